@@ -1,0 +1,7 @@
+"""Classification stage: Decree 30/2020 document type and header metadata from OCR text."""
+
+from classify.doctypes import DocType, by_code, load_doc_types
+from classify.normalize import canonical_tones, fold, normalize_text
+from classify.rules import classify_text
+
+__all__ = ["DocType", "by_code", "canonical_tones", "classify_text", "fold", "load_doc_types", "normalize_text"]

@@ -1,0 +1,73 @@
+"""The document types of Decree 30/2020 (Phụ lục III) and the civil-status (hộ tịch) records."""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+from classify.normalize import canonical_tones, fold
+
+
+@dataclass(frozen=True)
+class DocType:
+    code: str  # QĐ, TB, … ; HT-… for civil status; CV for công văn
+    name_vi: str
+    name_en: str
+    cues: tuple[str, ...]
+
+    @property
+    def title(self) -> str:
+        """The type word(s) as printed in a title block: 'Quyết định (cá biệt)' → 'quyết định'."""
+        return canonical_tones(re.sub(r"\s*\(.*?\)", "", self.name_vi)).lower()
+
+    @property
+    def symbol_codes(self) -> tuple[str, ...]:
+        """How the type shows in the symbol after 'Số: n/': 'QĐ' for QĐ, 'TLKT' for HT-TLKT."""
+        if self.code.startswith("HT-"):
+            return (self.code[3:],)
+        if self.code in ("CV", "ThC"):
+            return ()  # no type code in the symbol
+        return (self.code,)
+
+    @property
+    def folded_titles(self) -> tuple[str, ...]:
+        names = {self.title, *(canonical_tones(c).lower() for c in self.cues)}
+        return tuple(sorted({fold(n) for n in names if n != "v/v"}, key=len, reverse=True))
+
+
+@functools.cache
+def load_doc_types() -> tuple[DocType, ...]:
+    raw = json.loads(resources.files("classify").joinpath("data/doc_types.json").read_text(encoding="utf-8"))
+    return tuple(
+        DocType(code=item["code"], name_vi=item["name_vi"], name_en=item["name_en"], cues=tuple(item["cues"]))
+        for item in raw
+    )
+
+
+@functools.cache
+def by_code() -> dict[str, DocType]:
+    return {t.code: t for t in load_doc_types()}
+
+
+def type_for_symbol_code(code: str) -> DocType | None:
+    """Symbol group → type. Exact first; then case/Đ-insensitive when that is unambiguous (OCR reads 'QD'
+    for 'QĐ' and mixes case in 'QyĐ'; but 'HD'/'HĐ' and 'DA'/'ĐA' are different types)."""
+    exact, folded = _symbol_indexes()
+    if code in exact:
+        return exact[code]
+    candidates = folded.get(fold(code), [])
+    return candidates[0] if len(candidates) == 1 else None
+
+
+@functools.cache
+def _symbol_indexes() -> tuple[dict[str, DocType], dict[str, list[DocType]]]:
+    exact: dict[str, DocType] = {}
+    folded: dict[str, list[DocType]] = {}
+    for doc_type in load_doc_types():
+        for code in doc_type.symbol_codes:
+            exact[code] = doc_type
+            folded.setdefault(fold(code), []).append(doc_type)
+    return exact, folded

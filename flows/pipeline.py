@@ -1,0 +1,326 @@
+"""The orchestrator: one document through ingest → OCR → classify → sign → verify → archive.
+
+Plain functions, no Prefect here. ``process_document`` takes a ``StageRunner`` that calls each stage; the
+default just calls it, and the Prefect flows (``flows.prefect_flows``) pass one that runs each stage as a task.
+So the logic is written once and usable with or without Prefect.
+
+Every input ends archived, already archived (same content seen before), or quarantined with a reason; a fault
+of the machine itself (Tesseract missing) is reported as failed and the input is left where it is for a rerun.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+import time
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import classify
+import ocr
+import signing
+from sohoa.errors import BadInputError, StageError
+from sohoa.fsutil import sha256_file
+from sohoa.record import (
+    Classification,
+    OcrResult,
+    Record,
+    RecordState,
+    SignatureFacts,
+    SourceFile,
+    python_tool,
+    record_id_for,
+)
+from sohoa.settings import Settings
+from storage import LocalArchive, quarantine_file
+
+log = logging.getLogger("sohoa")
+
+T = TypeVar("T")
+StageRunner = Callable[..., Any]
+
+SUPPORTED_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+SIGNED_NAME = "document.pdf"
+
+
+class Outcome(StrEnum):
+    ARCHIVED = "archived"
+    ALREADY_ARCHIVED = "already_archived"
+    QUARANTINED = "quarantined"
+    FAILED = "failed"
+
+
+@dataclass
+class DocumentResult:
+    path: Path
+    outcome: Outcome
+    record: Record | None = None
+    reason_vi: str | None = None
+    reason_en: str | None = None
+    quarantined_as: Path | None = None
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """The per-file line of ``--json`` output and of the summary table."""
+        record = self.record
+        classification = record.classification if record else None
+        return {
+            "path": str(self.path),
+            "outcome": self.outcome.value,
+            "record_id": record.id if record else None,
+            "sha256": record.source.sha256 if record else None,
+            "doc_type": classification.doc_type if classification else None,
+            "number": classification.number if classification else None,
+            "issued_on": classification.issued_on.isoformat() if classification and classification.issued_on else None,
+            "confidence": classification.confidence if classification else None,
+            "pages": len(record.ocr.pages) if record and record.ocr else None,
+            "signed": bool(record and record.signature),
+            "needs_review": record.needs_review if record else None,
+            "archive_path": record.archive_prefix if record else None,
+            "reason": self.reason_en,
+            "reason_vi": self.reason_vi,
+            "quarantined_as": str(self.quarantined_as) if self.quarantined_as else None,
+            "seconds": round(self.seconds, 2),
+        }
+
+
+@dataclass
+class BatchReport:
+    results: list[DocumentResult] = field(default_factory=list)
+    archive: str = ""
+    quarantine: str = ""
+
+    def count(self, outcome: Outcome) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+    @property
+    def exit_code(self) -> int:
+        """0 all archived; 1 some quarantined; 3 some failed for a reason outside the input (retry)."""
+        if self.count(Outcome.FAILED):
+            return 3
+        if self.count(Outcome.QUARANTINED):
+            return 1
+        return 0
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "archive": self.archive,
+            "quarantine": self.quarantine,
+            "counts": {o.value: self.count(o) for o in Outcome} | {"total": len(self.results)},
+            "files": [r.summary() for r in self.results],
+        }
+
+
+# ------------------------------------------------------------------------------------------ discovery
+def expand_inputs(paths: Iterable[Path]) -> list[Path]:
+    """Files given, plus the supported files inside folders given (recursively, sorted, hidden ones skipped).
+
+    A file named explicitly is always taken, whatever its suffix, so that a bad one is quarantined with a
+    reason rather than silently ignored; inside folders only scan suffixes are taken.
+    """
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            for child in sorted(path.rglob("*")):
+                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
+                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
+                        found.append(child)
+        else:
+            found.append(path)
+    seen: set[Path] = set()
+    unique = []
+    for path in found:
+        key = path.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(path)
+    return unique
+
+
+# ------------------------------------------------------------------------------------------ stages
+def ingest(path: Path) -> Record:
+    """Hash the file and check it is a usable scan; ``BadInputError`` says why not."""
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file")
+    info = ocr.inspect_input(path)
+    digest = sha256_file(path)
+    record = Record(
+        id=record_id_for(digest),
+        source=SourceFile(
+            name=unicodedata.normalize("NFC", path.name),
+            path=unicodedata.normalize("NFC", str(path.resolve())),
+            sha256=digest,
+            size=path.stat().st_size,
+            media_type=info.media_type,
+        ),
+    )
+    record.add_event("ingested", python_tool(), f"{info.kind}, {info.page_count} page(s)")
+    return record
+
+
+def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
+    return ocr.ocr_document(
+        source,
+        output_pdf,
+        language=settings.ocr_language,
+        workers=settings.effective_ocr_workers,
+        dpi=settings.ocr_dpi,
+        work_dir=settings.work_path,
+        tessdata_dir=settings.tessdata_dir,
+    )
+
+
+def run_classify(text: str) -> Classification:
+    return classify.classify_text(text)
+
+
+@functools.lru_cache(maxsize=4)
+def _identity(kind: str, keys_dir: Path, pkcs12_file: Path | None, passphrase: bytes | None) -> Any:
+    # Loading the key is most of the cost of a B-B signature: load once per process, sign many.
+    return signing.load_identity(kind, keys_dir=keys_dir, pkcs12_file=pkcs12_file, passphrase=passphrase)
+
+
+def signing_identity(settings: Settings) -> Any:
+    return _identity(
+        settings.signing_identity, settings.keys_dir.resolve(), settings.pkcs12_file, settings.pkcs12_passphrase()
+    )
+
+
+def trust_roots(settings: Settings) -> list[Path]:
+    roots = list(settings.trust_roots)
+    if settings.trust_dev_ca:
+        roots.append(signing.ensure_dev_identity(settings.keys_dir).ca_cert)
+    return roots
+
+
+def run_sign(input_pdf: Path, output_pdf: Path, settings: Settings) -> SignatureFacts:
+    return signing.sign_pdf(input_pdf, output_pdf, signing_identity(settings), location=settings.signer_location)
+
+
+def run_verify(signed_pdf: Path, settings: Settings) -> signing.FileVerification:
+    return signing.verify_pdf(signed_pdf, trust_roots(settings))
+
+
+def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Settings) -> Record:
+    return LocalArchive(settings.archive_dir).put(record, files)
+
+
+def direct_runner(stage: str, function: Callable[..., T], *args: Any) -> T:
+    return function(*args)
+
+
+# ------------------------------------------------------------------------------------------ one document
+def process_document(path: Path, settings: Settings, runner: StageRunner = direct_runner) -> DocumentResult:
+    started = time.monotonic()
+    try:
+        result = _process(path, settings, runner)
+    except BadInputError as exc:
+        result = _quarantine(path, settings, exc.vietnamese(), exc.english())
+    except StageError as exc:
+        log.error("%s: FAILED (will retry on the next run): %s", path, exc)
+        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+    except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        log.exception("%s: processing failed", path)
+        result = _quarantine(
+            path,
+            settings,
+            f"{path.name}: Xử lý thất bại ({detail}).",
+            f"{path.name}: processing failed ({detail}).",
+        )
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) -> DocumentResult:
+    entry = quarantine_file(path, settings.quarantine_path, reason_vi=reason_vi, reason_en=reason_en)
+    log.warning("%s: QUARANTINED as %s: %s", path, entry.file, reason_en)
+    return DocumentResult(
+        path, Outcome.QUARANTINED, reason_vi=reason_vi, reason_en=reason_en, quarantined_as=entry.file
+    )
+
+
+def _process(path: Path, settings: Settings, runner: StageRunner) -> DocumentResult:
+    record: Record = runner("ingest", ingest, path)
+    archive = LocalArchive(settings.archive_dir)
+    existing = archive.find(record.source.sha256)
+    if existing is not None:
+        log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
+        return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=existing)
+
+    work = settings.work_path / record.id
+    if work.exists():
+        shutil.rmtree(work)  # leftovers of an interrupted run
+    work.mkdir(parents=True)
+    try:
+        searchable = work / "ocr.pdf"
+        record.ocr = runner("ocr", run_ocr, path, searchable, settings)
+        record.state = RecordState.OCRED
+        record.add_event("ocr", record.ocr.engine, f"{len(record.ocr.pages)} page(s), language {record.ocr.language}")
+
+        record.classification = runner("classify", run_classify, record.ocr.text)
+        record.state = RecordState.CLASSIFIED
+        record.add_event(
+            "classified",
+            "sohoa rules",
+            f"{record.classification.doc_type} {record.classification.number or ''} "
+            f"confidence {record.classification.confidence}",
+        )
+        if record.classification.confidence < settings.review_threshold:
+            record.needs_review = True
+            record.review_reasons.append(
+                f"classification confidence {record.classification.confidence} < {settings.review_threshold}"
+            )
+
+        signed = work / SIGNED_NAME
+        record.signature = runner("sign", run_sign, searchable, signed, settings)
+        record.state = RecordState.SIGNED
+        record.add_event("signed", "pyHanko", f"PAdES {record.signature.level} by {record.signature.signer_subject}")
+
+        verification = runner("verify", run_verify, signed, settings)
+        report = work / "verification.json"
+        report.write_text(verification.model_dump_json(indent=2), encoding="utf-8")
+        record.add_event("verified", "pyHanko", "passed" if verification.passed else "NOT passed")
+        if not verification.passed:
+            record.needs_review = True
+            record.review_reasons.append("signature did not verify right after signing")
+
+        files = {
+            "original": (f"original{path.suffix.lower() or '.bin'}", path),
+            "signed": (SIGNED_NAME, signed),
+            "report": ("verification.json", report),
+        }
+        archived: Record = runner("archive", run_archive, record, files, settings)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info(
+        "%s: ARCHIVED as %s (%s %s)",
+        path,
+        archived.archive_prefix,
+        archived.classification.doc_type if archived.classification else "?",
+        archived.classification.number if archived.classification else "",
+    )
+    return DocumentResult(path, Outcome.ARCHIVED, record=archived)
+
+
+# ------------------------------------------------------------------------------------------ batch
+ProgressListener = Callable[[DocumentResult, int, int], None]
+
+
+def process_many(
+    paths: list[Path],
+    settings: Settings,
+    runner: StageRunner = direct_runner,
+    on_result: ProgressListener | None = None,
+) -> Iterator[DocumentResult]:
+    total = len(paths)
+    for index, path in enumerate(paths, start=1):
+        result = process_document(path, settings, runner)
+        if on_result is not None:
+            on_result(result, index, total)
+        yield result

@@ -1,0 +1,227 @@
+"""OCR one document: input file → searchable PDF + text + per-page facts.
+
+Stages, each small (modelled on OCRmyPDF): inspect the input → plan each page (keep its text layer, or
+rasterise it for Tesseract) → read pages in parallel → assemble the output PDF → write it atomically.
+
+PDF inputs keep their original pages untouched and get Tesseract's invisible text laid over them, so the scan
+pixels are never re-encoded. Image inputs become PDF pages holding the image Tesseract was given (a JPEG is
+embedded as-is; TIFF frames go through lossless PNG).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pypdfium2 as pdfium
+from PIL import Image
+
+from ocr.inputs import InputInfo, inspect_input
+from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
+from sohoa.fsutil import atomic_path
+from sohoa.record import OcrResult, PageOcr
+
+# A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd.
+MIN_TEXT_CHARS = 20
+DEFAULT_IMAGE_DPI = 300
+MIN_DPI, MAX_DPI = 100, 600
+
+
+@dataclass
+class PagePlan:
+    number: int
+    existing_text: str | None = None  # set when the page keeps its own text layer
+    image_path: Path | None = None  # set when the page goes through Tesseract
+    dpi: int = DEFAULT_IMAGE_DPI
+    text_only_pdf: bool = False  # True for PDF pages: lay text over the original page
+
+
+def ocr_document(
+    input_path: Path,
+    output_pdf: Path,
+    *,
+    language: str = "vie",
+    workers: int = 0,
+    dpi: int = DEFAULT_IMAGE_DPI,
+    work_dir: Path | None = None,
+    tessdata_dir: Path | None = None,
+) -> OcrResult:
+    """Make ``output_pdf`` a searchable copy of ``input_path``; return the text and per-page facts.
+
+    Raises ``BadInputError`` for unusable input and ``StageError`` when Tesseract itself is unavailable.
+    """
+    info = inspect_input(input_path)
+    check_language(language, tessdata_dir)
+    workers = workers if workers > 0 else (os.cpu_count() or 1)
+    if work_dir is not None:
+        work_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
+        scratch = Path(scratch_name)
+        plans = plan_pages(info, scratch, default_dpi=dpi)
+        readings = read_pages(plans, scratch, language=language, workers=workers, tessdata_dir=tessdata_dir)
+        assemble_pdf(info, plans, readings, output_pdf)
+    pages: list[PageOcr] = []
+    texts: list[str] = []
+    for plan in plans:
+        reading = readings.get(plan.number)
+        page_text = plan.existing_text if reading is None else reading.text()
+        page_text = unicodedata.normalize("NFC", page_text or "")
+        texts.append(page_text)
+        pages.append(
+            PageOcr(
+                number=plan.number,
+                ocr=reading is not None,
+                confidence=reading.confidence if reading else None,
+                dpi=plan.dpi if reading else None,
+                chars=len(page_text),
+                words=len(page_text.split()),
+            )
+        )
+    return OcrResult(
+        output_pdf=str(output_pdf),
+        text="\f".join(texts),
+        pages=pages,
+        language=language,
+        engine=tesseract_version(),
+    )
+
+
+def plan_pages(info: InputInfo, scratch: Path, *, default_dpi: int) -> list[PagePlan]:
+    if info.kind == "pdf":
+        return _plan_pdf_pages(info.path, scratch, default_dpi)
+    return _plan_image_pages(info, scratch)
+
+
+def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> list[PagePlan]:
+    plans: list[PagePlan] = []
+    document = pdfium.PdfDocument(path)
+    try:
+        with pdfplumber.open(path) as plumber:
+            for index, page in enumerate(plumber.pages):
+                number = index + 1
+                text = page.extract_text() or ""
+                if sum(not ch.isspace() for ch in text) >= MIN_TEXT_CHARS:
+                    plans.append(PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text)))
+                    continue
+                page_dpi = _scan_dpi(page, default_dpi)
+                image_path = scratch / f"page-{number:04d}.png"
+                # Rasterised only for Tesseract; the output keeps the original page, so grayscale is enough.
+                bitmap = document[index].render(scale=page_dpi / 72, grayscale=True)
+                bitmap.to_pil().save(image_path, dpi=(page_dpi, page_dpi))
+                plans.append(PagePlan(number=number, image_path=image_path, dpi=page_dpi, text_only_pdf=True))
+    finally:
+        document.close()
+    return plans
+
+
+def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
+    """The resolution of the scan image that covers the page, so we OCR at the scan's own resolution."""
+    best: float | None = None
+    for image in page.images:
+        shown_width_pt = float(image["x1"]) - float(image["x0"])
+        if shown_width_pt < float(page.width) * 0.5:
+            continue  # a logo or stamp, not the page scan
+        source_width_px = float(image["srcsize"][0])
+        dpi = source_width_px / (shown_width_pt / 72)
+        best = dpi if best is None else max(best, dpi)
+    if best is None:
+        return default_dpi
+    return int(min(MAX_DPI, max(MIN_DPI, round(best))))
+
+
+def _image_dpi(image: Image.Image) -> int:
+    raw = image.info.get("dpi")
+    if not raw:
+        return DEFAULT_IMAGE_DPI
+    dpi = round(float(raw[0]))  # Pillow reports 299.9994 for 300
+    return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
+
+
+def _plan_image_pages(info: InputInfo, scratch: Path) -> list[PagePlan]:
+    plans: list[PagePlan] = []
+    with Image.open(info.path) as image:
+        frames = getattr(image, "n_frames", 1)
+        for index in range(frames):
+            image.seek(index)
+            dpi = _image_dpi(image)
+            number = index + 1
+            if info.kind in ("jpeg", "png") and frames == 1 and image.mode in ("L", "RGB", "1", "P"):
+                # Give Tesseract the file itself: a JPEG is then embedded in the PDF without re-encoding.
+                plans.append(PagePlan(number=number, image_path=info.path, dpi=dpi))
+                continue
+            frame = image.convert("RGB") if image.mode not in ("L", "RGB", "1") else image.copy()
+            frame_path = scratch / f"page-{number:04d}.png"
+            frame.save(frame_path, dpi=(dpi, dpi))
+            plans.append(PagePlan(number=number, image_path=frame_path, dpi=dpi))
+    return plans
+
+
+def read_pages(
+    plans: list[PagePlan],
+    scratch: Path,
+    *,
+    language: str,
+    workers: int,
+    tessdata_dir: Path | None,
+) -> dict[int, PageReading]:
+    todo = [plan for plan in plans if plan.image_path is not None]
+    if not todo:
+        return {}
+
+    def run(plan: PagePlan) -> tuple[int, PageReading]:
+        assert plan.image_path is not None
+        reading = read_page(
+            plan.image_path,
+            scratch / f"ocr-{plan.number:04d}",
+            dpi=plan.dpi,
+            language=language,
+            text_only_pdf=plan.text_only_pdf,
+            tessdata_dir=tessdata_dir,
+        )
+        return plan.number, reading
+
+    # Threads are enough: each page is a separate Tesseract process, so the GIL is not in the way.
+    with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
+        return dict(pool.map(run, todo))
+
+
+def assemble_pdf(
+    info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
+) -> None:
+    output_pdf.parent.mkdir(parents=True, exist_ok=True)
+    opened: list[pikepdf.Pdf] = []
+    try:
+        out = pikepdf.new()
+        source = pikepdf.open(info.path) if info.kind == "pdf" else None
+        if source is not None:
+            opened.append(source)
+        for plan in plans:
+            reading = readings.get(plan.number)
+            if source is not None:
+                out.pages.append(source.pages[plan.number - 1])
+                if reading is not None:
+                    layer = pikepdf.open(reading.pdf_path)
+                    opened.append(layer)
+                    target = out.pages[-1]
+                    form = out.copy_foreign(layer.pages[0].as_form_xobject())
+                    target.add_overlay(form, pikepdf.Rectangle(*[float(v) for v in target.mediabox]))
+            else:
+                assert reading is not None
+                layer = pikepdf.open(reading.pdf_path)
+                opened.append(layer)
+                out.pages.extend(layer.pages)
+        with out.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
+            meta["xmp:CreatorTool"] = "sohoa"
+        with atomic_path(output_pdf) as tmp:
+            out.save(tmp)
+        out.close()
+    finally:
+        for pdf in opened:
+            pdf.close()

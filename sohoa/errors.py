@@ -1,0 +1,76 @@
+"""Errors that name the file and the problem, in words an officer can act on.
+
+``BadInputError`` means the input itself is unusable (quarantine it, no retry); anything else raised by a stage
+is a fault of the machine or a service (retry may help).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+
+class Problem(StrEnum):
+    EMPTY = "empty"
+    NOT_A_PDF = "not_a_pdf"
+    TRUNCATED_PDF = "truncated_pdf"
+    DAMAGED_PDF = "damaged_pdf"
+    ENCRYPTED_PDF = "encrypted_pdf"
+    UNSUPPORTED_TYPE = "unsupported_type"
+    UNREADABLE_IMAGE = "unreadable_image"
+    TOO_LARGE = "too_large"
+    NO_PAGES = "no_pages"
+
+
+# (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
+PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
+    Problem.EMPTY: ("Tệp rỗng (0 byte).", "The file is empty (0 bytes)."),
+    Problem.NOT_A_PDF: (
+        "Tệp có đuôi .pdf nhưng nội dung không phải PDF.",
+        "The file is named .pdf but its content is not a PDF.",
+    ),
+    Problem.TRUNCATED_PDF: (
+        "Tệp PDF bị cắt cụt (thiếu phần cuối tệp), có thể do sao chép hoặc quét bị gián đoạn.",
+        "The PDF is truncated (its end is missing), perhaps an interrupted copy or scan.",
+    ),
+    Problem.DAMAGED_PDF: ("Tệp PDF bị hỏng, không đọc được.", "The PDF is damaged and cannot be read."),
+    Problem.ENCRYPTED_PDF: (
+        "Tệp PDF được đặt mật khẩu/mã hóa; hãy gỡ mật khẩu rồi quét lại.",
+        "The PDF is password-protected/encrypted; remove the password and submit it again.",
+    ),
+    Problem.UNSUPPORTED_TYPE: (
+        "Định dạng tệp không được hỗ trợ (chỉ nhận PDF, TIFF, JPEG, PNG).",
+        "Unsupported file type (only PDF, TIFF, JPEG and PNG are accepted).",
+    ),
+    Problem.UNREADABLE_IMAGE: ("Ảnh bị hỏng, không đọc được.", "The image is damaged and cannot be read."),
+    Problem.TOO_LARGE: (
+        "Trang quá lớn (nghi ngờ ảnh bất thường), đã từ chối xử lý.",
+        "A page is absurdly large (possible decompression bomb); refused.",
+    ),
+    Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
+}
+
+
+class SohoaError(Exception):
+    """Base class for errors this project raises on purpose."""
+
+
+class BadInputError(SohoaError):
+    """The input file cannot be processed; it belongs in quarantine with this reason."""
+
+    def __init__(self, path: Path | str, problem: Problem, detail: str = "") -> None:
+        self.path = Path(path)
+        self.problem = problem
+        self.detail = detail
+        super().__init__(self.english())
+
+    def vietnamese(self) -> str:
+        return f"{self.path.name}: {PROBLEM_TEXT[self.problem][0]}"
+
+    def english(self) -> str:
+        extra = f" ({self.detail})" if self.detail else ""
+        return f"{self.path.name}: {PROBLEM_TEXT[self.problem][1]}{extra}"
+
+
+class StageError(SohoaError):
+    """A stage failed on a usable input (tool missing, service down): worth a retry, not quarantine."""

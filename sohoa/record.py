@@ -1,0 +1,163 @@
+"""The record model: one typed object that travels through the stages.
+
+Each stage returns its own small result type (``OcrResult``, ``Classification``, ``SignatureFacts``,
+``StoredObject``); the orchestrator folds them into a ``Record``, which is written as a JSON sidecar beside
+every archived PDF. Stages never import each other, only this module.
+"""
+
+from __future__ import annotations
+
+import platform
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = 1
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecordState(StrEnum):
+    INGESTED = "ingested"
+    OCRED = "ocred"
+    CLASSIFIED = "classified"
+    SIGNED = "signed"
+    ARCHIVED = "archived"
+    QUARANTINED = "quarantined"
+
+
+class SourceFile(_Model):
+    """The input file as the officer dropped it."""
+
+    name: str = Field(description="file name, NFC")
+    path: str = Field(description="absolute path at ingestion time")
+    sha256: str
+    size: int
+    media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png")
+
+
+class PageOcr(_Model):
+    """What the OCR stage did with one page."""
+
+    number: int = Field(description="1-based page number")
+    ocr: bool = Field(description="True when Tesseract read the page; False when its text layer was kept")
+    confidence: float | None = Field(
+        default=None, description="mean Tesseract word confidence 0-100; None when not OCR'd"
+    )
+    dpi: int | None = None
+    chars: int = 0
+    words: int = 0
+
+
+class OcrResult(_Model):
+    """Output of ``ocr.ocr_document``: a searchable PDF and the text read from it."""
+
+    output_pdf: str
+    text: str = Field(description="whole document text in reading order, NFC")
+    pages: list[PageOcr]
+    language: str
+    engine: str = Field(description="e.g. 'tesseract 5.3.0'")
+
+    @property
+    def mean_confidence(self) -> float | None:
+        scored = [p.confidence for p in self.pages if p.confidence is not None]
+        return round(sum(scored) / len(scored), 2) if scored else None
+
+
+class Field_(_Model):
+    """One extracted field with how sure we are and why."""
+
+    value: str | None = None
+    confidence: float = 0.0
+    evidence: str = ""
+
+
+class Classification(_Model):
+    """Output of ``classify.classify_text``."""
+
+    doc_type: str = Field(description="Decree 30 abbreviation (QĐ, TB, …), HT-… code, CV, or 'unknown'")
+    doc_type_name: str | None = None
+    number: str | None = Field(default=None, description="number and symbol, e.g. '15/QĐ-UBND'")
+    symbol: str | None = Field(default=None, description="symbol alone, e.g. 'QĐ-UBND'")
+    issued_on: date | None = None
+    place: str | None = None
+    issuer: str | None = None
+    subject: str | None = Field(default=None, description="trích yếu")
+    signer_name: str | None = None
+    signer_title: str | None = None
+    confidence: float = Field(description="overall confidence 0-1 (the weakest of type, number, date)")
+    fields: dict[str, Field_] = Field(default_factory=dict, description="per-field confidence and evidence")
+
+
+class SignatureFacts(_Model):
+    """Output of ``signing.sign_pdf``."""
+
+    output_pdf: str
+    field_name: str
+    level: str = Field(description="PAdES level reached, e.g. 'B-B'")
+    signer_subject: str
+    signer_issuer: str
+    certificate_sha256: str
+    signed_at: datetime
+    development_identity: bool = Field(description="True when signed by the generated development-only key")
+
+
+class StoredObject(_Model):
+    """One object written to the archive."""
+
+    role: str = Field(description="original | signed | sidecar | report")
+    key: str
+    sha256: str
+    size: int
+
+
+class Event(_Model):
+    """Something that happened to the record; the sidecar keeps them in order."""
+
+    at: datetime = Field(default_factory=utc_now)
+    action: str = Field(description="ingested, ocr, classified, signed, archived, verified, quarantined")
+    tool: str = Field(description="tool and version that did it")
+    detail: str = ""
+
+
+class Record(_Model):
+    """Everything known about one archived document; written as ``record.json`` beside the PDF."""
+
+    schema_version: int = SCHEMA_VERSION
+    id: str = Field(description="record id: the first 16 hex digits of the source SHA-256")
+    state: RecordState = RecordState.INGESTED
+    source: SourceFile
+    ocr: OcrResult | None = None
+    classification: Classification | None = None
+    signature: SignatureFacts | None = None
+    archive_prefix: str | None = Field(default=None, description="where the record lives in the archive")
+    objects: list[StoredObject] = Field(default_factory=list)
+    needs_review: bool = False
+    review_reasons: list[str] = Field(default_factory=list)
+    events: list[Event] = Field(default_factory=list)
+
+    def add_event(self, action: str, tool: str, detail: str = "") -> None:
+        self.events.append(Event(action=action, tool=tool, detail=detail))
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2)
+
+    @classmethod
+    def from_json_file(cls, path: Path) -> Record:
+        return cls.model_validate_json(path.read_text(encoding="utf-8"))
+
+
+def record_id_for(sha256: str) -> str:
+    return sha256[:16]
+
+
+def python_tool() -> str:
+    return f"python {platform.python_version()}"

@@ -1,0 +1,50 @@
+"""Quarantine: inputs that cannot be processed are copied aside with a reason an officer can read.
+
+``quarantine/<name>`` holds a copy of the input (the original is never deleted by a batch), and
+``quarantine/<name>.reason.txt`` says what is wrong, in Vietnamese then English. Quarantining the same content
+twice reuses the same entry.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sohoa.fsutil import atomic_copy, atomic_write_text, sha256_file
+
+
+@dataclass(frozen=True)
+class QuarantineEntry:
+    file: Path
+    reason_file: Path
+    reason_vi: str
+    reason_en: str
+
+
+def quarantine_file(
+    source: Path, quarantine_dir: Path, *, reason_vi: str, reason_en: str, source_sha256: str | None = None
+) -> QuarantineEntry:
+    quarantine_dir.mkdir(parents=True, exist_ok=True)
+    digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
+    name = unicodedata.normalize("NFC", source.name)
+    target = quarantine_dir / name
+    if target.exists() and sha256_file(target) != digest:
+        # another file of the same name is already parked: keep both, told apart by content hash
+        target = quarantine_dir / f"{Path(name).stem}-{digest[:8]}{Path(name).suffix}"
+    if source.is_file() and not target.exists():
+        atomic_copy(source, target)
+    reason_file = target.with_name(target.name + ".reason.txt")
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    atomic_write_text(
+        reason_file,
+        (
+            f"Tệp / File: {source}\n"
+            f"SHA-256: {digest}\n"
+            f"Thời điểm / Time: {stamp}\n\n"
+            f"Lý do: {reason_vi}\n"
+            f"Reason: {reason_en}\n"
+        ),
+    )
+    return QuarantineEntry(file=target, reason_file=reason_file, reason_vi=reason_vi, reason_en=reason_en)
