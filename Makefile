@@ -1,0 +1,71 @@
+# Two commands on a fresh Debian 12 machine (as root, apt and PyPI reachable):
+#   make demo   install what is missing, then run the pipeline on samples/
+#   make test   install what is missing, then run the test suite
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DEMO_DIR ?= demo-output
+
+# Debian packages the pipeline and its tests run on (installed only when missing)
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils qpdf \
+	fonts-liberation2 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates
+
+.PHONY: help deps system-deps venv demo test lint samples bench clean
+
+help:
+	@echo "make demo    install what is missing, run the pipeline on samples/ (results in $(DEMO_DIR)/)"
+	@echo "make test    install what is missing, run the test suite"
+	@echo "make lint    ruff + mypy"
+	@echo "make bench   benchmarks (bench/)"
+
+deps: system-deps venv
+
+system-deps:
+	@missing=""; \
+	for pkg in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' "$$pkg" 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$pkg"; \
+	done; \
+	if ! $(PYTHON) -c "import ensurepip, venv" >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "need root to apt-get install$$missing" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q --no-install-recommends $$missing; \
+	else echo "Debian packages: all present"; fi
+
+# the venv is rebuilt only when pyproject.toml changes
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "sohoa needs Python 3.11, found " + sys.version)'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	touch $@
+
+demo: deps
+	rm -rf $(DEMO_DIR)
+	SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa process samples/ ; rc=$$?; \
+	echo; echo "Results: $(DEMO_DIR)/archive (signed PDFs + record.json sidecars), $(DEMO_DIR)/quarantine"; \
+	echo "Check one:  pdfsig $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf ; pdftotext $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf -"; \
+	exit $$rc
+
+test: deps
+	$(BIN)/python -m pytest -q
+
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check . || true
+	$(BIN)/mypy
+
+samples: venv
+	$(BIN)/python samples/make_samples.py
+
+bench: deps
+	$(BIN)/python bench/pipeline_bench.py
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""Errors raised by the signing stage.
+
+Every message names the file and the problem so an officer (or the lead reading a log) can act without a
+traceback. Passwords never appear in any message.
+"""
+
+from __future__ import annotations
+
+from sohoa.errors import BadInputError, SohoaError
+
+
+class SigningError(SohoaError):
+    """Signing or loading a signing identity failed; the message names the file and the problem."""
+
+
+class SigningConfigError(SigningError):
+    """The signing identity is misconfigured (unknown kind, missing PKCS#12, wrong password, expired cert)."""
+
+
+class SigningInputError(BadInputError, SigningError):
+    """The PDF to sign is itself unusable (not a PDF, damaged, encrypted).
+
+    It is both a ``SigningError`` (callers of the signing stage catch that) and a ``BadInputError`` (the
+    orchestrator quarantines those instead of retrying).
+    """

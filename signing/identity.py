@@ -1,0 +1,387 @@
+"""Signing identities: a generated development-only CA + signer, or a real PKCS#12 (.p12/.pfx) file.
+
+The development identity exists so that sohoa works out of the box on one machine. Its certificates say
+``DEVELOPMENT ONLY`` in their subjects, so a document signed with it can never be mistaken for one signed by a
+real commune certificate, and loading it logs a loud warning.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from pyhanko.sign import signers
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signing.errors import SigningConfigError
+
+log = logging.getLogger(__name__)
+
+DEV_CA_FILE = "dev-ca.pem"
+DEV_SIGNER_FILE = "dev-signer.pem"
+DEV_SIGNER_KEY_FILE = "dev-signer.key.pem"
+_LOCK_FILE = ".dev-identity.lock"
+
+DEV_ORGANIZATION = "sohoa DEVELOPMENT ONLY - not for production"
+DEV_CA_CN = "sohoa DEVELOPMENT ONLY Root CA"
+DEV_SIGNER_CN = "sohoa DEVELOPMENT ONLY Signer"
+
+SIGNER_VALIDITY = dt.timedelta(days=5 * 365)
+# The root outlives the signer so that a re-issued signer (future work) can chain to the same root.
+CA_VALIDITY = dt.timedelta(days=10 * 365)
+# Back-date notBefore a little: a validator whose clock is a few minutes behind must not reject a fresh cert.
+_CLOCK_SKEW = dt.timedelta(minutes=5)
+
+IDENTITY_KINDS = ("dev", "pkcs12")
+
+
+@dataclass(frozen=True)
+class DevIdentity:
+    """Where the development identity's files live."""
+
+    keys_dir: Path
+    ca_cert: Path
+    signer_cert: Path
+    signer_key: Path
+
+
+@dataclass(frozen=True)
+class SigningIdentity:
+    """A loaded signer, ready to sign many documents (reloading the key per document is the slow part)."""
+
+    signer: signers.SimpleSigner
+    certificate: asn1_x509.Certificate
+    development: bool
+    description: str
+
+
+# --------------------------------------------------------------------------------------------------------
+# development identity
+
+
+def _dev_paths(keys_dir: Path) -> DevIdentity:
+    return DevIdentity(
+        keys_dir=keys_dir,
+        ca_cert=keys_dir / DEV_CA_FILE,
+        signer_cert=keys_dir / DEV_SIGNER_FILE,
+        signer_key=keys_dir / DEV_SIGNER_KEY_FILE,
+    )
+
+
+def _write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write via a temp file in the same folder + fsync + os.replace, so a crash never leaves half a file."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        # mkstemp creates the file 0600; set the final mode before any secret byte is written.
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    _fsync_dir(path.parent)
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Make the rename itself durable; not every filesystem allows opening a directory, hence best effort.
+    try:
+        dir_fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)
+
+
+@contextlib.contextmanager
+def _locked(keys_dir: Path) -> Iterator[None]:
+    """Serialise generation so two processes starting at once cannot mix one's CA with the other's signer."""
+    with open(keys_dir / _LOCK_FILE, "a+b") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, DEV_ORGANIZATION),
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+        ]
+    )
+
+
+def _generate_dev_identity(paths: DevIdentity) -> None:
+    now = dt.datetime.now(dt.UTC)
+    # ECDSA P-256: small and fast, and accepted by pyHanko, poppler/NSS and Adobe Reader.
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    signer_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = _name(DEV_CA_CN)
+
+    ca_cert = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _CLOCK_SKEW)
+        .not_valid_after(now + CA_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    signer_cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(DEV_SIGNER_CN))
+        .issuer_name(ca_name)
+        .public_key(signer_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - _CLOCK_SKEW)
+        .not_valid_after(now + SIGNER_VALIDITY)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            # content_commitment is nonRepudiation; pyHanko's validator requires it by default for signers.
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+    # The CA key is deliberately not kept: nothing else should ever be issued under this root.
+    key_pem = signer_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    # Key first, CA last: the presence of all three files is what marks the identity complete.
+    _write_atomic(paths.signer_key, key_pem, 0o600)
+    _write_atomic(paths.signer_cert, signer_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+    _write_atomic(paths.ca_cert, ca_cert.public_bytes(serialization.Encoding.PEM), 0o644)
+
+
+def _complete(paths: DevIdentity) -> bool:
+    return paths.ca_cert.is_file() and paths.signer_cert.is_file() and paths.signer_key.is_file()
+
+
+def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
+    """Create the development CA and signer in ``keys_dir`` on first use; afterwards just return the paths."""
+    keys_dir = Path(keys_dir)
+    paths = _dev_paths(keys_dir)
+    if _complete(paths):
+        return paths
+    try:
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(keys_dir):
+            # Another process may have finished generating while we waited for the lock.
+            if not _complete(paths):
+                if any(p.exists() for p in (paths.ca_cert, paths.signer_cert, paths.signer_key)):
+                    # A partial set can only come from a crash during generation: nothing was ever signed
+                    # with it, so starting over is safe.
+                    log.warning("incomplete development identity in %s; generating a new one", keys_dir)
+                log.warning("generating a DEVELOPMENT ONLY signing identity in %s", keys_dir)
+                _generate_dev_identity(paths)
+    except OSError as exc:
+        raise SigningConfigError(
+            f"{keys_dir}: cannot create the development signing identity: {exc}"
+        ) from exc
+    return paths
+
+
+# --------------------------------------------------------------------------------------------------------
+# loading
+
+
+def _load_pem_or_der_cert(path: Path) -> x509.Certificate:
+    data = path.read_bytes()
+    if b"-----BEGIN" in data:
+        return x509.load_pem_x509_certificate(data)
+    return x509.load_der_x509_certificate(data)
+
+
+def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+
+
+def _check_validity(cert: x509.Certificate, source: Path) -> None:
+    """Refuse an expired or not-yet-valid signer: every signature it made would verify as failed."""
+    now = dt.datetime.now(dt.UTC)
+    if cert.not_valid_after_utc < now:
+        raise SigningConfigError(
+            f"{source}: the signing certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+        )
+    if cert.not_valid_before_utc > now + _CLOCK_SKEW:
+        raise SigningConfigError(
+            f"{source}: the signing certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+        )
+
+
+def _same_public_key(cert: x509.Certificate, key: object) -> bool:
+    pub = getattr(key, "public_key", None)
+    if pub is None:
+        return False
+    fmt = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return bool(cert.public_key().public_bytes(*fmt) == pub().public_bytes(*fmt))
+
+
+def _make_signer(
+    cert: x509.Certificate, key: object, chain: list[x509.Certificate]
+) -> tuple[signers.SimpleSigner, asn1_x509.Certificate]:
+    key_der = key.private_bytes(  # type: ignore[attr-defined]
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    asn1_cert = _to_asn1_cert(cert)
+    registry = SimpleCertificateStore()
+    # Registering the chain makes pyHanko embed it in the CMS, so a verifier needs only the root.
+    registry.register_multiple([_to_asn1_cert(c) for c in chain])
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=registry,
+    )
+    return signer, asn1_cert
+
+
+def cert_names(cert: asn1_x509.Certificate) -> tuple[str, str]:
+    """(subject, issuer) as RFC 4514 strings (``CN=…,O=…,C=VN``); cryptography escapes them correctly."""
+    parsed = x509.load_der_x509_certificate(cert.dump())
+    return parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
+
+
+def _describe(cert: x509.Certificate) -> str:
+    return f"{cert.subject.rfc4514_string()} (issued by {cert.issuer.rfc4514_string()})"
+
+
+def _load_dev(keys_dir: Path) -> SigningIdentity:
+    paths = ensure_dev_identity(keys_dir)
+    try:
+        ca = _load_pem_or_der_cert(paths.ca_cert)
+        cert = _load_pem_or_der_cert(paths.signer_cert)
+        key = serialization.load_pem_private_key(paths.signer_key.read_bytes(), password=None)
+    except (OSError, ValueError, TypeError) as exc:
+        raise SigningConfigError(
+            f"{keys_dir}: the development identity files are unreadable ({exc}); "
+            "delete them to generate a new development identity"
+        ) from exc
+    if not _same_public_key(cert, key):
+        raise SigningConfigError(
+            f"{paths.signer_key}: the key does not belong to {paths.signer_cert}; "
+            "delete the dev-* files to generate a new development identity"
+        )
+    _check_validity(cert, paths.signer_cert)
+    signer, asn1_cert = _make_signer(cert, key, [ca])
+    log.warning(
+        "signing with the DEVELOPMENT ONLY identity in %s: signatures are for testing and have no legal "
+        "value; configure a PKCS#12 identity (signing_identity = 'pkcs12') for production",
+        keys_dir,
+    )
+    return SigningIdentity(
+        signer=signer,
+        certificate=asn1_cert,
+        development=True,
+        description=f"DEVELOPMENT ONLY identity {_describe(cert)}",
+    )
+
+
+def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningIdentity:
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    if pkcs12_file is None:
+        raise SigningConfigError(
+            "signing identity 'pkcs12' needs a PKCS#12 file (pkcs12_file) but none is set"
+        )
+    try:
+        data = Path(pkcs12_file).read_bytes()
+    except FileNotFoundError as exc:
+        raise SigningConfigError(f"{pkcs12_file}: PKCS#12 file not found") from exc
+    except OSError as exc:
+        raise SigningConfigError(f"{pkcs12_file}: cannot read the PKCS#12 file ({exc.strerror})") from exc
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
+    except (ValueError, TypeError):
+        # cryptography cannot tell a wrong password from a damaged file; say both, and never echo the
+        # password. `from None` keeps the original exception (and its locals) out of logged tracebacks.
+        hint = "no password was given" if not passphrase else "wrong password"
+        raise SigningConfigError(
+            f"{pkcs12_file}: cannot open the PKCS#12 file ({hint}, or it is not a PKCS#12 file)"
+        ) from None
+    if key is None or cert is None:
+        raise SigningConfigError(
+            f"{pkcs12_file}: the PKCS#12 file must hold both a private key and a certificate"
+        )
+    if not _same_public_key(cert, key):
+        raise SigningConfigError(f"{pkcs12_file}: the private key does not match the certificate")
+    _check_validity(cert, Path(pkcs12_file))
+    signer, asn1_cert = _make_signer(cert, key, list(extra))
+    return SigningIdentity(
+        signer=signer,
+        certificate=asn1_cert,
+        development=False,
+        description=f"PKCS#12 {Path(pkcs12_file).name}: {_describe(cert)}",
+    )
+
+
+def load_identity(
+    kind: str,
+    *,
+    keys_dir: Path,
+    pkcs12_file: Path | None = None,
+    passphrase: bytes | None = None,
+) -> SigningIdentity:
+    """Load the identity named by ``kind`` ("dev" or "pkcs12"); SigningConfigError when it is unusable."""
+    if kind == "dev":
+        return _load_dev(Path(keys_dir))
+    if kind == "pkcs12":
+        return _load_pkcs12(pkcs12_file, passphrase)
+    raise SigningConfigError(
+        f"unknown signing identity kind {kind!r}; valid kinds: {', '.join(IDENTITY_KINDS)}"
+    )

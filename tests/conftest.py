@@ -1,0 +1,72 @@
+"""Shared fixtures. Integration fixtures run the real pipeline once per session and share the result."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from flows.pipeline import DocumentResult, expand_inputs, process_many
+from sohoa.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+
+
+@dataclass(frozen=True)
+class Expected:
+    file: str
+    doc_type: str
+    number: str
+    issued_on: str
+    issuer: str
+    pages: int
+    words: list[str]
+
+
+def expected_samples() -> list[Expected]:
+    raw = json.loads((SAMPLES / "expected.json").read_text(encoding="utf-8"))
+    return [
+        Expected(
+            file=item["file"],
+            doc_type=item["doc_type"],
+            number=item["number"],
+            issued_on=item["issued_on"],
+            issuer=item["issuer"],
+            pages=item["pages"],
+            words=item["words"],
+        )
+        for item in raw
+    ]
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    return Settings(data_dir=data_dir, **overrides)  # type: ignore[arg-type]
+
+
+@dataclass
+class PipelineRun:
+    settings: Settings
+    first: dict[str, DocumentResult]
+    second: dict[str, DocumentResult]
+
+
+@pytest.fixture(scope="session")
+def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun]:
+    """The whole pipeline (no Prefect) twice over the bundled samples, in one scratch data folder."""
+    logging.getLogger("sohoa").setLevel(logging.INFO)
+    data_dir = tmp_path_factory.mktemp("sample-run")
+    inputs_dir = data_dir / "inbox"
+    shutil.copytree(SAMPLES, inputs_dir)
+    settings = make_settings(data_dir / "var")
+    inputs = expand_inputs([inputs_dir])
+    first = {r.path.name: r for r in process_many(inputs, settings)}
+    second = {r.path.name: r for r in process_many(inputs, settings)}
+    yield PipelineRun(settings=settings, first=first, second=second)

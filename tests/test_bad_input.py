@@ -1,0 +1,106 @@
+"""Bad input: refused with a reason that names the file, quarantined, and the batch goes on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from flows.pipeline import Outcome, expand_inputs, process_many
+from ocr.inputs import inspect_input
+from sohoa.errors import BadInputError, Problem
+from tests.conftest import make_settings
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+
+
+def small_pdf(path: Path, pages: int = 1) -> Path:
+    pdf = pikepdf.new()
+    for _ in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+    pdf.save(path)
+    return path
+
+
+def small_scan_png(path: Path, text: str) -> Path:
+    image = Image.new("L", (1240, 500), 255)
+    draw = ImageDraw.Draw(image)
+    draw.text((60, 80), text, fill=0, font=ImageFont.truetype(FONT, 54))
+    image.save(path, dpi=(300, 300))
+    return path
+
+
+@pytest.fixture
+def bad_files(tmp_path: Path) -> dict[Problem, Path]:
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    empty = folder / "rỗng.pdf"
+    empty.write_bytes(b"")
+    text = folder / "ghi chú.pdf"
+    text.write_text("đây không phải PDF\n", encoding="utf-8")
+    whole = small_pdf(tmp_path / "whole.pdf", pages=3).read_bytes()
+    truncated = folder / "cắt-cụt.pdf"
+    truncated.write_bytes(whole[: len(whole) // 2])
+    encrypted = folder / "mật khẩu.pdf"
+    with pikepdf.open(tmp_path / "whole.pdf") as pdf:
+        pdf.save(encrypted, encryption=pikepdf.Encryption(owner="chủ", user="người-dùng"))
+    unsupported = folder / "thư.docx"
+    unsupported.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
+    return {
+        Problem.EMPTY: empty,
+        Problem.NOT_A_PDF: text,
+        Problem.TRUNCATED_PDF: truncated,
+        Problem.ENCRYPTED_PDF: encrypted,
+        Problem.UNSUPPORTED_TYPE: unsupported,
+    }
+
+
+def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Path]) -> None:
+    for problem, path in bad_files.items():
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(path)
+        assert caught.value.problem == problem, path.name
+        assert path.name in caught.value.english()
+        assert path.name in caught.value.vietnamese()
+
+
+def test_good_inputs_pass_inspection(tmp_path: Path) -> None:
+    info = inspect_input(small_pdf(tmp_path / "ok.pdf", pages=2))
+    assert (info.kind, info.page_count) == ("pdf", 2)
+    png = small_scan_png(tmp_path / "đúng.png", "Xin chào")
+    jpeg_named_png = tmp_path / "thật-ra-là-jpeg.png"
+    Image.open(png).convert("RGB").save(jpeg_named_png, format="JPEG")
+    assert inspect_input(png).kind == "png"
+    assert inspect_input(jpeg_named_png).kind == "jpeg"  # content decides, not the name
+
+
+def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path], tmp_path: Path) -> None:
+    good = small_scan_png(bad_files[Problem.EMPTY].parent / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    settings = make_settings(tmp_path / "var")
+    inputs = expand_inputs([*bad_files.values(), good])
+    results = {r.path.name: r for r in process_many(inputs, settings)}
+
+    assert results[good.name].outcome == Outcome.ARCHIVED
+    quarantine = settings.quarantine_path
+    for problem, path in bad_files.items():
+        result = results[path.name]
+        assert result.outcome == Outcome.QUARANTINED, (problem, result.reason_en)
+        assert result.quarantined_as == quarantine / path.name
+        assert result.quarantined_as.read_bytes() == path.read_bytes()
+        reason = (quarantine / f"{path.name}.reason.txt").read_text(encoding="utf-8")
+        assert path.name in reason and "Lý do:" in reason and "Reason:" in reason
+    assert path.exists()  # the batch copies; it never deletes an officer's file
+
+
+def test_folder_expansion_skips_hidden_and_unsupported(tmp_path: Path) -> None:
+    (tmp_path / "a.pdf").write_bytes(b"x")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "b.TIFF").write_bytes(b"x")
+    (tmp_path / ".hidden.pdf").write_bytes(b"x")
+    (tmp_path / "notes.txt").write_text("x")
+    names = [p.name for p in expand_inputs([tmp_path])]
+    assert names == ["a.pdf", "b.TIFF"]
+    # a file named explicitly is taken whatever its suffix, so that it is quarantined with a reason
+    assert [p.name for p in expand_inputs([tmp_path / "notes.txt"])] == ["notes.txt"]

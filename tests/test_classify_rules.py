@@ -1,0 +1,148 @@
+"""Rule layer on composed text (fast). Classification of OCR'd samples is in test_pipeline.py."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from classify import canonical_tones, classify_text, fold, normalize_text
+from classify.doctypes import load_doc_types, type_for_symbol_code
+
+DECISION = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc
+
+Sô: 07/QD-UBND Tân Lập, ngày 03 tháng 02 năm 2025
+
+QUYẾT ĐỊNH
+Về việc phê duyệt Danh mục hồ sơ năm 2025 của Ủy ban nhân dân xã
+
+CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ TÂN LẬP
+Căn cứ Luật Tổ chức chính quyền địa phương;
+\fĐiều 3. Văn phòng chịu trách nhiệm thi hành Quyết định này.
+Nơi nhận: TM. ỦY BAN NHÂN DÂN
+- Như Điều 3; CHỦ TỊCH
+- Lưu: VT, VP.
+Lò Văn Thắm
+"""
+
+LETTER = """ỦY BAN NHÂN DÂN
+XÃ PHÚ HƯNG
+Số: 118/UBND-VP
+V/v bàn giao sổ hộ tịch để số hóa
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Phú Hưng, ngày 21 tháng 10 năm 2025
+
+Kính gửi: Sở Tư pháp tỉnh Phú Thọ
+"""
+
+CENTRE_NOTICE = """UBND XÃ ĐỒNG TÂM
+TRUNG TÂM PHỤC VỤ
+HÀNH CHÍNH CÔNG
+Số: 03/TB-TTPVHCC Đồng Tâm, ngày 09 tháng 7 năm 2025
+THÔNG BÁO
+Lịch tiếp nhận hồ sơ thủ tục hành chính lĩnh vực hộ tịch
+"""
+
+DEATH_EXTRACT = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ BÌNH AN Độc lập - Tự do - Hạnh phúc
+Số: 31/TLKT-BS Bình An, ngày 14 tháng 8 năm 2025
+TRÍCH LỤC KHAI TỬ
+(BẢN SAO)
+Họ, chữ đệm, tên: HOÀNG THỊ MẬN
+"""
+
+
+def test_decision_fields() -> None:
+    result = classify_text(DECISION)
+    assert result.doc_type == "QĐ"
+    assert result.number == "07/QĐ-UBND"  # 'Sô:' and 'QD' are OCR slips, corrected
+    assert result.symbol == "QĐ-UBND"
+    assert result.issued_on == date(2025, 2, 3)
+    assert result.place == "Tân Lập"
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ TÂN LẬP"
+    assert result.subject == "Về việc phê duyệt Danh mục hồ sơ năm 2025 của Ủy ban nhân dân xã"
+    assert result.signer_name == "Lò Văn Thắm"
+    assert result.signer_title == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
+    assert result.confidence >= 0.9
+    assert "symbol code agrees" in result.fields["doc_type"].evidence
+
+
+def test_official_letter_has_no_type_code() -> None:
+    result = classify_text(LETTER)
+    assert result.doc_type == "CV"
+    assert result.number == "118/UBND-VP"
+    assert result.issued_on == date(2025, 10, 21)
+    assert result.subject == "bàn giao sổ hộ tịch để số hóa"
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"
+
+
+def test_centre_notice_issuer_and_parent() -> None:
+    result = classify_text(CENTRE_NOTICE)
+    assert (result.doc_type, result.number) == ("TB", "03/TB-TTPVHCC")
+    assert result.issuer == "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"
+    assert result.fields["issuer_parent"].value == "UBND XÃ ĐỒNG TÂM"
+    assert result.subject == "Lịch tiếp nhận hồ sơ thủ tục hành chính lĩnh vực hộ tịch"
+
+
+def test_civil_status_extract() -> None:
+    result = classify_text(DEATH_EXTRACT)
+    assert (result.doc_type, result.number, result.issued_on) == ("HT-TLKT", "31/TLKT-BS", date(2025, 8, 14))
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ BÌNH AN"
+
+
+def test_title_and_symbol_disagreeing_lowers_confidence() -> None:
+    text = "Số: 12/TB-UBND Hà Nội, ngày 01 tháng 01 năm 2025\nQUYẾT ĐỊNH\nVề việc abc\n"
+    result = classify_text(text)
+    assert result.doc_type == "QĐ"  # the title block wins
+    assert result.confidence <= 0.5
+
+
+def test_unknown_without_signals() -> None:
+    result = classify_text("Một trang giấy trắng không có gì.")
+    assert result.doc_type == "unknown"
+    assert result.confidence == 0.0
+
+
+def test_normative_number_with_year() -> None:
+    result = classify_text("Số: 02 / 2025 / QĐ - UBND Tân Lập, ngày 5 tháng 3 năm 2025\nQUYẾT ĐỊNH\n")
+    assert result.number == "02/2025/QĐ-UBND"
+
+
+def test_invalid_date_is_not_taken() -> None:
+    assert classify_text("Hà Nội, ngày 31 tháng 02 năm 2025").issued_on is None
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("hoà", "hòa"), ("HOÀ", "HÒA"), ("uỷ ban", "ủy ban"), ("thuỷ", "thủy"), ("khoẻ", "khỏe"),
+     ("quý", "quý"), ("hoàn", "hoàn"), ("thoả thuận", "thỏa thuận")],
+)
+def test_tone_placement_canonicalised(old: str, new: str) -> None:
+    assert canonical_tones(old) == new
+
+
+def test_normalisation_is_nfc_and_fixes_ocr_slips() -> None:
+    decomposed = "Quye\u0302\u0301t đi\u0323nh"
+    assert normalize_text(decomposed) == "Quyết định"
+    assert normalize_text("S6: 5/QĐÐ") .startswith("Số: 5/QĐĐ")
+    assert fold("Đồng Tâm") == "dong tam"
+
+
+def test_symbol_codes_resolve_without_confusing_near_twins() -> None:
+    assert type_for_symbol_code("QD").code == "QĐ"  # type: ignore[union-attr]
+    assert type_for_symbol_code("HĐ").code == "HĐ"  # type: ignore[union-attr]
+    assert type_for_symbol_code("HD").code == "HD"  # type: ignore[union-attr]
+    assert type_for_symbol_code("TLKT").code == "HT-TLKT"  # type: ignore[union-attr]
+    assert type_for_symbol_code("UBND") is None
+
+
+def test_every_administrative_type_is_recognised_from_its_title() -> None:
+    for doc_type in load_doc_types():
+        if doc_type.code in ("CV",):
+            continue
+        title = doc_type.title.upper()
+        result = classify_text(f"Số: 01/ABC-UBND Tân Lập, ngày 02 tháng 01 năm 2025\n{title}\nVề việc thử\n")
+        assert result.doc_type == doc_type.code, (title, result.fields["doc_type"].evidence)

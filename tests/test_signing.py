@@ -1,0 +1,335 @@
+"""Signing stage: real keys, real pyHanko, real files (and poppler's pdfsig as an independent check)."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pikepdf
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+from signing import (
+    DevIdentity,
+    SigningConfigError,
+    SigningError,
+    SigningIdentity,
+    ensure_dev_identity,
+    load_identity,
+    sign_pdf,
+    verify_pdf,
+)
+from sohoa.errors import BadInputError, Problem
+
+MARKER = b"MARKER-TEXT-sohoa"
+
+
+def make_pdf(path: Path, pages: int = 2) -> Path:
+    """A small PDF whose page content is stored uncompressed, so a test can find and flip a signed byte."""
+    pdf = pikepdf.new()
+    for n in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.pages[n].Contents = pdf.make_stream(b"BT /F1 24 Tf 72 700 Td (" + MARKER + b") Tj ET")
+    pdf.save(path, compress_streams=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def keys_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("keys")
+
+
+@pytest.fixture(scope="module")
+def dev(keys_dir: Path) -> SigningIdentity:
+    return load_identity("dev", keys_dir=keys_dir)
+
+
+@pytest.fixture(scope="module")
+def ca(keys_dir: Path) -> Path:
+    return ensure_dev_identity(keys_dir).ca_cert
+
+
+@pytest.fixture
+def signed(tmp_path: Path, dev: SigningIdentity) -> Path:
+    out = tmp_path / "signed.pdf"
+    sign_pdf(make_pdf(tmp_path / "in.pdf"), out, dev, location="Việt Nam")
+    return out
+
+
+# -- identity ----------------------------------------------------------------------------------------------
+
+
+def _subject(path: Path) -> str:
+    return x509.load_pem_x509_certificate(path.read_bytes()).subject.rfc4514_string()
+
+
+def test_dev_identity_created_once_and_reloaded(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    first = ensure_dev_identity(keys)
+    assert isinstance(first, DevIdentity)
+    assert "DEVELOPMENT ONLY" in _subject(first.ca_cert)
+    assert "DEVELOPMENT ONLY" in _subject(first.signer_cert)
+    assert first.signer_key.stat().st_mode & 0o777 == 0o600
+    signer = x509.load_pem_x509_certificate(first.signer_cert.read_bytes())
+    ca = x509.load_pem_x509_certificate(first.ca_cert.read_bytes())
+    assert signer.issuer == ca.subject
+    ku = signer.extensions.get_extension_for_class(x509.KeyUsage).value
+    assert ku.digital_signature and ku.content_commitment
+    lifetime = signer.not_valid_after_utc - signer.not_valid_before_utc
+    assert timedelta(days=5 * 365) <= lifetime <= timedelta(days=5 * 365 + 1)
+    before = {p: p.read_bytes() for p in (first.ca_cert, first.signer_cert, first.signer_key)}
+
+    second = ensure_dev_identity(keys)
+    assert second == first
+    assert {p: p.read_bytes() for p in before} == before
+    # Atomic writes leave no temporary files behind.
+    assert not [p for p in keys.iterdir() if p.name.endswith(".tmp")]
+
+    a = load_identity("dev", keys_dir=keys)
+    b = load_identity("dev", keys_dir=keys)
+    assert a.certificate.dump() == b.certificate.dump()
+    assert a.development and "DEVELOPMENT ONLY" in a.description
+
+
+def test_dev_identity_partial_set_is_regenerated(tmp_path: Path) -> None:
+    keys = tmp_path / "keys"
+    paths = ensure_dev_identity(keys)
+    paths.ca_cert.unlink()  # as if the process died between two writes
+    again = ensure_dev_identity(keys)
+    identity = load_identity("dev", keys_dir=keys)
+    assert again.ca_cert.is_file()
+    assert identity.certificate.dump() != b""
+
+
+def test_dev_identity_logs_loud_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="signing"):
+        load_identity("dev", keys_dir=tmp_path / "keys")
+    assert any(r.levelno == logging.WARNING and "DEVELOPMENT ONLY" in r.getMessage() for r in caplog.records)
+
+
+def test_unknown_kind_lists_valid_kinds(tmp_path: Path) -> None:
+    with pytest.raises(SigningConfigError, match="dev, pkcs12"):
+        load_identity("hsm", keys_dir=tmp_path)
+
+
+# -- sign and verify ---------------------------------------------------------------------------------------
+
+
+def test_sign_then_verify_passes(tmp_path: Path, dev: SigningIdentity, ca: Path) -> None:
+    out = tmp_path / "out" / "signed.pdf"
+    facts = sign_pdf(make_pdf(tmp_path / "in.pdf"), out, dev, location="Việt Nam")
+
+    assert facts.output_pdf == str(out)
+    assert facts.field_name == "Signature1"
+    assert facts.level == "B-B"
+    assert facts.development_identity is True
+    assert "DEVELOPMENT ONLY" in facts.signer_subject and facts.signer_subject.startswith("CN=")
+    assert "Root CA" in facts.signer_issuer
+    assert len(facts.certificate_sha256) == 64
+    assert facts.signed_at.utcoffset() == timedelta(0)
+    assert abs(datetime.now(UTC) - facts.signed_at) < timedelta(minutes=2)
+    assert not [p for p in out.parent.iterdir() if p.name.endswith(".tmp")]
+
+    result = verify_pdf(out, [ca])
+    assert result.passed, result.model_dump_json(indent=2)
+    (verdict,) = result.signatures
+    assert verdict.indication == "TOTAL_PASSED" and verdict.sub_indication is None
+    assert verdict.trusted and verdict.intact and verdict.valid
+    assert verdict.level == "B-B"
+    assert verdict.coverage == "ENTIRE_FILE"
+    assert verdict.field_name == "Signature1"
+    assert verdict.signer == facts.signer_subject
+    assert verdict.signing_time_source == "claimed"
+    assert verdict.signing_time is not None
+    assert abs(verdict.signing_time - facts.signed_at) < timedelta(seconds=2)
+    assert result.warnings == []
+
+
+def test_trust_roots_may_be_a_folder(signed: Path, keys_dir: Path) -> None:
+    # The dev keys folder also holds the private key: that is skipped silently, not reported.
+    result = verify_pdf(signed, [keys_dir])
+    assert result.passed
+    assert result.warnings == []
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler pdfsig not installed")
+def test_pdfsig_agrees(signed: Path) -> None:
+    proc = subprocess.run(["pdfsig", str(signed)], capture_output=True, text=True, timeout=60)
+    assert "Signature is Valid" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_untrusted_without_roots(signed: Path) -> None:
+    result = verify_pdf(signed, [])
+    assert not result.passed
+    (verdict,) = result.signatures
+    assert verdict.indication == "INDETERMINATE"
+    assert verdict.sub_indication == "NO_CERTIFICATE_CHAIN_FOUND"
+    assert verdict.intact and not verdict.trusted
+    assert any("trust roots" in w for w in result.warnings)
+
+
+def test_flipped_byte_fails(signed: Path, ca: Path) -> None:
+    data = bytearray(signed.read_bytes())
+    at = data.index(MARKER)
+    data[at] ^= 0x01  # 'M' -> 'L': still a valid PDF, but not the signed one
+    signed.write_bytes(bytes(data))
+    result = verify_pdf(signed, [ca])
+    assert not result.passed
+    (verdict,) = result.signatures
+    assert verdict.indication == "TOTAL_FAILED"
+    assert verdict.sub_indication == "HASH_FAILURE"
+    assert not verdict.intact
+
+
+def test_incremental_update_after_signing_is_warned(signed: Path, ca: Path) -> None:
+    with open(signed, "rb+") as fh:
+        writer = IncrementalPdfFileWriter(fh)
+        title = {generic.NameObject("/Title"): generic.TextStringObject("changed later")}
+        writer.set_info(generic.DictionaryObject(title))
+        writer.write_in_place()
+    result = verify_pdf(signed, [ca])
+    (verdict,) = result.signatures
+    assert verdict.coverage != "ENTIRE_FILE"
+    assert any("after the last signature" in w for w in result.warnings), result.warnings
+    assert any("without a signature" in w for w in verdict.warnings)
+
+
+def test_bytes_appended_after_signing_are_warned(signed: Path, ca: Path) -> None:
+    with open(signed, "ab") as fh:
+        fh.write(b"\n% appended later\n")
+    result = verify_pdf(signed, [ca])
+    assert any("after the last signature" in w for w in result.warnings), result.warnings
+
+
+def test_countersign_keeps_first_signature_valid(signed: Path, dev: SigningIdentity, ca: Path) -> None:
+    twice = signed.with_name("twice.pdf")
+    facts = sign_pdf(signed, twice, dev)
+    assert facts.field_name == "Signature2"
+    result = verify_pdf(twice, [ca])
+    assert result.passed, result.model_dump_json(indent=2)
+    assert [v.field_name for v in result.signatures] == ["Signature1", "Signature2"]
+    assert all(v.indication == "TOTAL_PASSED" for v in result.signatures)
+    # A later *signature* is expected; only unsigned additions are worth a warning.
+    assert result.warnings == []
+    assert not any("without a signature" in w for v in result.signatures for w in v.warnings)
+
+
+def test_sign_in_place(signed: Path, dev: SigningIdentity, ca: Path) -> None:
+    sign_pdf(signed, signed, dev)
+    assert len(verify_pdf(signed, [ca]).signatures) == 2
+
+
+# -- PKCS#12 -----------------------------------------------------------------------------------------------
+
+
+def _make_p12(dev_paths: DevIdentity, target: Path, password: bytes) -> Path:
+    key = serialization.load_pem_private_key(dev_paths.signer_key.read_bytes(), password=None)
+    cert = x509.load_pem_x509_certificate(dev_paths.signer_cert.read_bytes())
+    ca = x509.load_pem_x509_certificate(dev_paths.ca_cert.read_bytes())
+    data = pkcs12.serialize_key_and_certificates(
+        b"test signer",
+        key,  # type: ignore[arg-type]
+        cert,
+        [ca],
+        serialization.BestAvailableEncryption(password),
+    )
+    target.write_bytes(data)
+    return target
+
+
+def test_pkcs12_identity_signs(tmp_path: Path, keys_dir: Path, ca: Path) -> None:
+    p12 = _make_p12(ensure_dev_identity(keys_dir), tmp_path / "signer.p12", b"s3cret-pass")
+    identity = load_identity("pkcs12", keys_dir=keys_dir, pkcs12_file=p12, passphrase=b"s3cret-pass")
+    assert identity.development is False
+    assert "signer.p12" in identity.description
+    facts = sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf", identity)
+    assert facts.development_identity is False
+    assert verify_pdf(tmp_path / "out.pdf", [ca]).passed
+
+
+def test_pkcs12_wrong_password(tmp_path: Path, keys_dir: Path) -> None:
+    p12 = _make_p12(ensure_dev_identity(keys_dir), tmp_path / "signer.p12", b"right-one")
+    with pytest.raises(SigningConfigError) as err:
+        load_identity("pkcs12", keys_dir=keys_dir, pkcs12_file=p12, passphrase=b"Wr0ngPassw0rd")
+    message = str(err.value)
+    assert str(p12) in message
+    assert "Wr0ngPassw0rd" not in message and "right-one" not in message
+    assert "password" in message
+
+
+def test_pkcs12_missing_file(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.p12"
+    with pytest.raises(SigningConfigError, match="nope.p12"):
+        load_identity("pkcs12", keys_dir=tmp_path, pkcs12_file=missing, passphrase=b"x")
+    with pytest.raises(SigningConfigError, match="pkcs12_file"):
+        load_identity("pkcs12", keys_dir=tmp_path)
+
+
+# -- bad inputs --------------------------------------------------------------------------------------------
+
+
+def test_sign_non_pdf_raises_signing_error(tmp_path: Path, dev: SigningIdentity) -> None:
+    src = tmp_path / "notes.pdf"
+    src.write_text("this is not a PDF\n", encoding="utf-8")
+    out = tmp_path / "out.pdf"
+    with pytest.raises(SigningError) as err:
+        sign_pdf(src, out, dev)
+    assert "notes.pdf" in str(err.value)
+    # Also a BadInputError, so the orchestrator quarantines instead of retrying.
+    assert isinstance(err.value, BadInputError) and err.value.problem is Problem.NOT_A_PDF
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_sign_truncated_pdf_raises_signing_error(tmp_path: Path, dev: SigningIdentity) -> None:
+    src = make_pdf(tmp_path / "cut.pdf")
+    src.write_bytes(src.read_bytes()[:300])
+    with pytest.raises(SigningError, match="cut.pdf"):
+        sign_pdf(src, tmp_path / "out.pdf", dev)
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_sign_encrypted_pdf_raises_signing_error(tmp_path: Path, dev: SigningIdentity) -> None:
+    src = tmp_path / "locked.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(src, encryption=pikepdf.Encryption(owner="o", user="u"))
+    with pytest.raises(SigningError, match="locked.pdf") as err:
+        sign_pdf(src, tmp_path / "out.pdf", dev)
+    assert isinstance(err.value, BadInputError) and err.value.problem is Problem.ENCRYPTED_PDF
+
+
+def test_sign_missing_input(tmp_path: Path, dev: SigningIdentity) -> None:
+    with pytest.raises(SigningError, match="absent.pdf"):
+        sign_pdf(tmp_path / "absent.pdf", tmp_path / "out.pdf", dev)
+
+
+def test_verify_text_file_gives_error_entry(tmp_path: Path, ca: Path) -> None:
+    txt = tmp_path / "readme.txt"
+    txt.write_text("hello", encoding="utf-8")
+    result = verify_pdf(txt, [ca])
+    assert result.error is not None and "not a PDF" in result.error
+    assert not result.passed and result.signatures == []
+
+
+def test_verify_missing_and_unsigned(tmp_path: Path, ca: Path) -> None:
+    assert verify_pdf(tmp_path / "absent.pdf", [ca]).error is not None
+    unsigned = verify_pdf(make_pdf(tmp_path / "plain.pdf"), [ca])
+    assert unsigned.error == "no signature found"
+    assert not unsigned.passed
+
+
+def test_bad_trust_root_is_a_warning(signed: Path, tmp_path: Path, ca: Path) -> None:
+    junk = tmp_path / "junk.pem"
+    junk.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
+    result = verify_pdf(signed, [ca, junk, tmp_path / "missing-dir"])
+    assert result.passed
+    assert any("junk.pem" in w for w in result.warnings)
+    assert any("missing-dir" in w for w in result.warnings)
