@@ -41,6 +41,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
+    pretty_exceptions_enable=False,
 )
 err = Console(stderr=True)
 # when piped (CI logs, files) rich would wrap tables at 80 columns: give them room instead
@@ -99,9 +100,12 @@ def _require_file(path: Path) -> None:
 # ------------------------------------------------------------------------------------------- process
 def _configure_prefect(settings: Settings) -> None:
     """Prefect without a server by default; a configured PREFECT_API_URL (a real server) wins."""
-    os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve()))
+    prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve())))
+    prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect does not create missing parents
     # the telemetry heartbeat logs "database is locked" errors on the embedded SQLite (MEASURED.md)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    # the first start migrates a fresh SQLite database: ~12 s here, longer on a loaded machine
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
@@ -165,6 +169,12 @@ def process(
                 payload = prefect_flows.process_batch(
                     [str(p) for p in inputs], {"archive": str(settings.archive_dir)}
                 )
+            except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback
+                raise _fail(
+                    f"Prefect could not run the batch: {type(exc).__name__}: {exc}. "
+                    "Check PREFECT_API_URL / PREFECT_HOME, or run with --no-prefect.",
+                    EXIT_FAULT,
+                ) from exc
             finally:
                 prefect_flows.set_progress_listener(None)
             _print_or_table(payload, as_json)

@@ -7,7 +7,9 @@ single-purpose commands (``sohoa ocr/classify/sign/verify``) therefore never imp
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +30,37 @@ from flows.pipeline import (
     run_sign,
     run_verify,
 )
+from sohoa.errors import BadInputError
 from sohoa.settings import Settings, load_settings
 
-# One task per stage. Retries only where a fault can be transient; bad input is never retried (the stage
-# raises BadInputError at once and the orchestrator quarantines).
+
+
+@dataclass(frozen=True)
+class _Refused:
+    """A stage found the input unusable. Returned, not raised, so that Prefect records the task as done
+    (it did its job) instead of logging a failure with a traceback; the runner re-raises it for the
+    orchestrator, which quarantines the file."""
+
+    error: BadInputError
+
+
+def _refusing(function: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(function)
+    def stage(*args: Any) -> Any:
+        try:
+            return function(*args)
+        except BadInputError as exc:
+            return _Refused(exc)
+
+    return stage
+
+
+# One task per stage. Retries only where a fault can be transient; bad input is never retried.
 STAGE_TASKS: dict[str, Any] = {
-    "ingest": task(ingest, name="ingest"),
-    "ocr": task(run_ocr, name="ocr"),
+    "ingest": task(_refusing(ingest), name="ingest"),
+    "ocr": task(_refusing(run_ocr), name="ocr"),
     "classify": task(run_classify, name="classify"),
-    "sign": task(run_sign, name="sign"),
+    "sign": task(_refusing(run_sign), name="sign"),
     "verify": task(run_verify, name="verify"),
     "archive": task(run_archive, name="archive", retries=2, retry_delay_seconds=[1, 5]),
 }
@@ -51,7 +75,10 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
 
 
 def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
-    return STAGE_TASKS[stage](*args)
+    result = STAGE_TASKS[stage](*args)
+    if isinstance(result, _Refused):
+        raise result.error
+    return result
 
 
 def _settings(overrides: dict[str, Any] | None) -> Settings:

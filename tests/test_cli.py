@@ -1,0 +1,131 @@
+"""The command line as a user runs it: subprocesses, exit codes, --json, --help."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLES, PipelineRun, expected_samples
+
+COMMANDS = ["process", "ocr", "classify", "sign", "verify", "list"]
+
+
+def sohoa(*args: str, data_dir: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args],
+        capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,
+    )
+
+
+def test_help_has_examples_and_exit_codes(tmp_path: Path) -> None:
+    top = sohoa("--help", data_dir=tmp_path)
+    assert top.returncode == 0
+    for command in COMMANDS:
+        assert command in top.stdout
+        proc = sohoa(command, "--help", data_dir=tmp_path)
+        assert proc.returncode == 0, proc.stderr
+        assert "Example" in proc.stdout, command
+    assert "Exit codes" in sohoa("process", "--help", data_dir=tmp_path).stdout
+
+
+def test_missing_file_is_a_usage_error_naming_it(tmp_path: Path) -> None:
+    proc = sohoa("classify", str(tmp_path / "không-có.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 2
+    assert "không-có.pdf" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.integration
+def test_ocr_classify_sign_verify_commands(tmp_path: Path) -> None:
+    expected = next(e for e in expected_samples() if e.file.endswith(".png"))
+    sample = SAMPLES / expected.file
+    searchable = tmp_path / "tìm-được.pdf"
+
+    ocr = sohoa("ocr", str(sample), str(searchable), "--json", data_dir=tmp_path)
+    assert ocr.returncode == 0, ocr.stderr
+    payload = json.loads(ocr.stdout)
+    assert [p["ocr"] for p in payload["pages"]] == [True] * expected.pages
+    assert all(p["confidence"] > 60 for p in payload["pages"])
+    assert expected.words[0] in payload["text"]
+
+    classified = sohoa("classify", str(searchable), "--json", data_dir=tmp_path)
+    assert classified.returncode == 0, classified.stderr
+    fields = json.loads(classified.stdout)
+    for key in ("doc_type", "number", "issued_on", "issuer", "subject", "confidence"):
+        assert key in fields
+    assert (fields["doc_type"], fields["number"], fields["issued_on"]) == (
+        expected.doc_type, expected.number, expected.issued_on
+    )
+
+    signed = tmp_path / "đã-ký.pdf"
+    sign = sohoa("sign", str(searchable), str(signed), "--json", data_dir=tmp_path)
+    assert sign.returncode == 0, sign.stderr
+    assert json.loads(sign.stdout)["level"] == "B-B"
+
+    verify = sohoa("verify", str(signed), "--json", data_dir=tmp_path)
+    assert verify.returncode == 0, verify.stdout + verify.stderr
+    report = json.loads(verify.stdout)
+    assert report["files"][0]["signatures"][0]["indication"] == "TOTAL_PASSED"
+
+    unsigned = sohoa("verify", str(searchable), "--json", data_dir=tmp_path)
+    assert unsigned.returncode == 1
+    assert json.loads(unsigned.stdout)["files"][0]["error"]
+
+
+@pytest.mark.integration
+def test_verify_fails_under_other_trust_roots(sample_run: PipelineRun, tmp_path: Path) -> None:
+    record = next(r.record for r in sample_run.first.values() if r.record)
+    assert record is not None and record.archive_prefix
+    pdf = sample_run.settings.archive_dir / record.archive_prefix / "document.pdf"
+    # a different data folder means a different development CA: the signature is intact but not trusted
+    proc = sohoa("verify", str(pdf), "--json", data_dir=tmp_path)
+    assert proc.returncode == 1
+    signature = json.loads(proc.stdout)["files"][0]["signatures"][0]
+    assert signature["indication"] == "INDETERMINATE"
+    ok = sohoa("verify", str(pdf), data_dir=sample_run.settings.data_dir)
+    assert ok.returncode == 0, ok.stdout
+
+
+@pytest.mark.integration
+def test_process_through_prefect_and_list(tmp_path: Path) -> None:
+    """The Prefect flow (embedded, no server) over good and bad input, then `sohoa list --json`."""
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    expected = next(e for e in expected_samples() if e.file.endswith(".png"))
+    (inbox / expected.file).write_bytes((SAMPLES / expected.file).read_bytes())
+    (inbox / "rỗng.pdf").write_bytes(b"")
+    data = tmp_path / "var"
+    proc = sohoa("process", str(inbox), "--json", data_dir=data, timeout=600)
+    assert proc.returncode == 1, proc.stderr  # one quarantined
+    report = json.loads(proc.stdout)
+    assert report["counts"] == {
+        "archived": 1, "already_archived": 0, "quarantined": 1, "failed": 0, "total": 2
+    }
+    archived = next(f for f in report["files"] if f["outcome"] == "archived")
+    assert (archived["doc_type"], archived["number"], archived["signed"]) == (expected.doc_type, expected.number, True)
+    assert (data / "quarantine" / "rỗng.pdf.reason.txt").exists()
+    assert (data / "prefect").is_dir()  # ran through Prefect, with its state under the data folder
+
+    listed = sohoa("list", "--json", data_dir=data)
+    assert listed.returncode == 0
+    records = json.loads(listed.stdout)["records"]
+    assert [(r["doc_type"], r["number"], r["state"]) for r in records] == [
+        (expected.doc_type, expected.number, "archived")
+    ]
+
+
+def test_prefect_yaml_declares_nightly_batch() -> None:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    nightly = next(d for d in config["deployments"] if d["name"] == "nightly-batch")
+    schedule = nightly["schedules"][0]
+    assert (schedule["cron"], schedule["timezone"]) == ("0 1 * * *", "Asia/Ho_Chi_Minh")
+    module_path, flow_name = nightly["entrypoint"].split(":")
+    assert (ROOT / module_path).exists()
+    assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")

@@ -1,0 +1,137 @@
+"""The whole pipeline on the bundled samples with the real Tesseract, pyHanko and poppler."""
+
+from __future__ import annotations
+
+import subprocess
+import unicodedata
+from datetime import date
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from flows.pipeline import Outcome
+from sohoa.record import Record
+from storage import LocalArchive
+from tests.conftest import SAMPLES, PipelineRun, expected_samples
+
+EXPECTED = {e.file: e for e in expected_samples()}
+pytestmark = pytest.mark.integration
+
+
+def archived_pdf(run: PipelineRun, name: str) -> Path:
+    record = run.first[name].record
+    assert record is not None and record.archive_prefix
+    return run.settings.archive_dir / record.archive_prefix / "document.pdf"
+
+
+def test_every_sample_is_archived_and_signed(sample_run: PipelineRun) -> None:
+    assert set(sample_run.first) == set(EXPECTED)
+    for name, result in sample_run.first.items():
+        assert result.outcome == Outcome.ARCHIVED, (name, result.reason_en)
+        assert result.record is not None and result.record.signature is not None
+        assert result.record.signature.development_identity
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_sample_is_classified(sample_run: PipelineRun, name: str) -> None:
+    expected = EXPECTED[name]
+    record = sample_run.first[name].record
+    assert record is not None and record.classification is not None
+    got = record.classification
+    assert got.doc_type == expected.doc_type, got.fields["doc_type"].evidence
+    assert got.number == expected.number
+    assert got.issued_on == date.fromisoformat(expected.issued_on)
+    assert got.issuer == expected.issuer
+    assert not record.needs_review, record.review_reasons
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_ocr_finds_vietnamese_words_in_nfc(sample_run: PipelineRun, name: str) -> None:
+    record = sample_run.first[name].record
+    assert record is not None and record.ocr is not None
+    assert len(record.ocr.pages) == EXPECTED[name].pages
+    text = record.ocr.text
+    assert unicodedata.is_normalized("NFC", text)
+    for word in EXPECTED[name].words:
+        assert word in text, word
+    assert all(page.ocr and page.confidence and page.confidence > 60 for page in record.ocr.pages)
+    # the archived PDF's own text layer carries the same words (what a viewer's search will find)
+    layer = subprocess.run(
+        ["pdftotext", "-layout", str(archived_pdf(sample_run, name)), "-"],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    layer = unicodedata.normalize("NFC", layer)
+    for word in EXPECTED[name].words:
+        assert word in layer, word
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_pdfsig_reports_the_signature_valid(sample_run: PipelineRun, name: str) -> None:
+    proc = subprocess.run(["pdfsig", str(archived_pdf(sample_run, name))], capture_output=True, text=True)
+    assert "Signature is Valid." in proc.stdout, proc.stdout + proc.stderr
+    assert "Signature #1" in proc.stdout and "Signature #2" not in proc.stdout
+
+
+def test_archived_pdf_passes_qpdf_check(sample_run: PipelineRun) -> None:
+    for name in EXPECTED:
+        proc = subprocess.run(["qpdf", "--check", str(archived_pdf(sample_run, name))], capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_scan_pixels_are_kept(sample_run: PipelineRun) -> None:
+    """A JPEG scan is embedded byte for byte; a scanned PDF keeps its original page images."""
+    for name in EXPECTED:
+        source = SAMPLES / name
+        with pikepdf.open(archived_pdf(sample_run, name)) as pdf:
+            images = [
+                image for page in pdf.pages for image in page.images.values()
+            ]
+            assert images, name
+            if name.endswith(".jpg"):
+                assert images[0].read_raw_bytes() == source.read_bytes()
+            if name.endswith(".pdf"):
+                with pikepdf.open(source) as original:
+                    originals = [im.read_raw_bytes() for p in original.pages for im in p.images.values()]
+                assert [im.read_raw_bytes() for im in images] == originals
+
+
+def test_sidecar_is_the_record_model(sample_run: PipelineRun) -> None:
+    archive = LocalArchive(sample_run.settings.archive_dir)
+    for name, result in sample_run.first.items():
+        assert result.record is not None and result.record.archive_prefix
+        folder = sample_run.settings.archive_dir / result.record.archive_prefix
+        record = Record.from_json_file(folder / "record.json")
+        assert record.source.sha256 == result.record.source.sha256
+        assert [e.action for e in record.events] == ["ingested", "ocr", "classified", "signed", "verified", "archived"]
+        assert {o.role for o in record.objects} == {"original", "signed", "report"}
+        assert archive.verify_objects(record) == [], name
+        assert sorted(p.name for p in folder.iterdir()) == [
+            "document.pdf", f"original{Path(name).suffix.lower()}", "record.json", "verification.json"
+        ]
+
+
+def test_second_run_creates_no_second_record(sample_run: PipelineRun) -> None:
+    for name, result in sample_run.second.items():
+        assert result.outcome == Outcome.ALREADY_ARCHIVED, name
+        assert result.record is not None and result.record.id == sample_run.first[name].record.id  # type: ignore[union-attr]
+    archive = LocalArchive(sample_run.settings.archive_dir)
+    records = list(archive.records())
+    assert len(records) == len(EXPECTED)
+    sidecars = list(sample_run.settings.archive_dir.rglob("record.json"))
+    assert len(sidecars) == len(EXPECTED)
+    assert not list(sample_run.settings.archive_dir.rglob("*.part-*"))
+    assert not any((sample_run.settings.archive_dir / ".staging").glob("*"))
+
+
+def test_tampering_is_detected_by_fixity_check(sample_run: PipelineRun, tmp_path: Path) -> None:
+    archive = LocalArchive(sample_run.settings.archive_dir)
+    record = next(archive.records())
+    original = next(o for o in record.objects if o.role == "original")
+    path = sample_run.settings.archive_dir / original.key
+    saved = path.read_bytes()
+    try:
+        path.write_bytes(saved[:-1] + bytes([saved[-1] ^ 1]))
+        assert archive.verify_objects(record) == [f"{original.key}: SHA-256 differs from the one recorded"]
+    finally:
+        path.write_bytes(saved)
