@@ -65,6 +65,7 @@ samples: venv
 	$(BIN)/python samples/make_samples.py
 
 bench: deps
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
 	$(BIN)/python bench/pipeline_bench.py
 
 clean:

@@ -4,4 +4,12 @@ from classify.doctypes import DocType, by_code, load_doc_types
 from classify.normalize import canonical_tones, fold, normalize_text
 from classify.rules import classify_text
 
-__all__ = ["DocType", "by_code", "canonical_tones", "classify_text", "fold", "load_doc_types", "normalize_text"]
+__all__ = [
+    "DocType",
+    "by_code",
+    "canonical_tones",
+    "classify_text",
+    "fold",
+    "load_doc_types",
+    "normalize_text",
+]

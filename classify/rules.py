@@ -156,9 +156,7 @@ def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str |
         except ValueError:
             continue
         place = match.group("place")
-        if number is not None and number.line_index == index and number.span[1] <= match.start("place") + len(
-            place
-        ):
+        if number is not None and number.line_index == index and number.span[1] <= match.start("place") + len(place):
             place = line[number.span[1] : match.start("place") + len(place)]
         place = place.strip(" ,.-:;")
         # the place is the last few capitalised words before the comma ("Hợp Tiến", "Hà Nội")
@@ -253,7 +251,9 @@ def classify_text(text: str) -> Classification:
     if dated:
         issued, place, date_line = dated
         fields["issued_on"] = Field_(
-            value=issued.isoformat(), confidence=0.95, evidence=f"'ngày … tháng … năm …' on line {date_line + 1}"
+            value=issued.isoformat(),
+            confidence=0.95,
+            evidence=f"'ngày … tháng … năm …' on line {date_line + 1}",
         )
         if place:
             fields["place"] = Field_(value=place, confidence=0.8, evidence="words before ', ngày'")

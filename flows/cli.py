@@ -120,7 +120,9 @@ def _configure_prefect(settings: Settings) -> None:
 )
 def process(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders of scans (PDF, TIFF, JPEG, PNG).")],
-    archive: Annotated[Path | None, typer.Option(help="Archive folder (default: SOHOA_ARCHIVE or var/archive).")] = None,
+    archive: Annotated[
+        Path | None, typer.Option(help="Archive folder (default: SOHOA_ARCHIVE or var/archive).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     no_prefect: Annotated[
         bool, typer.Option("--no-prefect", help="Run the stages directly, without Prefect (same results).")
@@ -137,7 +139,9 @@ def process(
     inputs = expand_inputs(paths)
     if not inputs:
         raise _fail("no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)")
-    report = BatchReport(archive=str(settings.archive_dir.resolve()), quarantine=str(settings.quarantine_path.resolve()))
+    report = BatchReport(
+        archive=str(settings.archive_dir.resolve()), quarantine=str(settings.quarantine_path.resolve())
+    )
     show_progress = not as_json and err.is_terminal
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -166,9 +170,7 @@ def process(
 
             prefect_flows.set_progress_listener(advance)
             try:
-                payload = prefect_flows.process_batch(
-                    [str(p) for p in inputs], {"archive": str(settings.archive_dir)}
-                )
+                payload = prefect_flows.process_batch([str(p) for p in inputs], {"archive": str(settings.archive_dir)})
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback
                 raise _fail(
                     f"Prefect could not run the batch: {type(exc).__name__}: {exc}. "
@@ -262,9 +264,7 @@ def ocr(
         _print_json(payload)
     else:
         ocred = sum(1 for p in result.pages if p.ocr)
-        out.print(
-            f"{output}: {len(result.pages)} page(s), {ocred} OCR'd, mean confidence {result.mean_confidence}"
-        )
+        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd, mean confidence {result.mean_confidence}")
 
 
 # ------------------------------------------------------------------------------------------- classify
@@ -334,7 +334,6 @@ def sign(
 ) -> None:
     """Sign a PDF with a PAdES B-B signature (pyHanko) using the configured identity."""
     import signing
-
     from flows.pipeline import signing_identity
 
     settings = _settings()
@@ -365,7 +364,6 @@ def verify(
 ) -> None:
     """Verify every signature: integrity, validity, trust (configured roots; the dev CA by default)."""
     import signing
-
     from flows.pipeline import trust_roots
 
     settings = _settings()
@@ -396,14 +394,16 @@ def verify(
 # ------------------------------------------------------------------------------------------- list
 @app.command(name="list", epilog="Example:\n\n  sohoa list --json")
 def list_records(
-    archive: Annotated[Path | None, typer.Option(help="Archive folder (default: SOHOA_ARCHIVE or var/archive).")] = None,
+    archive: Annotated[
+        Path | None, typer.Option(help="Archive folder (default: SOHOA_ARCHIVE or var/archive).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
 ) -> None:
     """List the archived records (id, source SHA-256, type, number, state)."""
     from storage import LocalArchive
 
     settings = _settings(archive=str(archive) if archive else None)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for record in LocalArchive(settings.archive_dir).records():
         c = record.classification
         rows.append(
@@ -427,8 +427,13 @@ def list_records(
         table.add_column(column)
     for row in rows:
         table.add_row(
-            row["id"], row["source"], row["doc_type"] or "", row["number"] or "", row["issued_on"] or "",
-            row["state"], row["path"] or "",
+            row["id"],
+            row["source"],
+            row["doc_type"] or "",
+            row["number"] or "",
+            row["issued_on"] or "",
+            row["state"],
+            row["path"] or "",
         )
     out.print(table)
 

@@ -127,9 +127,9 @@ def expand_inputs(paths: Iterable[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
-                if child.is_file() and not any(part.startswith(".") for part in child.relative_to(path).parts):
-                    if child.suffix.lower() in SUPPORTED_SUFFIXES:
-                        found.append(child)
+                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(child)
         else:
             found.append(path)
     seen: set[Path] = set()
@@ -187,7 +187,10 @@ def _identity(kind: str, keys_dir: Path, pkcs12_file: Path | None, passphrase: b
 
 def signing_identity(settings: Settings) -> Any:
     return _identity(
-        settings.signing_identity, settings.keys_dir.resolve(), settings.pkcs12_file, settings.pkcs12_passphrase()
+        settings.signing_identity,
+        settings.keys_dir.resolve(),
+        settings.pkcs12_file,
+        settings.pkcs12_passphrase(),
     )
 
 

@@ -7,6 +7,7 @@ single-purpose commands (``sohoa ocr/classify/sign/verify``) therefore never imp
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,6 @@ from sohoa.errors import BadInputError
 from sohoa.settings import Settings, load_settings
 
 
-
 @dataclass(frozen=True)
 class _Refused:
     """A stage found the input unusable. Returned, not raised, so that Prefect records the task as done
@@ -57,12 +57,12 @@ def _refusing(function: Callable[..., Any]) -> Callable[..., Any]:
 
 # One task per stage. Retries only where a fault can be transient; bad input is never retried.
 STAGE_TASKS: dict[str, Any] = {
-    "ingest": task(_refusing(ingest), name="ingest"),
-    "ocr": task(_refusing(run_ocr), name="ocr"),
-    "classify": task(run_classify, name="classify"),
-    "sign": task(_refusing(run_sign), name="sign"),
-    "verify": task(run_verify, name="verify"),
-    "archive": task(run_archive, name="archive", retries=2, retry_delay_seconds=[1, 5]),
+    "ingest": task(name="ingest")(_refusing(ingest)),
+    "ocr": task(name="ocr")(_refusing(run_ocr)),
+    "classify": task(name="classify")(run_classify),
+    "sign": task(name="sign")(_refusing(run_sign)),
+    "verify": task(name="verify")(run_verify),
+    "archive": task(name="archive", retries=2, retry_delay_seconds=[1, 5])(run_archive),
 }
 
 # The CLI sets this to draw its progress bar; a flow parameter cannot carry a callable.
@@ -114,12 +114,13 @@ def _publish(report: BatchReport) -> None:
         )
     counts = report.to_json_dict()["counts"]
     summary = ", ".join(f"{key}: {value}" for key, value in counts.items())
-    try:
+    # an artifact is a convenience; never fail a finished batch over it
+    with contextlib.suppress(Exception):
         create_markdown_artifact(
-            key="batch-summary", markdown=f"## sohoa batch\n\n{summary}\n\n" + "\n".join(rows), description=summary
+            key="batch-summary",
+            markdown=f"## sohoa batch\n\n{summary}\n\n" + "\n".join(rows),
+            description=summary,
         )
-    except Exception:  # an artifact is a convenience; never fail a finished batch over it
-        pass
 
 
 __all__ = ["DocumentResult", "expand_inputs", "process_batch", "process_one", "set_progress_listener"]

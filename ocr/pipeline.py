@@ -191,9 +191,7 @@ def read_pages(
         return dict(pool.map(run, todo))
 
 
-def assemble_pdf(
-    info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
-) -> None:
+def assemble_pdf(info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path) -> None:
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     opened: list[pikepdf.Pdf] = []
     try:

@@ -107,9 +107,7 @@ def read_page(
     if tessdata_dir:
         config = f'--tessdata-dir "{tessdata_dir}" {config}'
     try:
-        run_tesseract(
-            str(image_path), str(out_base), extension="pdf", lang=language, config=config, timeout=timeout
-        )
+        run_tesseract(str(image_path), str(out_base), extension="pdf", lang=language, config=config, timeout=timeout)
     except pytesseract.TesseractError as exc:
         raise StageError(f"{image_path.name}: Tesseract failed: {exc}") from exc
     except RuntimeError as exc:  # pytesseract's timeout

@@ -193,9 +193,7 @@ def _generate_dev_identity(paths: DevIdentity) -> None:
             critical=True,
         )
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(signer_key.public_key()), critical=False)
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
-        )
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
 
@@ -231,9 +229,7 @@ def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
                 log.warning("generating a DEVELOPMENT ONLY signing identity in %s", keys_dir)
                 _generate_dev_identity(paths)
     except OSError as exc:
-        raise SigningConfigError(
-            f"{keys_dir}: cannot create the development signing identity: {exc}"
-        ) from exc
+        raise SigningConfigError(f"{keys_dir}: cannot create the development signing identity: {exc}") from exc
     return paths
 
 
@@ -256,9 +252,7 @@ def _check_validity(cert: x509.Certificate, source: Path) -> None:
     """Refuse an expired or not-yet-valid signer: every signature it made would verify as failed."""
     now = dt.datetime.now(dt.UTC)
     if cert.not_valid_after_utc < now:
-        raise SigningConfigError(
-            f"{source}: the signing certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
-        )
+        raise SigningConfigError(f"{source}: the signing certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}")
     if cert.not_valid_before_utc > now + _CLOCK_SKEW:
         raise SigningConfigError(
             f"{source}: the signing certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
@@ -336,9 +330,7 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     if pkcs12_file is None:
-        raise SigningConfigError(
-            "signing identity 'pkcs12' needs a PKCS#12 file (pkcs12_file) but none is set"
-        )
+        raise SigningConfigError("signing identity 'pkcs12' needs a PKCS#12 file (pkcs12_file) but none is set")
     try:
         data = Path(pkcs12_file).read_bytes()
     except FileNotFoundError as exc:
@@ -355,9 +347,7 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
             f"{pkcs12_file}: cannot open the PKCS#12 file ({hint}, or it is not a PKCS#12 file)"
         ) from None
     if key is None or cert is None:
-        raise SigningConfigError(
-            f"{pkcs12_file}: the PKCS#12 file must hold both a private key and a certificate"
-        )
+        raise SigningConfigError(f"{pkcs12_file}: the PKCS#12 file must hold both a private key and a certificate")
     if not _same_public_key(cert, key):
         raise SigningConfigError(f"{pkcs12_file}: the private key does not match the certificate")
     _check_validity(cert, Path(pkcs12_file))
@@ -382,6 +372,4 @@ def load_identity(
         return _load_dev(Path(keys_dir))
     if kind == "pkcs12":
         return _load_pkcs12(pkcs12_file, passphrase)
-    raise SigningConfigError(
-        f"unknown signing identity kind {kind!r}; valid kinds: {', '.join(IDENTITY_KINDS)}"
-    )
+    raise SigningConfigError(f"unknown signing identity kind {kind!r}; valid kinds: {', '.join(IDENTITY_KINDS)}")

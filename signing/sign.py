@@ -120,17 +120,11 @@ def sign_pdf(
         writer = _open_writer(input_pdf, in_fh)
         try:
             taken = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev)}
-            filled = {
-                name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev, filled_status=True)
-            }
+            filled = {name for name, _value, _ref in fields.enumerate_sig_fields(writer.prev, filled_status=True)}
         except (PdfError, ValueError, KeyError, TypeError) as exc:
             raise SigningInputError(input_pdf, Problem.DAMAGED_PDF, f"form fields unreadable: {exc}") from exc
         # An existing *empty* field with the wanted name is fine to fill; a signed one is never touched.
-        name = (
-            field_name
-            if field_name in taken and field_name not in filled
-            else _next_field_name(taken, field_name)
-        )
+        name = field_name if field_name in taken and field_name not in filled else _next_field_name(taken, field_name)
 
         meta = signers.PdfSignatureMetadata(
             field_name=name,

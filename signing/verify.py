@@ -85,11 +85,7 @@ def _certs_from_file(path: Path) -> list[asn1_x509.Certificate]:
     if b"PRIVATE KEY-----" in data and b"CERTIFICATE-----" not in data:
         # A key file in a certificate folder (e.g. the dev keys folder) is expected, not a problem.
         return []
-    parsed = (
-        x509.load_pem_x509_certificates(data)
-        if b"-----BEGIN" in data
-        else [x509.load_der_x509_certificate(data)]
-    )
+    parsed = x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data else [x509.load_der_x509_certificate(data)]
     return [asn1_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in parsed]
 
 
@@ -127,9 +123,7 @@ def _level(sig: EmbeddedPdfSignature, status: PdfSignatureStatus | None, reader:
         return "B-B"
     if "/DSS" not in reader.root:
         return "B-T"
-    later_doc_ts = any(
-        ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures
-    )
+    later_doc_ts = any(ts.signed_revision > sig.signed_revision for ts in reader.embedded_timestamp_signatures)
     return "B-LTA" if later_doc_ts else "B-LT"
 
 
@@ -169,18 +163,14 @@ def _indication(status: PdfSignatureStatus) -> tuple[Indication, str | None, lis
         )
     ts = status.timestamp_validity
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
-        sub = (
-            _indic_name(ts.trust_problem_indic) if ts.trust_problem_indic else AdESIndeterminate.GENERIC.name
-        )
+        sub = _indic_name(ts.trust_problem_indic) if ts.trust_problem_indic else AdESIndeterminate.GENERIC.name
         return "INDETERMINATE", sub, ["the signature timestamp could not be validated"]
     if not status.bottom_line:
         return "INDETERMINATE", AdESIndeterminate.GENERIC.name, ["pyHanko did not accept the signature"]
     return "TOTAL_PASSED", None, notes
 
 
-def _verdict(
-    sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], reader: PdfFileReader
-) -> SignatureVerdict:
+def _verdict(sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], reader: PdfFileReader) -> SignatureVerdict:
     name = str(sig.field_name)
     try:
         signer, issuer = cert_names(sig.signer_cert)

@@ -117,8 +117,16 @@ def test_invalid_date_is_not_taken() -> None:
 
 @pytest.mark.parametrize(
     ("old", "new"),
-    [("hoà", "hòa"), ("HOÀ", "HÒA"), ("uỷ ban", "ủy ban"), ("thuỷ", "thủy"), ("khoẻ", "khỏe"),
-     ("quý", "quý"), ("hoàn", "hoàn"), ("thoả thuận", "thỏa thuận")],
+    [
+        ("hoà", "hòa"),
+        ("HOÀ", "HÒA"),
+        ("uỷ ban", "ủy ban"),
+        ("thuỷ", "thủy"),
+        ("khoẻ", "khỏe"),
+        ("quý", "quý"),
+        ("hoàn", "hoàn"),
+        ("thoả thuận", "thỏa thuận"),
+    ],
 )
 def test_tone_placement_canonicalised(old: str, new: str) -> None:
     assert canonical_tones(old) == new
@@ -127,7 +135,7 @@ def test_tone_placement_canonicalised(old: str, new: str) -> None:
 def test_normalisation_is_nfc_and_fixes_ocr_slips() -> None:
     decomposed = "Quye\u0302\u0301t đi\u0323nh"
     assert normalize_text(decomposed) == "Quyết định"
-    assert normalize_text("S6: 5/QĐÐ") .startswith("Số: 5/QĐĐ")
+    assert normalize_text("S6: 5/QĐÐ").startswith("Số: 5/QĐĐ")
     assert fold("Đồng Tâm") == "dong tam"
 
 

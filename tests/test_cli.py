@@ -19,7 +19,11 @@ def sohoa(*args: str, data_dir: Path, timeout: int = 300) -> subprocess.Complete
     env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=timeout,
     )
 
 
@@ -59,7 +63,9 @@ def test_ocr_classify_sign_verify_commands(tmp_path: Path) -> None:
     for key in ("doc_type", "number", "issued_on", "issuer", "subject", "confidence"):
         assert key in fields
     assert (fields["doc_type"], fields["number"], fields["issued_on"]) == (
-        expected.doc_type, expected.number, expected.issued_on
+        expected.doc_type,
+        expected.number,
+        expected.issued_on,
     )
 
     signed = tmp_path / "đã-ký.pdf"
@@ -104,10 +110,18 @@ def test_process_through_prefect_and_list(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stderr  # one quarantined
     report = json.loads(proc.stdout)
     assert report["counts"] == {
-        "archived": 1, "already_archived": 0, "quarantined": 1, "failed": 0, "total": 2
+        "archived": 1,
+        "already_archived": 0,
+        "quarantined": 1,
+        "failed": 0,
+        "total": 2,
     }
     archived = next(f for f in report["files"] if f["outcome"] == "archived")
-    assert (archived["doc_type"], archived["number"], archived["signed"]) == (expected.doc_type, expected.number, True)
+    assert (archived["doc_type"], archived["number"], archived["signed"]) == (
+        expected.doc_type,
+        expected.number,
+        True,
+    )
     assert (data / "quarantine" / "rỗng.pdf.reason.txt").exists()
     assert (data / "prefect").is_dir()  # ran through Prefect, with its state under the data folder
 

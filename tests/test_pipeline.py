@@ -59,7 +59,9 @@ def test_ocr_finds_vietnamese_words_in_nfc(sample_run: PipelineRun, name: str) -
     # the archived PDF's own text layer carries the same words (what a viewer's search will find)
     layer = subprocess.run(
         ["pdftotext", "-layout", str(archived_pdf(sample_run, name)), "-"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     layer = unicodedata.normalize("NFC", layer)
     for word in EXPECTED[name].words:
@@ -84,9 +86,7 @@ def test_scan_pixels_are_kept(sample_run: PipelineRun) -> None:
     for name in EXPECTED:
         source = SAMPLES / name
         with pikepdf.open(archived_pdf(sample_run, name)) as pdf:
-            images = [
-                image for page in pdf.pages for image in page.images.values()
-            ]
+            images = [image for page in pdf.pages for image in page.images.values()]
             assert images, name
             if name.endswith(".jpg"):
                 assert images[0].read_raw_bytes() == source.read_bytes()
@@ -103,11 +103,21 @@ def test_sidecar_is_the_record_model(sample_run: PipelineRun) -> None:
         folder = sample_run.settings.archive_dir / result.record.archive_prefix
         record = Record.from_json_file(folder / "record.json")
         assert record.source.sha256 == result.record.source.sha256
-        assert [e.action for e in record.events] == ["ingested", "ocr", "classified", "signed", "verified", "archived"]
+        assert [e.action for e in record.events] == [
+            "ingested",
+            "ocr",
+            "classified",
+            "signed",
+            "verified",
+            "archived",
+        ]
         assert {o.role for o in record.objects} == {"original", "signed", "report"}
         assert archive.verify_objects(record) == [], name
         assert sorted(p.name for p in folder.iterdir()) == [
-            "document.pdf", f"original{Path(name).suffix.lower()}", "record.json", "verification.json"
+            "document.pdf",
+            f"original{Path(name).suffix.lower()}",
+            "record.json",
+            "verification.json",
         ]
 
 
