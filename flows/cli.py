@@ -438,6 +438,11 @@ def list_records(
     out.print(table)
 
 
+# Commands of each stage's later work live in their own modules, each with register(app).
+for _module in ("flows.commands_classify", "flows.commands_signing", "flows.commands_storage"):
+    __import__(_module, fromlist=["register"]).register(app)
+
+
 def main() -> None:
     try:
         app()

@@ -40,8 +40,9 @@ class Settings(BaseSettings):
     ocr_dpi: int = Field(default=300, description="rasterising resolution for PDF pages without a scan image")
     tessdata_dir: Path | None = Field(default=None, description="folder with better models (tessdata_best)")
 
-    # classification
+    # classification (issue 4 adds its settings in this section)
     review_threshold: float = Field(default=0.6, description="below this confidence a record needs review")
+    # --- end classification ---
 
     # signing
     signing_identity: str = Field(default="dev", description="dev | pkcs12")
@@ -53,6 +54,10 @@ class Settings(BaseSettings):
     )
     trust_dev_ca: bool = Field(default=True, description="trust the generated development CA when verifying")
     signer_location: str = Field(default="Việt Nam")
+    # --- end signing (issue 5 adds its settings above this line) ---
+
+    # storage (issue 6 adds its settings in this section)
+    # --- end storage ---
 
     @classmethod
     def settings_customise_sources(

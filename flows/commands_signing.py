@@ -1,0 +1,9 @@
+"""`sohoa` commands for the signing stage beyond the foundation (registered by flows/cli.py)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this stage's commands to the `sohoa` app."""
