@@ -23,6 +23,7 @@ import pypdfium2 as pdfium
 from PIL import Image
 
 from ocr.inputs import InputInfo, inspect_input
+from ocr.quality import page_quality
 from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
 from sohoa.fsutil import atomic_path
 from sohoa.record import OcrResult, PageOcr
@@ -73,12 +74,15 @@ def ocr_document(
         page_text = plan.existing_text if reading is None else reading.text()
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
+        quality, share = page_quality(reading.confidence, page_text) if reading else (None, None)
         pages.append(
             PageOcr(
                 number=plan.number,
                 ocr=reading is not None,
                 confidence=reading.confidence if reading else None,
                 dpi=plan.dpi if reading else None,
+                quality=quality,
+                lexicon_share=share,
                 chars=len(page_text),
                 words=len(page_text.split()),
             )

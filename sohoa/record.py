@@ -53,6 +53,10 @@ class PageOcr(_Model):
         default=None, description="mean Tesseract word confidence 0-100; None when not OCR'd"
     )
     dpi: int | None = None
+    quality: str | None = Field(
+        default=None, description="'good' or 'low' (low confidence or implausible Vietnamese); None if not OCR'd"
+    )
+    lexicon_share: float | None = Field(default=None, description="share of words that are Vietnamese syllables")
     chars: int = 0
     words: int = 0
 

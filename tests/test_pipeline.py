@@ -86,13 +86,13 @@ def test_scan_pixels_are_kept(sample_run: PipelineRun) -> None:
     for name in EXPECTED:
         source = SAMPLES / name
         with pikepdf.open(archived_pdf(sample_run, name)) as pdf:
-            images = [image for page in pdf.pages for image in page.images.values()]
+            images = [image for page in pdf.pages for image in page.get_images().values()]
             assert images, name
             if name.endswith(".jpg"):
                 assert images[0].read_raw_bytes() == source.read_bytes()
             if name.endswith(".pdf"):
                 with pikepdf.open(source) as original:
-                    originals = [im.read_raw_bytes() for p in original.pages for im in p.images.values()]
+                    originals = [im.read_raw_bytes() for p in original.pages for im in p.get_images().values()]
                 assert [im.read_raw_bytes() for im in images] == originals
 
 

@@ -1,0 +1,43 @@
+"""Is this page's OCR good enough to archive without a person looking at it?
+
+Two signals: Tesseract's mean word confidence, and the share of words that are real Vietnamese syllables
+(a page read with the wrong orientation, or a photo, yields confident-looking nonsense).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from importlib import resources
+
+LOW_CONFIDENCE = 70.0
+MIN_LEXICON_SHARE = 0.75
+MIN_WORDS_FOR_LEXICON = 10
+GOOD, LOW = "good", "low"
+
+_WORD_RE = re.compile(r"[^\W\d_]+")
+
+
+@functools.cache
+def vietnamese_syllables() -> frozenset[str]:
+    text = resources.files("ocr").joinpath("data/vie_syllables.txt").read_text(encoding="utf-8")
+    return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
+
+
+def lexicon_share(text: str) -> float | None:
+    """Share of alphabetic words that are known Vietnamese syllables; None when there are too few words."""
+    words = _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
+    if len(words) < MIN_WORDS_FOR_LEXICON:
+        return None
+    known = vietnamese_syllables()
+    return round(sum(1 for word in words if word in known) / len(words), 3)
+
+
+def page_quality(confidence: float | None, text: str) -> tuple[str, float | None]:
+    """(``good`` or ``low``, lexicon share) for an OCR'd page."""
+    share = lexicon_share(text)
+    low = (confidence is not None and confidence < LOW_CONFIDENCE) or (share is not None and share < MIN_LEXICON_SHARE)
+    if confidence is None and share is None:
+        low = True  # Tesseract found no words at all: blank, a photo, or upside down
+    return (LOW if low else GOOD), share

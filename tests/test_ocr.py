@@ -1,0 +1,111 @@
+"""OCR stage decisions on small real files (real Tesseract)."""
+
+from __future__ import annotations
+
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pikepdf
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import ocr_document
+from ocr.quality import LOW, page_quality
+from tests.conftest import FIXTURES
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+BORN_DIGITAL = FIXTURES / "an-le-43-2021-p1.pdf"
+LINES = [
+    "ỦY BAN NHÂN DÂN XÃ HỢP TIẾN",
+    "Số: 21/TB-UBND",
+    "THÔNG BÁO",
+    "Về việc tiếp nhận hồ sơ hộ tịch trực tuyến",
+    "Trung tâm Phục vụ hành chính công thông báo lịch làm việc.",
+]
+
+
+def scan_page(path: Path, dpi: int = 300) -> Path:
+    """An A5-ish page with Vietnamese text, saved with its resolution."""
+    scale = dpi / 300
+    image = Image.new("L", (int(1750 * scale), int(1100 * scale)), 250)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, int(54 * scale))
+    for index, line in enumerate(LINES):
+        draw.text((int(120 * scale), int((100 + index * 150) * scale)), line, fill=20, font=font)
+    image.save(path, dpi=(dpi, dpi))
+    return path
+
+
+def test_image_page_is_read_and_text_is_nfc(tmp_path: Path) -> None:
+    result = ocr_document(scan_page(tmp_path / "trang.png"), tmp_path / "out.pdf", workers=1)
+    assert [p.ocr for p in result.pages] == [True]
+    page = result.pages[0]
+    assert page.dpi == 300 and page.confidence is not None and page.confidence > 80
+    assert page.quality == "good"
+    assert unicodedata.is_normalized("NFC", result.text)
+    for phrase in ("hộ tịch trực tuyến", "Số: 21/TB-UBND", "THÔNG BÁO"):
+        assert phrase in result.text
+
+
+def test_jpeg_scan_is_embedded_without_recompression(tmp_path: Path) -> None:
+    jpeg = tmp_path / "scan.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).save(jpeg, quality=85, dpi=(300, 300))
+    ocr_document(jpeg, tmp_path / "out.pdf", workers=1)
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert image.Filter == "/DCTDecode"
+        assert image.read_raw_bytes() == jpeg.read_bytes()
+
+
+def test_pages_with_text_are_kept_and_scans_are_read(tmp_path: Path) -> None:
+    """A mixed PDF: a born-digital page keeps its own text layer; the scanned page is OCR'd and overlaid."""
+    scanned = tmp_path / "scanned.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("RGB").save(scanned, resolution=300)
+    mixed = tmp_path / "mixed.pdf"
+    with pikepdf.open(BORN_DIGITAL) as first, pikepdf.open(scanned) as second:
+        first.pages.extend(second.pages)
+        first.save(mixed)
+    output = tmp_path / "out.pdf"
+    result = ocr_document(mixed, output, workers=2)
+    assert [p.ocr for p in result.pages] == [False, True]
+    assert result.pages[1].dpi == 300  # the scan's own resolution, read from the page image
+    assert "ÁN LỆ SỐ 43/2021/AL" in result.text.split("\f")[0]
+    assert "hộ tịch trực tuyến" in result.text.split("\f")[1]
+
+    def page_text(pdf: Path, page: int) -> str:
+        proc = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(pdf), "-"], capture_output=True, text=True, check=True
+        )
+        return unicodedata.normalize("NFC", proc.stdout)
+
+    assert page_text(output, 1) == page_text(BORN_DIGITAL, 1)  # untouched
+    assert "hộ tịch trực tuyến" in page_text(output, 2)  # the invisible layer lines up as text
+    with pikepdf.open(output) as out, pikepdf.open(scanned) as original:
+        kept = [im.read_raw_bytes() for im in out.pages[1].get_images().values()]
+        assert kept == [im.read_raw_bytes() for im in original.pages[0].get_images().values()]
+    assert subprocess.run(["qpdf", "--check", str(output)], capture_output=True).returncode == 0
+
+
+def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:
+    frames = [Image.open(scan_page(tmp_path / f"{i}.png", dpi=200)) for i in range(2)]
+    tiff = tmp_path / "chồng giấy.tiff"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(200, 200), compression="tiff_lzw")
+    result = ocr_document(tiff, tmp_path / "out.pdf", workers=2)
+    assert [p.number for p in result.pages] == [1, 2]
+    assert all(p.dpi == 200 and p.ocr for p in result.pages)
+    assert result.text.count("hộ tịch trực tuyến") == 2
+
+
+def test_blank_page_is_flagged_low_quality(tmp_path: Path) -> None:
+    blank = tmp_path / "trắng.png"
+    Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))
+    result = ocr_document(blank, tmp_path / "out.pdf", workers=1)
+    assert result.pages[0].quality == LOW
+
+
+def test_quality_judges_vietnamese_plausibility() -> None:
+    good = "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015 và các văn bản hướng dẫn"
+    garbled = "Cán cu Lut T6 chirc chinh quyén dia phuong nay 19 thang 6 nám 2015 sira d6i bé sung xyz qwe"
+    assert page_quality(92.0, good)[0] == "good"
+    assert page_quality(92.0, garbled)[0] == LOW
+    assert page_quality(55.0, good)[0] == LOW
