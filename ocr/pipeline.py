@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 import tempfile
 import unicodedata
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,9 +23,10 @@ import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image
 
-from ocr.inputs import InputInfo, inspect_input
+from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
 from ocr.quality import page_quality
 from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
+from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
 from sohoa.record import OcrResult, PageOcr
 
@@ -64,8 +66,14 @@ def ocr_document(
         work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
-        plans = plan_pages(info, scratch, default_dpi=dpi)
-        readings = read_pages(plans, scratch, language=language, workers=workers, tessdata_dir=tessdata_dir)
+        plans, readings = read_pages(
+            plan_pages(info, scratch, default_dpi=dpi),
+            scratch,
+            source=input_path,
+            language=language,
+            workers=workers,
+            tessdata_dir=tessdata_dir,
+        )
         assemble_pdf(info, plans, readings, output_pdf)
     pages: list[PageOcr] = []
     texts: list[str] = []
@@ -96,14 +104,15 @@ def ocr_document(
     )
 
 
-def plan_pages(info: InputInfo, scratch: Path, *, default_dpi: int) -> list[PagePlan]:
+def plan_pages(info: InputInfo, scratch: Path, *, default_dpi: int) -> Iterator[PagePlan]:
+    """Decide, page by page, whether to keep the text layer or rasterise for Tesseract (lazily: the next
+    page is rendered while Tesseract reads the previous ones)."""
     if info.kind == "pdf":
         return _plan_pdf_pages(info.path, scratch, default_dpi)
     return _plan_image_pages(info, scratch)
 
 
-def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> list[PagePlan]:
-    plans: list[PagePlan] = []
+def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[PagePlan]:
     document = pdfium.PdfDocument(path)
     try:
         with pdfplumber.open(path) as plumber:
@@ -111,17 +120,26 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> list[PagePla
                 number = index + 1
                 text = page.extract_text() or ""
                 if sum(not ch.isspace() for ch in text) >= MIN_TEXT_CHARS:
-                    plans.append(PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text)))
+                    yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
                 page_dpi = _scan_dpi(page, default_dpi)
-                image_path = scratch / f"page-{number:04d}.png"
-                # Rasterised only for Tesseract; the output keeps the original page, so grayscale is enough.
+                pixels = (float(page.width) / 72 * page_dpi) * (float(page.height) / 72 * page_dpi)
+                if pixels > MAX_PAGE_PIXELS:
+                    # refuse before rendering: a 35000² px page takes a minute and gigabytes to rasterise
+                    raise BadInputError(
+                        path,
+                        Problem.TOO_LARGE,
+                        f"page {number}: {page.width:.0f}×{page.height:.0f} pt at {page_dpi} dpi "
+                        f"= {pixels / 1e6:.0f} Mpx",
+                    )
+                # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough;
+                # PGM because it costs nothing to write, unlike PNG's compression (--dpi is passed explicitly).
+                image_path = scratch / f"page-{number:04d}.pgm"
                 bitmap = document[index].render(scale=page_dpi / 72, grayscale=True)
-                bitmap.to_pil().save(image_path, dpi=(page_dpi, page_dpi))
-                plans.append(PagePlan(number=number, image_path=image_path, dpi=page_dpi, text_only_pdf=True))
+                bitmap.to_pil().save(image_path)
+                yield PagePlan(number=number, image_path=image_path, dpi=page_dpi, text_only_pdf=True)
     finally:
         document.close()
-    return plans
 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
@@ -147,8 +165,7 @@ def _image_dpi(image: Image.Image) -> int:
     return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
 
 
-def _plan_image_pages(info: InputInfo, scratch: Path) -> list[PagePlan]:
-    plans: list[PagePlan] = []
+def _plan_image_pages(info: InputInfo, scratch: Path) -> Iterator[PagePlan]:
     with Image.open(info.path) as image:
         frames = getattr(image, "n_frames", 1)
         for index in range(frames):
@@ -157,28 +174,31 @@ def _plan_image_pages(info: InputInfo, scratch: Path) -> list[PagePlan]:
             number = index + 1
             if info.kind in ("jpeg", "png") and frames == 1 and image.mode in ("L", "RGB", "1", "P"):
                 # Give Tesseract the file itself: a JPEG is then embedded in the PDF without re-encoding.
-                plans.append(PagePlan(number=number, image_path=info.path, dpi=dpi))
+                yield PagePlan(number=number, image_path=info.path, dpi=dpi)
                 continue
+            # lossless and cheap to write: Tesseract embeds the decoded pixels losslessly (G4 for 1-bit)
             frame = image.convert("RGB") if image.mode not in ("L", "RGB", "1") else image.copy()
-            frame_path = scratch / f"page-{number:04d}.png"
-            frame.save(frame_path, dpi=(dpi, dpi))
-            plans.append(PagePlan(number=number, image_path=frame_path, dpi=dpi))
-    return plans
+            suffix = {"1": ".pbm", "L": ".pgm"}.get(frame.mode, ".ppm")
+            frame_path = scratch / f"page-{number:04d}{suffix}"
+            frame.save(frame_path)
+            yield PagePlan(number=number, image_path=frame_path, dpi=dpi)
 
 
 def read_pages(
-    plans: list[PagePlan],
+    plans: Iterable[PagePlan],
     scratch: Path,
     *,
+    source: Path | None = None,
     language: str,
     workers: int,
     tessdata_dir: Path | None,
-) -> dict[int, PageReading]:
-    todo = [plan for plan in plans if plan.image_path is not None]
-    if not todo:
-        return {}
+) -> tuple[list[PagePlan], dict[int, PageReading]]:
+    """OCR the pages that need it, ``workers`` Tesseract processes at a time, while later pages are planned.
 
-    def run(plan: PagePlan) -> tuple[int, PageReading]:
+    At most ``2 × workers`` rendered pages wait on disk, so a 500-page scan never piles up in scratch space.
+    """
+
+    def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
         reading = read_page(
             plan.image_path,
@@ -187,12 +207,28 @@ def read_pages(
             language=language,
             text_only_pdf=plan.text_only_pdf,
             tessdata_dir=tessdata_dir,
+            source=source,
         )
-        return plan.number, reading
+        if plan.image_path.parent == scratch:
+            plan.image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
+        return reading
 
+    planned: list[PagePlan] = []
+    readings: dict[int, PageReading] = {}
+    pending: dict[int, Future[PageReading]] = {}
     # Threads are enough: each page is a separate Tesseract process, so the GIL is not in the way.
-    with ThreadPoolExecutor(max_workers=min(workers, len(todo))) as pool:
-        return dict(pool.map(run, todo))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for plan in plans:
+            planned.append(plan)
+            if plan.image_path is None:
+                continue
+            pending[plan.number] = pool.submit(run, plan)
+            while len(pending) >= 2 * workers:
+                oldest = min(pending)
+                readings[oldest] = pending.pop(oldest).result()
+        for number, future in pending.items():
+            readings[number] = future.result()
+    return planned, readings
 
 
 def assemble_pdf(info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path) -> None:

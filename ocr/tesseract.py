@@ -16,7 +16,7 @@ from pathlib import Path
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
-from sohoa.errors import StageError
+from sohoa.errors import BadInputError, Problem, StageError
 
 
 @dataclass(frozen=True)
@@ -95,6 +95,7 @@ def read_page(
     psm: int = 3,
     tessdata_dir: Path | None = None,
     timeout: int = 600,
+    source: Path | None = None,
 ) -> PageReading:
     """OCR one page image into ``out_base.pdf`` and return its words.
 
@@ -109,7 +110,8 @@ def read_page(
     try:
         run_tesseract(str(image_path), str(out_base), extension="pdf", lang=language, config=config, timeout=timeout)
     except pytesseract.TesseractError as exc:
-        raise StageError(f"{image_path.name}: Tesseract failed: {exc}") from exc
+        # the language data was checked before: a failure now is about this page's image
+        raise BadInputError(source or image_path, Problem.OCR_FAILED, str(exc.message).strip()[:200]) from exc
     except RuntimeError as exc:  # pytesseract's timeout
         raise StageError(f"{image_path.name}: Tesseract timed out after {timeout}s") from exc
     words = parse_tsv(out_base.with_suffix(".tsv").read_text(encoding="utf-8"))

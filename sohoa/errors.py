@@ -20,6 +20,7 @@ class Problem(StrEnum):
     UNREADABLE_IMAGE = "unreadable_image"
     TOO_LARGE = "too_large"
     NO_PAGES = "no_pages"
+    OCR_FAILED = "ocr_failed"
 
 
 # (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
@@ -48,6 +49,7 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "A page is absurdly large (possible decompression bomb); refused.",
     ),
     Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
+    Problem.OCR_FAILED: ("Không nhận dạng được chữ trên ảnh trang này.", "Tesseract could not read this page image."),
 }
 
 
