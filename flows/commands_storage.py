@@ -1,9 +1,242 @@
-"""`sohoa` commands for the storage stage beyond the foundation (registered by flows/cli.py)."""
+"""`sohoa` commands of the archive: list, get, search, index rebuild, hold, ledger verify, export, audit."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+from rich.table import Table
+
+ArchiveOption = Annotated[
+    str | None,
+    typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _open(archive: str | None) -> Any:
+    from flows.cli import _fail, _settings
+    from sohoa.errors import SohoaError
+    from storage import archive_location, open_archive
+
+    settings = _settings(archive=archive)
+    try:
+        return settings, open_archive(archive_location(settings), settings)
+    except SohoaError as exc:
+        raise _fail(str(exc), 3) from exc
+
+
+def _record(store: Any, record_id: str) -> Any:
+    from flows.cli import _fail
+
+    record = store.get(record_id)
+    if record is None:
+        raise _fail(f"record {record_id}: not in the archive {store.location}", 1)
+    return record
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
+
+    @app.command(name="list", epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa")
+    def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
+        """List the archived records (id, source SHA-256, type, number, state)."""
+        from flows.cli import _print_json, out
+
+        _, store = _open(archive)
+        rows: list[dict[str, Any]] = []
+        for record in store.records():
+            c = record.classification
+            rows.append(
+                {
+                    "id": record.id,
+                    "sha256": record.source.sha256,
+                    "source": record.source.name,
+                    "doc_type": c.doc_type if c else None,
+                    "number": c.number if c else None,
+                    "issued_on": c.issued_on.isoformat() if c and c.issued_on else None,
+                    "state": record.state.value,
+                    "needs_review": record.needs_review,
+                    "path": record.archive_prefix,
+                }
+            )
+        if as_json:
+            _print_json({"archive": store.location, "records": rows})
+            return
+        table = Table(title=store.location)
+        for column in ("id", "source", "type", "number", "date", "state", "path"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                row["id"],
+                row["source"],
+                row["doc_type"] or "",
+                row["number"] or "",
+                row["issued_on"] or "",
+                row["state"],
+                row["path"] or "",
+            )
+        out.print(table)
+
+    @app.command(epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/")
+    def get(
+        record_id: Annotated[str, typer.Argument(help="Record id (16 hex digits).")],
+        out_dir: Annotated[Path | None, typer.Option("--out", help="Write the record's files here.")] = None,
+        archive: ArchiveOption = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Show a record; with --out, copy its files out (each checked against its recorded SHA-256)."""
+        from flows.cli import _fail, _print_json, out
+        from sohoa.fsutil import atomic_write_bytes, atomic_write_text
+        from storage import ArchiveIntegrityError
+
+        _, store = _open(archive)
+        record = _record(store, record_id)
+        written: list[str] = []
+        if out_dir is not None:
+            try:
+                for stored in record.objects:
+                    target = out_dir / stored.key.rsplit("/", 1)[-1]
+                    atomic_write_bytes(target, store.read_verified(record, stored.role))
+                    written.append(str(target))
+            except ArchiveIntegrityError as exc:
+                raise _fail(str(exc), 1) from exc
+            atomic_write_text(out_dir / "record.json", record.to_json())
+            written.append(str(out_dir / "record.json"))
+        if as_json:
+            _print_json({"record": record.model_dump(mode="json"), "written": written})
+            return
+        out.print(record.to_json() if out_dir is None else "\n".join(written))
+
+    @app.command(epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json")
+    def search(
+        query: Annotated[str, typer.Argument(help="Words to find (with or without diacritics).")],
+        doc_type: Annotated[str | None, typer.Option("--type", help="Only this type (QĐ, TB, …).")] = None,
+        date_from: Annotated[str | None, typer.Option("--from", help="Issued on or after (YYYY-MM-DD).")] = None,
+        date_to: Annotated[str | None, typer.Option("--to", help="Issued on or before (YYYY-MM-DD).")] = None,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Search OCR text and metadata; exact-diacritic matches come first."""
+        from flows.cli import _fail, _print_json, _settings, out
+        from storage import search_index_path
+        from storage.search import SearchIndex
+
+        settings = _settings()
+        try:
+            start = date.fromisoformat(date_from) if date_from else None
+            end = date.fromisoformat(date_to) if date_to else None
+        except ValueError as exc:
+            raise _fail(f"--from/--to: {exc} (expected YYYY-MM-DD)") from exc
+        with SearchIndex(search_index_path(settings)) as index:
+            hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+        if as_json:
+            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
+            return
+        table = Table(title=f"{len(hits)} kết quả / results")
+        for column in ("id", "type", "number", "date", "match", "snippet"):
+            table.add_column(column)
+        for h in hits:
+            table.add_row(
+                h.record_id,
+                h.doc_type or "",
+                h.number or "",
+                h.issued_on or "",
+                "exact" if h.exact else "no diacritics",
+                h.snippet,
+            )
+        out.print(table)
+
+    index_app = typer.Typer(help="The search index.", no_args_is_help=True)
+
+    @index_app.command("rebuild")
+    def index_rebuild(archive: ArchiveOption = None) -> None:
+        """Rebuild the search index from the archive alone."""
+        from flows.cli import out
+        from storage import search_index_path
+        from storage.search import SearchIndex
+
+        settings, store = _open(archive)
+        with SearchIndex(search_index_path(settings)) as index:
+            count = index.rebuild(store.records())
+        out.print(f"indexed {count} record(s) from {store.location}")
+
+    app.add_typer(index_app, name="index")
+
+    @app.command(epilog="Examples:\n\n  sohoa hold 3f2a9c0d1e2b4a5c on\n\n  sohoa hold 3f2a9c0d1e2b4a5c off")
+    def hold(
+        record_id: Annotated[str, typer.Argument(help="Record id.")],
+        state: Annotated[str, typer.Argument(help="on | off")],
+        archive: ArchiveOption = None,
+    ) -> None:
+        """Put a record under legal hold (no deletion, even after retention) or release it."""
+        from flows.cli import _fail, out
+
+        if state not in ("on", "off"):
+            raise _fail(f"hold: expected on or off, got {state!r}")
+        _, store = _open(archive)
+        record = _record(store, record_id)
+        store.set_hold(record, state == "on")
+        out.print(f"record {record.id}: legal hold {state}")
+
+    ledger_app = typer.Typer(help="The custody ledger.", no_args_is_help=True)
+
+    @ledger_app.command("verify")
+    def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
+        """Check the hash chain; name every edited, removed or reordered entry. Exit 1 when broken."""
+        from flows.cli import _print_json, out
+        from storage.ledger import Ledger
+
+        _, store = _open(archive)
+        ledger = Ledger(store)
+        problems = ledger.verify()
+        count = len(ledger.keys())
+        if as_json:
+            _print_json({"archive": store.location, "entries": count, "ok": not problems, "problems": problems})
+        else:
+            for problem in problems:
+                out.print(f"[red]{problem}[/]")
+            out.print(f"{count} entries: {'intact' if not problems else 'BROKEN'}")
+        raise typer.Exit(1 if problems else 0)
+
+    app.add_typer(ledger_app, name="ledger")
+
+    @app.command(epilog="Example:\n\n  sohoa export 3f2a9c0d1e2b4a5c audit-bag/")
+    def export(
+        record_id: Annotated[str, typer.Argument(help="Record id.")],
+        out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="New folder for the BagIt package.")],
+        archive: ArchiveOption = None,
+    ) -> None:
+        """Export a record as a BagIt package (files, sidecar, ledger excerpt, trust anchors)."""
+        from flows.cli import _fail, out
+        from storage.export import export_bag
+
+        settings, store = _open(archive)
+        record = _record(store, record_id)
+        anchors = list(settings.trust_roots)
+        dev_ca = settings.keys_dir / "dev-ca.pem"
+        if settings.trust_dev_ca and dev_ca.exists():
+            anchors.append(dev_ca)
+        try:
+            export_bag(store, record, out_dir, anchors)
+        except (FileExistsError, OSError) as exc:
+            raise _fail(str(exc)) from exc
+        out.print(f"record {record.id}: BagIt package in {out_dir}")
+
+    @app.command(epilog="Example:\n\n  sohoa audit --json")
+    def audit(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
+        """Fixity audit: re-hash every archived object and check the ledger; exit 1 on any drift."""
+        from flows.cli import _print_json, out
+        from storage import fixity_audit
+
+        _, store = _open(archive)
+        report = fixity_audit(store)
+        if as_json:
+            _print_json(report.to_json_dict())
+        else:
+            for rid, problems in report.problems.items():
+                for problem in problems:
+                    out.print(f"[red]{rid}: {problem}[/]")
+            out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
+        raise typer.Exit(0 if report.ok else 1)

@@ -1,0 +1,334 @@
+"""The archive interface and the semantics both backends share.
+
+A backend supplies a handful of object primitives (write verified, read, exists, list, delete, retention, legal
+hold); ``BaseArchive`` builds the archive on them, so the local folder and S3 behave the same:
+
+    {year}/{doc_type}/{number}--{record id}/   original.<ext>, document.pdf, verification.json, record.json
+    .by-sha256/{source sha256}.json             content-addressed index: source hash → record prefix (written last)
+    .ledger/{seq:012d}.json                     the custody ledger (storage.ledger)
+
+Putting a record: each object is written and verified (read back and re-hashed), then the sidecar, then the
+ledger entries, and only then the index entry: a crash leaves no index entry, so the next run writes the record
+again (objects with the same content are kept as they are) and nothing is lost or listed twice.
+Every object of a record gets the retention of its record class (``retention_until``); a retained object cannot
+be deleted or overwritten with other content until then, nor while it is under legal hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import unicodedata
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from sohoa.errors import SohoaError, StageError
+from sohoa.record import Record, RecordState, StoredObject
+
+SIDECAR = "record.json"
+INDEX_DIR = ".by-sha256"
+LEDGER_DIR = ".ledger"
+PERMANENT_YEARS = 500  # "vĩnh viễn": S3 needs a date, so permanent is 500 years from archiving
+
+# Record class → years (0 = permanent). Keys are a doc_type, or a prefix ending in '*'; '*' is the fallback.
+# Defaults after TT 10/2022/TT-BNV practice (VN_DOMAIN.md §2.4): civil-status (HT-…) permanent; override per office.
+DEFAULT_RETENTION_YEARS: dict[str, int] = {"HT*": 0, "QĐ": 70, "NQ": 70, "BB": 20, "TB": 10, "CV": 10, "*": 10}
+
+
+class ArchiveIntegrityError(SohoaError):
+    """A stored object does not match the SHA-256 recorded for it."""
+
+
+class RetentionError(SohoaError):
+    """A retained (or held) object was to be deleted or overwritten."""
+
+
+class ArchiveUnavailableError(StageError):
+    """The archive (a folder or an S3 server) could not be reached or written."""
+
+
+def _safe_component(text: str) -> str:
+    """A folder name from a document number: NFC, '/' and other separators replaced, length bounded."""
+    text = unicodedata.normalize("NFC", text)
+    cleaned = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in text).strip("-.")
+    return cleaned[:80] or "unnumbered"
+
+
+def record_prefix(record: Record) -> str:
+    """``{year}/{doc_type}/{number-or-id}--{id}``: readable, and unique because it ends in the record id."""
+    classification = record.classification
+    year = str(classification.issued_on.year) if classification and classification.issued_on else "undated"
+    doc_type = _safe_component(classification.doc_type) if classification else "unknown"
+    number = _safe_component(classification.number) if classification and classification.number else "no-number"
+    return f"{year}/{doc_type}/{number}--{record.id}"
+
+
+def retention_years(doc_type: str | None, table: Mapping[str, int]) -> int:
+    """Years to keep a record of this class (0 = permanent), from the configured table."""
+    doc_type = doc_type or "unknown"
+    if doc_type in table:
+        return table[doc_type]
+    prefixes = sorted((k for k in table if k.endswith("*") and k != "*"), key=len, reverse=True)
+    for key in prefixes:
+        if doc_type.startswith(key[:-1]):
+            return table[key]
+    return table.get("*", 10)
+
+
+def retain_until(doc_type: str | None, table: Mapping[str, int], now: datetime | None = None) -> datetime:
+    now = now or datetime.now(UTC)
+    years = retention_years(doc_type, table) or PERMANENT_YEARS
+    try:
+        return now.replace(year=now.year + years)
+    except ValueError:  # 29 February
+        return now.replace(year=now.year + years, day=28)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass
+class ObjectInfo:
+    key: str
+    size: int
+    retain_until: datetime | None = None
+    legal_hold: bool = False
+
+
+@dataclass
+class FixityReport:
+    """What a fixity audit found: every object re-hashed against the SHA-256 recorded for it."""
+
+    records: int = 0
+    objects: int = 0
+    bytes: int = 0
+    problems: dict[str, list[str]] = field(default_factory=dict)  # record id → problems
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {
+            "records": self.records,
+            "objects": self.objects,
+            "bytes": self.bytes,
+            "ok": self.ok,
+            "problems": self.problems,
+        }
+
+
+@runtime_checkable
+class Archive(Protocol):
+    """What the pipeline and the commands use; implemented by LocalArchive and S3Archive."""
+
+    @property
+    def location(self) -> str: ...
+
+    def find(self, source_sha256: str) -> Record | None: ...
+
+    def get(self, record_id: str) -> Record | None: ...
+
+    def records(self) -> Iterator[Record]: ...
+
+    def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record: ...
+
+    def verify_objects(self, record: Record) -> list[str]: ...
+
+    def read_verified(self, record: Record, role: str) -> bytes: ...
+
+    def set_hold(self, record: Record, on: bool, actor: str = ...) -> None: ...
+
+    def delete_record(self, record: Record) -> None: ...
+
+
+class BaseArchive(ABC):
+    """The shared archive semantics over a backend's object primitives."""
+
+    retention_table: Mapping[str, int]
+    _ledger_head: tuple[int, str] | None = None  # (seq, hash) of the last ledger entry this process wrote
+
+    def __init__(self, retention: Mapping[str, int] | None = None) -> None:
+        self.retention_table = dict(retention) if retention else dict(DEFAULT_RETENTION_YEARS)
+
+    # ---- primitives a backend supplies --------------------------------------------------------------
+    @property
+    @abstractmethod
+    def location(self) -> str: ...
+
+    @abstractmethod
+    def _write(self, key: str, source: Path | bytes, sha256: str, retain: datetime | None) -> None:
+        """Write an object and verify it (read back, re-hash); refuse to replace retained other content."""
+
+    @abstractmethod
+    def _read(self, key: str) -> bytes | None:
+        """The object's bytes, or None when there is no such object."""
+
+    @abstractmethod
+    def _keys(self, prefix: str) -> Iterator[str]:
+        """Keys under ``prefix`` in sorted order."""
+
+    @abstractmethod
+    def _delete(self, key: str) -> None:
+        """Delete an object; RetentionError while retained or held."""
+
+    @abstractmethod
+    def _info(self, key: str) -> ObjectInfo | None: ...
+
+    @abstractmethod
+    def _set_legal_hold(self, key: str, on: bool) -> None: ...
+
+    def _stored_sha256(self, key: str) -> str | None:
+        data = self._read(key)
+        return None if data is None else sha256_bytes(data)
+
+    # ---- lookups ------------------------------------------------------------------------------------
+    def find(self, source_sha256: str) -> Record | None:
+        """The archived record for this source content, or None."""
+        raw = self._read(f"{INDEX_DIR}/{source_sha256}.json")
+        if raw is None:
+            return None
+        prefix = json.loads(raw)["prefix"]
+        sidecar = self._read(f"{prefix}/{SIDECAR}")
+        return None if sidecar is None else Record.model_validate_json(sidecar)
+
+    def get(self, record_id: str) -> Record | None:
+        """The record with this id (the first 16 hex digits of its source SHA-256; a longer prefix works too)."""
+        record_id = record_id.strip().lower()
+        if len(record_id) < 8:
+            return None
+        for key in self._keys(f"{INDEX_DIR}/{record_id[:16]}"):
+            sha = key.rsplit("/", 1)[-1].removesuffix(".json")
+            if sha.startswith(record_id):
+                return self.find(sha)
+        return None
+
+    def records(self) -> Iterator[Record]:
+        for key in self._keys(f"{INDEX_DIR}/"):
+            record = self.find(key.rsplit("/", 1)[-1].removesuffix(".json"))
+            if record is not None:
+                yield record
+
+    # ---- writes -------------------------------------------------------------------------------------
+    def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record:
+        """Archive ``files`` ({role: (file name, local path)}) with the record's sidecar; idempotent.
+
+        Returns the archived record (the existing one when this source was archived before).
+        """
+        from storage.ledger import Ledger
+
+        existing = self.find(record.source.sha256)
+        if existing is not None:
+            return existing
+        prefix = record_prefix(record)
+        sidecar_key = f"{prefix}/{SIDECAR}"
+        raw = self._read(sidecar_key)
+        if raw is not None:
+            # a previous run crashed after writing the sidecar but before indexing it: adopt it
+            adopted = Record.model_validate_json(raw)
+            if adopted.source.sha256 == record.source.sha256 and not self.verify_objects(adopted):
+                self._write_index(adopted)
+                return adopted
+        doc_type = record.classification.doc_type if record.classification else None
+        retain = retain_until(doc_type, self.retention_table)
+        objects: list[StoredObject] = []
+        for role, (name, source) in files.items():
+            key = f"{prefix}/{name}"
+            try:
+                data = source.read_bytes()
+            except OSError as exc:
+                raise ArchiveUnavailableError(f"record {record.id}: cannot read {source}: {exc}") from exc
+            digest = sha256_bytes(data)
+            self._write(key, data, digest, retain)
+            objects.append(StoredObject(role=role, key=key, sha256=digest, size=len(data)))
+        record.objects = objects
+        record.archive_prefix = prefix
+        record.state = RecordState.ARCHIVED
+        record.add_event(
+            "archived",
+            f"sohoa {type(self).__name__}",
+            f"{self.location}/{prefix}; retained until {retain.date().isoformat()} (COMPLIANCE)",
+        )
+        sidecar = record.to_json().encode("utf-8")
+        self._write(sidecar_key, sidecar, sha256_bytes(sidecar), retain)
+        Ledger(self).append_record_events(record)
+        self._write_index(record)
+        return record
+
+    def _write_index(self, record: Record) -> None:
+        assert record.archive_prefix is not None
+        body = json.dumps({"prefix": record.archive_prefix, "id": record.id}, ensure_ascii=False).encode()
+        self._write(f"{INDEX_DIR}/{record.source.sha256}.json", body, sha256_bytes(body), None)
+
+    # ---- integrity ----------------------------------------------------------------------------------
+    def verify_objects(self, record: Record) -> list[str]:
+        """Problems found re-hashing every stored object of the record (empty list when all match)."""
+        problems: list[str] = []
+        for stored in record.objects:
+            digest = self._stored_sha256(stored.key)
+            if digest is None:
+                problems.append(f"{stored.key}: missing")
+            elif digest != stored.sha256:
+                problems.append(f"{stored.key}: SHA-256 differs from the one recorded")
+        return problems
+
+    def read_verified(self, record: Record, role: str) -> bytes:
+        for stored in record.objects:
+            if stored.role == role:
+                data = self._read(stored.key)
+                if data is None:
+                    raise ArchiveIntegrityError(f"record {record.id}: {stored.key} is missing")
+                if sha256_bytes(data) != stored.sha256:
+                    raise ArchiveIntegrityError(f"record {record.id}: {stored.key}: SHA-256 mismatch")
+                return data
+        raise KeyError(f"record {record.id} has no {role} object")
+
+    def fixity_audit(self) -> FixityReport:
+        """Re-hash every object of every record, and check the ledger chain; report any drift."""
+        from storage.ledger import Ledger
+
+        report = FixityReport()
+        for record in self.records():
+            report.records += 1
+            report.objects += len(record.objects)
+            report.bytes += sum(o.size for o in record.objects)
+            problems = self.verify_objects(record)
+            if problems:
+                report.problems[record.id] = problems
+        ledger_problems = Ledger(self).verify()
+        if ledger_problems:
+            report.problems["ledger"] = ledger_problems
+        return report
+
+    # ---- retention and hold -------------------------------------------------------------------------
+    def record_keys(self, record: Record) -> list[str]:
+        assert record.archive_prefix is not None
+        return [o.key for o in record.objects] + [f"{record.archive_prefix}/{SIDECAR}"]
+
+    def set_hold(self, record: Record, on: bool, actor: str = "sohoa") -> None:
+        """Legal hold on (or off) every object of the record; recorded in the custody ledger."""
+        from storage.ledger import Ledger
+
+        for key in self.record_keys(record):
+            self._set_legal_hold(key, on)
+        Ledger(self).append(
+            "held" if on else "released", record.id, actor=actor, detail=f"legal hold {'on' if on else 'off'}"
+        )
+
+    def retention(self, record: Record) -> list[ObjectInfo]:
+        return [info for key in self.record_keys(record) if (info := self._info(key)) is not None]
+
+    def delete_record(self, record: Record) -> None:
+        """Delete a record's objects; refused (RetentionError) while any is retained or held."""
+        for key in self.record_keys(record):
+            self._delete(key)
+        self._delete(f"{INDEX_DIR}/{record.source.sha256}.json")
+
+
+def parse_date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None

@@ -1,0 +1,149 @@
+"""The custody ledger: an append-only, hash-chained log of everything that happened to the records.
+
+Each entry is one object ``.ledger/{seq:012d}.json`` in the archive (so on S3 it carries the same object-lock
+retention as the records) holding ``seq``, ``at`` (UTC), ``action`` (received, ocr, classified, signed,
+verified, archived, held, released, corrected…), ``record_id``, ``actor``, ``tool``, ``detail``, ``prev`` (the
+hash of the entry before, 64 zeros for the first) and ``hash`` = SHA-256 of the entry's canonical JSON without
+``hash``. ``verify`` re-hashes the chain and names the entry that was edited, removed or moved.
+
+Not done: RFC 3161 timestamps of each day's head (no TSA is configured in this project yet), and concurrent
+writers (one writer per archive is assumed; two would race for the same sequence number).
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from storage.base import LEDGER_DIR, PERMANENT_YEARS
+
+if TYPE_CHECKING:
+    from sohoa.record import Record
+    from storage.base import BaseArchive
+
+GENESIS = "0" * 64
+# the record's own event names → ledger actions
+ACTIONS = {"ingested": "received", "ocr": "ocr", "classified": "classified", "signed": "signed"}
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    body = {k: v for k, v in entry.items() if k != "hash"}
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def default_actor() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment
+        return "unknown"
+
+
+class Ledger:
+    def __init__(self, archive: BaseArchive) -> None:
+        self.archive = archive
+
+    def _key(self, seq: int) -> str:
+        return f"{LEDGER_DIR}/{seq:012d}.json"
+
+    def keys(self) -> list[str]:
+        return [k for k in self.archive._keys(f"{LEDGER_DIR}/") if k.endswith(".json")]
+
+    def entries(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        """(key, entry) in sequence order; entry None when the object is unreadable JSON."""
+        for key in self.keys():
+            raw = self.archive._read(key)
+            try:
+                yield key, (json.loads(raw) if raw is not None else None)
+            except ValueError:
+                yield key, None
+
+    def _head(self) -> tuple[int, str]:
+        cached = self.archive._ledger_head
+        if cached is not None:  # this process wrote the last entry (one writer per archive is assumed)
+            return cached
+        keys = self.keys()
+        if not keys:
+            return 0, GENESIS
+        raw = self.archive._read(keys[-1])
+        entry = json.loads(raw) if raw else {}
+        return int(entry.get("seq", int(keys[-1].rsplit("/", 1)[-1][:12]))), str(entry.get("hash", GENESIS))
+
+    def append(
+        self,
+        action: str,
+        record_id: str,
+        *,
+        actor: str | None = None,
+        tool: str = "sohoa",
+        detail: str = "",
+        at: datetime | None = None,
+    ) -> dict[str, Any]:
+        seq, prev = self._head()
+        entry: dict[str, Any] = {
+            "seq": seq + 1,
+            "at": (at or datetime.now(UTC)).isoformat(),
+            "action": action,
+            "record_id": record_id,
+            "actor": actor or default_actor(),
+            "tool": tool,
+            "detail": detail,
+            "prev": prev,
+        }
+        entry["hash"] = entry_hash(entry)
+        body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
+        now = datetime.now(UTC)
+        retain = now.replace(year=now.year + PERMANENT_YEARS)
+        try:
+            self.archive._write(self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), retain)
+        except BaseException:
+            self.archive._ledger_head = None
+            raise
+        self.archive._ledger_head = (seq + 1, entry["hash"])
+        return entry
+
+    def append_record_events(self, record: Record) -> None:
+        """One ledger entry per event of the record's processing (received … archived)."""
+        for event in record.events:
+            self.append(
+                ACTIONS.get(event.action, event.action),
+                record.id,
+                tool=event.tool,
+                detail=event.detail,
+                at=event.at,
+            )
+
+    def excerpt(self, record_id: str) -> list[dict[str, Any]]:
+        return [e for _, e in self.entries() if e is not None and e.get("record_id") == record_id]
+
+    def verify(self) -> list[str]:
+        """Problems in the chain, each naming the entry (empty when the ledger is intact)."""
+        problems: list[str] = []
+        prev = GENESIS
+        expected_seq = 1
+        for key, entry in self.entries():
+            name = key.rsplit("/", 1)[-1]
+            if entry is None:
+                problems.append(f"entry {name}: unreadable (not JSON) — edited")
+                prev = ""
+                expected_seq += 1
+                continue
+            seq = entry.get("seq")
+            if entry_hash(entry) != entry.get("hash"):
+                problems.append(f"entry {seq} ({name}): content edited (its hash does not match)")
+            if name != f"{seq:012d}.json" if isinstance(seq, int) else True:
+                problems.append(f"entry {seq} ({name}): stored under another sequence number — reordered")
+            if isinstance(seq, int) and seq > expected_seq:
+                missing = ", ".join(str(n) for n in range(expected_seq, seq))
+                problems.append(f"entry {missing}: removed (sequence jumps from {expected_seq - 1} to {seq})")
+            elif entry.get("prev") != prev and prev:
+                problems.append(
+                    f"entry {seq} ({name}): does not follow the entry before it (chain broken) — reordered or inserted"
+                )
+            prev = str(entry.get("hash", ""))
+            expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
+        return problems

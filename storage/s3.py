@@ -1,0 +1,232 @@
+"""The S3 backend (MinIO, SeaweedFS, Ceph RGW… through the ``minio`` SDK): ``s3://bucket/prefix``.
+
+Same layout and semantics as the local folder (storage.base), under ``prefix/`` in the bucket. The bucket is
+created when missing **with object lock (and therefore versioning)**; every record object is written with
+COMPLIANCE retention until the date of its record class, so the server itself refuses to delete the version or
+shorten its retention. Writing a key that exists with other content is refused by the archive; a client that
+writes it anyway only adds a newer version (the retained one stays and reads flag the mismatch).
+
+Each write is verified: the SHA-256 travels as object metadata, and the object is read back and re-hashed
+(the ``minio`` SDK of this project sends no S3 checksum header). Objects larger than ``part_size`` go up as a
+multipart upload; an interrupted upload leaves no visible object, and the next run writes it again.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import certifi
+import urllib3
+from minio import Minio
+from minio.commonconfig import COMPLIANCE
+from minio.error import S3Error
+from minio.retention import Retention
+
+from storage.base import (
+    ArchiveIntegrityError,
+    ArchiveUnavailableError,
+    BaseArchive,
+    ObjectInfo,
+    RetentionError,
+    sha256_bytes,
+)
+
+PART_SIZE = 16 * 1024 * 1024
+SHA_META = "sha256"
+
+
+def parse_s3_url(url: str) -> tuple[str, str]:
+    """``s3://bucket/prefix`` → (bucket, prefix without slashes)."""
+    parsed = urlparse(url)
+    if parsed.scheme != "s3" or not parsed.netloc:
+        raise ValueError(f"{url}: not an s3://bucket/prefix URL")
+    return parsed.netloc, parsed.path.strip("/")
+
+
+def make_client(endpoint: str, access_key: str, secret_key: str, region: str | None = None, retries: int = 5) -> Minio:
+    """A client for ``endpoint`` (http[s]://host:port); ``retries`` on connection errors and 5xx, with backoff."""
+    parsed = urlparse(endpoint if "://" in endpoint else f"http://{endpoint}")
+    secure = parsed.scheme == "https"
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=30, read=300),
+        maxsize=10,
+        cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
+        ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
+        retries=urllib3.Retry(total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+    )
+    return Minio(
+        parsed.netloc,
+        access_key=access_key,
+        secret_key=secret_key,
+        secure=secure,
+        region=region,
+        http_client=http,
+    )
+
+
+class S3Archive(BaseArchive):
+    def __init__(
+        self,
+        client: Minio,
+        bucket: str,
+        prefix: str = "",
+        retention: Mapping[str, int] | None = None,
+        part_size: int = PART_SIZE,
+    ) -> None:
+        super().__init__(retention)
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.part_size = part_size
+        self._ensure_bucket()
+
+    def __repr__(self) -> str:
+        return f"S3Archive({self.location!r})"
+
+    @property
+    def location(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
+
+    def _name(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def _fail(self, what: str, exc: Exception) -> ArchiveUnavailableError:
+        return ArchiveUnavailableError(f"{self.location}: {what}: {exc}")
+
+    def _ensure_bucket(self) -> None:
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                self.client.make_bucket(self.bucket, object_lock=True)
+        except S3Error as exc:
+            if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
+                raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
+        except Exception as exc:  # connection refused, DNS, TLS
+            raise self._fail("S3 server unreachable", exc) from exc
+
+    def object_lock_enabled(self) -> bool:
+        try:
+            self.client.get_object_lock_config(self.bucket)
+            return True
+        except S3Error:
+            return False
+
+    # ---- primitives ---------------------------------------------------------------------------------
+    def _stat(self, key: str) -> Any:
+        try:
+            return self.client.stat_object(self.bucket, self._name(key))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchVersion", "ResourceNotFound"):
+                return None
+            raise self._fail(f"cannot stat {key}", exc) from exc
+        except Exception as exc:
+            raise self._fail(f"cannot stat {key}", exc) from exc
+
+    def _write(self, key: str, source: Path | bytes, sha256: str, retain: datetime | None) -> None:
+        existing = self._stat(key)
+        if existing is not None:
+            if self._stored_sha256(key) == sha256:
+                return  # same content already there (idempotent; also resumes an interrupted record)
+            info = self._info(key)
+            if info is not None and (info.legal_hold or info.retain_until):
+                raise RetentionError(f"{self.location}/{key}: refusing to overwrite a retained object")
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        try:
+            self.client.put_object(
+                self.bucket,
+                self._name(key),
+                io.BytesIO(data),
+                len(data),
+                metadata={SHA_META: sha256},
+                part_size=self.part_size if len(data) > self.part_size else 0,
+                retention=Retention(COMPLIANCE, retain) if retain is not None else None,
+            )
+        except Exception as exc:
+            raise self._fail(f"cannot write {key}", exc) from exc
+        if self._stored_sha256(key) != sha256:
+            raise ArchiveIntegrityError(f"{self.location}/{key}: read-back SHA-256 differs from the one written")
+
+    def _read(self, key: str) -> bytes | None:
+        try:
+            response = self.client.get_object(self.bucket, self._name(key))
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchVersion", "ResourceNotFound"):
+                return None
+            raise self._fail(f"cannot read {key}", exc) from exc
+        except Exception as exc:
+            raise self._fail(f"cannot read {key}", exc) from exc
+        try:
+            return bytes(response.read())
+        finally:
+            response.close()
+            response.release_conn()
+
+    def _stored_sha256(self, key: str) -> str | None:
+        data = self._read(key)
+        return None if data is None else sha256_bytes(data)
+
+    def _keys(self, prefix: str) -> Iterator[str]:
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        try:
+            names = sorted(
+                obj.object_name
+                for obj in self.client.list_objects(self.bucket, prefix=self._name(prefix), recursive=True)
+                if obj.object_name
+            )
+        except Exception as exc:
+            raise self._fail(f"cannot list {prefix}", exc) from exc
+        for name in names:
+            yield name[strip:]
+
+    def _info(self, key: str) -> ObjectInfo | None:
+        stat = self._stat(key)
+        if stat is None:
+            return None
+        info = ObjectInfo(key=key, size=stat.size or 0)
+        try:
+            retention = self.client.get_object_retention(self.bucket, self._name(key), version_id=stat.version_id)
+            info.retain_until = retention.retain_until_date if retention else None
+        except S3Error:
+            info.retain_until = None
+        try:
+            info.legal_hold = self.client.is_object_legal_hold_enabled(
+                self.bucket, self._name(key), version_id=stat.version_id
+            )
+        except S3Error:
+            info.legal_hold = False
+        return info
+
+    def _delete(self, key: str) -> None:
+        """Delete every version of the object; the server refuses retained or held versions."""
+        name = self._name(key)
+        try:
+            versions = [
+                o.version_id
+                for o in self.client.list_objects(self.bucket, prefix=name, include_version=True)
+                if o.object_name == name
+            ]
+            for version in versions:
+                self.client.remove_object(self.bucket, name, version_id=version)
+        except S3Error as exc:
+            if exc.code == "AccessDenied":
+                raise RetentionError(
+                    f"{self.location}/{key}: the server refused to delete it ({exc.code}): retained or under legal hold"
+                ) from exc
+            raise self._fail(f"cannot delete {key}", exc) from exc
+
+    def _set_legal_hold(self, key: str, on: bool) -> None:
+        stat = self._stat(key)
+        if stat is None:
+            raise ArchiveIntegrityError(f"{self.location}/{key}: missing, cannot set legal hold")
+        try:
+            if on:
+                self.client.enable_object_legal_hold(self.bucket, self._name(key), version_id=stat.version_id)
+            else:
+                self.client.disable_object_legal_hold(self.bucket, self._name(key), version_id=stat.version_id)
+        except Exception as exc:
+            raise self._fail(f"cannot set legal hold on {key}", exc) from exc

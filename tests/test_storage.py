@@ -1,0 +1,382 @@
+"""The archive on both backends: a local folder and a REAL S3 server (SeaweedFS `weed mini`, started here)."""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from minio.error import S3Error
+from storage_helpers import make_record
+from typer.testing import CliRunner
+
+from flows.cli import app
+from sohoa.settings import Settings
+from storage import (
+    Archive,
+    ArchiveIntegrityError,
+    ArchiveUnavailableError,
+    BaseArchive,
+    LocalArchive,
+    RetentionError,
+    fixity_audit,
+    open_archive,
+)
+from storage.export import export_bag, validate_bag
+from storage.ledger import Ledger
+from storage.s3 import S3Archive, make_client
+from storage.s3server import SeaweedServer
+
+_buckets = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SeaweedServer]:
+    server = SeaweedServer(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def s3_settings(server: SeaweedServer, data_dir: Path, bucket: str) -> Settings:
+    return Settings(  # type: ignore[call-arg]
+        data_dir=data_dir,
+        archive=f"s3://{bucket}/xa-an-binh",
+        s3_endpoint=server.endpoint,
+        s3_access_key=server.access_key,
+        s3_secret_key=server.secret_key,
+    )
+
+
+@pytest.fixture(params=["local", "s3"])
+def archive(request: pytest.FixtureRequest, tmp_path: Path) -> BaseArchive:
+    if request.param == "local":
+        return open_archive(tmp_path / "archive")
+    server: SeaweedServer = request.getfixturevalue("s3_server")
+    settings = s3_settings(server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    return open_archive(settings.archive, settings)
+
+
+def tamper(archive: BaseArchive, key: str, data: bytes) -> None:
+    """Change an object behind the archive's back (on S3: a raw client write, which adds a newer version)."""
+    if isinstance(archive, LocalArchive):
+        (archive.root / key).write_bytes(data)
+    else:
+        assert isinstance(archive, S3Archive)
+        archive.client.put_object(archive.bucket, archive._name(key), io.BytesIO(data), len(data))
+
+
+def remove_behind(archive: BaseArchive, key: str) -> None:
+    if isinstance(archive, LocalArchive):
+        (archive.root / key).unlink()
+    else:
+        assert isinstance(archive, S3Archive)
+        archive.client.remove_object(archive.bucket, archive._name(key))  # a delete marker: the plain "rm"
+
+
+# ---------------------------------------------------------------------------------------------- put/get
+def test_put_find_get_verify(archive: BaseArchive, tmp_path: Path) -> None:
+    assert isinstance(archive, Archive)  # one interface, two backends
+    record, files = make_record(tmp_path / "in", "decision")
+    archived = archive.put(record, files)
+    assert archived.archive_prefix == f"2025/QĐ/15-QĐ-UBND--{record.id}"
+    assert {o.role for o in archived.objects} == {"original", "signed", "report"}
+    assert archived.state.value == "archived"
+    found = archive.find(record.source.sha256)
+    assert found is not None and found.id == record.id and found.objects == archived.objects
+    got = archive.get(record.id)
+    assert got is not None and got.source.sha256 == record.source.sha256
+    assert archive.get("ffffffffffffffff") is None
+    assert [r.id for r in archive.records()] == [record.id]
+    assert archive.verify_objects(found) == []
+    assert archive.read_verified(found, "signed") == files["signed"][1].read_bytes()
+    assert archive.read_verified(found, "original") == files["original"][1].read_bytes()
+
+
+def test_put_is_idempotent(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "twice")
+    first = archive.put(record, files)
+    again, _ = make_record(tmp_path / "in", "twice")
+    second = archive.put(again, files)
+    assert second.id == first.id and second.objects == first.objects
+    assert len(list(archive.records())) == 1
+    archived_entries = [e for e in Ledger(archive).excerpt(record.id) if e["action"] == "archived"]
+    assert len(archived_entries) == 1
+
+
+def test_checksum_mismatch_is_detected(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "tampered")
+    archived = archive.put(record, files)
+    signed = next(o for o in archived.objects if o.role == "signed")
+    tamper(archive, signed.key, b"%PDF-1.7 forged")
+    assert archive.verify_objects(archived) == [f"{signed.key}: SHA-256 differs from the one recorded"]
+    with pytest.raises(ArchiveIntegrityError, match=f"record {record.id}: .*document.pdf: SHA-256 mismatch"):
+        archive.read_verified(archived, "signed")
+    report = fixity_audit(archive)
+    assert not report.ok and report.problems[record.id] == [f"{signed.key}: SHA-256 differs from the one recorded"]
+
+
+def test_fixity_audit_clean(archive: BaseArchive, tmp_path: Path) -> None:
+    for seed in ("a", "b"):
+        record, files = make_record(tmp_path / "in", seed, number=f"{seed}/QĐ-UBND")
+        archive.put(record, files)
+    report = fixity_audit(archive)
+    assert report.ok and report.records == 2 and report.objects == 6
+
+
+def test_interrupted_record_is_completed_without_duplicates(archive: BaseArchive, tmp_path: Path) -> None:
+    """A run that died after writing some objects (no sidecar, no index): the rerun completes it once."""
+    record, files = make_record(tmp_path / "in", "crashed")
+    from storage.base import record_prefix, retain_until, sha256_bytes
+
+    prefix = record_prefix(record)
+    data = files["original"][1].read_bytes()
+    archive._write(f"{prefix}/original.png", data, sha256_bytes(data), retain_until("QĐ", archive.retention_table))
+    assert archive.find(record.source.sha256) is None and list(archive.records()) == []
+    archived = archive.put(record, files)
+    assert [r.id for r in archive.records()] == [record.id]
+    assert archive.verify_objects(archived) == []
+
+
+# ---------------------------------------------------------------------------------------------- retention
+def test_retained_record_cannot_be_deleted_or_overwritten(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "kept")
+    archived = archive.put(record, files)
+    infos = archive.retention(archived)
+    assert len(infos) == 4
+    for info in infos:
+        assert info.retain_until is not None and info.retain_until.year >= datetime.now(UTC).year + 69  # QĐ: 70 y
+    with pytest.raises(RetentionError, match="retained|refused"):
+        archive.delete_record(archived)
+    signed = next(o for o in archived.objects if o.role == "signed")
+    from storage.base import sha256_bytes
+
+    with pytest.raises(RetentionError, match="overwrite"):
+        archive._write(signed.key, b"other content", sha256_bytes(b"other content"), None)
+    assert archive.verify_objects(archived) == []
+    assert archive.find(record.source.sha256) is not None
+
+
+def test_civil_status_is_kept_permanently(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "khai-tu", doc_type="HT-KT", number="12/TLKT")
+    archived = archive.put(record, files)
+    for info in archive.retention(archived):
+        assert info.retain_until is not None and info.retain_until.year >= datetime.now(UTC).year + 400
+
+
+def test_s3_server_enforces_retention(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """On S3 the server itself (object lock, COMPLIANCE) refuses: not just our code."""
+    settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    store = open_archive(settings.archive, settings)
+    assert isinstance(store, S3Archive)
+    assert store.client.get_bucket_versioning(store.bucket).status == "Enabled"
+    assert store.object_lock_enabled()
+    record, files = make_record(tmp_path / "in", "worm")
+    archived = store.put(record, files)
+    signed = next(o for o in archived.objects if o.role == "signed")
+    name = store._name(signed.key)
+    stat = store.client.stat_object(store.bucket, name)
+    retention = store.client.get_object_retention(store.bucket, name, version_id=stat.version_id)
+    assert retention is not None and retention.mode == "COMPLIANCE"
+    # deleting the version: refused by the server
+    with pytest.raises(S3Error, match="AccessDenied"):
+        store.client.remove_object(store.bucket, name, version_id=stat.version_id)
+    # overwriting with a raw client only adds a newer version; the retained one is intact
+    store.client.put_object(store.bucket, name, io.BytesIO(b"forged"), 6)
+    original = store.client.get_object(store.bucket, name, version_id=stat.version_id)
+    try:
+        assert original.read() == files["signed"][1].read_bytes()
+    finally:
+        original.close()
+        original.release_conn()
+    assert store.verify_objects(archived) == [f"{signed.key}: SHA-256 differs from the one recorded"]
+
+
+def test_legal_hold_on_and_off(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "held")
+    archived = archive.put(record, files)
+    archive.set_hold(archived, True, actor="can-bo-tu-phap")
+    assert all(info.legal_hold for info in archive.retention(archived))
+    with pytest.raises(RetentionError):
+        archive.delete_record(archived)
+    archive.set_hold(archived, False, actor="can-bo-tu-phap")
+    assert not any(info.legal_hold for info in archive.retention(archived))
+    actions = [e["action"] for e in Ledger(archive).excerpt(record.id)]
+    assert actions[-2:] == ["held", "released"]
+
+
+# ---------------------------------------------------------------------------------------------- server down
+def test_server_stopped_then_restarted(tmp_path: Path) -> None:
+    """S3 down mid-batch: the put fails with an error naming the object (a fault, not bad input); after a
+    restart the same put archives the record once; nothing was lost."""
+    with SeaweedServer(tmp_path / "swfs") as server:
+        client = make_client(server.endpoint, server.access_key, server.secret_key, retries=1)
+        store = S3Archive(client, "sohoa-restart", "xa-an-binh")
+        first, first_files = make_record(tmp_path / "in", "before")
+        store.put(first, first_files)
+        server.stop(kill=True)
+        record, files = make_record(tmp_path / "in", "during")
+        with pytest.raises(ArchiveUnavailableError, match=r"s3://sohoa-restart/xa-an-binh: .*"):
+            store.put(record, files)
+        server.start()
+        again, _ = make_record(tmp_path / "in", "during")
+        store.put(again, files)
+        assert sorted(r.id for r in store.records()) == sorted([first.id, record.id])
+        assert fixity_audit(store).ok
+
+
+# ---------------------------------------------------------------------------------------------- ledger
+def test_ledger_detects_edit_removal_and_reordering(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "ledger")
+    archive.put(record, files)
+    ledger = Ledger(archive)
+    assert ledger.verify() == []
+    keys = ledger.keys()
+    assert len(keys) == 5  # received, ocr, classified, signed, archived
+    entries = {k: json.loads(archive._read(k) or b"") for k in keys}
+    assert [e["action"] for e in entries.values()] == ["received", "ocr", "classified", "signed", "archived"]
+
+    edited = dict(entries[keys[2]], detail="QĐ changed to TB")
+    tamper(archive, keys[2], json.dumps(edited).encode())
+    assert ledger.verify() == ["entry 3 (000000000003.json): content edited (its hash does not match)"]
+    tamper(archive, keys[2], json.dumps(entries[keys[2]]).encode())
+    assert ledger.verify() == []
+
+    tamper(archive, keys[1], json.dumps(entries[keys[3]]).encode())
+    tamper(archive, keys[3], json.dumps(entries[keys[1]]).encode())
+    problems = ledger.verify()
+    assert any("entry 4 (000000000002.json)" in p and "reordered" in p for p in problems), problems
+    tamper(archive, keys[1], json.dumps(entries[keys[1]]).encode())
+    tamper(archive, keys[3], json.dumps(entries[keys[3]]).encode())
+    assert ledger.verify() == []
+
+    remove_behind(archive, keys[1])
+    assert ledger.verify() == ["entry 2: removed (sequence jumps from 1 to 3)"]
+
+
+def test_ledger_verify_command(tmp_path: Path) -> None:
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "cli-ledger")
+    store.put(record, files)
+    runner = CliRunner()
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    ok = runner.invoke(app, ["ledger", "verify", "--json"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["ok"] is True
+    (tmp_path / "archive" / ".ledger" / "000000000004.json").unlink()
+    broken = runner.invoke(app, ["ledger", "verify"], env=env)
+    assert broken.exit_code == 1
+    assert "entry 4: removed" in broken.stdout
+
+
+# ---------------------------------------------------------------------------------------------- commands
+def test_list_get_hold_commands_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    settings = s3_settings(s3_server, tmp_path, "sohoa-cli")
+    store = open_archive(settings.archive, settings)
+    record, files = make_record(tmp_path / "in", "cli")
+    store.put(record, files)
+    env = {
+        "SOHOA_DATA_DIR": str(tmp_path),
+        "SOHOA_S3_ENDPOINT": s3_server.endpoint,
+        "SOHOA_S3_ACCESS_KEY": s3_server.access_key,
+        "SOHOA_S3_SECRET_KEY": s3_server.secret_key,
+    }
+    runner = CliRunner()
+    listed = runner.invoke(app, ["list", "--archive", settings.archive, "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)["records"]
+    assert [(r["id"], r["doc_type"], r["number"], r["state"]) for r in rows] == [
+        (record.id, "QĐ", "15/QĐ-UBND", "archived")
+    ]
+    out = tmp_path / "out"
+    got = runner.invoke(app, ["get", record.id, "--out", str(out), "--archive", settings.archive], env=env)
+    assert got.exit_code == 0, got.output
+    assert (out / "document.pdf").read_bytes() == files["signed"][1].read_bytes()
+    held = runner.invoke(app, ["hold", record.id, "on", "--archive", settings.archive], env=env)
+    assert held.exit_code == 0, held.output
+    current = store.get(record.id)
+    assert current is not None and all(i.legal_hold for i in store.retention(current))
+    missing = runner.invoke(app, ["get", "0123456789abcdef", "--archive", settings.archive], env=env)
+    assert missing.exit_code == 1 and "0123456789abcdef" in missing.output
+
+
+def test_open_archive_without_endpoint_says_so(tmp_path: Path) -> None:
+    with pytest.raises(ArchiveUnavailableError, match="SOHOA_S3_ENDPOINT"):
+        open_archive("s3://bucket-x/p", Settings(data_dir=tmp_path))  # type: ignore[call-arg]
+
+
+# ---------------------------------------------------------------------------------------------- export
+def test_bagit_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
+    record, files = make_record(tmp_path / "in", "bag")
+    archived = archive.put(record, files)
+    ca = tmp_path / "dev-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    bag = export_bag(archive, archived, tmp_path / "bag", [ca])
+    validate_bag(bag)
+    assert (bag / "data" / "record" / "document.pdf").read_bytes() == files["signed"][1].read_bytes()
+    assert (bag / "data" / "trust" / "dev-ca.pem").exists()
+    excerpt = json.loads((bag / "data" / "ledger.json").read_text())
+    assert [e["action"] for e in excerpt][-1] == "archived"
+    tool = Path(sys.executable).parent / "bagit.py"
+    proc = subprocess.run([str(tool), "--validate", str(bag)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    (bag / "data" / "record" / "document.pdf").write_bytes(b"changed")
+    proc = subprocess.run([str(tool), "--validate", str(bag)], capture_output=True, text=True)
+    assert proc.returncode != 0
+
+
+def test_pipeline_archives_to_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """flows.pipeline's archive step and lookup go through open_archive: SOHOA_ARCHIVE=s3://… works."""
+    from flows.pipeline import run_archive
+    from storage import open_configured_archive
+
+    settings = s3_settings(s3_server, tmp_path, "sohoa-pipeline")
+    record, files = make_record(tmp_path / "in", "pipeline-s3")
+    archived = run_archive(record, files, settings)
+    store = open_configured_archive(settings)
+    assert isinstance(store, S3Archive) and store.location == "s3://sohoa-pipeline/xa-an-binh"
+    assert store.find(record.source.sha256) is not None
+    assert store.verify_objects(archived) == []
+    # the Prefect flow hands the location on as str(Path(...)), which folds 's3://' into 's3:/'
+    assert open_archive(str(settings.archive_dir), settings).location == store.location
+
+
+def test_large_object_goes_up_in_parts(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    client = make_client(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)
+    store = S3Archive(client, "sohoa-multipart", "xa", part_size=5 * 1024 * 1024)
+    record, files = make_record(tmp_path / "in", "big", size=11 * 1024 * 1024)
+    archived = store.put(record, files)
+    signed = next(o for o in archived.objects if o.role == "signed")
+    stat = client.stat_object(store.bucket, store._name(signed.key))
+    assert stat.etag is not None and stat.etag.endswith("-3")  # three parts of a multipart upload
+    assert store.verify_objects(archived) == []
+
+
+def test_export_and_audit_commands(tmp_path: Path) -> None:
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "cli-export")
+    store.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", record.id, str(tmp_path / "bag")], env=env)
+    assert exported.exit_code == 0, exported.output
+    validate_bag(tmp_path / "bag")
+    again = runner.invoke(app, ["export", record.id, str(tmp_path / "bag")], env=env)
+    assert again.exit_code == 2 and "already exists" in again.output
+    audit = runner.invoke(app, ["audit", "--json"], env=env)
+    assert audit.exit_code == 0 and json.loads(audit.stdout)["ok"] is True
+    prefix = record.archive_prefix  # put() fills it in
+    (tmp_path / "archive" / str(prefix) / "original.png").write_bytes(b"x")
+    audit = runner.invoke(app, ["audit", "--json"], env=env)
+    assert audit.exit_code == 1
+    assert json.loads(audit.stdout)["problems"][record.id] == [
+        f"{prefix}/original.png: SHA-256 differs from the one recorded"
+    ]

@@ -1,0 +1,93 @@
+"""The search index (SQLite FTS5): Vietnamese with and without diacritics, filters, rebuild, commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from storage_helpers import make_record
+from typer.testing import CliRunner
+
+from flows.cli import app
+from storage import LocalArchive, open_archive
+from storage.search import SearchIndex, fold
+
+NOTICE_TEXT = "ỦY BAN NHÂN DÂN XÃ AN BÌNH\nSố: 07/TB-UBND\nTHÔNG BÁO\nVề lịch tiếp công dân tháng 12\nNơi nhận"
+# an OCR slip: the words only match 'quyet dinh' without their diacritics
+SLIP_TEXT = "BIÊN BẢN\nSố: 03/BB-UBND\nhọp bàn về quyệt đinh của thôn\nghi chép\nhết"
+
+
+def _archive_three(tmp_path: Path) -> tuple[LocalArchive, list[str]]:
+    archive = open_archive(tmp_path / "archive")
+    assert isinstance(archive, LocalArchive)
+    ids = []
+    for seed, kwargs in (
+        ("qd", {}),
+        ("tb", {"doc_type": "TB", "number": "07/TB-UBND", "issued_on": date(2025, 3, 2), "text": NOTICE_TEXT}),
+        ("bb", {"doc_type": "BB", "number": "03/BB-UBND", "issued_on": date(2024, 6, 1), "text": SLIP_TEXT}),
+    ):
+        record, files = make_record(tmp_path / "in", seed, **kwargs)  # type: ignore[arg-type]
+        ids.append(archive.put(record, files).id)
+    return archive, ids
+
+
+def test_fold() -> None:
+    assert fold("Quyết Định số 15/QĐ-UBND") == "quyet dinh so 15/qd-ubnd"
+
+
+def test_search_with_and_without_diacritics(tmp_path: Path) -> None:
+    archive, (qd, tb, bb) = _archive_three(tmp_path)
+    with SearchIndex(tmp_path / "search.sqlite") as index:
+        assert index.rebuild(archive.records()) == 3
+        exact = index.search("quyết định")
+        assert [h.record_id for h in exact] == [qd, bb]  # the decision first: its diacritics match as typed
+        assert exact[0].exact and not exact[1].exact
+        plain = index.search("quyet dinh")
+        assert {h.record_id for h in plain} == {qd, bb}
+        assert [h.record_id for h in index.search("TIẾP CÔNG DÂN")] == [tb]
+        assert [h.record_id for h in index.search("tiep cong dan")] == [tb]
+        assert index.search("không có từ này") == []
+
+
+def test_search_filters(tmp_path: Path) -> None:
+    archive, (qd, tb, bb) = _archive_three(tmp_path)
+    with SearchIndex(tmp_path / "search.sqlite") as index:
+        index.rebuild(archive.records())
+        assert [h.record_id for h in index.search("ubnd", doc_type="TB")] == [tb]
+        assert {h.record_id for h in index.search("ubnd", date_from=date(2025, 1, 1))} == {qd, tb}
+        hits = index.search("ubnd", date_from=date(2025, 1, 1), date_to=date(2025, 6, 30))
+        assert [h.record_id for h in hits] == [tb]
+        assert [h.record_id for h in index.search("quyet", doc_type="QĐ")] == [qd]
+
+
+def test_search_commands_and_rebuild(tmp_path: Path) -> None:
+    """`sohoa index rebuild` from the archive alone, then `sohoa search … --json`."""
+    _, (qd, tb, _) = _archive_three(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    (tmp_path / "search.sqlite").unlink(missing_ok=True)
+    rebuilt = runner.invoke(app, ["index", "rebuild"], env=env)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "3 record" in rebuilt.stdout
+    found = runner.invoke(app, ["search", "quyet dinh", "--type", "QĐ", "--json"], env=env)
+    assert found.exit_code == 0, found.output
+    hits = json.loads(found.stdout)["hits"]
+    assert [(h["record_id"], h["number"]) for h in hits] == [(qd, "15/QĐ-UBND")]
+    dated = runner.invoke(app, ["search", "ubnd", "--from", "2025-03-01", "--to", "2025-03-31", "--json"], env=env)
+    assert [h["record_id"] for h in json.loads(dated.stdout)["hits"]] == [tb]
+    bad = runner.invoke(app, ["search", "x", "--from", "19/11/2025"], env=env)
+    assert bad.exit_code == 2
+
+
+def test_pipeline_archive_step_indexes(tmp_path: Path) -> None:
+    """flows.pipeline.run_archive archives through open_archive and adds the record to the index."""
+    from flows.pipeline import run_archive
+    from sohoa.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)  # type: ignore[call-arg]
+    record, files = make_record(tmp_path / "in", "pipeline")
+    archived = run_archive(record, files, settings)
+    assert (tmp_path / "archive" / str(archived.archive_prefix) / "document.pdf").exists()
+    with SearchIndex(tmp_path / "search.sqlite") as index:
+        assert [h.record_id for h in index.search("quyet dinh")] == [record.id]
