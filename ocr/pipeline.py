@@ -10,6 +10,7 @@ embedded as-is; TIFF frames go through lossless PNG).
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import unicodedata
@@ -21,7 +22,7 @@ from pathlib import Path
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
-from PIL import Image
+from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
 from ocr.quality import page_quality
@@ -74,7 +75,7 @@ def ocr_document(
             workers=workers,
             tessdata_dir=tessdata_dir,
         )
-        assemble_pdf(info, plans, readings, output_pdf)
+        pdfa = assemble_pdf(info, plans, readings, output_pdf)
     pages: list[PageOcr] = []
     texts: list[str] = []
     for plan in plans:
@@ -101,6 +102,7 @@ def ocr_document(
         pages=pages,
         language=language,
         engine=tesseract_version(),
+        pdfa=pdfa,
     )
 
 
@@ -231,7 +233,10 @@ def read_pages(
     return planned, readings
 
 
-def assemble_pdf(info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path) -> None:
+def assemble_pdf(
+    info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
+) -> str | None:
+    """Write the searchable PDF; return its PDF/A conformance ('2B'), or None when it cannot claim one."""
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     opened: list[pikepdf.Pdf] = []
     try:
@@ -254,12 +259,79 @@ def assemble_pdf(info: InputInfo, plans: list[PagePlan], readings: dict[int, Pag
                 layer = pikepdf.open(reading.pdf_path)
                 opened.append(layer)
                 out.pages.extend(layer.pages)
+        pdfa = not unembedded_fonts(out)
+        if pdfa:
+            add_pdfa_output_intent(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
+            meta["dc:title"] = unicodedata.normalize("NFC", info.path.stem)
+            if pdfa:
+                meta["pdfaid:part"] = "2"
+                meta["pdfaid:conformance"] = "B"
         with atomic_path(output_pdf) as tmp:
-            out.save(tmp)
+            # no object streams: PDF/A-2 allows them, but older archive validators still stumble on them
+            out.save(
+                tmp, object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=True, min_version="1.7"
+            )
         out.close()
     finally:
         for pdf in opened:
             pdf.close()
+    return "2B" if pdfa else None
+
+
+@functools.cache
+def _srgb_profile() -> bytes:
+    # Pillow's LittleCMS builds the standard sRGB profile, so no ICC file has to ship with sohoa
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+def add_pdfa_output_intent(pdf: pikepdf.Pdf) -> None:
+    """The PDF/A output intent (sRGB) that makes device colour spaces in the scan images well defined."""
+    profile = pdf.make_stream(_srgb_profile())
+    profile.N = 3
+    intent = pikepdf.Dictionary(
+        Type=pikepdf.Name.OutputIntent,
+        S=pikepdf.Name.GTS_PDFA1,
+        OutputConditionIdentifier="sRGB IEC61966-2.1",
+        Info="sRGB IEC61966-2.1",
+        DestOutputProfile=profile,
+    )
+    pdf.Root.OutputIntents = pikepdf.Array([intent])
+
+
+def unembedded_fonts(pdf: pikepdf.Pdf) -> list[str]:
+    """Names of fonts used without their font program (PDF/A forbids them); kept born-digital pages may have some."""
+    missing: set[str] = set()
+    seen: set[tuple[int, int]] = set()
+
+    def visit(resources: pikepdf.Object | None, depth: int = 0) -> None:
+        if depth > 8 or not isinstance(resources, pikepdf.Dictionary):
+            return
+        fonts = resources.get("/Font")
+        if isinstance(fonts, pikepdf.Dictionary):
+            for _, font in fonts.items():
+                if font.objgen in seen:
+                    continue
+                seen.add(font.objgen)
+                descendants = font.get("/DescendantFonts")
+                targets = list(descendants) if isinstance(descendants, pikepdf.Array) else [font]
+                for target in targets:
+                    descriptor = target.get("/FontDescriptor")
+                    if target.get("/Subtype") == "/Type3":
+                        continue  # glyphs are drawn by content streams: nothing to embed
+                    if not isinstance(descriptor, pikepdf.Dictionary) or not any(
+                        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
+                    ):
+                        missing.add(str(font.get("/BaseFont", "?")))
+        xobjects = resources.get("/XObject")
+        if isinstance(xobjects, pikepdf.Dictionary):
+            for _, xobject in xobjects.items():
+                if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
+                    seen.add(xobject.objgen)
+                    visit(xobject.get("/Resources"), depth + 1)
+
+    for page in pdf.pages:
+        visit(page.obj.get("/Resources"))
+    return sorted(missing)

@@ -69,6 +69,7 @@ class OcrResult(_Model):
     pages: list[PageOcr]
     language: str
     engine: str = Field(description="e.g. 'tesseract 5.3.0'")
+    pdfa: str | None = Field(default=None, description="PDF/A conformance claimed by the output ('2B'), if any")
 
     @property
     def mean_confidence(self) -> float | None:
@@ -99,6 +100,19 @@ class Classification(_Model):
     signer_title: str | None = None
     confidence: float = Field(description="overall confidence 0-1 (the weakest of type, number, date)")
     fields: dict[str, Field_] = Field(default_factory=dict, description="per-field confidence and evidence")
+    # issue 4 (all optional)
+    issuer_parent: str | None = Field(default=None, description="cơ quan chủ quản above the issuer")
+    signing_authority: str | None = Field(default=None, description="TM, KT, Q, TL or TUQ")
+    recipients: list[str] = Field(default_factory=list, description="'Kính gửi:' and 'Nơi nhận:' entries")
+    registration_number: str | None = Field(default=None, description="hộ tịch: entry number in the register")
+    book_number: str | None = Field(default=None, description="hộ tịch: 'Quyển số'")
+    registration_date: date | None = Field(default=None, description="hộ tịch: date of registration")
+    registration_place: str | None = Field(default=None, description="hộ tịch: where it was registered")
+    persons: list[str] = Field(default_factory=list, description="hộ tịch: names of the persons, as printed")
+    decided_by: str = Field(default="rules", description="rules | rules+model | model | correction")
+    archive_metadata: dict[str, str | int | None] = Field(
+        default_factory=dict, description="TT 02/2019/TT-BNV document metadata (TypeName, CodeNumber, …)"
+    )
 
 
 class SignatureFacts(_Model):

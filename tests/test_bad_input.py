@@ -104,3 +104,19 @@ def test_folder_expansion_skips_hidden_and_unsupported(tmp_path: Path) -> None:
     assert names == ["a.pdf", "b.TIFF"]
     # a file named explicitly is taken whatever its suffix, so that it is quarantined with a reason
     assert [p.name for p in expand_inputs([tmp_path / "notes.txt"])] == ["notes.txt"]
+
+
+ODD_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ocr" / "ocrmypdf-resources"
+
+
+@pytest.mark.skipif(not ODD_PDFS.exists(), reason="shared corpora not present")
+def test_absurd_page_is_refused_before_rendering(tmp_path: Path) -> None:
+    from ocr import ocr_document
+
+    with pytest.raises(BadInputError) as caught:
+        ocr_document(ODD_PDFS / "hugemono.pdf", tmp_path / "out.pdf")  # 35000×35000 px
+    assert caught.value.problem == Problem.TOO_LARGE
+    assert "Mpx" in caught.value.detail
+    with pytest.raises(BadInputError) as damaged:
+        inspect_input(ODD_PDFS / "invalid.pdf")
+    assert damaged.value.problem == Problem.DAMAGED_PDF

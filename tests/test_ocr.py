@@ -109,3 +109,19 @@ def test_quality_judges_vietnamese_plausibility() -> None:
     assert page_quality(92.0, good)[0] == "good"
     assert page_quality(92.0, garbled)[0] == LOW
     assert page_quality(55.0, good)[0] == LOW
+
+
+def test_output_claims_pdfa_2b_only_when_it_can(tmp_path: Path) -> None:
+    result = ocr_document(scan_page(tmp_path / "trang.png"), tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B"
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        meta = pdf.open_metadata()
+        assert (meta["pdfaid:part"], meta["pdfaid:conformance"]) == ("2", "B")
+        (intent,) = pdf.Root.OutputIntents
+        assert intent.S == "/GTS_PDFA1" and len(intent.DestOutputProfile.read_bytes()) > 400
+        assert pdf.pdf_version >= "1.4"  # Decree 30: digitised copies are PDF 1.4 or later
+        assert not pdf.is_encrypted
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "out.pdf")], capture_output=True, text=True).stdout
+    assert "GlyphLessFont" in fonts and fonts.splitlines()[2].split()[-5] == "yes"  # embedded
+    # a kept born-digital page with fonts that are not embedded cannot be PDF/A: no false claim
+    assert ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf").pdfa is None
