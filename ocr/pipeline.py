@@ -3,14 +3,17 @@
 Stages, each small (modelled on OCRmyPDF): inspect the input → plan each page (keep its text layer, or
 rasterise it for Tesseract) → read pages in parallel → assemble the output PDF → write it atomically.
 
-PDF inputs keep their original pages untouched and get Tesseract's invisible text laid over them, so the scan
-pixels are never re-encoded. Image inputs become PDF pages holding the image Tesseract was given (a JPEG is
-embedded as-is; TIFF frames go through lossless PNG).
+Every output page is the original page, untouched: PDF pages are copied, images become PDF pages losslessly
+(img2pdf: a JPEG or a G4 TIFF is embedded byte for byte). Tesseract reads a straightened copy of the page
+image and writes only an invisible text layer, which is laid over the original page, rotated back by the skew
+that was removed, so that selecting a word in a viewer selects that word on the scan.
 """
 
 from __future__ import annotations
 
 import functools
+import io
+import math
 import os
 import tempfile
 import unicodedata
@@ -19,12 +22,14 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+import img2pdf
 import pdfplumber
 import pikepdf
 import pypdfium2 as pdfium
 from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
+from ocr.preprocess import deskewed
 from ocr.quality import page_quality
 from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
 from sohoa.errors import BadInputError, Problem
@@ -43,7 +48,7 @@ class PagePlan:
     existing_text: str | None = None  # set when the page keeps its own text layer
     image_path: Path | None = None  # set when the page goes through Tesseract
     dpi: int = DEFAULT_IMAGE_DPI
-    text_only_pdf: bool = False  # True for PDF pages: lay text over the original page
+    skew: float = 0.0  # degrees (counter-clockwise) the image was turned for Tesseract
 
 
 def ocr_document(
@@ -75,7 +80,13 @@ def ocr_document(
             workers=workers,
             tessdata_dir=tessdata_dir,
         )
-        pdfa = assemble_pdf(info, plans, readings, output_pdf)
+        if info.kind == "pdf":
+            source_pdf = info.path
+        else:
+            source_pdf = scratch / "original.pdf"
+            image_to_pdf(info, source_pdf)
+        title = unicodedata.normalize("NFC", input_path.stem)
+        pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
     pages: list[PageOcr] = []
     texts: list[str] = []
     for plan in plans:
@@ -134,12 +145,9 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[Pag
                         f"page {number}: {page.width:.0f}×{page.height:.0f} pt at {page_dpi} dpi "
                         f"= {pixels / 1e6:.0f} Mpx",
                     )
-                # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough;
-                # PGM because it costs nothing to write, unlike PNG's compression (--dpi is passed explicitly).
-                image_path = scratch / f"page-{number:04d}.pgm"
+                # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
                 bitmap = document[index].render(scale=page_dpi / 72, grayscale=True)
-                bitmap.to_pil().save(image_path)
-                yield PagePlan(number=number, image_path=image_path, dpi=page_dpi, text_only_pdf=True)
+                yield _prepared(bitmap.to_pil(), number, page_dpi, scratch)
     finally:
         document.close()
 
@@ -167,23 +175,47 @@ def _image_dpi(image: Image.Image) -> int:
     return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
 
 
+def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path) -> PagePlan:
+    """Straighten the page image for Tesseract and write it where Tesseract will read it.
+
+    PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
+    """
+    straight, angle = deskewed(image)
+    if straight.mode not in ("1", "L", "RGB"):
+        straight = straight.convert("RGB")
+    suffix = {"1": ".pbm", "L": ".pgm"}.get(straight.mode, ".ppm")
+    image_path = scratch / f"page-{number:04d}{suffix}"
+    straight.save(image_path)
+    return PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle)
+
+
 def _plan_image_pages(info: InputInfo, scratch: Path) -> Iterator[PagePlan]:
     with Image.open(info.path) as image:
         frames = getattr(image, "n_frames", 1)
         for index in range(frames):
             image.seek(index)
-            dpi = _image_dpi(image)
-            number = index + 1
-            if info.kind in ("jpeg", "png") and frames == 1 and image.mode in ("L", "RGB", "1", "P"):
-                # Give Tesseract the file itself: a JPEG is then embedded in the PDF without re-encoding.
-                yield PagePlan(number=number, image_path=info.path, dpi=dpi)
-                continue
-            # lossless and cheap to write: Tesseract embeds the decoded pixels losslessly (G4 for 1-bit)
-            frame = image.convert("RGB") if image.mode not in ("L", "RGB", "1") else image.copy()
-            suffix = {"1": ".pbm", "L": ".pgm"}.get(frame.mode, ".ppm")
-            frame_path = scratch / f"page-{number:04d}{suffix}"
-            frame.save(frame_path)
-            yield PagePlan(number=number, image_path=frame_path, dpi=dpi)
+            yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch)
+
+
+def image_to_pdf(info: InputInfo, target: Path) -> None:
+    """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are)."""
+    with Image.open(info.path) as image:
+        dpi = _image_dpi(image)
+        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    source: Path | bytes = info.path
+    if has_alpha:
+        # PDF images cannot carry the PNG alpha channel; flatten onto white (the only change to the pixels)
+        with Image.open(info.path) as image:
+            flat = Image.new("RGB", image.size, (255, 255, 255))
+            flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+            buffer = io.BytesIO()
+            flat.save(buffer, format="PNG")
+            source = buffer.getvalue()
+    try:
+        target.write_bytes(img2pdf.convert(source, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
+    except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
+        raise BadInputError(info.path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
 
 
 def read_pages(
@@ -207,7 +239,7 @@ def read_pages(
             scratch / f"ocr-{plan.number:04d}",
             dpi=plan.dpi,
             language=language,
-            text_only_pdf=plan.text_only_pdf,
+            text_only_pdf=True,
             tessdata_dir=tessdata_dir,
             source=source,
         )
@@ -234,38 +266,29 @@ def read_pages(
 
 
 def assemble_pdf(
-    info: InputInfo, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
+    source_pdf: Path, title: str, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
 ) -> str | None:
     """Write the searchable PDF; return its PDF/A conformance ('2B'), or None when it cannot claim one."""
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     opened: list[pikepdf.Pdf] = []
     try:
         out = pikepdf.new()
-        source = pikepdf.open(info.path) if info.kind == "pdf" else None
-        if source is not None:
-            opened.append(source)
+        source = pikepdf.open(source_pdf)
+        opened.append(source)
         for plan in plans:
+            out.pages.append(source.pages[plan.number - 1])
             reading = readings.get(plan.number)
-            if source is not None:
-                out.pages.append(source.pages[plan.number - 1])
-                if reading is not None:
-                    layer = pikepdf.open(reading.pdf_path)
-                    opened.append(layer)
-                    target = out.pages[-1]
-                    form = out.copy_foreign(layer.pages[0].as_form_xobject())
-                    target.add_overlay(form, pikepdf.Rectangle(*[float(v) for v in target.mediabox]))
-            else:
-                assert reading is not None
+            if reading is not None:
                 layer = pikepdf.open(reading.pdf_path)
                 opened.append(layer)
-                out.pages.extend(layer.pages)
+                overlay_text_layer(out, out.pages[-1], layer.pages[0], plan.skew)
         pdfa = not unembedded_fonts(out)
         if pdfa:
             add_pdfa_output_intent(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
-            meta["dc:title"] = unicodedata.normalize("NFC", info.path.stem)
+            meta["dc:title"] = title
             if pdfa:
                 meta["pdfaid:part"] = "2"
                 meta["pdfaid:conformance"] = "B"
@@ -279,6 +302,30 @@ def assemble_pdf(
         for pdf in opened:
             pdf.close()
     return "2B" if pdfa else None
+
+
+def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Page, skew: float) -> None:
+    """Lay Tesseract's invisible text page over ``page``: scaled onto its media box, then turned by ``-skew``
+    about the page centre, undoing the straightening Tesseract's copy of the image went through."""
+    form = pdf.copy_foreign(layer.as_form_xobject())
+    name = page.add_resource(form, pikepdf.Name.XObject, prefix="OCR")
+    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    lx0, ly0, lx1, ly1 = (float(v) for v in layer.mediabox)
+    place = pikepdf.Matrix(
+        (x1 - x0) / (lx1 - lx0), 0, 0, (y1 - y0) / (ly1 - ly0), x0 - lx0 * (x1 - x0) / (lx1 - lx0), y0
+    )
+    if skew:
+        # PIL turned the image counter-clockwise by `skew` on screen; turn the text the other way (PDF's
+        # rotation is counter-clockwise on screen too, with y pointing up)
+        theta = math.radians(-skew)
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        cos, sin = math.cos(theta), math.sin(theta)
+        turn = pikepdf.Matrix(cos, sin, -sin, cos, cx - cx * cos + cy * sin, cy - cx * sin - cy * cos)
+        place = place @ turn
+    matrix = " ".join(f"{v:.6f}" for v in place.shorthand)
+    # wrap the page's own content so that no graphics state it leaves behind can move the text layer
+    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    page.contents_add(pdf.make_stream(f"Q\nq {matrix} cm {name} Do Q\n".encode()), prepend=False)
 
 
 @functools.cache

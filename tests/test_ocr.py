@@ -125,3 +125,49 @@ def test_output_claims_pdfa_2b_only_when_it_can(tmp_path: Path) -> None:
     assert "GlyphLessFont" in fonts and fonts.splitlines()[2].split()[-5] == "yes"  # embedded
     # a kept born-digital page with fonts that are not embedded cannot be PDF/A: no false claim
     assert ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf").pdfa is None
+
+
+def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path) -> None:
+    """Tesseract reads a straightened copy; the invisible words sit on the words of the (still skewed) scan."""
+    import math
+
+    import pdfplumber
+
+    from ocr.preprocess import skew_angle
+
+    width, height, dpi = 2480, 3508, 300
+    page = Image.new("L", (width, height), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 54)
+    for index, line in enumerate(LINES * 4):
+        draw.text((250, 300 + index * 120), line, fill=20, font=font)
+    # a lone word far right of the centre: turning the page moves it up or down by ~55 px
+    marker_font = ImageFont.truetype(FONT, 80)
+    marker_box = draw.textbbox((2050, 1650), "PHÚC", font=marker_font)
+    draw.text((2050, 1650), "PHÚC", fill=0, font=marker_font)
+    skew = 4.0
+    scan = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    path = tmp_path / "nghiêng.png"
+    scan.save(path, dpi=(dpi, dpi))
+
+    assert abs(skew_angle(scan) + skew) < 0.3  # the angle that straightens it
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert result.text.count("hộ tịch trực tuyến") >= 3
+    assert "PHÚC" in result.text
+
+    # where the marker's centre went when the page was turned (PIL: counter-clockwise on screen)
+    mx, my = (marker_box[0] + marker_box[2]) / 2, (marker_box[1] + marker_box[3]) / 2
+    theta = math.radians(skew)
+    cx, cy = width / 2, height / 2
+    ex = cx + (mx - cx) * math.cos(theta) + (my - cy) * math.sin(theta)
+    ey = cy - (mx - cx) * math.sin(theta) + (my - cy) * math.cos(theta)
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        words = pdf.pages[0].extract_words()
+        scale = dpi / 72
+        found = [w for w in words if unicodedata.normalize("NFC", w["text"]) == "PHÚC"]
+        assert found, [w["text"] for w in words][-10:]
+        word = found[0]
+        wx, wy = (word["x0"] + word["x1"]) / 2 * scale, (word["top"] + word["bottom"]) / 2 * scale
+    # without turning the text layer back it would sit ~55 px too high or too low
+    assert abs(wy - ey) < 20, (wy, ey)
+    assert abs(wx - ex) < 30, (wx, ex)
