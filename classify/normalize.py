@@ -42,10 +42,94 @@ def normalize_text(text: str) -> str:
     text = canonical_tones(text)
     # "Sô:", "S6:", "Sö:", "Sỗ:" at the start of a number line → "Số:"
     text = re.sub(r"(?m)(^|\s)S[ôo6öỗồổóòọ0]\s*[:;]", r"\1Số:", text)
-    return text
+    text = re.sub(r"(?m)^Số\s+(?=\d{1,5}\s*/)", "Số: ", text)  # the colon lost
+    return "\n".join(restore_phrases(line) for line in text.split("\n"))
+
+
+# Upper-case phrases of the header, title and signature blocks. An upper-case run of text that folds to one of
+# them (same letters, other diacritics: 'BIẾN BẢN', 'CHỦ TICH', 'ỦY BAN NHÂN DẦN') is an OCR slip: restore it.
+HEADER_PHRASES = (
+    "ỦY BAN NHÂN DÂN",
+    "HỘI ĐỒNG NHÂN DÂN",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
+    "TRUNG TÂM PHỤC VỤ",
+    "HÀNH CHÍNH CÔNG",
+    "ĐẶC KHU",
+    "CHỦ TỊCH",
+    "PHÓ CHỦ TỊCH",
+    "GIÁM ĐỐC",
+    "PHÓ GIÁM ĐỐC",
+    "CHÁNH VĂN PHÒNG",
+    "TRƯỞNG PHÒNG",
+    "NGƯỜI KÝ",
+    "THƯ KÝ",
+    "CHỦ TỌA",
+    "BẢN SAO",
+    "SAO Y",
+    "TRÍCH SAO",
+    "SAO LỤC",
+    "NGHỊ QUYẾT",
+    "QUYẾT ĐỊNH",
+    "CHỈ THỊ",
+    "QUY CHẾ",
+    "QUY ĐỊNH",
+    "THÔNG CÁO",
+    "THÔNG BÁO",
+    "HƯỚNG DẪN",
+    "CHƯƠNG TRÌNH",
+    "KẾ HOẠCH",
+    "PHƯƠNG ÁN",
+    "ĐỀ ÁN",
+    "DỰ ÁN",
+    "BÁO CÁO",
+    "BIÊN BẢN",
+    "TỜ TRÌNH",
+    "HỢP ĐỒNG",
+    "CÔNG ĐIỆN",
+    "BẢN GHI NHỚ",
+    "BẢN THỎA THUẬN",
+    "GIẤY ỦY QUYỀN",
+    "GIẤY MỜI",
+    "GIẤY GIỚI THIỆU",
+    "GIẤY NGHỈ PHÉP",
+    "PHIẾU GỬI",
+    "PHIẾU CHUYỂN",
+    "PHIẾU BÁO",
+    "GIẤY KHAI SINH",
+    "TRÍCH LỤC",
+    "KHAI SINH",
+    "KHAI TỬ",
+    "KẾT HÔN",
+    "GIẤY CHỨNG NHẬN KẾT HÔN",
+    "GIẤY XÁC NHẬN TÌNH TRẠNG HÔN NHÂN",
+)
+
+
+def _phrase_index() -> tuple[re.Pattern[str], dict[str, str]]:
+    table = {fold(p): p for p in HEADER_PHRASES}
+    alternation = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+    return re.compile(r"(?<![a-z0-9])(?:" + alternation + r")(?![a-z0-9])"), table
+
+
+def restore_phrases(line: str) -> str:
+    """Upper-case OCR slips of known header phrases restored ('BIẾN BẢN' → 'BIÊN BẢN'); other text unchanged."""
+    folded = fold(line)
+    if len(folded) != len(line):
+        return line
+    pattern, table = _PHRASES
+    for match in reversed(list(pattern.finditer(folded))):
+        original = line[match.start() : match.end()]
+        letters = [ch for ch in original if ch.isalpha()]
+        if letters and all(ch.isupper() for ch in letters):
+            line = line[: match.start()] + table[match.group(0)] + line[match.end() :]
+    return line
 
 
 def fold(text: str) -> str:
     """Lower-case, diacritics removed, Đ→d: for tolerant comparisons only, never for stored values."""
     decomposed = unicodedata.normalize("NFD", text.lower().replace("đ", "d").replace("Đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_PHRASES = _phrase_index()

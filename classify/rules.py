@@ -11,19 +11,16 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from classify.civil import extract_civil_status
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.normalize import fold, normalize_text
+from classify.vndate import parse_date_line
 from sohoa.record import Classification, Field_
 
 # "Số: 15/QĐ-UBND", "Số: 144/2025/QĐ-CTUBND", "Số: 118/UBND-VP", "Số: 14/SY"; OCR may add spaces around / and -
 NUMBER_RE = re.compile(
     r"\bSố\s*:\s*(?P<n>\d{1,5})[.,]?\s*/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?"
-    r"(?P<sym>[A-ZĐ][A-Za-zĐđ0-9&]*(?:\s?-\s?[A-ZĐ0-9&][A-Za-zĐđ0-9&]*)*)"
-)
-# tolerant of the usual OCR slips in the date words (ngảy, thảng, nãm)
-DATE_RE = re.compile(
-    r"(?P<place>[^\n,]{0,80}),?\s*ng[aàáảãạ]y\s+(?P<d>\d{1,2})\s+th[aàáảãạ]ng\s+(?P<m>\d{1,2})\s+"
-    r"n[aăắằẳẵặâấầẩẫậàáảãạ]m\s+(?P<y>(?:19|20)\d\d)"
+    r"(?P<sym>[A-ZĐ][A-Za-zĐđ0-9&]*(?:\s?-\s?[A-ZĐ0-9&][A-Za-zĐđ0-9&]*(?![a-zđà-ỹ]))*)"
 )
 # matched on folded text (lower case, no diacritics), which keeps the length of NFC Vietnamese text
 _FOLDED_MOTTO_RE = re.compile(
@@ -51,10 +48,11 @@ BODY_START_RE = re.compile(
     r"^(ỦY BAN|UBND|HĐND|HỘI ĐỒNG|TRUNG TÂM|SỞ|PHÒNG|BỘ|BAN|VĂN PHÒNG|CÔNG AN|ĐẢNG ỦY|CHI CỤC|CỤC|TỔNG CỤC|"
     r"CHÍNH PHỦ|THỦ TƯỚNG|TÒA ÁN|VIỆN KIỂM SÁT|BỘ CHỈ HUY|BAN CHỈ HUY|TRƯỜNG|BỆNH VIỆN|TRẠM)\b"
 )
-SIGNING_AUTHORITY_RE = re.compile(r"(?:^|\s)(TM|KT|Q|TL|TUQ)\.\s*[A-ZĐÀ-Ỹ]")
-SIGNER_TITLE_RE = re.compile(
-    r"(?:^|(?<=\s))(CHỦ TỊCH|PHÓ CHỦ TỊCH|GIÁM ĐỐC|PHÓ GIÁM ĐỐC|TRƯỞNG|PHÓ TRƯỞNG|CHÁNH VĂN PHÒNG|THỦ TRƯỞNG|"
-    r"BỘ TRƯỞNG|THỨ TRƯỞNG|NGƯỜI KÝ|CÔNG CHỨC|THƯ KÝ|CHỦ TỌA|NGƯỜI LẬP)\b"
+SIGNING_AUTHORITY_RE = re.compile(r"(?:^|\s)(TM|KT|Q|TL|TUQ)[.,]\s*[A-ZĐÀ-Ỹ]")
+# matched on folded text so that 'CHỦ TICH' (a lost dot) still counts
+_FOLDED_TITLE_RE = re.compile(
+    r"(?:^|(?<=\s))(pho chu tich|chu tich|pho giam doc|giam doc|pho truong|truong (?:phong|ban|tram|thon)|"
+    r"chanh van phong|thu truong|bo truong|nguoi ky|cong chuc|thu ky|chu toa|nguoi lap|nguoi ky giay)\b"
 )
 NAME_WORD_RE = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 
@@ -146,37 +144,42 @@ def find_vv_line(lines: list[str], start: int) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------- date
-def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int] | None:
+def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int, str] | None:
+    """(date, place, line index, rule) from the first place-and-date line (digits, or words)."""
     for index, line in enumerate(lines[:60]):
-        match = DATE_RE.search(line)
-        if not match:
+        parsed = parse_date_line(line)
+        if parsed is None:
             continue
-        try:
-            issued = date(int(match.group("y")), int(match.group("m")), int(match.group("d")))
-        except ValueError:
-            continue
-        place = match.group("place")
-        if number is not None and number.line_index == index and number.span[1] <= match.start("place") + len(place):
-            place = line[number.span[1] : match.start("place") + len(place)]
+        found, place = parsed
+        if number is not None and number.line_index == index and number.span[1] <= found.start + len(place):
+            place = line[number.span[1] : found.start + len(place)] if number.span[1] < found.start + len(place) else ""
         place = place.strip(" ,.-:;")
         # the place is the last few capitalised words before the comma ("Hợp Tiến", "Hà Nội")
         words = place.split()
         while words and not words[0][:1].isupper():
             words.pop(0)
-        return issued, " ".join(words[-5:]) or None, index
+        return found.value, " ".join(words[-5:]) or None, index, found.rule
     return None
 
 
 # ---------------------------------------------------------------------------------------------- issuer
+def _unit_word(match: re.Match[str]) -> str:
+    return {"phuong": "PHƯỜNG", "xa": "XÃ", "dac khu": "ĐẶC KHU"}.get(fold(match.group(0)), match.group(0))
+
+
 def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | None]:
     """(issuer, parent body) from the upper-case lines above the number, national motto removed."""
     fragments: list[str] = []
     for line in lines[:header_end]:
         stripped = remove_national_motto(line)
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()
-        if not stripped or not _is_upper_line(stripped):
-            continue
-        fragments.append(re.sub(r"\s+", " ", stripped))
+        stripped = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", stripped)  # OCR specks after the name: ' .', ' _', ' :'
+        # two bodies OCR'd onto one line, with a speck or rule between them ('UBND XÃ A -_ TRUNG TÂM …')
+        for part in re.split(r"\s+[-_–—~.|]+\s+", stripped):
+            part = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", part)
+            part = re.sub(r"^[-_–—~.|\s]+", "", part).strip().rstrip(".,;:")
+            if part and _is_upper_line(part):
+                fragments.append(re.sub(r"\s+", " ", part))
     bodies: list[str] = []
     for fragment in fragments:
         if bodies and not BODY_START_RE.match(fragment):
@@ -185,6 +188,9 @@ def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | No
             bodies.append(fragment)
     if not bodies:
         return None, None
+    # the unit word after the body name, diacritics lost ('NHÂN DÂN PHƯƠNG MAI TRUNG' → 'PHƯỜNG')
+    unit_re = r"(?<=NHÂN DÂN )(PH[UƯ][OƠỜỚỞỠỢÒ]NG|X[AÃÁÀẢẠ]|Đ[AẶẮẰ]C KHU)(?= )"
+    bodies = [re.sub(unit_re, _unit_word, body) for body in bodies]
     return bodies[-1], (bodies[-2] if len(bodies) > 1 else None)
 
 
@@ -204,39 +210,287 @@ def find_subject(lines: list[str], after: int) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------- signer
+# common family names: where one line holds two signers' names ("Hà Thị Lụa Lương Văn Tiến"), the second starts
+# with one of them
+SURNAMES = frozenset(
+    [
+        "nguyen",
+        "tran",
+        "le",
+        "pham",
+        "hoang",
+        "huynh",
+        "phan",
+        "vu",
+        "vo",
+        "dang",
+        "bui",
+        "do",
+        "ho",
+        "ngo",
+        "duong",
+        "ly",
+        "luong",
+        "ha",
+        "lo",
+        "vi",
+        "nong",
+        "dinh",
+        "ta",
+        "trinh",
+        "mai",
+        "dao",
+        "cao",
+        "lam",
+        "chu",
+        "trieu",
+        "quach",
+        "to",
+        "thai",
+        "lai",
+        "kieu",
+        "giang",
+        "tong",
+        "la",
+        "luu",
+        "sam",
+        "hua",
+        "doan",
+        "khuat",
+        "quan",
+        "mac",
+        "thach",
+    ]
+)
+
+
 def _signing_title_part(line: str) -> str | None:
     """The signing-authority or office-title part of a line ('TM. ỦY BAN NHÂN DÂN', 'CHỦ TỊCH'), if any."""
     authority = SIGNING_AUTHORITY_RE.search(line)
     if authority:
         return line[authority.start() :].strip()
-    title = SIGNER_TITLE_RE.search(line)
-    if title and _is_upper_line(line[title.start() :]):
-        return line[title.start() :].strip()
+    folded = fold(line)
+    if len(folded) == len(line):
+        for title in _FOLDED_TITLE_RE.finditer(folded):
+            if _is_upper_line(line[title.start() :]):
+                return line[title.start() :].strip()
     return None
+
+
+# family names as printed, to undo OCR slips in the first word of a name ('Định Thị Yến' → 'Đinh Thị Yến')
+CANONICAL_SURNAMES = {
+    fold(name): name
+    for name in [
+        "Nguyễn",
+        "Trần",
+        "Lê",
+        "Phạm",
+        "Hoàng",
+        "Huỳnh",
+        "Phan",
+        "Vũ",
+        "Võ",
+        "Đặng",
+        "Bùi",
+        "Đỗ",
+        "Hồ",
+        "Ngô",
+        "Dương",
+        "Lý",
+        "Lương",
+        "Hà",
+        "Lò",
+        "Vi",
+        "Nông",
+        "Đinh",
+        "Tạ",
+        "Trịnh",
+        "Mai",
+        "Đào",
+        "Cao",
+        "Lâm",
+        "Chu",
+        "Triệu",
+        "Quách",
+        "Tô",
+        "Thái",
+        "Lại",
+        "Kiều",
+        "Giang",
+        "Tống",
+        "La",
+        "Lưu",
+        "Sầm",
+        "Hứa",
+        "Đoàn",
+        "Khuất",
+        "Quan",
+        "Mạc",
+        "Thạch",
+    ]
+}
+
+
+def _fix_surname(name: str) -> str:
+    first, _, rest = name.partition(" ")
+    canonical = CANONICAL_SURNAMES.get(fold(first))
+    return f"{canonical} {rest}" if canonical and rest else name
+
+
+def _split_names(words: list[str]) -> list[str]:
+    """One or two names from a line of capitalised words (two signers side by side)."""
+    if len(words) >= 4:
+        for cut in range(2, len(words) - 1):
+            if fold(words[cut]) in SURNAMES and 2 <= cut <= 4 and 2 <= len(words) - cut <= 4:
+                return [" ".join(words[:cut]), " ".join(words[cut:])]
+    return [" ".join(words)] if 2 <= len(words) <= 5 else []
+
+
+@dataclass(frozen=True)
+class Signer:
+    name: str | None
+    title: str | None
+    authority: str | None
+    evidence: str
 
 
 def find_signer(lines: list[str]) -> tuple[str | None, str | None, str]:
     """(name, title, evidence) from the signing block at the end: authority/title lines, then the name."""
+    signer = find_signer_block(lines)
+    return signer.name, signer.title, signer.evidence
+
+
+def find_signer_block(lines: list[str]) -> Signer:
     window_start = max(0, len(lines) - 45)
     for index in range(len(lines) - 1, window_start - 1, -1):
         if _signing_title_part(lines[index]) is None:
             continue
         # this is the lowest title line; the block may start one or two lines higher ("TM. …" above "CHỦ TỊCH")
         start = index
-        while start - 1 >= window_start and _signing_title_part(lines[start - 1]) is not None and index - start < 2:
-            start -= 1
-        title = " ".join(part for i in range(start, index + 1) if (part := _signing_title_part(lines[i])))
+        probe = index - 1
+        while probe >= window_start and index - probe <= 4:
+            if not lines[probe]:
+                probe -= 1  # OCR puts blank lines inside the two-column closing
+                continue
+            if _signing_title_part(lines[probe]) is None:
+                break
+            start = probe
+            probe -= 1
+        title = " ".join(part for i in range(start, index + 1) if lines[i] and (part := _signing_title_part(lines[i])))
+        title = re.sub(r"\b(TM|KT|Q|TL|TUQ),", r"\1.", title)
+        authority = SIGNING_AUTHORITY_RE.search(" " + title)
+        code = authority.group(1) if authority else None
         for follow in lines[index + 1 : index + 12]:
             words = follow.split()
-            if 2 <= len(words) <= 5 and all(NAME_WORD_RE.match(w) for w in words):
-                return follow, title, f"signing block at line {start + 1}, name below it"
-        return None, title, f"signing block at line {start + 1}, no name found below it"
-    return None, None, "no signing block found"
+            if words and all(NAME_WORD_RE.match(w) for w in words):
+                names = _split_names(words)
+                names = [_fix_surname(n) for n in names]
+                if len(names) == 2:
+                    # two signers side by side (minutes: secretary left, chair right): the right one signs for
+                    # the body; both names are in the evidence
+                    titles = list(_FOLDED_TITLE_RE.finditer(fold(title)))
+                    right_title = title[titles[-1].start() :] if len(titles) > 1 else title
+                    return Signer(
+                        names[1],
+                        right_title,
+                        code,
+                        f"signing block at line {start + 1}, two names below it ({names[0]}; {names[1]}): the "
+                        "right-hand one",
+                    )
+                if names:
+                    return Signer(names[0], title, code, f"signing block at line {start + 1}, name below it")
+        return Signer(None, title, code, f"signing block at line {start + 1}, no name found below it")
+    # no title line survived OCR: the last name-like line near the end, if any (weak)
+    for index in range(len(lines) - 1, max(0, len(lines) - 6) - 1, -1):
+        words = lines[index].split()
+        if 2 <= len(words) <= 4 and all(NAME_WORD_RE.match(w) for w in words) and fold(words[0]) in SURNAMES:
+            return Signer(
+                _fix_surname(lines[index]), None, None, f"no signing title found; name-like line {index + 1} at the end"
+            )
+    return Signer(None, None, None, "no signing block found")
+
+
+# ---------------------------------------------------------------------------------------------- recipients
+_RECIPIENT_ITEM_RE = re.compile(r"^[-+•*]\s*(?P<item>.+)$")
+
+
+def _strip_signing_part(line: str) -> str:
+    part = _signing_title_part(line)
+    if part and line.endswith(part):
+        line = line[: len(line) - len(part)]
+    return line.strip()
+
+
+def find_recipients(lines: list[str]) -> tuple[list[str], str]:
+    """'Kính gửi:' addressees and the 'Nơi nhận:' list (without the signing block OCR put beside it)."""
+    found: list[str] = []
+    rules: list[str] = []
+    for index, line in enumerate(lines):
+        folded = fold(line)
+        if len(folded) != len(line):
+            continue
+        kinh_gui = re.search(r"\bkinh gui\s*:", folded)
+        if kinh_gui and not found:
+            rest = line[kinh_gui.end() :].strip(" .;")
+            items = [rest] if rest and not rest.startswith("-") else []
+            for follow in lines[index + 1 : index + 8]:
+                item = _RECIPIENT_ITEM_RE.match(follow)
+                if not item:
+                    break
+                items.append(item.group("item"))
+            if not rest and not items:
+                continue
+            if rest.startswith("-"):
+                items.insert(0, rest.lstrip("- "))
+            found.extend(i.strip(" ;.,") for i in items if i.strip(" ;.,"))
+            rules.append(f"'Kính gửi:' line {index + 1}")
+        noi_nhan = re.search(r"\bnoi nhan\s*:", folded)
+        if noi_nhan:
+            items = []
+            rest = _strip_signing_part(line[noi_nhan.end() :])
+            if rest.startswith("-"):
+                items.append(rest.lstrip("-+ "))
+            for follow in lines[index + 1 : index + 15]:
+                if not follow:
+                    continue
+                item = _RECIPIENT_ITEM_RE.match(follow)
+                if not item:
+                    break
+                items.append(_strip_signing_part(item.group("item")))
+            for raw in items:
+                entry = re.sub(r"[\s:;,.]+$", "", raw).strip()
+                if entry and entry not in found:
+                    found.append(entry)
+            rules.append(f"'Nơi nhận:' list from line {index + 1}")
+    return found, "; ".join(rules)
+
+
+# ---------------------------------------------------------------------------------------------- place
+ADMIN_UNIT_RE = re.compile(
+    r"\b(XÃ|PHƯỜNG|ĐẶC KHU|THỊ TRẤN|THỊ XÃ|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN)\s+(?P<name>[A-ZĐÀ-Ỹ0-9 ]+)$"
+)
+
+
+def admin_unit(issuer: str | None) -> tuple[str, str] | None:
+    """('xã', 'Tân Lập') from 'ỦY BAN NHÂN DÂN XÃ TÂN LẬP'; the 2025 two-level units xã / phường / đặc khu and the
+    province level; district and thị trấn for records from before 1 July 2025."""
+    if not issuer:
+        return None
+    match = ADMIN_UNIT_RE.search(issuer)
+    if not match:
+        return None
+    return match.group(1).lower(), match.group("name").strip().title()
 
 
 # ---------------------------------------------------------------------------------------------- all
-def classify_text(text: str) -> Classification:
-    """Classify a document from its text (Tesseract reading order or a text layer)."""
+MODEL_BELOW = 0.85  # the type model is asked when the rules' type confidence is below this
+
+
+def classify_text(text: str, *, model: object | None = "default") -> Classification:
+    """Classify a document from its text (Tesseract reading order or a text layer).
+
+    ``model``: a ``classify.model.TypeModel`` consulted when the rules are unsure, ``"default"`` for the
+    configured/shipped one, ``None`` for rules only."""
     normalized = normalize_text(text)
     lines = _clean_lines(first_page(normalized))
     all_lines = _clean_lines(normalized.replace("\f", "\n"))
@@ -246,14 +500,17 @@ def classify_text(text: str) -> Classification:
     header_end = number.line_index if number else min(len(lines), 8)
     if number:
         fields["number"] = Field_(value=number.number, confidence=0.95, evidence=f"'Số:' line {header_end + 1}")
+        fields["symbol"] = Field_(
+            value=number.symbol, confidence=0.95, evidence=f"after '/' in the 'Số:' line {header_end + 1}"
+        )
 
     dated = find_date(lines, number)
     if dated:
-        issued, place, date_line = dated
+        issued, place, date_line, date_rule = dated
         fields["issued_on"] = Field_(
             value=issued.isoformat(),
-            confidence=0.95,
-            evidence=f"'ngày … tháng … năm …' on line {date_line + 1}",
+            confidence=0.95 if "digits" in date_rule else 0.85,
+            evidence=f"{date_rule} on line {date_line + 1}",
         )
         if place:
             fields["place"] = Field_(value=place, confidence=0.8, evidence="words before ', ngày'")
@@ -266,15 +523,51 @@ def classify_text(text: str) -> Classification:
     symbol_type = type_from_symbol(number)
     vv_index = find_vv_line(lines, number.line_index if number else 0)
     doc_type, type_confidence, type_evidence = _decide_type(title, symbol_type, vv_index, number)
+    decided_by = "rules"
+
+    if type_confidence < MODEL_BELOW and model is not None:
+        doc_type, type_confidence, type_evidence, decided_by = _ask_model(
+            normalized, model, doc_type, type_confidence, type_evidence
+        )
     fields["doc_type"] = Field_(
         value=doc_type.code if doc_type else "unknown", confidence=type_confidence, evidence=type_evidence
     )
+    if doc_type is not None:
+        fields["doc_type_name"] = Field_(
+            value=doc_type.name_vi, confidence=type_confidence, evidence=f"name of type {doc_type.code}"
+        )
 
     issuer, parent = find_issuer(lines, header_end)
     if issuer:
         fields["issuer"] = Field_(value=issuer, confidence=0.8, evidence="upper-case lines above 'Số:'")
     if parent:
         fields["issuer_parent"] = Field_(value=parent, confidence=0.7, evidence="body line above the issuer")
+    issuer_unit = admin_unit(issuer)
+    unit = issuer_unit or admin_unit(parent)
+    place_value = fields["place"].value if "place" in fields else None
+    if (
+        issuer_unit is not None
+        and issuer
+        and place_value
+        and fold(issuer_unit[1]) == fold(place_value)
+        and issuer_unit[1] != place_value
+    ):
+        # Tesseract keeps diacritics better in the italic place line than in the upper-case unit name
+        issuer = issuer[: len(issuer) - len(issuer_unit[1])] + place_value.upper()
+        fields["issuer"] = Field_(
+            value=issuer,
+            confidence=0.75,
+            evidence="upper-case lines above 'Số:'; unit name's diacritics from the place",
+        )
+        unit = (issuer_unit[0], place_value)
+    if unit is not None:
+        fields["admin_unit"] = Field_(
+            value=f"{unit[0]} {unit[1]}", confidence=0.8, evidence="administrative unit at the end of the issuer"
+        )
+        if "place" not in fields:
+            fields["place"] = Field_(
+                value=unit[1], confidence=0.5, evidence="no place on the date line: the issuer's unit"
+            )
 
     subject: str | None = None
     if doc_type is not None and doc_type.code == "CV" and vv_index is not None:
@@ -286,11 +579,33 @@ def classify_text(text: str) -> Classification:
     if subject:
         fields["subject"] = Field_(value=subject, confidence=0.7, evidence=subject_evidence)
 
-    signer_name, signer_title, signer_evidence = find_signer(all_lines)
-    if signer_name:
-        fields["signer_name"] = Field_(value=signer_name, confidence=0.6, evidence=signer_evidence)
-    if signer_title:
-        fields["signer_title"] = Field_(value=signer_title, confidence=0.6, evidence=signer_evidence)
+    signer = find_signer_block(all_lines)
+    if signer.name:
+        fields["signer_name"] = Field_(value=signer.name, confidence=0.7, evidence=signer.evidence)
+    if signer.title:
+        fields["signer_title"] = Field_(value=signer.title, confidence=0.7, evidence=signer.evidence)
+    if signer.authority:
+        fields["signing_authority"] = Field_(value=signer.authority, confidence=0.8, evidence=signer.evidence)
+
+    recipients, recipients_evidence = find_recipients(all_lines)
+    if recipients:
+        fields["recipients"] = Field_(value="; ".join(recipients), confidence=0.7, evidence=recipients_evidence)
+
+    civil = None
+    if doc_type is not None and doc_type.code.startswith("HT-"):
+        civil = extract_civil_status(all_lines, number.line_index if number else None)
+        for key in ("registration_number", "book_number", "registration_place"):
+            value = getattr(civil, key)
+            if value:
+                fields[key] = Field_(value=value, confidence=0.8, evidence=civil.evidence[key])
+        if civil.registration_date:
+            fields["registration_date"] = Field_(
+                value=civil.registration_date.isoformat(), confidence=0.85, evidence=civil.evidence["registration_date"]
+            )
+        if civil.persons:
+            fields["persons"] = Field_(
+                value="; ".join(n for n, _ in civil.persons), confidence=0.7, evidence=civil.evidence["persons"]
+            )
 
     # overall confidence: the weakest of the three fields an officer files by
     missing = 0.4
@@ -299,7 +614,7 @@ def classify_text(text: str) -> Classification:
         fields["number"].confidence if "number" in fields else missing,
         fields["issued_on"].confidence if "issued_on" in fields else missing,
     )
-    return Classification(
+    result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
         doc_type_name=doc_type.name_vi if doc_type else None,
         number=number.number if number else None,
@@ -308,11 +623,53 @@ def classify_text(text: str) -> Classification:
         place=fields["place"].value if "place" in fields else None,
         issuer=issuer,
         subject=subject,
-        signer_name=signer_name,
-        signer_title=signer_title,
+        signer_name=signer.name,
+        signer_title=signer.title,
         confidence=round(overall, 3),
         fields=fields,
+        issuer_parent=parent,
+        signing_authority=signer.authority,
+        recipients=recipients,
+        registration_number=civil.registration_number if civil else None,
+        book_number=civil.book_number if civil else None,
+        registration_date=civil.registration_date if civil else None,
+        registration_place=civil.registration_place if civil else None,
+        persons=[n for n, _ in civil.persons] if civil else [],
+        decided_by=decided_by,
     )
+    from classify.metadata import archive_metadata
+
+    result.archive_metadata = archive_metadata(result, normalized)
+    return result
+
+
+def _ask_model(
+    text: str, model: object, doc_type: DocType | None, confidence: float, evidence: str
+) -> tuple[DocType | None, float, str, str]:
+    """Combine the rules' unsure answer with the trained model's (see classify/model.py)."""
+    from classify.model import TypeModel, default_model
+
+    chosen = default_model() if model == "default" else model
+    if not isinstance(chosen, TypeModel):
+        return doc_type, confidence, evidence, "rules"
+    prediction = chosen.predict(text)
+    predicted = by_code().get(prediction.label)
+    if predicted is None:
+        return doc_type, confidence, evidence, "rules"
+    note = f"model {chosen.name} says {prediction.label} (p={prediction.probability:.2f})"
+    if prediction.exact:
+        return predicted, 0.99, f"{note}: identical to an officer-labelled example", "correction"
+    if doc_type is None:
+        if prediction.probability >= 0.4:
+            # model alone: never above the default review threshold, so an officer looks at it
+            return predicted, round(min(0.55, prediction.probability * 0.6), 3), f"rules found nothing; {note}", "model"
+        return None, 0.0, f"{evidence}; {note}: too unsure", "rules"
+    if predicted.code == doc_type.code:
+        # a title/symbol disagreement stays below the review threshold even when the model sides with the title
+        ceiling = confidence if confidence <= 0.5 else 0.92
+        raised = round(min(ceiling, confidence + 0.15 * prediction.probability + 0.05), 3)
+        return doc_type, raised, f"{evidence}; {note}: agrees", "rules+model"
+    return doc_type, round(min(confidence, 0.45), 3), f"{evidence}; {note}: disagrees", "rules+model"
 
 
 def _decide_type(

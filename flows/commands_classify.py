@@ -1,9 +1,268 @@
-"""`sohoa` commands for the classify stage beyond the foundation (registered by flows/cli.py)."""
+"""`sohoa classify …` and `sohoa review …` (registered by flows/cli.py).
+
+`classify` is a command group whose default command reads a document: `sohoa classify INPUT [--json]` is
+`sohoa classify file INPUT [--json]`; `sohoa classify train DIR` trains the type model. (A document that is
+literally named `train` or `file` is given as `./train`.)
+"""
 
 from __future__ import annotations
 
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+from typer.core import TyperGroup
+
+if TYPE_CHECKING:
+    from sohoa.settings import Settings
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A group that runs its ``file`` command when the first argument is not one of its subcommands."""
+
+    default_command = "file"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+
+def _text_of(input_file: Path, settings: Settings) -> str:
+    """Text of a file: its text layer when every page has one, otherwise OCR into a temporary PDF."""
+    import ocr as ocr_stage
+
+    with tempfile.TemporaryDirectory(prefix="sohoa-classify-") as scratch:
+        result = ocr_stage.ocr_document(
+            input_file,
+            Path(scratch) / "ocr.pdf",
+            language=settings.ocr_language,
+            workers=settings.effective_ocr_workers,
+            dpi=settings.ocr_dpi,
+            tessdata_dir=settings.tessdata_dir,
+        )
+    return result.text
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
+    from rich.table import Table
+
+    from flows import cli
+    from sohoa.errors import BadInputError, StageError
+
+    classify_app = typer.Typer(
+        cls=DefaultCommandGroup,
+        help=(
+            "Document type (Decree 30/2020), number, date, place, issuer, subject, signer, recipients — each with "
+            "a confidence and its evidence; or train the type model.\n\n"
+            "Examples:\n\n  sohoa classify scan.pdf\n\n  sohoa classify quyết-định.png --json\n\n"
+            "  sohoa classify train ho-so-da-gan-nhan/      # folders named by type code: QĐ/, TB/, CV/, HT-TLKT/\n\n"
+            "Exit codes: 0 classified; 1 unusable input or type unknown; 2 usage; 3 Tesseract unavailable."
+        ),
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+
+    @classify_app.command(
+        "file",
+        epilog="Examples:\n\n  sohoa classify scan.pdf\n\n  sohoa classify file quyết-định.png --json\n\n"
+        "Exit codes: 0 classified; 1 unusable input or type unknown; 2 usage; 3 Tesseract unavailable.",
+    )
+    def classify_file(
+        input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan, a PDF with text, or a .txt file.")],
+        as_json: Annotated[bool, typer.Option("--json", help="Print the fields as JSON.")] = False,
+    ) -> None:
+        """Classify one document (the default: `sohoa classify INPUT`)."""
+        import classify as classify_stage
+
+        settings = cli._settings()
+        cli._require_file(input_file)
+        try:
+            if input_file.suffix.lower() == ".txt":
+                text = input_file.read_text(encoding="utf-8")
+            else:
+                text = _text_of(input_file, settings)
+        except BadInputError as exc:
+            raise cli._fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", cli.EXIT_NOT_RIGHT) from exc
+        except StageError as exc:
+            raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+        result = classify_stage.classify_text(text)
+        if as_json:
+            cli._print_json(result.model_dump(mode="json"))
+        else:
+            table = Table(title=f"{input_file.name}", show_header=True)
+            for column in ("field", "value", "confidence", "evidence"):
+                table.add_column(column)
+            for name, value in result.fields.items():
+                table.add_row(name, value.value or "", f"{value.confidence:.2f}", value.evidence)
+            cli.out.print(table)
+            cli.out.print(f"overall confidence {result.confidence:.2f} (decided by {result.decided_by})")
+        raise typer.Exit(cli.EXIT_OK if result.doc_type != "unknown" else cli.EXIT_NOT_RIGHT)
+
+    @classify_app.command(
+        "train",
+        epilog="Examples:\n\n  sohoa classify train var/training\n\n"
+        "  sohoa classify train ho-so/ --output model.joblib --base 0\n\n"
+        "LABELLED_DIR holds one folder per type code (QĐ/, TB/, CV/, HT-TLKT/ …) of .txt files (OCR text, NFC). "
+        "The model goes to SOHOA_CLASSIFY_MODEL, else DATA_DIR/models/classify-model.joblib, and is used from "
+        "the next run on.\n\nExit codes: 0 trained; 1 not enough examples; 2 usage.",
+    )
+    def classify_train(
+        labelled_dir: Annotated[Path, typer.Argument(metavar="LABELLED_DIR", help="Folders named by type code.")],
+        output: Annotated[Path | None, typer.Option("--output", "-o", help="Model file to write.")] = None,
+        base: Annotated[
+            int, typer.Option("--base", help="Synthetic examples per type added to yours (0: only yours).")
+        ] = 15,
+        as_json: Annotated[bool, typer.Option("--json", help="Print what was trained as JSON.")] = False,
+    ) -> None:
+        """Train the type model (scikit-learn, character + word n-grams) on folders of labelled text."""
+        from classify.model import office_model_path
+        from classify.review import train_office_model
+
+        settings = cli._settings()
+        if not labelled_dir.is_dir():
+            raise cli._fail(f"{labelled_dir}: not a folder")
+        out = output or (
+            Path(settings.classify_model) if settings.classify_model else office_model_path(settings.data_dir)
+        )
+        try:
+            model = train_office_model(labelled_dir, out, base_per_type=base)
+        except ValueError as exc:
+            raise cli._fail(f"{labelled_dir}: {exc}", cli.EXIT_NOT_RIGHT) from exc
+        summary = {
+            "model": str(out),
+            "examples": model.bundle["examples"],
+            "office_examples": len(model.exact),
+            "types": model.labels,
+            "format": model.bundle["format"],
+            "sklearn": model.bundle["sklearn"],
+        }
+        if as_json:
+            cli._print_json(summary)
+        else:
+            cli.out.print(
+                f"{out}: {summary['examples']} examples ({summary['office_examples']} yours), {len(model.labels)} types"
+            )
+
+    app.add_typer(classify_app, name="classify")
+
+    review_app = typer.Typer(
+        help="The review queue: records archived with needs_review, and officers' corrections.\n\n"
+        "Examples:\n\n  sohoa review list\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+
+    def _archive(settings: Settings) -> Any:
+        import storage
+
+        if hasattr(storage, "open_configured_archive"):
+            return storage.open_configured_archive(settings)
+        return storage.LocalArchive(settings.archive_dir)
+
+    @review_app.command(
+        "list",
+        epilog="Example:\n\n  sohoa review list --json\n\n"
+        "Exit codes: 0 listed (even when empty); 2 usage; 3 archive unavailable.",
+    )
+    def review_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+        """Records waiting for review (archived with needs_review and not corrected yet)."""
+        from classify.review import pending
+
+        settings = cli._settings()
+        rows: list[dict[str, Any]] = [
+            {
+                "id": r.id,
+                "file": r.source.name,
+                "doc_type": r.classification.doc_type if r.classification else None,
+                "number": r.classification.number if r.classification else None,
+                "confidence": r.classification.confidence if r.classification else None,
+                "reasons": r.review_reasons,
+            }
+            for r in pending(_archive(settings).records(), settings)
+        ]
+        if as_json:
+            cli._print_json({"records": rows, "count": len(rows)})
+            return
+        table = Table(title=f"{len(rows)} record(s) to review", show_header=True)
+        for column in ("id", "file", "type", "number", "conf.", "reasons"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                row["id"],
+                row["file"],
+                str(row["doc_type"]),
+                str(row["number"] or ""),
+                f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
+                "; ".join(row["reasons"]),
+            )
+        cli.out.print(table)
+
+    @review_app.command(
+        "set",
+        epilog="Example:\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND --date 2025-11-19\n\n"
+        "The correction is kept in DATA_DIR/corrections/, its text becomes a training example in "
+        "DATA_DIR/training/TYPE/, a 'corrected' entry goes to the custody ledger, and the office model is retrained "
+        "(--no-retrain to skip).\n\nExit codes: 0 corrected; 1 no such record; 2 usage.",
+    )
+    def review_set(
+        record_id: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The record id (16 hex digits).")],
+        doc_type: Annotated[str, typer.Option("--type", help="Type code: QĐ, TB, CV, HT-TLKT …")],
+        number: Annotated[str | None, typer.Option("--number", help="Number and symbol, e.g. 15/QĐ-UBND.")] = None,
+        issued_on: Annotated[str | None, typer.Option("--date", help="Issue date, YYYY-MM-DD.")] = None,
+        issuer: Annotated[str | None, typer.Option("--issuer", help="Issuing body.")] = None,
+        subject: Annotated[str | None, typer.Option("--subject", help="Trích yếu.")] = None,
+        retrain: Annotated[bool, typer.Option("--retrain/--no-retrain", help="Retrain the office model.")] = True,
+        as_json: Annotated[bool, typer.Option("--json", help="Print the corrected classification.")] = False,
+    ) -> None:
+        """Correct a record's classification; keep it as a training example and a ledger event."""
+        from classify.review import correct, retrain_after_correction
+        from storage.ledger import default_actor
+
+        settings = cli._settings()
+        archive = _archive(settings)
+        record = archive.get(record_id)
+        if record is None:
+            raise cli._fail(f"{record_id}: no such record in {archive.location}", cli.EXIT_NOT_RIGHT)
+        try:
+            when = date.fromisoformat(issued_on) if issued_on else None
+            actor = default_actor()
+            fixed = correct(
+                record,
+                settings,
+                doc_type=doc_type,
+                number=number,
+                issued_on=when,
+                issuer=issuer,
+                subject=subject,
+                actor=actor,
+            )
+        except ValueError as exc:
+            raise cli._fail(str(exc)) from exc
+        try:
+            from storage.ledger import Ledger
+
+            Ledger(archive).append(
+                "corrected",
+                record.id,
+                actor=actor,
+                tool="sohoa review",
+                detail=f"type {doc_type}"
+                + (f", number {number}" if number else "")
+                + (f", date {issued_on}" if issued_on else ""),
+            )
+        except (ImportError, AttributeError):  # a storage without a ledger
+            pass
+        model_path = retrain_after_correction(settings) if retrain else None
+        if as_json:
+            cli._print_json({**fixed.model_dump(mode="json"), "model": str(model_path) if model_path else None})
+        else:
+            cli.out.print(
+                f"{record.id}: now {fixed.doc_type} {fixed.number or ''}"
+                + (f"; model {model_path}" if model_path else "")
+            )
+
+    app.add_typer(review_app, name="review")

@@ -1,0 +1,103 @@
+"""The review queue: records archived with ``needs_review`` are listed; an officer's correction is kept as a
+corrected classification (``DATA_DIR/corrections/ID.json``: the archived sidecar itself is under retention and
+is not rewritten), as a training example (``TRAINING_DIR/TYPE/ID.txt``), as a ``corrected`` ledger event when
+the storage has a ledger, and the office model is retrained so the next prediction follows it."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterable, Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from classify.doctypes import by_code
+from classify.model import TypeModel, office_model_path, read_labelled_dir, train
+from classify.training import examples
+from sohoa.record import Classification, Field_, Record
+
+
+def training_dir(settings: Any) -> Path:
+    return Path(settings.training_dir) if settings.training_dir else Path(settings.data_dir) / "training"
+
+
+def corrections_dir(settings: Any) -> Path:
+    return Path(settings.data_dir) / "corrections"
+
+
+def correction_of(settings: Any, record_id: str) -> Classification | None:
+    path = corrections_dir(settings) / f"{record_id}.json"
+    return Classification.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def pending(records: Iterable[Record], settings: Any) -> Iterator[Record]:
+    """Records that need review and have not been corrected yet."""
+    for record in records:
+        if record.needs_review and correction_of(settings, record.id) is None:
+            yield record
+
+
+def correct(
+    record: Record,
+    settings: Any,
+    *,
+    doc_type: str,
+    number: str | None = None,
+    issued_on: date | None = None,
+    issuer: str | None = None,
+    subject: str | None = None,
+    actor: str = "officer",
+) -> Classification:
+    """The record's classification with the officer's values; saved, and the text kept as a training example."""
+    code = unicodedata.normalize("NFC", doc_type)
+    known = by_code()
+    if code not in known:
+        raise ValueError(f"{doc_type!r} is not a type code (e.g. QĐ, TB, CV, HT-TLKT; see doc_types.json)")
+    base = record.classification or Classification(doc_type="unknown", confidence=0.0)
+    fixed = base.model_copy(deep=True)
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    evidence = f"corrected by {actor} at {when}"
+    changes = {"doc_type": code, "doc_type_name": known[code].name_vi}
+    for key, value in (("number", number), ("issuer", issuer), ("subject", subject)):
+        if value is not None:
+            changes[key] = unicodedata.normalize("NFC", value)
+    for key, value in changes.items():
+        setattr(fixed, key, value)
+        fixed.fields[key] = Field_(value=value, confidence=1.0, evidence=evidence)
+    if number is not None and "/" in number:
+        fixed.symbol = number.split("/")[-1]
+    if issued_on is not None:
+        fixed.issued_on = issued_on
+        fixed.fields["issued_on"] = Field_(value=issued_on.isoformat(), confidence=1.0, evidence=evidence)
+    fixed.confidence = 1.0
+    fixed.decided_by = "correction"
+    folder = corrections_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{record.id}.json").write_text(fixed.model_dump_json(indent=2), encoding="utf-8")
+    if record.ocr is not None and record.ocr.text.strip():
+        root = training_dir(settings)
+        for old in root.glob(f"*/{record.id}.txt"):
+            old.unlink()  # a second correction replaces the first
+        target = root / code / f"{record.id}.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(unicodedata.normalize("NFC", record.ocr.text), encoding="utf-8")
+    return fixed
+
+
+def train_office_model(labelled: Path, out: Path, *, base_per_type: int = 15, office_weight: float = 3.0) -> TypeModel:
+    """Train on the office's examples (remembered verbatim too) plus ``base_per_type`` synthetic ones per type."""
+    texts, labels = read_labelled_dir(labelled) if labelled.is_dir() else ([], [])
+    office = list(zip(texts, labels, strict=True))
+    base = list(examples(base_per_type)) if base_per_type > 0 else []
+    all_texts = [t for t, _ in base] + texts
+    all_labels = [label for _, label in base] + labels
+    weights = [1.0] * len(base) + [office_weight] * len(texts)
+    model = train(all_texts, all_labels, name=f"office-{labelled.name}", exact=office, weights=weights)
+    model.save(out)
+    return model
+
+
+def retrain_after_correction(settings: Any, base_per_type: int = 15) -> Path:
+    out = Path(settings.classify_model) if settings.classify_model else office_model_path(Path(settings.data_dir))
+    train_office_model(training_dir(settings), out, base_per_type=base_per_type)
+    return out

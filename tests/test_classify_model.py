@@ -1,0 +1,145 @@
+"""The type model beside the rules, `sohoa classify train`, the review queue and `sohoa review set`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from classify import classify_text
+from classify.model import load_model, model_for, shipped_model_path
+from flows.cli import app
+from sohoa.settings import Settings
+from storage import LocalArchive
+from storage.ledger import Ledger
+from tests.storage_helpers import make_record
+
+# an invitation without its title block and with a công văn-style symbol: the rules alone cannot type it
+INVITATION = """ỦY BAN NHÂN DÂN
+XÃ YÊN THẾ
+Số: 21/UBND-VP Yên Thế, ngày 04 tháng 6 năm 2025
+Trân trọng kính mời ông (bà) đến dự hội nghị tổng kết công tác tư pháp - hộ tịch.
+Thời gian: 08 giờ 00 phút ngày 10 tháng 6 năm 2025.
+Địa điểm: Hội trường Ủy ban nhân dân xã.
+"""
+
+
+def test_shipped_model_is_small_versioned_and_loads() -> None:
+    path = shipped_model_path()
+    assert path.exists() and path.stat().st_size < 2_000_000
+    model = load_model(path)
+    assert model is not None
+    assert model.bundle["format"] == 1 and model.bundle["sklearn"].startswith("1.9")
+    assert len(model.labels) == 52
+
+
+def test_model_decides_only_when_the_rules_are_unsure() -> None:
+    rules_only = classify_text(INVITATION, model=None)
+    assert rules_only.doc_type == "unknown"
+    with_model = classify_text(INVITATION)
+    assert with_model.doc_type == "GM"
+    assert with_model.decided_by == "model"
+    assert with_model.confidence < 0.6  # a model-only answer always goes to review
+    assert "model" in with_model.fields["doc_type"].evidence
+    sure = classify_text("Số: 01/QĐ-UBND Tân Lập, ngày 02 tháng 01 năm 2025\nQUYẾT ĐỊNH\nVề việc thử\n")
+    assert sure.decided_by == "rules"
+
+
+def test_model_agreement_raises_an_unsure_rule(tmp_path: Path) -> None:
+    text = "Số: 05/KH-UBND Tân Lập, ngày 02 tháng 3 năm 2025\nI. MỤC ĐÍCH, YÊU CẦU\nII. NỘI DUNG\nkế hoạch\n"
+    rules_only = classify_text(text, model=None)
+    with_model = classify_text(text)
+    assert rules_only.doc_type == with_model.doc_type == "KH"
+    assert with_model.fields["doc_type"].confidence > rules_only.fields["doc_type"].confidence
+    assert with_model.decided_by == "rules+model"
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    return {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": str(tmp_path / "none.toml")}
+
+
+def test_classify_json_has_every_field_with_confidence_and_evidence(tmp_path: Path) -> None:
+    source = tmp_path / "qd.txt"
+    source.write_text(
+        "ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\nSố: 07/QĐ-UBND Tân Lập, ngày 03 tháng 02 năm 2025\nQUYẾT ĐỊNH\n"
+        "Về việc thử\nNơi nhận: TM. ỦY BAN NHÂN DÂN\n- Như Điều 3; CHỦ TỊCH\n- Lưu: VT.\nLò Văn Thắm\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(app, ["classify", str(source), "--json"], env=_env(tmp_path))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.output)
+    assert (payload["doc_type"], payload["number"], payload["issued_on"]) == ("QĐ", "07/QĐ-UBND", "2025-02-03")
+    for key in ("doc_type_name", "symbol", "place", "issuer", "subject", "signer_name", "signer_title", "recipients"):
+        assert payload[key], key
+        assert payload["fields"][key]["evidence"] and payload["fields"][key]["confidence"] > 0, key
+    assert payload["archive_metadata"]["CodeNotation"] == "QĐ-UBND"
+
+
+def test_classify_train_from_labelled_folders(tmp_path: Path) -> None:
+    labelled = tmp_path / "labelled"
+    for code, lines in {"GM": ("Trân trọng kính mời", "đến dự"), "TB": ("thông báo lịch", "biết và thực hiện")}.items():
+        (labelled / code).mkdir(parents=True)
+        for i in range(3):
+            (labelled / code / f"{i}.txt").write_text(
+                f"Số: {i}/UBND-VP\n{lines[0]} {i}\n{lines[1]}\n", encoding="utf-8"
+            )
+    out = tmp_path / "model.joblib"
+    result = CliRunner().invoke(
+        app, ["classify", "train", str(labelled), "--output", str(out), "--base", "0", "--json"], env=_env(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["types"] == ["GM", "TB"] and summary["examples"] == 6
+    model = load_model(out)
+    assert model is not None
+    assert model.predict("Số: 9/UBND-VP\nTrân trọng kính mời đến dự").label == "GM"
+
+
+@pytest.fixture
+def review_setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, str]:
+    for key, value in _env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(data_dir=tmp_path / "var")
+    archive = LocalArchive(settings.archive_dir)
+    record, files = make_record(tmp_path / "files", "invitation", doc_type="GM", number="21/UBND-VP", text=INVITATION)
+    record.classification = classify_text(INVITATION)
+    record.needs_review = True
+    record.review_reasons.append("classification confidence 0.55 < 0.6")
+    sure, sure_files = make_record(tmp_path / "files", "decision")
+    archive.put(record, files)
+    archive.put(sure, sure_files)
+    return settings, record.id
+
+
+def test_review_list_and_set_change_the_next_prediction(review_setup: tuple[Settings, str]) -> None:
+    settings, record_id = review_setup
+    runner = CliRunner()
+    listed = runner.invoke(app, ["review", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [r["id"] for r in json.loads(listed.output)["records"]] == [record_id]
+
+    assert classify_text(INVITATION, model=model_for(settings)).doc_type == "GM"
+    # the officer says it is a notice (TB), not an invitation
+    fixed = runner.invoke(app, ["review", "set", record_id, "--type", "TB", "--number", "21/TB-UBND", "--json"])
+    assert fixed.exit_code == 0, fixed.output
+    payload = json.loads(fixed.output)
+    assert (payload["doc_type"], payload["number"], payload["decided_by"]) == ("TB", "21/TB-UBND", "correction")
+
+    example = settings.data_dir / "training" / "TB" / f"{record_id}.txt"
+    assert example.read_text(encoding="utf-8") == INVITATION  # kept as a training example
+    entries = Ledger(LocalArchive(settings.archive_dir)).excerpt(record_id)
+    assert entries[-1]["action"] == "corrected" and "type TB" in entries[-1]["detail"]  # and as a ledger event
+    assert json.loads(runner.invoke(app, ["review", "list", "--json"]).output)["count"] == 0
+
+    after = classify_text(INVITATION, model=model_for(settings))  # the office model, retrained
+    assert after.doc_type == "TB"
+    assert after.decided_by == "correction"
+
+
+def test_review_set_rejects_unknown_type_and_record(review_setup: tuple[Settings, str]) -> None:
+    _, record_id = review_setup
+    runner = CliRunner()
+    assert runner.invoke(app, ["review", "set", record_id, "--type", "XYZ", "--no-retrain"]).exit_code == 2
+    assert runner.invoke(app, ["review", "set", "0123456789abcdef", "--type", "TB"]).exit_code == 1
