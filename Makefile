@@ -49,8 +49,12 @@ $(VENV)/.installed: pyproject.toml
 demo: deps
 	rm -rf $(DEMO_DIR)
 	SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa process samples/ ; rc=$$?; \
-	echo; echo "Results: $(DEMO_DIR)/archive (signed PDFs + record.json sidecars), $(DEMO_DIR)/quarantine"; \
-	echo "Check one:  pdfsig $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf ; pdftotext $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf -"; \
+	echo; echo "Auditor's check of every archived PDF (sohoa verify):"; \
+	SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa verify $(DEMO_DIR)/archive/*/*/*/document.pdf | tail -1; \
+	echo; echo "Results in $(DEMO_DIR)/: archive/ (document.pdf signed + searchable, original.*, record.json, verification.json),"; \
+	echo "quarantine/ (refused inputs + .reason.txt), keys/ (the DEVELOPMENT ONLY signing identity)."; \
+	echo "Look at one:  pdfsig $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf ; pdftotext $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf -"; \
+	echo "              SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa list"; \
 	exit $$rc
 
 test: deps
