@@ -13,7 +13,6 @@ import json
 import logging
 import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -121,7 +120,8 @@ def _configure_prefect(settings: Settings) -> None:
 def process(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders of scans (PDF, TIFF, JPEG, PNG).")],
     archive: Annotated[
-        Path | None, typer.Option(help="Archive folder (default: SOHOA_ARCHIVE or var/archive).")
+        str | None,
+        typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     no_prefect: Annotated[
@@ -267,175 +267,11 @@ def ocr(
         out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd, mean confidence {result.mean_confidence}")
 
 
-# ------------------------------------------------------------------------------------------- classify
-def _text_of(input_file: Path, settings: Settings) -> str:
-    """Text of a file: its text layer when every page has one, otherwise OCR into a temporary PDF."""
-    import ocr as ocr_stage
+# `sohoa classify` (with `classify train`) and `sohoa review` live in flows/commands_classify.py.
 
-    with tempfile.TemporaryDirectory(prefix="sohoa-classify-") as scratch:
-        result = ocr_stage.ocr_document(
-            input_file,
-            Path(scratch) / "ocr.pdf",
-            language=settings.ocr_language,
-            workers=settings.effective_ocr_workers,
-            dpi=settings.ocr_dpi,
-            tessdata_dir=settings.tessdata_dir,
-        )
-    return result.text
+# `sohoa sign`, `verify` and `keys` live in flows/commands_signing.py with the other signing commands.
 
-
-@app.command(
-    epilog="Examples:\n\n  sohoa classify scan.pdf\n\n  sohoa classify quyết-định.png --json\n\n"
-    "Exit codes: 0 classified; 1 unusable input or type unknown; 2 usage; 3 Tesseract unavailable."
-)
-def classify(
-    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan, a PDF with text, or a .txt file.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the fields as JSON.")] = False,
-) -> None:
-    """Document type (Decree 30/2020), number, date, issuer and subject, each with a confidence."""
-    import classify as classify_stage
-
-    settings = _settings()
-    _require_file(input_file)
-    try:
-        if input_file.suffix.lower() == ".txt":
-            text = input_file.read_text(encoding="utf-8")
-        else:
-            text = _text_of(input_file, settings)
-    except BadInputError as exc:
-        raise _fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", EXIT_NOT_RIGHT) from exc
-    except StageError as exc:
-        raise _fail(str(exc), EXIT_FAULT) from exc
-    result = classify_stage.classify_text(text)
-    if as_json:
-        _print_json(result.model_dump(mode="json"))
-    else:
-        table = Table(title=f"{input_file.name}", show_header=True)
-        for column in ("field", "value", "confidence", "evidence"):
-            table.add_column(column)
-        for name, value in result.fields.items():
-            table.add_row(name, value.value or "", f"{value.confidence:.2f}", value.evidence)
-        out.print(table)
-        out.print(f"overall confidence {result.confidence:.2f}")
-    raise typer.Exit(EXIT_OK if result.doc_type != "unknown" else EXIT_NOT_RIGHT)
-
-
-# ------------------------------------------------------------------------------------------- sign
-@app.command(
-    epilog="Example:\n\n  sohoa sign searchable.pdf signed.pdf --json\n\n"
-    "With nothing configured the generated DEVELOPMENT ONLY identity signs; set SOHOA_SIGNING_IDENTITY=pkcs12, "
-    "SOHOA_PKCS12_FILE and SOHOA_PKCS12_PASSWORD_FILE for a real one.\n\n"
-    "Exit codes: 0 signed; 1 the input cannot be signed; 2 usage; 3 signing identity unusable."
-)
-def sign(
-    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="The PDF to sign.")],
-    output: Annotated[Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the signed PDF.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the signature facts as JSON.")] = False,
-) -> None:
-    """Sign a PDF with a PAdES B-B signature (pyHanko) using the configured identity."""
-    import signing
-    from flows.pipeline import signing_identity
-
-    settings = _settings()
-    _require_file(input_file)
-    try:
-        identity = signing_identity(settings)
-    except signing.SigningConfigError as exc:
-        raise _fail(str(exc), EXIT_FAULT) from exc
-    try:
-        facts = signing.sign_pdf(input_file, output, identity, location=settings.signer_location)
-    except signing.SigningError as exc:
-        raise _fail(str(exc), EXIT_NOT_RIGHT) from exc
-    if as_json:
-        _print_json(facts.model_dump(mode="json"))
-    else:
-        warning = "  [bold yellow](DEVELOPMENT ONLY identity)[/]" if facts.development_identity else ""
-        out.print(f"{output}: signed PAdES {facts.level} by {facts.signer_subject}{warning}")
-
-
-# ------------------------------------------------------------------------------------------- verify
-@app.command(
-    epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
-    "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage."
-)
-def verify(
-    pdfs: Annotated[list[Path], typer.Argument(metavar="PDF...", help="Signed PDFs to check.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON.")] = False,
-) -> None:
-    """Verify every signature: integrity, validity, trust (configured roots; the dev CA by default)."""
-    import signing
-    from flows.pipeline import trust_roots
-
-    settings = _settings()
-    roots = trust_roots(settings)
-    results = [signing.verify_pdf(path, roots) for path in pdfs]
-    passed = all(r.passed for r in results)
-    if as_json:
-        _print_json({"files": [r.model_dump(mode="json") for r in results], "passed": passed})
-    else:
-        for result in results:
-            mark = "[green]PASSED[/]" if result.passed else "[red]NOT PASSED[/]"
-            out.print(f"{result.path}: {mark}")
-            if result.error:
-                out.print(f"  error: {result.error}")
-            for sig in result.signatures:
-                out.print(
-                    f"  {sig.field_name}: {sig.indication}"
-                    + (f"/{sig.sub_indication}" if sig.sub_indication else "")
-                    + f" — {sig.signer}; level {sig.level}; signed {sig.signing_time} ({sig.signing_time_source})"
-                )
-                for warning in sig.warnings:
-                    out.print(f"    [yellow]warning:[/] {warning}")
-            for warning in result.warnings:
-                out.print(f"  [yellow]warning:[/] {warning}")
-    raise typer.Exit(EXIT_OK if passed else EXIT_NOT_RIGHT)
-
-
-# ------------------------------------------------------------------------------------------- list
-@app.command(name="list", epilog="Example:\n\n  sohoa list --json")
-def list_records(
-    archive: Annotated[
-        Path | None, typer.Option(help="Archive folder (default: SOHOA_ARCHIVE or var/archive).")
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the records as JSON.")] = False,
-) -> None:
-    """List the archived records (id, source SHA-256, type, number, state)."""
-    from storage import LocalArchive
-
-    settings = _settings(archive=str(archive) if archive else None)
-    rows: list[dict[str, Any]] = []
-    for record in LocalArchive(settings.archive_dir).records():
-        c = record.classification
-        rows.append(
-            {
-                "id": record.id,
-                "sha256": record.source.sha256,
-                "source": record.source.name,
-                "doc_type": c.doc_type if c else None,
-                "number": c.number if c else None,
-                "issued_on": c.issued_on.isoformat() if c and c.issued_on else None,
-                "state": record.state.value,
-                "needs_review": record.needs_review,
-                "path": record.archive_prefix,
-            }
-        )
-    if as_json:
-        _print_json({"archive": str(settings.archive_dir), "records": rows})
-        return
-    table = Table(title=f"{settings.archive_dir}")
-    for column in ("id", "source", "type", "number", "date", "state", "path"):
-        table.add_column(column)
-    for row in rows:
-        table.add_row(
-            row["id"],
-            row["source"],
-            row["doc_type"] or "",
-            row["number"] or "",
-            row["issued_on"] or "",
-            row["state"],
-            row["path"] or "",
-        )
-    out.print(table)
+# `sohoa list` lives in flows/commands_storage.py with the other archive commands.
 
 
 # Commands of each stage's later work live in their own modules, each with register(app).

@@ -1,9 +1,209 @@
-"""`sohoa` commands for the signing stage beyond the foundation (registered by flows/cli.py)."""
+"""`sohoa sign`, `sohoa verify` and `sohoa keys`: the signing stage's commands (registered by flows/cli.py)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+keys_app = typer.Typer(help="Signing identities and trust stores.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
+    app.command(
+        epilog="Examples:\n\n  sohoa sign searchable.pdf signed.pdf --json\n\n"
+        "  SOHOA_TSA_URL=http://tsa.example/tsr sohoa sign in.pdf out.pdf --level B-LTA\n\n"
+        "With nothing configured the generated DEVELOPMENT ONLY identity signs at B-B (warned); set "
+        "SOHOA_SIGNING_IDENTITY=pkcs12 (SOHOA_PKCS12_FILE, SOHOA_PKCS12_PASSWORD_FILE) or pkcs11 "
+        "(SOHOA_PKCS11_TOKEN_LABEL, SOHOA_PKCS11_KEY_LABEL, SOHOA_PKCS11_PIN_FILE) for a real one.\n\n"
+        "Exit codes: 0 signed; 1 the input cannot be signed; 2 usage; 3 signing identity or TSA unusable."
+    )(sign)
+    app.command(
+        epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
+        "  sohoa verify --archive --html report.html --trust-store vn\n\n"
+        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage."
+    )(verify)
+    app.add_typer(keys_app, name="keys")
+
+
+def sign(
+    input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="The PDF to sign.")],
+    output: Annotated[Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the signed PDF.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the signature facts as JSON.")] = False,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="B-B, B-T, B-LT or B-LTA (default: B-LTA with a TSA configured, else B-B)."),
+    ] = None,
+    appearance: Annotated[
+        str | None, typer.Option("--appearance", help="none, decree30 (seal over signature) or copy (text mark).")
+    ] = None,
+    certify: Annotated[bool, typer.Option("--certify", help="A certification (DocMDP) signature.")] = False,
+) -> None:
+    """Sign a PDF with a PAdES signature (pyHanko) using the configured identity."""
+    import signing
+    from flows.cli import EXIT_FAULT, EXIT_NOT_RIGHT, _fail, _print_json, _require_file, _settings, out
+    from flows.pipeline import signing_identity, trust_roots
+
+    settings = _settings()
+    _require_file(input_file)
+    try:
+        identity = signing_identity(settings)
+        chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
+    except signing.SigningConfigError as exc:
+        raise _fail(str(exc), EXIT_FAULT) from exc
+    try:
+        facts = signing.sign_with_settings(
+            input_file,
+            output,
+            identity,
+            settings,
+            trust_roots(settings),
+            level=chosen,
+            appearance=appearance,
+            certify=certify,
+        )
+    except (signing.SigningConfigError, signing.SigningServiceError) as exc:
+        raise _fail(str(exc), EXIT_FAULT) from exc
+    except signing.SigningError as exc:
+        raise _fail(str(exc), EXIT_NOT_RIGHT) from exc
+    if as_json:
+        _print_json(facts.model_dump(mode="json"))
+    else:
+        warning = "  [bold yellow](DEVELOPMENT ONLY identity)[/]" if facts.development_identity else ""
+        out.print(f"{output}: signed PAdES {facts.level} by {facts.signer_subject}{warning}")
+
+
+def _archive_pdfs(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("document.pdf") if ".by-sha256" not in p.parts)
+
+
+def verify(
+    pdfs: Annotated[list[Path] | None, typer.Argument(metavar="PDF...", help="Signed PDFs to check.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON.")] = False,
+    archive: Annotated[
+        bool, typer.Option("--archive", help="Verify every document.pdf in the archive (SOHOA_ARCHIVE).")
+    ] = False,
+    html_out: Annotated[
+        Path | None, typer.Option("--html", help="Write a printable, self-contained HTML report (vi + en) here.")
+    ] = None,
+    text: Annotated[bool, typer.Option("--text", help="Plain-text report (vi + en) on stdout.")] = False,
+    trust_store: Annotated[
+        list[str] | None, typer.Option("--trust-store", help="Also trust this installed named store (e.g. vn).")
+    ] = None,
+    trust: Annotated[
+        list[Path] | None, typer.Option("--trust", help="Also trust the certificates in this file or folder.")
+    ] = None,
+    online: Annotated[
+        bool, typer.Option("--online", help="Fetch OCSP/CRL data to check revocation (default: embedded only).")
+    ] = False,
+    at: Annotated[
+        str | None, typer.Option("--at", help="Validate as of this time (ISO 8601, e.g. 2031-01-01T00:00:00+07:00).")
+    ] = None,
+) -> None:
+    """Verify every signature: integrity, validity, trust, revocation, level and changes after signing."""
+    import signing
+    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _fail, _print_json, _settings, out
+    from flows.pipeline import trust_roots
+    from signing.report import as_json as report_json
+    from signing.report import render_html, render_text
+
+    settings = _settings()
+    as_of = None
+    if at is not None:
+        try:
+            as_of = datetime.fromisoformat(at)
+        except ValueError:
+            raise _fail(f"--at {at!r}: not an ISO 8601 date-time") from None
+        if as_of.tzinfo is None:
+            raise _fail(f"--at {at!r}: give the time zone, e.g. +07:00")
+    files = list(pdfs or [])
+    if archive:
+        files.extend(_archive_pdfs(settings.archive_dir))
+    if not files:
+        raise _fail("nothing to verify: give PDF files or --archive")
+    for name in trust_store or []:
+        if not signing.trust_store_path(settings.data_dir, name).is_dir():
+            raise _fail(f"trust store {name!r} is not installed (sohoa keys install-trust-store {name} FOLDER)")
+    roots = trust_roots(settings)
+    roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
+    roots.extend(trust or [])
+    results = [signing.verify_pdf(path, roots, online=online or settings.verify_online, at=as_of) for path in files]
+    passed = all(r.passed for r in results)
+    if html_out is not None:
+        html_out.parent.mkdir(parents=True, exist_ok=True)
+        html_out.write_text(render_html(results, datetime.now(UTC), [str(r) for r in roots]), encoding="utf-8")
+    if as_json:
+        _print_json(report_json(results))
+    elif text or html_out is None:
+        out.print(render_text(results), end="", markup=False, highlight=False)
+    raise typer.Exit(EXIT_OK if passed else EXIT_NOT_RIGHT)
+
+
+@keys_app.command(name="list", epilog="Example:\n\n  sohoa keys list --json")
+def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
+    import signing
+    from flows.cli import EXIT_FAULT, EXIT_OK, _print_json, _settings, out
+    from flows.pipeline import signing_identity
+
+    settings = _settings()
+    info: dict[str, Any] = {"identity_kind": settings.signing_identity, "usable": False}
+    try:
+        identity = signing_identity(settings)
+        info.update(usable=True, description=identity.description, development=identity.development)
+    except signing.SigningConfigError as exc:
+        info["problem"] = str(exc)
+    try:
+        info["level"] = signing.resolve_level(settings.signature_level or None, settings.tsa_url or None)
+    except signing.SigningConfigError as exc:
+        info["level_problem"] = str(exc)
+    info["tsa_url"] = settings.tsa_url or None
+    from signing.policy import available_identities
+
+    info["available"] = available_identities(settings)
+    info["trust_stores"] = signing.list_trust_stores(settings.data_dir)
+    info["trust_stores_in_use"] = settings.trust_stores
+    if as_json:
+        _print_json(info)
+    else:
+        state = "[green]usable[/]" if info["usable"] else f"[red]NOT usable[/]: {info.get('problem')}"
+        out.print(f"identity {settings.signing_identity}: {state}")
+        if info.get("description"):
+            out.print(f"  {info['description']}")
+        for row in info["available"]:
+            extra = "".join(
+                f"; token {t['label']!r} (slot {t['slot']})" for t in row.get("tokens", []) if t["initialized"]
+            )
+            out.print(f"  available: {row['kind']} — {row['state']}{extra}")
+        out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}")
+        for name, certs in info["trust_stores"].items():
+            out.print(f"trust store {name}: {len(certs)} certificate(s)")
+            for cert in certs:
+                out.print(f"  {cert['subject']} (until {cert['not_after'][:10]})")
+    raise typer.Exit(EXIT_OK if info["usable"] else EXIT_FAULT)
+
+
+@keys_app.command(
+    name="install-trust-store",
+    epilog="Example:\n\n  sohoa keys install-trust-store vn ../shared/corpora/vn-signed/trust-anchors-vn\n\n"
+    "then verify with --trust-store vn (or SOHOA_TRUST_STORES='[\"vn\"]').",
+)
+def keys_install_trust_store(
+    name: Annotated[str, typer.Argument(help="Store name, e.g. vn.")],
+    source: Annotated[Path, typer.Argument(help="Folder (or file) of PEM/DER root certificates.")],
+) -> None:
+    """Install a folder of root certificates as a named trust store under DATA_DIR/trust/NAME."""
+    import signing
+    from flows.cli import EXIT_USAGE, _fail, _settings, out
+
+    settings = _settings()
+    try:
+        copied = signing.install_trust_store(settings.data_dir, name, source)
+    except signing.SigningConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
+    out.print(
+        f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}"
+    )

@@ -37,7 +37,7 @@ from sohoa.record import (
     record_id_for,
 )
 from sohoa.settings import Settings
-from storage import LocalArchive, quarantine_file
+from storage import index_archived, open_configured_archive, quarantine_file
 
 log = logging.getLogger("sohoa")
 
@@ -175,42 +175,50 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
     )
 
 
-def run_classify(text: str) -> Classification:
-    return classify.classify_text(text)
+def run_classify(text: str, settings: Settings | None = None) -> Classification:
+    from classify.model import model_for
+
+    return classify.classify_text(text, model=model_for(settings) if settings is not None else "default")
 
 
 @functools.lru_cache(maxsize=4)
-def _identity(kind: str, keys_dir: Path, pkcs12_file: Path | None, passphrase: bytes | None) -> Any:
+def _identity(kind: str, keys_dir: Path, pkcs12_file: Path | None, passphrase: bytes | None, pkcs11: Any = None) -> Any:
     # Loading the key is most of the cost of a B-B signature: load once per process, sign many.
-    return signing.load_identity(kind, keys_dir=keys_dir, pkcs12_file=pkcs12_file, passphrase=passphrase)
+    return signing.load_identity(kind, keys_dir=keys_dir, pkcs12_file=pkcs12_file, passphrase=passphrase, pkcs11=pkcs11)
 
 
 def signing_identity(settings: Settings) -> Any:
+    pkcs11 = signing.pkcs11_config(settings) if settings.signing_identity == "pkcs11" else None
     return _identity(
         settings.signing_identity,
         settings.keys_dir.resolve(),
         settings.pkcs12_file,
-        settings.pkcs12_passphrase(),
+        settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None,
+        pkcs11,
     )
 
 
 def trust_roots(settings: Settings) -> list[Path]:
     roots = list(settings.trust_roots)
+    roots.extend(signing.trust_store_path(settings.data_dir, name) for name in settings.trust_stores)
     if settings.trust_dev_ca:
         roots.append(signing.ensure_dev_identity(settings.keys_dir).ca_cert)
     return roots
 
 
 def run_sign(input_pdf: Path, output_pdf: Path, settings: Settings) -> SignatureFacts:
-    return signing.sign_pdf(input_pdf, output_pdf, signing_identity(settings), location=settings.signer_location)
+    identity = signing_identity(settings)
+    return signing.sign_with_settings(input_pdf, output_pdf, identity, settings, trust_roots(settings))
 
 
 def run_verify(signed_pdf: Path, settings: Settings) -> signing.FileVerification:
-    return signing.verify_pdf(signed_pdf, trust_roots(settings))
+    return signing.verify_pdf(signed_pdf, trust_roots(settings), online=settings.verify_online)
 
 
 def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Settings) -> Record:
-    return LocalArchive(settings.archive_dir).put(record, files)
+    archived = open_configured_archive(settings).put(record, files)
+    index_archived(archived, settings)
+    return archived
 
 
 def direct_runner(stage: str, function: Callable[..., T], *args: Any) -> T:
@@ -227,6 +235,13 @@ def process_document(path: Path, settings: Settings, runner: StageRunner = direc
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+    except (ImportError, NameError, AttributeError, TypeError, AssertionError) as exc:
+        # a bug in sohoa, not a fault of the input: do not quarantine good scans; leave them for the rerun
+        log.exception("%s: FAILED on an internal error", path)
+        detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+        result = DocumentResult(
+            path, Outcome.FAILED, reason_en=f"internal error: {detail}", reason_vi=f"Lỗi nội bộ: {detail}"
+        )
     except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         log.exception("%s: processing failed", path)
@@ -250,7 +265,7 @@ def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) 
 
 def _process(path: Path, settings: Settings, runner: StageRunner) -> DocumentResult:
     record: Record = runner("ingest", ingest, path)
-    archive = LocalArchive(settings.archive_dir)
+    archive = open_configured_archive(settings)
     existing = archive.find(record.source.sha256)
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
@@ -265,12 +280,19 @@ def _process(path: Path, settings: Settings, runner: StageRunner) -> DocumentRes
         record.ocr = runner("ocr", run_ocr, path, searchable, settings)
         record.state = RecordState.OCRED
         record.add_event("ocr", record.ocr.engine, f"{len(record.ocr.pages)} page(s), language {record.ocr.language}")
+        for page in record.ocr.pages:
+            if page.quality == "low":
+                record.needs_review = True
+                record.review_reasons.append(
+                    f"page {page.number}: low OCR quality (confidence {page.confidence}, "
+                    f"Vietnamese words {page.lexicon_share})"
+                )
 
-        record.classification = runner("classify", run_classify, record.ocr.text)
+        record.classification = runner("classify", run_classify, record.ocr.text, settings)
         record.state = RecordState.CLASSIFIED
         record.add_event(
             "classified",
-            "sohoa rules",
+            f"sohoa {record.classification.decided_by}",
             f"{record.classification.doc_type} {record.classification.number or ''} "
             f"confidence {record.classification.confidence}",
         )

@@ -3,19 +3,38 @@
 Plain functions, no orchestration: ``load_identity`` once, ``sign_pdf`` per document, ``verify_pdf`` per file.
 """
 
-from signing.errors import SigningConfigError, SigningError, SigningInputError
-from signing.identity import DevIdentity, SigningIdentity, ensure_dev_identity, load_identity
-from signing.sign import sign_pdf
-from signing.verify import FileVerification, SignatureVerdict, load_trust_roots, verify_pdf
+from signing.errors import SigningConfigError, SigningError, SigningInputError, SigningServiceError
+from signing.identity import DevIdentity, Pkcs11Config, SigningIdentity, ensure_dev_identity, load_identity
+from signing.policy import (
+    install_trust_store,
+    list_trust_stores,
+    pkcs11_config,
+    resolve_level,
+    sign_with_settings,
+    trust_store_path,
+)
+from signing.sign import LEVELS, sign_pdf
+from signing.verify import FileVerification, RevisionChange, Revocation, SignatureVerdict, load_trust_roots, verify_pdf
 
 __all__ = [
+    "LEVELS",
     "DevIdentity",
     "FileVerification",
+    "Pkcs11Config",
+    "RevisionChange",
+    "Revocation",
+    "install_trust_store",
+    "list_trust_stores",
+    "pkcs11_config",
+    "resolve_level",
+    "sign_with_settings",
+    "trust_store_path",
     "SignatureVerdict",
     "SigningConfigError",
     "SigningError",
     "SigningIdentity",
     "SigningInputError",
+    "SigningServiceError",
     "ensure_dev_identity",
     "load_identity",
     "load_trust_roots",

@@ -23,3 +23,10 @@ class SigningInputError(BadInputError, SigningError):
     It is both a ``SigningError`` (callers of the signing stage catch that) and a ``BadInputError`` (the
     orchestrator quarantines those instead of retrying).
     """
+
+
+class SigningServiceError(SigningError):
+    """A service the signature needs (TSA, OCSP responder, CRL server) could not be reached or answered badly.
+
+    A fault outside the input: the same document signs once the service is back.
+    """

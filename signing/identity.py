@@ -14,7 +14,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from asn1crypto import keys as asn1_keys
@@ -45,7 +45,7 @@ CA_VALIDITY = dt.timedelta(days=10 * 365)
 # Back-date notBefore a little: a validator whose clock is a few minutes behind must not reject a fresh cert.
 _CLOCK_SKEW = dt.timedelta(minutes=5)
 
-IDENTITY_KINDS = ("dev", "pkcs12")
+IDENTITY_KINDS = ("dev", "pkcs12", "pkcs11")
 
 
 @dataclass(frozen=True)
@@ -59,13 +59,32 @@ class DevIdentity:
 
 
 @dataclass(frozen=True)
+class Pkcs11Config:
+    """Where the key lives on a PKCS#11 token (hashable, so a loaded token session can be cached)."""
+
+    module: Path
+    token_label: str = ""
+    slot: int | None = None
+    key_label: str = ""
+    cert_label: str = ""
+    pin: str | None = field(default=None, repr=False)  # never shown in logs or reprs
+
+
+@dataclass(frozen=True)
 class SigningIdentity:
     """A loaded signer, ready to sign many documents (reloading the key per document is the slow part)."""
 
-    signer: signers.SimpleSigner
+    signer: signers.Signer
     certificate: asn1_x509.Certificate
     development: bool
     description: str
+
+    def close(self) -> None:
+        """Release what the identity holds open (the PKCS#11 session and its login); a no-op otherwise."""
+        session = getattr(self.signer, "pkcs11_session", None)
+        if session is not None:
+            with contextlib.suppress(Exception):
+                session.close()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -360,16 +379,71 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
     )
 
 
+def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+    from pyhanko.config.pkcs11 import TokenCriteria
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko.sign.pkcs11 import PKCS11Error, PKCS11Signer, open_pkcs11_session
+
+    if config is None or not (config.token_label or config.slot is not None):
+        raise SigningConfigError(
+            "signing identity 'pkcs11' needs a token: set pkcs11_token_label (or pkcs11_slot) and pkcs11_key_label"
+        )
+    module = Path(config.module)
+    where = f"{module} token {config.token_label or f'slot {config.slot}'}"
+    if not module.is_file():
+        raise SigningConfigError(f"{module}: PKCS#11 module not found")
+    if not config.key_label:
+        raise SigningConfigError(f"{where}: pkcs11_key_label is not set")
+    try:
+        session = open_pkcs11_session(
+            str(module),
+            slot_no=config.slot,
+            token_criteria=TokenCriteria(label=config.token_label) if config.token_label else None,
+            user_pin=config.pin,
+        )
+    except (PKCS11Error, LowPKCS11Error) as exc:
+        # The PIN is never part of the message: name the exception type (PinIncorrect, TokenNotPresent…).
+        raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
+    try:
+        labels = {"key_label": config.key_label, "cert_label": config.cert_label or config.key_label}
+        signer = PKCS11Signer(session, **labels)  # type: ignore[arg-type]
+        asn1_cert = signer.signing_cert
+        if asn1_cert is not None and asn1_cert.public_key.algorithm == "ec":
+            # Many tokens (SoftHSM2 among them) only offer raw CKM_ECDSA: hash here, sign the digest there.
+            signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)  # type: ignore[arg-type]
+            asn1_cert = signer.signing_cert
+    except (PKCS11Error, LowPKCS11Error, PyHankoSigningError) as exc:
+        session.close()
+        raise SigningConfigError(
+            f"{where}: key/certificate {config.cert_label or config.key_label!r} unusable ({exc})"
+        ) from None
+    if asn1_cert is None:
+        session.close()
+        raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
+    cert = x509.load_der_x509_certificate(asn1_cert.dump())
+    _check_validity(cert, Path(f"{where} key {config.key_label}"))
+    return SigningIdentity(
+        signer=signer,
+        certificate=asn1_cert,
+        development=False,
+        description=f"PKCS#11 {where} key {config.key_label}: {_describe(cert)}",
+    )
+
+
 def load_identity(
     kind: str,
     *,
     keys_dir: Path,
     pkcs12_file: Path | None = None,
     passphrase: bytes | None = None,
+    pkcs11: Pkcs11Config | None = None,
 ) -> SigningIdentity:
-    """Load the identity named by ``kind`` ("dev" or "pkcs12"); SigningConfigError when it is unusable."""
+    """Load the identity named by ``kind`` (dev, pkcs12, pkcs11); SigningConfigError when it is unusable."""
     if kind == "dev":
         return _load_dev(Path(keys_dir))
     if kind == "pkcs12":
         return _load_pkcs12(pkcs12_file, passphrase)
+    if kind == "pkcs11":
+        return _load_pkcs11(pkcs11)
     raise SigningConfigError(f"unknown signing identity kind {kind!r}; valid kinds: {', '.join(IDENTITY_KINDS)}")

@@ -18,7 +18,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
+from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
@@ -36,10 +38,29 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class Revocation(_Model):
+    """What is known about the revocation of the signer's certificate, and when it was checked."""
+
+    status: Literal["good", "revoked", "unknown", "not_checked"] = "not_checked"
+    source: Literal["DSS", "online", "none"] = "none"
+    checked_at: datetime | None = Field(default=None, description="OCSP producedAt / CRL thisUpdate of the evidence")
+    revoked_at: datetime | None = None
+    reason: str | None = None
+
+
+class RevisionChange(_Model):
+    """A revision of the file added after a signature, and what it changed."""
+
+    revision: int
+    kind: Literal["signature", "document_timestamp", "dss", "other"]
+    changes: str = Field(description="what the revision's objects are, e.g. 'Catalog, DSS, 2 stream(s)'")
+
+
 class SignatureVerdict(_Model):
-    """The verdict on one signature field."""
+    """The verdict on one signature field (or document timestamp)."""
 
     field_name: str
+    kind: Literal["signature", "document_timestamp"] = "signature"
     indication: Indication
     sub_indication: str | None = Field(
         default=None, description="ETSI EN 319 102-1 sub-indication, e.g. NO_CERTIFICATE_CHAIN_FOUND"
@@ -56,6 +77,20 @@ class SignatureVerdict(_Model):
     modification_level: str | None = Field(
         default=None, description="pyHanko ModificationLevel name of changes after signing"
     )
+    trust_anchor: str | None = Field(default=None, description="the trust root the signer's chain ended at")
+    validation_time: datetime | None = Field(
+        default=None,
+        description="when the chain was judged valid if not now: the timestamp time (long-term) or --at",
+    )
+    timestamp_authority: str | None = Field(default=None, description="TSA certificate subject, when timestamped")
+    revocation: Revocation = Field(default_factory=Revocation)
+    byte_range: list[int] = Field(default_factory=list)
+    signed_revision: int | None = None
+    revisions_after: list[RevisionChange] = Field(default_factory=list)
+    certification: str | None = Field(default=None, description="DocMDP permission when a certification signature")
+    changed_form_fields: list[str] = Field(
+        default_factory=list, description="form fields pyHanko saw changed (filled, signed) after this signature"
+    )
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -64,6 +99,8 @@ class FileVerification(_Model):
 
     path: str
     signatures: list[SignatureVerdict] = Field(default_factory=list)
+    document_timestamps: list[SignatureVerdict] = Field(default_factory=list)
+    revisions: int = 0
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
 
@@ -72,7 +109,7 @@ class FileVerification(_Model):
         return (
             self.error is None
             and bool(self.signatures)
-            and all(s.indication == "TOTAL_PASSED" for s in self.signatures)
+            and all(s.indication == "TOTAL_PASSED" for s in [*self.signatures, *self.document_timestamps])
         )
 
 
@@ -116,7 +153,7 @@ def load_trust_roots(sources: list[Path]) -> tuple[list[asn1_x509.Certificate], 
 
 
 def _level(sig: EmbeddedPdfSignature, status: PdfSignatureStatus | None, reader: PdfFileReader) -> str:
-    """The PAdES level the structure claims (B-LT/B-LTA judged by the presence of DSS and timestamps)."""
+    """The PAdES level the structure reaches (B-LT/B-LTA judged by the presence of DSS and timestamps)."""
     if str(sig.sig_object.get("/SubFilter")) != _PADES_SUBFILTER:
         return "PKCS7"
     if status is None or status.timestamp_validity is None:
@@ -132,23 +169,24 @@ def _indic_name(indic: object) -> str:
     return str(getattr(indic, "name", indic))
 
 
-def _indication(status: PdfSignatureStatus) -> tuple[Indication, str | None, list[str]]:
+def _indication(status: Any) -> tuple[Indication, str | None, list[str]]:
     """Map pyHanko's status onto ETSI indications, most serious problem first."""
     notes: list[str] = []
     if not status.intact:
         return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, ["the signed content was changed after signing"]
     if not status.valid:
         return "TOTAL_FAILED", AdESFailure.SIG_CRYPTO_FAILURE.name, ["the signature value does not verify"]
-    if status.revoked:
+    if getattr(status, "revoked", False):
         return "TOTAL_FAILED", AdESFailure.REVOKED.name, ["the signer certificate is revoked"]
-    if isinstance(status.diff_result, Exception) or status.docmdp_ok is False:
+    diff_result = getattr(status, "diff_result", None)
+    if isinstance(diff_result, Exception) or getattr(status, "docmdp_ok", None) is False:
         # ETSI has no PDF-specific term; an impermissible change to a signed document is a format failure.
         return (
             "TOTAL_FAILED",
             AdESFailure.FORMAT_FAILURE.name,
             [
                 f"the document was modified after signing in a way the signature does not permit "
-                f"({status.diff_result or status.modification_level})"
+                f"({diff_result or status.modification_level})"
             ],
         )
     indic = status.trust_problem_indic
@@ -161,16 +199,175 @@ def _indication(status: PdfSignatureStatus) -> tuple[Indication, str | None, lis
             AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND.name,
             ["the signer does not chain to any configured trust root"],
         )
-    ts = status.timestamp_validity
+    ts = getattr(status, "timestamp_validity", None)
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
         sub = _indic_name(ts.trust_problem_indic) if ts.trust_problem_indic else AdESIndeterminate.GENERIC.name
-        return "INDETERMINATE", sub, ["the signature timestamp could not be validated"]
-    if not status.bottom_line:
+        if ts.intact and ts.valid:
+            why = f"its authority ({_name_of(ts.signing_cert)}) does not chain to a configured trust root"
+        else:
+            why = "the timestamp token itself does not verify"
+        return "INDETERMINATE", sub, [f"the signature timestamp could not be validated: {why}"]
+    if not getattr(status, "bottom_line", status.intact and status.valid and status.trusted):
         return "INDETERMINATE", AdESIndeterminate.GENERIC.name, ["pyHanko did not accept the signature"]
     return "TOTAL_PASSED", None, notes
 
 
-def _verdict(sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], reader: PdfFileReader) -> SignatureVerdict:
+def _name_of(cert: asn1_x509.Certificate | None) -> str | None:
+    if cert is None:
+        return None
+    try:
+        return cert_names(cert)[0]
+    except Exception:
+        return str(cert.subject.human_friendly)
+
+
+def _anchor(status: Any) -> str | None:
+    path = getattr(status, "validation_path", None)
+    if path is None:
+        return None
+    try:
+        return str(path.trust_anchor.authority.name.human_friendly)
+    except Exception:
+        return None
+
+
+def _aware(when: datetime | None) -> datetime | None:
+    if when is not None and when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    return when
+
+
+def _revocation(
+    status: Any, vc: ValidationContext, dss_ocsp: set[bytes], dss_crl: set[bytes], online: bool
+) -> Revocation:
+    """What revocation evidence the validation used for the signer's certificate."""
+    cert: asn1_x509.Certificate = status.signing_cert
+    details = getattr(status, "revocation_details", None)
+    if status.revoked and details is not None:
+        return Revocation(
+            status="revoked",
+            source="online" if online else "DSS",
+            revoked_at=_aware(details.revocation_date),
+            reason=str(details.revocation_reason.native) if details.revocation_reason else None,
+        )
+    serial = cert.serial_number
+    for resp in vc.ocsps:
+        try:
+            data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
+            if any(r["cert_id"]["serial_number"].native == serial for r in data["responses"]):
+                source: Literal["DSS", "online"] = "DSS" if resp.dump() in dss_ocsp else "online"
+                return Revocation(status="good", source=source, checked_at=_aware(data["produced_at"].native))
+        except (KeyError, ValueError, TypeError):
+            continue
+    issuer = cert.issuer
+    for crl in vc.crls:
+        try:
+            if crl.issuer == issuer:
+                source = "DSS" if crl.dump() in dss_crl else "online"
+                when = crl["tbs_cert_list"]["this_update"].native
+                return Revocation(status="good", source=source, checked_at=_aware(when))
+        except (KeyError, ValueError, TypeError):
+            continue
+    return Revocation(status="not_checked" if not online else "unknown")
+
+
+def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:
+    """A short description of the objects a revision writes, and whether it only touches the DSS."""
+    kinds: dict[str, int] = {}
+    dss_only = True
+    try:
+        refs = reader.xrefs.explicit_refs_in_revision(revision)
+    except Exception:
+        return "unreadable revision", False
+    for ref in refs:
+        try:
+            obj = reader.get_object(ref, revision=revision)
+        except Exception:
+            kinds["unreadable"] = kinds.get("unreadable", 0) + 1
+            dss_only = False
+            continue
+        label = "object"
+        if isinstance(obj, dict):
+            if "/Type" in obj:
+                label = str(obj["/Type"]).lstrip("/")
+            elif "/VRI" in obj or "/OCSPs" in obj or "/Certs" in obj or "/CRLs" in obj:
+                label = "DSS"
+            elif hasattr(obj, "data"):
+                label = "stream"
+        if label not in ("Catalog", "DSS", "stream", "VRI", "object", "Metadata"):
+            dss_only = False
+        kinds[label] = kinds.get(label, 0) + 1
+    text = ", ".join(f"{n} {k}" if n > 1 else k for k, n in sorted(kinds.items())) or "no objects"
+    return text, dss_only
+
+
+def _revisions_after(
+    reader: PdfFileReader, signed_revision: int, sig_revs: set[int], ts_revs: set[int]
+) -> list[RevisionChange]:
+    out: list[RevisionChange] = []
+    for rev in range(signed_revision + 1, reader.xrefs.total_revisions):
+        text, dss_only = _revision_summary(reader, rev)
+        kind: Literal["signature", "document_timestamp", "dss", "other"]
+        if rev in sig_revs:
+            kind = "signature"
+        elif rev in ts_revs:
+            kind = "document_timestamp"
+        elif dss_only and "DSS" in text:
+            kind = "dss"
+        else:
+            kind = "other"
+        out.append(RevisionChange(revision=rev, kind=kind, changes=text))
+    return out
+
+
+class _Ctx:
+    """What is shared by the signatures of one file: roots, the DSS, online or not."""
+
+    def __init__(
+        self, reader: PdfFileReader, roots: list[asn1_x509.Certificate], online: bool, at: datetime | None = None
+    ) -> None:
+        self.reader = reader
+        self.roots = roots
+        self.online = online
+        self.at = at
+        self.dss_ocsp: set[bytes] = set()
+        self.dss_crl: set[bytes] = set()
+        self.dss: DocumentSecurityStore | None = None
+        try:
+            if "/DSS" in reader.root:
+                self.dss = DocumentSecurityStore.read_dss(reader)
+        except Exception as exc:
+            log.debug("unreadable DSS: %s", exc)
+        try:
+            self.sig_revs = {s.signed_revision for s in reader.embedded_regular_signatures}
+            self.ts_revs = {s.signed_revision for s in reader.embedded_timestamp_signatures}
+        except Exception:
+            self.sig_revs, self.ts_revs = set(), set()
+
+    def validation_context(self, moment: datetime | None = None) -> ValidationContext:
+        # Without --online nothing is fetched: verification works offline and does not leak which documents
+        # are checked. Revocation data embedded in the DSS (B-LT, B-LTA) is always used.
+        kwargs: dict[str, Any] = {
+            "trust_roots": self.roots,
+            "allow_fetching": self.online and moment is None,
+            "revocation_mode": "soft-fail",
+        }
+        if moment is not None:
+            # Validation at the time a timestamp proves the signature existed: the revocation data embedded
+            # then (collected right after signing) counts for that moment.
+            kwargs.update(moment=moment, retroactive_revinfo=True)
+        elif self.at is not None:
+            kwargs["moment"] = self.at
+        if self.dss is not None:
+            vc = self.dss.as_validation_context(kwargs)
+            self.dss_ocsp = {o.dump() for o in vc.ocsps}
+            self.dss_crl = {c.dump() for c in vc.crls}
+            return vc
+        return ValidationContext(**kwargs)
+
+
+def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> SignatureVerdict:
+    reader = ctx.reader
     name = str(sig.field_name)
     try:
         signer, issuer = cert_names(sig.signer_cert)
@@ -180,56 +377,129 @@ def _verdict(sig: EmbeddedPdfSignature, roots: list[asn1_x509.Certificate], read
     else:
         no_cert_note = ""
 
-    base: dict[str, Any] = {"field_name": name, "signer": signer, "issuer": issuer}
+    base: dict[str, Any] = {
+        "field_name": name,
+        "signer": signer,
+        "issuer": issuer,
+        "kind": "document_timestamp" if doc_ts else "signature",
+    }
+    try:
+        base["byte_range"] = [int(x) for x in sig.sig_object.get("/ByteRange", [])]
+        base["signed_revision"] = sig.signed_revision
+    except Exception:
+        pass
+    try:
+        base["revisions_after"] = _revisions_after(reader, sig.signed_revision, ctx.sig_revs, ctx.ts_revs)
+    except Exception as exc:
+        log.debug("revision analysis failed: %s", exc)
+    try:
+        docmdp = sig.docmdp_level
+        if docmdp is not None:
+            base["certification"] = docmdp.name
+    except Exception:
+        pass
+    vc = None
+    diff_failed = ""
     try:
         if no_cert_note:
             raise ValueError(no_cert_note)
-        # No fetching: B-B verification must work offline and must not leak which documents we check.
-        vc = ValidationContext(trust_roots=roots, allow_fetching=False)
-        status = validate_pdf_signature(sig, vc)
+        vc = ctx.validation_context()
+        try:
+            status: Any = validate_pdf_timestamp(sig, vc) if doc_ts else validate_pdf_signature(sig, vc)
+        except Exception as diff_exc:
+            if not base.get("revisions_after"):
+                raise
+            # pyHanko's analysis of the later revisions can itself fail (dangling references, odd xrefs):
+            # check the signature without it, and say the changes after signing are unknown.
+            vc = ctx.validation_context()
+            status = (
+                validate_pdf_timestamp(sig, vc, skip_diff=True)
+                if doc_ts
+                else validate_pdf_signature(sig, vc, skip_diff=True)
+            )
+            diff_failed = f"the changes made after this signature could not be analysed ({diff_exc!r})"
     except Exception as exc:  # malformed signatures raise; a verifier reports them instead of crashing
         log.debug("validation of %s raised", name, exc_info=True)
-        coverage = _safe_coverage(sig)
         return SignatureVerdict(
             **base,
             indication="TOTAL_FAILED",
             sub_indication=AdESFailure.FORMAT_FAILURE.name,
             signing_time=_claimed_time(sig),
-            level=_safe_level(sig, reader),
+            level="DOC-TS" if doc_ts else _safe_level(sig, reader),
             intact=False,
             valid=False,
             trusted=False,
-            coverage=coverage,
+            coverage=_safe_coverage(sig),
             warnings=[f"signature could not be validated: {exc}"],
         )
 
     indication, sub, notes = _indication(status)
-    ts = status.timestamp_validity
+    validation_time = ctx.at
+    ts_ok = getattr(status, "timestamp_validity", None)
+    if (
+        not doc_ts
+        and sub in _EXPIRY_SUBS
+        and ts_ok is not None
+        and ts_ok.intact
+        and ts_ok.valid
+        and ts_ok.trusted
+        and ctx.dss is not None
+    ):
+        # B-LT/B-LTA: the signer certificate has expired since, but a trusted timestamp proves the signature
+        # existed at ts_ok.timestamp, and the DSS holds the revocation data of that time: validate then.
+        try:
+            then = validate_pdf_signature(sig, ctx.validation_context(moment=ts_ok.timestamp))
+            then_indication, then_sub, then_notes = _indication(then)
+        except Exception as exc:
+            log.debug("validation at the timestamp time failed: %s", exc)
+        else:
+            if then_indication == "TOTAL_PASSED":
+                indication, sub, notes = then_indication, then_sub, then_notes
+                validation_time = ts_ok.timestamp
+                status = then
+    if diff_failed:
+        notes.append(diff_failed)
+        if indication == "TOTAL_PASSED":
+            indication, sub = "INDETERMINATE", AdESIndeterminate.GENERIC.name
     signing_time: datetime | None
     source: Literal["claimed", "timestamp"]
-    if ts is not None and ts.intact and ts.valid:
-        signing_time, source = ts.timestamp, "timestamp"
+    tsa: str | None = None
+    if doc_ts:
+        signing_time, source, tsa = status.timestamp, "timestamp", signer
+        level = "DOC-TS"
     else:
-        signing_time, source = status.signer_reported_dt or _claimed_time(sig), "claimed"
-    if signing_time is not None and signing_time.tzinfo is None:
-        signing_time = signing_time.replace(tzinfo=UTC)
+        ts = status.timestamp_validity
+        if ts is not None and ts.intact and ts.valid:
+            signing_time, source = ts.timestamp, "timestamp"
+            tsa = _name_of(ts.signing_cert)
+        else:
+            signing_time, source = status.signer_reported_dt or _claimed_time(sig), "claimed"
+        level = _level(sig, status, reader)
 
     warnings = list(notes)
     if "DEVELOPMENT ONLY" in signer:
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
     mod = status.modification_level
+    revocation = _revocation(status, vc, ctx.dss_ocsp, ctx.dss_crl, ctx.online)
     return SignatureVerdict(
         **base,
         indication=indication,
         sub_indication=sub,
-        signing_time=signing_time,
+        signing_time=_aware(signing_time),
         signing_time_source=source,
-        level=_level(sig, status, reader),
+        level=level,
         intact=status.intact,
         valid=status.valid,
         trusted=status.trusted,
         coverage=status.coverage.name if status.coverage is not None else _safe_coverage(sig),
         modification_level=mod.name if mod is not None else None,
+        trust_anchor=_anchor(status),
+        timestamp_authority=tsa,
+        changed_form_fields=sorted(
+            str(f) for f in getattr(getattr(status, "diff_result", None), "changed_form_fields", []) or []
+        ),
+        validation_time=_aware(validation_time),
+        revocation=revocation,
         warnings=warnings,
     )
 
@@ -239,9 +509,7 @@ def _claimed_time(sig: EmbeddedPdfSignature) -> datetime | None:
         when = sig.self_reported_timestamp
     except Exception:  # an unparsable /M is cosmetic here
         return None
-    if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when
+    return _aware(when)
 
 
 def _safe_coverage(sig: EmbeddedPdfSignature) -> str:
@@ -261,41 +529,145 @@ def _safe_level(sig: EmbeddedPdfSignature, reader: PdfFileReader) -> str:
 # --------------------------------------------------------------------------------------------------------
 # the file
 
+_LONG_TERM_KINDS = {"signature", "document_timestamp", "dss"}
+# Sub-indications that a validation at the (earlier) time of a trusted signature timestamp can resolve:
+# the certificate has expired since, or the embedded revocation data is no longer fresh now.
+_EXPIRY_SUBS = {
+    AdESIndeterminate.OUT_OF_BOUNDS_NO_POE.name,
+    AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED.name,
+    AdESIndeterminate.TRY_LATER.name,
+    "EXPIRED",
+}
+
 
 def _later_revision_warnings(
-    reader: PdfFileReader, sigs: list[EmbeddedPdfSignature], verdicts: list[SignatureVerdict]
+    reader: PdfFileReader, verdicts: list[SignatureVerdict], timestamps: list[SignatureVerdict], tail: bytes
 ) -> list[str]:
-    """pyHanko may call a later revision harmless (shadow/incremental-saving attacks, MEASURED.md): say so."""
+    """pyHanko may call a later revision harmless (shadow/incremental-saving attacks, MEASURED.md): say so.
+
+    Revisions that only add signatures, document timestamps or DSS data (what B-LT/B-LTA consist of) are
+    listed in each verdict's ``revisions_after`` but not warned about; anything else is.
+    """
     warnings: list[str] = []
-    sig_revisions = {s.signed_revision for s in reader.embedded_signatures}
-    last_revision = reader.xrefs.total_revisions - 1
-    for sig, verdict in zip(sigs, verdicts, strict=True):
-        foreign = [r for r in range(sig.signed_revision + 1, last_revision + 1) if r not in sig_revisions]
-        if foreign:
+    for verdict in verdicts:
+        foreign = [r for r in verdict.revisions_after if r.kind not in _LONG_TERM_KINDS]
+        allowed_lt = verdict.modification_level in (None, ModificationLevel.LTA_UPDATES.name, "NONE")
+        kinds = {r.kind for r in verdict.revisions_after}
+        # A DSS-looking revision that pyHanko rates above LTA updates is suspicious, unless a later signature
+        # (which then signed over it) explains the higher level.
+        if foreign or (not allowed_lt and "dss" in kinds and "signature" not in kinds):
             verdict.warnings.append(
-                f"{len(foreign)} revision(s) without a signature were added after this signature "
-                f"(modification level {verdict.modification_level or 'unknown'})"
+                f"{len(foreign) or len(verdict.revisions_after)} revision(s) without a signature were added after "
+                f"this signature (modification level {verdict.modification_level or 'unknown'}): "
+                + "; ".join(f"revision {r.revision}: {r.changes}" for r in foreign or verdict.revisions_after)
             )
-    last = max(sigs, key=lambda s: s.signed_revision)
-    last_verdict = verdicts[sigs.index(last)]
-    if last_verdict.coverage != SignatureCoverageLevel.ENTIRE_FILE.name:
-        after = last_revision - last.signed_revision
-        what = f"{after} revision(s)" if after else "bytes"
+    everything = [*verdicts, *timestamps]
+    last = max(everything, key=lambda v: v.signed_revision or 0)
+    trailing = [r for r in last.revisions_after if r.kind not in _LONG_TERM_KINDS]
+    if trailing:
         warnings.append(
-            f"the file has {what} after the last signature ({last_verdict.field_name}): content was added "
-            f"that no signature covers"
+            f"the file has {len(trailing)} revision(s) after the last signature ({last.field_name}): content "
+            f"was added that no signature covers"
+        )
+    if tail.rstrip(b"\r\n\x00 \t").endswith(b"%%EOF") is False:
+        warnings.append(
+            f"the file has bytes after the last signature ({last.field_name}) beyond the end of the last "
+            "revision: content was added that no signature covers"
         )
     return warnings
 
 
-def verify_pdf(path: Path, trust_roots: list[Path]) -> FileVerification:
-    """Verify every signature in ``path`` against ``trust_roots`` (files/folders of PEM or DER certs)."""
+def _unreferenced_streams(path: Path) -> list[str]:
+    """Streams in the file that nothing references: hidden content a later update could reveal (shadow attack
+    preparation, MEASURED.md / PDF-Insecurity). Returns a short description of each."""
+    import pikepdf
+
+    found: list[str] = []
+    with pikepdf.open(path) as pdf:
+        seen: set[tuple[int, int]] = set()
+        stack: list[Any] = [pdf.trailer]
+        while stack:
+            obj = stack.pop()
+            if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+                if obj.objgen in seen:
+                    continue
+                seen.add(obj.objgen)
+            if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+                stack.extend(obj.values())
+            elif isinstance(obj, pikepdf.Array):
+                stack.extend(obj)
+        for obj in pdf.objects:
+            if not isinstance(obj, pikepdf.Stream) or obj.objgen in seen or obj.objgen == (0, 0):
+                continue
+            kind = str(obj.stream_dict.get("/Type", "")) + str(obj.stream_dict.get("/Subtype", ""))
+            if kind in ("/XRef", "/ObjStm", "/Metadata"):
+                continue
+            if kind or "/BBox" in obj.stream_dict or "/Resources" in obj.stream_dict:
+                found.append(f"object {obj.objgen[0]} {kind or 'drawing stream'}".strip())
+    return found
+
+
+def verify_pdf(
+    path: Path, trust_roots: list[Path], *, online: bool = False, at: datetime | None = None
+) -> FileVerification:
+    """Verify every signature in ``path`` against ``trust_roots`` (files/folders of PEM or DER certs).
+
+    ``online`` lets the validator fetch OCSP/CRL data (and missing intermediates) over the network; without
+    it, only what the file embeds (B-LT/B-LTA) is used and revocation is reported as not checked. ``at``
+    validates as of another time than now (an auditor's "as of" date).
+
+    A B-LT/B-LTA signature whose certificate has expired since is validated at the time of its trusted
+    signature timestamp, with the revocation data embedded in the DSS (``validation_time`` says so).
+
+    The file is read strictly first. When that cannot read it, or a signature cannot be validated because of
+    the file's structure (e.g. a hybrid-reference file), it is read again in tolerant mode; the tolerant result
+    is used when it is better, and carries a warning saying so.
+    """
     path = Path(path)
     roots, root_warnings = load_trust_roots(trust_roots)
-    result = FileVerification(path=str(path), warnings=root_warnings)
+    strict = _verify_file(path, roots, online, at, strict=True)
+    result = strict
+    if (
+        strict.error is not None
+        and strict.error.startswith(("damaged", "cannot read"))
+        or any(s.sub_indication == AdESFailure.FORMAT_FAILURE.name for s in strict.signatures)
+    ):
+        tolerant = _verify_file(path, roots, online, at, strict=False)
+        if _score(tolerant) > _score(strict):
+            tolerant.warnings.insert(
+                0,
+                "the PDF has structural errors; it was read in tolerant mode"
+                + (f" (strict reading: {strict.error})" if strict.error else ""),
+            )
+            result = tolerant
+    result.warnings[:0] = root_warnings
     if not roots:
-        result.warnings.append("no trust roots configured: no signer can be trusted")
+        result.warnings.insert(0, "no trust roots configured: no signer can be trusted")
+    if result.signatures:
+        try:
+            orphans = _unreferenced_streams(path)
+        except Exception as exc:
+            log.debug("orphan scan failed for %s: %s", path, exc)
+            orphans = []
+        if orphans:
+            result.warnings.append(
+                f"{len(orphans)} content stream(s) are in the file but not shown by it ({', '.join(orphans[:5])}): "
+                "hidden content a later change could reveal (shadow attack preparation?)"
+            )
+    return result
 
+
+def _score(result: FileVerification) -> tuple[int, int]:
+    if result.error is not None:
+        return (-1, 0)
+    failed = sum(s.indication == "TOTAL_FAILED" for s in result.signatures)
+    return (len(result.signatures) - failed, -failed)
+
+
+def _verify_file(
+    path: Path, roots: list[asn1_x509.Certificate], online: bool, at: datetime | None, *, strict: bool
+) -> FileVerification:
+    result = FileVerification(path=str(path))
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
@@ -311,8 +683,9 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> FileVerification:
             result.error = "not a PDF file"
             return result
         try:
-            reader = PdfFileReader(fh)
-        except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
+            reader = PdfFileReader(fh, strict=strict)
+            _ = reader.root  # forces the trailer and catalogue to parse
+        except (PdfError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
             result.error = f"damaged PDF, cannot be read: {exc}"
             return result
         if reader.encrypted:
@@ -321,20 +694,27 @@ def verify_pdf(path: Path, trust_roots: list[Path]) -> FileVerification:
         try:
             sigs = list(reader.embedded_regular_signatures)
             doc_timestamps = list(reader.embedded_timestamp_signatures)
+            result.revisions = reader.xrefs.total_revisions
         except Exception as exc:  # broken AcroForm or signature dictionaries
             result.error = f"damaged signature fields: {exc}"
             return result
         if not sigs:
             result.error = "no signature found"
+            if doc_timestamps:
+                result.error += f" (only {len(doc_timestamps)} document timestamp(s))"
             return result
-        if doc_timestamps:
-            result.warnings.append(
-                f"{len(doc_timestamps)} document timestamp(s) present; they are not checked by this version"
-            )
-        verdicts = [_verdict(sig, roots, reader) for sig in sigs]
+        ctx = _Ctx(reader, roots, online, at)
+        verdicts = [_verdict(sig, ctx) for sig in sigs]
+        ts_verdicts = [_verdict(ts, ctx, doc_ts=True) for ts in doc_timestamps]
         result.signatures = verdicts
+        result.document_timestamps = ts_verdicts
         try:
-            result.warnings.extend(_later_revision_warnings(reader, sigs, verdicts))
+            fh.seek(-64, 2)
+            tail = fh.read()
+        except OSError:
+            tail = b"%%EOF"
+        try:
+            result.warnings.extend(_later_revision_warnings(reader, verdicts, ts_verdicts, tail))
         except Exception as exc:  # never lose the verdicts over the extra analysis
             result.warnings.append(f"could not analyse revisions after signing: {exc}")
         return result

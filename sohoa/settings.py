@@ -42,6 +42,13 @@ class Settings(BaseSettings):
 
     # classification (issue 4 adds its settings in this section)
     review_threshold: float = Field(default=0.6, description="below this confidence a record needs review")
+    classify_model: Path | None = Field(
+        default=None, description="type model file; default DATA_DIR/models/classify-model.joblib, else the shipped one"
+    )
+    training_dir: Path | None = Field(
+        default=None,
+        description="labelled examples kept by 'sohoa review set' (TYPE/ID.txt); default DATA_DIR/training",
+    )
     # --- end classification ---
 
     # signing
@@ -54,9 +61,43 @@ class Settings(BaseSettings):
     )
     trust_dev_ca: bool = Field(default=True, description="trust the generated development CA when verifying")
     signer_location: str = Field(default="Việt Nam")
+    signature_level: str = Field(
+        default="", description="B-B | B-T | B-LT | B-LTA; empty = B-LTA when tsa_url is set, else B-B (warned)"
+    )
+    tsa_url: str = Field(default="", description="RFC 3161 timestamping authority URL (needed from B-T up)")
+    trust_stores: list[str] = Field(
+        default_factory=list, description="named trust stores under DATA_DIR/trust/NAME (e.g. 'vn') used by verify"
+    )
+    verify_online: bool = Field(default=False, description="let verify fetch OCSP/CRL data over the network")
+    pkcs11_module: Path = Field(
+        default=Path("/usr/lib/softhsm/libsofthsm2.so"), description="PKCS#11 library of the token"
+    )
+    pkcs11_token_label: str = Field(default="", description="token label (or use pkcs11_slot)")
+    pkcs11_slot: int | None = Field(default=None, description="slot number (instead of the token label)")
+    pkcs11_key_label: str = Field(default="", description="label of the signing key (and its certificate)")
+    pkcs11_cert_label: str = Field(default="", description="label of the certificate when it differs from the key's")
+    pkcs11_pin: SecretStr | None = Field(default=None, description="user PIN; never logged")
+    pkcs11_pin_file: Path | None = Field(default=None, description="file holding the user PIN")
+    signature_appearance: str = Field(
+        default="none", description="none | decree30 (seal over the signature image + signer text) | copy"
+    )
+    seal_image: Path | None = Field(default=None, description="organisation seal image (PNG) for decree30")
+    signature_image: Path | None = Field(default=None, description="signer's signature image (PNG) for decree30")
+    appearance_font: Path = Field(
+        default=Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
+        description="TrueType font with Vietnamese glyphs, embedded in visible signatures",
+    )
     # --- end signing (issue 5 adds its settings above this line) ---
 
     # storage (issue 6 adds its settings in this section)
+    s3_endpoint: str = Field(default="", description="S3 server for s3:// archives, e.g. http://minio:9000")
+    s3_access_key: str = Field(default="", description="S3 access key")
+    s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key; never logged")
+    retention_years: dict[str, int] = Field(
+        default_factory=lambda: {"HT*": 0, "QĐ": 70, "NQ": 70, "BB": 20, "TB": 10, "CV": 10, "*": 10},
+        description="record class (doc_type, or prefix*) → years of COMPLIANCE retention; 0 = permanent",
+    )
+    search_index: Path | None = Field(default=None, description="SQLite search index; default DATA_DIR/search.sqlite")
     # --- end storage ---
 
     @classmethod

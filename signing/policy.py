@@ -1,0 +1,204 @@
+"""Signing and verification policy from the settings: level, TSA, identity kind, named trust stores."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+from pathlib import Path
+from typing import Any
+
+from asn1crypto import x509 as asn1_x509
+
+from signing.errors import SigningConfigError
+from signing.identity import Pkcs11Config, SigningIdentity
+from signing.sign import LEVELS, sign_pdf
+from signing.verify import CERT_SUFFIXES, load_trust_roots
+from sohoa.record import SignatureFacts
+from sohoa.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TRUST_DIR = "trust"
+# Named trust stores sohoa knows where to find in a checkout next to ../shared (installable from any folder).
+KNOWN_STORES = {
+    "vn": "Vietnamese government (VGCA/Ban Cơ yếu) and national (NEAC/VNPT) root CAs",
+}
+
+
+def pkcs11_config(settings: Settings) -> Pkcs11Config:
+    pin: str | None = None
+    if settings.pkcs11_pin is not None:
+        pin = settings.pkcs11_pin.get_secret_value()
+    elif settings.pkcs11_pin_file is not None:
+        try:
+            pin = settings.pkcs11_pin_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SigningConfigError(f"{settings.pkcs11_pin_file}: cannot read the PIN file ({exc.strerror})") from None
+    return Pkcs11Config(
+        module=settings.pkcs11_module,
+        token_label=settings.pkcs11_token_label,
+        slot=settings.pkcs11_slot,
+        key_label=settings.pkcs11_key_label,
+        cert_label=settings.pkcs11_cert_label,
+        pin=pin,
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _warn_once(message: str) -> None:
+    log.warning(message)
+
+
+def resolve_level(requested: str | None, tsa_url: str | None) -> str:
+    """The level to sign at: the requested one, else B-LTA with a TSA, else B-B (with a warning)."""
+    if requested:
+        level = requested.upper()
+        if level not in LEVELS:
+            raise SigningConfigError(f"unknown PAdES level {requested!r}; valid levels: {', '.join(LEVELS)}")
+        if level != "B-B" and not tsa_url:
+            raise SigningConfigError(f"level {level} needs a timestamping authority: set tsa_url (SOHOA_TSA_URL)")
+        return level
+    if tsa_url:
+        return "B-LTA"
+    _warn_once(
+        "no timestamping authority configured (tsa_url): signing at PAdES B-B, whose signing time is only "
+        "claimed and which cannot be validated after the certificate expires"
+    )
+    return "B-B"
+
+
+@functools.lru_cache(maxsize=8)
+def _roots_cached(paths: tuple[Path, ...]) -> tuple[asn1_x509.Certificate, ...]:
+    return tuple(load_trust_roots(list(paths))[0])
+
+
+def sign_with_settings(
+    input_pdf: Path,
+    output_pdf: Path,
+    identity: SigningIdentity,
+    settings: Settings,
+    trust_roots: list[Path],
+    *,
+    level: str | None = None,
+    appearance: str | None = None,
+    certify: bool = False,
+) -> SignatureFacts:
+    """Sign at the configured (or given) level, with the configured appearance."""
+    from signing.appearance import appearance_from_settings
+
+    chosen = resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
+    roots = list(_roots_cached(tuple(trust_roots))) if chosen in ("B-LT", "B-LTA") else None
+    look = appearance_from_settings(settings, identity, appearance or settings.signature_appearance)
+    return sign_pdf(
+        input_pdf,
+        output_pdf,
+        identity,
+        location=settings.signer_location,
+        level=chosen,
+        tsa_url=settings.tsa_url or None,
+        validation_roots=roots,
+        appearance=look,
+        certify=certify,
+    )
+
+
+# ------------------------------------------------------------------------------------ named trust stores
+
+
+def trust_store_path(data_dir: Path, name: str) -> Path:
+    return Path(data_dir) / TRUST_DIR / name
+
+
+def install_trust_store(data_dir: Path, name: str, source: Path) -> list[Path]:
+    """Copy the certificates of ``source`` (a folder or file) into the named store; returns the files copied."""
+    if not name.isidentifier():
+        raise SigningConfigError(f"trust store name {name!r}: use letters, digits and _ only")
+    source = Path(source)
+    files = (
+        sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in CERT_SUFFIXES)
+        if source.is_dir()
+        else [source]
+    )
+    if not source.exists():
+        raise SigningConfigError(f"{source}: trust store source not found")
+    roots, warnings = load_trust_roots(files)
+    if warnings or not roots:
+        raise SigningConfigError(f"{source}: not a usable set of certificates ({'; '.join(warnings) or 'none found'})")
+    target = trust_store_path(data_dir, name)
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    for file in files:
+        shutil.copy2(file, target / file.name)
+        copied.append(target / file.name)
+    return copied
+
+
+def list_trust_stores(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    """Every installed store with the subject and validity of each certificate."""
+    from cryptography import x509
+
+    out: dict[str, list[dict[str, Any]]] = {}
+    base = Path(data_dir) / TRUST_DIR
+    if not base.is_dir():
+        return out
+    for store in sorted(p for p in base.iterdir() if p.is_dir()):
+        certs, _ = load_trust_roots([store])
+        out[store.name] = []
+        for cert in certs:
+            parsed = x509.load_der_x509_certificate(cert.dump())
+            out[store.name].append(
+                {
+                    "subject": parsed.subject.rfc4514_string(),
+                    "not_after": parsed.not_valid_after_utc.isoformat(),
+                }
+            )
+    return out
+
+
+def available_identities(settings: Settings) -> list[dict[str, Any]]:
+    """What could sign on this machine, without loading keys or asking for a PIN: the dev identity, the
+    configured PKCS#12 file, and the tokens the PKCS#11 module sees (label, serial, slot)."""
+    from signing.identity import DEV_CA_FILE
+
+    dev_ready = (settings.keys_dir / DEV_CA_FILE).is_file()
+    rows: list[dict[str, Any]] = [
+        {"kind": "dev", "state": "generated" if dev_ready else "generated on first use", "legal_value": False}
+    ]
+    p12 = settings.pkcs12_file
+    rows.append(
+        {
+            "kind": "pkcs12",
+            "file": str(p12) if p12 else None,
+            "state": "not configured" if p12 is None else ("file present" if Path(p12).is_file() else "file missing"),
+        }
+    )
+    module = Path(settings.pkcs11_module)
+    tokens: list[dict[str, Any]] = []
+    state = "module missing"
+    if module.is_file():
+        try:
+            import pkcs11
+
+            lib = pkcs11.lib(str(module))
+            for slot in lib.get_slots(token_present=True):
+                token = slot.get_token()
+                tokens.append(
+                    {
+                        "slot": slot.slot_id,
+                        "label": token.label,
+                        "serial": token.serial.decode(errors="replace").strip()
+                        if isinstance(token.serial, bytes)
+                        else str(token.serial),
+                        "manufacturer": token.manufacturer_id,
+                        "initialized": bool(token.flags & pkcs11.TokenFlag.TOKEN_INITIALIZED),
+                    }
+                )
+            ready = sum(t["initialized"] for t in tokens)
+            state = f"{ready} initialised token(s)" + (
+                f", {len(tokens) - ready} empty slot(s)" if ready < len(tokens) else ""
+            )
+        except Exception as exc:  # a module that cannot initialise is reported, not raised
+            state = f"module unusable: {exc}"
+    rows.append({"kind": "pkcs11", "module": str(module), "state": state, "tokens": tokens})
+    return rows

@@ -1,0 +1,141 @@
+"""Verification reports an auditor can read and file: plain text and one self-contained printable HTML page,
+each in Vietnamese and English."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from typing import Any
+
+from signing.appearance import iso_vn
+from signing.verify import FileVerification, SignatureVerdict
+
+INDICATION_VI = {
+    "TOTAL_PASSED": "Hợp lệ",
+    "INDETERMINATE": "Chưa xác định được",
+    "TOTAL_FAILED": "Không hợp lệ",
+}
+REVOCATION_VI = {
+    "good": "chưa bị thu hồi / not revoked",
+    "revoked": "ĐÃ BỊ THU HỒI / REVOKED",
+    "unknown": "không xác định / unknown",
+    "not_checked": "chưa kiểm tra / not checked",
+}
+SOURCE_VI = {"timestamp": "dấu thời gian / timestamp", "claimed": "máy ký tự khai / claimed by the signer"}
+KIND_VI = {
+    "signature": "chữ ký / signature",
+    "document_timestamp": "dấu thời gian tài liệu / document timestamp",
+    "dss": "dữ liệu kiểm tra dài hạn (DSS) / long-term validation data (DSS)",
+    "other": "THAY ĐỔI KHÁC / OTHER CHANGE",
+}
+
+
+def _when(value: datetime | None) -> str:
+    return iso_vn(value) if value is not None else "—"
+
+
+def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
+    rows = [
+        (
+            "Kết quả / Indication",
+            f"{INDICATION_VI[sig.indication]} / {sig.indication}"
+            + (f" ({sig.sub_indication})" if sig.sub_indication else ""),
+        ),
+        ("Người ký / Signer", sig.signer or "—"),
+        ("Tổ chức cấp / Issuer", sig.issuer or "—"),
+        ("Thời điểm ký / Signing time", f"{_when(sig.signing_time)} ({SOURCE_VI[sig.signing_time_source]})"),
+        ("Mức PAdES / PAdES level", sig.level),
+        ("Dấu thời gian bởi / Timestamp authority", sig.timestamp_authority or "—"),
+        (
+            "Tình trạng thu hồi / Revocation",
+            f"{REVOCATION_VI[sig.revocation.status]}; nguồn / source {sig.revocation.source}; "
+            f"kiểm tra lúc / checked at {_when(sig.revocation.checked_at)}"
+            + (f"; thu hồi lúc / revoked at {_when(sig.revocation.revoked_at)}" if sig.revocation.revoked_at else ""),
+        ),
+        ("Gốc tin cậy / Trust anchor", sig.trust_anchor or "—"),
+        (
+            "Xác minh tại thời điểm / Validated as of",
+            _when(sig.validation_time) if sig.validation_time else "bây giờ / now",
+        ),
+        (
+            "Phạm vi ký / Byte range",
+            f"{sig.byte_range} — {sig.coverage}" + (f", {sig.modification_level}" if sig.modification_level else ""),
+        ),
+    ]
+    if sig.certification:
+        rows.append(("Chữ ký chứng thực / Certification (DocMDP)", sig.certification))
+    if sig.changed_form_fields:
+        rows.append(("Trường biểu mẫu bị thay đổi / Form fields changed", ", ".join(sig.changed_form_fields)))
+    if sig.revisions_after:
+        rows.append(
+            (
+                "Phiên bản thêm sau / Revisions added after",
+                "; ".join(f"#{r.revision} {KIND_VI[r.kind]}: {r.changes}" for r in sig.revisions_after),
+            )
+        )
+    return rows
+
+
+def render_text(results: list[FileVerification]) -> str:
+    lines: list[str] = []
+    for result in results:
+        mark = "ĐẠT / PASSED" if result.passed else "KHÔNG ĐẠT / NOT PASSED"
+        lines.append(f"{result.path}: {mark}")
+        if result.error:
+            lines.append(f"  lỗi / error: {result.error}")
+        for sig in [*result.signatures, *result.document_timestamps]:
+            lines.append(f"  [{sig.field_name}]")
+            lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
+            lines.extend(f"    cảnh báo / warning: {w}" for w in sig.warnings)
+        lines.extend(f"  cảnh báo / warning: {w}" for w in result.warnings)
+    passed = sum(r.passed for r in results)
+    lines.append(f"Tổng / Total: {passed}/{len(results)} tệp đạt / files passed")
+    return "\n".join(lines) + "\n"
+
+
+_CSS = """
+body{font-family:"Liberation Serif","Times New Roman",serif;font-size:11pt;margin:2cm;color:#000}
+h1{font-size:16pt} h2{font-size:13pt;margin-top:1.4em;border-bottom:1px solid #444}
+table{border-collapse:collapse;width:100%;margin:.4em 0 1em} td,th{border:1px solid #888;padding:3px 6px;
+vertical-align:top;text-align:left} th{width:32%;background:#f0f0f0}
+.ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850}
+@media print{body{margin:1cm} h2{page-break-after:avoid} table{page-break-inside:avoid}}
+"""
+
+
+def render_html(results: list[FileVerification], generated_at: datetime, trust: list[str]) -> str:
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
+        "<title>Báo cáo kiểm tra chữ ký số / Digital signature verification report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>Báo cáo kiểm tra chữ ký số<br>Digital signature verification report</h1>",
+        f"<p>Lập lúc / Generated at: {e(iso_vn(generated_at))}<br>",
+        f"Gốc tin cậy đã dùng / Trust roots used: {e(', '.join(trust) or '—')}<br>",
+        f"Kết quả / Result: {sum(r.passed for r in results)}/{len(results)} tệp đạt / files passed</p>",
+    ]
+    for result in results:
+        cls, mark = ("ok", "ĐẠT / PASSED") if result.passed else ("bad", "KHÔNG ĐẠT / NOT PASSED")
+        parts.append(f"<h2>{e(result.path)} — <span class='{cls}'>{mark}</span></h2>")
+        if result.error:
+            parts.append(f"<p class='bad'>Lỗi / Error: {e(result.error)}</p>")
+        for sig in [*result.signatures, *result.document_timestamps]:
+            parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
+            for label, value in _sig_rows(sig):
+                parts.append(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>")
+            for w in sig.warnings:
+                parts.append(f"<tr><th class='warn'>Cảnh báo / Warning</th><td class='warn'>{e(w)}</td></tr>")
+            parts.append("</table>")
+        for w in result.warnings:
+            parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(w)}</p>")
+    parts.append("</body></html>\n")
+    return "".join(parts)
+
+
+def as_json(results: list[FileVerification]) -> dict[str, Any]:
+    files = []
+    for r in results:
+        item = r.model_dump(mode="json")
+        item["passed"] = r.passed
+        files.append(item)
+    return {"files": files, "passed": all(r.passed for r in results)}

@@ -1,0 +1,152 @@
+"""Decree 30 visible signatures: rendered with poppler and checked pixel by pixel, text read back."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image
+from signing_images import make_seal, make_signature
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
+from test_signing import make_pdf
+
+from signing import SigningConfigError, SigningIdentity, load_identity, sign_pdf, verify_pdf
+from signing.appearance import VN_TZ, Appearance, font_for_pdf
+
+FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+ISO_VN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00")
+
+pytestmark = [
+    pytest.mark.skipif(not FONT.is_file(), reason="fonts-liberation2 not installed"),
+    pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="poppler-utils not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
+    with running_pki(tmp_path_factory.mktemp("pki")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def signer(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
+    return load_identity(
+        "pkcs12", keys_dir=tmp_path_factory.mktemp("k"), pkcs12_file=pki.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+    )
+
+
+def _render(pdf: Path, page: int, out: Path) -> Image.Image:
+    subprocess.run(
+        ["pdftoppm", "-r", "72", "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return Image.open(f"{out}.png").convert("RGB")
+
+
+def _bbox(img: Image.Image, box: tuple[int, int, int, int], test) -> tuple[int, int, int, int] | None:  # type: ignore[no-untyped-def]
+    xs, ys = [], []
+    px = img.load()
+    for x in range(box[0], box[2]):
+        for y in range(box[1], box[3]):
+            if test(px[x, y]):
+                xs.append(x)
+                ys.append(y)
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+def _red(p: tuple[int, int, int]) -> bool:
+    return p[0] > 150 and p[1] < 110 and p[2] < 110
+
+
+def _blue(p: tuple[int, int, int]) -> bool:
+    return p[2] > 120 and p[0] < 100 and p[1] < 120
+
+
+def _dark(p: tuple[int, int, int]) -> bool:
+    return max(p) < 90
+
+
+def _appearance_text(pdf: Path, page: int) -> str:
+    """The /ActualText of the text drawn in the signature widget's appearance stream."""
+    with pikepdf.open(pdf) as doc:
+        for annot in doc.pages[page].get("/Annots", []):
+            if annot.get("/FT") == "/Sig" and "/AP" in annot:
+                texts = []
+                for operands, op in pikepdf.parse_content_stream(annot.AP.N):
+                    if str(op) == "BDC" and len(operands) == 2 and "/ActualText" in operands[1]:
+                        texts.append(str(operands[1].ActualText))
+                return "\n".join(texts)
+    return ""
+
+
+def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, pki: TestPKI, signer: SigningIdentity) -> None:
+    look = Appearance(
+        kind="decree30",
+        signer="Nguyễn Văn An",
+        organisation="UBND xã Tân Thịnh",
+        font=FONT,
+        seal_image=make_seal(tmp_path / "seal.png"),
+        signature_image=make_signature(tmp_path / "sig.png"),
+    )
+    out = tmp_path / "signed.pdf"
+    facts = sign_pdf(
+        make_pdf(tmp_path / "in.pdf", pages=2), out, signer, appearance=look, level="B-T", tsa_url=pki.tsa_url
+    )
+    result = verify_pdf(out, [pki.root_cert])
+    assert result.passed, result.model_dump_json(indent=2)
+
+    # The last page, bottom right: seal (red) and signature (blue); the seal covers the signature's left third.
+    img = _render(out, 2, tmp_path / "page2")
+    w, h = img.size
+    region = (w // 2 - 40, h - 170, w, h - 40)
+    red, blue = _bbox(img, region, _red), _bbox(img, region, _blue)
+    assert red and blue, "seal or signature not drawn"
+    assert red[0] < blue[0] < red[2], (red, blue)
+    overlap = (red[2] - blue[0]) / (blue[2] - blue[0])
+    assert 0.2 < overlap < 0.45, overlap
+    assert _bbox(img, (0, 0, w, h // 2), _red) is None  # nothing on the upper half
+    assert _bbox(_render(out, 1, tmp_path / "page1"), (0, 0, w, h), _red) is None  # nor on page 1
+
+    text = _appearance_text(out, 1)
+    assert "Ký bởi: Nguyễn Văn An" in text and "Cơ quan: UBND xã Tân Thịnh" in text
+    (shown,) = ISO_VN.findall(text)
+    assert shown == facts.signed_at.astimezone(VN_TZ).isoformat(timespec="seconds")
+    assert facts.signed_at.astimezone(VN_TZ).utcoffset() == timedelta(hours=7)
+
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, timeout=60).stdout
+    assert "LiberationSerif" in fonts and " yes yes " in fonts  # embedded, subset
+
+
+def test_copy_mark_top_right_of_first_page_text_only(tmp_path: Path, signer: SigningIdentity) -> None:
+    look = Appearance(kind="copy", signer="", organisation="UBND xã Tân Thịnh", font=FONT)
+    out = tmp_path / "copy.pdf"
+    sign_pdf(make_pdf(tmp_path / "in.pdf", pages=2), out, signer, appearance=look)
+    img = _render(out, 1, tmp_path / "p1")
+    w, h = img.size
+    mark = _bbox(img, (0, 0, w, h // 4), _dark)
+    assert mark is not None and mark[0] > w // 2, mark  # top right
+    assert _bbox(img, (0, 0, w, h), _red) is None and _bbox(img, (0, 0, w, h), _blue) is None  # no image
+    text = _appearance_text(out, 0)
+    assert text.splitlines()[0] == "SAO Y" and "UBND xã Tân Thịnh" in text and ISO_VN.search(text)
+    # 10 pt: three lines of text take about 30 pt at 72 dpi
+    assert 20 <= mark[3] - mark[1] <= 40, mark
+
+
+def test_font_rescaled_to_1000_units_once(tmp_path: Path) -> None:
+    scaled = font_for_pdf(FONT)
+    assert scaled != FONT and scaled.is_file()
+    assert font_for_pdf(FONT) == scaled
+
+
+def test_decree30_without_images_is_a_config_error(tmp_path: Path, signer: SigningIdentity) -> None:
+    look = Appearance(kind="decree30", signer="A", organisation="B", font=FONT)
+    with pytest.raises(SigningConfigError, match="seal_image"):
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, appearance=look)

@@ -1,0 +1,216 @@
+"""`sohoa sign` / `sohoa verify` / `sohoa keys` end to end, with the loopback test PKI for the levels."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
+from test_signing import make_pdf
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+VN_ANCHORS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "vn-signed" / "trust-anchors-vn"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
+    with running_pki(tmp_path_factory.mktemp("pki")) as running:
+        yield running
+
+
+def _env(data: Path, **extra: str) -> dict[str, str]:
+    env = {
+        "SOHOA_DATA_DIR": str(data),
+        "SOHOA_CONFIG": str(data / "none.toml"),
+        # keep `keys list` from initialising the machine's SoftHSM2 here (test_signing_pkcs11 owns a token)
+        "SOHOA_PKCS11_MODULE": str(data / "no-pkcs11-module.so"),
+    }
+    env.update(extra)
+    return env
+
+
+def _pki_env(data: Path, pki: TestPKI, **extra: str) -> dict[str, str]:
+    password = data / "p12.pass"
+    password.parent.mkdir(parents=True, exist_ok=True)
+    password.write_bytes(PKCS12_PASSWORD)
+    return _env(
+        data,
+        SOHOA_SIGNING_IDENTITY="pkcs12",
+        SOHOA_PKCS12_FILE=str(pki.pkcs12_file(SIGNER)),
+        SOHOA_PKCS12_PASSWORD_FILE=str(password),
+        SOHOA_TSA_URL=pki.tsa_url,
+        SOHOA_TRUST_ROOTS=json.dumps([str(pki.root_cert)]),
+        **extra,
+    )
+
+
+def test_sign_default_level_with_tsa_is_lta_and_verify_json(tmp_path: Path, pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", pki)
+    src = make_pdf(tmp_path / "in.pdf")
+    out = tmp_path / "signed.pdf"
+    res = runner.invoke(app, ["sign", str(src), str(out), "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["level"] == "B-LTA"
+
+    res = runner.invoke(app, ["verify", str(out), str(src), "--json"], env=env)
+    assert res.exit_code == 1  # the unsigned input is in the batch
+    report = json.loads(res.stdout)
+    signed, unsigned = report["files"]
+    assert unsigned["error"] == "no signature found" and not unsigned["passed"]
+    (sig,) = signed["signatures"]
+    for key in ("indication", "sub_indication", "signer", "signing_time", "level", "warnings"):
+        assert key in sig
+    assert sig["indication"] == "TOTAL_PASSED" and sig["level"] == "B-LTA"
+    assert sig["revocation"]["status"] == "good" and sig["trust_anchor"]
+    assert signed["passed"] and signed["warnings"] == []
+
+    res = runner.invoke(app, ["verify", str(out)], env=env)
+    assert res.exit_code == 0, res.output
+
+
+@pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT"])
+def test_sign_level_option(level: str, tmp_path: Path, pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", pki)
+    out = tmp_path / "signed.pdf"
+    res = runner.invoke(
+        app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--level", level, "--json"], env=env
+    )
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["level"] == level
+    res = runner.invoke(app, ["verify", str(out), "--json"], env=env)
+    assert json.loads(res.stdout)["files"][0]["signatures"][0]["level"] == level
+    assert res.exit_code == 0
+
+
+def test_sign_level_without_tsa_is_a_configuration_fault(tmp_path: Path) -> None:
+    res = runner.invoke(
+        app,
+        ["sign", str(make_pdf(tmp_path / "in.pdf")), str(tmp_path / "o.pdf"), "--level", "B-T"],
+        env=_env(tmp_path / "var"),
+    )
+    assert res.exit_code == 3
+    assert "tsa_url" in res.output
+
+
+def test_verify_reports_text_and_html_bilingual(tmp_path: Path, pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", pki)
+    out = tmp_path / "signed.pdf"
+    assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out)], env=env).exit_code == 0
+    res = runner.invoke(app, ["verify", str(out), "--text"], env=env)
+    assert res.exit_code == 0
+    for words in (
+        "Kết quả / Indication",
+        "Hợp lệ / TOTAL_PASSED",
+        "Thời điểm ký / Signing time",
+        "+07:00",
+        "Gốc tin cậy / Trust anchor",
+        "Tình trạng thu hồi / Revocation",
+        "ĐẠT / PASSED",
+    ):
+        assert words in res.stdout, res.stdout
+    html_file = tmp_path / "report" / "report.html"
+    res = runner.invoke(app, ["verify", str(out), "--html", str(html_file)], env=env)
+    assert res.exit_code == 0
+    html = html_file.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "@media print" in html
+    assert "Báo cáo kiểm tra chữ ký số" in html and "verification report" in html
+    # self-contained: no external stylesheet, script or image
+    assert "<link" not in html and "<script" not in html and "src=" not in html
+
+
+def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    env = _env(data)
+    doc = data / "archive" / "2025" / "QĐ" / "01--x" / "document.pdf"
+    doc.parent.mkdir(parents=True)
+    assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(doc)], env=env).exit_code == 0
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    assert [Path(f["path"]).name for f in json.loads(res.stdout)["files"]] == ["document.pdf"]
+    assert runner.invoke(app, ["verify", "--archive", "--at", "yesterday"], env=env).exit_code == 2
+    # as of a date before the document was signed, the signer certificate was not yet valid
+    past = runner.invoke(app, ["verify", "--archive", "--json", "--at", "2001-01-01T00:00:00+07:00"], env=env)
+    assert past.exit_code == 1
+    assert json.loads(past.stdout)["files"][0]["signatures"][0]["indication"] != "TOTAL_PASSED"
+    data_bytes = bytearray(doc.read_bytes())
+    at = data_bytes.index(b"MARKER")
+    data_bytes[at] ^= 1
+    doc.write_bytes(bytes(data_bytes))
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["files"][0]["signatures"][0]["indication"] == "TOTAL_FAILED"
+    assert runner.invoke(app, ["verify"], env=env).exit_code == 2
+
+
+@pytest.mark.skipif(not VN_ANCHORS.is_dir(), reason=f"{VN_ANCHORS} not present")
+def test_install_vn_trust_store_and_keys_list(tmp_path: Path) -> None:
+    env = _env(tmp_path / "var")
+    res = runner.invoke(app, ["keys", "install-trust-store", "vn", str(VN_ANCHORS)], env=env)
+    assert res.exit_code == 0, res.output
+    res = runner.invoke(app, ["keys", "list", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["usable"] and info["development"] and info["level"] == "B-B"
+    subjects = " ".join(c["subject"] for c in info["trust_stores"]["vn"])
+    assert "RootCA chuyên dùng Chính phủ G2" in subjects and "Vietnam National Root CA" in subjects
+    unknown = runner.invoke(app, ["verify", str(tmp_path / "x.pdf"), "--trust-store", "nope"], env=env)
+    assert unknown.exit_code == 2 and "nope" in unknown.output
+
+
+def test_keys_list_reports_unusable_identity(tmp_path: Path) -> None:
+    env = _env(tmp_path / "var", SOHOA_SIGNING_IDENTITY="pkcs12", SOHOA_PKCS12_FILE=str(tmp_path / "missing.p12"))
+    res = runner.invoke(app, ["keys", "list", "--json"], env=env)
+    assert res.exit_code == 3
+    info = json.loads(res.stdout)
+    assert not info["usable"] and "missing.p12" in info["problem"]
+
+
+def test_real_entry_point_exit_codes(tmp_path: Path) -> None:
+    """The installed `sohoa` script (not the in-process runner): exit codes and no traceback."""
+    sohoa = Path(sys.executable).with_name("sohoa")
+    env = {**os.environ, **_env(tmp_path / "var")}
+    src = make_pdf(tmp_path / "in.pdf")
+    proc = subprocess.run([str(sohoa), "verify", str(src)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1 and "no signature found" in proc.stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_sign_with_decree30_appearance_from_settings(tmp_path: Path, pki: TestPKI) -> None:
+    import pikepdf
+    from signing_images import make_seal, make_signature
+
+    env = _pki_env(
+        tmp_path / "var",
+        pki,
+        SOHOA_SEAL_IMAGE=str(make_seal(tmp_path / "seal.png")),
+        SOHOA_SIGNATURE_IMAGE=str(make_signature(tmp_path / "sig.png")),
+    )
+    out = tmp_path / "signed.pdf"
+    src = make_pdf(tmp_path / "in.pdf")
+    res = runner.invoke(app, ["sign", str(src), str(out), "--level", "B-T", "--appearance", "decree30"], env=env)
+    assert res.exit_code == 0, res.output
+    with pikepdf.open(out) as pdf:
+        widgets = [a for a in pdf.pages[-1].Annots if a.get("/FT") == "/Sig"]
+        assert widgets and float(widgets[0].Rect[2]) - float(widgets[0].Rect[0]) > 100  # visible
+    assert runner.invoke(app, ["verify", str(out)], env=env).exit_code == 0
+    bad = runner.invoke(app, ["sign", str(src), str(out), "--appearance", "fancy"], env=env)
+    assert bad.exit_code == 3 and "fancy" in bad.output
+
+
+def test_unreachable_tsa_is_a_fault_outside_the_input(tmp_path: Path, pki: TestPKI) -> None:
+    from signing_pki import free_port
+
+    env = _pki_env(tmp_path / "var", pki)
+    env["SOHOA_TSA_URL"] = f"http://127.0.0.1:{free_port()}/tsa"
+    out = tmp_path / "o.pdf"
+    res = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--level", "B-T"], env=env)
+    assert res.exit_code == 3, res.output
+    assert "in.pdf" in res.output and not out.exists()

@@ -1,0 +1,256 @@
+"""PAdES B-T/B-LT/B-LTA against a real test PKI on loopback (certomancer: TSA, OCSP, CRLs over HTTP)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from pyhanko.sign import signers
+from signing_pki import PKCS12_PASSWORD, SIGNER, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
+from test_signing import make_pdf
+
+from signing import (
+    SigningConfigError,
+    SigningError,
+    SigningIdentity,
+    SigningServiceError,
+    load_identity,
+    sign_pdf,
+    verify_pdf,
+)
+from signing.verify import load_trust_roots
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
+    with running_pki(tmp_path_factory.mktemp("pki")) as pki:
+        yield pki
+
+
+@pytest.fixture(scope="module")
+def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
+    return load_identity(
+        "pkcs12",
+        keys_dir=tmp_path_factory.mktemp("k"),
+        pkcs12_file=test_pki.pkcs12_file(SIGNER),
+        passphrase=PKCS12_PASSWORD,
+    )
+
+
+def _roots(pki: TestPKI) -> list:  # type: ignore[type-arg]
+    return load_trust_roots([pki.root_cert])[0]
+
+
+@pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])
+def test_levels_sign_and_verify(level: str, tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+    out = tmp_path / f"{level}.pdf"
+    facts = sign_pdf(
+        make_pdf(tmp_path / "in.pdf"),
+        out,
+        signer,
+        level=level,
+        tsa_url=test_pki.tsa_url,
+        validation_roots=_roots(test_pki),
+    )
+    assert facts.level == level
+    result = verify_pdf(out, [test_pki.root_cert])
+    assert result.passed, result.model_dump_json(indent=2)
+    assert result.warnings == []
+    (verdict,) = result.signatures
+    assert verdict.level == level
+    assert verdict.signing_time_source == "timestamp"
+    assert verdict.timestamp_authority and "TSA" in verdict.timestamp_authority
+    assert verdict.trust_anchor and "Test Root CA" in verdict.trust_anchor
+    assert verdict.warnings == []
+    assert verdict.signing_time is not None
+    assert abs(verdict.signing_time - datetime.now(UTC)) < timedelta(minutes=5)
+    if level == "B-T":
+        # Offline and nothing embedded: the report must say revocation was not checked.
+        assert verdict.revocation.status == "not_checked"
+    else:
+        # B-LT/B-LTA: the OCSP response embedded in the DSS is the evidence, with its time.
+        assert verdict.revocation.status == "good" and verdict.revocation.source == "DSS"
+        assert verdict.revocation.checked_at is not None
+        assert abs(verdict.revocation.checked_at - datetime.now(UTC)) < timedelta(minutes=5)
+        assert {r.kind for r in verdict.revisions_after} <= {"dss", "document_timestamp"}
+    if level == "B-LTA":
+        (doc_ts,) = result.document_timestamps
+        assert doc_ts.indication == "TOTAL_PASSED" and doc_ts.kind == "document_timestamp"
+        assert "document_timestamp" in [r.kind for r in verdict.revisions_after]
+
+
+def test_b_t_verified_online_checks_revocation(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+    out = tmp_path / "bt.pdf"
+    sign_pdf(make_pdf(tmp_path / "in.pdf"), out, signer, level="B-T", tsa_url=test_pki.tsa_url)
+    (verdict,) = verify_pdf(out, [test_pki.root_cert], online=True).signatures
+    assert verdict.indication == "TOTAL_PASSED"
+    assert verdict.revocation.status == "good" and verdict.revocation.source == "online"
+
+
+@pytest.mark.skipif(shutil.which("pdfsig") is None, reason="poppler pdfsig not installed")
+def test_pdfsig_agrees_on_every_level(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+    src = make_pdf(tmp_path / "in.pdf")
+    for level in ("B-T", "B-LTA"):
+        out = tmp_path / f"{level}.pdf"
+        sign_pdf(src, out, signer, level=level, tsa_url=test_pki.tsa_url, validation_roots=_roots(test_pki))
+        proc = subprocess.run(["pdfsig", str(out)], capture_output=True, text=True, timeout=60)
+        assert "Signature is Valid" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_countersign_at_lta_keeps_earlier_signature(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+    first = tmp_path / "first.pdf"
+    second = tmp_path / "second.pdf"
+    roots = _roots(test_pki)
+    src = make_pdf(tmp_path / "in.pdf")
+    sign_pdf(src, first, signer, level="B-LT", tsa_url=test_pki.tsa_url, certify=True, validation_roots=roots)
+    sign_pdf(first, second, signer, level="B-LTA", tsa_url=test_pki.tsa_url, validation_roots=roots)
+    result = verify_pdf(second, [test_pki.root_cert])
+    assert result.passed, result.model_dump_json(indent=2)
+    assert [v.field_name for v in result.signatures] == ["Signature1", "Signature2"]
+    assert result.signatures[0].certification == "FILL_FORMS"
+    assert result.warnings == []
+    assert [v.warnings for v in result.signatures] == [[], []]
+    assert result.signatures[0].changed_form_fields == ["Signature2"]
+    assert result.signatures[1].changed_form_fields == []
+
+
+def test_long_term_level_without_roots_names_the_problem(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    # The PKCS#12 carries the intermediate only: without configured roots the chain cannot be completed.
+    with pytest.raises(SigningError, match=r"in\.pdf: level B-LT needs the certificate chains"):
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, level="B-LT", tsa_url=test_pki.tsa_url)
+
+
+def test_level_needs_tsa(tmp_path: Path, signer: SigningIdentity) -> None:
+    with pytest.raises(SigningError, match="timestamping authority"):
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, level="B-T")
+    with pytest.raises(SigningError, match="unknown PAdES level"):
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, level="B-X")
+
+
+def test_unreachable_tsa_names_the_file(tmp_path: Path, signer: SigningIdentity) -> None:
+    from signing_pki import free_port
+
+    src = make_pdf(tmp_path / "in.pdf")
+    with pytest.raises(SigningServiceError, match=r"in\.pdf.*could not be reached"):
+        sign_pdf(src, tmp_path / "o.pdf", signer, level="B-T", tsa_url=f"http://127.0.0.1:{free_port()}/tsa")
+    assert not (tmp_path / "o.pdf").exists()
+
+
+# -- revoked and expired signers ------------------------------------------------------------------------------
+
+
+def test_revoked_signer_refused_at_long_term_levels(tmp_path: Path, test_pki: TestPKI) -> None:
+    revoked = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=test_pki.pkcs12_file(SIGNER_REVOKED), passphrase=PKCS12_PASSWORD
+    )
+    with pytest.raises(SigningError, match=r"in\.pdf.*B-LT"):
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", revoked, level="B-LT", tsa_url=test_pki.tsa_url)
+
+
+def test_revoked_signer_fails_verification_online(tmp_path: Path, test_pki: TestPKI) -> None:
+    revoked = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=test_pki.pkcs12_file(SIGNER_REVOKED), passphrase=PKCS12_PASSWORD
+    )
+    out = tmp_path / "revoked.pdf"
+    sign_pdf(make_pdf(tmp_path / "in.pdf"), out, revoked, level="B-T", tsa_url=test_pki.tsa_url)
+    result = verify_pdf(out, [test_pki.root_cert], online=True)
+    assert not result.passed
+    (verdict,) = result.signatures
+    assert verdict.indication == "TOTAL_FAILED" and verdict.sub_indication == "REVOKED"
+    assert verdict.revocation.status == "revoked" and verdict.revocation.revoked_at is not None
+    assert verdict.revocation.reason == "key_compromise"
+
+
+def test_expired_signer_refused_when_loading(tmp_path: Path, test_pki: TestPKI) -> None:
+    p12 = test_pki.pkcs12_file(SIGNER_EXPIRED)
+    with pytest.raises(SigningConfigError, match=rf"{p12.name}.*expired"):
+        load_identity("pkcs12", keys_dir=tmp_path, pkcs12_file=p12, passphrase=PKCS12_PASSWORD)
+
+
+def test_signature_by_expired_certificate_is_not_passed(tmp_path: Path, test_pki: TestPKI) -> None:
+    # sohoa refuses to sign with it (above), so make such a file with pyHanko directly.
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    raw = signers.SimpleSigner.load_pkcs12(str(test_pki.pkcs12_file(SIGNER_EXPIRED)), passphrase=PKCS12_PASSWORD)
+    assert raw is not None
+    out = tmp_path / "expired.pdf"
+    with open(make_pdf(tmp_path / "in.pdf"), "rb") as fh, open(out, "wb") as dst:
+        meta = signers.PdfSignatureMetadata(field_name="Signature1")
+        signers.sign_pdf(IncrementalPdfFileWriter(fh), meta, signer=raw, output=dst)
+    result = verify_pdf(out, [test_pki.root_cert])
+    assert not result.passed
+    (verdict,) = result.signatures
+    assert verdict.indication != "TOTAL_PASSED"
+    assert verdict.sub_indication in {"EXPIRED", "OUT_OF_BOUNDS_NO_POE", "OUT_OF_BOUNDS_NOT_REVOKED"}
+
+
+def test_default_level_is_lta_with_a_tsa_else_b_b_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    from signing import resolve_level
+    from signing.policy import _warn_once
+
+    _warn_once.cache_clear()
+    assert resolve_level(None, "http://tsa.example/") == "B-LTA"
+    assert resolve_level("b-t", "http://tsa.example/") == "B-T"
+    with caplog.at_level("WARNING"):
+        assert resolve_level(None, None) == "B-B"
+    assert "no timestamping authority" in caplog.text
+
+
+def test_signing_keeps_pdfa_identification_and_output_intent(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    import pikepdf
+
+    src = make_pdf(tmp_path / "in.pdf")
+    with pikepdf.open(src, allow_overwriting_input=True) as pdf:
+        with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+            meta["pdfaid:part"] = "2"
+            meta["pdfaid:conformance"] = "B"
+        icc = pdf.make_stream(b"fake-icc-profile-for-structure-test", N=3)
+        pdf.Root.OutputIntents = pikepdf.Array(
+            [pikepdf.Dictionary(Type=pikepdf.Name.OutputIntent, S=pikepdf.Name.GTS_PDFA1, DestOutputProfile=icc)]
+        )
+        pdf.save(src)
+    out = tmp_path / "lta.pdf"
+    sign_pdf(src, out, signer, level="B-LTA", tsa_url=test_pki.tsa_url, validation_roots=_roots(test_pki))
+    with pikepdf.open(out) as pdf:
+        assert "/OutputIntents" in pdf.Root
+        meta = pdf.open_metadata()
+        assert meta.get("pdfaid:part") == "2" and meta.get("pdfaid:conformance") == "B"
+    # the original bytes are the first revision, untouched
+    assert out.read_bytes().startswith(src.read_bytes())
+
+
+def test_long_term_signature_still_passes_after_the_signer_certificate_expired(tmp_path: Path) -> None:
+    """B-LT: validated at the time of its signature timestamp with the embedded revocation data; B-T
+    (nothing embedded) cannot be, and says why."""
+    import time as _time
+
+    from signing_pki import SIGNER_SHORT
+
+    with running_pki(tmp_path / "pki", short_seconds=6) as pki:
+        ident = load_identity(
+            "pkcs12", keys_dir=tmp_path, pkcs12_file=pki.pkcs12_file(SIGNER_SHORT), passphrase=PKCS12_PASSWORD
+        )
+        roots = _roots(pki)
+        src = make_pdf(tmp_path / "in.pdf")
+        for level in ("B-T", "B-LT"):
+            sign_pdf(src, tmp_path / f"{level}.pdf", ident, level=level, tsa_url=pki.tsa_url, validation_roots=roots)
+        fresh = verify_pdf(tmp_path / "B-LT.pdf", [pki.root_cert])
+        assert fresh.passed and fresh.signatures[0].validation_time is None
+        expiry = x509.load_pem_x509_certificate(pki.cert_file(SIGNER_SHORT).read_bytes()).not_valid_after_utc
+        _time.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds()) + 1.5)
+
+        (lt,) = verify_pdf(tmp_path / "B-LT.pdf", [pki.root_cert]).signatures
+        assert lt.indication == "TOTAL_PASSED", lt
+        assert lt.validation_time is not None and lt.validation_time < expiry
+        assert lt.signing_time_source == "timestamp"
+        (bt,) = verify_pdf(tmp_path / "B-T.pdf", [pki.root_cert]).signatures
+        assert bt.indication == "INDETERMINATE" and bt.sub_indication == "OUT_OF_BOUNDS_NO_POE", bt

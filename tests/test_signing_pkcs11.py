@@ -1,0 +1,184 @@
+"""PKCS#11 identity against a real SoftHSM2 token initialised by the test (Debian package softhsm2)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from test_signing import make_pdf
+
+from signing import SigningConfigError, ensure_dev_identity, load_identity, sign_pdf, verify_pdf
+from signing.identity import Pkcs11Config
+
+MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+TOKEN = "sohoa-test"
+KEY = "ubnd-signer"
+PIN = "246810"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("softhsm2-util") is None or not MODULE.is_file(), reason="softhsm2 not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pkcs11Config, Path]]:
+    """A fresh token in a temp folder holding the dev signer's key and certificate; returns (config, CA)."""
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+
+    base = tmp_path_factory.mktemp("softhsm")
+    (base / "tokens").mkdir()
+    conf = base / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    old = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    try:
+        dev = ensure_dev_identity(base / "keys")
+        run = {"check": True, "capture_output": True, "timeout": 60}
+        subprocess.run(
+            ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--so-pin", "13579", "--pin", PIN], **run
+        )
+        subprocess.run(
+            [
+                "softhsm2-util",
+                "--import",
+                str(dev.signer_key),
+                "--token",
+                TOKEN,
+                "--label",
+                KEY,
+                "--id",
+                "01",
+                "--pin",
+                PIN,
+            ],
+            **run,
+        )
+        cert = x509.load_pem_x509_certificate(dev.signer_cert.read_bytes())
+        from cryptography.hazmat.primitives import serialization
+
+        lib = pkcs11.lib(str(MODULE))
+        # The module may already be initialised in this process (e.g. by `sohoa keys list` in another test):
+        # SoftHSM2 reads SOFTHSM2_CONF only when initialised, so start it again on our token folder.
+        lib.reinitialize()
+        with lib.get_token(token_label=TOKEN).open(rw=True, user_pin=PIN) as session:
+            session.create_object(
+                {
+                    Attribute.CLASS: ObjectClass.CERTIFICATE,
+                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    Attribute.TOKEN: True,
+                    Attribute.LABEL: KEY,
+                    Attribute.ID: b"\x01",
+                    Attribute.SUBJECT: cert.subject.public_bytes(),
+                    Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
+                }
+            )
+        yield Pkcs11Config(module=MODULE, token_label=TOKEN, key_label=KEY, pin=PIN), dev.ca_cert
+    finally:
+        if old is None:
+            os.environ.pop("SOFTHSM2_CONF", None)
+        else:
+            os.environ["SOFTHSM2_CONF"] = old
+
+
+def test_pkcs11_token_signs_and_verifies(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    config, ca = token
+    identity = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=config)
+    try:
+        assert not identity.development and "PKCS#11" in identity.description
+        assert PIN not in identity.description and PIN not in repr(config)
+        out = tmp_path / "signed.pdf"
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), out, identity)
+        sign_pdf(out, out, identity)  # the key stays usable for many documents in one session
+    finally:
+        identity.close()
+    result = verify_pdf(out, [ca])
+    assert result.passed, result.model_dump_json(indent=2)
+    assert len(result.signatures) == 2
+
+
+def test_pkcs11_wrong_pin_is_a_config_error_without_the_pin(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    config, _ = token
+    bad = Pkcs11Config(module=config.module, token_label=TOKEN, key_label=KEY, pin="999999")
+    with pytest.raises(SigningConfigError, match=TOKEN) as info:
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=bad)
+    assert "999999" not in str(info.value)
+    assert "PinIncorrect" in str(info.value)
+
+
+def test_pkcs11_unknown_token_and_key(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    config, _ = token
+    with pytest.raises(SigningConfigError, match="no-such-token"):
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, "no-such-token", key_label=KEY, pin=PIN))
+    with pytest.raises(SigningConfigError, match="no-such-key"):
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label="no-such-key", pin=PIN))
+    with pytest.raises(SigningConfigError, match="pkcs11_token_label"):
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=None)
+
+
+def test_pkcs11_identity_from_settings_via_cli(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """SOHOA_SIGNING_IDENTITY=pkcs11 with the PIN in a file: `keys list`, `sign`, `verify`."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from flows import pipeline
+    from flows.cli import app
+    from sohoa.settings import Settings
+
+    config, ca = token
+    pin_file = tmp_path / "pin"
+    pin_file.write_text(PIN + "\n")
+    env = {
+        "SOHOA_DATA_DIR": str(tmp_path / "var"),
+        "SOHOA_CONFIG": str(tmp_path / "none.toml"),
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
+        "SOHOA_TRUST_ROOTS": json.dumps([str(ca)]),
+    }
+    runner = CliRunner()
+    try:
+        listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
+        assert listed.exit_code == 0, listed.output
+        info = json.loads(listed.stdout)
+        assert info["usable"] and "PKCS#11" in info["description"] and PIN not in listed.output
+        (p11,) = [row for row in info["available"] if row["kind"] == "pkcs11"]
+        assert TOKEN in [t["label"] for t in p11["tokens"]]
+        out = tmp_path / "signed.pdf"
+        signed = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--json"], env=env)
+        assert signed.exit_code == 0, signed.output
+        assert runner.invoke(app, ["verify", str(out)], env=env).exit_code == 0
+    finally:
+        # the pipeline caches the loaded identity (and its logged-in session): release it for the other tests
+        settings = Settings(
+            data_dir=tmp_path / "var",
+            signing_identity="pkcs11",
+            pkcs11_token_label=TOKEN,
+            pkcs11_key_label=KEY,
+            pkcs11_pin_file=pin_file,
+        )
+        try:
+            pipeline.signing_identity(settings).close()
+        finally:
+            pipeline._identity.cache_clear()
+
+
+def test_pin_never_logged(tmp_path: Path, token: tuple[Pkcs11Config, Path], caplog: pytest.LogCaptureFixture) -> None:
+    config, _ = token
+    with caplog.at_level("DEBUG"):
+        identity = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=config)
+        try:
+            sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", identity)
+        finally:
+            identity.close()
+        with pytest.raises(SigningConfigError):
+            load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label=KEY, pin="8642"))
+    assert PIN not in caplog.text and "8642" not in caplog.text
