@@ -241,19 +241,12 @@ def ocr(
     workers: Annotated[int | None, typer.Option(help="Parallel Tesseract processes (default: cores).")] = None,
 ) -> None:
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
-    import ocr as ocr_stage
+    from flows.pipeline import run_ocr
 
     settings = _settings(ocr_language=language, ocr_workers=workers)
     _require_file(input_file)
     try:
-        result = ocr_stage.ocr_document(
-            input_file,
-            output,
-            language=settings.ocr_language,
-            workers=settings.effective_ocr_workers,
-            dpi=settings.ocr_dpi,
-            tessdata_dir=settings.tessdata_dir,
-        )
+        result = run_ocr(input_file, output, settings)
     except BadInputError as exc:
         raise _fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", EXIT_NOT_RIGHT) from exc
     except StageError as exc:

@@ -32,6 +32,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 from signing.errors import SigningError, SigningInputError, SigningServiceError
 from signing.identity import SigningIdentity, cert_names
 from sohoa.errors import Problem
+from sohoa.fsutil import fsync_dir
 from sohoa.record import SignatureFacts
 
 if TYPE_CHECKING:
@@ -106,19 +107,6 @@ def _tail(fh: BinaryIO) -> bytes:
     data = fh.read()
     fh.seek(0)
     return data
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        dir_fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)
 
 
 def sign_pdf(
@@ -231,7 +219,7 @@ def sign_pdf(
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, output_pdf)
         tmp_name = None
-        _fsync_dir(output_pdf.parent)
+        fsync_dir(output_pdf.parent)
     except OSError as exc:
         raise SigningError(f"{output_pdf}: cannot write the signed file ({exc})") from exc
     finally:
