@@ -17,7 +17,7 @@ import math
 import os
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,8 +29,8 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
-from ocr.preprocess import deskewed
-from ocr.quality import page_quality
+from ocr.preprocess import deskewed, detect_orientation
+from ocr.quality import LOW, page_quality
 from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
@@ -40,6 +40,7 @@ from sohoa.record import OcrResult, PageOcr
 MIN_TEXT_CHARS = 20
 DEFAULT_IMAGE_DPI = 300
 MIN_DPI, MAX_DPI = 100, 600
+MIN_OSD_CONFIDENCE = 1.5  # Tesseract's own suggestion for trusting an orientation guess
 
 
 @dataclass
@@ -49,6 +50,12 @@ class PagePlan:
     image_path: Path | None = None  # set when the page goes through Tesseract
     dpi: int = DEFAULT_IMAGE_DPI
     skew: float = 0.0  # degrees (counter-clockwise) the image was turned for Tesseract
+    orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
+
+    @property
+    def turned(self) -> float:
+        """Total counter-clockwise turn between the original page and the image Tesseract read."""
+        return self.skew - self.orientation
 
 
 def ocr_document(
@@ -103,6 +110,8 @@ def ocr_document(
                 dpi=plan.dpi if reading else None,
                 quality=quality,
                 lexicon_share=share,
+                skew=plan.skew,
+                orientation=plan.orientation,
                 chars=len(page_text),
                 words=len(page_text.split()),
             )
@@ -232,17 +241,22 @@ def read_pages(
     At most ``2 × workers`` rendered pages wait on disk, so a 500-page scan never piles up in scratch space.
     """
 
-    def run(plan: PagePlan) -> PageReading:
-        assert plan.image_path is not None
-        reading = read_page(
-            plan.image_path,
-            scratch / f"ocr-{plan.number:04d}",
+    def read(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
+        return read_page(
+            image_path,
+            scratch / f"ocr-{plan.number:04d}{suffix}",
             dpi=plan.dpi,
             language=language,
             text_only_pdf=True,
             tessdata_dir=tessdata_dir,
             source=source,
         )
+
+    def run(plan: PagePlan) -> PageReading:
+        assert plan.image_path is not None
+        reading = read(plan, plan.image_path)
+        if page_quality(reading.confidence, reading.text())[0] == LOW:
+            reading = _read_upright(plan, reading, scratch, read)
         if plan.image_path.parent == scratch:
             plan.image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
         return reading
@@ -265,6 +279,30 @@ def read_pages(
     return planned, readings
 
 
+def _read_upright(
+    plan: PagePlan, first: PageReading, scratch: Path, read: Callable[[PagePlan, Path, str], PageReading]
+) -> PageReading:
+    """A low-quality page may be sideways or upside down: ask OSD, and if it is sure, read it turned upright.
+    The better of the two readings wins (more words read with confidence)."""
+    assert plan.image_path is not None
+    rotate, confidence = detect_orientation(plan.image_path, plan.dpi)
+    if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
+        return first
+    upright_path = scratch / f"upright-{plan.number:04d}{plan.image_path.suffix}"
+    with Image.open(plan.image_path) as image:
+        image.rotate(-rotate, expand=True).save(upright_path)
+    second = read(plan, upright_path, "-upright")
+    upright_path.unlink(missing_ok=True)
+
+    def score(reading: PageReading) -> float:
+        return sum(word.confidence for word in reading.words if word.confidence > 50)
+
+    if score(second) <= score(first):
+        return first
+    plan.orientation = rotate
+    return second
+
+
 def assemble_pdf(
     source_pdf: Path, title: str, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
 ) -> str | None:
@@ -281,7 +319,7 @@ def assemble_pdf(
             if reading is not None:
                 layer = pikepdf.open(reading.pdf_path)
                 opened.append(layer)
-                overlay_text_layer(out, out.pages[-1], layer.pages[0], plan.skew)
+                overlay_text_layer(out, out.pages[-1], layer.pages[0], plan.turned)
         pdfa = not unembedded_fonts(out)
         if pdfa:
             add_pdfa_output_intent(out)
@@ -304,24 +342,30 @@ def assemble_pdf(
     return "2B" if pdfa else None
 
 
-def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Page, skew: float) -> None:
-    """Lay Tesseract's invisible text page over ``page``: scaled onto its media box, then turned by ``-skew``
-    about the page centre, undoing the straightening Tesseract's copy of the image went through."""
+def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Page, turned: float) -> None:
+    """Lay Tesseract's invisible text page over ``page``, undoing the turn its image went through.
+
+    The text page is centred on the page, scaled to it (same resolution, so the scale is ~1) and turned by
+    ``-turned`` degrees about the centre: a deskewed copy (a few degrees) or an upright copy of a sideways page
+    (90°, with width and height swapped) both land on the words of the original scan.
+    """
     form = pdf.copy_foreign(layer.as_form_xobject())
     name = page.add_resource(form, pikepdf.Name.XObject, prefix="OCR")
     x0, y0, x1, y1 = (float(v) for v in page.mediabox)
     lx0, ly0, lx1, ly1 = (float(v) for v in layer.mediabox)
-    place = pikepdf.Matrix(
-        (x1 - x0) / (lx1 - lx0), 0, 0, (y1 - y0) / (ly1 - ly0), x0 - lx0 * (x1 - x0) / (lx1 - lx0), y0
-    )
-    if skew:
-        # PIL turned the image counter-clockwise by `skew` on screen; turn the text the other way (PDF's
-        # rotation is counter-clockwise on screen too, with y pointing up)
-        theta = math.radians(-skew)
-        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        cos, sin = math.cos(theta), math.sin(theta)
-        turn = pikepdf.Matrix(cos, sin, -sin, cos, cx - cx * cos + cy * sin, cy - cx * sin - cy * cos)
-        place = place @ turn
+    quarter_turns = round(turned / 90) % 2
+    scale_x = (x1 - x0) / ((ly1 - ly0) if quarter_turns else (lx1 - lx0))
+    scale_y = (y1 - y0) / ((lx1 - lx0) if quarter_turns else (ly1 - ly0))
+    # PIL turned the image counter-clockwise by `turned` on screen; turn the text back the other way (PDF's
+    # rotation is counter-clockwise on screen too, with y pointing up)
+    theta = math.radians(-turned)
+    cos, sin = math.cos(theta), math.sin(theta)
+    centre_layer = pikepdf.Matrix(1, 0, 0, 1, -(lx0 + lx1) / 2, -(ly0 + ly1) / 2)
+    # scale before turning, along the layer's own axes: x of a quarter-turned layer becomes the page's y
+    scale = pikepdf.Matrix(scale_y if quarter_turns else scale_x, 0, 0, scale_x if quarter_turns else scale_y, 0, 0)
+    turn = pikepdf.Matrix(cos, sin, -sin, cos, 0, 0)
+    to_page = pikepdf.Matrix(1, 0, 0, 1, (x0 + x1) / 2, (y0 + y1) / 2)
+    place = centre_layer @ scale @ turn @ to_page
     matrix = " ".join(f"{v:.6f}" for v in place.shorthand)
     # wrap the page's own content so that no graphics state it leaves behind can move the text layer
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)

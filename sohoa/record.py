@@ -57,6 +57,8 @@ class PageOcr(_Model):
         default=None, description="'good' or 'low' (low confidence or implausible Vietnamese); None if not OCR'd"
     )
     lexicon_share: float | None = Field(default=None, description="share of words that are Vietnamese syllables")
+    skew: float = Field(default=0.0, description="degrees the scan was straightened by for OCR (counter-clockwise)")
+    orientation: int = Field(default=0, description="degrees (clockwise) a sideways/upside-down page was turned")
     chars: int = 0
     words: int = 0
 

@@ -7,6 +7,7 @@ import unicodedata
 from pathlib import Path
 
 import pikepdf
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import ocr_document
@@ -171,3 +172,37 @@ def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: 
     # without turning the text layer back it would sit ~55 px too high or too low
     assert abs(wy - ey) < 20, (wy, ey)
     assert abs(wx - ex) < 30, (wx, ex)
+
+
+def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None:
+    """A low-quality first reading triggers Tesseract OSD; the page is read turned upright, and the text
+    layer is turned back onto the page as scanned."""
+    import pdfplumber
+
+    page = Image.new("L", (2480, 3508), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 54)
+    for index, line in enumerate(LINES * 5):
+        draw.text((250, 300 + index * 110), line, fill=20, font=font)
+    for turn in (90, 180):
+        scan = page.rotate(turn, expand=True)  # as if fed into the scanner sideways / upside down
+        path = tmp_path / f"xoay-{turn}.png"
+        scan.save(path, dpi=(300, 300))
+        result = ocr_document(path, tmp_path / f"out-{turn}.pdf", workers=1)
+        (info,) = result.pages
+        assert info.orientation == turn, info
+        assert info.quality == "good"
+        assert result.text.count("hộ tịch trực tuyến") >= 4
+        with pdfplumber.open(tmp_path / f"out-{turn}.pdf") as pdf:
+            # the invisible words sit where the ink is on the turned page
+            chars = [c for c in pdf.pages[0].chars if not c["text"].isspace()]
+            assert chars
+            width, height = pdf.pages[0].width, pdf.pages[0].height
+            xs = sorted((c["x0"] + c["x1"]) / 2 for c in chars)
+            ys = sorted((c["top"] + c["bottom"]) / 2 for c in chars)
+        ink = scan.point(lambda v: 255 if v < 128 else 0).getbbox()
+        assert ink is not None
+        scale = 72 / 300
+        assert abs(xs[0] - ink[0] * scale) < 25 and abs(xs[-1] - ink[2] * scale) < 25, (xs[0], xs[-1], ink)
+        assert abs(ys[0] - ink[1] * scale) < 25 and abs(ys[-1] - ink[3] * scale) < 25, (ys[0], ys[-1], ink)
+        assert (width, height) == pytest.approx((scan.width * scale, scan.height * scale))
