@@ -319,7 +319,10 @@ def assemble_pdf(
             if reading is not None:
                 layer = pikepdf.open(reading.pdf_path)
                 opened.append(layer)
-                overlay_text_layer(out, out.pages[-1], layer.pages[0], plan.turned)
+                target = out.pages[-1]
+                # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
+                display_rotation = int(target.obj.get("/Rotate", 0)) % 360
+                overlay_text_layer(out, target, layer.pages[0], plan.turned - display_rotation)
         pdfa = not unembedded_fonts(out)
         if pdfa:
             add_pdfa_output_intent(out)

@@ -206,3 +206,32 @@ def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None
         assert abs(xs[0] - ink[0] * scale) < 25 and abs(xs[-1] - ink[2] * scale) < 25, (xs[0], xs[-1], ink)
         assert abs(ys[0] - ink[1] * scale) < 25 and abs(ys[-1] - ink[3] * scale) < 25, (ys[0], ys[-1], ink)
         assert (width, height) == pytest.approx((scan.width * scale, scan.height * scale))
+
+
+def test_page_with_rotate_entry_gets_its_text_layer_where_it_is_displayed(tmp_path: Path) -> None:
+    """A PDF page stored portrait and shown landscape by /Rotate 90: pdfium renders it as displayed, and the
+    text layer must be turned back into the page's own coordinates."""
+    import re
+
+    shown = Image.new("L", (2480, 1754), 250)
+    draw = ImageDraw.Draw(shown)
+    font = ImageFont.truetype(FONT, 54)
+    for index in range(8):
+        draw.text((200, 200 + index * 150), LINES[3], fill=20, font=font)
+    shown.rotate(90, expand=True).save(tmp_path / "stored.pdf", resolution=300)
+    with pikepdf.open(tmp_path / "stored.pdf") as pdf:
+        pdf.pages[0].obj.Rotate = 90
+        pdf.save(tmp_path / "rotated.pdf")
+    result = ocr_document(tmp_path / "rotated.pdf", tmp_path / "out.pdf", workers=1)
+    assert result.text.count("hộ tịch trực tuyến") == 8
+    bbox = subprocess.run(
+        ["pdftotext", "-bbox", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', bbox)
+    x_min = min(float(w[0]) for w in words)
+    x_max = max(float(w[2]) for w in words)
+    y_max = max(float(w[3]) for w in words)
+    ink = shown.point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert ink is not None
+    scale = 72 / 300
+    assert abs(x_min - ink[0] * scale) < 8 and abs(x_max - ink[2] * scale) < 8 and abs(y_max - ink[3] * scale) < 8
