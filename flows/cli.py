@@ -239,11 +239,17 @@ def ocr(
     as_json: Annotated[bool, typer.Option("--json", help="Print pages, confidence and text as JSON.")] = False,
     language: Annotated[str | None, typer.Option(help="Tesseract language (default vie).")] = None,
     workers: Annotated[int | None, typer.Option(help="Parallel Tesseract processes (default: cores).")] = None,
+    mode: Annotated[
+        str | None,
+        typer.Option(
+            help="Pages that already have text: skip-text (keep, default), redo (replace an old OCR layer), force."
+        ),
+    ] = None,
 ) -> None:
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
     from flows.pipeline import run_ocr
 
-    settings = _settings(ocr_language=language, ocr_workers=workers)
+    settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
     try:
         result = run_ocr(input_file, output, settings)

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
+import signal
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -172,6 +174,7 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         dpi=settings.ocr_dpi,
         work_dir=settings.work_path,
         tessdata_dir=settings.tessdata_dir,
+        mode=settings.ocr_mode,
     )
 
 
@@ -222,7 +225,26 @@ def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Se
 
 
 def direct_runner(stage: str, function: Callable[..., T], *args: Any) -> T:
-    return function(*args)
+    result = function(*args)
+    _test_crash_hook(stage)
+    return result
+
+
+# TEST FAULT-INJECTION HOOK (tests/test_operations.py only; never set it in production): with
+# SOHOA_TEST_CRASH_AFTER=<stage>:<n> the process kills itself with SIGKILL right after the n-th completion of
+# <stage> in this process, so the crash-safety tests can kill a batch at exact points.
+_crash_counts: dict[str, int] = {}
+
+
+def _test_crash_hook(stage: str) -> None:
+    spec = os.environ.get("SOHOA_TEST_CRASH_AFTER")
+    if not spec:
+        return
+    target, _, count = spec.partition(":")
+    if target == stage:
+        _crash_counts[stage] = _crash_counts.get(stage, 0) + 1
+        if _crash_counts[stage] >= int(count or 1):
+            os.kill(os.getpid(), signal.SIGKILL)
 
 
 # ------------------------------------------------------------------------------------------ one document

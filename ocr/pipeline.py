@@ -29,6 +29,7 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
+from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
 from ocr.preprocess import deskewed, detect_orientation
 from ocr.quality import LOW, page_quality
 from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
@@ -67,11 +68,17 @@ def ocr_document(
     dpi: int = DEFAULT_IMAGE_DPI,
     work_dir: Path | None = None,
     tessdata_dir: Path | None = None,
+    mode: str = SKIP_TEXT,
 ) -> OcrResult:
     """Make ``output_pdf`` a searchable copy of ``input_path``; return the text and per-page facts.
 
+    ``mode`` says what to do with pages that already carry text: ``skip-text``, ``redo`` or ``force``
+    (see ``ocr.modes``).
+
     Raises ``BadInputError`` for unusable input and ``StageError`` when Tesseract itself is unavailable.
     """
+    if mode not in MODES:
+        raise ValueError(f"unknown OCR mode {mode!r}; use one of {', '.join(MODES)}")
     info = inspect_input(input_path)
     check_language(language, tessdata_dir)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
@@ -79,19 +86,15 @@ def ocr_document(
         work_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
+        source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)
         plans, readings = read_pages(
-            plan_pages(info, scratch, default_dpi=dpi),
+            plan_pages(info, source_pdf, scratch, default_dpi=dpi),
             scratch,
             source=input_path,
             language=language,
             workers=workers,
             tessdata_dir=tessdata_dir,
         )
-        if info.kind == "pdf":
-            source_pdf = info.path
-        else:
-            source_pdf = scratch / "original.pdf"
-            image_to_pdf(info, source_pdf)
         title = unicodedata.normalize("NFC", input_path.stem)
         pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
     pages: list[PageOcr] = []
@@ -126,12 +129,37 @@ def ocr_document(
     )
 
 
-def plan_pages(info: InputInfo, scratch: Path, *, default_dpi: int) -> Iterator[PagePlan]:
+def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Path:
+    """The PDF whose pages become the output pages: the input itself, its images as PDF pages (losslessly),
+    or for ``redo``/``force`` a copy without its old OCR text / with its text pages rasterised."""
+    if info.kind != "pdf":
+        target = scratch / "original.pdf"
+        image_to_pdf(info, target)
+        return target
+    if mode == REDO:
+        target = scratch / "without-old-ocr.pdf"
+        strip_invisible_text(info.path, target)
+        return target
+    if mode == FORCE:
+        with pdfplumber.open(info.path) as plumber:
+            with_text = [i + 1 for i, page in enumerate(plumber.pages) if _has_text(page)]
+        if with_text:
+            target = scratch / "rasterised.pdf"
+            rasterise_pages(info.path, target, with_text, dpi)
+            return target
+    return info.path
+
+
+def plan_pages(info: InputInfo, source_pdf: Path, scratch: Path, *, default_dpi: int) -> Iterator[PagePlan]:
     """Decide, page by page, whether to keep the text layer or rasterise for Tesseract (lazily: the next
     page is rendered while Tesseract reads the previous ones)."""
     if info.kind == "pdf":
-        return _plan_pdf_pages(info.path, scratch, default_dpi)
+        return _plan_pdf_pages(source_pdf, scratch, default_dpi)
     return _plan_image_pages(info, scratch)
+
+
+def _has_text(page: pdfplumber.page.Page) -> bool:
+    return sum(not ch.isspace() for ch in (page.extract_text() or "")) >= MIN_TEXT_CHARS
 
 
 def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[PagePlan]:
@@ -140,8 +168,8 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[Pag
         with pdfplumber.open(path) as plumber:
             for index, page in enumerate(plumber.pages):
                 number = index + 1
-                text = page.extract_text() or ""
-                if sum(not ch.isspace() for ch in text) >= MIN_TEXT_CHARS:
+                if _has_text(page):
+                    text = page.extract_text() or ""
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
                 page_dpi = _scan_dpi(page, default_dpi)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     ocr_workers: int = Field(default=0, description="parallel Tesseract processes; 0 = number of cores")
     ocr_dpi: int = Field(default=300, description="rasterising resolution for PDF pages without a scan image")
     tessdata_dir: Path | None = Field(default=None, description="folder with better models (tessdata_best)")
+    ocr_mode: Literal["skip-text", "redo", "force"] = Field(
+        default="skip-text", description="pages with text: keep them (skip-text), redo an old OCR layer, or force"
+    )
 
     # classification (issue 4 adds its settings in this section)
     review_threshold: float = Field(default=0.6, description="below this confidence a record needs review")

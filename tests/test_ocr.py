@@ -235,3 +235,31 @@ def test_page_with_rotate_entry_gets_its_text_layer_where_it_is_displayed(tmp_pa
     assert ink is not None
     scale = 72 / 300
     assert abs(x_min - ink[0] * scale) < 8 and abs(x_max - ink[2] * scale) < 8 and abs(y_max - ink[3] * scale) < 8
+
+
+def test_modes_skip_text_redo_and_force(tmp_path: Path) -> None:
+    """skip-text keeps an earlier OCR layer; redo replaces it (the text appears once, not twice); force
+    rasterises a born-digital page and reads it."""
+    first = tmp_path / "đã-ocr.pdf"
+    ocr_document(scan_page(tmp_path / "trang.png"), first, workers=1)
+
+    def layer_text(pdf: Path) -> str:
+        out = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+        return unicodedata.normalize("NFC", out)
+
+    kept = ocr_document(first, tmp_path / "skip.pdf", workers=1)
+    assert [p.ocr for p in kept.pages] == [False]
+    redone = ocr_document(first, tmp_path / "redo.pdf", workers=1, mode="redo")
+    assert [p.ocr for p in redone.pages] == [True]
+    assert layer_text(tmp_path / "redo.pdf").count("hộ tịch trực tuyến") == 1
+    # redo leaves visible text alone
+    assert [p.ocr for p in ocr_document(BORN_DIGITAL, tmp_path / "r.pdf", mode="redo").pages] == [False]
+
+    forced = ocr_document(BORN_DIGITAL, tmp_path / "force.pdf", workers=2, mode="force")
+    assert [p.ocr for p in forced.pages] == [True]
+    assert "Về hiệu lực của hợp đồng thế chấp" in forced.text
+    with pikepdf.open(tmp_path / "force.pdf") as pdf:
+        assert len(pdf.pages[0].get_images()) == 1  # the page is now an image of itself
+    assert layer_text(tmp_path / "force.pdf").count("hiệu lực của hợp đồng thế chấp") == 1
+    with pytest.raises(ValueError):
+        ocr_document(BORN_DIGITAL, tmp_path / "x.pdf", mode="sometimes")

@@ -1,0 +1,107 @@
+"""What to do with pages that already carry text — OCRmyPDF's three modes.
+
+- ``skip-text`` (default): a page with a usable text layer keeps it and is not OCR'd.
+- ``redo``: an *invisible* text layer (an earlier OCR: text render mode 3) is removed and the page is OCR'd
+  again; pages with visible text are kept as they are.
+- ``force``: every page is OCR'd; a page that had text is first rasterised (its vector content becomes an image,
+  as with ``ocrmypdf --force-ocr``), so the new text layer is the only one.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import img2pdf
+import pikepdf
+import pypdfium2 as pdfium
+
+SKIP_TEXT, REDO, FORCE = "skip-text", "redo", "force"
+MODES = (SKIP_TEXT, REDO, FORCE)
+_SHOW_TEXT = {"Tj", "TJ", "'", '"'}
+INVISIBLE = 3  # text render mode: neither fill nor stroke
+
+
+def _without_invisible_text(instructions: list[Any]) -> tuple[list[Any], bool]:
+    """Drop BT…ET blocks that show text only in render mode 3. Tracks Tr through q/Q as PDF does."""
+    kept: list[Any] = []
+    block: list[Any] | None = None
+    shows_visible = shows_invisible = False
+    render_mode, saved = 0, []
+    changed = False
+    for instruction in instructions:
+        operator = str(instruction.operator)
+        if operator == "q":
+            saved.append(render_mode)
+        elif operator == "Q":
+            render_mode = saved.pop() if saved else 0
+        elif operator == "Tr" and instruction.operands:
+            render_mode = int(instruction.operands[0])
+        if operator == "BT":
+            block, shows_visible, shows_invisible = [instruction], False, False
+            continue
+        if block is None:
+            kept.append(instruction)
+            continue
+        block.append(instruction)
+        if operator in _SHOW_TEXT:
+            if render_mode == INVISIBLE:
+                shows_invisible = True
+            else:
+                shows_visible = True
+        if operator == "ET":
+            if shows_invisible and not shows_visible:
+                changed = True
+            else:
+                kept.extend(block)
+            block = None
+    if block is not None:
+        kept.extend(block)  # an unterminated block: leave it alone
+    return kept, changed
+
+
+def strip_invisible_text(source: Path, target: Path) -> list[int]:
+    """Copy ``source`` to ``target`` without invisible text layers; return the page numbers that lost one."""
+    stripped: list[int] = []
+    with pikepdf.open(source) as pdf:
+        for number, page in enumerate(pdf.pages, start=1):
+            changed = False
+            instructions, page_changed = _without_invisible_text(pikepdf.parse_content_stream(page))
+            if page_changed:
+                page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+                changed = True
+            resources = page.obj.get("/Resources")
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            for _, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
+                if xobject.get("/Subtype") != "/Form":
+                    continue
+                instructions, form_changed = _without_invisible_text(pikepdf.parse_content_stream(xobject))
+                if form_changed:
+                    xobject.write(pikepdf.unparse_content_stream(instructions))
+                    changed = True
+            if changed:
+                stripped.append(number)
+        pdf.save(target)
+    return stripped
+
+
+def rasterise_pages(source: Path, target: Path, pages: list[int], dpi: int) -> None:
+    """Copy ``source`` to ``target`` with the given pages replaced by an image of themselves (lossless PNG)."""
+    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+    singles: list[pikepdf.Pdf] = []  # foreign pages must stay open until the target is saved
+    document = pdfium.PdfDocument(source)
+    try:
+        with pikepdf.open(source) as pdf:
+            for number in pages:
+                image = document[number - 1].render(scale=dpi / 72).to_pil().convert("RGB")
+                buffer = io.BytesIO()
+                image.save(buffer, format="PNG", dpi=(dpi, dpi))
+                single = pikepdf.open(io.BytesIO(img2pdf.convert(buffer.getvalue(), layout_fun=layout)))
+                singles.append(single)
+                pdf.pages[number - 1] = single.pages[0]
+            pdf.save(target)
+    finally:
+        document.close()
+        for single in singles:
+            single.close()
