@@ -266,6 +266,38 @@ def ocr(
         out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd, mean confidence {result.mean_confidence}")
 
 
+# ------------------------------------------------------------------------------------------- watch
+@app.command(
+    epilog=(
+        "Examples:\n\n  sohoa watch /srv/inbox\n\n  sohoa watch /srv/inbox --archive /srv/archive --once --json\n\n"
+        "Exit codes (with --once): 0 all archived; 1 some quarantined; 3 some failed (left claimed for a retry)."
+    )
+)
+def watch(
+    inbox: Annotated[Path, typer.Argument(help="The folder officers drop scans into (subfolders too).")],
+    archive: Annotated[
+        str | None,
+        typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
+    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="One pass over the inbox, then exit.")] = False,
+    stable_seconds: Annotated[
+        float | None, typer.Option(help="A file unchanged this long is complete (default SOHOA_WATCH_STABLE_SECONDS).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="With --once: print the receipts as JSON.")] = False,
+) -> None:
+    """Watch an inbox folder: claim each complete file, process it, write a receipt to DATA_DIR/outbox/."""
+    settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
+    if not inbox.is_dir():
+        raise _fail(f"{inbox}: no such folder")
+    from flows.watch import watch as run_watch
+
+    receipts = run_watch(inbox, settings, once=once)
+    if as_json:
+        _print_json({"receipts": receipts})
+    outcomes = {r["outcome"] for r in receipts}
+    raise typer.Exit(EXIT_FAULT if "failed" in outcomes else EXIT_NOT_RIGHT if "quarantined" in outcomes else EXIT_OK)
+
+
 # `sohoa classify` (with `classify train`) and `sohoa review` live in flows/commands_classify.py.
 
 # `sohoa sign`, `verify` and `keys` live in flows/commands_signing.py with the other signing commands.

@@ -39,7 +39,7 @@ from sohoa.record import (
     record_id_for,
 )
 from sohoa.settings import Settings
-from storage import index_archived, open_configured_archive, quarantine_file
+from storage import LocalArchive, archive_location, index_archived, open_configured_archive, quarantine_file
 
 log = logging.getLogger("sohoa")
 
@@ -365,9 +365,23 @@ def process_many(
     runner: StageRunner = direct_runner,
     on_result: ProgressListener | None = None,
 ) -> Iterator[DocumentResult]:
+    from flows.intake import split_stack
+
+    # scanned stacks with separator sheets become one document each (named like ``stack.pdf#2.pdf``)
+    documents = [part for path in paths for part in split_stack(path, settings.work_path, settings.separator_code)]
+    split_folders = {part.parent for part in documents if part not in paths}
+    paths = documents
     total = len(paths)
-    for index, path in enumerate(paths, start=1):
-        result = process_document(path, settings, runner)
-        if on_result is not None:
-            on_result(result, index, total)
-        yield result
+    location = archive_location(settings)
+    if not location.startswith("s3:"):  # a previous batch killed in the middle of a write left its temporary files
+        for leftover in LocalArchive(Path(location)).remove_partials():
+            log.warning("removed %s, left by an interrupted run", leftover)
+    try:
+        for index, path in enumerate(paths, start=1):
+            result = process_document(path, settings, runner)
+            if on_result is not None:
+                on_result(result, index, total)
+            yield result
+    finally:
+        for folder in split_folders:
+            shutil.rmtree(folder, ignore_errors=True)

@@ -103,6 +103,14 @@ class Settings(BaseSettings):
     search_index: Path | None = Field(default=None, description="SQLite search index; default DATA_DIR/search.sqlite")
     # --- end storage ---
 
+    # operations (issue 7)
+    separator_code: str = Field(
+        default="SOHOA-SEPARATOR",
+        description="a page bearing a QR code/barcode with this text splits a scanned stack; empty = never split",
+    )
+    watch_stable_seconds: float = Field(default=5.0, description="sohoa watch: a file unchanged this long is complete")
+    watch_interval: float = Field(default=10.0, description="sohoa watch: seconds between full rescans of the inbox")
+
     @classmethod
     def settings_customise_sources(
         cls,

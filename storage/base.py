@@ -183,6 +183,10 @@ class BaseArchive(ABC):
     @abstractmethod
     def _set_legal_hold(self, key: str, on: bool) -> None: ...
 
+    @abstractmethod
+    def _set_retention(self, key: str, retain: datetime) -> None:
+        """Put COMPLIANCE retention until ``retain`` on an existing object (never shortens it)."""
+
     def _stored_sha256(self, key: str) -> str | None:
         data = self._read(key)
         return None if data is None else sha256_bytes(data)
@@ -232,11 +236,20 @@ class BaseArchive(ABC):
             # a previous run crashed after writing the sidecar but before indexing it: adopt it
             adopted = Record.model_validate_json(raw)
             if adopted.source.sha256 == record.source.sha256 and not self.verify_objects(adopted):
+                adopted_type = adopted.classification.doc_type if adopted.classification else None
+                for key in self.record_keys(adopted):  # the crash may have come before retention was set
+                    self._set_retention(key, retain_until(adopted_type, self.retention_table))
+                ledger = Ledger(self)
+                if not any(e.get("action") == "archived" for e in ledger.excerpt(adopted.id)):
+                    ledger.append_record_events(adopted)  # the crash came before its ledger entries
                 self._write_index(adopted)
                 return adopted
         doc_type = record.classification.doc_type if record.classification else None
         retain = retain_until(doc_type, self.retention_table)
         objects: list[StoredObject] = []
+        # Objects and sidecar are written without retention, which is set only once the sidecar is there: an
+        # interrupted put (no sidecar) leaves nothing retained, so the rerun can replace its objects (a rerun
+        # signs again, so document.pdf differs); with a sidecar, the rerun adopts the record above.
         for role, (name, source) in files.items():
             key = f"{prefix}/{name}"
             try:
@@ -244,7 +257,7 @@ class BaseArchive(ABC):
             except OSError as exc:
                 raise ArchiveUnavailableError(f"record {record.id}: cannot read {source}: {exc}") from exc
             digest = sha256_bytes(data)
-            self._write(key, data, digest, retain)
+            self._write(key, data, digest, None)
             objects.append(StoredObject(role=role, key=key, sha256=digest, size=len(data)))
         record.objects = objects
         record.archive_prefix = prefix
@@ -255,7 +268,9 @@ class BaseArchive(ABC):
             f"{self.location}/{prefix}; retained until {retain.date().isoformat()} (COMPLIANCE)",
         )
         sidecar = record.to_json().encode("utf-8")
-        self._write(sidecar_key, sidecar, sha256_bytes(sidecar), retain)
+        self._write(sidecar_key, sidecar, sha256_bytes(sidecar), None)
+        for key in self.record_keys(record):
+            self._set_retention(key, retain)
         Ledger(self).append_record_events(record)
         self._write_index(record)
         return record

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sohoa.fsutil import atomic_write_bytes, sha256_file
+from sohoa.fsutil import PART_MARKER, atomic_write_bytes, sha256_file
 from sohoa.record import Record
 from storage.base import (
     ArchiveIntegrityError,
@@ -93,11 +93,11 @@ class LocalArchive(BaseArchive):
                 if reason:
                     raise RetentionError(f"{key}: refusing to overwrite with other content: {reason}")
             data = source if isinstance(source, bytes) else source.read_bytes()
+            if retain is not None:  # before the object: a crash in between must not leave it unretained
+                self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
             atomic_write_bytes(target, data)
             if sha256_file(target) != sha256:
                 raise ArchiveIntegrityError(f"{key}: read-back SHA-256 differs from the one written")
-            if retain is not None:
-                self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
         except OSError as exc:
             raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
 
@@ -145,3 +145,18 @@ class LocalArchive(BaseArchive):
         if self._info(key) is None:
             raise ArchiveIntegrityError(f"{key}: missing, cannot set legal hold")
         self._write_meta(key, legal_hold=on)
+
+    def remove_partials(self) -> list[Path]:
+        """Remove ``.NAME.part-*`` files left by a process killed in the middle of a write (one writer per
+        archive is assumed, so none is being written now); returns what was removed."""
+        removed = [p for p in self.root.rglob(f"*{PART_MARKER}*") if p.is_file()]
+        for path in removed:
+            path.unlink(missing_ok=True)
+        return removed
+
+    def _set_retention(self, key: str, retain: datetime) -> None:
+        info = self._info(key)
+        if info is None:
+            raise ArchiveIntegrityError(f"{key}: missing, cannot set retention")
+        if info.retain_until is None or info.retain_until < retain:
+            self._write_meta(key, retain_until=retain.isoformat())

@@ -230,3 +230,17 @@ class S3Archive(BaseArchive):
                 self.client.disable_object_legal_hold(self.bucket, self._name(key), version_id=stat.version_id)
         except Exception as exc:
             raise self._fail(f"cannot set legal hold on {key}", exc) from exc
+
+    def _set_retention(self, key: str, retain: datetime) -> None:
+        stat = self._stat(key)
+        if stat is None:
+            raise ArchiveIntegrityError(f"{self.location}/{key}: missing, cannot set retention")
+        info = self._info(key)
+        if info is not None and info.retain_until is not None and info.retain_until >= retain:
+            return  # already retained at least that long (COMPLIANCE retention cannot be shortened)
+        try:
+            self.client.set_object_retention(
+                self.bucket, self._name(key), Retention(COMPLIANCE, retain), version_id=stat.version_id
+            )
+        except Exception as exc:
+            raise self._fail(f"cannot set retention on {key}", exc) from exc

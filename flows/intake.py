@@ -1,0 +1,126 @@
+"""Intake: scanned stacks with separator sheets.
+
+An officer scans a pile of documents in one go, with a separator sheet (a page bearing a QR code or barcode whose
+text is ``settings.separator_code``, ``SOHOA-SEPARATOR`` by default) between documents. ``split_stack`` finds
+those pages and writes each document between them as its own lossless PDF (PDF pages copied as they are with
+pikepdf; TIFF frames wrapped by img2pdf without re-encoding loss); the separator pages are dropped. The outputs
+are byte-for-byte reproducible (no dates, deterministic IDs), so a rerun after a crash gives the same SHA-256
+and the archive sees the same document again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+from pathlib import Path
+
+log = logging.getLogger("sohoa")
+
+RENDER_DPI = 100  # enough for a separator sheet's QR code, cheap to render
+
+
+def _is_separator(image: object, code: str) -> bool:
+    import zxingcpp
+
+    try:
+        return any(barcode.text.strip() == code for barcode in zxingcpp.read_barcodes(image))
+    except Exception:  # an unreadable page is not a separator
+        return False
+
+
+def _groups(separators: list[bool]) -> list[list[int]]:
+    groups: list[list[int]] = [[]]
+    for index, is_separator in enumerate(separators):
+        if is_separator:
+            groups.append([])
+        else:
+            groups[-1].append(index)
+    return [g for g in groups if g]
+
+
+def _pdf_separators(path: Path, code: str) -> list[bool]:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    try:
+        found = []
+        for index in range(len(pdf)):
+            page = pdf[index]
+            image = page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()
+            found.append(_is_separator(image, code))
+            page.close()
+        return found
+    finally:
+        pdf.close()
+
+
+def split_stack(path: Path, work_dir: Path, code: str) -> list[Path]:
+    """The documents of a scanned stack, split at separator pages; ``[path]`` when there is nothing to split.
+
+    Never raises for a bad file: a damaged or unsupported input is returned as it is, for the pipeline to
+    quarantine with its reason.
+    """
+    suffix = path.suffix.lower()
+    if not code or suffix not in {".pdf", ".tif", ".tiff"}:
+        return [path]
+    try:
+        if suffix == ".pdf":
+            return _split_pdf(path, work_dir, code)
+        return _split_tiff(path, work_dir, code)
+    except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
+        log.info("%s: not split (%s: %s)", path, type(exc).__name__, exc)
+        return [path]
+
+
+def _out_dir(path: Path, work_dir: Path) -> Path:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    folder = work_dir / "stacks" / digest
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
+    import pikepdf
+
+    separators = _pdf_separators(path, code)
+    if not any(separators):
+        return [path]
+    folder = _out_dir(path, work_dir)
+    outputs = []
+    with pikepdf.open(path) as source:
+        for number, group in enumerate(_groups(separators), start=1):
+            target = folder / f"{path.name}#{number}.pdf"
+            with pikepdf.new() as part:
+                for index in group:
+                    part.pages.append(source.pages[index])
+                part.save(target, deterministic_id=True)
+            outputs.append(target)
+    log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
+    return outputs
+
+
+def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
+    import img2pdf
+    from PIL import Image, ImageSequence
+
+    frames: list[bytes] = []
+    separators: list[bool] = []
+    with Image.open(path) as image:
+        for frame in ImageSequence.Iterator(image):
+            separators.append(_is_separator(frame.convert("L"), code))
+            buffer = io.BytesIO()
+            dpi = frame.info.get("dpi")
+            frame.copy().save(buffer, format="PNG", **({"dpi": tuple(round(float(d)) for d in dpi)} if dpi else {}))
+            frames.append(buffer.getvalue())
+    if not any(separators):
+        return [path]
+    folder = _out_dir(path, work_dir)
+    outputs = []
+    for number, group in enumerate(_groups(separators), start=1):
+        target = folder / f"{path.name}#{number}.pdf"
+        data = img2pdf.convert([frames[i] for i in group], nodate=True)
+        target.write_bytes(data)
+        outputs.append(target)
+    log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
+    return outputs

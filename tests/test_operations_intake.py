@@ -1,0 +1,152 @@
+"""Operations: scanned stacks split at separator sheets (a page bearing a QR code with the configured value)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import img2pdf
+import pikepdf
+import pytest
+import segno
+from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+from flows.intake import split_stack
+from flows.pipeline import Outcome, process_many
+from tests.conftest import make_settings
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+CODE = "SOHOA-SEPARATOR"
+
+
+def page(text: str) -> Image.Image:
+    image = Image.new("L", (1240, 600), 255)
+    ImageDraw.Draw(image).multiline_text((60, 80), text, fill=0, font=ImageFont.truetype(FONT, 48), spacing=24)
+    return image
+
+
+def separator(value: str = CODE) -> Image.Image:
+    image = page("TỜ PHÂN CÁCH / SEPARATOR")
+    buffer = io.BytesIO()
+    segno.make(value, error="m").save(buffer, kind="png", scale=8, border=4)
+    qr = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+    image.paste(qr, (700, 180))
+    return image
+
+
+def png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(300, 300))
+    return buffer.getvalue()
+
+
+def stack_pdf(path: Path, pages: list[Image.Image]) -> Path:
+    path.write_bytes(img2pdf.convert([png(p) for p in pages]))
+    return path
+
+
+def first_image(pdf_path: Path, page_index: int = 0) -> Image.Image:
+    with pikepdf.open(pdf_path) as pdf:
+        (_, raw), *_ = pdf.pages[page_index].get_images().items()
+        return pikepdf.PdfImage(raw).as_pil_image().convert("L")
+
+
+def same_pixels(a: Image.Image, b: Image.Image) -> bool:
+    return a.size == b.size and ImageChops.difference(a, b).getbbox() is None
+
+
+def test_pdf_stack_is_split_at_separators_losslessly_and_reproducibly(tmp_path: Path) -> None:
+    a, b1, b2, c = page("Văn bản A"), page("Văn bản B trang 1"), page("Văn bản B trang 2"), page("Văn bản C")
+    stack = stack_pdf(
+        tmp_path / "chồng hồ sơ.pdf",
+        [a, separator(), b1, b2, separator(), separator(), separator("OTHER-QR"), c, separator()],
+    )
+    parts = split_stack(stack, tmp_path / "work", CODE)
+    assert [p.name for p in parts] == [f"chồng hồ sơ.pdf#{n}.pdf" for n in (1, 2, 3)]
+    counts = []
+    for part in parts:
+        with pikepdf.open(part) as pdf:
+            counts.append(len(pdf.pages))
+    assert counts == [1, 2, 2]  # a QR code with another value is a page like any other
+    assert same_pixels(first_image(parts[0]), a) and same_pixels(first_image(parts[1], 1), b2)
+    assert same_pixels(first_image(parts[2], 1), c)
+    again = split_stack(stack, tmp_path / "work2", CODE)
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in parts]  # same SHA-256 on a rerun
+
+
+def test_tiff_stack_is_split_and_files_without_separators_are_left_alone(tmp_path: Path) -> None:
+    a, b = page("Biên bản A"), page("Biên bản B")
+    tiff = tmp_path / "stack.tiff"
+    a.save(tiff, save_all=True, append_images=[separator(), b], dpi=(300, 300), compression="tiff_lzw")
+    parts = split_stack(tiff, tmp_path / "work", CODE)
+    assert len(parts) == 2
+    assert same_pixels(first_image(parts[0]), a) and same_pixels(first_image(parts[1]), b)
+    with pikepdf.open(parts[1]) as pdf:
+        assert "/CreationDate" not in pdf.docinfo
+    plain = stack_pdf(tmp_path / "plain.pdf", [a, b])
+    assert split_stack(plain, tmp_path / "work", CODE) == [plain]
+    assert split_stack(tiff, tmp_path / "work", "") == [tiff]  # splitting turned off
+    broken = tmp_path / "broken.pdf"
+    broken.write_bytes(plain.read_bytes()[:200])
+    assert split_stack(broken, tmp_path / "work", CODE) == [broken]  # left for the pipeline to quarantine
+
+
+@pytest.mark.integration
+def test_pipeline_archives_each_document_of_a_stack_once(tmp_path: Path) -> None:
+    stack = stack_pdf(
+        tmp_path / "stack.pdf",
+        [page("THÔNG BÁO\nVề lịch tiếp công dân"), separator(), page("GIẤY MỜI\nHọp tổ dân phố số 3")],
+    )
+    settings = make_settings(tmp_path / "var", ocr_workers=1)
+    first = list(process_many([stack], settings))
+    assert [r.outcome for r in first] == [Outcome.ARCHIVED, Outcome.ARCHIVED], [r.reason_en for r in first]
+    assert [r.path.name for r in first] == ["stack.pdf#1.pdf", "stack.pdf#2.pdf"]
+    assert all(r.record is not None and r.record.ocr is not None and len(r.record.ocr.pages) == 1 for r in first)
+    assert "Họp" in (first[1].record.ocr.text if first[1].record and first[1].record.ocr else "")
+    second = list(process_many([stack], settings))
+    assert [r.outcome for r in second] == [Outcome.ALREADY_ARCHIVED] * 2
+    assert not any((settings.work_path / "stacks").glob("*/*"))  # the split parts are cleaned up
+
+
+@pytest.mark.integration
+def test_watch_once_claims_complete_files_and_writes_receipts(tmp_path: Path) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parent.parent
+    inbox = tmp_path / "hộp thư đến"
+    (inbox / "Tư pháp").mkdir(parents=True)
+    long_name = "Thông báo lịch tiếp công dân của Ủy ban nhân dân xã " * 3 + ".png"
+    (inbox / "Tư pháp" / long_name).write_bytes(png(page("THÔNG BÁO\nLịch tiếp công dân")))
+    (inbox / "ghi chú.pdf").write_text("đây không phải PDF\n", encoding="utf-8")
+    old = time.time() - 60
+    for path in inbox.rglob("*.*"):
+        os.utime(path, (old, old))
+    fresh = inbox / "đang quét.png"  # still being written: not complete yet
+    fresh.write_bytes(png(page("GIẤY MỜI")))
+    data_dir = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_OCR_WORKERS="1", PYTHONPATH=str(root))
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--once", "--json", "--stable-seconds", "30"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr[-3000:]  # the bad file is quarantined
+    receipts = {r["file"]: r for r in json.loads(proc.stdout)["receipts"]}
+    assert receipts[f"Tư pháp/{long_name}"]["outcome"] == "archived"
+    assert receipts[f"Tư pháp/{long_name}"]["record_id"]
+    assert receipts["ghi chú.pdf"]["outcome"] == "quarantined" and receipts["ghi chú.pdf"]["reason"]
+    assert fresh.exists() and "đang quét.png" not in receipts  # not claimed
+    assert not (inbox / "Tư pháp" / long_name).exists()  # claimed (moved), then processed
+    assert (data_dir / "processed" / "Tư pháp" / long_name).is_file()
+    assert not any((data_dir / "claimed").rglob("*.*"))
+    outbox = sorted((data_dir / "outbox").glob("*.receipt.json"))
+    assert len(outbox) == 2
+    assert {json.loads(p.read_text(encoding="utf-8"))["outcome"] for p in outbox} == {"archived", "quarantined"}
