@@ -7,15 +7,18 @@ the TSV so the page is read once.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pikepdf
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
+from ocr.hooktone import fix_hook_tones
 from sohoa.errors import BadInputError, Problem, StageError
 
 
@@ -115,7 +118,57 @@ def read_page(
     except RuntimeError as exc:  # pytesseract's timeout
         raise StageError(f"{image_path.name}: Tesseract timed out after {timeout}s") from exc
     words = parse_tsv(out_base.with_suffix(".tsv").read_text(encoding="utf-8"))
+    corrected = fix_hook_tones([word.text for word in words])
+    if corrected != [word.text for word in words]:
+        words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
+        _rewrite_text_layer(out_base.with_suffix(".pdf"), [w.text for w in words])
     return PageReading(pdf_path=out_base.with_suffix(".pdf"), words=words)
+
+
+def _rewrite_text_layer(pdf_path: Path, words: list[str]) -> None:
+    """Put corrected words into Tesseract's text layer, so the PDF says what the record says.
+
+    Tesseract writes one TJ per word, in reading order, as UTF-16BE code units (GlyphLessFont, Identity-H, the
+    code unit is the CID). A correction swaps one precomposed letter, so lengths and positions do not change.
+    Words are matched by their letters; one that does not match is left as Tesseract wrote it.
+    """
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        instructions = pikepdf.parse_content_stream(page)
+        position = 0
+        changed = False
+        for instruction in instructions:
+            if str(instruction.operator) != "TJ" or position >= len(words):
+                continue
+            array = instruction.operands[0]
+            for item_index, item in enumerate(array):
+                if not isinstance(item, pikepdf.String):
+                    continue
+                raw = bytes(item)
+                try:
+                    text = raw.decode("utf-16-be")
+                except UnicodeDecodeError:
+                    continue
+                written = unicodedata.normalize("NFC", text.rstrip(" "))
+                wanted = words[position]
+                if written == wanted:
+                    position += 1
+                elif len(written) == len(wanted) and _same_letters(written, wanted):
+                    array[item_index] = pikepdf.String((wanted + text[len(written) :]).encode("utf-16-be"))
+                    position += 1
+                    changed = True
+        if changed:
+            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+            pdf.save(pdf_path)
+
+
+def _same_letters(a: str, b: str) -> bool:
+    """True when the two words differ only in tone marks (the slip fix_hook_tones corrects)."""
+
+    def base(word: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFD", word) if ch not in "\u0301\u0309")
+
+    return base(a) == base(b)
 
 
 def parse_tsv(tsv: str) -> list[Word]:

@@ -263,3 +263,33 @@ def test_modes_skip_text_redo_and_force(tmp_path: Path) -> None:
     assert layer_text(tmp_path / "force.pdf").count("hiệu lực của hợp đồng thế chấp") == 1
     with pytest.raises(ValueError):
         ocr_document(BORN_DIGITAL, tmp_path / "x.pdf", mode="sometimes")
+
+
+def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
+    from ocr.hooktone import fix_hook_tones
+
+    sentence = "Đã kiếm tra, Tố chức và KẾ TỪ ngày; Số đăng ký khai sinh; Số đăng ký: 12; số hộ tịch"
+    words = sentence.split(" ")
+    assert " ".join(fix_hook_tones(words)) == (
+        "Đã kiểm tra, Tổ chức và KỂ TỪ ngày; Sổ đăng ký khai sinh; Số đăng ký: 12; sổ hộ tịch"
+    )
+    assert fix_hook_tones(["Số:", "15/QĐ-UBND"]) == ["Số:", "15/QĐ-UBND"]  # the document number stays
+    assert fix_hook_tones(["kế", "hoạch"]) == ["kế", "hoạch"]  # a real phrase
+
+
+def test_hook_tone_fix_reaches_the_text_layer(tmp_path: Path) -> None:
+    """What the record says and what a viewer finds in the PDF agree after a correction."""
+    image = Image.new("L", (2000, 500), 250)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 60)
+    draw.text((100, 100), "Đoàn kiếm tra đã làm việc với tố chức", fill=20, font=font)  # slips on purpose
+    draw.text((100, 250), "Quyết định có hiệu lực kế từ ngày ký.", fill=20, font=font)
+    image.save(tmp_path / "sai.png", dpi=(300, 300))
+    result = ocr_document(tmp_path / "sai.png", tmp_path / "out.pdf", workers=1)
+    for phrase in ("kiểm tra", "tổ chức", "kể từ ngày"):
+        assert phrase in result.text
+    layer = subprocess.run(["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True).stdout
+    layer = unicodedata.normalize("NFC", layer)
+    for phrase in ("kiểm tra", "tổ chức", "kể từ ngày"):
+        assert phrase in layer
+    assert "kiếm" not in layer
