@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from classify.doctypes import DocType, load_doc_types
+from classify.rules import CANONICAL_SURNAMES
 
 UNITS = ("XÃ", "XÃ", "XÃ", "PHƯỜNG", "ĐẶC KHU")
 SYLLABLES = [
@@ -63,30 +64,8 @@ SYLLABLES = [
     "Hoàng",
     "Mai",
 ]
-FAMILY = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Hoàng",
-    "Vũ",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Hồ",
-    "Ngô",
-    "Dương",
-    "Lý",
-    "Lương",
-    "Hà",
-    "Lò",
-    "Vi",
-    "Nông",
-    "Đinh",
-    "Mai",
-    "Đào",
-    "Cao",
-]
+# the same surnames the rules canonicalise, so generated names are ones the parser knows
+FAMILY = list(CANONICAL_SURNAMES.values())
 MIDDLE = ["Văn", "Thị", "Minh", "Đức", "Thanh", "Hồng", "Quốc", "Ngọc", "Xuân", "Thu", "Kim", "Hữu"]
 GIVEN = [
     "An",
