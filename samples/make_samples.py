@@ -5,21 +5,23 @@ Usage::
     python samples/make_samples.py [OUTDIR]
 
 OUTDIR defaults to the folder holding this script. The script composes five invented Vietnamese commune
-records in the layout of Decree 30/2020/ND-CP (Phu luc I: issuer block top left, national motto top right,
+records in the layout of Decree 30/2020/NĐ-CP (Phụ lục I: issuer block top left, national motto top right,
 "Số:" line and italic place/date line, centred type title and trích yếu, justified 13 pt body, signature
 block bottom right, "Nơi nhận" bottom left), renders them on A4 at the file's dpi with Liberation Serif
 (Times metrics) and degrades them like a good flatbed scan (slight rotation, light blur, paper tone,
 mild noise, a few dust specks, a blue-ink signature and a red seal rendered in grey):
 
-===============================  ====  ====  =====================================================
-file                             type  dpi   container
-===============================  ====  ====  =====================================================
-qd-15-ubnd.pdf                   QĐ    300   image-only PDF, 2 pages, greyscale JPEG (no text layer)
-thông-báo-08-ubnd.png            TB    300   greyscale PNG (NFC non-ASCII file name on purpose)
-cv-118-ubnd-vp.jpg               CV    200   greyscale JPEG, quality 85, dpi in JFIF
-bb-03-bb-ubnd.tiff               BB    300   multi-page TIFF, 2 pages, 1-bit CCITT group 4
-trich-luc-khai-tu-31.png         HT    300   greyscale PNG, civil-status extract (TRÍCH LỤC KHAI TỬ)
-===============================  ====  ====  =====================================================
+========================  =======  ===  ==========================================================
+file                      type     dpi  container
+========================  =======  ===  ==========================================================
+qd-15-ubnd.pdf            QĐ       300  image-only PDF, 2 pages, greyscale JPEG q80, no text layer
+thông-báo-08-ubnd.png     TB       300  greyscale PNG (NFC non-ASCII file name on purpose)
+cv-118-ubnd-vp.jpg        CV       200  greyscale JPEG q85, dpi in JFIF
+bb-03-bb-ubnd.tiff        BB       300  multi-page TIFF, 2 pages, 1-bit CCITT group 4
+trich-luc-khai-tu-31.png  HT-TLKT  300  greyscale PNG, civil-status extract (TRÍCH LỤC KHAI TỬ)
+========================  =======  ===  ==========================================================
+
+Deviation from Decree 30: the "Số:" line is set in 14 pt instead of 13 pt (see NUMBER_PT).
 
 It also writes ``expected.json`` (ground truth for tests: doc_type, number, issued_on, issuer, pages and a
 few body words), derived from the same composed text so the two cannot drift apart.
@@ -65,6 +67,10 @@ QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 FIXED_DATE = time.gmtime(1764547200)  # 2025-12-01T00:00:00Z, used for the PDF info dates
 BODY_PT = 13.0
+# "Số: ..." line (ô 3). Decree 30 says 13 pt, but Tesseract 5.3 `vie` reads "QĐ" set in 13 pt Times-metric
+# regular at 300 dpi as "QĐÐ" even on a clean render; 14 pt (common in practice) reads back exactly.
+NUMBER_PT = 14.0
+BW_THRESHOLD = 150  # grey level splitting ink from paper when a page is saved as 1-bit
 
 
 def nfc(text: str) -> str:
@@ -229,7 +235,12 @@ def doc_qd() -> DocSpec:
         title("ỦY BAN NHÂN DÂN XÃ HỢP TIẾN", after_pt=12),
         p((cc, "Căn cứ Luật Tổ chức chính quyền địa phương năm 2025;")),
         p((cc, "Căn cứ Luật Lưu trữ năm 2024;")),
-        p((cc, "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác văn thư;")),
+        p(
+            (
+                cc,
+                "Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác văn thư;",
+            )
+        ),
         p(
             (
                 cc,
@@ -261,13 +272,15 @@ def doc_qd() -> DocSpec:
             "hiện số hóa tài liệu hộ tịch và cập nhật vào cơ sở dữ liệu theo quy định.",
         ),
         p(
-            "Trong quá trình thực hiện, nếu phát sinh hồ sơ mới chưa có trong Danh mục, các bộ phận chuyên môn "
+            "Trong quá trình thực hiện, nếu phát sinh hồ sơ mới chưa có trong Danh mục, các bộ phận "
+            "chuyên môn "
             "kịp thời báo cáo qua Văn phòng để trình Chủ tịch Ủy ban nhân dân xã xem xét, bổ sung."
         ),
         p(
             ("b", "Điều 3."),
             "Quyết định này có hiệu lực kể từ ngày 01 tháng 01 năm 2026. Chánh Văn phòng Hội "
-            "đồng nhân dân và Ủy ban nhân dân xã, công chức Tư pháp - Hộ tịch, công chức Văn phòng - Thống kê "
+            "đồng nhân dân và Ủy ban nhân dân xã, công chức Tư pháp - Hộ tịch, công chức Văn phòng - "
+            "Thống kê "
             "và các cá nhân có liên quan chịu trách nhiệm thi hành Quyết định này./.",
         ),
     )
@@ -290,7 +303,13 @@ def doc_qd() -> DocSpec:
 
 def doc_tb() -> DocSpec:
     header = Header(
-        ("TRUNG TÂM PHỤC VỤ", "HÀNH CHÍNH CÔNG"), "08/TB-UBND", "Đồng Tâm", 5, 9, 2025, parent=("UBND XÃ ĐỒNG TÂM",)
+        ("TRUNG TÂM PHỤC VỤ", "HÀNH CHÍNH CÔNG"),
+        "08/TB-UBND",
+        "Đồng Tâm",
+        5,
+        9,
+        2025,
+        parent=("UBND XÃ ĐỒNG TÂM",),
     )
     blocks: tuple[Block, ...] = (
         title("THÔNG BÁO", after_pt=3),
@@ -345,19 +364,29 @@ def doc_cv() -> DocSpec:
         vv="V/v bàn giao sổ hộ tịch để số hóa",
     )
     blocks: tuple[Block, ...] = (
-        Para((("r", nfc("Kính gửi: Sở Tư pháp.")),), size=14, align="center", indent_mm=0, before_pt=10, after_pt=14),
+        Para(
+            (("r", nfc("Kính gửi: Sở Tư pháp.")),),
+            size=14,
+            align="center",
+            indent_mm=0,
+            before_pt=10,
+            after_pt=14,
+        ),
         p(
             "Thực hiện Kế hoạch số 45/KH-STP ngày 02 tháng 10 năm 2025 của Sở Tư pháp về số hóa Sổ hộ tịch "
             "và xây dựng cơ sở dữ liệu hộ tịch điện tử, Ủy ban nhân dân xã Phú Hưng báo cáo như sau:"
         ),
         p(
-            "1. Xã đã rà soát, thống kê toàn bộ Sổ đăng ký khai sinh, Sổ đăng ký kết hôn và Sổ đăng ký khai tử "
+            "1. Xã đã rà soát, thống kê toàn bộ Sổ đăng ký khai sinh, Sổ đăng ký kết hôn và Sổ đăng ký "
+            "khai tử "
             "đang lưu giữ tại bộ phận Tư pháp - Hộ tịch, gồm 42 quyển từ năm 1998 đến năm 2015. Một số quyển "
             "bị ẩm mốc, rách mép, cần được tu bổ trước khi quét."
         ),
         p(
-            "2. Ủy ban nhân dân xã đề nghị Sở Tư pháp bố trí thời gian tiếp nhận bàn giao sổ hộ tịch để số hóa "
-            "trong tháng 11 năm 2025; đồng thời hướng dẫn việc đối chiếu dữ liệu sau khi số hóa và hoàn trả sổ "
+            "2. Ủy ban nhân dân xã đề nghị Sở Tư pháp bố trí thời gian tiếp nhận bàn giao sổ hộ tịch để "
+            "số hóa "
+            "trong tháng 11 năm 2025; đồng thời hướng dẫn việc đối chiếu dữ liệu sau khi số hóa và hoàn "
+            "trả sổ "
             "cho địa phương."
         ),
         p("Ủy ban nhân dân xã Phú Hưng kính đề nghị Sở Tư pháp quan tâm, hướng dẫn./."),
@@ -395,7 +424,10 @@ def doc_bb() -> DocSpec:
         p("3. Chứng kiến: bà Hà Thị Lụa, công chức Văn phòng - Thống kê xã Tân Lập."),
         p(("b", "Chủ trì:"), "ông Lương Văn Tiến, Phó Chủ tịch Ủy ban nhân dân xã."),
         p(("b", "Thư ký (người ghi biên bản):"), "bà Hà Thị Lụa."),
-        p(("b", "Nội dung:"), "Hai bên tiến hành kiểm đếm, đối chiếu và bàn giao các tài liệu sau để số hóa:"),
+        p(
+            ("b", "Nội dung:"),
+            "Hai bên tiến hành kiểm đếm, đối chiếu và bàn giao các tài liệu sau để số hóa:",
+        ),
         p("a) Sổ đăng ký khai sinh: 12 quyển, từ năm 2003 đến năm 2014;"),
         p("b) Sổ đăng ký kết hôn: 08 quyển, từ năm 2003 đến năm 2014;"),
         p("c) Sổ đăng ký khai tử: 06 quyển, từ năm 2003 đến năm 2014;"),
@@ -602,14 +634,14 @@ class Renderer:
 
         y = max(left_bottom, right_bottom) + self.px(10)
         lh, base = self.line_box(13, 1.2)
-        self.text_at(self.left_cx, y + base, nfc(f"Số: {hd.number}"), "r", 13, "center")
+        self.text_at(self.left_cx, y + base, nfc(f"Số: {hd.number}"), "r", NUMBER_PT, "center")
         self.text_at(self.right_cx, y + base, hd.date_line, "i", 13.5, "center")
         y += lh
         if hd.vv:
             y += self.px(4)
             vlh, vbase = self.line_box(12.5, 1.15)
-            for line in self.wrap([("r", w) for w in nfc(hd.vv).split()], 12.5, self.mm(LEFT_COL_MM - 4)):
-                text = " ".join(t for _, t in line)
+            for vv_line in self.wrap([("r", w) for w in nfc(hd.vv).split()], 12.5, self.mm(LEFT_COL_MM - 4)):
+                text = " ".join(t for _, t in vv_line)
                 self.text_at(self.left_cx, y + vbase, text, "r", 12.5, "center")
                 y += vlh
         self.y = y + self.px(14)
@@ -758,7 +790,9 @@ def gauss_lut(sigma: float) -> list[int]:
     return [min(255, max(0, round(nd.inv_cdf((i + 0.5) / 256)))) for i in range(256)]
 
 
-def degrade(page: Image.Image, rng: random.Random, angle: float, dpi: int, noise_sigma: float) -> Image.Image:
+def degrade(
+    page: Image.Image, rng: random.Random, angle: float, dpi: int, noise_sigma: float, blur: float
+) -> Image.Image:
     """Make a clean rendered page look like a good flatbed scan (greyscale 'L')."""
     w, h = page.size
     clear = dpi // 20  # dust specks land on blank paper only, so they never change a glyph
@@ -770,7 +804,7 @@ def degrade(page: Image.Image, rng: random.Random, angle: float, dpi: int, noise
             specks.append((x, y, r, shade))
     ink = page.point([28 + round(v * (255 - 28) / 255) for v in range(256)])  # toner is not pure black
     rot = ink.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255)
-    soft = rot.filter(ImageFilter.GaussianBlur(radius=0.7 * dpi / 300))
+    soft = rot.filter(ImageFilter.GaussianBlur(radius=blur * dpi / 300))
     # paper: slightly off-white with low-frequency mottling
     sw, sh = w // 48 + 2, h // 48 + 2
     mottle = Image.frombytes("L", (sw, sh), rng.randbytes(sw * sh))
@@ -808,11 +842,14 @@ def save(spec: DocSpec, pages: list[Image.Image], path: Path) -> None:
     elif spec.fmt == "jpeg":
         pages[0].save(path, "JPEG", dpi=dpi, quality=85, optimize=True)
     else:
-        bw = [pg.point(lambda v: 255 if v > 150 else 0, mode="1") for pg in pages]
+        bw = [pg.point(lambda v: 255 if v > BW_THRESHOLD else 0, mode="1") for pg in pages]
         bw[0].save(path, "TIFF", save_all=True, append_images=bw[1:], compression="group4", dpi=dpi)
 
 
+# Per container: Gaussian noise sigma (grey levels; none for PNG, where it would triple the file size) and
+# blur radius in px at 300 dpi (less before 1-bit thresholding, which already thickens/erodes strokes).
 NOISE: dict[str, float] = {"pdf": 2.0, "png": 0.0, "jpeg": 2.0, "tiff": 2.0}
+BLUR: dict[str, float] = {"pdf": 0.7, "png": 0.7, "jpeg": 0.7, "tiff": 0.5}
 
 
 def build(spec: DocSpec, outdir: Path) -> dict[str, object]:
@@ -825,7 +862,9 @@ def build(spec: DocSpec, outdir: Path) -> dict[str, object]:
     missing = [w for w in spec.words if nfc(w) not in body]
     if missing:
         raise RuntimeError(f"{spec.file}: expected words not in the body: {missing}")
-    scans = [degrade(pg, rng, a, spec.dpi, NOISE[spec.fmt]) for pg, a in zip(pages, spec.angles, strict=True)]
+    scans = [
+        degrade(pg, rng, a, spec.dpi, NOISE[spec.fmt], BLUR[spec.fmt]) for pg, a in zip(pages, spec.angles, strict=True)
+    ]
     save(spec, scans, outdir / nfc(spec.file))
     return spec.expected()
 
