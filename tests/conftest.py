@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from signing_pki import TestPKI, running_pki
 
 from flows.pipeline import DocumentResult, expand_inputs, process_many
 from sohoa.settings import Settings
@@ -70,3 +71,10 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun
     first = {r.path.name: r for r in process_many(inputs, settings)}
     second = {r.path.name: r for r in process_many(inputs, settings)}
     yield PipelineRun(settings=settings, first=first, second=second)
+
+
+@pytest.fixture(scope="session")
+def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
+    """One certomancer PKI (TSA, OCSP, CRLs on loopback) shared by every signing test of the session."""
+    with running_pki(tmp_path_factory.mktemp("pki")) as pki:
+        yield pki

@@ -1,7 +1,7 @@
 """A throw-away test PKI served on loopback by certomancer: root, intermediate, signers, TSA, OCSP and CRLs.
 
-Used by the signing tests (``tests/test_signing*.py``) through the ``test_pki`` fixture in
-``tests/test_signing_levels.py``: every B-T/B-LT/B-LTA test talks to real HTTP endpoints on 127.0.0.1.
+Used by the signing tests (``tests/test_signing*.py``) through the session ``test_pki`` fixture in
+``tests/conftest.py``: every B-T/B-LT/B-LTA test talks to real HTTP endpoints on 127.0.0.1.
 
 The port is baked into the certificates' OCSP/CRL URLs (MEASURED.md), so a free port is chosen *before* the
 certificates are generated. Keys are generated fresh (ECDSA P-256) for every test session.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pikepdf
 import pytest
 from PIL import Image
 from signing_images import make_seal, make_signature
-from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
 from test_signing import make_pdf
 
 from signing import SigningConfigError, SigningIdentity, load_identity, sign_pdf, verify_pdf
@@ -29,15 +28,12 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def signer(pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
+def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
     return load_identity(
-        "pkcs12", keys_dir=tmp_path_factory.mktemp("k"), pkcs12_file=pki.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+        "pkcs12",
+        keys_dir=tmp_path_factory.mktemp("k"),
+        pkcs12_file=test_pki.pkcs12_file(SIGNER),
+        passphrase=PKCS12_PASSWORD,
     )
 
 
@@ -87,7 +83,7 @@ def _appearance_text(pdf: Path, page: int) -> str:
     return ""
 
 
-def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, pki: TestPKI, signer: SigningIdentity) -> None:
+def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
     look = Appearance(
         kind="decree30",
         signer="Nguyễn Văn An",
@@ -98,9 +94,9 @@ def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, pki: TestPKI
     )
     out = tmp_path / "signed.pdf"
     facts = sign_pdf(
-        make_pdf(tmp_path / "in.pdf", pages=2), out, signer, appearance=look, level="B-T", tsa_url=pki.tsa_url
+        make_pdf(tmp_path / "in.pdf", pages=2), out, signer, appearance=look, level="B-T", tsa_url=test_pki.tsa_url
     )
-    result = verify_pdf(out, [pki.root_cert])
+    result = verify_pdf(out, [test_pki.root_cert])
     assert result.passed, result.model_dump_json(indent=2)
 
     # The last page, bottom right: seal (red) and signature (blue); the seal covers the signature's left third.

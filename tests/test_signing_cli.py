@@ -6,11 +6,10 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
 from test_signing import make_pdf
 from typer.testing import CliRunner
 
@@ -18,12 +17,6 @@ from flows.cli import app
 
 VN_ANCHORS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "vn-signed" / "trust-anchors-vn"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as running:
-        yield running
 
 
 def _env(data: Path, **extra: str) -> dict[str, str]:
@@ -37,23 +30,23 @@ def _env(data: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _pki_env(data: Path, pki: TestPKI, **extra: str) -> dict[str, str]:
+def _pki_env(data: Path, test_pki: TestPKI, **extra: str) -> dict[str, str]:
     password = data / "p12.pass"
     password.parent.mkdir(parents=True, exist_ok=True)
     password.write_bytes(PKCS12_PASSWORD)
     return _env(
         data,
         SOHOA_SIGNING_IDENTITY="pkcs12",
-        SOHOA_PKCS12_FILE=str(pki.pkcs12_file(SIGNER)),
+        SOHOA_PKCS12_FILE=str(test_pki.pkcs12_file(SIGNER)),
         SOHOA_PKCS12_PASSWORD_FILE=str(password),
-        SOHOA_TSA_URL=pki.tsa_url,
-        SOHOA_TRUST_ROOTS=json.dumps([str(pki.root_cert)]),
+        SOHOA_TSA_URL=test_pki.tsa_url,
+        SOHOA_TRUST_ROOTS=json.dumps([str(test_pki.root_cert)]),
         **extra,
     )
 
 
-def test_sign_default_level_with_tsa_is_lta_and_verify_json(tmp_path: Path, pki: TestPKI) -> None:
-    env = _pki_env(tmp_path / "var", pki)
+def test_sign_default_level_with_tsa_is_lta_and_verify_json(tmp_path: Path, test_pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", test_pki)
     src = make_pdf(tmp_path / "in.pdf")
     out = tmp_path / "signed.pdf"
     res = runner.invoke(app, ["sign", str(src), str(out), "--json"], env=env)
@@ -77,8 +70,8 @@ def test_sign_default_level_with_tsa_is_lta_and_verify_json(tmp_path: Path, pki:
 
 
 @pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT"])
-def test_sign_level_option(level: str, tmp_path: Path, pki: TestPKI) -> None:
-    env = _pki_env(tmp_path / "var", pki)
+def test_sign_level_option(level: str, tmp_path: Path, test_pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", test_pki)
     out = tmp_path / "signed.pdf"
     res = runner.invoke(
         app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--level", level, "--json"], env=env
@@ -100,8 +93,8 @@ def test_sign_level_without_tsa_is_a_configuration_fault(tmp_path: Path) -> None
     assert "tsa_url" in res.output
 
 
-def test_verify_reports_text_and_html_bilingual(tmp_path: Path, pki: TestPKI) -> None:
-    env = _pki_env(tmp_path / "var", pki)
+def test_verify_reports_text_and_html_bilingual(tmp_path: Path, test_pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", test_pki)
     out = tmp_path / "signed.pdf"
     assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out)], env=env).exit_code == 0
     res = runner.invoke(app, ["verify", str(out), "--text"], env=env)
@@ -183,13 +176,13 @@ def test_real_entry_point_exit_codes(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
-def test_sign_with_decree30_appearance_from_settings(tmp_path: Path, pki: TestPKI) -> None:
+def test_sign_with_decree30_appearance_from_settings(tmp_path: Path, test_pki: TestPKI) -> None:
     import pikepdf
     from signing_images import make_seal, make_signature
 
     env = _pki_env(
         tmp_path / "var",
-        pki,
+        test_pki,
         SOHOA_SEAL_IMAGE=str(make_seal(tmp_path / "seal.png")),
         SOHOA_SIGNATURE_IMAGE=str(make_signature(tmp_path / "sig.png")),
     )
@@ -205,10 +198,10 @@ def test_sign_with_decree30_appearance_from_settings(tmp_path: Path, pki: TestPK
     assert bad.exit_code == 3 and "fancy" in bad.output
 
 
-def test_unreachable_tsa_is_a_fault_outside_the_input(tmp_path: Path, pki: TestPKI) -> None:
+def test_unreachable_tsa_is_a_fault_outside_the_input(tmp_path: Path, test_pki: TestPKI) -> None:
     from signing_pki import free_port
 
-    env = _pki_env(tmp_path / "var", pki)
+    env = _pki_env(tmp_path / "var", test_pki)
     env["SOHOA_TSA_URL"] = f"http://127.0.0.1:{free_port()}/tsa"
     out = tmp_path / "o.pdf"
     res = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--level", "B-T"], env=env)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,12 +23,6 @@ from signing import (
     verify_pdf,
 )
 from signing.verify import load_trust_roots
-
-
-@pytest.fixture(scope="session")
-def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
-    with running_pki(tmp_path_factory.mktemp("pki")) as pki:
-        yield pki
 
 
 @pytest.fixture(scope="module")
