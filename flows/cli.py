@@ -113,6 +113,7 @@ def _configure_prefect(settings: Settings) -> None:
 @app.command(
     epilog=(
         "Examples:\n\n  sohoa process samples/\n\n  sohoa process inbox/ scan.pdf --archive /srv/archive --json\n\n"
+        "  sohoa process /srv/backlog --workers 4 --dask tcp://10.0.0.5:8786\n\n"
         "Exit codes: 0 all archived (or already archived); 1 some quarantined; 3 some failed for a reason "
         "outside the input (rerun after fixing)."
     )
@@ -127,9 +128,28 @@ def process(
     no_prefect: Annotated[
         bool, typer.Option("--no-prefect", help="Run the stages directly, without Prefect (same results).")
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Documents in flight at once (default SOHOA_BATCH_WORKERS, 2); Tesseract "
+            "processes stay bounded by SOHOA_TESSERACT_SLOTS (default: the cores).",
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run the documents on this Dask scheduler (tcp://host:8786) via prefect-dask.",
+        ),
+    ] = None,
 ) -> None:
     """The whole pipeline: OCR, classify, sign and archive every file; bad files go to quarantine."""
-    settings = _settings(archive=str(archive) if archive else None)
+    if dask and no_prefect:
+        raise _fail("--dask runs through Prefect (prefect-dask); drop --no-prefect")
+    settings = _settings(archive=str(archive) if archive else None, batch_workers=workers, dask_address=dask)
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
@@ -161,7 +181,7 @@ def process(
             progress.update(bar, completed=index, description=f"{result.path.name}: {result.outcome.value}")
 
         if no_prefect:
-            report.results.extend(process_many(inputs, settings, on_result=advance))
+            report.results.extend(process_many(inputs, settings, on_result=advance, batch_id=report.batch_id))
         else:
             _configure_prefect(settings)
             if not as_json:
@@ -170,7 +190,12 @@ def process(
 
             prefect_flows.set_progress_listener(advance)
             try:
-                payload = prefect_flows.process_batch([str(p) for p in inputs], {"archive": str(settings.archive_dir)})
+                overrides = {
+                    "archive": str(settings.archive_dir),
+                    "batch_workers": settings.batch_workers,
+                    "dask_address": settings.dask_address,
+                }
+                payload = prefect_flows.process_batch([str(p) for p in inputs], overrides)
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback
                 raise _fail(
                     f"Prefect could not run the batch: {type(exc).__name__}: {exc}. "
@@ -223,6 +248,7 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     counts = payload["counts"]
     out.print(
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"
+        f"Batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
         f"Total {counts['total']}: archived {counts['archived']}, already archived {counts['already_archived']}, "
         f"quarantined {counts['quarantined']}, failed {counts['failed']}"
     )

@@ -10,14 +10,22 @@ of the machine itself (Tesseract missing) is reported as failed and the input is
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
+import hashlib
 import logging
 import os
 import shutil
 import signal
+import socket
+import tempfile
+import threading
 import time
 import unicodedata
+import uuid
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -27,7 +35,7 @@ import classify
 import ocr
 import signing
 from sohoa.errors import BadInputError, StageError
-from sohoa.fsutil import sha256_file
+from sohoa.fsutil import PART_MARKER, sha256_file
 from sohoa.record import (
     Classification,
     OcrResult,
@@ -35,6 +43,7 @@ from sohoa.record import (
     RecordState,
     SignatureFacts,
     SourceFile,
+    new_batch_id,
     python_tool,
     record_id_for,
 )
@@ -66,6 +75,8 @@ class DocumentResult:
     reason_en: str | None = None
     quarantined_as: Path | None = None
     seconds: float = 0.0
+    cached_stages: list[str] = field(default_factory=list)  # stages whose earlier result a rerun reused
+    processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
@@ -88,6 +99,8 @@ class DocumentResult:
             "reason_vi": self.reason_vi,
             "quarantined_as": str(self.quarantined_as) if self.quarantined_as else None,
             "seconds": round(self.seconds, 2),
+            "cached_stages": self.cached_stages,
+            "processed_by": self.processed_by,
         }
 
 
@@ -96,6 +109,7 @@ class BatchReport:
     results: list[DocumentResult] = field(default_factory=list)
     archive: str = ""
     quarantine: str = ""
+    batch_id: str = field(default_factory=new_batch_id)  # stored in each record it archives (Record.batch_id)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -111,6 +125,7 @@ class BatchReport:
 
     def to_json_dict(self) -> dict[str, Any]:
         return {
+            "batch_id": self.batch_id,
             "archive": self.archive,
             "quarantine": self.quarantine,
             "counts": {o.value: self.count(o) for o in Outcome} | {"total": len(self.results)},
@@ -166,6 +181,9 @@ def ingest(path: Path) -> Record:
 
 
 def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
+    from ocr.slots import set_slot_count
+
+    set_slot_count(settings.tesseract_slots)  # this may be a Dask worker process: it needs the setting too
     return ocr.ocr_document(
         source,
         output_pdf,
@@ -190,15 +208,19 @@ def _identity(kind: str, keys_dir: Path, pkcs12_file: Path | None, passphrase: b
     return signing.load_identity(kind, keys_dir=keys_dir, pkcs12_file=pkcs12_file, passphrase=passphrase, pkcs11=pkcs11)
 
 
+_identity_lock = threading.Lock()
+
+
 def signing_identity(settings: Settings) -> Any:
     pkcs11 = signing.pkcs11_config(settings) if settings.signing_identity == "pkcs11" else None
-    return _identity(
-        settings.signing_identity,
-        settings.keys_dir.resolve(),
-        settings.pkcs12_file,
-        settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None,
-        pkcs11,
-    )
+    with _identity_lock:  # documents in flight at once must not generate or load the identity twice
+        return _identity(
+            settings.signing_identity,
+            settings.keys_dir.resolve(),
+            settings.pkcs12_file,
+            settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None,
+            pkcs11,
+        )
 
 
 def trust_roots(settings: Settings) -> list[Path]:
@@ -209,18 +231,47 @@ def trust_roots(settings: Settings) -> list[Path]:
     return roots
 
 
+_token_lock = threading.Lock()
+
+
 def run_sign(input_pdf: Path, output_pdf: Path, settings: Settings) -> SignatureFacts:
     identity = signing_identity(settings)
-    return signing.sign_with_settings(input_pdf, output_pdf, identity, settings, trust_roots(settings))
+    if settings.signing_identity != "pkcs11":
+        return signing.sign_with_settings(input_pdf, output_pdf, identity, settings, trust_roots(settings))
+    with _token_lock:  # one PKCS#11 session is shared by the process; tokens serialise operations anyway
+        return signing.sign_with_settings(input_pdf, output_pdf, identity, settings, trust_roots(settings))
 
 
 def run_verify(signed_pdf: Path, settings: Settings) -> signing.FileVerification:
     return signing.verify_pdf(signed_pdf, trust_roots(settings), online=settings.verify_online)
 
 
+_archive_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def archive_write_lock(location: str) -> Iterator[None]:
+    """One writer at a time per archive on this host: the custody ledger is a hash chain with one head, so two
+    documents archived at once (threads of a batch, a watcher beside a nightly batch, local Dask workers) would
+    race for the same sequence number. A thread lock plus an ``flock`` on a file named after the archive;
+    the kernel drops the flock when a process dies, so a crash never leaves the archive locked."""
+    if not location.startswith("s3:"):
+        location = str(Path(location).resolve())
+    key = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
+    lock_file = Path(tempfile.gettempdir()) / f"sohoa-archive-{os.getuid()}-{key}.lock"
+    with _archive_lock:
+        fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing the descriptor releases the flock
+
+
 def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Settings) -> Record:
-    archived = open_configured_archive(settings).put(record, files)
-    index_archived(archived, settings)
+    with archive_write_lock(archive_location(settings)):
+        archived = open_configured_archive(settings).put(record, files)
+        index_archived(archived, settings)
     return archived
 
 
@@ -248,12 +299,19 @@ def _test_crash_hook(stage: str) -> None:
 
 
 # ------------------------------------------------------------------------------------------ one document
-def process_document(path: Path, settings: Settings, runner: StageRunner = direct_runner) -> DocumentResult:
+def process_document(
+    path: Path, settings: Settings, runner: StageRunner = direct_runner, batch_id: str | None = None
+) -> DocumentResult:
     started = time.monotonic()
     try:
-        result = _process(path, settings, runner)
+        result = _process(path, settings, runner, batch_id)
     except BadInputError as exc:
         result = _quarantine(path, settings, exc.vietnamese(), exc.english())
+    except FileNotFoundError as exc:
+        # gone before it could be read (another watcher took it), or not visible where this runs (a Dask worker
+        # on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
+        log.error("%s: FAILED: %s", path, exc)
+        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Không tìm thấy tệp: {exc}")
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
@@ -277,6 +335,35 @@ def process_document(path: Path, settings: Settings, runner: StageRunner = direc
     return result
 
 
+WORK_TOKEN = ".generation"
+
+
+def prepare_work_dir(work: Path) -> Path:
+    """The record's work folder (``WORK/<record id>``, so named by the content hash).
+
+    A folder that an interrupted run left behind is kept when it carries its generation token: Prefect's cached
+    stage results (``flows.prefect_flows``) are keyed by the content hash *and* this token, and point to files in
+    this folder, so a rerun reuses them and skips the finished stages. A folder without its token is incomplete
+    and is made afresh, with a new token, which also makes every cached result of the old one unreachable.
+    """
+    if work.exists() and not (work / WORK_TOKEN).is_file():
+        shutil.rmtree(work)
+    if not work.exists():
+        staging = work.with_name(f".{work.name}{PART_MARKER}{uuid.uuid4().hex[:8]}")
+        staging.mkdir(parents=True)
+        (staging / WORK_TOKEN).write_text(uuid.uuid4().hex, encoding="ascii")
+        staging.rename(work)  # the folder appears with its token, never without
+    return work
+
+
+def work_token(folder: Path) -> str | None:
+    """The generation token of a work folder, or None outside one."""
+    try:
+        return (folder / WORK_TOKEN).read_text(encoding="ascii").strip()
+    except OSError:
+        return None
+
+
 def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) -> DocumentResult:
     entry = quarantine_file(path, settings.quarantine_path, reason_vi=reason_vi, reason_en=reason_en)
     log.warning("%s: QUARANTINED as %s: %s", path, entry.file, reason_en)
@@ -285,18 +372,16 @@ def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) 
     )
 
 
-def _process(path: Path, settings: Settings, runner: StageRunner) -> DocumentResult:
+def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None) -> DocumentResult:
     record: Record = runner("ingest", ingest, path)
+    record.batch_id = batch_id
     archive = open_configured_archive(settings)
     existing = archive.find(record.source.sha256)
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
         return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=existing)
 
-    work = settings.work_path / record.id
-    if work.exists():
-        shutil.rmtree(work)  # leftovers of an interrupted run
-    work.mkdir(parents=True)
+    work = prepare_work_dir(settings.work_path / record.id)
     try:
         searchable = work / "ocr.pdf"
         record.ocr = runner("ocr", run_ocr, path, searchable, settings)
@@ -359,29 +444,52 @@ def _process(path: Path, settings: Settings, runner: StageRunner) -> DocumentRes
 ProgressListener = Callable[[DocumentResult, int, int], None]
 
 
+@contextlib.contextmanager
+def batch_documents(paths: list[Path], settings: Settings) -> Iterator[list[Path]]:
+    """The documents of a batch: scanned stacks with separator sheets become one document each (named like
+    ``stack.pdf#2.pdf``, in the work folder, removed when the batch ends); temporary files that a batch killed in
+    the middle of an archive write left behind are removed first."""
+    from flows.intake import split_stack
+
+    documents = [part for path in paths for part in split_stack(path, settings.work_path, settings.separator_code)]
+    split_folders = {part.parent for part in documents if part not in paths}
+    location = archive_location(settings)
+    if not location.startswith("s3:"):
+        with archive_write_lock(location):  # never remove the temporary files of a writer that is alive
+            for leftover in LocalArchive(Path(location)).remove_partials():
+                log.warning("removed %s, left by an interrupted run", leftover)
+    try:
+        yield documents
+    finally:
+        for folder in split_folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def process_many(
     paths: list[Path],
     settings: Settings,
     runner: StageRunner = direct_runner,
     on_result: ProgressListener | None = None,
+    batch_id: str | None = None,
 ) -> Iterator[DocumentResult]:
-    from flows.intake import split_stack
+    """Every document of the batch, ``settings.batch_workers`` at a time; results in the order they finish.
 
-    # scanned stacks with separator sheets become one document each (named like ``stack.pdf#2.pdf``)
-    documents = [part for path in paths for part in split_stack(path, settings.work_path, settings.separator_code)]
-    split_folders = {part.parent for part in documents if part not in paths}
-    paths = documents
-    total = len(paths)
-    location = archive_location(settings)
-    if not location.startswith("s3:"):  # a previous batch killed in the middle of a write left its temporary files
-        for leftover in LocalArchive(Path(location)).remove_partials():
-            log.warning("removed %s, left by an interrupted run", leftover)
-    try:
-        for index, path in enumerate(paths, start=1):
-            result = process_document(path, settings, runner)
+    The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
+    as one package (``sohoa export --batch``)."""
+    batch_id = batch_id or new_batch_id()
+    with batch_documents(paths, settings) as documents, contextlib.ExitStack() as stack:
+        total = len(documents)
+        if settings.batch_workers <= 1 or total <= 1:
+            finished: Iterable[DocumentResult] = (
+                process_document(path, settings, runner, batch_id) for path in documents
+            )
+        else:
+            # Threads: the heavy work runs in Tesseract processes (bounded host-wide by ocr.slots) and in C code.
+            pool = ThreadPoolExecutor(max_workers=settings.batch_workers, thread_name_prefix="sohoa-doc")
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+            futures = [pool.submit(process_document, path, settings, runner, batch_id) for path in documents]
+            finished = (future.result() for future in futures)  # in input order, whatever finishes first
+        for index, result in enumerate(finished, start=1):
             if on_result is not None:
                 on_result(result, index, total)
             yield result
-    finally:
-        for folder in split_folders:
-            shutil.rmtree(folder, ignore_errors=True)

@@ -8,30 +8,41 @@ single-purpose commands (``sohoa ocr/classify/sign/verify``) therefore never imp
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.context import TaskRunContext
+from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.transactions import CommitMode, transaction
 
+from flows import progress
 from flows.pipeline import (
     BatchReport,
     DocumentResult,
     ProgressListener,
+    _test_crash_hook,
+    batch_documents,
     expand_inputs,
     ingest,
     process_document,
-    process_many,
     run_archive,
     run_classify,
     run_ocr,
     run_sign,
     run_verify,
+    work_token,
 )
 from sohoa.errors import BadInputError
+from sohoa.fsutil import sha256_file
 from sohoa.settings import Settings, load_settings
 
 
@@ -55,30 +66,145 @@ def _refusing(function: Callable[..., Any]) -> Callable[..., Any]:
     return stage
 
 
-# One task per stage. Retries only where a fault can be transient; bad input is never retried.
-STAGE_TASKS: dict[str, Any] = {
-    "ingest": task(name="ingest")(_refusing(ingest)),
-    "ocr": task(name="ocr")(_refusing(run_ocr)),
-    "classify": task(name="classify")(run_classify),
-    "sign": task(name="sign")(_refusing(run_sign)),
-    "verify": task(name="verify")(run_verify),
-    "archive": task(name="archive", retries=2, retry_delay_seconds=[1, 5])(run_archive),
+# ------------------------------------------------------------------------------------------ caching
+# A rerun skips the stages a killed run finished: each stage's result is cached under a key made of the stage, the
+# SHA-256 of what it reads, the generation token of the record's work folder (its outputs live there; see
+# flows.pipeline.prepare_work_dir) and the settings. A work folder made afresh has a new token, so a cached result
+# can never point to files that are gone. Ingest (it *is* the hashing) and archive (idempotent by itself) are not
+# cached.
+CACHE_EXPIRATION = timedelta(days=7)
+
+
+# settings that change how a batch runs, not what a stage produces: a rerun with other values still reuses results
+_OPERATIONAL_SETTINGS = {
+    "batch_workers",
+    "tesseract_slots",
+    "dask_address",
+    "ocr_workers",
+    "watch_stable_seconds",
+    "watch_interval",
 }
 
+
+def _settings_fingerprint(settings: Settings) -> str:
+    # secrets dump as "**********", so they never reach the key (nor Prefect's storage)
+    return settings.model_dump_json(exclude=_OPERATIONAL_SETTINGS)
+
+
+def _key(*parts: str | None) -> str | None:
+    if any(part is None for part in parts):
+        return None  # outside a work folder: do not cache
+    return hashlib.sha256("\x1f".join(str(part) for part in parts).encode("utf-8")).hexdigest()
+
+
+def _file_hash(path: Path) -> str | None:
+    return sha256_file(path) if path.is_file() else None
+
+
+def _ocr_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
+    output = Path(p["output_pdf"])
+    return _key(
+        "ocr",
+        _file_hash(Path(p["source"])),
+        output.name,
+        work_token(output.parent),
+        _settings_fingerprint(p["settings"]),
+    )
+
+
+def _classify_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
+    settings = p.get("settings")
+    fingerprint = _settings_fingerprint(settings) if settings is not None else "default"
+    return _key("classify", hashlib.sha256(str(p["text"]).encode("utf-8")).hexdigest(), fingerprint)
+
+
+def _sign_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
+    output = Path(p["output_pdf"])
+    return _key(
+        "sign",
+        _file_hash(Path(p["input_pdf"])),
+        output.name,
+        work_token(output.parent),
+        _settings_fingerprint(p["settings"]),
+    )
+
+
+def _verify_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
+    signed = Path(p["signed_pdf"])
+    return _key("verify", _file_hash(signed), work_token(signed.parent), _settings_fingerprint(p["settings"]))
+
+
+def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None], **options: Any) -> Any:
+    return task(name=name, cache_key_fn=key_fn, cache_expiration=CACHE_EXPIRATION, persist_result=True, **options)
+
+
+# One task per stage. Retries only where a fault can be transient (a TSA or an S3 server that does not answer);
+# bad input is never retried: it comes back as _Refused, which is a result, not a failure. The OCR task carries
+# the tag "tesseract": on a Prefect server, `prefect concurrency-limit create tesseract N` bounds OCR tasks across
+# all hosts, on top of the per-host Tesseract slots (ocr.slots).
+STAGE_TASKS: dict[str, Any] = {
+    "ingest": task(name="ingest")(_refusing(ingest)),
+    "ocr": _cached("ocr", _ocr_key, tags=["tesseract"])(_refusing(run_ocr)),
+    "classify": _cached("classify", _classify_key)(run_classify),
+    "sign": _cached("sign", _sign_key, retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)(
+        _refusing(run_sign)
+    ),
+    "verify": _cached("verify", _verify_key)(run_verify),
+    "archive": task(name="archive", retries=3, retry_delay_seconds=[1, 5, 30], retry_jitter_factor=0.5)(run_archive),
+}
+
+
 # The CLI sets this to draw its progress bar; a flow parameter cannot carry a callable.
-_progress_listener: ProgressListener | None = None
-
-
 def set_progress_listener(listener: ProgressListener | None) -> None:
-    global _progress_listener
-    _progress_listener = listener
+    # Kept in flows.progress, not here: a closure over a live progress bar in this module's globals made Dask
+    # fail to pickle the document task.
+    progress.listener = listener
+
+
+# the stages whose cached result the current document reused (one list per document task, per thread)
+_reused: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("sohoa_reused_stages", default=None)
 
 
 def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
-    result = STAGE_TASKS[stage](*args)
+    # Each stage commits its cached result as soon as it finishes: nested in the document task, Prefect would
+    # otherwise hold the results until the whole document is done, and a crash would lose them all.
+    with transaction(commit_mode=CommitMode.EAGER):
+        state = STAGE_TASKS[stage](*args, return_state=True)
+    result = state.result()  # raises what the stage raised (after its retries)
+    if state.name == "Cached":
+        reused = _reused.get()
+        if reused is not None:
+            reused.append(stage)
+    _test_crash_hook(stage)
     if isinstance(result, _Refused):
         raise result.error
     return result
+
+
+def run_document(path: str, settings: Settings, batch_id: str | None = None) -> DocumentResult:
+    """One document through every stage as Prefect tasks, noting the stages a rerun took from the cache."""
+    reused: list[str] = []
+    token = _reused.set(reused)
+    try:
+        result = process_document(Path(path), settings, prefect_runner, batch_id)
+    finally:
+        _reused.reset(token)
+    result.cached_stages = reused
+    return result
+
+
+# A document is one task, so that a task runner (threads by default, a Dask cluster with --dask) can run several
+# at once; its stages are nested tasks, run where the document runs.
+document_task = task(name="document", task_run_name="{path}")(run_document)
+
+
+def task_runner_for(settings: Settings) -> Any:
+    """Threads on this machine by default; a Dask cluster when SOHOA_DASK_ADDRESS (or --dask) names one."""
+    if settings.dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        return DaskTaskRunner(address=settings.dask_address)
+    return ThreadPoolTaskRunner(max_workers=max(1, settings.batch_workers))
 
 
 def _settings(overrides: dict[str, Any] | None) -> Settings:
@@ -88,18 +214,35 @@ def _settings(overrides: dict[str, Any] | None) -> Settings:
 @flow(name="process-document", log_prints=True)
 def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """One document through every stage; returns its summary line."""
-    result = process_document(Path(path), _settings(settings_overrides), prefect_runner)
-    return result.summary()
+    return run_document(path, _settings(settings_overrides)).summary()
 
 
 @flow(name="process-batch", log_prints=True)
 def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every file (folders expanded) through every stage; publishes a markdown artifact of what happened."""
-    settings = _settings(settings_overrides)
+    """Every file (folders expanded) through every stage, ``batch_workers`` documents at a time on this machine
+    or spread over a Dask cluster; publishes a markdown artifact of what happened."""
+    settings = _settings(settings_overrides).with_absolute_paths()
+    run = _run_batch.with_options(task_runner=task_runner_for(settings))
+    payload: dict[str, Any] = run(paths, settings)
+    return payload
+
+
+@flow(name="process-batch-documents")
+def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     report = BatchReport(archive=str(settings.archive_dir), quarantine=str(settings.quarantine_path))
     inputs = expand_inputs(Path(p) for p in paths)
-    for result in process_many(inputs, settings, prefect_runner, _progress_listener):
-        report.results.append(result)
+    with batch_documents(inputs, settings) as documents:
+        # Dask workers have their own working directory (and maybe their own host: then the inbox must be a
+        # shared folder mounted at the same path)
+        where = [str(path.resolve()) if settings.dask_address else str(path) for path in documents]
+        futures = [document_task.submit(path, settings, report.batch_id) for path in where]
+        for index, future in enumerate(as_completed(futures), start=1):
+            result: DocumentResult = future.result()
+            report.results.append(result)
+            if progress.listener is not None:
+                progress.listener(result, index, len(futures))
+    order = {path: position for position, path in enumerate(where)}
+    report.results.sort(key=lambda r: order.get(str(r.path), len(order)))
     _publish(report)
     return report.to_json_dict()
 

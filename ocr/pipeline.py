@@ -32,6 +32,7 @@ from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
 from ocr.preprocess import deskewed, detect_orientation
 from ocr.quality import LOW, page_quality
+from ocr.slots import tesseract_slot
 from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
@@ -270,15 +271,16 @@ def read_pages(
     """
 
     def read(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
-        return read_page(
-            image_path,
-            scratch / f"ocr-{plan.number:04d}{suffix}",
-            dpi=plan.dpi,
-            language=language,
-            text_only_pdf=True,
-            tessdata_dir=tessdata_dir,
-            source=source,
-        )
+        with tesseract_slot():  # host-wide bound on Tesseract processes (ocr.slots)
+            return read_page(
+                image_path,
+                scratch / f"ocr-{plan.number:04d}{suffix}",
+                dpi=plan.dpi,
+                language=language,
+                text_only_pdf=True,
+                tessdata_dir=tessdata_dir,
+                source=source,
+            )
 
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
@@ -313,7 +315,8 @@ def _read_upright(
     """A low-quality page may be sideways or upside down: ask OSD, and if it is sure, read it turned upright.
     The better of the two readings wins (more words read with confidence)."""
     assert plan.image_path is not None
-    rotate, confidence = detect_orientation(plan.image_path, plan.dpi)
+    with tesseract_slot():
+        rotate, confidence = detect_orientation(plan.image_path, plan.dpi)
     if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
         return first
     upright_path = scratch / f"upright-{plan.number:04d}{plan.image_path.suffix}"

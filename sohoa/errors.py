@@ -66,6 +66,10 @@ class BadInputError(SohoaError):
         self.detail = detail
         super().__init__(self.english())
 
+    def __reduce__(self) -> tuple[type[BadInputError], tuple[Path, Problem, str]]:
+        # rebuilt from its fields, not from the message: it crosses processes (Dask workers, Prefect results)
+        return (BadInputError, (self.path, self.problem, self.detail))
+
     def vietnamese(self) -> str:
         return f"{self.path.name}: {PROBLEM_TEXT[self.problem][0]}"
 

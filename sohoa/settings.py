@@ -25,6 +25,13 @@ def _toml_file() -> Path:
     return Path(os.environ.get("SOHOA_CONFIG", "sohoa.toml"))
 
 
+def _default_retention() -> dict[str, int]:
+    # one table, with its sources, in storage.base; imported here only when needed (settings load first)
+    from storage.base import DEFAULT_RETENTION_YEARS
+
+    return dict(DEFAULT_RETENTION_YEARS)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
 
@@ -97,7 +104,7 @@ class Settings(BaseSettings):
     s3_access_key: str = Field(default="", description="S3 access key")
     s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key; never logged")
     retention_years: dict[str, int] = Field(
-        default_factory=lambda: {"HT*": 0, "QĐ": 70, "NQ": 70, "BB": 20, "TB": 10, "CV": 10, "*": 10},
+        default_factory=_default_retention,
         description="record class (doc_type, or prefix*) → years of COMPLIANCE retention; 0 = permanent",
     )
     search_index: Path | None = Field(default=None, description="SQLite search index; default DATA_DIR/search.sqlite")
@@ -110,6 +117,15 @@ class Settings(BaseSettings):
     )
     watch_stable_seconds: float = Field(default=5.0, description="sohoa watch: a file unchanged this long is complete")
     watch_interval: float = Field(default=10.0, description="sohoa watch: seconds between full rescans of the inbox")
+    batch_workers: int = Field(
+        default=2, description="documents in flight at once in a batch (the Tesseract slots still bound the cores)"
+    )
+    tesseract_slots: int = Field(
+        default=0, description="Tesseract processes allowed at once on this host, across all sohoa processes; 0 = cores"
+    )
+    dask_address: str = Field(
+        default="", description="Dask scheduler (tcp://host:8786): run document tasks on that cluster via prefect-dask"
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -143,6 +159,18 @@ class Settings(BaseSettings):
     @property
     def effective_ocr_workers(self) -> int:
         return self.ocr_workers if self.ocr_workers > 0 else (os.cpu_count() or 1)
+
+    def with_absolute_paths(self) -> Settings:
+        """A copy whose folders are absolute: work sent to other processes (Dask workers started elsewhere) must
+        not resolve ``var/`` against their own working directory."""
+        update: dict[str, Any] = {"data_dir": self.data_dir.resolve()}
+        for name in ("quarantine_dir", "work_dir", "search_index", "classify_model", "training_dir", "pkcs12_file"):
+            value = getattr(self, name)
+            if value is not None:
+                update[name] = Path(value).resolve()
+        if self.archive and "://" not in self.archive and not self.archive.startswith("s3:"):
+            update["archive"] = str(Path(self.archive).resolve())
+        return self.model_copy(update=update)
 
     def pkcs12_passphrase(self) -> bytes | None:
         """The PKCS#12 password from SOHOA_PKCS12_PASSWORD or the file it names; never logged."""

@@ -1,0 +1,252 @@
+"""Operations at scale: Tesseract slots, documents in flight at once, Prefect caching across a crash, Dask.
+
+Everything real: Tesseract, Prefect (without a server, in a subprocess as operations run it), a Dask scheduler and
+two worker processes on loopback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_operations import env_for, make_scan
+
+from ocr.slots import set_slot_count, slot_count, tesseract_slot
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+# ------------------------------------------------------------------------------------------ Tesseract slots
+def test_tesseract_slots_bound_threads(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # a private set of slots, whatever else runs on this host
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    set_slot_count(2)
+    try:
+        assert slot_count() == 2
+        running = 0
+        peak = 0
+        lock = threading.Lock()
+
+        def work() -> None:
+            nonlocal running, peak
+            with tesseract_slot(poll_seconds=0.01):
+                with lock:
+                    running += 1
+                    peak = max(peak, running)
+                time.sleep(0.05)
+                with lock:
+                    running -= 1
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        assert peak == 2
+    finally:
+        set_slot_count(0)
+
+
+def test_tesseract_slot_held_by_another_process_blocks_until_it_dies(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    set_slot_count(1)
+    holder_code = (
+        "import sys, time, tempfile; tempfile.tempdir = sys.argv[1]\n"
+        "from ocr.slots import set_slot_count, tesseract_slot\n"
+        "set_slot_count(1)\n"
+        "with tesseract_slot():\n"
+        "    print('held', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", holder_code, str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        acquired = threading.Event()
+
+        def take() -> None:
+            with tesseract_slot(poll_seconds=0.01):
+                acquired.set()
+
+        taker = threading.Thread(target=take, daemon=True)
+        taker.start()
+        assert not acquired.wait(1.0), "the only slot is held by another process"
+        holder.send_signal(signal.SIGKILL)  # a crash releases the slot (the kernel drops the flock)
+        assert acquired.wait(30)
+    finally:
+        holder.kill()
+        holder.wait()
+        set_slot_count(0)
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """The CLI's process group: its temporary Prefect API server outlives a SIGKILLed parent otherwise."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def run_cli(args: list[str], env: dict[str, str], timeout: float = 420) -> subprocess.CompletedProcess[str]:
+    # files, not pipes: a Prefect server left behind by a killed CLI would hold pipes open until the timeout
+    with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "flows.cli", *args],
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
+            start_new_session=True,
+        )
+        try:
+            proc.wait(timeout=timeout)
+        finally:
+            _kill_group(proc)
+        stdout.seek(0)
+        stderr.seek(0)
+        return subprocess.CompletedProcess(
+            proc.args, proc.returncode, stdout.read().decode("utf-8"), stderr.read().decode("utf-8")
+        )
+
+
+def archived_ids(data_dir: Path) -> list[str]:
+    return sorted(p.parent.name for p in (data_dir / "archive").rglob("record.json"))
+
+
+# ------------------------------------------------------------------------------------------ documents in flight
+@pytest.mark.integration
+def test_two_documents_in_flight_archive_each_once_and_keep_the_ledger(tmp_path: Path) -> None:
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    for i, text in enumerate(["THÔNG BÁO\nVề việc họp dân", "BIÊN BẢN\nHọp thôn Đông", "GIẤY MỜI\nDự hội nghị"]):
+        make_scan(inbox / f"tờ {i}.png", text)
+    env = env_for(tmp_path / "var") | {"SOHOA_BATCH_WORKERS": "3", "SOHOA_TESSERACT_SLOTS": "2"}
+    proc = run_cli(["process", str(inbox), "--no-prefect", "--json"], env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    report = json.loads(proc.stdout)
+    assert report["counts"]["archived"] == 3
+    assert len(set(archived_ids(tmp_path / "var"))) == 3
+    ledger = run_cli(["ledger", "verify", "--json"], env)
+    assert ledger.returncode == 0, ledger.stdout + ledger.stderr
+
+
+# ------------------------------------------------------------------------------------------ Prefect caching
+@pytest.mark.integration
+def test_prefect_rerun_after_a_kill_reuses_the_finished_stages(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_scan(inbox / "quyết định.png", "QUYẾT ĐỊNH\nVề việc cấp phép xây dựng")
+    data = tmp_path / "var"
+    crash = env_for(data, crash="sign:1") | {"SOHOA_BATCH_WORKERS": "1"}
+    killed = run_cli(["process", str(inbox), "--json"], crash)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
+    assert archived_ids(data) == []
+
+    rerun = run_cli(["process", str(inbox), "--json"], env_for(data))
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    (line,) = json.loads(rerun.stdout)["files"]
+    assert line["outcome"] == "archived"
+    # OCR, classification and the signature made before the kill come from Prefect's cache
+    assert line["cached_stages"] == ["ocr", "classify", "sign"]
+    assert len(archived_ids(data)) == 1
+    signed = next((data / "archive").rglob("document.pdf"))
+    assert b"/ByteRange" in signed.read_bytes()
+
+
+# ------------------------------------------------------------------------------------------ Dask
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """A real Dask scheduler and two single-threaded worker processes on loopback."""
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    logs = tmp_path / "dask-logs"
+    logs.mkdir()
+    scheduler = subprocess.Popen(
+        [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "scheduler.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    workers = subprocess.Popen(
+        [
+            str(bin_dir / "dask"),
+            "worker",
+            address,
+            "--nworkers",
+            "2",
+            "--nthreads",
+            "1",
+            "--host",
+            "127.0.0.1",
+            "--no-dashboard",
+            "--local-directory",
+            str(tmp_path / "dask-work"),
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=(logs / "workers.log").open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=120)
+        yield address
+    finally:
+        for proc in (workers, scheduler):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in (workers, scheduler):
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.integration
+def test_batch_runs_on_a_dask_cluster(tmp_path: Path, dask_cluster: str) -> None:
+    from distributed import Client
+
+    with Client(dask_cluster, timeout=60) as client:
+        worker_pids = set(client.run(os.getpid).values())
+    assert len(worker_pids) == 2
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("qd-15-ubnd.pdf", "trich-luc-khai-tu-31.png", "cv-118-ubnd-vp.jpg"):
+        (inbox / name).write_bytes((SAMPLES / name).read_bytes())
+    (inbox / "hỏng.pdf").write_bytes(b"%PDF-1.4\n% truncated")  # bad input is quarantined there too
+    env = env_for(tmp_path / "var")
+    proc = run_cli(["process", str(inbox), "--json", "--dask", dask_cluster], env)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    assert report["counts"] == {"archived": 3, "already_archived": 0, "quarantined": 1, "failed": 0, "total": 4}
+    ran_on = {int(line["processed_by"].rsplit(":", 1)[1]) for line in report["files"]}
+    assert ran_on <= worker_pids, (ran_on, worker_pids)  # every document ran on a Dask worker, not in the CLI
+    assert len(archived_ids(tmp_path / "var")) == 3
+    ledger = run_cli(["ledger", "verify", "--json"], env)
+    assert ledger.returncode == 0, ledger.stdout + ledger.stderr
