@@ -184,40 +184,104 @@ def register(app: typer.Typer) -> None:
 
     @ledger_app.command("verify")
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
-        """Check the hash chain; name every edited, removed or reordered entry. Exit 1 when broken."""
+        """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
+        and every stamp that no longer matches the chain. Exit 1 when broken."""
         from flows.cli import _print_json, out
+        from signing.verify import load_trust_roots
         from storage.ledger import Ledger
+        from storage.stamps import stamp_days
 
-        _, store = _open(archive)
+        settings, store = _open(archive)
         ledger = Ledger(store)
-        problems = ledger.verify()
+        # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
+        # signature and its imprint are checked
+        roots, _ = load_trust_roots(list(settings.trust_roots)) if settings.trust_roots else ([], [])
+        problems = ledger.verify(roots or None)
         count = len(ledger.keys())
+        days = stamp_days(store)
         if as_json:
-            _print_json({"archive": store.location, "entries": count, "ok": not problems, "problems": problems})
+            _print_json(
+                {
+                    "archive": store.location,
+                    "entries": count,
+                    "stamped_days": days,
+                    "ok": not problems,
+                    "problems": problems,
+                }
+            )
         else:
             for problem in problems:
                 out.print(f"[red]{problem}[/]")
-            out.print(f"{count} entries: {'intact' if not problems else 'BROKEN'}")
+            out.print(f"{count} entries, {len(days)} daily timestamp(s): {'intact' if not problems else 'BROKEN'}")
         raise typer.Exit(1 if problems else 0)
+
+    @ledger_app.command("stamp", epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json")
+    def ledger_stamp(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
+        """Timestamp (RFC 3161, SOHOA_TSA_URL) the ledger head of every finished UTC day not stamped yet."""
+        from flows.cli import _fail, _print_json, out
+        from flows.pipeline import archive_write_lock
+        from storage import archive_location
+        from storage.stamps import StampError, stamp_closed_days
+
+        settings, store = _open(archive)
+        if not settings.tsa_url:
+            raise _fail("Chưa cấu hình máy chủ dấu thời gian / no TSA configured: set SOHOA_TSA_URL")
+        try:
+            with archive_write_lock(archive_location(settings)):  # one writer per archive (see the ledger)
+                stamps = stamp_closed_days(store, settings.tsa_url)
+        except StampError as exc:
+            raise _fail(str(exc), 3) from exc
+        if as_json:
+            _print_json({"archive": store.location, "stamped": stamps})
+        else:
+            for stamp in stamps:
+                out.print(f"{stamp['day']}: entry {stamp['seq']} {stamp['head_hash'][:16]}… at {stamp['stamped_at']}")
+            out.print(f"{len(stamps)} day(s) stamped")
 
     app.add_typer(ledger_app, name="ledger")
 
-    @app.command(epilog="Example:\n\n  sohoa export 3f2a9c0d1e2b4a5c audit-bag/")
+    @app.command(
+        epilog="Examples:\n\n  sohoa export 3f2a9c0d1e2b4a5c audit-bag/\n\n"
+        "  sohoa export --batch 20251119T180012Z-3fa9c1 batch-bag/\n\n  sohoa export --batch 2025-11-19 day-bag/"
+    )
     def export(
-        record_id: Annotated[str, typer.Argument(help="Record id.")],
-        out_dir: Annotated[Path, typer.Argument(metavar="OUT", help="New folder for the BagIt package.")],
+        args: Annotated[
+            list[str],
+            typer.Argument(metavar="RECORD_ID OUT | --batch ID OUT", help="Record id and new folder, or the folder."),
+        ],
+        batch: Annotated[
+            str | None,
+            typer.Option(
+                "--batch",
+                metavar="ID",
+                help="Export every record of this batch (the batch_id of `sohoa process --json`), or of a day "
+                "YYYY-MM-DD (records archived that day, UTC), as one package.",
+            ),
+        ] = None,
         archive: ArchiveOption = None,
     ) -> None:
-        """Export a record as a BagIt package (files, sidecar, ledger excerpt, trust anchors)."""
+        """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors)."""
         from flows.cli import _fail, out
-        from storage.export import export_bag
+        from storage.export import export_bag, export_batch_bag
 
+        if len(args) != (1 if batch else 2):
+            raise _fail("export: expected RECORD_ID OUT, or --batch ID OUT")
+        out_dir = Path(args[-1])
         settings, store = _open(archive)
-        record = _record(store, record_id)
         anchors = list(settings.trust_roots)
         dev_ca = settings.keys_dir / "dev-ca.pem"
         if settings.trust_dev_ca and dev_ca.exists():
             anchors.append(dev_ca)
+        if batch:
+            try:
+                _, records = export_batch_bag(store, batch, out_dir, anchors)
+            except LookupError as exc:
+                raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
+            except (FileExistsError, OSError) as exc:
+                raise _fail(str(exc)) from exc
+            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}")
+            return
+        record = _record(store, args[0])
         try:
             export_bag(store, record, out_dir, anchors)
         except (FileExistsError, OSError) as exc:

@@ -8,6 +8,7 @@ every archived PDF. Stages never import each other, only this module.
 from __future__ import annotations
 
 import platform
+import secrets
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -159,6 +160,9 @@ class Record(_Model):
     classification: Classification | None = None
     signature: SignatureFacts | None = None
     archive_prefix: str | None = Field(default=None, description="where the record lives in the archive")
+    batch_id: str | None = Field(
+        default=None, description="the batch that archived it (new_batch_id); None for records archived before"
+    )
     objects: list[StoredObject] = Field(default_factory=list)
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list)
@@ -177,6 +181,12 @@ class Record(_Model):
 
 def record_id_for(sha256: str) -> str:
     return sha256[:16]
+
+
+def new_batch_id() -> str:
+    """A batch id: the UTC start time plus a random suffix, so two batches started in the same second differ
+    (``20251119T180012Z-3fa9c1``)."""
+    return f"{utc_now().strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
 def python_tool() -> str:

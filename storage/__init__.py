@@ -72,8 +72,12 @@ def open_archive(
         if not endpoint:
             raise ArchiveUnavailableError(f"{text}: no S3 endpoint configured (set SOHOA_S3_ENDPOINT)")
         client = make_client(endpoint, access_key or "", secret_key or "")
-        return S3Archive(client, bucket, prefix, retention=retention)
-    return LocalArchive(Path(text), retention=retention)
+        archive: BaseArchive = S3Archive(client, bucket, prefix, retention=retention)
+    else:
+        archive = LocalArchive(Path(text), retention=retention)
+    if settings is not None:
+        archive.tsa_url = settings.tsa_url  # the daily RFC 3161 stamp of the ledger head (storage.stamps)
+    return archive
 
 
 def archive_location(settings: Settings) -> str:

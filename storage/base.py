@@ -6,6 +6,7 @@ hold); ``BaseArchive`` builds the archive on them, so the local folder and S3 be
     {year}/{doc_type}/{number}--{record id}/   original.<ext>, document.pdf, verification.json, record.json
     .by-sha256/{source sha256}.json             content-addressed index: source hash → record prefix (written last)
     .ledger/{seq:012d}.json                     the custody ledger (storage.ledger)
+    .ledger-heads/{YYYY-MM-DD}.tsr|.json        RFC 3161 timestamps of each day's ledger head (storage.stamps)
 
 Putting a record: each object is written and verified (read back and re-hashed), then the sidecar, then the
 ledger entries, and only then the index entry: a crash leaves no index entry, so the next run writes the record
@@ -35,8 +36,24 @@ LEDGER_DIR = ".ledger"
 PERMANENT_YEARS = 500  # "vĩnh viễn": S3 needs a date, so permanent is 500 years from archiving
 
 # Record class → years (0 = permanent). Keys are a doc_type, or a prefix ending in '*'; '*' is the fallback.
-# Defaults after TT 10/2022/TT-BNV practice (VN_DOMAIN.md §2.4): civil-status (HT-…) permanent; override per office.
-DEFAULT_RETENTION_YEARS: dict[str, int] = {"HT*": 0, "QĐ": 70, "NQ": 70, "BB": 20, "TB": 10, "CV": 10, "*": 10}
+# Override per office with SOHOA_RETENTION_YEARS (its danh mục hồ sơ sets thời hạn bảo quản per file group).
+# Only two figures come from the domain notes (shared/domain/VN_DOMAIN.md §2.4; doc_types.json has none):
+DEFAULT_RETENTION_YEARS: dict[str, int] = {
+    # Luật Hộ tịch Điều 58: sổ hộ tịch are kept permanently ("lưu giữ vĩnh viễn"); the extracts, certificates and
+    # application forms we scan belong to those registrations, so every civil-status class (HT-…) is permanent.
+    "HT*": 0,
+    # TT 10/2022/TT-BNV Phụ lục I mục 3: a body's charter / working-rules (quy chế) files, 20 years.
+    "QC": 20,
+    # ASSUMPTIONS, to be confirmed against the office's retention list (TT 10/2022/TT-BNV groups files by subject,
+    # not by document type, so no per-type figure exists): decisions and resolutions as the long 70-year group,
+    # minutes 20, notices and letters 10, anything else 10 — all values the schedule uses (vĩnh viễn/70/50/30/20/10/5).
+    "QĐ": 70,
+    "NQ": 70,
+    "BB": 20,
+    "TB": 10,
+    "CV": 10,
+    "*": 10,
+}
 
 
 class ArchiveIntegrityError(SohoaError):
@@ -152,6 +169,8 @@ class BaseArchive(ABC):
 
     retention_table: Mapping[str, int]
     _ledger_head: tuple[int, str] | None = None  # (seq, hash) of the last ledger entry this process wrote
+    _ledger_head_day: tuple[int, str] | None = None  # (seq, UTC day) of that entry, for the daily stamp
+    tsa_url: str = ""  # RFC 3161 TSA: when set, each finished day's ledger head is timestamped (storage.stamps)
 
     def __init__(self, retention: Mapping[str, int] | None = None) -> None:
         self.retention_table = dict(retention) if retention else dict(DEFAULT_RETENTION_YEARS)

@@ -3,11 +3,16 @@
 The bag's payload: ``data/record/`` the record's objects as archived (each read back and checked against its
 recorded SHA-256), ``data/record.json`` the sidecar, ``data/ledger.json`` the custody-ledger entries of the
 record, ``data/trust/`` the trust anchors (certificate files) an auditor needs to check the signature.
+
+A batch (``export_batch_bag``: every record of one batch id, or archived on one UTC day) is one bag:
+``data/{record id}/`` each record's objects and its ``record.json``, ``data/batch.json`` the list of records,
+and once for all ``data/ledger.json`` (the ledger entries of those records, in chain order) and ``data/trust/``.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterable
 from pathlib import Path
@@ -36,13 +41,7 @@ def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: I
         (staging / SIDECAR).write_text(record.to_json(), encoding="utf-8")
         excerpt = Ledger(archive).excerpt(record.id)
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
-        trust = staging / "trust"
-        trust.mkdir()
-        for anchor in trust_anchors:
-            files = sorted(anchor.rglob("*")) if anchor.is_dir() else [anchor]
-            for file in files:
-                if file.is_file():
-                    shutil.copyfile(file, trust / file.name)
+        _copy_trust(staging / "trust", trust_anchors)
         c = record.classification
         bagit.make_bag(
             str(staging),
@@ -60,6 +59,89 @@ def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: I
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return out
+
+
+def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:
+    trust.mkdir()
+    for anchor in trust_anchors:
+        files = sorted(anchor.rglob("*")) if anchor.is_dir() else [anchor]
+        for file in files:
+            if file.is_file():
+                shutil.copyfile(file, trust / file.name)
+
+
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def batch_records(archive: BaseArchive, batch: str) -> list[Record]:
+    """The records of a batch: ``batch`` is a batch id (``Record.batch_id``), or a day ``YYYY-MM-DD`` meaning
+    every record archived that day (UTC, the date of its ``archived`` event). Sorted by record id."""
+    if DAY.match(batch):
+        chosen = [
+            r
+            for r in archive.records()
+            if any(e.action == "archived" and e.at.date().isoformat() == batch for e in r.events)
+        ]
+    else:
+        chosen = [r for r in archive.records() if r.batch_id == batch]
+    return sorted(chosen, key=lambda r: r.id)
+
+
+def export_batch_bag(
+    archive: BaseArchive, batch: str, out: Path, trust_anchors: Iterable[Path] = ()
+) -> tuple[Path, list[Record]]:
+    """Write every record of ``batch`` (see ``batch_records``) as one bag to ``out``; LookupError when the batch
+    has no record. Returns the bag and the records in it."""
+    if out.exists():
+        raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
+    records = batch_records(archive, batch)
+    if not records:
+        raise LookupError(f"batch {batch}: no archived record in {archive.location}")
+    staging = out.with_name(f".{out.name}.part-export")
+    if staging.exists():
+        shutil.rmtree(staging)
+    staging.mkdir(parents=True)
+    try:
+        for record in records:
+            folder = staging / record.id
+            folder.mkdir()
+            for stored in record.objects:
+                name = stored.key.rsplit("/", 1)[-1]
+                atomic_write_bytes(folder / name, archive.read_verified(record, stored.role))
+            (folder / SIDECAR).write_text(record.to_json(), encoding="utf-8")
+        ids = {r.id for r in records}
+        # one pass over the ledger for all records (not one excerpt per record): the ledger can be long
+        excerpt = [e for _, e in Ledger(archive).entries() if e is not None and e.get("record_id") in ids]
+        (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
+        listing = [
+            {
+                "id": r.id,
+                "source_sha256": r.source.sha256,
+                "doc_type": r.classification.doc_type if r.classification else None,
+                "number": r.classification.number if r.classification else None,
+                "archive_prefix": r.archive_prefix,
+                "batch_id": r.batch_id,
+            }
+            for r in records
+        ]
+        batch_json = {"batch": batch, "archive": archive.location, "records": listing}
+        (staging / "batch.json").write_text(json.dumps(batch_json, ensure_ascii=False, indent=1), encoding="utf-8")
+        _copy_trust(staging / "trust", trust_anchors)
+        bagit.make_bag(
+            str(staging),
+            {
+                "Source-Organization": "sohoa",
+                "External-Identifier": batch,
+                "External-Description": f"batch {batch}: {len(records)} record(s) from {archive.location}",
+                "Bag-Software-Agent": f"sohoa {__version__} (bagit {bagit.VERSION})",
+            },
+            checksums=["sha256", "sha512"],
+        )
+        staging.rename(out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return out, records
 
 
 def validate_bag(path: Path) -> None:

@@ -6,8 +6,9 @@ verified, archived, held, released, corrected…), ``record_id``, ``actor``, ``t
 hash of the entry before, 64 zeros for the first) and ``hash`` = SHA-256 of the entry's canonical JSON without
 ``hash``. ``verify`` re-hashes the chain and names the entry that was edited, removed or moved.
 
-Not done: RFC 3161 timestamps of each day's head (no TSA is configured in this project yet), and concurrent
-writers (one writer per archive is assumed; two would race for the same sequence number).
+When a TSA is configured each finished day's head is timestamped (RFC 3161, storage.stamps) and ``verify``
+checks the stamps too. Not done: concurrent writers (one writer per archive is assumed; two would race for the
+same sequence number).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from storage.base import LEDGER_DIR, PERMANENT_YEARS
+from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
 if TYPE_CHECKING:
     from sohoa.record import Record
@@ -84,9 +86,12 @@ class Ledger:
         at: datetime | None = None,
     ) -> dict[str, Any]:
         seq, prev = self._head()
+        at = at or datetime.now(UTC)
+        if self.archive.tsa_url and seq:
+            self._stamp_previous_day(seq, prev, at)
         entry: dict[str, Any] = {
             "seq": seq + 1,
-            "at": (at or datetime.now(UTC)).isoformat(),
+            "at": at.isoformat(),
             "action": action,
             "record_id": record_id,
             "actor": actor or default_actor(),
@@ -104,7 +109,21 @@ class Ledger:
             self.archive._ledger_head = None
             raise
         self.archive._ledger_head = (seq + 1, entry["hash"])
+        self.archive._ledger_head_day = (seq + 1, entry_day(entry))
         return entry
+
+    def _stamp_previous_day(self, seq: int, head_hash: str, at: datetime) -> None:
+        """The first entry of a new UTC day: timestamp the head of the day before (storage.stamps)."""
+        cached = self.archive._ledger_head_day
+        if cached is not None and cached[0] == seq:
+            day = cached[1]
+        else:
+            try:
+                day = entry_day(json.loads(self.archive._read(self._key(seq)) or b""))
+            except (ValueError, KeyError, TypeError):
+                return  # an unreadable head: verify reports it; nothing sound to stamp
+        new_day = (at.astimezone(UTC) if at.tzinfo else at).date().isoformat()
+        maybe_stamp_previous_day(self.archive, DayHead(day, seq, head_hash), new_day)
 
     def append_record_events(self, record: Record) -> None:
         """One ledger entry per event of the record's processing (received … archived)."""
@@ -120,11 +139,13 @@ class Ledger:
     def excerpt(self, record_id: str) -> list[dict[str, Any]]:
         return [e for _, e in self.entries() if e is not None and e.get("record_id") == record_id]
 
-    def verify(self) -> list[str]:
-        """Problems in the chain, each naming the entry (empty when the ledger is intact)."""
+    def verify(self, trust_roots: list[Any] | None = None) -> list[str]:
+        """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
+        ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to."""
         problems: list[str] = []
         prev = GENESIS
         expected_seq = 1
+        chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             if entry is None:
@@ -135,6 +156,8 @@ class Ledger:
             seq = entry.get("seq")
             if entry_hash(entry) != entry.get("hash"):
                 problems.append(f"entry {seq} ({name}): content edited (its hash does not match)")
+            elif isinstance(seq, int) and name == f"{seq:012d}.json":
+                chain[seq] = str(entry["hash"])
             if name != f"{seq:012d}.json" if isinstance(seq, int) else True:
                 problems.append(f"entry {seq} ({name}): stored under another sequence number — reordered")
             if isinstance(seq, int) and seq > expected_seq:
@@ -146,4 +169,4 @@ class Ledger:
                 )
             prev = str(entry.get("hash", ""))
             expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
-        return problems
+        return problems + verify_stamps(self.archive, chain, trust_roots)

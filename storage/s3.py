@@ -6,13 +6,18 @@ COMPLIANCE retention until the date of its record class, so the server itself re
 shorten its retention. Writing a key that exists with other content is refused by the archive; a client that
 writes it anyway only adds a newer version (the retained one stays and reads flag the mismatch).
 
-Each write is verified: the SHA-256 travels as object metadata, and the object is read back and re-hashed
-(the ``minio`` SDK of this project sends no S3 checksum header). Objects larger than ``part_size`` go up as a
-multipart upload; an interrupted upload leaves no visible object, and the next run writes it again.
+Each write is verified twice. A single-part PUT carries ``x-amz-checksum-sha256`` (base64 of the SHA-256 we
+computed; the SDK passes ``x-amz-*`` entries of ``metadata`` on as headers): the server refuses a body that does
+not match (SeaweedFS answers ``BadDigest``; tests/test_storage.py checks it). A multipart upload carries no
+whole-object checksum (SeaweedFS refuses that header on CreateMultipartUpload, and the SDK cannot add per-part
+checksum headers). Then, for both, the object is read back and re-hashed; the SHA-256 is also kept as metadata.
+Objects larger than ``part_size`` go up as a multipart upload; an interrupted upload leaves no visible object,
+and the next run writes it again.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 import os
 from collections.abc import Iterator, Mapping
@@ -39,6 +44,7 @@ from storage.base import (
 
 PART_SIZE = 16 * 1024 * 1024
 SHA_META = "sha256"
+CHECKSUM_HEADER = "x-amz-checksum-sha256"
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
@@ -136,16 +142,27 @@ class S3Archive(BaseArchive):
             if info is not None and (info.legal_hold or info.retain_until):
                 raise RetentionError(f"{self.location}/{key}: refusing to overwrite a retained object")
         data = source if isinstance(source, bytes) else source.read_bytes()
+        multipart = len(data) > self.part_size
+        metadata: dict[str, str | list[str] | tuple[str]] = {SHA_META: sha256}
+        if not multipart:  # the server checks the body against it and refuses a mismatch
+            metadata[CHECKSUM_HEADER] = base64.b64encode(bytes.fromhex(sha256)).decode("ascii")
         try:
             self.client.put_object(
                 self.bucket,
                 self._name(key),
                 io.BytesIO(data),
                 len(data),
-                metadata={SHA_META: sha256},
-                part_size=self.part_size if len(data) > self.part_size else 0,
+                metadata=metadata,
+                part_size=self.part_size if multipart else 0,
                 retention=Retention(COMPLIANCE, retain) if retain is not None else None,
             )
+        except S3Error as exc:
+            if exc.code in ("BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest"):
+                raise ArchiveIntegrityError(
+                    f"{self.location}/{key}: the server refused the upload: its content does not match the SHA-256 "
+                    f"sent with it ({exc.code})"
+                ) from exc
+            raise self._fail(f"cannot write {key}", exc) from exc
         except Exception as exc:
             raise self._fail(f"cannot write {key}", exc) from exc
         if self._stored_sha256(key) != sha256:

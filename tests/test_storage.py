@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import itertools
 import json
+import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import bagit
 import pytest
 from minio.error import S3Error
+from signing_pki import TestPKI
 from storage_helpers import make_record
 from typer.testing import CliRunner
 
@@ -28,11 +34,14 @@ from storage import (
     fixity_audit,
     open_archive,
 )
-from storage.export import export_bag, validate_bag
-from storage.ledger import Ledger
+from storage.base import DEFAULT_RETENTION_YEARS, PERMANENT_YEARS, retain_until, retention_years
+from storage.export import export_bag, export_batch_bag, validate_bag
+from storage.ledger import Ledger, entry_hash
 from storage.s3 import S3Archive, make_client
 from storage.s3server import SeaweedServer
+from storage.stamps import stamp_closed_days, stamp_days, token_imprint
 
+ROOT = Path(__file__).resolve().parent.parent
 _buckets = itertools.count(1)
 
 
@@ -370,7 +379,7 @@ def test_export_and_audit_commands(tmp_path: Path) -> None:
     assert exported.exit_code == 0, exported.output
     validate_bag(tmp_path / "bag")
     again = runner.invoke(app, ["export", record.id, str(tmp_path / "bag")], env=env)
-    assert again.exit_code == 2 and "already exists" in again.output
+    assert again.exit_code == 2 and "already exists" in " ".join(again.output.split())  # rich wraps long lines
     audit = runner.invoke(app, ["audit", "--json"], env=env)
     assert audit.exit_code == 0 and json.loads(audit.stdout)["ok"] is True
     prefix = record.archive_prefix  # put() fills it in
@@ -380,3 +389,221 @@ def test_export_and_audit_commands(tmp_path: Path) -> None:
     assert json.loads(audit.stdout)["problems"][record.id] == [
         f"{prefix}/original.png: SHA-256 differs from the one recorded"
     ]
+
+
+# ---------------------------------------------------------------------------------------------- batch export
+def test_batch_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
+    """Every record of one batch in one bag: data/<record id>/… per record, one ledger excerpt, trust once."""
+    ids: dict[str, list[str]] = {"20251119T180012Z-aaaaaa": [], "20251119T190000Z-bbbbbb": []}
+    for n, (batch, seed) in enumerate([(b, s) for b in ids for s in ("x", "y")][:3]):
+        record, files = make_record(tmp_path / "in", f"{batch}-{seed}", number=f"{n + 1}/QĐ-UBND")
+        record.batch_id = batch
+        ids[batch].append(archive.put(record, files).id)
+    first = "20251119T180012Z-aaaaaa"
+    ca = tmp_path / "dev-ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+    bag, records = export_batch_bag(archive, first, tmp_path / "bag", [ca])
+    assert sorted(r.id for r in records) == sorted(ids[first]) and len(records) == 2
+    bagit.Bag(str(bag)).validate()
+    data = bag / "data"
+    assert sorted(p.name for p in data.iterdir()) == sorted([*ids[first], "batch.json", "ledger.json", "trust"])
+    for rid in ids[first]:
+        assert sorted(p.name for p in (data / rid).iterdir()) == [
+            "document.pdf",
+            "original.png",
+            "record.json",
+            "verification.json",
+        ]
+        assert json.loads((data / rid / "record.json").read_text())["batch_id"] == first
+    excerpt = json.loads((data / "ledger.json").read_text())
+    assert {e["record_id"] for e in excerpt} == set(ids[first])
+    assert [e["seq"] for e in excerpt] == sorted(e["seq"] for e in excerpt)  # chain order
+    assert len(excerpt) == 10  # five entries per record
+    assert (data / "trust" / "dev-ca.pem").exists()
+    listing = json.loads((data / "batch.json").read_text())
+    assert listing["batch"] == first and {r["id"] for r in listing["records"]} == set(ids[first])
+    tool = Path(sys.executable).parent / "bagit.py"
+    proc = subprocess.run([str(tool), "--validate", str(bag)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    # a day (UTC) means every record archived that day: all three
+    today = datetime.now(UTC).date().isoformat()
+    day_bag, day_records = export_batch_bag(archive, today, tmp_path / "day-bag")
+    assert len(day_records) == 3
+    validate_bag(day_bag)
+    with pytest.raises(LookupError, match="no archived record"):
+        export_batch_bag(archive, "19990101T000000Z-000000", tmp_path / "none")
+    assert not (tmp_path / "none").exists()
+    (data / ids[first][0] / "document.pdf").write_bytes(b"changed")
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(bag)).validate()
+
+
+def test_export_batch_command(tmp_path: Path) -> None:
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "cli-batch")
+    record.batch_id = "20251119T180012Z-cccccc"
+    store.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    done = runner.invoke(app, ["export", "--batch", "20251119T180012Z-cccccc", str(tmp_path / "bag")], env=env)
+    assert done.exit_code == 0, done.output
+    validate_bag(tmp_path / "bag")
+    assert (tmp_path / "bag" / "data" / record.id / "document.pdf").exists()
+    missing = runner.invoke(app, ["export", "--batch", "20990101T000000Z-000000", str(tmp_path / "b2")], env=env)
+    assert missing.exit_code == 1 and "20990101T000000Z-000000" in missing.output
+    wrong = runner.invoke(app, ["export", "--batch", "x", record.id, str(tmp_path / "b3")], env=env)
+    assert wrong.exit_code == 2
+    single = runner.invoke(app, ["export", record.id, str(tmp_path / "one")], env=env)
+    assert single.exit_code == 0, single.output
+    validate_bag(tmp_path / "one")
+
+
+def test_batch_id_reaches_the_records_and_the_json(tmp_path: Path) -> None:
+    """`sohoa process --json` names the batch; every record it archived carries it; old sidecars still load."""
+    from sohoa.record import Record
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "thong-bao.png").write_bytes((ROOT / "samples" / "thông-báo-08-ubnd.png").read_bytes())
+    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_OCR_WORKERS": "1"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "process", str(inbox), "--no-prefect", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert re.fullmatch(r"\d{8}T\d{6}Z-[0-9a-f]{6}", report["batch_id"])
+    store = open_archive(tmp_path / "var" / "archive")
+    (archived,) = list(store.records())
+    assert archived.batch_id == report["batch_id"]
+    old = json.loads(archived.to_json())
+    del old["batch_id"]
+    assert Record.model_validate(old).batch_id is None
+
+
+# ---------------------------------------------------------------------------------------------- daily stamps
+def _rewrite_chain_from(archive: BaseArchive, seq: int, detail: str) -> None:
+    """An attacker with write access: edit entry ``seq`` and re-hash and re-link every entry after it, so the
+    chain itself verifies again."""
+    ledger = Ledger(archive)
+    prev = None
+    for key, entry in ledger.entries():
+        assert entry is not None
+        if entry["seq"] == seq:
+            entry["detail"] = detail
+        if entry["seq"] >= seq:
+            if prev is not None:
+                entry["prev"] = prev
+            entry["hash"] = entry_hash(entry)
+            tamper(archive, key, json.dumps(entry, ensure_ascii=False, indent=1).encode())
+        prev = entry["hash"]
+
+
+def test_daily_ledger_stamps(archive: BaseArchive, tmp_path: Path, test_pki: TestPKI) -> None:
+    from signing.verify import load_trust_roots
+
+    archive.tsa_url = test_pki.tsa_url
+    record, files = make_record(tmp_path / "in", "stamped")
+    archive.put(record, files)
+    ledger = Ledger(archive)
+    assert stamp_days(archive) == []  # today is not over: nothing stamped yet
+    today = datetime.now(UTC).date()
+    # the first entry of a later day stamps the head of the day before (entry 5: the record's "archived")
+    ledger.append("corrected", record.id, detail="số văn bản sửa", at=datetime.now(UTC) + timedelta(days=1))
+    assert stamp_days(archive) == [today.isoformat()]
+    stamp = json.loads(archive._read(f".ledger-heads/{today.isoformat()}.json") or b"")
+    assert (stamp["seq"], stamp["entries"]) == (5, 5)
+    assert stamp["head_hash"] == json.loads(archive._read(".ledger/000000000005.json") or b"")["hash"]
+    token = archive._read(f".ledger-heads/{today.isoformat()}.tsr") or b""
+    assert token_imprint(token) == ("sha256", bytes.fromhex(stamp["head_hash"]))
+    # catch-up (`sohoa ledger stamp`) once tomorrow is over too; at most one stamp per day
+    assert [s["seq"] for s in stamp_closed_days(archive, test_pki.tsa_url, today + timedelta(days=2))] == [6]
+    assert stamp_closed_days(archive, test_pki.tsa_url, today + timedelta(days=2)) == []
+    roots, _ = load_trust_roots([test_pki.root_cert])
+    assert ledger.verify(roots) == []
+    assert fixity_audit(archive).ok
+
+    # a consistent rewrite of the chain from entry 3 on: the chain verifies, the stamps do not
+    _rewrite_chain_from(archive, 3, "QĐ changed to TB")
+    problems = ledger.verify()
+    assert problems == [
+        f"stamp {today.isoformat()}: entry 5 no longer has the stamped hash — the ledger was rewritten after it "
+        "was timestamped",
+        f"stamp {(today + timedelta(days=1)).isoformat()}: entry 6 no longer has the stamped hash — the ledger was "
+        "rewritten after it was timestamped",
+    ], problems
+    assert not fixity_audit(archive).ok
+
+    # a stamp record pointed at the forged head: the token does not cover it
+    forged = dict(stamp, head_hash=json.loads(archive._read(".ledger/000000000005.json") or b"")["hash"])
+    tamper(archive, f".ledger-heads/{today.isoformat()}.json", json.dumps(forged).encode())
+    assert f"stamp {today.isoformat()}: the token does not cover the recorded head hash (token or record edited)" in (
+        ledger.verify()
+    )
+
+
+def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> None:
+    store = open_archive(tmp_path / "archive")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    Ledger(store).append("corrected", "0123456789abcdef", detail="trước / before", at=yesterday)
+    record, files = make_record(tmp_path / "in", "cli-stamp")
+    store.put(record, files)
+    runner = CliRunner()
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_TRUST_ROOTS": json.dumps([str(test_pki.root_cert)])}
+    no_tsa = runner.invoke(app, ["ledger", "stamp"], env=env)
+    assert no_tsa.exit_code == 2 and "SOHOA_TSA_URL" in no_tsa.output
+    env["SOHOA_TSA_URL"] = test_pki.tsa_url
+    stamped = runner.invoke(app, ["ledger", "stamp", "--json"], env=env)
+    assert stamped.exit_code == 0, stamped.output
+    assert [(s["day"], s["seq"]) for s in json.loads(stamped.stdout)["stamped"]] == [(yesterday.date().isoformat(), 1)]
+    ok = runner.invoke(app, ["ledger", "verify", "--json"], env=env)
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.stdout)["stamped_days"] == [yesterday.date().isoformat()]
+    _rewrite_chain_from(store, 1, "sửa / edited")
+    broken = runner.invoke(app, ["ledger", "verify"], env=env)
+    assert broken.exit_code == 1 and "entry 1 no longer has the stamped hash" in broken.stdout
+
+
+# ---------------------------------------------------------------------------------------------- S3 checksum
+def test_s3_checksum_header_is_sent_and_enforced(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """Single-part writes carry x-amz-checksum-sha256 and the server (SeaweedFS) refuses a body that does not
+    match it: a corrupted upload never becomes an object."""
+    settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    store = open_archive(settings.archive, settings)
+    assert isinstance(store, S3Archive)
+    data = b"%PDF-1.7 checksum test"
+    digest = hashlib.sha256(data).hexdigest()
+    store._write("checked/document.pdf", data, digest, None)
+    stat = store.client.stat_object(
+        store.bucket, store._name("checked/document.pdf"), extra_headers={"x-amz-checksum-mode": "ENABLED"}
+    )
+    assert stat.metadata is not None
+    assert stat.metadata.get("x-amz-checksum-sha256") == base64.b64encode(bytes.fromhex(digest)).decode()
+    wrong = hashlib.sha256(b"something else").hexdigest()
+    with pytest.raises(ArchiveIntegrityError, match="server refused the upload.*BadDigest"):
+        store._write("corrupt/document.pdf", data, wrong, None)
+    assert store._read("corrupt/document.pdf") is None
+    # the server itself, through the raw SDK: a wrong header is refused
+    with pytest.raises(S3Error, match="BadDigest"):
+        store.client.put_object(
+            store.bucket,
+            store._name("raw.bin"),
+            io.BytesIO(data),
+            len(data),
+            metadata={"x-amz-checksum-sha256": base64.b64encode(bytes.fromhex(wrong)).decode()},
+        )
+
+
+# ---------------------------------------------------------------------------------------------- retention table
+def test_retention_table_from_the_domain_facts() -> None:
+    table = DEFAULT_RETENTION_YEARS
+    for doc_type in ("HT-GKS", "HT-TLKT", "HT-SKS", "HT-GCNKH", "HT-TKKS"):  # Luật Hộ tịch Điều 58: permanent
+        assert retention_years(doc_type, table) == 0, doc_type
+        assert retain_until(doc_type, table).year >= datetime.now(UTC).year + PERMANENT_YEARS
+    assert retention_years("QC", table) == 20  # TT 10/2022/TT-BNV Phụ lục I mục 3
+    assert retention_years("KH", table) == table["*"]  # no figure: the documented default
+    assert Settings().retention_years == DEFAULT_RETENTION_YEARS
