@@ -43,7 +43,9 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "sohoa needs Python 3.11, found " + sys.version)'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	# compat mode puts the checkout itself on sys.path: with setuptools' default import hook a folder named like
+	# one of our packages (a Dask worker's spill folder is called storage/) would shadow it as a namespace package
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]' --config-settings editable_mode=compat
 	touch $@
 
 demo: deps
@@ -69,7 +71,7 @@ samples: venv
 	$(BIN)/python samples/make_samples.py
 
 bench: deps
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]'
+	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]' --config-settings editable_mode=compat
 	$(BIN)/python bench/pipeline_bench.py
 
 clean:
