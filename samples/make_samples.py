@@ -869,6 +869,54 @@ def build(spec: DocSpec, outdir: Path) -> dict[str, object]:
     return spec.expected()
 
 
+STACK_FILE = "stack/ho-so-ghep-2-van-ban.pdf"
+SEPARATOR_CODE = "SOHOA-SEPARATOR"  # sohoa's default separator_code
+
+
+def separator_sheet(dpi: int) -> Image.Image:
+    """An A4 separator sheet: the QR code a records officer prints once and puts between documents."""
+    import io
+
+    import segno  # test extra; only needed to regenerate the samples
+
+    buffer = io.BytesIO()
+    segno.make(SEPARATOR_CODE, error="m").save(buffer, kind="png", scale=24, border=4)  # 2 mm modules
+    qr = Image.open(buffer).convert("L")
+    sheet = Image.new("L", (round(210 / 25.4 * dpi), round(297 / 25.4 * dpi)), 255)
+    sheet.paste(qr, ((sheet.width - qr.width) // 2, (sheet.height - qr.height) // 3))
+    return sheet
+
+
+def build_stack(outdir: Path) -> list[dict[str, object]]:
+    """A scanned stack as a feeder makes it: document, separator sheet, document, in one PDF (make demo splits it).
+    Two documents of their own (other numbers and dates than the single-file samples, so they archive apart)."""
+    from dataclasses import replace
+
+    tb = doc_tb()
+    tb = replace(tb, file="stack#1", fmt="pdf", header=replace(tb.header, number="09/TB-UBND", day=12))
+    tlkt = doc_tlkt()
+    tlkt = replace(tlkt, file="stack#2", fmt="pdf", header=replace(tlkt.header, number="32/TLKT-BS", day=21))
+    pages: list[Image.Image] = []
+    expected: list[dict[str, object]] = []
+    for index, spec in enumerate((tb, tlkt), start=1):
+        rng = random.Random(zlib.crc32(spec.file.encode("utf-8")))
+        rendered = Renderer(spec, rng).render()
+        if pages:
+            pages.append(separator_sheet(spec.dpi))
+        pages.extend(
+            degrade(pg, rng, a, spec.dpi, NOISE["pdf"], BLUR["pdf"])
+            for pg, a in zip(rendered, spec.angles, strict=True)
+        )
+        expected.append(spec.expected() | {"file": f"{Path(STACK_FILE).name}#{index}.pdf"})
+    path = outdir / STACK_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    save(replace(tb, fmt="pdf"), pages, path)
+    (path.parent / "expected.json").write_text(
+        nfc(json.dumps(expected, ensure_ascii=False, indent=2) + "\n"), encoding="utf-8"
+    )
+    return expected
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     outdir = Path(args[0]) if args else Path(__file__).resolve().parent
@@ -879,6 +927,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     for item in expected:
         f = outdir / str(item["file"])
         print(f"{f.name}\t{f.stat().st_size:>9,d} B\t{item['pages']} page(s)")
+    stack = build_stack(outdir)
+    print(f"{STACK_FILE}\t{(outdir / STACK_FILE).stat().st_size:>9,d} B\t{len(stack)} documents + separator sheet")
     return 0
 
 

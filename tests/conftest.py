@@ -65,7 +65,8 @@ def sample_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PipelineRun
     logging.getLogger("sohoa").setLevel(logging.INFO)
     data_dir = tmp_path_factory.mktemp("sample-run")
     inputs_dir = data_dir / "inbox"
-    shutil.copytree(SAMPLES, inputs_dir)
+    # the scanned stack (samples/stack/) has its own test in test_operations_intake.py
+    shutil.copytree(SAMPLES, inputs_dir, ignore=shutil.ignore_patterns("stack"))
     settings = make_settings(data_dir / "var")
     inputs = expand_inputs([inputs_dir])
     first = {r.path.name: r for r in process_many(inputs, settings)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import img2pdf
@@ -12,7 +13,7 @@ import segno
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
 from flows.intake import split_stack
-from flows.pipeline import Outcome, process_many
+from flows.pipeline import Outcome, expand_inputs, process_many
 from tests.conftest import make_settings
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -150,3 +151,26 @@ def test_watch_once_claims_complete_files_and_writes_receipts(tmp_path: Path) ->
     outbox = sorted((data_dir / "outbox").glob("*.receipt.json"))
     assert len(outbox) == 2
     assert {json.loads(p.read_text(encoding="utf-8"))["outcome"] for p in outbox} == {"archived", "quarantined"}
+
+
+@pytest.mark.integration
+def test_bundled_stack_splits_into_its_two_documents(tmp_path: Path) -> None:
+    """samples/stack/ (processed by `make demo`): document, separator sheet, document in one scanned PDF."""
+    import json
+
+    stack_dir = Path(__file__).resolve().parent.parent / "samples" / "stack"
+    expected = json.loads((stack_dir / "expected.json").read_text(encoding="utf-8"))
+    inbox = tmp_path / "inbox"
+    shutil.copytree(stack_dir, inbox)
+    settings = make_settings(tmp_path / "var")
+    results = list(process_many(expand_inputs([inbox]), settings))
+    got = {r.path.name: r for r in results}
+    assert set(got) == {e["file"] for e in expected}
+    for item in expected:
+        result = got[item["file"]]
+        assert result.outcome == Outcome.ARCHIVED, result.reason_en
+        assert result.record is not None and result.record.classification is not None
+        assert result.record.classification.doc_type == item["doc_type"]
+        assert result.record.classification.number == item["number"]
+        assert str(result.record.classification.issued_on) == item["issued_on"]
+        assert result.record.ocr is not None and len(result.record.ocr.pages) == item["pages"]
