@@ -13,6 +13,8 @@ import json
 import logging
 import os
 import sys
+import threading
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -163,25 +165,51 @@ def process(
         archive=str(settings.archive_dir.resolve()), quarantine=str(settings.quarantine_path.resolve())
     )
     show_progress = not as_json and err.is_terminal
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from flows import progress as listeners
 
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err,
         disable=not show_progress,
     )
+    started = time.monotonic()
 
     with progress:
-        bar = progress.add_task("Đang xử lý / processing", total=len(inputs))
+        bar = progress.add_task("Văn bản / documents", total=len(inputs), rate="")
+        pages_bar = progress.add_task("Trang / pages", total=_page_total(inputs) if show_progress else None, rate="")
+        page_lock = threading.Lock()
+
+        def page_read() -> None:  # called from the threads that read pages
+            with page_lock:
+                progress.advance(pages_bar)
+                done = progress.tasks[pages_bar].completed
+                progress.update(pages_bar, rate=f"{done / max(time.monotonic() - started, 1e-6):.2f} trang/s")
 
         def advance(result: DocumentResult, index: int, total: int) -> None:
-            progress.update(bar, completed=index, description=f"{result.path.name}: {result.outcome.value}")
+            progress.update(
+                bar, completed=index, total=total, description=f"{result.path.name}: {result.outcome.value}"
+            )
+
+        listeners.page_listener = page_read if show_progress else None
 
         if no_prefect:
             report.results.extend(process_many(inputs, settings, on_result=advance, batch_id=report.batch_id))
+            # separator sheets and pages that kept their own text were counted but not read
+            progress.update(pages_bar, total=progress.tasks[pages_bar].completed)
         else:
             _configure_prefect(settings)
             if not as_json:
@@ -204,10 +232,25 @@ def process(
                 ) from exc
             finally:
                 prefect_flows.set_progress_listener(None)
+                listeners.page_listener = None
             _print_or_table(payload, as_json)
             raise typer.Exit(_exit_code(payload))
+    listeners.page_listener = None
     _print_or_table(report.to_json_dict(), as_json)
     raise typer.Exit(report.exit_code)
+
+
+def _page_total(inputs: list[Path]) -> int | None:
+    """Pages in the batch, for the pages bar's ETA (unreadable files count as none: they go to quarantine)."""
+    from ocr import inspect_input
+
+    total = 0
+    for path in inputs:
+        try:
+            total += inspect_input(path).page_count
+        except Exception:  # quarantined later with its reason
+            continue
+    return total or None
 
 
 def _exit_code(payload: dict[str, Any]) -> int:

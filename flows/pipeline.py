@@ -181,6 +181,7 @@ def ingest(path: Path) -> Record:
 
 
 def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
+    from flows import progress
     from ocr.slots import set_slot_count
 
     set_slot_count(settings.tesseract_slots)  # this may be a Dask worker process: it needs the setting too
@@ -193,6 +194,7 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         work_dir=settings.work_path,
         tessdata_dir=settings.tessdata_dir,
         mode=settings.ocr_mode,
+        on_page=progress.page_listener,
     )
 
 

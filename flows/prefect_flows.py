@@ -31,6 +31,7 @@ from flows.pipeline import (
     ProgressListener,
     _test_crash_hook,
     batch_documents,
+    direct_runner,
     expand_inputs,
     ingest,
     process_document,
@@ -165,7 +166,15 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
 _reused: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("sohoa_reused_stages", default=None)
 
 
+# Stages cheaper than a task run: run inline in the document's task. Measured (bench/batch_bench.py, 2 cores):
+# every task run costs a few hundred ms of API round trips and result storage on the embedded server, more than
+# hashing a scan, classifying its text or verifying its signature take; a rerun simply does them again.
+INLINE_STAGES = frozenset({"ingest", "classify", "verify"})
+
+
 def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
+    if stage in INLINE_STAGES:
+        return direct_runner(stage, function, *args)
     # Each stage commits its cached result as soon as it finishes: nested in the document task, Prefect would
     # otherwise hold the results until the whole document is done, and a crash would lose them all.
     with transaction(commit_mode=CommitMode.EAGER):

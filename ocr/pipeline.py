@@ -70,6 +70,7 @@ def ocr_document(
     work_dir: Path | None = None,
     tessdata_dir: Path | None = None,
     mode: str = SKIP_TEXT,
+    on_page: Callable[[], None] | None = None,
 ) -> OcrResult:
     """Make ``output_pdf`` a searchable copy of ``input_path``; return the text and per-page facts.
 
@@ -95,6 +96,7 @@ def ocr_document(
             language=language,
             workers=workers,
             tessdata_dir=tessdata_dir,
+            on_page=on_page,
         )
         title = unicodedata.normalize("NFC", input_path.stem)
         pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
@@ -264,6 +266,7 @@ def read_pages(
     language: str,
     workers: int,
     tessdata_dir: Path | None,
+    on_page: Callable[[], None] | None = None,
 ) -> tuple[list[PagePlan], dict[int, PageReading]]:
     """OCR the pages that need it, ``workers`` Tesseract processes at a time, while later pages are planned.
 
@@ -289,6 +292,8 @@ def read_pages(
             reading = _read_upright(plan, reading, scratch, read)
         if plan.image_path.parent == scratch:
             plan.image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
+        if on_page is not None:
+            on_page()  # progress bars count pages as they are read
         return reading
 
     planned: list[PagePlan] = []

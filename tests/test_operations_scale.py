@@ -159,8 +159,8 @@ def test_prefect_rerun_after_a_kill_reuses_the_finished_stages(tmp_path: Path) -
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     (line,) = json.loads(rerun.stdout)["files"]
     assert line["outcome"] == "archived"
-    # OCR, classification and the signature made before the kill come from Prefect's cache
-    assert line["cached_stages"] == ["ocr", "classify", "sign"]
+    # the OCR and the signature made before the kill come from Prefect's cache (classify runs inline, cheaply)
+    assert line["cached_stages"] == ["ocr", "sign"]
     assert len(archived_ids(data)) == 1
     signed = next((data / "archive").rglob("document.pdf"))
     assert b"/ByteRange" in signed.read_bytes()
