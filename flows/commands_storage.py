@@ -288,19 +288,85 @@ def register(app: typer.Typer) -> None:
             raise _fail(str(exc)) from exc
         out.print(f"record {record.id}: BagIt package in {out_dir}")
 
-    @app.command(epilog="Example:\n\n  sohoa audit --json")
-    def audit(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
-        """Fixity audit: re-hash every archived object and check the ledger; exit 1 on any drift."""
-        from flows.cli import _print_json, out
+    @app.command(
+        epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"
+        "  sohoa audit --fixity-only --json"
+    )
+    def audit(
+        archive: ArchiveOption = None,
+        as_json: JsonOption = False,
+        renew: Annotated[
+            bool, typer.Option("--renew/--no-renew", help="Renew document timestamps that need it (needs a TSA).")
+        ] = True,
+        renew_within: Annotated[
+            int | None,
+            typer.Option(
+                "--renew-within",
+                metavar="DAYS",
+                min=0,
+                help="Renew when the protection ends within DAYS (default SOHOA_AUDIT_RENEW_WITHIN_DAYS, 365).",
+            ),
+        ] = None,
+        fixity_only: Annotated[
+            bool, typer.Option("--fixity-only", help="Only re-hash the objects and check the ledger (no PDF reading).")
+        ] = False,
+    ) -> None:
+        """Archive audit: fixity of every object, every signature verified again, B-LTA document timestamps renewed
+        before what they rest on expires, the ledger checked; exit 1 when anything needs attention."""
+        from flows.cli import _fail, _print_json, out
+        from sohoa.errors import SohoaError
         from storage import fixity_audit
 
-        _, store = _open(archive)
-        report = fixity_audit(store)
+        settings, store = _open(archive)
+        if fixity_only:
+            report = fixity_audit(store)
+            if as_json:
+                _print_json(report.to_json_dict())
+            else:
+                for rid, problems in report.problems.items():
+                    for problem in problems:
+                        out.print(f"[red]{rid}: {problem}[/]")
+                out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
+            raise typer.Exit(0 if report.ok else 1)
+
+        from rich.markup import escape
+
+        from flows.audit import audit_archive
+
+        try:
+            full = audit_archive(settings, renew=renew, renew_within_days=renew_within)
+        except SohoaError as exc:
+            raise _fail(str(exc), 3) from exc
         if as_json:
-            _print_json(report.to_json_dict())
-        else:
-            for rid, problems in report.problems.items():
-                for problem in problems:
-                    out.print(f"[red]{rid}: {problem}[/]")
-            out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
-        raise typer.Exit(0 if report.ok else 1)
+            _print_json(full.to_json_dict())
+            raise typer.Exit(full.exit_code)
+        table = Table(title=f"Kiểm tra kho lưu trữ / archive audit: {full.archive}")
+        columns = ("hồ sơ / record", "loại / type", "số / number", "toàn vẹn / fixity", "chữ ký / signatures")
+        for column in (*columns, "bảo vệ đến / protected until", "gia hạn / renewal"):
+            table.add_column(column)
+        for r in full.records:
+            signatures = r.signature_summary()
+            table.add_row(
+                r.record_id,
+                r.doc_type or "",
+                r.number or "",
+                "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
+                signatures if r.signatures_passed else f"[red]{signatures}[/]",
+                r.protected_until.date().isoformat() if r.protected_until else "",
+                r.renewal if r.renewal in ("renewed", "not_needed") else f"[red]{r.renewal}[/]",
+            )
+        out.print(table)
+        for rid, problems in full.to_json_dict()["problems"].items():
+            for problem in problems:
+                out.print(f"[red]{rid}: {escape(problem)}[/]")
+        counts = full.counts()
+        not_done = counts["renewal_needed_not_done"] + counts["renewal_failed"]
+        out.print(
+            f"{counts['records']} hồ sơ / records, {counts['objects']} objects; drift {counts['drift']}; "
+            f"chữ ký không đạt / signatures not passed {counts['signatures_not_passed']}; "
+            f"đã gia hạn / renewed {counts['renewed']}; cần gia hạn chưa làm / renewal needed, not done {not_done}; "
+            f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
+            + ("intact" if not full.ledger_problems else "[red]BROKEN[/]")
+        )
+        out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))
+        raise typer.Exit(full.exit_code)

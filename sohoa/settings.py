@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     dask_address: str = Field(
         default="", description="Dask scheduler (tcp://host:8786): run document tasks on that cluster via prefect-dask"
     )
+    audit_renew_within_days: int = Field(
+        default=365,
+        description="sohoa audit: renew a record's B-LTA document timestamp when what protects it (the TSA "
+        "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
+        "within this many days",
+    )
 
     @classmethod
     def settings_customise_sources(

@@ -33,6 +33,9 @@ from sohoa.record import Record, RecordState, StoredObject
 SIDECAR = "record.json"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
+# {prefix}/added/{name}.json: one manifest per object added to an archived record (e.g. a renewed B-LTA document);
+# the sidecar is retained (written once), so additions cannot be recorded in it
+ADDED_DIR = "added"
 PERMANENT_YEARS = 500  # "vĩnh viễn": S3 needs a date, so permanent is 500 years from archiving
 
 # Record class → years (0 = permanent). Keys are a doc_type, or a prefix ending in '*'; '*' is the fallback.
@@ -302,8 +305,8 @@ class BaseArchive(ABC):
     # ---- integrity ----------------------------------------------------------------------------------
     def verify_objects(self, record: Record) -> list[str]:
         """Problems found re-hashing every stored object of the record (empty list when all match)."""
-        problems: list[str] = []
-        for stored in record.objects:
+        added, problems = self._added(record)
+        for stored in [*record.objects, *added]:
             digest = self._stored_sha256(stored.key)
             if digest is None:
                 problems.append(f"{stored.key}: missing")
@@ -312,7 +315,9 @@ class BaseArchive(ABC):
         return problems
 
     def read_verified(self, record: Record, role: str) -> bytes:
-        for stored in record.objects:
+        # objects added after archiving are listed only when the sidecar does not name the role
+        named = [o for o in record.objects if o.role == role]
+        for stored in named or [o for o in self.added_objects(record) if o.role == role]:
             if stored.role == role:
                 data = self._read(stored.key)
                 if data is None:
@@ -342,7 +347,68 @@ class BaseArchive(ABC):
     # ---- retention and hold -------------------------------------------------------------------------
     def record_keys(self, record: Record) -> list[str]:
         assert record.archive_prefix is not None
-        return [o.key for o in record.objects] + [f"{record.archive_prefix}/{SIDECAR}"]
+        manifests = list(self._keys(f"{record.archive_prefix}/{ADDED_DIR}/"))  # objects added after archiving
+        added = manifests + [o.key for o in self._added(record)[0]] if manifests else []
+        return [o.key for o in record.objects] + [f"{record.archive_prefix}/{SIDECAR}"] + added
+
+    # ---- objects added to an archived record ----------------------------------------------------------
+    def _added(self, record: Record) -> tuple[list[StoredObject], list[str]]:
+        """Objects added after archiving (oldest first), and problems with their manifests."""
+        if record.archive_prefix is None:
+            return [], []
+        found: list[tuple[str, StoredObject]] = []
+        problems: list[str] = []
+        for key in self._keys(f"{record.archive_prefix}/{ADDED_DIR}/"):
+            try:
+                manifest = json.loads(self._read(key) or b"")
+                found.append((str(manifest["added_at"]), StoredObject.model_validate(manifest["object"])))
+            except (ValueError, KeyError, TypeError):
+                problems.append(f"{key}: unreadable manifest of an added object")
+        return [stored for _, stored in sorted(found, key=lambda item: item[0])], problems
+
+    def added_objects(self, record: Record) -> list[StoredObject]:
+        """Objects added to the record after it was archived (e.g. renewed B-LTA documents), oldest first."""
+        return self._added(record)[0]
+
+    def add_object(
+        self,
+        record: Record,
+        role: str,
+        name: str,
+        data: bytes,
+        *,
+        action: str,
+        actor: str = "sohoa",
+        tool: str = "sohoa",
+        detail: str = "",
+    ) -> StoredObject:
+        """Add an object to an archived record without changing anything already there (retained objects and
+        the sidecar stay as they are): the object, then its manifest ``added/{name}.json``, both retained like
+        the sidecar (and held when it is), then a ledger entry ``action``. Refuses a name already taken."""
+        from storage.ledger import Ledger
+
+        assert record.archive_prefix is not None
+        key = f"{record.archive_prefix}/{name}"
+        if self._info(key) is not None or any(o.key == key for o in record.objects):
+            raise FileExistsError(f"{key}: already in the archive")
+        sidecar = self._info(f"{record.archive_prefix}/{SIDECAR}")
+        doc_type = record.classification.doc_type if record.classification else None
+        retain = sidecar.retain_until if sidecar and sidecar.retain_until else None
+        retain = retain or retain_until(doc_type, self.retention_table)
+        digest = sha256_bytes(data)
+        self._write(key, data, digest, retain)
+        stored = StoredObject(role=role, key=key, sha256=digest, size=len(data))
+        manifest_key = f"{record.archive_prefix}/{ADDED_DIR}/{name}.json"
+        manifest = json.dumps(
+            {"added_at": datetime.now(UTC).isoformat(), "action": action, "object": stored.model_dump()},
+            ensure_ascii=False,
+        ).encode("utf-8")
+        self._write(manifest_key, manifest, sha256_bytes(manifest), retain)
+        if sidecar is not None and sidecar.legal_hold:
+            for held in (key, manifest_key):
+                self._set_legal_hold(held, True)
+        Ledger(self).append(action, record.id, actor=actor, tool=tool, detail=f"{key} sha256 {digest}; {detail}")
+        return stored
 
     def set_hold(self, record: Record, on: bool, actor: str = "sohoa") -> None:
         """Legal hold on (or off) every object of the record; recorded in the custody ledger."""

@@ -1,0 +1,591 @@
+"""The archive audit (issue 7): fixity of every object, re-verification of every signature, renewal of B-LTA
+document timestamps before what they rest on expires, and the custody ledger. Plain functions; the weekly Prefect
+deployment (``flows/prefect_audit.py``) and ``sohoa audit`` call ``audit_archive``.
+
+Why renew: the newest timestamp of a long-term (B-LTA) PDF is validated *now* (signing.verify), so the document
+stays verifiable only while the certificate of the TSA that made it (and its chain) is valid. Before that lapses a
+new document timestamp is added over the file and the validation data of the previous one (pyHanko
+``PdfTimeStamper.update_archival_timestamp_chain``). A PDF with no document timestamp yet (B-B, B-T, B-LT) rests
+on its signer certificate too: it gets its signatures' validation data (DSS) and a first document timestamp.
+
+The archived PDF is retained (write once): the renewed PDF — an incremental update, so it starts with the exact
+bytes of the archived one — is added to the record as a new object ``document.renewed-YYYYMMDD.pdf`` (role
+``signed-renewed-YYYYMMDD``) with a manifest and a ``renewed`` ledger entry (``BaseArchive.add_object``); later
+audits verify and renew the newest one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import logging
+import shutil
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from pydantic import BaseModel, Field
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.general import extract_certificate_info
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import add_validation_info
+from pyhanko_certvalidator import ValidationContext
+
+from signing.identity import cert_names
+from signing.verify import FileVerification, load_trust_roots, verify_pdf
+from sohoa.record import Record, StoredObject
+from sohoa.settings import Settings
+from storage import archive_location, open_configured_archive
+from storage.base import BaseArchive
+from storage.ledger import Ledger
+
+log = logging.getLogger(__name__)
+
+RENEWED_ROLE = "signed-renewed-"
+RENEWED_ACTION = "renewed"
+
+# renewed: a new document timestamp was added and archived; not_needed: protected beyond the window;
+# needed: within the window, renewal turned off (--no-renew); needed_no_tsa: within the window, no TSA configured;
+# not_extendable: the newest document is already a renewal and the TSA still signs with the same certificate, so a
+# new timestamp would not protect it any longer (the TSA needs a new certificate); failed: renewal was tried and
+# did not give a verified document; skipped: not tried because the record has drift or a failed signature.
+Renewal = Literal["renewed", "not_needed", "needed", "needed_no_tsa", "not_extendable", "failed", "skipped"]
+_RENEWAL_FAILS = {"needed", "needed_no_tsa", "not_extendable", "failed"}
+
+
+class SignatureCheck(BaseModel):
+    """One signature or document timestamp of the audited PDF, as ``sohoa verify`` judges it."""
+
+    field_name: str
+    kind: Literal["signature", "document_timestamp"]
+    indication: str
+    sub_indication: str | None = None
+    signing_time: datetime | None = None
+    level: str
+
+
+class RecordAudit(BaseModel):
+    """What the audit found and did for one record."""
+
+    record_id: str
+    path: str | None = Field(default=None, description="the record's folder in the archive")
+    doc_type: str | None = None
+    number: str | None = None
+    objects: int = 0
+    fixity: Literal["ok", "drift"] = "ok"
+    document: str | None = Field(default=None, description="key of the signed PDF audited (the newest renewal)")
+    signatures: list[SignatureCheck] = Field(default_factory=list)
+    signatures_passed: bool = False
+    latest_timestamp: datetime | None = None
+    latest_timestamp_kind: Literal["document_timestamp", "signature_timestamp"] | None = None
+    protected_until: datetime | None = Field(
+        default=None, description="when the first certificate the document's validity rests on expires"
+    )
+    protected_by: str | None = Field(default=None, description="which certificate that is")
+    renewal: Renewal = "not_needed"
+    renewed_object: str | None = None
+    renewed_until: datetime | None = None
+    problems: list[str] = Field(default_factory=list)
+
+    def signature_summary(self) -> str:
+        """``1 signature TOTAL_PASSED; 2 document timestamps TOTAL_PASSED``: pyHanko names timestamp fields with a
+        UUID each, too long for a table row; the problems name any field that did not pass."""
+        groups: dict[tuple[str, str], int] = {}
+        for s in self.signatures:
+            groups[(s.kind, s.indication)] = groups.get((s.kind, s.indication), 0) + 1
+        words = {
+            "signature": ("signature", "signatures"),
+            "document_timestamp": ("document timestamp", "document timestamps"),
+        }
+        parts = [f"{n} {words[kind][n > 1]} {indication}" for (kind, indication), n in groups.items()]
+        return "; ".join(parts) or "none"
+
+    @property
+    def failed(self) -> bool:
+        return (
+            bool(self.problems) or self.fixity != "ok" or not self.signatures_passed or self.renewal in _RENEWAL_FAILS
+        )
+
+
+class ArchiveAuditReport(BaseModel):
+    """The whole audit: one entry per record, the ledger, and counts."""
+
+    archive: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    renew: bool = True
+    renew_within_days: int
+    tsa_url: str = ""
+    records: list[RecordAudit] = Field(default_factory=list)
+    ledger_entries: int = 0
+    ledger_problems: list[str] = Field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.ledger_problems and not any(r.failed for r in self.records)
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def counts(self) -> dict[str, int]:
+        records = self.records
+        return {
+            "records": len(records),
+            "objects": sum(r.objects for r in records),
+            "fixity_ok": sum(r.fixity == "ok" for r in records),
+            "drift": sum(r.fixity == "drift" for r in records),
+            "signatures_passed": sum(r.signatures_passed for r in records),
+            "signatures_not_passed": sum(not r.signatures_passed for r in records),
+            "renewed": sum(r.renewal == "renewed" for r in records),
+            "renewal_not_needed": sum(r.renewal == "not_needed" for r in records),
+            "renewal_needed_not_done": sum(r.renewal in ("needed", "needed_no_tsa", "not_extendable") for r in records),
+            "renewal_failed": sum(r.renewal == "failed" for r in records),
+            "failed": sum(r.failed for r in records),
+            "ledger_entries": self.ledger_entries,
+            "ledger_problems": len(self.ledger_problems),
+        }
+
+    def to_json_dict(self) -> dict[str, Any]:
+        payload = self.model_dump(mode="json")
+        payload["counts"] = self.counts()
+        payload["ok"] = self.ok
+        # the same shape as the fixity-only audit: record id (or "ledger") → problems
+        problems = {r.record_id: _record_problems(r) for r in self.records if r.failed}
+        if self.ledger_problems:
+            problems["ledger"] = list(self.ledger_problems)
+        payload["problems"] = problems
+        return payload
+
+    def markdown(self) -> str:
+        """A markdown table (one row per record) and the counts: the Prefect artifact of the weekly run."""
+        counts = self.counts()
+        lines = [
+            f"## sohoa archive audit — {'OK' if self.ok else 'ATTENTION / CẦN XỬ LÝ'}",
+            "",
+            f"Archive `{self.archive}`, {self.started_at.isoformat(timespec='seconds')}; renew within "
+            f"{self.renew_within_days} days ({'on' if self.renew else 'off'}; TSA {self.tsa_url or 'none'}).",
+            "",
+            "| record | type | number | fixity | signatures | protected until | renewal | problems |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for r in self.records:
+            indications = r.signature_summary()
+            until = r.protected_until.date().isoformat() if r.protected_until else ""
+            renewal = r.renewal + (f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else "")
+            cells = [r.record_id, r.doc_type or "", r.number or "", r.fixity, indications, until, renewal]
+            cells.append("; ".join(_record_problems(r)))
+            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines += [
+            "",
+            f"Ledger: {self.ledger_entries} entries, " + ("intact" if not self.ledger_problems else "BROKEN"),
+        ]
+        lines += [f"- {_cell(p)}" for p in self.ledger_problems]
+        lines += ["", "| count | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
+        return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
+def _record_problems(r: RecordAudit) -> list[str]:
+    """Every problem of a record in words, including those its status fields imply."""
+    out = list(r.problems)
+    if r.renewal == "needed":
+        out.append(f"timestamp renewal needed (protected until {_day(r.protected_until)}), renewal turned off")
+    elif r.renewal == "needed_no_tsa":
+        out.append(f"timestamp renewal needed (protected until {_day(r.protected_until)}) but no TSA configured")
+    return out
+
+
+def _day(when: datetime | None) -> str:
+    return when.date().isoformat() if when else "?"
+
+
+# ------------------------------------------------------------------------------------------ timestamps
+def _not_after(cert: asn1_x509.Certificate) -> datetime:
+    when: datetime = cert["tbs_certificate"]["validity"]["not_after"].native
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _name(cert: asn1_x509.Certificate) -> str:
+    try:
+        return cert_names(cert)[0]
+    except Exception:  # a name asn1crypto cannot render nicely still identifies the certificate
+        return str(cert.subject.human_friendly)
+
+
+def _token_facts(token: cms.SignedData) -> tuple[datetime, asn1_x509.Certificate, datetime, str]:
+    """(time, TSA certificate, first expiry in its chain, which certificate) of an RFC 3161 token."""
+    tst_info = token["encap_content_info"]["content"].parsed
+    gen_time: datetime = tst_info["gen_time"].native
+    certs = extract_certificate_info(token)
+    tsa = certs.signer_cert
+    # the chain the token carries (TSA, its issuing CAs): the first of them to expire ends the protection
+    chain = [tsa]
+    pool = list(certs.other_certs)
+    while True:
+        issuer = next((c for c in pool if c.subject == chain[-1].issuer and c not in chain), None)
+        if issuer is None or chain[-1].self_signed:
+            break
+        chain.append(issuer)
+    first = min(chain, key=_not_after)
+    return gen_time, tsa, _not_after(first), f"TSA certificate {_name(first)}"
+
+
+def _signature_tokens(signed_data: cms.SignedData) -> Iterator[cms.SignedData]:
+    """The signature timestamp tokens (unsigned attribute) of a CMS signature."""
+    for info in signed_data["signer_infos"]:
+        attrs = info["unsigned_attrs"]
+        if not attrs:
+            continue
+        for attr in attrs:
+            if attr["type"].native == "signature_time_stamp_token":
+                for value in attr["values"]:
+                    yield value["content"]
+
+
+class Protection(BaseModel):
+    """What a signed PDF's long-term validity rests on now."""
+
+    latest_timestamp: datetime | None = None
+    latest_kind: Literal["document_timestamp", "signature_timestamp"] | None = None
+    tsa_sha256: str | None = Field(default=None, description="SHA-256 of the newest timestamp's TSA certificate")
+    until: datetime | None = None
+    by: str | None = None
+    document_timestamps: int = 0
+
+
+def protection_of(pdf: bytes) -> Protection:
+    """The newest timestamp of the PDF and until when what it rests on stays valid.
+
+    With a document timestamp, the newest one protects everything before it (signatures, DSS, older timestamps),
+    so only its TSA chain counts. Without one, each signature rests on its signer certificate (the validation
+    data still has to be collected while it is valid) and on the TSA of its signature timestamp, if any.
+    """
+    reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    doc_timestamps = list(reader.embedded_timestamp_signatures)
+    result = Protection(document_timestamps=len(doc_timestamps))
+    if doc_timestamps:
+        when, tsa, until, by = _token_facts(doc_timestamps[-1].signed_data)
+        return result.model_copy(
+            update={
+                "latest_timestamp": when,
+                "latest_kind": "document_timestamp",
+                "tsa_sha256": hashlib.sha256(tsa.dump()).hexdigest(),
+                "until": until,
+                "by": by + " (document timestamp)",
+            }
+        )
+    limits: list[tuple[datetime, str]] = []
+    for sig in reader.embedded_regular_signatures:
+        limits.append((_not_after(sig.signer_cert), f"signer certificate {_name(sig.signer_cert)}"))
+        for token in _signature_tokens(sig.signed_data):
+            when, tsa, until, by = _token_facts(token)
+            limits.append((until, by + " (signature timestamp)"))
+            if result.latest_timestamp is None or when > result.latest_timestamp:
+                result.latest_timestamp, result.latest_kind = when, "signature_timestamp"
+                result.tsa_sha256 = hashlib.sha256(tsa.dump()).hexdigest()
+    if limits:
+        result.until, result.by = min(limits, key=lambda item: item[0])
+    return result
+
+
+def renew_timestamps(pdf: bytes, tsa_url: str, roots: list[asn1_x509.Certificate]) -> bytes:
+    """The PDF with fresh validation data and a new document timestamp, as incremental updates (pyHanko).
+
+    Revocation data is fetched online and required (hard-fail), as when signing at B-LT/B-LTA: a renewal that
+    cannot prove the previous timestamp still valid must not pretend to protect it.
+    """
+
+    def context() -> ValidationContext:  # one per validation: a context caches what it fetched and validated
+        return ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail")
+
+    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=20))
+    reader = PdfFileReader(io.BytesIO(pdf))
+    if reader.embedded_timestamp_signatures:
+        # validates the newest document timestamp, adds its chain's validation data, adds a new timestamp
+        output = stamper.update_archival_timestamp_chain(reader, context(), in_place=False)
+        return bytes(output.getvalue())
+    # no document timestamp yet: each signature's validation data first, then the first document timestamp
+    data = pdf
+    for index in range(len(reader.embedded_regular_signatures)):
+        sig = PdfFileReader(io.BytesIO(data)).embedded_regular_signatures[index]
+        data = bytes(add_validation_info(sig, context(), in_place=False).getvalue())
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    output = stamper.timestamp_pdf(writer, "sha256", validation_context=context(), in_place=False)
+    return bytes(output.getvalue())
+
+
+# ------------------------------------------------------------------------------------------ one record
+def _renewed_name(record: Record, archive: BaseArchive, day: str) -> tuple[str, str]:
+    """(role, file name) for a renewal made today, unique in the record (a second renewal the same day gets -2)."""
+    taken = {o.key.rsplit("/", 1)[-1] for o in [*record.objects, *archive.added_objects(record)]}
+    n = 1
+    while True:
+        suffix = day if n == 1 else f"{day}-{n}"
+        name = f"document.renewed-{suffix}.pdf"
+        if name not in taken and archive._info(f"{record.archive_prefix}/{name}") is None:
+            return f"{RENEWED_ROLE}{suffix}", name
+        n += 1
+
+
+def _checks(verification: FileVerification) -> list[SignatureCheck]:
+    return [
+        SignatureCheck(
+            field_name=v.field_name,
+            kind=v.kind,
+            indication=v.indication,
+            sub_indication=v.sub_indication,
+            signing_time=v.signing_time,
+            level=v.level,
+        )
+        for v in [*verification.signatures, *verification.document_timestamps]
+    ]
+
+
+class _Auditor:
+    """State shared by the records of one audit: settings, archive, trust roots, the ledger's renewals."""
+
+    def __init__(self, settings: Settings, renew: bool, renew_within_days: int, now: datetime | None) -> None:
+        from flows.pipeline import trust_roots  # the roots the pipeline verifies with (dev CA, stores, files)
+
+        self.settings = settings
+        self.archive = open_configured_archive(settings)
+        self.renew = renew
+        self.window = timedelta(days=renew_within_days)
+        self.now = now or datetime.now(UTC)
+        self.root_paths = trust_roots(settings)
+        self.roots = load_trust_roots(self.root_paths)[0]
+        self.work = settings.work_path / "audit"
+        # SHA-256 of every object whose addition the ledger records, per record: an added object the ledger does
+        # not know of was not added by sohoa
+        self.ledgered: dict[str, set[str]] = {}
+        for _, entry in Ledger(self.archive).entries():
+            if entry is not None and entry.get("action") == RENEWED_ACTION:
+                detail = str(entry.get("detail", ""))
+                sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
+                self.ledgered.setdefault(str(entry.get("record_id")), set()).add(sha)
+
+    def verify(self, pdf: bytes, folder: Path, name: str) -> FileVerification:
+        path = folder / name
+        path.write_bytes(pdf)
+        return verify_pdf(path, self.root_paths, online=self.settings.verify_online)
+
+    def audit(self, record: Record) -> RecordAudit:
+        c = record.classification
+        added = self.archive.added_objects(record)
+        result = RecordAudit(
+            record_id=record.id,
+            path=record.archive_prefix,
+            doc_type=c.doc_type if c else None,
+            number=c.number if c else None,
+            objects=len(record.objects) + len(added),
+        )
+        fixity = self.archive.verify_objects(record)
+        if fixity:
+            result.fixity = "drift"
+            result.problems += fixity
+        for stored in added:
+            if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):
+                result.problems.append(f"{stored.key}: added object not recorded in the custody ledger")
+        signed = [o for o in record.objects if o.role == "signed"]
+        renewals = [o for o in added if o.role.startswith(RENEWED_ROLE)]
+        if not signed:
+            result.problems.append("no signed PDF in the record")
+            result.renewal = "skipped"
+            return result
+        current: StoredObject = renewals[-1] if renewals else signed[0]
+        result.document = current.key
+        folder = self.work / record.id
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            pdf = self.archive._read(current.key) or b""
+            if renewals:
+                original = self.archive._read(signed[0].key) or b""
+                if not original or not pdf.startswith(original):
+                    # an incremental update keeps the archived bytes as they are; anything else replaced them
+                    result.problems.append(f"{current.key}: does not start with the archived {signed[0].key}")
+            self._signatures(result, pdf, folder)
+            self._renewal(result, record, current, pdf, folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        return result
+
+    def _signatures(self, result: RecordAudit, pdf: bytes, folder: Path) -> None:
+        verification = self.verify(pdf, folder, "document.pdf")
+        result.signatures = _checks(verification)
+        result.signatures_passed = verification.passed
+        if verification.error:
+            result.problems.append(f"{result.document}: {verification.error}")
+        for check in result.signatures:
+            if check.indication != "TOTAL_PASSED":
+                result.problems.append(
+                    f"{check.field_name}: {check.indication}"
+                    + (f" ({check.sub_indication})" if check.sub_indication else "")
+                )
+        if (
+            not verification.passed
+            and not verification.error
+            and all(s.indication == "TOTAL_PASSED" for s in result.signatures)
+        ):
+            result.problems.append(f"{result.document}: no signature")
+        try:
+            protection = protection_of(pdf)
+        except Exception as exc:  # a PDF pyHanko cannot read has been reported by the verification above
+            result.problems.append(f"{result.document}: timestamps unreadable ({exc})")
+            return
+        result.latest_timestamp = protection.latest_timestamp
+        result.latest_timestamp_kind = protection.latest_kind
+        result.protected_until = protection.until
+        result.protected_by = protection.by
+
+    def _renewal(self, result: RecordAudit, record: Record, current: StoredObject, pdf: bytes, folder: Path) -> None:
+        if result.protected_until is None or result.protected_until - self.now > self.window:
+            result.renewal = "not_needed"
+            return
+        if result.fixity != "ok" or not result.signatures_passed or result.problems:
+            result.renewal = "skipped"  # never re-timestamp a document that is not what was archived, or not valid
+            result.problems.append("timestamp renewal needed but not attempted until the problems above are solved")
+            return
+        if not self.renew:
+            result.renewal = "needed"
+            return
+        tsa_url = self.settings.tsa_url
+        if not tsa_url:
+            result.renewal = "needed_no_tsa"
+            return
+        before = protection_of(pdf)
+        try:
+            renewed = renew_timestamps(pdf, tsa_url, self.roots)
+            after = protection_of(renewed)
+            verification = self.verify(renewed, folder, "renewed.pdf")
+        except Exception as exc:  # TSA or OCSP/CRL down, or pyHanko refused: reported, retried next audit
+            log.warning("record %s: timestamp renewal failed: %s", record.id, exc)
+            result.renewal = "failed"
+            result.problems.append(f"timestamp renewal failed: {type(exc).__name__}: {exc}")
+            return
+        newer = (
+            after.document_timestamps == before.document_timestamps + 1
+            and after.latest_timestamp is not None
+            and (before.latest_timestamp is None or after.latest_timestamp > before.latest_timestamp)
+        )
+        if not (verification.passed and newer and renewed.startswith(pdf)):
+            result.renewal = "failed"
+            result.problems.append(
+                "timestamp renewal failed: the renewed document did not verify with a newer timestamp"
+            )
+            return
+        if current.role.startswith(RENEWED_ROLE) and after.tsa_sha256 == before.tsa_sha256:
+            # the newest document is already a renewal and the TSA signs with the same certificate: storing one
+            # more every week would not protect it a day longer; the TSA needs a new certificate
+            result.renewal = "not_extendable"
+            result.problems.append(
+                f"the TSA still signs with the certificate that expires {_day(after.until)}: "
+                "a new timestamp would not protect longer; the TSA needs a new certificate"
+            )
+            return
+        self._store(result, record, renewed, verification, before, after)
+
+    def _store(
+        self,
+        result: RecordAudit,
+        record: Record,
+        renewed: bytes,
+        verification: FileVerification,
+        before: Protection,
+        after: Protection,
+    ) -> None:
+        from flows.pipeline import archive_write_lock
+
+        role, name = _renewed_name(record, self.archive, datetime.now(UTC).strftime("%Y%m%d"))
+        detail = (
+            f"B-LTA document timestamp renewed at {_iso(after.latest_timestamp)}: protected until "
+            f"{_day(before.until)} → {_day(after.until)} ({after.by})"
+        )
+        with archive_write_lock(archive_location(self.settings)):  # the ledger has one writer at a time
+            stored = self.archive.add_object(
+                record, role, name, renewed, action=RENEWED_ACTION, tool="sohoa audit (pyHanko)", detail=detail
+            )
+        self.ledgered.setdefault(record.id, set()).add(stored.sha256)
+        result.renewal = "renewed"
+        result.renewed_object = stored.key
+        result.renewed_until = after.until
+        result.document = stored.key
+        result.objects += 1
+        result.signatures = _checks(verification)
+        result.latest_timestamp, result.latest_timestamp_kind = after.latest_timestamp, after.latest_kind
+        result.protected_until, result.protected_by = after.until, after.by
+        log.info("record %s: %s", record.id, detail)
+
+
+def _iso(when: datetime | None) -> str:
+    return when.isoformat(timespec="seconds") if when else "?"
+
+
+# ------------------------------------------------------------------------------------------ the audit
+def audit_records(
+    settings: Settings,
+    records: Iterable[Record] | None = None,
+    *,
+    renew: bool = True,
+    renew_within_days: int | None = None,
+    now: datetime | None = None,
+) -> Iterator[RecordAudit]:
+    """Audit each record (every record of the archive when ``records`` is None), one at a time."""
+    days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
+    auditor = _Auditor(settings, renew, days, now)
+    for record in records if records is not None else auditor.archive.records():
+        try:
+            yield auditor.audit(record)
+        except Exception as exc:  # one unreadable record must not hide the others
+            log.exception("record %s: audit failed", record.id)
+            yield RecordAudit(
+                record_id=record.id,
+                path=record.archive_prefix,
+                renewal="skipped",
+                problems=[f"audit failed: {type(exc).__name__}: {exc}"],
+            )
+
+
+def verify_ledger(settings: Settings) -> tuple[int, list[str]]:
+    """(entries, problems) of the custody ledger and its daily timestamps, as ``sohoa ledger verify``."""
+    archive = open_configured_archive(settings)
+    ledger = Ledger(archive)
+    # as `sohoa ledger verify`: the stamps' TSA is checked against SOHOA_TRUST_ROOTS only when they are set
+    roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
+    return len(ledger.keys()), ledger.verify(roots or None)
+
+
+def audit_archive(
+    settings: Settings,
+    *,
+    renew: bool = True,
+    renew_within_days: int | None = None,
+    now: datetime | None = None,
+) -> ArchiveAuditReport:
+    """The full audit of the configured archive: every record (fixity, signatures, renewal), then the ledger.
+
+    ``renew_within_days`` (default ``settings.audit_renew_within_days``): renew when the protection ends within
+    that many days of ``now`` (default: the current time). Renewals are written to the ledger before it is
+    verified, so the report covers them too.
+    """
+    days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
+    report = ArchiveAuditReport(
+        archive=archive_location(settings),
+        started_at=datetime.now(UTC),
+        renew=renew,
+        renew_within_days=days,
+        tsa_url=settings.tsa_url,
+    )
+    report.records = list(audit_records(settings, renew=renew, renew_within_days=days, now=now))
+    report.ledger_entries, report.ledger_problems = verify_ledger(settings)
+    report.finished_at = datetime.now(UTC)
+    return report

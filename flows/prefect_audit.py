@@ -1,0 +1,64 @@
+"""Prefect wiring of the weekly archive audit (deployment ``archive-audit`` in prefect.yaml).
+
+Thin on purpose: the work is in ``flows.audit``; this module runs its two steps as tasks (records — fixity,
+signatures, renewal — then the ledger, which must come after the renewals it records) and publishes a markdown
+artifact ``archive-audit`` with one row per record and the counts. Importing it imports Prefect (a temporary
+local API without a configured server, several seconds to start), so ``sohoa audit`` does not use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import UTC, datetime
+from typing import Any
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+
+from flows.audit import ArchiveAuditReport, RecordAudit, audit_records, verify_ledger
+from sohoa.settings import Settings, load_settings
+from storage import archive_location
+
+
+@task(name="audit-records")
+def audit_records_task(settings: Settings, renew: bool, renew_within_days: int) -> list[RecordAudit]:
+    # one task for all records, not one per record: a weekly run over thousands of records would spend more in
+    # orchestration than in hashing; each record's outcome is in the report and the artifact anyway
+    return list(audit_records(settings, renew=renew, renew_within_days=renew_within_days))
+
+
+@task(name="verify-ledger")
+def verify_ledger_task(settings: Settings) -> tuple[int, list[str]]:
+    return verify_ledger(settings)
+
+
+@flow(name="archive-audit", log_prints=True)
+def archive_audit(
+    settings_overrides: dict[str, Any] | None = None,
+    renew: bool = True,
+    renew_within_days: int | None = None,
+) -> dict[str, Any]:
+    """Fixity of every object, every signature verified again, B-LTA document timestamps renewed when they need
+    it, the ledger verified; publishes the ``archive-audit`` markdown artifact and returns the report (JSON)."""
+    settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+    days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
+    report = ArchiveAuditReport(
+        archive=archive_location(settings),
+        started_at=datetime.now(UTC),
+        renew=renew,
+        renew_within_days=days,
+        tsa_url=settings.tsa_url,
+    )
+    report.records = audit_records_task(settings, renew, days)
+    report.ledger_entries, report.ledger_problems = verify_ledger_task(settings)
+    report.finished_at = datetime.now(UTC)
+    counts = report.counts()
+    summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
+    print(summary)
+    # an artifact is a convenience; never fail a finished audit over it
+    with contextlib.suppress(Exception):
+        create_markdown_artifact(key="archive-audit", markdown=report.markdown(), description=summary)
+    return report.to_json_dict()
+
+
+__all__ = ["archive_audit"]

@@ -1,0 +1,251 @@
+"""The archive audit (issue 7): fixity, signatures verified again, B-LTA renewal, ledger — against the real test PKI
+(certomancer TSA/OCSP/CRL on loopback) and records archived by the real pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
+from typer.testing import CliRunner
+
+from flows.audit import RENEWED_ROLE, audit_archive
+from flows.cli import app
+from flows.pipeline import Outcome, process_document
+from signing import verify_pdf
+from sohoa.settings import Settings
+from storage import open_configured_archive
+from storage.ledger import Ledger
+
+ROOT = Path(__file__).resolve().parent.parent
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+# the test PKI's TSA certificate is valid for 10 years, its signer certificate for 1
+TSA_DAYS = 3650
+pytestmark = pytest.mark.integration
+
+
+def _scan(path: Path, text: str) -> Path:
+    image = Image.new("L", (1240, 600), 255)
+    ImageDraw.Draw(image).multiline_text((60, 80), text, fill=0, font=ImageFont.truetype(FONT, 48), spacing=24)
+    image.save(path, dpi=(300, 300))
+    return path
+
+
+def _settings(data_dir: Path, pki: TestPKI) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        signing_identity="pkcs12",
+        pkcs12_file=pki.pkcs12_file(SIGNER),
+        pkcs12_password=PKCS12_PASSWORD.decode(),  # type: ignore[arg-type]
+        tsa_url=pki.tsa_url,
+        signature_level="B-LTA",
+        trust_roots=[pki.root_cert],
+        trust_dev_ca=False,
+        ocr_workers=1,
+    )
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "SOHOA_DATA_DIR": str(settings.data_dir),
+        "SOHOA_TSA_URL": settings.tsa_url,
+        "SOHOA_TRUST_ROOTS": json.dumps([str(p) for p in settings.trust_roots]),
+        "SOHOA_TRUST_DEV_CA": "false",
+    }
+
+
+@pytest.fixture(scope="module")
+def archived(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPKI) -> Settings:
+    """One record signed at B-LTA with the test PKI and archived by the pipeline (OCR included)."""
+    folder = tmp_path_factory.mktemp("audit")
+    settings = _settings(folder / "var", test_pki)
+    scan = _scan(folder / "thông báo.png", "THÔNG BÁO\nVề việc tiêm chủng mở rộng\nỦy ban nhân dân xã")
+    result = process_document(scan, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.summary()
+    assert result.record is not None and result.record.signature is not None
+    assert result.record.signature.level == "B-LTA"
+    return settings
+
+
+def test_audit_of_a_fresh_archive_passes(archived: Settings) -> None:
+    report = audit_archive(archived)
+    assert report.ok and report.exit_code == 0, report.to_json_dict()
+    (record,) = report.records
+    assert record.fixity == "ok" and record.signatures_passed
+    assert [(s.kind, s.indication) for s in record.signatures] == [
+        ("signature", "TOTAL_PASSED"),
+        ("document_timestamp", "TOTAL_PASSED"),
+    ]
+    assert record.latest_timestamp_kind == "document_timestamp"
+    assert record.protected_by and "TSA" in record.protected_by
+    assert record.protected_until is not None
+    assert record.protected_until - report.started_at > timedelta(days=TSA_DAYS - 2)
+    assert record.renewal == "not_needed" and record.renewed_object is None
+    assert report.counts()["records"] == 1 and report.counts()["failed"] == 0
+    assert report.ledger_entries > 0 and report.ledger_problems == []
+
+
+def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path) -> None:
+    store = open_configured_archive(archived)
+    (before,) = store.records()
+    signed = next(o for o in before.objects if o.role == "signed")
+    original = store.read_verified(before, "signed")
+
+    # a window longer than the TSA certificate's remaining life: renewal is due now
+    report = audit_archive(archived, renew_within_days=TSA_DAYS + 30)
+    assert report.ok, report.to_json_dict()
+    (record,) = report.records
+    assert record.renewal == "renewed" and record.renewed_object, record
+    (added,) = store.added_objects(before)
+    assert added.role.startswith(RENEWED_ROLE) and added.key == record.renewed_object
+    assert added.key.rsplit("/", 1)[-1].startswith("document.renewed-")
+
+    # the original is untouched and still the record's signed object; the renewal is an incremental update of it
+    assert store.read_verified(before, "signed") == original
+    assert store._stored_sha256(signed.key) == signed.sha256
+    renewed = store.read_verified(before, added.role)
+    assert renewed.startswith(original) and len(renewed) > len(original)
+    path = tmp_path / "renewed.pdf"
+    path.write_bytes(renewed)
+    verification = verify_pdf(path, archived.trust_roots)
+    assert verification.passed, verification.model_dump_json(indent=2)
+    first, second = verification.document_timestamps
+    assert first.signing_time and second.signing_time and second.signing_time > first.signing_time
+    assert [v.indication for v in verification.signatures] == ["TOTAL_PASSED"]
+
+    events = [e for e in Ledger(store).excerpt(before.id) if e["action"] == "renewed"]
+    assert len(events) == 1 and added.sha256 in events[0]["detail"] and added.key in events[0]["detail"]
+    # the added object is retained like the record (cannot be overwritten or deleted)
+    info = store._info(added.key)
+    assert info is not None and info.retain_until is not None
+
+    # next week, default window: the new timestamp is far from expiry, nothing to renew; the renewal is audited
+    again = audit_archive(archived)
+    assert again.ok, again.to_json_dict()
+    (record,) = again.records
+    assert record.renewal == "not_needed" and record.document == added.key
+    assert len(record.signatures) == 3 and record.signatures_passed
+    assert len(store.added_objects(before)) == 1
+
+    # the same long window again: the newest document is already a renewal by the same TSA certificate, so one
+    # more would not protect it a day longer: not stored, and the TSA's certificate is named as the problem
+    stuck = audit_archive(archived, renew_within_days=TSA_DAYS + 30)
+    (record,) = stuck.records
+    assert record.renewal == "not_extendable" and not stuck.ok
+    assert any("TSA needs a new certificate" in p for p in record.problems)
+    assert len(store.added_objects(before)) == 1
+    assert audit_archive(archived, renew_within_days=TSA_DAYS + 30, renew=False).records[0].renewal == "needed"
+
+
+def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    settings = archived.model_copy(update={"data_dir": copy})
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    original = next(o for o in record.objects if o.role == "original")
+    (copy / "archive" / original.key).write_bytes(b"changed behind the archive's back")
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    assert not report.ok and report.exit_code == 1
+    (audited,) = report.records
+    assert audited.fixity == "drift"
+    assert f"{original.key}: SHA-256 differs from the one recorded" in audited.problems
+    assert audited.renewal == "skipped"  # never re-timestamp what is not what was archived
+    assert report.to_json_dict()["problems"][record.id][0].startswith(original.key)
+
+
+def test_audit_command(archived: Settings, tmp_path: Path) -> None:
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    settings = archived.model_copy(update={"data_dir": copy})
+    env = _env(settings)
+    runner = CliRunner()
+    result = runner.invoke(app, ["audit", "--json", "--no-renew"], env=env)
+    payload = json.loads(result.stdout)
+    assert result.exit_code == 0 and payload["ok"] is True, result.output
+    assert payload["counts"]["records"] == 1 and payload["records"][0]["renewal"] == "not_needed"
+    due = runner.invoke(app, ["audit", "--no-renew", "--renew-within", str(TSA_DAYS + 30)], env=env)
+    assert due.exit_code == 1 and "needed" in due.output and "ATTENTION" in due.output, due.output
+    fixity = runner.invoke(app, ["audit", "--fixity-only", "--json"], env=env)
+    assert fixity.exit_code == 0 and json.loads(fixity.stdout)["objects"] >= 3, fixity.output
+    table = runner.invoke(app, ["audit"], env=env)
+    assert table.exit_code == 0 and "TOTAL_PASSED" in table.output and "OK" in table.output, table.output
+
+
+def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -> None:
+    """The flow once, in its own process (Prefect with a temporary local API, as `sohoa process` runs it)."""
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    overrides = {
+        "data_dir": str(copy),
+        "tsa_url": archived.tsa_url,
+        "trust_roots": [str(p) for p in archived.trust_roots],
+        "trust_dev_ca": False,
+    }
+    script = (
+        "import json, sys\n"
+        "from flows.prefect_audit import archive_audit\n"
+        "payload = archive_audit(settings_overrides=json.loads(sys.argv[1]))\n"
+        "from prefect.client.orchestration import get_client\n"
+        "with get_client(sync_client=True) as client:\n"
+        "    artifact = client.read_latest_artifacts()[0]\n"
+        "print(json.dumps({'payload': payload, 'key': artifact.key, 'markdown': artifact.data}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        PREFECT_LOGGING_TO_API_ENABLED="false",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(overrides)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    payload = result["payload"]
+    assert payload["ok"] is True, payload
+    assert payload["counts"]["records"] == 1 and payload["counts"]["fixity_ok"] == 1
+    assert result["key"] == "archive-audit"
+    assert "| record | type |" in result["markdown"] and payload["records"][0]["record_id"] in result["markdown"]
+
+
+def test_a_document_without_document_timestamp_gets_its_first(test_pki: TestPKI, tmp_path: Path) -> None:
+    """B-LT (no document timestamp yet) rests on its signer certificate too; renewal makes it B-LTA."""
+    from test_signing import make_pdf
+
+    from flows.audit import protection_of, renew_timestamps
+    from signing import load_identity, sign_pdf
+    from signing.verify import load_trust_roots
+
+    roots = load_trust_roots([test_pki.root_cert])[0]
+    identity = load_identity(
+        "pkcs12", keys_dir=tmp_path / "k", pkcs12_file=test_pki.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+    )
+    signed = tmp_path / "b-lt.pdf"
+    sign_pdf(
+        make_pdf(tmp_path / "in.pdf"), signed, identity, level="B-LT", tsa_url=test_pki.tsa_url, validation_roots=roots
+    )
+    before = protection_of(signed.read_bytes())
+    assert before.latest_kind == "signature_timestamp" and before.document_timestamps == 0
+    assert before.by and before.by.startswith("signer certificate")  # 1 year, sooner than the TSA's 10
+    renewed = tmp_path / "renewed.pdf"
+    renewed.write_bytes(renew_timestamps(signed.read_bytes(), test_pki.tsa_url, roots))
+    after = protection_of(renewed.read_bytes())
+    assert after.latest_kind == "document_timestamp" and after.document_timestamps == 1
+    assert after.until and before.until and after.until > before.until
+    result = verify_pdf(renewed, [test_pki.root_cert])
+    assert result.passed and result.signatures[0].level == "B-LTA", result.model_dump_json(indent=2)
