@@ -97,7 +97,7 @@ def register(app: typer.Typer) -> None:
         written: list[str] = []
         if out_dir is not None:
             try:
-                for stored in record.objects:
+                for stored in [*record.objects, *store.added_objects(record)]:  # renewed PDFs too
                     target = out_dir / stored.key.rsplit("/", 1)[-1]
                     atomic_write_bytes(target, store.read_verified(record, stored.role))
                     written.append(str(target))

@@ -35,7 +35,7 @@ def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: I
         shutil.rmtree(staging)
     (staging / "record").mkdir(parents=True)
     try:
-        for stored in record.objects:
+        for stored in [*record.objects, *archive.added_objects(record)]:  # renewals too
             name = stored.key.rsplit("/", 1)[-1]
             atomic_write_bytes(staging / "record" / name, archive.read_verified(record, stored.role))
         (staging / SIDECAR).write_text(record.to_json(), encoding="utf-8")
@@ -105,7 +105,7 @@ def export_batch_bag(
         for record in records:
             folder = staging / record.id
             folder.mkdir()
-            for stored in record.objects:
+            for stored in [*record.objects, *archive.added_objects(record)]:  # renewals too
                 name = stored.key.rsplit("/", 1)[-1]
                 atomic_write_bytes(folder / name, archive.read_verified(record, stored.role))
             (folder / SIDECAR).write_text(record.to_json(), encoding="utf-8")

@@ -143,6 +143,13 @@ def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path)
     assert len(store.added_objects(before)) == 1
     assert audit_archive(archived, renew_within_days=TSA_DAYS + 30, renew=False).records[0].renewal == "needed"
 
+    # an auditor's export carries the renewed document beside the original one
+    from storage.export import export_bag, validate_bag
+
+    bag = export_bag(store, before, tmp_path / "bag")
+    validate_bag(bag)
+    assert (bag / "data" / "record" / added.key.rsplit("/", 1)[-1]).read_bytes() == renewed
+
 
 def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
     copy = tmp_path / "var"
