@@ -354,7 +354,9 @@ def watch(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="With --once: print the receipts as JSON.")] = False,
 ) -> None:
-    """Watch an inbox folder: claim each complete file, process it, write a receipt to DATA_DIR/outbox/."""
+    """Watch an inbox folder (filesystem events, plus a full rescan every SOHOA_WATCH_INTERVAL seconds): claim each
+    complete file, process it (its first-level subfolder becomes a tag), write a receipt to DATA_DIR/outbox/ and
+    beside the archived record."""
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: no such folder")

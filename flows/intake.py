@@ -15,6 +15,8 @@ import io
 import logging
 from pathlib import Path
 
+from sohoa.fsutil import fit_name
+
 log = logging.getLogger("sohoa")
 
 RENDER_DPI = 100  # enough for a separator sheet's QR code, cheap to render
@@ -90,7 +92,7 @@ def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
     outputs = []
     with pikepdf.open(path) as source:
         for number, group in enumerate(_groups(separators), start=1):
-            target = folder / f"{path.name}#{number}.pdf"
+            target = folder / fit_name(path.name, f"#{number}.pdf")  # a long name has no room for the suffix
             with pikepdf.new() as part:
                 for index in group:
                     part.pages.append(source.pages[index])
@@ -118,7 +120,7 @@ def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
     folder = _out_dir(path, work_dir)
     outputs = []
     for number, group in enumerate(_groups(separators), start=1):
-        target = folder / f"{path.name}#{number}.pdf"
+        target = folder / fit_name(path.name, f"#{number}.pdf")
         data = img2pdf.convert([frames[i] for i in group], nodate=True)
         target.write_bytes(data)
         outputs.append(target)

@@ -1,31 +1,59 @@
-"""``sohoa watch``: the watched inbox folder (poll-based, so it also works on network shares).
+"""``sohoa watch``: the watched inbox folder.
 
-Each pass rescans the inbox (subfolders too). A file is taken only when it is complete: unchanged (size and
-mtime) for ``watch_stable_seconds`` and readable. It is claimed by an atomic rename into ``DATA_DIR/claimed/``
-(two watchers cannot both claim it: the second rename fails), processed by the pipeline, moved to
-``DATA_DIR/processed/``, and a receipt (JSON: record id, SHA-256, time, outcome, reason) is written to
-``DATA_DIR/outbox/``. Files left in ``claimed/`` by a crash are processed again on the next pass (the archive
-is idempotent by content hash). One watcher per data folder; the inbox and the data folder must be on the same
-filesystem (an atomic rename).
+Filesystem events (watchdog: inotify on Linux) make a dropped file noticed at once: a file created, moved in or
+closed after writing is queued for a check. A full rescan of the inbox every ``watch_interval`` seconds stays,
+because events are not reliable everywhere: a network share (SMB/NFS) reports no events for files written by
+another machine, and an event queue can overflow. ``--once`` is one full pass, no events (tests, cron, the
+Prefect deployment ``watch-inbox`` in flows/prefect_watch.py).
+
+A file is taken only when it is complete: unchanged (size and mtime) for ``watch_stable_seconds`` and readable.
+It is claimed by an atomic rename into ``DATA_DIR/claimed/`` (two watchers cannot both claim it: the second
+rename fails), processed by the pipeline, moved to ``DATA_DIR/processed/``. The first-level subfolder of the inbox
+it was dropped in becomes a tag of the record (``inbox/hộ tịch/scan.pdf`` → ``hộ tịch``; classification is not
+changed by it). A receipt (JSON, Vietnamese and English: record id, SHA-256, time, outcome, archive path, the
+file as dropped) is written to ``DATA_DIR/outbox/`` and, for a record archived by this pass, stored with the
+record in the archive (``receipt.json``, role ``receipt``). Files left in ``claimed/`` by a crash are processed
+again on the next full pass (the archive is idempotent by content hash). One watcher per data folder; the inbox
+and the data folder must be on the same filesystem (an atomic rename).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
+import threading
 import time
+import unicodedata
 import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flows.pipeline import DocumentResult, expand_inputs, process_many
-from sohoa.fsutil import atomic_write_text
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+
+from flows.pipeline import (
+    SUPPORTED_SUFFIXES,
+    DocumentResult,
+    Outcome,
+    StageRunner,
+    direct_runner,
+    expand_inputs,
+    process_many,
+)
+from sohoa.fsutil import atomic_write_text, fit_name, sha256_file
+from sohoa.record import Record
 from sohoa.settings import Settings
+from storage import archive_location
+from storage.base import record_prefix
 
 log = logging.getLogger("sohoa")
+
+RECEIPT_ROLE = "receipt"
+RECEIPT_NAME = "receipt.json"
+RECEIPT_SUFFIX = ".receipt.json"
 
 
 def _stable(path: Path, stable_seconds: float) -> bool:
@@ -41,82 +69,374 @@ def _stable(path: Path, stable_seconds: float) -> bool:
     return (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
 
 
+def _seconds_left(path: Path, stable_seconds: float) -> float | None:
+    """When to look at a file that is not complete yet again (None: it is gone)."""
+    try:
+        age = time.time() - path.stat().st_mtime
+    except OSError:
+        return None
+    left = stable_seconds - age
+    # still being written: just after it could be stable; old but unreadable (locked, no permission): a while
+    return left + 0.05 if left > 0 else max(stable_seconds, 1.0)
+
+
+def _unique(target: Path) -> Path:
+    """``target``, or a free name beside it (a long name is shortened to leave room for the suffix)."""
+    while target.exists():
+        target = target.with_name(fit_name(f"{target.stem}-{uuid.uuid4().hex[:8]}", target.suffix))
+    return target
+
+
 def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
-    relative = path.relative_to(inbox)
-    target = claimed / relative
-    if target.exists():
-        target = target.with_name(f"{target.stem}-{uuid.uuid4().hex[:8]}{target.suffix}")
+    target = _unique(claimed / path.relative_to(inbox))
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.rename(path, target)  # atomic: only one watcher wins
     except FileNotFoundError:
         return None  # claimed by another watcher meanwhile
+    except OSError as exc:  # e.g. another filesystem (EXDEV) or no permission: say so, leave the file alone
+        log.error("%s: cannot claim into %s: %s", path, claimed, exc)
+        return None
     return target
 
 
-def _short(name: str, limit: int = 80) -> str:
-    return name if len(name.encode("utf-8")) <= limit * 2 else name[:limit]
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
-def _receipt(result: DocumentResult, source_name: str) -> dict[str, Any]:
-    line = result.summary()
-    sha = line["sha256"]
-    if sha is None and result.path.is_file():
-        sha = hashlib.sha256(result.path.read_bytes()).hexdigest()
+def tags_for(relative: Path) -> list[str]:
+    """The tag a file gets from where it was dropped: its first-level subfolder of the inbox, NFC
+    (``hộ tịch/scan.pdf`` → ``["hộ tịch"]``; ``scan.pdf`` → ``[]``). A name that equals a record class code is
+    kept as a tag like any other: the classifier reads the document and decides its class."""
+    parts = relative.parts
+    return [_nfc(parts[0]).strip()] if len(parts) > 1 and parts[0].strip() else []
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    path: Path  # where it lies now, in DATA_DIR/claimed/
+    relative: Path  # where it was dropped, relative to the inbox
+
+
+_MESSAGES: dict[str, tuple[str, str]] = {
+    "archived": (
+        "Đã tiếp nhận và lưu trữ: hồ sơ {id}, tại {where}.",
+        "Received and archived as record {id} at {where}.",
+    ),
+    "already_archived": (
+        "Tài liệu này đã được lưu trữ trước đó: hồ sơ {id}, tại {where}.",
+        "Already archived before: record {id} at {where}.",
+    ),
+    "quarantined": (
+        "Không xử lý được, tệp đã được chuyển vào khu cách ly. Lý do: {reason_vi}",
+        "Could not be processed; the file was quarantined. Reason: {reason}",
+    ),
+    "failed": (
+        "Lỗi hệ thống; tệp sẽ được xử lý lại ở lượt sau. Chi tiết: {reason_vi}",
+        "A fault of the system; the file will be processed again on the next pass. Detail: {reason}",
+    ),
+}
+
+
+def _make_receipt(
+    *,
+    file: str,
+    outcome: str,
+    record: Record | None,
+    sha256: str | None,
+    archive: str,
+    archive_path: str | None,
+    reason: str | None = None,
+    reason_vi: str | None = None,
+) -> dict[str, Any]:
+    record_id = record.id if record else None
+    where = f"{archive.rstrip('/')}/{archive_path}" if archive_path else archive
+    vi, en = _MESSAGES.get(outcome, ("{reason_vi}", "{reason}"))
+    values = {"id": record_id, "where": where, "reason": reason or "", "reason_vi": reason_vi or reason or ""}
+    classification = record.classification if record else None
     return {
-        "file": source_name,
-        "outcome": line["outcome"],
-        "record_id": line["record_id"],
-        "sha256": sha,
-        "archive_path": line["archive_path"],
-        "reason": line["reason"],
-        "reason_vi": line["reason_vi"],
+        "file": file,
+        "original_name": Path(file).name,
+        "outcome": outcome,
+        "record_id": record_id,
+        "sha256": sha256,
         "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "archive": archive,
+        "archive_path": archive_path,
+        "doc_type": classification.doc_type if classification else None,
+        "number": classification.number if classification else None,
+        "tags": list(record.tags) if record else [],
+        "reason": reason,
+        "reason_vi": reason_vi,
+        "message_vi": vi.format(**values),
+        "message_en": en.format(**values),
     }
 
 
-def watch_once(inbox: Path, settings: Settings, stable_seconds: float | None = None) -> list[dict[str, Any]]:
-    """One pass: claim the complete files of the inbox (and any left claimed by a crash), process, receipt."""
-    stable = settings.watch_stable_seconds if stable_seconds is None else stable_seconds
+def _receipt(result: DocumentResult, source_name: str, archive: str) -> dict[str, Any]:
+    line = result.summary()
+    sha = line["sha256"]
+    if sha is None and result.path.is_file():
+        sha = sha256_file(result.path)
+    return _make_receipt(
+        file=source_name,
+        outcome=line["outcome"],
+        record=result.record,
+        sha256=sha,
+        archive=archive,
+        archive_path=line["archive_path"],
+        reason=line["reason"],
+        reason_vi=line["reason_vi"],
+    )
+
+
+def _origin(document: Path, claims: list[_Claimed]) -> _Claimed | None:
+    """The claimed file a document came from: itself, or the stack it was split out of (``stack.pdf#2.pdf`` in a
+    folder named after the stack's SHA-256, see flows.intake)."""
+    for claim in claims:
+        if claim.path == document:
+            return claim
+    same_name = [c for c in claims if c.path.name == document.name.rpartition("#")[0]]
+    if len(same_name) == 1:
+        return same_name[0]
+    # two stacks of the same name (from two subfolders), or a long name shortened: tell them apart by content
+    by_content = [c for c in claims if c.path.is_file() and sha256_file(c.path).startswith(document.parent.name)]
+    return by_content[0] if by_content else None
+
+
+def _document_name(document: Path, claim: _Claimed | None) -> str:
+    """The document as the officer knows it: the path as dropped (``hộ tịch/scan.pdf``, ``stack.pdf#2.pdf``)."""
+    if claim is None:
+        return _nfc(document.name)
+    if claim.path == document:
+        return _nfc(claim.relative.as_posix())
+    return _nfc((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
+
+
+class _WatchRunner:
+    """The pipeline's stage runner, wrapped (``flows.pipeline`` runs every stage through a ``StageRunner``, so
+    the orchestrator needs no watcher-specific code): after ``ingest`` the record gets the tags of the subfolder
+    its file was dropped in; before ``archive`` the receipt is written into the record's work folder and added
+    to the files put, so it is stored beside the record, under the record's retention and in its sidecar. Its
+    content is known then: the archive path is ``record_prefix`` of the record being put."""
+
+    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str) -> None:
+        self.base = base
+        self.claims = claims
+        self.archive = archive
+        self._lock = threading.Lock()  # documents of a pass run in threads (settings.batch_workers)
+        self._names: dict[str, str] = {}  # record id → the document as dropped
+        self.archived: dict[str, dict[str, Any]] = {}  # record id → the receipt stored with it
+
+    def __call__(self, stage: str, function: Callable[..., Any], *args: Any) -> Any:
+        if stage == "archive":
+            record, files, settings = args
+            receipt = self.receipt_for(record)
+            work = files["signed"][1].parent  # the record's work folder, removed by the pipeline afterwards
+            stored = work / RECEIPT_NAME
+            stored.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            args = (record, {**files, RECEIPT_ROLE: (RECEIPT_NAME, stored)}, settings)
+        result = self.base(stage, function, *args)
+        if stage == "ingest" and isinstance(result, Record):
+            claim = _origin(Path(args[0]), self.claims)
+            result.tags = tags_for(claim.relative) if claim else []
+            with self._lock:
+                self._names[result.id] = _document_name(Path(args[0]), claim)
+        return result
+
+    def receipt_for(self, record: Record) -> dict[str, Any]:
+        with self._lock:
+            name = self._names.get(record.id, record.source.name)
+        receipt = _make_receipt(
+            file=name,
+            outcome=Outcome.ARCHIVED.value,
+            record=record,
+            sha256=record.source.sha256,
+            archive=self.archive,
+            archive_path=record_prefix(record),
+        )
+        with self._lock:
+            self.archived[record.id] = receipt
+        return receipt
+
+
+def _eligible(path: Path, inbox: Path) -> bool:
+    """A file the inbox rescan would take too: a scan suffix, not hidden, inside the inbox."""
+    if not path.is_relative_to(inbox) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+        return False
+    return not any(part.startswith(".") for part in path.relative_to(inbox).parts)
+
+
+def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
+    """``{SHA-256, 16 digits}-{file name}.receipt.json``, shortened (with a hash) to fit in 255 bytes."""
+    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{_nfc(document.name)}", RECEIPT_SUFFIX)
+
+
+def _pass(
+    inbox: Path,
+    settings: Settings,
+    stable: float,
+    candidates: Iterable[Path] | None,
+    runner: StageRunner,
+) -> tuple[list[dict[str, Any]], dict[Path, float]]:
+    """Claim and process the complete files among ``candidates`` (None: the whole inbox, and whatever a crash
+    left claimed); return the receipts, and the files not complete yet with the seconds to wait for them."""
     claimed_root = settings.data_dir / "claimed"
     processed_root = settings.data_dir / "processed"
     outbox = settings.data_dir / "outbox"
-    leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
-    claimed = list(leftovers)
-    for path in expand_inputs([inbox]):
-        if _stable(path, stable) and (target := _claim(path, inbox, claimed_root)) is not None:
-            claimed.append(target)
-    receipts = []
-    for result in process_many(claimed, settings):
-        if result.path.is_relative_to(claimed_root):
-            relative = result.path.relative_to(claimed_root)
-        else:  # a document split out of a stack: name it after its stack
-            relative = Path(result.path.name)
-        receipt = _receipt(result, relative.as_posix())
-        stem = f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{_short(result.path.name)}"
-        atomic_write_text(outbox / f"{stem}.receipt.json", json.dumps(receipt, ensure_ascii=False, indent=2))
+    claims: list[_Claimed] = []
+    if candidates is None:
+        leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
+        claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
+        candidates = expand_inputs([inbox])
+    waiting: dict[Path, float] = {}
+    for path in candidates:
+        if not path.is_file() or not _eligible(path, inbox):
+            continue
+        if _stable(path, stable):
+            if (target := _claim(path, inbox, claimed_root)) is not None:
+                claims.append(_Claimed(target, path.relative_to(inbox)))
+        elif (left := _seconds_left(path, stable)) is not None:
+            waiting[path] = left
+    if not claims:
+        return [], waiting
+    archive = archive_location(settings)
+    wrapped = _WatchRunner(runner, claims, archive)
+    receipts: list[dict[str, Any]] = []
+    unfinished: set[Path] = set()
+    for result in process_many([c.path for c in claims], settings, runner=wrapped):
+        claim = _origin(result.path, claims)
+        name = _document_name(result.path, claim)
+        stored = wrapped.archived.get(result.record.id) if result.record else None
+        if result.outcome == Outcome.ARCHIVED and stored is not None and stored["file"] == name:
+            receipt = stored  # the very receipt stored beside the record
+        else:
+            receipt = _receipt(result, name, archive)
+        atomic_write_text(
+            outbox / receipt_file_name(receipt, result.path), json.dumps(receipt, ensure_ascii=False, indent=2)
+        )
         receipts.append(receipt)
-    for path in claimed:
-        if path.exists() and result_is_final(receipts, path, claimed_root):
-            target = processed_root / path.relative_to(claimed_root)
+        if result.outcome == Outcome.FAILED and claim is not None:
+            unfinished.add(claim.path)  # a fault of the machine: stays claimed, retried on the next full pass
+    for claim in claims:
+        if claim.path.exists() and claim.path not in unfinished:
+            target = _unique(processed_root / claim.path.relative_to(claimed_root))
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(path, target)
-    return receipts
+            os.replace(claim.path, target)
+    return receipts, waiting
 
 
-def result_is_final(receipts: list[dict[str, Any]], path: Path, claimed_root: Path) -> bool:
-    """A claimed file stays claimed (retried next pass) while any of its documents failed for a machine fault."""
-    name = path.relative_to(claimed_root).as_posix()
-    mine = [r for r in receipts if r["file"] == name or r["file"].startswith(f"{path.name}#")]
-    return not any(r["outcome"] == "failed" for r in mine)
+def watch_once(
+    inbox: Path,
+    settings: Settings,
+    stable_seconds: float | None = None,
+    runner: StageRunner = direct_runner,
+) -> list[dict[str, Any]]:
+    """One full pass: claim the complete files of the inbox (and any left claimed by a crash), process, receipt."""
+    stable = settings.watch_stable_seconds if stable_seconds is None else stable_seconds
+    return _pass(inbox, settings, stable, None, runner)[0]
 
 
-def watch(inbox: Path, settings: Settings, once: bool = False) -> list[dict[str, Any]]:
-    """Watch the inbox: a pass every ``watch_interval`` seconds (forever), or one pass with ``once``."""
-    while True:
-        receipts = watch_once(inbox, settings)
-        for receipt in receipts:
-            log.warning("%s: %s %s", receipt["file"], receipt["outcome"], receipt["record_id"] or "")
-        if once:
-            return receipts
-        time.sleep(settings.watch_interval)
+class _InboxEvents(FileSystemEventHandler):
+    """Filesystem events of the inbox, turned into a set of paths to check (watchdog calls it on its thread)."""
+
+    def __init__(self, inbox: Path) -> None:
+        super().__init__()
+        self.inbox = inbox
+        self.wake = threading.Event()
+        self._lock = threading.Lock()
+        self._paths: set[Path] = set()
+
+    def dispatch(self, event: FileSystemEvent) -> None:
+        kind = event.event_type
+        if kind not in {"created", "moved", "closed"}:
+            return  # a write shows up as created … closed; "modified" alone would only repeat those
+        path = Path(os.fsdecode(event.dest_path if kind == "moved" else event.src_path))
+        if event.is_directory:  # a folder moved in brings files that raise no events of their own
+            found = expand_inputs([path]) if path.is_dir() and path.is_relative_to(self.inbox) else []
+        else:
+            found = [path] if _eligible(path, self.inbox) else []
+        if found:
+            with self._lock:
+                self._paths.update(found)
+            self.wake.set()
+
+    def take(self) -> set[Path]:
+        with self._lock:
+            paths, self._paths = self._paths, set()
+            self.wake.clear()
+            return paths
+
+
+def _start_observer(inbox: Path, events: _InboxEvents) -> Any:
+    """A running watchdog observer, or None when events cannot be had (then the rescans do all the work)."""
+    from watchdog.observers import Observer
+
+    observer = Observer()
+    try:
+        observer.schedule(events, str(inbox), recursive=True)
+        observer.start()
+    except OSError as exc:  # e.g. the inotify watch limit (fs.inotify.max_user_watches) reached
+        log.warning("%s: no filesystem events (%s); rescanning every few seconds only", inbox, exc)
+        return None
+    return observer
+
+
+def watch(
+    inbox: Path,
+    settings: Settings,
+    once: bool = False,
+    stop: threading.Event | None = None,
+    runner: StageRunner = direct_runner,
+) -> list[dict[str, Any]]:
+    """Watch the inbox until ``stop`` is set (or forever): filesystem events queue a check of the file at once,
+    and a full rescan runs every ``watch_interval`` seconds; with ``once``, one full pass and its receipts."""
+    inbox = Path(os.path.abspath(inbox))
+    if once:
+        receipts = watch_once(inbox, settings, runner=runner)
+        _log(receipts)
+        return receipts
+    stop = stop or threading.Event()
+    stable = settings.watch_stable_seconds
+    events = _InboxEvents(inbox)
+    observer = _start_observer(inbox, events)
+    due: dict[Path, float] = {}  # file → when (time.monotonic) to check it
+    next_rescan = 0.0
+    try:
+        while not stop.is_set():
+            now = time.monotonic()
+            for path in events.take():
+                due[path] = min(due.get(path, now), now)
+            try:
+                if now >= next_rescan:
+                    # the rescan catches what events miss: network shares (files written by another machine raise
+                    # no inotify event here), an overflowing event queue, files dropped while no watcher ran
+                    due.clear()
+                    receipts, waiting = _pass(inbox, settings, stable, None, runner)
+                    next_rescan = time.monotonic() + settings.watch_interval
+                else:
+                    ready = [path for path, at in due.items() if at <= now]
+                    for path in ready:
+                        del due[path]
+                    receipts, waiting = _pass(inbox, settings, stable, ready, runner) if ready else ([], {})
+            except OSError as exc:  # the share went away for a moment: say so and try again on the next rescan
+                log.error("%s: %s", inbox, exc)
+                receipts, waiting = [], {}
+            _log(receipts)
+            for path, left in waiting.items():
+                due[path] = time.monotonic() + left
+            wake_at = min([next_rescan, *due.values()])
+            # at most a second asleep, so that a stop request is seen soon even when nothing happens
+            events.wake.wait(min(max(wake_at - time.monotonic(), 0.0), 1.0))
+    except KeyboardInterrupt:
+        log.warning("%s: watch stopped", inbox)
+    finally:
+        if observer is not None:
+            observer.stop()
+            observer.join(timeout=5)
+    return []
+
+
+def _log(receipts: list[dict[str, Any]]) -> None:
+    for receipt in receipts:
+        log.warning("%s: %s %s", receipt["file"], receipt["outcome"], receipt["record_id"] or "")

@@ -70,3 +70,19 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+NAME_MAX = 255  # bytes in one file name on ext4, XFS, btrfs and the usual NAS shares (UTF-8 on Linux)
+
+
+def fit_name(stem: str, suffix: str = "", limit: int = NAME_MAX) -> str:
+    """``stem + suffix`` when it fits in ``limit`` UTF-8 bytes; otherwise the stem cut at a character boundary,
+    ``~`` and 8 hex digits of the SHA-256 of the whole name, then the suffix. Vietnamese letters take 2–3 bytes
+    each, so a name an officer typed (200 characters) can be near the limit before ``.reason.txt`` or a
+    uniquifying suffix is added; the hash keeps two long names that share their beginning apart."""
+    whole = stem + suffix
+    if len(whole.encode("utf-8")) <= limit:
+        return whole
+    mark = "~" + hashlib.sha256(whole.encode("utf-8")).hexdigest()[:8]
+    budget = max(limit - len(mark.encode("utf-8")) - len(suffix.encode("utf-8")), 0)
+    return stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore") + mark + suffix

@@ -134,7 +134,7 @@ class SignatureFacts(_Model):
 class StoredObject(_Model):
     """One object written to the archive."""
 
-    role: str = Field(description="original | signed | sidecar | report")
+    role: str = Field(description="original | signed | sidecar | report | receipt")
     key: str
     sha256: str
     size: int
@@ -164,6 +164,10 @@ class Record(_Model):
         default=None, description="the batch that archived it (new_batch_id); None for records archived before"
     )
     objects: list[StoredObject] = Field(default_factory=list)
+    tags: list[str] = Field(
+        default_factory=list,
+        description="officers' labels, NFC; the watched folder adds the inbox subfolder the file was dropped in",
+    )
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)

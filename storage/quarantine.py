@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sohoa.fsutil import atomic_copy, atomic_write_text, sha256_file
+from sohoa.fsutil import atomic_copy, atomic_write_text, fit_name, sha256_file
 
 
 @dataclass(frozen=True)
@@ -32,10 +32,10 @@ def quarantine_file(
     target = quarantine_dir / name
     if target.exists() and sha256_file(target) != digest:
         # another file of the same name is already parked: keep both, told apart by content hash
-        target = quarantine_dir / f"{Path(name).stem}-{digest[:8]}{Path(name).suffix}"
+        target = quarantine_dir / fit_name(f"{Path(name).stem}-{digest[:8]}", Path(name).suffix)
     if source.is_file() and not target.exists():
         atomic_copy(source, target)
-    reason_file = target.with_name(target.name + ".reason.txt")
+    reason_file = target.with_name(fit_name(target.name, ".reason.txt"))  # a long name has no room for the suffix
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     atomic_write_text(
         reason_file,

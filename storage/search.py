@@ -53,7 +53,8 @@ def _fields(record: Record) -> dict[str, str]:
         "issuer": (c.issuer if c else None) or "",
         "subject": (c.subject if c else None) or "",
         "signer": (c.signer_name if c else None) or "",
-        "source": record.source.name,
+        # tags ride in the source column: searchable without changing the FTS tables of existing index files
+        "source": " ".join([record.source.name, *record.tags]),
         "body": unicodedata.normalize("NFC", record.ocr.text if record.ocr else ""),
     }
 

@@ -1,0 +1,54 @@
+"""Prefect wiring of the watched folder (deployment ``watch-inbox`` in prefect.yaml, every minute).
+
+Thin on purpose: the work is in ``flows.watch``. A scheduled run is one full pass over the inbox (no filesystem
+events: the run ends when the pass does), so the deployment suits hosts where no long-running ``sohoa watch``
+service is wanted; it also publishes a markdown artifact ``watch-inbox`` with one row per file. Two runs that
+overlap are safe: a file is claimed by an atomic rename, so only one of them takes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+
+from flows.watch import watch
+from sohoa.settings import load_settings
+
+
+def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, str]:
+    """The artifact's markdown table and its one-line summary (counts per outcome)."""
+    counts = Counter(str(r["outcome"]) for r in receipts)
+    summary = f"{len(receipts)} file(s)" + "".join(f", {outcome}: {n}" for outcome, n in sorted(counts.items()))
+    rows = ["| file | outcome | record | type | number | tags | archive path / reason |", "|---" * 7 + "|"]
+    for r in receipts:
+        where = r["archive_path"] or r["reason"] or ""
+        cells = [r["file"], r["outcome"], r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
+        rows.append("| " + " | ".join(str(c or "").replace("|", "/") for c in cells) + " |")
+    return f"## sohoa watch-inbox\n\nInbox: `{inbox}`. {summary}\n\n" + "\n".join(rows), summary
+
+
+@flow(name="watch-inbox", log_prints=True)
+def watch_inbox(
+    inbox: str, once: bool = True, settings_overrides: dict[str, Any] | None = None
+) -> list[dict[str, Any]]:
+    """One pass over the inbox: claim the complete files, process them, write their receipts; returns the receipts
+    and publishes them as the ``watch-inbox`` artifact. ``once=False`` watches (events and rescans) until the
+    flow run is cancelled, and returns nothing: not for a scheduled deployment."""
+    settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+    if not Path(inbox).is_dir():
+        raise FileNotFoundError(f"{inbox}: no such folder")
+    receipts = watch(Path(inbox), settings, once=once)
+    markdown, summary = receipts_markdown(inbox, receipts)
+    print(summary)
+    # an artifact is a convenience; never fail a finished pass over it
+    with contextlib.suppress(Exception):
+        create_markdown_artifact(key="watch-inbox", markdown=markdown, description=summary)
+    return receipts
+
+
+__all__ = ["watch_inbox"]

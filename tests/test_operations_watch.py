@@ -1,0 +1,175 @@
+"""Operations: the watched folder with filesystem events, subfolder tags, receipts beside the archived record,
+long Vietnamese file names, and its Prefect flow (deployment ``watch-inbox``)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from flows.intake import split_stack
+from flows.watch import _Claimed, _document_name, _origin, _unique, receipt_file_name, tags_for, watch
+from sohoa.fsutil import NAME_MAX, fit_name
+from sohoa.record import Record
+from storage import open_configured_archive, search_index_path
+from storage.quarantine import quarantine_file
+from storage.search import SearchIndex
+from tests.conftest import make_settings
+from tests.test_operations_intake import CODE, page, png, separator, stack_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def long_vietnamese_name(suffix: str, limit: int = NAME_MAX) -> str:
+    """About 200 Vietnamese characters, a few bytes under the 255-byte file name limit with ``suffix``."""
+    words = "Tờ khai đăng ký khai sinh của công dân Nguyễn Thị Hồng Nhung ở thôn Đông Hưng xã Yên Phú huyện Ý Yên "
+    name = ""
+    for char in words * 4:
+        if len((name + char + suffix).encode("utf-8")) > limit - 3:
+            break
+        name += char
+    return name.strip() + suffix
+
+
+def name_bytes(path: Path | str) -> int:
+    return len(Path(path).name.encode("utf-8"))
+
+
+def test_long_names_are_shortened_with_a_hash_and_subfolders_become_tags(tmp_path: Path) -> None:
+    name = long_vietnamese_name(".png")
+    assert len(name) >= 180 and 245 <= name_bytes(name) <= NAME_MAX
+    assert fit_name("ngắn", ".txt") == "ngắn.txt"
+    a, b = fit_name(name, ".reason.txt"), fit_name(name + "x", ".reason.txt")
+    assert a != b and a.endswith(".reason.txt") and max(name_bytes(a), name_bytes(b)) <= NAME_MAX
+    receipt_name = receipt_file_name({"sha256": "ab" * 32}, Path(name))
+    assert receipt_name.startswith("abababababababab-Tờ khai") and name_bytes(receipt_name) <= NAME_MAX
+    # a quarantined file with such a name still gets its reason file beside it
+    bad = tmp_path / name
+    bad.write_text("không phải ảnh\n", encoding="utf-8")
+    entry = quarantine_file(bad, tmp_path / "q", reason_vi="hỏng", reason_en="damaged")
+    assert entry.file.is_file() and entry.reason_file.is_file() and name_bytes(entry.reason_file) <= NAME_MAX
+    taken = tmp_path / "taken" / name
+    taken.parent.mkdir()
+    taken.write_bytes(b"x")
+    assert name_bytes(_unique(taken)) <= NAME_MAX and _unique(taken).suffix == ".png"  # a claim's second name
+    # a long-named scanned stack still splits: its parts are named within the limit too
+    stack = stack_pdf(tmp_path / fit_name(name.removesuffix(".png"), ".pdf"), [page("A"), separator(), page("B")])
+    parts = split_stack(stack, tmp_path / "work", CODE)
+    assert len(parts) == 2 and all(
+        name_bytes(p) <= NAME_MAX and p.name.endswith(f"#{n}.pdf") for n, p in enumerate(parts, 1)
+    )
+    claims = [_Claimed(stack, Path("hộ tịch") / stack.name)]  # each part is traced back to its stack
+    assert [_origin(p, claims) for p in parts] == claims * 2
+    assert _document_name(parts[1], claims[0]) == f"hộ tịch/{stack.name}#2.pdf"
+    assert tags_for(Path("hộ tịch/scan.pdf")) == ["hộ tịch"]
+    assert tags_for(Path("HT-KS/2025/scan.pdf")) == ["HT-KS"]  # first level only; a class code is just a tag
+    assert tags_for(Path("scan.pdf")) == []
+    source = {"name": "a", "path": "/a", "sha256": "0" * 64, "size": 1, "media_type": "image/png"}
+    assert Record.model_validate({"id": "0" * 16, "source": source}).tags == []  # a sidecar from before tags
+
+
+@pytest.mark.integration
+def test_watch_picks_up_a_dropped_file_at_once_and_stores_its_receipt_with_the_record(tmp_path: Path) -> None:
+    """A file dropped while `watch` runs (in a thread, full rescans an hour apart, so only the filesystem events
+    can find it), in a subfolder, with a 250-byte Vietnamese name: claimed, archived with the subfolder's tag,
+    the receipt in the outbox and beside the record."""
+    inbox = tmp_path / "hộp thư đến"
+    (inbox / "hộ tịch").mkdir(parents=True)
+    settings = make_settings(tmp_path / "var", ocr_workers=1, watch_interval=3600, watch_stable_seconds=0.5)
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(inbox, settings), kwargs={"stop": stop}, daemon=True)
+    watcher.start()
+    try:
+        time.sleep(2)  # the first full pass (an empty inbox) is over: from now on only events can find a file
+        name = long_vietnamese_name(".png")
+        (inbox / "hộ tịch" / name).write_bytes(png(page("THÔNG BÁO\nLịch tiếp công dân")))
+        outbox = settings.data_dir / "outbox"
+        deadline = time.monotonic() + 120
+        while not list(outbox.glob("*.receipt.json")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        stop.set()
+        watcher.join(timeout=60)
+    assert not watcher.is_alive()
+    (receipt_path,) = outbox.glob("*.receipt.json")
+    assert name_bytes(receipt_path) <= NAME_MAX
+    receipt = json.loads(receipt_path.read_text(encoding="utf-8"))
+    assert receipt["outcome"] == "archived", receipt
+    assert receipt["file"] == f"hộ tịch/{name}" and receipt["original_name"] == name
+    assert receipt["tags"] == ["hộ tịch"] and "Đã tiếp nhận" in receipt["message_vi"]
+    assert receipt["record_id"] in receipt["message_en"] and receipt["archive_path"] in receipt["message_en"]
+    assert (settings.data_dir / "processed" / "hộ tịch" / name).is_file()
+    assert not (inbox / "hộ tịch" / name).exists()
+
+    archive = open_configured_archive(settings)
+    record = archive.get(receipt["record_id"])
+    assert record is not None and record.tags == ["hộ tịch"] and record.source.name == name
+    assert record.archive_prefix == receipt["archive_path"] and record.source.sha256 == receipt["sha256"]
+    assert "receipt" in {o.role for o in record.objects} and not archive.verify_objects(record)
+    assert json.loads(archive.read_verified(record, "receipt")) == receipt  # the same receipt in both places
+    sidecar = Path(archive.location) / record.archive_prefix / "record.json"
+    assert json.loads(sidecar.read_text(encoding="utf-8"))["tags"] == ["hộ tịch"]
+    with SearchIndex(search_index_path(settings)) as index:  # the tag is searchable, with or without diacritics
+        assert [hit.record_id for hit in index.search("ho tich")] == [record.id]
+
+
+@pytest.mark.integration
+def test_prefect_flow_runs_one_pass_and_publishes_an_artifact(tmp_path: Path) -> None:
+    """The `watch-inbox` flow once, in its own process (Prefect with a temporary local API)."""
+    inbox = tmp_path / "inbox"
+    (inbox / "Tư pháp").mkdir(parents=True)
+    (inbox / "Tư pháp" / "giấy mời họp.png").write_bytes(png(page("GIẤY MỜI\nHọp tổ dân phố số 3")))
+    (inbox / "ghi chú.pdf").write_text("đây không phải PDF\n", encoding="utf-8")
+    overrides = {"data_dir": str(tmp_path / "var"), "watch_stable_seconds": 0, "ocr_workers": 1}
+    script = (
+        "import json, sys\n"
+        "from flows.prefect_watch import watch_inbox\n"
+        "receipts = watch_inbox(sys.argv[1], settings_overrides=json.loads(sys.argv[2]))\n"
+        "from prefect.client.orchestration import get_client\n"
+        "with get_client(sync_client=True) as client:\n"
+        "    artifact = client.read_latest_artifacts()[0]\n"
+        "print(json.dumps({'receipts': receipts, 'key': artifact.key, 'markdown': artifact.data}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        PREFECT_LOGGING_TO_API_ENABLED="false",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(inbox), json.dumps(overrides)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    receipts = {r["file"]: r for r in result["receipts"]}
+    assert receipts["Tư pháp/giấy mời họp.png"]["outcome"] == "archived"
+    assert receipts["Tư pháp/giấy mời họp.png"]["tags"] == ["Tư pháp"]
+    assert receipts["ghi chú.pdf"]["outcome"] == "quarantined" and receipts["ghi chú.pdf"]["reason_vi"]
+    assert result["key"] == "watch-inbox"
+    assert "| Tư pháp/giấy mời họp.png | archived |" in result["markdown"], result["markdown"]
+    assert len(list((tmp_path / "var" / "outbox").glob("*.receipt.json"))) == 2
+
+
+def test_prefect_yaml_declares_the_watch_inbox_deployment() -> None:
+    import yaml
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    deployment = next(d for d in config["deployments"] if d["name"] == "watch-inbox")
+    assert deployment["schedules"][0]["interval"] == 60
+    assert deployment["work_pool"] == {"name": "sohoa", "work_queue_name": "interactive"}
+    assert deployment["parameters"]["inbox"] == "/srv/sohoa/inbox"
+    module_path, flow_name = deployment["entrypoint"].split(":")
+    assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")
