@@ -1,0 +1,52 @@
+"""Build ``ocr/data/hook_bigrams.txt``: how often each pair of neighbouring syllables occurs in real Vietnamese
+state documents, for the pairs where one syllable carries ố/ổ/ế/ể (the marks Tesseract confuses).
+
+  python scripts/make_hook_bigrams.py [--corpus ../shared/corpora/vi-text/legal-docs]
+
+Source: the decrees, resolutions and codes in ``legal-docs/{nghi_dinh,nghi_quyet,bo_luat}`` (state documents, not
+copyrightable in Viet Nam). The court precedents in ``legal-docs/an_le/`` are left out on purpose: they are the
+OCR benchmark's ground truth (bench/ocr_bench.py), and the table must not have seen them. The GPL-licensed
+underthesea word list is not used, so the table can ship under this project's licence.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import re
+import unicodedata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "vi-text" / "legal-docs"
+TARGET = ROOT / "ocr" / "data" / "hook_bigrams.txt"
+SOURCES = ("nghi_dinh", "nghi_quyet", "bo_luat")
+CONFUSABLE = set("ốổếể")
+SYLLABLE = re.compile(r"[^\W\d_]+")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+    counts: collections.Counter[tuple[str, str]] = collections.Counter()
+    files = sorted(p for source in SOURCES for p in (args.corpus / source).rglob("*.txt"))
+    if not files:
+        raise SystemExit(f"no text under {args.corpus}/{{{','.join(SOURCES)}}}")
+    for path in files:
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            syllables = SYLLABLE.findall(unicodedata.normalize("NFC", line).lower())
+            pairs = zip(syllables, syllables[1:], strict=False)
+            counts.update(pair for pair in pairs if CONFUSABLE & set("".join(pair)))
+    lines = [
+        "# Neighbouring-syllable counts for the ố/ổ/ế/ể confusion (ocr/hooktone.py); made by",
+        f"# scripts/make_hook_bigrams.py from {len(files)} Vietnamese state documents (decrees, resolutions, codes).",
+    ]
+    lines += [f"{a} {b}\t{n}" for (a, b), n in sorted(counts.items())]
+    TARGET.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"{TARGET}: {len(counts)} pairs from {len(files)} files")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
