@@ -1,20 +1,26 @@
 """Batch throughput, memory and orchestration cost: ``sohoa process`` over a backlog of 1–3-page documents.
 
-  python bench/batch_bench.py [--pages 200] [--memory-pages 1000] [--json]
+  python bench/batch_bench.py [--pages 200] [--runs direct1,direct2,prefect,rerun,server] [--memory-pages 1000]
+                              [--json]
 
 The backlog: pages of Vietnamese legal text (the court precedents in ../shared/corpora/vi-text/legal-docs/an_le/,
 their ground-truth text laid out on A4 at 300 dpi, 11 pt), grouped into PDFs of 1–3 pages as a scanner makes
 them (img2pdf, lossless). Runs, each with a fresh data folder, one after the other on this machine:
 
-1. ``--no-prefect --workers 1``: one document at a time (the stages' own cost);
-2. ``--no-prefect --workers 2``: two documents in flight (Tesseract slots = cores);
-3. ``--workers 2`` through Prefect (no server: its temporary API starts inside the run);
-4. the same Prefect command again over the same inbox: everything is already archived, so this is Prefect's
-   start-up plus hashing — subtracted to show the per-document orchestration cost apart from the start-up;
-5. with ``--memory-pages``: run 2 over a backlog that many pages long, to compare peak memory with run 2.
+- ``direct1``: ``--no-prefect --workers 1``, one document at a time (the stages' own cost);
+- ``direct2``: ``--no-prefect --workers 2``, two documents in flight (Tesseract slots = cores);
+- ``prefect``: ``--workers 2`` through Prefect without a server (its temporary API starts inside the run, on a
+  Prefect database that already exists, as on every run after an installation's first: an untimed run on one
+  file creates it first);
+- ``rerun``: the same Prefect command again over the same inbox: everything is already archived;
+- ``server``: ``--workers 2`` against a Prefect server that is already running on this machine (started, untimed,
+  before the run; SQLite), as the ``nightly-batch`` deployment runs;
+- with ``--memory-pages``: ``prefect`` over a backlog that many pages long, to compare peak memory with ``prefect``
+  (the default way ``sohoa process`` runs).
 
 Reported per run: wall seconds, pages/s, peak memory (sum of the resident memory of sohoa and every process it
-started — Tesseract, Prefect's server — sampled every 0.2 s). Orchestration share = (run 3 − run 2) / run 3.
+started — Tesseract, Prefect's temporary server — plus the Prefect server of the ``server`` run, sampled every
+0.2 s). Orchestration share = (Prefect run − direct2) / Prefect run, for ``prefect`` and for ``server``.
 Needs psutil (bench extra).
 """
 
@@ -25,14 +31,19 @@ import contextlib
 import json
 import os
 import random
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unicodedata
+import urllib.request
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import img2pdf
 import psutil
@@ -130,27 +141,41 @@ def make_backlog(folder: Path, pages: int, seed: int = 7) -> tuple[int, int]:
 
 
 # ------------------------------------------------------------------------------------------ measuring
-def tree_rss(process: psutil.Process) -> int:
+def tree_rss(processes: list[psutil.Process]) -> int:
     total = 0
-    try:
-        family = [process, *process.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    for member in family:
-        with contextlib.suppress(psutil.Error):
-            total += member.memory_info().rss
+    for process in processes:
+        try:
+            family = [process, *process.children(recursive=True)]
+        except psutil.Error:
+            continue
+        for member in family:
+            with contextlib.suppress(psutil.Error):
+                total += member.memory_info().rss
     return total
 
 
-def run(name: str, args: list[str], inbox: Path, data: Path, pages: int, documents: int) -> Run:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+def clean_env(data: Path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     env["SOHOA_DATA_DIR"] = str(data)
+    env.update(extra)
+    return env
+
+
+def run(
+    name: str,
+    args: list[str],
+    inbox: Path,
+    env: dict[str, str],
+    pages: int,
+    documents: int,
+    also_watch: list[psutil.Process] | None = None,
+) -> Run:
     command = [sys.executable, "-m", "flows.cli", "process", str(inbox), "--json", *args]
     peak = 0
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)
-        watched = psutil.Process(proc.pid)
+        watched = [psutil.Process(proc.pid), *(also_watch or [])]
         stop = threading.Event()
 
         def sample() -> None:
@@ -165,7 +190,8 @@ def run(name: str, args: list[str], inbox: Path, data: Path, pages: int, documen
         seconds = time.perf_counter() - started
         stop.set()
         sampler.join()
-        with_server = [p for p in psutil.process_iter(["cmdline"]) if str(data) in " ".join(p.info["cmdline"] or [])]
+        data = env["SOHOA_DATA_DIR"]
+        with_server = [p for p in psutil.process_iter(["cmdline"]) if data in " ".join(p.info["cmdline"] or [])]
         for leftover in with_server:  # Prefect's temporary server, if it outlived the run
             leftover.kill()
         if code not in (0, 1):
@@ -174,74 +200,144 @@ def run(name: str, args: list[str], inbox: Path, data: Path, pages: int, documen
     return Run(name, pages, documents, round(seconds, 2), round(peak / 2**20, 1), code)
 
 
+def warm_prefect_home(home: Path, scratch: Path) -> None:
+    """Create and migrate a Prefect database (what the first run of an installation does), untimed."""
+    inbox = scratch / "warm-inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    (inbox / "not-a-scan.pdf").write_bytes(b"not a PDF")  # quarantined at once: only Prefect's start-up is paid
+    env = clean_env(scratch / "warm-data", PREFECT_HOME=str(home))
+    command = [sys.executable, "-m", "flows.cli", "process", str(inbox), "--json"]
+    subprocess.run(command, cwd=ROOT, env=env, capture_output=True, check=False, timeout=600)
+
+
+@contextlib.contextmanager
+def prefect_server(home: Path) -> Iterator[tuple[str, psutil.Process]]:
+    """A Prefect server on a free loopback port (its own PREFECT_HOME, SQLite), up before the timed run."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home.mkdir(parents=True, exist_ok=True)
+    env = clean_env(home / "unused", PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    env["PREFECT_UI_ENABLED"] = "false"
+    prefect = Path(sys.executable).with_name("prefect")
+    command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
+    log = (home / "server.log").open("wb")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=2):
+                break
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"the Prefect server did not start; see {home / 'server.log'}")
+            time.sleep(0.5)
+        yield url, psutil.Process(server.pid)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            server.wait(timeout=30)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        log.close()
+
+
+RUNS = ("direct1", "direct2", "prefect", "rerun", "server")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--runs", default=",".join(RUNS), help=f"which runs, comma-separated: {', '.join(RUNS)}")
     parser.add_argument("--memory-pages", type=int, default=0, help="also run a backlog this long (e.g. 1000)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.runs.split(",") if name.strip()]
+    unknown = sorted(set(chosen) - set(RUNS))
+    if unknown:
+        parser.error(f"unknown runs: {', '.join(unknown)}")
+    if "rerun" in chosen and "prefect" not in chosen:
+        parser.error("rerun needs the prefect run before it")
 
-    runs: list[Run] = []
+    runs: dict[str, Run] = {}
     with tempfile.TemporaryDirectory(prefix="sohoa-batch-bench-") as scratch:
         base = Path(scratch)
         inbox = base / "backlog"
         documents, pages = make_backlog(inbox, args.pages)
         print(f"backlog: {documents} documents, {pages} pages (A4, {DPI} dpi)", file=sys.stderr)
-        runs.append(
-            run(
-                "direct, 1 document at a time", ["--no-prefect", "--workers", "1"], inbox, base / "d1", pages, documents
-            )
-        )
-        runs.append(
-            run(
-                "direct, 2 documents in flight",
-                ["--no-prefect", "--workers", "2"],
-                inbox,
-                base / "d2",
-                pages,
-                documents,
-            )
-        )
-        runs.append(run("Prefect, 2 documents in flight", ["--workers", "2"], inbox, base / "p2", pages, documents))
-        runs.append(
-            run("Prefect again (all already archived)", ["--workers", "2"], inbox, base / "p2", pages, documents)
-        )
+        home = base / "prefect-home"
+        if "prefect" in chosen:
+            warm_prefect_home(home, base)
+        for key in chosen:
+            print(f"run: {key}", file=sys.stderr)
+            if key == "direct1":
+                env = clean_env(base / "d1")
+                runs[key] = run(
+                    "direct, 1 document at a time", ["--no-prefect", "--workers", "1"], inbox, env, pages, documents
+                )
+            elif key == "direct2":
+                env = clean_env(base / "d2")
+                runs[key] = run(
+                    "direct, 2 documents in flight", ["--no-prefect", "--workers", "2"], inbox, env, pages, documents
+                )
+            elif key == "prefect":
+                env = clean_env(base / "p2", PREFECT_HOME=str(home))
+                runs[key] = run("Prefect (no server), 2 in flight", ["--workers", "2"], inbox, env, pages, documents)
+            elif key == "rerun":
+                env = clean_env(base / "p2", PREFECT_HOME=str(home))
+                runs[key] = run("same again (all already archived)", ["--workers", "2"], inbox, env, pages, documents)
+            elif key == "server":
+                with prefect_server(base / "server-home") as (url, server):
+                    env = clean_env(base / "s2", PREFECT_API_URL=url)
+                    runs[key] = run(
+                        "Prefect server running, 2 in flight",
+                        ["--workers", "2"],
+                        inbox,
+                        env,
+                        pages,
+                        documents,
+                        also_watch=[server],
+                    )
         if args.memory_pages:
             big = base / "big-backlog"
             big_docs, big_pages = make_backlog(big, args.memory_pages, seed=11)
-            runs.append(
-                run(
-                    f"direct, 2 in flight, {big_pages} pages",
-                    ["--no-prefect", "--workers", "2"],
-                    big,
-                    base / "big",
-                    big_pages,
-                    big_docs,
-                )
+            print(f"run: prefect over {big_pages} pages", file=sys.stderr)
+            if not home.exists():
+                warm_prefect_home(home, base)
+            runs["memory"] = run(
+                f"Prefect (no server), 2 in flight, {big_pages} p.",
+                ["--workers", "2"],
+                big,
+                clean_env(base / "big", PREFECT_HOME=str(home)),
+                big_pages,
+                big_docs,
             )
 
-    direct, prefect, idle = runs[1], runs[2], runs[3]
-    share = (prefect.seconds - direct.seconds) / prefect.seconds
-    share_after_start = (prefect.seconds - idle.seconds - direct.seconds) / prefect.seconds
-    summary = {
+    summary: dict[str, Any] = {
         "cores": os.cpu_count(),
-        "runs": [asdict(r) | {"pages_per_second": round(r.pages_per_second, 3)} for r in runs],
-        "speedup_2_vs_1": round(runs[0].seconds / direct.seconds, 2),
-        "orchestration_share": round(share, 3),
-        "orchestration_share_without_prefect_start": round(share_after_start, 3),
-        "prefect_start_seconds": idle.seconds,
+        "runs": {key: asdict(r) | {"pages_per_second": round(r.pages_per_second, 3)} for key, r in runs.items()},
     }
+    direct = runs.get("direct2")
+    if direct and "direct1" in runs:
+        summary["speedup_2_vs_1"] = round(runs["direct1"].seconds / direct.seconds, 2)
+    for key in ("prefect", "server"):
+        if direct and key in runs:
+            summary[f"orchestration_share_{key}"] = round((runs[key].seconds - direct.seconds) / runs[key].seconds, 3)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
     print(f"\n{'run':42} {'docs':>5} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'peak MB':>8}")
-    for r in runs:
+    for r in runs.values():
         print(
             f"{r.name:42} {r.documents:>5} {r.pages:>6} {r.seconds:>8.1f} {r.pages_per_second:>8.2f} {r.peak_mb:>8.0f}"
         )
-    print(f"\n2 documents in flight vs 1: {summary['speedup_2_vs_1']}×")
-    print(f"orchestration share of wall (Prefect run vs direct run): {share:.1%}")
-    print(f"  without Prefect's start-up ({idle.seconds:.1f} s, run 4): {share_after_start:.1%}")
+    if "speedup_2_vs_1" in summary:
+        print(f"\n2 documents in flight vs 1: {summary['speedup_2_vs_1']}×")
+    if "orchestration_share_prefect" in summary:
+        print(f"orchestration share of wall, Prefect without a server: {summary['orchestration_share_prefect']:.1%}")
+    if "orchestration_share_server" in summary:
+        print(f"orchestration share of wall, Prefect server running: {summary['orchestration_share_server']:.1%}")
     return 0
 
 

@@ -185,9 +185,7 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
     from ocr.slots import set_slot_count
 
     set_slot_count(settings.tesseract_slots)  # this may be a Dask worker process: it needs the setting too
-    return ocr.ocr_document(
-        source,
-        output_pdf,
+    options: dict[str, Any] = dict(
         language=settings.ocr_language,
         workers=settings.effective_ocr_workers,
         dpi=settings.ocr_dpi,
@@ -195,7 +193,36 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         tessdata_dir=settings.tessdata_dir,
         mode=settings.ocr_mode,
         on_page=progress.page_listener,
+        tesseract_slots=settings.tesseract_slots,
     )
+    with dask_page_executor(settings) as pages_on_cluster:
+        if pages_on_cluster is not None:
+            executor, cluster_threads = pages_on_cluster
+            options.update(page_executor=executor, workers=cluster_threads)
+        return ocr.ocr_document(source, output_pdf, **options)
+
+
+@contextlib.contextmanager
+def dask_page_executor(settings: Settings) -> Iterator[tuple[Any, int] | None]:
+    """On a Dask worker of the configured cluster: an executor that sends this document's pages to the whole
+    cluster (page-level OCR tasks), and how many of them it can read at once. Elsewhere: None (pages are read
+    here, by local Tesseract processes).
+
+    ``worker_client`` takes this document task out of its worker's thread pool while it waits for its pages, so
+    the pages can run on that very thread: documents waiting for pages can never occupy every thread."""
+    if not settings.dask_address:
+        yield None
+        return
+    try:
+        from distributed import get_worker, worker_client
+
+        get_worker()
+    except (ImportError, ValueError):  # not running inside a Dask worker
+        yield None
+        return
+    with worker_client() as client:
+        threads = sum(client.nthreads().values()) or 1
+        yield client.get_executor(), threads
 
 
 def run_classify(text: str, settings: Settings | None = None) -> Classification:

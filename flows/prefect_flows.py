@@ -11,7 +11,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +19,6 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
-from prefect.concurrency.sync import concurrency
 from prefect.context import TaskRunContext
 from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -174,28 +173,27 @@ INLINE_STAGES = frozenset({"ingest", "classify", "verify"})
 
 
 # One archive writer across the whole cluster: the custody ledger is a chain with one head. On one host the
-# archive lock in flows.pipeline is enough; with Dask workers on several hosts this Prefect global concurrency
-# limit (created by the batch flow, held through the Prefect API every worker talks to) serialises the writes.
-ARCHIVE_WRITER_LIMIT = "sohoa-archive-writer"
+# archive lock in flows.pipeline is enough; on a Dask cluster (workers on several hosts) this lock, held through
+# the Dask scheduler every worker talks to, serialises the writes. The scheduler lends it with a lease, so a worker
+# that dies holding it does not block the others for ever. (A Prefect global concurrency limit did the same, but
+# its lease-renewal thread re-entered the task's shared Prefect client and crashed the archive stage when two
+# documents ran in one worker process, as they do while a document waits for its pages.)
+ARCHIVE_WRITER_LOCK = "sohoa-archive-writer"
 
 
-def ensure_archive_writer_limit() -> None:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectNotFound
+@contextlib.contextmanager
+def cluster_archive_writer() -> Iterator[None]:
+    from distributed import Lock
 
-    with get_client(sync_client=True) as client:
-        try:
-            client.read_global_concurrency_limit_by_name(ARCHIVE_WRITER_LIMIT)
-        except ObjectNotFound:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=ARCHIVE_WRITER_LIMIT, limit=1))
+    with Lock(ARCHIVE_WRITER_LOCK):
+        yield
 
 
 def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
     if stage in INLINE_STAGES:
         return direct_runner(stage, function, *args)
     if stage == "archive" and isinstance(args[-1], Settings) and args[-1].dask_address:
-        with concurrency(ARCHIVE_WRITER_LIMIT, occupy=1, strict=True):
+        with cluster_archive_writer():
             return _run_stage_task(stage, *args)
     return _run_stage_task(stage, *args)
 
@@ -257,8 +255,6 @@ def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = 
     """Every file (folders expanded) through every stage, ``batch_workers`` documents at a time on this machine
     or spread over a Dask cluster; publishes a markdown artifact of what happened."""
     settings = _settings(settings_overrides).with_absolute_paths()
-    if settings.dask_address:
-        ensure_archive_writer_limit()
     run = _run_batch.with_options(task_runner=task_runner_for(settings))
     payload: dict[str, Any] = run(paths, settings)
     return payload

@@ -21,7 +21,7 @@ import tempfile
 import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,15 @@ from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invi
 from ocr.preprocess import deskewed, detect_orientation
 from ocr.quality import LOW, page_quality
 from ocr.slots import tesseract_slot
-from ocr.tesseract import PageReading, check_language, read_page, tesseract_version
+from ocr.tesseract import (
+    PageJob,
+    PageJobResult,
+    PageReading,
+    check_language,
+    read_page,
+    read_page_job,
+    tesseract_version,
+)
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
 from sohoa.record import OcrResult, PageOcr
@@ -76,11 +84,14 @@ def ocr_document(
     tessdata_dir: Path | None = None,
     mode: str = SKIP_TEXT,
     on_page: Callable[[], None] | None = None,
+    page_executor: Executor | None = None,
+    tesseract_slots: int = 0,
 ) -> OcrResult:
     """Make ``output_pdf`` a searchable copy of ``input_path``; return the text and per-page facts.
 
     ``mode`` says what to do with pages that already carry text: ``skip-text``, ``redo`` or ``force``
-    (see ``ocr.modes``).
+    (see ``ocr.modes``). ``page_executor`` (e.g. a Dask client's executor) reads the pages in other processes
+    or on other hosts instead of here; ``workers`` is then how many pages are out at once.
 
     Raises ``BadInputError`` for unusable input and ``StageError`` when Tesseract itself is unavailable.
     """
@@ -102,6 +113,8 @@ def ocr_document(
             workers=workers,
             tessdata_dir=tessdata_dir,
             on_page=on_page,
+            page_executor=page_executor,
+            tesseract_slots=tesseract_slots,
         )
         title = unicodedata.normalize("NFC", input_path.stem)
         pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
@@ -272,17 +285,35 @@ def read_pages(
     workers: int,
     tessdata_dir: Path | None,
     on_page: Callable[[], None] | None = None,
+    page_executor: Executor | None = None,
+    tesseract_slots: int = 0,
 ) -> tuple[list[PagePlan], dict[int, PageReading]]:
     """OCR the pages that need it, ``workers`` Tesseract processes at a time, while later pages are planned.
 
     At most ``2 × workers`` rendered pages wait on disk, so a 500-page scan never piles up in scratch space.
+    With ``page_executor`` each page is sent (by value, see ``PageJob``) to be read there, ``workers`` at a time.
     """
 
     def read(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
+        out_base = scratch / f"ocr-{plan.number:04d}{suffix}"
+        if page_executor is not None:
+            job = PageJob(
+                image=image_path.read_bytes(),
+                suffix=image_path.suffix,
+                dpi=plan.dpi,
+                language=language,
+                tessdata_dir=str(tessdata_dir) if tessdata_dir else None,
+                source=str(source) if source else None,
+                tesseract_slots=tesseract_slots,
+            )
+            done: PageJobResult = page_executor.submit(read_page_job, job).result()
+            text_layer = out_base.with_suffix(".pdf")
+            text_layer.write_bytes(done.text_layer_pdf)
+            return PageReading(pdf_path=text_layer, words=done.words)
         with tesseract_slot():  # host-wide bound on Tesseract processes (ocr.slots)
             return read_page(
                 image_path,
-                scratch / f"ocr-{plan.number:04d}{suffix}",
+                out_base,
                 dpi=plan.dpi,
                 language=language,
                 text_only_pdf=True,

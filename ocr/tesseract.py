@@ -195,3 +195,49 @@ def parse_tsv(tsv: str) -> list[Word]:
             )
         )
     return words
+
+
+# ------------------------------------------------------------------------------------------ pages read elsewhere
+@dataclass(frozen=True)
+class PageJob:
+    """One page to read in another process, maybe on another host (a Dask worker): everything travels by value,
+    since that process shares no folder with the one that planned the page."""
+
+    image: bytes  # the page image as prepared for Tesseract (PGM/PBM/PPM)
+    suffix: str  # its file suffix, which tells Tesseract the format
+    dpi: int
+    language: str
+    tessdata_dir: str | None  # must exist at that path on the reading host
+    source: str | None  # the input file, named in errors
+    tesseract_slots: int = 0  # the reading host's slot count (0: its number of cores)
+
+
+@dataclass(frozen=True)
+class PageJobResult:
+    words: list[Word]
+    text_layer_pdf: bytes  # Tesseract's text-only page, to be laid over the original page
+
+
+def read_page_job(job: PageJob) -> PageJobResult:
+    """Read one page wherever this runs, under that host's Tesseract slots; a module-level function so that a
+    Dask worker can unpickle it."""
+    import tempfile
+
+    from ocr.slots import set_slot_count, tesseract_slot
+
+    if job.tesseract_slots:
+        set_slot_count(job.tesseract_slots)
+    with tempfile.TemporaryDirectory(prefix="sohoa-page-") as scratch:
+        image_path = Path(scratch) / f"page{job.suffix}"
+        image_path.write_bytes(job.image)
+        with tesseract_slot():
+            reading = read_page(
+                image_path,
+                Path(scratch) / "ocr",
+                dpi=job.dpi,
+                language=job.language,
+                text_only_pdf=True,
+                tessdata_dir=Path(job.tessdata_dir) if job.tessdata_dir else None,
+                source=Path(job.source) if job.source else None,
+            )
+        return PageJobResult(words=reading.words, text_layer_pdf=reading.pdf_path.read_bytes())

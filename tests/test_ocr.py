@@ -138,6 +138,29 @@ def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:
     assert result.text.count("hộ tịch trực tuyến") == 2
 
 
+def test_pages_read_in_another_process_give_the_same_document(tmp_path: Path) -> None:
+    """Pages sent by value to other processes (as to Dask workers, which share no folder with the planner)
+    come back as the same words and the same text layer as pages read here."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    frames = [Image.open(scan_page(tmp_path / f"{i}.png")) for i in range(2)]
+    tiff = tmp_path / "hai trang.tiff"
+    frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(300, 300), compression="tiff_lzw")
+    here = ocr_document(tiff, tmp_path / "here.pdf", workers=2)
+    # spawn: a fresh interpreter, nothing inherited from this one (like a worker on another host)
+    with ProcessPoolExecutor(max_workers=2, mp_context=multiprocessing.get_context("spawn")) as elsewhere:
+        there = ocr_document(tiff, tmp_path / "there.pdf", workers=2, page_executor=elsewhere)
+    assert there.text == here.text and "hộ tịch trực tuyến" in there.text
+    assert [(p.number, p.confidence, p.ocr) for p in there.pages] == [
+        (p.number, p.confidence, p.ocr) for p in here.pages
+    ]
+    extracted = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "there.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert extracted.count("hộ tịch trực tuyến") == 2
+
+
 def test_blank_page_is_flagged_low_quality(tmp_path: Path) -> None:
     blank = tmp_path / "trắng.png"
     Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))

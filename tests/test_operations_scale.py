@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from test_operations import env_for, make_scan
@@ -247,6 +248,16 @@ def test_batch_runs_on_a_dask_cluster(tmp_path: Path, dask_cluster: str) -> None
     assert report["counts"] == {"archived": 3, "already_archived": 0, "quarantined": 1, "failed": 0, "total": 4}
     ran_on = {int(line["processed_by"].rsplit(":", 1)[1]) for line in report["files"]}
     assert ran_on <= worker_pids, (ran_on, worker_pids)  # every document ran on a Dask worker, not in the CLI
+
+    def pages_read_here(dask_worker: Any) -> int:
+        computed = {entry[0] for entry in dask_worker.state.log if len(entry) > 1 and entry[1] == "compute-task"}
+        return sum(1 for key in computed if str(key).startswith("read_page_job"))
+
+    with Client(dask_cluster, timeout=60) as client:
+        pages_per_worker = client.run(pages_read_here)
+    # page-level OCR tasks: the 2 pages of qd-15-ubnd.pdf and the 2 single-page scans, each read by a Dask task
+    # (a page read again turned upright, when its first reading was poor, is one more)
+    assert sum(pages_per_worker.values()) >= 4, pages_per_worker
     assert len(archived_ids(tmp_path / "var")) == 3
     ledger = run_cli(["ledger", "verify", "--json"], env)
     assert ledger.returncode == 0, ledger.stdout + ledger.stderr
