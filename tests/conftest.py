@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from signing_pki import TestPKI, running_pki
@@ -19,6 +23,34 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
+
+
+def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], prefect_home: Path) -> dict[str, Any]:
+    """Run a Prefect flow in a fresh interpreter, as operations run it (its own temporary API server under
+    ``prefect_home``), and return ``{"result": what the flow returned, "key", "markdown": its newest artifact}``.
+
+    ``flow_import`` imports the flow; ``call`` calls it, reading its arguments from ``sys.argv`` (``argv``)."""
+    script = (
+        f"import json, sys\n{flow_import}\nresult = {call}\n"
+        "from prefect.client.orchestration import get_client\n"
+        "with get_client(sync_client=True) as client:\n"
+        "    artifact = client.read_latest_artifacts()[0]\n"
+        "print(json.dumps({'result': result, 'key': artifact.key, 'markdown': artifact.data}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        PREFECT_LOGGING_TO_API_ENABLED="false",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
 
 
 @dataclass(frozen=True)

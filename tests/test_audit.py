@@ -4,10 +4,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,6 +20,7 @@ from signing import verify_pdf
 from sohoa.settings import Settings
 from storage import open_configured_archive
 from storage.ledger import Ledger
+from tests.conftest import run_flow_for_its_artifact
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -196,34 +194,13 @@ def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -
         "trust_roots": [str(p) for p in archived.trust_roots],
         "trust_dev_ca": False,
     }
-    script = (
-        "import json, sys\n"
-        "from flows.prefect_audit import archive_audit\n"
-        "payload = archive_audit(settings_overrides=json.loads(sys.argv[1]))\n"
-        "from prefect.client.orchestration import get_client\n"
-        "with get_client(sync_client=True) as client:\n"
-        "    artifact = client.read_latest_artifacts()[0]\n"
-        "print(json.dumps({'payload': payload, 'key': artifact.key, 'markdown': artifact.data}))\n"
+    result = run_flow_for_its_artifact(
+        "from flows.prefect_audit import archive_audit",
+        "archive_audit(settings_overrides=json.loads(sys.argv[1]))",
+        [json.dumps(overrides)],
+        tmp_path / "prefect",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        PREFECT_HOME=str(tmp_path / "prefect"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-        PREFECT_LOGGING_TO_API_ENABLED="false",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(overrides)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    payload = result["payload"]
+    payload = result["result"]
     assert payload["ok"] is True, payload
     assert payload["counts"]["records"] == 1 and payload["counts"]["fixity_ok"] == 1
     assert result["key"] == "archive-audit"

@@ -4,9 +4,6 @@ long Vietnamese file names, and its Prefect flow (deployment ``watch-inbox``).""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -20,7 +17,7 @@ from sohoa.record import Record
 from storage import open_configured_archive, search_index_path
 from storage.quarantine import quarantine_file
 from storage.search import SearchIndex
-from tests.conftest import make_settings
+from tests.conftest import make_settings, run_flow_for_its_artifact
 from tests.test_operations_intake import CODE, page, png, separator, stack_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,34 +124,13 @@ def test_prefect_flow_runs_one_pass_and_publishes_an_artifact(tmp_path: Path) ->
     (inbox / "Tư pháp" / "giấy mời họp.png").write_bytes(png(page("GIẤY MỜI\nHọp tổ dân phố số 3")))
     (inbox / "ghi chú.pdf").write_text("đây không phải PDF\n", encoding="utf-8")
     overrides = {"data_dir": str(tmp_path / "var"), "watch_stable_seconds": 0, "ocr_workers": 1}
-    script = (
-        "import json, sys\n"
-        "from flows.prefect_watch import watch_inbox\n"
-        "receipts = watch_inbox(sys.argv[1], settings_overrides=json.loads(sys.argv[2]))\n"
-        "from prefect.client.orchestration import get_client\n"
-        "with get_client(sync_client=True) as client:\n"
-        "    artifact = client.read_latest_artifacts()[0]\n"
-        "print(json.dumps({'receipts': receipts, 'key': artifact.key, 'markdown': artifact.data}))\n"
+    result = run_flow_for_its_artifact(
+        "from flows.prefect_watch import watch_inbox",
+        "watch_inbox(sys.argv[1], settings_overrides=json.loads(sys.argv[2]))",
+        [str(inbox), json.dumps(overrides)],
+        tmp_path / "prefect",
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        PREFECT_HOME=str(tmp_path / "prefect"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-        PREFECT_LOGGING_TO_API_ENABLED="false",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(inbox), json.dumps(overrides)],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    result = json.loads(proc.stdout.strip().splitlines()[-1])
-    receipts = {r["file"]: r for r in result["receipts"]}
+    receipts = {r["file"]: r for r in result["result"]}
     assert receipts["Tư pháp/giấy mời họp.png"]["outcome"] == "archived"
     assert receipts["Tư pháp/giấy mời họp.png"]["tags"] == ["Tư pháp"]
     assert receipts["ghi chú.pdf"]["outcome"] == "quarantined" and receipts["ghi chú.pdf"]["reason_vi"]
