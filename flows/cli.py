@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.logging import RichHandler
 from rich.table import Table
 
+from flows.prefect_server import TemporaryPrefectServer
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError
 from sohoa.settings import Settings, load_settings
@@ -99,17 +100,44 @@ def _require_file(path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------- process
-def _configure_prefect(settings: Settings) -> None:
-    """Prefect without a server by default; a configured PREFECT_API_URL (a real server) wins."""
+def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
+    """Prefect without a server by default: a temporary one is started at once, in the background (see
+    flows.prefect_server), unless PREFECT_API_URL names a real server, which then wins. Call before Prefect is
+    imported: it reads these variables once."""
     prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve())))
     prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect does not create missing parents
     # the telemetry heartbeat logs "database is locked" errors on the embedded SQLite (MEASURED.md)
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    # the first start migrates a fresh SQLite database: ~12 s here, longer on a loaded machine
-    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+    if os.environ.get("PREFECT_API_URL"):
+        return None
+    for name in TEMPORARY_SERVER_IDLE_SERVICES:
+        os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{name}_ENABLED", "false")
+    server = TemporaryPrefectServer(prefect_home)
+    os.environ["PREFECT_API_URL"] = server.start()
+    return server
+
+
+# The background services of Prefect's temporary API server, switched off when sohoa starts one (a configured
+# PREFECT_API_URL is left alone; each variable can be set to "true" to keep a service). The temporary server lives
+# for one command, shares the cores with Tesseract and nobody schedules, automates or cancels through it; its task
+# run recorder, which writes every task state change into DATA_DIR/prefect/prefect.db, cost ~60 ms of server CPU
+# per task run and was most of Prefect's overhead in a batch (bench/batch_bench.py; README, "Batch throughput").
+# The flow runs, their states and their artifacts are still recorded (they go through the API, not the services).
+TEMPORARY_SERVER_IDLE_SERVICES = (
+    "CANCELLATION_CLEANUP",
+    "CLEANUP_RECONCILER",
+    "EVENT_PERSISTER",
+    "FOREMAN",
+    "LATE_RUNS",
+    "PAUSE_EXPIRATIONS",
+    "REPOSSESSOR",
+    "SCHEDULER",
+    "TASK_RUN_RECORDER",
+    "TRIGGERS",
+)
 
 
 @app.command(
@@ -156,6 +184,18 @@ def process(
     if missing:
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
 
+    # started first, so that it comes up while the inputs are inspected and the pipeline imported
+    server = None if no_prefect else _configure_prefect(settings)
+    try:
+        _process(paths, settings, as_json, no_prefect, server)
+    finally:
+        if server is not None:
+            server.stop()
+
+
+def _process(
+    paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
+) -> None:
     from flows.pipeline import BatchReport, DocumentResult, expand_inputs, process_many
 
     inputs = expand_inputs(paths)
@@ -211,13 +251,14 @@ def process(
             # separator sheets and pages that kept their own text were counted but not read
             progress.update(pages_bar, total=progress.tasks[pages_bar].completed)
         else:
-            _configure_prefect(settings)
-            if not as_json:
-                err.print("[dim]starting Prefect (local, no server)…[/]")
             from flows import prefect_flows
 
             prefect_flows.set_progress_listener(advance)
             try:
+                if server is not None:
+                    if not as_json:
+                        err.print("[dim]waiting for Prefect (temporary local server)…[/]")
+                    server.wait_ready()
                 overrides = {
                     "archive": str(settings.archive_dir),
                     "batch_workers": settings.batch_workers,

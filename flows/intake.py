@@ -42,19 +42,13 @@ def _groups(separators: list[bool]) -> list[list[int]]:
 
 
 def _pdf_separators(path: Path, code: str) -> list[bool]:
-    import pypdfium2
+    from sohoa.pdfium import open_pdf
 
-    pdf = pypdfium2.PdfDocument(str(path))
-    try:
-        found = []
-        for index in range(len(pdf)):
-            page = pdf[index]
-            image = page.render(scale=RENDER_DPI / 72, grayscale=True).to_pil()
-            found.append(_is_separator(image, code))
-            page.close()
-        return found
-    finally:
-        pdf.close()
+    with open_pdf(path) as pdf:
+        pages = len(pdf)
+        if pages < 2:  # one page cannot be split into documents: no need to render it
+            return [False] * pages
+        return [_is_separator(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), code) for index in range(pages)]
 
 
 def split_stack(path: Path, work_dir: Path, code: str) -> list[Path]:
@@ -86,8 +80,8 @@ def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
     import pikepdf
 
     separators = _pdf_separators(path, code)
-    if not any(separators):
-        return [path]
+    if not any(separators) or not _groups(separators):
+        return [path]  # nothing to split, or nothing but separator sheets: the pipeline judges the file itself
     folder = _out_dir(path, work_dir)
     outputs = []
     with pikepdf.open(path) as source:
@@ -115,7 +109,7 @@ def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
             dpi = frame.info.get("dpi")
             frame.copy().save(buffer, format="PNG", **({"dpi": tuple(round(float(d)) for d in dpi)} if dpi else {}))
             frames.append(buffer.getvalue())
-    if not any(separators):
+    if not any(separators) or not _groups(separators):
         return [path]
     folder = _out_dir(path, work_dir)
     outputs = []

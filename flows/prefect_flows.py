@@ -266,9 +266,12 @@ def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     inputs = expand_inputs(Path(p) for p in paths)
     with batch_documents(inputs, settings) as documents:
         # Dask workers have their own working directory (and maybe their own host: then the inbox must be a
-        # shared folder mounted at the same path)
-        where = [str(path.resolve()) if settings.dask_address else str(path) for path in documents]
-        futures = [document_task.submit(path, settings, report.batch_id) for path in where]
+        # shared folder mounted at the same path). Each document is submitted as soon as it is found.
+        where: list[str] = []
+        futures = []
+        for path in documents:
+            where.append(str(path.resolve()) if settings.dask_address else str(path))
+            futures.append(document_task.submit(where[-1], settings, report.batch_id))
         for index, future in enumerate(as_completed(futures), start=1):
             result: DocumentResult = future.result()
             report.results.append(result)

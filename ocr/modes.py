@@ -15,7 +15,8 @@ from typing import Any
 
 import img2pdf
 import pikepdf
-import pypdfium2 as pdfium
+
+from sohoa.pdfium import open_pdf
 
 SKIP_TEXT, REDO, FORCE = "skip-text", "redo", "force"
 MODES = (SKIP_TEXT, REDO, FORCE)
@@ -90,11 +91,10 @@ def rasterise_pages(source: Path, target: Path, pages: list[int], dpi: int) -> N
     """Copy ``source`` to ``target`` with the given pages replaced by an image of themselves (lossless PNG)."""
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     singles: list[pikepdf.Pdf] = []  # foreign pages must stay open until the target is saved
-    document = pdfium.PdfDocument(source)
     try:
-        with pikepdf.open(source) as pdf:
+        with open_pdf(source) as document, pikepdf.open(source) as pdf:
             for number in pages:
-                image = document[number - 1].render(scale=dpi / 72).to_pil().convert("RGB")
+                image = document.render(number - 1, scale=dpi / 72).convert("RGB")
                 buffer = io.BytesIO()
                 image.save(buffer, format="PNG", dpi=(dpi, dpi))
                 single = pikepdf.open(io.BytesIO(img2pdf.convert(buffer.getvalue(), layout_fun=layout)))
@@ -102,6 +102,5 @@ def rasterise_pages(source: Path, target: Path, pages: list[int], dpi: int) -> N
                 pdf.pages[number - 1] = single.pages[0]
             pdf.save(target)
     finally:
-        document.close()
         for single in singles:
             single.close()

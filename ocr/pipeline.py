@@ -28,7 +28,6 @@ from pathlib import Path
 import img2pdf
 import pdfplumber
 import pikepdf
-import pypdfium2 as pdfium
 from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
@@ -47,6 +46,7 @@ from ocr.tesseract import (
 )
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
+from sohoa.pdfium import open_pdf
 from sohoa.record import OcrResult, PageOcr
 
 # A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd.
@@ -184,30 +184,25 @@ def _has_text(page: pdfplumber.page.Page) -> bool:
 
 
 def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[PagePlan]:
-    document = pdfium.PdfDocument(path)
-    try:
-        with pdfplumber.open(path) as plumber:
-            for index, page in enumerate(plumber.pages):
-                number = index + 1
-                if _has_text(page):
-                    text = page.extract_text() or ""
-                    yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
-                    continue
-                page_dpi = _scan_dpi(page, default_dpi)
-                pixels = (float(page.width) / 72 * page_dpi) * (float(page.height) / 72 * page_dpi)
-                if pixels > MAX_PAGE_PIXELS:
-                    # refuse before rendering: a 35000² px page takes a minute and gigabytes to rasterise
-                    raise BadInputError(
-                        path,
-                        Problem.TOO_LARGE,
-                        f"page {number}: {page.width:.0f}×{page.height:.0f} pt at {page_dpi} dpi "
-                        f"= {pixels / 1e6:.0f} Mpx",
-                    )
-                # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
-                bitmap = document[index].render(scale=page_dpi / 72, grayscale=True)
-                yield _prepared(bitmap.to_pil(), number, page_dpi, scratch)
-    finally:
-        document.close()
+    with open_pdf(path) as document, pdfplumber.open(path) as plumber:
+        for index, page in enumerate(plumber.pages):
+            number = index + 1
+            if _has_text(page):
+                text = page.extract_text() or ""
+                yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
+                continue
+            page_dpi = _scan_dpi(page, default_dpi)
+            pixels = (float(page.width) / 72 * page_dpi) * (float(page.height) / 72 * page_dpi)
+            if pixels > MAX_PAGE_PIXELS:
+                # refuse before rendering: a 35000² px page takes a minute and gigabytes to rasterise
+                raise BadInputError(
+                    path,
+                    Problem.TOO_LARGE,
+                    f"page {number}: {page.width:.0f}×{page.height:.0f} pt at {page_dpi} dpi = {pixels / 1e6:.0f} Mpx",
+                )
+            # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
+            image = document.render(index, scale=page_dpi / 72, grayscale=True)
+            yield _prepared(image, number, page_dpi, scratch)
 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:

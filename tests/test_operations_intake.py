@@ -92,6 +92,17 @@ def test_tiff_stack_is_split_and_files_without_separators_are_left_alone(tmp_pat
     assert split_stack(broken, tmp_path / "work", CODE) == [broken]  # left for the pipeline to quarantine
 
 
+def test_a_file_of_nothing_but_separator_sheets_is_kept_not_dropped(tmp_path: Path) -> None:
+    # splitting it would give no document at all, and the file would vanish from the batch without a word
+    only = stack_pdf(tmp_path / "chỉ tờ phân cách.pdf", [separator(), separator()])
+    assert split_stack(only, tmp_path / "work", CODE) == [only]
+    single = stack_pdf(tmp_path / "một tờ.pdf", [separator()])
+    assert split_stack(single, tmp_path / "work", CODE) == [single]
+    tiff = tmp_path / "only.tiff"
+    separator().save(tiff, save_all=True, append_images=[separator()], dpi=(300, 300))
+    assert split_stack(tiff, tmp_path / "work", CODE) == [tiff]
+
+
 @pytest.mark.integration
 def test_pipeline_archives_each_document_of_a_stack_once(tmp_path: Path) -> None:
     stack = stack_pdf(

@@ -96,12 +96,24 @@ def test_tesseract_slot_held_by_another_process_blocks_until_it_dies(
 
 # ------------------------------------------------------------------------------------------ helpers
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
-    """The CLI's process group: its temporary Prefect API server outlives a SIGKILLed parent otherwise."""
+    """Whatever the CLI started and left running (its Prefect server dies with it; Tesseract may not)."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-def run_cli(args: list[str], env: dict[str, str], timeout: float = 420) -> subprocess.CompletedProcess[str]:
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def run_cli(
+    args: list[str], env: dict[str, str], timeout: float = 420, leftovers_gone_within: float | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The CLI in a session of its own. With ``leftovers_gone_within``, also assert that every process it started
+    (its temporary Prefect server above all) is gone that many seconds after it ended, killed or not."""
     # files, not pipes: a Prefect server left behind by a killed CLI would hold pipes open until the timeout
     with tempfile.TemporaryFile() as stdout, tempfile.TemporaryFile() as stderr:
         proc = subprocess.Popen(
@@ -114,6 +126,11 @@ def run_cli(args: list[str], env: dict[str, str], timeout: float = 420) -> subpr
         )
         try:
             proc.wait(timeout=timeout)
+            if leftovers_gone_within is not None:
+                deadline = time.monotonic() + leftovers_gone_within
+                while _group_alive(proc.pid) and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                assert not _group_alive(proc.pid), "a process started by the CLI outlived it"
         finally:
             _kill_group(proc)
         stdout.seek(0)
@@ -152,7 +169,7 @@ def test_prefect_rerun_after_a_kill_reuses_the_finished_stages(tmp_path: Path) -
     make_scan(inbox / "quyết định.png", "QUYẾT ĐỊNH\nVề việc cấp phép xây dựng")
     data = tmp_path / "var"
     crash = env_for(data, crash="sign:1") | {"SOHOA_BATCH_WORKERS": "1"}
-    killed = run_cli(["process", str(inbox), "--json"], crash)
+    killed = run_cli(["process", str(inbox), "--json"], crash, leftovers_gone_within=30)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert archived_ids(data) == []
 

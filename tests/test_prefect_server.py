@@ -1,0 +1,54 @@
+"""The temporary Prefect server ``sohoa process`` starts for itself (flows.prefect_server)."""
+
+from __future__ import annotations
+
+import os
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from flows import cli
+from flows.prefect_server import TemporaryPrefectServer
+
+
+@pytest.mark.integration
+def test_temporary_server_answers_then_stops(tmp_path: Path) -> None:
+    server = TemporaryPrefectServer(tmp_path / "prefect home")
+    url = server.start()
+    assert url.startswith("http://127.0.0.1:") and url.endswith("/api")
+    process = server.process
+    try:
+        server.wait_ready()
+        with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
+            assert response.status == 200
+        assert (tmp_path / "prefect home" / "prefect.db").is_file()  # its state under the given home
+    finally:
+        server.stop()
+    assert process is not None and process.poll() is not None
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{url}/health", timeout=2)
+
+
+@pytest.mark.integration
+def test_a_server_that_cannot_start_is_reported_with_its_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a database Prefect cannot create: the server exits at start-up instead of answering
+    monkeypatch.setenv("PREFECT_API_DATABASE_CONNECTION_URL", f"sqlite+aiosqlite:///{tmp_path}/missing/dir/p.db")
+    server = TemporaryPrefectServer(tmp_path / "home")
+    server.start()
+    try:
+        with pytest.raises(RuntimeError, match="stopped at start-up"):
+            server.wait_ready(timeout=120)
+    finally:
+        server.stop()
+
+
+def test_a_configured_prefect_server_is_used_and_none_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    monkeypatch.setattr(os, "environ", environment)  # what _configure_prefect sets stays in this test
+    environment.update(PREFECT_API_URL="http://prefect.example:4200/api", PREFECT_HOME=str(tmp_path / "home"))
+    settings = cli._settings(archive=str(tmp_path / "archive"))
+    assert cli._configure_prefect(settings) is None
+    assert environment["PREFECT_API_URL"] == "http://prefect.example:4200/api"
+    # a real server keeps its services (automations, late runs, the task run history)
+    assert not any(key.startswith("PREFECT_SERVER_SERVICES_") for key in environment)
