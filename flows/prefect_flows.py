@@ -81,6 +81,7 @@ _OPERATIONAL_SETTINGS = {
     "batch_workers",
     "tesseract_slots",
     "dask_address",
+    "ocr_concurrency_tag",
     "ocr_workers",
     "watch_stable_seconds",
     "watch_interval",
@@ -140,12 +141,14 @@ def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | 
 
 
 # One task per stage. Retries only where a fault can be transient (a TSA or an S3 server that does not answer);
-# bad input is never retried: it comes back as _Refused, which is a result, not a failure. The OCR task carries
-# the tag "tesseract": on a Prefect server, `prefect concurrency-limit create tesseract N` bounds OCR tasks across
-# all hosts, on top of the per-host Tesseract slots (ocr.slots).
+# bad input is never retried: it comes back as _Refused, which is a result, not a failure. With
+# SOHOA_OCR_CONCURRENCY_TAG set, the OCR task carries that tag: on a Prefect server, `prefect concurrency-limit
+# create TAG N` then bounds OCR tasks across all hosts, on top of the per-host Tesseract slots (ocr.slots). Not by
+# default: a tagged task asks the server for a slot each time, a round trip that cost ~0.15 s of a document's wall
+# time on 2 cores, more than all other task bookkeeping together.
 STAGE_TASKS: dict[str, Any] = {
     "ingest": task(name="ingest")(_refusing(ingest)),
-    "ocr": _cached("ocr", _ocr_key, tags=["tesseract"])(_refusing(run_ocr)),
+    "ocr": _cached("ocr", _ocr_key)(_refusing(run_ocr)),
     "classify": _cached("classify", _classify_key)(run_classify),
     "sign": _cached("sign", _sign_key, retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)(
         _refusing(run_sign)
@@ -198,11 +201,23 @@ def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
     return _run_stage_task(stage, *args)
 
 
+@functools.cache
+def _tagged(stage: str, tag: str) -> Any:
+    return STAGE_TASKS[stage].with_options(tags=[tag])
+
+
+def _stage_task(stage: str, args: tuple[Any, ...]) -> Any:
+    settings = args[-1]
+    if stage == "ocr" and isinstance(settings, Settings) and settings.ocr_concurrency_tag:
+        return _tagged(stage, settings.ocr_concurrency_tag)
+    return STAGE_TASKS[stage]
+
+
 def _run_stage_task(stage: str, *args: Any) -> Any:
     # Each stage commits its cached result as soon as it finishes: nested in the document task, Prefect would
     # otherwise hold the results until the whole document is done, and a crash would lose them all.
     with transaction(commit_mode=CommitMode.EAGER):
-        state = STAGE_TASKS[stage](*args, return_state=True)
+        state = _stage_task(stage, args)(*args, return_state=True)
     result = state.result()  # raises what the stage raised (after its retries)
     if state.name == "Cached":
         reused = _reused.get()

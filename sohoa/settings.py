@@ -126,6 +126,12 @@ class Settings(BaseSettings):
     dask_address: str = Field(
         default="", description="Dask scheduler (tcp://host:8786): run document tasks on that cluster via prefect-dask"
     )
+    ocr_concurrency_tag: str = Field(
+        default="",
+        description="Prefect tag on the OCR task, for a tag concurrency limit across hosts "
+        "(`prefect concurrency-limit create TAG N`); empty = no tag: a tagged task asks the Prefect server for a "
+        "slot every time, ~0.15 s per document on 2 cores (bench/batch_bench.py)",
+    )
     audit_renew_within_days: int = Field(
         default=365,
         description="sohoa audit: renew a record's B-LTA document timestamp when what protects it (the TSA "

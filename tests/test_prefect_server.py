@@ -52,3 +52,15 @@ def test_a_configured_prefect_server_is_used_and_none_started(tmp_path: Path, mo
     assert environment["PREFECT_API_URL"] == "http://prefect.example:4200/api"
     # a real server keeps its services (automations, late runs, the task run history)
     assert not any(key.startswith("PREFECT_SERVER_SERVICES_") for key in environment)
+
+
+def test_the_ocr_task_carries_a_concurrency_tag_only_when_configured(tmp_path: Path) -> None:
+    from flows import prefect_flows
+
+    plain = cli._settings(archive=str(tmp_path / "archive"))
+    assert prefect_flows._stage_task("ocr", ("in.pdf", "out.pdf", plain)).tags == set()
+    tagged = plain.model_copy(update={"ocr_concurrency_tag": "tesseract"})
+    assert prefect_flows._stage_task("ocr", ("in.pdf", "out.pdf", tagged)).tags == {"tesseract"}
+    assert prefect_flows._stage_task("sign", ("in.pdf", "out.pdf", tagged)).tags == set()
+    # an operational setting: the cached OCR of a run without the tag is reused by a run with it
+    assert prefect_flows._settings_fingerprint(plain) == prefect_flows._settings_fingerprint(tagged)
