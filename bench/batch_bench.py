@@ -9,12 +9,13 @@ them (img2pdf, lossless). Runs, each with a fresh data folder, one after the oth
 
 - ``direct1``: ``--no-prefect --workers 1``, one document at a time (the stages' own cost);
 - ``direct2``: ``--no-prefect --workers 2``, two documents in flight (Tesseract slots = cores);
-- ``prefect``: ``--workers 2`` through Prefect without a server (its temporary API starts inside the run, on a
-  Prefect database that already exists, as on every run after an installation's first: an untimed run on one
-  file creates it first);
+- ``prefect``: ``--workers 2`` through Prefect without a configured server (the temporary Prefect server that
+  ``sohoa process`` starts for itself starts inside the timed run, on a Prefect database that already exists, as
+  on every run after an installation's first: an untimed run on one file creates it first);
 - ``rerun``: the same Prefect command again over the same inbox: everything is already archived;
 - ``server``: ``--workers 2`` against a Prefect server that is already running on this machine (started, untimed,
-  before the run; SQLite), as the ``nightly-batch`` deployment runs;
+  before the run; SQLite; all its services on, as a deployed server runs them), as the ``nightly-batch``
+  deployment runs — here on the same two cores as the batch;
 - with ``--memory-pages``: ``prefect`` over a backlog that many pages long, to compare peak memory with ``prefect``
   (the default way ``sohoa process`` runs).
 
