@@ -32,6 +32,10 @@ def _is_separator(image: object, code: str) -> bool:
 
 
 def _groups(separators: list[bool]) -> list[list[int]]:
+    """The page indexes of each document between separator sheets; none when there is nothing to split: no
+    separator at all, or nothing but separators (the pipeline then judges the file as it is)."""
+    if not any(separators):
+        return []
     groups: list[list[int]] = [[]]
     for index, is_separator in enumerate(separators):
         if is_separator:
@@ -80,12 +84,13 @@ def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
     import pikepdf
 
     separators = _pdf_separators(path, code)
-    if not any(separators) or not _groups(separators):
-        return [path]  # nothing to split, or nothing but separator sheets: the pipeline judges the file itself
+    groups = _groups(separators)
+    if not groups:
+        return [path]
     folder = _out_dir(path, work_dir)
     outputs = []
     with pikepdf.open(path) as source:
-        for number, group in enumerate(_groups(separators), start=1):
+        for number, group in enumerate(groups, start=1):
             target = folder / fit_name(path.name, f"#{number}.pdf")  # a long name has no room for the suffix
             with pikepdf.new() as part:
                 for index in group:
@@ -109,11 +114,12 @@ def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
             dpi = frame.info.get("dpi")
             frame.copy().save(buffer, format="PNG", **({"dpi": tuple(round(float(d)) for d in dpi)} if dpi else {}))
             frames.append(buffer.getvalue())
-    if not any(separators) or not _groups(separators):
+    groups = _groups(separators)
+    if not groups:
         return [path]
     folder = _out_dir(path, work_dir)
     outputs = []
-    for number, group in enumerate(_groups(separators), start=1):
+    for number, group in enumerate(groups, start=1):
         target = folder / fit_name(path.name, f"#{number}.pdf")
         data = img2pdf.convert([frames[i] for i in group], nodate=True)
         target.write_bytes(data)
