@@ -32,15 +32,12 @@ import contextlib
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import unicodedata
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -49,6 +46,8 @@ from typing import Any
 import img2pdf
 import psutil
 from PIL import Image, ImageDraw, ImageFont
+
+from flows.prefect_server import TemporaryPrefectServer
 
 ROOT = Path(__file__).resolve().parent.parent
 AN_LE = ROOT.parent / "shared" / "corpora" / "vi-text" / "legal-docs" / "an_le"
@@ -213,35 +212,21 @@ def warm_prefect_home(home: Path, scratch: Path) -> None:
 
 @contextlib.contextmanager
 def prefect_server(home: Path) -> Iterator[tuple[str, psutil.Process]]:
-    """A Prefect server on a free loopback port (its own PREFECT_HOME, SQLite), up before the timed run."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    home.mkdir(parents=True, exist_ok=True)
-    env = clean_env(home / "unused", PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false")
-    env["PREFECT_UI_ENABLED"] = "false"
-    prefect = Path(sys.executable).with_name("prefect")
-    command = [str(prefect), "server", "start", "--host", "127.0.0.1", "--port", str(port)]
-    log = (home / "server.log").open("wb")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}/api"
+    """A Prefect server on a free loopback port (its own PREFECT_HOME, SQLite, all its services on), up before the
+    timed run: the same start-up as sohoa's temporary server, with a deployed server's services."""
+    server = TemporaryPrefectServer(
+        home, environment=clean_env(home / "unused", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+    )
+    url = server.start()
     try:
-        deadline = time.monotonic() + 180
-        while True:
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/health", timeout=2):
-                break
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the Prefect server did not start; see {home / 'server.log'}")
-            time.sleep(0.5)
-        yield url, psutil.Process(server.pid)
+        try:
+            server.wait_ready()
+        except RuntimeError as exc:
+            raise SystemExit(f"{exc}; see {server.log_path}") from exc
+        assert server.process is not None
+        yield url, psutil.Process(server.process.pid)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            server.wait(timeout=30)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGKILL)
-        log.close()
+        server.stop()
 
 
 RUNS = ("direct1", "direct2", "prefect", "rerun", "server")

@@ -51,8 +51,10 @@ def _prefect_command() -> list[str]:
 class TemporaryPrefectServer:
     """``start()`` returns at once; ``wait_ready()`` blocks until the API answers; ``stop()`` ends it."""
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, environment: dict[str, str] | None = None) -> None:
+        """``environment``: what the server process starts with (default: this process's)."""
         self.home = home
+        self.environment = environment
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = home / "temporary-server.log"
@@ -64,7 +66,8 @@ class TemporaryPrefectServer:
     def start(self) -> str:
         self.home.mkdir(parents=True, exist_ok=True)
         self.port = _free_loopback_port()
-        env = {**os.environ, "PREFECT_HOME": str(self.home), "PREFECT_UI_ENABLED": "false"}
+        base = os.environ if self.environment is None else self.environment
+        env = {**base, "PREFECT_HOME": str(self.home), "PREFECT_UI_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)  # the server itself is not a client of another server
         command = [*_prefect_command(), "server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
         with self.log_path.open("wb") as log:
