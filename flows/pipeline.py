@@ -11,11 +11,13 @@ of the machine itself (Tesseract missing) is reported as failed and the input is
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import fcntl
 import functools
 import hashlib
 import logging
 import os
+import random
 import shutil
 import signal
 import socket
@@ -24,7 +26,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -297,11 +299,34 @@ def archive_write_lock(location: str) -> Iterator[None]:
             os.close(fd)  # closing the descriptor releases the flock
 
 
+# Waits before the 2nd, 3rd and 4th attempt to archive a record (each ±50 %): an S3 server restarting, a share
+# remounting. The put is idempotent (objects already there with the same SHA-256 are not written again).
+ARCHIVE_RETRY_DELAYS = (1.0, 5.0, 30.0)
+
+
+def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str) -> T:
+    """``call()``, tried again after each of ``delays`` (seconds, ±50 % so that documents failing together do
+    not retry together) while it raises a ``StageError`` — a fault of the machine or a service. Bad input
+    (``BadInputError``) and anything else is raised at once: trying again would not change the answer."""
+    for attempt, delay in enumerate(delays, start=1):
+        try:
+            return call()
+        except StageError as exc:
+            wait = delay * random.uniform(0.5, 1.5)
+            log.warning("%s failed (%s); attempt %d of %d in %.1f s", what, exc, attempt + 1, len(delays) + 1, wait)
+            time.sleep(wait)
+    return call()
+
+
 def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Settings) -> Record:
-    with archive_write_lock(archive_location(settings)):
-        archived = open_configured_archive(settings).put(record, files)
-        index_archived(archived, settings)
-    return archived
+    def put() -> Record:
+        with archive_write_lock(archive_location(settings)):
+            archived = open_configured_archive(settings).put(record, files)
+            index_archived(archived, settings)
+        return archived
+
+    # retried here, not by an orchestrator, so that a batch with and without Prefect behaves the same
+    return retry_transient(put, ARCHIVE_RETRY_DELAYS, f"archiving record {record.id}")
 
 
 def direct_runner(stage: str, function: Callable[..., T], *args: Any) -> T:
@@ -503,14 +528,19 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
             shutil.rmtree(folder, ignore_errors=True)
 
 
+DocumentProcessor = Callable[[Path, Settings, StageRunner, "str | None"], DocumentResult]
+
+
 def process_many(
     paths: list[Path],
     settings: Settings,
     runner: StageRunner = direct_runner,
     on_result: ProgressListener | None = None,
     batch_id: str | None = None,
+    process: DocumentProcessor = process_document,
 ) -> Iterator[DocumentResult]:
-    """Every document of the batch, ``settings.batch_workers`` at a time; results in the order they finish.
+    """Every document of the batch through ``process`` (``process_document``, or a wrapper of it),
+    ``settings.batch_workers`` at a time; results in input order.
 
     The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
     as one package (``sohoa export --batch``)."""
@@ -519,15 +549,17 @@ def process_many(
         if settings.batch_workers <= 1:
             documents = list(found)
             total = len(documents)
-            finished: Iterable[DocumentResult] = (
-                process_document(path, settings, runner, batch_id) for path in documents
-            )
+            finished: Iterable[DocumentResult] = (process(path, settings, runner, batch_id) for path in documents)
         else:
             # Threads: the heavy work runs in Tesseract processes (bounded host-wide by ocr.slots) and in C code.
             # Each document is submitted as soon as it is found, so the workers start while later files are split.
+            # Each runs in a copy of this thread's context: inside a Prefect flow, that is what makes the stages'
+            # tasks part of the flow run.
             pool = ThreadPoolExecutor(max_workers=settings.batch_workers, thread_name_prefix="sohoa-doc")
             stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            futures = [pool.submit(process_document, path, settings, runner, batch_id) for path in found]
+            futures = [
+                pool.submit(contextvars.copy_context().run, process, path, settings, runner, batch_id) for path in found
+            ]
             total = len(futures)
             finished = (future.result() for future in futures)  # in input order, whatever finishes first
         for index, result in enumerate(finished, start=1):

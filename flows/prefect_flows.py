@@ -21,7 +21,6 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import TaskRunContext
 from prefect.futures import as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.transactions import CommitMode, transaction
 
 from flows import progress
@@ -29,13 +28,14 @@ from flows.pipeline import (
     BatchReport,
     DocumentResult,
     ProgressListener,
+    StageRunner,
     _test_crash_hook,
     batch_documents,
     direct_runner,
     expand_inputs,
     ingest,
     process_document,
-    run_archive,
+    process_many,
     run_classify,
     run_ocr,
     run_sign,
@@ -71,8 +71,7 @@ def _refusing(function: Callable[..., Any]) -> Callable[..., Any]:
 # A rerun skips the stages a killed run finished: each stage's result is cached under a key made of the stage, the
 # SHA-256 of what it reads, the generation token of the record's work folder (its outputs live there; see
 # flows.pipeline.prepare_work_dir) and the settings. A work folder made afresh has a new token, so a cached result
-# can never point to files that are gone. Ingest (it *is* the hashing) and archive (idempotent by itself) are not
-# cached.
+# can never point to files that are gone. The stages run inline (INLINE_STAGES below) are not cached.
 CACHE_EXPIRATION = timedelta(days=7)
 
 
@@ -140,21 +139,26 @@ def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | 
     return task(name=name, cache_key_fn=key_fn, cache_expiration=CACHE_EXPIRATION, persist_result=True, **options)
 
 
-# One task per stage. Retries only where a fault can be transient (a TSA or an S3 server that does not answer);
-# bad input is never retried: it comes back as _Refused, which is a result, not a failure. With
+# One task per stage worth caching (the costly ones). Retries only where a fault can be transient (a TSA that does
+# not answer); bad input is never retried: it comes back as _Refused, which is a result, not a failure. With
 # SOHOA_OCR_CONCURRENCY_TAG set, the OCR task carries that tag: on a Prefect server, `prefect concurrency-limit
 # create TAG N` then bounds OCR tasks across all hosts, on top of the per-host Tesseract slots (ocr.slots). Not by
 # default: a tagged task asks the server for a slot each time, a round trip that cost ~0.15 s of a document's wall
 # time on 2 cores, more than all other task bookkeeping together.
+# Task runs are named after the record (its work folder), so the Prefect UI shows which document each belongs to.
 STAGE_TASKS: dict[str, Any] = {
     "ingest": task(name="ingest")(_refusing(ingest)),
-    "ocr": _cached("ocr", _ocr_key)(_refusing(run_ocr)),
+    "ocr": _cached("ocr", _ocr_key, task_run_name="ocr {output_pdf.parent.name}")(_refusing(run_ocr)),
     "classify": _cached("classify", _classify_key)(run_classify),
-    "sign": _cached("sign", _sign_key, retries=2, retry_delay_seconds=[2, 10], retry_jitter_factor=0.5)(
-        _refusing(run_sign)
-    ),
+    "sign": _cached(
+        "sign",
+        _sign_key,
+        task_run_name="sign {output_pdf.parent.name}",
+        retries=2,
+        retry_delay_seconds=[2, 10],
+        retry_jitter_factor=0.5,
+    )(_refusing(run_sign)),
     "verify": _cached("verify", _verify_key)(run_verify),
-    "archive": task(name="archive", retries=3, retry_delay_seconds=[1, 5, 30], retry_jitter_factor=0.5)(run_archive),
 }
 
 
@@ -169,10 +173,12 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
 _reused: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("sohoa_reused_stages", default=None)
 
 
-# Stages cheaper than a task run: run inline in the document's task. Measured (bench/batch_bench.py, 2 cores):
-# every task run costs a few hundred ms of API round trips and result storage on the embedded server, more than
-# hashing a scan, classifying its text or verifying its signature take; a rerun simply does them again.
-INLINE_STAGES = frozenset({"ingest", "classify", "verify"})
+# Stages cheaper than a task run, or not worth caching: run inline, as plain calls. Measured
+# (bench/batch_bench.py, 2 cores): every task run costs API round trips and result storage on the Prefect server,
+# more than hashing a scan, classifying its text or verifying its signature take; a rerun simply does them again.
+# Archive is the last stage (nothing after it to skip on a rerun), idempotent, and retries its own transient
+# faults (flows.pipeline.run_archive), with or without Prefect.
+INLINE_STAGES = frozenset({"ingest", "classify", "verify", "archive"})
 
 
 # One archive writer across the whole cluster: the custody ledger is a chain with one head. On one host the
@@ -193,11 +199,11 @@ def cluster_archive_writer() -> Iterator[None]:
 
 
 def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
-    if stage in INLINE_STAGES:
-        return direct_runner(stage, function, *args)
     if stage == "archive" and isinstance(args[-1], Settings) and args[-1].dask_address:
         with cluster_archive_writer():
-            return _run_stage_task(stage, *args)
+            return direct_runner(stage, function, *args)
+    if stage in INLINE_STAGES:
+        return direct_runner(stage, function, *args)
     return _run_stage_task(stage, *args)
 
 
@@ -214,8 +220,8 @@ def _stage_task(stage: str, args: tuple[Any, ...]) -> Any:
 
 
 def _run_stage_task(stage: str, *args: Any) -> Any:
-    # Each stage commits its cached result as soon as it finishes: nested in the document task, Prefect would
-    # otherwise hold the results until the whole document is done, and a crash would lose them all.
+    # Each stage commits its cached result as soon as it finishes: nested in a document task (on Dask), Prefect
+    # would otherwise hold the results until the whole document is done, and a crash would lose them all.
     with transaction(commit_mode=CommitMode.EAGER):
         state = _stage_task(stage, args)(*args, return_state=True)
     result = state.result()  # raises what the stage raised (after its retries)
@@ -229,30 +235,36 @@ def _run_stage_task(stage: str, *args: Any) -> Any:
     return result
 
 
-def run_document(path: str, settings: Settings, batch_id: str | None = None) -> DocumentResult:
-    """One document through every stage as Prefect tasks, noting the stages a rerun took from the cache."""
+def _process_noting_reuse(
+    path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None
+) -> DocumentResult:
+    """``process_document``, noting the stages whose result a rerun took from Prefect's cache."""
     reused: list[str] = []
     token = _reused.set(reused)
     try:
-        result = process_document(Path(path), settings, prefect_runner, batch_id)
+        result = process_document(path, settings, runner, batch_id)
     finally:
         _reused.reset(token)
     result.cached_stages = reused
     return result
 
 
-# A document is one task, so that a task runner (threads by default, a Dask cluster with --dask) can run several
-# at once; its stages are nested tasks, run where the document runs.
+def run_document(path: str, settings: Settings, batch_id: str | None = None) -> DocumentResult:
+    """One document through every stage, the costly ones as Prefect tasks."""
+    return _process_noting_reuse(Path(path), settings, prefect_runner, batch_id)
+
+
+# On a Dask cluster a document is one task, so that the task runner sends it to a worker; its stages are nested
+# tasks, run where the document runs. On this machine documents are plain threads of the flow (as without Prefect,
+# flows.pipeline.process_many): a task run per document cost as much bookkeeping as its two stage tasks, for
+# nothing a thread does not give — its stages are tasks of the flow run, named after the record.
 document_task = task(name="document", task_run_name="{path}")(run_document)
 
 
-def task_runner_for(settings: Settings) -> Any:
-    """Threads on this machine by default; a Dask cluster when SOHOA_DASK_ADDRESS (or --dask) names one."""
-    if settings.dask_address:
-        from prefect_dask import DaskTaskRunner
+def _dask_runner(address: str) -> Any:
+    from prefect_dask import DaskTaskRunner
 
-        return DaskTaskRunner(address=settings.dask_address)
-    return ThreadPoolTaskRunner(max_workers=max(1, settings.batch_workers))
+    return DaskTaskRunner(address=address)
 
 
 def _settings(overrides: dict[str, Any] | None) -> Settings:
@@ -270,7 +282,9 @@ def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = 
     """Every file (folders expanded) through every stage, ``batch_workers`` documents at a time on this machine
     or spread over a Dask cluster; publishes a markdown artifact of what happened."""
     settings = _settings(settings_overrides).with_absolute_paths()
-    run = _run_batch.with_options(task_runner=task_runner_for(settings))
+    run = _run_batch
+    if settings.dask_address:  # documents as tasks on the cluster; on this machine they are threads of the flow
+        run = _run_batch.with_options(task_runner=_dask_runner(settings.dask_address))
     payload: dict[str, Any] = run(paths, settings)
     return payload
 
@@ -279,23 +293,34 @@ def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = 
 def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     report = BatchReport(archive=str(settings.archive_dir), quarantine=str(settings.quarantine_path))
     inputs = expand_inputs(Path(p) for p in paths)
+    if settings.dask_address:
+        report.results = _documents_on_dask(inputs, settings, report.batch_id)
+    else:
+        finished = process_many(
+            inputs, settings, prefect_runner, progress.listener, report.batch_id, process=_process_noting_reuse
+        )
+        report.results = list(finished)
+    _publish(report)
+    return report.to_json_dict()
+
+
+def _documents_on_dask(inputs: list[Path], settings: Settings, batch_id: str) -> list[DocumentResult]:
+    results: list[DocumentResult] = []
     with batch_documents(inputs, settings) as documents:
         # Dask workers have their own working directory (and maybe their own host: then the inbox must be a
         # shared folder mounted at the same path). Each document is submitted as soon as it is found.
         where: list[str] = []
         futures = []
         for path in documents:
-            where.append(str(path.resolve()) if settings.dask_address else str(path))
-            futures.append(document_task.submit(where[-1], settings, report.batch_id))
+            where.append(str(path.resolve()))
+            futures.append(document_task.submit(where[-1], settings, batch_id))
         for index, future in enumerate(as_completed(futures), start=1):
             result: DocumentResult = future.result()
-            report.results.append(result)
+            results.append(result)
             if progress.listener is not None:
                 progress.listener(result, index, len(futures))
     order = {path: position for position, path in enumerate(where)}
-    report.results.sort(key=lambda r: order.get(str(r.path), len(order)))
-    _publish(report)
-    return report.to_json_dict()
+    return sorted(results, key=lambda r: order.get(str(r.path), len(order)))
 
 
 def _publish(report: BatchReport) -> None:

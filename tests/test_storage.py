@@ -7,6 +7,7 @@ import hashlib
 import io
 import itertools
 import json
+import logging
 import os
 import re
 import subprocess
@@ -23,6 +24,7 @@ from storage_helpers import make_record
 from typer.testing import CliRunner
 
 from flows.cli import app
+from sohoa.errors import BadInputError, Problem
 from sohoa.settings import Settings
 from storage import (
     Archive,
@@ -240,6 +242,49 @@ def test_server_stopped_then_restarted(tmp_path: Path) -> None:
         store.put(again, files)
         assert sorted(r.id for r in store.records()) == sorted([first.id, record.id])
         assert fixity_audit(store).ok
+
+
+def test_archive_stage_tries_again_when_the_server_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pipeline's archive stage (flows.pipeline.run_archive, the same with and without Prefect) meets an S3
+    server that is down: it says so in the log, waits, and tries again; the server is back by then (restarted
+    when the first failure is logged, so the test does not depend on timing) and the record is archived once.
+    Bad input is never tried twice."""
+    from flows import pipeline
+
+    monkeypatch.setattr(pipeline, "ARCHIVE_RETRY_DELAYS", (1.0, 1.0, 1.0))  # production waits longer
+    with SeaweedServer(tmp_path / "swfs") as server:
+        settings = s3_settings(server, tmp_path / "data", "sohoa-retry")
+        record, files = make_record(tmp_path / "in", "retry")
+        server.stop(kill=True)
+        failures: list[str] = []
+
+        class RestartOnFirstFailure(logging.Handler):
+            def emit(self, entry: logging.LogRecord) -> None:
+                failures.append(entry.getMessage())
+                if len(failures) == 1:
+                    server.start()
+
+        handler = RestartOnFirstFailure(level=logging.WARNING)
+        logging.getLogger("sohoa").addHandler(handler)
+        try:
+            archived = pipeline.run_archive(record, files, settings)
+        finally:
+            logging.getLogger("sohoa").removeHandler(handler)
+        assert len(failures) == 1, failures
+        assert f"archiving record {record.id} failed" in failures[0] and "attempt 2 of 4" in failures[0]
+        store = open_archive(settings.archive, settings)
+        assert [r.id for r in store.records()] == [record.id]
+        assert archived.archive_prefix and fixity_audit(store).ok
+
+    calls: list[int] = []
+
+    def refuse() -> None:
+        calls.append(1)
+        raise BadInputError("scan.png", Problem.UNREADABLE_IMAGE)
+
+    with pytest.raises(BadInputError):
+        pipeline.retry_transient(refuse, (0.01, 0.01), "refusing")
+    assert calls == [1]
 
 
 # ---------------------------------------------------------------------------------------------- ledger
