@@ -60,6 +60,8 @@ demo: deps
 	echo "              SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa list"; \
 	exit $$rc
 
+# the test suite also runs a Prefect server on PostgreSQL, as the README's deployment does
+test: APT_PACKAGES += postgresql
 test: deps
 	$(BIN)/python -m pytest -q
 
