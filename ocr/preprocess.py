@@ -12,6 +12,7 @@ reading is of low quality, and the page is read again turned upright; normal pag
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -29,19 +30,31 @@ _ANALYSIS_WIDTH = 700
 def skew_angle(image: Image.Image) -> float:
     """Degrees to rotate the image counter-clockwise (PIL's sense) so that text lines are horizontal.
 
-    Projection profile: rotate a small binarised copy through candidate angles and keep the one whose row
-    sums change most sharply between lines of text and the gaps between them. Coarse (0.5°) then fine (0.05°).
+    Projection profile: turn a small binarised copy through candidate angles and keep the one whose row sums
+    change most sharply between lines of text and the gaps between them. Coarse (0.5°) then fine (0.05°).
     """
     gray = image.convert("L")
     scale = _ANALYSIS_WIDTH / gray.width if gray.width > _ANALYSIS_WIDTH else 1.0
-    small = gray.resize((max(1, int(gray.width * scale)), max(1, int(gray.height * scale))))
-    ink = small.point(lambda value: 255 if value < 160 else 0)
-    if not np.asarray(ink).any():
+    size = (max(1, int(gray.width * scale)), max(1, int(gray.height * scale)))
+    small = gray.resize(size, Image.Resampling.BOX)  # an average of each block: enough to tell ink from paper
+    ink = np.asarray(small) < 160
+    ys, xs = np.nonzero(ink)
+    if ys.size == 0:
         return 0.0
+    height, width = ink.shape
+    # Each ink pixel's place relative to the centre PIL turns about. The row sums of the turned copy are then a
+    # histogram of where the pixels land: ~0.3 ms per angle instead of ~7 ms to rotate an image each time, which
+    # made deskew 0.3 s of CPU per page, taken from Tesseract (py-spy, bench/batch_bench.py backlog).
+    x = xs - width / 2 + 0.5
+    y = ys - height / 2 + 0.5
 
     def sharpness(angle: float) -> float:
-        rotated = ink.rotate(angle, resample=Image.Resampling.NEAREST, fillcolor=0)
-        rows = np.asarray(rotated, dtype=np.float32).sum(axis=1)
+        theta = math.radians(angle)
+        # turned counter-clockwise on screen (y grows downwards): a pixel right of the centre moves up
+        new_x = x * math.cos(theta) + y * math.sin(theta) + width / 2
+        new_y = -x * math.sin(theta) + y * math.cos(theta) + height / 2
+        inside = (new_x >= 0) & (new_x < width) & (new_y >= 0) & (new_y < height)  # PIL crops the corners too
+        rows = np.bincount(new_y[inside].astype(np.intp), minlength=height).astype(np.float32)
         return float(np.var(np.diff(rows)))
 
     coarse = max((step / 2 for step in range(-10, 11)), key=sharpness)

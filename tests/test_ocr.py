@@ -192,6 +192,22 @@ def test_output_claims_pdfa_2b_only_when_it_can(tmp_path: Path) -> None:
     assert ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf").pdfa is None
 
 
+@pytest.mark.parametrize("skew", [-4.4, -2.7, -1.2, 1.5, 3.3])
+def test_skew_angle_finds_the_angle_that_straightens_the_page(skew: float) -> None:
+    """Either way round, small and large: the projection profile (computed from where the ink pixels land, not
+    by rotating images) gives back the angle within the fine step's reach."""
+    from ocr.preprocess import skew_angle
+
+    page = Image.new("L", (1240, 1754), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 28)
+    for index, line in enumerate(LINES * 6):
+        draw.text((120 + (index % 3) * 40, 150 + index * 60), line, fill=20, font=font)
+    scan = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    assert abs(skew_angle(scan) + skew) <= 0.15
+    assert skew_angle(Image.new("L", (800, 1100), 250)) == 0.0  # a blank page has no lines to straighten
+
+
 def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path) -> None:
     """Tesseract reads a straightened copy; the invisible words sit on the words of the (still skewed) scan."""
     import math
