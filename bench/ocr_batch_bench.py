@@ -38,11 +38,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 IN_FLIGHT = 2
 
-# Runs the real tesseract, then appends its children's CPU seconds (user, system) to $SOHOA_BENCH_TESS_LOG.
+# Runs the real tesseract, then appends bash's ``times`` to $SOHOA_BENCH_TESS_LOG: two lines, the shell's own
+# user/system time and its children's (Tesseract's). Not through a pipe: a subshell would report its own.
 WRAPPER = """#!/bin/bash
 {real} "$@"
 status=$?
-times | tail -1 >> "$SOHOA_BENCH_TESS_LOG"
+times >> "$SOHOA_BENCH_TESS_LOG"
 exit $status
 """
 
@@ -86,9 +87,9 @@ def _minutes_seconds(text: str) -> float:
 
 
 def tesseract_cpu(log: Path) -> tuple[float, int]:
-    """(CPU seconds, runs) from the wrapper's log: one ``times`` line (children's user and system) per run."""
+    """(CPU seconds, runs) from the wrapper's log: per run, the shell's line, then its children's."""
     total, runs = 0.0, 0
-    for line in log.read_text(encoding="utf-8").splitlines():
+    for line in log.read_text(encoding="utf-8").splitlines()[1::2]:
         user, system = line.split()
         total += _minutes_seconds(user) + _minutes_seconds(system)
         runs += 1
