@@ -77,6 +77,7 @@ def tesseract_version() -> str:
         raise StageError("Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
 
 
+@functools.cache  # once per process, not a Tesseract start per document (a batch ran 114 of them)
 def check_language(language: str, tessdata_dir: Path | None = None) -> None:
     config = f'--tessdata-dir "{tessdata_dir}"' if tessdata_dir else ""
     available = set(pytesseract.get_languages(config=config))
