@@ -33,13 +33,10 @@ from flows.pipeline import (
     batch_documents,
     direct_runner,
     expand_inputs,
-    ingest,
     process_document,
     process_many,
-    run_classify,
     run_ocr,
     run_sign,
-    run_verify,
     work_token,
 )
 from sohoa.errors import BadInputError
@@ -71,7 +68,7 @@ def _refusing(function: Callable[..., Any]) -> Callable[..., Any]:
 # A rerun skips the stages a killed run finished: each stage's result is cached under a key made of the stage, the
 # SHA-256 of what it reads, the generation token of the record's work folder (its outputs live there; see
 # flows.pipeline.prepare_work_dir) and the settings. A work folder made afresh has a new token, so a cached result
-# can never point to files that are gone. The stages run inline (INLINE_STAGES below) are not cached.
+# can never point to files that are gone. The other stages run inline (see prefect_runner) and are not cached.
 CACHE_EXPIRATION = timedelta(days=7)
 
 
@@ -113,12 +110,6 @@ def _ocr_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
     )
 
 
-def _classify_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
-    settings = p.get("settings")
-    fingerprint = _settings_fingerprint(settings) if settings is not None else "default"
-    return _key("classify", hashlib.sha256(str(p["text"]).encode("utf-8")).hexdigest(), fingerprint)
-
-
 def _sign_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
     output = Path(p["output_pdf"])
     return _key(
@@ -128,11 +119,6 @@ def _sign_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
         work_token(output.parent),
         _settings_fingerprint(p["settings"]),
     )
-
-
-def _verify_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
-    signed = Path(p["signed_pdf"])
-    return _key("verify", _file_hash(signed), work_token(signed.parent), _settings_fingerprint(p["settings"]))
 
 
 def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None], **options: Any) -> Any:
@@ -147,9 +133,7 @@ def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | 
 # time on 2 cores, more than all other task bookkeeping together.
 # Task runs are named after the record (its work folder), so the Prefect UI shows which document each belongs to.
 STAGE_TASKS: dict[str, Any] = {
-    "ingest": task(name="ingest")(_refusing(ingest)),
     "ocr": _cached("ocr", _ocr_key, task_run_name="ocr {output_pdf.parent.name}")(_refusing(run_ocr)),
-    "classify": _cached("classify", _classify_key)(run_classify),
     "sign": _cached(
         "sign",
         _sign_key,
@@ -158,7 +142,6 @@ STAGE_TASKS: dict[str, Any] = {
         retry_delay_seconds=[2, 10],
         retry_jitter_factor=0.5,
     )(_refusing(run_sign)),
-    "verify": _cached("verify", _verify_key)(run_verify),
 }
 
 
@@ -173,12 +156,11 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
 _reused: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("sohoa_reused_stages", default=None)
 
 
-# Stages cheaper than a task run, or not worth caching: run inline, as plain calls. Measured
-# (bench/batch_bench.py, 2 cores): every task run costs API round trips and result storage on the Prefect server,
-# more than hashing a scan, classifying its text or verifying its signature take; a rerun simply does them again.
-# Archive is the last stage (nothing after it to skip on a rerun), idempotent, and retries its own transient
+# Stages without a task in STAGE_TASKS run inline, as plain calls: cheaper than a task run, or not worth caching.
+# Measured (bench/batch_bench.py, 2 cores): every task run costs API round trips and result storage on the Prefect
+# server, more than hashing a scan, classifying its text or verifying its signature take; a rerun simply does them
+# again. Archive is the last stage (nothing after it to skip on a rerun), idempotent, and retries its own transient
 # faults (flows.pipeline.run_archive), with or without Prefect.
-INLINE_STAGES = frozenset({"ingest", "classify", "verify", "archive"})
 
 
 # One archive writer across the whole cluster: the custody ledger is a chain with one head. On one host the
@@ -202,7 +184,7 @@ def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
     if stage == "archive" and isinstance(args[-1], Settings) and args[-1].dask_address:
         with cluster_archive_writer():
             return direct_runner(stage, function, *args)
-    if stage in INLINE_STAGES:
+    if stage not in STAGE_TASKS:
         return direct_runner(stage, function, *args)
     return _run_stage_task(stage, *args)
 
