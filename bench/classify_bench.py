@@ -7,8 +7,9 @@ Usage::
 Documents come from classify/training.py (invented communes, people and numbers; every type of a commune's
 daily work, title block present) laid out and degraded by samples/make_samples.py's renderer: "good" = 300 dpi
 greyscale with the samples' light blur/noise; "poor" = 200 dpi, heavier noise, JPEG quality 35. Each page is
-OCR'd by ``ocr.ocr_document`` (Tesseract vie, one worker; the OCR text is cached in --work so reruns are fast)
-and classified by ``classify.classify_text``. Prints type accuracy per type and precision/recall/F1 for
+OCR'd by ``ocr.ocr_document`` (Tesseract vie, one worker; the OCR text and word boxes are cached in --work so reruns
+are fast) and classified by ``classify.classify_text`` twice: with the word boxes (columns by position, as
+``sohoa process`` does) and from the reading order alone. Prints type accuracy per type and precision/recall/F1 for
 ``number``, ``issued_on``, ``issuer``, ``signer_name``, and how often a wrong answer fell below the review
 threshold.
 """
@@ -32,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from classify import classify_text  # noqa: E402
 from classify.doctypes import by_code  # noqa: E402
 from classify.training import SyntheticDoc, load_sentences, make_doc  # noqa: E402
+from sohoa.record import PageWords  # noqa: E402
 
 TYPES = (
     "QĐ", "TB", "CV", "BB", "KH", "BC", "TTr", "GM", "GGT", "HĐ", "NQ", "CT", "HD", "GUQ", "CĐ", "SY",
@@ -73,7 +75,7 @@ def render(doc: SyntheticDoc, path: Path, dpi: int, poor: bool, rng: random.Rand
         )
     spec = ms.DocSpec(path.name, doc.code, dpi, header, tuple(blocks), closing, (), (0.0,), "pdf")
     pages = ms.Renderer(spec, rng).render()
-    scans = [ms.degrade(pg, rng, rng.uniform(-1.0, 1.0), dpi, 8.0 if poor else 2.0) for pg in pages]
+    scans = [ms.degrade(pg, rng, rng.uniform(-1.0, 1.0), dpi, 8.0 if poor else 2.0, 0.7) for pg in pages]
     if poor:
         scans[0].save(path.with_suffix(".jpg"), "JPEG", dpi=(dpi, dpi), quality=35)
     else:
@@ -91,14 +93,22 @@ def truth(doc: SyntheticDoc) -> dict[str, str]:
     }
 
 
-def ocr_text(source: Path, cache: Path) -> str:
+def ocr_read(source: Path, cache: Path) -> tuple[str, list[PageWords]]:
+    """Text and first/last-page word boxes of a scan (cached as JSON in --work)."""
     if cache.exists():
-        return cache.read_text(encoding="utf-8")
+        data = json.loads(cache.read_text(encoding="utf-8"))
+        return data["text"], [PageWords.model_validate(page) for page in data["layout"]]
     import ocr
 
     result = ocr.ocr_document(source, source.with_name(source.stem + ".ocr.pdf"), workers=1)
-    cache.write_text(result.text, encoding="utf-8")
-    return result.text
+    data = {"text": result.text, "layout": [page.model_dump(mode="json") for page in result.layout]}
+    cache.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return result.text, result.layout
+
+
+# how the two-column header and closing are read: from the word boxes (what `sohoa process` does) or from
+# Tesseract's reading order alone (a text file, `sohoa classify notes.txt`)
+MODES = ("word positions", "reading order")
 
 
 def run(good: int, poor: int, work: Path, seed: int) -> dict[str, Any]:
@@ -115,34 +125,39 @@ def run(good: int, poor: int, work: Path, seed: int) -> dict[str, Any]:
             doc.date_in_words = False
             stem = f"{quality}-{i:03d}-{code.replace('Đ', 'D')}"
             source = work / f"{stem}.pdf"
-            if not (work / f"{stem}.txt").exists():
+            if not (work / f"{stem}.ocr.json").exists():
                 render(doc, source, 200 if quality == "poor" else 300, quality == "poor", random.Random(seed + i))
             scan = source.with_suffix(".jpg") if quality == "poor" else source
-            text = ocr_text(scan, work / f"{stem}.txt")
-            result = classify_text(text)
-            got = {
-                "doc_type": result.doc_type,
-                "number": result.number,
-                "issued_on": result.issued_on.isoformat() if result.issued_on else None,
-                "issuer": result.issuer,
-                "signer_name": result.signer_name,
-            }
-            rows.append({"quality": quality, "truth": truth(doc), "got": got, "confidence": result.confidence})
-            print(f"  {stem}: {got['doc_type']} {got['number']} conf {result.confidence}", file=sys.stderr)
+            text, layout = ocr_read(scan, work / f"{stem}.ocr.json")
+            for mode in MODES:
+                result = classify_text(text, layout=layout if mode == "word positions" else ())
+                got = {
+                    "doc_type": result.doc_type,
+                    "number": result.number,
+                    "issued_on": result.issued_on.isoformat() if result.issued_on else None,
+                    "issuer": result.issuer,
+                    "signer_name": result.signer_name,
+                }
+                rows.append(
+                    {"mode": mode, "quality": quality, "truth": truth(doc), "got": got, "confidence": result.confidence}
+                )
+                print(f"  {stem} ({mode}): {got['doc_type']} {got['number']} conf {result.confidence}", file=sys.stderr)
     return {"rows": rows, "seconds": round(time.monotonic() - started, 1)}
 
 
 def report(rows: list[dict[str, Any]]) -> str:
     out: list[str] = []
-    for quality in ("good", "poor"):
-        subset = [r for r in rows if r["quality"] == quality]
+    for mode, quality in [(m, q) for m in MODES for q in ("good", "poor")]:
+        subset = [r for r in rows if r["quality"] == quality and r.get("mode", MODES[0]) == mode]
         if not subset:
             continue
         per_type: dict[str, list[bool]] = defaultdict(list)
         for r in subset:
             per_type[r["truth"]["doc_type"]].append(r["got"]["doc_type"] == r["truth"]["doc_type"])
         correct = sum(sum(v) for v in per_type.values())
-        out.append(f"\n{quality} scans: {len(subset)} documents, type accuracy {correct / len(subset):.1%}")
+        out.append(
+            f"\n{quality} scans, columns by {mode}: {len(subset)} documents, type accuracy {correct / len(subset):.1%}"
+        )
         out.append("  " + "  ".join(f"{t} {sum(v)}/{len(v)}" for t, v in sorted(per_type.items())))
         out.append(f"  {'field':<12} {'precision':>9} {'recall':>7} {'F1':>6}")
         for name in FIELDS:
@@ -173,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     print(report(result["rows"]))
-    print(f"\n{len(result['rows'])} documents in {result['seconds']} s (OCR cached in {args.work})")
+    print(f"\n{len(result['rows']) // len(MODES)} documents in {result['seconds']} s (OCR cached in {args.work})")
     return 0
 
 

@@ -43,7 +43,37 @@ def normalize_text(text: str) -> str:
     # "Sô:", "S6:", "Sö:", "Sỗ:" at the start of a number line → "Số:"
     text = re.sub(r"(?m)(^|\s)S[ôo6öỗồổóòọ0]\s*[:;]", r"\1Số:", text)
     text = re.sub(r"(?m)^Số\s+(?=\d{1,5}\s*/)", "Số: ", text)  # the colon lost
-    return "\n".join(restore_phrases(line) for line in text.split("\n"))
+    return "\n".join(restore_phrases(collapse_doubled_vowels(line)) for line in text.split("\n"))
+
+
+# Vietnamese never writes these vowels twice in a row ('oo' in XOONG and 'ưu' in HƯU fold to doubles, so they
+# are not here)
+_NEVER_DOUBLED = frozenset("aeiy")
+
+
+def collapse_doubled_vowels(line: str) -> str:
+    """One accented capital that Tesseract read twice ('HÀÃNH' → 'HÀNH', 'LÂẦM' → 'LÂM'): the first is kept.
+    Only in upper-case words and only when a diacritic is involved (a Roman numeral 'XIII' stays)."""
+
+    def collapse(match: re.Match[str]) -> str:
+        word = match.group(0)
+        if not word.isupper():
+            return word
+        kept: list[str] = []
+        for ch in word:
+            previous = kept[-1] if kept else ""
+            base = fold(ch)
+            if (
+                previous
+                and base in _NEVER_DOUBLED
+                and fold(previous) == base
+                and (ch != base.upper() or previous != base.upper())
+            ):
+                continue
+            kept.append(ch)
+        return "".join(kept)
+
+    return re.sub(r"\w{2,}", collapse, line)
 
 
 # Upper-case phrases of the header, title and signature blocks. An upper-case run of text that folds to one of

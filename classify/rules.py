@@ -8,14 +8,32 @@ independent one. Agreement raises confidence, disagreement lowers it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 from classify.civil import extract_civil_status
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
+from classify.layout import text_with_layout
 from classify.normalize import fold, normalize_text
 from classify.vndate import parse_date_line
-from sohoa.record import Classification, Field_
+from sohoa.record import Classification, Field_, PageWords
+
+# fields whose lines come from one column of the header or the closing
+POSITIONAL_FIELDS = frozenset(
+    {
+        "number",
+        "symbol",
+        "issued_on",
+        "place",
+        "issuer",
+        "issuer_parent",
+        "signer_name",
+        "signer_title",
+        "signing_authority",
+        "recipients",
+    }
+)
 
 # "Số: 15/QĐ-UBND", "Số: 144/2025/QĐ-CTUBND", "Số: 118/UBND-VP", "Số: 14/SY"; OCR may add spaces around / and -
 NUMBER_RE = re.compile(
@@ -167,10 +185,16 @@ def _unit_word(match: re.Match[str]) -> str:
     return {"phuong": "PHƯỜNG", "xa": "XÃ", "dac khu": "ĐẶC KHU"}.get(fold(match.group(0)), match.group(0))
 
 
+# the start of a 'Số:' line whose word or number OCR spoiled, so that NUMBER_RE missed it
+_BROKEN_NUMBER_RE = re.compile(r"^S\S?\s*[:;.]?\s*\d[\d\s]*[.,]?\s*/")
+
+
 def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | None]:
     """(issuer, parent body) from the upper-case lines above the number, national motto removed."""
     fragments: list[str] = []
     for line in lines[:header_end]:
+        if _BROKEN_NUMBER_RE.match(line):
+            break  # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP'): the issuer is above it
         stripped = remove_national_motto(line)
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()
         stripped = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", stripped)  # OCR specks after the name: ' .', ' _', ' :'
@@ -192,6 +216,61 @@ def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | No
     unit_re = r"(?<=NHÂN DÂN )(PH[UƯ][OƠỜỚỞỠỢÒ]NG|X[AÃÁÀẢẠ]|Đ[AẶẮẰ]C KHU)(?= )"
     bodies = [re.sub(unit_re, _unit_word, body) for body in bodies]
     return bodies[-1], (bodies[-2] if len(bodies) > 1 else None)
+
+
+_ABBREVIATED_BODIES = frozenset({"UBND", "HĐND", "MTTQ"})
+
+
+def issuer_initials(name: str) -> list[str]:
+    """The ký hiệu abbreviations a body's name gives: 'TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG' → ['TTPVHCC'];
+    'ỦY BAN NHÂN DÂN XÃ TÂN LẬP' → ['UBNDXTL', 'UBND'] (also without the administrative unit)."""
+    words = name.split()
+    candidates: list[str] = []
+    for cut in range(len(words), 0, -1):
+        if cut < len(words) and fold(words[cut]) not in ("xa", "phuong", "dac", "tinh", "huyen", "quan", "thi"):
+            continue
+        letters = "".join(
+            w if w in _ABBREVIATED_BODIES else "Đ" if w[0] in "Đđ" else fold(w[0]).upper()
+            for w in words[:cut]
+            if w[0].isalpha()
+        )
+        if len(letters) >= 4 and letters not in candidates:
+            candidates.append(letters)
+    return candidates
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    """True when one letter inserted, dropped or changed turns ``a`` into ``b``."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[NumberMatch, str | None]:
+    """Correct an OCR slip in the ký hiệu's issuer abbreviation: a group one letter away from the initials of
+    the issuer (or its parent body) is those initials ('GM-TTPVHCGC' under 'TRUNG TÂM PHỤC VỤ HÀNH CHÍNH
+    CÔNG' → 'GM-TTPVHCC'). Returns the number and what was changed."""
+    candidates = [initials for body in bodies for initials in issuer_initials(body)]
+    groups = number.symbol.split("-")
+    for index, group in enumerate(groups):
+        if (index == 0 and type_for_symbol_code(group) is not None) or group in candidates:
+            continue
+        match = next((c for c in candidates if _one_edit_apart(group, c)), None)
+        if match is None:
+            continue
+        groups[index] = match
+        symbol = "-".join(groups)
+        fixed = NumberMatch(
+            number=number.number[: len(number.number) - len(number.symbol)] + symbol,
+            symbol=symbol,
+            line_index=number.line_index,
+            span=number.span,
+        )
+        return fixed, f"ký hiệu group '{group}' read as '{match}', the initials of the issuing body"
+    return number, None
 
 
 # ---------------------------------------------------------------------------------------------- subject
@@ -486,11 +565,15 @@ def admin_unit(issuer: str | None) -> tuple[str, str] | None:
 MODEL_BELOW = 0.85  # the type model is asked when the rules' type confidence is below this
 
 
-def classify_text(text: str, *, model: object | None = "default") -> Classification:
+def classify_text(text: str, *, model: object | None = "default", layout: Sequence[PageWords] = ()) -> Classification:
     """Classify a document from its text (Tesseract reading order or a text layer).
 
     ``model``: a ``classify.model.TypeModel`` consulted when the rules are unsure, ``"default"`` for the
-    configured/shipped one, ``None`` for rules only."""
+    configured/shipped one, ``None`` for rules only. ``layout``: word boxes of some pages (``OcrResult.layout``);
+    those pages' header and closing are then read column by column (``classify.layout``)."""
+    by_position = bool(layout) and any(page.words for page in layout)
+    if by_position:
+        text = text_with_layout(text, layout)
     normalized = normalize_text(text)
     lines = _clean_lines(first_page(normalized))
     all_lines = _clean_lines(normalized.replace("\f", "\n"))
@@ -540,6 +623,15 @@ def classify_text(text: str, *, model: object | None = "default") -> Classificat
     issuer, parent = find_issuer(lines, header_end)
     if issuer:
         fields["issuer"] = Field_(value=issuer, confidence=0.8, evidence="upper-case lines above 'Số:'")
+    if number and issuer:
+        number, fix = reconcile_symbol(number, [b for b in (issuer, parent) if b])
+        if fix:
+            fields["number"] = Field_(
+                value=number.number, confidence=0.85, evidence=f"{fields['number'].evidence}; {fix}"
+            )
+            fields["symbol"] = Field_(
+                value=number.symbol, confidence=0.85, evidence=f"{fields['symbol'].evidence}; {fix}"
+            )
     if parent:
         fields["issuer_parent"] = Field_(value=parent, confidence=0.7, evidence="body line above the issuer")
     issuer_unit = admin_unit(issuer)
@@ -637,6 +729,10 @@ def classify_text(text: str, *, model: object | None = "default") -> Classificat
         persons=[n for n, _ in civil.persons] if civil else [],
         decided_by=decided_by,
     )
+    if by_position:
+        result.columns = "word positions"
+        for key in POSITIONAL_FIELDS & result.fields.keys():
+            result.fields[key].evidence += "; columns told apart by word positions"
     from classify.metadata import archive_metadata
 
     result.archive_metadata = archive_metadata(result, normalized)

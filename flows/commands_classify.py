@@ -16,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 if TYPE_CHECKING:
+    from sohoa.record import OcrResult
     from sohoa.settings import Settings
 
 
@@ -30,8 +31,9 @@ class DefaultCommandGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
-def _text_of(input_file: Path, settings: Settings) -> str:
-    """Text of a file: its text layer when every page has one, otherwise OCR into a temporary PDF."""
+def _read(input_file: Path, settings: Settings) -> OcrResult:
+    """Text and word boxes of a file: its text layer where a page has one, OCR for the others (the searchable
+    PDF goes to a temporary folder)."""
     import ocr as ocr_stage
 
     with tempfile.TemporaryDirectory(prefix="sohoa-classify-") as scratch:
@@ -43,7 +45,7 @@ def _text_of(input_file: Path, settings: Settings) -> str:
             dpi=settings.ocr_dpi,
             tessdata_dir=settings.tessdata_dir,
         )
-    return result.text
+    return result
 
 
 def register(app: typer.Typer) -> None:
@@ -82,14 +84,15 @@ def register(app: typer.Typer) -> None:
         cli._require_file(input_file)
         try:
             if input_file.suffix.lower() == ".txt":
-                text = input_file.read_text(encoding="utf-8")
+                text, layout = input_file.read_text(encoding="utf-8"), []
             else:
-                text = _text_of(input_file, settings)
+                read = _read(input_file, settings)
+                text, layout = read.text, read.layout
         except BadInputError as exc:
             raise cli._fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", cli.EXIT_NOT_RIGHT) from exc
         except StageError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
-        result = classify_stage.classify_text(text)
+        result = classify_stage.classify_text(text, layout=layout)
         if as_json:
             cli._print_json(result.model_dump(mode="json"))
         else:

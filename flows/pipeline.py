@@ -227,10 +227,13 @@ def dask_page_executor(settings: Settings) -> Iterator[tuple[Any, int] | None]:
         yield client.get_executor(), threads
 
 
-def run_classify(text: str, settings: Settings | None = None) -> Classification:
+def run_classify(read: OcrResult, settings: Settings | None = None) -> Classification:
+    """Classify what the OCR stage read: its text, with the word boxes of the first and last page."""
     from classify.model import model_for
 
-    return classify.classify_text(text, model=model_for(settings) if settings is not None else "default")
+    return classify.classify_text(
+        read.text, model=model_for(settings) if settings is not None else "default", layout=read.layout
+    )
 
 
 @functools.lru_cache(maxsize=4)
@@ -449,7 +452,7 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
                     f"Vietnamese words {page.lexicon_share})"
                 )
 
-        record.classification = runner("classify", run_classify, record.ocr.text, settings)
+        record.classification = runner("classify", run_classify, record.ocr, settings)
         record.state = RecordState.CLASSIFIED
         record.add_event(
             "classified",

@@ -47,7 +47,7 @@ from ocr.tesseract import (
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
 from sohoa.pdfium import open_pdf
-from sohoa.record import OcrResult, PageOcr
+from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord
 
 # A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd.
 MIN_TEXT_CHARS = 20
@@ -118,6 +118,7 @@ def ocr_document(
         )
         title = unicodedata.normalize("NFC", input_path.stem)
         pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
+        layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []
     texts: list[str] = []
     for plan in plans:
@@ -147,7 +148,43 @@ def ocr_document(
         language=language,
         engine=tesseract_version(),
         pdfa=pdfa,
+        layout=layout,
     )
+
+
+def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, PageReading]) -> list[PageWords]:
+    """Word boxes of the first and the last page (where a Decree 30 document has its two-column header and
+    closing): Tesseract's boxes for a page it read, the text layer's (pdfplumber) for a page that kept its own."""
+    wanted = sorted({plans[0].number, plans[-1].number}) if plans else []
+    layouts: list[PageWords] = []
+    kept = [number for number in wanted if number not in readings]
+    plumber = pdfplumber.open(source_pdf) if kept else None
+    try:
+        for number in wanted:
+            reading = readings.get(number)
+            if reading is not None:
+                words = [
+                    PlacedWord(text=w.text, x0=w.left, top=w.top, x1=w.left + w.width, bottom=w.top + w.height)
+                    for w in reading.words
+                ]
+            elif plumber is not None:
+                words = [
+                    PlacedWord(
+                        text=unicodedata.normalize("NFC", w["text"]),
+                        x0=float(w["x0"]),
+                        top=float(w["top"]),
+                        x1=float(w["x1"]),
+                        bottom=float(w["bottom"]),
+                    )
+                    for w in plumber.pages[number - 1].extract_words(keep_blank_chars=False, use_text_flow=False)
+                ]
+            else:
+                words = []
+            layouts.append(PageWords(number=number, words=words))
+    finally:
+        if plumber is not None:
+            plumber.close()
+    return layouts
 
 
 def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Path:

@@ -64,6 +64,23 @@ class PageOcr(_Model):
     words: int = 0
 
 
+class PlacedWord(_Model):
+    """One word and its box on the page (top-left origin; pixels of the image Tesseract read, or PDF points)."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+
+class PageWords(_Model):
+    """The words of one page with their boxes: what the classifier's layout reading works from."""
+
+    number: int = Field(description="1-based page number")
+    words: list[PlacedWord]
+
+
 class OcrResult(_Model):
     """Output of ``ocr.ocr_document``: a searchable PDF and the text read from it."""
 
@@ -73,6 +90,12 @@ class OcrResult(_Model):
     language: str
     engine: str = Field(description="e.g. 'tesseract 5.3.0'")
     pdfa: str | None = Field(default=None, description="PDF/A conformance claimed by the output ('2B'), if any")
+    # Decree 30 puts the header (issuer | national motto) and the closing (recipients | signer) in two columns,
+    # which Tesseract's reading order often merges line by line; the classifier splits them by position. Only the
+    # first and last pages are kept, and not in the sidecar (tens of KB of boxes an officer never reads).
+    layout: list[PageWords] = Field(
+        default_factory=list, exclude=True, description="word boxes of the first and last page, for classification"
+    )
 
     @property
     def mean_confidence(self) -> float | None:
@@ -113,6 +136,10 @@ class Classification(_Model):
     registration_place: str | None = Field(default=None, description="hộ tịch: where it was registered")
     persons: list[str] = Field(default_factory=list, description="hộ tịch: names of the persons, as printed")
     decided_by: str = Field(default="rules", description="rules | rules+model | model | correction")
+    columns: str = Field(
+        default="reading order",
+        description="how the two-column header and closing were read: 'word positions' or 'reading order'",
+    )
     archive_metadata: dict[str, str | int | None] = Field(
         default_factory=dict, description="TT 02/2019/TT-BNV document metadata (TypeName, CodeNumber, …)"
     )

@@ -38,6 +38,40 @@ def test_numbers_and_symbols(line: str, number: str, symbol: str) -> None:
     assert result.fields["number"].evidence.startswith("'Số:' line")
 
 
+def test_issuer_stops_at_a_spoiled_number_line() -> None:
+    # the header as read column by column, its 'Số:' line spoiled by OCR past reading
+    text = "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG PHONG\nSŨ: 2 1/QĐ-VP\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    result = classify_text(text + "Độc lập - Tự do - Hạnh phúc\nĐông Phong, ngày 24 tháng 10 năm 2025\nQUYẾT ĐỊNH\n")
+    assert (result.issuer, result.number) == ("ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG PHONG", None)
+    assert result.confidence < 0.6  # no number: it goes to review
+
+
+@pytest.mark.parametrize(
+    ("issuer", "line", "number"),
+    [
+        # Tesseract added a letter to the issuer's abbreviation: the initials of the issuer win
+        ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "Số: 198/GM-TTPVHCGC", "198/GM-TTPVHCC"),
+        ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "Số: 03/TB-TTPHCC", "03/TB-TTPVHCC"),  # a letter dropped
+        ("ỦY BAN NHÂN DÂN XÃ TÂN LẬP", "Số: 15/QĐ-UBNO", "15/QĐ-UBND"),  # the unit is not in the abbreviation
+        ("HỘI ĐỒNG NHÂN DÂN XÃ THANH LÂM", "Số: 07/NQ-HDND", "07/NQ-HĐND"),
+        # left alone: the abbreviation as printed, another body's or unit's code, two letters away
+        ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "Số: 03/TB-TTPVHCC", "03/TB-TTPVHCC"),
+        ("ỦY BAN NHÂN DÂN XÃ TÂN LẬP", "Số: 144/2025/QĐ-CTUBND", "144/2025/QĐ-CTUBND"),
+        ("ỦY BAN NHÂN DÂN XÃ TÂN LẬP", "Số: 118/UBND-VP", "118/UBND-VP"),
+        ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "Số: 03/TB-TTHCC", "03/TB-TTHCC"),
+    ],
+)
+def test_symbol_abbreviation_checked_against_the_issuer(issuer: str, line: str, number: str) -> None:
+    first, _, rest = issuer.partition(" NHÂN DÂN ") if " NHÂN DÂN " in issuer else (issuer, "", "")
+    head = f"{first} NHÂN DÂN\n{rest}\n" if rest else f"{issuer}\n"
+    result = classify_text(f"{head}{line}\nTân Lập, ngày 03 tháng 02 năm 2025\n")
+    assert result.issuer == issuer
+    assert result.number == number
+    if number not in line:
+        assert "initials of the issuing body" in result.fields["number"].evidence
+        assert result.fields["number"].confidence < 0.95
+
+
 @pytest.mark.parametrize(
     ("line", "expected", "place"),
     [
@@ -280,3 +314,17 @@ def test_place_fixes_only_the_issuers_own_unit() -> None:
     )
     result = classify_text(text)
     assert (result.issuer, result.issuer_parent) == ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "UBND XÃ ĐÔNG TÂM")
+
+
+@pytest.mark.parametrize(
+    ("read", "restored"),
+    [
+        ("TRUNG TÂM PHỤC VỤ HÀÃNH CHINH CÔNG", "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"),  # doubled, then the phrase
+        ("HỘI ĐỒNG NHÂN DÂN XÃ THANH LÂẦM", "HỘI ĐỒNG NHÂN DÂN XÃ THANH LÂM"),
+        ("KHÓA XIII", "KHÓA XIII"),  # a Roman numeral: no diacritic, not a slip
+        ("HƯU TRÍ, XOONG NỒI", "HƯU TRÍ, XOONG NỒI"),  # 'ưu' and 'oo' are Vietnamese
+        ("Trang Anh", "Trang Anh"),  # only upper-case words
+    ],
+)
+def test_a_capital_read_twice_is_collapsed(read: str, restored: str) -> None:
+    assert normalize_text(read) == restored

@@ -67,6 +67,8 @@ def test_ocr_classify_sign_verify_commands(tmp_path: Path) -> None:
         expected.number,
         expected.issued_on,
     )
+    # the columns were read from the searchable PDF's own text layer (pdfplumber's word boxes)
+    assert (fields["columns"], fields["issuer"]) == ("word positions", expected.issuer)
 
     signed = tmp_path / "đã-ký.pdf"
     sign = sohoa("sign", str(searchable), str(signed), "--json", data_dir=tmp_path)

@@ -44,6 +44,7 @@ def test_sample_is_classified(sample_run: PipelineRun, name: str) -> None:
     assert got.number == expected.number
     assert got.issued_on == date.fromisoformat(expected.issued_on)
     assert got.issuer == expected.issuer
+    assert got.columns == "word positions"  # the OCR stage's word boxes reached the classifier
     assert not record.needs_review, record.review_reasons
 
 

@@ -1,0 +1,227 @@
+"""The layout reading (classify/layout.py): Decree 30's two-column header and closing told apart by word
+positions, on pages laid out word by word here (an A4 page at 300 dpi: 2480 px wide, text from x=350 to 2300,
+50 px rows) and on the word boxes Tesseract gave for the bundled samples (tests/fixtures/layout/)."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from classify import classify_text
+from classify.layout import Side, column_bands, page_text, read_rows, text_with_layout
+from sohoa.record import PageWords, PlacedWord
+
+CHAR = 22  # px per character at ~13 pt, 300 dpi
+ROW = 60
+LEFT_MARGIN, RIGHT_EDGE = 350, 2300
+FIXTURES = Path(__file__).parent / "fixtures" / "layout"
+
+
+def placed(text: str, x0: float, row: int) -> list[PlacedWord]:
+    """The words of ``text`` set from ``x0`` on row ``row``."""
+    words: list[PlacedWord] = []
+    x = x0
+    for word in text.split():
+        width = CHAR * len(word)
+        words.append(PlacedWord(text=word, x0=x, top=row * ROW, x1=x + width, bottom=row * ROW + 40))
+        x += width + CHAR
+    return words
+
+
+def centred(text: str, centre: float, row: int) -> list[PlacedWord]:
+    width = CHAR * (len(text) + 1)
+    return placed(text, centre - width / 2, row)
+
+
+LEFT_CENTRE, RIGHT_CENTRE, MIDDLE = 750, 1750, (LEFT_MARGIN + RIGHT_EDGE) / 2
+
+
+def body(row: int) -> list[PlacedWord]:
+    """A body line across the text area."""
+    return placed(
+        "Căn cứ Luật Tổ chức chính quyền địa phương ngày 16 tháng 6 năm 2025 và các văn bản hướng", LEFT_MARGIN, row
+    )
+
+
+def decision_page() -> PageWords:
+    words = [
+        *centred("ỦY BAN NHÂN DÂN", LEFT_CENTRE, 0),
+        *centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", RIGHT_CENTRE, 0),
+        *centred("XÃ TÂN LẬP", LEFT_CENTRE, 1),
+        *centred("Độc lập - Tự do - Hạnh phúc", RIGHT_CENTRE, 1),
+        *centred("Số: 03/QĐ-UBND", LEFT_CENTRE, 3),
+        *centred("Tân Lập, ngày 27 tháng 02 năm 2025", RIGHT_CENTRE, 3),
+        *centred("QUYẾT ĐỊNH", MIDDLE, 5),
+        *centred("Về việc giao nhiệm vụ số hóa hồ sơ hộ tịch", MIDDLE, 6),
+        *centred("CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ TÂN LẬP", MIDDLE, 8),
+        *body(9),
+        *placed("Quyết định này có hiệu lực kể từ ngày ký./.", LEFT_MARGIN + 100, 10),
+        *placed("Nơi nhận:", LEFT_MARGIN, 12),
+        *centred("TM. ỦY BAN NHÂN DÂN", RIGHT_CENTRE, 12),
+        *placed("- Như Điều 3;", LEFT_MARGIN, 13),
+        *centred("CHỦ TỊCH", RIGHT_CENTRE, 13),
+        *placed("- Lưu: VT, VP.", LEFT_MARGIN, 14),
+        *centred("Lò Văn Thắm", RIGHT_CENTRE, 17),
+    ]
+    return PageWords(number=1, words=words)
+
+
+def test_rows_are_cut_at_the_column_gap_and_sided() -> None:
+    rows = read_rows(decision_page().words)
+    assert [s.side for s in rows[0].segments] == [Side.LEFT, Side.RIGHT]
+    assert rows[0].segments[1].text == "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+    title = next(row for row in rows if row.text == "QUYẾT ĐỊNH")
+    assert [s.side for s in title.segments] == [Side.FULL]  # centred, not a column
+    assert all(s.side is Side.FULL for s in next(r for r in rows if r.text.startswith("Căn cứ")).segments)
+
+
+def test_header_and_closing_are_read_column_by_column() -> None:
+    lines = page_text(decision_page()).splitlines()
+    assert lines[:2] == ["ỦY BAN NHÂN DÂN", "XÃ TÂN LẬP"]
+    assert lines.index("Số: 03/QĐ-UBND") < lines.index("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")
+    assert lines.index("Tân Lập, ngày 27 tháng 02 năm 2025") < lines.index("QUYẾT ĐỊNH")
+    closing = lines[lines.index("Nơi nhận:") :]
+    assert closing[:3] == ["Nơi nhận:", "- Như Điều 3;", "- Lưu: VT, VP."]
+    assert closing[-3:] == ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Lò Văn Thắm"]
+
+
+def test_classification_from_positions_gives_each_column_its_field() -> None:
+    page = decision_page()
+    # what Tesseract's reading order makes of the same page: the columns merged row by row
+    merged = "\n".join(row.text for row in read_rows(page.words))
+    assert "ỦY BAN NHÂN DÂN CỘNG HÒA" in merged
+    result = classify_text(merged, layout=[page])
+    assert result.columns == "word positions"
+    assert (result.doc_type, result.number, result.issued_on) == ("QĐ", "03/QĐ-UBND", date(2025, 2, 27))
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ TÂN LẬP"
+    assert (result.signer_name, result.signer_title, result.signing_authority) == (
+        "Lò Văn Thắm",
+        "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH",
+        "TM",
+    )
+    assert result.recipients == ["Như Điều 3", "Lưu: VT, VP"]
+    assert "word positions" in result.fields["issuer"].evidence
+    assert classify_text(merged).columns == "reading order"
+
+
+def test_two_signers_side_by_side_the_right_one_signs() -> None:
+    words = [
+        *body(0),
+        *centred("THƯ KÝ", LEFT_CENTRE, 2),
+        *centred("CHỦ TỌA", RIGHT_CENTRE, 2),
+        *centred("Hà Thị Lụa", LEFT_CENTRE, 5),
+        *centred("Lương Văn Tiến", RIGHT_CENTRE, 5),
+    ]
+    lines = page_text(PageWords(number=1, words=words)).splitlines()
+    assert lines[1:] == ["THƯ KÝ", "Hà Thị Lụa", "", "CHỦ TỌA", "Lương Văn Tiến"]
+
+
+def test_form_rows_in_the_middle_keep_their_order() -> None:
+    # a hộ tịch form: label/value pairs side by side between full-width lines stay row by row
+    words = [
+        *centred("ỦY BAN NHÂN DÂN", LEFT_CENTRE, 0),
+        *centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", RIGHT_CENTRE, 0),
+        *centred("TRÍCH LỤC KHAI TỬ", MIDDLE, 2),
+        *body(3),
+        *placed("Giới tính: Nữ", LEFT_MARGIN, 4),
+        *placed("Dân tộc: Tày", 1500, 4),
+        *placed("Quốc tịch: Việt Nam", LEFT_MARGIN, 5),
+        *placed("Số định danh: 020141009931", 1500, 5),
+        *body(6),
+        *centred("KT. CHỦ TỊCH", RIGHT_CENTRE, 8),
+        *centred("Hoàng Văn Thụ", RIGHT_CENTRE, 10),
+    ]
+    rows = read_rows(words)
+    bands = column_bands(rows)
+    assert len(bands) == 1  # the header; the form rows are neither the header nor the closing
+    lines = page_text(PageWords(number=1, words=words)).splitlines()
+    assert "Giới tính: Nữ Dân tộc: Tày" in lines
+    assert lines.index("Giới tính: Nữ Dân tộc: Tày") < lines.index("Quốc tịch: Việt Nam Số định danh: 020141009931")
+
+
+def test_pages_without_boxes_keep_their_text() -> None:
+    assert text_with_layout("trang một\ftrang hai", [PageWords(number=2, words=[])]) == "trang một\ftrang hai"
+    replaced = text_with_layout("x\fy", [PageWords(number=2, words=placed("Trang hai", LEFT_MARGIN, 0))])
+    assert replaced == "x\fTrang hai"
+
+
+def _sample(name: str) -> tuple[str, list[PageWords]]:
+    data = json.loads((FIXTURES / f"{name}.json").read_text(encoding="utf-8"))
+    return data["text"], [PageWords.model_validate(page) for page in data["layout"]]
+
+
+SAMPLES = {
+    # name: doc_type, number, issued_on, issuer, signer_name, signer_title
+    "qd-15-ubnd.pdf": (
+        "QĐ",
+        "15/QĐ-UBND",
+        "2025-11-19",
+        "ỦY BAN NHÂN DÂN XÃ HỢP TIẾN",
+        "Lò Văn Thắm",
+        "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH",
+    ),
+    "bb-03-bb-ubnd.tiff": ("BB", "03/BB-UBND", "2025-02-27", "ỦY BAN NHÂN DÂN XÃ TÂN LẬP", "Lương Văn Tiến", "CHỦ TỌA"),
+    "thông-báo-08-ubnd.png": (
+        "TB",
+        "08/TB-UBND",
+        "2025-09-05",
+        "TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG",
+        "Đinh Thị Hồng Nhung",
+        "GIÁM ĐỐC",
+    ),
+    "trich-luc-khai-tu-31.png": (
+        "HT-TLKT",
+        "31/TLKT-BS",
+        "2025-08-14",
+        "ỦY BAN NHÂN DÂN XÃ BÌNH AN",
+        "Hoàng Văn Thụ",
+        "KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+    ),
+    "cv-118-ubnd-vp.jpg": (
+        "CV",
+        "118/UBND-VP",
+        "2025-10-21",
+        "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG",
+        "Vi Thị Phượng",
+        "TM. ỦY BAN NHÂN DÂN KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_bundled_samples_classified_from_tesseract_boxes(name: str) -> None:
+    text, layout = _sample(name)
+    doc_type, number, issued_on, issuer, signer_name, signer_title = SAMPLES[name]
+    result = classify_text(text, layout=layout)
+    assert result.columns == "word positions"
+    assert (result.doc_type, result.number, result.issued_on, result.issuer) == (
+        doc_type,
+        number,
+        date.fromisoformat(issued_on),
+        issuer,
+    )
+    assert (result.signer_name, result.signer_title) == (signer_name, signer_title)
+    assert result.confidence >= 0.9
+
+
+def test_bundled_samples_closing_and_civil_status_from_boxes() -> None:
+    text, layout = _sample("qd-15-ubnd.pdf")
+    assert classify_text(text, layout=layout).recipients == [
+        "Như Điều 3",
+        "Thường trực Đảng ủy xã",
+        "Chủ tịch, các PCT UBND xã",
+        "Lưu: VT, VP",
+    ]
+    text, layout = _sample("thông-báo-08-ubnd.png")
+    assert classify_text(text, layout=layout).issuer_parent == "UBND XÃ ĐỒNG TÂM"
+    text, layout = _sample("trich-luc-khai-tu-31.png")
+    civil = classify_text(text, layout=layout)
+    assert (civil.registration_number, civil.book_number, civil.registration_date) == (
+        "31",
+        "01/2025",
+        date(2025, 8, 12),
+    )
+    assert civil.persons == ["HOÀNG THỊ MẬN", "NÔNG VĂN DŨNG"]
