@@ -186,7 +186,8 @@ def _unit_word(match: re.Match[str]) -> str:
 
 
 # the start of a 'Số:' line whose word or number OCR spoiled, so that NUMBER_RE missed it
-_BROKEN_NUMBER_RE = re.compile(r"^S\S?\s*[:;.]?\s*\d[\d\s]*[.,]?\s*/")
+# ('SŨ: 2 1/QĐ-VP', '3U, J1/1LRT'): a number and a slash, which no issuing body's name has
+_BROKEN_NUMBER_RE = re.compile(r"^S\S?\s*[:;.]?\s*\d[\d\s]*[.,]?\s*/|.*\d\s*/\s*\w")
 
 
 def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | None]:
@@ -247,6 +248,25 @@ def _one_edit_apart(a: str, b: str) -> bool:
         return sum(x != y for x, y in zip(a, b, strict=True)) == 1
     short, long = (a, b) if len(a) < len(b) else (b, a)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def reconcile_type_code(number: NumberMatch, title_type: DocType) -> tuple[NumberMatch, str | None]:
+    """Correct an OCR slip in the ký hiệu's type code: a first group one letter away from the code of the type
+    the title names is that code ('166/TIr-UBND' under 'TỜ TRÌNH' → '166/TTr-UBND')."""
+    groups = number.symbol.split("-")
+    if len(groups) < 2:
+        return number, None
+    match = next((code for code in title_type.symbol_codes if _one_edit_apart(groups[0], code)), None)
+    if match is None:
+        return number, None
+    symbol = "-".join([match, *groups[1:]])
+    fixed = NumberMatch(
+        number=number.number[: len(number.number) - len(number.symbol)] + symbol,
+        symbol=symbol,
+        line_index=number.line_index,
+        span=number.span,
+    )
+    return fixed, f"type code '{groups[0]}' read as '{match}', the code of the title's type"
 
 
 def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[NumberMatch, str | None]:
@@ -604,6 +624,16 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     if title is None and title_start > 0:
         title = type_from_title(lines, 0)
     symbol_type = type_from_symbol(number)
+    if number is not None and title is not None and symbol_type is None:
+        number, fix = reconcile_type_code(number, title.doc_type)
+        if fix:
+            symbol_type = title.doc_type
+            fields["number"] = Field_(
+                value=number.number, confidence=0.85, evidence=f"{fields['number'].evidence}; {fix}"
+            )
+            fields["symbol"] = Field_(
+                value=number.symbol, confidence=0.85, evidence=f"{fields['symbol'].evidence}; {fix}"
+            )
     vv_index = find_vv_line(lines, number.line_index if number else 0)
     doc_type, type_confidence, type_evidence = _decide_type(title, symbol_type, vv_index, number)
     decided_by = "rules"

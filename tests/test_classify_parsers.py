@@ -38,9 +38,26 @@ def test_numbers_and_symbols(line: str, number: str, symbol: str) -> None:
     assert result.fields["number"].evidence.startswith("'Số:' line")
 
 
-def test_issuer_stops_at_a_spoiled_number_line() -> None:
+@pytest.mark.parametrize(
+    ("line", "title", "number"),
+    [
+        ("Số: 166/TIr-UBND", "TỜ TRÌNH", "166/TTr-UBND"),  # I read for T: the title's type code wins
+        ("Số: 15/QB-UBND", "QUYẾT ĐỊNH", "15/QĐ-UBND"),
+        ("Số: 15/TB-UBND", "QUYẾT ĐỊNH", "15/TB-UBND"),  # a real code: a disagreement, not a slip
+        ("Số: 118/UBND-VP", "QUYẾT ĐỊNH", "118/UBND-VP"),  # no type code at all (công văn style)
+    ],
+)
+def test_symbol_type_code_checked_against_the_title(line: str, title: str, number: str) -> None:
+    result = classify_text(f"{HEAD}{line} Tân Lập, ngày 03 tháng 02 năm 2025\n{title}\nVề việc thử\n")
+    assert result.number == number
+    if number not in line:
+        assert "the code of the title's type" in result.fields["number"].evidence
+
+
+@pytest.mark.parametrize("spoiled", ["SŨ: 2 1/QĐ-VP", "3U, J1/1LRT"])
+def test_issuer_stops_at_a_spoiled_number_line(spoiled: str) -> None:
     # the header as read column by column, its 'Số:' line spoiled by OCR past reading
-    text = "ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG PHONG\nSŨ: 2 1/QĐ-VP\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+    text = f"ỦY BAN NHÂN DÂN\nPHƯỜNG ĐÔNG PHONG\n{spoiled}\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
     result = classify_text(text + "Độc lập - Tự do - Hạnh phúc\nĐông Phong, ngày 24 tháng 10 năm 2025\nQUYẾT ĐỊNH\n")
     assert (result.issuer, result.number) == ("ỦY BAN NHÂN DÂN PHƯỜNG ĐÔNG PHONG", None)
     assert result.confidence < 0.6  # no number: it goes to review
