@@ -101,6 +101,10 @@ class FileVerification(_Model):
     signatures: list[SignatureVerdict] = Field(default_factory=list)
     document_timestamps: list[SignatureVerdict] = Field(default_factory=list)
     revisions: int = 0
+    pdfa: str | None = Field(default=None, description="PDF/A conformance the file claims ('2B'), if any")
+    pdfa_problems: list[str] = Field(
+        default_factory=list, description="PDF/A-2 rules a signing revision broke (signing/pdfa.py), by clause"
+    )
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
 
@@ -654,7 +658,26 @@ def verify_pdf(
                 f"{len(orphans)} content stream(s) are in the file but not shown by it ({', '.join(orphans[:5])}): "
                 "hidden content a later change could reveal (shadow attack preparation?)"
             )
+        _check_pdfa(path, result)
     return result
+
+
+def _check_pdfa(path: Path, result: FileVerification) -> None:
+    """Record the PDF/A claim and the PDF/A-2 rules the signing revisions broke; a broken rule is a warning."""
+    from signing.pdfa import check_signed_pdfa
+
+    try:
+        check = check_signed_pdfa(path)
+    except Exception as exc:  # a file pikepdf cannot read was already judged by pyHanko; keep the verdicts
+        log.debug("PDF/A check failed for %s: %s", path, exc)
+        return
+    result.pdfa, result.pdfa_problems = check.claimed, check.problems
+    if check.checked and check.problems:
+        result.warnings.append(
+            f"the file claims PDF/A-{check.claimed} but breaks {len(check.problems)} PDF/A rule(s) after signing: "
+            + "; ".join(check.problems[:3])
+            + (" …" if len(check.problems) > 3 else "")
+        )
 
 
 def _score(result: FileVerification) -> tuple[int, int]:

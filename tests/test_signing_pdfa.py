@@ -1,0 +1,216 @@
+"""Signing keeps a PDF/A-2b input PDF/A-2b (signing/pdfa.py: the ISO 19005-2 rules a signing revision can
+break), at every level, visible or not, counter-signed; and the checks themselves catch each broken rule."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+from signing_images import make_seal, make_signature
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
+
+from ocr.pipeline import add_pdfa_output_intent
+from signing import SigningIdentity, load_identity, sign_pdf, verify_pdf
+from signing.appearance import Appearance
+from signing.pdfa import check_signed_pdfa
+from signing.verify import load_trust_roots
+
+FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+pytestmark = pytest.mark.skipif(not FONT.is_file(), reason="fonts-liberation2 not installed")
+
+
+def make_pdfa(path: Path, *, pages: int = 2) -> Path:
+    """A small PDF/A-2b: an embedded-font-free page of vector drawing, sRGB output intent, pdfaid in XMP."""
+    pdf = pikepdf.new()
+    for n in range(pages):
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.pages[n].Contents = pdf.make_stream(b"0 0 1 rg 72 700 200 20 re f")
+    add_pdfa_output_intent(pdf)
+    with pdf.open_metadata(set_pikepdf_as_editor=False) as meta:
+        meta["pdfaid:part"] = "2"
+        meta["pdfaid:conformance"] = "B"
+        meta["dc:title"] = "Quyết định số 15/QĐ-UBND"
+    pdf.save(path, fix_metadata_version=False, deterministic_id=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
+    return load_identity(
+        "pkcs12",
+        keys_dir=tmp_path_factory.mktemp("k"),
+        pkcs12_file=test_pki.pkcs12_file(SIGNER),
+        passphrase=PKCS12_PASSWORD,
+    )
+
+
+def test_the_input_passes_the_checks(tmp_path: Path) -> None:
+    check = check_signed_pdfa(make_pdfa(tmp_path / "in.pdf"))
+    assert (check.claimed, check.problems) == ("2B", [])
+
+
+@pytest.mark.parametrize("level", ["B-B", "B-T", "B-LT", "B-LTA"])
+def test_signing_keeps_pdfa_at_every_level_with_the_decree30_appearance(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity, level: str
+) -> None:
+    look = Appearance(
+        kind="decree30",
+        signer="Nguyễn Văn An",
+        organisation="UBND xã Tân Thịnh",
+        font=FONT,
+        seal_image=make_seal(tmp_path / "seal.png"),
+        signature_image=make_signature(tmp_path / "sig.png"),
+    )
+    out = tmp_path / "signed.pdf"
+    sign_pdf(
+        make_pdfa(tmp_path / "in.pdf"),
+        out,
+        signer,
+        appearance=look,
+        level=level,
+        tsa_url=test_pki.tsa_url if level != "B-B" else None,
+        validation_roots=load_trust_roots([test_pki.root_cert])[0] if level in ("B-LT", "B-LTA") else None,
+    )
+    check = check_signed_pdfa(out)
+    assert (check.claimed, check.problems) == ("2B", [])
+    # the verifier says the same (no PDF/A warning) and records the claim
+    report = verify_pdf(out, [test_pki.root_cert])
+    assert report.pdfa == "2B" and report.pdfa_problems == []
+    assert not [w for w in report.warnings if "PDF/A" in w]
+
+
+def test_copy_mark_and_counter_signature_keep_pdfa(tmp_path: Path, signer: SigningIdentity) -> None:
+    first = tmp_path / "copy.pdf"
+    sign_pdf(
+        make_pdfa(tmp_path / "in.pdf"),
+        first,
+        signer,
+        appearance=Appearance(kind="copy", signer="", organisation="UBND xã Tân Thịnh", font=FONT),
+    )
+    second = tmp_path / "countersigned.pdf"
+    sign_pdf(first, second, signer)
+    check = check_signed_pdfa(second)
+    assert (check.claimed, check.problems) == ("2B", [])
+
+
+# --------------------------------------------------------------------------------------------- each rule caught
+
+
+def _edited(src: Path, out: Path, edit) -> Path:  # type: ignore[no-untyped-def]
+    with pikepdf.open(src) as pdf:
+        edit(pdf)
+        pdf.save(out)
+    return out
+
+
+def _add_widget(pdf: pikepdf.Pdf, **entries: object) -> pikepdf.Dictionary:
+    widget = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Widget, Rect=[100, 100, 200, 150], **entries)
+    )
+    pdf.pages[0].obj.Annots = pdf.make_indirect(pikepdf.Array([widget]))
+    return widget
+
+
+def test_hidden_widget_and_extra_appearances_are_caught(tmp_path: Path) -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        drawing = pdf.make_stream(b"0 0 1 RG 0 0 100 50 re S", BBox=[0, 0, 100, 50], Subtype=pikepdf.Name.Form)
+        _add_widget(pdf, F=2, AP=pikepdf.Dictionary(N=drawing, D=drawing))
+
+    problems = check_signed_pdfa(_edited(make_pdfa(tmp_path / "in.pdf"), tmp_path / "out.pdf", edit)).problems
+    assert any(p.startswith("6.3.2:") and "flags 2" in p for p in problems), problems
+    assert any(p.startswith("6.3.3:") and "/D" in p for p in problems), problems
+
+
+def test_visible_widget_without_appearance_is_caught(tmp_path: Path) -> None:
+    problems = check_signed_pdfa(
+        _edited(make_pdfa(tmp_path / "in.pdf"), tmp_path / "out.pdf", lambda pdf: _add_widget(pdf, F=4))
+    ).problems
+    assert [p for p in problems if p.startswith("6.3.3:")] == ["6.3.3: page 1 Widget has no appearance (AP)"]
+
+
+def test_unembedded_font_and_cmyk_in_an_appearance_are_caught(tmp_path: Path) -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        helvetica = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        drawing = pdf.make_stream(
+            b"0 0 0 1 k BT /F1 10 Tf 5 5 Td (Ky boi) Tj ET",
+            BBox=[0, 0, 100, 50],
+            Subtype=pikepdf.Name.Form,
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=helvetica)),
+        )
+        _add_widget(pdf, F=4, AP=pikepdf.Dictionary(N=drawing))
+
+    problems = check_signed_pdfa(_edited(make_pdfa(tmp_path / "in.pdf"), tmp_path / "out.pdf", edit)).problems
+    assert any(p.startswith("6.2.11.4.1:") and "Helvetica" in p for p in problems), problems
+    assert any(p.startswith("6.2.4.3:") and "DeviceCMYK" in p for p in problems), problems
+
+
+def test_form_settings_output_intent_and_metadata_are_caught(tmp_path: Path) -> None:
+    def edit(pdf: pikepdf.Pdf) -> None:
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array(), NeedAppearances=True)
+        del pdf.Root.OutputIntents
+        pdf.Root.Perms = pikepdf.Dictionary(Custom=pikepdf.Dictionary())
+        # an XMP property in a schema the file does not declare (no pdfaExtension entry)
+        xmp = pdf.Root.Metadata.read_bytes().replace(
+            b"<rdf:Description ", b'<rdf:Description xmlns:sh="urn:example:so-hoa:" sh:batch="2025-11" ', 1
+        )
+        pdf.Root.Metadata = pdf.make_stream(xmp, Type=pikepdf.Name.Metadata, Subtype=pikepdf.Name.XML)
+
+    problems = check_signed_pdfa(_edited(make_pdfa(tmp_path / "in.pdf"), tmp_path / "out.pdf", edit)).problems
+    rules = {p.split(":", 1)[0] for p in problems}
+    assert {"6.4.1", "6.2.3", "6.1.12", "6.6.2.3.1"} <= rules, problems
+
+
+def test_a_rewritten_signed_file_breaks_the_byte_range_rule(tmp_path: Path, signer: SigningIdentity) -> None:
+    signed = tmp_path / "signed.pdf"
+    sign_pdf(make_pdfa(tmp_path / "in.pdf"), signed, signer)
+    assert check_signed_pdfa(signed).problems == []
+    # a tool that rewrites the whole file (not an incremental update) moves every byte the signature covered
+    rewritten = _edited(signed, tmp_path / "rewritten.pdf", lambda pdf: None)
+    problems = check_signed_pdfa(rewritten).problems
+    assert any(p.startswith("6.4.3:") and "ByteRange" in p for p in problems), problems
+
+
+def test_a_file_that_claims_nothing_is_not_checked(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.pdf"
+    pikepdf.new().save(plain)
+    check = check_signed_pdfa(plain)
+    assert (check.claimed, check.problems, check.kept) == (None, [], False)
+
+
+@pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+def test_pdfa_claim_survives_in_the_ocr_output_signed_by_the_pipeline_tools(tmp_path: Path) -> None:
+    """The real thing, end to end without Prefect: a scan OCR'd to PDF/A-2b, signed (development identity)."""
+    import ocr
+    from signing.identity import load_identity as load
+
+    scan = Path(__file__).resolve().parents[1] / "samples" / "thông-báo-08-ubnd.png"
+    searchable = tmp_path / "ocr.pdf"
+    result = ocr.ocr_document(scan, searchable, workers=2)
+    assert result.pdfa == "2B"
+    signed = tmp_path / "signed.pdf"
+    sign_pdf(searchable, signed, load("dev", keys_dir=tmp_path / "keys"))
+    check = check_signed_pdfa(signed)
+    assert (check.claimed, check.problems) == ("2B", [])
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["pyhanko/pdf/form-tree-circular-ref-input.pdf", "dss-validation/pades_opposite_infinite_loop.pdf"],
+)
+def test_looping_structures_are_walked_once(name: str) -> None:
+    """A field tree that refers back to itself ended in an endless walk (and gigabytes) before the guard."""
+    import subprocess
+    import sys
+
+    from conftest import SHARED
+
+    corpus = SHARED / "corpora" / "signatures"
+    if not (corpus / name).is_file():
+        pytest.skip(f"{name} not in the shared corpus")
+    code = "import sys, pathlib, signing.pdfa as m; m.check_signed_pdfa(pathlib.Path(sys.argv[1]))"
+    done = subprocess.run([sys.executable, "-c", code, str(corpus / name)], capture_output=True, timeout=60)
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
