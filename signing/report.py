@@ -76,6 +76,17 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
     return rows
 
 
+def pdfa_summary(result: FileVerification) -> str | None:
+    """One line on the PDF/A claim after signing, in Vietnamese and English (None when nothing is claimed)."""
+    if result.pdfa is None:
+        return None
+    if not result.pdfa.startswith(("2", "3")):
+        return f"PDF/A-{result.pdfa}: không kiểm tra / not checked (only PDF/A-2 and -3 rules are)"
+    if broken := len(result.pdfa_problems):
+        return f"PDF/A-{result.pdfa}: vi phạm {broken} quy tắc / {broken} rule(s) broken"
+    return f"PDF/A-{result.pdfa}: giữ nguyên sau khi ký / kept after signing"
+
+
 def render_text(results: list[FileVerification]) -> str:
     lines: list[str] = []
     for result in results:
@@ -87,6 +98,8 @@ def render_text(results: list[FileVerification]) -> str:
             lines.append(f"  [{sig.field_name}]")
             lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
             lines.extend(f"    cảnh báo / warning: {w}" for w in sig.warnings)
+        if (pdfa := pdfa_summary(result)) is not None:
+            lines.append(f"  {pdfa}")
         lines.extend(f"  cảnh báo / warning: {w}" for w in result.warnings)
     passed = sum(r.passed for r in results)
     lines.append(f"Tổng / Total: {passed}/{len(results)} tệp đạt / files passed")
@@ -126,6 +139,8 @@ def render_html(results: list[FileVerification], generated_at: datetime, trust: 
             for w in sig.warnings:
                 parts.append(f"<tr><th class='warn'>Cảnh báo / Warning</th><td class='warn'>{e(w)}</td></tr>")
             parts.append("</table>")
+        if (pdfa := pdfa_summary(result)) is not None:
+            parts.append(f"<p class='{'warn' if result.pdfa_problems else 'ok'}'>{e(pdfa)}</p>")
         for w in result.warnings:
             parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(w)}</p>")
     parts.append("</body></html>\n")

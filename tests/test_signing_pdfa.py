@@ -214,3 +214,18 @@ def test_looping_structures_are_walked_once(name: str) -> None:
     code = "import sys, pathlib, signing.pdfa as m; m.check_signed_pdfa(pathlib.Path(sys.argv[1]))"
     done = subprocess.run([sys.executable, "-c", code, str(corpus / name)], capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr.decode()[-2000:]
+
+
+def test_reports_say_whether_pdfa_was_kept(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+    from datetime import UTC, datetime
+
+    from signing.report import render_html, render_text
+
+    signed = tmp_path / "signed.pdf"
+    sign_pdf(make_pdfa(tmp_path / "in.pdf"), signed, signer)
+    broken = _edited(signed, tmp_path / "rewritten.pdf", lambda pdf: None)
+    results = [verify_pdf(f, [test_pki.root_cert]) for f in (signed, broken)]
+    text = render_text(results)
+    assert "PDF/A-2B: giữ nguyên sau khi ký / kept after signing" in text
+    assert "PDF/A-2B: vi phạm 1 quy tắc / 1 rule(s) broken" in text
+    assert "kept after signing" in render_html(results, datetime.now(UTC), ["root"])
