@@ -38,7 +38,12 @@ def sign(
         typer.Option("--level", help="B-B, B-T, B-LT or B-LTA (default: B-LTA with a TSA configured, else B-B)."),
     ] = None,
     appearance: Annotated[
-        str | None, typer.Option("--appearance", help="none, decree30 (seal over signature) or copy (text mark).")
+        str | None,
+        typer.Option(
+            "--appearance",
+            help="none; signer (the person's signature image), then seal (the body's seal over its left third, "
+            "signed with the body's key); decree30 (both in one signature); copy (text mark).",
+        ),
     ] = None,
     certify: Annotated[bool, typer.Option("--certify", help="A certification (DocMDP) signature.")] = False,
 ) -> None:

@@ -1,8 +1,12 @@
 """Visible signatures laid out per Decree 30/2020 (Phụ lục I), with an embedded Vietnamese-capable font.
 
-- ``decree30``: the body's signature over the signer's — the seal image (red) overlapping the left third of the
-  signer's signature image (blue), and beside it the signer, the body and the signing time in ISO 8601 with
-  ``+07:00``. Placed at the bottom right of the last page.
+- ``signer`` then ``seal``: Decree 30's two signatures, each with its own key. The competent person signs first
+  (``signer``: their handwritten signature image, blue, bottom right of the last page, with their name and the
+  signing time in ISO 8601 with ``+07:00``); the body's clerk (Văn thư) then counter-signs with the body's key
+  (``seal``: the seal image, red, laid over the left third of the signer's signature image, with the body and
+  its signing time). The second revision never changes the first signature.
+- ``decree30``: both images in one signature (one key for both, e.g. a commune without separate keys): the seal
+  over the left third of the signature image, and beside it the signer, the body and the signing time.
 - ``copy``: electronic copies and attachments — text only at the top right of page 1, Times-like 10 pt black:
   the copy form (``SAO Y``), the copying body and the signing time.
 
@@ -41,7 +45,10 @@ logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-APPEARANCES = ("none", "decree30", "copy")
+APPEARANCES = ("none", "signer", "seal", "decree30", "copy")
+# the signer's block, bottom right of the last page: signature image in the left half, text in the right half
+_BLOCK_W, _BLOCK_H, _BLOCK_RIGHT, _BLOCK_BOTTOM, _MARGIN = 320, 96, 36, 60, 2
+_SEAL_CAPTION_H = 24  # two lines of 5 pt (with leading and margins) under the seal
 
 
 def iso_vn(when: datetime) -> str:
@@ -118,7 +125,7 @@ def compose_seal_over_signature(signature: Image.Image, seal: Image.Image) -> Im
 class Appearance:
     """What a visible signature shows and where."""
 
-    kind: Literal["decree30", "copy"]
+    kind: Literal["signer", "seal", "decree30", "copy"]
     signer: str
     organisation: str
     font: Path
@@ -130,6 +137,43 @@ class Appearance:
         if not self.font.is_file():
             raise SigningConfigError(f"{self.font}: appearance font not found (install fonts-liberation2)")
         return GlyphAccumulatorFactory(str(font_for_pdf(self.font)), font_size=size)
+
+    def _optional_image(self, path: Path | None) -> Image.Image | None:
+        try:
+            return Image.open(path) if path is not None else None
+        except OSError:
+            return None
+
+    def _image(self, path: Path | None, setting: str) -> Image.Image:
+        if path is None:
+            raise SigningConfigError(f"the {self.kind} appearance needs {setting} (a PNG file) to be configured")
+        try:
+            image = Image.open(path)
+            image.load()
+        except OSError as exc:
+            raise SigningConfigError(f"appearance image unreadable: {exc}") from None
+        return image
+
+    def _image_and_text(self, writer: Any, image: Image.Image, text: str) -> TextStampStyle:
+        """The signer's block: ``image`` in the left half (shrunk to fit), ``text`` in the right half."""
+        return _VnTimeStampStyle(
+            stamp_text=text,
+            timestamp_format=_TS_FORMAT,
+            text_box_style=TextBoxStyle(font=self._font(8), text_color=(0, 0, 0)),
+            border_width=0,
+            background=PdfImage(image.convert("RGBA"), writer=writer),
+            background_opacity=1.0,
+            background_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
+            ),
+            inner_content_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins(left=_BLOCK_W // 2 + 4, right=2, top=2, bottom=2),
+            ),
+        )
 
     def pyhanko_style(self, writer: Any, field_name: str) -> tuple[TextStampStyle, fields.SigFieldSpec]:
         count = int(writer.root["/Pages"]["/Count"])
@@ -145,6 +189,39 @@ class Appearance:
                 border_width=0,
                 inner_content_layout=layout.SimpleBoxLayoutRule(
                     x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MAX
+                ),
+            )
+        elif self.kind == "signer":
+            signature = self._image(self.signature_image, "signature_image")
+            page = count - 1
+            box = _signer_box(writer, page)
+            text = f"Ký bởi: {self.signer}\nThời gian ký: %(ts)s"
+            style = self._image_and_text(writer, signature, text)
+        elif self.kind == "seal":
+            seal = self._image(self.seal_image, "seal_image")
+            page = count - 1
+            signer_rect = _last_visible_signature(writer, page)
+            if signer_rect is None:
+                raise SigningConfigError(
+                    "the seal appearance goes over the signer's signature: sign with --appearance signer first"
+                )
+            box = _seal_box(signer_rect, seal, self._optional_image(self.signature_image))
+            style = _VnTimeStampStyle(
+                stamp_text=f"{self.organisation}\n%(ts)s",
+                timestamp_format=_TS_FORMAT,
+                text_box_style=TextBoxStyle(font=self._font(5), text_color=(0, 0, 0)),
+                border_width=0,
+                background=PdfImage(seal.convert("RGBA"), writer=writer),
+                background_opacity=1.0,
+                background_layout=layout.SimpleBoxLayoutRule(
+                    x_align=layout.AxisAlignment.ALIGN_MID,
+                    y_align=layout.AxisAlignment.ALIGN_MAX,
+                    margins=layout.Margins(left=0, right=0, top=0, bottom=_SEAL_CAPTION_H),
+                    inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
+                ),
+                # the body and its signing time in small type under the seal, not over it
+                inner_content_layout=layout.SimpleBoxLayoutRule(
+                    x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MIN
                 ),
             )
         else:
@@ -185,10 +262,63 @@ class Appearance:
         return style, spec
 
 
+def _signer_box(writer: Any, page: int) -> tuple[float, float, float, float]:
+    width, _height = _page_size(writer, page)
+    return (width - _BLOCK_RIGHT - _BLOCK_W, _BLOCK_BOTTOM, width - _BLOCK_RIGHT, _BLOCK_BOTTOM + _BLOCK_H)
+
+
+def _drawn_scale(signature: Image.Image | None) -> float:
+    """Points per image pixel of the signature in the signer's block (shrunk to fit, never enlarged)."""
+    if signature is None:
+        return 1.0
+    return min(1.0, (_BLOCK_W / 2) / signature.width, (_BLOCK_H - 2 * _MARGIN) / signature.height)
+
+
+def _seal_box(
+    signer_rect: tuple[float, float, float, float], seal: Image.Image, signature: Image.Image | None
+) -> tuple[float, float, float, float]:
+    """Where the seal goes: over the left third of the signer's signature image, centred on it vertically.
+
+    Both images are drawn at one scale (as they were scanned), taken from the signer's image when it is
+    configured; without it the signature is taken to fill the left half of the signer's block and the seal is
+    as tall as the block."""
+    x0, y0, _x1, y1 = signer_rect
+    if signature is not None:
+        scale = _drawn_scale(signature)
+        signature_width = signature.width * scale
+        seal_w, seal_h = seal.width * scale, seal.height * scale
+    else:
+        signature_width = _BLOCK_W / 2
+        seal_h = y1 - y0
+        seal_w = seal_h * seal.width / seal.height
+    right = x0 + signature_width / 3
+    middle = (y0 + y1) / 2
+    left = max(0.0, right - seal_w)
+    return (left, middle - seal_h / 2 - _SEAL_CAPTION_H, left + seal_w, middle + seal_h / 2)
+
+
+def _last_visible_signature(writer: Any, page: int) -> tuple[float, float, float, float] | None:
+    """The rectangle of the last visible signature widget on ``page`` (the signer's), if any."""
+    try:
+        page_ref, _ = writer.find_page_for_modification(page)
+        annotations = page_ref.get_object().get("/Annots", [])
+        annotations = annotations.get_object() if hasattr(annotations, "get_object") else annotations
+        found = None
+        for ref in annotations:
+            annot = ref.get_object()
+            field_type = annot.get("/FT") or (annot.get("/Parent") or {}).get("/FT")
+            rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
+            if annot.get("/Subtype") == "/Widget" and field_type == "/Sig" and rect[2] > rect[0] and rect[3] > rect[1]:
+                found = (min(rect[0], rect[2]), min(rect[1], rect[3]), max(rect[0], rect[2]), max(rect[1], rect[3]))
+        return found
+    except Exception:  # odd page or annotation structures: no signer block to go over
+        return None
+
+
 def _page_size(writer: Any, page: int) -> tuple[float, float]:
     try:
-        obj, _ = writer.find_page_for_modification(page)
-        box = [float(v) for v in obj["/MediaBox"]]
+        ref, _ = writer.find_page_for_modification(page)
+        box = [float(v) for v in ref.get_object()["/MediaBox"]]
         return box[2] - box[0], box[3] - box[1]
     except Exception:  # an inherited or odd MediaBox: fall back to A4
         return 595.0, 842.0
@@ -202,7 +332,7 @@ def appearance_from_settings(settings: Any, identity: SigningIdentity, kind: str
         return None
     cert = x509.load_der_x509_certificate(identity.certificate.dump())
     return Appearance(
-        kind="copy" if kind == "copy" else "decree30",
+        kind=kind,  # type: ignore[arg-type]  # checked against APPEARANCES above
         signer=_cert_attr(cert, NameOID.COMMON_NAME),
         organisation=_cert_attr(cert, NameOID.ORGANIZATIONAL_UNIT_NAME) or _cert_attr(cert, NameOID.ORGANIZATION_NAME),
         font=Path(settings.appearance_font),

@@ -89,7 +89,9 @@ class Settings(BaseSettings):
     pkcs11_pin: SecretStr | None = Field(default=None, description="user PIN; never logged")
     pkcs11_pin_file: Path | None = Field(default=None, description="file holding the user PIN")
     signature_appearance: str = Field(
-        default="none", description="none | decree30 (seal over the signature image + signer text) | copy"
+        default="none",
+        description="none | signer (signature image + name + time) | seal (the body's seal over the signer's "
+        "image, a second signature) | decree30 (both in one signature) | copy",
     )
     seal_image: Path | None = Field(default=None, description="organisation seal image (PNG) for decree30")
     signature_image: Path | None = Field(default=None, description="signer's signature image (PNG) for decree30")

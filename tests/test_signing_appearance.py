@@ -71,16 +71,15 @@ def _dark(p: tuple[int, int, int]) -> bool:
 
 
 def _appearance_text(pdf: Path, page: int) -> str:
-    """The /ActualText of the text drawn in the signature widget's appearance stream."""
+    """The /ActualText of the text drawn in the signature widgets' appearance streams, widget after widget."""
+    texts: list[str] = []
     with pikepdf.open(pdf) as doc:
         for annot in doc.pages[page].get("/Annots", []):
             if annot.get("/FT") == "/Sig" and "/AP" in annot:
-                texts = []
                 for operands, op in pikepdf.parse_content_stream(annot.AP.N):
                     if str(op) == "BDC" and len(operands) == 2 and "/ActualText" in operands[1]:
                         texts.append(str(operands[1].ActualText))
-                return "\n".join(texts)
-    return ""
+    return "\n".join(texts)
 
 
 def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
@@ -119,6 +118,46 @@ def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, test_pki: Te
 
     fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, timeout=60).stdout
     assert "LiberationSerif" in fonts and " yes yes " in fonts  # embedded, subset
+
+
+def test_signer_then_body_seal_two_signatures_decree30(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """Decree 30's two signatures: the signer's (blue signature image), then the body's with its own key (red
+    seal over the left third of the signer's image). The second revision leaves the first signature intact."""
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
+    first = tmp_path / "signed-by-person.pdf"
+    sign_pdf(make_pdf(tmp_path / "in.pdf", pages=2), first, signer, appearance=person)
+    img = _render(first, 2, tmp_path / "person")
+    w, h = img.size
+    region = (w // 2 - 140, h - 200, w, h - 20)  # the seal reaches left of the signer's block
+    assert _bbox(img, region, _blue) is not None and _bbox(img, region, _red) is None
+
+    body = Appearance(
+        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
+    )
+    both = tmp_path / "sealed.pdf"
+    sign_pdf(first, both, signer, appearance=body, field_name="Signature2")
+    result = verify_pdf(both, [test_pki.root_cert])
+    assert [s.indication for s in result.signatures] == ["TOTAL_PASSED", "TOTAL_PASSED"], result.model_dump_json()
+
+    img = _render(both, 2, tmp_path / "both")
+    red, blue = _bbox(img, region, _red), _bbox(img, region, _blue)
+    assert red and blue, "seal or signature not drawn"
+    assert red[0] < blue[0] < red[2], (red, blue)
+    overlap = (red[2] - blue[0]) / (blue[2] - blue[0])
+    assert 0.2 < overlap < 0.45, overlap
+    text = _appearance_text(both, 1)
+    assert "Ký bởi: Nguyễn Văn An" in text and "UBND xã Tân Thịnh" in text
+    assert len(ISO_VN.findall(text)) == 2  # each signature shows its own time at +07:00
+    # the body's text is under the seal, not over it (nothing red below the text's top)
+
+
+def test_seal_without_a_signer_signature_is_a_config_error(tmp_path: Path, signer: SigningIdentity) -> None:
+    body = Appearance(kind="seal", signer="", organisation="UBND", font=FONT, seal_image=make_seal(tmp_path / "s.png"))
+    with pytest.raises(SigningConfigError, match="--appearance signer first"):
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf", signer, appearance=body)
 
 
 def test_copy_mark_top_right_of_first_page_text_only(tmp_path: Path, signer: SigningIdentity) -> None:

@@ -81,6 +81,18 @@ def test_signing_keeps_pdfa_at_every_level_with_the_decree30_appearance(
     assert not [w for w in report.warnings if "PDF/A" in w]
 
 
+def test_signer_then_body_seal_keep_pdfa(tmp_path: Path, signer: SigningIdentity) -> None:
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    person = tmp_path / "person.pdf"
+    look = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
+    sign_pdf(make_pdfa(tmp_path / "in.pdf"), person, signer, appearance=look)
+    body = Appearance(kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal)
+    both = tmp_path / "both.pdf"
+    sign_pdf(person, both, signer, appearance=body, field_name="Signature2")
+    check = check_signed_pdfa(both)
+    assert (check.claimed, check.problems) == ("2B", [])
+
+
 def test_copy_mark_and_counter_signature_keep_pdfa(tmp_path: Path, signer: SigningIdentity) -> None:
     first = tmp_path / "copy.pdf"
     sign_pdf(
