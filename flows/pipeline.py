@@ -31,11 +31,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import classify
 import ocr
-import signing
 from sohoa.errors import BadInputError, StageError
 from sohoa.fsutil import PART_MARKER, sha256_file
 from sohoa.record import (
@@ -51,6 +49,12 @@ from sohoa.record import (
 )
 from sohoa.settings import Settings
 from storage import LocalArchive, archive_location, index_archived, open_configured_archive, quarantine_file
+
+if TYPE_CHECKING:
+    import signing
+
+# classify and signing (pyHanko) are imported where they are used: `sohoa ocr` on one file needs neither, and
+# their imports cost ~0.7 s of a ~5 s command
 
 log = logging.getLogger("sohoa")
 
@@ -229,6 +233,7 @@ def dask_page_executor(settings: Settings) -> Iterator[tuple[Any, int] | None]:
 
 def run_classify(read: OcrResult, settings: Settings | None = None) -> Classification:
     """Classify what the OCR stage read: its text, with the word boxes of the first and last page."""
+    import classify
     from classify.model import model_for
 
     return classify.classify_text(
@@ -239,6 +244,8 @@ def run_classify(read: OcrResult, settings: Settings | None = None) -> Classific
 @functools.lru_cache(maxsize=4)
 def _identity(kind: str, keys_dir: Path, pkcs12_file: Path | None, passphrase: bytes | None, pkcs11: Any = None) -> Any:
     # Loading the key is most of the cost of a B-B signature: load once per process, sign many.
+    import signing
+
     return signing.load_identity(kind, keys_dir=keys_dir, pkcs12_file=pkcs12_file, passphrase=passphrase, pkcs11=pkcs11)
 
 
@@ -246,6 +253,8 @@ _identity_lock = threading.Lock()
 
 
 def signing_identity(settings: Settings) -> Any:
+    import signing
+
     pkcs11 = signing.pkcs11_config(settings) if settings.signing_identity == "pkcs11" else None
     with _identity_lock:  # documents in flight at once must not generate or load the identity twice
         return _identity(
@@ -258,6 +267,8 @@ def signing_identity(settings: Settings) -> Any:
 
 
 def trust_roots(settings: Settings) -> list[Path]:
+    import signing
+
     roots = list(settings.trust_roots)
     roots.extend(signing.trust_store_path(settings.data_dir, name) for name in settings.trust_stores)
     if settings.trust_dev_ca:
@@ -269,6 +280,8 @@ _token_lock = threading.Lock()
 
 
 def run_sign(input_pdf: Path, output_pdf: Path, settings: Settings) -> SignatureFacts:
+    import signing
+
     identity = signing_identity(settings)
     if settings.signing_identity != "pkcs11":
         return signing.sign_with_settings(input_pdf, output_pdf, identity, settings, trust_roots(settings))
@@ -277,6 +290,8 @@ def run_sign(input_pdf: Path, output_pdf: Path, settings: Settings) -> Signature
 
 
 def run_verify(signed_pdf: Path, settings: Settings) -> signing.FileVerification:
+    import signing
+
     return signing.verify_pdf(signed_pdf, trust_roots(settings), online=settings.verify_online)
 
 
