@@ -73,6 +73,8 @@ lint: venv
 samples: venv
 	$(BIN)/python samples/make_samples.py
 
+# OCRmyPDF, the OCR anchor, makes its PDF/A output with Ghostscript
+bench: APT_PACKAGES += ghostscript
 bench: deps
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]' --config-settings editable_mode=compat
 	$(BIN)/python bench/pipeline_bench.py

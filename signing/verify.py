@@ -24,6 +24,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names
 
@@ -324,6 +325,39 @@ def _revisions_after(
     return out
 
 
+class _AsEncodedSignatureValidator(DefaultSignatureValidator):
+    """Check a CMS signature over the signed attributes as the file encodes them, when pyHanko's re-encoding
+    (DER order, once it has parsed them) differs: some signers (an ETSI plugtest file, DSS-818) wrote the
+    SET OF attributes out of DER order, and their signature covers those bytes as written — which is what DSS
+    and Acrobat check. Only a re-ordering of the same bytes is accepted as the same data."""
+
+    def __init__(self, as_encoded: bytes | None) -> None:
+        self.as_encoded = as_encoded
+        self.used = False
+
+    def validate_signature(self, signature: bytes, signed_data: bytes, *args: Any, **kwargs: Any) -> None:
+        try:
+            super().validate_signature(signature, signed_data, *args, **kwargs)
+        except Exception:
+            raw = self.as_encoded
+            if raw is None or raw == signed_data or len(raw) != len(signed_data) or sorted(raw) != sorted(signed_data):
+                raise
+            super().validate_signature(signature, raw, *args, **kwargs)
+            self.used = True
+
+
+def _signed_attrs_as_encoded(sig: EmbeddedPdfSignature) -> bytes | None:
+    """The signer's signed attributes exactly as the file has them, re-tagged as the SET OF that was signed."""
+    try:
+        from asn1crypto import cms
+
+        content = cms.ContentInfo.load(bytes(sig.sig_object["/Contents"]))
+        raw = content["content"]["signer_infos"][0]["signed_attrs"].dump()
+        return b"\x31" + raw[1:] if raw else None
+    except Exception:
+        return None
+
+
 class _Ctx:
     """What is shared by the signatures of one file: roots, the DSS, online or not."""
 
@@ -348,7 +382,9 @@ class _Ctx:
         except Exception:
             self.sig_revs, self.ts_revs = set(), set()
 
-    def validation_context(self, moment: datetime | None = None) -> ValidationContext:
+    def validation_context(
+        self, moment: datetime | None = None, signature_validator: DefaultSignatureValidator | None = None
+    ) -> ValidationContext:
         # Without --online nothing is fetched: verification works offline and does not leak which documents
         # are checked. Revocation data embedded in the DSS (B-LT, B-LTA) is always used.
         kwargs: dict[str, Any] = {
@@ -356,6 +392,8 @@ class _Ctx:
             "allow_fetching": self.online and moment is None,
             "revocation_mode": "soft-fail",
         }
+        if signature_validator is not None:
+            kwargs["signature_validator"] = signature_validator
         if moment is not None:
             # Validation at the time a timestamp proves the signature existed: the revocation data embedded
             # then (collected right after signing) counts for that moment.
@@ -404,10 +442,11 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         pass
     vc = None
     diff_failed = ""
+    as_encoded = _AsEncodedSignatureValidator(None if doc_ts else _signed_attrs_as_encoded(sig))
     try:
         if no_cert_note:
             raise ValueError(no_cert_note)
-        vc = ctx.validation_context()
+        vc = ctx.validation_context(signature_validator=as_encoded)
         try:
             status: Any = validate_pdf_timestamp(sig, vc) if doc_ts else validate_pdf_signature(sig, vc)
         except Exception as diff_exc:
@@ -415,7 +454,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
                 raise
             # pyHanko's analysis of the later revisions can itself fail (dangling references, odd xrefs):
             # check the signature without it, and say the changes after signing are unknown.
-            vc = ctx.validation_context()
+            vc = ctx.validation_context(signature_validator=as_encoded)
             status = (
                 validate_pdf_timestamp(sig, vc, skip_diff=True)
                 if doc_ts
@@ -438,6 +477,11 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         )
 
     indication, sub, notes = _indication(status)
+    if as_encoded.used:
+        notes.append(
+            "the signed attributes are not in DER order (CMS requires DER); the signature was checked over them "
+            "as the file encodes them, which is what was signed"
+        )
     validation_time = ctx.at
     ts_ok = getattr(status, "timestamp_validity", None)
     if (

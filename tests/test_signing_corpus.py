@@ -96,6 +96,19 @@ def test_attack_corpus(path: str, klass: str, why: str, tmp_path: Path) -> None:
         assert result.signatures or result.error
 
 
+def test_signed_attributes_out_of_der_order_are_checked_as_encoded(tmp_path: Path) -> None:
+    """ETSI plugtest file (DSS-818): the signer wrote its signed attributes out of DER order; pyHanko alone
+    re-encodes them and reports the signature value invalid; DSS, and now sohoa, check the bytes as signed."""
+    pdf = CORPUS / "dss-validation" / "dss-818" / "Signature-P-DE_CRY-2 (HASH_FAILURE).pdf"
+    if not pdf.is_file():
+        pytest.skip(f"{pdf} not present")
+    result = verify_pdf(pdf, [_embedded_certs(pdf, tmp_path / "trusted")])
+    (sig,) = result.signatures
+    # intact and cryptographically valid; trust is another matter (a 2014 certificate, long expired)
+    assert (sig.intact, sig.valid, sig.indication != "TOTAL_FAILED") == (True, True, True), sig
+    assert any("not in DER order" in w for w in sig.warnings)
+
+
 # -- real Vietnamese government files ------------------------------------------------------------------------
 
 
