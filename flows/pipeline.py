@@ -33,7 +33,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import ocr
 from sohoa.errors import BadInputError, StageError
 from sohoa.fsutil import PART_MARKER, sha256_file
 from sohoa.record import (
@@ -53,8 +52,8 @@ from storage import LocalArchive, archive_location, index_archived, open_configu
 if TYPE_CHECKING:
     import signing
 
-# classify and signing (pyHanko) are imported where they are used: `sohoa ocr` on one file needs neither, and
-# their imports cost ~0.7 s of a ~5 s command
+# ocr, classify and signing (pyHanko) are imported where they are used: `sohoa ocr` on one file needs neither of
+# the last two, `sohoa sign` not the first, and each import costs a few tenths of a second of a command
 
 log = logging.getLogger("sohoa")
 
@@ -170,6 +169,8 @@ def ingest(path: Path) -> Record:
     """Hash the file and check it is a usable scan; ``BadInputError`` says why not."""
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
+    import ocr
+
     info = ocr.inspect_input(path)
     digest = sha256_file(path)
     record = Record(
@@ -187,6 +188,7 @@ def ingest(path: Path) -> Record:
 
 
 def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
+    import ocr
     from flows import progress
     from ocr.slots import set_slot_count
 

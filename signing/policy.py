@@ -85,11 +85,14 @@ def sign_with_settings(
     certify: bool = False,
 ) -> SignatureFacts:
     """Sign at the configured (or given) level, with the configured appearance."""
-    from signing.appearance import appearance_from_settings
-
     chosen = resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
     roots = list(_roots_cached(tuple(trust_roots))) if chosen in ("B-LT", "B-LTA") else None
-    look = appearance_from_settings(settings, identity, appearance or settings.signature_appearance)
+    kind = appearance or settings.signature_appearance
+    look = None
+    if kind != "none":  # an invisible signature needs no fonts (fontTools' import alone is ~0.25 s)
+        from signing.appearance import appearance_from_settings
+
+        look = appearance_from_settings(settings, identity, kind)
     return sign_pdf(
         input_pdf,
         output_pdf,
