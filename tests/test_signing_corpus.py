@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpora" / "signatures"
 VN = ROOT.parent / "shared" / "corpora" / "vn-signed"
 EXPECTED = Path(__file__).resolve().parent / "signing_corpus" / "expected.tsv"
-# Upstream (DSS) requires the cyclic-structure files to be rejected within 3 s; give a shared machine slack.
-MAX_SECONDS = 15.0
+# A guard against endless loops on the cyclic-structure files (DSS rejects them within 3 s), not a speed
+# requirement: speed is measured by bench/sign_bench.py, and a loaded CI machine must not fail this test.
+MAX_SECONDS = 120.0
 
 
 def _rows() -> list[tuple[str, str, str]]:
@@ -83,7 +84,7 @@ def test_attack_corpus(path: str, klass: str, why: str, tmp_path: Path) -> None:
     roots = _embedded_certs(pdf, tmp_path / "trusted")
     started = time.monotonic()
     result = verify_pdf(pdf, [roots])
-    assert time.monotonic() - started < MAX_SECONDS, f"{path}: verification too slow"
+    assert time.monotonic() - started < MAX_SECONDS, f"{path}: verification did not finish (a loop?)"
     indications = [(s.field_name, s.indication, s.sub_indication) for s in result.signatures]
     detail = f"{path} ({why}): error={result.error} {indications} warnings={result.warnings}"
     if klass == "attack":
