@@ -470,6 +470,8 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
                 )
 
         record.classification = runner("classify", run_classify, record.ocr, settings)
+        # the word boxes were for the classifier only: a batch keeps every document's record for its summary
+        record.ocr.layout = []
         record.state = RecordState.CLASSIFIED
         record.add_event(
             "classified",
