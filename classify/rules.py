@@ -250,6 +250,22 @@ def _one_edit_apart(a: str, b: str) -> bool:
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
+def _with_symbol(number: NumberMatch, symbol: str) -> NumberMatch:
+    """``number`` with its ký hiệu replaced by ``symbol`` (the serial, and the year if any, kept)."""
+    return NumberMatch(
+        number=number.number[: len(number.number) - len(number.symbol)] + symbol,
+        symbol=symbol,
+        line_index=number.line_index,
+        span=number.span,
+    )
+
+
+def _record_symbol_fix(fields: dict[str, Field_], number: NumberMatch, fix: str) -> None:
+    """A corrected ký hiệu: the number and symbol fields take it, a little less sure, saying what was changed."""
+    for key, value in (("number", number.number), ("symbol", number.symbol)):
+        fields[key] = Field_(value=value, confidence=0.85, evidence=f"{fields[key].evidence}; {fix}")
+
+
 def reconcile_type_code(number: NumberMatch, title_type: DocType) -> tuple[NumberMatch, str | None]:
     """Correct an OCR slip in the ký hiệu's type code: a first group one letter away from the code of the type
     the title names is that code ('166/TIr-UBND' under 'TỜ TRÌNH' → '166/TTr-UBND')."""
@@ -259,13 +275,7 @@ def reconcile_type_code(number: NumberMatch, title_type: DocType) -> tuple[Numbe
     match = next((code for code in title_type.symbol_codes if _one_edit_apart(groups[0], code)), None)
     if match is None:
         return number, None
-    symbol = "-".join([match, *groups[1:]])
-    fixed = NumberMatch(
-        number=number.number[: len(number.number) - len(number.symbol)] + symbol,
-        symbol=symbol,
-        line_index=number.line_index,
-        span=number.span,
-    )
+    fixed = _with_symbol(number, "-".join([match, *groups[1:]]))
     return fixed, f"type code '{groups[0]}' read as '{match}', the code of the title's type"
 
 
@@ -282,13 +292,7 @@ def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[Number
         if match is None:
             continue
         groups[index] = match
-        symbol = "-".join(groups)
-        fixed = NumberMatch(
-            number=number.number[: len(number.number) - len(number.symbol)] + symbol,
-            symbol=symbol,
-            line_index=number.line_index,
-            span=number.span,
-        )
+        fixed = _with_symbol(number, "-".join(groups))
         return fixed, f"ký hiệu group '{group}' read as '{match}', the initials of the issuing body"
     return number, None
 
@@ -628,12 +632,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         number, fix = reconcile_type_code(number, title.doc_type)
         if fix:
             symbol_type = title.doc_type
-            fields["number"] = Field_(
-                value=number.number, confidence=0.85, evidence=f"{fields['number'].evidence}; {fix}"
-            )
-            fields["symbol"] = Field_(
-                value=number.symbol, confidence=0.85, evidence=f"{fields['symbol'].evidence}; {fix}"
-            )
+            _record_symbol_fix(fields, number, fix)
     vv_index = find_vv_line(lines, number.line_index if number else 0)
     doc_type, type_confidence, type_evidence = _decide_type(title, symbol_type, vv_index, number)
     decided_by = "rules"
@@ -656,12 +655,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     if number and issuer:
         number, fix = reconcile_symbol(number, [b for b in (issuer, parent) if b])
         if fix:
-            fields["number"] = Field_(
-                value=number.number, confidence=0.85, evidence=f"{fields['number'].evidence}; {fix}"
-            )
-            fields["symbol"] = Field_(
-                value=number.symbol, confidence=0.85, evidence=f"{fields['symbol'].evidence}; {fix}"
-            )
+            _record_symbol_fix(fields, number, fix)
     if parent:
         fields["issuer_parent"] = Field_(value=parent, confidence=0.7, evidence="body line above the issuer")
     issuer_unit = admin_unit(issuer)
