@@ -155,7 +155,8 @@ class Appearance:
         return image
 
     def _image_and_text(self, writer: Any, image: Image.Image, text: str) -> TextStampStyle:
-        """The signer's block: ``image`` in the left half (shrunk to fit), ``text`` in the right half."""
+        """The signer's block (``signer``, ``decree30``): ``image`` in the left half (shrunk to fit), ``text`` in
+        the right half."""
         return _VnTimeStampStyle(
             stamp_text=text,
             timestamp_format=_TS_FORMAT,
@@ -229,33 +230,13 @@ class Appearance:
                 raise SigningConfigError(
                     "the decree30 appearance needs seal_image and signature_image (PNG files) to be configured"
                 )
-            try:
-                composite = compose_seal_over_signature(Image.open(self.signature_image), Image.open(self.seal_image))
-            except OSError as exc:
-                raise SigningConfigError(f"appearance image unreadable: {exc}") from None
-            page = count - 1
-            width, _height = _page_size(writer, page)
-            box_w, box_h = 320, 96
-            box = (width - 36 - box_w, 60, width - 36, 60 + box_h)
-            text = f"Ký bởi: {self.signer}\nCơ quan: {self.organisation}\nThời gian ký: %(ts)s"
-            style = _VnTimeStampStyle(
-                stamp_text=text,
-                timestamp_format=_TS_FORMAT,
-                text_box_style=TextBoxStyle(font=self._font(8), text_color=(0, 0, 0)),
-                border_width=0,
-                background=PdfImage(composite.convert("RGBA"), writer=writer),
-                background_opacity=1.0,
-                background_layout=layout.SimpleBoxLayoutRule(
-                    x_align=layout.AxisAlignment.ALIGN_MIN,
-                    y_align=layout.AxisAlignment.ALIGN_MID,
-                    margins=layout.Margins(left=0, right=box_w // 2, top=2, bottom=2),
-                ),
-                inner_content_layout=layout.SimpleBoxLayoutRule(
-                    x_align=layout.AxisAlignment.ALIGN_MIN,
-                    y_align=layout.AxisAlignment.ALIGN_MID,
-                    margins=layout.Margins(left=box_w // 2 + 4, right=2, top=2, bottom=2),
-                ),
+            composite = compose_seal_over_signature(
+                self._image(self.signature_image, "signature_image"), self._image(self.seal_image, "seal_image")
             )
+            page = count - 1
+            box = _signer_box(writer, page)
+            text = f"Ký bởi: {self.signer}\nCơ quan: {self.organisation}\nThời gian ký: %(ts)s"
+            style = self._image_and_text(writer, composite, text)
         spec = fields.SigFieldSpec(
             sig_field_name=field_name, on_page=page, box=(int(box[0]), int(box[1]), int(box[2]), int(box[3]))
         )
