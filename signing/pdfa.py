@@ -93,41 +93,43 @@ def pdfa_claim(pdf: pikepdf.Pdf) -> str | None:
     return f"{part}{conformance or ''}".upper() if part else None
 
 
-def check_signed_pdfa(path: Path, *, original_claim: str | None = None) -> PdfaCheck:
-    """Check ``path`` (a signed PDF) against the PDF/A-2 rules a signing revision can break.
-
-    ``original_claim`` is the input's claim when known; otherwise the claim of the revision the first signature
-    covers is read from the file, so a claim the signing revision dropped is caught too."""
+def check_signed_pdfa(path: Path) -> PdfaCheck:
+    """Check ``path`` (a signed PDF) against the PDF/A-2 rules a signing revision can break."""
     data = path.read_bytes()
-    with pikepdf.open(path) as pdf:
-        claimed = pdfa_claim(pdf)
-        before = original_claim or _first_signed_revision_claim(pdf, data)
-        check = PdfaCheck(claimed=claimed or before)
-        if check.claimed is None:
-            return check
-        if before and claimed != before:
-            check.problems.append(
-                f"6.6.4: the input claimed PDF/A-{before}; the signed file claims {claimed or 'nothing'}"
-            )
-        if not check.claimed.startswith(("2", "3")):
-            check.checked = False  # PDF/A-1 (and 4) have other rules (e.g. Info ↔ XMP agreement); not checked here
-            return check
-        check.problems.extend(_file_structure(pdf, data))
-        intent_components = _output_intent_components(pdf)
-        if intent_components is None:
-            check.problems.append("6.2.3: no GTS_PDFA1 output intent")
-        check.problems.extend(_xmp_schemas(pdf))
-        check.problems.extend(_forms(pdf))
-        check.problems.extend(_annotations(pdf, intent_components))
-        check.problems.extend(_signatures(pdf, data))
+    with pikepdf.open(io.BytesIO(data)) as pdf:
+        return check_pdfa(pdf, data)
+
+
+def check_pdfa(pdf: pikepdf.Pdf, data: bytes) -> PdfaCheck:
+    """``check_signed_pdfa`` on a PDF already open (``data``: its bytes). The claim of the revision the first
+    signature covers is read too, so a claim the signing revision dropped is caught."""
+    signatures = _signature_dicts(pdf)
+    claimed = pdfa_claim(pdf)
+    before = _first_signed_revision_claim(signatures, data)
+    check = PdfaCheck(claimed=claimed or before)
+    if check.claimed is None:
+        return check
+    if before and claimed != before:
+        check.problems.append(f"6.6.4: the input claimed PDF/A-{before}; the signed file claims {claimed or 'nothing'}")
+    if not check.claimed.startswith(("2", "3")):
+        check.checked = False  # PDF/A-1 (and 4) have other rules (e.g. Info ↔ XMP agreement); not checked here
+        return check
+    check.problems.extend(_file_structure(pdf, data))
+    intent_components = _output_intent_components(pdf)
+    if intent_components is None:
+        check.problems.append("6.2.3: no GTS_PDFA1 output intent")
+    check.problems.extend(_xmp_schemas(pdf))
+    check.problems.extend(_interactive_form(pdf))
+    check.problems.extend(_annotations(pdf, intent_components))
+    check.problems.extend(_signatures(signatures, data))
     return check
 
 
 # ------------------------------------------------------------------------------------------------- file
 
 
-def _first_signed_revision_claim(pdf: pikepdf.Pdf, data: bytes) -> str | None:
-    ends = [int(sig.ByteRange[2]) + int(sig.ByteRange[3]) for sig in _signature_dicts(pdf)]
+def _first_signed_revision_claim(signatures: list[pikepdf.Dictionary], data: bytes) -> str | None:
+    ends = [int(sig.ByteRange[2]) + int(sig.ByteRange[3]) for sig in signatures]
     if not ends:
         return None
     try:
@@ -185,7 +187,7 @@ def _xmp_schemas(pdf: pikepdf.Pdf) -> list[str]:
     return [f"6.6.2.3.1: XMP properties in undeclared schema {ns}" for ns in unknown]
 
 
-def _forms(pdf: pikepdf.Pdf) -> list[str]:
+def _interactive_form(pdf: pikepdf.Pdf) -> list[str]:
     form = pdf.Root.get("/AcroForm")
     if form is None:
         return []
@@ -317,12 +319,12 @@ def _signature_dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
     return found
 
 
-def _signatures(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
+def _signatures(signatures: list[pikepdf.Dictionary], data: bytes) -> list[str]:
     problems: list[str] = []
     revision_ends = {m.end() for m in re.finditer(rb"%%EOF(\r\n|\r|\n)?", data)} | {
         m.start() + 5 for m in re.finditer(rb"%%EOF", data)
     }
-    for sig in _signature_dicts(pdf):
+    for sig in signatures:
         name = str(sig.get("/SubFilter", "")).lstrip("/")
         start, length_a, start_b, length_b = (int(v) for v in sig.ByteRange)
         gap = data[start + length_a : start_b]

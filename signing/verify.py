@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -27,6 +28,9 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names
+
+if TYPE_CHECKING:
+    import pikepdf
 
 log = logging.getLogger(__name__)
 
@@ -625,33 +629,32 @@ def _later_revision_warnings(
     return warnings
 
 
-def _unreferenced_streams(path: Path) -> list[str]:
+def _unreferenced_streams(pdf: pikepdf.Pdf) -> list[str]:
     """Streams in the file that nothing references: hidden content a later update could reveal (shadow attack
     preparation, MEASURED.md / PDF-Insecurity). Returns a short description of each."""
     import pikepdf
 
     found: list[str] = []
-    with pikepdf.open(path) as pdf:
-        seen: set[tuple[int, int]] = set()
-        stack: list[Any] = [pdf.trailer]
-        while stack:
-            obj = stack.pop()
-            if isinstance(obj, pikepdf.Object) and obj.is_indirect:
-                if obj.objgen in seen:
-                    continue
-                seen.add(obj.objgen)
-            if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
-                stack.extend(obj.values())
-            elif isinstance(obj, pikepdf.Array):
-                stack.extend(obj)
-        for obj in pdf.objects:
-            if not isinstance(obj, pikepdf.Stream) or obj.objgen in seen or obj.objgen == (0, 0):
+    seen: set[tuple[int, int]] = set()
+    stack: list[Any] = [pdf.trailer]
+    while stack:
+        obj = stack.pop()
+        if isinstance(obj, pikepdf.Object) and obj.is_indirect:
+            if obj.objgen in seen:
                 continue
-            kind = str(obj.stream_dict.get("/Type", "")) + str(obj.stream_dict.get("/Subtype", ""))
-            if kind in ("/XRef", "/ObjStm", "/Metadata"):
-                continue
-            if kind or "/BBox" in obj.stream_dict or "/Resources" in obj.stream_dict:
-                found.append(f"object {obj.objgen[0]} {kind or 'drawing stream'}".strip())
+            seen.add(obj.objgen)
+        if isinstance(obj, (pikepdf.Dictionary, pikepdf.Stream)):
+            stack.extend(obj.values())
+        elif isinstance(obj, pikepdf.Array):
+            stack.extend(obj)
+    for obj in pdf.objects:
+        if not isinstance(obj, pikepdf.Stream) or obj.objgen in seen or obj.objgen == (0, 0):
+            continue
+        kind = str(obj.stream_dict.get("/Type", "")) + str(obj.stream_dict.get("/Subtype", ""))
+        if kind in ("/XRef", "/ObjStm", "/Metadata"):
+            continue
+        if kind or "/BBox" in obj.stream_dict or "/Resources" in obj.stream_dict:
+            found.append(f"object {obj.objgen[0]} {kind or 'drawing stream'}".strip())
     return found
 
 
@@ -692,8 +695,24 @@ def verify_pdf(
     if not roots:
         result.warnings.insert(0, "no trust roots configured: no signer can be trusted")
     if result.signatures:
+        _structure_checks(path, result)
+    return result
+
+
+def _structure_checks(path: Path, result: FileVerification) -> None:
+    """The checks made on the file's objects rather than its signatures (hidden streams, PDF/A after signing),
+    on one reading of it by pikepdf. A file pikepdf cannot read was already judged by pyHanko: keep the verdicts."""
+    import pikepdf  # here, not at import: `sohoa sign` loads this module and needs no pikepdf
+
+    try:
+        data = path.read_bytes()
+        pdf = pikepdf.open(io.BytesIO(data))
+    except Exception as exc:
+        log.debug("pikepdf cannot read %s: %s", path, exc)
+        return
+    with pdf:
         try:
-            orphans = _unreferenced_streams(path)
+            orphans = _unreferenced_streams(pdf)
         except Exception as exc:
             log.debug("orphan scan failed for %s: %s", path, exc)
             orphans = []
@@ -702,17 +721,16 @@ def verify_pdf(
                 f"{len(orphans)} content stream(s) are in the file but not shown by it ({', '.join(orphans[:5])}): "
                 "hidden content a later change could reveal (shadow attack preparation?)"
             )
-        _check_pdfa(path, result)
-    return result
+        _check_pdfa(pdf, data, path, result)
 
 
-def _check_pdfa(path: Path, result: FileVerification) -> None:
+def _check_pdfa(pdf: pikepdf.Pdf, data: bytes, path: Path, result: FileVerification) -> None:
     """Record the PDF/A claim and the PDF/A-2 rules the signing revisions broke; a broken rule is a warning."""
-    from signing.pdfa import check_signed_pdfa
+    from signing.pdfa import check_pdfa
 
     try:
-        check = check_signed_pdfa(path)
-    except Exception as exc:  # a file pikepdf cannot read was already judged by pyHanko; keep the verdicts
+        check = check_pdfa(pdf, data)
+    except Exception as exc:  # odd structures pikepdf reads but the checks trip on: keep the verdicts
         log.debug("PDF/A check failed for %s: %s", path, exc)
         return
     result.pdfa, result.pdfa_problems = check.claimed, check.problems
