@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from signing_pki import TestPKI, running_pki
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
 
 from flows.pipeline import DocumentResult, expand_inputs, process_many
+from signing import SigningIdentity, load_identity
 from sohoa.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -111,3 +112,14 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
     """One certomancer PKI (TSA, OCSP, CRLs on loopback) shared by every signing test of the session."""
     with running_pki(tmp_path_factory.mktemp("pki")) as pki:
         yield pki
+
+
+@pytest.fixture(scope="session")
+def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
+    """The test PKI's valid signer, as a PKCS#12 identity (loaded once for every signing test)."""
+    return load_identity(
+        "pkcs12",
+        keys_dir=tmp_path_factory.mktemp("k"),
+        pkcs12_file=test_pki.pkcs12_file(SIGNER),
+        passphrase=PKCS12_PASSWORD,
+    )

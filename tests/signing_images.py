@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
+from signing.appearance import Appearance
+
 
 def make_seal(path: Path, size: int = 300) -> Path:
     """A red round seal on a transparent background: two rings, a star, a ring of dots."""
@@ -43,3 +45,15 @@ def make_signature(path: Path, width: int = 480, height: int = 200) -> Path:
     d.line([(40, height - 40), (width - 60, height - 55)], fill=blue, width=4)
     img.save(path)
     return path
+
+
+def decree30_look(folder: Path, font: Path) -> Appearance:
+    """The one-key Decree 30 appearance with this module's seal and signature images (written into ``folder``)."""
+    return Appearance(
+        kind="decree30",
+        signer="Nguyễn Văn An",
+        organisation="UBND xã Tân Thịnh",
+        font=font,
+        seal_image=make_seal(folder / "seal.png"),
+        signature_image=make_signature(folder / "sig.png"),
+    )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 from pyhanko.sign import signers
-from signing_pki import PKCS12_PASSWORD, SIGNER, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
+from signing_pki import PKCS12_PASSWORD, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
 from test_signing import make_pdf
 
 from signing import (
@@ -23,16 +23,6 @@ from signing import (
     verify_pdf,
 )
 from signing.verify import load_trust_roots
-
-
-@pytest.fixture(scope="module")
-def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
-    return load_identity(
-        "pkcs12",
-        keys_dir=tmp_path_factory.mktemp("k"),
-        pkcs12_file=test_pki.pkcs12_file(SIGNER),
-        passphrase=PKCS12_PASSWORD,
-    )
 
 
 def _roots(pki: TestPKI) -> list:  # type: ignore[type-arg]

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from signing_images import make_seal, make_signature
-from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
+from signing_images import decree30_look, make_seal, make_signature
+from signing_pki import TestPKI
 
 from ocr.pipeline import add_pdfa_output_intent
-from signing import SigningIdentity, load_identity, sign_pdf, verify_pdf
+from signing import SigningIdentity, sign_pdf, verify_pdf
 from signing.appearance import Appearance
 from signing.pdfa import check_signed_pdfa
 from signing.verify import load_trust_roots
@@ -36,16 +36,6 @@ def make_pdfa(path: Path, *, pages: int = 2) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> SigningIdentity:
-    return load_identity(
-        "pkcs12",
-        keys_dir=tmp_path_factory.mktemp("k"),
-        pkcs12_file=test_pki.pkcs12_file(SIGNER),
-        passphrase=PKCS12_PASSWORD,
-    )
-
-
 def test_the_input_passes_the_checks(tmp_path: Path) -> None:
     check = check_signed_pdfa(make_pdfa(tmp_path / "in.pdf"))
     assert (check.claimed, check.problems) == ("2B", [])
@@ -55,14 +45,7 @@ def test_the_input_passes_the_checks(tmp_path: Path) -> None:
 def test_signing_keeps_pdfa_at_every_level_with_the_decree30_appearance(
     tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity, level: str
 ) -> None:
-    look = Appearance(
-        kind="decree30",
-        signer="Nguyễn Văn An",
-        organisation="UBND xã Tân Thịnh",
-        font=FONT,
-        seal_image=make_seal(tmp_path / "seal.png"),
-        signature_image=make_signature(tmp_path / "sig.png"),
-    )
+    look = decree30_look(tmp_path, FONT)
     out = tmp_path / "signed.pdf"
     sign_pdf(
         make_pdfa(tmp_path / "in.pdf"),
