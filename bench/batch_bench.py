@@ -32,6 +32,8 @@ import contextlib
 import json
 import os
 import random
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -64,10 +66,16 @@ class Run:
     seconds: float
     peak_mb: float
     exit_code: int
+    cpu_seconds: float = 0.0  # user+system of sohoa and every process it started and waited for
+    tesseract_cpu_seconds: float = 0.0  # of those, the tesseract processes'
 
     @property
     def pages_per_second(self) -> float:
         return self.pages / self.seconds if self.seconds else 0.0
+
+    @property
+    def cpu_outside_tesseract(self) -> float:
+        return self.cpu_seconds - self.tesseract_cpu_seconds
 
 
 # ------------------------------------------------------------------------------------------ the backlog
@@ -154,6 +162,62 @@ def tree_rss(processes: list[psutil.Process]) -> int:
     return total
 
 
+# Runs the real tesseract, then appends bash's ``times`` to $SOHOA_BENCH_TESS_LOG: two lines, the shell's own
+# user/system time and its children's (Tesseract's). Not through a pipe: a subshell would report its own.
+TESSERACT_WRAPPER = """#!/bin/bash
+{real} "$@"
+status=$?
+times >> "$SOHOA_BENCH_TESS_LOG"
+exit $status
+"""
+
+
+def tesseract_wrapper(folder: Path) -> tuple[Path, Path]:
+    """(a folder to put first on PATH, the log its ``tesseract`` writes each run's CPU time to)."""
+    real = shutil.which("tesseract")
+    if real is None:
+        raise SystemExit("tesseract is not installed")
+    folder.mkdir(parents=True, exist_ok=True)
+    wrapper = folder / "tesseract"
+    wrapper.write_text(TESSERACT_WRAPPER.format(real=real), encoding="utf-8")
+    wrapper.chmod(0o755)
+    log = folder / "cpu.log"
+    log.write_text("", encoding="utf-8")
+    return folder, log
+
+
+def _minutes_seconds(text: str) -> float:
+    minutes, _, seconds = text.rstrip("s").partition("m")
+    return float(minutes) * 60 + float(seconds)
+
+
+def tesseract_cpu(log: Path) -> tuple[float, int]:
+    """(CPU seconds, runs) from the wrapper's log: per run, the shell's line, then its children's."""
+    total, runs = 0.0, 0
+    for line in log.read_text(encoding="utf-8").splitlines()[1::2]:
+        user, system = line.split()
+        total += _minutes_seconds(user) + _minutes_seconds(system)
+        runs += 1
+    return total, runs
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def tree_cpu(processes: list[psutil.Process]) -> float:
+    """User+system seconds of these processes and their live children (a running Prefect server's)."""
+    total = 0.0
+    for process in processes:
+        with contextlib.suppress(psutil.Error):
+            for member in [process, *process.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = member.cpu_times()
+                    total += times.user + times.system
+    return total
+
+
 def clean_env(data: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     env["SOHOA_DATA_DIR"] = str(data)
@@ -171,7 +235,12 @@ def run(
     also_watch: list[psutil.Process] | None = None,
 ) -> Run:
     command = [sys.executable, "-m", "flows.cli", "process", str(inbox), "--json", *args]
+    scratch = Path(env["SOHOA_DATA_DIR"]).parent
+    scratch.mkdir(parents=True, exist_ok=True)
+    wrapper_dir, tesseract_log = tesseract_wrapper(Path(tempfile.mkdtemp(prefix="tesseract-", dir=scratch)))
+    env = {**env, "PATH": f"{wrapper_dir}:{env.get('PATH', '')}", "SOHOA_BENCH_TESS_LOG": str(tesseract_log)}
     peak = 0
+    cpu_before = children_cpu() + tree_cpu(also_watch or [])
     started = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=err, start_new_session=True)
@@ -188,6 +257,8 @@ def run(
         sampler.start()
         code = proc.wait()
         seconds = time.perf_counter() - started
+        # sohoa's tree (its children count once sohoa has waited for them) and the watched server's
+        cpu = children_cpu() + tree_cpu(also_watch or []) - cpu_before
         stop.set()
         sampler.join()
         data = env["SOHOA_DATA_DIR"]
@@ -197,7 +268,10 @@ def run(
         if code not in (0, 1):
             err.seek(0)
             raise SystemExit(f"{name}: exit {code}\n{err.read().decode()[-3000:]}")
-    return Run(name, pages, documents, round(seconds, 2), round(peak / 2**20, 1), code)
+    tesseract, _ = tesseract_cpu(tesseract_log)
+    return Run(
+        name, pages, documents, round(seconds, 2), round(peak / 2**20, 1), code, round(cpu, 1), round(tesseract, 1)
+    )
 
 
 def warm_prefect_home(home: Path, scratch: Path) -> None:
@@ -232,10 +306,65 @@ def prefect_server(home: Path) -> Iterator[tuple[str, psutil.Process]]:
 RUNS = ("direct1", "direct2", "prefect", "rerun", "server")
 
 
+def one_round(chosen: list[str], base: Path, inbox: Path, home: Path, pages: int, documents: int) -> dict[str, Run]:
+    """The chosen runs, one after the other, each with a fresh data folder under ``base``."""
+    runs: dict[str, Run] = {}
+    for key in chosen:
+        print(f"run: {key}", file=sys.stderr)
+        if key == "direct1":
+            env = clean_env(base / "d1")
+            runs[key] = run(
+                "direct, 1 document at a time", ["--no-prefect", "--workers", "1"], inbox, env, pages, documents
+            )
+        elif key == "direct2":
+            env = clean_env(base / "d2")
+            runs[key] = run(
+                "direct, 2 documents in flight", ["--no-prefect", "--workers", "2"], inbox, env, pages, documents
+            )
+        elif key == "prefect":
+            env = clean_env(base / "p2", PREFECT_HOME=str(home))
+            runs[key] = run("Prefect (no server), 2 in flight", ["--workers", "2"], inbox, env, pages, documents)
+        elif key == "rerun":
+            env = clean_env(base / "p2", PREFECT_HOME=str(home))
+            runs[key] = run("same again (all already archived)", ["--workers", "2"], inbox, env, pages, documents)
+        elif key == "server":
+            with prefect_server(base / "server-home") as (url, server):
+                env = clean_env(base / "s2", PREFECT_API_URL=url)
+                runs[key] = run(
+                    "Prefect server running, 2 in flight",
+                    ["--workers", "2"],
+                    inbox,
+                    env,
+                    pages,
+                    documents,
+                    also_watch=[server],
+                )
+    return runs
+
+
+def orchestration(runs: dict[str, Run], cores: int) -> dict[str, float]:
+    """Orchestration's share of one round, measured two ways against the direct run of the same round."""
+    shares: dict[str, float] = {}
+    direct = runs.get("direct2")
+    for key in ("prefect", "server"):
+        if direct and key in runs:
+            shares[f"orchestration_share_{key}"] = round((runs[key].seconds - direct.seconds) / runs[key].seconds, 3)
+            # The CPU the Prefect run spent outside Tesseract beyond what the direct run spent there, as a share of
+            # the cores' time over the Prefect run: on cores that Tesseract keeps busy, what orchestration took
+            # from the stages. Far steadier from run to run than the difference of two walls (each ±5 % here).
+            extra_cpu = runs[key].cpu_outside_tesseract - direct.cpu_outside_tesseract
+            shares[f"orchestration_cpu_{key}"] = round(extra_cpu, 1)
+            shares[f"orchestration_cpu_share_{key}"] = round(extra_cpu / (cores * runs[key].seconds), 3)
+    return shares
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=200)
     parser.add_argument("--runs", default=",".join(RUNS), help=f"which runs, comma-separated: {', '.join(RUNS)}")
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="repeat the chosen runs this many times, alternating (default 1)"
+    )
     parser.add_argument("--memory-pages", type=int, default=0, help="also run a backlog this long (e.g. 1000)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -246,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     if "rerun" in chosen and "prefect" not in chosen:
         parser.error("rerun needs the prefect run before it")
 
-    runs: dict[str, Run] = {}
+    cores = os.cpu_count() or 1
+    rounds: list[dict[str, Run]] = []
+    memory: Run | None = None
     with tempfile.TemporaryDirectory(prefix="sohoa-batch-bench-") as scratch:
         base = Path(scratch)
         inbox = base / "backlog"
@@ -255,43 +386,15 @@ def main(argv: list[str] | None = None) -> int:
         home = base / "prefect-home"
         if "prefect" in chosen:
             warm_prefect_home(home, base)
-        for key in chosen:
-            print(f"run: {key}", file=sys.stderr)
-            if key == "direct1":
-                env = clean_env(base / "d1")
-                runs[key] = run(
-                    "direct, 1 document at a time", ["--no-prefect", "--workers", "1"], inbox, env, pages, documents
-                )
-            elif key == "direct2":
-                env = clean_env(base / "d2")
-                runs[key] = run(
-                    "direct, 2 documents in flight", ["--no-prefect", "--workers", "2"], inbox, env, pages, documents
-                )
-            elif key == "prefect":
-                env = clean_env(base / "p2", PREFECT_HOME=str(home))
-                runs[key] = run("Prefect (no server), 2 in flight", ["--workers", "2"], inbox, env, pages, documents)
-            elif key == "rerun":
-                env = clean_env(base / "p2", PREFECT_HOME=str(home))
-                runs[key] = run("same again (all already archived)", ["--workers", "2"], inbox, env, pages, documents)
-            elif key == "server":
-                with prefect_server(base / "server-home") as (url, server):
-                    env = clean_env(base / "s2", PREFECT_API_URL=url)
-                    runs[key] = run(
-                        "Prefect server running, 2 in flight",
-                        ["--workers", "2"],
-                        inbox,
-                        env,
-                        pages,
-                        documents,
-                        also_watch=[server],
-                    )
+        for number in range(1, args.rounds + 1):
+            rounds.append(one_round(chosen, base / f"round-{number}", inbox, home, pages, documents))
         if args.memory_pages:
             big = base / "big-backlog"
             big_docs, big_pages = make_backlog(big, args.memory_pages, seed=11)
             print(f"run: prefect over {big_pages} pages", file=sys.stderr)
             if not home.exists():
                 warm_prefect_home(home, base)
-            runs["memory"] = run(
+            memory = run(
                 f"Prefect (no server), 2 in flight, {big_pages} p.",
                 ["--workers", "2"],
                 big,
@@ -300,30 +403,49 @@ def main(argv: list[str] | None = None) -> int:
                 big_docs,
             )
 
+    def as_json(r: Run) -> dict[str, Any]:
+        return asdict(r) | {"pages_per_second": round(r.pages_per_second, 3)}
+
     summary: dict[str, Any] = {
-        "cores": os.cpu_count(),
-        "runs": {key: asdict(r) | {"pages_per_second": round(r.pages_per_second, 3)} for key, r in runs.items()},
+        "cores": cores,
+        "rounds": [
+            {"runs": {key: as_json(r) for key, r in runs.items()}} | orchestration(runs, cores) for runs in rounds
+        ],
     }
-    direct = runs.get("direct2")
-    if direct and "direct1" in runs:
-        summary["speedup_2_vs_1"] = round(runs["direct1"].seconds / direct.seconds, 2)
-    for key in ("prefect", "server"):
-        if direct and key in runs:
-            summary[f"orchestration_share_{key}"] = round((runs[key].seconds - direct.seconds) / runs[key].seconds, 3)
+    if memory is not None:
+        summary["memory"] = as_json(memory)
+    for runs in rounds:
+        if "direct1" in runs and "direct2" in runs:
+            summary.setdefault("speedup_2_vs_1", []).append(round(runs["direct1"].seconds / runs["direct2"].seconds, 2))
+    for measure in ("orchestration_share", "orchestration_cpu_share"):
+        for key in ("prefect", "server"):
+            values = [one[f"{measure}_{key}"] for one in summary["rounds"] if f"{measure}_{key}" in one]
+            if values:
+                summary[f"{measure}_{key}_mean"] = round(sum(values) / len(values), 3)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
         return 0
-    print(f"\n{'run':42} {'docs':>5} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'peak MB':>8}")
-    for r in runs.values():
+    print(
+        f"\n{'round':>5} {'run':42} {'docs':>5} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'peak MB':>8} "
+        f"{'CPU s':>8} {'Tess. CPU s':>12} {'other CPU s':>12}"
+    )
+    listed = [(str(n), r) for n, runs in enumerate(rounds, start=1) for r in runs.values()]
+    for round_label, r in listed + ([("", memory)] if memory else []):
         print(
-            f"{r.name:42} {r.documents:>5} {r.pages:>6} {r.seconds:>8.1f} {r.pages_per_second:>8.2f} {r.peak_mb:>8.0f}"
+            f"{round_label:>5} {r.name:42} {r.documents:>5} {r.pages:>6} {r.seconds:>8.1f} {r.pages_per_second:>8.2f} "
+            f"{r.peak_mb:>8.0f} {r.cpu_seconds:>8.1f} {r.tesseract_cpu_seconds:>12.1f} {r.cpu_outside_tesseract:>12.1f}"
         )
     if "speedup_2_vs_1" in summary:
-        print(f"\n2 documents in flight vs 1: {summary['speedup_2_vs_1']}×")
-    if "orchestration_share_prefect" in summary:
-        print(f"orchestration share of wall, Prefect without a server: {summary['orchestration_share_prefect']:.1%}")
-    if "orchestration_share_server" in summary:
-        print(f"orchestration share of wall, Prefect server running: {summary['orchestration_share_server']:.1%}")
+        print(f"\n2 documents in flight vs 1: {', '.join(f'{x}×' for x in summary['speedup_2_vs_1'])}")
+    for key, label in (("prefect", "Prefect without a server"), ("server", "Prefect server running")):
+        for measure, what in (
+            ("orchestration_share", "share of wall"),
+            ("orchestration_cpu_share", "CPU outside Tesseract, share of the cores' time"),
+        ):
+            values = [one[f"{measure}_{key}"] for one in summary["rounds"] if f"{measure}_{key}" in one]
+            if values:
+                each = ", ".join(f"{v:.1%}" for v in values)
+                print(f"orchestration {what}, {label}: {each} (mean {summary[f'{measure}_{key}_mean']:.1%})")
     return 0
 
 

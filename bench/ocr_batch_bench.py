@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,20 +31,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_bench import make_backlog  # noqa: E402 (bench scripts are run as files, not as a package)
+from batch_bench import make_backlog, tesseract_cpu, tesseract_wrapper  # noqa: E402 (bench scripts are run as files, not as a package)
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 IN_FLIGHT = 2
-
-# Runs the real tesseract, then appends bash's ``times`` to $SOHOA_BENCH_TESS_LOG: two lines, the shell's own
-# user/system time and its children's (Tesseract's). Not through a pipe: a subshell would report its own.
-WRAPPER = """#!/bin/bash
-{real} "$@"
-status=$?
-times >> "$SOHOA_BENCH_TESS_LOG"
-exit $status
-"""
 
 # The OCR stage over every file of the inbox, IN_FLIGHT documents at a time (run in a subprocess of its own).
 SOHOA_DRIVER = """
@@ -81,33 +71,9 @@ class ToolRun:
         return 1 - self.tesseract_cpu_seconds / (self.seconds * self.cores) if self.seconds else 0.0
 
 
-def _minutes_seconds(text: str) -> float:
-    minutes, _, seconds = text.rstrip("s").partition("m")
-    return float(minutes) * 60 + float(seconds)
-
-
-def tesseract_cpu(log: Path) -> tuple[float, int]:
-    """(CPU seconds, runs) from the wrapper's log: per run, the shell's line, then its children's."""
-    total, runs = 0.0, 0
-    for line in log.read_text(encoding="utf-8").splitlines()[1::2]:
-        user, system = line.split()
-        total += _minutes_seconds(user) + _minutes_seconds(system)
-        runs += 1
-    return total, runs
-
-
 def run_tool(tool: str, inbox: Path, out: Path, scratch: Path, pages: int) -> ToolRun:
     out.mkdir(parents=True)
-    wrapper_dir = scratch / f"wrapper-{tool}"
-    wrapper_dir.mkdir()
-    real = shutil.which("tesseract")
-    if real is None:
-        raise SystemExit("tesseract is not installed")
-    wrapper = wrapper_dir / "tesseract"
-    wrapper.write_text(WRAPPER.format(real=real), encoding="utf-8")
-    wrapper.chmod(0o755)
-    log = scratch / f"tesseract-{tool}.log"
-    log.write_text("", encoding="utf-8")
+    wrapper_dir, log = tesseract_wrapper(scratch / f"wrapper-{tool}")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     env.update(
         PATH=f"{wrapper_dir}:{env.get('PATH', '')}",

@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -180,8 +181,18 @@ def configured_model_path() -> Path:
     return office if office.exists() else shipped_model_path()
 
 
-@functools.cache
+_load_lock = threading.Lock()
+
+
 def _cached(path: str, mtime: float) -> TypeModel | None:
+    # two documents in flight classify at about the same moment: one loads (~2 s with scikit-learn's import),
+    # the other waits for it instead of loading its own copy
+    with _load_lock:
+        return _load_once(path, mtime)
+
+
+@functools.cache
+def _load_once(path: str, mtime: float) -> TypeModel | None:
     return load_model(Path(path))
 
 

@@ -196,7 +196,7 @@ def process(
 def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
-    from flows.pipeline import BatchReport, DocumentResult, expand_inputs, process_many
+    from flows.pipeline import BatchReport, DocumentResult, expand_inputs, process_many, warm_up
 
     inputs = expand_inputs(paths)
     if not inputs:
@@ -258,6 +258,8 @@ def _process(
                 if server is not None:
                     if not as_json:
                         err.print("[dim]waiting for Prefect (temporary local server)…[/]")
+                    if not settings.dask_address:  # on Dask the stages run in the workers, not here
+                        warm_up(settings)  # the server's start-up keeps one core; this uses the other
                     server.wait_ready()
                 overrides = {
                     "archive": str(settings.archive_dir),

@@ -14,7 +14,7 @@ from flows.pipeline import Outcome
 from ocr.pipeline import stored_image_bytes
 from sohoa.record import Record
 from storage import LocalArchive
-from tests.conftest import SAMPLES, PipelineRun, expected_samples
+from tests.conftest import SAMPLES, PipelineRun, expected_samples, make_settings
 
 EXPECTED = {e.file: e for e in expected_samples()}
 pytestmark = pytest.mark.integration
@@ -147,3 +147,25 @@ def test_tampering_is_detected_by_fixity_check(sample_run: PipelineRun, tmp_path
         assert archive.verify_objects(record) == [f"{original.key}: SHA-256 differs from the one recorded"]
     finally:
         path.write_bytes(saved)
+
+
+def test_warm_up_loads_the_model_and_the_identity_before_any_document(tmp_path: Path) -> None:
+    from classify import model
+    from flows import pipeline
+
+    settings = make_settings(tmp_path / "var")
+    pipeline.warm_up(settings)
+    # the identity is made (development-only here) and cached for the first document's signing stage
+    assert any(settings.keys_dir.iterdir())
+    loaded = pipeline._identity.cache_info().currsize
+    assert loaded >= 1
+    assert model._load_once.cache_info().currsize >= 1
+    pipeline.warm_up(settings)  # a second call loads nothing again
+    assert pipeline._identity.cache_info().currsize == loaded
+
+
+def test_warm_up_leaves_a_broken_identity_for_the_signing_stage_to_report(tmp_path: Path) -> None:
+    from flows import pipeline
+
+    settings = make_settings(tmp_path / "var", signing_identity="pkcs12", pkcs12_file=tmp_path / "missing.p12")
+    pipeline.warm_up(settings)  # no exception: each document's signing stage says what is wrong
