@@ -1,7 +1,7 @@
 """Batch throughput, memory and orchestration cost: ``sohoa process`` over a backlog of 1–3-page documents.
 
-  python bench/batch_bench.py [--pages 200] [--runs direct1,direct2,prefect,rerun,server] [--memory-pages 1000]
-                              [--json]
+  python bench/batch_bench.py [--pages 200] [--runs direct1,direct2,prefect,rerun,server] [--rounds N]
+                              [--memory-pages 1000] [--json]
 
 The backlog: pages of Vietnamese legal text (the court precedents in ../shared/corpora/vi-text/legal-docs/an_le/,
 their ground-truth text laid out on A4 at 300 dpi, 11 pt), grouped into PDFs of 1–3 pages as a scanner makes
@@ -21,7 +21,17 @@ them (img2pdf, lossless). Runs, each with a fresh data folder, one after the oth
 
 Reported per run: wall seconds, pages/s, peak memory (sum of the resident memory of sohoa and every process it
 started — Tesseract, Prefect's temporary server — plus the Prefect server of the ``server`` run, sampled every
-0.2 s). Orchestration share = (Prefect run − direct2) / Prefect run, for ``prefect`` and for ``server``.
+0.2 s), and CPU seconds: all of them, and those of the ``tesseract`` processes (a wrapper first on PATH records
+each one's). Orchestration, for ``prefect`` and for ``server``, two ways:
+
+- share of wall = (Prefect run − direct2) / Prefect run: what the issue asks, but the difference of two walls
+  that each vary by ±5 % on this machine;
+- CPU share = (CPU outside Tesseract in the Prefect run − the same in direct2) / (cores × Prefect wall): what
+  orchestration took from the cores Tesseract keeps busy. Steadier, but blind to time a core sits idle waiting
+  for Prefect (the server's start-up), which only the wall shows.
+
+``--rounds N`` repeats the chosen runs N times, alternating (direct2, prefect, direct2, prefect, …), so that a
+drift of the machine's speed falls on both; both shares are reported per round and as a mean.
 Needs psutil (bench extra).
 """
 
