@@ -140,19 +140,6 @@ TEMPORARY_SERVER_IDLE_SERVICES = (
 )
 
 
-# The temporary server's services that read the events a Prefect client sends (task run states, heartbeats).
-_CLIENT_EVENT_READERS = ("EVENT_PERSISTER", "TASK_RUN_RECORDER", "TRIGGERS")
-
-
-def _client_events_unread() -> bool:
-    """True when the temporary server would receive every client event only to drop it: each service that reads
-    them is off (sohoa's default for that server; PREFECT_SERVER_SERVICES_<NAME>_ENABLED=true keeps one)."""
-    return all(
-        os.environ.get(f"PREFECT_SERVER_SERVICES_{name}_ENABLED", "").lower() == "false"
-        for name in _CLIENT_EVENT_READERS
-    )
-
-
 @app.command(
     epilog=(
         "Examples:\n\n  sohoa process samples/\n\n  sohoa process inbox/ scan.pdf --archive /srv/archive --json\n\n"
@@ -266,8 +253,6 @@ def _process(
         else:
             from flows import prefect_flows
 
-            if server is not None and _client_events_unread():
-                prefect_flows.send_no_client_events()
             prefect_flows.set_progress_listener(advance)
             try:
                 if server is not None:

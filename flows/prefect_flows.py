@@ -145,20 +145,6 @@ STAGE_TASKS: dict[str, Any] = {
 }
 
 
-def send_no_client_events() -> None:
-    """Stop this process's Prefect client from sending events (task run states, flow run heartbeats).
-
-    For sohoa's temporary server only, when none of its services that read them runs (see
-    flows.cli.TEMPORARY_SERVER_IDLE_SERVICES): the server would receive, parse and drop each one. Measured on a
-    40-page batch (bench/batch_bench.py's backlog, 22 documents, two runs each): 2.3 s less CPU outside Tesseract
-    per batch, ~12 % of what Prefect costs there. Flow runs, their states and artifacts go through the API, not
-    events, and are still recorded."""
-    from prefect.events.clients import NullEventsClient
-    from prefect.events.worker import EventsWorker
-
-    EventsWorker.set_client_override(NullEventsClient)
-
-
 # The CLI sets this to draw its progress bar; a flow parameter cannot carry a callable.
 def set_progress_listener(listener: ProgressListener | None) -> None:
     # Kept in flows.progress, not here: a closure over a live progress bar in this module's globals made Dask

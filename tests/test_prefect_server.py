@@ -64,29 +64,3 @@ def test_the_ocr_task_carries_a_concurrency_tag_only_when_configured(tmp_path: P
     assert prefect_flows._stage_task("sign", ("in.pdf", "out.pdf", tagged)).tags == set()
     # an operational setting: the cached OCR of a run without the tag is reused by a run with it
     assert prefect_flows._settings_fingerprint(plain) == prefect_flows._settings_fingerprint(tagged)
-
-
-def test_client_events_are_dropped_only_when_no_server_service_reads_them(monkeypatch: pytest.MonkeyPatch) -> None:
-    from flows import cli
-
-    for name in cli._CLIENT_EVENT_READERS:
-        monkeypatch.setenv(f"PREFECT_SERVER_SERVICES_{name}_ENABLED", "false")
-    assert cli._client_events_unread()
-    monkeypatch.setenv("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED", "true")  # an operator kept one
-    assert not cli._client_events_unread()
-    monkeypatch.delenv("PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_ENABLED")  # unset: Prefect's default, on
-    assert not cli._client_events_unread()
-
-
-def test_send_no_client_events_gives_the_events_worker_a_null_client() -> None:
-    from prefect.events.clients import NullEventsClient
-    from prefect.events.worker import EventsWorker
-
-    from flows import prefect_flows
-
-    try:
-        prefect_flows.send_no_client_events()
-        assert EventsWorker._client_override is not None
-        assert EventsWorker._client_override[0] is NullEventsClient
-    finally:
-        EventsWorker.set_client_override(None)
