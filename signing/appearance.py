@@ -154,25 +154,51 @@ class Appearance:
             raise SigningConfigError(f"appearance image unreadable: {exc}") from None
         return image
 
-    def _image_and_text(self, writer: Any, image: Image.Image, text: str) -> TextStampStyle:
-        """The signer's block (``signer``, ``decree30``): ``image`` in the left half (shrunk to fit), ``text`` in
-        the right half."""
+    def _stamp(
+        self,
+        text: str,
+        size: int,
+        text_layout: layout.SimpleBoxLayoutRule,
+        *,
+        writer: Any = None,
+        image: Image.Image | None = None,
+        image_layout: layout.SimpleBoxLayoutRule | None = None,
+    ) -> TextStampStyle:
+        """Every appearance's style: ``text`` (``%(ts)s`` = the signing time) in black at ``size`` pt, no border,
+        and ``image``, opaque, behind it when given."""
+        behind: dict[str, Any] = {}
+        if image is not None:
+            behind = dict(
+                background=PdfImage(image.convert("RGBA"), writer=writer),
+                background_opacity=1.0,
+                background_layout=image_layout,
+            )
         return _VnTimeStampStyle(
             stamp_text=text,
             timestamp_format=_TS_FORMAT,
-            text_box_style=TextBoxStyle(font=self._font(8), text_color=(0, 0, 0)),
+            text_box_style=TextBoxStyle(font=self._font(size), text_color=(0, 0, 0)),
             border_width=0,
-            background=PdfImage(image.convert("RGBA"), writer=writer),
-            background_opacity=1.0,
-            background_layout=layout.SimpleBoxLayoutRule(
-                x_align=layout.AxisAlignment.ALIGN_MIN,
-                y_align=layout.AxisAlignment.ALIGN_MID,
-                margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
-            ),
-            inner_content_layout=layout.SimpleBoxLayoutRule(
+            inner_content_layout=text_layout,
+            **behind,
+        )
+
+    def _image_and_text(self, writer: Any, image: Image.Image, text: str) -> TextStampStyle:
+        """The signer's block (``signer``, ``decree30``): ``image`` in the left half (shrunk to fit), ``text`` in
+        the right half."""
+        return self._stamp(
+            text,
+            8,
+            layout.SimpleBoxLayoutRule(
                 x_align=layout.AxisAlignment.ALIGN_MIN,
                 y_align=layout.AxisAlignment.ALIGN_MID,
                 margins=layout.Margins(left=_BLOCK_W // 2 + 4, right=2, top=2, bottom=2),
+            ),
+            writer=writer,
+            image=image,
+            image_layout=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN,
+                y_align=layout.AxisAlignment.ALIGN_MID,
+                margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
             ),
         )
 
@@ -183,12 +209,10 @@ class Appearance:
             width, height = _page_size(writer, page)
             box = (width - 36 - 200, height - 30 - 42, width - 36, height - 30)
             text = f"{self.copy_form}\n{self.organisation}\n%(ts)s"
-            style: TextStampStyle = _VnTimeStampStyle(
-                stamp_text=text,
-                timestamp_format=_TS_FORMAT,
-                text_box_style=TextBoxStyle(font=self._font(10), text_color=(0, 0, 0)),
-                border_width=0,
-                inner_content_layout=layout.SimpleBoxLayoutRule(
+            style = self._stamp(
+                text,
+                10,
+                layout.SimpleBoxLayoutRule(
                     x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MAX
                 ),
             )
@@ -207,22 +231,20 @@ class Appearance:
                     "the seal appearance goes over the signer's signature: sign with --appearance signer first"
                 )
             box = _seal_box(signer_rect, seal, self._optional_image(self.signature_image))
-            style = _VnTimeStampStyle(
-                stamp_text=f"{self.organisation}\n%(ts)s",
-                timestamp_format=_TS_FORMAT,
-                text_box_style=TextBoxStyle(font=self._font(5), text_color=(0, 0, 0)),
-                border_width=0,
-                background=PdfImage(seal.convert("RGBA"), writer=writer),
-                background_opacity=1.0,
-                background_layout=layout.SimpleBoxLayoutRule(
+            style = self._stamp(
+                f"{self.organisation}\n%(ts)s",
+                5,
+                # the body and its signing time in small type under the seal, not over it
+                layout.SimpleBoxLayoutRule(
+                    x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MIN
+                ),
+                writer=writer,
+                image=seal,
+                image_layout=layout.SimpleBoxLayoutRule(
                     x_align=layout.AxisAlignment.ALIGN_MID,
                     y_align=layout.AxisAlignment.ALIGN_MAX,
                     margins=layout.Margins(left=0, right=0, top=0, bottom=_SEAL_CAPTION_H),
                     inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
-                ),
-                # the body and its signing time in small type under the seal, not over it
-                inner_content_layout=layout.SimpleBoxLayoutRule(
-                    x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MIN
                 ),
             )
         else:
