@@ -427,10 +427,13 @@ def main(argv: list[str] | None = None) -> int:
     for runs in rounds:
         if "direct1" in runs and "direct2" in runs:
             summary.setdefault("speedup_2_vs_1", []).append(round(runs["direct1"].seconds / runs["direct2"].seconds, 2))
+    # each orchestration measure over the rounds, for the mean and the printed line
+    series: dict[str, list[float]] = {}
     for measure in ("orchestration_share", "orchestration_cpu_share"):
         for key in ("prefect", "server"):
             values = [one[f"{measure}_{key}"] for one in summary["rounds"] if f"{measure}_{key}" in one]
             if values:
+                series[f"{measure}_{key}"] = values
                 summary[f"{measure}_{key}_mean"] = round(sum(values) / len(values), 3)
     if args.json:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
@@ -452,9 +455,8 @@ def main(argv: list[str] | None = None) -> int:
             ("orchestration_share", "share of wall"),
             ("orchestration_cpu_share", "CPU outside Tesseract, share of the cores' time"),
         ):
-            values = [one[f"{measure}_{key}"] for one in summary["rounds"] if f"{measure}_{key}" in one]
-            if values:
-                each = ", ".join(f"{v:.1%}" for v in values)
+            if f"{measure}_{key}" in series:
+                each = ", ".join(f"{v:.1%}" for v in series[f"{measure}_{key}"])
                 print(f"orchestration {what}, {label}: {each} (mean {summary[f'{measure}_{key}_mean']:.1%})")
     return 0
 
