@@ -6,8 +6,8 @@ rasterise it for Tesseract) → read pages in parallel → assemble the output P
 Every output page is the original page, untouched: PDF pages are copied, images become PDF pages losslessly
 (img2pdf: a JPEG or a G4 TIFF is embedded byte for byte; a JPEG may then be wrapped, unchanged, in a lossless
 Deflate layer that makes the file smaller, see ``deflate_jpegs``). Tesseract reads a straightened copy of the page
-image and writes only an invisible text layer, which is laid over the original page, rotated back by the skew
-that was removed, so that selecting a word in a viewer selects that word on the scan.
+image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, rotated
+back by the skew that was removed, so that selecting a word in a viewer selects that word on the scan.
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ from ocr.quality import LOW, page_quality
 from ocr.slots import tesseract_slot
 from ocr.tesseract import (
     PageJob,
-    PageJobResult,
     PageReading,
     check_language,
     read_page,
     read_page_job,
     tesseract_version,
 )
+from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
 from sohoa.pdfium import open_pdf
@@ -338,17 +338,14 @@ def read_pages(
                 source=str(source) if source else None,
                 tesseract_slots=tesseract_slots,
             )
-            done: PageJobResult = page_executor.submit(read_page_job, job).result()
-            text_layer = out_base.with_suffix(".pdf")
-            text_layer.write_bytes(done.text_layer_pdf)
-            return PageReading(pdf_path=text_layer, words=done.words)
+            done: PageReading = page_executor.submit(read_page_job, job).result()
+            return done
         with tesseract_slot():  # host-wide bound on Tesseract processes (ocr.slots)
             return read_page(
                 image_path,
                 out_base,
                 dpi=plan.dpi,
                 language=language,
-                text_only_pdf=True,
                 tessdata_dir=tessdata_dir,
                 source=source,
             )
@@ -417,19 +414,17 @@ def assemble_pdf(
         out = pikepdf.new()
         source = pikepdf.open(source_pdf)
         opened.append(source)
-        shared_fonts: dict[bytes, pikepdf.Object] = {}
+        font: pikepdf.Object | None = None  # one copy for all the pages
         for plan in plans:
             out.pages.append(source.pages[plan.number - 1])
             reading = readings.get(plan.number)
             if reading is not None:
-                layer = pikepdf.open(reading.pdf_path)
-                opened.append(layer)
+                font = font if font is not None else glyphless_font(out)
+                layer = text_layer_form(out, reading.words, reading.width, reading.height, reading.dpi, font)
                 target = out.pages[-1]
                 # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
                 display_rotation = int(target.obj.get("/Rotate", 0)) % 360
-                overlay_text_layer(
-                    out, target, layer.pages[0], plan.turned - display_rotation, shared_fonts=shared_fonts
-                )
+                overlay_text_layer(out, target, layer, plan.turned - display_rotation)
         deflate_jpegs(out)
         pdfa = not unembedded_fonts(out)
         if pdfa:
@@ -453,29 +448,17 @@ def assemble_pdf(
     return "2B" if pdfa else None
 
 
-def overlay_text_layer(
-    pdf: pikepdf.Pdf,
-    page: pikepdf.Page,
-    layer: pikepdf.Page,
-    turned: float,
-    *,
-    shared_fonts: dict[bytes, pikepdf.Object] | None = None,
-) -> None:
-    """Lay Tesseract's invisible text page over ``page``, undoing the turn its image went through.
+def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float) -> None:
+    """Lay the invisible text ``layer`` (a form the size of the image Tesseract read) over ``page``, undoing
+    the turn that image went through.
 
-    ``shared_fonts`` (fingerprint → font already in ``pdf``) lets every page use one copy of a font: Tesseract
-    writes the same GlyphLessFont (~1.3 KB with its maps and dictionaries) into each page's text layer.
-
-    The text page is centred on the page, scaled to it (same resolution, so the scale is ~1) and turned by
+    The layer is centred on the page, scaled to it (same resolution, so the scale is ~1) and turned by
     ``-turned`` degrees about the centre: a deskewed copy (a few degrees) or an upright copy of a sideways page
     (90°, with width and height swapped) both land on the words of the original scan.
     """
-    form = pdf.copy_foreign(layer.as_form_xobject())
-    if shared_fonts is not None:
-        share_fonts(form, shared_fonts)
-    name = page.add_resource(form, pikepdf.Name.XObject, prefix="OCR")
+    name = page.add_resource(layer, pikepdf.Name.XObject, prefix="OCR")
     x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-    lx0, ly0, lx1, ly1 = (float(v) for v in layer.mediabox)
+    lx0, ly0, lx1, ly1 = (float(v) for v in layer.BBox)
     quarter_turns = round(turned / 90) % 2
     scale_x = (x1 - x0) / ((ly1 - ly0) if quarter_turns else (lx1 - lx0))
     scale_y = (y1 - y0) / ((lx1 - lx0) if quarter_turns else (ly1 - ly0))

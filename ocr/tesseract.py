@@ -1,8 +1,9 @@
-"""One Tesseract run on one page image: a one-page PDF (image + invisible text, or text only) and the words.
+"""One Tesseract run on one page image: the words it read, with their boxes (TSV).
 
 Tesseract is always given a file path and an explicit ``--dpi``: handing pytesseract a PIL image drops the
-resolution and re-encodes JPEG, which measurably ruins accuracy (MEASURED.md). One run writes both the PDF and
-the TSV so the page is read once.
+resolution and re-encodes JPEG, which measurably ruins accuracy (MEASURED.md). It writes only the TSV: the
+invisible text layer is written from the word boxes (``ocr.textlayer``), which is cheaper than Tesseract's own
+PDF renderer.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pikepdf
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
@@ -37,9 +37,11 @@ class Word:
 
 @dataclass
 class PageReading:
-    """What Tesseract read on one page."""
+    """What Tesseract read on one page: its words, boxed in the pixels of the image it read."""
 
-    pdf_path: Path
+    width: int  # that image, in pixels
+    height: int
+    dpi: int
     words: list[Word] = field(default_factory=list)
 
     @property
@@ -95,87 +97,41 @@ def read_page(
     *,
     dpi: int,
     language: str = "vie",
-    text_only_pdf: bool = False,
     psm: int = 3,
     tessdata_dir: Path | None = None,
     timeout: int = 600,
     source: Path | None = None,
 ) -> PageReading:
-    """OCR one page image into ``out_base.pdf`` and return its words.
-
-    ``text_only_pdf`` makes Tesseract write only the invisible text layer (to be laid over an existing PDF
-    page); otherwise the PDF page carries the image itself.
-    """
+    """OCR one page image (Tesseract writes ``out_base.tsv``) and return its words, hook tones corrected."""
     # Tesseract's own OpenMP threads make a page ~2.5x slower on 2 cores; we parallelise across pages instead.
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1 -c textonly_pdf={int(text_only_pdf)}"
+    config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1"
     if tessdata_dir:
         config = f'--tessdata-dir "{tessdata_dir}" {config}'
     try:
-        run_tesseract(str(image_path), str(out_base), extension="pdf", lang=language, config=config, timeout=timeout)
+        run_tesseract(str(image_path), str(out_base), extension="tsv", lang=language, config=config, timeout=timeout)
     except pytesseract.TesseractError as exc:
         # the language data was checked before: a failure now is about this page's image
         raise BadInputError(source or image_path, Problem.OCR_FAILED, str(exc.message).strip()[:200]) from exc
     except RuntimeError as exc:  # pytesseract's timeout
         raise StageError(f"{image_path.name}: Tesseract timed out after {timeout}s") from exc
-    words = parse_tsv(out_base.with_suffix(".tsv").read_text(encoding="utf-8"))
+    tsv = out_base.with_suffix(".tsv")
+    (width, height), words = parse_tsv(tsv.read_text(encoding="utf-8"))
+    tsv.unlink()
     corrected = fix_hook_tones([word.text for word in words])
     if corrected != [word.text for word in words]:
         words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
-        _rewrite_text_layer(out_base.with_suffix(".pdf"), [w.text for w in words])
-    return PageReading(pdf_path=out_base.with_suffix(".pdf"), words=words)
+    return PageReading(width=width, height=height, dpi=dpi, words=words)
 
 
-def _rewrite_text_layer(pdf_path: Path, words: list[str]) -> None:
-    """Put corrected words into Tesseract's text layer, so the PDF says what the record says.
-
-    Tesseract writes one TJ per word, in reading order, as UTF-16BE code units (GlyphLessFont, Identity-H, the
-    code unit is the CID). A correction swaps one precomposed letter, so lengths and positions do not change.
-    Words are matched by their letters; one that does not match is left as Tesseract wrote it.
-    """
-    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
-        page = pdf.pages[0]
-        instructions = pikepdf.parse_content_stream(page)
-        position = 0
-        changed = False
-        for instruction in instructions:
-            if str(instruction.operator) != "TJ" or position >= len(words):
-                continue
-            array = instruction.operands[0]
-            for item_index, item in enumerate(array):
-                if not isinstance(item, pikepdf.String):
-                    continue
-                raw = bytes(item)
-                try:
-                    text = raw.decode("utf-16-be")
-                except UnicodeDecodeError:
-                    continue
-                written = unicodedata.normalize("NFC", text.rstrip(" "))
-                wanted = words[position]
-                if written == wanted:
-                    position += 1
-                elif len(written) == len(wanted) and _same_letters(written, wanted):
-                    array[item_index] = pikepdf.String((wanted + text[len(written) :]).encode("utf-16-be"))
-                    position += 1
-                    changed = True
-        if changed:
-            page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
-            pdf.save(pdf_path)
-
-
-def _same_letters(a: str, b: str) -> bool:
-    """True when the two words differ only in tone marks (the slip fix_hook_tones corrects)."""
-
-    def base(word: str) -> str:
-        return "".join(ch for ch in unicodedata.normalize("NFD", word) if ch not in "\u0301\u0309")
-
-    return base(a) == base(b)
-
-
-def parse_tsv(tsv: str) -> list[Word]:
+def parse_tsv(tsv: str) -> tuple[tuple[int, int], list[Word]]:
+    """The page's size in pixels (its level-1 row) and its words (level 5) with a text and a confidence."""
+    size = (0, 0)
     words: list[Word] = []
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
+        if len(cells) >= 10 and cells[0] == "1" and size == (0, 0):
+            size = (int(cells[8]), int(cells[9]))
         if len(cells) < 12 or cells[0] != "5":
             continue
         text = unicodedata.normalize("NFC", cells[11]).strip()
@@ -195,7 +151,7 @@ def parse_tsv(tsv: str) -> list[Word]:
                 line=int(cells[4]),
             )
         )
-    return words
+    return size, words
 
 
 # ------------------------------------------------------------------------------------------ pages read elsewhere
@@ -213,13 +169,7 @@ class PageJob:
     tesseract_slots: int = 0  # the reading host's slot count (0: its number of cores)
 
 
-@dataclass(frozen=True)
-class PageJobResult:
-    words: list[Word]
-    text_layer_pdf: bytes  # Tesseract's text-only page, to be laid over the original page
-
-
-def read_page_job(job: PageJob) -> PageJobResult:
+def read_page_job(job: PageJob) -> PageReading:
     """Read one page wherever this runs, under that host's Tesseract slots; a module-level function so that a
     Dask worker can unpickle it."""
     import tempfile
@@ -232,13 +182,11 @@ def read_page_job(job: PageJob) -> PageJobResult:
         image_path = Path(scratch) / f"page{job.suffix}"
         image_path.write_bytes(job.image)
         with tesseract_slot():
-            reading = read_page(
+            return read_page(
                 image_path,
                 Path(scratch) / "ocr",
                 dpi=job.dpi,
                 language=job.language,
-                text_only_pdf=True,
                 tessdata_dir=Path(job.tessdata_dir) if job.tessdata_dir else None,
                 source=Path(job.source) if job.source else None,
             )
-        return PageJobResult(words=reading.words, text_layer_pdf=reading.pdf_path.read_bytes())

@@ -1,0 +1,104 @@
+"""The invisible text layer written from Tesseract's word boxes (ocr.textlayer), without running Tesseract."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import unicodedata
+from pathlib import Path
+
+import pdfplumber
+import pikepdf
+import pytest
+from fontTools.ttLib import TTFont
+
+from ocr.pipeline import overlay_text_layer
+from ocr.tesseract import Word, parse_tsv
+from ocr.textlayer import GLYPH_WIDTH, GLYPHLESS_TTF, glyphless_font, text_layer_form
+
+DPI = 300
+WIDTH, HEIGHT = 2480, 3508
+
+
+def word(text: str, left: int, top: int, width: int, height: int, line: int) -> Word:
+    return Word(
+        text=text, confidence=90.0, left=left, top=top, width=width, height=height, block=1, paragraph=1, line=line
+    )
+
+
+# Two lines as Tesseract boxes them; "TNHH" and "R" stand 2 px apart (as read on a backlog page), the case in
+# which a space as wide as the letters would reach into "R" and pdftotext would join the two words.
+WORDS = [
+    word("Công", 300, 400, 160, 50, 1),
+    word("ty", 480, 410, 60, 52, 1),
+    word("TNHH", 560, 400, 200, 40, 1),
+    word("R", 762, 380, 30, 65, 1),
+    word("Quyết", 300, 520, 170, 62, 2),
+    word("định", 490, 520, 130, 50, 2),
+    word("ủy", 640, 530, 50, 52, 2),
+]
+
+
+def layered_page(tmp_path: Path, words: list[Word]) -> Path:
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(WIDTH * 72 / DPI, HEIGHT * 72 / DPI))
+    layer = text_layer_form(pdf, words, WIDTH, HEIGHT, DPI, glyphless_font(pdf))
+    overlay_text_layer(pdf, pdf.pages[0], layer, 0.0)
+    path = tmp_path / "lớp chữ.pdf"
+    pdf.save(path)
+    return path
+
+
+def test_glyphless_font_draws_nothing_and_is_500_units_wide() -> None:
+    font = TTFont(io.BytesIO(GLYPHLESS_TTF))
+    assert font["head"].unitsPerEm == 1000
+    assert font.getGlyphOrder() == [".notdef", "blank"]
+    # PDF/A wants the widths in the PDF (/DW) to match the font program's
+    assert {advance for advance, _ in font["hmtx"].metrics.values()} == {GLYPH_WIDTH}
+    assert all(font["glyf"][name].numberOfContours == 0 for name in font.getGlyphOrder())
+
+
+def test_words_sit_on_their_boxes_and_extract_as_written(tmp_path: Path) -> None:
+    path = layered_page(tmp_path, WORDS)
+    with pdfplumber.open(path) as pdf:
+        found = pdf.pages[0].extract_words()
+        chars = [c for c in pdf.pages[0].chars if not c["text"].isspace()]
+    assert [unicodedata.normalize("NFC", w["text"]) for w in found] == [w.text for w in WORDS]
+    scale = 72 / DPI
+    for placed, boxed in zip(found, WORDS, strict=True):
+        assert placed["x0"] == pytest.approx(boxed.left * scale, abs=0.2)
+        assert placed["x1"] <= (boxed.left + boxed.width) * scale + 0.2  # never past the word's own box
+        assert placed["x1"] >= (boxed.left + boxed.width * 0.8) * scale  # and covering most of it
+    line_one = [w for w in WORDS if w.line == 1]
+    top = min(w.top for w in line_one) * scale
+    bottom = max(w.top + w.height for w in line_one) * scale
+    # the selection covers the line's box: from the highest top to the lowest bottom of its words
+    assert all(c["top"] == pytest.approx(top, abs=0.2) for c in chars[:4])
+    assert all(c["bottom"] == pytest.approx(bottom, abs=0.2) for c in chars[:4])
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
+    assert unicodedata.normalize("NFC", text.stdout).split("\n")[:2] == ["Công ty TNHH R", "Quyết định ủy"]
+
+
+def test_layer_is_invisible_and_embedded(tmp_path: Path) -> None:
+    path = layered_page(tmp_path, WORDS)
+    with pikepdf.open(path) as pdf:
+        (form,) = (obj for obj in pdf.pages[0].Resources.XObject.values())
+        content = form.read_bytes()
+    assert content.startswith(b"BT 3 Tr")  # render mode 3: neither filled nor stroked
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout
+    assert "GlyphLessFont" in fonts and fonts.splitlines()[2].split()[-5] == "yes"
+    assert subprocess.run(["qpdf", "--check", str(path)], capture_output=True).returncode == 0
+
+
+def test_tsv_gives_the_page_size_and_only_real_words() -> None:
+    tsv = "\n".join(
+        [
+            "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext",
+            "1\t1\t0\t0\t0\t0\t0\t0\t2481\t3507\t-1\t",
+            "5\t1\t1\t1\t1\t1\t270\t249\t90\t40\t96.5\tQuye\u0302\u0301t",  # decomposed: comes back NFC
+            "5\t1\t1\t1\t1\t2\t370\t249\t10\t40\t-1\t ",  # no text, no confidence: not a word
+        ]
+    )
+    size, words = parse_tsv(tsv)
+    assert size == (2481, 3507)
+    assert [(w.text, w.left, w.confidence) for w in words] == [("Quyết", 270, 96.5)]
