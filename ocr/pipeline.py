@@ -13,7 +13,6 @@ back by the skew that was removed, so that selecting a word in a viewer selects 
 from __future__ import annotations
 
 import functools
-import hashlib
 import io
 import math
 import os
@@ -338,8 +337,8 @@ def read_pages(
                 source=str(source) if source else None,
                 tesseract_slots=tesseract_slots,
             )
-            done: PageReading = page_executor.submit(read_page_job, job).result()
-            return done
+            reading: Future[PageReading] = page_executor.submit(read_page_job, job)
+            return reading.result()
         with tesseract_slot():  # host-wide bound on Tesseract processes (ocr.slots)
             return read_page(
                 image_path,
@@ -476,50 +475,6 @@ def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stre
     # wrap the page's own content so that no graphics state it leaves behind can move the text layer
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
     page.contents_add(pdf.make_stream(f"Q\nq {matrix} cm {name} Do Q\n".encode()), prepend=False)
-
-
-def share_fonts(form: pikepdf.Object, shared: dict[bytes, pikepdf.Object]) -> None:
-    """Point the form's fonts at identical fonts seen before (the copies left unreferenced are not saved)."""
-    resources = form.get("/Resources")
-    fonts = resources.get("/Font") if isinstance(resources, pikepdf.Dictionary) else None
-    if not isinstance(fonts, pikepdf.Dictionary):
-        return
-    for key, font in list(fonts.items()):
-        if font.is_indirect:
-            fonts[key] = shared.setdefault(_fingerprint(font), font)
-
-
-def _fingerprint(obj: pikepdf.Object) -> bytes:
-    """A digest of an object and everything it references (stream data included, as stored)."""
-    digest = hashlib.sha256()
-    seen: set[tuple[int, int]] = set()
-
-    def feed(value: object) -> None:
-        if isinstance(value, pikepdf.Object) and value.is_indirect:
-            if value.objgen in seen:  # a cycle (e.g. /Parent): the first visit already counted it
-                digest.update(b"<seen>")
-                return
-            seen.add(value.objgen)
-        if isinstance(value, pikepdf.Stream):
-            digest.update(b"<stream>")
-            feed(pikepdf.Dictionary({k: v for k, v in value.stream_dict.items() if k != "/Length"}))
-            digest.update(hashlib.sha256(value.read_raw_bytes()).digest())
-        elif isinstance(value, pikepdf.Dictionary):
-            digest.update(b"<<")
-            for key in sorted(value.keys()):
-                digest.update(key.encode())
-                feed(value[key])
-            digest.update(b">>")
-        elif isinstance(value, pikepdf.Array):
-            digest.update(b"[")
-            for item in value:
-                feed(item)
-            digest.update(b"]")
-        else:
-            digest.update(repr(value).encode() + b" ")
-
-    feed(obj)
-    return digest.digest()
 
 
 def deflate_jpegs(pdf: pikepdf.Pdf) -> int:

@@ -66,10 +66,12 @@ def test_jpeg_scan_is_embedded_without_recompression(tmp_path: Path) -> None:
 
 def test_output_is_no_larger_than_its_scan_images_plus_a_small_overhead(tmp_path: Path) -> None:
     """Size regressions show: the JPEG pages are stored Deflate-wrapped when that is smaller (as OCRmyPDF does),
-    the GlyphLessFont is stored once for all pages, and what the text layer, PDF/A and structure add is bounded.
+    the text layer's GlyphLessFont is stored once for all pages, and what the text layer, PDF/A and structure add
+    is bounded.
 
     Measured with Tesseract 5.3 (Debian 12): 5.2 KB over the wrapped JPEGs for one page, 8.5 KB for three: a
-    font copy per page (+1.3 KB a page) or unwrapped JPEGs (+28 % here) would break the bound."""
+    font copy per page (+1.3 KB a page, as Tesseract's own text-only PDFs had) or unwrapped JPEGs (+28 % here) would
+    break the bound."""
     pages = [Image.open(scan_page(tmp_path / f"p{i}.png")) for i in range(3)]
     scanned = tmp_path / "ba-trang.pdf"
     pages[0].save(scanned, save_all=True, append_images=pages[1:], resolution=300, quality=85)  # JPEG pages
