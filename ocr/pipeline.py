@@ -326,7 +326,6 @@ def read_pages(
     """
 
     def read(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
-        out_base = scratch / f"ocr-{plan.number:04d}{suffix}"
         if page_executor is not None:
             job = PageJob(
                 image=image_path.read_bytes(),
@@ -342,7 +341,7 @@ def read_pages(
         with tesseract_slot():  # host-wide bound on Tesseract processes (ocr.slots)
             return read_page(
                 image_path,
-                out_base,
+                scratch / f"ocr-{plan.number:04d}{suffix}",
                 dpi=plan.dpi,
                 language=language,
                 tessdata_dir=tessdata_dir,
@@ -419,7 +418,7 @@ def assemble_pdf(
             reading = readings.get(plan.number)
             if reading is not None:
                 font = font if font is not None else glyphless_font(out)
-                layer = text_layer_form(out, reading.words, reading.width, reading.height, reading.dpi, font)
+                layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font)
                 target = out.pages[-1]
                 # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
                 display_rotation = int(target.obj.get("/Rotate", 0)) % 360

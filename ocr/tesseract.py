@@ -39,9 +39,8 @@ class Word:
 class PageReading:
     """What Tesseract read on one page: its words, boxed in the pixels of the image it read."""
 
-    width: int  # that image, in pixels
+    width: int  # that image, in pixels (at the page plan's dpi)
     height: int
-    dpi: int
     words: list[Word] = field(default_factory=list)
 
     @property
@@ -121,7 +120,7 @@ def read_page(
     corrected = fix_hook_tones([word.text for word in words])
     if corrected != [word.text for word in words]:
         words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
-    return PageReading(width=width, height=height, dpi=dpi, words=words)
+    return PageReading(width=width, height=height, words=words)
 
 
 def parse_tsv(tsv: str) -> tuple[tuple[int, int], list[Word]]:

@@ -129,7 +129,7 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int) -> bytes:
         size = max(bottom - top, 1) * to_points
         # the glyphs stand on the baseline and reach one font size up: a selection covers the line's box
         parts.append(
-            f"/{FONT_RESOURCE[1:]} {size:.1f} Tf 1 0 0 1 {line[0].left * to_points:.1f} "
+            f"{FONT_RESOURCE} {size:.1f} Tf 1 0 0 1 {line[0].left * to_points:.1f} "
             f"{(height - bottom) * to_points:.1f} Tm"
         )
         previous_left = line[0].left
