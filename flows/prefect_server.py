@@ -3,24 +3,31 @@
 Prefect without a configured server starts a temporary one itself, but only when the flow first needs it: after
 the command has imported Prefect and the pipeline, and after the client has imported the server's own modules
 (several seconds of CPU) — the batch then waits ~15–20 s before its first document on this 2-core machine.
-Started here, as the first thing the command does, with Prefect's public ``prefect server start``, the server
-comes up while the command is still importing and inspecting its inputs, and the client never loads the server
-code: it simply talks to ``PREFECT_API_URL``. The server shares ``PREFECT_HOME`` (its SQLite database) with
-the temporary server Prefect would have started, runs without UI and without its background services (see
-``flows.cli.TEMPORARY_SERVER_IDLE_SERVICES``), listens on loopback only, is stopped when the command ends,
-and is killed by the kernel if the command dies (``PR_SET_PDEATHSIG``), so a killed batch leaves no server.
+Started here, as the first thing the command does, with Prefect's public ``prefect server start`` (through
+``serve``, below), the server comes up while the command is still importing and inspecting its inputs, and the
+client never loads the server code: it simply talks to ``PREFECT_API_URL``. The server shares ``PREFECT_HOME``
+(its SQLite database) with the temporary server Prefect would have started, runs without UI and without its
+background services (see ``flows.cli.TEMPORARY_SERVER_IDLE_SERVICES``), listens on loopback only, is stopped
+when the command ends, and is killed by the kernel if the command dies (``PR_SET_PDEATHSIG``), so a killed
+batch leaves no server.
+
+"Ready" means more than answering ``/health``: the server builds its request routing (FastAPI resolves every
+route's dependencies on the first request that walks the routes: ~1 s of CPU here) and opens its database on the
+first requests. A thread of the command makes those first requests as soon as the server answers, while the
+command is still loading its own code, so that the flow's first call does not wait for them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import os
-import shutil
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -41,11 +48,22 @@ def _free_loopback_port() -> int:
 
 
 def _prefect_command() -> list[str]:
-    beside = Path(sys.executable).with_name("prefect")
-    if beside.is_file():
-        return [str(beside)]
-    found = shutil.which("prefect")
-    return [found] if found else [sys.executable, "-m", "prefect"]
+    return [sys.executable, "-m", "flows.prefect_server"]
+
+
+def serve() -> None:
+    """``python -m flows.prefect_server ARGS`` is Prefect's own command line (``prefect ARGS``) with Python's cycle
+    collector paused while Prefect's CLI and server code load, and that code then frozen out of later collections:
+    loading creates millions of long-lived objects, and the collector walked them all again and again (the server
+    answered after ~8.5 s of CPU here, ~7 s paused; later collections in the server skip the frozen code)."""
+    gc.disable()
+    from prefect.cli import app
+    from prefect.server.api import server  # noqa: F401 (what `prefect server start` loads, loaded now)
+
+    gc.freeze()
+    gc.enable()
+    sys.argv[0] = "prefect"
+    app()
 
 
 class TemporaryPrefectServer:
@@ -58,6 +76,8 @@ class TemporaryPrefectServer:
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = home / "temporary-server.log"
+        self._warmed: threading.Thread | None = None
+        self._stopped_at_start = False
 
     @property
     def api_url(self) -> str:
@@ -79,19 +99,41 @@ class TemporaryPrefectServer:
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
             )
+        self._warmed = threading.Thread(target=self._answer_then_warm, name="prefect-server-warm-up", daemon=True)
+        self._warmed.start()
         return self.api_url
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.api_url}/health", timeout=2):
+        """Block until the server answers and has made its first-request preparations."""
+        warming = self._warmed
+        if warming is None:
+            raise RuntimeError("the temporary Prefect server was not started")
+        warming.join(timeout)
+        if warming.is_alive():
+            self.stop()
+            raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
+        if self._stopped_at_start:
+            raise RuntimeError(f"the temporary Prefect server stopped at start-up: {self._log_tail()}")
+
+    def _answer_then_warm(self) -> None:
+        while not self._answers():
+            process = self.process
+            if process is None or process.poll() is not None:
+                self._stopped_at_start = True
                 return
-            if self.process is None or self.process.poll() is not None:
-                raise RuntimeError(f"the temporary Prefect server stopped at start-up: {self._log_tail()}")
-            if time.monotonic() > deadline:
-                self.stop()
-                raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
             time.sleep(0.1)
+        # Both requests only read: a path no route has (404, after every route was resolved on the way) and one
+        # flow from the database. A failure here is left for the flow's own calls to meet and report.
+        for path, body in (("/sohoa-warm-up", None), ("/flows/filter", b'{"limit": 1}')):
+            request = urllib.request.Request(f"{self.api_url}{path}", data=body)
+            request.add_header("Content-Type", "application/json")
+            with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=30):
+                pass
+
+    def _answers(self) -> bool:
+        with contextlib.suppress(OSError), urllib.request.urlopen(f"{self.api_url}/health", timeout=2):
+            return True
+        return False
 
     def stop(self) -> None:
         process, self.process = self.process, None
@@ -110,3 +152,7 @@ class TemporaryPrefectServer:
         except OSError:
             return "(no log)"
         return " | ".join(lines[-5:]) or "(empty log)"
+
+
+if __name__ == "__main__":
+    serve()

@@ -114,10 +114,11 @@ def test_batch_against_a_prefect_server_on_postgresql(tmp_path: Path, postgres: 
         # the runs are on the server, and in PostgreSQL
         runs = _api(server, "flow_runs/filter", {})
         states = {run["name"]: run["state_type"] for run in runs}
-        assert sorted(states.values()) == ["COMPLETED", "COMPLETED"], states  # process-batch and its documents flow
+        # one flow run: on one machine the documents are threads of process-batch (a subflow only on Dask)
+        assert list(states.values()) == ["COMPLETED"], states
         artifacts = _api(server, "artifacts/filter", {"artifacts": {"key": {"any_": ["batch-summary"]}}})
         assert artifacts and "archived: 2" in artifacts[0]["description"]
-        assert int(postgres.query("SELECT count(*) FROM flow_run WHERE state_type = 'COMPLETED'")) == 2
+        assert int(postgres.query("SELECT count(*) FROM flow_run WHERE state_type = 'COMPLETED'")) == 1
         # task runs reach the database through the server's event pipeline (its task run recorder), a moment later
         deadline = time.monotonic() + 60
         while int(postgres.query("SELECT count(*) FROM task_run WHERE name LIKE 'ocr %'")) < 2:

@@ -64,3 +64,29 @@ def test_the_ocr_task_carries_a_concurrency_tag_only_when_configured(tmp_path: P
     assert prefect_flows._stage_task("sign", ("in.pdf", "out.pdf", tagged)).tags == set()
     # an operational setting: the cached OCR of a run without the tag is reused by a run with it
     assert prefect_flows._settings_fingerprint(plain) == prefect_flows._settings_fingerprint(tagged)
+
+
+def test_flow_runs_under_the_temporary_server_send_no_heartbeats() -> None:
+    from prefect.settings import get_current_settings
+
+    from flows import prefect_flows
+
+    default = get_current_settings().flows.heartbeat_frequency
+    assert default is not None  # Prefect's default: a heartbeat thread per flow run
+    with prefect_flows.without_flow_heartbeats():
+        assert get_current_settings().flows.heartbeat_frequency is None
+    assert get_current_settings().flows.heartbeat_frequency == default
+
+
+@pytest.mark.integration
+def test_the_temporary_server_is_ready_only_once_it_has_prepared_its_routes(tmp_path: Path) -> None:
+    server = TemporaryPrefectServer(tmp_path / "home")
+    server.start()
+    try:
+        server.wait_ready()
+        warming = server._warmed
+        assert warming is not None and not warming.is_alive()  # the first requests were made and answered
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in log  # the warm-up requests (a 404 and a read) did not upset the server
+    finally:
+        server.stop()
