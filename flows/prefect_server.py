@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 READY_TIMEOUT_SECONDS = 180.0  # a fresh database is migrated first: ~10 s here, longer on a loaded machine
@@ -47,27 +48,34 @@ def _free_loopback_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _prefect_command() -> list[str]:
-    return [sys.executable, "-m", "flows.prefect_server"]
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while code that stays for the rest of the process loads, and what loaded
+    frozen out of later collections: loading creates millions of long-lived objects, which the collector would
+    otherwise walk again and again as they load, and in every later full collection."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
 
 
 def serve() -> None:
-    """``python -m flows.prefect_server ARGS`` is Prefect's own command line (``prefect ARGS``) with Python's cycle
-    collector paused while Prefect's CLI and server code load, and that code then frozen out of later collections:
-    loading creates millions of long-lived objects, and the collector walked them all again and again (the server
-    answered after ~8.5 s of CPU here, ~7 s paused; later collections in the server skip the frozen code)."""
-    gc.disable()
-    from prefect.cli import app
-    from prefect.server.api import server  # noqa: F401 (what `prefect server start` loads, loaded now)
+    """``python -m flows.prefect_server ARGS`` is Prefect's own command line (``prefect ARGS``), its CLI and server
+    code loaded with the collector paused (``collector_paused``): the server answered after ~8.5 s of CPU here,
+    ~7 s so."""
+    with collector_paused():
+        from prefect.cli import app
+        from prefect.server.api import server  # noqa: F401 (what `prefect server start` loads, loaded now)
 
-    gc.freeze()
-    gc.enable()
     sys.argv[0] = "prefect"
     app()
 
 
 class TemporaryPrefectServer:
-    """``start()`` returns at once; ``wait_ready()`` blocks until the API answers; ``stop()`` ends it."""
+    """``start()`` returns at once; ``wait_ready()`` blocks until the API answers and has made its first-request
+    preparations; ``stop()`` ends it."""
 
     def __init__(self, home: Path, environment: dict[str, str] | None = None) -> None:
         """``environment``: what the server process starts with (default: this process's)."""
@@ -89,7 +97,8 @@ class TemporaryPrefectServer:
         base = os.environ if self.environment is None else self.environment
         env = {**base, "PREFECT_HOME": str(self.home), "PREFECT_UI_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)  # the server itself is not a client of another server
-        command = [*_prefect_command(), "server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
+        command = [sys.executable, "-m", "flows.prefect_server", "server", "start"]  # Prefect's CLI (see serve)
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
                 command,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from flows import cli
-from flows.prefect_server import TemporaryPrefectServer
+from flows.prefect_server import TemporaryPrefectServer, collector_paused
 
 
 @pytest.mark.integration
@@ -90,3 +90,17 @@ def test_the_temporary_server_is_ready_only_once_it_has_prepared_its_routes(tmp_
         assert "Traceback" not in log  # the warm-up requests (a 404 and a read) did not upset the server
     finally:
         server.stop()
+
+
+def test_code_loaded_with_the_collector_paused_is_frozen_and_the_collector_back_on() -> None:
+    import gc
+
+    frozen_before = gc.get_freeze_count()
+    try:
+        with collector_paused():
+            assert not gc.isenabled()
+            loaded = [{"object": n} for n in range(1000)]  # what an import leaves behind, for the process's life
+        assert gc.isenabled()
+        assert gc.get_freeze_count() >= frozen_before + len(loaded)
+    finally:
+        gc.unfreeze()
