@@ -21,8 +21,9 @@ them (img2pdf, lossless). Runs, each with a fresh data folder, one after the oth
 
 Reported per run: wall seconds, pages/s, peak memory (sum of the resident memory of sohoa and every process it
 started — Tesseract, Prefect's temporary server — plus the Prefect server of the ``server`` run, sampled every
-0.2 s), and CPU seconds: all of them, and those of the ``tesseract`` processes (a wrapper first on PATH records
-each one's). Orchestration, for ``prefect`` and for ``server``, two ways:
+0.2 s), and CPU seconds: all of them, and Tesseract's (a wrapper first on PATH records each ``tesseract``
+command's; sohoa's libtesseract workers report theirs per page to the same log). Orchestration, for ``prefect``
+and for ``server``, two ways:
 
 - share of wall = (Prefect run − direct2) / Prefect run: what the issue asks, but the difference of two walls
   that each vary by ±5 % on this machine;
@@ -202,9 +203,16 @@ def _minutes_seconds(text: str) -> float:
 
 
 def tesseract_cpu(log: Path) -> tuple[float, int]:
-    """(CPU seconds, runs) from the wrapper's log: per run, the shell's line, then its children's."""
+    """(CPU seconds, pages or runs) from the log: per ``tesseract`` command run, the wrapper's two lines (the
+    shell's, then its children's); per page read by one of sohoa's libtesseract workers, a line ``library S``
+    (``ocr/tess_worker.py``: that worker's CPU since its previous page, its start-up included)."""
     total, runs = 0.0, 0
-    for line in log.read_text(encoding="utf-8").splitlines()[1::2]:
+    lines = log.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        if line.startswith("library "):
+            total += float(line.split()[1])
+            runs += 1
+    for line in [line for line in lines if not line.startswith("library ")][1::2]:
         user, system = line.split()
         total += _minutes_seconds(user) + _minutes_seconds(system)
         runs += 1

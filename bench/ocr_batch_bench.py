@@ -1,18 +1,21 @@
 """OCR over a backlog: sohoa's OCR stage next to OCRmyPDF, and how much of the machine Tesseract gets.
 
-  python bench/ocr_batch_bench.py [--pages 200] [--tools sohoa,ocrmypdf] [--json]
+  python bench/ocr_batch_bench.py [--pages 200] [--tools sohoa,sohoa-command,ocrmypdf] [--json]
 
 The backlog is bench/batch_bench.py's (A4 pages of Vietnamese court-precedent text at 300 dpi in image-only PDFs
 of 1–3 pages, as a scanner makes them). Both tools OCR every file with two documents in flight on this machine's
 cores, in a fresh process each run:
 
 - ``sohoa``: the OCR stage alone (``flows.pipeline.run_ocr`` with default settings: pages of a document in
-  parallel, Tesseract calls bounded by the host-wide slots, one per core) for two files at a time;
+  parallel, Tesseract calls bounded by the host-wide slots, one per core, pages read by long-lived libtesseract
+  workers) for two files at a time;
+- ``sohoa-command``: the same with ``SOHOA_TESSERACT_ENGINE=command`` (one ``tesseract`` run per page);
 - ``ocrmypdf``: ``ocrmypdf -l vie --output-type pdfa -j 1`` for two files at a time (the same shape: at most two
   Tesseract processes, one per core; OCRmyPDF's own ``-j 2`` per file leaves a core idle on one-page files).
 
-Reported per tool: wall seconds, pages/s, output size, and the CPU time of every ``tesseract`` process (a wrapper
-put first on PATH records each one's user+system time with bash's ``times``): the share of the cores' time
+Reported per tool: wall seconds, pages/s, output size, and Tesseract's CPU time (a wrapper put first on PATH
+records each ``tesseract`` process's user+system time with bash's ``times``; sohoa's libtesseract workers report
+their own CPU per page, start-up included, to the same log): the share of the cores' time
 *outside* Tesseract = 1 − Tesseract CPU / (wall × cores) — rendering, deskewing, writing PDFs, start-up, idle.
 Needs the bench extra (ocrmypdf).
 """
@@ -82,7 +85,9 @@ def run_tool(tool: str, inbox: Path, out: Path, scratch: Path, pages: int) -> To
         PYTHONPATH=str(ROOT),
     )
     started = time.perf_counter()
-    if tool == "sohoa":
+    if tool.startswith("sohoa"):
+        if tool == "sohoa-command":
+            env["SOHOA_TESSERACT_ENGINE"] = "command"
         command = [sys.executable, "-c", SOHOA_DRIVER, str(inbox), str(out), str(IN_FLIGHT)]
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
         if done.returncode != 0:
@@ -129,19 +134,23 @@ def main(argv: list[str] | None = None) -> int:
     }
     if "sohoa" in by_tool and "ocrmypdf" in by_tool:
         summary["speed_ratio"] = round(by_tool["ocrmypdf"].seconds / by_tool["sohoa"].seconds, 2)
+    if "sohoa-command" in by_tool and "ocrmypdf" in by_tool:
+        summary["speed_ratio_command"] = round(by_tool["ocrmypdf"].seconds / by_tool["sohoa-command"].seconds, 2)
     if args.json:
         print(json.dumps(summary, indent=2))
         return 0
     print(
-        f"\n{'tool':10} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'Tess. CPU s':>12} {'outside Tess.':>14} {'KB':>8}"
+        f"\n{'tool':13} {'pages':>6} {'wall s':>8} {'pages/s':>8} {'Tess. CPU s':>12} {'outside Tess.':>14} {'KB':>8}"
     )
     for r in runs:
         print(
-            f"{r.tool:10} {r.pages:>6} {r.seconds:>8.1f} {r.pages_per_second:>8.2f} {r.tesseract_cpu_seconds:>12.1f} "
+            f"{r.tool:13} {r.pages:>6} {r.seconds:>8.1f} {r.pages_per_second:>8.2f} {r.tesseract_cpu_seconds:>12.1f} "
             f"{r.outside_tesseract:>14.1%} {r.output_bytes // 1024:>8}"
         )
     if "speed_ratio" in summary:
         print(f"\nsohoa's rate / OCRmyPDF's: {summary['speed_ratio']}×")
+    if "speed_ratio_command" in summary:
+        print(f"sohoa-command's rate / OCRmyPDF's: {summary['speed_ratio_command']}×")
     return 0
 
 

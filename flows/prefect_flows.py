@@ -76,6 +76,7 @@ CACHE_EXPIRATION = timedelta(days=7)
 _OPERATIONAL_SETTINGS = {
     "batch_workers",
     "tesseract_slots",
+    "tesseract_engine",
     "dask_address",
     "ocr_concurrency_tag",
     "ocr_workers",

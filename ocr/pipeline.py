@@ -85,12 +85,15 @@ def ocr_document(
     on_page: Callable[[], None] | None = None,
     page_executor: Executor | None = None,
     tesseract_slots: int = 0,
+    tesseract_engine: str = "library",
 ) -> OcrResult:
     """Make ``output_pdf`` a searchable copy of ``input_path``; return the text and per-page facts.
 
     ``mode`` says what to do with pages that already carry text: ``skip-text``, ``redo`` or ``force``
-    (see ``ocr.modes``). ``page_executor`` (e.g. a Dask client's executor) reads the pages in other processes
-    or on other hosts instead of here; ``workers`` is then how many pages are out at once.
+    (see ``ocr.modes``). ``tesseract_engine``: "library" (long-lived workers on libtesseract) or "command" (one
+    ``tesseract`` run per page); the words are the same. ``page_executor`` (e.g. a Dask client's executor)
+    reads the pages in other processes or on other hosts instead of here; ``workers`` is then how many pages are
+    out at once.
 
     Raises ``BadInputError`` for unusable input and ``StageError`` when Tesseract itself is unavailable.
     """
@@ -114,6 +117,7 @@ def ocr_document(
             on_page=on_page,
             page_executor=page_executor,
             tesseract_slots=tesseract_slots,
+            tesseract_engine=tesseract_engine,
         )
         title = unicodedata.normalize("NFC", input_path.stem)
         pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
@@ -318,6 +322,7 @@ def read_pages(
     on_page: Callable[[], None] | None = None,
     page_executor: Executor | None = None,
     tesseract_slots: int = 0,
+    tesseract_engine: str = "library",
 ) -> tuple[list[PagePlan], dict[int, PageReading]]:
     """OCR the pages that need it, ``workers`` Tesseract processes at a time, while later pages are planned.
 
@@ -335,6 +340,7 @@ def read_pages(
                 tessdata_dir=str(tessdata_dir) if tessdata_dir else None,
                 source=str(source) if source else None,
                 tesseract_slots=tesseract_slots,
+                engine=tesseract_engine,
             )
             reading: Future[PageReading] = page_executor.submit(read_page_job, job)
             return reading.result()
@@ -346,6 +352,7 @@ def read_pages(
                 language=language,
                 tessdata_dir=tessdata_dir,
                 source=source,
+                engine=tesseract_engine,
             )
 
     def run(plan: PagePlan) -> PageReading:
@@ -362,7 +369,7 @@ def read_pages(
     planned: list[PagePlan] = []
     readings: dict[int, PageReading] = {}
     pending: dict[int, Future[PageReading]] = {}
-    # Threads are enough: each page is a separate Tesseract process, so the GIL is not in the way.
+    # Threads are enough: each page is read in a Tesseract process, so the GIL is not in the way.
     with ThreadPoolExecutor(max_workers=workers) as pool:
         for plan in plans:
             planned.append(plan)

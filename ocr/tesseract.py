@@ -19,6 +19,7 @@ import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
 from ocr.hooktone import fix_hook_tones
+from ocr.tesseract_library import LibraryUnavailable, read_with_library
 from sohoa.errors import BadInputError, Problem, StageError
 
 
@@ -90,6 +91,9 @@ def check_language(language: str, tessdata_dir: Path | None = None) -> None:
         )
 
 
+TESSERACT_ENGINES = ("library", "command")
+
+
 def read_page(
     image_path: Path,
     out_base: Path,
@@ -100,8 +104,58 @@ def read_page(
     tessdata_dir: Path | None = None,
     timeout: int = 600,
     source: Path | None = None,
+    engine: str = "library",
 ) -> PageReading:
-    """OCR one page image (Tesseract writes ``out_base.tsv``) and return its words, hook tones corrected."""
+    """OCR one page image and return its words, hook tones corrected.
+
+    ``engine`` "library": a long-lived worker process on libtesseract (``ocr.tesseract_library``; falls back to
+    the command when the library cannot be loaded); "command": one ``tesseract`` run writing ``out_base.tsv``.
+    Both give the same words for the same image.
+    """
+    try:
+        if engine != "library":
+            raise LibraryUnavailable(f"engine {engine!r}")
+        (width, height), words = _read_with_library(image_path, dpi, language, psm, tessdata_dir, timeout, source)
+    except LibraryUnavailable:
+        (width, height), words = _read_with_command(
+            image_path, out_base, dpi, language, psm, tessdata_dir, timeout, source
+        )
+    corrected = fix_hook_tones([word.text for word in words])
+    if corrected != [word.text for word in words]:
+        words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
+    return PageReading(width=width, height=height, words=words)
+
+
+def _read_with_library(
+    image_path: Path,
+    dpi: int,
+    language: str,
+    psm: int,
+    tessdata_dir: Path | None,
+    timeout: int,
+    source: Path | None,
+) -> tuple[tuple[int, int], list[Word]]:
+    reading = read_with_library(
+        image_path, dpi=dpi, language=language, psm=psm, tessdata_dir=tessdata_dir, timeout=timeout, source=source
+    )
+    words: list[Word] = []
+    for text, confidence, *box_and_position in reading.words:
+        text = unicodedata.normalize("NFC", text).strip()
+        if text and confidence >= 0:  # the TSV's rules (parse_tsv): a non-word has a negative confidence
+            words.append(Word(text, confidence, *box_and_position))
+    return (reading.width, reading.height), words
+
+
+def _read_with_command(
+    image_path: Path,
+    out_base: Path,
+    dpi: int,
+    language: str,
+    psm: int,
+    tessdata_dir: Path | None,
+    timeout: int,
+    source: Path | None,
+) -> tuple[tuple[int, int], list[Word]]:
     # Tesseract's own OpenMP threads make a page ~2.5x slower on 2 cores; we parallelise across pages instead.
     os.environ["OMP_THREAD_LIMIT"] = "1"
     config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1"
@@ -115,12 +169,9 @@ def read_page(
     except RuntimeError as exc:  # pytesseract's timeout
         raise StageError(f"{image_path.name}: Tesseract timed out after {timeout}s") from exc
     tsv = out_base.with_suffix(".tsv")
-    (width, height), words = parse_tsv(tsv.read_text(encoding="utf-8"))
+    size, words = parse_tsv(tsv.read_text(encoding="utf-8"))
     tsv.unlink()
-    corrected = fix_hook_tones([word.text for word in words])
-    if corrected != [word.text for word in words]:
-        words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
-    return PageReading(width=width, height=height, words=words)
+    return size, words
 
 
 def parse_tsv(tsv: str) -> tuple[tuple[int, int], list[Word]]:
@@ -166,6 +217,7 @@ class PageJob:
     tessdata_dir: str | None  # must exist at that path on the reading host
     source: str | None  # the input file, named in errors
     tesseract_slots: int = 0  # the reading host's slot count (0: its number of cores)
+    engine: str = "library"  # read_page's engine
 
 
 def read_page_job(job: PageJob) -> PageReading:
@@ -188,4 +240,5 @@ def read_page_job(job: PageJob) -> PageReading:
                 language=job.language,
                 tessdata_dir=Path(job.tessdata_dir) if job.tessdata_dir else None,
                 source=Path(job.source) if job.source else None,
+                engine=job.engine,
             )

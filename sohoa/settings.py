@@ -125,6 +125,12 @@ class Settings(BaseSettings):
     tesseract_slots: int = Field(
         default=0, description="Tesseract processes allowed at once on this host, across all sohoa processes; 0 = cores"
     )
+    tesseract_engine: Literal["library", "command"] = Field(
+        default="library",
+        description="how pages reach Tesseract: 'library' = long-lived worker processes on libtesseract (~20 % "
+        "less CPU per page; the tesseract command is used when the library cannot be loaded), 'command' = one "
+        "tesseract run per page; both read the same words",
+    )
     dask_address: str = Field(
         default="", description="Dask scheduler (tcp://host:8786): run document tasks on that cluster via prefect-dask"
     )

@@ -1,0 +1,211 @@
+"""Pages read by long-lived Tesseract worker processes (``ocr/tess_worker.py``: libtesseract's C API).
+
+A worker loads the language model once and then reads page after page; it saves ~20 % of each page's Tesseract
+CPU against one ``tesseract`` command per page and gives back exactly the same words (held by
+``tests/test_tesseract_library.py``). Workers are started on demand, one per page being read at once in this
+process, kept idle between pages, replaced after ``PAGES_PER_WORKER`` pages, and end with this process (they
+exit when their input closes, even if this process is killed).
+
+A worker that crashes or hangs on a page costs that page only: the caller gets a ``BadInputError`` or a
+``StageError`` naming the file, the worker is killed, and the next page gets a fresh one.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sohoa.errors import BadInputError, Problem, StageError
+
+log = logging.getLogger(__name__)
+
+WORKER_SCRIPT = Path(__file__).with_name("tess_worker.py")
+# A fresh worker after this many pages bounds whatever Tesseract keeps between pages in a night-long batch;
+# loading the model again costs ~0.2 s, under 0.1 % of 250 pages.
+PAGES_PER_WORKER = 250
+START_TIMEOUT = 60.0
+
+
+class LibraryUnavailable(Exception):
+    """libtesseract cannot be loaded here: read pages with the ``tesseract`` command instead."""
+
+
+# text, confidence, left, top, width, height, block, paragraph, line — the TSV's columns for a word
+WordRow = tuple[str, float, int, int, int, int, int, int, int]
+
+
+@dataclass(frozen=True)
+class LibraryReading:
+    width: int
+    height: int
+    words: list[WordRow]
+    cpu_seconds: float
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen[bytes]
+    pages: int = 0
+
+    def send(self, request: dict[str, object]) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode())
+        self.process.stdin.flush()
+
+    def receive(self, timeout: float) -> dict[str, Any] | None:
+        """The worker's next answer; None if it ended; TimeoutError if none came in time."""
+        assert self.process.stdout is not None
+        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
+        if not ready:
+            raise TimeoutError
+        line = self.process.stdout.readline()
+        if not line:
+            return None
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for stream in (self.process.stdin, self.process.stdout):
+            if stream is not None:
+                stream.close()
+
+
+@dataclass
+class _Pool:
+    """Idle workers per (language, tessdata folder)."""
+
+    idle: dict[tuple[str, str], list[_Worker]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    unavailable: dict[tuple[str, str], str] = field(default_factory=dict)  # why a worker could not start
+
+    def take(self, language: str, tessdata_dir: Path | None) -> _Worker:
+        key = (language, str(tessdata_dir or ""))
+        with self.lock:
+            if key in self.unavailable:
+                raise LibraryUnavailable(self.unavailable[key])
+            workers = self.idle.setdefault(key, [])
+            if workers:
+                return workers.pop()
+        return self._start(language, tessdata_dir)
+
+    def give_back(self, worker: _Worker, language: str, tessdata_dir: Path | None) -> None:
+        if worker.pages >= PAGES_PER_WORKER:
+            worker.stop()
+            return
+        with self.lock:
+            self.idle.setdefault((language, str(tessdata_dir or "")), []).append(worker)
+
+    def _start(self, language: str, tessdata_dir: Path | None) -> _Worker:
+        # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.
+        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+        command = [sys.executable, "-I", "-S", str(WORKER_SCRIPT), language, str(tessdata_dir or "")]
+        process = subprocess.Popen(
+            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+        )
+        worker = _Worker(process)
+        try:
+            hello = worker.receive(START_TIMEOUT)
+        except TimeoutError:
+            hello = {"error": f"no answer in {START_TIMEOUT:.0f} s"}
+        if hello is None or "error" in hello:
+            worker.stop()
+            reason = (hello or {}).get("error") or f"the worker ended at start (exit code {process.returncode})"
+            with self.lock:  # asked once per process, not once per page
+                self.unavailable[(language, str(tessdata_dir or ""))] = str(reason)
+            log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
+            raise LibraryUnavailable(str(reason))
+        return worker
+
+    def close(self) -> None:
+        with self.lock:
+            workers = [worker for group in self.idle.values() for worker in group]
+            self.idle.clear()
+        for worker in workers:
+            worker.stop()
+
+
+_pool = _Pool()
+
+
+def _close_pool() -> None:
+    _pool.close()  # this process's pool: a forked child's own, never its parent's (below)
+
+
+def _forget_parents_workers() -> None:
+    """A forked child must not talk to its parent's workers (both would read the same pipe): it starts its own."""
+    global _pool
+    _pool = _Pool()
+
+
+atexit.register(_close_pool)
+os.register_at_fork(after_in_child=_forget_parents_workers)
+
+
+def read_with_library(
+    image_path: Path,
+    *,
+    dpi: int,
+    language: str,
+    psm: int,
+    tessdata_dir: Path | None,
+    timeout: float,
+    source: Path | None,
+) -> LibraryReading:
+    """Read one page image (binary PBM/PGM/PPM) in a worker; raises ``LibraryUnavailable`` when libtesseract
+    cannot be used here, ``BadInputError`` when Tesseract fails on this page, ``StageError`` on a timeout."""
+    worker = _pool.take(language, tessdata_dir)
+    named = source or image_path
+    try:
+        worker.send({"image": str(image_path), "dpi": dpi, "psm": psm})
+        worker.pages += 1
+        started = time.monotonic()
+        answer = worker.receive(timeout)
+    except TimeoutError:
+        worker.stop()
+        raise StageError(f"{named.name}: Tesseract timed out after {timeout:.0f}s") from None
+    except (OSError, ValueError) as exc:  # a broken pipe, or a line that is not JSON: the worker is gone
+        worker.stop()
+        raise BadInputError(named, Problem.OCR_FAILED, f"the Tesseract worker failed: {exc}"[:200]) from exc
+    if answer is None:
+        worker.stop()
+        code = worker.process.returncode
+        raise BadInputError(
+            named,
+            Problem.OCR_FAILED,
+            f"Tesseract stopped on this page (exit code {code}, after {time.monotonic() - started:.1f} s)",
+        )
+    _pool.give_back(worker, language, tessdata_dir)
+    if "error" in answer:
+        raise BadInputError(named, Problem.OCR_FAILED, str(answer["error"])[:200])
+    return LibraryReading(
+        width=int(answer["width"]),
+        height=int(answer["height"]),
+        words=[
+            (
+                str(text),
+                float(confidence),
+                int(left),
+                int(top),
+                int(width),
+                int(height),
+                int(block),
+                int(par),
+                int(line),
+            )
+            for text, confidence, left, top, width, height, block, par, line in answer["words"]
+        ],
+        cpu_seconds=float(answer.get("cpu", 0.0)),
+    )

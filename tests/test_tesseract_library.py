@@ -1,0 +1,188 @@
+"""Pages read by long-lived libtesseract workers (ocr.tesseract_library): the same words as the tesseract
+command, and a worker's crash, hang or bad image costs one page, never the process that asked."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+from PIL import Image
+
+from ocr import tesseract_library
+from ocr.tesseract import read_page
+from ocr.tesseract_library import LibraryUnavailable, read_with_library
+from sohoa.errors import BadInputError, Problem, StageError
+from tests.test_ocr import scan_page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def tess_workers() -> list[psutil.Process]:
+    """This process's live Tesseract workers."""
+    return [
+        child
+        for child in psutil.Process().children()
+        if child.is_running()
+        and child.status() != psutil.STATUS_ZOMBIE
+        and any("tess_worker.py" in part for part in child.cmdline())
+    ]
+
+
+@pytest.fixture(autouse=True)
+def no_idle_workers() -> Iterator[None]:
+    """Each test starts and ends without workers left idle by other tests in this process."""
+    tesseract_library._pool.close()
+    yield
+    tesseract_library._pool.close()
+
+
+@pytest.fixture
+def page(tmp_path: Path) -> Path:
+    path = tmp_path / "trang.pgm"
+    with Image.open(scan_page(tmp_path / "trang.png")) as image:
+        image.convert("L").save(path)
+    return path
+
+
+def read(path: Path, engine: str = "library", **options: object) -> object:
+    return read_page(path, path.with_name(f"tsv-{engine}"), dpi=300, engine=engine, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["L", "1", "RGB"])  # PGM, PBM, PPM: what the OCR stage writes for Tesseract
+def test_library_reads_exactly_the_words_of_the_tesseract_command(page: Path, mode: str) -> None:
+    path = page.with_name(f"trang-{mode}" + {"L": ".pgm", "1": ".pbm", "RGB": ".ppm"}[mode])
+    with Image.open(page) as image:
+        image.convert(mode).save(path)
+    by_library, by_command = read(path), read(path, "command")
+    assert by_library == by_command  # words, boxes, confidences, block/paragraph/line numbers, page size
+    assert "THÔNG BÁO" in by_library.text()  # type: ignore[attr-defined]
+
+
+def test_a_worker_reads_page_after_page_and_is_replaced_after_its_quota(
+    page: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read(page)
+    (worker,) = tess_workers()
+    read(page)
+    assert [w.pid for w in tess_workers()] == [worker.pid]  # the same process, the model loaded once
+    monkeypatch.setattr(tesseract_library, "PAGES_PER_WORKER", 1)
+    read(page)
+    worker.wait(10)  # retired after its quota
+    read(page)
+    assert [w.pid for w in tess_workers()] != [worker.pid]
+
+
+def test_a_crashed_worker_costs_its_page_only(page: Path) -> None:
+    read(page)  # an idle worker to crash
+    (worker,) = tess_workers()
+    long_page = page.with_name("dài.pgm")  # four times the text: a few seconds inside Tesseract
+    with Image.open(page) as image:
+        tall = Image.new("L", (image.width, image.height * 4), 250)
+        for index in range(4):
+            tall.paste(image, (0, index * image.height))
+        tall.save(long_page)
+    busy_before = sum(worker.cpu_times()[:2])
+
+    def crash_while_reading() -> None:
+        deadline = time.monotonic() + 30
+        while sum(worker.cpu_times()[:2]) < busy_before + 0.3 and time.monotonic() < deadline:
+            time.sleep(0.02)  # until the worker is well inside Tesseract
+        worker.send_signal(signal.SIGSEGV)  # what a Tesseract bug on a hostile page does
+
+    killer = threading.Thread(target=crash_while_reading)
+    killer.start()
+    with pytest.raises(BadInputError) as caught:
+        read(long_page, source=Path("hồ sơ 7.pdf"))
+    killer.join()
+    assert caught.value.problem is Problem.OCR_FAILED
+    assert caught.value.path == Path("hồ sơ 7.pdf")
+    assert f"exit code {-signal.SIGSEGV}" in caught.value.detail
+    assert "THÔNG BÁO" in read(page).text()  # type: ignore[attr-defined]  # a fresh worker reads the next page
+
+
+def test_a_hung_worker_times_out_and_is_killed(page: Path) -> None:
+    read(page)
+    (worker,) = tess_workers()
+    with pytest.raises(StageError, match="timed out"):
+        read_with_library(page, dpi=300, language="vie", psm=3, tessdata_dir=None, timeout=0.05, source=None)
+    assert not worker.is_running()  # killed and reaped
+    assert tess_workers() == []
+
+
+def test_an_unreadable_page_image_is_refused_and_the_worker_goes_on(page: Path, tmp_path: Path) -> None:
+    read(page)
+    (worker,) = tess_workers()
+    broken = tmp_path / "hỏng.pgm"
+    broken.write_bytes(b"P5\n100 100\n255\n")  # no pixels
+    with pytest.raises(BadInputError) as caught:
+        read(broken)
+    assert caught.value.problem is Problem.OCR_FAILED
+    with pytest.raises(BadInputError):
+        read(tmp_path / "missing.pgm")
+    assert [w.pid for w in tess_workers()] == [worker.pid]
+
+
+def test_without_the_library_pages_are_read_by_the_command(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A real failure to start a worker: language data that is not there (the pool then asks no more).
+    pool = tesseract_library._Pool()
+    monkeypatch.setattr(tesseract_library, "_pool", pool)
+    with pytest.raises(LibraryUnavailable, match="language"):
+        read_with_library(page, dpi=300, language="vie", psm=3, tessdata_dir=page.parent, timeout=60, source=None)
+    assert tess_workers() == []
+    # Simulated: libtesseract missing on this host (it is installed here); read_page must fall back.
+    pool.unavailable[("vie", "")] = "libtesseract.so.5: cannot open shared object file"
+    assert read(page) == read(page, "command")
+    assert tess_workers() == []
+
+
+def test_workers_end_with_the_process_that_started_them(page: Path) -> None:
+    program = textwrap.dedent(
+        f"""
+        import os, sys, time
+        from pathlib import Path
+        from ocr.tesseract import read_page
+        read_page(Path({str(page)!r}), Path({str(page)!r} + "-tsv"), dpi=300)
+        print("read", flush=True)
+        time.sleep(60)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", program], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout is not None and parent.stdout.readline().strip() == "read"
+        (worker,) = [c for c in psutil.Process(parent.pid).children() if "tess_worker.py" in " ".join(c.cmdline())]
+        os.kill(parent.pid, signal.SIGKILL)  # no atexit, no cleanup: only the closed pipe tells the worker
+        parent.wait(10)
+        worker.wait(10)  # raises if the worker is still there after 10 s
+        assert not worker.is_running()
+    finally:
+        parent.kill()
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+
+
+def test_a_forked_child_starts_its_own_worker(page: Path) -> None:
+    read(page)
+    (parents,) = tess_workers()
+    child = os.fork()
+    if child == 0:  # the child: its own worker, never the parent's (both would read one pipe)
+        try:
+            reading = read(page)
+            (own,) = tess_workers()
+            ok = own.pid != parents.pid and "THÔNG BÁO" in reading.text()  # type: ignore[attr-defined]
+        except BaseException:
+            ok = False
+        os._exit(0 if ok else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [w.pid for w in tess_workers()] == [parents.pid]  # the parent's worker is untouched and still its own
+    assert "THÔNG BÁO" in read(page).text()  # type: ignore[attr-defined]
