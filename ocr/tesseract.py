@@ -19,7 +19,7 @@ import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
 from ocr.hooktone import fix_hook_tones
-from ocr.tesseract_library import LibraryUnavailable, read_with_library
+from ocr.tesseract_library import LibraryUnavailable, WordRow, read_with_library
 from sohoa.errors import BadInputError, Problem, StageError
 
 
@@ -115,7 +115,10 @@ def read_page(
     try:
         if engine != "library":
             raise LibraryUnavailable(f"engine {engine!r}")
-        (width, height), words = _read_with_library(image_path, dpi, language, psm, tessdata_dir, timeout, source)
+        reading = read_with_library(
+            image_path, dpi=dpi, language=language, psm=psm, tessdata_dir=tessdata_dir, timeout=timeout, source=source
+        )
+        (width, height), words = (reading.width, reading.height), words_from_rows(reading.words)
     except LibraryUnavailable:
         (width, height), words = _read_with_command(
             image_path, out_base, dpi, language, psm, tessdata_dir, timeout, source
@@ -126,24 +129,15 @@ def read_page(
     return PageReading(width=width, height=height, words=words)
 
 
-def _read_with_library(
-    image_path: Path,
-    dpi: int,
-    language: str,
-    psm: int,
-    tessdata_dir: Path | None,
-    timeout: int,
-    source: Path | None,
-) -> tuple[tuple[int, int], list[Word]]:
-    reading = read_with_library(
-        image_path, dpi=dpi, language=language, psm=psm, tessdata_dir=tessdata_dir, timeout=timeout, source=source
-    )
+def words_from_rows(rows: list[WordRow]) -> list[Word]:
+    """The library's words under the TSV's rules (``parse_tsv``): NFC, and no empty or non-word entries
+    (Tesseract marks those with a negative confidence)."""
     words: list[Word] = []
-    for text, confidence, *box_and_position in reading.words:
+    for text, confidence, *box_and_position in rows:
         text = unicodedata.normalize("NFC", text).strip()
-        if text and confidence >= 0:  # the TSV's rules (parse_tsv): a non-word has a negative confidence
+        if text and confidence >= 0:
             words.append(Word(text, confidence, *box_and_position))
-    return (reading.width, reading.height), words
+    return words
 
 
 def _read_with_command(
