@@ -149,7 +149,8 @@ def ocr_document(
         text="\f".join(texts),
         pages=pages,
         language=language,
-        engine=tesseract_version(),
+        # what read the pages (both engines if a worker could not start mid-document); Tesseract when none was read
+        engine=", ".join(sorted({r.engine for r in readings.values() if r.engine})) or tesseract_version(),
         pdfa=pdfa,
         layout=layout,
     )

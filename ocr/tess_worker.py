@@ -8,7 +8,8 @@ every word — together ~20 % of a page's CPU (README, "How the OCR stage works"
 image is handed over as raw pixels and the words are walked once. Why a process and not a thread of sohoa:
 a crash inside Tesseract on a hostile page must cost that page, not the batch.
 
-Protocol, one JSON object per line: first ``{"ready": true}`` or ``{"error": ...}`` after loading the model; then
+Protocol, one JSON object per line: first ``{"ready": true, "version": ...}`` or ``{"error": ...}`` after loading
+the model; then
 for each request ``{"image": path, "dpi": N, "psm": N}`` the answer ``{"width", "height", "words": [[text,
 confidence, left, top, width, height, block, paragraph, line], ...], "cpu": seconds}`` or ``{"error": ...}``.
 End of input ends the process, so it never outlives the process that started it.
@@ -68,6 +69,7 @@ class TesseractLibrary:
         self.at_beginning_of = bind("TessPageIteratorIsAtBeginningOf", number, handle, number)
         self.delete_iterator = bind("TessResultIteratorDelete", None, handle)
         self.delete_text = bind("TessDeleteText", None, handle)
+        self.version = bind("TessVersion", text)
 
 
 def read_pnm(path: str) -> tuple[bytes, int, int, int, int]:
@@ -176,7 +178,7 @@ def main(argv: list[str]) -> int:
     except (OSError, AttributeError, RuntimeError) as exc:
         answer({"error": str(exc)})
         return 1
-    answer({"ready": True})
+    answer({"ready": True, "version": lib.version().decode()})
     reported = 0.0
     for request_line in sys.stdin:
         request = json.loads(request_line)

@@ -43,6 +43,7 @@ class PageReading:
     width: int  # that image, in pixels (at the page plan's dpi)
     height: int
     words: list[Word] = field(default_factory=list)
+    engine: str = field(default="", compare=False)  # what read it: "libtesseract 5.3.0" or "tesseract 5.3.0"
 
     @property
     def confidence(self) -> float | None:
@@ -119,14 +120,16 @@ def read_page(
             image_path, dpi=dpi, language=language, psm=psm, tessdata_dir=tessdata_dir, timeout=timeout, source=source
         )
         (width, height), words = (reading.width, reading.height), words_from_rows(reading.words)
+        engine = reading.engine
     except LibraryUnavailable:
         (width, height), words = _read_with_command(
             image_path, out_base, dpi, language, psm, tessdata_dir, timeout, source
         )
+        engine = tesseract_version()
     corrected = fix_hook_tones([word.text for word in words])
     if corrected != [word.text for word in words]:
         words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
-    return PageReading(width=width, height=height, words=words)
+    return PageReading(width=width, height=height, words=words, engine=engine)
 
 
 def words_from_rows(rows: list[WordRow]) -> list[Word]:

@@ -50,11 +50,13 @@ class LibraryReading:
     height: int
     words: list[WordRow]
     cpu_seconds: float
+    engine: str  # "libtesseract 5.3.0": the record names the software that read the page
 
 
 @dataclass
 class _Worker:
     process: subprocess.Popen[bytes]
+    version: str = ""
     pages: int = 0
 
     def send(self, request: dict[str, object]) -> None:
@@ -127,6 +129,7 @@ class _Pool:
                 self.unavailable[(language, str(tessdata_dir or ""))] = str(reason)
             log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
             raise LibraryUnavailable(str(reason))
+        worker.version = str(hello.get("version", ""))
         return worker
 
     def close(self) -> None:
@@ -208,4 +211,5 @@ def read_with_library(
             for text, confidence, left, top, width, height, block, par, line in answer["words"]
         ],
         cpu_seconds=float(answer.get("cpu", 0.0)),
+        engine=f"libtesseract {worker.version}".strip(),
     )

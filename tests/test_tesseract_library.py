@@ -18,7 +18,7 @@ import pytest
 from PIL import Image
 
 from ocr import tesseract_library
-from ocr.tesseract import read_page
+from ocr.tesseract import PageReading, read_page
 from ocr.tesseract_library import LibraryUnavailable, read_with_library
 from sohoa.errors import BadInputError, Problem, StageError
 from tests.test_ocr import scan_page
@@ -53,8 +53,8 @@ def page(tmp_path: Path) -> Path:
     return path
 
 
-def read(path: Path, engine: str = "library", **options: object) -> object:
-    return read_page(path, path.with_name(f"tsv-{engine}"), dpi=300, engine=engine, **options)  # type: ignore[arg-type]
+def read(path: Path, engine: str = "library", source: Path | None = None) -> PageReading:
+    return read_page(path, path.with_name(f"tsv-{engine}"), dpi=300, engine=engine, source=source)
 
 
 @pytest.mark.parametrize("mode", ["L", "1", "RGB"])  # PGM, PBM, PPM: what the OCR stage writes for Tesseract
@@ -64,7 +64,9 @@ def test_library_reads_exactly_the_words_of_the_tesseract_command(page: Path, mo
         image.convert(mode).save(path)
     by_library, by_command = read(path), read(path, "command")
     assert by_library == by_command  # words, boxes, confidences, block/paragraph/line numbers, page size
-    assert "THÔNG BÁO" in by_library.text()  # type: ignore[attr-defined]
+    # the record names what read the page (same Debian package: the same version)
+    assert by_library.engine == "libtesseract " + by_command.engine.removeprefix("tesseract ")
+    assert "THÔNG BÁO" in by_library.text()
 
 
 def test_a_worker_reads_page_after_page_and_is_replaced_after_its_quota(
@@ -106,7 +108,7 @@ def test_a_crashed_worker_costs_its_page_only(page: Path) -> None:
     assert caught.value.problem is Problem.OCR_FAILED
     assert caught.value.path == Path("hồ sơ 7.pdf")
     assert f"exit code {-signal.SIGSEGV}" in caught.value.detail
-    assert "THÔNG BÁO" in read(page).text()  # type: ignore[attr-defined]  # a fresh worker reads the next page
+    assert "THÔNG BÁO" in read(page).text()  # a fresh worker reads the next page
 
 
 def test_a_hung_worker_times_out_and_is_killed(page: Path) -> None:
@@ -140,7 +142,9 @@ def test_without_the_library_pages_are_read_by_the_command(page: Path, monkeypat
     assert tess_workers() == []
     # Simulated: libtesseract missing on this host (it is installed here); read_page must fall back.
     pool.unavailable[("vie", "")] = "libtesseract.so.5: cannot open shared object file"
-    assert read(page) == read(page, "command")
+    fallback = read(page)
+    assert fallback == read(page, "command")
+    assert fallback.engine.startswith("tesseract 5")
     assert tess_workers() == []
 
 
@@ -149,7 +153,7 @@ def test_workers_end_with_the_process_that_started_them(page: Path) -> None:
         f"""
         import os, sys, time
         from pathlib import Path
-        from ocr.tesseract import read_page
+        from ocr.tesseract import PageReading, read_page
         read_page(Path({str(page)!r}), Path({str(page)!r} + "-tsv"), dpi=300)
         print("read", flush=True)
         time.sleep(60)
@@ -178,11 +182,11 @@ def test_a_forked_child_starts_its_own_worker(page: Path) -> None:
         try:
             reading = read(page)
             (own,) = tess_workers()
-            ok = own.pid != parents.pid and "THÔNG BÁO" in reading.text()  # type: ignore[attr-defined]
+            ok = own.pid != parents.pid and "THÔNG BÁO" in reading.text()
         except BaseException:
             ok = False
         os._exit(0 if ok else 1)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert [w.pid for w in tess_workers()] == [parents.pid]  # the parent's worker is untouched and still its own
-    assert "THÔNG BÁO" in read(page).text()  # type: ignore[attr-defined]
+    assert "THÔNG BÁO" in read(page).text()
