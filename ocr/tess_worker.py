@@ -154,8 +154,9 @@ def read_words(lib: TesseractLibrary, api: int) -> list[list[object]]:
 
 
 def answer(message: dict[str, object]) -> None:
-    sys.stdout.write(json.dumps(message, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
+    # ASCII JSON (Vietnamese words as \u escapes) on the raw stream: right whatever this host's locale
+    sys.stdout.buffer.write(json.dumps(message).encode("ascii") + b"\n")
+    sys.stdout.buffer.flush()
 
 
 def cpu_log(seconds: float) -> None:
@@ -180,7 +181,7 @@ def main(argv: list[str]) -> int:
         return 1
     answer({"ready": True, "version": lib.version().decode()})
     reported = 0.0
-    for request_line in sys.stdin:
+    for request_line in sys.stdin.buffer:
         request = json.loads(request_line)
         try:
             pixels, width, height, depth, line_bytes = read_pnm(request["image"])

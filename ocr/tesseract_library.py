@@ -6,8 +6,8 @@ CPU against one ``tesseract`` command per page and gives back exactly the same w
 process, kept idle between pages, replaced after ``PAGES_PER_WORKER`` pages, and end with this process (they
 exit when their input closes, even if this process is killed).
 
-A worker that crashes or hangs on a page costs that page only: the caller gets a ``BadInputError`` or a
-``StageError`` naming the file, the worker is killed, and the next page gets a fresh one.
+A worker that crashes or hangs on a page costs that page's document, never this process: the caller gets a
+``BadInputError`` or a ``StageError`` naming the file, the worker is killed, and the next page gets a fresh one.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ class _Worker:
 
     def send(self, request: dict[str, object]) -> None:
         assert self.process.stdin is not None
-        self.process.stdin.write((json.dumps(request, ensure_ascii=False) + "\n").encode())
+        self.process.stdin.write(json.dumps(request).encode("ascii") + b"\n")  # a Vietnamese path as \u escapes
         self.process.stdin.flush()
 
     def receive(self, timeout: float) -> dict[str, Any] | None:

@@ -47,8 +47,10 @@ def no_idle_workers() -> Iterator[None]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Path:
-    path = tmp_path / "trang.pgm"
-    with Image.open(scan_page(tmp_path / "trang.png")) as image:
+    folder = tmp_path / "hồ sơ xã Hợp Tiến"  # a Vietnamese path travels to the worker and back in errors
+    folder.mkdir()
+    path = folder / "trang.pgm"
+    with Image.open(scan_page(folder / "trang.png")) as image:
         image.convert("L").save(path)
     return path
 
