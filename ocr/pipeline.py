@@ -42,6 +42,7 @@ from ocr.tesseract import (
     read_page_job,
     tesseract_version,
 )
+from ocr.tesseract_library import start_worker_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
@@ -104,6 +105,8 @@ def ocr_document(
     workers = workers if workers > 0 else (os.cpu_count() or 1)
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
+    if tesseract_engine == "library" and page_executor is None:
+        start_worker_ahead(language, tessdata_dir)  # its model loads while the first page is rendered
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)

@@ -70,6 +70,8 @@ class TesseractLibrary:
         self.delete_iterator = bind("TessResultIteratorDelete", None, handle)
         self.delete_text = bind("TessDeleteText", None, handle)
         self.version = bind("TessVersion", text)
+        self.end = bind("TessBaseAPIEnd", None, handle)
+        self.delete = bind("TessBaseAPIDelete", None, handle)
 
 
 def read_pnm(path: str) -> tuple[bytes, int, int, int, int]:
@@ -201,6 +203,8 @@ def main(argv: list[str]) -> int:
         cpu_log(spent - reported)
         answer({"width": width, "height": height, "words": words, "cpu": round(spent - reported, 3)})
         reported = spent
+    lib.end(api)  # frees the model (Tesseract reports whatever is left as a leak at exit)
+    lib.delete(api)
     return 0
 
 

@@ -192,3 +192,13 @@ def test_a_forked_child_starts_its_own_worker(page: Path) -> None:
     assert os.waitstatus_to_exitcode(status) == 0
     assert [w.pid for w in tess_workers()] == [parents.pid]  # the parent's worker is untouched and still its own
     assert "THÔNG BÁO" in read(page).text()
+
+
+def test_a_worker_started_ahead_is_the_one_that_reads(page: Path) -> None:
+    tesseract_library.start_worker_ahead("vie", None)
+    reading = read(page)  # at once: waits for the worker being started rather than starting a second one
+    (worker,) = tess_workers()
+    assert "THÔNG BÁO" in reading.text()
+    tesseract_library.start_worker_ahead("vie", None)  # one is idle: nothing more is started
+    time.sleep(0.5)
+    assert [w.pid for w in tess_workers()] == [worker.pid]
