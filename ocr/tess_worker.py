@@ -9,9 +9,8 @@ image is handed over as raw pixels and the words are walked once. Why a process 
 a crash inside Tesseract on a hostile page must cost that page, not the batch.
 
 Protocol, one JSON object per line: first ``{"ready": true, "version": ...}`` or ``{"error": ...}`` after loading
-the model; then
-for each request ``{"image": path, "dpi": N, "psm": N}`` the answer ``{"width", "height", "words": [[text,
-confidence, left, top, width, height, block, paragraph, line], ...], "cpu": seconds}`` or ``{"error": ...}``.
+the model; then for each request ``{"image": path, "dpi": N, "psm": N}`` the answer ``{"width", "height",
+"words": [[text, confidence, left, top, width, height, block, paragraph, line], ...]}`` or ``{"error": ...}``.
 End of input ends the process, so it never outlives the process that started it.
 """
 
@@ -201,7 +200,7 @@ def main(argv: list[str]) -> int:
         lib.clear(api)
         spent = time.process_time()
         cpu_log(spent - reported)
-        answer({"width": width, "height": height, "words": words, "cpu": round(spent - reported, 3)})
+        answer({"width": width, "height": height, "words": words})
         reported = spent
     lib.end(api)  # frees the model (Tesseract reports whatever is left as a leak at exit)
     lib.delete(api)

@@ -49,7 +49,6 @@ class LibraryReading:
     width: int
     height: int
     words: list[WordRow]
-    cpu_seconds: float
     engine: str  # "libtesseract 5.3.0": the record names the software that read the page
 
 
@@ -243,6 +242,5 @@ def read_with_library(
             )
             for text, confidence, left, top, width, height, block, par, line in answer["words"]
         ],
-        cpu_seconds=float(answer.get("cpu", 0.0)),
         engine=f"libtesseract {worker.version}".strip(),
     )
