@@ -92,9 +92,6 @@ def check_language(language: str, tessdata_dir: Path | None = None) -> None:
         )
 
 
-TESSERACT_ENGINES = ("library", "command")
-
-
 def read_page(
     image_path: Path,
     out_base: Path,

@@ -84,6 +84,11 @@ class _Worker:
                 stream.close()
 
 
+def _pool_key(language: str, tessdata_dir: Path | None) -> tuple[str, str]:
+    """Workers are interchangeable only with the same language data."""
+    return (language, str(tessdata_dir or ""))
+
+
 @dataclass
 class _Pool:
     """Idle workers per (language, tessdata folder)."""
@@ -94,7 +99,7 @@ class _Pool:
     unavailable: dict[tuple[str, str], str] = field(default_factory=dict)  # why a worker could not start
 
     def take(self, language: str, tessdata_dir: Path | None) -> _Worker:
-        key = (language, str(tessdata_dir or ""))
+        key = _pool_key(language, tessdata_dir)
         with self.lock:
             while True:
                 if key in self.unavailable:
@@ -110,7 +115,7 @@ class _Pool:
     def start_ahead(self, language: str, tessdata_dir: Path | None) -> None:
         """Start a worker in the background unless one is idle or starting: its model loads while the document's
         first page is rendered (~0.25 s of a one-page `sohoa ocr`)."""
-        key = (language, str(tessdata_dir or ""))
+        key = _pool_key(language, tessdata_dir)
         with self.lock:
             if key in self.unavailable or self.idle.get(key) or key in self.starting:
                 return
@@ -136,7 +141,7 @@ class _Pool:
             worker.stop()
             return
         with self.lock:
-            self.idle.setdefault((language, str(tessdata_dir or "")), []).append(worker)
+            self.idle.setdefault(_pool_key(language, tessdata_dir), []).append(worker)
 
     def _start(self, language: str, tessdata_dir: Path | None) -> _Worker:
         # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.
@@ -154,7 +159,7 @@ class _Pool:
             worker.stop()
             reason = (hello or {}).get("error") or f"the worker ended at start (exit code {process.returncode})"
             with self.lock:  # asked once per process, not once per page
-                self.unavailable[(language, str(tessdata_dir or ""))] = str(reason)
+                self.unavailable[_pool_key(language, tessdata_dir)] = str(reason)
             log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
             raise LibraryUnavailable(str(reason))
         worker.version = str(hello.get("version", ""))
