@@ -108,8 +108,6 @@ def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
     imported: it reads these variables once."""
     prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve())))
     prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect does not create missing parents
-    # the telemetry heartbeat logs "database is locked" errors on the embedded SQLite (MEASURED.md)
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")

@@ -97,6 +97,10 @@ class TemporaryPrefectServer:
         base = os.environ if self.environment is None else self.environment
         env = {**base, "PREFECT_HOME": str(self.home), "PREFECT_UI_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)  # the server itself is not a client of another server
+        # Off unless asked for: its heartbeat writes to the server's database as the first requests do and, on
+        # SQLite, fails with "database is locked" and a traceback in the log (MEASURED.md; seen in CI); a loopback
+        # server for one command or one test has nothing to report anyway.
+        env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         command = [sys.executable, "-m", "flows.prefect_server", "server", "start"]  # Prefect's CLI (see serve)
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
         with self.log_path.open("wb") as log:

@@ -23,6 +23,10 @@ def test_temporary_server_answers_then_stops(tmp_path: Path) -> None:
         with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
             assert response.status == 200
         assert (tmp_path / "prefect home" / "prefect.db").is_file()  # its state under the given home
+        assert process is not None
+        environment = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
+        # no telemetry heartbeat racing the first requests for the SQLite database ("database is locked")
+        assert b"PREFECT_SERVER_ANALYTICS_ENABLED=false" in environment
     finally:
         server.stop()
     assert process is not None and process.poll() is not None
