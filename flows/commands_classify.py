@@ -44,6 +44,8 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
             workers=settings.effective_ocr_workers,
             dpi=settings.ocr_dpi,
             tessdata_dir=settings.tessdata_dir,
+            tesseract_engine=settings.tesseract_engine,
+            bands=settings.ocr_bands,
         )
     return result
 

@@ -203,6 +203,7 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         on_page=progress.page_listener,
         tesseract_slots=settings.tesseract_slots,
         tesseract_engine=settings.tesseract_engine,
+        bands=settings.ocr_bands,
     )
     with dask_page_executor(settings) as pages_on_cluster:
         if pages_on_cluster is not None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import io
+import itertools
 import math
 import os
 import tempfile
@@ -21,7 +22,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import img2pdf
@@ -31,7 +32,7 @@ from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
-from ocr.preprocess import deskewed, detect_orientation
+from ocr.preprocess import band_cuts, deskewed, detect_orientation
 from ocr.quality import LOW, page_quality
 from ocr.slots import tesseract_slot
 from ocr.tesseract import (
@@ -40,6 +41,7 @@ from ocr.tesseract import (
     check_language,
     read_page,
     read_page_job,
+    stacked,
     tesseract_version,
 )
 from ocr.tesseract_library import start_worker_ahead
@@ -53,9 +55,18 @@ from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord
 MIN_TEXT_CHARS = 20
 DEFAULT_IMAGE_DPI = 300
 MIN_DPI, MAX_DPI = 100, 600
+DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
 MIN_OSD_CONFIDENCE = 1.5  # Tesseract's own suggestion for trusting an orientation guess
 # A JPEG wrapped in Deflate must save more than the longer /Filter and /DecodeParms entries cost.
 MIN_DEFLATE_GAIN = 64
+
+
+@dataclass(frozen=True)
+class PageBand:
+    """A horizontal band of a page image, read on its own (see ``ocr.preprocess.band_cuts``)."""
+
+    top: int  # its first row in the page image
+    image_path: Path
 
 
 @dataclass
@@ -63,6 +74,7 @@ class PagePlan:
     number: int
     existing_text: str | None = None  # set when the page keeps its own text layer
     image_path: Path | None = None  # set when the page goes through Tesseract
+    bands: list[PageBand] = field(default_factory=list)  # what Tesseract reads instead of image_path, when cut
     dpi: int = DEFAULT_IMAGE_DPI
     skew: float = 0.0  # degrees (counter-clockwise) the image was turned for Tesseract
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
@@ -87,12 +99,15 @@ def ocr_document(
     page_executor: Executor | None = None,
     tesseract_slots: int = 0,
     tesseract_engine: str = "library",
+    bands: int = DEFAULT_BANDS,
 ) -> OcrResult:
     """Make ``output_pdf`` a searchable copy of ``input_path``; return the text and per-page facts.
 
     ``mode`` says what to do with pages that already carry text: ``skip-text``, ``redo`` or ``force``
     (see ``ocr.modes``). ``tesseract_engine``: "library" (long-lived workers on libtesseract) or "command" (one
-    ``tesseract`` run per page); the words are the same. ``page_executor`` (e.g. a Dask client's executor)
+    ``tesseract`` run per page); the words are the same. ``bands``: each page image is cut into at most this many
+    horizontal bands at gaps between paragraphs, read at once by separate workers (1: pages read whole).
+    ``page_executor`` (e.g. a Dask client's executor)
     reads the pages in other processes or on other hosts instead of here; ``workers`` is then how many pages are
     out at once.
 
@@ -111,7 +126,7 @@ def ocr_document(
         scratch = Path(scratch_name)
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)
         plans, readings = read_pages(
-            plan_pages(info, source_pdf, scratch, default_dpi=dpi),
+            plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
             scratch,
             source=input_path,
             language=language,
@@ -215,19 +230,21 @@ def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Pa
     return info.path
 
 
-def plan_pages(info: InputInfo, source_pdf: Path, scratch: Path, *, default_dpi: int) -> Iterator[PagePlan]:
+def plan_pages(
+    info: InputInfo, source_pdf: Path, scratch: Path, *, default_dpi: int, bands: int = DEFAULT_BANDS
+) -> Iterator[PagePlan]:
     """Decide, page by page, whether to keep the text layer or rasterise for Tesseract (lazily: the next
     page is rendered while Tesseract reads the previous ones)."""
     if info.kind == "pdf":
-        return _plan_pdf_pages(source_pdf, scratch, default_dpi)
-    return _plan_image_pages(info, scratch)
+        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands)
+    return _plan_image_pages(info, scratch, bands)
 
 
 def _has_text(page: pdfplumber.page.Page) -> bool:
     return sum(not ch.isspace() for ch in (page.extract_text() or "")) >= MIN_TEXT_CHARS
 
 
-def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[PagePlan]:
+def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int, bands: int) -> Iterator[PagePlan]:
     with open_pdf(path) as document, pdfplumber.open(path) as plumber:
         for index, page in enumerate(plumber.pages):
             number = index + 1
@@ -246,7 +263,7 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int) -> Iterator[Pag
                 )
             # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
             image = document.render(index, scale=page_dpi / 72, grayscale=True)
-            yield _prepared(image, number, page_dpi, scratch)
+            yield _prepared(image, number, page_dpi, scratch, bands)
 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
@@ -272,10 +289,11 @@ def _image_dpi(image: Image.Image) -> int:
     return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
 
 
-def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path) -> PagePlan:
-    """Straighten the page image for Tesseract and write it where Tesseract will read it.
+def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int) -> PagePlan:
+    """Straighten the page image for Tesseract and write it where Tesseract will read it, with its bands.
 
     PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
+    The whole image is written too: a page read badly is looked at whole again (``_read_upright``).
     """
     straight, angle = deskewed(image)
     if straight.mode not in ("1", "L", "RGB"):
@@ -283,15 +301,22 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path) -> PageP
     suffix = {"1": ".pbm", "L": ".pgm"}.get(straight.mode, ".ppm")
     image_path = scratch / f"page-{number:04d}{suffix}"
     straight.save(image_path)
-    return PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle)
+    plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle)
+    edges = [0, *band_cuts(straight, dpi, bands), straight.height]
+    if len(edges) > 2:
+        for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
+            band_path = scratch / f"page-{number:04d}-band{index}{suffix}"
+            straight.crop((0, top, straight.width, bottom)).save(band_path)
+            plan.bands.append(PageBand(top=top, image_path=band_path))
+    return plan
 
 
-def _plan_image_pages(info: InputInfo, scratch: Path) -> Iterator[PagePlan]:
+def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[PagePlan]:
     with Image.open(info.path) as image:
         frames = getattr(image, "n_frames", 1)
         for index in range(frames):
             image.seek(index)
-            yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch)
+            yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch, bands)
 
 
 def image_to_pdf(info: InputInfo, target: Path) -> None:
@@ -330,8 +355,10 @@ def read_pages(
 ) -> tuple[list[PagePlan], dict[int, PageReading]]:
     """OCR the pages that need it, ``workers`` Tesseract processes at a time, while later pages are planned.
 
+    A page cut into bands (``PagePlan.bands``) has its bands read at once, as separate reads, and put together.
     At most ``2 × workers`` rendered pages wait on disk, so a 500-page scan never piles up in scratch space.
-    With ``page_executor`` each page is sent (by value, see ``PageJob``) to be read there, ``workers`` at a time.
+    With ``page_executor`` each page or band is sent (by value, see ``PageJob``) to be read there, ``workers`` at
+    a time.
     """
 
     def read(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
@@ -359,13 +386,21 @@ def read_pages(
                 engine=tesseract_engine,
             )
 
+    def read_there(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
+        return reads.submit(read, plan, image_path, suffix).result()
+
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
-        reading = read(plan, plan.image_path)
+        if plan.bands:
+            parts = [reads.submit(read, plan, band.image_path, f"-band{i}") for i, band in enumerate(plan.bands, 1)]
+            reading = stacked([(band.top, part.result()) for band, part in zip(plan.bands, parts, strict=True)])
+        else:
+            reading = read_there(plan, plan.image_path)
         if page_quality(reading.confidence, reading.text())[0] == LOW:
-            reading = _read_upright(plan, reading, scratch, read)
-        if plan.image_path.parent == scratch:
-            plan.image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
+            reading = _read_upright(plan, reading, scratch, read_there)
+        for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
+            if image_path.parent == scratch:
+                image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
         if on_page is not None:
             on_page()  # progress bars count pages as they are read
         return reading
@@ -373,8 +408,10 @@ def read_pages(
     planned: list[PagePlan] = []
     readings: dict[int, PageReading] = {}
     pending: dict[int, Future[PageReading]] = {}
-    # Threads are enough: each page is read in a Tesseract process, so the GIL is not in the way.
-    with ThreadPoolExecutor(max_workers=workers) as pool:
+    # Threads are enough: each page is read in a Tesseract process, so the GIL is not in the way. ``reads`` runs
+    # every Tesseract read (a page, a band, a page turned upright), ``workers`` at once, in the order asked; a
+    # page's thread in ``pool`` waits for its reads and puts the page together.
+    with ThreadPoolExecutor(max_workers=workers) as reads, ThreadPoolExecutor(max_workers=workers) as pool:
         for plan in plans:
             planned.append(plan)
             if plan.image_path is None:

@@ -86,3 +86,47 @@ def detect_orientation(image_path: Path, dpi: int) -> tuple[int, float]:
     if not rotate:
         return 0, 0.0
     return int(rotate.group(1)) % 360, float(confidence.group(1)) if confidence else 0.0
+
+
+# A page is read in horizontal bands, each by its own Tesseract worker, so that a one-page scan keeps two cores
+# busy instead of one. Cut only across the paper between paragraphs: the longest run of blank rows near each
+# ideal cut (the middle, for two bands). Measured on the OCR bench's 45 pages (README, "How the OCR stage works"):
+# the same Tesseract CPU as the whole page, CER no worse (slightly better) in every condition; cutting at the
+# nearest gap between lines instead made CER worse everywhere.
+BAND_SEARCH = 0.4  # a cut is looked for within ±BAND_SEARCH / bands of the height around its ideal row (±20 %: 2)
+BLANK_ROW_INK = 0.002  # a row with at most this share of dark pixels is paper (specks of noise allowed)
+INK_LEVEL = 128
+
+
+def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
+    """Rows at which to cut the page image into at most ``bands`` horizontal bands (none: read it whole).
+
+    Cut k (of bands - 1) is the middle of the longest run of blank rows within ±BAND_SEARCH / bands × height of
+    k × height / bands, and only a run of at least 1/30 inch (a gap between lines or paragraphs, not a thin
+    stroke's hole); where there is none, there is no cut k.
+    Pages shorter than an inch per band are read whole."""
+    if bands < 2 or image.height < bands * dpi:
+        return []
+    gray = image if image.mode == "L" else image.convert("L")
+    blank = (np.asarray(gray) < INK_LEVEL).mean(axis=1) <= BLANK_ROW_INK
+    height = image.height
+    reach = BAND_SEARCH / bands * height
+    shortest_gap = max(1.0, dpi / 30)
+    cuts: list[int] = []
+    for k in range(1, bands):
+        ideal = k * height / bands
+        first, last = int(ideal - reach), int(ideal + reach)
+        best: tuple[int, float, int] | None = None  # (run length, -distance from the ideal cut, cut row)
+        start: int | None = None
+        for row in range(first, last + 1):
+            if row < last and blank[row]:
+                start = row if start is None else start
+                continue
+            if start is not None:
+                middle = (start + row) // 2
+                candidate = (row - start, -abs(middle - ideal), middle)
+                best = candidate if best is None or candidate > best else best
+                start = None
+        if best is not None and best[0] >= shortest_gap:
+            cuts.append(best[2])
+    return cuts

@@ -72,6 +72,18 @@ class PageReading:
         return "\n".join(lines)
 
 
+def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
+    """One page's reading from the readings of its horizontal bands, given as (top row, reading) from the top
+    down: boxes moved to the page's pixels, each band's blocks numbered after the ones above it."""
+    words: list[Word] = []
+    blocks_above = 0
+    for top, band in bands:
+        words += [dataclasses.replace(w, top=w.top + top, block=w.block + blocks_above) for w in band.words]
+        blocks_above += max((w.block for w in band.words), default=0)
+    last_top, last = bands[-1]
+    return PageReading(width=last.width, height=last_top + last.height, words=words, engine=last.engine)
+
+
 @functools.cache
 def tesseract_version() -> str:
     try:

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     ocr_mode: Literal["skip-text", "redo", "force"] = Field(
         default="skip-text", description="pages with text: keep them (skip-text), redo an old OCR layer, or force"
     )
+    ocr_bands: int = Field(
+        default=2,
+        ge=1,
+        le=4,
+        description="cut each page image into up to this many bands at gaps between paragraphs, read by separate "
+        "Tesseract workers at once (a one-page scan then uses two cores); 1 = read pages whole",
+    )
 
     # classification (issue 4 adds its settings in this section)
     review_threshold: float = Field(default=0.6, description="below this confidence a record needs review")

@@ -1,0 +1,165 @@
+"""A page read in horizontal bands, one Tesseract worker per band (ocr.preprocess.band_cuts, ocr.tesseract.stacked)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import ocr_document
+from ocr.inputs import inspect_input
+from ocr.pipeline import plan_pages, read_pages
+from ocr.preprocess import band_cuts
+from ocr.tesseract import PageReading, Word, stacked
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+A4 = (2480, 3508)  # pixels at 300 dpi
+
+
+def ruled_page(lines: list[tuple[int, int]]) -> Image.Image:
+    """A white A4 page with a dark bar (a line of text, as far as ink is concerned) per (top, height)."""
+    image = Image.new("L", A4, 250)
+    draw = ImageDraw.Draw(image)
+    for top, height in lines:
+        draw.rectangle((200, top, 2280, top + height - 1), fill=20)
+    return image
+
+
+def paragraph(top: int, count: int, line: int = 40, gap: int = 20) -> list[tuple[int, int]]:
+    return [(top + index * (line + gap), line) for index in range(count)]
+
+
+def test_the_cut_is_the_middle_of_the_widest_gap_near_the_middle_of_the_page() -> None:
+    # paragraphs of lines 20 px apart; between them, a 110 px gap (rows 1480-1589) and a 70 px one (1990-2059)
+    lines = paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20)
+    assert paragraph(300, 20)[-1] == (1440, 40) and paragraph(1590, 7)[-1] == (1950, 40)
+    assert band_cuts(ruled_page(lines), dpi=300, bands=2) == [1535]
+    # a few specks of noise in the gap do not close it
+    specked = ruled_page(lines)
+    for x in (300, 900, 1700):
+        specked.putpixel((x, 1535), 0)
+    assert band_cuts(specked, dpi=300, bands=2) == [1535]
+
+
+def test_a_page_is_not_cut_where_no_gap_is_near_the_middle() -> None:
+    # lines packed 8 px apart (less than 1/30 inch) over the whole middle of the page: no cut, the page is read whole
+    assert band_cuts(ruled_page(paragraph(500, 60, line=40, gap=8)), dpi=300, bands=2) == []
+    # text only at the top and the bottom: all of the searched middle (30-70 % of the height) is blank, cut halfway
+    lines = paragraph(200, 5) + paragraph(3000, 5)
+    assert band_cuts(ruled_page(lines), dpi=300, bands=2) == [1753]
+
+
+def test_small_images_and_one_band_are_never_cut() -> None:
+    page = ruled_page(paragraph(300, 20) + paragraph(1590, 7))
+    assert band_cuts(page, dpi=300, bands=1) == []
+    small = page.resize((1000, 500))  # shorter than an inch per band
+    assert band_cuts(small, dpi=300, bands=2) == []
+
+
+def test_three_bands_cut_near_a_third_and_two_thirds() -> None:
+    lines = paragraph(100, 18) + paragraph(1250, 18) + paragraph(2400, 18)
+    cuts = band_cuts(ruled_page(lines), dpi=300, bands=3)
+    assert len(cuts) == 2
+    assert 1120 < cuts[0] < 1250 and 2270 < cuts[1] < 2400
+
+
+def test_bilevel_and_colour_pages_are_measured_as_gray() -> None:
+    page = ruled_page(paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20))
+    assert band_cuts(page.convert("1", dither=Image.Dither.NONE), dpi=300, bands=2) == [1535]
+    assert band_cuts(page.convert("RGB"), dpi=300, bands=2) == [1535]
+
+
+def test_stacked_bands_are_in_page_pixels_and_blocks_follow_on() -> None:
+    def word(text: str, top: int, block: int) -> Word:
+        return Word(text, 90.0, left=10, top=top, width=50, height=20, block=block, paragraph=1, line=1)
+
+    upper = PageReading(width=800, height=500, words=[word("Quyết", 40, 1), word("định", 300, 2)], engine="e")
+    lower = PageReading(width=800, height=700, words=[word("Điều", 10, 1), word("1.", 10, 1)], engine="e")
+    page = stacked([(0, upper), (500, lower)])
+    assert (page.width, page.height) == (800, 1200)
+    assert [(w.text, w.top, w.block) for w in page.words] == [
+        ("Quyết", 40, 1),
+        ("định", 300, 2),
+        ("Điều", 510, 3),
+        ("1.", 510, 3),
+    ]
+    assert page.text() == "Quyết\n\nđịnh\n\nĐiều 1."
+
+
+PARAGRAPHS = [
+    [
+        "ỦY BAN NHÂN DÂN XÃ HỢP TIẾN",
+        "Số: 21/TB-UBND",
+        "THÔNG BÁO",
+        "Về việc tiếp nhận hồ sơ hộ tịch trực tuyến",
+    ],
+    [
+        "Trung tâm Phục vụ hành chính công thông báo lịch làm việc.",
+        "Công dân nộp hồ sơ đăng ký khai sinh, kết hôn, khai tử",
+        "qua Cổng dịch vụ công quốc gia từ ngày 01 tháng 7.",
+    ],
+    [
+        "Nơi nhận: Chủ tịch, các Phó Chủ tịch UBND xã;",
+        "Công chức Tư pháp - Hộ tịch; Lưu: VT.",
+        "CHỦ TỊCH Nguyễn Thị Hồng Nhung",
+    ],
+]
+
+
+def notice_page(path: Path) -> Path:
+    """An A4 notice at 300 dpi: three paragraphs of Vietnamese, a little paper noise."""
+    image = Image.new("L", A4, 248)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 50)
+    top = 300
+    for lines in PARAGRAPHS:
+        for line in lines:
+            draw.text((220, top), line, fill=25, font=font)
+            top += 90
+        top += 600
+    rng = random.Random(7)
+    for _ in range(3000):
+        image.putpixel((rng.randrange(A4[0]), rng.randrange(A4[1])), rng.randrange(150, 240))
+    image.save(path, dpi=(300, 300))
+    return path
+
+
+def test_a_page_read_in_two_bands_reads_as_it_does_whole(tmp_path: Path) -> None:
+    source = notice_page(tmp_path / "thông báo.png")
+    info = inspect_input(source)
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    plans, banded = read_pages(
+        plan_pages(info, source, scratch, default_dpi=300, bands=2),
+        scratch,
+        language="vie",
+        workers=2,
+        tessdata_dir=None,
+    )
+    (plan,) = plans
+    assert len(plan.bands) == 2 and plan.bands[0].top == 0
+    cut = plan.bands[1].top
+    # the longest blank run within 30-70 % of the height: between the second paragraph (its last line at y 1440)
+    # and the third (from y 2130)
+    assert 1440 + 50 < cut < 2130
+    assert list(scratch.iterdir()) == []  # the page and its bands were removed once read
+    whole_pages = plan_pages(info, source, scratch, default_dpi=300, bands=1)
+    _, whole = read_pages(whole_pages, scratch, language="vie", workers=2, tessdata_dir=None)
+    assert whole[1].words and [w.text for w in banded[1].words] == [w.text for w in whole[1].words]
+    for cut_word, whole_word in zip(banded[1].words, whole[1].words, strict=True):
+        # the same place on the page, whichever band it was read in
+        assert abs(cut_word.top - whole_word.top) <= 2 and abs(cut_word.left - whole_word.left) <= 2
+    below = [w for w in banded[1].words if w.top > cut]
+    assert below and "Nhung" in [w.text for w in below]
+    assert (banded[1].width, banded[1].height) == A4
+
+
+def test_the_document_text_and_text_layer_come_from_the_bands(tmp_path: Path) -> None:
+    source = notice_page(tmp_path / "thông báo.png")
+    result = ocr_document(source, tmp_path / "ra.pdf", workers=2, bands=2)
+    for phrase in ("hộ tịch trực tuyến", "Cổng dịch vụ công quốc gia", "Nguyễn Thị Hồng Nhung"):
+        assert phrase in result.text
+    assert result.pages[0].quality == "good"
+    whole = ocr_document(source, tmp_path / "nguyên trang.pdf", workers=2, bands=1)
+    assert whole.text.split() == result.text.split()
