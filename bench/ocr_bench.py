@@ -1,6 +1,8 @@
 """OCR accuracy and speed: ``sohoa ocr`` next to ``ocrmypdf -l vie --output-type pdfa`` on the same inputs.
 
-  python bench/ocr_bench.py [--docs N] [--conditions clean,scan,poor,tesseract] [--json]
+  python bench/ocr_bench.py [--docs N] [--conditions clean,scan,poor,tesseract] [--tools sohoa,ocrmypdf] [--json]
+
+Tools: ``sohoa`` (default settings), ``sohoa-whole`` (pages read whole, ``SOHOA_OCR_BANDS=1``), ``ocrmypdf``.
 
 Inputs (read in place from ../shared/corpora):
 - the born-digital court precedents in vi-text/legal-docs/an_le/ rendered to image-only PDFs (one per document)
@@ -134,9 +136,10 @@ def build_tesseract_cases(scratch: Path) -> list[Case]:
 
 def run_tool(tool: str, case: Case, out_dir: Path) -> tuple[list[str], Path]:
     output = out_dir / f"{tool}-{case.pdf.stem}.pdf"
-    if tool == "sohoa":
+    if tool.startswith("sohoa"):
+        env = os.environ | ({"SOHOA_OCR_BANDS": "1"} if tool == "sohoa-whole" else {})
         proc = subprocess.run(
-            [str(BIN / "sohoa"), "ocr", str(case.pdf), str(output), "--json"], capture_output=True, text=True
+            [str(BIN / "sohoa"), "ocr", str(case.pdf), str(output), "--json"], capture_output=True, text=True, env=env
         )
         if proc.returncode != 0:
             raise RuntimeError(proc.stderr[-500:])
@@ -166,7 +169,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=5, help="an_le documents per condition (default all 5)")
     parser.add_argument("--conditions", default="clean,scan,poor,tesseract")
-    parser.add_argument("--tools", default="sohoa,ocrmypdf")
+    parser.add_argument(
+        "--tools", default="sohoa,ocrmypdf", help="of sohoa, sohoa-whole (pages read whole: SOHOA_OCR_BANDS=1), ocrmypdf"
+    )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not AN_LE.exists():
@@ -196,7 +201,7 @@ def main() -> None:
                     score(result, case, pages)
                 results.append(result)
                 print(
-                    f"{condition:<10} {tool:<9} CER {result.cer:6.2%}  WER {result.wer:6.2%}  "
+                    f"{condition:<10} {tool:<11} CER {result.cer:6.2%}  WER {result.wer:6.2%}  "
                     f"{result.pages_per_second:5.2f} pages/s  {result.output_bytes / 1024:8.0f} KB"
                     + (f"  failures: {len(result.failures)}" if result.failures else ""),
                     file=sys.stderr,
