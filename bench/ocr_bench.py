@@ -169,9 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--docs", type=int, default=5, help="an_le documents per condition (default all 5)")
     parser.add_argument("--conditions", default="clean,scan,poor,tesseract")
-    parser.add_argument(
-        "--tools", default="sohoa,ocrmypdf", help="of sohoa, sohoa-whole (pages read whole: SOHOA_OCR_BANDS=1), ocrmypdf"
-    )
+    parser.add_argument("--tools", default="sohoa,ocrmypdf", help="sohoa, sohoa-whole (SOHOA_OCR_BANDS=1), ocrmypdf")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if not AN_LE.exists():
