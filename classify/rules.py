@@ -268,10 +268,9 @@ def _record_symbol_fix(fields: dict[str, Field_], number: NumberMatch, fix: str)
 
 def reconcile_type_code(number: NumberMatch, title_type: DocType) -> tuple[NumberMatch, str | None]:
     """Correct an OCR slip in the ký hiệu's type code: a first group one letter away from the code of the type
-    the title names is that code ('166/TIr-UBND' under 'TỜ TRÌNH' → '166/TTr-UBND')."""
+    the title names is that code ('166/TIr-UBND' under 'TỜ TRÌNH' → '166/TTr-UBND'; a copy's lone code too,
+    '26/SV' under 'SAO Y' → '26/SY')."""
     groups = number.symbol.split("-")
-    if len(groups) < 2:
-        return number, None
     match = next((code for code in title_type.symbol_codes if _one_edit_apart(groups[0], code)), None)
     if match is None:
         return number, None

@@ -43,6 +43,8 @@ def test_numbers_and_symbols(line: str, number: str, symbol: str) -> None:
     [
         ("Số: 166/TIr-UBND", "TỜ TRÌNH", "166/TTr-UBND"),  # I read for T: the title's type code wins
         ("Số: 15/QB-UBND", "QUYẾT ĐỊNH", "15/QĐ-UBND"),
+        ("Số: 26/SV", "SAO Y", "26/SY"),  # a copy's number is the type code alone (VN_DOMAIN.md, copy block)
+        ("Số: 26/VP", "SAO Y", "26/VP"),  # two letters away: left alone
         ("Số: 15/TB-UBND", "QUYẾT ĐỊNH", "15/TB-UBND"),  # a real code: a disagreement, not a slip
         ("Số: 118/UBND-VP", "QUYẾT ĐỊNH", "118/UBND-VP"),  # no type code at all (công văn style)
     ],
