@@ -1,11 +1,12 @@
 """One OCR command per file, as an officer runs it on a scan: ``sohoa ocr`` next to ``ocrmypdf``.
 
-  python bench/ocr_perfile_bench.py [--pages 40] [--rounds 2] [--json]
+  python bench/ocr_perfile_bench.py [--pages 40] [--rounds 2] [--tools sohoa,sohoa-whole,ocrmypdf] [--json]
 
 The files are bench/batch_bench.py's backlog (A4 pages of Vietnamese court-precedent text at 300 dpi in
 image-only PDFs of 1–3 pages). Each round times, one file after the other, one command per file:
 
 - ``sohoa``: ``sohoa ocr FILE OUT.pdf`` with default settings (pages read by libtesseract workers);
+- ``sohoa-whole``: the same with ``SOHOA_OCR_BANDS=1`` (each page read whole, by one worker);
 - ``sohoa-command``: the same with ``SOHOA_TESSERACT_ENGINE=command`` (one ``tesseract`` run per page);
 - ``ocrmypdf``: ``ocrmypdf -l vie -j CORES --output-type pdfa FILE OUT.pdf``.
 
@@ -28,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch_bench import make_backlog  # noqa: E402 (bench scripts are run as files, not as a package)
 
 BIN = Path(sys.executable).parent
-TOOLS = ("sohoa", "sohoa-command", "ocrmypdf")
+TOOLS = ("sohoa", "sohoa-whole", "sohoa-command", "ocrmypdf")
 
 
 def command(tool: str, source: Path, target: Path) -> list[str]:
@@ -42,6 +43,8 @@ def run_round(tool: str, files: list[Path], out: Path, data_dir: Path) -> float:
     env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir)}
     if tool == "sohoa-command":
         env["SOHOA_TESSERACT_ENGINE"] = "command"
+    if tool == "sohoa-whole":
+        env["SOHOA_OCR_BANDS"] = "1"
     started = time.perf_counter()
     for index, source in enumerate(files):
         done = subprocess.run(command(tool, source, out / f"{tool}-{index}.pdf"), env=env, capture_output=True)
@@ -54,9 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=40, help="pages in the backlog (default 40)")
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tools", default="sohoa,sohoa-whole,ocrmypdf", help=f"of {', '.join(TOOLS)}")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
-    seconds: dict[str, list[float]] = {tool: [] for tool in TOOLS}
+    tools = [tool for tool in TOOLS if tool in args.tools.split(",")]
+    if "ocrmypdf" not in tools:
+        raise SystemExit("--tools must include ocrmypdf, the anchor")
+    seconds: dict[str, list[float]] = {tool: [] for tool in tools}
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-perfile-") as scratch_name:
         scratch = Path(scratch_name)
         documents, pages = make_backlog(scratch / "backlog", args.pages)
@@ -64,12 +71,14 @@ def main(argv: list[str] | None = None) -> int:
         out = scratch / "out"
         out.mkdir()
         for round_number in range(args.rounds):
-            for tool in TOOLS:
+            for tool in tools:
                 seconds[tool].append(round(run_round(tool, files, out, scratch / "var"), 1))
                 print(f"round {round_number + 1}: {tool} {seconds[tool][-1]} s", file=sys.stderr)
     rates = {tool: [round(pages / s, 3) for s in runs] for tool, runs in seconds.items()}
     over_ocrmypdf = {
-        tool: [round(o / s, 2) for s, o in zip(seconds[tool], seconds["ocrmypdf"], strict=True)] for tool in TOOLS[:2]
+        tool: [round(o / s, 2) for s, o in zip(seconds[tool], seconds["ocrmypdf"], strict=True)]
+        for tool in tools
+        if tool != "ocrmypdf"
     }
     summary = {
         "documents": documents,
@@ -83,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"\n{documents} files, {pages} pages, one command per file, {args.rounds} round(s)\n")
     print(f"{'tool':14} {'seconds per round':>24} {'pages/s':>20} {'rate / OCRmyPDF':>18}")
-    for tool in TOOLS:
+    for tool in tools:
         ratio = ", ".join(f"{r}×" for r in over_ocrmypdf.get(tool, []))
         per_second = ", ".join(str(r) for r in rates[tool])
         print(f"{tool:14} {', '.join(map(str, seconds[tool])):>24} {per_second:>20} {ratio:>18}")
