@@ -367,10 +367,15 @@ def ocr(
     ] = None,
 ) -> None:
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
-    from flows.pipeline import run_ocr
-
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
+    if settings.tesseract_engine == "library" and not settings.dask_address:
+        from ocr.tesseract_library import start_workers_ahead
+
+        # their models load while the OCR stage is imported (~0.5 s) and the first page rendered
+        start_workers_ahead(settings.ocr_language, settings.tessdata_dir, count=settings.effective_ocr_workers)
+    from flows.pipeline import run_ocr
+
     try:
         result = run_ocr(input_file, output, settings)
     except BadInputError as exc:

@@ -44,7 +44,7 @@ from ocr.tesseract import (
     stacked,
     tesseract_version,
 )
-from ocr.tesseract_library import start_worker_ahead
+from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
@@ -121,7 +121,8 @@ def ocr_document(
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
     if tesseract_engine == "library" and page_executor is None:
-        start_worker_ahead(language, tessdata_dir)  # its model loads while the first page is rendered
+        # as many as will read at once; their models load while the first page is rendered
+        start_workers_ahead(language, tessdata_dir, count=workers)
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)

@@ -94,7 +94,7 @@ class _Pool:
     """Idle workers per (language, tessdata folder)."""
 
     idle: dict[tuple[str, str], list[_Worker]] = field(default_factory=dict)
-    starting: set[tuple[str, str]] = field(default_factory=set)  # a worker started ahead is loading its model
+    starting: dict[tuple[str, str], int] = field(default_factory=dict)  # workers started ahead, loading their model
     lock: threading.Condition = field(default_factory=threading.Condition)
     unavailable: dict[tuple[str, str], str] = field(default_factory=dict)  # why a worker could not start
 
@@ -107,19 +107,22 @@ class _Pool:
                 workers = self.idle.setdefault(key, [])
                 if workers:
                     return workers.pop()
-                if key not in self.starting:
+                if not self.starting.get(key):
                     break
                 self.lock.wait(START_TIMEOUT)  # one started ahead is nearly ready: cheaper than a second
         return self._start(language, tessdata_dir)
 
-    def start_ahead(self, language: str, tessdata_dir: Path | None) -> None:
-        """Start a worker in the background unless one is idle or starting: its model loads while the document's
-        first page is rendered (~0.25 s of a one-page `sohoa ocr`)."""
+    def start_ahead(self, language: str, tessdata_dir: Path | None, count: int = 1) -> None:
+        """Start workers in the background until ``count`` are idle or starting: their model loads while the
+        document's first page is rendered (~0.25 s each, on the critical path of a one-page `sohoa ocr`)."""
         key = _pool_key(language, tessdata_dir)
         with self.lock:
-            if key in self.unavailable or self.idle.get(key) or key in self.starting:
+            if key in self.unavailable:
                 return
-            self.starting.add(key)
+            missing = count - len(self.idle.get(key, [])) - self.starting.get(key, 0)
+            if missing <= 0:
+                return
+            self.starting[key] = self.starting.get(key, 0) + missing
 
         def start() -> None:
             worker = None
@@ -129,12 +132,13 @@ class _Pool:
                 pass  # recorded in self.unavailable: the pages go to the command
             finally:
                 with self.lock:
-                    self.starting.discard(key)
+                    self.starting[key] -= 1
                     if worker is not None:
                         self.idle.setdefault(key, []).append(worker)
                     self.lock.notify_all()
 
-        threading.Thread(target=start, name="tesseract-worker-start", daemon=True).start()
+        for _ in range(missing):
+            threading.Thread(target=start, name="tesseract-worker-start", daemon=True).start()
 
     def give_back(self, worker: _Worker, language: str, tessdata_dir: Path | None) -> None:
         if worker.pages >= PAGES_PER_WORKER:
@@ -190,8 +194,9 @@ atexit.register(_close_pool)
 os.register_at_fork(after_in_child=_forget_parents_workers)
 
 
-def start_worker_ahead(language: str, tessdata_dir: Path | None) -> None:
-    _pool.start_ahead(language, tessdata_dir)
+def start_workers_ahead(language: str, tessdata_dir: Path | None, count: int = 1) -> None:
+    """Have ``count`` workers ready (or loading) for pages to come; a no-op where enough are."""
+    _pool.start_ahead(language, tessdata_dir, count)
 
 
 def read_with_library(

@@ -11,6 +11,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
@@ -195,10 +196,18 @@ def test_a_forked_child_starts_its_own_worker(page: Path) -> None:
 
 
 def test_a_worker_started_ahead_is_the_one_that_reads(page: Path) -> None:
-    tesseract_library.start_worker_ahead("vie", None)
+    tesseract_library.start_workers_ahead("vie", None)
     reading = read(page)  # at once: waits for the worker being started rather than starting a second one
     (worker,) = tess_workers()
     assert "THÔNG BÁO" in reading.text()
-    tesseract_library.start_worker_ahead("vie", None)  # one is idle: nothing more is started
+    tesseract_library.start_workers_ahead("vie", None)  # one is idle: nothing more is started
     time.sleep(0.5)
     assert [w.pid for w in tess_workers()] == [worker.pid]
+    tesseract_library.start_workers_ahead("vie", None, count=2)  # one idle, one more started
+    time.sleep(0.5)
+    pair = tess_workers()
+    assert len(pair) == 2 and worker.pid in [w.pid for w in pair]
+    with ThreadPoolExecutor(2) as both:  # two bands at once: each reads in one of them, none is started
+        readings = list(both.map(read, [page, page]))
+    assert all("THÔNG BÁO" in r.text() for r in readings)
+    assert sorted(w.pid for w in tess_workers()) == sorted(w.pid for w in pair)
