@@ -34,6 +34,9 @@ WORKER_SCRIPT = Path(__file__).with_name("tess_worker.py")
 # loading the model again costs ~0.2 s, under 0.1 % of 250 pages.
 PAGES_PER_WORKER = 250
 START_TIMEOUT = 60.0
+# An idle worker holds ~45–60 MB: one left idle this long is ended (a `sohoa watch` between scans, a Prefect worker
+# between flow runs), and the next page starts a fresh one for ~0.25 s.
+IDLE_SECONDS = 120.0
 
 
 class LibraryUnavailable(Exception):
@@ -57,6 +60,7 @@ class _Worker:
     process: subprocess.Popen[bytes]
     version: str = ""
     pages: int = 0
+    idle_since: float = 0.0  # time.monotonic() when it was last put back in the pool
 
     def send(self, request: dict[str, object]) -> None:
         assert self.process.stdin is not None
@@ -97,6 +101,7 @@ class _Pool:
     starting: dict[tuple[str, str], int] = field(default_factory=dict)  # workers started ahead, loading their model
     lock: threading.Condition = field(default_factory=threading.Condition)
     unavailable: dict[tuple[str, str], str] = field(default_factory=dict)  # why a worker could not start
+    reaper: threading.Thread | None = None  # ends workers idle for IDLE_SECONDS; runs while any is idle
 
     def take(self, language: str, tessdata_dir: Path | None) -> _Worker:
         key = _pool_key(language, tessdata_dir)
@@ -134,7 +139,7 @@ class _Pool:
                 with self.lock:
                     self.starting[key] -= 1
                     if worker is not None:
-                        self.idle.setdefault(key, []).append(worker)
+                        self._park(key, worker)
                     self.lock.notify_all()
 
         for _ in range(missing):
@@ -145,7 +150,32 @@ class _Pool:
             worker.stop()
             return
         with self.lock:
-            self.idle.setdefault(_pool_key(language, tessdata_dir), []).append(worker)
+            self._park(_pool_key(language, tessdata_dir), worker)
+
+    def _park(self, key: tuple[str, str], worker: _Worker) -> None:
+        """Put an idle worker in the pool (the lock held) and make sure the reaper watches it."""
+        worker.idle_since = time.monotonic()
+        self.idle.setdefault(key, []).append(worker)
+        if self.reaper is None:
+            self.reaper = threading.Thread(target=self._reap, name="tesseract-worker-reaper", daemon=True)
+            self.reaper.start()
+        self.lock.notify_all()
+
+    def _reap(self) -> None:
+        """End workers idle for IDLE_SECONDS, while any is idle; wakes when one is parked or the first is due."""
+        with self.lock:
+            while True:
+                now = time.monotonic()
+                for key, group in self.idle.items():
+                    self.idle[key] = [w for w in group if now - w.idle_since < IDLE_SECONDS]
+                    for worker in group:
+                        if now - worker.idle_since >= IDLE_SECONDS:
+                            worker.stop()  # SIGKILL and wait: a few ms, nothing to finish
+                left = [w.idle_since for group in self.idle.values() for w in group]
+                if not left:
+                    self.reaper = None  # the next worker parked starts another
+                    return
+                self.lock.wait(max(0.05, min(left) + IDLE_SECONDS - now))
 
     def _start(self, language: str, tessdata_dir: Path | None) -> _Worker:
         # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.

@@ -211,3 +211,29 @@ def test_a_worker_started_ahead_is_the_one_that_reads(page: Path) -> None:
         readings = list(both.map(read, [page, page]))
     assert all("THÔNG BÁO" in r.text() for r in readings)
     assert sorted(w.pid for w in tess_workers()) == sorted(w.pid for w in pair)
+
+
+def test_a_worker_left_idle_is_ended_and_the_next_page_starts_another(
+    page: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tesseract_library, "IDLE_SECONDS", 1.0)
+    assert "THÔNG BÁO" in read(page).text()
+    (worker,) = tess_workers()
+    deadline = time.monotonic() + 10
+    while tess_workers() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert tess_workers() == []  # ended after a second idle, not at the process's exit
+    assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
+    assert "THÔNG BÁO" in read(page).text()  # a fresh worker reads the next page
+    (fresh,) = tess_workers()
+    assert fresh.pid != worker.pid
+
+
+def test_a_busy_worker_is_not_ended_while_idle_ones_are(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tesseract_library, "IDLE_SECONDS", 1.5)
+    read(page)
+    (worker,) = tess_workers()
+    for _ in range(4):  # a page every ~0.6 s: never idle for 1.5 s
+        time.sleep(0.6)
+        read(page)
+    assert [w.pid for w in tess_workers()] == [worker.pid]
