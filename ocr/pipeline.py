@@ -107,9 +107,8 @@ def ocr_document(
     (see ``ocr.modes``). ``tesseract_engine``: "library" (long-lived workers on libtesseract) or "command" (one
     ``tesseract`` run per page); the words are the same. ``bands``: each page image is cut into at most this many
     horizontal bands at gaps between paragraphs, read at once by separate workers (1: pages read whole).
-    ``page_executor`` (e.g. a Dask client's executor)
-    reads the pages in other processes or on other hosts instead of here; ``workers`` is then how many pages are
-    out at once.
+    ``page_executor`` (e.g. a Dask client's executor) reads the pages in other processes or on other hosts
+    instead of here; ``workers`` is then how many pages are out at once.
 
     Raises ``BadInputError`` for unusable input and ``StageError`` when Tesseract itself is unavailable.
     """
