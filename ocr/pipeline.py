@@ -73,7 +73,7 @@ class PageBand:
 class PagePlan:
     number: int
     existing_text: str | None = None  # set when the page keeps its own text layer
-    image_path: Path | None = None  # set when the page goes through Tesseract
+    image_path: Path | None = None  # set when the page goes through Tesseract (for a cut page: see _whole_image)
     bands: list[PageBand] = field(default_factory=list)  # what Tesseract reads instead of image_path, when cut
     dpi: int = DEFAULT_IMAGE_DPI
     skew: float = 0.0  # degrees (counter-clockwise) the image was turned for Tesseract
@@ -290,25 +290,43 @@ def _image_dpi(image: Image.Image) -> int:
 
 
 def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int) -> PagePlan:
-    """Straighten the page image for Tesseract and write it where Tesseract will read it, with its bands.
+    """Straighten the page image for Tesseract and write it where Tesseract will read it: whole, or its bands.
 
     PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
-    The whole image is written too: a page read badly is looked at whole again (``_read_upright``).
     """
     straight, angle = deskewed(image)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     suffix = {"1": ".pbm", "L": ".pgm"}.get(straight.mode, ".ppm")
     image_path = scratch / f"page-{number:04d}{suffix}"
-    straight.save(image_path)
     plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle)
     edges = [0, *band_cuts(straight, dpi, bands), straight.height]
-    if len(edges) > 2:
-        for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
-            band_path = scratch / f"page-{number:04d}-band{index}{suffix}"
-            straight.crop((0, top, straight.width, bottom)).save(band_path)
-            plan.bands.append(PageBand(top=top, image_path=band_path))
+    if len(edges) == 2:
+        straight.save(image_path)
+        return plan
+    for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
+        band_path = scratch / f"page-{number:04d}-band{index}{suffix}"
+        straight.crop((0, top, straight.width, bottom)).save(band_path)
+        plan.bands.append(PageBand(top=top, image_path=band_path))
     return plan
+
+
+def _whole_image(plan: PagePlan) -> Path:
+    """The page image as Tesseract reads it, whole. A page cut into bands is not written whole when it is
+    planned (~20 ms an A4 page, for the rare page read badly and looked at again): its bands are put back
+    together here, at ``plan.image_path``, the first time it is asked for."""
+    assert plan.image_path is not None
+    if plan.bands and not plan.image_path.exists():
+        parts = [Image.open(band.image_path) for band in plan.bands]
+        try:
+            whole = Image.new(parts[0].mode, (parts[0].width, plan.bands[-1].top + parts[-1].height))
+            for band, part in zip(plan.bands, parts, strict=True):
+                whole.paste(part, (0, band.top))
+        finally:
+            for part in parts:
+                part.close()
+        whole.save(plan.image_path)
+    return plan.image_path
 
 
 def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[PagePlan]:
@@ -430,13 +448,13 @@ def _read_upright(
 ) -> PageReading:
     """A low-quality page may be sideways or upside down: ask OSD, and if it is sure, read it turned upright.
     The better of the two readings wins (more words read with confidence)."""
-    assert plan.image_path is not None
+    whole_path = _whole_image(plan)
     with tesseract_slot():
-        rotate, confidence = detect_orientation(plan.image_path, plan.dpi)
+        rotate, confidence = detect_orientation(whole_path, plan.dpi)
     if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
         return first
-    upright_path = scratch / f"upright-{plan.number:04d}{plan.image_path.suffix}"
-    with Image.open(plan.image_path) as image:
+    upright_path = scratch / f"upright-{plan.number:04d}{whole_path.suffix}"
+    with Image.open(whole_path) as image:
         image.rotate(-rotate, expand=True).save(upright_path)
     second = read(plan, upright_path, "-upright")
     upright_path.unlink(missing_ok=True)

@@ -163,3 +163,21 @@ def test_the_document_text_and_text_layer_come_from_the_bands(tmp_path: Path) ->
     assert result.pages[0].quality == "good"
     whole = ocr_document(source, tmp_path / "nguyên trang.pdf", workers=2, bands=1)
     assert whole.text.split() == result.text.split()
+
+
+def test_a_cut_page_is_written_whole_only_when_it_must_be_read_whole(tmp_path: Path) -> None:
+    from PIL import ImageChops
+
+    from ocr.pipeline import _prepared, _whole_image
+
+    for mode in ("L", "1"):
+        scratch = tmp_path / mode
+        scratch.mkdir()
+        with Image.open(notice_page(tmp_path / "thông báo.png")) as opened:
+            page = opened.convert(mode, dither=Image.Dither.NONE)  # a bilevel scan, not a dithered gray page
+        plan = _prepared(page, 1, 300, scratch, bands=2)
+        assert len(plan.bands) == 2 and plan.image_path is not None
+        assert not plan.image_path.exists()  # only the bands were written
+        with Image.open(_whole_image(plan)) as whole:  # e.g. for a page read badly, looked at again upright
+            assert whole.mode == page.mode and whole.size == page.size
+            assert ImageChops.difference(whole.convert("L"), page.convert("L")).getbbox() is None
