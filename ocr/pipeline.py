@@ -22,11 +22,12 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import img2pdf
-import pdfplumber
 import pikepdf
 from PIL import Image, ImageCms
 
@@ -48,8 +49,11 @@ from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
-from sohoa.pdfium import open_pdf
+from sohoa.pdfium import PageSurvey, open_pdf
 from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord
+
+if TYPE_CHECKING:
+    import pdfplumber
 
 # A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd.
 MIN_TEXT_CHARS = 20
@@ -180,7 +184,7 @@ def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, Pa
     wanted = sorted({plans[0].number, plans[-1].number}) if plans else []
     layouts: list[PageWords] = []
     kept = [number for number in wanted if number not in readings]
-    plumber = pdfplumber.open(source_pdf) if kept else None
+    plumber = _open_plumber(source_pdf) if kept else None
     try:
         for number in wanted:
             reading = readings.get(number)
@@ -221,7 +225,7 @@ def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Pa
         strip_invisible_text(info.path, target)
         return target
     if mode == FORCE:
-        with pdfplumber.open(info.path) as plumber:
+        with _open_plumber(info.path) as plumber:
             with_text = [i + 1 for i, page in enumerate(plumber.pages) if _has_text(page)]
         if with_text:
             target = scratch / "rasterised.pdf"
@@ -240,26 +244,45 @@ def plan_pages(
     return _plan_image_pages(info, scratch, bands)
 
 
+def _open_plumber(path: Path) -> pdfplumber.PDF:
+    # imported here, not above: a bare scan is planned without it, and its import (~0.2 s, more while the
+    # workers load their models) would sit between starting `sohoa ocr` on a one-page scan and its first read
+    import pdfplumber
+
+    return pdfplumber.open(path)
+
+
 def _has_text(page: pdfplumber.page.Page) -> bool:
     return sum(not ch.isspace() for ch in (page.extract_text() or "")) >= MIN_TEXT_CHARS
 
 
 def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int, bands: int) -> Iterator[PagePlan]:
-    with open_pdf(path) as document, pdfplumber.open(path) as plumber:
-        for index, page in enumerate(plumber.pages):
+    with open_pdf(path) as document, ExitStack() as closing:
+        plumber: pdfplumber.PDF | None = None
+        for index in range(len(document)):
             number = index + 1
-            if _has_text(page):
-                text = page.extract_text() or ""
-                yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
-                continue
-            page_dpi = _scan_dpi(page, default_dpi)
-            pixels = (float(page.width) / 72 * page_dpi) * (float(page.height) / 72 * page_dpi)
+            survey = document.survey(index)
+            if survey.may_have_text:
+                # pdfplumber decides whether the text is usable, and reads it
+                if plumber is None:
+                    plumber = closing.enter_context(_open_plumber(path))
+                page = plumber.pages[index]
+                if _has_text(page):
+                    text = page.extract_text() or ""
+                    yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
+                    continue
+                page_dpi = _scan_dpi(page, default_dpi)
+                width, height = float(page.width), float(page.height)
+            else:  # nothing on the page can show text (the common case: a scanner's image on a page)
+                page_dpi = _survey_dpi(survey, default_dpi)
+                width, height = survey.width, survey.height
+            pixels = (width / 72 * page_dpi) * (height / 72 * page_dpi)
             if pixels > MAX_PAGE_PIXELS:
                 # refuse before rendering: a 35000² px page takes a minute and gigabytes to rasterise
                 raise BadInputError(
                     path,
                     Problem.TOO_LARGE,
-                    f"page {number}: {page.width:.0f}×{page.height:.0f} pt at {page_dpi} dpi = {pixels / 1e6:.0f} Mpx",
+                    f"page {number}: {width:.0f}×{height:.0f} pt at {page_dpi} dpi = {pixels / 1e6:.0f} Mpx",
                 )
             # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
             image = document.render(index, scale=page_dpi / 72, grayscale=True)
@@ -268,12 +291,24 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int, bands: int) -> 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
     """The resolution of the scan image that covers the page, so we OCR at the scan's own resolution."""
+    return _covering_dpi(
+        float(page.width),
+        ((float(i["x1"]) - float(i["x0"]), float(i["srcsize"][0])) for i in page.images),
+        default_dpi,
+    )
+
+
+def _survey_dpi(survey: PageSurvey, default_dpi: int) -> int:
+    """``_scan_dpi`` from PDFium's view of a page without text."""
+    return _covering_dpi(survey.width, ((i.shown_width, i.pixel_width) for i in survey.images), default_dpi)
+
+
+def _covering_dpi(page_width: float, images: Iterable[tuple[float, float]], default_dpi: int) -> int:
+    """The highest resolution among images (shown width in points, width in pixels) at least half the page wide."""
     best: float | None = None
-    for image in page.images:
-        shown_width_pt = float(image["x1"]) - float(image["x0"])
-        if shown_width_pt < float(page.width) * 0.5:
+    for shown_width_pt, source_width_px in images:
+        if shown_width_pt < page_width * 0.5:
             continue  # a logo or stamp, not the page scan
-        source_width_px = float(image["srcsize"][0])
         dpi = source_width_px / (shown_width_pt / 72)
         best = dpi if best is None else max(best, dpi)
     if best is None:

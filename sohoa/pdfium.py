@@ -13,12 +13,37 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 from PIL import Image
 
 _LOCK = threading.RLock()
+
+
+@dataclass(frozen=True)
+class PlacedImage:
+    """An image drawn on a page: its box on the page in points and its own size in pixels."""
+
+    shown_width: float
+    shown_height: float
+    pixel_width: int
+    pixel_height: int
+
+
+@dataclass(frozen=True)
+class PageSurvey:
+    """What a page is drawn with, from its own objects: enough to tell a bare scan from a page that may carry
+    text, without parsing any text.
+
+    Sizes are in points in the page's own (unrotated) space, the space the images' boxes are in."""
+
+    width: float
+    height: float
+    may_have_text: bool  # a text object, or a form XObject (which may hold text, or images placed by its matrix)
+    images: tuple[PlacedImage, ...]
 
 
 class RenderablePdf:
@@ -41,6 +66,25 @@ class RenderablePdf:
                     return bitmap.to_pil().copy()  # to_pil() shares the bitmap's buffer, freed by close()
                 finally:
                     bitmap.close()
+            finally:
+                page.close()
+
+    def survey(self, index: int) -> PageSurvey:
+        """Page ``index``'s top-level objects (not descending into form XObjects: see PageSurvey)."""
+        with _LOCK:
+            page = self._document[index]
+            try:
+                left, bottom, right, top = page.get_cropbox()
+                images: list[PlacedImage] = []
+                may_have_text = False
+                for obj in page.get_objects(max_depth=0):
+                    if obj.type in (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM):
+                        may_have_text = True
+                    elif isinstance(obj, pypdfium2.PdfImage):
+                        x0, y0, x1, y1 = obj.get_bounds()
+                        pixel_width, pixel_height = obj.get_px_size()
+                        images.append(PlacedImage(x1 - x0, y1 - y0, pixel_width, pixel_height))
+                return PageSurvey(right - left, top - bottom, may_have_text, tuple(images))
             finally:
                 page.close()
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 import unicodedata
 import zlib
 from pathlib import Path
@@ -14,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 from ocr import ocr_document
 from ocr.pipeline import stored_image_bytes
 from ocr.quality import LOW, page_quality
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import FIXTURES, ROOT, SHARED
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 BORN_DIGITAL = FIXTURES / "an-le-43-2021-p1.pdf"
@@ -128,6 +129,26 @@ def test_pages_with_text_are_kept_and_scans_are_read(tmp_path: Path) -> None:
         kept = [stored_image_bytes(im) for im in out.pages[1].get_images().values()]
         assert kept == [im.read_raw_bytes() for im in original.pages[0].get_images().values()]
     assert subprocess.run(["qpdf", "--check", str(output)], capture_output=True).returncode == 0
+
+
+def test_a_bare_scan_is_planned_without_pdfplumber(tmp_path: Path) -> None:
+    """A page drawn with nothing but its scan image cannot carry text: PDFium's look at its objects decides, and
+    pdfplumber (whose import is on a one-page `sohoa ocr`'s critical path) is not even imported."""
+    scanned = tmp_path / "quét 200 dpi.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    program = (
+        "import sys; from pathlib import Path; from ocr import ocr_document; "
+        "result = ocr_document(Path(sys.argv[1]), Path(sys.argv[2]), workers=1); "
+        "print(result.pages[0].dpi, 'hộ tịch trực tuyến' in result.text, 'pdfplumber' in sys.modules)"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", program, str(scanned), str(tmp_path / "out.pdf")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert run.stdout.split() == ["200", "True", "False"]
 
 
 def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:

@@ -6,7 +6,8 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PIL import ImageChops
+import pikepdf
+from PIL import Image, ImageChops
 
 from sohoa.pdfium import open_pdf
 
@@ -36,3 +37,27 @@ def test_threads_rendering_at_once_get_the_same_pixels() -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         images = list(pool.map(render, range(12)))
     assert all(image == expected.tobytes() for image in images)
+
+
+def test_survey_tells_a_bare_scan_from_a_page_that_may_carry_text(tmp_path: Path) -> None:
+    """OCR planning asks pdfplumber about a page's text only when PDFium sees something that could hold text."""
+    scan = tmp_path / "scan.pdf"
+    Image.new("L", (1654, 1169), 250).save(scan, resolution=200)  # 200 dpi, shown at 595 × 421 pt
+    in_a_form = tmp_path / "form.pdf"
+    with pikepdf.open(scan) as pdf:
+        page = pdf.pages[0]
+        form = page.as_form_xobject()  # the scan drawn by a form XObject: its image's box is the form's business
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fx=pdf.make_indirect(form)))
+        page.obj.Contents = pdf.make_stream(b"q /Fx Do Q")
+        pdf.save(in_a_form)
+    with open_pdf(scan) as pdf:
+        bare = pdf.survey(0)
+    with open_pdf(FIXTURE) as pdf:
+        born_digital = pdf.survey(0)
+    with open_pdf(in_a_form) as pdf:
+        wrapped = pdf.survey(0)
+    assert not bare.may_have_text
+    assert [(round(i.shown_width), i.pixel_width, i.pixel_height) for i in bare.images] == [(595, 1654, 1169)]
+    assert (round(bare.width), round(bare.height)) == (595, 421)
+    assert born_digital.may_have_text
+    assert wrapped.may_have_text
