@@ -1,11 +1,13 @@
 """One OCR command per file, as an officer runs it on a scan: ``sohoa ocr`` next to ``ocrmypdf``.
 
-  python bench/ocr_perfile_bench.py [--pages 40] [--rounds 2] [--tools sohoa,sohoa-whole,ocrmypdf] [--json]
+  python bench/ocr_perfile_bench.py [--pages 40] [--rounds 2] [--tools sohoa,sohoa-server,ocrmypdf] [--json]
 
 The files are bench/batch_bench.py's backlog (A4 pages of Vietnamese court-precedent text at 300 dpi in
 image-only PDFs of 1–3 pages). Each round times, one file after the other, one command per file:
 
 - ``sohoa``: ``sohoa ocr FILE OUT.pdf`` with default settings (pages read by libtesseract workers);
+- ``sohoa-server``: the same commands with ``sohoa ocr-server`` running (started within the timed round), so
+  each command is a fork of a process that has the OCR stage imported;
 - ``sohoa-whole``: the same with ``SOHOA_OCR_BANDS=1`` (each page read whole, by one worker);
 - ``sohoa-command``: the same with ``SOHOA_TESSERACT_ENGINE=command`` (one ``tesseract`` run per page);
 - ``ocrmypdf``: ``ocrmypdf -l vie -j CORES --output-type pdfa FILE OUT.pdf``.
@@ -29,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch_bench import make_backlog  # noqa: E402 (bench scripts are run as files, not as a package)
 
 BIN = Path(sys.executable).parent
-TOOLS = ("sohoa", "sohoa-whole", "sohoa-command", "ocrmypdf")
+TOOLS = ("sohoa", "sohoa-server", "sohoa-whole", "sohoa-command", "ocrmypdf")
 
 
 def command(tool: str, source: Path, target: Path) -> list[str]:
@@ -40,17 +42,30 @@ def command(tool: str, source: Path, target: Path) -> list[str]:
 
 
 def run_round(tool: str, files: list[Path], out: Path, data_dir: Path) -> float:
-    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir)}
+    socket = data_dir.parent / f"{tool}.sock"  # only sohoa-server's exists: no other run goes to a server
+    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "SOHOA_OCR_SERVER_SOCKET": str(socket)}
     if tool == "sohoa-command":
         env["SOHOA_TESSERACT_ENGINE"] = "command"
     if tool == "sohoa-whole":
         env["SOHOA_OCR_BANDS"] = "1"
     started = time.perf_counter()
-    for index, source in enumerate(files):
-        done = subprocess.run(command(tool, source, out / f"{tool}-{index}.pdf"), env=env, capture_output=True)
-        if done.returncode != 0:
-            raise SystemExit(f"{tool} {source.name}: {done.stderr.decode()[-2000:]}")
-    return time.perf_counter() - started
+    server = None
+    if tool == "sohoa-server":  # started inside the timed round: its own start-up counts
+        server = subprocess.Popen([str(BIN / "sohoa"), "ocr-server"], env=env, stderr=subprocess.DEVNULL)
+        while not socket.exists():
+            if server.poll() is not None:
+                raise SystemExit("sohoa ocr-server did not start")
+            time.sleep(0.01)
+    try:
+        for index, source in enumerate(files):
+            done = subprocess.run(command(tool, source, out / f"{tool}-{index}.pdf"), env=env, capture_output=True)
+            if done.returncode != 0:
+                raise SystemExit(f"{tool} {source.name}: {done.stderr.decode()[-2000:]}")
+        return time.perf_counter() - started
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

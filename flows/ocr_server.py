@@ -1,0 +1,297 @@
+"""A warm start for `sohoa ocr`: a server process that has already imported the OCR stage forks a child per
+command, and the command hands it its arguments, environment, working folder and terminal.
+
+Why: a one-page `sohoa ocr` spends ~1.2 s before its first Tesseract read starting Python, importing typer,
+pydantic and the OCR stage (numpy, pikepdf, PDFium, Pillow) and building the command line — a third of the
+command. The server does that once; each command is then a fork of it (milliseconds), run exactly as a local
+command would run: the child takes the caller's standard input, output and error (passed as file descriptors),
+its current folder, environment and umask, and its exit code travels back. Nothing is shared between commands
+but the imported code: settings are read in the child, Tesseract workers are the child's own.
+
+Opt-in: `sohoa ocr-server` runs it (until stopped, or until idle for ``--idle`` seconds); `sohoa ocr` uses it
+when its socket answers (``SOHOA_OCR_SERVER_SOCKET``, default ``$XDG_RUNTIME_DIR/sohoa/ocr.sock`` or
+``/tmp/sohoa-UID/ocr.sock``) and otherwise runs in its own process as before. The server serves only its own
+user (the socket's folder is private and each caller's uid is checked), and refuses, then stops, once any of
+sohoa's source files has changed since it started, so an upgrade never runs old code.
+
+The client half (``forward``) runs before anything else in the `sohoa` command, so this module imports the
+standard library only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import signal
+import socket
+import struct
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
+SOCKET_ENV = "SOHOA_OCR_SERVER_SOCKET"
+HEADER = struct.Struct("!I")  # the length of the JSON request that follows
+MAX_REQUEST = 1 << 20
+
+
+def socket_path() -> Path:
+    """Where the server listens: ``SOHOA_OCR_SERVER_SOCKET``, or a private folder of this user's."""
+    configured = os.environ.get(SOCKET_ENV)
+    if configured:
+        return Path(configured)
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    folder = Path(runtime) / "sohoa" if runtime else Path(f"/tmp/sohoa-{os.getuid()}")
+    return folder / "ocr.sock"
+
+
+# ------------------------------------------------------------------------------------------------ client
+def forward(argv: list[str]) -> int | None:
+    """Run ``sohoa ARGV`` in the OCR server and return its exit code; None when no server takes it (none
+    listening, another user's, or its code is stale): the caller then runs the command itself."""
+    path = socket_path()
+    if not path.exists():  # the common case costs one stat
+        return None
+    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        connection.connect(str(path))
+        umask = os.umask(0o022)
+        os.umask(umask)
+        request = json.dumps(
+            {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask, "prefix": sys.prefix}
+        ).encode()
+        socket.send_fds(connection, [HEADER.pack(len(request)) + request], [0, 1, 2])
+        reply = _read_line(connection)
+    except OSError:  # a socket file left by a server that was killed, or a descriptor we cannot pass
+        connection.close()
+        return None
+    if not reply or not json.loads(reply).get("accepted"):
+        connection.close()
+        return None
+    try:
+        ending = _read_line(connection)  # the child's exit code, sent as it ends
+    except KeyboardInterrupt:
+        connection.close()  # the child sees the connection close and stops as on Ctrl-C
+        return 130
+    finally:
+        connection.close()
+    if not ending:
+        sys.stderr.write("sohoa: the OCR server's command ended without an exit code (killed?)\n")
+        return 3
+    return int(json.loads(ending)["exit"])
+
+
+def _read_line(connection: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = connection.recv(4096)
+        if not chunk:
+            return b""
+        data += chunk
+    return data
+
+
+# ------------------------------------------------------------------------------------------------ server
+def code_fingerprint(packages: Iterable[Path]) -> dict[str, tuple[int, int]]:
+    """(modification time, size) of every Python file of the given package folders."""
+    found: dict[str, tuple[int, int]] = {}
+    for package in packages:
+        for source in package.rglob("*.py"):
+            with contextlib.suppress(OSError):
+                status = source.stat()
+                found[str(source)] = (status.st_mtime_ns, status.st_size)
+    return found
+
+
+def serve(path: Path, idle_seconds: float = 0, log: Callable[[str], None] | None = None) -> None:
+    """Listen on ``path`` and run each request in a forked child; until SIGTERM/SIGINT, or until nothing has
+    been asked for ``idle_seconds`` (0: never)."""
+    # The children must be forks of a process with one thread (a fork copies only the calling thread, and a
+    # lock some other thread held would stay locked in the child): no library may start one while importing.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    import typer
+
+    import flows.cli
+    import flows.pipeline  # noqa: F401  (imported here so that the children need not)
+    import ocr.pipeline  # noqa: F401
+
+    say = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
+    packages = [ROOT / name for name in PACKAGES]
+    started_with = code_fingerprint(packages)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.parent.stat().st_uid != os.getuid():
+        raise SystemExit(f"sohoa: {path.parent} belongs to another user; choose another socket")
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()  # left by a server that was killed
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    os.chmod(path, 0o600)
+    listener.listen(16)
+    listener.settimeout(0.5)
+    stopping = threading.Event()
+
+    def stop(signum: int, _frame: object) -> None:
+        stopping.set()
+
+    previous: dict[int, Any] = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    children: set[int] = set()
+    last_activity = time.monotonic()
+    say(f"sohoa ocr-server: listening on {path} (pid {os.getpid()}, threads {threading.active_count()})")
+    try:
+        while not stopping.is_set():
+            _reap(children)
+            if children:
+                last_activity = time.monotonic()
+            elif idle_seconds and time.monotonic() - last_activity > idle_seconds:
+                say(f"sohoa ocr-server: idle for {idle_seconds:g} s, stopping")
+                break
+            try:
+                connection, _ = listener.accept()
+            except TimeoutError:
+                continue
+            except InterruptedError:
+                continue
+            last_activity = time.monotonic()
+            with connection:
+                child = _take(connection, command, listener, started_with, packages, previous, say)
+            if child == -1:
+                break  # the code changed: a new server must be started
+            if child:
+                children.add(child)
+    finally:
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+        for child in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(child, 0)
+        say("sohoa ocr-server: stopped")
+
+
+def _reap(children: set[int]) -> None:
+    for child in list(children):
+        with contextlib.suppress(ChildProcessError):
+            pid, _ = os.waitpid(child, os.WNOHANG)
+            if pid == 0:
+                continue
+        children.discard(child)
+
+
+def _take(
+    connection: socket.socket,
+    command: Any,
+    listener: socket.socket,
+    started_with: dict[str, tuple[int, int]],
+    packages: list[Path],
+    handlers: dict[int, Any],
+    say: Callable[[str], None],
+) -> int:
+    """Read one request and fork its child; returns the child's pid, 0 if refused, -1 to stop serving."""
+    descriptors: list[int] = []
+    try:
+        connection.settimeout(5)
+        data, descriptors, _, _ = socket.recv_fds(connection, HEADER.size + MAX_REQUEST, 3)
+        while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
+            more = connection.recv(65536)
+            if not more:
+                raise ValueError("the request was cut short")
+            data += more
+        request = json.loads(data[HEADER.size :])
+        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+        _, uid, _ = struct.unpack("3i", credentials)
+        why = None
+        if uid != os.getuid():
+            why = f"uid {uid} is not the server's"
+        elif request.get("prefix") != sys.prefix:
+            why = f"another Python environment ({request.get('prefix')})"
+        elif code_fingerprint(packages) != started_with:
+            why = "sohoa's code changed since the server started"
+        elif len(descriptors) != 3:
+            why = "standard input, output and error were not passed"
+        if why:
+            connection.sendall(json.dumps({"accepted": False, "why": why}).encode() + b"\n")
+            say(f"sohoa ocr-server: refused a command: {why}")
+            return -1 if why.startswith("sohoa's code") else 0
+        connection.sendall(b'{"accepted": true}\n')
+        connection.settimeout(None)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            _run_child(connection, listener, request, descriptors, command, handlers)
+        say(f"sohoa ocr-server: pid {pid} runs `sohoa {' '.join(request['argv'])}` in {request['cwd']}")
+        return pid
+    except (OSError, ValueError, KeyError) as exc:
+        say(f"sohoa ocr-server: a request failed: {exc}")
+        return 0
+    finally:
+        for descriptor in descriptors:
+            with contextlib.suppress(OSError):
+                os.close(descriptor)
+
+
+def _run_child(
+    connection: socket.socket,
+    listener: socket.socket,
+    request: dict[str, Any],
+    descriptors: list[int],
+    command: Any,
+    handlers: dict[int, Any],
+) -> None:
+    """Become the caller's command: its descriptors, folder, environment and umask; then run the CLI."""
+    code = 3
+    try:
+        listener.close()
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+        for target, descriptor in enumerate(descriptors):
+            os.dup2(descriptor, target)
+        os.chdir(request["cwd"])
+        os.umask(int(request["umask"]))
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = ["sohoa", *request["argv"]]
+        _watch_the_caller(connection)
+        import flows.cli
+
+        flows.cli.reopen_consoles()  # they measured the server's terminal, not the caller's
+        flows.cli.main(args=list(request["argv"]), command=command)
+        code = 0
+    except SystemExit as ending:
+        code = ending.code if isinstance(ending.code, int) else (0 if ending.code is None else 1)
+    except KeyboardInterrupt:
+        code = 130
+    except BaseException:  # noqa: BLE001 — whatever happens, the caller gets an exit code and the child ends
+        code = 3
+    finally:
+        # From here on nothing may raise: an exception escaping this frame would return into the server's loop.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the watcher's Ctrl-C, once the caller has its code
+        try:
+            import atexit
+
+            atexit._run_exitfuncs()  # the child's own: its Tesseract workers, logging
+            sys.stdout.flush()
+            sys.stderr.flush()
+            connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
+        finally:
+            os._exit(code)
+
+
+def _watch_the_caller(connection: socket.socket) -> None:
+    """Stop the command, as Ctrl-C would, when the calling `sohoa ocr` goes away (it closes the connection)."""
+
+    def watch() -> None:
+        with contextlib.suppress(OSError):
+            while connection.recv(1):
+                pass
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=watch, name="caller-watch", daemon=True).start()

@@ -1,0 +1,161 @@
+"""`sohoa ocr-server`: `sohoa ocr` run in a fork of a warm process gives what it gives on its own (real server,
+real commands, real Tesseract)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from flows.ocr_server import code_fingerprint, forward
+from tests.conftest import ROOT
+from tests.test_ocr import scan_page
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    socket: Path
+    log: Path
+
+    def lines(self) -> list[str]:
+        return self.log.read_text(encoding="utf-8").splitlines()
+
+
+def start_server(folder: Path, *extra: str) -> Server:
+    path = folder / "ocr.sock"  # a short path: AF_UNIX allows 107 bytes
+    log = folder / "server.log"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "ocr-server", "--socket", str(path), *extra],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not path.exists():
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "the server did not start listening"
+        time.sleep(0.05)
+    return Server(process, path, log)
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    running = start_server(folder)
+    try:
+        yield running
+    finally:
+        running.process.send_signal(signal.SIGTERM)
+        assert running.process.wait(timeout=30) == 0
+        assert not running.socket.exists()  # removed on the way out
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def sohoa(args: list[str], cwd: Path, socket_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The `sohoa` command as installed (its entry point is flows.launch)."""
+    environment = {**os.environ, "SOHOA_OCR_SERVER_SOCKET": str(socket_path), "PYTHONPATH": str(ROOT), **env}
+    return subprocess.run(
+        [sys.executable, "-m", "flows.launch", *args], cwd=cwd, env=environment, capture_output=True, text=True
+    )
+
+
+def test_a_command_run_by_the_server_gives_what_it_gives_alone(server: Server, tmp_path: Path) -> None:
+    scan = tmp_path / "giấy khai sinh.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("L").save(scan, resolution=300)
+    served = sohoa(["ocr", scan.name, "ra/served.pdf", "--json"], tmp_path, server.socket)
+    alone = sohoa(["ocr", scan.name, "ra/alone.pdf", "--json"], tmp_path, tmp_path / "no-server.sock")
+    assert served.returncode == alone.returncode == 0, served.stderr + alone.stderr
+    by_server, by_itself = json.loads(served.stdout), json.loads(alone.stdout)
+    assert "hộ tịch trực tuyến" in by_server["text"]
+    assert by_server["text"] == by_itself["text"] and by_server["pages"] == by_itself["pages"]
+    assert (tmp_path / "ra" / "served.pdf").stat().st_size > 0  # relative to the caller's folder, not the server's
+    assert any(f"runs `sohoa ocr {scan.name} ra/served.pdf --json` in {tmp_path}" in line for line in server.lines())
+    assert not any("alone.pdf" in line for line in server.lines())
+
+
+def test_bad_input_and_the_callers_settings_through_the_server(server: Server, tmp_path: Path) -> None:
+    (tmp_path / "hỏng.pdf").write_text("not a PDF at all", encoding="utf-8")
+    refused = sohoa(["ocr", "hỏng.pdf", "out.pdf"], tmp_path, server.socket)
+    assert refused.returncode == 1
+    assert "hỏng.pdf" in refused.stderr and "not a PDF" in refused.stderr
+    missing = sohoa(["ocr", "không-có.pdf", "out.pdf"], tmp_path, server.socket)
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    scan = tmp_path / "scan.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("L").save(scan, resolution=300)
+    # the caller's environment is the command's: a language that is not installed is the caller's setting
+    wrong = sohoa(["ocr", "scan.pdf", "out.pdf"], tmp_path, server.socket, SOHOA_OCR_LANGUAGE="xyz")
+    assert wrong.returncode == 3 and "xyz" in wrong.stderr
+    assert sum("runs `sohoa ocr" in line for line in server.lines()) == 3
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_the_command_stops_when_its_caller_goes_away(server: Server, tmp_path: Path) -> None:
+    pages = [Image.open(scan_page(tmp_path / f"{i}.png")).convert("L") for i in range(6)]
+    scan = tmp_path / "chồng.pdf"
+    pages[0].save(scan, resolution=300, save_all=True, append_images=pages[1:])
+    environment = {**os.environ, "SOHOA_OCR_SERVER_SOCKET": str(server.socket), "PYTHONPATH": str(ROOT)}
+    caller = subprocess.Popen(
+        [sys.executable, "-m", "flows.launch", "ocr", str(scan), str(tmp_path / "out.pdf")],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 30
+    while not any("runs `sohoa ocr" in line for line in server.lines()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    child = int(re.search(r"pid (\d+) runs", server.log.read_text(encoding="utf-8")).group(1))  # type: ignore[union-attr]
+    caller.kill()
+    caller.wait()
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{child}").exists():  # reaped by the server once it has ended
+        assert time.monotonic() < deadline, "the command went on without its caller"
+        time.sleep(0.1)
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_an_idle_server_stops_by_itself() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    try:
+        idle = start_server(folder, "--idle", "1")
+        assert idle.process.wait(timeout=30) == 0
+        assert not idle.socket.exists()
+        assert "idle for 1 s, stopping" in idle.log.read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_without_a_listening_server_the_command_runs_in_its_own_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOHOA_OCR_SERVER_SOCKET", str(tmp_path / "none.sock"))
+    assert forward(["ocr", "a.pdf", "b.pdf"]) is None  # no socket file
+    left_behind = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    left_behind.bind(str(tmp_path / "none.sock"))  # a socket file nobody listens on (a killed server's)
+    left_behind.close()
+    assert forward(["ocr", "a.pdf", "b.pdf"]) is None
+
+
+def test_code_fingerprint_sees_a_changed_source_file(tmp_path: Path) -> None:
+    package = tmp_path / "ocr"
+    package.mkdir()
+    (package / "pipeline.py").write_text("x = 1\n", encoding="utf-8")
+    before = code_fingerprint([package])
+    assert code_fingerprint([package]) == before
+    (package / "pipeline.py").write_text("x = 22\n", encoding="utf-8")
+    assert code_fingerprint([package]) != before
