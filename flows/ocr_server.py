@@ -60,17 +60,27 @@ def forward(argv: list[str]) -> int | None:
     connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         connection.connect(str(path))
+        if _peer_uid(connection) != os.getuid():
+            connection.close()  # never hand our environment (it may hold a password) to another user's process
+            return None
         umask = os.umask(0o022)
         os.umask(umask)
         request = json.dumps(
-            {"argv": argv, "cwd": os.getcwd(), "env": dict(os.environ), "umask": umask, "prefix": sys.prefix}
+            {
+                "argv": argv,
+                "cwd": os.getcwd(),
+                "env": dict(os.environ),
+                "umask": umask,
+                "prefix": sys.prefix,
+                "root": str(ROOT),
+            }
         ).encode()
         socket.send_fds(connection, [HEADER.pack(len(request)) + request], [0, 1, 2])
         reply = _read_line(connection)
-    except OSError:  # a socket file left by a server that was killed, or a descriptor we cannot pass
-        connection.close()
-        return None
-    if not reply or not json.loads(reply).get("accepted"):
+        accepted = bool(reply) and json.loads(reply).get("accepted") is True
+    except (OSError, ValueError):  # a socket file left by a killed server, a descriptor we cannot pass, ...
+        accepted = False
+    if not accepted:
         connection.close()
         return None
     try:
@@ -84,6 +94,11 @@ def forward(argv: list[str]) -> int | None:
         sys.stderr.write("sohoa: the OCR server's command ended without an exit code (killed?)\n")
         return 3
     return int(json.loads(ending)["exit"])
+
+
+def _peer_uid(connection: socket.socket) -> int:
+    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return int(struct.unpack("3i", credentials)[1])
 
 
 def _read_line(connection: socket.socket) -> bytes:
@@ -119,9 +134,16 @@ def serve(path: Path, idle_seconds: float = 0, log: Callable[[str], None] | None
     import flows.cli
     import flows.pipeline  # noqa: F401  (imported here so that the children need not)
     import ocr.pipeline  # noqa: F401
+    from ocr.tesseract import check_language
+    from sohoa.errors import StageError
+    from sohoa.settings import load_settings
 
     say = log or (lambda message: print(message, file=sys.stderr, flush=True))
     command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
+    with contextlib.suppress(StageError, ValueError):
+        settings = load_settings()
+        # remembered (functools.cache) by every child that reads with the same language: a `tesseract` run less
+        check_language(settings.ocr_language, settings.tessdata_dir)
     packages = [ROOT / name for name in PACKAGES]
     started_with = code_fingerprint(packages)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -130,8 +152,11 @@ def serve(path: Path, idle_seconds: float = 0, log: Callable[[str], None] | None
     with contextlib.suppress(FileNotFoundError):
         path.unlink()  # left by a server that was killed
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(str(path))
-    os.chmod(path, 0o600)
+    umask = os.umask(0o177)  # the socket is born readable and writable by this user only
+    try:
+        listener.bind(str(path))
+    finally:
+        os.umask(umask)
     listener.listen(16)
     listener.settimeout(0.5)
     stopping = threading.Event()
@@ -205,13 +230,12 @@ def _take(
                 raise ValueError("the request was cut short")
             data += more
         request = json.loads(data[HEADER.size :])
-        credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-        _, uid, _ = struct.unpack("3i", credentials)
+        uid = _peer_uid(connection)
         why = None
         if uid != os.getuid():
             why = f"uid {uid} is not the server's"
-        elif request.get("prefix") != sys.prefix:
-            why = f"another Python environment ({request.get('prefix')})"
+        elif request.get("prefix") != sys.prefix or request.get("root") != str(ROOT):
+            why = f"another installation of sohoa ({request.get('root')}, Python {request.get('prefix')})"
         elif code_fingerprint(packages) != started_with:
             why = "sohoa's code changed since the server started"
         elif len(descriptors) != 3:

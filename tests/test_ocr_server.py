@@ -159,3 +159,16 @@ def test_code_fingerprint_sees_a_changed_source_file(tmp_path: Path) -> None:
     assert code_fingerprint([package]) == before
     (package / "pipeline.py").write_text("x = 22\n", encoding="utf-8")
     assert code_fingerprint([package]) != before
+
+
+def test_a_command_of_another_installation_is_refused_and_runs_alone(
+    server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The server's children run the server's code: a `sohoa` from another checkout must not be served by it."""
+    import flows.ocr_server
+
+    monkeypatch.setenv("SOHOA_OCR_SERVER_SOCKET", str(server.socket))
+    monkeypatch.setattr(flows.ocr_server, "ROOT", tmp_path / "another-checkout")
+    assert forward(["ocr", "a.pdf", "b.pdf"]) is None
+    assert any("refused a command: another installation of sohoa" in line for line in server.lines())
+    assert server.process.poll() is None  # and it goes on serving its own
