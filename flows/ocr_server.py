@@ -30,6 +30,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,8 @@ PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
 SOCKET_ENV = "SOHOA_OCR_SERVER_SOCKET"
 HEADER = struct.Struct("!I")  # the length of the JSON request that follows
 MAX_REQUEST = 1 << 20
+# Variables that change which Tesseract a worker loads: a ready child's workers are kept only if they agree.
+WORKER_ENVIRONMENT = ("TESSDATA_PREFIX", "LD_LIBRARY_PATH")
 
 
 def socket_path() -> Path:
@@ -126,158 +129,209 @@ def code_fingerprint(packages: Iterable[Path]) -> dict[str, tuple[int, int]]:
 def serve(path: Path, idle_seconds: float = 0, log: Callable[[str], None] | None = None) -> None:
     """Listen on ``path`` and run each request in a forked child; until SIGTERM/SIGINT, or until nothing has
     been asked for ``idle_seconds`` (0: never)."""
-    # The children must be forks of a process with one thread (a fork copies only the calling thread, and a
-    # lock some other thread held would stay locked in the child): no library may start one while importing.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-    import typer
+    _Server(path, log or (lambda message: print(message, file=sys.stderr, flush=True))).run(idle_seconds)
 
-    import flows.cli
-    import flows.pipeline  # noqa: F401  (imported here so that the children need not)
-    import ocr.pipeline  # noqa: F401
-    from ocr.tesseract import check_language
-    from sohoa.errors import StageError
-    from sohoa.settings import load_settings
 
-    say = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
-    with contextlib.suppress(StageError, ValueError):
-        settings = load_settings()
-        # remembered (functools.cache) by every child that reads with the same language: a `tesseract` run less
-        check_language(settings.ocr_language, settings.tessdata_dir)
-    packages = [ROOT / name for name in PACKAGES]
-    started_with = code_fingerprint(packages)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.parent.stat().st_uid != os.getuid():
-        raise SystemExit(f"sohoa: {path.parent} belongs to another user; choose another socket")
-    with contextlib.suppress(FileNotFoundError):
-        path.unlink()  # left by a server that was killed
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    umask = os.umask(0o177)  # the socket is born readable and writable by this user only
-    try:
-        listener.bind(str(path))
-    finally:
-        os.umask(umask)
-    listener.listen(16)
-    listener.settimeout(0.5)
-    stopping = threading.Event()
+@dataclass
+class _ReadyChild:
+    """A fork of the server waiting for its command, its Tesseract workers already loaded."""
 
-    def stop(signum: int, _frame: object) -> None:
-        stopping.set()
+    pid: int
+    channel: socket.socket  # the server's end of a socket pair: the request and the caller's descriptors
 
-    previous: dict[int, Any] = {s: signal.signal(s, stop) for s in (signal.SIGTERM, signal.SIGINT)}
-    children: set[int] = set()
-    last_activity = time.monotonic()
-    say(f"sohoa ocr-server: listening on {path} (pid {os.getpid()}, threads {threading.active_count()})")
-    try:
-        while not stopping.is_set():
-            _reap(children)
-            if children:
-                last_activity = time.monotonic()
-            elif idle_seconds and time.monotonic() - last_activity > idle_seconds:
-                say(f"sohoa ocr-server: idle for {idle_seconds:g} s, stopping")
-                break
-            try:
-                connection, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except InterruptedError:
-                continue
-            last_activity = time.monotonic()
-            with connection:
-                child = _take(connection, command, listener, started_with, packages, previous, say)
-            if child == -1:
-                break  # the code changed: a new server must be started
-            if child:
-                children.add(child)
-    finally:
-        listener.close()
+
+class _Server:
+    def __init__(self, path: Path, say: Callable[[str], None]) -> None:
+        # The children must be forks of a process with one thread (a fork copies only the calling thread, and a
+        # lock some other thread held would stay locked in the child): no library may start one while importing.
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+        import typer
+
+        import flows.cli
+        import flows.pipeline  # noqa: F401  (imported here so that the children need not)
+        import ocr.pipeline  # noqa: F401
+        from ocr.tesseract import check_language
+        from sohoa.errors import StageError
+        from sohoa.settings import load_settings
+
+        self.path, self.say = path, say
+        self.command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
+        self.settings = None
+        with contextlib.suppress(StageError, ValueError):
+            self.settings = load_settings()
+            # remembered (functools.cache) by every child reading in this language: a `tesseract` run less each
+            check_language(self.settings.ocr_language, self.settings.tessdata_dir)
+        self.packages = [ROOT / name for name in PACKAGES]
+        self.started_with = code_fingerprint(self.packages)
+        self.children: set[int] = set()
+        self.stopping = threading.Event()
+        self.handlers: dict[int, Any] = {}
+        self.ready: _ReadyChild | None = None
+
+    def run(self, idle_seconds: float) -> None:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if self.path.parent.stat().st_uid != os.getuid():
+            raise SystemExit(f"sohoa: {self.path.parent} belongs to another user; choose another socket")
         with contextlib.suppress(FileNotFoundError):
-            path.unlink()
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        for child in children:
+            self.path.unlink()  # left by a server that was killed
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        umask = os.umask(0o177)  # the socket is born readable and writable by this user only
+        try:
+            self.listener.bind(str(self.path))
+        finally:
+            os.umask(umask)
+        self.listener.listen(16)
+        self.listener.settimeout(0.5)
+        self.handlers = {
+            s: signal.signal(s, lambda _s, _f: self.stopping.set()) for s in (signal.SIGTERM, signal.SIGINT)
+        }
+        last_activity = time.monotonic()
+        self.say(f"sohoa ocr-server: listening on {self.path} (pid {os.getpid()}, threads {threading.active_count()})")
+        try:
+            self.ready = self._fork_ready_child()
+            while not self.stopping.is_set():
+                self._reap()
+                if self.children:
+                    last_activity = time.monotonic()
+                elif idle_seconds and time.monotonic() - last_activity > idle_seconds:
+                    self.say(f"sohoa ocr-server: idle for {idle_seconds:g} s, stopping")
+                    break
+                try:
+                    connection, _ = self.listener.accept()
+                except (TimeoutError, InterruptedError):
+                    continue
+                last_activity = time.monotonic()
+                with connection:
+                    serving = self._take(connection)
+                if not serving:
+                    break  # the code changed: a new server must be started
+                if self.ready is None:  # forked only now, so that it holds no copy of the caller's connection
+                    # the next one loads its workers while this command renders its first page, on the idle core
+                    self.ready = self._fork_ready_child()
+        finally:
+            self.listener.close()
+            with contextlib.suppress(FileNotFoundError):
+                self.path.unlink()
+            for signum, handler in self.handlers.items():
+                signal.signal(signum, handler)
+            if self.ready is not None:
+                self.ready.channel.close()  # it ends when its channel closes, and so do its workers
+                self.children.add(self.ready.pid)
+            for child in self.children:
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(child, 0)
+            self.say("sohoa ocr-server: stopped")
+
+    def _reap(self) -> None:
+        for child in list(self.children):
             with contextlib.suppress(ChildProcessError):
-                os.waitpid(child, 0)
-        say("sohoa ocr-server: stopped")
+                pid, _ = os.waitpid(child, os.WNOHANG)
+                if pid == 0:
+                    continue
+            self.children.discard(child)
 
+    def _take(self, connection: socket.socket) -> bool:
+        """Read one request and hand it to the ready child; False to stop serving."""
+        descriptors: list[int] = []
+        try:
+            connection.settimeout(5)
+            data, descriptors, _, _ = socket.recv_fds(connection, HEADER.size + MAX_REQUEST, 3)
+            while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
+                more = connection.recv(65536)
+                if not more:
+                    raise ValueError("the request was cut short")
+                data += more
+            request = json.loads(data[HEADER.size :])
+            uid = _peer_uid(connection)
+            why = None
+            if uid != os.getuid():
+                why = f"uid {uid} is not the server's"
+            elif request.get("prefix") != sys.prefix or request.get("root") != str(ROOT):
+                why = f"another installation of sohoa ({request.get('root')}, Python {request.get('prefix')})"
+            elif code_fingerprint(self.packages) != self.started_with:
+                why = "sohoa's code changed since the server started"
+            elif len(descriptors) != 3:
+                why = "standard input, output and error were not passed"
+            if why:  # logged first: once answered, the caller may look at the log
+                self.say(f"sohoa ocr-server: refused a command: {why}")
+                connection.sendall(json.dumps({"accepted": False, "why": why}).encode() + b"\n")
+                return not why.startswith("sohoa's code")
+            # accepted before the child has it: the child's exit code must be the second line the caller reads
+            connection.sendall(b'{"accepted": true}\n')
+            try:
+                pid = self._hand_over(data, [*descriptors, connection.fileno()])
+            except OSError as exc:
+                os.write(descriptors[2], f"sohoa: the OCR server could not run the command: {exc}\n".encode())
+                connection.sendall(json.dumps({"exit": 3}).encode() + b"\n")
+                raise
+            self.say(f"sohoa ocr-server: pid {pid} runs `sohoa {' '.join(request['argv'])}` in {request['cwd']}")
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.say(f"sohoa ocr-server: a request failed: {exc}")
+        finally:
+            for descriptor in descriptors:
+                with contextlib.suppress(OSError):
+                    os.close(descriptor)
+        return True
 
-def _reap(children: set[int]) -> None:
-    for child in list(children):
-        with contextlib.suppress(ChildProcessError):
-            pid, _ = os.waitpid(child, os.WNOHANG)
-            if pid == 0:
+    def _hand_over(self, request: bytes, descriptors: list[int]) -> int:
+        """Give the request and the caller's descriptors to the ready child, then fork the next one."""
+        for _ in range(2):  # a ready child that has died (killed, out of memory) is replaced once
+            ready = self.ready or self._fork_ready_child()
+            self.ready = None
+            try:
+                socket.send_fds(ready.channel, [request], descriptors)
+            except OSError:
+                ready.channel.close()
+                self.children.add(ready.pid)
                 continue
-        children.discard(child)
+            ready.channel.close()
+            self.children.add(ready.pid)
+            return ready.pid
+        raise OSError("no child could take the command")
 
-
-def _take(
-    connection: socket.socket,
-    command: Any,
-    listener: socket.socket,
-    started_with: dict[str, tuple[int, int]],
-    packages: list[Path],
-    handlers: dict[int, Any],
-    say: Callable[[str], None],
-) -> int:
-    """Read one request and fork its child; returns the child's pid, 0 if refused, -1 to stop serving."""
-    descriptors: list[int] = []
-    try:
-        connection.settimeout(5)
-        data, descriptors, _, _ = socket.recv_fds(connection, HEADER.size + MAX_REQUEST, 3)
-        while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
-            more = connection.recv(65536)
-            if not more:
-                raise ValueError("the request was cut short")
-            data += more
-        request = json.loads(data[HEADER.size :])
-        uid = _peer_uid(connection)
-        why = None
-        if uid != os.getuid():
-            why = f"uid {uid} is not the server's"
-        elif request.get("prefix") != sys.prefix or request.get("root") != str(ROOT):
-            why = f"another installation of sohoa ({request.get('root')}, Python {request.get('prefix')})"
-        elif code_fingerprint(packages) != started_with:
-            why = "sohoa's code changed since the server started"
-        elif len(descriptors) != 3:
-            why = "standard input, output and error were not passed"
-        if why:
-            connection.sendall(json.dumps({"accepted": False, "why": why}).encode() + b"\n")
-            say(f"sohoa ocr-server: refused a command: {why}")
-            return -1 if why.startswith("sohoa's code") else 0
-        connection.sendall(b'{"accepted": true}\n')
-        connection.settimeout(None)
+    def _fork_ready_child(self) -> _ReadyChild:
+        server_end, child_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         sys.stdout.flush()
         sys.stderr.flush()
         pid = os.fork()
-        if pid == 0:  # the child: never returns
-            _run_child(connection, listener, request, descriptors, command, handlers)
-        say(f"sohoa ocr-server: pid {pid} runs `sohoa {' '.join(request['argv'])}` in {request['cwd']}")
-        return pid
-    except (OSError, ValueError, KeyError) as exc:
-        say(f"sohoa ocr-server: a request failed: {exc}")
-        return 0
-    finally:
-        for descriptor in descriptors:
-            with contextlib.suppress(OSError):
-                os.close(descriptor)
+        if pid == 0:  # never returns
+            server_end.close()
+            self.listener.close()
+            if self.ready is not None:
+                self.ready.channel.close()
+            _wait_and_run(child_end, self.command, self.handlers, self.settings)
+        child_end.close()
+        return _ReadyChild(pid, server_end)
 
 
-def _run_child(
-    connection: socket.socket,
-    listener: socket.socket,
-    request: dict[str, Any],
-    descriptors: list[int],
-    command: Any,
-    handlers: dict[int, Any],
-) -> None:
-    """Become the caller's command: its descriptors, folder, environment and umask; then run the CLI."""
-    code = 3
+def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any], settings: Any) -> None:
+    """The ready child: load Tesseract workers for the server's settings, wait for a command, become it."""
+    code = 0
+    connection: socket.socket | None = None
     try:
-        listener.close()
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-        for target, descriptor in enumerate(descriptors):
+        from ocr.tesseract_library import start_workers_ahead, stop_idle_workers
+
+        if settings is not None and settings.tesseract_engine == "library" and not settings.dask_address:
+            start_workers_ahead(settings.ocr_language, settings.tessdata_dir, count=settings.effective_ocr_workers)
+        data, descriptors, _, _ = socket.recv_fds(channel, HEADER.size + MAX_REQUEST, 4)
+        if len(data) < HEADER.size or len(descriptors) != 4:
+            raise EOFError  # the server is stopping (or sent less than a request)
+        while len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
+            more = channel.recv(65536)
+            if not more:
+                raise EOFError
+            data += more
+        channel.close()
+        request = json.loads(data[HEADER.size :])
+        connection = socket.socket(fileno=descriptors[3])
+        connection.setblocking(True)  # the server read the request with a timeout, which made it non-blocking
+        if any(request["env"].get(name) != os.environ.get(name) for name in WORKER_ENVIRONMENT):
+            stop_idle_workers()  # loaded where the caller would not load them
+        for target, descriptor in enumerate(descriptors[:3]):
             os.dup2(descriptor, target)
+            os.close(descriptor)
         os.chdir(request["cwd"])
         os.umask(int(request["umask"]))
         os.environ.clear()
@@ -288,9 +342,14 @@ def _run_child(
 
         flows.cli.reopen_consoles()  # they measured the server's terminal, not the caller's
         flows.cli.main(args=list(request["argv"]), command=command)
-        code = 0
     except SystemExit as ending:
         code = ending.code if isinstance(ending.code, int) else (0 if ending.code is None else 1)
+    except EOFError:
+        code = 3 if connection is not None else 0  # without a caller: the server stopped, nothing to report
+    except (ValueError, KeyError, OSError) as exc:  # a request it should not have been given
+        code = 3
+        with contextlib.suppress(OSError):
+            os.write(2, f"sohoa ocr-server: a child could not take its command: {exc!r}\n".encode())
     except KeyboardInterrupt:
         code = 130
     except BaseException:  # noqa: BLE001 — whatever happens, the caller gets an exit code and the child ends
@@ -304,7 +363,8 @@ def _run_child(
             atexit._run_exitfuncs()  # the child's own: its Tesseract workers, logging
             sys.stdout.flush()
             sys.stderr.flush()
-            connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
+            if connection is not None:
+                connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
         finally:
             os._exit(code)
 

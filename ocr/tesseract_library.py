@@ -214,6 +214,11 @@ def _close_pool() -> None:
     _pool.close()  # this process's pool: a forked child's own, never its parent's (below)
 
 
+def stop_idle_workers() -> None:
+    """End every idle worker of this process (pages being read keep theirs)."""
+    _pool.close()
+
+
 def _forget_parents_workers() -> None:
     """A forked child must not talk to its parent's workers (both would read the same pipe): it starts its own."""
     global _pool
@@ -244,7 +249,8 @@ def read_with_library(
     worker = _pool.take(language, tessdata_dir)
     named = source or image_path
     try:
-        worker.send({"image": str(image_path), "dpi": dpi, "psm": psm})
+        # absolute: a worker keeps the folder it was started in (a `sohoa ocr-server` child's began in the server's)
+        worker.send({"image": os.path.abspath(image_path), "dpi": dpi, "psm": psm})
         worker.pages += 1
         started = time.monotonic()
         answer = worker.receive(timeout)

@@ -100,7 +100,10 @@ def test_bad_input_and_the_callers_settings_through_the_server(server: Server, t
     # the caller's environment is the command's: a language that is not installed is the caller's setting
     wrong = sohoa(["ocr", "scan.pdf", "out.pdf"], tmp_path, server.socket, SOHOA_OCR_LANGUAGE="xyz")
     assert wrong.returncode == 3 and "xyz" in wrong.stderr
-    assert sum("runs `sohoa ocr" in line for line in server.lines()) == 3
+    # a command that ends at once (its exit code may reach the caller as soon as the server's acceptance)
+    helped = sohoa(["ocr", "--help"], tmp_path, server.socket)
+    assert helped.returncode == 0 and helped.stdout.count("Usage:") == 1 and "OUTPUT.pdf" in helped.stdout
+    assert sum("runs `sohoa ocr" in line for line in server.lines()) == 4
     assert not (tmp_path / "out.pdf").exists()
 
 
