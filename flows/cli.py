@@ -421,9 +421,10 @@ def ocr_server(
     """Serve `sohoa ocr` warm: a process with the OCR stage already imported forks a child for each
     `sohoa ocr` command of this user, which then starts in milliseconds instead of ~1 s. The commands run as they
     would on their own (their folder, environment, output and exit code); without a server they just do."""
-    from flows.ocr_server import serve, socket_path
+    from flows.launch import socket_path
+    from flows.ocr_server import serve
 
-    path = socket or socket_path()
+    path = socket or Path(socket_path())
     try:
         serve(path, idle_seconds=idle)
     except OSError as exc:

@@ -14,8 +14,7 @@ when its socket answers (``SOHOA_OCR_SERVER_SOCKET``, default ``$XDG_RUNTIME_DIR
 user (the socket's folder is private and each caller's uid is checked), and refuses, then stops, once any of
 sohoa's source files has changed since it started, so an upgrade never runs old code.
 
-The client half (``forward``) runs before anything else in the `sohoa` command, so this module imports the
-standard library only.
+The client half is ``flows.launch.forward``, which the `sohoa` command runs before anything else.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ import json
 import os
 import signal
 import socket
-import struct
 import sys
 import threading
 import time
@@ -34,84 +32,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from flows.launch import HEADER, MAX_REQUEST, ROOT, peer_uid
+
 PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
-SOCKET_ENV = "SOHOA_OCR_SERVER_SOCKET"
-HEADER = struct.Struct("!I")  # the length of the JSON request that follows
-MAX_REQUEST = 1 << 20
 # Variables that change which Tesseract a worker loads: a ready child's workers are kept only if they agree.
 WORKER_ENVIRONMENT = ("TESSDATA_PREFIX", "LD_LIBRARY_PATH")
-
-
-def socket_path() -> Path:
-    """Where the server listens: ``SOHOA_OCR_SERVER_SOCKET``, or a private folder of this user's."""
-    configured = os.environ.get(SOCKET_ENV)
-    if configured:
-        return Path(configured)
-    runtime = os.environ.get("XDG_RUNTIME_DIR")
-    folder = Path(runtime) / "sohoa" if runtime else Path(f"/tmp/sohoa-{os.getuid()}")
-    return folder / "ocr.sock"
-
-
-# ------------------------------------------------------------------------------------------------ client
-def forward(argv: list[str]) -> int | None:
-    """Run ``sohoa ARGV`` in the OCR server and return its exit code; None when no server takes it (none
-    listening, another user's, or its code is stale): the caller then runs the command itself."""
-    path = socket_path()
-    if not path.exists():  # the common case costs one stat
-        return None
-    connection = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        connection.connect(str(path))
-        if _peer_uid(connection) != os.getuid():
-            connection.close()  # never hand our environment (it may hold a password) to another user's process
-            return None
-        umask = os.umask(0o022)
-        os.umask(umask)
-        request = json.dumps(
-            {
-                "argv": argv,
-                "cwd": os.getcwd(),
-                "env": dict(os.environ),
-                "umask": umask,
-                "prefix": sys.prefix,
-                "root": str(ROOT),
-            }
-        ).encode()
-        socket.send_fds(connection, [HEADER.pack(len(request)) + request], [0, 1, 2])
-        reply = _read_line(connection)
-        accepted = bool(reply) and json.loads(reply).get("accepted") is True
-    except (OSError, ValueError):  # a socket file left by a killed server, a descriptor we cannot pass, ...
-        accepted = False
-    if not accepted:
-        connection.close()
-        return None
-    try:
-        ending = _read_line(connection)  # the child's exit code, sent as it ends
-    except KeyboardInterrupt:
-        connection.close()  # the child sees the connection close and stops as on Ctrl-C
-        return 130
-    finally:
-        connection.close()
-    if not ending:
-        sys.stderr.write("sohoa: the OCR server's command ended without an exit code (killed?)\n")
-        return 3
-    return int(json.loads(ending)["exit"])
-
-
-def _peer_uid(connection: socket.socket) -> int:
-    credentials = connection.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
-    return int(struct.unpack("3i", credentials)[1])
-
-
-def _read_line(connection: socket.socket) -> bytes:
-    data = b""
-    while not data.endswith(b"\n"):
-        chunk = connection.recv(4096)
-        if not chunk:
-            return b""
-        data += chunk
-    return data
 
 
 # ------------------------------------------------------------------------------------------------ server
@@ -161,7 +86,7 @@ class _Server:
             self.settings = load_settings()
             # remembered (functools.cache) by every child reading in this language: a `tesseract` run less each
             check_language(self.settings.ocr_language, self.settings.tessdata_dir)
-        self.packages = [ROOT / name for name in PACKAGES]
+        self.packages = [Path(ROOT) / name for name in PACKAGES]
         self.started_with = code_fingerprint(self.packages)
         self.children: set[int] = set()
         self.stopping = threading.Event()
@@ -188,9 +113,11 @@ class _Server:
         last_activity = time.monotonic()
         self.say(f"sohoa ocr-server: listening on {self.path} (pid {os.getpid()}, threads {threading.active_count()})")
         try:
-            self.ready = self._fork_ready_child()
             while not self.stopping.is_set():
                 self._reap()
+                if self.ready is None:  # forked here, with no caller's connection open to be inherited
+                    # the next one loads its workers while the last command renders its first page, on the idle core
+                    self.ready = self._fork_ready_child()
                 if self.children:
                     last_activity = time.monotonic()
                 elif idle_seconds and time.monotonic() - last_activity > idle_seconds:
@@ -205,9 +132,6 @@ class _Server:
                     serving = self._take(connection)
                 if not serving:
                     break  # the code changed: a new server must be started
-                if self.ready is None:  # forked only now, so that it holds no copy of the caller's connection
-                    # the next one loads its workers while this command renders its first page, on the idle core
-                    self.ready = self._fork_ready_child()
         finally:
             self.listener.close()
             with contextlib.suppress(FileNotFoundError):
@@ -223,6 +147,9 @@ class _Server:
             self.say("sohoa ocr-server: stopped")
 
     def _reap(self) -> None:
+        if self.ready is not None and os.waitpid(self.ready.pid, os.WNOHANG)[0]:  # died waiting: killed, OOM
+            self.ready.channel.close()
+            self.ready = None
         for child in list(self.children):
             with contextlib.suppress(ChildProcessError):
                 pid, _ = os.waitpid(child, os.WNOHANG)
@@ -242,11 +169,11 @@ class _Server:
                     raise ValueError("the request was cut short")
                 data += more
             request = json.loads(data[HEADER.size :])
-            uid = _peer_uid(connection)
+            uid = peer_uid(connection)
             why = None
             if uid != os.getuid():
                 why = f"uid {uid} is not the server's"
-            elif request.get("prefix") != sys.prefix or request.get("root") != str(ROOT):
+            elif request.get("prefix") != sys.prefix or request.get("root") != ROOT:
                 why = f"another installation of sohoa ({request.get('root')}, Python {request.get('prefix')})"
             elif code_fingerprint(self.packages) != self.started_with:
                 why = "sohoa's code changed since the server started"
@@ -311,10 +238,12 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
     try:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-        from ocr.tesseract_library import start_workers_ahead, stop_idle_workers
+        from ocr.tesseract_library import stop_idle_workers, warm_workers
 
         if settings is not None and settings.tesseract_engine == "library" and not settings.dask_address:
-            start_workers_ahead(settings.ocr_language, settings.tessdata_dir, count=settings.effective_ocr_workers)
+            # one at a time, beside the command that is starting on the other core (the one that forked us)
+            warm = (settings.ocr_language, settings.tessdata_dir, settings.effective_ocr_workers)
+            threading.Thread(target=warm_workers, args=warm, name="warm-workers", daemon=True).start()
         data, descriptors, _, _ = socket.recv_fds(channel, HEADER.size + MAX_REQUEST, 4)
         if len(data) < HEADER.size or len(descriptors) != 4:
             raise EOFError  # the server is stopping (or sent less than a request)

@@ -214,6 +214,17 @@ def _close_pool() -> None:
     _pool.close()  # this process's pool: a forked child's own, never its parent's (below)
 
 
+def warm_workers(language: str, tessdata_dir: Path | None, count: int) -> None:
+    """Have ``count`` workers idle, started one after the other: each start loads the model on one core, where
+    starting them all at once would also take the core a command may be rendering its first page on."""
+    key = _pool_key(language, tessdata_dir)
+    for wanted in range(1, count + 1):
+        _pool.start_ahead(language, tessdata_dir, count=wanted)
+        with _pool.lock:
+            while _pool.starting.get(key) and key not in _pool.unavailable:
+                _pool.lock.wait(START_TIMEOUT)
+
+
 def stop_idle_workers() -> None:
     """End every idle worker of this process (pages being read keep theirs)."""
     _pool.close()

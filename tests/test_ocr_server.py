@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from flows.ocr_server import code_fingerprint, forward
+from flows.launch import forward
+from flows.ocr_server import code_fingerprint
 from tests.conftest import ROOT
 from tests.test_ocr import scan_page
 
@@ -168,10 +169,25 @@ def test_a_command_of_another_installation_is_refused_and_runs_alone(
     server: Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """The server's children run the server's code: a `sohoa` from another checkout must not be served by it."""
-    import flows.ocr_server
+    import flows.launch
 
     monkeypatch.setenv("SOHOA_OCR_SERVER_SOCKET", str(server.socket))
-    monkeypatch.setattr(flows.ocr_server, "ROOT", tmp_path / "another-checkout")
+    monkeypatch.setattr(flows.launch, "ROOT", str(tmp_path / "another-checkout"))
     assert forward(["ocr", "a.pdf", "b.pdf"]) is None
     assert any("refused a command: another installation of sohoa" in line for line in server.lines())
     assert server.process.poll() is None  # and it goes on serving its own
+
+
+def test_a_ready_child_that_died_is_replaced(server: Server, tmp_path: Path) -> None:
+    """The server keeps one child forked ahead (its workers loading); if that one is killed, commands go on."""
+    deadline = time.monotonic() + 30
+    ready: list[int] = []
+    while not ready:
+        assert time.monotonic() < deadline, "no ready child"
+        tasks = Path(f"/proc/{server.process.pid}/task")
+        ready = [int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
+        time.sleep(0.05)
+    os.kill(ready[0], signal.SIGKILL)
+    helped = sohoa(["ocr", "--help"], tmp_path, server.socket)
+    assert helped.returncode == 0 and "OUTPUT.pdf" in helped.stdout
+    assert any("runs `sohoa ocr --help`" in line for line in server.lines())

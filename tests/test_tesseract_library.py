@@ -213,6 +213,18 @@ def test_a_worker_started_ahead_is_the_one_that_reads(page: Path) -> None:
     assert sorted(w.pid for w in tess_workers()) == sorted(w.pid for w in pair)
 
 
+def test_warm_workers_leaves_them_idle_and_ready(page: Path) -> None:
+    """`sohoa ocr-server`'s ready child warms its workers one at a time: two are idle when it returns, none is
+    still starting, and they are the ones that read."""
+    tesseract_library.warm_workers("vie", None, count=2)
+    first, second = sorted(tess_workers(), key=lambda w: w.create_time())
+    key = tesseract_library._pool_key("vie", None)
+    assert len(tesseract_library._pool.idle[key]) == 2 and not tesseract_library._pool.starting.get(key)
+    with ThreadPoolExecutor(2) as both:  # and they are the ones that read
+        assert all("THÔNG BÁO" in r.text() for r in both.map(read, [page, page]))
+    assert sorted(w.pid for w in tess_workers()) == sorted([first.pid, second.pid])
+
+
 def test_a_worker_left_idle_is_ended_and_the_next_page_starts_another(
     page: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
