@@ -27,6 +27,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -275,14 +276,12 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
         code = ending.code if isinstance(ending.code, int) else (0 if ending.code is None else 1)
     except EOFError:
         code = 3 if connection is not None else 0  # without a caller: the server stopped, nothing to report
-    except (ValueError, KeyError, OSError) as exc:  # a request it should not have been given
-        code = 3
-        with contextlib.suppress(OSError):
-            os.write(2, f"sohoa ocr-server: a child could not take its command: {exc!r}\n".encode())
     except KeyboardInterrupt:
         code = 130
-    except BaseException:  # noqa: BLE001 — whatever happens, the caller gets an exit code and the child ends
-        code = 3
+    except BaseException:  # noqa: BLE001 — as a lone command would end on a bug: its traceback, exit code 1
+        code = 1
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
     finally:
         # From here on nothing may raise: an exception escaping this frame would return into the server's loop.
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the watcher's Ctrl-C, once the caller has its code
