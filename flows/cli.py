@@ -381,11 +381,11 @@ def ocr(
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
-    if settings.tesseract_engine == "library" and not settings.dask_address:
+    if settings.workers_to_start_ahead:
         from ocr.tesseract_library import start_workers_ahead
 
         # their models load while the OCR stage is imported (~0.5 s) and the first page rendered
-        start_workers_ahead(settings.ocr_language, settings.tessdata_dir, count=settings.effective_ocr_workers)
+        start_workers_ahead(settings.ocr_language, settings.tessdata_dir, count=settings.workers_to_start_ahead)
     from flows.pipeline import run_ocr
 
     try:

@@ -40,7 +40,6 @@ PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
 WORKER_ENVIRONMENT = ("TESSDATA_PREFIX", "LD_LIBRARY_PATH")
 
 
-# ------------------------------------------------------------------------------------------------ server
 def code_fingerprint(packages: Iterable[Path]) -> dict[str, tuple[int, int]]:
     """(modification time, size) of every Python file of the given package folders."""
     found: dict[str, tuple[int, int]] = {}
@@ -163,12 +162,7 @@ class _Server:
         descriptors: list[int] = []
         try:
             connection.settimeout(5)
-            data, descriptors, _, _ = socket.recv_fds(connection, HEADER.size + MAX_REQUEST, 3)
-            while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
-                more = connection.recv(65536)
-                if not more:
-                    raise ValueError("the request was cut short")
-                data += more
+            data = _receive_request(connection, descriptors, 3)
             request = json.loads(data[HEADER.size :])
             uid = peer_uid(connection)
             why = None
@@ -193,8 +187,8 @@ class _Server:
                 connection.sendall(json.dumps({"exit": 3}).encode() + b"\n")
                 raise
             self.say(f"sohoa ocr-server: pid {pid} runs `sohoa {' '.join(request['argv'])}` in {request['cwd']}")
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-            self.say(f"sohoa ocr-server: a request failed: {exc}")
+        except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
+            self.say(f"sohoa ocr-server: a request failed: {exc!r}")
         finally:
             for descriptor in descriptors:
                 with contextlib.suppress(OSError):
@@ -202,19 +196,18 @@ class _Server:
         return True
 
     def _hand_over(self, request: bytes, descriptors: list[int]) -> int:
-        """Give the request and the caller's descriptors to the ready child, then fork the next one."""
+        """Give the request and the caller's descriptors to the ready child (the loop forks the next one)."""
         for _ in range(2):  # a ready child that has died (killed, out of memory) is replaced once
             ready = self.ready or self._fork_ready_child()
             self.ready = None
             try:
                 socket.send_fds(ready.channel, [request], descriptors)
+                return ready.pid
             except OSError:
-                ready.channel.close()
-                self.children.add(ready.pid)
                 continue
-            ready.channel.close()
-            self.children.add(ready.pid)
-            return ready.pid
+            finally:
+                ready.channel.close()
+                self.children.add(ready.pid)  # reaped once it ends, whether it took the command or had died
         raise OSError("no child could take the command")
 
     def _fork_ready_child(self) -> _ReadyChild:
@@ -241,18 +234,14 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
             signal.signal(signum, handler)
         from ocr.tesseract_library import stop_idle_workers, warm_workers
 
-        if settings is not None and settings.tesseract_engine == "library" and not settings.dask_address:
+        if settings is not None and settings.workers_to_start_ahead:
             # one at a time, beside the command that is starting on the other core (the one that forked us)
-            warm = (settings.ocr_language, settings.tessdata_dir, settings.effective_ocr_workers)
+            warm = (settings.ocr_language, settings.tessdata_dir, settings.workers_to_start_ahead)
             threading.Thread(target=warm_workers, args=warm, name="warm-workers", daemon=True).start()
-        data, descriptors, _, _ = socket.recv_fds(channel, HEADER.size + MAX_REQUEST, 4)
-        if len(data) < HEADER.size or len(descriptors) != 4:
-            raise EOFError  # the server is stopping (or sent less than a request)
-        while len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
-            more = channel.recv(65536)
-            if not more:
-                raise EOFError
-            data += more
+        descriptors: list[int] = []
+        data = _receive_request(channel, descriptors, 4)  # EOFError: the server is stopping
+        if len(descriptors) != 4:
+            raise EOFError
         channel.close()
         request = json.loads(data[HEADER.size :])
         connection = socket.socket(fileno=descriptors[3])
@@ -295,6 +284,20 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
                 connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
         finally:
             os._exit(code)
+
+
+def _receive_request(source: socket.socket, descriptors: list[int], most: int) -> bytes:
+    """One request as ``flows.launch`` frames it (HEADER, then JSON), with up to ``most`` descriptors sent along,
+    appended to ``descriptors`` as they arrive (the caller closes them, whatever happens); EOFError if the sender
+    stopped before the end."""
+    data, received, _, _ = socket.recv_fds(source, HEADER.size + MAX_REQUEST, most)
+    descriptors.extend(received)
+    while len(data) < HEADER.size or len(data) < HEADER.size + HEADER.unpack(data[: HEADER.size])[0]:
+        more = source.recv(65536)
+        if not more:
+            raise EOFError("the request was cut short")
+        data += more
+    return data
 
 
 def _watch_the_caller(connection: socket.socket) -> None:

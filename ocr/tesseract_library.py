@@ -210,10 +210,6 @@ class _Pool:
 _pool = _Pool()
 
 
-def _close_pool() -> None:
-    _pool.close()  # this process's pool: a forked child's own, never its parent's (below)
-
-
 def warm_workers(language: str, tessdata_dir: Path | None, count: int) -> None:
     """Have ``count`` workers idle, started one after the other: each start loads the model on one core, where
     starting them all at once would also take the core a command may be rendering its first page on."""
@@ -227,7 +223,7 @@ def warm_workers(language: str, tessdata_dir: Path | None, count: int) -> None:
 
 def stop_idle_workers() -> None:
     """End every idle worker of this process (pages being read keep theirs)."""
-    _pool.close()
+    _pool.close()  # this process's pool: a forked child's own, never its parent's (below)
 
 
 def _forget_parents_workers() -> None:
@@ -236,7 +232,7 @@ def _forget_parents_workers() -> None:
     _pool = _Pool()
 
 
-atexit.register(_close_pool)
+atexit.register(stop_idle_workers)
 os.register_at_fork(after_in_child=_forget_parents_workers)
 
 

@@ -43,7 +43,7 @@ class PageSurvey:
     width: float
     height: float
     may_have_text: bool  # a text object, or a form XObject (which may hold text, or images placed by its matrix)
-    images: tuple[PlacedImage, ...]
+    images: tuple[PlacedImage, ...]  # listed only for a page that cannot carry text (pdfplumber sees the others)
 
 
 class RenderablePdf:
@@ -79,8 +79,10 @@ class RenderablePdf:
                 may_have_text = False
                 for obj in page.get_objects(max_depth=0):
                     if obj.type in (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM):
-                        may_have_text = True
-                    elif isinstance(obj, pypdfium2.PdfImage):
+                        may_have_text = True  # decided: a born-digital page's thousands of glyph runs need no visit
+                        images.clear()
+                        break
+                    if isinstance(obj, pypdfium2.PdfImage):
                         x0, y0, x1, y1 = obj.get_bounds()
                         pixel_width, pixel_height = obj.get_px_size()
                         images.append(PlacedImage(x1 - x0, y1 - y0, pixel_width, pixel_height))

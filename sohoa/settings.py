@@ -187,6 +187,13 @@ class Settings(BaseSettings):
     def effective_ocr_workers(self) -> int:
         return self.ocr_workers if self.ocr_workers > 0 else (os.cpu_count() or 1)
 
+    @property
+    def workers_to_start_ahead(self) -> int:
+        """libtesseract workers worth starting before a document is looked at (`sohoa ocr`, a `sohoa ocr-server`
+        child); 0 where pages go to the `tesseract` command or may go to a Dask cluster (``ocr_document`` still
+        starts them itself when it reads the pages here)."""
+        return self.effective_ocr_workers if self.tesseract_engine == "library" and not self.dask_address else 0
+
     def with_absolute_paths(self) -> Settings:
         """A copy whose folders are absolute: work sent to other processes (Dask workers started elsewhere) must
         not resolve ``var/`` against their own working directory."""
