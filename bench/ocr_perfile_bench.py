@@ -1,15 +1,18 @@
 """One OCR command per file, as an officer runs it on a scan: ``sohoa ocr`` next to ``ocrmypdf``.
 
-  python bench/ocr_perfile_bench.py [--pages 40] [--rounds 2] [--tools sohoa,sohoa-server,ocrmypdf] [--json]
+  python bench/ocr_perfile_bench.py [--pages 40] [--rounds 2] [--tools sohoa,sohoa-alone,ocrmypdf] [--json]
 
 The files are bench/batch_bench.py's backlog (A4 pages of Vietnamese court-precedent text at 300 dpi in
 image-only PDFs of 1–3 pages). Each round times, one file after the other, one command per file:
 
-- ``sohoa``: ``sohoa ocr FILE OUT.pdf`` with default settings (pages read by libtesseract workers);
+- ``sohoa``: ``sohoa ocr FILE OUT.pdf`` with default settings (pages read by libtesseract workers): the first
+  command runs alone and starts an OCR server in the background, which serves the following ones (stopped after
+  the round);
+- ``sohoa-alone``: the same with ``SOHOA_OCR_SERVER=off`` (every command in its own process);
 - ``sohoa-server``: the same commands with ``sohoa ocr-server`` running (started within the timed round), so
   each command is a fork of a process that has the OCR stage imported;
-- ``sohoa-whole``: the same with ``SOHOA_OCR_BANDS=1`` (each page read whole, by one worker);
-- ``sohoa-command``: the same with ``SOHOA_TESSERACT_ENGINE=command`` (one ``tesseract`` run per page);
+- ``sohoa-whole``: as ``sohoa-alone`` with ``SOHOA_OCR_BANDS=1`` (each page read whole, by one worker);
+- ``sohoa-command``: as ``sohoa-alone`` with ``SOHOA_TESSERACT_ENGINE=command`` (one ``tesseract`` run per page);
 - ``ocrmypdf``: ``ocrmypdf -l vie -j CORES --output-type pdfa FILE OUT.pdf``.
 
 The tools alternate within each round, so a drift of the machine's speed falls on all of them. Reported: seconds
@@ -31,7 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from batch_bench import make_backlog  # noqa: E402 (bench scripts are run as files, not as a package)
 
 BIN = Path(sys.executable).parent
-TOOLS = ("sohoa", "sohoa-server", "sohoa-whole", "sohoa-command", "ocrmypdf")
+TOOLS = ("sohoa", "sohoa-alone", "sohoa-server", "sohoa-whole", "sohoa-command", "ocrmypdf")
 
 
 def command(tool: str, source: Path, target: Path) -> list[str]:
@@ -42,8 +45,9 @@ def command(tool: str, source: Path, target: Path) -> list[str]:
 
 
 def run_round(tool: str, files: list[Path], out: Path, data_dir: Path) -> float:
-    socket = data_dir.parent / f"{tool}.sock"  # only sohoa-server's exists: no other run goes to a server
+    socket = data_dir.parent / f"{tool}.sock"  # a server of the round's own, if it has one
     env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "SOHOA_OCR_SERVER_SOCKET": str(socket)}
+    env["SOHOA_OCR_SERVER"] = {"sohoa": "start", "sohoa-server": "use"}.get(tool, "off")
     if tool == "sohoa-command":
         env["SOHOA_TESSERACT_ENGINE"] = "command"
     if tool == "sohoa-whole":
@@ -66,13 +70,16 @@ def run_round(tool: str, files: list[Path], out: Path, data_dir: Path) -> float:
         if server is not None:
             server.terminate()
             server.wait()
+        if tool == "sohoa":  # the server its first command started
+            stop = [str(BIN / "sohoa"), "ocr-server", "--socket", str(socket), "--stop"]
+            subprocess.run(stop, env=env, capture_output=True, check=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=40, help="pages in the backlog (default 40)")
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tools", default="sohoa,sohoa-whole,ocrmypdf", help=f"of {', '.join(TOOLS)}")
+    parser.add_argument("--tools", default="sohoa,sohoa-alone,ocrmypdf", help=f"of {', '.join(TOOLS)}")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     tools = [tool for tool in TOOLS if tool in args.tools.split(",")]

@@ -408,7 +408,9 @@ def ocr(
     epilog=(
         "Examples:\n\n  sohoa ocr-server &                 # then: sohoa ocr scan.pdf out.pdf\n\n"
         "  sohoa ocr-server --idle 600        # stops after ten minutes without a command\n\n"
-        "Exit codes: 0 stopped (SIGTERM, Ctrl-C, idle, or sohoa's code changed); 2 the socket is not usable."
+        "  sohoa ocr-server --stop            # stops the running one (also one `sohoa ocr` started)\n\n"
+        "Exit codes: 0 stopped (SIGTERM, Ctrl-C, idle, or sohoa's code changed), or --stop done (or none ran);\n"
+        "2 the socket is not usable, or another server serves it."
     ),
 )
 def ocr_server(
@@ -417,16 +419,28 @@ def ocr_server(
         typer.Option(help="Socket to listen on (default SOHOA_OCR_SERVER_SOCKET, else a private folder of yours)."),
     ] = None,
     idle: Annotated[float, typer.Option(help="Stop after this many seconds without a command (0: never).")] = 0,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop this socket's server, and wait until it has.")] = False,
 ) -> None:
     """Serve `sohoa ocr` warm: a process with the OCR stage already imported forks a child for each
     `sohoa ocr` command of this user, which then starts in milliseconds instead of ~1 s. The commands run as they
-    would on their own (their folder, environment, output and exit code); without a server they just do."""
+    would on their own (their folder, environment, output and exit code); without a server they just do.
+    `sohoa ocr` starts one itself when none runs (SOHOA_OCR_SERVER=start, the default), which stops after
+    SOHOA_OCR_SERVER_IDLE seconds (600) without a command."""
     from flows.launch import socket_path
-    from flows.ocr_server import serve
+    from flows.ocr_server import AlreadyServing, serve, stop_server
 
     path = socket or Path(socket_path())
+    if stop:
+        try:
+            pid = stop_server(path)
+        except OSError as exc:
+            raise _fail(f"{path}: {exc}") from exc
+        err.print(f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running")
+        return
     try:
         serve(path, idle_seconds=idle)
+    except AlreadyServing as exc:
+        raise _fail(str(exc)) from exc
     except OSError as exc:
         raise _fail(f"{path}: cannot listen there: {exc}") from exc
 

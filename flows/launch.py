@@ -1,6 +1,11 @@
 """The `sohoa` command's entry point: `sohoa ocr` goes to a running OCR server when one answers
 (``flows.ocr_server``), everything else — and `sohoa ocr` when none does — to the command line in this process.
 
+When none answers, `sohoa ocr` also starts one in the background (``SOHOA_OCR_SERVER``: ``start``, the default;
+``use`` only uses a running one; ``off`` never does), which stops after ``SOHOA_OCR_SERVER_IDLE`` seconds without
+a command: the next command is then a fork of a process that has everything imported. Both variables are read
+from the environment only, as the socket's path is: they are needed before any configuration is loaded.
+
 Only what the hand-over needs of the standard library is imported before that choice: the start-up the server
 saves (a command handed over costs ~0.05 s of Python before it reaches the server).
 """
@@ -12,31 +17,108 @@ import os
 import socket
 import struct
 import sys
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # the checkout a server must run from too
 SOCKET_ENV = "SOHOA_OCR_SERVER_SOCKET"
+POLICY_ENV = "SOHOA_OCR_SERVER"
+POLICIES = ("start", "use", "off")
+IDLE_ENV = "SOHOA_OCR_SERVER_IDLE"
+DEFAULT_IDLE = 600.0
+# The descriptor of the server's lock file, already locked, that `sohoa ocr` hands to the server it starts: one
+# server per socket, and no second one started while the first is still importing (internal).
+LOCK_FD_ENV = "SOHOA_OCR_SERVER_LOCK_FD"
 HEADER = struct.Struct("!I")  # the length of the JSON request that follows
 MAX_REQUEST = 1 << 20
 
 
 def main() -> None:
     if sys.argv[1:2] == ["ocr"]:
-        code = forward(sys.argv[1:])
-        if code is not None:
-            sys.exit(code)
+        policy = os.environ.get(POLICY_ENV, "start") or "start"
+        if policy not in POLICIES:
+            sys.stderr.write(f"sohoa: {POLICY_ENV} must be one of {', '.join(POLICIES)}, not {policy!r}\n")
+            sys.exit(2)
+        if policy != "off":
+            code = forward(sys.argv[1:])
+            if code is not None:
+                sys.exit(code)
+        if policy == "start" and not {"--help", "-h"} & set(sys.argv[2:]):
+            start_server_in_background()
     from flows.cli import main as run_here
 
     run_here()
 
 
 def socket_path() -> str:
-    """Where the OCR server listens: ``SOHOA_OCR_SERVER_SOCKET``, or a private folder of this user's."""
+    """Where the OCR server listens: ``SOHOA_OCR_SERVER_SOCKET``, or a private folder of this user's, one socket
+    per installation (checkout and Python environment: a server runs only its own installation's code)."""
     configured = os.environ.get(SOCKET_ENV)
     if configured:
         return configured
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     folder = os.path.join(runtime, "sohoa") if runtime else f"/tmp/sohoa-{os.getuid()}"
-    return os.path.join(folder, "ocr.sock")
+    installation = zlib.crc32(f"{ROOT}\0{sys.prefix}".encode())
+    return os.path.join(folder, f"ocr-{installation:08x}.sock")
+
+
+def lock_path(socket_file: str) -> str:
+    """The file a server holds locked (``flock``) while it lives, with its pid in it."""
+    return socket_file + ".lock"
+
+
+def start_server_in_background() -> int | None:
+    """Start ``sohoa ocr-server`` for this user's socket, detached, unless one is running or starting; its pid.
+
+    The lock is taken here and handed to the server, so two commands started together start one server."""
+    import fcntl
+    import subprocess
+
+    idle = os.environ.get(IDLE_ENV) or str(DEFAULT_IDLE)
+    try:
+        seconds = float(idle)
+    except ValueError:
+        sys.stderr.write(f"sohoa: {IDLE_ENV} must be a number of seconds, not {idle!r}: no OCR server started\n")
+        return None
+    path = socket_path()
+    folder = os.path.dirname(path) or "."
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        if os.stat(folder).st_uid != os.getuid():
+            return None  # another user's folder: the command runs alone
+        lock = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return None  # one is running (and refused this command) or still starting
+        log_file = os.path.join(folder, "ocr-server.log")
+        with open(log_file, "ab") as log:
+            if log.tell() > 1 << 20:
+                log.truncate(0)  # a line per command: kept short
+            server = subprocess.Popen(
+                [sys.executable, "-m", "flows.launch", "ocr-server", "--socket", path, "--idle", str(seconds)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                pass_fds=(lock,),
+                env={**os.environ, LOCK_FD_ENV: str(lock)},
+                start_new_session=True,  # not stopped by the Ctrl-C meant for this command
+            )
+        os.ftruncate(lock, os.pwrite(lock, f"{server.pid}\n".encode(), 0))  # for a --stop while it starts
+    except OSError:
+        return None
+    finally:
+        os.close(lock)  # the server holds it now
+    if sys.stderr.isatty():
+        sys.stderr.write(
+            f"sohoa: starting an OCR server in the background (pid {server.pid}): the next `sohoa ocr` starts warm; "
+            f"it stops after {seconds:g} s without one ({POLICY_ENV}=off: never start it; log {log_file})\n"
+            f"sohoa: khởi động máy chủ OCR chạy nền (pid {server.pid}) để lệnh `sohoa ocr` sau nhanh hơn; "
+            f"tự dừng sau {seconds:g} s không dùng ({POLICY_ENV}=off: không khởi động)\n"
+        )
+    return server.pid
 
 
 def forward(argv: list[str]) -> int | None:

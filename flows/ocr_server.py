@@ -8,11 +8,14 @@ command would run: the child takes the caller's standard input, output and error
 its current folder, environment and umask, and its exit code travels back. Nothing is shared between commands
 but the imported code: settings are read in the child, Tesseract workers are the child's own.
 
-Opt-in: `sohoa ocr-server` runs it (until stopped, or until idle for ``--idle`` seconds); `sohoa ocr` uses it
-when its socket answers (``SOHOA_OCR_SERVER_SOCKET``, default ``$XDG_RUNTIME_DIR/sohoa/ocr.sock`` or
-``/tmp/sohoa-UID/ocr.sock``) and otherwise runs in its own process as before. The server serves only its own
-user (the socket's folder is private and each caller's uid is checked), and refuses, then stops, once any of
-sohoa's source files has changed since it started, so an upgrade never runs old code.
+`sohoa ocr-server` runs it (until stopped, or until idle for ``--idle`` seconds), and so does a `sohoa ocr`
+that finds none (in the background, stopping after ``SOHOA_OCR_SERVER_IDLE`` seconds without a command; see
+``flows.launch``). `sohoa ocr` uses it when its socket answers (``SOHOA_OCR_SERVER_SOCKET``, default
+``$XDG_RUNTIME_DIR/sohoa/ocr-INSTALLATION.sock`` or ``/tmp/sohoa-UID/ocr-INSTALLATION.sock``) and otherwise
+runs in its own process. One server per socket: it holds ``SOCKET.lock`` locked (``flock``, its pid inside)
+while it lives. It serves only its own user (the socket's folder is private and each caller's uid is checked),
+and refuses, then stops, once any of sohoa's source files has changed since it started, so an upgrade never runs
+old code.
 
 The client half is ``flows.launch.forward``, which the `sohoa` command runs before anything else.
 """
@@ -20,6 +23,7 @@ The client half is ``flows.launch.forward``, which the `sohoa` command runs befo
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import signal
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.launch import HEADER, MAX_REQUEST, ROOT, peer_uid
+from flows.launch import HEADER, LOCK_FD_ENV, MAX_REQUEST, ROOT, lock_path, peer_uid
 
 PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
 # Variables that change which Tesseract a worker loads: a ready child's workers are kept only if they agree.
@@ -51,10 +55,93 @@ def code_fingerprint(packages: Iterable[Path]) -> dict[str, tuple[int, int]]:
     return found
 
 
+class AlreadyServing(Exception):
+    """Another server holds this socket's lock."""
+
+    def __init__(self, path: Path, pid: int | None) -> None:
+        super().__init__(f"{path}: an OCR server already serves it (pid {pid or '?'}; `sohoa ocr-server --stop`)")
+        self.pid = pid
+
+
 def serve(path: Path, idle_seconds: float = 0, log: Callable[[str], None] | None = None) -> None:
     """Listen on ``path`` and run each request in a forked child; until SIGTERM/SIGINT, or until nothing has
-    been asked for ``idle_seconds`` (0: never)."""
-    _Server(path, log or (lambda message: print(message, file=sys.stderr, flush=True))).run(idle_seconds)
+    been asked for ``idle_seconds`` (0: never). AlreadyServing if another server has it."""
+    path = path.absolute()  # the server leaves the folder it was started in
+    lock = hold_lock(path)
+    try:
+        _Server(path, log or (lambda message: print(message, file=sys.stderr, flush=True)), lock).run(idle_seconds)
+    finally:
+        os.close(lock)
+
+
+def hold_lock(path: Path) -> int:
+    """The socket's lock, held by this process from now on (inherited already locked from the `sohoa ocr` that
+    started this server in the background, or taken here), with this process's pid written in it."""
+    inherited = os.environ.pop(LOCK_FD_ENV, None)
+    if inherited is not None:
+        lock = int(inherited)
+        os.set_inheritable(lock, False)
+    else:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        lock = os.open(lock_path(str(path)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            pid = _pid_in(lock)
+            os.close(lock)
+            raise AlreadyServing(path, pid) from None
+    os.ftruncate(lock, os.pwrite(lock, f"{os.getpid()}\n".encode(), 0))  # never empty for a reader
+    return lock
+
+
+def stop_server(path: Path, timeout: float = 60) -> int | None:
+    """Stop the server serving ``path`` (SIGTERM; it finishes the commands it runs) and wait until it has ended;
+    its pid, or None if none was running."""
+    try:
+        lock = os.open(lock_path(str(path)), os.O_RDWR | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None
+    try:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return None  # nobody holds it
+        except BlockingIOError:
+            pid = _pid_in(lock)
+        for _ in range(100):  # taken a moment ago, its pid not yet written
+            if pid is not None:
+                break
+            time.sleep(0.01)
+            pid = _pid_in(lock)
+        if pid is None:
+            raise OSError(f"{lock_path(str(path))} names no process")
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                if not alive(pid):  # it lets go of the lock a moment before its process ends
+                    return pid
+            except BlockingIOError:
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the OCR server (pid {pid}) did not stop within {timeout:g} s")
+            time.sleep(0.05)
+    finally:
+        os.close(lock)
+
+
+def alive(pid: int) -> bool:
+    """Running: neither gone nor a zombie (a server that `sohoa ocr` started is reaped by whoever adopted it)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (FileNotFoundError, IndexError):
+        return False
+
+
+def _pid_in(lock: int) -> int | None:
+    text = os.pread(lock, 32, 0).decode("ascii", "replace").strip()
+    return int(text) if text.isdigit() else None
 
 
 @dataclass
@@ -66,7 +153,7 @@ class _ReadyChild:
 
 
 class _Server:
-    def __init__(self, path: Path, say: Callable[[str], None]) -> None:
+    def __init__(self, path: Path, say: Callable[[str], None], lock: int) -> None:
         # The children must be forks of a process with one thread (a fork copies only the calling thread, and a
         # lock some other thread held would stay locked in the child): no library may start one while importing.
         os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
@@ -79,13 +166,14 @@ class _Server:
         from sohoa.errors import StageError
         from sohoa.settings import load_settings
 
-        self.path, self.say = path, say
+        self.path, self.say, self.lock = path, say, lock
         self.command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
         self.settings = None
         with contextlib.suppress(StageError, ValueError):
             self.settings = load_settings()
             # remembered (functools.cache) by every child reading in this language: a `tesseract` run less each
             check_language(self.settings.ocr_language, self.settings.tessdata_dir)
+        os.chdir("/")  # each child goes to its caller's folder; the server keeps none busy (nor a deleted one)
         self.packages = [Path(ROOT) / name for name in PACKAGES]
         self.started_with = code_fingerprint(self.packages)
         self.children: set[int] = set()
@@ -98,7 +186,7 @@ class _Server:
         if self.path.parent.stat().st_uid != os.getuid():
             raise SystemExit(f"sohoa: {self.path.parent} belongs to another user; choose another socket")
         with contextlib.suppress(FileNotFoundError):
-            self.path.unlink()  # left by a server that was killed
+            self.path.unlink()  # left by a server that was killed (a live one would hold the lock)
         self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         umask = os.umask(0o177)  # the socket is born readable and writable by this user only
         try:
@@ -218,6 +306,7 @@ class _Server:
         if pid == 0:  # never returns
             server_end.close()
             self.listener.close()
+            os.close(self.lock)  # the lock ends with the server, not with its last command
             if self.ready is not None:
                 self.ready.channel.close()
             _wait_and_run(child_end, self.command, self.handlers, self.settings)

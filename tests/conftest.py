@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
+# No `sohoa ocr` run by a test starts an OCR server in the background (tests/test_ocr_server.py asks for one).
+os.environ["SOHOA_OCR_SERVER"] = "off"
 
 
 def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], prefect_home: Path) -> dict[str, Any]:

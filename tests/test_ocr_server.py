@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from flows.launch import forward
-from flows.ocr_server import code_fingerprint
+from flows.ocr_server import alive, code_fingerprint
 from tests.conftest import ROOT
 from tests.test_ocr import scan_page
 
@@ -69,7 +69,13 @@ def server() -> Iterator[Server]:
 
 def sohoa(args: list[str], cwd: Path, socket_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     """The `sohoa` command as installed (its entry point is flows.launch)."""
-    environment = {**os.environ, "SOHOA_OCR_SERVER_SOCKET": str(socket_path), "PYTHONPATH": str(ROOT), **env}
+    environment = {
+        **os.environ,
+        "SOHOA_OCR_SERVER_SOCKET": str(socket_path),
+        "SOHOA_OCR_SERVER": "use",
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
     return subprocess.run(
         [sys.executable, "-m", "flows.launch", *args], cwd=cwd, env=environment, capture_output=True, text=True
     )
@@ -112,7 +118,12 @@ def test_the_command_stops_when_its_caller_goes_away(server: Server, tmp_path: P
     pages = [Image.open(scan_page(tmp_path / f"{i}.png")).convert("L") for i in range(6)]
     scan = tmp_path / "chồng.pdf"
     pages[0].save(scan, resolution=300, save_all=True, append_images=pages[1:])
-    environment = {**os.environ, "SOHOA_OCR_SERVER_SOCKET": str(server.socket), "PYTHONPATH": str(ROOT)}
+    environment = {
+        **os.environ,
+        "SOHOA_OCR_SERVER_SOCKET": str(server.socket),
+        "SOHOA_OCR_SERVER": "use",
+        "PYTHONPATH": str(ROOT),
+    }
     caller = subprocess.Popen(
         [sys.executable, "-m", "flows.launch", "ocr", str(scan), str(tmp_path / "out.pdf")],
         env=environment,
@@ -191,3 +202,80 @@ def test_a_ready_child_that_died_is_replaced(server: Server, tmp_path: Path) -> 
     helped = sohoa(["ocr", "--help"], tmp_path, server.socket)
     assert helped.returncode == 0 and "OUTPUT.pdf" in helped.stdout
     assert any("runs `sohoa ocr --help`" in line for line in server.lines())
+
+
+def test_a_lone_command_starts_a_server_in_the_background_that_serves_the_next(tmp_path: Path) -> None:
+    """SOHOA_OCR_SERVER=start (the default outside tests): the first `sohoa ocr` runs alone and leaves a server
+    behind, detached from it (its output, its session, its folder); the next one is served; one server per
+    socket; `sohoa ocr-server --stop` ends it."""
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    path = folder / "ocr.sock"
+    server_pid = 0
+    try:
+        # a command that fails fast still starts the server; capture_output: run() would hang until the server
+        # ended if the server kept the command's output pipe open
+        first = sohoa(["ocr", "không-có.pdf", "out.pdf"], tmp_path, path, SOHOA_OCR_SERVER="start")
+        assert first.returncode == 2 and "không-có.pdf" in first.stderr
+        lock = Path(f"{path}.lock")
+        deadline = time.monotonic() + 60
+        while not path.exists():
+            assert time.monotonic() < deadline, (folder / "ocr-server.log").read_text(encoding="utf-8")
+            time.sleep(0.05)
+        server_pid = int(lock.read_text())
+        assert os.getsid(server_pid) == server_pid  # its own session: not stopped by the terminal's Ctrl-C
+        assert os.readlink(f"/proc/{server_pid}/cwd") == "/"
+        assert oct(folder.stat().st_mode & 0o777) == "0o700" and oct(path.stat().st_mode & 0o777) == "0o600"
+
+        scan = tmp_path / "tờ khai.pdf"
+        Image.open(scan_page(tmp_path / "p.png")).convert("L").save(scan, resolution=300)
+        served = sohoa(["ocr", scan.name, "out.pdf", "--json"], tmp_path, path, SOHOA_OCR_SERVER="start")
+        assert served.returncode == 0, served.stderr
+        assert json.loads(served.stdout)["pages"][0]["ocr"] is True
+        log = (folder / "ocr-server.log").read_text(encoding="utf-8")
+        assert f"pid {server_pid}" in log and "runs `sohoa ocr tờ khai.pdf out.pdf --json`" in log
+
+        second = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "ocr-server", "--socket", str(path)],
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 2 and f"already serves it (pid {server_pid})" in " ".join(second.stderr.split())
+
+        stop = [sys.executable, "-m", "flows.cli", "ocr-server", "--socket", str(path), "--stop"]
+        stopped = subprocess.run(stop, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+        assert stopped.returncode == 0 and f"stopped the OCR server (pid {server_pid})" in stopped.stderr
+        assert not path.exists() and not alive(server_pid)
+        again = subprocess.run(stop, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)
+        assert again.returncode == 0 and "no OCR server was running" in again.stderr
+    finally:
+        if server_pid and alive(server_pid):
+            os.kill(server_pid, signal.SIGTERM)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_two_commands_at_once_start_one_server(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lock is taken by the command and handed to the server: while one is starting, none other is."""
+    from flows.launch import start_server_in_background
+    from flows.ocr_server import stop_server
+
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    monkeypatch.setenv("SOHOA_OCR_SERVER_SOCKET", str(folder / "ocr.sock"))
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    try:
+        started = start_server_in_background()
+        assert started is not None
+        assert start_server_in_background() is None  # still importing: the lock is its already
+        assert stop_server(folder / "ocr.sock") == started
+        assert not alive(started)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_server_policy_is_checked(tmp_path: Path) -> None:
+    socket_path = tmp_path / "s" / "ocr.sock"
+    wrong = sohoa(["ocr", "a.pdf", "b.pdf"], tmp_path, socket_path, SOHOA_OCR_SERVER="always")
+    assert wrong.returncode == 2 and "SOHOA_OCR_SERVER must be one of start, use, off" in wrong.stderr
+    alone = sohoa(["ocr", "a.pdf", "b.pdf"], tmp_path, socket_path, SOHOA_OCR_SERVER="off")
+    assert alone.returncode == 2 and not socket_path.parent.exists()  # ran alone, started nothing
