@@ -363,6 +363,9 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
 # ------------------------------------------------------------------------------------------- ocr
 @app.command(
     epilog="Example:\n\n  sohoa ocr scan.tiff searchable.pdf --json\n\n"
+    "Warm start: with no `sohoa ocr-server` running, one is started in the background and serves the next\n"
+    "commands (~1 s sooner each); it stops after SOHOA_OCR_SERVER_IDLE seconds (600) without one.\n"
+    "SOHOA_OCR_SERVER=off never uses or starts one; =use uses a running one only.\n\n"
     "Exit codes: 0 written; 1 the input is unusable (reason printed); 2 usage; 3 Tesseract unavailable."
 )
 def ocr(

@@ -5,8 +5,13 @@ Why: a one-page `sohoa ocr` spends ~1.2 s before its first Tesseract read starti
 pydantic and the OCR stage (numpy, pikepdf, PDFium, Pillow) and building the command line — a third of the
 command. The server does that once; each command is then a fork of it (milliseconds), run exactly as a local
 command would run: the child takes the caller's standard input, output and error (passed as file descriptors),
-its current folder, environment and umask, and its exit code travels back. Nothing is shared between commands
-but the imported code: settings are read in the child, Tesseract workers are the child's own.
+its current folder, environment and umask, and its exit code travels back. Settings are read in the child.
+Between commands the server keeps two Tesseract workers loaded (for its own settings' language) and lends them
+with the next command (their pipes' descriptors go along with the request); the child hands its idle workers
+back as it ends, so a command in a series neither loads a model nor has the next one's loaded beside it (~0.3 s
+of a one-page command). A child whose command fails or is stopped keeps them, and they end with it; the server
+then loads others, one at a time. The server is a child subreaper, so the workers of a child that has ended are
+its to reap.
 
 `sohoa ocr-server` runs it (until stopped, or until idle for ``--idle`` seconds), and so does a `sohoa ocr`
 that finds none (in the background, stopping after ``SOHOA_OCR_SERVER_IDLE`` seconds without a command; see
@@ -23,9 +28,11 @@ The client half is ``flows.launch.forward``, which the `sohoa` command runs befo
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import fcntl
 import json
 import os
+import select
 import signal
 import socket
 import sys
@@ -38,10 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from flows.launch import HEADER, LOCK_FD_ENV, MAX_REQUEST, ROOT, lock_path, peer_uid
+from ocr.tesseract_library import WorkerHandle, worker_command
 
 PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
 # Variables that change which Tesseract a worker loads: a ready child's workers are kept only if they agree.
 WORKER_ENVIRONMENT = ("TESSDATA_PREFIX", "LD_LIBRARY_PATH")
+MAX_LENT = 8  # workers handed with a command, or back
+PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
 
 
 def code_fingerprint(packages: Iterable[Path]) -> dict[str, tuple[int, int]]:
@@ -146,10 +156,20 @@ def _pid_in(lock: int) -> int | None:
 
 @dataclass
 class _ReadyChild:
-    """A fork of the server waiting for its command, its Tesseract workers already loaded."""
+    """A fork of the server waiting for its command."""
 
     pid: int
-    channel: socket.socket  # the server's end of a socket pair: the request and the caller's descriptors
+    channel: socket.socket  # the server's end of a socket pair: the request, the caller's descriptors, the workers
+
+
+@dataclass
+class _LoadingWorker:
+    """A Tesseract worker the server started, loading its model (its first line says it is done)."""
+
+    pid: int
+    stdin: int
+    stdout: int
+    said: bytes = b""
 
 
 class _Server:
@@ -180,6 +200,16 @@ class _Server:
         self.stopping = threading.Event()
         self.handlers: dict[int, Any] = {}
         self.ready: _ReadyChild | None = None
+        # Loaded Tesseract workers kept between commands: lent to the child that runs the next command, handed
+        # back when it ends, so a command neither loads a model nor has one loaded beside it.
+        self.spares: list[WorkerHandle] = []
+        self.loading: _LoadingWorker | None = None
+        self.lending = self.settings is not None and self.settings.workers_to_start_ahead > 0
+        self.channels: dict[int, socket.socket] = {}  # children running a command: their workers come back here
+        self.on_loan: dict[int, int] = {}  # how many workers each of them was lent (expected back: none loaded)
+        with contextlib.suppress(OSError, AttributeError):
+            # orphans (the workers of a child that has ended) become the server's to reap, not init's
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
     def run(self, idle_seconds: float) -> None:
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -194,7 +224,6 @@ class _Server:
         finally:
             os.umask(umask)
         self.listener.listen(16)
-        self.listener.settimeout(0.5)
         self.handlers = {
             s: signal.signal(s, lambda _s, _f: self.stopping.set()) for s in (signal.SIGTERM, signal.SIGINT)
         }
@@ -204,17 +233,28 @@ class _Server:
             while not self.stopping.is_set():
                 self._reap()
                 if self.ready is None:  # forked here, with no caller's connection open to be inherited
-                    # the next one loads its workers while the last command renders its first page, on the idle core
                     self.ready = self._fork_ready_child()
+                self._load_a_spare()
                 if self.children:
                     last_activity = time.monotonic()
                 elif idle_seconds and time.monotonic() - last_activity > idle_seconds:
                     self.say(f"sohoa ocr-server: idle for {idle_seconds:g} s, stopping")
                     break
+                watched: list[Any] = [self.listener, *self.channels.values()]
+                if self.loading is not None:
+                    watched.append(self.loading.stdout)
                 try:
-                    connection, _ = self.listener.accept()
-                except (TimeoutError, InterruptedError):
+                    readable, _, _ = select.select(watched, [], [], 0.5)
+                except InterruptedError:
                     continue
+                if self.loading is not None and self.loading.stdout in readable:
+                    self._loaded()
+                for pid, channel in list(self.channels.items()):
+                    if channel in readable:
+                        self._take_back(pid, channel)
+                if self.listener not in readable:
+                    continue
+                connection, _ = self.listener.accept()
                 last_activity = time.monotonic()
                 with connection:
                     serving = self._take(connection)
@@ -227,23 +267,131 @@ class _Server:
             for signum, handler in self.handlers.items():
                 signal.signal(signum, handler)
             if self.ready is not None:
-                self.ready.channel.close()  # it ends when its channel closes, and so do its workers
+                self.ready.channel.close()  # it ends when its channel closes
                 self.children.add(self.ready.pid)
+            for channel in self.channels.values():
+                channel.close()
             for child in self.children:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(child, 0)
+            self._drop_spares()
+            self._reap(wait=2.0)
             self.say("sohoa ocr-server: stopped")
 
-    def _reap(self) -> None:
-        if self.ready is not None and os.waitpid(self.ready.pid, os.WNOHANG)[0]:  # died waiting: killed, OOM
-            self.ready.channel.close()
-            self.ready = None
-        for child in list(self.children):
-            with contextlib.suppress(ChildProcessError):
-                pid, _ = os.waitpid(child, os.WNOHANG)
-                if pid == 0:
-                    continue
-            self.children.discard(child)
+    def _reap(self, wait: float = 0.0) -> None:
+        """Collect every child that has ended (commands, the ready child, workers, adopted orphans)."""
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                if time.monotonic() >= deadline:
+                    return
+                time.sleep(0.02)
+                continue
+            self.children.discard(pid)
+            if self.ready is not None and pid == self.ready.pid:  # died waiting: killed, out of memory
+                self.ready.channel.close()
+                self.ready = None
+            for spare in [spare for spare in self.spares if spare.pid == pid]:
+                self.spares.remove(spare)
+                _close(spare.stdin, spare.stdout)
+
+    def _load_a_spare(self) -> None:
+        """Start a worker for the server's language while fewer than a command needs are idle or loading (one
+        at a time: the other core may be running a command)."""
+        if not self.lending or self.loading is not None or self.settings is None:
+            return
+        if len(self.spares) + sum(self.on_loan.values()) >= self.settings.workers_to_start_ahead:
+            return
+        command, env = worker_command(self.settings.ocr_language, self.settings.tessdata_dir)
+        to_worker, from_server = os.pipe()
+        to_server, from_worker = os.pipe()
+        try:
+            pid = os.posix_spawn(
+                command[0],
+                command,
+                env,
+                file_actions=[
+                    (os.POSIX_SPAWN_DUP2, to_worker, 0),
+                    (os.POSIX_SPAWN_DUP2, from_worker, 1),
+                    (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
+                ],
+            )
+        except OSError as exc:
+            self.say(f"sohoa ocr-server: cannot start a Tesseract worker: {exc}")
+            self.lending = False
+            _close(to_worker, from_server, to_server, from_worker)
+            return
+        _close(to_worker, from_worker)
+        self.loading = _LoadingWorker(pid, stdin=from_server, stdout=to_server)
+
+    def _loaded(self) -> None:
+        loading = self.loading
+        assert loading is not None and self.settings is not None
+        chunk = os.read(loading.stdout, 4096)
+        loading.said += chunk
+        if chunk and not loading.said.endswith(b"\n"):
+            return
+        self.loading = None
+        try:
+            hello = json.loads(loading.said) if chunk else {"error": "ended while loading"}
+        except ValueError:
+            hello = {"error": loading.said[:200].decode(errors="replace")}
+        if "error" in hello:  # no library here: the children start what they need (the `tesseract` command)
+            self.say(f"sohoa ocr-server: no Tesseract worker: {hello['error']}")
+            self.lending = False
+            _close(loading.stdin, loading.stdout)
+            return
+        tessdata = str(self.settings.tessdata_dir or "")
+        version = str(hello.get("version", ""))
+        handle = WorkerHandle(
+            loading.pid, loading.stdin, loading.stdout, version, 0, self.settings.ocr_language, tessdata
+        )
+        self.spares.append(handle)
+        self.say(f"sohoa ocr-server: Tesseract worker {loading.pid} loaded ({handle.language})")
+
+    def _take_back(self, pid: int, channel: socket.socket) -> None:
+        """The idle workers of a child whose command has ended (or nothing, if it ended otherwise)."""
+        descriptors: list[int] = []
+        try:
+            data = _receive_request(channel, descriptors, 2 * MAX_LENT)
+            offered = json.loads(data[HEADER.size :])["workers"]
+            handles = [
+                WorkerHandle(stdin=descriptors[2 * index], stdout=descriptors[2 * index + 1], **worker)
+                for index, worker in enumerate(offered)
+                if 2 * index + 1 < len(descriptors)
+            ]
+            keep = self._spare_key()
+            for handle in handles:
+                if (handle.language, handle.tessdata_dir) == keep and len(self.spares) < self._spare_count():
+                    self.spares.append(handle)
+                    descriptors.remove(handle.stdin)
+                    descriptors.remove(handle.stdout)
+        except (OSError, EOFError, ValueError, KeyError, TypeError):
+            pass  # the child ended without handing any back (a failed command, Ctrl-C): its workers end with it
+        finally:
+            _close(*descriptors)  # a worker whose input closes ends
+            channel.close()
+            del self.channels[pid]
+            self.on_loan.pop(pid, None)
+
+    def _spare_key(self) -> tuple[str, str]:
+        assert self.settings is not None
+        return (self.settings.ocr_language, str(self.settings.tessdata_dir or ""))
+
+    def _spare_count(self) -> int:
+        return self.settings.workers_to_start_ahead if self.lending and self.settings is not None else 0
+
+    def _drop_spares(self) -> None:
+        for spare in self.spares:
+            _close(spare.stdin, spare.stdout)  # it ends at the end of its input
+        self.spares = []
+        if self.loading is not None:
+            _close(self.loading.stdin, self.loading.stdout)
+            self.loading = None
 
     def _take(self, connection: socket.socket) -> bool:
         """Read one request and hand it to the ready child; False to stop serving."""
@@ -269,33 +417,56 @@ class _Server:
             # accepted before the child has it: the child's exit code must be the second line the caller reads
             connection.sendall(b'{"accepted": true}\n')
             try:
-                pid = self._hand_over(data, [*descriptors, connection.fileno()])
+                pid, lent = self._hand_over(request, [*descriptors, connection.fileno()])
             except OSError as exc:
                 os.write(descriptors[2], f"sohoa: the OCR server could not run the command: {exc}\n".encode())
                 connection.sendall(json.dumps({"exit": 3}).encode() + b"\n")
                 raise
-            self.say(f"sohoa ocr-server: pid {pid} runs `sohoa {' '.join(request['argv'])}` in {request['cwd']}")
+            workers = f" with workers {', '.join(map(str, lent))}" if lent else ""
+            self.say(
+                f"sohoa ocr-server: pid {pid} runs `sohoa {' '.join(request['argv'])}` in {request['cwd']}{workers}"
+            )
         except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
             self.say(f"sohoa ocr-server: a request failed: {exc!r}")
         finally:
-            for descriptor in descriptors:
-                with contextlib.suppress(OSError):
-                    os.close(descriptor)
+            _close(*descriptors)
         return True
 
-    def _hand_over(self, request: bytes, descriptors: list[int]) -> int:
-        """Give the request and the caller's descriptors to the ready child (the loop forks the next one)."""
+    def _hand_over(self, request: dict[str, Any], descriptors: list[int]) -> tuple[int, list[int]]:
+        """Give the request, the caller's descriptors and the idle workers to the ready child (the loop forks
+        the next one); its pid and the workers' pids."""
+        spares = self.spares[:MAX_LENT]
+        message = json.dumps(
+            {
+                "request": request,
+                "workers": [
+                    {
+                        "pid": w.pid,
+                        "version": w.version,
+                        "pages": w.pages,
+                        "language": w.language,
+                        "tessdata_dir": w.tessdata_dir,
+                    }
+                    for w in spares
+                ],
+            }
+        ).encode()
+        lent = [descriptor for spare in spares for descriptor in (spare.stdin, spare.stdout)]
         for _ in range(2):  # a ready child that has died (killed, out of memory) is replaced once
             ready = self.ready or self._fork_ready_child()
             self.ready = None
+            self.children.add(ready.pid)  # reaped once it ends, whether it took the command or had died
             try:
-                socket.send_fds(ready.channel, [request], descriptors)
-                return ready.pid
+                socket.send_fds(ready.channel, [HEADER.pack(len(message)) + message], [*descriptors, *lent])
             except OSError:
-                continue
-            finally:
                 ready.channel.close()
-                self.children.add(ready.pid)  # reaped once it ends, whether it took the command or had died
+                continue
+            self.channels[ready.pid] = ready.channel
+            self.on_loan[ready.pid] = len(spares)
+            for spare in spares:
+                self.spares.remove(spare)
+                _close(spare.stdin, spare.stdout)  # the child's now
+            return ready.pid, [spare.pid for spare in spares]
         raise OSError("no child could take the command")
 
     def _fork_ready_child(self) -> _ReadyChild:
@@ -309,33 +480,40 @@ class _Server:
             os.close(self.lock)  # the lock ends with the server, not with its last command
             if self.ready is not None:
                 self.ready.channel.close()
-            _wait_and_run(child_end, self.command, self.handlers, self.settings)
+            for channel in self.channels.values():
+                channel.close()
+            self._drop_spares()  # copies of the server's descriptors: the workers are lent with a command only
+            _wait_and_run(child_end, self.command, self.handlers)
         child_end.close()
         return _ReadyChild(pid, server_end)
 
 
-def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any], settings: Any) -> None:
-    """The ready child: load Tesseract workers for the server's settings, wait for a command, become it."""
+def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]) -> None:
+    """The ready child: wait for a command (and the workers lent with it), become it, hand the workers back."""
     code = 0
     connection: socket.socket | None = None
+    give_back = False
     try:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
-        from ocr.tesseract_library import stop_idle_workers, warm_workers
+        from ocr.tesseract_library import WorkerHandle, adopt_workers, stop_idle_workers
 
-        if settings is not None and settings.workers_to_start_ahead:
-            # one at a time, beside the command that is starting on the other core (the one that forked us)
-            warm = (settings.ocr_language, settings.tessdata_dir, settings.workers_to_start_ahead)
-            threading.Thread(target=warm_workers, args=warm, name="warm-workers", daemon=True).start()
         descriptors: list[int] = []
-        data = _receive_request(channel, descriptors, 4)  # EOFError: the server is stopping
-        if len(descriptors) != 4:
+        data = _receive_request(channel, descriptors, 4 + 2 * MAX_LENT)  # EOFError: the server is stopping
+        if len(descriptors) < 4:
             raise EOFError
-        channel.close()
-        request = json.loads(data[HEADER.size :])
+        message = json.loads(data[HEADER.size :])
+        request = message["request"]
+        adopt_workers(
+            [
+                WorkerHandle(stdin=descriptors[4 + 2 * index], stdout=descriptors[5 + 2 * index], **worker)
+                for index, worker in enumerate(message["workers"])
+            ]
+        )
         connection = socket.socket(fileno=descriptors[3])
         connection.setblocking(True)  # the server read the request with a timeout, which made it non-blocking
-        if any(request["env"].get(name) != os.environ.get(name) for name in WORKER_ENVIRONMENT):
+        give_back = all(request["env"].get(name) == os.environ.get(name) for name in WORKER_ENVIRONMENT)
+        if not give_back:
             stop_idle_workers()  # loaded where the caller would not load them
         for target, descriptor in enumerate(descriptors[:3]):
             os.dup2(descriptor, target)
@@ -366,6 +544,10 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
         try:
             import atexit
 
+            if give_back and code != 130:
+                with contextlib.suppress(BaseException):
+                    _give_workers_back(channel)
+            channel.close()
             atexit._run_exitfuncs()  # the child's own: its Tesseract workers, logging
             sys.stdout.flush()
             sys.stderr.flush()
@@ -373,6 +555,41 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
                 connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
         finally:
             os._exit(code)
+
+
+def _give_workers_back(channel: socket.socket) -> None:
+    """Hand this child's idle workers to the server for the next command (which then loads no model)."""
+    from ocr.tesseract_library import surrender_idle_workers
+
+    handles = surrender_idle_workers()
+    kept, extra = handles[:MAX_LENT], handles[MAX_LENT:]
+    message = json.dumps(
+        {
+            "workers": [
+                {
+                    "pid": h.pid,
+                    "version": h.version,
+                    "pages": h.pages,
+                    "language": h.language,
+                    "tessdata_dir": h.tessdata_dir,
+                }
+                for h in kept
+            ]
+        }
+    ).encode()
+    try:
+        socket.send_fds(
+            channel, [HEADER.pack(len(message)) + message], [fd for h in kept for fd in (h.stdin, h.stdout)]
+        )
+    finally:
+        _close(*(fd for h in handles for fd in (h.stdin, h.stdout)))  # the server has its own copies; extra end
+    del extra
+
+
+def _close(*descriptors: int) -> None:
+    for descriptor in descriptors:
+        with contextlib.suppress(OSError):
+            os.close(descriptor)
 
 
 def _receive_request(source: socket.socket, descriptors: list[int], most: int) -> bytes:

@@ -13,17 +13,19 @@ A worker that crashes or hangs on a page costs that page's document, never this 
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import logging
 import os
 import select
+import signal
 import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, Protocol
 
 from sohoa.errors import BadInputError, Problem, StageError
 
@@ -55,9 +57,68 @@ class LibraryReading:
     engine: str  # "libtesseract 5.3.0": the record names the software that read the page
 
 
+class _Process(Protocol):
+    """What a worker needs of its process: a ``subprocess.Popen``, or a worker handed over by another process."""
+
+    pid: int
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def kill(self) -> None: ...
+    def wait(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class WorkerHandle:
+    """A loaded, idle worker as one process hands it to another (`sohoa ocr-server` and its children): its pid,
+    the descriptors of its input and output pipes, and what it has read so far."""
+
+    pid: int
+    stdin: int
+    stdout: int
+    version: str
+    pages: int
+    language: str
+    tessdata_dir: str  # "" for Tesseract's own
+
+
+class _HandedOver:
+    """A worker this process did not start (so cannot wait for): watched through a pidfd instead."""
+
+    def __init__(self, handle: WorkerHandle) -> None:
+        self.pid = handle.pid
+        self.returncode: int | None = None
+        self.pidfd = os.pidfd_open(handle.pid)
+        self.stdin: IO[bytes] | None = os.fdopen(handle.stdin, "wb")
+        self.stdout: IO[bytes] | None = os.fdopen(handle.stdout, "rb")
+
+    def poll(self) -> int | None:
+        if self.returncode is None and select.select([self.pidfd], [], [], 0)[0]:
+            self.returncode = -1  # ended; its exit status is its parent's to collect
+        return self.returncode
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+
+    def wait(self) -> int:
+        if self.returncode is None:
+            select.select([self.pidfd], [], [])
+            self.returncode = -1
+        self.release()
+        return self.returncode
+
+    def release(self) -> None:
+        if self.pidfd >= 0:
+            os.close(self.pidfd)
+            self.pidfd = -1
+
+
 @dataclass
 class _Worker:
-    process: subprocess.Popen[bytes]
+    process: _Process
     version: str = ""
     pages: int = 0
     idle_since: float = 0.0  # time.monotonic() when it was last put back in the pool
@@ -178,9 +239,7 @@ class _Pool:
                 self.lock.wait(max(0.05, min(left) + IDLE_SECONDS - now))
 
     def _start(self, language: str, tessdata_dir: Path | None) -> _Worker:
-        # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.
-        env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-        command = [sys.executable, "-I", "-S", str(WORKER_SCRIPT), language, str(tessdata_dir or "")]
+        command, env = worker_command(language, tessdata_dir)
         process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
         )
@@ -206,19 +265,61 @@ class _Pool:
         for worker in workers:
             worker.stop()
 
+    def adopt(self, handles: list[WorkerHandle]) -> None:
+        with self.lock:
+            for handle in handles:
+                worker = _Worker(_HandedOver(handle), version=handle.version, pages=handle.pages)
+                self._park((handle.language, handle.tessdata_dir), worker)
+
+    def surrender(self) -> list[WorkerHandle]:
+        """Take every idle worker out of the pool, to be handed to another process (which owns their pipes)."""
+        with self.lock:
+            taken = [(key, worker) for key, group in self.idle.items() for worker in group]
+            self.idle.clear()
+        handles = []
+        for (language, tessdata_dir), worker in taken:
+            process = worker.process
+            if process.poll() is not None or worker.pages >= PAGES_PER_WORKER:
+                worker.stop()
+                continue
+            assert process.stdin is not None and process.stdout is not None
+            handles.append(
+                WorkerHandle(
+                    process.pid,
+                    os.dup(process.stdin.fileno()),
+                    os.dup(process.stdout.fileno()),
+                    worker.version,
+                    worker.pages,
+                    language,
+                    tessdata_dir,
+                )
+            )
+            for stream in (process.stdin, process.stdout):
+                stream.close()  # the duplicates above are the other process's now
+            if isinstance(process, _HandedOver):
+                process.release()
+        return handles
+
 
 _pool = _Pool()
 
 
-def warm_workers(language: str, tessdata_dir: Path | None, count: int) -> None:
-    """Have ``count`` workers idle, started one after the other: each start loads the model on one core, where
-    starting them all at once would also take the core a command may be rendering its first page on."""
-    key = _pool_key(language, tessdata_dir)
-    for wanted in range(1, count + 1):
-        _pool.start_ahead(language, tessdata_dir, count=wanted)
-        with _pool.lock:
-            while _pool.starting.get(key) and key not in _pool.unavailable:
-                _pool.lock.wait(START_TIMEOUT)
+def worker_command(language: str, tessdata_dir: Path | None) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of a worker."""
+    # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    return [sys.executable, "-I", "-S", str(WORKER_SCRIPT), language, str(tessdata_dir or "")], env
+
+
+def adopt_workers(handles: list[WorkerHandle]) -> None:
+    """Take loaded workers another process started (their descriptors are this process's now) into the pool."""
+    _pool.adopt(handles)
+
+
+def surrender_idle_workers() -> list[WorkerHandle]:
+    """This process's idle, healthy workers, out of its pool: the caller passes the descriptors on and closes
+    them. Workers that have read ``PAGES_PER_WORKER`` pages are ended instead."""
+    return _pool.surrender()
 
 
 def stop_idle_workers() -> None:

@@ -142,6 +142,41 @@ def test_the_command_stops_when_its_caller_goes_away(server: Server, tmp_path: P
         assert time.monotonic() < deadline, "the command went on without its caller"
         time.sleep(0.1)
     assert not (tmp_path / "out.pdf").exists()
+    # its lent workers did not come back; the next command is served all the same
+    scan_one = tmp_path / "một.pdf"
+    pages[0].save(scan_one, resolution=300)
+    after = sohoa(["ocr", scan_one.name, "out.pdf", "--json"], tmp_path, server.socket)
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["pages"][0]["ocr"] is True
+
+
+def lent_workers(server: Server) -> list[set[int]]:
+    """The workers the server lent with each command, in order."""
+    return [
+        {int(pid) for pid in found.group(1).split(", ")}
+        for line in server.lines()
+        if (found := re.search(r"runs `.*` in .* with workers ([\d, ]+)$", line))
+    ]
+
+
+def test_served_commands_share_the_servers_loaded_workers(server: Server, tmp_path: Path) -> None:
+    """The server loads two Tesseract workers once, lends them with each command and takes them back after
+    it: the next command reads with the same processes (no model loaded, none loading beside it)."""
+    deadline = time.monotonic() + 60
+    while sum("Tesseract worker" in line and "loaded" in line for line in server.lines()) < 2:
+        assert time.monotonic() < deadline, server.lines()
+        time.sleep(0.05)
+    scan = tmp_path / "hộ tịch.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("L").save(scan, resolution=300)
+    outputs = []
+    for name in ("a.pdf", "b.pdf", "c.pdf"):
+        done = sohoa(["ocr", scan.name, name, "--json"], tmp_path, server.socket)
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout)["text"])  # the workers were handed back before the exit code
+    lent = lent_workers(server)
+    assert len(lent) == 3 and len(lent[0]) == 2 and lent[0] == lent[1] == lent[2]
+    assert outputs[0] == outputs[1] == outputs[2] and "THÔNG BÁO" in outputs[0]
+    assert sum("Tesseract worker" in line and "loaded" in line for line in server.lines()) == 2
 
 
 def test_an_idle_server_stops_by_itself() -> None:
@@ -241,7 +276,7 @@ def test_a_lone_command_starts_a_server_in_the_background_that_serves_the_next(t
             text=True,
             timeout=60,
         )
-        assert second.returncode == 2 and f"already serves it (pid {server_pid})" in " ".join(second.stderr.split())
+        assert second.returncode == 2 and f"already serves it (pid {server_pid};" in " ".join(second.stderr.split())
 
         stop = [sys.executable, "-m", "flows.cli", "ocr-server", "--socket", str(path), "--stop"]
         stopped = subprocess.run(stop, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)

@@ -213,16 +213,23 @@ def test_a_worker_started_ahead_is_the_one_that_reads(page: Path) -> None:
     assert sorted(w.pid for w in tess_workers()) == sorted(w.pid for w in pair)
 
 
-def test_warm_workers_leaves_them_idle_and_ready(page: Path) -> None:
-    """`sohoa ocr-server`'s ready child warms its workers one at a time: two are idle when it returns, none is
-    still starting, and they are the ones that read."""
-    tesseract_library.warm_workers("vie", None, count=2)
-    first, second = sorted(tess_workers(), key=lambda w: w.create_time())
-    key = tesseract_library._pool_key("vie", None)
-    assert len(tesseract_library._pool.idle[key]) == 2 and not tesseract_library._pool.starting.get(key)
-    with ThreadPoolExecutor(2) as both:  # and they are the ones that read
-        assert all("THÔNG BÁO" in r.text() for r in both.map(read, [page, page]))
-    assert sorted(w.pid for w in tess_workers()) == sorted([first.pid, second.pid])
+def test_an_idle_worker_handed_over_reads_on_for_its_new_owner(page: Path) -> None:
+    """`sohoa ocr-server` lends loaded workers to the child running a command, which hands them back: the
+    descriptors move, the worker (and its loaded model) stays; one past its quota is ended, not handed over."""
+    first = read(page)
+    (worker,) = tess_workers()
+    (handle,) = tesseract_library.surrender_idle_workers()
+    assert handle.pid == worker.pid and handle.pages == 1 and (handle.language, handle.tessdata_dir) == ("vie", "")
+    assert not tesseract_library._pool.idle.get(tesseract_library._pool_key("vie", None))
+    tesseract_library.adopt_workers([handle])  # here by this process, as by a child of the server
+    assert read(page).words == first.words  # read by the same worker: none was started
+    assert [w.pid for w in tess_workers()] == [worker.pid]
+    (again,) = tesseract_library._pool.idle[tesseract_library._pool_key("vie", None)]
+    assert again.pages == 2
+    again.pages = tesseract_library.PAGES_PER_WORKER
+    assert tesseract_library.surrender_idle_workers() == []  # past its quota: ended instead
+    assert not worker.is_running() or worker.status() == psutil.STATUS_ZOMBIE
+    os.waitpid(worker.pid, 0)  # it was this process's child all along
 
 
 def test_a_worker_left_idle_is_ended_and_the_next_page_starts_another(
