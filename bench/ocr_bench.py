@@ -2,7 +2,9 @@
 
   python bench/ocr_bench.py [--docs N] [--conditions clean,scan,poor,tesseract] [--tools sohoa,ocrmypdf] [--json]
 
-Tools: ``sohoa`` (default settings), ``sohoa-whole`` (pages read whole, ``SOHOA_OCR_BANDS=1``), ``ocrmypdf``.
+Tools: ``sohoa`` (default settings), ``sohoa-whole`` (pages read whole, ``SOHOA_OCR_BANDS=1``), ``ocrmypdf``;
+every ``sohoa ocr`` in its own process (``SOHOA_OCR_SERVER=off``: bench/ocr_perfile_bench.py measures the warm
+start).
 
 Inputs (read in place from ../shared/corpora):
 - the born-digital court precedents in vi-text/legal-docs/an_le/ rendered to image-only PDFs (one per document)
@@ -137,7 +139,7 @@ def build_tesseract_cases(scratch: Path) -> list[Case]:
 def run_tool(tool: str, case: Case, out_dir: Path) -> tuple[list[str], Path]:
     output = out_dir / f"{tool}-{case.pdf.stem}.pdf"
     if tool.startswith("sohoa"):
-        env = os.environ | ({"SOHOA_OCR_BANDS": "1"} if tool == "sohoa-whole" else {})
+        env = os.environ | {"SOHOA_OCR_SERVER": "off"} | ({"SOHOA_OCR_BANDS": "1"} if tool == "sohoa-whole" else {})
         proc = subprocess.run(
             [str(BIN / "sohoa"), "ocr", str(case.pdf), str(output), "--json"], capture_output=True, text=True, env=env
         )

@@ -81,7 +81,8 @@ def bench_ocr(scratch: Path) -> list[Row]:
                     str(scan),
                     str(out),
                 ]
-            total += run(cmd, env={"SOHOA_DATA_DIR": str(scratch / "var")})
+            # each command in its own process (no warm start: bench/ocr_perfile_bench.py measures that)
+            total += run(cmd, env={"SOHOA_DATA_DIR": str(scratch / "var"), "SOHOA_OCR_SERVER": "off"})
             pages += page_count(out)
             size += out.stat().st_size
         rows.append(Row("ocr samples/", tool, total, pages, size))

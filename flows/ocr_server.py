@@ -48,7 +48,8 @@ from flows.launch import HEADER, LOCK_FD_ENV, MAX_REQUEST, ROOT, lock_path, peer
 from ocr.tesseract_library import WorkerHandle, worker_command
 
 PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
-# Variables that change which Tesseract a worker loads: a ready child's workers are kept only if they agree.
+# Variables that change which Tesseract a worker loads: workers lent with a command are used (and handed back)
+# only if the caller's agree with the server's.
 WORKER_ENVIRONMENT = ("TESSDATA_PREFIX", "LD_LIBRARY_PATH")
 MAX_LENT = 8  # workers handed with a command, or back
 PR_SET_CHILD_SUBREAPER = 36  # linux/prctl.h
