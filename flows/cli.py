@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -26,10 +26,12 @@ from rich.logging import RichHandler
 from rich.table import Table
 from typer.core import TyperGroup
 
-from flows.prefect_server import TemporaryPrefectServer, collector_paused
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError
 from sohoa.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
+    from flows.prefect_server import TemporaryPrefectServer
 
 EXIT_OK, EXIT_NOT_RIGHT, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
@@ -127,6 +129,8 @@ def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
         return None
     for name in TEMPORARY_SERVER_IDLE_SERVICES:
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{name}_ENABLED", "false")
+    from flows.prefect_server import TemporaryPrefectServer
+
     server = TemporaryPrefectServer(prefect_home)
     os.environ["PREFECT_API_URL"] = server.start()
     return server
@@ -266,6 +270,8 @@ def _process(
             # With a temporary server, what the run needs loads while the server starts: Prefect, and the stages' code,
             # type model and identity, the server's start-up keeping one core and this the other. It stays for the
             # whole run, so it loads with the cycle collector paused (~0.9 s of CPU here; flows.prefect_server).
+            from flows.prefect_server import collector_paused
+
             with collector_paused() if server is not None else contextlib.nullcontext():
                 from flows import prefect_flows
 
