@@ -93,7 +93,7 @@ def start_server_in_background() -> int | None:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             return None  # one is running (and refused this command) or still starting
-        log_file = os.path.join(folder, "ocr-server.log")
+        log_file = os.path.splitext(path)[0] + ".log"  # beside the socket, one per installation
         with open(log_file, "ab") as log:
             if log.tell() > 1 << 20:
                 log.truncate(0)  # a line per command: kept short

@@ -308,26 +308,26 @@ class _Server:
         if len(self.spares) + sum(self.on_loan.values()) >= self.settings.workers_to_start_ahead:
             return
         command, env = worker_command(self.settings.ocr_language, self.settings.tessdata_dir)
-        to_worker, from_server = os.pipe()
-        to_server, from_worker = os.pipe()
+        worker_stdin, server_writes = os.pipe()  # (read end, write end)
+        server_reads, worker_stdout = os.pipe()
         try:
             pid = os.posix_spawn(
                 command[0],
                 command,
                 env,
                 file_actions=[
-                    (os.POSIX_SPAWN_DUP2, to_worker, 0),
-                    (os.POSIX_SPAWN_DUP2, from_worker, 1),
+                    (os.POSIX_SPAWN_DUP2, worker_stdin, 0),
+                    (os.POSIX_SPAWN_DUP2, worker_stdout, 1),
                     (os.POSIX_SPAWN_OPEN, 2, os.devnull, os.O_WRONLY, 0),
                 ],
             )
         except OSError as exc:
             self.say(f"sohoa ocr-server: cannot start a Tesseract worker: {exc}")
             self.lending = False
-            _close(to_worker, from_server, to_server, from_worker)
+            _close(worker_stdin, server_writes, server_reads, worker_stdout)
             return
-        _close(to_worker, from_worker)
-        self.loading = _LoadingWorker(pid, stdin=from_server, stdout=to_server)
+        _close(worker_stdin, worker_stdout)  # the worker's ends
+        self.loading = _LoadingWorker(pid, stdin=server_writes, stdout=server_reads)
 
     def _loaded(self) -> None:
         loading = self.loading

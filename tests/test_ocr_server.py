@@ -254,7 +254,7 @@ def test_a_lone_command_starts_a_server_in_the_background_that_serves_the_next(t
         lock = Path(f"{path}.lock")
         deadline = time.monotonic() + 60
         while not path.exists():
-            assert time.monotonic() < deadline, (folder / "ocr-server.log").read_text(encoding="utf-8")
+            assert time.monotonic() < deadline, (folder / "ocr.log").read_text(encoding="utf-8")
             time.sleep(0.05)
         server_pid = int(lock.read_text())
         assert os.getsid(server_pid) == server_pid  # its own session: not stopped by the terminal's Ctrl-C
@@ -266,7 +266,7 @@ def test_a_lone_command_starts_a_server_in_the_background_that_serves_the_next(t
         served = sohoa(["ocr", scan.name, "out.pdf", "--json"], tmp_path, path, SOHOA_OCR_SERVER="start")
         assert served.returncode == 0, served.stderr
         assert json.loads(served.stdout)["pages"][0]["ocr"] is True
-        log = (folder / "ocr-server.log").read_text(encoding="utf-8")
+        log = (folder / "ocr.log").read_text(encoding="utf-8")
         assert f"pid {server_pid}" in log and "runs `sohoa ocr tờ khai.pdf out.pdf --json`" in log
 
         second = subprocess.run(
