@@ -497,6 +497,9 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
     try:
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
+        # SIGINT is how the command stops when its caller goes away (_watch_the_caller), even where the server was
+        # started with it ignored (`sohoa ocr-server &` in a script, or by such a `sohoa ocr`)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         from ocr.tesseract_library import WorkerHandle, adopt_workers, stop_idle_workers
 
         descriptors: list[int] = []

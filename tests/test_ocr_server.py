@@ -36,7 +36,7 @@ class Server:
         return self.log.read_text(encoding="utf-8").splitlines()
 
 
-def start_server(folder: Path, *extra: str) -> Server:
+def start_server(folder: Path, *extra: str, sigint_ignored: bool = False) -> Server:
     path = folder / "ocr.sock"  # a short path: AF_UNIX allows 107 bytes
     log = folder / "server.log"
     process = subprocess.Popen(
@@ -45,6 +45,8 @@ def start_server(folder: Path, *extra: str) -> Server:
         stdout=subprocess.DEVNULL,
         stderr=log.open("w"),
         text=True,
+        # as `sohoa ocr-server &` in a shell script starts it (and `nohup … &`, as the test suite may be run)
+        preexec_fn=(lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)) if sigint_ignored else None,
     )
     deadline = time.monotonic() + 60
     while not path.exists():
@@ -55,9 +57,9 @@ def start_server(folder: Path, *extra: str) -> Server:
 
 
 @pytest.fixture
-def server() -> Iterator[Server]:
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
-    running = start_server(folder)
+    running = start_server(folder, sigint_ignored=getattr(request, "param", False))
     try:
         yield running
     finally:
@@ -114,6 +116,7 @@ def test_bad_input_and_the_callers_settings_through_the_server(server: Server, t
     assert not (tmp_path / "out.pdf").exists()
 
 
+@pytest.mark.parametrize("server", [False, True], ids=["sigint", "sigint-ignored"], indirect=True)
 def test_the_command_stops_when_its_caller_goes_away(server: Server, tmp_path: Path) -> None:
     pages = [Image.open(scan_page(tmp_path / f"{i}.png")).convert("L") for i in range(6)]
     scan = tmp_path / "chồng.pdf"
