@@ -416,8 +416,8 @@ def ocr(
     name="ocr-server",
     epilog=(
         "Examples:\n\n  sohoa ocr-server &                 # then: sohoa ocr scan.pdf out.pdf\n\n"
-        "  sohoa ocr-server --idle 600        # stops after ten minutes without a command\n\n"
-        "  sohoa ocr-server --stop            # stops the running one (also one `sohoa ocr` started)\n\n"
+        "  sohoa ocr-server --idle 600        # stops after 10 idle minutes\n\n"
+        "  sohoa ocr-server --stop            # stops the one running\n\n"
         "Exit codes: 0 stopped (SIGTERM, Ctrl-C, idle, or sohoa's code changed), or --stop done (or none ran);\n"
         "2 the socket is not usable, or another server serves it."
     ),
