@@ -66,11 +66,34 @@ def lock_path(socket_file: str) -> str:
     return socket_file + ".lock"
 
 
+def take_server_lock(socket_file: str) -> int | None:
+    """The socket's lock file, opened and locked by this process; None while another process holds it."""
+    import fcntl
+
+    lock = os.open(lock_path(socket_file), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(lock)
+        return None
+    return lock
+
+
+def record_pid(lock: int, pid: int) -> None:
+    """Write the server's pid in its lock file (for `sohoa ocr-server --stop`); never empty for a reader."""
+    os.ftruncate(lock, os.pwrite(lock, f"{pid}\n".encode(), 0))
+
+
+def frame(payload: dict[str, object]) -> bytes:
+    """A request or answer on the server's sockets: its length (HEADER), then its JSON."""
+    data = json.dumps(payload).encode()
+    return HEADER.pack(len(data)) + data
+
+
 def start_server_in_background() -> int | None:
     """Start ``sohoa ocr-server`` for this user's socket, detached, unless one is running or starting; its pid.
 
     The lock is taken here and handed to the server, so two commands started together start one server."""
-    import fcntl
     import subprocess
 
     idle = os.environ.get(IDLE_ENV) or str(DEFAULT_IDLE)
@@ -85,14 +108,12 @@ def start_server_in_background() -> int | None:
         os.makedirs(folder, mode=0o700, exist_ok=True)
         if os.stat(folder).st_uid != os.getuid():
             return None  # another user's folder: the command runs alone
-        lock = os.open(lock_path(path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        lock = take_server_lock(path)
     except OSError:
         return None
+    if lock is None:
+        return None  # one is running (and refused this command) or still starting
     try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            return None  # one is running (and refused this command) or still starting
         log_file = os.path.splitext(path)[0] + ".log"  # beside the socket, one per installation
         with open(log_file, "ab") as log:
             if log.tell() > 1 << 20:
@@ -106,7 +127,7 @@ def start_server_in_background() -> int | None:
                 env={**os.environ, LOCK_FD_ENV: str(lock)},
                 start_new_session=True,  # not stopped by the Ctrl-C meant for this command
             )
-        os.ftruncate(lock, os.pwrite(lock, f"{server.pid}\n".encode(), 0))  # for a --stop while it starts
+        record_pid(lock, server.pid)  # for a --stop while it starts
     except OSError:
         return None
     finally:
@@ -135,7 +156,7 @@ def forward(argv: list[str]) -> int | None:
             return None
         umask = os.umask(0o022)
         os.umask(umask)
-        request = json.dumps(
+        request = frame(
             {
                 "argv": argv,
                 "cwd": os.getcwd(),
@@ -144,8 +165,8 @@ def forward(argv: list[str]) -> int | None:
                 "prefix": sys.prefix,
                 "root": ROOT,
             }
-        ).encode()
-        socket.send_fds(connection, [HEADER.pack(len(request)) + request], [0, 1, 2])
+        )
+        socket.send_fds(connection, [request], [0, 1, 2])
         reply = _read_line(connection)
         accepted = bool(reply) and json.loads(reply).get("accepted") is True
     except (OSError, ValueError):  # a socket file left by a killed server, a descriptor we cannot pass, ...
@@ -156,8 +177,7 @@ def forward(argv: list[str]) -> int | None:
     try:
         ending = _read_line(connection)  # the child's exit code, sent as it ends
     except KeyboardInterrupt:
-        connection.close()  # the child sees the connection close and stops as on Ctrl-C
-        return 130
+        return 130  # the child sees the connection close (below) and stops as on Ctrl-C
     finally:
         connection.close()
     if not ending:

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import fcntl
+import dataclasses
 import json
 import os
 import select
@@ -39,13 +39,23 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.launch import HEADER, LOCK_FD_ENV, MAX_REQUEST, ROOT, lock_path, peer_uid
-from ocr.tesseract_library import WorkerHandle, worker_command
+from flows.launch import (
+    HEADER,
+    LOCK_FD_ENV,
+    MAX_REQUEST,
+    ROOT,
+    frame,
+    lock_path,
+    peer_uid,
+    record_pid,
+    take_server_lock,
+)
+from ocr.tesseract_library import WorkerHandle, pool_key, worker_command
 
 PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
 # Variables that change which Tesseract a worker loads: workers lent with a command are used (and handed back)
@@ -94,51 +104,42 @@ def hold_lock(path: Path) -> int:
         os.set_inheritable(lock, False)
     else:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        lock = os.open(lock_path(str(path)), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            pid = _pid_in(lock)
-            os.close(lock)
-            raise AlreadyServing(path, pid) from None
-    os.ftruncate(lock, os.pwrite(lock, f"{os.getpid()}\n".encode(), 0))  # never empty for a reader
+        taken = take_server_lock(str(path))
+        if taken is None:
+            raise AlreadyServing(path, _server_pid(path))
+        lock = taken
+    record_pid(lock, os.getpid())
     return lock
 
 
 def stop_server(path: Path, timeout: float = 60) -> int | None:
     """Stop the server serving ``path`` (SIGTERM; it finishes the commands it runs) and wait until it has ended;
     its pid, or None if none was running."""
-    try:
-        lock = os.open(lock_path(str(path)), os.O_RDWR | os.O_CLOEXEC)
-    except FileNotFoundError:
+    if not os.path.exists(lock_path(str(path))):
         return None
-    try:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return None  # nobody holds it
-        except BlockingIOError:
-            pid = _pid_in(lock)
-        for _ in range(100):  # taken a moment ago, its pid not yet written
-            if pid is not None:
-                break
-            time.sleep(0.01)
-            pid = _pid_in(lock)
-        if pid is None:
-            raise OSError(f"{lock_path(str(path))} names no process")
-        os.kill(pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                if not alive(pid):  # it lets go of the lock a moment before its process ends
-                    return pid
-            except BlockingIOError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"the OCR server (pid {pid}) did not stop within {timeout:g} s")
-            time.sleep(0.05)
-    finally:
+    lock = take_server_lock(str(path))
+    if lock is not None:
         os.close(lock)
+        return None  # nobody holds it
+    pid = _server_pid(path)
+    for _ in range(100):  # taken a moment ago, its pid not yet written
+        if pid is not None:
+            break
+        time.sleep(0.01)
+        pid = _server_pid(path)
+    if pid is None:
+        raise OSError(f"{lock_path(str(path))} names no process")
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while True:
+        lock = take_server_lock(str(path))
+        if lock is not None:
+            os.close(lock)
+            if not alive(pid):  # it lets go of the lock a moment before its process ends
+                return pid
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the OCR server (pid {pid}) did not stop within {timeout:g} s")
+        time.sleep(0.05)
 
 
 def alive(pid: int) -> bool:
@@ -150,8 +151,12 @@ def alive(pid: int) -> bool:
         return False
 
 
-def _pid_in(lock: int) -> int | None:
-    text = os.pread(lock, 32, 0).decode("ascii", "replace").strip()
+def _server_pid(path: Path) -> int | None:
+    """The pid written in the socket's lock file (see ``flows.launch.record_pid``)."""
+    try:
+        text = Path(lock_path(str(path))).read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        return None
     return int(text) if text.isdigit() else None
 
 
@@ -205,7 +210,9 @@ class _Server:
         # back when it ends, so a command neither loads a model nor has one loaded beside it.
         self.spares: list[WorkerHandle] = []
         self.loading: _LoadingWorker | None = None
-        self.lending = self.settings is not None and self.settings.workers_to_start_ahead > 0
+        # how many, for which language data (0: none, e.g. no libtesseract here: each child starts what it needs)
+        self.spare_count = self.settings.workers_to_start_ahead if self.settings is not None else 0
+        self.spare_key = pool_key(self.settings.ocr_language, self.settings.tessdata_dir) if self.settings else ("", "")
         self.channels: dict[int, socket.socket] = {}  # children running a command: their workers come back here
         self.on_loan: dict[int, int] = {}  # how many workers each of them was lent (expected back: none loaded)
         with contextlib.suppress(OSError, AttributeError):
@@ -303,11 +310,9 @@ class _Server:
     def _load_a_spare(self) -> None:
         """Start a worker for the server's language while fewer than a command needs are idle or loading (one
         at a time: the other core may be running a command)."""
-        if not self.lending or self.loading is not None or self.settings is None:
+        if self.loading is not None or len(self.spares) + sum(self.on_loan.values()) >= self.spare_count:
             return
-        if len(self.spares) + sum(self.on_loan.values()) >= self.settings.workers_to_start_ahead:
-            return
-        command, env = worker_command(self.settings.ocr_language, self.settings.tessdata_dir)
+        command, env = worker_command(*self.spare_key)
         worker_stdin, server_writes = os.pipe()  # (read end, write end)
         server_reads, worker_stdout = os.pipe()
         try:
@@ -323,7 +328,7 @@ class _Server:
             )
         except OSError as exc:
             self.say(f"sohoa ocr-server: cannot start a Tesseract worker: {exc}")
-            self.lending = False
+            self.spare_count = 0
             _close(worker_stdin, server_writes, server_reads, worker_stdout)
             return
         _close(worker_stdin, worker_stdout)  # the worker's ends
@@ -331,7 +336,7 @@ class _Server:
 
     def _loaded(self) -> None:
         loading = self.loading
-        assert loading is not None and self.settings is not None
+        assert loading is not None
         chunk = os.read(loading.stdout, 4096)
         loading.said += chunk
         if chunk and not loading.said.endswith(b"\n"):
@@ -343,14 +348,11 @@ class _Server:
             hello = {"error": loading.said[:200].decode(errors="replace")}
         if "error" in hello:  # no library here: the children start what they need (the `tesseract` command)
             self.say(f"sohoa ocr-server: no Tesseract worker: {hello['error']}")
-            self.lending = False
+            self.spare_count = 0
             _close(loading.stdin, loading.stdout)
             return
-        tessdata = str(self.settings.tessdata_dir or "")
         version = str(hello.get("version", ""))
-        handle = WorkerHandle(
-            loading.pid, loading.stdin, loading.stdout, version, 0, self.settings.ocr_language, tessdata
-        )
+        handle = WorkerHandle(loading.pid, loading.stdin, loading.stdout, version, 0, *self.spare_key)
         self.spares.append(handle)
         self.say(f"sohoa ocr-server: Tesseract worker {loading.pid} loaded ({handle.language})")
 
@@ -359,15 +361,8 @@ class _Server:
         descriptors: list[int] = []
         try:
             data = _receive_request(channel, descriptors, 2 * MAX_LENT)
-            offered = json.loads(data[HEADER.size :])["workers"]
-            handles = [
-                WorkerHandle(stdin=descriptors[2 * index], stdout=descriptors[2 * index + 1], **worker)
-                for index, worker in enumerate(offered)
-                if 2 * index + 1 < len(descriptors)
-            ]
-            keep = self._spare_key()
-            for handle in handles:
-                if (handle.language, handle.tessdata_dir) == keep and len(self.spares) < self._spare_count():
+            for handle in _handles(json.loads(data[HEADER.size :])["workers"], descriptors):
+                if handle.key == self.spare_key and len(self.spares) < self.spare_count:
                     self.spares.append(handle)
                     descriptors.remove(handle.stdin)
                     descriptors.remove(handle.stdout)
@@ -378,13 +373,6 @@ class _Server:
             channel.close()
             del self.channels[pid]
             self.on_loan.pop(pid, None)
-
-    def _spare_key(self) -> tuple[str, str]:
-        assert self.settings is not None
-        return (self.settings.ocr_language, str(self.settings.tessdata_dir or ""))
-
-    def _spare_count(self) -> int:
-        return self.settings.workers_to_start_ahead if self.lending and self.settings is not None else 0
 
     def _drop_spares(self) -> None:
         for spare in self.spares:
@@ -437,28 +425,12 @@ class _Server:
         """Give the request, the caller's descriptors and the idle workers to the ready child (the loop forks
         the next one); its pid and the workers' pids."""
         spares = self.spares[:MAX_LENT]
-        message = json.dumps(
-            {
-                "request": request,
-                "workers": [
-                    {
-                        "pid": w.pid,
-                        "version": w.version,
-                        "pages": w.pages,
-                        "language": w.language,
-                        "tessdata_dir": w.tessdata_dir,
-                    }
-                    for w in spares
-                ],
-            }
-        ).encode()
-        lent = [descriptor for spare in spares for descriptor in (spare.stdin, spare.stdout)]
         for _ in range(2):  # a ready child that has died (killed, out of memory) is replaced once
             ready = self.ready or self._fork_ready_child()
             self.ready = None
             self.children.add(ready.pid)  # reaped once it ends, whether it took the command or had died
             try:
-                socket.send_fds(ready.channel, [HEADER.pack(len(message)) + message], [*descriptors, *lent])
+                _send_with_workers(ready.channel, {"request": request}, spares, descriptors)
             except OSError:
                 ready.channel.close()
                 continue
@@ -500,7 +472,7 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
         # SIGINT is how the command stops when its caller goes away (_watch_the_caller), even where the server was
         # started with it ignored (`sohoa ocr-server &` in a script, or by such a `sohoa ocr`)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-        from ocr.tesseract_library import WorkerHandle, adopt_workers, stop_idle_workers
+        from ocr.tesseract_library import adopt_workers, stop_idle_workers
 
         descriptors: list[int] = []
         data = _receive_request(channel, descriptors, 4 + 2 * MAX_LENT)  # EOFError: the server is stopping
@@ -508,12 +480,7 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
             raise EOFError
         message = json.loads(data[HEADER.size :])
         request = message["request"]
-        adopt_workers(
-            [
-                WorkerHandle(stdin=descriptors[4 + 2 * index], stdout=descriptors[5 + 2 * index], **worker)
-                for index, worker in enumerate(message["workers"])
-            ]
-        )
+        adopt_workers(_handles(message["workers"], descriptors[4:]))
         connection = socket.socket(fileno=descriptors[3])
         connection.setblocking(True)  # the server read the request with a timeout, which made it non-blocking
         give_back = all(request["env"].get(name) == os.environ.get(name) for name in WORKER_ENVIRONMENT)
@@ -566,28 +533,25 @@ def _give_workers_back(channel: socket.socket) -> None:
     from ocr.tesseract_library import surrender_idle_workers
 
     handles = surrender_idle_workers()
-    kept, extra = handles[:MAX_LENT], handles[MAX_LENT:]
-    message = json.dumps(
-        {
-            "workers": [
-                {
-                    "pid": h.pid,
-                    "version": h.version,
-                    "pages": h.pages,
-                    "language": h.language,
-                    "tessdata_dir": h.tessdata_dir,
-                }
-                for h in kept
-            ]
-        }
-    ).encode()
     try:
-        socket.send_fds(
-            channel, [HEADER.pack(len(message)) + message], [fd for h in kept for fd in (h.stdin, h.stdout)]
-        )
+        _send_with_workers(channel, {}, handles[:MAX_LENT])
     finally:
         _close(*(fd for h in handles for fd in (h.stdin, h.stdout)))  # the server has its own copies; extra end
-    del extra
+
+
+def _send_with_workers(
+    channel: socket.socket, payload: dict[str, Any], workers: list[WorkerHandle], descriptors: Sequence[int] = ()
+) -> None:
+    """A frame on a server-child channel: ``payload`` and the workers (described in the JSON, their pipes'
+    descriptors after ``descriptors`` in the same message)."""
+    described = [{k: v for k, v in dataclasses.asdict(w).items() if k not in ("stdin", "stdout")} for w in workers]
+    pipes = [descriptor for w in workers for descriptor in (w.stdin, w.stdout)]
+    socket.send_fds(channel, [frame({**payload, "workers": described})], [*descriptors, *pipes])
+
+
+def _handles(described: list[dict[str, Any]], pipes: list[int]) -> list[WorkerHandle]:
+    """The workers a frame describes, with their pipes' descriptors (received in that order)."""
+    return [WorkerHandle(stdin=i, stdout=o, **w) for w, i, o in zip(described, pipes[0::2], pipes[1::2], strict=False)]
 
 
 def _close(*descriptors: int) -> None:

@@ -83,6 +83,10 @@ class WorkerHandle:
     language: str
     tessdata_dir: str  # "" for Tesseract's own
 
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.language, self.tessdata_dir)
+
 
 class _HandedOver:
     """A worker this process did not start (so cannot wait for): watched through a pidfd instead."""
@@ -149,7 +153,7 @@ class _Worker:
                 stream.close()
 
 
-def _pool_key(language: str, tessdata_dir: Path | None) -> tuple[str, str]:
+def pool_key(language: str, tessdata_dir: Path | str | None) -> tuple[str, str]:
     """Workers are interchangeable only with the same language data."""
     return (language, str(tessdata_dir or ""))
 
@@ -165,7 +169,7 @@ class _Pool:
     reaper: threading.Thread | None = None  # ends workers idle for IDLE_SECONDS; runs while any is idle
 
     def take(self, language: str, tessdata_dir: Path | None) -> _Worker:
-        key = _pool_key(language, tessdata_dir)
+        key = pool_key(language, tessdata_dir)
         with self.lock:
             while True:
                 if key in self.unavailable:
@@ -181,7 +185,7 @@ class _Pool:
     def start_ahead(self, language: str, tessdata_dir: Path | None, count: int = 1) -> None:
         """Start workers in the background until ``count`` are idle or starting: their model loads while the
         document's first page is rendered (~0.25 s each, on the critical path of a one-page `sohoa ocr`)."""
-        key = _pool_key(language, tessdata_dir)
+        key = pool_key(language, tessdata_dir)
         with self.lock:
             if key in self.unavailable:
                 return
@@ -211,7 +215,7 @@ class _Pool:
             worker.stop()
             return
         with self.lock:
-            self._park(_pool_key(language, tessdata_dir), worker)
+            self._park(pool_key(language, tessdata_dir), worker)
 
     def _park(self, key: tuple[str, str], worker: _Worker) -> None:
         """Put an idle worker in the pool (the lock held) and make sure the reaper watches it."""
@@ -252,7 +256,7 @@ class _Pool:
             worker.stop()
             reason = (hello or {}).get("error") or f"the worker ended at start (exit code {process.returncode})"
             with self.lock:  # asked once per process, not once per page
-                self.unavailable[_pool_key(language, tessdata_dir)] = str(reason)
+                self.unavailable[pool_key(language, tessdata_dir)] = str(reason)
             log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
             raise LibraryUnavailable(str(reason))
         worker.version = str(hello.get("version", ""))
@@ -269,7 +273,7 @@ class _Pool:
         with self.lock:
             for handle in handles:
                 worker = _Worker(_HandedOver(handle), version=handle.version, pages=handle.pages)
-                self._park((handle.language, handle.tessdata_dir), worker)
+                self._park(handle.key, worker)
 
     def surrender(self) -> list[WorkerHandle]:
         """Take every idle worker out of the pool, to be handed to another process (which owns their pipes)."""
@@ -304,7 +308,7 @@ class _Pool:
 _pool = _Pool()
 
 
-def worker_command(language: str, tessdata_dir: Path | None) -> tuple[list[str], dict[str, str]]:
+def worker_command(language: str, tessdata_dir: Path | str | None) -> tuple[list[str], dict[str, str]]:
     """The command line and environment of a worker."""
     # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}

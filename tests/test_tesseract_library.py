@@ -220,11 +220,11 @@ def test_an_idle_worker_handed_over_reads_on_for_its_new_owner(page: Path) -> No
     (worker,) = tess_workers()
     (handle,) = tesseract_library.surrender_idle_workers()
     assert handle.pid == worker.pid and handle.pages == 1 and (handle.language, handle.tessdata_dir) == ("vie", "")
-    assert not tesseract_library._pool.idle.get(tesseract_library._pool_key("vie", None))
+    assert not tesseract_library._pool.idle.get(tesseract_library.pool_key("vie", None))
     tesseract_library.adopt_workers([handle])  # here by this process, as by a child of the server
     assert read(page).words == first.words  # read by the same worker: none was started
     assert [w.pid for w in tess_workers()] == [worker.pid]
-    (again,) = tesseract_library._pool.idle[tesseract_library._pool_key("vie", None)]
+    (again,) = tesseract_library._pool.idle[tesseract_library.pool_key("vie", None)]
     assert again.pages == 2
     again.pages = tesseract_library.PAGES_PER_WORKER
     assert tesseract_library.surrender_idle_workers() == []  # past its quota: ended instead
