@@ -55,6 +55,7 @@ from flows.launch import (
     record_pid,
     take_server_lock,
 )
+from ocr import tesseract_library
 from ocr.tesseract_library import WorkerHandle, pool_key, worker_command
 
 PACKAGES = ("flows", "ocr", "classify", "signing", "storage", "sohoa")
@@ -175,6 +176,7 @@ class _LoadingWorker:
     pid: int
     stdin: int
     stdout: int
+    started: float  # time.monotonic()
     said: bytes = b""
 
 
@@ -242,6 +244,7 @@ class _Server:
                 self._reap()
                 if self.ready is None:  # forked here, with no caller's connection open to be inherited
                     self.ready = self._fork_ready_child()
+                self._give_up_a_stuck_load()
                 self._load_a_spare()
                 if self.children:
                     last_activity = time.monotonic()
@@ -282,6 +285,8 @@ class _Server:
             for child in self.children:
                 with contextlib.suppress(ChildProcessError):
                     os.waitpid(child, 0)
+            # killed, not just cut off as _drop_spares does: a worker notices its input closed only once loaded
+            self._end_loading()
             self._drop_spares()
             self._reap(wait=2.0)
             self.say("sohoa ocr-server: stopped")
@@ -332,7 +337,30 @@ class _Server:
             _close(worker_stdin, server_writes, server_reads, worker_stdout)
             return
         _close(worker_stdin, worker_stdout)  # the worker's ends
-        self.loading = _LoadingWorker(pid, stdin=server_writes, stdout=server_reads)
+        self.loading = _LoadingWorker(pid, stdin=server_writes, stdout=server_reads, started=time.monotonic())
+
+    def _give_up_a_stuck_load(self) -> None:
+        """End a worker that has not said it loaded within the time a command would wait for one (its language
+        data on a hung network share, say) and keep none from then on: the children start what they need."""
+        limit = tesseract_library.START_TIMEOUT  # read here, not imported: the test shortens it
+        if self.loading is None or time.monotonic() - self.loading.started < limit:
+            return
+        pid = self._end_loading()
+        self.spare_count = 0
+        self.say(
+            f"sohoa ocr-server: Tesseract worker {pid} did not load in {limit:g} s; ended it, "
+            "keeping no workers (each command starts its own)"
+        )
+
+    def _end_loading(self) -> int | None:
+        """Kill the worker being loaded, if any (``_reap`` collects it); its pid."""
+        loading, self.loading = self.loading, None
+        if loading is None:
+            return None
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(loading.pid, signal.SIGKILL)
+        _close(loading.stdin, loading.stdout)
+        return loading.pid
 
     def _loaded(self) -> None:
         loading = self.loading

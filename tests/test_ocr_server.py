@@ -317,3 +317,81 @@ def test_the_server_policy_is_checked(tmp_path: Path) -> None:
     assert wrong.returncode == 2 and "SOHOA_OCR_SERVER must be one of start, use, off" in wrong.stderr
     alone = sohoa(["ocr", "a.pdf", "b.pdf"], tmp_path, socket_path, SOHOA_OCR_SERVER="off")
     assert alone.returncode == 2 and not socket_path.parent.exists()  # ran alone, started nothing
+
+
+def start_server_with_hung_language_data(tmp_path: Path, folder: Path, load_timeout: float) -> Server:
+    """A server whose language data is a FIFO nobody writes (as a file on a hung network share would be): its
+    worker blocks loading it. The fault is real; only the wait for a worker to load (``START_TIMEOUT``, 60 s) is
+    set by the test."""
+    tessdata = tmp_path / "tessdata"
+    tessdata.mkdir()
+    os.mkfifo(tessdata / "vie.traineddata")
+    path, log = folder / "ocr.sock", folder / "server.log"
+    starter = (
+        f"import sys; from ocr import tesseract_library; tesseract_library.START_TIMEOUT = {load_timeout}; "
+        "from flows.cli import app; app(sys.argv[1:], prog_name='sohoa')"
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-c", starter, "ocr-server", "--socket", str(path)],
+        cwd=ROOT,
+        env={**os.environ, "SOHOA_TESSDATA_DIR": str(tessdata)},
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("w"),
+        text=True,
+    )
+    return Server(process, path, log)
+
+
+def wait_for_log(server: Server, phrase: str) -> str:
+    deadline = time.monotonic() + 60
+    while phrase not in (text := server.log.read_text(encoding="utf-8")):
+        assert server.process.poll() is None, text
+        assert time.monotonic() < deadline, text
+        time.sleep(0.1)
+    return text
+
+
+def gone(pid: int, within: float = 10) -> bool:
+    """Ended and reaped (not left a zombie)."""
+    deadline = time.monotonic() + within
+    while Path(f"/proc/{pid}").exists():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+def test_a_worker_that_never_loads_is_ended_and_the_server_goes_on(tmp_path: Path) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    server = start_server_with_hung_language_data(tmp_path, folder, load_timeout=2.0)
+    try:
+        text = wait_for_log(server, "did not load in 2 s")
+        stuck = int(re.search(r"Tesseract worker (\d+) did not load", text).group(1))  # type: ignore[union-attr]
+        assert gone(stuck)
+        time.sleep(1.5)  # a few turns of the server's loop: it must not start another worker that hangs
+        assert server.process.poll() is None
+        assert server.log.read_text(encoding="utf-8").count("sohoa ocr-server: Tesseract worker") == 1
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=30) == 0
+        shutil.rmtree(folder, ignore_errors=True)
+    assert not server.socket.exists()
+
+
+def test_a_server_stopped_while_its_worker_loads_leaves_no_worker_behind(tmp_path: Path) -> None:
+    folder = Path(tempfile.mkdtemp(prefix="so-", dir="/tmp"))
+    server = start_server_with_hung_language_data(tmp_path, folder, load_timeout=600)
+    try:
+        wait_for_log(server, "listening on")
+        deadline = time.monotonic() + 30
+        loading: list[int] = []
+        while not loading:  # the server's worker, blocked opening the FIFO
+            assert time.monotonic() < deadline, "no worker started"
+            children = Path(f"/proc/{server.process.pid}/task/{server.process.pid}/children").read_text().split()
+            loading = [int(pid) for pid in children if b"tess_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+            time.sleep(0.05)
+    finally:
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(timeout=30) == 0
+        shutil.rmtree(folder, ignore_errors=True)
+    assert gone(loading[0])
