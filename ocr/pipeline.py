@@ -506,24 +506,24 @@ def _read_upright(
 def assemble_pdf(
     source_pdf: Path, title: str, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
 ) -> str | None:
-    """Write the searchable PDF; return its PDF/A conformance ('2B'), or None when it cannot claim one."""
+    """Write the searchable PDF; return its PDF/A conformance ('2B'), or None when it cannot claim one.
+
+    The output is the source PDF itself with a text layer laid on each page that was read, not its pages copied
+    into a new file: whatever else a born-digital input holds — form fields, bookmarks, links and named
+    destinations, page labels, its tagged structure — stays where its pages are."""
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
-    opened: list[pikepdf.Pdf] = []
-    try:
-        out = pikepdf.new()
-        source = pikepdf.open(source_pdf)
-        opened.append(source)
+    with pikepdf.open(source_pdf) as out:
         font: pikepdf.Object | None = None  # one copy for all the pages
         for plan in plans:
-            out.pages.append(source.pages[plan.number - 1])
             reading = readings.get(plan.number)
-            if reading is not None:
-                font = font if font is not None else glyphless_font(out)
-                layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font)
-                target = out.pages[-1]
-                # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
-                display_rotation = int(target.obj.get("/Rotate", 0)) % 360
-                overlay_text_layer(out, target, layer, plan.turned - display_rotation)
+            if reading is None:
+                continue
+            font = font if font is not None else glyphless_font(out)
+            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font)
+            target = out.pages[plan.number - 1]
+            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
+            display_rotation = int(target.obj.get("/Rotate", 0)) % 360
+            overlay_text_layer(out, target, layer, plan.turned - display_rotation)
         deflate_jpegs(out)
         pdfa = not unembedded_fonts(out)
         if pdfa:
@@ -531,19 +531,21 @@ def assemble_pdf(
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
-            meta["dc:title"] = title
+            if not meta.get("dc:title"):  # a born-digital input's own title stays
+                meta["dc:title"] = title
             if pdfa:
                 meta["pdfaid:part"] = "2"
                 meta["pdfaid:conformance"] = "B"
+            else:  # an input's own PDF/A claim no longer holds for what is written
+                for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd"):
+                    if key in meta:
+                        del meta[key]
         with atomic_path(output_pdf) as tmp:
-            # no object streams: PDF/A-2 allows them, but older archive validators still stumble on them
+            # no object streams: PDF/A-2 allows them, but older archive validators still stumble on them;
+            # not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption)
             out.save(
                 tmp, object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=True, min_version="1.7"
             )
-        out.close()
-    finally:
-        for pdf in opened:
-            pdf.close()
     return "2B" if pdfa else None
 
 

@@ -131,6 +131,56 @@ def test_pages_with_text_are_kept_and_scans_are_read(tmp_path: Path) -> None:
     assert subprocess.run(["qpdf", "--check", str(output)], capture_output=True).returncode == 0
 
 
+def test_a_born_digital_inputs_form_fields_bookmarks_and_page_labels_stay(
+    tmp_path: Path, recwarn: pytest.WarningsRecorder
+) -> None:
+    """The output is the input with text layers added, not its pages copied into a new file (which would leave
+    the form's fields unreachable, the bookmarks and page labels behind, and a stale PDF/A claim in place)."""
+    scanned = tmp_path / "scanned.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("RGB").save(scanned, resolution=300)
+    mixed = tmp_path / "tờ khai.pdf"
+    with pikepdf.open(BORN_DIGITAL) as pdf, pikepdf.open(scanned) as second:
+        pdf.pages.extend(second.pages)
+        field = pdf.make_indirect(
+            pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot,
+                Subtype=pikepdf.Name.Widget,
+                FT=pikepdf.Name.Tx,
+                T="ho_ten",
+                V=pikepdf.String("Nguyễn Thị Ánh"),
+                Rect=[72, 72, 300, 96],
+                F=4,
+                P=pdf.pages[0].obj,
+            )
+        )
+        pdf.pages[0].Annots = pdf.make_indirect(pikepdf.Array([field]))
+        pdf.Root.AcroForm = pikepdf.Dictionary(Fields=pikepdf.Array([field]))
+        with pdf.open_outline() as outline:
+            outline.root.append(pikepdf.OutlineItem("Giấy khai sinh (bản quét)", 1))
+        roman, appendix = pikepdf.Dictionary(S=pikepdf.Name.r), pikepdf.Dictionary(S=pikepdf.Name.D, P="Phụ lục ")
+        pdf.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array([0, roman, 1, appendix]))
+        with pdf.open_metadata() as meta:
+            meta["dc:title"] = "Tờ khai đăng ký khai sinh"
+            meta["pdfaid:part"], meta["pdfaid:conformance"] = "1", "B"  # claimed by the input; not true after
+        pdf.save(mixed)
+    output = tmp_path / "out.pdf"
+    result = ocr_document(mixed, output, workers=2)
+    assert [p.ocr for p in result.pages] == [False, True] and "hộ tịch trực tuyến" in result.text
+    assert not [w for w in recwarn if "AcroForm" in str(w.message)]
+    with pikepdf.open(output) as out:
+        (kept,) = out.Root.AcroForm.Fields
+        assert str(kept.V) == "Nguyễn Thị Ánh" and kept.objgen == out.pages[0].Annots[0].objgen
+        with out.open_outline() as outline:
+            (item,) = outline.root
+            assert item.title == "Giấy khai sinh (bản quét)"
+            assert item.destination[0].objgen == out.pages[1].obj.objgen  # the scanned page, now searchable
+        assert [page.label for page in out.pages] == ["i", "Phụ lục 1"]
+        meta = out.open_metadata()
+        assert meta["dc:title"] == "Tờ khai đăng ký khai sinh"
+        assert "pdfaid:part" not in meta and result.pdfa is None  # its fonts are not embedded: no claim at all
+    assert subprocess.run(["qpdf", "--check", str(output)], capture_output=True).returncode == 0
+
+
 def test_a_bare_scan_is_planned_without_pdfplumber(tmp_path: Path) -> None:
     """A page drawn with nothing but its scan image cannot carry text: PDFium's look at its objects decides, and
     pdfplumber (whose import is on a one-page `sohoa ocr`'s critical path) is not even imported."""
