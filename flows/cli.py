@@ -409,7 +409,14 @@ def ocr(
         _print_json(payload)
     else:
         ocred = sum(1 for p in result.pages if p.ocr)
-        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd, mean confidence {result.mean_confidence}")
+        confidence = "" if result.mean_confidence is None else f", mean confidence {result.mean_confidence}"
+        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}")
+        if result.pdfa:
+            out.print(f"  PDF/A-{result.pdfa.lower()}")
+        else:  # the output is still written, searchable and usable: only the archival claim is withheld
+            out.print("  not PDF/A (plain PDF) / không đạt chuẩn PDF/A:", markup=False)
+            for problem in result.pdfa_problems:
+                out.print(f"  - {problem}", markup=False)
 
 
 @app.command(

@@ -49,6 +49,7 @@ from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
+from sohoa.pdfa import document_problems, mend, output_intent_components
 from sohoa.pdfium import PageSurvey, open_pdf
 from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord
 
@@ -142,7 +143,7 @@ def ocr_document(
             tesseract_engine=tesseract_engine,
         )
         title = unicodedata.normalize("NFC", input_path.stem)
-        pdfa = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
+        pdfa_problems = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
         layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []
     texts: list[str] = []
@@ -173,7 +174,8 @@ def ocr_document(
         language=language,
         # what read the pages (both engines if a worker could not start mid-document); Tesseract when none was read
         engine=", ".join(sorted({r.engine for r in readings.values() if r.engine})) or tesseract_version(),
-        pdfa=pdfa,
+        pdfa=None if pdfa_problems else "2B",
+        pdfa_problems=pdfa_problems,
         layout=layout,
     )
 
@@ -505,48 +507,56 @@ def _read_upright(
 
 def assemble_pdf(
     source_pdf: Path, title: str, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
-) -> str | None:
-    """Write the searchable PDF; return its PDF/A conformance ('2B'), or None when it cannot claim one.
+) -> list[str]:
+    """Write the searchable PDF; return the PDF/A-2 rules it breaks (``sohoa.pdfa``), [] when it claims PDF/A-2B.
 
     The output is the source PDF itself with a text layer laid on each page that was read, not its pages copied
     into a new file: whatever else a born-digital input holds — form fields, bookmarks, links and named
-    destinations, page labels, its tagged structure — stays where its pages are."""
+    destinations, page labels, its tagged structure — stays where its pages are. It claims PDF/A-2B only when
+    none of the rules sohoa checks is broken; a kept born-digital page with fonts not embedded, CMYK colours
+    against the sRGB output intent or JavaScript makes it a plain PDF that says why, rather than a false claim."""
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     with pikepdf.open(source_pdf) as out:
         font: pikepdf.Object | None = None  # one copy for all the pages
+        layers: set[tuple[int, int]] = set()
         for plan in plans:
             reading = readings.get(plan.number)
             if reading is None:
                 continue
             font = font if font is not None else glyphless_font(out)
             layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font)
+            layers.add(layer.objgen)
             target = out.pages[plan.number - 1]
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
             display_rotation = int(target.obj.get("/Rotate", 0)) % 360
             overlay_text_layer(out, target, layer, plan.turned - display_rotation)
         deflate_jpegs(out)
-        pdfa = not unembedded_fonts(out)
-        if pdfa:
-            add_pdfa_output_intent(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
             if not meta.get("dc:title"):  # a born-digital input's own title stays
                 meta["dc:title"] = title
-            if pdfa:
+            for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd"):
+                if key in meta:  # an input's own claim; made again below only if it holds for what is written
+                    del meta[key]
+        # an input's own PDF/A output intent is kept (and its colours checked against it)
+        added = add_pdfa_output_intent(out) if output_intent_components(out) is None else None
+        mend(out)
+        # the text layers are sohoa's own (invisible text in an embedded font): not parsed again
+        problems = document_problems(out, skip=frozenset(layers))
+        if not problems:
+            with out.open_metadata(set_pikepdf_as_editor=False) as meta:
                 meta["pdfaid:part"] = "2"
                 meta["pdfaid:conformance"] = "B"
-            else:  # an input's own PDF/A claim no longer holds for what is written
-                for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd"):
-                    if key in meta:
-                        del meta[key]
+        elif added is not None:
+            remove_output_intent(out, added)
         with atomic_path(output_pdf) as tmp:
             # no object streams: PDF/A-2 allows them, but older archive validators still stumble on them;
             # not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption)
             out.save(
                 tmp, object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=True, min_version="1.7"
             )
-    return "2B" if pdfa else None
+    return problems
 
 
 def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float) -> None:
@@ -629,51 +639,42 @@ def _srgb_profile() -> bytes:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
 
 
-def add_pdfa_output_intent(pdf: pikepdf.Pdf) -> None:
-    """The PDF/A output intent (sRGB) that makes device colour spaces in the scan images well defined."""
-    profile = pdf.make_stream(_srgb_profile())
-    profile.N = 3
-    intent = pikepdf.Dictionary(
-        Type=pikepdf.Name.OutputIntent,
-        S=pikepdf.Name.GTS_PDFA1,
-        OutputConditionIdentifier="sRGB IEC61966-2.1",
-        Info="sRGB IEC61966-2.1",
-        DestOutputProfile=profile,
+def add_pdfa_output_intent(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
+    """Add the PDF/A output intent that makes device colour spaces well defined: sRGB for scans; for an input
+    that has an output intent of another kind (PDF/X: a press's CMYK profile) the same profile, since PDF/A
+    allows several intents only if they share it (6.2.3) and that profile is what the input's colours mean."""
+    others = [
+        intent
+        for intent in pdf.Root.get("/OutputIntents", [])
+        if isinstance(intent, pikepdf.Dictionary) and isinstance(intent.get("/DestOutputProfile"), pikepdf.Stream)
+    ]
+    if len({other.DestOutputProfile.objgen for other in others}) == 1:
+        model = others[0]
+        profile = model.DestOutputProfile
+        condition = model.get("/OutputConditionIdentifier", pikepdf.String("Custom"))
+        info = model.get("/Info", condition)
+    else:
+        profile = pdf.make_stream(_srgb_profile())
+        profile.N = 3
+        condition = info = pikepdf.String("sRGB IEC61966-2.1")
+    intent = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name.GTS_PDFA1,
+            OutputConditionIdentifier=condition,
+            Info=info,
+            DestOutputProfile=profile,
+        )
     )
-    pdf.Root.OutputIntents = pikepdf.Array([intent])
+    if not isinstance(pdf.Root.get("/OutputIntents"), pikepdf.Array):
+        pdf.Root.OutputIntents = pikepdf.Array()
+    pdf.Root.OutputIntents.append(intent)
+    return intent
 
 
-def unembedded_fonts(pdf: pikepdf.Pdf) -> list[str]:
-    """Names of fonts used without their font program (PDF/A forbids them); kept born-digital pages may have some."""
-    missing: set[str] = set()
-    seen: set[tuple[int, int]] = set()
-
-    def visit(resources: pikepdf.Object | None, depth: int = 0) -> None:
-        if depth > 8 or not isinstance(resources, pikepdf.Dictionary):
-            return
-        fonts = resources.get("/Font")
-        if isinstance(fonts, pikepdf.Dictionary):
-            for _, font in fonts.items():
-                if font.objgen in seen:
-                    continue
-                seen.add(font.objgen)
-                descendants = font.get("/DescendantFonts")
-                targets = list(descendants) if isinstance(descendants, pikepdf.Array) else [font]
-                for target in targets:
-                    descriptor = target.get("/FontDescriptor")
-                    if target.get("/Subtype") == "/Type3":
-                        continue  # glyphs are drawn by content streams: nothing to embed
-                    if not isinstance(descriptor, pikepdf.Dictionary) or not any(
-                        key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")
-                    ):
-                        missing.add(str(font.get("/BaseFont", "?")))
-        xobjects = resources.get("/XObject")
-        if isinstance(xobjects, pikepdf.Dictionary):
-            for _, xobject in xobjects.items():
-                if xobject.get("/Subtype") == "/Form" and xobject.objgen not in seen:
-                    seen.add(xobject.objgen)
-                    visit(xobject.get("/Resources"), depth + 1)
-
-    for page in pdf.pages:
-        visit(page.obj.get("/Resources"))
-    return sorted(missing)
+def remove_output_intent(pdf: pikepdf.Pdf, intent: pikepdf.Dictionary) -> None:
+    kept = [other for other in pdf.Root.OutputIntents if other.objgen != intent.objgen]
+    if kept:
+        pdf.Root.OutputIntents = pikepdf.Array(kept)
+    else:
+        del pdf.Root.OutputIntents

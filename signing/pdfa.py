@@ -8,66 +8,34 @@ named by its clause, as veraPDF's PDF/A-2B profile numbers them — on the file 
 - 6.1.2 / 6.1.3 file header ``%PDF-1.0``–``1.7``; the last trailer has an ``ID`` and no ``Encrypt``; nothing
   but an end-of-line after the last ``%%EOF``;
 - 6.1.12 ``Perms`` holds only ``DocMDP`` and ``UR3``;
-- 6.2.3 a GTS_PDFA1 output intent is still there; 6.2.4.3 device colours in appearance streams match it
-  (DeviceRGB needs an RGB profile, DeviceCMYK a CMYK one);
-- 6.2.11.4.1 every font an appearance stream uses is embedded;
-- 6.3.2 / 6.3.3 every annotation has ``F`` with Print set and Hidden/Invisible/NoView/ToggleNoView clear, and
-  an appearance dictionary with only ``N`` (a zero-size signature widget needs none);
+- 6.2.3 a GTS_PDFA1 output intent is still there; in appearance streams (and the forms they draw) what
+  ``sohoa.pdfa.drawing_problems`` checks: 6.2.4.3 device colours match the intent, 6.2.11.4.1 fonts embedded,
+  images and graphics states allowed;
+- 6.3.1 / 6.3.2 / 6.3.3 annotation types allowed; every annotation has ``F`` with Print set and
+  Hidden/Invisible/NoView/ToggleNoView clear, and an appearance dictionary with only ``N`` (a zero-size signature
+  widget needs none);
 - 6.4.1 / 6.4.2 no ``NeedAppearances`` true, no XFA;
 - 6.4.3 each signature's ByteRange covers its whole revision except the ``Contents`` string, and its CMS has
   exactly one SignerInfo and includes the signer's certificate;
 - 6.6.2.3.1 every XMP property is in a predefined schema or one the file declares (pdfaExtension);
   6.6.4 the ``pdfaid`` identification survived.
 
-It is not a full validator (veraPDF is not installable here: it is neither in Debian nor on PyPI): page content
-the signature did not add is taken as the input's, whose conformance is the OCR stage's business.
+The rules shared with the OCR stage live in ``sohoa.pdfa``. It is not a full validator (veraPDF is not installable
+here: it is neither in Debian nor on PyPI): page content the signature did not add is taken as the input's, whose
+conformance is the OCR stage's business (``sohoa.pdfa.document_problems``).
 """
 
 from __future__ import annotations
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pikepdf
 from asn1crypto import cms
 
-# annotation flag bits (ISO 32000-1, 12.5.3)
-_INVISIBLE, _HIDDEN, _PRINT, _NO_VIEW, _TOGGLE_NO_VIEW = 1, 2, 4, 32, 256
-
-# namespaces of the schemas XMP and ISO 19005 predefine (6.6.2.3.1); anything else needs a pdfaExtension entry
-PREDEFINED_XMP_NAMESPACES = frozenset(
-    {
-        "http://purl.org/dc/elements/1.1/",
-        "http://ns.adobe.com/xap/1.0/",
-        "http://ns.adobe.com/xap/1.0/rights/",
-        "http://ns.adobe.com/xap/1.0/mm/",
-        "http://ns.adobe.com/xap/1.0/bj/",
-        "http://ns.adobe.com/xap/1.0/t/pg/",
-        "http://ns.adobe.com/xap/1.0/t/",
-        "http://ns.adobe.com/xmp/1.0/DynamicMedia/",
-        "http://ns.adobe.com/pdf/1.3/",
-        "http://ns.adobe.com/photoshop/1.0/",
-        "http://ns.adobe.com/camera-raw-settings/1.0/",
-        "http://ns.adobe.com/exif/1.0/",
-        "http://ns.adobe.com/exif/1.0/aux/",
-        "http://ns.adobe.com/tiff/1.0/",
-        "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
-        "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
-        "http://ns.adobe.com/xap/1.0/sType/Version#",
-        "http://www.aiim.org/pdfa/ns/id/",
-        "http://www.aiim.org/pdfa/ns/extension/",
-        "http://www.aiim.org/pdfa/ns/schema#",
-        "http://www.aiim.org/pdfa/ns/property#",
-        "http://www.aiim.org/pdfa/ns/type#",
-        "http://www.aiim.org/pdfa/ns/field#",
-        "http://www.aiim.org/pdfua/ns/id/",
-    }
-)
-_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-_XML_NAMESPACES = frozenset({_RDF, "adobe:ns:meta/", "http://www.w3.org/XML/1998/namespace"})
+from sohoa.pdfa import annotation_problems, interactive_form_problems, output_intent_components, xmp_schema_problems
 
 
 @dataclass
@@ -115,12 +83,12 @@ def check_pdfa(pdf: pikepdf.Pdf, data: bytes) -> PdfaCheck:
         check.checked = False  # PDF/A-1 (and 4) have other rules (e.g. Info ↔ XMP agreement); not checked here
         return check
     check.problems.extend(_file_structure(pdf, data))
-    intent_components = _output_intent_components(pdf)
+    intent_components = output_intent_components(pdf)
     if intent_components is None:
         check.problems.append("6.2.3: no GTS_PDFA1 output intent")
-    check.problems.extend(_xmp_schemas(pdf))
-    check.problems.extend(_interactive_form(pdf))
-    check.problems.extend(_annotations(pdf, intent_components))
+    check.problems.extend(xmp_schema_problems(pdf))
+    check.problems.extend(interactive_form_problems(pdf))
+    check.problems.extend(annotation_problems(pdf, intent_components))
     check.problems.extend(_signatures(signatures, data))
     return check
 
@@ -156,146 +124,6 @@ def _file_structure(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
         if extra:
             problems.append(f"6.1.12: Perms holds {', '.join(extra)} (only DocMDP and UR3 are allowed)")
     return problems
-
-
-def _output_intent_components(pdf: pikepdf.Pdf) -> int | None:
-    """Colour components of the GTS_PDFA1 output intent's profile (3 for RGB), or None when there is none."""
-    for intent in pdf.Root.get("/OutputIntents", []):
-        if intent.get("/S") == pikepdf.Name.GTS_PDFA1:
-            profile = intent.get("/DestOutputProfile")
-            return int(profile.get("/N", 0)) if profile is not None else 0
-    return None
-
-
-def _xmp_schemas(pdf: pikepdf.Pdf) -> list[str]:
-    import xml.etree.ElementTree as ET
-
-    stream = pdf.Root.get("/Metadata")
-    if stream is None:
-        return ["6.6.2.1: no XMP metadata stream"]
-    try:
-        root = ET.fromstring(stream.read_bytes())
-    except ET.ParseError as exc:
-        return [f"6.6.2.1: the XMP metadata is not well-formed XML ({exc})"]
-    declared = {el.text.strip() for el in root.iter() if el.tag.endswith("}namespaceURI") and el.text}
-    used: set[str] = set()
-    for description in root.iter(f"{{{_RDF}}}Description"):
-        for name in [*description.attrib, *(child.tag for child in description)]:
-            if name.startswith("{"):
-                used.add(name[1 : name.index("}")])
-    unknown = sorted(ns for ns in used - PREDEFINED_XMP_NAMESPACES - _XML_NAMESPACES if ns not in declared)
-    return [f"6.6.2.3.1: XMP properties in undeclared schema {ns}" for ns in unknown]
-
-
-def _interactive_form(pdf: pikepdf.Pdf) -> list[str]:
-    form = pdf.Root.get("/AcroForm")
-    if form is None:
-        return []
-    problems: list[str] = []
-    if bool(form.get("/NeedAppearances", False)):
-        problems.append("6.4.1: the AcroForm sets NeedAppearances true")
-    if "/XFA" in form:
-        problems.append("6.4.2: the AcroForm has XFA")
-    return problems
-
-
-# ------------------------------------------------------------------------------------------------- annotations
-
-
-def _annotations(pdf: pikepdf.Pdf, intent_components: int | None) -> list[str]:
-    problems: list[str] = []
-    for number, page in enumerate(pdf.pages, start=1):
-        for annot in page.obj.get("/Annots", []):
-            subtype = str(annot.get("/Subtype", ""))
-            where = f"page {number} {subtype.lstrip('/') or 'annotation'} {annot.get('/T', '')}".rstrip()
-            if subtype == "/Popup":
-                continue
-            flags = int(annot.get("/F", -1))
-            if flags < 0:
-                problems.append(f"6.3.2: {where} has no F (flags) entry")
-            elif not flags & _PRINT or flags & (_INVISIBLE | _HIDDEN | _NO_VIEW | _TOGGLE_NO_VIEW):
-                problems.append(f"6.3.2: {where} flags {flags}: Print must be set, Hidden/Invisible/NoView clear")
-            rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
-            zero_size = rect[2] - rect[0] == 0 and rect[3] - rect[1] == 0
-            appearance = annot.get("/AP")
-            if appearance is None:
-                if not zero_size and subtype != "/Link":
-                    problems.append(f"6.3.3: {where} has no appearance (AP)")
-                continue
-            keys = sorted(str(k) for k in appearance)
-            if keys != ["/N"]:
-                problems.append(f"6.3.3: {where} appearance holds {', '.join(keys)} (only N is allowed)")
-            normal = appearance.get("/N")
-            if isinstance(normal, pikepdf.Stream):
-                problems.extend(_drawing_problems(normal, where, intent_components))
-    return problems
-
-
-def _drawing_problems(stream: pikepdf.Stream, where: str, intent_components: int | None) -> list[str]:
-    problems: list[str] = []
-    for form, resources in _forms_within(stream):
-        for font_name, font in resources.get("/Font", {}).items():
-            if not _font_embedded(font):
-                problems.append(
-                    f"6.2.11.4.1: {where} uses font {font.get('/BaseFont', font_name)} without embedding it"
-                )
-        spaces = _device_colour_spaces(form, resources)
-        if "DeviceRGB" in spaces and intent_components != 3:
-            problems.append(f"6.2.4.3: {where} paints in DeviceRGB without an RGB output intent")
-        if "DeviceCMYK" in spaces and intent_components != 4:
-            problems.append(f"6.2.4.3: {where} paints in DeviceCMYK without a CMYK output intent")
-    return problems
-
-
-def _forms_within(
-    stream: pikepdf.Stream, seen: set[tuple[int, int]] | None = None
-) -> Iterator[tuple[pikepdf.Stream, pikepdf.Dictionary]]:
-    """The appearance stream and every form XObject it draws, each with its resources."""
-    seen = seen if seen is not None else set()
-    if stream.objgen != (0, 0):
-        if stream.objgen in seen:
-            return
-        seen.add(stream.objgen)
-    resources = stream.get("/Resources")
-    if not isinstance(resources, pikepdf.Dictionary):
-        resources = pikepdf.Dictionary()
-    yield stream, resources
-    for xobject in resources.get("/XObject", {}).values():
-        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Form:
-            yield from _forms_within(xobject, seen)
-
-
-def _font_embedded(font: pikepdf.Object) -> bool:
-    if font.get("/Subtype") == pikepdf.Name.Type3:
-        return True
-    if font.get("/Subtype") == pikepdf.Name.Type0:
-        descendants: list[pikepdf.Object] = list(font.get("/DescendantFonts", []))
-        return bool(descendants) and all(_font_embedded(d) for d in descendants)
-    descriptor = font.get("/FontDescriptor")
-    return descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
-
-
-_OPERATOR_SPACES = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK", "K": "DeviceCMYK"}
-
-
-def _device_colour_spaces(form: pikepdf.Stream, resources: pikepdf.Dictionary) -> set[str]:
-    spaces: set[str] = set()
-    try:
-        instructions = pikepdf.parse_content_stream(form)
-    except pikepdf.PdfError:
-        return spaces
-    for instruction in instructions:
-        operator = str(instruction.operator)
-        if operator in _OPERATOR_SPACES:
-            spaces.add(_OPERATOR_SPACES[operator])
-        elif operator in ("cs", "CS") and str(instruction.operands[0]) in ("/DeviceRGB", "/DeviceCMYK"):
-            spaces.add(str(instruction.operands[0]).lstrip("/"))
-    for xobject in resources.get("/XObject", {}).values():
-        if isinstance(xobject, pikepdf.Stream) and xobject.get("/Subtype") == pikepdf.Name.Image:
-            space = xobject.get("/ColorSpace")
-            if space in (pikepdf.Name.DeviceRGB, pikepdf.Name.DeviceCMYK):
-                spaces.add(str(space).lstrip("/"))
-    return spaces
 
 
 # ------------------------------------------------------------------------------------------------- signatures

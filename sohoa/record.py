@@ -90,6 +90,9 @@ class OcrResult(_Model):
     language: str
     engine: str = Field(description="e.g. 'tesseract 5.3.0'")
     pdfa: str | None = Field(default=None, description="PDF/A conformance claimed by the output ('2B'), if any")
+    pdfa_problems: list[str] = Field(
+        default_factory=list, description="why the output claims no PDF/A: the ISO 19005-2 rules it breaks, by clause"
+    )
     # Decree 30 puts the header (issuer | national motto) and the closing (recipients | signer) in two columns,
     # which Tesseract's reading order often merges line by line; the classifier splits them by position. Only the
     # first and last pages are kept, and not in the sidecar (tens of KB of boxes an officer never reads).

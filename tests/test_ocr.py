@@ -265,6 +265,36 @@ def test_output_claims_pdfa_2b_only_when_it_can(tmp_path: Path) -> None:
     assert ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf").pdfa is None
 
 
+def test_no_pdfa_claim_for_what_breaks_its_rules_and_the_reasons_are_given(tmp_path: Path) -> None:
+    """sohoa.pdfa's checks on the written output: a scan in CMYK (against the sRGB output intent), an input that
+    runs JavaScript when opened; an interpolation hint is mended, not a reason."""
+    cmyk = tmp_path / "cmyk.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).convert("CMYK").save(cmyk, quality=90, dpi=(300, 300))
+    result = ocr_document(cmyk, tmp_path / "cmyk.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text
+    assert result.pdfa is None and result.pdfa_problems == [
+        "6.2.4.3: page 1 paints in DeviceCMYK without a matching output intent"
+    ]
+    with pikepdf.open(tmp_path / "cmyk.pdf") as pdf:
+        assert "/OutputIntents" not in pdf.Root and "pdfaid:part" not in pdf.open_metadata()
+
+    scanned = tmp_path / "scanned.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).save(scanned, resolution=300)
+    with pikepdf.open(scanned, allow_overwriting_input=True) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        image.Interpolate = True
+        pdf.save()
+    assert ocr_document(scanned, tmp_path / "mended.pdf", workers=1).pdfa == "2B"
+    with pikepdf.open(tmp_path / "mended.pdf") as pdf:
+        assert "/Interpolate" not in next(iter(pdf.pages[0].get_images().values()))
+    with pikepdf.open(scanned, allow_overwriting_input=True) as pdf:
+        pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert('Xin chào')")
+        pdf.save()
+    result = ocr_document(scanned, tmp_path / "script.pdf", workers=1)
+    assert result.pdfa is None
+    assert result.pdfa_problems == ["6.5.1: the document's open action runs a JavaScript action"]
+
+
 @pytest.mark.parametrize("skew", [-4.4, -2.7, -1.2, 1.5, 3.3])
 def test_skew_angle_finds_the_angle_that_straightens_the_page(skew: float) -> None:
     """Either way round, small and large: the projection profile (computed from where the ink pixels land, not

@@ -1,0 +1,491 @@
+"""The PDF/A-2 (ISO 19005-2) rules sohoa checks on a PDF's objects, each named by its clause as veraPDF's PDF/A-2B
+profile numbers them. Not a full validator (veraPDF is not installable here: it is neither in Debian nor on PyPI),
+but what lets the OCR stage and the signing check refuse to claim — or to keep — PDF/A-2B for a file that breaks a
+rule a scan, a born-digital input or a signature commonly brings:
+
+- 6.1.2 a PDF version up to 1.7; 6.1.7.1 no stream kept in an external file; 6.1.7.2 no LZW compression;
+- 6.2.3 a GTS_PDFA1 output intent; 6.2.4.3 device colours match it (DeviceRGB needs an RGB profile, DeviceCMYK a
+  CMYK one) — in content streams, images (inline too), named colour spaces, shadings and patterns, as the base
+  of an Indexed space or the alternate of a Separation or DeviceN;
+- 6.2.5 no transfer functions or halftone phases in graphics states; 6.2.8 no interpolated images, no
+  alternate images, no OPI; 6.2.9 no reference XObjects or PostScript XObjects;
+- 6.2.11.4.1 every font a page or appearance uses is embedded (Type 3 fonts draw their glyphs themselves);
+- 6.3.1 no 3D, Sound, Screen or Movie annotations, nor annotation types ISO 32000-1 does not define;
+  6.3.2 / 6.3.3 every annotation has ``F`` with Print set and Hidden/Invisible/NoView/ToggleNoView clear, and an
+  appearance dictionary with only ``N`` (links and zero-size widgets need none);
+- 6.4.1 / 6.4.2 no ``NeedAppearances`` true, no XFA;
+- 6.5.1 no JavaScript, Launch, Sound, Movie, ResetForm, ImportData, Hide, SetOCGState, Rendition, Trans or
+  GoTo3DView actions (document, outline, annotations, form fields); 6.5.2 no additional actions (``AA``) on the
+  catalogue, pages, widgets or fields;
+- 6.6.2.3.1 every XMP property is in a predefined schema or one the file declares (pdfaExtension);
+- 6.8 embedded files: whether an attached file is itself PDF/A cannot be told here, so any makes the check fail;
+- 6.9 each optional content configuration has a ``Name`` and no ``AS``.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+
+import pikepdf
+
+# annotation flag bits (ISO 32000-1, 12.5.3)
+_INVISIBLE, _HIDDEN, _PRINT, _NO_VIEW, _TOGGLE_NO_VIEW = 1, 2, 4, 32, 256
+
+# namespaces of the schemas XMP and ISO 19005 predefine (6.6.2.3.1); anything else needs a pdfaExtension entry
+PREDEFINED_XMP_NAMESPACES = frozenset(
+    {
+        "http://purl.org/dc/elements/1.1/",
+        "http://ns.adobe.com/xap/1.0/",
+        "http://ns.adobe.com/xap/1.0/rights/",
+        "http://ns.adobe.com/xap/1.0/mm/",
+        "http://ns.adobe.com/xap/1.0/bj/",
+        "http://ns.adobe.com/xap/1.0/t/pg/",
+        "http://ns.adobe.com/xap/1.0/t/",
+        "http://ns.adobe.com/xmp/1.0/DynamicMedia/",
+        "http://ns.adobe.com/pdf/1.3/",
+        "http://ns.adobe.com/photoshop/1.0/",
+        "http://ns.adobe.com/camera-raw-settings/1.0/",
+        "http://ns.adobe.com/exif/1.0/",
+        "http://ns.adobe.com/exif/1.0/aux/",
+        "http://ns.adobe.com/tiff/1.0/",
+        "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
+        "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
+        "http://ns.adobe.com/xap/1.0/sType/Version#",
+        "http://www.aiim.org/pdfa/ns/id/",
+        "http://www.aiim.org/pdfa/ns/extension/",
+        "http://www.aiim.org/pdfa/ns/schema#",
+        "http://www.aiim.org/pdfa/ns/property#",
+        "http://www.aiim.org/pdfa/ns/type#",
+        "http://www.aiim.org/pdfa/ns/field#",
+        "http://www.aiim.org/pdfua/ns/id/",
+    }
+)
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XML_NAMESPACES = frozenset({_RDF, "adobe:ns:meta/", "http://www.w3.org/XML/1998/namespace"})
+
+# ISO 32000-1 Table 169, less the four 6.3.1 forbids
+_ALLOWED_ANNOTATIONS = frozenset(
+    "/" + name
+    for name in [
+        "Text",
+        "Link",
+        "FreeText",
+        "Line",
+        "Square",
+        "Circle",
+        "Polygon",
+        "PolyLine",
+        "Highlight",
+        "Underline",
+        "Squiggly",
+        "StrikeOut",
+        "Stamp",
+        "Caret",
+        "Ink",
+        "Popup",
+        "FileAttachment",
+        "Widget",
+        "PrinterMark",
+        "TrapNet",
+        "Watermark",
+        "Redact",
+    ]
+)
+_FORBIDDEN_ACTIONS = frozenset(
+    "/" + name
+    for name in [
+        "Launch",
+        "Sound",
+        "Movie",
+        "ResetForm",
+        "ImportData",
+        "Hide",
+        "SetOCGState",
+        "Rendition",
+        "Trans",
+        "GoTo3DView",
+        "JavaScript",
+    ]
+)
+_OPERATOR_SPACES = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK", "K": "DeviceCMYK"}
+_INLINE_SPACES = {"/RGB": "DeviceRGB", "/DeviceRGB": "DeviceRGB", "/CMYK": "DeviceCMYK", "/DeviceCMYK": "DeviceCMYK"}
+_INTENT_SPACE = {3: "DeviceRGB", 4: "DeviceCMYK"}
+MAX_PROBLEMS = 20  # a 500-page file painted in CMYK says so a few times, not 500
+
+
+def document_problems(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozenset()) -> list[str]:
+    """Every rule above that ``pdf`` (open, as it would be saved: unencrypted) breaks; [] when none. ``skip``:
+    form XObjects known to conform (the OCR stage's own text layers), not parsed again."""
+    problems: list[str] = []
+    version = max(pdf.pdf_version, str(pdf.Root.get("/Version", "/1.0")).lstrip("/"))  # the catalogue's overrides
+    if version > "1.7":
+        problems.append(f"6.1.2: PDF {version} (PDF/A-2 is PDF 1.7 at most)")
+    intent = output_intent_components(pdf)
+    if intent is None:
+        problems.append("6.2.3: no GTS_PDFA1 output intent")
+    profiles = {i.DestOutputProfile.objgen for i in pdf.Root.get("/OutputIntents", []) if "/DestOutputProfile" in i}
+    if len(profiles) > 1:
+        problems.append("6.2.3: output intents with different profiles (a PDF/X intent beside the PDF/A one?)")
+    problems.extend(xmp_schema_problems(pdf))
+    problems.extend(interactive_form_problems(pdf))
+    problems.extend(annotation_problems(pdf, intent))
+    problems.extend(action_problems(pdf))
+    seen = set(skip)
+    for number, page in enumerate(pdf.pages, start=1):
+        resources = _inherited(page.obj, "/Resources")
+        problems.extend(drawing_problems(page.obj, resources, f"page {number}", intent, seen))
+    return _first(problems)
+
+
+def mend(pdf: pikepdf.Pdf) -> list[str]:
+    """Mend what PDF/A forbids but inputs commonly carry, where that changes nothing a page shows or prints:
+    image interpolation hints (6.2.8: a viewer's smoothing, not pixels), link annotations without flags (6.3.2:
+    Print set, as a link prints nothing), annotation appearances besides the normal one (6.3.3: the rollover
+    and pressed-down looks shown under a pointer), XMP properties of schemas the file does not declare (6.6.2.3.1:
+    an authoring tool's private notes, e.g. Illustrator's or PDF/X's) and optional content configurations
+    without a name (6.9). What was changed, a line each."""
+    changed: list[str] = []
+    stream = pdf.Root.get("/Metadata")
+    try:
+        undeclared = _undeclared_schemas(ET.fromstring(stream.read_bytes())) if stream is not None else set()
+    except ET.ParseError:
+        undeclared = set()  # left for the check to report
+    if undeclared:
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            for key in list(meta):
+                if key.startswith("{") and key[1 : key.index("}")] in undeclared:
+                    del meta[key]
+                    changed.append(f"XMP property {key} removed (its schema is not declared)")
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image and "/Interpolate" in obj:
+            del obj.Interpolate
+            changed.append(f"image {obj.objgen[0]}: Interpolate removed")
+    for number, page in enumerate(pdf.pages, start=1):
+        for annot in page.obj.get("/Annots", []):
+            if not isinstance(annot, pikepdf.Dictionary):
+                continue
+            if annot.get("/Subtype") == pikepdf.Name.Link and "/F" not in annot:
+                annot.F = _PRINT
+                changed.append(f"page {number} link: flags set to Print")
+            appearance = annot.get("/AP")
+            if isinstance(appearance, pikepdf.Dictionary) and "/N" in appearance:
+                for key in ("/D", "/R"):
+                    if key in appearance:
+                        del appearance[key]
+                        changed.append(f"page {number} {str(annot.get('/Subtype', '')).lstrip('/')}: {key} removed")
+    properties = pdf.Root.get("/OCProperties")
+    if isinstance(properties, pikepdf.Dictionary):
+        configs = [properties.get("/D"), *properties.get("/Configs", [])]
+        for number, config in enumerate(configs):
+            if isinstance(config, pikepdf.Dictionary) and "/Name" not in config:
+                config.Name = "Default" if number == 0 else f"Configuration {number}"
+                changed.append(f"optional content configuration {number}: named")
+    return changed
+
+
+def _first(problems: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(problems))
+    if len(unique) <= MAX_PROBLEMS:
+        return unique
+    return [*unique[:MAX_PROBLEMS], f"… and {len(unique) - MAX_PROBLEMS} more"]
+
+
+def output_intent_components(pdf: pikepdf.Pdf) -> int | None:
+    """Colour components of the GTS_PDFA1 output intent's profile (3 for RGB), or None when there is none."""
+    for intent in pdf.Root.get("/OutputIntents", []):
+        if intent.get("/S") == pikepdf.Name.GTS_PDFA1:
+            profile = intent.get("/DestOutputProfile")
+            return int(profile.get("/N", 0)) if profile is not None else 0
+    return None
+
+
+def xmp_schema_problems(pdf: pikepdf.Pdf) -> list[str]:
+    stream = pdf.Root.get("/Metadata")
+    if stream is None:
+        return ["6.6.2.1: no XMP metadata stream"]
+    try:
+        root = ET.fromstring(stream.read_bytes())
+    except ET.ParseError as exc:
+        return [f"6.6.2.1: the XMP metadata is not well-formed XML ({exc})"]
+    return [f"6.6.2.3.1: XMP properties in undeclared schema {ns}" for ns in sorted(_undeclared_schemas(root))]
+
+
+def _undeclared_schemas(root: ET.Element) -> set[str]:
+    """Namespaces of XMP properties that neither XMP nor ISO 19005 predefines and no pdfaExtension declares."""
+    declared = {el.text.strip() for el in root.iter() if el.tag.endswith("}namespaceURI") and el.text}
+    used: set[str] = set()
+    for description in root.iter(f"{{{_RDF}}}Description"):
+        for name in [*description.attrib, *(child.tag for child in description)]:
+            if name.startswith("{"):
+                used.add(name[1 : name.index("}")])
+    return {ns for ns in used - PREDEFINED_XMP_NAMESPACES - _XML_NAMESPACES if ns not in declared}
+
+
+def interactive_form_problems(pdf: pikepdf.Pdf) -> list[str]:
+    form = pdf.Root.get("/AcroForm")
+    if form is None:
+        return []
+    problems: list[str] = []
+    if bool(form.get("/NeedAppearances", False)):
+        problems.append("6.4.1: the AcroForm sets NeedAppearances true")
+    if "/XFA" in form:
+        problems.append("6.4.2: the AcroForm has XFA")
+    return problems
+
+
+def annotation_problems(pdf: pikepdf.Pdf, intent_components: int | None) -> list[str]:
+    problems: list[str] = []
+    seen: set[tuple[int, int]] = set()
+    for number, page in enumerate(pdf.pages, start=1):
+        for annot in page.obj.get("/Annots", []):
+            if not isinstance(annot, pikepdf.Dictionary):
+                continue
+            subtype = str(annot.get("/Subtype", ""))
+            where = f"page {number} {subtype.lstrip('/') or 'annotation'} {annot.get('/T', '')}".rstrip()
+            if subtype not in _ALLOWED_ANNOTATIONS:
+                problems.append(f"6.3.1: {where}: annotation type not allowed")
+            if subtype == "/FileAttachment":
+                problems.append(f"6.8: {where} attaches a file (whether it is PDF/A cannot be checked here)")
+            if subtype == "/Popup":
+                continue
+            flags = int(annot.get("/F", -1))
+            if flags < 0:
+                problems.append(f"6.3.2: {where} has no F (flags) entry")
+            elif not flags & _PRINT or flags & (_INVISIBLE | _HIDDEN | _NO_VIEW | _TOGGLE_NO_VIEW):
+                problems.append(f"6.3.2: {where} flags {flags}: Print must be set, Hidden/Invisible/NoView clear")
+            rect = [float(v) for v in annot.get("/Rect", [0, 0, 0, 0])]
+            zero_size = rect[2] - rect[0] == 0 and rect[3] - rect[1] == 0
+            appearance = annot.get("/AP")
+            if appearance is None:
+                if not zero_size and subtype != "/Link":
+                    problems.append(f"6.3.3: {where} has no appearance (AP)")
+                continue
+            keys = sorted(str(k) for k in appearance)
+            if keys != ["/N"]:
+                problems.append(f"6.3.3: {where} appearance holds {', '.join(keys)} (only N is allowed)")
+            normal = appearance.get("/N")
+            # a check box or radio button has one appearance stream per state under N
+            states = [normal] if isinstance(normal, pikepdf.Stream) else list(normal.values()) if normal else []
+            for state in states:
+                if isinstance(state, pikepdf.Stream):
+                    resources = state.get("/Resources", pikepdf.Dictionary())
+                    problems.extend(drawing_problems(state, resources, where, intent_components, seen))
+    return problems
+
+
+def action_problems(pdf: pikepdf.Pdf) -> list[str]:
+    """6.5.1 forbidden actions wherever an action can sit; 6.5.2 additional actions; 6.8 embedded files; 6.9."""
+    problems: list[str] = []
+    root = pdf.Root
+    if "/AA" in root:
+        problems.append("6.5.2: the document catalogue has additional actions (AA)")
+    problems.extend(_actions(root.get("/OpenAction"), "the document's open action"))
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary):
+        if "/JavaScript" in names:
+            problems.append("6.5.1: the document holds JavaScript (Names/JavaScript)")
+        if "/EmbeddedFiles" in names:
+            problems.append("6.8: the document embeds files (whether they are PDF/A cannot be checked here)")
+    for number, page in enumerate(pdf.pages, start=1):
+        if "/AA" in page.obj:
+            problems.append(f"6.5.2: page {number} has additional actions (AA)")
+        for annot in page.obj.get("/Annots", []):
+            if isinstance(annot, pikepdf.Dictionary):
+                where = f"page {number} {str(annot.get('/Subtype', '')).lstrip('/')}".rstrip()
+                problems.extend(_actions(annot.get("/A"), where))
+                if "/AA" in annot:
+                    problems.append(f"6.5.2: {where} has additional actions (AA)")
+    form = root.get("/AcroForm")
+    fields = list(form.get("/Fields", [])) if isinstance(form, pikepdf.Dictionary) else []
+    visited: set[tuple[int, int]] = set()
+    while fields:
+        field = fields.pop()
+        if not isinstance(field, pikepdf.Dictionary) or field.objgen in visited:
+            continue
+        visited.add(field.objgen)
+        if "/AA" in field:
+            problems.append(f"6.5.2: form field {field.get('/T', '')} has additional actions (AA)")
+        fields.extend(field.get("/Kids", []))
+    outlines = root.get("/Outlines")
+    items = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []
+    while items:
+        item = items.pop()
+        if not isinstance(item, pikepdf.Dictionary) or item.objgen in visited:
+            continue
+        visited.add(item.objgen)
+        problems.extend(_actions(item.get("/A"), f"bookmark {item.get('/Title', '')}"))
+        items.extend(item.get(key) for key in ("/First", "/Next") if key in item)
+    properties = root.get("/OCProperties")
+    if isinstance(properties, pikepdf.Dictionary):
+        configs = [properties.get("/D"), *properties.get("/Configs", [])]
+        for config in configs:
+            if isinstance(config, pikepdf.Dictionary) and ("/Name" not in config or "/AS" in config):
+                problems.append("6.9: an optional content configuration lacks a Name or has AS")
+    return problems
+
+
+def _actions(action: pikepdf.Object | None, where: str) -> list[str]:
+    """An action and the ones it chains (``Next``: one action or an array of them)."""
+    problems: list[str] = []
+    pending = [action]
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        current = pending.pop()
+        if isinstance(current, pikepdf.Array):
+            pending.extend(current)
+            continue
+        if not isinstance(current, pikepdf.Dictionary) or (current.is_indirect and current.objgen in seen):
+            continue
+        if current.is_indirect:
+            seen.add(current.objgen)
+        kind = current.get("/S")
+        if kind is not None and str(kind) in _FORBIDDEN_ACTIONS:
+            problems.append(f"6.5.1: {where} runs a {str(kind).lstrip('/')} action")
+        pending.append(current.get("/Next"))
+    return problems
+
+
+def drawing_problems(
+    drawing: pikepdf.Object,
+    resources: pikepdf.Object | None,
+    where: str,
+    intent_components: int | None,
+    seen: set[tuple[int, int]],
+) -> list[str]:
+    """A content stream (a page's, an appearance, a form XObject, a tiling pattern) and what it draws: fonts
+    embedded, device colours matching the output intent, images and graphics states PDF/A allows. ``seen``: form
+    XObjects and patterns already checked (shared by every page)."""
+    problems: list[str] = []
+    spaces: set[str] = set()
+    try:
+        instructions = pikepdf.parse_content_stream(drawing, "rg RG k K cs CS BI ID EI")
+    except pikepdf.PdfError:
+        instructions = []
+    for instruction in instructions:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            problems.extend(_inline_image_problems(instruction.iimage.obj, where, spaces))
+            continue
+        operator = str(instruction.operator)
+        if operator in _OPERATOR_SPACES:
+            spaces.add(_OPERATOR_SPACES[operator])
+        elif operator in ("cs", "CS") and instruction.operands:
+            spaces |= _device_spaces(instruction.operands[0])
+    if not isinstance(resources, pikepdf.Dictionary):
+        resources = pikepdf.Dictionary()
+    for name, font in _entries(resources, "/Font"):
+        if isinstance(font, pikepdf.Dictionary) and not font_embedded(font):
+            problems.append(f"6.2.11.4.1: {where} uses font {font.get('/BaseFont', name)} without embedding it")
+    for _, space in _entries(resources, "/ColorSpace"):
+        spaces |= _device_spaces(space)
+    for _, shading in _entries(resources, "/Shading"):
+        if isinstance(shading, pikepdf.Dictionary):
+            spaces |= _device_spaces(shading.get("/ColorSpace"))
+    for _, state in _entries(resources, "/ExtGState"):
+        if not isinstance(state, pikepdf.Dictionary):
+            continue
+        if "/TR" in state or state.get("/TR2", pikepdf.Name.Default) != pikepdf.Name.Default:
+            problems.append(f"6.2.5: {where} sets a transfer function")
+        if "/HTP" in state:
+            problems.append(f"6.2.5: {where} sets a halftone phase (HTP)")
+    drawn: list[tuple[pikepdf.Object, pikepdf.Object | None]] = []
+    for _, pattern in _entries(resources, "/Pattern"):
+        if isinstance(pattern, pikepdf.Stream):  # a tiling pattern paints with its own content stream
+            drawn.append((pattern, pattern.get("/Resources")))
+        elif isinstance(pattern, pikepdf.Dictionary) and isinstance(pattern.get("/Shading"), pikepdf.Dictionary):
+            spaces |= _device_spaces(pattern.Shading.get("/ColorSpace"))
+    for _, xobject in _entries(resources, "/XObject"):
+        if not isinstance(xobject, pikepdf.Stream):
+            continue
+        subtype = xobject.get("/Subtype")
+        problems.extend(_stream_problems(xobject, where))
+        if subtype == pikepdf.Name.Image:
+            spaces |= _device_spaces(xobject.get("/ColorSpace"))
+            if bool(xobject.get("/Interpolate", False)):
+                problems.append(f"6.2.8: {where} has an image with Interpolate true")
+            if "/Alternates" in xobject or "/OPI" in xobject:
+                problems.append(f"6.2.8: {where} has an image with Alternates or OPI")
+        elif subtype == pikepdf.Name.Form:
+            if "/Ref" in xobject or "/OPI" in xobject or xobject.get("/Subtype2") == pikepdf.Name.PS:
+                problems.append(f"6.2.9: {where} has a reference, OPI or PostScript form XObject")
+            # a form without resources of its own draws with those of the page (allowed before PDF 1.2)
+            drawn.append((xobject, xobject.get("/Resources", resources)))
+        elif subtype == pikepdf.Name.PS:
+            problems.append(f"6.2.9: {where} has a PostScript XObject")
+    for stream, own_resources in drawn:
+        if stream.objgen in seen:
+            continue
+        seen.add(stream.objgen)
+        problems.extend(drawing_problems(stream, own_resources, where, intent_components, seen))
+    for device in sorted(spaces):
+        if _INTENT_SPACE.get(intent_components or 0) != device:
+            problems.append(f"6.2.4.3: {where} paints in {device} without a matching output intent")
+    return problems
+
+
+def _inline_image_problems(image: pikepdf.Object, where: str, spaces: set[str]) -> list[str]:
+    problems: list[str] = []
+    space = image.get("/CS", image.get("/ColorSpace"))
+    if isinstance(space, pikepdf.Name) and str(space) in _INLINE_SPACES:
+        spaces.add(_INLINE_SPACES[str(space)])
+    if bool(image.get("/I", image.get("/Interpolate", False))):
+        problems.append(f"6.2.8: {where} has an inline image with Interpolate true")
+    filters = image.get("/F", image.get("/Filter"))
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+    if {"/LZW", "/LZWDecode"} & set(names):
+        problems.append(f"6.1.7.2: {where} has an LZW-compressed inline image")
+    return problems
+
+
+def _stream_problems(stream: pikepdf.Stream, where: str) -> list[str]:
+    problems: list[str] = []
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+    if "/LZWDecode" in names:
+        problems.append(f"6.1.7.2: {where} has an LZW-compressed stream")
+    if "/F" in stream or "/FFilter" in stream:
+        problems.append(f"6.1.7.1: {where} has a stream kept in an external file")
+    return problems
+
+
+def _device_spaces(space: pikepdf.Object | None) -> set[str]:
+    """The device colour spaces (DeviceRGB, DeviceCMYK) a colour space is or falls back to."""
+    if isinstance(space, pikepdf.Name):
+        name = str(space).lstrip("/")
+        return {name} if name in ("DeviceRGB", "DeviceCMYK") else set()
+    if isinstance(space, pikepdf.Array) and len(space) > 1:
+        family = str(space[0])
+        if family in ("/Indexed", "/Pattern"):
+            return _device_spaces(space[1])
+        if family in ("/Separation", "/DeviceN") and len(space) > 2:
+            return _device_spaces(space[2])
+    return set()
+
+
+def _entries(resources: pikepdf.Dictionary, kind: str) -> Iterator[tuple[str, pikepdf.Object]]:
+    group = resources.get(kind)
+    if isinstance(group, pikepdf.Dictionary):
+        for name, value in group.items():
+            yield str(name), value
+
+
+def _inherited(page: pikepdf.Dictionary, key: str) -> pikepdf.Object | None:
+    """A page attribute, from the page or the nearest ancestor in the page tree that has it."""
+    node: pikepdf.Object | None = page
+    for _ in range(64):
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+        if key in node:
+            return node.get(key)
+        node = node.get("/Parent")
+    return None
+
+
+def font_embedded(font: pikepdf.Object) -> bool:
+    if font.get("/Subtype") == pikepdf.Name.Type3:
+        return True
+    if font.get("/Subtype") == pikepdf.Name.Type0:
+        descendants: list[pikepdf.Object] = list(font.get("/DescendantFonts", []))
+        return bool(descendants) and all(font_embedded(d) for d in descendants)
+    descriptor = font.get("/FontDescriptor")
+    return descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
