@@ -541,9 +541,13 @@ def assemble_pdf(
                     del meta[key]
         # an input's own PDF/A output intent is kept (and its colours checked against it)
         added = add_pdfa_output_intent(out) if output_intent_components(out) is None else None
-        mend(out)
-        # the text layers are sohoa's own (invisible text in an embedded font): not parsed again
-        problems = document_problems(out, skip=frozenset(layers))
+        try:
+            mend(out)
+            # the text layers are sohoa's own (invisible text in an embedded font): not parsed again
+            problems = document_problems(out, skip=frozenset(layers))
+        except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # a malformed born-digital structure (a Rect of names, flags as a string): no claim, not a failure
+            problems = [f"the PDF/A checks could not read this file's structure ({type(exc).__name__}: {exc})"[:300]]
         if not problems:
             with out.open_metadata(set_pikepdf_as_editor=False) as meta:
                 meta["pdfaid:part"] = "2"

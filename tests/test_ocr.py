@@ -293,6 +293,13 @@ def test_no_pdfa_claim_for_what_breaks_its_rules_and_the_reasons_are_given(tmp_p
     result = ocr_document(scanned, tmp_path / "script.pdf", workers=1)
     assert result.pdfa is None
     assert result.pdfa_problems == ["6.5.1: the document's open action runs a JavaScript action"]
+    with pikepdf.open(scanned, allow_overwriting_input=True) as pdf:  # flags as a string: malformed, not fatal
+        note = pikepdf.Dictionary(Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Text, F=pikepdf.String("in"))
+        pdf.pages[0].Annots = pikepdf.Array([pdf.make_indirect(note)])
+        pdf.save()
+    result = ocr_document(scanned, tmp_path / "malformed.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa is None
+    assert result.pdfa_problems[0].startswith("the PDF/A checks could not read this file's structure (TypeError")
 
 
 @pytest.mark.parametrize("skew", [-4.4, -2.7, -1.2, 1.5, 3.3])
