@@ -52,6 +52,15 @@ PREDEFINED_XMP_NAMESPACES = frozenset(
         "http://ns.adobe.com/xap/1.0/sType/ResourceRef#",
         "http://ns.adobe.com/xap/1.0/sType/ResourceEvent#",
         "http://ns.adobe.com/xap/1.0/sType/Version#",
+        # the fields of XMP's predefined value types (a thumbnail, a colorant, a page size, a font, a job, a
+        # manifest item, an identifier qualifier): a serializer may write them as nested rdf:Description attributes
+        "http://ns.adobe.com/xap/1.0/g/img/",
+        "http://ns.adobe.com/xap/1.0/g/",
+        "http://ns.adobe.com/xap/1.0/sType/Dimensions#",
+        "http://ns.adobe.com/xap/1.0/sType/Font#",
+        "http://ns.adobe.com/xap/1.0/sType/Job#",
+        "http://ns.adobe.com/xap/1.0/sType/ManifestItem#",
+        "http://ns.adobe.com/xmp/Identifier/qual/1.0/",
         "http://www.aiim.org/pdfa/ns/id/",
         "http://www.aiim.org/pdfa/ns/extension/",
         "http://www.aiim.org/pdfa/ns/schema#",

@@ -204,3 +204,26 @@ def test_mend_fixes_what_changes_nothing_a_page_shows() -> None:
     assert list(pdf.pages[0].Annots[1].AP.keys()) == ["/N"]
     assert pdf.open_metadata()["dc:title"] == "Giấy khai sinh"  # the declared schemas' properties stay
     assert mend(pdf) == []
+
+
+def test_fields_of_xmp_value_types_written_as_nested_descriptions_are_predefined() -> None:
+    """pyHanko rewrites an input's xmp:Thumbnails with its fields as attributes of a nested rdf:Description."""
+    pdf = conforming()
+    xmp = pdf.Root.Metadata.read_bytes().decode()
+    thumbnail = (
+        '<xmp:Thumbnails xmlns:xmp="http://ns.adobe.com/xap/1.0/"><rdf:Alt><rdf:li><rdf:Description '
+        'xmlns:xmpGImg="http://ns.adobe.com/xap/1.0/g/img/" xmpGImg:format="JPEG" xmpGImg:width="256"/>'
+        "</rdf:li></rdf:Alt></xmp:Thumbnails>"
+    )
+    description_end = xmp.index("</rdf:Description>")
+    pdf.Root.Metadata.write((xmp[:description_end] + thumbnail + xmp[description_end:]).encode())
+    assert "ns.adobe.com/xap/1.0/g/img" in pdf.Root.Metadata.read_bytes().decode()
+    assert document_problems(pdf) == []
+    private = (
+        xmp[:description_end]
+        + '<ai:StartupProfile xmlns:ai="http://ns.adobe.com/illustrator/1.0/">Print</ai:StartupProfile>'
+    )
+    pdf.Root.Metadata.write((private + xmp[description_end:]).encode())
+    assert document_problems(pdf) == [
+        "6.6.2.3.1: XMP properties in undeclared schema http://ns.adobe.com/illustrator/1.0/"
+    ]
