@@ -479,7 +479,16 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
         searchable = work / "ocr.pdf"
         record.ocr = runner("ocr", run_ocr, path, searchable, settings)
         record.state = RecordState.OCRED
-        record.add_event("ocr", record.ocr.engine, f"{len(record.ocr.pages)} page(s), language {record.ocr.language}")
+        conformance = (
+            f"PDF/A-{record.ocr.pdfa.lower()}"
+            if record.ocr.pdfa
+            else f"not PDF/A: {'; '.join(record.ocr.pdfa_problems[:2]) or 'no claim'}"
+        )
+        record.add_event(
+            "ocr",
+            record.ocr.engine,
+            f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}",
+        )
         for page in record.ocr.pages:
             if page.quality == "low":
                 record.needs_review = True
@@ -525,12 +534,13 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
         archived: Record = runner("archive", run_archive, record, files, settings)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    classified = archived.classification
     log.info(
-        "%s: ARCHIVED as %s (%s %s)",
+        "%s: ARCHIVED as %s (%s, %s)",
         path,
         archived.archive_prefix,
-        archived.classification.doc_type if archived.classification else "?",
-        archived.classification.number if archived.classification else "",
+        classified.doc_type if classified else "type unknown",
+        f"số {classified.number}" if classified and classified.number else "no number",
     )
     return DocumentResult(path, Outcome.ARCHIVED, record=archived)
 
