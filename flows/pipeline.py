@@ -484,10 +484,15 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
             if record.ocr.pdfa
             else f"not PDF/A: {'; '.join(record.ocr.pdfa_problems[:2]) or 'no claim'}"
         )
+        carried = (
+            f"; the input's {record.ocr.input_signatures} signature(s) stay in the archived original only"
+            if record.ocr.input_signatures
+            else ""
+        )
         record.add_event(
             "ocr",
             record.ocr.engine,
-            f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}",
+            f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}{carried}",
         )
         for page in record.ocr.pages:
             if page.quality == "low":

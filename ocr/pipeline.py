@@ -143,7 +143,7 @@ def ocr_document(
             tesseract_engine=tesseract_engine,
         )
         title = unicodedata.normalize("NFC", input_path.stem)
-        pdfa_problems = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
+        assembled = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
         layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []
     texts: list[str] = []
@@ -174,8 +174,9 @@ def ocr_document(
         language=language,
         # what read the pages (both engines if a worker could not start mid-document); Tesseract when none was read
         engine=", ".join(sorted({r.engine for r in readings.values() if r.engine})) or tesseract_version(),
-        pdfa=None if pdfa_problems else "2B",
-        pdfa_problems=pdfa_problems,
+        pdfa=None if assembled.pdfa_problems else "2B",
+        pdfa_problems=assembled.pdfa_problems,
+        input_signatures=assembled.input_signatures,
         layout=layout,
     )
 
@@ -505,10 +506,16 @@ def _read_upright(
     return second
 
 
+@dataclass
+class AssembledPdf:
+    pdfa_problems: list[str]  # the PDF/A-2 rules the output breaks (sohoa.pdfa); [] when it claims PDF/A-2B
+    input_signatures: int  # the input's signatures, not carried into the output (drop_signatures)
+
+
 def assemble_pdf(
     source_pdf: Path, title: str, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
-) -> list[str]:
-    """Write the searchable PDF; return the PDF/A-2 rules it breaks (``sohoa.pdfa``), [] when it claims PDF/A-2B.
+) -> AssembledPdf:
+    """Write the searchable PDF; say whether it claims PDF/A-2B and what of the input it could not keep.
 
     The output is the source PDF itself with a text layer laid on each page that was read, not its pages copied
     into a new file: whatever else a born-digital input holds — form fields, bookmarks, links and named
@@ -530,6 +537,7 @@ def assemble_pdf(
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
             display_rotation = int(target.obj.get("/Rotate", 0)) % 360
             overlay_text_layer(out, target, layer, plan.turned - display_rotation)
+        input_signatures = drop_signatures(out)
         deflate_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
@@ -560,7 +568,59 @@ def assemble_pdf(
             out.save(
                 tmp, object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=True, min_version="1.7"
             )
-    return problems
+    return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures)
+
+
+def drop_signatures(pdf: pikepdf.Pdf) -> int:
+    """Take the input's signed signature fields (and their widgets, DocMDP/UR3 permissions and DSS) out of the
+    searchable copy: writing the copy anew breaks them, and a broken signature in an archived document would read
+    as tampering. The original, still signed, is archived beside it. Returns how many were taken out."""
+    form = pdf.Root.get("/AcroForm")
+    if not isinstance(form, pikepdf.Dictionary) or not isinstance(form.get("/Fields"), pikepdf.Array):
+        return 0
+    removed: set[tuple[int, int]] = set()  # signed fields and their widgets
+    signed = 0
+
+    def prune(fields: pikepdf.Object, inherited_type: object, depth: int) -> pikepdf.Array | None:
+        """``fields`` without its signed signature fields, or None when it has none (left as it is)."""
+        nonlocal signed
+        kept, changed = pikepdf.Array(), False
+        for node in fields if isinstance(fields, pikepdf.Array) else []:
+            if not isinstance(node, pikepdf.Dictionary) or depth > 32:
+                kept.append(node)
+                continue
+            field_type = node.get("/FT", inherited_type)
+            if field_type == pikepdf.Name.Sig and "/V" in node:
+                changed, signed = True, signed + 1
+                pending: list[pikepdf.Object] = [node]
+                while pending:
+                    current = pending.pop()
+                    if isinstance(current, pikepdf.Dictionary) and current.objgen not in removed:
+                        removed.add(current.objgen)
+                        pending.extend(current.get("/Kids", pikepdf.Array()))
+                continue
+            kids = prune(node.get("/Kids", pikepdf.Array()), field_type, depth + 1)
+            if kids is not None:
+                node.Kids, changed = kids, True
+            kept.append(node)
+        return kept if changed else None
+
+    fields = prune(form.Fields, None, 0)
+    if fields is None:
+        return 0
+    form.Fields = fields
+    for page in pdf.pages:
+        annots = page.obj.get("/Annots")
+        if isinstance(annots, pikepdf.Array):
+            # (a direct annotation has objgen (0, 0), as a direct field would: only indirect ones are matched)
+            page.obj.Annots = pikepdf.Array(a for a in annots if a.objgen == (0, 0) or a.objgen not in removed)
+    still_signable = any(f.get("/FT") == pikepdf.Name.Sig for f in form.Fields if isinstance(f, pikepdf.Dictionary))
+    if "/SigFlags" in form and not still_signable:
+        del form.SigFlags
+    for key in ("/Perms", "/DSS"):
+        if key in pdf.Root:
+            del pdf.Root[key]
+    return signed
 
 
 def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float) -> None:

@@ -93,6 +93,11 @@ class OcrResult(_Model):
     pdfa_problems: list[str] = Field(
         default_factory=list, description="why the output claims no PDF/A: the ISO 19005-2 rules it breaks, by clause"
     )
+    input_signatures: int = Field(
+        default=0,
+        description="digital signatures the input carried: not in the searchable copy (rewriting it would break "
+        "them), kept in the original",
+    )
     # Decree 30 puts the header (issuer | national motto) and the closing (recipients | signer) in two columns,
     # which Tesseract's reading order often merges line by line; the classifier splits them by position. Only the
     # first and last pages are kept, and not in the sidecar (tens of KB of boxes an officer never reads).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import shutil
 import subprocess
 import unicodedata
 from datetime import date
@@ -14,7 +16,7 @@ from flows.pipeline import Outcome
 from ocr.pipeline import stored_image_bytes
 from sohoa.record import Record
 from storage import LocalArchive
-from tests.conftest import SAMPLES, PipelineRun, expected_samples, make_settings
+from tests.conftest import SAMPLES, SHARED, PipelineRun, expected_samples, make_settings
 
 EXPECTED = {e.file: e for e in expected_samples()}
 pytestmark = pytest.mark.integration
@@ -169,3 +171,26 @@ def test_warm_up_leaves_a_broken_identity_for_the_signing_stage_to_report(tmp_pa
 
     settings = make_settings(tmp_path / "var", signing_identity="pkcs12", pkcs12_file=tmp_path / "missing.p12")
     pipeline.warm_up(settings)  # no exception: each document's signing stage says what is wrong
+
+
+def test_a_signed_input_gets_one_valid_signature_and_its_original_keeps_its_own(tmp_path: Path) -> None:
+    """Writing a signed PDF anew breaks its signatures, which in the archived copy would read as tampering: the
+    searchable copy leaves them out, and the archived original — byte for byte the input — keeps them."""
+    from flows.pipeline import process_document
+
+    signed_input = tmp_path / "công văn đã ký.pdf"
+    shutil.copy(SHARED / "corpora/signatures/dss-validation/PAdES-LT.pdf", signed_input)
+    settings = make_settings(tmp_path / "var")
+    result = process_document(signed_input, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.reason_en
+    record = result.record
+    assert record is not None and record.ocr is not None and record.ocr.input_signatures >= 1
+    (ocr_event,) = [e.detail for e in record.events if e.action == "ocr"]
+    assert "stay in the archived original only" in ocr_event
+    assert [e.detail for e in record.events if e.action == "verified"] == ["passed"]
+    folder = settings.archive_dir / record.archive_prefix
+    with pikepdf.open(folder / "document.pdf") as pdf:
+        signatures = [f for f in pdf.Root.AcroForm.Fields if f.get("/FT") == pikepdf.Name.Sig]
+        assert len(signatures) == 1  # sohoa's own
+    (original,) = folder.glob("original.*")
+    assert hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256(signed_input.read_bytes()).digest()
