@@ -575,6 +575,8 @@ def drop_signatures(pdf: pikepdf.Pdf) -> int:
     """Take the input's signed signature fields (and their widgets, DocMDP/UR3 permissions and DSS) out of the
     searchable copy: writing the copy anew breaks them, and a broken signature in an archived document would read
     as tampering. The original, still signed, is archived beside it. Returns how many were taken out."""
+    if "/Perms" in pdf.Root:  # DocMDP and UR3 (Reader's usage rights) are signatures too, broken by a rewrite
+        del pdf.Root.Perms
     form = pdf.Root.get("/AcroForm")
     if not isinstance(form, pikepdf.Dictionary) or not isinstance(form.get("/Fields"), pikepdf.Array):
         return 0
@@ -617,9 +619,8 @@ def drop_signatures(pdf: pikepdf.Pdf) -> int:
     still_signable = any(f.get("/FT") == pikepdf.Name.Sig for f in form.Fields if isinstance(f, pikepdf.Dictionary))
     if "/SigFlags" in form and not still_signable:
         del form.SigFlags
-    for key in ("/Perms", "/DSS"):
-        if key in pdf.Root:
-            del pdf.Root[key]
+    if "/DSS" in pdf.Root:  # validation material for the signatures taken out
+        del pdf.Root.DSS
     return signed
 
 
