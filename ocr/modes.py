@@ -3,8 +3,9 @@
 - ``skip-text`` (default): a page with a usable text layer keeps it and is not OCR'd.
 - ``redo``: an *invisible* text layer (an earlier OCR: text render mode 3) is removed and the page is OCR'd
   again; pages with visible text are kept as they are.
-- ``force``: every page is OCR'd; a page that had text is first rasterised (its vector content becomes an image,
-  as with ``ocrmypdf --force-ocr``), so the new text layer is the only one.
+- ``force``: every page is OCR'd; a page that had text is first rasterised (its content becomes an image, as
+  with ``ocrmypdf --force-ocr``; the page object, its annotations and rotation stay), so the new text layer is
+  the only one.
 """
 
 from __future__ import annotations
@@ -88,18 +89,28 @@ def strip_invisible_text(source: Path, target: Path) -> list[int]:
 
 
 def rasterise_pages(source: Path, target: Path, pages: list[int], dpi: int) -> None:
-    """Copy ``source`` to ``target`` with the given pages replaced by an image of themselves (lossless PNG)."""
+    """Copy ``source`` to ``target`` with the content of the given pages replaced by an image of it (lossless
+    PNG). The page objects stay — so bookmarks and links that point at them, and their annotations (drawn by the
+    viewer, not baked into the image), stay too — and so do their boxes and /Rotate."""
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
-    singles: list[pikepdf.Pdf] = []  # foreign pages must stay open until the target is saved
+    singles: list[pikepdf.Pdf] = []  # foreign images must stay open until the target is saved
     try:
         with open_pdf(source) as document, pikepdf.open(source) as pdf:
             for number in pages:
-                image = document.render(number - 1, scale=dpi / 72).convert("RGB")
+                page = pdf.pages[number - 1]
+                image = document.render(number - 1, scale=dpi / 72, annotations=False).convert("RGB")
+                turn = int(page.obj.get("/Rotate", 0)) % 360
+                if turn:  # rendered as displayed (turned clockwise): back to the page's own orientation
+                    image = image.rotate(turn, expand=True)
                 buffer = io.BytesIO()
                 image.save(buffer, format="PNG", dpi=(dpi, dpi))
                 single = pikepdf.open(io.BytesIO(img2pdf.convert(buffer.getvalue(), layout_fun=layout)))
                 singles.append(single)
-                pdf.pages[number - 1] = single.pages[0]
+                (picture,) = single.pages[0].Resources.XObject.values()
+                x0, y0, x1, y1 = (float(v) for v in page.cropbox)  # what was rendered
+                page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.copy_foreign(picture)))
+                drawing = f"q {x1 - x0:.4f} 0 0 {y1 - y0:.4f} {x0:.4f} {y0:.4f} cm /Im0 Do Q"
+                page.obj.Contents = pdf.make_stream(drawing.encode())
             pdf.save(target)
     finally:
         for single in singles:

@@ -56,12 +56,13 @@ class RenderablePdf:
         with _LOCK:
             return len(self._document)
 
-    def render(self, index: int, scale: float, grayscale: bool = False) -> Image.Image:
-        """Page ``index`` (from 0) at ``scale`` × 72 dpi, as a Pillow image that owns its pixels."""
+    def render(self, index: int, scale: float, grayscale: bool = False, annotations: bool = True) -> Image.Image:
+        """Page ``index`` (from 0) at ``scale`` × 72 dpi, as displayed (its crop box, turned by its /Rotate), as a
+        Pillow image that owns its pixels; ``annotations``: with the page's annotations drawn on it."""
         with _LOCK:
             page = self._document[index]
             try:
-                bitmap = page.render(scale=scale, grayscale=grayscale)
+                bitmap = page.render(scale=scale, grayscale=grayscale, draw_annots=annotations)
                 try:
                     return bitmap.to_pil().copy()  # to_pil() shares the bitmap's buffer, freed by close()
                 finally:

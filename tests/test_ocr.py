@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 
 from ocr import ocr_document
 from ocr.pipeline import stored_image_bytes
@@ -453,6 +453,40 @@ def test_modes_skip_text_redo_and_force(tmp_path: Path) -> None:
     assert layer_text(tmp_path / "force.pdf").count("hiệu lực của hợp đồng thế chấp") == 1
     with pytest.raises(ValueError):
         ocr_document(BORN_DIGITAL, tmp_path / "x.pdf", mode="sometimes")
+
+
+def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_path: Path) -> None:
+    """force turns a page's content into an image of itself but keeps the page object: a bookmark pointing at
+    it still does, its link stays clickable, and a page shown turned by /Rotate looks as it did."""
+    from sohoa.pdfium import open_pdf
+
+    source = tmp_path / "xoay.pdf"
+    with pikepdf.open(BORN_DIGITAL) as pdf:
+        pdf.pages[0].Rotate = 90
+        link = pikepdf.Dictionary(
+            Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Link, Rect=[72, 72, 200, 90], F=4,
+            A=pikepdf.Dictionary(S=pikepdf.Name.URI, URI="https://dichvucong.gov.vn"),
+        )  # fmt: skip
+        pdf.pages[0].Annots = pikepdf.Array([pdf.make_indirect(link)])
+        with pdf.open_outline() as outline:
+            outline.root.append(pikepdf.OutlineItem("Án lệ số 43", 0))
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=2, mode="force")
+    assert [p.ocr for p in result.pages] == [True] and "Về hiệu lực của hợp đồng thế chấp" in result.text
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        page = out.pages[0]
+        assert int(page.Rotate) == 90 and str(page.Annots[0].A.URI) == "https://dichvucong.gov.vn"
+        with out.open_outline() as outline:
+            assert outline.root[0].destination[0].objgen == page.obj.objgen
+        assert "/Im0" in page.Resources.XObject and "/Font" not in page.Resources  # its vector text is gone
+    with open_pdf(source) as before, open_pdf(tmp_path / "out.pdf") as after:
+        old, new = (pdf.render(0, scale=0.5, grayscale=True, annotations=False) for pdf in (before, after))
+    assert old.size == new.size  # displayed the same way round
+    ink = [ImageChops.invert(image).getbbox() for image in (old, new)]
+    assert ink[0] is not None and ink[1] is not None
+    assert all(abs(a - b) <= 2 for a, b in zip(ink[0], ink[1], strict=True)), ink  # not turned, flipped or shifted
+    small = [image.resize((image.width // 4, image.height // 4)) for image in (old, new)]
+    assert ImageStat.Stat(ImageChops.difference(*small)).mean[0] < 5  # the same page (text drawn as pixels now)
 
 
 def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
