@@ -417,6 +417,13 @@ def ocr(
             out.print("  not PDF/A (plain PDF) / không đạt chuẩn PDF/A:", markup=False)
             for problem in result.pdfa_problems:
                 out.print(f"  - {problem}", markup=False)
+        if result.input_signatures:
+            out.print(
+                f"  the input's {result.input_signatures} digital signature(s) are not in this copy (rewriting the "
+                f"file breaks them); the input keeps them / {result.input_signatures} chữ ký số của tệp gốc không "
+                "có trong bản này (ghi lại tệp sẽ làm hỏng chữ ký); tệp gốc vẫn giữ nguyên",
+                markup=False,
+            )
 
 
 @app.command(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES, PipelineRun, expected_samples
+from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples
 
 COMMANDS = ["process", "ocr", "classify", "sign", "verify", "list"]
 
@@ -42,6 +42,21 @@ def test_missing_file_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     proc = sohoa("classify", str(tmp_path / "không-có.pdf"), data_dir=tmp_path)
     assert proc.returncode == 2
     assert "không-có.pdf" in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.integration
+def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Path) -> None:
+    """Without --json, sohoa ocr says whether the copy is PDF/A and why not, and that an input's signatures stay
+    in the input only."""
+    signed = SHARED / "corpora/signatures/dss-validation/PAdES-LT.pdf"
+    proc = sohoa("ocr", str(signed), str(tmp_path / "bản sao.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "PDF/A-2b" in proc.stdout and "4 digital signature(s) are not in this copy" in proc.stdout
+    toc = SHARED / "corpora/ocr/ocrmypdf-resources/toc.pdf"  # born-digital, Helvetica not embedded
+    proc = sohoa("ocr", str(toc), str(tmp_path / "toc.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "not PDF/A (plain PDF) / không đạt chuẩn PDF/A:" in proc.stdout
+    assert "- 6.2.11.4.1: page 1 uses font /Helvetica without embedding it" in proc.stdout
 
 
 @pytest.mark.integration
