@@ -97,6 +97,7 @@ class DocumentResult:
             "issued_on": classification.issued_on.isoformat() if classification and classification.issued_on else None,
             "confidence": classification.confidence if classification else None,
             "pages": len(record.ocr.pages) if record and record.ocr else None,
+            "pdfa": record.ocr.pdfa if record and record.ocr else None,  # the searchable copy's claim ('2B')
             "signed": bool(record and record.signature),
             "needs_review": record.needs_review if record else None,
             "archive_path": record.archive_prefix if record else None,

@@ -134,10 +134,11 @@ def test_process_through_prefect_and_list(tmp_path: Path) -> None:
         "total": 2,
     }
     archived = next(f for f in report["files"] if f["outcome"] == "archived")
-    assert (archived["doc_type"], archived["number"], archived["signed"]) == (
+    assert (archived["doc_type"], archived["number"], archived["signed"], archived["pdfa"]) == (
         expected.doc_type,
         expected.number,
         True,
+        "2B",
     )
     assert (data / "quarantine" / "rỗng.pdf.reason.txt").exists()
     assert (data / "prefect").is_dir()  # ran through Prefect, with its state under the data folder
