@@ -35,7 +35,13 @@ from pathlib import Path
 import pikepdf
 from asn1crypto import cms
 
-from sohoa.pdfa import annotation_problems, interactive_form_problems, output_intent_components, xmp_schema_problems
+from sohoa.pdfa import (
+    annotation_problems,
+    form_fields,
+    interactive_form_problems,
+    output_intent_components,
+    xmp_schema_problems,
+)
 
 
 @dataclass
@@ -130,17 +136,8 @@ def _file_structure(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
 
 
 def _signature_dicts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
-    form = pdf.Root.get("/AcroForm")
     found: list[pikepdf.Dictionary] = []
-    stack = list(form.get("/Fields", [])) if form is not None else []
-    visited: set[tuple[int, int]] = set()
-    while stack:
-        node = stack.pop()
-        if not isinstance(node, pikepdf.Dictionary) or node.objgen in visited:
-            continue  # a field tree that loops back on itself (malformed, or hostile) is walked once
-        if node.objgen != (0, 0):
-            visited.add(node.objgen)
-        stack.extend(node.get("/Kids", []))
+    for node in form_fields(pdf):
         value = node.get("/V")
         if node.get("/FT") == pikepdf.Name.Sig and isinstance(value, pikepdf.Dictionary) and "/ByteRange" in value:
             found.append(value)

@@ -183,13 +183,10 @@ def mend(pdf: pikepdf.Pdf) -> list[str]:
                     if key in appearance:
                         del appearance[key]
                         changed.append(f"page {number} {str(annot.get('/Subtype', '')).lstrip('/')}: {key} removed")
-    properties = pdf.Root.get("/OCProperties")
-    if isinstance(properties, pikepdf.Dictionary):
-        configs = [properties.get("/D"), *properties.get("/Configs", [])]
-        for number, config in enumerate(configs):
-            if isinstance(config, pikepdf.Dictionary) and "/Name" not in config:
-                config.Name = "Default" if number == 0 else f"Configuration {number}"
-                changed.append(f"optional content configuration {number}: named")
+    for number, config in enumerate(_optional_content_configs(pdf)):
+        if isinstance(config, pikepdf.Dictionary) and "/Name" not in config:
+            config.Name = "Default" if number == 0 else f"Configuration {number}"
+            changed.append(f"optional content configuration {number}: named")
     return changed
 
 
@@ -305,19 +302,12 @@ def action_problems(pdf: pikepdf.Pdf) -> list[str]:
                 problems.extend(_actions(annot.get("/A"), where))
                 if "/AA" in annot:
                     problems.append(f"6.5.2: {where} has additional actions (AA)")
-    form = root.get("/AcroForm")
-    fields = list(form.get("/Fields", [])) if isinstance(form, pikepdf.Dictionary) else []
-    visited: set[tuple[int, int]] = set()
-    while fields:
-        field = fields.pop()
-        if not isinstance(field, pikepdf.Dictionary) or field.objgen in visited:
-            continue
-        visited.add(field.objgen)
+    for field in form_fields(pdf):
         if "/AA" in field:
             problems.append(f"6.5.2: form field {field.get('/T', '')} has additional actions (AA)")
-        fields.extend(field.get("/Kids", []))
     outlines = root.get("/Outlines")
     items = [outlines.get("/First")] if isinstance(outlines, pikepdf.Dictionary) else []
+    visited: set[tuple[int, int]] = set()
     while items:
         item = items.pop()
         if not isinstance(item, pikepdf.Dictionary) or item.objgen in visited:
@@ -325,13 +315,34 @@ def action_problems(pdf: pikepdf.Pdf) -> list[str]:
         visited.add(item.objgen)
         problems.extend(_actions(item.get("/A"), f"bookmark {item.get('/Title', '')}"))
         items.extend(item.get(key) for key in ("/First", "/Next") if key in item)
-    properties = root.get("/OCProperties")
-    if isinstance(properties, pikepdf.Dictionary):
-        configs = [properties.get("/D"), *properties.get("/Configs", [])]
-        for config in configs:
-            if isinstance(config, pikepdf.Dictionary) and ("/Name" not in config or "/AS" in config):
-                problems.append("6.9: an optional content configuration lacks a Name or has AS")
+    for config in _optional_content_configs(pdf):
+        if isinstance(config, pikepdf.Dictionary) and ("/Name" not in config or "/AS" in config):
+            problems.append("6.9: an optional content configuration lacks a Name or has AS")
     return problems
+
+
+def form_fields(pdf: pikepdf.Pdf) -> Iterator[pikepdf.Dictionary]:
+    """Every node of the AcroForm's field tree (fields, their kids, widgets), each once: a tree that loops back on
+    itself (malformed, or hostile) is walked once."""
+    form = pdf.Root.get("/AcroForm")
+    stack = list(form.get("/Fields", [])) if isinstance(form, pikepdf.Dictionary) else []
+    visited: set[tuple[int, int]] = set()
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, pikepdf.Dictionary) or node.objgen in visited:
+            continue
+        if node.objgen != (0, 0):  # a direct dictionary cannot be reached twice
+            visited.add(node.objgen)
+        yield node
+        stack.extend(node.get("/Kids", []))
+
+
+def _optional_content_configs(pdf: pikepdf.Pdf) -> list[pikepdf.Object]:
+    """The default optional content configuration (D) and the others (Configs), as they are."""
+    properties = pdf.Root.get("/OCProperties")
+    if not isinstance(properties, pikepdf.Dictionary):
+        return []
+    return [properties.get("/D"), *properties.get("/Configs", [])]
 
 
 def _actions(action: pikepdf.Object | None, where: str) -> list[str]:
@@ -439,22 +450,25 @@ def _inline_image_problems(image: pikepdf.Object, where: str, spaces: set[str]) 
         spaces.add(_INLINE_SPACES[str(space)])
     if bool(image.get("/I", image.get("/Interpolate", False))):
         problems.append(f"6.2.8: {where} has an inline image with Interpolate true")
-    filters = image.get("/F", image.get("/Filter"))
-    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
-    if {"/LZW", "/LZWDecode"} & set(names):
+    if {"/LZW", "/LZWDecode"} & _filter_names(image.get("/F", image.get("/Filter"))):
         problems.append(f"6.1.7.2: {where} has an LZW-compressed inline image")
     return problems
 
 
 def _stream_problems(stream: pikepdf.Stream, where: str) -> list[str]:
     problems: list[str] = []
-    filters = stream.get("/Filter")
-    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
-    if "/LZWDecode" in names:
+    if "/LZWDecode" in _filter_names(stream.get("/Filter")):
         problems.append(f"6.1.7.2: {where} has an LZW-compressed stream")
     if "/F" in stream or "/FFilter" in stream:
         problems.append(f"6.1.7.1: {where} has a stream kept in an external file")
     return problems
+
+
+def _filter_names(filters: pikepdf.Object | None) -> set[str]:
+    """A stream's or inline image's filters (one name or an array of them)."""
+    if isinstance(filters, pikepdf.Array):
+        return {str(f) for f in filters}
+    return {str(filters)} if filters is not None else set()
 
 
 def _device_spaces(space: pikepdf.Object | None) -> set[str]:

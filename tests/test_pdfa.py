@@ -129,6 +129,14 @@ BREAKERS: list[tuple[str, Callable[[pikepdf.Pdf], None], str]] = [
     ),
     ("catalogue additional actions", lambda pdf: pdf.Root.__setattr__("AA", pikepdf.Dictionary()), "6.5.2"),
     (
+        "additional actions on one of two direct form fields",
+        lambda pdf: pdf.Root.__setattr__(
+            "AcroForm",
+            pikepdf.Dictionary(Fields=[pikepdf.Dictionary(T="a", AA=pikepdf.Dictionary()), pikepdf.Dictionary(T="b")]),
+        ),
+        "6.5.2: form field a has additional actions",
+    ),
+    (
         "embedded file",
         lambda pdf: pdf.Root.__setattr__("Names", pikepdf.Dictionary(EmbeddedFiles=pikepdf.Dictionary(Names=[]))),
         "6.8",
