@@ -18,7 +18,7 @@ from pathlib import Path
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
-from ocr.hooktone import fix_hook_tones
+from ocr.diacritics import restore_diacritics
 from ocr.tesseract_library import LibraryUnavailable, WordRow, read_with_library
 from sohoa.errors import BadInputError, Problem, StageError
 
@@ -116,7 +116,7 @@ def read_page(
     source: Path | None = None,
     engine: str = "library",
 ) -> PageReading:
-    """OCR one page image and return its words, hook tones corrected.
+    """OCR one page image and return its words, Vietnamese diacritic slips undone (``ocr.diacritics``).
 
     ``engine`` "library": a long-lived worker process on libtesseract (``ocr.tesseract_library``; falls back to
     the command when the library cannot be loaded); "command": one ``tesseract`` run writing ``out_base.tsv``.
@@ -135,10 +135,17 @@ def read_page(
             image_path, out_base, dpi, language, psm, tessdata_dir, timeout, source
         )
         engine = tesseract_version()
-    corrected = fix_hook_tones([word.text for word in words])
+    if not _reads_vietnamese(language):
+        return PageReading(width=width, height=height, words=words, engine=engine)
+    corrected = restore_diacritics([word.text for word in words], [word.confidence for word in words])
     if corrected != [word.text for word in words]:
         words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
     return PageReading(width=width, height=height, words=words, engine=engine)
+
+
+def _reads_vietnamese(language: str) -> bool:
+    """``vie``, or the Vietnamese script model, alone or among others (``vie+eng``)."""
+    return any(model.rsplit("/", 1)[-1] in ("vie", "Vietnamese") for model in language.split("+"))
 
 
 def words_from_rows(rows: list[WordRow]) -> list[Word]:

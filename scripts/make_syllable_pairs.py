@@ -1,7 +1,7 @@
-"""Build ``ocr/data/hook_bigrams.txt``: how often each pair of neighbouring syllables occurs in real Vietnamese
-state documents, for the pairs where one syllable carries ố/ổ/ế/ể (the marks Tesseract confuses).
+"""Build ``ocr/data/syllable_pairs.txt``: how often each pair of neighbouring syllables occurs in real Vietnamese
+state documents — the context ``ocr/diacritics.py`` uses to undo Tesseract's diacritic slips.
 
-  python scripts/make_hook_bigrams.py [--corpus ../shared/corpora/vi-text/legal-docs]
+  python scripts/make_syllable_pairs.py [--corpus ../shared/corpora/vi-text/legal-docs]
 
 Source: the decrees, resolutions and codes in ``legal-docs/{nghi_dinh,nghi_quyet,bo_luat}`` (state documents, not
 copyrightable in Viet Nam). The court precedents in ``legal-docs/an_le/`` are left out on purpose: they are the
@@ -19,9 +19,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "vi-text" / "legal-docs"
-TARGET = ROOT / "ocr" / "data" / "hook_bigrams.txt"
+TARGET = ROOT / "ocr" / "data" / "syllable_pairs.txt"
 SOURCES = ("nghi_dinh", "nghi_quyet", "bo_luat")
-CONFUSABLE = set("ốổếể")
 SYLLABLE = re.compile(r"[^\W\d_]+")
 
 
@@ -36,11 +35,10 @@ def main() -> int:
     for path in files:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             syllables = SYLLABLE.findall(unicodedata.normalize("NFC", line).lower())
-            pairs = zip(syllables, syllables[1:], strict=False)
-            counts.update(pair for pair in pairs if CONFUSABLE & set("".join(pair)))
+            counts.update(zip(syllables, syllables[1:], strict=False))
     lines = [
-        "# Neighbouring-syllable counts for the ố/ổ/ế/ể confusion (ocr/hooktone.py); made by",
-        f"# scripts/make_hook_bigrams.py from {len(files)} Vietnamese state documents (decrees, resolutions, codes).",
+        "# Neighbouring-syllable counts for undoing OCR diacritic slips (ocr/diacritics.py); made by",
+        f"# scripts/make_syllable_pairs.py from {len(files)} Vietnamese state documents (decrees, resolutions, codes).",
     ]
     lines += [f"{a} {b}\t{n}" for (a, b), n in sorted(counts.items())]
     TARGET.write_text("\n".join(lines) + "\n", encoding="utf-8")
