@@ -6,7 +6,8 @@ the tone mark over a circumflex lost or changed (``thẩm→thâm``, ``quyền�
 as the Icelandic eth ``Ð`` (§4.3). Every fix here changes one letter for another single code point, so a word
 keeps its length and its place in the PDF text layer. In order:
 
-1. look-alike letters: ``Ð``/``ð`` (eth) and ``Ɖ``/``ɖ`` (African D) are ``Đ``/``đ`` in Vietnamese text;
+1. look-alikes: ``Ð``/``ð`` (eth) and ``Ɖ``/``ɖ`` (African D) are ``Đ``/``đ`` in Vietnamese text, and the fraction
+   slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``;
 2. a few phrases known from civil-status and administrative papers (``_FIXES``), with the "số đăng ký" /
    "sổ đăng ký" case decided by the words after it;
 3. the hook/acute pass: a word is turned into its other reading (ố↔ổ, ế↔ể) only when, with the word before and
@@ -124,8 +125,9 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
     return fixed
 
 
-# Tesseract's vie model answers the Icelandic eth (and, rarely, the African D) for Đ; no Vietnamese word has them
-_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"})
+# Tesseract's vie model answers the Icelandic eth (and, rarely, the African D) for Đ, which no Vietnamese word
+# has, and the fraction slash for the slash of "1/2" or "15/QĐ-UBND", which a search for the number would miss
+_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ", "⁄": "/"})
 # A real syllable that Tesseract read with at least this confidence is left as read: on the benchmark's pages,
 # words it misread had a median confidence of 92.5, correct words it was about to lose 96.8 (README)
 DOUBTED_BELOW = 93.0

@@ -546,6 +546,7 @@ def test_lookalike_d_and_tone_slips_undone_where_the_neighbours_decide() -> None
     fixed = restore_diacritics(words, [97.0] * len(words))
     assert (fixed[5], fixed[12]) == ("thâm", "chuyên")
     assert (fixed[0], fixed[17], fixed[22], fixed[23]) == ("Điều", "đất", "cấp", "QUYẾT")
+    assert restore_diacritics(["Số:", "15⁄QÐ-UBND", "1⁄2"], [97.0] * 3) == ["Số:", "15/QĐ-UBND", "1/2"]
     # real syllables with no support on both sides, and names, stay
     for phrase in ("thâm niên công tác", "Ông Trần Văn Tôi", "đông người", "ủy ban nhân dân"):
         assert restore_diacritics(phrase.split(), [50.0] * len(phrase.split())) == phrase.split(), phrase
