@@ -411,6 +411,12 @@ def ocr(
         ocred = sum(1 for p in result.pages if p.ocr)
         confidence = "" if result.mean_confidence is None else f", mean confidence {result.mean_confidence}"
         out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}")
+        if corrected := sum(p.corrected_words for p in result.pages):
+            out.print(
+                f"  {corrected} word(s) with diacritics put right by their neighbouring words (e.g. thâm quyền → "
+                f"thẩm quyền) / {corrected} từ được sửa dấu theo các từ bên cạnh",
+                markup=False,
+            )
         if result.pdfa:
             out.print(f"  PDF/A-{result.pdfa.lower()}")
         else:  # the output is still written, searchable and usable: only the archival claim is withheld

@@ -490,10 +490,12 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
             if record.ocr.input_signatures
             else ""
         )
+        corrected = sum(page.corrected_words for page in record.ocr.pages)
+        restored = f"; {corrected} word(s) with diacritics put right by context" if corrected else ""
         record.add_event(
             "ocr",
             record.ocr.engine,
-            f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}{carried}",
+            f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}{carried}{restored}",
         )
         for page in record.ocr.pages:
             if page.quality == "low":

@@ -165,6 +165,7 @@ def ocr_document(
                 orientation=plan.orientation,
                 chars=len(page_text),
                 words=len(page_text.split()),
+                corrected_words=reading.corrected if reading else 0,
             )
         )
     return OcrResult(

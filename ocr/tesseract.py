@@ -44,6 +44,7 @@ class PageReading:
     height: int
     words: list[Word] = field(default_factory=list)
     engine: str = field(default="", compare=False)  # what read it: "libtesseract 5.3.0" or "tesseract 5.3.0"
+    corrected: int = field(default=0, compare=False)  # words whose marks ocr.diacritics put right
 
     @property
     def confidence(self) -> float | None:
@@ -81,7 +82,10 @@ def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
         words += [dataclasses.replace(w, top=w.top + top, block=w.block + blocks_above) for w in band.words]
         blocks_above += max((w.block for w in band.words), default=0)
     last_top, last = bands[-1]
-    return PageReading(width=last.width, height=last_top + last.height, words=words, engine=last.engine)
+    corrected = sum(band.corrected for _, band in bands)
+    return PageReading(
+        width=last.width, height=last_top + last.height, words=words, engine=last.engine, corrected=corrected
+    )
 
 
 @functools.cache
@@ -137,10 +141,11 @@ def read_page(
         engine = tesseract_version()
     if not _reads_vietnamese(language):
         return PageReading(width=width, height=height, words=words, engine=engine)
-    corrected = restore_diacritics([word.text for word in words], [word.confidence for word in words])
-    if corrected != [word.text for word in words]:
-        words = [dataclasses.replace(w, text=c) for w, c in zip(words, corrected, strict=True)]
-    return PageReading(width=width, height=height, words=words, engine=engine)
+    restored = restore_diacritics([word.text for word in words], [word.confidence for word in words])
+    changed = sum(word.text != text for word, text in zip(words, restored, strict=True))
+    if changed:
+        words = [dataclasses.replace(w, text=text) for w, text in zip(words, restored, strict=True)]
+    return PageReading(width=width, height=height, words=words, engine=engine, corrected=changed)
 
 
 def _reads_vietnamese(language: str) -> bool:

@@ -62,6 +62,11 @@ class PageOcr(_Model):
     orientation: int = Field(default=0, description="degrees (clockwise) a sideways/upside-down page was turned")
     chars: int = 0
     words: int = 0
+    corrected_words: int = Field(
+        default=0,
+        description="words whose diacritics were put right from Tesseract's reading by their neighbours "
+        "(ocr/diacritics.py: Ð→Đ, kiếm tra→kiểm tra, thâm quyền→thẩm quyền)",
+    )
 
 
 class PlacedWord(_Model):

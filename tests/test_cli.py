@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image, ImageDraw, ImageFont
 
 from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples
 
@@ -57,6 +58,15 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     assert "not PDF/A (plain PDF) / không đạt chuẩn PDF/A:" in proc.stdout
     assert "- 6.2.11.4.1: page 1 uses font /Helvetica without embedding it" in proc.stdout
+    slips = tmp_path / "sai dấu.png"  # a scan whose words carry hook slips on purpose
+    image = Image.new("L", (2000, 300), 250)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 60)
+    ImageDraw.Draw(image).text((100, 100), "Đoàn kiếm tra đã làm việc với tố chức", fill=20, font=font)
+    image.save(slips, dpi=(300, 300))
+    proc = sohoa("ocr", str(slips), str(tmp_path / "sai.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "2 word(s) with diacritics put right by their neighbouring words" in proc.stdout
+    assert "2 từ được sửa dấu theo các từ bên cạnh" in proc.stdout
 
 
 @pytest.mark.integration

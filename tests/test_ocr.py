@@ -592,6 +592,7 @@ def test_hook_tone_fix_reaches_the_text_layer(tmp_path: Path) -> None:
     result = ocr_document(tmp_path / "sai.png", tmp_path / "out.pdf", workers=1)
     for phrase in ("kiểm tra", "tổ chức", "kể từ ngày"):
         assert phrase in result.text
+    assert result.pages[0].corrected_words == 3  # the record says how many words differ from Tesseract's reading
     layer = subprocess.run(["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True).stdout
     layer = unicodedata.normalize("NFC", layer)
     for phrase in ("kiểm tra", "tổ chức", "kể từ ngày"):
