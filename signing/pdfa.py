@@ -1,28 +1,22 @@
-"""Does a signed PDF still meet the PDF/A-2 rules a signature can break?
+"""Does a signed PDF meet PDF/A-2 — the rules sohoa checks — as it ends up after its signatures?
 
 Signing appends a revision: a signature dictionary, a widget annotation (with an appearance for a visible
 signature: fonts, images, colours), an updated catalogue and AcroForm, XMP metadata rewritten by pyHanko, a DSS
-and document timestamps. This module checks the ISO 19005-2 requirements that such a revision touches — each
-named by its clause, as veraPDF's PDF/A-2B profile numbers them — on the file as it ends up:
+and document timestamps. This module checks the ISO 19005-2 requirements such a revision touches — each named by
+its clause, as veraPDF's PDF/A-2B profile numbers them — on the file as it ends up:
 
 - 6.1.2 / 6.1.3 file header ``%PDF-1.0``–``1.7``; the last trailer has an ``ID`` and no ``Encrypt``; nothing
   but an end-of-line after the last ``%%EOF``;
 - 6.1.12 ``Perms`` holds only ``DocMDP`` and ``UR3``;
-- 6.2.3 a GTS_PDFA1 output intent is still there; in appearance streams (and the forms they draw) what
-  ``sohoa.pdfa.drawing_problems`` checks: 6.2.4.3 device colours match the intent, 6.2.11.4.1 fonts embedded,
-  images and graphics states allowed;
-- 6.3.1 / 6.3.2 / 6.3.3 annotation types allowed; every annotation has ``F`` with Print set and
-  Hidden/Invisible/NoView/ToggleNoView clear, and an appearance dictionary with only ``N`` (a zero-size signature
-  widget needs none);
-- 6.4.1 / 6.4.2 no ``NeedAppearances`` true, no XFA;
 - 6.4.3 each signature's ByteRange covers its whole revision except the ``Contents`` string, and its CMS has
   exactly one SignerInfo and includes the signer's certificate;
-- 6.6.2.3.1 every XMP property is in a predefined schema or one the file declares (pdfaExtension);
-  6.6.4 the ``pdfaid`` identification survived.
+- 6.6.4 the ``pdfaid`` identification survived;
 
-The rules shared with the OCR stage live in ``sohoa.pdfa``. It is not a full validator (veraPDF is not installable
-here: it is neither in Debian nor on PyPI): page content the signature did not add is taken as the input's, whose
-conformance is the OCR stage's business (``sohoa.pdfa.document_problems``).
+and, on the whole file (pages, appearances, annotations, forms, actions, XMP), every rule of
+``sohoa.pdfa.document_problems`` — the same checks the OCR stage makes before it claims PDF/A-2B. So a file
+signed elsewhere that claims PDF/A-2B while a page uses an unembedded font is reported, not only a signature that
+broke the claim. It is not a full validator (veraPDF is not installable here: it is neither in Debian nor on
+PyPI).
 """
 
 from __future__ import annotations
@@ -35,13 +29,7 @@ from pathlib import Path
 import pikepdf
 from asn1crypto import cms
 
-from sohoa.pdfa import (
-    annotation_problems,
-    form_fields,
-    interactive_form_problems,
-    output_intent_components,
-    xmp_schema_problems,
-)
+from sohoa.pdfa import document_problems, form_fields
 
 
 @dataclass
@@ -68,7 +56,7 @@ def pdfa_claim(pdf: pikepdf.Pdf) -> str | None:
 
 
 def check_signed_pdfa(path: Path) -> PdfaCheck:
-    """Check ``path`` (a signed PDF) against the PDF/A-2 rules a signing revision can break."""
+    """Check ``path`` (a signed PDF) against the PDF/A-2 rules sohoa checks, a signing revision's included."""
     data = path.read_bytes()
     with pikepdf.open(io.BytesIO(data)) as pdf:
         return check_pdfa(pdf, data)
@@ -89,12 +77,9 @@ def check_pdfa(pdf: pikepdf.Pdf, data: bytes) -> PdfaCheck:
         check.checked = False  # PDF/A-1 (and 4) have other rules (e.g. Info ↔ XMP agreement); not checked here
         return check
     check.problems.extend(_file_structure(pdf, data))
-    intent_components = output_intent_components(pdf)
-    if intent_components is None:
-        check.problems.append("6.2.3: no GTS_PDFA1 output intent")
-    check.problems.extend(xmp_schema_problems(pdf))
-    check.problems.extend(interactive_form_problems(pdf))
-    check.problems.extend(annotation_problems(pdf, intent_components))
+    # the whole file, not only what a signing revision adds: a file signed elsewhere may claim PDF/A-2B while its
+    # pages break it (an unembedded font, CMYK against an sRGB intent), and an auditor is told so
+    check.problems.extend(document_problems(pdf))
     check.problems.extend(_signatures(signatures, data))
     return check
 

@@ -77,14 +77,14 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
 
 
 def pdfa_summary(result: FileVerification) -> str | None:
-    """One line on the PDF/A claim after signing, in Vietnamese and English (None when nothing is claimed)."""
+    """One line on the PDF/A claim of the signed file, in Vietnamese and English (None when nothing is claimed)."""
     if result.pdfa is None:
         return None
     if not result.pdfa.startswith(("2", "3")):
         return f"PDF/A-{result.pdfa}: không kiểm tra / not checked (only PDF/A-2 and -3 rules are)"
     if broken := len(result.pdfa_problems):
         return f"PDF/A-{result.pdfa}: vi phạm {broken} quy tắc / {broken} rule(s) broken"
-    return f"PDF/A-{result.pdfa}: giữ nguyên sau khi ký / kept after signing"
+    return f"PDF/A-{result.pdfa}: đạt các quy tắc đã kiểm tra / passes the rules checked"
 
 
 def render_text(results: list[FileVerification]) -> str:

@@ -23,8 +23,10 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
+from pyhanko.sign.signers import constants as pyhanko_constants
 from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
@@ -80,6 +82,31 @@ def _next_field_name(taken: set[str], wanted: str) -> str:
     while f"{base}{n}" in taken:
         n += 1
     return f"{base}{n}"
+
+
+class _PadesSigner(signers.PdfSigner):
+    """pyHanko's signer, except that an ECDSA signature over SHA-2 leaves a PDF 1.x document a PDF 1.x one.
+
+    For ECDSA on the NIST curves pyHanko declares the ISO/TS 32002 extension, a PDF 2.0 extension, and so sets
+    the catalogue's ``/Version`` to 2.0: every signed PDF/A-2b (PDF 1.7 at most) would declare itself PDF 2.0
+    (pyHanko issue #543 is the same bump breaking PDF/A-3 invoices). PAdES — the ESIC extension to PDF 1.7, which
+    pyHanko declares too — already admits ECDSA, so for a 1.x document only that one is declared.
+    """
+
+    def register_extensions(self, pdf_out: BasePdfFileWriter, *, md_algorithm: str) -> None:
+        if pdf_out.output_version >= (2, 0) or md_algorithm not in ("sha256", "sha384", "sha512"):
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+            return
+        try:
+            algorithm = self.signer.get_signature_mechanism_for_digest(md_algorithm).signature_algo
+        except (PyHankoSigningError, ValueError):
+            algorithm = None
+        pades = self.signature_meta.subfilter == fields.SigSeedSubFilter.PADES
+        if algorithm != "ecdsa" or not pades or pdf_out.security_handler is not None:
+            super().register_extensions(pdf_out, md_algorithm=md_algorithm)
+            return
+        pdf_out.ensure_output_version(version=(1, 7))  # what pyHanko does for PAdES, without the 2.0 declaration
+        pdf_out.register_extension(pyhanko_constants.ESIC_EXTENSION_1)
 
 
 def _open_writer(input_pdf: Path, fh: BinaryIO) -> IncrementalPdfFileWriter:
@@ -188,7 +215,7 @@ def sign_pdf(
         fd, tmp_name = tempfile.mkstemp(prefix=f".{output_pdf.name}.", suffix=".tmp", dir=output_pdf.parent)
         with os.fdopen(fd, "w+b") as out_fh:
             try:
-                signers.PdfSigner(
+                _PadesSigner(
                     meta,
                     signer=identity.signer,
                     timestamper=timestamper,

@@ -108,7 +108,7 @@ class FileVerification(_Model):
     revisions: int = 0
     pdfa: str | None = Field(default=None, description="PDF/A conformance the file claims ('2B'), if any")
     pdfa_problems: list[str] = Field(
-        default_factory=list, description="PDF/A-2 rules a signing revision broke (signing/pdfa.py), by clause"
+        default_factory=list, description="PDF/A-2 rules the signed file breaks (signing/pdfa.py), by clause"
     )
     warnings: list[str] = Field(default_factory=list)
     error: str | None = None
@@ -725,7 +725,7 @@ def _structure_checks(path: Path, result: FileVerification) -> None:
 
 
 def _check_pdfa(pdf: pikepdf.Pdf, data: bytes, path: Path, result: FileVerification) -> None:
-    """Record the PDF/A claim and the PDF/A-2 rules the signing revisions broke; a broken rule is a warning."""
+    """Record the PDF/A claim and the PDF/A-2 rules the signed file breaks; a broken rule is a warning."""
     from signing.pdfa import check_pdfa
 
     try:
@@ -736,7 +736,7 @@ def _check_pdfa(pdf: pikepdf.Pdf, data: bytes, path: Path, result: FileVerificat
     result.pdfa, result.pdfa_problems = check.claimed, check.problems
     if check.checked and check.problems:
         result.warnings.append(
-            f"the file claims PDF/A-{check.claimed} but breaks {len(check.problems)} PDF/A rule(s) after signing: "
+            f"the file claims PDF/A-{check.claimed} but breaks {len(check.problems)} PDF/A rule(s): "
             + "; ".join(check.problems[:3])
             + (" …" if len(check.problems) > 3 else "")
         )

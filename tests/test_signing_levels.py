@@ -211,6 +211,31 @@ def test_signing_keeps_pdfa_identification_and_output_intent(
     assert out.read_bytes().startswith(src.read_bytes())
 
 
+def test_an_ecdsa_signature_leaves_a_pdf17_document_pdf17(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """pyHanko would declare ISO/TS 32002 for the P-256 key and set the catalogue's Version to 2.0, which no
+    PDF/A-2 document may declare; sohoa declares PAdES's ESIC extension to PDF 1.7 only. A PDF 2.0 input keeps
+    what pyHanko does."""
+    import pikepdf
+
+    src = make_pdf(tmp_path / "in.pdf")
+    out = tmp_path / "lta.pdf"
+    sign_pdf(src, out, signer, level="B-LTA", tsa_url=test_pki.tsa_url, validation_roots=_roots(test_pki))
+    with pikepdf.open(out) as pdf:
+        assert str(pdf.Root.get("/Version", "/1.7")) <= "/1.7" and pdf.pdf_version <= "1.7"
+        extensions = pdf.Root.get("/Extensions", {})
+        assert "/ESIC" in extensions and "/ISO_" not in extensions
+    assert verify_pdf(out, [test_pki.root_cert]).passed
+
+    with pikepdf.open(src) as pdf:
+        pdf.Root.Version = pikepdf.Name("/2.0")
+        pdf.save(tmp_path / "v20.pdf")
+    sign_pdf(tmp_path / "v20.pdf", tmp_path / "v20-signed.pdf", signer)
+    with pikepdf.open(tmp_path / "v20-signed.pdf") as pdf:
+        assert str(pdf.Root.Version) == "/2.0" and "/ISO_" in pdf.Root.Extensions
+
+
 def test_long_term_signature_still_passes_after_the_signer_certificate_expired(tmp_path: Path) -> None:
     """B-LT: validated at the time of its signature timestamp with the embedded revocation data; B-T
     (nothing embedded) cannot be, and says why."""

@@ -1,5 +1,6 @@
 """Signing keeps a PDF/A-2b input PDF/A-2b (signing/pdfa.py: the ISO 19005-2 rules a signing revision can
-break), at every level, visible or not, counter-signed; and the checks themselves catch each broken rule."""
+break, and sohoa's PDF/A checks on the whole file), at every level, visible or not, counter-signed; and the checks
+themselves catch each broken rule."""
 
 from __future__ import annotations
 
@@ -224,6 +225,27 @@ def test_reports_say_whether_pdfa_was_kept(tmp_path: Path, test_pki: TestPKI, si
     broken = _edited(signed, tmp_path / "rewritten.pdf", lambda pdf: None)
     results = [verify_pdf(f, [test_pki.root_cert]) for f in (signed, broken)]
     text = render_text(results)
-    assert "PDF/A-2B: giữ nguyên sau khi ký / kept after signing" in text
+    assert "PDF/A-2B: đạt các quy tắc đã kiểm tra / passes the rules checked" in text
     assert "PDF/A-2B: vi phạm 1 quy tắc / 1 rule(s) broken" in text
-    assert "kept after signing" in render_html(results, datetime.now(UTC), ["root"])
+    assert "passes the rules checked" in render_html(results, datetime.now(UTC), ["root"])
+
+
+def test_a_signed_file_whose_pages_break_pdfa_is_reported(tmp_path: Path, signer: SigningIdentity) -> None:
+    """A file signed elsewhere may claim PDF/A-2B while a page does not meet it: the check reads the pages too,
+    not only what a signature added."""
+
+    def edit(pdf: pikepdf.Pdf) -> None:
+        helvetica = pdf.make_indirect(
+            pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+        )
+        page = pdf.pages[1]
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=helvetica))
+        page.obj.Contents = pdf.make_stream(b"BT /F1 12 Tf 72 700 Td (Quyet dinh) Tj ET 0 0 0 1 k 72 600 50 50 re f")
+
+    claimed_but_broken = _edited(make_pdfa(tmp_path / "in.pdf"), tmp_path / "claims.pdf", edit)
+    signed = tmp_path / "signed.pdf"
+    sign_pdf(claimed_but_broken, signed, signer)
+    check = check_signed_pdfa(signed)
+    assert check.claimed == "2B" and not check.kept
+    assert any(p.startswith("6.2.11.4.1: page 2") and "Helvetica" in p for p in check.problems), check.problems
+    assert any(p.startswith("6.2.4.3: page 2") and "DeviceCMYK" in p for p in check.problems), check.problems
