@@ -35,6 +35,8 @@ import functools
 import unicodedata
 from importlib import resources
 
+from ocr.quality import vietnamese_syllables
+
 # (misread word, the word that must follow it, the intended word); all lower case, NFC
 _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("kiếm", ("tra", "soát", "đếm", "điểm", "định", "toán", "kê", "duyệt", "nghiệm"), "kiểm"),
@@ -128,8 +130,9 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
 # Tesseract's vie model answers the Icelandic eth (and, rarely, the African D) for Đ, which no Vietnamese word
 # has, and the fraction slash for the slash of "1/2" or "15/QĐ-UBND", which a search for the number would miss
 _LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ", "⁄": "/"})
-# A real syllable that Tesseract read with at least this confidence is left as read: on the benchmark's pages,
-# words it misread had a median confidence of 92.5, correct words it was about to lose 96.8 (README)
+# A real syllable that Tesseract read with at least this confidence is left as read. On the benchmark's pages the
+# misread words the context would put right had a median confidence of 92.5; the correctly read words it would
+# have changed wrongly, 96.8 (README)
 DOUBTED_BELOW = 93.0
 
 
@@ -141,8 +144,6 @@ def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
 
 
 def _fix_tone_slips(words: list[str], confidences: list[float]) -> list[str]:
-    from ocr.quality import vietnamese_syllables
-
     syllables = vietnamese_syllables()
     pairs = neighbour_pairs()
     cores = [_core(word) for word in words]
