@@ -190,12 +190,14 @@ class _Server:
         import flows.cli
         import flows.pipeline  # noqa: F401  (imported here so that the children need not)
         import ocr.pipeline  # noqa: F401
+        from ocr.diacritics import load_tables
         from ocr.tesseract import check_language
         from sohoa.errors import StageError
         from sohoa.settings import load_settings
 
         self.path, self.say, self.lock = path, say, lock
         self.command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
+        load_tables()  # the diacritic fix's tables (~0.1 s): read once here, not by every command
         self.settings = None
         with contextlib.suppress(StageError, ValueError):
             self.settings = load_settings()
