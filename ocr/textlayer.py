@@ -3,7 +3,7 @@ from hOCR).
 
 Why not Tesseract's text-only PDF: its renderer costs 5–10 % of a page's CPU (measured: TSV alone 19.2 s, TSV +
 text-only PDF 21.1 s for the same pages; over a 200-page batch sohoa's Tesseract CPU went from 8 % above
-OCRmyPDF's to equal), and a layer written here carries the hook-tone corrections directly.
+OCRmyPDF's to equal), and a layer written here carries the diacritic corrections (ocr.diacritics) directly.
 
 Each word is set in an embedded font whose glyphs are all blank and 500/1000 em wide (text render mode 3,
 invisible), stretched horizontally (``Tz``) so that it covers its box on the page image, followed by a space so
