@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-from classify.normalize import canonical_tones, fold
+from sohoa.vietnamese import canonical_tones, fold
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,10 @@ from datetime import date
 from classify.civil import extract_civil_status
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.layout import text_with_layout
-from classify.normalize import fold, normalize_text
+from classify.normalize import normalize_text
 from classify.vndate import parse_date_line
 from sohoa.record import Classification, Field_, PageWords
+from sohoa.vietnamese import fold
 
 # fields whose lines come from one column of the header or the closing
 POSITIONAL_FIELDS = frozenset(

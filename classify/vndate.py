@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from classify.normalize import fold
+from sohoa.vietnamese import fold
 
 # folded (no diacritics) number words → value; 'muoi' is both mười (10) and mươi (×10)
 _DIGIT_WORDS = {

@@ -36,6 +36,7 @@ import unicodedata
 from importlib import resources
 
 from ocr.quality import vietnamese_syllables
+from sohoa.vietnamese import D_LOOKALIKES
 
 # (misread word, the word that must follow it, the intended word); all lower case, NFC
 _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -139,7 +140,7 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
 
 # Tesseract's vie model answers the Icelandic eth (and, rarely, the African D) for Đ, which no Vietnamese word
 # has, and the fraction slash for the slash of "1/2" or "15/QĐ-UBND", which a search for the number would miss
-_LOOKALIKES = str.maketrans({"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ", "⁄": "/"})
+_LOOKALIKES = str.maketrans({**D_LOOKALIKES, "⁄": "/"})
 # A real syllable that Tesseract read with at least this confidence is left as read. On the benchmark's pages the
 # misread words the context would put right had a median confidence of 92.5; the correctly read words it would
 # have changed wrongly, 96.8 (README)

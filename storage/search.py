@@ -1,10 +1,13 @@
 """The search index: SQLite FTS5 over OCR text and metadata, with and without Vietnamese diacritics.
 
-Two FTS5 tables hold the same documents: ``exact`` (the text as read, NFC, case-folded by the unicode61
-tokenizer with diacritics kept) and ``folded`` (diacritics removed and đ→d by ``fold``). A query is run against
-both; records that match with the diacritics as typed rank first, then the ones found only without them.
-So ``quyết định`` and ``quyet dinh`` both find a decision, and ``quyết định`` ranks it above a text that only
-matches ``quyet dinh`` (e.g. ``quyệt đinh``). The index is derived data: ``rebuild`` remakes it from the archive.
+Two FTS5 tables hold the same documents: ``exact`` (the text with its diacritics, case-folded by the unicode61
+tokenizer, in one spelling: ``sohoa.vietnamese.spelling_key`` — old and modern tone placement ``hoà``/``hòa``
+alike, ``Ð`` read for ``Đ`` as ``Đ``) and ``folded`` (diacritics removed and đ→d by ``fold``). A query, keyed
+the same way, is run against both; records that match with the diacritics as typed rank first, then the ones
+found only without them. So ``quyết định`` and ``quyet dinh`` both find a decision, ``quyết định`` ranks it
+above a text that only matches ``quyet dinh`` (e.g. ``quyệt đinh``), and ``Cộng hòa`` finds ``CỘNG HOÀ`` as
+typed. The index is derived data: ``rebuild`` remakes it from the archive (an index built before the spelling
+key finds old-style text only without diacritics until then).
 """
 
 from __future__ import annotations
@@ -18,15 +21,10 @@ from datetime import date
 from pathlib import Path
 
 from sohoa.record import Record
+from sohoa.vietnamese import fold, spelling_key
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower case, no diacritics, đ→d: 'Quyết định' → 'quyet dinh'."""
-    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return unicodedata.normalize("NFC", "".join(ch for ch in text if not unicodedata.combining(ch))).lower()
 
 
 @dataclass
@@ -60,7 +58,7 @@ def _fields(record: Record) -> dict[str, str]:
 
 
 def _match_expr(query: str, folded: bool) -> str | None:
-    words = _WORD.findall(unicodedata.normalize("NFC", query))
+    words = _WORD.findall(spelling_key(query))
     if folded:
         words = [fold(w) for w in words]
     if not words:
@@ -113,7 +111,7 @@ class SearchIndex:
                 ),
             )
             marks = ", ".join("?" * (len(_COLUMNS) + 1))
-            self.db.execute(f"INSERT INTO exact VALUES ({marks})", (record.id, *fields.values()))
+            self.db.execute(f"INSERT INTO exact VALUES ({marks})", (record.id, *map(spelling_key, fields.values())))
             self.db.execute(f"INSERT INTO folded VALUES ({marks})", (record.id, *(fold(v) for v in fields.values())))
 
     def _remove(self, record_id: str) -> None:

@@ -128,14 +128,14 @@ def test_dates_in_digits_and_words(line: str, expected: date, place: str) -> Non
     ],
 )
 def test_number_words(words: str, value: int) -> None:
-    from classify.normalize import fold
+    from sohoa.vietnamese import fold
 
     assert words_to_int(fold(words).split()) == value
 
 
 @pytest.mark.parametrize("n", [1, 5, 10, 11, 15, 21, 24, 25, 30, 31, 2005, 2024, 2025, 2026])
 def test_number_words_round_trip(n: int) -> None:
-    from classify.normalize import fold
+    from sohoa.vietnamese import fold
 
     assert words_to_int(fold(_words(n)).split()) == n
 

@@ -34,6 +34,21 @@ def _archive_three(tmp_path: Path) -> tuple[LocalArchive, list[str]]:
 
 def test_fold() -> None:
     assert fold("Quyết Định số 15/QĐ-UBND") == "quyet dinh so 15/qd-ubnd"
+    assert fold("Ðiều 3") == "dieu 3"  # the eth OCR and some fonts give for Đ
+
+
+def test_old_style_tones_and_eth_are_found_as_typed(tmp_path: Path) -> None:
+    """Decree 30's own sample tables write "CỘNG HOÀ" where its rules write "CỘNG HÒA"; a born-digital file may
+    carry the eth for Đ. A search typed either way ranks them as exact matches."""
+    archive = open_archive(tmp_path / "archive")
+    text = "CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\nQUYẾT ĐỊNH\nÐiều 3. Thuỷ lợi và hoà giải ở cơ sở"
+    record, files = make_record(tmp_path / "in", "hoa", text=text)
+    record_id = archive.put(record, files).id
+    with SearchIndex(tmp_path / "index.sqlite") as index:
+        index.add(archive.get(record_id))
+        for query in ("Cộng hòa", "cộng hoà", "Điều 3", "thủy lợi", "hòa giải"):
+            hits = index.search(query)
+            assert [(h.record_id, h.exact) for h in hits] == [(record_id, True)], query
 
 
 def test_search_with_and_without_diacritics(tmp_path: Path) -> None:

@@ -1,0 +1,52 @@
+"""Vietnamese text keys: one spelling for comparing and searching what can be written several ways
+(VN_DOMAIN.md §4.3). They build keys only; stored text (the record, the archive) keeps what was read.
+
+- ``Đ``/``đ`` look-alikes: the Icelandic eth ``Ð``/``ð`` and the African ``Ɖ``/``ɖ`` (OCR, and PDFs built with
+  some fonts) are ``Đ``/``đ``;
+- tone placement: old style ``hoà``, ``uỷ`` and modern ``hòa``, ``ủy`` are the same word; keys use the modern
+  place (Decree 30 itself writes both: "CỘNG HÒA" in its rules, "CỘNG HOÀ" in its sample tables);
+- ``fold``: no diacritics at all and ``đ``→``d``, for matching text typed without them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+D_LOOKALIKES = {"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"}
+_D_TABLE = str.maketrans(D_LOOKALIKES)
+
+# Open syllables only: "hoà" → "hòa", but "hoàn" keeps its tone on the "a". "qu" + vowel is left alone
+# ("quý" is already modern).
+_TONED = "àáảãạèéẻẽẹỳýỷỹỵ"
+_TONE_MARKS = {"\u0300", "\u0301", "\u0309", "\u0303", "\u0323"}
+_OLD_STYLE_RE = re.compile(r"(?<![qQ])([oOuU])([" + _TONED + _TONED.upper() + r"])(?!\w)")
+
+
+def _move_tone(match: re.Match[str]) -> str:
+    first, second = match.group(1), match.group(2)
+    if first in "uU" and second.lower() not in "ỳýỷỹỵ":
+        return match.group(0)
+    if first in "oO" and second.lower() not in "àáảãạèéẻẽẹ":
+        return match.group(0)
+    parts = unicodedata.normalize("NFD", second)
+    base = "".join(ch for ch in parts if ch not in _TONE_MARKS)
+    tone = "".join(ch for ch in parts if ch in _TONE_MARKS)
+    return unicodedata.normalize("NFC", first + tone) + unicodedata.normalize("NFC", base)
+
+
+def canonical_tones(text: str) -> str:
+    """Move old-style tone marks to the modern place: hoà→hòa, HOÀ→HÒA, uỷ→ủy, thuỷ→thủy."""
+    return _OLD_STYLE_RE.sub(_move_tone, unicodedata.normalize("NFC", text))
+
+
+def spelling_key(text: str) -> str:
+    """NFC, ``Đ`` look-alikes mapped, modern tone placement: diacritics kept, one spelling per word."""
+    return canonical_tones(unicodedata.normalize("NFC", text).translate(_D_TABLE))
+
+
+def fold(text: str) -> str:
+    """Lower case, no diacritics, đ→d (its look-alikes too): 'Quyết Định' → 'quyet dinh'. For tolerant
+    comparison and search only, never for stored values."""
+    decomposed = unicodedata.normalize("NFD", text.translate(_D_TABLE).lower().replace("đ", "d"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
