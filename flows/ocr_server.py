@@ -197,7 +197,7 @@ class _Server:
 
         self.path, self.say, self.lock = path, say, lock
         self.command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
-        load_tables()  # the diacritic fix's tables (~0.1 s): read once here, not by every command
+        load_tables()  # the diacritic fix's tables (~0.05 s): read once here, not by every command
         self.settings = None
         with contextlib.suppress(StageError, ValueError):
             self.settings = load_settings()

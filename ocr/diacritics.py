@@ -8,12 +8,14 @@ keeps its length and its place in the PDF text layer. In order:
 
 1. look-alikes: ``Ð``/``ð`` (eth) and ``Ɖ``/``ɖ`` (African D) are ``Đ``/``đ`` in Vietnamese text, and the fraction
    slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``;
-2. a few phrases known from civil-status and administrative papers (``_FIXES``), with the "số đăng ký" /
-   "sổ đăng ký" case decided by the words after it;
-3. the hook/acute pass: a word is turned into its other reading (ố↔ổ, ế↔ể) only when, with the word before and
-   the word after, the word as read occurs in no known pair and the other reading occurs in at least
-   ``MIN_EVIDENCE`` — pairs of neighbouring syllables counted in real state documents
-   (``data/syllable_pairs.txt``, made by ``scripts/make_syllable_pairs.py``);
+2. a few phrases known from civil-status and administrative papers (``_FIXES``), with "số đăng ký" / "sổ đăng
+   ký" and "số hộ" (nghèo) / "sổ hộ" (tịch, khẩu) decided by the words after them;
+3. the hook/acute pass: a word Tesseract doubted (confidence below ``DOUBTED_BELOW``) is turned into its other
+   reading (ố↔ổ, ế↔ể) only when, with the word before and the word after, the word as read occurs in no known
+   pair and the other reading occurs in at least ``MIN_EVIDENCE`` — pairs of neighbouring syllables counted in
+   real state documents (``data/syllable_pairs.txt``, made by ``scripts/make_syllable_pairs.py``). Ungated, it
+   turned the bundled samples' confidently read "bàn giao sổ hộ tịch" into "số hộ tịch" (the decrees never
+   write "sổ hộ tịch", and "số hộ" is common in them);
 4. the tone pass, for any one-letter diacritic slip, against the same pairs: a word that is no Vietnamese
    syllable at all (``câp``, ``QUYÉT``) takes the one reading its neighbours support; a word that is a real
    syllable (``thâm``, ``quyên``) is changed only when Tesseract itself doubted it (confidence below
@@ -48,11 +50,16 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("phố", ("biến", "thông"), "phổ"),
     ("quyến", ("số", "sổ"), "quyển"),
     ("thế", ("hiện", "thức", "chế", "lệ"), "thể"),
-    ("số", ("hộ", "sách", "tay", "bộ", "đăng"), "sổ"),
+    ("số", ("hộ", "sách", "tay", "đăng"), "sổ"),
 )
-# "số đăng ký" (a registration number) is real Vietnamese too: only "sổ đăng ký" + the register's kind is fixed
-_THIRD_WORD_NEEDED = {("số", "đăng"): ("ký",)}
 _REGISTER_KINDS = ("khai", "kết", "văn", "hộ", "chứng", "nhận", "giám", "thay")
+# Pairs that are real Vietnamese too, fixed only with the words after them: "số đăng ký" (a registration number)
+# unless a register's kind follows ("sổ đăng ký khai sinh"); "số hộ" (a number of households: "số hộ nghèo")
+# unless it is "sổ hộ tịch" / "sổ hộ khẩu". (third words allowed, fourth words allowed or None for any)
+_MORE_WORDS_NEEDED: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...] | None]] = {
+    ("số", "đăng"): (("ký",), _REGISTER_KINDS),
+    ("số", "hộ"): (("tịch", "khẩu"), None),
+}
 
 _PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 
@@ -74,6 +81,10 @@ def _recase(original: str, fixed_lower: str) -> str:
 
 
 MIN_EVIDENCE = 2  # occurrences of the other reading beside these neighbours (1 changed 2 correct words)
+# A real syllable that Tesseract read with at least this confidence is left as read. On the benchmark's pages the
+# misread words the context would put right had a median confidence of 92.5; the correctly read words it would
+# have changed wrongly, 96.8 (README)
+DOUBTED_BELOW = 93.0
 _OTHER_READING = str.maketrans({"ố": "ổ", "ổ": "ố", "ế": "ể", "ể": "ế"})
 
 
@@ -105,13 +116,15 @@ def load_tables() -> None:
     vietnamese_syllables()
 
 
-def fix_hook_tones(words: list[str]) -> list[str]:
-    """The same words with the unambiguous hook/acute slips corrected (same length each)."""
+def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
+    """The same words with the unambiguous hook/acute slips corrected (same length each). Both readings are real
+    syllables, so the pair table only overrules a word Tesseract doubted (``DOUBTED_BELOW``): the table, made from
+    decrees, has never seen "sổ hộ tịch" and would otherwise turn a confidently read one into "số"."""
     fixed = _fix_known_phrases(words)
     cores = [_core(word) for word in words]
     for index, core in enumerate(cores):
         other = core.translate(_OTHER_READING)
-        if other == core or fixed[index] != words[index]:
+        if other == core or fixed[index] != words[index] or confidences[index] >= DOUBTED_BELOW:
             continue
         before = cores[index - 1] if index > 0 else ""
         after = cores[index + 1] if index + 1 < len(cores) else ""
@@ -128,10 +141,11 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
                 continue
-            if (misread, following) in _THIRD_WORD_NEEDED:
+            if (misread, following) in _MORE_WORDS_NEEDED:
+                thirds, fourths = _MORE_WORDS_NEEDED[(misread, following)]
                 third = _core(words[index + 2]) if index + 2 < len(words) else ""
                 fourth = _core(words[index + 3]) if index + 3 < len(words) else ""
-                if third not in _THIRD_WORD_NEEDED[(misread, following)] or fourth not in _REGISTER_KINDS:
+                if third not in thirds or (fourths is not None and fourth not in fourths):
                     continue
             fixed[index] = _recase(word, intended)
             break
@@ -141,16 +155,12 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
 # Tesseract's vie model answers the Icelandic eth (and, rarely, the African D) for Đ, which no Vietnamese word
 # has, and the fraction slash for the slash of "1/2" or "15/QĐ-UBND", which a search for the number would miss
 _LOOKALIKES = str.maketrans({**D_LOOKALIKES, "⁄": "/"})
-# A real syllable that Tesseract read with at least this confidence is left as read. On the benchmark's pages the
-# misread words the context would put right had a median confidence of 92.5; the correctly read words it would
-# have changed wrongly, 96.8 (README)
-DOUBTED_BELOW = 93.0
 
 
 def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
     """The same words (Vietnamese, NFC, reading order) with the slips the context decides undone; each word keeps
     its length. ``confidences`` are Tesseract's, one per word (0–100)."""
-    fixed = fix_hook_tones([word.translate(_LOOKALIKES) for word in words])
+    fixed = fix_hook_tones([word.translate(_LOOKALIKES) for word in words], confidences)
     return _fix_tone_slips(fixed, confidences)
 
 
