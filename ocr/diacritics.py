@@ -130,7 +130,8 @@ def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
         after = cores[index + 1] if index + 1 < len(cores) else ""
         if _support(before, core, after) == 0 and _support(before, other, after) >= MIN_EVIDENCE:
             fixed[index] = _recase(words[index], other)
-    return fixed
+    # the phrases have the last word: a doubted "sổ hộ tịch" the table turned into "số" goes back
+    return _fix_known_phrases(fixed)
 
 
 def _fix_known_phrases(words: list[str]) -> list[str]:
@@ -161,7 +162,7 @@ def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
     """The same words (Vietnamese, NFC, reading order) with the slips the context decides undone; each word keeps
     its length. ``confidences`` are Tesseract's, one per word (0–100)."""
     fixed = fix_hook_tones([word.translate(_LOOKALIKES) for word in words], confidences)
-    return _fix_tone_slips(fixed, confidences)
+    return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too
 
 
 def _fix_tone_slips(words: list[str], confidences: list[float]) -> list[str]:

@@ -525,6 +525,9 @@ def test_hook_tone_lexicon_pass_leaves_confident_words() -> None:
         words = phrase.split()
         assert restore_diacritics(words, [96.0] * len(words)) == words, phrase
     assert fix_hook_tones(["giao", "sổ", "hộ"], [96.0, 60.0, 96.0]) == ["giao", "số", "hộ"]  # doubted: the table
+    # ...but a known phrase has the last word: the sample stack's "số hóa sổ hộ tịch", read with confidence 86
+    words = ["số", "hóa", "sổ", "hộ", "tịch"]
+    assert restore_diacritics(words, [96.0, 96.0, 86.0, 96.0, 96.0]) == words
 
 
 def test_hook_tone_fix_on_the_benchmark_ground_truth() -> None:
