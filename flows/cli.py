@@ -411,7 +411,7 @@ def ocr(
         ocred = sum(1 for p in result.pages if p.ocr)
         confidence = "" if result.mean_confidence is None else f", mean confidence {result.mean_confidence}"
         out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}")
-        if corrected := sum(p.corrected_words for p in result.pages):
+        if corrected := result.corrected_words:
             out.print(
                 f"  {corrected} word(s) with diacritics put right by their neighbouring words (e.g. thâm quyền → "
                 f"thẩm quyền) / {corrected} từ được sửa dấu theo các từ bên cạnh",

@@ -490,7 +490,7 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
             if record.ocr.input_signatures
             else ""
         )
-        corrected = sum(page.corrected_words for page in record.ocr.pages)
+        corrected = record.ocr.corrected_words
         restored = f"; {corrected} word(s) with diacritics put right by context" if corrected else ""
         record.add_event(
             "ocr",

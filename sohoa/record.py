@@ -115,6 +115,11 @@ class OcrResult(_Model):
         scored = [p.confidence for p in self.pages if p.confidence is not None]
         return round(sum(scored) / len(scored), 2) if scored else None
 
+    @property
+    def corrected_words(self) -> int:
+        """Words of the whole document whose diacritics were put right by context (``PageOcr.corrected_words``)."""
+        return sum(page.corrected_words for page in self.pages)
+
 
 class Field_(_Model):
     """One extracted field with how sure we are and why."""
