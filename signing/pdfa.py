@@ -5,8 +5,8 @@ signature: fonts, images, colours), an updated catalogue and AcroForm, XMP metad
 and document timestamps. This module checks the ISO 19005-2 requirements such a revision touches — each named by
 its clause, as veraPDF's PDF/A-2B profile numbers them — on the file as it ends up:
 
-- 6.1.2 / 6.1.3 file header ``%PDF-1.0``–``1.7``; the last trailer has an ``ID`` and no ``Encrypt``; nothing
-  but an end-of-line after the last ``%%EOF``;
+- 6.1.2 / 6.1.3 file header ``%PDF-n.m`` at byte 0 (its version is checked below); the last trailer has an
+  ``ID`` and no ``Encrypt``; nothing but an end-of-line after the last ``%%EOF``;
 - 6.1.12 ``Perms`` holds only ``DocMDP`` and ``UR3``;
 - 6.4.3 each signature's ByteRange covers its whole revision except the ``Contents`` string, and its CMS has
   exactly one SignerInfo and includes the signer's certificate;
@@ -100,8 +100,9 @@ def _first_signed_revision_claim(signatures: list[pikepdf.Dictionary], data: byt
 
 def _file_structure(pdf: pikepdf.Pdf, data: bytes) -> list[str]:
     problems: list[str] = []
-    if not re.match(rb"%PDF-1\.[0-7](\r\n|\r|\n)", data):
-        problems.append(f"6.1.2: the header is {data[:9]!r}, not %PDF-1.0 to 1.7")
+    # the header's form here; its version number (and the catalogue's) is document_problems' 6.1.2 check
+    if not re.match(rb"%PDF-\d\.\d(\r\n|\r|\n)", data):
+        problems.append(f"6.1.2: the header is {data[:9]!r}, not %PDF-n.m at byte 0 followed by an end of line")
     if "/ID" not in pdf.trailer:
         problems.append("6.1.3: the last trailer has no ID")
     if "/Encrypt" in pdf.trailer:

@@ -173,6 +173,17 @@ def test_a_rewritten_signed_file_breaks_the_byte_range_rule(tmp_path: Path, sign
     assert any(p.startswith("6.4.3:") and "ByteRange" in p for p in problems), problems
 
 
+def test_a_pdf20_header_is_one_broken_rule(tmp_path: Path) -> None:
+    """The header's version and the file's version are one rule (6.1.2), reported once."""
+    with pikepdf.open(make_pdfa(tmp_path / "in.pdf")) as pdf:
+        pdf.save(tmp_path / "v20.pdf", force_version="2.0")
+    assert (tmp_path / "v20.pdf").read_bytes().startswith(b"%PDF-2.0")
+    problems = check_signed_pdfa(tmp_path / "v20.pdf").problems
+    assert [p for p in problems if p.startswith("6.1.2")] == ["6.1.2: PDF 2.0 (PDF/A-2 is PDF 1.7 at most)"], problems
+    (tmp_path / "late.pdf").write_bytes(b"\n" + (tmp_path / "in.pdf").read_bytes())  # not at byte 0
+    assert any(p.startswith("6.1.2: the header is") for p in check_signed_pdfa(tmp_path / "late.pdf").problems)
+
+
 def test_a_file_that_claims_nothing_is_not_checked(tmp_path: Path) -> None:
     plain = tmp_path / "plain.pdf"
     pikepdf.new().save(plain)
