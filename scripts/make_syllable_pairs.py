@@ -24,18 +24,29 @@ SOURCES = ("nghi_dinh", "nghi_quyet", "bo_luat")
 SYLLABLE = re.compile(r"[^\W\d_]+")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    args = parser.parse_args()
+def source_files(corpus: Path, sources: tuple[str, ...] = SOURCES) -> list[Path]:
+    return sorted(p for source in sources for p in (corpus / source).rglob("*.txt"))
+
+
+def count_pairs(files: list[Path]) -> collections.Counter[tuple[str, str]]:
+    """How often each pair of neighbouring syllables (lower case, NFC) occurs in ``files``: runs of letters next
+    to each other on one line, whatever digits or punctuation stand between them."""
     counts: collections.Counter[tuple[str, str]] = collections.Counter()
-    files = sorted(p for source in SOURCES for p in (args.corpus / source).rglob("*.txt"))
-    if not files:
-        raise SystemExit(f"no text under {args.corpus}/{{{','.join(SOURCES)}}}")
     for path in files:
         for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
             syllables = SYLLABLE.findall(unicodedata.normalize("NFC", line).lower())
             counts.update(zip(syllables, syllables[1:], strict=False))
+    return counts
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    args = parser.parse_args()
+    files = source_files(args.corpus)
+    if not files:
+        raise SystemExit(f"no text under {args.corpus}/{{{','.join(SOURCES)}}}")
+    counts = count_pairs(files)
     lines = [
         "# Neighbouring-syllable counts for undoing OCR diacritic slips (ocr/diacritics.py); made by",
         f"# scripts/make_syllable_pairs.py from {len(files)} Vietnamese state documents (decrees, resolutions, codes).",
