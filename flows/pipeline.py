@@ -466,9 +466,32 @@ def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) 
     )
 
 
+@contextlib.contextmanager
+def same_content_lock(work_root: Path, digest: str) -> Iterator[None]:
+    """One worker at a time per content on this host. Two copies of one scan in a batch (or a watcher and a
+    nightly batch given the same file) would otherwise both find it not archived, race for its one work folder
+    (``WORK/<record id>``) and archive it twice or quarantine one. An ``flock`` on one of 256 lock files chosen by
+    the hash: a bounded set of files, and two different documents share one only 1 time in 256 (they then run
+    one after the other). Each call opens its own descriptor, so threads of one process exclude each other too;
+    the kernel drops the lock when a process dies."""
+    folder = work_root / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / f"{digest[:2]}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None) -> DocumentResult:
     record: Record = runner("ingest", ingest, path)
     record.batch_id = batch_id
+    with same_content_lock(settings.work_path, record.source.sha256):
+        return _process_unless_archived(path, record, settings, runner)
+
+
+def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
     archive = open_configured_archive(settings)
     existing = archive.find(record.source.sha256)
     if existing is not None:

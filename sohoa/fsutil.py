@@ -59,9 +59,34 @@ def atomic_write_text(target: Path, text: str) -> None:
     atomic_write_bytes(target, text.encode("utf-8"))
 
 
-def atomic_copy(source: Path, target: Path) -> None:
-    with atomic_path(target) as tmp:
+def copy_unless_exists(source: Path, target: Path) -> bool:
+    """Copy ``source`` to ``target`` crash-safely unless ``target`` exists; True when this call made it.
+
+    The name is claimed with a hard link, which fails when the name is taken: a check followed by a rename lets two
+    writers (threads of one batch quarantining two files of the same name) both see it free, and the later one
+    replaces the earlier one's file. Where the filesystem has no hard links, the check and rename are the fallback.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name[:80]}{PART_MARKER}", dir=target.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
         shutil.copyfile(source, tmp)
+        os.chmod(tmp, 0o644)
+        with tmp.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (some network shares)
+            if target.exists():
+                return False
+            os.replace(tmp, target)
+        fsync_dir(target.parent)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def sha256_file(path: Path) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sohoa.fsutil import atomic_copy, atomic_write_text, fit_name, sha256_file
+from sohoa.fsutil import atomic_write_text, copy_unless_exists, fit_name, sha256_file
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,8 @@ def quarantine_file(
     digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
     name = unicodedata.normalize("NFC", source.name)
     target = quarantine_dir / name
-    if target.exists() and sha256_file(target) != digest:
-        # another file of the same name is already parked: keep both, told apart by content hash
-        target = quarantine_dir / fit_name(f"{Path(name).stem}-{digest[:8]}", Path(name).suffix)
-    if source.is_file() and not target.exists():
-        atomic_copy(source, target)
+    if source.is_file():
+        target = _claim(source, digest, target)
     reason_file = target.with_name(fit_name(target.name, ".reason.txt"))  # a long name has no room for the suffix
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
     atomic_write_text(
@@ -48,3 +45,16 @@ def quarantine_file(
         ),
     )
     return QuarantineEntry(file=target, reason_file=reason_file, reason_vi=reason_vi, reason_en=reason_en)
+
+
+def _claim(source: Path, digest: str, target: Path) -> Path:
+    """Where ``source`` is parked: ``target``, or, when another content holds that name (a file of the same name
+    from another folder, an NFD twin of an NFC name), the name with 8 hex digits of the hash added — and after
+    those, the whole hash. A name is only ever taken with its content (``copy_unless_exists``), so two documents
+    of a batch quarantined at the same moment cannot overwrite each other; the same content reuses its entry."""
+    stem, suffix = Path(target.name).stem, Path(target.name).suffix
+    for candidate in (target.name, fit_name(f"{stem}-{digest[:8]}", suffix), fit_name(f"{stem}-{digest}", suffix)):
+        path = target.with_name(candidate)
+        if copy_unless_exists(source, path) or sha256_file(path) == digest:
+            return path
+    raise FileExistsError(f"{target}: three names in the quarantine taken by other content")

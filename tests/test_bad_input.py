@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pikepdf
@@ -11,6 +14,8 @@ from PIL import Image, ImageDraw, ImageFont
 from flows.pipeline import Outcome, expand_inputs, process_many
 from ocr.inputs import inspect_input
 from sohoa.errors import BadInputError, Problem
+from storage import open_configured_archive, quarantine_file
+from storage.quarantine import QuarantineEntry
 from tests.conftest import make_settings
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -92,6 +97,55 @@ def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path],
         reason = (quarantine / f"{path.name}.reason.txt").read_text(encoding="utf-8")
         assert path.name in reason and "Lý do:" in reason and "Reason:" in reason
     assert path.exists()  # the batch copies; it never deletes an officer's file
+
+
+def test_files_of_one_name_quarantined_at_the_same_moment_are_all_kept(tmp_path: Path) -> None:
+    # two folders' scan.pdf, and an NFC name beside its NFD twin (a Mac's copy): each parked with its own content
+    # and its own reason, even when two threads of a batch park them at once (the name used to be checked, then
+    # replaced: the later copy overwrote the earlier one, whose reason then described another file)
+    nfc = "thông báo.pdf"
+    pairs = [
+        (tmp_path / "a" / "scan.pdf", tmp_path / "b" / "scan.pdf"),
+        (tmp_path / "c" / nfc, tmp_path / "c" / unicodedata.normalize("NFD", nfc)),
+    ]
+    parked: list[QuarantineEntry] = []
+    for round_number in range(15):
+        for pair_number, (first, second) in enumerate(pairs):
+            for number, path in enumerate((first, second)):
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(f"{round_number} {pair_number} {number} not a PDF".encode())
+            quarantine = tmp_path / f"quarantine-{round_number}-{pair_number}"
+            start = threading.Barrier(2)
+
+            def park(path: Path, quarantine: Path = quarantine, start: threading.Barrier = start) -> QuarantineEntry:
+                start.wait()
+                return quarantine_file(path, quarantine, reason_vi="hỏng", reason_en="damaged")
+
+            with ThreadPoolExecutor(2) as pool:
+                entries = list(pool.map(park, (first, second)))
+            assert entries[0].file != entries[1].file
+            for path, entry in zip((first, second), entries, strict=True):
+                assert entry.file.read_bytes() == path.read_bytes()
+                assert f"Tệp / File: {path}\n" in entry.reason_file.read_text(encoding="utf-8")
+            assert sorted(p.name for p in quarantine.iterdir() if not p.name.endswith(".reason.txt")) == sorted(
+                entry.file.name for entry in entries
+            )
+            parked = entries
+    again = quarantine_file(pairs[1][1], tmp_path / "quarantine-14-1", reason_vi="hỏng", reason_en="damaged")
+    assert again.file == parked[1].file  # the same content quarantined again reuses its entry
+    assert len(list((tmp_path / "quarantine-14-1").iterdir())) == 4
+
+
+def test_the_same_scan_twice_in_one_batch_is_archived_once(tmp_path: Path) -> None:
+    # two copies of one scan, two documents in flight: both used to find it not yet archived, then share one work
+    # folder — one archived it, the other was quarantined ("Directory not empty") or archived it a second time
+    (tmp_path / "in").mkdir()
+    scan = small_scan_png(tmp_path / "in" / "bản chính.png", "THÔNG BÁO Số: 08/TB-UBND")
+    (tmp_path / "in" / "bản sao.png").write_bytes(scan.read_bytes())
+    settings = make_settings(tmp_path / "var", batch_workers=2)
+    results = list(process_many(expand_inputs([tmp_path / "in"]), settings))
+    assert sorted(r.outcome for r in results) == [Outcome.ALREADY_ARCHIVED, Outcome.ARCHIVED]
+    assert len(list(open_configured_archive(settings).records())) == 1
 
 
 def test_folder_expansion_skips_hidden_and_unsupported(tmp_path: Path) -> None:
