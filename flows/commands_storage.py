@@ -19,13 +19,20 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def _open(archive: str | None) -> Any:
     from flows.cli import _fail, _settings
     from sohoa.errors import SohoaError
-    from storage import archive_location, open_archive
+    from storage import LocalArchive, archive_location, open_archive
 
     settings = _settings(archive=archive)
     try:
-        return settings, open_archive(archive_location(settings), settings)
+        store = open_archive(archive_location(settings), settings)
     except SohoaError as exc:
         raise _fail(str(exc), 3) from exc
+    if isinstance(store, LocalArchive) and not store.root.is_dir():
+        # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK")
+        raise _fail(
+            f"không có kho lưu trữ tại / no archive at {store.root} (nothing was ever archived there: check "
+            "--archive or SOHOA_ARCHIVE)"
+        )
+    return settings, store
 
 
 def _record(store: Any, record_id: str) -> Any:

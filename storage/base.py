@@ -213,6 +213,11 @@ class BaseArchive(ABC):
         data = self._read(key)
         return None if data is None else sha256_bytes(data)
 
+    def _vanished_keys(self, prefix: str) -> list[str]:
+        """Keys under ``prefix`` whose object was written and is gone, as far as the backend can tell (a local
+        folder's retention records, an S3 bucket's delete markers); none known by default."""
+        return []
+
     # ---- lookups ------------------------------------------------------------------------------------
     def find(self, source_sha256: str) -> Record | None:
         """The archived record for this source content, or None."""

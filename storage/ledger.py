@@ -146,8 +146,13 @@ class Ledger:
         prev = GENESIS
         expected_seq = 1
         chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
+        present: set[str] = set()
+        archived: set[str] = set()  # records with their "archived" entry
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
+            present.add(key)
+            if entry is not None and entry.get("action") == "archived":
+                archived.add(str(entry.get("record_id")))
             if entry is None:
                 problems.append(f"entry {name}: unreadable (not JSON) — edited")
                 prev = ""
@@ -169,4 +174,38 @@ class Ledger:
                 )
             prev = str(entry.get("hash", ""))
             expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
+        # A chain only proves what is in it: entries cut off its end, or the whole ledger deleted, leave a shorter
+        # chain that still checks out. What else the archive holds tells: a record archived without its entry,
+        # and (local archives) the retention record of a ledger object that is gone.
+        last = expected_seq - 1
+        gone = [key for key in self.archive._vanished_keys(f"{LEDGER_DIR}/") if key not in present]
+        vanished = (_sequence_number(key) for key in gone)
+        tail = sorted(seq for seq in vanished if seq is not None and seq > last)  # gaps before it: reported above
+        if tail:
+            problems.append(
+                f"entry {_ranges(tail)}: removed from the end of the ledger (the archive shows they were written; "
+                f"the chain now ends at entry {last})"
+            )
+        for record in self.archive.records():
+            if record.id not in archived:
+                problems.append(
+                    f"record {record.id} ({record.archive_prefix}): archived, but the ledger has no 'archived' "
+                    "entry for it — entries removed"
+                )
         return problems + verify_stamps(self.archive, chain, trust_roots)
+
+
+def _sequence_number(key: str) -> int | None:
+    digits = key.rsplit("/", 1)[-1][:12]
+    return int(digits) if digits.isdigit() else None
+
+
+def _ranges(numbers: list[int]) -> str:
+    """``[4, 5, 6, 9]`` → ``4–6, 9``."""
+    spans: list[list[int]] = []
+    for number in numbers:
+        if spans and number == spans[-1][1] + 1:
+            spans[-1][1] = number
+        else:
+            spans.append([number, number])
+    return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)

@@ -146,6 +146,15 @@ class LocalArchive(BaseArchive):
             raise ArchiveIntegrityError(f"{key}: missing, cannot set legal hold")
         self._write_meta(key, legal_hold=on)
 
+    def _vanished_keys(self, prefix: str) -> list[str]:
+        """A folder cannot refuse a deletion as an object-locked bucket does; but the retention record written
+        beside each object (``.retention/KEY.json``) usually outlives a hand-deleted object, and names it."""
+        found: list[str] = []
+        for key in (k.removeprefix(f"{RETENTION_DIR}/") for k in self._keys(f"{RETENTION_DIR}/{prefix}")):
+            if key.endswith(".json") and not (self.root / key.removesuffix(".json")).is_file():
+                found.append(key.removesuffix(".json"))
+        return found
+
     def remove_partials(self) -> list[Path]:
         """Remove ``.NAME.part-*`` files left by a process killed in the middle of a write (one writer per
         archive is assumed, so none is being written now); returns what was removed."""

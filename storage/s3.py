@@ -200,6 +200,22 @@ class S3Archive(BaseArchive):
         for name in names:
             yield name[strip:]
 
+    def _vanished_keys(self, prefix: str) -> list[str]:
+        """Keys under ``prefix`` whose latest version is a delete marker: a plain delete in a versioned bucket
+        hides the object (the retained versions stay, object lock forbids removing them)."""
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        try:
+            listed = self.client.list_objects(
+                self.bucket, prefix=self._name(prefix), recursive=True, include_version=True
+            )
+            return sorted(  # minio gives IsLatest as the XML's text, "true" or "false"
+                obj.object_name[strip:]
+                for obj in listed
+                if obj.object_name and obj.is_delete_marker and str(obj.is_latest).lower() == "true"
+            )
+        except Exception as exc:
+            raise self._fail(f"cannot list the versions under {prefix}", exc) from exc
+
     def _info(self, key: str) -> ObjectInfo | None:
         stat = self._stat(key)
         if stat is None:

@@ -316,6 +316,31 @@ def test_ledger_detects_edit_removal_and_reordering(archive: BaseArchive, tmp_pa
     assert ledger.verify() == ["entry 2: removed (sequence jumps from 1 to 3)"]
 
 
+def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: Path) -> None:
+    # a chain without its last entries still checks out; the archive's records (and, locally, the retention
+    # records of the ledger's objects; on S3, the delete markers) show what is missing
+    first, first_files = make_record(tmp_path / "in", "first")
+    second, second_files = make_record(tmp_path / "in2", "second")
+    archive.put(first, first_files)
+    archive.put(second, second_files)
+    ledger = Ledger(archive)
+    keys = ledger.keys()
+    assert len(keys) == 10 and ledger.verify() == []
+    for key in keys[7:]:
+        remove_behind(archive, key)
+    assert ledger.verify() == [
+        "entry 8–10: removed from the end of the ledger (the archive shows they were written; the chain now ends "
+        "at entry 7)",
+        f"record {second.id} ({second.archive_prefix}): archived, but the ledger has no 'archived' entry for it "
+        "— entries removed",
+    ]
+    for key in keys[:7]:
+        remove_behind(archive, key)
+    problems = ledger.verify()  # the whole ledger gone
+    assert problems[0].startswith("entry 1–10: removed from the end of the ledger")
+    assert sum(f"record {r.id} " in p for r in (first, second) for p in problems) == 2
+
+
 def test_ledger_verify_command(tmp_path: Path) -> None:
     store = open_archive(tmp_path / "archive")
     record, files = make_record(tmp_path / "in", "cli-ledger")
@@ -329,6 +354,11 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
     broken = runner.invoke(app, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1
     assert "entry 4: removed" in broken.stdout
+    # a mistyped archive folder is not an empty archive that passes
+    for command in (["ledger", "verify"], ["audit", "--no-renew"], ["list"]):
+        typo = runner.invoke(app, [*command, "--archive", str(tmp_path / "archiv")], env=env)
+        assert typo.exit_code == 2, (command, typo.output)
+        assert "no archive at" in typo.output
 
 
 # ---------------------------------------------------------------------------------------------- commands
