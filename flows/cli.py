@@ -212,11 +212,15 @@ def process(
 def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
-    from flows.pipeline import BatchReport, DocumentResult, expand_inputs, process_many, warm_up
+    from flows.pipeline import BatchReport, DocumentResult, check_locations, expand_inputs, process_many, warm_up
 
     inputs = expand_inputs(paths)
     if not inputs:
         raise _fail("no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)")
+    try:
+        check_locations(settings)  # here too: before Prefect starts, whose failure message would mislead
+    except StageError as exc:
+        raise _fail(str(exc), EXIT_FAULT) from exc
     report = BatchReport(
         archive=str(settings.archive_dir.resolve()), quarantine=str(settings.quarantine_path.resolve())
     )

@@ -458,8 +458,40 @@ def work_token(folder: Path) -> str | None:
         return None
 
 
+def check_locations(settings: Settings) -> None:
+    """Refuse, before any document, a data, work, quarantine or local archive folder that cannot be one (a file
+    of that name, no permission): otherwise every good scan of the batch would fail inside a stage and be
+    quarantined as if it were at fault, or the quarantine itself would fail."""
+    folders = [("work", settings.work_path), ("quarantine", settings.quarantine_path)]
+    location = archive_location(settings)
+    if not location.startswith("s3:"):
+        folders.append(("archive", Path(location)))
+    for role, folder in folders:
+        if folder.exists() and not folder.is_dir():
+            raise StageError(
+                f"the {role} folder {folder} cannot be used: it is a file (check SOHOA_DATA_DIR / --archive)"
+            )
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if not os.access(folder, os.W_OK | os.X_OK):
+                raise PermissionError(f"no write permission on {folder}")
+        except OSError as exc:
+            raise StageError(
+                f"the {role} folder {folder} cannot be used: {exc.strerror or exc} (check SOHOA_DATA_DIR / --archive)"
+            ) from exc
+
+
 def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) -> DocumentResult:
-    entry = quarantine_file(path, settings.quarantine_path, reason_vi=reason_vi, reason_en=reason_en)
+    try:
+        entry = quarantine_file(path, settings.quarantine_path, reason_vi=reason_vi, reason_en=reason_en)
+    except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun
+        log.error("%s: FAILED: could not be quarantined (%s): %s", path, exc, reason_en)
+        return DocumentResult(
+            path,
+            Outcome.FAILED,
+            reason_en=f"could not be quarantined ({exc}): {reason_en}",
+            reason_vi=f"Không chuyển được vào khu cách ly ({exc}): {reason_vi}",
+        )
     log.warning("%s: QUARANTINED as %s: %s", path, entry.file, reason_en)
     return DocumentResult(
         path, Outcome.QUARANTINED, reason_vi=reason_vi, reason_en=reason_en, quarantined_as=entry.file
@@ -589,6 +621,7 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
     Temporary files that a batch killed in the middle of an archive write left behind are removed first."""
     from flows.intake import split_stack
 
+    check_locations(settings)
     split_folders: set[Path] = set()
 
     def documents() -> Iterator[Path]:

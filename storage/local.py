@@ -113,6 +113,8 @@ class LocalArchive(BaseArchive):
             return path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as exc:  # the archive is not usable (not a folder, no permission): no input's fault
+            raise ArchiveUnavailableError(f"{key}: cannot read from {self.location}: {exc}") from exc
 
     def _stored_sha256(self, key: str) -> str | None:
         path = self.root / key

@@ -174,3 +174,30 @@ def test_absurd_page_is_refused_before_rendering(tmp_path: Path) -> None:
     with pytest.raises(BadInputError) as damaged:
         inspect_input(ODD_PDFS / "invalid.pdf")
     assert damaged.value.problem == Problem.DAMAGED_PDF
+
+
+def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_nothing(tmp_path: Path) -> None:
+    # a fault of the machine, not of the scans: exit 3 with the folder named, no scan quarantined, no traceback
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    not_a_folder = tmp_path / "a file"
+    not_a_folder.write_text("x")
+    runner = CliRunner()
+    archive_is_a_file = runner.invoke(
+        app,
+        ["process", "--no-prefect", "--json", str(scan), "--archive", str(not_a_folder)],
+        env={"SOHOA_DATA_DIR": str(tmp_path / "var")},
+    )
+    assert archive_is_a_file.exit_code == 3, archive_is_a_file.output
+    said = " ".join(archive_is_a_file.output.split())  # Rich wraps long lines
+    assert f"the archive folder {not_a_folder} cannot be used: it is a file" in said
+    assert not (tmp_path / "var" / "quarantine").exists() or not any((tmp_path / "var" / "quarantine").iterdir())
+    data_is_a_file = runner.invoke(
+        app, ["process", "--no-prefect", str(scan)], env={"SOHOA_DATA_DIR": str(not_a_folder)}
+    )
+    assert data_is_a_file.exit_code == 3, data_is_a_file.output
+    assert "work folder" in data_is_a_file.output and "Not a directory" in " ".join(data_is_a_file.output.split())
+    assert data_is_a_file.exception is None or isinstance(data_is_a_file.exception, SystemExit)
