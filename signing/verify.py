@@ -744,7 +744,9 @@ def _check_pdfa(pdf: pikepdf.Pdf, data: bytes, path: Path, result: FileVerificat
 
 def _score(result: FileVerification) -> tuple[int, int]:
     if result.error is not None:
-        return (-1, 0)
+        # read to the end ("no signature found", "encrypted") beats not read at all: an unsigned PDF that Pillow
+        # wrote (its xref's first entry has generation 65536) is not "damaged" to an auditor
+        return (-1, 0 if result.error.startswith(("damaged", "cannot read")) else 1)
     failed = sum(s.indication == "TOTAL_FAILED" for s in result.signatures)
     return (len(result.signatures) - failed, -failed)
 

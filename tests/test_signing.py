@@ -324,6 +324,15 @@ def test_verify_missing_and_unsigned(tmp_path: Path, ca: Path) -> None:
     unsigned = verify_pdf(make_pdf(tmp_path / "plain.pdf"), [ca])
     assert unsigned.error == "no signature found"
     assert not unsigned.passed
+    # an unsigned PDF Pillow wrote (its xref's first entry has generation 65536, which pyHanko's strict reader
+    # refuses) is unsigned, not "damaged"; the structural slip is a warning
+    from PIL import Image
+
+    pillow_pdf = tmp_path / "pillow.pdf"
+    Image.new("L", (200, 100), 255).save(pillow_pdf)
+    lenient = verify_pdf(pillow_pdf, [ca])
+    assert lenient.error == "no signature found"
+    assert any("read in tolerant mode" in w and "65536" in w for w in lenient.warnings)
 
 
 def test_bad_trust_root_is_a_warning(signed: Path, tmp_path: Path, ca: Path) -> None:
