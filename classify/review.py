@@ -30,6 +30,16 @@ def correction_of(settings: Any, record_id: str) -> Classification | None:
     return Classification.model_validate_json(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
+def as_corrected(record: Record, settings: Any) -> Record:
+    """The record as the office now knows it: its classification replaced by an officer's correction when there
+    is one (the archived sidecar keeps what sohoa read, and is not rewritten). What ``list``, ``get`` and the
+    search index show: a document must be found by the number an officer gave it."""
+    fixed = correction_of(settings, record.id)
+    if fixed is None:
+        return record
+    return record.model_copy(update={"classification": fixed})
+
+
 def pending(records: Iterable[Record], settings: Any) -> Iterator[Record]:
     """Records that need review and have not been corrected yet."""
     for record in records:

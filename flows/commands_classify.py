@@ -247,9 +247,13 @@ def register(app: typer.Typer) -> None:
             )
         except ValueError as exc:
             raise cli._fail(str(exc)) from exc
-        try:
-            from storage.ledger import Ledger
+        from classify.review import as_corrected
+        from flows.pipeline import archive_write_lock
+        from storage import archive_location, search_index_path
+        from storage.ledger import Ledger
+        from storage.search import SearchIndex
 
+        with archive_write_lock(archive_location(settings)):  # the ledger has one writer at a time (a batch may run)
             Ledger(archive).append(
                 "corrected",
                 record.id,
@@ -259,8 +263,8 @@ def register(app: typer.Typer) -> None:
                 + (f", number {number}" if number else "")
                 + (f", date {issued_on}" if issued_on else ""),
             )
-        except (ImportError, AttributeError):  # a storage without a ledger
-            pass
+        with SearchIndex(search_index_path(settings)) as index:  # found by the number the officer gave it
+            index.add(as_corrected(record, settings))
         model_path = retrain_after_correction(settings) if retrain else None
         if as_json:
             cli._print_json({**fixed.model_dump(mode="json"), "model": str(model_path) if model_path else None})

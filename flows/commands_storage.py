@@ -50,11 +50,13 @@ def register(app: typer.Typer) -> None:
     @app.command(name="list", epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa")
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source SHA-256, type, number, state)."""
+        from classify.review import as_corrected
         from flows.cli import _print_json, out
 
-        _, store = _open(archive)
+        settings, store = _open(archive)
         rows: list[dict[str, Any]] = []
-        for record in store.records():
+        for archived in store.records():
+            record = as_corrected(archived, settings)
             c = record.classification
             rows.append(
                 {
@@ -66,6 +68,7 @@ def register(app: typer.Typer) -> None:
                     "issued_on": c.issued_on.isoformat() if c and c.issued_on else None,
                     "state": record.state.value,
                     "needs_review": record.needs_review,
+                    "corrected": record is not archived,
                     "path": record.archive_prefix,
                 }
             )
@@ -94,12 +97,14 @@ def register(app: typer.Typer) -> None:
         archive: ArchiveOption = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Show a record; with --out, copy its files out (each checked against its recorded SHA-256)."""
+        """Show a record (and an officer's correction of its classification); with --out, copy its files out (each
+        checked against its recorded SHA-256)."""
+        from classify.review import correction_of
         from flows.cli import _fail, _print_json, out
         from sohoa.fsutil import atomic_write_bytes, atomic_write_text
         from storage import ArchiveIntegrityError
 
-        _, store = _open(archive)
+        settings, store = _open(archive)
         record = _record(store, record_id)
         written: list[str] = []
         if out_dir is not None:
@@ -112,10 +117,22 @@ def register(app: typer.Typer) -> None:
                 raise _fail(str(exc), 1) from exc
             atomic_write_text(out_dir / "record.json", record.to_json())
             written.append(str(out_dir / "record.json"))
+        correction = correction_of(settings, record.id)
         if as_json:
-            _print_json({"record": record.model_dump(mode="json"), "written": written})
+            _print_json(
+                {
+                    "record": record.model_dump(mode="json"),
+                    "correction": correction.model_dump(mode="json") if correction else None,
+                    "written": written,
+                }
+            )
             return
-        out.print(record.to_json() if out_dir is None else "\n".join(written))
+        if out_dir is not None:
+            out.print("\n".join(written))
+            return
+        out.print(record.to_json())
+        if correction is not None:  # the sidecar is what sohoa read; the office's correction is kept beside it
+            out.print(f"corrected (sohoa review set): {correction.model_dump_json(indent=2)}")
 
     @app.command(epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json")
     def search(
@@ -160,13 +177,14 @@ def register(app: typer.Typer) -> None:
     @index_app.command("rebuild")
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
+        from classify.review import as_corrected
         from flows.cli import out
         from storage import search_index_path
         from storage.search import SearchIndex
 
         settings, store = _open(archive)
         with SearchIndex(search_index_path(settings)) as index:
-            count = index.rebuild(store.records())
+            count = index.rebuild(as_corrected(record, settings) for record in store.records())
         out.print(f"indexed {count} record(s) from {store.location}")
 
     app.add_typer(index_app, name="index")

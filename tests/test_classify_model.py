@@ -137,6 +137,20 @@ def test_review_list_and_set_change_the_next_prediction(review_setup: tuple[Sett
     assert after.doc_type == "TB"
     assert after.decided_by == "correction"
 
+    # list, get and search show the office's correction (the sidecar keeps what sohoa read), even after a rebuild
+    rows = {r["id"]: r for r in json.loads(runner.invoke(app, ["list", "--json"]).output)["records"]}
+    assert (rows[record_id]["doc_type"], rows[record_id]["number"], rows[record_id]["corrected"]) == (
+        "TB",
+        "21/TB-UBND",
+        True,
+    )
+    shown = json.loads(runner.invoke(app, ["get", record_id, "--json"]).output)
+    assert shown["record"]["classification"]["doc_type"] == "GM" and shown["correction"]["doc_type"] == "TB"
+    for _ in range(2):
+        hits = json.loads(runner.invoke(app, ["search", "21/TB-UBND", "--type", "TB", "--json"]).output)
+        assert [h["record_id"] for h in hits["hits"]] == [record_id], hits
+        assert runner.invoke(app, ["index", "rebuild"]).exit_code == 0
+
 
 def test_review_set_rejects_unknown_type_and_record(review_setup: tuple[Settings, str]) -> None:
     _, record_id = review_setup
