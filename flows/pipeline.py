@@ -276,8 +276,8 @@ def trust_roots(settings: Settings) -> list[Path]:
 
     roots = list(settings.trust_roots)
     roots.extend(signing.trust_store_path(settings.data_dir, name) for name in settings.trust_stores)
-    if settings.trust_dev_ca:
-        roots.append(signing.ensure_dev_identity(settings.keys_dir).ca_cert)
+    if settings.trust_dev_ca and (dev_ca := signing.existing_dev_ca(settings.keys_dir)) is not None:
+        roots.append(dev_ca)  # signing made it first; verifying or auditing never generates a key
     return roots
 
 

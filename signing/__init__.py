@@ -4,7 +4,14 @@ Plain functions, no orchestration: ``load_identity`` once, ``sign_pdf`` per docu
 """
 
 from signing.errors import SigningConfigError, SigningError, SigningInputError, SigningServiceError
-from signing.identity import DevIdentity, Pkcs11Config, SigningIdentity, ensure_dev_identity, load_identity
+from signing.identity import (
+    DevIdentity,
+    Pkcs11Config,
+    SigningIdentity,
+    ensure_dev_identity,
+    existing_dev_ca,
+    load_identity,
+)
 from signing.policy import (
     install_trust_store,
     list_trust_stores,
@@ -36,6 +43,7 @@ __all__ = [
     "SigningInputError",
     "SigningServiceError",
     "ensure_dev_identity",
+    "existing_dev_ca",
     "load_identity",
     "load_trust_roots",
     "sign_pdf",

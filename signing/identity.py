@@ -217,6 +217,13 @@ def _complete(paths: DevIdentity) -> bool:
     return paths.ca_cert.is_file() and paths.signer_cert.is_file() and paths.signer_key.is_file()
 
 
+def existing_dev_ca(keys_dir: Path) -> Path | None:
+    """The development root certificate when this data folder's development identity exists; never creates it
+    (a verification or an audit must not leave a new private key behind)."""
+    paths = _dev_paths(Path(keys_dir))
+    return paths.ca_cert if _complete(paths) else None
+
+
 def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
     """Create the development CA and signer in ``keys_dir`` on first use; afterwards just return the paths."""
     keys_dir = Path(keys_dir)

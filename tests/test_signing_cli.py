@@ -144,6 +144,18 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not VN_ANCHORS.is_dir(), reason=f"{VN_ANCHORS} not present")
+def test_verifying_generates_no_signing_key(tmp_path: Path) -> None:
+    # an auditor's check in a fresh data folder used to generate (and leave) a development private key there
+    signer_env = _env(tmp_path / "signer")
+    signed = tmp_path / "signed.pdf"
+    assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(signed)], env=signer_env).exit_code == 0
+    auditor = tmp_path / "auditor"
+    res = runner.invoke(app, ["verify", str(signed), "--json"], env=_env(auditor))
+    assert res.exit_code == 1  # signed by another office's development CA: not trusted here
+    assert not (auditor / "keys").exists()
+    assert runner.invoke(app, ["verify", str(signed)], env=signer_env).exit_code == 0  # trusted where it was made
+
+
 def test_install_vn_trust_store_and_keys_list(tmp_path: Path) -> None:
     env = _env(tmp_path / "var")
     res = runner.invoke(app, ["keys", "install-trust-store", "vn", str(VN_ANCHORS)], env=env)
