@@ -545,7 +545,9 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         trusted=status.trusted,
         coverage=status.coverage.name if status.coverage is not None else _safe_coverage(sig),
         modification_level=mod.name if mod is not None else None,
-        trust_anchor=_anchor(status),
+        # only a trusted chain has an anchor: for another office's development CA, which has the same name as
+        # this one's, pyHanko's path ends at the local root and failed there
+        trust_anchor=_anchor(status) if status.trusted else None,
         timestamp_authority=tsa,
         changed_form_fields=sorted(
             str(f) for f in getattr(getattr(status, "diff_result", None), "changed_form_fields", []) or []

@@ -154,6 +154,13 @@ def test_verifying_generates_no_signing_key(tmp_path: Path) -> None:
     assert res.exit_code == 1  # signed by another office's development CA: not trusted here
     assert not (auditor / "keys").exists()
     assert runner.invoke(app, ["verify", str(signed)], env=signer_env).exit_code == 0  # trusted where it was made
+    # an auditor with a development identity of their own (same CA name, other key): untrusted, and no anchor named
+    own = runner.invoke(app, ["sign", str(tmp_path / "in.pdf"), str(tmp_path / "own.pdf")], env=_env(auditor))
+    assert own.exit_code == 0, own.output
+    res = runner.invoke(app, ["verify", str(signed), "--json"], env=_env(auditor))
+    assert res.exit_code == 1
+    verdict = json.loads(res.stdout)["files"][0]["signatures"][0]
+    assert (verdict["trusted"], verdict["trust_anchor"]) == (False, None), verdict
 
 
 def test_install_vn_trust_store_and_keys_list(tmp_path: Path) -> None:
