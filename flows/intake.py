@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import unicodedata
 from pathlib import Path
 
-from sohoa.fsutil import fit_name
+from sohoa.fsutil import NAME_MAX, atomic_write_text, fit_name
+from sohoa.record import StackOrigin
 
 log = logging.getLogger("sohoa")
 
@@ -73,11 +75,36 @@ def split_stack(path: Path, work_dir: Path, code: str) -> list[Path]:
         return [path]
 
 
-def _out_dir(path: Path, work_dir: Path) -> Path:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:16]
-    folder = work_dir / "stacks" / digest
+def _out_dir(path: Path, work_dir: Path) -> tuple[Path, str]:
+    """The stack's folder of split documents, and the stack's SHA-256."""
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    folder = work_dir / "stacks" / digest[:16]
     folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    return folder, digest
+
+
+ORIGIN_SUFFIX = ".origin.json"
+
+
+def _remember_origin(part: Path, stack: Path, digest: str, number: int, pages: list[int]) -> None:
+    """Beside a split document, where it came from: its record names the stack the officer dropped, not this
+    scratch file (which goes when the batch ends). A file, not memory: a Dask worker on another host ingests it."""
+    origin = StackOrigin(
+        path=unicodedata.normalize("NFC", str(stack.resolve())),
+        sha256=digest,
+        part=number,
+        pages=[index + 1 for index in pages],
+    )
+    atomic_write_text(part.with_name(part.name + ORIGIN_SUFFIX), origin.model_dump_json())
+
+
+def stack_origin(document: Path) -> StackOrigin | None:
+    """The stack ``document`` was split from, or None for a file as dropped."""
+    try:
+        raw = document.with_name(document.name + ORIGIN_SUFFIX).read_text(encoding="utf-8")
+    except OSError:
+        return None
+    return StackOrigin.model_validate_json(raw)
 
 
 def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
@@ -87,15 +114,17 @@ def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
     groups = _groups(separators)
     if not groups:
         return [path]
-    folder = _out_dir(path, work_dir)
+    folder, digest = _out_dir(path, work_dir)
     outputs = []
     with pikepdf.open(path) as source:
         for number, group in enumerate(groups, start=1):
-            target = folder / fit_name(path.name, f"#{number}.pdf")  # a long name has no room for the suffix
+            # a long name has no room for the suffix, nor for the origin's beside it
+            target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
             with pikepdf.new() as part:
                 for index in group:
                     part.pages.append(source.pages[index])
                 part.save(target, deterministic_id=True)
+            _remember_origin(target, path, digest, number, group)
             outputs.append(target)
     log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
     return outputs
@@ -117,12 +146,13 @@ def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
     groups = _groups(separators)
     if not groups:
         return [path]
-    folder = _out_dir(path, work_dir)
+    folder, digest = _out_dir(path, work_dir)
     outputs = []
     for number, group in enumerate(groups, start=1):
-        target = folder / fit_name(path.name, f"#{number}.pdf")
+        target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
         data = img2pdf.convert([frames[i] for i in group], nodate=True)
         target.write_bytes(data)
+        _remember_origin(target, path, digest, number, group)
         outputs.append(target)
     log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
     return outputs

@@ -42,6 +42,7 @@ from sohoa.record import (
     RecordState,
     SignatureFacts,
     SourceFile,
+    StackOrigin,
     new_batch_id,
     python_tool,
     record_id_for,
@@ -82,13 +83,21 @@ class DocumentResult:
     seconds: float = 0.0
     cached_stages: list[str] = field(default_factory=list)  # stages whose earlier result a rerun reused
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
+    origin: StackOrigin | None = None  # the scanned stack this document was split from
+
+    @property
+    def source(self) -> str:
+        """The input as the officer knows it: the file, or for a document split from a stack, the stack + #part
+        (``path`` is then a scratch file that goes when the batch ends)."""
+        return f"{self.origin.path}#{self.origin.part}" if self.origin else str(self.path)
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
         record = self.record
         classification = record.classification if record else None
         return {
-            "path": str(self.path),
+            "path": self.source,
+            "stack": self.origin.model_dump(mode="json") if self.origin else None,
             "outcome": self.outcome.value,
             "record_id": record.id if record else None,
             "sha256": record.source.sha256 if record else None,
@@ -171,17 +180,20 @@ def ingest(path: Path) -> Record:
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file")
     import ocr
+    from flows.intake import stack_origin
 
     info = ocr.inspect_input(path)
     digest = sha256_file(path)
+    origin = stack_origin(path)
     record = Record(
         id=record_id_for(digest),
         source=SourceFile(
             name=unicodedata.normalize("NFC", path.name),
-            path=unicodedata.normalize("NFC", str(path.resolve())),
+            path=f"{origin.path}#{origin.part}" if origin else unicodedata.normalize("NFC", str(path.resolve())),
             sha256=digest,
             size=path.stat().st_size,
             media_type=info.media_type,
+            stack=origin,
         ),
     )
     record.add_event("ingested", python_tool(), f"{info.kind}, {info.page_count} page(s)")
@@ -396,11 +408,14 @@ def _test_crash_hook(stage: str) -> None:
 def process_document(
     path: Path, settings: Settings, runner: StageRunner = direct_runner, batch_id: str | None = None
 ) -> DocumentResult:
+    from flows.intake import stack_origin
+
     started = time.monotonic()
+    origin = stack_origin(path)
     try:
         result = _process(path, settings, runner, batch_id)
     except BadInputError as exc:
-        result = _quarantine(path, settings, exc.vietnamese(), exc.english())
+        result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
     except FileNotFoundError as exc:
         # gone before it could be read (another watcher took it), or not visible where this runs (a Dask worker
         # on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
@@ -424,8 +439,10 @@ def process_document(
             settings,
             f"{path.name}: Xử lý thất bại ({detail}).",
             f"{path.name}: processing failed ({detail}).",
+            origin,
         )
     result.seconds = time.monotonic() - started
+    result.origin = origin
     return result
 
 
@@ -481,9 +498,17 @@ def check_locations(settings: Settings) -> None:
             ) from exc
 
 
-def _quarantine(path: Path, settings: Settings, reason_vi: str, reason_en: str) -> DocumentResult:
+def _quarantine(
+    path: Path, settings: Settings, reason_vi: str, reason_en: str, origin: StackOrigin | None = None
+) -> DocumentResult:
     try:
-        entry = quarantine_file(path, settings.quarantine_path, reason_vi=reason_vi, reason_en=reason_en)
+        entry = quarantine_file(
+            path,
+            settings.quarantine_path,
+            reason_vi=reason_vi,
+            reason_en=reason_en,
+            label=f"{origin.path}#{origin.part} (pages {', '.join(map(str, origin.pages))})" if origin else None,
+        )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun
         log.error("%s: FAILED: could not be quarantined (%s): %s", path, exc, reason_en)
         return DocumentResult(

@@ -35,14 +35,24 @@ class RecordState(StrEnum):
     QUARANTINED = "quarantined"
 
 
+class StackOrigin(_Model):
+    """The scanned stack a document was split from (flows.intake): the file the officer dropped."""
+
+    path: str = Field(description="absolute path of the stack at ingestion time, NFC")
+    sha256: str = Field(description="SHA-256 of the whole stack as dropped")
+    part: int = Field(description="1-based number of this document among the stack's")
+    pages: list[int] = Field(description="the stack's 1-based page numbers that make this document")
+
+
 class SourceFile(_Model):
-    """The input file as the officer dropped it."""
+    """The input file as the officer dropped it (for a document split from a stack: that document's pages)."""
 
     name: str = Field(description="file name, NFC")
-    path: str = Field(description="absolute path at ingestion time")
+    path: str = Field(description="absolute path at ingestion time; for a split document, the stack's path + #part")
     sha256: str
     size: int
     media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png")
+    stack: StackOrigin | None = Field(default=None, description="the stack it was split from, if it was")
 
 
 class PageOcr(_Model):

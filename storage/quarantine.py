@@ -24,8 +24,16 @@ class QuarantineEntry:
 
 
 def quarantine_file(
-    source: Path, quarantine_dir: Path, *, reason_vi: str, reason_en: str, source_sha256: str | None = None
+    source: Path,
+    quarantine_dir: Path,
+    *,
+    reason_vi: str,
+    reason_en: str,
+    source_sha256: str | None = None,
+    label: str | None = None,
 ) -> QuarantineEntry:
+    """Park ``source`` with its reason; ``label`` names it in the reason file when ``source`` is not the file the
+    officer dropped (a document split from a scanned stack: the stack's path, #part and pages)."""
     quarantine_dir.mkdir(parents=True, exist_ok=True)
     digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
     name = unicodedata.normalize("NFC", source.name)
@@ -37,7 +45,7 @@ def quarantine_file(
     atomic_write_text(
         reason_file,
         (
-            f"Tệp / File: {source}\n"
+            f"Tệp / File: {label or source}\n"
             f"SHA-256: {digest}\n"
             f"Thời điểm / Time: {stamp}\n\n"
             f"Lý do: {reason_vi}\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 from pathlib import Path
@@ -115,6 +116,16 @@ def test_pipeline_archives_each_document_of_a_stack_once(tmp_path: Path) -> None
     assert [r.path.name for r in first] == ["stack.pdf#1.pdf", "stack.pdf#2.pdf"]
     assert all(r.record is not None and r.record.ocr is not None and len(r.record.ocr.pages) == 1 for r in first)
     assert "Họp" in (first[1].record.ocr.text if first[1].record and first[1].record.ocr else "")
+    # each record and each line of the summary names the stack the officer dropped, not the scratch file
+    whole = hashlib.sha256(stack.read_bytes()).hexdigest()
+    for number, result in enumerate(first, start=1):
+        assert result.record is not None and result.record.source.stack is not None
+        assert result.record.source.path == f"{stack.resolve()}#{number}"
+        origin = result.record.source.stack
+        assert (origin.path, origin.sha256, origin.part) == (str(stack.resolve()), whole, number)
+        assert origin.pages == [2 * number - 1]  # page 2 was the separator sheet
+        assert result.summary()["path"] == f"{stack.resolve()}#{number}"
+        assert result.summary()["stack"]["sha256"] == whole
     second = list(process_many([stack], settings))
     assert [r.outcome for r in second] == [Outcome.ALREADY_ARCHIVED] * 2
     assert not any((settings.work_path / "stacks").glob("*/*"))  # the split parts are cleaned up
