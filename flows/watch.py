@@ -28,7 +28,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -267,6 +267,18 @@ def _eligible(path: Path, inbox: Path) -> bool:
     return not any(part.startswith(".") for part in path.relative_to(inbox).parts)
 
 
+def receipt_target(outbox: Path, receipt: dict[str, Any], document: Path) -> Path:
+    """Where the receipt goes in the outbox: ``receipt_file_name``, or, when the same file was dropped before and
+    its receipt is still there, that name with the time of this drop — the first receipt ("archived") is the one
+    an officer may have filed, and a later drop's ("already archived") used to replace it."""
+    target = outbox / receipt_file_name(receipt, document)
+    if not target.exists():
+        return target
+    stem = target.name.removesuffix(RECEIPT_SUFFIX)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return _unique(outbox / fit_name(f"{stem}-{stamp}", RECEIPT_SUFFIX))
+
+
 def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
     """``{SHA-256, 16 digits}-{file name}.receipt.json``, shortened (with a hash) to fit in 255 bytes."""
     return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{_nfc(document.name)}", RECEIPT_SUFFIX)
@@ -312,9 +324,8 @@ def _pass(
             receipt = stored  # the very receipt stored beside the record
         else:
             receipt = _receipt(result, name, archive)
-        atomic_write_text(
-            outbox / receipt_file_name(receipt, result.path), json.dumps(receipt, ensure_ascii=False, indent=2)
-        )
+        text = json.dumps(receipt, ensure_ascii=False, indent=2)
+        atomic_write_text(receipt_target(outbox, receipt, result.path), text)
         receipts.append(receipt)
         if result.outcome == Outcome.FAILED and claim is not None:
             unfinished.add(claim.path)  # a fault of the machine: stays claimed, retried on the next full pass

@@ -4,6 +4,7 @@ long Vietnamese file names, and its Prefect flow (deployment ``watch-inbox``).""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from flows.intake import split_stack
-from flows.watch import _Claimed, _document_name, _origin, _unique, receipt_file_name, tags_for, watch
+from flows.watch import _Claimed, _document_name, _origin, _unique, receipt_file_name, tags_for, watch, watch_once
 from sohoa.fsutil import NAME_MAX, fit_name
 from sohoa.record import Record
 from storage import open_configured_archive, search_index_path
@@ -114,6 +115,16 @@ def test_watch_picks_up_a_dropped_file_at_once_and_stores_its_receipt_with_the_r
     assert json.loads(sidecar.read_text(encoding="utf-8"))["tags"] == ["hộ tịch"]
     with SearchIndex(search_index_path(settings)) as index:  # the tag is searchable, with or without diacritics
         assert [hit.record_id for hit in index.search("ho tich")] == [record.id]
+
+    # the same scan dropped again: its receipt says "already archived", beside the first, which stays as it was
+    first_receipt = receipt_path.read_bytes()
+    again = inbox / "hộ tịch" / name
+    again.write_bytes((settings.data_dir / "processed" / "hộ tịch" / name).read_bytes())
+    os.utime(again, (time.time() - 60, time.time() - 60))
+    (second,) = watch_once(inbox, settings)
+    assert second["outcome"] == "already_archived" and second["record_id"] == receipt["record_id"]
+    assert receipt_path.read_bytes() == first_receipt
+    assert len(list(outbox.glob("*.receipt.json"))) == 2
 
 
 @pytest.mark.integration
