@@ -84,6 +84,7 @@ class DocumentResult:
     cached_stages: list[str] = field(default_factory=list)  # stages whose earlier result a rerun reused
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
     origin: StackOrigin | None = None  # the scanned stack this document was split from
+    quarantined_sha256: str | None = None  # the content parked in quarantine (a record has its own)
 
     @property
     def source(self) -> str:
@@ -100,7 +101,7 @@ class DocumentResult:
             "stack": self.origin.model_dump(mode="json") if self.origin else None,
             "outcome": self.outcome.value,
             "record_id": record.id if record else None,
-            "sha256": record.source.sha256 if record else None,
+            "sha256": record.source.sha256 if record else self.quarantined_sha256,
             "doc_type": classification.doc_type if classification else None,
             "number": classification.number if classification else None,
             "issued_on": classification.issued_on.isoformat() if classification and classification.issued_on else None,
@@ -189,7 +190,8 @@ def ingest(path: Path) -> Record:
         id=record_id_for(digest),
         source=SourceFile(
             name=unicodedata.normalize("NFC", path.name),
-            path=f"{origin.path}#{origin.part}" if origin else unicodedata.normalize("NFC", str(path.resolve())),
+            # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot)
+            path=f"{origin.path}#{origin.part}" if origin else str(path.resolve()),
             sha256=digest,
             size=path.stat().st_size,
             media_type=info.media_type,
@@ -519,7 +521,12 @@ def _quarantine(
         )
     log.warning("%s: QUARANTINED as %s: %s", path, entry.file, reason_en)
     return DocumentResult(
-        path, Outcome.QUARANTINED, reason_vi=reason_vi, reason_en=reason_en, quarantined_as=entry.file
+        path,
+        Outcome.QUARANTINED,
+        reason_vi=reason_vi,
+        reason_en=reason_en,
+        quarantined_as=entry.file,
+        quarantined_sha256=entry.sha256,
     )
 
 

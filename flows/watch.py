@@ -165,7 +165,7 @@ def _make_receipt(
         "archive_path": archive_path,
         "doc_type": classification.doc_type if classification else None,
         "number": classification.number if classification else None,
-        "tags": list(record.tags) if record else [],
+        "tags": list(record.tags) if record else tags_for(Path(file)),  # a quarantined file's folder too
         "reason": reason,
         "reason_vi": reason_vi,
         "message_vi": vi.format(**values),

@@ -48,7 +48,10 @@ class SourceFile(_Model):
     """The input file as the officer dropped it (for a document split from a stack: that document's pages)."""
 
     name: str = Field(description="file name, NFC")
-    path: str = Field(description="absolute path at ingestion time; for a split document, the stack's path + #part")
+    path: str = Field(
+        description="absolute path at ingestion time, as the filesystem spells it (a Mac's copy may be NFD); "
+        "for a split document, the stack's path + #part"
+    )
     sha256: str
     size: int
     media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png")
@@ -99,7 +102,10 @@ class PageWords(_Model):
 class OcrResult(_Model):
     """Output of ``ocr.ocr_document``: a searchable PDF and the text read from it."""
 
-    output_pdf: str
+    output_pdf: str = Field(
+        description="where the stage wrote the searchable PDF; in a batch a work file, removed once the signed copy "
+        "is archived (as document.pdf)"
+    )
     text: str = Field(description="whole document text in reading order, NFC")
     pages: list[PageOcr]
     language: str
@@ -176,7 +182,9 @@ class Classification(_Model):
 class SignatureFacts(_Model):
     """Output of ``signing.sign_pdf``."""
 
-    output_pdf: str
+    output_pdf: str = Field(
+        description="where the stage wrote the signed PDF; in a batch a work file, archived as document.pdf"
+    )
     field_name: str
     level: str = Field(description="PAdES level reached, e.g. 'B-B'")
     signer_subject: str

@@ -21,6 +21,7 @@ class QuarantineEntry:
     reason_file: Path
     reason_vi: str
     reason_en: str
+    sha256: str | None = None  # of the content parked (None when the input was gone)
 
 
 def quarantine_file(
@@ -52,7 +53,9 @@ def quarantine_file(
             f"Reason: {reason_en}\n"
         ),
     )
-    return QuarantineEntry(file=target, reason_file=reason_file, reason_vi=reason_vi, reason_en=reason_en)
+    return QuarantineEntry(
+        file=target, reason_file=reason_file, reason_vi=reason_vi, reason_en=reason_en, sha256=digest or None
+    )
 
 
 def _claim(source: Path, digest: str, target: Path) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -82,18 +83,24 @@ def test_good_inputs_pass_inspection(tmp_path: Path) -> None:
 
 
 def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path], tmp_path: Path) -> None:
-    good = small_scan_png(bad_files[Problem.EMPTY].parent / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    # named as a Mac's copy names it (NFD): the record's name is NFC, its path the one that opens the file
+    good_name = unicodedata.normalize("NFD", "thông báo.png")
+    good = small_scan_png(bad_files[Problem.EMPTY].parent / good_name, "THÔNG BÁO Số: 08/TB-UBND")
     settings = make_settings(tmp_path / "var")
     inputs = expand_inputs([*bad_files.values(), good])
     results = {r.path.name: r for r in process_many(inputs, settings)}
 
     assert results[good.name].outcome == Outcome.ARCHIVED
+    archived = results[good.name].record
+    assert archived is not None and archived.source.name == "thông báo.png"
+    assert Path(archived.source.path).is_file()
     quarantine = settings.quarantine_path
     for problem, path in bad_files.items():
         result = results[path.name]
         assert result.outcome == Outcome.QUARANTINED, (problem, result.reason_en)
         assert result.quarantined_as == quarantine / path.name
         assert result.quarantined_as.read_bytes() == path.read_bytes()
+        assert result.summary()["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         reason = (quarantine / f"{path.name}.reason.txt").read_text(encoding="utf-8")
         assert path.name in reason and "Lý do:" in reason and "Reason:" in reason
     assert path.exists()  # the batch copies; it never deletes an officer's file

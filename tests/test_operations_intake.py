@@ -144,7 +144,7 @@ def test_watch_once_claims_complete_files_and_writes_receipts(tmp_path: Path) ->
     (inbox / "Tư pháp").mkdir(parents=True)
     long_name = "Thông báo lịch tiếp công dân của Ủy ban nhân dân xã " * 3 + ".png"
     (inbox / "Tư pháp" / long_name).write_bytes(png(page("THÔNG BÁO\nLịch tiếp công dân")))
-    (inbox / "ghi chú.pdf").write_text("đây không phải PDF\n", encoding="utf-8")
+    (inbox / "Tư pháp" / "ghi chú.pdf").write_text("đây không phải PDF\n", encoding="utf-8")
     old = time.time() - 60
     for path in inbox.rglob("*.*"):
         os.utime(path, (old, old))
@@ -165,7 +165,9 @@ def test_watch_once_claims_complete_files_and_writes_receipts(tmp_path: Path) ->
     receipts = {r["file"]: r for r in json.loads(proc.stdout)["receipts"]}
     assert receipts[f"Tư pháp/{long_name}"]["outcome"] == "archived"
     assert receipts[f"Tư pháp/{long_name}"]["record_id"]
-    assert receipts["ghi chú.pdf"]["outcome"] == "quarantined" and receipts["ghi chú.pdf"]["reason"]
+    bad = receipts["Tư pháp/ghi chú.pdf"]
+    assert bad["outcome"] == "quarantined" and bad["reason"] and bad["sha256"]
+    assert bad["tags"] == ["Tư pháp"]  # where it was dropped, as for an archived file
     assert fresh.exists() and "đang quét.png" not in receipts  # not claimed
     assert not (inbox / "Tư pháp" / long_name).exists()  # claimed (moved), then processed
     assert (data_dir / "processed" / "Tư pháp" / long_name).is_file()
