@@ -165,7 +165,38 @@ class SearchIndex:
                 if row[0] in seen:
                     continue
                 seen.add(row[0])
+                snippet = (self._snippet_with_diacritics(row[0], query) or row[7]) if folded else row[7]
                 hits.append(
-                    Hit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], exact=not folded, snippet=row[7])
+                    Hit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], exact=not folded, snippet=snippet)
                 )
         return hits[:limit]
+
+    def _snippet_with_diacritics(self, record_id: str, query: str, words: int = 12) -> str | None:
+        """A found-without-diacritics hit's snippet from the text as written ("…đăng ký [khai] [sinh]…"): FTS5's
+        own comes from the folded copy ("dang ky [khai] [sinh]"), which is not what the document says. None when
+        no word of the body matches (the hit was in another column: FTS5's snippet is then used)."""
+        row = self.db.execute("SELECT body FROM exact WHERE record_id = ?", (record_id,)).fetchone()
+        if row is None:
+            return None
+        wanted = {fold(word) for word in _WORD.findall(query)}
+        tokens = list(_WORD.finditer(row[0]))
+        matched = [i for i, token in enumerate(tokens) if fold(token.group()) in wanted]
+        if not matched:
+            return None
+        folded = [fold(token.group()) for token in tokens]
+
+        def found_in(start: int) -> int:  # distinct query words the window starting there shows
+            return len(wanted.intersection(folded[start : start + words]))
+
+        # the window that shows the most query words, starting just before one of its matches (FTS5 does alike)
+        first = max((max(0, index - 2) for index in matched), key=lambda start: (found_in(start), -start))
+        window = tokens[first : first + words]
+        text = row[0]
+        parts: list[str] = ["…"] if first > 0 else []
+        for index, token in enumerate(window, start=first):
+            if index > first:
+                parts.append(text[tokens[index - 1].end() : token.start()])
+            parts.append(f"[{token.group()}]" if index in matched else token.group())
+        if first + words < len(tokens):
+            parts.append("…")
+        return " ".join("".join(parts).split())
