@@ -115,6 +115,22 @@ def _require_file(path: Path) -> None:
         raise _fail(f"{path}: is a folder, expected a file")
 
 
+def _refuse_output_over_input(input_file: Path, output: Path) -> None:
+    """A usage error when OUTPUT is INPUT itself (same path, or another name for the same file: a symlink, a hard
+    link): writing the output there would destroy the original scan or PDF."""
+    same = output.resolve() == input_file.resolve()
+    if not same and output.exists():
+        try:
+            same = os.path.samefile(input_file, output)
+        except OSError:  # unreadable: the command itself names the problem
+            same = False
+    if same:
+        raise _fail(
+            f"{output}: tệp ra trùng với tệp vào, sẽ ghi đè bản gốc; hãy chọn tên khác / "
+            f"the output is the input file itself and would overwrite the original; choose another name"
+        )
+
+
 # ------------------------------------------------------------------------------------------- process
 def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
     """Prefect without a server by default: a temporary one is started at once, in the background (see
@@ -390,6 +406,7 @@ def ocr(
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
+    _refuse_output_over_input(input_file, output)
     if settings.workers_to_start_ahead:
         from ocr.tesseract_library import start_workers_ahead
 

@@ -49,11 +49,21 @@ def sign(
 ) -> None:
     """Sign a PDF with a PAdES signature (pyHanko) using the configured identity."""
     import signing
-    from flows.cli import EXIT_FAULT, EXIT_NOT_RIGHT, _fail, _print_json, _require_file, _settings, out
+    from flows.cli import (
+        EXIT_FAULT,
+        EXIT_NOT_RIGHT,
+        _fail,
+        _print_json,
+        _refuse_output_over_input,
+        _require_file,
+        _settings,
+        out,
+    )
     from flows.pipeline import signing_identity, trust_roots
 
     settings = _settings()
     _require_file(input_file)
+    _refuse_output_over_input(input_file, output)
     try:
         identity = signing_identity(settings)
         chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)

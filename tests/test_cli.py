@@ -171,3 +171,24 @@ def test_prefect_yaml_declares_nightly_batch() -> None:
     module_path, flow_name = nightly["entrypoint"].split(":")
     assert (ROOT / module_path).exists()
     assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")
+
+
+def test_ocr_and_sign_refuse_to_write_over_their_input(tmp_path: Path) -> None:
+    """OUTPUT naming INPUT itself — the same path, another spelling of it, or a symlink to it — is a usage error
+    and the original is left as it was (it used to be overwritten by the searchable or signed PDF)."""
+    scan = tmp_path / "bản quét.png"
+    Image.new("L", (400, 200), 255).save(scan)
+    original = scan.read_bytes()
+    link = tmp_path / "liên kết.pdf"
+    link.symlink_to(scan)
+    for output in (scan, tmp_path / "." / scan.name, link):
+        proc = sohoa("ocr", str(scan), str(output), data_dir=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "the output is the input file itself" in proc.stderr and "Traceback" not in proc.stderr
+        assert scan.read_bytes() == original
+    pdf = tmp_path / "văn bản.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n% not signed yet\n%%EOF\n")
+    proc = sohoa("sign", str(pdf), str(pdf), data_dir=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "tệp ra trùng với tệp vào" in proc.stderr
+    assert pdf.read_bytes() == b"%PDF-1.7\n% not signed yet\n%%EOF\n"
