@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -93,7 +94,7 @@ def main_options(
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err.print(f"[bold red]sohoa: {message}[/]")
+    err.print(f"[bold red]sohoa: {escape(message)}[/]")  # file names may hold [brackets]: never markup
     return typer.Exit(code)
 
 
@@ -273,7 +274,7 @@ def _process(
 
         def advance(result: DocumentResult, index: int, total: int) -> None:
             progress.update(
-                bar, completed=index, total=total, description=f"{result.path.name}: {result.outcome.value}"
+                bar, completed=index, total=total, description=escape(f"{result.path.name}: {result.outcome.value}")
             )
 
         listeners.page_listener = page_read if show_progress else None
@@ -361,16 +362,16 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         note = reason or (line["archive_path"] or "")
         if line.get("needs_review"):
             note = "needs review; " + note
-        table.add_row(
-            Path(line["path"]).name,
+        table.add_row(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
+            escape(name),
             f"[{styles[line['outcome']]}]{line['outcome']}[/]",
-            line["doc_type"] or "",
-            line["number"] or "",
+            escape(line["doc_type"] or ""),
+            escape(line["number"] or ""),
             line["issued_on"] or "",
             str(line["pages"] or ""),
             f"{line['confidence']:.2f}" if line["confidence"] is not None else "",
             "yes" if line["signed"] else "",
-            note,
+            escape(note),
         )
     out.print(table)
     counts = payload["counts"]
@@ -378,7 +379,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"
         f"Batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
         f"Total {counts['total']}: archived {counts['archived']}, already archived {counts['already_archived']}, "
-        f"quarantined {counts['quarantined']}, failed {counts['failed']}"
+        f"quarantined {counts['quarantined']}, failed {counts['failed']}",
+        markup=False,  # the archive and quarantine paths are the user's
     )
 
 
@@ -427,7 +429,7 @@ def ocr(
     else:
         ocred = sum(1 for p in result.pages if p.ocr)
         confidence = "" if result.mean_confidence is None else f", mean confidence {result.mean_confidence}"
-        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}")
+        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}", markup=False)
         if corrected := result.corrected_words:
             out.print(
                 f"  {corrected} word(s) with diacritics put right by their neighbouring words (e.g. thâm quyền → "
@@ -481,7 +483,9 @@ def ocr_server(
             pid = stop_server(path)
         except OSError as exc:
             raise _fail(f"{path}: {exc}") from exc
-        err.print(f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running")
+        err.print(
+            f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running", markup=False
+        )
         return
     try:
         serve(path, idle_seconds=idle)
@@ -546,7 +550,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
         else:
             command.main(args=args, prog_name="sohoa")
     except SohoaError as exc:  # a last line of defence: never a bare traceback for our own errors
-        err.print(f"[bold red]sohoa: {exc}[/]")
+        err.print(f"[bold red]sohoa: {escape(str(exc))}[/]")
         sys.exit(EXIT_FAULT)
     finally:
         # Everything is written and closed by now. At exit Python's cycle collector walks every object still alive,

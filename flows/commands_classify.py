@@ -52,6 +52,7 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
+    from rich.markup import escape
     from rich.table import Table
 
     from flows import cli
@@ -98,11 +99,12 @@ def register(app: typer.Typer) -> None:
         if as_json:
             cli._print_json(result.model_dump(mode="json"))
         else:
-            table = Table(title=f"{input_file.name}", show_header=True)
+            table = Table(title=escape(input_file.name), show_header=True)
             for column in ("field", "value", "confidence", "evidence"):
                 table.add_column(column)
             for name, value in result.fields.items():
-                table.add_row(name, value.value or "", f"{value.confidence:.2f}", value.evidence)
+                # read from the document: `[` in its text is no markup
+                table.add_row(name, escape(value.value or ""), f"{value.confidence:.2f}", escape(value.evidence))
             cli.out.print(table)
             cli.out.print(f"overall confidence {result.confidence:.2f} (decided by {result.decided_by})")
         raise typer.Exit(cli.EXIT_OK if result.doc_type != "unknown" else cli.EXIT_NOT_RIGHT)
@@ -149,7 +151,9 @@ def register(app: typer.Typer) -> None:
             cli._print_json(summary)
         else:
             cli.out.print(
-                f"{out}: {summary['examples']} examples ({summary['office_examples']} yours), {len(model.labels)} types"
+                f"{out}: {summary['examples']} examples ({summary['office_examples']} yours), "
+                f"{len(model.labels)} types",
+                markup=False,
             )
 
     app.add_typer(classify_app, name="classify")
@@ -198,11 +202,11 @@ def register(app: typer.Typer) -> None:
         for row in rows:
             table.add_row(
                 row["id"],
-                row["file"],
-                str(row["doc_type"]),
-                str(row["number"] or ""),
+                escape(row["file"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
+                escape(str(row["doc_type"])),
+                escape(str(row["number"] or "")),
                 f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
-                "; ".join(row["reasons"]),
+                escape("; ".join(row["reasons"])),
             )
         cli.out.print(table)
 
@@ -267,7 +271,8 @@ def register(app: typer.Typer) -> None:
         else:
             cli.out.print(
                 f"{record.id}: now {fixed.doc_type} {fixed.number or ''}"
-                + (f"; model {model_path}" if model_path else "")
+                + (f"; model {model_path}" if model_path else ""),
+                markup=False,
             )
 
     app.add_typer(review_app, name="review")

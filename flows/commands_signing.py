@@ -87,8 +87,10 @@ def sign(
     if as_json:
         _print_json(facts.model_dump(mode="json"))
     else:
+        from rich.markup import escape
+
         warning = "  [bold yellow](DEVELOPMENT ONLY identity)[/]" if facts.development_identity else ""
-        out.print(f"{output}: signed PAdES {facts.level} by {facts.signer_subject}{warning}")
+        out.print(f"{escape(str(output))}: signed PAdES {facts.level} by {escape(facts.signer_subject)}{warning}")
 
 
 def _archive_pdfs(folder: Path) -> list[Path]:
@@ -184,20 +186,22 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     if as_json:
         _print_json(info)
     else:
-        state = "[green]usable[/]" if info["usable"] else f"[red]NOT usable[/]: {info.get('problem')}"
+        from rich.markup import escape
+
+        state = "[green]usable[/]" if info["usable"] else f"[red]NOT usable[/]: {escape(str(info.get('problem')))}"
         out.print(f"identity {settings.signing_identity}: {state}")
         if info.get("description"):
-            out.print(f"  {info['description']}")
+            out.print(f"  {info['description']}", markup=False)
         for row in info["available"]:
             extra = "".join(
                 f"; token {t['label']!r} (slot {t['slot']})" for t in row.get("tokens", []) if t["initialized"]
             )
-            out.print(f"  available: {row['kind']} — {row['state']}{extra}")
-        out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}")
+            out.print(f"  available: {row['kind']} — {row['state']}{extra}", markup=False)
+        out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}", markup=False)
         for name, certs in info["trust_stores"].items():
-            out.print(f"trust store {name}: {len(certs)} certificate(s)")
+            out.print(f"trust store {name}: {len(certs)} certificate(s)", markup=False)
             for cert in certs:
-                out.print(f"  {cert['subject']} (until {cert['not_after'][:10]})")
+                out.print(f"  {cert['subject']} (until {cert['not_after'][:10]})", markup=False)
     raise typer.Exit(EXIT_OK if info["usable"] else EXIT_FAULT)
 
 
@@ -220,5 +224,6 @@ def keys_install_trust_store(
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
     out.print(
-        f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}"
+        f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}",
+        markup=False,
     )

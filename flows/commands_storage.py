@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 ArchiveOption = Annotated[
     str | None,
@@ -65,18 +67,18 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json({"archive": store.location, "records": rows})
             return
-        table = Table(title=store.location)
+        table = Table(title=escape(store.location))
         for column in ("id", "source", "type", "number", "date", "state", "path"):
             table.add_column(column)
         for row in rows:
-            table.add_row(
+            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup
                 row["id"],
-                row["source"],
-                row["doc_type"] or "",
-                row["number"] or "",
+                escape(row["source"]),
+                escape(row["doc_type"] or ""),
+                escape(row["number"] or ""),
                 row["issued_on"] or "",
                 row["state"],
-                row["path"] or "",
+                escape(row["path"] or ""),
             )
         out.print(table)
 
@@ -108,7 +110,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json({"record": record.model_dump(mode="json"), "written": written})
             return
-        out.print(record.to_json() if out_dir is None else "\n".join(written))
+        out.print(record.to_json() if out_dir is None else "\n".join(written), markup=False, highlight=False)
 
     @app.command(epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json")
     def search(
@@ -138,13 +140,17 @@ def register(app: typer.Typer) -> None:
         for column in ("id", "type", "number", "date", "match", "snippet"):
             table.add_column(column)
         for h in hits:
+            # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
+            # can hold brackets of its own, which a style alone could not tell apart) and the match is bold.
+            snippet = Text(h.snippet)
+            snippet.highlight_regex(r"\[[^\[\]]*\]", "bold")
             table.add_row(
                 h.record_id,
-                h.doc_type or "",
-                h.number or "",
+                escape(h.doc_type or ""),
+                escape(h.number or ""),
                 h.issued_on or "",
                 "exact" if h.exact else "no diacritics",
-                h.snippet,
+                snippet,
             )
         out.print(table)
 
@@ -160,7 +166,7 @@ def register(app: typer.Typer) -> None:
         settings, store = _open(archive)
         with SearchIndex(search_index_path(settings)) as index:
             count = index.rebuild(store.records())
-        out.print(f"indexed {count} record(s) from {store.location}")
+        out.print(f"indexed {count} record(s) from {store.location}", markup=False)
 
     app.add_typer(index_app, name="index")
 
@@ -211,7 +217,7 @@ def register(app: typer.Typer) -> None:
             )
         else:
             for problem in problems:
-                out.print(f"[red]{problem}[/]")
+                out.print(f"[red]{escape(problem)}[/]")
             out.print(f"{count} entries, {len(days)} daily timestamp(s): {'intact' if not problems else 'BROKEN'}")
         raise typer.Exit(1 if problems else 0)
 
@@ -279,14 +285,14 @@ def register(app: typer.Typer) -> None:
                 raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
             except (FileExistsError, OSError) as exc:
                 raise _fail(str(exc)) from exc
-            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}")
+            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
             return
         record = _record(store, args[0])
         try:
             export_bag(store, record, out_dir, anchors)
         except (FileExistsError, OSError) as exc:
             raise _fail(str(exc)) from exc
-        out.print(f"record {record.id}: BagIt package in {out_dir}")
+        out.print(f"record {record.id}: BagIt package in {out_dir}", markup=False)
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"
@@ -325,11 +331,9 @@ def register(app: typer.Typer) -> None:
             else:
                 for rid, problems in report.problems.items():
                     for problem in problems:
-                        out.print(f"[red]{rid}: {problem}[/]")
+                        out.print(f"[red]{rid}: {escape(problem)}[/]")
                 out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
             raise typer.Exit(0 if report.ok else 1)
-
-        from rich.markup import escape
 
         from flows.audit import audit_archive
 
@@ -340,7 +344,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json(full.to_json_dict())
             raise typer.Exit(full.exit_code)
-        table = Table(title=f"Kiểm tra kho lưu trữ / archive audit: {full.archive}")
+        table = Table(title=f"Kiểm tra kho lưu trữ / archive audit: {escape(full.archive)}")
         columns = ("hồ sơ / record", "loại / type", "số / number", "toàn vẹn / fixity", "chữ ký / signatures")
         for column in (*columns, "bảo vệ đến / protected until", "gia hạn / renewal"):
             table.add_column(column)
@@ -348,8 +352,8 @@ def register(app: typer.Typer) -> None:
             signatures = r.signature_summary()
             table.add_row(
                 r.record_id,
-                r.doc_type or "",
-                r.number or "",
+                escape(r.doc_type or ""),
+                escape(r.number or ""),
                 "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
                 r.protected_until.date().isoformat() if r.protected_until else "",

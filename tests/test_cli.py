@@ -192,3 +192,26 @@ def test_ocr_and_sign_refuse_to_write_over_their_input(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "tệp ra trùng với tệp vào" in proc.stderr
     assert pdf.read_bytes() == b"%PDF-1.7\n% not signed yet\n%%EOF\n"
+
+
+def test_bracketed_names_and_search_matches_survive_the_tables(tmp_path: Path) -> None:
+    """Square brackets in a file name or in the text are shown, not taken as Rich markup: `[bản sao] hồ sơ.png`
+    was shown as ` hồ sơ.png` and `[bold]…` vanished in every table; search lost its `[khai] [tử]` match marks."""
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    (inbox / "[bản sao] hồ sơ.png").write_bytes((SAMPLES / "trich-luc-khai-tu-31.png").read_bytes())
+    Image.new("L", (1700, 2200), 255).save(inbox / "[bold]trang trắng.png", dpi=(200, 200))  # unknown: review
+    (inbox / "[red]rỗng.pdf").write_bytes(b"")  # quarantined, its reason naming it
+    data = tmp_path / "var"
+    proc = sohoa("process", "--no-prefect", str(inbox), data_dir=data)
+    assert proc.returncode == 1, proc.stderr
+    for name in ("[bản sao] hồ sơ.png", "[bold]trang trắng.png", "[red]rỗng.pdf"):
+        assert name in proc.stdout
+    listed = sohoa("list", data_dir=data)
+    assert "[bản sao] hồ sơ.png" in listed.stdout and "[bold]trang trắng.png" in listed.stdout
+    review = sohoa("review", "list", data_dir=data)
+    assert "[bold]trang trắng.png" in review.stdout
+    found = sohoa("search", "khai tử", data_dir=data)
+    assert found.returncode == 0 and "[khai] [tử]" in found.stdout
+    missing = sohoa("classify", str(tmp_path / "[bold]không-có.pdf"), data_dir=data)
+    assert missing.returncode == 2 and "[bold]không-có.pdf: no such file" in missing.stderr
