@@ -177,8 +177,9 @@ TEMPORARY_SERVER_IDLE_SERVICES = (
     epilog=(
         "Examples:\n\n  sohoa process samples/\n\n  sohoa process inbox/ scan.pdf --archive /srv/archive --json\n\n"
         "  sohoa process /srv/backlog --workers 4 --dask tcp://10.0.0.5:8786\n\n"
-        "Exit codes: 0 all archived (or already archived); 1 some quarantined; 3 some failed for a reason "
-        "outside the input (rerun after fixing)."
+        "Exit codes: 0 all archived (or already archived), including records whose type is unknown or doubtful: "
+        "they are archived with needs review (sohoa review list); 1 some quarantined; 2 usage (a path not found); "
+        "3 some failed for a reason outside the input (rerun after fixing)."
     )
 )
 def process(

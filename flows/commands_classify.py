@@ -115,7 +115,8 @@ def register(app: typer.Typer) -> None:
         "  sohoa classify train ho-so/ --output model.joblib --base 0\n\n"
         "LABELLED_DIR holds one folder per type code (QĐ/, TB/, CV/, HT-TLKT/ …) of .txt files (OCR text, NFC). "
         "The model goes to SOHOA_CLASSIFY_MODEL, else DATA_DIR/models/classify-model.joblib, and is used from "
-        "the next run on.\n\nExit codes: 0 trained; 1 not enough examples; 2 usage.",
+        "the next run on.\n\nExit codes: 0 trained; 1 no labelled examples in LABELLED_DIR, or too few (nothing "
+        "written); 2 usage.",
     )
     def classify_train(
         labelled_dir: Annotated[Path, typer.Argument(metavar="LABELLED_DIR", help="Folders named by type code.")],
@@ -126,12 +127,20 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print what was trained as JSON.")] = False,
     ) -> None:
         """Train the type model (scikit-learn, character + word n-grams) on folders of labelled text."""
-        from classify.model import office_model_path
+        from classify.model import office_model_path, read_labelled_dir
         from classify.review import train_office_model
 
         settings = cli._settings()
         if not labelled_dir.is_dir():
             raise cli._fail(f"{labelled_dir}: not a folder")
+        if not read_labelled_dir(labelled_dir)[0]:
+            # a model of the bundled examples alone would replace the one in use and learn nothing of the office's
+            raise cli._fail(
+                f"{labelled_dir}: không có văn bản mẫu nào (thư mục theo mã loại QĐ/, TB/ … chứa tệp .txt); chưa ghi "
+                "mô hình / no labelled examples (folders named by type code, QĐ/, TB/ …, holding .txt files); "
+                "no model written",
+                cli.EXIT_NOT_RIGHT,
+            )
         out = output or (
             Path(settings.classify_model) if settings.classify_model else office_model_path(settings.data_dir)
         )

@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
     app.command(
         epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
         "  sohoa verify --archive --html report.html --trust-store vn\n\n"
-        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage."
+        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage (a file not found)."
     )(verify)
     app.add_typer(keys_app, name="keys")
 
@@ -64,6 +64,16 @@ def sign(
     settings = _settings()
     _require_file(input_file)
     _refuse_output_over_input(input_file, output)
+    # a mistyped option is a usage error (2), not a machine to fix (3): checked here, before the identity is loaded
+    if level is not None and level.upper() not in signing.LEVELS:
+        raise _fail(f"--level {level!r}: không có mức này / no such PAdES level; valid: {', '.join(signing.LEVELS)}")
+    if appearance is not None:
+        from signing.appearance import APPEARANCES
+
+        if appearance not in APPEARANCES:
+            raise _fail(
+                f"--appearance {appearance!r}: không có kiểu này / no such appearance; valid: {', '.join(APPEARANCES)}"
+            )
     try:
         identity = signing_identity(settings)
         chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
@@ -137,6 +147,9 @@ def verify(
         if as_of.tzinfo is None:
             raise _fail(f"--at {at!r}: give the time zone, e.g. +07:00")
     files = list(pdfs or [])
+    missing = [p for p in files if not p.exists()]
+    if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
+        raise _fail(", ".join(f"{p}: no such file" for p in missing))
     if archive:
         files.extend(_archive_pdfs(settings.archive_dir))
     if not files:

@@ -215,3 +215,25 @@ def test_bracketed_names_and_search_matches_survive_the_tables(tmp_path: Path) -
     assert found.returncode == 0 and "[khai] [tử]" in found.stdout
     missing = sohoa("classify", str(tmp_path / "[bold]không-có.pdf"), data_dir=data)
     assert missing.returncode == 2 and "[bold]không-có.pdf: no such file" in missing.stderr
+
+
+def test_exit_codes_agree_with_the_help(tmp_path: Path) -> None:
+    """A mistyped --level or --appearance is a usage error (it exited 3, 'fix the machine'); so is a PDF to verify
+    that is not there (it exited 1, as if verified); training on a folder without one labelled example of the
+    office's own is refused with 1 and writes no model (it wrote one of the bundled examples only, exit 0)."""
+    pdf = tmp_path / "văn bản.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    for option in (["--level", "X"], ["--appearance", "X"]):
+        proc = sohoa("sign", str(pdf), str(tmp_path / "đã ký.pdf"), *option, data_dir=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "valid:" in proc.stderr and "Traceback" not in proc.stderr
+    missing = sohoa("verify", str(tmp_path / "không-có.pdf"), data_dir=tmp_path)
+    assert missing.returncode == 2 and "không-có.pdf: no such file" in missing.stderr
+    labelled = tmp_path / "nhãn"
+    (labelled / "XX").mkdir(parents=True)  # not a type code: skipped
+    (labelled / "XX" / "a.txt").write_text("văn bản", encoding="utf-8")
+    data = tmp_path / "var"
+    proc = sohoa("classify", "train", str(labelled), data_dir=data)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "no labelled examples" in proc.stderr and "no model written" in proc.stderr
+    assert not (data / "models" / "classify-model.joblib").exists()
