@@ -53,6 +53,10 @@ app = typer.Typer(
 )
 err: Console
 out: Console
+# Set by a command given --json (`_errors_as_json`): its errors then go to stdout too, as the JSON object
+# {"path", "error", "exit_code"} — the form of a file's error in `sohoa verify --json` — so that a script reading
+# stdout always gets JSON, also when the input is bad. Reset for each command by the app's callback.
+errors_as_json = False
 
 
 def reopen_consoles() -> None:
@@ -80,6 +84,8 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    global errors_as_json
+    errors_as_json = False
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
         level=level,
@@ -93,9 +99,19 @@ def main_options(
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
+def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typer.Exit:
+    """Say what went wrong on stderr (and as JSON on stdout under --json) and the exit code to end with; ``path``,
+    the file it is about, goes in the JSON."""
     err.print(f"[bold red]sohoa: {escape(message)}[/]")  # file names may hold [brackets]: never markup
+    if errors_as_json:
+        _print_json({"path": str(path) if path is not None else None, "error": message, "exit_code": code})
     return typer.Exit(code)
+
+
+def _errors_as_json(enabled: bool) -> None:
+    """Called first by a command with --json: its errors are printed as JSON on stdout as well (see _fail)."""
+    global errors_as_json
+    errors_as_json = enabled
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -111,9 +127,15 @@ def _print_json(payload: Any) -> None:
 
 def _require_file(path: Path) -> None:
     if not path.exists():
-        raise _fail(f"{path}: no such file")
+        raise _fail(f"{path}: no such file", path=path)
     if path.is_dir():
-        raise _fail(f"{path}: is a folder, expected a file")
+        raise _fail(f"{path}: is a folder, expected a file", path=path)
+
+
+def _bad_input_message(input_file: Path, exc: BadInputError) -> str:
+    """``INPUT: Vietnamese / English``: the file named once, as the user gave it (each text of the error names it)."""
+    own_name = f"{exc.path.name}: "
+    return f"{input_file}: {exc.vietnamese().removeprefix(own_name)} / {exc.english().removeprefix(own_name)}"
 
 
 def _refuse_output_over_input(input_file: Path, output: Path) -> None:
@@ -128,7 +150,8 @@ def _refuse_output_over_input(input_file: Path, output: Path) -> None:
     if same:
         raise _fail(
             f"{output}: tệp ra trùng với tệp vào, sẽ ghi đè bản gốc; hãy chọn tên khác / "
-            f"the output is the input file itself and would overwrite the original; choose another name"
+            f"the output is the input file itself and would overwrite the original; choose another name",
+            path=output,
         )
 
 
@@ -211,6 +234,7 @@ def process(
     ] = None,
 ) -> None:
     """The whole pipeline: OCR, classify, sign and archive every file; bad files go to quarantine."""
+    _errors_as_json(as_json)
     if dask and no_prefect:
         raise _fail("--dask runs through Prefect (prefect-dask); drop --no-prefect")
     settings = _settings(archive=str(archive) if archive else None, batch_workers=workers, dask_address=dask)
@@ -407,6 +431,7 @@ def ocr(
     ] = None,
 ) -> None:
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
+    _errors_as_json(as_json)
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
     _refuse_output_over_input(input_file, output)
@@ -420,9 +445,9 @@ def ocr(
     try:
         result = run_ocr(input_file, output, settings)
     except BadInputError as exc:
-        raise _fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", EXIT_NOT_RIGHT) from exc
+        raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except StageError as exc:
-        raise _fail(str(exc), EXIT_FAULT) from exc
+        raise _fail(str(exc), EXIT_FAULT, input_file) from exc
     if as_json:
         payload = result.model_dump(mode="json")
         payload["mean_confidence"] = result.mean_confidence
@@ -518,6 +543,7 @@ def watch(
     """Watch an inbox folder (filesystem events, plus a full rescan every SOHOA_WATCH_INTERVAL seconds): claim each
     complete file, process it (its first-level subfolder becomes a tag), write a receipt to DATA_DIR/outbox/ and
     beside the archived record."""
+    _errors_as_json(as_json)
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: no such folder")
@@ -551,7 +577,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
         else:
             command.main(args=args, prog_name="sohoa")
     except SohoaError as exc:  # a last line of defence: never a bare traceback for our own errors
-        err.print(f"[bold red]sohoa: {escape(str(exc))}[/]")
+        _fail(str(exc), EXIT_FAULT)
         sys.exit(EXIT_FAULT)
     finally:
         # Everything is written and closed by now. At exit Python's cycle collector walks every object still alive,

@@ -81,6 +81,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the fields as JSON.")] = False,
     ) -> None:
         """Classify one document (the default: `sohoa classify INPUT`)."""
+        cli._errors_as_json(as_json)
         import classify as classify_stage
 
         settings = cli._settings()
@@ -92,9 +93,9 @@ def register(app: typer.Typer) -> None:
                 read = _read(input_file, settings)
                 text, layout = read.text, read.layout
         except BadInputError as exc:
-            raise cli._fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", cli.EXIT_NOT_RIGHT) from exc
+            raise cli._fail(cli._bad_input_message(input_file, exc), cli.EXIT_NOT_RIGHT, input_file) from exc
         except StageError as exc:
-            raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+            raise cli._fail(str(exc), cli.EXIT_FAULT, input_file) from exc
         result = classify_stage.classify_text(text, layout=layout)
         if as_json:
             cli._print_json(result.model_dump(mode="json"))
@@ -127,12 +128,13 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print what was trained as JSON.")] = False,
     ) -> None:
         """Train the type model (scikit-learn, character + word n-grams) on folders of labelled text."""
+        cli._errors_as_json(as_json)
         from classify.model import office_model_path, read_labelled_dir
         from classify.review import train_office_model
 
         settings = cli._settings()
         if not labelled_dir.is_dir():
-            raise cli._fail(f"{labelled_dir}: not a folder")
+            raise cli._fail(f"{labelled_dir}: not a folder", path=labelled_dir)
         if not read_labelled_dir(labelled_dir)[0]:
             # a model of the bundled examples alone would replace the one in use and learn nothing of the office's
             raise cli._fail(
@@ -140,6 +142,7 @@ def register(app: typer.Typer) -> None:
                 "mô hình / no labelled examples (folders named by type code, QĐ/, TB/ …, holding .txt files); "
                 "no model written",
                 cli.EXIT_NOT_RIGHT,
+                labelled_dir,
             )
         out = output or (
             Path(settings.classify_model) if settings.classify_model else office_model_path(settings.data_dir)
@@ -147,7 +150,7 @@ def register(app: typer.Typer) -> None:
         try:
             model = train_office_model(labelled_dir, out, base_per_type=base)
         except ValueError as exc:
-            raise cli._fail(f"{labelled_dir}: {exc}", cli.EXIT_NOT_RIGHT) from exc
+            raise cli._fail(f"{labelled_dir}: {exc}", cli.EXIT_NOT_RIGHT, labelled_dir) from exc
         summary = {
             "model": str(out),
             "examples": model.bundle["examples"],
@@ -188,6 +191,7 @@ def register(app: typer.Typer) -> None:
     )
     def review_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
+        cli._errors_as_json(as_json)
         from classify.review import pending
 
         settings = cli._settings()
@@ -237,6 +241,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the corrected classification.")] = False,
     ) -> None:
         """Correct a record's classification; keep it as a training example and a ledger event."""
+        cli._errors_as_json(as_json)
         from classify.review import correct, retrain_after_correction
         from storage.ledger import default_actor
 

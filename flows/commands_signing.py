@@ -52,6 +52,8 @@ def sign(
     from flows.cli import (
         EXIT_FAULT,
         EXIT_NOT_RIGHT,
+        _bad_input_message,
+        _errors_as_json,
         _fail,
         _print_json,
         _refuse_output_over_input,
@@ -61,6 +63,7 @@ def sign(
     )
     from flows.pipeline import signing_identity, trust_roots
 
+    _errors_as_json(as_json)
     settings = _settings()
     _require_file(input_file)
     _refuse_output_over_input(input_file, output)
@@ -91,9 +94,11 @@ def sign(
             certify=certify,
         )
     except (signing.SigningConfigError, signing.SigningServiceError) as exc:
-        raise _fail(str(exc), EXIT_FAULT) from exc
+        raise _fail(str(exc), EXIT_FAULT, input_file) from exc
+    except signing.SigningInputError as exc:
+        raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except signing.SigningError as exc:
-        raise _fail(str(exc), EXIT_NOT_RIGHT) from exc
+        raise _fail(str(exc), EXIT_NOT_RIGHT, input_file) from exc
     if as_json:
         _print_json(facts.model_dump(mode="json"))
     else:
@@ -132,11 +137,12 @@ def verify(
 ) -> None:
     """Verify every signature: integrity, validity, trust, revocation, level and changes after signing."""
     import signing
-    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _fail, _print_json, _settings, out
+    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _errors_as_json, _fail, _print_json, _settings, out
     from flows.pipeline import trust_roots
     from signing.report import as_json as report_json
     from signing.report import render_html, render_text
 
+    _errors_as_json(as_json)
     settings = _settings()
     as_of = None
     if at is not None:
@@ -147,9 +153,6 @@ def verify(
         if as_of.tzinfo is None:
             raise _fail(f"--at {at!r}: give the time zone, e.g. +07:00")
     files = list(pdfs or [])
-    missing = [p for p in files if not p.exists()]
-    if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
-        raise _fail(", ".join(f"{p}: no such file" for p in missing))
     if archive:
         files.extend(_archive_pdfs(settings.archive_dir))
     if not files:
@@ -157,6 +160,9 @@ def verify(
     for name in trust_store or []:
         if not signing.trust_store_path(settings.data_dir, name).is_dir():
             raise _fail(f"trust store {name!r} is not installed (sohoa keys install-trust-store {name} FOLDER)")
+    missing = [p for p in files if not p.exists()]
+    if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
+        raise _fail(", ".join(f"{p}: no such file" for p in missing), path=missing[0] if len(missing) == 1 else None)
     roots = trust_roots(settings)
     roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
     roots.extend(trust or [])
@@ -176,9 +182,10 @@ def verify(
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
     import signing
-    from flows.cli import EXIT_FAULT, EXIT_OK, _print_json, _settings, out
+    from flows.cli import EXIT_FAULT, EXIT_OK, _errors_as_json, _print_json, _settings, out
     from flows.pipeline import signing_identity
 
+    _errors_as_json(as_json)
     settings = _settings()
     info: dict[str, Any] = {"identity_kind": settings.signing_identity, "usable": False}
     try:

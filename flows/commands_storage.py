@@ -45,8 +45,9 @@ def register(app: typer.Typer) -> None:
     @app.command(name="list", epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa")
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source SHA-256, type, number, state)."""
-        from flows.cli import _print_json, out
+        from flows.cli import _errors_as_json, _print_json, out
 
+        _errors_as_json(as_json)
         _, store = _open(archive)
         rows: list[dict[str, Any]] = []
         for record in store.records():
@@ -90,10 +91,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show a record; with --out, copy its files out (each checked against its recorded SHA-256)."""
-        from flows.cli import _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.fsutil import atomic_write_bytes, atomic_write_text
         from storage import ArchiveIntegrityError
 
+        _errors_as_json(as_json)
         _, store = _open(archive)
         record = _record(store, record_id)
         written: list[str] = []
@@ -121,10 +123,11 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Search OCR text and metadata; exact-diacritic matches come first."""
-        from flows.cli import _fail, _print_json, _settings, out
+        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
         from storage.search import SearchIndex
 
+        _errors_as_json(as_json)
         settings = _settings()
         try:
             start = date.fromisoformat(date_from) if date_from else None
@@ -192,11 +195,12 @@ def register(app: typer.Typer) -> None:
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
-        from flows.cli import _print_json, out
+        from flows.cli import _errors_as_json, _print_json, out
         from signing.verify import load_trust_roots
         from storage.ledger import Ledger
         from storage.stamps import stamp_days
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         ledger = Ledger(store)
         # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
@@ -224,11 +228,12 @@ def register(app: typer.Typer) -> None:
     @ledger_app.command("stamp", epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json")
     def ledger_stamp(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Timestamp (RFC 3161, SOHOA_TSA_URL) the ledger head of every finished UTC day not stamped yet."""
-        from flows.cli import _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location
         from storage.stamps import StampError, stamp_closed_days
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         if not settings.tsa_url:
             raise _fail("Chưa cấu hình máy chủ dấu thời gian / no TSA configured: set SOHOA_TSA_URL")
@@ -319,10 +324,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Archive audit: fixity of every object, every signature verified again, B-LTA document timestamps renewed
         before what they rest on expires, the ledger checked; exit 1 when anything needs attention."""
-        from flows.cli import _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.errors import SohoaError
         from storage import fixity_audit
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         if fixity_only:
             report = fixity_audit(store)

@@ -237,3 +237,26 @@ def test_exit_codes_agree_with_the_help(tmp_path: Path) -> None:
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "no labelled examples" in proc.stderr and "no model written" in proc.stderr
     assert not (data / "models" / "classify-model.joblib").exists()
+
+
+def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
+    """With --json a script always gets JSON on stdout, also for bad input or a missing file: the error object
+    {"path", "error", "exit_code"} (stdout was empty and the reason only on stderr)."""
+    empty = tmp_path / "rỗng.pdf"
+    empty.write_bytes(b"")
+    for command in (
+        ["ocr", str(empty), str(tmp_path / "ra.pdf")],
+        ["classify", str(empty)],
+        ["sign", str(empty), str(tmp_path / "ký.pdf")],
+    ):
+        proc = sohoa(*command, "--json", data_dir=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        error = json.loads(proc.stdout)
+        assert error == {
+            "path": str(empty),
+            "error": f"{empty}: Tệp rỗng (0 byte). / The file is empty (0 bytes).",
+            "exit_code": 1,
+        }, command
+        assert error["error"] in proc.stderr
+    missing = sohoa("ocr", str(tmp_path / "không-có.png"), str(tmp_path / "ra.pdf"), "--json", data_dir=tmp_path)
+    assert missing.returncode == 2 and json.loads(missing.stdout)["error"].endswith("không-có.png: no such file")
