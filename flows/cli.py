@@ -36,7 +36,25 @@ if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `so
 
 EXIT_OK, EXIT_NOT_RIGHT, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
+
+class VerboseAnywhereGroup(TyperGroup):
+    """The `sohoa` group: -v/--verbose is taken after the command too (`sohoa process -v x.pdf`, `sohoa review list
+    -v`), not only before it (`sohoa -v process x.pdf`), where people put it as often. It is moved in front of the
+    command before parsing, up to a `--` (after which everything is an argument)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in VERBOSE_FLAGS]
+        if flags:
+            args = ["--verbose", *(a for a in args[:end] if a not in VERBOSE_FLAGS), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
+VERBOSE_FLAGS = ("-v", "--verbose")
+
+
 app = typer.Typer(
+    cls=VerboseAnywhereGroup,
     name="sohoa",
     help=(
         "Số hóa: scanned Vietnamese commune records → OCR'd (Tesseract vie), classified (Decree 30/2020), "
@@ -86,6 +104,10 @@ def main_options(
 ) -> None:
     global errors_as_json
     errors_as_json = False
+    _configure_logging(verbose)
+
+
+def _configure_logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
         level=level,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -260,3 +261,19 @@ def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
         assert error["error"] in proc.stderr
     missing = sohoa("ocr", str(tmp_path / "không-có.png"), str(tmp_path / "ra.pdf"), "--json", data_dir=tmp_path)
     assert missing.returncode == 2 and json.loads(missing.stdout)["error"].endswith("không-có.png: no such file")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_is_taken_before_or_after_the_command(tmp_path: Path, where: str) -> None:
+    """`sohoa process -v …` was refused ('No such option: -v', exit 2): -v works on either side of the command,
+    on subcommands of a group too; verbose logging is the one with times."""
+    empty = tmp_path / "rỗng.pdf"
+    empty.write_bytes(b"")
+    args = ["process", "--no-prefect", str(empty)]
+    proc = sohoa(*(["-v", *args] if where == "before" else [*args, "-v"]), data_dir=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # quarantined: ran, and logged as -v asks
+    assert re.search(r"^\[\d\d/\d\d/\d\d \d\d:\d\d:\d\d\]", proc.stderr, re.MULTILINE), proc.stderr
+    quiet = sohoa(*args, data_dir=tmp_path)
+    assert not re.search(r"^\[\d\d/\d\d/\d\d", quiet.stderr, re.MULTILINE)
+    listed = sohoa("review", "list", "--verbose", "--json", data_dir=tmp_path)
+    assert listed.returncode == 0 and json.loads(listed.stdout)["count"] == 0
