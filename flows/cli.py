@@ -567,8 +567,10 @@ def watch(
     beside the archived record."""
     _errors_as_json(as_json)
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
+    if not inbox.exists():
+        raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
-        raise _fail(f"{inbox}: no such folder")
+        raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
     from flows.watch import watch as run_watch
 
     receipts = run_watch(inbox, settings, once=once)

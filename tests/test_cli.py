@@ -17,8 +17,10 @@ from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples
 COMMANDS = ["process", "ocr", "classify", "sign", "verify", "list"]
 
 
-def sohoa(*args: str, data_dir: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def sohoa(
+    *args: str, data_dir: Path, timeout: int = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "COLUMNS": "200", **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],
         capture_output=True,
@@ -277,3 +279,26 @@ def test_verbose_is_taken_before_or_after_the_command(tmp_path: Path, where: str
     assert not re.search(r"^\[\d\d/\d\d/\d\d", quiet.stderr, re.MULTILINE)
     listed = sohoa("review", "list", "--verbose", "--json", data_dir=tmp_path)
     assert listed.returncode == 0 and json.loads(listed.stdout)["count"] == 0
+
+
+def test_messages_say_what_is_wrong(tmp_path: Path) -> None:
+    """sign said a JPEG 'is named .pdf but its content is not a PDF'; watch said 'no such folder' of a file; watch
+    logged every archived file as a WARNING."""
+    proc = sohoa("sign", str(SAMPLES / "cv-118-ubnd-vp.jpg"), str(tmp_path / "ký.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    message = " ".join(proc.stderr.split())
+    assert "The file is not a PDF; only a PDF can be signed" in message and "it is a JPEG image" in message
+    assert "named .pdf" not in message
+    a_file = tmp_path / "hộp thư.pdf"
+    a_file.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    proc = sohoa("watch", str(a_file), "--once", data_dir=tmp_path)
+    assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr
+    proc = sohoa("watch", str(tmp_path / "không-có"), "--once", data_dir=tmp_path)
+    assert proc.returncode == 2 and "no such folder" in proc.stderr
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    (inbox / "khai-tu.png").write_bytes((SAMPLES / "trich-luc-khai-tu-31.png").read_bytes())
+    env = {"SOHOA_WATCH_STABLE_SECONDS": "0"}
+    proc = sohoa("watch", str(inbox), "--once", data_dir=tmp_path / "var", extra_env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^INFO +khai-tu\.png: archived [0-9a-f]{16}", proc.stderr, re.MULTILINE), proc.stderr
