@@ -8,7 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-keys_app = typer.Typer(help="Signing identities and trust stores.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Signing identities and trust stores.\n\n"
+    "Examples:\n\n  sohoa keys list\n\n  sohoa keys install-trust-store vn /etc/sohoa/trust/vn",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -227,7 +232,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
 
 @keys_app.command(
     name="install-trust-store",
-    epilog="Example:\n\n  sohoa keys install-trust-store vn ../shared/corpora/vn-signed/trust-anchors-vn\n\n"
+    epilog="Example:\n\n  sohoa keys install-trust-store vn /etc/sohoa/trust/vn\n\n"
     "then verify with --trust-store vn (or SOHOA_TRUST_STORES='[\"vn\"]').",
 )
 def keys_install_trust_store(

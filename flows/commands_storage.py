@@ -157,9 +157,17 @@ def register(app: typer.Typer) -> None:
             )
         out.print(table)
 
-    index_app = typer.Typer(help="The search index.", no_args_is_help=True)
+    index_app = typer.Typer(
+        help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
 
-    @index_app.command("rebuild")
+    @index_app.command(
+        "rebuild",
+        epilog="Examples:\n\n  sohoa index rebuild\n\n  sohoa index rebuild --archive s3://sohoa/xa\n\n"
+        "Exit codes: 0 rebuilt; 2 usage; 3 archive unavailable.",
+    )
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
         from flows.cli import out
@@ -173,7 +181,11 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(index_app, name="index")
 
-    @app.command(epilog="Examples:\n\n  sohoa hold 3f2a9c0d1e2b4a5c on\n\n  sohoa hold 3f2a9c0d1e2b4a5c off")
+    @app.command(
+        epilog="Examples:\n\n  sohoa hold 3f2a9c0d1e2b4a5c on\n\n  sohoa hold 3f2a9c0d1e2b4a5c off\n\n"
+        "Setting the state a record already has changes nothing and adds no ledger entry.\n\n"
+        "Exit codes: 0 done (or already so); 1 no such record; 2 usage; 3 archive unavailable."
+    )
     def hold(
         record_id: Annotated[str, typer.Argument(help="Record id.")],
         state: Annotated[str, typer.Argument(help="on | off")],
@@ -186,12 +198,28 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"hold: expected on or off, got {state!r}")
         _, store = _open(archive)
         record = _record(store, record_id)
-        store.set_hold(record, state == "on")
+        wanted = state == "on"
+        objects = store.retention(record)
+        if objects and all(info.legal_hold == wanted for info in objects):
+            # already so: a second 'held' (or 'released') entry in the custody ledger would record a change that
+            # did not happen
+            already = "đã đang bị giữ / already on" if wanted else "không bị giữ / already off"
+            out.print(f"record {record.id}: legal hold {already}; nothing changed", markup=False)
+            return
+        store.set_hold(record, wanted)
         out.print(f"record {record.id}: legal hold {state}")
 
-    ledger_app = typer.Typer(help="The custody ledger.", no_args_is_help=True)
+    ledger_app = typer.Typer(
+        help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
 
-    @ledger_app.command("verify")
+    @ledger_app.command(
+        "verify",
+        epilog="Examples:\n\n  sohoa ledger verify\n\n  sohoa ledger verify --archive s3://sohoa/xa --json\n\n"
+        "Exit codes: 0 intact; 1 broken (each problem named); 2 usage; 3 archive unavailable.",
+    )
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
