@@ -39,6 +39,22 @@ def _record(store: Any, record_id: str) -> Any:
     return record
 
 
+def _type_code(given: str) -> str:
+    """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
+    none — a search for a type that does not exist would find nothing and say nothing."""
+    import unicodedata
+
+    from classify.doctypes import by_code
+    from flows.cli import _fail
+
+    codes = [*by_code(), "unknown"]  # "unknown": records archived without a type, for review
+    by_folded = {code.casefold(): code for code in codes}
+    code = by_folded.get(unicodedata.normalize("NFC", given).casefold())
+    if code is None:
+        raise _fail(f"--type {given!r}: không có loại này / no such type code; valid: {', '.join(codes)}")
+    return code
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
 
@@ -114,10 +130,16 @@ def register(app: typer.Typer) -> None:
             return
         out.print(record.to_json() if out_dir is None else "\n".join(written), markup=False, highlight=False)
 
-    @app.command(epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json")
+    @app.command(
+        epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json\n\n"
+        "  sohoa search 'khai tử' --type ht-tlkt\n\n"
+        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date)."
+    )
     def search(
         query: Annotated[str, typer.Argument(help="Words to find (with or without diacritics).")],
-        doc_type: Annotated[str | None, typer.Option("--type", help="Only this type (QĐ, TB, …).")] = None,
+        doc_type: Annotated[
+            str | None, typer.Option("--type", help="Only this type code (QĐ, TB, …; any case; unknown too).")
+        ] = None,
         date_from: Annotated[str | None, typer.Option("--from", help="Issued on or after (YYYY-MM-DD).")] = None,
         date_to: Annotated[str | None, typer.Option("--to", help="Issued on or before (YYYY-MM-DD).")] = None,
         as_json: JsonOption = False,
@@ -129,6 +151,7 @@ def register(app: typer.Typer) -> None:
 
         _errors_as_json(as_json)
         settings = _settings()
+        doc_type = _type_code(doc_type) if doc_type else None
         try:
             start = date.fromisoformat(date_from) if date_from else None
             end = date.fromisoformat(date_to) if date_to else None
