@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.table import Table
 from typer.core import TyperGroup
 
@@ -35,7 +36,25 @@ if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `so
 
 EXIT_OK, EXIT_NOT_RIGHT, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
+
+class VerboseAnywhereGroup(TyperGroup):
+    """The `sohoa` group: -v/--verbose is taken after the command too (`sohoa process -v x.pdf`, `sohoa review list
+    -v`), not only before it (`sohoa -v process x.pdf`), where people put it as often. It is moved in front of the
+    command before parsing, up to a `--` (after which everything is an argument)."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        end = args.index("--") if "--" in args else len(args)
+        flags = [a for a in args[:end] if a in VERBOSE_FLAGS]
+        if flags:
+            args = ["--verbose", *(a for a in args[:end] if a not in VERBOSE_FLAGS), *args[end:]]
+        return super().parse_args(ctx, args)
+
+
+VERBOSE_FLAGS = ("-v", "--verbose")
+
+
 app = typer.Typer(
+    cls=VerboseAnywhereGroup,
     name="sohoa",
     help=(
         "Số hóa: scanned Vietnamese commune records → OCR'd (Tesseract vie), classified (Decree 30/2020), "
@@ -52,6 +71,10 @@ app = typer.Typer(
 )
 err: Console
 out: Console
+# Set by a command given --json (`_errors_as_json`): its errors then go to stdout too, as the JSON object
+# {"path", "error", "exit_code"} — the form of a file's error in `sohoa verify --json` — so that a script reading
+# stdout always gets JSON, also when the input is bad. Reset for each command by the app's callback.
+errors_as_json = False
 
 
 def reopen_consoles() -> None:
@@ -79,6 +102,12 @@ def main_options(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    global errors_as_json
+    errors_as_json = False
+    _configure_logging(verbose)
+
+
+def _configure_logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(
         level=level,
@@ -92,9 +121,19 @@ def main_options(
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
-def _fail(message: str, code: int = EXIT_USAGE) -> typer.Exit:
-    err.print(f"[bold red]sohoa: {message}[/]")
+def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typer.Exit:
+    """Say what went wrong on stderr (and as JSON on stdout under --json) and the exit code to end with; ``path``,
+    the file it is about, goes in the JSON."""
+    err.print(f"[bold red]sohoa: {escape(message)}[/]")  # file names may hold [brackets]: never markup
+    if errors_as_json:
+        _print_json({"path": str(path) if path is not None else None, "error": message, "exit_code": code})
     return typer.Exit(code)
+
+
+def _errors_as_json(enabled: bool) -> None:
+    """Called first by a command with --json: its errors are printed as JSON on stdout as well (see _fail)."""
+    global errors_as_json
+    errors_as_json = enabled
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -110,9 +149,32 @@ def _print_json(payload: Any) -> None:
 
 def _require_file(path: Path) -> None:
     if not path.exists():
-        raise _fail(f"{path}: no such file")
+        raise _fail(f"{path}: no such file", path=path)
     if path.is_dir():
-        raise _fail(f"{path}: is a folder, expected a file")
+        raise _fail(f"{path}: is a folder, expected a file", path=path)
+
+
+def _bad_input_message(input_file: Path, exc: BadInputError) -> str:
+    """``INPUT: Vietnamese / English``: the file named once, as the user gave it (each text of the error names it)."""
+    own_name = f"{exc.path.name}: "
+    return f"{input_file}: {exc.vietnamese().removeprefix(own_name)} / {exc.english().removeprefix(own_name)}"
+
+
+def _refuse_output_over_input(input_file: Path, output: Path) -> None:
+    """A usage error when OUTPUT is INPUT itself (same path, or another name for the same file: a symlink, a hard
+    link): writing the output there would destroy the original scan or PDF."""
+    same = output.resolve() == input_file.resolve()
+    if not same and output.exists():
+        try:
+            same = os.path.samefile(input_file, output)
+        except OSError:  # unreadable: the command itself names the problem
+            same = False
+    if same:
+        raise _fail(
+            f"{output}: tệp ra trùng với tệp vào, sẽ ghi đè bản gốc; hãy chọn tên khác / "
+            f"the output is the input file itself and would overwrite the original; choose another name",
+            path=output,
+        )
 
 
 # ------------------------------------------------------------------------------------------- process
@@ -160,8 +222,9 @@ TEMPORARY_SERVER_IDLE_SERVICES = (
     epilog=(
         "Examples:\n\n  sohoa process samples/\n\n  sohoa process inbox/ scan.pdf --archive /srv/archive --json\n\n"
         "  sohoa process /srv/backlog --workers 4 --dask tcp://10.0.0.5:8786\n\n"
-        "Exit codes: 0 all archived (or already archived); 1 some quarantined; 3 some failed for a reason "
-        "outside the input (rerun after fixing)."
+        "Exit codes: 0 all archived (or already archived), including records whose type is unknown or doubtful: "
+        "they are archived with needs review (sohoa review list); 1 some quarantined; 2 usage (a path not found); "
+        "3 some failed for a reason outside the input (rerun after fixing)."
     )
 )
 def process(
@@ -193,6 +256,7 @@ def process(
     ] = None,
 ) -> None:
     """The whole pipeline: OCR, classify, sign and archive every file; bad files go to quarantine."""
+    _errors_as_json(as_json)
     if dask and no_prefect:
         raise _fail("--dask runs through Prefect (prefect-dask); drop --no-prefect")
     settings = _settings(archive=str(archive) if archive else None, batch_workers=workers, dask_address=dask)
@@ -261,7 +325,7 @@ def _process(
 
         def advance(result: DocumentResult, index: int, total: int) -> None:
             progress.update(
-                bar, completed=index, total=total, description=f"{result.path.name}: {result.outcome.value}"
+                bar, completed=index, total=total, description=escape(f"{result.path.name}: {result.outcome.value}")
             )
 
         listeners.page_listener = page_read if show_progress else None
@@ -349,16 +413,16 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         note = reason or (line["archive_path"] or "")
         if line.get("needs_review"):
             note = "needs review; " + note
-        table.add_row(
-            Path(line["path"]).name,
+        table.add_row(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
+            escape(name),
             f"[{styles[line['outcome']]}]{line['outcome']}[/]",
-            line["doc_type"] or "",
-            line["number"] or "",
+            escape(line["doc_type"] or ""),
+            escape(line["number"] or ""),
             line["issued_on"] or "",
             str(line["pages"] or ""),
             f"{line['confidence']:.2f}" if line["confidence"] is not None else "",
             "yes" if line["signed"] else "",
-            note,
+            escape(note),
         )
     out.print(table)
     counts = payload["counts"]
@@ -366,7 +430,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"
         f"Batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
         f"Total {counts['total']}: archived {counts['archived']}, already archived {counts['already_archived']}, "
-        f"quarantined {counts['quarantined']}, failed {counts['failed']}"
+        f"quarantined {counts['quarantined']}, failed {counts['failed']}",
+        markup=False,  # the archive and quarantine paths are the user's
     )
 
 
@@ -392,8 +457,10 @@ def ocr(
     ] = None,
 ) -> None:
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
+    _errors_as_json(as_json)
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
+    _refuse_output_over_input(input_file, output)
     if settings.workers_to_start_ahead:
         from ocr.tesseract_library import start_workers_ahead
 
@@ -404,9 +471,9 @@ def ocr(
     try:
         result = run_ocr(input_file, output, settings)
     except BadInputError as exc:
-        raise _fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", EXIT_NOT_RIGHT) from exc
+        raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except StageError as exc:
-        raise _fail(str(exc), EXIT_FAULT) from exc
+        raise _fail(str(exc), EXIT_FAULT, input_file) from exc
     if as_json:
         payload = result.model_dump(mode="json")
         payload["mean_confidence"] = result.mean_confidence
@@ -414,7 +481,7 @@ def ocr(
     else:
         ocred = sum(1 for p in result.pages if p.ocr)
         confidence = "" if result.mean_confidence is None else f", mean confidence {result.mean_confidence}"
-        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}")
+        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}", markup=False)
         if corrected := result.corrected_words:
             out.print(
                 f"  {corrected} word(s) with diacritics put right by their neighbouring words (e.g. thâm quyền → "
@@ -468,7 +535,9 @@ def ocr_server(
             pid = stop_server(path)
         except OSError as exc:
             raise _fail(f"{path}: {exc}") from exc
-        err.print(f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running")
+        err.print(
+            f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running", markup=False
+        )
         return
     try:
         serve(path, idle_seconds=idle)
@@ -500,9 +569,12 @@ def watch(
     """Watch an inbox folder (filesystem events, plus a full rescan every SOHOA_WATCH_INTERVAL seconds): claim each
     complete file, process it (its first-level subfolder becomes a tag), write a receipt to DATA_DIR/outbox/ and
     beside the archived record."""
+    _errors_as_json(as_json)
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
+    if not inbox.exists():
+        raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
-        raise _fail(f"{inbox}: no such folder")
+        raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
     from flows.watch import watch as run_watch
 
     receipts = run_watch(inbox, settings, once=once)
@@ -533,7 +605,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
         else:
             command.main(args=args, prog_name="sohoa")
     except SohoaError as exc:  # a last line of defence: never a bare traceback for our own errors
-        err.print(f"[bold red]sohoa: {exc}[/]")
+        _fail(str(exc), EXIT_FAULT)
         sys.exit(EXIT_FAULT)
     finally:
         # Everything is written and closed by now. At exit Python's cycle collector walks every object still alive,

@@ -52,6 +52,7 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
+    from rich.markup import escape
     from rich.table import Table
 
     from flows import cli
@@ -80,6 +81,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the fields as JSON.")] = False,
     ) -> None:
         """Classify one document (the default: `sohoa classify INPUT`)."""
+        cli._errors_as_json(as_json)
         import classify as classify_stage
 
         settings = cli._settings()
@@ -91,18 +93,19 @@ def register(app: typer.Typer) -> None:
                 read = _read(input_file, settings)
                 text, layout = read.text, read.layout
         except BadInputError as exc:
-            raise cli._fail(f"{input_file}: {exc.english()} / {exc.vietnamese()}", cli.EXIT_NOT_RIGHT) from exc
+            raise cli._fail(cli._bad_input_message(input_file, exc), cli.EXIT_NOT_RIGHT, input_file) from exc
         except StageError as exc:
-            raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+            raise cli._fail(str(exc), cli.EXIT_FAULT, input_file) from exc
         result = classify_stage.classify_text(text, layout=layout)
         if as_json:
             cli._print_json(result.model_dump(mode="json"))
         else:
-            table = Table(title=f"{input_file.name}", show_header=True)
+            table = Table(title=escape(input_file.name), show_header=True)
             for column in ("field", "value", "confidence", "evidence"):
                 table.add_column(column)
             for name, value in result.fields.items():
-                table.add_row(name, value.value or "", f"{value.confidence:.2f}", value.evidence)
+                # read from the document: `[` in its text is no markup
+                table.add_row(name, escape(value.value or ""), f"{value.confidence:.2f}", escape(value.evidence))
             cli.out.print(table)
             cli.out.print(f"overall confidence {result.confidence:.2f} (decided by {result.decided_by})")
         raise typer.Exit(cli.EXIT_OK if result.doc_type != "unknown" else cli.EXIT_NOT_RIGHT)
@@ -113,7 +116,8 @@ def register(app: typer.Typer) -> None:
         "  sohoa classify train ho-so/ --output model.joblib --base 0\n\n"
         "LABELLED_DIR holds one folder per type code (QĐ/, TB/, CV/, HT-TLKT/ …) of .txt files (OCR text, NFC). "
         "The model goes to SOHOA_CLASSIFY_MODEL, else DATA_DIR/models/classify-model.joblib, and is used from "
-        "the next run on.\n\nExit codes: 0 trained; 1 not enough examples; 2 usage.",
+        "the next run on.\n\nExit codes: 0 trained; 1 no labelled examples in LABELLED_DIR, or too few (nothing "
+        "written); 2 usage.",
     )
     def classify_train(
         labelled_dir: Annotated[Path, typer.Argument(metavar="LABELLED_DIR", help="Folders named by type code.")],
@@ -124,19 +128,29 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print what was trained as JSON.")] = False,
     ) -> None:
         """Train the type model (scikit-learn, character + word n-grams) on folders of labelled text."""
-        from classify.model import office_model_path
+        cli._errors_as_json(as_json)
+        from classify.model import office_model_path, read_labelled_dir
         from classify.review import train_office_model
 
         settings = cli._settings()
         if not labelled_dir.is_dir():
-            raise cli._fail(f"{labelled_dir}: not a folder")
+            raise cli._fail(f"{labelled_dir}: not a folder", path=labelled_dir)
+        if not read_labelled_dir(labelled_dir)[0]:
+            # a model of the bundled examples alone would replace the one in use and learn nothing of the office's
+            raise cli._fail(
+                f"{labelled_dir}: không có văn bản mẫu nào (thư mục theo mã loại QĐ/, TB/ … chứa tệp .txt); chưa ghi "
+                "mô hình / no labelled examples (folders named by type code, QĐ/, TB/ …, holding .txt files); "
+                "no model written",
+                cli.EXIT_NOT_RIGHT,
+                labelled_dir,
+            )
         out = output or (
             Path(settings.classify_model) if settings.classify_model else office_model_path(settings.data_dir)
         )
         try:
             model = train_office_model(labelled_dir, out, base_per_type=base)
         except ValueError as exc:
-            raise cli._fail(f"{labelled_dir}: {exc}", cli.EXIT_NOT_RIGHT) from exc
+            raise cli._fail(f"{labelled_dir}: {exc}", cli.EXIT_NOT_RIGHT, labelled_dir) from exc
         summary = {
             "model": str(out),
             "examples": model.bundle["examples"],
@@ -149,7 +163,9 @@ def register(app: typer.Typer) -> None:
             cli._print_json(summary)
         else:
             cli.out.print(
-                f"{out}: {summary['examples']} examples ({summary['office_examples']} yours), {len(model.labels)} types"
+                f"{out}: {summary['examples']} examples ({summary['office_examples']} yours), "
+                f"{len(model.labels)} types",
+                markup=False,
             )
 
     app.add_typer(classify_app, name="classify")
@@ -175,6 +191,7 @@ def register(app: typer.Typer) -> None:
     )
     def review_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
+        cli._errors_as_json(as_json)
         from classify.review import pending
 
         settings = cli._settings()
@@ -198,11 +215,11 @@ def register(app: typer.Typer) -> None:
         for row in rows:
             table.add_row(
                 row["id"],
-                row["file"],
-                str(row["doc_type"]),
-                str(row["number"] or ""),
+                escape(row["file"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
+                escape(str(row["doc_type"])),
+                escape(str(row["number"] or "")),
                 f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
-                "; ".join(row["reasons"]),
+                escape("; ".join(row["reasons"])),
             )
         cli.out.print(table)
 
@@ -224,6 +241,7 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="Print the corrected classification.")] = False,
     ) -> None:
         """Correct a record's classification; keep it as a training example and a ledger event."""
+        cli._errors_as_json(as_json)
         from classify.review import correct, retrain_after_correction
         from storage.ledger import default_actor
 
@@ -271,7 +289,8 @@ def register(app: typer.Typer) -> None:
         else:
             cli.out.print(
                 f"{record.id}: now {fixed.doc_type} {fixed.number or ''}"
-                + (f"; model {model_path}" if model_path else "")
+                + (f"; model {model_path}" if model_path else ""),
+                markup=False,
             )
 
     app.add_typer(review_app, name="review")

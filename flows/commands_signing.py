@@ -8,7 +8,12 @@ from typing import Annotated, Any
 
 import typer
 
-keys_app = typer.Typer(help="Signing identities and trust stores.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="Signing identities and trust stores.\n\n"
+    "Examples:\n\n  sohoa keys list\n\n  sohoa keys install-trust-store vn /etc/sohoa/trust/vn",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +29,7 @@ def register(app: typer.Typer) -> None:
     app.command(
         epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
         "  sohoa verify --archive --html report.html --trust-store vn\n\n"
-        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage."
+        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage (a file not found)."
     )(verify)
     app.add_typer(keys_app, name="keys")
 
@@ -49,11 +54,34 @@ def sign(
 ) -> None:
     """Sign a PDF with a PAdES signature (pyHanko) using the configured identity."""
     import signing
-    from flows.cli import EXIT_FAULT, EXIT_NOT_RIGHT, _fail, _print_json, _require_file, _settings, out
+    from flows.cli import (
+        EXIT_FAULT,
+        EXIT_NOT_RIGHT,
+        _bad_input_message,
+        _errors_as_json,
+        _fail,
+        _print_json,
+        _refuse_output_over_input,
+        _require_file,
+        _settings,
+        out,
+    )
     from flows.pipeline import signing_identity, trust_roots
 
+    _errors_as_json(as_json)
     settings = _settings()
     _require_file(input_file)
+    _refuse_output_over_input(input_file, output)
+    # a mistyped option is a usage error (2), not a machine to fix (3): checked here, before the identity is loaded
+    if level is not None and level.upper() not in signing.LEVELS:
+        raise _fail(f"--level {level!r}: không có mức này / no such PAdES level; valid: {', '.join(signing.LEVELS)}")
+    if appearance is not None:
+        from signing.appearance import APPEARANCES
+
+        if appearance not in APPEARANCES:
+            raise _fail(
+                f"--appearance {appearance!r}: không có kiểu này / no such appearance; valid: {', '.join(APPEARANCES)}"
+            )
     try:
         identity = signing_identity(settings)
         chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
@@ -71,14 +99,18 @@ def sign(
             certify=certify,
         )
     except (signing.SigningConfigError, signing.SigningServiceError) as exc:
-        raise _fail(str(exc), EXIT_FAULT) from exc
+        raise _fail(str(exc), EXIT_FAULT, input_file) from exc
+    except signing.SigningInputError as exc:
+        raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except signing.SigningError as exc:
-        raise _fail(str(exc), EXIT_NOT_RIGHT) from exc
+        raise _fail(str(exc), EXIT_NOT_RIGHT, input_file) from exc
     if as_json:
         _print_json(facts.model_dump(mode="json"))
     else:
+        from rich.markup import escape
+
         warning = "  [bold yellow](DEVELOPMENT ONLY identity)[/]" if facts.development_identity else ""
-        out.print(f"{output}: signed PAdES {facts.level} by {facts.signer_subject}{warning}")
+        out.print(f"{escape(str(output))}: signed PAdES {facts.level} by {escape(facts.signer_subject)}{warning}")
 
 
 def _archive_pdfs(folder: Path) -> list[Path]:
@@ -110,11 +142,12 @@ def verify(
 ) -> None:
     """Verify every signature: integrity, validity, trust, revocation, level and changes after signing."""
     import signing
-    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _fail, _print_json, _settings, out
+    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _errors_as_json, _fail, _print_json, _settings, out
     from flows.pipeline import trust_roots
     from signing.report import as_json as report_json
     from signing.report import render_html, render_text
 
+    _errors_as_json(as_json)
     settings = _settings()
     as_of = None
     if at is not None:
@@ -132,6 +165,9 @@ def verify(
     for name in trust_store or []:
         if not signing.trust_store_path(settings.data_dir, name).is_dir():
             raise _fail(f"trust store {name!r} is not installed (sohoa keys install-trust-store {name} FOLDER)")
+    missing = [p for p in files if not p.exists()]
+    if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
+        raise _fail(", ".join(f"{p}: no such file" for p in missing), path=missing[0] if len(missing) == 1 else None)
     roots = trust_roots(settings)
     roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
     roots.extend(trust or [])
@@ -151,9 +187,10 @@ def verify(
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
     import signing
-    from flows.cli import EXIT_FAULT, EXIT_OK, _print_json, _settings, out
+    from flows.cli import EXIT_FAULT, EXIT_OK, _errors_as_json, _print_json, _settings, out
     from flows.pipeline import signing_identity
 
+    _errors_as_json(as_json)
     settings = _settings()
     info: dict[str, Any] = {"identity_kind": settings.signing_identity, "usable": False}
     try:
@@ -174,26 +211,28 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     if as_json:
         _print_json(info)
     else:
-        state = "[green]usable[/]" if info["usable"] else f"[red]NOT usable[/]: {info.get('problem')}"
+        from rich.markup import escape
+
+        state = "[green]usable[/]" if info["usable"] else f"[red]NOT usable[/]: {escape(str(info.get('problem')))}"
         out.print(f"identity {settings.signing_identity}: {state}")
         if info.get("description"):
-            out.print(f"  {info['description']}")
+            out.print(f"  {info['description']}", markup=False)
         for row in info["available"]:
             extra = "".join(
                 f"; token {t['label']!r} (slot {t['slot']})" for t in row.get("tokens", []) if t["initialized"]
             )
-            out.print(f"  available: {row['kind']} — {row['state']}{extra}")
-        out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}")
+            out.print(f"  available: {row['kind']} — {row['state']}{extra}", markup=False)
+        out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}", markup=False)
         for name, certs in info["trust_stores"].items():
-            out.print(f"trust store {name}: {len(certs)} certificate(s)")
+            out.print(f"trust store {name}: {len(certs)} certificate(s)", markup=False)
             for cert in certs:
-                out.print(f"  {cert['subject']} (until {cert['not_after'][:10]})")
+                out.print(f"  {cert['subject']} (until {cert['not_after'][:10]})", markup=False)
     raise typer.Exit(EXIT_OK if info["usable"] else EXIT_FAULT)
 
 
 @keys_app.command(
     name="install-trust-store",
-    epilog="Example:\n\n  sohoa keys install-trust-store vn ../shared/corpora/vn-signed/trust-anchors-vn\n\n"
+    epilog="Example:\n\n  sohoa keys install-trust-store vn /etc/sohoa/trust/vn\n\n"
     "then verify with --trust-store vn (or SOHOA_TRUST_STORES='[\"vn\"]').",
 )
 def keys_install_trust_store(
@@ -210,5 +249,6 @@ def keys_install_trust_store(
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
     out.print(
-        f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}"
+        f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}",
+        markup=False,
     )

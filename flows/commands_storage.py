@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 ArchiveOption = Annotated[
     str | None,
@@ -44,6 +46,22 @@ def _record(store: Any, record_id: str) -> Any:
     return record
 
 
+def _type_code(given: str) -> str:
+    """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
+    none — a search for a type that does not exist would find nothing and say nothing."""
+    import unicodedata
+
+    from classify.doctypes import by_code
+    from flows.cli import _fail
+
+    codes = [*by_code(), "unknown"]  # "unknown": records archived without a type, for review
+    by_folded = {code.casefold(): code for code in codes}
+    code = by_folded.get(unicodedata.normalize("NFC", given).casefold())
+    if code is None:
+        raise _fail(f"--type {given!r}: không có loại này / no such type code; valid: {', '.join(codes)}")
+    return code
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
 
@@ -51,8 +69,9 @@ def register(app: typer.Typer) -> None:
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source SHA-256, type, number, state)."""
         from classify.review import as_corrected
-        from flows.cli import _print_json, out
+        from flows.cli import _errors_as_json, _print_json, out
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         rows: list[dict[str, Any]] = []
         for archived in store.records():
@@ -75,18 +94,18 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json({"archive": store.location, "records": rows})
             return
-        table = Table(title=store.location)
+        table = Table(title=escape(store.location))
         for column in ("id", "source", "type", "number", "date", "state", "path"):
             table.add_column(column)
         for row in rows:
-            table.add_row(
+            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup
                 row["id"],
-                row["source"],
-                row["doc_type"] or "",
-                row["number"] or "",
+                escape(row["source"]),
+                escape(row["doc_type"] or ""),
+                escape(row["number"] or ""),
                 row["issued_on"] or "",
                 row["state"],
-                row["path"] or "",
+                escape(row["path"] or ""),
             )
         out.print(table)
 
@@ -100,10 +119,11 @@ def register(app: typer.Typer) -> None:
         """Show a record (and an officer's correction of its classification); with --out, copy its files out (each
         checked against its recorded SHA-256)."""
         from classify.review import correction_of
-        from flows.cli import _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.fsutil import atomic_write_bytes, atomic_write_text
         from storage import ArchiveIntegrityError
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         record = _record(store, record_id)
         written: list[str] = []
@@ -128,26 +148,36 @@ def register(app: typer.Typer) -> None:
             )
             return
         if out_dir is not None:
-            out.print("\n".join(written))
+            out.print("\n".join(written), markup=False, highlight=False)
             return
-        out.print(record.to_json())
+        out.print(record.to_json(), markup=False, highlight=False)
         if correction is not None:  # the sidecar is what sohoa read; the office's correction is kept beside it
-            out.print(f"corrected (sohoa review set): {correction.model_dump_json(indent=2)}")
+            out.print(
+                f"corrected (sohoa review set): {correction.model_dump_json(indent=2)}", markup=False, highlight=False
+            )
 
-    @app.command(epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json")
+    @app.command(
+        epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json\n\n"
+        "  sohoa search 'khai tử' --type ht-tlkt\n\n"
+        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date)."
+    )
     def search(
         query: Annotated[str, typer.Argument(help="Words to find (with or without diacritics).")],
-        doc_type: Annotated[str | None, typer.Option("--type", help="Only this type (QĐ, TB, …).")] = None,
+        doc_type: Annotated[
+            str | None, typer.Option("--type", help="Only this type code (QĐ, TB, …; any case; unknown too).")
+        ] = None,
         date_from: Annotated[str | None, typer.Option("--from", help="Issued on or after (YYYY-MM-DD).")] = None,
         date_to: Annotated[str | None, typer.Option("--to", help="Issued on or before (YYYY-MM-DD).")] = None,
         as_json: JsonOption = False,
     ) -> None:
         """Search OCR text and metadata; exact-diacritic matches come first."""
-        from flows.cli import _fail, _print_json, _settings, out
+        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
         from storage.search import SearchIndex
 
+        _errors_as_json(as_json)
         settings = _settings()
+        doc_type = _type_code(doc_type) if doc_type else None
         try:
             start = date.fromisoformat(date_from) if date_from else None
             end = date.fromisoformat(date_to) if date_to else None
@@ -162,19 +192,31 @@ def register(app: typer.Typer) -> None:
         for column in ("id", "type", "number", "date", "match", "snippet"):
             table.add_column(column)
         for h in hits:
+            # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
+            # can hold brackets of its own, which a style alone could not tell apart) and the match is bold.
+            snippet = Text(h.snippet)
+            snippet.highlight_regex(r"\[[^\[\]]*\]", "bold")
             table.add_row(
                 h.record_id,
-                h.doc_type or "",
-                h.number or "",
+                escape(h.doc_type or ""),
+                escape(h.number or ""),
                 h.issued_on or "",
                 "exact" if h.exact else "no diacritics",
-                h.snippet,
+                snippet,
             )
         out.print(table)
 
-    index_app = typer.Typer(help="The search index.", no_args_is_help=True)
+    index_app = typer.Typer(
+        help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
 
-    @index_app.command("rebuild")
+    @index_app.command(
+        "rebuild",
+        epilog="Examples:\n\n  sohoa index rebuild\n\n  sohoa index rebuild --archive s3://sohoa/xa\n\n"
+        "Exit codes: 0 rebuilt; 2 usage; 3 archive unavailable.",
+    )
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
         from classify.review import as_corrected
@@ -185,11 +227,15 @@ def register(app: typer.Typer) -> None:
         settings, store = _open(archive)
         with SearchIndex(search_index_path(settings)) as index:
             count = index.rebuild(as_corrected(record, settings) for record in store.records())
-        out.print(f"indexed {count} record(s) from {store.location}")
+        out.print(f"indexed {count} record(s) from {store.location}", markup=False)
 
     app.add_typer(index_app, name="index")
 
-    @app.command(epilog="Examples:\n\n  sohoa hold 3f2a9c0d1e2b4a5c on\n\n  sohoa hold 3f2a9c0d1e2b4a5c off")
+    @app.command(
+        epilog="Examples:\n\n  sohoa hold 3f2a9c0d1e2b4a5c on\n\n  sohoa hold 3f2a9c0d1e2b4a5c off\n\n"
+        "Setting the state a record already has changes nothing and adds no ledger entry.\n\n"
+        "Exit codes: 0 done (or already so); 1 no such record; 2 usage; 3 archive unavailable."
+    )
     def hold(
         record_id: Annotated[str, typer.Argument(help="Record id.")],
         state: Annotated[str, typer.Argument(help="on | off")],
@@ -202,20 +248,40 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"hold: expected on or off, got {state!r}")
         _, store = _open(archive)
         record = _record(store, record_id)
-        store.set_hold(record, state == "on")
+        wanted = state == "on"
+        objects = store.retention(record)
+        if objects and all(info.legal_hold == wanted for info in objects):
+            # already so: a second 'held' (or 'released') entry in the custody ledger would record a change that
+            # did not happen
+            already = "đã đang bị giữ / already on" if wanted else "không bị giữ / already off"
+            out.print(f"record {record.id}: legal hold {already}; nothing changed", markup=False)
+            return
+        from flows.pipeline import archive_write_lock
+
+        with archive_write_lock(store.location):  # its ledger entry: one writer at a time, as a batch archives
+            store.set_hold(record, wanted)
         out.print(f"record {record.id}: legal hold {state}")
 
-    ledger_app = typer.Typer(help="The custody ledger.", no_args_is_help=True)
+    ledger_app = typer.Typer(
+        help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
 
-    @ledger_app.command("verify")
+    @ledger_app.command(
+        "verify",
+        epilog="Examples:\n\n  sohoa ledger verify\n\n  sohoa ledger verify --archive s3://sohoa/xa --json\n\n"
+        "Exit codes: 0 intact; 1 broken (each problem named); 2 usage; 3 archive unavailable.",
+    )
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
-        from flows.cli import _print_json, out
+        from flows.cli import _errors_as_json, _print_json, out
         from signing.verify import load_trust_roots
         from storage.ledger import Ledger
         from storage.stamps import stamp_days
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         ledger = Ledger(store)
         # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
@@ -236,18 +302,19 @@ def register(app: typer.Typer) -> None:
             )
         else:
             for problem in problems:
-                out.print(f"[red]{problem}[/]")
+                out.print(f"[red]{escape(problem)}[/]")
             out.print(f"{count} entries, {len(days)} daily timestamp(s): {'intact' if not problems else 'BROKEN'}")
         raise typer.Exit(1 if problems else 0)
 
     @ledger_app.command("stamp", epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json")
     def ledger_stamp(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Timestamp (RFC 3161, SOHOA_TSA_URL) the ledger head of every finished UTC day not stamped yet."""
-        from flows.cli import _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location
         from storage.stamps import StampError, stamp_closed_days
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         if not settings.tsa_url:
             raise _fail("Chưa cấu hình máy chủ dấu thời gian / no TSA configured: set SOHOA_TSA_URL")
@@ -304,14 +371,14 @@ def register(app: typer.Typer) -> None:
                 raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
             except (FileExistsError, OSError) as exc:
                 raise _fail(str(exc)) from exc
-            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}")
+            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
             return
         record = _record(store, args[0])
         try:
             export_bag(store, record, out_dir, anchors)
         except (FileExistsError, OSError) as exc:
             raise _fail(str(exc)) from exc
-        out.print(f"record {record.id}: BagIt package in {out_dir}")
+        out.print(f"record {record.id}: BagIt package in {out_dir}", markup=False)
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"
@@ -338,10 +405,11 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Archive audit: fixity of every object, every signature verified again, B-LTA document timestamps renewed
         before what they rest on expires, the ledger checked; exit 1 when anything needs attention."""
-        from flows.cli import _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.errors import SohoaError
         from storage import fixity_audit
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         if fixity_only:
             report = fixity_audit(store)
@@ -350,11 +418,9 @@ def register(app: typer.Typer) -> None:
             else:
                 for rid, problems in report.problems.items():
                     for problem in problems:
-                        out.print(f"[red]{rid}: {problem}[/]")
+                        out.print(f"[red]{rid}: {escape(problem)}[/]")
                 out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
             raise typer.Exit(0 if report.ok else 1)
-
-        from rich.markup import escape
 
         from flows.audit import audit_archive
 
@@ -365,7 +431,7 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json(full.to_json_dict())
             raise typer.Exit(full.exit_code)
-        table = Table(title=f"Kiểm tra kho lưu trữ / archive audit: {full.archive}")
+        table = Table(title=f"Kiểm tra kho lưu trữ / archive audit: {escape(full.archive)}")
         columns = ("hồ sơ / record", "loại / type", "số / number", "toàn vẹn / fixity", "chữ ký / signatures")
         for column in (*columns, "bảo vệ đến / protected until", "gia hạn / renewal"):
             table.add_column(column)
@@ -373,8 +439,8 @@ def register(app: typer.Typer) -> None:
             signatures = r.signature_summary()
             table.add_row(
                 r.record_id,
-                r.doc_type or "",
-                r.number or "",
+                escape(r.doc_type or ""),
+                escape(r.number or ""),
                 "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
                 r.protected_until.date().isoformat() if r.protected_until else "",

@@ -71,7 +71,8 @@ def split_stack(path: Path, work_dir: Path, code: str) -> list[Path]:
             return _split_pdf(path, work_dir, code)
         return _split_tiff(path, work_dir, code)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
-        log.info("%s: not split (%s: %s)", path, type(exc).__name__, exc)
+        # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
+        log.debug("%s: not split (%s: %s)", path, type(exc).__name__, exc)
         return [path]
 
 

@@ -556,6 +556,8 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
+    from ocr.quality import low_quality_reason
+
     archive = open_configured_archive(settings)
     existing = archive.find(record.source.sha256)
     if existing is not None:
@@ -587,10 +589,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         for page in record.ocr.pages:
             if page.quality == "low":
                 record.needs_review = True
-                record.review_reasons.append(
-                    f"page {page.number}: low OCR quality (confidence {page.confidence}, "
-                    f"Vietnamese words {page.lexicon_share})"
-                )
+                record.review_reasons.append(low_quality_reason(page.number, page.confidence, page.lexicon_share))
 
         record.classification = runner("classify", run_classify, record.ocr, settings)
         # the word boxes were for the classifier only: a batch keeps every document's record for its summary

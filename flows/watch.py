@@ -448,6 +448,12 @@ def watch(
     return []
 
 
+# A receipt's log level: an archived file is news, not a warning; a quarantined one needs an officer, a failed one
+# the machine.
+RECEIPT_LOG_LEVELS = {"quarantined": logging.WARNING, "failed": logging.ERROR}
+
+
 def _log(receipts: list[dict[str, Any]]) -> None:
     for receipt in receipts:
-        log.warning("%s: %s %s", receipt["file"], receipt["outcome"], receipt["record_id"] or "")
+        level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
+        log.log(level, "%s: %s %s", receipt["file"], receipt["outcome"], receipt["record_id"] or "")

@@ -18,6 +18,7 @@ from sohoa.errors import BadInputError, Problem
 # scan a commune office makes, and decoding it could exhaust memory.
 MAX_PAGE_PIXELS = 180_000_000
 MAX_PDF_PAGE_POINTS = 14_400  # PDF spec's own limit on page size (200 inches)
+MIN_PDF_PAGE_POINTS = 3  # and its smallest (1 mm)
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",

@@ -31,7 +31,7 @@ import img2pdf
 import pikepdf
 from PIL import Image, ImageCms
 
-from ocr.inputs import MAX_PAGE_PIXELS, InputInfo, inspect_input
+from ocr.inputs import MAX_PAGE_PIXELS, MIN_PDF_PAGE_POINTS, InputInfo, inspect_input
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
 from ocr.preprocess import band_cuts, deskewed, detect_orientation
 from ocr.quality import LOW, page_quality
@@ -381,6 +381,11 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
     with Image.open(info.path) as image:
         dpi = _image_dpi(image)
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+        width, height = image.size
+    smallest_points = min(width, height) / dpi * 72
+    if smallest_points < MIN_PDF_PAGE_POINTS:
+        # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
+        raise BadInputError(info.path, Problem.TOO_SMALL, f"{width}×{height} px at {dpi} dpi")
     layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
     source: Path | bytes = info.path
     if has_alpha:

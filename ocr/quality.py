@@ -41,3 +41,16 @@ def page_quality(confidence: float | None, text: str) -> tuple[str, float | None
     if confidence is None and share is None:
         low = True  # Tesseract found no words at all: blank, a photo, or upside down
     return (LOW if low else GOOD), share
+
+
+def low_quality_reason(number: int, confidence: float | None, share: float | None) -> str:
+    """Why page ``number`` needs a person (a review reason): the signal(s) below the bar, with the bar, or that no
+    word was found at all — not "confidence None, Vietnamese words None"."""
+    if confidence is None and share is None:
+        return f"page {number}: no words found (a blank page, a photo, or upside down)"
+    below = []
+    if confidence is not None and confidence < LOW_CONFIDENCE:
+        below.append(f"OCR confidence {confidence:.0f} < {LOW_CONFIDENCE:.0f}")
+    if share is not None and share < MIN_LEXICON_SHARE:
+        below.append(f"Vietnamese words {share:.0%} < {MIN_LEXICON_SHARE:.0%}")
+    return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"

@@ -115,7 +115,13 @@ def _open_writer(input_pdf: Path, fh: BinaryIO) -> IncrementalPdfFileWriter:
     if not head:
         raise SigningInputError(input_pdf, Problem.EMPTY)
     if b"%PDF-" not in head:
-        raise SigningInputError(input_pdf, Problem.NOT_A_PDF)
+        if input_pdf.suffix.lower() == ".pdf":
+            raise SigningInputError(input_pdf, Problem.NOT_A_PDF)
+        from ocr.inputs import sniff_kind  # only for this message: what the file is instead
+
+        kind = sniff_kind(head)
+        what = f"it is a {kind.upper()} image" if kind else f"its first bytes are {head[:8]!r}"
+        raise SigningInputError(input_pdf, Problem.NOT_PDF_TO_SIGN, what)
     try:
         writer = IncrementalPdfFileWriter(fh)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:

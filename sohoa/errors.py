@@ -13,12 +13,14 @@ from pathlib import Path
 class Problem(StrEnum):
     EMPTY = "empty"
     NOT_A_PDF = "not_a_pdf"
+    NOT_PDF_TO_SIGN = "not_pdf_to_sign"
     TRUNCATED_PDF = "truncated_pdf"
     DAMAGED_PDF = "damaged_pdf"
     ENCRYPTED_PDF = "encrypted_pdf"
     UNSUPPORTED_TYPE = "unsupported_type"
     UNREADABLE_IMAGE = "unreadable_image"
     TOO_LARGE = "too_large"
+    TOO_SMALL = "too_small"
     NO_PAGES = "no_pages"
     OCR_FAILED = "ocr_failed"
 
@@ -30,13 +32,17 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "Tệp có đuôi .pdf nhưng nội dung không phải PDF.",
         "The file is named .pdf but its content is not a PDF.",
     ),
+    Problem.NOT_PDF_TO_SIGN: (
+        "Tệp không phải PDF; chỉ ký được tệp PDF (ảnh quét: chạy sohoa ocr để có PDF trước).",
+        "The file is not a PDF; only a PDF can be signed (a scan: make a PDF of it with sohoa ocr first).",
+    ),
     Problem.TRUNCATED_PDF: (
         "Tệp PDF bị cắt cụt (thiếu phần cuối tệp), có thể do sao chép hoặc quét bị gián đoạn.",
         "The PDF is truncated (its end is missing), perhaps an interrupted copy or scan.",
     ),
     Problem.DAMAGED_PDF: ("Tệp PDF bị hỏng, không đọc được.", "The PDF is damaged and cannot be read."),
     Problem.ENCRYPTED_PDF: (
-        "Tệp PDF được đặt mật khẩu/mã hóa; hãy gỡ mật khẩu rồi quét lại.",
+        "Tệp PDF được đặt mật khẩu/mã hóa; hãy gỡ mật khẩu rồi nộp lại tệp.",
         "The PDF is password-protected/encrypted; remove the password and submit it again.",
     ),
     Problem.UNSUPPORTED_TYPE: (
@@ -47,6 +53,10 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     Problem.TOO_LARGE: (
         "Trang quá lớn (nghi ngờ ảnh bất thường), đã từ chối xử lý.",
         "A page is absurdly large (possible decompression bomb); refused.",
+    ),
+    Problem.TOO_SMALL: (
+        "Trang quá nhỏ để là một bản quét (chỉ vài điểm ảnh), đã từ chối xử lý.",
+        "A page is too small to be a scan (a few pixels); refused.",
     ),
     Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
     Problem.OCR_FAILED: ("Không nhận dạng được chữ trên ảnh trang này.", "Tesseract could not read this page image."),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -14,7 +15,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from flows.pipeline import Outcome, expand_inputs, process_many
 from ocr.inputs import inspect_input
-from sohoa.errors import BadInputError, Problem
+from sohoa.errors import PROBLEM_TEXT, BadInputError, Problem
 from storage import open_configured_archive, quarantine_file
 from storage.quarantine import QuarantineEntry
 from tests.conftest import make_settings
@@ -208,3 +209,38 @@ def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_noth
     assert data_is_a_file.exit_code == 3, data_is_a_file.output
     assert "work folder" in data_is_a_file.output and "Not a directory" in " ".join(data_is_a_file.output.split())
     assert data_is_a_file.exception is None or isinstance(data_is_a_file.exception, SystemExit)
+
+
+def test_a_tiny_image_is_too_small_to_be_a_scan_not_damaged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """A 1×1 PNG was quarantined as 'The image is damaged … (Page size must be between 3 and 14400 PDF units)'; a bad
+    file's failed split into a stack was logged at INFO though its quarantine reason already tells the officer."""
+    tiny = tmp_path / "một điểm.png"
+    Image.new("L", (1, 1), 255).save(tiny)
+    empty = tmp_path / "rỗng.pdf"
+    empty.write_bytes(b"")
+    with caplog.at_level("INFO"):
+        results = {r.path.name: r for r in process_many([tiny, empty], make_settings(tmp_path / "var"))}
+    assert results[tiny.name].outcome == Outcome.QUARANTINED
+    assert "too small to be a scan (a few pixels)" in (results[tiny.name].reason_en or "")
+    assert "damaged" not in (results[tiny.name].reason_en or "")
+    assert "quá nhỏ" in (results[tiny.name].reason_vi or "")
+    assert results[empty.name].outcome == Outcome.QUARANTINED
+    assert not [r for r in caplog.records if "not split" in r.getMessage() and r.levelno >= logging.INFO]
+
+
+def test_encrypted_pdf_reason_asks_the_same_in_both_languages() -> None:
+    """The Vietnamese said 'remove the password and scan again', the English 'remove the password and submit it
+    again': an officer reading either does the same now."""
+    vietnamese, english = PROBLEM_TEXT[Problem.ENCRYPTED_PDF]
+    assert "gỡ mật khẩu rồi nộp lại" in vietnamese and "quét lại" not in vietnamese
+    assert "remove the password and submit it again" in english
+
+
+def test_a_blank_page_goes_to_review_with_a_reason_an_officer_can_read(tmp_path: Path) -> None:
+    # the review list said "low OCR quality (confidence None, Vietnamese words None)" for a page with no words
+    blank = tmp_path / "trang trắng.png"
+    Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))
+    (result,) = process_many([blank], make_settings(tmp_path / "var"))
+    assert result.outcome == Outcome.ARCHIVED and result.record is not None and result.record.needs_review
+    assert "page 1: no words found (a blank page, a photo, or upside down)" in result.record.review_reasons
+    assert not any("None" in reason for reason in result.record.review_reasons)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -16,8 +19,10 @@ from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples
 COMMANDS = ["process", "ocr", "classify", "sign", "verify", "list"]
 
 
-def sohoa(*args: str, data_dir: Path, timeout: int = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+def sohoa(
+    *args: str, data_dir: Path, timeout: int = 300, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "COLUMNS": "200", **(extra_env or {})}
     return subprocess.run(
         [sys.executable, "-m", "flows.cli", *args],
         capture_output=True,
@@ -171,3 +176,180 @@ def test_prefect_yaml_declares_nightly_batch() -> None:
     module_path, flow_name = nightly["entrypoint"].split(":")
     assert (ROOT / module_path).exists()
     assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")
+
+
+def test_ocr_and_sign_refuse_to_write_over_their_input(tmp_path: Path) -> None:
+    """OUTPUT naming INPUT itself — the same path, another spelling of it, or a symlink to it — is a usage error
+    and the original is left as it was (it used to be overwritten by the searchable or signed PDF)."""
+    scan = tmp_path / "bản quét.png"
+    Image.new("L", (400, 200), 255).save(scan)
+    original = scan.read_bytes()
+    link = tmp_path / "liên kết.pdf"
+    link.symlink_to(scan)
+    for output in (scan, tmp_path / "." / scan.name, link):
+        proc = sohoa("ocr", str(scan), str(output), data_dir=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "the output is the input file itself" in proc.stderr and "Traceback" not in proc.stderr
+        assert scan.read_bytes() == original
+    pdf = tmp_path / "văn bản.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n% not signed yet\n%%EOF\n")
+    proc = sohoa("sign", str(pdf), str(pdf), data_dir=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert "tệp ra trùng với tệp vào" in proc.stderr
+    assert pdf.read_bytes() == b"%PDF-1.7\n% not signed yet\n%%EOF\n"
+
+
+def test_bracketed_names_and_search_matches_survive_the_tables(tmp_path: Path) -> None:
+    """Square brackets in a file name or in the text are shown, not taken as Rich markup: `[bản sao] hồ sơ.png`
+    was shown as ` hồ sơ.png` and `[bold]…` vanished in every table; search lost its `[khai] [tử]` match marks."""
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    (inbox / "[bản sao] hồ sơ.png").write_bytes((SAMPLES / "trich-luc-khai-tu-31.png").read_bytes())
+    Image.new("L", (1700, 2200), 255).save(inbox / "[bold]trang trắng.png", dpi=(200, 200))  # unknown: review
+    (inbox / "[red]rỗng.pdf").write_bytes(b"")  # quarantined, its reason naming it
+    data = tmp_path / "var"
+    proc = sohoa("process", "--no-prefect", str(inbox), data_dir=data)
+    assert proc.returncode == 1, proc.stderr
+    for name in ("[bản sao] hồ sơ.png", "[bold]trang trắng.png", "[red]rỗng.pdf"):
+        assert name in proc.stdout
+    listed = sohoa("list", data_dir=data)
+    assert "[bản sao] hồ sơ.png" in listed.stdout and "[bold]trang trắng.png" in listed.stdout
+    review = sohoa("review", "list", data_dir=data)
+    assert "[bold]trang trắng.png" in review.stdout
+    found = sohoa("search", "khai tử", data_dir=data)
+    assert found.returncode == 0 and "[khai] [tử]" in found.stdout
+    missing = sohoa("classify", str(tmp_path / "[bold]không-có.pdf"), data_dir=data)
+    assert missing.returncode == 2 and "[bold]không-có.pdf: no such file" in missing.stderr
+
+
+def test_exit_codes_agree_with_the_help(tmp_path: Path) -> None:
+    """A mistyped --level or --appearance is a usage error (it exited 3, 'fix the machine'); so is a PDF to verify
+    that is not there (it exited 1, as if verified); training on a folder without one labelled example of the
+    office's own is refused with 1 and writes no model (it wrote one of the bundled examples only, exit 0)."""
+    pdf = tmp_path / "văn bản.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    for option in (["--level", "X"], ["--appearance", "X"]):
+        proc = sohoa("sign", str(pdf), str(tmp_path / "đã ký.pdf"), *option, data_dir=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "valid:" in proc.stderr and "Traceback" not in proc.stderr
+    missing = sohoa("verify", str(tmp_path / "không-có.pdf"), data_dir=tmp_path)
+    assert missing.returncode == 2 and "không-có.pdf: no such file" in missing.stderr
+    labelled = tmp_path / "nhãn"
+    (labelled / "XX").mkdir(parents=True)  # not a type code: skipped
+    (labelled / "XX" / "a.txt").write_text("văn bản", encoding="utf-8")
+    data = tmp_path / "var"
+    proc = sohoa("classify", "train", str(labelled), data_dir=data)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "no labelled examples" in proc.stderr and "no model written" in proc.stderr
+    assert not (data / "models" / "classify-model.joblib").exists()
+
+
+def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
+    """With --json a script always gets JSON on stdout, also for bad input or a missing file: the error object
+    {"path", "error", "exit_code"} (stdout was empty and the reason only on stderr)."""
+    empty = tmp_path / "rỗng.pdf"
+    empty.write_bytes(b"")
+    for command in (
+        ["ocr", str(empty), str(tmp_path / "ra.pdf")],
+        ["classify", str(empty)],
+        ["sign", str(empty), str(tmp_path / "ký.pdf")],
+    ):
+        proc = sohoa(*command, "--json", data_dir=tmp_path)
+        assert proc.returncode == 1, proc.stderr
+        error = json.loads(proc.stdout)
+        assert error == {
+            "path": str(empty),
+            "error": f"{empty}: Tệp rỗng (0 byte). / The file is empty (0 bytes).",
+            "exit_code": 1,
+        }, command
+        assert error["error"] in proc.stderr
+    missing = sohoa("ocr", str(tmp_path / "không-có.png"), str(tmp_path / "ra.pdf"), "--json", data_dir=tmp_path)
+    assert missing.returncode == 2 and json.loads(missing.stdout)["error"].endswith("không-có.png: no such file")
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_verbose_is_taken_before_or_after_the_command(tmp_path: Path, where: str) -> None:
+    """`sohoa process -v …` was refused ('No such option: -v', exit 2): -v works on either side of the command,
+    on subcommands of a group too; verbose logging is the one with times."""
+    empty = tmp_path / "rỗng.pdf"
+    empty.write_bytes(b"")
+    args = ["process", "--no-prefect", str(empty)]
+    proc = sohoa(*(["-v", *args] if where == "before" else [*args, "-v"]), data_dir=tmp_path)
+    assert proc.returncode == 1, proc.stderr  # quarantined: ran, and logged as -v asks
+    assert re.search(r"^\[\d\d/\d\d/\d\d \d\d:\d\d:\d\d\]", proc.stderr, re.MULTILINE), proc.stderr
+    quiet = sohoa(*args, data_dir=tmp_path)
+    assert not re.search(r"^\[\d\d/\d\d/\d\d", quiet.stderr, re.MULTILINE)
+    listed = sohoa("review", "list", "--verbose", "--json", data_dir=tmp_path)
+    assert listed.returncode == 0 and json.loads(listed.stdout)["count"] == 0
+
+
+def test_messages_say_what_is_wrong(tmp_path: Path) -> None:
+    """sign said a JPEG 'is named .pdf but its content is not a PDF'; watch said 'no such folder' of a file; watch
+    logged every archived file as a WARNING."""
+    proc = sohoa("sign", str(SAMPLES / "cv-118-ubnd-vp.jpg"), str(tmp_path / "ký.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    message = " ".join(proc.stderr.split())
+    assert "The file is not a PDF; only a PDF can be signed" in message and "it is a JPEG image" in message
+    assert "named .pdf" not in message
+    a_file = tmp_path / "hộp thư.pdf"
+    a_file.write_bytes(b"%PDF-1.7\n%%EOF\n")
+    proc = sohoa("watch", str(a_file), "--once", data_dir=tmp_path)
+    assert proc.returncode == 2 and "is a file, not a folder" in proc.stderr
+    proc = sohoa("watch", str(tmp_path / "không-có"), "--once", data_dir=tmp_path)
+    assert proc.returncode == 2 and "no such folder" in proc.stderr
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    (inbox / "khai-tu.png").write_bytes((SAMPLES / "trich-luc-khai-tu-31.png").read_bytes())
+    env = {"SOHOA_WATCH_STABLE_SECONDS": "0"}
+    proc = sohoa("watch", str(inbox), "--once", data_dir=tmp_path / "var", extra_env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert re.search(r"^INFO +khai-tu\.png: archived [0-9a-f]{16}", proc.stderr, re.MULTILINE), proc.stderr
+
+
+def _every_command(command: Any, path: list[str]) -> Iterator[list[str]]:
+    yield path
+    for name, subcommand in getattr(command, "commands", {}).items():
+        yield from _every_command(subcommand, [*path, name])
+
+
+def test_every_command_and_group_has_help_with_an_example() -> None:
+    """Walks the whole command tree, so a command added later is held to it too: `index rebuild`, `ledger verify`
+    and the `keys`, `index` and `ledger` groups had no example; no help points at a developer's checkout."""
+    import typer
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    runner = CliRunner()
+    paths = list(_every_command(typer.main.get_command(app), []))
+    assert ["ledger", "verify"] in paths and ["index", "rebuild"] in paths
+    for path in paths:
+        shown = runner.invoke(app, [*path, "--help"])
+        assert shown.exit_code == 0, path
+        assert "Example" in shown.output, f"sohoa {' '.join(path)} --help has no example"
+        assert "../" not in shown.output and "shared/corpora" not in shown.output, path
+
+
+def test_setting_the_hold_a_record_has_changes_nothing(tmp_path: Path) -> None:
+    """`sohoa hold ID on` twice added two 'held' entries to the custody ledger; the second now says so and adds
+    none (exit 0), and so does 'off' for a record not held."""
+    blank = tmp_path / "trang trắng.png"
+    Image.new("L", (1700, 2200), 255).save(blank, dpi=(200, 200))
+    data = tmp_path / "var"
+    processed = sohoa("process", "--no-prefect", "--json", str(blank), data_dir=data)
+    assert processed.returncode == 0, processed.stderr
+    record_id = json.loads(processed.stdout)["files"][0]["record_id"]
+
+    def ledger_entries() -> int:
+        return int(json.loads(sohoa("ledger", "verify", "--json", data_dir=data).stdout)["entries"])
+
+    before = ledger_entries()
+    off = sohoa("hold", record_id, "off", data_dir=data)
+    assert off.returncode == 0 and "already off; nothing changed" in off.stdout and ledger_entries() == before
+    first = sohoa("hold", record_id, "on", data_dir=data)
+    assert first.returncode == 0 and ledger_entries() == before + 1
+    again = sohoa("hold", record_id, "on", data_dir=data)
+    assert again.returncode == 0, again.stderr
+    assert "already on; nothing changed" in again.stdout and ledger_entries() == before + 1
+    released = sohoa("hold", record_id, "off", data_dir=data)
+    assert released.returncode == 0 and ledger_entries() == before + 2

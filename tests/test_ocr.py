@@ -14,7 +14,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 
 from ocr import ocr_document
 from ocr.pipeline import stored_image_bytes
-from ocr.quality import LOW, page_quality
+from ocr.quality import LOW, low_quality_reason, page_quality
 from tests.conftest import FIXTURES, ROOT, SHARED
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -247,6 +247,14 @@ def test_quality_judges_vietnamese_plausibility() -> None:
     assert page_quality(92.0, good)[0] == "good"
     assert page_quality(92.0, garbled)[0] == LOW
     assert page_quality(55.0, good)[0] == LOW
+
+
+def test_low_quality_reason_names_the_signal_below_the_bar() -> None:
+    """A review reason read 'low OCR quality (confidence None, Vietnamese words None)' for a blank page."""
+    assert low_quality_reason(1, None, None) == "page 1: no words found (a blank page, a photo, or upside down)"
+    assert low_quality_reason(2, 55.4, 0.9) == "page 2: low OCR quality (OCR confidence 55 < 70)"
+    assert low_quality_reason(3, 92.0, 0.412) == "page 3: low OCR quality (Vietnamese words 41% < 75%)"
+    assert low_quality_reason(4, 40.0, None) == "page 4: low OCR quality (OCR confidence 40 < 70)"
 
 
 def test_output_claims_pdfa_2b_only_when_it_can(tmp_path: Path) -> None:

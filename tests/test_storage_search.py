@@ -109,3 +109,21 @@ def test_pipeline_archive_step_indexes(tmp_path: Path) -> None:
     assert (tmp_path / "archive" / str(archived.archive_prefix) / "document.pdf").exists()
     with SearchIndex(tmp_path / "search.sqlite") as index:
         assert [h.record_id for h in index.search("quyet dinh")] == [record.id]
+
+
+def test_search_type_is_any_case_and_must_exist(tmp_path: Path) -> None:
+    """`--type tb` found nothing where `--type TB` found the notice; `--type XX` found nothing and said nothing, exit
+    0: now a type code is taken in any case, and one that does not exist is a usage error listing the codes."""
+    _, (_, tb, _) = _archive_three(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "rebuild"], env=env).exit_code == 0
+    for spelling in ("TB", "tb", "Tb"):
+        found = runner.invoke(app, ["search", "ubnd", "--type", spelling, "--json"], env=env)
+        assert found.exit_code == 0, found.output
+        assert [h["record_id"] for h in json.loads(found.stdout)["hits"]] == [tb], spelling
+    decided = runner.invoke(app, ["search", "quyet dinh", "--type", "qđ", "--json"], env=env)
+    assert len(json.loads(decided.stdout)["hits"]) == 1
+    unknown = runner.invoke(app, ["search", "ubnd", "--type", "XX"], env=env)
+    assert unknown.exit_code == 2
+    assert "'XX'" in unknown.output and "QĐ" in unknown.output and "HT-TLKT" in unknown.output
