@@ -48,7 +48,15 @@ from sohoa.record import (
     record_id_for,
 )
 from sohoa.settings import Settings
-from storage import LocalArchive, archive_location, index_archived, open_configured_archive, quarantine_file
+from storage import (
+    ArchiveIntegrityError,
+    LocalArchive,
+    RetentionError,
+    archive_location,
+    index_archived,
+    open_configured_archive,
+    quarantine_file,
+)
 
 if TYPE_CHECKING:
     import signing
@@ -426,6 +434,17 @@ def process_document(
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+    except (RetentionError, ArchiveIntegrityError) as exc:
+        # the archive refused the record or failed its own check: it is damaged or was changed behind its back
+        # (a record's record.json deleted, its retained document.pdf still there). Not the scan's fault: a good
+        # scan quarantined for it would hide the damage
+        log.error("%s: FAILED: the archive refused it: %s (run sohoa audit)", path, exc)
+        result = DocumentResult(
+            path,
+            Outcome.FAILED,
+            reason_en=f"the archive refused it: {exc} (damaged archive? run sohoa audit)",
+            reason_vi=f"Kho lưu trữ từ chối: {exc} (kho bị hỏng? chạy sohoa audit)",
+        )
     except (ImportError, NameError, AttributeError, TypeError, AssertionError) as exc:
         # a bug in sohoa, not a fault of the input: do not quarantine good scans; leave them for the rerun
         log.exception("%s: FAILED on an internal error", path)

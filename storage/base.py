@@ -164,7 +164,7 @@ class Archive(Protocol):
 
     def set_hold(self, record: Record, on: bool, actor: str = ...) -> None: ...
 
-    def delete_record(self, record: Record) -> None: ...
+    def delete_record(self, record: Record, actor: str = ...) -> None: ...
 
 
 class BaseArchive(ABC):
@@ -268,7 +268,8 @@ class BaseArchive(ABC):
                     self._set_retention(key, retain_until(adopted_type, self.retention_table))
                 ledger = Ledger(self)
                 if not any(e.get("action") == "archived" for e in ledger.excerpt(adopted.id)):
-                    ledger.append_record_events(adopted)  # the crash came before its ledger entries
+                    # the crash came before its ledger entries
+                    ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(raw))
                 self._write_index(adopted)
                 return adopted
         doc_type = record.classification.doc_type if record.classification else None
@@ -298,7 +299,7 @@ class BaseArchive(ABC):
         self._write(sidecar_key, sidecar, sha256_bytes(sidecar), None)
         for key in self.record_keys(record):
             self._set_retention(key, retain)
-        Ledger(self).append_record_events(record)
+        Ledger(self).append_record_events(record, sidecar_sha256=sha256_bytes(sidecar))
         self._write_index(record)
         return record
 
@@ -309,7 +310,8 @@ class BaseArchive(ABC):
 
     # ---- integrity ----------------------------------------------------------------------------------
     def verify_objects(self, record: Record) -> list[str]:
-        """Problems found re-hashing every stored object of the record (empty list when all match)."""
+        """Problems found re-hashing every stored object of the record (empty list when all match), and objects in
+        its folder that are no part of it (put there behind the archive's back)."""
         added, problems = self._added(record)
         for stored in [*record.objects, *added]:
             digest = self._stored_sha256(stored.key)
@@ -317,6 +319,13 @@ class BaseArchive(ABC):
                 problems.append(f"{stored.key}: missing")
             elif digest != stored.sha256:
                 problems.append(f"{stored.key}: SHA-256 differs from the one recorded")
+        if record.archive_prefix is not None:
+            known = set(self.record_keys(record))
+            problems += [
+                f"{key}: not part of the record (added behind the archive's back)"
+                for key in self._keys(f"{record.archive_prefix}/")
+                if key not in known
+            ]
         return problems
 
     def read_verified(self, record: Record, role: str) -> bytes:
@@ -428,11 +437,15 @@ class BaseArchive(ABC):
     def retention(self, record: Record) -> list[ObjectInfo]:
         return [info for key in self.record_keys(record) if (info := self._info(key)) is not None]
 
-    def delete_record(self, record: Record) -> None:
-        """Delete a record's objects; refused (RetentionError) while any is retained or held."""
+    def delete_record(self, record: Record, actor: str = "sohoa") -> None:
+        """Delete a record's objects; refused (RetentionError) while any is retained or held. The disposal is a
+        ledger entry: the ledger's audit reports a record that is gone without one."""
+        from storage.ledger import Ledger
+
         for key in self.record_keys(record):
             self._delete(key)
         self._delete(f"{INDEX_DIR}/{record.source.sha256}.json")
+        Ledger(self).append("disposed", record.id, actor=actor, detail=f"{record.archive_prefix}: retention over")
 
 
 def parse_date(text: str | None) -> date | None:

@@ -16,16 +16,19 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
+import logging
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storage.base import LEDGER_DIR, PERMANENT_YEARS
+from storage.base import LEDGER_DIR, PERMANENT_YEARS, SIDECAR
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
 if TYPE_CHECKING:
     from sohoa.record import Record
     from storage.base import BaseArchive
+
+log = logging.getLogger("sohoa")
 
 GENESIS = "0" * 64
 # the record's own event names → ledger actions
@@ -69,11 +72,24 @@ class Ledger:
         if cached is not None:  # this process wrote the last entry (one writer per archive is assumed)
             return cached
         keys = self.keys()
-        if not keys:
-            return 0, GENESIS
-        raw = self.archive._read(keys[-1])
-        entry = json.loads(raw) if raw else {}
-        return int(entry.get("seq", int(keys[-1].rsplit("/", 1)[-1][:12]))), str(entry.get("hash", GENESIS))
+        seq, head_hash = 0, GENESIS
+        if keys:
+            raw = self.archive._read(keys[-1])
+            entry = json.loads(raw) if raw else {}
+            seq, head_hash = int(entry.get("seq", _sequence_number(keys[-1]) or 0)), str(entry.get("hash", GENESIS))
+        # Entries cut off the end (or the whole ledger deleted) must stay a visible gap: writing the next entry
+        # under their numbers would replace the evidence (on S3, a new version over the delete marker; locally, a
+        # new file beside the orphaned retention record). Continue after the highest number ever written.
+        written = [n for n in map(_sequence_number, self.archive._vanished_keys(f"{LEDGER_DIR}/")) if n is not None]
+        if written and max(written) > seq:
+            log.warning(
+                "custody ledger: entries %s are missing from the end; the next entry is %d, so the gap stays "
+                "visible (sohoa ledger verify)",
+                _ranges(sorted(n for n in written if n > seq)),
+                max(written) + 1,
+            )
+            seq = max(written)
+        return seq, head_hash
 
     def append(
         self,
@@ -84,7 +100,10 @@ class Ledger:
         tool: str = "sohoa",
         detail: str = "",
         at: datetime | None = None,
+        sidecar_sha256: str | None = None,
     ) -> dict[str, Any]:
+        """Write the next entry. ``sidecar_sha256`` (the "archived" entry): the SHA-256 of the record's
+        ``record.json`` as written, which the sidecar cannot hold itself — so the audit can tell it was changed."""
         seq, prev = self._head()
         at = at or datetime.now(UTC)
         if self.archive.tsa_url and seq:
@@ -99,6 +118,8 @@ class Ledger:
             "detail": detail,
             "prev": prev,
         }
+        if sidecar_sha256 is not None:
+            entry["sidecar_sha256"] = sidecar_sha256
         entry["hash"] = entry_hash(entry)
         body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
         now = datetime.now(UTC)
@@ -125,12 +146,14 @@ class Ledger:
         new_day = (at.astimezone(UTC) if at.tzinfo else at).date().isoformat()
         maybe_stamp_previous_day(self.archive, DayHead(day, seq, head_hash), new_day)
 
-    def append_record_events(self, record: Record) -> None:
-        """One ledger entry per event of the record's processing (received … archived)."""
+    def append_record_events(self, record: Record, sidecar_sha256: str | None = None) -> None:
+        """One ledger entry per event of the record's processing (received … archived); the "archived" one
+        carries ``sidecar_sha256``, the hash of the record.json written."""
         for event in record.events:
             self.append(
                 ACTIONS.get(event.action, event.action),
                 record.id,
+                sidecar_sha256=sidecar_sha256 if event.action == "archived" else None,
                 tool=event.tool,
                 detail=event.detail,
                 at=event.at,
@@ -147,12 +170,15 @@ class Ledger:
         expected_seq = 1
         chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
         present: set[str] = set()
-        archived: set[str] = set()  # records with their "archived" entry
+        archived: dict[str, dict[str, Any]] = {}  # record id → its (last) "archived" entry
+        disposed: set[str] = set()  # records deleted after their retention, as the ledger says
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
             if entry is not None and entry.get("action") == "archived":
-                archived.add(str(entry.get("record_id")))
+                archived[str(entry.get("record_id"))] = entry
+            elif entry is not None and entry.get("action") == "disposed":
+                disposed.add(str(entry.get("record_id")))
             if entry is None:
                 problems.append(f"entry {name}: unreadable (not JSON) — edited")
                 prev = ""
@@ -186,12 +212,27 @@ class Ledger:
                 f"entry {_ranges(tail)}: removed from the end of the ledger (the archive shows they were written; "
                 f"the chain now ends at entry {last})"
             )
+        listed: set[str] = set()
         for record in self.archive.records():
-            if record.id not in archived:
+            listed.add(record.id)
+            entry = archived.get(record.id)
+            if entry is None:
                 problems.append(
                     f"record {record.id} ({record.archive_prefix}): archived, but the ledger has no 'archived' "
                     "entry for it — entries removed"
                 )
+            elif (expected := entry.get("sidecar_sha256")) is not None:
+                sidecar = self.archive._read(f"{record.archive_prefix}/{SIDECAR}") or b""
+                if hashlib.sha256(sidecar).hexdigest() != expected:
+                    problems.append(
+                        f"record {record.id} ({record.archive_prefix}): {SIDECAR} changed since it was archived "
+                        f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
+                    )
+        for record_id in sorted(set(archived) - listed - disposed):
+            problems.append(
+                f"record {record_id}: archived (ledger entry {archived[record_id].get('seq')}) but no longer in the "
+                f"archive — its {SIDECAR}, its folder or its index entry is gone"
+            )
         return problems + verify_stamps(self.archive, chain, trust_roots)
 
 

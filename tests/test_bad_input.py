@@ -244,3 +244,17 @@ def test_a_blank_page_goes_to_review_with_a_reason_an_officer_can_read(tmp_path:
     assert result.outcome == Outcome.ARCHIVED and result.record is not None and result.record.needs_review
     assert "page 1: no words found (a blank page, a photo, or upside down)" in result.record.review_reasons
     assert not any("None" in reason for reason in result.record.review_reasons)
+
+
+def test_a_scan_the_damaged_archive_refuses_fails_and_is_not_quarantined(tmp_path: Path) -> None:
+    # its record.json deleted behind the archive's back, the retained document.pdf stays: reprocessing the scan
+    # used to quarantine it as "processing failed (RetentionError …)", as if the scan were at fault
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    settings = make_settings(tmp_path / "var")
+    (first,) = process_many([scan], settings)
+    assert first.outcome == Outcome.ARCHIVED and first.record is not None
+    (settings.archive_dir / str(first.record.archive_prefix) / "record.json").unlink()
+    (again,) = process_many([scan], settings)
+    assert again.outcome == Outcome.FAILED, again.reason_en
+    assert "the archive refused it" in (again.reason_en or "") and "sohoa audit" in (again.reason_en or "")
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())

@@ -334,11 +334,48 @@ def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: P
         f"record {second.id} ({second.archive_prefix}): archived, but the ledger has no 'archived' entry for it "
         "— entries removed",
     ]
+    # the next batch continues after the highest number written: the gap stays (it used to write 8–10 again)
+    fresh_archive = open_archive(archive.location) if isinstance(archive, LocalArchive) else archive
+    third, third_files = make_record(tmp_path / "in3", "third")
+    fresh_archive._ledger_head = None  # a new process, which knows no head
+    fresh_archive.put(third, third_files)
+    assert Ledger(fresh_archive).verify()[:1] == ["entry 8, 9, 10: removed (sequence jumps from 7 to 11)"]
+    for key in Ledger(fresh_archive).keys()[7:]:
+        remove_behind(archive, key)
     for key in keys[:7]:
         remove_behind(archive, key)
     problems = ledger.verify()  # the whole ledger gone
-    assert problems[0].startswith("entry 1–10: removed from the end of the ledger")
-    assert sum(f"record {r.id} " in p for r in (first, second) for p in problems) == 2
+    assert problems[0].startswith("entry 1–15: removed from the end of the ledger"), problems
+    assert sum(f"record {r.id} " in p for r in (first, second, third) for p in problems) == 3
+
+
+def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive, tmp_path: Path) -> None:
+    # found by exploratory testing: a record whose record.json (or folder) was deleted vanished from the audit,
+    # which passed; a rewritten record.json (even with a swapped document.pdf and its hash) passed; so did a file
+    # slipped into a record's folder
+    kept, kept_files = make_record(tmp_path / "in", "kept")
+    edited, edited_files = make_record(tmp_path / "in2", "edited")
+    gone, gone_files = make_record(tmp_path / "in3", "gone")
+    kept, edited, gone = (
+        archive.put(r, f) for r, f in ((kept, kept_files), (edited, edited_files), (gone, gone_files))
+    )
+    ledger = Ledger(archive)
+    assert ledger.verify() == []
+    sidecar_key = f"{edited.archive_prefix}/record.json"
+    original = archive._read(sidecar_key) or b""
+    tamper(archive, sidecar_key, original.replace(b"15/Q", b"16/Q"))
+    remove_behind(archive, f"{gone.archive_prefix}/record.json")
+    stray = f"{kept.archive_prefix}/extra.txt"
+    tamper(archive, stray, b"slipped in")
+    problems = ledger.verify()
+    archived_seq = {e["record_id"]: e["seq"] for _, e in ledger.entries() if e and e["action"] == "archived"}
+    assert problems == [
+        f"record {edited.id} ({edited.archive_prefix}): record.json changed since it was archived (its SHA-256 "
+        f"is not the one ledger entry {archived_seq[edited.id]} recorded)",
+        f"record {gone.id}: archived (ledger entry {archived_seq[gone.id]}) but no longer in the archive — its "
+        "record.json, its folder or its index entry is gone",
+    ]
+    assert archive.verify_objects(kept) == [f"{stray}: not part of the record (added behind the archive's back)"]
 
 
 def test_ledger_verify_command(tmp_path: Path) -> None:
