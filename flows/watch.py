@@ -165,7 +165,9 @@ def _make_receipt(
         "archive_path": archive_path,
         "doc_type": classification.doc_type if classification else None,
         "number": classification.number if classification else None,
-        "tags": list(record.tags) if record else tags_for(Path(file)),  # a quarantined file's folder too
+        # where this file was dropped (a copy of an archived scan dropped in another folder: that folder; the
+        # record keeps the tags of its first drop, its sidecar is never rewritten)
+        "tags": tags_for(Path(file)),
         "reason": reason,
         "reason_vi": reason_vi,
         "message_vi": vi.format(**values),
@@ -260,6 +262,28 @@ class _WatchRunner:
         return receipt
 
 
+_warned: set[Path] = set()  # entries already logged as unusable by this process (one line each, not every pass)
+
+
+def _warn_about_unusable_entries(inbox: Path) -> None:
+    """Name the entries of the inbox that look like scans but are no file to read: a named pipe, a socket, a
+    symbolic link to nothing. The scan of the inbox passes them by (nothing can be read or copied to quarantine),
+    and they used to stay there without a word."""
+    for path in sorted(inbox.rglob("*")):
+        if path in _warned or not _eligible(path, inbox) or path.is_file() or path.is_dir():
+            continue
+        _warned.add(path)
+        if path.is_symlink():
+            what = f"a symbolic link to {os.readlink(path)}, which does not exist"
+        elif path.is_fifo():
+            what = "a named pipe (FIFO)"
+        elif path.is_socket():
+            what = "a socket"
+        else:
+            what = "not a regular file"
+        log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", path, what)
+
+
 def _eligible(path: Path, inbox: Path) -> bool:
     """A file the inbox rescan would take too: a scan suffix, not hidden, inside the inbox."""
     if not path.is_relative_to(inbox) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
@@ -301,6 +325,7 @@ def _pass(
         leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
         claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
         candidates = expand_inputs([inbox])
+        _warn_about_unusable_entries(inbox)  # on full passes only: an event names its own file
     waiting: dict[Path, float] = {}
     for path in candidates:
         if not path.is_file() or not _eligible(path, inbox):

@@ -160,3 +160,28 @@ def test_prefect_yaml_declares_the_watch_inbox_deployment() -> None:
     assert deployment["parameters"]["inbox"] == "/srv/sohoa/inbox"
     module_path, flow_name = deployment["entrypoint"].split(":")
     assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")
+
+
+def test_a_copy_in_another_folder_and_entries_that_are_no_file(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # found by exploratory testing: the receipt of a copy dropped in folder b said the tag of folder a (the
+    # record's); a named pipe and a link to nothing were passed by without a word
+    inbox = tmp_path / "inbox"
+    for folder in ("a", "b"):
+        (inbox / folder).mkdir(parents=True)
+        (inbox / folder / "thông báo.png").write_bytes(png(page("THÔNG BÁO\nLịch tiếp công dân")))
+    os.mkfifo(inbox / "ống.pdf")
+    (inbox / "hỏng.pdf").symlink_to(tmp_path / "không có")
+    old = time.time() - 60
+    for path in (inbox / "a" / "thông báo.png", inbox / "b" / "thông báo.png"):
+        os.utime(path, (old, old))
+    settings = make_settings(tmp_path / "var", ocr_workers=1, watch_stable_seconds=0.5)
+    with caplog.at_level("WARNING", logger="sohoa"):
+        receipts = {r["file"]: r for r in watch_once(inbox, settings)}
+    copies = [receipts["a/thông báo.png"], receipts["b/thông báo.png"]]
+    assert sorted(r["outcome"] for r in copies) == ["already_archived", "archived"]  # either may come first
+    assert [r["tags"] for r in copies] == [["a"], ["b"]]
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert "ống.pdf: bỏ qua" in said and "a named pipe (FIFO)" in said
+    assert "hỏng.pdf: bỏ qua" in said and "which does not exist" in said
