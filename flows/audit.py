@@ -190,6 +190,43 @@ class ArchiveAuditReport(BaseModel):
         return "\n".join(lines)
 
 
+# What each renewal state means, for the bilingual audit table (the JSON keeps the codes)
+RENEWAL_WORDS: dict[str, str] = {
+    "renewed": "đã gia hạn / renewed",
+    "not_needed": "chưa cần / not needed",
+    "needed": "cần gia hạn, đang tắt / needed, renewal off",
+    "needed_no_tsa": "cần gia hạn, chưa cấu hình TSA / needed, no TSA",
+    "not_extendable": "không gia hạn được / cannot be extended",
+    "failed": "gia hạn thất bại / failed",
+    "skipped": "bỏ qua / skipped",
+}
+
+# The kinds of problem the audit and the ledger check name, in Vietnamese: (words in the English line, meaning)
+_PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
+    ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
+    ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
+    ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
+    ("no longer in the archive", "hồ sơ đã lưu nhưng không còn trong kho"),
+    ("no 'archived' entry", "sổ nhật ký thiếu mục lưu trữ của hồ sơ này"),
+    ("removed from the end of the ledger", "các mục cuối sổ nhật ký đã bị xóa"),
+    ("removed (sequence jumps", "mục sổ nhật ký đã bị xóa"),
+    ("content edited", "mục sổ nhật ký đã bị sửa"),
+    ("unreadable (not JSON)", "mục sổ nhật ký đã bị sửa (không đọc được)"),
+    ("reordered", "mục sổ nhật ký bị đổi thứ tự hoặc chèn thêm"),
+    ("timestamp renewal needed", "cần gia hạn dấu thời gian"),
+    ("missing", "thiếu tệp"),
+)
+
+
+def problem_in_vietnamese(problem: str) -> str:
+    """``vi / en`` for an audit or ledger problem line: what kind of problem it is in Vietnamese, then the English
+    line itself (which names the object, entry or record exactly)."""
+    for words, meaning in _PROBLEM_WORDS:
+        if words in problem:
+            return f"{meaning} / {problem}"
+    return problem
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 

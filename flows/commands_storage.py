@@ -276,6 +276,7 @@ def register(app: typer.Typer) -> None:
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
+        from flows.audit import problem_in_vietnamese
         from flows.cli import _errors_as_json, _print_json, out
         from signing.verify import load_trust_roots
         from storage.ledger import Ledger
@@ -302,8 +303,12 @@ def register(app: typer.Typer) -> None:
             )
         else:
             for problem in problems:
-                out.print(f"[red]{escape(problem)}[/]")
-            out.print(f"{count} entries, {len(days)} daily timestamp(s): {'intact' if not problems else 'BROKEN'}")
+                out.print(f"[red]{escape(problem_in_vietnamese(problem))}[/]")
+            verdict = "nguyên vẹn / intact" if not problems else "[red]bị phá vỡ / BROKEN[/]"
+            out.print(
+                f"sổ nhật ký / ledger: {count} mục / entries, {len(days)} dấu thời gian ngày / daily timestamp(s): "
+                + verdict
+            )
         raise typer.Exit(1 if problems else 0)
 
     @ledger_app.command("stamp", epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json")
@@ -416,13 +421,15 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 _print_json(report.to_json_dict())
             else:
+                from flows.audit import problem_in_vietnamese
+
                 for rid, problems in report.problems.items():
                     for problem in problems:
-                        out.print(f"[red]{rid}: {escape(problem)}[/]")
+                        out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
                 out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
             raise typer.Exit(0 if report.ok else 1)
 
-        from flows.audit import audit_archive
+        from flows.audit import RENEWAL_WORDS, audit_archive, problem_in_vietnamese
 
         try:
             full = audit_archive(settings, renew=renew, renew_within_days=renew_within)
@@ -444,12 +451,14 @@ def register(app: typer.Typer) -> None:
                 "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
                 r.protected_until.date().isoformat() if r.protected_until else "",
-                r.renewal if r.renewal in ("renewed", "not_needed") else f"[red]{r.renewal}[/]",
+                RENEWAL_WORDS.get(r.renewal, r.renewal)
+                if r.renewal in ("renewed", "not_needed")
+                else f"[red]{RENEWAL_WORDS.get(r.renewal, r.renewal)}[/]",
             )
         out.print(table)
         for rid, problems in full.to_json_dict()["problems"].items():
             for problem in problems:
-                out.print(f"[red]{rid}: {escape(problem)}[/]")
+                out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
         counts = full.counts()
         not_done = counts["renewal_needed_not_done"] + counts["renewal_failed"]
         out.print(

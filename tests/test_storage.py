@@ -391,6 +391,8 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
     broken = runner.invoke(app, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1
     assert "entry 4: removed" in broken.stdout
+    said = " ".join(broken.stdout.split())  # Vietnamese first, for the auditor; the English line names the entry
+    assert "mục sổ nhật ký đã bị xóa / entry 4: removed" in said and "bị phá vỡ / BROKEN" in said
     # a mistyped archive folder is not an empty archive that passes
     for command in (["ledger", "verify"], ["audit", "--no-renew"], ["list"]):
         typo = runner.invoke(app, [*command, "--archive", str(tmp_path / "archiv")], env=env)
