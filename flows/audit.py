@@ -177,15 +177,16 @@ class ArchiveAuditReport(BaseModel):
         for r in self.records:
             indications = r.signature_summary()
             until = r.protected_until.date().isoformat() if r.protected_until else ""
-            renewal = r.renewal + (f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else "")
+            renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
+            renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
             cells = [r.record_id, r.doc_type or "", r.number or "", r.fixity, indications, until, renewal]
-            cells.append("; ".join(_record_problems(r)))
+            cells.append("; ".join(map(problem_in_vietnamese, _record_problems(r))))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
             "",
             f"Ledger: {self.ledger_entries} entries, " + ("intact" if not self.ledger_problems else "BROKEN"),
         ]
-        lines += [f"- {_cell(p)}" for p in self.ledger_problems]
+        lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems]
         lines += ["", "| count | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
         return "\n".join(lines)
 
