@@ -263,6 +263,7 @@ def process(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
+    _check_archive_location(settings)
 
     # started first, so that it comes up while the inputs are inspected and the pipeline imported
     server = None if no_prefect else _configure_prefect(settings)
@@ -271,6 +272,18 @@ def process(
     finally:
         if server is not None:
             server.stop()
+
+
+def _check_archive_location(settings: Settings) -> None:
+    """An archive location no rerun can fix (an s3:// bucket name S3 forbids, no S3 endpoint) is a usage error,
+    refused before the first document: every document used to fail with "S3 server unreachable" and exit 3."""
+    from storage import archive_location, check_archive_location
+    from storage.s3 import S3LocationError
+
+    try:
+        check_archive_location(archive_location(settings), settings)
+    except S3LocationError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
 
 
 def _process(
@@ -285,9 +298,9 @@ def _process(
         check_locations(settings)  # here too: before Prefect starts, whose failure message would mislead
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
-    report = BatchReport(
-        archive=str(settings.archive_dir.resolve()), quarantine=str(settings.quarantine_path.resolve())
-    )
+    from storage import archive_display, archive_location
+
+    report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path.resolve()))
     show_progress = not as_json and err.is_terminal
     from rich.progress import (
         BarColumn,
@@ -354,7 +367,7 @@ def _process(
                 if server is not None:
                     server.wait_ready()
                 overrides = {
-                    "archive": str(settings.archive_dir),
+                    "archive": archive_location(settings),
                     "batch_workers": settings.batch_workers,
                     "dask_address": settings.dask_address,
                 }
@@ -575,6 +588,7 @@ def watch(
         raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
+    _check_archive_location(settings)
     from flows.watch import watch as run_watch
 
     receipts = run_watch(inbox, settings, once=once)

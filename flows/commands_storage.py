@@ -21,17 +21,25 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def _open(archive: str | None) -> Any:
     from flows.cli import _fail, _settings
     from sohoa.errors import SohoaError
-    from storage import LocalArchive, archive_location, open_archive
+    from storage import LocalArchive, archive_exists, archive_location, check_archive_location, open_archive
+    from storage.s3 import S3LocationError
 
     settings = _settings(archive=archive)
+    location = archive_location(settings)
     try:
-        store = open_archive(archive_location(settings), settings)
-    except SohoaError as exc:
+        check_archive_location(location, settings)
+        store = open_archive(location, settings)
+        exists = archive_exists(store)  # reads only: these commands never create a bucket or a folder
+    except S3LocationError as exc:  # a bucket name S3 forbids, no endpoint: the configuration, not the machine
+        raise _fail(str(exc)) from exc
+    except SohoaError as exc:  # the server unreachable, the credentials refused
         raise _fail(str(exc), 3) from exc
-    if isinstance(store, LocalArchive) and not store.root.is_dir():
-        # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK")
+    if not exists:
+        # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK"); on S3
+        # it also created the mistyped bucket
+        where = store.root if isinstance(store, LocalArchive) else store.location
         raise _fail(
-            f"không có kho lưu trữ tại / no archive at {store.root} (nothing was ever archived there: check "
+            f"không có kho lưu trữ tại / no archive at {where} (nothing was ever archived there: check "
             "--archive or SOHOA_ARCHIVE)"
         )
     return settings, store
