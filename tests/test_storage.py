@@ -486,6 +486,41 @@ def test_process_reports_an_s3_archive_as_its_url(s3_server: SeaweedServer, tmp_
     assert json.loads(local.stdout)["archive"] == str(Path("arch").resolve())
 
 
+def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """`sohoa verify --archive` with an S3 SOHOA_ARCHIVE (it said "nothing to verify") and `--archive-at
+    s3://…`: every archived document.pdf is fetched through the verified read and reported under its s3://
+    address; an object that no longer matches its SHA-256 is a failed file."""
+    from test_signing import make_pdf
+
+    settings = s3_settings(s3_server, tmp_path, "sohoa-verify")
+    store = open_archive(settings.archive, settings)
+    assert isinstance(store, S3Archive)
+    record, files = make_record(tmp_path / "in", "verify")
+    env = _s3_env(s3_server, tmp_path)
+    runner = CliRunner()
+    signed = files["signed"][1]
+    signed.unlink()
+    made = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "plain.pdf")), str(signed)], env=env)
+    assert made.exit_code == 0, made.output
+    archived = store.put(record, files)
+    key = next(o.key for o in archived.objects if o.role == "signed")
+    address = f"{settings.archive}/{key}"
+    for args, extra in ((["--archive"], {"SOHOA_ARCHIVE": settings.archive}), (["--archive-at", settings.archive], {})):
+        result = runner.invoke(app, ["verify", *args, "--json"], env={**env, **extra})
+        assert result.exit_code == 0, (args, result.output)
+        (checked,) = json.loads(result.stdout)["files"]
+        assert checked["path"] == address and checked["passed"], checked
+    text = runner.invoke(app, ["verify", "--archive-at", settings.archive], env=env)
+    assert text.exit_code == 0 and address in text.stdout
+    typo = runner.invoke(app, ["verify", "--archive-at", "s3://sohoa-verify/typo"], env=env)
+    assert typo.exit_code == 2 and "no archive at s3://sohoa-verify/typo" in " ".join(typo.output.split())
+    tamper(store, key, signed.read_bytes() + b"\n")
+    broken = runner.invoke(app, ["verify", "--archive-at", settings.archive, "--json"], env=env)
+    assert broken.exit_code == 1
+    (failed,) = json.loads(broken.stdout)["files"]
+    assert failed["path"] == address and "SHA-256 mismatch" in failed["error"]
+
+
 def test_open_archive_without_endpoint_says_so(tmp_path: Path) -> None:
     with pytest.raises(ArchiveUnavailableError, match="SOHOA_S3_ENDPOINT"):
         open_archive("s3://bucket-x/p", Settings(data_dir=tmp_path))  # type: ignore[call-arg]
