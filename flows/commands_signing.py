@@ -59,6 +59,7 @@ def sign(
     from flows.cli import (
         EXIT_FAULT,
         EXIT_NOT_RIGHT,
+        EXIT_USAGE,
         _bad_input_message,
         _errors_as_json,
         _fail,
@@ -69,6 +70,7 @@ def sign(
         out,
     )
     from flows.pipeline import signing_identity, trust_roots
+    from signing.errors import AppearanceOrderError
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -100,6 +102,8 @@ def sign(
             appearance=appearance,
             certify=certify,
         )
+    except AppearanceOrderError as exc:  # how the command was used (seal before signer), not the machine
+        raise _fail(f"{input_file}: {exc}", EXIT_USAGE, input_file) from exc
     except (signing.SigningConfigError, signing.SigningServiceError) as exc:
         raise _fail(str(exc), EXIT_FAULT, input_file) from exc
     except signing.SigningInputError as exc:

@@ -54,6 +54,34 @@ def _record(store: Any, record_id: str) -> Any:
     return record
 
 
+def _get_files(store: Any, record: Any, out_dir: Path) -> list[str]:
+    """Copy the record's objects (each checked against its SHA-256; renewed PDFs too) and its record.json into
+    ``out_dir``. They are written to a folder beside it first and moved in only when every one checked out, so a
+    failed get leaves nothing behind (it used to leave the original written before document.pdf's mismatch)."""
+    import os
+    import shutil
+    import tempfile
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.part-get-", dir=out_dir.parent))
+    try:
+        names: list[str] = []
+        for stored in [*record.objects, *store.added_objects(record)]:
+            name = stored.key.rsplit("/", 1)[-1]
+            (staging / name).write_bytes(store.read_verified(record, stored.role))
+            names.append(name)
+        (staging / "record.json").write_text(record.to_json(), encoding="utf-8")
+        names.append("record.json")
+        if not out_dir.exists():
+            staging.rename(out_dir)
+        else:  # a folder already there (hoso/): the files go in beside what it holds
+            for name in names:
+                os.replace(staging / name, out_dir / name)
+        return [str(out_dir / name) for name in names]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _type_code(given: str) -> str:
     """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
     none — a search for a type that does not exist would find nothing and say nothing."""
@@ -128,7 +156,6 @@ def register(app: typer.Typer) -> None:
         checked against its recorded SHA-256)."""
         from classify.review import correction_of
         from flows.cli import _errors_as_json, _fail, _print_json, out
-        from sohoa.fsutil import atomic_write_bytes, atomic_write_text
         from storage import ArchiveIntegrityError
 
         _errors_as_json(as_json)
@@ -137,14 +164,11 @@ def register(app: typer.Typer) -> None:
         written: list[str] = []
         if out_dir is not None:
             try:
-                for stored in [*record.objects, *store.added_objects(record)]:  # renewed PDFs too
-                    target = out_dir / stored.key.rsplit("/", 1)[-1]
-                    atomic_write_bytes(target, store.read_verified(record, stored.role))
-                    written.append(str(target))
-            except ArchiveIntegrityError as exc:
+                written = _get_files(store, record, out_dir)
+            except ArchiveIntegrityError as exc:  # a damaged archive object: done, but not all right (as export)
                 raise _fail(str(exc), 1) from exc
-            atomic_write_text(out_dir / "record.json", record.to_json())
-            written.append(str(out_dir / "record.json"))
+            except OSError as exc:
+                raise _fail(f"{out_dir}: {exc.strerror or exc}", 3, out_dir) from exc
         correction = correction_of(settings, record.id)
         if as_json:
             _print_json(
@@ -362,6 +386,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors)."""
         from flows.cli import _fail, out
+        from storage import ArchiveIntegrityError
         from storage.export import export_bag, export_batch_bag
 
         if len(args) != (1 if batch else 2):
@@ -377,6 +402,8 @@ def register(app: typer.Typer) -> None:
                 _, records = export_batch_bag(store, batch, out_dir, anchors)
             except LookupError as exc:
                 raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
+            except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
+                raise _fail(str(exc), 1) from exc
             except (FileExistsError, OSError) as exc:
                 raise _fail(str(exc)) from exc
             out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
@@ -384,6 +411,8 @@ def register(app: typer.Typer) -> None:
         record = _record(store, args[0])
         try:
             export_bag(store, record, out_dir, anchors)
+        except ArchiveIntegrityError as exc:  # it used to end as an unexpected fault (3); nothing is left behind
+            raise _fail(str(exc), 1) from exc
         except (FileExistsError, OSError) as exc:
             raise _fail(str(exc)) from exc
         out.print(f"record {record.id}: BagIt package in {out_dir}", markup=False)

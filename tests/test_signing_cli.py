@@ -83,6 +83,22 @@ def test_sign_level_option(level: str, tmp_path: Path, test_pki: TestPKI) -> Non
     assert res.exit_code == 0
 
 
+def test_seal_before_signer_is_a_usage_error(tmp_path: Path) -> None:
+    """`--appearance seal` on a PDF with no signer's signature yet: how the command was used (exit 2), said in
+    Vietnamese and English with the order rule; it was exit 3, English only, "--appearance signer first"."""
+    from signing_images import make_seal
+
+    env = _env(tmp_path / "var", SOHOA_SEAL_IMAGE=str(make_seal(tmp_path / "seal.png")))
+    res = runner.invoke(
+        app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(tmp_path / "o.pdf"), "--appearance", "seal"], env=env
+    )
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "chưa có chữ ký của người ký" in text and "sign with --appearance signer first" in text
+    assert "then sign that signed file with --appearance seal" in text and "decree30" in text
+    assert not (tmp_path / "o.pdf").exists()
+
+
 def test_sign_level_without_tsa_is_a_configuration_fault(tmp_path: Path) -> None:
     res = runner.invoke(
         app,

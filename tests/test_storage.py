@@ -596,6 +596,45 @@ def test_export_and_audit_commands(tmp_path: Path) -> None:
     ]
 
 
+def test_damaged_object_get_and_export_agree_and_leave_nothing(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """document.pdf no longer matches its SHA-256: `get --out` and `export` both exit 1 (export ended with 3,
+    as an unexpected fault) and leave nothing behind (get left original.png, written before the mismatch); a
+    folder that was already there keeps what it held. A good get moves every file in."""
+    record, files = make_record(tmp_path / "in", "damaged")
+    archived = archive.put(record, files)
+    if isinstance(archive, LocalArchive):
+        env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(archive.root)}
+    else:
+        env = {**_s3_env(request.getfixturevalue("s3_server"), tmp_path), "SOHOA_ARCHIVE": archive.location}
+    runner = CliRunner()
+    good = runner.invoke(app, ["get", record.id, "--out", str(tmp_path / "good" / "hoso")], env=env)
+    assert good.exit_code == 0, good.output
+    assert sorted(p.name for p in (tmp_path / "good" / "hoso").iterdir()) == [
+        "document.pdf",
+        "original.png",
+        "record.json",
+        "verification.json",
+    ]
+    assert [p.name for p in (tmp_path / "good").iterdir()] == ["hoso"]  # no staging folder left
+    signed = next(o for o in archived.objects if o.role == "signed")
+    tamper(archive, signed.key, b"%PDF-1.7 damaged")
+    got = runner.invoke(app, ["get", record.id, "--out", str(tmp_path / "got")], env=env)
+    assert got.exit_code == 1 and "SHA-256 mismatch" in got.output, got.output
+    assert not (tmp_path / "got").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "mine.txt").write_text("mine")
+    into = runner.invoke(app, ["get", record.id, "--out", str(kept)], env=env)
+    assert into.exit_code == 1
+    exported = runner.invoke(app, ["export", record.id, str(tmp_path / "bag")], env=env)
+    assert exported.exit_code == 1 and "SHA-256 mismatch" in exported.output, exported.output
+    assert not (tmp_path / "bag").exists()
+    assert [p.name for p in kept.iterdir()] == ["mine.txt"]
+    assert not [p for p in tmp_path.iterdir() if ".part-" in p.name]
+
+
 # ---------------------------------------------------------------------------------------------- batch export
 def test_batch_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
     """Every record of one batch in one bag: data/<record id>/… per record, one ledger excerpt, trust once."""
