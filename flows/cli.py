@@ -116,8 +116,10 @@ def _configure_logging(verbose: bool) -> None:
         force=True,
     )
     logging.getLogger("sohoa").setLevel(logging.INFO)
-    # pyHanko and pdfminer are chatty at INFO about things an officer cannot act on
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx"):
+    # pyHanko and pdfminer are chatty at INFO about things an officer cannot act on; urllib3 (the S3 client) warns
+    # "Retrying (Retry(total=…))" at every retry of a request while the S3 server is down: sohoa says so itself
+    # once per archive attempt (flows.pipeline.retry_transient), and -v shows urllib3's lines too
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 

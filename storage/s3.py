@@ -85,16 +85,30 @@ def credentials_refused(exc: BaseException) -> bool:
     return isinstance(exc, S3Error) and exc.code in CREDENTIAL_CODES
 
 
-def make_client(endpoint: str, access_key: str, secret_key: str, region: str | None = None, retries: int = 5) -> Minio:
+# Retries of one S3 request by urllib3, kept few because sohoa retries the whole archive write itself
+# (flows/pipeline.py ARCHIVE_RETRY_DELAYS: 4 attempts, 1, 5 and 30 s apart ±50 %): the two multiply. With the
+# server refusing connections, one request now gives up after 2 retries and 1 s of backoff (0 then 0.5·2 s), so a
+# document waits ≈ 4 × 1 + 36 ≈ 40 s (20–58 s with the jitter) before it is reported failed; with 5 retries and
+# backoff 0.2 it was 0 + 0.4 + 0.8 + 1.6 + 3.2 = 6 s per request, ≈ 60 s per document, each retry logging a
+# urllib3 warning. A host that drops packets costs the connect timeout per try: 3 × 10 s × 4 + 36 ≈ 2.6 min (was
+# 6 × 30 s × 4 + 36 ≈ 12.6 min). The read commands (list, get, audit) have only these retries.
+S3_RETRIES = 2
+S3_BACKOFF = 0.5
+S3_CONNECT_TIMEOUT = 10.0
+
+
+def make_client(
+    endpoint: str, access_key: str, secret_key: str, region: str | None = None, retries: int = S3_RETRIES
+) -> Minio:
     """A client for ``endpoint`` (http[s]://host:port); ``retries`` on connection errors and 5xx, with backoff."""
     parsed = urlparse(endpoint if "://" in endpoint else f"http://{endpoint}")
     secure = parsed.scheme == "https"
     http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=30, read=300),
+        timeout=urllib3.Timeout(connect=S3_CONNECT_TIMEOUT, read=300),
         maxsize=10,
         cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=urllib3.Retry(total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        retries=urllib3.Retry(total=retries, backoff_factor=S3_BACKOFF, status_forcelist=[500, 502, 503, 504]),
     )
     return Minio(
         parsed.netloc,

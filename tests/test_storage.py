@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -519,6 +520,31 @@ def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
     assert broken.exit_code == 1
     (failed,) = json.loads(broken.stdout)["files"]
     assert failed["path"] == address and "SHA-256 mismatch" in failed["error"]
+
+
+def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
+    """With the S3 endpoint down, urllib3 retried each request 5 times (6 s of backoff) and logged a "Retrying
+    (Retry(total=4…" warning each time, before sohoa's own line: now a few retries, quiet at the default
+    verbosity, and the command says the server is unreachable (exit 3)."""
+    from storage.s3server import free_ports
+
+    (port,) = free_ports(1)  # nothing listens there
+    env = {
+        "SOHOA_DATA_DIR": str(tmp_path),
+        "SOHOA_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+        "SOHOA_S3_ACCESS_KEY": "sohoa-test",
+        "SOHOA_S3_SECRET_KEY": "sohoa-test-secret",
+    }
+    started = time.monotonic()
+    down = CliRunner().invoke(app, ["list", "--archive", "s3://sohoa-down/xa"], env=env)
+    elapsed = time.monotonic() - started
+    text = " ".join(down.output.split())
+    assert down.exit_code == 3, down.output
+    assert "s3://sohoa-down/xa" in text and "S3 server unreachable" in text, text
+    assert "Retrying" not in text, text
+    assert elapsed < 4, elapsed  # 2 retries, 1 s of backoff (was 5 retries, 6 s)
+    verbose = CliRunner().invoke(app, ["-v", "list", "--archive", "s3://sohoa-down/xa"], env=env)
+    assert "Retrying" in verbose.output  # still there for whoever looks
 
 
 def test_open_archive_without_endpoint_says_so(tmp_path: Path) -> None:
