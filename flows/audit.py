@@ -40,7 +40,7 @@ from signing.identity import cert_names
 from signing.verify import FileVerification, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
-from storage import archive_location, open_configured_archive
+from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
 from storage.base import BaseArchive
 from storage.ledger import Ledger
 
@@ -395,7 +395,7 @@ class _Auditor:
         from flows.pipeline import trust_roots  # the roots the pipeline verifies with (dev CA, stores, files)
 
         self.settings = settings
-        self.archive = open_configured_archive(settings)
+        self.archive = _existing_archive(settings)
         self.renew = renew
         self.window = timedelta(days=renew_within_days)
         self.now = now or datetime.now(UTC)
@@ -593,9 +593,20 @@ def audit_records(
             )
 
 
+def _existing_archive(settings: Settings) -> BaseArchive:
+    """The configured archive, refused when nothing was ever archived there: a mistyped location (the Prefect
+    ``archive-audit`` deployment comes here without the command line's check) must not pass as an empty archive."""
+    archive = open_configured_archive(settings)
+    if not archive_exists(archive):
+        raise ArchiveUnavailableError(
+            f"không có kho lưu trữ tại / no archive at {archive.location} (nothing was ever archived there)"
+        )
+    return archive
+
+
 def verify_ledger(settings: Settings) -> tuple[int, list[str]]:
     """(entries, problems) of the custody ledger and its daily timestamps, as ``sohoa ledger verify``."""
-    archive = open_configured_archive(settings)
+    archive = _existing_archive(settings)
     ledger = Ledger(archive)
     # as `sohoa ledger verify`: the stamps' TSA is checked against SOHOA_TRUST_ROOTS only when they are set
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []

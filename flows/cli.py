@@ -116,8 +116,10 @@ def _configure_logging(verbose: bool) -> None:
         force=True,
     )
     logging.getLogger("sohoa").setLevel(logging.INFO)
-    # pyHanko and pdfminer are chatty at INFO about things an officer cannot act on
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx"):
+    # pyHanko and pdfminer are chatty at INFO about things an officer cannot act on; urllib3 (the S3 client) warns
+    # "Retrying (Retry(total=…))" at every retry of a request while the S3 server is down: sohoa says so itself
+    # once per archive attempt (flows.pipeline.retry_transient), and -v shows urllib3's lines too
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 
@@ -263,6 +265,7 @@ def process(
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
+    _check_archive_location(settings)
 
     # started first, so that it comes up while the inputs are inspected and the pipeline imported
     server = None if no_prefect else _configure_prefect(settings)
@@ -271,6 +274,18 @@ def process(
     finally:
         if server is not None:
             server.stop()
+
+
+def _check_archive_location(settings: Settings) -> None:
+    """An archive location no rerun can fix (an s3:// bucket name S3 forbids, no S3 endpoint) is a usage error,
+    refused before the first document: every document used to fail with "S3 server unreachable" and exit 3."""
+    from storage import archive_location, check_archive_location
+    from storage.s3 import S3LocationError
+
+    try:
+        check_archive_location(archive_location(settings), settings)
+    except S3LocationError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
 
 
 def _process(
@@ -285,9 +300,9 @@ def _process(
         check_locations(settings)  # here too: before Prefect starts, whose failure message would mislead
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
-    report = BatchReport(
-        archive=str(settings.archive_dir.resolve()), quarantine=str(settings.quarantine_path.resolve())
-    )
+    from storage import archive_display, archive_location
+
+    report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path.resolve()))
     show_progress = not as_json and err.is_terminal
     from rich.progress import (
         BarColumn,
@@ -354,7 +369,7 @@ def _process(
                 if server is not None:
                     server.wait_ready()
                 overrides = {
-                    "archive": str(settings.archive_dir),
+                    "archive": archive_location(settings),
                     "batch_workers": settings.batch_workers,
                     "dask_address": settings.dask_address,
                 }
@@ -575,6 +590,7 @@ def watch(
         raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
+    _check_archive_location(settings)
     from flows.watch import watch as run_watch
 
     receipts = run_watch(inbox, settings, once=once)

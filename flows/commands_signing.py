@@ -29,7 +29,9 @@ def register(app: typer.Typer) -> None:
     app.command(
         epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
         "  sohoa verify --archive --html report.html --trust-store vn\n\n"
-        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage (a file not found)."
+        "  sohoa verify --archive-at s3://sohoa/xa --json\n\n  sohoa verify hoso/   # every PDF in the folder\n\n"
+        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage (a file not found, "
+        "no archive at the location)."
     )(verify)
     app.add_typer(keys_app, name="keys")
 
@@ -57,6 +59,7 @@ def sign(
     from flows.cli import (
         EXIT_FAULT,
         EXIT_NOT_RIGHT,
+        EXIT_USAGE,
         _bad_input_message,
         _errors_as_json,
         _fail,
@@ -67,6 +70,7 @@ def sign(
         out,
     )
     from flows.pipeline import signing_identity, trust_roots
+    from signing.errors import AppearanceOrderError
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -98,6 +102,8 @@ def sign(
             appearance=appearance,
             certify=certify,
         )
+    except AppearanceOrderError as exc:  # how the command was used (seal before signer), not the machine
+        raise _fail(f"{input_file}: {exc}", EXIT_USAGE, input_file) from exc
     except (signing.SigningConfigError, signing.SigningServiceError) as exc:
         raise _fail(str(exc), EXIT_FAULT, input_file) from exc
     except signing.SigningInputError as exc:
@@ -117,12 +123,61 @@ def _archive_pdfs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("document.pdf") if ".by-sha256" not in p.parts)
 
 
+def _folder_pdfs(folder: Path) -> list[Path]:
+    """The PDFs in a folder given as an argument, its subfolders too (a folder used to be read as one PDF and
+    fail: "cannot read the file: Is a directory")."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+
+
+def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
+    """Verify the signed ``document.pdf`` of every record of the archive at ``location`` (default: the configured
+    one), refused as `sohoa list` refuses it when nothing was ever archived there. A local archive's files are
+    verified where they are (under their paths, as before); an S3 archive's are fetched through the archive's
+    verified read (checked against the recorded SHA-256) into a temporary folder and reported under their
+    ``s3://`` address. An object that does not match its SHA-256 is a failed file, not verified."""
+    import tempfile
+
+    import signing
+    from flows.commands_storage import _open
+    from storage import ArchiveIntegrityError, LocalArchive
+
+    _, store = _open(location)
+    if isinstance(store, LocalArchive):
+        return [verify_one(path) for path in _archive_pdfs(store.root)]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as scratch:
+        for record in store.records():
+            for stored in (o for o in record.objects if o.role == "signed"):
+                address = f"{store.location}/{stored.key}"
+                try:
+                    data = store.read_verified(record, stored.role)
+                except ArchiveIntegrityError as exc:
+                    results.append(signing.FileVerification(path=address, error=str(exc)))
+                    continue
+                copy = Path(scratch) / f"{record.id}.pdf"
+                copy.write_bytes(data)
+                result = verify_one(copy)
+                result.path = address
+                results.append(result)
+                copy.unlink()
+    return results
+
+
 def verify(
     pdfs: Annotated[list[Path] | None, typer.Argument(metavar="PDF...", help="Signed PDFs to check.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON.")] = False,
     archive: Annotated[
-        bool, typer.Option("--archive", help="Verify every document.pdf in the archive (SOHOA_ARCHIVE).")
+        bool,
+        typer.Option("--archive", help="Verify every archived document.pdf of SOHOA_ARCHIVE (a folder or S3)."),
     ] = False,
+    archive_at: Annotated[
+        str | None,
+        typer.Option(
+            "--archive-at",
+            metavar="LOCATION",
+            help="Verify every archived document.pdf of this archive (a folder or s3://bucket/prefix).",
+        ),
+    ] = None,
     html_out: Annotated[
         Path | None, typer.Option("--html", help="Write a printable, self-contained HTML report (vi + en) here.")
     ] = None,
@@ -157,11 +212,20 @@ def verify(
             raise _fail(f"--at {at!r}: not an ISO 8601 date-time") from None
         if as_of.tzinfo is None:
             raise _fail(f"--at {at!r}: give the time zone, e.g. +07:00")
-    files = list(pdfs or [])
-    if archive:
-        files.extend(_archive_pdfs(settings.archive_dir))
-    if not files:
-        raise _fail("nothing to verify: give PDF files or --archive")
+    files: list[Path] = []
+    for given in pdfs or []:
+        if str(given).startswith("s3:/"):  # typer made it a Path, which folds 's3://' into 's3:/'
+            url = "s3://" + str(given)[4:].lstrip("/")
+            raise _fail(f"{url}: là địa chỉ kho lưu trữ / an archive location, not a PDF: use --archive-at {url}")
+        if given.is_dir():
+            found = _folder_pdfs(given)
+            if not found:
+                raise _fail(f"{given}: không có tệp PDF nào trong thư mục / no PDF in this folder", path=given)
+            files.extend(found)
+        else:
+            files.append(given)
+    if not files and not (archive or archive_at):
+        raise _fail("nothing to verify: give PDF files or folders, --archive or --archive-at LOCATION")
     for name in trust_store or []:
         if not signing.trust_store_path(settings.data_dir, name).is_dir():
             raise _fail(f"trust store {name!r} is not installed (sohoa keys install-trust-store {name} FOLDER)")
@@ -171,7 +235,16 @@ def verify(
     roots = trust_roots(settings)
     roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
     roots.extend(trust or [])
-    results = [signing.verify_pdf(path, roots, online=online or settings.verify_online, at=as_of) for path in files]
+
+    def verify_one(path: Path) -> signing.FileVerification:
+        return signing.verify_pdf(path, roots, online=online or settings.verify_online, at=as_of)
+
+    results = [verify_one(path) for path in files]
+    if archive or archive_at:
+        archived = _verify_archive(archive_at, verify_one)
+        if not archived:
+            raise _fail("nothing to verify: the archive holds no signed document.pdf")
+        results.extend(archived)
     passed = all(r.passed for r in results)
     if html_out is not None:
         html_out.parent.mkdir(parents=True, exist_ok=True)

@@ -21,17 +21,25 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 def _open(archive: str | None) -> Any:
     from flows.cli import _fail, _settings
     from sohoa.errors import SohoaError
-    from storage import LocalArchive, archive_location, open_archive
+    from storage import LocalArchive, archive_exists, archive_location, check_archive_location, open_archive
+    from storage.s3 import S3LocationError
 
     settings = _settings(archive=archive)
+    location = archive_location(settings)
     try:
-        store = open_archive(archive_location(settings), settings)
-    except SohoaError as exc:
+        check_archive_location(location, settings)
+        store = open_archive(location, settings)
+        exists = archive_exists(store)  # reads only: these commands never create a bucket or a folder
+    except S3LocationError as exc:  # a bucket name S3 forbids, no endpoint: the configuration, not the machine
+        raise _fail(str(exc)) from exc
+    except SohoaError as exc:  # the server unreachable, the credentials refused
         raise _fail(str(exc), 3) from exc
-    if isinstance(store, LocalArchive) and not store.root.is_dir():
-        # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK")
+    if not exists:
+        # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK"); on S3
+        # it also created the mistyped bucket
+        where = store.root if isinstance(store, LocalArchive) else store.location
         raise _fail(
-            f"không có kho lưu trữ tại / no archive at {store.root} (nothing was ever archived there: check "
+            f"không có kho lưu trữ tại / no archive at {where} (nothing was ever archived there: check "
             "--archive or SOHOA_ARCHIVE)"
         )
     return settings, store
@@ -44,6 +52,34 @@ def _record(store: Any, record_id: str) -> Any:
     if record is None:
         raise _fail(f"record {record_id}: not in the archive {store.location}", 1)
     return record
+
+
+def _get_files(store: Any, record: Any, out_dir: Path) -> list[str]:
+    """Copy the record's objects (each checked against its SHA-256; renewed PDFs too) and its record.json into
+    ``out_dir``. They are written to a folder beside it first and moved in only when every one checked out, so a
+    failed get leaves nothing behind (it used to leave the original written before document.pdf's mismatch)."""
+    import os
+    import shutil
+    import tempfile
+
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.part-get-", dir=out_dir.parent))
+    try:
+        names: list[str] = []
+        for stored in [*record.objects, *store.added_objects(record)]:
+            name = stored.key.rsplit("/", 1)[-1]
+            (staging / name).write_bytes(store.read_verified(record, stored.role))
+            names.append(name)
+        (staging / "record.json").write_text(record.to_json(), encoding="utf-8")
+        names.append("record.json")
+        if not out_dir.exists():
+            staging.rename(out_dir)
+        else:  # a folder already there (hoso/): the files go in beside what it holds
+            for name in names:
+                os.replace(staging / name, out_dir / name)
+        return [str(out_dir / name) for name in names]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _type_code(given: str) -> str:
@@ -120,7 +156,6 @@ def register(app: typer.Typer) -> None:
         checked against its recorded SHA-256)."""
         from classify.review import correction_of
         from flows.cli import _errors_as_json, _fail, _print_json, out
-        from sohoa.fsutil import atomic_write_bytes, atomic_write_text
         from storage import ArchiveIntegrityError
 
         _errors_as_json(as_json)
@@ -129,14 +164,11 @@ def register(app: typer.Typer) -> None:
         written: list[str] = []
         if out_dir is not None:
             try:
-                for stored in [*record.objects, *store.added_objects(record)]:  # renewed PDFs too
-                    target = out_dir / stored.key.rsplit("/", 1)[-1]
-                    atomic_write_bytes(target, store.read_verified(record, stored.role))
-                    written.append(str(target))
-            except ArchiveIntegrityError as exc:
+                written = _get_files(store, record, out_dir)
+            except ArchiveIntegrityError as exc:  # a damaged archive object: done, but not all right (as export)
                 raise _fail(str(exc), 1) from exc
-            atomic_write_text(out_dir / "record.json", record.to_json())
-            written.append(str(out_dir / "record.json"))
+            except OSError as exc:
+                raise _fail(f"{out_dir}: {exc.strerror or exc}", 3, out_dir) from exc
         correction = correction_of(settings, record.id)
         if as_json:
             _print_json(
@@ -359,6 +391,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors)."""
         from flows.cli import _fail, out
+        from storage import ArchiveIntegrityError
         from storage.export import export_bag, export_batch_bag
 
         if len(args) != (1 if batch else 2):
@@ -374,6 +407,8 @@ def register(app: typer.Typer) -> None:
                 _, records = export_batch_bag(store, batch, out_dir, anchors)
             except LookupError as exc:
                 raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
+            except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
+                raise _fail(str(exc), 1) from exc
             except (FileExistsError, OSError) as exc:
                 raise _fail(str(exc)) from exc
             out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
@@ -381,6 +416,8 @@ def register(app: typer.Typer) -> None:
         record = _record(store, args[0])
         try:
             export_bag(store, record, out_dir, anchors)
+        except ArchiveIntegrityError as exc:  # it used to end as an unexpected fault (3); nothing is left behind
+            raise _fail(str(exc), 1) from exc
         except (FileExistsError, OSError) as exc:
             raise _fail(str(exc)) from exc
         out.print(f"record {record.id}: BagIt package in {out_dir}", markup=False)

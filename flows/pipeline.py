@@ -502,7 +502,13 @@ def check_locations(settings: Settings) -> None:
     quarantined as if it were at fault, or the quarantine itself would fail."""
     folders = [("work", settings.work_path), ("quarantine", settings.quarantine_path)]
     location = archive_location(settings)
-    if not location.startswith("s3:"):
+    if location.startswith("s3:"):
+        from storage import check_archive_location
+
+        # an invalid bucket name, no endpoint: a configuration error no rerun fixes (the CLI says so first; a
+        # Prefect deployment or the watcher come here without it)
+        check_archive_location(location, settings)
+    else:
         folders.append(("archive", Path(location)))
     for role, folder in folders:
         if folder.exists() and not folder.is_dir():

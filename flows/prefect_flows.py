@@ -42,6 +42,7 @@ from flows.pipeline import (
 from sohoa.errors import BadInputError
 from sohoa.fsutil import sha256_file
 from sohoa.settings import Settings, load_settings
+from storage import archive_display
 
 
 @dataclass(frozen=True)
@@ -300,7 +301,7 @@ def _run_batch_on_dask(paths: list[str], settings: Settings) -> dict[str, Any]:
 
 
 def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
-    report = BatchReport(archive=str(settings.archive_dir), quarantine=str(settings.quarantine_path))
+    report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
     inputs = expand_inputs(Path(p) for p in paths)
     if settings.dask_address:
         report.results = _documents_on_dask(inputs, settings, report.batch_id)

@@ -37,7 +37,7 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields
 from pyhanko.stamp import TextStamp, TextStampStyle
 
-from signing.errors import SigningConfigError
+from signing.errors import AppearanceOrderError, SigningConfigError
 from signing.identity import SigningIdentity
 
 # fontTools reports every table it cannot subset (e.g. FFTM) at WARNING; it is harmless for a stamp.
@@ -227,8 +227,13 @@ class Appearance:
             page = count - 1
             signer_rect = _last_visible_signature(writer, page)
             if signer_rect is None:
-                raise SigningConfigError(
-                    "the seal appearance goes over the signer's signature: sign with --appearance signer first"
+                raise AppearanceOrderError(
+                    "dấu của cơ quan đóng lên chữ ký của người ký (Nghị định 30): trang cuối chưa có chữ ký của người "
+                    "ký; hãy ký trước với --appearance signer, rồi ký đóng dấu tệp đã ký với --appearance seal (hoặc "
+                    "--appearance decree30: cả hai trong một chữ ký) / the seal goes over the signer's signature "
+                    "(Decree 30): the last page has no signer's signature yet; sign with --appearance signer first, "
+                    "then sign that signed file with --appearance seal (or --appearance decree30: both in one "
+                    "signature)"
                 )
             box = _seal_box(signer_rect, seal, self._optional_image(self.signature_image))
             style = self._stamp(

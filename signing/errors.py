@@ -17,6 +17,13 @@ class SigningConfigError(SigningError):
     """The signing identity is misconfigured (unknown kind, missing PKCS#12, wrong password, expired cert)."""
 
 
+class AppearanceOrderError(SigningConfigError):
+    """The appearance asked for cannot come at this point of the document's signatures (Decree 30: the seal is
+    laid over the signer's signature, so ``seal`` needs a ``signer`` signature first): the way the command was
+    used, not the machine. A ``SigningConfigError`` still for the pipeline (SOHOA_SIGNATURE_APPEARANCE=seal fails
+    every document the same way); `sohoa sign` makes it a usage error (exit 2)."""
+
+
 class SigningInputError(BadInputError, SigningError):
     """The PDF to sign is itself unusable (not a PDF, damaged, encrypted).
 

@@ -33,7 +33,10 @@ __all__ = [
     "LocalArchive",
     "QuarantineEntry",
     "RetentionError",
+    "archive_display",
+    "archive_exists",
     "archive_location",
+    "check_archive_location",
     "fixity_audit",
     "index_archived",
     "open_configured_archive",
@@ -57,9 +60,7 @@ def open_archive(
     arguments, else from settings SOHOA_S3_ENDPOINT / SOHOA_S3_ACCESS_KEY / SOHOA_S3_SECRET_KEY)."""
     if settings is not None and retention is None:
         retention = settings.retention_years
-    text = str(location)
-    if text.startswith("s3:/") and not text.startswith("s3://"):
-        text = "s3://" + text[4:]  # an s3:// URL that went through pathlib.Path (settings.archive_dir) on the way
+    text = _s3_text(str(location))
     if text.startswith("s3://"):
         from storage.s3 import S3Archive, make_client, parse_s3_url
 
@@ -80,9 +81,48 @@ def open_archive(
     return archive
 
 
+def check_archive_location(location: str | Path, settings: Settings | None = None) -> None:
+    """Refuse, without contacting anything, an archive location that cannot work whatever the server does — an
+    ``s3://`` URL without a bucket or with a bucket name S3 forbids, or no S3 endpoint configured — as
+    ``storage.s3.S3LocationError``: a usage error for the command line (exit 2), checked before the first
+    document; a rerun would not fix it (an invalid bucket name used to fail every document as "S3 server
+    unreachable", to be retried)."""
+    text = _s3_text(str(location))
+    if not text.startswith("s3://"):
+        return
+    from storage.s3 import S3LocationError, parse_s3_url
+
+    parse_s3_url(text)
+    if settings is not None and not settings.s3_endpoint:
+        raise S3LocationError(f"{text}: chưa cấu hình máy chủ S3 / no S3 endpoint configured (set SOHOA_S3_ENDPOINT)")
+
+
+def archive_exists(archive: BaseArchive) -> bool:
+    """Whether anything was ever archived at ``archive`` (read only: creates nothing). A local folder: it exists;
+    S3: the bucket exists and the prefix holds ledger or index objects (``S3Archive.exists``)."""
+    if isinstance(archive, LocalArchive):
+        return archive.root.is_dir()
+    from storage.s3 import S3Archive
+
+    return archive.exists() if isinstance(archive, S3Archive) else True
+
+
+def _s3_text(text: str) -> str:
+    if text.startswith("s3:/") and not text.startswith("s3://"):
+        return "s3://" + text[4:]  # an s3:// URL that went through pathlib.Path (settings.archive_dir) on the way
+    return text
+
+
 def archive_location(settings: Settings) -> str:
     """The configured archive: ``SOHOA_ARCHIVE`` (a folder or s3:// URL), else DATA_DIR/archive."""
     return settings.archive or str(settings.archive_dir)
+
+
+def archive_display(settings: Settings) -> str:
+    """The configured archive as a report shows it: an ``s3://bucket/prefix`` URL as such, a folder as an absolute
+    path. (``settings.archive_dir`` is a Path: an S3 archive printed through it read ``/cwd/s3:/bucket/prefix``.)"""
+    location = _s3_text(archive_location(settings))
+    return location if location.startswith("s3://") else str(Path(location).resolve())
 
 
 def open_configured_archive(settings: Settings) -> BaseArchive:

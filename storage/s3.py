@@ -1,7 +1,9 @@
 """The S3 backend (MinIO, SeaweedFS, Ceph RGW… through the ``minio`` SDK): ``s3://bucket/prefix``.
 
 Same layout and semantics as the local folder (storage.base), under ``prefix/`` in the bucket. The bucket is
-created when missing **with object lock (and therefore versioning)**; every record object is written with
+created by the first write when missing, **with object lock (and therefore versioning)** — never by a read: a
+mistyped bucket given to `sohoa list` or `sohoa audit` used to be created and reported as an empty archive that
+passed; every record object is written with
 COMPLIANCE retention until the date of its record class, so the server itself refuses to delete the version or
 shorten its retention. Writing a key that exists with other content is refused by the archive; a client that
 writes it anyway only adds a newer version (the retained one stays and reads flag the mismatch).
@@ -20,6 +22,7 @@ from __future__ import annotations
 import base64
 import io
 import os
+import re
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +36,7 @@ from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
 from minio.retention import Retention
 
+from sohoa.errors import SohoaError
 from storage.base import (
     ArchiveIntegrityError,
     ArchiveUnavailableError,
@@ -45,26 +49,66 @@ from storage.base import (
 PART_SIZE = 16 * 1024 * 1024
 SHA_META = "sha256"
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
+# The error codes with which a server refuses the request's signature or key: the credentials, not the server,
+# are wrong (a rerun does not help until SOHOA_S3_ACCESS_KEY / SOHOA_S3_SECRET_KEY are put right).
+CREDENTIAL_CODES = ("SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidSecretKey")
+MISSING_CODES = ("NoSuchKey", "NoSuchVersion", "ResourceNotFound", "NoSuchBucket")
+# The S3 bucket naming rules (AWS "Bucket naming rules"; MinIO and SeaweedFS apply the same): 3–63 characters of
+# lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit.
+_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
+BUCKET_RULE = (
+    "tên bucket S3 dài 3–63 ký tự, chỉ gồm chữ thường, chữ số, dấu chấm và gạch nối, bắt đầu và kết thúc bằng chữ "
+    "hoặc số / an S3 bucket name is 3–63 characters of lowercase letters, digits, dots and hyphens, beginning and "
+    "ending with a letter or digit (not an IP address, no '..')"
+)
+
+
+class S3LocationError(SohoaError, ValueError):
+    """An ``s3://`` location no S3 server can hold (no bucket, a bucket name S3 forbids): a usage error that no
+    rerun fixes."""
 
 
 def parse_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/prefix`` → (bucket, prefix without slashes)."""
+    """``s3://bucket/prefix`` → (bucket, prefix without slashes); ``S3LocationError`` for a URL without a bucket or
+    with a bucket name S3 forbids (it used to fail every document as "S3 server unreachable", to be retried)."""
     parsed = urlparse(url)
     if parsed.scheme != "s3" or not parsed.netloc:
-        raise ValueError(f"{url}: not an s3://bucket/prefix URL")
-    return parsed.netloc, parsed.path.strip("/")
+        raise S3LocationError(f"{url}: not an s3://bucket/prefix URL")
+    bucket = parsed.netloc
+    if not _BUCKET_NAME.fullmatch(bucket) or _IPV4.fullmatch(bucket) or ".." in bucket:
+        raise S3LocationError(f"{url}: tên bucket không hợp lệ / invalid bucket name {bucket!r}: {BUCKET_RULE}")
+    return bucket, parsed.path.strip("/")
 
 
-def make_client(endpoint: str, access_key: str, secret_key: str, region: str | None = None, retries: int = 5) -> Minio:
+def credentials_refused(exc: BaseException) -> bool:
+    return isinstance(exc, S3Error) and exc.code in CREDENTIAL_CODES
+
+
+# Retries of one S3 request by urllib3, kept few because sohoa retries the whole archive write itself
+# (flows/pipeline.py ARCHIVE_RETRY_DELAYS: 4 attempts, 1, 5 and 30 s apart ±50 %): the two multiply. With the
+# server refusing connections, one request now gives up after 2 retries and 1 s of backoff (0 then 0.5·2 s), so a
+# document waits ≈ 4 × 1 + 36 ≈ 40 s (20–58 s with the jitter) before it is reported failed; with 5 retries and
+# backoff 0.2 it was 0 + 0.4 + 0.8 + 1.6 + 3.2 = 6 s per request, ≈ 60 s per document, each retry logging a
+# urllib3 warning. A host that drops packets costs the connect timeout per try: 3 × 10 s × 4 + 36 ≈ 2.6 min (was
+# 6 × 30 s × 4 + 36 ≈ 12.6 min). The read commands (list, get, audit) have only these retries.
+S3_RETRIES = 2
+S3_BACKOFF = 0.5
+S3_CONNECT_TIMEOUT = 10.0
+
+
+def make_client(
+    endpoint: str, access_key: str, secret_key: str, region: str | None = None, retries: int = S3_RETRIES
+) -> Minio:
     """A client for ``endpoint`` (http[s]://host:port); ``retries`` on connection errors and 5xx, with backoff."""
     parsed = urlparse(endpoint if "://" in endpoint else f"http://{endpoint}")
     secure = parsed.scheme == "https"
     http = urllib3.PoolManager(
-        timeout=urllib3.Timeout(connect=30, read=300),
+        timeout=urllib3.Timeout(connect=S3_CONNECT_TIMEOUT, read=300),
         maxsize=10,
         cert_reqs="CERT_REQUIRED" if secure else "CERT_NONE",
         ca_certs=os.environ.get("SSL_CERT_FILE") or certifi.where(),
-        retries=urllib3.Retry(total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]),
+        retries=urllib3.Retry(total=retries, backoff_factor=S3_BACKOFF, status_forcelist=[500, 502, 503, 504]),
     )
     return Minio(
         parsed.netloc,
@@ -90,7 +134,7 @@ class S3Archive(BaseArchive):
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.part_size = part_size
-        self._ensure_bucket()
+        self._bucket_ready = False  # created by the first write (ensure_bucket), never by a read
 
     def __repr__(self) -> str:
         return f"S3Archive({self.location!r})"
@@ -103,17 +147,47 @@ class S3Archive(BaseArchive):
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def _fail(self, what: str, exc: Exception) -> ArchiveUnavailableError:
+        if credentials_refused(exc):
+            assert isinstance(exc, S3Error)
+            return ArchiveUnavailableError(
+                f"{self.location}: {what}: máy chủ S3 từ chối thông tin đăng nhập / the S3 server refused the "
+                f"credentials ({exc.code}): check SOHOA_S3_ACCESS_KEY and SOHOA_S3_SECRET_KEY"
+            )
+        if not isinstance(exc, S3Error):  # connection refused, DNS, TLS, timeouts
+            return ArchiveUnavailableError(f"{self.location}: {what}: S3 server unreachable: {exc}")
         return ArchiveUnavailableError(f"{self.location}: {what}: {exc}")
 
-    def _ensure_bucket(self) -> None:
+    def ensure_bucket(self) -> None:
+        """Create the bucket (with object lock) when it does not exist; called by writes only."""
+        if self._bucket_ready:
+            return
         try:
             if not self.client.bucket_exists(self.bucket):
                 self.client.make_bucket(self.bucket, object_lock=True)
         except S3Error as exc:
             if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
-        except Exception as exc:  # connection refused, DNS, TLS
-            raise self._fail("S3 server unreachable", exc) from exc
+        except Exception as exc:
+            raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
+        self._bucket_ready = True
+
+    def exists(self) -> bool:
+        """Whether an archive was ever written here: the bucket exists and its prefix holds a version of an object
+        (or a delete marker) under ``.ledger/`` or ``.by-sha256/`` — every archived record has both. Delete markers
+        count, so an archive whose ledger or index someone deleted is still audited (and the removal reported), not
+        refused as "no archive". Reads only; creates nothing."""
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                return False
+            for folder in (".ledger/", ".by-sha256/"):
+                listed = self.client.list_objects(
+                    self.bucket, prefix=self._name(folder), recursive=True, include_version=True
+                )
+                if next(iter(listed), None) is not None:
+                    return True
+        except Exception as exc:
+            raise self._fail("cannot look for the archive", exc) from exc
+        return False
 
     def object_lock_enabled(self) -> bool:
         try:
@@ -127,13 +201,14 @@ class S3Archive(BaseArchive):
         try:
             return self.client.stat_object(self.bucket, self._name(key))
         except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchVersion", "ResourceNotFound"):
+            if exc.code in MISSING_CODES:  # NoSuchBucket: nothing written yet (the first write creates it)
                 return None
             raise self._fail(f"cannot stat {key}", exc) from exc
         except Exception as exc:
             raise self._fail(f"cannot stat {key}", exc) from exc
 
     def _write(self, key: str, source: Path | bytes, sha256: str, retain: datetime | None) -> None:
+        self.ensure_bucket()
         existing = self._stat(key)
         if existing is not None:
             if self._stored_sha256(key) == sha256:
@@ -172,7 +247,7 @@ class S3Archive(BaseArchive):
         try:
             response = self.client.get_object(self.bucket, self._name(key))
         except S3Error as exc:
-            if exc.code in ("NoSuchKey", "NoSuchVersion", "ResourceNotFound"):
+            if exc.code in MISSING_CODES:
                 return None
             raise self._fail(f"cannot read {key}", exc) from exc
         except Exception as exc:
@@ -195,6 +270,10 @@ class S3Archive(BaseArchive):
                 for obj in self.client.list_objects(self.bucket, prefix=self._name(prefix), recursive=True)
                 if obj.object_name
             )
+        except S3Error as exc:
+            if exc.code != "NoSuchBucket":
+                raise self._fail(f"cannot list {prefix}", exc) from exc
+            names = []  # nothing written yet
         except Exception as exc:
             raise self._fail(f"cannot list {prefix}", exc) from exc
         for name in names:
@@ -213,6 +292,10 @@ class S3Archive(BaseArchive):
                 for obj in listed
                 if obj.object_name and obj.is_delete_marker and str(obj.is_latest).lower() == "true"
             )
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":
+                return []
+            raise self._fail(f"cannot list the versions under {prefix}", exc) from exc
         except Exception as exc:
             raise self._fail(f"cannot list the versions under {prefix}", exc) from exc
 

@@ -83,6 +83,22 @@ def test_sign_level_option(level: str, tmp_path: Path, test_pki: TestPKI) -> Non
     assert res.exit_code == 0
 
 
+def test_seal_before_signer_is_a_usage_error(tmp_path: Path) -> None:
+    """`--appearance seal` on a PDF with no signer's signature yet: how the command was used (exit 2), said in
+    Vietnamese and English with the order rule; it was exit 3, English only, "--appearance signer first"."""
+    from signing_images import make_seal
+
+    env = _env(tmp_path / "var", SOHOA_SEAL_IMAGE=str(make_seal(tmp_path / "seal.png")))
+    res = runner.invoke(
+        app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(tmp_path / "o.pdf"), "--appearance", "seal"], env=env
+    )
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert "chưa có chữ ký của người ký" in text and "sign with --appearance signer first" in text
+    assert "then sign that signed file with --appearance seal" in text and "decree30" in text
+    assert not (tmp_path / "o.pdf").exists()
+
+
 def test_sign_level_without_tsa_is_a_configuration_fault(tmp_path: Path) -> None:
     res = runner.invoke(
         app,
@@ -141,6 +157,33 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     assert res.exit_code == 1
     assert json.loads(res.stdout)["files"][0]["signatures"][0]["indication"] == "TOTAL_FAILED"
     assert runner.invoke(app, ["verify"], env=env).exit_code == 2
+
+
+def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:
+    """A folder argument is the PDFs inside it (it was read as one PDF: "cannot read the file: Is a directory",
+    a failed file); `--archive-at LOCATION` verifies another archive than SOHOA_ARCHIVE; `verify --archive
+    s3://…` (the form other commands take) says to use --archive-at instead of "s3:/…: no such file"."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = tmp_path / "other-archive"
+    doc = archive / "2025" / "QĐ" / "01--x" / "document.pdf"
+    doc.parent.mkdir(parents=True)
+    assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(doc)], env=env).exit_code == 0
+    (archive / "2025" / "QĐ" / "01--x" / "notes.txt").write_text("not a PDF")
+    folder = runner.invoke(app, ["verify", str(archive), "--json"], env=env)
+    assert folder.exit_code == 0, folder.output
+    assert [f["path"] for f in json.loads(folder.stdout)["files"]] == [str(doc)]
+    at = runner.invoke(app, ["verify", "--archive-at", str(archive), "--json"], env=env)
+    assert at.exit_code == 0, at.output
+    assert [f["path"] for f in json.loads(at.stdout)["files"]] == [str(doc)]
+    nowhere = runner.invoke(app, ["verify", "--archive-at", str(tmp_path / "archiv")], env=env)
+    assert nowhere.exit_code == 2 and "no archive at" in nowhere.output
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    none = runner.invoke(app, ["verify", str(empty)], env=env)
+    assert none.exit_code == 2 and "no PDF in this folder" in " ".join(none.output.split())
+    url = runner.invoke(app, ["verify", "--archive", "s3://sohoa/xa"], env=env)
+    assert url.exit_code == 2 and "use --archive-at s3://sohoa/xa" in " ".join(url.output.split()), url.output
 
 
 @pytest.mark.skipif(not VN_ANCHORS.is_dir(), reason=f"{VN_ANCHORS} not present")

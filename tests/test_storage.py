@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -188,10 +189,10 @@ def test_s3_server_enforces_retention(s3_server: SeaweedServer, tmp_path: Path) 
     settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
     store = open_archive(settings.archive, settings)
     assert isinstance(store, S3Archive)
+    record, files = make_record(tmp_path / "in", "worm")
+    archived = store.put(record, files)  # the first write creates the bucket
     assert store.client.get_bucket_versioning(store.bucket).status == "Enabled"
     assert store.object_lock_enabled()
-    record, files = make_record(tmp_path / "in", "worm")
-    archived = store.put(record, files)
     signed = next(o for o in archived.objects if o.role == "signed")
     name = store._name(signed.key)
     stat = store.client.stat_object(store.bucket, name)
@@ -431,6 +432,160 @@ def test_list_get_hold_commands_on_s3(s3_server: SeaweedServer, tmp_path: Path) 
     assert missing.exit_code == 1 and "0123456789abcdef" in missing.output
 
 
+def _s3_env(server: SeaweedServer, data_dir: Path, secret: str | None = None) -> dict[str, str]:
+    return {
+        "SOHOA_DATA_DIR": str(data_dir),
+        "SOHOA_S3_ENDPOINT": server.endpoint,
+        "SOHOA_S3_ACCESS_KEY": server.access_key,
+        "SOHOA_S3_SECRET_KEY": secret or server.secret_key,
+    }
+
+
+def test_read_only_commands_refuse_an_s3_location_with_no_archive(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """A mistyped bucket or prefix is not an empty archive that passes (it used to list 0 records and audit OK,
+    exit 0, and the read-only command created the mistyped bucket): exit 2 "no archive at s3://…", no bucket
+    made. An archive whose ledger was deleted (delete markers) is still one: the audit reports the removal."""
+    settings = s3_settings(s3_server, tmp_path, "sohoa-exists")
+    store = open_archive(settings.archive, settings)
+    assert isinstance(store, S3Archive)
+    assert not store.client.bucket_exists("sohoa-exists")  # opening creates nothing; the first write does
+    record, files = make_record(tmp_path / "in", "exists")
+    store.put(record, files)
+    env = _s3_env(s3_server, tmp_path)
+    runner = CliRunner()
+    commands = [
+        ["list"],
+        ["get", record.id],
+        ["get", record.id, "--out", str(tmp_path / "got")],
+        ["index", "rebuild"],
+        ["hold", record.id, "on"],
+        ["ledger", "verify"],
+        ["ledger", "stamp"],
+        ["export", record.id, str(tmp_path / "bag")],
+        ["audit", "--no-renew"],
+        ["audit", "--fixity-only"],
+    ]
+    for location in ("s3://sohoa-typo-bucket/xa-an-binh", "s3://sohoa-exists/typoprefix", "s3://sohoa-exists/xa"):
+        for command in commands:
+            typo = runner.invoke(app, [*command, "--archive", location], env=env)
+            assert typo.exit_code == 2, (location, command, typo.output)
+            assert f"no archive at {location}" in " ".join(typo.output.split()), typo.output
+    assert not store.client.bucket_exists("sohoa-typo-bucket")
+    assert not (tmp_path / "got").exists() and not (tmp_path / "bag").exists()
+    # the real one opens; with its whole ledger deleted behind the archive's back it is still an archive
+    listed = runner.invoke(app, ["list", "--archive", settings.archive, "--json"], env=env)
+    assert listed.exit_code == 0 and [r["id"] for r in json.loads(listed.stdout)["records"]] == [record.id]
+    entries = Ledger(store).keys()
+    for key in entries:
+        remove_behind(store, key)
+    for key in list(store._keys(".by-sha256/")):
+        remove_behind(store, key)
+    broken = runner.invoke(app, ["ledger", "verify", "--archive", settings.archive], env=env)
+    assert broken.exit_code == 1 and "removed from the end of the ledger" in broken.output, broken.output
+
+
+def test_s3_configuration_errors_are_named(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """A bucket name S3 forbids is a usage error refused before the first document (it failed every document as
+    "S3 server unreachable" and exit 3, to be retried); credentials the server refuses are called so (exit 3),
+    and a read-only command with them tries to create nothing."""
+    runner = CliRunner()
+    env = _s3_env(s3_server, tmp_path)
+    scan = tmp_path / "in" / "scan.png"
+    scan.parent.mkdir()
+    scan.write_bytes(b"")
+    for bucket in ("qa", "QA-Archive", "192.168.1.1", "qa..archive", "-qa-archive"):
+        for command in (["process", str(scan), "--no-prefect"], ["list"], ["watch", str(scan.parent), "--once"]):
+            result = runner.invoke(app, [*command, "--archive", f"s3://{bucket}/arch"], env=env)
+            text = " ".join(result.output.split())
+            assert result.exit_code == 2, (bucket, command, result.output)
+            assert f"invalid bucket name '{bucket}'" in text and "3–63 characters" in text, text
+    assert not (tmp_path / "quarantine").exists() and not (tmp_path / "outbox").exists()  # no document touched
+    wrong = runner.invoke(
+        app, ["list", "--archive", "s3://sohoa-wrong-key/xa"], env=_s3_env(s3_server, tmp_path, "wrongwrong")
+    )
+    text = " ".join(wrong.output.split())
+    assert wrong.exit_code == 3, wrong.output
+    assert "the S3 server refused the credentials (SignatureDoesNotMatch)" in text and "SOHOA_S3_SECRET_KEY" in text
+    assert "create bucket" not in text
+
+
+def test_process_reports_an_s3_archive_as_its_url(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """`process` printed an S3 archive as a local path (Archive: /cwd/s3:/bucket/prefix), in the table and in
+    --json."""
+    runner = CliRunner()
+    env = {**_s3_env(s3_server, tmp_path), "SOHOA_ARCHIVE": "s3://sohoa-shown/arch3"}
+    empty = tmp_path / "in" / "empty.pdf"
+    empty.parent.mkdir()
+    empty.write_bytes(b"")  # quarantined at once: the report is what is checked
+    as_json = runner.invoke(app, ["process", str(empty), "--no-prefect", "--json"], env=env)
+    assert as_json.exit_code == 1, as_json.output
+    assert json.loads(as_json.stdout)["archive"] == "s3://sohoa-shown/arch3"
+    table = runner.invoke(app, ["process", str(empty), "--no-prefect"], env=env)
+    assert "Archive: s3://sohoa-shown/arch3\n" in table.stdout, table.stdout
+    local = runner.invoke(app, ["process", str(empty), "--no-prefect", "--json", "--archive", "arch"], env=env)
+    assert json.loads(local.stdout)["archive"] == str(Path("arch").resolve())
+
+
+def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
+    """`sohoa verify --archive` with an S3 SOHOA_ARCHIVE (it said "nothing to verify") and `--archive-at
+    s3://…`: every archived document.pdf is fetched through the verified read and reported under its s3://
+    address; an object that no longer matches its SHA-256 is a failed file."""
+    from test_signing import make_pdf
+
+    settings = s3_settings(s3_server, tmp_path, "sohoa-verify")
+    store = open_archive(settings.archive, settings)
+    assert isinstance(store, S3Archive)
+    record, files = make_record(tmp_path / "in", "verify")
+    env = _s3_env(s3_server, tmp_path)
+    runner = CliRunner()
+    signed = files["signed"][1]
+    signed.unlink()
+    made = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "plain.pdf")), str(signed)], env=env)
+    assert made.exit_code == 0, made.output
+    archived = store.put(record, files)
+    key = next(o.key for o in archived.objects if o.role == "signed")
+    address = f"{settings.archive}/{key}"
+    for args, extra in ((["--archive"], {"SOHOA_ARCHIVE": settings.archive}), (["--archive-at", settings.archive], {})):
+        result = runner.invoke(app, ["verify", *args, "--json"], env={**env, **extra})
+        assert result.exit_code == 0, (args, result.output)
+        (checked,) = json.loads(result.stdout)["files"]
+        assert checked["path"] == address and checked["passed"], checked
+    text = runner.invoke(app, ["verify", "--archive-at", settings.archive], env=env)
+    assert text.exit_code == 0 and address in text.stdout
+    typo = runner.invoke(app, ["verify", "--archive-at", "s3://sohoa-verify/typo"], env=env)
+    assert typo.exit_code == 2 and "no archive at s3://sohoa-verify/typo" in " ".join(typo.output.split())
+    tamper(store, key, signed.read_bytes() + b"\n")
+    broken = runner.invoke(app, ["verify", "--archive-at", settings.archive, "--json"], env=env)
+    assert broken.exit_code == 1
+    (failed,) = json.loads(broken.stdout)["files"]
+    assert failed["path"] == address and "SHA-256 mismatch" in failed["error"]
+
+
+def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
+    """With the S3 endpoint down, urllib3 retried each request 5 times (6 s of backoff) and logged a "Retrying
+    (Retry(total=4…" warning each time, before sohoa's own line: now a few retries, quiet at the default
+    verbosity, and the command says the server is unreachable (exit 3)."""
+    from storage.s3server import free_ports
+
+    (port,) = free_ports(1)  # nothing listens there
+    env = {
+        "SOHOA_DATA_DIR": str(tmp_path),
+        "SOHOA_S3_ENDPOINT": f"http://127.0.0.1:{port}",
+        "SOHOA_S3_ACCESS_KEY": "sohoa-test",
+        "SOHOA_S3_SECRET_KEY": "sohoa-test-secret",
+    }
+    started = time.monotonic()
+    down = CliRunner().invoke(app, ["list", "--archive", "s3://sohoa-down/xa"], env=env)
+    elapsed = time.monotonic() - started
+    text = " ".join(down.output.split())
+    assert down.exit_code == 3, down.output
+    assert "s3://sohoa-down/xa" in text and "S3 server unreachable" in text, text
+    assert "Retrying" not in text, text
+    assert elapsed < 4, elapsed  # 2 retries, 1 s of backoff (was 5 retries, 6 s)
+    verbose = CliRunner().invoke(app, ["-v", "list", "--archive", "s3://sohoa-down/xa"], env=env)
+    assert "Retrying" in verbose.output  # still there for whoever looks
+
+
 def test_open_archive_without_endpoint_says_so(tmp_path: Path) -> None:
     with pytest.raises(ArchiveUnavailableError, match="SOHOA_S3_ENDPOINT"):
         open_archive("s3://bucket-x/p", Settings(data_dir=tmp_path))  # type: ignore[call-arg]
@@ -504,6 +659,45 @@ def test_export_and_audit_commands(tmp_path: Path) -> None:
     assert json.loads(audit.stdout)["problems"][record.id] == [
         f"{prefix}/original.png: SHA-256 differs from the one recorded"
     ]
+
+
+def test_damaged_object_get_and_export_agree_and_leave_nothing(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """document.pdf no longer matches its SHA-256: `get --out` and `export` both exit 1 (export ended with 3,
+    as an unexpected fault) and leave nothing behind (get left original.png, written before the mismatch); a
+    folder that was already there keeps what it held. A good get moves every file in."""
+    record, files = make_record(tmp_path / "in", "damaged")
+    archived = archive.put(record, files)
+    if isinstance(archive, LocalArchive):
+        env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(archive.root)}
+    else:
+        env = {**_s3_env(request.getfixturevalue("s3_server"), tmp_path), "SOHOA_ARCHIVE": archive.location}
+    runner = CliRunner()
+    good = runner.invoke(app, ["get", record.id, "--out", str(tmp_path / "good" / "hoso")], env=env)
+    assert good.exit_code == 0, good.output
+    assert sorted(p.name for p in (tmp_path / "good" / "hoso").iterdir()) == [
+        "document.pdf",
+        "original.png",
+        "record.json",
+        "verification.json",
+    ]
+    assert [p.name for p in (tmp_path / "good").iterdir()] == ["hoso"]  # no staging folder left
+    signed = next(o for o in archived.objects if o.role == "signed")
+    tamper(archive, signed.key, b"%PDF-1.7 damaged")
+    got = runner.invoke(app, ["get", record.id, "--out", str(tmp_path / "got")], env=env)
+    assert got.exit_code == 1 and "SHA-256 mismatch" in got.output, got.output
+    assert not (tmp_path / "got").exists()
+    kept = tmp_path / "kept"
+    kept.mkdir()
+    (kept / "mine.txt").write_text("mine")
+    into = runner.invoke(app, ["get", record.id, "--out", str(kept)], env=env)
+    assert into.exit_code == 1
+    exported = runner.invoke(app, ["export", record.id, str(tmp_path / "bag")], env=env)
+    assert exported.exit_code == 1 and "SHA-256 mismatch" in exported.output, exported.output
+    assert not (tmp_path / "bag").exists()
+    assert [p.name for p in kept.iterdir()] == ["mine.txt"]
+    assert not [p for p in tmp_path.iterdir() if ".part-" in p.name]
 
 
 # ---------------------------------------------------------------------------------------------- batch export
