@@ -233,3 +233,13 @@ def test_a_document_without_document_timestamp_gets_its_first(test_pki: TestPKI,
     assert after.until and before.until and after.until > before.until
     result = verify_pdf(renewed, [test_pki.root_cert])
     assert result.passed and result.signatures[0].level == "B-LTA", result.model_dump_json(indent=2)
+
+
+def test_the_audit_refuses_a_location_with_no_archive(tmp_path: Path) -> None:
+    # the weekly Prefect deployment calls audit_archive without the command line's check: a mistyped archive
+    # location passed there as an empty archive, "OK"
+    from storage import ArchiveUnavailableError
+
+    settings = Settings(data_dir=tmp_path / "var", archive=str(tmp_path / "archiv"))  # type: ignore[call-arg]
+    with pytest.raises(ArchiveUnavailableError, match="no archive at"):
+        audit_archive(settings, renew=False)
