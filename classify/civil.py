@@ -14,7 +14,10 @@ REG_NUMBER_RE = re.compile(
     r"\bSố(?:\s+đăng\s+ký)?\s*:\s*(?P<n>\d{1,6}(?:\s*/\s*(?:19|20)\d\d)?)(?!\s*[/\d])(?!\s*/\s*[A-ZĐ])"
 )
 BOOK_RE = re.compile(r"\bQuyển\s+số\s*:\s*(?P<b>[0-9][0-9A-Za-z./-]*)")
-REG_DATE_RE = re.compile(r"\bNgày(?:\s+đăng\s+ký)?\s*:\s*(?P<d>\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4})")
+# "Ngày đăng ký: 20/05/2019", "Ngày: …", and the forms' "Ngày, tháng, năm đăng ký: 20/05/2019"
+REG_DATE_RE = re.compile(
+    r"\bNgày(?:,?\s*tháng,?\s*năm)?(?:\s+đăng\s+ký)?\s*:\s*(?P<d>\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4})"
+)
 REG_PLACE_RE = re.compile(
     r"(?:đăng\s+ký[^:\n]{0,40}?\s+tại|Nơi\s+đăng\s+ký[^:\n]{0,30}?)\s*:\s*(?P<p>[^\n]+)", re.IGNORECASE
 )

@@ -25,7 +25,11 @@ def archive_metadata(result: Classification, text: str) -> dict[str, str | int |
     ConfidenceLevel, Autograph, Description — from a classification and the document text."""
     serial = result.number.split("/", 1)[0] if result.number else None
     notation = result.number.split("/", 1)[1] if result.number and "/" in result.number else result.symbol
-    copy_words = re.search(r"\b(BẢN SAO|SAO Y|TRÍCH SAO|SAO LỤC)\b", text)
+    # in capitals anywhere (the copy's stamp, "SAO Y BẢN CHÍNH"), or in any case as a line of its own ("(Bản sao)"
+    # under a trích lục's title); not "bản sao" in running text ("nộp bản sao giấy khai sinh")
+    copy_words = re.search(r"\b(BẢN SAO|SAO Y|TRÍCH SAO|SAO LỤC)\b", text) or re.search(
+        r"^\s*\(?\s*(bản sao|sao y bản chính|trích sao|sao lục)\s*\)?\s*$", text, re.IGNORECASE | re.MULTILINE
+    )
     if result.doc_type in ("SY", "TrS", "SL") or copy_words:
         confidence_level = "Bản sao"
     elif result.doc_type == "unknown":

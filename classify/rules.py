@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from classify.civil import extract_civil_status
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
@@ -298,6 +298,15 @@ def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[Number
 
 
 # ---------------------------------------------------------------------------------------------- subject
+# Lines that begin a body, not a trích yếu: as whole words and with what follows them — "Họp giao ban" (a giấy
+# mời's subject) is not "Họ và tên", "Điều tra dân số" not "Điều 1.", "Thực hiện chuyển đổi số" (a kế hoạch's)
+# not "Thực hiện Kế hoạch số 12/KH-UBND …"
+_BODY_START_RE = re.compile(
+    r"^(?:Căn cứ\b|Kính gửi\b|Hôm nay\b|Họ(?:,|\s+và\b|\s+tên\b)|Điều\s+\d|Thực hiện\s+(?:\S+\s+){0,3}số\s*\d)"
+)
+_COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính|trích sao|sao lục)\s*\)?$", re.IGNORECASE)
+
+
 def find_subject(lines: list[str], after: int) -> str | None:
     collected: list[str] = []
     for line in lines[after + 1 : after + 6]:
@@ -305,8 +314,10 @@ def find_subject(lines: list[str], after: int) -> str | None:
             if collected:
                 break
             continue
-        if re.match(r"^(Căn cứ|Kính gửi|Hôm nay|Họ|Điều|Thực hiện)", line) or _is_upper_line(line):
+        if _BODY_START_RE.match(line) or _is_upper_line(line):
             break
+        if _COPY_MARK_RE.match(line) and not collected:
+            continue  # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about
         collected.append(line)
     subject = " ".join(collected).strip(" -_")
     return subject or None
@@ -463,6 +474,11 @@ def find_signer(lines: list[str]) -> tuple[str | None, str | None, str]:
     return signer.name, signer.title, signer.evidence
 
 
+def _is_speck(line: str) -> bool:
+    """A line with no word of two letters: a speck of dirt or a stray mark OCR read as a letter."""
+    return not any(sum(ch.isalpha() for ch in word) >= 2 for word in line.split())
+
+
 def find_signer_block(lines: list[str]) -> Signer:
     window_start = max(0, len(lines) - 45)
     for index in range(len(lines) - 1, window_start - 1, -1):
@@ -472,8 +488,8 @@ def find_signer_block(lines: list[str]) -> Signer:
         start = index
         probe = index - 1
         while probe >= window_start and index - probe <= 4:
-            if not lines[probe]:
-                probe -= 1  # OCR puts blank lines inside the two-column closing
+            if not lines[probe] or _is_speck(lines[probe]):
+                probe -= 1  # OCR puts blank lines, and specks it read as "R" or "š", inside the two-column closing
                 continue
             if _signing_title_part(lines[probe]) is None:
                 break
@@ -619,6 +635,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             confidence=0.95 if "digits" in date_rule else 0.85,
             evidence=f"{date_rule} on line {date_line + 1}",
         )
+        if issued > date.today() + timedelta(days=1):
+            # a paper being scanned was issued before today: "năm 2095" is an OCR or typing slip for an officer
+            fields["issued_on"].confidence = 0.5
+            fields["issued_on"].evidence += "; in the future, so doubtful"
         if place:
             fields["place"] = Field_(value=place, confidence=0.8, evidence="words before ', ngày'")
         header_end = min(header_end, date_line) if number else date_line

@@ -225,3 +225,25 @@ def test_bundled_samples_closing_and_civil_status_from_boxes() -> None:
         date(2025, 8, 12),
     )
     assert civil.persons == ["HOÀNG THỊ MẬN", "NÔNG VĂN DŨNG"]
+
+
+def test_a_wider_gap_starts_a_paragraph_so_the_subject_stops_there() -> None:
+    # found by exploratory testing: on every scan the trích yếu ran on into the body ("Lịch tiếp công dân tháng 7
+    # … Ủy ban nhân dân xã … thông báo …") — OCR gives rows, not the blank lines a text file has
+    def at(text: str, x0: float, top: float) -> list[PlacedWord]:
+        return [w.model_copy(update={"top": top, "bottom": top + 40}) for w in placed(text, x0, 0)]
+
+    words = [
+        *centred("ỦY BAN NHÂN DÂN", LEFT_CENTRE, 0),
+        *centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", RIGHT_CENTRE, 0),
+        *centred("Số: 21/TB-UBND", LEFT_CENTRE, 1),
+        *centred("Mỹ Hòa, ngày 20 tháng 6 năm 2025", RIGHT_CENTRE, 1),
+        *at("THÔNG BÁO", 1150, 240),
+        *at("Lịch tiếp công dân tháng 7 năm 2025", 950, 320),  # 40 px under the title: the trích yếu
+        *at("Ủy ban nhân dân xã Mỹ Hòa thông báo lịch tiếp công dân định kỳ tháng 7 năm 2025", LEFT_MARGIN, 450),
+        *at("như sau: Chủ tịch tiếp công dân vào sáng thứ Năm hằng tuần tại trụ sở.", LEFT_MARGIN, 530),
+    ]
+    text = page_text(PageWords(number=1, words=words))
+    assert "Lịch tiếp công dân tháng 7 năm 2025\n\nỦy ban nhân dân xã" in text
+    assert "tháng 7 năm 2025\nnhư sau:" in text  # the lines of one paragraph stay together
+    assert classify_text(text).subject == "Lịch tiếp công dân tháng 7 năm 2025"

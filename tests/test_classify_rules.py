@@ -154,3 +154,51 @@ def test_every_administrative_type_is_recognised_from_its_title() -> None:
         title = doc_type.title.upper()
         result = classify_text(f"Số: 01/ABC-UBND Tân Lập, ngày 02 tháng 01 năm 2025\n{title}\nVề việc thử\n")
         assert result.doc_type == doc_type.code, (title, result.fields["doc_type"].evidence)
+
+
+def test_subjects_that_begin_like_a_body_are_kept_and_bodies_still_stop_them() -> None:
+    # "Họp …" (a giấy mời's usual subject) was taken for "Họ và tên", "Điều tra …" for "Điều 1.", "Thực hiện
+    # chuyển đổi số" for "Thực hiện Kế hoạch số 12/…": the subject was dropped at confidence 0.95
+    from classify.rules import find_subject
+
+    for subject in ("Họp triển khai công tác số hóa", "Điều tra dân số năm 2025", "Thực hiện chuyển đổi số năm 2025"):
+        assert find_subject(["GIẤY MỜI", subject, "Kính gửi: các thôn"], 0) == subject
+    for body in ("Họ và tên: Nguyễn Văn A", "Điều 1. Thành lập Tổ", "Thực hiện Kế hoạch số 12/KH-UBND ngày"):
+        assert find_subject(["QUYẾT ĐỊNH", "Về việc thành lập Tổ kiểm tra", body], 0) == "Về việc thành lập Tổ kiểm tra"
+    assert find_subject(["TRÍCH LỤC KHAI SINH", "(Bản sao)", ""], 0) is None  # a copy mark, not a subject
+
+
+def test_a_speck_between_the_signing_lines_keeps_the_authority() -> None:
+    # OCR read a speck between "TM. ỦY BAN NHÂN DÂN" and "CHỦ TỊCH" as "R": the block stopped climbing there and
+    # the record said "CHỦ TỊCH", losing that he signed on behalf of the committee
+    from classify.rules import find_signer_block
+
+    for speck in ("R", "š", "- ."):
+        signer = find_signer_block(
+            ["Nơi nhận:", "- Như trên;", "TM. ỦY BAN NHÂN DÂN", speck, "CHỦ TỊCH", "Đỗ Văn Long"]
+        )
+        assert (signer.title, signer.authority, signer.name) == ("TM. ỦY BAN NHÂN DÂN CHỦ TỊCH", "TM", "Đỗ Văn Long")
+
+
+def test_a_copy_marked_in_any_case_is_a_copy_and_running_text_is_not() -> None:
+    from classify.metadata import archive_metadata
+    from sohoa.record import Classification
+
+    extract = Classification(doc_type="HT-TLKS", confidence=0.95)
+    marked = "TRÍCH LỤC KHAI SINH\n(Bản sao)\nHọ, chữ đệm, tên: NGUYỄN VĂN NAM"
+    assert archive_metadata(extract, marked)["ConfidenceLevel"] == "Bản sao"
+    notice = Classification(doc_type="TB", confidence=0.95)
+    running = "THÔNG BÁO\nCông dân nộp bản sao giấy khai sinh tại bộ phận một cửa."
+    assert archive_metadata(notice, running)["ConfidenceLevel"] == "Bản chính"
+
+
+def test_a_date_in_the_future_is_doubted_and_the_forms_registration_date_is_read() -> None:
+    future = "ỦY BAN NHÂN DÂN\nXÃ AN BÌNH\nSố: 42/QĐ-UBND\nAn Bình, ngày 01 tháng 02 năm 2095\nQUYẾT ĐỊNH\nVề việc x"
+    doubted = classify_text(future)
+    assert doubted.issued_on == date(2095, 2, 1) and doubted.confidence == 0.5  # to the review list
+    assert "in the future" in doubted.fields["issued_on"].evidence
+    extract = (
+        "ỦY BAN NHÂN DÂN\nXÃ AN BÌNH\nSố: 88/TLKS-BS\nTRÍCH LỤC KHAI SINH\nHọ, chữ đệm, tên: NGUYỄN VĂN NAM\n"
+        "Ngày, tháng, năm đăng ký: 20/05/2019\n"
+    )
+    assert classify_text(extract).registration_date == date(2019, 5, 20)
