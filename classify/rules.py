@@ -446,9 +446,13 @@ CANONICAL_SURNAMES = {
 
 
 def _fix_surname(name: str) -> str:
+    """The family name with its own diacritics (OCR drops the tilde of NGUYỄN more than any other), in the name's
+    case: civil-status records print names in capitals."""
     first, _, rest = name.partition(" ")
     canonical = CANONICAL_SURNAMES.get(fold(first))
-    return f"{canonical} {rest}" if canonical and rest else name
+    if not canonical or not rest:
+        return name
+    return f"{canonical.upper() if first.isupper() else canonical} {rest}"
 
 
 def _split_names(words: list[str]) -> list[str]:
@@ -739,6 +743,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
                 value=civil.registration_date.isoformat(), confidence=0.85, evidence=civil.evidence["registration_date"]
             )
         if civil.persons:
+            civil.persons = [(_fix_surname(n), role) for n, role in civil.persons]
             fields["persons"] = Field_(
                 value="; ".join(n for n, _ in civil.persons), confidence=0.7, evidence=civil.evidence["persons"]
             )

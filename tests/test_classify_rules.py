@@ -202,3 +202,12 @@ def test_a_date_in_the_future_is_doubted_and_the_forms_registration_date_is_read
         "Ngày, tháng, năm đăng ký: 20/05/2019\n"
     )
     assert classify_text(extract).registration_date == date(2019, 5, 20)
+
+
+def test_a_persons_family_name_gets_its_diacritics_back_in_capitals() -> None:
+    # OCR read NGUYỄN as NGUYÊN on a trích lục; the signer's family name was put right, the persons' was not
+    extract = (
+        "ỦY BAN NHÂN DÂN\nXÃ AN BÌNH\nSố: 88/TLKS-BS\nTRÍCH LỤC KHAI SINH\nHọ, chữ đệm, tên: NGUYÊN VĂN NAM\n"
+        "Ngày đăng ký: 20/05/2019\n"
+    )
+    assert classify_text(extract).persons == ["NGUYỄN VĂN NAM"]
