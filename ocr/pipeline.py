@@ -376,17 +376,36 @@ def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[Pa
             yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch, bands)
 
 
+def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int]]:
+    """(width, height in pixels, resolution) of each frame of an image file (the pages of a TIFF)."""
+    frames = []
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        frames.append((image.width, image.height, _image_dpi(image)))
+    image.seek(0)
+    return frames
+
+
 def image_to_pdf(info: InputInfo, target: Path) -> None:
     """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are)."""
     with Image.open(info.path) as image:
-        dpi = _image_dpi(image)
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        width, height = image.size
-    smallest_points = min(width, height) / dpi * 72
-    if smallest_points < MIN_PDF_PAGE_POINTS:
-        # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
-        raise BadInputError(info.path, Problem.TOO_SMALL, f"{width}×{height} px at {dpi} dpi")
-    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+        frames = _frame_sizes(image)
+    for width, height, dpi in frames:
+        if min(width, height) / dpi * 72 < MIN_PDF_PAGE_POINTS:
+            # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
+            raise BadInputError(info.path, Problem.TOO_SMALL, f"{width}×{height} px at {dpi} dpi")
+    frame_dpis = iter([dpi for _, _, dpi in frames])
+
+    def layout(width_px: int, height_px: int, _img2pdf_dpi: object) -> tuple[float, float, float, float]:
+        # img2pdf lays out the frames in order, one page each. Each page takes its own frame's resolution as
+        # the page plan reads it (_plan_image_pages), so that the text layer, sized from that resolution, fits:
+        # one resolution for the whole file made a 200 dpi page after a 300 dpi one two thirds of its size. Not
+        # img2pdf's own reading of the resolution: it differs from Pillow's for a PNG with only an aspect
+        # ratio or a TIFF without a unit.
+        dpi = next(frame_dpis)
+        return img2pdf.default_layout_fun(width_px, height_px, (dpi, dpi))
+
     source: Path | bytes = info.path
     if has_alpha:
         # PDF images cannot carry the PNG alpha channel; flatten onto white (the only change to the pixels)

@@ -211,6 +211,34 @@ def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:
     assert result.text.count("hộ tịch trực tuyến") == 2
 
 
+def test_tiff_pages_of_different_resolutions_keep_their_own_size(tmp_path: Path) -> None:
+    """A TIFF whose pages were scanned at 300 and 200 dpi: each PDF page is its own frame at its own resolution
+    (the same paper size here), and the text layer lies on the ink of each. Before the fix, the first frame's
+    resolution was used for every page: the 200 dpi page came out at two thirds of its size."""
+    import pdfplumber
+
+    first = Image.open(scan_page(tmp_path / "300.png", dpi=300))
+    second = Image.open(scan_page(tmp_path / "200.png", dpi=200))
+    second.encoderinfo = {"dpi": (200, 200)}  # Pillow: an appended frame's own resolution
+    tiff = tmp_path / "hai độ phân giải.tiff"
+    first.save(tiff, save_all=True, append_images=[second], dpi=(300, 300), compression="tiff_lzw")
+    result = ocr_document(tiff, tmp_path / "out.pdf", workers=1)
+    assert [p.dpi for p in result.pages] == [300, 200]
+    assert result.text.count("hộ tịch trực tuyến") == 2
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        for page, scan, dpi in zip(pdf.pages, (first, second), (300, 200), strict=True):
+            scale = 72 / dpi
+            assert (page.width, page.height) == pytest.approx((scan.width * scale, scan.height * scale), abs=0.5)
+            (image,) = page.images
+            assert image["srcsize"] == scan.size
+            assert (image["x1"] - image["x0"]) == pytest.approx(page.width, abs=0.5)
+            chars = [c for c in page.chars if not c["text"].isspace()]
+            ink = scan.point(lambda v: 255 if v < 128 else 0).getbbox()
+            assert chars and ink is not None
+            assert min(c["x0"] for c in chars) == pytest.approx(ink[0] * scale, abs=6)
+            assert max(c["bottom"] for c in chars) == pytest.approx(ink[3] * scale, abs=6)
+
+
 def test_pages_read_in_another_process_give_the_same_document(tmp_path: Path) -> None:
     """Pages sent by value to other processes (as to Dask workers, which share no folder with the planner)
     come back as the same words and the same text layer as pages read here."""
