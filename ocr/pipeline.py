@@ -33,7 +33,7 @@ from PIL import Image, ImageCms
 
 from ocr.inputs import MAX_PAGE_PIXELS, MIN_PDF_PAGE_POINTS, InputInfo, inspect_input
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
-from ocr.preprocess import band_cuts, deskewed, detect_orientation
+from ocr.preprocess import band_cuts, deskewed, detect_orientation, turned_upright
 from ocr.quality import LOW, page_quality
 from ocr.slots import tesseract_slot
 from ocr.tesseract import (
@@ -81,7 +81,7 @@ class PagePlan:
     image_path: Path | None = None  # set when the page goes through Tesseract (for a cut page: see _whole_image)
     bands: list[PageBand] = field(default_factory=list)  # what Tesseract reads instead of image_path, when cut
     dpi: int = DEFAULT_IMAGE_DPI
-    skew: float = 0.0  # degrees (counter-clockwise) the image was turned for Tesseract
+    skew: float = 0.0  # degrees (counter-clockwise) the image was straightened for Tesseract, besides orientation
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
 
     @property
@@ -336,18 +336,21 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     straight, angle = deskewed(image)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
-    suffix = {"1": ".pbm", "L": ".pgm"}.get(straight.mode, ".ppm")
-    image_path = scratch / f"page-{number:04d}{suffix}"
+    image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
     plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle)
     edges = [0, *band_cuts(straight, dpi, bands), straight.height]
     if len(edges) == 2:
         straight.save(image_path)
         return plan
     for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
-        band_path = scratch / f"page-{number:04d}-band{index}{suffix}"
+        band_path = scratch / f"page-{number:04d}-band{index}{image_path.suffix}"
         straight.crop((0, top, straight.width, bottom)).save(band_path)
         plan.bands.append(PageBand(top=top, image_path=band_path))
     return plan
+
+
+def _pnm_suffix(mode: str) -> str:
+    return {"1": ".pbm", "L": ".pgm"}.get(mode, ".ppm")
 
 
 def _whole_image(plan: PagePlan) -> Path:
@@ -376,17 +379,36 @@ def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[Pa
             yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch, bands)
 
 
+def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int]]:
+    """(width, height in pixels, resolution) of each frame of an image file (the pages of a TIFF)."""
+    frames = []
+    for index in range(getattr(image, "n_frames", 1)):
+        image.seek(index)
+        frames.append((image.width, image.height, _image_dpi(image)))
+    image.seek(0)
+    return frames
+
+
 def image_to_pdf(info: InputInfo, target: Path) -> None:
     """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are)."""
     with Image.open(info.path) as image:
-        dpi = _image_dpi(image)
         has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
-        width, height = image.size
-    smallest_points = min(width, height) / dpi * 72
-    if smallest_points < MIN_PDF_PAGE_POINTS:
-        # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
-        raise BadInputError(info.path, Problem.TOO_SMALL, f"{width}×{height} px at {dpi} dpi")
-    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+        frames = _frame_sizes(image)
+    for width, height, dpi in frames:
+        if min(width, height) / dpi * 72 < MIN_PDF_PAGE_POINTS:
+            # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
+            raise BadInputError(info.path, Problem.TOO_SMALL, f"{width}×{height} px at {dpi} dpi")
+    frame_dpis = iter([dpi for _, _, dpi in frames])
+
+    def layout(width_px: int, height_px: int, _img2pdf_dpi: object) -> tuple[float, float, float, float]:
+        # img2pdf lays out the frames in order, one page each. Each page takes its own frame's resolution as
+        # the page plan reads it (_plan_image_pages), so that the text layer, sized from that resolution, fits:
+        # one resolution for the whole file made a 200 dpi page after a 300 dpi one two thirds of its size. Not
+        # img2pdf's own reading of the resolution: it differs from Pillow's for a PNG with only an aspect
+        # ratio or a TIFF without a unit.
+        dpi = next(frame_dpis)
+        return img2pdf.default_layout_fun(width_px, height_px, (dpi, dpi))
+
     source: Path | bytes = info.path
     if has_alpha:
         # PDF images cannot carry the PNG alpha channel; flatten onto white (the only change to the pixels)
@@ -460,6 +482,9 @@ def read_pages(
             reading = read_there(plan, plan.image_path)
         if page_quality(reading.confidence, reading.text())[0] == LOW:
             reading = _read_upright(plan, reading, scratch, read_there)
+        elif turn := reading.sideways_turn():
+            # read right, but in lines running down the image: its boxes cannot make a text layer
+            reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
                 image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
@@ -488,27 +513,43 @@ def read_pages(
 
 
 def _read_upright(
-    plan: PagePlan, first: PageReading, scratch: Path, read: Callable[[PagePlan, Path, str], PageReading]
+    plan: PagePlan,
+    first: PageReading,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, str], PageReading],
+    *,
+    turn: int = 0,
 ) -> PageReading:
-    """A low-quality page may be sideways or upside down: ask OSD, and if it is sure, read it turned upright.
-    The better of the two readings wins (more words read with confidence)."""
+    """Read a page again turned upright, straightened anew (``turned_upright``); the plan then says how.
+
+    A low-quality page may be sideways or upside down: OSD is asked, and if it is sure, the page is read turned
+    upright, and the better of the two readings wins (more words read with confidence). A page Tesseract read
+    well in lines running down the image (``PageReading.sideways_turn``) is turned by ``turn`` without asking
+    OSD (its own words say which way is up), and the upright reading wins unless it is of low quality: the first
+    reading's text is right, but its boxes stand on end and would make a text layer of nonsense."""
     whole_path = _whole_image(plan)
-    with tesseract_slot():
-        rotate, confidence = detect_orientation(whole_path, plan.dpi)
-    if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
-        return first
-    upright_path = scratch / f"upright-{plan.number:04d}{whole_path.suffix}"
+    if turn:
+        rotate = turn
+    else:
+        with tesseract_slot():
+            rotate, confidence = detect_orientation(whole_path, plan.dpi)
+        if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
+            return first
     with Image.open(whole_path) as image:
-        image.rotate(-rotate, expand=True).save(upright_path)
+        upright, skew = turned_upright(image, plan.skew, rotate)
+    upright_path = scratch / f"upright-{plan.number:04d}{_pnm_suffix(upright.mode)}"
+    upright.save(upright_path)
     second = read(plan, upright_path, "-upright")
     upright_path.unlink(missing_ok=True)
 
     def score(reading: PageReading) -> float:
         return sum(word.confidence for word in reading.words if word.confidence > 50)
 
-    if score(second) <= score(first):
+    if turn and page_quality(second.confidence, second.text())[0] == LOW:
         return first
-    plan.orientation = rotate
+    if not turn and score(second) <= score(first):
+        return first
+    plan.orientation, plan.skew = rotate, skew
     return second
 
 

@@ -7,7 +7,9 @@ The output PDF keeps the original, skewed scan; only Tesseract sees the straight
 is rotated back onto the original (see ``pipeline.overlay_text_layer``).
 
 Orientation (a page scanned sideways or upside down) is checked with Tesseract's OSD only when a page's first
-reading is of low quality, and the page is read again turned upright; normal pages pay nothing for it.
+reading is of low quality, or taken from the first reading when Tesseract read its lines running down the page;
+the page is then read again turned upright and straightened anew (``turned_upright``); normal pages pay nothing
+for it.
 """
 
 from __future__ import annotations
@@ -64,12 +66,36 @@ def skew_angle(image: Image.Image) -> float:
 
 def deskewed(image: Image.Image) -> tuple[Image.Image, float]:
     """(straightened copy or the image itself, angle applied in degrees counter-clockwise)."""
-    angle = skew_angle(image)
-    if abs(angle) < MIN_SKEW or abs(angle) > MAX_SKEW:
-        return image, 0.0
+    angle = _worth_straightening(skew_angle(image))
+    return (_turned(image, angle), angle) if angle else (image, 0.0)
+
+
+def turned_upright(straight: Image.Image, skew: float, rotate: int) -> tuple[Image.Image, float]:
+    """A page image that was straightened by ``skew`` degrees (``deskewed``) while it lay sideways or upside
+    down, turned ``rotate`` degrees clockwise to stand upright and straightened again: (that image, the
+    angle it is now turned from the page as scanned, counter-clockwise, besides ``rotate``).
+
+    The skew is measured again on the upright page: a projection profile looks for text lines across the
+    image, and on a sideways page there are none, so the angle found there means little (−2.5° on a straight
+    sideways page of OCRmyPDF's cardinal.pdf). Read upright at that angle, the words came back in lines turned
+    2.5° from the scan's, which pdftotext interleaved into nonsense."""
+    upright = straight.rotate(-rotate, expand=True)  # a multiple of 90°: a transposition, no resampling
+    unskewed = _turned(upright, -skew) if skew else upright  # as scanned, only turned upright
+    angle = _worth_straightening(skew_angle(unskewed))
+    # one more resampling from the image already turned by `skew`, rather than two from the unskewed copy
+    return (_turned(upright, angle - skew) if angle != skew else upright), angle
+
+
+def _worth_straightening(angle: float) -> float:
+    """``angle``, or 0 when it is too small to matter or too large to be skew (see MIN_SKEW, MAX_SKEW)."""
+    return angle if MIN_SKEW <= abs(angle) <= MAX_SKEW else 0.0
+
+
+def _turned(image: Image.Image, angle: float) -> Image.Image:
+    """``image`` turned ``angle`` degrees counter-clockwise about its centre, same size, corners paper white."""
     base = image.convert("L") if image.mode not in ("L", "RGB") else image
     fill = 255 if base.mode == "L" else (255, 255, 255)
-    return base.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill), angle
+    return base.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=fill)
 
 
 def detect_orientation(image_path: Path, dpi: int) -> tuple[int, float]:

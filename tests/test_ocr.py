@@ -211,6 +211,34 @@ def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:
     assert result.text.count("hộ tịch trực tuyến") == 2
 
 
+def test_tiff_pages_of_different_resolutions_keep_their_own_size(tmp_path: Path) -> None:
+    """A TIFF whose pages were scanned at 300 and 200 dpi: each PDF page is its own frame at its own resolution
+    (the same paper size here), and the text layer lies on the ink of each. Before the fix, the first frame's
+    resolution was used for every page: the 200 dpi page came out at two thirds of its size."""
+    import pdfplumber
+
+    first = Image.open(scan_page(tmp_path / "300.png", dpi=300))
+    second = Image.open(scan_page(tmp_path / "200.png", dpi=200))
+    second.encoderinfo = {"dpi": (200, 200)}  # Pillow: an appended frame's own resolution
+    tiff = tmp_path / "hai độ phân giải.tiff"
+    first.save(tiff, save_all=True, append_images=[second], dpi=(300, 300), compression="tiff_lzw")
+    result = ocr_document(tiff, tmp_path / "out.pdf", workers=1)
+    assert [p.dpi for p in result.pages] == [300, 200]
+    assert result.text.count("hộ tịch trực tuyến") == 2
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        for page, scan, dpi in zip(pdf.pages, (first, second), (300, 200), strict=True):
+            scale = 72 / dpi
+            assert (page.width, page.height) == pytest.approx((scan.width * scale, scan.height * scale), abs=0.5)
+            (image,) = page.images
+            assert image["srcsize"] == scan.size
+            assert (image["x1"] - image["x0"]) == pytest.approx(page.width, abs=0.5)
+            chars = [c for c in page.chars if not c["text"].isspace()]
+            ink = scan.point(lambda v: 255 if v < 128 else 0).getbbox()
+            assert chars and ink is not None
+            assert min(c["x0"] for c in chars) == pytest.approx(ink[0] * scale, abs=6)
+            assert max(c["bottom"] for c in chars) == pytest.approx(ink[3] * scale, abs=6)
+
+
 def test_pages_read_in_another_process_give_the_same_document(tmp_path: Path) -> None:
     """Pages sent by value to other processes (as to Dask workers, which share no folder with the planner)
     come back as the same words and the same text layer as pages read here."""
@@ -404,6 +432,67 @@ def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None
         assert abs(xs[0] - ink[0] * scale) < 25 and abs(xs[-1] - ink[2] * scale) < 25, (xs[0], xs[-1], ink)
         assert abs(ys[0] - ink[1] * scale) < 25 and abs(ys[-1] - ink[3] * scale) < 25, (ys[0], ys[-1], ink)
         assert (width, height) == pytest.approx((scan.width * scale, scan.height * scale))
+
+
+TURNED_LINES = [
+    "QUYẾT ĐỊNH",
+    "thành lập Tổ kiểm tra",
+    "công tác lưu trữ",
+    "hồ sơ hộ tịch",
+    "Căn cứ Luật Hộ tịch",
+    "Xét đề nghị của",
+    "công chức Tư pháp",
+    "Thành lập Tổ kiểm tra",
+    "ông Nguyễn Văn Bình",
+    "và bà Trần Thị Hoa",
+]
+
+
+@pytest.mark.parametrize("skew", [0.0, 2.0])
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_page_turned_any_way_gets_a_text_layer_on_its_words(tmp_path: Path, turn: int, skew: float) -> None:
+    """A page scanned turned (PIL: counter-clockwise, so 270 is a quarter turn clockwise), with or without a
+    small skew: pdftotext gives back each line whole, the lines in order, and the invisible words lie where the
+    ink is.
+
+    Turned 270, Tesseract read the page right without OSD, in lines running down the image, and its boxes
+    stood on end: 3 of 169 words came back from the layer (QA). A sideways page's skew is measured upright (on
+    a sideways page the projection profile finds no text lines: it found −3.5° on this page turned 90°)."""
+    import pdfplumber
+
+    page = Image.new("L", (1748, 2480), 250)  # A5 at 300 dpi, one column of short lines: a plain reading order
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 60)
+    for index, line in enumerate(TURNED_LINES):
+        draw.text((300, 300 + index * 180), line, fill=20, font=font)
+    scan = page.rotate(turn + skew, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    path = tmp_path / f"xoay-{turn}-{skew}.png"
+    scan.save(path, dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    (info,) = result.pages
+    assert (info.orientation, info.quality) == (turn, "good"), info
+    assert info.skew == pytest.approx(-skew, abs=0.3), info  # the angle that straightens it, measured upright
+    assert [line for line in result.text.splitlines() if line] == TURNED_LINES
+
+    extracted = subprocess.run(
+        ["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", extracted).splitlines()]
+    lines = [line for line in lines if line]
+    # each line whole, one after the other; from which end pdftotext starts on a turned page is its own affair
+    assert lines in (TURNED_LINES, TURNED_LINES[::-1]), lines
+
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        chars = [c for c in pdf.pages[0].chars if not c["text"].isspace()]
+    ink = scan.point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert chars and ink is not None
+    scale = 72 / 300
+    left, top, right, bottom = (v * scale for v in ink)
+    # every word on the ink, and the words reach across it (not piled up in one part of the page)
+    assert min(c["x0"] for c in chars) == pytest.approx(left, abs=8)
+    assert max(c["x1"] for c in chars) == pytest.approx(right, abs=8)
+    assert min(c["top"] for c in chars) == pytest.approx(top, abs=8)
+    assert max(c["bottom"] for c in chars) == pytest.approx(bottom, abs=8)
 
 
 def test_page_with_rotate_entry_gets_its_text_layer_where_it_is_displayed(tmp_path: Path) -> None:
