@@ -266,11 +266,20 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     _errors_as_json(as_json)
     settings = _settings()
     info: dict[str, Any] = {"identity_kind": settings.signing_identity, "usable": False}
-    try:
-        identity = signing_identity(settings)
-        info.update(usable=True, description=identity.description, development=identity.development)
-    except signing.SigningConfigError as exc:
-        info["problem"] = str(exc)
+    if settings.signing_identity == "dev" and signing.existing_dev_ca(settings.keys_dir) is None:
+        # looking must not generate a private key: the first signature does
+        info.update(
+            usable=True,
+            development=True,
+            description=f"development identity, not created yet: the first signature generates it in "
+            f"{settings.keys_dir} (DEVELOPMENT ONLY)",
+        )
+    else:
+        try:
+            identity = signing_identity(settings)
+            info.update(usable=True, description=identity.description, development=identity.development)
+        except signing.SigningConfigError as exc:
+            info["problem"] = str(exc)
     try:
         info["level"] = signing.resolve_level(settings.signature_level or None, settings.tsa_url or None)
     except signing.SigningConfigError as exc:

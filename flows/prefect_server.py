@@ -152,6 +152,7 @@ class TemporaryPrefectServer:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
             return
+        _send_pending_events()
         process.terminate()
         try:
             process.wait(timeout=15)
@@ -165,6 +166,18 @@ class TemporaryPrefectServer:
         except OSError:
             return "(no log)"
         return " | ".join(lines[-5:]) or "(empty log)"
+
+
+def _send_pending_events(timeout: float = 5.0) -> None:
+    """Let this process's Prefect events (the batch-summary artifact's "created", the last task states) reach the
+    server before it stops: stopped first, the client logged "Unable to connect … event data may be lost" and an
+    EventsWorker error at the end of a run that had gone well (seen with a fresh Prefect database)."""
+    if "prefect.events.worker" not in sys.modules:
+        return  # nothing of Prefect's ran here
+    from prefect.events.worker import EventsWorker
+
+    with contextlib.suppress(Exception):  # a best effort: the run itself is over and recorded
+        EventsWorker.drain_all(timeout=timeout)
 
 
 if __name__ == "__main__":

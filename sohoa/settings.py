@@ -9,6 +9,7 @@ signing identity, Prefect without a server.
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,8 +22,31 @@ from pydantic_settings import (
 )
 
 
-def _toml_file() -> Path:
-    return Path(os.environ.get("SOHOA_CONFIG", "sohoa.toml"))
+def _toml_file() -> Path | None:
+    """``sohoa.toml`` in the working folder, or the file SOHOA_CONFIG names; none at all for ``SOHOA_CONFIG=``."""
+    named = os.environ.get("SOHOA_CONFIG", "sohoa.toml")
+    return Path(named) if named else None
+
+
+def _check_config_file(settings_cls: type[BaseSettings], path: Path | None) -> None:
+    """A configuration file named by SOHOA_CONFIG must exist, and every key of the file must be a setting: a
+    missing file or a misspelt key (``trust_dev_caa = false``) used to be ignored without a word, leaving the
+    default in force — for ``trust_dev_ca``, trusting the development CA in production."""
+    if path is None:
+        return
+    if "SOHOA_CONFIG" in os.environ and not path.is_file():
+        raise ValueError(f"SOHOA_CONFIG={path}: no such file (SOHOA_CONFIG= with nothing after it: no file at all)")
+    if not path.is_file():
+        return
+    try:
+        keys = set(tomllib.loads(path.read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"{path}: not a readable TOML file: {exc}") from exc
+    unknown = sorted(keys - set(settings_cls.model_fields))
+    if unknown:
+        raise ValueError(
+            f"{path}: unknown setting(s) {', '.join(unknown)} (the settings are listed in README.md, Configuration)"
+        )
 
 
 def _default_retention() -> dict[str, int]:
@@ -163,6 +187,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        _check_config_file(settings_cls, _toml_file())
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
         return (init_settings, env_settings, toml, file_secret_settings)
 

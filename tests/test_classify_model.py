@@ -57,7 +57,7 @@ def test_model_agreement_raises_an_unsure_rule(tmp_path: Path) -> None:
 
 
 def _env(tmp_path: Path) -> dict[str, str]:
-    return {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": str(tmp_path / "none.toml")}
+    return {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": ""}
 
 
 def test_classify_json_has_every_field_with_confidence_and_evidence(tmp_path: Path) -> None:

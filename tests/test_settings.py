@@ -42,3 +42,21 @@ def test_pkcs12_password_from_file_is_secret(tmp_path: Path) -> None:
     settings = Settings(pkcs12_password_file=secret)
     assert settings.pkcs12_passphrase() == "mật-khẩu".encode()
     assert "mật-khẩu" not in repr(Settings(pkcs12_password="mật-khẩu"))  # type: ignore[arg-type]
+
+
+def test_a_missing_config_file_or_a_misspelt_key_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # both used to be ignored without a word: `trust_dev_caa = false` left the development CA trusted
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOHOA_CONFIG", str(tmp_path / "nope.toml"))
+    with pytest.raises(ValueError, match="no such file"):
+        load_settings()
+    config = tmp_path / "sohoa.toml"
+    config.write_text('trust_dev_caa = false\ndata_dir = "x"\n', encoding="utf-8")
+    monkeypatch.setenv("SOHOA_CONFIG", str(config))
+    with pytest.raises(ValueError, match="unknown setting.*trust_dev_caa"):
+        load_settings()
+    config.write_text('trust_dev_ca = false\ndata_dir = "x"\n', encoding="utf-8")
+    assert load_settings().trust_dev_ca is False
+    monkeypatch.setenv("SOHOA_CONFIG", "")  # no configuration file at all, even with a sohoa.toml here
+    (tmp_path / "sohoa.toml").write_text('data_dir = "y"\n', encoding="utf-8")
+    assert load_settings().data_dir == Path("var")

@@ -22,7 +22,7 @@ runner = CliRunner()
 def _env(data: Path, **extra: str) -> dict[str, str]:
     env = {
         "SOHOA_DATA_DIR": str(data),
-        "SOHOA_CONFIG": str(data / "none.toml"),
+        "SOHOA_CONFIG": "",  # no configuration file
         # keep `keys list` from initialising the machine's SoftHSM2 here (test_signing_pkcs11 owns a token)
         "SOHOA_PKCS11_MODULE": str(data / "no-pkcs11-module.so"),
     }
@@ -195,6 +195,9 @@ def test_verifying_generates_no_signing_key(tmp_path: Path) -> None:
     auditor = tmp_path / "auditor"
     res = runner.invoke(app, ["verify", str(signed), "--json"], env=_env(auditor))
     assert res.exit_code == 1  # signed by another office's development CA: not trusted here
+    assert not (auditor / "keys").exists()
+    listed = runner.invoke(app, ["keys", "list", "--json"], env=_env(auditor))  # looking creates nothing either
+    assert listed.exit_code == 0 and "not created yet" in json.loads(listed.stdout)["description"]
     assert not (auditor / "keys").exists()
     assert runner.invoke(app, ["verify", str(signed)], env=signer_env).exit_code == 0  # trusted where it was made
     # an auditor with a development identity of their own (same CA name, other key): untrusted, and no anchor named

@@ -136,7 +136,7 @@ def test_pkcs11_identity_from_settings_via_cli(tmp_path: Path, token: tuple[Pkcs
     pin_file.write_text(PIN + "\n")
     env = {
         "SOHOA_DATA_DIR": str(tmp_path / "var"),
-        "SOHOA_CONFIG": str(tmp_path / "none.toml"),
+        "SOHOA_CONFIG": "",
         "SOHOA_SIGNING_IDENTITY": "pkcs11",
         "SOHOA_PKCS11_MODULE": str(MODULE),
         "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
