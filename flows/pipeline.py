@@ -510,6 +510,9 @@ def check_locations(settings: Settings) -> None:
         check_archive_location(location, settings)
     else:
         folders.append(("archive", Path(location)))
+    if not location.startswith("s3:") and not Path(location).exists():
+        # a mistyped --archive starts a second archive and OCRs everything again: say so
+        log.warning("no archive at %s yet: creating a new one there", location)
     for role, folder in folders:
         if folder.exists() and not folder.is_dir():
             raise StageError(
