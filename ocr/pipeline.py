@@ -297,27 +297,54 @@ def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
     """The resolution of the scan image that covers the page, so we OCR at the scan's own resolution."""
     return _covering_dpi(
         float(page.width),
-        ((float(i["x1"]) - float(i["x0"]), float(i["srcsize"][0])) for i in page.images),
+        (
+            (
+                float(i["x1"]) - float(i["x0"]),
+                float(i["bottom"]) - float(i["top"]),
+                float(i["srcsize"][0]),
+                float(i["srcsize"][1]),
+            )
+            for i in page.images
+        ),
         default_dpi,
     )
 
 
 def _survey_dpi(survey: PageSurvey, default_dpi: int) -> int:
     """``_scan_dpi`` from PDFium's view of a page without text."""
-    return _covering_dpi(survey.width, ((i.shown_width, i.pixel_width) for i in survey.images), default_dpi)
+    return _covering_dpi(
+        survey.width,
+        ((i.shown_width, i.shown_height, i.pixel_width, i.pixel_height) for i in survey.images),
+        default_dpi,
+    )
 
 
-def _covering_dpi(page_width: float, images: Iterable[tuple[float, float]], default_dpi: int) -> int:
-    """The highest resolution among images (shown width in points, width in pixels) at least half the page wide."""
+def _covering_dpi(page_width: float, images: Iterable[tuple[float, float, float, float]], default_dpi: int) -> int:
+    """The highest resolution among images at least half the page wide, each given as (shown width, shown height
+    in points, width, height in pixels)."""
     best: float | None = None
-    for shown_width_pt, source_width_px in images:
-        if shown_width_pt < page_width * 0.5:
+    for shown_width_pt, shown_height_pt, width_px, height_px in images:
+        if shown_width_pt < page_width * 0.5 or shown_height_pt <= 0:
             continue  # a logo or stamp, not the page scan
-        dpi = source_width_px / (shown_width_pt / 72)
+        dpi = _shown_dpi(shown_width_pt, shown_height_pt, width_px, height_px)
         best = dpi if best is None else max(best, dpi)
     if best is None:
         return default_dpi
     return int(min(MAX_DPI, max(MIN_DPI, round(best))))
+
+
+def _shown_dpi(shown_width_pt: float, shown_height_pt: float, width_px: float, height_px: float) -> float:
+    """The resolution an image is shown at. It may be drawn turned a quarter (a landscape scan on a portrait
+    page, or the other way): then its pixel width spans the page's height. The pairing of axes whose two
+    resolutions agree is the one drawn; width over width alone read OCRmyPDF's cardinal.pdf at 232 dpi, not 300."""
+    straight = (width_px / (shown_width_pt / 72), height_px / (shown_height_pt / 72))
+    turned = (height_px / (shown_width_pt / 72), width_px / (shown_height_pt / 72))
+
+    def disagreement(pair: tuple[float, float]) -> float:
+        return abs(pair[0] - pair[1]) / max(pair)
+
+    chosen = min((straight, turned), key=disagreement)
+    return max(chosen)
 
 
 def _image_dpi(image: Image.Image) -> int:

@@ -715,3 +715,14 @@ def test_hook_tone_fix_reaches_the_text_layer(tmp_path: Path) -> None:
     for phrase in ("kiểm tra", "tổ chức", "kể từ ngày"):
         assert phrase in layer
     assert "kiếm" not in layer
+
+
+def test_an_image_drawn_turned_a_quarter_is_read_at_its_own_resolution() -> None:
+    # a 300 dpi landscape scan drawn turned onto a portrait page (OCRmyPDF's cardinal.pdf) was read at 232 dpi:
+    # its pixel width was divided by the page's width, not by the height it spans
+    from ocr.pipeline import _covering_dpi
+
+    assert _covering_dpi(595.0, [(595.0, 842.0, 3508.0, 2480.0)], 300) == 300  # turned
+    assert _covering_dpi(595.0, [(595.0, 842.0, 2480.0, 3508.0)], 300) == 300  # as drawn
+    assert _covering_dpi(842.0, [(842.0, 595.0, 1654.0, 2339.0)], 300) == 200  # landscape page, 200 dpi, turned
+    assert _covering_dpi(595.0, [(100.0, 50.0, 3000.0, 1500.0)], 250) == 250  # a stamp, not the scan
