@@ -124,10 +124,11 @@ class ArchiveAuditReport(BaseModel):
     records: list[RecordAudit] = Field(default_factory=list)
     ledger_entries: int = 0
     ledger_problems: list[str] = Field(default_factory=list)
+    archive_problems: list[str] = Field(default_factory=list, description="objects that belong to no record")
 
     @property
     def ok(self) -> bool:
-        return not self.ledger_problems and not any(r.failed for r in self.records)
+        return not self.ledger_problems and not self.archive_problems and not any(r.failed for r in self.records)
 
     @property
     def exit_code(self) -> int:
@@ -159,6 +160,8 @@ class ArchiveAuditReport(BaseModel):
         problems = {r.record_id: _record_problems(r) for r in self.records if r.failed}
         if self.ledger_problems:
             problems["ledger"] = list(self.ledger_problems)
+        if self.archive_problems:
+            problems["archive"] = list(self.archive_problems)
         payload["problems"] = problems
         return payload
 
@@ -186,7 +189,7 @@ class ArchiveAuditReport(BaseModel):
             "",
             f"Ledger: {self.ledger_entries} entries, " + ("intact" if not self.ledger_problems else "BROKEN"),
         ]
-        lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems]
+        lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
         lines += ["", "| count | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
         return "\n".join(lines)
 
@@ -207,6 +210,7 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
+    ("part of no record", "tệp lạ trong kho, không thuộc hồ sơ nào"),
     ("no longer in the archive", "hồ sơ đã lưu nhưng không còn trong kho"),
     ("no 'archived' entry", "sổ nhật ký thiếu mục lưu trữ của hồ sơ này"),
     ("removed from the end of the ledger", "các mục cuối sổ nhật ký đã bị xóa"),
@@ -604,6 +608,12 @@ def _existing_archive(settings: Settings) -> BaseArchive:
     return archive
 
 
+def stray_objects(settings: Settings) -> list[str]:
+    """Objects of the configured archive that belong to no record (``BaseArchive.stray_objects``)."""
+    archive = _existing_archive(settings)
+    return archive.stray_objects(archive.records())
+
+
 def verify_ledger(settings: Settings) -> tuple[int, list[str]]:
     """(entries, problems) of the custody ledger and its daily timestamps, as ``sohoa ledger verify``."""
     archive = _existing_archive(settings)
@@ -636,5 +646,6 @@ def audit_archive(
     )
     report.records = list(audit_records(settings, renew=renew, renew_within_days=days, now=now))
     report.ledger_entries, report.ledger_problems = verify_ledger(settings)
+    report.archive_problems = stray_objects(settings)
     report.finished_at = datetime.now(UTC)
     return report

@@ -15,7 +15,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.audit import ArchiveAuditReport, RecordAudit, audit_records, verify_ledger
+from flows.audit import ArchiveAuditReport, RecordAudit, audit_records, stray_objects, verify_ledger
 from sohoa.settings import Settings, load_settings
 from storage import archive_location
 
@@ -51,6 +51,7 @@ def archive_audit(
     )
     report.records = audit_records_task(settings, renew, days)
     report.ledger_entries, report.ledger_problems = verify_ledger_task(settings)
+    report.archive_problems = stray_objects(settings)
     report.finished_at = datetime.now(UTC)
     counts = report.counts()
     summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())

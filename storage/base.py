@@ -21,7 +21,7 @@ import hashlib
 import json
 import unicodedata
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -341,12 +341,29 @@ class BaseArchive(ABC):
                 return data
         raise KeyError(f"record {record.id} has no {role} object")
 
+    def stray_objects(self, records: Iterable[Record]) -> list[str]:
+        """Objects in the archive outside every record's folder and outside the archive's own folders (the ledger,
+        its stamps, the index: every folder whose name begins with a dot) — put there behind the archive's back.
+        An object slipped *into* a record's folder is ``verify_objects``'s to name."""
+        folders = {record.archive_prefix for record in records if record.archive_prefix}
+        stray: list[str] = []
+        for key in self._keys(""):
+            if key.startswith("."):
+                continue
+            parents = key.split("/")[:-1]
+            if not any("/".join(parents[:depth]) in folders for depth in range(1, len(parents) + 1)):
+                stray.append(f"{key}: in the archive but part of no record (added behind the archive's back)")
+        return stray
+
     def fixity_audit(self) -> FixityReport:
         """Re-hash every object of every record, and check the ledger chain; report any drift."""
         from storage.ledger import Ledger
 
         report = FixityReport()
-        for record in self.records():
+        records = list(self.records())
+        if stray := self.stray_objects(records):
+            report.problems["archive"] = stray
+        for record in records:
             report.records += 1
             report.objects += len(record.objects)
             report.bytes += sum(o.size for o in record.objects)

@@ -80,6 +80,7 @@ def archive(request: pytest.FixtureRequest, tmp_path: Path) -> BaseArchive:
 def tamper(archive: BaseArchive, key: str, data: bytes) -> None:
     """Change an object behind the archive's back (on S3: a raw client write, which adds a newer version)."""
     if isinstance(archive, LocalArchive):
+        (archive.root / key).parent.mkdir(parents=True, exist_ok=True)
         (archive.root / key).write_bytes(data)
     else:
         assert isinstance(archive, S3Archive)
@@ -377,6 +378,13 @@ def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive
         "record.json, its folder or its index entry is gone",
     ]
     assert archive.verify_objects(kept) == [f"{stray}: not part of the record (added behind the archive's back)"]
+    # the objects of the record whose record.json went are left over too: part of no record now
+    orphans = archive.stray_objects(archive.records())
+    assert orphans and all(line.startswith(f"{gone.archive_prefix}/") for line in orphans)
+    tamper(archive, "2025/XX/junk/document.pdf", b"%PDF-1.7 not archived by sohoa")
+    junk = "2025/XX/junk/document.pdf: in the archive but part of no record (added behind the archive's back)"
+    assert sorted(archive.stray_objects(archive.records())) == sorted([*orphans, junk])
+    assert junk in fixity_audit(archive).problems["archive"]
 
 
 def test_ledger_verify_command(tmp_path: Path) -> None:
