@@ -280,6 +280,20 @@ def _revocation(
     return Revocation(status="not_checked" if not online else "unknown")
 
 
+def _revocation_services(cert: asn1_x509.Certificate) -> list[str]:
+    """The OCSP responders and CRL addresses a certificate names (none: it cannot be revoked through a service,
+    as the development CA's certificates)."""
+    try:
+        urls = list(cert.ocsp_urls)
+        for point in cert.crl_distribution_points or []:
+            urls += [
+                name.native for name in point["distribution_point"].chosen if name.name == "uniform_resource_identifier"
+            ]
+    except Exception:  # an odd extension: treat as naming nothing rather than fail the verdict
+        return []
+    return urls
+
+
 def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:
     """A short description of the objects a revision writes, and whether it only touches the DSS."""
     kinds: dict[str, int] = {}
@@ -533,6 +547,17 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
     mod = status.modification_level
     revocation = _revocation(status, vc, ctx.dss_ocsp, ctx.dss_crl, ctx.online)
+    if indication == "TOTAL_PASSED" and not doc_ts and revocation.status in ("not_checked", "unknown"):
+        services = _revocation_services(status.signing_cert)
+        if services:
+            # the certificate can be revoked (it names where to ask) and nobody asked: "passed" would vouch for a
+            # revoked signer (found by exploratory testing: a certificate revoked 2 h before signing passed)
+            indication, sub = "INDETERMINATE", AdESIndeterminate.TRY_LATER.name
+            warnings.append(
+                "revocation not checked: the signer's certificate names revocation services ("
+                + ", ".join(services)
+                + ") and the file embeds no answer from them; verify with --online, or sign at B-LT/B-LTA"
+            )
     return SignatureVerdict(
         **base,
         indication=indication,

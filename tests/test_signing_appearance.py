@@ -78,7 +78,7 @@ def test_decree30_seal_over_left_third_of_signature(tmp_path: Path, test_pki: Te
     facts = sign_pdf(
         make_pdf(tmp_path / "in.pdf", pages=2), out, signer, appearance=look, level="B-T", tsa_url=test_pki.tsa_url
     )
-    result = verify_pdf(out, [test_pki.root_cert])
+    result = verify_pdf(out, [test_pki.root_cert], online=True)  # B-B: revocation asked of the test PKI
     assert result.passed, result.model_dump_json(indent=2)
 
     # The last page, bottom right: seal (red) and signature (blue); the seal covers the signature's left third.
@@ -122,7 +122,7 @@ def test_signer_then_body_seal_two_signatures_decree30(
     )
     both = tmp_path / "sealed.pdf"
     sign_pdf(first, both, signer, appearance=body, field_name="Signature2")
-    result = verify_pdf(both, [test_pki.root_cert])
+    result = verify_pdf(both, [test_pki.root_cert], online=True)
     assert [s.indication for s in result.signatures] == ["TOTAL_PASSED", "TOTAL_PASSED"], result.model_dump_json()
 
     img = _render(both, 2, tmp_path / "both")

@@ -41,7 +41,15 @@ def test_levels_sign_and_verify(level: str, tmp_path: Path, test_pki: TestPKI, s
         validation_roots=_roots(test_pki),
     )
     assert facts.level == level
-    result = verify_pdf(out, [test_pki.root_cert])
+    if level == "B-T":
+        # offline, a B-T file holds no revocation answer and its signer names OCSP/CRL services: not "passed"
+        # (a revoked signer passed so), INDETERMINATE TRY_LATER until someone asks them
+        offline = verify_pdf(out, [test_pki.root_cert])
+        (unchecked,) = offline.signatures
+        assert (unchecked.indication, unchecked.sub_indication) == ("INDETERMINATE", "TRY_LATER")
+        assert unchecked.revocation.status == "not_checked" and not offline.passed
+        assert any("revocation not checked" in w for w in unchecked.warnings)
+    result = verify_pdf(out, [test_pki.root_cert], online=level == "B-T")
     assert result.passed, result.model_dump_json(indent=2)
     assert result.warnings == []
     (verdict,) = result.signatures
@@ -53,8 +61,8 @@ def test_levels_sign_and_verify(level: str, tmp_path: Path, test_pki: TestPKI, s
     assert verdict.signing_time is not None
     assert abs(verdict.signing_time - datetime.now(UTC)) < timedelta(minutes=5)
     if level == "B-T":
-        # Offline and nothing embedded: the report must say revocation was not checked.
-        assert verdict.revocation.status == "not_checked"
+        # asked online (the loopback OCSP responder): good
+        assert verdict.revocation.status == "good" and verdict.revocation.source == "online"
     else:
         # B-LT/B-LTA: the OCSP response embedded in the DSS is the evidence, with its time.
         assert verdict.revocation.status == "good" and verdict.revocation.source == "DSS"
@@ -143,6 +151,9 @@ def test_revoked_signer_fails_verification_online(tmp_path: Path, test_pki: Test
     )
     out = tmp_path / "revoked.pdf"
     sign_pdf(make_pdf(tmp_path / "in.pdf"), out, revoked, level="B-T", tsa_url=test_pki.tsa_url)
+    # offline it used to pass ("Hợp lệ / TOTAL_PASSED", revocation "not checked"): now it is not vouched for
+    (offline,) = verify_pdf(out, [test_pki.root_cert]).signatures
+    assert (offline.indication, offline.sub_indication) == ("INDETERMINATE", "TRY_LATER")
     result = verify_pdf(out, [test_pki.root_cert], online=True)
     assert not result.passed
     (verdict,) = result.signatures
