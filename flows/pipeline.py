@@ -21,6 +21,7 @@ import random
 import shutil
 import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -454,14 +455,25 @@ def process_document(
         )
     except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        log.exception("%s: processing failed", path)
-        result = _quarantine(
-            path,
-            settings,
-            f"{path.name}: Xử lý thất bại ({detail}).",
-            f"{path.name}: processing failed ({detail}).",
-            origin,
-        )
+        if _signing_fault(exc):
+            # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
+            # token): not the scan's fault — it stays for the rerun instead of being quarantined
+            log.error("%s: FAILED (will retry on the next run): signing: %s", path, detail)
+            result = DocumentResult(
+                path,
+                Outcome.FAILED,
+                reason_en=f"signing failed, not because of the scan: {detail}",
+                reason_vi=f"Ký số thất bại, không do tệp quét: {detail}",
+            )
+        else:
+            log.exception("%s: processing failed", path)
+            result = _quarantine(
+                path,
+                settings,
+                f"{path.name}: Xử lý thất bại ({detail}).",
+                f"{path.name}: processing failed ({detail}).",
+                origin,
+            )
     result.seconds = time.monotonic() - started
     result.origin = origin
     return result
@@ -494,6 +506,13 @@ def work_token(folder: Path) -> str | None:
         return (folder / WORK_TOKEN).read_text(encoding="ascii").strip()
     except OSError:
         return None
+
+
+def _signing_fault(exc: BaseException) -> bool:
+    """A signing error that is not about the input (``SigningInputError`` is a ``BadInputError``, handled before):
+    a configuration, service or certificate problem. Only when the signing layer was loaded at all."""
+    errors = sys.modules.get("signing.errors")
+    return errors is not None and isinstance(exc, errors.SigningError) and not isinstance(exc, BadInputError)
 
 
 def check_locations(settings: Settings) -> None:

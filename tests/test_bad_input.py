@@ -258,3 +258,18 @@ def test_a_scan_the_damaged_archive_refuses_fails_and_is_not_quarantined(tmp_pat
     assert again.outcome == Outcome.FAILED, again.reason_en
     assert "the archive refused it" in (again.reason_en or "") and "sohoa audit" in (again.reason_en or "")
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+
+def test_a_timestamping_service_that_is_down_fails_the_scan_and_quarantines_nothing(tmp_path: Path) -> None:
+    # the TSA is a service outside the scan: its outage used to quarantine good scans ("SigningServiceError …")
+    import socket
+
+    with socket.socket() as closed:  # a loopback port nobody listens on: connections are refused
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    settings = make_settings(tmp_path / "var", tsa_url=f"http://127.0.0.1:{port}/tsa", signature_level="B-T")
+    (result,) = process_many([scan], settings)
+    assert result.outcome == Outcome.FAILED, (result.outcome, result.reason_en)
+    assert "signing failed, not because of the scan" in (result.reason_en or "")
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
