@@ -400,7 +400,14 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         # The PIN is never part of the message: name the exception type (PinIncorrect, TokenNotPresent…).
         raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
     try:
-        labels = {"key_label": config.key_label, "cert_label": config.cert_label or config.key_label}
+        # other_certs_to_pull=None: every certificate on the token (the issuing CAs stored beside the signer's), so
+        # the chain is embedded and B-LT/B-LTA can validate it — without them a token's signer "could not be
+        # validated" unless its intermediate was added to the trust roots (found by exploratory testing)
+        labels: dict[str, object] = {
+            "key_label": config.key_label,
+            "cert_label": config.cert_label or config.key_label,
+            "other_certs_to_pull": None,
+        }
         signer = PKCS11Signer(session, **labels)  # type: ignore[arg-type]
         asn1_cert = signer.signing_cert
         if asn1_cert is not None and asn1_cert.public_key.algorithm == "ec":

@@ -78,6 +78,19 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pkcs11Conf
                     Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER),
                 }
             )
+            # the issuing CA beside it, as a token from a CA usually holds its chain
+            ca_cert = x509.load_pem_x509_certificate(dev.ca_cert.read_bytes())
+            session.create_object(
+                {
+                    Attribute.CLASS: ObjectClass.CERTIFICATE,
+                    Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                    Attribute.TOKEN: True,
+                    Attribute.LABEL: "issuing-ca",
+                    Attribute.ID: b"\x02",
+                    Attribute.SUBJECT: ca_cert.subject.public_bytes(),
+                    Attribute.VALUE: ca_cert.public_bytes(serialization.Encoding.DER),
+                }
+            )
         yield Pkcs11Config(module=MODULE, token_label=TOKEN, key_label=KEY, pin=PIN), dev.ca_cert
     finally:
         if old is None:
@@ -100,6 +113,14 @@ def test_pkcs11_token_signs_and_verifies(tmp_path: Path, token: tuple[Pkcs11Conf
     result = verify_pdf(out, [ca])
     assert result.passed, result.model_dump_json(indent=2)
     assert len(result.signatures) == 2
+    # the token's other certificates travel in the signature: a chain with an intermediate can be validated by
+    # whoever trusts only the root (it used to embed the signer's certificate alone)
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with out.open("rb") as fh:
+        embedded = PdfFileReader(fh).embedded_signatures[0].signed_data["certificates"]
+        subjects = {c.chosen.subject.human_friendly for c in embedded}
+    assert any("Root CA" in subject for subject in subjects), subjects
 
 
 def test_pkcs11_wrong_pin_is_a_config_error_without_the_pin(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
