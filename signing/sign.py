@@ -126,7 +126,15 @@ def _open_writer(input_pdf: Path, fh: BinaryIO) -> IncrementalPdfFileWriter:
         writer = IncrementalPdfFileWriter(fh)
     except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
         problem = Problem.TRUNCATED_PDF if b"%%EOF" not in _tail(fh) else Problem.DAMAGED_PDF
-        raise SigningInputError(input_pdf, problem, str(exc)) from exc
+        fh.seek(0)
+        try:
+            # A slip a strict reader refuses but every viewer reads (Pillow writes its xref's first entry with
+            # generation 65536): read it tolerantly, as `sohoa verify` does, rather than refuse a good PDF
+            writer = IncrementalPdfFileWriter(fh, strict=False)
+            _ = writer.root
+        except (PdfError, ValueError, KeyError, IndexError, TypeError):
+            raise SigningInputError(input_pdf, problem, str(exc)) from exc
+        log.warning("%s: structural errors a strict reader refuses (%s); read in tolerant mode", input_pdf, exc)
     if writer.prev.encrypted:
         # Signing would need the password and would produce a document nobody can archive openly.
         raise SigningInputError(input_pdf, Problem.ENCRYPTED_PDF)
@@ -248,7 +256,7 @@ def sign_pdf(
                 ) from exc
             out_fh.flush()
             os.fsync(out_fh.fileno())
-            signed_at = _read_back_signing_time(out_fh, name, input_pdf)
+            signed_at = _read_back_signing_time(out_fh, name, input_pdf, strict=writer.prev.strict)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, output_pdf)
         tmp_name = None
@@ -276,11 +284,12 @@ def sign_pdf(
     )
 
 
-def _read_back_signing_time(out_fh: BinaryIO, name: str, input_pdf: Path) -> datetime:
-    """Re-open what we wrote: proves it parses before it replaces anything, and gives the exact /M time."""
+def _read_back_signing_time(out_fh: BinaryIO, name: str, input_pdf: Path, *, strict: bool = True) -> datetime:
+    """Re-open what we wrote: proves it parses before it replaces anything, and gives the exact /M time. A file
+    read tolerantly (``_open_writer``) keeps its slip in its first revision: read back tolerantly too."""
     out_fh.seek(0)
     try:
-        reader = PdfFileReader(out_fh)
+        reader = PdfFileReader(out_fh, strict=strict)
         sig = next(s for s in reader.embedded_signatures if s.field_name == name)
     except (PdfError, StopIteration, ValueError, KeyError) as exc:
         raise SigningError(f"{input_pdf}: the signed output could not be read back ({exc!r})") from exc
