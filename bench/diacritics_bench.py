@@ -41,7 +41,7 @@ from PIL import Image, ImageDraw, ImageFont
 from rapidfuzz.distance import Levenshtein
 
 from bench.batch_bench import DPI, FONT, LINES_PER_PAGE, render_page, wrap
-from bench.ocr_bench import degrade, normalise
+from bench.ocr_bench import ErrorCounts, degrade, normalise
 from ocr import diacritics
 from scripts.make_syllable_pairs import DEFAULT_CORPUS, SOURCES, count_pairs, source_files
 
@@ -58,28 +58,16 @@ class PageText:
     confidences: list[float]
 
 
-@dataclass
-class Score:
+@dataclass(kw_only=True)
+class Score(ErrorCounts):
     condition: str
     variant: str
     pages: int = 0
-    char_errors: int = 0
-    chars: int = 0
-    word_errors: int = 0
-    words: int = 0
     changed: int = 0
     wrong_to_right: int = 0
     wrong_to_wrong: int = 0
     right_to_wrong: int = 0
     unaligned: int = 0  # changed words with no ground-truth word beside them (merged or split by Tesseract)
-
-    @property
-    def cer(self) -> float:
-        return self.char_errors / self.chars if self.chars else 0.0
-
-    @property
-    def wer(self) -> float:
-        return self.word_errors / self.words if self.words else 0.0
 
 
 # ------------------------------------------------------------------------------------------ the pages
@@ -167,17 +155,11 @@ def aligned(read_words: list[str], truth_words: list[str]) -> dict[int, str]:
 
 
 def score(scores: Score, page: PageText, words: list[str]) -> None:
-    truth = normalise(page.truth)
-    text = normalise(" ".join(words))
     scores.pages += 1
-    scores.chars += len(truth)
-    scores.char_errors += Levenshtein.distance(text, truth)
-    truth_words = truth.split()
-    scores.words += len(truth_words)
-    scores.word_errors += Levenshtein.distance(text.split(), truth_words)
+    scores.add(page.truth, " ".join(words))
     if words == page.words:
         return
-    expected = aligned(page.words, truth_words)
+    expected = aligned(page.words, normalise(page.truth).split())
     for index, (before, after) in enumerate(zip(page.words, words, strict=True)):
         if before == after:
             continue
@@ -222,12 +204,12 @@ def main(argv: list[str] | None = None) -> int:
             readings = list(pool.map(read, jobs))
             print(f"{condition}: read {len(readings)} pages", file=sys.stderr)
             variants: list[tuple[str, dict[str, int] | None]] = [("held out", held_out_table), ("shipped", None)]
-            as_read = Score(condition, "as read")
+            as_read = Score(condition=condition, variant="as read")
             for page in readings:
                 score(as_read, page, page.words)
             results.append(as_read)
             for variant, pairs in variants:
-                scores = Score(condition, variant)
+                scores = Score(condition=condition, variant=variant)
                 with pair_table(pairs):
                     for page in readings:
                         score(scores, page, diacritics.restore_diacritics(page.words, page.confidences))

@@ -51,17 +51,24 @@ class Case:
 
 
 @dataclass
-class Score:
-    condition: str
-    tool: str
-    pages: int = 0
-    seconds: float = 0.0
-    output_bytes: int = 0
+class ErrorCounts:
+    """Character and word edit distances against the ground truth, summed over pages (NFC, whitespace
+    collapsed: ``normalise``); also bench/diacritics_bench.py's."""
+
     char_errors: int = 0
     chars: int = 0
     word_errors: int = 0
     words: int = 0
-    failures: list[str] = field(default_factory=list)
+
+    def add(self, truth: str, read: str) -> None:
+        """Count one page: what was ``read`` against its ``truth``."""
+        from rapidfuzz.distance import Levenshtein
+
+        reference, hypothesis = normalise(truth), normalise(read)
+        self.char_errors += Levenshtein.distance(reference, hypothesis)
+        self.chars += len(reference)
+        self.word_errors += Levenshtein.distance(reference.split(), hypothesis.split())
+        self.words += len(reference.split())
 
     @property
     def cer(self) -> float:
@@ -70,6 +77,16 @@ class Score:
     @property
     def wer(self) -> float:
         return self.word_errors / self.words if self.words else 0.0
+
+
+@dataclass(kw_only=True)
+class Score(ErrorCounts):
+    condition: str
+    tool: str
+    pages: int = 0
+    seconds: float = 0.0
+    output_bytes: int = 0
+    failures: list[str] = field(default_factory=list)
 
     @property
     def pages_per_second(self) -> float:
@@ -156,15 +173,8 @@ def run_tool(tool: str, case: Case, out_dir: Path) -> tuple[list[str], Path]:
 
 
 def score(scores: Score, case: Case, pages: list[str]) -> None:
-    from rapidfuzz.distance import Levenshtein
-
     for index, truth in enumerate(case.truth):
-        reference = normalise(truth)
-        hypothesis = normalise(pages[index]) if index < len(pages) else ""
-        scores.char_errors += Levenshtein.distance(reference, hypothesis)
-        scores.chars += len(reference)
-        scores.word_errors += Levenshtein.distance(reference.split(), hypothesis.split())
-        scores.words += len(reference.split())
+        scores.add(truth, pages[index] if index < len(pages) else "")
 
 
 def main() -> None:
