@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import fcntl
 import functools
 import hashlib
 import logging
@@ -35,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sohoa.errors import BadInputError, StageError
-from sohoa.fsutil import PART_MARKER, sha256_file
+from sohoa.fsutil import PART_MARKER, exclusive_lock, sha256_file
 from sohoa.record import (
     Classification,
     OcrResult,
@@ -353,13 +352,8 @@ def archive_write_lock(location: str) -> Iterator[None]:
         location = str(Path(location).resolve())
     key = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
     lock_file = Path(tempfile.gettempdir()) / f"sohoa-archive-{os.getuid()}-{key}.lock"
-    with _archive_lock:
-        fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
-        finally:
-            os.close(fd)  # closing the descriptor releases the flock
+    with _archive_lock, exclusive_lock(lock_file):
+        yield
 
 
 # Waits before the 2nd, 3rd and 4th attempt to archive a record (each ±50 %): an S3 server restarting, a share
@@ -592,12 +586,8 @@ def same_content_lock(work_root: Path, digest: str) -> Iterator[None]:
     the kernel drops the lock when a process dies."""
     folder = work_root / ".locks"
     folder.mkdir(parents=True, exist_ok=True)
-    fd = os.open(folder / f"{digest[:2]}.lock", os.O_CREAT | os.O_RDWR, 0o600)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+    with exclusive_lock(folder / f"{digest[:2]}.lock"):
         yield
-    finally:
-        os.close(fd)
 
 
 def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None) -> DocumentResult:

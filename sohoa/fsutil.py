@@ -6,6 +6,7 @@ Temporary files are named ``.NAME.part-*`` so a cleanup pass can recognise and r
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -87,6 +88,18 @@ def copy_unless_exists(source: Path, target: Path) -> bool:
         return True
     finally:
         tmp.unlink(missing_ok=True)
+
+
+@contextmanager
+def exclusive_lock(lock_file: Path) -> Iterator[None]:
+    """Hold an ``flock`` on ``lock_file`` (made if missing) for the block. Each call opens its own descriptor, so
+    threads of one process exclude each other as processes do; closing it (or the process dying) releases it."""
+    fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: Path) -> str:
