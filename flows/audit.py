@@ -608,19 +608,16 @@ def _existing_archive(settings: Settings) -> BaseArchive:
     return archive
 
 
-def stray_objects(settings: Settings) -> list[str]:
-    """Objects of the configured archive that belong to no record (``BaseArchive.stray_objects``)."""
+def verify_ledger(settings: Settings) -> tuple[int, list[str], list[str]]:
+    """(entries, problems) of the custody ledger and its daily timestamps, as ``sohoa ledger verify``, and the
+    objects of the archive that belong to no record (``BaseArchive.stray_objects``): the records read once for
+    both."""
     archive = _existing_archive(settings)
-    return archive.stray_objects(archive.records())
-
-
-def verify_ledger(settings: Settings) -> tuple[int, list[str]]:
-    """(entries, problems) of the custody ledger and its daily timestamps, as ``sohoa ledger verify``."""
-    archive = _existing_archive(settings)
+    records = list(archive.records())
     ledger = Ledger(archive)
     # as `sohoa ledger verify`: the stamps' TSA is checked against SOHOA_TRUST_ROOTS only when they are set
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
-    return len(ledger.keys()), ledger.verify(roots or None)
+    return len(ledger.keys()), ledger.verify(roots or None, records=records), archive.stray_objects(records)
 
 
 def audit_archive(
@@ -645,7 +642,6 @@ def audit_archive(
         tsa_url=settings.tsa_url,
     )
     report.records = list(audit_records(settings, renew=renew, renew_within_days=days, now=now))
-    report.ledger_entries, report.ledger_problems = verify_ledger(settings)
-    report.archive_problems = stray_objects(settings)
+    report.ledger_entries, report.ledger_problems, report.archive_problems = verify_ledger(settings)
     report.finished_at = datetime.now(UTC)
     return report

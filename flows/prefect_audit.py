@@ -15,7 +15,7 @@ from typing import Any
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.audit import ArchiveAuditReport, RecordAudit, audit_records, stray_objects, verify_ledger
+from flows.audit import ArchiveAuditReport, RecordAudit, audit_records, verify_ledger
 from sohoa.settings import Settings, load_settings
 from storage import archive_location
 
@@ -28,7 +28,7 @@ def audit_records_task(settings: Settings, renew: bool, renew_within_days: int) 
 
 
 @task(name="verify-ledger")
-def verify_ledger_task(settings: Settings) -> tuple[int, list[str]]:
+def verify_ledger_task(settings: Settings) -> tuple[int, list[str], list[str]]:
     return verify_ledger(settings)
 
 
@@ -50,8 +50,7 @@ def archive_audit(
         tsa_url=settings.tsa_url,
     )
     report.records = audit_records_task(settings, renew, days)
-    report.ledger_entries, report.ledger_problems = verify_ledger_task(settings)
-    report.archive_problems = stray_objects(settings)
+    report.ledger_entries, report.ledger_problems, report.archive_problems = verify_ledger_task(settings)
     report.finished_at = datetime.now(UTC)
     counts = report.counts()
     summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())

@@ -370,7 +370,7 @@ class BaseArchive(ABC):
             problems = self.verify_objects(record)
             if problems:
                 report.problems[record.id] = problems
-        ledger_problems = Ledger(self).verify()
+        ledger_problems = Ledger(self).verify(records=records)
         if ledger_problems:
             report.problems["ledger"] = ledger_problems
         return report

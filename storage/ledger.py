@@ -17,7 +17,7 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -162,9 +162,10 @@ class Ledger:
     def excerpt(self, record_id: str) -> list[dict[str, Any]]:
         return [e for _, e in self.entries() if e is not None and e.get("record_id") == record_id]
 
-    def verify(self, trust_roots: list[Any] | None = None) -> list[str]:
+    def verify(self, trust_roots: list[Any] | None = None, records: Iterable[Record] | None = None) -> list[str]:
         """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
-        ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to."""
+        ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to.
+        ``records``: the archive's records when the caller has read them already (default: read them here)."""
         problems: list[str] = []
         prev = GENESIS
         expected_seq = 1
@@ -213,7 +214,7 @@ class Ledger:
                 f"the chain now ends at entry {last})"
             )
         listed: set[str] = set()
-        for record in self.archive.records():
+        for record in self.archive.records() if records is None else records:
             listed.add(record.id)
             entry = archived.get(record.id)
             if entry is None:
