@@ -158,19 +158,25 @@ class BatchReport:
 
 
 # ------------------------------------------------------------------------------------------ discovery
-def expand_inputs(paths: Iterable[Path]) -> list[Path]:
+def expand_inputs(paths: Iterable[Path], unreadable: Callable[[Path], None] | None = None) -> list[Path]:
     """Files given, plus the supported files inside folders given (recursively, sorted, hidden ones skipped).
 
     A file named explicitly is always taken, whatever its suffix, so that a bad one is quarantined with a
-    reason rather than silently ignored; inside folders only scan suffixes are taken.
+    reason rather than silently ignored; inside folders only scan suffixes are taken. ``unreadable`` is told of
+    the entries inside folders that look like scans but are neither file nor folder (a named pipe, a link to
+    nothing), which are passed by.
     """
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if child.is_file() and not hidden and child.suffix.lower() in SUPPORTED_SUFFIXES:
+                if hidden or child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                    continue
+                if child.is_file():
                     found.append(child)
+                elif unreadable is not None and not child.is_dir():
+                    unreadable(child)
         else:
             found.append(path)
     seen: set[Path] = set()

@@ -265,23 +265,22 @@ class _WatchRunner:
 _warned: set[Path] = set()  # entries already logged as unusable by this process (one line each, not every pass)
 
 
-def _warn_about_unusable_entries(inbox: Path) -> None:
-    """Name the entries of the inbox that look like scans but are no file to read: a named pipe, a socket, a
-    symbolic link to nothing. The scan of the inbox passes them by (nothing can be read or copied to quarantine),
-    and they used to stay there without a word."""
-    for path in sorted(inbox.rglob("*")):
-        if path in _warned or not _eligible(path, inbox) or path.is_file() or path.is_dir():
-            continue
-        _warned.add(path)
-        if path.is_symlink():
-            what = f"a symbolic link to {os.readlink(path)}, which does not exist"
-        elif path.is_fifo():
-            what = "a named pipe (FIFO)"
-        elif path.is_socket():
-            what = "a socket"
-        else:
-            what = "not a regular file"
-        log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", path, what)
+def _warn_unreadable(path: Path) -> None:
+    """Name, once, an entry of the inbox that looks like a scan but is no file to read: a named pipe, a socket, a
+    symbolic link to nothing. The scan of the inbox passes it by (nothing can be read or copied to quarantine),
+    and it used to stay there without a word."""
+    if path in _warned:
+        return
+    _warned.add(path)
+    if path.is_symlink():
+        what = f"a symbolic link to {os.readlink(path)}, which does not exist"
+    elif path.is_fifo():
+        what = "a named pipe (FIFO)"
+    elif path.is_socket():
+        what = "a socket"
+    else:
+        what = "not a regular file"
+    log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", path, what)
 
 
 def _eligible(path: Path, inbox: Path) -> bool:
@@ -324,8 +323,7 @@ def _pass(
     if candidates is None:
         leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
         claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
-        candidates = expand_inputs([inbox])
-        _warn_about_unusable_entries(inbox)  # on full passes only: an event names its own file
+        candidates = expand_inputs([inbox], unreadable=_warn_unreadable)
     waiting: dict[Path, float] = {}
     for path in candidates:
         if not path.is_file() or not _eligible(path, inbox):
