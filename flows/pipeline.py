@@ -529,14 +529,14 @@ def check_locations(settings: Settings) -> None:
         check_archive_location(location, settings)
     else:
         folders.append(("archive", Path(location)))
-    if not location.startswith("s3:") and not Path(location).exists():
-        # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
-        # default DATA_DIR/archive, which a first run creates)
-        log.log(
-            logging.WARNING if settings.archive else logging.INFO,
-            "no archive at %s yet: creating a new one there",
-            location,
-        )
+        if not Path(location).exists():
+            # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
+            # default DATA_DIR/archive, which a first run creates)
+            log.log(
+                logging.WARNING if settings.archive else logging.INFO,
+                "no archive at %s yet: creating a new one there",
+                location,
+            )
     for role, folder in folders:
         if folder.exists() and not folder.is_dir():
             raise StageError(
