@@ -37,6 +37,7 @@ from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
 from signing.identity import cert_names
+from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.verify import FileVerification, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
@@ -87,10 +88,19 @@ class RecordAudit(BaseModel):
         default=None, description="when the first certificate the document's validity rests on expires"
     )
     protected_by: str | None = Field(default=None, description="which certificate that is")
+    revocation_current_until: datetime | None = Field(
+        default=None,
+        description="when the revocation data the document embeds for its newest timestamp stops being current: "
+        "an offline verification after it says INDETERMINATE TRY_LATER (verify online)",
+    )
+    verified_online: bool = Field(
+        default=False, description="an offline verification said TRY_LATER, so the audit asked the CA's services"
+    )
     renewal: Renewal = "not_needed"
     renewed_object: str | None = None
     renewed_until: datetime | None = None
     problems: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list, description="what the audit did that is not a problem")
 
     def signature_summary(self) -> str:
         """``1 signature TOTAL_PASSED; 2 document timestamps TOTAL_PASSED``: pyHanko names timestamp fields with a
@@ -183,7 +193,7 @@ class ArchiveAuditReport(BaseModel):
             renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
             renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
             cells = [r.record_id, r.doc_type or "", r.number or "", r.fixity, indications, until, renewal]
-            cells.append("; ".join(map(problem_in_vietnamese, _record_problems(r))))
+            cells.append("; ".join([*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
             "",
@@ -232,6 +242,12 @@ def problem_in_vietnamese(problem: str) -> str:
     return problem
 
 
+def _note_words(note: str) -> str:
+    if note.startswith("offline verification said TRY_LATER"):
+        return f"ghi chú: đã xác minh trực tuyến vì dữ liệu thu hồi kèm theo không còn hiệu lực / note: {note}"
+    return f"note: {note}"
+
+
 def _cell(text: str) -> str:
     return text.replace("|", "/").replace("\n", " ")
 
@@ -263,34 +279,20 @@ def _name(cert: asn1_x509.Certificate) -> str:
         return str(cert.subject.human_friendly)
 
 
-def _token_facts(token: cms.SignedData) -> tuple[datetime, asn1_x509.Certificate, datetime, str]:
-    """(time, TSA certificate, first expiry in its chain, which certificate) of an RFC 3161 token."""
+def _token_facts(
+    token: cms.SignedData, embedded: EmbeddedRevinfo
+) -> tuple[datetime, asn1_x509.Certificate, datetime, str, RevinfoCurrency]:
+    """(time, TSA certificate, first expiry in its chain, which certificate, how long the embedded revocation
+    data stays current for the chain) of an RFC 3161 token."""
     tst_info = token["encap_content_info"]["content"].parsed
     gen_time: datetime = tst_info["gen_time"].native
     certs = extract_certificate_info(token)
     tsa = certs.signer_cert
-    # the chain the token carries (TSA, its issuing CAs): the first of them to expire ends the protection
-    chain = [tsa]
-    pool = list(certs.other_certs)
-    while True:
-        issuer = next((c for c in pool if c.subject == chain[-1].issuer and c not in chain), None)
-        if issuer is None or chain[-1].self_signed:
-            break
-        chain.append(issuer)
+    # the chain the token carries (TSA, its issuing CAs), completed from the DSS: the first of them to expire
+    # ends the protection
+    chain = chain_of(tsa, [*certs.other_certs, *embedded.certs])
     first = min(chain, key=_not_after)
-    return gen_time, tsa, _not_after(first), f"TSA certificate {_name(first)}"
-
-
-def _signature_tokens(signed_data: cms.SignedData) -> Iterator[cms.SignedData]:
-    """The signature timestamp tokens (unsigned attribute) of a CMS signature."""
-    for info in signed_data["signer_infos"]:
-        attrs = info["unsigned_attrs"]
-        if not attrs:
-            continue
-        for attr in attrs:
-            if attr["type"].native == "signature_time_stamp_token":
-                for value in attr["values"]:
-                    yield value["content"]
+    return gen_time, tsa, _not_after(first), f"TSA certificate {_name(first)}", currency(chain, embedded)
 
 
 class Protection(BaseModel):
@@ -302,6 +304,12 @@ class Protection(BaseModel):
     until: datetime | None = None
     by: str | None = None
     document_timestamps: int = 0
+    revocation_current_until: datetime | None = Field(
+        default=None,
+        description="when the revocation data the file embeds for the newest timestamp's TSA chain stops being "
+        "current: after it, only an online check (or a renewal) can show that chain unrevoked",
+    )
+    revocation_by: str | None = None
 
 
 def protection_of(pdf: bytes) -> Protection:
@@ -312,10 +320,11 @@ def protection_of(pdf: bytes) -> Protection:
     data still has to be collected while it is valid) and on the TSA of its signature timestamp, if any.
     """
     reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+    embedded = EmbeddedRevinfo.of(reader)
     doc_timestamps = list(reader.embedded_timestamp_signatures)
     result = Protection(document_timestamps=len(doc_timestamps))
     if doc_timestamps:
-        when, tsa, until, by = _token_facts(doc_timestamps[-1].signed_data)
+        when, tsa, until, by, current = _token_facts(doc_timestamps[-1].signed_data, embedded)
         return result.model_copy(
             update={
                 "latest_timestamp": when,
@@ -323,19 +332,27 @@ def protection_of(pdf: bytes) -> Protection:
                 "tsa_sha256": hashlib.sha256(tsa.dump()).hexdigest(),
                 "until": until,
                 "by": by + " (document timestamp)",
+                "revocation_current_until": current.until,
+                "revocation_by": current.by,
             }
         )
     limits: list[tuple[datetime, str]] = []
+    currencies: list[RevinfoCurrency] = []
     for sig in reader.embedded_regular_signatures:
         limits.append((_not_after(sig.signer_cert), f"signer certificate {_name(sig.signer_cert)}"))
-        for token in _signature_tokens(sig.signed_data):
-            when, tsa, until, by = _token_facts(token)
+        for token in signature_timestamp_tokens(sig.signed_data):
+            when, tsa, until, by, current = _token_facts(token, embedded)
             limits.append((until, by + " (signature timestamp)"))
+            currencies.append(current)
             if result.latest_timestamp is None or when > result.latest_timestamp:
                 result.latest_timestamp, result.latest_kind = when, "signature_timestamp"
                 result.tsa_sha256 = hashlib.sha256(tsa.dump()).hexdigest()
     if limits:
         result.until, result.by = min(limits, key=lambda item: item[0])
+    dated = [c for c in currencies if c.until is not None]
+    if dated:
+        first = min(dated, key=lambda c: c.until or datetime.max.replace(tzinfo=UTC))
+        result.revocation_current_until, result.revocation_by = first.until, first.by
     return result
 
 
@@ -378,6 +395,19 @@ def _renewed_name(record: Record, archive: BaseArchive, day: str) -> tuple[str, 
         n += 1
 
 
+def _only_try_later(verification: FileVerification) -> bool:
+    """Not passed only because some signature or timestamp lacks current revocation data (INDETERMINATE
+    TRY_LATER), which an online check can settle."""
+    verdicts = [*verification.signatures, *verification.document_timestamps]
+    failing = [v for v in verdicts if v.indication != "TOTAL_PASSED"]
+    return (
+        not verification.passed
+        and not verification.error
+        and bool(failing)
+        and all((v.indication, v.sub_indication) == ("INDETERMINATE", "TRY_LATER") for v in failing)
+    )
+
+
 def _checks(verification: FileVerification) -> list[SignatureCheck]:
     return [
         SignatureCheck(
@@ -415,10 +445,10 @@ class _Auditor:
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
                 self.ledgered.setdefault(str(entry.get("record_id")), set()).add(sha)
 
-    def verify(self, pdf: bytes, folder: Path, name: str) -> FileVerification:
+    def verify(self, pdf: bytes, folder: Path, name: str, online: bool | None = None) -> FileVerification:
         path = folder / name
         path.write_bytes(pdf)
-        return verify_pdf(path, self.root_paths, online=self.settings.verify_online)
+        return verify_pdf(path, self.root_paths, online=self.settings.verify_online if online is None else online)
 
     def audit(self, record: Record) -> RecordAudit:
         c = record.classification
@@ -462,7 +492,28 @@ class _Auditor:
         return result
 
     def _signatures(self, result: RecordAudit, pdf: bytes, folder: Path) -> None:
+        unreadable = ""
+        try:
+            protection: Protection | None = protection_of(pdf)
+        except Exception as exc:  # a PDF pyHanko cannot read is reported by the verification below
+            protection, unreadable = None, f"{result.document}: timestamps unreadable ({exc})"
         verification = self.verify(pdf, folder, "document.pdf")
+        if _only_try_later(verification) and not self.settings.verify_online:
+            # TRY_LATER offline: the revocation data the file embeds is no longer current (or there is none). The
+            # audit's job is to establish validity, so it asks the CA's OCSP/CRL services as `verify --online`
+            # would; an archive kept offline-verifiable would need a new timestamp every CRL period.
+            verification = self.verify(pdf, folder, "document.pdf", online=True)
+            result.verified_online = True
+            stale = protection.revocation_current_until if protection else None
+            result.notes.append(
+                "offline verification said TRY_LATER"
+                + (
+                    f" (the revocation data it embeds for {protection.revocation_by} was current until {_day(stale)})"
+                    if protection and stale and stale < self.now
+                    else ""
+                )
+                + ": verified online against the CA's OCSP/CRL services"
+            )
         result.signatures = _checks(verification)
         result.signatures_passed = verification.passed
         if verification.error:
@@ -479,15 +530,14 @@ class _Auditor:
             and all(s.indication == "TOTAL_PASSED" for s in result.signatures)
         ):
             result.problems.append(f"{result.document}: no signature")
-        try:
-            protection = protection_of(pdf)
-        except Exception as exc:  # a PDF pyHanko cannot read has been reported by the verification above
-            result.problems.append(f"{result.document}: timestamps unreadable ({exc})")
+        if protection is None:
+            result.problems.append(unreadable)
             return
         result.latest_timestamp = protection.latest_timestamp
         result.latest_timestamp_kind = protection.latest_kind
         result.protected_until = protection.until
         result.protected_by = protection.by
+        result.revocation_current_until = protection.revocation_current_until
 
     def _renewal(self, result: RecordAudit, record: Record, current: StoredObject, pdf: bytes, folder: Path) -> None:
         if result.protected_until is None or result.protected_until - self.now > self.window:

@@ -71,7 +71,17 @@ def _validation_roots(identity: SigningIdentity, roots: list[asn1_x509.Certifica
     """Roots for the B-LT/B-LTA pre-signing validation: configured ones, else self-signed certs in the chain."""
     if roots:
         return list(roots)
-    return [c for c in identity.signer.cert_registry if c is not None and c.self_signed]
+    # asn1crypto's self_signed is "no", "maybe" or "yes": a plain truth test took every certificate as a root
+    return [c for c in identity.signer.cert_registry if c is not None and c.self_signed != "no"]
+
+
+def _path_error(input_pdf: Path, level: str, exc: PathBuildingError | PathValidationError) -> SigningError:
+    """The signing certificate's chain could not be validated before a B-LT/B-LTA signature: why, in words."""
+    if isinstance(exc, RevokedError):
+        return SigningError(f"{input_pdf}: chứng thư số ký đã bị thu hồi / the signing certificate is revoked: {exc}")
+    if isinstance(exc, PathBuildingError):
+        return SigningError(f"{input_pdf}: level {level} needs the certificate chains to end at a trusted root: {exc}")
+    return SigningError(f"{input_pdf}: the signing certificate does not validate: {exc}")
 
 
 def _next_field_name(taken: set[str], wanted: str) -> str:
@@ -240,15 +250,13 @@ def sign_pdf(
                     bytes_reserved=_bytes_reserved(identity, timestamper is not None),
                     output=out_fh,
                 )
-            except RevokedError as exc:
-                raise SigningError(f"{input_pdf}: the signing certificate is revoked: {exc}") from exc
-            except PathBuildingError as exc:
-                raise SigningError(
-                    f"{input_pdf}: level {level} needs the certificate chains to end at a trusted root: {exc}"
-                ) from exc
-            except PathValidationError as exc:
-                raise SigningError(f"{input_pdf}: the signing certificate does not validate: {exc}") from exc
+            except (PathBuildingError, PathValidationError) as exc:
+                raise _path_error(input_pdf, level, exc) from exc
             except (PdfError, PyHankoSigningError, ValueError, KeyError, TypeError) as exc:
+                # pyHanko wraps the B-LT/B-LTA pre-signing validation's failure ("The signer's certificate
+                # could not be validated"): say what failed, a revoked certificate above all
+                if isinstance(exc.__cause__, (PathBuildingError, PathValidationError)):
+                    raise _path_error(input_pdf, level, exc.__cause__) from exc
                 raise SigningError(f"{input_pdf}: signing failed at {level}: {exc}") from exc
             except OSError as exc:
                 raise SigningServiceError(

@@ -28,6 +28,7 @@ from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names
+from signing.revinfo import EmbeddedRevinfo, chain_of, currency, revocation_services, signature_timestamp_tokens
 
 if TYPE_CHECKING:
     import pikepdf
@@ -280,20 +281,6 @@ def _revocation(
     return Revocation(status="not_checked" if not online else "unknown")
 
 
-def _revocation_services(cert: asn1_x509.Certificate) -> list[str]:
-    """The OCSP responders and CRL addresses a certificate names (none: it cannot be revoked through a service,
-    as the development CA's certificates)."""
-    try:
-        urls = list(cert.ocsp_urls)
-        for point in cert.crl_distribution_points or []:
-            urls += [
-                name.native for name in point["distribution_point"].chosen if name.name == "uniform_resource_identifier"
-            ]
-    except Exception:  # an odd extension: treat as naming nothing rather than fail the verdict
-        return []
-    return urls
-
-
 def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:
     """A short description of the objects a revision writes, and whether it only touches the DSS."""
     kinds: dict[str, int] = {}
@@ -394,6 +381,7 @@ class _Ctx:
                 self.dss = DocumentSecurityStore.read_dss(reader)
         except Exception as exc:
             log.debug("unreadable DSS: %s", exc)
+        self.embedded = EmbeddedRevinfo.of_dss(self.dss)
         try:
             self.sig_revs = {s.signed_revision for s in reader.embedded_regular_signatures}
             self.ts_revs = {s.signed_revision for s in reader.embedded_timestamp_signatures}
@@ -547,8 +535,10 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
     mod = status.modification_level
     revocation = _revocation(status, vc, ctx.dss_ocsp, ctx.dss_crl, ctx.online)
+    if (indication, sub) == ("INDETERMINATE", AdESIndeterminate.TRY_LATER.name) and not ctx.online:
+        warnings += _stale_revinfo_warnings(sig, ctx)
     if indication == "TOTAL_PASSED" and not doc_ts and revocation.status in ("not_checked", "unknown"):
-        services = _revocation_services(status.signing_cert)
+        services = revocation_services(status.signing_cert)
         if services:
             # the certificate can be revoked (it names where to ask) and nobody asked: "passed" would vouch for a
             # revoked signer (found by exploratory testing: a certificate revoked 2 h before signing passed)
@@ -581,6 +571,44 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         revocation=revocation,
         warnings=warnings,
     )
+
+
+def _stale_revinfo_warnings(sig: EmbeddedPdfSignature, ctx: _Ctx) -> list[str]:
+    """Why an offline TRY_LATER: the revocation data the file embeds for the signer's or a TSA's chain went
+    stale (its nextUpdate passed) at the validation time — with the date, so the reader knows since when."""
+    when = ctx.at or datetime.now(UTC)
+    try:
+        leaves = [(sig.signer_cert, [*sig.other_embedded_certs])]
+        for token in signature_timestamp_tokens(sig.signed_data):
+            certs = [c.chosen for c in token["certificates"] or [] if c.name == "certificate"]
+            tsa_cert = next((c for c in certs if _signs(token, c)), None)
+            if tsa_cert is not None:
+                leaves.append((tsa_cert, certs))
+    except Exception as exc:  # odd CMS: no dated explanation rather than no verdict
+        log.debug("revocation currency not computed: %s", exc)
+        return []
+    stale = []
+    for leaf, pool in leaves:
+        current = currency(chain_of(leaf, [*pool, *ctx.embedded.certs]), ctx.embedded)
+        if current.until is not None and current.until < when:
+            stale.append((current.until, current.by))
+    if not stale:
+        return []
+    # the data that went stale last is what an offline check lacks now (a signer OCSP answer that went stale
+    # first is made up for by validation at the time of the signature timestamp)
+    until, by = max(stale, key=lambda item: item[0])
+    return [
+        f"the revocation data this file embeds for {by} was current until {until.date().isoformat()}; offline, a "
+        "revocation since then cannot be ruled out: verify with --online (asks the CA's OCSP/CRL services now)"
+    ]
+
+
+def _signs(token: Any, cert: asn1_x509.Certificate) -> bool:
+    """Whether ``cert`` is the one the token's signer info names (issuer and serial number)."""
+    sid = token["signer_infos"][0]["sid"]
+    if sid.name == "issuer_and_serial_number":
+        return bool(sid.chosen["issuer"] == cert.issuer and sid.chosen["serial_number"].native == cert.serial_number)
+    return bool(sid.chosen.native == cert.key_identifier)
 
 
 def _claimed_time(sig: EmbeddedPdfSignature) -> datetime | None:

@@ -41,7 +41,7 @@ def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _config(url_prefix: str, now: datetime, short_seconds: int) -> dict[str, Any]:
+def _config(url_prefix: str, now: datetime, short_seconds: int, root_crl_period: str) -> dict[str, Any]:
     def validity(start: datetime, end: datetime) -> dict[str, str]:
         return {"valid-from": _iso(start), "valid-to": _iso(end)}
 
@@ -127,7 +127,11 @@ def _config(url_prefix: str, now: datetime, short_seconds: int) -> dict[str, Any
                         }
                     },
                     "crl-repo": {
-                        "root": {"for-issuer": "root", "signing-key": "root", "simulated-update-schedule": "P90D"},
+                        "root": {
+                            "for-issuer": "root",
+                            "signing-key": "root",
+                            "simulated-update-schedule": root_crl_period,
+                        },
                         "interm": {"for-issuer": "interm", "signing-key": "interm", "simulated-update-schedule": "P7D"},
                     },
                     "time-stamping": {"tsa": {"signing-key": "tsa", "signing-cert": "tsa"}},
@@ -163,10 +167,12 @@ PKCS12_PASSWORD = b"test-only-password"
 
 
 @contextlib.contextmanager
-def running_pki(folder: Path, short_seconds: int = 0) -> Iterator[TestPKI]:
+def running_pki(folder: Path, short_seconds: int = 0, root_crl_period: str = "P90D") -> Iterator[TestPKI]:
     """Generate the PKI into ``folder`` and serve TSA, OCSP and CRLs on 127.0.0.1 until the block exits.
 
     ``short_seconds``: how long from now the ``signer-short`` certificate stays valid (0: already expired).
+    ``root_crl_period``: the root CA's CRL update period (ISO 8601 duration; each CRL is current that long, from
+    the root certificate's start on), short for a test of embedded revocation data going stale.
     """
     from certomancer.integrations.animator import Animator, AnimatorArchStore
     from certomancer.registry import CertomancerConfig
@@ -185,7 +191,9 @@ def running_pki(folder: Path, short_seconds: int = 0) -> Iterator[TestPKI]:
         )
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    cfg = CertomancerConfig(_config(base, datetime.now(UTC), short_seconds), key_search_dir=str(folder))
+    cfg = CertomancerConfig(
+        _config(base, datetime.now(UTC), short_seconds, root_crl_period), key_search_dir=str(folder)
+    )
     arch = cfg.get_pki_arch(ARCH)  # type: ignore[arg-type]
 
     pems: dict[str, bytes] = {}

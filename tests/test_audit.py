@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -243,3 +243,54 @@ def test_the_audit_refuses_a_location_with_no_archive(tmp_path: Path) -> None:
     settings = Settings(data_dir=tmp_path / "var", archive=str(tmp_path / "archiv"))  # type: ignore[call-arg]
     with pytest.raises(ArchiveUnavailableError, match="no archive at"):
         audit_archive(settings, renew=False)
+
+
+def test_the_audit_verifies_online_once_the_embedded_revocation_data_is_stale(tmp_path: Path) -> None:
+    """A B-LTA document's newest timestamp is validated now, so its TSA chain needs revocation data current now.
+    The root CRL embedded at signing goes stale at its nextUpdate: offline, the document is then INDETERMINATE
+    TRY_LATER (the verifier says since when), and the audit — which before failed every such record and refused
+    to renew it — asks the CA online. The root's CRL period here is 20 s instead of 90 days (real waiting)."""
+    import time as _time
+
+    from cryptography import x509
+    from signing_pki import running_pki
+
+    from flows.audit import protection_of
+
+    period = 20
+    with running_pki(tmp_path / "pki", root_crl_period=f"PT{period}S") as pki:
+        # start right after a root CRL update, so that signing and the pipeline's own verification of the signed
+        # file fall within one CRL period
+        origin = x509.load_pem_x509_certificate(pki.root_cert.read_bytes()).not_valid_before_utc.timestamp()
+        _time.sleep(period - (_time.time() - origin) % period + 0.2)
+        settings = _settings(tmp_path / "var", pki)
+        result = process_document(_scan(tmp_path / "tờ trình.png", "TỜ TRÌNH\nVề việc sửa chữa trường học"), settings)
+        assert result.outcome == Outcome.ARCHIVED, result.summary()
+        store = open_configured_archive(settings)
+        (record,) = store.records()
+        signed = tmp_path / "signed.pdf"
+        signed.write_bytes(store.read_verified(record, "signed"))
+
+        protection = protection_of(signed.read_bytes())
+        stale_from = protection.revocation_current_until
+        assert stale_from is not None and protection.revocation_by == "sohoa Test TSA", protection
+        assert stale_from - datetime.now(UTC) < timedelta(seconds=period)
+        _time.sleep(max(0.0, (stale_from - datetime.now(UTC)).total_seconds()) + 1.0)
+
+        offline = verify_pdf(signed, [pki.root_cert])
+        timestamp = offline.document_timestamps[-1]
+        assert (timestamp.indication, timestamp.sub_indication) == ("INDETERMINATE", "TRY_LATER")
+        assert any(
+            f"embeds for sohoa Test TSA was current until {stale_from.date().isoformat()}" in w
+            for w in timestamp.warnings
+        ), timestamp.warnings
+        assert verify_pdf(signed, [pki.root_cert], online=True).passed
+
+        report = audit_archive(settings, renew=False)
+        (audited,) = report.records
+        assert report.ok and audited.signatures_passed and audited.verified_online, report.to_json_dict()
+        assert audited.revocation_current_until == stale_from
+        assert audited.renewal == "not_needed" and audited.problems == []
+        (note,) = audited.notes
+        assert "offline verification said TRY_LATER" in note and "sohoa Test TSA" in note
+        assert "đã xác minh trực tuyến" in report.markdown()

@@ -141,8 +141,15 @@ def test_revoked_signer_refused_at_long_term_levels(tmp_path: Path, test_pki: Te
     revoked = load_identity(
         "pkcs12", keys_dir=tmp_path, pkcs12_file=test_pki.pkcs12_file(SIGNER_REVOKED), passphrase=PKCS12_PASSWORD
     )
-    with pytest.raises(SigningError, match=r"in\.pdf.*B-LT"):
-        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", revoked, level="B-LT", tsa_url=test_pki.tsa_url)
+    with pytest.raises(SigningError, match=r"in\.pdf: .*certificate is revoked: .*revoked at .*compromised key"):
+        sign_pdf(
+            make_pdf(tmp_path / "in.pdf"),
+            tmp_path / "o.pdf",
+            revoked,
+            level="B-LT",
+            tsa_url=test_pki.tsa_url,
+            validation_roots=_roots(test_pki),
+        )
 
 
 def test_revoked_signer_fails_verification_online(tmp_path: Path, test_pki: TestPKI) -> None:
@@ -273,3 +280,17 @@ def test_long_term_signature_still_passes_after_the_signer_certificate_expired(t
         assert lt.signing_time_source == "timestamp"
         (bt,) = verify_pdf(tmp_path / "B-T.pdf", [pki.root_cert]).signatures
         assert bt.indication == "INDETERMINATE" and bt.sub_indication == "OUT_OF_BOUNDS_NO_POE", bt
+
+
+def test_only_self_signed_certificates_of_the_identity_stand_in_for_missing_roots(
+    signer: SigningIdentity, tmp_path: Path
+) -> None:
+    # asn1crypto's Certificate.self_signed is "no"/"maybe"/"yes": a truth test took the signer's own certificate
+    # and the intermediate for trust roots of the B-LT/B-LTA pre-signing validation
+    from signing.sign import _validation_roots
+
+    assert _validation_roots(signer, None) == []  # the test PKCS#12 carries the intermediate, not the root
+    dev = load_identity("dev", keys_dir=tmp_path)  # its chain includes the development CA, self-signed
+    (root,) = _validation_roots(dev, None)
+    assert root.self_signed == "maybe" or root.self_signed == "yes"
+    assert "DEVELOPMENT" in root.subject.human_friendly.upper()
