@@ -334,3 +334,11 @@ def keys_install_trust_store(
         f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}",
         markup=False,
     )
+    if name not in settings.trust_stores:
+        # installing does not make a store trusted (found by exploratory testing: installed, then verify said
+        # "no chain"): say how it is used
+        out.print(
+            f"chỉ dùng khi kiểm tra với --trust-store {name}, hoặc luôn dùng khi đặt SOHOA_TRUST_STORES / "
+            f"used only by `sohoa verify --trust-store {name}`, or always with SOHOA_TRUST_STORES='[\"{name}\"]'",
+            markup=False,
+        )

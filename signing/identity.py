@@ -298,14 +298,32 @@ def _make_signer(
     return signer, asn1_cert
 
 
+# Attributes RFC 4514 has no short name for, which cryptography would print as dotted OIDs
+# (``1.2.840.113549.1.9.1=…``): Vietnamese CAs put the e-mail address, tax and ID numbers in subjects. OpenSSL's
+# names, which auditors know.
+_NAME_OVERRIDES = {
+    NameOID.EMAIL_ADDRESS: "emailAddress",
+    NameOID.SERIAL_NUMBER: "serialNumber",
+    NameOID.TITLE: "title",
+    NameOID.GIVEN_NAME: "GN",
+    NameOID.SURNAME: "SN",
+    NameOID.ORGANIZATION_IDENTIFIER: "organizationIdentifier",
+}
+
+
+def readable_name(name: x509.Name) -> str:
+    """An RFC 4514 string (``CN=…,O=…,C=VN``; cryptography escapes it correctly) with named attributes."""
+    return name.rfc4514_string(_NAME_OVERRIDES)
+
+
 def cert_names(cert: asn1_x509.Certificate) -> tuple[str, str]:
-    """(subject, issuer) as RFC 4514 strings (``CN=…,O=…,C=VN``); cryptography escapes them correctly."""
+    """(subject, issuer) as RFC 4514 strings (``CN=…,O=…,C=VN``)."""
     parsed = x509.load_der_x509_certificate(cert.dump())
-    return parsed.subject.rfc4514_string(), parsed.issuer.rfc4514_string()
+    return readable_name(parsed.subject), readable_name(parsed.issuer)
 
 
 def _describe(cert: x509.Certificate) -> str:
-    return f"{cert.subject.rfc4514_string()} (issued by {cert.issuer.rfc4514_string()})"
+    return f"{readable_name(cert.subject)} (issued by {readable_name(cert.issuer)})"
 
 
 def _load_dev(keys_dir: Path) -> SigningIdentity:

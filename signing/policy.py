@@ -11,7 +11,7 @@ from typing import Any
 from asn1crypto import x509 as asn1_x509
 
 from signing.errors import SigningConfigError
-from signing.identity import Pkcs11Config, SigningIdentity
+from signing.identity import Pkcs11Config, SigningIdentity, readable_name
 from signing.sign import LEVELS, sign_pdf
 from signing.verify import CERT_SUFFIXES, load_trust_roots
 from sohoa.record import SignatureFacts
@@ -152,7 +152,7 @@ def list_trust_stores(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
             parsed = x509.load_der_x509_certificate(cert.dump())
             out[store.name].append(
                 {
-                    "subject": parsed.subject.rfc4514_string(),
+                    "subject": readable_name(parsed.subject),
                     "not_after": parsed.not_valid_after_utc.isoformat(),
                 }
             )

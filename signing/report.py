@@ -22,6 +22,81 @@ REVOCATION_VI = {
     "not_checked": "chưa kiểm tra / not checked",
 }
 SOURCE_VI = {"timestamp": "dấu thời gian / timestamp", "claimed": "máy ký tự khai / claimed by the signer"}
+UNTRUSTED_TIMESTAMP_VI = "dấu thời gian của đơn vị chưa được tin cậy / timestamp by an authority that is not trusted"
+LEVEL_VI = {
+    "PKCS7": "PKCS#7 (adbe.pkcs7.detached) — không phải PAdES / not PAdES",
+    "DOC-TS": "dấu thời gian tài liệu / document timestamp",
+}
+# ETSI EN 319 102-1 sub-indications (those pyHanko reports), in words
+SUB_INDICATION_VI = {
+    "HASH_FAILURE": "nội dung đã bị thay đổi sau khi ký",
+    "SIG_CRYPTO_FAILURE": "giá trị chữ ký không khớp",
+    "REVOKED": "chứng thư đã bị thu hồi",
+    "FORMAT_FAILURE": "sai định dạng hoặc bị sửa đổi không được phép",
+    "NO_CERTIFICATE_CHAIN_FOUND": "không có chuỗi chứng thư đến gốc tin cậy",
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": "lỗi chuỗi chứng thư",
+    "TRY_LATER": "thiếu dữ liệu thu hồi còn hiệu lực, cần kiểm tra trực tuyến",
+    "OUT_OF_BOUNDS_NO_POE": "chứng thư đã hết hạn, không có bằng chứng chữ ký có trước",
+    "OUT_OF_BOUNDS_NOT_REVOKED": "chứng thư đã hết hạn (không bị thu hồi), không có bằng chứng chữ ký có trước",
+    "REVOKED_NO_POE": "chứng thư đã bị thu hồi, không có bằng chứng chữ ký có trước",
+    "EXPIRED": "chứng thư đã hết hạn",
+    "NOT_YET_VALID": "chứng thư chưa có hiệu lực",
+    "CHAIN_CONSTRAINTS_FAILURE": "chuỗi chứng thư vi phạm ràng buộc",
+    "CRYPTO_CONSTRAINTS_FAILURE": "thuật toán không còn được chấp nhận",
+    "SIG_CONSTRAINTS_FAILURE": "chữ ký vi phạm ràng buộc",
+    "TIMESTAMP_ORDER_FAILURE": "thứ tự dấu thời gian không hợp lệ",
+    "GENERIC": "không xác định được",
+}
+COVERAGE_VI = {
+    "ENTIRE_FILE": "toàn bộ tệp / entire file",
+    "ENTIRE_REVISION": "toàn bộ phiên bản đã ký, có phần thêm sau / the signed revision; more was added after",
+    "CONTIGUOUS_BLOCK_FROM_START": "một phần đầu tệp / a block from the start of the file",
+    "UNCLEAR": "KHÔNG RÕ / UNCLEAR",
+}
+MODIFICATION_VI = {
+    "NONE": "không thay đổi sau khi ký / no change after signing",
+    "LTA_UPDATES": "chỉ thêm dữ liệu kiểm tra dài hạn / only long-term validation data added",
+    "FORM_FILLING": "điền biểu mẫu hoặc ký thêm / form filling or further signatures",
+    "ANNOTATIONS": "thêm chú thích / annotations added",
+    "OTHER": "THAY ĐỔI KHÁC / OTHER CHANGES",
+}
+# The warnings verify_pdf gives, by the words they start with or contain: (words, meaning in Vietnamese)
+_WARNING_WORDS: tuple[tuple[str, str], ...] = (
+    ("certificate problem:", "vấn đề chứng thư"),
+    ("the signature timestamp could not be validated", "không xác minh được dấu thời gian của chữ ký"),
+    ("the signer does not chain", "người ký không thuộc gốc tin cậy nào đã cấu hình"),
+    ("the signed content was changed", "nội dung đã bị thay đổi sau khi ký"),
+    ("the signature value does not verify", "giá trị chữ ký không khớp"),
+    ("the signer certificate is revoked", "chứng thư người ký đã bị thu hồi"),
+    ("the document was modified after signing", "tài liệu bị sửa đổi sau khi ký theo cách chữ ký không cho phép"),
+    ("revocation not checked", "chưa kiểm tra thu hồi: tệp không kèm câu trả lời OCSP/CRL"),
+    ("the revocation data this file embeds", "dữ liệu thu hồi kèm trong tệp đã hết hiệu lực"),
+    ("signed with the DEVELOPMENT ONLY identity", "ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý"),
+    ("is before the signing time", "thời điểm kiểm tra trước thời điểm ký"),
+    ("the signed attributes are not in DER order", "thuộc tính ký không theo thứ tự DER"),
+    ("could not be analysed", "không phân tích được các thay đổi sau khi ký"),
+    ("signature could not be validated", "không xác minh được chữ ký"),
+    ("revision(s) without a signature were added", "có phiên bản thêm sau chữ ký mà không có chữ ký"),
+    ("revision(s) after the last signature", "có nội dung thêm sau chữ ký cuối, không chữ ký nào bảo vệ"),
+    ("bytes after the last signature", "có dữ liệu thêm sau chữ ký cuối, không chữ ký nào bảo vệ"),
+    ("nothing references", "có nội dung ẩn trong tệp (chuẩn bị tấn công shadow)"),
+    ("structural errors", "tệp PDF có lỗi cấu trúc, đã đọc ở chế độ dung thứ"),
+    ("PDF/A", "vi phạm quy tắc PDF/A"),
+)
+
+
+def warning_in_vietnamese(warning: str) -> str:
+    """``vi / en`` for a verification warning: what kind it is in Vietnamese, then the English line itself (which
+    names the certificate, revision or rule exactly)."""
+    for words, meaning in _WARNING_WORDS:
+        if words in warning:
+            if words == "certificate problem:":
+                code = warning.split(":", 1)[1].strip()
+                meaning = f"{meaning}: {SUB_INDICATION_VI.get(code, code)}"
+            return f"{meaning} / {warning}"
+    return warning
+
+
 KIND_VI = {
     "signature": "chữ ký / signature",
     "document_timestamp": "dấu thời gian tài liệu / document timestamp",
@@ -35,16 +110,20 @@ def _when(value: datetime | None) -> str:
 
 
 def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
+    sub = sig.sub_indication
+    source = SOURCE_VI[sig.signing_time_source]
+    if sig.signing_time_source == "timestamp" and sig.timestamp_trusted is False:
+        source = UNTRUSTED_TIMESTAMP_VI
     rows = [
         (
             "Kết quả / Indication",
             f"{INDICATION_VI[sig.indication]} / {sig.indication}"
-            + (f" ({sig.sub_indication})" if sig.sub_indication else ""),
+            + (f" ({SUB_INDICATION_VI.get(sub, sub)} / {sub})" if sub else ""),
         ),
         ("Người ký / Signer", sig.signer or "—"),
         ("Tổ chức cấp / Issuer", sig.issuer or "—"),
-        ("Thời điểm ký / Signing time", f"{_when(sig.signing_time)} ({SOURCE_VI[sig.signing_time_source]})"),
-        ("Mức PAdES / PAdES level", sig.level),
+        ("Thời điểm ký / Signing time", f"{_when(sig.signing_time)} ({source})"),
+        ("Mức PAdES / PAdES level", LEVEL_VI.get(sig.level, sig.level)),
         ("Dấu thời gian bởi / Timestamp authority", sig.timestamp_authority or "—"),
         (
             "Tình trạng thu hồi / Revocation",
@@ -59,7 +138,12 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
         ),
         (
             "Phạm vi ký / Byte range",
-            f"{sig.byte_range} — {sig.coverage}" + (f", {sig.modification_level}" if sig.modification_level else ""),
+            f"{sig.byte_range} — {COVERAGE_VI.get(sig.coverage, sig.coverage)}"
+            + (
+                f"; {MODIFICATION_VI.get(sig.modification_level, sig.modification_level)}"
+                if sig.modification_level
+                else ""
+            ),
         ),
     ]
     if sig.certification:
@@ -97,10 +181,10 @@ def render_text(results: list[FileVerification]) -> str:
         for sig in [*result.signatures, *result.document_timestamps]:
             lines.append(f"  [{sig.field_name}]")
             lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
-            lines.extend(f"    cảnh báo / warning: {w}" for w in sig.warnings)
+            lines.extend(f"    cảnh báo / warning: {warning_in_vietnamese(w)}" for w in sig.warnings)
         if (pdfa := pdfa_summary(result)) is not None:
             lines.append(f"  {pdfa}")
-        lines.extend(f"  cảnh báo / warning: {w}" for w in result.warnings)
+        lines.extend(f"  cảnh báo / warning: {warning_in_vietnamese(w)}" for w in result.warnings)
     passed = sum(r.passed for r in results)
     lines.append(f"Tổng / Total: {passed}/{len(results)} tệp đạt / files passed")
     return "\n".join(lines) + "\n"
@@ -136,13 +220,13 @@ def render_html(results: list[FileVerification], generated_at: datetime, trust: 
             parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
             for label, value in _sig_rows(sig):
                 parts.append(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>")
-            for w in sig.warnings:
+            for w in map(warning_in_vietnamese, sig.warnings):
                 parts.append(f"<tr><th class='warn'>Cảnh báo / Warning</th><td class='warn'>{e(w)}</td></tr>")
             parts.append("</table>")
         if (pdfa := pdfa_summary(result)) is not None:
             parts.append(f"<p class='{'warn' if result.pdfa_problems else 'ok'}'>{e(pdfa)}</p>")
         for w in result.warnings:
-            parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(w)}</p>")
+            parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(warning_in_vietnamese(w))}</p>")
     parts.append("</body></html>\n")
     return "".join(parts)
 

@@ -75,6 +75,10 @@ class SignatureVerdict(_Model):
     issuer: str = Field(description="signer certificate issuer, RFC 4514")
     signing_time: datetime | None = None
     signing_time_source: Literal["claimed", "timestamp"] = "claimed"
+    timestamp_trusted: bool | None = Field(
+        default=None,
+        description="whether the timestamp that gives the signing time chains to a trust root (None: no timestamp)",
+    )
     level: str = Field(description="B-B, B-T, B-LT, B-LTA; 'PKCS7' for non-PAdES signatures")
     intact: bool = Field(description="the signed bytes hash to the value in the signature")
     valid: bool = Field(description="the cryptographic signature checks out against the signer's key")
@@ -232,11 +236,16 @@ def _name_of(cert: asn1_x509.Certificate | None) -> str | None:
 
 
 def _anchor(status: Any) -> str | None:
+    """The trust anchor's name, RFC 4514 like the signer's and issuer's."""
     path = getattr(status, "validation_path", None)
     if path is None:
         return None
     try:
-        return str(path.trust_anchor.authority.name.human_friendly)
+        authority = path.trust_anchor.authority
+        certificate = getattr(authority, "certificate", None)
+        if certificate is not None:
+            return cert_names(certificate)[0]
+        return str(authority.name.human_friendly)
     except Exception:
         return None
 
@@ -518,19 +527,27 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
     signing_time: datetime | None
     source: Literal["claimed", "timestamp"]
     tsa: str | None = None
+    ts_trusted: bool | None = None
     if doc_ts:
-        signing_time, source, tsa = status.timestamp, "timestamp", signer
+        signing_time, source, tsa, ts_trusted = status.timestamp, "timestamp", signer, bool(status.trusted)
         level = "DOC-TS"
     else:
         ts = status.timestamp_validity
         if ts is not None and ts.intact and ts.valid:
-            signing_time, source = ts.timestamp, "timestamp"
+            # an untrusted TSA's time is still the token's time, but the report must not present it as proven
+            signing_time, source, ts_trusted = ts.timestamp, "timestamp", bool(ts.trusted)
             tsa = _name_of(ts.signing_cert)
         else:
             signing_time, source = status.signer_reported_dt or _claimed_time(sig), "claimed"
         level = _level(sig, status, reader)
 
     warnings = list(notes)
+    signed_at = _aware(signing_time)
+    if ctx.at is not None and signed_at is not None and signed_at > ctx.at:
+        warnings.append(
+            f"--at {ctx.at.isoformat()} is before the signing time {signed_at.astimezone(ctx.at.tzinfo).isoformat()}: "
+            "the signature did not exist yet, so it cannot be judged valid then"
+        )
     if "DEVELOPMENT ONLY" in signer:
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
     mod = status.modification_level
@@ -554,6 +571,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         sub_indication=sub,
         signing_time=_aware(signing_time),
         signing_time_source=source,
+        timestamp_trusted=ts_trusted,
         level=level,
         intact=status.intact,
         valid=status.valid,

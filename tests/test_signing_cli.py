@@ -216,6 +216,8 @@ def test_install_vn_trust_store_and_keys_list(tmp_path: Path) -> None:
     env = _env(tmp_path / "var")
     res = runner.invoke(app, ["keys", "install-trust-store", "vn", str(VN_ANCHORS)], env=env)
     assert res.exit_code == 0, res.output
+    # installing does not make the store trusted: the command says how it is used
+    assert "--trust-store vn" in res.output and "SOHOA_TRUST_STORES" in res.output
     res = runner.invoke(app, ["keys", "list", "--json"], env=env)
     assert res.exit_code == 0, res.output
     info = json.loads(res.stdout)

@@ -148,3 +148,32 @@ def test_pdfsig_agrees_vn_files_are_intact() -> None:
     for pdf in _vn_files():
         proc = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True, timeout=60)
         assert "Signature is Valid" in proc.stdout, f"{pdf.name}: {proc.stdout}{proc.stderr}"
+
+
+@pytest.mark.skipif(not _vn_files(), reason=f"{VN} not present")
+def test_vn_report_says_what_the_file_is_in_both_languages(vn_store: Path) -> None:
+    """Found by exploratory testing on these files: the signing time was labelled "(timestamp)" although the
+    timestamp's authority is not trusted, the level read "PKCS7", the signer's e-mail attribute was a dotted OID,
+    the trust anchor was in another format than the signer, and coverage and warnings were English codes."""
+    from datetime import datetime
+
+    from signing.report import render_text
+
+    pdf = VN / "06-bct.signed.pdf"
+    result = verify_pdf(pdf, [vn_store])
+    (sig,) = result.signatures
+    assert sig.signing_time_source == "timestamp" and sig.timestamp_trusted is False
+    assert "1.2.840.113549.1.9.1" not in sig.signer and "emailAddress=thongtinchinhphu@chinhphu.vn" in sig.signer
+    assert sig.trust_anchor is not None and sig.trust_anchor.startswith("CN=CA phục vụ các cơ quan Nhà nước G2")
+    text = render_text([result])
+    assert "dấu thời gian của đơn vị chưa được tin cậy / timestamp by an authority that is not trusted" in text
+    assert "PKCS#7 (adbe.pkcs7.detached) — không phải PAdES / not PAdES" in text
+    assert "toàn bộ tệp / entire file; không thay đổi sau khi ký / no change after signing" in text
+    assert "cảnh báo / warning: không xác minh được dấu thời gian của chữ ký / the signature timestamp" in text
+    assert "(không có chuỗi chứng thư đến gốc tin cậy / NO_CERTIFICATE_CHAIN_FOUND)" in text
+
+    # --at before the file was signed: said in words, not only a chain failure code
+    early = verify_pdf(pdf, [vn_store], at=datetime.fromisoformat("2020-01-01T00:00:00+07:00"))
+    (then,) = early.signatures
+    assert then.indication != "TOTAL_PASSED"
+    assert any("is before the signing time 2024-04-12T14:35:36+07:00" in w for w in then.warnings), then.warnings
