@@ -875,12 +875,16 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
                 value="; ".join(n for n, _ in civil.persons), confidence=0.7, evidence=civil.evidence["persons"]
             )
 
-    # overall confidence: the weakest of the three fields an officer files by
+    # overall confidence: the weakest of the three fields an officer files by, and the issuer when it is missing:
+    # a record is filed under its issuing body too (OrganName), and Decree 30 puts one at the top of every
+    # document it numbers, so one without it goes to review (the issuer's own confidence does not count: its
+    # rule is less sure on its face — 0.8 — than right in practice)
     missing = 0.4
     overall = min(
         type_confidence,
         fields["number"].confidence if "number" in fields else missing,
         fields["issued_on"].confidence if "issued_on" in fields else missing,
+        missing if issuer is None else 1.0,
     )
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",

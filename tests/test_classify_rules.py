@@ -303,3 +303,11 @@ def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
     assert (result.doc_type, result.fields["doc_type"].confidence) == ("KH", 0.75)  # below 0.85: the model is asked
+
+
+def test_a_missing_issuer_sends_the_record_to_review() -> None:
+    text = "Số: 07/QĐ-UBND Tân Lập, ngày 03 tháng 02 năm 2025\nQUYẾT ĐỊNH\nVề việc thử\n"
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.number, result.issuer) == ("QĐ", "07/QĐ-UBND", None)
+    assert result.confidence == 0.4  # as for a missing number or date: below the review threshold
+    assert classify_text("ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\n" + text, model=None).confidence == 0.95
