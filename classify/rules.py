@@ -7,15 +7,16 @@ independent one. Agreement raises confidence, disagreement lowers it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from classify.civil import extract_civil_status
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.layout import text_with_layout
-from classify.normalize import normalize_text
+from classify.normalize import collapse_doubled_vowels, normalize_text, restore_phrases
 from classify.vndate import parse_date_line
 from sohoa.record import Classification, Field_, PageWords
 from sohoa.vietnamese import fold
@@ -37,10 +38,15 @@ POSITIONAL_FIELDS = frozenset(
 )
 
 # "Số: 15/QĐ-UBND", "Số: 144/2025/QĐ-CTUBND", "Số: 118/UBND-VP", "Số: 14/SY"; OCR may add spaces around / and -
-NUMBER_RE = re.compile(
-    r"\bSố\s*:\s*(?P<n>\d{1,5})[.,]?\s*/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?"
+_NUMBER_TAIL = (
+    r"\s*(?P<n>\d{1,5})[.,]?\s*/\s*(?:(?P<year>(?:19|20)\d\d)\s*/\s*)?"
     r"(?P<sym>[A-ZĐ][A-Za-zĐđ0-9&]*(?:\s?-\s?[A-ZĐ0-9&][A-Za-zĐđ0-9&]*(?![a-zđà-ỹ]))*)"
 )
+NUMBER_RE = re.compile(r"\bSố\s*:" + _NUMBER_TAIL)
+# the same with the word in another case ("số: 12/QĐ-UBND" typed by hand or on an old template, "SỐ:", OCR that
+# lost the capital), only at the start of a line and only with its colon: a body sentence wrapped there may begin
+# "số 12/QĐ-UBND ngày …" ("… căn cứ Quyết định / số 12/QĐ-UBND …"), and one merely containing "số" never starts so
+OTHER_CASE_NUMBER_RE = re.compile(r"^(?i:số)\s*:" + _NUMBER_TAIL)
 # matched on folded text (lower case, no diacritics), which keeps the length of NFC Vietnamese text
 _FOLDED_MOTTO_RE = re.compile(
     r"c[o0]ng\s*h[o0]a\s*x[a]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*vi[e]t\s*nam|"
@@ -81,6 +87,7 @@ class TypeEvidence:
     doc_type: DocType
     line_index: int
     rule: str
+    standard_case: bool = True  # the title in capitals, as Decree 30 prints it
 
 
 def _is_upper_line(line: str) -> bool:
@@ -103,11 +110,15 @@ class NumberMatch:
     symbol: str  # "QĐ-UBND"
     line_index: int
     span: tuple[int, int]
+    standard_case: bool = True  # "Số:" as Decree 30 writes it; False for "số:", "SỐ:"
 
 
 def find_number(lines: list[str]) -> NumberMatch | None:
     for index, line in enumerate(lines[:60]):
         match = NUMBER_RE.search(line)
+        standard_case = match is not None
+        if not match:
+            match = OTHER_CASE_NUMBER_RE.match(line)
         if not match:
             continue
         symbol = re.sub(r"\s", "", match.group("sym"))
@@ -120,13 +131,22 @@ def find_number(lines: list[str]) -> NumberMatch | None:
         serial = match.group("n")
         year = match.group("year")
         number = f"{serial}/{year}/{symbol}" if year else f"{serial}/{symbol}"
-        return NumberMatch(number=number, symbol=symbol, line_index=index, span=match.span())
+        return NumberMatch(
+            number=number, symbol=symbol, line_index=index, span=match.span(), standard_case=standard_case
+        )
     return None
 
 
 # ---------------------------------------------------------------------------------------------- type
-def type_from_title(lines: list[str], start: int) -> TypeEvidence | None:
-    """The first upper-case line after the header that begins with a type name (longest name wins)."""
+def type_from_title(lines: list[str], start: int, *, any_case: bool = False) -> TypeEvidence | None:
+    """The first upper-case line after the header that begins with a type name (longest name wins).
+
+    ``any_case``: instead, the first line under the header, if it is a type name in another case and nothing else
+    ("Quyết định", "quyết định", "Trích lục khai tử": typed by hand, an old template, capitals lost to OCR) —
+    never a line that only begins with one ("Quyết định này có hiệu lực …"), ends like a sentence or a heading
+    ("… theo Quyết định.", "Quyết định:" above a decision's articles) or stands further down in the body."""
+    if any_case:
+        return _type_from_other_case_title(lines, start)
     types = load_doc_types()
     for index in range(start, min(len(lines), start + 25)):
         line = lines[index]
@@ -142,6 +162,43 @@ def type_from_title(lines: list[str], start: int) -> TypeEvidence | None:
                     best = (len(title), doc_type)
         if best is not None:
             return TypeEvidence(best[1], index, f"title block line {index + 1}: '{line}'")
+    return None
+
+
+# cues that are phrases of a body, not titles ("Trân trọng kính mời …" in a giấy mời)
+_NOT_TITLES = frozenset({"tran trong kinh moi", "tran trong gioi thieu"})
+
+
+@functools.cache
+def _title_names() -> dict[str, DocType]:
+    """Folded type names (and title cues) → type."""
+    return {
+        title: doc_type for doc_type in load_doc_types() for title in doc_type.folded_titles if title not in _NOT_TITLES
+    }
+
+
+def _type_from_other_case_title(lines: list[str], start: int) -> TypeEvidence | None:
+    """The first line under the header, when it is a type name and nothing else (only blank lines, specks, the
+    national motto, the number and date lines and the issuing body's lines may stand between)."""
+    titles = _title_names()
+    for index in range(start, min(len(lines), start + 25)):
+        line = lines[index]
+        if (
+            not line
+            or _is_speck(line)
+            or has_national_motto(line)
+            or NUMBER_RE.search(line)
+            or OTHER_CASE_NUMBER_RE.match(line)
+            or parse_date_line(line)
+            or (_is_upper_line(line) and BODY_START_RE.match(line))
+            or _other_case_body_part(line, continues=True)
+        ):
+            continue  # still the header
+        found = titles.get(fold(line)) if line[-1].isalpha() and not _is_upper_line(line) else None
+        if found is None:
+            return None  # the first line under the header is no title in another case (upper case: the other rule)
+        rule = f"title block line {index + 1}: '{line}' (a type name on its own line, not in capitals)"
+        return TypeEvidence(found, index, rule, standard_case=False)
     return None
 
 
@@ -191,9 +248,45 @@ def _unit_word(match: re.Match[str]) -> str:
 _BROKEN_NUMBER_RE = re.compile(r"^S\S?\s*[:;.]?\s*\d[\d\s]*[.,]?\s*/|.*\d\s*/\s*\w")
 
 
-def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | None]:
-    """(issuer, parent body) from the upper-case lines above the number, national motto removed."""
+# administrative units that continue a body's name on the next line ("Ủy ban nhân dân" / "xã Tân Hòa")
+_UNIT_START_RE = re.compile(r"^(?:xa|phuong|dac khu|thi tran|thi xa|tinh|thanh pho|huyen|quan)\b")
+
+
+def _in_capitals(part: str) -> str:
+    """A header line in capitals, where the OCR slips in capitals are undone ('Ủy bạn nhân dân' → 'ỦY BAN NHÂN
+    DÂN', 'hành chinh công' → 'HÀNH CHÍNH CÔNG')."""
+    return restore_phrases(collapse_doubled_vowels(part.upper()))
+
+
+def _other_case_body_part(part: str, continues: bool, anchored: bool = False) -> bool:
+    """A header line not in capitals that is still an issuing body's name: it begins like one ("Ủy ban nhân dân
+    xã Tân Hòa", "Trung tâm phục vụ hành chính công"), or, under one (``continues``), with an administrative
+    unit ("xã Tân Hòa") — or, when a number or date line below ends the header (``anchored``), with anything short
+    that is no type name ("hành chính công"); with no digit or sentence punctuation."""
+    if re.search(r"[\d,;:!?()\"]", part) or len(part.split()) > 14:
+        return False
+    folded = fold(part)
+    if len(folded) != len(part):
+        return False
+    if BODY_START_RE.match(_in_capitals(part)):
+        return True
+    if not continues:
+        return False
+    return bool(_UNIT_START_RE.match(folded)) or (
+        anchored and len(part.split()) <= 6 and folded not in _title_names() and not has_national_motto(part)
+    )
+
+
+def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tuple[str | None, str | None, bool]:
+    """(issuer, parent body, standard case) from the upper-case lines above the number, national motto removed.
+
+    Lines typed in another case ("Ủy ban nhân dân xã Tân Hòa": by hand, an old template, capitals lost to OCR)
+    count only from the top of the page down, where nothing but the issuing body and the national motto stands
+    above the number (``_other_case_body_part``; ``anchored``: a number or date line ends the header, not a count
+    of lines); they are given in capitals, as Decree 30 prints the name, and the third value is then False."""
     fragments: list[str] = []
+    standard_case = True
+    from_top = True  # every part so far was a body's name (or nothing): the top left of the header
     for line in lines[:header_end]:
         if _BROKEN_NUMBER_RE.match(line):
             break  # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP'): the issuer is above it
@@ -206,6 +299,11 @@ def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | No
             part = re.sub(r"^[-_–—~.|\s]+", "", part).strip().rstrip(".,;:")
             if part and _is_upper_line(part):
                 fragments.append(re.sub(r"\s+", " ", part))
+            elif part and from_top and _other_case_body_part(part, bool(fragments), anchored):
+                fragments.append(_in_capitals(re.sub(r"\s+", " ", part)))
+                standard_case = False
+            elif part:
+                from_top = False
     bodies: list[str] = []
     for fragment in fragments:
         if bodies and not BODY_START_RE.match(fragment):
@@ -213,11 +311,11 @@ def find_issuer(lines: list[str], header_end: int) -> tuple[str | None, str | No
         else:
             bodies.append(fragment)
     if not bodies:
-        return None, None
+        return None, None, True
     # the unit word after the body name, diacritics lost ('NHÂN DÂN PHƯƠNG MAI TRUNG' → 'PHƯỜNG')
     unit_re = r"(?<=NHÂN DÂN )(PH[UƯ][OƠỜỚỞỠỢÒ]NG|X[AÃÁÀẢẠ]|Đ[AẶẮẰ]C KHU)(?= )"
     bodies = [re.sub(unit_re, _unit_word, body) for body in bodies]
-    return bodies[-1], (bodies[-2] if len(bodies) > 1 else None)
+    return bodies[-1], (bodies[-2] if len(bodies) > 1 else None), standard_case
 
 
 _ABBREVIATED_BODIES = frozenset({"UBND", "HĐND", "MTTQ"})
@@ -253,12 +351,7 @@ def _one_edit_apart(a: str, b: str) -> bool:
 
 def _with_symbol(number: NumberMatch, symbol: str) -> NumberMatch:
     """``number`` with its ký hiệu replaced by ``symbol`` (the serial, and the year if any, kept)."""
-    return NumberMatch(
-        number=number.number[: len(number.number) - len(number.symbol)] + symbol,
-        symbol=symbol,
-        line_index=number.line_index,
-        span=number.span,
-    )
+    return replace(number, number=number.number[: len(number.number) - len(number.symbol)] + symbol, symbol=symbol)
 
 
 def _record_symbol_fix(fields: dict[str, Field_], number: NumberMatch, fix: str) -> None:
@@ -307,14 +400,29 @@ _BODY_START_RE = re.compile(
 _COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính|trích sao|sao lục)\s*\)?$", re.IGNORECASE)
 
 
-def find_subject(lines: list[str], after: int) -> str | None:
+def _is_competence_line(line: str) -> bool:
+    """The line of the authority that issues ("Chủ tịch Ủy ban nhân dân xã Tân Hòa"), in any case: a signing
+    title, then the name of a body."""
+    folded = fold(line)
+    title = _FOLDED_TITLE_RE.match(folded)
+    return (
+        title is not None
+        and len(folded) == len(line)
+        and bool(BODY_START_RE.match(line[title.end() :].strip().upper()))
+    )
+
+
+def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str | None:
+    """The trích yếu: the lines under the title, up to a blank line, a body's first line or an upper-case line.
+    ``any_case``: the title was not in capitals, and neither may the line of the authority that issues be, which
+    then ends the subject too."""
     collected: list[str] = []
     for line in lines[after + 1 : after + 6]:
         if not line:
             if collected:
                 break
             continue
-        if _BODY_START_RE.match(line) or _is_upper_line(line):
+        if _BODY_START_RE.match(line) or _is_upper_line(line) or (any_case and _is_competence_line(line)):
             break
         if _COPY_MARK_RE.match(line) and not collected:
             continue  # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about
@@ -607,6 +715,9 @@ def admin_unit(issuer: str | None) -> tuple[str, str] | None:
 
 # ---------------------------------------------------------------------------------------------- all
 MODEL_BELOW = 0.85  # the type model is asked when the rules' type confidence is below this
+# a number read from a 'số:' line in another case than Decree 30's 'Số:'
+OTHER_CASE = 0.85
+OTHER_CASE_NOTE = "not in Decree 30's case, so a little less sure"
 
 
 def classify_text(text: str, *, model: object | None = "default", layout: Sequence[PageWords] = ()) -> Classification:
@@ -626,9 +737,15 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     number = find_number(lines)
     header_end = number.line_index if number else min(len(lines), 8)
     if number:
-        fields["number"] = Field_(value=number.number, confidence=0.95, evidence=f"'Số:' line {header_end + 1}")
+        # a 'số:' in another case than Decree 30's is read, a little less sure (still above the review threshold)
+        number_confidence, case_note = (0.95, "") if number.standard_case else (OTHER_CASE, f" ({OTHER_CASE_NOTE})")
+        fields["number"] = Field_(
+            value=number.number, confidence=number_confidence, evidence=f"'Số:' line {header_end + 1}{case_note}"
+        )
         fields["symbol"] = Field_(
-            value=number.symbol, confidence=0.95, evidence=f"after '/' in the 'Số:' line {header_end + 1}"
+            value=number.symbol,
+            confidence=number_confidence,
+            evidence=f"after '/' in the 'Số:' line {header_end + 1}{case_note}",
         )
 
     dated = find_date(lines, number)
@@ -648,7 +765,11 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         header_end = min(header_end, date_line) if number else date_line
 
     title_start = max(number.line_index if number else 0, dated[2] if dated else 0)
-    title = type_from_title(lines, title_start)
+    # a type name in another case as the first line under the header ("Quyết định"), else the title in capitals
+    # (not the other way round: "QUYẾT ĐỊNH:" above a decision's articles would win over its title "Quyết định")
+    title = type_from_title(lines, title_start, any_case=True)
+    if title is None:
+        title = type_from_title(lines, title_start)
     if title is None and title_start > 0:
         title = type_from_title(lines, 0)
     symbol_type = type_from_symbol(number)
@@ -673,9 +794,15 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             value=doc_type.name_vi, confidence=type_confidence, evidence=f"name of type {doc_type.code}"
         )
 
-    issuer, parent = find_issuer(lines, header_end)
-    if issuer:
+    issuer, parent, issuer_standard_case = find_issuer(lines, header_end, anchored=bool(number or dated))
+    if issuer and issuer_standard_case:
         fields["issuer"] = Field_(value=issuer, confidence=0.8, evidence="upper-case lines above 'Số:'")
+    elif issuer:
+        fields["issuer"] = Field_(
+            value=issuer,
+            confidence=0.7,
+            evidence="lines at the top above 'Số:', not in capitals (given in capitals, as Decree 30 prints them)",
+        )
     if number and issuer:
         number, fix = reconcile_symbol(number, [b for b in (issuer, parent) if b])
         if fix:
@@ -696,8 +823,8 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         issuer = issuer[: len(issuer) - len(issuer_unit[1])] + place_value.upper()
         fields["issuer"] = Field_(
             value=issuer,
-            confidence=0.75,
-            evidence="upper-case lines above 'Số:'; unit name's diacritics from the place",
+            confidence=min(0.75, fields["issuer"].confidence),
+            evidence=f"{fields['issuer'].evidence}; unit name's diacritics from the place",
         )
         unit = (issuer_unit[0], place_value)
     if unit is not None:
@@ -714,7 +841,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         subject = re.sub(r"^V\s*/\s*[vV]\s*", "", lines[vv_index]).strip() or None
         subject_evidence = f"'V/v' line {vv_index + 1}"
     elif title is not None:
-        subject = find_subject(lines, title.line_index)
+        subject = find_subject(lines, title.line_index, any_case=not title.standard_case)
         subject_evidence = "lines under the title"
     if subject:
         fields["subject"] = Field_(value=subject, confidence=0.7, evidence=subject_evidence)
@@ -748,12 +875,16 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
                 value="; ".join(n for n, _ in civil.persons), confidence=0.7, evidence=civil.evidence["persons"]
             )
 
-    # overall confidence: the weakest of the three fields an officer files by
+    # overall confidence: the weakest of the three fields an officer files by, and the issuer when it is missing:
+    # a record is filed under its issuing body too (OrganName), and Decree 30 puts one at the top of every
+    # document it numbers, so one without it goes to review (the issuer's own confidence does not count: its
+    # rule is less sure on its face — 0.8 — than right in practice)
     missing = 0.4
     overall = min(
         type_confidence,
         fields["number"].confidence if "number" in fields else missing,
         fields["issued_on"].confidence if "issued_on" in fields else missing,
+        missing if issuer is None else 1.0,
     )
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
@@ -820,12 +951,15 @@ def _ask_model(
 def _decide_type(
     title: TypeEvidence | None, symbol_type: DocType | None, vv_index: int | None, number: NumberMatch | None
 ) -> tuple[DocType | None, float, str]:
+    if title is not None and not title.standard_case and vv_index is not None and symbol_type is None:
+        title = None  # a công văn's 'V/v' line outweighs a type name in lower case (a công văn has no title)
     if title is not None and symbol_type is not None:
         if title.doc_type.code == symbol_type.code:
-            return title.doc_type, 0.97, f"{title.rule}; symbol code agrees"
+            return title.doc_type, 0.97 if title.standard_case else 0.93, f"{title.rule}; symbol code agrees"
         return title.doc_type, 0.5, f"{title.rule}; symbol says {symbol_type.code}: disagreement"
     if title is not None:
-        return title.doc_type, 0.85, title.rule
+        # a title not in capitals alone is below MODEL_BELOW: the type model is asked
+        return title.doc_type, 0.85 if title.standard_case else 0.75, title.rule
     if vv_index is not None:
         letter = by_code()["CV"]
         if number is not None and symbol_type is None:

@@ -247,3 +247,34 @@ def test_a_wider_gap_starts_a_paragraph_so_the_subject_stops_there() -> None:
     assert "Lịch tiếp công dân tháng 7 năm 2025\n\nỦy ban nhân dân xã" in text
     assert "tháng 7 năm 2025\nnhư sau:" in text  # the lines of one paragraph stay together
     assert classify_text(text).subject == "Lịch tiếp công dân tháng 7 năm 2025"
+
+
+def test_a_sentence_case_header_from_word_positions() -> None:
+    # found by exploratory testing: a header typed in sentence case gave no issuer, number, type or subject
+    words = [
+        *centred("Ủy ban nhân dân", LEFT_CENTRE, 0),
+        *centred("Cộng hòa xã hội chủ nghĩa Việt Nam", RIGHT_CENTRE, 0),
+        *centred("xã Tân Hòa", LEFT_CENTRE, 1),
+        *centred("Độc lập - Tự do - Hạnh phúc", RIGHT_CENTRE, 1),
+        *centred("số: 12/QĐ-UBND", LEFT_CENTRE, 3),
+        *centred("Tân Hòa, ngày 05 tháng 3 năm 2025", RIGHT_CENTRE, 3),
+        *centred("Quyết định", MIDDLE, 5),
+        *centred("Về việc giao nhiệm vụ số hóa hồ sơ hộ tịch", MIDDLE, 6),
+        *centred("Chủ tịch Ủy ban nhân dân xã Tân Hòa", MIDDLE, 7),
+        *body(8),
+        *placed("Nơi nhận:", LEFT_MARGIN, 10),
+        *centred("TM. ỦY BAN NHÂN DÂN", RIGHT_CENTRE, 10),
+        *placed("- Như Điều 3;", LEFT_MARGIN, 11),
+        *centred("CHỦ TỊCH", RIGHT_CENTRE, 11),
+        *centred("Lò Văn Thắm", RIGHT_CENTRE, 14),
+    ]
+    page = PageWords(number=1, words=words)
+    merged = "\n".join(row.text for row in read_rows(page.words))  # Tesseract's reading order: columns merged
+    assert merged.startswith("Ủy ban nhân dân Cộng hòa xã hội chủ nghĩa Việt Nam\nxã Tân Hòa Độc lập")
+    for layout in ([page], []):
+        result = classify_text(merged, layout=layout, model=None)
+        assert (result.doc_type, result.number, result.issued_on) == ("QĐ", "12/QĐ-UBND", date(2025, 3, 5))
+        assert result.issuer == "ỦY BAN NHÂN DÂN XÃ TÂN HÒA"
+        assert result.subject == "Về việc giao nhiệm vụ số hóa hồ sơ hộ tịch"
+        assert result.signer_name == "Lò Văn Thắm"
+        assert result.confidence == 0.85

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date
 
 import pytest
@@ -211,3 +212,102 @@ def test_a_persons_family_name_gets_its_diacritics_back_in_capitals() -> None:
         "Ngày đăng ký: 20/05/2019\n"
     )
     assert classify_text(extract).persons == ["NGUYỄN VĂN NAM"]
+
+
+# Found by exploratory testing: a header typed in lower or sentence case (by hand, an old template; OCR loses
+# capitals too) gave issuer, number, type and subject None — and, the issuer not counting, no review for it
+SENTENCE_CASE_DECISION = """Ủy ban nhân dân xã Tân Hòa Cộng hòa xã hội chủ nghĩa Việt Nam
+Độc lập - Tự do - Hạnh phúc
+số: 12/QĐ-UBND Tân Hòa, ngày 05 tháng 3 năm 2025
+Quyết định
+Về việc thành lập Tổ công tác số hóa hồ sơ hộ tịch
+Chủ tịch Ủy ban nhân dân xã Tân Hòa
+Căn cứ Luật Tổ chức chính quyền địa phương;
+Quyết định:
+Điều 1. Thành lập Tổ công tác số hóa hồ sơ hộ tịch.
+"""
+
+
+def test_a_header_in_sentence_case_is_read_a_little_less_sure() -> None:
+    result = classify_text(SENTENCE_CASE_DECISION, model=None)
+    assert (result.doc_type, result.number, result.symbol) == ("QĐ", "12/QĐ-UBND", "QĐ-UBND")
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ TÂN HÒA"  # in capitals, as Decree 30 prints the name
+    assert result.fields["admin_unit"].value == "xã Tân Hòa"
+    assert result.subject == "Về việc thành lập Tổ công tác số hóa hồ sơ hộ tịch"  # the competence line ends it
+    # each a step below the same fields in Decree 30's case, the record still above the review threshold
+    assert result.fields["number"].confidence == 0.85 and "case" in result.fields["number"].evidence
+    assert result.fields["doc_type"].confidence == 0.93 and "not in capitals" in result.fields["doc_type"].evidence
+    assert result.fields["issuer"].confidence == 0.7 and "not in capitals" in result.fields["issuer"].evidence
+    assert result.confidence == 0.85
+    # "QUYẾT ĐỊNH:" in capitals above the articles does not outrank the title under the header
+    formula = classify_text(SENTENCE_CASE_DECISION.replace("Quyết định:", "QUYẾT ĐỊNH:"), model=None)
+    assert (formula.doc_type, formula.subject) == ("QĐ", result.subject)
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Uỷ ban nhân dân xã Tân Hoà\nSố: 12/QĐ-UBND",  # old tone placement
+        unicodedata.normalize("NFD", "Ủy ban nhân dân xã Tân Hòa\nsố: 12/QĐ-UBND"),  # decomposed
+        "ủy ban nhân dân\nxã Tân Hòa\nSỐ: 12/QĐ-UBND",  # the unit on a line of its own; 'SỐ:' in capitals
+        "UBND xã Tân Hòa\nsố : 12 / QĐ - UBND",
+        "ỦY BAN NHÂN DÂN\nxã Tân Hòa\nsố: 12/QĐ-UBND",  # only the unit's line in sentence case
+    ],
+)
+def test_sentence_case_headers_in_every_spelling(header: str) -> None:
+    text = f"{header}\nTân Hòa, ngày 05 tháng 3 năm 2025\nquyết định\nVề việc thử\n"
+    result = classify_text(text, model=None)
+    assert (result.number, result.doc_type) == ("12/QĐ-UBND", "QĐ")
+    assert result.issuer in ("ỦY BAN NHÂN DÂN XÃ TÂN HÒA", "UBND XÃ TÂN HÒA")
+    assert result.subject == "Về việc thử"
+
+
+@pytest.mark.parametrize(
+    "centre",
+    [
+        "Trung tâm phục vụ hành chính công",
+        "Trung tâm phục vụ\nhành chinh công",  # its name on two lines, a capital's OCR slip undone in capitals
+    ],
+)
+def test_a_centre_under_its_committee_in_sentence_case(centre: str) -> None:
+    text = (
+        f"Ủy bạn nhân dân xã Đồng Tâm\n{centre}\nsố: 03/TB-TTPVHCC\n"
+        "Đồng Tâm, ngày 09 tháng 7 năm 2025\nThông báo\nLịch tiếp nhận hồ sơ hộ tịch\n"
+    )
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.number) == ("TB", "03/TB-TTPVHCC")
+    assert (result.issuer, result.issuer_parent) == ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "ỦY BAN NHÂN DÂN XÃ ĐỒNG TÂM")
+
+
+def test_body_sentences_with_quyet_dinh_or_so_are_no_title_number_or_issuer() -> None:
+    # no header at all: a body that mentions a decision, its number on a wrapped line, a body starting with a body
+    body = (
+        "Căn cứ Luật Tổ chức chính quyền địa phương;\n"
+        "Ủy ban nhân dân xã Tân Hòa thông báo\n"
+        "Quyết định này có hiệu lực kể từ ngày ký, thay thế Quyết định\n"
+        "số 12/QĐ-UBND ngày 05 tháng 3 năm 2025 của Ủy ban nhân dân xã.\n"
+        "Quyết định:\n"
+        "quyết định.\n"
+    )
+    result = classify_text(body, model=None)
+    assert (result.doc_type, result.number, result.issuer, result.subject) == ("unknown", None, None, None)
+    # a type name on its own line further down, below other lines, is no title either
+    below = "Số: 05/UBND-VP Tân Lập, ngày 02 tháng 3 năm 2025\nI. MỤC ĐÍCH, YÊU CẦU\nthông báo\n"
+    assert classify_text(below, model=None).doc_type == "unknown"
+    # a công văn (V/v line, no type code) keeps its type over a lower-case line that names one
+    letter = "ỦY BAN NHÂN DÂN\nXÃ PHÚ HƯNG\nSố: 118/UBND-VP\nV/v bàn giao sổ hộ tịch\nthông báo\n"
+    assert classify_text(letter, model=None).doc_type == "CV"
+
+
+def test_a_title_alone_in_lower_case_asks_the_model() -> None:
+    text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.fields["doc_type"].confidence) == ("KH", 0.75)  # below 0.85: the model is asked
+
+
+def test_a_missing_issuer_sends_the_record_to_review() -> None:
+    text = "Số: 07/QĐ-UBND Tân Lập, ngày 03 tháng 02 năm 2025\nQUYẾT ĐỊNH\nVề việc thử\n"
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.number, result.issuer) == ("QĐ", "07/QĐ-UBND", None)
+    assert result.confidence == 0.4  # as for a missing number or date: below the review threshold
+    assert classify_text("ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\n" + text, model=None).confidence == 0.95
