@@ -157,6 +157,7 @@ class ArchiveAuditReport(BaseModel):
             "renewal_not_needed": sum(r.renewal == "not_needed" for r in records),
             "renewal_needed_not_done": sum(r.renewal in ("needed", "needed_no_tsa", "not_extendable") for r in records),
             "renewal_failed": sum(r.renewal == "failed" for r in records),
+            "renewal_skipped": sum(r.renewal == "skipped" for r in records),
             "failed": sum(r.failed for r in records),
             "ledger_entries": self.ledger_entries,
             "ledger_problems": len(self.ledger_problems),
@@ -215,8 +216,12 @@ RENEWAL_WORDS: dict[str, str] = {
     "skipped": "bỏ qua / skipped",
 }
 
-# The kinds of problem the audit and the ledger check name, in Vietnamese: (words in the English line, meaning)
+# The kinds of problem the audit and the ledger check name, in Vietnamese: (words in the English line, meaning).
+# The first match wins: the renewal lines come first because they quote an exception's text, which may hold any
+# of the words below ("… certificate missing" is no missing file).
 _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
+    ("timestamp renewal failed", "gia hạn dấu thời gian thất bại"),
+    ("would not protect longer", "không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),

@@ -497,11 +497,15 @@ def register(app: typer.Typer) -> None:
             for problem in problems:
                 out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
         counts = full.counts()
-        not_done = counts["renewal_needed_not_done"] + counts["renewal_failed"]
+        # a renewal that was tried and failed (the TSA down, …) is not one that is due and was not tried (renewal
+        # off, no TSA, no certificate that protects longer): each is counted under its own words, as in --json
         out.print(
             f"{counts['records']} hồ sơ / records, {counts['objects']} objects; drift {counts['drift']}; "
             f"chữ ký không đạt / signatures not passed {counts['signatures_not_passed']}; "
-            f"đã gia hạn / renewed {counts['renewed']}; cần gia hạn chưa làm / renewal needed, not done {not_done}; "
+            f"đã gia hạn / renewed {counts['renewed']}; "
+            f"cần gia hạn chưa làm / renewal needed, not done {counts['renewal_needed_not_done']}; "
+            f"gia hạn thất bại / renewal failed {counts['renewal_failed']}; "
+            f"bỏ qua gia hạn vì hồ sơ có lỗi / renewal skipped (record has problems) {counts['renewal_skipped']}; "
             f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
             + ("intact" if not full.ledger_problems else "[red]BROKEN[/]")
         )

@@ -184,6 +184,27 @@ def test_audit_command(archived: Settings, tmp_path: Path) -> None:
     assert table.exit_code == 0 and "TOTAL_PASSED" in table.output and "OK" in table.output, table.output
 
 
+def test_a_failed_renewal_is_not_counted_as_needed_not_done(archived: Settings, tmp_path: Path) -> None:
+    # found by exploratory testing: the text summary of `sohoa audit` added failed renewals to "renewal needed,
+    # not done", and a failure whose message held "missing" was called a missing file in Vietnamese
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    settings = archived.model_copy(update={"data_dir": copy, "tsa_url": "http://127.0.0.1:9/tsa"})  # refused
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    (record,) = report.records
+    assert record.renewal == "failed" and not report.ok, report.to_json_dict()
+    counts = report.counts()
+    assert (counts["renewal_failed"], counts["renewal_needed_not_done"], counts["renewal_skipped"]) == (1, 0, 0)
+    assert "| gia hạn thất bại / failed | gia hạn dấu thời gian thất bại / timestamp renewal failed: " in (
+        report.markdown()
+    )
+    result = CliRunner().invoke(app, ["audit", "--renew-within", str(TSA_DAYS + 30)], env=_env(settings))
+    text = " ".join(result.output.split())  # the console wraps long lines
+    assert result.exit_code == 1, result.output
+    assert "renewal needed, not done 0;" in text and "gia hạn thất bại / renewal failed 1;" in text, text
+    assert "gia hạn dấu thời gian thất bại / timestamp renewal failed: " in text, text
+
+
 def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -> None:
     """The flow once, in its own process (Prefect with a temporary local API, as `sohoa process` runs it)."""
     copy = tmp_path / "var"
