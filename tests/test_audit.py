@@ -104,6 +104,22 @@ def test_audit_of_a_fresh_archive_passes(archived: Settings) -> None:
     assert report.ledger_entries > 0 and report.ledger_problems == []
 
 
+def test_the_archived_verification_names_the_archived_pdf(archived: Settings) -> None:
+    # found by exploratory testing: verification.json named WORK/<record id>/document.pdf, a scratch path on the
+    # processing machine (removed once archived), instead of the object it is the verdict on
+    from signing.verify import FileVerification
+
+    store = open_configured_archive(archived)
+    (record,) = store.records()
+    signed = next(o for o in record.objects if o.role == "signed")
+    report = FileVerification.model_validate_json(store.read_verified(record, "report"))
+    assert report.path == signed.key == f"{record.archive_prefix}/document.pdf", report.path
+    assert report.passed and str(archived.work_path) not in store.read_verified(record, "report").decode()
+    # a record archived before names the work path there: still a verification report like any other
+    older = report.model_copy(update={"path": str(archived.work_path / record.id / "document.pdf")})
+    assert FileVerification.model_validate_json(older.model_dump_json()).passed
+
+
 def test_renewal_adds_a_newer_timestamp_once(archived_b_lt: Settings, tmp_path: Path) -> None:
     archived = archived_b_lt
     store = open_configured_archive(archived)
