@@ -751,6 +751,31 @@ def test_damaged_object_get_and_export_agree_and_leave_nothing(
     assert not [p for p in tmp_path.iterdir() if ".part-" in p.name]
 
 
+def test_get_out_naming_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    # found by exploratory testing: `sohoa get ID --out FILE` ended with exit 3 ("Not a directory"), as if the
+    # archive or the disk had failed; --out takes a folder (README, --help)
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "get-out-file")
+    store.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(store.root)}
+    runner = CliRunner()
+    mine = tmp_path / "hoso.pdf"
+    mine.write_bytes(b"%PDF-1.7 mine")
+    for out, named in (
+        (mine, f"--out {mine}: không phải thư mục / not a folder:"),
+        (mine / "sub", f"({mine} is a file)"),
+    ):
+        result = runner.invoke(app, ["get", record.id, "--out", str(out)], env=env)
+        assert result.exit_code == 2, result.output
+        assert named in " ".join(result.output.split()), result.output
+        as_json = runner.invoke(app, ["get", record.id, "--out", str(out), "--json"], env=env)
+        error = json.loads(as_json.stdout)
+        assert as_json.exit_code == 2 and error["exit_code"] == 2 and error["path"] == str(out), as_json.output
+    assert mine.read_bytes() == b"%PDF-1.7 mine"  # untouched, and no staging folder left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive", "hoso.pdf", "in"]
+    assert "--out DIR" in runner.invoke(app, ["get", "--help"]).output
+
+
 # ---------------------------------------------------------------------------------------------- batch export
 def test_batch_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
     """Every record of one batch in one bag: data/<record id>/… per record, one ledger excerpt, trust once."""
