@@ -52,8 +52,8 @@ RENEWED_ACTION = "renewed"
 
 # renewed: a new document timestamp was added and archived; not_needed: protected beyond the window;
 # needed: within the window, renewal turned off (--no-renew); needed_no_tsa: within the window, no TSA configured;
-# not_extendable: the newest document is already a renewal and the TSA still signs with the same certificate, so a
-# new timestamp would not protect it any longer (the TSA needs a new certificate); failed: renewal was tried and
+# not_extendable: a new timestamp would not protect the document any longer (its TSA chain expires no later than
+# what the document rests on now: the TSA needs a new certificate), so it is not stored; failed: renewal was tried and
 # did not give a verified document; skipped: not tried because the record has drift or a failed signature.
 Renewal = Literal["renewed", "not_needed", "needed", "needed_no_tsa", "not_extendable", "failed", "skipped"]
 _RENEWAL_FAILS = {"needed", "needed_no_tsa", "not_extendable", "failed"}
@@ -157,6 +157,7 @@ class ArchiveAuditReport(BaseModel):
             "renewal_not_needed": sum(r.renewal == "not_needed" for r in records),
             "renewal_needed_not_done": sum(r.renewal in ("needed", "needed_no_tsa", "not_extendable") for r in records),
             "renewal_failed": sum(r.renewal == "failed" for r in records),
+            "renewal_skipped": sum(r.renewal == "skipped" for r in records),
             "failed": sum(r.failed for r in records),
             "ledger_entries": self.ledger_entries,
             "ledger_problems": len(self.ledger_problems),
@@ -215,8 +216,12 @@ RENEWAL_WORDS: dict[str, str] = {
     "skipped": "bỏ qua / skipped",
 }
 
-# The kinds of problem the audit and the ledger check name, in Vietnamese: (words in the English line, meaning)
+# The kinds of problem the audit and the ledger check name, in Vietnamese: (words in the English line, meaning).
+# The first match wins: the renewal lines come first because they quote an exception's text, which may hold any
+# of the words below ("… certificate missing" is no missing file).
 _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
+    ("timestamp renewal failed", "gia hạn dấu thời gian thất bại"),
+    ("would not protect longer", "không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
@@ -575,13 +580,21 @@ class _Auditor:
                 "timestamp renewal failed: the renewed document did not verify with a newer timestamp"
             )
             return
-        if current.role.startswith(RENEWED_ROLE) and after.tsa_sha256 == before.tsa_sha256:
-            # the newest document is already a renewal and the TSA signs with the same certificate: storing one
-            # more every week would not protect it a day longer; the TSA needs a new certificate
+        same_tsa = after.tsa_sha256 == before.tsa_sha256
+        extended = after.until is not None and before.until is not None and after.until > before.until
+        if not extended or (current.role.startswith(RENEWED_ROLE) and same_tsa):
+            # A timestamp whose TSA chain ends no later than what the document rests on now protects it not a
+            # day longer: storing it (and one more every week) would only grow the archive and the ledger with
+            # "renewed" entries that renewed nothing. A B-LTA document stamped by the TSA's current certificate
+            # at signing is the usual case, not only a document that is already a renewal.
             result.renewal = "not_extendable"
             result.problems.append(
-                f"the TSA still signs with the certificate that expires {_day(after.until)}: "
-                "a new timestamp would not protect longer; the TSA needs a new certificate"
+                (
+                    f"the TSA still signs with the certificate that expires {_day(after.until)}"
+                    if same_tsa
+                    else f"a new timestamp's {after.by} expires {_day(after.until)}, not after {_day(before.until)}"
+                )
+                + ": a new timestamp would not protect longer; the TSA needs a new certificate"
             )
             return
         self._store(result, record, renewed, verification, before, after)

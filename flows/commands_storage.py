@@ -82,6 +82,27 @@ def _get_files(store: Any, record: Any, out_dir: Path) -> list[str]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
+def _check_out_folder(out_dir: Path) -> None:
+    """``--out`` names a folder (made when missing): a usage error when it, or the nearest part of it that exists,
+    is a file. It used to end as exit 3, "Not a directory", as if the disk had failed."""
+    from flows.cli import _fail
+
+    for part in (out_dir, *out_dir.parents):
+        try:
+            if part.is_dir():
+                return
+            is_file = part.exists() or part.is_symlink()  # a file, or a link to nothing: no folder can go there
+        except OSError:  # not allowed to look (EACCES): the copy says so, as a folder that cannot be written
+            return
+        if is_file:
+            where = "" if part == out_dir else f" ({part} is a file)"
+            raise _fail(
+                f"--out {out_dir}: không phải thư mục / not a folder{where}: --out takes a folder, new or existing, "
+                "for the record's files",
+                path=out_dir,
+            )
+
+
 def _type_code(given: str) -> str:
     """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
     none — a search for a type that does not exist would find nothing and say nothing."""
@@ -145,10 +166,22 @@ def register(app: typer.Typer) -> None:
             )
         out.print(table)
 
-    @app.command(epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/")
+    @app.command(
+        epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/\n\n"
+        "Exit codes: 0 shown (or copied); 1 no such record, or an object no longer matches its SHA-256 (nothing "
+        "copied); 2 usage (--out names a file, not a folder); 3 archive unavailable, or the folder cannot be "
+        "written."
+    )
     def get(
         record_id: Annotated[str, typer.Argument(help="Record id (16 hex digits).")],
-        out_dir: Annotated[Path | None, typer.Option("--out", help="Write the record's files here.")] = None,
+        out_dir: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                metavar="DIR",
+                help="Copy the record's files into this folder (made when missing; files already in it stay).",
+            ),
+        ] = None,
         archive: ArchiveOption = None,
         as_json: JsonOption = False,
     ) -> None:
@@ -159,6 +192,8 @@ def register(app: typer.Typer) -> None:
         from storage import ArchiveIntegrityError
 
         _errors_as_json(as_json)
+        if out_dir is not None:
+            _check_out_folder(out_dir)
         settings, store = _open(archive)
         record = _record(store, record_id)
         written: list[str] = []
@@ -497,11 +532,15 @@ def register(app: typer.Typer) -> None:
             for problem in problems:
                 out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
         counts = full.counts()
-        not_done = counts["renewal_needed_not_done"] + counts["renewal_failed"]
+        # a renewal that was tried and failed (the TSA down, …) is not one that is due and was not tried (renewal
+        # off, no TSA, no certificate that protects longer): each is counted under its own words, as in --json
         out.print(
             f"{counts['records']} hồ sơ / records, {counts['objects']} objects; drift {counts['drift']}; "
             f"chữ ký không đạt / signatures not passed {counts['signatures_not_passed']}; "
-            f"đã gia hạn / renewed {counts['renewed']}; cần gia hạn chưa làm / renewal needed, not done {not_done}; "
+            f"đã gia hạn / renewed {counts['renewed']}; "
+            f"cần gia hạn chưa làm / renewal needed, not done {counts['renewal_needed_not_done']}; "
+            f"gia hạn thất bại / renewal failed {counts['renewal_failed']}; "
+            f"bỏ qua gia hạn vì hồ sơ có lỗi / renewal skipped (record has problems) {counts['renewal_skipped']}; "
             f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
             + ("intact" if not full.ledger_problems else "[red]BROKEN[/]")
         )

@@ -56,6 +56,7 @@ from storage import (
     index_archived,
     open_configured_archive,
     quarantine_file,
+    record_prefix,
 )
 
 if TYPE_CHECKING:
@@ -662,7 +663,12 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
 
         verification = runner("verify", run_verify, signed, settings)
         report = work / "verification.json"
-        report.write_text(verification.model_dump_json(indent=2), encoding="utf-8")
+        # the report is archived beside the PDF it judges: it names that object (its key in the archive, which
+        # put() derives the same way), not the work folder's copy, a scratch path on this machine removed below.
+        # Records archived before keep the work path they were written with (the field is a plain string).
+        archived_pdf = f"{record_prefix(record)}/{SIGNED_NAME}"
+        named = verification.model_copy(update={"path": archived_pdf})
+        report.write_text(named.model_dump_json(indent=2), encoding="utf-8")
         record.add_event("verified", "pyHanko", "passed" if verification.passed else "NOT passed")
         if not verification.passed:
             record.needs_review = True

@@ -8,6 +8,8 @@ hold); ``BaseArchive`` builds the archive on them, so the local folder and S3 be
     .ledger/{seq:012d}.json                     the custody ledger (storage.ledger)
     .ledger-heads/{YYYY-MM-DD}.tsr|.json        RFC 3161 timestamps of each day's ledger head (storage.stamps)
 
+Nothing else belongs in an archive: the audit names any other object as part of no record (``stray_objects``).
+
 Putting a record: each object is written and verified (read back and re-hashed), then the sidecar, then the
 ledger entries, and only then the index entry: a crash leaves no index entry, so the next run writes the record
 again (objects with the same content are kept as they are) and nothing is lost or listed twice.
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,6 +36,7 @@ from sohoa.record import Record, RecordState, StoredObject
 SIDECAR = "record.json"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
+HEADS_DIR = ".ledger-heads"  # the daily RFC 3161 stamps of the ledger head (storage.stamps)
 # {prefix}/added/{name}.json: one manifest per object added to an archived record (e.g. a renewed B-LTA document);
 # the sidecar is retained (written once), so additions cannot be recorded in it
 ADDED_DIR = "added"
@@ -169,6 +173,18 @@ class Archive(Protocol):
 
 class BaseArchive(ABC):
     """The shared archive semantics over a backend's object primitives."""
+
+    # The objects the archive itself keeps outside the record folders, by key: anything else there belongs to no
+    # record (``stray_objects``). Exact shapes, not "any name beginning with a dot": a file slipped in as
+    # `.notes.pdf`, into a folder `.private/` or into `.ledger/` passed the audit unseen. No lock is kept in an
+    # archive (the write lock is a file in the temporary folder, the per-content locks are under WORK/.locks/).
+    OWN_KEYS: tuple[re.Pattern[str], ...] = (
+        re.compile(rf"{re.escape(INDEX_DIR)}/[0-9a-f]{{64}}\.json"),  # the index, one per source SHA-256
+        # every .json here is read as a ledger entry, so the ledger check already names a misnamed or forged one
+        re.compile(rf"{re.escape(LEDGER_DIR)}/[^/]+\.json"),
+        re.compile(rf"{re.escape(HEADS_DIR)}/[^/]+\.json"),  # each is checked as a day's stamp record
+        re.compile(rf"{re.escape(HEADS_DIR)}/\d{{4}}-\d{{2}}-\d{{2}}\.tsr"),  # a token (kept when its record is not)
+    )
 
     retention_table: Mapping[str, int]
     _ledger_head: tuple[int, str] | None = None  # (seq, hash) of the last ledger entry this process wrote
@@ -342,13 +358,14 @@ class BaseArchive(ABC):
         raise KeyError(f"record {record.id} has no {role} object")
 
     def stray_objects(self, records: Iterable[Record]) -> list[str]:
-        """Objects in the archive outside every record's folder and outside the archive's own folders (the ledger,
-        its stamps, the index: every folder whose name begins with a dot) — put there behind the archive's back.
-        An object slipped *into* a record's folder is ``verify_objects``'s to name."""
+        """Objects in the archive outside every record's folder that are not the archive's own (``OWN_KEYS``: the
+        index, the ledger, its stamps; a local folder's retention records) — put there behind the archive's back,
+        at its root or in any other folder. An object slipped *into* a record's folder is ``verify_objects``'s to
+        name."""
         folders = {record.archive_prefix for record in records if record.archive_prefix}
         stray: list[str] = []
         for key in self._keys(""):
-            if key.startswith("."):
+            if any(own.fullmatch(key) for own in self.OWN_KEYS):
                 continue
             parents = key.split("/")[:-1]
             if not any("/".join(parents[:depth]) in folders for depth in range(1, len(parents) + 1)):

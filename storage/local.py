@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,15 @@ __all__ = ["ArchiveIntegrityError", "LocalArchive", "record_prefix"]
 
 class LocalArchive(BaseArchive):
     """Archive in a local (or mounted) folder."""
+
+    OWN_KEYS = (
+        *BaseArchive.OWN_KEYS,
+        # the retention record of each object (one of an object deleted by hand stays, as the evidence of it)
+        re.compile(rf"{re.escape(RETENTION_DIR)}/.+\.json"),
+        # older versions assembled a record in .staging/{record id}/ and moved it into place: a crashed run's
+        # leftovers are sohoa's, not an intruder's
+        re.compile(rf"{re.escape(STAGING_DIR)}/[0-9a-f]{{16}}/[^/]+"),
+    )
 
     def __init__(self, root: Path, retention: Mapping[str, int] | None = None) -> None:
         super().__init__(retention)

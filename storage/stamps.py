@@ -34,12 +34,11 @@ from asn1crypto import cms, tsp
 from asn1crypto import x509 as asn1_x509
 
 from sohoa.errors import SohoaError
-from storage.base import PERMANENT_YEARS, sha256_bytes
+from storage.base import HEADS_DIR, PERMANENT_YEARS, sha256_bytes
 
 if TYPE_CHECKING:
     from storage.base import BaseArchive
 
-HEADS_DIR = ".ledger-heads"
 TSA_TIMEOUT = 10  # seconds: an archive write waits for this at most once a day when the TSA is down
 
 log = logging.getLogger(__name__)

@@ -36,14 +36,14 @@ def _scan(path: Path, text: str) -> Path:
     return path
 
 
-def _settings(data_dir: Path, pki: TestPKI) -> Settings:
+def _settings(data_dir: Path, pki: TestPKI, level: str = "B-LTA") -> Settings:
     return Settings(
         data_dir=data_dir,
         signing_identity="pkcs12",
         pkcs12_file=pki.pkcs12_file(SIGNER),
         pkcs12_password=PKCS12_PASSWORD.decode(),  # type: ignore[arg-type]
         tsa_url=pki.tsa_url,
-        signature_level="B-LTA",
+        signature_level=level,
         trust_roots=[pki.root_cert],
         trust_dev_ca=False,
         ocr_workers=1,
@@ -72,6 +72,20 @@ def archived(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPKI) -> Set
     return settings
 
 
+@pytest.fixture(scope="module")
+def archived_b_lt(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPKI) -> Settings:
+    """One record signed at B-LT (no document timestamp): it rests on its signer certificate (1 year), so a first
+    document timestamp by the TSA (10 years) protects it longer."""
+    folder = tmp_path_factory.mktemp("audit-b-lt")
+    settings = _settings(folder / "var", test_pki, "B-LT")
+    scan = _scan(folder / "quyết định.png", "QUYẾT ĐỊNH\nVề việc công nhận tổ hòa giải\nỦy ban nhân dân xã")
+    result = process_document(scan, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.summary()
+    assert result.record is not None and result.record.signature is not None
+    assert result.record.signature.level == "B-LT"
+    return settings
+
+
 def test_audit_of_a_fresh_archive_passes(archived: Settings) -> None:
     report = audit_archive(archived)
     assert report.ok and report.exit_code == 0, report.to_json_dict()
@@ -90,17 +104,36 @@ def test_audit_of_a_fresh_archive_passes(archived: Settings) -> None:
     assert report.ledger_entries > 0 and report.ledger_problems == []
 
 
-def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path) -> None:
+def test_the_archived_verification_names_the_archived_pdf(archived: Settings) -> None:
+    # found by exploratory testing: verification.json named WORK/<record id>/document.pdf, a scratch path on the
+    # processing machine (removed once archived), instead of the object it is the verdict on
+    from signing.verify import FileVerification
+
+    store = open_configured_archive(archived)
+    (record,) = store.records()
+    signed = next(o for o in record.objects if o.role == "signed")
+    report = FileVerification.model_validate_json(store.read_verified(record, "report"))
+    assert report.path == signed.key == f"{record.archive_prefix}/document.pdf", report.path
+    assert report.passed and str(archived.work_path) not in store.read_verified(record, "report").decode()
+    # a record archived before names the work path there: still a verification report like any other
+    older = report.model_copy(update={"path": str(archived.work_path / record.id / "document.pdf")})
+    assert FileVerification.model_validate_json(older.model_dump_json()).passed
+
+
+def test_renewal_adds_a_newer_timestamp_once(archived_b_lt: Settings, tmp_path: Path) -> None:
+    archived = archived_b_lt
     store = open_configured_archive(archived)
     (before,) = store.records()
     signed = next(o for o in before.objects if o.role == "signed")
     original = store.read_verified(before, "signed")
 
-    # a window longer than the TSA certificate's remaining life: renewal is due now
-    report = audit_archive(archived, renew_within_days=TSA_DAYS + 30)
+    # the signer certificate (1 year) ends within the default window (365 days): renewal is due now
+    report = audit_archive(archived)
     assert report.ok, report.to_json_dict()
     (record,) = report.records
     assert record.renewal == "renewed" and record.renewed_object, record
+    assert record.protected_by and "TSA" in record.protected_by and record.renewed_until == record.protected_until
+    assert record.protected_until and record.protected_until - report.started_at > timedelta(days=TSA_DAYS - 2)
     (added,) = store.added_objects(before)
     assert added.role.startswith(RENEWED_ROLE) and added.key == record.renewed_object
     assert added.key.rsplit("/", 1)[-1].startswith("document.renewed-")
@@ -114,9 +147,10 @@ def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path)
     path.write_bytes(renewed)
     verification = verify_pdf(path, archived.trust_roots)
     assert verification.passed, verification.model_dump_json(indent=2)
-    first, second = verification.document_timestamps
-    assert first.signing_time and second.signing_time and second.signing_time > first.signing_time
-    assert [v.indication for v in verification.signatures] == ["TOTAL_PASSED"]
+    (stamp,) = verification.document_timestamps
+    (signature,) = verification.signatures
+    assert signature.indication == "TOTAL_PASSED" and signature.level == "B-LTA"
+    assert stamp.signing_time and signature.signing_time and stamp.signing_time > signature.signing_time
 
     events = [e for e in Ledger(store).excerpt(before.id) if e["action"] == "renewed"]
     assert len(events) == 1 and added.sha256 in events[0]["detail"] and added.key in events[0]["detail"]
@@ -129,11 +163,11 @@ def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path)
     assert again.ok, again.to_json_dict()
     (record,) = again.records
     assert record.renewal == "not_needed" and record.document == added.key
-    assert len(record.signatures) == 3 and record.signatures_passed
+    assert len(record.signatures) == 2 and record.signatures_passed
     assert len(store.added_objects(before)) == 1
 
-    # the same long window again: the newest document is already a renewal by the same TSA certificate, so one
-    # more would not protect it a day longer: not stored, and the TSA's certificate is named as the problem
+    # a window longer than the TSA certificate's life: the newest document is already a renewal by the same TSA
+    # certificate, so one more would not protect it a day longer: not stored, and the TSA's certificate is named
     stuck = audit_archive(archived, renew_within_days=TSA_DAYS + 30)
     (record,) = stuck.records
     assert record.renewal == "not_extendable" and not stuck.ok
@@ -147,6 +181,36 @@ def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path)
     bag = export_bag(store, before, tmp_path / "bag")
     validate_bag(bag)
     assert (bag / "data" / "record" / added.key.rsplit("/", 1)[-1]).read_bytes() == renewed
+
+
+def test_a_renewal_that_extends_nothing_is_not_stored(archived: Settings, tmp_path: Path) -> None:
+    # found by exploratory testing: a B-LTA document stamped at signing by the TSA's current certificate, renewed
+    # (a window longer than that certificate's life), got a second timestamp by the same certificate — protected
+    # until the same day — stored and ledgered as "renewed"
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    settings = archived.model_copy(update={"data_dir": copy})
+    store = open_configured_archive(settings)
+    (before,) = store.records()
+    entries = len(Ledger(store).keys())
+    until = audit_archive(settings, renew=False).records[0].protected_until
+
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    (record,) = report.records
+    assert record.renewal == "not_extendable" and record.renewed_object is None, record
+    assert record.protected_until == until and record.document == next(
+        o.key for o in before.objects if o.role == "signed"
+    )
+    assert not report.ok and report.counts()["renewed"] == 0
+    (problem,) = record.problems
+    assert "a new timestamp would not protect longer; the TSA needs a new certificate" in problem
+    assert f"không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới / {problem}" in (
+        report.markdown()
+    )
+    assert store.added_objects(before) == [] and not any(
+        key.rsplit("/", 1)[-1].startswith("document.renewed-") for key in store._keys(f"{before.archive_prefix}/")
+    )
+    assert len(Ledger(store).keys()) == entries  # no "renewed" entry
 
 
 def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
@@ -182,6 +246,27 @@ def test_audit_command(archived: Settings, tmp_path: Path) -> None:
     assert fixity.exit_code == 0 and json.loads(fixity.stdout)["objects"] >= 3, fixity.output
     table = runner.invoke(app, ["audit"], env=env)
     assert table.exit_code == 0 and "TOTAL_PASSED" in table.output and "OK" in table.output, table.output
+
+
+def test_a_failed_renewal_is_not_counted_as_needed_not_done(archived: Settings, tmp_path: Path) -> None:
+    # found by exploratory testing: the text summary of `sohoa audit` added failed renewals to "renewal needed,
+    # not done", and a failure whose message held "missing" was called a missing file in Vietnamese
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    settings = archived.model_copy(update={"data_dir": copy, "tsa_url": "http://127.0.0.1:9/tsa"})  # refused
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    (record,) = report.records
+    assert record.renewal == "failed" and not report.ok, report.to_json_dict()
+    counts = report.counts()
+    assert (counts["renewal_failed"], counts["renewal_needed_not_done"], counts["renewal_skipped"]) == (1, 0, 0)
+    assert "| gia hạn thất bại / failed | gia hạn dấu thời gian thất bại / timestamp renewal failed: " in (
+        report.markdown()
+    )
+    result = CliRunner().invoke(app, ["audit", "--renew-within", str(TSA_DAYS + 30)], env=_env(settings))
+    text = " ".join(result.output.split())  # the console wraps long lines
+    assert result.exit_code == 1, result.output
+    assert "renewal needed, not done 0;" in text and "gia hạn thất bại / renewal failed 1;" in text, text
+    assert "gia hạn dấu thời gian thất bại / timestamp renewal failed: " in text, text
 
 
 def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -> None:

@@ -387,6 +387,49 @@ def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive
     assert junk in fixity_audit(archive).problems["archive"]
 
 
+def test_stray_objects_outside_the_record_folders_are_named(
+    archive: BaseArchive, tmp_path: Path, test_pki: TestPKI
+) -> None:
+    # found by exploratory testing: every key beginning with a dot was taken for the archive's own, so a file put
+    # at the root as `.notes.pdf`, into a folder `.private/`, or beside the ledger entries passed the audit
+    archive.tsa_url = test_pki.tsa_url
+    record, files = make_record(tmp_path / "in", "own-files")
+    record = archive.put(record, files)
+    archive.add_object(
+        record, "signed-renewed-20251120", "document.renewed-20251120.pdf", b"%PDF-1.7 r", action="renewed"
+    )
+    archive.set_hold(record, True)
+    Ledger(archive).append("corrected", record.id, at=datetime.now(UTC) + timedelta(days=1))  # stamps today
+    assert stamp_days(archive) == [datetime.now(UTC).date().isoformat()]
+    if isinstance(archive, LocalArchive):  # an older version's leftovers of a crashed put
+        (archive.root / ".staging" / record.id).mkdir(parents=True)
+        (archive.root / ".staging" / record.id / "document.pdf").write_bytes(b"%PDF-1.7 half written")
+    # sohoa's own objects — index, ledger, ledger heads, added objects' manifests, retention records — are none
+    assert archive.stray_objects(archive.records()) == []
+    assert fixity_audit(archive).ok
+
+    strays = [
+        ".notes.pdf",  # at the root
+        "notes.pdf",
+        ".private/scan.pdf",  # a folder that is not a record's
+        ".ledger/README.txt",  # in the archive's own folders, but not what sohoa writes there
+        ".ledger-heads/copy.pdf",
+        ".by-sha256/notes.txt",
+        ".ledger-copy/000000000001.json",
+        ".staging/notes.txt",
+        "2025/QĐ/15-QĐ-UBND.pdf",  # beside the record folders
+    ]
+    if not isinstance(archive, LocalArchive):
+        strays.append(".retention/2025/x.json")  # a local folder's retention record means nothing on S3
+    for key in strays:
+        tamper(archive, key, b"not archived by sohoa")
+    found = archive.stray_objects(archive.records())
+    assert sorted(found) == sorted(
+        f"{key}: in the archive but part of no record (added behind the archive's back)" for key in strays
+    ), found
+    assert sorted(fixity_audit(archive).problems["archive"]) == sorted(found)
+
+
 def test_ledger_verify_command(tmp_path: Path) -> None:
     store = open_archive(tmp_path / "archive")
     record, files = make_record(tmp_path / "in", "cli-ledger")
@@ -706,6 +749,31 @@ def test_damaged_object_get_and_export_agree_and_leave_nothing(
     assert not (tmp_path / "bag").exists()
     assert [p.name for p in kept.iterdir()] == ["mine.txt"]
     assert not [p for p in tmp_path.iterdir() if ".part-" in p.name]
+
+
+def test_get_out_naming_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    # found by exploratory testing: `sohoa get ID --out FILE` ended with exit 3 ("Not a directory"), as if the
+    # archive or the disk had failed; --out takes a folder (README, --help)
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "get-out-file")
+    store.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(store.root)}
+    runner = CliRunner()
+    mine = tmp_path / "hoso.pdf"
+    mine.write_bytes(b"%PDF-1.7 mine")
+    for out, named in (
+        (mine, f"--out {mine}: không phải thư mục / not a folder:"),
+        (mine / "sub", f"({mine} is a file)"),
+    ):
+        result = runner.invoke(app, ["get", record.id, "--out", str(out)], env=env)
+        assert result.exit_code == 2, result.output
+        assert named in " ".join(result.output.split()), result.output
+        as_json = runner.invoke(app, ["get", record.id, "--out", str(out), "--json"], env=env)
+        error = json.loads(as_json.stdout)
+        assert as_json.exit_code == 2 and error["exit_code"] == 2 and error["path"] == str(out), as_json.output
+    assert mine.read_bytes() == b"%PDF-1.7 mine"  # untouched, and no staging folder left beside it
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive", "hoso.pdf", "in"]
+    assert "--out DIR" in runner.invoke(app, ["get", "--help"]).output
 
 
 # ---------------------------------------------------------------------------------------------- batch export
