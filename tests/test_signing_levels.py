@@ -125,12 +125,59 @@ def test_level_needs_tsa(tmp_path: Path, signer: SigningIdentity) -> None:
         sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, level="B-X")
 
 
-def test_unreachable_tsa_names_the_file(tmp_path: Path, signer: SigningIdentity) -> None:
+def test_unreachable_tsa_names_the_file_and_the_tsa(tmp_path: Path, signer: SigningIdentity) -> None:
     from signing_pki import free_port
 
     src = make_pdf(tmp_path / "in.pdf")
-    with pytest.raises(SigningServiceError, match=r"in\.pdf.*could not be reached"):
-        sign_pdf(src, tmp_path / "o.pdf", signer, level="B-T", tsa_url=f"http://127.0.0.1:{free_port()}/tsa")
+    url = f"http://127.0.0.1:{free_port()}/tsa"
+    # it said "a service could not be reached (Error while contacting timestamp service)": which, and why not?
+    with pytest.raises(SigningServiceError) as caught:
+        sign_pdf(src, tmp_path / "o.pdf", signer, level="B-T", tsa_url=url)
+    assert str(caught.value) == (
+        f"{src}: the timestamping authority at {url} could not be reached (connection refused: nothing answers at "
+        f"127.0.0.1 port {url.split(':')[2].split('/')[0]}); signing at B-T needs a timestamp"
+    )
+    assert not (tmp_path / "o.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        # an error page sent with 200: it was "a service could not be reached"
+        (
+            "/html",
+            "HTTP status 200, but text/html instead of a timestamp response, application/timestamp-reply: "
+            "'502 Bad Gateway'",
+        ),
+        # it was asn1crypto's "Error parsing asn1crypto.tsp.TimeStampResp - method should have been constructed …"
+        ("/garbage", "its answer, 20 bytes, is not an RFC 3161 timestamp response"),
+        ("/empty", "its answer, 0 bytes, is not an RFC 3161 timestamp response"),
+        ("/500", "HTTP status 500 Internal Server Error"),
+        # an RFC 3161 refusal has no token: it was 'Field "time_stamp_token" is missing from structure'
+        ("/refuse", "it refused the request: status 'rejection': 'policy not accepted'; unaccepted_policy"),
+        ("/refuse-silently", "it refused the request: status 'rejection'; unaccepted_policy"),
+    ],
+)
+@pytest.mark.parametrize("level", ["B-T", "B-LTA"])
+def test_a_tsa_that_answers_no_timestamp_is_named_with_what_it_answered(
+    path: str,
+    problem: str,
+    level: str,
+    tmp_path: Path,
+    test_pki: TestPKI,
+    signer: SigningIdentity,
+    broken_service_url: str,
+) -> None:
+    """A service fault (SigningServiceError: the document is retried, not quarantined) naming the file, the
+    TSA's URL and what it answered, in words."""
+    src = make_pdf(tmp_path / "in.pdf")
+    url = broken_service_url + path
+    with pytest.raises(SigningServiceError) as caught:
+        sign_pdf(src, tmp_path / "o.pdf", signer, level=level, tsa_url=url, validation_roots=_roots(test_pki))
+    assert str(caught.value) == (
+        f"{src}: the timestamping authority at {url} did not return a timestamp ({problem}); signing at {level} "
+        "needs a timestamp"
+    )
     assert not (tmp_path / "o.pdf").exists()
 
 
