@@ -14,11 +14,22 @@ from __future__ import annotations
 
 import errno
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from asn1crypto import cms, core, tsp
+from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
+from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers.cert_fetch_client import AIOHttpCertificateFetcher
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers.crl_client import AIOHttpCRLFetcher
+from pyhanko_certvalidator.fetchers.aiohttp_fetchers.ocsp_client import AIOHttpOCSPFetcher
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
+from pyhanko_certvalidator.fetchers.api import Fetchers, OwnedFetcherBackend
+from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
 
 TIMESTAMP_REPLY = "application/timestamp-reply"
 
@@ -173,3 +184,142 @@ def tsa_error_in(exc: BaseException) -> TsaError | None:
         seen.add(id(current))
         current = current.__cause__ or current.__context__
     return None
+
+
+# -- OCSP responders and CRL servers ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    """An OCSP responder or CRL server (the URLs a certificate names) that gave no usable answer."""
+
+    service: str  # "OCSP responder" | "CRL server"
+    urls: tuple[str, ...]
+    certificate: str  # the certificate whose revocation status was asked, by its common name
+    problem: str
+    reached: bool
+
+    def __str__(self) -> str:
+        where = " / ".join(self.urls)
+        what = "could not be reached" if not self.reached else "gave no usable answer"
+        return f"the {self.service} at {where} (named in the certificate {self.certificate!r}) {what} ({self.problem})"
+
+
+@dataclass
+class FetchFailures:
+    """What the revocation fetchers of one validation context failed to get, for the error message."""
+
+    items: list[FetchFailure] = field(default_factory=list)
+
+    def add(self, failure: FetchFailure) -> None:
+        if failure not in self.items:  # a failed fetch is cached and raised again at each later ask
+            self.items.append(failure)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def __str__(self) -> str:
+        return "; ".join(str(f) for f in self.items)
+
+
+def _common_name(cert: Any) -> str:
+    try:
+        if isinstance(cert, asn1_x509.Certificate):
+            common = cert.subject.native.get("common_name")
+            return str(common) if common else str(cert.subject.human_friendly)
+    except Exception:  # an odd subject: the serial still identifies it
+        pass
+    return f"serial {getattr(cert, 'serial_number', '?')}"
+
+
+def _failure(
+    service: str, urls: Iterable[str], cert: Any, exc: BaseException, timeout: float | None
+) -> FetchFailure | None:
+    """A ``FetchFailure`` from pyHanko's fetch error (whose cause is the aiohttp error, or the check of the answer
+    that failed); None when the certificate names no such service (nothing was asked, nothing is down)."""
+    urls = tuple(urls)
+    if not urls:
+        return None
+    cause = exc.__cause__
+    if isinstance(cause, aiohttp.ClientResponseError):
+        return FetchFailure(service, urls, _common_name(cert), describe_http_failure(cause), reached=True)
+    if isinstance(cause, (aiohttp.ClientError, OSError)):
+        return FetchFailure(service, urls, _common_name(cert), describe_http_failure(cause, timeout), reached=False)
+    detail = str(cause) if cause is not None else str(exc)
+    return FetchFailure(service, urls, _common_name(cert), detail or type(exc).__name__, reached=True)
+
+
+def _crl_urls(cert: Any) -> list[str]:
+    try:
+        return [
+            name.native
+            for point in cert.crl_distribution_points or []
+            for name in point["distribution_point"].chosen
+            if name.name == "uniform_resource_identifier"
+        ]
+    except Exception:  # an odd extension: name no URL rather than hide the fetch error
+        return []
+
+
+def _ocsp_urls(cert: Any) -> list[str]:
+    try:
+        return list(cert.ocsp_urls)
+    except Exception:
+        return []
+
+
+class _OCSPFetcher(AIOHttpOCSPFetcher):
+    def __init__(self, *args: Any, failures: FetchFailures, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures = failures
+
+    async def fetch(self, cert: Any, authority: Any) -> Any:
+        try:
+            return await super().fetch(cert, authority)
+        except OCSPFetchError as exc:
+            # every responder the certificate names failed (pyHanko raises the last one's error)
+            found = _failure("OCSP responder", _ocsp_urls(cert), cert, exc, self.per_request_timeout)
+            if found is not None:
+                self.failures.add(found)
+            raise
+
+
+class _CRLFetcher(AIOHttpCRLFetcher):
+    def __init__(self, *args: Any, failures: FetchFailures, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.failures = failures
+
+    async def fetch(self, cert: Any, *, use_deltas: bool = True) -> Any:
+        try:
+            return await super().fetch(cert, use_deltas=use_deltas)
+        except CRLFetchError as exc:
+            # every distribution point the certificate names failed (pyHanko raises the last one's error)
+            found = _failure("CRL server", _crl_urls(cert), cert, exc, self.per_request_timeout)
+            if found is not None:
+                self.failures.add(found)
+            raise
+
+
+class _RecordingBackend(AIOHttpFetcherBackend):
+    """pyHanko's default fetchers (aiohttp, one session, its timeout and fetch limits), whose OCSP and CRL
+    fetchers also note what they failed to fetch: pyHanko's "no revocation information could be found" does
+    not say that a service was down, nor which."""
+
+    def __init__(self, failures: FetchFailures) -> None:
+        super().__init__()
+        self.failures = failures
+
+    def get_fetchers(self) -> Fetchers:
+        # as AIOHttpFetcherBackend.get_fetchers, with the two recording fetchers
+        timeout, budget = self.per_request_timeout, FetchBudget(self.limits)
+        return Fetchers(
+            ocsp_fetcher=_OCSPFetcher(self.session, per_request_timeout=timeout, budget=budget, failures=self.failures),
+            crl_fetcher=_CRLFetcher(self.session, per_request_timeout=timeout, budget=budget, failures=self.failures),
+            cert_fetcher=AIOHttpCertificateFetcher(self.session, per_request_timeout=timeout, budget=budget),
+        )
+
+
+def recording_fetcher_backend(failures: FetchFailures) -> OwnedFetcherBackend:
+    """A fetcher backend for a ``ValidationContext`` that notes its failed OCSP/CRL fetches in ``failures``.
+    Owned by the context, so that pyHanko closes its HTTP session at the end of the signing as with its own."""
+    return OwnedFetcherBackend(_RecordingBackend(failures))

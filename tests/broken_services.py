@@ -55,9 +55,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
 
 @contextlib.contextmanager
-def broken_service() -> Iterator[str]:
-    """Serve ANSWERS on 127.0.0.1 until the block exits; yields the base URL (``http://127.0.0.1:PORT``)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+def broken_service(port: int = 0) -> Iterator[str]:
+    """Serve ANSWERS on 127.0.0.1 until the block exits; yields the base URL (``http://127.0.0.1:PORT``). ``port``:
+    a given one, e.g. the port of a stopped test PKI, whose certificates name OCSP/CRL URLs there (0: any)."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), _Handler)
     thread = threading.Thread(target=server.serve_forever, name="broken-service", daemon=True)
     thread.start()
     try:

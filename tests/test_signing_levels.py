@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from broken_services import broken_service
 from cryptography import x509
 from pyhanko.sign import signers
-from signing_pki import PKCS12_PASSWORD, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
+from signing_pki import PKCS12_PASSWORD, SIGNER, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
 from test_signing import make_pdf
 
 from signing import (
@@ -179,6 +181,44 @@ def test_a_tsa_that_answers_no_timestamp_is_named_with_what_it_answered(
         "needs a timestamp"
     )
     assert not (tmp_path / "o.pdf").exists()
+
+
+@pytest.mark.parametrize("fault", ["down", "answering 404"])
+def test_revocation_services_that_fail_at_long_term_levels_are_named(
+    fault: str, tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """B-LT/B-LTA signing needs the OCSP/CRL answers for the chain: with the services the certificates name down
+    (or answering an error) it said "the signing certificate does not validate: … no revocation information could
+    be found for intermediate certificate 1 …" — a certificate problem, naming no service. It is a service fault
+    (SigningServiceError: retried, never quarantined) that names the service, its URL and where that URL comes
+    from."""
+    with running_pki(tmp_path / "gone") as gone:
+        pass  # generated, then stopped: its certificates name OCSP/CRL URLs on a port nobody answers on now
+    identity = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=gone.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+    )
+    roots = load_trust_roots([gone.root_cert, test_pki.root_cert])[0]  # the timestamps come from the live PKI
+    port = int(gone.base_url.rsplit(":", 1)[1])
+    crl_url = f"{gone.base_url}/sohoa-test/crls/root/latest.crl"
+    src = make_pdf(tmp_path / "in.pdf")
+    with contextlib.ExitStack() as stack:
+        if fault == "answering 404":
+            stack.enter_context(broken_service(port))  # a web server there that knows none of the paths
+        for level in ("B-LT", "B-LTA"):
+            with pytest.raises(SigningServiceError) as caught:
+                sign_pdf(
+                    src, tmp_path / "o.pdf", identity, level=level, tsa_url=test_pki.tsa_url, validation_roots=roots
+                )
+            what = (
+                f"could not be reached (connection refused: nothing answers at 127.0.0.1 port {port})"
+                if fault == "down"
+                else "gave no usable answer (HTTP status 404 Not Found)"
+            )
+            assert str(caught.value) == (
+                f"{src}: signing at {level} needs the revocation status (OCSP/CRL) of the certificates, but the CRL "
+                f"server at {crl_url} (named in the certificate 'sohoa Test Issuing CA') {what}"
+            )
+            assert not (tmp_path / "o.pdf").exists()
 
 
 # -- revoked and expired signers ------------------------------------------------------------------------------
