@@ -90,6 +90,24 @@ def test_audit_of_a_fresh_archive_passes(archived: Settings) -> None:
     assert report.ledger_entries > 0 and report.ledger_problems == []
 
 
+def test_a_renewal_the_tsa_refuses_names_the_tsa_and_stores_nothing(
+    archived: Settings, broken_service_url: str
+) -> None:
+    # before test_renewal_adds_a_newer_timestamp_once, which leaves the record with nothing left to renew
+    store = open_configured_archive(archived)
+    (before,) = store.records()
+    url = broken_service_url + "/500"
+    report = audit_archive(archived.model_copy(update={"tsa_url": url}), renew_within_days=TSA_DAYS + 30)
+    (record,) = report.records
+    assert record.renewal == "failed" and not report.ok
+    # it said "TimestampRequestError: Error while contacting timestamp service"
+    assert (
+        f"timestamp renewal failed: TsaError: the timestamping authority at {url} did not return a timestamp "
+        "(HTTP status 500 Internal Server Error)"
+    ) in record.problems, record.problems
+    assert store.added_objects(before) == []
+
+
 def test_renewal_adds_a_newer_timestamp_once(archived: Settings, tmp_path: Path) -> None:
     store = open_configured_archive(archived)
     (before,) = store.records()
