@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -921,6 +922,14 @@ def test_a_tsa_that_is_down_at_ledger_stamp_is_named_and_the_command_says_so(
         r"\(connection refused",
     ):
         request_token(url, "ab" * 32)
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/tsa"
+        with pytest.raises(
+            StampError, match=rf"authority at {re.escape(url)} could not be reached \(no answer within 1 s\)"
+        ):
+            request_token(url, "ab" * 32, timeout=1)
     store = open_archive(tmp_path / "archive")
     Ledger(store).append("corrected", "0123456789abcdef", detail="hôm qua", at=datetime.now(UTC) - timedelta(days=1))
     env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_CONFIG": "", "SOHOA_TSA_URL": broken_service_url + "/garbage"}
