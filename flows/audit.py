@@ -32,12 +32,12 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko.sign.general import extract_certificate_info
-from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
 from signing.identity import cert_names
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
+from signing.services import TsaClient
 from signing.verify import FileVerification, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
@@ -371,7 +371,8 @@ def renew_timestamps(pdf: bytes, tsa_url: str, roots: list[asn1_x509.Certificate
     def context() -> ValidationContext:  # one per validation: a context caches what it fetched and validated
         return ValidationContext(trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail")
 
-    stamper = signers.PdfTimeStamper(HTTPTimeStamper(tsa_url, timeout=20))
+    # signing.services' client: a failed renewal names the TSA and what it answered, not pyHanko's one message
+    stamper = signers.PdfTimeStamper(TsaClient(tsa_url, timeout=20))
     reader = PdfFileReader(io.BytesIO(pdf))
     if reader.embedded_timestamp_signatures:
         # validates the newest document timestamp, adds its chain's validation data, adds a new timestamp

@@ -27,12 +27,17 @@ from pyhanko.pdf_utils.writer import BasePdfFileWriter
 from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers import constants as pyhanko_constants
-from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
+from pyhanko_certvalidator.errors import (
+    InsufficientRevinfoError,
+    PathBuildingError,
+    PathValidationError,
+    RevokedError,
+)
 
 from signing.errors import SigningError, SigningInputError, SigningServiceError
 from signing.identity import SigningIdentity, cert_names
+from signing.services import FetchFailures, TsaClient, recording_fetcher_backend, tsa_error_in
 from sohoa.errors import Problem
 from sohoa.fsutil import fsync_dir
 from sohoa.record import SignatureFacts
@@ -63,8 +68,8 @@ def _bytes_reserved(identity: SigningIdentity, timestamped: bool = False) -> int
 
 
 @functools.lru_cache(maxsize=8)
-def _timestamper(tsa_url: str) -> HTTPTimeStamper:
-    return HTTPTimeStamper(tsa_url, timeout=20)
+def _timestamper(tsa_url: str) -> TsaClient:
+    return TsaClient(tsa_url, timeout=20)
 
 
 def _validation_roots(identity: SigningIdentity, roots: list[asn1_x509.Certificate] | None) -> list[Any]:
@@ -75,13 +80,43 @@ def _validation_roots(identity: SigningIdentity, roots: list[asn1_x509.Certifica
     return [c for c in identity.signer.cert_registry if c is not None and c.self_signed != "no"]
 
 
-def _path_error(input_pdf: Path, level: str, exc: PathBuildingError | PathValidationError) -> SigningError:
+def _path_error(
+    input_pdf: Path,
+    level: str,
+    exc: PathBuildingError | PathValidationError,
+    fetch_failures: FetchFailures | None = None,
+) -> SigningError:
     """The signing certificate's chain could not be validated before a B-LT/B-LTA signature: why, in words."""
+    if isinstance(exc, InsufficientRevinfoError) and fetch_failures:
+        # pyHanko says "no revocation information could be found for …": the OCSP responders and CRL servers the
+        # certificates name were down or answered wrongly — a service fault, the document signs once they are back
+        return SigningServiceError(
+            f"{input_pdf}: signing at {level} needs the revocation status (OCSP/CRL) of the certificates, but "
+            f"{fetch_failures}"
+        )
     if isinstance(exc, RevokedError):
         return SigningError(f"{input_pdf}: chứng thư số ký đã bị thu hồi / the signing certificate is revoked: {exc}")
     if isinstance(exc, PathBuildingError):
         return SigningError(f"{input_pdf}: level {level} needs the certificate chains to end at a trusted root: {exc}")
     return SigningError(f"{input_pdf}: the signing certificate does not validate: {exc}")
+
+
+def _signing_failure(
+    input_pdf: Path, level: str, exc: Exception, fetch_failures: FetchFailures | None = None
+) -> SigningError:
+    """What went wrong while pyHanko signed, in words: a service fault (the document signs once the service is
+    back) or a signing error."""
+    tsa_error = tsa_error_in(exc)
+    if tsa_error is not None:
+        # the TSA down, or answering something else than a timestamp (signing.services says which and how)
+        return SigningServiceError(f"{input_pdf}: {tsa_error}; signing at {level} needs a timestamp")
+    if isinstance(exc, OSError):
+        return SigningServiceError(f"{input_pdf}: signing failed at {level}: a service could not be reached ({exc})")
+    if isinstance(exc.__cause__, (PathBuildingError, PathValidationError)):
+        # pyHanko wraps the B-LT/B-LTA pre-signing validation's failure ("The signer's certificate could not be
+        # validated"): say what failed, a revoked certificate above all
+        return _path_error(input_pdf, level, exc.__cause__, fetch_failures)
+    return SigningError(f"{input_pdf}: signing failed at {level}: {exc}")
 
 
 def _next_field_name(taken: set[str], wanted: str) -> str:
@@ -212,12 +247,14 @@ def sign_pdf(
 
         long_term = level in ("B-LT", "B-LTA")
         vc = None
+        fetch_failures = FetchFailures()  # the OCSP/CRL fetches that failed, for the message if validation does
         if long_term:
             vc = ValidationContext(
                 trust_roots=_validation_roots(identity, validation_roots),
                 other_certs=[c for c in identity.signer.cert_registry if c is not None],
                 allow_fetching=True,
                 revocation_mode="hard-fail",
+                fetcher_backend=recording_fetcher_backend(fetch_failures),
             )
         meta = signers.PdfSignatureMetadata(
             field_name=name,
@@ -251,17 +288,9 @@ def sign_pdf(
                     output=out_fh,
                 )
             except (PathBuildingError, PathValidationError) as exc:
-                raise _path_error(input_pdf, level, exc) from exc
-            except (PdfError, PyHankoSigningError, ValueError, KeyError, TypeError) as exc:
-                # pyHanko wraps the B-LT/B-LTA pre-signing validation's failure ("The signer's certificate
-                # could not be validated"): say what failed, a revoked certificate above all
-                if isinstance(exc.__cause__, (PathBuildingError, PathValidationError)):
-                    raise _path_error(input_pdf, level, exc.__cause__) from exc
-                raise SigningError(f"{input_pdf}: signing failed at {level}: {exc}") from exc
-            except OSError as exc:
-                raise SigningServiceError(
-                    f"{input_pdf}: signing failed at {level}: a service could not be reached ({exc})"
-                ) from exc
+                raise _path_error(input_pdf, level, exc, fetch_failures) from exc
+            except (PdfError, PyHankoSigningError, ValueError, KeyError, TypeError, OSError) as exc:
+                raise _signing_failure(input_pdf, level, exc, fetch_failures) from exc
             out_fh.flush()
             os.fsync(out_fh.fileno())
             signed_at = _read_back_signing_time(out_fh, name, input_pdf, strict=writer.prev.strict)

@@ -12,8 +12,9 @@ import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -177,6 +178,31 @@ class Settings(BaseSettings):
         "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
         "within this many days",
     )
+
+    @field_validator("tsa_url")
+    @classmethod
+    def _tsa_url_is_http(cls, value: str) -> str:
+        """A TSA URL is checked when the settings load: anything else (``notaurl``, ``ftp://…``, ``http://``)
+        used to be taken, and then every document failed at signing with "a service could not be reached"."""
+        value = value.strip()
+        if not value:
+            return value  # no TSA: B-B signatures, no ledger stamps
+        try:
+            parts = urlsplit(value)
+            _ = parts.port  # a port that is not a number raises here
+        except ValueError as exc:
+            problem = f"it cannot be read as a URL ({exc})"
+        else:
+            if parts.scheme.lower() not in ("http", "https"):
+                problem = f"its scheme is {parts.scheme!r}" if parts.scheme else "it has no http:// or https:// prefix"
+            elif not parts.hostname:
+                problem = "it names no host"
+            else:
+                return value
+        raise ValueError(
+            f"SOHOA_TSA_URL (tsa_url) = {value!r}: {problem}; expected the http:// or https:// URL of an RFC 3161 "
+            "timestamping authority, e.g. http://tsa.example.vn/tsr (empty: no timestamping authority)"
+        )
 
     @classmethod
     def settings_customise_sources(

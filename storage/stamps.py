@@ -90,11 +90,16 @@ def _run(coro: Coroutine[Any, Any, Any]) -> Any:
 
 def request_token(tsa_url: str, head_hash: str, timeout: int = TSA_TIMEOUT) -> bytes:
     """An RFC 3161 token (DER ``ContentInfo``) whose message imprint is the SHA-256 ``head_hash``."""
-    from pyhanko.sign.timestamps import HTTPTimeStamper
+    # the signing stage's TSA client: it says which TSA failed and how (down, an HTTP error, an HTML page, a
+    # refusal with its status text) instead of pyHanko's "Error while contacting timestamp service" or
+    # asn1crypto's parser text
+    from signing.services import TsaClient, TsaError
 
     try:
-        token = _run(HTTPTimeStamper(tsa_url, timeout=timeout).async_timestamp(bytes.fromhex(head_hash), "sha256"))
-    except Exception as exc:  # network errors, TSA refusals (TimestampRequestError), bad responses
+        token = _run(TsaClient(tsa_url, timeout=timeout).async_timestamp(bytes.fromhex(head_hash), "sha256"))
+    except TsaError as exc:
+        raise StampError(f"không đóng được dấu thời gian cho sổ nhật ký / ledger head not timestamped: {exc}") from exc
+    except Exception as exc:  # anything else still names the TSA
         raise StampError(f"TSA {tsa_url}: no timestamp for the ledger head: {type(exc).__name__}: {exc}") from exc
     return bytes(token.dump())
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from broken_services import broken_service
 from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
 
 from flows.pipeline import DocumentResult, expand_inputs, process_many
@@ -114,6 +115,13 @@ def test_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestPKI]:
     """One certomancer PKI (TSA, OCSP, CRLs on loopback) shared by every signing test of the session."""
     with running_pki(tmp_path_factory.mktemp("pki")) as pki:
         yield pki
+
+
+@pytest.fixture(scope="session")
+def broken_service_url() -> Iterator[str]:
+    """Base URL of a loopback HTTP server answering wrongly, by path (tests/broken_services.py: /html, /500, …)."""
+    with broken_service() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

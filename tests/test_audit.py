@@ -120,6 +120,23 @@ def test_the_archived_verification_names_the_archived_pdf(archived: Settings) ->
     assert FileVerification.model_validate_json(older.model_dump_json()).passed
 
 
+def test_a_renewal_the_tsa_refuses_names_the_tsa_and_stores_nothing(
+    archived: Settings, broken_service_url: str
+) -> None:
+    store = open_configured_archive(archived)
+    (before,) = store.records()
+    url = broken_service_url + "/500"
+    report = audit_archive(archived.model_copy(update={"tsa_url": url}), renew_within_days=TSA_DAYS + 30)
+    (record,) = report.records
+    assert record.renewal == "failed" and not report.ok
+    # it said "TimestampRequestError: Error while contacting timestamp service"
+    assert (
+        f"timestamp renewal failed: TsaError: the timestamping authority at {url} did not return a timestamp "
+        "(HTTP status 500 Internal Server Error)"
+    ) in record.problems, record.problems
+    assert store.added_objects(before) == []
+
+
 def test_renewal_adds_a_newer_timestamp_once(archived_b_lt: Settings, tmp_path: Path) -> None:
     archived = archived_b_lt
     store = open_configured_archive(archived)

@@ -273,3 +273,22 @@ def test_a_timestamping_service_that_is_down_fails_the_scan_and_quarantines_noth
     assert result.outcome == Outcome.FAILED, (result.outcome, result.reason_en)
     assert "signing failed, not because of the scan" in (result.reason_en or "")
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+    assert f"the timestamping authority at http://127.0.0.1:{port}/tsa could not be reached" in (result.reason_en or "")
+
+
+def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_service(
+    tmp_path: Path, broken_service_url: str
+) -> None:
+    # a TSA answering something that is not a timestamp used to say asn1crypto's parser text
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 09/TB-UBND")
+    url = broken_service_url + "/garbage"
+    settings = make_settings(tmp_path / "var", tsa_url=url, signature_level="B-T")
+    (result,) = process_many([scan], settings)
+    assert result.outcome == Outcome.FAILED, (result.outcome, result.reason_en)
+    reason = result.reason_en or ""
+    assert reason.startswith("signing failed, not because of the scan: SigningServiceError: "), reason
+    assert (
+        f"/ocr.pdf: the timestamping authority at {url} did not return a timestamp (its answer, 20 bytes, is not an "
+        "RFC 3161 timestamp response)"
+    ) in reason, reason
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())

@@ -1,3 +1,4 @@
+import re
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,51 @@ def test_a_missing_config_file_or_a_misspelt_key_is_an_error(tmp_path: Path, mon
     monkeypatch.setenv("SOHOA_CONFIG", "")  # no configuration file at all, even with a sohoa.toml here
     (tmp_path / "sohoa.toml").write_text('data_dir = "y"\n', encoding="utf-8")
     assert load_settings().data_dir == Path("var")
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("notaurl", "no http:// or https:// prefix"),
+        ("ftp://tsa.example.vn/tsr", "its scheme is 'ftp'"),
+        ("http://", "names no host"),
+        ("https:///tsr", "names no host"),
+        ("http://tsa.example.vn:port/tsr", "cannot be read as a URL"),
+    ],
+)
+def test_a_tsa_url_that_is_not_an_http_url_is_a_configuration_error(
+    url: str, problem: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it used to be accepted, and every document then failed at signing with "a service could not be reached"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOHOA_TSA_URL", url)
+    with pytest.raises(ValueError, match=rf"SOHOA_TSA_URL .*{re.escape(problem)}.*expected the http:// or https://"):
+        load_settings()
+
+
+def test_an_empty_tsa_url_means_no_tsa_and_a_good_one_is_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOHOA_TSA_URL", "")
+    assert load_settings().tsa_url == ""
+    monkeypatch.setenv("SOHOA_TSA_URL", " https://tsa.example.vn:8443/tsr\n")  # an edited env file's stray blanks
+    assert load_settings().tsa_url == "https://tsa.example.vn:8443/tsr"
+    (tmp_path / "sohoa.toml").write_text('tsa_url = "ftp://tsa.example.vn"\n', encoding="utf-8")
+    monkeypatch.delenv("SOHOA_TSA_URL")
+    with pytest.raises(ValueError, match="its scheme is 'ftp'"):
+        load_settings()
+
+
+def test_the_command_line_reports_a_bad_tsa_url_as_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Like any other setting the CLI refuses: exit 2 (usage), the setting named, no traceback."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_TSA_URL": "notaurl", "SOHOA_CONFIG": ""}
+    result = CliRunner().invoke(app, ["list"], env=env)
+    assert result.exit_code == 2, result.output
+    assert "configuration error" in result.output and "SOHOA_TSA_URL" in result.output
+    assert "Traceback" not in result.output

@@ -272,8 +272,26 @@ def test_unreachable_tsa_is_a_fault_outside_the_input(tmp_path: Path, test_pki: 
     from signing_pki import free_port
 
     env = _pki_env(tmp_path / "var", test_pki)
-    env["SOHOA_TSA_URL"] = f"http://127.0.0.1:{free_port()}/tsa"
+    url = f"http://127.0.0.1:{free_port()}/tsa"
+    env["SOHOA_TSA_URL"] = url
     out = tmp_path / "o.pdf"
     res = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--level", "B-T"], env=env)
     assert res.exit_code == 3, res.output
-    assert "in.pdf" in res.output and not out.exists()
+    text = " ".join(res.output.split())  # the console wraps long lines
+    assert "in.pdf" in text and f"the timestamping authority at {url} could not be reached" in text, text
+    assert not out.exists()
+
+
+def test_a_tsa_answering_no_timestamp_is_a_fault_outside_the_input(
+    tmp_path: Path, test_pki: TestPKI, broken_service_url: str
+) -> None:
+    env = _pki_env(tmp_path / "var", test_pki)
+    env["SOHOA_TSA_URL"] = broken_service_url + "/html"
+    out = tmp_path / "o.pdf"
+    res = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(out), "--level", "B-T"], env=env)
+    assert res.exit_code == 3, res.output  # the service's fault, not the PDF's: exit 3, try again later
+    text = " ".join(res.output.split())
+    assert f"the timestamping authority at {broken_service_url}/html did not return a timestamp (HTTP status 200" in (
+        text
+    ), text
+    assert not out.exists()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from broken_services import broken_service
 from cryptography import x509
 from pyhanko.sign import signers
-from signing_pki import PKCS12_PASSWORD, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
+from signing_pki import PKCS12_PASSWORD, SIGNER, SIGNER_EXPIRED, SIGNER_REVOKED, TestPKI, running_pki
 from test_signing import make_pdf
 
 from signing import (
@@ -125,13 +127,98 @@ def test_level_needs_tsa(tmp_path: Path, signer: SigningIdentity) -> None:
         sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, level="B-X")
 
 
-def test_unreachable_tsa_names_the_file(tmp_path: Path, signer: SigningIdentity) -> None:
+def test_unreachable_tsa_names_the_file_and_the_tsa(tmp_path: Path, signer: SigningIdentity) -> None:
     from signing_pki import free_port
 
     src = make_pdf(tmp_path / "in.pdf")
-    with pytest.raises(SigningServiceError, match=r"in\.pdf.*could not be reached"):
-        sign_pdf(src, tmp_path / "o.pdf", signer, level="B-T", tsa_url=f"http://127.0.0.1:{free_port()}/tsa")
+    url = f"http://127.0.0.1:{free_port()}/tsa"
+    # it said "a service could not be reached (Error while contacting timestamp service)": which, and why not?
+    with pytest.raises(SigningServiceError) as caught:
+        sign_pdf(src, tmp_path / "o.pdf", signer, level="B-T", tsa_url=url)
+    assert str(caught.value) == (
+        f"{src}: the timestamping authority at {url} could not be reached (connection refused: nothing answers at "
+        f"127.0.0.1 port {url.split(':')[2].split('/')[0]}); signing at B-T needs a timestamp"
+    )
     assert not (tmp_path / "o.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        # an error page sent with 200: it was "a service could not be reached"
+        (
+            "/html",
+            "HTTP status 200, but text/html instead of a timestamp response, application/timestamp-reply: "
+            "'502 Bad Gateway'",
+        ),
+        # it was asn1crypto's "Error parsing asn1crypto.tsp.TimeStampResp - method should have been constructed …"
+        ("/garbage", "its answer, 20 bytes, is not an RFC 3161 timestamp response"),
+        ("/empty", "its answer, 0 bytes, is not an RFC 3161 timestamp response"),
+        ("/500", "HTTP status 500 Internal Server Error"),
+        # an RFC 3161 refusal has no token: it was 'Field "time_stamp_token" is missing from structure'
+        ("/refuse", "it refused the request: status 'rejection': 'policy not accepted'; unaccepted_policy"),
+        ("/refuse-silently", "it refused the request: status 'rejection'; unaccepted_policy"),
+    ],
+)
+@pytest.mark.parametrize("level", ["B-T", "B-LTA"])
+def test_a_tsa_that_answers_no_timestamp_is_named_with_what_it_answered(
+    path: str,
+    problem: str,
+    level: str,
+    tmp_path: Path,
+    test_pki: TestPKI,
+    signer: SigningIdentity,
+    broken_service_url: str,
+) -> None:
+    """A service fault (SigningServiceError: the document is retried, not quarantined) naming the file, the
+    TSA's URL and what it answered, in words."""
+    src = make_pdf(tmp_path / "in.pdf")
+    url = broken_service_url + path
+    with pytest.raises(SigningServiceError) as caught:
+        sign_pdf(src, tmp_path / "o.pdf", signer, level=level, tsa_url=url, validation_roots=_roots(test_pki))
+    assert str(caught.value) == (
+        f"{src}: the timestamping authority at {url} did not return a timestamp ({problem}); signing at {level} "
+        "needs a timestamp"
+    )
+    assert not (tmp_path / "o.pdf").exists()
+
+
+@pytest.mark.parametrize("fault", ["down", "answering 404"])
+def test_revocation_services_that_fail_at_long_term_levels_are_named(
+    fault: str, tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """B-LT/B-LTA signing needs the OCSP/CRL answers for the chain: with the services the certificates name down
+    (or answering an error) it said "the signing certificate does not validate: … no revocation information could
+    be found for intermediate certificate 1 …" — a certificate problem, naming no service. It is a service fault
+    (SigningServiceError: retried, never quarantined) that names the service, its URL and where that URL comes
+    from."""
+    with running_pki(tmp_path / "gone") as gone:
+        pass  # generated, then stopped: its certificates name OCSP/CRL URLs on a port nobody answers on now
+    identity = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=gone.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+    )
+    roots = load_trust_roots([gone.root_cert, test_pki.root_cert])[0]  # the timestamps come from the live PKI
+    port = int(gone.base_url.rsplit(":", 1)[1])
+    crl_url = f"{gone.base_url}/sohoa-test/crls/root/latest.crl"
+    src = make_pdf(tmp_path / "in.pdf")
+    with contextlib.ExitStack() as stack:
+        if fault == "answering 404":
+            stack.enter_context(broken_service(port))  # a web server there that knows none of the paths
+        for level in ("B-LT", "B-LTA"):
+            with pytest.raises(SigningServiceError) as caught:
+                sign_pdf(
+                    src, tmp_path / "o.pdf", identity, level=level, tsa_url=test_pki.tsa_url, validation_roots=roots
+                )
+            what = (
+                f"could not be reached (connection refused: nothing answers at 127.0.0.1 port {port})"
+                if fault == "down"
+                else "gave no usable answer (HTTP status 404 Not Found)"
+            )
+            assert str(caught.value) == (
+                f"{src}: signing at {level} needs the revocation status (OCSP/CRL) of the certificates, but the CRL "
+                f"server at {crl_url} (named in the certificate 'sohoa Test Issuing CA') {what}"
+            )
+            assert not (tmp_path / "o.pdf").exists()
 
 
 # -- revoked and expired signers ------------------------------------------------------------------------------

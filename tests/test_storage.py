@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -42,7 +43,7 @@ from storage.export import export_bag, export_batch_bag, validate_bag
 from storage.ledger import Ledger, entry_hash
 from storage.s3 import S3Archive, make_client
 from storage.s3server import SeaweedServer
-from storage.stamps import stamp_closed_days, stamp_days, token_imprint
+from storage.stamps import StampError, request_token, stamp_closed_days, stamp_days, token_imprint
 
 ROOT = Path(__file__).resolve().parent.parent
 _buckets = itertools.count(1)
@@ -951,6 +952,60 @@ def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> 
     _rewrite_chain_from(store, 1, "sửa / edited")
     broken = runner.invoke(app, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1 and "entry 1 no longer has the stamped hash" in broken.stdout
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        # asn1crypto's "Error parsing asn1crypto.tsp.TimeStampResp - method should have been constructed …"
+        ("/garbage", "did not return a timestamp (its answer, 20 bytes, is not an RFC 3161 timestamp response)"),
+        # pyHanko's "TimestampRequestError: Error while contacting timestamp service"
+        ("/500", "did not return a timestamp (HTTP status 500 Internal Server Error)"),
+        ("/html", "did not return a timestamp (HTTP status 200, but text/html instead of a timestamp response"),
+        # asn1crypto's 'Field "time_stamp_token" is missing from structure'
+        ("/refuse", "did not return a timestamp (it refused the request: status 'rejection': 'policy not accepted'"),
+    ],
+)
+def test_a_tsa_that_gives_no_ledger_stamp_is_named_in_words(path: str, problem: str, broken_service_url: str) -> None:
+    url = broken_service_url + path
+    with pytest.raises(StampError) as caught:
+        request_token(url, "ab" * 32)
+    message = str(caught.value)
+    assert message.startswith(
+        f"không đóng được dấu thời gian cho sổ nhật ký / ledger head not timestamped: the timestamping authority at "
+        f"{url} {problem}"
+    ), message
+    assert "asn1crypto" not in message and "Error while contacting" not in message
+
+
+def test_a_tsa_that_is_down_at_ledger_stamp_is_named_and_the_command_says_so(
+    tmp_path: Path, broken_service_url: str
+) -> None:
+    from signing_pki import free_port
+
+    url = f"http://127.0.0.1:{free_port()}/tsa"
+    with pytest.raises(
+        StampError,
+        match=rf"the timestamping authority at {re.escape(url)} could not be reached "
+        r"\(connection refused",
+    ):
+        request_token(url, "ab" * 32)
+    with socket.socket() as silent:  # accepts connections (the kernel's backlog) and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/tsa"
+        with pytest.raises(
+            StampError, match=rf"authority at {re.escape(url)} could not be reached \(no answer within 1 s\)"
+        ):
+            request_token(url, "ab" * 32, timeout=1)
+    store = open_archive(tmp_path / "archive")
+    Ledger(store).append("corrected", "0123456789abcdef", detail="hôm qua", at=datetime.now(UTC) - timedelta(days=1))
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_CONFIG": "", "SOHOA_TSA_URL": broken_service_url + "/garbage"}
+    result = CliRunner().invoke(app, ["ledger", "stamp"], env=env)
+    assert result.exit_code == 3, result.output  # a service fault: run it again later
+    text = " ".join(result.output.split())  # the console wraps long lines
+    assert f"the timestamping authority at {broken_service_url}/garbage did not return a timestamp" in text, text
+    assert stamp_days(store) == []
 
 
 # ---------------------------------------------------------------------------------------------- S3 checksum
