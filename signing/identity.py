@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -373,11 +374,69 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
     )
 
 
+def _slot_listing(found: list[tuple[Any, Any]]) -> str:
+    """The module's slots as `sohoa keys list` shows them: the slot number and the token in it."""
+    if not found:
+        return "the module has no slot"
+    return "; ".join(
+        f"slot {slot.slot_id}: " + (f"token {token.label!r}" if token is not None else "no token")
+        for slot, token in found
+    )
+
+
+def _find_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
+    """(slot, token) named by the configuration. ``pkcs11_slot`` is the slot number the module gives (the PKCS#11
+    slot ID that `sohoa keys list`, `softhsm2-util --show-slots` and `pkcs11-tool -L` show), not a position in
+    the slot list: pyHanko's ``open_pkcs11_session(slot_no=…)`` takes a position, so the number `keys list`
+    showed was refused or, worse, picked another token (found by exploratory testing)."""
+    import pkcs11
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+
+    try:
+        slots = pkcs11.lib(str(module)).get_slots()
+    except LowPKCS11Error as exc:
+        raise SigningConfigError(f"{module}: the PKCS#11 module cannot list its slots ({type(exc).__name__})") from None
+    found: list[tuple[Any, Any]] = []
+    for slot in slots:
+        try:
+            found.append((slot, slot.get_token()))
+        except LowPKCS11Error:  # an empty reader slot (TokenNotPresent)
+            found.append((slot, None))
+    if config.slot is not None:
+        chosen = [(slot, token) for slot, token in found if slot.slot_id == config.slot]
+        if not chosen:
+            raise SigningConfigError(
+                f"{module}: không có khe {config.slot} / no slot {config.slot} (pkcs11_slot, SOHOA_PKCS11_SLOT: the "
+                f"slot number `sohoa keys list` shows); the module's slots: {_slot_listing(found)}"
+            )
+        slot, token = chosen[0]
+        if token is None:
+            raise SigningConfigError(f"{module}: slot {config.slot} holds no token (pkcs11_slot, SOHOA_PKCS11_SLOT)")
+        if config.token_label and token.label != config.token_label:
+            raise SigningConfigError(
+                f"{module}: slot {config.slot} holds token {token.label!r}, not {config.token_label!r} "
+                "(pkcs11_slot and pkcs11_token_label name different tokens)"
+            )
+    else:
+        chosen = [(slot, token) for slot, token in found if token is not None and token.label == config.token_label]
+        if not chosen:
+            raise SigningConfigError(
+                f"{module}: không có thẻ {config.token_label!r} / no token labelled {config.token_label!r} "
+                f"(pkcs11_token_label, SOHOA_PKCS11_TOKEN_LABEL); the module's slots: {_slot_listing(found)}"
+            )
+        slot, token = chosen[0]
+    if not token.flags & pkcs11.TokenFlag.TOKEN_INITIALIZED:
+        raise SigningConfigError(
+            f"{module}: the token in slot {slot.slot_id} is not initialised (no key on it); "
+            f"the module's slots: {_slot_listing(found)}"
+        )
+    return slot, token
+
+
 def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
     from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
-    from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign.general import SigningError as PyHankoSigningError
-    from pyhanko.sign.pkcs11 import PKCS11Error, PKCS11Signer, open_pkcs11_session
+    from pyhanko.sign.pkcs11 import PKCS11Error, PKCS11Signer
 
     if config is None or not (config.token_label or config.slot is not None):
         raise SigningConfigError(
@@ -389,14 +448,11 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         raise SigningConfigError(f"{module}: PKCS#11 module not found")
     if not config.key_label:
         raise SigningConfigError(f"{where}: pkcs11_key_label is not set")
+    slot, token = _find_token(config, module)
+    where = f"{module} token {token.label!r} (slot {slot.slot_id})"
     try:
-        session = open_pkcs11_session(
-            str(module),
-            slot_no=config.slot,
-            token_criteria=TokenCriteria(label=config.token_label) if config.token_label else None,
-            user_pin=config.pin,
-        )
-    except (PKCS11Error, LowPKCS11Error) as exc:
+        session = token.open(user_pin=config.pin) if config.pin is not None else token.open()
+    except LowPKCS11Error as exc:
         # The PIN is never part of the message: name the exception type (PinIncorrect, TokenNotPresent…).
         raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
     try:
@@ -414,16 +470,18 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
             # Many tokens (SoftHSM2 among them) only offer raw CKM_ECDSA: hash here, sign the digest there.
             signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)  # type: ignore[arg-type]
             asn1_cert = signer.signing_cert
+        if asn1_cert is None:
+            raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
+        cert = x509.load_der_x509_certificate(asn1_cert.dump())
+        _check_validity(cert, Path(f"{where} key {config.key_label}"))
     except (PKCS11Error, LowPKCS11Error, PyHankoSigningError) as exc:
         session.close()
         raise SigningConfigError(
             f"{where}: key/certificate {config.cert_label or config.key_label!r} unusable ({exc})"
         ) from None
-    if asn1_cert is None:
+    except BaseException:
         session.close()
-        raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
-    cert = x509.load_der_x509_certificate(asn1_cert.dump())
-    _check_validity(cert, Path(f"{where} key {config.key_label}"))
+        raise
     return SigningIdentity(
         signer=signer,
         certificate=asn1_cert,

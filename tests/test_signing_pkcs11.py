@@ -19,6 +19,7 @@ MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 TOKEN = "sohoa-test"
 KEY = "ubnd-signer"
 PIN = "246810"
+OTHER_TOKEN = "sohoa-other"  # a second token, so that a slot's number and its place in the slot list differ
 
 pytestmark = pytest.mark.skipif(
     shutil.which("softhsm2-util") is None or not MODULE.is_file(), reason="softhsm2 not installed"
@@ -40,25 +41,28 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pkcs11Conf
     try:
         dev = ensure_dev_identity(base / "keys")
         run = {"check": True, "capture_output": True, "timeout": 60}
-        subprocess.run(
-            ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--so-pin", "13579", "--pin", PIN], **run
-        )
-        subprocess.run(
-            [
-                "softhsm2-util",
-                "--import",
-                str(dev.signer_key),
-                "--token",
-                TOKEN,
-                "--label",
-                KEY,
-                "--id",
-                "01",
-                "--pin",
-                PIN,
-            ],
-            **run,
-        )
+        for label in (OTHER_TOKEN, TOKEN):
+            subprocess.run(
+                ["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "13579", "--pin", PIN], **run
+            )
+            if label == OTHER_TOKEN:
+                continue
+            subprocess.run(
+                [
+                    "softhsm2-util",
+                    "--import",
+                    str(dev.signer_key),
+                    "--token",
+                    label,
+                    "--label",
+                    KEY,
+                    "--id",
+                    "01",
+                    "--pin",
+                    PIN,
+                ],
+                **run,
+            )
         cert = x509.load_pem_x509_certificate(dev.signer_cert.read_bytes())
         from cryptography.hazmat.primitives import serialization
 
@@ -140,6 +144,56 @@ def test_pkcs11_unknown_token_and_key(tmp_path: Path, token: tuple[Pkcs11Config,
         load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label="no-such-key", pin=PIN))
     with pytest.raises(SigningConfigError, match="pkcs11_token_label"):
         load_identity("pkcs11", keys_dir=tmp_path, pkcs11=None)
+
+
+def test_pkcs11_slot_is_the_number_keys_list_shows(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """SOHOA_PKCS11_SLOT takes the slot number `sohoa keys list` shows (the PKCS#11 slot ID); pyHanko took a
+    position in the slot list, so the number shown was refused ("Slot index … too large")."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from signing.policy import available_identities
+    from sohoa.settings import Settings
+
+    (p11,) = [r for r in available_identities(Settings(data_dir=tmp_path, pkcs11_module=MODULE)) if "tokens" in r]
+    slots = {t["label"]: t["slot"] for t in p11["tokens"]}
+    identity = load_identity(
+        "pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, slot=slots[TOKEN], key_label=KEY, pin=PIN)
+    )
+    try:
+        assert f"token '{TOKEN}' (slot {slots[TOKEN]})" in identity.description
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "signed.pdf", identity)
+    finally:
+        identity.close()
+    # the label and the slot must name the same token
+    with pytest.raises(SigningConfigError, match=f"holds token '{OTHER_TOKEN}', not '{TOKEN}'"):
+        load_identity(
+            "pkcs11",
+            keys_dir=tmp_path,
+            pkcs11=Pkcs11Config(MODULE, token_label=TOKEN, slot=slots[OTHER_TOKEN], key_label=KEY, pin=PIN),
+        )
+    # a slot that does not exist: the slots that do, as `keys list` shows them
+    missing = max(slots.values()) + 1
+    env = {
+        "SOHOA_DATA_DIR": str(tmp_path / "var"),
+        "SOHOA_CONFIG": "",
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_SLOT": str(missing),
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN": PIN,
+    }
+    listed = CliRunner().invoke(app, ["keys", "list", "--json"], env=env)
+    assert listed.exit_code == 3, listed.output
+    problem = json.loads(listed.stdout)["problem"]
+    assert f"no slot {missing}" in problem and "SOHOA_PKCS11_SLOT" in problem, problem
+    assert f"slot {slots[TOKEN]}: token '{TOKEN}'" in problem and PIN not in problem
+    # the module's free slot holds a token that is not initialised
+    (free,) = [t["slot"] for t in p11["tokens"] if not t["initialized"]]
+    with pytest.raises(SigningConfigError, match="not initialised"):
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, slot=free, key_label=KEY, pin=PIN))
 
 
 def test_pkcs11_identity_from_settings_via_cli(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
