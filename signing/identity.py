@@ -374,6 +374,10 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
     )
 
 
+# settings named in the messages, as an operator sets them
+_PIN_SETTINGS = "pkcs11_pin or pkcs11_pin_file (SOHOA_PKCS11_PIN, SOHOA_PKCS11_PIN_FILE)"
+
+
 def _slot_listing(found: list[tuple[Any, Any]]) -> str:
     """The module's slots as `sohoa keys list` shows them: the slot number and the token in it."""
     if not found:
@@ -433,6 +437,100 @@ def _find_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
     return slot, token
 
 
+def _labels(session: Any, object_class: Any) -> list[str]:
+    from pkcs11 import Attribute
+
+    return sorted({str(obj[Attribute.LABEL]) for obj in session.get_objects({Attribute.CLASS: object_class})})
+
+
+def _open_session(token: Any, pin: str | None) -> Any:
+    """Open a session on the token, logged in when a PIN is given (its own function so that a test can stand in
+    for a token that locks its PIN: SoftHSM2 never does)."""
+    return token.open(user_pin=pin) if pin else token.open()
+
+
+def _login(slot: Any, token: Any, config: Pkcs11Config, where: str) -> Any:
+    """A session on the token, logged in with the configured PIN; each way this can fail says what to do."""
+    from pkcs11 import ObjectClass, TokenFlag
+    from pkcs11.exceptions import PinExpired, PinIncorrect, PinInvalid, PinLenRange, PinLocked
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+
+    locked = SigningConfigError(
+        f"{where}: mã PIN đã bị khoá / the user PIN is locked (PinLocked): too many wrong PINs were tried; the "
+        "token's security officer (SO PIN) must unlock it before sohoa can sign with it"
+    )
+    if token.flags & TokenFlag.USER_PIN_LOCKED:
+        # do not try the PIN: some tokens count even a try on a locked PIN, or wipe the key after it
+        raise locked
+    if not config.pin and token.flags & TokenFlag.LOGIN_REQUIRED:
+        # Without a login the token shows only its public objects, and pyHanko said "could not find private key":
+        # say that the PIN is missing — and whether the key's label is on the token at all (its public key and
+        # certificate are visible without the PIN).
+        try:
+            with token.open() as session:
+                visible = _labels(session, ObjectClass.PUBLIC_KEY) + _labels(session, ObjectClass.CERTIFICATE)
+        except LowPKCS11Error:
+            visible = []
+        if config.key_label in visible:
+            raise SigningConfigError(
+                f"{where}: chưa có mã PIN / no PIN is set: the token needs the user PIN to sign with key "
+                f"{config.key_label!r}; set {_PIN_SETTINGS}"
+            )
+        raise SigningConfigError(
+            f"{where}: không có khoá / the key label {config.key_label!r} (pkcs11_key_label) is not on the token "
+            f"(labels on it: {', '.join(sorted(set(visible))) or 'none'}), and no PIN is set: the token shows its "
+            f"private keys only after the user PIN, so set {_PIN_SETTINGS} too"
+        )
+    try:
+        return _open_session(token, config.pin)
+    except (PinIncorrect, PinInvalid, PinLenRange) as exc:
+        # the flags read again: the failed try may have changed them (how many tries are left)
+        try:
+            flags = slot.get_token().flags
+        except LowPKCS11Error:
+            flags = 0
+        if flags & TokenFlag.USER_PIN_LOCKED:
+            raise locked from None
+        warning = ""
+        if flags & TokenFlag.USER_PIN_FINAL_TRY:
+            warning = "; CẢNH BÁO / WARNING: one more wrong PIN locks the token"
+        elif flags & TokenFlag.USER_PIN_COUNT_LOW:
+            warning = "; the token counts wrong PINs and locks after a few more"
+        raise SigningConfigError(
+            f"{where}: sai mã PIN / wrong PIN ({type(exc).__name__}): check {_PIN_SETTINGS}{warning}"
+        ) from None
+    except PinLocked:
+        raise locked from None
+    except PinExpired:
+        raise SigningConfigError(
+            f"{where}: mã PIN đã hết hạn / the user PIN has expired (PinExpired): change it on the token first"
+        ) from None
+    except LowPKCS11Error as exc:
+        # The PIN is never part of the message: name the exception type (TokenNotPresent, DeviceRemoved…).
+        raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
+
+
+def _check_objects(session: Any, config: Pkcs11Config, where: str) -> None:
+    """The key and the certificate the labels name are on the token; else say which labels are."""
+    from pkcs11 import ObjectClass
+
+    keys = _labels(session, ObjectClass.PRIVATE_KEY)
+    if config.key_label not in keys:
+        hint = "" if config.pin else f" (a token may show private keys only after the PIN: set {_PIN_SETTINGS})"
+        raise SigningConfigError(
+            f"{where}: không có khoá / no private key labelled {config.key_label!r} on the token (pkcs11_key_label, "
+            f"SOHOA_PKCS11_KEY_LABEL); private keys on it: {', '.join(keys) or 'none'}{hint}"
+        )
+    cert_label = config.cert_label or config.key_label
+    certs = _labels(session, ObjectClass.CERTIFICATE)
+    if cert_label not in certs:
+        setting = "pkcs11_cert_label, SOHOA_PKCS11_CERT_LABEL" if config.cert_label else "pkcs11_key_label"
+        raise SigningConfigError(
+            f"{where}: không có chứng thư / no certificate labelled {cert_label!r} on the token ({setting}); "
+            f"certificates on it: {', '.join(certs) or 'none'}"
+        )
+
+
 def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
     from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
     from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -450,12 +548,9 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         raise SigningConfigError(f"{where}: pkcs11_key_label is not set")
     slot, token = _find_token(config, module)
     where = f"{module} token {token.label!r} (slot {slot.slot_id})"
+    session = _login(slot, token, config, where)
     try:
-        session = token.open(user_pin=config.pin) if config.pin is not None else token.open()
-    except LowPKCS11Error as exc:
-        # The PIN is never part of the message: name the exception type (PinIncorrect, TokenNotPresent…).
-        raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
-    try:
+        _check_objects(session, config, where)
         # other_certs_to_pull=None: every certificate on the token (the issuing CAs stored beside the signer's), so
         # the chain is embedded and B-LT/B-LTA can validate it — without them a token's signer "could not be
         # validated" unless its intermediate was added to the trust roots (found by exploratory testing)
