@@ -21,6 +21,7 @@ from typing import Any
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -531,6 +532,44 @@ def _check_objects(session: Any, config: Pkcs11Config, where: str) -> None:
         )
 
 
+def _check_key_matches_cert(signer: Any, asn1_cert: asn1_x509.Certificate, config: Pkcs11Config, where: str) -> None:
+    """Sign a test value with the token's key and verify it with the certificate: labels that pick a key and
+    another key's certificate loaded fine and produced signed PDFs whose signatures were invalid (found by
+    exploratory testing). A test signature works for any key type and any token, even one that does not let
+    the private key's public half be read."""
+    import asyncio
+
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko_certvalidator.sig_validate import DEFAULT_SIGNATURE_VALIDATOR, SignatureValidationContext
+
+    data = b"sohoa: does the token's key belong to the certificate?"
+    problem = ""
+    try:
+        signature = asyncio.run(signer.async_sign_raw(data, "sha256"))
+        DEFAULT_SIGNATURE_VALIDATOR.validate_signature(
+            signature,
+            data,
+            asn1_cert.public_key,
+            signer.get_signature_mechanism_for_digest("sha256"),
+            SignatureValidationContext(contextual_md_algorithm="sha256"),
+        )
+    except InvalidSignature:
+        pass  # the usual case of a mismatch: a valid signature by another key
+    except (LowPKCS11Error, PyHankoSigningError, ValueError) as exc:
+        # e.g. an RSA key under an EC certificate: the token refuses the mechanism
+        problem = f" ({type(exc).__name__})"
+    else:
+        return
+    cert_label = config.cert_label or config.key_label
+    raise SigningConfigError(
+        f"{where}: khoá và chứng thư không khớp / the private key {config.key_label!r} (pkcs11_key_label) does not "
+        f"belong to the certificate {cert_label!r} (pkcs11_cert_label), which is "
+        f"{_describe(x509.load_der_x509_certificate(asn1_cert.dump()))}: a signature by this key would not verify "
+        f"with it{problem}; set the labels of a key and of its own certificate"
+    )
+
+
 def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
     from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
     from pyhanko.sign.general import SigningError as PyHankoSigningError
@@ -567,6 +606,7 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
             asn1_cert = signer.signing_cert
         if asn1_cert is None:
             raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
+        _check_key_matches_cert(signer, asn1_cert, config, where)
         cert = x509.load_der_x509_certificate(asn1_cert.dump())
         _check_validity(cert, Path(f"{where} key {config.key_label}"))
     except (PKCS11Error, LowPKCS11Error, PyHankoSigningError) as exc:

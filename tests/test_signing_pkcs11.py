@@ -228,6 +228,22 @@ def test_pkcs11_no_pin_says_a_pin_is_needed(tmp_path: Path, token: tuple[Pkcs11C
     assert "SOHOA_PKCS11_PIN" in message
 
 
+def test_pkcs11_key_and_certificate_of_different_keys(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """Labels that pick the signer's key and another key's certificate (here the issuing CA's, on the same token)
+    are refused when the identity is loaded; they used to load, and every PDF signed was invalid."""
+    config, _ = token
+    mixed = Pkcs11Config(module=MODULE, token_label=TOKEN, key_label=KEY, cert_label="issuing-ca", pin=PIN)
+    try:
+        identity = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=mixed)
+    except SigningConfigError as exc:
+        message = str(exc)
+    else:
+        identity.close()  # log out, or the token's other tests meet UserAlreadyLoggedIn
+        pytest.fail("a key and another key's certificate loaded as a signing identity")
+    assert "does not belong to the certificate" in message
+    assert KEY in message and "'issuing-ca'" in message and TOKEN in message and "Root CA" in message
+
+
 def test_pkcs11_slot_is_the_number_keys_list_shows(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
     """SOHOA_PKCS11_SLOT takes the slot number `sohoa keys list` shows (the PKCS#11 slot ID); pyHanko took a
     position in the slot list, so the number shown was refused ("Slot index … too large")."""
