@@ -383,10 +383,16 @@ def _slot_listing(found: list[tuple[Any, Any]]) -> str:
     """The module's slots as `sohoa keys list` shows them: the slot number and the token in it."""
     if not found:
         return "the module has no slot"
-    return "; ".join(
-        f"slot {slot.slot_id}: " + (f"token {token.label!r}" if token is not None else "no token")
-        for slot, token in found
-    )
+    from pkcs11 import TokenFlag
+
+    def one(slot: Any, token: Any) -> str:
+        if token is None:
+            return f"slot {slot.slot_id}: no token"
+        if not token.flags & TokenFlag.TOKEN_INITIALIZED:  # SoftHSM2's free slot: a label '' said nothing
+            return f"slot {slot.slot_id}: uninitialised token"
+        return f"slot {slot.slot_id}: token {token.label!r}"
+
+    return "; ".join(one(slot, token) for slot, token in found)
 
 
 def _find_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
@@ -496,7 +502,8 @@ def _login(slot: Any, token: Any, config: Pkcs11Config, where: str) -> Any:
         if flags & TokenFlag.USER_PIN_FINAL_TRY:
             warning = "; CẢNH BÁO / WARNING: one more wrong PIN locks the token"
         elif flags & TokenFlag.USER_PIN_COUNT_LOW:
-            warning = "; the token counts wrong PINs and locks after a few more"
+            # the flag says only that a wrong PIN was given before; whether and when the token locks is its own
+            warning = "; the token has counted wrong PINs (many tokens lock after a few)"
         raise SigningConfigError(
             f"{where}: sai mã PIN / wrong PIN ({type(exc).__name__}): check {_PIN_SETTINGS}{warning}"
         ) from None

@@ -163,6 +163,8 @@ def test_pkcs11_wrong_pin_is_a_config_error_without_the_pin(tmp_path: Path, toke
     # said in words, with the settings to check (it said only "cannot open the token (PinIncorrect: )")
     assert "PinIncorrect" in str(info.value) and "wrong PIN" in str(info.value)
     assert "SOHOA_PKCS11_PIN" in str(info.value) and "SOHOA_PKCS11_PIN_FILE" in str(info.value)
+    # SoftHSM2 flags a wrong PIN (CKF_USER_PIN_COUNT_LOW) but never locks: say no more than the flag says
+    assert "locks after a few more" not in str(info.value)
 
 
 def test_pkcs11_locked_pin_is_said_and_not_tried(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
@@ -288,6 +290,7 @@ def test_pkcs11_slot_is_the_number_keys_list_shows(tmp_path: Path, token: tuple[
     problem = json.loads(listed.stdout)["problem"]
     assert f"no slot {missing}" in problem and "SOHOA_PKCS11_SLOT" in problem, problem
     assert f"slot {slots[TOKEN]}: token '{TOKEN}'" in problem and PIN not in problem
+    assert "uninitialised token" in problem and "token ''" not in problem  # SoftHSM2's free slot
     # the module's free slot holds a token that is not initialised
     (free,) = [t["slot"] for t in p11["tokens"] if not t["initialized"]]
     with pytest.raises(SigningConfigError, match="not initialised"):
