@@ -16,10 +16,12 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
@@ -391,11 +393,212 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
     )
 
 
+# settings named in the messages, as an operator sets them
+_PIN_SETTINGS = "pkcs11_pin or pkcs11_pin_file (SOHOA_PKCS11_PIN, SOHOA_PKCS11_PIN_FILE)"
+
+
+def _slot_listing(found: list[tuple[Any, Any]]) -> str:
+    """The module's slots as `sohoa keys list` shows them: the slot number and the token in it."""
+    if not found:
+        return "the module has no slot"
+    from pkcs11 import TokenFlag
+
+    def one(slot: Any, token: Any) -> str:
+        if token is None:
+            return f"slot {slot.slot_id}: no token"
+        if not token.flags & TokenFlag.TOKEN_INITIALIZED:  # SoftHSM2's free slot: a label '' said nothing
+            return f"slot {slot.slot_id}: uninitialised token"
+        return f"slot {slot.slot_id}: token {token.label!r}"
+
+    return "; ".join(one(slot, token) for slot, token in found)
+
+
+def _find_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
+    """(slot, token) named by the configuration. ``pkcs11_slot`` is the slot number the module gives (the PKCS#11
+    slot ID that `sohoa keys list`, `softhsm2-util --show-slots` and `pkcs11-tool -L` show), not a position in
+    the slot list: pyHanko's ``open_pkcs11_session(slot_no=…)`` takes a position, so the number `keys list`
+    showed was refused or, worse, picked another token (found by exploratory testing)."""
+    import pkcs11
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+
+    try:
+        slots = pkcs11.lib(str(module)).get_slots()
+    except LowPKCS11Error as exc:
+        raise SigningConfigError(f"{module}: the PKCS#11 module cannot list its slots ({type(exc).__name__})") from None
+    found: list[tuple[Any, Any]] = []
+    for slot in slots:
+        try:
+            found.append((slot, slot.get_token()))
+        except LowPKCS11Error:  # an empty reader slot (TokenNotPresent)
+            found.append((slot, None))
+    if config.slot is not None:
+        chosen = [(slot, token) for slot, token in found if slot.slot_id == config.slot]
+        if not chosen:
+            raise SigningConfigError(
+                f"{module}: không có khe {config.slot} / no slot {config.slot} (pkcs11_slot, SOHOA_PKCS11_SLOT: the "
+                f"slot number `sohoa keys list` shows); the module's slots: {_slot_listing(found)}"
+            )
+        slot, token = chosen[0]
+        if token is None:
+            raise SigningConfigError(f"{module}: slot {config.slot} holds no token (pkcs11_slot, SOHOA_PKCS11_SLOT)")
+        if config.token_label and token.label != config.token_label:
+            raise SigningConfigError(
+                f"{module}: slot {config.slot} holds token {token.label!r}, not {config.token_label!r} "
+                "(pkcs11_slot and pkcs11_token_label name different tokens)"
+            )
+    else:
+        chosen = [(slot, token) for slot, token in found if token is not None and token.label == config.token_label]
+        if not chosen:
+            raise SigningConfigError(
+                f"{module}: không có thẻ {config.token_label!r} / no token labelled {config.token_label!r} "
+                f"(pkcs11_token_label, SOHOA_PKCS11_TOKEN_LABEL); the module's slots: {_slot_listing(found)}"
+            )
+        slot, token = chosen[0]
+    if not token.flags & pkcs11.TokenFlag.TOKEN_INITIALIZED:
+        raise SigningConfigError(
+            f"{module}: the token in slot {slot.slot_id} is not initialised (no key on it); "
+            f"the module's slots: {_slot_listing(found)}"
+        )
+    return slot, token
+
+
+def _labels(session: Any, object_class: Any) -> list[str]:
+    from pkcs11 import Attribute
+
+    return sorted({str(obj[Attribute.LABEL]) for obj in session.get_objects({Attribute.CLASS: object_class})})
+
+
+def _open_session(token: Any, pin: str | None) -> Any:
+    """Open a session on the token, logged in when a PIN is given (its own function so that a test can stand in
+    for a token that locks its PIN: SoftHSM2 never does)."""
+    return token.open(user_pin=pin) if pin else token.open()
+
+
+def _login(slot: Any, token: Any, config: Pkcs11Config, where: str) -> Any:
+    """A session on the token, logged in with the configured PIN; each way this can fail says what to do."""
+    from pkcs11 import ObjectClass, TokenFlag
+    from pkcs11.exceptions import PinExpired, PinIncorrect, PinInvalid, PinLenRange, PinLocked
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+
+    locked = SigningConfigError(
+        f"{where}: mã PIN đã bị khoá / the user PIN is locked (PinLocked): too many wrong PINs were tried; the "
+        "token's security officer (SO PIN) must unlock it before sohoa can sign with it"
+    )
+    if token.flags & TokenFlag.USER_PIN_LOCKED:
+        # do not try the PIN: some tokens count even a try on a locked PIN, or wipe the key after it
+        raise locked
+    if not config.pin and token.flags & TokenFlag.LOGIN_REQUIRED:
+        # Without a login the token shows only its public objects, and pyHanko said "could not find private key":
+        # say that the PIN is missing — and whether the key's label is on the token at all (its public key and
+        # certificate are visible without the PIN).
+        try:
+            with token.open() as session:
+                visible = _labels(session, ObjectClass.PUBLIC_KEY) + _labels(session, ObjectClass.CERTIFICATE)
+        except LowPKCS11Error:
+            visible = []
+        if config.key_label in visible:
+            raise SigningConfigError(
+                f"{where}: chưa có mã PIN / no PIN is set: the token needs the user PIN to sign with key "
+                f"{config.key_label!r}; set {_PIN_SETTINGS}"
+            )
+        raise SigningConfigError(
+            f"{where}: không có khoá / the key label {config.key_label!r} (pkcs11_key_label) is not on the token "
+            f"(labels on it: {', '.join(sorted(set(visible))) or 'none'}), and no PIN is set: the token shows its "
+            f"private keys only after the user PIN, so set {_PIN_SETTINGS} too"
+        )
+    try:
+        return _open_session(token, config.pin)
+    except (PinIncorrect, PinInvalid, PinLenRange) as exc:
+        # the flags read again: the failed try may have changed them (how many tries are left)
+        try:
+            flags = slot.get_token().flags
+        except LowPKCS11Error:
+            flags = 0
+        if flags & TokenFlag.USER_PIN_LOCKED:
+            raise locked from None
+        warning = ""
+        if flags & TokenFlag.USER_PIN_FINAL_TRY:
+            warning = "; CẢNH BÁO / WARNING: one more wrong PIN locks the token"
+        elif flags & TokenFlag.USER_PIN_COUNT_LOW:
+            # the flag says only that a wrong PIN was given before; whether and when the token locks is its own
+            warning = "; the token has counted wrong PINs (many tokens lock after a few)"
+        raise SigningConfigError(
+            f"{where}: sai mã PIN / wrong PIN ({type(exc).__name__}): check {_PIN_SETTINGS}{warning}"
+        ) from None
+    except PinLocked:
+        raise locked from None
+    except PinExpired:
+        raise SigningConfigError(
+            f"{where}: mã PIN đã hết hạn / the user PIN has expired (PinExpired): change it on the token first"
+        ) from None
+    except LowPKCS11Error as exc:
+        # The PIN is never part of the message: name the exception type (TokenNotPresent, DeviceRemoved…).
+        raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
+
+
+def _check_objects(session: Any, config: Pkcs11Config, where: str) -> None:
+    """The key and the certificate the labels name are on the token; else say which labels are."""
+    from pkcs11 import ObjectClass
+
+    keys = _labels(session, ObjectClass.PRIVATE_KEY)
+    if config.key_label not in keys:
+        hint = "" if config.pin else f" (a token may show private keys only after the PIN: set {_PIN_SETTINGS})"
+        raise SigningConfigError(
+            f"{where}: không có khoá / no private key labelled {config.key_label!r} on the token (pkcs11_key_label, "
+            f"SOHOA_PKCS11_KEY_LABEL); private keys on it: {', '.join(keys) or 'none'}{hint}"
+        )
+    cert_label = config.cert_label or config.key_label
+    certs = _labels(session, ObjectClass.CERTIFICATE)
+    if cert_label not in certs:
+        setting = "pkcs11_cert_label, SOHOA_PKCS11_CERT_LABEL" if config.cert_label else "pkcs11_key_label"
+        raise SigningConfigError(
+            f"{where}: không có chứng thư / no certificate labelled {cert_label!r} on the token ({setting}); "
+            f"certificates on it: {', '.join(certs) or 'none'}"
+        )
+
+
+def _check_key_matches_cert(signer: Any, asn1_cert: asn1_x509.Certificate, config: Pkcs11Config, where: str) -> None:
+    """Sign a test value with the token's key and verify it with the certificate: labels that pick a key and
+    another key's certificate loaded fine and produced signed PDFs whose signatures were invalid (found by
+    exploratory testing). A test signature works for any key type and any token, even one that does not let
+    the private key's public half be read."""
+    import asyncio
+
+    from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
+    from pyhanko.sign.general import SigningError as PyHankoSigningError
+    from pyhanko_certvalidator.sig_validate import DEFAULT_SIGNATURE_VALIDATOR, SignatureValidationContext
+
+    data = b"sohoa: does the token's key belong to the certificate?"
+    problem = ""
+    try:
+        signature = asyncio.run(signer.async_sign_raw(data, "sha256"))
+        DEFAULT_SIGNATURE_VALIDATOR.validate_signature(
+            signature,
+            data,
+            asn1_cert.public_key,
+            signer.get_signature_mechanism_for_digest("sha256"),
+            SignatureValidationContext(contextual_md_algorithm="sha256"),
+        )
+    except InvalidSignature:
+        pass  # the usual case of a mismatch: a valid signature by another key
+    except (LowPKCS11Error, PyHankoSigningError, ValueError) as exc:
+        # e.g. an RSA key under an EC certificate: the token refuses the mechanism
+        problem = f" ({type(exc).__name__})"
+    else:
+        return
+    cert_label = config.cert_label or config.key_label
+    raise SigningConfigError(
+        f"{where}: khoá và chứng thư không khớp / the private key {config.key_label!r} (pkcs11_key_label) does not "
+        f"belong to the certificate {cert_label!r} (pkcs11_cert_label), which is "
+        f"{_describe(x509.load_der_x509_certificate(asn1_cert.dump()))}: a signature by this key would not verify "
+        f"with it{problem}; set the labels of a key and of its own certificate"
+    )
+
+
 def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
     from pkcs11.exceptions import PKCS11Error as LowPKCS11Error
-    from pyhanko.config.pkcs11 import TokenCriteria
     from pyhanko.sign.general import SigningError as PyHankoSigningError
-    from pyhanko.sign.pkcs11 import PKCS11Error, PKCS11Signer, open_pkcs11_session
+    from pyhanko.sign.pkcs11 import PKCS11Error, PKCS11Signer
 
     if config is None or not (config.token_label or config.slot is not None):
         raise SigningConfigError(
@@ -407,17 +610,11 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         raise SigningConfigError(f"{module}: PKCS#11 module not found")
     if not config.key_label:
         raise SigningConfigError(f"{where}: pkcs11_key_label is not set")
+    slot, token = _find_token(config, module)
+    where = f"{module} token {token.label!r} (slot {slot.slot_id})"
+    session = _login(slot, token, config, where)
     try:
-        session = open_pkcs11_session(
-            str(module),
-            slot_no=config.slot,
-            token_criteria=TokenCriteria(label=config.token_label) if config.token_label else None,
-            user_pin=config.pin,
-        )
-    except (PKCS11Error, LowPKCS11Error) as exc:
-        # The PIN is never part of the message: name the exception type (PinIncorrect, TokenNotPresent…).
-        raise SigningConfigError(f"{where}: cannot open the token ({type(exc).__name__}: {exc})") from None
-    try:
+        _check_objects(session, config, where)
         # other_certs_to_pull=None: every certificate on the token (the issuing CAs stored beside the signer's), so
         # the chain is embedded and B-LT/B-LTA can validate it — without them a token's signer "could not be
         # validated" unless its intermediate was added to the trust roots (found by exploratory testing)
@@ -432,16 +629,19 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
             # Many tokens (SoftHSM2 among them) only offer raw CKM_ECDSA: hash here, sign the digest there.
             signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)  # type: ignore[arg-type]
             asn1_cert = signer.signing_cert
+        if asn1_cert is None:
+            raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
+        _check_key_matches_cert(signer, asn1_cert, config, where)
+        cert = x509.load_der_x509_certificate(asn1_cert.dump())
+        _check_validity(cert, Path(f"{where} key {config.key_label}"))
     except (PKCS11Error, LowPKCS11Error, PyHankoSigningError) as exc:
         session.close()
         raise SigningConfigError(
             f"{where}: key/certificate {config.cert_label or config.key_label!r} unusable ({exc})"
         ) from None
-    if asn1_cert is None:
+    except BaseException:
         session.close()
-        raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
-    cert = x509.load_der_x509_certificate(asn1_cert.dump())
-    _check_validity(cert, Path(f"{where} key {config.key_label}"))
+        raise
     return SigningIdentity(
         signer=signer,
         certificate=asn1_cert,

@@ -115,7 +115,11 @@ class Settings(BaseSettings):
         default=Path("/usr/lib/softhsm/libsofthsm2.so"), description="PKCS#11 library of the token"
     )
     pkcs11_token_label: str = Field(default="", description="token label (or use pkcs11_slot)")
-    pkcs11_slot: int | None = Field(default=None, description="slot number (instead of the token label)")
+    pkcs11_slot: int | None = Field(
+        default=None,
+        description="slot number as `sohoa keys list` shows it (the PKCS#11 slot ID, as softhsm2-util --show-slots and "
+        "pkcs11-tool -L show it; not a position in the list); instead of the token label, or with it to check both",
+    )
     pkcs11_key_label: str = Field(default="", description="label of the signing key (and its certificate)")
     pkcs11_cert_label: str = Field(default="", description="label of the certificate when it differs from the key's")
     pkcs11_pin: SecretStr | None = Field(default=None, description="user PIN; never logged")

@@ -19,10 +19,34 @@ MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
 TOKEN = "sohoa-test"
 KEY = "ubnd-signer"
 PIN = "246810"
+OTHER_TOKEN = "sohoa-other"  # a second token, so that a slot's number and its place in the slot list differ
+LOCKED_TOKEN = "sohoa-locked"  # holds the same key, and reports its user PIN locked
 
 pytestmark = pytest.mark.skipif(
     shutil.which("softhsm2-util") is None or not MODULE.is_file(), reason="softhsm2 not installed"
 )
+
+
+def _report_user_pin_locked(token_object: Path) -> None:
+    """Make a SoftHSM2 token report its user PIN locked (CKF_USER_PIN_LOCKED), as a token does after too many wrong
+    PINs. SoftHSM2 itself never locks a PIN (it only counts wrong ones: CKF_USER_PIN_COUNT_LOW), but it reports
+    the flags its token file stores: set the flag there, before the module reads the file."""
+    import pkcs11
+
+    data = bytearray(token_object.read_bytes())
+    # the flags of a token freshly initialised with a user PIN, stored as an 8-byte big-endian number
+    flags = (
+        pkcs11.TokenFlag.RNG
+        | pkcs11.TokenFlag.LOGIN_REQUIRED
+        | pkcs11.TokenFlag.USER_PIN_INITIALIZED
+        | pkcs11.TokenFlag.RESTORE_KEY_NOT_NEEDED
+        | pkcs11.TokenFlag.TOKEN_INITIALIZED
+    )
+    stored = int(flags).to_bytes(8, "big")
+    assert data.count(stored) == 1, "SoftHSM2's token file format changed: cannot find the token flags"
+    at = data.index(stored)
+    data[at : at + 8] = int(flags | pkcs11.TokenFlag.USER_PIN_LOCKED).to_bytes(8, "big")
+    token_object.write_bytes(bytes(data))
 
 
 @pytest.fixture(scope="module")
@@ -40,25 +64,32 @@ def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pkcs11Conf
     try:
         dev = ensure_dev_identity(base / "keys")
         run = {"check": True, "capture_output": True, "timeout": 60}
-        subprocess.run(
-            ["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--so-pin", "13579", "--pin", PIN], **run
-        )
-        subprocess.run(
-            [
-                "softhsm2-util",
-                "--import",
-                str(dev.signer_key),
-                "--token",
-                TOKEN,
-                "--label",
-                KEY,
-                "--id",
-                "01",
-                "--pin",
-                PIN,
-            ],
-            **run,
-        )
+        for label in (OTHER_TOKEN, TOKEN, LOCKED_TOKEN):
+            before = set((base / "tokens").iterdir())
+            subprocess.run(
+                ["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "13579", "--pin", PIN], **run
+            )
+            if label == OTHER_TOKEN:
+                continue
+            subprocess.run(
+                [
+                    "softhsm2-util",
+                    "--import",
+                    str(dev.signer_key),
+                    "--token",
+                    label,
+                    "--label",
+                    KEY,
+                    "--id",
+                    "01",
+                    "--pin",
+                    PIN,
+                ],
+                **run,
+            )
+            if label == LOCKED_TOKEN:
+                (folder,) = set((base / "tokens").iterdir()) - before
+                _report_user_pin_locked(folder / "token.object")
         cert = x509.load_pem_x509_certificate(dev.signer_cert.read_bytes())
         from cryptography.hazmat.primitives import serialization
 
@@ -129,17 +160,141 @@ def test_pkcs11_wrong_pin_is_a_config_error_without_the_pin(tmp_path: Path, toke
     with pytest.raises(SigningConfigError, match=TOKEN) as info:
         load_identity("pkcs11", keys_dir=tmp_path, pkcs11=bad)
     assert "999999" not in str(info.value)
-    assert "PinIncorrect" in str(info.value)
+    # said in words, with the settings to check (it said only "cannot open the token (PinIncorrect: )")
+    assert "PinIncorrect" in str(info.value) and "wrong PIN" in str(info.value)
+    assert "SOHOA_PKCS11_PIN" in str(info.value) and "SOHOA_PKCS11_PIN_FILE" in str(info.value)
+    # SoftHSM2 flags a wrong PIN (CKF_USER_PIN_COUNT_LOW) but never locks: say no more than the flag says
+    assert "locks after a few more" not in str(info.value)
+
+
+def test_pkcs11_locked_pin_is_said_and_not_tried(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """A token that reports its user PIN locked is refused before any PIN is tried, saying who can unlock it."""
+    config, _ = token
+    locked = Pkcs11Config(module=config.module, token_label=LOCKED_TOKEN, key_label=KEY, pin=PIN)
+    with pytest.raises(SigningConfigError, match=LOCKED_TOKEN) as info:
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=locked)
+    assert "PIN is locked" in str(info.value) and "SO PIN" in str(info.value)
+
+
+def test_pkcs11_pin_locked_at_login(
+    tmp_path: Path, token: tuple[Pkcs11Config, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token that locks the PIN at this login (CKR_PIN_LOCKED from C_Login). SoftHSM2 never answers that, so
+    this one fault is stood in for: the login answers PinLocked as such a token does."""
+    from pkcs11.exceptions import PinLocked
+
+    import signing.identity
+
+    config, _ = token
+
+    def locked_login(token: object, pin: str | None) -> object:
+        raise PinLocked()
+
+    monkeypatch.setattr(signing.identity, "_open_session", locked_login)
+    with pytest.raises(SigningConfigError, match=TOKEN) as info:
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=config)
+    assert "PIN is locked" in str(info.value) and PIN not in str(info.value)
 
 
 def test_pkcs11_unknown_token_and_key(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
     config, _ = token
     with pytest.raises(SigningConfigError, match="no-such-token"):
         load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, "no-such-token", key_label=KEY, pin=PIN))
-    with pytest.raises(SigningConfigError, match="no-such-key"):
+    with pytest.raises(SigningConfigError, match="no-such-key") as info:
         load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label="no-such-key", pin=PIN))
+    assert f"private keys on it: {KEY}" in str(info.value)  # the labels that are there
+    with pytest.raises(SigningConfigError, match="no-such-cert") as info:
+        load_identity(
+            "pkcs11",
+            keys_dir=tmp_path,
+            pkcs11=Pkcs11Config(MODULE, TOKEN, key_label=KEY, cert_label="no-such-cert", pin=PIN),
+        )
+    assert "SOHOA_PKCS11_CERT_LABEL" in str(info.value) and "issuing-ca" in str(info.value)
     with pytest.raises(SigningConfigError, match="pkcs11_token_label"):
         load_identity("pkcs11", keys_dir=tmp_path, pkcs11=None)
+
+
+def test_pkcs11_no_pin_says_a_pin_is_needed(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """No PIN set: the token hides its private keys, and pyHanko's "could not find private key" sent the operator
+    looking for a key that is there. Say the PIN is needed — and, when the label is not on the token either, that."""
+    for pin in (None, ""):  # an empty PIN file is no PIN either
+        with pytest.raises(SigningConfigError, match=TOKEN) as info:
+            load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label=KEY, pin=pin))
+        message = str(info.value)
+        assert "no PIN is set" in message and "SOHOA_PKCS11_PIN" in message and "SOHOA_PKCS11_PIN_FILE" in message
+        assert "could not find" not in message.lower() and "not on the token" not in message
+    with pytest.raises(SigningConfigError, match="no-such-key") as info:
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label="no-such-key"))
+    message = str(info.value)
+    assert "is not on the token" in message and f"labels on it: issuing-ca, {KEY}" in message
+    assert "SOHOA_PKCS11_PIN" in message
+
+
+def test_pkcs11_key_and_certificate_of_different_keys(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """Labels that pick the signer's key and another key's certificate (here the issuing CA's, on the same token)
+    are refused when the identity is loaded; they used to load, and every PDF signed was invalid."""
+    config, _ = token
+    mixed = Pkcs11Config(module=MODULE, token_label=TOKEN, key_label=KEY, cert_label="issuing-ca", pin=PIN)
+    try:
+        identity = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=mixed)
+    except SigningConfigError as exc:
+        message = str(exc)
+    else:
+        identity.close()  # log out, or the token's other tests meet UserAlreadyLoggedIn
+        pytest.fail("a key and another key's certificate loaded as a signing identity")
+    assert "does not belong to the certificate" in message
+    assert KEY in message and "'issuing-ca'" in message and TOKEN in message and "Root CA" in message
+
+
+def test_pkcs11_slot_is_the_number_keys_list_shows(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """SOHOA_PKCS11_SLOT takes the slot number `sohoa keys list` shows (the PKCS#11 slot ID); pyHanko took a
+    position in the slot list, so the number shown was refused ("Slot index … too large")."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from signing.policy import available_identities
+    from sohoa.settings import Settings
+
+    (p11,) = [r for r in available_identities(Settings(data_dir=tmp_path, pkcs11_module=MODULE)) if "tokens" in r]
+    slots = {t["label"]: t["slot"] for t in p11["tokens"]}
+    identity = load_identity(
+        "pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, slot=slots[TOKEN], key_label=KEY, pin=PIN)
+    )
+    try:
+        assert f"token '{TOKEN}' (slot {slots[TOKEN]})" in identity.description
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "signed.pdf", identity)
+    finally:
+        identity.close()
+    # the label and the slot must name the same token
+    with pytest.raises(SigningConfigError, match=f"holds token '{OTHER_TOKEN}', not '{TOKEN}'"):
+        load_identity(
+            "pkcs11",
+            keys_dir=tmp_path,
+            pkcs11=Pkcs11Config(MODULE, token_label=TOKEN, slot=slots[OTHER_TOKEN], key_label=KEY, pin=PIN),
+        )
+    # a slot that does not exist: the slots that do, as `keys list` shows them
+    missing = max(slots.values()) + 1
+    env = {
+        "SOHOA_DATA_DIR": str(tmp_path / "var"),
+        "SOHOA_CONFIG": "",
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_SLOT": str(missing),
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN": PIN,
+    }
+    listed = CliRunner().invoke(app, ["keys", "list", "--json"], env=env)
+    assert listed.exit_code == 3, listed.output
+    problem = json.loads(listed.stdout)["problem"]
+    assert f"no slot {missing}" in problem and "SOHOA_PKCS11_SLOT" in problem, problem
+    assert f"slot {slots[TOKEN]}: token '{TOKEN}'" in problem and PIN not in problem
+    assert "uninitialised token" in problem and "token ''" not in problem  # SoftHSM2's free slot
+    # the module's free slot holds a token that is not initialised
+    (free,) = [t["slot"] for t in p11["tokens"] if not t["initialized"]]
+    with pytest.raises(SigningConfigError, match="not initialised"):
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, slot=free, key_label=KEY, pin=PIN))
 
 
 def test_pkcs11_identity_from_settings_via_cli(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
