@@ -57,6 +57,7 @@ from storage import (
     open_configured_archive,
     quarantine_file,
     record_prefix,
+    search_index_path,
 )
 
 if TYPE_CHECKING:
@@ -604,6 +605,23 @@ def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str 
         return _process_unless_archived(path, record, settings, runner)
 
 
+def _complete_interrupted(existing: Record, settings: Settings) -> None:
+    """What a run killed right after archiving left undone (found by exploratory testing with real SIGKILLs): the
+    record missing from the search index — never searchable, as reruns stopped at "already archived" — and its
+    work folder (the signed copy among it) left on disk. Called under the record's content lock."""
+    from classify.review import as_corrected
+    from storage.search import SearchIndex
+
+    try:
+        with SearchIndex(search_index_path(settings)) as index:
+            if not index.contains(existing.id):
+                index.add(as_corrected(existing, settings))  # as `review set` indexes: with an officer's correction
+                log.info("record %s: added to the search index (an earlier run stopped before)", existing.id)
+    except Exception as exc:  # derived data: `sohoa index rebuild` restores it
+        log.warning("record %s: not added to the search index: %s", existing.id, exc)
+    shutil.rmtree(settings.work_path / existing.id, ignore_errors=True)
+
+
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
     from ocr.quality import low_quality_reason
 
@@ -611,6 +629,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     existing = archive.find(record.source.sha256)
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
+        _complete_interrupted(existing, settings)
         return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=existing)
 
     work = prepare_work_dir(settings.work_path / record.id)

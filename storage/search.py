@@ -114,6 +114,9 @@ class SearchIndex:
             self.db.execute(f"INSERT INTO exact VALUES ({marks})", (record.id, *map(spelling_key, fields.values())))
             self.db.execute(f"INSERT INTO folded VALUES ({marks})", (record.id, *(fold(v) for v in fields.values())))
 
+    def contains(self, record_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM records WHERE record_id = ?", (record_id,)).fetchone() is not None
+
     def _remove(self, record_id: str) -> None:
         for table in ("records", "exact", "folded"):
             self.db.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))

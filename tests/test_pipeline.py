@@ -12,7 +12,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from flows.pipeline import Outcome
+from flows.pipeline import Outcome, process_document
 from ocr.pipeline import stored_image_bytes
 from sohoa.record import Record
 from storage import LocalArchive
@@ -194,3 +194,29 @@ def test_a_signed_input_gets_one_valid_signature_and_its_original_keeps_its_own(
         assert len(signatures) == 1  # sohoa's own
     (original,) = folder.glob("original.*")
     assert hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256(signed_input.read_bytes()).digest()
+
+
+def test_a_rerun_completes_what_a_run_killed_after_archiving_left_undone(sample_run: PipelineRun) -> None:
+    """Found with real SIGKILLs (exploratory testing): killed after the archive write, before the search index
+    update, the record was never searchable (reruns stopped at "already archived") and its work folder, the signed
+    copy among it, stayed on disk. The state that kill leaves is made here directly."""
+    from storage import search_index_path
+    from storage.search import SearchIndex
+
+    settings = sample_run.settings
+    name, first = next(iter(sample_run.first.items()))
+    assert first.record is not None
+    record_id = first.record.id
+    with SearchIndex(search_index_path(settings)) as index:
+        index._remove(record_id)
+        index.db.commit()
+        assert not index.contains(record_id)
+    leftover = settings.work_path / record_id
+    leftover.mkdir(parents=True, exist_ok=True)
+    (leftover / "document.pdf").write_bytes(b"%PDF- signed copy left by the killed run")
+
+    again = process_document(first.path, settings)
+    assert again.outcome == Outcome.ALREADY_ARCHIVED, name
+    with SearchIndex(search_index_path(settings)) as index:
+        assert index.contains(record_id)
+    assert not leftover.exists()
