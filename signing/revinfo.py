@@ -15,6 +15,7 @@ import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from asn1crypto import cms
 from asn1crypto import crl as asn1_crl
@@ -86,18 +87,39 @@ def signature_timestamp_tokens(signed_data: cms.SignedData) -> Iterator[cms.Sign
                     yield value["content"]
 
 
+def _crl_urls(cert: asn1_x509.Certificate) -> list[str]:
+    """The CRL addresses of the certificate's distribution points; raises on an odd extension."""
+    return [
+        name.native
+        for point in cert.crl_distribution_points or []
+        for name in point["distribution_point"].chosen
+        if name.name == "uniform_resource_identifier"
+    ]
+
+
+def crl_urls(cert: asn1_x509.Certificate) -> list[str]:
+    """The CRL addresses a certificate names (none for an odd extension)."""
+    try:
+        return _crl_urls(cert)
+    except Exception:
+        return []
+
+
+def ocsp_urls(cert: asn1_x509.Certificate) -> list[str]:
+    """The OCSP responders a certificate names (none for an odd extension)."""
+    try:
+        return list(cert.ocsp_urls)
+    except Exception:
+        return []
+
+
 def revocation_services(cert: asn1_x509.Certificate) -> list[str]:
     """The OCSP responders and CRL addresses a certificate names (none: it cannot be revoked through a service,
     as the development CA's certificates)."""
     try:
-        urls = list(cert.ocsp_urls)
-        for point in cert.crl_distribution_points or []:
-            urls += [
-                name.native for name in point["distribution_point"].chosen if name.name == "uniform_resource_identifier"
-            ]
+        return list(cert.ocsp_urls) + _crl_urls(cert)
     except Exception:  # an odd extension: treat as naming nothing rather than fail the verdict
         return []
-    return urls
 
 
 def chain_of(leaf: asn1_x509.Certificate, pool: Iterable[asn1_x509.Certificate]) -> list[asn1_x509.Certificate]:
@@ -116,12 +138,15 @@ def _aware(when: datetime) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
-def _name(cert: asn1_x509.Certificate) -> str:
+def common_name(cert: Any) -> str:
+    """A certificate by its common name (its whole subject without one), for messages."""
     try:
-        common = cert.subject.native.get("common_name")
-        return str(common) if common else str(cert.subject.human_friendly)
-    except Exception:
-        return str(cert.serial_number)
+        if isinstance(cert, asn1_x509.Certificate):
+            common = cert.subject.native.get("common_name")
+            return str(common) if common else str(cert.subject.human_friendly)
+    except Exception:  # an odd subject: the serial still identifies it
+        pass
+    return f"serial {getattr(cert, 'serial_number', '?')}"
 
 
 def _crl_next_updates(cert: asn1_x509.Certificate, crls: Iterable[asn1_crl.CertificateList]) -> list[datetime]:
@@ -166,9 +191,9 @@ def currency(chain: Sequence[asn1_x509.Certificate], embedded: EmbeddedRevinfo) 
             continue
         updates = _crl_next_updates(cert, embedded.crls) + _ocsp_next_updates(cert, embedded.ocsps)
         if updates:  # embedded data is checked (and must be current) even for a certificate naming no service
-            limits.append((max(updates), _name(cert)))
+            limits.append((max(updates), common_name(cert)))
         elif revocation_services(cert):
-            missing.append(_name(cert))
+            missing.append(common_name(cert))
     if missing:
         return RevinfoCurrency(missing=tuple(missing))
     if not limits:

@@ -20,7 +20,6 @@ from typing import Any
 
 import aiohttp
 from asn1crypto import cms, core, tsp
-from asn1crypto import x509 as asn1_x509
 from pyhanko.sign.timestamps import HTTPTimeStamper, TimestampRequestError
 from pyhanko_certvalidator.errors import CRLFetchError, OCSPFetchError
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers import AIOHttpFetcherBackend
@@ -30,6 +29,8 @@ from pyhanko_certvalidator.fetchers.aiohttp_fetchers.ocsp_client import AIOHttpO
 from pyhanko_certvalidator.fetchers.aiohttp_fetchers.util import LazySession
 from pyhanko_certvalidator.fetchers.api import Fetchers, OwnedFetcherBackend
 from pyhanko_certvalidator.fetchers.common_utils import FetchBudget
+
+from signing.revinfo import common_name, crl_urls, ocsp_urls
 
 TIMESTAMP_REPLY = "application/timestamp-reply"
 
@@ -222,16 +223,6 @@ class FetchFailures:
         return "; ".join(str(f) for f in self.items)
 
 
-def _common_name(cert: Any) -> str:
-    try:
-        if isinstance(cert, asn1_x509.Certificate):
-            common = cert.subject.native.get("common_name")
-            return str(common) if common else str(cert.subject.human_friendly)
-    except Exception:  # an odd subject: the serial still identifies it
-        pass
-    return f"serial {getattr(cert, 'serial_number', '?')}"
-
-
 def _failure(
     service: str, urls: Iterable[str], cert: Any, exc: BaseException, timeout: float | None
 ) -> FetchFailure | None:
@@ -242,30 +233,11 @@ def _failure(
         return None
     cause = exc.__cause__
     if isinstance(cause, aiohttp.ClientResponseError):
-        return FetchFailure(service, urls, _common_name(cert), describe_http_failure(cause), reached=True)
+        return FetchFailure(service, urls, common_name(cert), describe_http_failure(cause), reached=True)
     if isinstance(cause, (aiohttp.ClientError, OSError)):
-        return FetchFailure(service, urls, _common_name(cert), describe_http_failure(cause, timeout), reached=False)
+        return FetchFailure(service, urls, common_name(cert), describe_http_failure(cause, timeout), reached=False)
     detail = str(cause) if cause is not None else str(exc)
-    return FetchFailure(service, urls, _common_name(cert), detail or type(exc).__name__, reached=True)
-
-
-def _crl_urls(cert: Any) -> list[str]:
-    try:
-        return [
-            name.native
-            for point in cert.crl_distribution_points or []
-            for name in point["distribution_point"].chosen
-            if name.name == "uniform_resource_identifier"
-        ]
-    except Exception:  # an odd extension: name no URL rather than hide the fetch error
-        return []
-
-
-def _ocsp_urls(cert: Any) -> list[str]:
-    try:
-        return list(cert.ocsp_urls)
-    except Exception:
-        return []
+    return FetchFailure(service, urls, common_name(cert), detail or type(exc).__name__, reached=True)
 
 
 class _OCSPFetcher(AIOHttpOCSPFetcher):
@@ -278,7 +250,7 @@ class _OCSPFetcher(AIOHttpOCSPFetcher):
             return await super().fetch(cert, authority)
         except OCSPFetchError as exc:
             # every responder the certificate names failed (pyHanko raises the last one's error)
-            found = _failure("OCSP responder", _ocsp_urls(cert), cert, exc, self.per_request_timeout)
+            found = _failure("OCSP responder", ocsp_urls(cert), cert, exc, self.per_request_timeout)
             if found is not None:
                 self.failures.add(found)
             raise
@@ -294,7 +266,7 @@ class _CRLFetcher(AIOHttpCRLFetcher):
             return await super().fetch(cert, use_deltas=use_deltas)
         except CRLFetchError as exc:
             # every distribution point the certificate names failed (pyHanko raises the last one's error)
-            found = _failure("CRL server", _crl_urls(cert), cert, exc, self.per_request_timeout)
+            found = _failure("CRL server", crl_urls(cert), cert, exc, self.per_request_timeout)
             if found is not None:
                 self.failures.add(found)
             raise
