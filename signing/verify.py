@@ -20,6 +20,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
@@ -598,10 +599,11 @@ def _stale_revinfo_warnings(sig: EmbeddedPdfSignature, ctx: _Ctx) -> list[str]:
     try:
         leaves = [(sig.signer_cert, [*sig.other_embedded_certs])]
         for token in signature_timestamp_tokens(sig.signed_data):
-            certs = [c.chosen for c in token["certificates"] or [] if c.name == "certificate"]
-            tsa_cert = next((c for c in certs if _signs(token, c)), None)
-            if tsa_cert is not None:
-                leaves.append((tsa_cert, certs))
+            try:
+                token_certs = extract_certificate_info(token)  # pyHanko's: the TSA certificate and the others
+            except Exception:  # a token naming a certificate it does not carry: no chain to date
+                continue
+            leaves.append((token_certs.signer_cert, list(token_certs.other_certs)))
     except Exception as exc:  # odd CMS: no dated explanation rather than no verdict
         log.debug("revocation currency not computed: %s", exc)
         return []
@@ -619,14 +621,6 @@ def _stale_revinfo_warnings(sig: EmbeddedPdfSignature, ctx: _Ctx) -> list[str]:
         f"the revocation data this file embeds for {by} was current until {until.date().isoformat()}; offline, a "
         "revocation since then cannot be ruled out: verify with --online (asks the CA's OCSP/CRL services now)"
     ]
-
-
-def _signs(token: Any, cert: asn1_x509.Certificate) -> bool:
-    """Whether ``cert`` is the one the token's signer info names (issuer and serial number)."""
-    sid = token["signer_infos"][0]["sid"]
-    if sid.name == "issuer_and_serial_number":
-        return bool(sid.chosen["issuer"] == cert.issuer and sid.chosen["serial_number"].native == cert.serial_number)
-    return bool(sid.chosen.native == cert.key_identifier)
 
 
 def _claimed_time(sig: EmbeddedPdfSignature) -> datetime | None:
