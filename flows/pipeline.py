@@ -57,7 +57,6 @@ from storage import (
     open_configured_archive,
     quarantine_file,
     record_prefix,
-    search_index_path,
 )
 
 if TYPE_CHECKING:
@@ -610,15 +609,10 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
     record missing from the search index — never searchable, as reruns stopped at "already archived" — and its
     work folder (the signed copy among it) left on disk. Called under the record's content lock."""
     from classify.review import as_corrected
-    from storage.search import SearchIndex
 
-    try:
-        with SearchIndex(search_index_path(settings)) as index:
-            if not index.contains(existing.id):
-                index.add(as_corrected(existing, settings))  # as `review set` indexes: with an officer's correction
-                log.info("record %s: added to the search index (an earlier run stopped before)", existing.id)
-    except Exception as exc:  # derived data: `sohoa index rebuild` restores it
-        log.warning("record %s: not added to the search index: %s", existing.id, exc)
+    # as `review set` indexes: with an officer's correction
+    if index_archived(as_corrected(existing, settings), settings, unless_indexed=True):
+        log.info("record %s: added to the search index (an earlier run stopped before)", existing.id)
     shutil.rmtree(settings.work_path / existing.id, ignore_errors=True)
 
 

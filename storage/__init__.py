@@ -133,20 +133,25 @@ def search_index_path(settings: Settings) -> Path:
     return settings.search_index or settings.data_dir / "search.sqlite"
 
 
-def index_archived(record: object, settings: Settings) -> None:
-    """Add a just-archived record to the search index; a failure here is logged, never fatal (rebuildable)."""
+def index_archived(record: object, settings: Settings, *, unless_indexed: bool = False) -> bool:
+    """Add an archived record to the search index (``unless_indexed``: only when it is not there yet); whether it
+    was added. A failure here is logged, never fatal (rebuildable)."""
     import logging
 
     from sohoa.record import Record
     from storage.search import SearchIndex
 
     if not isinstance(record, Record):
-        return
+        return False
     try:
         with SearchIndex(search_index_path(settings)) as index:
+            if unless_indexed and index.contains(record.id):
+                return False
             index.add(record)
+            return True
     except Exception as exc:  # the index is derived data: `sohoa index rebuild` restores it
         logging.getLogger(__name__).warning("record %s: not added to the search index: %s", record.id, exc)
+        return False
 
 
 def fixity_audit(archive: BaseArchive) -> FixityReport:
