@@ -59,6 +59,14 @@ def _env(settings: Settings) -> dict[str, str]:
     }
 
 
+def _copy_of(archived: Settings, tmp_path: Path, **update: object) -> Settings:
+    """Settings for a copy of the archived data folder (a test that changes the archive leaves the module's one
+    as it was)."""
+    copy = tmp_path / "var"
+    shutil.copytree(archived.data_dir, copy)
+    return archived.model_copy(update={"data_dir": copy, **update})
+
+
 @pytest.fixture(scope="module")
 def archived(tmp_path_factory: pytest.TempPathFactory, test_pki: TestPKI) -> Settings:
     """One record signed at B-LTA with the test PKI and archived by the pipeline (OCR included)."""
@@ -204,9 +212,7 @@ def test_a_renewal_that_extends_nothing_is_not_stored(archived: Settings, tmp_pa
     # found by exploratory testing: a B-LTA document stamped at signing by the TSA's current certificate, renewed
     # (a window longer than that certificate's life), got a second timestamp by the same certificate — protected
     # until the same day — stored and ledgered as "renewed"
-    copy = tmp_path / "var"
-    shutil.copytree(archived.data_dir, copy)
-    settings = archived.model_copy(update={"data_dir": copy})
+    settings = _copy_of(archived, tmp_path)
     store = open_configured_archive(settings)
     (before,) = store.records()
     entries = len(Ledger(store).keys())
@@ -231,13 +237,11 @@ def test_a_renewal_that_extends_nothing_is_not_stored(archived: Settings, tmp_pa
 
 
 def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
-    copy = tmp_path / "var"
-    shutil.copytree(archived.data_dir, copy)
-    settings = archived.model_copy(update={"data_dir": copy})
+    settings = _copy_of(archived, tmp_path)
     store = open_configured_archive(settings)
     (record,) = store.records()
     original = next(o for o in record.objects if o.role == "original")
-    (copy / "archive" / original.key).write_bytes(b"changed behind the archive's back")
+    (settings.data_dir / "archive" / original.key).write_bytes(b"changed behind the archive's back")
     report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
     assert not report.ok and report.exit_code == 1
     (audited,) = report.records
@@ -248,9 +252,7 @@ def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
 
 
 def test_audit_command(archived: Settings, tmp_path: Path) -> None:
-    copy = tmp_path / "var"
-    shutil.copytree(archived.data_dir, copy)
-    settings = archived.model_copy(update={"data_dir": copy})
+    settings = _copy_of(archived, tmp_path)
     env = _env(settings)
     runner = CliRunner()
     result = runner.invoke(app, ["audit", "--json", "--no-renew"], env=env)
@@ -268,9 +270,7 @@ def test_audit_command(archived: Settings, tmp_path: Path) -> None:
 def test_a_failed_renewal_is_not_counted_as_needed_not_done(archived: Settings, tmp_path: Path) -> None:
     # found by exploratory testing: the text summary of `sohoa audit` added failed renewals to "renewal needed,
     # not done", and a failure whose message held "missing" was called a missing file in Vietnamese
-    copy = tmp_path / "var"
-    shutil.copytree(archived.data_dir, copy)
-    settings = archived.model_copy(update={"data_dir": copy, "tsa_url": "http://127.0.0.1:9/tsa"})  # refused
+    settings = _copy_of(archived, tmp_path, tsa_url="http://127.0.0.1:9/tsa")  # refused
     report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
     (record,) = report.records
     assert record.renewal == "failed" and not report.ok, report.to_json_dict()
@@ -288,10 +288,8 @@ def test_a_failed_renewal_is_not_counted_as_needed_not_done(archived: Settings, 
 
 def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -> None:
     """The flow once, in its own process (Prefect with a temporary local API, as `sohoa process` runs it)."""
-    copy = tmp_path / "var"
-    shutil.copytree(archived.data_dir, copy)
     overrides = {
-        "data_dir": str(copy),
+        "data_dir": str(_copy_of(archived, tmp_path).data_dir),
         "tsa_url": archived.tsa_url,
         "trust_roots": [str(p) for p in archived.trust_roots],
         "trust_dev_ca": False,
