@@ -112,6 +112,12 @@ def retain_until(doc_type: str | None, table: Mapping[str, int], now: datetime |
         return now.replace(year=now.year + years, day=28)
 
 
+def permanent_retention() -> datetime:
+    """Retention of what is kept for ever (the custody ledger and its stamps): ``PERMANENT_YEARS`` from now."""
+    now = datetime.now(UTC)
+    return now.replace(year=now.year + PERMANENT_YEARS)
+
+
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -229,6 +235,16 @@ class BaseArchive(ABC):
         data = self._read(key)
         return None if data is None else sha256_bytes(data)
 
+    def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:
+        """Write a custody ledger entry, retained (storage.ledger); a backend whose write and retention are not
+        one step orders them so that a crash cannot look like a deleted entry (storage.local)."""
+        self._write(key, data, sha256, retain)
+
+    def _finish_ledger_head(self, key: str, retain: datetime) -> None:
+        """Complete the write of the newest ledger entry if a killed process left it unfinished; nothing to do
+        where an object and its retention are written in one request (S3)."""
+        return None
+
     def _vanished_keys(self, prefix: str) -> list[str]:
         """Keys under ``prefix`` whose object was written and is gone, as far as the backend can tell (a local
         folder's retention records, an S3 bucket's delete markers); none known by default."""
@@ -283,9 +299,10 @@ class BaseArchive(ABC):
                 for key in self.record_keys(adopted):  # the crash may have come before retention was set
                     self._set_retention(key, retain_until(adopted_type, self.retention_table))
                 ledger = Ledger(self)
-                if not any(e.get("action") == "archived" for e in ledger.excerpt(adopted.id)):
-                    # the crash came before its ledger entries
-                    ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(raw))
+                written = ledger.excerpt(adopted.id)
+                if not any(e.get("action") == "archived" for e in written):
+                    # the crash came before its ledger entries, or part-way through them: write those missing
+                    ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(raw), written=written)
                 self._write_index(adopted)
                 return adopted
         doc_type = record.classification.doc_type if record.classification else None

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storage.base import LEDGER_DIR, PERMANENT_YEARS, SIDECAR
+from storage.base import LEDGER_DIR, SIDECAR, permanent_retention
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
 if TYPE_CHECKING:
@@ -74,6 +74,7 @@ class Ledger:
         keys = self.keys()
         seq, head_hash = 0, GENESIS
         if keys:
+            self.archive._finish_ledger_head(keys[-1], permanent_retention())
             raw = self.archive._read(keys[-1])
             entry = json.loads(raw) if raw else {}
             seq, head_hash = int(entry.get("seq", _sequence_number(keys[-1]) or 0)), str(entry.get("hash", GENESIS))
@@ -122,10 +123,10 @@ class Ledger:
             entry["sidecar_sha256"] = sidecar_sha256
         entry["hash"] = entry_hash(entry)
         body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
-        now = datetime.now(UTC)
-        retain = now.replace(year=now.year + PERMANENT_YEARS)
         try:
-            self.archive._write(self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), retain)
+            self.archive._write_ledger_entry(
+                self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), permanent_retention()
+            )
         except BaseException:
             self.archive._ledger_head = None
             raise
@@ -146,12 +147,19 @@ class Ledger:
         new_day = (at.astimezone(UTC) if at.tzinfo else at).date().isoformat()
         maybe_stamp_previous_day(self.archive, DayHead(day, seq, head_hash), new_day)
 
-    def append_record_events(self, record: Record, sidecar_sha256: str | None = None) -> None:
+    def append_record_events(
+        self, record: Record, sidecar_sha256: str | None = None, written: Iterable[dict[str, Any]] = ()
+    ) -> None:
         """One ledger entry per event of the record's processing (received … archived); the "archived" one
-        carries ``sidecar_sha256``, the hash of the record.json written."""
+        carries ``sidecar_sha256``, the hash of the record.json written. ``written``: the record's entries already
+        in the ledger (a run killed part-way through them), whose events are not written again."""
+        done = {(entry.get("action"), entry.get("at")) for entry in written}
         for event in record.events:
+            action = ACTIONS.get(event.action, event.action)
+            if (action, event.at.isoformat()) in done:
+                continue
             self.append(
-                ACTIONS.get(event.action, event.action),
+                action,
                 record.id,
                 sidecar_sha256=sidecar_sha256 if event.action == "archived" else None,
                 tool=event.tool,

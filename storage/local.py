@@ -111,6 +111,20 @@ class LocalArchive(BaseArchive):
         except OSError as exc:
             raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
 
+    def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:
+        # The entry first, its retention record after it (other objects: the other way round). A retention record
+        # whose object is gone is the evidence of a deleted entry (``_vanished_keys``): written first, a process
+        # killed before the entry left exactly that, and the ledger reported "entry N removed" for ever. Now such a
+        # kill leaves at most the newest entry without retention, which the next writer retains
+        # (``_finish_ledger_head``) before it appends.
+        self._write(key, data, sha256, None)
+        self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
+
+    def _finish_ledger_head(self, key: str, retain: datetime) -> None:
+        info = self._info(key)
+        if info is not None and info.retain_until is None:
+            self._write_meta(key, retain_until=retain.isoformat(), legal_hold=info.legal_hold)
+
     def _write_meta(self, key: str, **values: object) -> None:
         meta = self._retention_file(key)
         current = json.loads(meta.read_text(encoding="utf-8")) if meta.exists() else {}

@@ -34,7 +34,7 @@ from asn1crypto import cms, tsp
 from asn1crypto import x509 as asn1_x509
 
 from sohoa.errors import SohoaError
-from storage.base import HEADS_DIR, PERMANENT_YEARS, sha256_bytes
+from storage.base import HEADS_DIR, permanent_retention, sha256_bytes
 
 if TYPE_CHECKING:
     from storage.base import BaseArchive
@@ -131,8 +131,7 @@ def stamp_head(archive: BaseArchive, head: DayHead, tsa_url: str) -> dict[str, A
     if raw is not None:
         stored: dict[str, Any] = json.loads(raw)
         return stored
-    now = datetime.now(UTC)
-    retain = now.replace(year=now.year + PERMANENT_YEARS)  # like the ledger entries it vouches for
+    retain = permanent_retention()  # like the ledger entries it vouches for
     token = archive._read(tsr_key)
     if token is not None and token_imprint(token) != ("sha256", bytes.fromhex(head.hash)):
         raise StampError(f"{tsr_key}: a stored token for another head hash; the ledger changed after it was made")

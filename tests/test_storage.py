@@ -352,6 +352,88 @@ def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: P
     assert sum(f"record {r.id} " in p for r in (first, second, third) for p in problems) == 3
 
 
+# A put in a child process that really dies (SIGKILL) at a chosen point; the hooks only choose the moment.
+_DYING_PUT = """
+import os, signal, sys
+from pathlib import Path
+
+import storage.ledger
+import storage.local
+from sohoa.settings import Settings
+from storage import open_archive
+from storage_helpers import make_record
+
+folder, kill_at = Path(sys.argv[1]), sys.argv[2]
+point, number = kill_at.split(":")
+if point == "entry-written":  # right after the first file of ledger entry N reaches the disk (local archive)
+    name, write = f"{int(number):012d}.json", storage.local.atomic_write_bytes
+
+    def dying_write(target, data):
+        write(target, data)
+        if target.name.startswith(name):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    storage.local.atomic_write_bytes = dying_write
+else:  # "before-entry": before the put's N-th ledger entry
+    calls, append = [0], storage.ledger.Ledger.append
+
+    def dying_append(self, *args, **kwargs):
+        calls[0] += 1
+        if calls[0] == int(number):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return append(self, *args, **kwargs)
+
+    storage.ledger.Ledger.append = dying_append
+settings = Settings()
+record, files = make_record(folder, "killed")
+open_archive(settings.archive, settings).put(record, files)
+"""
+
+
+def _put_killed(archive: BaseArchive, folder: Path, kill_at: str, request: pytest.FixtureRequest) -> None:
+    env = {**os.environ, "SOHOA_CONFIG": "", "SOHOA_DATA_DIR": str(folder / "data"), "SOHOA_ARCHIVE": archive.location}
+    if isinstance(archive, S3Archive):
+        env.update(_s3_env(request.getfixturevalue("s3_server"), folder / "data"))
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "tests"), str(ROOT)])
+    child = subprocess.run(
+        [sys.executable, "-c", _DYING_PUT, str(folder), kill_at], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert child.returncode == -9, child.stderr  # killed where it was meant to be, not failed
+
+
+def test_a_put_killed_part_way_through_its_ledger_entries_is_completed_once(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Killed after two of a record's five ledger entries: the rerun adopts the record and writes the three
+    missing entries (it used to write all five again, so the ledger said the scan was received twice)."""
+    _put_killed(archive, tmp_path / "in", "before-entry:3", request)
+    ledger = Ledger(archive)
+    assert [e["action"] for _, e in ledger.entries() if e] == ["received", "ocr"]
+    record, files = make_record(tmp_path / "in", "killed")  # the same scan again
+    archive._ledger_head = None
+    archived = archive.put(record, files)
+    assert [e["action"] for e in ledger.excerpt(archived.id)] == ["received", "ocr", "classified", "signed", "archived"]
+    assert ledger.verify() == []
+
+
+def test_a_ledger_entry_killed_half_written_leaves_no_gap(tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A local ledger entry and its retention record are two files. Killed after the first of them reached the
+    disk: the rerun completes the record and the ledger has no gap and no unretained entry (with the retention
+    record written first, the entry's number was skipped and reported as "removed" for ever)."""
+    archive = open_archive(tmp_path / "archive")
+    _put_killed(archive, tmp_path / "in", "entry-written:3", request)
+    record, files = make_record(tmp_path / "in", "killed")
+    archived = open_archive(tmp_path / "archive").put(record, files)
+    ledger = Ledger(archive)
+    assert ledger.verify() == []
+    assert [e["action"] for e in ledger.excerpt(archived.id)] == ["received", "ocr", "classified", "signed", "archived"]
+    entry_keys = ledger.keys()
+    assert len(entry_keys) == 5
+    for key in entry_keys:
+        info = archive._info(key)
+        assert info is not None and info.retain_until is not None, key
+
+
 def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive, tmp_path: Path) -> None:
     # found by exploratory testing: a record whose record.json (or folder) was deleted vanished from the audit,
     # which passed; a rewritten record.json (even with a swapped document.pdf and its hash) passed; so did a file
