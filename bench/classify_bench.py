@@ -123,7 +123,8 @@ def run(good: int, poor: int, work: Path, seed: int) -> dict[str, Any]:
             code = TYPES[(i * 7 + (0 if quality == "good" else 3)) % len(TYPES)]
             doc = make_doc(types[code], rng, sentences)
             doc.date_in_words = False
-            stem = f"{quality}-{i:03d}-{code.replace('Đ', 'D')}"
+            # the seed is in the name: the cached OCR of another seed's document is not this one's
+            stem = f"s{seed}-{quality}-{i:03d}-{code.replace('Đ', 'D')}"
             source = work / f"{stem}.pdf"
             if not (work / f"{stem}.ocr.json").exists():
                 render(doc, source, 200 if quality == "poor" else 300, quality == "poor", random.Random(seed + i))
