@@ -13,7 +13,8 @@ import fcntl
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -81,13 +82,13 @@ class SigningIdentity:
     certificate: asn1_x509.Certificate
     development: bool
     description: str
+    release: Callable[[], None] | None = None  # what close() gives back (a PKCS#11 session and its login)
 
     def close(self) -> None:
         """Release what the identity holds open (the PKCS#11 session and its login); a no-op otherwise."""
-        session = getattr(self.signer, "pkcs11_session", None)
-        if session is not None:
+        if self.release is not None:
             with contextlib.suppress(Exception):
-                session.close()
+                self.release()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -468,6 +469,51 @@ def _labels(session: Any, object_class: Any) -> list[str]:
     return sorted({str(obj[Attribute.LABEL]) for obj in session.get_objects({Attribute.CLASS: object_class})})
 
 
+class _TokenLogins:
+    """The sessions this process has open on each token, and the one that logged in.
+
+    A PKCS#11 login belongs to the application, not to a session: while one identity is logged in to a token, a
+    second login (another key of the same token, or the same identity loaded again) fails with
+    UserAlreadyLoggedIn, and any session's logout logs out every session on it. So the first session on a token
+    logs in; later ones open without a PIN (they see the private keys through that login), and the login is ended
+    only when the token's last session is released — not when the identity that logged in closes first."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._tokens: dict[tuple[str, int], tuple[Any, set[Any]]] = {}  # (module, slot) → (login, sessions)
+
+    def open(
+        self, module: Path, slot: Any, token: Any, config: Pkcs11Config, where: str
+    ) -> tuple[Any, Callable[[], None]]:
+        """A session for one identity, and the function that releases it."""
+        key = (str(module.resolve()), int(slot.slot_id))
+        with self._lock:
+            held = self._tokens.get(key)
+            if held is not None:  # logged in already: the PIN was checked then (the token would not check it now)
+                session = token.open()
+                held[1].add(session)
+            else:
+                session = _login(slot, token, config, where)
+                self._tokens[key] = (session, {session})
+        return session, lambda: self._release(key, session)
+
+    def _release(self, key: tuple[str, int], session: Any) -> None:
+        with self._lock:
+            held = self._tokens.get(key)
+            if held is None or session not in held[1]:
+                return  # released before
+            login, sessions = held
+            sessions.discard(session)
+            if session is not login:
+                session.close()  # opened without a PIN: closing it logs nobody out
+            if not sessions:
+                del self._tokens[key]
+                login.close()  # the token's last session: log out
+
+
+_token_logins = _TokenLogins()
+
+
 def _open_session(token: Any, pin: str | None) -> Any:
     """Open a session on the token, logged in when a PIN is given (its own function so that a test can stand in
     for a token that locks its PIN: SoftHSM2 never does)."""
@@ -612,7 +658,7 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         raise SigningConfigError(f"{where}: pkcs11_key_label is not set")
     slot, token = _find_token(config, module)
     where = f"{module} token {token.label!r} (slot {slot.slot_id})"
-    session = _login(slot, token, config, where)
+    session, release = _token_logins.open(module, slot, token, config, where)
     try:
         _check_objects(session, config, where)
         # other_certs_to_pull=None: every certificate on the token (the issuing CAs stored beside the signer's), so
@@ -635,18 +681,19 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         cert = x509.load_der_x509_certificate(asn1_cert.dump())
         _check_validity(cert, Path(f"{where} key {config.key_label}"))
     except (PKCS11Error, LowPKCS11Error, PyHankoSigningError) as exc:
-        session.close()
+        release()
         raise SigningConfigError(
             f"{where}: key/certificate {config.cert_label or config.key_label!r} unusable ({exc})"
         ) from None
     except BaseException:
-        session.close()
+        release()
         raise
     return SigningIdentity(
         signer=signer,
         certificate=asn1_cert,
         development=False,
         description=f"PKCS#11 {where} key {config.key_label}: {_describe(cert)}",
+        release=release,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -152,6 +153,29 @@ def test_pkcs11_token_signs_and_verifies(tmp_path: Path, token: tuple[Pkcs11Conf
         embedded = PdfFileReader(fh).embedded_signatures[0].signed_data["certificates"]
         subjects = {c.chosen.subject.human_friendly for c in embedded}
     assert any("Root CA" in subject for subject in subjects), subjects
+
+
+def test_two_identities_on_one_token_in_one_process(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
+    """A second identity on a token this process is logged in to (another key, or the same one loaded again for
+    other settings) used to fail with UserAlreadyLoggedIn; and closing one logged out every session on the
+    token, so the other could no longer sign. The login now lasts until the token's last identity closes."""
+    config, ca = token
+    first = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=config)
+    second = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=config)
+    out = tmp_path / "signed.pdf"
+    try:
+        sign_pdf(make_pdf(tmp_path / "in.pdf"), out, first)
+        first.close()  # the identity that logged in goes first
+        sign_pdf(out, out, second)
+    finally:
+        first.close()
+        second.close()
+    result = verify_pdf(out, [ca])
+    assert result.passed and len(result.signatures) == 2, result.model_dump_json(indent=2)
+    again = load_identity("pkcs11", keys_dir=tmp_path, pkcs11=config)  # logged out at the end: a fresh login
+    again.close()
+    with pytest.raises(SigningConfigError, match="wrong PIN"):  # so the PIN is checked again
+        load_identity("pkcs11", keys_dir=tmp_path, pkcs11=dataclasses.replace(config, pin="999999"))
 
 
 def test_pkcs11_wrong_pin_is_a_config_error_without_the_pin(tmp_path: Path, token: tuple[Pkcs11Config, Path]) -> None:
