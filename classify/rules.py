@@ -277,6 +277,12 @@ def _other_case_body_part(part: str, continues: bool, anchored: bool = False) ->
     )
 
 
+def _place_goes_on(before: str, after: str) -> bool:
+    """A dash between a unit's name and more of it ('TỈNH BÀ RỊA' - 'VŨNG TÀU'), not a speck before the unit
+    ('ỦY BAN NHÂN DÂN' - 'XÃ AN BÌNH')."""
+    return bool(ADMIN_UNIT_RE.search(_in_capitals(before.strip()))) and not _UNIT_START_RE.match(fold(after))
+
+
 def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tuple[str | None, str | None, bool]:
     """(issuer, parent body, standard case) from the upper-case lines above the number, national motto removed.
 
@@ -284,7 +290,7 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     count only from the top of the page down, where nothing but the issuing body and the national motto stands
     above the number (``_other_case_body_part``; ``anchored``: a number or date line ends the header, not a count
     of lines); they are given in capitals, as Decree 30 prints the name, and the third value is then False."""
-    fragments: list[str] = []
+    fragments: list[tuple[str, str]] = []  # (part of a name, how it joins the part before when it continues it)
     standard_case = True
     from_top = True  # every part so far was a body's name (or nothing): the top left of the header
     for line in lines[:header_end]:
@@ -293,21 +299,26 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
         stripped = remove_national_motto(line)
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()
         stripped = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", stripped)  # OCR specks after the name: ' .', ' _', ' :'
-        # two bodies OCR'd onto one line, with a speck or rule between them ('UBND XÃ A -_ TRUNG TÂM …')
-        for part in re.split(r"\s+[-_–—~.|]+\s+", stripped):
-            part = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", part)
+        # two bodies OCR'd onto one line, with a speck or rule between them ('UBND XÃ A -_ TRUNG TÂM …'); a
+        # single dash inside one name stays in it when the name goes on ('TỈNH BÀ RỊA - VŨNG TÀU')
+        pieces = re.split(r"\s+([-_–—~.|]+)\s+", stripped)
+        for index in range(0, len(pieces), 2):
+            part = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", pieces[index])
             part = re.sub(r"^[-_–—~.|\s]+", "", part).strip().rstrip(".,;:")
+            joiner = (
+                " - " if index and pieces[index - 1] in ("-", "–") and _place_goes_on(pieces[index - 2], part) else " "
+            )
             if part and _is_upper_line(part):
-                fragments.append(re.sub(r"\s+", " ", part))
+                fragments.append((re.sub(r"\s+", " ", part), joiner))
             elif part and from_top and _other_case_body_part(part, bool(fragments), anchored):
-                fragments.append(_in_capitals(re.sub(r"\s+", " ", part)))
+                fragments.append((_in_capitals(re.sub(r"\s+", " ", part)), joiner))
                 standard_case = False
             elif part:
                 from_top = False
     bodies: list[str] = []
-    for fragment in fragments:
+    for fragment, joiner in fragments:
         if bodies and not BODY_START_RE.match(fragment):
-            bodies[-1] = f"{bodies[-1]} {fragment}"
+            bodies[-1] = f"{bodies[-1]}{joiner}{fragment}"
         else:
             bodies.append(fragment)
     if not bodies:
@@ -698,7 +709,7 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
 
 # ---------------------------------------------------------------------------------------------- place
 ADMIN_UNIT_RE = re.compile(
-    r"\b(XÃ|PHƯỜNG|ĐẶC KHU|THỊ TRẤN|THỊ XÃ|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN)\s+(?P<name>[A-ZĐÀ-Ỹ0-9 ]+)$"
+    r"\b(XÃ|PHƯỜNG|ĐẶC KHU|THỊ TRẤN|THỊ XÃ|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN)\s+(?P<name>[A-ZĐÀ-Ỹ0-9 ]+(?: - [A-ZĐÀ-Ỹ0-9 ]+)?)$"
 )
 
 

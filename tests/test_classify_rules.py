@@ -263,6 +263,27 @@ def test_sentence_case_headers_in_every_spelling(header: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "header",
+    [
+        "ỦY BAN NHÂN DÂN TỈNH BÀ RỊA - VŨNG TÀU",
+        "Ủy ban nhân dân tỉnh Bà Rịa - Vũng Tàu",  # sentence case
+        "ỦY BAN NHÂN DÂN\nTỈNH BÀ RỊA - VŨNG TÀU",
+    ],
+)
+def test_a_unit_name_with_a_dash_keeps_it(header: str) -> None:
+    """A dash inside a unit's name is no separator between two bodies: the issuer and its unit keep it (they were
+    'BÀ RỊA VŨNG TÀU'), while 'UBND XÃ AN BÌNH - TRUNG TÂM …' is still two bodies."""
+    text = f"{header}\nSố: 12/QĐ-UBND\nBà Rịa, ngày 05 tháng 3 năm 2025\nQUYẾT ĐỊNH\nVề việc thử\n"
+    result = classify_text(text, model=None)
+    assert (result.issuer, result.issuer_parent) == ("ỦY BAN NHÂN DÂN TỈNH BÀ RỊA - VŨNG TÀU", None)
+    assert result.fields["admin_unit"].value == "tỉnh Bà Rịa - Vũng Tàu"
+    two = classify_text(text.replace(header, "UBND XÃ AN BÌNH - TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG"), model=None)
+    assert (two.issuer, two.issuer_parent) == ("TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "UBND XÃ AN BÌNH")
+    speck = classify_text(text.replace(header, "ỦY BAN NHÂN DÂN - XÃ AN BÌNH"), model=None)  # before the unit
+    assert speck.issuer == "ỦY BAN NHÂN DÂN XÃ AN BÌNH"
+
+
+@pytest.mark.parametrize(
     "centre",
     [
         "Trung tâm phục vụ hành chính công",
