@@ -460,11 +460,16 @@ def process_document(
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
             log.error("%s: FAILED (will retry on the next run): signing: %s", path, detail)
+            # a service's fault says which service and what it answered, in both languages, without the work
+            # copy's path (the result names the scan) and uncut: the end of it is what to fix
+            english = vietnamese = detail
+            if isinstance(exc, sys.modules["signing.errors"].SigningServiceError):
+                english, vietnamese = exc.problem, exc.vietnamese
             result = DocumentResult(
                 path,
                 Outcome.FAILED,
-                reason_en=f"signing failed, not because of the scan: {detail}",
-                reason_vi=f"Ký số thất bại, không do tệp quét: {detail}",
+                reason_en=f"signing failed, not because of the scan: {english}",
+                reason_vi=f"Ký số thất bại, không do tệp quét: {vietnamese}",
             )
         else:
             log.exception("%s: processing failed", path)

@@ -35,5 +35,16 @@ class SigningInputError(BadInputError, SigningError):
 class SigningServiceError(SigningError):
     """A service the signature needs (TSA, OCSP responder, CRL server) could not be reached or answered badly.
 
-    A fault outside the input: the same document signs once the service is back.
+    A fault outside the input: the same document signs once the service is back. ``problem``: the message
+    without the file (the pipeline names the scan itself, not its work copy), ``vietnamese``: the same in
+    Vietnamese, for the officer's report.
     """
+
+    def __init__(self, message: str, problem: str = "", vietnamese: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
+        self.vietnamese = vietnamese or self.problem
+
+    def __reduce__(self) -> tuple[type[SigningServiceError], tuple[str, str, str]]:
+        # rebuilt from all its fields: it crosses processes (Dask workers, Prefect results)
+        return type(self), (str(self), self.problem, self.vietnamese)

@@ -80,6 +80,11 @@ class TsaError(TimestampRequestError):
             return f"the timestamping authority at {self.url} could not be reached ({self.problem})"
         return f"the timestamping authority at {self.url} did not return a timestamp ({self.problem})"
 
+    def vietnamese(self) -> str:
+        if not self.reached:
+            return f"không kết nối được máy chủ cấp dấu thời gian (TSA) {self.url} ({self.problem})"
+        return f"máy chủ cấp dấu thời gian (TSA) {self.url} không trả về dấu thời gian ({self.problem})"
+
 
 class _TimeStampResp(core.Sequence):
     """RFC 3161 ``TimeStampResp`` with the token OPTIONAL, as in the RFC: a refusal carries none."""
@@ -205,6 +210,12 @@ class FetchFailure:
         what = "could not be reached" if not self.reached else "gave no usable answer"
         return f"the {self.service} at {where} (named in the certificate {self.certificate!r}) {what} ({self.problem})"
 
+    def vietnamese(self) -> str:
+        where = " / ".join(self.urls)
+        service = "máy chủ OCSP" if self.service.startswith("OCSP") else "máy chủ CRL"
+        what = "không kết nối được" if not self.reached else "không trả lời dùng được"
+        return f"{service} {where} (ghi trong chứng thư {self.certificate!r}) {what} ({self.problem})"
+
 
 @dataclass
 class FetchFailures:
@@ -221,6 +232,9 @@ class FetchFailures:
 
     def __str__(self) -> str:
         return "; ".join(str(f) for f in self.items)
+
+    def vietnamese(self) -> str:
+        return "; ".join(f.vietnamese() for f in self.items)
 
 
 def _failure(

@@ -90,9 +90,12 @@ def _path_error(
     if isinstance(exc, InsufficientRevinfoError) and fetch_failures:
         # pyHanko says "no revocation information could be found for …": the OCSP responders and CRL servers the
         # certificates name were down or answered wrongly — a service fault, the document signs once they are back
+        problem = f"signing at {level} needs the revocation status (OCSP/CRL) of the certificates, but {fetch_failures}"
         return SigningServiceError(
-            f"{input_pdf}: signing at {level} needs the revocation status (OCSP/CRL) of the certificates, but "
-            f"{fetch_failures}"
+            f"{input_pdf}: {problem}",
+            problem,
+            f"ký ở mức {level} cần tình trạng thu hồi (OCSP/CRL) của các chứng thư, nhưng "
+            f"{fetch_failures.vietnamese()}",
         )
     if isinstance(exc, RevokedError):
         return SigningError(f"{input_pdf}: chứng thư số ký đã bị thu hồi / the signing certificate is revoked: {exc}")
@@ -109,9 +112,15 @@ def _signing_failure(
     tsa_error = tsa_error_in(exc)
     if tsa_error is not None:
         # the TSA down, or answering something else than a timestamp (signing.services says which and how)
-        return SigningServiceError(f"{input_pdf}: {tsa_error}; signing at {level} needs a timestamp")
+        problem = f"{tsa_error}; signing at {level} needs a timestamp"
+        return SigningServiceError(
+            f"{input_pdf}: {problem}", problem, f"ký ở mức {level} cần dấu thời gian, nhưng {tsa_error.vietnamese()}"
+        )
     if isinstance(exc, OSError):
-        return SigningServiceError(f"{input_pdf}: signing failed at {level}: a service could not be reached ({exc})")
+        problem = f"signing failed at {level}: a service could not be reached ({exc})"
+        return SigningServiceError(
+            f"{input_pdf}: {problem}", problem, f"không kết nối được một dịch vụ cần cho chữ ký mức {level} ({exc})"
+        )
     if isinstance(exc.__cause__, (PathBuildingError, PathValidationError)):
         # pyHanko wraps the B-LT/B-LTA pre-signing validation's failure ("The signer's certificate could not be
         # validated"): say what failed, a revoked certificate above all

@@ -274,6 +274,11 @@ def test_a_timestamping_service_that_is_down_fails_the_scan_and_quarantines_noth
     assert "signing failed, not because of the scan" in (result.reason_en or "")
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
     assert f"the timestamping authority at http://127.0.0.1:{port}/tsa could not be reached" in (result.reason_en or "")
+    # in Vietnamese too, for the officer (it used to be the English text inside the Vietnamese sentence)
+    assert (result.reason_vi or "").startswith(
+        f"Ký số thất bại, không do tệp quét: ký ở mức B-T cần dấu thời gian, nhưng không kết nối được máy chủ cấp "
+        f"dấu thời gian (TSA) http://127.0.0.1:{port}/tsa ("
+    ), result.reason_vi
 
 
 def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_service(
@@ -286,9 +291,9 @@ def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_serv
     (result,) = process_many([scan], settings)
     assert result.outcome == Outcome.FAILED, (result.outcome, result.reason_en)
     reason = result.reason_en or ""
-    assert reason.startswith("signing failed, not because of the scan: SigningServiceError: "), reason
-    assert (
-        f"/ocr.pdf: the timestamping authority at {url} did not return a timestamp (its answer, 20 bytes, is not an "
-        "RFC 3161 timestamp response)"
-    ) in reason, reason
+    # the service and its answer, not the work copy's path (the result names the scan)
+    assert reason == (
+        f"signing failed, not because of the scan: the timestamping authority at {url} did not return a timestamp "
+        "(its answer, 20 bytes, is not an RFC 3161 timestamp response); signing at B-T needs a timestamp"
+    ), reason
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())

@@ -218,6 +218,12 @@ def test_revocation_services_that_fail_at_long_term_levels_are_named(
                 f"{src}: signing at {level} needs the revocation status (OCSP/CRL) of the certificates, but the CRL "
                 f"server at {crl_url} (named in the certificate 'sohoa Test Issuing CA') {what}"
             )
+            vietnamese = caught.value.vietnamese  # the officer's report (the reason of a failed document)
+            assert vietnamese.startswith(
+                f"ký ở mức {level} cần tình trạng thu hồi (OCSP/CRL) của các chứng thư, nhưng máy chủ CRL {crl_url} "
+                f"(ghi trong chứng thư 'sohoa Test Issuing CA') "
+                + ("không kết nối được (" if fault == "down" else "không trả lời dùng được (HTTP status 404")
+            ), vietnamese
             assert not (tmp_path / "o.pdf").exists()
 
 
