@@ -20,7 +20,7 @@ import hashlib
 import io
 import logging
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -690,13 +690,21 @@ def audit_archive(
     renew: bool = True,
     renew_within_days: int | None = None,
     now: datetime | None = None,
+    check_records: Callable[[Settings, bool, int], list[RecordAudit]] | None = None,
+    check_ledger: Callable[[Settings], tuple[int, list[str], list[str]]] = verify_ledger,
 ) -> ArchiveAuditReport:
     """The full audit of the configured archive: every record (fixity, signatures, renewal), then the ledger.
 
     ``renew_within_days`` (default ``settings.audit_renew_within_days``): renew when the protection ends within
     that many days of ``now`` (default: the current time). Renewals are written to the ledger before it is
-    verified, so the report covers them too.
+    verified, so the report covers them too. ``check_records``/``check_ledger``: the two steps (default
+    ``audit_records`` and ``verify_ledger``; the Prefect flow passes them as its tasks).
     """
+    if check_records is None:
+
+        def check_records(settings: Settings, renew: bool, days: int) -> list[RecordAudit]:
+            return list(audit_records(settings, renew=renew, renew_within_days=days, now=now))
+
     days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
     report = ArchiveAuditReport(
         archive=archive_location(settings),
@@ -705,7 +713,7 @@ def audit_archive(
         renew_within_days=days,
         tsa_url=settings.tsa_url,
     )
-    report.records = list(audit_records(settings, renew=renew, renew_within_days=days, now=now))
-    report.ledger_entries, report.ledger_problems, report.archive_problems = verify_ledger(settings)
+    report.records = check_records(settings, renew, days)
+    report.ledger_entries, report.ledger_problems, report.archive_problems = check_ledger(settings)
     report.finished_at = datetime.now(UTC)
     return report

@@ -9,15 +9,13 @@ local API without a configured server, several seconds to start), so ``sohoa aud
 from __future__ import annotations
 
 import contextlib
-from datetime import UTC, datetime
 from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 
-from flows.audit import ArchiveAuditReport, RecordAudit, audit_records, verify_ledger
+from flows.audit import RecordAudit, audit_archive, audit_records, verify_ledger
 from sohoa.settings import Settings, load_settings
-from storage import archive_location
 
 
 @task(name="audit-records")
@@ -41,17 +39,13 @@ def archive_audit(
     """Fixity of every object, every signature verified again, B-LTA document timestamps renewed when they need
     it, the ledger verified; publishes the ``archive-audit`` markdown artifact and returns the report (JSON)."""
     settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
-    days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
-    report = ArchiveAuditReport(
-        archive=archive_location(settings),
-        started_at=datetime.now(UTC),
+    report = audit_archive(
+        settings,
         renew=renew,
-        renew_within_days=days,
-        tsa_url=settings.tsa_url,
+        renew_within_days=renew_within_days,
+        check_records=audit_records_task,
+        check_ledger=verify_ledger_task,
     )
-    report.records = audit_records_task(settings, renew, days)
-    report.ledger_entries, report.ledger_problems, report.archive_problems = verify_ledger_task(settings)
-    report.finished_at = datetime.now(UTC)
     counts = report.counts()
     summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
     print(summary)
