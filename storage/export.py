@@ -11,10 +11,11 @@ and once for all ``data/ledger.json`` (the ledger entries of those records, in c
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import bagit
@@ -28,28 +29,34 @@ from storage.ledger import Ledger
 
 def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: Iterable[Path] = ()) -> Path:
     """Write the bag to ``out`` (a new folder; built beside it and renamed into place)."""
+    c = record.classification
+    description = f"{c.doc_type if c else '?'} {c.number or '' if c else ''} — source SHA-256 {record.source.sha256}"
+    with _staged_bag(out, record.id, description, trust_anchors) as staging:
+        _write_record(archive, record, staging / "record", sidecar_folder=staging)
+        excerpt = Ledger(archive).excerpt(record.id)
+        (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
+    return out
+
+
+@contextlib.contextmanager
+def _staged_bag(out: Path, identifier: str, description: str, trust_anchors: Iterable[Path]) -> Iterator[Path]:
+    """A folder beside ``out`` for the caller to write the payload in; then the trust anchors, the bag's manifests
+    and tags, and a rename into place. Removed on any failure: a half-made export is never left as ``out``."""
     if out.exists():
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
     staging = out.with_name(f".{out.name}.part-export")
     if staging.exists():
         shutil.rmtree(staging)
-    (staging / "record").mkdir(parents=True)
+    staging.mkdir(parents=True)
     try:
-        for stored in [*record.objects, *archive.added_objects(record)]:  # renewals too
-            name = stored.key.rsplit("/", 1)[-1]
-            atomic_write_bytes(staging / "record" / name, archive.read_verified(record, stored.role))
-        (staging / SIDECAR).write_text(record.to_json(), encoding="utf-8")
-        excerpt = Ledger(archive).excerpt(record.id)
-        (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
+        yield staging
         _copy_trust(staging / "trust", trust_anchors)
-        c = record.classification
         bagit.make_bag(
             str(staging),
             {
                 "Source-Organization": "sohoa",
-                "External-Identifier": record.id,
-                "External-Description": f"{c.doc_type if c else '?'} {c.number or '' if c else ''} — "
-                f"source SHA-256 {record.source.sha256}",
+                "External-Identifier": identifier,
+                "External-Description": description,
                 "Bag-Software-Agent": f"sohoa {__version__} (bagit {bagit.VERSION})",
             },
             checksums=["sha256", "sha512"],
@@ -58,7 +65,16 @@ def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: I
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return out
+
+
+def _write_record(archive: BaseArchive, record: Record, folder: Path, sidecar_folder: Path | None = None) -> None:
+    """The record's objects, each read back verified (renewals too), and its sidecar (in ``folder`` too unless
+    ``sidecar_folder`` is given)."""
+    folder.mkdir()
+    for stored in [*record.objects, *archive.added_objects(record)]:
+        name = stored.key.rsplit("/", 1)[-1]
+        atomic_write_bytes(folder / name, archive.read_verified(record, stored.role))
+    (sidecar_folder or folder).joinpath(SIDECAR).write_text(record.to_json(), encoding="utf-8")
 
 
 def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:
@@ -92,23 +108,15 @@ def export_batch_bag(
 ) -> tuple[Path, list[Record]]:
     """Write every record of ``batch`` (see ``batch_records``) as one bag to ``out``; LookupError when the batch
     has no record. Returns the bag and the records in it."""
-    if out.exists():
+    if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
     records = batch_records(archive, batch)
     if not records:
         raise LookupError(f"batch {batch}: no archived record in {archive.location}")
-    staging = out.with_name(f".{out.name}.part-export")
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    try:
+    description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
+    with _staged_bag(out, batch, description, trust_anchors) as staging:
         for record in records:
-            folder = staging / record.id
-            folder.mkdir()
-            for stored in [*record.objects, *archive.added_objects(record)]:  # renewals too
-                name = stored.key.rsplit("/", 1)[-1]
-                atomic_write_bytes(folder / name, archive.read_verified(record, stored.role))
-            (folder / SIDECAR).write_text(record.to_json(), encoding="utf-8")
+            _write_record(archive, record, staging / record.id)
         ids = {r.id for r in records}
         # one pass over the ledger for all records (not one excerpt per record): the ledger can be long
         excerpt = [e for _, e in Ledger(archive).entries() if e is not None and e.get("record_id") in ids]
@@ -126,21 +134,6 @@ def export_batch_bag(
         ]
         batch_json = {"batch": batch, "archive": archive.location, "records": listing}
         (staging / "batch.json").write_text(json.dumps(batch_json, ensure_ascii=False, indent=1), encoding="utf-8")
-        _copy_trust(staging / "trust", trust_anchors)
-        bagit.make_bag(
-            str(staging),
-            {
-                "Source-Organization": "sohoa",
-                "External-Identifier": batch,
-                "External-Description": f"batch {batch}: {len(records)} record(s) from {archive.location}",
-                "Bag-Software-Agent": f"sohoa {__version__} (bagit {bagit.VERSION})",
-            },
-            checksums=["sha256", "sha512"],
-        )
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return out, records
 
 

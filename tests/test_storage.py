@@ -735,6 +735,8 @@ def test_bagit_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
     validate_bag(bag)
     assert (bag / "data" / "record" / "document.pdf").read_bytes() == files["signed"][1].read_bytes()
     assert (bag / "data" / "trust" / "dev-ca.pem").exists()
+    assert json.loads((bag / "data" / "record.json").read_text())["id"] == archived.id  # beside record/, not in it
+    assert not (bag / "data" / "record" / "record.json").exists()
     excerpt = json.loads((bag / "data" / "ledger.json").read_text())
     assert [e["action"] for e in excerpt][-1] == "archived"
     tool = Path(sys.executable).parent / "bagit.py"
