@@ -13,15 +13,14 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import hashlib
 import logging
 import os
 import random
+import re
 import shutil
 import signal
 import socket
 import sys
-import tempfile
 import threading
 import time
 import unicodedata
@@ -34,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sohoa.errors import BadInputError, StageError
-from sohoa.fsutil import PART_MARKER, exclusive_lock, sha256_file
+from sohoa.fsutil import PART_MARKER, exclusive_lock, file_lock, host_lock_file, sha256_file
 from sohoa.record import (
     Classification,
     OcrResult,
@@ -58,6 +57,7 @@ from storage import (
     quarantine_file,
     record_prefix,
 )
+from storage.quarantine import remove_partials as remove_quarantine_partials
 
 if TYPE_CHECKING:
     import signing
@@ -223,11 +223,16 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
     from ocr.slots import set_slot_count
 
     set_slot_count(settings.tesseract_slots)  # this may be a Dask worker process: it needs the setting too
+    # Where the OCR scratch folder goes, so that remove_work_leftovers can tell one a killed run left from one in
+    # use: in a record's work folder (the pipeline's), under the record's content lock, which the caller holds;
+    # elsewhere (`sohoa ocr` on one file) at the top of WORK, holding the shared scratch lock while it exists.
+    in_record = work_token(output_pdf.parent) is not None
+    scratch_root = output_pdf.parent if in_record else settings.work_path
     options: dict[str, Any] = dict(
         language=settings.ocr_language,
         workers=settings.effective_ocr_workers,
         dpi=settings.ocr_dpi,
-        work_dir=settings.work_path,
+        work_dir=scratch_root,
         tessdata_dir=settings.tessdata_dir,
         mode=settings.ocr_mode,
         on_page=progress.page_listener,
@@ -235,11 +240,19 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         tesseract_engine=settings.tesseract_engine,
         bands=settings.ocr_bands,
     )
-    with dask_page_executor(settings) as pages_on_cluster:
+    scratch_lock = contextlib.nullcontext() if in_record else file_lock(scratch_lock_file(scratch_root), shared=True)
+    with scratch_lock, dask_page_executor(settings) as pages_on_cluster:
         if pages_on_cluster is not None:
             executor, cluster_threads = pages_on_cluster
             options.update(page_executor=executor, workers=cluster_threads)
         return ocr.ocr_document(source, output_pdf, **options)
+
+
+def scratch_lock_file(work_root: Path) -> Path:
+    """Held shared by each OCR whose scratch folder is at the top of WORK (see run_ocr, remove_work_leftovers)."""
+    folder = work_root / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "ocr-scratch.lock"
 
 
 @contextlib.contextmanager
@@ -355,11 +368,7 @@ def archive_write_lock(location: str) -> Iterator[None]:
     documents archived at once (threads of a batch, a watcher beside a nightly batch, local Dask workers) would
     race for the same sequence number. A thread lock plus an ``flock`` on a file named after the archive;
     the kernel drops the flock when a process dies, so a crash never leaves the archive locked."""
-    if not location.startswith("s3:"):
-        location = str(Path(location).resolve())
-    key = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
-    lock_file = Path(tempfile.gettempdir()) / f"sohoa-archive-{os.getuid()}-{key}.lock"
-    with _archive_lock, exclusive_lock(lock_file):
+    with _archive_lock, exclusive_lock(host_lock_file("archive", location)):
         yield
 
 
@@ -596,10 +605,80 @@ def same_content_lock(work_root: Path, digest: str) -> Iterator[None]:
     the hash: a bounded set of files, and two different documents share one only 1 time in 256 (they then run
     one after the other). Each call opens its own descriptor, so threads of one process exclude each other too;
     the kernel drops the lock when a process dies."""
+    with exclusive_lock(content_lock_file(work_root, digest)):
+        yield
+
+
+def content_lock_file(work_root: Path, digest: str) -> Path:
+    """The lock file of ``same_content_lock`` for a content's SHA-256 (or its record id, which begins with it)."""
     folder = work_root / ".locks"
     folder.mkdir(parents=True, exist_ok=True)
-    with exclusive_lock(folder / f"{digest[:2]}.lock"):
-        yield
+    return folder / f"{digest[:2]}.lock"
+
+
+OCR_SCRATCH_PREFIX = "sohoa-ocr-"  # the OCR stage's scratch folders (ocr.pipeline.ocr_document)
+_RECORD_FOLDER = re.compile(r"[0-9a-f]{16}")  # WORK/<record id>
+# WORK/.<record id>.part-* (prepare_work_dir)
+_STAGING_FOLDER = re.compile(rf"\.([0-9a-f]{{16}}){re.escape(PART_MARKER)}")
+
+
+def remove_work_leftovers(work_root: Path) -> list[Path]:
+    """Remove what processes killed in the middle of a record left in the work folder; returns what was removed.
+
+    Everything a run writes there for a record is written while it holds the record's content lock
+    (``same_content_lock``, taken by ``_process`` for the whole document): the staging folder ``.<id>.part-*`` of
+    ``prepare_work_dir``, the work folder ``<id>/`` and in it the ``.NAME.part-*`` files of crash-safe writes, the
+    signature's ``.NAME.*.tmp`` and the OCR stage's scratch folder (``run_ocr`` puts it there for this reason). A
+    leftover without a live owner is therefore one whose lock is free: each record's is tried without waiting, and
+    a record whose lock is held (a watcher or another batch at work on it, or on a content that shares its lock
+    file) is left for a later batch. The kernel drops a dead process's flock, so no pid or age is guessed.
+    OCR scratch folders at the top of WORK (`sohoa ocr` on one file; every OCR before 2026-12-01) go the same way
+    under one lock that each such OCR holds shared: only while no OCR on this host holds it.
+
+    Kept: the work folder itself when it carries its generation token (a rerun reuses its cached stage results;
+    one without a token is incomplete and ``prepare_work_dir`` would make it afresh anyway), ``.locks/`` and
+    whatever else is in WORK (split stacks, the audit's folder, anything not named as sohoa names these)."""
+    if not work_root.is_dir():
+        return []
+    removed: list[Path] = []
+    records: set[str] = set()
+    for entry in work_root.iterdir():
+        if _RECORD_FOLDER.fullmatch(entry.name):
+            records.add(entry.name)
+        elif staging := _STAGING_FOLDER.match(entry.name):
+            records.add(staging[1])
+    with file_lock(scratch_lock_file(work_root), wait=False) as no_ocr_at_top:
+        if no_ocr_at_top:
+            for scratch in sorted(work_root.glob(f"{OCR_SCRATCH_PREFIX}*")):
+                shutil.rmtree(scratch, ignore_errors=True)
+                removed.append(scratch)
+    for record_id in sorted(records):
+        with file_lock(content_lock_file(work_root, record_id), wait=False) as no_live_owner:
+            if no_live_owner:
+                for leftover in _record_leftovers(work_root, record_id):
+                    if leftover.is_dir():
+                        shutil.rmtree(leftover, ignore_errors=True)
+                    else:
+                        leftover.unlink(missing_ok=True)
+                    removed.append(leftover)
+    return removed
+
+
+def _record_leftovers(work_root: Path, record_id: str) -> list[Path]:
+    """A record's temporary files and folders in WORK (called under its content lock)."""
+    found = sorted(work_root.glob(f".{record_id}{PART_MARKER}*"))
+    folder = work_root / record_id
+    if folder.is_dir():
+        if not (folder / WORK_TOKEN).is_file():
+            found.append(folder)
+        else:
+            found += sorted(
+                p
+                for p in folder.iterdir()
+                if p.name.startswith(OCR_SCRATCH_PREFIX)
+                or (p.name.startswith(".") and (PART_MARKER in p.name or p.name.endswith(".tmp")))
+            )
+    return found
 
 
 def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None) -> DocumentResult:
@@ -721,7 +800,8 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
     document each (named like ``stack.pdf#2.pdf``, in the work folder, removed when the batch ends). Lazy so that
     the first documents are being processed while later files are still searched for separator sheets (a page
     rendered and decoded per page: ~23 s for 200 pages, which used to pass before anything else started).
-    Temporary files that a batch killed in the middle of an archive write left behind are removed first."""
+    Temporary files and folders that runs killed in the middle left in the archive, the work folder and the
+    quarantine are removed first."""
     from flows.intake import split_stack
 
     check_locations(settings)
@@ -735,10 +815,15 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
                 yield part
 
     location = archive_location(settings)
+    leftovers: list[Path] = []
     if not location.startswith("s3:"):
         with archive_write_lock(location):  # never remove the temporary files of a writer that is alive
-            for leftover in LocalArchive(Path(location)).remove_partials():
-                log.warning("removed %s, left by an interrupted run", leftover)
+            leftovers += LocalArchive(Path(location)).remove_partials()
+    # each removes only what no live process on this host holds (see there)
+    leftovers += remove_work_leftovers(settings.work_path)
+    leftovers += remove_quarantine_partials(settings.quarantine_path)
+    for leftover in leftovers:
+        log.warning("removed %s, left by an interrupted run", leftover)
     try:
         yield documents()
     finally:

@@ -94,12 +94,34 @@ def copy_unless_exists(source: Path, target: Path) -> bool:
 def exclusive_lock(lock_file: Path) -> Iterator[None]:
     """Hold an ``flock`` on ``lock_file`` (made if missing) for the block. Each call opens its own descriptor, so
     threads of one process exclude each other as processes do; closing it (or the process dying) releases it."""
+    with file_lock(lock_file):
+        yield
+
+
+@contextmanager
+def file_lock(lock_file: Path, *, shared: bool = False, wait: bool = True) -> Iterator[bool]:
+    """An ``flock`` on ``lock_file`` (made if missing) for the block, exclusive or ``shared``, as ``exclusive_lock``
+    does; yields whether it is held: with ``wait=False`` the block runs at once, without it, when another
+    descriptor (another process, or a thread of this one) holds a lock that excludes it."""
     fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
+        try:
+            fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
     finally:
         os.close(fd)
+
+
+def host_lock_file(kind: str, location: str) -> Path:
+    """The lock file, in this host's temporary folder, that the sohoa processes of this user take for ``kind``
+    (``archive``, ``quarantine``) at ``location`` (a folder, resolved here, or an ``s3:`` URL)."""
+    if not location.startswith("s3:"):
+        location = str(Path(location).resolve())
+    key = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"sohoa-{kind}-{os.getuid()}-{key}.lock"
 
 
 def sha256_file(path: Path) -> str:

@@ -3,6 +3,9 @@
 ``quarantine/<name>`` holds a copy of the input (the original is never deleted by a batch), and
 ``quarantine/<name>.reason.txt`` says what is wrong, in Vietnamese then English. Quarantining the same content
 twice reuses the same entry.
+
+Writes are crash-safe (``sohoa.fsutil``): a process killed in the middle of one leaves a ``.NAME.part-*`` file,
+which ``remove_partials`` removes at the start of a later batch.
 """
 
 from __future__ import annotations
@@ -12,7 +15,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sohoa.fsutil import atomic_write_text, copy_unless_exists, fit_name, sha256_file
+from sohoa.fsutil import (
+    PART_MARKER,
+    atomic_write_text,
+    copy_unless_exists,
+    file_lock,
+    fit_name,
+    host_lock_file,
+    sha256_file,
+)
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,13 @@ def quarantine_file(
     """Park ``source`` with its reason; ``label`` names it in the reason file when ``source`` is not the file the
     officer dropped (a document split from a scanned stack: the stack's path, #part and pages)."""
     quarantine_dir.mkdir(parents=True, exist_ok=True)
+    with file_lock(writers_lock_file(quarantine_dir), shared=True):  # see remove_partials
+        return _park(source, quarantine_dir, reason_vi, reason_en, source_sha256, label)
+
+
+def _park(
+    source: Path, quarantine_dir: Path, reason_vi: str, reason_en: str, source_sha256: str | None, label: str | None
+) -> QuarantineEntry:
     digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
     name = unicodedata.normalize("NFC", source.name)
     target = quarantine_dir / name
@@ -69,3 +87,30 @@ def _claim(source: Path, digest: str, target: Path) -> Path:
         if copy_unless_exists(source, path) or sha256_file(path) == digest:
             return path
     raise FileExistsError(f"{target}: three names in the quarantine taken by other content")
+
+
+def writers_lock_file(quarantine_dir: Path) -> Path:
+    """The lock every process writing into ``quarantine_dir`` on this host holds, shared, while it writes."""
+    return host_lock_file("quarantine", str(quarantine_dir))
+
+
+def remove_partials(quarantine_dir: Path) -> list[Path]:
+    """Remove the ``.NAME.part-*`` files of writes into ``quarantine_dir`` that a killed process left; returns them.
+
+    Any sohoa process may quarantine a file at any moment (a watcher beside a nightly batch), and a temporary file
+    does not say whether its writer is alive. So each write holds ``writers_lock_file`` shared (writers never wait
+    for each other), and this removes only while it can take the lock exclusively without waiting: then no write
+    is in progress on this host and every temporary file is a dead one's. When some write is, nothing is removed;
+    a later batch will."""
+    if not quarantine_dir.is_dir():
+        return []
+    with file_lock(writers_lock_file(quarantine_dir), wait=False) as no_writer:
+        if not no_writer:
+            return []
+        # only where sohoa writes (the top of the folder): a subfolder an officer made is theirs
+        removed = [
+            p for p in quarantine_dir.iterdir() if p.name.startswith(".") and PART_MARKER in p.name and p.is_file()
+        ]
+        for path in removed:
+            path.unlink(missing_ok=True)
+    return removed

@@ -1,0 +1,135 @@
+"""Leftovers of killed runs in the work and quarantine folders: a batch removes those of dead runs, never those of
+a run that is alive (found with real SIGKILLs by exploratory testing: OCR scratch folders, ``.part-*`` files and
+staging folders stayed for ever).
+
+A real ``process_document`` runs in a child process and stops at a chosen point, its temporary files on disk and
+its locks held; a batch started beside it must leave them. Then the child is killed (SIGKILL) and the next batch
+must remove them.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.pipeline import WORK_TOKEN, batch_documents
+from tests.conftest import make_settings
+from tests.test_operations import make_scan
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.integration
+
+# The child stops (prints "ready", sleeps) the moment the code it runs is about to: rename a work folder's staging
+# folder into place (prepare_work_dir), replace a target by its .part- file (the OCR stage's searchable copy, its
+# scratch folder still there; pikepdf's own temporary file beside it may be too), or link a .part- file to its
+# name (quarantining a bad file). ``ocr-command`` is the OCR stage alone, as `sohoa ocr` runs it.
+CHILD = r"""
+import os, sys, time
+from pathlib import Path
+
+from flows.pipeline import process_document
+from sohoa.fsutil import PART_MARKER
+from sohoa.settings import Settings
+
+point, data_dir, document = sys.argv[1:4]
+
+
+def stop():
+    print("ready", flush=True)
+    time.sleep(600)
+
+
+if point == "staging":
+    rename = Path.rename
+
+    def stopping_rename(self, target):
+        if PART_MARKER in self.name:
+            stop()
+        return rename(self, target)
+
+    Path.rename = stopping_rename
+else:
+    name = "link" if point == "quarantine" else "replace"
+    real = getattr(os, name)
+
+    def stopping(source, target, *args, **kwargs):
+        if PART_MARKER in os.fspath(source):
+            stop()
+        return real(source, target, *args, **kwargs)
+
+    setattr(os, name, stopping)
+settings = Settings(data_dir=Path(data_dir), ocr_workers=1)
+if point == "ocr-command":  # `sohoa ocr` on one file: its scratch folder is at the top of WORK
+    from flows.pipeline import run_ocr
+
+    run_ocr(Path(document), Path(data_dir).parent / "out.pdf", settings)
+else:
+    process_document(Path(document), settings)
+"""
+
+
+def leftovers(data_dir: Path) -> set[Path]:
+    work, quarantine = data_dir / "work", data_dir / "quarantine"
+    found = {p for p in work.rglob("*") if "sohoa-ocr-" in p.name or ".part-" in p.name}
+    found |= {p for p in quarantine.glob(".*") if ".part-" in p.name} if quarantine.is_dir() else set()
+    return {p for p in found if not any(parent in found for parent in p.parents)}
+
+
+def start_batch(data_dir: Path) -> None:
+    with batch_documents([], make_settings(data_dir)):
+        pass
+
+
+@pytest.mark.parametrize(
+    ("point", "expected"),
+    [
+        ("staging", {"work/.{id}.part-"}),
+        ("part", {"work/{id}/sohoa-ocr-", "work/{id}/.ocr.pdf.part-"}),
+        ("quarantine", {"quarantine/.ghi chú.pdf.part-"}),
+        ("ocr-command", {"work/sohoa-ocr-"}),
+    ],
+)
+def test_a_batch_removes_the_leftovers_of_a_killed_run_not_of_a_live_one(
+    tmp_path: Path, point: str, expected: set[str]
+) -> None:
+    data_dir = tmp_path / "var"
+    if point == "quarantine":
+        document = tmp_path / "ghi chú.pdf"
+        document.write_text("đây không phải PDF\n", encoding="utf-8")
+    else:
+        document = make_scan(tmp_path / "hồ sơ.png", "THÔNG BÁO\nVề việc tiêm chủng mở rộng")
+    import hashlib
+
+    record_id = hashlib.sha256(document.read_bytes()).hexdigest()[:16]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, point, str(data_dir), str(document)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n", child.poll()
+        alive = leftovers(data_dir)
+        found = {str(p.relative_to(data_dir)) for p in alive}
+        for prefix in expected:
+            assert any(name.startswith(prefix.format(id=record_id)) for name in found), (prefix, found)
+
+        start_batch(data_dir)  # the child is alive, its locks held: nothing of it goes
+        assert leftovers(data_dir) == alive
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+
+    start_batch(data_dir)  # now they are a dead run's
+    assert not leftovers(data_dir), leftovers(data_dir)
+    if point == "part":  # a rerun reuses the work folder with its token (and its cached results)
+        assert (data_dir / "work" / record_id / WORK_TOKEN).is_file()
+    assert (data_dir / "work" / ".locks").is_dir()
