@@ -215,6 +215,11 @@ def _document_name(document: Path, claim: _Claimed | None) -> str:
     return _nfc((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
 
 
+def _key(record: Record) -> tuple[str, str]:
+    """A document of the pass: its record id (the content's) and its path as ingested (``source.path``)."""
+    return record.id, record.source.path
+
+
 class _WatchRunner:
     """The pipeline's stage runner, wrapped (``flows.pipeline`` runs every stage through a ``StageRunner``, so
     the orchestrator needs no watcher-specific code): after ``ingest`` the record gets the tags of the subfolder
@@ -227,7 +232,8 @@ class _WatchRunner:
         self.claims = claims
         self.archive = archive
         self._lock = threading.Lock()  # documents of a pass run in threads (settings.batch_workers)
-        self._names: dict[str, str] = {}  # record id → the document as dropped
+        # keyed by the document, not the record id alone: two copies of one scan in a pass have one record id
+        self._names: dict[tuple[str, str], str] = {}  # document → the document as dropped
         self.archived: dict[str, dict[str, Any]] = {}  # record id → the receipt stored with it
 
     def __call__(self, stage: str, function: Callable[..., Any], *args: Any) -> Any:
@@ -243,12 +249,12 @@ class _WatchRunner:
             claim = _origin(Path(args[0]), self.claims)
             result.tags = tags_for(claim.relative) if claim else []
             with self._lock:
-                self._names[result.id] = _document_name(Path(args[0]), claim)
+                self._names[_key(result)] = _document_name(Path(args[0]), claim)
         return result
 
     def receipt_for(self, record: Record) -> dict[str, Any]:
         with self._lock:
-            name = self._names.get(record.id, record.source.name)
+            name = self._names.get(_key(record), record.source.name)
         receipt = _make_receipt(
             file=name,
             outcome=Outcome.ARCHIVED.value,

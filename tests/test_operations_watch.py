@@ -182,6 +182,12 @@ def test_a_copy_in_another_folder_and_entries_that_are_no_file(
     copies = [receipts["a/thông báo.png"], receipts["b/thông báo.png"]]
     assert sorted(r["outcome"] for r in copies) == ["already_archived", "archived"]  # either may come first
     assert [r["tags"] for r in copies] == [["a"], ["b"]]
+    # the receipt stored with the record is the archived copy's: both copies have one record id, and the receipt
+    # stored with it used to take the other copy's name now and then
+    (archived,) = [r for r in copies if r["outcome"] == "archived"]
+    archive = open_configured_archive(settings)
+    record = archive.get(archived["record_id"])
+    assert record is not None and json.loads(archive.read_verified(record, "receipt")) == archived
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "ống.pdf: bỏ qua" in said and "a named pipe (FIFO)" in said
     assert "hỏng.pdf: bỏ qua" in said and "which does not exist" in said
