@@ -12,13 +12,22 @@ rename fails), processed by the pipeline, moved to ``DATA_DIR/processed/``. The 
 it was dropped in becomes a tag of the record (``inbox/hộ tịch/scan.pdf`` → ``hộ tịch``; classification is not
 changed by it). A receipt (JSON, Vietnamese and English: record id, SHA-256, time, outcome, archive path, the
 file as dropped) is written to ``DATA_DIR/outbox/`` and, for a record archived by this pass, stored with the
-record in the archive (``receipt.json``, role ``receipt``). Files left in ``claimed/`` by a crash are processed
-again on the next full pass (the archive is idempotent by content hash). One watcher per data folder; the inbox
-and the data folder must be on the same filesystem (an atomic rename).
+record in the archive (``receipt.json``, role ``receipt``). One watcher per data folder; the inbox and the data
+folder must be on the same filesystem (an atomic rename).
+
+A crash (SIGKILL, power cut) at any point leaves exactly one receipt per drop once the next full pass has run. Each
+claimed file is finished as soon as its documents are: its receipts are first written to a journal
+(``DATA_DIR/watch-journal/``, one JSON file per claimed file, naming the claimed file's inode, size and mtime),
+then to the outbox, then the file is moved to ``processed/`` and the journal entry removed. A full pass first
+finishes what a journal entry says was decided (writes the same receipts again under the same names, moves the
+file), then processes what is left in ``claimed/`` again (the archive is idempotent by content hash). Before a
+record is archived, the receipt stored with it is journaled too: a file whose pass was killed after archiving and
+before its receipt gets that ``archived`` receipt on the rerun, not an ``already archived`` one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -39,11 +48,12 @@ from flows.pipeline import (
     DocumentResult,
     Outcome,
     StageRunner,
+    _test_crash_hook,
     direct_runner,
     expand_inputs,
     process_many,
 )
-from sohoa.fsutil import atomic_write_text, fit_name, sha256_file
+from sohoa.fsutil import PART_MARKER, atomic_write_text, fit_name, sha256_file
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import archive_location
@@ -54,6 +64,7 @@ log = logging.getLogger("sohoa")
 RECEIPT_ROLE = "receipt"
 RECEIPT_NAME = "receipt.json"
 RECEIPT_SUFFIX = ".receipt.json"
+JOURNAL_DIR = "watch-journal"  # in DATA_DIR: the receipts decided for a claimed file not yet moved on
 
 
 def _stable(path: Path, stable_seconds: float) -> bool:
@@ -202,8 +213,15 @@ def _origin(document: Path, claims: list[_Claimed]) -> _Claimed | None:
     if len(same_name) == 1:
         return same_name[0]
     # two stacks of the same name (from two subfolders), or a long name shortened: tell them apart by content
-    by_content = [c for c in claims if c.path.is_file() and sha256_file(c.path).startswith(document.parent.name)]
+    by_content = [c for c in claims if _content_starts(c.path, document.parent.name)]
     return by_content[0] if by_content else None
+
+
+def _content_starts(path: Path, prefix: str) -> bool:
+    try:  # a claimed file already finished is moved to processed/ while later documents of the pass run
+        return sha256_file(path).startswith(prefix)
+    except OSError:
+        return False
 
 
 def _document_name(document: Path, claim: _Claimed | None) -> str:
@@ -215,6 +233,81 @@ def _document_name(document: Path, claim: _Claimed | None) -> str:
     return _nfc((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
 
 
+def _identity(path: Path) -> list[int]:
+    """What tells this claimed file from a later drop claimed under the same name: inode, device, size, mtime."""
+    info = path.stat()
+    return [info.st_ino, info.st_dev, info.st_size, info.st_mtime_ns]
+
+
+class _Journal:
+    """``DATA_DIR/watch-journal/``: one JSON file per claimed file (named by the SHA-256 of its path in
+    ``claimed/``) with what must survive a crash of the watcher — the ``archived`` receipt of each of its
+    documents, written just before the record is archived, and, once all its documents are done, the ``receipts``
+    decided for it with their names in the outbox. An entry whose claimed file is gone or is another file (inode,
+    size, mtime) is stale: a crash came after the move."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / JOURNAL_DIR
+        self.claimed_root = data_dir / "claimed"
+        self._lock = threading.Lock()  # documents of a pass run in threads
+
+    def path(self, claim: Path) -> Path:
+        key = os.fsencode(claim.relative_to(self.claimed_root).as_posix())
+        return self.root / f"{hashlib.sha256(key).hexdigest()}.json"
+
+    def read(self, claim: Path) -> dict[str, Any] | None:
+        """The entry of this claimed file, None when there is none or it belongs to another file."""
+        try:
+            entry: dict[str, Any] = json.loads(self.path(claim).read_text(encoding="utf-8"))
+            return entry if entry.get("identity") == _identity(claim) else None
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, claim: Path, entry: dict[str, Any]) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.path(claim), json.dumps(entry, indent=2))  # ASCII: any byte of a name survives
+
+    def _entry(self, claim: Path) -> dict[str, Any]:
+        entry = self.read(claim)
+        if entry is None:
+            claimed = claim.relative_to(self.claimed_root).as_posix()
+            entry = {"claimed": claimed, "identity": _identity(claim), "archived": {}}
+        return entry
+
+    def will_archive(self, claim: Path, document: str, receipt: dict[str, Any]) -> None:
+        with self._lock:
+            entry = self._entry(claim)
+            entry["archived"][document] = receipt
+            self._write(claim, entry)
+
+    def decided(self, claim: Path, receipts: list[tuple[str, dict[str, Any]]]) -> None:
+        with self._lock:
+            entry = self._entry(claim)
+            entry["receipts"] = [{"name": name, "receipt": receipt} for name, receipt in receipts]
+            self._write(claim, entry)
+
+    def remove(self, claim: Path) -> None:
+        with self._lock:
+            self.path(claim).unlink(missing_ok=True)
+
+    def entries(self) -> list[tuple[Path, dict[str, Any] | None]]:
+        """Every entry: its claimed file and content (None: stale or unreadable, to remove)."""
+        found: list[tuple[Path, dict[str, Any] | None]] = []
+        for file in sorted(self.root.glob("*.json")) if self.root.is_dir() else []:
+            try:
+                claimed = self.claimed_root / json.loads(file.read_text(encoding="utf-8"))["claimed"]
+            except (OSError, ValueError, KeyError, TypeError):
+                file.unlink(missing_ok=True)  # a torn write cannot be: atomic_write_text; a hand-made file
+                continue
+            found.append((claimed, self.read(claimed) if self.path(claimed) == file else None))
+        return found
+
+
+def _key(record: Record) -> tuple[str, str]:
+    """A document of the pass: its record id (the content's) and its path as ingested (``source.path``)."""
+    return record.id, record.source.path
+
+
 class _WatchRunner:
     """The pipeline's stage runner, wrapped (``flows.pipeline`` runs every stage through a ``StageRunner``, so
     the orchestrator needs no watcher-specific code): after ``ingest`` the record gets the tags of the subfolder
@@ -222,18 +315,25 @@ class _WatchRunner:
     to the files put, so it is stored beside the record, under the record's retention and in its sidecar. Its
     content is known then: the archive path is ``record_prefix`` of the record being put."""
 
-    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str) -> None:
+    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str, journal: _Journal) -> None:
         self.base = base
         self.claims = claims
         self.archive = archive
+        self.journal = journal
         self._lock = threading.Lock()  # documents of a pass run in threads (settings.batch_workers)
-        self._names: dict[str, str] = {}  # record id → the document as dropped
+        # keyed by the document, not the record id alone: two copies of one scan in a pass have one record id
+        self._names: dict[tuple[str, str], str] = {}  # document → the document as dropped
+        self._claims: dict[tuple[str, str], _Claimed] = {}  # document → the claimed file it came from
         self.archived: dict[str, dict[str, Any]] = {}  # record id → the receipt stored with it
 
     def __call__(self, stage: str, function: Callable[..., Any], *args: Any) -> Any:
         if stage == "archive":
             record, files, settings = args
             receipt = self.receipt_for(record)
+            with self._lock:
+                claim = self._claims.get(_key(record))
+            if claim is not None:  # a crash after the archive write: the rerun gives this receipt, not another
+                self.journal.will_archive(claim.path, receipt["file"], receipt)
             work = files["signed"][1].parent  # the record's work folder, removed by the pipeline afterwards
             stored = work / RECEIPT_NAME
             stored.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
@@ -243,12 +343,14 @@ class _WatchRunner:
             claim = _origin(Path(args[0]), self.claims)
             result.tags = tags_for(claim.relative) if claim else []
             with self._lock:
-                self._names[result.id] = _document_name(Path(args[0]), claim)
+                self._names[_key(result)] = _document_name(Path(args[0]), claim)
+                if claim is not None:
+                    self._claims[_key(result)] = claim
         return result
 
     def receipt_for(self, record: Record) -> dict[str, Any]:
         with self._lock:
-            name = self._names.get(record.id, record.source.name)
+            name = self._names.get(_key(record), record.source.name)
         receipt = _make_receipt(
             file=name,
             outcome=Outcome.ARCHIVED.value,
@@ -307,6 +409,44 @@ def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
     return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{_nfc(document.name)}", RECEIPT_SUFFIX)
 
 
+def _write_receipts(outbox: Path, receipts: list[tuple[str, dict[str, Any]]]) -> None:
+    for name, receipt in receipts:
+        atomic_write_text(outbox / name, json.dumps(receipt, ensure_ascii=False, indent=2))
+        _test_crash_hook("watch-receipt")
+
+
+def _move_to_processed(claim: Path, claimed_root: Path, processed_root: Path) -> None:
+    target = _unique(processed_root / claim.relative_to(claimed_root))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(claim, target)  # atomic: the file is in claimed/ or in processed/, never both or neither
+    _test_crash_hook("watch-move")
+
+
+def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path) -> list[dict[str, Any]]:
+    """What a crashed watcher had decided and not finished: the receipts journaled for a claimed file are written
+    (again, under the same names: the same content) and the file is moved on, without processing it again.
+    Entries of files already moved on (a crash right after the move) are removed, and so are the temporary files
+    of a journal entry or receipt whose write was killed (``.….part-…``: only this watcher writes these folders,
+    and none of its writes is under way when a full pass starts)."""
+    for folder in (journal.root, outbox):
+        for leftover in folder.glob(f".*{PART_MARKER}*") if folder.is_dir() else []:
+            leftover.unlink(missing_ok=True)
+            log.info("removed %s, left by an interrupted pass", leftover)
+    done: list[dict[str, Any]] = []
+    for claim, entry in journal.entries():
+        if entry is None:
+            journal.remove(claim)
+        elif "receipts" in entry:
+            receipts = [(item["name"], item["receipt"]) for item in entry["receipts"]]
+            _write_receipts(outbox, receipts)
+            _move_to_processed(claim, journal.claimed_root, processed_root)
+            journal.remove(claim)
+            log.warning("%s: finished what an interrupted pass had decided", claim)
+            done += [receipt for _, receipt in receipts]
+        # else: only receipts stored with records: the file stays claimed and is processed again
+    return done
+
+
 def _pass(
     inbox: Path,
     settings: Settings,
@@ -319,8 +459,11 @@ def _pass(
     claimed_root = settings.data_dir / "claimed"
     processed_root = settings.data_dir / "processed"
     outbox = settings.data_dir / "outbox"
+    journal = _Journal(settings.data_dir)
     claims: list[_Claimed] = []
+    receipts: list[dict[str, Any]] = []
     if candidates is None:
+        receipts += _finish_journaled(journal, processed_root, outbox)
         leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
         claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
         candidates = expand_inputs([inbox], unreadable=_warn_unreadable)
@@ -334,29 +477,61 @@ def _pass(
         elif (left := _seconds_left(path, stable)) is not None:
             waiting[path] = left
     if not claims:
-        return [], waiting
+        return receipts, waiting
     archive = archive_location(settings)
-    wrapped = _WatchRunner(runner, claims, archive)
-    receipts: list[dict[str, Any]] = []
-    unfinished: set[Path] = set()
-    for result in process_many([c.path for c in claims], settings, runner=wrapped):
-        claim = _origin(result.path, claims)
+    wrapped = _WatchRunner(runner, claims, archive, journal)
+
+    def receipt_of(result: DocumentResult, claim: _Claimed | None) -> dict[str, Any]:
         name = _document_name(result.path, claim)
         stored = wrapped.archived.get(result.record.id) if result.record else None
         if result.outcome == Outcome.ARCHIVED and stored is not None and stored["file"] == name:
-            receipt = stored  # the very receipt stored beside the record
-        else:
-            receipt = _receipt(result, name, archive)
-        text = json.dumps(receipt, ensure_ascii=False, indent=2)
-        atomic_write_text(receipt_target(outbox, receipt, result.path), text)
-        receipts.append(receipt)
-        if result.outcome == Outcome.FAILED and claim is not None:
-            unfinished.add(claim.path)  # a fault of the machine: stays claimed, retried on the next full pass
-    for claim in claims:
-        if claim.path.exists() and claim.path not in unfinished:
-            target = _unique(processed_root / claim.path.relative_to(claimed_root))
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(claim.path, target)
+            return stored  # the very receipt stored beside the record
+        if result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None and claim is not None:
+            entry = journal.read(claim.path) or {}
+            earlier = entry.get("archived", {}).get(name)
+            if earlier is not None and earlier["record_id"] == result.record.id:
+                return dict(earlier)  # archived by this drop before a crash: the receipt stored with the record
+        return _receipt(result, name, archive)
+
+    def finish(claim: _Claimed | None, results: list[DocumentResult]) -> None:
+        """One claimed file's documents are all done: its receipts, then the file moved on, crash-safely."""
+        decided: list[tuple[str, dict[str, Any]]] = []
+        for result in results:  # the documents of one file have names of their own (``stack.pdf#2.pdf``)
+            receipt = receipt_of(result, claim)
+            decided.append((receipt_target(outbox, receipt, result.path).name, receipt))
+        receipts.extend(receipt for _, receipt in decided)
+        if claim is not None:
+            finished.add(claim.path)
+        failed = any(result.outcome == Outcome.FAILED for result in results)
+        if claim is None or failed or not claim.path.exists():
+            # a fault of the machine: the file stays claimed and is processed again on the next full pass, which
+            # writes receipts of its own (no file to move: nothing to journal either)
+            _write_receipts(outbox, decided)
+            if claim is not None:
+                journal.remove(claim.path)
+            return
+        journal.decided(claim.path, decided)
+        _test_crash_hook("watch-journal")
+        _write_receipts(outbox, decided)
+        _move_to_processed(claim.path, claimed_root, processed_root)
+        journal.remove(claim.path)
+
+    finished: set[Path] = set()
+    current: _Claimed | None = None
+    results: list[DocumentResult] = []
+    for result in process_many([c.path for c in claims], settings, runner=wrapped):
+        claim = _origin(result.path, claims)
+        if results and claim != current:  # results come in input order: the previous file's documents are done
+            finish(current, results)
+            results = []
+        current = claim
+        results.append(result)
+    if results:
+        finish(current, results)
+    for claim in claims:  # a file that gave no document (an empty stack) is done too
+        if claim.path not in finished and claim.path.exists():
+            _move_to_processed(claim.path, claimed_root, processed_root)
+            journal.remove(claim.path)
     return receipts, waiting
 
 

@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 from flows.intake import split_stack
-from flows.watch import _Claimed, _document_name, _origin, _unique, receipt_file_name, tags_for, watch, watch_once
+from flows.watch import (
+    _Claimed,
+    _document_name,
+    _finish_journaled,
+    _Journal,
+    _origin,
+    _unique,
+    receipt_file_name,
+    tags_for,
+    watch,
+    watch_once,
+)
 from sohoa.fsutil import NAME_MAX, fit_name
 from sohoa.record import Record
 from storage import open_configured_archive, search_index_path
@@ -182,6 +193,43 @@ def test_a_copy_in_another_folder_and_entries_that_are_no_file(
     copies = [receipts["a/thông báo.png"], receipts["b/thông báo.png"]]
     assert sorted(r["outcome"] for r in copies) == ["already_archived", "archived"]  # either may come first
     assert [r["tags"] for r in copies] == [["a"], ["b"]]
+    # the receipt stored with the record is the archived copy's: both copies have one record id, and the receipt
+    # stored with it used to take the other copy's name now and then
+    (archived,) = [r for r in copies if r["outcome"] == "archived"]
+    archive = open_configured_archive(settings)
+    record = archive.get(archived["record_id"])
+    assert record is not None and json.loads(archive.read_verified(record, "receipt")) == archived
     said = " ".join(r.getMessage() for r in caplog.records)
     assert "ống.pdf: bỏ qua" in said and "a named pipe (FIFO)" in said
     assert "hỏng.pdf: bỏ qua" in said and "which does not exist" in said
+
+
+def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path) -> None:
+    """The receipts journaled for a claimed file are written and the file moved on by the next full pass; an entry
+    left by a crash right after the move is dropped, even when a later drop now lies under the same name
+    (another inode, size or mtime), which is processed as a drop of its own."""
+    data_dir = tmp_path / "var"
+    claimed = data_dir / "claimed" / "hộ tịch" / "thông báo.png"
+    claimed.parent.mkdir(parents=True)
+    claimed.write_bytes(b"first drop")
+    journal = _Journal(data_dir)
+    receipt = {"file": "hộ tịch/thông báo.png", "outcome": "archived", "record_id": "0" * 16}
+    journal.decided(claimed, [("r.receipt.json", receipt)])
+    outbox, processed = data_dir / "outbox", data_dir / "processed"
+    outbox.mkdir()
+    for torn in (journal.root / ".a.json.part-x1y2z3", outbox / ".r.receipt.json.part-x1y2z3"):
+        torn.write_text("{", encoding="utf-8")  # a write killed half-way
+    assert _finish_journaled(journal, processed, outbox) == [receipt]
+    assert [p.name for p in outbox.iterdir()] == ["r.receipt.json"]
+    assert json.loads((outbox / "r.receipt.json").read_text(encoding="utf-8")) == receipt
+    assert (processed / "hộ tịch" / "thông báo.png").read_bytes() == b"first drop" and not claimed.exists()
+    assert not list(journal.root.iterdir())
+
+    claimed.write_bytes(b"first drop")
+    journal.decided(claimed, [("r2.receipt.json", receipt)])
+    claimed.unlink()  # moved on, then killed before the entry was removed; a later drop claimed under its name
+    claimed.write_bytes(b"a later drop")
+    assert journal.read(claimed) is None
+    assert _finish_journaled(journal, processed, outbox) == []
+    assert claimed.read_bytes() == b"a later drop" and not (outbox / "r2.receipt.json").exists()
+    assert not list(journal.root.iterdir())

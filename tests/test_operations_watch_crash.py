@@ -1,0 +1,131 @@
+"""Operations: `sohoa watch` killed (SIGKILL) in the middle of a pass, then one `watch --once`: exactly one receipt
+per dropped file, nothing left in claimed/, every file in processed/ (the bad one quarantined too), each scan
+archived once, and the scan archived before the kill keeps the receipt stored with its record.
+
+Found by exploratory testing: files were moved to processed/ only at the end of a pass, so a watcher killed after
+writing a file's receipt left it claimed, and the next pass processed it again and wrote a second receipt
+("already archived") for the same drop. Kill points are exact (``SOHOA_TEST_CRASH_AFTER=<stage>:<n>``, the test
+fault-injection hook of flows.pipeline, also called by flows.watch after a journal entry, a receipt, a move) or
+taken from the outbox (the parent kills the real watcher as soon as the first receipt appears).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from storage import open_configured_archive
+from tests.conftest import make_settings
+from tests.test_operations_intake import page, png
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.integration
+
+GOOD = "hộ tịch/thông báo.png"
+BAD = "tư pháp/ghi chú.pdf"  # claimed after GOOD (files are taken in name order)
+
+
+def drop(inbox: Path) -> None:
+    for folder in ("hộ tịch", "tư pháp"):
+        (inbox / folder).mkdir(parents=True)
+    (inbox / GOOD).write_bytes(png(page("THÔNG BÁO\nLịch tiếp công dân")))
+    (inbox / BAD).write_text("đây không phải PDF\n", encoding="utf-8")  # bad input: quarantined
+    old = time.time() - 60
+    for name in (GOOD, BAD):
+        os.utime(inbox / name, (old, old))
+
+
+def env_for(data_dir: Path, crash: str | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_OCR_WORKERS="1", PYTHONPATH=str(ROOT))
+    if crash:
+        env["SOHOA_TEST_CRASH_AFTER"] = crash
+    return env
+
+
+def watch_once_args(inbox: Path) -> list[str]:
+    return [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--once", "--json", "--stable-seconds", "1"]
+
+
+def assert_exactly_one_receipt_per_drop(inbox: Path, data_dir: Path) -> None:
+    rerun = subprocess.run(
+        watch_once_args(inbox), cwd=ROOT, env=env_for(data_dir), capture_output=True, text=True, timeout=180
+    )
+    assert rerun.returncode in (0, 1), rerun.stderr[-3000:]
+    outbox = [json.loads(p.read_text(encoding="utf-8")) for p in (data_dir / "outbox").glob("*.receipt.json")]
+    assert sorted(r["file"] for r in outbox) == sorted([GOOD, BAD]), outbox  # one receipt each, no second one
+    receipts = {r["file"]: r for r in outbox}
+    assert receipts[BAD]["outcome"] == "quarantined"
+    # the drop that archived the scan says so, even when the watcher was killed before writing its receipt
+    assert receipts[GOOD]["outcome"] == "archived", receipts[GOOD]
+
+    claimed = data_dir / "claimed"
+    assert not [p for p in claimed.rglob("*") if p.is_file()], list(claimed.rglob("*"))
+    assert not [p for p in (data_dir / "watch-journal").rglob("*") if p.is_file()]  # nor a write killed half-way
+    assert not [p for p in (data_dir / "outbox").iterdir() if not p.name.endswith(".receipt.json")]
+    assert not [p for p in inbox.rglob("*") if p.is_file()]
+    processed = data_dir / "processed"
+    moved = sorted(p.relative_to(processed).as_posix() for p in processed.rglob("*") if p.is_file())
+    assert moved == sorted([GOOD, BAD])
+    assert [p.name for p in (data_dir / "quarantine").rglob("*.pdf")] == ["ghi chú.pdf"]
+
+    archive = open_configured_archive(make_settings(data_dir))
+    records = list(archive.records())
+    assert [r.id for r in records] == [receipts[GOOD]["record_id"]]
+    assert records[0].tags == ["hộ tịch"]
+    assert json.loads(archive.read_verified(records[0], "receipt")) == receipts[GOOD]  # the same in both places
+
+
+@pytest.mark.parametrize(
+    "crash",
+    [
+        "ingest:1",  # claimed, not processed yet
+        "archive:1",  # archived (its receipt stored with the record), no receipt in the outbox yet
+        "watch-journal:1",  # the file's receipts decided (journaled), none written
+        "watch-receipt:1",  # the first receipt written, the file not moved to processed/ yet
+        "watch-move:1",  # the first file moved to processed/, its journal entry not removed yet
+    ],
+)
+def test_watch_killed_at_a_chosen_point_then_rerun(tmp_path: Path, crash: str) -> None:
+    inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
+    drop(inbox)
+    killed = subprocess.run(
+        watch_once_args(inbox), cwd=ROOT, env=env_for(data_dir, crash), capture_output=True, text=True, timeout=180
+    )
+    assert killed.returncode == -signal.SIGKILL, (crash, killed.returncode, killed.stderr[-3000:])
+    assert_exactly_one_receipt_per_drop(inbox, data_dir)
+
+
+def test_watcher_killed_when_its_first_receipt_appears_then_rerun(tmp_path: Path) -> None:
+    """The real watcher (events and rescans, no --once), killed from outside the moment a receipt is in the
+    outbox: the exploratory test's kill, not at a point the code chose."""
+    inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
+    drop(inbox)
+    outbox = data_dir / "outbox"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--stable-seconds", "1"],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 180
+        while child.poll() is None and time.monotonic() < deadline:
+            if any(outbox.glob("*.receipt.json")):
+                child.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.001)
+        assert child.wait(timeout=30) == -signal.SIGKILL
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    assert_exactly_one_receipt_per_drop(inbox, data_dir)
