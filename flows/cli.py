@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -32,6 +32,9 @@ from sohoa.errors import BadInputError, SohoaError, StageError
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
+    from rich.progress import Progress
+
+    from flows.pipeline import BatchReport, DocumentResult
     from flows.prefect_server import TemporaryPrefectServer
 
 EXIT_OK, EXIT_NOT_RIGHT, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
@@ -195,7 +198,7 @@ def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
         os.environ.setdefault(f"PREFECT_SERVER_SERVICES_{name}_ENABLED", "false")
     from flows.prefect_server import TemporaryPrefectServer
 
-    server = TemporaryPrefectServer(prefect_home)
+    server = TemporaryPrefectServer(prefect_home, max_restarts=settings.prefect_server_restarts)
     os.environ["PREFECT_API_URL"] = server.start()
     return server
 
@@ -291,7 +294,7 @@ def _check_archive_location(settings: Settings) -> None:
 def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
-    from flows.pipeline import BatchReport, DocumentResult, check_locations, expand_inputs, process_many, warm_up
+    from flows.pipeline import BatchReport, check_locations, expand_inputs, process_many, warm_up
 
     inputs = expand_inputs(paths)
     if not inputs:
@@ -338,7 +341,10 @@ def _process(
                 done = progress.tasks[pages_bar].completed
                 progress.update(pages_bar, rate=f"{done / max(time.monotonic() - started, 1e-6):.2f} trang/s")
 
+        finished: list[DocumentResult] = []  # what the flow has done so far, should its server be lost
+
         def advance(result: DocumentResult, index: int, total: int) -> None:
+            finished.append(result)
             progress.update(
                 bar, completed=index, total=total, description=escape(f"{result.path.name}: {result.outcome.value}")
             )
@@ -365,6 +371,17 @@ def _process(
                         warm_up(settings)
                     prefect_flows.warm_up_engine()
             prefect_flows.set_progress_listener(advance)
+            # the server's supervisor ends the command if the server is lost for good, unless the batch is over
+            batch_over = False
+            ending = threading.Lock()
+
+            def server_lost(reason: str) -> None:
+                with ending:
+                    if not batch_over:
+                        _end_without_server(reason, inputs, list(finished), report, as_json, progress)
+
+            if server is not None:
+                server.on_lost = server_lost
             try:
                 if server is not None:
                     server.wait_ready()
@@ -376,7 +393,21 @@ def _process(
                 quiet = prefect_flows.without_flow_heartbeats() if server is not None else contextlib.nullcontext()
                 with quiet:
                     payload = prefect_flows.process_batch([str(p) for p in inputs], overrides)
+                with ending:
+                    batch_over = True
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback
+                with ending:
+                    batch_over = True
+                if server is not None and server.restarts:  # what it did, and no wait for events at exit
+                    _end_without_server(
+                        f"the flow run failed after its temporary Prefect server had stopped mid-batch "
+                        f"({type(exc).__name__}: {exc}); the server's log: {server.log_path}",
+                        inputs,
+                        list(finished),
+                        report,
+                        as_json,
+                        progress,
+                    )
                 raise _fail(
                     f"Prefect could not run the batch: {type(exc).__name__}: {exc}. "
                     "Check PREFECT_API_URL / PREFECT_HOME, or run with --no-prefect.",
@@ -390,6 +421,67 @@ def _process(
     listeners.page_listener = None
     _print_or_table(report.to_json_dict(), as_json)
     raise typer.Exit(report.exit_code)
+
+
+def _end_without_server(
+    reason: str,
+    inputs: list[Path],
+    finished: list[DocumentResult],
+    report: BatchReport,
+    as_json: bool,
+    progress: Progress,
+) -> NoReturn:
+    """The temporary Prefect server died and could not be brought back (flows.prefect_server), or the flow run
+    failed after the server had died and come back: end the command now, with what the batch did, instead of
+    letting the Prefect client retry every call and event for ~10 minutes.
+
+    Called from the server's supervising thread while the flow still runs in others, the documents in flight are cut
+    off as by a kill, which the pipeline is built to survive (README, "Exactly once under crashes"): what was archived
+    stays, and a rerun skips it by content hash and does the rest. Every input is reported: those the flow finished
+    with their outcome, the others as failed (exit code 3)."""
+    from flows.pipeline import DocumentResult, Outcome
+
+    with contextlib.suppress(Exception):
+        progress.stop()
+    by_input: dict[Path, list[DocumentResult]] = {}
+    for result in finished:  # a document split from a stack counts for the stack
+        by_input.setdefault(Path(result.origin.path if result.origin else result.path).resolve(), []).append(result)
+    report.results, unfinished = [], 0
+    for path in inputs:
+        results = by_input.get(path.resolve())
+        if not results:
+            unfinished += 1
+            results = [
+                DocumentResult(
+                    path,
+                    Outcome.FAILED,
+                    reason_en="not finished: the temporary Prefect server is gone; rerun the batch",
+                    reason_vi="chưa xử lý xong: Prefect server tạm thời đã dừng; hãy chạy lại lô",
+                )
+            ]
+        report.results += results
+    archived = [r.record for r in finished if r.outcome == Outcome.ARCHIVED and r.record is not None]
+    batch_ids = {record.batch_id for record in archived if record.batch_id}
+    message = (
+        "Prefect server tạm thời đã dừng giữa chừng; lô dừng lại. Các văn bản đã lưu trữ vẫn còn "
+        "trong kho; chạy lại cùng lệnh để xử lý nốt (văn bản đã lưu được bỏ qua theo SHA-256) / "
+        f"{reason}. The batch stops here: {len(inputs) - unfinished} of {len(inputs)} file(s) done; what was "
+        "archived stays in the archive, and running the same command again does the rest (archived files are "
+        "skipped by their SHA-256). Or run with --no-prefect."
+    )
+    payload = report.to_json_dict()
+    payload["batch_id"] = batch_ids.pop() if len(batch_ids) == 1 else None  # the flow's, known from its records
+    if as_json:
+        payload["error"] = message
+    try:
+        _print_or_table(payload, as_json)
+        err.print(f"[bold red]sohoa: {escape(message)}[/]")
+        sys.stdout.flush()
+        sys.stderr.flush()
+    finally:
+        # Not sys.exit: Prefect's threads would go on retrying, and at exit it waits for every pending event
+        # without a time limit. The documents in flight stop as if killed, which a rerun completes.
+        os._exit(EXIT_FAULT)
 
 
 def _page_total(inputs: list[Path]) -> int | None:

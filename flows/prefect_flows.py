@@ -79,6 +79,7 @@ _OPERATIONAL_SETTINGS = {
     "tesseract_slots",
     "tesseract_engine",
     "dask_address",
+    "prefect_server_restarts",
     "ocr_concurrency_tag",
     "ocr_workers",
     "watch_stable_seconds",

@@ -15,6 +15,12 @@ batch leaves no server.
 route's dependencies on the first request that walks the routes: ~1 s of CPU here) and opens its database on the
 first requests. A thread of the command makes those first requests as soon as the server answers, while the
 command is still loading its own code, so that the flow's first call does not wait for them.
+
+Once ready, the server is supervised: if it dies while the command still runs (the OOM killer, someone killing a
+stray process), a thread of the command says so and starts it again on the same port and ``PREFECT_HOME`` (the
+SQLite database keeps the flow run), and the Prefect client's own retries (five, 2 + 4 + 8 + 16 + 32 s apart) carry
+the batch over the gap. The restarts are bounded (``max_restarts``); when the server cannot come back the caller's
+``on_lost`` is told why, to end the command instead of letting Prefect retry for minutes.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import gc
+import logging
 import os
 import signal
 import socket
@@ -30,11 +37,17 @@ import sys
 import threading
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 READY_TIMEOUT_SECONDS = 180.0  # a fresh database is migrated first: ~10 s here, longer on a loaded machine
+# A restart finds its database migrated and its code in the page cache: it answered again within ~2–5 s here, with a
+# batch on both cores. Within this it must answer, or the command gives up: well inside the ~60 s for which the
+# Prefect client retries a request, so a restart that comes late still carries the flow run on.
+RESTART_TIMEOUT_SECONDS = 45.0
+MAX_RESTARTS = 3
 _PR_SET_PDEATHSIG = 1
+logger = logging.getLogger("sohoa.prefect_server")
 
 
 def _die_with_parent() -> None:  # runs in the child between fork and exec
@@ -73,19 +86,44 @@ def serve() -> None:
     app()
 
 
+def exit_description(returncode: int) -> str:
+    """``killed by SIGKILL`` / ``exit code 1``: how a process ended, from its ``Popen.returncode``."""
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exit code {returncode}"
+
+
 class TemporaryPrefectServer:
     """``start()`` returns at once; ``wait_ready()`` blocks until the API answers and has made its first-request
-    preparations; ``stop()`` ends it."""
+    preparations, then supervises it (see the module's text); ``stop()`` ends it."""
 
-    def __init__(self, home: Path, environment: dict[str, str] | None = None) -> None:
-        """``environment``: what the server process starts with (default: this process's)."""
+    def __init__(
+        self,
+        home: Path,
+        environment: dict[str, str] | None = None,
+        max_restarts: int = MAX_RESTARTS,
+        on_lost: Callable[[str], None] | None = None,
+    ) -> None:
+        """``environment``: what the server process starts with (default: this process's). ``max_restarts``: how
+        many times a server that died is started again. ``on_lost(reason)``: called (from the supervising thread)
+        when the server died and could not be brought back; ``reason`` says what happened, in English."""
         self.home = home
         self.environment = environment
+        self.max_restarts = max_restarts
+        self.on_lost = on_lost
         self.port = 0
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = home / "temporary-server.log"
+        self.restarts = 0
+        self.lost: str | None = None  # why the server is gone for good, once it is
         self._warmed: threading.Thread | None = None
         self._stopped_at_start = False
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()  # the process is swapped by a restart while stop() may be taking it
+        self._supervisor: threading.Thread | None = None
 
     @property
     def api_url(self) -> str:
@@ -94,6 +132,13 @@ class TemporaryPrefectServer:
     def start(self) -> str:
         self.home.mkdir(parents=True, exist_ok=True)
         self.port = _free_loopback_port()
+        self.process = self._launch(append_log=False)
+        self._warmed = threading.Thread(target=self._answer_then_warm, name="prefect-server-warm-up", daemon=True)
+        self._warmed.start()
+        return self.api_url
+
+    def _launch(self, append_log: bool) -> subprocess.Popen[bytes]:
+        """The server process on ``self.port``; a restart appends to the log, whose start tells why it died."""
         base = os.environ if self.environment is None else self.environment
         env = {**base, "PREFECT_HOME": str(self.home), "PREFECT_UI_ENABLED": "false"}
         env.pop("PREFECT_API_URL", None)  # the server itself is not a client of another server
@@ -103,8 +148,13 @@ class TemporaryPrefectServer:
         env.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
         command = [sys.executable, "-m", "flows.prefect_server", "server", "start"]  # Prefect's CLI (see serve)
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
+        with self.log_path.open("ab" if append_log else "wb") as log:
+            if append_log:
+                log.write(f"--- sohoa: the server is started again (restart {self.restarts}) ---\n".encode())
+                log.flush()
+            # PR_SET_PDEATHSIG follows the thread that starts the child: a restart is started by the supervising
+            # thread, which ends only in stop(), so the server it started gets SIGTERM then (or with the command)
+            return subprocess.Popen(
                 command,
                 env=env,
                 stdin=subprocess.DEVNULL,
@@ -112,9 +162,6 @@ class TemporaryPrefectServer:
                 stderr=subprocess.STDOUT,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,  # noqa: PLW1509
             )
-        self._warmed = threading.Thread(target=self._answer_then_warm, name="prefect-server-warm-up", daemon=True)
-        self._warmed.start()
-        return self.api_url
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
         """Block until the server answers and has made its first-request preparations."""
@@ -127,6 +174,92 @@ class TemporaryPrefectServer:
             raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
         if self._stopped_at_start:
             raise RuntimeError(f"the temporary Prefect server stopped at start-up: {self._log_tail()}")
+        with self._lock:
+            if self._supervisor is None and not self._stopping.is_set():
+                self._supervisor = threading.Thread(target=self._supervise, name="prefect-server-watch", daemon=True)
+                self._supervisor.start()
+
+    def _supervise(self) -> None:
+        """Start the server again when it dies while the command runs, up to ``max_restarts`` times; then give up
+        and tell ``on_lost``. Ends when ``stop()`` is called."""
+        while not self._stopping.wait(0.5):
+            process = self.process
+            if process is None or process.poll() is None:
+                continue
+            with self._lock:
+                if self._stopping.is_set():
+                    return  # stop() ended it
+            how = exit_description(process.returncode)
+            if self.restarts >= self.max_restarts:
+                self._give_up(
+                    f"it stopped ({how}) and restarting it is switched off"
+                    if not self.max_restarts
+                    else f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed"
+                )
+                return
+            self.restarts += 1
+            logger.warning(
+                "Prefect server tạm thời đã dừng (%s); đang khởi động lại trên cùng cổng, lần %d/%d — nhật ký: %s / "
+                "the temporary Prefect server stopped (%s); restarting it on the same port (restart %d of %d); "
+                "its log: %s",
+                how,
+                self.restarts,
+                self.max_restarts,
+                self.log_path,
+                how,
+                self.restarts,
+                self.max_restarts,
+                self.log_path,
+            )
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                try:
+                    self.process = restarted = self._launch(append_log=True)
+                except OSError as exc:
+                    failure: str | None = f"it stopped ({how}) and could not be started again: {exc}"
+                else:
+                    failure = None
+            if failure is not None:
+                self._give_up(failure)
+                return
+            if not self._answers_within(restarted, RESTART_TIMEOUT_SECONDS):
+                if self._stopping.is_set():
+                    return
+                ended = restarted.poll()
+                self._give_up(
+                    f"it stopped ({how}) and, started again, did not answer within {RESTART_TIMEOUT_SECONDS:.0f} s"
+                    if ended is None
+                    else f"it stopped ({how}) and, started again, stopped at once ({exit_description(ended)}): "
+                    f"{self._log_tail()}"
+                )
+                return
+            logger.warning(
+                "Prefect server tạm thời đã chạy lại; lô tiếp tục / the temporary Prefect server is back "
+                "(restart %d of %d); the batch goes on",
+                self.restarts,
+                self.max_restarts,
+            )
+
+    def _answers_within(self, process: subprocess.Popen[bytes], timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self._stopping.is_set():
+            if process.poll() is not None:
+                return False
+            if self._answers():
+                return True
+            time.sleep(0.2)
+        return False
+
+    def _give_up(self, why: str) -> None:
+        with self._lock:
+            process = self.process
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        self.lost = f"the temporary Prefect server is gone: {why}; its log: {self.log_path}"
+        if self.on_lost is not None:
+            self.on_lost(self.lost)
 
     def _answer_then_warm(self) -> None:
         while not self._answers():
@@ -149,10 +282,19 @@ class TemporaryPrefectServer:
         return False
 
     def stop(self) -> None:
-        process, self.process = self.process, None
+        process = self.process
+        if process is not None and process.poll() is None:
+            # first, while the supervisor lives: a server it started again gets SIGTERM when its thread ends
+            # (PR_SET_PDEATHSIG), and events sent to a server that is gone are retried at exit for minutes
+            _send_pending_events()
+        with self._lock:
+            self._stopping.set()  # the supervisor no longer restarts it
+            process, self.process = self.process, None
+        supervisor = self._supervisor
+        if supervisor is not None and supervisor is not threading.current_thread():
+            supervisor.join(timeout=5)
         if process is None or process.poll() is not None:
             return
-        _send_pending_events()
         process.terminate()
         try:
             process.wait(timeout=15)

@@ -167,6 +167,12 @@ class Settings(BaseSettings):
         "less CPU per page; the tesseract command is used when the library cannot be loaded), 'command' = one "
         "tesseract run per page; both read the same words",
     )
+    prefect_server_restarts: int = Field(
+        default=3,
+        ge=0,
+        description="sohoa process: how many times the temporary Prefect server it starts is started again when it "
+        "dies mid-batch (0: never; the batch then ends with what it did)",
+    )
     dask_address: str = Field(
         default="", description="Dask scheduler (tcp://host:8786): run document tasks on that cluster via prefect-dask"
     )

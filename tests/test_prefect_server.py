@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import os
+import signal
+import subprocess
+import sys
+import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from flows import cli
 from flows.prefect_server import TemporaryPrefectServer, collector_paused
+from tests.conftest import ROOT
 
 
 @pytest.mark.integration
@@ -108,3 +115,110 @@ def test_code_loaded_with_the_collector_paused_is_frozen_and_the_collector_back_
         assert gc.get_freeze_count() >= frozen_before + len(loaded)
     finally:
         gc.unfreeze()
+
+
+# ------------------------------------------------------------------------- the server killed mid-batch
+def _start_batch_and_kill_its_server(tmp_path: Path, restarts: int | None = None) -> tuple[int, dict[str, Any], str]:
+    """Run ``sohoa process --json --workers 1`` on four one-page scans with its temporary Prefect server, kill that
+    server (SIGKILL) as soon as the first record is in the archive, and return the command's exit code, its JSON
+    report and its stderr. On the code before the server was supervised the command hung for ~10 minutes: the
+    timeout below is the failure guard."""
+    from tests.test_operations import TEXTS, make_scan
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    for i, text in enumerate([*TEXTS, f"{TEXTS[0]}\nBản sao số 2"], start=1):
+        make_scan(inbox / f"hồ sơ {i}.png", text)
+    data = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_DATA_DIR=str(data), SOHOA_OCR_WORKERS="1", SOHOA_OCR_SERVER="off", PYTHONPATH=str(ROOT))
+    env["COLUMNS"] = "1000"  # rich's log lines unwrapped (also spaces are normalised below)
+    if restarts is not None:
+        env["SOHOA_PREFECT_SERVER_RESTARTS"] = str(restarts)
+    stdout, stderr = (tmp_path / "stdout").open("w+"), (tmp_path / "stderr").open("w+")
+    command = [sys.executable, "-m", "flows.cli", "process", str(inbox), "--json", "--workers", "1"]
+    child = subprocess.Popen(command, cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
+    try:
+        deadline = time.monotonic() + 240
+        while not list((data / "archive").glob("**/record.json")):
+            assert child.poll() is None, "the batch ended before its first record was archived"
+            assert time.monotonic() < deadline, "no record archived"
+            time.sleep(0.05)
+        servers = [pid for pid in _children(child.pid) if b"flows.prefect_server" in _command_line(pid)]
+        assert len(servers) == 1, servers
+        os.kill(servers[0], signal.SIGKILL)
+        returncode = child.wait(timeout=150)  # hung ~10 min before; normally ~10–20 s
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    stdout.seek(0)
+    stderr.seek(0)
+    output, errors = stdout.read(), " ".join(stderr.read().split())
+    # no server left behind: neither the killed one nor one started again
+    home = str(data / "prefect").encode()
+    assert not [pid for pid in _processes() if b"flows.prefect_server" in _command_line(pid) and home in _env(pid)]
+    return returncode, json.loads(output), errors
+
+
+def _processes() -> list[int]:
+    return [int(entry.name) for entry in Path("/proc").iterdir() if entry.name.isdigit()]
+
+
+def _children(parent: int) -> list[int]:
+    found = []
+    for pid in _processes():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == parent:  # field 4, after the command name in brackets
+            found.append(pid)
+    return found
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def _env(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return b""
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the server's process in /proc")
+def test_a_batch_goes_on_when_its_temporary_server_is_killed(tmp_path: Path) -> None:
+    returncode, report, errors = _start_batch_and_kill_its_server(tmp_path)
+    assert returncode == 0, errors[-3000:]
+    assert report["counts"] == {"archived": 4, "already_archived": 0, "quarantined": 0, "failed": 0, "total": 4}
+    assert sorted(Path(f["path"]).name for f in report["files"]) == [f"hồ sơ {i}.png" for i in range(1, 5)]
+    # the user is told what happened, where the server's log is, and that it came back
+    assert "the temporary Prefect server stopped (killed by SIGKILL); restarting it on the same port" in errors
+    assert "temporary-server.log" in errors
+    assert "the temporary Prefect server is back (restart 1 of 3)" in errors
+    log = (tmp_path / "var" / "prefect" / "temporary-server.log").read_text(encoding="utf-8", errors="replace")
+    assert "the server is started again (restart 1)" in log
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="finds the server's process in /proc")
+def test_a_batch_whose_server_cannot_come_back_ends_at_once_with_what_it_did(tmp_path: Path) -> None:
+    returncode, report, errors = _start_batch_and_kill_its_server(tmp_path, restarts=0)
+    assert returncode == cli.EXIT_FAULT, errors[-3000:]
+    files = report["files"]
+    assert sorted(Path(f["path"]).name for f in files) == [f"hồ sơ {i}.png" for i in range(1, 5)]  # every input
+    archived = [f for f in files if f["outcome"] == "archived"]
+    assert archived and all(f["archive_path"] for f in archived)
+    assert {f["outcome"] for f in files} <= {"archived", "failed"}
+    assert all("rerun" in f["reason"] for f in files if f["outcome"] == "failed")
+    assert report["counts"]["total"] == 4 and report["counts"]["failed"] == 4 - len(archived)
+    for said in (report["error"], errors):  # in both languages, naming the server's log and the way out
+        assert "the temporary Prefect server is gone: it stopped (killed by SIGKILL)" in said
+        assert "Prefect server tạm thời đã dừng" in said
+        assert "temporary-server.log" in said and "running the same command again does the rest" in said
