@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 import pytest
+from test_operations import env_for
 
 from storage import open_configured_archive
 from tests.conftest import make_settings
@@ -40,14 +41,6 @@ def drop(inbox: Path) -> None:
     old = time.time() - 60
     for name in (GOOD, BAD):
         os.utime(inbox / name, (old, old))
-
-
-def env_for(data_dir: Path, crash: str | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env.update(SOHOA_DATA_DIR=str(data_dir), SOHOA_OCR_WORKERS="1", PYTHONPATH=str(ROOT))
-    if crash:
-        env["SOHOA_TEST_CRASH_AFTER"] = crash
-    return env
 
 
 def watch_once_args(inbox: Path) -> list[str]:
