@@ -10,13 +10,15 @@ and the archive sees the same document again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
+import shutil
 import unicodedata
 from pathlib import Path
 
-from sohoa.fsutil import NAME_MAX, atomic_write_text, fit_name
+from sohoa.fsutil import NAME_MAX, atomic_path, atomic_write_bytes, atomic_write_text, file_lock, fit_name
 from sohoa.record import StackOrigin
 
 log = logging.getLogger("sohoa")
@@ -57,31 +59,63 @@ def _pdf_separators(path: Path, code: str) -> list[bool]:
         return [_is_separator(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), code) for index in range(pages)]
 
 
-def split_stack(path: Path, work_dir: Path, code: str) -> list[Path]:
+def split_stack(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None = None) -> list[Path]:
     """The documents of a scanned stack, split at separator pages; ``[path]`` when there is nothing to split.
 
-    Never raises for a bad file: a damaged or unsupported input is returned as it is, for the pipeline to
-    quarantine with its reason.
+    ``holder``: where the stack's folder is held (``stack_lock_file``, shared) for as long as its documents are
+    used — a batch's, until it ends; without one, the caller owns the folder alone. Never raises for a bad file: a
+    damaged or unsupported input is returned as it is, for the pipeline to quarantine with its reason.
     """
     suffix = path.suffix.lower()
     if not code or suffix not in {".pdf", ".tif", ".tiff"}:
         return [path]
     try:
         if suffix == ".pdf":
-            return _split_pdf(path, work_dir, code)
-        return _split_tiff(path, work_dir, code)
+            return _split_pdf(path, work_dir, code, holder)
+        return _split_tiff(path, work_dir, code, holder)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", path, type(exc).__name__, exc)
         return [path]
 
 
-def _out_dir(path: Path, work_dir: Path) -> tuple[Path, str]:
-    """The stack's folder of split documents, and the stack's SHA-256."""
+STACKS_DIR = "stacks"
+
+
+def stack_lock_file(folder: Path) -> Path:
+    """The lock of a stack's folder ``WORK/stacks/<16 hex>``: held shared by each batch using its documents, taken
+    exclusively (without waiting) to remove it — so a batch never removes the folder another live batch is reading
+    (the same stack dropped twice), and a folder left by a killed batch is removed by the next one."""
+    locks = folder.parent.parent / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    return locks / f"stack-{folder.name}.lock"
+
+
+def _out_dir(path: Path, work_dir: Path, holder: contextlib.ExitStack | None) -> tuple[Path, str]:
+    """The stack's folder of split documents (held in ``holder`` before it is made), and the stack's SHA-256."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    folder = work_dir / "stacks" / digest[:16]
+    folder = work_dir / STACKS_DIR / digest[:16]
+    if holder is not None:
+        holder.enter_context(file_lock(stack_lock_file(folder), shared=True))
     folder.mkdir(parents=True, exist_ok=True)
     return folder, digest
+
+
+def remove_stack_folder(folder: Path) -> bool:
+    """Remove a stack's folder unless a live batch holds it (see ``stack_lock_file``); whether it was removed."""
+    with file_lock(stack_lock_file(folder), wait=False) as unused:
+        if unused:
+            shutil.rmtree(folder, ignore_errors=True)
+        return unused
+
+
+def remove_stack_leftovers(work_dir: Path) -> list[Path]:
+    """The stack folders that batches killed before their end left in ``WORK/stacks/``, removed; those that a live
+    batch holds stay."""
+    stacks = work_dir / STACKS_DIR
+    if not stacks.is_dir():
+        return []
+    return [folder for folder in sorted(stacks.iterdir()) if folder.is_dir() and remove_stack_folder(folder)]
 
 
 ORIGIN_SUFFIX = ".origin.json"
@@ -108,30 +142,31 @@ def stack_origin(document: Path) -> StackOrigin | None:
     return StackOrigin.model_validate_json(raw)
 
 
-def _split_pdf(path: Path, work_dir: Path, code: str) -> list[Path]:
+def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None) -> list[Path]:
     import pikepdf
 
     separators = _pdf_separators(path, code)
     groups = _groups(separators)
     if not groups:
         return [path]
-    folder, digest = _out_dir(path, work_dir)
+    folder, digest = _out_dir(path, work_dir, holder)
     outputs = []
     with pikepdf.open(path) as source:
         for number, group in enumerate(groups, start=1):
             # a long name has no room for the suffix, nor for the origin's beside it
             target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
-            with pikepdf.new() as part:
+            with pikepdf.new() as part, atomic_path(target) as partial:
+                # beside it and renamed: another batch with the same stack may be reading the file already there
                 for index in group:
                     part.pages.append(source.pages[index])
-                part.save(target, deterministic_id=True)
+                part.save(partial, deterministic_id=True)
             _remember_origin(target, path, digest, number, group)
             outputs.append(target)
     log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
     return outputs
 
 
-def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
+def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None) -> list[Path]:
     import img2pdf
     from PIL import Image, ImageSequence
 
@@ -147,12 +182,12 @@ def _split_tiff(path: Path, work_dir: Path, code: str) -> list[Path]:
     groups = _groups(separators)
     if not groups:
         return [path]
-    folder, digest = _out_dir(path, work_dir)
+    folder, digest = _out_dir(path, work_dir, holder)
     outputs = []
     for number, group in enumerate(groups, start=1):
         target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
         data = img2pdf.convert([frames[i] for i in group], nodate=True)
-        target.write_bytes(data)
+        atomic_write_bytes(target, data)
         _remember_origin(target, path, digest, number, group)
         outputs.append(target)
     log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))

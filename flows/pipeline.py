@@ -637,7 +637,8 @@ def remove_work_leftovers(work_root: Path) -> list[Path]:
 
     Kept: the work folder itself when it carries its generation token (a rerun reuses its cached stage results;
     one without a token is incomplete and ``prepare_work_dir`` would make it afresh anyway), ``.locks/`` and
-    whatever else is in WORK (split stacks, the audit's folder, anything not named as sohoa names these)."""
+    whatever else is in WORK (split stacks: ``flows.intake.remove_stack_leftovers``; the audit's folder; anything
+    not named as sohoa names these)."""
     if not work_root.is_dir():
         return []
     removed: list[Path] = []
@@ -802,14 +803,15 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
     rendered and decoded per page: ~23 s for 200 pages, which used to pass before anything else started).
     Temporary files and folders that runs killed in the middle left in the archive, the work folder and the
     quarantine are removed first."""
-    from flows.intake import split_stack
+    from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
     check_locations(settings)
     split_folders: set[Path] = set()
+    held = contextlib.ExitStack()  # the stack folders this batch uses, held until it ends
 
     def documents() -> Iterator[Path]:
         for path in paths:
-            for part in split_stack(path, settings.work_path, settings.separator_code):
+            for part in split_stack(path, settings.work_path, settings.separator_code, held):
                 if part != path:
                     split_folders.add(part.parent)
                 yield part
@@ -822,13 +824,15 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
     # each removes only what no live process on this host holds (see there)
     leftovers += remove_work_leftovers(settings.work_path)
     leftovers += remove_quarantine_partials(settings.quarantine_path)
+    leftovers += remove_stack_leftovers(settings.work_path)
     for leftover in leftovers:
         log.warning("removed %s, left by an interrupted run", leftover)
     try:
         yield documents()
     finally:
+        held.close()
         for folder in split_folders:
-            shutil.rmtree(folder, ignore_errors=True)
+            remove_stack_folder(folder)  # unless another live batch uses it too: that one removes it
 
 
 DocumentProcessor = Callable[[Path, Settings, StageRunner, "str | None"], DocumentResult]

@@ -133,3 +133,42 @@ def test_a_batch_removes_the_leftovers_of_a_killed_run_not_of_a_live_one(
     if point == "part":  # a rerun reuses the work folder with its token (and its cached results)
         assert (data_dir / "work" / record_id / WORK_TOKEN).is_file()
     assert (data_dir / "work" / ".locks").is_dir()
+
+
+STACK = ROOT / "samples" / "stack" / "ho-so-ghep-2-van-ban.pdf"  # two documents around a separator sheet
+# a batch that has split the stack and is at work on its documents (stops there, the stack's folder held)
+STACK_BATCH = r"""
+import sys, time
+from pathlib import Path
+
+from flows.pipeline import batch_documents
+from sohoa.settings import Settings
+
+with batch_documents([Path(sys.argv[2])], Settings(data_dir=Path(sys.argv[1]))) as documents:
+    print(len(list(documents)), flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_split_stack_stays_while_a_live_batch_uses_it_and_goes_when_its_batch_was_killed(tmp_path: Path) -> None:
+    """The folder of a split stack (WORK/stacks/…) used to be removed by whichever batch ended first — under a
+    second batch with the same stack at work on its documents — and stayed for ever when its batch was killed."""
+    data_dir = tmp_path / "var"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", STACK_BATCH, str(data_dir), str(STACK)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "2\n", child.poll()
+        with batch_documents([STACK], make_settings(data_dir)) as documents:  # the same stack, dropped again
+            parts = list(documents)
+        assert len(parts) == 2 and all(part.is_file() for part in parts)  # the live batch's documents stay
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    start_batch(data_dir)  # its batch is dead: the folder goes
+    assert not any((data_dir / "work" / "stacks").iterdir())
