@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
@@ -50,6 +51,13 @@ def load_doc_types() -> tuple[DocType, ...]:
 @functools.cache
 def by_code() -> dict[str, DocType]:
     return {t.code: t for t in load_doc_types()}
+
+
+def type_code_named(given: str) -> str | None:
+    """The type code an officer typed, whatever its case or Unicode form (`tb` → TB, `qđ` → QĐ), or None. Not
+    Đ-insensitive: `HD` and `HĐ` are different types."""
+    wanted = unicodedata.normalize("NFC", given.strip()).casefold()
+    return next((code for code in by_code() if code.casefold() == wanted), None)
 
 
 def type_for_symbol_code(code: str) -> DocType | None:

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from classify.doctypes import by_code
+from classify.doctypes import by_code, type_code_named
 from classify.model import TypeModel, office_model_path, read_labelled_dir, train
 from classify.training import examples
 from sohoa.record import Classification, Field_, Record
@@ -59,9 +59,9 @@ def correct(
     actor: str = "officer",
 ) -> Classification:
     """The record's classification with the officer's values; saved, and the text kept as a training example."""
-    code = unicodedata.normalize("NFC", doc_type)
+    code = type_code_named(doc_type)
     known = by_code()
-    if code not in known:
+    if code is None:
         raise ValueError(f"{doc_type!r} is not a type code (e.g. QĐ, TB, CV, HT-TLKT; see doc_types.json)")
     base = record.classification or Classification(doc_type="unknown", confidence=0.0)
     fixed = base.model_copy(deep=True)

@@ -277,7 +277,7 @@ def register(app: typer.Typer) -> None:
                 record.id,
                 actor=actor,
                 tool="sohoa review",
-                detail=f"type {doc_type}"
+                detail=f"type {fixed.doc_type}"
                 + (f", number {number}" if number else "")
                 + (f", date {issued_on}" if issued_on else ""),
             )

@@ -106,14 +106,11 @@ def _check_out_folder(out_dir: Path) -> None:
 def _type_code(given: str) -> str:
     """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
     none — a search for a type that does not exist would find nothing and say nothing."""
-    import unicodedata
-
-    from classify.doctypes import by_code
+    from classify.doctypes import by_code, type_code_named
     from flows.cli import _fail
 
     codes = [*by_code(), "unknown"]  # "unknown": records archived without a type, for review
-    by_folded = {code.casefold(): code for code in codes}
-    code = by_folded.get(unicodedata.normalize("NFC", given).casefold())
+    code = "unknown" if given.strip().casefold() == "unknown" else type_code_named(given)
     if code is None:
         raise _fail(f"--type {given!r}: không có loại này / no such type code; valid: {', '.join(codes)}")
     return code

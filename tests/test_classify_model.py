@@ -122,7 +122,8 @@ def test_review_list_and_set_change_the_next_prediction(review_setup: tuple[Sett
 
     assert classify_text(INVITATION, model=model_for(settings)).doc_type == "GM"
     # the officer says it is a notice (TB), not an invitation
-    fixed = runner.invoke(app, ["review", "set", record_id, "--type", "TB", "--number", "21/TB-UBND", "--json"])
+    # typed in lower case, as `search --type` takes it (review set used to refuse `tb` as no type code)
+    fixed = runner.invoke(app, ["review", "set", record_id, "--type", "tb", "--number", "21/TB-UBND", "--json"])
     assert fixed.exit_code == 0, fixed.output
     payload = json.loads(fixed.output)
     assert (payload["doc_type"], payload["number"], payload["decided_by"]) == ("TB", "21/TB-UBND", "correction")
