@@ -103,7 +103,13 @@ def file_lock(lock_file: Path, *, shared: bool = False, wait: bool = True) -> It
     """An ``flock`` on ``lock_file`` (made if missing) for the block, exclusive or ``shared``, as ``exclusive_lock``
     does; yields whether it is held: with ``wait=False`` the block runs at once, without it, when another
     descriptor (another process, or a thread of this one) holds a lock that excludes it."""
-    fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o600)
+    if lock_file.is_dir():  # a folder is its own lock (host_lock_file)
+        fd = os.open(lock_file, os.O_RDONLY | os.O_DIRECTORY)
+    else:
+        try:
+            fd = os.open(lock_file, os.O_CREAT | os.O_RDWR, 0o644)
+        except PermissionError:  # another user's lock file (host_lock_file): flock needs only a reading descriptor
+            fd = os.open(lock_file, os.O_RDONLY)
     try:
         try:
             fcntl.flock(fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | (0 if wait else fcntl.LOCK_NB))
@@ -116,12 +122,19 @@ def file_lock(lock_file: Path, *, shared: bool = False, wait: bool = True) -> It
 
 
 def host_lock_file(kind: str, location: str) -> Path:
-    """The lock file, in this host's temporary folder, that the sohoa processes of this user take for ``kind``
-    (``archive``, ``quarantine``) at ``location`` (a folder, resolved here, or an ``s3:`` URL)."""
-    if not location.startswith("s3:"):
-        location = str(Path(location).resolve())
-    key = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"sohoa-{kind}-{os.getuid()}-{key}.lock"
+    """What every sohoa process on this host locks for ``kind`` (``archive``, ``quarantine``) at ``location``.
+
+    A folder is locked itself (``flock`` on the folder, made here if missing): every process that writes there
+    meets the same lock whoever runs it and whatever its ``TMPDIR`` — a lock file named in the temporary folder,
+    with the user id in its name, let a batch run with another ``TMPDIR`` or by another user sweep a live batch's
+    temporary files and race it for ledger sequence numbers (found by exploratory testing). An ``s3:`` URL has no
+    folder here: a file in ``/tmp`` (not ``$TMPDIR``), one for all users."""
+    if location.startswith("s3:"):
+        key = hashlib.sha256(location.encode("utf-8")).hexdigest()[:16]
+        return Path("/tmp") / f"sohoa-{kind}-{key}.lock"
+    folder = Path(location).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 def sha256_file(path: Path) -> str:

@@ -172,3 +172,37 @@ def test_a_split_stack_stays_while_a_live_batch_uses_it_and_goes_when_its_batch_
         child.wait(timeout=30)
     start_batch(data_dir)  # its batch is dead: the folder goes
     assert not any((data_dir / "work" / "stacks").iterdir())
+
+
+HOLD_ARCHIVE = r"""
+import sys, time
+
+from flows.pipeline import archive_write_lock
+
+with archive_write_lock(sys.argv[1]):
+    print("ready", flush=True)
+    time.sleep(600)
+"""
+
+
+def test_the_archive_lock_is_one_whatever_the_temporary_folder(tmp_path: Path) -> None:
+    """The archive's lock was a file in $TMPDIR: a batch run with another TMPDIR (or by another user) took its
+    own, swept a live batch's temporary files and raced it for ledger sequence numbers. The folder is its lock."""
+    from sohoa.fsutil import file_lock, host_lock_file
+
+    archive = tmp_path / "kho lưu trữ"
+    (tmp_path / "other-tmp").mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env |= {"PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "other-tmp")}
+    child = subprocess.Popen(
+        [sys.executable, "-c", HOLD_ARCHIVE, str(archive)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None and child.stdout.readline() == "ready\n", child.poll()
+        with file_lock(host_lock_file("archive", str(archive)), wait=False) as free:
+            assert not free  # held by the child, though its TMPDIR is not ours
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=30)
+    with file_lock(host_lock_file("archive", str(archive)), wait=False) as free:
+        assert free
