@@ -12,8 +12,8 @@ rename fails), processed by the pipeline, moved to ``DATA_DIR/processed/``. The 
 it was dropped in becomes a tag of the record (``inbox/hộ tịch/scan.pdf`` → ``hộ tịch``; classification is not
 changed by it). A receipt (JSON, Vietnamese and English: record id, SHA-256, time, outcome, archive path, the
 file as dropped) is written to ``DATA_DIR/outbox/`` and, for a record archived by this pass, stored with the
-record in the archive (``receipt.json``, role ``receipt``). One watcher per data folder; the inbox and the data
-folder must be on the same filesystem (an atomic rename).
+record in the archive (``receipt.json``, role ``receipt``). Watchers on one data folder take turns, a pass at a
+time (``_pass``); the inbox and the data folder must be on the same filesystem (an atomic rename).
 
 A crash (SIGKILL, power cut) at any point leaves exactly one receipt per drop once the next full pass has run. Each
 claimed file is finished as soon as its documents are: its receipts are first written to a journal
@@ -53,7 +53,7 @@ from flows.pipeline import (
     expand_inputs,
     process_many,
 )
-from sohoa.fsutil import PART_MARKER, atomic_write_text, fit_name, sha256_file
+from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, sha256_file
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import archive_location
@@ -455,7 +455,29 @@ def _pass(
     runner: StageRunner,
 ) -> tuple[list[dict[str, Any]], dict[Path, float]]:
     """Claim and process the complete files among ``candidates`` (None: the whole inbox, and whatever a crash
-    left claimed); return the receipts, and the files not complete yet with the seconds to wait for them."""
+    left claimed); return the receipts, and the files not complete yet with the seconds to wait for them.
+
+    One pass at a time per data folder (an ``flock`` on ``DATA_DIR/.watch.lock``, which the kernel drops when a
+    watcher dies): a full pass takes every file in ``claimed/`` for a killed pass's, so one beside a live pass (a
+    cron ``--once`` beside the service, two Prefect runs) processed that pass's files again — second receipts, and
+    a traceback when the live one had moved a file on (found by exploratory testing). The second waits."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    lock = settings.data_dir / ".watch.lock"
+    with file_lock(lock, wait=False) as alone:
+        if alone:
+            return _pass_alone(inbox, settings, stable, candidates, runner)
+    log.info("%s: another watcher's pass is running on this data folder; waiting for it", settings.data_dir)
+    with file_lock(lock):
+        return _pass_alone(inbox, settings, stable, candidates, runner)
+
+
+def _pass_alone(
+    inbox: Path,
+    settings: Settings,
+    stable: float,
+    candidates: Iterable[Path] | None,
+    runner: StageRunner,
+) -> tuple[list[dict[str, Any]], dict[Path, float]]:
     claimed_root = settings.data_dir / "claimed"
     processed_root = settings.data_dir / "processed"
     outbox = settings.data_dir / "outbox"

@@ -122,3 +122,35 @@ def test_watcher_killed_when_its_first_receipt_appears_then_rerun(tmp_path: Path
             child.kill()
             child.wait()
     assert_exactly_one_receipt_per_drop(inbox, data_dir)
+
+
+def test_two_watch_passes_on_one_data_folder_take_turns(tmp_path: Path) -> None:
+    """A full pass takes every file in claimed/ for a killed pass's: one started beside a live pass (a cron
+    `--once` beside the service, two Prefect runs) processed the live pass's files again — second receipts, and a
+    traceback when the live one had moved a file on. The second pass now waits for the first."""
+    from test_operations import make_scan
+
+    inbox, data_dir = tmp_path / "inbox", tmp_path / "data"
+    inbox.mkdir()
+    names = [f"hồ sơ {i}.png" for i in range(1, 6)]
+    for i, name in enumerate(names, start=1):
+        make_scan(inbox / name, f"THÔNG BÁO\nSố: {i:02d}/TB-UBND\nVề việc lịch tiếp công dân số {i}")
+    old = time.time() - 60
+    for name in names:
+        os.utime(inbox / name, (old, old))
+    args = watch_once_args(inbox)
+    first = subprocess.Popen(args, cwd=ROOT, env=env_for(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not (data_dir / "claimed").is_dir() or not any((data_dir / "claimed").iterdir()):
+            assert first.poll() is None and time.monotonic() < deadline, "the first pass claimed nothing"
+            time.sleep(0.05)
+        second = subprocess.run(args, cwd=ROOT, env=env_for(data_dir), capture_output=True, text=True, timeout=300)
+    finally:
+        first_out, first_err = first.communicate(timeout=300)
+    assert first.returncode == 0, first_err[-3000:]
+    assert second.returncode == 0, second.stderr[-3000:]
+    outbox = [json.loads(p.read_text(encoding="utf-8")) for p in (data_dir / "outbox").glob("*.receipt.json")]
+    assert sorted(r["file"] for r in outbox) == sorted(names), outbox  # one receipt per drop
+    assert {r["outcome"] for r in outbox} == {"archived"}
+    assert not [p for p in (data_dir / "claimed").rglob("*") if p.is_file()]
