@@ -96,6 +96,47 @@ def test_watch_killed_at_a_chosen_point_then_rerun(tmp_path: Path, crash: str) -
     assert_exactly_one_receipt_per_drop(inbox, data_dir)
 
 
+# `watch --once` in a process that really dies (SIGKILL) the moment a record's sidecar is in the archive, before
+# its ledger entries and its index entry: the rerun adopts the record as it was stored, its receipt with it
+KILLED_AFTER_SIDECAR = r"""
+import os, signal, sys
+
+import storage.local
+from flows.cli import main
+
+write = storage.local.LocalArchive._write
+
+
+def dying_write(self, key, *args):
+    write(self, key, *args)
+    if key.endswith("/record.json"):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+storage.local.LocalArchive._write = dying_write
+sys.argv = ["sohoa", *sys.argv[1:]]
+main()
+"""
+
+
+def test_watch_killed_after_the_sidecar_gives_the_stored_receipt(tmp_path: Path) -> None:
+    """The rerun's outbox receipt used to be a new one (this pass's time) while the archive kept the receipt
+    stored by the killed pass: the same drop had two receipts that differed."""
+    inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
+    drop(inbox)
+    killed = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_SIDECAR, *watch_once_args(inbox)[3:]],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr[-3000:]
+    time.sleep(1.1)  # a receipt made by the rerun would have another time
+    assert_exactly_one_receipt_per_drop(inbox, data_dir)
+
+
 def test_watcher_killed_when_its_first_receipt_appears_then_rerun(tmp_path: Path) -> None:
     """The real watcher (events and rescans, no --once), killed from outside the moment a receipt is in the
     outbox: the exploratory test's kill, not at a point the code chose."""
