@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import fcntl
 import logging
 import os
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.errors import SigningConfigError
-from sohoa.fsutil import fsync_dir
+from sohoa.fsutil import exclusive_lock, fsync_dir
 
 log = logging.getLogger(__name__)
 
@@ -120,17 +119,6 @@ def _write_atomic(path: Path, data: bytes, mode: int) -> None:
             os.unlink(tmp_name)
         raise
     fsync_dir(path.parent)
-
-
-@contextlib.contextmanager
-def _locked(keys_dir: Path) -> Iterator[None]:
-    """Serialise generation so two processes starting at once cannot mix one's CA with the other's signer."""
-    with open(keys_dir / _LOCK_FILE, "a+b") as lock:
-        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
 
 
 def _name(common_name: str) -> x509.Name:
@@ -235,13 +223,18 @@ def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
         return paths
     try:
         keys_dir.mkdir(parents=True, exist_ok=True)
-        with _locked(keys_dir):
+        # serialised, so that two processes starting at once cannot mix one's CA with the other's signer
+        with exclusive_lock(keys_dir / _LOCK_FILE):
             # Another process may have finished generating while we waited for the lock.
             if not _complete(paths):
                 if any(p.exists() for p in (paths.ca_cert, paths.signer_cert, paths.signer_key)):
                     # A partial set can only come from a crash during generation: nothing was ever signed
                     # with it, so starting over is safe.
                     log.warning("incomplete development identity in %s; generating a new one", keys_dir)
+                for leftover in keys_dir.glob(".dev-*.tmp"):
+                    # a generation killed mid-write (files are written only under this lock): one may be a key
+                    leftover.unlink(missing_ok=True)
+                    log.warning("removed %s, left by an interrupted run", leftover)
                 log.warning("generating a DEVELOPMENT ONLY signing identity in %s", keys_dir)
                 _generate_dev_identity(paths)
     except OSError as exc:

@@ -101,11 +101,14 @@ def test_dev_identity_created_once_and_reloaded(tmp_path: Path) -> None:
 def test_dev_identity_partial_set_is_regenerated(tmp_path: Path) -> None:
     keys = tmp_path / "keys"
     paths = ensure_dev_identity(keys)
-    paths.ca_cert.unlink()  # as if the process died between two writes
+    paths.ca_cert.unlink()  # as if the process died between two writes, the next one's temporary file left
+    leftover = keys / ".dev-ca.pem.k3x9q2mz.tmp"
+    leftover.write_bytes(b"-----BEGIN CERTIFICATE-----\n")
     again = ensure_dev_identity(keys)
     identity = load_identity("dev", keys_dir=keys)
     assert again.ca_cert.is_file()
     assert identity.certificate.dump() != b""
+    assert not leftover.exists()  # it stayed for ever (a private key's, when the kill came during the key)
 
 
 def test_dev_identity_logs_loud_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
