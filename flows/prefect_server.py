@@ -194,7 +194,8 @@ class TemporaryPrefectServer:
                 self._give_up(
                     f"it stopped ({how}) and restarting it is switched off"
                     if not self.max_restarts
-                    else f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed"
+                    else f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed: "
+                    f"{self._log_tail()}"
                 )
                 return
             self.restarts += 1
@@ -227,6 +228,10 @@ class TemporaryPrefectServer:
                 if self._stopping.is_set():
                     return
                 ended = restarted.poll()
+                if ended is not None and self.restarts < self.max_restarts:
+                    # it died while starting (killed again, say): the restarts left are for that too; one that
+                    # cannot start at all (its port taken) uses them up at once and is given up below
+                    continue
                 self._give_up(
                     f"it stopped ({how}) and, started again, did not answer within {RESTART_TIMEOUT_SECONDS:.0f} s"
                     if ended is None

@@ -222,3 +222,30 @@ def test_a_batch_whose_server_cannot_come_back_ends_at_once_with_what_it_did(tmp
         assert "the temporary Prefect server is gone: it stopped (killed by SIGKILL)" in said
         assert "Prefect server tạm thời đã dừng" in said
         assert "temporary-server.log" in said and "running the same command again does the rest" in said
+
+
+@pytest.mark.integration
+def test_a_server_killed_again_while_restarting_gets_its_restarts_left(tmp_path: Path) -> None:
+    """Killed, then killed again while it was starting again: it was given up at once ("started again, stopped at
+    once") with two of its three restarts unused, and the batch ended (found by exploratory testing)."""
+    server = TemporaryPrefectServer(tmp_path / "prefect home", max_restarts=3)
+    server.start()
+    try:
+        server.wait_ready()
+        first = server.process
+        assert first is not None
+        first.kill()
+        deadline = time.monotonic() + 60
+        while server.process is first or server.restarts < 1:  # the supervisor starts it again
+            assert time.monotonic() < deadline and server.lost is None, server.lost
+            time.sleep(0.05)
+        restarting = server.process
+        assert restarting is not None and not server._answers()
+        restarting.kill()  # before it answers
+        deadline = time.monotonic() + 120
+        while not (server.restarts == 2 and server._answers()):
+            assert time.monotonic() < deadline and server.lost is None, server.lost
+            time.sleep(0.2)
+        assert server.lost is None
+    finally:
+        server.stop()
