@@ -18,7 +18,15 @@ import shutil
 import unicodedata
 from pathlib import Path
 
-from sohoa.fsutil import NAME_MAX, atomic_path, atomic_write_bytes, atomic_write_text, file_lock, fit_name
+from sohoa.fsutil import (
+    NAME_MAX,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    file_lock,
+    fit_name,
+    work_lock_file,
+)
 from sohoa.record import StackOrigin
 
 log = logging.getLogger("sohoa")
@@ -86,9 +94,7 @@ def stack_lock_file(folder: Path) -> Path:
     """The lock of a stack's folder ``WORK/stacks/<16 hex>``: held shared by each batch using its documents, taken
     exclusively (without waiting) to remove it — so a batch never removes the folder another live batch is reading
     (the same stack dropped twice), and a folder left by a killed batch is removed by the next one."""
-    locks = folder.parent.parent / ".locks"
-    locks.mkdir(parents=True, exist_ok=True)
-    return locks / f"stack-{folder.name}.lock"
+    return work_lock_file(folder.parent.parent, f"stack-{folder.name}.lock")
 
 
 def _out_dir(path: Path, work_dir: Path, holder: contextlib.ExitStack | None) -> tuple[Path, str]:

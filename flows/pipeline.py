@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sohoa.errors import BadInputError, StageError
-from sohoa.fsutil import PART_MARKER, exclusive_lock, file_lock, host_lock_file, sha256_file
+from sohoa.fsutil import PART_MARKER, exclusive_lock, file_lock, host_lock_file, sha256_file, work_lock_file
 from sohoa.record import (
     Classification,
     OcrResult,
@@ -250,9 +250,7 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
 
 def scratch_lock_file(work_root: Path) -> Path:
     """Held shared by each OCR whose scratch folder is at the top of WORK (see run_ocr, remove_work_leftovers)."""
-    folder = work_root / ".locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "ocr-scratch.lock"
+    return work_lock_file(work_root, "ocr-scratch.lock")
 
 
 @contextlib.contextmanager
@@ -611,9 +609,7 @@ def same_content_lock(work_root: Path, digest: str) -> Iterator[None]:
 
 def content_lock_file(work_root: Path, digest: str) -> Path:
     """The lock file of ``same_content_lock`` for a content's SHA-256 (or its record id, which begins with it)."""
-    folder = work_root / ".locks"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{digest[:2]}.lock"
+    return work_lock_file(work_root, f"{digest[:2]}.lock")
 
 
 OCR_SCRATCH_PREFIX = "sohoa-ocr-"  # the OCR stage's scratch folders (ocr.pipeline.ocr_document)

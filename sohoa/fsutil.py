@@ -121,6 +121,14 @@ def file_lock(lock_file: Path, *, shared: bool = False, wait: bool = True) -> It
         os.close(fd)
 
 
+def work_lock_file(work_root: Path, name: str) -> Path:
+    """A lock file of the work folder, ``WORK/.locks/NAME`` (the folder made if missing): the per-content locks,
+    the OCR scratch lock, the split stacks' locks. Kept when the work folder is swept."""
+    folder = work_root / ".locks"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 def host_lock_file(kind: str, location: str) -> Path:
     """What every sohoa process on this host locks for ``kind`` (``archive``, ``quarantine``) at ``location``.
 
