@@ -27,6 +27,7 @@ before its receipt gets that ``archived`` receipt on the rerun, not an ``already
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -35,7 +36,7 @@ import threading
 import time
 import unicodedata
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -336,11 +337,14 @@ class _WatchRunner:
                 self.journal.will_archive(claim.path, receipt["file"], receipt)
             work = files["signed"][1].parent  # the record's work folder, removed by the pipeline afterwards
             stored = work / RECEIPT_NAME
-            stored.write_text(json.dumps(receipt, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            body = (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+            stored.write_bytes(body)
             args = (record, {**files, RECEIPT_ROLE: (RECEIPT_NAME, stored)}, settings)
         result = self.base(stage, function, *args)
         if stage == "archive" and isinstance(result, Record):
-            self._keep_stored_receipt(result, args[2])
+            kept = [o for o in result.objects if o.role == RECEIPT_ROLE]
+            if kept and kept[0].sha256 != hashlib.sha256(body).hexdigest():  # not this pass's: an adopted record's
+                self._keep_stored_receipt(result, args[2])
         if stage == "ingest" and isinstance(result, Record):
             claim = _origin(Path(args[0]), self.claims)
             result.tags = tags_for(claim.relative) if claim else []
@@ -355,8 +359,6 @@ class _WatchRunner:
         was written and before it was indexed left a receipt stored with the first drop's time, which the archive
         keeps (the rerun adopts the record, storage.base.put): the outbox gets that one, not this pass's (found by
         exploratory testing: the two differed in their time)."""
-        if not any(stored.role == RECEIPT_ROLE for stored in archived.objects):
-            return
         try:
             stored = json.loads(open_configured_archive(settings).read_verified(archived, RECEIPT_ROLE))
         except Exception as exc:  # unreadable now: the audit names a damaged object; the receipt made here stands
@@ -469,6 +471,23 @@ def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path) -> 
     return done
 
 
+@contextlib.contextmanager
+def _one_pass_at_a_time(data_dir: Path) -> Iterator[None]:
+    """One pass at a time per data folder (an ``flock`` on ``DATA_DIR/.watch.lock``, which the kernel drops when a
+    watcher dies): a full pass takes every file in ``claimed/`` for a killed pass's, so one beside a live pass (a
+    cron ``--once`` beside the service, two Prefect runs) processed that pass's files again — second receipts, and
+    a traceback when the live one had moved a file on (found by exploratory testing). The second waits."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    lock = data_dir / ".watch.lock"
+    with file_lock(lock, wait=False) as alone:
+        if alone:
+            yield
+            return
+    log.info("%s: another watcher's pass is running on this data folder; waiting for it", data_dir)
+    with file_lock(lock):
+        yield
+
+
 def _pass(
     inbox: Path,
     settings: Settings,
@@ -477,106 +496,85 @@ def _pass(
     runner: StageRunner,
 ) -> tuple[list[dict[str, Any]], dict[Path, float]]:
     """Claim and process the complete files among ``candidates`` (None: the whole inbox, and whatever a crash
-    left claimed); return the receipts, and the files not complete yet with the seconds to wait for them.
+    left claimed); return the receipts, and the files not complete yet with the seconds to wait for them."""
+    with _one_pass_at_a_time(settings.data_dir):
+        claimed_root = settings.data_dir / "claimed"
+        processed_root = settings.data_dir / "processed"
+        outbox = settings.data_dir / "outbox"
+        journal = _Journal(settings.data_dir)
+        claims: list[_Claimed] = []
+        receipts: list[dict[str, Any]] = []
+        if candidates is None:
+            receipts += _finish_journaled(journal, processed_root, outbox)
+            leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
+            claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
+            candidates = expand_inputs([inbox], unreadable=_warn_unreadable)
+        waiting: dict[Path, float] = {}
+        for path in candidates:
+            if not path.is_file() or not _eligible(path, inbox):
+                continue
+            if _stable(path, stable):
+                if (target := _claim(path, inbox, claimed_root)) is not None:
+                    claims.append(_Claimed(target, path.relative_to(inbox)))
+            elif (left := _seconds_left(path, stable)) is not None:
+                waiting[path] = left
+        if not claims:
+            return receipts, waiting
+        archive = archive_location(settings)
+        wrapped = _WatchRunner(runner, claims, archive, journal)
 
-    One pass at a time per data folder (an ``flock`` on ``DATA_DIR/.watch.lock``, which the kernel drops when a
-    watcher dies): a full pass takes every file in ``claimed/`` for a killed pass's, so one beside a live pass (a
-    cron ``--once`` beside the service, two Prefect runs) processed that pass's files again — second receipts, and
-    a traceback when the live one had moved a file on (found by exploratory testing). The second waits."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lock = settings.data_dir / ".watch.lock"
-    with file_lock(lock, wait=False) as alone:
-        if alone:
-            return _pass_alone(inbox, settings, stable, candidates, runner)
-    log.info("%s: another watcher's pass is running on this data folder; waiting for it", settings.data_dir)
-    with file_lock(lock):
-        return _pass_alone(inbox, settings, stable, candidates, runner)
+        def receipt_of(result: DocumentResult, claim: _Claimed | None) -> dict[str, Any]:
+            name = _document_name(result.path, claim)
+            stored = wrapped.archived.get(result.record.id) if result.record else None
+            if result.outcome == Outcome.ARCHIVED and stored is not None and stored["file"] == name:
+                return stored  # the very receipt stored beside the record
+            if result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None and claim is not None:
+                entry = journal.read(claim.path) or {}
+                earlier = entry.get("archived", {}).get(name)
+                if earlier is not None and earlier["record_id"] == result.record.id:
+                    return dict(earlier)  # archived by this drop before a crash: the receipt stored with the record
+            return _receipt(result, name, archive)
 
-
-def _pass_alone(
-    inbox: Path,
-    settings: Settings,
-    stable: float,
-    candidates: Iterable[Path] | None,
-    runner: StageRunner,
-) -> tuple[list[dict[str, Any]], dict[Path, float]]:
-    claimed_root = settings.data_dir / "claimed"
-    processed_root = settings.data_dir / "processed"
-    outbox = settings.data_dir / "outbox"
-    journal = _Journal(settings.data_dir)
-    claims: list[_Claimed] = []
-    receipts: list[dict[str, Any]] = []
-    if candidates is None:
-        receipts += _finish_journaled(journal, processed_root, outbox)
-        leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
-        claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
-        candidates = expand_inputs([inbox], unreadable=_warn_unreadable)
-    waiting: dict[Path, float] = {}
-    for path in candidates:
-        if not path.is_file() or not _eligible(path, inbox):
-            continue
-        if _stable(path, stable):
-            if (target := _claim(path, inbox, claimed_root)) is not None:
-                claims.append(_Claimed(target, path.relative_to(inbox)))
-        elif (left := _seconds_left(path, stable)) is not None:
-            waiting[path] = left
-    if not claims:
-        return receipts, waiting
-    archive = archive_location(settings)
-    wrapped = _WatchRunner(runner, claims, archive, journal)
-
-    def receipt_of(result: DocumentResult, claim: _Claimed | None) -> dict[str, Any]:
-        name = _document_name(result.path, claim)
-        stored = wrapped.archived.get(result.record.id) if result.record else None
-        if result.outcome == Outcome.ARCHIVED and stored is not None and stored["file"] == name:
-            return stored  # the very receipt stored beside the record
-        if result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None and claim is not None:
-            entry = journal.read(claim.path) or {}
-            earlier = entry.get("archived", {}).get(name)
-            if earlier is not None and earlier["record_id"] == result.record.id:
-                return dict(earlier)  # archived by this drop before a crash: the receipt stored with the record
-        return _receipt(result, name, archive)
-
-    def finish(claim: _Claimed | None, results: list[DocumentResult]) -> None:
-        """One claimed file's documents are all done: its receipts, then the file moved on, crash-safely."""
-        decided: list[tuple[str, dict[str, Any]]] = []
-        for result in results:  # the documents of one file have names of their own (``stack.pdf#2.pdf``)
-            receipt = receipt_of(result, claim)
-            decided.append((receipt_target(outbox, receipt, result.path).name, receipt))
-        receipts.extend(receipt for _, receipt in decided)
-        if claim is not None:
-            finished.add(claim.path)
-        failed = any(result.outcome == Outcome.FAILED for result in results)
-        if claim is None or failed or not claim.path.exists():
-            # a fault of the machine: the file stays claimed and is processed again on the next full pass, which
-            # writes receipts of its own (no file to move: nothing to journal either)
-            _write_receipts(outbox, decided)
+        def finish(claim: _Claimed | None, results: list[DocumentResult]) -> None:
+            """One claimed file's documents are all done: its receipts, then the file moved on, crash-safely."""
+            decided: list[tuple[str, dict[str, Any]]] = []
+            for result in results:  # the documents of one file have names of their own (``stack.pdf#2.pdf``)
+                receipt = receipt_of(result, claim)
+                decided.append((receipt_target(outbox, receipt, result.path).name, receipt))
+            receipts.extend(receipt for _, receipt in decided)
             if claim is not None:
-                journal.remove(claim.path)
-            return
-        journal.decided(claim.path, decided)
-        _test_crash_hook("watch-journal")
-        _write_receipts(outbox, decided)
-        _move_to_processed(claim.path, claimed_root, processed_root)
-        journal.remove(claim.path)
-
-    finished: set[Path] = set()
-    current: _Claimed | None = None
-    results: list[DocumentResult] = []
-    for result in process_many([c.path for c in claims], settings, runner=wrapped):
-        claim = _origin(result.path, claims)
-        if results and claim != current:  # results come in input order: the previous file's documents are done
-            finish(current, results)
-            results = []
-        current = claim
-        results.append(result)
-    if results:
-        finish(current, results)
-    for claim in claims:  # a file that gave no document (an empty stack) is done too
-        if claim.path not in finished and claim.path.exists():
+                finished.add(claim.path)
+            failed = any(result.outcome == Outcome.FAILED for result in results)
+            if claim is None or failed or not claim.path.exists():
+                # a fault of the machine: the file stays claimed and is processed again on the next full pass, which
+                # writes receipts of its own (no file to move: nothing to journal either)
+                _write_receipts(outbox, decided)
+                if claim is not None:
+                    journal.remove(claim.path)
+                return
+            journal.decided(claim.path, decided)
+            _test_crash_hook("watch-journal")
+            _write_receipts(outbox, decided)
             _move_to_processed(claim.path, claimed_root, processed_root)
             journal.remove(claim.path)
-    return receipts, waiting
+
+        finished: set[Path] = set()
+        current: _Claimed | None = None
+        results: list[DocumentResult] = []
+        for result in process_many([c.path for c in claims], settings, runner=wrapped):
+            claim = _origin(result.path, claims)
+            if results and claim != current:  # results come in input order: the previous file's documents are done
+                finish(current, results)
+                results = []
+            current = claim
+            results.append(result)
+        if results:
+            finish(current, results)
+        for claim in claims:  # a file that gave no document (an empty stack) is done too
+            if claim.path not in finished and claim.path.exists():
+                _move_to_processed(claim.path, claimed_root, processed_root)
+                journal.remove(claim.path)
+        return receipts, waiting
 
 
 def watch_once(
