@@ -80,6 +80,18 @@ def leftovers(data_dir: Path) -> set[Path]:
     return {p for p in found if not any(parent in found for parent in p.parents)}
 
 
+def start_child(code: str, *args: str, says: str = "ready", **environment: str) -> subprocess.Popen[str]:
+    """A Python process running ``code`` with ``args``, once it has printed ``says`` (it is then where it stops)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"PYTHONPATH": str(ROOT)}
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args], cwd=ROOT, env=env | environment, stdout=subprocess.PIPE, text=True
+    )
+    if child.stdout is None or child.stdout.readline() != f"{says}\n":
+        child.kill()
+        raise AssertionError(f"the child did not get where it stops (exit {child.wait()})")
+    return child
+
+
 def start_batch(data_dir: Path) -> None:
     with batch_documents([], make_settings(data_dir)):
         pass
@@ -106,16 +118,8 @@ def test_a_batch_removes_the_leftovers_of_a_killed_run_not_of_a_live_one(
     import hashlib
 
     record_id = hashlib.sha256(document.read_bytes()).hexdigest()[:16]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, point, str(data_dir), str(document)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = start_child(CHILD, point, str(data_dir), str(document))
     try:
-        assert child.stdout is not None and child.stdout.readline() == "ready\n", child.poll()
         alive = leftovers(data_dir)
         found = {str(p.relative_to(data_dir)) for p in alive}
         for prefix in expected:
@@ -154,16 +158,8 @@ def test_a_split_stack_stays_while_a_live_batch_uses_it_and_goes_when_its_batch_
     """The folder of a split stack (WORK/stacks/…) used to be removed by whichever batch ended first — under a
     second batch with the same stack at work on its documents — and stayed for ever when its batch was killed."""
     data_dir = tmp_path / "var"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")} | {"PYTHONPATH": str(ROOT)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", STACK_BATCH, str(data_dir), str(STACK)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    child = start_child(STACK_BATCH, str(data_dir), str(STACK), says="2")  # its two documents split
     try:
-        assert child.stdout is not None and child.stdout.readline() == "2\n", child.poll()
         with batch_documents([STACK], make_settings(data_dir)) as documents:  # the same stack, dropped again
             parts = list(documents)
         assert len(parts) == 2 and all(part.is_file() for part in parts)  # the live batch's documents stay
@@ -192,13 +188,8 @@ def test_the_archive_lock_is_one_whatever_the_temporary_folder(tmp_path: Path) -
 
     archive = tmp_path / "kho lưu trữ"
     (tmp_path / "other-tmp").mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
-    env |= {"PYTHONPATH": str(ROOT), "TMPDIR": str(tmp_path / "other-tmp")}
-    child = subprocess.Popen(
-        [sys.executable, "-c", HOLD_ARCHIVE, str(archive)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
+    child = start_child(HOLD_ARCHIVE, str(archive), TMPDIR=str(tmp_path / "other-tmp"))
     try:
-        assert child.stdout is not None and child.stdout.readline() == "ready\n", child.poll()
         with file_lock(host_lock_file("archive", str(archive)), wait=False) as free:
             assert not free  # held by the child, though its TMPDIR is not ours
     finally:
