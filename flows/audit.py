@@ -42,7 +42,7 @@ from signing.verify import FileVerification, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
-from storage.base import BaseArchive
+from storage.base import INTERRUPTED_WRITE, BaseArchive
 from storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class ArchiveAuditReport(BaseModel):
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
             "",
-            f"Ledger: {self.ledger_entries} entries, " + ("intact" if not self.ledger_problems else "BROKEN"),
+            f"Ledger: {self.ledger_entries} entries, " + ledger_verdict(self.ledger_problems, "intact", "BROKEN"),
         ]
         lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
         lines += ["", "| count | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
@@ -222,6 +222,7 @@ RENEWAL_WORDS: dict[str, str] = {
 _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("timestamp renewal failed", "gia hạn dấu thời gian thất bại"),
     ("would not protect longer", "không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới"),
+    (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
@@ -236,6 +237,17 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("timestamp renewal needed", "cần gia hạn dấu thời gian"),
     ("missing", "thiếu tệp"),
 )
+
+
+def ledger_verdict(problems: list[str], intact: str, broken: str) -> str:
+    """``intact`` or ``broken`` for the ledger check's problems — ``intact`` still when the only ones are archive
+    writes a killed run left unfinished (its chain is whole; a rerun finishes them), with their count."""
+    interrupted = sum(INTERRUPTED_WRITE in problem for problem in problems)
+    if interrupted < len(problems):
+        return broken
+    if not problems:
+        return intact
+    return f"{intact}; {interrupted} lần lưu bị gián đoạn, chạy lại lô / interrupted archive write(s), rerun the batch"
 
 
 def problem_in_vietnamese(problem: str) -> str:

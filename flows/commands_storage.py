@@ -340,7 +340,7 @@ def register(app: typer.Typer) -> None:
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
-        from flows.audit import problem_in_vietnamese
+        from flows.audit import ledger_verdict, problem_in_vietnamese
         from flows.cli import _errors_as_json, _print_json, out
         from signing.verify import load_trust_roots
         from storage.ledger import Ledger
@@ -368,7 +368,7 @@ def register(app: typer.Typer) -> None:
         else:
             for problem in problems:
                 out.print(f"[red]{escape(problem_in_vietnamese(problem))}[/]")
-            verdict = "nguyên vẹn / intact" if not problems else "[red]bị phá vỡ / BROKEN[/]"
+            verdict = ledger_verdict(problems, "nguyên vẹn / intact", "[red]bị phá vỡ / BROKEN[/]")
             out.print(
                 f"sổ nhật ký / ledger: {count} mục / entries, {len(days)} dấu thời gian ngày / daily timestamp(s): "
                 + verdict

@@ -12,7 +12,8 @@ Nothing else belongs in an archive: the audit names any other object as part of 
 
 Putting a record: each object is written and verified (read back and re-hashed), then the sidecar, then the
 ledger entries, and only then the index entry: a crash leaves no index entry, so the next run writes the record
-again (objects with the same content are kept as they are) and nothing is lost or listed twice.
+again (objects with the same content are kept as they are) and nothing is lost or listed twice. Until that rerun,
+the audit names such a folder as an interrupted archive write (``UnfinishedWrite``), not as tampering.
 Every object of a record gets the retention of its record class (``retention_until``); a retained object cannot
 be deleted or overwritten with other content until then, nor while it is under legal hold.
 """
@@ -128,6 +129,41 @@ class ObjectInfo:
     size: int
     retain_until: datetime | None = None
     legal_hold: bool = False
+
+
+# The words every problem line about an interrupted write carries (flows.audit words it in Vietnamese by them)
+INTERRUPTED_WRITE = "archive write interrupted"
+# a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
+_RECORD_FOLDER = re.compile(r"[^/]+/[^/]+/[^/]+--[0-9a-f]{16}")
+
+
+@dataclass
+class UnfinishedWrite:
+    """A record folder that a run killed in ``put`` left without its index entry, so no listing shows it.
+
+    ``record``: its record.json, when that was written (the ledger may hold its entries too); a rerun with the
+    same scan adopts it. Without one, ``keys`` are objects written before the kill, never retained (retention is
+    set only once the record.json is there); a rerun with the same scan replaces them.
+    """
+
+    prefix: str
+    keys: list[str]
+    record: Record | None = None
+
+    def problem(self, archived_entry: int | None = None) -> str:
+        rerun = "rerun the batch with its scan to finish it"
+        if self.record is None:
+            return (
+                f"{self.prefix}: {INTERRUPTED_WRITE} before its record.json — {len(self.keys)} file(s) written, "
+                f"never retained ({', '.join(k.rsplit('/', 1)[-1] for k in self.keys)}); {rerun}, or they were "
+                "put there by hand"
+            )
+        stage = "its index entry" if archived_entry is not None else "its ledger entries and index entry"
+        return (
+            f"record {self.record.id} ({self.prefix}): {INTERRUPTED_WRITE} — record.json and the files are stored, "
+            + (f"ledger entry {archived_entry} says archived, " if archived_entry is not None else "")
+            + f"{stage} never written (or deleted by hand); {rerun}"
+        )
 
 
 @dataclass
@@ -374,20 +410,68 @@ class BaseArchive(ABC):
                 return data
         raise KeyError(f"record {record.id} has no {role} object")
 
-    def stray_objects(self, records: Iterable[Record]) -> list[str]:
-        """Objects in the archive outside every record's folder that are not the archive's own (``OWN_KEYS``: the
-        index, the ledger, its stamps; a local folder's retention records) — put there behind the archive's back,
-        at its root or in any other folder. An object slipped *into* a record's folder is ``verify_objects``'s to
-        name."""
+    def outside_records(self, records: Iterable[Record]) -> tuple[list[UnfinishedWrite], list[str]]:
+        """What the archive holds outside every listed record's folder besides its own objects (``OWN_KEYS``: the
+        index, the ledger, its stamps; a local folder's retention records): the record folders an interrupted
+        ``put`` left (``UnfinishedWrite``), and the keys of every other object."""
         folders = {record.archive_prefix for record in records if record.archive_prefix}
+        loose: dict[str, list[str]] = {}  # a record-shaped folder outside the listing → its keys
         stray: list[str] = []
         for key in self._keys(""):
             if any(own.fullmatch(key) for own in self.OWN_KEYS):
                 continue
             parents = key.split("/")[:-1]
-            if not any("/".join(parents[:depth]) in folders for depth in range(1, len(parents) + 1)):
-                stray.append(f"{key}: in the archive but part of no record (added behind the archive's back)")
-        return stray
+            if any("/".join(parents[:depth]) in folders for depth in range(1, len(parents) + 1)):
+                continue
+            folder = "/".join(parents)
+            if _RECORD_FOLDER.fullmatch(folder):
+                loose.setdefault(folder, []).append(key)
+            else:
+                stray.append(key)
+        unfinished: list[UnfinishedWrite] = []
+        for folder, keys in loose.items():
+            write = self._unfinished_write(folder, keys)
+            if write is None:
+                stray += keys
+            else:
+                unfinished.append(write)
+        return unfinished, sorted(stray)
+
+    def _unfinished_write(self, folder: str, keys: list[str]) -> UnfinishedWrite | None:
+        """The folder as ``put`` leaves it when killed before the index entry, or None when it is not that: its
+        record.json is this folder's record, or (no record.json) none of its objects was ever retained — a put
+        retains only after its record.json, while a record's folder whose record.json was deleted keeps its
+        retained files."""
+        if f"{folder}/{SIDECAR}" in keys:
+            try:
+                record = Record.model_validate_json(self._read(f"{folder}/{SIDECAR}") or b"")
+            except ValueError:
+                return None
+            if record.archive_prefix != folder or not folder.endswith(f"--{record.id}"):
+                return None
+            return UnfinishedWrite(folder, keys, record)
+        for key in keys:
+            info = self._info(key)
+            if info is None or info.retain_until is not None or info.legal_hold:
+                return None
+        return UnfinishedWrite(folder, keys)
+
+    def stray_objects(self, records: Iterable[Record]) -> list[str]:
+        """Problems with what lies outside every listed record's folder (``outside_records``): objects put there
+        behind the archive's back, at its root or in any other folder, and interrupted archive writes — those
+        whose record the ledger says was archived are the ledger check's to name (``Ledger.verify``). An object
+        slipped *into* a record's folder is ``verify_objects``'s to name."""
+        from storage.ledger import Ledger
+
+        unfinished, stray = self.outside_records(records)
+        problems = [f"{key}: in the archive but part of no record (added behind the archive's back)" for key in stray]
+        archived = Ledger(self).archived_entries() if any(w.record for w in unfinished) else {}
+        for write in unfinished:
+            if write.record is None or write.record.id not in archived:
+                problems.append(write.problem())
+            if write.record is not None:  # its files as the rerun will find them, which adopts only a sound record
+                problems += self.verify_objects(write.record)
+        return problems
 
     def fixity_audit(self) -> FixityReport:
         """Re-hash every object of every record, and check the ledger chain; report any drift."""

@@ -25,6 +25,7 @@ from signing_pki import TestPKI
 from storage_helpers import make_record
 from typer.testing import CliRunner
 
+from flows.audit import ledger_verdict, problem_in_vietnamese
 from flows.cli import app
 from sohoa.errors import BadInputError, Problem
 from sohoa.settings import Settings
@@ -374,7 +375,7 @@ if point == "entry-written":  # right after the first file of ledger entry N rea
             os.kill(os.getpid(), signal.SIGKILL)
 
     storage.local.atomic_write_bytes = dying_write
-else:  # "before-entry": before the put's N-th ledger entry
+elif point == "before-entry":  # before the put's N-th ledger entry
     calls, append = [0], storage.ledger.Ledger.append
 
     def dying_append(self, *args, **kwargs):
@@ -385,8 +386,18 @@ else:  # "before-entry": before the put's N-th ledger entry
 
     storage.ledger.Ledger.append = dying_append
 settings = Settings()
+archive = open_archive(settings.archive, settings)
+if point == "before-write":  # before the put writes the object whose key holds the text after the colon
+    write = type(archive)._write
+
+    def dying_object_write(self, key, *args, **kwargs):
+        if number in key:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return write(self, key, *args, **kwargs)
+
+    type(archive)._write = dying_object_write
 record, files = make_record(folder, "killed")
-open_archive(settings.archive, settings).put(record, files)
+archive.put(record, files)
 """
 
 
@@ -432,6 +443,60 @@ def test_a_ledger_entry_killed_half_written_leaves_no_gap(tmp_path: Path, reques
     for key in entry_keys:
         info = archive._info(key)
         assert info is not None and info.retain_until is not None, key
+
+
+@pytest.mark.parametrize(
+    ("kill_at", "stored"),
+    [
+        ("before-write:/record.json", "files"),  # the files written, not retained; no record.json
+        ("before-entry:1", "record.json"),  # record.json written and retained; nothing in the ledger
+        ("before-write:.by-sha256/", "ledger"),  # all but the index entry
+    ],
+)
+def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, kill_at: str, stored: str
+) -> None:
+    """Found by SIGKILL testing: between a killed batch and its rerun, the audit and `ledger verify` called the
+    half-archived record tampering — its files "added behind the archive's back", the record "archived but no
+    longer in the archive". Each is now one line saying the write was interrupted and what to do."""
+    _put_killed(archive, tmp_path / "in", kill_at, request)
+    record, files = make_record(tmp_path / "in", "killed")  # the same scan, for the rerun
+    prefix = f"2025/QĐ/15-QĐ-UBND--{record.id}"
+    assert list(archive.records()) == []
+    ledger = Ledger(archive)
+    archived_at = ledger.archived_entries().get(record.id)
+    problems = archive.stray_objects([]) + ledger.verify()
+    assert len(problems) == 1, problems
+    if stored == "files":
+        assert problems[0] == (
+            f"{prefix}: archive write interrupted before its record.json — 3 file(s) written, never retained "
+            "(document.pdf, original.png, verification.json); rerun the batch with its scan to finish it, or they "
+            "were put there by hand"
+        )
+    else:
+        assert (archived_at is not None) == (stored == "ledger")
+        assert problems[0] == (
+            f"record {record.id} ({prefix}): archive write interrupted — record.json and the files are stored, "
+            + (
+                f"ledger entry {archived_at} says archived, its index entry never written"
+                if stored == "ledger"
+                else "its ledger entries and index entry never written"
+            )
+            + " (or deleted by hand); rerun the batch with its scan to finish it"
+        )
+    assert problem_in_vietnamese(problems[0]).startswith("lưu vào kho bị gián đoạn")
+    assert ledger_verdict(ledger.verify(), "intact", "BROKEN").startswith("intact")
+    if stored == "ledger" and isinstance(archive, LocalArchive):
+        said = CliRunner().invoke(app, ["ledger", "verify"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+        assert said.exit_code == 1  # something to do, though nothing was tampered with
+        text = " ".join(said.stdout.split())
+        assert "nguyên vẹn / intact; 1 lần lưu bị gián đoạn" in text and "BROKEN" not in text, text
+    audit = fixity_audit(archive)
+    assert [line for lines in audit.problems.values() for line in lines] == problems
+    archive._ledger_head = None
+    archived = archive.put(record, files)
+    assert archived.archive_prefix == prefix and [r.id for r in archive.records()] == [record.id]
+    assert fixity_audit(archive).ok and archive.stray_objects(archive.records()) == []
 
 
 def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive, tmp_path: Path) -> None:
