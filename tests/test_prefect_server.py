@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -249,3 +250,80 @@ def test_a_server_killed_again_while_restarting_gets_its_restarts_left(tmp_path:
         assert server.lost is None
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------- the server killed while it starts
+@pytest.mark.integration
+def test_a_server_killed_before_it_first_answered_is_started_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Killed before it ever answered (the OOM killer during its start-up): wait_ready said "stopped at start-up"
+    and the command ended with exit 3, its restarts unused."""
+    server = TemporaryPrefectServer(tmp_path / "prefect home", max_restarts=3)
+    server.start()
+    first = server.process
+    assert first is not None
+    try:
+        os.kill(first.pid, signal.SIGKILL)  # before it answered: it takes seconds to load
+        server.wait_ready()
+        restarted = server.process
+        assert restarted is not None and restarted is not first and first.poll() == -signal.SIGKILL
+        assert server.restarts == 1 and server.lost is None
+        with urllib.request.urlopen(f"{server.api_url}/health", timeout=5) as response:
+            assert response.status == 200
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "the server is started again (restart 1)" in log
+        said = " ".join(caplog.messages)
+        assert "the temporary Prefect server stopped (killed by SIGKILL); restarting it on the same port" in said
+        assert "Prefect server tạm thời đã dừng" in said and "is back (restart 1 of 3)" in said
+        # the server started again outlives the thread that waited for it to answer (the kernel's parent-death
+        # signal follows the thread that started a child): it is still the same process, not restarted once more
+        time.sleep(2)
+        assert server.process is restarted and restarted.poll() is None and server.restarts == 1
+    finally:
+        server.stop()
+    assert restarted.poll() is not None
+
+
+@pytest.mark.integration
+def test_a_server_killed_at_start_up_without_restarts_is_reported_with_how_it_stopped(tmp_path: Path) -> None:
+    server = TemporaryPrefectServer(tmp_path / "home", max_restarts=0)
+    server.start()
+    assert server.process is not None
+    try:
+        os.kill(server.process.pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match=r"stopped at start-up: it stopped \(killed by SIGKILL\)") as raised:
+            server.wait_ready()
+        assert "restarting it is switched off" in str(raised.value) and str(server.log_path) in str(raised.value)
+        assert server.restarts == 0
+        assert "started again" not in server.log_path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        server.stop()
+
+
+@pytest.mark.integration
+def test_a_server_that_cannot_start_at_all_uses_up_its_restarts_and_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its port taken, every start-up of the server ends by itself: the restarts are used up one after the other and
+    wait_ready says why, long before its own timeout (180 s), instead of starting it again for ever."""
+    from flows import prefect_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))  # bound, not listening: the server cannot bind it, nothing answers on it
+        monkeypatch.setattr(prefect_server, "_free_loopback_port", lambda: int(taken.getsockname()[1]))
+        server = TemporaryPrefectServer(tmp_path / "home", max_restarts=2)
+        server.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(RuntimeError, match="stopped at start-up") as raised:
+                server.wait_ready()
+            waited = time.monotonic() - started
+        finally:
+            server.stop()
+    assert server.restarts == 2
+    assert "again after 2 restart(s), the most allowed" in str(raised.value)
+    assert "already in use" in str(raised.value)  # the log's tail says why
+    assert waited < 150  # a guard against a hang only: each start-up ends in a few seconds here
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "(restart 1)" in log and "(restart 2)" in log and "(restart 3)" not in log
