@@ -327,3 +327,27 @@ def test_a_server_that_cannot_start_at_all_uses_up_its_restarts_and_ends(
     assert waited < 150  # a guard against a hang only: each start-up ends in a few seconds here
     log = server.log_path.read_text(encoding="utf-8", errors="replace")
     assert "(restart 1)" in log and "(restart 2)" in log and "(restart 3)" not in log
+
+
+@pytest.mark.integration
+def test_a_batch_whose_server_never_answers_ends_with_exit_3_after_its_restarts(tmp_path: Path) -> None:
+    """The server exits at every start-up (a database it cannot create): it is started again as often as allowed,
+    then the command ends at once with the start-up failure, not as a batch whose server stopped mid-batch."""
+    from tests.test_operations import TEXTS, make_scan
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    make_scan(inbox / "hồ sơ.png", TEXTS[0])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_DATA_DIR=str(tmp_path / "var"), SOHOA_OCR_SERVER="off", PYTHONPATH=str(ROOT), COLUMNS="1000")
+    env.update(SOHOA_PREFECT_SERVER_RESTARTS="1")
+    env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/p.db"
+    command = [sys.executable, "-m", "flows.cli", "process", str(inbox), "--json"]
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=170, check=False)
+    errors = " ".join(proc.stderr.split())
+    assert proc.returncode == cli.EXIT_FAULT, errors[-3000:]
+    assert "restarting it on the same port (restart 1 of 1)" in errors
+    assert "Prefect could not run the batch" in errors and "stopped at start-up" in errors
+    assert "again after 1 restart(s), the most allowed" in errors and "temporary-server.log" in errors
+    assert "mid-batch" not in errors
+    assert "stopped at start-up" in json.loads(proc.stdout)["error"]
