@@ -382,9 +382,13 @@ def _process(
 
             if server is not None:
                 server.on_lost = server_lost
+            # the server's restarts before the batch: it may have been started again before it first answered
+            # (wait_ready), which is no reason to end a failed flow run as one whose server stopped mid-batch
+            restarts_at_ready: int | None = None
             try:
                 if server is not None:
-                    server.wait_ready()
+                    server.wait_ready()  # raises when it never answered, its restarts used up: no batch, exit 3
+                    restarts_at_ready = server.restarts
                 overrides = {
                     "archive": archive_location(settings),
                     "batch_workers": settings.batch_workers,
@@ -398,7 +402,8 @@ def _process(
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback
                 with ending:
                     batch_over = True
-                if server is not None and server.restarts:  # what it did, and no wait for events at exit
+                if server is not None and restarts_at_ready is not None and server.restarts > restarts_at_ready:
+                    # what it did, and no wait for events at exit
                     _end_without_server(
                         f"the flow run failed after its temporary Prefect server had stopped mid-batch "
                         f"({type(exc).__name__}: {exc}); the server's log: {server.log_path}",

@@ -19,8 +19,10 @@ command is still loading its own code, so that the flow's first call does not wa
 Once ready, the server is supervised: if it dies while the command still runs (the OOM killer, someone killing a
 stray process), a thread of the command says so and starts it again on the same port and ``PREFECT_HOME`` (the
 SQLite database keeps the flow run), and the Prefect client's own retries (five, 2 + 4 + 8 + 16 + 32 s apart) carry
-the batch over the gap. The restarts are bounded (``max_restarts``); when the server cannot come back the caller's
-``on_lost`` is told why, to end the command instead of letting Prefect retry for minutes.
+the batch over the gap. A server that dies before it first answered is started again the same way, by
+``wait_ready``. The restarts, at start-up and later, are bounded together (``max_restarts``): when the server cannot
+come back ``wait_ready`` raises (at start-up) or the caller's ``on_lost`` is told why (later), to end the command
+instead of waiting for a server that will not come or letting Prefect retry for minutes.
 """
 
 from __future__ import annotations
@@ -120,7 +122,7 @@ class TemporaryPrefectServer:
         self.restarts = 0
         self.lost: str | None = None  # why the server is gone for good, once it is
         self._warmed: threading.Thread | None = None
-        self._stopped_at_start = False
+        self._stopped_at_start = False  # the process _warmed waited for ended (or stop() came) before it answered
         self._stopping = threading.Event()
         self._lock = threading.Lock()  # the process is swapped by a restart while stop() may be taking it
         self._supervisor: threading.Thread | None = None
@@ -133,9 +135,15 @@ class TemporaryPrefectServer:
         self.home.mkdir(parents=True, exist_ok=True)
         self.port = _free_loopback_port()
         self.process = self._launch(append_log=False)
-        self._warmed = threading.Thread(target=self._answer_then_warm, name="prefect-server-warm-up", daemon=True)
-        self._warmed.start()
+        self._warm_up(self.process)
         return self.api_url
+
+    def _warm_up(self, process: subprocess.Popen[bytes]) -> None:
+        self._stopped_at_start = False
+        self._warmed = threading.Thread(
+            target=self._answer_then_warm, args=(process,), name="prefect-server-warm-up", daemon=True
+        )
+        self._warmed.start()
 
     def _launch(self, append_log: bool) -> subprocess.Popen[bytes]:
         """The server process on ``self.port``; a restart appends to the log, whose start tells why it died."""
@@ -164,24 +172,47 @@ class TemporaryPrefectServer:
             )
 
     def wait_ready(self, timeout: float = READY_TIMEOUT_SECONDS) -> None:
-        """Block until the server answers and has made its first-request preparations."""
-        warming = self._warmed
-        if warming is None:
+        """Block until the server answers and has made its first-request preparations, at most ``timeout`` seconds
+        in all. A server that died before it first answered (killed, say) is started again here, while restarts are
+        left; one that cannot start at all (its port taken) uses them up in a few of its start-ups and is reported.
+
+        The restart is made here, in the thread that waits (the command's, which outlives the server as the one that
+        called ``start()`` does), not in the warm-up thread that saw the death: the kernel sends ``PR_SET_PDEATHSIG``
+        when the *thread* that started the child ends, and the warm-up thread ends as soon as the server is warm,
+        which would take a server it had started with it."""
+        if self._warmed is None:
             raise RuntimeError("the temporary Prefect server was not started")
-        warming.join(timeout)
-        if warming.is_alive():
-            self.stop()
-            raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
-        if self._stopped_at_start:
-            raise RuntimeError(f"the temporary Prefect server stopped at start-up: {self._log_tail()}")
+        deadline = time.monotonic() + timeout
+        restarts_here = 0
+        while True:
+            warming = self._warmed
+            warming.join(max(deadline - time.monotonic(), 0.0))
+            if warming.is_alive():
+                self.stop()
+                raise RuntimeError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
+            if not self._stopped_at_start:
+                break
+            with self._lock:
+                ended = None if self._stopping.is_set() else self.process
+            restarted = None if ended is None else self._start_again(ended)
+            if restarted is None:
+                raise RuntimeError("the temporary Prefect server stopped at start-up: stop() came before it answered")
+            if isinstance(restarted, str):
+                raise RuntimeError(
+                    f"the temporary Prefect server stopped at start-up: {restarted}; its log: {self.log_path}"
+                )
+            restarts_here += 1
+            self._warm_up(restarted)  # it answers (and is warmed) or ends, in that thread as at the first start
+        if restarts_here:
+            self._say_back()
         with self._lock:
             if self._supervisor is None and not self._stopping.is_set():
                 self._supervisor = threading.Thread(target=self._supervise, name="prefect-server-watch", daemon=True)
                 self._supervisor.start()
 
     def _supervise(self) -> None:
-        """Start the server again when it dies while the command runs, up to ``max_restarts`` times; then give up
-        and tell ``on_lost``. Ends when ``stop()`` is called."""
+        """Start the server again when it dies while the command runs, up to ``max_restarts`` times in all (those
+        made at start-up count); then give up and tell ``on_lost``. Ends when ``stop()`` is called."""
         while not self._stopping.wait(0.5):
             process = self.process
             if process is None or process.poll() is None:
@@ -189,71 +220,78 @@ class TemporaryPrefectServer:
             with self._lock:
                 if self._stopping.is_set():
                     return  # stop() ended it
-            how = exit_description(process.returncode)
-            if self.restarts >= self.max_restarts:
+            restarted = self._start_again(process)
+            if restarted is None:
+                return  # stop() came meanwhile
+            if isinstance(restarted, str):
+                self._give_up(restarted)
+                return
+            if self._answers_within(restarted, RESTART_TIMEOUT_SECONDS):
+                self._say_back()
+                continue
+            if self._stopping.is_set():
+                return
+            if restarted.poll() is None:
                 self._give_up(
-                    f"it stopped ({how}) and restarting it is switched off"
-                    if not self.max_restarts
-                    else f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed: "
-                    f"{self._log_tail()}"
+                    f"it stopped ({exit_description(process.returncode)}) and, started again, did not answer "
+                    f"within {RESTART_TIMEOUT_SECONDS:.0f} s"
                 )
                 return
-            self.restarts += 1
-            logger.warning(
-                "Prefect server tạm thời đã dừng (%s); đang khởi động lại trên cùng cổng, lần %d/%d — nhật ký: %s / "
-                "the temporary Prefect server stopped (%s); restarting it on the same port (restart %d of %d); "
-                "its log: %s",
-                how,
-                self.restarts,
-                self.max_restarts,
-                self.log_path,
-                how,
-                self.restarts,
-                self.max_restarts,
-                self.log_path,
-            )
-            with self._lock:
-                if self._stopping.is_set():
-                    return
-                try:
-                    self.process = restarted = self._launch(append_log=True)
-                except OSError as exc:
-                    failure: str | None = f"it stopped ({how}) and could not be started again: {exc}"
-                else:
-                    failure = None
-            if failure is not None:
-                self._give_up(failure)
-                return
-            if not self._answers_within(restarted, RESTART_TIMEOUT_SECONDS):
-                if self._stopping.is_set():
-                    return
-                ended = restarted.poll()
-                if ended is not None and self.restarts < self.max_restarts:
-                    # it died while starting (killed again, say): the restarts left are for that too; one that
-                    # cannot start at all (its port taken) uses them up at once and is given up below
-                    continue
-                self._give_up(
-                    f"it stopped ({how}) and, started again, did not answer within {RESTART_TIMEOUT_SECONDS:.0f} s"
-                    if ended is None
-                    else f"it stopped ({how}) and, started again, stopped at once ({exit_description(ended)}): "
-                    f"{self._log_tail()}"
-                )
-                return
-            logger.warning(
-                "Prefect server tạm thời đã chạy lại; lô tiếp tục / the temporary Prefect server is back "
-                "(restart %d of %d); the batch goes on",
-                self.restarts,
-                self.max_restarts,
-            )
+            # it died while starting (killed again, say): the next round starts it again while restarts are left, so
+            # they are for that too; one that cannot start at all (its port taken) uses them up in a few rounds
 
-    def _answers_within(self, process: subprocess.Popen[bytes], timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and not self._stopping.is_set():
+    def _start_again(self, ended: subprocess.Popen[bytes]) -> subprocess.Popen[bytes] | str | None:
+        """The server started again on the same port and ``PREFECT_HOME`` after ``ended`` ended, if a restart is
+        left (at start-up, from ``wait_ready``, or later, from ``_supervise``): the new process; else why it is not,
+        in English; ``None`` when ``stop()`` came first (no process is started after it)."""
+        how = exit_description(ended.returncode)
+        if self.restarts >= self.max_restarts:
+            if not self.max_restarts:
+                return f"it stopped ({how}) and restarting it is switched off: {self._log_tail()}"
+            return f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed: {self._log_tail()}"
+        self.restarts += 1
+        logger.warning(
+            "Prefect server tạm thời đã dừng (%s); đang khởi động lại trên cùng cổng, lần %d/%d — nhật ký: %s / "
+            "the temporary Prefect server stopped (%s); restarting it on the same port (restart %d of %d); "
+            "its log: %s",
+            how,
+            self.restarts,
+            self.max_restarts,
+            self.log_path,
+            how,
+            self.restarts,
+            self.max_restarts,
+            self.log_path,
+        )
+        with self._lock:
+            if self._stopping.is_set():
+                return None
+            try:
+                self.process = restarted = self._launch(append_log=True)
+            except OSError as exc:
+                return f"it stopped ({how}) and could not be started again: {exc}"
+        return restarted
+
+    def _say_back(self) -> None:
+        logger.warning(
+            "Prefect server tạm thời đã chạy lại; lô tiếp tục / the temporary Prefect server is back "
+            "(restart %d of %d); the batch goes on",
+            self.restarts,
+            self.max_restarts,
+        )
+
+    def _answers_within(self, process: subprocess.Popen[bytes], timeout: float | None) -> bool:
+        """Whether ``process`` answers ``/health`` within ``timeout`` seconds (``None``: for as long as it runs);
+        ``False`` as soon as it ends or ``stop()`` is called."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while not self._stopping.is_set():
             if process.poll() is not None:
                 return False
             if self._answers():
                 return True
-            time.sleep(0.2)
+            if deadline is not None and time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
         return False
 
     def _give_up(self, why: str) -> None:
@@ -266,13 +304,11 @@ class TemporaryPrefectServer:
         if self.on_lost is not None:
             self.on_lost(self.lost)
 
-    def _answer_then_warm(self) -> None:
-        while not self._answers():
-            process = self.process
-            if process is None or process.poll() is not None:
-                self._stopped_at_start = True
-                return
-            time.sleep(0.1)
+    def _answer_then_warm(self, process: subprocess.Popen[bytes]) -> None:
+        # no deadline of its own: wait_ready's timeout bounds the wait, and stop() ends it
+        if not self._answers_within(process, None):
+            self._stopped_at_start = True  # wait_ready starts it again, or says why not
+            return
         # Both requests only read: a path no route has (404, after every route was resolved on the way) and one
         # flow from the database. A failure here is left for the flow's own calls to meet and report.
         for path, body in (("/sohoa-warm-up", None), ("/flows/filter", b'{"limit": 1}')):

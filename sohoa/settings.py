@@ -171,7 +171,7 @@ class Settings(BaseSettings):
         default=3,
         ge=0,
         description="sohoa process: how many times the temporary Prefect server it starts is started again when it "
-        "dies mid-batch (0: never; the batch then ends with what it did)",
+        "dies, during its start-up or mid-batch (0: never; the batch then ends with what it did)",
     )
     dask_address: str = Field(
         default="", description="Dask scheduler (tcp://host:8786): run document tasks on that cluster via prefect-dask"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -249,3 +250,104 @@ def test_a_server_killed_again_while_restarting_gets_its_restarts_left(tmp_path:
         assert server.lost is None
     finally:
         server.stop()
+
+
+# ------------------------------------------------------------------------- the server killed while it starts
+@pytest.mark.integration
+def test_a_server_killed_before_it_first_answered_is_started_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Killed before it ever answered (the OOM killer during its start-up): wait_ready said "stopped at start-up"
+    and the command ended with exit 3, its restarts unused."""
+    server = TemporaryPrefectServer(tmp_path / "prefect home", max_restarts=3)
+    server.start()
+    first = server.process
+    assert first is not None
+    try:
+        os.kill(first.pid, signal.SIGKILL)  # before it answered: it takes seconds to load
+        server.wait_ready()
+        restarted = server.process
+        assert restarted is not None and restarted is not first and first.poll() == -signal.SIGKILL
+        assert server.restarts == 1 and server.lost is None
+        with urllib.request.urlopen(f"{server.api_url}/health", timeout=5) as response:
+            assert response.status == 200
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "the server is started again (restart 1)" in log
+        said = " ".join(caplog.messages)
+        assert "the temporary Prefect server stopped (killed by SIGKILL); restarting it on the same port" in said
+        assert "Prefect server tạm thời đã dừng" in said and "is back (restart 1 of 3)" in said
+        # the server started again outlives the thread that waited for it to answer (the kernel's parent-death
+        # signal follows the thread that started a child): it is still the same process, not restarted once more
+        time.sleep(2)
+        assert server.process is restarted and restarted.poll() is None and server.restarts == 1
+    finally:
+        server.stop()
+    assert restarted.poll() is not None
+
+
+@pytest.mark.integration
+def test_a_server_killed_at_start_up_without_restarts_is_reported_with_how_it_stopped(tmp_path: Path) -> None:
+    server = TemporaryPrefectServer(tmp_path / "home", max_restarts=0)
+    server.start()
+    assert server.process is not None
+    try:
+        os.kill(server.process.pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match=r"stopped at start-up: it stopped \(killed by SIGKILL\)") as raised:
+            server.wait_ready()
+        assert "restarting it is switched off" in str(raised.value) and str(server.log_path) in str(raised.value)
+        assert server.restarts == 0
+        assert "started again" not in server.log_path.read_text(encoding="utf-8", errors="replace")
+    finally:
+        server.stop()
+
+
+@pytest.mark.integration
+def test_a_server_that_cannot_start_at_all_uses_up_its_restarts_and_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its port taken, every start-up of the server ends by itself: the restarts are used up one after the other and
+    wait_ready says why, long before its own timeout (180 s), instead of starting it again for ever."""
+    from flows import prefect_server
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))  # bound, not listening: the server cannot bind it, nothing answers on it
+        monkeypatch.setattr(prefect_server, "_free_loopback_port", lambda: int(taken.getsockname()[1]))
+        server = TemporaryPrefectServer(tmp_path / "home", max_restarts=2)
+        server.start()
+        started = time.monotonic()
+        try:
+            with pytest.raises(RuntimeError, match="stopped at start-up") as raised:
+                server.wait_ready()
+            waited = time.monotonic() - started
+        finally:
+            server.stop()
+    assert server.restarts == 2
+    assert "again after 2 restart(s), the most allowed" in str(raised.value)
+    assert "already in use" in str(raised.value)  # the log's tail says why
+    assert waited < 150  # a guard against a hang only: each start-up ends in a few seconds here
+    log = server.log_path.read_text(encoding="utf-8", errors="replace")
+    assert "(restart 1)" in log and "(restart 2)" in log and "(restart 3)" not in log
+
+
+@pytest.mark.integration
+def test_a_batch_whose_server_never_answers_ends_with_exit_3_after_its_restarts(tmp_path: Path) -> None:
+    """The server exits at every start-up (a database it cannot create): it is started again as often as allowed,
+    then the command ends at once with the start-up failure, not as a batch whose server stopped mid-batch."""
+    from tests.test_operations import TEXTS, make_scan
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    make_scan(inbox / "hồ sơ.png", TEXTS[0])
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_DATA_DIR=str(tmp_path / "var"), SOHOA_OCR_SERVER="off", PYTHONPATH=str(ROOT), COLUMNS="1000")
+    env.update(SOHOA_PREFECT_SERVER_RESTARTS="1")
+    env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/p.db"
+    command = [sys.executable, "-m", "flows.cli", "process", str(inbox), "--json"]
+    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=170, check=False)
+    errors = " ".join(proc.stderr.split())
+    assert proc.returncode == cli.EXIT_FAULT, errors[-3000:]
+    assert "restarting it on the same port (restart 1 of 1)" in errors
+    assert "Prefect could not run the batch" in errors and "stopped at start-up" in errors
+    assert "again after 1 restart(s), the most allowed" in errors and "temporary-server.log" in errors
+    assert "mid-batch" not in errors
+    assert "stopped at start-up" in json.loads(proc.stdout)["error"]
