@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -129,6 +131,40 @@ def _folder_pdfs(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
 
 
+def _html_report_refusal(target: Path, inputs: list[Path], archive_folders: list[Path]) -> str | None:
+    """Why ``--html TARGET`` must not be written (a usage error, said before anything is verified), or None.
+
+    Found by QA: the report was written over whatever was at the path — the PDF being verified, an archived
+    document.pdf (a local archive's retention is the archive's own, not the file system's), with exit 0."""
+    if target.is_dir():
+        return f"{target}: là thư mục, hãy cho tên tệp / is a folder: give a file name for the report"
+    if any(parent.exists() and not parent.is_dir() for parent in target.parents):
+        return f"{target}: một phần đường dẫn là tệp, không phải thư mục / part of the path is a file, not a folder"
+    resolved = target.resolve()
+    if any(resolved == folder or folder in resolved.parents for folder in archive_folders):
+        return (
+            f"{target}: nằm trong kho lưu trữ; hãy ghi báo cáo ra ngoài kho / is inside the archive, where only "
+            "sohoa writes: write the report elsewhere"
+        )
+    if target.exists():
+        if any(resolved == path.resolve() or _same_file(path, target) for path in inputs):
+            return f"{target}: là tệp đang được xác minh / is a file being verified; choose another name"
+        with contextlib.suppress(OSError), target.open("rb") as existing:
+            if not existing.read(512).lstrip().lower().startswith((b"<!doctype html", b"<html")):
+                return (
+                    f"{target}: đã có tệp khác (không phải báo cáo HTML), không ghi đè / exists and is not an HTML "
+                    "report: not overwritten; choose another name"
+                )
+    return None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
 def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
     """Verify the signed ``document.pdf`` of every record of the archive at ``location`` (default: the configured
     one), refused as `sohoa list` refuses it when nothing was ever archived there. A local archive's files are
@@ -201,6 +237,8 @@ def verify(
     from flows.pipeline import trust_roots
     from signing.report import as_json as report_json
     from signing.report import render_html, render_text
+    from sohoa.fsutil import atomic_write_text
+    from storage import archive_location
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -232,6 +270,12 @@ def verify(
     missing = [p for p in files if not p.exists()]
     if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
         raise _fail(", ".join(f"{p}: no such file" for p in missing), path=missing[0] if len(missing) == 1 else None)
+    if html_out is not None:
+        # the configured archive, and the one verified: a report in either would be an object of no record
+        archives = [archive_location(settings), *([archive_at] if archive_at else [])]
+        folders = [Path(location).resolve() for location in archives if not location.startswith("s3:")]
+        if (refusal := _html_report_refusal(html_out, files, folders)) is not None:
+            raise _fail(refusal, path=html_out)
     roots = trust_roots(settings)
     roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
     roots.extend(trust or [])
@@ -247,8 +291,11 @@ def verify(
         results.extend(archived)
     passed = all(r.passed for r in results)
     if html_out is not None:
-        html_out.parent.mkdir(parents=True, exist_ok=True)
-        html_out.write_text(render_html(results, datetime.now(UTC), [str(r) for r in roots]), encoding="utf-8")
+        try:  # whole or not at all: a report cut short by a full disk must not pass for the auditor's copy
+            html_out.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(html_out, render_html(results, datetime.now(UTC), [str(r) for r in roots]))
+        except OSError as exc:
+            raise _fail(f"{html_out}: không ghi được báo cáo / cannot write the report: {exc}", path=html_out) from exc
     if as_json:
         _print_json(report_json(results))
     elif text or html_out is None:

@@ -138,6 +138,39 @@ def test_verify_reports_text_and_html_bilingual(tmp_path: Path, test_pki: TestPK
     assert "<link" not in html and "<script" not in html and "src=" not in html
 
 
+def test_verify_html_report_is_never_written_over_a_pdf_an_archive_or_a_folder(tmp_path: Path) -> None:
+    """Found by QA: `--html` wrote the report over whatever the path named — the PDF being verified, an archived
+    document.pdf — with exit 0, and a folder or a path through a file gave a traceback. Each is now a usage error
+    said before anything is verified, and nothing is written."""
+    env = _env(tmp_path / "var")
+    pdf = make_pdf(tmp_path / "in.pdf")
+    archived = tmp_path / "var" / "archive" / "2025" / "QĐ" / "01--x" / "document.pdf"
+    archived.parent.mkdir(parents=True)
+    archived.write_bytes(pdf.read_bytes())
+    notes = tmp_path / "notes.txt"
+    notes.write_text("ghi chú của kiểm toán viên", encoding="utf-8")
+    refused = {
+        pdf: "is a file being verified",
+        archived: "is inside the archive",
+        archived.parent / "report.html": "is inside the archive",
+        notes: "exists and is not an HTML report",
+        tmp_path: "is a folder",
+        notes / "report.html": "part of the path is a file",
+    }
+    for target, words in refused.items():
+        before = {p: p.read_bytes() for p in (pdf, archived, notes)}
+        res = runner.invoke(app, ["verify", str(pdf), "--html", str(target), "--json"], env=env)
+        assert res.exit_code == 2, (target, res.output)
+        assert words in json.loads(res.stdout)["error"], (target, res.stdout)
+        assert "Traceback" not in res.output
+        assert {p: p.read_bytes() for p in before} == before
+        assert not (archived.parent / "report.html").exists()
+    report = tmp_path / "report.html"  # an earlier report is replaced
+    for _ in range(2):
+        res = runner.invoke(app, ["verify", str(pdf), "--html", str(report)], env=env)
+        assert res.exit_code == 1 and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
 def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     data = tmp_path / "var"
     env = _env(data)
