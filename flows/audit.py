@@ -42,7 +42,7 @@ from signing.verify import FileVerification, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
-from storage.base import INTERRUPTED_WRITE, BaseArchive
+from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive
 from storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -223,6 +223,8 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("timestamp renewal failed", "gia hạn dấu thời gian thất bại"),
     ("would not protect longer", "không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới"),
     (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
+    ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
+    ("not in the archive's index, and its files", "hồ sơ bị gỡ khỏi chỉ mục và tệp đã bị thay đổi sau khi lưu"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
@@ -457,7 +459,12 @@ class _Auditor:
         # SHA-256 of every object whose addition the ledger records, per record: an added object the ledger does
         # not know of was not added by sohoa
         self.ledgered: dict[str, set[str]] = {}
+        # (seq, SHA-256 of record.json as archived) of each record's "archived" entry, for the record's own row: a
+        # rewritten record.json was reported by the ledger check only, the record's row (and its JSON) said "ok"
+        self.sidecars: dict[str, tuple[int, str]] = {}
         for _, entry in Ledger(self.archive).entries():
+            if entry is not None and entry.get("action") == "archived" and entry.get("sidecar_sha256"):
+                self.sidecars[str(entry.get("record_id"))] = (int(entry.get("seq") or 0), str(entry["sidecar_sha256"]))
             if entry is not None and entry.get("action") == RENEWED_ACTION:
                 detail = str(entry.get("detail", ""))
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
@@ -479,6 +486,14 @@ class _Auditor:
             objects=len(record.objects) + len(added),
         )
         fixity = self.archive.verify_objects(record)
+        if record.id in self.sidecars:
+            seq, expected = self.sidecars[record.id]
+            sidecar = self.archive._read(f"{record.archive_prefix}/{SIDECAR}") or b""
+            if hashlib.sha256(sidecar).hexdigest() != expected:
+                fixity.append(
+                    f"{record.archive_prefix}/{SIDECAR}: changed since it was archived (its SHA-256 is not the one "
+                    f"ledger entry {seq} recorded)"
+                )
         if fixity:
             result.fixity = "drift"
             result.problems += fixity

@@ -498,7 +498,7 @@ def register(app: typer.Typer) -> None:
                 out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
             raise typer.Exit(0 if report.ok else 1)
 
-        from flows.audit import RENEWAL_WORDS, audit_archive, problem_in_vietnamese
+        from flows.audit import RENEWAL_WORDS, audit_archive, ledger_verdict, problem_in_vietnamese
 
         try:
             full = audit_archive(settings, renew=renew, renew_within_days=renew_within)
@@ -539,7 +539,7 @@ def register(app: typer.Typer) -> None:
             f"gia hạn thất bại / renewal failed {counts['renewal_failed']}; "
             f"bỏ qua gia hạn vì hồ sơ có lỗi / renewal skipped (record has problems) {counts['renewal_skipped']}; "
             f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
-            + ("intact" if not full.ledger_problems else "[red]BROKEN[/]")
+            + ledger_verdict(full.ledger_problems, "intact", "[red]BROKEN[/]")
         )
         out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))
         raise typer.Exit(full.exit_code)

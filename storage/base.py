@@ -149,9 +149,18 @@ class UnfinishedWrite:
     prefix: str
     keys: list[str]
     record: Record | None = None
+    # what ``verify_objects`` finds in the folder of ``record``: a put reads back every object before it writes the
+    # record.json, so a record whose files no longer match it is no interrupted write (an index entry deleted to
+    # hide a changed record, say) and is not called one
+    damaged: list[str] = field(default_factory=list)
 
     def problem(self, archived_entry: int | None = None) -> str:
         rerun = "rerun the batch with its scan to finish it"
+        if self.record is not None and self.damaged:
+            return (
+                f"record {self.record.id} ({self.prefix}): not in the archive's index, and its files no longer "
+                f"match its record.json ({len(self.damaged)} problem(s)) — changed after archiving"
+            )
         if self.record is None:
             return (
                 f"{self.prefix}: {INTERRUPTED_WRITE} before its record.json — {len(self.keys)} file(s) written, "
@@ -449,7 +458,7 @@ class BaseArchive(ABC):
                 return None
             if record.archive_prefix != folder or not folder.endswith(f"--{record.id}"):
                 return None
-            return UnfinishedWrite(folder, keys, record)
+            return UnfinishedWrite(folder, keys, record, damaged=self.verify_objects(record))
         for key in keys:
             info = self._info(key)
             if info is None or info.retain_until is not None or info.legal_hold:
@@ -464,13 +473,19 @@ class BaseArchive(ABC):
         from storage.ledger import Ledger
 
         unfinished, stray = self.outside_records(records)
-        problems = [f"{key}: in the archive but part of no record (added behind the archive's back)" for key in stray]
+        problems: list[str] = []
+        for key in stray:
+            folder = key.rpartition("/")[0]
+            if _RECORD_FOLDER.fullmatch(folder) and f"{folder}/{SIDECAR}" not in stray:
+                # retained files of a record whose record.json went (an unretained set is an interrupted write)
+                problems.append(f"{key}: in a record's folder whose record.json is missing (removed by hand)")
+            else:
+                problems.append(f"{key}: in the archive but part of no record (added behind the archive's back)")
         archived = Ledger(self).archived_entries() if any(w.record for w in unfinished) else {}
         for write in unfinished:
             if write.record is None or write.record.id not in archived:
                 problems.append(write.problem())
-            if write.record is not None:  # its files as the rerun will find them, which adopts only a sound record
-                problems += self.verify_objects(write.record)
+            problems += write.damaged
         return problems
 
     def fixity_audit(self) -> FixityReport:

@@ -251,6 +251,21 @@ def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
     assert report.to_json_dict()["problems"][record.id][0].startswith(original.key)
 
 
+def test_a_rewritten_record_json_is_drift_in_its_own_row(archived: Settings, tmp_path: Path) -> None:
+    """Found by QA: a rewritten record.json (a document number changed) was named by the ledger check only; the
+    record's own row — and its entry in the JSON — said fixity "ok"."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    sidecar = settings.data_dir / "archive" / str(record.archive_prefix) / "record.json"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8").replace("Về việc", "Về  việc"), encoding="utf-8")
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    (audited,) = report.records
+    assert audited.fixity == "drift" and report.counts()["drift"] == 1
+    assert [p for p in audited.problems if "record.json: changed since it was archived" in p], audited.problems
+    assert audited.renewal == "skipped"
+
+
 def test_audit_command(archived: Settings, tmp_path: Path) -> None:
     settings = _copy_of(archived, tmp_path)
     env = _env(settings)

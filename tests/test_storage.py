@@ -499,6 +499,30 @@ def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
     assert fixity_audit(archive).ok and archive.stray_objects(archive.records()) == []
 
 
+def test_a_record_taken_out_of_the_index_and_changed_is_no_interrupted_write(
+    archive: BaseArchive, tmp_path: Path
+) -> None:
+    """Found by QA: deleting a record's index entry hid it from the record listing, and the audit then called the
+    record — whose document.pdf had been changed too — an interrupted archive write ("rerun the batch"). A put
+    reads back every object before its record.json, so changed files mean no interrupted write."""
+    record, files = make_record(tmp_path / "in", "hidden")
+    archived = archive.put(record, files)
+    remove_behind(archive, f".by-sha256/{record.source.sha256}.json")
+    signed = next(o for o in archived.objects if o.role == "signed")
+    tamper(archive, signed.key, b"%PDF-1.7 changed after archiving")
+    ledger = Ledger(archive)
+    problems = ledger.verify()
+    assert problems == [
+        f"record {record.id} ({archived.archive_prefix}): not in the archive's index, and its files no longer match "
+        "its record.json (1 problem(s)) — changed after archiving"
+    ]
+    assert ledger_verdict(problems, "intact", "BROKEN") == "BROKEN"
+    assert archive.stray_objects(archive.records()) == [f"{signed.key}: SHA-256 differs from the one recorded"]
+    audit = [line for lines in fixity_audit(archive).problems.values() for line in lines]
+    assert audit and not any("interrupted" in line for line in audit)
+    assert problem_in_vietnamese(problems[0]).startswith("hồ sơ bị gỡ khỏi chỉ mục")
+
+
 def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive, tmp_path: Path) -> None:
     # found by exploratory testing: a record whose record.json (or folder) was deleted vanished from the audit,
     # which passed; a rewritten record.json (even with a swapped document.pdf and its hash) passed; so did a file
@@ -529,6 +553,9 @@ def test_the_audit_sees_records_removed_changed_or_added_to(archive: BaseArchive
     # the objects of the record whose record.json went are left over too: part of no record now
     orphans = archive.stray_objects(archive.records())
     assert orphans and all(line.startswith(f"{gone.archive_prefix}/") for line in orphans)
+    # a record's own files, not files slipped in: said so (QA found them called "added behind the archive's back")
+    assert all(line.endswith("in a record's folder whose record.json is missing (removed by hand)") for line in orphans)
+    assert problem_in_vietnamese(orphans[0]).startswith("tệp của hồ sơ đã mất record.json")
     tamper(archive, "2025/XX/junk/document.pdf", b"%PDF-1.7 not archived by sohoa")
     junk = "2025/XX/junk/document.pdf: in the archive but part of no record (added behind the archive's back)"
     assert sorted(archive.stray_objects(archive.records())) == sorted([*orphans, junk])
