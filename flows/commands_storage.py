@@ -115,6 +115,32 @@ def _check_out_folder(out_dir: Path) -> None:
             )
 
 
+def _no_search_index(settings: Any, index_path: Path) -> None:
+    """Refuse a search with no index at ``index_path`` (exit 2), creating nothing: a mistyped SOHOA_DATA_DIR used to
+    be made, with an empty index in it, and answer "0 results", exit 0 — as a mistyped --archive once passed as an
+    empty archive. With an archive there, the index is to be built from it; with none, the folder is wrong."""
+    from flows.cli import _fail
+    from sohoa.errors import SohoaError
+    from storage import archive_display, archive_exists, open_configured_archive
+
+    try:
+        exists = archive_exists(open_configured_archive(settings))
+    except (SohoaError, ValueError):  # an archive that cannot be looked at: the index is what is missing here
+        exists = True
+    if not exists:
+        raise _fail(
+            f"không có chỉ mục tìm kiếm / no search index at {index_path}, and no archive at "
+            f"{archive_display(settings)} (nothing was ever archived there): check SOHOA_DATA_DIR, "
+            "SOHOA_SEARCH_INDEX or SOHOA_ARCHIVE",
+            path=index_path,
+        )
+    raise _fail(
+        f"không có chỉ mục tìm kiếm / no search index at {index_path}: build it from the archive at "
+        f"{archive_display(settings)} with `sohoa index rebuild`",
+        path=index_path,
+    )
+
+
 def _type_code(given: str) -> str:
     """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
     none — a search for a type that does not exist would find nothing and say nothing."""
@@ -248,7 +274,8 @@ def register(app: typer.Typer) -> None:
     @app.command(
         epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json\n\n"
         "  sohoa search 'khai tử' --type ht-tlkt\n\n"
-        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date)."
+        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
+        "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
     )
     def search(
         query: Annotated[str, typer.Argument(help="Words to find (with or without diacritics).")],
@@ -272,7 +299,10 @@ def register(app: typer.Typer) -> None:
             end = date.fromisoformat(date_to) if date_to else None
         except ValueError as exc:
             raise _fail(f"--from/--to: {exc} (expected YYYY-MM-DD)") from exc
-        with SearchIndex(search_index_path(settings)) as index:
+        index_path = search_index_path(settings)
+        if not index_path.is_file():
+            _no_search_index(settings, index_path)
+        with SearchIndex(index_path) as index:
             hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
         if as_json:
             _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
