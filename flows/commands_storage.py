@@ -34,6 +34,13 @@ def _open(archive: str | None) -> Any:
         raise _fail(str(exc)) from exc
     except SohoaError as exc:  # the server unreachable, the credentials refused
         raise _fail(str(exc), 3) from exc
+    if isinstance(store, LocalArchive) and not store.root.is_dir() and (store.root.exists() or store.root.is_symlink()):
+        # a file given as the archive was called "no archive … (nothing was ever archived there)"
+        raise _fail(
+            f"{store.root}: là một tệp, không phải thư mục kho lưu trữ / is a file, not an archive folder: check "
+            "--archive or SOHOA_ARCHIVE",
+            path=store.root,
+        )
     if not exists:
         # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK"); on S3
         # it also created the mistyped bucket
@@ -47,17 +54,22 @@ def _open(archive: str | None) -> Any:
 
 def _record(store: Any, record_id: str) -> Any:
     from flows.cli import _fail
+    from storage import ArchiveUnavailableError
 
-    record = store.get(record_id)
+    try:
+        record = store.get(record_id)
+    except ArchiveUnavailableError as exc:  # e.g. a file where the index folder should be: not "no such record"
+        raise _fail(str(exc), 3) from exc
     if record is None:
         raise _fail(f"record {record_id}: not in the archive {store.location}", 1)
     return record
 
 
-def _get_files(store: Any, record: Any, out_dir: Path) -> list[str]:
-    """Copy the record's objects (each checked against its SHA-256; renewed PDFs too) and its record.json into
-    ``out_dir``. They are written to a folder beside it first and moved in only when every one checked out, so a
-    failed get leaves nothing behind (it used to leave the original written before document.pdf's mismatch)."""
+def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path) -> list[str]:
+    """Copy the record's objects (each checked against its SHA-256; renewed PDFs too) and its record.json
+    (``sidecar``, as stored and checked against the ledger) into ``out_dir``. They are written to a folder beside
+    it first and moved in only when every one checked out, so a failed get leaves nothing behind (it used to leave
+    the original written before document.pdf's mismatch)."""
     import os
     import shutil
     import tempfile
@@ -70,7 +82,7 @@ def _get_files(store: Any, record: Any, out_dir: Path) -> list[str]:
             name = stored.key.rsplit("/", 1)[-1]
             (staging / name).write_bytes(store.read_verified(record, stored.role))
             names.append(name)
-        (staging / "record.json").write_text(record.to_json(), encoding="utf-8")
+        (staging / "record.json").write_bytes(sidecar)
         names.append("record.json")
         if not out_dir.exists():
             staging.rename(out_dir)
@@ -103,6 +115,32 @@ def _check_out_folder(out_dir: Path) -> None:
             )
 
 
+def _no_search_index(settings: Any, index_path: Path) -> None:
+    """Refuse a search with no index at ``index_path`` (exit 2), creating nothing: a mistyped SOHOA_DATA_DIR used to
+    be made, with an empty index in it, and answer "0 results", exit 0 — as a mistyped --archive once passed as an
+    empty archive. With an archive there, the index is to be built from it; with none, the folder is wrong."""
+    from flows.cli import _fail
+    from sohoa.errors import SohoaError
+    from storage import archive_display, archive_exists, open_configured_archive
+
+    try:
+        exists = archive_exists(open_configured_archive(settings))
+    except (SohoaError, ValueError):  # an archive that cannot be looked at: the index is what is missing here
+        exists = True
+    if not exists:
+        raise _fail(
+            f"không có chỉ mục tìm kiếm / no search index at {index_path}, and no archive at "
+            f"{archive_display(settings)} (nothing was ever archived there): check SOHOA_DATA_DIR, "
+            "SOHOA_SEARCH_INDEX or SOHOA_ARCHIVE",
+            path=index_path,
+        )
+    raise _fail(
+        f"không có chỉ mục tìm kiếm / no search index at {index_path}: build it from the archive at "
+        f"{archive_display(settings)} with `sohoa index rebuild`",
+        path=index_path,
+    )
+
+
 def _type_code(given: str) -> str:
     """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
     none — a search for a type that does not exist would find nothing and say nothing."""
@@ -123,12 +161,17 @@ def register(app: typer.Typer) -> None:
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source SHA-256, type, number, state)."""
         from classify.review import as_corrected
-        from flows.cli import _errors_as_json, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from storage import ArchiveUnavailableError
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
         rows: list[dict[str, Any]] = []
-        for archived in store.records():
+        try:
+            records = list(store.records())
+        except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
+            raise _fail(str(exc), 3) from exc
+        for archived in records:
             record = as_corrected(archived, settings)
             c = record.classification
             rows.append(
@@ -165,9 +208,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/\n\n"
-        "Exit codes: 0 shown (or copied); 1 no such record, or an object no longer matches its SHA-256 (nothing "
-        "copied); 2 usage (--out names a file, not a folder); 3 archive unavailable, or the folder cannot be "
-        "written."
+        "Exit codes: 0 shown (or copied); 1 no such record, or an object no longer matches its SHA-256, or its "
+        "record.json the one the ledger recorded (nothing shown or copied); 2 usage (--out names a file, not a "
+        "folder); 3 archive unavailable, or the folder cannot be written."
     )
     def get(
         record_id: Annotated[str, typer.Argument(help="Record id (16 hex digits).")],
@@ -183,20 +226,28 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Show a record (and an officer's correction of its classification); with --out, copy its files out (each
-        checked against its recorded SHA-256)."""
+        checked against its recorded SHA-256). Its record.json is checked against the SHA-256 the ledger recorded
+        when it was archived."""
         from classify.review import correction_of
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from storage import ArchiveIntegrityError
+        from storage.ledger import verified_record
 
         _errors_as_json(as_json)
         if out_dir is not None:
             _check_out_folder(out_dir)
         settings, store = _open(archive)
         record = _record(store, record_id)
+        try:
+            # a rewritten record.json was shown and copied out, exit 0; one ledger entry is read (records archived
+            # before 2026-12-01: the whole ledger, their index entry does not say where theirs is)
+            record, sidecar = verified_record(store, record)
+        except ArchiveIntegrityError as exc:
+            raise _fail(str(exc), 1) from exc
         written: list[str] = []
         if out_dir is not None:
             try:
-                written = _get_files(store, record, out_dir)
+                written = _get_files(store, record, sidecar, out_dir)
             except ArchiveIntegrityError as exc:  # a damaged archive object: done, but not all right (as export)
                 raise _fail(str(exc), 1) from exc
             except OSError as exc:
@@ -223,7 +274,8 @@ def register(app: typer.Typer) -> None:
     @app.command(
         epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json\n\n"
         "  sohoa search 'khai tử' --type ht-tlkt\n\n"
-        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date)."
+        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
+        "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
     )
     def search(
         query: Annotated[str, typer.Argument(help="Words to find (with or without diacritics).")],
@@ -247,7 +299,10 @@ def register(app: typer.Typer) -> None:
             end = date.fromisoformat(date_to) if date_to else None
         except ValueError as exc:
             raise _fail(f"--from/--to: {exc} (expected YYYY-MM-DD)") from exc
-        with SearchIndex(search_index_path(settings)) as index:
+        index_path = search_index_path(settings)
+        if not index_path.is_file():
+            _no_search_index(settings, index_path)
+        with SearchIndex(index_path) as index:
             hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
         if as_json:
             _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
@@ -423,7 +478,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors)."""
         from flows.cli import _fail, out
-        from storage import ArchiveIntegrityError
+        from storage import ArchiveIntegrityError, ArchiveUnavailableError
         from storage.export import export_bag, export_batch_bag
 
         if len(args) != (1 if batch else 2):
@@ -441,6 +496,8 @@ def register(app: typer.Typer) -> None:
                 raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
             except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
                 raise _fail(str(exc), 1) from exc
+            except ArchiveUnavailableError as exc:
+                raise _fail(str(exc), 3) from exc
             except (FileExistsError, OSError) as exc:
                 raise _fail(str(exc)) from exc
             out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
@@ -450,6 +507,8 @@ def register(app: typer.Typer) -> None:
             export_bag(store, record, out_dir, anchors)
         except ArchiveIntegrityError as exc:  # it used to end as an unexpected fault (3); nothing is left behind
             raise _fail(str(exc), 1) from exc
+        except ArchiveUnavailableError as exc:
+            raise _fail(str(exc), 3) from exc
         except (FileExistsError, OSError) as exc:
             raise _fail(str(exc)) from exc
         out.print(f"record {record.id}: BagIt package in {out_dir}", markup=False)

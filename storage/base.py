@@ -347,8 +347,8 @@ class BaseArchive(ABC):
                 written = ledger.excerpt(adopted.id)
                 if not any(e.get("action") == "archived" for e in written):
                     # the crash came before its ledger entries, or part-way through them: write those missing
-                    ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(raw), written=written)
-                self._write_index(adopted)
+                    written += ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(raw), written=written)
+                self._write_index(adopted, _archived_seq(written))
                 return adopted
         doc_type = record.classification.doc_type if record.classification else None
         retain = retain_until(doc_type, self.retention_table)
@@ -377,14 +377,47 @@ class BaseArchive(ABC):
         self._write(sidecar_key, sidecar, sha256_bytes(sidecar), None)
         for key in self.record_keys(record):
             self._set_retention(key, retain)
-        Ledger(self).append_record_events(record, sidecar_sha256=sha256_bytes(sidecar))
-        self._write_index(record)
+        entries = Ledger(self).append_record_events(record, sidecar_sha256=sha256_bytes(sidecar))
+        self._write_index(record, _archived_seq(entries))
         return record
 
-    def _write_index(self, record: Record) -> None:
+    def _write_index(self, record: Record, archived_seq: int | None = None) -> None:
+        """The index entry: the record's folder, and the number of its "archived" ledger entry (``archived_seq``),
+        so a read finds the SHA-256 of its record.json in one read, not a pass over the whole ledger."""
         assert record.archive_prefix is not None
-        body = json.dumps({"prefix": record.archive_prefix, "id": record.id}, ensure_ascii=False).encode()
+        entry: dict[str, object] = {"prefix": record.archive_prefix, "id": record.id}
+        if archived_seq is not None:
+            entry["archived_entry"] = archived_seq
+        body = json.dumps(entry, ensure_ascii=False).encode()
         self._write(f"{INDEX_DIR}/{record.source.sha256}.json", body, sha256_bytes(body), None)
+
+    def archived_seq(self, record: Record) -> int | None:
+        """The number of the record's "archived" ledger entry as its index entry gives it; None for records indexed
+        before 2026-12-01 (or an index entry without it). Only where to look: ``Ledger.archived_entry`` checks that
+        the entry there is that record's."""
+        raw = self._read(f"{INDEX_DIR}/{record.source.sha256}.json")
+        try:
+            seq = json.loads(raw).get("archived_entry") if raw is not None else None
+        except (ValueError, AttributeError):
+            return None
+        return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
+
+    def read_sidecar_verified(self, record: Record, archived_entry: Mapping[str, object] | None) -> bytes:
+        """The record's record.json as stored, checked against the SHA-256 its "archived" ledger entry holds
+        (``Ledger.archived_entry``; records archived before 2026-11-30 have none, and are not checked):
+        ArchiveIntegrityError when it was rewritten since, or is gone."""
+        assert record.archive_prefix is not None
+        raw = self._read(f"{record.archive_prefix}/{SIDECAR}")
+        if raw is None:
+            raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is missing")
+        expected = archived_entry.get("sidecar_sha256") if archived_entry is not None else None
+        if expected is not None and sha256_bytes(raw) != expected:
+            raise ArchiveIntegrityError(
+                f"record {record.id} ({record.archive_prefix}): {SIDECAR} đã bị sửa sau khi lưu trữ / {SIDECAR} "
+                f"changed since it was archived (its SHA-256 is not the one ledger entry "
+                f"{archived_entry.get('seq') if archived_entry else '?'} recorded); nothing handed out"
+            )
+        return raw
 
     # ---- integrity ----------------------------------------------------------------------------------
     def verify_objects(self, record: Record) -> list[str]:
@@ -596,6 +629,12 @@ class BaseArchive(ABC):
             self._delete(key)
         self._delete(f"{INDEX_DIR}/{record.source.sha256}.json")
         Ledger(self).append("disposed", record.id, actor=actor, detail=f"{record.archive_prefix}: retention over")
+
+
+def _archived_seq(entries: Iterable[Mapping[str, object]]) -> int | None:
+    """The number of the last "archived" entry among ``entries`` (a record's ledger entries)."""
+    seqs = [e.get("seq") for e in entries if e.get("action") == "archived"]
+    return seqs[-1] if seqs and isinstance(seqs[-1], int) else None
 
 
 def parse_date(text: str | None) -> date | None:

@@ -17,23 +17,31 @@ import re
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import bagit
 
 from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Record
-from storage.base import SIDECAR, BaseArchive
-from storage.ledger import Ledger
+from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive
+from storage.ledger import Ledger, check_entries, verified_record
+from storage.stamps import entry_day
 
 
 def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: Iterable[Path] = ()) -> Path:
-    """Write the bag to ``out`` (a new folder; built beside it and renamed into place)."""
+    """Write the bag to ``out`` (a new folder; built beside it and renamed into place). ArchiveIntegrityError,
+    and nothing written, when an object no longer matches its SHA-256, the record.json the one its "archived"
+    ledger entry recorded, or an entry of the excerpt its own hash."""
+    if out.exists():  # said before the ledger is read
+        raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
+    excerpt = Ledger(archive).excerpt(record.id)
+    check_entries(excerpt, f"record {record.id}")
+    record, sidecar = verified_record(archive, record, excerpt)
     c = record.classification
     description = f"{c.doc_type if c else '?'} {c.number or '' if c else ''} — source SHA-256 {record.source.sha256}"
     with _staged_bag(out, record.id, description, trust_anchors) as staging:
-        _write_record(archive, record, staging / "record", sidecar_folder=staging)
-        excerpt = Ledger(archive).excerpt(record.id)
+        _write_record(archive, record, sidecar, staging / "record", sidecar_folder=staging)
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
 
@@ -67,14 +75,17 @@ def _staged_bag(out: Path, identifier: str, description: str, trust_anchors: Ite
         raise
 
 
-def _write_record(archive: BaseArchive, record: Record, folder: Path, sidecar_folder: Path | None = None) -> None:
-    """The record's objects, each read back verified (renewals too), and its sidecar (in ``folder`` too unless
-    ``sidecar_folder`` is given)."""
+def _write_record(
+    archive: BaseArchive, record: Record, sidecar: bytes, folder: Path, sidecar_folder: Path | None = None
+) -> None:
+    """The record's objects, each read back verified (renewals too), and its sidecar as stored (``sidecar``,
+    checked by ``verified_record``: its SHA-256 is the one in the ledger excerpt), in ``folder`` too unless
+    ``sidecar_folder`` is given."""
     folder.mkdir()
     for stored in [*record.objects, *archive.added_objects(record)]:
         name = stored.key.rsplit("/", 1)[-1]
         atomic_write_bytes(folder / name, archive.read_verified(record, stored.role))
-    (sidecar_folder or folder).joinpath(SIDECAR).write_text(record.to_json(), encoding="utf-8")
+    (sidecar_folder or folder).joinpath(SIDECAR).write_bytes(sidecar)
 
 
 def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:
@@ -89,17 +100,17 @@ def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def batch_records(archive: BaseArchive, batch: str) -> list[Record]:
+def batch_records(archive: BaseArchive, batch: str, records: Iterable[Record] | None = None) -> list[Record]:
     """The records of a batch: ``batch`` is a batch id (``Record.batch_id``), or a day ``YYYY-MM-DD`` meaning
-    every record archived that day (UTC, the date of its ``archived`` event). Sorted by record id."""
+    every record archived that day (UTC, the date of its ``archived`` event). Sorted by record id. ``records``:
+    the archive's records when the caller has read them."""
+    everything = archive.records() if records is None else records
     if DAY.match(batch):
         chosen = [
-            r
-            for r in archive.records()
-            if any(e.action == "archived" and e.at.date().isoformat() == batch for e in r.events)
+            r for r in everything if any(e.action == "archived" and e.at.date().isoformat() == batch for e in r.events)
         ]
     else:
-        chosen = [r for r in archive.records() if r.batch_id == batch]
+        chosen = [r for r in everything if r.batch_id == batch]
     return sorted(chosen, key=lambda r: r.id)
 
 
@@ -107,19 +118,46 @@ def export_batch_bag(
     archive: BaseArchive, batch: str, out: Path, trust_anchors: Iterable[Path] = ()
 ) -> tuple[Path, list[Record]]:
     """Write every record of ``batch`` (see ``batch_records``) as one bag to ``out``; LookupError when the batch
-    has no record. Returns the bag and the records in it."""
+    has no record. Returns the bag and the records in it. ArchiveIntegrityError, and nothing written, as for
+    ``export_bag`` — and when the ledger says a record was archived in the batch that the archive no longer lists
+    (``missing_from_batch``)."""
     if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
-    records = batch_records(archive, batch)
+    everything = list(archive.records())
+    records = batch_records(archive, batch, everything)
+    # one pass over the ledger for all records (not one excerpt per record): the ledger can be long
+    entries = [e for _, e in Ledger(archive).entries() if e is not None]
+    ids = {r.id for r in records}
+    if missing := missing_from_batch(entries, batch, ids):
+        # it used to be left out without a word ("6 record(s)", exit 0, of a batch of 7)
+        listed = {r.id for r in everything}
+        raise ArchiveIntegrityError(
+            f"batch {batch}: "
+            + "; ".join(
+                f"record {rid}: hồ sơ của lô này không còn trong kho / archived in this batch (ledger entry {seq}) "
+                f"but no longer in the archive — its {SIDECAR}, its folder or its index entry is gone, or its "
+                "archive write was interrupted (sohoa audit tells which)"
+                if rid not in listed
+                else f"record {rid}: {SIDECAR} không còn ghi lô này / archived in this batch (ledger entry {seq}) "
+                f"but its {SIDECAR} no longer says so (changed since it was archived)"
+                for rid, seq in missing
+            )
+            + "; nothing exported"
+        )
     if not records:
         raise LookupError(f"batch {batch}: no archived record in {archive.location}")
+    excerpts: dict[str, list[dict[str, Any]]] = {rid: [] for rid in ids}
+    for entry in entries:
+        if (rid := entry.get("record_id")) in excerpts:
+            excerpts[rid].append(entry)
+    excerpt = [e for e in entries if e.get("record_id") in ids]
+    check_entries(excerpt, f"batch {batch}")
+    checked = [verified_record(archive, record, excerpts[record.id]) for record in records]
+    records = [record for record, _ in checked]
     description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
     with _staged_bag(out, batch, description, trust_anchors) as staging:
-        for record in records:
-            _write_record(archive, record, staging / record.id)
-        ids = {r.id for r in records}
-        # one pass over the ledger for all records (not one excerpt per record): the ledger can be long
-        excerpt = [e for _, e in Ledger(archive).entries() if e is not None and e.get("record_id") in ids]
+        for record, sidecar in checked:
+            _write_record(archive, record, sidecar, staging / record.id)
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
         listing = [
             {
@@ -135,6 +173,26 @@ def export_batch_bag(
         batch_json = {"batch": batch, "archive": archive.location, "records": listing}
         (staging / "batch.json").write_text(json.dumps(batch_json, ensure_ascii=False, indent=1), encoding="utf-8")
     return out, records
+
+
+def missing_from_batch(entries: Iterable[dict[str, Any]], batch: str, listed: set[str]) -> list[tuple[str, int]]:
+    """(record id, its "archived" entry) for each record that the ledger (``entries``, in order) says was archived
+    in ``batch`` — that day (UTC), or with that batch id (entries written since 2026-12-01 hold it; for earlier
+    records only their record.json says their batch, so one missing cannot be told) — and that is not among
+    ``listed``, nor disposed of since."""
+    archived: dict[str, int] = {}
+    for entry in entries:
+        rid, seq = str(entry.get("record_id")), entry.get("seq")
+        if entry.get("action") == "disposed":
+            archived.pop(rid, None)
+        elif entry.get("action") == "archived" and isinstance(seq, int):
+            try:
+                ours = entry_day(entry) == batch if DAY.match(batch) else entry.get("batch_id") == batch
+            except (KeyError, ValueError):  # no readable time: its edit is the ledger check's to name
+                ours = False
+            if ours:
+                archived[rid] = seq
+    return sorted((rid, seq) for rid, seq in archived.items() if rid not in listed)
 
 
 def validate_bag(path: Path) -> None:

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storage.base import LEDGER_DIR, SIDECAR, permanent_retention
+from storage.base import LEDGER_DIR, SIDECAR, ArchiveIntegrityError, permanent_retention
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
 if TYPE_CHECKING:
@@ -39,6 +39,19 @@ def entry_hash(entry: dict[str, Any]) -> str:
     body = {k: v for k, v in entry.items() if k != "hash"}
     canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def check_entries(entries: Iterable[dict[str, Any]], what: str) -> None:
+    """ArchiveIntegrityError naming every entry of ``entries`` whose own hash does not match its content (edited
+    behind the ledger's back): an export must not hand such an entry out as the record's custody (``what``: whose
+    entries, for the message)."""
+    edited = [entry for entry in entries if entry_hash(entry) != entry.get("hash")]
+    if edited:
+        names = ", ".join(str(entry.get("seq")) for entry in edited)
+        raise ArchiveIntegrityError(
+            f"{what}: mục sổ nhật ký đã bị sửa / ledger entry {names}: content edited (its hash does not match); "
+            "nothing exported (sohoa ledger verify)"
+        )
 
 
 def default_actor() -> str:
@@ -102,9 +115,12 @@ class Ledger:
         detail: str = "",
         at: datetime | None = None,
         sidecar_sha256: str | None = None,
+        batch_id: str | None = None,
     ) -> dict[str, Any]:
         """Write the next entry. ``sidecar_sha256`` (the "archived" entry): the SHA-256 of the record's
-        ``record.json`` as written, which the sidecar cannot hold itself — so the audit can tell it was changed."""
+        ``record.json`` as written, which the sidecar cannot hold itself — so the audit can tell it was changed.
+        ``batch_id`` (the "archived" entry): the batch that archived it, so a batch export can tell a record of
+        the batch that the archive no longer lists."""
         seq, prev = self._head()
         at = at or datetime.now(UTC)
         if self.archive.tsa_url and seq:
@@ -121,6 +137,8 @@ class Ledger:
         }
         if sidecar_sha256 is not None:
             entry["sidecar_sha256"] = sidecar_sha256
+        if batch_id is not None:
+            entry["batch_id"] = batch_id
         entry["hash"] = entry_hash(entry)
         body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
         try:
@@ -149,26 +167,63 @@ class Ledger:
 
     def append_record_events(
         self, record: Record, sidecar_sha256: str | None = None, written: Iterable[dict[str, Any]] = ()
-    ) -> None:
+    ) -> list[dict[str, Any]]:
         """One ledger entry per event of the record's processing (received … archived); the "archived" one
-        carries ``sidecar_sha256``, the hash of the record.json written. ``written``: the record's entries already
-        in the ledger (a run killed part-way through them), whose events are not written again."""
+        carries ``sidecar_sha256``, the hash of the record.json written, and the record's batch id. ``written``:
+        the record's entries already in the ledger (a run killed part-way through them), whose events are not
+        written again. Returns the entries written."""
         done = {(entry.get("action"), entry.get("at")) for entry in written}
+        appended: list[dict[str, Any]] = []
         for event in record.events:
             action = ACTIONS.get(event.action, event.action)
             if (action, event.at.isoformat()) in done:
                 continue
-            self.append(
-                action,
-                record.id,
-                sidecar_sha256=sidecar_sha256 if event.action == "archived" else None,
-                tool=event.tool,
-                detail=event.detail,
-                at=event.at,
+            archived = event.action == "archived"
+            appended.append(
+                self.append(
+                    action,
+                    record.id,
+                    sidecar_sha256=sidecar_sha256 if archived else None,
+                    batch_id=record.batch_id if archived else None,
+                    tool=event.tool,
+                    detail=event.detail,
+                    at=event.at,
+                )
             )
+        return appended
 
     def excerpt(self, record_id: str) -> list[dict[str, Any]]:
         return [e for _, e in self.entries() if e is not None and e.get("record_id") == record_id]
+
+    def entry(self, seq: int) -> dict[str, Any] | None:
+        """The entry ``seq`` (one read), or None when it is gone or not JSON."""
+        raw = self.archive._read(self._key(seq))
+        try:
+            found = json.loads(raw) if raw is not None else None
+        except ValueError:
+            return None
+        return found if isinstance(found, dict) else None
+
+    def archived_entry(self, record: Record, excerpt: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+        """The record's "archived" entry, whose ``sidecar_sha256`` its record.json is checked against; None when
+        the ledger has none for it (records archived before the ledger held one). Records archived since
+        2026-12-01 have its number in their index entry (``BaseArchive.archived_seq``): one read, not the whole
+        ledger (``excerpt``, the record's entries when the caller has read them, is then searched instead);
+        ArchiveIntegrityError when that entry is gone or is no longer this record's "archived" entry."""
+        seq = self.archive.archived_seq(record)
+        if seq is None:
+            entries = self.excerpt(record.id) if excerpt is None else excerpt
+            archived = [e for e in entries if e.get("action") == "archived"]
+            return archived[-1] if archived else None
+        found = (e for e in excerpt if e.get("seq") == seq) if excerpt is not None else None
+        entry = self.entry(seq) if found is None else next(found, None)
+        if entry is None or entry.get("record_id") != record.id or entry.get("action") != "archived":
+            raise ArchiveIntegrityError(
+                f"record {record.id} ({record.archive_prefix}): mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị "
+                f"xóa hoặc sửa / ledger entry {seq}, which archived it, is gone or no longer says so (removed or "
+                "edited: sohoa ledger verify)"
+            )
+        return entry
 
     def verify(self, trust_roots: list[Any] | None = None, records: Iterable[Record] | None = None) -> list[str]:
         """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
@@ -276,3 +331,22 @@ def _ranges(numbers: list[int]) -> str:
         else:
             spans.append([number, number])
     return ", ".join(str(a) if a == b else f"{a}–{b}" for a, b in spans)
+
+
+def verified_record(
+    archive: BaseArchive, record: Record, excerpt: list[dict[str, Any]] | None = None
+) -> tuple[Record, bytes]:
+    """The record as its record.json now reads, and those bytes, checked against the SHA-256 its "archived" ledger
+    entry recorded (``Ledger.archived_entry``; that entry's own hash checked too, or the check means nothing):
+    ArchiveIntegrityError when either was changed. What `get` and `export` hand out, so they never hand out a
+    rewritten record.json (they did, exit 0). ``excerpt``: the record's ledger entries when the caller read them."""
+    from sohoa.record import Record
+
+    entry = Ledger(archive).archived_entry(record, excerpt)
+    if entry is not None:
+        check_entries([entry], f"record {record.id}")
+    raw = archive.read_sidecar_verified(record, entry)
+    try:
+        return Record.model_validate_json(raw), raw
+    except ValueError as exc:  # a record.json with no hash to hold it against, rewritten as something else
+        raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is unreadable") from exc

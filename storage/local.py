@@ -147,7 +147,7 @@ class LocalArchive(BaseArchive):
     def _keys(self, prefix: str) -> Iterator[str]:
         folder, _, start = prefix.rpartition("/")
         base = self.root / folder
-        if not base.is_dir():
+        if not self._is_folder(base):
             return
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames.sort()
@@ -156,6 +156,24 @@ class LocalArchive(BaseArchive):
                 key = f"{rel}/{name}" if rel != "." else name
                 if key.startswith(prefix) and ".part-" not in name:
                     yield key
+
+    def _is_folder(self, path: Path) -> bool:
+        """Whether ``path`` (in the archive) is a folder: False when it, or the part of it nearest to it that
+        exists, is missing — a fresh archive has no ``.ledger/`` yet, a record no ``added/`` —; but a file (or a
+        link to nothing) where a folder should be is ``ArchiveUnavailableError``, naming it. It used to be listed
+        as empty: with ``.by-sha256`` replaced by a file, `sohoa list` said no records and `get` "not in the
+        archive", exit 0 and 1, as if nothing were wrong."""
+        for part in (path, *path.parents):
+            if part.is_dir():
+                return part == path
+            if part.exists() or part.is_symlink():
+                raise ArchiveUnavailableError(
+                    f"{part}: là một tệp, không phải thư mục / is a file, not a folder: the archive at "
+                    f"{self.location} keeps a folder there"
+                )
+            if part == self.root:
+                return False
+        return False
 
     def _delete(self, key: str) -> None:
         info = self._info(key)

@@ -1223,3 +1223,243 @@ def test_retention_table_from_the_domain_facts() -> None:
     assert retention_years("QC", table) == 20  # TT 10/2022/TT-BNV Phụ lục I mục 3
     assert retention_years("KH", table) == table["*"]  # no figure: the documented default
     assert Settings().retention_years == DEFAULT_RETENTION_YEARS
+
+
+# ---------------------------------------------------------------------------------------------- handed out
+def _cli_env(archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
+    if isinstance(archive, LocalArchive):
+        return {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(archive.root)}
+    return {**_s3_env(request.getfixturevalue("s3_server"), tmp_path), "SOHOA_ARCHIVE": archive.location}
+
+
+def _edit_entry(archive: BaseArchive, seq: int, **changes: object) -> None:
+    """Edit a ledger entry's content behind the ledger's back (its hash left as it was)."""
+    key = f".ledger/{seq:012d}.json"
+    entry = json.loads(archive._read(key) or b"")
+    entry.update(changes)
+    tamper(archive, key, json.dumps(entry, ensure_ascii=False, indent=1).encode())
+
+
+def test_a_rewritten_record_json_is_not_handed_out(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA: `sed -i s/08/88/ record.json`, then `sohoa export` (single and batch) and `sohoa get` (with and without
+    --out) handed out the forged record.json, exit 0, although its "archived" ledger entry holds the SHA-256 of the
+    one written. Now exit 1, nothing written, the record and "record.json changed since it was archived" named."""
+    batch = "20261201T010203Z-aaaaaa"
+    record, files = make_record(tmp_path / "in", "forged")
+    record.batch_id = batch
+    archived = archive.put(record, files)
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    good = runner.invoke(app, ["get", archived.id, "--out", str(tmp_path / "good")], env=env)
+    assert good.exit_code == 0, good.output
+    sidecar_key = f"{archived.archive_prefix}/record.json"
+    stored = archive._read(sidecar_key) or b""
+    # the copy is the record.json as stored: its SHA-256 is the one in the ledger (and in an export's excerpt)
+    assert (tmp_path / "good" / "record.json").read_bytes() == stored
+    tamper(archive, sidecar_key, stored.replace(b"15/Q", b"85/Q"))
+    said = f"record {archived.id} ({archived.archive_prefix}): record.json"
+    for command in (
+        ["get", archived.id],
+        ["get", archived.id, "--json"],
+        ["get", archived.id, "--out", str(tmp_path / "got")],
+        ["export", archived.id, str(tmp_path / "bag")],
+        ["export", "--batch", batch, str(tmp_path / "batch-bag")],
+        ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
+    ):
+        result = runner.invoke(app, command, env=env)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1, (command, result.output)
+        assert said in text and "changed since it was archived" in text and "đã bị sửa" in text, (command, text)
+        assert "85/QĐ" not in result.stdout
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "good", "archive")]
+    with pytest.raises(ArchiveIntegrityError, match="changed since it was archived"):
+        export_bag(archive, archived, tmp_path / "api-bag")
+    assert not (tmp_path / "api-bag").exists()
+
+
+def test_records_archived_before_the_sidecar_hash_still_export(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A record archived before the ledger held its record.json's SHA-256 (and before its index entry named its
+    "archived" entry) has nothing to check its record.json against: get and export still hand it out."""
+    original_append = Ledger.append
+
+    def append_as_before(self: Ledger, *args: object, **kwargs: object) -> dict[str, object]:
+        kwargs.pop("sidecar_sha256", None)
+        kwargs.pop("batch_id", None)
+        return original_append(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    original_index = BaseArchive._write_index
+    monkeypatch.setattr(Ledger, "append", append_as_before)
+    monkeypatch.setattr(BaseArchive, "_write_index", lambda self, record, seq=None: original_index(self, record))
+    record, files = make_record(tmp_path / "in", "old")
+    old = archive.put(record, files)
+    monkeypatch.undo()
+    assert archive.archived_seq(old) is None
+    assert "sidecar_sha256" not in Ledger(archive).excerpt(old.id)[-1]
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    for command in (
+        ["get", old.id, "--out", str(tmp_path / "got")],
+        ["export", old.id, str(tmp_path / "bag")],
+        ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
+    ):
+        result = runner.invoke(app, command, env=env)
+        assert result.exit_code == 0, (command, result.output)
+    validate_bag(tmp_path / "bag")
+
+
+def test_get_reads_one_ledger_entry_to_check_the_record_json(archive: BaseArchive, tmp_path: Path) -> None:
+    """The index entry names the record's "archived" ledger entry, so `get` reads that one entry, not the whole
+    ledger; that entry removed, edited, or no longer the record's is refused, not taken as "nothing to check"."""
+    from storage.ledger import verified_record
+
+    records = []
+    for seed in ("one", "two", "three"):
+        record, files = make_record(tmp_path / "in", seed, number=f"{len(records) + 1}/QĐ-UBND")
+        records.append(archive.put(record, files))
+    target = records[1]
+    seq = archive.archived_seq(target)
+    assert seq == 10  # five entries per record, the archived one last
+    ledger_reads: list[str] = []
+    original_read = archive._read
+
+    def counting_read(key: str) -> bytes | None:
+        if key.startswith(".ledger/"):
+            ledger_reads.append(key)
+        return original_read(key)
+
+    archive._read = counting_read  # type: ignore[method-assign]
+    checked, raw = verified_record(archive, target)
+    assert ledger_reads == [".ledger/000000000010.json"] and checked.id == target.id
+    del archive._read  # type: ignore[method-assign]
+    assert hashlib.sha256(raw).hexdigest() == Ledger(archive).entry(10)["sidecar_sha256"]  # type: ignore[index]
+    _edit_entry(archive, 10, actor="mallory")
+    with pytest.raises(ArchiveIntegrityError, match=r"ledger entry 10: content edited"):
+        verified_record(archive, target)
+    _edit_entry(archive, 10, actor="sohoa", record_id=records[0].id)  # moved to another record
+    with pytest.raises(ArchiveIntegrityError, match=r"ledger entry 10, which archived it, is gone or no longer"):
+        verified_record(archive, target)
+    remove_behind(archive, ".ledger/000000000010.json")
+    with pytest.raises(ArchiveIntegrityError, match=r"ledger entry 10, which archived it, is gone"):
+        verified_record(archive, target)
+    assert verified_record(archive, records[2])[0].id == records[2].id  # the others are not affected
+
+
+def test_export_refuses_an_edited_ledger_entry(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA: an entry of the record's ledger excerpt edited (`"actor": "root"` → `"mallory"`): `ledger verify` said
+    "content edited", but `export` exited 0 with the forged entry in the bag's data/ledger.json. Now export (single
+    and batch) refuses, naming the entry, and leaves nothing; `get` refuses when it is the "archived" entry."""
+    batch = "20261201T010203Z-bbbbbb"
+    record, files = make_record(tmp_path / "in", "ledger-edit")
+    record.batch_id = batch
+    archived = archive.put(record, files)
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    _edit_entry(archive, 2, actor="mallory")  # the "ocr" entry
+    assert any("entry 2 (000000000002.json): content edited" in p for p in Ledger(archive).verify())
+    for command in (
+        ["export", archived.id, str(tmp_path / "bag")],
+        ["export", "--batch", batch, str(tmp_path / "batch-bag")],
+        ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
+    ):
+        result = runner.invoke(app, command, env=env)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1, (command, result.output)
+        assert "ledger entry 2: content edited" in text and "mục sổ nhật ký đã bị sửa" in text, (command, text)
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "archive")]
+    assert runner.invoke(app, ["get", archived.id], env=env).exit_code == 0  # its record.json is as archived
+    _edit_entry(archive, 5, detail="elsewhere")  # the "archived" entry, which holds record.json's SHA-256
+    got = runner.invoke(app, ["get", archived.id], env=env)
+    assert got.exit_code == 1 and "ledger entry 5: content edited" in " ".join(got.output.split()), got.output
+
+
+def test_batch_export_names_a_record_the_archive_no_longer_lists(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA: a batch of 7 with one record's folder (or record.json) deleted exported "6 record(s)", exit 0. The
+    "archived" entry holds the batch id (and its time, the day): the record the ledger says is in the batch and the
+    archive no longer lists is named (exit 1, no package); so is one whose record.json now names another batch."""
+    batch, other = "20261201T010203Z-cccccc", "20261201T020304Z-dddddd"
+    kept = []
+    for n, seed in enumerate(("a", "b", "c")):
+        record, files = make_record(tmp_path / "in", seed, number=f"{n + 1}/QĐ-UBND")
+        record.batch_id = batch
+        kept.append(archive.put(record, files))
+    moved, moved_files = make_record(tmp_path / "in", "moved", number="9/QĐ-UBND")
+    moved.batch_id = other
+    moved = archive.put(moved, moved_files)
+    archived = {e["record_id"]: e for _, e in Ledger(archive).entries() if e and e["action"] == "archived"}
+    assert archived[kept[0].id]["batch_id"] == batch and archived[moved.id]["batch_id"] == other
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    gone = kept[1]
+    remove_behind(archive, f"{gone.archive_prefix}/record.json")
+    today = datetime.now(UTC).date().isoformat()
+    for name, chosen in (("bag", batch), ("day-bag", today)):
+        result = runner.invoke(app, ["export", "--batch", chosen, str(tmp_path / name)], env=env)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 1, result.output
+        assert f"record {gone.id}: hồ sơ của lô này không còn trong kho / archived in this batch (ledger entry " in text
+        assert "but no longer in the archive" in text and "nothing exported" in text, text
+        assert not (tmp_path / name).exists()
+    with pytest.raises(ArchiveIntegrityError, match=gone.id):
+        export_batch_bag(archive, batch, tmp_path / "api-bag")
+    # the other batch is whole: exported
+    assert runner.invoke(app, ["export", "--batch", other, str(tmp_path / "other")], env=env).exit_code == 0
+    # its record.json rewritten to name another batch: left out of that batch no more, and not without a word
+    key = f"{moved.archive_prefix}/record.json"
+    tamper(archive, key, (archive._read(key) or b"").replace(other.encode(), batch.encode()))
+    result = runner.invoke(app, ["export", "--batch", other, str(tmp_path / "other2")], env=env)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1 and f"record {moved.id}: record.json không còn ghi lô này" in text, text
+    assert "no longer says so" in text and not (tmp_path / "other2").exists()
+
+
+def test_an_archive_that_is_a_file_or_holds_one_for_a_folder_is_named(tmp_path: Path) -> None:
+    """QA: `--archive FILE` said "no archive at FILE (nothing was ever archived there)"; it is a file, not a folder
+    (exit 2). `.by-sha256` replaced by a file listed no records (`list --json`: [], exit 0) and `get` said "not in
+    the archive": a fault naming it now (exit 3)."""
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "file-for-folder")
+    archived = store.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    plain = tmp_path / "notes.txt"
+    plain.write_text("not an archive")
+    for command in (
+        ["list"],
+        ["list", "--json"],
+        ["audit", "--no-renew"],
+        ["audit", "--fixity-only"],
+        ["ledger", "verify"],
+        ["get", archived.id],
+        ["export", archived.id, str(tmp_path / "bag")],
+        ["hold", archived.id, "on"],
+        ["index", "rebuild"],
+    ):
+        result = runner.invoke(app, [*command, "--archive", str(plain)], env=env)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 2, (command, result.output)
+        assert f"{plain}: là một tệp, không phải thư mục kho lưu trữ / is a file, not an archive folder" in text
+        assert "nothing was ever archived" not in text
+    at = runner.invoke(app, ["verify", "--archive-at", str(plain)], env=env)
+    assert at.exit_code == 2 and "is a file, not an archive folder" in " ".join(at.output.split()), at.output
+    index = tmp_path / "archive" / ".by-sha256"
+    for entry in index.iterdir():
+        entry.unlink()
+    index.rmdir()
+    index.write_text("x\n")
+    for command in (["list", "--json"], ["list"], ["get", archived.id], ["export", archived.id, str(tmp_path / "b")]):
+        result = runner.invoke(app, command, env=env)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 3, (command, result.output)
+        squeezed = "".join(result.output.split())  # rich breaks a long path anywhere
+        assert "".join(f"{index}: là một tệp, không phải thư mục / is a file, not a folder".split()) in squeezed, text
+    assert not (tmp_path / "b").exists()
+    # a folder not made yet in a fresh archive is no fault: it has nothing in it
+    assert list(open_archive(tmp_path / "fresh").records()) == []

@@ -127,3 +127,26 @@ def test_search_type_is_any_case_and_must_exist(tmp_path: Path) -> None:
     unknown = runner.invoke(app, ["search", "ubnd", "--type", "XX"], env=env)
     assert unknown.exit_code == 2
     assert "'XX'" in unknown.output and "QĐ" in unknown.output and "HT-TLKT" in unknown.output
+
+
+def test_search_refuses_when_there_is_no_index(tmp_path: Path) -> None:
+    """QA: `sohoa search` with a mistyped SOHOA_DATA_DIR made the folder, an empty search.sqlite in it, and said
+    "0 results", exit 0 — the trap a mistyped --archive was for the archive commands. No index and no archive there:
+    exit 2 naming both, nothing made; an archive there without its index: exit 2, build it with `index rebuild`."""
+    runner = CliRunner()
+    typo = tmp_path / "vra"
+    for command in (["search", "quyet dinh"], ["search", "quyet dinh", "--json"]):
+        result = runner.invoke(app, command, env={"SOHOA_DATA_DIR": str(typo)})
+        squeezed = "".join(result.output.split())  # rich breaks a long path anywhere
+        assert result.exit_code == 2, result.output
+        said = f"không có chỉ mục tìm kiếm / no search index at {typo / 'search.sqlite'}, and no archive at {typo}"
+        assert "".join(said.split()) in squeezed and "checkSOHOA_DATA_DIR" in squeezed, result.output
+    assert not typo.exists()
+    _archive_three(tmp_path)  # no index made: the archive alone
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    unbuilt = runner.invoke(app, ["search", "quyet dinh"], env=env)
+    assert unbuilt.exit_code == 2 and "sohoa index rebuild" in " ".join(unbuilt.output.split()), unbuilt.output
+    assert not (tmp_path / "search.sqlite").exists()
+    assert runner.invoke(app, ["index", "rebuild"], env=env).exit_code == 0
+    found = runner.invoke(app, ["search", "quyet dinh", "--json"], env=env)
+    assert found.exit_code == 0 and len(json.loads(found.stdout)["hits"]) == 2, found.output
