@@ -54,10 +54,15 @@ def by_code() -> dict[str, DocType]:
 
 
 def type_code_named(given: str) -> str | None:
-    """The type code an officer typed, whatever its case or Unicode form (`tb` → TB, `qđ` → QĐ), or None. Not
-    Đ-insensitive: `HD` and `HĐ` are different types."""
+    """The type code an officer typed, whatever its case or Unicode form (`tb` → TB, `qđ` → QĐ), or None. Typed
+    without its Đ (a keyboard with no Vietnamese input: `qd`) it names the one code it can be; `hd` is HD, not HĐ
+    (different types: an exact match wins, and an ambiguous one names none)."""
     wanted = unicodedata.normalize("NFC", given.strip()).casefold()
-    return next((code for code in by_code() if code.casefold() == wanted), None)
+    exact = next((code for code in by_code() if code.casefold() == wanted), None)
+    if exact is not None:
+        return exact
+    candidates = [code for code in by_code() if fold(code) == fold(wanted)]
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def type_for_symbol_code(code: str) -> DocType | None:

@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from classify import canonical_tones, classify_text, fold, normalize_text
-from classify.doctypes import load_doc_types, type_for_symbol_code
+from classify.doctypes import load_doc_types, type_code_named, type_for_symbol_code
 
 DECISION = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 XÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc
@@ -332,3 +332,10 @@ def test_a_missing_issuer_sends_the_record_to_review() -> None:
     assert (result.doc_type, result.number, result.issuer) == ("QĐ", "07/QĐ-UBND", None)
     assert result.confidence == 0.4  # as for a missing number or date: below the review threshold
     assert classify_text("ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\n" + text, model=None).confidence == 0.95
+
+
+def test_a_type_code_typed_without_its_d_stroke_names_the_one_it_can_be() -> None:
+    # found by QA: `search --type qd` was refused (no such type) on a keyboard without Vietnamese input
+    assert [type_code_named(typed) for typed in ("qd", "QD", "qđ", "ctr")] == ["QĐ", "QĐ", "QĐ", "CTr"]
+    # HD and HĐ are two types: typed exactly, each is itself; no typing names one for the other
+    assert [type_code_named(typed) for typed in ("hd", "hđ", "da", "đa", "xx")] == ["HD", "HĐ", "DA", "ĐA", None]
