@@ -299,6 +299,11 @@ def register(app: typer.Typer) -> None:
             end = date.fromisoformat(date_to) if date_to else None
         except ValueError as exc:
             raise _fail(f"--from/--to: {exc} (expected YYYY-MM-DD)") from exc
+        # both found nothing and said nothing (QA): a usage error says why
+        if start and end and start > end:
+            raise _fail(f"--from {start} sau / is after --to {end}: khoảng ngày rỗng / an empty range")
+        if not any(ch.isalnum() for ch in query):
+            raise _fail(f"{query!r}: không có từ nào để tìm / no word to search for (sohoa list shows every record)")
         index_path = search_index_path(settings)
         if not index_path.is_file():
             _no_search_index(settings, index_path)

@@ -122,8 +122,15 @@ def test_search_type_is_any_case_and_must_exist(tmp_path: Path) -> None:
         found = runner.invoke(app, ["search", "ubnd", "--type", spelling, "--json"], env=env)
         assert found.exit_code == 0, found.output
         assert [h["record_id"] for h in json.loads(found.stdout)["hits"]] == [tb], spelling
-    decided = runner.invoke(app, ["search", "quyet dinh", "--type", "qđ", "--json"], env=env)
-    assert len(json.loads(decided.stdout)["hits"]) == 1
+    for spelling in ("qđ", "qd"):  # typed without its Đ too (QA: `qd` was refused)
+        decided = runner.invoke(app, ["search", "quyet dinh", "--type", spelling, "--json"], env=env)
+        assert len(json.loads(decided.stdout)["hits"]) == 1, spelling
+    # found nothing and said nothing, exit 0 (QA): a range that ends before it starts, a query with no word
+    backwards = runner.invoke(app, ["search", "ubnd", "--from", "2025-12-01", "--to", "2025-01-01"], env=env)
+    assert backwards.exit_code == 2 and "an empty range" in " ".join(backwards.output.split())
+    for empty in ("", "  ", "…"):
+        nothing = runner.invoke(app, ["search", empty, "--json"], env=env)
+        assert nothing.exit_code == 2 and "no word to search for" in json.loads(nothing.stdout)["error"], empty
     unknown = runner.invoke(app, ["search", "ubnd", "--type", "XX"], env=env)
     assert unknown.exit_code == 2
     assert "'XX'" in unknown.output and "QĐ" in unknown.output and "HT-TLKT" in unknown.output
