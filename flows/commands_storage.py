@@ -484,10 +484,15 @@ def register(app: typer.Typer) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors)."""
         from flows.cli import _fail, out
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
-        from storage.export import export_bag, export_batch_bag
+        from storage.export import DAY, export_bag, export_batch_bag
 
         if len(args) != (1 if batch else 2):
             raise _fail("export: expected RECORD_ID OUT, or --batch ID OUT")
+        if batch and DAY.match(batch):
+            try:
+                date.fromisoformat(batch)
+            except ValueError:  # it was looked for as a day and found nothing (QA)
+                raise _fail(f"--batch {batch}: không phải ngày có thật / not a real date (YYYY-MM-DD)") from None
         out_dir = Path(args[-1])
         settings, store = _open(archive)
         anchors = list(settings.trust_roots)

@@ -1015,6 +1015,9 @@ def test_export_batch_command(tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "20990101T000000Z-000000" in missing.output
     wrong = runner.invoke(app, ["export", "--batch", "x", record.id, str(tmp_path / "b3")], env=env)
     assert wrong.exit_code == 2
+    # a day that is no date was looked for and "not found", exit 1 (QA): a usage error naming it
+    no_day = runner.invoke(app, ["export", "--batch", "2026-13-45", str(tmp_path / "b4")], env=env)
+    assert no_day.exit_code == 2 and "not a real date" in no_day.output and not (tmp_path / "b4").exists()
     single = runner.invoke(app, ["export", record.id, str(tmp_path / "one")], env=env)
     assert single.exit_code == 0, single.output
     validate_bag(tmp_path / "one")
