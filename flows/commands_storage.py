@@ -159,7 +159,7 @@ def register(app: typer.Typer) -> None:
 
     @app.command(name="list", epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa")
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
-        """List the archived records (id, source SHA-256, type, number, state)."""
+        """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
         from classify.review import as_corrected
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from storage import ArchiveUnavailableError
