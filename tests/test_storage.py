@@ -1098,6 +1098,8 @@ def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> 
     ok = runner.invoke(app, ["ledger", "verify", "--json"], env=env)
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["stamped_days"] == [yesterday.date().isoformat()]
+    again = runner.invoke(app, ["ledger", "stamp"], env=env)  # nothing left to stamp: said in both languages
+    assert again.exit_code == 0 and "0 ngày đã đóng dấu thời gian / day(s) stamped" in again.output, again.output
     _rewrite_chain_from(store, 1, "sửa / edited")
     broken = runner.invoke(app, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1 and "entry 1 no longer has the stamped hash" in broken.stdout
