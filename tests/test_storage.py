@@ -758,6 +758,7 @@ def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
     assert broken.exit_code == 1
     (failed,) = json.loads(broken.stdout)["files"]
     assert failed["path"] == address and "SHA-256 mismatch" in failed["error"]
+    assert failed["error_vi"].startswith("tệp trong kho bị thiếu hoặc không khớp mã SHA-256 đã ghi"), failed
 
 
 def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
