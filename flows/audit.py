@@ -36,6 +36,7 @@ from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
 from signing.identity import cert_names
+from signing.report import INDICATION_VI, error_words, indication_words
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.services import TsaClient
 from signing.verify import FileVerification, load_trust_roots, verify_pdf
@@ -103,17 +104,22 @@ class RecordAudit(BaseModel):
     notes: list[str] = Field(default_factory=list, description="what the audit did that is not a problem")
 
     def signature_summary(self) -> str:
-        """``1 signature TOTAL_PASSED; 2 document timestamps TOTAL_PASSED``: pyHanko names timestamp fields with a
-        UUID each, too long for a table row; the problems name any field that did not pass."""
+        """``1 chữ ký hợp lệ / 1 signature TOTAL_PASSED; 2 dấu thời gian tài liệu hợp lệ / 2 document timestamps
+        TOTAL_PASSED``: pyHanko names timestamp fields with a UUID each, too long for a table row; the problems name
+        any field that did not pass."""
         groups: dict[tuple[str, str], int] = {}
         for s in self.signatures:
             groups[(s.kind, s.indication)] = groups.get((s.kind, s.indication), 0) + 1
         words = {
-            "signature": ("signature", "signatures"),
-            "document_timestamp": ("document timestamp", "document timestamps"),
+            "signature": ("chữ ký", "signature", "signatures"),
+            "document_timestamp": ("dấu thời gian tài liệu", "document timestamp", "document timestamps"),
         }
-        parts = [f"{n} {words[kind][n > 1]} {indication}" for (kind, indication), n in groups.items()]
-        return "; ".join(parts) or "none"
+        parts = [
+            f"{n} {words[kind][0]} {INDICATION_VI.get(indication, indication).lower()} / "
+            f"{n} {words[kind][1 + (n > 1)]} {indication}"
+            for (kind, indication), n in groups.items()
+        ]
+        return "; ".join(parts) or "không có / none"
 
     @property
     def failed(self) -> bool:
@@ -549,20 +555,18 @@ class _Auditor:
             )
         result.signatures = _checks(verification)
         result.signatures_passed = verification.passed
+        # each line in Vietnamese and English, as `sohoa verify` says it (the codes stay in the line)
         if verification.error:
-            result.problems.append(f"{result.document}: {verification.error}")
-        for check in result.signatures:
-            if check.indication != "TOTAL_PASSED":
-                result.problems.append(
-                    f"{check.field_name}: {check.indication}"
-                    + (f" ({check.sub_indication})" if check.sub_indication else "")
-                )
+            result.problems.append(f"{result.document}: {error_words(verification)}")
+        for verdict in [*verification.signatures, *verification.document_timestamps]:
+            if verdict.indication != "TOTAL_PASSED":
+                result.problems.append(f"{verdict.field_name}: {indication_words(verdict)}")
         if (
             not verification.passed
             and not verification.error
             and all(s.indication == "TOTAL_PASSED" for s in result.signatures)
         ):
-            result.problems.append(f"{result.document}: no signature")
+            result.problems.append(f"{result.document}: không có chữ ký / no signature")
         if protection is None:
             result.problems.append(unreadable)
             return

@@ -188,7 +188,8 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
                 try:
                     data = store.read_verified(record, stored.role)
                 except ArchiveIntegrityError as exc:
-                    results.append(signing.FileVerification(path=address, error=str(exc)))
+                    vietnamese = "tệp trong kho bị thiếu hoặc không khớp mã SHA-256 đã ghi"
+                    results.append(signing.FileVerification(path=address).fail(str(exc), f"{vietnamese}: {exc}"))
                     continue
                 copy = Path(scratch) / f"{record.id}.pdf"
                 copy.write_bytes(data)

@@ -456,8 +456,11 @@ def register(app: typer.Typer) -> None:
             _print_json({"archive": store.location, "stamped": stamps})
         else:
             for stamp in stamps:
-                out.print(f"{stamp['day']}: entry {stamp['seq']} {stamp['head_hash'][:16]}… at {stamp['stamped_at']}")
-            out.print(f"{len(stamps)} day(s) stamped")
+                out.print(
+                    f"{stamp['day']}: mục / entry {stamp['seq']} {stamp['head_hash'][:16]}… "
+                    f"lúc / at {stamp['stamped_at']}"
+                )
+            out.print(f"{len(stamps)} ngày đã đóng dấu thời gian / day(s) stamped")
 
     app.add_typer(ledger_app, name="ledger")
 
@@ -564,7 +567,8 @@ def register(app: typer.Typer) -> None:
                 for rid, problems in report.problems.items():
                     for problem in problems:
                         out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
-                out.print(f"{report.records} records, {report.objects} objects: {'ok' if report.ok else 'DRIFT'}")
+                verdict = "đạt / ok" if report.ok else "[red]SAI LỆCH / DRIFT[/]"
+                out.print(f"{report.records} hồ sơ / records, {report.objects} đối tượng / objects: {verdict}")
             raise typer.Exit(0 if report.ok else 1)
 
         from flows.audit import RENEWAL_WORDS, audit_archive, ledger_verdict, problem_in_vietnamese

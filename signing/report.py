@@ -47,6 +47,14 @@ SUB_INDICATION_VI = {
     "TIMESTAMP_ORDER_FAILURE": "thứ tự dấu thời gian không hợp lệ",
     "GENERIC": "không xác định được",
 }
+# A sub-indication about the signature timestamp rather than the signer (the VN files: the signer chains to VGCA,
+# the first-generation TSA does not): said so, or it read as if the signer had no chain
+TIMESTAMP_SUB_INDICATION = {
+    "NO_CERTIFICATE_CHAIN_FOUND": (
+        "chứng thư của đơn vị cấp dấu thời gian (TSA) không có chuỗi đến gốc tin cậy",
+        "the TSA's certificate has no chain to a trusted root",
+    ),
+}
 COVERAGE_VI = {
     "ENTIRE_FILE": "toàn bộ tệp / entire file",
     "ENTIRE_REVISION": "toàn bộ phiên bản đã ký, có phần thêm sau / the signed revision; more was added after",
@@ -74,6 +82,9 @@ _WARNING_WORDS: tuple[tuple[str, str], ...] = (
     ("signed with the DEVELOPMENT ONLY identity", "ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý"),
     ("is before the signing time", "thời điểm kiểm tra trước thời điểm ký"),
     ("the signed attributes are not in DER order", "thuộc tính ký không theo thứ tự DER"),
+    ("encrypted with an empty user password", "tệp được mã hóa với mật khẩu người dùng rỗng, đã mở không cần mật khẩu"),
+    ("name attribute whose length breaks", "chứng thư có thuộc tính tên dài hoặc ngắn sai giới hạn RFC 5280"),
+    ("serial number that is not positive", "chứng thư có số sê-ri không dương, RFC 5280 không cho phép"),
     ("could not be analysed", "không phân tích được các thay đổi sau khi ký"),
     ("signature could not be validated", "không xác minh được chữ ký"),
     ("revision(s) without a signature were added", "có phiên bản thêm sau chữ ký mà không có chữ ký"),
@@ -109,17 +120,46 @@ def _when(value: datetime | None) -> str:
     return iso_vn(value) if value is not None else "—"
 
 
-def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
+def indication_words(sig: SignatureVerdict) -> str:
+    """``Không hợp lệ / TOTAL_FAILED (nội dung đã bị thay đổi sau khi ký / HASH_FAILURE)``; a sub-indication about
+    the signature timestamp says so (``dấu thời gian của chữ ký: … / signature timestamp: … — CODE``)."""
     sub = sig.sub_indication
+    words = f"{INDICATION_VI[sig.indication]} / {sig.indication}"
+    if not sub:
+        return words
+    if sig.sub_indication_of == "signature_timestamp":
+        vi, en = TIMESTAMP_SUB_INDICATION.get(sub, (SUB_INDICATION_VI.get(sub, sub), sub))
+        detail = f" — {sub}" if en != sub else ""
+        return f"{words} (dấu thời gian của chữ ký: {vi} / signature timestamp: {en}{detail})"
+    if sig.sub_indication_of == "signer":
+        return f"{words} (người ký: {SUB_INDICATION_VI.get(sub, sub)} / signer: {sub})"
+    return f"{words} ({SUB_INDICATION_VI.get(sub, sub)} / {sub})"
+
+
+def _byte_range_words(sig: SignatureVerdict) -> str:
+    words = f"{sig.byte_range} — {COVERAGE_VI.get(sig.coverage, sig.coverage)}"
+    if not sig.intact and sig.sub_indication == "HASH_FAILURE":
+        # the range may well cover the whole file: what it covers no longer hashes to what was signed
+        return words + "; NỘI DUNG ĐÃ KÝ ĐÃ BỊ THAY ĐỔI / THE SIGNED BYTES WERE CHANGED (digest mismatch)"
+    if sig.modification_level:
+        return words + f"; {MODIFICATION_VI.get(sig.modification_level, sig.modification_level)}"
+    return words
+
+
+def error_words(result: FileVerification) -> str:
+    """``vi / en`` for why a file has no verdict, with what the PDF library said in parentheses."""
+    if not result.error:
+        return ""
+    words = f"{result.error_vi} / {result.error}" if result.error_vi else result.error
+    return words + (f" (chi tiết / detail: {result.error_detail})" if result.error_detail else "")
+
+
+def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
     source = SOURCE_VI[sig.signing_time_source]
     if sig.signing_time_source == "timestamp" and sig.timestamp_trusted is False:
         source = UNTRUSTED_TIMESTAMP_VI
     rows = [
-        (
-            "Kết quả / Indication",
-            f"{INDICATION_VI[sig.indication]} / {sig.indication}"
-            + (f" ({SUB_INDICATION_VI.get(sub, sub)} / {sub})" if sub else ""),
-        ),
+        ("Kết quả / Indication", indication_words(sig)),
         ("Người ký / Signer", sig.signer or "—"),
         ("Tổ chức cấp / Issuer", sig.issuer or "—"),
         ("Thời điểm ký / Signing time", f"{_when(sig.signing_time)} ({source})"),
@@ -136,15 +176,7 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
             "Xác minh tại thời điểm / Validated as of",
             _when(sig.validation_time) if sig.validation_time else "bây giờ / now",
         ),
-        (
-            "Phạm vi ký / Byte range",
-            f"{sig.byte_range} — {COVERAGE_VI.get(sig.coverage, sig.coverage)}"
-            + (
-                f"; {MODIFICATION_VI.get(sig.modification_level, sig.modification_level)}"
-                if sig.modification_level
-                else ""
-            ),
-        ),
+        ("Phạm vi ký / Byte range", _byte_range_words(sig)),
     ]
     if sig.certification:
         rows.append(("Chữ ký chứng thực / Certification (DocMDP)", sig.certification))
@@ -177,7 +209,7 @@ def render_text(results: list[FileVerification]) -> str:
         mark = "ĐẠT / PASSED" if result.passed else "KHÔNG ĐẠT / NOT PASSED"
         lines.append(f"{result.path}: {mark}")
         if result.error:
-            lines.append(f"  lỗi / error: {result.error}")
+            lines.append(f"  lỗi / error: {error_words(result)}")
         for sig in [*result.signatures, *result.document_timestamps]:
             lines.append(f"  [{sig.field_name}]")
             lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
@@ -215,7 +247,7 @@ def render_html(results: list[FileVerification], generated_at: datetime, trust: 
         cls, mark = ("ok", "ĐẠT / PASSED") if result.passed else ("bad", "KHÔNG ĐẠT / NOT PASSED")
         parts.append(f"<h2>{e(result.path)} — <span class='{cls}'>{mark}</span></h2>")
         if result.error:
-            parts.append(f"<p class='bad'>Lỗi / Error: {e(result.error)}</p>")
+            parts.append(f"<p class='bad'>Lỗi / Error: {e(error_words(result))}</p>")
         for sig in [*result.signatures, *result.document_timestamps]:
             parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
             for label, value in _sig_rows(sig):

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import io
 import logging
+import re
+import threading
+import traceback
+import warnings as pywarnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -16,6 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, ConfigDict, Field
+from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
@@ -72,6 +77,11 @@ class SignatureVerdict(_Model):
     sub_indication: str | None = Field(
         default=None, description="ETSI EN 319 102-1 sub-indication, e.g. NO_CERTIFICATE_CHAIN_FOUND"
     )
+    sub_indication_of: Literal["signer", "signature_timestamp"] | None = Field(
+        default=None,
+        description="whose problem the sub-indication is: the signer's certificate or the signature timestamp's "
+        "(its TSA's certificate, or the token itself)",
+    )
     signer: str = Field(description="signer certificate subject, RFC 4514")
     issuer: str = Field(description="signer certificate issuer, RFC 4514")
     signing_time: datetime | None = None
@@ -117,7 +127,16 @@ class FileVerification(_Model):
         default_factory=list, description="PDF/A-2 rules the signed file breaks (signing/pdfa.py), by clause"
     )
     warnings: list[str] = Field(default_factory=list)
-    error: str | None = None
+    error: str | None = Field(default=None, description="why the file has no verdict, in English (stable words)")
+    error_vi: str | None = Field(default=None, description="the same in Vietnamese")
+    error_detail: str | None = Field(
+        default=None, description="what the PDF library said, for a technician (the error names the problem)"
+    )
+
+    def fail(self, english: str, vietnamese: str, detail: str | None = None) -> FileVerification:
+        """Set the error in both languages (and the library's own words, kept apart); returns self."""
+        self.error, self.error_vi, self.error_detail = english, vietnamese, detail
+        return self
 
     @property
     def passed(self) -> bool:
@@ -184,15 +203,19 @@ def _indic_name(indic: object) -> str:
     return str(getattr(indic, "name", indic))
 
 
-def _indication(status: Any) -> tuple[Indication, str | None, list[str]]:
-    """Map pyHanko's status onto ETSI indications, most serious problem first."""
+Subject = Literal["signer", "signature_timestamp"] | None
+
+
+def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject]:
+    """Map pyHanko's status onto ETSI indications, most serious problem first; the last value says whose problem
+    the sub-indication is (the signer's certificate, or the signature timestamp's)."""
     notes: list[str] = []
     if not status.intact:
-        return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, ["the signed content was changed after signing"]
+        return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, ["the signed content was changed after signing"], None
     if not status.valid:
-        return "TOTAL_FAILED", AdESFailure.SIG_CRYPTO_FAILURE.name, ["the signature value does not verify"]
+        return "TOTAL_FAILED", AdESFailure.SIG_CRYPTO_FAILURE.name, ["the signature value does not verify"], None
     if getattr(status, "revoked", False):
-        return "TOTAL_FAILED", AdESFailure.REVOKED.name, ["the signer certificate is revoked"]
+        return "TOTAL_FAILED", AdESFailure.REVOKED.name, ["the signer certificate is revoked"], "signer"
     diff_result = getattr(status, "diff_result", None)
     if isinstance(diff_result, Exception) or getattr(status, "docmdp_ok", None) is False:
         # ETSI has no PDF-specific term; an impermissible change to a signed document is a format failure.
@@ -203,16 +226,18 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str]]:
                 f"the document was modified after signing in a way the signature does not permit "
                 f"({diff_result or status.modification_level})"
             ],
+            None,
         )
     indic = status.trust_problem_indic
     if indic is not None:
         kind: Indication = "TOTAL_FAILED" if isinstance(indic, AdESFailure) else "INDETERMINATE"
-        return kind, _indic_name(indic), [f"certificate problem: {_indic_name(indic)}"]
+        return kind, _indic_name(indic), [f"certificate problem: {_indic_name(indic)}"], "signer"
     if not status.trusted:
         return (
             "INDETERMINATE",
             AdESIndeterminate.NO_CERTIFICATE_CHAIN_FOUND.name,
             ["the signer does not chain to any configured trust root"],
+            "signer",
         )
     ts = getattr(status, "timestamp_validity", None)
     if ts is not None and not (ts.intact and ts.valid and ts.trusted):
@@ -221,10 +246,10 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str]]:
             why = f"its authority ({_name_of(ts.signing_cert)}) does not chain to a configured trust root"
         else:
             why = "the timestamp token itself does not verify"
-        return "INDETERMINATE", sub, [f"the signature timestamp could not be validated: {why}"]
+        return "INDETERMINATE", sub, [f"the signature timestamp could not be validated: {why}"], "signature_timestamp"
     if not getattr(status, "bottom_line", status.intact and status.valid and status.trusted):
-        return "INDETERMINATE", AdESIndeterminate.GENERIC.name, ["pyHanko did not accept the signature"]
-    return "TOTAL_PASSED", None, notes
+        return "INDETERMINATE", AdESIndeterminate.GENERIC.name, ["pyHanko did not accept the signature"], None
+    return "TOTAL_PASSED", None, notes, None
 
 
 def _name_of(cert: asn1_x509.Certificate | None) -> str | None:
@@ -492,7 +517,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
             warnings=[f"signature could not be validated: {exc}"],
         )
 
-    indication, sub, notes = _indication(status)
+    indication, sub, notes, sub_of = _indication(status)
     if as_encoded.used:
         notes.append(
             "the signed attributes are not in DER order (CMS requires DER); the signature was checked over them "
@@ -513,18 +538,18 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         # existed at ts_ok.timestamp, and the DSS holds the revocation data of that time: validate then.
         try:
             then = validate_pdf_signature(sig, ctx.validation_context(moment=ts_ok.timestamp))
-            then_indication, then_sub, then_notes = _indication(then)
+            then_indication, then_sub, then_notes, then_of = _indication(then)
         except Exception as exc:
             log.debug("validation at the timestamp time failed: %s", exc)
         else:
             if then_indication == "TOTAL_PASSED":
-                indication, sub, notes = then_indication, then_sub, then_notes
+                indication, sub, notes, sub_of = then_indication, then_sub, then_notes, then_of
                 validation_time = ts_ok.timestamp
                 status = then
     if diff_failed:
         notes.append(diff_failed)
         if indication == "TOTAL_PASSED":
-            indication, sub = "INDETERMINATE", AdESIndeterminate.GENERIC.name
+            indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.GENERIC.name, None
     signing_time: datetime | None
     source: Literal["claimed", "timestamp"]
     tsa: str | None = None
@@ -560,7 +585,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         if services:
             # the certificate can be revoked (it names where to ask) and nobody asked: "passed" would vouch for a
             # revoked signer (found by exploratory testing: a certificate revoked 2 h before signing passed)
-            indication, sub = "INDETERMINATE", AdESIndeterminate.TRY_LATER.name
+            indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.TRY_LATER.name, "signer"
             warnings.append(
                 "revocation not checked: the signer's certificate names revocation services ("
                 + ", ".join(services)
@@ -570,6 +595,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         **base,
         indication=indication,
         sub_indication=sub,
+        sub_indication_of=sub_of,
         signing_time=_aware(signing_time),
         signing_time_source=source,
         timestamp_trusted=ts_trusted,
@@ -578,7 +604,9 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         valid=status.valid,
         trusted=status.trusted,
         coverage=status.coverage.name if status.coverage is not None else _safe_coverage(sig),
-        modification_level=mod.name if mod is not None else None,
+        # a digest that does not match says the signed bytes changed: pyHanko's "no change after signing" (NONE),
+        # which only looks at the revisions added after the signed one, would contradict it
+        modification_level=mod.name if mod is not None and status.intact else None,
         # only a trusted chain has an anchor: for another office's development CA, which has the same name as
         # this one's, pyHanko's path ends at the local root and failed there
         trust_anchor=_anchor(status) if status.trusted else None,
@@ -741,7 +769,44 @@ def verify_pdf(
     the file's structure (e.g. a hybrid-reference file), it is read again in tolerant mode; the tolerant result
     is used when it is better, and carries a warning saying so.
     """
-    path = Path(path)
+    # Libraries warn about what they parse (cryptography: a certificate name attribute longer than RFC 5280
+    # allows, a serial number that is not positive) through Python's warnings, which printed them raw on stderr
+    # with a source line. They are collected here and said in words on the result, or logged. The warnings
+    # machinery is process-wide: one verification at a time collects them (pipeline threads verify in parallel).
+    with _WARNINGS_LOCK, pywarnings.catch_warnings(record=True) as caught:
+        pywarnings.simplefilter("always")
+        result = _verify_pdf(Path(path), trust_roots, online, at)
+    seen: set[str] = set()
+    for caught_warning in caught:
+        words = _library_warning(caught_warning)
+        if words is None:
+            log.debug("%s: %s: %s", path, caught_warning.category.__name__, caught_warning.message)
+        elif words not in seen and words not in result.warnings:
+            seen.add(words)
+            result.warnings.append(words)
+    return result
+
+
+_WARNINGS_LOCK = threading.Lock()
+
+
+def _library_warning(caught: pywarnings.WarningMessage) -> str | None:
+    """A library's warning about the file in words, or None when it says nothing about the file."""
+    text = str(caught.message)
+    if "Attribute's length must be" in text:
+        return (
+            "a certificate in the file has a name attribute whose length breaks the RFC 5280 limits "
+            f"(cryptography: {text})"
+        )
+    if "serial number which wasn't positive" in text:
+        return (
+            "a certificate in the file has a serial number that is not positive, which RFC 5280 forbids (newer "
+            "versions of the cryptography library will refuse to read it)"
+        )
+    return None
+
+
+def _verify_pdf(path: Path, trust_roots: list[Path], online: bool, at: datetime | None) -> FileVerification:
     roots, root_warnings = load_trust_roots(trust_roots)
     strict = _verify_file(path, roots, online, at, strict=True)
     result = strict
@@ -755,7 +820,13 @@ def verify_pdf(
             tolerant.warnings.insert(
                 0,
                 "the PDF has structural errors; it was read in tolerant mode"
-                + (f" (strict reading: {strict.error})" if strict.error else ""),
+                + (
+                    f" (strict reading: {strict.error}"
+                    + (f"; {strict.error_detail}" if strict.error_detail else "")
+                    + ")"
+                    if strict.error
+                    else ""
+                ),
             )
             result = tolerant
     result.warnings[:0] = root_warnings
@@ -825,37 +896,41 @@ def _verify_file(
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below
     except OSError as exc:
-        result.error = f"cannot read the file: {exc.strerror or exc}"
-        return result
+        reason = exc.strerror or str(exc)
+        return result.fail(f"cannot read the file: {reason}", f"không đọc được tệp: {reason}", str(exc))
     try:
         head = fh.read(1024)
         fh.seek(0)
         if not head:
-            result.error = "the file is empty"
-            return result
+            return result.fail("the file is empty", "tệp rỗng (không có dữ liệu)")
         if b"%PDF-" not in head:
-            result.error = "not a PDF file"
-            return result
+            return result.fail("not a PDF file", "không phải tệp PDF")
         try:
             reader = PdfFileReader(fh, strict=strict)
             _ = reader.root  # forces the trailer and catalogue to parse
         except (PdfError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
-            result.error = f"damaged PDF, cannot be read: {exc}"
-            return result
-        if reader.encrypted:
-            result.error = "encrypted PDF: its signatures cannot be checked without the password"
+            english, vietnamese = _read_problem(exc)
+            return result.fail(
+                f"damaged PDF, cannot be read: {english}",
+                f"tệp PDF bị hỏng, không đọc được: {vietnamese}",
+                _detail(exc),
+            )
+        if reader.encrypted and not _decrypt_without_password(reader, result):
             return result
         try:
             sigs = list(reader.embedded_regular_signatures)
             doc_timestamps = list(reader.embedded_timestamp_signatures)
             result.revisions = reader.xrefs.total_revisions
         except Exception as exc:  # broken AcroForm or signature dictionaries
-            result.error = f"damaged signature fields: {exc}"
-            return result
+            english, vietnamese = _signature_field_problem(exc)
+            return result.fail(
+                f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(exc)
+            )
         if not sigs:
-            result.error = "no signature found"
+            result.fail("no signature found", "không có chữ ký nào")
             if doc_timestamps:
-                result.error += f" (only {len(doc_timestamps)} document timestamp(s))"
+                result.error = f"no signature found (only {len(doc_timestamps)} document timestamp(s))"
+                result.error_vi = f"không có chữ ký nào (chỉ có {len(doc_timestamps)} dấu thời gian tài liệu)"
             return result
         ctx = _Ctx(reader, roots, online, at)
         verdicts = [_verdict(sig, ctx) for sig in sigs]
@@ -874,3 +949,121 @@ def _verify_file(
         return result
     finally:
         fh.close()
+
+
+def _decrypt_without_password(reader: PdfFileReader, result: FileVerification) -> bool:
+    """An encrypted PDF whose user password is empty opens for anyone (a viewer opens it without asking): open it
+    so and verify its signatures, with a warning. Any other encryption: the error says which, and False."""
+    try:
+        pubkey = type(reader.security_handler).__name__.startswith("PubKey")
+    except Exception:
+        pubkey = False
+    if pubkey:
+        result.fail(
+            "encrypted PDF for named recipients (public-key encryption): only a recipient's private key opens it, "
+            "so its signatures cannot be checked here",
+            "tệp PDF được mã hóa cho người nhận xác định (mã hóa khóa công khai): chỉ khóa riêng của người nhận mở "
+            "được, nên không kiểm tra được chữ ký tại đây",
+        )
+        return False
+    detail = None
+    try:
+        if reader.decrypt("").status != AuthStatus.FAILED:
+            result.warnings.append(
+                "the PDF is encrypted with an empty user password (anyone can open it): it was opened without a "
+                "password to check its signatures"
+            )
+            return True
+    except Exception as exc:  # a malformed encryption dictionary: still the password case, with the detail
+        detail = _detail(exc)
+    result.fail(
+        "encrypted PDF: it needs a password to open, and its signatures cannot be checked without it",
+        "tệp PDF được mã hóa bằng mật khẩu: cần mật khẩu để mở, không kiểm tra được chữ ký khi thiếu mật khẩu",
+        detail,
+    )
+    return False
+
+
+def _detail(exc: BaseException) -> str:
+    """What the library said, short: the type name where the message is empty, very long numbers cut."""
+    text = str(exc) or type(exc).__name__
+    text = re.sub(r"\d{25,}", lambda m: m.group()[:6] + "…", text)
+    if isinstance(exc, OSError) and exc.errno is not None:
+        text = f"{type(exc).__name__}: {text}"
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def _raised_in(exc: BaseException, fragment: str) -> bool:
+    return any(fragment in frame.filename.replace("\\", "/") for frame in traceback.extract_tb(exc.__traceback__))
+
+
+def _read_problem(exc: BaseException) -> tuple[str, str]:
+    """What is wrong with a PDF pyHanko cannot open, in plain English and Vietnamese. The library's own message
+    (``[Errno 22] Invalid argument``) names no problem an auditor knows: it is the result's ``error_detail``."""
+    lower = str(exc).lower()
+    if "header" in lower:
+        return "its header (%PDF-x.y) is malformed", "phần đầu tệp (%PDF-x.y) sai định dạng"
+    if "encrypt" in lower or "permission" in lower or _raised_in(exc, "pdf_utils/crypt"):
+        return "its encryption dictionary is malformed", "từ điển mã hóa của tệp sai định dạng"
+    if "xref" in lower or _raised_in(exc, "pdf_utils/xref"):
+        if isinstance(exc, OSError):
+            return (
+                "the cross-reference table is damaged: an offset it gives (startxref or /Prev) points outside the file",
+                "bảng tham chiếu chéo (xref) bị hỏng: một vị trí nó chỉ tới (startxref hoặc /Prev) nằm ngoài tệp",
+            )
+        return "the cross-reference table is damaged", "bảng tham chiếu chéo (xref) bị hỏng"
+    if "ended prematurely" in lower or "unexpected end" in lower:
+        return (
+            "the file ends in the middle of an object (cut short or damaged)",
+            "tệp kết thúc giữa chừng một đối tượng (bị cắt cụt hoặc hỏng)",
+        )
+    return "an object of the file cannot be parsed", "có đối tượng trong tệp không phân tích được"
+
+
+def _signature_field_problem(exc: BaseException) -> tuple[str, str]:
+    """What is wrong with the signature fields or dictionaries pyHanko could not list, in plain words."""
+    text = str(exc)
+    if "has no attribute 'reference'" in text:
+        return (
+            "the signature dictionary is malformed: it is written inside its field instead of as an indirect "
+            "object, so the revision it signs cannot be told",
+            "từ điển chữ ký sai định dạng: được ghi trực tiếp trong trường chữ ký thay vì là đối tượng gián tiếp, "
+            "nên không xác định được phiên bản được ký",
+        )
+    if "method should have been constructed" in text:
+        # pyHanko parses /Contents as a CMS ContentInfo; a placeholder of zeros parses as a primitive
+        return (
+            "the signature's /Contents is empty: the field was prepared for a signature that was never made",
+            "/Contents của chữ ký trống: trường đã được chuẩn bị để ký nhưng chưa từng được ký",
+        )
+    if "signer_infos should contain exactly one entry" in text:
+        return (
+            "the signature holds more than one SignerInfo (PAdES allows exactly one)",
+            "chữ ký chứa nhiều hơn một SignerInfo (PAdES chỉ cho phép một)",
+        )
+    if m := re.search(r"Multiple definitions in dictionary .*for key (/\S+)", text):
+        return (
+            f"a dictionary defines {m.group(1)} twice: which one counts is ambiguous (a sign of tampering)",
+            f"một từ điển định nghĩa {m.group(1)} hai lần: không rõ giá trị nào có hiệu lực (dấu hiệu bị can thiệp)",
+        )
+    if "Circular reference" in text:
+        return "the form's field tree refers back to itself", "cây trường biểu mẫu tự tham chiếu vòng"
+    if "Insufficient data" in text or "asn1" in text.lower():
+        return (
+            "the signature's /Contents is not a readable CMS signature (its encoding is damaged)",
+            "dữ liệu chữ ký (/Contents) không đọc được như một chữ ký CMS (mã hóa bị hỏng)",
+        )
+    if m := re.search(r"'(TextString|ByteString|Name|Array|Number|Boolean|Null)Object' object has no attribute", text):
+        kind = {"TextString": "text string", "ByteString": "byte string", "Null": "null"}.get(m[1], m[1].lower())
+        kind_vi = {"TextString": "chuỗi văn bản", "ByteString": "chuỗi byte", "Name": "tên", "Array": "mảng"}
+        return (
+            f"a signature field or signature dictionary is malformed: an entry that must be a dictionary is a {kind}",
+            "trường chữ ký hoặc từ điển chữ ký sai định dạng: một mục phải là từ điển lại là "
+            + kind_vi.get(m[1], m[1].lower()),
+        )
+    if isinstance(exc, (AttributeError, TypeError, KeyError)):
+        return (
+            "a signature field or signature dictionary is malformed: an entry has the wrong type",
+            "trường chữ ký hoặc từ điển chữ ký sai định dạng: có mục sai kiểu dữ liệu",
+        )
+    return "the signature fields cannot be read", "không đọc được các trường chữ ký"

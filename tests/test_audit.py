@@ -409,3 +409,35 @@ def test_the_audit_verifies_online_once_the_embedded_revocation_data_is_stale(tm
         (note,) = audited.notes
         assert "offline verification said TRY_LATER" in note and "sohoa Test TSA" in note
         assert "đã xác minh trực tuyến" in report.markdown()
+
+
+def test_audit_lines_in_vietnamese_and_english(archived: Settings, tmp_path: Path) -> None:
+    """QA: the record's signature line (`Signature1: TOTAL_FAILED (HASH_FAILURE)`), the signatures column
+    (`1 signature TOTAL_PASSED`) and the `--fixity-only` summary (`7 records, 21 objects: DRIFT`) were English only."""
+    fresh = audit_archive(archived)
+    (record,) = fresh.records
+    assert record.signature_summary() == (
+        "1 chữ ký hợp lệ / 1 signature TOTAL_PASSED; "
+        "1 dấu thời gian tài liệu hợp lệ / 1 document timestamp TOTAL_PASSED"
+    )
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (stored,) = store.records()
+    signed = next(o for o in stored.objects if o.role == "signed")
+    path = settings.data_dir / "archive" / signed.key
+    data = bytearray(path.read_bytes())
+    first_range_end = verify_pdf(path, list(settings.trust_roots)).signatures[0].byte_range[1]
+    at = data.index(b"stream", first_range_end // 2) + 40  # inside a stream the signature covers
+    assert at < first_range_end
+    data[at] ^= 0x01
+    path.write_bytes(bytes(data))
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    (audited,) = report.records
+    assert any(
+        p.endswith(": Không hợp lệ / TOTAL_FAILED (nội dung đã bị thay đổi sau khi ký / HASH_FAILURE)")
+        for p in audited.problems
+    ), audited.problems
+    assert audited.signature_summary().startswith("1 chữ ký không hợp lệ / 1 signature TOTAL_FAILED")
+    fixity = CliRunner().invoke(app, ["audit", "--fixity-only"], env=_env(settings))
+    assert fixity.exit_code == 1 and "1 hồ sơ / records" in fixity.output, fixity.output
+    assert "SAI LỆCH / DRIFT" in fixity.output, fixity.output

@@ -359,3 +359,71 @@ def test_a_pdf_only_a_strict_reader_refuses_is_signed(tmp_path: Path, dev: Signi
     result = verify_pdf(out, [ca])
     assert result.passed, result.model_dump_json(indent=2)
     assert any("tolerant mode" in w for w in result.warnings)  # the slip is still there, and said
+
+
+def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None:
+    """QA: `sohoa verify`'s per-file errors were English only in the "vi / en" report."""
+    from signing.report import render_html, render_text
+
+    empty = tmp_path / "empty.pdf"
+    empty.write_bytes(b"")
+    text_file = tmp_path / "note.pdf"
+    text_file.write_text("hello", encoding="utf-8")
+    results = [verify_pdf(p, [ca]) for p in (empty, text_file, make_pdf(tmp_path / "plain.pdf"))]
+    assert [r.error for r in results] == ["the file is empty", "not a PDF file", "no signature found"]
+    assert [r.error_vi for r in results] == ["tệp rỗng (không có dữ liệu)", "không phải tệp PDF", "không có chữ ký nào"]
+    text = render_text(results)
+    assert "lỗi / error: tệp rỗng (không có dữ liệu) / the file is empty" in text
+    assert "lỗi / error: không phải tệp PDF / not a PDF file" in text
+    assert "lỗi / error: không có chữ ký nào / no signature found" in text
+    assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, datetime.now(UTC), [])
+
+
+def test_encrypted_pdf_with_empty_user_password_is_verified(tmp_path: Path, ca: Path) -> None:
+    """QA: a PDF encrypted with an empty user password (any viewer opens it) was "encrypted PDF: its signatures
+    cannot be checked without the password"; it is opened without one and verified, with a warning. A real
+    password is still an error, in both languages."""
+    import io
+
+    from pyhanko.sign import signers
+
+    locked = tmp_path / "open.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="owner", user="", R=6))
+    paths = ensure_dev_identity(ca.parent)  # the module's development identity
+    signer = signers.SimpleSigner.load(str(paths.signer_key), str(paths.signer_cert), ca_chain_files=(str(ca),))
+    with open(locked, "rb") as fh:
+        writer = IncrementalPdfFileWriter(fh)
+        writer.encrypt("")
+        out = io.BytesIO()
+        signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer, output=out)
+    signed = tmp_path / "open-signed.pdf"
+    signed.write_bytes(out.getvalue())
+    result = verify_pdf(signed, [ca])
+    assert result.error is None and result.passed, result.model_dump_json(indent=2)
+    assert any("encrypted with an empty user password" in w for w in result.warnings)
+
+    with_password = tmp_path / "locked.pdf"
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(with_password, encryption=pikepdf.Encryption(owner="owner", user="secret", R=6))
+    refused = verify_pdf(with_password, [ca])
+    assert refused.error is not None and refused.error.startswith("encrypted PDF: it needs a password")
+    assert refused.error_vi is not None and "cần mật khẩu" in refused.error_vi
+
+
+def test_flipped_byte_report_does_not_say_no_change(signed: Path, ca: Path) -> None:
+    """QA: a byte flipped inside the signed range gave TOTAL_FAILED (HASH_FAILURE) and, for the same signature,
+    "toàn bộ tệp / entire file; không thay đổi sau khi ký / no change after signing"."""
+    from signing.report import render_text
+
+    data = bytearray(signed.read_bytes())
+    data[data.index(MARKER)] ^= 0x01
+    signed.write_bytes(bytes(data))
+    result = verify_pdf(signed, [ca])
+    (verdict,) = result.signatures
+    assert verdict.sub_indication == "HASH_FAILURE" and verdict.modification_level is None
+    text = render_text([result])
+    assert "no change after signing" not in text and "không thay đổi sau khi ký" not in text, text
+    assert "NỘI DUNG ĐÃ KÝ ĐÃ BỊ THAY ĐỔI / THE SIGNED BYTES WERE CHANGED" in text

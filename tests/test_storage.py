@@ -785,6 +785,7 @@ def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
     assert broken.exit_code == 1
     (failed,) = json.loads(broken.stdout)["files"]
     assert failed["path"] == address and "SHA-256 mismatch" in failed["error"]
+    assert failed["error_vi"].startswith("tệp trong kho bị thiếu hoặc không khớp mã SHA-256 đã ghi"), failed
 
 
 def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
@@ -1128,6 +1129,8 @@ def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> 
     ok = runner.invoke(app, ["ledger", "verify", "--json"], env=env)
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["stamped_days"] == [yesterday.date().isoformat()]
+    again = runner.invoke(app, ["ledger", "stamp"], env=env)  # nothing left to stamp: said in both languages
+    assert again.exit_code == 0 and "0 ngày đã đóng dấu thời gian / day(s) stamped" in again.output, again.output
     _rewrite_chain_from(store, 1, "sửa / edited")
     broken = runner.invoke(app, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1 and "entry 1 no longer has the stamped hash" in broken.stdout
