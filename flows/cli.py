@@ -122,7 +122,10 @@ def _configure_logging(verbose: bool) -> None:
     # pyHanko and pdfminer are chatty at INFO about things an officer cannot act on; urllib3 (the S3 client) warns
     # "Retrying (Retry(total=…))" at every retry of a request while the S3 server is down: sohoa says so itself
     # once per archive attempt (flows.pipeline.retry_transient), and -v shows urllib3's lines too
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3"):
+    # Python warnings of the libraries (cryptography about a certificate it parsed, …) are log lines, not raw text
+    # with a source line on stderr; `sohoa verify` turns those about the file into words on its result
+    logging.captureWarnings(True)
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3", "py.warnings"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
 
 

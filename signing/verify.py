@@ -772,8 +772,12 @@ def verify_pdf(
     # Libraries warn about what they parse (cryptography: a certificate name attribute longer than RFC 5280
     # allows, a serial number that is not positive) through Python's warnings, which printed them raw on stderr
     # with a source line. They are collected here and said in words on the result, or logged. The warnings
-    # machinery is process-wide: one verification at a time collects them (pipeline threads verify in parallel).
-    with _WARNINGS_LOCK, pywarnings.catch_warnings(record=True) as caught:
+    # machinery is process-wide and catch_warnings is not thread-safe, so only the main thread (`sohoa verify`,
+    # `sohoa audit`) collects them; the pipeline's document threads verify in parallel, unserialised, and their
+    # warnings go to the "py.warnings" log (flows.cli: shown with -v only).
+    if threading.current_thread() is not threading.main_thread():
+        return _verify_pdf(Path(path), trust_roots, online, at)
+    with pywarnings.catch_warnings(record=True) as caught:
         pywarnings.simplefilter("always")
         result = _verify_pdf(Path(path), trust_roots, online, at)
     seen: set[str] = set()
@@ -786,8 +790,6 @@ def verify_pdf(
             result.warnings.append(words)
     return result
 
-
-_WARNINGS_LOCK = threading.Lock()
 
 
 def _library_warning(caught: pywarnings.WarningMessage) -> str | None:
