@@ -85,13 +85,32 @@ def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path) -> list[s
         (staging / "record.json").write_bytes(sidecar)
         names.append("record.json")
         if not out_dir.exists():
+            umask = os.umask(0)
+            os.umask(umask)
+            staging.chmod(0o777 & ~umask)  # mkdtemp's folder is private (0700); the one asked for is an ordinary one
             staging.rename(out_dir)
-        else:  # a folder already there (hoso/): the files go in beside what it holds
+        else:  # a folder already there (hoso/): the files go in beside what it holds, never over another file
+            clashes = [n for n in names if (out_dir / n).exists() and not _same_bytes(out_dir / n, staging / n)]
+            if clashes:  # found by QA: an officer's own document.pdf there was replaced, exit 0
+                raise FileExistsError(
+                    f"--out {out_dir}: đã có tệp khác cùng tên, không ghi đè / other files of these names are "
+                    f"already there, not overwritten: {', '.join(clashes)}; choose a new folder"
+                )
             for name in names:
                 os.replace(staging / name, out_dir / name)
         return [str(out_dir / name) for name in names]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    """Whether two files hold the same bytes (a second `get` into the same folder rewrites nothing)."""
+    import filecmp
+
+    try:
+        return filecmp.cmp(a, b, shallow=False)
+    except OSError:
+        return False
 
 
 def _check_out_folder(out_dir: Path) -> None:
@@ -219,7 +238,10 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--out",
                 metavar="DIR",
-                help="Copy the record's files into this folder (made when missing; files already in it stay).",
+                help=(
+                    "Copy the record's files into this folder (made when missing; other files of the same names "
+                    "there are never overwritten: exit 2)."
+                ),
             ),
         ] = None,
         archive: ArchiveOption = None,
@@ -250,6 +272,8 @@ def register(app: typer.Typer) -> None:
                 written = _get_files(store, record, sidecar, out_dir)
             except ArchiveIntegrityError as exc:  # a damaged archive object: done, but not all right (as export)
                 raise _fail(str(exc), 1) from exc
+            except FileExistsError as exc:
+                raise _fail(str(exc), 2, out_dir) from exc
             except OSError as exc:
                 raise _fail(f"{out_dir}: {exc.strerror or exc}", 3, out_dir) from exc
         correction = correction_of(settings, record.id)

@@ -912,6 +912,15 @@ def test_damaged_object_get_and_export_agree_and_leave_nothing(
         "verification.json",
     ]
     assert [p.name for p in (tmp_path / "good").iterdir()] == ["hoso"]  # no staging folder left
+    assert (tmp_path / "good" / "hoso").stat().st_mode & 0o077  # an ordinary folder, not a private temporary one
+    # found by QA: an officer's own document.pdf in the folder was replaced, exit 0; the same get again is fine
+    again = runner.invoke(app, ["get", record.id, "--out", str(tmp_path / "good" / "hoso")], env=env)
+    assert again.exit_code == 0, again.output
+    mine = tmp_path / "good" / "hoso" / "document.pdf"
+    mine.write_bytes(b"%PDF-1.7 ban cua can bo")
+    clash = runner.invoke(app, ["get", record.id, "--out", str(mine.parent)], env=env)
+    assert clash.exit_code == 2 and "document.pdf" in clash.output, clash.output
+    assert mine.read_bytes() == b"%PDF-1.7 ban cua can bo"
     signed = next(o for o in archived.objects if o.role == "signed")
     tamper(archive, signed.key, b"%PDF-1.7 damaged")
     got = runner.invoke(app, ["get", record.id, "--out", str(tmp_path / "got")], env=env)
