@@ -61,10 +61,20 @@ def inspect_input(path: Path) -> InputInfo:
     kind = sniff_kind(head)
     if kind is None:
         problem = Problem.NOT_A_PDF if path.suffix.lower() == ".pdf" else Problem.UNSUPPORTED_TYPE
-        raise BadInputError(path, problem, f"first bytes {head[:8]!r}")
+        raise BadInputError(path, problem, _what_it_begins_with(head))
     if kind == "pdf":
         return InputInfo(path, kind, _check_pdf(path, size))
     return InputInfo(path, kind, _check_image(path))
+
+
+def _what_it_begins_with(head: bytes) -> str:
+    """The start of a file that is no scan, for its reason: its text when it is text, else its first bytes in hex
+    (a Vietnamese text file named .png was described in Python's bytes notation, b'\\xc4\\x90\\xc3\\xa2y l\\xc3')."""
+    text = head[:120].decode("utf-8", errors="ignore")
+    if text and sum(ch.isprintable() or ch in "\r\n\t" for ch in text) >= 0.95 * len(text):
+        snippet = " ".join(text.split())[:40]
+        return f"it is text: «{snippet}…»"
+    return f"first bytes {head[:8].hex(' ')}"
 
 
 def _check_pdf(path: Path, size: int) -> int:

@@ -791,7 +791,6 @@ def verify_pdf(
     return result
 
 
-
 def _library_warning(caught: pywarnings.WarningMessage) -> str | None:
     """A library's warning about the file in words, or None when it says nothing about the file."""
     text = str(caught.message)

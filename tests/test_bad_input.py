@@ -71,6 +71,13 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
         assert caught.value.problem == problem, path.name
         assert path.name in caught.value.english()
         assert path.name in caught.value.vietnamese()
+        assert "b'" not in caught.value.english()  # never Python's bytes notation in an officer's reason (QA)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bad_files[Problem.NOT_A_PDF])
+    assert "it is text: «đây không phải PDF…»" in caught.value.english()
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bad_files[Problem.UNSUPPORTED_TYPE])
+    assert "first bytes 50 4b 03 04 00 00 00 00" in caught.value.english()
 
 
 def test_good_inputs_pass_inspection(tmp_path: Path) -> None:
