@@ -439,7 +439,12 @@ def process_document(
         # gone before it could be read (another watcher took it), or not visible where this runs (a Dask worker
         # on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
         log.error("%s: FAILED: %s", path, exc)
-        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Không tìm thấy tệp: {exc}")
+        result = DocumentResult(
+            path,
+            Outcome.FAILED,
+            reason_en=f"{exc} (moved or deleted before it could be read; rerun when it is back)",
+            reason_vi=f"{path}: không tìm thấy tệp (đã bị chuyển hoặc xóa trước khi đọc; chạy lại khi tệp đã trở lại)",
+        )
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")

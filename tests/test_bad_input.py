@@ -304,3 +304,13 @@ def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_serv
         "(its answer, 20 bytes, is not an RFC 3161 timestamp response); signing at B-T needs a timestamp"
     ), reason
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+
+def test_a_file_gone_before_it_is_read_fails_with_a_reason_in_each_language(tmp_path: Path) -> None:
+    # found by QA: reason_vi was "Không tìm thấy tệp: in7/z-biến-mất.jpg: no such file", English inside Vietnamese
+    settings = make_settings(tmp_path / "var")
+    gone = tmp_path / "z-biến-mất.jpg"
+    (result,) = process_many([gone], settings)
+    assert result.outcome == Outcome.FAILED
+    assert "no such file" not in result.reason_vi and "không tìm thấy tệp" in result.reason_vi
+    assert "z-biến-mất.jpg" in result.reason_vi and "moved or deleted" in result.reason_en
