@@ -522,12 +522,17 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     table.add_column("note")
     styles = {"archived": "green", "already_archived": "cyan", "quarantined": "yellow", "failed": "red"}
     for line in payload["files"]:
-        reason = line["reason"] or ""
         name = Path(line["path"]).name
-        reason = reason[len(name) + 2 :] if reason.startswith(f"{name}: ") else reason
+        # the reason in both languages, under the bilingual title (it was English only), without the file's name
+        # the first column already shows
+        reason = " / ".join(
+            text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
+            for text in (line.get("reason_vi") or "", line["reason"] or "")
+            if text
+        )
         note = reason or (line["archive_path"] or "")
         if line.get("needs_review"):
-            note = "needs review; " + note
+            note = "cần xem lại / needs review; " + note
         table.add_row(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
             escape(name),
             f"[{styles[line['outcome']]}]{line['outcome']}[/]",

@@ -589,7 +589,7 @@ def _quarantine(
             reason_en=f"could not be quarantined ({exc}): {reason_en}",
             reason_vi=f"Không chuyển được vào khu cách ly ({exc}): {reason_vi}",
         )
-    log.warning("%s: QUARANTINED as %s: %s", path, entry.file, reason_en)
+    log.warning("%s: CÁCH LY / QUARANTINED as %s: %s / %s", path, entry.file, reason_vi, reason_en)
     return DocumentResult(
         path,
         Outcome.QUARANTINED,

@@ -314,3 +314,19 @@ def test_a_file_gone_before_it_is_read_fails_with_a_reason_in_each_language(tmp_
     assert result.outcome == Outcome.FAILED
     assert "no such file" not in result.reason_vi and "không tìm thấy tệp" in result.reason_vi
     assert "z-biến-mất.jpg" in result.reason_vi and "moved or deleted" in result.reason_en
+
+
+def test_the_results_table_gives_a_quarantine_reason_in_both_languages(tmp_path: Path) -> None:
+    # found by QA: the "note" of a quarantined file was English only, under the title "kết quả / results"
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    empty = tmp_path / "rỗng.pdf"
+    empty.write_bytes(b"")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "COLUMNS": "400"}
+    done = CliRunner().invoke(app, ["process", str(empty), "--no-prefect"], env=env)
+    assert done.exit_code == 1, done.output
+    row = next(line for line in done.stdout.splitlines() if "rỗng.pdf" in line and "quarantined" in line)
+    vietnamese, english = PROBLEM_TEXT[Problem.EMPTY]
+    assert vietnamese.split("(")[0].strip() in row and english.split("(")[0].strip() in row, row
