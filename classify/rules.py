@@ -405,8 +405,11 @@ def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[Number
 # Lines that begin a body, not a trích yếu: as whole words and with what follows them — "Họp giao ban" (a giấy
 # mời's subject) is not "Họ và tên", "Điều tra dân số" not "Điều 1.", "Thực hiện chuyển đổi số" (a kế hoạch's)
 # not "Thực hiện Kế hoạch số 12/KH-UBND …"
+# not "Thực hiện chỉ đạo của …" either, nor the closing ("Nơi nhận:", "- Lưu: VT"), which a short page's text can
+# put right under a subject with no blank line between (QA: the subject ran on to "… như sau. Nơi nhận: - Lưu: VT")
 _BODY_START_RE = re.compile(
-    r"^(?:Căn cứ\b|Kính gửi\b|Hôm nay\b|Họ(?:,|\s+và\b|\s+tên\b)|Điều\s+\d|Thực hiện\s+(?:\S+\s+){0,3}số\s*\d)"
+    r"^(?:Căn cứ\b|Kính gửi\b|Hôm nay\b|Họ(?:,|\s+và\b|\s+tên\b)|Điều\s+\d|Thực hiện\s+(?:\S+\s+){0,3}số\s*\d"
+    r"|Thực hiện\s+(?:ý kiến\s+)?chỉ đạo\b|Nơi nhận\b|-?\s*Lưu\s*:)"
 )
 _COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính|trích sao|sao lục)\s*\)?$", re.IGNORECASE)
 

@@ -164,7 +164,15 @@ def test_subjects_that_begin_like_a_body_are_kept_and_bodies_still_stop_them() -
 
     for subject in ("Họp triển khai công tác số hóa", "Điều tra dân số năm 2025", "Thực hiện chuyển đổi số năm 2025"):
         assert find_subject(["GIẤY MỜI", subject, "Kính gửi: các thôn"], 0) == subject
-    for body in ("Họ và tên: Nguyễn Văn A", "Điều 1. Thành lập Tổ", "Thực hiện Kế hoạch số 12/KH-UBND ngày"):
+    # and a short page's body and closing right under its subject (QA: "… như sau. Nơi nhận: - Lưu: VT" ran on)
+    for body in (
+        "Họ và tên: Nguyễn Văn A",
+        "Điều 1. Thành lập Tổ",
+        "Thực hiện Kế hoạch số 12/KH-UBND ngày",
+        "Thực hiện chỉ đạo của cấp trên, Ủy ban nhân dân xã",
+        "Nơi nhận: TM. ỦY BAN NHÂN DÂN",
+        "- Lưu: VT",
+    ):
         assert find_subject(["QUYẾT ĐỊNH", "Về việc thành lập Tổ kiểm tra", body], 0) == "Về việc thành lập Tổ kiểm tra"
     assert find_subject(["TRÍCH LỤC KHAI SINH", "(Bản sao)", ""], 0) is None  # a copy mark, not a subject
 
