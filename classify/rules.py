@@ -150,6 +150,11 @@ def type_from_title(lines: list[str], start: int, *, any_case: bool = False) -> 
     types = load_doc_types()
     for index in range(start, min(len(lines), start + 25)):
         line = lines[index]
+        if _STOPS_THE_TITLE_SEARCH.match(fold(line).strip(" :.")):
+            # the title of a legal normative document (NGHỊ ĐỊNH, THÔNG TƯ, LUẬT: no Decree 30 type) or the body's
+            # first chapter: a heading further down is no title (QA: a Nghị định was typed QyĐ by "QUY ĐỊNH CHUNG",
+            # the heading of its Chương I, at 0.85 with no review)
+            return None
         if not _is_upper_line(line) or has_national_motto(line):
             continue
         if SIGNING_AUTHORITY_RE.search(line) or BODY_START_RE.match(line):
@@ -164,6 +169,10 @@ def type_from_title(lines: list[str], start: int, *, any_case: bool = False) -> 
             return TypeEvidence(best[1], index, f"title block line {index + 1}: '{line}'")
     return None
 
+
+_STOPS_THE_TITLE_SEARCH = re.compile(
+    r"^(?:(?:nghi dinh|thong tu(?: lien tich)?|bo luat|luat|phap lenh|hien phap)$|(?:chuong|muc|phan) [ivxlcdm\d]+\b)"
+)
 
 # cues that are phrases of a body, not titles ("Trân trọng kính mời …" in a giấy mời)
 _NOT_TITLES = frozenset({"tran trong kinh moi", "tran trong gioi thieu"})

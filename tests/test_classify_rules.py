@@ -347,3 +347,19 @@ def test_a_type_code_typed_without_its_d_stroke_names_the_one_it_can_be() -> Non
     assert [type_code_named(typed) for typed in ("qd", "QD", "qđ", "ctr")] == ["QĐ", "QĐ", "QĐ", "CTr"]
     # HD and HĐ are two types: typed exactly, each is itself; no typing names one for the other
     assert [type_code_named(typed) for typed in ("hd", "hđ", "da", "đa", "xx")] == ["HD", "HĐ", "DA", "ĐA", None]
+
+
+def test_a_decree_is_not_typed_by_the_heading_of_its_first_chapter() -> None:
+    # found by QA: a Nghị định (no Decree 30 type) was typed QyĐ, 0.85 and no review, by "QUY ĐỊNH CHUNG", the
+    # heading of its Chương I
+    from classify.rules import classify_text
+
+    decree = (
+        "CHÍNH PHỦ\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nSố: 03/2026/NĐ-CP\n"
+        "Hà Nội, ngày 5 tháng 1 năm 2026\nNGHỊ ĐỊNH\nQuy định chi tiết một số điều của Luật Hộ tịch\n"
+        "Căn cứ Luật Tổ chức Chính phủ;\nChương I\nQUY ĐỊNH CHUNG\nĐiều 1. Phạm vi điều chỉnh\n"
+    )
+    assert classify_text(decree, model=None).doc_type == "unknown"
+    # a quy định is still one when its title stands under the header
+    rules = decree.replace("NGHỊ ĐỊNH\n", "").replace("Chương I\nQUY ĐỊNH CHUNG\n", "").replace("NĐ-CP", "QyĐ-UBND")
+    assert classify_text(rules.replace("Quy định chi tiết", "QUY ĐỊNH\nChi tiết"), model=None).doc_type == "QyĐ"
