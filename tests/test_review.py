@@ -159,3 +159,47 @@ def test_review_list_reasons_in_vietnamese(queued: tuple[Settings, str]) -> None
     row = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"][0]
     assert row["reasons"][0] == "classification confidence 0.4 < 0.6"  # English kept for scripts
     assert row["reasons_vi"][0] == "độ tin cậy phân loại 0.4 < 0.6"
+
+
+def test_export_and_get_out_carry_the_correction(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    """The archived record.json stays byte for byte the one the ledger recorded; the officer's correction goes
+    beside it (correction.json) and into bag-info's description (it used to say "unknown — …" with nothing of
+    the correction anywhere)."""
+    from storage.export import validate_bag
+
+    settings, record_id = queued
+    _set(record_id, "--type", "TB", "--number", "7/TB-UBND", "--date", "2025-05-05")
+    archived = next((settings.archive_dir).rglob("record.json")).read_bytes()
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", record_id, str(tmp_path / "bag")])
+    assert exported.exit_code == 0, exported.output
+    bag = tmp_path / "bag"
+    validate_bag(bag)
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    assert "External-Description: TB 7/TB-UBND (corrected by an officer" in info
+    assert (bag / "data" / "record.json").read_bytes() == archived
+    fixed = json.loads((bag / "data" / "correction.json").read_text(encoding="utf-8"))
+    assert (fixed["doc_type"], fixed["number"], fixed["issued_on"]) == ("TB", "7/TB-UBND", "2025-05-05")
+
+    got = runner.invoke(app, ["get", record_id, "--out", str(tmp_path / "hồ sơ")])
+    assert got.exit_code == 0, got.output
+    assert (tmp_path / "hồ sơ" / "record.json").read_bytes() == archived
+    copied = json.loads((tmp_path / "hồ sơ" / "correction.json").read_text(encoding="utf-8"))
+    assert copied["number"] == "7/TB-UBND"
+    assert str(tmp_path / "hồ sơ" / "correction.json") in " ".join(got.output.split())
+
+    record = LocalArchive(settings.archive_dir).get(record_id)
+    assert record is not None
+    day = next(e.at.date().isoformat() for e in record.events if e.action == "archived")  # a batch of one day
+    batch = runner.invoke(app, ["export", "--batch", day, str(tmp_path / "lô")])
+    assert batch.exit_code == 0, batch.output
+    assert json.loads((tmp_path / "lô" / "data" / record_id / "correction.json").read_text())["doc_type"] == "TB"
+    listing = json.loads((tmp_path / "lô" / "data" / "batch.json").read_text(encoding="utf-8"))["records"]
+    assert listing[0]["correction"] == {"doc_type": "TB", "number": "7/TB-UBND"}
+
+
+def test_export_without_correction_has_none(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    _, record_id = queued
+    assert CliRunner().invoke(app, ["export", record_id, str(tmp_path / "bag")]).exit_code == 0
+    assert not (tmp_path / "bag" / "data" / "correction.json").exists()
+    assert "(corrected" not in (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
