@@ -1,17 +1,19 @@
 """The review queue: records archived with ``needs_review`` are listed; an officer's correction is kept as a
 corrected classification (``DATA_DIR/corrections/ID.json``: the archived sidecar itself is under retention and
 is not rewritten), as a training example (``TRAINING_DIR/TYPE/ID.txt``), as a ``corrected`` ledger event when
-the storage has a ledger, and the office model is retrained so the next prediction follows it."""
+the storage has a ledger, and the office model is retrained on the office's examples. A second correction of a
+record starts from the first: fields not given keep their corrected values."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from classify.doctypes import by_code, type_code_named
+from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import TypeModel, office_model_path, read_labelled_dir, train
 from classify.training import examples
 from sohoa.record import Classification, Field_, Record
@@ -47,6 +49,45 @@ def pending(records: Iterable[Record], settings: Any) -> Iterator[Record]:
             yield record
 
 
+class CorrectionError(ValueError):
+    """A value an officer gave that cannot be kept (a usage error): the message names the option, in Vietnamese
+    and English."""
+
+
+# "số 9/QĐ-UBND", "Số: 9/QĐ-UBND": the classifier keeps a number without its "Số:" (``9/QĐ-UBND``)
+_NUMBER_WORD = re.compile(r"^\s*(?i:số)\s*[:.]?\s*")
+
+
+def clean_number(given: str) -> str:
+    """The number as the classifier stores it: NFC, spaces trimmed, without a leading "số"/"Số:". Empty (or only
+    "số"): CorrectionError — a number is corrected, not cleared, by ``review set``."""
+    value = _NUMBER_WORD.sub("", unicodedata.normalize("NFC", given).strip()).strip()
+    if not value:
+        raise CorrectionError(
+            f"--number {given!r}: số ký hiệu trống / the number is empty; give it as on the document, e.g. "
+            "--number 15/QĐ-UBND (leave --number out to keep the one recorded)"
+        )
+    return value
+
+
+def symbol_disagrees(code: str, number: str) -> str | None:
+    """The type code that ``number``'s symbol names (``12/KH-UBND`` → KH) when it is not ``code``, else None (no
+    type code in the symbol, as in a công văn's ``UBND-VP``, or the same one)."""
+    symbol = number.rsplit("/", 1)[-1]
+    for group in symbol.split("-"):
+        found = type_for_symbol_code(group)
+        if found is not None:
+            return None if found.code == code else found.code
+    return None
+
+
+def type_code_or_error(given: str) -> str:
+    code = type_code_named(given)
+    if code is None:
+        raise CorrectionError(f"--type {given!r}: không có loại này / no such type code; valid: {', '.join(by_code())}")
+    return code
+
+
 def correct(
     record: Record,
     settings: Any,
@@ -58,12 +99,19 @@ def correct(
     subject: str | None = None,
     actor: str = "officer",
 ) -> Classification:
-    """The record's classification with the officer's values; saved, and the text kept as a training example."""
-    code = type_code_named(doc_type)
+    """The record's classification with the officer's values; saved, and the text kept as a training example.
+    It starts from an earlier correction when there is one: a field not given keeps its corrected value (a
+    second ``review set --type QĐ`` used to put the number, issuer and subject back to what OCR read). The
+    TT 02/2019 ``archive_metadata`` is computed again from the corrected fields, as at archive time."""
+    from classify.metadata import archive_metadata
+    from classify.normalize import normalize_text
+
+    code = type_code_or_error(doc_type)
     known = by_code()
-    if code is None:
-        raise ValueError(f"{doc_type!r} is not a type code (e.g. QĐ, TB, CV, HT-TLKT; see doc_types.json)")
-    base = record.classification or Classification(doc_type="unknown", confidence=0.0)
+    if number is not None:
+        number = clean_number(number)
+    base = correction_of(settings, record.id) or record.classification
+    base = base or Classification(doc_type="unknown", confidence=0.0)
     fixed = base.model_copy(deep=True)
     when = datetime.now(UTC).isoformat(timespec="seconds")
     evidence = f"corrected by {actor} at {when}"
@@ -74,13 +122,15 @@ def correct(
     for key, value in changes.items():
         setattr(fixed, key, value)
         fixed.fields[key] = Field_(value=value, confidence=1.0, evidence=evidence)
-    if number is not None and "/" in number:
-        fixed.symbol = number.split("/")[-1]
+    if number is not None:
+        fixed.symbol = number.split("/")[-1] if "/" in number else None
     if issued_on is not None:
         fixed.issued_on = issued_on
         fixed.fields["issued_on"] = Field_(value=issued_on.isoformat(), confidence=1.0, evidence=evidence)
     fixed.confidence = 1.0
     fixed.decided_by = "correction"
+    text = record.ocr.text if record.ocr is not None else ""
+    fixed.archive_metadata = archive_metadata(fixed, normalize_text(text) if text.strip() else "")
     folder = corrections_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{record.id}.json").write_text(fixed.model_dump_json(indent=2), encoding="utf-8")
@@ -92,6 +142,33 @@ def correct(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(unicodedata.normalize("NFC", record.ocr.text), encoding="utf-8")
     return fixed
+
+
+_REASONS_VI: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"^classification confidence (\S+) < (\S+)$"), r"độ tin cậy phân loại \1 < \2"),
+    (
+        re.compile(r"^page (\d+): no words found \(a blank page, a photo, or upside down\)$"),
+        r"trang \1: không đọc được chữ nào (trang trắng, ảnh chụp, hoặc bị lộn ngược)",
+    ),
+    (re.compile(r"^page (\d+): low OCR quality \((.*)\)$"), r"trang \1: chất lượng nhận dạng chữ thấp (\2)"),
+    (re.compile(r"^signature did not verify right after signing$"), "chữ ký không kiểm tra đạt ngay sau khi ký"),
+]
+_WORDS_VI = (
+    ("OCR confidence", "độ tin cậy OCR"),
+    ("Vietnamese words", "từ tiếng Việt"),
+    ("below the bar", "dưới ngưỡng"),
+)
+
+
+def reason_in_vietnamese(reason: str) -> str:
+    """A review reason (written in English by the pipeline) in Vietnamese; one it does not know, as it is."""
+    for pattern, words in _REASONS_VI:
+        if pattern.match(reason):
+            said = pattern.sub(words, reason)
+            for english, vietnamese in _WORDS_VI:
+                said = said.replace(english, vietnamese)
+            return said
+    return reason
 
 
 def train_office_model(labelled: Path, out: Path, *, base_per_type: int = 15, office_weight: float = 3.0) -> TypeModel:

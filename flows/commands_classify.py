@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
+from flows.commands_storage import ArchiveOption, JsonOption, _open
+
 if TYPE_CHECKING:
     from sohoa.record import OcrResult
     from sohoa.settings import Settings
@@ -48,6 +50,30 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
             bands=settings.ocr_bands,
         )
     return result
+
+
+def _issue_date(given: str) -> date:
+    """``review set --date``: YYYY-MM-DD, else a usage error that says so in Vietnamese and English (it used to be
+    Python's "Invalid isoformat string: '03/04/2025'")."""
+    import re
+
+    from flows import cli
+
+    try:
+        return date.fromisoformat(given.strip())
+    except ValueError:
+        pass
+    hint = ""
+    if found := re.fullmatch(r"\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*", given):
+        day, month, year = (int(part) for part in found.groups())
+        try:
+            hint = f" (ngày/tháng/năm {given.strip()} viết là / is written {date(year, month, day).isoformat()})"
+        except ValueError:
+            hint = ""
+    raise cli._fail(
+        f"--date {given!r}: không phải ngày có thật theo dạng YYYY-MM-DD / not a real date in the form YYYY-MM-DD, "
+        f"e.g. 2025-04-03{hint}"
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -177,24 +203,23 @@ def register(app: typer.Typer) -> None:
         rich_markup_mode=None,
     )
 
-    def _archive(settings: Settings) -> Any:
-        import storage
-
-        if hasattr(storage, "open_configured_archive"):
-            return storage.open_configured_archive(settings)
-        return storage.LocalArchive(settings.archive_dir)
-
     @review_app.command(
         "list",
-        epilog="Example:\n\n  sohoa review list --json\n\n"
-        "Exit codes: 0 listed (even when empty); 2 usage; 3 archive unavailable.",
+        epilog="Examples:\n\n  sohoa review list --json\n\n  sohoa review list --archive /srv/kho\n\n"
+        "Exit codes: 0 listed (even when empty); 2 usage (no archive at the location given); 3 archive "
+        "unavailable.",
     )
-    def review_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
-        from classify.review import pending
+        from classify.review import pending, reason_in_vietnamese
+        from storage import ArchiveUnavailableError
 
-        settings = cli._settings()
+        settings, store = _open(archive)  # a location with no archive is refused (it used to say "0 record(s)")
+        try:
+            waiting = list(pending(store.records(), settings))
+        except ArchiveUnavailableError as exc:
+            raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
@@ -203,68 +228,107 @@ def register(app: typer.Typer) -> None:
                 "number": r.classification.number if r.classification else None,
                 "confidence": r.classification.confidence if r.classification else None,
                 "reasons": r.review_reasons,
+                "reasons_vi": [reason_in_vietnamese(reason) for reason in r.review_reasons],
             }
-            for r in pending(_archive(settings).records(), settings)
+            for r in waiting
         ]
         if as_json:
-            cli._print_json({"records": rows, "count": len(rows)})
+            cli._print_json({"archive": store.location, "records": rows, "count": len(rows)})
             return
-        table = Table(title=f"{len(rows)} record(s) to review", show_header=True)
-        for column in ("id", "file", "type", "number", "conf.", "reasons"):
+        table = Table(
+            title=f"{len(rows)} hồ sơ cần xem lại / record(s) to review — {escape(store.location)}", show_header=True
+        )
+        for column in ("id", "tệp / file", "loại / type", "số / number", "tin cậy / conf.", "lý do / reasons"):
             table.add_column(column)
         for row in rows:
+            said = [
+                vi if vi == en else f"{vi} / {en}" for vi, en in zip(row["reasons_vi"], row["reasons"], strict=True)
+            ]
             table.add_row(
                 row["id"],
                 escape(row["file"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
                 escape(str(row["doc_type"])),
                 escape(str(row["number"] or "")),
                 f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
-                escape("; ".join(row["reasons"])),
+                escape("; ".join(said)),
             )
         cli.out.print(table)
 
     @review_app.command(
         "set",
         epilog="Example:\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND --date 2025-11-19\n\n"
+        "A second correction starts from the first: options not given keep their corrected values. --number is "
+        "kept without a leading 'số'/'Số:' (as sohoa reads numbers); an empty one is refused. A number whose "
+        "symbol names another type (--type QĐ --number 12/KH-UBND) is kept, with a warning.\n\n"
         "The correction is kept in DATA_DIR/corrections/, its text becomes a training example in "
         "DATA_DIR/training/TYPE/, a 'corrected' entry goes to the custody ledger, and the office model is retrained "
-        "(--no-retrain to skip).\n\nExit codes: 0 corrected; 1 no such record; 2 usage.",
+        "(--no-retrain to skip).\n\nExit codes: 0 corrected; 1 no such record; 2 usage (a type code, date or "
+        "number that cannot be, no archive at the location given); 3 archive unavailable.",
     )
     def review_set(
         record_id: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The record id (16 hex digits).")],
-        doc_type: Annotated[str, typer.Option("--type", help="Type code: QĐ, TB, CV, HT-TLKT …")],
+        doc_type: Annotated[str, typer.Option("--type", help="Type code: QĐ, TB, CV, HT-TLKT … (any case).")],
         number: Annotated[str | None, typer.Option("--number", help="Number and symbol, e.g. 15/QĐ-UBND.")] = None,
         issued_on: Annotated[str | None, typer.Option("--date", help="Issue date, YYYY-MM-DD.")] = None,
         issuer: Annotated[str | None, typer.Option("--issuer", help="Issuing body.")] = None,
         subject: Annotated[str | None, typer.Option("--subject", help="Trích yếu.")] = None,
         retrain: Annotated[bool, typer.Option("--retrain/--no-retrain", help="Retrain the office model.")] = True,
+        archive: ArchiveOption = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the corrected classification.")] = False,
     ) -> None:
         """Correct a record's classification; keep it as a training example and a ledger event."""
         cli._errors_as_json(as_json)
-        from classify.review import correct, retrain_after_correction
+        from classify.review import (
+            CorrectionError,
+            clean_number,
+            correct,
+            retrain_after_correction,
+            symbol_disagrees,
+            type_code_or_error,
+        )
+        from storage import ArchiveUnavailableError
         from storage.ledger import default_actor
 
-        settings = cli._settings()
-        archive = _archive(settings)
-        record = archive.get(record_id)
-        if record is None:
-            raise cli._fail(f"{record_id}: no such record in {archive.location}", cli.EXIT_NOT_RIGHT)
+        try:  # usage first: said before the archive is opened
+            code = type_code_or_error(doc_type)
+            if number is not None:
+                number = clean_number(number)
+        except CorrectionError as exc:
+            raise cli._fail(str(exc)) from exc
+        when = _issue_date(issued_on) if issued_on is not None else None
+        settings, archive_ = _open(archive)
         try:
-            when = date.fromisoformat(issued_on) if issued_on else None
-            actor = default_actor()
+            record = archive_.get(record_id)
+        except ArchiveUnavailableError as exc:
+            raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+        if record is None:
+            raise cli._fail(
+                f"{record_id}: không có hồ sơ này trong kho / no such record in {archive_.location} "
+                "(sohoa review list, sohoa list show the record ids)",
+                cli.EXIT_NOT_RIGHT,
+            )
+        actor = default_actor()
+        try:
             fixed = correct(
                 record,
                 settings,
-                doc_type=doc_type,
+                doc_type=code,
                 number=number,
                 issued_on=when,
                 issuer=issuer,
                 subject=subject,
                 actor=actor,
             )
-        except ValueError as exc:
+        except CorrectionError as exc:
             raise cli._fail(str(exc)) from exc
+        warning = symbol_disagrees(fixed.doc_type, fixed.number) if fixed.number else None
+        if warning:
+            cli.err.print(
+                f"cảnh báo / warning: số {fixed.number} mang ký hiệu loại {warning}, không phải {fixed.doc_type} / "
+                f"the number's symbol names type {warning}, not {fixed.doc_type} (kept as given)",
+                markup=False,
+                highlight=False,
+            )
         from classify.review import as_corrected
         from flows.pipeline import archive_write_lock
         from storage import archive_location, search_index_path
@@ -272,7 +336,7 @@ def register(app: typer.Typer) -> None:
         from storage.search import SearchIndex
 
         with archive_write_lock(archive_location(settings)):  # the ledger has one writer at a time (a batch may run)
-            Ledger(archive).append(
+            Ledger(archive_).append(
                 "corrected",
                 record.id,
                 actor=actor,
@@ -285,7 +349,13 @@ def register(app: typer.Typer) -> None:
             index.add(as_corrected(record, settings))
         model_path = retrain_after_correction(settings) if retrain else None
         if as_json:
-            cli._print_json({**fixed.model_dump(mode="json"), "model": str(model_path) if model_path else None})
+            cli._print_json(
+                {
+                    **fixed.model_dump(mode="json"),
+                    "model": str(model_path) if model_path else None,
+                    "warning": f"number's symbol names type {warning}" if warning else None,
+                }
+            )
         else:
             cli.out.print(
                 f"{record.id}: now {fixed.doc_type} {fixed.number or ''}"

@@ -65,9 +65,10 @@ def _record(store: Any, record_id: str) -> Any:
     return record
 
 
-def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path) -> list[str]:
+def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path, correction: Any = None) -> list[str]:
     """Copy the record's objects (each checked against its SHA-256; renewed PDFs too) and its record.json
-    (``sidecar``, as stored and checked against the ledger) into ``out_dir``. They are written to a folder beside
+    (``sidecar``, as stored and checked against the ledger) into ``out_dir``, and an officer's ``correction``
+    beside it as correction.json. They are written to a folder beside
     it first and moved in only when every one checked out, so a failed get leaves nothing behind (it used to leave
     the original written before document.pdf's mismatch)."""
     import os
@@ -84,6 +85,11 @@ def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path) -> list[s
             names.append(name)
         (staging / "record.json").write_bytes(sidecar)
         names.append("record.json")
+        if correction is not None:  # record.json stays the one archived: the office's correction goes beside it
+            from storage.export import CORRECTION, correction_bytes
+
+            (staging / CORRECTION).write_bytes(correction_bytes(correction))
+            names.append(CORRECTION)
         if not out_dir.exists():
             umask = os.umask(0)
             os.umask(umask)
@@ -267,16 +273,16 @@ def register(app: typer.Typer) -> None:
         except ArchiveIntegrityError as exc:
             raise _fail(str(exc), 1) from exc
         written: list[str] = []
+        correction = correction_of(settings, record.id)
         if out_dir is not None:
             try:
-                written = _get_files(store, record, sidecar, out_dir)
+                written = _get_files(store, record, sidecar, out_dir, correction)
             except ArchiveIntegrityError as exc:  # a damaged archive object: done, but not all right (as export)
                 raise _fail(str(exc), 1) from exc
             except FileExistsError as exc:
                 raise _fail(str(exc), 2, out_dir) from exc
             except OSError as exc:
                 raise _fail(f"{out_dir}: {exc.strerror or exc}", 3, out_dir) from exc
-        correction = correction_of(settings, record.id)
         if as_json:
             _print_json(
                 {
@@ -508,10 +514,12 @@ def register(app: typer.Typer) -> None:
         ] = None,
         archive: ArchiveOption = None,
     ) -> None:
-        """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors)."""
+        """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors;
+        an officer's correction beside the record.json as correction.json)."""
+        from classify.review import correction_of
         from flows.cli import _fail, out
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
-        from storage.export import DAY, export_bag, export_batch_bag
+        from storage.export import DAY, batch_records, export_bag, export_batch_bag
 
         if len(args) != (1 if batch else 2):
             raise _fail("export: expected RECORD_ID OUT, or --batch ID OUT")
@@ -528,7 +536,9 @@ def register(app: typer.Typer) -> None:
             anchors.append(dev_ca)
         if batch:
             try:
-                _, records = export_batch_bag(store, batch, out_dir, anchors)
+                chosen = batch_records(store, batch)
+                fixed = {r.id: c for r in chosen if (c := correction_of(settings, r.id)) is not None}
+                _, records = export_batch_bag(store, batch, out_dir, anchors, fixed)
             except LookupError as exc:
                 raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
             except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
@@ -541,7 +551,7 @@ def register(app: typer.Typer) -> None:
             return
         record = _record(store, args[0])
         try:
-            export_bag(store, record, out_dir, anchors)
+            export_bag(store, record, out_dir, anchors, correction_of(settings, record.id))
         except ArchiveIntegrityError as exc:  # it used to end as an unexpected fault (3); nothing is left behind
             raise _fail(str(exc), 1) from exc
         except ArchiveUnavailableError as exc:

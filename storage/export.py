@@ -2,11 +2,16 @@
 
 The bag's payload: ``data/record/`` the record's objects as archived (each read back and checked against its
 recorded SHA-256), ``data/record.json`` the sidecar, ``data/ledger.json`` the custody-ledger entries of the
-record, ``data/trust/`` the trust anchors (certificate files) an auditor needs to check the signature.
+record, ``data/trust/`` the trust anchors (certificate files) an auditor needs to check the signature, and
+``data/correction.json`` an officer's correction of the classification (``sohoa review set``) when there is one:
+``record.json`` stays byte for byte the one archived (its SHA-256 is in the ledger), so the correction goes beside
+it, and ``bag-info.txt``'s ``External-Description`` names the corrected type and number.
 
 A batch (``export_batch_bag``: every record of one batch id, or archived on one UTC day) is one bag:
 ``data/{record id}/`` each record's objects and its ``record.json``, ``data/batch.json`` the list of records,
-and once for all ``data/ledger.json`` (the ledger entries of those records, in chain order) and ``data/trust/``.
+and once for all ``data/ledger.json`` (the ledger entries of those records, in chain order) and ``data/trust/``;
+a corrected record's ``data/{record id}/correction.json`` beside its ``record.json``, and its corrected type and
+number under ``correction`` in ``batch.json``.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import contextlib
 import json
 import re
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,14 +28,28 @@ import bagit
 
 from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
-from sohoa.record import Record
+from sohoa.record import Classification, Record
 from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive
 from storage.ledger import Ledger, check_entries, verified_record
 from storage.stamps import entry_day
 
+CORRECTION = "correction.json"
 
-def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: Iterable[Path] = ()) -> Path:
-    """Write the bag to ``out`` (a new folder; built beside it and renamed into place). ArchiveIntegrityError,
+
+def correction_bytes(correction: Classification) -> bytes:
+    """An officer's correction as written beside an exported or copied-out ``record.json``."""
+    return correction.model_dump_json(indent=2).encode("utf-8")
+
+
+def export_bag(
+    archive: BaseArchive,
+    record: Record,
+    out: Path,
+    trust_anchors: Iterable[Path] = (),
+    correction: Classification | None = None,
+) -> Path:
+    """Write the bag to ``out`` (a new folder; built beside it and renamed into place), with ``correction`` (an
+    officer's, ``classify.review.correction_of``) beside the record.json. ArchiveIntegrityError,
     and nothing written, when an object no longer matches its SHA-256, the record.json the one its "archived"
     ledger entry recorded, or an entry of the excerpt its own hash."""
     if out.exists():  # said before the ledger is read
@@ -38,10 +57,11 @@ def export_bag(archive: BaseArchive, record: Record, out: Path, trust_anchors: I
     excerpt = Ledger(archive).excerpt(record.id)
     check_entries(excerpt, f"record {record.id}")
     record, sidecar = verified_record(archive, record, excerpt)
-    c = record.classification
-    description = f"{c.doc_type if c else '?'} {c.number or '' if c else ''} — source SHA-256 {record.source.sha256}"
+    c = correction or record.classification
+    corrected = f" (corrected by an officer, see {CORRECTION}; archived as {_type_number(record.classification)})"
+    description = f"{_type_number(c)}{corrected if correction else ''} — source SHA-256 {record.source.sha256}"
     with _staged_bag(out, record.id, description, trust_anchors) as staging:
-        _write_record(archive, record, sidecar, staging / "record", sidecar_folder=staging)
+        _write_record(archive, record, sidecar, staging / "record", sidecar_folder=staging, correction=correction)
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
 
@@ -75,17 +95,28 @@ def _staged_bag(out: Path, identifier: str, description: str, trust_anchors: Ite
         raise
 
 
+def _type_number(c: Classification | None) -> str:
+    return f"{c.doc_type} {c.number or ''}".strip() if c else "?"
+
+
 def _write_record(
-    archive: BaseArchive, record: Record, sidecar: bytes, folder: Path, sidecar_folder: Path | None = None
+    archive: BaseArchive,
+    record: Record,
+    sidecar: bytes,
+    folder: Path,
+    sidecar_folder: Path | None = None,
+    correction: Classification | None = None,
 ) -> None:
     """The record's objects, each read back verified (renewals too), and its sidecar as stored (``sidecar``,
     checked by ``verified_record``: its SHA-256 is the one in the ledger excerpt), in ``folder`` too unless
-    ``sidecar_folder`` is given."""
+    ``sidecar_folder`` is given; ``correction`` beside the sidecar as ``correction.json``."""
     folder.mkdir()
     for stored in [*record.objects, *archive.added_objects(record)]:
         name = stored.key.rsplit("/", 1)[-1]
         atomic_write_bytes(folder / name, archive.read_verified(record, stored.role))
     (sidecar_folder or folder).joinpath(SIDECAR).write_bytes(sidecar)
+    if correction is not None:
+        (sidecar_folder or folder).joinpath(CORRECTION).write_bytes(correction_bytes(correction))
 
 
 def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:
@@ -115,12 +146,18 @@ def batch_records(archive: BaseArchive, batch: str, records: Iterable[Record] | 
 
 
 def export_batch_bag(
-    archive: BaseArchive, batch: str, out: Path, trust_anchors: Iterable[Path] = ()
+    archive: BaseArchive,
+    batch: str,
+    out: Path,
+    trust_anchors: Iterable[Path] = (),
+    corrections: Mapping[str, Classification] | None = None,
 ) -> tuple[Path, list[Record]]:
     """Write every record of ``batch`` (see ``batch_records``) as one bag to ``out``; LookupError when the batch
     has no record. Returns the bag and the records in it. ArchiveIntegrityError, and nothing written, as for
     ``export_bag`` — and when the ledger says a record was archived in the batch that the archive no longer lists
-    (``missing_from_batch``)."""
+    (``missing_from_batch``). ``corrections``: officers' corrections by record id, written beside each
+    record.json."""
+    corrections = corrections or {}
     if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
     everything = list(archive.records())
@@ -157,7 +194,7 @@ def export_batch_bag(
     description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
     with _staged_bag(out, batch, description, trust_anchors) as staging:
         for record, sidecar in checked:
-            _write_record(archive, record, sidecar, staging / record.id)
+            _write_record(archive, record, sidecar, staging / record.id, correction=corrections.get(record.id))
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
         listing = [
             {
@@ -167,6 +204,11 @@ def export_batch_bag(
                 "number": r.classification.number if r.classification else None,
                 "archive_prefix": r.archive_prefix,
                 "batch_id": r.batch_id,
+                "correction": (
+                    {"doc_type": corrections[r.id].doc_type, "number": corrections[r.id].number}
+                    if r.id in corrections
+                    else None
+                ),
             }
             for r in records
         ]

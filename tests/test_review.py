@@ -1,0 +1,205 @@
+"""`sohoa review list` / `review set`: corrections that build on each other, the TT 02/2019 metadata that follows
+them, --archive, and messages an officer can act on (Vietnamese and English)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from sohoa.settings import Settings
+from storage import LocalArchive
+from tests.storage_helpers import make_record
+
+PLAN = """ỦY BAN NHÂN DÂN
+XÃ HÒA BÌNH
+Số: 12/KH-UBND Hòa Bình, ngày 3 tháng 4 năm 2025
+KẾ HOẠCH
+Tổ chức số hóa sổ hộ tịch năm 2025
+"""
+
+
+@pytest.fixture
+def queued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, str]:
+    """One record to review in DATA_DIR/archive, as OCR read it: type unknown, no number, an OCR issuer."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    settings = Settings(data_dir=tmp_path / "var")
+    record, files = make_record(tmp_path / "files", "plan", doc_type="unknown", number=None, text=PLAN)
+    assert record.classification is not None
+    record.classification.issuer = "UY BAN NHAN DAN XA H0A BINH"  # what OCR read
+    record.classification.subject = "T6 chức số hóa"
+    record.needs_review = True
+    record.review_reasons += [
+        "classification confidence 0.4 < 0.6",
+        "page 1: no words found (a blank page, a photo, or upside down)",
+    ]
+    LocalArchive(settings.archive_dir).put(record, files)
+    return settings, record.id
+
+
+def _set(record_id: str, *args: str) -> dict:
+    result = CliRunner().invoke(app, ["review", "set", record_id, *args, "--no-retrain", "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_second_review_set_keeps_earlier_corrections(queued: tuple[Settings, str]) -> None:
+    _, record_id = queued
+    first = ["--type", "KH", "--number", "12/KH-UBND", "--issuer", "Ủy ban nhân dân xã Hòa Bình"]
+    _set(record_id, *first, "--subject", "Số hóa sổ hộ tịch", "--date", "2025-04-03")
+    second = _set(record_id, "--type", "QĐ")  # the officer only fixes the type
+    assert (second["doc_type"], second["number"], second["issuer"], second["subject"], second["issued_on"]) == (
+        "QĐ",
+        "12/KH-UBND",
+        "Ủy ban nhân dân xã Hòa Bình",
+        "Số hóa sổ hộ tịch",
+        "2025-04-03",
+    )
+    runner = CliRunner()
+    shown = json.loads(runner.invoke(app, ["get", record_id, "--json"]).stdout)["correction"]
+    assert shown["number"] == "12/KH-UBND" and shown["issuer"] == "Ủy ban nhân dân xã Hòa Bình"
+    hits = json.loads(runner.invoke(app, ["search", "12/KH-UBND", "--json"]).stdout)["hits"]
+    assert [h["record_id"] for h in hits] == [record_id]
+
+
+def test_archive_metadata_follows_the_correction(queued: tuple[Settings, str]) -> None:
+    _, record_id = queued
+    _set(record_id, "--type", "KH", "--number", "12/KH-UBND", "--issuer", "Ủy ban nhân dân xã Hòa Bình")
+    meta = _set(record_id, "--type", "QĐ", "--date", "2025-04-03", "--subject", "Số hóa sổ hộ tịch")["archive_metadata"]
+    assert meta["TypeName"] == "Quyết định (cá biệt)"  # not "Kế hoạch", nor the archived (unknown) one
+    assert (meta["CodeNumber"], meta["CodeNotation"]) == ("12", "KH-UBND")
+    assert meta["OrganName"] == "Ủy ban nhân dân xã Hòa Bình"
+    assert meta["IssuedDate"] == "03/04/2025" and meta["Subject"] == "Số hóa sổ hộ tịch"
+    assert meta["ConfidenceLevel"] == "Bản chính"
+
+
+def test_review_commands_take_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The archive given on the command line, as process/list/get take it: the record is listed and corrected
+    there; a location with no archive is refused (it used to say "0 record(s) to review", exit 0)."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.delenv("SOHOA_ARCHIVE", raising=False)
+    kho = tmp_path / "kho lưu trữ"
+    record, files = make_record(tmp_path / "files", "elsewhere", doc_type="unknown", number=None, text=PLAN)
+    record.needs_review = True
+    LocalArchive(kho).put(record, files)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["review", "list", "--archive", str(kho), "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert [r["id"] for r in json.loads(listed.stdout)["records"]] == [record.id]
+    fixed = runner.invoke(app, ["review", "set", record.id, "--type", "TB", "--no-retrain", "--archive", str(kho)])
+    assert fixed.exit_code == 0, fixed.output
+    assert json.loads(runner.invoke(app, ["review", "list", "--archive", str(kho), "--json"]).stdout)["count"] == 0
+    for command in (["review", "list"], ["review", "set", record.id, "--type", "TB", "--no-retrain"]):
+        nowhere = runner.invoke(app, [*command, "--archive", str(tmp_path / "không có")])
+        assert nowhere.exit_code == 2, nowhere.output
+        assert "no archive at" in " ".join(nowhere.output.split())
+    default = runner.invoke(app, ["review", "list"])  # DATA_DIR/archive was never made: not "0 record(s)"
+    assert default.exit_code == 2 and "no archive at" in " ".join(default.output.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--date", "03/04/2025"], ["--date", "YYYY-MM-DD", "không phải ngày", "2025-04-03"]),
+        (["--date", "2025-02-30"], ["--date", "YYYY-MM-DD", "không phải ngày"]),
+        (["--type", "XYZ"], ["--type", "không có loại này", "no such type code", "QĐ", "HT-TLKT"]),
+        (["--number", ""], ["--number", "trống", "empty"]),
+        (["--number", "   "], ["--number", "trống", "empty"]),
+        (["--number", "số"], ["--number", "trống", "empty"]),
+    ],
+)
+def test_review_set_usage_errors_name_the_option_in_both_languages(
+    queued: tuple[Settings, str], args: list[str], words: list[str]
+) -> None:
+    settings, record_id = queued
+    options = ["--type", "KH", *args] if "--type" not in args else args
+    result = CliRunner().invoke(app, ["review", "set", record_id, *options, "--no-retrain"])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "Invalid isoformat" not in said and "out of range" not in said
+    for word in words:
+        assert word in said, (word, said)
+    assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()  # nothing kept
+
+
+def test_review_set_no_such_record_and_lower_case_type(queued: tuple[Settings, str]) -> None:
+    _, record_id = queued
+    missing = CliRunner().invoke(app, ["review", "set", "0123456789abcdef", "--type", "TB", "--no-retrain"])
+    assert missing.exit_code == 1
+    assert "không có hồ sơ" in " ".join(missing.output.split()) and "no such record" in missing.output
+    assert _set(record_id, "--type", "qd")["doc_type"] == "QĐ"  # typed without its Đ
+
+
+def test_review_set_number_word_and_symbol_warning(queued: tuple[Settings, str]) -> None:
+    _, record_id = queued
+    # stored as the classifier stores numbers, without "số"
+    assert _set(record_id, "--type", "QĐ", "--number", "số 9/QĐ-UBND")["number"] == "9/QĐ-UBND"
+    assert _set(record_id, "--type", "QĐ", "--number", "Số: 10/QĐ-UBND")["symbol"] == "QĐ-UBND"
+    result = CliRunner().invoke(
+        app, ["review", "set", record_id, "--type", "QĐ", "--number", "12/KH-UBND", "--no-retrain"]
+    )
+    assert result.exit_code == 0, result.output  # kept, not refused
+    said = " ".join(result.output.split())
+    assert "cảnh báo / warning" in said and "KH" in said
+    clean = CliRunner().invoke(app, ["review", "set", record_id, "--type", "KH", "--no-retrain"])
+    assert clean.exit_code == 0 and "warning" not in clean.output
+
+
+def test_review_list_reasons_in_vietnamese(queued: tuple[Settings, str]) -> None:
+    _, record_id = queued
+    runner = CliRunner(env={"COLUMNS": "300"})
+    table = " ".join(runner.invoke(app, ["review", "list"]).output.split())
+    assert "độ tin cậy phân loại 0.4 < 0.6" in table and "classification confidence 0.4 < 0.6" in table
+    assert "trang 1: không đọc được chữ nào" in table and "cần xem lại" in table
+    row = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"][0]
+    assert row["reasons"][0] == "classification confidence 0.4 < 0.6"  # English kept for scripts
+    assert row["reasons_vi"][0] == "độ tin cậy phân loại 0.4 < 0.6"
+
+
+def test_export_and_get_out_carry_the_correction(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    """The archived record.json stays byte for byte the one the ledger recorded; the officer's correction goes
+    beside it (correction.json) and into bag-info's description (it used to say "unknown — …" with nothing of
+    the correction anywhere)."""
+    from storage.export import validate_bag
+
+    settings, record_id = queued
+    _set(record_id, "--type", "TB", "--number", "7/TB-UBND", "--date", "2025-05-05")
+    archived = next((settings.archive_dir).rglob("record.json")).read_bytes()
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", record_id, str(tmp_path / "bag")])
+    assert exported.exit_code == 0, exported.output
+    bag = tmp_path / "bag"
+    validate_bag(bag)
+    info = (bag / "bag-info.txt").read_text(encoding="utf-8")
+    assert "External-Description: TB 7/TB-UBND (corrected by an officer" in info
+    assert (bag / "data" / "record.json").read_bytes() == archived
+    fixed = json.loads((bag / "data" / "correction.json").read_text(encoding="utf-8"))
+    assert (fixed["doc_type"], fixed["number"], fixed["issued_on"]) == ("TB", "7/TB-UBND", "2025-05-05")
+
+    got = runner.invoke(app, ["get", record_id, "--out", str(tmp_path / "hồ sơ")])
+    assert got.exit_code == 0, got.output
+    assert (tmp_path / "hồ sơ" / "record.json").read_bytes() == archived
+    copied = json.loads((tmp_path / "hồ sơ" / "correction.json").read_text(encoding="utf-8"))
+    assert copied["number"] == "7/TB-UBND"
+    assert str(tmp_path / "hồ sơ" / "correction.json") in " ".join(got.output.split())
+
+    record = LocalArchive(settings.archive_dir).get(record_id)
+    assert record is not None
+    day = next(e.at.date().isoformat() for e in record.events if e.action == "archived")  # a batch of one day
+    batch = runner.invoke(app, ["export", "--batch", day, str(tmp_path / "lô")])
+    assert batch.exit_code == 0, batch.output
+    assert json.loads((tmp_path / "lô" / "data" / record_id / "correction.json").read_text())["doc_type"] == "TB"
+    listing = json.loads((tmp_path / "lô" / "data" / "batch.json").read_text(encoding="utf-8"))["records"]
+    assert listing[0]["correction"] == {"doc_type": "TB", "number": "7/TB-UBND"}
+
+
+def test_export_without_correction_has_none(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    _, record_id = queued
+    assert CliRunner().invoke(app, ["export", record_id, str(tmp_path / "bag")]).exit_code == 0
+    assert not (tmp_path / "bag" / "data" / "correction.json").exists()
+    assert "(corrected" not in (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
