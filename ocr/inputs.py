@@ -6,6 +6,8 @@ reason, and a JPEG named ``.png`` is still read as a JPEG.
 
 from __future__ import annotations
 
+import io
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +21,14 @@ from sohoa.errors import BadInputError, Problem
 MAX_PAGE_PIXELS = 180_000_000
 MAX_PDF_PAGE_POINTS = 14_400  # PDF spec's own limit on page size (200 inches)
 MIN_PDF_PAGE_POINTS = 3  # and its smallest (1 mm)
+# Refuse an image smaller than a scan can be. The smallest paper a commune office scans (a receipt, an ID card)
+# is ~50 mm on its short side: ~200 px at a scanner's lowest 100 dpi, ~600 px at 300 dpi. Half of each leaves
+# room for a cropped scan; below them it is an icon or a thumbnail, not a record (Tesseract's own test images
+# of whole pages are 171 px and more on their short side).
+MIN_SCAN_PIXELS = 100  # on the short side
+MIN_SCAN_MM = 10.0  # on the short side, at the resolution the file claims (300 dpi when it claims none)
+DEFAULT_IMAGE_DPI = 300
+MIN_DPI, MAX_DPI = 100, 600
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -94,6 +104,8 @@ def _check_pdf(path: Path, size: int) -> int:
                 box = [float(v) for v in page.mediabox]
                 if abs(box[2] - box[0]) > MAX_PDF_PAGE_POINTS or abs(box[3] - box[1]) > MAX_PDF_PAGE_POINTS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"page box {box}")
+            for number, page in enumerate(pdf.pages, start=1):
+                _check_page_images(path, number, page)
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
     except pikepdf.PdfError as exc:
@@ -101,6 +113,33 @@ def _check_pdf(path: Path, size: int) -> int:
     if count == 0:
         raise BadInputError(path, Problem.NO_PAGES)
     return count
+
+
+def image_dpi(image: Image.Image) -> int:
+    """The resolution an image claims, as the pages are planned and laid out: 300 when it claims none or an
+    implausible one."""
+    raw = image.info.get("dpi")
+    if not raw:
+        return DEFAULT_IMAGE_DPI
+    dpi = round(float(raw[0]))  # Pillow reports 299.9994 for 300
+    return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
+
+
+def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInputError | None:
+    width, height = image.size
+    dpi = image_dpi(image)
+    width_mm, height_mm = width / dpi * 25.4, height / dpi * 25.4
+    if min(width, height) >= MIN_SCAN_PIXELS and min(width_mm, height_mm) >= MIN_SCAN_MM:
+        return None
+    where_en, where_vi = (f"page {page}: ", f"trang {page}: ") if pages > 1 else ("", "")
+    size_en = f"{width_mm:.1f}×{height_mm:.1f} mm at {dpi} dpi"
+    size_vi = size_en.replace(".", ",").replace(" at ", " ở ")
+    return BadInputError(
+        path,
+        Problem.TOO_SMALL,
+        f"{where_en}{width}×{height} px, {size_en}",
+        f"{where_vi}{width}×{height} điểm ảnh, {size_vi}",
+    )
 
 
 def _check_image(path: Path) -> int:
@@ -111,6 +150,9 @@ def _check_image(path: Path) -> int:
                 image.seek(index)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
+                small = _too_small(path, image, index + 1, frames)
+                if small is not None:
+                    raise small
             image.seek(0)
             image.load()  # decode the first frame fully: catches truncated JPEG/PNG data
     except BadInputError:
@@ -120,3 +162,46 @@ def _check_image(path: Path) -> int:
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     return frames
+
+
+def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:
+    """Refuse a page whose scan image cannot be decoded. PDFium and poppler draw such an image as nothing, so
+    the page went to Tesseract blank and was archived as "no words found": the scan was lost without a word.
+
+    Checked: JPEG images (what scanners write; decoded at 1/8 scale, which still reads all of the data, so a
+    cut-off or garbled JPEG fails) and Deflate images (their data must inflate). Other codecs (CCITT G4, JBIG2,
+    JPEG 2000) are left to the renderer: decoding them here needs codecs pikepdf may not have."""
+    for name, image in page.get_images().items():
+        filters = image.get("/Filter")
+        chain = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+        try:
+            if chain and chain[-1] == "/DCTDecode" and all(f == "/FlateDecode" for f in chain[:-1]):
+                jpeg = image.read_raw_bytes()
+                for _ in chain[:-1]:
+                    jpeg = zlib.decompress(jpeg)
+                with Image.open(io.BytesIO(jpeg)) as decoded:
+                    decoded.draft(decoded.mode, (max(1, decoded.width // 8), max(1, decoded.height // 8)))
+                    decoded.load()
+            elif chain == ["/FlateDecode"]:
+                _inflates(image.read_raw_bytes())
+        except Image.DecompressionBombError as exc:
+            raise BadInputError(path, Problem.TOO_LARGE, f"page {number}: image {name}: {exc}"[:200]) from exc
+        except Image.UnidentifiedImageError as exc:
+            detail = f"page {number}, image {name.lstrip('/')}: its JPEG data are not a JPEG"
+            raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}") from exc
+        except (OSError, SyntaxError, ValueError, zlib.error, pikepdf.PdfError) as exc:
+            detail = f"page {number}, image {name.lstrip('/')}: {exc}".splitlines()[0][:200]
+            raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}") from exc
+
+
+def _inflates(data: bytes, chunk: int = 1 << 20) -> None:
+    """Inflate Deflate data a chunk at a time, keeping none of it (a 9000² px page is 81 MB inflated); raise
+    ``zlib.error`` when the data are garbled or end before the stream does."""
+    inflater = zlib.decompressobj()
+    pending = data
+    while pending:
+        inflater.decompress(pending, chunk)
+        pending = inflater.unconsumed_tail
+    inflater.flush()
+    if not inflater.eof:
+        raise zlib.error("the compressed data end too soon")

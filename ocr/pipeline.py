@@ -31,7 +31,16 @@ import img2pdf
 import pikepdf
 from PIL import Image, ImageCms
 
-from ocr.inputs import MAX_PAGE_PIXELS, MIN_PDF_PAGE_POINTS, InputInfo, inspect_input
+from ocr.inputs import (
+    DEFAULT_IMAGE_DPI,
+    MAX_DPI,
+    MAX_PAGE_PIXELS,
+    MIN_DPI,
+    MIN_PDF_PAGE_POINTS,
+    InputInfo,
+    inspect_input,
+)
+from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
 from ocr.preprocess import band_cuts, deskewed, detect_orientation, turned_upright
 from ocr.quality import LOW, page_quality
@@ -58,8 +67,6 @@ if TYPE_CHECKING:
 
 # A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd.
 MIN_TEXT_CHARS = 20
-DEFAULT_IMAGE_DPI = 300
-MIN_DPI, MAX_DPI = 100, 600
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
 MIN_OSD_CONFIDENCE = 1.5  # Tesseract's own suggestion for trusting an orientation guess
 # A JPEG wrapped in Deflate must save more than the longer /Filter and /DecodeParms entries cost.
@@ -345,14 +352,6 @@ def _shown_dpi(shown_width_pt: float, shown_height_pt: float, width_px: float, h
 
     chosen = min((straight, turned), key=disagreement)
     return max(chosen)
-
-
-def _image_dpi(image: Image.Image) -> int:
-    raw = image.info.get("dpi")
-    if not raw:
-        return DEFAULT_IMAGE_DPI
-    dpi = round(float(raw[0]))  # Pillow reports 299.9994 for 300
-    return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
 
 
 def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int) -> PagePlan:

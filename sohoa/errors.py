@@ -21,6 +21,7 @@ class Problem(StrEnum):
     UNREADABLE_IMAGE = "unreadable_image"
     TOO_LARGE = "too_large"
     TOO_SMALL = "too_small"
+    DAMAGED_PAGE_IMAGE = "damaged_page_image"
     NO_PAGES = "no_pages"
     OCR_FAILED = "ocr_failed"
 
@@ -55,8 +56,12 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "A page is absurdly large (possible decompression bomb); refused.",
     ),
     Problem.TOO_SMALL: (
-        "Trang quá nhỏ để là một bản quét (chỉ vài điểm ảnh), đã từ chối xử lý.",
-        "A page is too small to be a scan (a few pixels); refused.",
+        "Ảnh quá nhỏ để là một bản quét, đã từ chối xử lý.",
+        "The image is too small to be a scan; refused.",
+    ),
+    Problem.DAMAGED_PAGE_IMAGE: (
+        "Ảnh quét của một trang bị hỏng, không đọc được (trang sẽ hiện trắng).",
+        "A page's image is damaged and cannot be decoded (the page would show blank).",
     ),
     Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
     Problem.OCR_FAILED: ("Không nhận dạng được chữ trên ảnh trang này.", "Tesseract could not read this page image."),
@@ -70,18 +75,22 @@ class SohoaError(Exception):
 class BadInputError(SohoaError):
     """The input file cannot be processed; it belongs in quarantine with this reason."""
 
-    def __init__(self, path: Path | str, problem: Problem, detail: str = "") -> None:
+    def __init__(self, path: Path | str, problem: Problem, detail: str = "", detail_vi: str = "") -> None:
+        """``detail``: what exactly, in English (may quote a library); ``detail_vi``: the part an officer needs
+        (which page, what size) in Vietnamese, when there is one."""
         self.path = Path(path)
         self.problem = problem
         self.detail = detail
+        self.detail_vi = detail_vi
         super().__init__(self.english())
 
-    def __reduce__(self) -> tuple[type[BadInputError], tuple[Path, Problem, str]]:
+    def __reduce__(self) -> tuple[type[BadInputError], tuple[Path, Problem, str, str]]:
         # rebuilt from its fields, not from the message: it crosses processes (Dask workers, Prefect results)
-        return (BadInputError, (self.path, self.problem, self.detail))
+        return (BadInputError, (self.path, self.problem, self.detail, self.detail_vi))
 
     def vietnamese(self) -> str:
-        return f"{self.path.name}: {PROBLEM_TEXT[self.problem][0]}"
+        extra = f" ({self.detail_vi})" if self.detail_vi else ""
+        return f"{self.path.name}: {PROBLEM_TEXT[self.problem][0]}{extra}"
 
     def english(self) -> str:
         extra = f" ({self.detail})" if self.detail else ""

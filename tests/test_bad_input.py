@@ -9,6 +9,7 @@ import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import img2pdf
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -228,7 +229,7 @@ def test_a_tiny_image_is_too_small_to_be_a_scan_not_damaged(tmp_path: Path, capl
     with caplog.at_level("INFO"):
         results = {r.path.name: r for r in process_many([tiny, empty], make_settings(tmp_path / "var"))}
     assert results[tiny.name].outcome == Outcome.QUARANTINED
-    assert "too small to be a scan (a few pixels)" in (results[tiny.name].reason_en or "")
+    assert "too small to be a scan" in (results[tiny.name].reason_en or "")
     assert "damaged" not in (results[tiny.name].reason_en or "")
     assert "quá nhỏ" in (results[tiny.name].reason_vi or "")
     assert results[empty.name].outcome == Outcome.QUARANTINED
@@ -330,3 +331,133 @@ def test_the_results_table_gives_a_quarantine_reason_in_both_languages(tmp_path:
     row = next(line for line in done.stdout.splitlines() if "rỗng.pdf" in line and "quarantined" in line)
     vietnamese, english = PROBLEM_TEXT[Problem.EMPTY]
     assert vietnamese.split("(")[0].strip() in row and english.split("(")[0].strip() in row, row
+
+
+def two_page_scan_pdf(path: Path) -> Path:
+    """A scanner's PDF: each page one JPEG, embedded as it is."""
+    pages = []
+    for number in (1, 2):
+        page = path.parent / f"trang-{number}.jpg"
+        small_scan_png(page.with_suffix(".png"), f"THÔNG BÁO trang {number}")
+        Image.open(page.with_suffix(".png")).save(page, "JPEG", quality=80, dpi=(300, 300))
+        pages.append(str(page))
+    path.write_bytes(img2pdf.convert(pages))
+    return path
+
+
+def damage_page_image(source: Path, target: Path, page: int, data: bytes | None = None) -> None:
+    with pikepdf.open(source) as pdf:
+        for image in pdf.pages[page - 1].get_images().values():
+            raw = image.read_raw_bytes()
+            image.write(data if data is not None else raw, filter=image.Filter)
+        pdf.save(target)
+
+
+def test_a_pdf_page_whose_image_is_damaged_is_quarantined_naming_the_page(tmp_path: Path) -> None:
+    """Page 2's JPEG replaced by garbage: PDFium drew it as nothing, and the PDF was archived and signed as
+    'page 2: no words found (a blank page …)' — the scan lost without a word. It is quarantined now, the page named."""
+    whole = two_page_scan_pdf(tmp_path / "nguyên.pdf")
+    damaged = tmp_path / "vào" / "trang-hỏng.pdf"
+    damaged.parent.mkdir()
+    damage_page_image(whole, damaged, 2, b"\xff\xd8\xff garbage" * 10)
+    original = damaged.read_bytes()
+    settings = make_settings(tmp_path / "var")
+    (result,) = process_many([damaged], settings)
+    assert result.outcome == Outcome.QUARANTINED, (result.outcome, result.reason_en)
+    assert "image is damaged and cannot be decoded" in (result.reason_en or "")
+    assert "page 2" in (result.reason_en or "") and "page 1" not in (result.reason_en or "")
+    assert "ảnh quét của một trang bị hỏng" in (result.reason_vi or "").lower() and "trang 2" in (
+        result.reason_vi or ""
+    )
+    assert "BytesIO" not in (result.reason_en or "")
+    kept = settings.quarantine_path / damaged.name
+    assert kept.read_bytes() == original  # the original, as it came, for the officer to look at
+    assert "trang 2" in (settings.quarantine_path / f"{damaged.name}.reason.txt").read_text(encoding="utf-8")
+    assert not list(settings.archive_dir.rglob("record.json")) if settings.archive_dir.exists() else True
+
+
+def test_a_cut_off_or_garbled_page_image_is_damaged_an_intact_one_is_not(tmp_path: Path) -> None:
+    whole = two_page_scan_pdf(tmp_path / "nguyên.pdf")
+    assert inspect_input(whole).page_count == 2
+    with pikepdf.open(whole) as pdf:
+        jpeg = next(iter(pdf.pages[0].get_images().values())).read_raw_bytes()
+    cut = tmp_path / "cắt.pdf"
+    damage_page_image(whole, cut, 1, jpeg[: len(jpeg) // 2])
+    with pytest.raises(BadInputError) as cut_off:
+        inspect_input(cut)
+    assert cut_off.value.problem == Problem.DAMAGED_PAGE_IMAGE and "page 1" in cut_off.value.detail
+    # a Deflate image whose data do not inflate
+    flate = tmp_path / "flate.pdf"
+    with pikepdf.open(whole) as pdf:
+        page = pdf.pages[1]
+        name = next(iter(page.get_images()))
+        image = page.get_images()[name]
+        image.write(b"x\x9c" + b"\x00garbled" * 50, filter=pikepdf.Name.FlateDecode)
+        image.ColorSpace = pikepdf.Name.DeviceGray
+        pdf.save(flate)
+    with pytest.raises(BadInputError) as garbled:
+        inspect_input(flate)
+    assert garbled.value.problem == Problem.DAMAGED_PAGE_IMAGE and garbled.value.detail_vi == "trang 2"
+
+
+def test_an_image_too_small_to_be_a_scan_is_quarantined_with_its_size(tmp_path: Path) -> None:
+    """A 20×20 px PNG (no resolution: 1.7 mm at 300 dpi) was archived and signed as a record: the only floor was
+    the PDF format's 1 mm. A scan is at least a receipt or an ID card, ~50 mm: hundreds of pixels."""
+    tiny = tmp_path / "nhỏ.png"
+    Image.new("L", (20, 20), 255).save(tiny)
+    settings = make_settings(tmp_path / "var")
+    (result,) = process_many([tiny], settings)
+    assert result.outcome == Outcome.QUARANTINED, (result.outcome, result.reason_en)
+    assert "too small to be a scan" in (result.reason_en or "") and "20×20 px" in (result.reason_en or "")
+    assert "quá nhỏ để là một bản quét" in (result.reason_vi or "") and "20×20 điểm ảnh" in (result.reason_vi or "")
+    assert (settings.quarantine_path / tiny.name).read_bytes() == tiny.read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("size", "dpi", "refused"),
+    [
+        ((99, 1754), (150, 150), True),  # a sliver, whatever it claims
+        ((400, 50), None, True),  # a strip of one line: 4 mm at 300 dpi
+        ((150, 150), (600, 600), True),  # 6 mm
+        ((400, 200), None, False),  # 34×17 mm at 300 dpi: a small cropped scan (Tesseract's HelloGoogle.tif)
+        ((238, 171), (72, 72), False),  # Tesseract's deslant.tif
+        ((600, 800), (200, 200), False),
+        ((591, 372), (300, 300), False),  # an ID card, 50×31.5 mm at 300 dpi
+    ],
+)
+def test_the_smallest_scan_size(
+    tmp_path: Path, size: tuple[int, int], dpi: tuple[int, int] | None, refused: bool
+) -> None:
+    image = tmp_path / "ảnh.png"
+    Image.new("L", size, 255).save(image, **({"dpi": dpi} if dpi else {}))
+    if refused:
+        with pytest.raises(BadInputError) as small:
+            inspect_input(image)
+        assert small.value.problem == Problem.TOO_SMALL and f"{size[0]}×{size[1]} px" in small.value.detail
+    else:
+        assert inspect_input(image).page_count == 1
+
+
+def test_a_small_page_of_a_tiff_is_named(tmp_path: Path) -> None:
+    tiff = tmp_path / "hồ sơ.tif"
+    pages = [Image.new("L", (1240, 1754), 255), Image.new("L", (30, 30), 255)]
+    pages[0].save(tiff, save_all=True, append_images=pages[1:], dpi=(150, 150))
+    with pytest.raises(BadInputError) as small:
+        inspect_input(tiff)
+    assert small.value.detail.startswith("page 2: 30×30 px") and small.value.detail_vi.startswith("trang 2: 30×30")
+
+
+def test_every_sample_still_passes_the_input_checks() -> None:
+    samples = Path(__file__).resolve().parents[1] / "samples"
+    scans = [p for p in samples.rglob("*") if p.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}]
+    assert scans
+    for scan in scans:
+        inspect_input(scan)
+
+
+def test_a_bad_input_error_keeps_its_vietnamese_detail_across_processes() -> None:
+    import pickle
+
+    error = BadInputError("a.pdf", Problem.DAMAGED_PAGE_IMAGE, "page 2, image Im0: bad", "trang 2")
+    again = pickle.loads(pickle.dumps(error))
+    assert again.vietnamese() == error.vietnamese() and again.english() == error.english()
