@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import bagit
 import pytest
@@ -357,6 +358,7 @@ def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: P
 _DYING_PUT = """
 import os, signal, sys
 from pathlib import Path
+from typing import Any
 
 import storage.ledger
 import storage.local
@@ -1241,6 +1243,15 @@ def test_retention_table_from_the_domain_facts() -> None:
 
 
 # ---------------------------------------------------------------------------------------------- handed out
+def _refused(runner: CliRunner, command: list[str], env: dict[str, str], *words: str) -> Any:
+    """Run ``command``: it must end with exit 1 and say every one of ``words`` (in its output, lines joined)."""
+    result = runner.invoke(app, command, env=env)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 1, (command, result.output)
+    assert all(word in text for word in words), (command, text)
+    return result
+
+
 def _cli_env(archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, str]:
     if isinstance(archive, LocalArchive):
         return {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(archive.root)}
@@ -1283,10 +1294,7 @@ def test_a_rewritten_record_json_is_not_handed_out(
         ["export", "--batch", batch, str(tmp_path / "batch-bag")],
         ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
     ):
-        result = runner.invoke(app, command, env=env)
-        text = " ".join(result.output.split())
-        assert result.exit_code == 1, (command, result.output)
-        assert said in text and "changed since it was archived" in text and "đã bị sửa" in text, (command, text)
+        result = _refused(runner, command, env, said, "changed since it was archived", "đã bị sửa")
         assert "85/QĐ" not in result.stdout
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "good", "archive")]
     with pytest.raises(ArchiveIntegrityError, match="changed since it was archived"):
@@ -1382,10 +1390,7 @@ def test_export_refuses_an_edited_ledger_entry(
         ["export", "--batch", batch, str(tmp_path / "batch-bag")],
         ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
     ):
-        result = runner.invoke(app, command, env=env)
-        text = " ".join(result.output.split())
-        assert result.exit_code == 1, (command, result.output)
-        assert "ledger entry 2: content edited" in text and "mục sổ nhật ký đã bị sửa" in text, (command, text)
+        _refused(runner, command, env, "ledger entry 2: content edited", "mục sổ nhật ký đã bị sửa")
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "archive")]
     assert runner.invoke(app, ["get", archived.id], env=env).exit_code == 0  # its record.json is as archived
     _edit_entry(archive, 5, detail="elsewhere")  # the "archived" entry, which holds record.json's SHA-256
