@@ -23,7 +23,6 @@ import socket
 import sys
 import threading
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sohoa.errors import BadInputError, StageError
-from sohoa.fsutil import PART_MARKER, exclusive_lock, file_lock, host_lock_file, sha256_file, work_lock_file
+from sohoa.fsutil import (
+    PART_MARKER,
+    escaped,
+    exclusive_lock,
+    file_lock,
+    host_lock_file,
+    readable,
+    sha256_file,
+    work_lock_file,
+)
 from sohoa.record import (
     Classification,
     OcrResult,
@@ -99,7 +107,7 @@ class DocumentResult:
     def source(self) -> str:
         """The input as the officer knows it: the file, or for a document split from a stack, the stack + #part
         (``path`` is then a scratch file that goes when the batch ends)."""
-        return f"{self.origin.path}#{self.origin.part}" if self.origin else str(self.path)
+        return f"{self.origin.path}#{self.origin.part}" if self.origin else escaped(str(self.path))
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
@@ -120,9 +128,10 @@ class DocumentResult:
             "signed": bool(record and record.signature),
             "needs_review": record.needs_review if record else None,
             "archive_path": record.archive_prefix if record else None,
-            "reason": self.reason_en,
-            "reason_vi": self.reason_vi,
-            "quarantined_as": str(self.quarantined_as) if self.quarantined_as else None,
+            # a reason may quote a file name that is not UTF-8: printed as JSON, it must be text
+            "reason": escaped(self.reason_en) if self.reason_en else None,
+            "reason_vi": escaped(self.reason_vi) if self.reason_vi else None,
+            "quarantined_as": escaped(str(self.quarantined_as)) if self.quarantined_as else None,
             "seconds": round(self.seconds, 2),
             "cached_stages": self.cached_stages,
             "processed_by": self.processed_by,
@@ -204,9 +213,10 @@ def ingest(path: Path) -> Record:
     record = Record(
         id=record_id_for(digest),
         source=SourceFile(
-            name=unicodedata.normalize("NFC", path.name),
-            # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot)
-            path=f"{origin.path}#{origin.part}" if origin else str(path.resolve()),
+            name=readable(path.name),
+            # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot);
+            # a name that is not UTF-8 (Latin-1 bytes) with those bytes as \xNN: a record is UTF-8 JSON
+            path=f"{origin.path}#{origin.part}" if origin else escaped(str(path.resolve())),
             sha256=digest,
             size=path.stat().st_size,
             media_type=info.media_type,
@@ -483,8 +493,8 @@ def process_document(
             result = _quarantine(
                 path,
                 settings,
-                f"{path.name}: Xử lý thất bại ({detail}).",
-                f"{path.name}: processing failed ({detail}).",
+                f"{readable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
+                f"{readable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
             )
     result.seconds = time.monotonic() - started
@@ -572,8 +582,8 @@ def _quarantine(
         entry = quarantine_file(
             path,
             settings.quarantine_path,
-            reason_vi=reason_vi,
-            reason_en=reason_en,
+            reason_vi=escaped(reason_vi),
+            reason_en=escaped(reason_en),
             label=f"{origin.path}#{origin.part} (pages {', '.join(map(str, origin.pages))})" if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun

@@ -34,7 +34,6 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from flows.pipeline import (
     expand_inputs,
     process_many,
 )
-from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, sha256_file
+from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, readable, sha256_file
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import archive_location, open_configured_archive
@@ -113,7 +112,8 @@ def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """A name as written in a receipt: NFC, and valid UTF-8 (a name in Latin-1 bytes read as CP1258)."""
+    return readable(text)
 
 
 def tags_for(relative: Path) -> list[str]:

@@ -1,0 +1,75 @@
+"""Intake edge cases found by QA, run as an officer runs them (``sohoa process`` / ``sohoa watch`` subprocesses,
+real files): file names that are not UTF-8, an inbox that is the data folder, files that are not scans, an
+unusable archive, receipts of records that need review."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import ROOT, SAMPLES
+
+SCAN = SAMPLES / "cv-118-ubnd-vp.jpg"
+LATIN1 = b"c\xf4ng-v\xe3n.jpg"  # "công-văn.jpg" as an old USB stick or zip file spells it (CP1258 bytes)
+
+
+def sohoa(*args: str | Path, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "SOHOA_CONFIG": "", "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def drop(source: Path, target: Path | bytes) -> None:
+    """Copy a file into the inbox as dropped a minute ago (complete: stable)."""
+    target_path = os.fsdecode(target)
+    os.makedirs(os.path.dirname(target_path), exist_ok=True)
+    shutil.copyfile(source, target_path)
+    old = time.time() - 60
+    os.utime(target_path, (old, old))
+
+
+def receipts(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    assert result.stdout, result.stderr
+    receipts: list[dict[str, Any]] = json.loads(result.stdout)["receipts"]
+    return receipts
+
+
+def test_a_name_that_is_not_utf8_is_archived_or_quarantined_never_a_crash(tmp_path: Path) -> None:
+    inbox, folder = tmp_path / "inbox", tmp_path / "in"
+    drop(SCAN, os.path.join(os.fsencode(folder), LATIN1))
+    junk = os.path.join(os.fsencode(folder), b"h\xf4ng.pdf")
+    with open(junk, "wb") as handle:
+        handle.write(b"junk")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d1")
+    assert "Traceback" not in processed.stderr and processed.returncode == 1, processed.stderr
+    files = {f["path"].rsplit("/", 1)[1]: f for f in json.loads(processed.stdout)["files"]}
+    assert files["c\\xf4ng-v\\xe3n.jpg"]["outcome"] == "archived"  # the bytes named faithfully
+    assert files["h\\xf4ng.pdf"]["outcome"] == "quarantined"
+    reason = (tmp_path / "d1" / "quarantine" / "hông.pdf.reason.txt").read_text(encoding="utf-8")  # readable
+    assert "h\\xf4ng.pdf" in reason
+    record = next((tmp_path / "d1" / "archive").rglob("record.json")).read_text(encoding="utf-8")
+    assert '"name": "công-văn.jpg"' in record and "c\\\\xf4ng-v\\\\xe3n.jpg" in record
+
+    drop(SCAN, os.path.join(os.fsencode(inbox), LATIN1))
+    drop(SAMPLES / "trich-luc-khai-tu-31.png", inbox / "z-ok.png")
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d2")
+    assert "Traceback" not in watched.stderr and watched.returncode == 0, watched.stderr
+    got = {r["file"]: r for r in receipts(watched)}
+    assert got["công-văn.jpg"]["outcome"] == "archived" and got["z-ok.png"]["outcome"] == "archived"
+    outbox = sorted(p.name for p in (tmp_path / "d2" / "outbox").iterdir())
+    assert len(outbox) == 2 and any(name.endswith("-công-văn.jpg.receipt.json") for name in outbox)
+    assert not list((tmp_path / "d2" / "claimed").rglob("*")), "nothing left claimed"
+    again = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d2")
+    assert again.returncode == 0 and receipts(again) == [], again.stderr
