@@ -168,19 +168,87 @@ class BatchReport:
 
 
 # ------------------------------------------------------------------------------------------ discovery
-def expand_inputs(paths: Iterable[Path], unreadable: Callable[[Path], None] | None = None) -> list[Path]:
+# The folders sohoa keeps in DATA_DIR: never an inbox, never searched for scans (``sohoa watch DATA_DIR`` took the
+# archive's own document.pdf for dropped files, moved them out of the archive and archived them again)
+DATA_DIR_FOLDERS = (
+    "archive",
+    "quarantine",
+    "work",
+    "processed",
+    "claimed",
+    "outbox",
+    "watch-journal",
+    "keys",
+    "models",
+    "prefect",
+)
+
+
+def own_folders(settings: Settings) -> list[Path]:
+    """sohoa's own folders for these settings, absolute: DATA_DIR's (``DATA_DIR_FOLDERS``), the quarantine and
+    work folders and the local archive wherever they are configured."""
+    from storage import archive_location
+
+    folders = [settings.data_dir / name for name in DATA_DIR_FOLDERS]
+    folders += [settings.quarantine_path, settings.work_path]
+    location = archive_location(settings)
+    if "://" not in location:
+        folders.append(Path(location))
+    unique: list[Path] = []
+    for folder in folders:
+        resolved = folder.resolve()
+        if resolved not in unique:
+            unique.append(resolved)
+    return unique
+
+
+def own_folder_of(path: Path, folders: Iterable[Path]) -> Path | None:
+    """The one of sohoa's ``folders`` that ``path`` is or lies in, None when it is in none."""
+    resolved = path.resolve()
+    return next((folder for folder in folders if resolved.is_relative_to(folder)), None)
+
+
+def expand_inputs(
+    paths: Iterable[Path],
+    unreadable: Callable[[Path], None] | None = None,
+    skip: Iterable[Path] = (),
+    skipped: Callable[[Path, Path | None], None] | None = None,
+) -> list[Path]:
     """Files given, plus the supported files inside folders given (recursively, sorted, hidden ones skipped).
 
     A file named explicitly is always taken, whatever its suffix, so that a bad one is quarantined with a
     reason rather than silently ignored; inside folders only scan suffixes are taken. ``unreadable`` is told of
     the entries inside folders that look like scans but are neither file nor folder (a named pipe, a link to
-    nothing), which are passed by.
+    nothing), which are passed by. Nothing is taken in the folders ``skip`` (sohoa's own, ``own_folders``), nor
+    from inside a symbolic link to a folder (``rglob`` does not follow them); ``skipped`` is told of each such
+    folder with why (the own folder it is in; None for a link).
     """
+    own = [folder.resolve() for folder in skip]
     found: list[Path] = []
     for path in paths:
+        if (mine := own_folder_of(path, own)) is not None:
+            if skipped is not None:
+                skipped(path, mine)
+            continue
         if path.is_dir():
+            passed: list[Path] = []  # folders not descended into: what is inside them is not looked at
             for child in sorted(path.rglob("*")):
+                if any(child.is_relative_to(folder) for folder in passed):
+                    continue
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
+                if child.is_dir() and not hidden:
+                    if child.is_symlink():
+                        passed.append(child)
+                        if skipped is not None:
+                            skipped(child, None)
+                    elif (mine := own_folder_of(child, own)) is not None:
+                        passed.append(child)
+                        if skipped is not None:
+                            skipped(child, mine)
+                    continue
+                if not hidden and child.is_symlink() and not child.exists() and unreadable is not None:
+                    unreadable(child)  # a link to nothing, whatever its name
+                    continue
                 if hidden or child.suffix.lower() not in SUPPORTED_SUFFIXES:
                     continue
                 if child.is_file():

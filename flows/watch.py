@@ -51,6 +51,8 @@ from flows.pipeline import (
     _test_crash_hook,
     direct_runner,
     expand_inputs,
+    own_folder_of,
+    own_folders,
     process_many,
 )
 from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, readable, sha256_file
@@ -508,10 +510,12 @@ def _pass(
             receipts += _finish_journaled(journal, processed_root, outbox)
             leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
-            candidates = expand_inputs([inbox], unreadable=_warn_unreadable)
+            # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
+            candidates = expand_inputs([inbox], unreadable=_warn_unreadable, skip=own_folders(settings))
         waiting: dict[Path, float] = {}
+        own = own_folders(settings)
         for path in candidates:
-            if not path.is_file() or not _eligible(path, inbox):
+            if not path.is_file() or not _eligible(path, inbox) or own_folder_of(path, own) is not None:
                 continue
             if _stable(path, stable):
                 if (target := _claim(path, inbox, claimed_root)) is not None:
@@ -575,6 +579,34 @@ def _pass(
                 _move_to_processed(claim.path, claimed_root, processed_root)
                 journal.remove(claim.path)
         return receipts, waiting
+
+
+class InboxError(ValueError):
+    """The folder given as the inbox cannot be one (see ``inbox_problem``); its message is bilingual."""
+
+
+def inbox_problem(inbox: Path, settings: Settings) -> str | None:
+    """Why ``inbox`` cannot be watched, in Vietnamese and English, or None. It must not be, contain or lie inside
+    sohoa's own folders (DATA_DIR's archive, quarantine, work, processed, claimed, outbox…, the archive): an
+    officer typing /srv/sohoa for /srv/sohoa/inbox had the archive's own document.pdf moved out of it into
+    processed/ and archived again as new records, pass after pass."""
+    inbox = inbox.resolve()
+    for folder in own_folders(settings):
+        if inbox == folder or inbox.is_relative_to(folder):
+            where = "là" if inbox == folder else "nằm trong"
+            english = "is" if inbox == folder else "lies inside"
+            return (
+                f"{inbox}: không dùng được làm hộp thư đến: {where} thư mục riêng của sohoa {folder} / "
+                f"cannot be the inbox: it {english} sohoa's own folder {folder}"
+            )
+        if folder.is_relative_to(inbox):  # made in the inbox when missing: the same
+            return (
+                f"{inbox}: không dùng được làm hộp thư đến: chứa thư mục riêng của sohoa {folder} "
+                f"(thư mục dữ liệu? hộp thư đến thường là {settings.data_dir.resolve() / 'inbox'}) / "
+                f"cannot be the inbox: it contains sohoa's own folder {folder} (the data folder? the inbox is "
+                f"usually {settings.data_dir.resolve() / 'inbox'})"
+            )
+    return None
 
 
 def watch_once(
@@ -643,6 +675,8 @@ def watch(
     """Watch the inbox until ``stop`` is set (or forever): filesystem events queue a check of the file at once,
     and a full rescan runs every ``watch_interval`` seconds; with ``once``, one full pass and its receipts."""
     inbox = Path(os.path.abspath(inbox))
+    if (problem := inbox_problem(inbox, settings)) is not None:
+        raise InboxError(problem)
     if once:
         receipts = watch_once(inbox, settings, runner=runner)
         _log(receipts)

@@ -73,3 +73,29 @@ def test_a_name_that_is_not_utf8_is_archived_or_quarantined_never_a_crash(tmp_pa
     assert not list((tmp_path / "d2" / "claimed").rglob("*")), "nothing left claimed"
     again = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d2")
     assert again.returncode == 0 and receipts(again) == [], again.stderr
+
+
+def test_the_data_folder_is_no_inbox_and_its_own_folders_are_not_scans(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    drop(SCAN, data / "cv.jpg")
+    (data / "outbox" / "hộ tịch").mkdir(parents=True)
+    for inbox in (data, data / "outbox" / "hộ tịch", tmp_path):  # is, lies inside, contains sohoa's own folders
+        refused = sohoa("watch", inbox, "--once", "--stable-seconds", "0", data_dir=data)
+        assert refused.returncode == 2, refused.stderr
+        said = " ".join(refused.stderr.split())  # rich wraps long lines
+        assert "hộp thư đến" in said and "cannot be the inbox" in said
+    assert (data / "cv.jpg").is_file() and not (data / "processed").exists() and not (data / "archive").exists()
+
+    first = sohoa("process", data / "cv.jpg", "--no-prefect", "--json", data_dir=data)
+    assert first.returncode == 0 and (data / "archive").is_dir(), first.stderr
+    drop(SAMPLES / "trich-luc-khai-tu-31.png", data / "mới" / "khai-tu.png")
+    again = sohoa("process", data, "--no-prefect", "--json", data_dir=data)
+    assert again.returncode == 0, again.stderr
+    paths = sorted(Path(f["path"]).name for f in json.loads(again.stdout)["files"])
+    assert paths == ["cv.jpg", "khai-tu.png"]  # not the archive's document.pdf / original.jpg
+    said = "".join(again.stderr.split())
+    assert "sohoa'sownfolder" in said and "".join(str(data / "archive").split()) in said
+    records = list((data / "archive").rglob("record.json"))
+    assert len(records) == 2
+    only_own = sohoa("process", data / "archive", "--no-prefect", data_dir=data)
+    assert only_own.returncode == 2 and "skipped" in only_own.stderr, only_own.stderr
