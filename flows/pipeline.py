@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -213,6 +213,8 @@ def expand_inputs(
     unreadable: Callable[[Path], None] | None = None,
     skip: Iterable[Path] = (),
     skipped: Callable[[Path, Path | None], None] | None = None,
+    suffixes: Collection[str] | None = SUPPORTED_SUFFIXES,
+    hidden_files: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Files given, plus the supported files inside folders given (recursively, sorted, hidden ones skipped).
 
@@ -221,7 +223,9 @@ def expand_inputs(
     the entries inside folders that look like scans but are neither file nor folder (a named pipe, a link to
     nothing), which are passed by. Nothing is taken in the folders ``skip`` (sohoa's own, ``own_folders``), nor
     from inside a symbolic link to a folder (``rglob`` does not follow them); ``skipped`` is told of each such
-    folder with why (the own folder it is in; None for a link).
+    folder with why (the own folder it is in; None for a link). ``suffixes`` None takes every file inside
+    folders (the watched inbox: a file of another type is quarantined with a receipt, not left without a word);
+    ``hidden_files`` is told of the hidden files passed by.
     """
     own = [folder.resolve() for folder in skip]
     found: list[Path] = []
@@ -249,7 +253,9 @@ def expand_inputs(
                 if not hidden and child.is_symlink() and not child.exists() and unreadable is not None:
                     unreadable(child)  # a link to nothing, whatever its name
                     continue
-                if hidden or child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                if hidden and hidden_files is not None and not child.is_dir():
+                    hidden_files(child)
+                if hidden or (suffixes is not None and child.suffix.lower() not in suffixes):
                     continue
                 if child.is_file():
                     found.append(child)

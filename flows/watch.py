@@ -44,7 +44,6 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from flows.pipeline import (
-    SUPPORTED_SUFFIXES,
     DocumentResult,
     Outcome,
     StageRunner,
@@ -411,11 +410,43 @@ def _warn_unreadable(path: Path) -> None:
     log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", path, what)
 
 
+# Files the watcher leaves alone: hidden ones (``.name``: a Mac's ``.DS_Store`` and ``._x``, LibreOffice's
+# ``.~lock.x#``), a Windows folder's ``Thumbs.db`` and ``desktop.ini``, Office's owner file ``~$x.docx``, and the
+# partial files of a copy or download under way (``x.part``, ``x.tmp``, ``x.crdownload``…), which become the
+# real file when complete. Each is logged once (INFO). Every other file gets a receipt: a scan is processed, any
+# other type quarantined ("Định dạng tệp không được hỗ trợ" / unsupported), as ``sohoa process`` does.
+SKIPPED_NAMES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
+SKIPPED_SUFFIXES = {".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".filepart"}
+
+
+def _skip_reason(path: Path, inbox: Path) -> str | None:
+    """Why the watcher leaves this file of the inbox alone (see SKIPPED_NAMES), None when it takes it."""
+    relative = path.relative_to(inbox)
+    if any(part.startswith(".") for part in relative.parts):
+        return "tệp ẩn / a hidden file"
+    name = path.name.lower()
+    if name in SKIPPED_NAMES or name.startswith("~$"):
+        return "tệp hệ thống hoặc tệp khoá của trình soạn thảo / a system or editor lock file"
+    if path.suffix.lower() in SKIPPED_SUFFIXES or name.endswith("~"):
+        return "tệp tạm hoặc đang chép dở / a temporary or partial file"
+    return None
+
+
+_skipped_said: set[Path] = set()  # files already logged as left alone by this process (once each)
+
+
+def _say_skipped(path: Path, inbox: Path) -> None:
+    if path in _skipped_said or not path.is_relative_to(inbox):
+        return
+    _skipped_said.add(path)
+    why = _skip_reason(path, inbox) or "tệp ẩn / a hidden file"
+    log.info("%s: bỏ qua / left alone: %s", path, why)
+
+
 def _eligible(path: Path, inbox: Path) -> bool:
-    """A file the inbox rescan would take too: a scan suffix, not hidden, inside the inbox."""
-    if not path.is_relative_to(inbox) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return False
-    return not any(part.startswith(".") for part in path.relative_to(inbox).parts)
+    """A file the inbox rescan would take too: inside the inbox, not hidden, not a temporary or system file (any
+    type: one that is not a scan is quarantined with a receipt)."""
+    return path.is_relative_to(inbox) and _skip_reason(path, inbox) is None
 
 
 def receipt_target(outbox: Path, receipt: dict[str, Any], document: Path) -> Path:
@@ -511,11 +542,20 @@ def _pass(
             leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
             # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
-            candidates = expand_inputs([inbox], unreadable=_warn_unreadable, skip=own_folders(settings))
+            candidates = expand_inputs(
+                [inbox],
+                unreadable=_warn_unreadable,
+                skip=own_folders(settings),
+                suffixes=None,
+                hidden_files=lambda path: _say_skipped(path, inbox),
+            )
         waiting: dict[Path, float] = {}
         own = own_folders(settings)
         for path in candidates:
-            if not path.is_file() or not _eligible(path, inbox) or own_folder_of(path, own) is not None:
+            if not path.is_file() or own_folder_of(path, own) is not None:
+                continue
+            if not _eligible(path, inbox):
+                _say_skipped(path, inbox)
                 continue
             if _stable(path, stable):
                 if (target := _claim(path, inbox, claimed_root)) is not None:
@@ -636,7 +676,7 @@ class _InboxEvents(FileSystemEventHandler):
             return  # a write shows up as created … closed; "modified" alone would only repeat those
         path = Path(os.fsdecode(event.dest_path if kind == "moved" else event.src_path))
         if event.is_directory:  # a folder moved in brings files that raise no events of their own
-            found = expand_inputs([path]) if path.is_dir() and path.is_relative_to(self.inbox) else []
+            found = expand_inputs([path], suffixes=None) if path.is_dir() and path.is_relative_to(self.inbox) else []
         else:
             found = [path] if _eligible(path, self.inbox) else []
         if found:

@@ -99,3 +99,33 @@ def test_the_data_folder_is_no_inbox_and_its_own_folders_are_not_scans(tmp_path:
     assert len(records) == 2
     only_own = sohoa("process", data / "archive", "--no-prefect", data_dir=data)
     assert only_own.returncode == 2 and "skipped" in only_own.stderr, only_own.stderr
+
+
+def test_watch_quarantines_files_that_are_not_scans_and_says_which_it_leaves_alone(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    drop(SCAN, inbox / "CÔNG VĂN.JPG")
+    for name, content in {
+        "văn bản.docx": b"PK\x03\x04 word",
+        "ảnh điện thoại.heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00",
+        "không-đuôi": b"plain text",
+        ".ẩn.jpg": SCAN.read_bytes(),
+        ".~lock.văn bản.docx#": b"lock",
+        "b.pdf.part": b"%PDF-1.7 half",
+        "Thumbs.db": b"thumbs",
+    }.items():
+        (inbox / name).write_bytes(content)
+        os.utime(inbox / name, (time.time() - 60, time.time() - 60))
+    watched = sohoa("-v", "watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 1, watched.stderr  # some quarantined
+    got = {r["file"]: r for r in receipts(watched)}
+    assert set(got) == {"CÔNG VĂN.JPG", "văn bản.docx", "ảnh điện thoại.heic", "không-đuôi"}
+    assert got["CÔNG VĂN.JPG"]["outcome"] == "archived"
+    for name in ("văn bản.docx", "ảnh điện thoại.heic", "không-đuôi"):
+        assert got[name]["outcome"] == "quarantined" and "không được hỗ trợ" in got[name]["reason_vi"]
+        assert (tmp_path / "d" / "quarantine" / f"{name}.reason.txt").is_file()
+    assert len(list((tmp_path / "d" / "outbox").iterdir())) == 4
+    left = sorted(p.name for p in inbox.iterdir())
+    assert left == sorted([".ẩn.jpg", ".~lock.văn bản.docx#", "b.pdf.part", "Thumbs.db"])
+    said = " ".join(watched.stderr.split())
+    for name in left:
+        assert said.count(f"{name}: bỏ qua / left alone") == 1, (name, said)
