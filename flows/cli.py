@@ -713,6 +713,12 @@ def watch(
     if (problem := inbox_problem(inbox, settings)) is not None:
         raise _fail(problem, path=inbox)
     _check_archive_location(settings)
+    from flows.pipeline import check_locations
+
+    try:  # before the first file is claimed (the watcher checks again before each claim)
+        check_locations(settings)
+    except StageError as exc:
+        raise _fail(f"Không dùng được thư mục của sohoa / {exc}", EXIT_FAULT) from exc
 
     receipts = run_watch(inbox, settings, once=once)
     if as_json:

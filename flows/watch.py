@@ -48,12 +48,14 @@ from flows.pipeline import (
     Outcome,
     StageRunner,
     _test_crash_hook,
+    check_locations,
     direct_runner,
     expand_inputs,
     own_folder_of,
     own_folders,
     process_many,
 )
+from sohoa.errors import StageError
 from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, readable, sha256_file
 from sohoa.record import Record
 from sohoa.settings import Settings
@@ -550,6 +552,7 @@ def _pass(
                 hidden_files=lambda path: _say_skipped(path, inbox),
             )
         waiting: dict[Path, float] = {}
+        complete: list[Path] = []
         own = own_folders(settings)
         for path in candidates:
             if not path.is_file() or own_folder_of(path, own) is not None:
@@ -558,10 +561,16 @@ def _pass(
                 _say_skipped(path, inbox)
                 continue
             if _stable(path, stable):
-                if (target := _claim(path, inbox, claimed_root)) is not None:
-                    claims.append(_Claimed(target, path.relative_to(inbox)))
+                complete.append(path)
             elif (left := _seconds_left(path, stable)) is not None:
                 waiting[path] = left
+        if complete or claims:
+            # the archive, quarantine and work folders usable, before a file is claimed: an unusable one (a file
+            # given as --archive) used to fail the pass with the dropped file gone into claimed/, no receipt
+            check_locations(settings)
+        for path in complete:
+            if (target := _claim(path, inbox, claimed_root)) is not None:
+                claims.append(_Claimed(target, path.relative_to(inbox)))
         if not claims:
             return receipts, waiting
         archive = archive_location(settings)
@@ -744,7 +753,9 @@ def watch(
                     for path in ready:
                         del due[path]
                     receipts, waiting = _pass(inbox, settings, stable, ready, runner) if ready else ([], {})
-            except OSError as exc:  # the share went away for a moment: say so and try again on the next rescan
+            except (OSError, StageError) as exc:
+                # the share went away for a moment, the archive's disk is not mounted: nothing was claimed; say so
+                # and try again on the next rescan
                 log.error("%s: %s", inbox, exc)
                 receipts, waiting = [], {}
             _log(receipts)

@@ -13,7 +13,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import ROOT, SAMPLES
+import pytest
+
+from flows.watch import watch_once
+from sohoa.errors import StageError
+from tests.conftest import ROOT, SAMPLES, make_settings
 
 SCAN = SAMPLES / "cv-118-ubnd-vp.jpg"
 LATIN1 = b"c\xf4ng-v\xe3n.jpg"  # "công-văn.jpg" as an old USB stick or zip file spells it (CP1258 bytes)
@@ -129,3 +133,17 @@ def test_watch_quarantines_files_that_are_not_scans_and_says_which_it_leaves_alo
     said = " ".join(watched.stderr.split())
     for name in left:
         assert said.count(f"{name}: bỏ qua / left alone") == 1, (name, said)
+
+
+def test_watch_checks_the_archive_before_it_claims_a_file(tmp_path: Path) -> None:
+    inbox, not_a_folder = tmp_path / "inbox", tmp_path / "afile"
+    drop(SCAN, inbox / "cv.jpg")
+    not_a_folder.write_text("không phải thư mục\n", encoding="utf-8")
+    watched = sohoa("watch", inbox, "--once", "--archive", not_a_folder, data_dir=tmp_path / "d")
+    assert watched.returncode == 3 and "it is a file" in " ".join(watched.stderr.split()), watched.stderr
+    assert (inbox / "cv.jpg").is_file() and not (tmp_path / "d" / "claimed").exists()
+    # the pass itself checks too (the service's rescans, the Prefect flow): nothing claimed
+    settings = make_settings(tmp_path / "d", archive=str(not_a_folder), watch_stable_seconds=0)
+    with pytest.raises(StageError):
+        watch_once(inbox, settings)
+    assert (inbox / "cv.jpg").is_file() and not list((tmp_path / "d").rglob("claimed/*"))
