@@ -169,6 +169,13 @@ def _make_receipt(
     vi, en = _MESSAGES.get(outcome, ("{reason_vi}", "{reason}"))
     values = {"id": record_id, "where": where, "reason": reason or "", "reason_vi": reason_vi or reason or ""}
     classification = record.classification if record else None
+    review = bool(record and record.needs_review and outcome in {"archived", "already_archived"})
+    reasons = list(record.review_reasons) if record and review else []
+    message_vi, message_en = vi.format(**values), en.format(**values)
+    if review:  # a blank page, an unreadable scan: archived, and an officer must look at it (sohoa review list)
+        said = "; ".join(reasons) or "độ tin cậy thấp / low confidence"
+        message_vi += f" Hồ sơ cần cán bộ kiểm tra lại (sohoa review list): {said}."
+        message_en += f" The record needs an officer's review (sohoa review list): {said}."
     return {
         "file": file,
         "original_name": Path(file).name,
@@ -185,8 +192,10 @@ def _make_receipt(
         "tags": tags_for(Path(file)),
         "reason": reason,
         "reason_vi": reason_vi,
-        "message_vi": vi.format(**values),
-        "message_en": en.format(**values),
+        "needs_review": review,
+        "review_reasons": reasons,
+        "message_vi": message_vi,
+        "message_en": message_en,
     }
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from flows.watch import watch_once
 from sohoa.errors import StageError
@@ -147,3 +148,17 @@ def test_watch_checks_the_archive_before_it_claims_a_file(tmp_path: Path) -> Non
     with pytest.raises(StageError):
         watch_once(inbox, settings)
     assert (inbox / "cv.jpg").is_file() and not list((tmp_path / "d").rglob("claimed/*"))
+
+
+def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    Image.new("L", (1240, 1754), 255).save(inbox / "trang trắng.png", dpi=(150, 150))  # a blank A4 page
+    os.utime(inbox / "trang trắng.png", (time.time() - 60, time.time() - 60))
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 0, watched.stderr
+    (receipt,) = receipts(watched)
+    assert receipt["outcome"] == "archived" and receipt["needs_review"] is True and receipt["review_reasons"]
+    assert "cần cán bộ kiểm tra lại" in receipt["message_vi"] and "needs an officer's review" in receipt["message_en"]
+    (outbox,) = (tmp_path / "d" / "outbox").iterdir()
+    assert json.loads(outbox.read_text(encoding="utf-8"))["needs_review"] is True
