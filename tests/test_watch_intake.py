@@ -162,3 +162,18 @@ def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
     assert "cần cán bộ kiểm tra lại" in receipt["message_vi"] and "needs an officer's review" in receipt["message_en"]
     (outbox,) = (tmp_path / "d" / "outbox").iterdir()
     assert json.loads(outbox.read_text(encoding="utf-8"))["needs_review"] is True
+
+
+def test_process_names_the_links_it_does_not_follow(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    drop(SCAN, elsewhere / "cv.jpg")
+    drop(SCAN, folder / "cv.jpg")
+    (folder / "liên kết").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "mất.pdf").symlink_to(tmp_path / "không có")
+    (folder / "thư mục mất").symlink_to(tmp_path / "không có thư mục")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d")
+    assert processed.returncode == 0, processed.stderr
+    assert [Path(f["path"]).name for f in json.loads(processed.stdout)["files"]] == ["cv.jpg"]
+    said = "".join(processed.stderr.split())
+    assert "liênkết:bỏqualiênkếttượngtrưngtớithưmục/skipped:asymboliclinktoafolder" in said, processed.stderr
+    assert "mất.pdf:bỏqua" in said and "thưmụcmất:bỏqua" in said
