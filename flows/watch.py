@@ -56,7 +56,7 @@ from flows.pipeline import (
     process_many,
 )
 from sohoa.errors import StageError
-from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, readable, sha256_file
+from sohoa.fsutil import PART_MARKER, atomic_write_text, escaped, file_lock, fit_name, readable, sha256_file
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import archive_location, open_configured_archive
@@ -163,7 +163,15 @@ def _make_receipt(
     archive_path: str | None,
     reason: str | None = None,
     reason_vi: str | None = None,
+    document: int | None = None,
 ) -> dict[str, Any]:
+    """A receipt. ``file`` is the document as the watcher knows it (``_document_name``); for a document split
+    from a scanned stack (``document``: its number), the receipt names the stack file as dropped and the number,
+    in words too (it used to name ``stack.pdf#1.pdf``, a file nobody dropped)."""
+    if document is not None and file.endswith(f"#{document}.pdf"):
+        file = file.removesuffix(f"#{document}.pdf")
+    else:
+        document = None
     record_id = record.id if record else None
     where = f"{archive.rstrip('/')}/{archive_path}" if archive_path else archive
     vi, en = _MESSAGES.get(outcome, ("{reason_vi}", "{reason}"))
@@ -172,12 +180,16 @@ def _make_receipt(
     review = bool(record and record.needs_review and outcome in {"archived", "already_archived"})
     reasons = list(record.review_reasons) if record and review else []
     message_vi, message_en = vi.format(**values), en.format(**values)
+    if document is not None:
+        message_vi = f"Văn bản thứ {document} trong tệp {file}: {message_vi}"
+        message_en = f"Document {document} of the file {file}: {message_en}"
     if review:  # a blank page, an unreadable scan: archived, and an officer must look at it (sohoa review list)
         said = "; ".join(reasons) or "độ tin cậy thấp / low confidence"
         message_vi += f" Hồ sơ cần cán bộ kiểm tra lại (sohoa review list): {said}."
         message_en += f" The record needs an officer's review (sohoa review list): {said}."
     return {
         "file": file,
+        "document": document,
         "original_name": Path(file).name,
         "outcome": outcome,
         "record_id": record_id,
@@ -213,6 +225,7 @@ def _receipt(result: DocumentResult, source_name: str, archive: str) -> dict[str
         archive_path=line["archive_path"],
         reason=line["reason"],
         reason_vi=line["reason_vi"],
+        document=result.origin.part if result.origin else None,
     )
 
 
@@ -244,6 +257,33 @@ def _document_name(document: Path, claim: _Claimed | None) -> str:
     if claim.path == document:
         return _nfc(claim.relative.as_posix())
     return _nfc((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
+
+
+def dropped_path(inbox: Path, claim: _Claimed) -> str:
+    """Where a claimed file was dropped, as a record or reason file names it (as the filesystem spells it; bytes
+    that are not UTF-8 as ``\\xNN``): ``source.path`` used to name ``DATA_DIR/claimed/…``, gone once the file
+    is moved on."""
+    return escaped(str(inbox / claim.relative))
+
+
+def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> None:
+    """The quarantine reason file of a claimed file names the file as dropped, not its claimed copy."""
+    if result.quarantined_as is None:
+        return
+    reason_file = result.quarantined_as.with_name(fit_name(result.quarantined_as.name, ".reason.txt"))
+    try:
+        lines = reason_file.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return
+    prefix = "Tệp / File: "
+    if lines and lines[0].startswith(prefix):
+        origin = result.origin
+        where = dropped_path(inbox, claim)
+        pages = ", ".join(map(str, origin.pages)) if origin else ""
+        lines[0] = prefix + (
+            f"{where}, văn bản thứ {origin.part} / document {origin.part} (pages {pages})" if origin else where
+        )
+        atomic_write_text(reason_file, "\n".join(lines))
 
 
 def _identity(path: Path) -> list[int]:
@@ -316,6 +356,12 @@ class _Journal:
         return found
 
 
+def _receipt_key(receipt: dict[str, Any]) -> str:
+    """The document a receipt is for, as ``_document_name`` names it (``stack.pdf#2.pdf`` for a stack's second)."""
+    document = receipt.get("document")
+    return f"{receipt['file']}#{document}.pdf" if document else str(receipt["file"])
+
+
 def _key(record: Record) -> tuple[str, str]:
     """A document of the pass: its record id (the content's) and its path as ingested (``source.path``)."""
     return record.id, record.source.path
@@ -328,7 +374,8 @@ class _WatchRunner:
     to the files put, so it is stored beside the record, under the record's retention and in its sidecar. Its
     content is known then: the archive path is ``record_prefix`` of the record being put."""
 
-    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str, journal: _Journal) -> None:
+    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str, journal: _Journal, inbox: Path) -> None:
+        self.inbox = inbox
         self.base = base
         self.claims = claims
         self.archive = archive
@@ -346,7 +393,7 @@ class _WatchRunner:
             with self._lock:
                 claim = self._claims.get(_key(record))
             if claim is not None:  # a crash after the archive write: the rerun gives this receipt, not another
-                self.journal.will_archive(claim.path, receipt["file"], receipt)
+                self.journal.will_archive(claim.path, _receipt_key(receipt), receipt)
             work = files["signed"][1].parent  # the record's work folder, removed by the pipeline afterwards
             stored = work / RECEIPT_NAME
             body = (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -360,6 +407,13 @@ class _WatchRunner:
         if stage == "ingest" and isinstance(result, Record):
             claim = _origin(Path(args[0]), self.claims)
             result.tags = tags_for(claim.relative) if claim else []
+            if claim is not None:  # the file as dropped, not its claimed copy (gone once the file is moved on)
+                dropped = dropped_path(self.inbox, claim)
+                if result.source.stack is not None:
+                    result.source.stack.path = dropped
+                    result.source.path = f"{dropped}#{result.source.stack.part}"
+                else:
+                    result.source.path = dropped
             with self._lock:
                 self._names[_key(result)] = _document_name(Path(args[0]), claim)
                 if claim is not None:
@@ -382,7 +436,7 @@ class _WatchRunner:
             self.archived[archived.id] = stored
             claim = self._claims.get(_key(archived))
         if claim is not None:
-            self.journal.will_archive(claim.path, stored["file"], stored)
+            self.journal.will_archive(claim.path, _receipt_key(stored), stored)
 
     def receipt_for(self, record: Record) -> dict[str, Any]:
         with self._lock:
@@ -394,6 +448,7 @@ class _WatchRunner:
             sha256=record.source.sha256,
             archive=self.archive,
             archive_path=record_prefix(record),
+            document=record.source.stack.part if record.source.stack else None,
         )
         with self._lock:
             self.archived[record.id] = receipt
@@ -583,12 +638,12 @@ def _pass(
         if not claims:
             return receipts, waiting
         archive = archive_location(settings)
-        wrapped = _WatchRunner(runner, claims, archive, journal)
+        wrapped = _WatchRunner(runner, claims, archive, journal, inbox)
 
         def receipt_of(result: DocumentResult, claim: _Claimed | None) -> dict[str, Any]:
             name = _document_name(result.path, claim)
             stored = wrapped.archived.get(result.record.id) if result.record else None
-            if result.outcome == Outcome.ARCHIVED and stored is not None and stored["file"] == name:
+            if result.outcome == Outcome.ARCHIVED and stored is not None and _receipt_key(stored) == name:
                 return stored  # the very receipt stored beside the record
             if result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None and claim is not None:
                 entry = journal.read(claim.path) or {}
@@ -606,6 +661,10 @@ def _pass(
             receipts.extend(receipt for _, receipt in decided)
             if claim is not None:
                 finished.add(claim.path)
+            if claim is not None:
+                for result in results:
+                    if result.outcome == Outcome.QUARANTINED:
+                        _rename_in_reason(result, claim, inbox)
             failed = any(result.outcome == Outcome.FAILED for result in results)
             if claim is None or failed or not claim.path.exists():
                 # a fault of the machine: the file stays claimed and is processed again on the next full pass, which

@@ -177,3 +177,32 @@ def test_process_names_the_links_it_does_not_follow(tmp_path: Path) -> None:
     said = "".join(processed.stderr.split())
     assert "liênkết:bỏqualiênkếttượngtrưngtớithưmục/skipped:asymboliclinktoafolder" in said, processed.stderr
     assert "mất.pdf:bỏqua" in said and "thưmụcmất:bỏqua" in said
+
+
+def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    drop(SAMPLES / "stack" / "ho-so-ghep-2-van-ban.pdf", inbox / "Văn thư" / "hồ sơ ghép.pdf")
+    drop(SCAN, inbox / "Văn thư" / "công văn.jpg")
+    (inbox / "Văn thư" / "hỏng.pdf").write_bytes(b"junk")
+    os.utime(inbox / "Văn thư" / "hỏng.pdf", (time.time() - 60, time.time() - 60))
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 1, watched.stderr
+    got = sorted((r["file"], r["document"], r["outcome"]) for r in receipts(watched))
+    assert got == [
+        ("Văn thư/công văn.jpg", None, "archived"),
+        ("Văn thư/hỏng.pdf", None, "quarantined"),
+        ("Văn thư/hồ sơ ghép.pdf", 1, "archived"),
+        ("Văn thư/hồ sơ ghép.pdf", 2, "archived"),
+    ]
+    stack_receipts = [r for r in receipts(watched) if r["document"]]
+    assert all(
+        f"Văn bản thứ {r['document']} trong tệp Văn thư/hồ sơ ghép.pdf" in r["message_vi"] for r in stack_receipts
+    )
+    paths = sorted(
+        json.loads(p.read_text(encoding="utf-8"))["source"]["path"]
+        for p in (tmp_path / "d" / "archive").rglob("record.json")
+    )
+    dropped = str(inbox / "Văn thư")
+    assert paths == [f"{dropped}/công văn.jpg", f"{dropped}/hồ sơ ghép.pdf#1", f"{dropped}/hồ sơ ghép.pdf#2"]
+    reason = (tmp_path / "d" / "quarantine" / "hỏng.pdf.reason.txt").read_text(encoding="utf-8")
+    assert reason.startswith(f"Tệp / File: {dropped}/hỏng.pdf\n"), reason
