@@ -295,6 +295,7 @@ def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
     from flows.pipeline import BatchReport, check_locations, expand_inputs, own_folders, process_many, warm_up
+    from sohoa.fsutil import path_parameter
 
     passed: list[str] = []
 
@@ -416,7 +417,7 @@ def _process(
                 }
                 quiet = prefect_flows.without_flow_heartbeats() if server is not None else contextlib.nullcontext()
                 with quiet:
-                    payload = prefect_flows.process_batch([str(p) for p in inputs], overrides)
+                    payload = prefect_flows.process_batch([path_parameter(p) for p in inputs], overrides)
                 with ending:
                     batch_over = True
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback

@@ -9,6 +9,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -227,3 +228,20 @@ def readable(text: str) -> str:
         except UnicodeDecodeError:
             parts.append(raw.decode("utf-8", "backslashreplace"))
     return unicodedata.normalize("NFC", "/".join(parts))
+
+
+def path_parameter(path: Path) -> str:
+    """``path`` as a flow parameter (JSON: valid UTF-8): itself, or ``escaped`` when its name is not UTF-8;
+    ``from_parameter`` turns it back into the path."""
+    return escaped(str(path))
+
+
+def from_parameter(text: str) -> Path:
+    """The path a ``path_parameter`` names: ``text`` itself when it exists, else with its ``\\xNN`` turned back
+    into the bytes they stand for (a name in Latin-1 bytes)."""
+    path = Path(text)
+    if path.exists() or "\\x" not in text:
+        return path
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
+    candidate = Path(os.fsdecode(raw))
+    return candidate if candidate.exists() else path

@@ -206,3 +206,12 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     assert paths == [f"{dropped}/công văn.jpg", f"{dropped}/hồ sơ ghép.pdf#1", f"{dropped}/hồ sơ ghép.pdf#2"]
     reason = (tmp_path / "d" / "quarantine" / "hỏng.pdf.reason.txt").read_text(encoding="utf-8")
     assert reason.startswith(f"Tệp / File: {dropped}/hỏng.pdf\n"), reason
+
+
+def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    drop(SCAN, os.path.join(os.fsencode(folder), LATIN1))
+    processed = sohoa("process", folder, "--json", data_dir=tmp_path / "d")  # a flow run: its parameters are JSON
+    assert processed.returncode == 0 and "Traceback" not in processed.stderr, processed.stderr
+    (line,) = json.loads(processed.stdout)["files"]
+    assert line["outcome"] == "archived" and line["path"].endswith("/c\\xf4ng-v\\xe3n.jpg")
