@@ -605,7 +605,7 @@ def _pass(
         receipts: list[dict[str, Any]] = []
         if candidates is None:
             receipts += _finish_journaled(journal, processed_root, outbox)
-            leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
+            leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
             # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
             candidates = expand_inputs(
@@ -849,4 +849,5 @@ RECEIPT_LOG_LEVELS = {"quarantined": logging.WARNING, "failed": logging.ERROR}
 def _log(receipts: list[dict[str, Any]]) -> None:
     for receipt in receipts:
         level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
-        log.log(level, "%s: %s %s", receipt["file"], receipt["outcome"], receipt["record_id"] or "")
+        name = f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"]
+        log.log(level, "%s: %s %s", name, receipt["outcome"], receipt["record_id"] or "")
