@@ -297,11 +297,32 @@ def _check_archive_location(settings: Settings) -> None:
 def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
-    from flows.pipeline import BatchReport, check_locations, expand_inputs, process_many, warm_up
+    from flows.pipeline import BatchReport, check_locations, expand_inputs, own_folders, process_many, warm_up
+    from sohoa.fsutil import path_parameter
 
-    inputs = expand_inputs(paths)
+    passed: list[str] = []
+
+    def skipped(path: Path, why: Path | None) -> None:
+        """A folder not searched for scans, said at once: sohoa's own (``sohoa process DATA_DIR`` archived each
+        record's document.pdf as a record of its own), or a symbolic link (its files may be anywhere)."""
+        passed.append(str(path))
+        if why is None:
+            message = "bỏ qua liên kết tượng trưng tới thư mục / skipped: a symbolic link to a folder"
+        else:
+            message = f"bỏ qua thư mục riêng của sohoa / skipped: sohoa's own folder ({why}), not scans"
+        logging.getLogger("sohoa").warning("%s: %s", path, message)
+
+    def unreadable(path: Path) -> None:
+        logging.getLogger("sohoa").warning(
+            "%s: bỏ qua, không phải tệp đọc được / skipped: not a file to read (a broken link, a pipe)", path
+        )
+
+    inputs = expand_inputs(paths, unreadable=unreadable, skip=own_folders(settings), skipped=skipped)
     if not inputs:
-        raise _fail("no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)")
+        raise _fail(
+            "không tìm thấy tệp quét / no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)"
+            + (f"; đã bỏ qua / skipped: {', '.join(passed)}" if passed else "")
+        )
     try:
         check_locations(settings)  # here too: before Prefect starts, whose failure message would mislead
     except StageError as exc:
@@ -399,7 +420,7 @@ def _process(
                 }
                 quiet = prefect_flows.without_flow_heartbeats() if server is not None else contextlib.nullcontext()
                 with quiet:
-                    payload = prefect_flows.process_batch([str(p) for p in inputs], overrides)
+                    payload = prefect_flows.process_batch([path_parameter(p) for p in inputs], overrides)
                 with ending:
                     batch_over = True
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback
@@ -695,8 +716,18 @@ def watch(
         raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
-    _check_archive_location(settings)
+    from flows.watch import inbox_problem
     from flows.watch import watch as run_watch
+
+    if (problem := inbox_problem(inbox, settings)) is not None:
+        raise _fail(problem, path=inbox)
+    _check_archive_location(settings)
+    from flows.pipeline import check_locations
+
+    try:  # before the first file is claimed (the watcher checks again before each claim)
+        check_locations(settings)
+    except StageError as exc:
+        raise _fail(f"Không dùng được thư mục của sohoa / {exc}", EXIT_FAULT) from exc
 
     receipts = run_watch(inbox, settings, once=once)
     if as_json:

@@ -23,6 +23,7 @@ from sohoa.fsutil import (
     atomic_path,
     atomic_write_bytes,
     atomic_write_text,
+    escaped,
     file_lock,
     fit_name,
     work_lock_file,
@@ -131,7 +132,7 @@ def _remember_origin(part: Path, stack: Path, digest: str, number: int, pages: l
     """Beside a split document, where it came from: its record names the stack the officer dropped, not this
     scratch file (which goes when the batch ends). A file, not memory: a Dask worker on another host ingests it."""
     origin = StackOrigin(
-        path=unicodedata.normalize("NFC", str(stack.resolve())),
+        path=escaped(unicodedata.normalize("NFC", str(stack.resolve()))),  # UTF-8 text, see sohoa.fsutil
         sha256=digest,
         part=number,
         pages=[index + 1 for index in pages],

@@ -23,9 +23,8 @@ import socket
 import sys
 import threading
 import time
-import unicodedata
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -33,7 +32,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from sohoa.errors import BadInputError, StageError
-from sohoa.fsutil import PART_MARKER, exclusive_lock, file_lock, host_lock_file, sha256_file, work_lock_file
+from sohoa.fsutil import (
+    PART_MARKER,
+    escaped,
+    exclusive_lock,
+    file_lock,
+    host_lock_file,
+    readable,
+    sha256_file,
+    work_lock_file,
+)
 from sohoa.record import (
     Classification,
     OcrResult,
@@ -99,7 +107,7 @@ class DocumentResult:
     def source(self) -> str:
         """The input as the officer knows it: the file, or for a document split from a stack, the stack + #part
         (``path`` is then a scratch file that goes when the batch ends)."""
-        return f"{self.origin.path}#{self.origin.part}" if self.origin else str(self.path)
+        return f"{self.origin.path}#{self.origin.part}" if self.origin else escaped(str(self.path))
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
@@ -120,9 +128,10 @@ class DocumentResult:
             "signed": bool(record and record.signature),
             "needs_review": record.needs_review if record else None,
             "archive_path": record.archive_prefix if record else None,
-            "reason": self.reason_en,
-            "reason_vi": self.reason_vi,
-            "quarantined_as": str(self.quarantined_as) if self.quarantined_as else None,
+            # a reason may quote a file name that is not UTF-8: printed as JSON, it must be text
+            "reason": escaped(self.reason_en) if self.reason_en else None,
+            "reason_vi": escaped(self.reason_vi) if self.reason_vi else None,
+            "quarantined_as": escaped(str(self.quarantined_as)) if self.quarantined_as else None,
             "seconds": round(self.seconds, 2),
             "cached_stages": self.cached_stages,
             "processed_by": self.processed_by,
@@ -159,20 +168,94 @@ class BatchReport:
 
 
 # ------------------------------------------------------------------------------------------ discovery
-def expand_inputs(paths: Iterable[Path], unreadable: Callable[[Path], None] | None = None) -> list[Path]:
+# The folders sohoa keeps in DATA_DIR: never an inbox, never searched for scans (``sohoa watch DATA_DIR`` took the
+# archive's own document.pdf for dropped files, moved them out of the archive and archived them again)
+DATA_DIR_FOLDERS = (
+    "archive",
+    "quarantine",
+    "work",
+    "processed",
+    "claimed",
+    "outbox",
+    "watch-journal",
+    "keys",
+    "models",
+    "prefect",
+)
+
+
+def own_folders(settings: Settings) -> list[Path]:
+    """sohoa's own folders for these settings, absolute: DATA_DIR's (``DATA_DIR_FOLDERS``), the quarantine and
+    work folders and the local archive wherever they are configured."""
+    from storage import archive_location
+
+    folders = [settings.data_dir / name for name in DATA_DIR_FOLDERS]
+    folders += [settings.quarantine_path, settings.work_path]
+    location = archive_location(settings)
+    if "://" not in location:
+        folders.append(Path(location))
+    unique: list[Path] = []
+    for folder in folders:
+        resolved = folder.resolve()
+        if resolved not in unique:
+            unique.append(resolved)
+    return unique
+
+
+def own_folder_of(path: Path, folders: Iterable[Path]) -> Path | None:
+    """The one of sohoa's ``folders`` that ``path`` is or lies in, None when it is in none."""
+    resolved = path.resolve()
+    return next((folder for folder in folders if resolved.is_relative_to(folder)), None)
+
+
+def expand_inputs(
+    paths: Iterable[Path],
+    unreadable: Callable[[Path], None] | None = None,
+    skip: Iterable[Path] = (),
+    skipped: Callable[[Path, Path | None], None] | None = None,
+    suffixes: Collection[str] | None = SUPPORTED_SUFFIXES,
+    hidden_files: Callable[[Path], None] | None = None,
+) -> list[Path]:
     """Files given, plus the supported files inside folders given (recursively, sorted, hidden ones skipped).
 
     A file named explicitly is always taken, whatever its suffix, so that a bad one is quarantined with a
     reason rather than silently ignored; inside folders only scan suffixes are taken. ``unreadable`` is told of
     the entries inside folders that look like scans but are neither file nor folder (a named pipe, a link to
-    nothing), which are passed by.
+    nothing), which are passed by. Nothing is taken in the folders ``skip`` (sohoa's own, ``own_folders``), nor
+    from inside a symbolic link to a folder (``rglob`` does not follow them); ``skipped`` is told of each such
+    folder with why (the own folder it is in; None for a link). ``suffixes`` None takes every file inside
+    folders (the watched inbox: a file of another type is quarantined with a receipt, not left without a word);
+    ``hidden_files`` is told of the hidden files passed by.
     """
+    own = [folder.resolve() for folder in skip]
     found: list[Path] = []
     for path in paths:
+        if (mine := own_folder_of(path, own)) is not None:
+            if skipped is not None:
+                skipped(path, mine)
+            continue
         if path.is_dir():
+            passed: list[Path] = []  # folders not descended into: what is inside them is not looked at
             for child in sorted(path.rglob("*")):
+                if any(child.is_relative_to(folder) for folder in passed):
+                    continue
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                if hidden or child.suffix.lower() not in SUPPORTED_SUFFIXES:
+                if child.is_dir() and not hidden:
+                    if child.is_symlink():
+                        passed.append(child)
+                        if skipped is not None:
+                            skipped(child, None)
+                    elif (mine := own_folder_of(child, own)) is not None:
+                        passed.append(child)
+                        if skipped is not None:
+                            skipped(child, mine)
+                    continue
+                if not hidden and child.is_symlink() and not child.exists() and unreadable is not None:
+                    unreadable(child)  # a link to nothing, whatever its name
+                    continue
+                if hidden and hidden_files is not None and not child.is_dir():
+                    hidden_files(child)
+                if hidden or (suffixes is not None and child.suffix.lower() not in suffixes):
                     continue
                 if child.is_file():
                     found.append(child)
@@ -204,9 +287,10 @@ def ingest(path: Path) -> Record:
     record = Record(
         id=record_id_for(digest),
         source=SourceFile(
-            name=unicodedata.normalize("NFC", path.name),
-            # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot)
-            path=f"{origin.path}#{origin.part}" if origin else str(path.resolve()),
+            name=readable(path.name),
+            # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot);
+            # a name that is not UTF-8 (Latin-1 bytes) with those bytes as \xNN: a record is UTF-8 JSON
+            path=f"{origin.path}#{origin.part}" if origin else escaped(str(path.resolve())),
             sha256=digest,
             size=path.stat().st_size,
             media_type=info.media_type,
@@ -488,8 +572,8 @@ def process_document(
             result = _quarantine(
                 path,
                 settings,
-                f"{path.name}: Xử lý thất bại ({detail}).",
-                f"{path.name}: processing failed ({detail}).",
+                f"{readable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
+                f"{readable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
             )
     result.seconds = time.monotonic() - started
@@ -577,8 +661,8 @@ def _quarantine(
         entry = quarantine_file(
             path,
             settings.quarantine_path,
-            reason_vi=reason_vi,
-            reason_en=reason_en,
+            reason_vi=escaped(reason_vi),
+            reason_en=escaped(reason_en),
             label=f"{origin.path}#{origin.part} (pages {', '.join(map(str, origin.pages))})" if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun

@@ -33,6 +33,7 @@ from flows.pipeline import (
     batch_documents,
     direct_runner,
     expand_inputs,
+    own_folders,
     process_document,
     process_many,
     run_ocr,
@@ -40,7 +41,7 @@ from flows.pipeline import (
     work_token,
 )
 from sohoa.errors import BadInputError
-from sohoa.fsutil import sha256_file
+from sohoa.fsutil import from_parameter, sha256_file
 from sohoa.settings import Settings, load_settings
 from storage import archive_display
 
@@ -303,7 +304,8 @@ def _run_batch_on_dask(paths: list[str], settings: Settings) -> dict[str, Any]:
 
 def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
-    inputs = expand_inputs(Path(p) for p in paths)
+    # never sohoa's own folders (a deployment run on DATA_DIR); a name that is not UTF-8 comes \\xNN-escaped
+    inputs = expand_inputs((from_parameter(p) for p in paths), skip=own_folders(settings))
     if settings.dask_address:
         report.results = _documents_on_dask(inputs, settings, report.batch_id)
     else:

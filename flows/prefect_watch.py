@@ -27,7 +27,8 @@ def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, 
     rows = ["| file | outcome | record | type | number | tags | archive path / reason |", "|---" * 7 + "|"]
     for r in receipts:
         where = r["archive_path"] or r["reason"] or ""
-        cells = [r["file"], r["outcome"], r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
+        name = f"{r['file']} (văn bản / document {r['document']})" if r.get("document") else r["file"]
+        cells = [name, r["outcome"], r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
         rows.append("| " + " | ".join(str(c or "").replace("|", "/") for c in cells) + " |")
     return f"## sohoa watch-inbox\n\nInbox: `{inbox}`. {summary}\n\n" + "\n".join(rows), summary
 

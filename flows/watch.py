@@ -34,7 +34,6 @@ import logging
 import os
 import threading
 import time
-import unicodedata
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -45,16 +44,19 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
 from flows.pipeline import (
-    SUPPORTED_SUFFIXES,
     DocumentResult,
     Outcome,
     StageRunner,
     _test_crash_hook,
+    check_locations,
     direct_runner,
     expand_inputs,
+    own_folder_of,
+    own_folders,
     process_many,
 )
-from sohoa.fsutil import PART_MARKER, atomic_write_text, file_lock, fit_name, sha256_file
+from sohoa.errors import StageError
+from sohoa.fsutil import PART_MARKER, atomic_write_text, escaped, file_lock, fit_name, readable, sha256_file
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import archive_location, open_configured_archive
@@ -113,7 +115,8 @@ def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
 
 
 def _nfc(text: str) -> str:
-    return unicodedata.normalize("NFC", text)
+    """A name as written in a receipt: NFC, and valid UTF-8 (a name in Latin-1 bytes read as CP1258)."""
+    return readable(text)
 
 
 def tags_for(relative: Path) -> list[str]:
@@ -160,14 +163,33 @@ def _make_receipt(
     archive_path: str | None,
     reason: str | None = None,
     reason_vi: str | None = None,
+    document: int | None = None,
 ) -> dict[str, Any]:
+    """A receipt. ``file`` is the document as the watcher knows it (``_document_name``); for a document split
+    from a scanned stack (``document``: its number), the receipt names the stack file as dropped and the number,
+    in words too (it used to name ``stack.pdf#1.pdf``, a file nobody dropped)."""
+    if document is not None and file.endswith(f"#{document}.pdf"):
+        file = file.removesuffix(f"#{document}.pdf")
+    else:
+        document = None
     record_id = record.id if record else None
     where = f"{archive.rstrip('/')}/{archive_path}" if archive_path else archive
     vi, en = _MESSAGES.get(outcome, ("{reason_vi}", "{reason}"))
     values = {"id": record_id, "where": where, "reason": reason or "", "reason_vi": reason_vi or reason or ""}
     classification = record.classification if record else None
+    review = bool(record and record.needs_review and outcome in {"archived", "already_archived"})
+    reasons = list(record.review_reasons) if record and review else []
+    message_vi, message_en = vi.format(**values), en.format(**values)
+    if document is not None:
+        message_vi = f"Văn bản thứ {document} trong tệp {file}: {message_vi}"
+        message_en = f"Document {document} of the file {file}: {message_en}"
+    if review:  # a blank page, an unreadable scan: archived, and an officer must look at it (sohoa review list)
+        said = "; ".join(reasons) or "độ tin cậy thấp / low confidence"
+        message_vi += f" Hồ sơ cần cán bộ kiểm tra lại (sohoa review list): {said}."
+        message_en += f" The record needs an officer's review (sohoa review list): {said}."
     return {
         "file": file,
+        "document": document,
         "original_name": Path(file).name,
         "outcome": outcome,
         "record_id": record_id,
@@ -182,8 +204,10 @@ def _make_receipt(
         "tags": tags_for(Path(file)),
         "reason": reason,
         "reason_vi": reason_vi,
-        "message_vi": vi.format(**values),
-        "message_en": en.format(**values),
+        "needs_review": review,
+        "review_reasons": reasons,
+        "message_vi": message_vi,
+        "message_en": message_en,
     }
 
 
@@ -201,6 +225,7 @@ def _receipt(result: DocumentResult, source_name: str, archive: str) -> dict[str
         archive_path=line["archive_path"],
         reason=line["reason"],
         reason_vi=line["reason_vi"],
+        document=result.origin.part if result.origin else None,
     )
 
 
@@ -232,6 +257,33 @@ def _document_name(document: Path, claim: _Claimed | None) -> str:
     if claim.path == document:
         return _nfc(claim.relative.as_posix())
     return _nfc((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
+
+
+def dropped_path(inbox: Path, claim: _Claimed) -> str:
+    """Where a claimed file was dropped, as a record or reason file names it (as the filesystem spells it; bytes
+    that are not UTF-8 as ``\\xNN``): ``source.path`` used to name ``DATA_DIR/claimed/…``, gone once the file
+    is moved on."""
+    return escaped(str(inbox / claim.relative))
+
+
+def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> None:
+    """The quarantine reason file of a claimed file names the file as dropped, not its claimed copy."""
+    if result.quarantined_as is None:
+        return
+    reason_file = result.quarantined_as.with_name(fit_name(result.quarantined_as.name, ".reason.txt"))
+    try:
+        lines = reason_file.read_text(encoding="utf-8").split("\n")
+    except OSError:
+        return
+    prefix = "Tệp / File: "
+    if lines and lines[0].startswith(prefix):
+        origin = result.origin
+        where = dropped_path(inbox, claim)
+        pages = ", ".join(map(str, origin.pages)) if origin else ""
+        lines[0] = prefix + (
+            f"{where}, văn bản thứ {origin.part} / document {origin.part} (pages {pages})" if origin else where
+        )
+        atomic_write_text(reason_file, "\n".join(lines))
 
 
 def _identity(path: Path) -> list[int]:
@@ -304,6 +356,12 @@ class _Journal:
         return found
 
 
+def _receipt_key(receipt: dict[str, Any]) -> str:
+    """The document a receipt is for, as ``_document_name`` names it (``stack.pdf#2.pdf`` for a stack's second)."""
+    document = receipt.get("document")
+    return f"{receipt['file']}#{document}.pdf" if document else str(receipt["file"])
+
+
 def _key(record: Record) -> tuple[str, str]:
     """A document of the pass: its record id (the content's) and its path as ingested (``source.path``)."""
     return record.id, record.source.path
@@ -316,7 +374,8 @@ class _WatchRunner:
     to the files put, so it is stored beside the record, under the record's retention and in its sidecar. Its
     content is known then: the archive path is ``record_prefix`` of the record being put."""
 
-    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str, journal: _Journal) -> None:
+    def __init__(self, base: StageRunner, claims: list[_Claimed], archive: str, journal: _Journal, inbox: Path) -> None:
+        self.inbox = inbox
         self.base = base
         self.claims = claims
         self.archive = archive
@@ -334,7 +393,7 @@ class _WatchRunner:
             with self._lock:
                 claim = self._claims.get(_key(record))
             if claim is not None:  # a crash after the archive write: the rerun gives this receipt, not another
-                self.journal.will_archive(claim.path, receipt["file"], receipt)
+                self.journal.will_archive(claim.path, _receipt_key(receipt), receipt)
             work = files["signed"][1].parent  # the record's work folder, removed by the pipeline afterwards
             stored = work / RECEIPT_NAME
             body = (json.dumps(receipt, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
@@ -348,6 +407,13 @@ class _WatchRunner:
         if stage == "ingest" and isinstance(result, Record):
             claim = _origin(Path(args[0]), self.claims)
             result.tags = tags_for(claim.relative) if claim else []
+            if claim is not None:  # the file as dropped, not its claimed copy (gone once the file is moved on)
+                dropped = dropped_path(self.inbox, claim)
+                if result.source.stack is not None:
+                    result.source.stack.path = dropped
+                    result.source.path = f"{dropped}#{result.source.stack.part}"
+                else:
+                    result.source.path = dropped
             with self._lock:
                 self._names[_key(result)] = _document_name(Path(args[0]), claim)
                 if claim is not None:
@@ -370,7 +436,7 @@ class _WatchRunner:
             self.archived[archived.id] = stored
             claim = self._claims.get(_key(archived))
         if claim is not None:
-            self.journal.will_archive(claim.path, stored["file"], stored)
+            self.journal.will_archive(claim.path, _receipt_key(stored), stored)
 
     def receipt_for(self, record: Record) -> dict[str, Any]:
         with self._lock:
@@ -382,6 +448,7 @@ class _WatchRunner:
             sha256=record.source.sha256,
             archive=self.archive,
             archive_path=record_prefix(record),
+            document=record.source.stack.part if record.source.stack else None,
         )
         with self._lock:
             self.archived[record.id] = receipt
@@ -409,11 +476,43 @@ def _warn_unreadable(path: Path) -> None:
     log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", path, what)
 
 
+# Files the watcher leaves alone: hidden ones (``.name``: a Mac's ``.DS_Store`` and ``._x``, LibreOffice's
+# ``.~lock.x#``), a Windows folder's ``Thumbs.db`` and ``desktop.ini``, Office's owner file ``~$x.docx``, and the
+# partial files of a copy or download under way (``x.part``, ``x.tmp``, ``x.crdownload``…), which become the
+# real file when complete. Each is logged once (INFO). Every other file gets a receipt: a scan is processed, any
+# other type quarantined ("Định dạng tệp không được hỗ trợ" / unsupported), as ``sohoa process`` does.
+SKIPPED_NAMES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
+SKIPPED_SUFFIXES = {".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".filepart"}
+
+
+def _skip_reason(path: Path, inbox: Path) -> str | None:
+    """Why the watcher leaves this file of the inbox alone (see SKIPPED_NAMES), None when it takes it."""
+    relative = path.relative_to(inbox)
+    if any(part.startswith(".") for part in relative.parts):
+        return "tệp ẩn / a hidden file"
+    name = path.name.lower()
+    if name in SKIPPED_NAMES or name.startswith("~$"):
+        return "tệp hệ thống hoặc tệp khoá của trình soạn thảo / a system or editor lock file"
+    if path.suffix.lower() in SKIPPED_SUFFIXES or name.endswith("~"):
+        return "tệp tạm hoặc đang chép dở / a temporary or partial file"
+    return None
+
+
+_skipped_said: set[Path] = set()  # files already logged as left alone by this process (once each)
+
+
+def _say_skipped(path: Path, inbox: Path) -> None:
+    if path in _skipped_said or not path.is_relative_to(inbox):
+        return
+    _skipped_said.add(path)
+    why = _skip_reason(path, inbox) or "tệp ẩn / a hidden file"
+    log.info("%s: bỏ qua / left alone: %s", path, why)
+
+
 def _eligible(path: Path, inbox: Path) -> bool:
-    """A file the inbox rescan would take too: a scan suffix, not hidden, inside the inbox."""
-    if not path.is_relative_to(inbox) or path.suffix.lower() not in SUPPORTED_SUFFIXES:
-        return False
-    return not any(part.startswith(".") for part in path.relative_to(inbox).parts)
+    """A file the inbox rescan would take too: inside the inbox, not hidden, not a temporary or system file (any
+    type: one that is not a scan is quarantined with a receipt)."""
+    return path.is_relative_to(inbox) and _skip_reason(path, inbox) is None
 
 
 def receipt_target(outbox: Path, receipt: dict[str, Any], document: Path) -> Path:
@@ -506,27 +605,45 @@ def _pass(
         receipts: list[dict[str, Any]] = []
         if candidates is None:
             receipts += _finish_journaled(journal, processed_root, outbox)
-            leftovers = expand_inputs([claimed_root]) if claimed_root.is_dir() else []
+            leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
-            candidates = expand_inputs([inbox], unreadable=_warn_unreadable)
+            # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
+            candidates = expand_inputs(
+                [inbox],
+                unreadable=_warn_unreadable,
+                skip=own_folders(settings),
+                suffixes=None,
+                hidden_files=lambda path: _say_skipped(path, inbox),
+            )
         waiting: dict[Path, float] = {}
+        complete: list[Path] = []
+        own = own_folders(settings)
         for path in candidates:
-            if not path.is_file() or not _eligible(path, inbox):
+            if not path.is_file() or own_folder_of(path, own) is not None:
+                continue
+            if not _eligible(path, inbox):
+                _say_skipped(path, inbox)
                 continue
             if _stable(path, stable):
-                if (target := _claim(path, inbox, claimed_root)) is not None:
-                    claims.append(_Claimed(target, path.relative_to(inbox)))
+                complete.append(path)
             elif (left := _seconds_left(path, stable)) is not None:
                 waiting[path] = left
+        if complete or claims:
+            # the archive, quarantine and work folders usable, before a file is claimed: an unusable one (a file
+            # given as --archive) used to fail the pass with the dropped file gone into claimed/, no receipt
+            check_locations(settings)
+        for path in complete:
+            if (target := _claim(path, inbox, claimed_root)) is not None:
+                claims.append(_Claimed(target, path.relative_to(inbox)))
         if not claims:
             return receipts, waiting
         archive = archive_location(settings)
-        wrapped = _WatchRunner(runner, claims, archive, journal)
+        wrapped = _WatchRunner(runner, claims, archive, journal, inbox)
 
         def receipt_of(result: DocumentResult, claim: _Claimed | None) -> dict[str, Any]:
             name = _document_name(result.path, claim)
             stored = wrapped.archived.get(result.record.id) if result.record else None
-            if result.outcome == Outcome.ARCHIVED and stored is not None and stored["file"] == name:
+            if result.outcome == Outcome.ARCHIVED and stored is not None and _receipt_key(stored) == name:
                 return stored  # the very receipt stored beside the record
             if result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None and claim is not None:
                 entry = journal.read(claim.path) or {}
@@ -544,6 +661,10 @@ def _pass(
             receipts.extend(receipt for _, receipt in decided)
             if claim is not None:
                 finished.add(claim.path)
+            if claim is not None:
+                for result in results:
+                    if result.outcome == Outcome.QUARANTINED:
+                        _rename_in_reason(result, claim, inbox)
             failed = any(result.outcome == Outcome.FAILED for result in results)
             if claim is None or failed or not claim.path.exists():
                 # a fault of the machine: the file stays claimed and is processed again on the next full pass, which
@@ -577,6 +698,34 @@ def _pass(
         return receipts, waiting
 
 
+class InboxError(ValueError):
+    """The folder given as the inbox cannot be one (see ``inbox_problem``); its message is bilingual."""
+
+
+def inbox_problem(inbox: Path, settings: Settings) -> str | None:
+    """Why ``inbox`` cannot be watched, in Vietnamese and English, or None. It must not be, contain or lie inside
+    sohoa's own folders (DATA_DIR's archive, quarantine, work, processed, claimed, outbox…, the archive): an
+    officer typing /srv/sohoa for /srv/sohoa/inbox had the archive's own document.pdf moved out of it into
+    processed/ and archived again as new records, pass after pass."""
+    inbox = inbox.resolve()
+    for folder in own_folders(settings):
+        if inbox == folder or inbox.is_relative_to(folder):
+            where = "là" if inbox == folder else "nằm trong"
+            english = "is" if inbox == folder else "lies inside"
+            return (
+                f"{inbox}: không dùng được làm hộp thư đến: {where} thư mục riêng của sohoa {folder} / "
+                f"cannot be the inbox: it {english} sohoa's own folder {folder}"
+            )
+        if folder.is_relative_to(inbox):  # made in the inbox when missing: the same
+            return (
+                f"{inbox}: không dùng được làm hộp thư đến: chứa thư mục riêng của sohoa {folder} "
+                f"(thư mục dữ liệu? hộp thư đến thường là {settings.data_dir.resolve() / 'inbox'}) / "
+                f"cannot be the inbox: it contains sohoa's own folder {folder} (the data folder? the inbox is "
+                f"usually {settings.data_dir.resolve() / 'inbox'})"
+            )
+    return None
+
+
 def watch_once(
     inbox: Path,
     settings: Settings,
@@ -604,7 +753,7 @@ class _InboxEvents(FileSystemEventHandler):
             return  # a write shows up as created … closed; "modified" alone would only repeat those
         path = Path(os.fsdecode(event.dest_path if kind == "moved" else event.src_path))
         if event.is_directory:  # a folder moved in brings files that raise no events of their own
-            found = expand_inputs([path]) if path.is_dir() and path.is_relative_to(self.inbox) else []
+            found = expand_inputs([path], suffixes=None) if path.is_dir() and path.is_relative_to(self.inbox) else []
         else:
             found = [path] if _eligible(path, self.inbox) else []
         if found:
@@ -643,6 +792,8 @@ def watch(
     """Watch the inbox until ``stop`` is set (or forever): filesystem events queue a check of the file at once,
     and a full rescan runs every ``watch_interval`` seconds; with ``once``, one full pass and its receipts."""
     inbox = Path(os.path.abspath(inbox))
+    if (problem := inbox_problem(inbox, settings)) is not None:
+        raise InboxError(problem)
     if once:
         receipts = watch_once(inbox, settings, runner=runner)
         _log(receipts)
@@ -670,7 +821,9 @@ def watch(
                     for path in ready:
                         del due[path]
                     receipts, waiting = _pass(inbox, settings, stable, ready, runner) if ready else ([], {})
-            except OSError as exc:  # the share went away for a moment: say so and try again on the next rescan
+            except (OSError, StageError) as exc:
+                # the share went away for a moment, the archive's disk is not mounted: nothing was claimed; say so
+                # and try again on the next rescan
                 log.error("%s: %s", inbox, exc)
                 receipts, waiting = [], {}
             _log(receipts)
@@ -696,4 +849,5 @@ RECEIPT_LOG_LEVELS = {"quarantined": logging.WARNING, "failed": logging.ERROR}
 def _log(receipts: list[dict[str, Any]]) -> None:
     for receipt in receipts:
         level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
-        log.log(level, "%s: %s %s", receipt["file"], receipt["outcome"], receipt["record_id"] or "")
+        name = f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"]
+        log.log(level, "%s: %s %s", name, receipt["outcome"], receipt["record_id"] or "")

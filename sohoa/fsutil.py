@@ -9,8 +9,10 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import re
 import shutil
 import tempfile
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -157,13 +159,89 @@ NAME_MAX = 255  # bytes in one file name on ext4, XFS, btrfs and the usual NAS s
 
 
 def fit_name(stem: str, suffix: str = "", limit: int = NAME_MAX) -> str:
-    """``stem + suffix`` when it fits in ``limit`` UTF-8 bytes; otherwise the stem cut at a character boundary,
+    """``stem + suffix`` when it fits in ``limit`` bytes; otherwise the stem cut at a character boundary,
     ``~`` and 8 hex digits of the SHA-256 of the whole name, then the suffix. Vietnamese letters take 2–3 bytes
     each, so a name an officer typed (200 characters) can be near the limit before ``.reason.txt`` or a
-    uniquifying suffix is added; the hash keeps two long names that share their beginning apart."""
-    whole = stem + suffix
-    if len(whole.encode("utf-8")) <= limit:
-        return whole
-    mark = "~" + hashlib.sha256(whole.encode("utf-8")).hexdigest()[:8]
-    budget = max(limit - len(mark.encode("utf-8")) - len(suffix.encode("utf-8")), 0)
-    return stem.encode("utf-8")[:budget].decode("utf-8", errors="ignore") + mark + suffix
+    uniquifying suffix is added; the hash keeps two long names that share their beginning apart. A name that is
+    not valid UTF-8 (its bytes surrogate-escaped by Python, see ``readable``) is measured and kept as its bytes."""
+    whole = (stem + suffix).encode("utf-8", "surrogateescape")
+    if len(whole) <= limit:
+        return stem + suffix
+    mark = "~" + hashlib.sha256(whole).hexdigest()[:8]
+    budget = max(limit - len(mark.encode("utf-8")) - len(suffix.encode("utf-8", "surrogateescape")), 0)
+    cut = stem.encode("utf-8", "surrogateescape")[:budget]
+    # an undecodable byte of the name stays as it was; only a character cut in half at the end is dropped
+    while cut and cut[-1] >= 0x80 and not _ends_whole(cut):
+        cut = cut[:-1]
+    return cut.decode("utf-8", "surrogateescape") + mark + suffix
+
+
+def _ends_whole(data: bytes) -> bool:
+    """Whether ``data`` does not end in the middle of a UTF-8 character."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte < 0x80:
+            return True
+        if byte >= 0xC0:  # a lead byte: whole when its sequence is complete
+            need = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return back >= need
+    return True  # only continuation bytes: not UTF-8 anyway, keep them
+
+
+def _raw(text: str) -> bytes | None:
+    """The bytes of a name the filesystem gave Python (undecodable bytes surrogate-escaped), None when it is
+    valid text already."""
+    try:
+        text.encode("utf-8")
+        return None
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "surrogateescape") if _escaped_only(text) else text.encode("utf-8", "replace")
+
+
+def _escaped_only(text: str) -> bool:
+    return all(not 0xD800 <= ord(c) <= 0xDFFF or 0xDC80 <= ord(c) <= 0xDCFF for c in text)
+
+
+def escaped(text: str) -> str:
+    """A path or name as faithful text: itself when it is valid UTF-8; otherwise its bytes with each byte that is
+    not UTF-8 written ``\\xNN`` (``c\\xf4ng-v\\xe3n.jpg`` for the Latin-1 bytes of ``côngvãn``). Anything
+    written (JSON, a record, a receipt, a reason file) must be valid UTF-8: a file name from an old USB stick
+    or zip archive (Latin-1, CP1258) is not, and crashed sohoa."""
+    raw = _raw(text)
+    return text if raw is None else raw.decode("utf-8", "backslashreplace")
+
+
+def readable(text: str) -> str:
+    """A path or name as an officer reads it, NFC: a part that is not valid UTF-8 is read as Windows
+    Vietnamese (CP1258, which a Latin-1 name reads as too, mostly), else with its odd bytes as ``\\xNN``.
+    Lossy: ``escaped`` is the faithful form."""
+    if _raw(text) is None:
+        return unicodedata.normalize("NFC", text)
+    parts = []
+    for part in text.split("/"):
+        raw = _raw(part)
+        if raw is None:
+            parts.append(part)
+            continue
+        try:
+            parts.append(raw.decode("cp1258"))
+        except UnicodeDecodeError:
+            parts.append(raw.decode("utf-8", "backslashreplace"))
+    return unicodedata.normalize("NFC", "/".join(parts))
+
+
+def path_parameter(path: Path) -> str:
+    """``path`` as a flow parameter (JSON: valid UTF-8): itself, or ``escaped`` when its name is not UTF-8;
+    ``from_parameter`` turns it back into the path."""
+    return escaped(str(path))
+
+
+def from_parameter(text: str) -> Path:
+    """The path a ``path_parameter`` names: ``text`` itself when it exists, else with its ``\\xNN`` turned back
+    into the bytes they stand for (a name in Latin-1 bytes)."""
+    path = Path(text)
+    if path.exists() or "\\x" not in text:
+        return path
+    raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
+    candidate = Path(os.fsdecode(raw))
+    return candidate if candidate.exists() else path

@@ -10,7 +10,6 @@ which ``remove_partials`` removes at the start of a later batch.
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -19,9 +18,11 @@ from sohoa.fsutil import (
     PART_MARKER,
     atomic_write_text,
     copy_unless_exists,
+    escaped,
     file_lock,
     fit_name,
     host_lock_file,
+    readable,
     sha256_file,
 )
 
@@ -55,7 +56,7 @@ def _park(
     source: Path, quarantine_dir: Path, reason_vi: str, reason_en: str, source_sha256: str | None, label: str | None
 ) -> QuarantineEntry:
     digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
-    name = unicodedata.normalize("NFC", source.name)
+    name = readable(source.name)  # NFC; a name that is not UTF-8 (Latin-1 bytes) read as CP1258
     target = quarantine_dir / name
     if source.is_file():
         target = _claim(source, digest, target)
@@ -64,11 +65,11 @@ def _park(
     atomic_write_text(
         reason_file,
         (
-            f"Tệp / File: {label or source}\n"
+            f"Tệp / File: {escaped(label or str(source))}\n"
             f"SHA-256: {digest}\n"
             f"Thời điểm / Time: {stamp}\n\n"
-            f"Lý do: {reason_vi}\n"
-            f"Reason: {reason_en}\n"
+            f"Lý do: {escaped(reason_vi)}\n"
+            f"Reason: {escaped(reason_en)}\n"
         ),
     )
     return QuarantineEntry(

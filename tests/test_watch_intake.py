@@ -1,0 +1,217 @@
+"""Intake edge cases found by QA, run as an officer runs them (``sohoa process`` / ``sohoa watch`` subprocesses,
+real files): file names that are not UTF-8, an inbox that is the data folder, files that are not scans, an
+unusable archive, receipts of records that need review."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from flows.watch import watch_once
+from sohoa.errors import StageError
+from tests.conftest import ROOT, SAMPLES, make_settings
+
+SCAN = SAMPLES / "cv-118-ubnd-vp.jpg"
+LATIN1 = b"c\xf4ng-v\xe3n.jpg"  # "công-văn.jpg" as an old USB stick or zip file spells it (CP1258 bytes)
+
+
+def sohoa(*args: str | Path, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "SOHOA_DATA_DIR": str(data_dir), "SOHOA_CONFIG": "", "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *map(str, args)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=600,
+    )
+
+
+def drop(source: Path, target: Path | bytes) -> None:
+    """Copy a file into the inbox as dropped a minute ago (complete: stable)."""
+    target_path = os.fsdecode(target)
+    os.makedirs(os.path.dirname(target_path), exist_ok=True)
+    shutil.copyfile(source, target_path)
+    old = time.time() - 60
+    os.utime(target_path, (old, old))
+
+
+def receipts(result: subprocess.CompletedProcess[str]) -> list[dict[str, Any]]:
+    assert result.stdout, result.stderr
+    receipts: list[dict[str, Any]] = json.loads(result.stdout)["receipts"]
+    return receipts
+
+
+def test_a_name_that_is_not_utf8_is_archived_or_quarantined_never_a_crash(tmp_path: Path) -> None:
+    inbox, folder = tmp_path / "inbox", tmp_path / "in"
+    drop(SCAN, os.path.join(os.fsencode(folder), LATIN1))
+    junk = os.path.join(os.fsencode(folder), b"h\xf4ng.pdf")
+    with open(junk, "wb") as handle:
+        handle.write(b"junk")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d1")
+    assert "Traceback" not in processed.stderr and processed.returncode == 1, processed.stderr
+    files = {f["path"].rsplit("/", 1)[1]: f for f in json.loads(processed.stdout)["files"]}
+    assert files["c\\xf4ng-v\\xe3n.jpg"]["outcome"] == "archived"  # the bytes named faithfully
+    assert files["h\\xf4ng.pdf"]["outcome"] == "quarantined"
+    reason = (tmp_path / "d1" / "quarantine" / "hông.pdf.reason.txt").read_text(encoding="utf-8")  # readable
+    assert "h\\xf4ng.pdf" in reason
+    record = next((tmp_path / "d1" / "archive").rglob("record.json")).read_text(encoding="utf-8")
+    assert '"name": "công-văn.jpg"' in record and "c\\\\xf4ng-v\\\\xe3n.jpg" in record
+
+    drop(SCAN, os.path.join(os.fsencode(inbox), LATIN1))
+    drop(SAMPLES / "trich-luc-khai-tu-31.png", inbox / "z-ok.png")
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d2")
+    assert "Traceback" not in watched.stderr and watched.returncode == 0, watched.stderr
+    got = {r["file"]: r for r in receipts(watched)}
+    assert got["công-văn.jpg"]["outcome"] == "archived" and got["z-ok.png"]["outcome"] == "archived"
+    outbox = sorted(p.name for p in (tmp_path / "d2" / "outbox").iterdir())
+    assert len(outbox) == 2 and any(name.endswith("-công-văn.jpg.receipt.json") for name in outbox)
+    assert not list((tmp_path / "d2" / "claimed").rglob("*")), "nothing left claimed"
+    again = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d2")
+    assert again.returncode == 0 and receipts(again) == [], again.stderr
+
+
+def test_the_data_folder_is_no_inbox_and_its_own_folders_are_not_scans(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    drop(SCAN, data / "cv.jpg")
+    (data / "outbox" / "hộ tịch").mkdir(parents=True)
+    for inbox in (data, data / "outbox" / "hộ tịch", tmp_path):  # is, lies inside, contains sohoa's own folders
+        refused = sohoa("watch", inbox, "--once", "--stable-seconds", "0", data_dir=data)
+        assert refused.returncode == 2, refused.stderr
+        said = " ".join(refused.stderr.split())  # rich wraps long lines
+        assert "hộp thư đến" in said and "cannot be the inbox" in said
+    assert (data / "cv.jpg").is_file() and not (data / "processed").exists() and not (data / "archive").exists()
+
+    first = sohoa("process", data / "cv.jpg", "--no-prefect", "--json", data_dir=data)
+    assert first.returncode == 0 and (data / "archive").is_dir(), first.stderr
+    drop(SAMPLES / "trich-luc-khai-tu-31.png", data / "mới" / "khai-tu.png")
+    again = sohoa("process", data, "--no-prefect", "--json", data_dir=data)
+    assert again.returncode == 0, again.stderr
+    paths = sorted(Path(f["path"]).name for f in json.loads(again.stdout)["files"])
+    assert paths == ["cv.jpg", "khai-tu.png"]  # not the archive's document.pdf / original.jpg
+    said = "".join(again.stderr.split())
+    assert "sohoa'sownfolder" in said and "".join(str(data / "archive").split()) in said
+    records = list((data / "archive").rglob("record.json"))
+    assert len(records) == 2
+    only_own = sohoa("process", data / "archive", "--no-prefect", data_dir=data)
+    assert only_own.returncode == 2 and "skipped" in only_own.stderr, only_own.stderr
+
+
+def test_watch_quarantines_files_that_are_not_scans_and_says_which_it_leaves_alone(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    drop(SCAN, inbox / "CÔNG VĂN.JPG")
+    for name, content in {
+        "văn bản.docx": b"PK\x03\x04 word",
+        "ảnh điện thoại.heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00",
+        "không-đuôi": b"plain text",
+        ".ẩn.jpg": SCAN.read_bytes(),
+        ".~lock.văn bản.docx#": b"lock",
+        "b.pdf.part": b"%PDF-1.7 half",
+        "Thumbs.db": b"thumbs",
+    }.items():
+        (inbox / name).write_bytes(content)
+        os.utime(inbox / name, (time.time() - 60, time.time() - 60))
+    watched = sohoa("-v", "watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 1, watched.stderr  # some quarantined
+    got = {r["file"]: r for r in receipts(watched)}
+    assert set(got) == {"CÔNG VĂN.JPG", "văn bản.docx", "ảnh điện thoại.heic", "không-đuôi"}
+    assert got["CÔNG VĂN.JPG"]["outcome"] == "archived"
+    for name in ("văn bản.docx", "ảnh điện thoại.heic", "không-đuôi"):
+        assert got[name]["outcome"] == "quarantined" and "không được hỗ trợ" in got[name]["reason_vi"]
+        assert (tmp_path / "d" / "quarantine" / f"{name}.reason.txt").is_file()
+    assert len(list((tmp_path / "d" / "outbox").iterdir())) == 4
+    left = sorted(p.name for p in inbox.iterdir())
+    assert left == sorted([".ẩn.jpg", ".~lock.văn bản.docx#", "b.pdf.part", "Thumbs.db"])
+    said = " ".join(watched.stderr.split())
+    for name in left:
+        assert said.count(f"{name}: bỏ qua / left alone") == 1, (name, said)
+
+
+def test_watch_checks_the_archive_before_it_claims_a_file(tmp_path: Path) -> None:
+    inbox, not_a_folder = tmp_path / "inbox", tmp_path / "afile"
+    drop(SCAN, inbox / "cv.jpg")
+    not_a_folder.write_text("không phải thư mục\n", encoding="utf-8")
+    watched = sohoa("watch", inbox, "--once", "--archive", not_a_folder, data_dir=tmp_path / "d")
+    assert watched.returncode == 3 and "it is a file" in " ".join(watched.stderr.split()), watched.stderr
+    assert (inbox / "cv.jpg").is_file() and not (tmp_path / "d" / "claimed").exists()
+    # the pass itself checks too (the service's rescans, the Prefect flow): nothing claimed
+    settings = make_settings(tmp_path / "d", archive=str(not_a_folder), watch_stable_seconds=0)
+    with pytest.raises(StageError):
+        watch_once(inbox, settings)
+    assert (inbox / "cv.jpg").is_file() and not list((tmp_path / "d").rglob("claimed/*"))
+
+
+def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    Image.new("L", (1240, 1754), 255).save(inbox / "trang trắng.png", dpi=(150, 150))  # a blank A4 page
+    os.utime(inbox / "trang trắng.png", (time.time() - 60, time.time() - 60))
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 0, watched.stderr
+    (receipt,) = receipts(watched)
+    assert receipt["outcome"] == "archived" and receipt["needs_review"] is True and receipt["review_reasons"]
+    assert "cần cán bộ kiểm tra lại" in receipt["message_vi"] and "needs an officer's review" in receipt["message_en"]
+    (outbox,) = (tmp_path / "d" / "outbox").iterdir()
+    assert json.loads(outbox.read_text(encoding="utf-8"))["needs_review"] is True
+
+
+def test_process_names_the_links_it_does_not_follow(tmp_path: Path) -> None:
+    folder, elsewhere = tmp_path / "in", tmp_path / "elsewhere"
+    drop(SCAN, elsewhere / "cv.jpg")
+    drop(SCAN, folder / "cv.jpg")
+    (folder / "liên kết").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "mất.pdf").symlink_to(tmp_path / "không có")
+    (folder / "thư mục mất").symlink_to(tmp_path / "không có thư mục")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d")
+    assert processed.returncode == 0, processed.stderr
+    assert [Path(f["path"]).name for f in json.loads(processed.stdout)["files"]] == ["cv.jpg"]
+    said = "".join(processed.stderr.split())
+    assert "liênkết:bỏqualiênkếttượngtrưngtớithưmục/skipped:asymboliclinktoafolder" in said, processed.stderr
+    assert "mất.pdf:bỏqua" in said and "thưmụcmất:bỏqua" in said
+
+
+def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    drop(SAMPLES / "stack" / "ho-so-ghep-2-van-ban.pdf", inbox / "Văn thư" / "hồ sơ ghép.pdf")
+    drop(SCAN, inbox / "Văn thư" / "công văn.jpg")
+    (inbox / "Văn thư" / "hỏng.pdf").write_bytes(b"junk")
+    os.utime(inbox / "Văn thư" / "hỏng.pdf", (time.time() - 60, time.time() - 60))
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 1, watched.stderr
+    got = sorted((r["file"], r["document"], r["outcome"]) for r in receipts(watched))
+    assert got == [
+        ("Văn thư/công văn.jpg", None, "archived"),
+        ("Văn thư/hỏng.pdf", None, "quarantined"),
+        ("Văn thư/hồ sơ ghép.pdf", 1, "archived"),
+        ("Văn thư/hồ sơ ghép.pdf", 2, "archived"),
+    ]
+    stack_receipts = [r for r in receipts(watched) if r["document"]]
+    assert all(
+        f"Văn bản thứ {r['document']} trong tệp Văn thư/hồ sơ ghép.pdf" in r["message_vi"] for r in stack_receipts
+    )
+    paths = sorted(
+        json.loads(p.read_text(encoding="utf-8"))["source"]["path"]
+        for p in (tmp_path / "d" / "archive").rglob("record.json")
+    )
+    dropped = str(inbox / "Văn thư")
+    assert paths == [f"{dropped}/công văn.jpg", f"{dropped}/hồ sơ ghép.pdf#1", f"{dropped}/hồ sơ ghép.pdf#2"]
+    reason = (tmp_path / "d" / "quarantine" / "hỏng.pdf.reason.txt").read_text(encoding="utf-8")
+    assert reason.startswith(f"Tệp / File: {dropped}/hỏng.pdf\n"), reason
+
+
+def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    drop(SCAN, os.path.join(os.fsencode(folder), LATIN1))
+    processed = sohoa("process", folder, "--json", data_dir=tmp_path / "d")  # a flow run: its parameters are JSON
+    assert processed.returncode == 0 and "Traceback" not in processed.stderr, processed.stderr
+    (line,) = json.loads(processed.stdout)["files"]
+    assert line["outcome"] == "archived" and line["path"].endswith("/c\\xf4ng-v\\xe3n.jpg")
