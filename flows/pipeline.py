@@ -786,6 +786,15 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
     shutil.rmtree(settings.work_path / existing.id, ignore_errors=True)
 
 
+def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
+    """An archived record as a rerun reports it: with an officer's correction (QA: a rerun showed the type sohoa had
+    read, while `list` and `get` showed the officer's), and no longer waiting for review once corrected."""
+    from classify.review import as_corrected
+
+    corrected = as_corrected(existing, settings)
+    return corrected if corrected is existing else corrected.model_copy(update={"needs_review": False})
+
+
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
     from ocr.quality import low_quality_reason
 
@@ -794,7 +803,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
         _complete_interrupted(existing, settings)
-        return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=existing)
+        return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings))
 
     work = prepare_work_dir(settings.work_path / record.id)
     try:

@@ -158,3 +158,20 @@ def test_review_set_rejects_unknown_type_and_record(review_setup: tuple[Settings
     runner = CliRunner()
     assert runner.invoke(app, ["review", "set", record_id, "--type", "XYZ", "--no-retrain"]).exit_code == 2
     assert runner.invoke(app, ["review", "set", "0123456789abcdef", "--type", "TB"]).exit_code == 1
+
+
+def test_a_rerun_reports_an_archived_record_as_the_officer_corrected_it(review_setup: tuple[Settings, str]) -> None:
+    # found by QA: a rerun of `process` answered already_archived with the type sohoa had read (and still "needs
+    # review"), while `list` and `get` showed the officer's correction
+    from flows.pipeline import Outcome, _process_unless_archived, direct_runner
+
+    settings, record_id = review_setup
+    fixed = CliRunner().invoke(app, ["review", "set", record_id, "--type", "TB", "--number", "21/TB-UBND"])
+    assert fixed.exit_code == 0, fixed.output
+    archived = LocalArchive(settings.archive_dir).get(record_id)
+    assert archived is not None and archived.needs_review
+    result = _process_unless_archived(Path(archived.source.name), archived, settings, direct_runner)
+    assert result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None
+    assert result.record.classification is not None
+    assert (result.record.classification.doc_type, result.record.classification.number) == ("TB", "21/TB-UBND")
+    assert not result.record.needs_review
