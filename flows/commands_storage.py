@@ -53,15 +53,23 @@ def _open(archive: str | None) -> Any:
 
 
 def _record(store: Any, record_id: str) -> Any:
+    import re
+
     from flows.cli import _fail
     from storage import ArchiveUnavailableError
 
+    if not re.fullmatch(r"[0-9a-fA-F]{8,64}", record_id.strip()):  # `xyz` was "not in the archive", exit 1 (QA)
+        raise _fail(
+            f"{record_id!r}: không phải mã hồ sơ / not a record id: 16 hex digits (8 are enough), as `sohoa list` shows"
+        )
     try:
         record = store.get(record_id)
     except ArchiveUnavailableError as exc:  # e.g. a file where the index folder should be: not "no such record"
         raise _fail(str(exc), 3) from exc
     if record is None:
-        raise _fail(f"record {record_id}: not in the archive {store.location}", 1)
+        raise _fail(
+            f"hồ sơ {record_id}: không có trong kho / record {record_id}: not in the archive {store.location}", 1
+        )
     return record
 
 

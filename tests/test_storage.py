@@ -658,6 +658,11 @@ def test_list_get_hold_commands_on_s3(s3_server: SeaweedServer, tmp_path: Path) 
     assert current is not None and all(i.legal_hold for i in store.retention(current))
     missing = runner.invoke(app, ["get", "0123456789abcdef", "--archive", settings.archive], env=env)
     assert missing.exit_code == 1 and "0123456789abcdef" in missing.output
+    assert "không có trong kho" in " ".join(missing.output.split())
+    for command in (["get", "xyz"], ["hold", "xyz", "on"], ["export", "xyz", str(tmp_path / "bag")]):
+        # no record id at all: was "not in the archive", exit 1, as if the record had gone (QA)
+        wrong = runner.invoke(app, [*command, "--archive", settings.archive], env=env)
+        assert wrong.exit_code == 2 and "not a record id" in " ".join(wrong.output.split()), (command, wrong.output)
 
 
 def _s3_env(server: SeaweedServer, data_dir: Path, secret: str | None = None) -> dict[str, str]:
