@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+import typer.rich_utils
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
 from rich.table import Table
+from typer._click import exceptions as click_exceptions  # typer ships its own Click; its errors are these
 from typer.core import TyperGroup
 
 from sohoa import __version__
@@ -751,11 +753,24 @@ for _module in ("flows.commands_classify", "flows.commands_signing", "flows.comm
 def main(args: list[str] | None = None, command: TyperGroup | None = None) -> None:
     """Run the command line on ``args`` (default: this process's arguments); ``command`` is the app already
     built into a click command (`sohoa ocr-server` builds it once for all its children)."""
+    argv = sys.argv[1:] if args is None else args
     try:
-        if command is None:
-            app(args=args)
-        else:
-            command.main(args=args, prog_name="sohoa")
+        # not standalone: a usage error Click finds before the command runs (`audit --renew-within abc --json`)
+        # comes back here, to be said as JSON too under --json, as the commands' own errors are (stdout was empty)
+        try:
+            if command is None:
+                code = app(args=args, standalone_mode=False)
+            else:
+                code = command.main(args=args, prog_name="sohoa", standalone_mode=False)
+        except click_exceptions.ClickException as exc:
+            if "--json" in argv:
+                _print_json({"path": None, "error": exc.format_message(), "exit_code": exc.exit_code})
+            typer.rich_utils.rich_format_error(exc)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.rich_utils.rich_abort_error()
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
     except SohoaError as exc:  # a last line of defence: never a bare traceback for our own errors
         _fail(str(exc), EXIT_FAULT)
         sys.exit(EXIT_FAULT)

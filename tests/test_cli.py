@@ -353,3 +353,25 @@ def test_setting_the_hold_a_record_has_changes_nothing(tmp_path: Path) -> None:
     assert "already on; nothing changed" in again.stdout and ledger_entries() == before + 1
     released = sohoa("hold", record_id, "off", data_dir=data)
     assert released.returncode == 0 and ledger_entries() == before + 2
+
+
+def test_a_usage_error_found_before_the_command_runs_is_json_too(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # found by QA: `audit --renew-within abc --json` left stdout empty (Click's own usage errors were printed on
+    # stderr only), where every error of a command itself is JSON on stdout under --json
+    from flows.cli import main
+
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
+    for args, words in (
+        (["audit", "--renew-within", "abc", "--json"], "--renew-within"),
+        (["list", "--x", "--json"], "--x"),
+    ):
+        with pytest.raises(SystemExit) as ended:
+            main(args)
+        assert ended.value.code == 2
+        said = json.loads(capsys.readouterr().out)
+        assert said["exit_code"] == 2 and words in said["error"], said
+    with pytest.raises(SystemExit) as ended:  # without --json: nothing on stdout, as before
+        main(["list", "--x"])
+    assert ended.value.code == 2 and capsys.readouterr().out == ""
