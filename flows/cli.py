@@ -713,6 +713,8 @@ def watch(
     complete file, process it (its first-level subfolder becomes a tag), write a receipt to DATA_DIR/outbox/ and
     beside the archived record."""
     _errors_as_json(as_json)
+    if as_json and not once:  # it was ignored without a word: a watcher that runs on has no report to print (QA)
+        raise _fail("--json đi cùng --once / --json goes with --once (a running watcher writes receipts instead)")
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
     if not inbox.exists():
         raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)

@@ -153,7 +153,9 @@ class Settings(BaseSettings):
         default="SOHOA-SEPARATOR",
         description="a page bearing a QR code/barcode with this text splits a scanned stack; empty = never split",
     )
-    watch_stable_seconds: float = Field(default=5.0, description="sohoa watch: a file unchanged this long is complete")
+    watch_stable_seconds: float = Field(
+        default=5.0, ge=0, description="sohoa watch: a file unchanged this long is complete"
+    )
     watch_interval: float = Field(default=10.0, description="sohoa watch: seconds between full rescans of the inbox")
     batch_workers: int = Field(
         default=2, description="documents in flight at once in a batch (the Tesseract slots still bound the cores)"

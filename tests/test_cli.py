@@ -375,3 +375,20 @@ def test_a_usage_error_found_before_the_command_runs_is_json_too(
     with pytest.raises(SystemExit) as ended:  # without --json: nothing on stdout, as before
         main(["list", "--x"])
     assert ended.value.code == 2 and capsys.readouterr().out == ""
+
+
+def test_watch_refuses_json_without_once_and_a_negative_stable_time(tmp_path: Path) -> None:
+    # found by QA: both were accepted without a word (--json ignored; a file "stable" before it was written)
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": ""}
+    for args, words in (
+        (["--json"], "--json goes with --once"),
+        (["--once", "--stable-seconds", "-5"], "watch_stable_seconds"),
+    ):
+        refused = CliRunner().invoke(app, ["watch", str(inbox), *args], env=env)
+        assert refused.exit_code == 2 and words in " ".join(refused.output.split()), refused.output
