@@ -251,11 +251,19 @@ def verify(
             raise _fail(f"--at {at!r}: not an ISO 8601 date-time") from None
         if as_of.tzinfo is None:
             raise _fail(f"--at {at!r}: give the time zone, e.g. +07:00")
+    if archive and archive_at:
+        raise _fail("--archive hoặc / or --archive-at LOCATION, không cả hai / not both")
     files: list[Path] = []
     for given in pdfs or []:
         if str(given).startswith("s3:/"):  # typer made it a Path, which folds 's3://' into 's3:/'
             url = "s3://" + str(given)[4:].lstrip("/")
             raise _fail(f"{url}: là địa chỉ kho lưu trữ / an archive location, not a PDF: use --archive-at {url}")
+        if given.is_dir() and (given / ".by-sha256").is_dir():
+            # an archive's own originals (original.pdf, unsigned) were counted as failed files (QA)
+            raise _fail(
+                f"{given}: là một kho lưu trữ / is an archive: verify its signed documents with --archive-at {given}",
+                path=given,
+            )
         if given.is_dir():
             found = _folder_pdfs(given)
             if not found:

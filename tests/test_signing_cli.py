@@ -328,3 +328,17 @@ def test_a_tsa_answering_no_timestamp_is_a_fault_outside_the_input(
         text
     ), text
     assert not out.exists()
+
+
+def test_verify_says_how_to_verify_an_archive_given_as_a_folder(tmp_path: Path) -> None:
+    # found by QA: an archive folder given as a folder had each record's unsigned original.pdf counted as a failed
+    # file; --archive with --archive-at was taken too
+    env = _env(tmp_path / "var")
+    archive = tmp_path / "var" / "archive"
+    (archive / ".by-sha256").mkdir(parents=True)
+    (archive / "2025" / "QĐ" / "01--x").mkdir(parents=True)
+    make_pdf(archive / "2025" / "QĐ" / "01--x" / "original.pdf")
+    as_folder = runner.invoke(app, ["verify", str(archive)], env=env)
+    assert as_folder.exit_code == 2 and f"--archive-at {archive}" in " ".join(as_folder.output.split())
+    both = runner.invoke(app, ["verify", "--archive", "--archive-at", str(archive)], env=env)
+    assert both.exit_code == 2 and "not both" in both.output
