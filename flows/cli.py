@@ -149,8 +149,23 @@ def _errors_as_json(enabled: bool) -> None:
 def _settings(**overrides: Any) -> Settings:
     try:
         return load_settings(**overrides)
-    except Exception as exc:  # pydantic's validation message names the setting
-        raise _fail(f"configuration error: {exc}") from exc
+    except Exception as exc:
+        raise _fail(f"cấu hình sai / configuration error: {_configuration_problem(exc)}") from exc
+
+
+def _configuration_problem(exc: Exception) -> str:
+    """Each bad setting by the names an operator sets it by (``SOHOA_X``, ``x`` in sohoa.toml), what is wrong and
+    the value given — pydantic's own text added its error-type codes and a web address to every line."""
+    from pydantic import ValidationError
+
+    if not isinstance(exc, ValidationError):
+        return str(exc)
+    problems = []
+    for error in exc.errors():
+        name = ".".join(str(part) for part in error["loc"])
+        setting = f"SOHOA_{name.upper()} / {name}" if name else "settings"
+        problems.append(f"{setting}: {error['msg']} (given: {error.get('input')!r})")
+    return "; ".join(problems)
 
 
 def _print_json(payload: Any) -> None:
