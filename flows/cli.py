@@ -202,6 +202,24 @@ def _refuse_output_over_input(input_file: Path, output: Path) -> None:
         )
 
 
+def _check_output_pdf(input_file: Path, output: Path) -> None:
+    """A usage error, said before any work, for an OUTPUT.pdf that cannot or must not be written: the input itself,
+    a folder (it ended in a traceback after the whole OCR), a path through a file, or an existing file that is no
+    PDF (an officer's notes were replaced by the output, QA). An existing PDF is replaced, as OCRmyPDF does."""
+    _refuse_output_over_input(input_file, output)
+    problem = None
+    if output.is_dir():
+        problem = "là thư mục, hãy cho tên tệp / is a folder: give the output file's name"
+    elif any(parent.exists() and not parent.is_dir() for parent in output.parents):
+        problem = "một phần đường dẫn là tệp, không phải thư mục / part of the path is a file, not a folder"
+    elif output.exists():
+        with contextlib.suppress(OSError), output.open("rb") as existing:
+            if existing.read(1024).find(b"%PDF-") < 0:
+                problem = "đã có tệp khác (không phải PDF), không ghi đè / exists and is not a PDF: not overwritten"
+    if problem is not None:
+        raise _fail(f"{output}: {problem}", path=output)
+
+
 # ------------------------------------------------------------------------------------------- process
 def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
     """Prefect without a server by default: a temporary one is started at once, in the background (see
@@ -618,7 +636,7 @@ def ocr(
     _errors_as_json(as_json)
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
     _require_file(input_file)
-    _refuse_output_over_input(input_file, output)
+    _check_output_pdf(input_file, output)
     if settings.workers_to_start_ahead:
         from ocr.tesseract_library import start_workers_ahead
 

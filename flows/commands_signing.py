@@ -63,10 +63,10 @@ def sign(
         EXIT_NOT_RIGHT,
         EXIT_USAGE,
         _bad_input_message,
+        _check_output_pdf,
         _errors_as_json,
         _fail,
         _print_json,
-        _refuse_output_over_input,
         _require_file,
         _settings,
         out,
@@ -77,7 +77,7 @@ def sign(
     _errors_as_json(as_json)
     settings = _settings()
     _require_file(input_file)
-    _refuse_output_over_input(input_file, output)
+    _check_output_pdf(input_file, output)
     # a mistyped option is a usage error (2), not a machine to fix (3): checked here, before the identity is loaded
     if level is not None and level.upper() not in signing.LEVELS:
         raise _fail(f"--level {level!r}: không có mức này / no such PAdES level; valid: {', '.join(signing.LEVELS)}")

@@ -392,3 +392,29 @@ def test_watch_refuses_json_without_once_and_a_negative_stable_time(tmp_path: Pa
     ):
         refused = CliRunner().invoke(app, ["watch", str(inbox), *args], env=env)
         assert refused.exit_code == 2 and words in " ".join(refused.output.split()), refused.output
+
+
+def test_ocr_and_sign_refuse_an_output_that_is_a_folder_or_not_a_pdf_before_any_work(tmp_path: Path) -> None:
+    # found by QA: `sohoa ocr IN DIR` ended in a traceback after the whole OCR; an existing non-PDF output (an
+    # officer's notes) was replaced
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    scan = tmp_path / "scan.png"
+    scan.write_bytes(b"not read: refused before")
+    folder = tmp_path / "out"
+    folder.mkdir()
+    notes = tmp_path / "ghi chú.txt"
+    notes.write_text("ghi chú của cán bộ", encoding="utf-8")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    for command in ("ocr", "sign"):
+        for output, words in (
+            (folder, "is a folder"),
+            (notes, "exists and is not a PDF"),
+            (notes / "x.pdf", "part of the path is a file"),
+        ):
+            refused = CliRunner().invoke(app, [command, str(scan), str(output)], env=env)
+            said = " ".join(refused.output.split())
+            assert refused.exit_code == 2 and words in said, (command, output, refused.output)
+    assert notes.read_text(encoding="utf-8") == "ghi chú của cán bộ"
