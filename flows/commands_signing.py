@@ -374,10 +374,13 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     "then verify with --trust-store vn (or SOHOA_TRUST_STORES='[\"vn\"]').",
 )
 def keys_install_trust_store(
-    name: Annotated[str, typer.Argument(help="Store name, e.g. vn.")],
-    source: Annotated[Path, typer.Argument(help="Folder (or file) of PEM/DER root certificates.")],
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Store name, e.g. vn.")],
+    source: Annotated[
+        Path, typer.Argument(metavar="SOURCE", help="Folder (or file) of PEM/DER roots (replaces the store).")
+    ],
 ) -> None:
-    """Install a folder of root certificates as a named trust store under DATA_DIR/trust/NAME."""
+    """Install a folder of root certificates as a named trust store under DATA_DIR/trust/NAME (installed again, the
+    store becomes the new source's certificates only)."""
     import signing
     from flows.cli import EXIT_USAGE, _fail, _settings, out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -128,13 +129,24 @@ def install_trust_store(data_dir: Path, name: str, source: Path) -> list[Path]:
     roots, warnings = load_trust_roots(files)
     if warnings or not roots:
         raise SigningConfigError(f"{source}: not a usable set of certificates ({'; '.join(warnings) or 'none found'})")
+    # The store becomes exactly ``source``: installed again from a source that no longer has a root, the root
+    # stayed trusted (its file was kept beside the new ones) while the command said "1 certificate file(s)" (QA).
+    # Built beside it and swapped in, so a failed copy leaves the old store whole.
     target = trust_store_path(data_dir, name)
-    target.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for file in files:
-        shutil.copy2(file, target / file.name)
-        copied.append(target / file.name)
-    return copied
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.part-", dir=target.parent))
+    try:
+        for file in files:
+            shutil.copy2(file, staging / file.name)
+        staging.chmod(0o755)
+        previous = target.with_name(f".{name}.old-{staging.name.rsplit('-', 1)[-1]}")
+        if target.exists():
+            target.rename(previous)
+        staging.rename(target)
+        shutil.rmtree(previous, ignore_errors=True)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [target / file.name for file in files]
 
 
 def list_trust_stores(data_dir: Path) -> dict[str, list[dict[str, Any]]]:

@@ -259,6 +259,15 @@ def test_install_vn_trust_store_and_keys_list(tmp_path: Path) -> None:
     assert "RootCA chuyên dùng Chính phủ G2" in subjects and "Vietnam National Root CA" in subjects
     unknown = runner.invoke(app, ["verify", str(tmp_path / "x.pdf"), "--trust-store", "nope"], env=env)
     assert unknown.exit_code == 2 and "nope" in unknown.output
+    # installed again from a source with one root: the store is that root only (QA: the three others stayed
+    # trusted while the command said "1 certificate file(s)")
+    res = runner.invoke(app, ["keys", "install-trust-store", "vn", str(VN_ANCHORS / "cpcag2.crt")], env=env)
+    assert res.exit_code == 0 and "1 certificate file(s)" in res.output, res.output
+    store = tmp_path / "var" / "trust"
+    assert sorted(p.name for p in (store / "vn").iterdir()) == ["cpcag2.crt"]
+    assert [p.name for p in store.iterdir()] == ["vn"]  # no staging or old copy left beside it
+    info = json.loads(runner.invoke(app, ["keys", "list", "--json"], env=env).stdout)
+    assert len(info["trust_stores"]["vn"]) == 1
 
 
 def test_keys_list_reports_unusable_identity(tmp_path: Path) -> None:
