@@ -164,7 +164,8 @@ def _configuration_problem(exc: Exception) -> str:
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"])
         setting = f"SOHOA_{name.upper()} / {name}" if name else "settings"
-        problems.append(f"{setting}: {error['msg']} (given: {error.get('input')!r})")
+        message = error["msg"].removeprefix("Value error, ")  # pydantic's prefix to a validator's own words
+        problems.append(f"{setting}: {message} (given: {error.get('input')!r})")
     return "; ".join(problems)
 
 

@@ -68,8 +68,13 @@ class Settings(BaseSettings):
 
     # OCR
     ocr_language: str = Field(default="vie", description="Tesseract language(s); vie+eng loses diacritics")
-    ocr_workers: int = Field(default=0, description="parallel Tesseract processes; 0 = number of cores")
-    ocr_dpi: int = Field(default=300, description="rasterising resolution for PDF pages without a scan image")
+    ocr_workers: int = Field(default=0, ge=0, description="parallel Tesseract processes; 0 = number of cores")
+    # 72–1200: below 72 dpi pypdfium2 failed on vector pages ("Crop exceeds page dimensions", 0 and negative
+    # values) and Tesseract reads nothing; above 1200 an A4 page is a >100-megapixel image the input checks
+    # refuse as a decompression bomb, blaming the document for the setting
+    ocr_dpi: int = Field(
+        default=300, ge=72, le=1200, description="rasterising resolution for PDF pages without a scan image"
+    )
     tessdata_dir: Path | None = Field(default=None, description="folder with better models (tessdata_best)")
     ocr_mode: Literal["skip-text", "redo", "force"] = Field(
         default="skip-text", description="pages with text: keep them (skip-text), redo an old OCR layer, or force"
@@ -158,10 +163,14 @@ class Settings(BaseSettings):
     )
     watch_interval: float = Field(default=10.0, description="sohoa watch: seconds between full rescans of the inbox")
     batch_workers: int = Field(
-        default=2, description="documents in flight at once in a batch (the Tesseract slots still bound the cores)"
+        default=2,
+        ge=1,
+        description="documents in flight at once in a batch (the Tesseract slots still bound the cores)",
     )
     tesseract_slots: int = Field(
-        default=0, description="Tesseract processes allowed at once on this host, across all sohoa processes; 0 = cores"
+        default=0,
+        ge=0,
+        description="Tesseract processes allowed at once on this host, across all sohoa processes; 0 = cores",
     )
     tesseract_engine: Literal["library", "command"] = Field(
         default="library",
@@ -190,6 +199,46 @@ class Settings(BaseSettings):
         "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
         "within this many days",
     )
+
+    @field_validator("ocr_language")
+    @classmethod
+    def _ocr_language_given(cls, value: str) -> str:
+        """An empty language (``SOHOA_OCR_LANGUAGE=``) or an empty part of one (``vie+``) is refused when the
+        settings load, not handed to Tesseract."""
+        value = value.strip()
+        if not value or not all(part.strip() for part in value.split("+")):
+            raise ValueError(
+                "expected Tesseract language code(s), e.g. vie or vie+eng (tesseract --list-langs shows those "
+                "installed); empty is not a language"
+            )
+        return value
+
+    @field_validator("signature_level")
+    @classmethod
+    def _signature_level_known(cls, value: str) -> str:
+        """Checked when the settings load: an unknown level (``B-X``) used to fail every document at signing,
+        after its OCR, and `sohoa keys list` said only "level unknown"."""
+        value = value.strip()
+        if not value:
+            return value  # B-LTA with a TSA, else B-B
+        from signing.sign import LEVELS  # the one list; imported only when a level is configured
+
+        if value.upper() not in LEVELS:
+            raise ValueError(f"unknown PAdES level; valid levels: {', '.join(LEVELS)} (empty: B-LTA with a TSA)")
+        return value.upper()
+
+    @field_validator("signing_identity")
+    @classmethod
+    def _signing_identity_known(cls, value: str) -> str:
+        """Checked when the settings load, like the level (``foo`` failed every document at signing)."""
+        value = value.strip()
+        if value == "dev":
+            return value  # the default: no need to import the signing code (~0.3 s) to know it
+        from signing.identity import IDENTITY_KINDS  # the one list
+
+        if value not in IDENTITY_KINDS:
+            raise ValueError(f"unknown signing identity kind; valid kinds: {', '.join(IDENTITY_KINDS)}")
+        return value
 
     @field_validator("tsa_url")
     @classmethod

@@ -125,3 +125,102 @@ def test_a_bad_setting_is_named_as_the_operator_sets_it_without_pydantic_codes(
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "SOHOA_BATCH_WORKERS / batch_workers" in said and "(given: 'abc')" in said
     assert "errors.pydantic.dev" not in said and "type=" not in said
+
+
+def _cli_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], **env: str) -> str:
+    """Run the CLI with these SOHOA_* variables; it must refuse them as a configuration error (exit 2), before
+    any document is read, without a traceback. Its words, on one line."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    full = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off", **env}
+    result = CliRunner().invoke(app, args, env=full)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "configuration error" in said and "Traceback" not in said, said
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return said
+
+
+@pytest.mark.parametrize("dpi", ["0", "-300", "5000"])
+def test_an_ocr_dpi_out_of_range_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dpi: str
+) -> None:
+    # 0 and negative values ended `sohoa ocr --mode force` on a vector PDF with pypdfium2's "Crop exceeds page
+    # dimensions" traceback and quarantined good PDFs in `process`; 5000 blamed the input (a decompression bomb)
+    pdf = tmp_path / "in.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    said = _cli_config_error(
+        tmp_path, monkeypatch, ["ocr", str(pdf), str(tmp_path / "out.pdf"), "--mode", "force"], SOHOA_OCR_DPI=dpi
+    )
+    assert "SOHOA_OCR_DPI / ocr_dpi" in said and f"(given: '{dpi}')" in said
+    assert not (tmp_path / "out.pdf").exists()
+    assert load_settings(ocr_dpi=72).ocr_dpi == 72 and load_settings(ocr_dpi=1200).ocr_dpi == 1200
+
+
+def test_an_unknown_signature_level_or_identity_kind_is_refused_when_the_settings_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # both were checked only at signing: `keys list` said "level unknown" and exited 0, `process` read every
+    # document and then failed each at signing (exit 3)
+    from signing.identity import IDENTITY_KINDS
+    from signing.sign import LEVELS
+
+    said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_LEVEL="B-X")
+    assert "SOHOA_SIGNATURE_LEVEL / signature_level" in said and ", ".join(LEVELS) in said
+    said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNING_IDENTITY="foo")
+    assert "SOHOA_SIGNING_IDENTITY / signing_identity" in said and ", ".join(IDENTITY_KINDS) in said
+    assert "Value error" not in said
+    for kind in IDENTITY_KINDS:
+        assert load_settings(signing_identity=kind).signing_identity == kind
+    assert load_settings(signature_level="b-lt").signature_level == "B-LT"
+    assert load_settings(signature_level="").signature_level == ""
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SOHOA_BATCH_WORKERS", "0"),
+        ("SOHOA_BATCH_WORKERS", "-1"),
+        ("SOHOA_TESSERACT_SLOTS", "-1"),
+        ("SOHOA_OCR_WORKERS", "-3"),
+    ],
+)
+def test_a_count_out_of_range_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str
+) -> None:
+    # 0 and -1 batch workers ran one document at a time, -1 Tesseract slots meant the number of cores: without a
+    # word. 0 (= automatic) is defined only for OCR_WORKERS and TESSERACT_SLOTS
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], **{variable: value})
+    assert variable in said and f"(given: '{value}')" in said
+    assert load_settings(ocr_workers=0, tesseract_slots=0).effective_ocr_workers >= 1
+
+
+def test_the_workers_options_refuse_counts_out_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    pdf = tmp_path / "in.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    for args in (
+        ["ocr", str(pdf), str(tmp_path / "out.pdf"), "--workers", "-3"],
+        ["process", "--no-prefect", "--workers", "0", str(pdf)],
+        ["process", "--no-prefect", "--workers", "-1", str(pdf)],
+    ):
+        result = CliRunner().invoke(app, args, env=env)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, (args, said)
+        assert "workers" in said.lower(), said
+    assert not (tmp_path / "var" / "archive").exists()
+
+
+def test_an_empty_ocr_language_is_a_configuration_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_OCR_LANGUAGE="")
+    assert "SOHOA_OCR_LANGUAGE / ocr_language" in said and "(given: '')" in said
+    with pytest.raises(ValueError, match="ocr_language"):
+        load_settings(ocr_language="vie+")
