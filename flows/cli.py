@@ -290,6 +290,7 @@ def process(
     if missing:
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
     _check_archive_location(settings)
+    _check_classify_model(settings)
 
     # started first, so that it comes up while the inputs are inspected and the pipeline imported
     server = None if no_prefect else _configure_prefect(settings)
@@ -310,6 +311,20 @@ def _check_archive_location(settings: Settings) -> None:
         check_archive_location(archive_location(settings), settings)
     except S3LocationError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
+
+
+def _check_classify_model(settings: Settings) -> None:
+    """A configured type model that is not there is a configuration error, before any document: it used to be
+    passed over without a word, every record classified by the rules alone. Only where a model is read (process,
+    watch, classify): `classify train` and `review set` write the file it names, which may not exist yet."""
+    model = settings.classify_model
+    if model is not None and not Path(model).is_file():
+        what = "it is a folder" if Path(model).is_dir() else "no such file"
+        raise _fail(
+            f"cấu hình sai / configuration error: SOHOA_CLASSIFY_MODEL / classify_model: {model}: {what} (không có "
+            "mô hình phân loại / no type model there); train one with `sohoa classify train`, or leave the setting "
+            "unset to use DATA_DIR/models/classify-model.joblib, else the shipped model"
+        )
 
 
 def _process(
@@ -742,6 +757,7 @@ def watch(
     if (problem := inbox_problem(inbox, settings)) is not None:
         raise _fail(problem, path=inbox)
     _check_archive_location(settings)
+    _check_classify_model(settings)
     from flows.pipeline import check_locations
 
     try:  # before the first file is claimed (the watcher checks again before each claim)

@@ -224,3 +224,17 @@ def test_an_empty_ocr_language_is_a_configuration_error(tmp_path: Path, monkeypa
     assert "SOHOA_OCR_LANGUAGE / ocr_language" in said and "(given: '')" in said
     with pytest.raises(ValueError, match="ocr_language"):
         load_settings(ocr_language="vie+")
+
+
+def test_a_configured_type_model_that_is_not_there_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it was passed over without a word: every record classified by the rules alone, exit 0
+    text = tmp_path / "doc.txt"
+    text.write_text("QUYẾT ĐỊNH Về việc phê duyệt", encoding="utf-8")
+    missing = tmp_path / "models" / "nope.joblib"
+    for args in (["classify", str(text)], ["process", "--no-prefect", str(text)]):
+        said = _cli_config_error(tmp_path, monkeypatch, args, SOHOA_CLASSIFY_MODEL=str(missing))
+        assert "SOHOA_CLASSIFY_MODEL / classify_model" in said and "no such file" in said
+        assert str(missing) in said.replace(" ", "")  # the path, which the console may have folded
+    assert not (tmp_path / "var" / "archive").exists()
