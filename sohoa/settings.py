@@ -50,6 +50,48 @@ def _check_config_file(settings_cls: type[BaseSettings], path: Path | None) -> N
         )
 
 
+# SOHOA_* variables read outside the settings object: not warned about as unknown (tests/test_settings.py checks
+# that every SOHOA_ name in the code is a setting or one of these)
+OTHER_VARIABLES = frozenset(
+    {
+        "SOHOA_CONFIG",  # the configuration file (above)
+        "SOHOA_OCR_SERVER",  # flows.launch: the warm-start server of `sohoa ocr`
+        "SOHOA_OCR_SERVER_IDLE",
+        "SOHOA_OCR_SERVER_SOCKET",
+        "SOHOA_OCR_SERVER_LOCK_FD",
+        "SOHOA_CHECKOUT",  # prefect.yaml: where a Prefect worker's checkout is
+        "SOHOA_TEST_CRASH_AFTER",  # flows.pipeline: the crash tests
+        "SOHOA_BENCH_TESS_LOG",  # ocr.tess_worker: the benchmarks
+    }
+)
+_warned_variables: set[str] = set()
+
+
+def _warn_unknown_variables(settings_cls: type[BaseSettings]) -> None:
+    """A ``SOHOA_*`` environment variable that is no setting is warned about, once, with the setting it probably
+    means: ``SOHOA_TRUST_DEV_CAA=false`` was ignored without a word (a misspelt key in sohoa.toml is an error;
+    in the environment only a warning, other tools may share the prefix)."""
+    import difflib
+    import logging
+
+    settings = {f"SOHOA_{name.upper()}" for name in settings_cls.model_fields}
+    known = settings | OTHER_VARIABLES
+    for variable in sorted(os.environ):
+        name = variable.upper()
+        if not name.startswith("SOHOA_") or name in known or name in _warned_variables:
+            continue
+        _warned_variables.add(name)
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f" — did you mean {close[0]}?" if close else " (the settings are listed in README.md, Configuration)"
+        logging.getLogger("sohoa.settings").warning(
+            "biến môi trường %s không phải là một thiết lập của sohoa, bị bỏ qua / environment variable %s is no "
+            "sohoa setting and is ignored%s",
+            variable,
+            variable,
+            hint,
+        )
+
+
 def _default_retention() -> dict[str, int]:
     # one table, with its sources, in storage.base; imported here only when needed (settings load first)
     from storage.base import DEFAULT_RETENTION_YEARS
@@ -275,6 +317,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         _check_config_file(settings_cls, _toml_file())
+        _warn_unknown_variables(settings_cls)
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
         return (init_settings, env_settings, toml, file_secret_settings)
 

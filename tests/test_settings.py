@@ -238,3 +238,41 @@ def test_a_configured_type_model_that_is_not_there_is_a_configuration_error(
         assert "SOHOA_CLASSIFY_MODEL / classify_model" in said and "no such file" in said
         assert str(missing) in said.replace(" ", "")  # the path, which the console may have folded
     assert not (tmp_path / "var" / "archive").exists()
+
+
+def test_an_unknown_sohoa_variable_is_warned_about_with_the_setting_it_probably_means(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    # SOHOA_TRUST_DEV_CAA=false was ignored without a word, leaving the development CA trusted
+    import sohoa.settings as settings_module
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(settings_module, "_warned_variables", set())
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.setenv("SOHOA_TRUST_DEV_CAA", "false")
+    monkeypatch.setenv("SOHOA_SOMETHING_ELSE", "1")
+    monkeypatch.setenv("SOHOA_OCR_SERVER", "off")  # read by sohoa itself, outside the settings
+    monkeypatch.setenv("SOHOA_TRUST_DEV_CA", "true")
+    with caplog.at_level("WARNING", logger="sohoa.settings"):
+        assert load_settings().trust_dev_ca is True
+        load_settings()  # once per variable, not at every load
+    warned = [r.getMessage() for r in caplog.records]
+    assert len(warned) == 2, warned
+    assert any("SOHOA_TRUST_DEV_CAA" in w and "did you mean SOHOA_TRUST_DEV_CA?" in w for w in warned)
+    assert any("SOHOA_SOMETHING_ELSE" in w and "did you mean" not in w for w in warned)
+    assert not any("SOHOA_OCR_SERVER" in w or "SOHOA_CONFIG" in w for w in warned)
+
+
+def test_every_sohoa_variable_the_code_reads_is_a_setting_or_known_to_be_read_elsewhere() -> None:
+    """So that no variable sohoa reads itself is warned about as unknown."""
+    from sohoa.settings import OTHER_VARIABLES
+
+    root = Path(__file__).resolve().parent.parent
+    names: set[str] = set()
+    for folder in ("flows", "ocr", "classify", "signing", "storage", "sohoa"):
+        for file in (root / folder).rglob("*.py"):
+            names |= set(re.findall(r"\bSOHOA_[A-Z0-9_]*[A-Z0-9]\b", file.read_text(encoding="utf-8")))
+    names |= set(re.findall(r"\bSOHOA_[A-Z0-9_]*[A-Z0-9]\b", (root / "prefect.yaml").read_text(encoding="utf-8")))
+    settings = {f"SOHOA_{name.upper()}" for name in Settings.model_fields}
+    # SOHOA_X: the placeholder in messages; SOHOA_TRUST_DEV_CAA: the misspelling in a docstring
+    assert names - settings - OTHER_VARIABLES <= {"SOHOA_X", "SOHOA_TRUST_DEV_CAA"}
