@@ -8,15 +8,17 @@ signing identity, Prefect without a server.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -145,7 +147,8 @@ class Settings(BaseSettings):
     pkcs12_file: Path | None = None
     pkcs12_password: SecretStr | None = None
     pkcs12_password_file: Path | None = None
-    trust_roots: list[Path] = Field(
+    # NoDecode: the environment's text is read by _path_list below (a JSON list, or one path), not as JSON only
+    trust_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra folders/files of trusted root certificates (PEM/DER)"
     )
     trust_dev_ca: bool = Field(default=True, description="trust the generated development CA when verifying")
@@ -241,6 +244,28 @@ class Settings(BaseSettings):
         "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
         "within this many days",
     )
+
+    @field_validator("trust_roots", mode="before")
+    @classmethod
+    def _path_list(cls, value: Any) -> Any:
+        """``SOHOA_TRUST_ROOTS`` is a JSON list (``["/etc/sohoa/trust", "/etc/ssl/certs/ca.pem"]``) or one path
+        (``/etc/sohoa/trust``): a plain path used to be refused with pydantic's "error parsing value for field
+        'trust_roots' from source 'EnvSettingsSource'", which did not say a list was expected."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"not a JSON list ({exc.msg}); expected a JSON list of certificate files/folders, e.g. "
+                    "'[\"/etc/ssl/certs/ca.pem\"]', or one path"
+                ) from exc
+            return parsed
+        return [text]
 
     @field_validator("ocr_language")
     @classmethod

@@ -276,3 +276,18 @@ def test_every_sohoa_variable_the_code_reads_is_a_setting_or_known_to_be_read_el
     settings = {f"SOHOA_{name.upper()}" for name in Settings.model_fields}
     # SOHOA_X: the placeholder in messages; SOHOA_TRUST_DEV_CAA: the misspelling in a docstring
     assert names - settings - OTHER_VARIABLES <= {"SOHOA_X", "SOHOA_TRUST_DEV_CAA"}
+
+
+def test_trust_roots_from_the_environment_take_one_path_or_a_json_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SOHOA_TRUST_ROOTS=/etc/ssl was refused with "error parsing value for field "trust_roots" from source
+    # "EnvSettingsSource"", which did not say a JSON list was expected
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.setenv("SOHOA_TRUST_ROOTS", "/etc/ssl")
+    assert load_settings().trust_roots == [Path("/etc/ssl")]
+    monkeypatch.setenv("SOHOA_TRUST_ROOTS", '["/etc/ssl/certs/ca.pem", "/srv/trust"]')
+    assert load_settings().trust_roots == [Path("/etc/ssl/certs/ca.pem"), Path("/srv/trust")]
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_TRUST_ROOTS='["/etc/ssl"')
+    assert "SOHOA_TRUST_ROOTS / trust_roots" in said and "JSON list" in said and "EnvSettingsSource" not in said
