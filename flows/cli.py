@@ -647,7 +647,11 @@ def ocr(
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except StageError as exc:
-        raise _fail(str(exc), EXIT_FAULT, input_file) from exc
+        from ocr.tesseract import MissingLanguageError
+
+        # a language given with --language that is not installed is a usage error, not a fault of the machine
+        usage = language is not None and isinstance(exc, MissingLanguageError)
+        raise _fail(str(exc), EXIT_USAGE if usage else EXIT_FAULT, input_file) from exc
     if as_json:
         payload = result.model_dump(mode="json")
         payload["mean_confidence"] = result.mean_confidence

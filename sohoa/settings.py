@@ -267,6 +267,17 @@ class Settings(BaseSettings):
             return parsed
         return [text]
 
+    @field_validator("tessdata_dir")
+    @classmethod
+    def _tessdata_dir_exists(cls, value: Path | None) -> Path | None:
+        """A folder that is not there is said as such when the settings load (it came out as "language data
+        missing: vie (have: )", exit 3, at the first document)."""
+        if value is not None and not value.is_dir():
+            raise ValueError(
+                f"{value}: no such folder (a folder holding LANG.traineddata files; unset: Debian's tessdata)"
+            )
+        return value
+
     @field_validator("ocr_language")
     @classmethod
     def _ocr_language_given(cls, value: str) -> str:

@@ -291,3 +291,29 @@ def test_trust_roots_from_the_environment_take_one_path_or_a_json_list(
     assert load_settings().trust_roots == [Path("/etc/ssl/certs/ca.pem"), Path("/srv/trust")]
     said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_TRUST_ROOTS='["/etc/ssl"')
     assert "SOHOA_TRUST_ROOTS / trust_roots" in said and "JSON list" in said and "EnvSettingsSource" not in said
+
+
+def test_a_language_not_installed_is_a_usage_error_naming_its_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `ocr --language xyz` said "install tesseract-ocr-vie", exit 3 (a fault of the machine)
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    scan = Path(__file__).resolve().parent.parent / "samples" / "cv-118-ubnd-vp.jpg"
+    result = CliRunner().invoke(app, ["ocr", str(scan), str(tmp_path / "o.pdf"), "--language", "chi_sim"], env=env)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "language data missing: chi_sim" in said and "tesseract-ocr-chi-sim" in said
+    assert "tesseract-ocr-vie" not in said and not (tmp_path / "o.pdf").exists()
+
+
+def test_a_tessdata_folder_that_is_not_there_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it came out as "language data missing: vie (have: )", exit 3, at the first document
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_TESSDATA_DIR=str(tmp_path / "nonexistent"))
+    assert "SOHOA_TESSDATA_DIR / tessdata_dir" in said and "no such folder" in said
