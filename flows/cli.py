@@ -164,7 +164,8 @@ def _configuration_problem(exc: Exception) -> str:
     for error in exc.errors():
         name = ".".join(str(part) for part in error["loc"])
         setting = f"SOHOA_{name.upper()} / {name}" if name else "settings"
-        problems.append(f"{setting}: {error['msg']} (given: {error.get('input')!r})")
+        message = error["msg"].removeprefix("Value error, ")  # pydantic's prefix to a validator's own words
+        problems.append(f"{setting}: {message} (given: {error.get('input')!r})")
     return "; ".join(problems)
 
 
@@ -307,6 +308,7 @@ def process(
     if missing:
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
     _check_archive_location(settings)
+    _check_classify_model(settings)
 
     # started first, so that it comes up while the inputs are inspected and the pipeline imported
     server = None if no_prefect else _configure_prefect(settings)
@@ -327,6 +329,20 @@ def _check_archive_location(settings: Settings) -> None:
         check_archive_location(archive_location(settings), settings)
     except S3LocationError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
+
+
+def _check_classify_model(settings: Settings) -> None:
+    """A configured type model that is not there is a configuration error, before any document: it used to be
+    passed over without a word, every record classified by the rules alone. Only where a model is read (process,
+    watch, classify): `classify train` and `review set` write the file it names, which may not exist yet."""
+    model = settings.classify_model
+    if model is not None and not Path(model).is_file():
+        what = "it is a folder" if Path(model).is_dir() else "no such file"
+        raise _fail(
+            f"cấu hình sai / configuration error: SOHOA_CLASSIFY_MODEL / classify_model: {model}: {what} (không có "
+            "mô hình phân loại / no type model there); train one with `sohoa classify train`, or leave the setting "
+            "unset to use DATA_DIR/models/classify-model.joblib, else the shipped model"
+        )
 
 
 def _process(
@@ -649,7 +665,11 @@ def ocr(
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except StageError as exc:
-        raise _fail(str(exc), EXIT_FAULT, input_file) from exc
+        from ocr.tesseract import MissingLanguageError
+
+        # a language given with --language that is not installed is a usage error, not a fault of the machine
+        usage = language is not None and isinstance(exc, MissingLanguageError)
+        raise _fail(str(exc), EXIT_USAGE if usage else EXIT_FAULT, input_file) from exc
     if as_json:
         payload = result.model_dump(mode="json")
         payload["mean_confidence"] = result.mean_confidence
@@ -759,6 +779,7 @@ def watch(
     if (problem := inbox_problem(inbox, settings)) is not None:
         raise _fail(problem, path=inbox)
     _check_archive_location(settings)
+    _check_classify_model(settings)
     from flows.pipeline import check_locations
 
     try:  # before the first file is claimed (the watcher checks again before each claim)

@@ -111,6 +111,7 @@ def register(app: typer.Typer) -> None:
         import classify as classify_stage
 
         settings = cli._settings()
+        cli._check_classify_model(settings)
         cli._require_file(input_file)
         try:
             if input_file.suffix.lower() == ".txt":

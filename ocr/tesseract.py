@@ -124,15 +124,29 @@ def tesseract_version() -> str:
         raise StageError("Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
 
 
+class MissingLanguageError(StageError):
+    """Tesseract has no data for a language asked for: a usage error when the language was given as an option."""
+
+
+def language_package(language: str) -> str:
+    """The Debian package with a Tesseract language's data: ``chi_sim`` → ``tesseract-ocr-chi-sim``."""
+    return "tesseract-ocr-" + language.lower().replace("_", "-")
+
+
 @functools.cache  # once per process, not a Tesseract start per document (a batch ran 114 of them)
 def check_language(language: str, tessdata_dir: Path | None = None) -> None:
+    if tessdata_dir is not None and not Path(tessdata_dir).is_dir():
+        raise StageError(f"SOHOA_TESSDATA_DIR={tessdata_dir}: no such folder (unset it to use Debian's tessdata)")
     config = f'--tessdata-dir "{tessdata_dir}"' if tessdata_dir else ""
     available = set(pytesseract.get_languages(config=config))
     missing = [lang for lang in language.split("+") if lang not in available]
     if missing:
-        raise StageError(
-            f"Tesseract language data missing: {', '.join(missing)} (have: {', '.join(sorted(available))}); "
-            "install tesseract-ocr-vie or set SOHOA_TESSDATA_DIR"
+        where = f"in {tessdata_dir}" if tessdata_dir else "installed"
+        raise MissingLanguageError(
+            f"Tesseract language data missing: {', '.join(missing)} ({where}: {', '.join(sorted(available))}); "
+            f"install {' '.join(language_package(lang) for lang in missing)}"
+            + ("" if tessdata_dir else " or set SOHOA_TESSDATA_DIR to a folder holding it")
+            + f" ({', '.join(lang + '.traineddata' for lang in missing)})"
         )
 
 

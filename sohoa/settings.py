@@ -8,15 +8,17 @@ signing identity, Prefect without a server.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -50,6 +52,48 @@ def _check_config_file(settings_cls: type[BaseSettings], path: Path | None) -> N
         )
 
 
+# SOHOA_* variables read outside the settings object: not warned about as unknown (tests/test_settings.py checks
+# that every SOHOA_ name in the code is a setting or one of these)
+OTHER_VARIABLES = frozenset(
+    {
+        "SOHOA_CONFIG",  # the configuration file (above)
+        "SOHOA_OCR_SERVER",  # flows.launch: the warm-start server of `sohoa ocr`
+        "SOHOA_OCR_SERVER_IDLE",
+        "SOHOA_OCR_SERVER_SOCKET",
+        "SOHOA_OCR_SERVER_LOCK_FD",
+        "SOHOA_CHECKOUT",  # prefect.yaml: where a Prefect worker's checkout is
+        "SOHOA_TEST_CRASH_AFTER",  # flows.pipeline: the crash tests
+        "SOHOA_BENCH_TESS_LOG",  # ocr.tess_worker: the benchmarks
+    }
+)
+_warned_variables: set[str] = set()
+
+
+def _warn_unknown_variables(settings_cls: type[BaseSettings]) -> None:
+    """A ``SOHOA_*`` environment variable that is no setting is warned about, once, with the setting it probably
+    means: ``SOHOA_TRUST_DEV_CAA=false`` was ignored without a word (a misspelt key in sohoa.toml is an error;
+    in the environment only a warning, other tools may share the prefix)."""
+    import difflib
+    import logging
+
+    settings = {f"SOHOA_{name.upper()}" for name in settings_cls.model_fields}
+    known = settings | OTHER_VARIABLES
+    for variable in sorted(os.environ):
+        name = variable.upper()
+        if not name.startswith("SOHOA_") or name in known or name in _warned_variables:
+            continue
+        _warned_variables.add(name)
+        close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+        hint = f" — did you mean {close[0]}?" if close else " (the settings are listed in README.md, Configuration)"
+        logging.getLogger("sohoa.settings").warning(
+            "biến môi trường %s không phải là một thiết lập của sohoa, bị bỏ qua / environment variable %s is no "
+            "sohoa setting and is ignored%s",
+            variable,
+            variable,
+            hint,
+        )
+
+
 def _default_retention() -> dict[str, int]:
     # one table, with its sources, in storage.base; imported here only when needed (settings load first)
     from storage.base import DEFAULT_RETENTION_YEARS
@@ -68,8 +112,13 @@ class Settings(BaseSettings):
 
     # OCR
     ocr_language: str = Field(default="vie", description="Tesseract language(s); vie+eng loses diacritics")
-    ocr_workers: int = Field(default=0, description="parallel Tesseract processes; 0 = number of cores")
-    ocr_dpi: int = Field(default=300, description="rasterising resolution for PDF pages without a scan image")
+    ocr_workers: int = Field(default=0, ge=0, description="parallel Tesseract processes; 0 = number of cores")
+    # 72–1200: below 72 dpi pypdfium2 failed on vector pages ("Crop exceeds page dimensions", 0 and negative
+    # values) and Tesseract reads nothing; above 1200 an A4 page is a >100-megapixel image the input checks
+    # refuse as a decompression bomb, blaming the document for the setting
+    ocr_dpi: int = Field(
+        default=300, ge=72, le=1200, description="rasterising resolution for PDF pages without a scan image"
+    )
     tessdata_dir: Path | None = Field(default=None, description="folder with better models (tessdata_best)")
     ocr_mode: Literal["skip-text", "redo", "force"] = Field(
         default="skip-text", description="pages with text: keep them (skip-text), redo an old OCR layer, or force"
@@ -98,7 +147,8 @@ class Settings(BaseSettings):
     pkcs12_file: Path | None = None
     pkcs12_password: SecretStr | None = None
     pkcs12_password_file: Path | None = None
-    trust_roots: list[Path] = Field(
+    # NoDecode: the environment's text is read by _path_list below (a JSON list, or one path), not as JSON only
+    trust_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra folders/files of trusted root certificates (PEM/DER)"
     )
     trust_dev_ca: bool = Field(default=True, description="trust the generated development CA when verifying")
@@ -158,10 +208,14 @@ class Settings(BaseSettings):
     )
     watch_interval: float = Field(default=10.0, description="sohoa watch: seconds between full rescans of the inbox")
     batch_workers: int = Field(
-        default=2, description="documents in flight at once in a batch (the Tesseract slots still bound the cores)"
+        default=2,
+        ge=1,
+        description="documents in flight at once in a batch (the Tesseract slots still bound the cores)",
     )
     tesseract_slots: int = Field(
-        default=0, description="Tesseract processes allowed at once on this host, across all sohoa processes; 0 = cores"
+        default=0,
+        ge=0,
+        description="Tesseract processes allowed at once on this host, across all sohoa processes; 0 = cores",
     )
     tesseract_engine: Literal["library", "command"] = Field(
         default="library",
@@ -190,6 +244,79 @@ class Settings(BaseSettings):
         "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
         "within this many days",
     )
+
+    @field_validator("trust_roots", mode="before")
+    @classmethod
+    def _path_list(cls, value: Any) -> Any:
+        """``SOHOA_TRUST_ROOTS`` is a JSON list (``["/etc/sohoa/trust", "/etc/ssl/certs/ca.pem"]``) or one path
+        (``/etc/sohoa/trust``): a plain path used to be refused with pydantic's "error parsing value for field
+        'trust_roots' from source 'EnvSettingsSource'", which did not say a list was expected."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if not text:
+            return []
+        if text.startswith("["):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"not a JSON list ({exc.msg}); expected a JSON list of certificate files/folders, e.g. "
+                    "'[\"/etc/ssl/certs/ca.pem\"]', or one path"
+                ) from exc
+            return parsed
+        return [text]
+
+    @field_validator("tessdata_dir")
+    @classmethod
+    def _tessdata_dir_exists(cls, value: Path | None) -> Path | None:
+        """A folder that is not there is said as such when the settings load (it came out as "language data
+        missing: vie (have: )", exit 3, at the first document)."""
+        if value is not None and not value.is_dir():
+            raise ValueError(
+                f"{value}: no such folder (a folder holding LANG.traineddata files; unset: Debian's tessdata)"
+            )
+        return value
+
+    @field_validator("ocr_language")
+    @classmethod
+    def _ocr_language_given(cls, value: str) -> str:
+        """An empty language (``SOHOA_OCR_LANGUAGE=``) or an empty part of one (``vie+``) is refused when the
+        settings load, not handed to Tesseract."""
+        value = value.strip()
+        if not value or not all(part.strip() for part in value.split("+")):
+            raise ValueError(
+                "expected Tesseract language code(s), e.g. vie or vie+eng (tesseract --list-langs shows those "
+                "installed); empty is not a language"
+            )
+        return value
+
+    @field_validator("signature_level")
+    @classmethod
+    def _signature_level_known(cls, value: str) -> str:
+        """Checked when the settings load: an unknown level (``B-X``) used to fail every document at signing,
+        after its OCR, and `sohoa keys list` said only "level unknown"."""
+        value = value.strip()
+        if not value:
+            return value  # B-LTA with a TSA, else B-B
+        from signing.sign import LEVELS  # the one list; imported only when a level is configured
+
+        if value.upper() not in LEVELS:
+            raise ValueError(f"unknown PAdES level; valid levels: {', '.join(LEVELS)} (empty: B-LTA with a TSA)")
+        return value.upper()
+
+    @field_validator("signing_identity")
+    @classmethod
+    def _signing_identity_known(cls, value: str) -> str:
+        """Checked when the settings load, like the level (``foo`` failed every document at signing)."""
+        value = value.strip()
+        if value == "dev":
+            return value  # the default: no need to import the signing code (~0.3 s) to know it
+        from signing.identity import IDENTITY_KINDS  # the one list
+
+        if value not in IDENTITY_KINDS:
+            raise ValueError(f"unknown signing identity kind; valid kinds: {', '.join(IDENTITY_KINDS)}")
+        return value
 
     @field_validator("tsa_url")
     @classmethod
@@ -226,6 +353,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         _check_config_file(settings_cls, _toml_file())
+        _warn_unknown_variables(settings_cls)
         toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
         return (init_settings, env_settings, toml, file_secret_settings)
 
