@@ -30,6 +30,7 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.errors import SigningConfigError
 from sohoa.fsutil import exclusive_lock, fsync_dir
+from sohoa.signing_names import IDENTITY_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +48,6 @@ SIGNER_VALIDITY = dt.timedelta(days=5 * 365)
 CA_VALIDITY = dt.timedelta(days=10 * 365)
 # Back-date notBefore a little: a validator whose clock is a few minutes behind must not reject a fresh cert.
 _CLOCK_SKEW = dt.timedelta(minutes=5)
-
-IDENTITY_KINDS = ("dev", "pkcs12", "pkcs11")
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from signing.services import FetchFailures, TsaClient, recording_fetcher_backend
 from sohoa.errors import Problem
 from sohoa.fsutil import fsync_dir
 from sohoa.record import SignatureFacts
+from sohoa.signing_names import LEVELS
 
 if TYPE_CHECKING:
     from signing.appearance import Appearance
@@ -48,7 +49,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 LEVEL = "B-B"
-LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
 # A signature timestamp token (TSA certificate included) adds a few kilobytes to the CMS.
 _TIMESTAMP_OVERHEAD = 8192
 # Reserving room for the CMS up front skips pyHanko's dummy signature pass (B-B 168 -> 88 ms, MEASURED.md).

@@ -24,6 +24,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from sohoa.signing_names import IDENTITY_KINDS, LEVELS
+
 
 def _toml_file() -> Path | None:
     """``sohoa.toml`` in the working folder, or the file SOHOA_CONFIG names; none at all for ``SOHOA_CONFIG=``."""
@@ -299,8 +301,6 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value:
             return value  # B-LTA with a TSA, else B-B
-        from signing.sign import LEVELS  # the one list; imported only when a level is configured
-
         if value.upper() not in LEVELS:
             raise ValueError(f"unknown PAdES level; valid levels: {', '.join(LEVELS)} (empty: B-LTA with a TSA)")
         return value.upper()
@@ -311,9 +311,7 @@ class Settings(BaseSettings):
         """Checked when the settings load, like the level (``foo`` failed every document at signing)."""
         value = value.strip()
         if value == "dev":
-            return value  # the default: no need to import the signing code (~0.3 s) to know it
-        from signing.identity import IDENTITY_KINDS  # the one list
-
+            return value
         if value not in IDENTITY_KINDS:
             raise ValueError(f"unknown signing identity kind; valid kinds: {', '.join(IDENTITY_KINDS)}")
         return value
