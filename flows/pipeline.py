@@ -31,7 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sohoa.errors import BadInputError, StageError
+from sohoa.errors import BadInputError, SecretFileError, StageError
 from sohoa.fsutil import (
     PART_MARKER,
     escaped,
@@ -385,13 +385,13 @@ def signing_identity(settings: Settings) -> Any:
     import signing
 
     pkcs11 = signing.pkcs11_config(settings) if settings.signing_identity == "pkcs11" else None
+    try:  # a missing SOHOA_PKCS12_PASSWORD_FILE: a signing-configuration error, as a missing PIN file is
+        passphrase = settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None
+    except SecretFileError as exc:
+        raise signing.SigningConfigError(str(exc)) from None
     with _identity_lock:  # documents in flight at once must not generate or load the identity twice
         return _identity(
-            settings.signing_identity,
-            settings.keys_dir.resolve(),
-            settings.pkcs12_file,
-            settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None,
-            pkcs11,
+            settings.signing_identity, settings.keys_dir.resolve(), settings.pkcs12_file, passphrase, pkcs11
         )
 
 
@@ -520,6 +520,20 @@ def process_document(
     except BadInputError as exc:
         result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
     except FileNotFoundError as exc:
+        if not _the_scan_is_gone(path, exc):
+            # another file a stage needed (a configured key, password or model file, a tool): not the scan's
+            # fault, and not "moved or deleted" either — say which file
+            missing = exc.filename or exc
+            log.error("%s: FAILED: a file sohoa needs is missing: %s", path, exc)
+            result = DocumentResult(
+                path,
+                Outcome.FAILED,
+                reason_en=f"a file sohoa needs is missing, not the scan: {missing} ({exc.strerror or exc})",
+                reason_vi=f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing} ({exc.strerror or exc})",
+            )
+            result.seconds = time.monotonic() - started
+            result.origin = origin
+            return result
         # gone before it could be read (another watcher took it), or not visible where this runs (a Dask worker
         # on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
         log.error("%s: FAILED: %s", path, exc)
@@ -581,6 +595,18 @@ def process_document(
     return result
 
 
+def _the_scan_is_gone(path: Path, exc: FileNotFoundError) -> bool:
+    """Whether the missing file of ``exc`` is the scan itself: named by the error, or no longer there."""
+    if not path.exists():
+        return True
+    if exc.filename is None:
+        return False
+    try:
+        return Path(os.fsdecode(exc.filename)).resolve() == path.resolve()
+    except (OSError, ValueError):
+        return False
+
+
 WORK_TOKEN = ".generation"
 
 
@@ -622,6 +648,11 @@ def check_locations(settings: Settings) -> None:
     of that name, no permission): otherwise every good scan of the batch would fail inside a stage and be
     quarantined as if it were at fault, or the quarantine itself would fail."""
     folders = [("work", settings.work_path), ("quarantine", settings.quarantine_path)]
+    if settings.signing_identity == "pkcs12":
+        try:  # a password file that is not there fails every signature: said before the first document is OCRed
+            settings.pkcs12_passphrase()
+        except SecretFileError as exc:
+            raise StageError(f"ký số / signing: {exc}") from None
     location = archive_location(settings)
     if location.startswith("s3:"):
         from storage import check_archive_location
