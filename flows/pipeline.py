@@ -56,6 +56,7 @@ from sohoa.record import (
 )
 from sohoa.settings import Settings
 from storage import (
+    ArchiveConfigError,
     ArchiveIntegrityError,
     LocalArchive,
     RetentionError,
@@ -546,6 +547,9 @@ def process_document(
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+    except ArchiveConfigError as exc:  # the archive as configured cannot hold records: not retried, not the scan's
+        log.error("%s: FAILED: %s", path, exc)
+        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=str(exc))
     except (RetentionError, ArchiveIntegrityError) as exc:
         # the archive refused the record or failed its own check: it is damaged or was changed behind its back
         # (a record's record.json deleted, its retained document.pdf still there). Not the scan's fault: a good
@@ -660,6 +664,16 @@ def check_locations(settings: Settings) -> None:
         # an invalid bucket name, no endpoint: a configuration error no rerun fixes (the CLI says so first; a
         # Prefect deployment or the watcher come here without it)
         check_archive_location(location, settings)
+        from storage.s3 import S3Archive
+
+        archive = open_configured_archive(settings)
+        if isinstance(archive, S3Archive):
+            try:  # a bucket without object lock fails every document the same way, after its OCR: said now
+                archive.check_object_lock()
+            except ArchiveConfigError as exc:
+                raise StageError(str(exc)) from None
+            except StageError as exc:  # the server down: each document's archive stage retries, and says so
+                log.debug("object lock not checked yet: %s", exc)
     else:
         folders.append(("archive", Path(location)))
         if not Path(location).exists():

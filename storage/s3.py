@@ -38,6 +38,7 @@ from minio.retention import Retention
 
 from sohoa.errors import SohoaError
 from storage.base import (
+    ArchiveConfigError,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
@@ -164,9 +165,13 @@ class S3Archive(BaseArchive):
         try:
             if not self.client.bucket_exists(self.bucket):
                 self.client.make_bucket(self.bucket, object_lock=True)
+            else:
+                self.check_object_lock()
         except S3Error as exc:
             if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
+        except (ArchiveConfigError, ArchiveUnavailableError):
+            raise
         except Exception as exc:
             raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
         self._bucket_ready = True
@@ -195,6 +200,27 @@ class S3Archive(BaseArchive):
             return True
         except S3Error:
             return False
+
+    def check_object_lock(self) -> None:
+        """Refuse a bucket that exists without object lock (``ArchiveConfigError``): no object could be retained
+        there — every write used to fail on "cannot set retention: InvalidRequest", retried for ~40 s, leaving
+        unretained objects. A missing bucket passes (the first write creates it with object lock); a server that
+        cannot be reached raises ``ArchiveUnavailableError``."""
+        try:
+            self.client.get_object_lock_config(self.bucket)
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":
+                return
+            if exc.code in ("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound"):
+                raise ArchiveConfigError(
+                    f"{self.location}: bucket {self.bucket} không bật khóa đối tượng (object lock): sohoa không lưu "
+                    f"giữ hồ sơ ở đó được; hãy tạo bucket có object lock (sohoa tự tạo bucket như vậy) hoặc dùng "
+                    f"bucket khác / bucket {self.bucket} has no object lock: sohoa cannot retain records there; "
+                    f"create it with object lock (sohoa makes its own bucket so) or use another"
+                ) from None
+            raise self._fail("cannot read the bucket's object lock", exc) from exc
+        except Exception as exc:
+            raise self._fail("cannot read the bucket's object lock", exc) from exc
 
     # ---- primitives ---------------------------------------------------------------------------------
     def _stat(self, key: str) -> Any:

@@ -742,6 +742,49 @@ def test_s3_configuration_errors_are_named(s3_server: SeaweedServer, tmp_path: P
     assert "create bucket" not in text
 
 
+def test_a_bucket_without_object_lock_is_refused_before_the_first_document(
+    s3_server: SeaweedServer, tmp_path: Path
+) -> None:
+    """QA: an existing bucket made without object lock: every document was OCRed and signed, then its archive
+    write retried 4 times over ~37 s on "cannot set retention …: InvalidRequest", reported "FAILED (will retry on
+    the next run)", exit 3, unretained objects left in the bucket; a rerun failed the same. Now `process` and
+    `watch` refuse it before the first document (exit 3, named in both languages), and the archive stage, met
+    without that check, fails at once: a configuration fault, not retried, nothing written."""
+    from test_bad_input import small_scan_png
+
+    from flows import pipeline
+
+    client = make_client(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)
+    client.make_bucket("qa-nolock")
+    env = {**_s3_env(s3_server, tmp_path / "var"), "SOHOA_ARCHIVE": "s3://qa-nolock/p"}
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    scan = small_scan_png(inbox / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    runner = CliRunner()
+    for command in (["process", str(inbox), "--no-prefect"], ["watch", str(inbox), "--once"]):
+        result = runner.invoke(app, command, env=env)
+        text = " ".join(result.output.split())
+        assert result.exit_code == 3, (command, result.output)
+        assert "bucket qa-nolock has no object lock: sohoa cannot retain records there" in text, text
+        assert "không bật khóa đối tượng" in text and "will retry" not in text and "Traceback" not in text, text
+    assert scan.exists() and not (tmp_path / "var" / "quarantine").exists()
+    assert not list(client.list_objects("qa-nolock", recursive=True))
+
+    from storage import ArchiveConfigError
+
+    settings = s3_settings(s3_server, tmp_path / "var", "qa-nolock")
+    record, files = make_record(tmp_path / "rec", "nolock")
+    started = time.monotonic()
+    with pytest.raises(ArchiveConfigError, match="has no object lock"):
+        pipeline.run_archive(record, files, settings)
+    assert time.monotonic() - started < 5  # not retried (was 4 attempts over ~37 s)
+    assert not list(client.list_objects("qa-nolock", recursive=True))
+    # a bucket sohoa makes itself has object lock, and passes
+    fine = s3_settings(s3_server, tmp_path / "var", "qa-withlock")
+    pipeline.check_locations(fine)
+    assert pipeline.run_archive(record, files, fine).archive_prefix
+
+
 def test_process_reports_an_s3_archive_as_its_url(s3_server: SeaweedServer, tmp_path: Path) -> None:
     """`process` printed an S3 archive as a local path (Archive: /cwd/s3:/bucket/prefix), in the table and in
     --json."""
