@@ -573,7 +573,11 @@ def process_document(
         if _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
-            log.error("%s: FAILED (will retry on the next run): signing: %s", path, detail)
+            configuration = isinstance(exc, sys.modules["signing.errors"].SigningConfigError)
+            # a configuration fault stays until someone fixes it: no "will retry" promise for it
+            log.error(
+                "%s: FAILED%s: signing: %s", path, "" if configuration else " (will retry on the next run)", detail
+            )
             # a service's fault says which service and what it answered, in both languages, without the work
             # copy's path (the result names the scan) and uncut: the end of it is what to fix
             english = vietnamese = detail
@@ -844,7 +848,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     from ocr.quality import low_quality_reason
 
     archive = open_configured_archive(settings)
-    existing = archive.find(record.source.sha256)
+    # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
+    existing = retry_transient(
+        lambda: archive.find(record.source.sha256), ARCHIVE_RETRY_DELAYS, f"looking for {path.name} in the archive"
+    )
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
         _complete_interrupted(existing, settings)
