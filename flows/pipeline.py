@@ -31,7 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sohoa.errors import BadInputError, StageError
+from sohoa.errors import BadInputError, SecretFileError, StageError
 from sohoa.fsutil import (
     PART_MARKER,
     escaped,
@@ -56,6 +56,7 @@ from sohoa.record import (
 )
 from sohoa.settings import Settings
 from storage import (
+    ArchiveConfigError,
     ArchiveIntegrityError,
     LocalArchive,
     RetentionError,
@@ -385,13 +386,13 @@ def signing_identity(settings: Settings) -> Any:
     import signing
 
     pkcs11 = signing.pkcs11_config(settings) if settings.signing_identity == "pkcs11" else None
+    try:  # a missing SOHOA_PKCS12_PASSWORD_FILE: a signing-configuration error, as a missing PIN file is
+        passphrase = settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None
+    except SecretFileError as exc:
+        raise signing.SigningConfigError(str(exc)) from None
     with _identity_lock:  # documents in flight at once must not generate or load the identity twice
         return _identity(
-            settings.signing_identity,
-            settings.keys_dir.resolve(),
-            settings.pkcs12_file,
-            settings.pkcs12_passphrase() if settings.signing_identity == "pkcs12" else None,
-            pkcs11,
+            settings.signing_identity, settings.keys_dir.resolve(), settings.pkcs12_file, passphrase, pkcs11
         )
 
 
@@ -520,6 +521,20 @@ def process_document(
     except BadInputError as exc:
         result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
     except FileNotFoundError as exc:
+        if not _the_scan_is_gone(path, exc):
+            # another file a stage needed (a configured key, password or model file, a tool): not the scan's
+            # fault, and not "moved or deleted" either — say which file
+            missing = exc.filename or exc
+            log.error("%s: FAILED: a file sohoa needs is missing: %s", path, exc)
+            result = DocumentResult(
+                path,
+                Outcome.FAILED,
+                reason_en=f"a file sohoa needs is missing, not the scan: {missing} ({exc.strerror or exc})",
+                reason_vi=f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing} ({exc.strerror or exc})",
+            )
+            result.seconds = time.monotonic() - started
+            result.origin = origin
+            return result
         # gone before it could be read (another watcher took it), or not visible where this runs (a Dask worker
         # on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
         log.error("%s: FAILED: %s", path, exc)
@@ -532,6 +547,9 @@ def process_document(
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+    except ArchiveConfigError as exc:  # the archive as configured cannot hold records: not retried, not the scan's
+        log.error("%s: FAILED: %s", path, exc)
+        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=str(exc))
     except (RetentionError, ArchiveIntegrityError) as exc:
         # the archive refused the record or failed its own check: it is damaged or was changed behind its back
         # (a record's record.json deleted, its retained document.pdf still there). Not the scan's fault: a good
@@ -555,7 +573,11 @@ def process_document(
         if _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
-            log.error("%s: FAILED (will retry on the next run): signing: %s", path, detail)
+            configuration = isinstance(exc, sys.modules["signing.errors"].SigningConfigError)
+            # a configuration fault stays until someone fixes it: no "will retry" promise for it
+            log.error(
+                "%s: FAILED%s: signing: %s", path, "" if configuration else " (will retry on the next run)", detail
+            )
             # a service's fault says which service and what it answered, in both languages, without the work
             # copy's path (the result names the scan) and uncut: the end of it is what to fix
             english = vietnamese = detail
@@ -579,6 +601,18 @@ def process_document(
     result.seconds = time.monotonic() - started
     result.origin = origin
     return result
+
+
+def _the_scan_is_gone(path: Path, exc: FileNotFoundError) -> bool:
+    """Whether the missing file of ``exc`` is the scan itself: named by the error, or no longer there."""
+    if not path.exists():
+        return True
+    if exc.filename is None:
+        return False
+    try:
+        return Path(os.fsdecode(exc.filename)).resolve() == path.resolve()
+    except (OSError, ValueError):
+        return False
 
 
 WORK_TOKEN = ".generation"
@@ -622,6 +656,11 @@ def check_locations(settings: Settings) -> None:
     of that name, no permission): otherwise every good scan of the batch would fail inside a stage and be
     quarantined as if it were at fault, or the quarantine itself would fail."""
     folders = [("work", settings.work_path), ("quarantine", settings.quarantine_path)]
+    if settings.signing_identity == "pkcs12":
+        try:  # a password file that is not there fails every signature: said before the first document is OCRed
+            settings.pkcs12_passphrase()
+        except SecretFileError as exc:
+            raise StageError(f"ký số / signing: {exc}") from None
     location = archive_location(settings)
     if location.startswith("s3:"):
         from storage import check_archive_location
@@ -629,6 +668,16 @@ def check_locations(settings: Settings) -> None:
         # an invalid bucket name, no endpoint: a configuration error no rerun fixes (the CLI says so first; a
         # Prefect deployment or the watcher come here without it)
         check_archive_location(location, settings)
+        from storage.s3 import S3Archive
+
+        archive = open_configured_archive(settings)
+        if isinstance(archive, S3Archive):
+            try:  # a bucket without object lock fails every document the same way, after its OCR: said now
+                archive.check_object_lock()
+            except ArchiveConfigError as exc:
+                raise StageError(str(exc)) from None
+            except StageError as exc:  # the server down: each document's archive stage retries, and says so
+                log.debug("object lock not checked yet: %s", exc)
     else:
         folders.append(("archive", Path(location)))
         if not Path(location).exists():
@@ -799,7 +848,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     from ocr.quality import low_quality_reason
 
     archive = open_configured_archive(settings)
-    existing = archive.find(record.source.sha256)
+    # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
+    existing = retry_transient(
+        lambda: archive.find(record.source.sha256), ARCHIVE_RETRY_DELAYS, f"looking for {path.name} in the archive"
+    )
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
         _complete_interrupted(existing, settings)

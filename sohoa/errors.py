@@ -97,5 +97,10 @@ class BadInputError(SohoaError):
         return f"{self.path.name}: {PROBLEM_TEXT[self.problem][1]}{extra}"
 
 
+class SecretFileError(SohoaError):
+    """A file named to hold a password or PIN (SOHOA_PKCS12_PASSWORD_FILE) cannot be read: a configuration fault
+    outside the input; the message names the setting and the path, never the secret."""
+
+
 class StageError(SohoaError):
     """A stage failed on a usable input (tool missing, service down): worth a retry, not quarantine."""

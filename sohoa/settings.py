@@ -400,7 +400,16 @@ class Settings(BaseSettings):
         if self.pkcs12_password is not None:
             return self.pkcs12_password.get_secret_value().encode()
         if self.pkcs12_password_file is not None:
-            return self.pkcs12_password_file.read_text(encoding="utf-8").strip().encode()
+            try:
+                return self.pkcs12_password_file.read_text(encoding="utf-8").strip().encode()
+            except (OSError, UnicodeDecodeError) as exc:
+                from sohoa.errors import SecretFileError
+
+                why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+                raise SecretFileError(
+                    f"{self.pkcs12_password_file}: không đọc được tệp mật khẩu PKCS#12 / cannot read the PKCS#12 "
+                    f"password file (SOHOA_PKCS12_PASSWORD_FILE) ({why})"
+                ) from None
         return None
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from storage.base import (
     DEFAULT_RETENTION_YEARS,
     Archive,
+    ArchiveConfigError,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DEFAULT_RETENTION_YEARS",
     "Archive",
+    "ArchiveConfigError",
     "ArchiveIntegrityError",
     "ArchiveUnavailableError",
     "BaseArchive",

@@ -76,6 +76,11 @@ class ArchiveUnavailableError(StageError):
     """The archive (a folder or an S3 server) could not be reached or written."""
 
 
+class ArchiveConfigError(SohoaError):
+    """The archive location cannot hold records as it is configured (an S3 bucket without object lock): a fault
+    outside the input that no retry and no rerun fixes until someone changes the configuration."""
+
+
 def _safe_component(text: str) -> str:
     """A folder name from a document number: NFC, '/' and other separators replaced, length bounded."""
     text = unicodedata.normalize("NFC", text)

@@ -23,6 +23,8 @@ import base64
 import io
 import os
 import re
+import socket
+import ssl
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
@@ -38,6 +40,7 @@ from minio.retention import Retention
 
 from sohoa.errors import SohoaError
 from storage.base import (
+    ArchiveConfigError,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
@@ -79,6 +82,41 @@ def parse_s3_url(url: str) -> tuple[str, str]:
     if not _BUCKET_NAME.fullmatch(bucket) or _IPV4.fullmatch(bucket) or ".." in bucket:
         raise S3LocationError(f"{url}: tên bucket không hợp lệ / invalid bucket name {bucket!r}: {BUCKET_RULE}")
     return bucket, parsed.path.strip("/")
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps: urllib3's ``reason``, ``__cause__``, ``__context__``."""
+    seen: list[BaseException] = []
+    todo: list[object] = [exc]
+    while todo:
+        item = todo.pop()
+        if not isinstance(item, BaseException) or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        todo += [getattr(item, "reason", None), item.__cause__, item.__context__]
+    return seen
+
+
+def connection_problem(exc: BaseException) -> tuple[str, str]:
+    """Why a request never got an answer, short, (English, Vietnamese): instead of urllib3's "HTTPConnectionPool(
+    host=…, port=…): Max retries exceeded with url: … (Caused by NewConnectionError(…))"."""
+    causes = _causes(exc)
+
+    def found(*kinds: type[BaseException]) -> bool:
+        return any(isinstance(c, kinds) for c in causes)
+
+    if found(ConnectionRefusedError):
+        return "connection refused", "từ chối kết nối"
+    if found(urllib3.exceptions.NameResolutionError, socket.gaierror):
+        return "host name not found", "không tìm thấy tên máy"
+    if found(urllib3.exceptions.SSLError, ssl.SSLError):
+        return "TLS failed", "lỗi TLS"
+    if found(urllib3.exceptions.ConnectTimeoutError, TimeoutError):
+        return "no answer in time", "quá thời gian chờ"
+    if found(ConnectionResetError, urllib3.exceptions.ProtocolError):
+        return "connection dropped", "kết nối bị ngắt"
+    detail = str(causes[-1]).splitlines()[0][:160] if str(causes[-1]) else type(causes[-1]).__name__
+    return detail, detail
 
 
 def credentials_refused(exc: BaseException) -> bool:
@@ -154,7 +192,13 @@ class S3Archive(BaseArchive):
                 f"credentials ({exc.code}): check SOHOA_S3_ACCESS_KEY and SOHOA_S3_SECRET_KEY"
             )
         if not isinstance(exc, S3Error):  # connection refused, DNS, TLS, timeouts
-            return ArchiveUnavailableError(f"{self.location}: {what}: S3 server unreachable: {exc}")
+            english, vietnamese = connection_problem(exc)
+            url = getattr(getattr(self.client, "_base_url", None), "_url", None)
+            server = f"{url.scheme}://{url.netloc}" if url is not None else "?"
+            return ArchiveUnavailableError(
+                f"{self.location}: {what}: máy chủ S3 tại {server} không trả lời ({vietnamese}) / S3 server at "
+                f"{server} does not answer ({english})"
+            )
         return ArchiveUnavailableError(f"{self.location}: {what}: {exc}")
 
     def ensure_bucket(self) -> None:
@@ -164,9 +208,13 @@ class S3Archive(BaseArchive):
         try:
             if not self.client.bucket_exists(self.bucket):
                 self.client.make_bucket(self.bucket, object_lock=True)
+            else:
+                self.check_object_lock()
         except S3Error as exc:
             if exc.code not in ("BucketAlreadyOwnedByYou", "BucketAlreadyExists"):
                 raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
+        except (ArchiveConfigError, ArchiveUnavailableError):
+            raise
         except Exception as exc:
             raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
         self._bucket_ready = True
@@ -195,6 +243,27 @@ class S3Archive(BaseArchive):
             return True
         except S3Error:
             return False
+
+    def check_object_lock(self) -> None:
+        """Refuse a bucket that exists without object lock (``ArchiveConfigError``): no object could be retained
+        there — every write used to fail on "cannot set retention: InvalidRequest", retried for ~40 s, leaving
+        unretained objects. A missing bucket passes (the first write creates it with object lock); a server that
+        cannot be reached raises ``ArchiveUnavailableError``."""
+        try:
+            self.client.get_object_lock_config(self.bucket)
+        except S3Error as exc:
+            if exc.code == "NoSuchBucket":
+                return
+            if exc.code in ("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound"):
+                raise ArchiveConfigError(
+                    f"{self.location}: bucket {self.bucket} không bật khóa đối tượng (object lock): sohoa không lưu "
+                    f"giữ hồ sơ ở đó được; hãy tạo bucket có object lock (sohoa tự tạo bucket như vậy) hoặc dùng "
+                    f"bucket khác / bucket {self.bucket} has no object lock: sohoa cannot retain records there; "
+                    f"create it with object lock (sohoa makes its own bucket so) or use another"
+                ) from None
+            raise self._fail("cannot read the bucket's object lock", exc) from exc
+        except Exception as exc:
+            raise self._fail("cannot read the bucket's object lock", exc) from exc
 
     # ---- primitives ---------------------------------------------------------------------------------
     def _stat(self, key: str) -> Any:

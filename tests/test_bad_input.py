@@ -8,6 +8,7 @@ import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import img2pdf
 import pikepdf
@@ -461,3 +462,29 @@ def test_a_bad_input_error_keeps_its_vietnamese_detail_across_processes() -> Non
     error = BadInputError("a.pdf", Problem.DAMAGED_PAGE_IMAGE, "page 2, image Im0: bad", "trang 2")
     again = pickle.loads(pickle.dumps(error))
     assert again.vietnamese() == error.vietnamese() and again.english() == error.english()
+
+
+def test_a_missing_file_other_than_the_scan_fails_the_document_without_blaming_the_scan(tmp_path: Path) -> None:
+    """QA: any FileNotFoundError in a stage (a missing password file) was reported as the scan "moved or deleted
+    before it could be read". Only the scan missing is that; another missing file is a fault outside the input."""
+    from flows.pipeline import process_document
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    needed = tmp_path / "a file the stage needs"
+
+    def stage_needing_a_missing_file(stage: str, function: Any, *args: Any) -> Any:
+        needed.read_bytes()  # a real FileNotFoundError for a file other than the scan
+        return function(*args)
+
+    settings = make_settings(tmp_path / "var")
+    result = process_document(scan, settings, stage_needing_a_missing_file)
+    assert result.outcome == Outcome.FAILED
+    assert str(needed) in result.reason_en and "not the scan" in result.reason_en, result.reason_en
+    assert "moved or deleted" not in result.reason_en and "không tìm thấy tệp" not in result.reason_vi
+    assert scan.exists()
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+    gone = tmp_path / "gone.png"
+    scan.rename(gone)
+    result = process_document(scan, settings)  # the scan itself missing: still "moved or deleted"
+    assert result.outcome == Outcome.FAILED and "moved or deleted" in result.reason_en, result.reason_en

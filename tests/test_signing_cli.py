@@ -351,3 +351,26 @@ def test_verify_says_how_to_verify_an_archive_given_as_a_folder(tmp_path: Path) 
     assert as_folder.exit_code == 2 and f"--archive-at {archive}" in " ".join(as_folder.output.split())
     both = runner.invoke(app, ["verify", "--archive", "--archive-at", str(archive)], env=env)
     assert both.exit_code == 2 and "not both" in both.output
+
+
+def test_a_missing_pkcs12_password_file_is_a_signing_configuration_error(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA: `keys list` and `sign` printed a traceback ending in FileNotFoundError; `process` OCRed the scan, then
+    reported the scan as "moved or deleted". Now: the setting and the path named, exit 3, before any OCR."""
+    from test_bad_input import small_scan_png
+
+    data = tmp_path / "var"
+    nope = tmp_path / "p12" / "nope"
+    env = {**_pki_env(data, test_pki), "SOHOA_PKCS12_PASSWORD_FILE": str(nope)}
+    listed = runner.invoke(app, ["keys", "list"], env=env)
+    signed = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(tmp_path / "out.pdf")], env=env)
+    (tmp_path / "in1").mkdir()
+    scan = small_scan_png(tmp_path / "in1" / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    processed = runner.invoke(app, ["process", "--no-prefect", str(scan)], env=env)
+    for result in (listed, signed, processed):
+        said = " ".join(result.output.split())  # Rich wraps long lines
+        assert result.exit_code == 3, result.output
+        assert "SOHOA_PKCS12_PASSWORD_FILE" in said and str(nope) in said and "No such file or directory" in said
+        assert "Traceback" not in result.output and "không tìm thấy tệp" not in said
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert scan.exists() and not (data / "archive").exists()
+    assert not (data / "quarantine").exists() or not any((data / "quarantine").iterdir())
