@@ -655,7 +655,16 @@ def check_locations(settings: Settings) -> None:
     """Refuse, before any document, a data, work, quarantine or local archive folder that cannot be one (a file
     of that name, no permission): otherwise every good scan of the batch would fail inside a stage and be
     quarantined as if it were at fault, or the quarantine itself would fail."""
-    folders = [("work", settings.work_path), ("quarantine", settings.quarantine_path)]
+    # each with the setting an operator changes to fix it (QA: a SOHOA_QUARANTINE_DIR that is a file was said as
+    # "check SOHOA_DATA_DIR / --archive")
+    folders = [
+        ("work", settings.work_path, "SOHOA_WORK_DIR" if settings.work_dir else "SOHOA_DATA_DIR"),
+        (
+            "quarantine",
+            settings.quarantine_path,
+            "SOHOA_QUARANTINE_DIR" if settings.quarantine_dir else "SOHOA_DATA_DIR",
+        ),
+    ]
     if settings.signing_identity == "pkcs12":
         try:  # a password file that is not there fails every signature: said before the first document is OCRed
             settings.pkcs12_passphrase()
@@ -679,7 +688,9 @@ def check_locations(settings: Settings) -> None:
             except StageError as exc:  # the server down: each document's archive stage retries, and says so
                 log.debug("object lock not checked yet: %s", exc)
     else:
-        folders.append(("archive", Path(location)))
+        folders.append(
+            ("archive", Path(location), "--archive / SOHOA_ARCHIVE" if settings.archive else "SOHOA_DATA_DIR")
+        )
         if not Path(location).exists():
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # default DATA_DIR/archive, which a first run creates)
@@ -688,18 +699,16 @@ def check_locations(settings: Settings) -> None:
                 "no archive at %s yet: creating a new one there",
                 location,
             )
-    for role, folder in folders:
+    for role, folder, setting in folders:
         if folder.exists() and not folder.is_dir():
-            raise StageError(
-                f"the {role} folder {folder} cannot be used: it is a file (check SOHOA_DATA_DIR / --archive)"
-            )
+            raise StageError(f"the {role} folder {folder} cannot be used: it is a file (check {setting})")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise PermissionError(f"no write permission on {folder}")
         except OSError as exc:
             raise StageError(
-                f"the {role} folder {folder} cannot be used: {exc.strerror or exc} (check SOHOA_DATA_DIR / --archive)"
+                f"the {role} folder {folder} cannot be used: {exc.strerror or exc} (check {setting})"
             ) from exc
 
 

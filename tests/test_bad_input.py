@@ -218,6 +218,14 @@ def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_noth
     assert data_is_a_file.exit_code == 3, data_is_a_file.output
     assert "work folder" in data_is_a_file.output and "Not a directory" in " ".join(data_is_a_file.output.split())
     assert data_is_a_file.exception is None or isinstance(data_is_a_file.exception, SystemExit)
+    # the setting to change is named (QA: a quarantine folder set to a file said "check SOHOA_DATA_DIR / --archive")
+    quarantine_is_a_file = runner.invoke(
+        app,
+        ["process", "--no-prefect", str(scan)],
+        env={"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_QUARANTINE_DIR": str(not_a_folder)},
+    )
+    said = " ".join(quarantine_is_a_file.output.split())
+    assert quarantine_is_a_file.exit_code == 3 and "it is a file (check SOHOA_QUARANTINE_DIR)" in said, said
 
 
 def test_a_tiny_image_is_too_small_to_be_a_scan_not_damaged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

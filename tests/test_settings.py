@@ -165,8 +165,7 @@ def test_an_unknown_signature_level_or_identity_kind_is_refused_when_the_setting
 ) -> None:
     # both were checked only at signing: `keys list` said "level unknown" and exited 0, `process` read every
     # document and then failed each at signing (exit 3)
-    from sohoa.signing_names import IDENTITY_KINDS
-    from sohoa.signing_names import LEVELS
+    from sohoa.signing_names import IDENTITY_KINDS, LEVELS
 
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_LEVEL="B-X")
     assert "SOHOA_SIGNATURE_LEVEL / signature_level" in said and ", ".join(LEVELS) in said
