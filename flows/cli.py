@@ -785,7 +785,7 @@ def watch(
     try:  # before the first file is claimed (the watcher checks again before each claim)
         check_locations(settings)
     except StageError as exc:
-        raise _fail(f"Không dùng được thư mục của sohoa / {exc}", EXIT_FAULT) from exc
+        raise _fail(str(exc), EXIT_FAULT) from exc  # said in both languages where it is found (a bucket too)
 
     receipts = run_watch(inbox, settings, once=once)
     if as_json:

@@ -699,17 +699,19 @@ def check_locations(settings: Settings) -> None:
                 "no archive at %s yet: creating a new one there",
                 location,
             )
+    in_vietnamese = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}
     for role, folder, setting in folders:
+        unusable = (
+            f"không dùng được thư mục {in_vietnamese[role]} {folder} (xem {setting}) / the {role} folder {folder}"
+        )
         if folder.exists() and not folder.is_dir():
-            raise StageError(f"the {role} folder {folder} cannot be used: it is a file (check {setting})")
+            raise StageError(f"{unusable} cannot be used: it is a file (check {setting})")
         try:
             folder.mkdir(parents=True, exist_ok=True)
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise PermissionError(f"no write permission on {folder}")
         except OSError as exc:
-            raise StageError(
-                f"the {role} folder {folder} cannot be used: {exc.strerror or exc} (check {setting})"
-            ) from exc
+            raise StageError(f"{unusable} cannot be used: {exc.strerror or exc} (check {setting})") from exc
 
 
 def _quarantine(
