@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import itertools
@@ -249,6 +250,26 @@ def test_server_stopped_then_restarted(tmp_path: Path) -> None:
         assert fixity_audit(store).ok
 
 
+@contextlib.contextmanager
+def _restarted_on_first_failure(server: SeaweedServer) -> Iterator[list[str]]:
+    """The stopped ``server`` started again when sohoa logs its first warning (a failed attempt), so a test does not
+    depend on timing; yields the warnings logged."""
+    failures: list[str] = []
+
+    class RestartOnFirstFailure(logging.Handler):
+        def emit(self, entry: logging.LogRecord) -> None:
+            failures.append(entry.getMessage())
+            if len(failures) == 1:
+                server.start()
+
+    handler = RestartOnFirstFailure(level=logging.WARNING)
+    logging.getLogger("sohoa").addHandler(handler)
+    try:
+        yield failures
+    finally:
+        logging.getLogger("sohoa").removeHandler(handler)
+
+
 def test_archive_stage_tries_again_when_the_server_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The pipeline's archive stage (flows.pipeline.run_archive, the same with and without Prefect) meets an S3
     server that is down: it says so in the log, waits, and tries again; the server is back by then (restarted
@@ -261,20 +282,8 @@ def test_archive_stage_tries_again_when_the_server_is_down(tmp_path: Path, monke
         settings = s3_settings(server, tmp_path / "data", "sohoa-retry")
         record, files = make_record(tmp_path / "in", "retry")
         server.stop(kill=True)
-        failures: list[str] = []
-
-        class RestartOnFirstFailure(logging.Handler):
-            def emit(self, entry: logging.LogRecord) -> None:
-                failures.append(entry.getMessage())
-                if len(failures) == 1:
-                    server.start()
-
-        handler = RestartOnFirstFailure(level=logging.WARNING)
-        logging.getLogger("sohoa").addHandler(handler)
-        try:
+        with _restarted_on_first_failure(server) as failures:
             archived = pipeline.run_archive(record, files, settings)
-        finally:
-            logging.getLogger("sohoa").removeHandler(handler)
         assert len(failures) == 1, failures
         assert f"archiving record {record.id} failed" in failures[0] and "attempt 2 of 4" in failures[0]
         store = open_archive(settings.archive, settings)
@@ -308,20 +317,8 @@ def test_the_duplicate_check_tries_again_when_the_server_is_down(
     with SeaweedServer(tmp_path / "swfs") as server:
         settings = s3_settings(server, tmp_path / "data", "sohoa-lookup")
         server.stop(kill=True)
-        failures: list[str] = []
-
-        class RestartOnFirstFailure(logging.Handler):
-            def emit(self, entry: logging.LogRecord) -> None:
-                failures.append(entry.getMessage())
-                if len(failures) == 1:
-                    server.start()
-
-        handler = RestartOnFirstFailure(level=logging.WARNING)
-        logging.getLogger("sohoa").addHandler(handler)
-        try:
+        with _restarted_on_first_failure(server) as failures:
             result = pipeline.process_document(scan, settings)
-        finally:
-            logging.getLogger("sohoa").removeHandler(handler)
         assert result.outcome == pipeline.Outcome.ARCHIVED, (result.reason_en, failures)
         assert f"looking for {scan.name} in the archive failed" in failures[0] and "attempt 2 of 4" in failures[0]
         store = open_archive(settings.archive, settings)
