@@ -670,6 +670,11 @@ def check_locations(settings: Settings) -> None:
             settings.pkcs12_passphrase()
         except SecretFileError as exc:
             raise StageError(f"ký số / signing: {exc}") from None
+    from ocr.tesseract import check_language
+
+    # a language without data (SOHOA_OCR_LANGUAGE=xyz) failed every document at its OCR, one after another: said now
+    # (cached: the documents' own check costs nothing more)
+    check_language(settings.ocr_language, settings.tessdata_dir)
     location = archive_location(settings)
     if location.startswith("s3:"):
         from storage import check_archive_location

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import threading
 import unicodedata
@@ -496,3 +497,18 @@ def test_a_missing_file_other_than_the_scan_fails_the_document_without_blaming_t
     scan.rename(gone)
     result = process_document(scan, settings)  # the scan itself missing: still "moved or deleted"
     assert result.outcome == Outcome.FAILED and "moved or deleted" in result.reason_en, result.reason_en
+
+
+def test_a_language_without_data_stops_the_batch_before_any_document(tmp_path: Path) -> None:
+    # found by QA: SOHOA_OCR_LANGUAGE=xyz failed every document at its OCR, one after another
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_OCR_LANGUAGE": "xyz", "SOHOA_CONFIG": ""}
+    result = CliRunner().invoke(app, ["process", "--no-prefect", "--json", str(scan)], env=env)
+    assert result.exit_code == 3
+    said = json.loads(result.stdout)
+    assert "language data missing: xyz" in said["error"] and "tesseract-ocr-xyz" in said["error"]
+    assert not (tmp_path / "var" / "work").exists() or not any((tmp_path / "var" / "work").glob("*/ocr*"))
