@@ -521,29 +521,22 @@ def process_document(
     except BadInputError as exc:
         result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
     except FileNotFoundError as exc:
-        if not _the_scan_is_gone(path, exc):
+        if _the_scan_is_gone(path, exc):
+            # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
+            # worker on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
+            log.error("%s: FAILED: %s", path, exc)
+            english = f"{exc} (moved or deleted before it could be read; rerun when it is back)"
+            vietnamese = (
+                f"{path}: không tìm thấy tệp (đã bị chuyển hoặc xóa trước khi đọc; chạy lại khi tệp đã trở lại)"
+            )
+        else:
             # another file a stage needed (a configured key, password or model file, a tool): not the scan's
             # fault, and not "moved or deleted" either — say which file
-            missing = exc.filename or exc
+            missing = f"{exc.filename or exc} ({exc.strerror or exc})"
             log.error("%s: FAILED: a file sohoa needs is missing: %s", path, exc)
-            result = DocumentResult(
-                path,
-                Outcome.FAILED,
-                reason_en=f"a file sohoa needs is missing, not the scan: {missing} ({exc.strerror or exc})",
-                reason_vi=f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing} ({exc.strerror or exc})",
-            )
-            result.seconds = time.monotonic() - started
-            result.origin = origin
-            return result
-        # gone before it could be read (another watcher took it), or not visible where this runs (a Dask worker
-        # on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
-        log.error("%s: FAILED: %s", path, exc)
-        result = DocumentResult(
-            path,
-            Outcome.FAILED,
-            reason_en=f"{exc} (moved or deleted before it could be read; rerun when it is back)",
-            reason_vi=f"{path}: không tìm thấy tệp (đã bị chuyển hoặc xóa trước khi đọc; chạy lại khi tệp đã trở lại)",
-        )
+            english = f"a file sohoa needs is missing, not the scan: {missing}"
+            vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
+        result = DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese)
     except StageError as exc:
         log.error("%s: FAILED (will retry on the next run): %s", path, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
