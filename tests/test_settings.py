@@ -99,31 +99,15 @@ def test_the_command_line_reports_a_bad_tsa_url_as_a_configuration_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Like any other setting the CLI refuses: exit 2 (usage), the setting named, no traceback."""
-    from typer.testing import CliRunner
-
-    from flows.cli import app
-
-    monkeypatch.chdir(tmp_path)
-    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_TSA_URL": "notaurl", "SOHOA_CONFIG": ""}
-    result = CliRunner().invoke(app, ["list"], env=env)
-    assert result.exit_code == 2, result.output
-    assert "configuration error" in result.output and "SOHOA_TSA_URL" in result.output
-    assert "Traceback" not in result.output
+    assert "SOHOA_TSA_URL" in _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_TSA_URL="notaurl")
 
 
 def test_a_bad_setting_is_named_as_the_operator_sets_it_without_pydantic_codes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # pydantic's text gave "[type=int_parsing, input_value='abc', input_type=str]" and a web address on each line
-    from typer.testing import CliRunner
-
-    from flows.cli import app
-
-    monkeypatch.chdir(tmp_path)
-    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_BATCH_WORKERS": "abc", "SOHOA_CONFIG": ""}
-    result = CliRunner().invoke(app, ["list"], env=env)
-    said = " ".join(result.output.split())
-    assert result.exit_code == 2 and "SOHOA_BATCH_WORKERS / batch_workers" in said and "(given: 'abc')" in said
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_BATCH_WORKERS="abc")
+    assert "SOHOA_BATCH_WORKERS / batch_workers" in said and "(given: 'abc')" in said
     assert "errors.pydantic.dev" not in said and "type=" not in said
 
 
