@@ -658,11 +658,9 @@ def check_locations(settings: Settings) -> None:
             "SOHOA_QUARANTINE_DIR" if settings.quarantine_dir else "SOHOA_DATA_DIR",
         ),
     ]
-    if settings.signing_identity == "pkcs12":
-        try:  # a password file that is not there fails every signature: said before the first document is OCRed
-            settings.pkcs12_passphrase()
-        except SecretFileError as exc:
-            raise StageError(f"ký số / signing: {exc}") from None
+    # a password or PIN file that is not there fails every signature: said before the first document is OCRed
+    if (problem := settings.signing_secret_problem()) is not None:
+        raise StageError(f"ký số / signing: {problem}")
     from ocr.tesseract import check_language
 
     # a language without data (SOHOA_OCR_LANGUAGE=xyz) failed every document at its OCR, one after another: said now

@@ -15,6 +15,7 @@ from signing.errors import SigningConfigError
 from signing.identity import Pkcs11Config, SigningIdentity, readable_name
 from signing.sign import LEVELS, sign_pdf
 from signing.verify import CERT_SUFFIXES, load_trust_roots
+from sohoa.errors import SecretFileError
 from sohoa.record import SignatureFacts
 from sohoa.settings import Settings
 
@@ -28,14 +29,10 @@ KNOWN_STORES = {
 
 
 def pkcs11_config(settings: Settings) -> Pkcs11Config:
-    pin: str | None = None
-    if settings.pkcs11_pin is not None:
-        pin = settings.pkcs11_pin.get_secret_value()
-    elif settings.pkcs11_pin_file is not None:
-        try:
-            pin = settings.pkcs11_pin_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SigningConfigError(f"{settings.pkcs11_pin_file}: cannot read the PIN file ({exc.strerror})") from None
+    try:
+        pin = settings.pkcs11_user_pin()
+    except SecretFileError as exc:
+        raise SigningConfigError(str(exc)) from None
     return Pkcs11Config(
         module=settings.pkcs11_module,
         token_label=settings.pkcs11_token_label,

@@ -400,17 +400,44 @@ class Settings(BaseSettings):
         if self.pkcs12_password is not None:
             return self.pkcs12_password.get_secret_value().encode()
         if self.pkcs12_password_file is not None:
-            try:
-                return self.pkcs12_password_file.read_text(encoding="utf-8").strip().encode()
-            except (OSError, UnicodeDecodeError) as exc:
-                from sohoa.errors import SecretFileError
-
-                why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
-                raise SecretFileError(
-                    f"{self.pkcs12_password_file}: không đọc được tệp mật khẩu PKCS#12 / cannot read the PKCS#12 "
-                    f"password file (SOHOA_PKCS12_PASSWORD_FILE) ({why})"
-                ) from None
+            return _read_secret(
+                self.pkcs12_password_file, "mật khẩu PKCS#12", "PKCS#12 password", "SOHOA_PKCS12_PASSWORD_FILE"
+            ).encode()
         return None
+
+    def pkcs11_user_pin(self) -> str | None:
+        """The token's user PIN from SOHOA_PKCS11_PIN or the file it names; never logged."""
+        if self.pkcs11_pin is not None:
+            return self.pkcs11_pin.get_secret_value()
+        if self.pkcs11_pin_file is not None:
+            return _read_secret(self.pkcs11_pin_file, "mã PIN PKCS#11", "PKCS#11 PIN", "SOHOA_PKCS11_PIN_FILE")
+        return None
+
+    def signing_secret_problem(self) -> str | None:
+        """Why the configured identity's password or PIN file cannot be read (None: it can, or none is named):
+        checked before a batch's first document, since it would fail every signature after its OCR."""
+        from sohoa.errors import SecretFileError
+
+        try:
+            if self.signing_identity == "pkcs12":
+                self.pkcs12_passphrase()
+            elif self.signing_identity == "pkcs11":
+                self.pkcs11_user_pin()
+        except SecretFileError as exc:
+            return str(exc)
+        return None
+
+
+def _read_secret(path: Path, what_vi: str, what_en: str, setting: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        from sohoa.errors import SecretFileError
+
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SecretFileError(
+            f"{path}: không đọc được tệp {what_vi} / cannot read the {what_en} file ({setting}) ({why})"
+        ) from None
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -382,3 +382,37 @@ def test_pin_never_logged(tmp_path: Path, token: tuple[Pkcs11Config, Path], capl
         with pytest.raises(SigningConfigError):
             load_identity("pkcs11", keys_dir=tmp_path, pkcs11=Pkcs11Config(MODULE, TOKEN, key_label=KEY, pin="8642"))
     assert PIN not in caplog.text and "8642" not in caplog.text
+
+
+def test_a_missing_pin_file_is_said_before_any_ocr(tmp_path: Path) -> None:
+    """A SOHOA_PKCS11_PIN_FILE that is not there failed every document at its signature, after its OCR (the PKCS#12
+    password file was checked up front, the PIN file was not): now `process` refuses before the first document,
+    exit 3, naming the setting and the path; `sign` says the same."""
+    from test_bad_input import small_scan_png
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    data = tmp_path / "var"
+    nope = tmp_path / "secrets" / "pin"
+    env = {
+        "SOHOA_DATA_DIR": str(data),
+        "SOHOA_CONFIG": "",
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN_FILE": str(nope),
+    }
+    runner = CliRunner()
+    (tmp_path / "in").mkdir()
+    scan = small_scan_png(tmp_path / "in" / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    processed = runner.invoke(app, ["process", "--no-prefect", "--json", str(scan)], env=env)
+    signed = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(tmp_path / "out.pdf")], env=env)
+    for result in (processed, signed):
+        said = " ".join(result.output.split())
+        assert result.exit_code == 3, result.output
+        assert "SOHOA_PKCS11_PIN_FILE" in said and str(nope) in said and "No such file or directory" in said
+        assert "Traceback" not in result.output
+    assert '"results"' not in processed.stdout  # refused as a whole: no document was started
+    assert scan.exists() and not (data / "archive").exists() and not (data / "work").exists()
