@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
+
+from sohoa.errors import StageError
+
+if TYPE_CHECKING:
+    from sohoa.record import Classification, Record
+    from storage.base import ObjectInfo
 
 ArchiveOption = Annotated[
     str | None,
@@ -125,6 +131,66 @@ def _same_bytes(a: Path, b: Path) -> bool:
         return filecmp.cmp(a, b, shallow=False)
     except OSError:
         return False
+
+
+def record_summary(record: Record, correction: Classification | None, retained: list[ObjectInfo]) -> list[str]:
+    """What `sohoa get` shows an officer: the record in labelled lines (Vietnamese / English), the officer's
+    correction over what sohoa read, page quality, the signature, the stored files, retention and hold. The whole
+    sidecar is `--json`'s (it printed here until 2026-12-01: ~200 lines of JSON, the OCR text in one string)."""
+
+    def line(label: str, value: object) -> None:
+        if value not in (None, "", []):
+            lines.append(f"{label:<30} {value}")
+
+    lines: list[str] = []
+    line("Mã hồ sơ / record", f"{record.id} ({record.state.value})")
+    source = record.source
+    line("Tệp gốc / source", f"{source.name} ({source.size:,} bytes, {source.media_type})")
+    if source.stack is not None:
+        line("Tách từ tập / from stack", f"{source.stack.path} (part {source.stack.part}, pages {source.stack.pages})")
+    line("SHA-256", source.sha256)
+    line("Lô / batch", record.batch_id)
+    line("Nơi lưu / archive folder", record.archive_prefix)
+    read = record.classification
+    shown = correction or read
+    if shown is not None:
+        kind = shown.doc_type + (f" — {shown.doc_type_name}" if shown.doc_type_name else "")
+        line("Loại / type", kind)
+        line("Số, ký hiệu / number", shown.number)
+        line("Ngày ban hành / issued on", shown.issued_on.isoformat() if shown.issued_on else None)
+        line("Địa danh / place", shown.place)
+        line("Cơ quan ban hành / issuer", shown.issuer)
+        line("Trích yếu / subject", shown.subject)
+        signer = ", ".join(x for x in (shown.signing_authority, shown.signer_title, shown.signer_name) if x)
+        line("Người ký / signed by", signer)
+        line("Người / persons", ", ".join(shown.persons))
+        line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({shown.decided_by})")
+    if correction is not None and read is not None:
+        line("Đã sửa / corrected", f"sohoa review set; sohoa read: {read.doc_type} {read.number or ''}".strip())
+    if record.needs_review and correction is None:
+        line("Cần xem lại / needs review", "; ".join(record.review_reasons) or "yes")
+    if record.ocr is not None:
+        for page in record.ocr.pages:
+            how = (
+                f"OCR, confidence {page.confidence:.1f}, {page.quality or '?'}"
+                if page.ocr
+                else "text layer kept / giữ lớp chữ"
+            )
+            line(f"Trang / page {page.number}", f"{how}, {page.words} words")
+        line("PDF/A", record.ocr.pdfa or "no / không")
+    sig = record.signature
+    if sig is not None:
+        dev = " — DEVELOPMENT ONLY, no legal value / chỉ để thử" if sig.development_identity else ""
+        line("Chữ ký số / signature", f"PAdES {sig.level}, {sig.signed_at.isoformat(timespec='seconds')}{dev}")
+        line("Người ký số / signer", sig.signer_subject)
+    for stored in record.objects:
+        line(f"Tệp / file ({stored.role})", f"{stored.key} ({stored.size:,} bytes)")
+    until = [info.retain_until for info in retained if info.retain_until is not None]
+    if until:
+        line("Lưu giữ đến / retained until", min(until).date().isoformat())
+    if any(info.legal_hold for info in retained):
+        line("Phong tỏa / legal hold", "on / có")
+    return lines
 
 
 def _check_out_folder(out_dir: Path) -> None:
@@ -303,11 +369,12 @@ def register(app: typer.Typer) -> None:
         if out_dir is not None:
             out.print("\n".join(written), markup=False, highlight=False)
             return
-        out.print(record.to_json(), markup=False, highlight=False)
-        if correction is not None:  # the sidecar is what sohoa read; the office's correction is kept beside it
-            out.print(
-                f"corrected (sohoa review set): {correction.model_dump_json(indent=2)}", markup=False, highlight=False
-            )
+        try:
+            retained = store.retention(record)
+        except StageError:  # retention is a detail here: the record itself was read
+            retained = []
+        summary = record_summary(record, correction, retained)
+        out.print("\n".join(summary + ["(--json: the whole record / toàn bộ hồ sơ)"]), markup=False, highlight=False)
 
     @app.command(
         epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json\n\n"

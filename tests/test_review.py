@@ -203,3 +203,24 @@ def test_export_without_correction_has_none(queued: tuple[Settings, str], tmp_pa
     assert CliRunner().invoke(app, ["export", record_id, str(tmp_path / "bag")]).exit_code == 0
     assert not (tmp_path / "bag" / "data" / "correction.json").exists()
     assert "(corrected" not in (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
+
+
+def test_get_shows_an_officer_the_record_in_words(queued: tuple[Settings, str]) -> None:
+    """`sohoa get ID` printed the whole sidecar as JSON (~200 lines, the OCR text in one string) and the correction
+    after it as more JSON: now labelled lines, the correction over what sohoa read, the review reasons while
+    uncorrected; `--json` keeps the whole record."""
+    _, record_id = queued
+    runner = CliRunner()
+    before = runner.invoke(app, ["get", record_id])
+    assert before.exit_code == 0, before.output
+    assert not before.output.lstrip().startswith("{") and '"schema_version"' not in before.output
+    assert "Mã hồ sơ / record" in before.output and record_id in before.output
+    assert "Cần xem lại / needs review" in before.output and "confidence 0.4 < 0.6" in before.output
+    assert "Cơ quan ban hành / issuer" in before.output and "UY BAN NHAN DAN XA H0A BINH" in before.output
+    _set(record_id, "--type", "KH", "--number", "12/KH-UBND", "--issuer", "Ủy ban nhân dân xã Hòa Bình")
+    after = runner.invoke(app, ["get", record_id]).output
+    assert "Số, ký hiệu / number" in after and "12/KH-UBND" in after and "Ủy ban nhân dân xã Hòa Bình" in after
+    assert "H0A BINH" not in after and "Cần xem lại" not in after and "Đã sửa / corrected" in after
+    assert "Tệp / file (signed)" in after and "Lưu giữ đến / retained until" in after
+    whole = json.loads(runner.invoke(app, ["get", record_id, "--json"]).stdout)
+    assert whole["record"]["id"] == record_id and whole["correction"]["number"] == "12/KH-UBND"
