@@ -25,6 +25,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.fields import enumerate_sig_fields
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -919,22 +920,27 @@ def _verify_file(
         if reader.encrypted and not _decrypt_without_password(reader, result):
             return result
         try:
-            sigs = list(reader.embedded_regular_signatures)
-            doc_timestamps = list(reader.embedded_timestamp_signatures)
+            sigs, doc_timestamps, damaged = _signature_fields(reader)
             result.revisions = reader.xrefs.total_revisions
-        except Exception as exc:  # broken AcroForm or signature dictionaries
+        except Exception as exc:  # a broken AcroForm: no field can be listed
             english, vietnamese = _signature_field_problem(exc)
             return result.fail(
                 f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(exc)
             )
-        if not sigs:
+        if not sigs and not doc_timestamps and damaged:  # nothing else to judge: the file's own error, as before
+            problem = damaged[0][1]
+            english, vietnamese = _signature_field_problem(problem)
+            return result.fail(
+                f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(problem)
+            )
+        if not sigs and not damaged:
             result.fail("no signature found", "không có chữ ký nào")
             if doc_timestamps:
                 result.error = f"no signature found (only {len(doc_timestamps)} document timestamp(s))"
                 result.error_vi = f"không có chữ ký nào (chỉ có {len(doc_timestamps)} dấu thời gian tài liệu)"
             return result
         ctx = _Ctx(reader, roots, online, at)
-        verdicts = [_verdict(sig, ctx) for sig in sigs]
+        verdicts = [_verdict(sig, ctx) for sig in sigs] + [_damaged_field(f, e) for f, e in damaged]
         ts_verdicts = [_verdict(ts, ctx, doc_ts=True) for ts in doc_timestamps]
         result.signatures = verdicts
         result.document_timestamps = ts_verdicts
@@ -950,6 +956,49 @@ def _verify_file(
         return result
     finally:
         fh.close()
+
+
+def _signature_fields(
+    reader: PdfFileReader,
+) -> tuple[list[EmbeddedPdfSignature], list[EmbeddedPdfSignature], list[tuple[str, Exception]]]:
+    """The filled signature fields, one by one: (signatures, document timestamps, damaged fields with what went
+    wrong), each list in signing order. pyHanko's ``embedded_signatures`` raises for the whole file when one field
+    is damaged, and the other signatures then had no verdict (QA: one broken field hid a valid signature)."""
+    sigs: list[tuple[int, EmbeddedPdfSignature]] = []
+    damaged: list[tuple[str, Exception]] = []
+    for name, sig_obj, field in enumerate_sig_fields(reader, filled_status=True):
+        try:
+            kind = sig_obj.get_object().get("/Type", "/Sig")
+            if kind not in ("/Sig", "/DocTimeStamp"):
+                continue  # what pyHanko skips too (an unknown /Type)
+            sig = EmbeddedPdfSignature(reader, field, name)
+            sigs.append((sig.signed_revision, sig))
+        except Exception as exc:
+            log.debug("signature field %s is damaged", name, exc_info=True)
+            damaged.append((str(name), exc))
+    sigs.sort(key=lambda pair: pair[0])
+    regular = [sig for _, sig in sigs if sig.sig_object_type == "/Sig"]
+    stamps = [sig for _, sig in sigs if sig.sig_object_type == "/DocTimeStamp"]
+    return regular, stamps, damaged
+
+
+def _damaged_field(name: str, exc: Exception) -> SignatureVerdict:
+    """The verdict on a signature field that cannot even be read as a signature: failed, in words, the library's
+    message as a warning for a technician."""
+    english, vietnamese = _signature_field_problem(exc)
+    return SignatureVerdict(
+        field_name=name,
+        indication="TOTAL_FAILED",
+        sub_indication=AdESFailure.FORMAT_FAILURE.name,
+        signer="",
+        issuer="",
+        level="?",
+        intact=False,
+        valid=False,
+        trusted=False,
+        coverage="UNCLEAR",
+        warnings=[f"trường chữ ký bị hỏng: {vietnamese} / damaged signature field: {english} ({_detail(exc)})"],
+    )
 
 
 def _decrypt_without_password(reader: PdfFileReader, result: FileVerification) -> bool:
