@@ -39,6 +39,7 @@ from sohoa.fsutil import (
     file_lock,
     host_lock_file,
     readable,
+    said,
     sha256_file,
     work_lock_file,
 )
@@ -130,8 +131,8 @@ class DocumentResult:
             "needs_review": record.needs_review if record else None,
             "archive_path": record.archive_prefix if record else None,
             # a reason may quote a file name that is not UTF-8: printed as JSON, it must be text
-            "reason": escaped(self.reason_en) if self.reason_en else None,
-            "reason_vi": escaped(self.reason_vi) if self.reason_vi else None,
+            "reason": said(self.reason_en) if self.reason_en else None,
+            "reason_vi": said(self.reason_vi) if self.reason_vi else None,
             "quarantined_as": escaped(str(self.quarantined_as)) if self.quarantined_as else None,
             "seconds": round(self.seconds, 2),
             "cached_stages": self.cached_stages,
@@ -717,8 +718,8 @@ def _quarantine(
         entry = quarantine_file(
             path,
             settings.quarantine_path,
-            reason_vi=escaped(reason_vi),
-            reason_en=escaped(reason_en),
+            reason_vi=said(reason_vi),
+            reason_en=said(reason_en),
             label=f"{origin.path}#{origin.part} (pages {', '.join(map(str, origin.pages))})" if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun

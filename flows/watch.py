@@ -56,7 +56,16 @@ from flows.pipeline import (
     process_many,
 )
 from sohoa.errors import StageError
-from sohoa.fsutil import PART_MARKER, atomic_write_text, escaped, file_lock, fit_name, readable, sha256_file
+from sohoa.fsutil import (
+    PART_MARKER,
+    atomic_write_text,
+    escaped,
+    file_lock,
+    fit_name,
+    readable,
+    said,
+    sha256_file,
+)
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import archive_location, open_configured_archive
@@ -183,10 +192,16 @@ def _make_receipt(
     if document is not None:
         message_vi = f"Văn bản thứ {document} trong tệp {file}: {message_vi}"
         message_en = f"Document {document} of the file {file}: {message_en}"
+    from classify.review import reason_in_vietnamese
+
+    reasons_vi = [reason_in_vietnamese(reason) for reason in reasons]
     if review:  # a blank page, an unreadable scan: archived, and an officer must look at it (sohoa review list)
-        said = "; ".join(reasons) or "độ tin cậy thấp / low confidence"
-        message_vi += f" Hồ sơ cần cán bộ kiểm tra lại (sohoa review list): {said}."
-        message_en += f" The record needs an officer's review (sohoa review list): {said}."
+        message_vi += (
+            f" Hồ sơ cần cán bộ kiểm tra lại (sohoa review list): {'; '.join(reasons_vi) or 'độ tin cậy thấp'}."
+        )
+        message_en += (
+            f" The record needs an officer's review (sohoa review list): {'; '.join(reasons) or 'low confidence'}."
+        )
     return {
         "file": file,
         "document": document,
@@ -206,8 +221,9 @@ def _make_receipt(
         "reason_vi": reason_vi,
         "needs_review": review,
         "review_reasons": reasons,
-        "message_vi": message_vi,
-        "message_en": message_en,
+        "review_reasons_vi": reasons_vi,
+        "message_vi": said(message_vi),
+        "message_en": said(message_en),
     }
 
 

@@ -211,6 +211,14 @@ def escaped(text: str) -> str:
     return text if raw is None else raw.decode("utf-8", "backslashreplace")
 
 
+def said(text: str) -> str:
+    """A message that quotes paths, as written for people (a reason, a receipt): ``escaped``, in NFC. A name
+    typed on a Mac or copied from one is NFD (the marks apart from their letters), and a reason quoting it
+    was missed by a search for the same words typed on Windows or Linux (the ``path`` keys keep the name as
+    it is on disk)."""
+    return unicodedata.normalize("NFC", escaped(text))
+
+
 def readable(text: str) -> str:
     """A path or name as an officer reads it, NFC: a part that is not valid UTF-8 is read as Windows
     Vietnamese (CP1258, which a Latin-1 name reads as too, mostly), else with its odd bytes as ``\\xNN``.

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -153,15 +154,25 @@ def test_watch_checks_the_archive_before_it_claims_a_file(tmp_path: Path) -> Non
 def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    Image.new("L", (1240, 1754), 255).save(inbox / "trang trắng.png", dpi=(150, 150))  # a blank A4 page
-    os.utime(inbox / "trang trắng.png", (time.time() - 60, time.time() - 60))
+    # names as a Mac writes them (NFD): the receipts' sentences and reasons quote them in NFC (QA: an officer's
+    # search for "tệp hỏng" missed them), and the Vietnamese sentence gives the review reasons in Vietnamese
+    blank, broken = (unicodedata.normalize("NFD", name) for name in ("trang trắng.png", "tệp hỏng.pdf"))
+    Image.new("L", (1240, 1754), 255).save(inbox / blank, dpi=(150, 150))  # a blank A4 page
+    (inbox / broken).write_bytes(b"%PDF-1.7\nnot really\n")
+    for name in (blank, broken):
+        os.utime(inbox / name, (time.time() - 60, time.time() - 60))
     watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
-    assert watched.returncode == 0, watched.stderr
-    (receipt,) = receipts(watched)
-    assert receipt["outcome"] == "archived" and receipt["needs_review"] is True and receipt["review_reasons"]
+    assert watched.returncode == 1, watched.stderr
+    by_outcome = {r["outcome"]: r for r in receipts(watched)}
+    receipt, refused = by_outcome["archived"], by_outcome["quarantined"]
+    assert receipt["needs_review"] is True and receipt["review_reasons"]
     assert "cần cán bộ kiểm tra lại" in receipt["message_vi"] and "needs an officer's review" in receipt["message_en"]
-    (outbox,) = (tmp_path / "d" / "outbox").iterdir()
-    assert json.loads(outbox.read_text(encoding="utf-8"))["needs_review"] is True
+    assert receipt["review_reasons_vi"] and receipt["review_reasons_vi"] != receipt["review_reasons"]
+    assert all(reason not in receipt["message_vi"] for reason in receipt["review_reasons"]), receipt["message_vi"]
+    for text in (refused["reason"], refused["reason_vi"], refused["message_vi"], refused["message_en"]):
+        assert text == unicodedata.normalize("NFC", text) and "tệp hỏng.pdf" in text, text
+    outbox = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "d" / "outbox").iterdir()]
+    assert sorted(r["needs_review"] for r in outbox) == [False, True]
 
 
 def test_process_names_the_links_it_does_not_follow(tmp_path: Path) -> None:
