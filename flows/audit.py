@@ -255,7 +255,10 @@ def ledger_verdict(problems: list[str], intact: str, broken: str) -> str:
         return broken
     if not problems:
         return intact
-    return f"{intact}; {interrupted} lần lưu bị gián đoạn, chạy lại lô / interrupted archive write(s), rerun the batch"
+    return (
+        f"{intact}; {interrupted} lần lưu bị gián đoạn, chạy lại lô hoặc sohoa ledger finish / interrupted archive "
+        "write(s), rerun the batch or sohoa ledger finish"
+    )
 
 
 def problem_in_vietnamese(problem: str) -> str:

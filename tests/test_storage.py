@@ -534,6 +534,128 @@ def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
     assert fixity_audit(archive).ok and archive.stray_objects(archive.records()) == []
 
 
+def _contents(archive: BaseArchive) -> dict[str, tuple[bytes | None, datetime | None]]:
+    """Every object of the archive with its bytes and retention: what a dry run must leave as it was."""
+    return {
+        key: (archive._read(key), info.retain_until if (info := archive._info(key)) else None)
+        for key in archive._keys("")
+    }
+
+
+@pytest.mark.parametrize(
+    ("kill_at", "missing"),
+    [
+        ("before-entry:1", ["received", "ocr", "classified", "signed", "archived"]),  # only record.json and files
+        ("before-entry:3", ["classified", "signed", "archived"]),  # killed part-way through the ledger entries
+        ("before-write:.by-sha256/", []),  # all but the index entry
+    ],
+)
+def test_ledger_finish_completes_an_interrupted_write_without_the_scan(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, kill_at: str, missing: list[str]
+) -> None:
+    """A killed put left the record's files and record.json (each read back before it) but no index entry: the
+    only way to finish it was to rerun the batch with the scan. `sohoa ledger finish` writes what the end of the
+    put would have — the ledger entries missing, then the index entry — and a rerun of it, or of the scan, then
+    finds nothing to do. --dry-run says the same and writes nothing."""
+    _put_killed(archive, tmp_path / "in", kill_at, request)
+    record, files = make_record(tmp_path / "in", "killed")  # the same scan: only to check against at the end
+    prefix = f"2025/QĐ/15-QĐ-UBND--{record.id}"
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    before = _contents(archive)
+    dry = runner.invoke(app, ["ledger", "finish", "--dry-run", "--json"], env=env)
+    assert dry.exit_code == 0, dry.output
+    payload = json.loads(dry.stdout)
+    assert payload["dry_run"] is True and (payload["finished"], payload["not_finished"]) == (1, 0)
+    (write,) = payload["writes"]
+    assert (write["path"], write["record_id"], write["finished"]) == (prefix, record.id, True)
+    assert write["index_entry"] == f".by-sha256/{record.source.sha256}.json"
+    assert [e["action"] for e in write["ledger_entries"]] == missing
+    assert _contents(archive) == before  # nothing written, nothing retained
+    said = runner.invoke(app, ["ledger", "finish", "--dry-run"], env=env)
+    assert said.exit_code == 0 and "sẽ hoàn tất / would finish" in said.output, said.output
+    assert _contents(archive) == before
+
+    done = runner.invoke(app, ["ledger", "finish"], env=env)
+    text = " ".join(done.output.split())
+    assert done.exit_code == 0, done.output
+    assert f"record {record.id} ({prefix}): đã hoàn tất / finished — index entry .by-sha256/" in text, text
+    assert "1 đã hoàn tất / finished, 0 không hoàn tất được / not finished" in text, text
+    archive._ledger_head = None  # written by the command: this object's cache is stale
+    ledger = Ledger(archive)
+    assert [r.archive_prefix for r in archive.records()] == [prefix]
+    actions = [e["action"] for e in ledger.excerpt(record.id)]
+    assert actions == ["received", "ocr", "classified", "signed", "archived"]  # each once
+    (archived_entry,) = [e for e in ledger.excerpt(record.id) if e["action"] == "archived"]
+    found = archive.find(record.source.sha256)
+    assert found is not None and archive.archived_seq(found) == archived_entry["seq"]
+    assert ledger.verify() == [] and archive.stray_objects(archive.records()) == [] and fixity_audit(archive).ok
+    assert all(info.retain_until is not None for info in archive.retention(found))
+    verified = runner.invoke(app, ["ledger", "verify"], env=env)
+    assert verified.exit_code == 0 and "nguyên vẹn / intact" in verified.output, verified.output
+
+    entries = len(ledger.keys())
+    again = runner.invoke(app, ["ledger", "finish", "--json"], env=env)
+    assert again.exit_code == 0 and json.loads(again.stdout)["writes"] == [], again.output
+    plain = runner.invoke(app, ["ledger", "finish"], env=env)
+    assert plain.exit_code == 0 and "nothing to do" in plain.output, plain.output
+    archive._ledger_head = None
+    rerun = archive.put(record, files)  # the batch rerun with the scan: already archived
+    assert rerun.archive_prefix == prefix and len(ledger.keys()) == entries
+
+
+@pytest.mark.parametrize("case", ["damaged", "no-record.json", "duplicate"])
+def test_ledger_finish_refuses_what_no_killed_put_leaves(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, case: str
+) -> None:
+    """`sohoa ledger finish` adopts nothing that a killed put cannot have left: files that no longer match the
+    record.json (a put reads each back before writing it), a folder with no record.json (only the scan says what
+    the record is), a second copy of a scan the archive holds already. Each is named with what to do; exit 1;
+    nothing written."""
+    _put_killed(
+        archive,
+        tmp_path / "in",
+        "before-write:/record.json" if case == "no-record.json" else "before-write:.by-sha256/",
+        request,
+    )
+    record, files = make_record(tmp_path / "in", "killed")
+    prefix = f"2025/QĐ/15-QĐ-UBND--{record.id}"
+    if case == "damaged":
+        tamper(archive, f"{prefix}/document.pdf", b"%PDF-1.7 changed after it was written")
+    elif case == "duplicate":  # the same scan archived since, under another number (so in another folder)
+        archive._ledger_head = None
+        copy, copy_files = make_record(tmp_path / "copy", "killed", number="16/QĐ-UBND")
+        archive.put(copy, copy_files)
+        archive._ledger_head = None
+    env = _cli_env(archive, tmp_path, request)
+    before = _contents(archive)
+    runner = CliRunner()
+    for dry_run in ([], ["--dry-run"]):
+        result = runner.invoke(app, ["ledger", "finish", "--json", *dry_run], env=env)
+        assert result.exit_code == 1, result.output
+        payload = json.loads(result.stdout)
+        (write,) = payload["writes"]
+        assert write["path"] == prefix and write["finished"] is False and payload["ok"] is False
+        assert write["index_entry"] is None and write["ledger_entries"] == []
+        reason = write["reason"]
+        if case == "damaged":
+            assert f"record {record.id} ({prefix}): its files no longer match its record.json" in reason, reason
+            assert "document.pdf: SHA-256 differs" in reason and "not adopted" in reason, reason
+            assert "Investigate it as damage or tampering" in reason, reason
+        elif case == "no-record.json":
+            assert write["record_id"] is None
+            assert reason.startswith(f"{prefix}: archive write interrupted before its record.json"), reason
+            assert "rerun the batch with its scan" in reason, reason
+        else:
+            assert f"a duplicate — its scan (SHA-256 {record.source.sha256}) is already archived as " in reason
+            assert "2025/QĐ/16-QĐ-UBND--" in reason and "not adopted" in reason, reason
+        assert write["reason_vi"]
+        assert _contents(archive) == before
+    text = " ".join(runner.invoke(app, ["ledger", "finish"], env=env).output.split())
+    assert "không hoàn tất được / not finished: " in text and "0 đã hoàn tất / finished, 1 không" in text, text
+    assert _contents(archive) == before
+
+
 def test_a_record_taken_out_of_the_index_and_changed_is_no_interrupted_write(
     archive: BaseArchive, tmp_path: Path
 ) -> None:
