@@ -708,7 +708,8 @@ def register(app: typer.Typer) -> None:
         for r in full.records:
             signatures = r.signature_summary()
             table.add_row(
-                r.record_id,
+                # the words in full are the markdown's (NOT_INDEXED); the lines below the table say the rest
+                r.record_id + ("\n[red]chưa vào chỉ mục /\nnot indexed[/]" if r.interrupted_write else ""),
                 escape(r.doc_type or ""),
                 escape(r.number or ""),
                 "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
@@ -732,7 +733,12 @@ def register(app: typer.Typer) -> None:
             f"cần gia hạn chưa làm / renewal needed, not done {counts['renewal_needed_not_done']}; "
             f"gia hạn thất bại / renewal failed {counts['renewal_failed']}; "
             f"bỏ qua gia hạn vì hồ sơ có lỗi / renewal skipped (record has problems) {counts['renewal_skipped']}; "
-            f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
+            + (
+                f"lưu bị gián đoạn / interrupted archive writes {counts['interrupted_writes']} (sohoa ledger finish); "
+                if counts["interrupted_writes"]
+                else ""
+            )
+            + f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
             + ledger_verdict(full.ledger_problems, "intact", "[red]BROKEN[/]")
         )
         out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))

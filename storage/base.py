@@ -13,7 +13,9 @@ Nothing else belongs in an archive: the audit names any other object as part of 
 Putting a record: each object is written and verified (read back and re-hashed), then the sidecar, then the
 ledger entries, and only then the index entry: a crash leaves no index entry, so the next run writes the record
 again (objects with the same content are kept as they are) and nothing is lost or listed twice. Until that rerun,
-the audit names such a folder as an interrupted archive write (``UnfinishedWrite``), not as tampering.
+the audit names such a folder as an interrupted archive write (``UnfinishedWrite``), not as tampering, and
+audits its record when its record.json is there; ``finish_interrupted`` (`sohoa ledger finish`) finishes it
+without the scan.
 Every object of a record gets the retention of its record class (``retention_until``); a retained object cannot
 be deleted or overwritten with other content until then, nor while it is under legal hold.
 """

@@ -604,6 +604,96 @@ def test_ledger_finish_completes_an_interrupted_write_without_the_scan(
     assert rerun.archive_prefix == prefix and len(ledger.keys()) == entries
 
 
+# The whole pipeline (OCR, signing, archiving) in a child process that really dies (SIGKILL) just before the
+# put writes the index entry: record.json, the files and the ledger entries are stored.
+_DYING_PROCESS = """
+import os, signal, sys
+from pathlib import Path
+
+from flows.pipeline import process_document
+from sohoa.settings import Settings
+from storage import open_configured_archive
+
+settings = Settings()
+kind = type(open_configured_archive(settings))
+write = kind._write
+
+def dying_write(self, key, *args, **kwargs):
+    if key.startswith(".by-sha256/"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return write(self, key, *args, **kwargs)
+
+kind._write = dying_write
+process_document(Path(sys.argv[1]), settings)
+"""
+
+
+def test_the_audit_audits_an_interrupted_write_and_ledger_finish_completes_it(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A record that a killed batch left out of the index was named by the audit's archive and ledger lines only:
+    its signature was never verified, and it had no row and no count. It is audited like any record now, its row
+    marked as not indexed (exit 1 still); `sohoa ledger finish` completes it, after which the audit passes and
+    the batch rerun with the scan skips it as already archived."""
+    from test_bad_input import small_scan_png
+
+    from flows.audit import NOT_INDEXED, audit_archive
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    env = {**_cli_env(archive, tmp_path / "var", request), "SOHOA_OCR_WORKERS": "1", "SOHOA_CONFIG": ""}
+    child = subprocess.run(
+        [sys.executable, "-c", _DYING_PROCESS, str(scan)],
+        env={**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert child.returncode == -9, child.stderr  # killed where it was meant to be, not failed
+    assert list(archive.records()) == []
+    runner = CliRunner()
+    audit = ["audit", "--json", "--renew-within", "0"]  # the development certificate: no renewal due
+    result = runner.invoke(app, audit, env=env)
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    (row,) = report["records"]
+    assert row["interrupted_write"] is True and row["path"].endswith(f"--{row['record_id']}")
+    assert row["fixity"] == "ok" and row["signatures_passed"] is True, row
+    assert [s["indication"] for s in row["signatures"]] == ["TOTAL_PASSED"]
+    assert report["counts"]["records"] == 1 and report["counts"]["interrupted_writes"] == 1
+    assert report["counts"]["signatures_passed"] == 1 and report["ok"] is False
+    # the interrupted write is said once, in the words it had (by the ledger check: its "archived" entry is there)
+    lines = [line for problems in report["problems"].values() for line in problems]
+    assert lines == report["ledger_problems"] and len(lines) == 1 and "archive write interrupted" in lines[0], lines
+    table = runner.invoke(app, ["audit", "--renew-within", "0"], env=env)
+    text = " ".join(table.output.split())
+    assert table.exit_code == 1 and "not indexed" in text and "interrupted archive writes 1" in text, text
+    assert "1 chữ ký hợp lệ / 1 signature TOTAL_PASSED" in text, text
+    assert "chưa vào chỉ mục" in text, text
+    # the Prefect flow's artifact: the same report through audit_archive, the row marked in full
+    if isinstance(archive, LocalArchive):
+        settings = Settings(data_dir=tmp_path / "var", archive=str(archive.root))  # type: ignore[call-arg]
+    else:
+        assert isinstance(archive, S3Archive)
+        settings = s3_settings(request.getfixturevalue("s3_server"), tmp_path / "var", archive.bucket)
+    markdown = audit_archive(settings, renew_within_days=0).markdown()
+    assert f"| {row['record_id']} ({NOT_INDEXED}) | CV | 118/UBND-VP | ok | 1 chữ ký hợp lệ" in markdown, markdown
+    assert "| interrupted_writes | 1 |" in markdown and "ATTENTION" in markdown, markdown
+
+    finished = runner.invoke(app, ["ledger", "finish"], env=env)
+    assert finished.exit_code == 0 and f"record {row['record_id']}" in finished.output, finished.output
+    assert runner.invoke(app, ["ledger", "verify"], env=env).exit_code == 0
+    after = runner.invoke(app, audit, env=env)
+    assert after.exit_code == 0, after.output
+    (row,) = json.loads(after.stdout)["records"]
+    assert row["interrupted_write"] is False and row["signatures_passed"] is True
+    rerun = runner.invoke(app, ["process", str(scan), "--no-prefect", "--json"], env=env)
+    assert rerun.exit_code == 0, rerun.output
+    (file,) = json.loads(rerun.stdout)["files"]
+    assert file["outcome"] == "already_archived" and file["record_id"] == row["record_id"], file
+    found = runner.invoke(app, ["search", "công văn", "--json"], env=env)  # searchable, as the rerun would make it
+    assert found.exit_code == 0 and row["record_id"] in found.stdout, found.output
+
+
 @pytest.mark.parametrize("case", ["damaged", "no-record.json", "duplicate"])
 def test_ledger_finish_refuses_what_no_killed_put_leaves(
     archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, case: str
