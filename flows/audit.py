@@ -76,6 +76,11 @@ class RecordAudit(BaseModel):
 
     record_id: str
     path: str | None = Field(default=None, description="the record's folder in the archive")
+    interrupted_write: bool = Field(
+        default=False,
+        description="not in the archive's index: a run killed while archiving it left its record.json and files "
+        "stored (the archive and ledger problems name it; `sohoa ledger finish` finishes it)",
+    )
     doc_type: str | None = None
     number: str | None = None
     objects: int = 0
@@ -144,7 +149,11 @@ class ArchiveAuditReport(BaseModel):
 
     @property
     def ok(self) -> bool:
-        return not self.ledger_problems and not self.archive_problems and not any(r.failed for r in self.records)
+        return (
+            not self.ledger_problems
+            and not self.archive_problems
+            and not any(r.failed or r.interrupted_write for r in self.records)
+        )
 
     @property
     def exit_code(self) -> int:
@@ -165,6 +174,7 @@ class ArchiveAuditReport(BaseModel):
             "renewal_failed": sum(r.renewal == "failed" for r in records),
             "renewal_skipped": sum(r.renewal == "skipped" for r in records),
             "failed": sum(r.failed for r in records),
+            "interrupted_writes": sum(r.interrupted_write for r in records),
             "ledger_entries": self.ledger_entries,
             "ledger_problems": len(self.ledger_problems),
         }
@@ -199,7 +209,7 @@ class ArchiveAuditReport(BaseModel):
             until = r.protected_until.date().isoformat() if r.protected_until else ""
             renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
             renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
-            cells = [r.record_id, r.doc_type or "", r.number or "", r.fixity, indications, until, renewal]
+            cells = [row_id(r), r.doc_type or "", r.number or "", r.fixity, indications, until, renewal]
             cells.append("; ".join([*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
@@ -247,6 +257,14 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
 )
 
 
+# the record cell of a record a killed run left out of the index: audited like any other, and marked so
+NOT_INDEXED = "chưa vào chỉ mục, lưu bị gián đoạn / not indexed: archive write interrupted"
+
+
+def row_id(r: RecordAudit) -> str:
+    return f"{r.record_id} ({NOT_INDEXED})" if r.interrupted_write else r.record_id
+
+
 def ledger_verdict(problems: list[str], intact: str, broken: str) -> str:
     """``intact`` or ``broken`` for the ledger check's problems — ``intact`` still when the only ones are archive
     writes a killed run left unfinished (its chain is whole; a rerun finishes them), with their count."""
@@ -255,7 +273,10 @@ def ledger_verdict(problems: list[str], intact: str, broken: str) -> str:
         return broken
     if not problems:
         return intact
-    return f"{intact}; {interrupted} lần lưu bị gián đoạn, chạy lại lô / interrupted archive write(s), rerun the batch"
+    return (
+        f"{intact}; {interrupted} lần lưu bị gián đoạn, chạy lại lô hoặc sohoa ledger finish / interrupted archive "
+        "write(s), rerun the batch or sohoa ledger finish"
+    )
 
 
 def problem_in_vietnamese(problem: str) -> str:
@@ -481,12 +502,15 @@ class _Auditor:
         path.write_bytes(pdf)
         return verify_pdf(path, self.root_paths, online=self.settings.verify_online if online is None else online)
 
-    def audit(self, record: Record) -> RecordAudit:
+    def audit(self, record: Record, indexed: bool = True) -> RecordAudit:
+        """``indexed``: False for a record a killed run left out of the index (``UnfinishedWrite``): its row says so,
+        and it is never renewed until the write is finished."""
         c = record.classification
         added = self.archive.added_objects(record)
         result = RecordAudit(
             record_id=record.id,
             path=record.archive_prefix,
+            interrupted_write=not indexed,
             doc_type=c.doc_type if c else None,
             number=c.number if c else None,
             objects=len(record.objects) + len(added),
@@ -584,6 +608,14 @@ class _Auditor:
             result.renewal = "skipped"  # never re-timestamp a document that is not what was archived, or not valid
             result.problems.append("timestamp renewal needed but not attempted until the problems above are solved")
             return
+        if result.interrupted_write:
+            # a renewal is added to an archived record, with a ledger entry: first the record's own entries
+            result.renewal = "skipped"
+            result.problems.append(
+                "timestamp renewal needed but not attempted until its interrupted archive write is finished "
+                "(sohoa ledger finish)"
+            )
+            return
         if not self.renew:
             result.renewal = "needed"
             return
@@ -676,20 +708,37 @@ def audit_records(
     renew_within_days: int | None = None,
     now: datetime | None = None,
 ) -> Iterator[RecordAudit]:
-    """Audit each record (every record of the archive when ``records`` is None), one at a time."""
+    """Audit each record (every record of the archive when ``records`` is None), one at a time. Every record of
+    the archive includes those a killed run left out of the index (``UnfinishedWrite`` with its record.json and
+    every file matching it): the problem lines name the interrupted write, but its signatures were not checked
+    and it was in no row or count. A folder without record.json, or whose files no longer match it, is no record
+    to audit (only a problem line); nor is a second copy of a record that is indexed (same id)."""
     days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
     auditor = _Auditor(settings, renew, days, now)
+    listed: list[Record] = []
     for record in records if records is not None else auditor.archive.records():
-        try:
-            yield auditor.audit(record)
-        except Exception as exc:  # one unreadable record must not hide the others
-            log.exception("record %s: audit failed", record.id)
-            yield RecordAudit(
-                record_id=record.id,
-                path=record.archive_prefix,
-                renewal="skipped",
-                problems=[f"audit failed: {type(exc).__name__}: {exc}"],
-            )
+        listed.append(record)
+        yield _audit_one(auditor, record)
+    if records is not None:
+        return
+    ids = {record.id for record in listed}
+    for write in auditor.archive.outside_records(listed)[0]:
+        if write.record is not None and not write.damaged and write.record.id not in ids:
+            yield _audit_one(auditor, write.record, indexed=False)
+
+
+def _audit_one(auditor: _Auditor, record: Record, indexed: bool = True) -> RecordAudit:
+    try:
+        return auditor.audit(record, indexed)
+    except Exception as exc:  # one unreadable record must not hide the others
+        log.exception("record %s: audit failed", record.id)
+        return RecordAudit(
+            record_id=record.id,
+            path=record.archive_prefix,
+            interrupted_write=not indexed,
+            renewal="skipped",
+            problems=[f"audit failed: {type(exc).__name__}: {exc}"],
+        )
 
 
 def _existing_archive(settings: Settings) -> BaseArchive:

@@ -1,4 +1,5 @@
-"""`sohoa` commands of the archive: list, get, search, index rebuild, hold, ledger verify, export, audit."""
+"""`sohoa` commands of the archive: list, get, search, index rebuild, hold, ledger verify/stamp/finish, export,
+audit."""
 
 from __future__ import annotations
 
@@ -492,7 +493,8 @@ def register(app: typer.Typer) -> None:
         out.print(f"record {record.id}: legal hold {state}")
 
     ledger_app = typer.Typer(
-        help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json",
+        help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json\n\n"
+        "  sohoa ledger finish --dry-run",
         no_args_is_help=True,
         rich_markup_mode=None,
     )
@@ -566,6 +568,83 @@ def register(app: typer.Typer) -> None:
                     f"lúc / at {stamp['stamped_at']}"
                 )
             out.print(f"{len(stamps)} ngày đã đóng dấu thời gian / day(s) stamped")
+
+    @ledger_app.command(
+        "finish",
+        epilog="Examples:\n\n  sohoa ledger finish --dry-run\n\n  sohoa ledger finish\n\n"
+        "  sohoa ledger finish --archive s3://sohoa/xa --json\n\n"
+        "A record folder is finished only when its record.json is its own and every file matches the SHA-256 it "
+        "records (as a put leaves it when killed after record.json); its scan already archived as another record "
+        "(a duplicate), an id indexed for another scan, changed files or a record.json the ledger recorded "
+        "otherwise are refused, never adopted. A folder without record.json is finished only by rerunning the "
+        "batch with its scan. Run it with no batch writing to the archive from another host (a put in progress "
+        "there looks the same).\n\n"
+        "Exit codes: 0 every interrupted write finished (or none); 1 some could not be finished (each named, with "
+        "what to do); 2 usage; 3 archive unavailable.",
+    )
+    def ledger_finish(
+        archive: ArchiveOption = None,
+        as_json: JsonOption = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Only say what would be written; change nothing.")
+        ] = False,
+    ) -> None:
+        """Finish the archive writes a killed run left (`archive write interrupted` in `sohoa ledger verify` and
+        `sohoa audit`) without the scan: for each record whose record.json and files are stored, write what the
+        end of archiving writes — the ledger entries missing and the index entry."""
+        from classify.review import as_corrected
+        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.pipeline import archive_write_lock
+        from sohoa.errors import SohoaError
+        from storage import archive_location, index_archived
+
+        _errors_as_json(as_json)
+        settings, store = _open(archive)
+        try:
+            with archive_write_lock(archive_location(settings)):  # as a put: one writer at a time
+                writes = store.finish_interrupted(dry_run=dry_run)
+        except SohoaError as exc:  # the server gone, a write refused: what was finished stays finished
+            raise _fail(str(exc), 3) from exc
+        if not dry_run:
+            for write in writes:
+                record = store.get(write.record_id) if write.finished and write.record_id else None
+                if record is not None:  # searchable, as the rerun of its batch would make it
+                    index_archived(as_corrected(record, settings), settings, unless_indexed=True)
+        refused = [w for w in writes if not w.finished]
+        if as_json:
+            _print_json(
+                {
+                    "archive": store.location,
+                    "dry_run": dry_run,
+                    "finished": len(writes) - len(refused),
+                    "not_finished": len(refused),
+                    "ok": not refused,
+                    "writes": [w.to_json_dict() for w in writes],
+                }
+            )
+            raise typer.Exit(1 if refused else 0)
+        for write in writes:
+            if not write.finished:
+                out.print(
+                    f"[red]không hoàn tất được / not finished: {escape(write.reason_vi)} / {escape(write.reason)}[/]"
+                )
+                continue
+            entries = ", ".join(f"{seq} {action}" if seq else action for seq, action in write.ledger_entries)
+            wrote = f"index entry {write.index_entry}" + (
+                f", ledger entries: {entries}" if entries else " (its ledger entries were written before)"
+            )
+            verb = "sẽ hoàn tất / would finish" if dry_run else "đã hoàn tất / finished"
+            out.print(f"record {write.record_id} ({escape(write.prefix)}): {verb} — {escape(wrote)}", highlight=False)
+        if not writes:
+            out.print("không có lần lưu nào bị gián đoạn / no interrupted archive write: nothing to do")
+        else:
+            done = len(writes) - len(refused)
+            out.print(
+                (f"{done} sẽ hoàn tất / would be finished" if dry_run else f"{done} đã hoàn tất / finished")
+                + f", {len(refused)} không hoàn tất được / not finished"
+                + (" (--dry-run: nothing written)" if dry_run else "")
+            )
+        raise typer.Exit(1 if refused else 0)
 
     app.add_typer(ledger_app, name="ledger")
 
@@ -696,7 +775,8 @@ def register(app: typer.Typer) -> None:
         for r in full.records:
             signatures = r.signature_summary()
             table.add_row(
-                r.record_id,
+                # the words in full are the markdown's (NOT_INDEXED); the lines below the table say the rest
+                r.record_id + ("\n[red]chưa vào chỉ mục /\nnot indexed[/]" if r.interrupted_write else ""),
                 escape(r.doc_type or ""),
                 escape(r.number or ""),
                 "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
@@ -720,7 +800,12 @@ def register(app: typer.Typer) -> None:
             f"cần gia hạn chưa làm / renewal needed, not done {counts['renewal_needed_not_done']}; "
             f"gia hạn thất bại / renewal failed {counts['renewal_failed']}; "
             f"bỏ qua gia hạn vì hồ sơ có lỗi / renewal skipped (record has problems) {counts['renewal_skipped']}; "
-            f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
+            + (
+                f"lưu bị gián đoạn / interrupted archive writes {counts['interrupted_writes']} (sohoa ledger finish); "
+                if counts["interrupted_writes"]
+                else ""
+            )
+            + f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
             + ledger_verdict(full.ledger_problems, "intact", "[red]BROKEN[/]")
         )
         out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))

@@ -13,7 +13,9 @@ Nothing else belongs in an archive: the audit names any other object as part of 
 Putting a record: each object is written and verified (read back and re-hashed), then the sidecar, then the
 ledger entries, and only then the index entry: a crash leaves no index entry, so the next run writes the record
 again (objects with the same content are kept as they are) and nothing is lost or listed twice. Until that rerun,
-the audit names such a folder as an interrupted archive write (``UnfinishedWrite``), not as tampering.
+the audit names such a folder as an interrupted archive write (``UnfinishedWrite``), not as tampering, and
+audits its record when its record.json is there; ``finish_interrupted`` (`sohoa ledger finish`) finishes it
+without the scan.
 Every object of a record gets the retention of its record class (``retention_until``); a retained object cannot
 be deleted or overwritten with other content until then, nor while it is under legal hold.
 """
@@ -29,10 +31,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from sohoa.errors import SohoaError, StageError
 from sohoa.record import Record, RecordState, StoredObject
+
+if TYPE_CHECKING:
+    from storage.ledger import Ledger
 
 SIDECAR = "record.json"
 INDEX_DIR = ".by-sha256"
@@ -178,6 +183,32 @@ class UnfinishedWrite:
             + (f"ledger entry {archived_entry} says archived, " if archived_entry is not None else "")
             + f"{stage} never written (or deleted by hand); {rerun}"
         )
+
+
+@dataclass
+class FinishedWrite:
+    """What ``finish_interrupted`` did with one interrupted archive write (``UnfinishedWrite``), or would do
+    (``dry_run``): ``finished`` with the index entry and the ledger entries it wrote (``(seq, action)``; seq None in
+    a dry run), or not, with the reason in English and in Vietnamese."""
+
+    prefix: str
+    record_id: str | None
+    finished: bool
+    index_entry: str | None = None
+    ledger_entries: list[tuple[int | None, str]] = field(default_factory=list)
+    reason: str = ""
+    reason_vi: str = ""
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {
+            "path": self.prefix,
+            "record_id": self.record_id,
+            "finished": self.finished,
+            "index_entry": self.index_entry,
+            "ledger_entries": [{"seq": seq, "action": action} for seq, action in self.ledger_entries],
+            "reason": self.reason or None,
+            "reason_vi": self.reason_vi or None,
+        }
 
 
 @dataclass
@@ -345,15 +376,7 @@ class BaseArchive(ABC):
             # a previous run crashed after writing the sidecar but before indexing it: adopt it
             adopted = Record.model_validate_json(raw)
             if adopted.source.sha256 == record.source.sha256 and not self.verify_objects(adopted):
-                adopted_type = adopted.classification.doc_type if adopted.classification else None
-                for key in self.record_keys(adopted):  # the crash may have come before retention was set
-                    self._set_retention(key, retain_until(adopted_type, self.retention_table))
-                ledger = Ledger(self)
-                written = ledger.excerpt(adopted.id)
-                if not any(e.get("action") == "archived" for e in written):
-                    # the crash came before its ledger entries, or part-way through them: write those missing
-                    written += ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(raw), written=written)
-                self._write_index(adopted, _archived_seq(written))
+                self._finish_write(adopted, raw)
                 return adopted
         doc_type = record.classification.doc_type if record.classification else None
         retain = retain_until(doc_type, self.retention_table)
@@ -385,6 +408,24 @@ class BaseArchive(ABC):
         entries = Ledger(self).append_record_events(record, sidecar_sha256=sha256_bytes(sidecar))
         self._write_index(record, _archived_seq(entries))
         return record
+
+    def _finish_write(self, adopted: Record, sidecar: bytes) -> list[dict[str, object]]:
+        """What the end of a ``put`` writes, for a record whose folder (files read back, record.json ``sidecar``)
+        a killed put left: the retention (the crash may have come before it was set), the ledger entries not
+        written yet (before the first of them, or part-way through), then the index entry. The caller has checked
+        that the files match the record.json. Returns the ledger entries written."""
+        from storage.ledger import Ledger
+
+        adopted_type = adopted.classification.doc_type if adopted.classification else None
+        for key in self.record_keys(adopted):
+            self._set_retention(key, retain_until(adopted_type, self.retention_table))
+        ledger = Ledger(self)
+        written = ledger.excerpt(adopted.id)
+        appended: list[dict[str, object]] = []
+        if not any(e.get("action") == "archived" for e in written):
+            appended = ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(sidecar), written=written)
+        self._write_index(adopted, _archived_seq([*written, *appended]))
+        return appended
 
     def _write_index(self, record: Record, archived_seq: int | None = None) -> None:
         """The index entry: the record's folder, and the number of its "archived" ledger entry (``archived_seq``),
@@ -502,6 +543,104 @@ class BaseArchive(ABC):
             if info is None or info.retain_until is not None or info.legal_hold:
                 return None
         return UnfinishedWrite(folder, keys)
+
+    def finish_interrupted(self, dry_run: bool = False) -> list[FinishedWrite]:
+        """Finish every archive write a killed ``put`` left (``outside_records``) as its rerun would, without the
+        scan: for a folder whose record.json is its own and whose files all match it, what the end of a put
+        writes (``_finish_write``: retention, the ledger entries missing, the index entry). Anything else is
+        refused, never adopted (``_not_finishable``). ``dry_run``: only say what would be written. The caller
+        holds the archive's write lock (a put in progress looks the same until it is done)."""
+        from storage.ledger import Ledger
+
+        ledger = Ledger(self)
+        done: list[FinishedWrite] = []
+        for write in self.outside_records(list(self.records()))[0]:
+            record = write.record
+            refusal = self._not_finishable(write, ledger)
+            if record is None or refusal is not None:
+                reason, reason_vi = refusal or ("", "")
+                rid = record.id if record else None
+                done.append(FinishedWrite(write.prefix, rid, False, reason=reason, reason_vi=reason_vi))
+                continue
+            sidecar = self._read(f"{write.prefix}/{SIDECAR}") or b""
+            index_key = f"{INDEX_DIR}/{record.source.sha256}.json"
+            if dry_run:
+                written = ledger.excerpt(record.id)
+                missing = (
+                    []
+                    if any(e.get("action") == "archived" for e in written)
+                    else ledger.missing_record_events(record, written)
+                )
+                done.append(FinishedWrite(write.prefix, record.id, True, index_key, [(None, a) for a, _ in missing]))
+                continue
+            entries = self._finish_write(record, sidecar)
+            done.append(
+                FinishedWrite(
+                    write.prefix,
+                    record.id,
+                    True,
+                    index_key,
+                    [(int(str(e["seq"])), str(e["action"])) for e in entries],
+                )
+            )
+        return done
+
+    def _not_finishable(self, write: UnfinishedWrite, ledger: Ledger) -> tuple[str, str] | None:
+        """Why ``finish_interrupted`` must not adopt this folder as an archived record ((English, Vietnamese)), or
+        None when it is what a killed put leaves: its own record.json (``_unfinished_write``), every file read back
+        against it, nothing in the index or the ledger saying otherwise."""
+        record = write.record
+        if record is None:
+            return (
+                f"{write.prefix}: {INTERRUPTED_WRITE} before its record.json ({len(write.keys)} file(s), never "
+                "retained): nothing says what the record is — rerun the batch with its scan to finish it",
+                f"{write.prefix}: lưu bị gián đoạn trước khi ghi record.json, không biết đây là hồ sơ nào — chạy lại "
+                "lô với bản quét đó",
+            )
+        where = f"record {record.id} ({write.prefix})"
+        if write.damaged:
+            return (
+                f"{where}: its files no longer match its record.json ({'; '.join(write.damaged)}) — changed after "
+                "they were written (a put reads back every file before its record.json), so no interrupted write: "
+                "not adopted. Investigate it as damage or tampering (`sohoa audit` names each file); rerunning the "
+                "batch with its scan cannot replace the files either while they are retained",
+                f"hồ sơ {record.id}: tệp không còn khớp record.json (bị thay đổi sau khi ghi) — không nhận vào kho; "
+                "cần điều tra như hư hỏng hoặc can thiệp trái phép (sohoa audit nêu từng tệp); chạy lại lô với bản "
+                "quét cũng không thay được tệp đang được lưu giữ",
+            )
+        sha = record.source.sha256
+        if record.id != sha[:16]:
+            return (
+                f"{where}: its record.json's id is not that of its scan (SHA-256 {sha}): not written by sohoa, "
+                "not adopted",
+                f"hồ sơ {record.id}: mã hồ sơ trong record.json không khớp bản quét — không do sohoa ghi, không nhận",
+            )
+        raw = self._read(f"{INDEX_DIR}/{sha}.json")
+        if raw is not None:
+            try:
+                other = str(json.loads(raw).get("prefix"))
+            except (ValueError, AttributeError):
+                other = "an unreadable index entry"
+            return (
+                f"{where}: a duplicate — its scan (SHA-256 {sha}) is already archived as {other}; this folder is "
+                "a second copy of it, not adopted (nothing to finish)",
+                f"hồ sơ {record.id}: bản trùng — bản quét này đã được lưu tại {other}; không nhận bản thứ hai",
+            )
+        taken = [key for key in self._keys(f"{INDEX_DIR}/{record.id}") if key != f"{INDEX_DIR}/{sha}.json"]
+        if taken:
+            return (
+                f"{where}: its id is already indexed for another scan ({', '.join(taken)}): not adopted",
+                f"hồ sơ {record.id}: mã hồ sơ đã có trong chỉ mục cho bản quét khác — không nhận",
+            )
+        archived = [e for e in ledger.excerpt(record.id) if e.get("action") == "archived"]
+        sidecar = self._read(f"{write.prefix}/{SIDECAR}") or b""
+        if archived and archived[-1].get("sidecar_sha256") not in (None, sha256_bytes(sidecar)):
+            return (
+                f"{where}: its {SIDECAR} is not the one ledger entry {archived[-1].get('seq')} recorded as archived "
+                "— changed since: not adopted",
+                f"hồ sơ {record.id}: record.json đã bị sửa sau khi sổ nhật ký ghi việc lưu — không nhận",
+            )
+        return None
 
     def stray_objects(self, records: Iterable[Record]) -> list[str]:
         """Problems with what lies outside every listed record's folder (``outside_records``): objects put there

@@ -25,7 +25,7 @@ from storage.base import LEDGER_DIR, SIDECAR, ArchiveIntegrityError, permanent_r
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
 if TYPE_CHECKING:
-    from sohoa.record import Record
+    from sohoa.record import Event, Record
     from storage.base import BaseArchive
 
 log = logging.getLogger("sohoa")
@@ -172,12 +172,8 @@ class Ledger:
         carries ``sidecar_sha256``, the hash of the record.json written, and the record's batch id. ``written``:
         the record's entries already in the ledger (a run killed part-way through them), whose events are not
         written again. Returns the entries written."""
-        done = {(entry.get("action"), entry.get("at")) for entry in written}
         appended: list[dict[str, Any]] = []
-        for event in record.events:
-            action = ACTIONS.get(event.action, event.action)
-            if (action, event.at.isoformat()) in done:
-                continue
+        for action, event in self.missing_record_events(record, written):
             archived = event.action == "archived"
             appended.append(
                 self.append(
@@ -191,6 +187,17 @@ class Ledger:
                 )
             )
         return appended
+
+    def missing_record_events(self, record: Record, written: Iterable[dict[str, Any]] = ()) -> list[tuple[str, Event]]:
+        """(ledger action, event) of each event of the record that ``written`` (its entries in the ledger) lacks:
+        what ``append_record_events`` writes."""
+        done = {(entry.get("action"), entry.get("at")) for entry in written}
+        missing: list[tuple[str, Event]] = []
+        for event in record.events:
+            action = ACTIONS.get(event.action, event.action)
+            if (action, event.at.isoformat()) not in done:
+                missing.append((action, event))
+        return missing
 
     def excerpt(self, record_id: str) -> list[dict[str, Any]]:
         return [e for _, e in self.entries() if e is not None and e.get("record_id") == record_id]

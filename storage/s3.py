@@ -40,6 +40,7 @@ from minio.retention import Retention
 
 from sohoa.errors import SohoaError
 from storage.base import (
+    _RECORD_FOLDER,
     ArchiveConfigError,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
@@ -221,7 +222,8 @@ class S3Archive(BaseArchive):
 
     def exists(self) -> bool:
         """Whether an archive was ever written here: the bucket exists and its prefix holds a version of an object
-        (or a delete marker) under ``.ledger/`` or ``.by-sha256/`` — every archived record has both. Delete markers
+        (or a delete marker) under ``.ledger/`` or ``.by-sha256/`` — every archived record has both — or an object in
+        a record's folder (a first put killed before its ledger entries: an interrupted write). Delete markers
         count, so an archive whose ledger or index someone deleted is still audited (and the removal reported), not
         refused as "no archive". Reads only; creates nothing."""
         try:
@@ -232,6 +234,12 @@ class S3Archive(BaseArchive):
                     self.bucket, prefix=self._name(folder), recursive=True, include_version=True
                 )
                 if next(iter(listed), None) is not None:
+                    return True
+            # the first record ever archived here, its put killed before its first ledger entry: its folder is all
+            # there is (the audit and `sohoa ledger finish` must name it, not say "no archive")
+            strip = len(self.prefix) + 1 if self.prefix else 0
+            for obj in self.client.list_objects(self.bucket, prefix=self._name(""), recursive=True):
+                if _RECORD_FOLDER.fullmatch((obj.object_name or "")[strip:].rpartition("/")[0]):
                     return True
         except Exception as exc:
             raise self._fail("cannot look for the archive", exc) from exc
