@@ -195,13 +195,16 @@ class ArchiveAuditReport(BaseModel):
     def markdown(self) -> str:
         """A markdown table (one row per record) and the counts: the Prefect artifact of the weekly run."""
         counts = self.counts()
+        renewal_on = "bật / on" if self.renew else "tắt / off"
         lines = [
-            f"## sohoa archive audit — {'OK' if self.ok else 'ATTENTION / CẦN XỬ LÝ'}",
+            f"## Kiểm tra kho lưu trữ / sohoa archive audit — {'ĐẠT / OK' if self.ok else 'CẦN XỬ LÝ / ATTENTION'}",
             "",
-            f"Archive `{self.archive}`, {self.started_at.isoformat(timespec='seconds')}; renew within "
-            f"{self.renew_within_days} days ({'on' if self.renew else 'off'}; TSA {self.tsa_url or 'none'}).",
+            f"Kho / archive `{self.archive}`, {self.started_at.isoformat(timespec='seconds')}; gia hạn trước "
+            f"{self.renew_within_days} ngày / renew within {self.renew_within_days} days ({renewal_on}; TSA "
+            f"{self.tsa_url or 'không có / none'}).",
             "",
-            "| record | type | number | fixity | signatures | protected until | renewal | problems |",
+            "| hồ sơ / record | loại / type | số / number | toàn vẹn / fixity | chữ ký / signatures | bảo vệ đến / "
+            "protected until | gia hạn / renewal | vấn đề / problems |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in self.records:
@@ -209,17 +212,39 @@ class ArchiveAuditReport(BaseModel):
             until = r.protected_until.date().isoformat() if r.protected_until else ""
             renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
             renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
-            cells = [row_id(r), r.doc_type or "", r.number or "", r.fixity, indications, until, renewal]
+            fixity = "ok" if r.fixity == "ok" else f"sai lệch / {r.fixity}"
+            cells = [row_id(r), r.doc_type or "", r.number or "", fixity, indications, until, renewal]
             cells.append("; ".join([*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
             "",
-            f"Ledger: {self.ledger_entries} entries, " + ledger_verdict(self.ledger_problems, "intact", "BROKEN"),
+            f"Sổ nhật ký / ledger: {self.ledger_entries} mục / entries, "
+            + ledger_verdict(self.ledger_problems, "nguyên vẹn / intact", "bị phá vỡ / BROKEN"),
         ]
         lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
-        lines += ["", "| count | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in counts.items()]
+        lines += ["", "| số đếm / count | giá trị / value |", "|---|---|"]
+        lines += [f"| {COUNT_WORDS.get(k, k)} (`{k}`) | {v} |" for k, v in counts.items()]
         return "\n".join(lines)
 
+
+# The counts of the audit, in words for the Prefect artifact's table (the JSON keeps the keys)
+COUNT_WORDS: dict[str, str] = {
+    "records": "hồ sơ / records",
+    "objects": "đối tượng / objects",
+    "fixity_ok": "toàn vẹn / fixity ok",
+    "drift": "sai lệch / drift",
+    "signatures_passed": "chữ ký đạt / signatures passed",
+    "signatures_not_passed": "chữ ký không đạt / signatures not passed",
+    "renewed": "đã gia hạn / renewed",
+    "renewal_not_needed": "chưa cần gia hạn / renewal not needed",
+    "renewal_needed_not_done": "cần gia hạn chưa làm / renewal needed, not done",
+    "renewal_failed": "gia hạn thất bại / renewal failed",
+    "renewal_skipped": "bỏ qua gia hạn / renewal skipped",
+    "failed": "hồ sơ có lỗi / records with problems",
+    "interrupted_writes": "lưu bị gián đoạn / interrupted archive writes",
+    "ledger_entries": "mục sổ nhật ký / ledger entries",
+    "ledger_problems": "vấn đề sổ nhật ký / ledger problems",
+}
 
 # What each renewal state means, for the bilingual audit table (the JSON keeps the codes)
 RENEWAL_WORDS: dict[str, str] = {

@@ -779,7 +779,7 @@ def register(app: typer.Typer) -> None:
                 r.record_id + ("\n[red]chưa vào chỉ mục /\nnot indexed[/]" if r.interrupted_write else ""),
                 escape(r.doc_type or ""),
                 escape(r.number or ""),
-                "ok" if r.fixity == "ok" else "[red]DRIFT[/]",
+                "ok" if r.fixity == "ok" else "[red]sai lệch / DRIFT[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
                 r.protected_until.date().isoformat() if r.protected_until else "",
                 RENEWAL_WORDS.get(r.renewal, r.renewal)
@@ -794,7 +794,8 @@ def register(app: typer.Typer) -> None:
         # a renewal that was tried and failed (the TSA down, …) is not one that is due and was not tried (renewal
         # off, no TSA, no certificate that protects longer): each is counted under its own words, as in --json
         out.print(
-            f"{counts['records']} hồ sơ / records, {counts['objects']} objects; drift {counts['drift']}; "
+            f"{counts['records']} hồ sơ / records, {counts['objects']} đối tượng / objects; "
+            f"sai lệch / drift {counts['drift']}; "
             f"chữ ký không đạt / signatures not passed {counts['signatures_not_passed']}; "
             f"đã gia hạn / renewed {counts['renewed']}; "
             f"cần gia hạn chưa làm / renewal needed, not done {counts['renewal_needed_not_done']}; "
@@ -805,8 +806,8 @@ def register(app: typer.Typer) -> None:
                 if counts["interrupted_writes"]
                 else ""
             )
-            + f"sổ nhật ký / ledger {counts['ledger_entries']} entries "
-            + ledger_verdict(full.ledger_problems, "intact", "[red]BROKEN[/]")
+            + f"sổ nhật ký / ledger {counts['ledger_entries']} mục / entries "
+            + ledger_verdict(full.ledger_problems, "nguyên vẹn / intact", "[red]bị phá vỡ / BROKEN[/]")
         )
         out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))
         raise typer.Exit(full.exit_code)

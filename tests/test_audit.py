@@ -319,7 +319,8 @@ def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -
     assert payload["ok"] is True, payload
     assert payload["counts"]["records"] == 1 and payload["counts"]["fixity_ok"] == 1
     assert result["key"] == "archive-audit"
-    assert "| record | type |" in result["markdown"] and payload["records"][0]["record_id"] in result["markdown"]
+    markdown = result["markdown"]
+    assert "| hồ sơ / record | loại / type |" in markdown and payload["records"][0]["record_id"] in markdown
 
 
 def test_a_document_without_document_timestamp_gets_its_first(test_pki: TestPKI, tmp_path: Path) -> None:
@@ -441,3 +442,12 @@ def test_audit_lines_in_vietnamese_and_english(archived: Settings, tmp_path: Pat
     fixity = CliRunner().invoke(app, ["audit", "--fixity-only"], env=_env(settings))
     assert fixity.exit_code == 1 and "1 hồ sơ / records" in fixity.output, fixity.output
     assert "SAI LỆCH / DRIFT" in fixity.output, fixity.output
+    # the full audit's summary and the Prefect artifact: every word in both languages (QA: "objects", "drift",
+    # "entries intact" were English only)
+    full = CliRunner().invoke(app, ["audit", "--no-renew"], env=_env(settings))
+    said = " ".join(full.output.split())
+    assert full.exit_code == 1 and "đối tượng / objects" in said and "sai lệch / drift 1" in said, said
+    assert "mục / entries nguyên vẹn / intact" in said and "sai lệch / DRIFT" in said
+    markdown = report.markdown()
+    assert "CẦN XỬ LÝ / ATTENTION" in markdown and "Sổ nhật ký / ledger" in markdown
+    assert "| sai lệch / drift (`drift`) | 1 |" in markdown and "| sai lệch / drift |" in markdown
