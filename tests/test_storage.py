@@ -694,7 +694,7 @@ def test_the_audit_audits_an_interrupted_write_and_ledger_finish_completes_it(
     assert found.exit_code == 0 and row["record_id"] in found.stdout, found.output
 
 
-@pytest.mark.parametrize("case", ["damaged", "no-record.json", "duplicate"])
+@pytest.mark.parametrize("case", ["damaged", "no-record.json", "duplicate", "id-taken", "rewritten"])
 def test_ledger_finish_refuses_what_no_killed_put_leaves(
     archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, case: str
 ) -> None:
@@ -717,6 +717,12 @@ def test_ledger_finish_refuses_what_no_killed_put_leaves(
         copy, copy_files = make_record(tmp_path / "copy", "killed", number="16/QĐ-UBND")
         archive.put(copy, copy_files)
         archive._ledger_head = None
+    elif case == "id-taken":  # another scan whose SHA-256 starts with the same 16 hex digits is indexed
+        tamper(archive, f".by-sha256/{record.id}{'0' * 48}.json", b'{"prefix": "2025/QD/other"}')
+    elif case == "rewritten":  # killed after its "archived" ledger entry; its record.json rewritten since
+        sidecar = json.loads(archive._read(f"{prefix}/record.json") or b"")
+        sidecar["classification"]["number"] = "99/QĐ-UBND"
+        tamper(archive, f"{prefix}/record.json", json.dumps(sidecar, ensure_ascii=False).encode())
     env = _cli_env(archive, tmp_path, request)
     before = _contents(archive)
     runner = CliRunner()
@@ -736,9 +742,13 @@ def test_ledger_finish_refuses_what_no_killed_put_leaves(
             assert write["record_id"] is None
             assert reason.startswith(f"{prefix}: archive write interrupted before its record.json"), reason
             assert "rerun the batch with its scan" in reason, reason
-        else:
+        elif case == "duplicate":
             assert f"a duplicate — its scan (SHA-256 {record.source.sha256}) is already archived as " in reason
             assert "2025/QĐ/16-QĐ-UBND--" in reason and "not adopted" in reason, reason
+        elif case == "id-taken":
+            assert f"its id is already indexed for another scan (.by-sha256/{record.id}{'0' * 48}.json)" in reason
+        else:
+            assert "its record.json is not the one ledger entry" in reason and "changed since" in reason, reason
         assert write["reason_vi"]
         assert _contents(archive) == before
     text = " ".join(runner.invoke(app, ["ledger", "finish"], env=env).output.split())
