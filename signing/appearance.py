@@ -20,6 +20,7 @@ import functools
 import hashlib
 import io
 import logging
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -49,6 +50,17 @@ APPEARANCES = ("none", "signer", "seal", "decree30", "copy")
 # the signer's block, bottom right of the last page: signature image in the left half, text in the right half
 _BLOCK_W, _BLOCK_H, _BLOCK_RIGHT, _BLOCK_BOTTOM, _MARGIN = 320, 96, 36, 60, 2
 _SEAL_CAPTION_H = 24  # two lines of 5 pt (with leading and margins) under the seal
+# Line pitch, as a multiple of the font size: room for Vietnamese stacked marks (Ủ, Ẫ above the cap height; ọ, ậ
+# and the descenders of g, y below the baseline) so one line's marks never meet the next line's. Raised by
+# _LINE_GAP where a font's own marks reach further (see _vn_extent).
+_LEADING = 1.3
+_LINE_GAP = 0.15
+# Every letter Vietnamese writes (all tone marks, both cases) and ASCII: what a stamp's lines are measured for.
+_VN_LETTERS = (
+    "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴ"
+    "aàáảãạăằắẳẵặâầấẩẫậđeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
+)
+_MEASURED = _VN_LETTERS + "".join(chr(c) for c in range(0x21, 0x7F))
 
 
 def iso_vn(when: datetime) -> str:
@@ -101,6 +113,55 @@ def font_for_pdf(font: Path) -> Path:
     return target
 
 
+@functools.lru_cache(maxsize=4)
+def _vn_extent(font: Path) -> tuple[float, float]:
+    """How far ``font``'s Vietnamese letters reach above and below the baseline, in ems: (ascent, descent)."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(str(font))
+    cmap, glyphs, upem = tt.getBestCmap(), tt.getGlyphSet(), tt["head"].unitsPerEm
+    top = bottom = 0.0
+    for char in _MEASURED:
+        name = cmap.get(ord(char))
+        if name is None:
+            continue
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        if pen.bounds is not None:
+            bottom, top = min(bottom, pen.bounds[1]), max(top, pen.bounds[3])
+    return top / upem, -bottom / upem
+
+
+def _text_geometry(font: Path, size: int) -> tuple[int, layout.Margins]:
+    """The leading of ``size`` pt lines of ``font`` and the margins around them.
+
+    pyHanko puts the first baseline one leading below the top of the text and the last baseline on its bottom:
+    the top margin takes what the tallest marks reach above one leading, the bottom margin the descenders."""
+    ascent, descent = _vn_extent(font)
+    leading = math.ceil(max(_LEADING, ascent + descent + _LINE_GAP) * size)  # pyHanko writes whole points
+    top = max(0, math.ceil(ascent * size - leading)) + 1
+    return leading, layout.Margins(left=1, right=1, top=top, bottom=math.ceil(descent * size) + 1)
+
+
+@functools.lru_cache(maxsize=4)
+def _shaper(font: Path) -> Any:
+    import uharfbuzz as hb
+
+    return hb.Font(hb.Face(font.read_bytes()))
+
+
+def _advance(font: Path, text: str) -> float:
+    """The width of ``text`` in ems as pyHanko sets it (shaped by HarfBuzz, ``font`` at 1000 units/em)."""
+    import uharfbuzz as hb
+
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    hb.shape(_shaper(font), buf, {})
+    return sum(pos.x_advance for pos in buf.glyph_positions) / 1000
+
+
 def _cert_attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
     values = cert.subject.get_attributes_for_oid(oid)
     return str(values[0].value) if values else ""
@@ -133,10 +194,35 @@ class Appearance:
     signature_image: Path | None = None
     copy_form: str = "SAO Y"
 
-    def _font(self, size: int) -> GlyphAccumulatorFactory:
+    def _font_file(self) -> Path:
         if not self.font.is_file():
             raise SigningConfigError(f"{self.font}: appearance font not found (install fonts-liberation2)")
-        return GlyphAccumulatorFactory(str(font_for_pdf(self.font)), font_size=size)
+        return font_for_pdf(self.font)
+
+    def _text_box_style(self, size: int) -> TextBoxStyle:
+        """Black ``size`` pt text, its lines one leading apart (see _text_geometry), in a box that holds the marks
+        of its first line and the descenders of its last (so the stamp's edges clip nothing)."""
+        font = self._font_file()
+        leading, margins = _text_geometry(font, size)
+        return TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(font), font_size=size),
+            font_size=size,  # pyHanko's default (10) otherwise: every stamp was 10 pt, then shrunk to fit
+            leading=leading,
+            text_color=(0, 0, 0),
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MAX, margins=margins
+            ),
+        )
+
+    def _text_size(self, lines: list[str], size: int) -> tuple[int, int]:
+        """The width and height of the text box of ``lines`` at ``size`` pt (as _text_box_style lays it out)."""
+        font = self._font_file()
+        leading, margins = _text_geometry(font, size)
+        width = max(_advance(font, line) for line in lines) * size
+        return (
+            math.ceil(width) + margins.left + margins.right + 1,  # +1: pyHanko rounds each line's width
+            leading * len(lines) + margins.top + margins.bottom,
+        )
 
     def _optional_image(self, path: Path | None) -> Image.Image | None:
         try:
@@ -176,7 +262,7 @@ class Appearance:
         return _VnTimeStampStyle(
             stamp_text=text,
             timestamp_format=_TS_FORMAT,
-            text_box_style=TextBoxStyle(font=self._font(size), text_color=(0, 0, 0)),
+            text_box_style=self._text_box_style(size),
             border_width=0,
             inner_content_layout=text_layout,
             **behind,
@@ -239,9 +325,12 @@ class Appearance:
             style = self._stamp(
                 f"{self.organisation}\n%(ts)s",
                 5,
-                # the body and its signing time in small type under the seal, not over it
+                # the body and its signing time in small type under the seal, not over it: kept to the caption's
+                # strip (shrunk to fit it if need be)
                 layout.SimpleBoxLayoutRule(
-                    x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MIN
+                    x_align=layout.AxisAlignment.ALIGN_MID,
+                    y_align=layout.AxisAlignment.ALIGN_MIN,
+                    margins=layout.Margins(top=max(0, int(box[3]) - int(box[1]) - _SEAL_CAPTION_H)),
                 ),
                 writer=writer,
                 image=seal,
