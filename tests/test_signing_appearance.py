@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
@@ -18,6 +19,10 @@ from signing_images import decree30_look, make_seal, make_signature
 from signing_pki import TestPKI
 from test_signing import make_pdf
 
+from ocr.pipeline import overlay_text_layer
+from ocr.tesseract import Word
+from ocr.textlayer import glyphless_font, text_layer_form
+from samples.make_samples import Renderer, doc_tb, font
 from signing import SigningConfigError, SigningIdentity, sign_pdf, verify_pdf
 from signing.appearance import VN_TZ, Appearance, font_for_pdf
 
@@ -247,9 +252,7 @@ def _black_rows(pdf: Path, rect: Box, dpi: int = 300) -> list[float]:
     )
     img = Image.open(f"{out}.png").convert("RGB")
     px = img.load()
-    return [
-        842 - (y + j + 0.5) / scale for j in range(img.height) if any(_dark(px[i, j]) for i in range(img.width))
-    ]
+    return [842 - (y + j + 0.5) / scale for j in range(img.height) if any(_dark(px[i, j]) for i in range(img.width))]
 
 
 def _signed_with(kind: str, tmp_path: Path, signer: SigningIdentity) -> tuple[Path, int, str]:
@@ -308,3 +311,123 @@ def test_stamp_lines_have_room_for_vietnamese_marks(
     bands = [(bottom - slack, top + slack) for _baseline, _size, bottom, top, *_ in found]
     assert all(any(lo <= row <= hi for lo, hi in bands) for row in rows), (kind, bands)
     assert all(any(lo <= row <= hi for row in rows) for lo, hi in bands), (kind, bands)
+
+
+# --- the copy mark (ô 14) hides nothing of the page -------------------------------------------------------
+def _decree30_scan(tmp_path: Path) -> Path:
+    """Page 1 of the bundled TB sample (samples/make_samples.py: Decree 30 layout, the national motto at the top
+    right from the 20 mm top margin down) as a scan on grey paper, with an OCR-like invisible text layer over its
+    words (their boxes from the renderer itself, no Tesseract), as `sohoa ocr` makes it."""
+    words: list[Word] = []
+
+    class Recording(Renderer):
+        def text_at(self, x: int, baseline: int, text: str, style, size: float, align) -> int:  # type: ignore[no-untyped-def]
+            shown = super().text_at(x, baseline, text, style, size, align)
+            if len(self.pages) == 1:
+                face, left = font(style, self.px(size)), x - shown // 2 if align == "center" else x
+                start, line = 0, len(words) + 1
+                for part in text.split(" "):
+                    x0 = left + round(face.getlength(text[:start]))
+                    ink_l, ink_t, ink_r, ink_b = face.getbbox(part, anchor="ls")
+                    if part:
+                        words.append(
+                            Word(part, 90.0, x0 + ink_l, baseline + ink_t, ink_r - ink_l, ink_b - ink_t, 1, 1, line)
+                        )
+                    start += len(part) + 1
+            return shown
+
+    spec = doc_tb()
+    page = Recording(spec, random.Random(0)).render()[0].point(lambda v: min(v, 236))  # paper tone of a scan
+    image_pdf = tmp_path / "scan.pdf"
+    page.save(image_pdf, "PDF", resolution=spec.dpi)
+    with pikepdf.open(image_pdf) as pdf:
+        layer = text_layer_form(pdf, words, page.width, page.height, spec.dpi, glyphless_font(pdf))
+        overlay_text_layer(pdf, pdf.pages[0], layer, 0.0)
+        out = tmp_path / "tb-ocr.pdf"
+        pdf.save(out)
+    return out
+
+
+def _header_in_top_margin(tmp_path: Path) -> Path:
+    """A page whose letterhead fills the top 100 pt right across (a band of ink): the top margin has no room."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.pages[0].Contents = pdf.make_stream(b"0 0 0 rg 0 742 595 100 re f BT /F1 12 Tf 72 600 Td (Body) Tj ET")
+    out = tmp_path / "letterhead.pdf"
+    pdf.save(out)
+    return out
+
+
+def _ink_in(pdf: Path, page: int, rect: Box, tmp_path: Path) -> int:
+    """How many pixels of ``pdf``'s ``page`` (rendered at 144 dpi) inside ``rect`` (PDF points) are ink."""
+    img = _render_at(pdf, page, tmp_path / f"ink-{pdf.stem}", 144)
+    scale = 2
+    box = (
+        round(rect[0] * scale),
+        round((842 - rect[3]) * scale),
+        round(rect[2] * scale),
+        round((842 - rect[1]) * scale),
+    )
+    px = img.load()
+    return sum(1 for x in range(box[0], box[2]) for y in range(box[1], box[3]) if min(px[x, y]) < 160)
+
+
+def _render_at(pdf: Path, page: int, out: Path, dpi: int) -> Image.Image:
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return Image.open(f"{out}.png").convert("RGB")
+
+
+@pytest.mark.parametrize("make_page", [_decree30_scan, _header_in_top_margin])
+def test_copy_mark_hides_nothing_of_the_page(make_page, tmp_path: Path, signer: SigningIdentity) -> None:  # type: ignore[no-untyped-def]
+    """QA: the copy mark's box ran from 30 to 72 pt below the top of page 1, through the national motto ("CỘNG
+    HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", from the 20 mm top margin down): the mark was printed over it. Now it lies
+    where the page has neither text (the OCR layer's word boxes) nor ink: in the top margin at the right when
+    there is room there (the Decree 30 page), else the nearest blank place (a letterhead filling the margin)."""
+    source = make_page(tmp_path)
+    look = Appearance(kind="copy", signer="", organisation=QA_BODY, font=FONT)
+    out = tmp_path / "copy.pdf"
+    sign_pdf(source, out, signer, appearance=look)
+    with pikepdf.open(out) as doc:
+        (annot,) = [a for a in doc.pages[0].Annots if a.get("/FT") == "/Sig"]
+        x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+    with pdfplumber.open(out) as doc:
+        page = doc.pages[0]
+        words = page.extract_words()
+        width, height = page.width, page.height
+    assert words
+    for w in words:  # pdfplumber: top/bottom from the top of the page
+        assert not (w["x0"] < x1 and x0 < w["x1"] and height - w["bottom"] < y1 and y0 < height - w["top"]), w
+    assert _ink_in(source, 1, (x0, y0, x1, y1), tmp_path) == 0  # nothing of the page drawn under the mark
+    assert _ink_in(out, 1, (x0, y0, x1, y1), tmp_path) > 0  # and the mark is drawn there
+    assert x1 > width * 0.75  # at the right
+    if make_page is _decree30_scan:
+        assert y0 >= height - 71, (y0, y1)  # within Decree 30's top margin (at most 25 mm)
+        motto = [w for w in words if w["text"] in ("CỘNG", "NAM")]
+        assert motto and y0 > height - min(w["top"] for w in motto)  # above the motto, not beside it
+    else:
+        assert y1 < 742 - 2  # below the letterhead band
+    assert _appearance_text(out, 0).splitlines()[0] == "SAO Y"
+
+
+def test_copy_mark_spot_is_the_corner_on_a_blank_page_and_least_ink_on_a_full_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The search itself: a blank page gives the top right corner; a page inked all over (nowhere blank) gives
+    the top-margin place covering the least ink, with a warning; the same page, the same place."""
+    import numpy as np
+
+    from signing.appearance import _COPY_EDGE, _TOP_MARGIN, _free_spot
+
+    blank = np.zeros((842, 595), dtype=bool)
+    assert _free_spot(blank, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE)) == (595 - 42 - 160, _COPY_EDGE)
+    full = np.ones((842, 595), dtype=bool)
+    full[20:40, 100:300] = False  # a blank strip too small for the mark
+    x, y = _free_spot(full, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE))
+    assert y + 44 <= _TOP_MARGIN and "no blank place" in caplog.text
+    assert _free_spot(full, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE)) == (x, y)
+    assert x <= 300 and x + 160 >= 100  # over the strip: the least ink
