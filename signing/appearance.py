@@ -8,7 +8,8 @@
 - ``decree30``: both images in one signature (one key for both, e.g. a commune without separate keys): the seal
   over the left third of the signature image, and beside it the signer, the body and the signing time.
 - ``copy``: electronic copies and attachments — text only at the top right of page 1, Times-like 10 pt black:
-  the copy form (``SAO Y``), the copying body and the signing time.
+  the copy form (``SAO Y``), the copying body and the signing time; in the top margin, where the page shows
+  nothing (the national motto starts at the top margin, 20–25 mm down: see _copy_box).
 
 The text font (Liberation Serif 2 by default: Times metrics, full Vietnamese glyphs) is subset and embedded.
 """
@@ -20,6 +21,7 @@ import functools
 import hashlib
 import io
 import logging
+import math
 import os
 import tempfile
 from dataclasses import dataclass
@@ -27,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from PIL import Image
@@ -49,6 +52,25 @@ APPEARANCES = ("none", "signer", "seal", "decree30", "copy")
 # the signer's block, bottom right of the last page: signature image in the left half, text in the right half
 _BLOCK_W, _BLOCK_H, _BLOCK_RIGHT, _BLOCK_BOTTOM, _MARGIN = 320, 96, 36, 60, 2
 _SEAL_CAPTION_H = 24  # two lines of 5 pt (with leading and margins) under the seal
+# Line pitch, as a multiple of the font size: room for Vietnamese stacked marks (Ủ, Ẫ above the cap height; ọ, ậ
+# and the descenders of g, y below the baseline) so one line's marks never meet the next line's. Raised by
+# _LINE_GAP where a font's own marks reach further (see _vn_extent).
+_LEADING = 1.3
+_LINE_GAP = 0.15
+# Every letter Vietnamese writes (all tone marks, both cases) and ASCII: what a stamp's lines are measured for.
+_VN_LETTERS = (
+    "AÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐEÈÉẺẼẸÊỀẾỂỄỆIÌÍỈĨỊOÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢUÙÚỦŨỤƯỪỨỬỮỰYỲÝỶỸỴ"
+    "aàáảãạăằắẳẵặâầấẩẫậđeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵ"
+)
+_MEASURED = _VN_LETTERS + "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+# The copy mark (ô 14): its right edge on the right margin (at least 15 mm), as high as the page's edge allows,
+# inside Decree 30's top margin (at most 25 mm) when it can be, a few points of blank paper around it.
+_COPY_RIGHT, _COPY_EDGE, _TOP_MARGIN, _CLEARANCE = 42, 8, 71, 3
+_INK = 160  # a rendered pixel darker than this is content (a scan's paper renders about 235)
+_SAMPLE_TIME = "2000-01-01T00:00:00+07:00"  # as wide as any signing time (the font's digits are one width)
+logger = logging.getLogger(__name__)
 
 
 def iso_vn(when: datetime) -> str:
@@ -101,6 +123,55 @@ def font_for_pdf(font: Path) -> Path:
     return target
 
 
+@functools.lru_cache(maxsize=4)
+def _vn_extent(font: Path) -> tuple[float, float]:
+    """How far ``font``'s Vietnamese letters reach above and below the baseline, in ems: (ascent, descent)."""
+    from fontTools.pens.boundsPen import BoundsPen
+    from fontTools.ttLib import TTFont
+
+    tt = TTFont(str(font))
+    cmap, glyphs, upem = tt.getBestCmap(), tt.getGlyphSet(), tt["head"].unitsPerEm
+    top = bottom = 0.0
+    for char in _MEASURED:
+        name = cmap.get(ord(char))
+        if name is None:
+            continue
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        if pen.bounds is not None:
+            bottom, top = min(bottom, pen.bounds[1]), max(top, pen.bounds[3])
+    return top / upem, -bottom / upem
+
+
+def _text_geometry(font: Path, size: int) -> tuple[int, layout.Margins]:
+    """The leading of ``size`` pt lines of ``font`` and the margins around them.
+
+    pyHanko puts the first baseline one leading below the top of the text and the last baseline on its bottom:
+    the top margin takes what the tallest marks reach above one leading, the bottom margin the descenders."""
+    ascent, descent = _vn_extent(font)
+    leading = math.ceil(max(_LEADING, ascent + descent + _LINE_GAP) * size)  # pyHanko writes whole points
+    top = max(0, math.ceil(ascent * size - leading)) + 1
+    return leading, layout.Margins(left=1, right=1, top=top, bottom=math.ceil(descent * size) + 1)
+
+
+@functools.lru_cache(maxsize=4)
+def _shaper(font: Path) -> Any:
+    import uharfbuzz as hb
+
+    return hb.Font(hb.Face(font.read_bytes()))
+
+
+def _advance(font: Path, text: str) -> float:
+    """The width of ``text`` in ems as pyHanko sets it (shaped by HarfBuzz, ``font`` at 1000 units/em)."""
+    import uharfbuzz as hb
+
+    buf = hb.Buffer()
+    buf.add_str(text)
+    buf.guess_segment_properties()
+    hb.shape(_shaper(font), buf, {})
+    return sum(pos.x_advance for pos in buf.glyph_positions) / 1000
+
+
 def _cert_attr(cert: x509.Certificate, oid: x509.ObjectIdentifier) -> str:
     values = cert.subject.get_attributes_for_oid(oid)
     return str(values[0].value) if values else ""
@@ -133,10 +204,35 @@ class Appearance:
     signature_image: Path | None = None
     copy_form: str = "SAO Y"
 
-    def _font(self, size: int) -> GlyphAccumulatorFactory:
+    def _font_file(self) -> Path:
         if not self.font.is_file():
             raise SigningConfigError(f"{self.font}: appearance font not found (install fonts-liberation2)")
-        return GlyphAccumulatorFactory(str(font_for_pdf(self.font)), font_size=size)
+        return font_for_pdf(self.font)
+
+    def _text_box_style(self, size: int) -> TextBoxStyle:
+        """Black ``size`` pt text, its lines one leading apart (see _text_geometry), in a box that holds the marks
+        of its first line and the descenders of its last (so the stamp's edges clip nothing)."""
+        font = self._font_file()
+        leading, margins = _text_geometry(font, size)
+        return TextBoxStyle(
+            font=GlyphAccumulatorFactory(str(font), font_size=size),
+            font_size=size,  # pyHanko's default (10) otherwise: every stamp was 10 pt, then shrunk to fit
+            leading=leading,
+            text_color=(0, 0, 0),
+            box_layout_rule=layout.SimpleBoxLayoutRule(
+                x_align=layout.AxisAlignment.ALIGN_MIN, y_align=layout.AxisAlignment.ALIGN_MAX, margins=margins
+            ),
+        )
+
+    def _text_size(self, lines: list[str], size: int) -> tuple[int, int]:
+        """The width and height of the text box of ``lines`` at ``size`` pt (as _text_box_style lays it out)."""
+        font = self._font_file()
+        leading, margins = _text_geometry(font, size)
+        width = max(_advance(font, line) for line in lines) * size
+        return (
+            math.ceil(width) + margins.left + margins.right + 1,  # +1: pyHanko rounds each line's width
+            leading * len(lines) + margins.top + margins.bottom,
+        )
 
     def _optional_image(self, path: Path | None) -> Image.Image | None:
         try:
@@ -176,7 +272,7 @@ class Appearance:
         return _VnTimeStampStyle(
             stamp_text=text,
             timestamp_format=_TS_FORMAT,
-            text_box_style=TextBoxStyle(font=self._font(size), text_color=(0, 0, 0)),
+            text_box_style=self._text_box_style(size),
             border_width=0,
             inner_content_layout=text_layout,
             **behind,
@@ -202,12 +298,16 @@ class Appearance:
             ),
         )
 
-    def pyhanko_style(self, writer: Any, field_name: str) -> tuple[TextStampStyle, fields.SigFieldSpec]:
+    def pyhanko_style(
+        self, writer: Any, field_name: str, source: Path | None = None
+    ) -> tuple[TextStampStyle, fields.SigFieldSpec]:
+        """The stamp and the field for ``writer``'s document; ``source``, the file being signed, is looked at by
+        ``copy`` to find where its mark hides nothing (without it the mark goes to the top right corner)."""
         count = int(writer.root["/Pages"]["/Count"])
         if self.kind == "copy":
             page = 0
-            width, height = _page_size(writer, page)
-            box = (width - 36 - 200, height - 30 - 42, width - 36, height - 30)
+            lines = [self.copy_form, self.organisation, _SAMPLE_TIME]
+            box = _copy_box(writer, source, page, self._text_size(lines, 10))
             text = f"{self.copy_form}\n{self.organisation}\n%(ts)s"
             style = self._stamp(
                 text,
@@ -239,9 +339,12 @@ class Appearance:
             style = self._stamp(
                 f"{self.organisation}\n%(ts)s",
                 5,
-                # the body and its signing time in small type under the seal, not over it
+                # the body and its signing time in small type under the seal, not over it: kept to the caption's
+                # strip (shrunk to fit it if need be)
                 layout.SimpleBoxLayoutRule(
-                    x_align=layout.AxisAlignment.ALIGN_MID, y_align=layout.AxisAlignment.ALIGN_MIN
+                    x_align=layout.AxisAlignment.ALIGN_MID,
+                    y_align=layout.AxisAlignment.ALIGN_MIN,
+                    margins=layout.Margins(top=max(0, int(box[3]) - int(box[1]) - _SEAL_CAPTION_H)),
                 ),
                 writer=writer,
                 image=seal,
@@ -268,6 +371,83 @@ class Appearance:
             sig_field_name=field_name, on_page=page, box=(int(box[0]), int(box[1]), int(box[2]), int(box[3]))
         )
         return style, spec
+
+
+def _copy_box(writer: Any, source: Path | None, page: int, size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """Where the copy mark (``size``: width, height in points) hides nothing of ``source``'s ``page``.
+
+    Decree 30 puts it at the top right of the first page (ô 14), where the national motto also is, from the top
+    margin (20–25 mm) down: the mark goes into the top margin, its right edge on the right margin, over paper that
+    is blank as drawn (a scan's ink, text, earlier signatures) and carries no text (an OCR layer's invisible words
+    too). When the top margin has no such place (a header drawn into it), it goes to the nearest blank place of
+    the page, nearest to that top right corner; a page with no blank place at all gets it where it covers the
+    least ink in the top margin (a warning says so). The same page always gives the same place."""
+    width, height = size
+    grid = _occupied(source, page) if source is not None else None
+    if grid is None:  # nothing to look at (or unreadable by PDFium): the top right corner of the page
+        page_w, page_h = _page_size(writer, page)
+        right, top = page_w - _COPY_RIGHT, page_h - _COPY_EDGE
+        return (math.floor(right - width), math.floor(top - height), math.floor(right), math.floor(top))
+    (left, _bottom, _right, top), occupied = grid
+    x, y = _free_spot(occupied, width, height, ideal=(occupied.shape[1] - _COPY_RIGHT - width, _COPY_EDGE))
+    x0, y1 = math.ceil(left + x), math.floor(top - y)
+    return (x0, y1 - height, x0 + width, y1)
+
+
+def _occupied(source: Path, page: int) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
+    """``source``'s ``page`` as a grid of 1 pt cells from its top left (rows down), True where something is
+    drawn or there is text; with the page's crop box (left, bottom, right, top). None when PDFium cannot tell."""
+    from sohoa.pdfium import open_pdf
+
+    scale = 2  # 144 dpi: a thin stroke of a 10 pt letter still darkens a pixel
+    try:
+        with open_pdf(source) as pdf:
+            drawn = pdf.drawn(page, scale)
+    except Exception as exc:  # an encrypted or odd file: pyHanko may still sign it
+        logger.warning("%s: page %d not readable to place the copy mark (%s); top right corner", source, page, exc)
+        return None
+    left, bottom, right, top = drawn.crop_box
+    rows, cols = math.ceil(top - bottom), math.ceil(right - left)
+    dark = np.zeros((rows * scale, cols * scale), dtype=bool)
+    ink = np.asarray(drawn.image.convert("L")) < _INK
+    h, w = min(ink.shape[0], dark.shape[0]), min(ink.shape[1], dark.shape[1])
+    dark[:h, :w] = ink[:h, :w]
+    occupied = np.asarray(dark.reshape(rows, scale, cols, scale).any(axis=(1, 3)), dtype=bool)
+    for x0, y0, x1, y1 in drawn.text_boxes:
+        c0, c1 = max(0, math.floor(x0 - left)), min(cols, math.ceil(x1 - left))
+        r0, r1 = max(0, math.floor(top - y1)), min(rows, math.ceil(top - y0))
+        occupied[r0:r1, c0:c1] = True
+    return drawn.crop_box, occupied
+
+
+def _free_spot(occupied: np.ndarray, width: int, height: int, ideal: tuple[int, int]) -> tuple[int, int]:
+    """The top left cell (column, row) of a ``width`` × ``height`` box on ``occupied`` with nothing within
+    _CLEARANCE of it, at least _COPY_EDGE from the page's edges: in the top margin if it can be, else anywhere,
+    the one nearest ``ideal`` (ties: the higher, then the more left); with no such box, the top-margin box with
+    the fewest occupied cells."""
+    rows, cols = occupied.shape
+    if rows < height + 2 * _COPY_EDGE or cols < width + 2 * _COPY_EDGE:  # a page smaller than the mark
+        return max(0, ideal[0]), max(0, ideal[1])
+    pad = _CLEARANCE
+    padded = np.pad(occupied, pad)  # beyond the page's edge is blank: the edge rule keeps the mark on the page
+    integral = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1), dtype=np.int64)
+    integral[1:, 1:] = padded.cumsum(axis=0).cumsum(axis=1)
+    ys = np.arange(_COPY_EDGE, rows - _COPY_EDGE - height + 1)
+    xs = np.arange(_COPY_EDGE, cols - _COPY_EDGE - width + 1)
+    y, x = np.meshgrid(ys, xs, indexing="ij")
+    # cells of padded rows [y, y + height + 2 pad) = page rows [y - pad, y + height + pad), columns alike
+    y1, x1 = y + height + 2 * pad, x + width + 2 * pad
+    ink = integral[y1, x1] - integral[y, x1] - integral[y1, x] + integral[y, x]
+    distance = (x - ideal[0]) ** 2 + (y - ideal[1]) ** 2
+    in_margin = y + height <= max(_TOP_MARGIN, _COPY_EDGE + height)
+    for allowed in (in_margin & (ink == 0), ink == 0):
+        if allowed.any():
+            best = np.argmin(np.where(allowed, distance, np.iinfo(np.int64).max))
+            return int(x.flat[best]), int(y.flat[best])
+    region = in_margin if in_margin.any() else np.ones_like(in_margin)
+    least = np.lexsort((distance[region], ink[region]))[0]
+    logger.warning("no blank place on the page for the copy mark: it covers the least ink in the top margin")
+    return int(x[region][least]), int(y[region][least])
 
 
 def _signer_box(writer: Any, page: int) -> tuple[float, float, float, float]:

@@ -280,7 +280,7 @@ def sign_pdf(
         stamp_style = None
         new_field_spec = None
         if appearance is not None:
-            stamp_style, new_field_spec = appearance.pyhanko_style(writer, name)
+            stamp_style, new_field_spec = appearance.pyhanko_style(writer, name, source=input_pdf)
         output_pdf.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(prefix=f".{output_pdf.name}.", suffix=".tmp", dir=output_pdf.parent)
         with os.fdopen(fd, "w+b") as out_fh:

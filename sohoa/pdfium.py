@@ -20,6 +20,8 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 from PIL import Image
 
+Rect = tuple[float, float, float, float]
+
 _LOCK = threading.RLock()
 
 
@@ -46,6 +48,15 @@ class PageSurvey:
     images: tuple[PlacedImage, ...]  # listed only for a page that cannot carry text (pdfplumber sees the others)
 
 
+@dataclass(frozen=True)
+class DrawnPage:
+    """What is on a page, in its own unrotated user space (the space of its annotations' rectangles)."""
+
+    crop_box: Rect  # left, bottom, right, top
+    image: Image.Image  # the crop box as drawn (annotations too), not turned by /Rotate: its top left is (left, top)
+    text_boxes: tuple[Rect, ...]  # each character's box (font size high), invisible text (an OCR layer) too
+
+
 class RenderablePdf:
     """An open PDF whose pages can be rendered, one locked call each."""
 
@@ -69,6 +80,33 @@ class RenderablePdf:
                     bitmap.close()
             finally:
                 page.close()
+
+    def drawn(self, index: int, scale: float) -> DrawnPage:
+        """Page ``index`` as drawn at ``scale`` × 72 dpi (grayscale, annotations too) and its text's boxes."""
+        with _LOCK:
+            page = self._document[index]
+            try:
+                crop_box = page.get_cropbox()
+                rotation = page.get_rotation()
+                bitmap = page.render(scale=scale, grayscale=True, draw_annots=True)
+                try:
+                    image = bitmap.to_pil().copy()
+                finally:
+                    bitmap.close()
+                textpage = page.get_textpage()
+                try:
+                    rect = pdfium_c.FS_RECTF()
+                    boxes = [
+                        (rect.left, rect.bottom, rect.right, rect.top)
+                        for i in range(textpage.count_chars())
+                        if pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, i, rect)
+                    ]
+                finally:
+                    textpage.close()
+            finally:
+                page.close()
+        # the bitmap is the page turned clockwise by /Rotate; PIL turns counter-clockwise
+        return DrawnPage(crop_box, image.rotate(rotation, expand=True) if rotation else image, tuple(boxes))
 
     def survey(self, index: int) -> PageSurvey:
         """Page ``index``'s top-level objects (not descending into form XObjects: see PageSurvey)."""

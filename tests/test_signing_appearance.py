@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import random
 import re
 import shutil
 import subprocess
 from datetime import timedelta
 from pathlib import Path
 
+import pdfplumber
 import pikepdf
 import pytest
+from fontTools.pens.boundsPen import BoundsPen
+from fontTools.ttLib import TTFont
 from PIL import Image
 from signing_images import decree30_look, make_seal, make_signature
 from signing_pki import TestPKI
 from test_signing import make_pdf
 
+from ocr.pipeline import overlay_text_layer
+from ocr.tesseract import Word
+from ocr.textlayer import glyphless_font, text_layer_form
+from samples.make_samples import Renderer, doc_tb, font
 from signing import SigningConfigError, SigningIdentity, sign_pdf, verify_pdf
 from signing.appearance import VN_TZ, Appearance, font_for_pdf
 
@@ -167,3 +175,259 @@ def test_decree30_without_images_is_a_config_error(tmp_path: Path, signer: Signi
     look = Appearance(kind="decree30", signer="A", organisation="B", font=FONT)
     with pytest.raises(SigningConfigError, match="seal_image"):
         sign_pdf(make_pdf(tmp_path / "in.pdf"), tmp_path / "o.pdf", signer, appearance=look)
+
+
+# --- the stamp's lines: one leading apart, Vietnamese marks included, nothing outside the stamp -------------
+# The signer and body of the QA report: the descenders of "Ngọc" above the marks of "ỦY BAN NHÂN DÂN".
+QA_SIGNER, QA_BODY = "Nguyễn Thị Ngọc Ánh", "ỦY BAN NHÂN DÂN XÃ TÂN HÒA"
+Box = tuple[float, float, float, float]
+
+
+def _widget_alone(pdf: Path, page: int, field: str, out: Path) -> Box:
+    """Write to ``out`` a one-page PDF showing only ``field``'s appearance, where it sits on ``page`` (nothing of
+    the page nor of the other signatures); return the widget's rectangle (x0, y0, x1, y1, PDF points)."""
+    with pikepdf.open(pdf) as doc:
+        src = doc.pages[page]
+        (annot,) = [a for a in src.get("/Annots", []) if str(a.get("/T", a.get("/Parent", {}).get("/T"))) == field]
+        x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+        bx0, by0, bx1, by1 = (float(v) for v in annot.AP.N.BBox)
+        assert "/Matrix" not in annot.AP.N and (abs(bx1 - bx0), abs(by1 - by0)) == (x1 - x0, y1 - y0)
+        alone = pikepdf.new()
+        alone.add_blank_page(page_size=(float(src.MediaBox[2]), float(src.MediaBox[3])))
+        form = alone.copy_foreign(annot.AP.N)
+        alone.pages[0].Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(W=form))
+        alone.pages[0].Contents = alone.make_stream(
+            f"q 1 0 0 1 {x0 - min(bx0, bx1)} {y0 - min(by0, by1)} cm /W Do Q".encode()
+        )
+        alone.save(out)
+    return x0, y0, x1, y1
+
+
+def _glyph_extents() -> dict[str, tuple[float, float]]:
+    """Each character's ink (bottom, top) in ems, from the appearance font itself."""
+    tt = TTFont(str(FONT))
+    glyphs, upem, extents = tt.getGlyphSet(), tt["head"].unitsPerEm, {}
+    for code, name in tt.getBestCmap().items():
+        pen = BoundsPen(glyphs)
+        glyphs[name].draw(pen)
+        extents[chr(code)] = (pen.bounds[1] / upem, pen.bounds[3] / upem) if pen.bounds else (0.0, 0.0)
+    return extents
+
+
+def _stamp_lines(pdf: Path, rect: Box) -> list[tuple[float, float, float, float, float, str]]:
+    """The stamp's text lines, top first: (baseline, size, ink bottom, ink top, ink left/right…, text).
+
+    Each character's ink is its advance box across and its glyph's own extent up and down (pdfplumber's box
+    stops at the font's ascent, below the marks of "Ủ"); every one must lie inside ``rect``."""
+    extents = _glyph_extents()
+    lines: dict[float, list[dict]] = {}  # type: ignore[type-arg]
+    with pdfplumber.open(pdf) as doc:
+        for char in doc.pages[0].chars:
+            lines.setdefault(round(char["matrix"][5], 2), []).append(char)
+    found = []
+    for baseline in sorted(lines, reverse=True):
+        chars = sorted(lines[baseline], key=lambda c: c["x0"])
+        size = chars[0]["size"]
+        bottom = min(baseline + extents[c["text"]][0] * size for c in chars)
+        top = max(baseline + extents[c["text"]][1] * size for c in chars)
+        left, right = chars[0]["x0"], max(c["x1"] for c in chars)
+        text = "".join(c["text"] for c in chars)
+        assert rect[0] <= left and right <= rect[2] and rect[1] <= bottom and top <= rect[3], (text, rect)
+        found.append((baseline, size, bottom, top, left, right, text))
+    return found  # type: ignore[return-value]
+
+
+def _black_rows(pdf: Path, rect: Box, dpi: int = 300) -> list[float]:
+    """The heights (PDF points, y up) of the rows of ``rect`` where the rendered page has black ink: the text
+    (the seal is red, the signature blue)."""
+    scale, out = dpi / 72, pdf.with_suffix("")
+    x, y = round(rect[0] * scale), round((842 - rect[3]) * scale)
+    w, h = round((rect[2] - rect[0]) * scale), round((rect[3] - rect[1]) * scale)
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-x", str(x), "-y", str(y), "-W", str(w), "-H", str(h)]
+        + [str(pdf), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    img = Image.open(f"{out}.png").convert("RGB")
+    px = img.load()
+    return [842 - (y + j + 0.5) / scale for j in range(img.height) if any(_dark(px[i, j]) for i in range(img.width))]
+
+
+def _signed_with(kind: str, tmp_path: Path, signer: SigningIdentity) -> tuple[Path, int, str]:
+    """A two-page PDF signed with the ``kind`` appearance (``seal``: over a ``signer`` signature, as Decree 30
+    orders); the page and field of that appearance."""
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    source = make_pdf(tmp_path / "in.pdf", pages=2)
+    out = tmp_path / f"{kind}.pdf"
+    if kind == "seal":
+        person = Appearance(kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=signature)
+        sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
+        source = tmp_path / "person.pdf"
+    look = Appearance(
+        kind=kind,  # type: ignore[arg-type]
+        signer=QA_SIGNER,
+        organisation=QA_BODY,
+        font=FONT,
+        seal_image=seal,
+        signature_image=signature,
+    )
+    field = "Signature2" if kind == "seal" else "Signature1"
+    sign_pdf(source, out, signer, appearance=look, field_name=field)
+    return out, 0 if kind == "copy" else 1, field
+
+
+@pytest.mark.parametrize(
+    ("kind", "lines"),
+    [
+        ("decree30", [f"Ký bởi: {QA_SIGNER}", f"Cơ quan: {QA_BODY}", "Thời gian ký: "]),
+        ("signer", [f"Ký bởi: {QA_SIGNER}", "Thời gian ký: "]),
+        ("seal", [QA_BODY, ""]),
+        ("copy", ["SAO Y", QA_BODY, ""]),
+    ],
+)
+def test_stamp_lines_have_room_for_vietnamese_marks(
+    kind: str, lines: list[str], tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """QA: the 8 pt lines had no leading (pitch = font size): the "g" of "Ngọc" ran into the "Â" of the next line
+    ("NHÂN" read "NHẤN"), the dot under "ọ" and the hook of "Ủ" were lost. Every appearance's lines are now at
+    least 1.25 × the font size apart, their glyphs' ink (marks above, descenders below) does not meet the next
+    line's, and no glyph reaches outside the signature's rectangle."""
+    signed, page, field = _signed_with(kind, tmp_path, signer)
+    alone = tmp_path / "alone.pdf"
+    rect = _widget_alone(signed, page, field, alone)
+    found = _stamp_lines(alone, rect)
+    texts = [line[-1] for line in found]
+    assert len(texts) == len(lines) and all(t.startswith(w) for t, w in zip(texts, lines, strict=True)), texts
+    assert ISO_VN.fullmatch(texts[-1][len(lines[-1]) :]), texts
+    for upper, lower in zip(found, found[1:], strict=False):
+        pitch, size = upper[0] - lower[0], max(upper[1], lower[1])
+        assert pitch >= 1.25 * size, (kind, pitch, size, upper[-1], lower[-1])
+        assert lower[3] < upper[2], ("marks meet", kind, upper[-1], lower[-1])  # ink of one line above the next's
+    # Rendered: the black rows are those of the lines' glyphs (one pixel of antialiasing either side), each line
+    # has its own, and between two lines there are blank rows.
+    rows, slack = _black_rows(alone, rect), 72 / 300
+    bands = [(bottom - slack, top + slack) for _baseline, _size, bottom, top, *_ in found]
+    assert all(any(lo <= row <= hi for lo, hi in bands) for row in rows), (kind, bands)
+    assert all(any(lo <= row <= hi for row in rows) for lo, hi in bands), (kind, bands)
+
+
+# --- the copy mark (ô 14) hides nothing of the page -------------------------------------------------------
+def _decree30_scan(tmp_path: Path) -> Path:
+    """Page 1 of the bundled TB sample (samples/make_samples.py: Decree 30 layout, the national motto at the top
+    right from the 20 mm top margin down) as a scan on grey paper, with an OCR-like invisible text layer over its
+    words (their boxes from the renderer itself, no Tesseract), as `sohoa ocr` makes it."""
+    words: list[Word] = []
+
+    class Recording(Renderer):
+        def text_at(self, x: int, baseline: int, text: str, style, size: float, align) -> int:  # type: ignore[no-untyped-def]
+            shown = super().text_at(x, baseline, text, style, size, align)
+            if len(self.pages) == 1:
+                face, left = font(style, self.px(size)), x - shown // 2 if align == "center" else x
+                start, line = 0, len(words) + 1
+                for part in text.split(" "):
+                    x0 = left + round(face.getlength(text[:start]))
+                    ink_l, ink_t, ink_r, ink_b = face.getbbox(part, anchor="ls")
+                    if part:
+                        words.append(
+                            Word(part, 90.0, x0 + ink_l, baseline + ink_t, ink_r - ink_l, ink_b - ink_t, 1, 1, line)
+                        )
+                    start += len(part) + 1
+            return shown
+
+    spec = doc_tb()
+    page = Recording(spec, random.Random(0)).render()[0].point(lambda v: min(v, 236))  # paper tone of a scan
+    image_pdf = tmp_path / "scan.pdf"
+    page.save(image_pdf, "PDF", resolution=spec.dpi)
+    with pikepdf.open(image_pdf) as pdf:
+        layer = text_layer_form(pdf, words, page.width, page.height, spec.dpi, glyphless_font(pdf))
+        overlay_text_layer(pdf, pdf.pages[0], layer, 0.0)
+        out = tmp_path / "tb-ocr.pdf"
+        pdf.save(out)
+    return out
+
+
+def _header_in_top_margin(tmp_path: Path) -> Path:
+    """A page whose letterhead fills the top 100 pt right across (a band of ink): the top margin has no room."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    pdf.pages[0].Contents = pdf.make_stream(b"0 0 0 rg 0 742 595 100 re f BT /F1 12 Tf 72 600 Td (Body) Tj ET")
+    out = tmp_path / "letterhead.pdf"
+    pdf.save(out)
+    return out
+
+
+def _ink_in(pdf: Path, page: int, rect: Box, tmp_path: Path) -> int:
+    """How many pixels of ``pdf``'s ``page`` (rendered at 144 dpi) inside ``rect`` (PDF points) are ink."""
+    img = _render_at(pdf, page, tmp_path / f"ink-{pdf.stem}", 144)
+    scale = 2
+    box = (
+        round(rect[0] * scale),
+        round((842 - rect[3]) * scale),
+        round(rect[2] * scale),
+        round((842 - rect[1]) * scale),
+    )
+    px = img.load()
+    return sum(1 for x in range(box[0], box[2]) for y in range(box[1], box[3]) if min(px[x, y]) < 160)
+
+
+def _render_at(pdf: Path, page: int, out: Path, dpi: int) -> Image.Image:
+    subprocess.run(
+        ["pdftoppm", "-r", str(dpi), "-png", "-singlefile", "-f", str(page), "-l", str(page), str(pdf), str(out)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    return Image.open(f"{out}.png").convert("RGB")
+
+
+@pytest.mark.parametrize("make_page", [_decree30_scan, _header_in_top_margin])
+def test_copy_mark_hides_nothing_of_the_page(make_page, tmp_path: Path, signer: SigningIdentity) -> None:  # type: ignore[no-untyped-def]
+    """QA: the copy mark's box ran from 30 to 72 pt below the top of page 1, through the national motto ("CỘNG
+    HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", from the 20 mm top margin down): the mark was printed over it. Now it lies
+    where the page has neither text (the OCR layer's word boxes) nor ink: in the top margin at the right when
+    there is room there (the Decree 30 page), else the nearest blank place (a letterhead filling the margin)."""
+    source = make_page(tmp_path)
+    look = Appearance(kind="copy", signer="", organisation=QA_BODY, font=FONT)
+    out = tmp_path / "copy.pdf"
+    sign_pdf(source, out, signer, appearance=look)
+    with pikepdf.open(out) as doc:
+        (annot,) = [a for a in doc.pages[0].Annots if a.get("/FT") == "/Sig"]
+        x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+    with pdfplumber.open(out) as doc:
+        page = doc.pages[0]
+        words = page.extract_words()
+        width, height = page.width, page.height
+    assert words
+    for w in words:  # pdfplumber: top/bottom from the top of the page
+        assert not (w["x0"] < x1 and x0 < w["x1"] and height - w["bottom"] < y1 and y0 < height - w["top"]), w
+    assert _ink_in(source, 1, (x0, y0, x1, y1), tmp_path) == 0  # nothing of the page drawn under the mark
+    assert _ink_in(out, 1, (x0, y0, x1, y1), tmp_path) > 0  # and the mark is drawn there
+    assert x1 > width * 0.75  # at the right
+    if make_page is _decree30_scan:
+        assert y0 >= height - 71, (y0, y1)  # within Decree 30's top margin (at most 25 mm)
+        motto = [w for w in words if w["text"] in ("CỘNG", "NAM")]
+        assert motto and y0 > height - min(w["top"] for w in motto)  # above the motto, not beside it
+    else:
+        assert y1 < 742 - 2  # below the letterhead band
+    assert _appearance_text(out, 0).splitlines()[0] == "SAO Y"
+
+
+def test_copy_mark_spot_is_the_corner_on_a_blank_page_and_least_ink_on_a_full_one(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The search itself: a blank page gives the top right corner; a page inked all over (nowhere blank) gives
+    the top-margin place covering the least ink, with a warning; the same page, the same place."""
+    import numpy as np
+
+    from signing.appearance import _COPY_EDGE, _TOP_MARGIN, _free_spot
+
+    blank = np.zeros((842, 595), dtype=bool)
+    assert _free_spot(blank, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE)) == (595 - 42 - 160, _COPY_EDGE)
+    full = np.ones((842, 595), dtype=bool)
+    full[20:40, 100:300] = False  # a blank strip too small for the mark
+    x, y = _free_spot(full, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE))
+    assert y + 44 <= _TOP_MARGIN and "no blank place" in caplog.text
+    assert _free_spot(full, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE)) == (x, y)
+    assert x <= 300 and x + 160 >= 100  # over the strip: the least ink
