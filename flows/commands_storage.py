@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.errors import StageError
+from sohoa.fsutil import printable
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -294,14 +295,14 @@ def register(app: typer.Typer) -> None:
         for column in ("id", "source", "type", "number", "date", "state", "path"):
             table.add_column(column)
         for row in rows:
-            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup
+            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
                 row["id"],
-                escape(row["source"]),
-                escape(row["doc_type"] or ""),
-                escape(row["number"] or ""),
+                escape(printable(row["source"])),
+                escape(printable(row["doc_type"] or "")),
+                escape(printable(row["number"] or "")),
                 row["issued_on"] or "",
                 row["state"],
-                escape(row["path"] or ""),
+                escape(printable(row["path"] or "")),
             )
         out.print(table)
 
