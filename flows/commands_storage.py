@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.errors import StageError
+from sohoa.fsutil import printable
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -254,6 +255,17 @@ def _type_code(given: str) -> str:
     return code
 
 
+def _match_label(hit: Any) -> str:
+    """How a search hit was found, for the table's match column: the number, the day, a phrase or the words, and
+    whether with the diacritics as typed; where, when not in the text (the file name, a field)."""
+    label = {"number": "number", "date": "issued that day"}.get(hit.match, hit.match)
+    if hit.match != "date":
+        label += "" if hit.exact else ", no diacritics"
+    if hit.found_in not in (None, "body"):
+        label += " — in the file name" if hit.found_in == "source" else f" — in {hit.found_in}"
+    return label
+
+
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
 
@@ -295,14 +307,14 @@ def register(app: typer.Typer) -> None:
         for column in ("id", "source", "type", "number", "date", "state", "path"):
             table.add_column(column)
         for row in rows:
-            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup
+            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
                 row["id"],
-                escape(row["source"]),
-                escape(row["doc_type"] or ""),
-                escape(row["number"] or ""),
+                escape(printable(row["source"])),
+                escape(printable(row["doc_type"] or "")),
+                escape(printable(row["number"] or "")),
                 row["issued_on"] or "",
                 row["state"],
-                escape(row["path"] or ""),
+                escape(printable(row["path"] or "")),
             )
         out.print(table)
 
@@ -378,33 +390,53 @@ def register(app: typer.Typer) -> None:
         out.print("\n".join(summary + ["(--json: the whole record / toàn bộ hồ sơ)"]), markup=False, highlight=False)
 
     @app.command(
-        epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 2025-01-01 --json\n\n"
+        epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 01/01/2025 --json\n\n"
         "  sohoa search 'khai tử' --type ht-tlkt\n\n"
+        "  sohoa search 7/qd-ubnd            # 07/QĐ-UBND, then texts citing it\n\n"
+        "  sohoa search 'Đinh Thị Hoà'       # the name together first\n\n"
+        "  sohoa search '\"tiếp công dân\" kết luận'   # quoted: together\n\n"
+        "  sohoa search 3/5/2025             # issued that day (ngày 3 tháng 5…)\n\n"
         "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
         "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
     )
     def search(
-        query: Annotated[str, typer.Argument(help="Words to find (with or without diacritics).")],
+        query: Annotated[
+            str,
+            typer.Argument(
+                help='Words to find (with or without diacritics; "in quotes": together), a number (15/QĐ-UBND) '
+                "or a day (03/05/2025)."
+            ),
+        ],
         doc_type: Annotated[
             str | None, typer.Option("--type", help="Only this type code (QĐ, TB, …; any case; unknown too).")
         ] = None,
-        date_from: Annotated[str | None, typer.Option("--from", help="Issued on or after (YYYY-MM-DD).")] = None,
-        date_to: Annotated[str | None, typer.Option("--to", help="Issued on or before (YYYY-MM-DD).")] = None,
+        date_from: Annotated[
+            str | None, typer.Option("--from", help="Issued on or after (DD/MM/YYYY or YYYY-MM-DD).")
+        ] = None,
+        date_to: Annotated[
+            str | None, typer.Option("--to", help="Issued on or before (DD/MM/YYYY or YYYY-MM-DD).")
+        ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Search OCR text and metadata; exact-diacritic matches come first."""
+        """Search OCR text and metadata: a number or a day typed in full matches the record's own first, words typed
+        together above words apart, exact-diacritic matches first."""
         from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
-        from storage.search import SearchIndex
+        from storage.search import SearchIndex, parse_day
 
         _errors_as_json(as_json)
         settings = _settings()
         doc_type = _type_code(doc_type) if doc_type else None
-        try:
-            start = date.fromisoformat(date_from) if date_from else None
-            end = date.fromisoformat(date_to) if date_to else None
-        except ValueError as exc:
-            raise _fail(f"--from/--to: {exc} (expected YYYY-MM-DD)") from exc
+        days: list[date | None] = []
+        for option, given in (("--from", date_from), ("--to", date_to)):
+            day = parse_day(given) if given else None
+            if given and day is None:  # was Python's own "Invalid isoformat string", in English only
+                raise _fail(
+                    f"{option} {given!r}: ngày không hợp lệ, hãy viết DD/MM/YYYY (03/05/2025) hoặc YYYY-MM-DD / "
+                    "not a date: write DD/MM/YYYY (day first: 03/05/2025) or YYYY-MM-DD"
+                )
+            days.append(day)
+        start, end = days
         # both found nothing and said nothing (QA): a usage error says why
         if start and end and start > end:
             raise _fail(f"--from {start} sau / is after --to {end}: khoảng ngày rỗng / an empty range")
@@ -431,7 +463,7 @@ def register(app: typer.Typer) -> None:
                 escape(h.doc_type or ""),
                 escape(h.number or ""),
                 h.issued_on or "",
-                "exact" if h.exact else "no diacritics",
+                _match_label(h),
                 snippet,
             )
         out.print(table)

@@ -238,6 +238,14 @@ def readable(text: str) -> str:
     return unicodedata.normalize("NFC", "/".join(parts))
 
 
+def printable(text: str) -> str:
+    """A name (or any text) for one line of a table or a message: ``readable``, with each control character and
+    line or paragraph separator written as its escape (``\\n``, ``\\t``, ``\\x1b``, ``\\u2028``). A file
+    name may hold a newline, which split its row of ``sohoa list`` in two; an escape (ESC) could restyle the
+    terminal."""
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in readable(text))
+
+
 def path_parameter(path: Path) -> str:
     """``path`` as a flow parameter (JSON: valid UTF-8): itself, or ``escaped`` when its name is not UTF-8;
     ``from_parameter`` turns it back into the path."""

@@ -6,25 +6,142 @@ alike, ``Ð`` read for ``Đ`` as ``Đ``) and ``folded`` (diacritics removed and 
 the same way, is run against both; records that match with the diacritics as typed rank first, then the ones
 found only without them. So ``quyết định`` and ``quyet dinh`` both find a decision, ``quyết định`` ranks it
 above a text that only matches ``quyet dinh`` (e.g. ``quyệt đinh``), and ``Cộng hòa`` finds ``CỘNG HOÀ`` as
-typed. The index is derived data: ``rebuild`` remakes it from the archive (an index built before the spelling
-key finds old-style text only without diacritics until then).
+typed. Words typed together (or in double quotes) are a phrase: found adjacent and in order first, scattered
+after (quoted: only adjacent); a number or a day typed in full is compared with the record's own number or
+issue date first, then found as a phrase (``7`` and ``07`` alike; see ``_plan``). The index is derived data:
+``rebuild`` remakes it from the archive (an index built before the spelling key finds old-style text only
+without diacritics until then); an older schema is migrated in place when opened (``SCHEMA_VERSION``).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
 
+from sohoa.fsutil import printable
 from sohoa.record import Record
 from sohoa.vietnamese import fold, spelling_key
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
-_WORD = re.compile(r"\w+", re.UNICODE)
+# bm25 weights (record_id first): a match in the number, the signer and persons, the issuer or the subject outweighs
+# one in the body, and the file name and type name count a little more than the body
+_WEIGHTS = ", ".join(map(str, (0.0, 10.0, 2.0, 5.0, 5.0, 10.0, 2.0, 1.0)))
+# a match in these ranks above one elsewhere (the body, the file name, the type's name)
+_FIELDS = ("number", "issuer", "subject", "signer")
+# where a hit's snippet is looked for, in this order: the text, then the fields, the file name last
+_SNIPPET_COLUMNS = ("body", "signer", "subject", "issuer", "number", "doc_type_name", "source")
+_TOKEN = re.compile(r"[^\W_]+")  # a token as FTS5's unicode61 reads one: letters and digits
+SCHEMA_VERSION = 1  # 1: records.number_key (an index without it is migrated when opened)
+_MAX_SPELLINGS = 32  # the most spellings ("7", "07") of one phrase a query tries
+
+# A phrase is a run of adjacent tokens, each position the spellings it accepts ({"7", "07"}); a group matches when
+# any of its phrases does; a query, when every one of its groups does.
+Phrase = tuple[frozenset[str], ...]
+Group = tuple[Phrase, ...]
+Key = Callable[[str], str]
+
+_DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_SPELLED = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*,?\s+thang\s+(\d{1,2})\s*,?\s+nam\s+(\d{4})")
+# a document number typed in full: digits, "/", a symbol with a letter in it ("15/QĐ-UBND", "07/2021/NĐ-CP"),
+# with or without "Số:" before it
+_NUMBER = re.compile(r"(?:s[ốo]\s*:?\s*)?(\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*)", re.IGNORECASE)
+_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+
+
+def parse_day(text: str) -> date | None:
+    """The day ``text`` is as an officer writes one: ``03/05/2025`` or ``3/5/2025`` (day first; ``-`` or ``.``
+    alike), ``ngày 3 tháng 5 năm 2025`` (with or without diacritics, leading zeros, ``ngày``) or ``2025-05-03``;
+    None for anything else, or a day no calendar has (31/02/2025)."""
+    folded = " ".join(fold(text).split())
+    if match := _DMY.fullmatch(folded):
+        day, month, year = match.group(1), match.group(3), match.group(4)
+    elif match := _SPELLED.fullmatch(folded):
+        day, month, year = match.groups()
+    elif match := _YMD.fullmatch(folded):
+        year, month, day = match.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
+
+
+def number_key(number: str | None, *, diacritics: bool = False) -> str | None:
+    """A document number as compared: any case, no spaces, no leading zeros (``07 /QĐ-UBND`` is ``7/qđ-ubnd``),
+    and, unless ``diacritics``, Đ as D."""
+    if not number:
+        return None
+    key = spelling_key(number).lower() if diacritics else fold(number)
+    return re.sub(r"\d+", lambda m: m.group().lstrip("0") or "0", "".join(key.split()))
+
+
+def _spellings(token: str) -> frozenset[str]:
+    """A token and, when it is a number, its spellings with and without a leading zero: ``3`` is also ``03``
+    (``ngày 3 tháng 5``, ``Số: 07``), ``07`` also ``7``."""
+    if not (token.isascii() and token.isdigit()):
+        return frozenset((token,))
+    bare = token.lstrip("0") or "0"
+    return frozenset((token, bare, bare.zfill(2)))
+
+
+def _phrase(tokens: Iterable[str]) -> Phrase:
+    return tuple(_spellings(token) for token in tokens)
+
+
+def _chunks(query: str) -> list[list[str]]:
+    """The query's parts, each a run of tokens to be found adjacent: a part in double quotes, or what is typed
+    between spaces (``15/QĐ-UBND`` is the three tokens 15, QĐ, UBND in a row). NFC, in the index's spelling."""
+    parts = spelling_key(query).translate(_QUOTES).split('"')
+    chunks: list[list[str]] = []
+    for index, part in enumerate(parts):
+        quoted = index % 2 == 1 and index < len(parts) - 1  # a quote never closed quotes nothing
+        for piece in [part] if quoted else part.split():
+            if tokens := _TOKEN.findall(piece):
+                chunks.append(tokens)
+    return chunks
+
+
+def _date_forms(day: date) -> Group:
+    """``day`` as a text writes it: 3/5/2025, 03-05-2025, (ngày) 3 tháng 5 năm 2025, 2025-05-03; leading zeros
+    or not."""
+    d, m, y = _spellings(str(day.day)), _spellings(str(day.month)), frozenset((str(day.year),))
+    words = [frozenset((spelling_key(w),)) for w in ("tháng", "năm")]
+    return ((d, m, y), (d, words[0], m, words[1], y), (y, m, d))
+
+
+def _keyed(groups: tuple[Group, ...], key: Key) -> tuple[Group, ...]:
+    return tuple(tuple(tuple(frozenset(map(key, spellings)) for spellings in phrase) for phrase in g) for g in groups)
+
+
+def _match_expr(groups: tuple[Group, ...]) -> str:
+    """FTS5 query: every group (AND), each any of its phrases' spellings (OR), each a phrase (adjacent, in order)."""
+
+    def spelled(phrase: Phrase) -> list[str]:
+        combos = itertools.islice(itertools.product(*(sorted(s, key=len) for s in phrase)), _MAX_SPELLINGS)
+        return ['"' + " ".join(combo) + '"' for combo in combos]
+
+    return " AND ".join("(" + " OR ".join(s for phrase in g for s in spelled(phrase)) + ")" for g in groups)
+
+
+def _exact_key(token: str) -> str:
+    return token.lower()
+
+
+@dataclass(frozen=True)
+class _Pass:
+    match: str  # number | date | phrase | words
+    folded: bool = False  # the diacritic-free table
+    groups: tuple[Group, ...] = ()  # what to find (and mark in the snippet), as typed
+    exact: bool | None = None  # the hits' `exact`; None: as typed when not folded
+    value: str | None = None  # the number as typed; the day, ISO
 
 
 @dataclass
@@ -38,6 +155,10 @@ class Hit:
     prefix: str | None
     exact: bool
     snippet: str
+    # how it was found: "number" (the number field), "date" (issued that day), "phrase" (the words adjacent, as
+    # typed), "words" (each somewhere); where the snippet is from ("body", "signer", …, "source": the file name)
+    match: str = "words"
+    found_in: str | None = "body"
 
     def to_json_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -50,20 +171,75 @@ def _fields(record: Record) -> dict[str, str]:
         "doc_type_name": (c.doc_type_name if c else None) or "",
         "issuer": (c.issuer if c else None) or "",
         "subject": (c.subject if c else None) or "",
-        "signer": (c.signer_name if c else None) or "",
+        # the persons a hộ tịch record names ride with the signer: found by name, above a name in the body
+        "signer": " ".join(n for n in ((c.signer_name if c else None), *(c.persons if c else [])) if n),
         # tags ride in the source column: searchable without changing the FTS tables of existing index files
         "source": " ".join([record.source.name, *record.tags]),
         "body": unicodedata.normalize("NFC", record.ocr.text if record.ocr else ""),
     }
 
 
-def _match_expr(query: str, folded: bool) -> str | None:
-    words = _WORD.findall(spelling_key(query))
-    if folded:
-        words = [fold(w) for w in words]
-    if not words:
+def _plan(query: str) -> list[_Pass]:
+    """The searches a query makes, best first. A day (``3/5/2025``): the records issued that day, then texts that
+    write it. A number (``7/QĐ-UBND``): the record of that number, then texts citing it (adjacent). Otherwise the
+    words as one phrase, then (several typed) each anywhere; each with the diacritics as typed, then without."""
+    day = parse_day(query)
+    if day is not None:
+        forms = (_date_forms(day),)
+        return [
+            _Pass("date", groups=forms, exact=True, value=day.isoformat()),
+            _Pass("phrase", folded=True, groups=forms, exact=True),
+        ]
+    passes: list[_Pass] = []
+    number = _NUMBER.fullmatch(" ".join(unicodedata.normalize("NFC", query).split()))
+    if number:
+        chunks = [_TOKEN.findall(spelling_key(number[1]))]
+        passes.append(_Pass("number", groups=((_phrase(chunks[0]),),), value=number[1]))
+    else:
+        chunks = _chunks(query)
+    if not chunks:
+        return []
+    whole: tuple[Group, ...] = ((_phrase(t for chunk in chunks for t in chunk),),)
+    passes += [_Pass("phrase", groups=whole), _Pass("phrase", folded=True, groups=whole)]
+    if len(chunks) > 1:
+        each = tuple((_phrase(chunk),) for chunk in chunks)
+        passes += [_Pass("words", groups=each), _Pass("words", folded=True, groups=each)]
+    return passes
+
+
+def _highlight(text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12) -> str | None:
+    """``text`` with each token of a match of ``groups`` (keyed by ``key``, as each token of the text is) marked
+    [like this]: all of it when ``whole`` (a field, the file name: control characters written ``\\n``), else the
+    window of ``words`` tokens that shows the most groups, starting just before a match (as FTS5's snippet does),
+    its white space made single spaces. None when nothing in it matches."""
+    tokens = list(_TOKEN.finditer(text))
+    keys = [key(token.group()) for token in tokens]
+    marked: dict[int, int] = {}  # token index: the group it matches
+    for number, group in enumerate(groups):
+        for phrase in group:
+            for start in range(len(keys) - len(phrase) + 1):
+                if all(keys[start + j] in spellings for j, spellings in enumerate(phrase)):
+                    for j in range(len(phrase)):
+                        marked.setdefault(start + j, number)
+    if not marked:
         return None
-    return " ".join(f'"{w}"' for w in words)  # every word, anywhere (implicit AND)
+    if whole:
+        first, last = 0, len(tokens)
+    else:
+
+        def shown(start: int) -> int:  # distinct groups the window starting there shows
+            return len({marked[i] for i in range(start, start + words) if i in marked})
+
+        first = max((max(0, index - 2) for index in marked), key=lambda start: (shown(start), -start))
+        last = min(first + words, len(tokens))
+    parts: list[str] = [text[: tokens[0].start()] if whole else "…" if first > 0 else ""]
+    for index in range(first, last):
+        if index > first:
+            parts.append(text[tokens[index - 1].end() : tokens[index].start()])
+        parts.append(f"[{tokens[index].group()}]" if index in marked else tokens[index].group())
+    parts.append(text[tokens[-1].end() :] if whole else "…" if last < len(tokens) else "")
+    joined = "".join(parts)
+    return printable(joined if whole else " ".join(joined.split()))
 
 
 class SearchIndex:
@@ -71,17 +247,35 @@ class SearchIndex:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite3.connect(path)
+        self.db.create_function("sohoa_number_key", 1, number_key, deterministic=True)
         cols = ", ".join(_COLUMNS)
         with self.db:
             self.db.execute(
                 "CREATE TABLE IF NOT EXISTS records (record_id TEXT PRIMARY KEY, sha256 TEXT, doc_type TEXT,"
-                " number TEXT, issued_on TEXT, subject TEXT, prefix TEXT)"
+                " number TEXT, issued_on TEXT, subject TEXT, prefix TEXT, number_key TEXT)"
             )
             for table in ("exact", "folded"):
                 self.db.execute(
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(record_id UNINDEXED, {cols},"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
+        self._number_key_sql = self._migrate()
+
+    def _migrate(self) -> str:
+        """Bring an index made by an older sohoa up to ``SCHEMA_VERSION``, in place (no archive needed): the SQL
+        that gives a record's number key. An index that cannot be written (read-only) is searched as it is, each
+        number keyed as it is compared."""
+        if any(row[1] == "number_key" for row in self.db.execute("PRAGMA table_info(records)")):
+            return "r.number_key"
+        try:
+            with self.db:  # before schema 1: no number_key column
+                self.db.execute("ALTER TABLE records ADD COLUMN number_key TEXT")
+                self.db.execute("UPDATE records SET number_key = sohoa_number_key(number)")
+                self.db.execute("CREATE INDEX IF NOT EXISTS records_number_key ON records (number_key)")
+                self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.OperationalError:  # e.g. "attempt to write a readonly database"
+            return "sohoa_number_key(r.number)"
+        return "r.number_key"
 
     def close(self) -> None:
         self.db.close()
@@ -99,7 +293,8 @@ class SearchIndex:
         with self.db:
             self._remove(record.id)
             self.db.execute(
-                "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO records (record_id, sha256, doc_type, number, issued_on, subject, prefix, number_key)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     record.source.sha256,
@@ -108,6 +303,7 @@ class SearchIndex:
                     c.issued_on.isoformat() if c and c.issued_on else None,
                     c.subject if c else None,
                     record.archive_prefix,
+                    number_key(c.number if c else None),
                 ),
             )
             marks = ", ".join("?" * (len(_COLUMNS) + 1))
@@ -141,6 +337,9 @@ class SearchIndex:
         date_to: date | None = None,
         limit: int = 50,
     ) -> list[Hit]:
+        """The records ``query`` finds, best first (see ``_plan``): a number or a day typed in full matched to the
+        record's own, then phrases above scattered words, and within each the diacritics as typed first and a match
+        in the number, signer, persons, issuer or subject above one in the body."""
         filters = ""
         params: list[object] = []
         if doc_type:
@@ -152,54 +351,81 @@ class SearchIndex:
         if date_to:
             filters += " AND r.issued_on <= ?"
             params.append(date_to.isoformat())
+        select = "SELECT r.record_id, r.sha256, r.doc_type, r.number, r.issued_on, r.subject, r.prefix"
         hits: list[Hit] = []
         seen: set[str] = set()
-        for table, folded in (("exact", False), ("folded", True)):
-            expr = _match_expr(query, folded)
-            if expr is None:
+        for step in _plan(query):
+            if len(hits) >= limit:
                 break
-            rows = self.db.execute(
-                f"SELECT r.record_id, r.sha256, r.doc_type, r.number, r.issued_on, r.subject, r.prefix,"
-                f" snippet({table}, 7, '[', ']', '…', 12) FROM {table} JOIN records r USING (record_id)"
-                f" WHERE {table} MATCH ?{filters} ORDER BY bm25({table}) LIMIT ?",
-                (expr, *params, limit),
-            ).fetchall()
+            if step.match == "number":
+                rows = self.db.execute(
+                    f"{select} FROM records r WHERE {self._number_key_sql} = ?{filters}"
+                    " ORDER BY r.issued_on DESC, r.record_id LIMIT ?",
+                    (number_key(step.value), *params, limit),
+                ).fetchall()
+            elif step.match == "date":
+                rows = self.db.execute(
+                    f"{select} FROM records r WHERE r.issued_on = ?{filters}"
+                    " ORDER BY r.doc_type, r.number, r.record_id LIMIT ?",
+                    (step.value, *params, limit),
+                ).fetchall()
+            else:  # found in the fields (number, issuer, subject, signer and persons) first, then anywhere
+                table = "folded" if step.folded else "exact"
+                expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key))
+                rows = []
+                for where in (f"{{{' '.join(_FIELDS)}}} : ({expr})", expr):
+                    rows += self.db.execute(
+                        f"{select} FROM {table} JOIN records r USING (record_id)"
+                        f" WHERE {table} MATCH ?{filters} ORDER BY bm25({table}, {_WEIGHTS}) LIMIT ?",
+                        (where, *params, limit),
+                    ).fetchall()
             for row in rows:
                 if row[0] in seen:
                     continue
                 seen.add(row[0])
-                snippet = (self._snippet_with_diacritics(row[0], query) or row[7]) if folded else row[7]
+                snippet, found_in = self._snippet(row[0], step)
+                if snippet is None:  # the number or day matched in the record's fields alone
+                    shown = row[3] if step.match == "number" else _dmy(row[4])
+                    snippet, found_in = f"[{shown}]", ("number" if step.match == "number" else "issued_on")
+                exact = step.exact if step.exact is not None else not step.folded
+                if step.match == "number":  # the number as typed, Đ and all, or only without its diacritics
+                    exact = number_key(row[3], diacritics=True) == number_key(step.value, diacritics=True)
+                record_id, sha256, doc_type_, number, issued_on, subject, prefix = row
                 hits.append(
-                    Hit(row[0], row[1], row[2], row[3], row[4], row[5], row[6], exact=not folded, snippet=snippet)
+                    Hit(
+                        record_id,
+                        sha256,
+                        doc_type_,
+                        number,
+                        issued_on,
+                        subject,
+                        prefix,
+                        exact,
+                        snippet,
+                        step.match,
+                        found_in,
+                    )
                 )
         return hits[:limit]
 
-    def _snippet_with_diacritics(self, record_id: str, query: str, words: int = 12) -> str | None:
-        """A found-without-diacritics hit's snippet from the text as written ("…đăng ký [khai] [sinh]…"): FTS5's
-        own comes from the folded copy ("dang ky [khai] [sinh]"), which is not what the document says. None when
-        no word of the body matches (the hit was in another column: FTS5's snippet is then used)."""
-        row = self.db.execute("SELECT body FROM exact WHERE record_id = ?", (record_id,)).fetchone()
+    def _snippet(self, record_id: str, step: _Pass) -> tuple[str | None, str | None]:
+        """A hit's snippet and the column it is from: the text as written ("…đăng ký [khai] [sinh]…", not the
+        diacritic-free copy a match may have been found in), around the match of the step that found it; when the
+        text has none, the field that matched ("[Đinh] [Thị] [Hòa]"), the file name last."""
+        row = self.db.execute(
+            f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM exact WHERE record_id = ?", (record_id,)
+        ).fetchone()
         if row is None:
-            return None
-        wanted = {fold(word) for word in _WORD.findall(query)}
-        tokens = list(_WORD.finditer(row[0]))
-        matched = [i for i, token in enumerate(tokens) if fold(token.group()) in wanted]
-        if not matched:
-            return None
-        folded = [fold(token.group()) for token in tokens]
+            return None, None
+        folded = step.folded or step.match == "number"  # a number: QĐ or QD alike, as the number field was
+        key = fold if folded else _exact_key
+        groups = _keyed(step.groups, key)
+        for column, text in zip(_SNIPPET_COLUMNS, row, strict=True):
+            shown = _highlight(text or "", groups, key, whole=column != "body")
+            if shown is not None:
+                return shown, column
+        return None, None
 
-        def found_in(start: int) -> int:  # distinct query words the window starting there shows
-            return len(wanted.intersection(folded[start : start + words]))
 
-        # the window that shows the most query words, starting just before one of its matches (FTS5 does alike)
-        first = max((max(0, index - 2) for index in matched), key=lambda start: (found_in(start), -start))
-        window = tokens[first : first + words]
-        text = row[0]
-        parts: list[str] = ["…"] if first > 0 else []
-        for index, token in enumerate(window, start=first):
-            if index > first:
-                parts.append(text[tokens[index - 1].end() : token.start()])
-            parts.append(f"[{token.group()}]" if index in matched else token.group())
-        if first + words < len(tokens):
-            parts.append("…")
-        return " ".join("".join(parts).split())
+def _dmy(iso: str | None) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""

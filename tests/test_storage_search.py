@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import unicodedata
 from datetime import date
 from pathlib import Path
 
@@ -94,8 +96,15 @@ def test_search_commands_and_rebuild(tmp_path: Path) -> None:
     assert [(h["record_id"], h["number"]) for h in hits] == [(qd, "15/QĐ-UBND")]
     dated = runner.invoke(app, ["search", "ubnd", "--from", "2025-03-01", "--to", "2025-03-31", "--json"], env=env)
     assert [h["record_id"] for h in json.loads(dated.stdout)["hits"]] == [tb]
-    bad = runner.invoke(app, ["search", "x", "--from", "19/11/2025"], env=env)
-    assert bad.exit_code == 2
+    # day first, as officers write it (QA: `--from 03/05/2025` was exit 2, "Invalid isoformat string")
+    day_first = runner.invoke(app, ["search", "ubnd", "--from", "2/3/2025", "--to", "31/03/2025", "--json"], env=env)
+    assert day_first.exit_code == 0, day_first.output
+    assert [h["record_id"] for h in json.loads(day_first.stdout)["hits"]] == [tb]
+    for bad_day in ("31/02/2025", "2025-13-01", "mai"):
+        bad = runner.invoke(app, ["search", "x", "--from", bad_day], env=env)
+        said = " ".join(bad.output.split())
+        assert bad.exit_code == 2 and "ngày không hợp lệ" in said and "DD/MM/YYYY" in said, bad.output
+        assert "isoformat" not in said and "Traceback" not in said
 
 
 def test_pipeline_archive_step_indexes(tmp_path: Path) -> None:
@@ -157,3 +166,193 @@ def test_search_refuses_when_there_is_no_index(tmp_path: Path) -> None:
     assert runner.invoke(app, ["index", "rebuild"], env=env).exit_code == 0
     found = runner.invoke(app, ["search", "quyet dinh", "--json"], env=env)
     assert found.exit_code == 0 and len(json.loads(found.stdout)["hits"]) == 2, found.output
+
+
+# The QA archive's records, as `sohoa process` left them (numbers, days, signers, the file names the scans had)
+QD7_TEXT = (
+    "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ TÂN HÒA Độc lập - Tự do - Hạnh phúc\n"
+    "Số: 07/QĐ-UBND Tân Hòa, ngày 03 tháng 5 năm 2025\nQUYẾT ĐỊNH\nVề việc thành lập Tổ số hóa hồ sơ hộ tịch\n"
+    "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ TÂN HÒA\n"
+    "Điều 1. Thành lập Tổ số hóa gồm ông Đinh Văn Hùng, bà Nguyễn Thị Định và ông Lê Quyết.\n"
+    "Ủy ban nhân dân xã đã triển khai số hóa hồ sơ; còn 15 hồ sơ đang giải quyết.\nTrịnh Quốc Định"
+)
+KH15_TEXT = (
+    "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ ĐÔNG HƯNG Độc lập - Tự do - Hạnh phúc\n"
+    "Số: 15/KH-UBND Đông Hưng, ngày 03 tháng 5 năm 2025\nKẾ HOẠCH\nSố hóa sổ hộ tịch giai đoạn 2025 - 2026\n"
+    "Căn cứ Quyết định số 15/QĐ-UBND ngày 19 tháng 11 năm 2025 của Ủy ban nhân dân xã Hợp Tiến; ông Đinh Văn Hùng"
+    " được giao chủ trì.\nTrịnh Quốc Định"
+)
+TB12_TEXT = (
+    "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ TÂN HÒA Độc lập - Tự do - Hạnh phúc\n"
+    "Số: 12/TB-UBND Tân Hòa, ngày 07 tháng 02 năm 2025\nTHÔNG BÁO\n"
+    "Kết luận của Chủ tịch Ủy ban nhân dân xã tại buổi tiếp công dân định kỳ\n"
+    "Ủy ban nhân dân xã đã triển khai Kế hoạch số hóa ban hành ngày 3/5/2025.\n"
+    + "Trong kỳ, bộ phận một cửa tiếp nhận 1.245 hồ sơ, đã giải quyết đúng hạn 1.230 hồ sơ, đạt tỷ lệ 98,8%. " * 12
+    + "\nĐinh Thị Hòa"
+)
+TTR7_TEXT = (
+    "ỦY BAN NHÂN DÂN PHƯỜNG PHAN RANG - THÁP CHÀM\nĐộc lập - Tự do - Hạnh phúc\n"
+    "Số: 07 /TTr-UBND Phan Rang - Tháp Chàm, ngày 3 tháng 5 năm 2024\n"
+    "TỜ TRÌNH\nVề việc đề nghị phê duyệt kinh phí số hóa tài liệu lưu trữ\n"
+    + "Giao ông Trịnh Quốc Định, công chức văn phòng, tiếp nhận hồ sơ; ông Trịnh Quốc Định báo cáo. " * 3
+    + "\nNguyễn Thị Ngọc Ánh"
+)
+
+
+def _office(tmp_path: Path) -> dict[str, str]:
+    """The QA archive's kind of records, archived, and the index `sohoa index rebuild` makes from them."""
+    archive = open_archive(tmp_path / "archive")
+    ids: dict[str, str] = {}
+    for name, seed, kwargs, signer in (
+        ("qd7", "van-ban-so-7", {"number": "07/QĐ-UBND", "issued_on": date(2025, 5, 3), "text": QD7_TEXT}, None),
+        ("qd15", "qd-15-ubnd", {}, "Trịnh Quốc Định"),
+        (
+            "kh",
+            "kh",
+            {"doc_type": "KH", "number": "15/KH-UBND", "issued_on": date(2025, 5, 3), "text": KH15_TEXT},
+            "Trịnh Quốc Định",
+        ),
+        (
+            "tb",
+            "tb",
+            {"doc_type": "TB", "number": "12/TB-UBND", "issued_on": date(2025, 2, 7), "text": TB12_TEXT},
+            "Đinh Thị Hoà",
+        ),  # as the classifier read it: old-style tone placement
+        (
+            "ttr",
+            "ttr",
+            {"doc_type": "TTr", "number": "07/TTr-UBND", "issued_on": date(2024, 5, 3), "text": TTR7_TEXT},
+            "Nguyễn Thị Ngọc Ánh",
+        ),
+    ):
+        record, files = make_record(tmp_path / "in", seed, **kwargs)  # type: ignore[arg-type]
+        assert record.classification is not None
+        record.classification.signer_name = signer
+        ids[name] = archive.put(record, files).id
+    result = CliRunner().invoke(app, ["index", "rebuild"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    return ids
+
+
+def _found(tmp_path: Path, query: str, *options: str) -> list[dict[str, object]]:
+    result = CliRunner().invoke(app, ["search", query, *options, "--json"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 0, result.output
+    hits: list[dict[str, object]] = json.loads(result.stdout)["hits"]
+    return hits
+
+
+def test_a_number_typed_in_full_is_the_records_number_then_a_phrase(tmp_path: Path) -> None:
+    """QA: `15/QĐ-UBND` ranked 07/QĐ-UBND first (a 15 somewhere, QĐ-UBND elsewhere); `7/QĐ-UBND` found 07/QĐ-UBND
+    only through its file name; `15/QD-UBND` was "exact" because the file was named qd-15-ubnd. A number typed in
+    full (Đ or D, any case, 7 or 07) finds the record of that number first, then the texts citing it, never its
+    parts apart."""
+    ids = _office(tmp_path)
+    for query, exact in (("15/QĐ-UBND", True), ("15/qđ-ubnd", True), ("Số: 15/QĐ-UBND", True), ("15/QD-UBND", False)):
+        hits = _found(tmp_path, query)
+        assert [h["record_id"] for h in hits] == [ids["qd15"], ids["kh"]], query
+        assert [h["match"] for h in hits] == ["number", "phrase"], query
+        assert hits[0]["exact"] is exact, query  # as typed with its Đ, or only without it
+        assert "[15]/[QĐ]-[UBND]" in str(hits[1]["snippet"]), hits[1]
+    for query, exact in (("7/QĐ-UBND", True), ("07/QĐ-UBND", True), ("7/qd-ubnd", False), ("007/QĐ-UBND", True)):
+        hits = _found(tmp_path, query)
+        assert [h["record_id"] for h in hits] == [ids["qd7"]], query
+        assert (hits[0]["match"], hits[0]["exact"]) == ("number", exact), query
+        assert "Số: [07]/[QĐ]-[UBND]" in str(hits[0]["snippet"]), hits[0]
+    # the 07 of another symbol is another number
+    assert [h["record_id"] for h in _found(tmp_path, "7/TTr-UBND")] == [ids["ttr"]]
+    table = CliRunner().invoke(app, ["search", "7/QD-UBND"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+    assert "number, no diacritics" in " ".join(table.output.split()), table.output
+
+
+def test_names_typed_in_full_rank_as_a_phrase_and_fields_above_the_text(tmp_path: Path) -> None:
+    """QA: `Đinh Thị Hoà` ranked a QĐ with Đinh, Thị and Hòa scattered above the TB Đinh Thị Hoà signed. Words typed
+    together rank above the same words apart (Hoà and Hòa alike); a name in the signer field above one in the text
+    only; double quotes make a phrase of their words (they were dropped)."""
+    ids = _office(tmp_path)
+    for query in ("Đinh Thị Hoà", "Đinh Thị Hòa", "dinh thi hoa"):
+        hits = _found(tmp_path, query)
+        assert hits[0]["record_id"] == ids["tb"], (query, hits)
+        assert ids["qd7"] in [h["record_id"] for h in hits[1:]], (query, hits)
+        assert hits[0]["match"] == "phrase" and hits[1]["match"] == "words", (query, hits)
+        assert "[Đinh] [Thị] [Hòa]" in str(hits[0]["snippet"]), hits[0]
+    # signed by him (kh, qd15) above a text naming him three times (ttr); QĐ 07 is signed by him in its text only
+    named = [h["record_id"] for h in _found(tmp_path, "Trịnh Quốc Định")]
+    assert set(named[:2]) == {ids["kh"], ids["qd15"]} and named.index(ids["ttr"]) > 1, named
+    # quoted: the words together, or not at all; unquoted, each anywhere
+    assert [h["record_id"] for h in _found(tmp_path, '"tiếp công dân" ủy ban')] == [ids["tb"]]
+    assert ids["ttr"] in {h["record_id"] for h in _found(tmp_path, "tiếp công dân ủy ban")}
+    assert _found(tmp_path, '"công dân tiếp"') == []
+
+
+def test_a_day_typed_as_officers_write_it_finds_what_was_issued_that_day(tmp_path: Path) -> None:
+    """QA: `ngày 3 tháng 5 năm 2025` found nothing (`ngày 03 …` found two), and so did `03/05/2025` and `3/5/2025`
+    though both were issued 2025-05-03. A day in any of its forms finds the records issued that day, then the texts
+    that write it (in any form, leading zeros or not); not the same day of another year."""
+    ids = _office(tmp_path)
+    for query in (
+        "ngày 3 tháng 5 năm 2025",
+        "ngày 03 tháng 05 năm 2025",
+        "ngay 3 thang 5 nam 2025",
+        "03/05/2025",
+        "3/5/2025",
+        "2025-05-03",
+        "3-5-2025",
+    ):
+        hits = _found(tmp_path, query)
+        assert [h["record_id"] for h in hits] == [ids["kh"], ids["qd7"], ids["tb"]], query
+        assert [(h["record_id"], h["match"]) for h in hits] == [
+            (ids["kh"], "date"),
+            (ids["qd7"], "date"),
+            (ids["tb"], "phrase"),
+        ], query
+        assert "ngày [03] [tháng] [5] [năm] [2025]" in str(hits[0]["snippet"]), hits[0]
+        assert "ngày [3]/[5]/[2025]" in str(hits[2]["snippet"]), hits[2]
+    assert [h["record_id"] for h in _found(tmp_path, "3/5/2024")] == [ids["ttr"]]
+    ranged = _found(tmp_path, "ubnd", "--from", "03/05/2025", "--to", "3/5/2025")
+    assert {h["record_id"] for h in ranged} == {ids["kh"], ids["qd7"]}
+
+
+def test_a_query_in_nfd_marks_its_words_in_the_snippet(tmp_path: Path) -> None:
+    """QA: a query typed in decomposed Unicode (NFD, as some keyboards and macOS give it) found the notice but its
+    snippet marked "[tiếp] … [đã]": the snippet split the raw query's words at their combining marks."""
+    ids = _office(tmp_path)
+    query = unicodedata.normalize("NFD", "tiep công dân")
+    (hit,) = [h for h in _found(tmp_path, query) if h["record_id"] == ids["tb"]]
+    assert "[tiếp] [công] [dân] định kỳ" in str(hit["snippet"]) and "[đã]" not in str(hit["snippet"]), hit
+
+
+def test_a_match_in_the_file_name_shows_the_file_name(tmp_path: Path) -> None:
+    """QA: a hit found only in its file name showed the start of its text, nothing marked. It shows the file name,
+    the match marked; and `sohoa list` writes a newline in a file name as \\n (it split the row in two)."""
+    ids = _office(tmp_path)
+    (hit,) = _found(tmp_path, "van-ban-so-7")
+    assert hit["record_id"] == ids["qd7"] and hit["snippet"] == "[van]-[ban]-[so]-[7].png", hit
+    assert hit["found_in"] == "source", hit
+    table = CliRunner().invoke(app, ["search", "van-ban-so-7"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+    assert "[van]-[ban]-[so]-[7].png" in table.output and "file name" in table.output, table.output
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "a\nb")
+    archive.put(record, files)
+    listed = CliRunner().invoke(app, ["list"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+    assert listed.exit_code == 0 and "a\\nb.png" in listed.output, listed.output
+    assert not any(line.lstrip("│ ").startswith("b.png") for line in listed.output.splitlines()), listed.output
+
+
+def test_an_index_from_before_number_keys_is_migrated_when_opened(tmp_path: Path) -> None:
+    """An index made before the number field was keyed (schema 0, no records.number_key) is brought up to date in
+    place when opened (the archive is not needed): a number typed in full finds its record there too."""
+    ids = _office(tmp_path)
+    index_path = tmp_path / "search.sqlite"
+    with sqlite3.connect(index_path) as db:  # as an older sohoa left it
+        db.execute("DROP INDEX IF EXISTS records_number_key")
+        db.execute("ALTER TABLE records DROP COLUMN number_key")
+        db.execute("PRAGMA user_version = 0")
+    db.close()
+    hits = _found(tmp_path, "7/QĐ-UBND")
+    assert [(h["record_id"], h["match"]) for h in hits] == [(ids["qd7"], "number")]
+    with sqlite3.connect(index_path) as db:
+        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("SELECT number_key FROM records WHERE record_id = ?", (ids["qd7"],)).fetchone() == (
+            "7/qd-ubnd",
+        )
+    db.close()
