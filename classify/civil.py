@@ -90,7 +90,9 @@ def extract_civil_status(lines: list[str], header_number_line: int | None) -> Ci
             if name and all(name != n for n, _ in found.persons):
                 found.persons.append((name, person.group("role").strip(" ,")))
     if found.persons:
-        found.evidence["persons"] = "'Họ, chữ đệm, tên …:' lines: " + "; ".join(
-            f"{n} ({r or 'người được đăng ký'})" for n, r in found.persons
-        )
+        found.evidence["persons"] = persons_evidence(found.persons)
     return found
+
+
+def persons_evidence(persons: list[tuple[str, str]]) -> str:
+    return "'Họ, chữ đệm, tên …:' lines: " + "; ".join(f"{n} ({r or 'người được đăng ký'})" for n, r in persons)
