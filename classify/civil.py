@@ -33,6 +33,7 @@ _TITLE_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 @dataclass
 class CivilStatus:
     registration_number: str | None = None
+    registration_number_line: int | None = None  # index of its line
     book_number: str | None = None
     registration_date: date | None = None
     registration_place: str | None = None
@@ -70,6 +71,7 @@ def extract_civil_status(lines: list[str], header_number_line: int | None) -> Ci
             number = REG_NUMBER_RE.search(line)
             if number:
                 found.registration_number = re.sub(r"\s", "", number.group("n"))
+                found.registration_number_line = index
                 found.evidence["registration_number"] = f"'Số:' in the registration block, line {index + 1}"
         book = BOOK_RE.search(line)
         if book and found.book_number is None:

@@ -897,6 +897,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         fields["recipients"] = Field_(value="; ".join(recipients), confidence=0.7, evidence=recipients_evidence)
 
     civil = None
+    registration_number: str | None = None  # the number of a hộ tịch record numbered by its register entry
     if doc_type is not None and doc_type.code.startswith("HT-"):
         civil = extract_civil_status(all_lines, number.line_index if number else None)
         for key in ("registration_number", "book_number", "registration_place"):
@@ -906,6 +907,23 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         if civil.registration_date:
             fields["registration_date"] = Field_(
                 value=civil.registration_date.isoformat(), confidence=0.85, evidence=civil.evidence["registration_date"]
+            )
+        header_bottom = title.line_index if title is not None else (dated[2] + 1 if dated else 8)
+        if (
+            number is None
+            and civil.registration_number
+            and civil.registration_number_line is not None
+            and civil.registration_number_line < header_bottom
+        ):
+            # a bare 'Số: 112' in the header of a hộ tịch record is its entry number in the register: a Giấy khai
+            # sinh's or Giấy chứng nhận kết hôn's number, an old Giấy chứng tử's 'Số: 63/2012' (VN_DOMAIN.md §3);
+            # with no Decree 30 symbol, it is the number the record is filed and found by
+            registration_number = civil.registration_number
+            fields["number"] = Field_(
+                value=registration_number,
+                confidence=0.9,
+                evidence=f"'Số:' line {civil.registration_number_line + 1} in the header, with no symbol: the entry "
+                "number in the register (số đăng ký)",
             )
         if civil.persons:
             civil.persons = [(_fix_surname(n), role) for n, role in civil.persons]
@@ -954,7 +972,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
         doc_type_name=doc_type.name_vi if doc_type else None,
-        number=number.number if number else None,
+        number=number.number if number else registration_number,
         symbol=number.symbol if number else None,
         issued_on=dated[0] if dated else None,
         place=fields["place"].value if "place" in fields else None,

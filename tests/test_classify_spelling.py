@@ -1,10 +1,11 @@
 """Values as the document prints them: the rules match on one spelling (modern tone placement, '-' for every
 dash), but a person's name must match the register and the ID card and a place keeps its own dash (VN_DOMAIN.md
-§4.3: unify only in search and classification keys). Stray OCR marks ('ˆ') stay out of the values.
+§4.3: unify only in search and classification keys). Stray OCR marks ('ˆ') stay out of the values. A hộ tịch
+record numbered by its register entry ('Số: 112' on a Giấy khai sinh) is filed by that number.
 
 The OCR fixtures (tests/fixtures/layout/qa-*.json) are what Tesseract read on pages a QA tester generated with
 the samples' renderer (invented names): a thông báo signed 'Đinh Thị Hoà', a quyết định where a speck was read
-as 'ˆ' beside the issuer."""
+as 'ˆ' beside the issuer, a Giấy khai sinh 'Số: 112'."""
 
 from __future__ import annotations
 
@@ -160,3 +161,45 @@ def test_stray_marks_are_only_the_ones_on_no_letter() -> None:
     assert strip_stray_marks("Nguyễn Thị Thuỷ Hoà") == "Nguyễn Thị Thuỷ Hoà"  # diacritics on their letters
     assert strip_stray_marks("từ 5~10 ngày") == "từ 5~10 ngày"  # between two digits it is a sign
     assert strip_stray_marks("a \u0301b") == "a b"
+
+
+# ------------------------------------------------------------------------------------------ register numbers
+def test_a_birth_certificate_is_numbered_by_its_register_entry() -> None:
+    result = _ocr("qa-gks-112.png.json")  # 'Số: 112' under the issuer: it went to review, 'no-number'
+    assert (result.doc_type, result.number, result.registration_number) == ("HT-GKS", "112", "112")
+    assert result.symbol is None
+    assert result.fields["number"].confidence == 0.9 and "register" in result.fields["number"].evidence
+    assert result.confidence == 0.85  # the type from its title alone; was 0.4 (no number)
+    assert result.archive_metadata["CodeNumber"] == "112" and result.archive_metadata["CodeNotation"] is None
+    assert result.persons == ["LƯƠNG THỊ QUỲNH ANH", "VI THỊ HƯỜNG", "LƯƠNG VĂN ĐÔNG"]
+
+
+@pytest.mark.parametrize(
+    ("title", "number_line", "number", "notation"),
+    [
+        ("GIẤY CHỨNG NHẬN KẾT HÔN", "Số: 45\nQuyển số: 01/2025", "45", None),
+        ("GIẤY CHỨNG TỬ", "Số: 63/2012\nQuyển số: 01/2012", "63/2012", None),  # before 2016: the year in it
+        ("TRÍCH LỤC KHAI TỬ", "Số: 31/TLKT-BS", "31/TLKT-BS", "TLKT-BS"),  # a Decree 30 style number as before
+    ],
+)
+def test_other_civil_status_records_numbered_by_the_register(
+    title: str, number_line: str, number: str, notation: str | None
+) -> None:
+    text = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ BÌNH AN Độc lập - Tự do - Hạnh phúc\n"
+        f"{number_line}\nBình An, ngày 14 tháng 8 năm 2025\n{title}\n"
+        "Họ, chữ đệm, tên: HOÀNG THỊ MẬN\nSố: 31\nNgày đăng ký: 14/8/2025\nNGƯỜI KÝ\nLò Văn Thắm\n"
+    )
+    result = classify_text(text, model=None)
+    assert result.number == number and result.confidence >= 0.85
+    assert result.archive_metadata["CodeNotation"] == notation
+
+
+def test_a_number_in_the_registration_block_is_not_the_documents() -> None:
+    # under the title, 'Số: 31' is the registration block of a copy whose own number OCR lost: still no number
+    text = (
+        "ỦY BAN NHÂN DÂN\nXÃ BÌNH AN\nBình An, ngày 14 tháng 8 năm 2025\nTRÍCH LỤC KHAI TỬ\n"
+        "Họ, chữ đệm, tên: HOÀNG THỊ MẬN\nĐã đăng ký khai tử tại: Ủy ban nhân dân xã Bình An\nSố: 31\n"
+    )
+    result = classify_text(text, model=None)
+    assert (result.number, result.registration_number, result.confidence) == (None, "31", 0.4)
