@@ -33,6 +33,7 @@ _TITLE_WORD = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 @dataclass
 class CivilStatus:
     registration_number: str | None = None
+    registration_number_line: int | None = None  # index of its line
     book_number: str | None = None
     registration_date: date | None = None
     registration_place: str | None = None
@@ -70,6 +71,7 @@ def extract_civil_status(lines: list[str], header_number_line: int | None) -> Ci
             number = REG_NUMBER_RE.search(line)
             if number:
                 found.registration_number = re.sub(r"\s", "", number.group("n"))
+                found.registration_number_line = index
                 found.evidence["registration_number"] = f"'Số:' in the registration block, line {index + 1}"
         book = BOOK_RE.search(line)
         if book and found.book_number is None:
@@ -90,7 +92,9 @@ def extract_civil_status(lines: list[str], header_number_line: int | None) -> Ci
             if name and all(name != n for n, _ in found.persons):
                 found.persons.append((name, person.group("role").strip(" ,")))
     if found.persons:
-        found.evidence["persons"] = "'Họ, chữ đệm, tên …:' lines: " + "; ".join(
-            f"{n} ({r or 'người được đăng ký'})" for n, r in found.persons
-        )
+        found.evidence["persons"] = persons_evidence(found.persons)
     return found
+
+
+def persons_evidence(persons: list[tuple[str, str]]) -> str:
+    return "'Họ, chữ đệm, tên …:' lines: " + "; ".join(f"{n} ({r or 'người được đăng ký'})" for n, r in persons)

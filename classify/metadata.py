@@ -25,6 +25,9 @@ def archive_metadata(result: Classification, text: str) -> dict[str, str | int |
     ConfidenceLevel, Autograph, Description — from a classification and the document text."""
     serial = result.number.split("/", 1)[0] if result.number else None
     notation = result.number.split("/", 1)[1] if result.number and "/" in result.number else result.symbol
+    if result.number and not result.symbol and re.fullmatch(r"\d+(?:/(?:19|20)\d\d)?", result.number):
+        # a hộ tịch record numbered by its register entry ('112', an old '63/2012'): the year is no ký hiệu
+        serial, notation = result.number, None
     # in capitals anywhere (the copy's stamp, "SAO Y BẢN CHÍNH"), or in any case as a line of its own ("(Bản sao)"
     # under a trích lục's title); not "bản sao" in running text ("nộp bản sao giấy khai sinh")
     copy_words = re.search(r"\b(BẢN SAO|SAO Y|TRÍCH SAO|SAO LỤC)\b", text) or re.search(

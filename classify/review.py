@@ -144,6 +144,30 @@ def correct(
     return fixed
 
 
+def weak_fields(result: Classification, threshold: float) -> list[str]:
+    """Why a classification is below the review threshold, one reason per key field an officer files by that is
+    missing or weak (type, number, date of issue, issuer), in English as the pipeline writes reasons (see
+    ``reason_in_vietnamese``): 'no document number found', 'date of issue doubtful (0.5)'. The overall
+    confidence is the weakest of these (a missing one counts 0.4), so a record below the threshold names one."""
+    fields = result.fields
+    reasons: list[str] = []
+    type_confidence = fields["doc_type"].confidence if "doc_type" in fields else 0.0
+    if result.doc_type == "unknown":
+        reasons.append("document type not recognised")
+    elif type_confidence < threshold:
+        reasons.append(f"document type unsure ({type_confidence})")
+    for key, value, missing, weak in (
+        ("number", result.number, "no document number found", "document number unsure"),
+        ("issued_on", result.issued_on, "no date of issue found", "date of issue doubtful"),
+        ("issuer", result.issuer, "no issuing body found", None),
+    ):
+        if not value:
+            reasons.append(missing)
+        elif weak and key in fields and fields[key].confidence < threshold:
+            reasons.append(f"{weak} ({fields[key].confidence})")
+    return reasons
+
+
 _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^classification confidence (\S+) < (\S+)$"), r"độ tin cậy phân loại \1 < \2"),
     (
@@ -152,6 +176,13 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^page (\d+): low OCR quality \((.*)\)$"), r"trang \1: chất lượng nhận dạng chữ thấp (\2)"),
     (re.compile(r"^signature did not verify right after signing$"), "chữ ký không kiểm tra đạt ngay sau khi ký"),
+    (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),
+    (re.compile(r"^document type unsure \((\S+)\)$"), r"loại văn bản chưa chắc chắn (\1)"),
+    (re.compile(r"^no document number found$"), "không tìm thấy số văn bản"),
+    (re.compile(r"^document number unsure \((\S+)\)$"), r"số văn bản chưa chắc chắn (\1)"),
+    (re.compile(r"^no date of issue found$"), "không tìm thấy ngày ban hành"),
+    (re.compile(r"^date of issue doubtful \((\S+)\)$"), r"ngày ban hành đáng ngờ (\1)"),
+    (re.compile(r"^no issuing body found$"), "không tìm thấy cơ quan ban hành"),
 ]
 _WORDS_VI = (
     ("OCR confidence", "độ tin cậy OCR"),

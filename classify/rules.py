@@ -13,10 +13,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from classify.civil import extract_civil_status
+from classify.civil import extract_civil_status, persons_evidence
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.layout import text_with_layout
-from classify.normalize import collapse_doubled_vowels, normalize_text, restore_phrases
+from classify.normalize import (
+    PrintedSpelling,
+    collapse_doubled_vowels,
+    matching_text,
+    printed_text,
+    restore_phrases,
+    strip_stray_marks,
+)
 from classify.vndate import parse_date_line
 from sohoa.record import Classification, Field_, PageWords
 from sohoa.vietnamese import fold
@@ -96,7 +103,9 @@ def _is_upper_line(line: str) -> bool:
 
 
 def _clean_lines(text: str) -> list[str]:
-    return [re.sub(r"\s+", " ", line).strip() for line in text.splitlines()]
+    """The lines with their spaces collapsed and stray OCR marks gone (a lone 'ˆ' after the issuer's name would
+    stay in it, and count as a small letter against its capitals)."""
+    return [re.sub(r"\s+", " ", strip_stray_marks(line)).strip() for line in text.splitlines()]
 
 
 def first_page(text: str) -> str:
@@ -720,8 +729,10 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
 
 
 # ---------------------------------------------------------------------------------------------- place
+# a dash inside the name with spaces or without ('BÀ RỊA - VŨNG TÀU', 'PHAN RANG-THÁP CHÀM' from 'RANG–THÁP')
 ADMIN_UNIT_RE = re.compile(
-    r"\b(XÃ|PHƯỜNG|ĐẶC KHU|THỊ TRẤN|THỊ XÃ|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN)\s+(?P<name>[A-ZĐÀ-Ỹ0-9 ]+(?: - [A-ZĐÀ-Ỹ0-9 ]+)?)$"
+    r"\b(XÃ|PHƯỜNG|ĐẶC KHU|THỊ TRẤN|THỊ XÃ|TỈNH|THÀNH PHỐ|HUYỆN|QUẬN)\s+"
+    r"(?P<name>[A-ZĐÀ-Ỹ0-9 ]+(?: ?- ?[A-ZĐÀ-Ỹ0-9 ]+)?)$"
 )
 
 
@@ -752,9 +763,13 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     by_position = bool(layout) and any(page.words for page in layout)
     if by_position:
         text = text_with_layout(text, layout)
-    normalized = normalize_text(text)
+    # the rules match on one spelling (modern tone placement, '-' for every dash); the values they read are given
+    # back as the document prints them (``as_printed``): a name must match the register and the ID card
+    printed = printed_text(text)
+    normalized = matching_text(printed)
     lines = _clean_lines(first_page(normalized))
     all_lines = _clean_lines(normalized.replace("\f", "\n"))
+    as_printed = PrintedSpelling(_clean_lines(printed.replace("\f", "\n")), all_lines)
     fields: dict[str, Field_] = {}
 
     number = find_number(lines)
@@ -882,6 +897,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         fields["recipients"] = Field_(value="; ".join(recipients), confidence=0.7, evidence=recipients_evidence)
 
     civil = None
+    registration_number: str | None = None  # the number of a hộ tịch record numbered by its register entry
     if doc_type is not None and doc_type.code.startswith("HT-"):
         civil = extract_civil_status(all_lines, number.line_index if number else None)
         for key in ("registration_number", "book_number", "registration_place"):
@@ -892,11 +908,55 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             fields["registration_date"] = Field_(
                 value=civil.registration_date.isoformat(), confidence=0.85, evidence=civil.evidence["registration_date"]
             )
+        header_bottom = title.line_index if title is not None else (dated[2] + 1 if dated else 8)
+        if (
+            number is None
+            and civil.registration_number
+            and civil.registration_number_line is not None
+            and civil.registration_number_line < header_bottom
+        ):
+            # a bare 'Số: 112' in the header of a hộ tịch record is its entry number in the register: a Giấy khai
+            # sinh's or Giấy chứng nhận kết hôn's number, an old Giấy chứng tử's 'Số: 63/2012' (VN_DOMAIN.md §3);
+            # with no Decree 30 symbol, it is the number the record is filed and found by
+            registration_number = civil.registration_number
+            fields["number"] = Field_(
+                value=registration_number,
+                confidence=0.9,
+                evidence=f"'Số:' line {civil.registration_number_line + 1} in the header, with no symbol: the entry "
+                "number in the register (số đăng ký)",
+            )
         if civil.persons:
             civil.persons = [(_fix_surname(n), role) for n, role in civil.persons]
             fields["persons"] = Field_(
                 value="; ".join(n for n, _ in civil.persons), confidence=0.7, evidence=civil.evidence["persons"]
             )
+
+    # the values as the document spells them: the rules matched on one spelling (modern tone placement, '-' for
+    # every dash), and a name must match the register and the ID card ('Đinh Thị Hoà', 'NGUYỄN THỊ THUỶ HOÀ'), a
+    # place keeps its own dash ('Phan Rang–Tháp Chàm'); the number and symbol are keys, written as Decree 30 does
+    issuer, parent, subject = as_printed(issuer), as_printed(parent), as_printed(subject)
+    signer = replace(signer, name=as_printed(signer.name, last=True), title=as_printed(signer.title, last=True))
+    recipients = [as_printed(item) or item for item in recipients]
+    if civil is not None:
+        civil.registration_place = as_printed(civil.registration_place)
+        civil.persons = [(as_printed(name) or name, role) for name, role in civil.persons]
+        if "persons" in fields:
+            fields["persons"].evidence = persons_evidence(civil.persons)
+    given_back = {
+        "issuer": issuer,
+        "issuer_parent": parent,
+        "subject": subject,
+        "signer_name": signer.name,
+        "signer_title": signer.title,
+        "recipients": "; ".join(recipients),
+        "registration_place": civil.registration_place if civil else None,
+        "persons": "; ".join(name for name, _ in civil.persons) if civil else None,
+        "place": as_printed(fields["place"].value) if "place" in fields else None,
+        "admin_unit": as_printed(fields["admin_unit"].value) if "admin_unit" in fields else None,
+    }
+    for key, value in given_back.items():
+        if key in fields and value:
+            fields[key].value = value
 
     # overall confidence: the weakest of the three fields an officer files by, and the issuer when it is missing:
     # a record is filed under its issuing body too (OrganName), and Decree 30 puts one at the top of every
@@ -912,7 +972,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
         doc_type_name=doc_type.name_vi if doc_type else None,
-        number=number.number if number else None,
+        number=number.number if number else registration_number,
         symbol=number.symbol if number else None,
         issued_on=dated[0] if dated else None,
         place=fields["place"].value if "place" in fields else None,

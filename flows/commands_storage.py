@@ -170,7 +170,10 @@ def record_summary(record: Record, correction: Classification | None, retained: 
     if correction is not None and read is not None:
         line("Đã sửa / corrected", f"sohoa review set; sohoa read: {read.doc_type} {read.number or ''}".strip())
     if record.needs_review and correction is None:
-        line("Cần xem lại / needs review", "; ".join(record.review_reasons) or "yes")
+        from classify.review import reason_in_vietnamese
+
+        said = [(reason_in_vietnamese(reason), reason) for reason in record.review_reasons]
+        line("Cần xem lại / needs review", "; ".join(vi if vi == en else f"{vi} / {en}" for vi, en in said) or "yes")
     if record.ocr is not None:
         for page in record.ocr.pages:
             how = (

@@ -903,10 +903,14 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             f"confidence {record.classification.confidence}",
         )
         if record.classification.confidence < settings.review_threshold:
+            from classify.review import weak_fields
+
             record.needs_review = True
             record.review_reasons.append(
                 f"classification confidence {record.classification.confidence} < {settings.review_threshold}"
             )
+            # and why, naming each missing or weak field ("no document number found"), for the officer
+            record.review_reasons += weak_fields(record.classification, settings.review_threshold)
 
         signed = work / SIGNED_NAME
         record.signature = runner("sign", run_sign, searchable, signed, settings)

@@ -224,3 +224,72 @@ def test_get_shows_an_officer_the_record_in_words(queued: tuple[Settings, str]) 
     assert "Tệp / file (signed)" in after and "Lưu giữ đến / retained until" in after
     whole = json.loads(runner.invoke(app, ["get", record_id, "--json"]).stdout)
     assert whole["record"]["id"] == record_id and whole["correction"]["number"] == "12/KH-UBND"
+
+
+def test_a_review_reason_names_the_missing_field_in_both_languages() -> None:
+    from classify import classify_text
+    from classify.review import reason_in_vietnamese, weak_fields
+
+    unnumbered = classify_text(PLAN.replace("Số: 12/KH-UBND ", ""), model=None)
+    assert unnumbered.confidence == 0.4
+    assert weak_fields(unnumbered, 0.6) == ["no document number found"]
+    assert reason_in_vietnamese("no document number found") == "không tìm thấy số văn bản"
+    nothing = classify_text("một trang không có tiêu đề\n", model=None)
+    assert weak_fields(nothing, 0.6) == [
+        "document type not recognised",
+        "no document number found",
+        "no date of issue found",
+        "no issuing body found",
+    ]
+    future = classify_text(PLAN.replace("năm 2025", "năm 2095"), model=None)
+    assert weak_fields(future, 0.6) == ["date of issue doubtful (0.5)"]
+    assert reason_in_vietnamese("date of issue doubtful (0.5)") == "ngày ban hành đáng ngờ (0.5)"
+    assert reason_in_vietnamese("document type unsure (0.45)") == "loại văn bản chưa chắc chắn (0.45)"
+    assert weak_fields(classify_text(PLAN, model=None), 0.6) == []
+
+
+def _page(path: Path, lines: list[str]) -> Path:
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 44)
+    image = Image.new("L", (2480, 120 + 80 * len(lines)), 255)
+    draw = ImageDraw.Draw(image)
+    for row, line in enumerate(lines):
+        draw.text((240, 60 + 80 * row), line, fill=0, font=font)
+    image.save(path, dpi=(300, 300))
+    return path
+
+
+def test_a_birth_certificate_is_filed_by_its_number_and_a_numberless_one_says_why(tmp_path: Path) -> None:
+    """A Giấy khai sinh's 'Số: 112' is its register entry: it was read as no number, so every birth certificate
+    went to review ('độ tin cậy phân loại 0.4 < 0.6', saying nothing of why) under '2025/HT-GKS/no-number--…'."""
+    from flows.pipeline import Outcome, process_many
+    from tests.conftest import make_settings
+
+    body = [
+        "GIẤY KHAI SINH",
+        "Họ, chữ đệm, tên: LƯƠNG THỊ QUỲNH ANH",
+        "Ngày, tháng, năm đăng ký: 06/6/2025",
+        "NGƯỜI KÝ GIẤY KHAI SINH",
+        "Lò Thị Đào",
+    ]
+    header = ["ỦY BAN NHÂN DÂN", "XÃ TÂN HÒA", "Số: 112", "Tân Hòa, ngày 06 tháng 6 năm 2025"]
+    numbered = _page(tmp_path / "khai sinh 112.png", header + body)
+    numberless = _page(tmp_path / "khai sinh.png", [h for h in header if not h.startswith("Số")] + body)
+    settings = make_settings(tmp_path / "var")
+    results = {r.path.name: r for r in process_many([numbered, numberless], settings)}
+    filed = results[numbered.name]
+    assert filed.outcome == Outcome.ARCHIVED and filed.record is not None and filed.record.classification
+    assert (filed.record.classification.doc_type, filed.record.classification.number) == ("HT-GKS", "112")
+    assert not filed.record.needs_review, filed.record.review_reasons
+    assert (filed.record.archive_prefix or "").startswith("2025/HT-GKS/112--")
+    doubtful = results[numberless.name].record
+    assert doubtful is not None and doubtful.needs_review
+    assert doubtful.review_reasons == ["classification confidence 0.4 < 0.6", "no document number found"]
+    runner = CliRunner(env={"COLUMNS": "300", "SOHOA_DATA_DIR": str(settings.data_dir), "SOHOA_CONFIG": ""})
+    table = " ".join(runner.invoke(app, ["review", "list"]).output.split())
+    assert "không tìm thấy số văn bản / no document" in table  # (the table wraps the cell)
+    (row,) = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"]
+    assert row["reasons_vi"] == ["độ tin cậy phân loại 0.4 < 0.6", "không tìm thấy số văn bản"]
+    shown = runner.invoke(app, ["get", doubtful.id])
+    assert "không tìm thấy số văn bản / no document number found" in " ".join(shown.output.split())
