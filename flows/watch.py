@@ -68,6 +68,7 @@ from sohoa.fsutil import (
 )
 from sohoa.record import Record
 from sohoa.settings import Settings
+from sohoa.vietnamese import iso_vn
 from storage import archive_location, open_configured_archive
 from storage.base import record_prefix
 
@@ -209,7 +210,7 @@ def _make_receipt(
         "outcome": outcome,
         "record_id": record_id,
         "sha256": sha256,
-        "time": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "time": iso_vn(),  # Vietnam time, as the officers read it (the server may run in UTC)
         "archive": archive,
         "archive_path": archive_path,
         "doc_type": classification.doc_type if classification else None,

@@ -25,7 +25,7 @@ import math
 import os
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -42,11 +42,11 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 
 from signing.errors import AppearanceOrderError, SigningConfigError
 from signing.identity import SigningIdentity
+from sohoa.vietnamese import iso_vn
 
 # fontTools reports every table it cannot subset (e.g. FFTM) at WARNING; it is harmless for a stamp.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
-VN_TZ = timezone(timedelta(hours=7), "ICT")
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 APPEARANCES = ("none", "signer", "seal", "decree30", "copy")
 # the signer's block, bottom right of the last page: signature image in the left half, text in the right half
@@ -71,11 +71,6 @@ _COPY_RIGHT, _COPY_EDGE, _TOP_MARGIN, _CLEARANCE = 42, 8, 71, 3
 _INK = 160  # a rendered pixel darker than this is content (a scan's paper renders about 235)
 _SAMPLE_TIME = "2000-01-01T00:00:00+07:00"  # as wide as any signing time (the font's digits are one width)
 logger = logging.getLogger(__name__)
-
-
-def iso_vn(when: datetime) -> str:
-    """``2025-04-08T09:15:32+07:00``: Vietnam time in ISO 8601, as Decree 30 asks."""
-    return when.astimezone(VN_TZ).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)

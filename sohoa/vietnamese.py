@@ -6,12 +6,24 @@
 - tone placement: old style ``hoà``, ``uỷ`` and modern ``hòa``, ``ủy`` are the same word; keys use the modern
   place (Decree 30 itself writes both: "CỘNG HÒA" in its rules, "CỘNG HOÀ" in its sample tables);
 - ``fold``: no diacritics at all and ``đ``→``d``, for matching text typed without them.
+
+And the time officers read: Vietnam time (``+07:00``), as Decree 30 writes signing times — the receipts, the
+quarantine's reason files and the signature stamps say it so, whatever time zone the server runs in.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import UTC, datetime, timedelta, timezone
+
+VN_TZ = timezone(timedelta(hours=7), "ICT")
+
+
+def iso_vn(when: datetime | None = None) -> str:
+    """``2025-04-08T09:15:32+07:00``: ``when`` (default now) in Vietnam time, ISO 8601, to the second."""
+    return (when or datetime.now(UTC)).astimezone(VN_TZ).isoformat(timespec="seconds")
+
 
 D_LOOKALIKES = {"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"}
 _D_TABLE = str.maketrans(D_LOOKALIKES)

@@ -11,7 +11,6 @@ which ``remove_partials`` removes at the start of a later batch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 from sohoa.fsutil import (
@@ -25,6 +24,7 @@ from sohoa.fsutil import (
     readable,
     sha256_file,
 )
+from sohoa.vietnamese import iso_vn
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ def _park(
     if source.is_file():
         target = _claim(source, digest, target)
     reason_file = target.with_name(fit_name(target.name, ".reason.txt"))  # a long name has no room for the suffix
-    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    stamp = iso_vn()  # Vietnam time, as the officers read it (the server may run in UTC)
     atomic_write_text(
         reason_file,
         (

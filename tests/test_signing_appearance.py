@@ -24,7 +24,8 @@ from ocr.tesseract import Word
 from ocr.textlayer import glyphless_font, text_layer_form
 from samples.make_samples import Renderer, doc_tb, font
 from signing import SigningConfigError, SigningIdentity, sign_pdf, verify_pdf
-from signing.appearance import VN_TZ, Appearance, font_for_pdf
+from signing.appearance import Appearance, font_for_pdf
+from sohoa.vietnamese import VN_TZ
 
 FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 ISO_VN = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00")

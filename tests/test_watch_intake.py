@@ -173,6 +173,10 @@ def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
         assert text == unicodedata.normalize("NFC", text) and "tệp hỏng.pdf" in text, text
     outbox = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "d" / "outbox").iterdir()]
     assert sorted(r["needs_review"] for r in outbox) == [False, True]
+    # times in Vietnam time, as the signature stamps say them, though this server runs in UTC (QA)
+    assert all(r["time"].endswith("+07:00") for r in outbox), [r["time"] for r in outbox]
+    (reason_file,) = (tmp_path / "d" / "quarantine").glob("*.reason.txt")
+    assert "+07:00" in reason_file.read_text(encoding="utf-8")
 
 
 def test_process_names_the_links_it_does_not_follow(tmp_path: Path) -> None:
