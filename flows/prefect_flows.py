@@ -129,6 +129,16 @@ def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | 
     return task(name=name, cache_key_fn=key_fn, cache_expiration=CACHE_EXPIRATION, persist_result=True, **options)
 
 
+def _worth_retrying(_task: Any, _run: Any, state: Any) -> bool:
+    """The sign task's retry condition: a service that did not answer (a TSA) may answer on the next try, and a
+    token put back is logged in to again; a signing configuration error (a wrong PIN, a key not on the token) never
+    changes by trying again — and each try of a wrong PIN brings a token closer to locking (QA: 3 tries per
+    document)."""
+    from signing.errors import SigningConfigError
+
+    return not isinstance(getattr(state, "data", None), SigningConfigError)
+
+
 # One task per stage worth caching (the costly ones). Retries only where a fault can be transient (a TSA that does
 # not answer); bad input is never retried: it comes back as _Refused, which is a result, not a failure. With
 # SOHOA_OCR_CONCURRENCY_TAG set, the OCR task carries that tag: on a Prefect server, `prefect concurrency-limit
@@ -145,6 +155,7 @@ STAGE_TASKS: dict[str, Any] = {
         retries=2,
         retry_delay_seconds=[2, 10],
         retry_jitter_factor=0.5,
+        retry_condition_fn=_worth_retrying,
     )(_refusing(run_sign)),
 }
 

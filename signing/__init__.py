@@ -3,7 +3,13 @@
 Plain functions, no orchestration: ``load_identity`` once, ``sign_pdf`` per document, ``verify_pdf`` per file.
 """
 
-from signing.errors import SigningConfigError, SigningError, SigningInputError, SigningServiceError
+from signing.errors import (
+    SigningConfigError,
+    SigningError,
+    SigningInputError,
+    SigningServiceError,
+    SigningTokenError,
+)
 from signing.identity import (
     DevIdentity,
     Pkcs11Config,
@@ -42,6 +48,7 @@ __all__ = [
     "SigningIdentity",
     "SigningInputError",
     "SigningServiceError",
+    "SigningTokenError",
     "ensure_dev_identity",
     "existing_dev_ca",
     "load_identity",

@@ -48,3 +48,9 @@ class SigningServiceError(SigningError):
     def __reduce__(self) -> tuple[type[SigningServiceError], tuple[str, str, str]]:
         # rebuilt from all its fields: it crosses processes (Dask workers, Prefect results)
         return type(self), (str(self), self.problem, self.vietnamese)
+
+
+class SigningTokenError(SigningServiceError):
+    """The PKCS#11 token failed while signing (unplugged, its reader reset, re-initialised): a fault outside the
+    input, like a service that does not answer — the same document signs once the token is back. The identity that
+    used it is dead: the caller drops it and loads it again (a new login) for the next document."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import hmac
 import logging
 import os
 import tempfile
@@ -81,12 +83,22 @@ class SigningIdentity:
     development: bool
     description: str
     release: Callable[[], None] | None = None  # what close() gives back (a PKCS#11 session and its login)
+    token: str = ""  # the PKCS#11 token it signs with, as messages name it ("" for a key read from a file)
+    lose: Callable[[], None] | None = None  # forgets the token's sessions and login: the token went away
 
     def close(self) -> None:
         """Release what the identity holds open (the PKCS#11 session and its login); a no-op otherwise."""
         if self.release is not None:
             with contextlib.suppress(Exception):
                 self.release()
+
+    def token_lost(self) -> None:
+        """The token stopped answering (unplugged, re-initialised): forget every session and the login this process
+        had on it, so that the next identity loaded for it logs in afresh instead of reusing a dead login."""
+        if self.lose is not None:
+            with contextlib.suppress(Exception):
+                self.lose()
+        self.close()
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -407,6 +419,25 @@ def _slot_listing(found: list[tuple[Any, Any]]) -> str:
 
 
 def _find_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
+    """(slot, token) named by the configuration (see ``_choose_token``). A token unplugged and plugged in again may
+    be seen only after the module is initialised again (SoftHSM2 keeps a removed token's slot answering
+    GeneralError until then, found by testing): when it is not found, and this process has no session open on the
+    module (initialising it again ends them all), the module is initialised again and looked at once more."""
+    import pkcs11
+
+    try:
+        return _choose_token(config, module)
+    except SigningConfigError as exc:
+        if _token_logins.holds(module):
+            raise
+        try:
+            pkcs11.lib(str(module)).reinitialize()
+        except pkcs11.exceptions.PKCS11Error:
+            raise exc from None
+        return _choose_token(config, module)
+
+
+def _choose_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
     """(slot, token) named by the configuration. ``pkcs11_slot`` is the slot number the module gives (the PKCS#11
     slot ID that `sohoa keys list`, `softhsm2-util --show-slots` and `pkcs11-tool -L` show), not a position in
     the slot list: pyHanko's ``open_pkcs11_session(slot_no=…)`` takes a position, so the number `keys list`
@@ -443,8 +474,9 @@ def _find_token(config: Pkcs11Config, module: Path) -> tuple[Any, Any]:
         chosen = [(slot, token) for slot, token in found if token is not None and token.label == config.token_label]
         if not chosen:
             raise SigningConfigError(
-                f"{module}: không có thẻ {config.token_label!r} / no token labelled {config.token_label!r} "
-                f"(pkcs11_token_label, SOHOA_PKCS11_TOKEN_LABEL); the module's slots: {_slot_listing(found)}"
+                f"{module}: không có thẻ {config.token_label!r} (đã cắm thẻ vào chưa?) / no token labelled "
+                f"{config.token_label!r} (is it plugged in? pkcs11_token_label, SOHOA_PKCS11_TOKEN_LABEL); the "
+                f"module's slots: {_slot_listing(found)}"
             )
         slot, token = chosen[0]
     if not token.flags & pkcs11.TokenFlag.TOKEN_INITIALIZED:
@@ -476,8 +508,9 @@ class _TokenLogins:
 
     def open(
         self, module: Path, slot: Any, token: Any, config: Pkcs11Config, where: str
-    ) -> tuple[Any, Callable[[], None]]:
-        """A session for one identity, and the function that releases it."""
+    ) -> tuple[Any, Callable[[], None], Callable[[], None]]:
+        """A session for one identity, the function that releases it, and the one that forgets the token's sessions
+        and login when the token has gone away."""
         key = (str(module.resolve()), int(slot.slot_id))
         with self._lock:
             held = self._tokens.get(key)
@@ -487,7 +520,13 @@ class _TokenLogins:
             else:
                 session = _login(slot, token, config, where)
                 self._tokens[key] = (session, {session})
-        return session, lambda: self._release(key, session)
+        return session, lambda: self._release(key, session), lambda: self._forget(key, session)
+
+    def holds(self, module: Path) -> bool:
+        """Whether this process has a session open on a token of ``module``."""
+        name = str(module.resolve())
+        with self._lock:
+            return any(key[0] == name for key in self._tokens)
 
     def _release(self, key: tuple[str, int], session: Any) -> None:
         with self._lock:
@@ -501,6 +540,48 @@ class _TokenLogins:
             if not sessions:
                 del self._tokens[key]
                 login.close()  # the token's last session: log out
+
+    def _forget(self, key: tuple[str, int], session: Any) -> None:
+        """The token of ``session`` went away: every session of that login is dead. Forget them all (closing what
+        can still be closed), unless a new login has replaced that one since."""
+        with self._lock:
+            held = self._tokens.get(key)
+            if held is None or session not in held[1]:
+                return  # forgotten or released before: a later login on the token is not this one's to end
+            del self._tokens[key]
+        for dead in held[1]:
+            with contextlib.suppress(Exception):
+                dead.close()
+
+
+class _RefusedPins:
+    """The PINs a token refused in this process, so that the same PIN is never presented to it again: a token locks
+    after a few wrong PINs (3 to 10), and a batch, a watcher's passes and Prefect's retries each tried it again (QA:
+    five wrong-PIN logins in 45 s for one dropped file). Kept as keyed digests (HMAC-SHA-256 under a key drawn for
+    this process), never the PIN; a new PIN (the setting or the file changed) is tried. The token is known by its
+    module, label and serial number, so another token put in the same reader is tried too."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._secret = os.urandom(32)
+        self._refused: dict[tuple[str, str, str, str], str] = {}
+
+    def _key(self, module: Path, token: Any, pin: str) -> tuple[str, str, str, str]:
+        serial = token.serial.decode(errors="replace") if isinstance(token.serial, bytes) else str(token.serial)
+        digest = hmac.new(self._secret, pin.encode("utf-8"), hashlib.sha256).hexdigest()
+        return (str(module.resolve()), str(token.label), serial.strip(), digest)
+
+    def refusal(self, module: Path, token: Any, pin: str) -> str | None:
+        """What the token said when it refused this PIN, or None when it never did."""
+        with self._lock:
+            return self._refused.get(self._key(module, token, pin))
+
+    def remember(self, module: Path, token: Any, pin: str, message: str) -> None:
+        with self._lock:
+            self._refused[self._key(module, token, pin)] = message
+
+
+_refused_pins = _RefusedPins()
 
 
 _token_logins = _TokenLogins()
@@ -544,6 +625,13 @@ def _login(slot: Any, token: Any, config: Pkcs11Config, where: str) -> Any:
             f"(labels on it: {', '.join(sorted(set(visible))) or 'none'}), and no PIN is set: the token shows its "
             f"private keys only after the user PIN, so set {_PIN_SETTINGS} too"
         )
+    module = Path(config.module)
+    if config.pin and (refusal := _refused_pins.refusal(module, token, config.pin)) is not None:
+        # refused before in this process: presenting it again would only bring the token closer to locking
+        raise SigningConfigError(
+            f"{refusal} (không thử lại mã PIN này / this PIN was refused before and is not presented to the token "
+            "again until the PIN setting or file changes)"
+        )
     try:
         return _open_session(token, config.pin)
     except (PinIncorrect, PinInvalid, PinLenRange) as exc:
@@ -560,10 +648,10 @@ def _login(slot: Any, token: Any, config: Pkcs11Config, where: str) -> Any:
         elif flags & TokenFlag.USER_PIN_COUNT_LOW:
             # the flag says only that a wrong PIN was given before; whether and when the token locks is its own
             warning = "; the token has counted wrong PINs (many tokens lock after a few)"
-        raise SigningConfigError(
-            f"{where}: sai mã PIN / wrong PIN ({type(exc).__name__}): check {_PIN_SETTINGS}{warning}"
-        ) from None
-    except PinLocked:
+        message = f"{where}: sai mã PIN / wrong PIN ({type(exc).__name__}): check {_PIN_SETTINGS}{warning}"
+        _refused_pins.remember(module, token, config.pin or "", message)
+        raise SigningConfigError(message) from None
+    except PinLocked:  # not remembered: the PIN may be right, and once the SO unlocks the token it is needed
         raise locked from None
     except PinExpired:
         raise SigningConfigError(
@@ -650,7 +738,7 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         raise SigningConfigError(f"{where}: pkcs11_key_label is not set")
     slot, token = _find_token(config, module)
     where = f"{module} token {token.label!r} (slot {slot.slot_id})"
-    session, release = _token_logins.open(module, slot, token, config, where)
+    session, release, lose = _token_logins.open(module, slot, token, config, where)
     try:
         _check_objects(session, config, where)
         # other_certs_to_pull=None: every certificate on the token (the issuing CAs stored beside the signer's), so
@@ -686,6 +774,8 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         development=False,
         description=f"PKCS#11 {where} key {config.key_label}: {_describe(cert)}",
         release=release,
+        token=where,
+        lose=lose,
     )
 
 

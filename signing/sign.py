@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 
-from signing.errors import SigningError, SigningInputError, SigningServiceError
+from signing.errors import SigningError, SigningInputError, SigningServiceError, SigningTokenError
 from signing.identity import SigningIdentity, cert_names
 from signing.services import FetchFailures, TsaClient, recording_fetcher_backend, tsa_error_in
 from sohoa.errors import Problem
@@ -298,8 +299,12 @@ def sign_pdf(
                 )
             except (PathBuildingError, PathValidationError) as exc:
                 raise _path_error(input_pdf, level, exc, fetch_failures) from exc
-            except (PdfError, PyHankoSigningError, ValueError, KeyError, TypeError, OSError) as exc:
-                raise _signing_failure(input_pdf, level, exc, fetch_failures) from exc
+            except Exception as exc:
+                if (fault := _token_fault(exc)) is not None:
+                    raise _token_error(input_pdf, identity, fault) from None
+                if isinstance(exc, (PdfError, PyHankoSigningError, ValueError, KeyError, TypeError, OSError)):
+                    raise _signing_failure(input_pdf, level, exc, fetch_failures) from exc
+                raise
             out_fh.flush()
             os.fsync(out_fh.fileno())
             signed_at = _read_back_signing_time(out_fh, name, input_pdf, strict=writer.prev.strict)
@@ -328,6 +333,36 @@ def sign_pdf(
         signed_at=signed_at,
         development_identity=identity.development,
     )
+
+
+def _token_fault(exc: BaseException) -> BaseException | None:
+    """The python-pkcs11 error a token raised behind ``exc`` (as such, or as the cause of pyHanko's error), if any.
+    Only when python-pkcs11 is loaded at all: a PKCS#11 identity loads it."""
+    low = sys.modules.get("pkcs11.exceptions")
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes is short; never loop on a cycle
+        if low is None or seen is None:
+            return None
+        if isinstance(seen, low.PKCS11Error):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def _token_error(input_pdf: Path, identity: SigningIdentity, fault: BaseException) -> SigningTokenError:
+    """A token that failed while signing (QA: unplugged mid-batch, it answered ObjectHandleInvalid and every later
+    scan was quarantined as if it were at fault): a fault outside the input, the scan left for the rerun."""
+    token = identity.token or "PKCS#11"
+    name = type(fault).__name__
+    english = (
+        f"the token {token} is not reachable (removed?) ({name}) — the scan is left for the rerun; put the token "
+        "back and run again"
+    )
+    vietnamese = (
+        f"không truy cập được thẻ ký số {token} (đã bị rút ra?) ({name}) — tệp quét được giữ lại để chạy lại; "
+        "cắm lại thẻ rồi chạy lại"
+    )
+    return SigningTokenError(f"{input_pdf}: {english}", english, vietnamese)
 
 
 def _read_back_signing_time(out_fh: BinaryIO, name: str, input_pdf: Path, *, strict: bool = True) -> datetime:

@@ -416,3 +416,225 @@ def test_a_missing_pin_file_is_said_before_any_ocr(tmp_path: Path) -> None:
         assert "Traceback" not in result.output
     assert '"results"' not in processed.stdout  # refused as a whole: no document was started
     assert scan.exists() and not (data / "archive").exists() and not (data / "work").exists()
+
+
+# ------------------------------------------------------------------------------------------ in the pipeline
+
+
+def _token_folder(label: str) -> Path:
+    """The folder SoftHSM2 keeps ``label``'s token in (moving it away is a token unplugged)."""
+    conf = Path(os.environ["SOFTHSM2_CONF"]).read_text()
+    tokens = Path(conf.split("directories.tokendir = ", 1)[1].splitlines()[0])
+    (folder,) = [f for f in tokens.iterdir() if label.encode() + b" " in (f / "token.object").read_bytes()]
+    return folder
+
+
+def _pipeline_settings(tmp_path: Path, ca: Path, **overrides: object) -> object:
+    from sohoa.settings import Settings
+
+    values: dict[str, object] = {
+        "data_dir": tmp_path / "var",
+        "signing_identity": "pkcs11",
+        "pkcs11_module": MODULE,
+        "pkcs11_token_label": TOKEN,
+        "pkcs11_key_label": KEY,
+        "pkcs11_pin": PIN,
+        "trust_roots": [ca],
+        "batch_workers": 1,
+    }
+    return Settings(**(values | overrides))
+
+
+@pytest.fixture
+def fresh_pipeline_identity() -> Iterator[None]:
+    """The pipeline's cached identity released before and after: each test logs in itself."""
+    from flows import pipeline
+
+    pipeline._identity.cache_clear()
+    yield
+    import pkcs11
+
+    import signing.identity
+
+    pipeline._identity.cache_clear()
+    # whatever a test left logged in or broken: gone for the next ones (initialising the module again ends the
+    # sessions, so the process's record of them goes too)
+    pkcs11.lib(str(MODULE)).reinitialize()
+    signing.identity._token_logins._tokens.clear()
+
+
+def test_token_removed_mid_batch_fails_the_rest_and_the_next_batch_signs(
+    tmp_path: Path, token: tuple[Pkcs11Config, Path], fresh_pipeline_identity: None
+) -> None:
+    """QA: the token unplugged after the first record of a batch: the good scans after it were QUARANTINED
+    ("processing failed (ObjectHandleInvalid: )"), and the dead session stayed cached for the process's life (a
+    watcher quarantined every later drop, the token back or not). Now they fail, naming the token, and stay for the
+    rerun; the next batch of the same process logs in again and signs."""
+    from test_bad_input import small_scan_png
+
+    from flows.pipeline import BatchReport, Outcome, process_many
+
+    _, ca = token
+    settings = _pipeline_settings(tmp_path, ca)
+    (tmp_path / "in").mkdir()
+    scans = [small_scan_png(tmp_path / "in" / f"cv-{n}.png", f"CÔNG VĂN Số: {n}/UBND-VP") for n in (118, 119, 120)]
+    folder = _token_folder(TOKEN)
+    away = tmp_path / "unplugged"
+
+    def unplug_after_the_first(result: object, index: int, total: int) -> None:
+        if index == 1:
+            shutil.move(folder, away)
+
+    try:
+        first = BatchReport(results=list(process_many(scans, settings, on_result=unplug_after_the_first)))
+    finally:
+        if away.exists():
+            shutil.move(away, folder)
+    outcomes = [r.outcome for r in first.results]
+    assert outcomes == [Outcome.ARCHIVED, Outcome.FAILED, Outcome.FAILED], [r.summary() for r in first.results]
+    assert first.exit_code == 3
+    for result in first.results[1:]:
+        assert result.path.exists() and TOKEN in (result.reason_en or "") and TOKEN in (result.reason_vi or "")
+        assert "not because of the scan" in (result.reason_en or "")
+    # the document signing when the token went: said as a token out of reach, in both languages
+    assert "not reachable (removed?)" in (first.results[1].reason_en or "")
+    assert "left for the rerun" in (first.results[1].reason_en or "")
+    assert "đã bị rút ra?" in (first.results[1].reason_vi or "")
+    assert not list((tmp_path / "var" / "quarantine").glob("*.png"))
+    # the token is back: the rerun, in this same process, signs what was left
+    second = list(process_many(scans[1:], settings))
+    assert [r.outcome for r in second] == [Outcome.ARCHIVED, Outcome.ARCHIVED], [r.summary() for r in second]
+
+
+def _count_logins(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Every PIN presented to a token from now on (the PINs themselves: a test's own, never logged)."""
+    import signing.identity
+
+    tried: list[str | None] = []
+    real = signing.identity._open_session
+
+    def counting(token: object, pin: str | None) -> object:
+        tried.append(pin)
+        return real(token, pin)
+
+    monkeypatch.setattr(signing.identity, "_open_session", counting)
+    return tried
+
+
+def test_a_wrong_pin_is_tried_once_before_any_ocr(
+    tmp_path: Path, token: tuple[Pkcs11Config, Path], monkeypatch: pytest.MonkeyPatch, fresh_pipeline_identity: None
+) -> None:
+    """QA: a wrong PIN was tried once per document (three times under Prefect), each after the document's OCR, and
+    on every watcher pass: a real token locks after 3–10. Now the batch logs in before its first document: one try,
+    no OCR, exit 3; and the same PIN is never presented again in this process until the PIN file changes."""
+    from test_bad_input import small_scan_png
+    from typer.testing import CliRunner
+
+    from flows import pipeline
+    from flows.cli import app
+
+    tried = _count_logins(monkeypatch)
+    ocr_runs: list[Path] = []
+    real_ocr = pipeline.run_ocr
+    monkeypatch.setattr(pipeline, "run_ocr", lambda source, *rest: ocr_runs.append(source) or real_ocr(source, *rest))
+    data = tmp_path / "var"
+    pin_file = tmp_path / "pin"
+    pin_file.write_text("1357911\n")  # wrong, and tried by no other test
+    env = {
+        "SOHOA_DATA_DIR": str(data),
+        "SOHOA_CONFIG": "",
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
+    }
+    (tmp_path / "in").mkdir()
+    for n in (118, 119, 120):
+        small_scan_png(tmp_path / "in" / f"cv-{n}.png", f"CÔNG VĂN Số: {n}/UBND-VP")
+    runner = CliRunner()
+    for attempt in range(2):  # the second run: refused at once, the PIN not presented again
+        result = runner.invoke(app, ["process", "--no-prefect", "--json", str(tmp_path / "in")], env=env)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 3, result.output
+        assert "wrong PIN" in said and TOKEN in said and "1357911" not in said and "Traceback" not in said
+        assert '"results"' not in result.stdout and '"files"' not in result.stdout  # no document was started
+        assert len(tried) == 1, f"run {attempt + 1}: the PIN was presented {len(tried)} times"
+    assert "not presented to the token again" in said
+    assert ocr_runs == [] and not (data / "work").exists() and not (data / "archive").exists()
+    assert len(list((tmp_path / "in").iterdir())) == 3
+    # the PIN file changed: the new PIN is tried (once), and with the right one the batch runs
+    pin_file.write_text("2468101\n")
+    assert runner.invoke(app, ["process", "--no-prefect", str(tmp_path / "in")], env=env).exit_code == 3
+    assert len(tried) == 2
+    pin_file.write_text(PIN + "\n")
+    done = runner.invoke(app, ["process", "--no-prefect", "--json", str(tmp_path / "in")], env=env)
+    assert done.exit_code in (0, 1), done.output  # 1: a test scan may need review… never a failure
+    assert '"failed": 0' in done.stdout and len(tried) == 3
+
+
+def test_watch_with_a_wrong_pin_leaves_the_inbox_alone(
+    tmp_path: Path, token: tuple[Pkcs11Config, Path], monkeypatch: pytest.MonkeyPatch, fresh_pipeline_identity: None
+) -> None:
+    """QA: with a wrong PIN each watcher pass claimed the dropped file, tried the PIN after its OCR and wrote a
+    failed receipt (5 wrong-PIN logins and 5 receipts in 45 s for one file). Now a pass refuses before claiming:
+    the file stays in the inbox, no receipt, exit 3 for --once; a watcher's later passes do not present the PIN
+    again, and the pass after the PIN file is put right takes the file."""
+    from test_bad_input import small_scan_png
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from flows.watch import watch_once
+    from sohoa.errors import StageError
+
+    tried = _count_logins(monkeypatch)
+    data = tmp_path / "var"
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    scan = small_scan_png(inbox / "cv-121.png", "CÔNG VĂN Số: 121/UBND-VP")
+    os.utime(scan, (0, 0))  # long complete
+    pin_file = tmp_path / "pin"
+    pin_file.write_text("9753113\n")
+    env = {
+        "SOHOA_DATA_DIR": str(data),
+        "SOHOA_CONFIG": "",
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
+    }
+    result = CliRunner().invoke(app, ["watch", str(inbox), "--once", "--stable-seconds", "0"], env=env)
+    assert result.exit_code == 3, result.output
+    assert "wrong PIN" in " ".join(result.output.split())
+    assert scan.exists()
+    assert not (data / "outbox").exists() or not list((data / "outbox").iterdir())
+    assert not (data / "claimed").exists() or not list((data / "claimed").rglob("*.png"))
+    assert len(tried) == 1
+    # a running watcher's next passes: refused again, the PIN file read again, the PIN not presented again
+    settings = _pipeline_settings(tmp_path, token[1], pkcs11_pin=None, pkcs11_pin_file=pin_file)
+    for _ in range(2):
+        with pytest.raises(StageError, match="wrong PIN"):
+            watch_once(inbox, settings, stable_seconds=0)
+    assert len(tried) == 1 and scan.exists()
+    pin_file.write_text(PIN + "\n")
+    receipts = watch_once(inbox, settings, stable_seconds=0)
+    assert [r["outcome"] for r in receipts] == ["archived"] and len(tried) == 2
+
+
+def test_the_prefect_sign_task_does_not_retry_a_configuration_error() -> None:
+    """A signing configuration error (a wrong PIN) was retried twice by the sign task — each try a wrong PIN more
+    on a token that locks after a few; a service or a token out of reach is still retried."""
+    from prefect.states import Failed
+
+    from flows import prefect_flows
+    from signing import SigningConfigError, SigningServiceError
+
+    condition = prefect_flows.STAGE_TASKS["sign"].retry_condition_fn
+    assert condition is not None, "every failure of the sign task is retried"
+    assert not condition(None, None, Failed(data=SigningConfigError("wrong PIN")))
+    from signing import SigningTokenError
+
+    assert condition(None, None, Failed(data=SigningServiceError("TSA down")))
+    assert condition(None, None, Failed(data=SigningTokenError("token removed")))
+    assert prefect_flows.STAGE_TASKS["sign"].retries == 2
