@@ -23,6 +23,7 @@ from typing import Any
 import bagit
 import pytest
 from minio.error import S3Error
+from pydantic import SecretStr
 from signing_pki import TestPKI
 from storage_helpers import make_record
 from typer.testing import CliRunner
@@ -1039,6 +1040,71 @@ def test_a_bucket_without_object_lock_is_refused_before_the_first_document(
     fine = s3_settings(s3_server, tmp_path / "var", "qa-withlock")
     pipeline.check_locations(fine)
     assert pipeline.run_archive(record, files, fine).archive_prefix
+
+
+def test_refused_credentials_are_a_configuration_error_said_before_the_first_document(
+    s3_server: SeaweedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: `SOHOA_S3_SECRET_KEY=wrongwrong sohoa process a.png b.png` took 48 s for 2 files: the up-front check
+    logged the refusal at DEBUG and went on, each document was OCRed, then its archive write retried like a server
+    outage ("attempt 2/3/4 of 4"). A wrong secret key, an unknown access key, a key without the right to the
+    bucket — as this SeaweedFS, which checks keys, answers them — are now a configuration error said before the
+    first document (exit 3, naming both settings in Vietnamese and English; nothing OCRed, no work folder made),
+    and the archive stage and the duplicate look-up never retry them."""
+    from test_bad_input import small_scan_png
+
+    from flows import pipeline
+    from storage.s3 import S3CredentialsError
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    scan = small_scan_png(inbox / "công văn 118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    runner = CliRunner()
+    refusals = [
+        (s3_server.access_key, "wrongwrong", "SignatureDoesNotMatch"),
+        ("sohoa-nobody", "wrongwrong", "InvalidAccessKeyId"),
+        (s3_server.denied_access_key, s3_server.denied_secret_key, "AccessDenied"),
+    ]
+    for access_key, secret_key, code in refusals:
+        data = tmp_path / f"var-{code}"
+        env = {
+            "SOHOA_DATA_DIR": str(data),
+            "SOHOA_ARCHIVE": "s3://qa-creds/xa",
+            "SOHOA_S3_ENDPOINT": s3_server.endpoint,
+            "SOHOA_S3_ACCESS_KEY": access_key,
+            "SOHOA_S3_SECRET_KEY": secret_key,
+        }
+        for command in (["process", str(scan), "--no-prefect"], ["watch", str(inbox), "--once"]):
+            started = time.monotonic()
+            result = runner.invoke(app, command, env=env)
+            elapsed = time.monotonic() - started
+            text = " ".join(result.output.split())
+            assert result.exit_code == 3, (code, command, result.output)
+            assert f"({code})" in text and "SOHOA_S3_ACCESS_KEY" in text and "SOHOA_S3_SECRET_KEY" in text, text
+            assert "configuration error" in text and "cấu hình sai" in text, text
+            assert "will retry" not in text and "attempt" not in text and "Traceback" not in text, text
+            assert elapsed < 10, (code, command, elapsed)  # no OCR, no retries (was ~25 s a document)
+        assert not (data / "work").exists() and not (data / "quarantine").exists(), code
+    assert scan.exists()
+    client = make_client(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)
+    assert not client.bucket_exists("qa-creds")
+
+    # met without the up-front check (a key revoked during a batch): the archive stage and the look-up of the
+    # document's SHA-256 fail at once, without the 4 attempts over ~37 s
+    settings = s3_settings(s3_server, tmp_path / "var", "qa-creds")
+    wrong = settings.model_copy(update={"s3_secret_key": SecretStr("wrongwrong")})
+    record, files = make_record(tmp_path / "rec", "creds")
+    caplog.set_level(logging.WARNING, logger="sohoa")
+    started = time.monotonic()
+    with pytest.raises(S3CredentialsError, match=r"refused the credentials \(SignatureDoesNotMatch\)"):
+        pipeline.run_archive(record, files, wrong)
+    result = pipeline.process_document(scan, wrong)
+    assert time.monotonic() - started < 5
+    assert result.outcome == pipeline.Outcome.FAILED and "SOHOA_S3_SECRET_KEY" in result.reason_en, result
+    assert "attempt" not in caplog.text and "will retry" not in caplog.text, caplog.text
+    assert scan.exists() and not (tmp_path / "var" / "quarantine").exists()  # not the scan's fault
+    # the right key archives
+    assert pipeline.run_archive(record, files, settings).archive_prefix
 
 
 def test_process_reports_an_s3_archive_as_its_url(s3_server: SeaweedServer, tmp_path: Path) -> None:
