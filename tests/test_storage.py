@@ -1339,6 +1339,141 @@ def test_get_out_naming_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "--out DIR" in runner.invoke(app, ["get", "--help"]).output
 
 
+def _tag(bag: Path, element: str) -> list[str]:
+    """The values of one bag-info.txt element."""
+    lines = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
+    return [line.partition(": ")[2] for line in lines if line.startswith(f"{element}: ")]
+
+
+def test_bag_info_names_the_office_and_the_original_and_a_readme_says_how_to_check(tmp_path: Path) -> None:
+    """bag-info.txt said `Source-Organization: sohoa`: it is the office now (SOHOA_ORGANIZATION), left out when
+    unset; a record's Vietnamese file name (the payload calls it original.png) is its Internal-Sender-Identifier,
+    in NFC; a README.txt tag file, listed in the tag manifests and checked by the validation, says what the bag
+    holds and how to check it. A batch's batch.json lists each record's original name."""
+    import unicodedata
+
+    store = open_archive(tmp_path / "archive")
+    name = unicodedata.normalize("NFD", "Quyết định 15 Hòa giải")  # as a Mac or a scanner share may spell it
+    record, files = make_record(tmp_path / "in", name)
+    record.batch_id = "20251119T180012Z-dddddd"
+    archived = store.put(record, files)
+    nfc = unicodedata.normalize("NFC", f"{name}.png")
+    assert nfc != f"{name}.png"
+
+    bag = export_bag(store, archived, tmp_path / "bag", organization="UBND xã An Bình")
+    bagit.Bag(str(bag)).validate()
+    assert _tag(bag, "Source-Organization") == ["UBND xã An Bình"]
+    assert _tag(bag, "Internal-Sender-Identifier") == [nfc]
+    assert _tag(bag, "External-Identifier") == [archived.id]
+    assert _tag(bag, "External-Description")[0].startswith("QĐ 15/QĐ-UBND — source SHA-256")
+    assert _tag(bag, "Bag-Software-Agent")[0].startswith("sohoa ")
+    assert (bag / "data" / "record" / "original.png").exists()  # the payload's names stay as they were
+    readme = (bag / "README.txt").read_text(encoding="utf-8")
+    for said in (
+        archived.id,
+        nfc,
+        "bagit.py --validate",
+        "sohoa verify data/record/document.pdf --trust data/trust",
+        "pdfsig data/record/document.pdf",
+        "Kiểm tra / How to verify",
+    ):
+        assert said in readme, (said, readme)
+    for algorithm in ("sha256", "sha512"):
+        assert " README.txt" in (bag / f"tagmanifest-{algorithm}.txt").read_text(), algorithm
+    tool = Path(sys.executable).parent / "bagit.py"
+    proc = subprocess.run([str(tool), "--validate", str(bag)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    (bag / "README.txt").write_text(readme + "changed", encoding="utf-8")
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(bag)).validate()
+
+    unset = export_bag(store, archived, tmp_path / "unset")
+    bagit.Bag(str(unset)).validate()
+    assert _tag(unset, "Source-Organization") == [] and "sohoa" not in _tag(unset, "Source-Organization")
+    assert _tag(unset, "Internal-Sender-Identifier") == [nfc]
+
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ORGANIZATION": "UBND xã An Bình"}
+    runner = CliRunner()
+    one = runner.invoke(app, ["export", archived.id, str(tmp_path / "cli")], env=env)
+    assert one.exit_code == 0, one.output
+    assert _tag(tmp_path / "cli", "Source-Organization") == ["UBND xã An Bình"]
+    lot = runner.invoke(app, ["export", "--batch", "20251119T180012Z-dddddd", str(tmp_path / "lot")], env=env)
+    assert lot.exit_code == 0, lot.output
+    validate_bag(tmp_path / "lot")
+    assert _tag(tmp_path / "lot", "Source-Organization") == ["UBND xã An Bình"]
+    listing = json.loads((tmp_path / "lot" / "data" / "batch.json").read_text(encoding="utf-8"))
+    assert [r["source"] for r in listing["records"]] == [nfc]
+    batch_readme = (tmp_path / "lot" / "README.txt").read_text(encoding="utf-8")
+    assert "data/batch.json" in batch_readme and "bagit.py --validate" in batch_readme
+    assert " README.txt" in (tmp_path / "lot" / "tagmanifest-sha256.txt").read_text()
+
+
+def test_export_under_a_file_is_a_usage_error_in_words(tmp_path: Path) -> None:
+    """QA: `sohoa export REC exp/afile/x` with exp/afile a file said `[Errno 20] Not a directory:
+    'exp/afile/.x.part-export'` — a raw errno naming the temporary folder. Now in words, naming the user's path,
+    exit 2, as `get --out` under a file; nothing written."""
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "export-under-file")
+    record.batch_id = "20251119T180012Z-eeeeee"
+    store.put(record, files)
+    afile = tmp_path / "exp" / "afile"
+    afile.parent.mkdir()
+    afile.write_bytes(b"mine")
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    for out in (afile / "x", afile / "x" / "y"):
+        for command in (["export", record.id, str(out)], ["export", "--batch", "20251119T180012Z-eeeeee", str(out)]):
+            result = runner.invoke(app, command, env=env)
+            text = " ".join(result.output.split())
+            assert result.exit_code == 2, (command, result.output)
+            assert f"OUT {out}: không phải thư mục / not a folder ({afile} is a file)" in text, text
+            assert "Errno" not in text and ".part-export" not in text, text
+            as_json = runner.invoke(app, [*command, "--json"], env=env)
+            error = json.loads(as_json.stdout)
+            assert as_json.exit_code == 2 and error["exit_code"] == 2 and error["path"] == str(out), as_json.output
+            assert "not a folder" in error["error"]
+    assert afile.read_bytes() == b"mine" and [p.name for p in afile.parent.iterdir()] == ["afile"]
+
+
+def test_export_json(tmp_path: Path) -> None:
+    """`sohoa export --json` (a cron script could only parse the text): the package, the records in it (id, type,
+    number, original name), its file count and payload bytes; an error as the other commands' JSON error."""
+    store = open_archive(tmp_path / "archive")
+    ids = []
+    for n, seed in enumerate(("Công văn 7", "Tờ trình 8")):
+        record, files = make_record(tmp_path / "in", seed, doc_type="CV", number=f"{n + 7}/UBND-VP")
+        record.batch_id = "20251119T180012Z-ffffff"
+        ids.append(store.put(record, files).id)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+
+    def payload(bag: Path) -> tuple[int, int]:
+        found = [p for p in (bag / "data").rglob("*") if p.is_file()]
+        return sum(p.stat().st_size for p in found), len(found)
+
+    one = runner.invoke(app, ["export", ids[0], str(tmp_path / "one"), "--json"], env=env)
+    assert one.exit_code == 0, one.output
+    got = json.loads(one.stdout)
+    assert got["bag"] == str(tmp_path / "one") and got["batch"] is None
+    (row,) = got["records"]
+    assert row["id"] == ids[0] and row["doc_type"] == "CV" and row["number"] == "7/UBND-VP"
+    assert row["source"] == "Công văn 7.png" and row["corrected"] is False
+    assert (got["payload_bytes"], got["files"]) == payload(tmp_path / "one")
+    lot = runner.invoke(app, ["export", "--batch", "20251119T180012Z-ffffff", str(tmp_path / "lot"), "--json"], env=env)
+    assert lot.exit_code == 0, lot.output
+    got = json.loads(lot.stdout)
+    assert got["batch"] == "20251119T180012Z-ffffff" and sorted(r["id"] for r in got["records"]) == sorted(ids)
+    assert {r["source"] for r in got["records"]} == {"Công văn 7.png", "Tờ trình 8.png"}
+    assert (got["payload_bytes"], got["files"]) == payload(tmp_path / "lot")
+    again = runner.invoke(app, ["export", ids[0], str(tmp_path / "one"), "--json"], env=env)
+    error = json.loads(again.stdout)
+    assert again.exit_code == 2 and error["exit_code"] == 2 and "already exists" in error["error"], again.output
+    assert error["path"] == str(tmp_path / "one")
+    none = runner.invoke(app, ["export", "--batch", "20990101T000000Z-000000", str(tmp_path / "b"), "--json"], env=env)
+    error = json.loads(none.stdout)
+    assert none.exit_code == 1 and set(error) == {"path", "error", "exit_code"} and error["exit_code"] == 1
+
+
 # ---------------------------------------------------------------------------------------------- batch export
 def test_batch_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
     """Every record of one batch in one bag: data/<record id>/… per record, one ledger excerpt, trust once."""
