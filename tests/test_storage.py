@@ -1054,7 +1054,7 @@ def test_refused_credentials_are_a_configuration_error_said_before_the_first_doc
     from test_bad_input import small_scan_png
 
     from flows import pipeline
-    from storage.s3 import S3CredentialsError
+    from storage import ArchiveConfigError
 
     inbox = tmp_path / "in"
     inbox.mkdir()
@@ -1096,7 +1096,7 @@ def test_refused_credentials_are_a_configuration_error_said_before_the_first_doc
     record, files = make_record(tmp_path / "rec", "creds")
     caplog.set_level(logging.WARNING, logger="sohoa")
     started = time.monotonic()
-    with pytest.raises(S3CredentialsError, match=r"refused the credentials \(SignatureDoesNotMatch\)"):
+    with pytest.raises(ArchiveConfigError, match=r"refused the credentials \(SignatureDoesNotMatch\)"):
         pipeline.run_archive(record, files, wrong)
     result = pipeline.process_document(scan, wrong)
     assert time.monotonic() - started < 5
