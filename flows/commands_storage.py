@@ -201,9 +201,15 @@ def record_summary(record: Record, correction: Classification | None, retained: 
 def _check_out_folder(out_dir: Path) -> None:
     """``--out`` names a folder (made when missing): a usage error when it, or the nearest part of it that exists,
     is a file. It used to end as exit 3, "Not a directory", as if the disk had failed."""
+    _check_folder_path(out_dir, out_dir, "--out", "--out takes a folder, new or existing, for the record's files")
+
+
+def _check_folder_path(out_dir: Path, start: Path, label: str, takes: str) -> None:
+    """A usage error, in words naming the user's path, when ``start`` or the nearest of its parents that exists is
+    a file (or a link to nothing): no folder ``out_dir`` can be made there."""
     from flows.cli import _fail
 
-    for part in (out_dir, *out_dir.parents):
+    for part in (start, *start.parents):
         try:
             if part.is_dir():
                 return
@@ -212,11 +218,7 @@ def _check_out_folder(out_dir: Path) -> None:
             return
         if is_file:
             where = "" if part == out_dir else f" ({part} is a file)"
-            raise _fail(
-                f"--out {out_dir}: không phải thư mục / not a folder{where}: --out takes a folder, new or existing, "
-                "for the record's files",
-                path=out_dir,
-            )
+            raise _fail(f"{label} {out_dir}: không phải thư mục / not a folder{where}: {takes}", path=out_dir)
 
 
 def _no_search_index(settings: Any, index_path: Path) -> None:
@@ -685,7 +687,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         epilog="Examples:\n\n  sohoa export 3f2a9c0d1e2b4a5c audit-bag/\n\n"
-        "  sohoa export --batch 20251119T180012Z-3fa9c1 batch-bag/\n\n  sohoa export --batch 2025-11-19 day-bag/"
+        "  sohoa export --batch 20251119T180012Z-3fa9c1 batch-bag/ --json\n\n  sohoa export --batch 2025-11-19 day-bag/"
+        "\n\nExit codes: 0 exported; 1 no such record or batch, or an archived object no longer matches its SHA-256 "
+        "(no package); 2 usage (OUT already exists, or is under a file); 3 archive unavailable, or OUT cannot be "
+        "written."
     )
     def export(
         args: Annotated[
@@ -702,14 +707,23 @@ def register(app: typer.Typer) -> None:
             ),
         ] = None,
         archive: ArchiveOption = None,
+        as_json: Annotated[
+            bool,
+            typer.Option(
+                "--json",
+                help="Print JSON: the package, the records in it (id, type, number, source), its file count and "
+                "payload bytes; an error as {path, error, exit_code}.",
+            ),
+        ] = False,
     ) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors;
-        an officer's correction beside the record.json as correction.json)."""
+        an officer's correction beside the record.json as correction.json; README.txt says how to check it)."""
         from classify.review import correction_of
-        from flows.cli import _fail, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
-        from storage.export import DAY, batch_records, export_bag, export_batch_bag
+        from storage.export import DAY, bag_totals, batch_records, export_bag, export_batch_bag, original_name
 
+        _errors_as_json(as_json)
         if len(args) != (1 if batch else 2):
             raise _fail("export: expected RECORD_ID OUT, or --batch ID OUT")
         if batch and DAY.match(batch):
@@ -718,36 +732,72 @@ def register(app: typer.Typer) -> None:
             except ValueError:  # it was looked for as a day and found nothing (QA)
                 raise _fail(f"--batch {batch}: không phải ngày có thật / not a real date (YYYY-MM-DD)") from None
         out_dir = Path(args[-1])
+        # QA: OUT under a file ended as "[Errno 20] Not a directory: 'exp/afile/.x.part-export'", naming the
+        # temporary folder; said in words, before the archive is opened, as `get --out` says it
+        _check_folder_path(
+            out_dir, out_dir.parent, "OUT", "OUT is a new folder for the package, in a folder that exists or is made"
+        )
         settings, store = _open(archive)
         anchors = list(settings.trust_roots)
         dev_ca = settings.keys_dir / "dev-ca.pem"
         if settings.trust_dev_ca and dev_ca.exists():
             anchors.append(dev_ca)
-        if batch:
-            try:
-                chosen = batch_records(store, batch)
-                fixed = {r.id: c for r in chosen if (c := correction_of(settings, r.id)) is not None}
-                _, records = export_batch_bag(store, batch, out_dir, anchors, fixed)
-            except LookupError as exc:
-                raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1) from exc
-            except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
-                raise _fail(str(exc), 1) from exc
-            except ArchiveUnavailableError as exc:
-                raise _fail(str(exc), 3) from exc
-            except (FileExistsError, OSError) as exc:
-                raise _fail(str(exc)) from exc
-            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
-            return
-        record = _record(store, args[0])
+        corrections: dict[str, Classification] = {}
         try:
-            export_bag(store, record, out_dir, anchors, correction_of(settings, record.id))
-        except ArchiveIntegrityError as exc:  # it used to end as an unexpected fault (3); nothing is left behind
-            raise _fail(str(exc), 1) from exc
+            if batch:
+                try:
+                    chosen = batch_records(store, batch)
+                    corrections = {r.id: c for r in chosen if (c := correction_of(settings, r.id)) is not None}
+                    _, records = export_batch_bag(
+                        store, batch, out_dir, anchors, corrections, organization=settings.organization
+                    )
+                except LookupError as exc:
+                    raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1, out_dir) from exc
+            else:
+                record = _record(store, args[0])
+                if (correction := correction_of(settings, record.id)) is not None:
+                    corrections[record.id] = correction
+                export_bag(store, record, out_dir, anchors, correction, organization=settings.organization)
+                records = [record]
+        except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
+            raise _fail(str(exc), 1, out_dir) from exc
         except ArchiveUnavailableError as exc:
-            raise _fail(str(exc), 3) from exc
-        except (FileExistsError, OSError) as exc:
-            raise _fail(str(exc)) from exc
-        out.print(f"record {record.id}: BagIt package in {out_dir}", markup=False)
+            raise _fail(str(exc), 3, out_dir) from exc
+        except FileExistsError as exc:
+            raise _fail(str(exc), 2, out_dir) from exc
+        except OSError as exc:  # the folder cannot be written (no permission, disk full): the machine, as for get
+            raise _fail(
+                f"{out_dir}: không ghi được gói / cannot write the package: {exc.strerror or exc}", 3, out_dir
+            ) from exc
+        if as_json:
+            size, count = bag_totals(out_dir)
+            rows = []
+            for record in records:
+                c = corrections.get(record.id) or record.classification
+                rows.append(
+                    {
+                        "id": record.id,
+                        "doc_type": c.doc_type if c else None,
+                        "number": c.number if c else None,
+                        "corrected": record.id in corrections,
+                        "source": original_name(record),
+                        "source_sha256": record.source.sha256,
+                    }
+                )
+            _print_json(
+                {
+                    "bag": str(out_dir),
+                    "batch": batch,
+                    "records": rows,
+                    "files": count,
+                    "payload_bytes": size,
+                }
+            )
+            return
+        if batch:
+            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
+        else:
+            out.print(f"record {records[0].id}: BagIt package in {out_dir}", markup=False)
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"

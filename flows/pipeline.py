@@ -706,7 +706,10 @@ def check_locations(settings: Settings) -> None:
 
         archive = open_configured_archive(settings)
         if isinstance(archive, S3Archive):
-            try:  # a bucket without object lock fails every document the same way, after its OCR: said now
+            # a bucket without object lock, or credentials the server refuses (storage.s3.S3CredentialsError: a
+            # wrong SOHOA_S3_SECRET_KEY was retried like an outage, ~25 s a document, after each one's OCR), fails
+            # every document the same way: said now, before the first document
+            try:
                 archive.check_object_lock()
             except ArchiveConfigError as exc:
                 raise StageError(str(exc)) from None

@@ -198,6 +198,11 @@ class Settings(BaseSettings):
         description="record class (doc_type, or prefix*) → years of COMPLIANCE retention; 0 = permanent",
     )
     search_index: Path | None = Field(default=None, description="SQLite search index; default DATA_DIR/search.sqlite")
+    organization: str = Field(
+        default="",
+        description="the office, e.g. 'UBND xã An Bình': Source-Organization of exported BagIt packages (left out "
+        "when empty)",
+    )
     # --- end storage ---
 
     # operations (issue 7)

