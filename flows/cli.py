@@ -121,6 +121,8 @@ def _configure_logging(verbose: bool) -> None:
         force=True,
     )
     logging.getLogger("sohoa").setLevel(logging.INFO)
+    # a line per stage of each document (flows.pipeline.stage_log) with -v only; the per-file lines always
+    logging.getLogger("sohoa.stages").setLevel(logging.INFO if verbose else logging.WARNING)
     # pyHanko and pdfminer are chatty at INFO about things an officer cannot act on; urllib3 (the S3 client) warns
     # "Retrying (Retry(total=…))" at every retry of a request while the S3 server is down: sohoa says so itself
     # once per archive attempt (flows.pipeline.retry_transient), and -v shows urllib3's lines too
@@ -309,6 +311,12 @@ def process(
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
     _check_archive_location(settings)
     _check_classify_model(settings)
+    if settings.dask_address:
+        from flows.pipeline import dask_scheduler_problem
+
+        # before Prefect starts: the Dask client waited 30 s, then Prefect was blamed in a long traceback
+        if (problem := dask_scheduler_problem(settings.dask_address)) is not None:
+            raise _fail(problem, EXIT_FAULT)
 
     # started first, so that it comes up while the inputs are inspected and the pipeline imported
     server = None if no_prefect else _configure_prefect(settings)
@@ -348,7 +356,15 @@ def _check_classify_model(settings: Settings) -> None:
 def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
-    from flows.pipeline import BatchReport, check_locations, expand_inputs, own_folders, process_many, warm_up
+    from flows.pipeline import (
+        BatchReport,
+        check_locations,
+        expand_inputs,
+        no_scans_message,
+        own_folders,
+        process_many,
+        warm_up,
+    )
     from sohoa.fsutil import path_parameter
 
     passed: list[str] = []
@@ -370,10 +386,7 @@ def _process(
 
     inputs = expand_inputs(paths, unreadable=unreadable, skip=own_folders(settings), skipped=skipped)
     if not inputs:
-        raise _fail(
-            "không tìm thấy tệp quét / no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)"
-            + (f"; đã bỏ qua / skipped: {', '.join(passed)}" if passed else "")
-        )
+        raise _fail(no_scans_message(passed))
     try:
         check_locations(settings)  # here too: before Prefect starts, whose failure message would mislead
     except StageError as exc:
@@ -471,7 +484,16 @@ def _process(
                 }
                 quiet = prefect_flows.without_flow_heartbeats() if server is not None else contextlib.nullcontext()
                 with quiet:
-                    payload = prefect_flows.process_batch([path_parameter(p) for p in inputs], overrides)
+                    state = prefect_flows.process_batch(
+                        [path_parameter(p) for p in inputs], overrides, return_state=True
+                    )
+                # the flow run ends Failed when a file failed, or Completed ("Quarantined"): its result is the
+                # batch's report either way (flows.prefect_run); a flow run that raised has its exception there
+                payload = state.result(raise_on_failure=False)
+                if isinstance(payload, BaseException):
+                    raise payload
+                if not isinstance(payload, dict):
+                    raise RuntimeError(f"the flow run ended {state.name}: {state.message}")
                 with ending:
                     batch_over = True
             except Exception as exc:  # Prefect itself failed (API server, database): say so, no traceback

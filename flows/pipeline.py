@@ -76,6 +76,9 @@ if TYPE_CHECKING:
 # the last two, `sohoa sign` not the first, and each import costs a few tenths of a second of a command
 
 log = logging.getLogger("sohoa")
+# one line per stage of each document (OCR, classify, sign, verify): `-v` on the command line shows them (without it
+# flows.cli sets this logger to WARNING), a Prefect flow run's logs have them (flows.prefect_run)
+stage_log = logging.getLogger("sohoa.stages")
 
 T = TypeVar("T")
 StageRunner = Callable[..., Any]
@@ -275,6 +278,13 @@ def expand_inputs(
     return unique
 
 
+def no_scans_message(skipped: Sequence[str] = ()) -> str:
+    """What a batch given nothing to process says (``sohoa process``: exit 2; a flow run: Failed)."""
+    return "không tìm thấy tệp quét / no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)" + (
+        f"; đã bỏ qua / skipped: {', '.join(skipped)}" if skipped else ""
+    )
+
+
 # ------------------------------------------------------------------------------------------ stages
 def ingest(path: Path) -> Record:
     """Hash the file and check it is a usable scan; ``BadInputError`` says why not."""
@@ -360,6 +370,34 @@ def dask_page_executor(settings: Settings) -> Iterator[tuple[Any, int] | None]:
     with worker_client() as client:
         threads = sum(client.nthreads().values()) or 1
         yield client.get_executor(), threads
+
+
+def dask_scheduler_problem(address: str, timeout: float = 5.0) -> str | None:
+    """None when the Dask scheduler at ``address`` accepts a connection within ``timeout`` seconds, else what to
+    say (both languages, naming the setting). Checked before a batch: the Dask client waited 30 s for a scheduler
+    that is not there, and the batch then ended in a long traceback blaming Prefect."""
+    from urllib.parse import urlsplit
+
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls"):
+        return None  # another transport (inproc, ucx): left to Dask
+    try:
+        parts = urlsplit(f"//{rest}")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        host, port = None, None
+    if not host or port is None:
+        problem = "không phải địa chỉ host:port / not a host:port address"
+    else:
+        try:
+            with socket.create_connection((host, port), timeout=timeout):
+                return None
+        except OSError as exc:
+            problem = f"không kết nối được / does not answer ({exc.strerror or exc})"
+    return (
+        f"Dask scheduler {address} (--dask / SOHOA_DASK_ADDRESS): {problem}; hãy khởi động `dask scheduler` hoặc "
+        "sửa địa chỉ / start it (`dask scheduler`) or correct the address; nothing was processed"
+    )
 
 
 def run_classify(read: OcrResult, settings: Settings | None = None) -> Classification:
@@ -918,6 +956,13 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             record.ocr.engine,
             f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}{carried}{restored}",
         )
+        stage_log.info(
+            "%s: ocr: %d page(s), mean confidence %s, %s",
+            path,
+            len(record.ocr.pages),
+            record.ocr.mean_confidence,
+            conformance,
+        )
         for page in record.ocr.pages:
             if page.quality == "low":
                 record.needs_review = True
@@ -933,6 +978,14 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             f"{record.classification.doc_type} {record.classification.number or ''} "
             f"confidence {record.classification.confidence}",
         )
+        stage_log.info(
+            "%s: classify: %s, number %s, confidence %s (%s)",
+            path,
+            record.classification.doc_type,
+            record.classification.number or "none",
+            record.classification.confidence,
+            record.classification.decided_by,
+        )
         if record.classification.confidence < settings.review_threshold:
             from classify.review import weak_fields
 
@@ -947,6 +1000,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.signature = runner("sign", run_sign, searchable, signed, settings)
         record.state = RecordState.SIGNED
         record.add_event("signed", "pyHanko", f"PAdES {record.signature.level} by {record.signature.signer_subject}")
+        stage_log.info("%s: sign: PAdES %s by %s", path, record.signature.level, record.signature.signer_subject)
 
         verification = runner("verify", run_verify, signed, settings)
         report = work / "verification.json"
@@ -957,6 +1011,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         named = verification.model_copy(update={"path": archived_pdf})
         report.write_text(named.model_dump_json(indent=2), encoding="utf-8")
         record.add_event("verified", "pyHanko", "passed" if verification.passed else "NOT passed")
+        stage_log.info("%s: verify: %s", path, "passed" if verification.passed else "NOT passed")
         if not verification.passed:
             record.needs_review = True
             record.review_reasons.append("signature did not verify right after signing")

@@ -13,8 +13,10 @@ from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Completed, Failed, State
 
 from flows.audit import RecordAudit, audit_archive, audit_records, verify_ledger
+from flows.prefect_run import logs_to_run
 from sohoa.settings import Settings, load_settings
 
 
@@ -35,24 +37,37 @@ def archive_audit(
     settings_overrides: dict[str, Any] | None = None,
     renew: bool = True,
     renew_within_days: int | None = None,
-) -> dict[str, Any]:
+) -> State[dict[str, Any]]:
     """Fixity of every object, every signature verified again, B-LTA document timestamps renewed when they need
-    it, the ledger verified; publishes the ``archive-audit`` markdown artifact and returns the report (JSON)."""
-    settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
-    report = audit_archive(
-        settings,
-        renew=renew,
-        renew_within_days=renew_within_days,
-        check_records=audit_records_task,
-        check_ledger=verify_ledger_task,
-    )
-    counts = report.counts()
-    summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
-    print(summary)
-    # an artifact is a convenience; never fail a finished audit over it
-    with contextlib.suppress(Exception):
-        create_markdown_artifact(key="archive-audit", markdown=report.markdown(), description=summary)
-    return report.to_json_dict()
+    it, the ledger verified; publishes the ``archive-audit`` markdown artifact and returns the report (JSON). The
+    run ends Failed when the audit found problems (``sohoa audit``'s exit 1: drift, a signature, a renewal, the
+    ledger), the message naming the counts, so that a notification on Failed fires for tampering."""
+    with logs_to_run():
+        settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+        report = audit_archive(
+            settings,
+            renew=renew,
+            renew_within_days=renew_within_days,
+            check_records=audit_records_task,
+            check_ledger=verify_ledger_task,
+        )
+        counts = report.counts()
+        summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
+        print(summary)
+        # an artifact is a convenience; never fail a finished audit over it
+        with contextlib.suppress(Exception):
+            create_markdown_artifact(key="archive-audit", markdown=report.markdown(), description=summary)
+        payload = report.to_json_dict()
+        if report.ok:
+            return Completed(message=summary, data=payload)
+        problems = payload.get("problems") or {}
+        records = [key for key in problems if key not in ("ledger", "archive")]
+        where = ", ".join([f"{len(records)} record(s)", *(key for key in ("ledger", "archive") if key in problems)])
+        return Failed(
+            message=f"the archive audit found problems ({where}) — {summary}; the archive-audit artifact has a "
+            "row per record, `sohoa audit` says the same",
+            data=payload,
+        )
 
 
 __all__ = ["archive_audit"]

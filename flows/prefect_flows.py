@@ -21,18 +21,23 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.context import TaskRunContext
 from prefect.futures import as_completed
+from prefect.states import Failed, State
 from prefect.transactions import CommitMode, transaction
 
 from flows import progress
 from flows.pipeline import (
     BatchReport,
     DocumentResult,
+    Outcome,
     ProgressListener,
     StageRunner,
     _test_crash_hook,
     batch_documents,
+    dask_scheduler_problem,
     direct_runner,
     expand_inputs,
+    log,
+    no_scans_message,
     own_folders,
     process_document,
     process_many,
@@ -40,6 +45,7 @@ from flows.pipeline import (
     run_sign,
     work_token,
 )
+from flows.prefect_run import batch_state, counts_line, logs_to_run
 from sohoa.errors import BadInputError
 from sohoa.fsutil import from_parameter, sha256_file
 from sohoa.settings import Settings, load_settings
@@ -247,8 +253,10 @@ def _process_noting_reuse(
 
 
 def run_document(path: str, settings: Settings, batch_id: str | None = None) -> DocumentResult:
-    """One document through every stage, the costly ones as Prefect tasks."""
-    return _process_noting_reuse(Path(path), settings, prefect_runner, batch_id)
+    """One document through every stage, the costly ones as Prefect tasks (its log lines in the run's logs: on a
+    Dask worker this is a task of its own, in another process than the flow's)."""
+    with logs_to_run():
+        return _process_noting_reuse(Path(path), settings, prefect_runner, batch_id)
 
 
 # On a Dask cluster a document is one task, so that the task runner sends it to a worker; its stages are nested
@@ -290,33 +298,58 @@ def _settings(overrides: dict[str, Any] | None) -> Settings:
 
 
 @flow(name="process-document", log_prints=True)
-def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """One document through every stage; returns its summary line."""
-    return run_document(path, _settings(settings_overrides)).summary()
+def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> State[dict[str, Any]]:
+    """One document through every stage, as a batch of one (a batch id in its record, a ``batch-summary``
+    artifact); returns its summary line with the ``batch_id``. The run ends Failed when the document failed,
+    Completed named "Quarantined" when it was quarantined (flows.prefect_run)."""
+    with logs_to_run():
+        settings = _settings(settings_overrides)
+        report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
+        report.results = [run_document(path, settings, report.batch_id)]
+        _publish(report)
+        payload = report.to_json_dict()
+        return batch_state(payload, data=payload["files"][0] | {"batch_id": report.batch_id})
 
 
 @flow(name="process-batch", log_prints=True)
-def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = None) -> State[dict[str, Any]]:
     """Every file (folders expanded) through every stage, ``batch_workers`` documents at a time on this machine
-    or spread over a Dask cluster; publishes a markdown artifact of what happened."""
-    settings = _settings(settings_overrides).with_absolute_paths()
-    if settings.dask_address:  # the documents become tasks of a subflow whose task runner is the cluster
-        on_dask = _run_batch_on_dask.with_options(task_runner=_dask_runner(settings.dask_address))
-        payload: dict[str, Any] = on_dask(paths, settings)
-        return payload
-    # on this machine the documents are threads of this flow run: no subflow (each flow run costs API calls)
-    return _run_batch(paths, settings)
+    or spread over a Dask cluster; publishes a markdown artifact of what happened and returns the batch's report
+    (``sohoa process --json``'s). The run ends Failed when a file failed (or there was nothing to process, or the
+    Dask scheduler does not answer), Completed named "Quarantined" when the only trouble is quarantined input."""
+    with logs_to_run():
+        settings = _settings(settings_overrides).with_absolute_paths()
+        if settings.dask_address:  # the documents become tasks of a subflow whose task runner is the cluster
+            if (problem := dask_scheduler_problem(settings.dask_address)) is not None:
+                log.error("%s", problem)
+                return Failed(message=problem)
+            on_dask = _run_batch_on_dask.with_options(task_runner=_dask_runner(settings.dask_address))
+            payload: dict[str, Any] = on_dask(paths, settings)
+        else:
+            # on this machine the documents are threads of this flow run: no subflow (each flow run costs API calls)
+            payload = _run_batch(paths, settings)
+        return batch_state(payload)
 
 
 @flow(name="process-batch-documents")
 def _run_batch_on_dask(paths: list[str], settings: Settings) -> dict[str, Any]:
-    return _run_batch(paths, settings)
+    with logs_to_run():
+        return _run_batch(paths, settings)
 
 
 def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
+    passed: list[str] = []
     # never sohoa's own folders (a deployment run on DATA_DIR); a name that is not UTF-8 comes \\xNN-escaped
-    inputs = expand_inputs((from_parameter(p) for p in paths), skip=own_folders(settings))
+    inputs = expand_inputs(
+        (from_parameter(p) for p in paths),
+        skip=own_folders(settings),
+        skipped=lambda path, _: passed.append(str(path)),
+    )
+    if not inputs:  # as `sohoa process` refuses it (exit 2): a nightly run over nothing is no success
+        message = no_scans_message(passed)
+        log.error("%s", message)
+        return report.to_json_dict() | {"error": message}
     if settings.dask_address:
         report.results = _documents_on_dask(inputs, settings, report.batch_id)
     else:
@@ -338,8 +371,12 @@ def _documents_on_dask(inputs: list[Path], settings: Settings, batch_id: str) ->
         for path in documents:
             where.append(str(path.resolve()))
             futures.append(document_task.submit(where[-1], settings, batch_id))
+        submitted = {id(future): path for future, path in zip(futures, where, strict=True)}
         for index, future in enumerate(as_completed(futures), start=1):
-            result: DocumentResult = future.result()
+            try:
+                result: DocumentResult = future.result()
+            except Exception as exc:  # the task itself was lost: its worker died (KilledWorker), or Prefect failed
+                result = _lost_on_dask(Path(submitted[id(future)]), exc)
             results.append(result)
             if progress.listener is not None:
                 progress.listener(result, index, len(futures))
@@ -347,7 +384,27 @@ def _documents_on_dask(inputs: list[Path], settings: Settings, batch_id: str) ->
     return sorted(results, key=lambda r: order.get(str(r.path), len(order)))
 
 
+def _lost_on_dask(path: Path, exc: Exception) -> DocumentResult:
+    """A document whose Dask task ended without a result: ``failed``, for a rerun (the other documents keep their
+    outcomes; it used to end the whole batch without a per-file result). A worker that died (killed, out of
+    memory) while running it as often as the scheduler allows (``distributed.scheduler.allowed-failures``, 3)
+    is Dask's KilledWorker. What it had archived stays archived: the rerun finds it by its SHA-256."""
+    from flows.intake import stack_origin
+
+    detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    if type(exc).__name__ == "KilledWorker":
+        english = f"the Dask worker processing it died ({detail}); rerun the batch"
+        vietnamese = f"Dask worker đang xử lý tệp này đã dừng đột ngột ({detail}); hãy chạy lại lô"
+    else:
+        english = f"its Dask task failed ({detail}); rerun the batch"
+        vietnamese = f"tác vụ Dask của tệp này thất bại ({detail}); hãy chạy lại lô"
+    log.error("%s: FAILED: %s", path, english)
+    return DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese, origin=stack_origin(path))
+
+
 def _publish(report: BatchReport) -> None:
+    """The ``batch-summary`` markdown artifact: the batch id (``sohoa export --batch ID OUT``), where it archived,
+    the counts and a row per file."""
     rows = ["| file | outcome | type | number | date | reason |", "|---|---|---|---|---|---|"]
     for result in report.results:
         line = result.summary()
@@ -355,14 +412,16 @@ def _publish(report: BatchReport) -> None:
             f"| {Path(line['path']).name} | {line['outcome']} | {line['doc_type'] or ''} | {line['number'] or ''} "
             f"| {line['issued_on'] or ''} | {(line['reason'] or '').replace('|', '/')} |"
         )
-    counts = report.to_json_dict()["counts"]
-    summary = ", ".join(f"{key}: {value}" for key, value in counts.items())
+    summary = counts_line(report.to_json_dict()["counts"])
+    heading = (
+        f"## sohoa batch `{report.batch_id}`\n\n"
+        f"- batch id: `{report.batch_id}` (`sohoa export --batch {report.batch_id} OUT`)\n"
+        f"- archive: `{report.archive}`\n- quarantine: `{report.quarantine}`\n\n{summary}\n\n"
+    )
     # an artifact is a convenience; never fail a finished batch over it
     with contextlib.suppress(Exception):
         create_markdown_artifact(
-            key="batch-summary",
-            markdown=f"## sohoa batch\n\n{summary}\n\n" + "\n".join(rows),
-            description=summary,
+            key="batch-summary", markdown=heading + "\n".join(rows), description=f"batch {report.batch_id}: {summary}"
         )
 
 

@@ -9,14 +9,17 @@ overlap are safe: a file is claimed by an atomic rename, so only one of them tak
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.states import Failed, State
 
-from flows.watch import watch
+from flows.prefect_run import batch_state, logs_to_run
+from flows.watch import inbox_problem, watch
 from sohoa.settings import load_settings
 
 
@@ -36,20 +39,38 @@ def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, 
 @flow(name="watch-inbox", log_prints=True)
 def watch_inbox(
     inbox: str, once: bool = True, settings_overrides: dict[str, Any] | None = None
-) -> list[dict[str, Any]]:
+) -> State[list[dict[str, Any]]]:
     """One pass over the inbox: claim the complete files, process them, write their receipts; returns the receipts
     and publishes them as the ``watch-inbox`` artifact. ``once=False`` watches (events and rescans) until the
-    flow run is cancelled, and returns nothing: not for a scheduled deployment."""
-    settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
-    if not Path(inbox).is_dir():
-        raise FileNotFoundError(f"{inbox}: no such folder")
-    receipts = watch(Path(inbox), settings, once=once)
-    markdown, summary = receipts_markdown(inbox, receipts)
-    print(summary)
-    # an artifact is a convenience; never fail a finished pass over it
-    with contextlib.suppress(Exception):
-        create_markdown_artifact(key="watch-inbox", markdown=markdown, description=summary)
-    return receipts
+    flow run is cancelled, and returns nothing: not for a scheduled deployment. The run ends as a batch's does
+    (flows.prefect_run): Failed when a file failed (left claimed for the next pass), Completed named
+    "Quarantined" when a file was quarantined; Failed, with one message and no traceback, when the inbox is not
+    there or cannot be an inbox."""
+    with logs_to_run():
+        settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+        folder = Path(inbox)
+        problem = None
+        if not folder.exists():
+            problem = (
+                f"{inbox}: không có thư mục này / no such folder on this worker host: create it (on the share every "
+                "worker host mounts) or change the deployment's `inbox` parameter (prefect.yaml)"
+            )
+        elif not folder.is_dir():
+            problem = f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder"
+        else:
+            problem = inbox_problem(folder, settings)
+        if problem is not None:
+            logging.getLogger("sohoa").error("%s", problem)
+            return Failed(message=problem)
+        receipts = watch(folder, settings, once=once)
+        markdown, summary = receipts_markdown(inbox, receipts)
+        print(summary)
+        # an artifact is a convenience; never fail a finished pass over it
+        with contextlib.suppress(Exception):
+            create_markdown_artifact(key="watch-inbox", markdown=markdown, description=summary)
+        outcomes = Counter(str(r["outcome"]) for r in receipts)
+        counts = {o: outcomes[o] for o in ("archived", "already_archived", "quarantined", "failed")}
+        return batch_state({"counts": counts | {"total": len(receipts)}}, data=receipts)
 
 
 __all__ = ["watch_inbox"]

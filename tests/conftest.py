@@ -57,6 +57,60 @@ def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], pref
     return result
 
 
+def run_flows_for_their_states(flow_import: str, calls: list[str], prefect_home: Path) -> list[dict[str, Any]]:
+    """Run Prefect flows in a fresh interpreter with its own temporary API server under ``prefect_home``, their log
+    lines sent to it as on a worker (PREFECT_LOGGING_TO_API_ENABLED, Prefect's default), and return what the API
+    says of each flow run: ``{"state": {"type", "name", "message"}, "result": what the state carries,
+    "artifacts": {key: markdown}, "logs": [message, …]}``.
+
+    ``flow_import`` imports the flows; each of ``calls`` is an expression calling one with ``return_state=True``."""
+    script = (
+        f"import json, sys\n{flow_import}\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import (\n"
+        "    ArtifactFilter, ArtifactFilterFlowRunId, LogFilter, LogFilterFlowRunId)\n"
+        "from prefect.logging.handlers import APILogHandler\n"
+        "out = []\n"
+        "for call in json.loads(sys.argv[1]):\n"
+        "    state = eval(call)\n"
+        "    result = state.result(raise_on_failure=False)\n"
+        "    result = repr(result) if isinstance(result, BaseException) else result\n"
+        "    APILogHandler().flush()\n"
+        "    run_id = state.state_details.flow_run_id\n"
+        "    with get_client(sync_client=True) as client:\n"
+        "        run = client.read_flow_run(run_id)\n"
+        "        logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run_id])))\n"
+        "        artifacts = client.read_artifacts(\n"
+        "            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])))\n"
+        "    out.append({'state': {'type': run.state.type.value, 'name': run.state.name,\n"
+        "                          'message': run.state.message},\n"
+        "                'result': result, 'artifacts': {a.key: a.data for a in artifacts},\n"
+        "                'logs': [log.message for log in logs]})\n"
+        "print(json.dumps(out))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        PREFECT_LOGGING_TO_API_ENABLED="true",
+        SOHOA_OCR_SERVER="off",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, json.dumps(calls)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]  # a flow that fails says why in one message
+    runs: list[dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
+    return runs
+
+
 @dataclass(frozen=True)
 class Expected:
     file: str

@@ -20,7 +20,7 @@ from signing import verify_pdf
 from sohoa.settings import Settings
 from storage import open_configured_archive
 from storage.ledger import Ledger
-from tests.conftest import run_flow_for_its_artifact
+from tests.conftest import run_flow_for_its_artifact, run_flows_for_their_states
 
 ROOT = Path(__file__).resolve().parent.parent
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -321,6 +321,33 @@ def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -
     assert result["key"] == "archive-audit"
     markdown = result["markdown"]
     assert "| hồ sơ / record | loại / type |" in markdown and payload["records"][0]["record_id"] in markdown
+
+
+def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(archived: Settings, tmp_path: Path) -> None:
+    """Found by QA on a real Prefect server: an audit that found an archived file changed ended "Completed" (an INFO
+    line and the artifact's title said otherwise), so a notification on Failed never fired for tampering."""
+
+    settings = _copy_of(archived, tmp_path)
+    (record,) = open_configured_archive(settings).records()
+    original = next(o for o in record.objects if o.role == "original")
+    (settings.data_dir / "archive" / original.key).write_bytes(b"changed behind the archive's back")
+    overrides = {
+        "data_dir": str(settings.data_dir),
+        "tsa_url": settings.tsa_url,
+        "trust_roots": [str(p) for p in settings.trust_roots],
+        "trust_dev_ca": False,
+    }
+    (run,) = run_flows_for_their_states(
+        "from flows.prefect_audit import archive_audit",
+        [f"archive_audit(settings_overrides={overrides!r}, return_state=True)"],
+        tmp_path / "prefect",
+    )
+    assert run["state"]["type"] == "FAILED", run["state"]
+    message = run["state"]["message"]
+    assert "the archive audit found problems (1 record(s)" in message and "drift: 1" in message, message
+    assert run["result"]["ok"] is False and run["result"]["counts"]["drift"] == 1  # the report, still returned
+    assert record.id in run["result"]["problems"]
+    assert "archive-audit" in run["artifacts"]
 
 
 def test_a_document_without_document_timestamp_gets_its_first(test_pki: TestPKI, tmp_path: Path) -> None:

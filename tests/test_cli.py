@@ -418,3 +418,23 @@ def test_ocr_and_sign_refuse_an_output_that_is_a_folder_or_not_a_pdf_before_any_
             said = " ".join(refused.output.split())
             assert refused.exit_code == 2 and words in said, (command, output, refused.output)
     assert notes.read_text(encoding="utf-8") == "ghi chú của cán bộ"
+
+
+@pytest.mark.integration
+def test_verbose_logs_a_line_per_stage_and_the_default_only_the_outcome(tmp_path: Path) -> None:
+    """Found by QA: `-v` logged no OCR or classify line (only "signed …" and "ARCHIVED"), though it "logs every
+    stage"."""
+    from tests.test_operations import TEXTS, make_scan
+
+    verbose_scan = make_scan(tmp_path / "thông báo.png", TEXTS[0])
+    quiet_scan = make_scan(tmp_path / "biên bản.png", TEXTS[1])
+    data = tmp_path / "var"
+    verbose = sohoa("process", "--no-prefect", str(verbose_scan), "-v", data_dir=data)
+    assert verbose.returncode == 0, verbose.stderr
+    said = " ".join(verbose.stderr.split())  # the console wraps long lines
+    for stage in ("ocr: 1 page(s), mean confidence", "classify: TB, number", "sign: PAdES", "verify: passed"):
+        assert f"thông báo.png: {stage}" in said, said
+    quiet = sohoa("process", "--no-prefect", str(quiet_scan), data_dir=data)
+    assert quiet.returncode == 0, quiet.stderr
+    said = " ".join(quiet.stderr.split())
+    assert "biên bản.png: ARCHIVED as" in said and "biên bản.png: ocr:" not in said, said

@@ -191,30 +191,38 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def dask_cluster(tmp_path: Path) -> Iterator[str]:
-    """A real Dask scheduler and two single-threaded worker processes on loopback."""
+@contextlib.contextmanager
+def running_dask_cluster(
+    tmp_path: Path, workers: int = 2, worker_env: dict[str, str] | None = None, allowed_failures: int | None = None
+) -> Iterator[str]:
+    """A real Dask scheduler and ``workers`` single-threaded worker processes (under a nanny, which starts a dead
+    one again) on loopback; ``worker_env`` is added to the workers' environment only; ``allowed_failures`` is the
+    scheduler's ``distributed.scheduler.allowed-failures`` (deaths of workers running a task before it is given up
+    as KilledWorker; Dask's default 3)."""
     port = _free_port()
     address = f"tcp://127.0.0.1:{port}"
     bin_dir = Path(sys.executable).parent
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scheduler_env = dict(env)
+    if allowed_failures is not None:
+        scheduler_env["DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES"] = str(allowed_failures)
     logs = tmp_path / "dask-logs"
     logs.mkdir()
     scheduler = subprocess.Popen(
         [str(bin_dir / "dask"), "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
         cwd=ROOT,
-        env=env,
+        env=scheduler_env,
         stdout=(logs / "scheduler.log").open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    workers = subprocess.Popen(
+    worker_processes = subprocess.Popen(
         [
             str(bin_dir / "dask"),
             "worker",
             address,
             "--nworkers",
-            "2",
+            str(workers),
             "--nthreads",
             "1",
             "--host",
@@ -224,7 +232,7 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
             str(tmp_path / "dask-work"),
         ],
         cwd=ROOT,
-        env=env,
+        env=env | (worker_env or {}),
         stdout=(logs / "workers.log").open("w"),
         stderr=subprocess.STDOUT,
         start_new_session=True,
@@ -233,17 +241,24 @@ def dask_cluster(tmp_path: Path) -> Iterator[str]:
         from distributed import Client
 
         with Client(address, timeout=60) as client:
-            client.wait_for_workers(2, timeout=120)
+            client.wait_for_workers(workers, timeout=120)
         yield address
     finally:
-        for proc in (workers, scheduler):
+        for proc in (worker_processes, scheduler):
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGTERM)
-        for proc in (workers, scheduler):
+        for proc in (worker_processes, scheduler):
             try:
                 proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def dask_cluster(tmp_path: Path) -> Iterator[str]:
+    """A real Dask scheduler and two single-threaded worker processes on loopback."""
+    with running_dask_cluster(tmp_path) as address:
+        yield address
 
 
 @pytest.mark.integration
@@ -278,3 +293,50 @@ def test_batch_runs_on_a_dask_cluster(tmp_path: Path, dask_cluster: str) -> None
     assert len(archived_ids(tmp_path / "var")) == 3
     ledger = run_cli(["ledger", "verify", "--json"], env)
     assert ledger.returncode == 0, ledger.stdout + ledger.stderr
+
+
+def test_an_unreachable_dask_scheduler_is_said_at_once_without_traceback(tmp_path: Path) -> None:
+    """Found by QA: `--dask` naming a scheduler that is not there waited 33 s, then printed a 269-line traceback
+    and "Prefect could not run the batch … Check PREFECT_API_URL"."""
+    scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nVề việc họp dân")
+    address = f"tcp://127.0.0.1:{_free_port()}"  # nothing listens there
+    started = time.monotonic()
+    proc = run_cli(["process", str(scan), "--json", "--dask", address], env_for(tmp_path / "var"), timeout=120)
+    took = time.monotonic() - started
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "Prefect could not run" not in proc.stderr, proc.stderr[-3000:]
+    error = json.loads(proc.stdout)
+    assert error["exit_code"] == 3
+    assert f"Dask scheduler {address} (--dask / SOHOA_DASK_ADDRESS)" in error["error"], error
+    assert "does not answer" in error["error"] and "nothing was processed" in error["error"]
+    assert took < 25, took  # before any Prefect server: a 5 s connection timeout at most
+    assert not (tmp_path / "var" / "archive").exists()
+
+
+@pytest.mark.integration
+def test_a_document_whose_dask_worker_dies_is_failed_and_the_others_keep_their_outcomes(tmp_path: Path) -> None:
+    """Found by QA: Dask workers killed mid-batch ended the batch in KilledWorker, exit 3, without per-file results.
+
+    A real fault, not a mock: the one worker process kills itself with SIGKILL right after a document's OCR stage
+    (the test hook SOHOA_TEST_CRASH_AFTER=ocr:1, in the workers' environment only); its nanny starts it again, the
+    scheduler gives the document to it again, it dies again, and after the deaths Dask allows (here 1 + 1) the
+    document's future raises KilledWorker. The bad file, refused before any OCR, never kills its worker."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    make_scan(inbox / "thông báo.png", "THÔNG BÁO\nVề việc họp dân")
+    (inbox / "hỏng.pdf").write_bytes(b"%PDF-1.4\n% truncated")
+    with running_dask_cluster(
+        tmp_path, workers=1, worker_env={"SOHOA_TEST_CRASH_AFTER": "ocr:1"}, allowed_failures=1
+    ) as address:
+        proc = run_cli(["process", str(inbox), "--json", "--dask", address], env_for(tmp_path / "var"))
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    report = json.loads(proc.stdout)
+    files = {Path(f["path"]).name: f for f in report["files"]}
+    assert set(files) == {"thông báo.png", "hỏng.pdf"}
+    assert files["hỏng.pdf"]["outcome"] == "quarantined"
+    died = files["thông báo.png"]
+    assert died["outcome"] == "failed", died
+    assert "the Dask worker processing it died" in died["reason"] and "rerun" in died["reason"], died
+    assert "KilledWorker" in died["reason"] and died["reason_vi"]
+    assert report["counts"] == {"archived": 0, "already_archived": 0, "quarantined": 1, "failed": 1, "total": 2}
+    assert "Traceback" not in proc.stderr, proc.stderr[-3000:]

@@ -1,0 +1,132 @@
+"""What a sohoa flow run tells Prefect besides its return value: its final state and its log lines.
+
+**Final state.** A flow run's state follows the meaning of the command line's exit codes (flows.cli), so that a
+Prefect notification on "Failed" fires when, and only when, someone has to act:
+
+- a file FAILED for a fault outside the input (exit 3: a TSA down, the archive unwritable, a path that is gone) or
+  an archive audit found problems (exit 1 of ``sohoa audit``: drift, a signature no longer valid, a renewal not
+  done, the ledger) → ``Failed``, its message the counts;
+- the only trouble is quarantined input (exit 1 of ``sohoa process``: bad scans, expected in a backlog; each has its
+  reason in the quarantine folder) → ``Completed`` named ``Quarantined``, its message the counts: a run that is
+  visible and filterable by its state name, not an alarm;
+- everything archived → ``Completed``.
+
+The state carries the flow's return value (the per-file results) either way: ``state.result(raise_on_failure=
+False)`` gives it, and so does the flow run's result in the API when results are persisted.
+
+**Log lines.** sohoa logs through its own loggers (``sohoa``, and per package ``storage``, ``signing``, …), which
+Prefect's API log handler does not listen to: the per-file lines (ARCHIVED, QUARANTINED, FAILED) reached the
+worker's stdout only. ``logs_to_run`` attaches that handler to them for a flow's (or a Dask document task's)
+duration. It sends only when ``PREFECT_LOGGING_TO_API_ENABLED`` is on (Prefect's default; ``sohoa process`` turns it
+off for its temporary server, whose logs nobody reads) and only records made inside a flow or task run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from prefect.exceptions import MissingContextError
+from prefect.logging.handlers import APILogHandler
+from prefect.states import Completed, Failed, State
+
+QUARANTINED = "Quarantined"  # the name of a Completed state whose only trouble is quarantined input
+
+# the loggers sohoa's code logs through (flows.pipeline, flows.watch: "sohoa"; flows.audit, storage, signing, ocr,
+# classify: their module names)
+SOHOA_LOGGERS = ("sohoa", "flows", "storage", "signing", "ocr", "classify")
+
+
+def counts_line(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{key}: {value}" for key, value in counts.items())
+
+
+def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)") -> State[Any]:
+    """The final state of a batch (``BatchReport.to_json_dict()``: ``counts``, ``batch_id``; an ``error`` when it
+    could not start), carrying ``data`` (default: the payload itself)."""
+    data = payload if data is None else data
+    if payload.get("error"):
+        return Failed(message=str(payload["error"]), data=data)
+    counts = payload["counts"]
+    summary = counts_line(counts)
+    batch = f"batch {payload['batch_id']}: " if payload.get("batch_id") else ""
+    if counts.get("failed"):
+        return Failed(
+            message=f"{batch}{counts['failed']} of {counts['total']} {what} FAILED for a fault outside the input "
+            f"(reasons in the results); fix it and run again, archived files are skipped — {summary}",
+            data=data,
+        )
+    if counts.get("quarantined"):
+        return Completed(
+            name=QUARANTINED,
+            message=f"{batch}{counts['quarantined']} of {counts['total']} {what} quarantined (bad input, each "
+            f"reason beside it in the quarantine folder) — {summary}",
+            data=data,
+        )
+    return Completed(message=f"{batch}{summary}", data=data)
+
+
+class _RunLogHandler(APILogHandler):
+    """Prefect's API log handler, for records made inside a flow or task run only: sohoa's loggers are also used
+    by threads of no run (the temporary server's supervisor), whose records Prefect would warn about."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if getattr(record, "flow_run_id", None) is None:
+            from prefect.context import get_run_context
+
+            try:
+                get_run_context()
+            except MissingContextError:
+                return
+        super().emit(record)
+
+
+_attached: list[tuple[logging.Logger, logging.Handler]] = []
+_users = 0
+_raised_level = False
+_lock = threading.Lock()
+
+
+@contextlib.contextmanager
+def logs_to_run() -> Iterator[None]:
+    """sohoa's log lines to the current flow run's logs in the Prefect API, for the duration (nested and
+    concurrent uses share one handler). On a worker the ``sohoa`` logger has no level of its own (the command line
+    sets INFO): it is set to INFO meanwhile, so that the per-file and per-stage lines are sent."""
+    global _users, _raised_level
+    from prefect.settings import PREFECT_LOGGING_TO_API_ENABLED
+
+    if not PREFECT_LOGGING_TO_API_ENABLED.value():
+        yield
+        return
+    with _lock:
+        _users += 1
+        if _users == 1:
+            handler = _RunLogHandler()
+            for name in SOHOA_LOGGERS:
+                logger = logging.getLogger(name)
+                # PREFECT_LOGGING_EXTRA_LOGGERS may name it already: never send a line twice
+                if not any(isinstance(h, APILogHandler) for h in logger.handlers):
+                    logger.addHandler(handler)
+                    _attached.append((logger, handler))
+            sohoa = logging.getLogger("sohoa")
+            _raised_level = sohoa.level == logging.NOTSET and sohoa.getEffectiveLevel() > logging.INFO
+            if _raised_level:
+                sohoa.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        with _lock:
+            _users -= 1
+            if _users == 0:
+                for logger, attached in _attached:
+                    logger.removeHandler(attached)
+                _attached.clear()
+                if _raised_level:
+                    logging.getLogger("sohoa").setLevel(logging.NOTSET)
+                    _raised_level = False
+
+
+__all__ = ["QUARANTINED", "batch_state", "counts_line", "logs_to_run"]

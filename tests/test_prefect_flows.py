@@ -1,0 +1,118 @@
+"""The deployments' flows as a Prefect server sees them: each flow run's final state, its log lines and its
+artifact, read back from the API of a temporary Prefect server (in a fresh interpreter, as a worker runs them)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import ROOT, run_flows_for_their_states
+
+
+@pytest.mark.integration
+def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(tmp_path: Path) -> None:
+    """Found by QA on a real server: every deployment run ended "Completed" — a batch with a failed file, with a
+    quarantined file, with nothing to process, a process-document run on /nonexistent.pdf, a watch-inbox run whose
+    folder is missing (that one with two tracebacks) —, sohoa's per-file lines never reached the run's logs, the
+    batch-summary artifact had no batch id and process-document had no artifact, its record no batch id."""
+    from tests.test_operations import TEXTS, make_scan
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    make_scan(inbox / "thông báo.png", TEXTS[0])
+    (inbox / "ghi chú.pdf").write_text("đây không phải PDF\n", encoding="utf-8")
+    text_named_pdf = tmp_path / "văn bản.pdf"
+    text_named_pdf.write_text("chỉ là chữ\n", encoding="utf-8")
+    one_scan = make_scan(tmp_path / "biên bản.png", TEXTS[1])
+    empty = tmp_path / "trống"
+    empty.mkdir()
+    data = tmp_path / "var"
+    overrides = {"data_dir": str(data), "ocr_workers": 1}
+    calls = [
+        f"process_batch([{str(inbox)!r}], {overrides!r}, return_state=True)",
+        f"process_batch([{str(tmp_path / 'không có.pdf')!r}], {overrides!r}, return_state=True)",
+        # an empty folder and sohoa's own archive (made by the first batch): nothing to process
+        f"process_batch([{str(empty)!r}, {str(data / 'archive')!r}], {overrides!r}, return_state=True)",
+        f"process_one({str(text_named_pdf)!r}, {overrides!r}, return_state=True)",
+        f"process_one('/nonexistent.pdf', {overrides!r}, return_state=True)",
+        f"process_one({str(one_scan)!r}, {overrides!r}, return_state=True)",
+        f"watch_inbox({str(tmp_path / 'no inbox')!r}, settings_overrides={overrides!r}, return_state=True)",
+    ]
+    runs = run_flows_for_their_states(
+        "from flows.prefect_flows import process_batch, process_one\nfrom flows.prefect_watch import watch_inbox",
+        calls,
+        tmp_path / "prefect",
+    )
+    quarantined, missing, nothing, bad_document, no_document, document, no_inbox = runs
+
+    # a batch whose only trouble is a bad scan: Completed, named so, with the counts; its per-file results kept
+    assert (quarantined["state"]["type"], quarantined["state"]["name"]) == ("COMPLETED", "Quarantined")
+    assert "1 of 2 file(s) quarantined" in quarantined["state"]["message"]
+    assert "archived: 1" in quarantined["state"]["message"]
+    report = quarantined["result"]
+    outcomes = {Path(f["path"]).name: f["outcome"] for f in report["files"]}
+    assert outcomes == {"thông báo.png": "archived", "ghi chú.pdf": "quarantined"}
+    # the per-file lines (and a line per stage) are in the flow run's logs, read back from the API
+    logs = "\n".join(quarantined["logs"])
+    assert "thông báo.png: ARCHIVED as " in logs, logs
+    assert "ghi chú.pdf: CÁCH LY / QUARANTINED as " in logs, logs
+    assert "thông báo.png: ocr: 1 page(s)" in logs and "thông báo.png: classify: TB" in logs, logs
+    # the artifact names the batch (for `sohoa export --batch ID`) and the archive
+    summary = quarantined["artifacts"]["batch-summary"]
+    assert f"sohoa export --batch {report['batch_id']} OUT" in summary, summary
+    assert report["archive"] in summary and "| ghi chú.pdf | quarantined |" in summary
+
+    # a file that failed (a fault outside the input: here, gone) fails the run
+    assert missing["state"]["type"] == "FAILED", missing["state"]
+    assert "1 of 1 file(s) FAILED" in missing["state"]["message"]
+    assert [f["outcome"] for f in missing["result"]["files"]] == ["failed"]
+    assert any("không có.pdf: FAILED" in line for line in missing["logs"]), missing["logs"]
+
+    # nothing to process is refused as `sohoa process` refuses it (exit 2), in the same words
+    assert nothing["state"]["type"] == "FAILED", nothing["state"]
+    assert nothing["state"]["message"].startswith("không tìm thấy tệp quét / no scans found")
+    assert f"skipped: {data / 'archive'}" in nothing["state"]["message"]
+
+    # process-document: a batch of one, with the same states, a batch id and an artifact
+    assert (bad_document["state"]["type"], bad_document["state"]["name"]) == ("COMPLETED", "Quarantined")
+    assert bad_document["result"]["outcome"] == "quarantined" and bad_document["result"]["batch_id"]
+    assert bad_document["result"]["batch_id"] in bad_document["artifacts"]["batch-summary"]
+    assert no_document["state"]["type"] == "FAILED" and no_document["result"]["outcome"] == "failed"
+    assert (document["state"]["type"], document["state"]["name"]) == ("COMPLETED", "Completed")
+    line = document["result"]
+    assert line["outcome"] == "archived" and line["batch_id"] in document["artifacts"]["batch-summary"]
+    (record,) = [p for p in (data / "archive").rglob("record.json") if line["record_id"] in str(p)]
+    assert json.loads(record.read_text(encoding="utf-8"))["batch_id"] == line["batch_id"]
+
+    # watch-inbox without its folder: Failed, one message saying what to do (no traceback: asserted by the helper)
+    assert no_inbox["state"]["type"] == "FAILED", no_inbox["state"]
+    assert "no such folder on this worker host" in no_inbox["state"]["message"]
+    assert "inbox" in no_inbox["state"]["message"]
+
+
+def test_a_worker_without_sohoa_checkout_is_told_so_by_the_pull_step(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Found by QA: a worker started without SOHOA_CHECKOUT changed to an empty path and crashed on "No such file
+    or directory: '/tmp/tmpXXXprefect/flows/prefect_watch.py'". The deployments' first pull step checks it (run
+    here by Prefect's own step function, as a worker runs it)."""
+    from prefect.deployments.steps.utility import run_shell_script
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    (step, then), *_ = zip(config["pull"], config["pull"][1:], strict=False)
+    check = step["prefect.deployments.steps.run_shell_script"]
+    assert "prefect.deployments.steps.set_working_directory" in then
+    for value in (None, "", str(tmp_path)):  # unset, empty, not a checkout
+        if value is None:
+            monkeypatch.delenv("SOHOA_CHECKOUT", raising=False)
+        else:
+            monkeypatch.setenv("SOHOA_CHECKOUT", value)
+        with pytest.raises(RuntimeError, match="SOHOA_CHECKOUT=.* is not a sohoa checkout") as raised:
+            asyncio.run(run_shell_script(**check, stream_output=False))
+        assert "prefect worker start --pool sohoa" in str(raised.value)
+    monkeypatch.setenv("SOHOA_CHECKOUT", str(ROOT))
+    asyncio.run(run_shell_script(**check, stream_output=False))
