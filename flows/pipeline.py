@@ -629,7 +629,17 @@ def process_document(
         )
     except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        if _signing_fault(exc):
+        if _cluster_fault(exc):
+            # a page sent to a Dask worker that died (KilledWorker), a connection to the cluster lost: the
+            # cluster's fault, not the scan's — a good scan quarantined for it would be lost from the rerun
+            log.error("%s: FAILED (will retry on the next run): the Dask cluster lost its work: %s", path, detail)
+            result = DocumentResult(
+                path,
+                Outcome.FAILED,
+                reason_en=f"the Dask cluster lost work on it ({detail}): a worker died or was cut off; rerun the batch",
+                reason_vi=f"Cụm Dask mất việc đang xử lý ({detail}): một worker bị dừng hoặc mất kết nối; chạy lại lô",
+            )
+        elif _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
             configuration = isinstance(exc, sys.modules["signing.errors"].SigningConfigError)
@@ -701,6 +711,13 @@ def work_token(folder: Path) -> str | None:
         return (folder / WORK_TOKEN).read_text(encoding="ascii").strip()
     except OSError:
         return None
+
+
+def _cluster_fault(exc: BaseException) -> bool:
+    """An error of the Dask cluster itself (``distributed``: a worker killed while it read one of the document's
+    pages, a closed connection to the scheduler), told by the module it comes from: sohoa imports ``distributed``
+    only with a cluster configured."""
+    return any(cls.__module__.split(".")[0] == "distributed" for cls in type(exc).__mro__)
 
 
 def _signing_fault(exc: BaseException) -> bool:

@@ -499,6 +499,34 @@ def test_a_missing_file_other_than_the_scan_fails_the_document_without_blaming_t
     assert result.outcome == Outcome.FAILED and "moved or deleted" in result.reason_en, result.reason_en
 
 
+def test_a_page_lost_by_the_dask_cluster_fails_the_document_without_blaming_the_scan(tmp_path: Path) -> None:
+    """A page sent to a Dask worker that died raises KilledWorker in the document's OCR stage: the scan was
+    quarantined as "processing failed (KilledWorker …)", lost from the rerun. Raised here by the stage runner
+    (a stand-in, said so: making a page task's worker die while its document's task lives on needs the two
+    pinned to different workers; tests/test_operations_scale.py kills a real worker under a whole document)."""
+    from types import SimpleNamespace
+
+    from distributed.scheduler import KilledWorker
+
+    from flows.pipeline import process_document
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+
+    def page_worker_died(stage: str, function: Any, *args: Any) -> Any:
+        if stage == "ocr":
+            worker = SimpleNamespace(address="tcp://127.0.0.1:40123")  # the WorkerState fields its message reads
+            raise KilledWorker("read_page_job-5f1c", worker, allowed_failures=3)  # type: ignore[arg-type]
+        return function(*args)
+
+    settings = make_settings(tmp_path / "var")
+    result = process_document(scan, settings, page_worker_died)
+    assert result.outcome == Outcome.FAILED, result.reason_en
+    assert "Dask cluster lost work" in result.reason_en and "rerun the batch" in result.reason_en
+    assert "KilledWorker" in result.reason_en and "Cụm Dask" in result.reason_vi
+    assert scan.exists()
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+
 def test_a_language_without_data_stops_the_batch_before_any_document(tmp_path: Path) -> None:
     # found by QA: SOHOA_OCR_LANGUAGE=xyz failed every document at its OCR, one after another
     from typer.testing import CliRunner
