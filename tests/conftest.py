@@ -29,6 +29,20 @@ SHARED = ROOT.parent / "shared"
 os.environ["SOHOA_OCR_SERVER"] = "off"
 
 
+def _flow_env(prefect_home: Path, **extra: str) -> dict[str, str]:
+    """The environment of a child that runs flows against its own temporary Prefect server: this one's without
+    its SOHOA_*/PREFECT_* settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PREFECT_HOME=str(prefect_home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
+        **extra,
+    )
+    return env
+
+
 def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], prefect_home: Path) -> dict[str, Any]:
     """Run a Prefect flow in a fresh interpreter, as operations run it (its own temporary API server under
     ``prefect_home``), and return ``{"result": what the flow returned, "key", "markdown": its newest artifact}``.
@@ -41,14 +55,7 @@ def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], pref
         "    artifact = client.read_latest_artifacts()[0]\n"
         "print(json.dumps({'result': result, 'key': artifact.key, 'markdown': artifact.data}))\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        PREFECT_HOME=str(prefect_home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-        PREFECT_LOGGING_TO_API_ENABLED="false",
-    )
+    env = _flow_env(prefect_home, PREFECT_LOGGING_TO_API_ENABLED="false")
     proc = subprocess.run(
         [sys.executable, "-c", script, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
@@ -88,15 +95,7 @@ def run_flows_for_their_states(flow_import: str, calls: list[str], prefect_home:
         "                'logs': [log.message for log in logs]})\n"
         "print(json.dumps(out))\n"
     )
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        PREFECT_HOME=str(prefect_home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-        PREFECT_LOGGING_TO_API_ENABLED="true",
-        SOHOA_OCR_SERVER="off",
-    )
+    env = _flow_env(prefect_home, PREFECT_LOGGING_TO_API_ENABLED="true", SOHOA_OCR_SERVER="off")
     proc = subprocess.run(
         [sys.executable, "-c", script, json.dumps(calls)],
         cwd=ROOT,

@@ -50,6 +50,20 @@ def _report_user_pin_locked(token_object: Path) -> None:
     token_object.write_bytes(bytes(data))
 
 
+def _token_env(data: Path, pin_file: Path, **extra: str) -> dict[str, str]:
+    """The environment of a CLI run signing with the test token's key, its PIN read from ``pin_file``."""
+    return {
+        "SOHOA_DATA_DIR": str(data),
+        "SOHOA_CONFIG": "",
+        "SOHOA_SIGNING_IDENTITY": "pkcs11",
+        "SOHOA_PKCS11_MODULE": str(MODULE),
+        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
+        "SOHOA_PKCS11_KEY_LABEL": KEY,
+        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
+        **extra,
+    }
+
+
 @pytest.fixture(scope="module")
 def token(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pkcs11Config, Path]]:
     """A fresh token in a temp folder holding the dev signer's key and certificate; returns (config, CA)."""
@@ -334,16 +348,7 @@ def test_pkcs11_identity_from_settings_via_cli(tmp_path: Path, token: tuple[Pkcs
     config, ca = token
     pin_file = tmp_path / "pin"
     pin_file.write_text(PIN + "\n")
-    env = {
-        "SOHOA_DATA_DIR": str(tmp_path / "var"),
-        "SOHOA_CONFIG": "",
-        "SOHOA_SIGNING_IDENTITY": "pkcs11",
-        "SOHOA_PKCS11_MODULE": str(MODULE),
-        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
-        "SOHOA_PKCS11_KEY_LABEL": KEY,
-        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
-        "SOHOA_TRUST_ROOTS": json.dumps([str(ca)]),
-    }
+    env = _token_env(tmp_path / "var", pin_file, SOHOA_TRUST_ROOTS=json.dumps([str(ca)]))
     runner = CliRunner()
     try:
         listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
@@ -395,15 +400,7 @@ def test_a_missing_pin_file_is_said_before_any_ocr(tmp_path: Path) -> None:
 
     data = tmp_path / "var"
     nope = tmp_path / "secrets" / "pin"
-    env = {
-        "SOHOA_DATA_DIR": str(data),
-        "SOHOA_CONFIG": "",
-        "SOHOA_SIGNING_IDENTITY": "pkcs11",
-        "SOHOA_PKCS11_MODULE": str(MODULE),
-        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
-        "SOHOA_PKCS11_KEY_LABEL": KEY,
-        "SOHOA_PKCS11_PIN_FILE": str(nope),
-    }
+    env = _token_env(data, nope)
     runner = CliRunner()
     (tmp_path / "in").mkdir()
     scan = small_scan_png(tmp_path / "in" / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
@@ -540,15 +537,7 @@ def test_a_wrong_pin_is_tried_once_before_any_ocr(
     data = tmp_path / "var"
     pin_file = tmp_path / "pin"
     pin_file.write_text("1357911\n")  # wrong, and tried by no other test
-    env = {
-        "SOHOA_DATA_DIR": str(data),
-        "SOHOA_CONFIG": "",
-        "SOHOA_SIGNING_IDENTITY": "pkcs11",
-        "SOHOA_PKCS11_MODULE": str(MODULE),
-        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
-        "SOHOA_PKCS11_KEY_LABEL": KEY,
-        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
-    }
+    env = _token_env(data, pin_file)
     (tmp_path / "in").mkdir()
     for n in (118, 119, 120):
         small_scan_png(tmp_path / "in" / f"cv-{n}.png", f"CÔNG VĂN Số: {n}/UBND-VP")
@@ -595,15 +584,7 @@ def test_watch_with_a_wrong_pin_leaves_the_inbox_alone(
     os.utime(scan, (0, 0))  # long complete
     pin_file = tmp_path / "pin"
     pin_file.write_text("9753113\n")
-    env = {
-        "SOHOA_DATA_DIR": str(data),
-        "SOHOA_CONFIG": "",
-        "SOHOA_SIGNING_IDENTITY": "pkcs11",
-        "SOHOA_PKCS11_MODULE": str(MODULE),
-        "SOHOA_PKCS11_TOKEN_LABEL": TOKEN,
-        "SOHOA_PKCS11_KEY_LABEL": KEY,
-        "SOHOA_PKCS11_PIN_FILE": str(pin_file),
-    }
+    env = _token_env(data, pin_file)
     result = CliRunner().invoke(app, ["watch", str(inbox), "--once", "--stable-seconds", "0"], env=env)
     assert result.exit_code == 3, result.output
     assert "wrong PIN" in " ".join(result.output.split())
