@@ -14,6 +14,7 @@ from rich.text import Text
 
 from sohoa.errors import StageError
 from sohoa.fsutil import printable
+from sohoa.vietnamese import iso_vn
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -163,7 +164,8 @@ def record_summary(record: Record, correction: Classification | None, retained: 
         line("Địa danh / place", shown.place)
         line("Cơ quan ban hành / issuer", shown.issuer)
         line("Trích yếu / subject", shown.subject)
-        signer = ", ".join(x for x in (shown.signing_authority, shown.signer_title, shown.signer_name) if x)
+        # the title carries its authority already ("KT. CHỦ TỊCH"): the code alone would say it twice
+        signer = ", ".join(x for x in (shown.signer_title, shown.signer_name) if x)
         line("Người ký / signed by", signer)
         line("Người / persons", ", ".join(shown.persons))
         line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({shown.decided_by})")
@@ -176,17 +178,18 @@ def record_summary(record: Record, correction: Classification | None, retained: 
         line("Cần xem lại / needs review", "; ".join(vi if vi == en else f"{vi} / {en}" for vi, en in said) or "yes")
     if record.ocr is not None:
         for page in record.ocr.pages:
-            how = (
-                f"OCR, confidence {page.confidence:.1f}, {page.quality or '?'}"
-                if page.ocr
-                else "text layer kept / giữ lớp chữ"
-            )
+            if not page.ocr:
+                how = "giữ lớp chữ / text layer kept"
+            elif page.confidence is None:  # no word read: a blank page, or one Tesseract found nothing on
+                how = f"OCR, không đọc được chữ nào / no words read, {page.quality or '?'}"
+            else:
+                how = f"OCR, confidence {page.confidence:.1f}, {page.quality or '?'}"
             line(f"Trang / page {page.number}", f"{how}, {page.words} words")
         line("PDF/A", record.ocr.pdfa or "no / không")
     sig = record.signature
     if sig is not None:
         dev = " — DEVELOPMENT ONLY, no legal value / chỉ để thử" if sig.development_identity else ""
-        line("Chữ ký số / signature", f"PAdES {sig.level}, {sig.signed_at.isoformat(timespec='seconds')}{dev}")
+        line("Chữ ký số / signature", f"PAdES {sig.level}, {iso_vn(sig.signed_at)}{dev}")
         line("Người ký số / signer", sig.signer_subject)
     for stored in record.objects:
         line(f"Tệp / file ({stored.role})", f"{stored.key} ({stored.size:,} bytes)")

@@ -293,3 +293,38 @@ def test_a_birth_certificate_is_filed_by_its_number_and_a_numberless_one_says_wh
     assert row["reasons_vi"] == ["độ tin cậy phân loại 0.4 < 0.6", "không tìm thấy số văn bản"]
     shown = runner.invoke(app, ["get", doubtful.id])
     assert "không tìm thấy số văn bản / no document number found" in " ".join(shown.output.split())
+
+
+def test_get_shows_a_blank_page_and_the_signer_once(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    """QA: `sohoa get` ended in a TypeError traceback for a record with a blank page (no confidence), and said the
+    signing authority twice ("KT, KT. CHỦ TỊCH")."""
+    from datetime import UTC, datetime
+
+    from sohoa.record import PageOcr, SignatureFacts
+
+    settings, _ = queued
+    record, files = make_record(tmp_path / "blank", "blank-first", number="130/UBND-VP")
+    assert record.ocr is not None and record.classification is not None
+    record.ocr.pages = [  # Tesseract found no word on the first page
+        PageOcr(number=1, ocr=True, confidence=None, quality="low", words=0),
+        PageOcr(number=2, ocr=True, confidence=92.7, quality="good", words=260),
+    ]
+    record.signature = SignatureFacts(
+        output_pdf="document.pdf",
+        field_name="Signature1",
+        level="B-B",
+        signer_subject="CN=Vi Thị Phượng",
+        signer_issuer="CN=CA",
+        certificate_sha256="0" * 64,
+        signed_at=datetime(2026, 12, 1, 6, 16, 25, tzinfo=UTC),
+        development_identity=False,
+    )
+    record.classification.signing_authority = "KT"
+    record.classification.signer_title = "KT. CHỦ TỊCH"
+    record.classification.signer_name = "Vi Thị Phượng"
+    LocalArchive(settings.archive_dir).put(record, files)
+    got = CliRunner().invoke(app, ["get", record.id])
+    assert got.exit_code == 0 and got.exception is None, got.output
+    assert "Trang / page 1" in got.output and "no words read" in got.output
+    assert "KT. CHỦ TỊCH, Vi Thị Phượng" in got.output and "KT, KT." not in got.output
+    assert "PAdES B-B, 2026-12-01T13:16:25+07:00" in got.output  # the signing time as the stamp says it
