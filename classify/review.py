@@ -183,6 +183,10 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^no date of issue found$"), "không tìm thấy ngày ban hành"),
     (re.compile(r"^date of issue doubtful \((\S+)\)$"), r"ngày ban hành đáng ngờ (\1)"),
     (re.compile(r"^no issuing body found$"), "không tìm thấy cơ quan ban hành"),
+    (
+        re.compile(r"^possibly archived before: (.*) \(same type, number and date of issue; another scan\)$"),
+        r"có thể đã lưu trước đây: \1 (cùng loại, số và ngày ban hành; bản quét khác)",
+    ),
 ]
 _WORDS_VI = (
     ("OCR confidence", "độ tin cậy OCR"),

@@ -66,6 +66,7 @@ from storage import (
     open_configured_archive,
     quarantine_file,
     record_prefix,
+    search_index_path,
 )
 from storage.quarantine import remove_partials as remove_quarantine_partials
 
@@ -727,6 +728,31 @@ def _signing_fault(exc: BaseException) -> bool:
     return errors is not None and isinstance(exc, errors.SigningError) and not isinstance(exc, BadInputError)
 
 
+def archived_before(record: Record, settings: Settings) -> str | None:
+    """The review reason for a record whose type, number and date of issue an archived record of another scan has
+    already — the same paper scanned again (a rescan, a copy), or a number given twice; None when there is none,
+    or nothing to compare by. The officer decides (QA: three records of one trích lục, no word said). The search
+    index is where numbers are kept by key; without one (never built, unreadable) nothing is said."""
+    c = record.classification
+    if c is None or not c.number or c.issued_on is None or c.doc_type == "unknown":
+        return None
+    path = search_index_path(settings)
+    if not path.is_file():
+        return None
+    from storage.search import SearchIndex
+
+    try:
+        with SearchIndex(path) as index:
+            found = index.same_document(c.doc_type, c.number, c.issued_on.isoformat(), record.source.sha256)
+    except Exception as exc:  # the index is rebuildable and only advisory here
+        log.debug("duplicate look-up skipped: %s", exc)
+        return None
+    if not found:
+        return None
+    named = ", ".join(f"record {rid} ({prefix})" for rid, prefix in found[:3])
+    return f"possibly archived before: {named} (same type, number and date of issue; another scan)"
+
+
 def check_locations(settings: Settings) -> None:
     """Refuse, before any document, a data, work, quarantine or local archive folder that cannot be one (a file
     of that name, no permission): otherwise every good scan of the batch would fail inside a stage and be
@@ -1012,6 +1038,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             )
             # and why, naming each missing or weak field ("no document number found"), for the officer
             record.review_reasons += weak_fields(record.classification, settings.review_threshold)
+
+        if (earlier := archived_before(record, settings)) is not None:
+            record.needs_review = True
+            record.review_reasons.append(earlier)
 
         signed = work / SIGNED_NAME
         record.signature = runner("sign", run_sign, searchable, signed, settings)

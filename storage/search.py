@@ -310,6 +310,19 @@ class SearchIndex:
             self.db.execute(f"INSERT INTO exact VALUES ({marks})", (record.id, *map(spelling_key, fields.values())))
             self.db.execute(f"INSERT INTO folded VALUES ({marks})", (record.id, *(fold(v) for v in fields.values())))
 
+    def same_document(self, doc_type: str, number: str, issued_on: str, sha256: str) -> list[tuple[str, str]]:
+        """(record id, archive folder) of the indexed records of another scan with this type, number (compared by
+        its key: Đ or D, leading zeros) and date of issue — the same paper document scanned again, most likely."""
+        key = number_key(number)
+        if not key:
+            return []
+        rows = self.db.execute(
+            f"SELECT r.record_id, r.prefix FROM records r WHERE {self._number_key_sql} = ? AND r.doc_type = ?"
+            " AND r.issued_on = ? AND r.sha256 IS NOT ? ORDER BY r.record_id",
+            (key, doc_type, issued_on, sha256),
+        )
+        return [(str(rid), str(prefix or "")) for rid, prefix in rows]
+
     def contains(self, record_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM records WHERE record_id = ?", (record_id,)).fetchone() is not None
 

@@ -220,3 +220,25 @@ def test_a_rerun_completes_what_a_run_killed_after_archiving_left_undone(sample_
     with SearchIndex(search_index_path(settings)) as index:
         assert index.contains(record_id)
     assert not leftover.exists()
+
+
+def test_a_rescan_of_an_archived_document_goes_to_review_naming_the_earlier_record(tmp_path: Path) -> None:
+    """QA: the same paper scanned again (other bytes: another scanner, another JPEG quality) was archived again
+    without a word — an archive with three records of one trích lục. The rescan is archived (the officer decides),
+    with needs_review and a reason naming the earlier record, in Vietnamese too."""
+    from PIL import Image
+
+    from classify.review import reason_in_vietnamese
+
+    settings = make_settings(tmp_path / "var")
+    first = process_document(SAMPLES / "cv-118-ubnd-vp.jpg", settings)
+    assert first.outcome == Outcome.ARCHIVED and first.record is not None
+    assert not any("archived before" in r for r in first.record.review_reasons)
+    rescan = tmp_path / "cv-118 quét lại.jpg"
+    Image.open(SAMPLES / "cv-118-ubnd-vp.jpg").save(rescan, quality=80, dpi=(200, 200))
+    second = process_document(rescan, settings)
+    assert second.outcome == Outcome.ARCHIVED and second.record is not None
+    assert second.record.id != first.record.id and second.record.needs_review
+    (reason,) = [r for r in second.record.review_reasons if "archived before" in r]
+    assert f"record {first.record.id} ({first.record.archive_prefix})" in reason, reason
+    assert reason_in_vietnamese(reason).startswith("có thể đã lưu trước đây: record"), reason_in_vietnamese(reason)
