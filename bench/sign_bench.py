@@ -121,7 +121,12 @@ def sohoa_verify(files: list[Path], pki: TestPKI) -> float:
     started = time.perf_counter()
     for f in files:
         result = signing.verify_pdf(f, [pki.root_cert])
-        if not result.passed:
+        # a B-T file embeds no revocation answer: offline, sohoa says TRY_LATER ("revocation not checked") where
+        # the CLI below is told --no-revocation-check; the same work, the same verdict on the signature itself
+        unchecked = result.signatures and all(
+            s.intact and s.valid and s.trusted and s.sub_indication == "TRY_LATER" for s in result.signatures
+        )
+        if not (result.passed or unchecked):
             raise SystemExit(f"{f}: did not verify: {result.model_dump_json()}")
     return len(files) / (time.perf_counter() - started)
 
