@@ -225,6 +225,7 @@ def register(app: typer.Typer) -> None:
             {
                 "id": r.id,
                 "file": r.source.name,
+                "file_label": r.source.label(),
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
                 "confidence": r.classification.confidence if r.classification else None,
@@ -247,7 +248,7 @@ def register(app: typer.Typer) -> None:
             ]
             table.add_row(
                 row["id"],
-                escape(row["file"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
+                escape(row["file_label"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
                 escape(str(row["doc_type"])),
                 escape(str(row["number"] or "")),
                 f"{row['confidence']:.2f}" if row["confidence"] is not None else "",

@@ -150,7 +150,11 @@ def record_summary(record: Record, correction: Classification | None, retained: 
     source = record.source
     line("Tệp gốc / source", f"{source.name} ({source.size:,} bytes, {source.media_type})")
     if source.stack is not None:
-        line("Tách từ tập / from stack", f"{source.stack.path} (part {source.stack.part}, pages {source.stack.pages})")
+        part = source.stack.part
+        line(
+            "Tách từ tập / from stack",
+            f"{source.stack.path} (văn bản {part} / document {part}, tr. / p. {source.stack.pages_said()})",
+        )
     line("SHA-256", source.sha256)
     line("Lô / batch", record.batch_id)
     line("Nơi lưu / archive folder", record.archive_prefix)
@@ -299,6 +303,7 @@ def register(app: typer.Typer) -> None:
                     "id": record.id,
                     "sha256": record.source.sha256,
                     "source": record.source.name,
+                    "source_label": record.source.label(),
                     "doc_type": c.doc_type if c else None,
                     "number": c.number if c else None,
                     "issued_on": c.issued_on.isoformat() if c and c.issued_on else None,
@@ -317,7 +322,7 @@ def register(app: typer.Typer) -> None:
         for row in rows:
             table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
                 row["id"],
-                escape(printable(row["source"])),
+                escape(printable(row["source_label"])),
                 escape(printable(row["doc_type"] or "")),
                 escape(printable(row["number"] or "")),
                 row["issued_on"] or "",

@@ -43,6 +43,13 @@ class StackOrigin(_Model):
     part: int = Field(description="1-based number of this document among the stack's")
     pages: list[int] = Field(description="the stack's 1-based page numbers that make this document")
 
+    def pages_said(self) -> str:
+        """``7–8`` for a run of pages, ``7, 9`` otherwise."""
+        run = self.pages == list(range(self.pages[0], self.pages[-1] + 1)) if self.pages else False
+        if run and len(self.pages) > 1:
+            return f"{self.pages[0]}–{self.pages[-1]}"
+        return ", ".join(map(str, self.pages))
+
 
 class SourceFile(_Model):
     """The input file as the officer dropped it (for a document split from a stack: that document's pages)."""
@@ -56,6 +63,16 @@ class SourceFile(_Model):
     size: int
     media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png")
     stack: StackOrigin | None = Field(default=None, description="the stack it was split from, if it was")
+
+    def label(self) -> str:
+        """The scan as an officer knows it: its file name, or for a document split from a scanned stack, the stack
+        as dropped with the document's number and pages (``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``: its own
+        ``name``, ``A.pdf#3.pdf``, is no file anybody dropped)."""
+        if self.stack is None:
+            return self.name
+        stack = self.stack.path.rsplit("/", 1)[-1]
+        part = self.stack.part
+        return f"{stack} — văn bản {part} / document {part}, tr. / p. {self.stack.pages_said()}"
 
 
 class PageOcr(_Model):

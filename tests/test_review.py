@@ -328,3 +328,29 @@ def test_get_shows_a_blank_page_and_the_signer_once(queued: tuple[Settings, str]
     assert "Trang / page 1" in got.output and "no words read" in got.output
     assert "KT. CHỦ TỊCH, Vi Thị Phượng" in got.output and "KT, KT." not in got.output
     assert "PAdES B-B, 2026-12-01T13:16:25+07:00" in got.output  # the signing time as the stamp says it
+
+
+def test_a_document_of_a_scanned_stack_is_named_by_the_stack_as_dropped(
+    queued: tuple[Settings, str], tmp_path: Path
+) -> None:
+    """QA: `list` and `review list` named a stack's document `A-plain.pdf#3.pdf`, a file nobody dropped: they name
+    the stack, the document's number and its pages (the JSON keeps `source`/`file` and adds the label)."""
+    from sohoa.record import StackOrigin
+
+    settings, _ = queued
+    record, files = make_record(tmp_path / "stack", "part-3", number=None, doc_type="unknown")
+    record.source.name = "A-plain.pdf#3.pdf"
+    record.source.stack = StackOrigin(path="/srv/inbox/hộ tịch/A-plain.pdf", sha256="0" * 64, part=3, pages=[6, 7])
+    record.needs_review = True
+    record.review_reasons = ["document type not recognised"]
+    LocalArchive(settings.archive_dir).put(record, files)
+    label = "A-plain.pdf — văn bản 3 / document 3, tr. / p. 6–7"
+    assert record.source.label() == label
+    runner = CliRunner(env={"COLUMNS": "250"})
+    for command in (["list"], ["review", "list"]):
+        shown = runner.invoke(app, command)
+        assert shown.exit_code == 0 and label in shown.output and "A-plain.pdf#3.pdf" not in shown.output, shown.output
+    listed = json.loads(runner.invoke(app, ["list", "--json"]).stdout)
+    (row,) = [r for r in listed["records"] if r["id"] == record.id]
+    assert row["source"] == "A-plain.pdf#3.pdf" and row["source_label"] == label
+    assert "văn bản 3 / document 3, tr. / p. 6–7" in runner.invoke(app, ["get", record.id]).output
