@@ -15,6 +15,7 @@ from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import TypeModel, office_model_path, read_labelled_dir, train
+from classify.rules import LOST_SLASH_NOTE
 from classify.training import examples
 from sohoa.record import Classification, Field_, Record
 
@@ -164,7 +165,9 @@ def weak_fields(result: Classification, threshold: float) -> list[str]:
         if not value:
             reasons.append(missing)
         elif weak and key in fields and fields[key].confidence < threshold:
-            reasons.append(f"{weak} ({fields[key].confidence})")
+            # the number's '/' that OCR lost and the rules put back ('Số:130UBND-VP'): said, so it is checked
+            why = ": its '/' was lost by OCR and put back" if LOST_SLASH_NOTE in fields[key].evidence else ""
+            reasons.append(f"{weak} ({fields[key].confidence}){why}")
     return reasons
 
 
@@ -180,6 +183,10 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^document type unsure \((\S+)\)$"), r"loại văn bản chưa chắc chắn (\1)"),
     (re.compile(r"^no document number found$"), "không tìm thấy số văn bản"),
     (re.compile(r"^document number unsure \((\S+)\)$"), r"số văn bản chưa chắc chắn (\1)"),
+    (
+        re.compile(r"^document number unsure \((\S+)\): its '/' was lost by OCR and put back$"),
+        r"số văn bản chưa chắc chắn (\1): OCR làm mất dấu '/', đã thêm lại",
+    ),
     (re.compile(r"^no date of issue found$"), "không tìm thấy ngày ban hành"),
     (re.compile(r"^date of issue doubtful \((\S+)\)$"), r"ngày ban hành đáng ngờ (\1)"),
     (re.compile(r"^no issuing body found$"), "không tìm thấy cơ quan ban hành"),

@@ -54,6 +54,13 @@ NUMBER_RE = re.compile(r"\bSố\s*:" + _NUMBER_TAIL)
 # lost the capital), only at the start of a line and only with its colon: a body sentence wrapped there may begin
 # "số 12/QĐ-UBND ngày …" ("… căn cứ Quyết định / số 12/QĐ-UBND …"), and one merely containing "số" never starts so
 OTHER_CASE_NUMBER_RE = re.compile(r"^(?i:số)\s*:" + _NUMBER_TAIL)
+# the same line where OCR lost the slash and the space ("Số:130UBND-VP" for "Số: 130/UBND-VP"): the serial runs
+# into a symbol; taken only at the start of a line, only when the symbol looks like one (a type code first, or
+# groups joined by dashes), and less sure (``LOST_SLASH``)
+LOST_SLASH_NUMBER_RE = re.compile(
+    r"^(?i:số)\s*[:;.]?\s*(?P<n>\d{1,5})"
+    r"(?P<sym>[A-ZĐ][A-Za-zĐđ0-9&]*(?:\s?-\s?[A-ZĐ0-9&][A-Za-zĐđ0-9&]*(?![a-zđà-ỹ]))*)"
+)
 # matched on folded text (lower case, no diacritics), which keeps the length of NFC Vietnamese text
 _FOLDED_MOTTO_RE = re.compile(
     r"c[o0]ng\s*h[o0]a\s*x[a]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*vi[e]t\s*nam|"
@@ -120,9 +127,28 @@ class NumberMatch:
     line_index: int
     span: tuple[int, int]
     standard_case: bool = True  # "Số:" as Decree 30 writes it; False for "số:", "SỐ:"
+    slash_restored: bool = False  # "Số:130UBND-VP" read as 130/UBND-VP
+
+
+def _symbol_looks_right(symbol: str) -> bool:
+    """A ký hiệu as Decree 30 builds one: a type code first ('QĐ', 'SY'), or groups joined by dashes ('UBND-VP')."""
+    groups = re.sub(r"\s", "", symbol).split("-")
+    return type_for_symbol_code(groups[0]) is not None or (len(groups) > 1 and all(len(g) >= 2 for g in groups))
 
 
 def find_number(lines: list[str]) -> NumberMatch | None:
+    """The 'Số:' line's number and symbol; failing that, a 'Số:' line whose slash OCR lost ('Số:130UBND-VP')."""
+    found = _find_number(lines)
+    if found is not None:
+        return found
+    for index, line in enumerate(lines[:60]):
+        match = LOST_SLASH_NUMBER_RE.match(line)
+        if match and _symbol_looks_right(match.group("sym")):
+            return _number_match(match, index, standard_case=line.startswith("Số"), slash_restored=True)
+    return None
+
+
+def _find_number(lines: list[str]) -> NumberMatch | None:
     for index, line in enumerate(lines[:60]):
         match = NUMBER_RE.search(line)
         standard_case = match is not None
@@ -130,20 +156,31 @@ def find_number(lines: list[str]) -> NumberMatch | None:
             match = OTHER_CASE_NUMBER_RE.match(line)
         if not match:
             continue
-        symbol = re.sub(r"\s", "", match.group("sym"))
-        symbol = re.sub(r"(Đ)Đ+", r"\1", symbol)  # Tesseract sometimes doubles Đ ("QĐÐ")
-        groups = symbol.split("-")
-        fixed_first = type_for_symbol_code(groups[0])
-        if fixed_first is not None and fixed_first.symbol_codes:
-            groups[0] = fixed_first.symbol_codes[0]  # "QD" → "QĐ"
-        symbol = "-".join(groups)
-        serial = match.group("n")
-        year = match.group("year")
-        number = f"{serial}/{year}/{symbol}" if year else f"{serial}/{symbol}"
-        return NumberMatch(
-            number=number, symbol=symbol, line_index=index, span=match.span(), standard_case=standard_case
-        )
+        return _number_match(match, index, standard_case=standard_case)
     return None
+
+
+def _number_match(
+    match: re.Match[str], index: int, *, standard_case: bool, slash_restored: bool = False
+) -> NumberMatch:
+    symbol = re.sub(r"\s", "", match.group("sym"))
+    symbol = re.sub(r"(Đ)Đ+", r"\1", symbol)  # Tesseract sometimes doubles Đ ("QĐÐ")
+    groups = symbol.split("-")
+    fixed_first = type_for_symbol_code(groups[0])
+    if fixed_first is not None and fixed_first.symbol_codes:
+        groups[0] = fixed_first.symbol_codes[0]  # "QD" → "QĐ"
+    symbol = "-".join(groups)
+    serial = match.group("n")
+    year = match.groupdict().get("year")
+    number = f"{serial}/{year}/{symbol}" if year else f"{serial}/{symbol}"
+    return NumberMatch(
+        number=number,
+        symbol=symbol,
+        line_index=index,
+        span=match.span(),
+        standard_case=standard_case,
+        slash_restored=slash_restored,
+    )
 
 
 # ---------------------------------------------------------------------------------------------- type
@@ -265,6 +302,9 @@ def _unit_word(match: re.Match[str]) -> str:
 # ('SŨ: 2 1/QĐ-VP', '3U, J1/1LRT'): a number and a slash, which no issuing body's name has
 _BROKEN_NUMBER_RE = re.compile(r"^S\S?\s*[:;.]?\s*\d[\d\s]*[.,]?\s*/|.*\d\s*/\s*\w")
 
+# the word 'Số' starting a line, whatever follows (no issuing body's name starts with it): 'Số:', 'Số :', 'SỐ:',
+# 'Số 130', and OCR's 'Sô:', 'S6:', 'So:' with their colon or a digit ('SỞ TƯ PHÁP' has neither)
+_NUMBER_WORD_RE = re.compile(r"^(?:(?i:số)(?:\s*[:;.]|\s*\d|\s*$)|(?i:s[ôo6öỗồổóòọộ0])\s*(?:[:;]|\d))")
 
 # administrative units that continue a body's name on the next line ("Ủy ban nhân dân" / "xã Tân Hòa")
 _UNIT_START_RE = re.compile(r"^(?:xa|phuong|dac khu|thi tran|thi xa|tinh|thanh pho|huyen|quan)\b")
@@ -312,8 +352,9 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     standard_case = True
     from_top = True  # every part so far was a body's name (or nothing): the top left of the header
     for line in lines[:header_end]:
-        if _BROKEN_NUMBER_RE.match(line):
-            break  # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP'): the issuer is above it
+        if _BROKEN_NUMBER_RE.match(line) or _NUMBER_WORD_RE.match(line):
+            # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP', 'Số:130UBND-VP'): the issuer is above it
+            break
         stripped = remove_national_motto(line)
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()
         stripped = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", stripped)  # OCR specks after the name: ' .', ' _', ' :'
@@ -386,7 +427,8 @@ def _with_symbol(number: NumberMatch, symbol: str) -> NumberMatch:
 def _record_symbol_fix(fields: dict[str, Field_], number: NumberMatch, fix: str) -> None:
     """A corrected ký hiệu: the number and symbol fields take it, a little less sure, saying what was changed."""
     for key, value in (("number", number.number), ("symbol", number.symbol)):
-        fields[key] = Field_(value=value, confidence=0.85, evidence=f"{fields[key].evidence}; {fix}")
+        confidence = min(0.85, fields[key].confidence)  # a number whose '/' was put back stays as unsure
+        fields[key] = Field_(value=value, confidence=confidence, evidence=f"{fields[key].evidence}; {fix}")
 
 
 def reconcile_type_code(number: NumberMatch, title_type: DocType) -> tuple[NumberMatch, str | None]:
@@ -752,6 +794,10 @@ MODEL_BELOW = 0.85  # the type model is asked when the rules' type confidence is
 # a number read from a 'số:' line in another case than Decree 30's 'Số:'
 OTHER_CASE = 0.85
 OTHER_CASE_NOTE = "not in Decree 30's case, so a little less sure"
+# a number whose '/' OCR lost ('Số:130UBND-VP'), put back between the serial and the symbol: below the default
+# review threshold (0.6), so an officer looks at it; ``classify.review.weak_fields`` says why
+LOST_SLASH = 0.55
+LOST_SLASH_NOTE = "'/' lost by OCR, put back between the serial and the symbol"
 
 
 def classify_text(text: str, *, model: object | None = "default", layout: Sequence[PageWords] = ()) -> Classification:
@@ -777,6 +823,8 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     if number:
         # a 'số:' in another case than Decree 30's is read, a little less sure (still above the review threshold)
         number_confidence, case_note = (0.95, "") if number.standard_case else (OTHER_CASE, f" ({OTHER_CASE_NOTE})")
+        if number.slash_restored:
+            number_confidence, case_note = LOST_SLASH, f"{case_note}; {LOST_SLASH_NOTE}"
         fields["number"] = Field_(
             value=number.number, confidence=number_confidence, evidence=f"'Số:' line {header_end + 1}{case_note}"
         )

@@ -370,3 +370,70 @@ def test_a_decree_is_not_typed_by_the_heading_of_its_first_chapter() -> None:
     # a quy định is still one when its title stands under the header
     rules = decree.replace("NGHỊ ĐỊNH\n", "").replace("Chương I\nQUY ĐỊNH CHUNG\n", "").replace("NĐ-CP", "QyĐ-UBND")
     assert classify_text(rules.replace("Quy định chi tiết", "QUY ĐỊNH\nChi tiết"), model=None).doc_type == "QyĐ"
+
+
+# --------------------------------------------------------------------------- a 'Số:' line that lost its slash
+# the header as the word boxes give it (column by column: the 'Số:' line above the date line) …
+LOST_SLASH_LETTER = """ỦY BAN NHÂN DÂN
+XÃ PHÚ HƯNG
+{number_line} .
+
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Phú Hưng, ngày 02 tháng 11 năm 2025
+
+V/v bàn giao sổ hộ tịch để số hóa
+
+Kính gửi: Sở Tư pháp.
+
+Thực hiện Kế hoạch số 45/KH-STP ngày 02 tháng 10 năm 2025 của Sở Tư pháp về
+số hóa Sổ hộ tịch và xây dựng cơ sở dữ liệu hộ tịch điện tử.
+"""
+
+
+# … and as Tesseract's reading order does (the columns merged line by line)
+MERGED_HEADER = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+
+XÃ PHÚ HƯNG Độc lập - Tự do - Hạnh phúc
+{number_line} . Phú Hưng, ngày 02 tháng 11 năm 2025
+"""
+
+
+@pytest.mark.parametrize("merged", [False, True])
+@pytest.mark.parametrize("number_line", ["Số:130UBND-VP", "Số: 130UBND-VP", "S6:130UBND-VP", "Sô :130UBND-VP"])
+def test_a_number_whose_slash_ocr_lost_is_put_back_and_sent_to_review(number_line: str, merged: bool) -> None:
+    """QA (stack A-plain.pdf, part 3): OCR read 'Số:130UBND-VP'; the number was missing and the line was read
+    into the issuer ('… XÃ PHÚ HƯNG Số:130UBND-VP'). The serial runs into a symbol: the slash is put back, less
+    sure, and the review reason says why."""
+    from classify.review import reason_in_vietnamese, weak_fields
+
+    text = LOST_SLASH_LETTER.format(number_line=number_line)
+    if merged:
+        text = MERGED_HEADER.format(number_line=number_line) + text[text.index("\nV/v") :]
+    result = classify_text(text, model=None)
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"
+    assert result.issued_on == date(2025, 11, 2)
+    assert (result.number, result.symbol, result.doc_type) == ("130/UBND-VP", "UBND-VP", "CV")
+    assert result.fields["number"].confidence == 0.55
+    assert "'/' lost by OCR" in result.fields["number"].evidence
+    assert result.confidence < 0.6  # below the default review threshold
+    reasons = weak_fields(result, 0.6)
+    assert "document number unsure (0.55): its '/' was lost by OCR and put back" in reasons
+    assert "OCR làm mất dấu '/'" in reason_in_vietnamese(reasons[-1])
+
+
+@pytest.mark.parametrize("number_line", ["Số:UBND-VP", "Số: ....../UBND", "SỐ:", "S6: I3O", "Số:12ABC"])
+def test_a_number_line_ends_the_issuer_even_when_no_number_is_read(number_line: str) -> None:
+    """A line that starts with 'Số' (any spacing, colon or none, OCR's 'S6:') is the number line under the
+    issuer, never part of its name; a serial before something that is no symbol ('12ABC') is not taken."""
+    result = classify_text(LOST_SLASH_LETTER.format(number_line=number_line), model=None)
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"
+    assert result.number is None
+
+
+def test_a_body_named_so_still_heads_the_issuer() -> None:
+    """'SỞ TƯ PHÁP' (a department) begins like 'Số' but has no colon or digit after it."""
+    text = LOST_SLASH_LETTER.replace("ỦY BAN NHÂN DÂN\nXÃ PHÚ HƯNG", "UBND TỈNH PHÚ THỌ\nSỞ TƯ PHÁP")
+    result = classify_text(text.format(number_line="Số: 130/STP-HCTP"), model=None)
+    assert (result.issuer, result.issuer_parent, result.number) == ("SỞ TƯ PHÁP", "UBND TỈNH PHÚ THỌ", "130/STP-HCTP")
+    assert result.fields["number"].confidence == 0.95
