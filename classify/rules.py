@@ -25,7 +25,7 @@ from classify.normalize import (
     strip_stray_marks,
 )
 from classify.vndate import parse_date_line
-from sohoa.record import Classification, Field_, PageWords
+from sohoa.record import Classification, Field_, PageWords, has_text
 from sohoa.vietnamese import fold
 
 # fields whose lines come from one column of the header or the closing
@@ -42,6 +42,12 @@ POSITIONAL_FIELDS = frozenset(
         "signing_authority",
         "recipients",
     }
+)
+
+# fields read from the header page's lines (their evidence counts lines on that page; the rest count them through
+# the whole text)
+HEADER_PAGE_FIELDS = frozenset(
+    {"number", "symbol", "issued_on", "place", "doc_type", "doc_type_name", "issuer", "issuer_parent", "subject"}
 )
 
 # "Số: 15/QĐ-UBND", "Số: 144/2025/QĐ-CTUBND", "Số: 118/UBND-VP", "Số: 14/SY"; OCR may add spaces around / and -
@@ -115,8 +121,17 @@ def _clean_lines(text: str) -> list[str]:
     return [re.sub(r"\s+", " ", strip_stray_marks(line)).strip() for line in text.splitlines()]
 
 
+def first_text_page(text: str) -> int:
+    """The index of the first page (pages separated by form feeds) with text: a blank page before it — the back of
+    a sheet in a duplex scan, a blank sheet left in a stack, a few specks OCR read on one — is passed over
+    (``sohoa.record.has_text``). 0 when no page has text."""
+    pages = text.split("\f")
+    return next((index for index, page in enumerate(pages) if has_text(page.split())), 0)
+
+
 def first_page(text: str) -> str:
-    return text.split("\f", 1)[0]
+    """The first page with text (``first_text_page``): where the header is."""
+    return text.split("\f")[first_text_page(text)]
 
 
 # ---------------------------------------------------------------------------------------------- number
@@ -813,8 +828,11 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     # back as the document prints them (``as_printed``): a name must match the register and the ID card
     printed = printed_text(text)
     normalized = matching_text(printed)
-    lines = _clean_lines(first_page(normalized))
+    header_page = first_text_page(normalized)
+    lines = _clean_lines(normalized.split("\f")[header_page])
     all_lines = _clean_lines(normalized.replace("\f", "\n"))
+    # where the header page's lines start in ``all_lines`` (the blank pages before it have lines too)
+    offset = len(("\n".join(normalized.split("\f")[:header_page]) + "\n").splitlines()) if header_page else 0
     as_printed = PrintedSpelling(_clean_lines(printed.replace("\f", "\n")), all_lines)
     fields: dict[str, Field_] = {}
 
@@ -947,7 +965,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     civil = None
     registration_number: str | None = None  # the number of a hộ tịch record numbered by its register entry
     if doc_type is not None and doc_type.code.startswith("HT-"):
-        civil = extract_civil_status(all_lines, number.line_index if number else None)
+        civil = extract_civil_status(all_lines, number.line_index + offset if number else None)
         for key in ("registration_number", "book_number", "registration_place"):
             value = getattr(civil, key)
             if value:
@@ -961,7 +979,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             number is None
             and civil.registration_number
             and civil.registration_number_line is not None
-            and civil.registration_number_line < header_bottom
+            and civil.registration_number_line < header_bottom + offset
         ):
             # a bare 'Số: 112' in the header of a hộ tịch record is its entry number in the register: a Giấy khai
             # sinh's or Giấy chứng nhận kết hôn's number, an old Giấy chứng tử's 'Số: 63/2012' (VN_DOMAIN.md §3);
@@ -1017,6 +1035,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         fields["issued_on"].confidence if "issued_on" in fields else missing,
         missing if issuer is None else 1.0,
     )
+    if header_page:
+        blank = "page 1" if header_page == 1 else f"pages 1-{header_page}"
+        for key in HEADER_PAGE_FIELDS & fields.keys():
+            fields[key].evidence += f"; header on page {header_page + 1} ({blank} blank), lines counted on that page"
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
         doc_type_name=doc_type.name_vi if doc_type else None,

@@ -60,7 +60,7 @@ from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
 from sohoa.pdfa import document_problems, mend, output_intent_components
 from sohoa.pdfium import PageSurvey, open_pdf
-from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord
+from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text
 
 if TYPE_CHECKING:
     import pdfplumber
@@ -190,38 +190,49 @@ def ocr_document(
 
 
 def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, PageReading]) -> list[PageWords]:
-    """Word boxes of the first and the last page (where a Decree 30 document has its two-column header and
-    closing): Tesseract's boxes for a page it read, the text layer's (pdfplumber) for a page that kept its own."""
-    wanted = sorted({plans[0].number, plans[-1].number}) if plans else []
-    layouts: list[PageWords] = []
-    kept = [number for number in wanted if number not in readings]
-    plumber = _open_plumber(source_pdf) if kept else None
+    """Word boxes of the first and the last page with text (where a Decree 30 document has its two-column header
+    and closing; a blank page before or after them — the back of a sheet in a duplex scan, a blank sheet left in
+    a stack — is passed over): Tesseract's boxes for a page it read, the text layer's (pdfplumber) for a page that
+    kept its own. Each keeps its own page number."""
+    found: dict[int, list[PlacedWord]] = {}
+    plumber = None
+
+    def words_of(number: int) -> list[PlacedWord]:
+        nonlocal plumber
+        if number in found:
+            return found[number]
+        reading = readings.get(number)
+        if reading is not None:
+            words = [
+                PlacedWord(text=w.text, x0=w.left, top=w.top, x1=w.left + w.width, bottom=w.top + w.height)
+                for w in reading.words
+            ]
+        else:
+            plumber = plumber or _open_plumber(source_pdf)
+            words = [
+                PlacedWord(
+                    text=unicodedata.normalize("NFC", w["text"]),
+                    x0=float(w["x0"]),
+                    top=float(w["top"]),
+                    x1=float(w["x1"]),
+                    bottom=float(w["bottom"]),
+                )
+                for w in plumber.pages[number - 1].extract_words(keep_blank_chars=False, use_text_flow=False)
+            ]
+        found[number] = words
+        return words
+
+    numbers = [plan.number for plan in plans]
     try:
-        for number in wanted:
-            reading = readings.get(number)
-            if reading is not None:
-                words = [
-                    PlacedWord(text=w.text, x0=w.left, top=w.top, x1=w.left + w.width, bottom=w.top + w.height)
-                    for w in reading.words
-                ]
-            elif plumber is not None:
-                words = [
-                    PlacedWord(
-                        text=unicodedata.normalize("NFC", w["text"]),
-                        x0=float(w["x0"]),
-                        top=float(w["top"]),
-                        x1=float(w["x1"]),
-                        bottom=float(w["bottom"]),
-                    )
-                    for w in plumber.pages[number - 1].extract_words(keep_blank_chars=False, use_text_flow=False)
-                ]
-            else:
-                words = []
-            layouts.append(PageWords(number=number, words=words))
+        first = next((n for n in numbers if has_text(w.text for w in words_of(n))), None)
+        last = next((n for n in reversed(numbers) if has_text(w.text for w in words_of(n))), None)
+        if first is None or last is None:  # no page with text: the first and the last, as they are
+            first, last = (numbers[0], numbers[-1]) if numbers else (None, None)
+        wanted = sorted({n for n in (first, last) if n is not None})
+        return [PageWords(number=number, words=words_of(number)) for number in wanted]
     finally:
         if plumber is not None:
             plumber.close()
-    return layouts
 
 
 def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import platform
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -107,6 +108,23 @@ class PlacedWord(_Model):
     top: float
     x1: float
     bottom: float
+
+
+# A page with fewer words than this (of two letters or digits or more) has no text: the back of a sheet in a
+# duplex scan or a blank sheet left in a stack, where OCR reads nothing or a few specks ('.', 'ˆ', 'i', '- 2 -').
+# Even a short page (a cover, a signature page) has more.
+TEXT_PAGE_WORDS = 3
+
+
+def has_text(words: Iterable[str]) -> bool:
+    """True when ``words`` (a page's words, or its text split) hold text, not only specks (``TEXT_PAGE_WORDS``)."""
+    real = 0
+    for word in words:
+        if sum(ch.isalnum() for ch in word) >= 2:
+            real += 1
+            if real >= TEXT_PAGE_WORDS:
+                return True
+    return False
 
 
 class PageWords(_Model):

@@ -278,3 +278,78 @@ def test_a_sentence_case_header_from_word_positions() -> None:
         assert result.subject == "Về việc giao nhiệm vụ số hóa hồ sơ hộ tịch"
         assert result.signer_name == "Lò Văn Thắm"
         assert result.confidence == 0.85
+
+
+# --------------------------------------------------------------------------- a blank page before the header
+def test_a_blank_first_page_is_passed_over_for_the_header() -> None:
+    """QA: a duplex scan whose first page is blank (its text follows a leading form feed) was 'unknown' with no
+    number, date or issuer; the header is read on the first page with text, and says which page that is. The
+    capture is Tesseract's reading of the QA's two-page PDF (blank, then a công văn whose 'Số:' line lost its
+    slash): its word boxes are those of page 2."""
+    text, layout = _sample("qa-blank-cv.pdf")
+    assert text.startswith("\f") and [page.number for page in layout] == [2]
+    for boxes in (layout, []):
+        result = classify_text(text, layout=boxes, model=None)
+        assert result.doc_type == "CV"
+        assert result.issued_on == date(2025, 11, 2)
+        assert result.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"
+        assert result.number == "130/UBND-VP"
+        assert "header on page 2 (page 1 blank)" in result.fields["issued_on"].evidence
+    # the same page first: the same reading, and no page said
+    alone = classify_text(text.lstrip("\f"), layout=[PageWords(number=1, words=layout[0].words)], model=None)
+    assert (alone.doc_type, alone.number, alone.issued_on, alone.issuer) == ("CV", "130/UBND-VP", date(2025, 11, 2), result.issuer)
+    assert "page" not in alone.fields["issued_on"].evidence
+
+
+def test_pages_of_specks_before_the_header_are_blank() -> None:
+    """A blank sheet's OCR is seldom empty: a few specks read as marks or single letters, a page number."""
+    from classify.rules import first_page, first_text_page
+
+    text, layout = _sample("qa-blank-cv.pdf")
+    specks = " . ˆ\ni ,\n\n- 2 -\n"
+    result = classify_text(specks + "\f" + specks + text, layout=[PageWords(number=3, words=layout[0].words)], model=None)
+    assert (result.doc_type, result.number, result.issuer) == ("CV", "130/UBND-VP", "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG")
+    assert "header on page 3 (pages 1-2 blank)" in result.fields["number"].evidence
+    assert first_text_page("\f\fQUYẾT ĐỊNH Về việc") == 2
+    assert first_page("Số: 12\fỦY BAN NHÂN DÂN") == "ỦY BAN NHÂN DÂN"  # two words of two letters: blank
+    assert first_text_page("\f") == 0  # no page with text: the first, as before
+
+
+def test_a_blank_page_before_a_civil_status_record() -> None:
+    """The register facts of a hộ tịch record are found through the whole text: the header's line on a later
+    page is still told from the registration block's 'Số:' (the same as without the blank page)."""
+    text, layout = _sample("qa-gks-112.png")
+    plain = classify_text(text, layout=layout, model=None)
+    shifted = [PageWords(number=page.number + 1, words=page.words) for page in layout]
+    after_blank = classify_text("\f" + text, layout=shifted, model=None)
+    keys = ("doc_type", "number", "registration_number", "book_number", "registration_date", "persons", "issuer")
+    assert {k: getattr(after_blank, k) for k in keys} == {k: getattr(plain, k) for k in keys}
+    assert plain.doc_type == "HT-GKS"
+
+
+def test_page_layouts_are_those_of_the_first_and_last_page_with_words() -> None:
+    """ocr.pipeline.page_layouts gave the classifier page 1's boxes (none on a blank page) and the last page's
+    (none either, for a stack's trailing blank sheet); it now gives the first and last page with words, each
+    under its own page number."""
+    from ocr.pipeline import PagePlan, page_layouts
+    from ocr.tesseract import PageReading, Word
+
+    def reading(*texts: str) -> PageReading:
+        words = [Word(t, 90.0, 100 + 80 * i, 100, 60, 30, 1, 1, 1) for i, t in enumerate(texts)]
+        return PageReading(width=2480, height=3508, words=words)
+
+    plans = [PagePlan(number=n) for n in range(1, 6)]
+    readings = {
+        1: reading(),
+        2: reading("ỦY", "BAN", "NHÂN", "DÂN"),
+        3: reading("Căn", "cứ", "Luật"),
+        4: reading("Nơi", "nhận:", "Lưu"),
+        5: reading(".", "ˆ", "i"),
+    }
+    layouts = page_layouts(Path("/nonexistent.pdf"), plans, readings)
+    assert [(page.number, [w.text for w in page.words]) for page in layouts] == [
+        (2, ["ỦY", "BAN", "NHÂN", "DÂN"]),
+        (4, ["Nơi", "nhận:", "Lưu"]),
+    ]
+    blank = page_layouts(Path("/nonexistent.pdf"), plans[:2], {1: reading(), 2: reading("-")})
+    assert [page.number for page in blank] == [1, 2]
