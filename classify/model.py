@@ -2,9 +2,14 @@
 n-grams, TF-IDF, logistic regression, on NFC text with modern tone placement (``normalize_text``), lower-cased.
 
 A model file is a joblib dump of ``{"format": 1, "sklearn": "1.9.1", "name", "created", "labels", "pipeline",
-"exact"}``; ``exact`` holds the SHA-256 of the normalised text of every officer-labelled example, so the very
-document an officer corrected is recognised again with certainty. Model files are pickles: load only files
-this installation wrote (the shipped one, or one made by ``sohoa classify train``).
+"exact", "exact_key", "remembered"}``; ``exact`` holds a key (``text_key``) of every officer-labelled example, so
+the very document an officer corrected is recognised again with certainty, and ``remembered`` the values the
+officer gave it besides its type (number, date, issuer, subject: ``DATA_DIR/corrections/ID.json``). The key is
+taken on the document's words in sorted order (``exact_key`` 2), so the same scan gives the same key as text
+file, as OCR's reading order or as the columns its word boxes give; models written before it (no ``exact_key``)
+keyed the text in reading order, and are keyed again on loading from the labelled examples they remember
+(``rekey``). Model files are pickles: load only files this installation wrote (the shipped one, or one made by
+``sohoa classify train``).
 
 Search order for the model in use: ``SOHOA_CLASSIFY_MODEL`` / settings ``classify_model``, then
 ``DATA_DIR/models/classify-model.joblib`` (written by ``sohoa classify train`` and ``sohoa review set``), then
@@ -18,7 +23,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
@@ -32,11 +37,17 @@ SHIPPED = "data/type-model.joblib"
 TEXT_CHARS = 3000  # the header, title and first paragraphs carry the type; the rest is noise
 
 
+EXACT_KEY = 2  # the form of the exact-match keys a model file holds (1: before ``exact_key`` was written)
+# the values an officer gave besides the type, taken over by an identical document (``classify.rules``)
+REMEMBERED_FIELDS = ("number", "issued_on", "issuer", "subject")
+
+
 @dataclass(frozen=True)
 class Prediction:
     label: str
     probability: float
     exact: bool = False
+    remembered: dict[str, str] = field(default_factory=dict)  # an exact match's corrected values
 
 
 def prepare(text: str) -> str:
@@ -44,6 +55,15 @@ def prepare(text: str) -> str:
 
 
 def text_key(text: str) -> str:
+    """The key of a document remembered verbatim: its words (``normalize_text``), in sorted order. The same
+    however the document reached the classifier: a text file, OCR's reading order, or the columns its word boxes
+    give (``classify.layout`` moves lines, never words; QA: a corrected scan came back ``model``, its .txt
+    ``correction``); line breaks and blank pages aside."""
+    return hashlib.sha256(" ".join(sorted(normalize_text(text).split())).encode("utf-8")).hexdigest()
+
+
+def legacy_text_key(text: str) -> str:
+    """The key models made before ``EXACT_KEY`` 2 hold: the words in reading order."""
     return hashlib.sha256(" ".join(normalize_text(text).split()).encode("utf-8")).hexdigest()
 
 
@@ -82,13 +102,37 @@ class TypeModel:
         self.bundle = bundle
         self.pipeline = bundle["pipeline"]
         self.labels: list[str] = list(bundle["labels"])
-        self.exact: dict[str, str] = dict(bundle.get("exact", {}))
+        keys: dict[str, str] = dict(bundle.get("exact", {}))
+        legacy = bundle.get("exact_key", 1) < EXACT_KEY
+        self.exact: dict[str, str] = {} if legacy else keys
+        self.legacy_exact: dict[str, str] = keys if legacy else {}  # keyed in reading order: see ``rekey``
+        self.remembered: dict[str, dict[str, str]] = dict(bundle.get("remembered", {}))
         self.name = f"{bundle.get('name', 'model')} v{bundle.get('format')}"
 
-    def predict(self, text: str) -> Prediction:
-        label = self.exact.get(text_key(text))
+    def rekey(self, labelled: Iterable[tuple[str, str]]) -> int:
+        """Key again, as ``text_key`` does, the examples of a model written before it that ``labelled`` (text,
+        type code) holds: the office's training folder, where ``review set`` keeps every corrected text.
+        Returns how many were found."""
+        found = 0
+        for text, label in labelled:
+            if self.legacy_exact.get(legacy_text_key(text)) == label:
+                self.exact[text_key(text)] = label
+                found += 1
+        return found
+
+    def recall(self, text: str) -> Prediction | None:
+        """The officer's answer for this very document, when it is one the model remembers verbatim."""
+        key = text_key(text)
+        label = self.exact.get(key)
         if label is not None:
-            return Prediction(label, 1.0, exact=True)
+            return Prediction(label, 1.0, exact=True, remembered=dict(self.remembered.get(key, {})))
+        label = self.legacy_exact.get(legacy_text_key(text)) if self.legacy_exact else None
+        return Prediction(label, 1.0, exact=True) if label is not None else None
+
+    def predict(self, text: str) -> Prediction:
+        recalled = self.recall(text)
+        if recalled is not None:
+            return recalled
         probabilities = self.pipeline.predict_proba([prepare(text)])[0]
         best = int(probabilities.argmax())
         return Prediction(str(self.pipeline.classes_[best]), float(probabilities[best]))
@@ -110,8 +154,10 @@ def train(
     name: str = "office",
     exact: Iterable[tuple[str, str]] = (),
     weights: Sequence[float] | None = None,
+    remembered: Iterable[tuple[str, dict[str, str]]] = (),
 ) -> TypeModel:
-    """Fit a model on (text, type code) examples; ``exact`` = (text, label) pairs remembered verbatim."""
+    """Fit a model on (text, type code) examples; ``exact`` = (text, label) pairs remembered verbatim,
+    ``remembered`` = (text, {field: value}) the values an officer gave such a text besides its type."""
     import numpy as np
     import sklearn
 
@@ -137,6 +183,8 @@ def train(
         "examples": len(texts),
         "pipeline": pipeline,
         "exact": {text_key(t): label for t, label in exact},
+        "exact_key": EXACT_KEY,
+        "remembered": {text_key(t): dict(values) for t, values in remembered if values},
     }
     return TypeModel(bundle)
 
@@ -169,72 +217,99 @@ def office_model_path(data_dir: Path) -> Path:
     return data_dir / "models" / "classify-model.joblib"
 
 
+def training_dir(settings: Any) -> Path:
+    """The office's labelled examples (``review set`` keeps each corrected text there as TYPE/ID.txt)."""
+    return Path(settings.training_dir) if settings.training_dir else Path(settings.data_dir) / "training"
+
+
 def configured_model_path() -> Path:
     """Where the model in use comes from (see the module docstring)."""
     from sohoa.settings import load_settings
 
-    settings = load_settings()
+    return _model_path(load_settings())
+
+
+def _model_path(settings: Any) -> Path:
     configured = getattr(settings, "classify_model", None)
     if configured:
         return Path(configured)
-    office = office_model_path(settings.data_dir)
+    office = office_model_path(Path(settings.data_dir))
     return office if office.exists() else shipped_model_path()
 
 
 _load_lock = threading.Lock()
 
 
-def _cached(path: str, mtime: float) -> TypeModel | None:
+def _cached(path: str, mtime: float, labelled: str | None = None) -> TypeModel | None:
     # two documents in flight classify at about the same moment: one loads (~2 s with scikit-learn's import),
     # the other waits for it instead of loading its own copy
     with _load_lock:
-        return _load_once(path, mtime)
+        return _load_once(path, mtime, labelled)
 
 
 @functools.cache
-def _load_once(path: str, mtime: float) -> TypeModel | None:
-    return load_model(Path(path))
+def _load_once(path: str, mtime: float, labelled: str | None) -> TypeModel | None:
+    model = load_model(Path(path))
+    if model is not None and model.legacy_exact and labelled and Path(labelled).is_dir():
+        # written before the keys were word-order-free: key again the corrected texts it remembers, so a rescan of
+        # a document corrected then is still recognised (until the next retrain writes the new keys)
+        found = model.rekey(zip(*read_labelled_dir(Path(labelled)), strict=True))
+        log.info("%s: %d of %d remembered examples keyed again from %s", path, found, len(model.legacy_exact), labelled)
+    return model
 
 
 def default_model() -> TypeModel | None:
     try:
-        path = configured_model_path()
+        from sohoa.settings import load_settings
+
+        settings = load_settings()
+        path, labelled = _model_path(settings), str(training_dir(settings))
     except Exception as exc:  # settings unreadable: the shipped model still works
         log.warning("settings not readable (%s); using the shipped type model", exc)
-        path = shipped_model_path()
+        path, labelled = shipped_model_path(), None
     if not path.exists():
         return None
-    return _cached(str(path), path.stat().st_mtime)
+    return _cached(str(path), path.stat().st_mtime, labelled)
+
+
+def remembering_model() -> TypeModel | None:
+    """``default_model`` when it can remember documents (not the shipped model, trained on no office's
+    corrections): what ``classify_text`` asks about every document, without loading scikit-learn for nothing."""
+    try:
+        if configured_model_path() == shipped_model_path():
+            return None
+    except Exception:
+        return None
+    return default_model()
 
 
 def read_labelled_dir(root: Path) -> tuple[list[str], list[str]]:
     """Examples from ``root/<TYPE CODE>/*.txt`` (NFC text; a folder name that is not a type code is skipped)."""
+    found = labelled_files(root)
+    return [text for _, text, _ in found], [code for _, _, code in found]
+
+
+def labelled_files(root: Path) -> list[tuple[Path, str, str]]:
+    """(file, NFC text, type code) of each example in ``root/<TYPE CODE>/*.txt``."""
     import unicodedata
 
     from classify.doctypes import by_code
 
     known = by_code()
-    texts: list[str] = []
-    labels: list[str] = []
+    found: list[tuple[Path, str, str]] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
         code = unicodedata.normalize("NFC", folder.name)
         if code not in known:
             log.warning("%s: not a type code (see classify/data/doc_types.json); skipped", folder)
             continue
         for file in sorted(folder.rglob("*.txt")):
-            texts.append(unicodedata.normalize("NFC", file.read_text(encoding="utf-8")))
-            labels.append(code)
-    return texts, labels
+            found.append((file, unicodedata.normalize("NFC", file.read_text(encoding="utf-8")), code))
+    return found
 
 
 def model_for(settings: Any) -> TypeModel | None:
     """The model a pipeline run with these settings uses (same search order as ``default_model``)."""
-    configured = getattr(settings, "classify_model", None)
-    if configured:
-        path = Path(configured)
-    else:
-        office = office_model_path(Path(settings.data_dir))
-        path = office if office.exists() else shipped_model_path()
+    path = _model_path(settings)
     if not path.exists():
         return None
-    return _cached(str(path), path.stat().st_mtime)
+    return _cached(str(path), path.stat().st_mtime, str(training_dir(settings)))

@@ -6,6 +6,7 @@ record starts from the first: fields not given keep their corrected values."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -14,14 +15,12 @@ from pathlib import Path
 from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
-from classify.model import TypeModel, office_model_path, read_labelled_dir, train
+from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
 from classify.rules import LOST_SLASH_NOTE
 from classify.training import examples
 from sohoa.record import Classification, Field_, Record
 
-
-def training_dir(settings: Any) -> Path:
-    return Path(settings.training_dir) if settings.training_dir else Path(settings.data_dir) / "training"
+log = logging.getLogger(__name__)
 
 
 def corrections_dir(settings: Any) -> Path:
@@ -48,6 +47,9 @@ def pending(records: Iterable[Record], settings: Any) -> Iterator[Record]:
     for record in records:
         if record.needs_review and correction_of(settings, record.id) is None:
             yield record
+
+
+CORRECTED_BY = "corrected by"  # how the evidence of a value an officer gave begins
 
 
 class CorrectionError(ValueError):
@@ -115,7 +117,7 @@ def correct(
     base = base or Classification(doc_type="unknown", confidence=0.0)
     fixed = base.model_copy(deep=True)
     when = datetime.now(UTC).isoformat(timespec="seconds")
-    evidence = f"corrected by {actor} at {when}"
+    evidence = f"{CORRECTED_BY} {actor} at {when}"
     changes = {"doc_type": code, "doc_type_name": known[code].name_vi}
     for key, value in (("number", number), ("issuer", issuer), ("subject", subject)):
         if value is not None:
@@ -213,20 +215,52 @@ def reason_in_vietnamese(reason: str) -> str:
     return reason
 
 
-def train_office_model(labelled: Path, out: Path, *, base_per_type: int = 15, office_weight: float = 3.0) -> TypeModel:
-    """Train on the office's examples (remembered verbatim too) plus ``base_per_type`` synthetic ones per type."""
-    texts, labels = read_labelled_dir(labelled) if labelled.is_dir() else ([], [])
+def officer_values(correction: Classification) -> dict[str, str]:
+    """The values an officer gave a record besides its type (``correct``'s evidence names them), as text."""
+    return {
+        key: field.value
+        for key in REMEMBERED_FIELDS
+        if (field := correction.fields.get(key)) is not None and field.value and field.evidence.startswith(CORRECTED_BY)
+    }
+
+
+def train_office_model(
+    labelled: Path,
+    out: Path,
+    *,
+    base_per_type: int = 15,
+    office_weight: float = 3.0,
+    corrections: Path | None = None,
+) -> TypeModel:
+    """Train on the office's examples (remembered verbatim too) plus ``base_per_type`` synthetic ones per type.
+    ``corrections``: where ``review set`` keeps corrected classifications (ID.json, the example's file name): the
+    number, date, issuer and subject an officer gave an example are remembered with it, and an identical document
+    takes them over."""
+    found = labelled_files(labelled) if labelled.is_dir() else []
+    texts, labels = [text for _, text, _ in found], [code for _, _, code in found]
     office = list(zip(texts, labels, strict=True))
+    remembered: list[tuple[str, dict[str, str]]] = []
+    for file, text, _ in found:
+        corrected = corrections / f"{file.stem}.json" if corrections is not None else None
+        if corrected is not None and corrected.is_file():
+            try:
+                values = officer_values(Classification.model_validate_json(corrected.read_text(encoding="utf-8")))
+            except ValueError as exc:
+                log.warning("%s: not read (%s); its example is remembered by type only", corrected, exc)
+                continue
+            remembered.append((text, values))
     base = list(examples(base_per_type)) if base_per_type > 0 else []
     all_texts = [t for t, _ in base] + texts
     all_labels = [label for _, label in base] + labels
     weights = [1.0] * len(base) + [office_weight] * len(texts)
-    model = train(all_texts, all_labels, name=f"office-{labelled.name}", exact=office, weights=weights)
+    model = train(
+        all_texts, all_labels, name=f"office-{labelled.name}", exact=office, weights=weights, remembered=remembered
+    )
     model.save(out)
     return model
 
 
 def retrain_after_correction(settings: Any, base_per_type: int = 15) -> Path:
     out = Path(settings.classify_model) if settings.classify_model else office_model_path(Path(settings.data_dir))
-    train_office_model(training_dir(settings), out, base_per_type=base_per_type)
+    train_office_model(training_dir(settings), out, base_per_type=base_per_type, corrections=corrections_dir(settings))
     return out

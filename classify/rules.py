@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from classify.civil import extract_civil_status, persons_evidence
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
@@ -27,6 +28,9 @@ from classify.normalize import (
 from classify.vndate import parse_date_line
 from sohoa.record import Classification, Field_, PageWords, has_text
 from sohoa.vietnamese import fold
+
+if TYPE_CHECKING:
+    from classify.model import Prediction
 
 # fields whose lines come from one column of the header or the closing
 POSITIONAL_FIELDS = frozenset(
@@ -886,7 +890,14 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     doc_type, type_confidence, type_evidence = _decide_type(title, symbol_type, vv_index, number)
     decided_by = "rules"
 
-    if type_confidence < MODEL_BELOW and model is not None:
+    # the very document an officer corrected (the office model remembers it verbatim): the officer's answer, however
+    # sure the rules are of theirs
+    recalled = _recall(normalized, model)
+    recalled_type = by_code().get(recalled.label) if recalled is not None else None
+    if recalled is not None and recalled_type is not None:
+        doc_type, type_confidence, decided_by = recalled_type, 0.99, "correction"
+        type_evidence = f"{REMEMBERED_NOTE}: {recalled.label}"
+    elif type_confidence < MODEL_BELOW and model is not None:
         doc_type, type_confidence, type_evidence, decided_by = _ask_model(
             normalized, model, doc_type, type_confidence, type_evidence
         )
@@ -1028,6 +1039,13 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     # a record is filed under its issuing body too (OrganName), and Decree 30 puts one at the top of every
     # document it numbers, so one without it goes to review (the issuer's own confidence does not count: its
     # rule is less sure on its face — 0.8 — than right in practice)
+    if recalled is not None and recalled_type is not None and recalled.remembered:
+        issuer, subject = _take_over(fields, recalled.remembered, issuer, subject)
+        taken = _taken_over(fields)
+        if "number" in taken:
+            number, registration_number = None, fields["number"].value
+        if "issued_on" in taken and (issued_value := fields["issued_on"].value):
+            dated = (date.fromisoformat(issued_value), dated[1] if dated else None, 0, "")
     missing = 0.4
     overall = min(
         type_confidence,
@@ -1037,13 +1055,13 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     )
     if header_page:
         blank = "page 1" if header_page == 1 else f"pages 1-{header_page}"
-        for key in HEADER_PAGE_FIELDS & fields.keys():
+        for key in HEADER_PAGE_FIELDS & fields.keys() - _taken_over(fields):
             fields[key].evidence += f"; header on page {header_page + 1} ({blank} blank), lines counted on that page"
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
         doc_type_name=doc_type.name_vi if doc_type else None,
         number=number.number if number else registration_number,
-        symbol=number.symbol if number else None,
+        symbol=number.symbol if number else fields["symbol"].value if "symbol" in fields else None,
         issued_on=dated[0] if dated else None,
         place=fields["place"].value if "place" in fields else None,
         issuer=issuer,
@@ -1064,12 +1082,53 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     )
     if by_position:
         result.columns = "word positions"
-        for key in POSITIONAL_FIELDS & result.fields.keys():
+        for key in POSITIONAL_FIELDS & result.fields.keys() - _taken_over(result.fields):
             result.fields[key].evidence += "; columns told apart by word positions"
     from classify.metadata import archive_metadata
 
     result.archive_metadata = archive_metadata(result, normalized)
     return result
+
+
+REMEMBERED_NOTE = "an officer's correction of this very document (remembered verbatim by the office model)"
+
+
+def _recall(text: str, model: object | None) -> Prediction | None:
+    """The office model's answer for a document an officer corrected, if this is one (``TypeModel.recall``). The
+    shipped model remembers none, and is not loaded for it."""
+    from classify.model import TypeModel, remembering_model
+
+    chosen = remembering_model() if model == "default" else model
+    return chosen.recall(text) if isinstance(chosen, TypeModel) else None
+
+
+def _taken_over(fields: dict[str, Field_]) -> set[str]:
+    return {key for key, field in fields.items() if field.evidence.startswith(REMEMBERED_NOTE)}
+
+
+def _take_over(
+    fields: dict[str, Field_], remembered: dict[str, str], issuer: str | None, subject: str | None
+) -> tuple[str | None, str | None]:
+    """The values an officer gave an identical document (number, date, issuer, subject) in place of the ones read;
+    returns the issuer and subject."""
+    for key, value in remembered.items():
+        if key == "issued_on":
+            try:
+                date.fromisoformat(value)
+            except ValueError:
+                continue
+        fields[key] = Field_(value=value, confidence=0.99, evidence=REMEMBERED_NOTE)
+        if key == "number":
+            symbol = value.rsplit("/", 1)[-1] if "/" in value else None
+            if symbol:
+                fields["symbol"] = Field_(value=symbol, confidence=0.99, evidence=REMEMBERED_NOTE)
+            else:
+                fields.pop("symbol", None)
+        elif key == "issuer":
+            issuer = value
+        elif key == "subject":
+            subject = value
+    return issuer, subject
 
 
 def _ask_model(

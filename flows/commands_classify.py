@@ -157,7 +157,7 @@ def register(app: typer.Typer) -> None:
         """Train the type model (scikit-learn, character + word n-grams) on folders of labelled text."""
         cli._errors_as_json(as_json)
         from classify.model import office_model_path, read_labelled_dir
-        from classify.review import train_office_model
+        from classify.review import corrections_dir, train_office_model
 
         settings = cli._settings()
         if not labelled_dir.is_dir():
@@ -175,7 +175,7 @@ def register(app: typer.Typer) -> None:
             Path(settings.classify_model) if settings.classify_model else office_model_path(settings.data_dir)
         )
         try:
-            model = train_office_model(labelled_dir, out, base_per_type=base)
+            model = train_office_model(labelled_dir, out, base_per_type=base, corrections=corrections_dir(settings))
         except ValueError as exc:
             raise cli._fail(f"{labelled_dir}: {exc}", cli.EXIT_NOT_RIGHT, labelled_dir) from exc
         summary = {

@@ -297,7 +297,12 @@ def test_a_blank_first_page_is_passed_over_for_the_header() -> None:
         assert "header on page 2 (page 1 blank)" in result.fields["issued_on"].evidence
     # the same page first: the same reading, and no page said
     alone = classify_text(text.lstrip("\f"), layout=[PageWords(number=1, words=layout[0].words)], model=None)
-    assert (alone.doc_type, alone.number, alone.issued_on, alone.issuer) == ("CV", "130/UBND-VP", date(2025, 11, 2), result.issuer)
+    assert (alone.doc_type, alone.number, alone.issued_on, alone.issuer) == (
+        "CV",
+        "130/UBND-VP",
+        date(2025, 11, 2),
+        result.issuer,
+    )
     assert "page" not in alone.fields["issued_on"].evidence
 
 
@@ -307,7 +312,9 @@ def test_pages_of_specks_before_the_header_are_blank() -> None:
 
     text, layout = _sample("qa-blank-cv.pdf")
     specks = " . ˆ\ni ,\n\n- 2 -\n"
-    result = classify_text(specks + "\f" + specks + text, layout=[PageWords(number=3, words=layout[0].words)], model=None)
+    result = classify_text(
+        specks + "\f" + specks + text, layout=[PageWords(number=3, words=layout[0].words)], model=None
+    )
     assert (result.doc_type, result.number, result.issuer) == ("CV", "130/UBND-VP", "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG")
     assert "header on page 3 (pages 1-2 blank)" in result.fields["number"].evidence
     assert first_text_page("\f\fQUYẾT ĐỊNH Về việc") == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,13 @@ from typer.testing import CliRunner
 from classify import classify_text
 from classify.model import load_model, model_for, shipped_model_path
 from flows.cli import app
+from sohoa.record import PageWords
 from sohoa.settings import Settings
 from storage import LocalArchive
 from storage.ledger import Ledger
 from tests.storage_helpers import make_record
+
+LAYOUT_FIXTURES = Path(__file__).parent / "fixtures" / "layout"
 
 # an invitation without its title block and with a công văn-style symbol: the rules alone cannot type it
 INVITATION = """ỦY BAN NHÂN DÂN
@@ -175,3 +179,67 @@ def test_a_rerun_reports_an_archived_record_as_the_officer_corrected_it(review_s
     assert result.record.classification is not None
     assert (result.record.classification.doc_type, result.record.classification.number) == ("TB", "21/TB-UBND")
     assert not result.record.needs_review
+
+
+# --------------------------------------------------------------------------- a corrected scan, rescanned
+def _blank_cv_capture() -> tuple[str, list[PageWords]]:
+    """Tesseract's reading of a QA scan (a blank page, then a công văn): its text and page 2's word boxes."""
+    data = json.loads((LAYOUT_FIXTURES / "qa-blank-cv.pdf.json").read_text(encoding="utf-8"))
+    return data["text"], [PageWords.model_validate(page) for page in data["layout"]]
+
+
+def test_a_corrected_scan_is_remembered_verbatim_however_it_comes_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: after `review set ID --type CV`, classifying the archived scan gave `decided_by: model` (its columns,
+    read from the word boxes, reorder the lines the key was taken on), the same text as .txt `correction`. The
+    key is now the same for the OCR text, the columns the boxes give and the text file; and the number and date
+    the officer gave come back with the type."""
+    for key, value in _env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    settings = Settings(data_dir=tmp_path / "var")
+    text, layout = _blank_cv_capture()
+    record, files = make_record(tmp_path / "files", "scan", doc_type="CV", number="130/UBND-VP", text=text)
+    record.classification = classify_text(text, layout=layout, model=None)
+    LocalArchive(settings.archive_dir).put(record, files)
+    fixed = CliRunner().invoke(
+        app, ["review", "set", record.id, "--type", "TB", "--number", "131/TB-UBND", "--date", "2025-11-03"]
+    )
+    assert fixed.exit_code == 0, fixed.output
+    model = model_for(settings)
+    for boxes in (layout, []):  # the rescan (word boxes), and its text as a .txt file
+        again = classify_text(text, layout=boxes, model=model)
+        assert (again.decided_by, again.doc_type) == ("correction", "TB")
+        assert (again.number, again.symbol, again.issued_on) == ("131/TB-UBND", "TB-UBND", date(2025, 11, 3))
+        assert again.fields["number"].confidence == 0.99 and again.confidence == 0.99
+        assert again.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"  # not corrected: as read
+    # the text without its blank page, line breaks changed: the same words, the same document
+    assert classify_text(" ".join(text.split()), model=model).decided_by == "correction"
+    # another document is not taken for it
+    assert classify_text(INVITATION, model=model).decided_by != "correction"
+
+
+def test_a_model_keyed_before_is_keyed_again_from_the_training_folder(tmp_path: Path) -> None:
+    """A model file written before the keys were word-order-free keyed each example in reading order; loaded with
+    the office's training folder (TYPE/ID.txt, what `review set` kept), its examples are keyed again, so a rescan
+    of a document corrected then is still recognised without a retrain."""
+    import joblib
+
+    from classify.model import legacy_text_key, train
+
+    text, layout = _blank_cv_capture()
+    settings = Settings(data_dir=tmp_path / "var")
+    folder = settings.data_dir / "training" / "TB"
+    folder.mkdir(parents=True)
+    (folder / "0123456789abcdef.txt").write_text(text, encoding="utf-8")
+    model = train([text, INVITATION], ["TB", "GM"], exact=[(text, "TB")])
+    bundle = dict(model.bundle)
+    bundle["exact"] = {legacy_text_key(text): "TB"}  # as models before it were written
+    del bundle["exact_key"], bundle["remembered"]
+    path = settings.data_dir / "models" / "classify-model.joblib"
+    path.parent.mkdir(parents=True)
+    joblib.dump(bundle, path)
+    loaded = model_for(settings)
+    assert loaded is not None
+    assert classify_text(text, layout=layout, model=loaded).decided_by == "correction"
+    assert classify_text(text, model=loaded).decided_by == "correction"
