@@ -84,6 +84,12 @@ def symbol_disagrees(code: str, number: str) -> str | None:
     return None
 
 
+NOTHING_TO_CORRECT = (
+    "không có gì để sửa: hãy cho ít nhất một trong --type, --number, --date, --issuer, --subject / nothing to "
+    "correct: give at least one of --type, --number, --date, --issuer, --subject"
+)
+
+
 def type_code_or_error(given: str) -> str:
     code = type_code_named(given)
     if code is None:
@@ -95,7 +101,7 @@ def correct(
     record: Record,
     settings: Any,
     *,
-    doc_type: str,
+    doc_type: str | None = None,
     number: str | None = None,
     issued_on: date | None = None,
     issuer: str | None = None,
@@ -104,21 +110,33 @@ def correct(
 ) -> Classification:
     """The record's classification with the officer's values; saved, and the text kept as a training example.
     It starts from an earlier correction when there is one: a field not given keeps its corrected value (a
-    second ``review set --type QĐ`` used to put the number, issuer and subject back to what OCR read). The
-    TT 02/2019 ``archive_metadata`` is computed again from the corrected fields, as at archive time."""
+    second ``review set --type QĐ`` used to put the number, issuer and subject back to what OCR read), and with
+    no ``doc_type`` the type is the one corrected before, else the one sohoa read (an officer who fixes only the
+    issuer confirms it; refused when sohoa read none). The TT 02/2019 ``archive_metadata`` is computed again
+    from the corrected fields, as at archive time."""
     from classify.metadata import archive_metadata
     from classify.normalize import normalize_text
 
-    code = type_code_or_error(doc_type)
+    if doc_type is None and all(value is None for value in (number, issued_on, issuer, subject)):
+        raise CorrectionError(NOTHING_TO_CORRECT)
     known = by_code()
     if number is not None:
         number = clean_number(number)
     base = correction_of(settings, record.id) or record.classification
     base = base or Classification(doc_type="unknown", confidence=0.0)
+    if doc_type is not None:
+        code = type_code_or_error(doc_type)
+    elif base.doc_type in known:
+        code = base.doc_type
+    else:
+        raise CorrectionError(
+            "--type: sohoa không nhận ra loại của văn bản này; hãy cho --type cùng với các sửa khác (ví dụ --type QĐ) "
+            "/ sohoa did not recognise this document's type: give --type with the other corrections (e.g. --type QĐ)"
+        )
     fixed = base.model_copy(deep=True)
     when = datetime.now(UTC).isoformat(timespec="seconds")
     evidence = f"{CORRECTED_BY} {actor} at {when}"
-    changes = {"doc_type": code, "doc_type_name": known[code].name_vi}
+    changes = {"doc_type": code, "doc_type_name": known[code].name_vi} if doc_type is not None else {}
     for key, value in (("number", number), ("issuer", issuer), ("subject", subject)):
         if value is not None:
             changes[key] = unicodedata.normalize("NFC", value)

@@ -258,8 +258,11 @@ def register(app: typer.Typer) -> None:
 
     @review_app.command(
         "set",
-        epilog="Example:\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND --date 2025-11-19\n\n"
-        "A second correction starts from the first: options not given keep their corrected values. --number is "
+        epilog="Examples:\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND --date 2025-11-19\n\n"
+        "  sohoa review set 3f2a9c0d1e2b4a5c --issuer 'Ủy ban nhân dân xã Tân Lập'\n\n"
+        "Give any of the options, at least one. A second correction starts from the first: options not given keep "
+        "their corrected values; with no --type, the type is the one corrected before, else the one sohoa read "
+        "(refused when sohoa read none). --number is "
         "kept without a leading 'số'/'Số:' (as sohoa reads numbers); an empty one is refused. A number whose "
         "symbol names another type (--type QĐ --number 12/KH-UBND) is kept, with a warning.\n\n"
         "The correction is kept in DATA_DIR/corrections/, its text becomes a training example in "
@@ -269,7 +272,10 @@ def register(app: typer.Typer) -> None:
     )
     def review_set(
         record_id: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The record id (16 hex digits).")],
-        doc_type: Annotated[str, typer.Option("--type", help="Type code: QĐ, TB, CV, HT-TLKT … (any case).")],
+        doc_type: Annotated[
+            str | None,
+            typer.Option("--type", help="Type code: QĐ, TB, CV, HT-TLKT … (any case); left out, the type is kept."),
+        ] = None,
         number: Annotated[str | None, typer.Option("--number", help="Number and symbol, e.g. 15/QĐ-UBND.")] = None,
         issued_on: Annotated[str | None, typer.Option("--date", help="Issue date, YYYY-MM-DD.")] = None,
         issuer: Annotated[str | None, typer.Option("--issuer", help="Issuing body.")] = None,
@@ -281,6 +287,7 @@ def register(app: typer.Typer) -> None:
         """Correct a record's classification; keep it as a training example and a ledger event."""
         cli._errors_as_json(as_json)
         from classify.review import (
+            NOTHING_TO_CORRECT,
             CorrectionError,
             clean_number,
             correct,
@@ -292,7 +299,9 @@ def register(app: typer.Typer) -> None:
         from storage.ledger import default_actor
 
         try:  # usage first: said before the archive is opened
-            code = type_code_or_error(doc_type)
+            if doc_type is None and all(value is None for value in (number, issued_on, issuer, subject)):
+                raise CorrectionError(NOTHING_TO_CORRECT)
+            code = type_code_or_error(doc_type) if doc_type is not None else None
             if number is not None:
                 number = clean_number(number)
         except CorrectionError as exc:
@@ -344,8 +353,11 @@ def register(app: typer.Typer) -> None:
                 actor=actor,
                 tool="sohoa review",
                 detail=f"type {fixed.doc_type}"
+                + ("" if code else " (kept)")
                 + (f", number {number}" if number else "")
-                + (f", date {issued_on}" if issued_on else ""),
+                + (f", date {issued_on}" if issued_on else "")
+                + (", issuer" if issuer is not None else "")
+                + (", subject" if subject is not None else ""),
             )
         with SearchIndex(search_index_path(settings)) as index:  # found by the number the officer gave it
             index.add(as_corrected(record, settings))

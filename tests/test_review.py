@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from flows.cli import app
 from sohoa.settings import Settings
 from storage import LocalArchive
+from storage.ledger import Ledger
 from tests.storage_helpers import make_record
 
 PLAN = """ỦY BAN NHÂN DÂN
@@ -354,3 +355,52 @@ def test_a_document_of_a_scanned_stack_is_named_by_the_stack_as_dropped(
     (row,) = [r for r in listed["records"] if r["id"] == record.id]
     assert row["source"] == "A-plain.pdf#3.pdf" and row["source_label"] == label
     assert "văn bản 3 / document 3, tr. / p. 6–7" in runner.invoke(app, ["get", record.id]).output
+
+
+def test_review_set_corrects_any_field_alone_and_keeps_the_type(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: `review set` required --type even to fix only the issuer (the README says options left out keep their
+    values), and said so in an English-only box. Any subset of the fields is taken; with no --type the type is the
+    one corrected before, else the one sohoa read."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    settings = Settings(data_dir=tmp_path / "var")
+    record, files = make_record(tmp_path / "files", "issuer only", text=PLAN.replace("KẾ HOẠCH", "QUYẾT ĐỊNH"))
+    record.needs_review = True
+    LocalArchive(settings.archive_dir).put(record, files)
+
+    fixed = _set(record.id, "--issuer", "Ủy ban nhân dân xã Hòa Bình")
+    assert (fixed["doc_type"], fixed["number"], fixed["issuer"]) == ("QĐ", "15/QĐ-UBND", "Ủy ban nhân dân xã Hòa Bình")
+    assert fixed["decided_by"] == "correction"
+    assert "corrected by" in fixed["fields"]["issuer"]["evidence"]
+    assert "corrected by" not in fixed["fields"].get("doc_type", {}).get("evidence", "")  # kept, not given
+    assert (settings.data_dir / "training" / "QĐ" / f"{record.id}.txt").exists()
+    # a type corrected before is kept by a later correction without --type
+    assert _set(record.id, "--type", "KH")["doc_type"] == "KH"
+    again = _set(record.id, "--date", "2025-04-03")
+    assert (again["doc_type"], again["issued_on"], again["issuer"]) == (
+        "KH",
+        "2025-04-03",
+        "Ủy ban nhân dân xã Hòa Bình",
+    )
+    ledger = Ledger(LocalArchive(settings.archive_dir)).excerpt(record.id)
+    assert ledger[-1]["detail"] == "type KH (kept), date 2025-04-03"
+
+
+def test_review_set_without_type_refuses_what_it_cannot_keep(queued: tuple[Settings, str]) -> None:
+    """Nothing to correct, or no --type for a record whose type sohoa did not read: usage errors, in both
+    languages, and nothing kept."""
+    settings, record_id = queued
+    runner = CliRunner()
+    for options, words in (
+        ([], ["không có gì để sửa", "nothing to correct", "--issuer"]),
+        (["--issuer", "Ủy ban nhân dân xã Hòa Bình"], ["--type", "không nhận ra loại", "did not recognise"]),
+    ):
+        result = runner.invoke(app, ["review", "set", record_id, *options, "--no-retrain"])
+        assert result.exit_code == 2, result.output
+        said = " ".join(result.output.split())
+        assert "Missing option" not in said
+        for word in words:
+            assert word in said, (word, said)
+    assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
