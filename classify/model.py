@@ -284,7 +284,8 @@ def remembering_model() -> TypeModel | None:
 
 
 def read_labelled_dir(root: Path) -> tuple[list[str], list[str]]:
-    """Examples from ``root/<TYPE CODE>/*.txt`` (NFC text; a folder name that is not a type code is skipped)."""
+    """Examples from ``root/<TYPE CODE>/*.txt`` (NFC text; a folder name that is not a type code is skipped). The
+    folder's name is read as ``review set --type`` reads a code: any case, ``QD`` for QĐ (``type_code_named``)."""
     found = labelled_files(root)
     return [text for _, text, _ in found], [code for _, _, code in found]
 
@@ -293,14 +294,17 @@ def labelled_files(root: Path) -> list[tuple[Path, str, str]]:
     """(file, NFC text, type code) of each example in ``root/<TYPE CODE>/*.txt``."""
     import unicodedata
 
-    from classify.doctypes import by_code
+    from classify.doctypes import type_code_named
 
-    known = by_code()
     found: list[tuple[Path, str, str]] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        code = unicodedata.normalize("NFC", folder.name)
-        if code not in known:
-            log.warning("%s: not a type code (see classify/data/doc_types.json); skipped", folder)
+        code = type_code_named(folder.name)
+        if code is None:
+            log.warning(
+                "%s: không phải mã loại văn bản (xem classify/data/doc_types.json), bỏ qua / not a type code (see "
+                "classify/data/doc_types.json); skipped",
+                folder,
+            )
             continue
         for file in sorted(folder.rglob("*.txt")):
             found.append((file, unicodedata.normalize("NFC", file.read_text(encoding="utf-8")), code))

@@ -161,7 +161,7 @@ def register(app: typer.Typer) -> None:
 
         settings = cli._settings()
         if not labelled_dir.is_dir():
-            raise cli._fail(f"{labelled_dir}: not a folder", path=labelled_dir)
+            raise cli._fail(f"{labelled_dir}: không phải thư mục / not a folder", path=labelled_dir)
         if not read_labelled_dir(labelled_dir)[0]:
             # a model of the bundled examples alone would replace the one in use and learn nothing of the office's
             raise cli._fail(

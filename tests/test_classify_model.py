@@ -243,3 +243,33 @@ def test_a_model_keyed_before_is_keyed_again_from_the_training_folder(tmp_path: 
     assert loaded is not None
     assert classify_text(text, layout=layout, model=loaded).decided_by == "correction"
     assert classify_text(text, model=loaded).decided_by == "correction"
+
+
+def test_classify_train_reads_folder_names_as_review_set_reads_type_codes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: `classify train` skipped folders named `cv` or `QD` (an English-only warning), while `review set --type
+    cv/qd` takes those spellings. The folder's name is read the same way; a name that is no type code is still
+    skipped, said in both languages."""
+    import logging
+
+    from classify.model import read_labelled_dir
+
+    labelled = tmp_path / "labelled"
+    for folder, line in (("cv", "Kính gửi: Sở Tư pháp"), ("QD", "QUYẾT ĐỊNH"), ("hd", "hướng dẫn"), ("XX", "?")):
+        (labelled / folder).mkdir(parents=True)
+        for i in range(2):
+            (labelled / folder / f"{i}.txt").write_text(f"Số: {i}/UBND-VP\n{line} {i}\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="classify.model"):
+        texts, labels = read_labelled_dir(labelled)
+    assert sorted(set(labels)) == ["CV", "HD", "QĐ"] and len(texts) == 6  # `hd` is HD, not HĐ
+    said = " ".join(caplog.messages)
+    assert "XX" in said and "không phải mã loại" in said and "not a type code" in said
+    out = tmp_path / "model.joblib"
+    result = CliRunner().invoke(
+        app, ["classify", "train", str(labelled), "--output", str(out), "--base", "0", "--json"], env=_env(tmp_path)
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["types"] == ["CV", "HD", "QĐ"]
+    not_a_folder = CliRunner().invoke(app, ["classify", "train", str(out)], env=_env(tmp_path))
+    assert not_a_folder.exit_code == 2 and "không phải thư mục / not a folder" in " ".join(not_a_folder.output.split())
