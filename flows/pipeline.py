@@ -67,6 +67,7 @@ from storage import (
     quarantine_file,
     record_prefix,
 )
+from storage.quarantine import parked_entries, release
 from storage.quarantine import remove_partials as remove_quarantine_partials
 
 if TYPE_CHECKING:
@@ -107,6 +108,8 @@ class DocumentResult:
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
     origin: StackOrigin | None = None  # the scanned stack this document was split from
     quarantined_sha256: str | None = None  # the content parked in quarantine (a record has its own)
+    # an earlier run's quarantine entries of this content (copy and reason file), removed now that it is archived
+    released: list[Path] = field(default_factory=list)
 
     @property
     def source(self) -> str:
@@ -137,6 +140,7 @@ class DocumentResult:
             "reason": said(self.reason_en) if self.reason_en else None,
             "reason_vi": said(self.reason_vi) if self.reason_vi else None,
             "quarantined_as": escaped(str(self.quarantined_as)) if self.quarantined_as else None,
+            "released_from_quarantine": [escaped(str(path)) for path in self.released],
             "seconds": round(self.seconds, 2),
             "cached_stages": self.cached_stages,
             "processed_by": self.processed_by,
@@ -949,7 +953,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
         _complete_interrupted(existing, settings)
-        return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings))
+        released = _release_from_quarantine(path, record.source.sha256, settings, existing.archive_prefix)
+        return DocumentResult(
+            path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings), released=released
+        )
 
     work = prepare_work_dir(settings.work_path / record.id)
     try:
@@ -1033,6 +1040,14 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             record.needs_review = True
             record.review_reasons.append("signature did not verify right after signing")
 
+        for parked in parked_entries(settings.quarantine_path, record.source.sha256):
+            # a fault outside the scan (a Tesseract worker the OOM killer ended, before sohoa told the two apart)
+            # or an officer's fix: the record keeps what the quarantine said; the entry goes once it is archived
+            record.add_event(
+                "released from quarantine",
+                "sohoa",
+                f"quarantined by an earlier run ({parked.time}): {parked.reason_en}",
+            )
         files = {
             "original": (f"original{path.suffix.lower() or '.bin'}", path),
             "signed": (SIGNED_NAME, signed),
@@ -1049,7 +1064,26 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         classified.doc_type if classified else "type unknown",
         f"số {classified.number}" if classified and classified.number else "no number",
     )
-    return DocumentResult(path, Outcome.ARCHIVED, record=archived)
+    released = _release_from_quarantine(path, archived.source.sha256, settings, archived.archive_prefix)
+    return DocumentResult(path, Outcome.ARCHIVED, record=archived, released=released)
+
+
+def _release_from_quarantine(path: Path, sha256: str, settings: Settings, archived_as: str | None) -> list[Path]:
+    """Remove an earlier run's quarantine entries of this content, now in the archive (storage.quarantine): the
+    quarantine lists only what still needs an officer. Said in the log; a failure to remove is only said."""
+    try:
+        removed = release(settings.quarantine_path, parked_entries(settings.quarantine_path, sha256))
+    except OSError as exc:
+        log.warning("%s: archived, but its copy from an earlier run is still in the quarantine: %s", path, exc)
+        return []
+    if removed:
+        log.warning(
+            "%s: removed from the quarantine (an earlier run had put it there; archived now as %s): %s",
+            path,
+            archived_as,
+            ", ".join(escaped(str(p)) for p in removed),
+        )
+    return removed
 
 
 # ------------------------------------------------------------------------------------------ batch

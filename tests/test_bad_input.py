@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import signal
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -540,3 +541,72 @@ def test_a_language_without_data_stops_the_batch_before_any_document(tmp_path: P
     said = json.loads(result.stdout)
     assert "language data missing: xyz" in said["error"] and "tesseract-ocr-xyz" in said["error"]
     assert not (tmp_path / "var" / "work").exists() or not any((tmp_path / "var" / "work").glob("*/ocr*"))
+
+
+def tall_scan_png(path: Path) -> Path:
+    """A page of four times the usual text: seconds inside Tesseract, time to kill its worker while it reads."""
+    from tests.test_ocr import scan_page
+
+    with Image.open(scan_page(path.with_name("one.png"))) as one:
+        tall = Image.new("L", (one.width, one.height * 4), 250)
+        for index in range(4):
+            tall.paste(one, (0, index * one.height))
+    tall.save(path, dpi=(300, 300))
+    return path
+
+
+@pytest.mark.parametrize("kills", [1, 2])
+def test_a_tesseract_worker_killed_from_outside_never_quarantines_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kills: int
+) -> None:
+    """QA: `kill -9` of a tess_worker (as the OOM killer does) while it read a page quarantined the good scan
+    ("Tesseract could not read this page image … (exit code -9)"). Killed once, the page is read again by a fresh
+    worker and the scan archived; killed again, the scan is `failed`, for the rerun — never quarantined."""
+    from flows.pipeline import process_document
+    from ocr import tesseract_library
+    from tests.test_tesseract_library import kill_workers_while_reading
+
+    scan = tall_scan_png(tmp_path / "thông báo.png")
+    settings = make_settings(tmp_path / "var", ocr_bands=1, ocr_workers=1)
+    tesseract_library.stop_idle_workers()
+    killed = kill_workers_while_reading(monkeypatch, signal.SIGKILL, kills)
+    result = process_document(scan, settings)
+    assert len(killed) == kills  # real workers, really killed while reading
+    if kills == 1:
+        assert result.outcome == Outcome.ARCHIVED, result.reason_en
+    else:
+        assert result.outcome == Outcome.FAILED, result.reason_en
+        assert "SIGKILL" in (result.reason_en or "") and "not because of the scan" in (result.reason_en or "")
+        assert scan.exists()
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+
+def test_a_rerun_that_archives_a_quarantined_scan_takes_it_out_of_the_quarantine(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a scan quarantined for a fault outside it and archived by the rerun stayed in the quarantine, copy and
+    reason — an officer would look into a scan already archived. The quarantine lists what still needs attention:
+    the entry goes once the same content is archived; the record, the log and the result say so."""
+    from flows.pipeline import process_document
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    settings = make_settings(tmp_path / "var")
+    other = small_scan_png(tmp_path / "khác.png", "THÔNG BÁO Số: 9/TB")
+    for parked in (scan, other):  # as an earlier run left them
+        quarantine_file(parked, settings.quarantine_path, reason_vi="Lỗi", reason_en="processing failed (exit code -9)")
+    caplog.set_level(logging.INFO, logger="sohoa")
+    result = process_document(scan, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.reason_en
+    left = sorted(p.name for p in settings.quarantine_path.iterdir())
+    assert left == ["khác.png", "khác.png.reason.txt"]  # another scan's entry stays
+    assert sorted(p.name for p in result.released) == ["công văn.png", "công văn.png.reason.txt"]
+    assert result.summary()["released_from_quarantine"] == [str(p) for p in result.released]
+    assert "removed from the quarantine" in caplog.text
+    assert result.record is not None
+    event = next(e for e in result.record.events if e.action == "released from quarantine")
+    assert "processing failed (exit code -9)" in event.detail
+    # an already archived copy of a scan parked meanwhile is taken out too
+    quarantine_file(scan, settings.quarantine_path, reason_vi="Lỗi", reason_en="processing failed")
+    again = process_document(scan, settings)
+    assert again.outcome == Outcome.ALREADY_ARCHIVED
+    assert sorted(p.name for p in again.released) == ["công văn.png", "công văn.png.reason.txt"]
