@@ -458,6 +458,45 @@ def test_a_small_page_of_a_tiff_is_named(tmp_path: Path) -> None:
     assert small.value.detail.startswith("page 2: 30×30 px") and small.value.detail_vi.startswith("trang 2: 30×30")
 
 
+def pdf_of_images(path: Path, pages: list[tuple[tuple[int, int], int]]) -> Path:
+    """A scanner's PDF: each page one image of (width, height) px laid out at its dpi, as img2pdf does."""
+    images = []
+    for index, (size, dpi) in enumerate(pages):
+        image = path.parent / f"{path.stem}-{index}.png"
+        Image.new("L", size, 255).save(image, dpi=(dpi, dpi))
+        images.append(str(image))
+    layout = img2pdf.get_layout_fun(None, None, None, None, None)
+    path.write_bytes(img2pdf.convert(images, layout_fun=layout))
+    return path
+
+
+def test_a_tiny_pdf_page_is_too_small_to_be_a_scan_naming_the_page(tmp_path: Path) -> None:
+    """QA: a 60×60 px image was quarantined as a PNG ("too small to be a scan") but signed and archived as an
+    `unknown` record as a PDF, alone or as a page of a stack. The same rule holds for a PDF page."""
+    tiny = pdf_of_images(tmp_path / "nhỏ.pdf", [((60, 60), 300)])  # a 5 mm page
+    stack = pdf_of_images(tmp_path / "chồng.pdf", [((1240, 1754), 150), ((60, 60), 300), ((1240, 1754), 150)])
+    with pytest.raises(BadInputError) as small:
+        inspect_input(stack)
+    assert small.value.problem == Problem.TOO_SMALL
+    assert small.value.detail == "page 2: the page is 5.1×5.1 mm" and small.value.detail_vi.startswith("trang 2: ")
+    # an image-only page of A4 whose whole scan is 60×60 px: refused for its pixels
+    with pikepdf.open(tiny) as pdf:
+        pdf.pages[0].mediabox = pikepdf.Array([0, 0, 595, 842])
+        pdf.save(tmp_path / "nhỏ-a4.pdf")
+    with pytest.raises(BadInputError) as small:
+        inspect_input(tmp_path / "nhỏ-a4.pdf")
+    assert small.value.detail == "page 1: its scan image is 60×60 px"
+    settings = make_settings(tmp_path / "var")
+    (result,) = process_many([tiny], settings)
+    assert result.outcome == Outcome.QUARANTINED, (result.outcome, result.reason_en)
+    assert "too small to be a scan" in (result.reason_en or "") and "page 1" in (result.reason_en or "")
+    assert "quá nhỏ để là một bản quét" in (result.reason_vi or "") and "trang 1" in (result.reason_vi or "")
+    # scans of ordinary size and a page with no image at all pass
+    assert inspect_input(two_page_scan_pdf(tmp_path / "hai trang.pdf")).page_count == 2
+    small_pdf(tmp_path / "trắng.pdf")
+    assert inspect_input(tmp_path / "trắng.pdf").page_count == 1
+
+
 def test_every_sample_still_passes_the_input_checks() -> None:
     samples = Path(__file__).resolve().parents[1] / "samples"
     scans = [p for p in samples.rglob("*") if p.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}]
