@@ -150,7 +150,12 @@ def record_summary(record: Record, correction: Classification | None, retained: 
     source = record.source
     line("Tệp gốc / source", f"{source.name} ({source.size:,} bytes, {source.media_type})")
     if source.stack is not None:
-        line("Tách từ tập / from stack", f"{source.stack.path} (part {source.stack.part}, pages {source.stack.pages})")
+        from flows.pipeline import pages_said
+
+        line(
+            "Tách từ tập / from stack",
+            f"{source.stack.path} (part {source.stack.part}, {pages_said(source.stack.pages)})",
+        )
     line("SHA-256", source.sha256)
     line("Lô / batch", record.batch_id)
     line("Nơi lưu / archive folder", record.archive_prefix)
