@@ -68,6 +68,7 @@ from storage import (
     record_prefix,
     search_index_path,
 )
+from storage.quarantine import parked_entries, release
 from storage.quarantine import remove_partials as remove_quarantine_partials
 
 if TYPE_CHECKING:
@@ -108,12 +109,14 @@ class DocumentResult:
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
     origin: StackOrigin | None = None  # the scanned stack this document was split from
     quarantined_sha256: str | None = None  # the content parked in quarantine (a record has its own)
+    # an earlier run's quarantine entries of this content (copy and reason file), removed now that it is archived
+    released: list[Path] = field(default_factory=list)
 
     @property
     def source(self) -> str:
         """The input as the officer knows it: the file, or for a document split from a stack, the stack + #part
         (``path`` is then a scratch file that goes when the batch ends)."""
-        return f"{self.origin.path}#{self.origin.part}" if self.origin else escaped(str(self.path))
+        return as_dropped(self.path, self.origin)
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
@@ -138,6 +141,7 @@ class DocumentResult:
             "reason": said(self.reason_en) if self.reason_en else None,
             "reason_vi": said(self.reason_vi) if self.reason_vi else None,
             "quarantined_as": escaped(str(self.quarantined_as)) if self.quarantined_as else None,
+            "released_from_quarantine": [escaped(str(path)) for path in self.released],
             "seconds": round(self.seconds, 2),
             "cached_stages": self.cached_stages,
             "processed_by": self.processed_by,
@@ -583,6 +587,7 @@ def process_document(
 
     started = time.monotonic()
     origin = stack_origin(path)
+    shown = as_dropped(path, origin)  # in the log: the stack as dropped and the part, not the scratch copy
     try:
         result = _process(path, settings, runner, batch_id)
     except BadInputError as exc:
@@ -591,7 +596,7 @@ def process_document(
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
             # worker on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
-            log.error("%s: FAILED: %s", path, exc)
+            log.error("%s: FAILED: %s", shown, exc)
             english = f"{exc} (moved or deleted before it could be read; rerun when it is back)"
             vietnamese = (
                 f"{path}: không tìm thấy tệp (đã bị chuyển hoặc xóa trước khi đọc; chạy lại khi tệp đã trở lại)"
@@ -600,21 +605,21 @@ def process_document(
             # another file a stage needed (a configured key, password or model file, a tool): not the scan's
             # fault, and not "moved or deleted" either — say which file
             missing = f"{exc.filename or exc} ({exc.strerror or exc})"
-            log.error("%s: FAILED: a file sohoa needs is missing: %s", path, exc)
+            log.error("%s: FAILED: a file sohoa needs is missing: %s", shown, exc)
             english = f"a file sohoa needs is missing, not the scan: {missing}"
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
         result = DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese)
     except StageError as exc:
-        log.error("%s: FAILED (will retry on the next run): %s", path, exc)
+        log.error("%s: FAILED (will retry on the next run): %s", shown, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
     except ArchiveConfigError as exc:  # the archive as configured cannot hold records: not retried, not the scan's
-        log.error("%s: FAILED: %s", path, exc)
+        log.error("%s: FAILED: %s", shown, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=str(exc))
     except (RetentionError, ArchiveIntegrityError) as exc:
         # the archive refused the record or failed its own check: it is damaged or was changed behind its back
         # (a record's record.json deleted, its retained document.pdf still there). Not the scan's fault: a good
         # scan quarantined for it would hide the damage
-        log.error("%s: FAILED: the archive refused it: %s (run sohoa audit)", path, exc)
+        log.error("%s: FAILED: the archive refused it: %s (run sohoa audit)", shown, exc)
         result = DocumentResult(
             path,
             Outcome.FAILED,
@@ -623,7 +628,7 @@ def process_document(
         )
     except (ImportError, NameError, AttributeError, TypeError, AssertionError) as exc:
         # a bug in sohoa, not a fault of the input: do not quarantine good scans; leave them for the rerun
-        log.exception("%s: FAILED on an internal error", path)
+        log.exception("%s: FAILED on an internal error", shown)
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
         result = DocumentResult(
             path, Outcome.FAILED, reason_en=f"internal error: {detail}", reason_vi=f"Lỗi nội bộ: {detail}"
@@ -633,7 +638,7 @@ def process_document(
         if _cluster_fault(exc):
             # a page sent to a Dask worker that died (KilledWorker), a connection to the cluster lost: the
             # cluster's fault, not the scan's — a good scan quarantined for it would be lost from the rerun
-            log.error("%s: FAILED (will retry on the next run): the Dask cluster lost its work: %s", path, detail)
+            log.error("%s: FAILED (will retry on the next run): the Dask cluster lost its work: %s", shown, detail)
             result = DocumentResult(
                 path,
                 Outcome.FAILED,
@@ -646,7 +651,7 @@ def process_document(
             configuration = isinstance(exc, sys.modules["signing.errors"].SigningConfigError)
             # a configuration fault stays until someone fixes it: no "will retry" promise for it
             log.error(
-                "%s: FAILED%s: signing: %s", path, "" if configuration else " (will retry on the next run)", detail
+                "%s: FAILED%s: signing: %s", shown, "" if configuration else " (will retry on the next run)", detail
             )
             # a service's fault says which service and what it answered, in both languages, without the work
             # copy's path (the result names the scan) and uncut: the end of it is what to fix
@@ -660,7 +665,7 @@ def process_document(
                 reason_vi=f"Ký số thất bại, không do tệp quét: {vietnamese}",
             )
         else:
-            log.exception("%s: processing failed", path)
+            log.exception("%s: processing failed", shown)
             result = _quarantine(
                 path,
                 settings,
@@ -671,6 +676,16 @@ def process_document(
     result.seconds = time.monotonic() - started
     result.origin = origin
     return result
+
+
+def as_dropped(path: Path, origin: StackOrigin | None) -> str:
+    """A document as the log names it (as ``DocumentResult.source``): the file, or the stack as dropped + #part."""
+    return f"{origin.path}#{origin.part}" if origin else escaped(str(path))
+
+
+def pages_said(pages: Sequence[int]) -> str:
+    """``page 6``, ``pages 6, 7``."""
+    return f"page {pages[0]}" if len(pages) == 1 else f"pages {', '.join(map(str, pages))}"
 
 
 def _the_scan_is_gone(path: Path, exc: FileNotFoundError) -> bool:
@@ -826,23 +841,24 @@ def check_locations(settings: Settings) -> None:
 def _quarantine(
     path: Path, settings: Settings, reason_vi: str, reason_en: str, origin: StackOrigin | None = None
 ) -> DocumentResult:
+    shown = as_dropped(path, origin)
     try:
         entry = quarantine_file(
             path,
             settings.quarantine_path,
             reason_vi=said(reason_vi),
             reason_en=said(reason_en),
-            label=f"{origin.path}#{origin.part} (pages {', '.join(map(str, origin.pages))})" if origin else None,
+            label=f"{origin.path}#{origin.part} ({pages_said(origin.pages)})" if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun
-        log.error("%s: FAILED: could not be quarantined (%s): %s", path, exc, reason_en)
+        log.error("%s: FAILED: could not be quarantined (%s): %s", shown, exc, reason_en)
         return DocumentResult(
             path,
             Outcome.FAILED,
             reason_en=f"could not be quarantined ({exc}): {reason_en}",
             reason_vi=f"Không chuyển được vào khu cách ly ({exc}): {reason_vi}",
         )
-    log.warning("%s: CÁCH LY / QUARANTINED as %s: %s / %s", path, entry.file, reason_vi, reason_en)
+    log.warning("%s: CÁCH LY / QUARANTINED as %s: %s / %s", shown, entry.file, reason_vi, reason_en)
     return DocumentResult(
         path,
         Outcome.QUARANTINED,
@@ -965,17 +981,22 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
+    from flows.intake import stack_origin
     from ocr.quality import low_quality_reason
 
+    shown = as_dropped(path, stack_origin(path))
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
         lambda: archive.find(record.source.sha256), ARCHIVE_RETRY_DELAYS, f"looking for {path.name} in the archive"
     )
     if existing is not None:
-        log.info("%s: already archived as %s (same SHA-256); skipped", path, existing.archive_prefix)
+        log.info("%s: already archived as %s (same SHA-256); skipped", shown, existing.archive_prefix)
         _complete_interrupted(existing, settings)
-        return DocumentResult(path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings))
+        released = _release_from_quarantine(shown, record.source.sha256, settings, existing.archive_prefix)
+        return DocumentResult(
+            path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings), released=released
+        )
 
     work = prepare_work_dir(settings.work_path / record.id)
     try:
@@ -1001,7 +1022,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         )
         stage_log.info(
             "%s: ocr: %d page(s), mean confidence %s, %s",
-            path,
+            shown,
             len(record.ocr.pages),
             record.ocr.mean_confidence,
             conformance,
@@ -1023,7 +1044,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         )
         stage_log.info(
             "%s: classify: %s, number %s, confidence %s (%s)",
-            path,
+            shown,
             record.classification.doc_type,
             record.classification.number or "none",
             record.classification.confidence,
@@ -1047,7 +1068,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.signature = runner("sign", run_sign, searchable, signed, settings)
         record.state = RecordState.SIGNED
         record.add_event("signed", "pyHanko", f"PAdES {record.signature.level} by {record.signature.signer_subject}")
-        stage_log.info("%s: sign: PAdES %s by %s", path, record.signature.level, record.signature.signer_subject)
+        stage_log.info("%s: sign: PAdES %s by %s", shown, record.signature.level, record.signature.signer_subject)
 
         verification = runner("verify", run_verify, signed, settings)
         report = work / "verification.json"
@@ -1058,11 +1079,19 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         named = verification.model_copy(update={"path": archived_pdf})
         report.write_text(named.model_dump_json(indent=2), encoding="utf-8")
         record.add_event("verified", "pyHanko", "passed" if verification.passed else "NOT passed")
-        stage_log.info("%s: verify: %s", path, "passed" if verification.passed else "NOT passed")
+        stage_log.info("%s: verify: %s", shown, "passed" if verification.passed else "NOT passed")
         if not verification.passed:
             record.needs_review = True
             record.review_reasons.append("signature did not verify right after signing")
 
+        for parked in parked_entries(settings.quarantine_path, record.source.sha256):
+            # a fault outside the scan (a Tesseract worker the OOM killer ended, before sohoa told the two apart)
+            # or an officer's fix: the record keeps what the quarantine said; the entry goes once it is archived
+            record.add_event(
+                "released from quarantine",
+                "sohoa",
+                f"quarantined by an earlier run ({parked.time}): {parked.reason_en}",
+            )
         files = {
             "original": (f"original{path.suffix.lower() or '.bin'}", path),
             "signed": (SIGNED_NAME, signed),
@@ -1074,12 +1103,31 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     classified = archived.classification
     log.info(
         "%s: ARCHIVED as %s (%s, %s)",
-        path,
+        shown,
         archived.archive_prefix,
         classified.doc_type if classified else "type unknown",
         f"số {classified.number}" if classified and classified.number else "no number",
     )
-    return DocumentResult(path, Outcome.ARCHIVED, record=archived)
+    released = _release_from_quarantine(shown, archived.source.sha256, settings, archived.archive_prefix)
+    return DocumentResult(path, Outcome.ARCHIVED, record=archived, released=released)
+
+
+def _release_from_quarantine(shown: str, sha256: str, settings: Settings, archived_as: str | None) -> list[Path]:
+    """Remove an earlier run's quarantine entries of this content, now in the archive (storage.quarantine): the
+    quarantine lists only what still needs an officer. Said in the log; a failure to remove is only said."""
+    try:
+        removed = release(settings.quarantine_path, parked_entries(settings.quarantine_path, sha256))
+    except OSError as exc:
+        log.warning("%s: archived, but its copy from an earlier run is still in the quarantine: %s", shown, exc)
+        return []
+    if removed:
+        log.warning(
+            "%s: removed from the quarantine (an earlier run had put it there; archived now as %s): %s",
+            shown,
+            archived_as,
+            ", ".join(escaped(str(p)) for p in removed),
+        )
+    return removed
 
 
 # ------------------------------------------------------------------------------------------ batch

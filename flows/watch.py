@@ -6,7 +6,9 @@ because events are not reliable everywhere: a network share (SMB/NFS) reports no
 another machine, and an event queue can overflow. ``--once`` is one full pass, no events (tests, cron, the
 Prefect deployment ``watch-inbox`` in flows/prefect_watch.py).
 
-A file is taken only when it is complete: unchanged (size and mtime) for ``watch_stable_seconds`` and readable.
+A file is taken only when it is complete: unchanged (size and mtime) for ``watch_stable_seconds``, readable, and
+held open for writing by no process this one can see (``held_for_writing``); one that changes after it was claimed
+goes back to the inbox, nothing quarantined for the part read (``_written_while_processed``, ``_Recent``).
 It is claimed by an atomic rename into ``DATA_DIR/claimed/`` (two watchers cannot both claim it: the second
 rename fails), processed by the pipeline, moved to ``DATA_DIR/processed/``. The first-level subfolder of the inbox
 it was dropped in becomes a tag of the record (``inbox/hộ tịch/scan.pdf`` → ``hộ tịch``; classification is not
@@ -53,6 +55,7 @@ from flows.pipeline import (
     expand_inputs,
     own_folder_of,
     own_folders,
+    pages_said,
     process_many,
 )
 from sohoa.errors import StageError
@@ -71,6 +74,7 @@ from sohoa.settings import Settings
 from sohoa.vietnamese import iso_vn
 from storage import archive_location, open_configured_archive
 from storage.base import record_prefix
+from storage.quarantine import parked_entries, release
 
 log = logging.getLogger("sohoa")
 
@@ -91,6 +95,72 @@ def _stable(path: Path, stable_seconds: float) -> bool:
     except OSError:
         return False
     return (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
+
+
+def held_for_writing(paths: Iterable[Path]) -> set[Path]:
+    """Those of ``paths`` that a process holds open for writing (Linux: each ``/proc/PID/fd`` link to the file, and
+    the access mode in ``/proc/PID/fdinfo``). Only the processes this one may look at: a writer of another user
+    (unless sohoa runs as root) or on another machine (a Samba or NFS client) is not seen, so the rule of the
+    stable time stays beside this one. Empty where there is no ``/proc``."""
+    wanted: dict[tuple[int, int], Path] = {}
+    for path in paths:
+        with contextlib.suppress(OSError):
+            info = path.stat()
+            wanted[(info.st_dev, info.st_ino)] = path
+    held: set[Path] = set()
+    if not wanted:
+        return held
+    try:
+        processes = [entry.name for entry in os.scandir("/proc") if entry.name.isdigit()]
+    except OSError:
+        return held
+    for pid in processes:
+        try:
+            descriptors = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue  # gone, or another user's
+        for fd in descriptors:
+            try:
+                if not os.readlink(f"/proc/{pid}/fd/{fd}").startswith("/"):
+                    continue  # a pipe, a socket
+                info = os.stat(f"/proc/{pid}/fd/{fd}")
+                if (info.st_dev, info.st_ino) not in wanted:
+                    continue
+                with open(f"/proc/{pid}/fdinfo/{fd}", encoding="ascii") as fdinfo:
+                    flags = next((int(line.split()[1], 8) for line in fdinfo if line.startswith("flags:")), 0)
+            except (OSError, ValueError, IndexError):
+                continue
+            if flags & os.O_ACCMODE in (os.O_WRONLY, os.O_RDWR):
+                held.add(wanted[(info.st_dev, info.st_ino)])
+    return held
+
+
+def _size_and_mtime(path: Path) -> tuple[int, int] | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns)
+
+
+def _still_written(claim: _Claimed) -> bool:
+    """Whether a claimed file changed since this pass claimed it, or a process holds it open for writing: a writer
+    that paused longer than the stable time (or one not seen by ``held_for_writing``) wrote on into the claimed
+    file (QA: the first half was quarantined as "PDF truncated" and the whole scan lay unprocessed in processed/)."""
+    return (
+        claim.seen is not None
+        and claim.path.exists()
+        and (_size_and_mtime(claim.path) != claim.seen or bool(held_for_writing([claim.path])))
+    )
+
+
+def _put_back(claim: _Claimed, inbox: Path) -> Path:
+    """A claimed file still being written, back where it was dropped (or beside it, when that name was taken
+    meanwhile): the next pass looks at it again once it is complete."""
+    target = _unique(inbox / claim.relative)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.rename(claim.path, target)
+    return target
 
 
 def _seconds_left(path: Path, stable_seconds: float) -> float | None:
@@ -141,6 +211,7 @@ def tags_for(relative: Path) -> list[str]:
 class _Claimed:
     path: Path  # where it lies now, in DATA_DIR/claimed/
     relative: Path  # where it was dropped, relative to the inbox
+    seen: tuple[int, int] | None = None  # (size, mtime) when it was claimed by this pass: changed since, still written
 
 
 _MESSAGES: dict[str, tuple[str, str]] = {
@@ -296,9 +367,10 @@ def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> N
     if lines and lines[0].startswith(prefix):
         origin = result.origin
         where = dropped_path(inbox, claim)
-        pages = ", ".join(map(str, origin.pages)) if origin else ""
         lines[0] = prefix + (
-            f"{where}, văn bản thứ {origin.part} / document {origin.part} (pages {pages})" if origin else where
+            f"{where}, văn bản thứ {origin.part} / document {origin.part} ({pages_said(origin.pages)})"
+            if origin
+            else where
         )
         atomic_write_text(reason_file, "\n".join(lines))
 
@@ -555,11 +627,74 @@ def _write_receipts(outbox: Path, receipts: list[tuple[str, dict[str, Any]]]) ->
         _test_crash_hook("watch-receipt")
 
 
-def _move_to_processed(claim: Path, claimed_root: Path, processed_root: Path) -> None:
+def _move_to_processed(claim: Path, claimed_root: Path, processed_root: Path) -> Path:
     target = _unique(processed_root / claim.relative_to(claimed_root))
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(claim, target)  # atomic: the file is in claimed/ or in processed/, never both or neither
     _test_crash_hook("watch-move")
+    return target
+
+
+# How long a file moved to processed/ is still looked at for a writer that went on writing into it
+RECHECK_SECONDS = 600.0
+
+
+class _Recent:
+    """``DATA_DIR/watch-journal/recent/``: the files moved to processed/ in the last ``RECHECK_SECONDS``, with their
+    size and mtime then. A writer this process cannot see (another machine's, over NFS or Samba) that paused longer
+    than the stable time had its first part claimed and processed, and wrote the rest into the file in processed/
+    (QA: the complete scan lay there unprocessed, its first half quarantined as "PDF truncated"). A full pass finds
+    such a file changed, removes what its first part left (its quarantine entries, its receipts) and puts it back
+    in the inbox, where it is taken whole once it is complete."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / JOURNAL_DIR / "recent"
+
+    def add(self, processed: Path, relative: Path, receipts: list[str], quarantined: list[str]) -> None:
+        info = processed.stat()
+        entry = {
+            "path": str(processed),
+            "relative": str(relative),
+            "size": info.st_size,
+            "mtime_ns": info.st_mtime_ns,
+            "at": time.time(),
+            "receipts": receipts,
+            "quarantined": quarantined,
+        }
+        self.root.mkdir(parents=True, exist_ok=True)
+        key = hashlib.sha256(os.fsencode(processed)).hexdigest()
+        atomic_write_text(self.root / f"{key}.json", json.dumps(entry, ensure_ascii=True))
+
+    def put_back_changed(self, inbox: Path, outbox: Path, quarantine: Path, stable: float) -> None:
+        for record in sorted(self.root.glob("*.json")) if self.root.is_dir() else []:
+            try:
+                entry = json.loads(record.read_text(encoding="utf-8"))
+                path = Path(entry["path"])
+            except (OSError, ValueError, KeyError):
+                record.unlink(missing_ok=True)
+                continue
+            now = _size_and_mtime(path)
+            if now is None:  # moved away by an officer
+                record.unlink(missing_ok=True)
+            elif now != (entry["size"], entry["mtime_ns"]):
+                if held_for_writing([path]) or time.time() - now[1] / 1e9 < stable:
+                    continue  # still being written: the next pass
+                for digest in entry["quarantined"]:
+                    release(quarantine, parked_entries(quarantine, digest))
+                for name in entry["receipts"]:
+                    (outbox / name).unlink(missing_ok=True)
+                back = _unique(inbox / entry["relative"])
+                back.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(path, back)
+                record.unlink(missing_ok=True)
+                log.warning(
+                    "%s: written to after it was processed (a writer that paused; its first part only was read): "
+                    "put back in the inbox to be taken whole; what its first part left in the quarantine and "
+                    "the outbox removed",
+                    back,
+                )
+            elif time.time() - entry["at"] > RECHECK_SECONDS:
+                record.unlink(missing_ok=True)
 
 
 def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path) -> list[dict[str, Any]]:
@@ -568,7 +703,7 @@ def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path) -> 
     Entries of files already moved on (a crash right after the move) are removed, and so are the temporary files
     of a journal entry or receipt whose write was killed (``.….part-…``: only this watcher writes these folders,
     and none of its writes is under way when a full pass starts)."""
-    for folder in (journal.root, outbox):
+    for folder in (journal.root, journal.root / "recent", outbox):
         for leftover in folder.glob(f".*{PART_MARKER}*") if folder.is_dir() else []:
             leftover.unlink(missing_ok=True)
             log.info("removed %s, left by an interrupted pass", leftover)
@@ -620,8 +755,10 @@ def _pass(
         journal = _Journal(settings.data_dir)
         claims: list[_Claimed] = []
         receipts: list[dict[str, Any]] = []
+        recent = _Recent(settings.data_dir)
         if candidates is None:
             receipts += _finish_journaled(journal, processed_root, outbox)
+            recent.put_back_changed(inbox, outbox, settings.quarantine_path, stable)
             leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
             # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
@@ -645,13 +782,25 @@ def _pass(
                 complete.append(path)
             elif (left := _seconds_left(path, stable)) is not None:
                 waiting[path] = left
+        for path in held_for_writing(complete):
+            # unchanged for the stable time, but a writer still has it open (a scanner or copy that paused)
+            log.info("%s: still open for writing by another process; waiting for it", path)
+            complete.remove(path)
+            waiting[path] = max(stable, 1.0)
         if complete or claims:
             # the archive, quarantine and work folders usable, before a file is claimed: an unusable one (a file
             # given as --archive) used to fail the pass with the dropped file gone into claimed/, no receipt
             check_locations(settings)
         for path in complete:
-            if (target := _claim(path, inbox, claimed_root)) is not None:
-                claims.append(_Claimed(target, path.relative_to(inbox)))
+            seen = _size_and_mtime(path)
+            if (target := _claim(path, inbox, claimed_root)) is None:
+                continue
+            taken = _Claimed(target, path.relative_to(inbox), seen)
+            if _still_written(taken):  # a writer came back between the check and the claim
+                log.info("%s: written to while it was claimed; left in the inbox for the next pass", path)
+                waiting[_put_back(taken, inbox)] = max(stable, 1.0)
+                continue
+            claims.append(taken)
         if not claims:
             return receipts, waiting
         archive = archive_location(settings)
@@ -675,9 +824,15 @@ def _pass(
             for result in results:  # the documents of one file have names of their own (``stack.pdf#2.pdf``)
                 receipt = receipt_of(result, claim)
                 decided.append((receipt_target(outbox, receipt, result.path).name, receipt))
-            receipts.extend(receipt for _, receipt in decided)
             if claim is not None:
                 finished.add(claim.path)
+            if claim is not None and _still_written(claim):
+                kept = _written_while_processed(claim, results)
+                decided = [item for item, result in zip(decided, results, strict=True) if result in kept]
+                _write_receipts(outbox, decided)
+                receipts.extend(receipt for _, receipt in decided)
+                return
+            receipts.extend(receipt for _, receipt in decided)
             if claim is not None:
                 for result in results:
                     if result.outcome == Outcome.QUARANTINED:
@@ -693,8 +848,33 @@ def _pass(
             journal.decided(claim.path, decided)
             _test_crash_hook("watch-journal")
             _write_receipts(outbox, decided)
-            _move_to_processed(claim.path, claimed_root, processed_root)
+            moved = _move_to_processed(claim.path, claimed_root, processed_root)
             journal.remove(claim.path)
+            quarantined = [r.quarantined_sha256 for r in results if r.quarantined_sha256]
+            # a record archived from the first part stays in the archive: its receipt stays too
+            undone = [name for name, receipt in decided if receipt["outcome"] not in ("archived", "already_archived")]
+            recent.add(moved, claim.relative, undone, quarantined)
+
+        def _written_while_processed(claim: _Claimed, results: list[DocumentResult]) -> list[DocumentResult]:
+            """The file changed while its documents were processed: what was read was a part of it. Nothing it
+            quarantined or failed stays (the quarantine would blame a scan for being cut off by its own writer),
+            and the file goes back to the inbox: the next pass takes the whole of it. Returns the results whose
+            receipt still holds: a record archived from the part read is in the archive and says so."""
+            kept = [r for r in results if r.outcome in (Outcome.ARCHIVED, Outcome.ALREADY_ARCHIVED)]
+            for result in results:
+                if result.outcome == Outcome.QUARANTINED and result.quarantined_sha256:
+                    quarantine = settings.quarantine_path
+                    release(quarantine, parked_entries(quarantine, result.quarantined_sha256))
+            journal.remove(claim.path)
+            back = _put_back(claim, inbox)
+            waiting[back] = max(stable, 1.0)
+            log.warning(
+                "%s: still being written while it was processed (%s); put back in the inbox for the next pass%s",
+                back,
+                ", ".join(f"{_document_name(r.path, claim)}: {r.outcome.value}" for r in results),
+                "" if len(kept) == len(results) else "; its quarantine entry removed",
+            )
+            return kept
 
         finished: set[Path] = set()
         current: _Claimed | None = None

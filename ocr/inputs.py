@@ -105,6 +105,9 @@ def _check_pdf(path: Path, size: int) -> int:
                 if abs(box[2] - box[0]) > MAX_PDF_PAGE_POINTS or abs(box[3] - box[1]) > MAX_PDF_PAGE_POINTS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"page box {box}")
             for number, page in enumerate(pdf.pages, start=1):
+                small = _too_small_page(path, number, page)
+                if small is not None:
+                    raise small
                 _check_page_images(path, number, page)
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
@@ -139,6 +142,41 @@ def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInpu
         Problem.TOO_SMALL,
         f"{where_en}{width}×{height} px, {size_en}",
         f"{where_vi}{width}×{height} điểm ảnh, {size_vi}",
+    )
+
+
+def _too_small_page(path: Path, number: int, page: pikepdf.Page) -> BadInputError | None:
+    """The rule of ``_too_small`` for a PDF page (QA: a 60×60 px image refused as a PNG was archived as a PDF): a
+    page box under ``MIN_SCAN_MM`` on its short side, or an image-only page (no fonts: a scan) whose images are all
+    under ``MIN_SCAN_PIXELS`` on both sides (strips of one scan are each as wide as the page: not refused)."""
+    box = [float(v) for v in page.mediabox]
+    unit = float(page.obj.get("/UserUnit", 1))
+    width_mm, height_mm = (abs(box[2] - box[0]) * unit / 72 * 25.4, abs(box[3] - box[1]) * unit / 72 * 25.4)
+    if min(width_mm, height_mm) < MIN_SCAN_MM:
+        size = f"{width_mm:.1f}×{height_mm:.1f} mm"
+        return BadInputError(
+            path,
+            Problem.TOO_SMALL,
+            f"page {number}: the page is {size}",
+            f"trang {number}: trang {size.replace('.', ',')}",
+        )
+    resources = page.obj.get("/Resources")
+    if isinstance(resources, pikepdf.Dictionary) and "/Font" in resources:
+        return None  # text drawn with fonts: not a scan, whatever its images
+    sizes = []
+    for image in page.get_images().values():
+        try:
+            sizes.append((int(image.get("/Width", 0)), int(image.get("/Height", 0))))
+        except (TypeError, ValueError):
+            return None  # left to the renderer, as a damaged image
+    if not sizes or any(max(size) >= MIN_SCAN_PIXELS for size in sizes):
+        return None
+    width, height = max(sizes, key=lambda size: size[0] * size[1])
+    return BadInputError(
+        path,
+        Problem.TOO_SMALL,
+        f"page {number}: its scan image is {width}×{height} px",
+        f"trang {number}: ảnh quét {width}×{height} điểm ảnh",
     )
 
 

@@ -11,17 +11,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import itertools
+import logging
 import os
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
 from ocr.diacritics import restore_diacritics
-from ocr.tesseract_library import LibraryUnavailable, WordRow, read_with_library
+from ocr.tesseract_library import LibraryUnavailable, WordRow, killed_from_outside, read_with_library, signal_name
 from sohoa.errors import BadInputError, Problem, StageError
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -221,17 +225,47 @@ def _read_with_command(
     config = f"--psm {psm} --dpi {dpi} -c tessedit_create_tsv=1"
     if tessdata_dir:
         config = f'--tessdata-dir "{tessdata_dir}" {config}'
-    try:
-        run_tesseract(str(image_path), str(out_base), extension="tsv", lang=language, config=config, timeout=timeout)
-    except pytesseract.TesseractError as exc:
-        # the language data was checked before: a failure now is about this page's image
-        raise BadInputError(source or image_path, Problem.OCR_FAILED, str(exc.message).strip()[:200]) from exc
-    except RuntimeError as exc:  # pytesseract's timeout
-        raise StageError(f"{image_path.name}: Tesseract timed out after {timeout}s") from exc
+    named = source or image_path
+    first: pytesseract.TesseractError | None = None
+    for _attempt in range(2):
+        try:
+            run_tesseract(
+                str(image_path), str(out_base), extension="tsv", lang=language, config=config, timeout=timeout
+            )
+            break
+        except pytesseract.TesseractError as exc:
+            if exc.status >= 0:
+                # the language data was checked before: a failure now is about this page's image
+                raise BadInputError(named, Problem.OCR_FAILED, str(exc.message).strip()[:200]) from exc
+            if first is not None:
+                _give_up_after_second_death(named, first, exc)
+            # ended by a signal: killed from outside (the OOM killer) or crashed on the page; as the library's
+            # workers (ocr.tesseract_library.read_with_library), the page is read once more to tell the two apart
+            log.warning(
+                "%s: tesseract was killed by %s while reading the page; reading it again",
+                named.name,
+                signal_name(exc.status),
+            )
+            first = exc
+        except RuntimeError as exc:  # pytesseract's timeout
+            raise StageError(f"{image_path.name}: Tesseract timed out after {timeout}s") from exc
     tsv = out_base.with_suffix(".tsv")
     size, words = parse_tsv(tsv.read_text(encoding="utf-8"))
     tsv.unlink()
     return size, words
+
+
+def _give_up_after_second_death(
+    named: Path, first: pytesseract.TesseractError, second: pytesseract.TesseractError
+) -> NoReturn:
+    """A ``tesseract`` run ended by a signal twice on the same page: the scan's fault only when it crashed."""
+    said = f"killed by {signal_name(second.status)}; the first time by {signal_name(first.status)}"
+    if killed_from_outside(second.status):
+        raise StageError(
+            f"{named.name}: tesseract was {said} while reading a page: ended from outside (out of memory? the "
+            "OOM killer), not because of the scan; rerun it"
+        ) from second
+    raise BadInputError(named, Problem.OCR_FAILED, f"Tesseract stopped on this page twice ({said})") from second
 
 
 def parse_tsv(tsv: str) -> tuple[tuple[int, int], list[Word]]:

@@ -8,6 +8,8 @@ exit when their input closes, even if this process is killed).
 
 A worker that crashes or hangs on a page costs that page's document, never this process: the caller gets a
 ``BadInputError`` or a ``StageError`` naming the file, the worker is killed, and the next page gets a fresh one.
+A worker that dies with a page (killed from outside, as the OOM killer does, or crashed) is replaced at once and
+the page read again; only a second death gives the page up (``read_with_library``).
 """
 
 from __future__ import annotations
@@ -346,6 +348,39 @@ def start_workers_ahead(language: str, tessdata_dir: Path | None, count: int = 1
     _pool.start_ahead(language, tessdata_dir, count)
 
 
+# Signals a page itself can cause: Tesseract crashing on a hostile image (a bad read or write, an assertion, a
+# division by zero). Any other signal came from outside the process — the kernel's OOM killer (SIGKILL), an
+# operator or a service manager (SIGTERM, SIGINT, SIGHUP) — and says nothing about the page.
+CRASH_SIGNALS = frozenset({signal.SIGSEGV, signal.SIGABRT, signal.SIGBUS, signal.SIGFPE, signal.SIGILL, signal.SIGSYS})
+
+
+def signal_name(code: int) -> str:
+    """``SIGKILL`` for the exit code -9 (a process ended by a signal)."""
+    try:
+        return signal.Signals(-code).name
+    except ValueError:
+        return f"signal {-code}"
+
+
+def killed_from_outside(code: int | None) -> bool:
+    """Whether an exit code says the process was ended by a signal the page cannot have caused (None: unknown)."""
+    return code is not None and code < 0 and -code not in CRASH_SIGNALS
+
+
+class _WorkerDied(Exception):
+    """The worker ended while it had the page: its exit code (None when it cannot be known: a worker handed over
+    by another process) and how long it had had the page."""
+
+    def __init__(self, code: int | None, seconds: float, detail: str = "") -> None:
+        super().__init__(code, seconds, detail)
+        self.code, self.seconds, self.detail = code, seconds, detail
+
+    def said(self) -> str:
+        how = f"killed by {signal_name(self.code)}" if self.code is not None and self.code < 0 else ""
+        how = how or (f"exit code {self.code}" if self.code is not None else "it ended")
+        return f"{how}, after {self.seconds:.1f} s" + (f": {self.detail}" if self.detail else "")
+
+
 def read_with_library(
     image_path: Path,
     *,
@@ -357,29 +392,68 @@ def read_with_library(
     source: Path | None,
 ) -> LibraryReading:
     """Read one page image (binary PBM/PGM/PPM) in a worker; raises ``LibraryUnavailable`` when libtesseract
-    cannot be used here, ``BadInputError`` when Tesseract fails on this page, ``StageError`` on a timeout."""
-    worker = _pool.take(language, tessdata_dir)
+    cannot be used here, ``BadInputError`` when Tesseract fails on this page, ``StageError`` on a timeout.
+
+    A worker that dies with the page is replaced by a fresh one, which reads the page once more: a worker killed
+    from outside (the OOM killer's SIGKILL, a SIGTERM) says nothing about the page. Only when the fresh worker
+    dies too is the page given up: ``BadInputError`` when it crashed (SIGSEGV, SIGABRT…: the page made Tesseract
+    fail twice), ``StageError`` when it was killed from outside again (the machine's fault: the document fails and
+    the rerun reads it)."""
     named = source or image_path
+    worker = _pool.take(language, tessdata_dir)
+    try:
+        return _read_once(worker, image_path, dpi, psm, timeout, named, language, tessdata_dir)
+    except _WorkerDied as died:
+        first = died
+        log.warning(
+            "%s: the Tesseract worker (pid %d) ended while reading the page (%s); reading it again in a fresh one",
+            named.name,
+            worker.process.pid,
+            first.said(),
+        )
+    fresh = _pool._start(language, tessdata_dir)  # started here, so that its exit code can be known
+    try:
+        return _read_once(fresh, image_path, dpi, psm, timeout, named, language, tessdata_dir)
+    except _WorkerDied as second:
+        if killed_from_outside(second.code) or second.code is None:
+            raise StageError(
+                f"{named.name}: the Tesseract worker ended twice while reading a page ({second.said()}; the first "
+                f"time {first.said()}): ended from outside (out of memory? the OOM killer), not because of the "
+                "scan; rerun it"
+            ) from None
+        raise BadInputError(
+            named,
+            Problem.OCR_FAILED,
+            f"Tesseract stopped on this page twice ({second.said()}; the first time {first.said()})",
+        ) from None
+
+
+def _read_once(
+    worker: _Worker,
+    image_path: Path,
+    dpi: int,
+    psm: int,
+    timeout: float,
+    named: Path,
+    language: str,
+    tessdata_dir: Path | None,
+) -> LibraryReading:
+    """One try at a page in ``worker``: ``_WorkerDied`` when the worker ends (or its pipe breaks) with the page."""
+    started = time.monotonic()
     try:
         # absolute: a worker keeps the folder it was started in (a `sohoa ocr-server` child's began in the server's)
         worker.send({"image": os.path.abspath(image_path), "dpi": dpi, "psm": psm})
         worker.pages += 1
-        started = time.monotonic()
         answer = worker.receive(timeout)
     except TimeoutError:
         worker.stop()
         raise StageError(f"{named.name}: Tesseract timed out after {timeout:.0f}s") from None
     except (OSError, ValueError) as exc:  # a broken pipe, or a line that is not JSON: the worker is gone
         worker.stop()
-        raise BadInputError(named, Problem.OCR_FAILED, f"the Tesseract worker failed: {exc}"[:200]) from exc
+        raise _WorkerDied(_exit_code(worker), time.monotonic() - started, f"{exc}"[:120]) from exc
     if answer is None:
         worker.stop()
-        code = worker.process.returncode
-        raise BadInputError(
-            named,
-            Problem.OCR_FAILED,
-            f"Tesseract stopped on this page (exit code {code}, after {time.monotonic() - started:.1f} s)",
-        )
+        raise _WorkerDied(_exit_code(worker), time.monotonic() - started)
     _pool.give_back(worker, language, tessdata_dir)
     if "error" in answer:
         raise BadInputError(named, Problem.OCR_FAILED, str(answer["error"])[:200])
@@ -402,3 +476,8 @@ def read_with_library(
         ],
         engine=f"libtesseract {worker.version}".strip(),
     )
+
+
+def _exit_code(worker: _Worker) -> int | None:
+    """A stopped worker's exit code; None for one handed over by another process (its parent collects it)."""
+    return None if isinstance(worker.process, _HandedOver) else worker.process.returncode

@@ -4,6 +4,12 @@
 ``quarantine/<name>.reason.txt`` says what is wrong, in Vietnamese then English. Quarantining the same content
 twice reuses the same entry.
 
+A scan archived by a later run (the same SHA-256: a fault outside it had quarantined it, or an officer fixed what
+was wrong and the same bytes came back) leaves the quarantine: ``parked_entries`` finds its entries by the
+``SHA-256:`` line of their reason files, and ``release`` removes the copy and its reason file once the record is
+in the archive — the quarantine lists only what still needs an officer. The record keeps what the reason said (an
+event), and the log and the batch's results say what was removed.
+
 Writes are crash-safe (``sohoa.fsutil``): a process killed in the middle of one leaves a ``.NAME.part-*`` file,
 which ``remove_partials`` removes at the start of a later batch.
 """
@@ -114,4 +120,71 @@ def remove_partials(quarantine_dir: Path) -> list[Path]:
         ]
         for path in removed:
             path.unlink(missing_ok=True)
+    return removed
+
+
+REASON_SUFFIX = ".reason.txt"
+
+
+@dataclass(frozen=True)
+class ParkedEntry:
+    """An entry of the quarantine as found on disk: its reason file, the copy it belongs to (None when that is gone,
+    or holds other bytes now), the SHA-256 and time it was parked with, and its English reason."""
+
+    reason_file: Path
+    file: Path | None
+    sha256: str
+    time: str
+    reason_en: str
+
+
+def parked_entries(quarantine_dir: Path, sha256: str) -> list[ParkedEntry]:
+    """The entries of the quarantine holding the content ``sha256`` (an earlier run's, under any name)."""
+    if not sha256 or not quarantine_dir.is_dir():
+        return []
+    found = []
+    for reason_file in quarantine_dir.glob(f"*{REASON_SUFFIX}"):
+        try:
+            fields = _reason_fields(reason_file.read_text(encoding="utf-8", errors="replace"))
+        except OSError:
+            continue  # removed meanwhile, or unreadable: not ours to judge
+        if fields.get("SHA-256") != sha256:
+            continue
+        copy = next(
+            (
+                path
+                for path in quarantine_dir.iterdir()
+                if path != reason_file
+                and fit_name(path.name, REASON_SUFFIX) == reason_file.name
+                and path.is_file()
+                and sha256_file(path) == sha256
+            ),
+            None,
+        )
+        found.append(
+            ParkedEntry(reason_file, copy, sha256, fields.get("Thời điểm / Time", ""), fields.get("Reason", ""))
+        )
+    return found
+
+
+def _reason_fields(text: str) -> dict[str, str]:
+    fields = {}
+    for line in text.splitlines():
+        name, colon, value = line.partition(": ")
+        if colon and name not in fields:
+            fields[name] = value.strip()
+    return fields
+
+
+def release(quarantine_dir: Path, entries: list[ParkedEntry]) -> list[Path]:
+    """Remove ``entries`` (of a scan now archived) from the quarantine: each copy, then its reason file; returns
+    what was removed. A copy is removed only while it still holds the archived bytes."""
+    removed: list[Path] = []
+    with file_lock(writers_lock_file(quarantine_dir), shared=True):
+        for entry in entries:
+            if entry.file is not None and entry.file.is_file() and sha256_file(entry.file) == entry.sha256:
+                entry.file.unlink(missing_ok=True)
+                removed.append(entry.file)
+            entry.reason_file.unlink(missing_ok=True)
+            removed.append(entry.reason_file)
     return removed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import signal
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -457,6 +458,45 @@ def test_a_small_page_of_a_tiff_is_named(tmp_path: Path) -> None:
     assert small.value.detail.startswith("page 2: 30×30 px") and small.value.detail_vi.startswith("trang 2: 30×30")
 
 
+def pdf_of_images(path: Path, pages: list[tuple[tuple[int, int], int]]) -> Path:
+    """A scanner's PDF: each page one image of (width, height) px laid out at its dpi, as img2pdf does."""
+    images = []
+    for index, (size, dpi) in enumerate(pages):
+        image = path.parent / f"{path.stem}-{index}.png"
+        Image.new("L", size, 255).save(image, dpi=(dpi, dpi))
+        images.append(str(image))
+    layout = img2pdf.get_layout_fun(None, None, None, None, None)
+    path.write_bytes(img2pdf.convert(images, layout_fun=layout))
+    return path
+
+
+def test_a_tiny_pdf_page_is_too_small_to_be_a_scan_naming_the_page(tmp_path: Path) -> None:
+    """QA: a 60×60 px image was quarantined as a PNG ("too small to be a scan") but signed and archived as an
+    `unknown` record as a PDF, alone or as a page of a stack. The same rule holds for a PDF page."""
+    tiny = pdf_of_images(tmp_path / "nhỏ.pdf", [((60, 60), 300)])  # a 5 mm page
+    stack = pdf_of_images(tmp_path / "chồng.pdf", [((1240, 1754), 150), ((60, 60), 300), ((1240, 1754), 150)])
+    with pytest.raises(BadInputError) as small:
+        inspect_input(stack)
+    assert small.value.problem == Problem.TOO_SMALL
+    assert small.value.detail == "page 2: the page is 5.1×5.1 mm" and small.value.detail_vi.startswith("trang 2: ")
+    # an image-only page of A4 whose whole scan is 60×60 px: refused for its pixels
+    with pikepdf.open(tiny) as pdf:
+        pdf.pages[0].mediabox = pikepdf.Array([0, 0, 595, 842])
+        pdf.save(tmp_path / "nhỏ-a4.pdf")
+    with pytest.raises(BadInputError) as small:
+        inspect_input(tmp_path / "nhỏ-a4.pdf")
+    assert small.value.detail == "page 1: its scan image is 60×60 px"
+    settings = make_settings(tmp_path / "var")
+    (result,) = process_many([tiny], settings)
+    assert result.outcome == Outcome.QUARANTINED, (result.outcome, result.reason_en)
+    assert "too small to be a scan" in (result.reason_en or "") and "page 1" in (result.reason_en or "")
+    assert "quá nhỏ để là một bản quét" in (result.reason_vi or "") and "trang 1" in (result.reason_vi or "")
+    # scans of ordinary size and a page with no image at all pass
+    assert inspect_input(two_page_scan_pdf(tmp_path / "hai trang.pdf")).page_count == 2
+    small_pdf(tmp_path / "trắng.pdf")
+    assert inspect_input(tmp_path / "trắng.pdf").page_count == 1
+
+
 def test_every_sample_still_passes_the_input_checks() -> None:
     samples = Path(__file__).resolve().parents[1] / "samples"
     scans = [p for p in samples.rglob("*") if p.suffix.lower() in {".pdf", ".png", ".jpg", ".jpeg", ".tif", ".tiff"}]
@@ -540,3 +580,72 @@ def test_a_language_without_data_stops_the_batch_before_any_document(tmp_path: P
     said = json.loads(result.stdout)
     assert "language data missing: xyz" in said["error"] and "tesseract-ocr-xyz" in said["error"]
     assert not (tmp_path / "var" / "work").exists() or not any((tmp_path / "var" / "work").glob("*/ocr*"))
+
+
+def tall_scan_png(path: Path) -> Path:
+    """A page of four times the usual text: seconds inside Tesseract, time to kill its worker while it reads."""
+    from tests.test_ocr import scan_page
+
+    with Image.open(scan_page(path.with_name("one.png"))) as one:
+        tall = Image.new("L", (one.width, one.height * 4), 250)
+        for index in range(4):
+            tall.paste(one, (0, index * one.height))
+    tall.save(path, dpi=(300, 300))
+    return path
+
+
+@pytest.mark.parametrize("kills", [1, 2])
+def test_a_tesseract_worker_killed_from_outside_never_quarantines_the_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kills: int
+) -> None:
+    """QA: `kill -9` of a tess_worker (as the OOM killer does) while it read a page quarantined the good scan
+    ("Tesseract could not read this page image … (exit code -9)"). Killed once, the page is read again by a fresh
+    worker and the scan archived; killed again, the scan is `failed`, for the rerun — never quarantined."""
+    from flows.pipeline import process_document
+    from ocr import tesseract_library
+    from tests.test_tesseract_library import kill_workers_while_reading
+
+    scan = tall_scan_png(tmp_path / "thông báo.png")
+    settings = make_settings(tmp_path / "var", ocr_bands=1, ocr_workers=1)
+    tesseract_library.stop_idle_workers()
+    killed = kill_workers_while_reading(monkeypatch, signal.SIGKILL, kills)
+    result = process_document(scan, settings)
+    assert len(killed) == kills  # real workers, really killed while reading
+    if kills == 1:
+        assert result.outcome == Outcome.ARCHIVED, result.reason_en
+    else:
+        assert result.outcome == Outcome.FAILED, result.reason_en
+        assert "SIGKILL" in (result.reason_en or "") and "not because of the scan" in (result.reason_en or "")
+        assert scan.exists()
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+
+def test_a_rerun_that_archives_a_quarantined_scan_takes_it_out_of_the_quarantine(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a scan quarantined for a fault outside it and archived by the rerun stayed in the quarantine, copy and
+    reason — an officer would look into a scan already archived. The quarantine lists what still needs attention:
+    the entry goes once the same content is archived; the record, the log and the result say so."""
+    from flows.pipeline import process_document
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    settings = make_settings(tmp_path / "var")
+    other = small_scan_png(tmp_path / "khác.png", "THÔNG BÁO Số: 9/TB")
+    for parked in (scan, other):  # as an earlier run left them
+        quarantine_file(parked, settings.quarantine_path, reason_vi="Lỗi", reason_en="processing failed (exit code -9)")
+    caplog.set_level(logging.INFO, logger="sohoa")
+    result = process_document(scan, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.reason_en
+    left = sorted(p.name for p in settings.quarantine_path.iterdir())
+    assert left == ["khác.png", "khác.png.reason.txt"]  # another scan's entry stays
+    assert sorted(p.name for p in result.released) == ["công văn.png", "công văn.png.reason.txt"]
+    assert result.summary()["released_from_quarantine"] == [str(p) for p in result.released]
+    assert "removed from the quarantine" in caplog.text
+    assert result.record is not None
+    event = next(e for e in result.record.events if e.action == "released from quarantine")
+    assert "processing failed (exit code -9)" in event.detail
+    # an already archived copy of a scan parked meanwhile is taken out too
+    quarantine_file(scan, settings.quarantine_path, reason_vi="Lỗi", reason_en="processing failed")
+    again = process_document(scan, settings)
+    assert again.outcome == Outcome.ALREADY_ARCHIVED
+    assert sorted(p.name for p in again.released) == ["công văn.png", "công văn.png.reason.txt"]

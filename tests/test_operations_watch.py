@@ -233,3 +233,69 @@ def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path) -> No
     assert _finish_journaled(journal, processed, outbox) == []
     assert claimed.read_bytes() == b"a later drop" and not (outbox / "r2.receipt.json").exists()
     assert not list(journal.root.iterdir())
+
+
+WRITER = """
+import sys, time
+data = open(sys.argv[2], "rb").read()
+with open(sys.argv[1], "wb") as out:
+    out.write(data[: len(data) // 2])
+    out.flush()
+    open(sys.argv[1] + ".half", "w").close()  # the test's signal: half of it is on disk
+    time.sleep(float(sys.argv[3]))
+    out.write(data[len(data) // 2 :])
+"""
+
+
+@pytest.mark.parametrize("writer_seen", [True, False])
+def test_a_scan_whose_writer_pauses_mid_write_is_archived_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, writer_seen: bool
+) -> None:
+    """QA: a writer that wrote half a PDF and paused longer than SOHOA_WATCH_STABLE_SECONDS had the half file
+    claimed and quarantined as "PDF truncated"; it wrote the rest into the claimed file, and the complete scan lay
+    unprocessed in processed/. A real writer process pausing mid-write: while it holds the file open for writing
+    the file is left alone; and one this process cannot see (another machine's, over NFS: not in /proc here), whose
+    half file was claimed, has it put back in the inbox and nothing quarantined."""
+    import subprocess
+    import sys
+
+    import flows.watch as watch_module
+
+    inbox = tmp_path / "hộp thư đến"
+    inbox.mkdir()
+    whole = stack_pdf(tmp_path / "whole.pdf", [page("THÔNG BÁO\nSố: 12/TB-UBND\nLịch tiếp công dân")])
+    settings = make_settings(tmp_path / "var", ocr_workers=1, watch_interval=0.5, watch_stable_seconds=1)
+    if not writer_seen:
+        seen = watch_module.held_for_writing
+        monkeypatch.setattr(watch_module, "held_for_writing", lambda paths: set())  # an NFS client's writer
+    target = inbox / "công văn.pdf"
+    pause = 6.0 if writer_seen else 3.0
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(target), str(whole), str(pause)])
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch, args=(inbox, settings), kwargs={"stop": stop}, daemon=True)
+    try:
+        deadline = time.monotonic() + 30
+        while not Path(f"{target}.half").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        Path(f"{target}.half").unlink()
+        if not writer_seen:
+            assert seen([target]) == {target}  # the real check sees the writer; the watcher is made blind to it
+        watcher.start()
+        assert writer.wait(60) == 0
+        outbox = settings.data_dir / "outbox"
+        deadline = time.monotonic() + 120
+        while not list(outbox.glob("*.receipt.json")) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        time.sleep(2)  # a few more passes: nothing else may happen to it
+    finally:
+        stop.set()
+        watcher.join(timeout=60)
+        if writer.poll() is None:
+            writer.kill()
+            writer.wait()
+    receipts = [json.loads(p.read_text(encoding="utf-8")) for p in (settings.data_dir / "outbox").glob("*.json")]
+    assert [r["outcome"] for r in receipts] == ["archived"], receipts
+    assert (settings.data_dir / "processed" / target.name).read_bytes() == whole.read_bytes()
+    quarantine = settings.quarantine_path
+    assert not quarantine.exists() or not [p for p in quarantine.iterdir() if not p.name.startswith(".")]
+    assert not target.exists() and not any((settings.data_dir / "claimed").rglob("*.pdf"))

@@ -61,7 +61,10 @@ def assert_exactly_one_receipt_per_drop(inbox: Path, data_dir: Path) -> None:
 
     claimed = data_dir / "claimed"
     assert not [p for p in claimed.rglob("*") if p.is_file()], list(claimed.rglob("*"))
-    assert not [p for p in (data_dir / "watch-journal").rglob("*") if p.is_file()]  # nor a write killed half-way
+    # nor a write killed half-way (recent/: the files moved to processed/ lately, looked at for a late writer)
+    journal = data_dir / "watch-journal"
+    assert not [p for p in journal.rglob("*") if p.is_file() and p.parent != journal / "recent"]
+    assert not [p for p in (journal / "recent").glob(".*")]
     assert not [p for p in (data_dir / "outbox").iterdir() if not p.name.endswith(".receipt.json")]
     assert not [p for p in inbox.rglob("*") if p.is_file()]
     processed = data_dir / "processed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import subprocess
 import unicodedata
@@ -242,3 +243,39 @@ def test_a_rescan_of_an_archived_document_goes_to_review_naming_the_earlier_reco
     (reason,) = [r for r in second.record.review_reasons if "archived before" in r]
     assert f"record {first.record.id} ({first.record.archive_prefix})" in reason, reason
     assert reason_in_vietnamese(reason).startswith("có thể đã lưu trước đây: record"), reason_in_vietnamese(reason)
+
+
+def test_log_lines_and_reasons_name_a_stack_part_as_dropped_and_one_page_as_a_page(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a quarantine reason said "(pages 6)" for one page, and log lines named the batch's scratch copy
+    (``…/work/stacks/<hash>/A-plain.pdf#4.pdf: ARCHIVED``) instead of the stack as dropped and its part."""
+    from flows.pipeline import _quarantine, as_dropped, pages_said
+    from sohoa.record import StackOrigin
+
+    assert pages_said([6]) == "page 6" and pages_said([6, 7]) == "pages 6, 7"
+    part = tmp_path / "work" / "stacks" / "89e4" / "A-plain.pdf#4.pdf"
+    part.parent.mkdir(parents=True)
+    part.write_bytes(b"not a pdf")
+    origin = StackOrigin(path="/srv/inbox/A-plain.pdf", sha256="0" * 64, part=4, pages=[6])
+    assert as_dropped(part, origin) == "/srv/inbox/A-plain.pdf#4"
+    settings = make_settings(tmp_path / "var")
+    with caplog.at_level(logging.WARNING, logger="sohoa"):
+        result = _quarantine(part, settings, "lỗi", "bad", origin)
+    assert result.quarantined_as is not None
+    reason = result.quarantined_as.with_name(result.quarantined_as.name + ".reason.txt").read_text(encoding="utf-8")
+    assert "A-plain.pdf#4 (page 6)" in reason
+    assert "/srv/inbox/A-plain.pdf#4: CÁCH LY" in caplog.text and "work/stacks" not in caplog.text.split(" as ")[0]
+
+
+def test_prefects_exit_note_is_not_a_warning_after_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import _configure_logging
+
+    _configure_logging(False)
+    logging.getLogger("EventsWorker").warning("Still processing items: 1 items remaining...")
+    logging.getLogger("APILogWorker").warning("Still processing items: 2 items remaining...")
+    assert "Still processing" not in capsys.readouterr().err
+    _configure_logging(True)
+    logging.getLogger("EventsWorker").warning("Still processing items: 3 items remaining...")
+    said = capsys.readouterr().err
+    assert "Still processing" not in said and "sending 3 last event(s)" in said
