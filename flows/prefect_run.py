@@ -37,7 +37,7 @@ QUARANTINED = "Quarantined"  # the name of a Completed state whose only trouble 
 
 # the loggers sohoa's code logs through (flows.pipeline, flows.watch: "sohoa"; flows.audit, storage, signing, ocr,
 # classify: their module names)
-SOHOA_LOGGERS = ("sohoa", "flows", "storage", "signing", "ocr", "classify")
+OUR_LOGGERS = ("sohoa", "flows", "storage", "signing", "ocr", "classify")
 
 
 def counts_line(counts: Mapping[str, int]) -> str:
@@ -105,7 +105,7 @@ def logs_to_run() -> Iterator[None]:
         _users += 1
         if _users == 1:
             handler = _RunLogHandler()
-            for name in SOHOA_LOGGERS:
+            for name in OUR_LOGGERS:
                 logger = logging.getLogger(name)
                 # PREFECT_LOGGING_EXTRA_LOGGERS may name it already: never send a line twice
                 if not any(isinstance(h, APILogHandler) for h in logger.handlers):
