@@ -58,6 +58,26 @@ def _groups(separators: list[bool]) -> list[list[int]]:
     return [g for g in groups if g]
 
 
+def only_separators(path: Path, code: str) -> bool:
+    """Whether every page of ``path`` (PDF, TIFF, or a single image) is a separator sheet: a stack scanned with no
+    document in it (the pile of separators fed by mistake). Renders every page: the pipeline asks only for a file
+    on whose pages OCR found no text."""
+    from PIL import Image, ImageSequence
+
+    try:
+        if path.suffix.lower() == ".pdf":
+            from sohoa.pdfium import open_pdf
+
+            with open_pdf(path) as pdf:
+                pages = [pdf.render(i, scale=RENDER_DPI / 72, grayscale=True) for i in range(len(pdf))]
+        else:
+            with Image.open(path) as image:
+                pages = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
+    except Exception:  # unreadable: not for this check to say
+        return False
+    return bool(pages) and all(_is_separator(page, code) for page in pages)
+
+
 def _pdf_separators(path: Path, code: str) -> list[bool]:
     from sohoa.pdfium import open_pdf
 

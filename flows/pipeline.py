@@ -31,7 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sohoa.errors import BadInputError, SecretFileError, StageError
+from sohoa.errors import BadInputError, Problem, SecretFileError, StageError
 from sohoa.fsutil import (
     PART_MARKER,
     escaped,
@@ -743,6 +743,23 @@ def _signing_fault(exc: BaseException) -> bool:
     return errors is not None and isinstance(exc, errors.SigningError) and not isinstance(exc, BadInputError)
 
 
+SEPARATOR_WORDS = 30  # a separator sheet's printed label ("TỜ PHÂN CÁCH / SEPARATOR") is well under this
+
+
+def _refuse_only_separators(path: Path, ocr: OcrResult, settings: Settings) -> None:
+    """A file made only of separator sheets (each page a separator's QR code, at most a printed label on it) is no
+    document: refused, where it was archived as an 'unknown' record (QA). A stack of documents never gets here
+    whole: intake splits it, and drops its separator pages. Only a file whose every page reads as a few words at
+    most is rendered again to look (a document's page reads as hundreds)."""
+    if not settings.separator_code or any(len(page.split()) >= SEPARATOR_WORDS for page in ocr.text.split("\f")):
+        return
+    from flows.intake import only_separators
+
+    if only_separators(path, settings.separator_code):
+        pages = len(ocr.pages)
+        raise BadInputError(path, Problem.ONLY_SEPARATORS, f"{pages} page(s)", f"{pages} trang")
+
+
 def archived_before(record: Record, settings: Settings) -> str | None:
     """The review reason for a record whose type, number and date of issue an archived record of another scan has
     already — the same paper scanned again (a rescan, a copy), or a number given twice; None when there is none,
@@ -1003,6 +1020,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         searchable = work / "ocr.pdf"
         record.ocr = runner("ocr", run_ocr, path, searchable, settings)
         record.state = RecordState.OCRED
+        _refuse_only_separators(path, record.ocr, settings)
         conformance = (
             f"PDF/A-{record.ocr.pdfa.lower()}"
             if record.ocr.pdfa

@@ -24,10 +24,15 @@ class Problem(StrEnum):
     DAMAGED_PAGE_IMAGE = "damaged_page_image"
     NO_PAGES = "no_pages"
     OCR_FAILED = "ocr_failed"
+    ONLY_SEPARATORS = "only_separators"
 
 
 # (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
 PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
+    Problem.ONLY_SEPARATORS: (
+        "Tệp chỉ gồm tờ phân cách (mã QR), không có văn bản nào; hãy quét lại tập hồ sơ kèm văn bản.",
+        "The file holds only separator sheets (their QR code), no document; scan the stack again with its documents.",
+    ),
     Problem.EMPTY: ("Tệp rỗng (0 byte).", "The file is empty (0 bytes)."),
     Problem.NOT_A_PDF: (
         "Tệp có đuôi .pdf nhưng nội dung không phải PDF.",

@@ -198,3 +198,22 @@ def test_bundled_stack_splits_into_its_two_documents(tmp_path: Path) -> None:
         assert result.record.classification.number == item["number"]
         assert str(result.record.classification.issued_on) == item["issued_on"]
         assert result.record.ocr is not None and len(result.record.ocr.pages) == item["pages"]
+
+
+def test_a_file_of_nothing_but_separator_sheets_is_quarantined_as_no_document(tmp_path: Path) -> None:
+    """QA: a file made only of separator sheets (the pile of separators fed by mistake) was archived and signed
+    as an `unknown` record. It is refused with a reason an officer can act on; a one-page document that reads as
+    a few words is still archived (only the separator check decides)."""
+    (tmp_path / "in").mkdir()
+    only = stack_pdf(tmp_path / "in" / "chỉ tờ phân cách.pdf", [separator(), separator()])
+    tiff = tmp_path / "in" / "một tờ.tiff"
+    separator().save(tiff, dpi=(300, 300))
+    short = tmp_path / "in" / "giấy mời ngắn.png"
+    page("GIẤY MỜI\nHọp tổ dân phố").save(short, dpi=(300, 300))
+    settings = make_settings(tmp_path / "var")
+    results = {r.path.name: r for r in process_many([only, tiff, short], settings)}
+    for name in (only.name, tiff.name):
+        refused = results[name]
+        assert refused.outcome == Outcome.QUARANTINED, (name, refused.reason_en)
+        assert "only separator sheets" in (refused.reason_en or "") and "tờ phân cách" in (refused.reason_vi or "")
+    assert results[short.name].outcome == Outcome.ARCHIVED, results[short.name].reason_en
