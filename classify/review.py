@@ -242,6 +242,12 @@ def officer_values(correction: Classification) -> dict[str, str]:
     }
 
 
+def reason_in_both(reason: str) -> str:
+    """A review reason as the tables show it: ``Vietnamese / English``, once when there is no translation."""
+    vietnamese = reason_in_vietnamese(reason)
+    return reason if vietnamese == reason else f"{vietnamese} / {reason}"
+
+
 def train_office_model(
     labelled: Path,
     out: Path,

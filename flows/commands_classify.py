@@ -213,7 +213,7 @@ def register(app: typer.Typer) -> None:
     def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
-        from classify.review import pending, reason_in_vietnamese
+        from classify.review import pending, reason_in_both, reason_in_vietnamese
         from storage import ArchiveUnavailableError
 
         settings, store = _open(archive)  # a location with no archive is refused (it used to say "0 record(s)")
@@ -243,16 +243,13 @@ def register(app: typer.Typer) -> None:
         for column in ("id", "tệp / file", "loại / type", "số / number", "tin cậy / conf.", "lý do / reasons"):
             table.add_column(column)
         for row in rows:
-            said = [
-                vi if vi == en else f"{vi} / {en}" for vi, en in zip(row["reasons_vi"], row["reasons"], strict=True)
-            ]
             table.add_row(
                 row["id"],
                 escape(row["file_label"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
                 escape(str(row["doc_type"])),
                 escape(str(row["number"] or "")),
                 f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
-                escape("; ".join(said)),
+                escape("; ".join(map(reason_in_both, row["reasons"]))),
             )
         cli.out.print(table)
 

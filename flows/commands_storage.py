@@ -176,10 +176,9 @@ def record_summary(record: Record, correction: Classification | None, retained: 
     if correction is not None and read is not None:
         line("Đã sửa / corrected", f"sohoa review set; sohoa read: {read.doc_type} {read.number or ''}".strip())
     if record.needs_review and correction is None:
-        from classify.review import reason_in_vietnamese
+        from classify.review import reason_in_both
 
-        said = [(reason_in_vietnamese(reason), reason) for reason in record.review_reasons]
-        line("Cần xem lại / needs review", "; ".join(vi if vi == en else f"{vi} / {en}" for vi, en in said) or "yes")
+        line("Cần xem lại / needs review", "; ".join(map(reason_in_both, record.review_reasons)) or "yes")
     if record.ocr is not None:
         for page in record.ocr.pages:
             if not page.ocr:
@@ -729,7 +728,7 @@ def register(app: typer.Typer) -> None:
         from classify.review import correction_of
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
-        from storage.export import DAY, bag_totals, batch_records, export_bag, export_batch_bag, original_name
+        from storage.export import DAY, bag_totals, export_bag, export_batch_bag, original_name
 
         _errors_as_json(as_json)
         if len(args) != (1 if batch else 2):
@@ -751,21 +750,23 @@ def register(app: typer.Typer) -> None:
         if settings.trust_dev_ca and dev_ca.exists():
             anchors.append(dev_ca)
         corrections: dict[str, Classification] = {}
+
+        def corrected(record_id: str) -> Classification | None:  # an officer's correction, kept for --json too
+            if (found := correction_of(settings, record_id)) is not None:
+                corrections[record_id] = found
+            return found
+
         try:
             if batch:
                 try:
-                    chosen = batch_records(store, batch)
-                    corrections = {r.id: c for r in chosen if (c := correction_of(settings, r.id)) is not None}
                     _, records = export_batch_bag(
-                        store, batch, out_dir, anchors, corrections, organization=settings.organization
+                        store, batch, out_dir, anchors, corrected, organization=settings.organization
                     )
                 except LookupError as exc:
                     raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1, out_dir) from exc
             else:
                 record = _record(store, args[0])
-                if (correction := correction_of(settings, record.id)) is not None:
-                    corrections[record.id] = correction
-                export_bag(store, record, out_dir, anchors, correction, organization=settings.organization)
+                export_bag(store, record, out_dir, anchors, corrected(record.id), organization=settings.organization)
                 records = [record]
         except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
             raise _fail(str(exc), 1, out_dir) from exc

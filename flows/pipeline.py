@@ -68,7 +68,7 @@ from storage import (
     record_prefix,
     search_index_path,
 )
-from storage.quarantine import parked_entries, release
+from storage.quarantine import ParkedEntry, parked_entries, release
 from storage.quarantine import remove_partials as remove_quarantine_partials
 
 if TYPE_CHECKING:
@@ -307,7 +307,7 @@ def ingest(path: Path) -> Record:
             name=readable(path.name),
             # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot);
             # a name that is not UTF-8 (Latin-1 bytes) with those bytes as \xNN: a record is UTF-8 JSON
-            path=f"{origin.path}#{origin.part}" if origin else escaped(str(path.resolve())),
+            path=as_dropped(path.resolve(), origin),
             sha256=digest,
             size=path.stat().st_size,
             media_type=info.media_type,
@@ -865,7 +865,7 @@ def _quarantine(
             settings.quarantine_path,
             reason_vi=said(reason_vi),
             reason_en=said(reason_en),
-            label=f"{origin.path}#{origin.part} ({pages_said(origin.pages)})" if origin else None,
+            label=f"{shown} ({pages_said(origin.pages)})" if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun
         log.error("%s: FAILED: could not be quarantined (%s): %s", shown, exc, reason_en)
@@ -998,10 +998,9 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
-    from flows.intake import stack_origin
     from ocr.quality import low_quality_reason
 
-    shown = as_dropped(path, stack_origin(path))
+    shown = as_dropped(path, record.source.stack)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
@@ -1010,7 +1009,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     if existing is not None:
         log.info("%s: already archived as %s (same SHA-256); skipped", shown, existing.archive_prefix)
         _complete_interrupted(existing, settings)
-        released = _release_from_quarantine(shown, record.source.sha256, settings, existing.archive_prefix)
+        parked = parked_entries(settings.quarantine_path, record.source.sha256)
+        released = _release_from_quarantine(shown, parked, settings, existing.archive_prefix)
         return DocumentResult(
             path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings), released=released
         )
@@ -1102,13 +1102,14 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             record.needs_review = True
             record.review_reasons.append("signature did not verify right after signing")
 
-        for parked in parked_entries(settings.quarantine_path, record.source.sha256):
+        parked = parked_entries(settings.quarantine_path, record.source.sha256)
+        for entry in parked:
             # a fault outside the scan (a Tesseract worker the OOM killer ended, before sohoa told the two apart)
             # or an officer's fix: the record keeps what the quarantine said; the entry goes once it is archived
             record.add_event(
                 "released from quarantine",
                 "sohoa",
-                f"quarantined by an earlier run ({parked.time}): {parked.reason_en}",
+                f"quarantined by an earlier run ({entry.time}): {entry.reason_en}",
             )
         files = {
             "original": (f"original{path.suffix.lower() or '.bin'}", path),
@@ -1126,15 +1127,18 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         classified.doc_type if classified else "type unknown",
         f"số {classified.number}" if classified and classified.number else "no number",
     )
-    released = _release_from_quarantine(shown, archived.source.sha256, settings, archived.archive_prefix)
+    released = _release_from_quarantine(shown, parked, settings, archived.archive_prefix)
     return DocumentResult(path, Outcome.ARCHIVED, record=archived, released=released)
 
 
-def _release_from_quarantine(shown: str, sha256: str, settings: Settings, archived_as: str | None) -> list[Path]:
-    """Remove an earlier run's quarantine entries of this content, now in the archive (storage.quarantine): the
-    quarantine lists only what still needs an officer. Said in the log; a failure to remove is only said."""
+def _release_from_quarantine(
+    shown: str, parked: list[ParkedEntry], settings: Settings, archived_as: str | None
+) -> list[Path]:
+    """Remove an earlier run's quarantine entries of this content (``parked``), now in the archive
+    (storage.quarantine): the quarantine lists only what still needs an officer. Said in the log; a failure to
+    remove is only said."""
     try:
-        removed = release(settings.quarantine_path, parked_entries(settings.quarantine_path, sha256))
+        removed = release(settings.quarantine_path, parked)
     except OSError as exc:
         log.warning("%s: archived, but its copy from an earlier run is still in the quarantine: %s", shown, exc)
         return []

@@ -756,6 +756,7 @@ def _pass(
         claims: list[_Claimed] = []
         receipts: list[dict[str, Any]] = []
         recent = _Recent(settings.data_dir)
+        own = own_folders(settings)
         if candidates is None:
             receipts += _finish_journaled(journal, processed_root, outbox)
             recent.put_back_changed(inbox, outbox, settings.quarantine_path, stable)
@@ -765,13 +766,12 @@ def _pass(
             candidates = expand_inputs(
                 [inbox],
                 unreadable=_warn_unreadable,
-                skip=own_folders(settings),
+                skip=own,
                 suffixes=None,
                 hidden_files=lambda path: _say_skipped(path, inbox),
             )
         waiting: dict[Path, float] = {}
         complete: list[Path] = []
-        own = own_folders(settings)
         for path in candidates:
             if not path.is_file() or own_folder_of(path, own) is not None:
                 continue

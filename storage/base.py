@@ -31,13 +31,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from sohoa.errors import SohoaError, StageError
 from sohoa.record import Record, RecordState, StoredObject
-
-if TYPE_CHECKING:
-    from storage.ledger import Ledger
 
 SIDECAR = "record.json"
 INDEX_DIR = ".by-sha256"
@@ -409,18 +406,22 @@ class BaseArchive(ABC):
         self._write_index(record, _archived_seq(entries))
         return record
 
-    def _finish_write(self, adopted: Record, sidecar: bytes) -> list[dict[str, object]]:
+    def _finish_write(
+        self, adopted: Record, sidecar: bytes, written: list[dict[str, Any]] | None = None
+    ) -> list[dict[str, object]]:
         """What the end of a ``put`` writes, for a record whose folder (files read back, record.json ``sidecar``)
         a killed put left: the retention (the crash may have come before it was set), the ledger entries not
         written yet (before the first of them, or part-way through), then the index entry. The caller has checked
-        that the files match the record.json. Returns the ledger entries written."""
+        that the files match the record.json; ``written``: the record's ledger entries, when it has read them.
+        Returns the ledger entries written."""
         from storage.ledger import Ledger
 
         adopted_type = adopted.classification.doc_type if adopted.classification else None
         for key in self.record_keys(adopted):
             self._set_retention(key, retain_until(adopted_type, self.retention_table))
         ledger = Ledger(self)
-        written = ledger.excerpt(adopted.id)
+        if written is None:
+            written = ledger.excerpt(adopted.id)
         appended: list[dict[str, object]] = []
         if not any(e.get("action") == "archived" for e in written):
             appended = ledger.append_record_events(adopted, sidecar_sha256=sha256_bytes(sidecar), written=written)
@@ -550,22 +551,26 @@ class BaseArchive(ABC):
         writes (``_finish_write``: retention, the ledger entries missing, the index entry). Anything else is
         refused, never adopted (``_not_finishable``). ``dry_run``: only say what would be written. The caller
         holds the archive's write lock (a put in progress looks the same until it is done)."""
-        from storage.ledger import Ledger
+        from storage.ledger import Ledger, excerpts_of
 
         ledger = Ledger(self)
         done: list[FinishedWrite] = []
-        for write in self.outside_records(list(self.records()))[0]:
+        writes = self.outside_records(list(self.records()))[0]
+        # the entries of every record found, in one pass over the ledger (not one excerpt per record: it is long)
+        ids = [w.record.id for w in writes if w.record is not None]
+        excerpts = excerpts_of((entry for _, entry in ledger.entries()) if ids else (), ids)
+        for write in writes:
             record = write.record
-            refusal = self._not_finishable(write, ledger)
+            written = excerpts[record.id] if record is not None else []
+            sidecar = (self._read(f"{write.prefix}/{SIDECAR}") or b"") if record is not None else b""
+            refusal = self._not_finishable(write, written, sidecar)
             if record is None or refusal is not None:
                 reason, reason_vi = refusal or ("", "")
                 rid = record.id if record else None
                 done.append(FinishedWrite(write.prefix, rid, False, reason=reason, reason_vi=reason_vi))
                 continue
-            sidecar = self._read(f"{write.prefix}/{SIDECAR}") or b""
             index_key = f"{INDEX_DIR}/{record.source.sha256}.json"
             if dry_run:
-                written = ledger.excerpt(record.id)
                 missing = (
                     []
                     if any(e.get("action") == "archived" for e in written)
@@ -573,7 +578,7 @@ class BaseArchive(ABC):
                 )
                 done.append(FinishedWrite(write.prefix, record.id, True, index_key, [(None, a) for a, _ in missing]))
                 continue
-            entries = self._finish_write(record, sidecar)
+            entries = self._finish_write(record, sidecar, written)
             done.append(
                 FinishedWrite(
                     write.prefix,
@@ -585,10 +590,13 @@ class BaseArchive(ABC):
             )
         return done
 
-    def _not_finishable(self, write: UnfinishedWrite, ledger: Ledger) -> tuple[str, str] | None:
+    def _not_finishable(
+        self, write: UnfinishedWrite, written: list[dict[str, Any]], sidecar: bytes
+    ) -> tuple[str, str] | None:
         """Why ``finish_interrupted`` must not adopt this folder as an archived record ((English, Vietnamese)), or
-        None when it is what a killed put leaves: its own record.json (``_unfinished_write``), every file read back
-        against it, nothing in the index or the ledger saying otherwise."""
+        None when it is what a killed put leaves: its own record.json (``_unfinished_write``; ``sidecar``, its
+        bytes), every file read back against it, nothing in the index or the ledger (``written``, the record's
+        entries) saying otherwise."""
         record = write.record
         if record is None:
             return (
@@ -632,8 +640,7 @@ class BaseArchive(ABC):
                 f"{where}: its id is already indexed for another scan ({', '.join(taken)}): not adopted",
                 f"hồ sơ {record.id}: mã hồ sơ đã có trong chỉ mục cho bản quét khác — không nhận",
             )
-        archived = [e for e in ledger.excerpt(record.id) if e.get("action") == "archived"]
-        sidecar = self._read(f"{write.prefix}/{SIDECAR}") or b""
+        archived = [e for e in written if e.get("action") == "archived"]
         if archived and archived[-1].get("sidecar_sha256") not in (None, sha256_bytes(sidecar)):
             return (
                 f"{where}: its {SIDECAR} is not the one ledger entry {archived[-1].get('seq')} recorded as archived "

@@ -29,7 +29,7 @@ import json
 import re
 import shutil
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Classification, Record
 from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive
-from storage.ledger import Ledger, check_entries, verified_record
+from storage.ledger import Ledger, check_entries, excerpts_of, verified_record
 from storage.stamps import entry_day
 
 CORRECTION = "correction.json"
@@ -181,15 +181,14 @@ def export_batch_bag(
     batch: str,
     out: Path,
     trust_anchors: Iterable[Path] = (),
-    corrections: Mapping[str, Classification] | None = None,
+    correction_of: Callable[[str], Classification | None] | None = None,
     organization: str = "",
 ) -> tuple[Path, list[Record]]:
     """Write every record of ``batch`` (see ``batch_records``) as one bag to ``out``; LookupError when the batch
     has no record. Returns the bag and the records in it. ArchiveIntegrityError, and nothing written, as for
     ``export_bag`` — and when the ledger says a record was archived in the batch that the archive no longer lists
-    (``missing_from_batch``). ``corrections``: officers' corrections by record id, written beside each
-    record.json; ``organization`` as for ``export_bag``."""
-    corrections = corrections or {}
+    (``missing_from_batch``). ``correction_of``: an officer's correction of a record, by its id (None: none), written
+    beside its record.json; ``organization`` as for ``export_bag``."""
     if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
     everything = list(archive.records())
@@ -215,14 +214,12 @@ def export_batch_bag(
         )
     if not records:
         raise LookupError(f"batch {batch}: no archived record in {archive.location}")
-    excerpts: dict[str, list[dict[str, Any]]] = {rid: [] for rid in ids}
-    for entry in entries:
-        if (rid := entry.get("record_id")) in excerpts:
-            excerpts[rid].append(entry)
+    excerpts = excerpts_of(entries, ids)
     excerpt = [e for e in entries if e.get("record_id") in ids]
     check_entries(excerpt, f"batch {batch}")
     checked = [verified_record(archive, record, excerpts[record.id]) for record in records]
     records = [record for record, _ in checked]
+    corrections = {r.id: c for r in records if correction_of is not None and (c := correction_of(r.id)) is not None}
     description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
     readme = _readme_batch(batch, len(records), bool(corrections))
     with _staged_bag(out, {"External-Identifier": batch}, description, trust_anchors, organization, readme) as staging:

@@ -54,6 +54,16 @@ def check_entries(entries: Iterable[dict[str, Any]], what: str) -> None:
         )
 
 
+def excerpts_of(entries: Iterable[dict[str, Any] | None], record_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    """Each record's entries among ``entries`` (in their order), for ``record_ids``: one pass over a ledger for many
+    records, where ``Ledger.excerpt`` per record would read the whole ledger each time."""
+    excerpts: dict[str, list[dict[str, Any]]] = {rid: [] for rid in record_ids}
+    for entry in entries:
+        if entry is not None and (rid := entry.get("record_id")) in excerpts:
+            excerpts[rid].append(entry)
+    return excerpts
+
+
 def default_actor() -> str:
     try:
         return getpass.getuser()
