@@ -194,17 +194,12 @@ def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
     return target
 
 
-def _nfc(text: str) -> str:
-    """A name as written in a receipt: NFC, and valid UTF-8 (a name in Latin-1 bytes read as CP1258)."""
-    return readable(text)
-
-
 def tags_for(relative: Path) -> list[str]:
     """The tag a file gets from where it was dropped: its first-level subfolder of the inbox, NFC
     (``hộ tịch/scan.pdf`` → ``["hộ tịch"]``; ``scan.pdf`` → ``[]``). A name that equals a record class code is
     kept as a tag like any other: the classifier reads the document and decides its class."""
     parts = relative.parts
-    return [_nfc(parts[0]).strip()] if len(parts) > 1 and parts[0].strip() else []
+    return [readable(parts[0]).strip()] if len(parts) > 1 and parts[0].strip() else []
 
 
 @dataclass(frozen=True)
@@ -341,10 +336,10 @@ def _content_starts(path: Path, prefix: str) -> bool:
 def _document_name(document: Path, claim: _Claimed | None) -> str:
     """The document as the officer knows it: the path as dropped (``hộ tịch/scan.pdf``, ``stack.pdf#2.pdf``)."""
     if claim is None:
-        return _nfc(document.name)
+        return readable(document.name)
     if claim.path == document:
-        return _nfc(claim.relative.as_posix())
-    return _nfc((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
+        return readable(claim.relative.as_posix())
+    return readable((claim.relative.parent / f"{claim.relative.name}#{document.name.rpartition('#')[2]}").as_posix())
 
 
 def dropped_path(inbox: Path, claim: _Claimed) -> str:
@@ -618,7 +613,7 @@ def receipt_target(outbox: Path, receipt: dict[str, Any], document: Path) -> Pat
 
 def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
     """``{SHA-256, 16 digits}-{file name}.receipt.json``, shortened (with a hash) to fit in 255 bytes."""
-    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{_nfc(document.name)}", RECEIPT_SUFFIX)
+    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{readable(document.name)}", RECEIPT_SUFFIX)
 
 
 def _write_receipts(outbox: Path, receipts: list[tuple[str, dict[str, Any]]]) -> None:

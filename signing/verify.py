@@ -923,16 +923,9 @@ def _verify_file(
             sigs, doc_timestamps, damaged = _signature_fields(reader)
             result.revisions = reader.xrefs.total_revisions
         except Exception as exc:  # a broken AcroForm: no field can be listed
-            english, vietnamese = _signature_field_problem(exc)
-            return result.fail(
-                f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(exc)
-            )
+            return _fields_damaged(result, exc)
         if not sigs and not doc_timestamps and damaged:  # nothing else to judge: the file's own error, as before
-            problem = damaged[0][1]
-            english, vietnamese = _signature_field_problem(problem)
-            return result.fail(
-                f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(problem)
-            )
+            return _fields_damaged(result, damaged[0][1])
         if not sigs and not damaged:
             result.fail("no signature found", "không có chữ ký nào")
             if doc_timestamps:
@@ -980,6 +973,12 @@ def _signature_fields(
     regular = [sig for _, sig in sigs if sig.sig_object_type == "/Sig"]
     stamps = [sig for _, sig in sigs if sig.sig_object_type == "/DocTimeStamp"]
     return regular, stamps, damaged
+
+
+def _fields_damaged(result: FileVerification, exc: BaseException) -> FileVerification:
+    """The file's error when its signature fields cannot be read (none of them, or its only one)."""
+    english, vietnamese = _signature_field_problem(exc)
+    return result.fail(f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(exc))
 
 
 def _damaged_field(name: str, exc: Exception) -> SignatureVerdict:
