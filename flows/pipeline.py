@@ -490,6 +490,29 @@ def run_sign(input_pdf: Path, output_pdf: Path, settings: Settings) -> Signature
             raise
 
 
+def check_signing_token(settings: Settings) -> None:
+    """For a PKCS#11 identity: the cached login's token still answers, or it is logged in afresh (the token was
+    pulled out and put back), or this raises the signing error saying the token is not there — before a
+    document's OCR, not after it (a token pulled while a watcher waited passed the batch's start check, and each
+    next scan was OCR'd only to fail at its signature). Not on a Dask cluster: the workers sign."""
+    if settings.signing_identity != "pkcs11" or settings.dask_address:
+        return
+    import signing
+
+    with _token_lock:
+        identity = signing_identity(settings)
+        if identity.reachable():
+            return
+        log.warning("the signing token %s no longer answers: logging in to it again", identity.token)
+        with _identity_lock:
+            identity.token_lost()
+            _identity.cache_clear()
+        try:
+            signing_identity(settings)
+        except signing.SigningConfigError as exc:  # still away (or another token in its place): said as pulled out
+            raise signing.SigningTokenError.unreachable(identity.token, "no longer listed by its module") from exc
+
+
 def check_signing_identity(settings: Settings) -> None:
     """Load (for a token: log in to) the configured identity before a batch's first document, through the cache the
     documents then sign with (no second login): a wrong PIN, a key label not on the token, a wrong PKCS#12 password
@@ -503,6 +526,9 @@ def check_signing_identity(settings: Settings) -> None:
 
     try:
         signing_identity(settings)
+        check_signing_token(settings)
+    except signing.SigningTokenError as exc:
+        raise StageError(f"ký số / signing: {exc.vietnamese} / {exc.problem}") from None
     except signing.SigningConfigError as exc:
         raise StageError(f"ký số / signing: {exc}") from None
 
@@ -1015,6 +1041,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings), released=released
         )
 
+    check_signing_token(settings)  # a token pulled out: fail now, not after the OCR
     work = prepare_work_dir(settings.work_path / record.id)
     try:
         searchable = work / "ocr.pdf"

@@ -54,3 +54,18 @@ class SigningTokenError(SigningServiceError):
     """The PKCS#11 token failed while signing (unplugged, its reader reset, re-initialised): a fault outside the
     input, like a service that does not answer — the same document signs once the token is back. The identity that
     used it is dead: the caller drops it and loads it again (a new login) for the next document."""
+
+    @classmethod
+    def unreachable(cls, token: str, why: str, subject: str = "") -> SigningTokenError:
+        """The token is out of reach (``why``: what it answered, or that it is no longer listed); ``subject``, the
+        file being signed, heads the message (not the problem: the pipeline names the scan itself)."""
+        token = token or "PKCS#11"
+        english = (
+            f"the token {token} is not reachable (removed?) ({why}) — the scan is left for the rerun; put the token "
+            "back and run again"
+        )
+        vietnamese = (
+            f"không truy cập được thẻ ký số {token} (đã bị rút ra?) ({why}) — tệp quét được giữ lại để chạy lại; "
+            "cắm lại thẻ rồi chạy lại"
+        )
+        return cls(f"{subject}: {english}" if subject else english, english, vietnamese)

@@ -85,6 +85,18 @@ class SigningIdentity:
     release: Callable[[], None] | None = None  # what close() gives back (a PKCS#11 session and its login)
     token: str = ""  # the PKCS#11 token it signs with, as messages name it ("" for a key read from a file)
     lose: Callable[[], None] | None = None  # forgets the token's sessions and login: the token went away
+    probe: Callable[[], None] | None = None  # raises when the token no longer answers for the key
+
+    def reachable(self) -> bool:
+        """Whether the key can still be used: always for a key read from a file; for a token, whether it still
+        finds the key (a token pulled out while nothing was signing keeps its login cached in this process)."""
+        if self.probe is None:
+            return True
+        try:
+            self.probe()
+        except Exception:  # whatever the module says about a token gone (ObjectHandleInvalid, NoSuchKey, …)
+            return False
+        return True
 
     def close(self) -> None:
         """Release what the identity holds open (the PKCS#11 session and its login); a no-op otherwise."""
@@ -776,7 +788,15 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
         release=release,
         token=where,
         lose=lose,
+        probe=lambda: _find_key(session, config.key_label),
     )
+
+
+def _find_key(session: Any, label: str) -> None:
+    """Look the private key up on the token (one object search: a few milliseconds)."""
+    from pkcs11 import ObjectClass
+
+    session.get_key(object_class=ObjectClass.PRIVATE_KEY, label=label)
 
 
 def load_identity(

@@ -301,7 +301,7 @@ def sign_pdf(
                 raise _path_error(input_pdf, level, exc, fetch_failures) from exc
             except Exception as exc:
                 if (fault := _token_fault(exc)) is not None:
-                    raise _token_error(input_pdf, identity, fault) from None
+                    raise SigningTokenError.unreachable(identity.token, type(fault).__name__, str(input_pdf)) from None
                 if isinstance(exc, (PdfError, PyHankoSigningError, ValueError, KeyError, TypeError, OSError)):
                     raise _signing_failure(input_pdf, level, exc, fetch_failures) from exc
                 raise
@@ -347,22 +347,6 @@ def _token_fault(exc: BaseException) -> BaseException | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
-
-
-def _token_error(input_pdf: Path, identity: SigningIdentity, fault: BaseException) -> SigningTokenError:
-    """A token that failed while signing (QA: unplugged mid-batch, it answered ObjectHandleInvalid and every later
-    scan was quarantined as if it were at fault): a fault outside the input, the scan left for the rerun."""
-    token = identity.token or "PKCS#11"
-    name = type(fault).__name__
-    english = (
-        f"the token {token} is not reachable (removed?) ({name}) — the scan is left for the rerun; put the token "
-        "back and run again"
-    )
-    vietnamese = (
-        f"không truy cập được thẻ ký số {token} (đã bị rút ra?) ({name}) — tệp quét được giữ lại để chạy lại; "
-        "cắm lại thẻ rồi chạy lại"
-    )
-    return SigningTokenError(f"{input_pdf}: {english}", english, vietnamese)
 
 
 def _read_back_signing_time(out_fh: BinaryIO, name: str, input_pdf: Path, *, strict: bool = True) -> datetime:

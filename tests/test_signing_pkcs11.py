@@ -503,6 +503,56 @@ def test_token_removed_mid_batch_fails_the_rest_and_the_next_batch_signs(
     assert [r.outcome for r in second] == [Outcome.ARCHIVED, Outcome.ARCHIVED], [r.summary() for r in second]
 
 
+def test_a_token_pulled_while_idle_fails_the_next_batch_before_any_ocr(
+    tmp_path: Path, token: tuple[Pkcs11Config, Path], monkeypatch: pytest.MonkeyPatch, fresh_pipeline_identity: None
+) -> None:
+    """The token unplugged between two batches of one process (a watcher idle between drops): the cached login
+    passed the batch's start check, and each next scan was OCR'd (seconds of CPU a page) only to fail at its
+    signature. Now the cached identity is asked whether its token still answers — at the batch's start and before
+    each document's OCR — and a token that went away is logged in afresh, or refused before any OCR."""
+    from test_bad_input import small_scan_png
+
+    from flows import pipeline
+    from flows.pipeline import Outcome, process_many
+    from sohoa.errors import StageError
+
+    _, ca = token
+    settings = _pipeline_settings(tmp_path, ca)
+    (tmp_path / "in").mkdir()
+    scans = [small_scan_png(tmp_path / "in" / f"cv-{n}.png", f"CÔNG VĂN Số: {n}/UBND-VP") for n in (131, 132, 133)]
+    ocr_runs: list[Path] = []
+    real_ocr = pipeline.run_ocr
+    monkeypatch.setattr(pipeline, "run_ocr", lambda source, *rest: ocr_runs.append(source) or real_ocr(source, *rest))
+    folder = _token_folder(TOKEN)
+    away = tmp_path / "unplugged"
+
+    assert [r.outcome for r in process_many(scans[:1], settings)] == [Outcome.ARCHIVED]
+    shutil.move(folder, away)  # pulled while nothing signs
+    try:
+        with pytest.raises(StageError, match="not reachable \\(removed\\?\\)"):  # the batch refused, exit 3
+            list(process_many(scans[1:2], settings))
+        assert ocr_runs == [scans[0]], "the scan after the token went was OCR'd for nothing"
+        assert scans[1].exists()
+    finally:
+        shutil.move(away, folder)
+    # mid-batch: the token goes after the first document; the next is not OCR'd
+    ocr_runs.clear()
+
+    def unplug_after_the_first(result: object, index: int, total: int) -> None:
+        if index == 1:
+            shutil.move(folder, away)
+
+    try:
+        mid = list(process_many(scans[1:], settings, on_result=unplug_after_the_first))
+    finally:
+        if away.exists():
+            shutil.move(away, folder)
+    assert [r.outcome for r in mid] == [Outcome.ARCHIVED, Outcome.FAILED], [r.summary() for r in mid]
+    assert ocr_runs == [scans[1]]
+    # back: the same process logs in again and signs
+    assert [r.outcome for r in process_many(scans[2:], settings)] == [Outcome.ARCHIVED]
+
+
 def _count_logins(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
     """Every PIN presented to a token from now on (the PINs themselves: a test's own, never logged)."""
     import signing.identity
