@@ -214,6 +214,12 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^possibly archived before: (.*) \(same type, number and date of issue; another scan\)$"),
         r"có thể đã lưu trước đây: \1 (cùng loại, số và ngày ban hành; bản quét khác)",
     ),
+    (
+        re.compile(
+            r"^possibly the same paper as (.*) in this batch \(same type, number and date of issue; another scan\)$"
+        ),
+        r"có thể cùng một văn bản với \1 trong lô này (cùng loại, số và ngày ban hành; bản quét khác)",
+    ),
 ]
 _WORDS_VI = (
     ("OCR confidence", "độ tin cậy OCR"),

@@ -786,6 +786,30 @@ def _refuse_only_separators(path: Path, ocr: OcrResult, settings: Settings) -> N
         raise BadInputError(path, Problem.ONLY_SEPARATORS, f"{pages} page(s)", f"{pages} trang")
 
 
+class _PapersInFlight:
+    """The (type, number, date of issue) of each document this process is between its classification and its
+    archiving: two scans of one paper in one batch are processed side by side, and neither was in the search index
+    when the other looked (QA: two records of one paper, no word said). Keyed also by the archive's location."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._held: dict[tuple[str, str, str, str], tuple[str, str]] = {}  # key → (record id, scan as dropped)
+
+    def claim(self, key: tuple[str, str, str, str], record_id: str, shown: str) -> tuple[str, str] | None:
+        """Hold ``key`` for ``record_id``; the other document holding it already, if any (that one keeps it)."""
+        with self._lock:
+            holder = self._held.setdefault(key, (record_id, shown))
+        return None if holder[0] == record_id else holder
+
+    def release(self, record_id: str) -> None:
+        with self._lock:
+            for key in [k for k, (held, _) in self._held.items() if held == record_id]:
+                del self._held[key]
+
+
+_papers_in_flight = _PapersInFlight()
+
+
 def archived_before(record: Record, settings: Settings) -> str | None:
     """The review reason for a record whose type, number and date of issue an archived record of another scan has
     already — the same paper scanned again (a rescan, a copy), or a number given twice; None when there is none,
@@ -794,11 +818,17 @@ def archived_before(record: Record, settings: Settings) -> str | None:
     c = record.classification
     if c is None or not c.number or c.issued_on is None or c.doc_type == "unknown":
         return None
+    from storage.search import SearchIndex, number_key
+
+    # numbers compared by their key, as the index compares them (Đ or D, leading zeros)
+    number = number_key(c.number) or c.number
+    key = (settings.archive or str(settings.archive_dir), c.doc_type, number, c.issued_on.isoformat())
+    # held until this document is archived (indexed: the next one finds it there) or given up: the caller's finally
+    if (twin := _papers_in_flight.claim(key, record.id, record.source.label())) is not None:
+        return f"possibly the same paper as {twin[1]} in this batch (same type, number and date of issue; another scan)"
     path = search_index_path(settings)
     if not path.is_file():
         return None
-    from storage.search import SearchIndex
-
     try:
         with SearchIndex(path) as index:
             found = index.same_document(c.doc_type, c.number, c.issued_on.isoformat(), record.source.sha256)
@@ -1145,6 +1175,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         }
         archived: Record = runner("archive", run_archive, record, files, settings)
     finally:
+        _papers_in_flight.release(record.id)  # archived (and indexed, for the next to find) or given up
         shutil.rmtree(work, ignore_errors=True)
     classified = archived.classification
     log.info(
