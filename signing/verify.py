@@ -20,6 +20,7 @@ from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pydantic import BaseModel, ConfigDict, Field
+from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -468,7 +469,9 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         "kind": "document_timestamp" if doc_ts else "signature",
     }
     try:
-        base["byte_range"] = [int(x) for x in sig.sig_object.get("/ByteRange", [])]
+        # get_object: in an encrypted file the value is a DecryptedObjectProxy, which does not iterate (the range
+        # of dss-validation/encrypted.pdf was reported empty, beside "entire file"); indirect arrays resolve too
+        base["byte_range"] = [int(x) for x in sig.sig_object.get("/ByteRange", generic.ArrayObject()).get_object()]
         base["signed_revision"] = sig.signed_revision
     except Exception:
         pass

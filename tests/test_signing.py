@@ -379,10 +379,8 @@ def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None
     assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, datetime.now(UTC), [])
 
 
-def test_encrypted_pdf_with_empty_user_password_is_verified(tmp_path: Path, ca: Path) -> None:
-    """QA: a PDF encrypted with an empty user password (any viewer opens it) was "encrypted PDF: its signatures
-    cannot be checked without the password"; it is opened without one and verified, with a warning. A real
-    password is still an error, in both languages."""
+def _signed_with_empty_password(tmp_path: Path, ca: Path) -> Path:
+    """A PDF encrypted with an empty user password, signed by the module's development identity."""
     import io
 
     from pyhanko.sign import signers
@@ -400,7 +398,14 @@ def test_encrypted_pdf_with_empty_user_password_is_verified(tmp_path: Path, ca: 
         signers.sign_pdf(writer, signers.PdfSignatureMetadata(field_name="Signature1"), signer=signer, output=out)
     signed = tmp_path / "open-signed.pdf"
     signed.write_bytes(out.getvalue())
-    result = verify_pdf(signed, [ca])
+    return signed
+
+
+def test_encrypted_pdf_with_empty_user_password_is_verified(tmp_path: Path, ca: Path) -> None:
+    """QA: a PDF encrypted with an empty user password (any viewer opens it) was "encrypted PDF: its signatures
+    cannot be checked without the password"; it is opened without one and verified, with a warning. A real
+    password is still an error, in both languages."""
+    result = verify_pdf(_signed_with_empty_password(tmp_path, ca), [ca])
     assert result.error is None and result.passed, result.model_dump_json(indent=2)
     assert any("encrypted with an empty user password" in w for w in result.warnings)
 
@@ -411,6 +416,21 @@ def test_encrypted_pdf_with_empty_user_password_is_verified(tmp_path: Path, ca: 
     refused = verify_pdf(with_password, [ca])
     assert refused.error is not None and refused.error.startswith("encrypted PDF: it needs a password")
     assert refused.error_vi is not None and "cần mật khẩu" in refused.error_vi
+
+
+def test_encrypted_pdf_byte_range_is_reported(tmp_path: Path, ca: Path) -> None:
+    """QA: an encrypted PDF's /ByteRange comes back from pyHanko as a DecryptedObjectProxy, which does not
+    iterate: the report said `Byte range: [] — entire file` (JSON `"byte_range": []`). It is the file's range."""
+    from signing.report import render_text
+
+    signed = _signed_with_empty_password(tmp_path, ca)
+    with pikepdf.open(signed) as pdf:  # pikepdf decrypts on its own: the range as the file holds it
+        expected = [int(x) for x in pdf.Root.AcroForm.Fields[0].V.ByteRange]
+    assert expected[0] == 0 and expected[2] + expected[3] == signed.stat().st_size
+    result = verify_pdf(signed, [ca])
+    (sig,) = result.signatures
+    assert sig.byte_range == expected and sig.coverage == "ENTIRE_FILE", sig
+    assert f"Byte range: {expected} — " in render_text([result])
 
 
 def test_flipped_byte_report_does_not_say_no_change(signed: Path, ca: Path) -> None:
