@@ -128,6 +128,11 @@ class FileVerification(_Model):
     pdfa_problems: list[str] = Field(
         default_factory=list, description="PDF/A-2 rules the signed file breaks (signing/pdfa.py), by clause"
     )
+    content_after_last_revision: bool = Field(
+        default=False,
+        description="bytes follow the end (%%EOF) of the file's last revision: content no signature covers, so the "
+        "file does not pass whatever its signatures' verdicts",
+    )
     warnings: list[str] = Field(default_factory=list)
     error: str | None = Field(default=None, description="why the file has no verdict, in English (stable words)")
     error_vi: str | None = Field(default=None, description="the same in Vietnamese")
@@ -146,6 +151,10 @@ class FileVerification(_Model):
             self.error is None
             and bool(self.signatures)
             and all(s.indication == "TOTAL_PASSED" for s in [*self.signatures, *self.document_timestamps])
+            # what follows the last revision is not what was signed: a reader may show it (an update without its
+            # %%EOF), and an auditor told "passed" would take the file for the signed one (pyHanko's own verdict on
+            # such a file, its corpus's tail-uncovered.pdf, is bottom_line False)
+            and not self.content_after_last_revision
         )
 
 
@@ -692,7 +701,7 @@ _EXPIRY_SUBS = {
 
 
 def _later_revision_warnings(
-    reader: PdfFileReader, verdicts: list[SignatureVerdict], timestamps: list[SignatureVerdict], tail: bytes
+    reader: PdfFileReader, verdicts: list[SignatureVerdict], timestamps: list[SignatureVerdict], tail_after_eof: bool
 ) -> list[str]:
     """pyHanko may call a later revision harmless (shadow/incremental-saving attacks, MEASURED.md): say so.
 
@@ -720,11 +729,16 @@ def _later_revision_warnings(
             f"the file has {len(trailing)} revision(s) after the last signature ({last.field_name}): content "
             f"was added that no signature covers"
         )
-    if tail.rstrip(b"\r\n\x00 \t").endswith(b"%%EOF") is False:
+    if tail_after_eof:
         warnings.append(
             f"the file has bytes after the last signature ({last.field_name}) beyond the end of the last "
-            "revision: content was added that no signature covers"
+            "revision: content was added that no signature covers (the file does not pass)"
         )
+        for verdict in everything:
+            if verdict.modification_level not in (None, ModificationLevel.OTHER.name):
+                # pyHanko rates only the revisions after a signature, and called appended bytes "no change after
+                # signing" beside this warning (QA): they are a change no signature allows
+                verdict.modification_level = ModificationLevel.OTHER.name
     return warnings
 
 
@@ -945,8 +959,11 @@ def _verify_file(
             tail = fh.read()
         except OSError:
             tail = b"%%EOF"
+        result.content_after_last_revision = not tail.rstrip(b"\r\n\x00 \t").endswith(b"%%EOF")
         try:
-            result.warnings.extend(_later_revision_warnings(reader, verdicts, ts_verdicts, tail))
+            result.warnings.extend(
+                _later_revision_warnings(reader, verdicts, ts_verdicts, result.content_after_last_revision)
+            )
         except Exception as exc:  # never lose the verdicts over the extra analysis
             result.warnings.append(f"could not analyse revisions after signing: {exc}")
         return result

@@ -204,13 +204,6 @@ def test_incremental_update_after_signing_is_warned(signed: Path, ca: Path) -> N
     assert any("without a signature" in w for w in verdict.warnings)
 
 
-def test_bytes_appended_after_signing_are_warned(signed: Path, ca: Path) -> None:
-    with open(signed, "ab") as fh:
-        fh.write(b"\n% appended later\n")
-    result = verify_pdf(signed, [ca])
-    assert any("after the last signature" in w for w in result.warnings), result.warnings
-
-
 def test_countersign_keeps_first_signature_valid(signed: Path, dev: SigningIdentity, ca: Path) -> None:
     twice = signed.with_name("twice.pdf")
     facts = sign_pdf(signed, twice, dev)
@@ -431,6 +424,30 @@ def test_encrypted_pdf_byte_range_is_reported(tmp_path: Path, ca: Path) -> None:
     (sig,) = result.signatures
     assert sig.byte_range == expected and sig.coverage == "ENTIRE_FILE", sig
     assert f"Byte range: {expected} — " in render_text([result])
+
+
+def test_bytes_appended_after_signing_do_not_pass_nor_read_as_no_change(signed: Path, ca: Path) -> None:
+    """QA: `printf '\\n%% junk\\n' >> document.pdf` verified PASSED (exit 0), the byte range line saying "the signed
+    revision; more was added after; no change after signing" under a warning that content was added no signature
+    covers. The signature keeps its verdict (what it signed is intact); the file does not pass."""
+    from signing.report import as_json, render_text
+
+    signed.write_bytes(signed.read_bytes() + b"\n% junk\n")
+    result = verify_pdf(signed, [ca])
+    (verdict,) = result.signatures
+    assert verdict.indication == "TOTAL_PASSED" and verdict.coverage == "ENTIRE_REVISION", verdict
+    assert verdict.modification_level == "OTHER"
+    assert result.content_after_last_revision and not result.passed
+    assert any("content was added that no signature covers (the file does not pass)" in w for w in result.warnings)
+    text = render_text([result])
+    assert "NOT PASSED" in text and "Total: 0/1" in text, text
+    assert "no change after signing" not in text and "không thay đổi sau khi ký" not in text, text
+    assert "(tệp không đạt)" in text
+    report = as_json([result])
+    assert report["passed"] is False and report["files"][0]["content_after_last_revision"] is True
+    # trailing end-of-line bytes after %%EOF are no content: the untouched file still passes
+    signed.write_bytes(signed.read_bytes().removesuffix(b"% junk\n") + b"\r\n")
+    assert verify_pdf(signed, [ca]).passed
 
 
 def test_flipped_byte_report_does_not_say_no_change(signed: Path, ca: Path) -> None:
