@@ -32,8 +32,9 @@ def register(app: typer.Typer) -> None:
         epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
         "  sohoa verify --archive --html report.html --trust-store vn\n\n"
         "  sohoa verify --archive-at s3://sohoa/xa --json\n\n  sohoa verify hoso/   # every PDF in the folder\n\n"
-        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise; 2 usage (a file not found, "
-        "no archive at the location)."
+        "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise (an archived file missing, "
+        "changed since archiving or part of no record too); 2 usage (a file not found, no archive at the "
+        "location); 3 the archive cannot be read (its folder, or its S3 server, unavailable)."
     )(verify)
     app.add_typer(keys_app, name="keys")
 
@@ -121,10 +122,6 @@ def sign(
         out.print(f"{escape(str(output))}: signed PAdES {facts.level} by {escape(facts.signer_subject)}{warning}")
 
 
-def _archive_pdfs(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("document.pdf") if ".by-sha256" not in p.parts)
-
-
 def _folder_pdfs(folder: Path) -> list[Path]:
     """The PDFs in a folder given as an argument, its subfolders too (a folder used to be read as one PDF and
     fail: "cannot read the file: Is a directory")."""
@@ -167,37 +164,46 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
     """Verify the signed ``document.pdf`` of every record of the archive at ``location`` (default: the configured
-    one), refused as `sohoa list` refuses it when nothing was ever archived there. A local archive's files are
-    verified where they are (under their paths, as before); an S3 archive's are fetched through the archive's
-    verified read (checked against the recorded SHA-256) into a temporary folder and reported under their
-    ``s3://`` address. An object that does not match its SHA-256 is a failed file, not verified."""
+    one), refused as `sohoa list` refuses it when nothing was ever archived there. On either backend each file is
+    read through its record (``storage.documents``): checked against the SHA-256 the record holds, then verified
+    from a temporary copy of those bytes and reported under its path (a local archive) or its ``s3://`` address.
+    A record whose file is missing or differs, or whose record.json cannot be relied on, and a ``document.pdf``
+    that no record names, are failed entries saying why, not verified. Until 2026-12-01 a local archive was
+    globbed for ``*/document.pdf`` and none of this was checked (QA)."""
     import tempfile
 
     import signing
-    from flows.commands_storage import _open
-    from storage import ArchiveIntegrityError, LocalArchive
+    from flows.cli import EXIT_FAULT, _fail
+    from flows.commands_storage import _no_archive, _open
+    from storage import ArchiveUnavailableError, LocalArchive
+    from storage.documents import signed_documents
 
     _, store = _open(location)
-    if isinstance(store, LocalArchive):
-        return [verify_one(path) for path in _archive_pdfs(store.root)]
+
+    def address(key: str) -> str:
+        return str(store.root / key) if isinstance(store, LocalArchive) else f"{store.location}/{key}"
+
     results = []
-    with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as scratch:
-        for record in store.records():
-            for stored in (o for o in record.objects if o.role == "signed"):
-                address = f"{store.location}/{stored.key}"
-                try:
-                    data = store.read_verified(record, stored.role)
-                except ArchiveIntegrityError as exc:
-                    vietnamese = "tệp trong kho bị thiếu hoặc không khớp mã SHA-256 đã ghi"
-                    results.append(signing.FileVerification(path=address).fail(str(exc), f"{vietnamese}: {exc}"))
+    try:
+        with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as scratch:
+            for document in signed_documents(store):
+                if document.data is None:
+                    failed = signing.FileVerification(path=address(document.key))
+                    results.append(failed.fail(document.problem, document.problem_vi))
                     continue
-                copy = Path(scratch) / f"{record.id}.pdf"
-                copy.write_bytes(data)
+                copy = Path(scratch) / f"{document.record_id}.pdf"
+                copy.write_bytes(document.data)
                 result = verify_one(copy)
-                result.path = address
+                result.path = address(document.key)
                 results.append(result)
                 copy.unlink()
-    return results
+        if not results and next(iter(store._keys("")), None) is None:
+            # an empty folder given as the archive: what `list` says where nothing was ever archived (this said
+            # "nothing to verify: the archive holds no signed document.pdf", in English only)
+            raise _fail(_no_archive(store))
+    except ArchiveUnavailableError as exc:  # the folder or the S3 server failed mid-way: no file's fault
+        raise _fail(f"không đọc được kho lưu trữ / the archive cannot be read: {exc}", EXIT_FAULT) from exc
+    return sorted(results, key=lambda result: result.path)  # year, type, number: as the folders read
 
 
 def verify(
@@ -272,7 +278,9 @@ def verify(
         else:
             files.append(given)
     if not files and not (archive or archive_at):
-        raise _fail("nothing to verify: give PDF files or folders, --archive or --archive-at LOCATION")
+        raise _fail(
+            "không có gì để xác minh / nothing to verify: give PDF files or folders, --archive or --archive-at LOCATION"
+        )
     for name in trust_store or []:
         if not signing.trust_store_path(settings.data_dir, name).is_dir():
             raise _fail(f"trust store {name!r} is not installed (sohoa keys install-trust-store {name} FOLDER)")
@@ -295,8 +303,10 @@ def verify(
     results = [verify_one(path) for path in files]
     if archive or archive_at:
         archived = _verify_archive(archive_at, verify_one)
-        if not archived:
-            raise _fail("nothing to verify: the archive holds no signed document.pdf")
+        if not archived:  # records all disposed of: something was archived, nothing is left to verify
+            raise _fail(
+                "không có gì để xác minh: kho không còn hồ sơ nào / nothing to verify: the archive holds no record"
+            )
         results.extend(archived)
     passed = all(r.passed for r in results)
     if html_out is not None:

@@ -53,12 +53,19 @@ def _open(archive: str | None) -> Any:
     if not exists:
         # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK"); on S3
         # it also created the mistyped bucket
-        where = store.root if isinstance(store, LocalArchive) else store.location
-        raise _fail(
-            f"không có kho lưu trữ tại / no archive at {where} (nothing was ever archived there: check "
-            "--archive or SOHOA_ARCHIVE)"
-        )
+        raise _fail(_no_archive(store))
     return settings, store
+
+
+def _no_archive(store: Any) -> str:
+    """What a command says of a location where nothing was ever archived (exit 2)."""
+    from storage import LocalArchive
+
+    where = store.root if isinstance(store, LocalArchive) else store.location
+    return (
+        f"không có kho lưu trữ tại / no archive at {where} (nothing was ever archived there: check --archive or "
+        "SOHOA_ARCHIVE)"
+    )
 
 
 def _record(store: Any, record_id: str) -> Any:

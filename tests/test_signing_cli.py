@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
+from storage_helpers import make_record
 from test_signing import make_pdf
 from typer.testing import CliRunner
 
 from flows.cli import app
+from sohoa.record import Record
+from storage import LocalArchive, open_archive
 
 VN_ANCHORS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "vn-signed" / "trust-anchors-vn"
 runner = CliRunner()
@@ -171,15 +176,30 @@ def test_verify_html_report_is_never_written_over_a_pdf_an_archive_or_a_folder(t
         assert res.exit_code == 1 and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def _archive_signed(archive: Path, env: dict[str, str], *seeds: str) -> dict[str, Path]:
+    """A real archive at ``archive``: one record per seed (storage_helpers' record), its document.pdf signed by
+    `sohoa sign` (the development identity of ``env``), archived by the archive itself → seed: its document.pdf."""
+    store = open_archive(archive)
+    documents: dict[str, Path] = {}
+    for n, seed in enumerate(seeds, 1):
+        record, files = make_record(archive.parent / "work" / seed, seed, number=f"{n}/QĐ-UBND")
+        signed = files["signed"][1]
+        signed.unlink()
+        made = runner.invoke(app, ["sign", str(make_pdf(signed.with_name("in.pdf"))), str(signed)], env=env)
+        assert made.exit_code == 0, made.output
+        archived = store.put(record, files)
+        assert isinstance(store, LocalArchive)
+        documents[seed] = store.path_of(archived, "document.pdf")
+    return documents
+
+
 def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     data = tmp_path / "var"
     env = _env(data)
-    doc = data / "archive" / "2025" / "QĐ" / "01--x" / "document.pdf"
-    doc.parent.mkdir(parents=True)
-    assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(doc)], env=env).exit_code == 0
+    doc = _archive_signed(data / "archive", env, "x")["x"]
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
     assert res.exit_code == 0, res.output
-    assert [Path(f["path"]).name for f in json.loads(res.stdout)["files"]] == ["document.pdf"]
+    assert [f["path"] for f in json.loads(res.stdout)["files"]] == [str(doc)]
     assert runner.invoke(app, ["verify", "--archive", "--at", "yesterday"], env=env).exit_code == 2
     # as of a date before the document was signed, the signer certificate was not yet valid
     past = runner.invoke(app, ["verify", "--archive", "--json", "--at", "2001-01-01T00:00:00+07:00"], env=env)
@@ -191,8 +211,99 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     doc.write_bytes(bytes(data_bytes))
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
     assert res.exit_code == 1
-    assert json.loads(res.stdout)["files"][0]["signatures"][0]["indication"] == "TOTAL_FAILED"
+    (changed,) = json.loads(res.stdout)["files"]  # not the file archived: said so, not verified as if it were
+    assert "SHA-256 mismatch" in changed["error"] and not changed["signatures"], changed
     assert runner.invoke(app, ["verify"], env=env).exit_code == 2
+
+
+def test_verify_archive_checks_each_file_against_its_record(tmp_path: Path) -> None:
+    """Found by QA: `verify --archive` on a local archive globbed */document.pdf and never looked at the records
+    (the S3 path did): another record's file copied over one passed 3/3, exit 0 (`sohoa audit` said DRIFT); a
+    deleted file was left out ("2/2 passed"); a planted record-shaped folder counted as a record; appended bytes
+    and a garbage record.json passed. Each is now a failed entry saying why, in both languages (exit 1)."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    docs = _archive_signed(archive, env, "a", "b", "c", "d")
+    intact = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert intact.exit_code == 0, intact.output
+    assert sorted(f["path"] for f in json.loads(intact.stdout)["files"]) == sorted(str(p) for p in docs.values())
+
+    docs["a"].write_bytes(docs["b"].read_bytes())  # a valid signed PDF, not record a's
+    docs["c"].unlink()
+    planted = archive / "2025" / "QĐ" / "99-QĐ-UBND--00000000deadbeef" / "document.pdf"
+    planted.parent.mkdir()
+    planted.write_bytes(docs["b"].read_bytes())
+    (docs["d"].parent / "record.json").write_text("garbage\n", encoding="utf-8")
+    res = runner.invoke(app, ["verify", "--archive-at", str(archive), "--json"], env=env)
+    assert res.exit_code == 1, res.output
+    files = {f["path"]: f for f in json.loads(res.stdout)["files"]}
+    assert sorted(files) == sorted([*(str(p) for p in docs.values()), str(planted)])
+    assert files[str(docs["b"])]["passed"]
+    expected = {
+        docs["a"]: ("SHA-256 mismatch — not the file archived", "không khớp mã SHA-256 đã ghi khi lưu trữ"),
+        docs["c"]: ("document.pdf is missing from the archive", "bị thiếu trong kho"),
+        planted: ("part of no archived record", "không thuộc hồ sơ nào đã lưu trữ"),
+        docs["d"]: ("its record.json is unreadable", "record.json không đọc được"),
+    }
+    for path, (english, vietnamese) in expected.items():
+        entry = files[str(path)]
+        assert not entry["passed"] and not entry["signatures"], entry
+        assert english in entry["error"] and vietnamese in entry["error_vi"], entry
+    text = " ".join(runner.invoke(app, ["verify", "--archive"], env=env).output.split())
+    assert "Total: 1/5 tệp đạt / files passed" in text, text
+    assert "không thuộc hồ sơ nào đã lưu trữ (chỉ mục không có thư mục này)" in text
+
+
+def test_verify_archive_trusts_no_record_json_rewritten_to_match(tmp_path: Path) -> None:
+    """A record.json rewritten to hold the SHA-256 of a file put in place of the archived one (appended bytes here)
+    is no authority: its "archived" ledger entry holds the record.json's own SHA-256."""
+    data = tmp_path / "var"
+    env = _env(data)
+    doc = _archive_signed(data / "archive", env, "a")["a"]
+    doc.write_bytes(doc.read_bytes() + b"\n% junk\n")
+    sidecar = doc.parent / "record.json"
+    record = Record.model_validate_json(sidecar.read_bytes())
+    for stored in record.objects:
+        if stored.role == "signed":
+            stored.sha256, stored.size = hashlib.sha256(doc.read_bytes()).hexdigest(), doc.stat().st_size
+    sidecar.write_text(record.model_dump_json(), encoding="utf-8")
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1, res.output
+    (entry,) = json.loads(res.stdout)["files"]
+    assert "record.json changed since it was archived" in entry["error"], entry
+    assert "mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất" in entry["error_vi"], entry
+
+
+def test_verify_archive_at_an_empty_folder_is_no_archive(tmp_path: Path) -> None:
+    """QA: `--archive-at` an existing empty folder said "nothing to verify: the archive holds no signed
+    document.pdf", English only, where README says it is refused as `sohoa list` refuses a location where nothing
+    was archived. And `verify --help` listed exit codes 0–2, not 3 (the archive cannot be read)."""
+    env = _env(tmp_path / "var")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    res = runner.invoke(app, ["verify", "--archive-at", str(empty)], env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 2, res.output
+    assert f"không có kho lưu trữ tại / no archive at {empty} (nothing was ever archived there" in text, text
+    helped = " ".join(runner.invoke(app, ["verify", "--help"], env=env).output.split())
+    assert "3 the archive cannot be read" in helped, helped
+
+
+def test_verify_archive_that_cannot_be_read_is_exit_3(tmp_path: Path) -> None:
+    """The archive failing under the check (here its ledger folder replaced by a file, so no record.json can be
+    held against its "archived" entry) is the machine's fault, exit 3 as `verify --help` says — not a pass (the
+    glob over */document.pdf never read the ledger) nor a traceback."""
+    data = tmp_path / "var"
+    env = _env(data)
+    _archive_signed(data / "archive", env, "a")
+    ledger = data / "archive" / ".ledger"
+    shutil.rmtree(ledger)
+    ledger.write_text("not a folder\n", encoding="utf-8")
+    res = runner.invoke(app, ["verify", "--archive"], env=env)
+    text = " ".join(res.output.split())
+    assert res.exit_code == 3, res.output
+    assert "không đọc được kho lưu trữ / the archive cannot be read: .ledger/" in text, text
 
 
 def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:
@@ -201,17 +312,19 @@ def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:
     s3://…` (the form other commands take) says to use --archive-at instead of "s3:/…: no such file"."""
     data = tmp_path / "var"
     env = _env(data)
-    archive = tmp_path / "other-archive"
-    doc = archive / "2025" / "QĐ" / "01--x" / "document.pdf"
+    folder_of_pdfs = tmp_path / "hoso" / "2025"
+    doc = folder_of_pdfs / "01" / "document.pdf"
     doc.parent.mkdir(parents=True)
     assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(doc)], env=env).exit_code == 0
-    (archive / "2025" / "QĐ" / "01--x" / "notes.txt").write_text("not a PDF")
-    folder = runner.invoke(app, ["verify", str(archive), "--json"], env=env)
+    (doc.parent / "notes.txt").write_text("not a PDF")
+    folder = runner.invoke(app, ["verify", str(folder_of_pdfs), "--json"], env=env)
     assert folder.exit_code == 0, folder.output
     assert [f["path"] for f in json.loads(folder.stdout)["files"]] == [str(doc)]
+    archive = tmp_path / "other-archive"
+    archived = _archive_signed(archive, env, "x")["x"]
     at = runner.invoke(app, ["verify", "--archive-at", str(archive), "--json"], env=env)
     assert at.exit_code == 0, at.output
-    assert [f["path"] for f in json.loads(at.stdout)["files"]] == [str(doc)]
+    assert [f["path"] for f in json.loads(at.stdout)["files"]] == [str(archived)]
     nowhere = runner.invoke(app, ["verify", "--archive-at", str(tmp_path / "archiv")], env=env)
     assert nowhere.exit_code == 2 and "no archive at" in nowhere.output
     empty = tmp_path / "empty"

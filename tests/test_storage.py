@@ -1153,11 +1153,15 @@ def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
     typo = runner.invoke(app, ["verify", "--archive-at", "s3://sohoa-verify/typo"], env=env)
     assert typo.exit_code == 2 and "no archive at s3://sohoa-verify/typo" in " ".join(typo.output.split())
     tamper(store, key, signed.read_bytes() + b"\n")
+    # a record-shaped folder no index entry names (the local backend's glob took it for a record, QA)
+    planted = "2025/QĐ/99-QĐ-UBND--00000000deadbeef/document.pdf"
+    tamper(store, planted, signed.read_bytes())
     broken = runner.invoke(app, ["verify", "--archive-at", settings.archive, "--json"], env=env)
     assert broken.exit_code == 1
-    (failed,) = json.loads(broken.stdout)["files"]
+    failed, loose = json.loads(broken.stdout)["files"]
     assert failed["path"] == address and "SHA-256 mismatch" in failed["error"]
-    assert failed["error_vi"].startswith("tệp trong kho bị thiếu hoặc không khớp mã SHA-256 đã ghi"), failed
+    assert "không khớp mã SHA-256 đã ghi khi lưu trữ" in failed["error_vi"], failed
+    assert loose["path"] == f"{settings.archive}/{planted}" and "part of no archived record" in loose["error"], loose
 
 
 def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:

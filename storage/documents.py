@@ -1,0 +1,143 @@
+"""The archive's signed documents as `sohoa verify --archive` checks them: through the archive's records, on either
+backend, each read back against the SHA-256 its record holds, and every ``document.pdf`` that no record names.
+
+Until 2026-12-01 a local archive was globbed for ``*/document.pdf`` (QA): another record's file copied over one,
+appended bytes, a deleted file (the record silently left out) or a planted record-shaped folder all verified as
+archived documents, exit 0, while `sohoa audit` said DRIFT."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sohoa.record import Record
+from storage.base import INDEX_DIR, SIDECAR, ArchiveIntegrityError, BaseArchive, sha256_bytes
+from storage.ledger import Ledger, excerpts_of, verified_record
+
+SIGNED_ROLE = "signed"
+# the name the pipeline gives a record's signed file (flows.pipeline.SIGNED_NAME; storage does not import flows)
+SIGNED_NAME = "document.pdf"
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """One signed document of the archive, under its key: its bytes as the record archived them (``data``), or why
+    there are none to verify (``problem`` in English, ``problem_vi`` in Vietnamese: a failed entry of the report)."""
+
+    key: str
+    record_id: str | None
+    data: bytes | None = None
+    problem: str = ""
+    problem_vi: str = ""
+
+
+def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
+    """Every record's signed document, in index order, then every ``document.pdf`` outside the records' folders.
+
+    A record is taken as its index entry names it; its record.json is checked against its "archived" ledger entry
+    (``verified_record``: a record.json rewritten to match a replaced file is no authority), and its signed file
+    against the SHA-256 that record.json holds. A record whose index entry or record.json cannot be read, or whose
+    signed file is missing or differs, is a ``SignedDocument`` with a problem, never left out."""
+    index = list(archive._keys(f"{INDEX_DIR}/"))
+    excerpts: dict[str, list[dict[str, Any]]] | None = None  # the ledger read once, when a record needs it
+    records: list[Record] = []
+    named: set[str] = set()  # record folders the index names, readable or not: not reported again as loose
+    for index_key in index:
+        record_id = index_key.rsplit("/", 1)[-1].removesuffix(".json")[:16]
+        try:
+            prefix = json.loads(archive._read(index_key) or b"")["prefix"]
+        except (ValueError, KeyError, TypeError):
+            prefix = None
+        if not isinstance(prefix, str):
+            yield SignedDocument(
+                index_key,
+                record_id,
+                problem=f"record {record_id}: its index entry {index_key} is unreadable (edited or damaged): the "
+                "record cannot be found, so its signed document is not verified",
+                problem_vi=f"hồ sơ {record_id}: mục chỉ mục {index_key} không đọc được (bị sửa hoặc hỏng), không "
+                "tìm được hồ sơ nên không xác minh được tài liệu đã ký",
+            )
+            continue
+        named.add(prefix)
+        where = f"record {record_id} ({prefix})"
+        where_vi = f"hồ sơ {record_id} ({prefix})"
+        document = f"{prefix}/{SIGNED_NAME}"
+        raw = archive._read(f"{prefix}/{SIDECAR}")
+        try:
+            record = Record.model_validate_json(raw) if raw is not None else None
+        except ValueError:
+            record = None
+        if record is None:
+            state, state_vi = ("missing", "bị thiếu") if raw is None else ("unreadable", "không đọc được")
+            yield SignedDocument(
+                document,
+                record_id,
+                problem=f"{where}: its {SIDECAR} is {state}, so nothing says which file was archived: not verified",
+                problem_vi=f"{where_vi}: {SIDECAR} {state_vi}, không biết tệp nào đã được lưu trữ — không xác minh",
+            )
+            continue
+        if record.id != record_id or record.archive_prefix != prefix:
+            yield SignedDocument(
+                document,
+                record_id,
+                problem=f"{where}: its {SIDECAR} is that of record {record.id} ({record.archive_prefix}): not verified",
+                problem_vi=f"{where_vi}: {SIDECAR} là của hồ sơ {record.id} ({record.archive_prefix}) — không xác minh",
+            )
+            continue
+        if excerpts is None and archive.archived_seq(record) is None:  # archived before index entries held it
+            ids = [key.rsplit("/", 1)[-1][:16] for key in index]
+            excerpts = excerpts_of((entry for _, entry in Ledger(archive).entries()), ids)
+        try:
+            record, _ = verified_record(archive, record, excerpts.get(record.id) if excerpts is not None else None)
+        except ArchiveIntegrityError as exc:
+            yield SignedDocument(
+                document,
+                record_id,
+                problem=f"{exc}; the SHA-256 it holds for the signed file cannot be relied on: not verified",
+                problem_vi=f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
+                "được mã SHA-256 ghi cho tệp đã ký — không xác minh",
+            )
+            continue
+        records.append(record)
+        signed = [stored for stored in record.objects if stored.role == SIGNED_ROLE]
+        if not signed:
+            yield SignedDocument(
+                document,
+                record_id,
+                problem=f"{where}: the record has no signed document",
+                problem_vi=f"{where_vi}: hồ sơ không có tài liệu đã ký",
+            )
+        for stored in signed:
+            data = archive._read(stored.key)
+            if data is None:
+                yield SignedDocument(
+                    stored.key,
+                    record_id,
+                    problem=f"record {record_id}: {stored.key} is missing from the archive",
+                    problem_vi=f"hồ sơ {record_id}: tài liệu đã ký {stored.key} bị thiếu trong kho",
+                )
+            elif sha256_bytes(data) != stored.sha256:
+                yield SignedDocument(
+                    stored.key,
+                    record_id,
+                    problem=f"record {record_id}: {stored.key}: SHA-256 mismatch — not the file archived (replaced "
+                    "or changed since; `sohoa audit` names it too)",
+                    problem_vi=f"hồ sơ {record_id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ — không "
+                    "phải tệp đã lưu (bị thay hoặc sửa sau đó)",
+                )
+            else:
+                yield SignedDocument(stored.key, record_id, data=data)
+    unfinished, stray = archive.outside_records(records)
+    for key in sorted([*stray, *(key for write in unfinished for key in write.keys)]):
+        folder, _, name = key.rpartition("/")
+        if name == SIGNED_NAME and folder not in named:
+            yield SignedDocument(
+                key,
+                None,
+                problem=f"{key}: part of no archived record (no index entry names its folder): put there by hand, "
+                "or left by an interrupted archive write (`sohoa audit` says which) — not an archived document",
+                problem_vi=f"{key}: không thuộc hồ sơ nào đã lưu trữ (chỉ mục không có thư mục này): do người đặt "
+                "vào, hoặc do lần lưu bị gián đoạn để lại (sohoa audit nói rõ) — không phải tài liệu đã lưu trữ",
+            )
