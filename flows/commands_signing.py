@@ -200,6 +200,17 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
     return results
 
 
+def _digest(path: Path) -> tuple[str | None, int | None]:
+    """The SHA-256 and size of the file as verified, for the report (None when it cannot be read)."""
+    import hashlib
+
+    try:
+        with path.open("rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest(), os.fstat(fh.fileno()).st_size
+    except OSError:
+        return None, None
+
+
 def verify(
     pdfs: Annotated[list[Path] | None, typer.Argument(metavar="PDF...", help="Signed PDFs to check.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON.")] = False,
@@ -237,7 +248,7 @@ def verify(
     from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _errors_as_json, _fail, _print_json, _settings, out
     from flows.pipeline import trust_roots
     from signing.report import as_json as report_json
-    from signing.report import render_html, render_text
+    from signing.report import render_html, render_text, report_header
     from sohoa.fsutil import atomic_write_text
     from storage import archive_location
 
@@ -248,9 +259,9 @@ def verify(
         try:
             as_of = datetime.fromisoformat(at)
         except ValueError:
-            raise _fail(f"--at {at!r}: not an ISO 8601 date-time") from None
+            raise _fail(f"--at {at!r}: không phải ngày giờ ISO 8601 / not an ISO 8601 date-time") from None
         if as_of.tzinfo is None:
-            raise _fail(f"--at {at!r}: give the time zone, e.g. +07:00")
+            raise _fail(f"--at {at!r}: hãy ghi cả múi giờ, ví dụ +07:00 / give the time zone, e.g. +07:00")
     if archive and archive_at:
         raise _fail("--archive hoặc / or --archive-at LOCATION, không cả hai / not both")
     files: list[Path] = []
@@ -272,13 +283,22 @@ def verify(
         else:
             files.append(given)
     if not files and not (archive or archive_at):
-        raise _fail("nothing to verify: give PDF files or folders, --archive or --archive-at LOCATION")
+        raise _fail(
+            "không có gì để kiểm tra: hãy cho tệp PDF hoặc thư mục, --archive hoặc --archive-at LOCATION / "
+            "nothing to verify: give PDF files or folders, --archive or --archive-at LOCATION"
+        )
     for name in trust_store or []:
         if not signing.trust_store_path(settings.data_dir, name).is_dir():
-            raise _fail(f"trust store {name!r} is not installed (sohoa keys install-trust-store {name} FOLDER)")
+            raise _fail(
+                f"kho gốc tin cậy {name!r} chưa được cài / trust store {name!r} is not installed "
+                f"(sohoa keys install-trust-store {name} FOLDER)"
+            )
     missing = [p for p in files if not p.exists()]
     if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
-        raise _fail(", ".join(f"{p}: no such file" for p in missing), path=missing[0] if len(missing) == 1 else None)
+        raise _fail(
+            ", ".join(f"{p}: không có tệp này / no such file" for p in missing),
+            path=missing[0] if len(missing) == 1 else None,
+        )
     if html_out is not None:
         # the configured archive, and the one verified: a report in either would be an object of no record
         archives = [archive_location(settings), *([archive_at] if archive_at else [])]
@@ -289,26 +309,36 @@ def verify(
     roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
     roots.extend(trust or [])
 
+    checked_online = online or settings.verify_online
+    header = report_header(roots, online=checked_online, as_of=as_of, now=datetime.now(UTC))
+
     def verify_one(path: Path) -> signing.FileVerification:
-        return signing.verify_pdf(path, roots, online=online or settings.verify_online, at=as_of)
+        result = signing.verify_pdf(path, roots, online=checked_online, at=as_of)
+        result.sha256, result.size = _digest(path)
+        return result
 
     results = [verify_one(path) for path in files]
     if archive or archive_at:
         archived = _verify_archive(archive_at, verify_one)
         if not archived:
-            raise _fail("nothing to verify: the archive holds no signed document.pdf")
+            raise _fail(
+                "không có gì để kiểm tra: kho lưu trữ không có document.pdf đã ký nào / "
+                "nothing to verify: the archive holds no signed document.pdf"
+            )
         results.extend(archived)
     passed = all(r.passed for r in results)
     if html_out is not None:
         try:  # whole or not at all: a report cut short by a full disk must not pass for the auditor's copy
             html_out.parent.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(html_out, render_html(results, datetime.now(UTC), [str(r) for r in roots]))
+            atomic_write_text(html_out, render_html(results, header))
         except OSError as exc:
             raise _fail(f"{html_out}: không ghi được báo cáo / cannot write the report: {exc}", path=html_out) from exc
     if as_json:
-        _print_json(report_json(results))
+        _print_json(report_json(results, header))
     elif text or html_out is None:
-        out.print(render_text(results), end="", markup=False, highlight=False)
+        # soft_wrap: lines as long as they are (rich cut them at the console's width, mid-word, in a filed report)
+        # emoji=False: rich turned ":CD:" of a colon-separated fingerprint into an emoji
+        out.print(render_text(results, header), end="", markup=False, highlight=False, soft_wrap=True, emoji=False)
     raise typer.Exit(EXIT_OK if passed else EXIT_NOT_RIGHT)
 
 

@@ -363,7 +363,7 @@ def test_a_pdf_only_a_strict_reader_refuses_is_signed(tmp_path: Path, dev: Signi
 
 def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None:
     """QA: `sohoa verify`'s per-file errors were English only in the "vi / en" report."""
-    from signing.report import render_html, render_text
+    from signing.report import render_html, render_text, report_header
 
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
@@ -376,7 +376,7 @@ def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None
     assert "lỗi / error: tệp rỗng (không có dữ liệu) / the file is empty" in text
     assert "lỗi / error: không phải tệp PDF / not a PDF file" in text
     assert "lỗi / error: không có chữ ký nào / no signature found" in text
-    assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, datetime.now(UTC), [])
+    assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, report_header([ca]))
 
 
 def test_encrypted_pdf_with_empty_user_password_is_verified(tmp_path: Path, ca: Path) -> None:
