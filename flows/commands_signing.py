@@ -200,6 +200,23 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
     return results
 
 
+def _trust_refusal(given: Path) -> str | None:
+    """Why ``--trust GIVEN`` cannot be used (it does not exist, or holds no readable certificate), or None."""
+    from signing.report import trust_anchors
+
+    if not given.exists():
+        return f"--trust {given}: không có tệp hoặc thư mục này / no such file or folder"
+    anchors, warnings = trust_anchors([given])
+    if not anchors:
+        why = (
+            f"chi tiết / detail: {'; '.join(warnings)}"
+            if warnings
+            else "không có tệp .pem, .crt, .cer, .der / no .pem, .crt, .cer or .der file in it"
+        )
+        return f"--trust {given}: không có chứng thư nào đọc được / holds no readable certificate ({why})"
+    return None
+
+
 def _digest(path: Path) -> tuple[str | None, int | None]:
     """The SHA-256 and size of the file as verified, for the report (None when it cannot be read)."""
     import hashlib
@@ -293,6 +310,11 @@ def verify(
                 f"kho gốc tin cậy {name!r} chưa được cài / trust store {name!r} is not installed "
                 f"(sohoa keys install-trust-store {name} FOLDER)"
             )
+    for given_root in trust or []:
+        # as --trust-store: a root named on the command line that gives no certificate is how the command was used
+        # (it was a warning, exit 0, and the HTML listed the path under the roots used)
+        if (refusal := _trust_refusal(given_root)) is not None:
+            raise _fail(refusal, path=given_root)
     missing = [p for p in files if not p.exists()]
     if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
         raise _fail(

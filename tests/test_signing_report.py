@@ -144,6 +144,41 @@ def test_usage_errors_are_said_in_both_languages(tmp_path: Path) -> None:
         assert vietnamese in json.loads(res.stdout)["error"], (args, res.stdout)
 
 
+def test_a_trust_root_given_that_gives_no_certificate_is_a_usage_error(tmp_path: Path) -> None:
+    """QA: `--trust /nonexistent` was accepted (exit 0, an English warning) and the HTML listed it under "Trust
+    roots used". Like `--trust-store nope`, it is a usage error; a configured root that is missing stays a warning,
+    and no report lists a root it did not load."""
+    data = tmp_path / "var"
+    env = _env(data)
+    good = _signed(env, tmp_path / "in.pdf", tmp_path / "good.pdf")
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate")
+    empty = tmp_path / "no-certificates"
+    empty.mkdir()
+    report = tmp_path / "report.html"
+    for given, words in (
+        (tmp_path / "nonexistent", "no such file or folder"),
+        (junk, "holds no readable certificate"),
+        (empty, "holds no readable certificate"),
+    ):
+        res = runner.invoke(app, ["verify", str(good), "--trust", str(given), "--html", str(report)], env=env)
+        assert res.exit_code == 2, (given, res.output)
+        said = " ".join(res.output.split())
+        assert words in said and "không có" in said, said
+        assert not report.exists()
+
+    missing = tmp_path / "configured-but-gone.pem"
+    configured = _env(data, SOHOA_TRUST_ROOTS=json.dumps([str(missing)]))
+    res = runner.invoke(app, ["verify", str(good), "--html", str(report)], env=configured)
+    assert res.exit_code == 0, res.output  # the development CA is still trusted
+    html = report.read_text(encoding="utf-8")
+    assert "Gốc tin cậy đã nạp / Trust anchors loaded (1)" in html
+    anchors = html.split("Trust anchors loaded (1)</h2>")[1].split("</table>")[0]
+    assert str(missing) not in anchors and "Trust roots used" not in html
+    # named only as what it is: a root that was not loaded
+    assert f"Cảnh báo / Warning: gốc tin cậy {missing} không tồn tại / trust root {missing} does not exist" in html
+
+
 def test_decomposed_file_names_are_shown_composed(tmp_path: Path) -> None:
     """QA: a name written decomposed (NFD) stayed so in the text and HTML reports, and the name typed composed was
     not found by searching the HTML. The JSON's `path` stays as the file system spells it; `display_path` is NFC."""
