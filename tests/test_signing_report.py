@@ -5,15 +5,18 @@ progress on a terminal. Real signatures: the development identity signs, its CA 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import unicodedata
 from pathlib import Path
 
 import pytest
+from rich.console import Console
 from test_signing import MARKER, make_pdf
 from test_signing_cli import _env
 from typer.testing import CliRunner
 
+import flows.cli
 from flows.cli import app
 from signing import existing_dev_ca, verify_pdf
 from sohoa import __version__
@@ -177,6 +180,34 @@ def test_a_trust_root_given_that_gives_no_certificate_is_a_usage_error(tmp_path:
     assert str(missing) not in anchors and "Trust roots used" not in html
     # named only as what it is: a root that was not loaded
     assert f"Cảnh báo / Warning: gốc tin cậy {missing} không tồn tại / trust root {missing} does not exist" in html
+
+
+def test_html_report_is_followed_by_a_summary_line(tmp_path: Path) -> None:
+    """QA: `sohoa verify FOLDER --html OUT` printed nothing at all, however long it ran."""
+    env = _env(tmp_path / "var")
+    good, bad, unsigned = _three_classes(tmp_path, env)
+    report = tmp_path / "out" / "report.html"
+    res = runner.invoke(app, ["verify", str(good), str(bad), str(unsigned), "--html", str(report)], env=env)
+    assert res.exit_code == 1
+    line = " ".join(res.stdout.split())
+    assert f"Báo cáo / Report: {report} — 1/3 tệp đạt / files passed" in line, res.stdout
+    assert "không đạt / failed 1" in line and "lỗi, không có kết quả / error, no verdict 1" in line
+    assert "Xác minh / verifying" not in res.output  # not a terminal: no bar
+    with_json = runner.invoke(app, ["verify", str(good), "--html", str(report), "--json"], env=env)
+    assert json.loads(with_json.stdout)["passed"] is True  # stdout stays JSON; the line goes to stderr
+    assert "Báo cáo / Report:" in with_json.stderr
+
+
+def test_progress_bar_on_a_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: `sohoa verify bulk/` (300 files) printed nothing for 27 s: a bar on stderr when it is a terminal."""
+    env = _env(tmp_path / "var")
+    good, bad, _ = _three_classes(tmp_path, env)
+    terminal = io.StringIO()
+    monkeypatch.setattr(flows.cli, "err", Console(file=terminal, force_terminal=True, width=120))
+    res = runner.invoke(app, ["verify", str(good), str(bad), "--text"], env=env)
+    assert res.exit_code == 1
+    assert "Xác minh / verifying" in terminal.getvalue() and "2/2" in terminal.getvalue()
+    assert "Xác minh / verifying" not in res.stdout  # the report itself is untouched
 
 
 def test_decomposed_file_names_are_shown_composed(tmp_path: Path) -> None:
