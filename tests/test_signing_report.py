@@ -228,3 +228,16 @@ def test_decomposed_file_names_are_shown_composed(tmp_path: Path) -> None:
     assert f"hồ sơ/{composed}" in html and decomposed not in html
     (entry,) = json.loads(runner.invoke(app, ["verify", str(folder), "--json"], env=env).stdout)["files"]
     assert entry["path"] == str(signed) and entry["display_path"] == unicodedata.normalize("NFC", str(signed))
+
+
+def test_readme_lists_every_json_key() -> None:
+    """QA: `revisions`, `intact`, `valid`, `trusted`, `coverage`, `signed_revision`, … were in `verify --json` and
+    nowhere in the README's list of its keys."""
+    from signing.report import ReportCounts, ReportHeader, TrustAnchor
+    from signing.verify import FileVerification, RevisionChange, Revocation, SignatureVerdict
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    documented = readme[readme.index("`--json` prints (schema version") : readme.index("- **Trust**:")]
+    models = (FileVerification, SignatureVerdict, Revocation, RevisionChange, ReportHeader, ReportCounts, TrustAnchor)
+    keys = {name for model in models for name in model.model_fields} | {"passed", "class", "display_path", "counts"}
+    assert not {key for key in keys if f'"{key}"' not in documented}
