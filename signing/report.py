@@ -3,12 +3,27 @@ each in Vietnamese and English."""
 
 from __future__ import annotations
 
+import getpass
+import hashlib
 import html
-from datetime import datetime
-from typing import Any
+import importlib.metadata
+import os
+import re
+import socket
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
 
-from signing.appearance import iso_vn
-from signing.verify import FileVerification, SignatureVerdict
+from pydantic import BaseModel, ConfigDict, Field
+
+from signing.identity import cert_names
+from signing.verify import FileVerification, SignatureVerdict, load_trust_root_files
+from sohoa.vietnamese import iso_vn
+
+# 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
+# each file's class, SHA-256, size and display path
+SCHEMA_VERSION = 2
 
 INDICATION_VI = {
     "TOTAL_PASSED": "Hợp lệ",
@@ -68,6 +83,40 @@ MODIFICATION_VI = {
     "ANNOTATIONS": "thêm chú thích / annotations added",
     "OTHER": "THAY ĐỔI KHÁC / OTHER CHANGES",
 }
+REVOCATION_SOURCE_VI = {
+    "DSS": "dữ liệu kèm trong tệp (DSS) / embedded in the file (DSS)",
+    "online": "hỏi trực tuyến (OCSP/CRL) / fetched online (OCSP/CRL)",
+    "none": "không có / none",
+}
+# DocMDP permissions (ISO 32000-1 12.8.2.2, /P 1–3) in words: the code alone told an auditor nothing
+CERTIFICATION_VI = {
+    "NO_CHANGES": ("không cho phép bất kỳ thay đổi nào sau khi ký", "no change at all allowed after signing"),
+    "FILL_FORMS": (
+        "chỉ cho phép điền biểu mẫu và ký thêm",
+        "only form filling and further signatures allowed",
+    ),
+    "ANNOTATE": (
+        "chỉ cho phép điền biểu mẫu, ký thêm và thêm chú thích",
+        "only form filling, further signatures and annotations allowed",
+    ),
+}
+# Warnings said whole in Vietnamese (their numbers and names kept): matched first
+_WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (
+        re.compile(r"^no trust roots configured"),
+        "chưa cấu hình gốc tin cậy nào: không người ký nào có thể được tin cậy",
+    ),
+    (re.compile(r"^trust root (?P<path>.+) does not exist$"), "gốc tin cậy {path} không tồn tại"),
+    (
+        re.compile(r"^trust root (?P<path>.+) skipped: not a readable certificate"),
+        "bỏ qua gốc tin cậy {path}: không đọc được chứng thư",
+    ),
+    (
+        re.compile(r"^(?P<count>\d+) content stream\(s\) are in the file but not shown by it"),
+        "tệp chứa {count} luồng nội dung không được hiển thị: nội dung ẩn mà một thay đổi về sau có thể làm hiện ra "
+        "(chuẩn bị tấn công shadow?)",
+    ),
+)
 # The warnings verify_pdf gives, by the words they start with or contain: (words, meaning in Vietnamese)
 _WARNING_WORDS: tuple[tuple[str, str], ...] = (
     ("certificate problem:", "vấn đề chứng thư"),
@@ -99,6 +148,9 @@ _WARNING_WORDS: tuple[tuple[str, str], ...] = (
 def warning_in_vietnamese(warning: str) -> str:
     """``vi / en`` for a verification warning: what kind it is in Vietnamese, then the English line itself (which
     names the certificate, revision or rule exactly)."""
+    for pattern, vietnamese in _WARNING_PATTERNS:
+        if match := pattern.search(warning):
+            return f"{vietnamese.format(**match.groupdict())} / {warning}"
     for words, meaning in _WARNING_WORDS:
         if words in warning:
             if words == "certificate problem:":
@@ -154,6 +206,12 @@ def error_words(result: FileVerification) -> str:
     return words + (f" (chi tiết / detail: {result.error_detail})" if result.error_detail else "")
 
 
+def certification_words(code: str) -> str:
+    """``chỉ cho phép điền biểu mẫu và ký thêm / only form filling and further signatures allowed (FILL_FORMS)``."""
+    vi, en = CERTIFICATION_VI.get(code, (code, code))
+    return f"{vi} / {en} ({code})" if en != code else code
+
+
 def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
     source = SOURCE_VI[sig.signing_time_source]
     if sig.signing_time_source == "timestamp" and sig.timestamp_trusted is False:
@@ -167,7 +225,8 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
         ("Dấu thời gian bởi / Timestamp authority", sig.timestamp_authority or "—"),
         (
             "Tình trạng thu hồi / Revocation",
-            f"{REVOCATION_VI[sig.revocation.status]}; nguồn / source {sig.revocation.source}; "
+            f"{REVOCATION_VI[sig.revocation.status]}; "
+            f"nguồn / source: {REVOCATION_SOURCE_VI.get(sig.revocation.source, sig.revocation.source)}; "
             f"kiểm tra lúc / checked at {_when(sig.revocation.checked_at)}"
             + (f"; thu hồi lúc / revoked at {_when(sig.revocation.revoked_at)}" if sig.revocation.revoked_at else ""),
         ),
@@ -179,7 +238,7 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
         ("Phạm vi ký / Byte range", _byte_range_words(sig)),
     ]
     if sig.certification:
-        rows.append(("Chữ ký chứng thực / Certification (DocMDP)", sig.certification))
+        rows.append(("Chữ ký chứng thực / Certification (DocMDP)", certification_words(sig.certification)))
     if sig.changed_form_fields:
         rows.append(("Trường biểu mẫu bị thay đổi / Form fields changed", ", ".join(sig.changed_form_fields)))
     if sig.revisions_after:
@@ -203,11 +262,172 @@ def pdfa_summary(result: FileVerification) -> str | None:
     return f"PDF/A-{result.pdfa}: đạt các quy tắc đã kiểm tra / passes the rules checked"
 
 
-def render_text(results: list[FileVerification]) -> str:
+FileClass = Literal["passed", "failed", "indeterminate", "error"]
+CLASSES: tuple[FileClass, ...] = ("passed", "failed", "indeterminate", "error")
+CLASS_WORDS: dict[FileClass, str] = {
+    "passed": "đạt / passed",
+    "failed": "không đạt / failed",
+    "indeterminate": "chưa xác định được / indeterminate",
+    "error": "lỗi, không có kết quả / error, no verdict",
+}
+
+
+def file_class(result: FileVerification) -> FileClass:
+    """``error`` (no verdict), ``passed`` (every signature TOTAL_PASSED), ``failed`` (a signature TOTAL_FAILED, or
+    bytes after the last revision), else ``indeterminate``."""
+    if result.error is not None:
+        return "error"
+    if result.passed:
+        return "passed"
+    if any(s.indication == "TOTAL_FAILED" for s in [*result.signatures, *result.document_timestamps]):
+        return "failed"
+    if result.content_after_last_revision:  # bytes no signature covers: the file is not the signed one
+        return "failed"
+    return "indeterminate"
+
+
+def display_path(path: str) -> str:
+    """A path as a report shows it: NFC. Names written decomposed (NFD: macOS, some scanners' shares) were shown
+    so, and a name typed composed was not found by searching the HTML; the JSON keeps the file system's spelling."""
+    return unicodedata.normalize("NFC", path)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TrustAnchor(_Model):
+    """A root certificate the verification trusted, as an auditor compares it with the issuer's published one."""
+
+    subject: str = Field(description="the certificate's subject, RFC 4514")
+    sha256: str = Field(description="SHA-256 fingerprint of the certificate (DER), lower-case hex")
+    file: str = Field(description="the file it was loaded from")
+
+
+class ReportCounts(_Model):
+    total: int
+    passed: int
+    failed: int
+    indeterminate: int
+    error: int
+
+
+class ReportHeader(_Model):
+    """The facts that let a report be filed: when, by what tool, by whom and where, against which roots."""
+
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    version: str = Field(description="sohoa's version")
+    pyhanko_version: str
+    operator: str = Field(description="the user who ran the verification")
+    host: str
+    online: bool = Field(description="revocation data fetched online (else only what the files embed)")
+    as_of: datetime | None = Field(default=None, description="--at: the time validated as of (None: now)")
+    trust_anchors: list[TrustAnchor] = Field(default_factory=list)
+    trust_warnings: list[str] = Field(
+        default_factory=list, description="configured roots that were not loaded (English; reports say both)"
+    )
+
+
+def trust_anchors(sources: list[Path]) -> tuple[list[TrustAnchor], list[str]]:
+    """The certificates ``sources`` hold (each once, by fingerprint) and the warnings for those that hold none."""
+    loaded, warnings = load_trust_root_files(sources)
+    anchors: dict[str, TrustAnchor] = {}
+    for file, cert in loaded:
+        fingerprint = hashlib.sha256(cert.dump()).hexdigest()
+        if fingerprint not in anchors:
+            anchors[fingerprint] = TrustAnchor(subject=cert_names(cert)[0], sha256=fingerprint, file=str(file))
+    return list(anchors.values()), warnings
+
+
+def _operator() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no login name and no passwd entry (a container's arbitrary uid)
+        return f"uid {os.getuid()}"
+
+
+def report_header(
+    sources: list[Path], *, online: bool = False, as_of: datetime | None = None, now: datetime | None = None
+) -> ReportHeader:
+    """The header of a report verified against the roots in ``sources``, made now."""
+    from sohoa import __version__
+
+    anchors, warnings = trust_anchors(sources)
+    return ReportHeader(
+        generated_at=now or datetime.now(UTC),
+        version=__version__,
+        pyhanko_version=importlib.metadata.version("pyhanko"),
+        operator=_operator(),
+        host=socket.gethostname(),
+        online=online,
+        as_of=as_of,
+        trust_anchors=anchors,
+        trust_warnings=warnings,
+    )
+
+
+def report_counts(results: list[FileVerification]) -> ReportCounts:
+    classes = [file_class(r) for r in results]
+    return ReportCounts(
+        total=len(results),
+        passed=classes.count("passed"),
+        failed=classes.count("failed"),
+        indeterminate=classes.count("indeterminate"),
+        error=classes.count("error"),
+    )
+
+
+def counts_words(counts: ReportCounts) -> str:
+    """``đạt / passed 298; không đạt / failed 1; …``: the totals by class."""
+    return "; ".join(f"{CLASS_WORDS[c]} {getattr(counts, c)}" for c in CLASSES)
+
+
+def fingerprint_words(sha256: str) -> str:
+    """``AB:CD:…``: how `openssl x509 -fingerprint -sha256` and certificate viewers show it, to compare."""
+    return ":".join(sha256[i : i + 2] for i in range(0, len(sha256), 2)).upper()
+
+
+def _file_facts(result: FileVerification) -> str:
+    if result.sha256 is None:
+        return "SHA-256: — (không đọc được tệp / the file could not be read)"
+    return f"SHA-256: {result.sha256}; kích thước / size: {result.size} byte"
+
+
+def _header_lines(header: ReportHeader) -> list[tuple[str, str]]:
+    return [
+        ("Lập lúc / Generated at", iso_vn(header.generated_at)),
+        ("Công cụ / Tool", f"sohoa {header.version} (pyHanko {header.pyhanko_version})"),
+        ("Người thực hiện / Run by", f"{header.operator}@{header.host}"),
+        ("Xác minh tại thời điểm / Validated as of", iso_vn(header.as_of) if header.as_of else "bây giờ / now"),
+        (
+            "Kiểm tra thu hồi / Revocation checked",
+            "trực tuyến (OCSP/CRL) / online (OCSP/CRL)"
+            if header.online
+            else "chỉ từ dữ liệu kèm trong tệp / only from the data the files embed",
+        ),
+    ]
+
+
+def render_text(results: list[FileVerification], header: ReportHeader | None = None) -> str:
+    """The plain-text report; with ``header``, the filing facts first (time, tool, operator, trust anchors)."""
     lines: list[str] = []
+    if header is not None:
+        lines.append("Báo cáo kiểm tra chữ ký số / Digital signature verification report")
+        lines.extend(f"{label}: {value}" for label, value in _header_lines(header))
+        lines.append(f"Gốc tin cậy đã nạp / Trust anchors loaded: {len(header.trust_anchors) or 'không có / none'}")
+        for anchor in header.trust_anchors:
+            lines.append(f"  {anchor.subject}")
+            lines.append(f"    SHA-256 {fingerprint_words(anchor.sha256)}")
+            lines.append(f"    tệp / file: {display_path(anchor.file)}")
+        lines.extend(f"  cảnh báo / warning: {warning_in_vietnamese(w)}" for w in header.trust_warnings)
+        lines.append("")
     for result in results:
         mark = "ĐẠT / PASSED" if result.passed else "KHÔNG ĐẠT / NOT PASSED"
-        lines.append(f"{result.path}: {mark}")
+        kind = file_class(result)
+        lines.append(f"{display_path(result.path)}: {mark}" + (f" — {CLASS_WORDS[kind]}" if kind != "passed" else ""))
+        if result.sha256 is not None or header is not None:
+            lines.append(f"  {_file_facts(result)}")
         if result.error:
             lines.append(f"  lỗi / error: {error_words(result)}")
         for sig in [*result.signatures, *result.document_timestamps]:
@@ -219,6 +439,7 @@ def render_text(results: list[FileVerification]) -> str:
         lines.extend(f"  cảnh báo / warning: {warning_in_vietnamese(w)}" for w in result.warnings)
     passed = sum(r.passed for r in results)
     lines.append(f"Tổng / Total: {passed}/{len(results)} tệp đạt / files passed")
+    lines.append(f"Theo loại / By class: {counts_words(report_counts(results))}")
     return "\n".join(lines) + "\n"
 
 
@@ -227,25 +448,74 @@ body{font-family:"Liberation Serif","Times New Roman",serif;font-size:11pt;margi
 h1{font-size:16pt} h2{font-size:13pt;margin-top:1.4em;border-bottom:1px solid #444}
 table{border-collapse:collapse;width:100%;margin:.4em 0 1em} td,th{border:1px solid #888;padding:3px 6px;
 vertical-align:top;text-align:left} th{width:32%;background:#f0f0f0}
+table.list th{width:auto} .hash{font-family:"Liberation Mono",monospace;font-size:8pt;word-break:break-all}
+td.n{text-align:right}
 .ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850}
-@media print{body{margin:1cm} h2{page-break-after:avoid} table{page-break-inside:avoid}}
+@media print{body{margin:1cm} h2{page-break-after:avoid} table{page-break-inside:avoid}
+table.list{page-break-inside:auto} a{color:#000;text-decoration:none}}
 """
 
+_CLASS_CSS: dict[FileClass, str] = {"passed": "ok", "failed": "bad", "indeterminate": "warn", "error": "bad"}
 
-def render_html(results: list[FileVerification], generated_at: datetime, trust: list[str]) -> str:
+
+def render_html(results: list[FileVerification], header: ReportHeader) -> str:
+    """One self-contained printable page: the filing facts, the trust anchors, a summary table of the files with
+    the totals by class (each row links to the file's section), then each file's signatures."""
     e = html.escape
+    counts = report_counts(results)
     parts = [
         "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
         "<title>Báo cáo kiểm tra chữ ký số / Digital signature verification report</title>",
         f"<style>{_CSS}</style></head><body>",
         "<h1>Báo cáo kiểm tra chữ ký số<br>Digital signature verification report</h1>",
-        f"<p>Lập lúc / Generated at: {e(iso_vn(generated_at))}<br>",
-        f"Gốc tin cậy đã dùng / Trust roots used: {e(', '.join(trust) or '—')}<br>",
-        f"Kết quả / Result: {sum(r.passed for r in results)}/{len(results)} tệp đạt / files passed</p>",
+        "<table>",
+        *(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in _header_lines(header)),
+        f"<tr><th>Kết quả / Result</th><td>{sum(r.passed for r in results)}/{len(results)} tệp đạt / files passed"
+        f"<br>{e(counts_words(counts))}</td></tr>",
+        "</table>",
+        f"<h2>Gốc tin cậy đã nạp / Trust anchors loaded ({len(header.trust_anchors)})</h2>",
     ]
-    for result in results:
+    if header.trust_anchors:
+        parts.append("<table class='list'><tr><th>Chủ thể / Subject</th><th>SHA-256</th><th>Tệp / File</th></tr>")
+        for anchor in header.trust_anchors:
+            parts.append(
+                f"<tr><td>{e(anchor.subject)}</td><td class='hash'>{e(fingerprint_words(anchor.sha256))}</td>"
+                f"<td>{e(display_path(anchor.file))}</td></tr>"
+            )
+        parts.append("</table>")
+    else:
+        parts.append(
+            "<p class='bad'>Không có gốc tin cậy nào: không người ký nào được tin cậy / "
+            "None: no signer can be trusted</p>"
+        )
+    for w in header.trust_warnings:
+        parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(warning_in_vietnamese(w))}</p>")
+    parts.append("<h2>Tóm tắt / Summary</h2><table class='list'><tr><th>Loại / Class</th><th>Số tệp / Files</th></tr>")
+    for kind in CLASSES:
+        count = getattr(counts, kind)
+        parts.append(f"<tr><td class='{_CLASS_CSS[kind]}'>{CLASS_WORDS[kind]}</td><td class='n'>{count}</td></tr>")
+    parts.append(f"<tr><th>Tổng / Total</th><th class='n'>{counts.total}</th></tr></table>")
+    parts.append(
+        "<table class='list'><tr><th>#</th><th>Tệp / File</th><th>Kết quả / Result</th>"
+        "<th>Chữ ký / Signatures</th><th>Kích thước / Size (byte)</th><th>SHA-256</th></tr>"
+    )
+    for number, result in enumerate(results, 1):
+        kind = file_class(result)
+        stamps = f" + {len(result.document_timestamps)} DTS" if result.document_timestamps else ""
+        size = "—" if result.size is None else result.size
+        parts.append(
+            f"<tr><td class='n'>{number}</td><td><a href='#f{number}'>{e(display_path(result.path))}</a></td>"
+            f"<td class='{_CLASS_CSS[kind]}'>{CLASS_WORDS[kind]}</td>"
+            f"<td class='n'>{len(result.signatures)}{stamps}</td><td class='n'>{size}</td>"
+            f"<td class='hash'>{e(result.sha256 or '—')}</td></tr>"
+        )
+    parts.append("</table>")
+    for number, result in enumerate(results, 1):
         cls, mark = ("ok", "ĐẠT / PASSED") if result.passed else ("bad", "KHÔNG ĐẠT / NOT PASSED")
-        parts.append(f"<h2>{e(result.path)} — <span class='{cls}'>{mark}</span></h2>")
+        parts.append(
+            f"<h2 id='f{number}'>{number}. {e(display_path(result.path))} — <span class='{cls}'>{mark}</span></h2>"
+        )
+        parts.append(f"<p class='hash'>{e(_file_facts(result))}</p>")
         if result.error:
             parts.append(f"<p class='bad'>Lỗi / Error: {e(error_words(result))}</p>")
         for sig in [*result.signatures, *result.document_timestamps]:
@@ -263,10 +533,21 @@ def render_html(results: list[FileVerification], generated_at: datetime, trust: 
     return "".join(parts)
 
 
-def as_json(results: list[FileVerification]) -> dict[str, Any]:
+def as_json(results: list[FileVerification], header: ReportHeader | None = None) -> dict[str, Any]:
+    """``{"files", "passed"}`` as before, each file with its ``class`` and NFC ``display_path`` (``path`` stays as
+    the file system spells it), and with ``header`` the filing facts and ``counts``."""
     files = []
     for r in results:
         item = r.model_dump(mode="json")
         item["passed"] = r.passed
+        item["class"] = file_class(r)
+        item["display_path"] = display_path(r.path)
         files.append(item)
-    return {"files": files, "passed": all(r.passed for r in results)}
+    report: dict[str, Any] = {}
+    if header is not None:
+        report.update(header.model_dump(mode="json"))
+        report["generated_at"] = iso_vn(header.generated_at)
+        report["as_of"] = iso_vn(header.as_of) if header.as_of else None
+        report["counts"] = report_counts(results).model_dump()
+    report.update(files=files, passed=all(r.passed for r in results))
+    return report

@@ -139,6 +139,8 @@ class FileVerification(_Model):
     error_detail: str | None = Field(
         default=None, description="what the PDF library said, for a technician (the error names the problem)"
     )
+    sha256: str | None = Field(default=None, description="SHA-256 of the file's bytes as verified (hex), if read")
+    size: int | None = Field(default=None, description="the file's size in bytes, if read")
 
     def fail(self, english: str, vietnamese: str, detail: str | None = None) -> FileVerification:
         """Set the error in both languages (and the library's own words, kept apart); returns self."""
@@ -173,7 +175,13 @@ def _certs_from_file(path: Path) -> list[asn1_x509.Certificate]:
 
 def load_trust_roots(sources: list[Path]) -> tuple[list[asn1_x509.Certificate], list[str]]:
     """Load certificates from files and folders (``*.pem *.crt *.cer *.der``); problems become warnings."""
-    roots: list[asn1_x509.Certificate] = []
+    loaded, warnings = load_trust_root_files(sources)
+    return [cert for _, cert in loaded], warnings
+
+
+def load_trust_root_files(sources: list[Path]) -> tuple[list[tuple[Path, asn1_x509.Certificate]], list[str]]:
+    """As ``load_trust_roots``, each certificate with the file it was read from (a report names both)."""
+    roots: list[tuple[Path, asn1_x509.Certificate]] = []
     warnings: list[str] = []
     for source in sources:
         source = Path(source)
@@ -186,7 +194,7 @@ def load_trust_roots(sources: list[Path]) -> tuple[list[asn1_x509.Certificate], 
             continue
         for file in files:
             try:
-                roots.extend(_certs_from_file(file))
+                roots.extend((file, cert) for cert in _certs_from_file(file))
             except (OSError, ValueError) as exc:
                 # A stray key or broken file in a trust folder must not stop verification of the others.
                 warnings.append(f"trust root {file} skipped: not a readable certificate ({exc})")

@@ -356,7 +356,7 @@ def test_a_pdf_only_a_strict_reader_refuses_is_signed(tmp_path: Path, dev: Signi
 
 def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None:
     """QA: `sohoa verify`'s per-file errors were English only in the "vi / en" report."""
-    from signing.report import render_html, render_text
+    from signing.report import render_html, render_text, report_header
 
     empty = tmp_path / "empty.pdf"
     empty.write_bytes(b"")
@@ -369,7 +369,7 @@ def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None
     assert "lỗi / error: tệp rỗng (không có dữ liệu) / the file is empty" in text
     assert "lỗi / error: không phải tệp PDF / not a PDF file" in text
     assert "lỗi / error: không có chữ ký nào / no signature found" in text
-    assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, datetime.now(UTC), [])
+    assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, report_header([ca]))
 
 
 def _signed_with_empty_password(tmp_path: Path, ca: Path) -> Path:
@@ -445,6 +445,7 @@ def test_bytes_appended_after_signing_do_not_pass_nor_read_as_no_change(signed: 
     assert "(tệp không đạt)" in text
     report = as_json([result])
     assert report["passed"] is False and report["files"][0]["content_after_last_revision"] is True
+    assert report["files"][0]["class"] == "failed"  # not "indeterminate": the file is not the one signed
     # trailing end-of-line bytes after %%EOF are no content: the untouched file still passes
     signed.write_bytes(signed.read_bytes().removesuffix(b"% junk\n") + b"\r\n")
     assert verify_pdf(signed, [ca]).passed
