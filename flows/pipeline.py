@@ -31,7 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sohoa.errors import BadInputError, Problem, SecretFileError, StageError
+from sohoa.errors import BadInputError, Problem, SecretFileError, StageError, machine_fault, machine_fault_words
 from sohoa.fsutil import (
     PART_MARKER,
     escaped,
@@ -617,7 +617,10 @@ def process_document(
     try:
         result = _process(path, settings, runner, batch_id)
     except BadInputError as exc:
-        result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
+        if (fault := machine_fault(exc)) is not None:  # a reader's "damaged" that was the disk's ENOSPC
+            result = _machine_failed(path, shown, fault)
+        else:
+            result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
     except FileNotFoundError as exc:
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
@@ -661,7 +664,9 @@ def process_document(
         )
     except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        if _cluster_fault(exc):
+        if (fault := machine_fault(exc)) is not None:
+            result = _machine_failed(path, shown, fault)
+        elif _cluster_fault(exc):
             # a page sent to a Dask worker that died (KilledWorker), a connection to the cluster lost: the
             # cluster's fault, not the scan's — a good scan quarantined for it would be lost from the rerun
             log.error("%s: FAILED (will retry on the next run): the Dask cluster lost its work: %s", shown, detail)
@@ -702,6 +707,13 @@ def process_document(
     result.seconds = time.monotonic() - started
     result.origin = origin
     return result
+
+
+def _machine_failed(path: Path, shown: str, fault: OSError) -> DocumentResult:
+    """A document the machine failed (a full disk, …): ``failed``, left for the rerun, said without a traceback."""
+    vietnamese, english = machine_fault_words(fault)
+    log.error("%s: FAILED (will retry on the next run): %s", shown, english)
+    return DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=f"Lỗi hệ thống: {vietnamese}")
 
 
 def as_dropped(path: Path, origin: StackOrigin | None) -> str:

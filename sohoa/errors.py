@@ -6,6 +6,8 @@ is a fault of the machine or a service (retry may help).
 
 from __future__ import annotations
 
+import errno
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -109,3 +111,41 @@ class SecretFileError(SohoaError):
 
 class StageError(SohoaError):
     """A stage failed on a usable input (tool missing, service down): worth a retry, not quarantine."""
+
+
+# OS errors that are the machine's state, never the scan's: a full or read-only disk, a quota, a failing device, no
+# memory or file handles left. Whatever stage meets one, the scan is left for the rerun.
+MACHINE_FAULTS: dict[int, str] = {
+    errno.ENOSPC: "hết dung lượng đĩa",
+    errno.EDQUOT: "hết hạn mức dung lượng đĩa",
+    errno.EROFS: "ổ đĩa chỉ cho đọc",
+    errno.EIO: "lỗi đọc/ghi của thiết bị",
+    errno.ENOMEM: "hết bộ nhớ",
+    errno.EMFILE: "quá nhiều tệp đang mở",
+    errno.ENFILE: "quá nhiều tệp đang mở trên máy",
+}
+
+
+def machine_fault(exc: BaseException) -> OSError | None:
+    """The OS error behind ``exc`` (itself, or a cause: a reader that made ENOSPC "the image is damaged") that is
+    the machine's fault (``MACHINE_FAULTS``), if any. QA: a full work disk quarantined a good scan as "processing
+    failed (OSError: [Errno 28] No space left on device)" and called others "damaged", with tracebacks."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # a chain of causes is short; never loop on a cycle
+        if seen is None:
+            return None
+        if isinstance(seen, OSError) and seen.errno in MACHINE_FAULTS:
+            return seen
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
+def machine_fault_words(fault: OSError) -> tuple[str, str]:
+    """(Vietnamese, English) for a machine fault, with the file it met it on when the OS said."""
+    code = fault.errno or 0
+    where = f" ({os.fsdecode(fault.filename)})" if fault.filename else ""
+    english = f"{os.strerror(code)}{where}: a fault of this machine, not of the scan; fix it (free space) and rerun"
+    vietnamese = (
+        f"{MACHINE_FAULTS.get(code, os.strerror(code))}{where}: lỗi của máy, không do tệp quét; khắc phục rồi chạy lại"
+    )
+    return vietnamese, english

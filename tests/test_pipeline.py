@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import threading
 import unicodedata
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -327,3 +328,40 @@ def test_two_scans_of_one_paper_in_one_batch_one_goes_to_review_naming_the_other
     assert reason_in_vietnamese(reason).startswith(("có thể cùng một văn bản với", "có thể đã lưu trước đây")), (
         reason_in_vietnamese(reason)
     )
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real small file system, nearly full (a tmpfs; needs root and mount rights: CI runs as root)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
+    try:
+        (mount / "filler").write_bytes(b"\0" * (48 * 1024 * 1024 - 64 * 1024))
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def test_a_full_work_disk_fails_the_scans_for_the_rerun_never_quarantines_them(
+    tmp_path: Path, full_disk: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA (chaos testing): a full disk under the work folder (ENOSPC) quarantined a good scan as "processing failed
+    (OSError: [Errno 28] No space left on device)", called others "The image is damaged", and printed tracebacks.
+    A full disk is the machine's fault: each scan is `failed` (left for the rerun), said in both languages, without
+    a traceback — and the rerun, with space again, archives them."""
+    settings = make_settings(tmp_path / "var", work_dir=full_disk / "work")
+    scans = [SAMPLES / "cv-118-ubnd-vp.jpg", SAMPLES / "thông-báo-08-ubnd.png"]
+    with caplog.at_level(logging.INFO):
+        results = [process_document(scan, settings) for scan in scans]
+    assert [r.outcome for r in results] == [Outcome.FAILED, Outcome.FAILED], [r.summary() for r in results]
+    for result in results:
+        assert "No space left on device" in (result.reason_en or "") and "not of the scan" in (result.reason_en or "")
+        assert "hết dung lượng đĩa" in (result.reason_vi or ""), result.reason_vi
+        assert "damaged" not in (result.reason_en or "")
+    assert not (tmp_path / "var" / "quarantine").exists() or not list((tmp_path / "var" / "quarantine").iterdir())
+    assert not [r for r in caplog.records if r.exc_info], "a traceback was logged for a full disk"
+    (full_disk / "filler").unlink()  # space again: the rerun archives both
+    assert [process_document(scan, settings).outcome for scan in scans] == [Outcome.ARCHIVED, Outcome.ARCHIVED]
