@@ -3,6 +3,7 @@ audit."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -647,15 +648,20 @@ def register(app: typer.Typer) -> None:
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from flows.pipeline import archive_write_lock
         from sohoa.errors import SohoaError
-        from storage import archive_location, index_archived
+        from storage import LocalArchive, archive_location, index_archived
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
         try:
             with archive_write_lock(archive_location(settings)):  # as a put: one writer at a time
+                # what a killed writer (a batch, or this command killed mid-append) left half-written, as a batch
+                # removes it before it archives (QA: a `.NNN.json.part-*` of the ledger stayed until the next batch)
+                partials = store.remove_partials() if isinstance(store, LocalArchive) and not dry_run else []
                 writes = store.finish_interrupted(dry_run=dry_run)
         except SohoaError as exc:  # the server gone, a write refused: what was finished stays finished
             raise _fail(str(exc), 3) from exc
+        for partial in partials:  # on stderr, as a batch says it
+            logging.getLogger("sohoa").warning("removed %s, left by an interrupted run", partial)
         if not dry_run:
             for write in writes:
                 record = store.get(write.record_id) if write.finished and write.record_id else None
@@ -671,6 +677,7 @@ def register(app: typer.Typer) -> None:
                     "not_finished": len(refused),
                     "ok": not refused,
                     "writes": [w.to_json_dict() for w in writes],
+                    "removed_partials": [str(p) for p in partials],
                 }
             )
             raise typer.Exit(1 if refused else 0)
