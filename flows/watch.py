@@ -417,10 +417,13 @@ class _Journal:
             entry["archived"][document] = receipt
             self._write(claim, entry)
 
-    def decided(self, claim: Path, receipts: list[tuple[str, dict[str, Any]]]) -> None:
+    def decided(self, claim: Path, receipts: list[tuple[str, dict[str, Any]]], quarantined: list[str]) -> None:
+        """``quarantined``: the SHA-256 of what the file's documents put in the quarantine, for its ``_Recent``
+        entry, written again by a later pass when this one is killed before it (see ``_finish_journaled``)."""
         with self._lock:
             entry = self._entry(claim)
             entry["receipts"] = [{"name": name, "receipt": receipt} for name, receipt in receipts]
+            entry["quarantined"] = quarantined
             self._write(claim, entry)
 
     def remove(self, claim: Path) -> None:
@@ -622,8 +625,22 @@ def _write_receipts(outbox: Path, receipts: list[tuple[str, dict[str, Any]]]) ->
         _test_crash_hook("watch-receipt")
 
 
-def _move_to_processed(claim: Path, claimed_root: Path, processed_root: Path) -> Path:
+def _move_to_processed(
+    claim: Path,
+    claimed_root: Path,
+    processed_root: Path,
+    recent: _Recent,
+    receipts: list[dict[str, Any]],
+    quarantined: list[str],
+) -> Path:
+    """Move a claimed file whose receipts are written to processed/, its ``_Recent`` entry written first: a watcher
+    killed between the move and that entry lost it (QA: found by SIGKILL), and with it the re-check for a writer
+    that went on writing into the file. Written before the move, it is never lost: a kill before the move leaves the
+    journal entry, whose pass writes both again."""
     target = _unique(processed_root / claim.relative_to(claimed_root))
+    # a record archived from the file stays in the archive when it is put back: its receipt stays too
+    undone = [item["name"] for item in receipts if item["receipt"]["outcome"] not in ("archived", "already_archived")]
+    recent.add(target, claim, claim.relative_to(claimed_root), undone, quarantined)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(claim, target)  # atomic: the file is in claimed/ or in processed/, never both or neither
     _test_crash_hook("watch-move")
@@ -645,8 +662,9 @@ class _Recent:
     def __init__(self, data_dir: Path) -> None:
         self.root = data_dir / JOURNAL_DIR / "recent"
 
-    def add(self, processed: Path, relative: Path, receipts: list[str], quarantined: list[str]) -> None:
-        info = processed.stat()
+    def add(self, processed: Path, claim: Path, relative: Path, receipts: list[str], quarantined: list[str]) -> None:
+        """The entry of ``claim``, about to be moved to ``processed`` (a rename keeps its size and mtime)."""
+        info = claim.stat()
         entry = {
             "path": str(processed),
             "relative": str(relative),
@@ -692,7 +710,7 @@ class _Recent:
                 record.unlink(missing_ok=True)
 
 
-def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path) -> list[dict[str, Any]]:
+def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path, recent: _Recent) -> list[dict[str, Any]]:
     """What a crashed watcher had decided and not finished: the receipts journaled for a claimed file are written
     (again, under the same names: the same content) and the file is moved on, without processing it again.
     Entries of files already moved on (a crash right after the move) are removed, and so are the temporary files
@@ -709,7 +727,8 @@ def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path) -> 
         elif "receipts" in entry:
             receipts = [(item["name"], item["receipt"]) for item in entry["receipts"]]
             _write_receipts(outbox, receipts)
-            _move_to_processed(claim, journal.claimed_root, processed_root)
+            quarantined = list(entry.get("quarantined", []))  # an entry of an older sohoa has none
+            _move_to_processed(claim, journal.claimed_root, processed_root, recent, entry["receipts"], quarantined)
             journal.remove(claim)
             log.warning("%s: finished what an interrupted pass had decided", claim)
             done += [receipt for _, receipt in receipts]
@@ -753,7 +772,7 @@ def _pass(
         recent = _Recent(settings.data_dir)
         own = own_folders(settings)
         if candidates is None:
-            receipts += _finish_journaled(journal, processed_root, outbox)
+            receipts += _finish_journaled(journal, processed_root, outbox, recent)
             recent.put_back_changed(inbox, outbox, settings.quarantine_path, stable)
             leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
@@ -840,15 +859,13 @@ def _pass(
                 if claim is not None:
                     journal.remove(claim.path)
                 return
-            journal.decided(claim.path, decided)
+            quarantined = [r.quarantined_sha256 for r in results if r.quarantined_sha256]
+            journal.decided(claim.path, decided, quarantined)
             _test_crash_hook("watch-journal")
             _write_receipts(outbox, decided)
-            moved = _move_to_processed(claim.path, claimed_root, processed_root)
+            named = [{"name": name, "receipt": receipt} for name, receipt in decided]
+            _move_to_processed(claim.path, claimed_root, processed_root, recent, named, quarantined)
             journal.remove(claim.path)
-            quarantined = [r.quarantined_sha256 for r in results if r.quarantined_sha256]
-            # a record archived from the first part stays in the archive: its receipt stays too
-            undone = [name for name, receipt in decided if receipt["outcome"] not in ("archived", "already_archived")]
-            recent.add(moved, claim.relative, undone, quarantined)
 
         def _written_while_processed(claim: _Claimed, results: list[DocumentResult]) -> list[DocumentResult]:
             """The file changed while its documents were processed: what was read was a part of it. Nothing it
@@ -885,7 +902,7 @@ def _pass(
             finish(current, results)
         for claim in claims:  # a file that gave no document (an empty stack) is done too
             if claim.path not in finished and claim.path.exists():
-                _move_to_processed(claim.path, claimed_root, processed_root)
+                _move_to_processed(claim.path, claimed_root, processed_root, recent, [], [])
                 journal.remove(claim.path)
         return receipts, waiting
 

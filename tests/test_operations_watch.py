@@ -18,6 +18,7 @@ from flows.watch import (
     _finish_journaled,
     _Journal,
     _origin,
+    _Recent,
     _unique,
     receipt_file_name,
     tags_for,
@@ -212,27 +213,30 @@ def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path) -> No
     claimed = data_dir / "claimed" / "hộ tịch" / "thông báo.png"
     claimed.parent.mkdir(parents=True)
     claimed.write_bytes(b"first drop")
-    journal = _Journal(data_dir)
+    journal, recent = _Journal(data_dir), _Recent(data_dir)
     receipt = {"file": "hộ tịch/thông báo.png", "outcome": "archived", "record_id": "0" * 16}
-    journal.decided(claimed, [("r.receipt.json", receipt)])
+    journal.decided(claimed, [("r.receipt.json", receipt)], [])
     outbox, processed = data_dir / "outbox", data_dir / "processed"
     outbox.mkdir()
     for torn in (journal.root / ".a.json.part-x1y2z3", outbox / ".r.receipt.json.part-x1y2z3"):
         torn.write_text("{", encoding="utf-8")  # a write killed half-way
-    assert _finish_journaled(journal, processed, outbox) == [receipt]
+    assert _finish_journaled(journal, processed, outbox, recent) == [receipt]
     assert [p.name for p in outbox.iterdir()] == ["r.receipt.json"]
     assert json.loads((outbox / "r.receipt.json").read_text(encoding="utf-8")) == receipt
     assert (processed / "hộ tịch" / "thông báo.png").read_bytes() == b"first drop" and not claimed.exists()
-    assert not list(journal.root.iterdir())
+    assert [p.name for p in journal.root.iterdir()] == ["recent"]
+    # the file moved on is re-checked for a late writer, as if its own pass had moved it
+    (entry,) = [json.loads(p.read_text(encoding="utf-8")) for p in recent.root.glob("*.json")]
+    assert entry["path"] == str(processed / "hộ tịch" / "thông báo.png") and entry["size"] == len(b"first drop")
 
     claimed.write_bytes(b"first drop")
-    journal.decided(claimed, [("r2.receipt.json", receipt)])
+    journal.decided(claimed, [("r2.receipt.json", receipt)], [])
     claimed.unlink()  # moved on, then killed before the entry was removed; a later drop claimed under its name
     claimed.write_bytes(b"a later drop")
     assert journal.read(claimed) is None
-    assert _finish_journaled(journal, processed, outbox) == []
+    assert _finish_journaled(journal, processed, outbox, recent) == []
     assert claimed.read_bytes() == b"a later drop" and not (outbox / "r2.receipt.json").exists()
-    assert not list(journal.root.iterdir())
+    assert [p.name for p in journal.root.iterdir()] == ["recent"]
 
 
 WRITER = """

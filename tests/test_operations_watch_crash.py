@@ -65,6 +65,11 @@ def assert_exactly_one_receipt_per_drop(inbox: Path, data_dir: Path) -> None:
     journal = data_dir / "watch-journal"
     assert not [p for p in journal.rglob("*") if p.is_file() and p.parent != journal / "recent"]
     assert not [p for p in (journal / "recent").glob(".*")]
+    # every file moved to processed/ is re-checked for a writer that went on writing into it: a watcher killed
+    # right after a move lost that file's entry (QA), and with it the re-check
+    recent = [json.loads(p.read_text(encoding="utf-8")) for p in (journal / "recent").glob("*.json")]
+    processed_files = sorted(str(p) for p in (data_dir / "processed").rglob("*") if p.is_file())
+    assert sorted(entry["path"] for entry in recent) == processed_files, recent
     assert not [p for p in (data_dir / "outbox").iterdir() if not p.name.endswith(".receipt.json")]
     assert not [p for p in inbox.rglob("*") if p.is_file()]
     processed = data_dir / "processed"
