@@ -43,7 +43,7 @@ from signing.verify import FileVerification, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
-from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive
+from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord
 from storage.ledger import Ledger
 
 log = logging.getLogger(__name__)
@@ -263,6 +263,11 @@ RENEWAL_WORDS: dict[str, str] = {
 _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("timestamp renewal failed", "gia hạn dấu thời gian thất bại"),
     ("would not protect longer", "không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới"),
+    (
+        f"{SIDECAR} unreadable (",
+        "record.json không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không kiểm tra được tệp",
+    ),
+    ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
     ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
     ("not in the archive's index, and its files", "hồ sơ bị gỡ khỏi chỉ mục và tệp đã bị thay đổi sau khi lưu"),
@@ -737,17 +742,26 @@ def audit_records(
     the archive includes those a killed run left out of the index (``UnfinishedWrite`` with its record.json and
     every file matching it): the problem lines name the interrupted write, but its signatures were not checked
     and it was in no row or count. A folder without record.json, or whose files no longer match it, is no record
-    to audit (only a problem line); nor is a second copy of a record that is indexed (same id)."""
+    to audit (only a problem line); nor is a second copy of a record that is indexed (same id). A record the index
+    lists whose record.json (or index entry) cannot be read (``DamagedRecord``) has a row too, after the others:
+    drift, naming the object, its signatures not verified (nothing says which file is its signed PDF)."""
     days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
     auditor = _Auditor(settings, renew, days, now)
     listed: list[Record] = []
-    for record in records if records is not None else auditor.archive.records():
+    damaged: list[DamagedRecord] = []
+    for record in records if records is not None else auditor.archive.records(damaged):
         listed.append(record)
         yield _audit_one(auditor, record)
     if records is not None:
         return
+    for lost in damaged:
+        # a row of its own, counted as drift: none of its files can be checked against a record (its record.json
+        # not JSON ended the whole audit with a traceback, no row for any record)
+        yield RecordAudit(
+            record_id=lost.record_id, path=lost.prefix, fixity="drift", renewal="skipped", problems=[lost.english]
+        )
     ids = {record.id for record in listed}
-    for write in auditor.archive.outside_records(listed)[0]:
+    for write in auditor.archive.outside_records(listed, damaged)[0]:
         if write.record is not None and not write.damaged and write.record.id not in ids:
             yield _audit_one(auditor, write.record, indexed=False)
 
@@ -782,11 +796,13 @@ def verify_ledger(settings: Settings) -> tuple[int, list[str], list[str]]:
     objects of the archive that belong to no record (``BaseArchive.stray_objects``): the records read once for
     both."""
     archive = _existing_archive(settings)
-    records = list(archive.records())
+    damaged: list[DamagedRecord] = []  # each has its row (audit_records): here its folder is no stray
+    records = list(archive.records(damaged))
     ledger = Ledger(archive)
     # as `sohoa ledger verify`: the stamps' TSA is checked against SOHOA_TRUST_ROOTS only when they are set
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
-    return len(ledger.keys()), ledger.verify(roots or None, records=records), archive.stray_objects(records)
+    problems = ledger.verify(roots or None, records=records, damaged=damaged)
+    return len(ledger.keys()), problems, archive.stray_objects(records, damaged)
 
 
 def audit_archive(

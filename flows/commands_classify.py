@@ -207,20 +207,23 @@ def register(app: typer.Typer) -> None:
     @review_app.command(
         "list",
         epilog="Examples:\n\n  sohoa review list --json\n\n  sohoa review list --archive /srv/kho\n\n"
-        "Exit codes: 0 listed (even when empty); 2 usage (no archive at the location given); 3 archive "
-        "unavailable.",
+        "Exit codes: 0 listed (even when empty); 1 listed, but a record's record.json cannot be read (named); 2 "
+        "usage (no archive at the location given); 3 archive unavailable.",
     )
     def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
         from classify.review import pending, reason_in_both, reason_in_vietnamese
-        from storage import ArchiveUnavailableError
+        from flows.commands_storage import _say_damaged
+        from storage import ArchiveUnavailableError, DamagedRecord
 
         settings, store = _open(archive)  # a location with no archive is refused (it used to say "0 record(s)")
+        damaged: list[DamagedRecord] = []  # whether it waits for review cannot be read: named, the rest listed
         try:
-            waiting = list(pending(store.records(), settings))
+            waiting = list(pending(store.records(damaged), settings))
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+        _say_damaged(damaged)
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
@@ -235,8 +238,15 @@ def register(app: typer.Typer) -> None:
             for r in waiting
         ]
         if as_json:
-            cli._print_json({"archive": store.location, "records": rows, "count": len(rows)})
-            return
+            cli._print_json(
+                {
+                    "archive": store.location,
+                    "records": rows,
+                    "count": len(rows),
+                    "damaged": [lost.to_json_dict() for lost in damaged],
+                }
+            )
+            raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged else cli.EXIT_OK)
         table = Table(
             title=f"{len(rows)} hồ sơ cần xem lại / record(s) to review — {escape(store.location)}", show_header=True
         )
@@ -252,6 +262,7 @@ def register(app: typer.Typer) -> None:
                 escape("; ".join(map(reason_in_both, row["reasons"]))),
             )
         cli.out.print(table)
+        raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged else cli.EXIT_OK)
 
     @review_app.command(
         "set",
@@ -264,8 +275,9 @@ def register(app: typer.Typer) -> None:
         "symbol names another type (--type QĐ --number 12/KH-UBND) is kept, with a warning.\n\n"
         "The correction is kept in DATA_DIR/corrections/, its text becomes a training example in "
         "DATA_DIR/training/TYPE/, a 'corrected' entry goes to the custody ledger, and the office model is retrained "
-        "(--no-retrain to skip).\n\nExit codes: 0 corrected; 1 no such record; 2 usage (a type code, date or "
-        "number that cannot be, no archive at the location given); 3 archive unavailable.",
+        "(--no-retrain to skip).\n\nExit codes: 0 corrected; 1 no such record, or its record.json cannot be read; "
+        "2 usage (a type code, date or number that cannot be, no archive at the location given); 3 archive "
+        "unavailable.",
     )
     def review_set(
         record_id: Annotated[str, typer.Argument(metavar="RECORD_ID", help="The record id (16 hex digits).")],
@@ -292,7 +304,7 @@ def register(app: typer.Typer) -> None:
             symbol_disagrees,
             type_code_or_error,
         )
-        from storage import ArchiveUnavailableError
+        from storage import ArchiveUnavailableError, DamagedRecordError
         from storage.ledger import default_actor
 
         try:  # usage first: said before the archive is opened
@@ -309,6 +321,8 @@ def register(app: typer.Typer) -> None:
             record = archive_.get(record_id)
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+        except DamagedRecordError as exc:  # its record.json not JSON: nothing to correct it from (as `get`)
+            raise cli._fail(str(exc), cli.EXIT_NOT_RIGHT) from exc
         if record is None:
             raise cli._fail(
                 f"{record_id}: không có hồ sơ này trong kho / no such record in {archive_.location} "

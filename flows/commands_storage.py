@@ -19,7 +19,7 @@ from sohoa.vietnamese import iso_vn
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
-    from storage.base import ObjectInfo
+    from storage.base import DamagedRecord, ObjectInfo
 
 ArchiveOption = Annotated[
     str | None,
@@ -73,7 +73,7 @@ def _record(store: Any, record_id: str) -> Any:
     import re
 
     from flows.cli import _fail
-    from storage import ArchiveUnavailableError
+    from storage import ArchiveUnavailableError, DamagedRecordError
 
     if not re.fullmatch(r"[0-9a-fA-F]{8,64}", record_id.strip()):  # `xyz` was "not in the archive", exit 1 (QA)
         raise _fail(
@@ -83,11 +83,23 @@ def _record(store: Any, record_id: str) -> Any:
         record = store.get(record_id)
     except ArchiveUnavailableError as exc:  # e.g. a file where the index folder should be: not "no such record"
         raise _fail(str(exc), 3) from exc
+    except DamagedRecordError as exc:  # its record.json not JSON: 1, as one rewritten (nothing handed out)
+        raise _fail(str(exc), 1) from exc
     if record is None:
         raise _fail(
             f"hồ sơ {record_id}: không có trong kho / record {record_id}: not in the archive {store.location}", 1
         )
     return record
+
+
+def _say_damaged(damaged: list[DamagedRecord]) -> None:
+    """Name, on stderr, each record the index lists that could not be read (``DamagedRecord``), Vietnamese then
+    English: what a command that goes on with the others shows, so that its shorter listing is not taken for the
+    whole archive (such a record ended it with a traceback)."""
+    from flows.cli import err
+
+    for lost in damaged:
+        err.print(f"[bold red]sohoa: {escape(lost.words)}[/]")
 
 
 def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path, correction: Any = None) -> list[str]:
@@ -298,10 +310,12 @@ def register(app: typer.Typer) -> None:
         _errors_as_json(as_json)
         settings, store = _open(archive)
         rows: list[dict[str, Any]] = []
+        damaged: list[DamagedRecord] = []  # listed apart, each named; the others are listed all the same
         try:
-            records = list(store.records())
+            records = list(store.records(damaged))
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
+        _say_damaged(damaged)
         for archived in records:
             record = as_corrected(archived, settings)
             c = record.classification
@@ -321,8 +335,10 @@ def register(app: typer.Typer) -> None:
                 }
             )
         if as_json:
-            _print_json({"archive": store.location, "records": rows})
-            return
+            _print_json(
+                {"archive": store.location, "records": rows, "damaged": [lost.to_json_dict() for lost in damaged]}
+            )
+            raise typer.Exit(1 if damaged else 0)
         table = Table(title=escape(store.location))
         for column in ("id", "source", "type", "number", "date", "state", "path"):
             table.add_column(column)
@@ -337,12 +353,13 @@ def register(app: typer.Typer) -> None:
                 escape(printable(row["path"] or "")),
             )
         out.print(table)
+        raise typer.Exit(1 if damaged else 0)
 
     @app.command(
         epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/\n\n"
         "Exit codes: 0 shown (or copied); 1 no such record, or an object no longer matches its SHA-256, or its "
-        "record.json the one the ledger recorded (nothing shown or copied); 2 usage (--out names a file, not a "
-        "folder); 3 archive unavailable, or the folder cannot be written."
+        "record.json the one the ledger recorded or cannot be read (nothing shown or copied); 2 usage (--out names "
+        "a file, not a folder); 3 archive unavailable, or the folder cannot be written."
     )
     def get(
         record_id: Annotated[str, typer.Argument(help="Record id (16 hex digits).")],
@@ -497,7 +514,8 @@ def register(app: typer.Typer) -> None:
     @index_app.command(
         "rebuild",
         epilog="Examples:\n\n  sohoa index rebuild\n\n  sohoa index rebuild --archive s3://sohoa/xa\n\n"
-        "Exit codes: 0 rebuilt; 2 usage; 3 archive unavailable.",
+        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage; 3 "
+        "archive unavailable.",
     )
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
@@ -507,16 +525,24 @@ def register(app: typer.Typer) -> None:
         from storage.search import SearchIndex
 
         settings, store = _open(archive)
+        damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
         with SearchIndex(search_index_path(settings)) as index:
-            count = index.rebuild(as_corrected(record, settings) for record in store.records())
-        out.print(f"indexed {count} record(s) from {store.location}", markup=False)
+            count = index.rebuild(as_corrected(record, settings) for record in store.records(damaged))
+        _say_damaged(damaged)
+        out.print(
+            f"indexed {count} record(s) from {store.location}"
+            + (f"; {len(damaged)} không đọc được, không có trong chỉ mục / unreadable, not indexed" if damaged else ""),
+            markup=False,
+        )
+        raise typer.Exit(1 if damaged else 0)
 
     app.add_typer(index_app, name="index")
 
     @app.command(
         epilog="Examples:\n\n  sohoa hold 3f2a9c0d1e2b4a5c on\n\n  sohoa hold 3f2a9c0d1e2b4a5c off\n\n"
         "Setting the state a record already has changes nothing and adds no ledger entry.\n\n"
-        "Exit codes: 0 done (or already so); 1 no such record; 2 usage; 3 archive unavailable."
+        "Exit codes: 0 done (or already so); 1 no such record, or its record.json cannot be read; 2 usage; 3 "
+        "archive unavailable."
     )
     def hold(
         record_id: Annotated[str, typer.Argument(help="Record id.")],
@@ -571,7 +597,10 @@ def register(app: typer.Typer) -> None:
         # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
         # signature and its imprint are checked
         roots, _ = load_trust_roots(list(settings.trust_roots)) if settings.trust_roots else ([], [])
-        problems = ledger.verify(roots or None)
+        damaged: list[DamagedRecord] = []
+        records = list(store.records(damaged))
+        # a record.json that cannot be read cannot be held against its "archived" entry: named among the problems
+        problems = [lost.english for lost in damaged] + ledger.verify(roots or None, records=records, damaged=damaged)
         count = len(ledger.keys())
         days = stamp_days(store)
         if as_json:
@@ -632,7 +661,8 @@ def register(app: typer.Typer) -> None:
         "batch with its scan. Run it with no batch writing to the archive from another host (a put in progress "
         "there looks the same).\n\n"
         "Exit codes: 0 every interrupted write finished (or none); 1 some could not be finished (each named, with "
-        "what to do); 2 usage; 3 archive unavailable.",
+        "what to do), or a record's record.json cannot be read (named, left as it is); 2 usage; 3 archive "
+        "unavailable.",
     )
     def ledger_finish(
         archive: ArchiveOption = None,
@@ -652,16 +682,18 @@ def register(app: typer.Typer) -> None:
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
+        damaged: list[DamagedRecord] = []  # no interrupted write: named, left as they are, the others finished
         try:
             with archive_write_lock(archive_location(settings)):  # as a put: one writer at a time
                 # what a killed writer (a batch, or this command killed mid-append) left half-written, as a batch
                 # removes it before it archives (QA: a `.NNN.json.part-*` of the ledger stayed until the next batch)
                 partials = store.remove_partials() if isinstance(store, LocalArchive) and not dry_run else []
-                writes = store.finish_interrupted(dry_run=dry_run)
+                writes = store.finish_interrupted(dry_run=dry_run, damaged=damaged)
         except SohoaError as exc:  # the server gone, a write refused: what was finished stays finished
             raise _fail(str(exc), 3) from exc
         for partial in partials:  # on stderr, as a batch says it
             logging.getLogger("sohoa").warning("removed %s, left by an interrupted run", partial)
+        _say_damaged(damaged)
         if not dry_run:
             for write in writes:
                 record = store.get(write.record_id) if write.finished and write.record_id else None
@@ -675,12 +707,13 @@ def register(app: typer.Typer) -> None:
                     "dry_run": dry_run,
                     "finished": len(writes) - len(refused),
                     "not_finished": len(refused),
-                    "ok": not refused,
+                    "ok": not refused and not damaged,
                     "writes": [w.to_json_dict() for w in writes],
                     "removed_partials": [str(p) for p in partials],
+                    "damaged": [lost.to_json_dict() for lost in damaged],
                 }
             )
-            raise typer.Exit(1 if refused else 0)
+            raise typer.Exit(1 if refused or damaged else 0)
         for write in writes:
             if not write.finished:
                 out.print(
@@ -702,7 +735,7 @@ def register(app: typer.Typer) -> None:
                 + f", {len(refused)} không hoàn tất được / not finished"
                 + (" (--dry-run: nothing written)" if dry_run else "")
             )
-        raise typer.Exit(1 if refused else 0)
+        raise typer.Exit(1 if refused or damaged else 0)
 
     app.add_typer(ledger_app, name="ledger")
 
@@ -710,8 +743,8 @@ def register(app: typer.Typer) -> None:
         epilog="Examples:\n\n  sohoa export 3f2a9c0d1e2b4a5c audit-bag/\n\n"
         "  sohoa export --batch 20251119T180012Z-3fa9c1 batch-bag/ --json\n\n  sohoa export --batch 2025-11-19 day-bag/"
         "\n\nExit codes: 0 exported; 1 no such record or batch, or an archived object no longer matches its SHA-256 "
-        "(no package); 2 usage (OUT already exists, or is under a file); 3 archive unavailable, or OUT cannot be "
-        "written."
+        "or its record.json cannot be read (no package); 2 usage (OUT already exists, or is under a file); 3 "
+        "archive unavailable, or OUT cannot be written."
     )
     def export(
         args: Annotated[

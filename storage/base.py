@@ -70,6 +70,15 @@ class ArchiveIntegrityError(SohoaError):
     """A stored object does not match the SHA-256 recorded for it."""
 
 
+class DamagedRecordError(ArchiveIntegrityError):
+    """A record listed in the index cannot be read (``DamagedRecord``: its record.json or its index entry is not
+    what sohoa wrote); the message names it in Vietnamese and English."""
+
+    def __init__(self, damaged: DamagedRecord) -> None:
+        super().__init__(damaged.words)
+        self.damaged = damaged
+
+
 class RetentionError(SohoaError):
     """A retained (or held) object was to be deleted or overwritten."""
 
@@ -183,6 +192,82 @@ class UnfinishedWrite:
 
 
 @dataclass
+class DamagedRecord:
+    """A record the index lists that cannot be read: its record.json (``key``) is not JSON, or JSON that is no
+    record — or its index entry itself is not one (``prefix`` None). Changed or damaged behind the archive's back;
+    no check of its files against it is possible. ``BaseArchive.records`` hands these to its caller apart, so that
+    one such record is named and the others still listed, audited and exported: one used to end every command that
+    read the archive with a pydantic traceback (QA, 2026-12-01)."""
+
+    sha256: str  # the source SHA-256 its index entry is filed under
+    key: str  # the object that cannot be read: the record.json, or the index entry
+    prefix: str | None  # the record's folder as its index entry names it; None when the index entry is unreadable
+    why: str  # what is wrong with it, in English ("not JSON") and in Vietnamese
+    why_vi: str
+
+    @property
+    def record_id(self) -> str:
+        return self.sha256[:16]  # what `record_id_for` makes of the source SHA-256
+
+    @property
+    def english(self) -> str:
+        """The problem line of the audit, the fixity audit and the ledger check (English, naming the object;
+        ``flows.audit.problem_in_vietnamese`` says it in Vietnamese by its words)."""
+        if self.prefix is None:
+            return (
+                f"record {self.record_id}: index entry unreadable — {self.key} ({self.why}); the record cannot be "
+                "found through it: changed or damaged behind the archive's back"
+            )
+        return (
+            f"record {self.record_id} ({self.prefix}): {SIDECAR} unreadable ({self.why}) — its files cannot be "
+            "checked against a record: changed or damaged behind the archive's back"
+        )
+
+    @property
+    def vietnamese(self) -> str:
+        if self.prefix is None:
+            return (
+                f"hồ sơ {self.record_id}: mục chỉ mục {self.key} không đọc được ({self.why_vi}), không tìm được hồ sơ "
+                "— bị sửa hoặc hỏng ngoài phần mềm"
+            )
+        return (
+            f"hồ sơ {self.record_id} ({self.prefix}): {SIDECAR} không đọc được ({self.why_vi}), không kiểm tra được "
+            "các tệp của hồ sơ — bị sửa hoặc hỏng ngoài phần mềm"
+        )
+
+    @property
+    def words(self) -> str:
+        """Vietnamese, then English: what a command says of it."""
+        return f"{self.vietnamese} / {self.english} (sohoa audit)"
+
+    def to_json_dict(self) -> dict[str, object]:
+        return {
+            "record_id": self.record_id,
+            "sha256": self.sha256,
+            "path": self.prefix,
+            "object": self.key,
+            "error": self.english,
+            "error_vi": self.vietnamese,
+        }
+
+
+def _unreadable(exc: ValueError) -> tuple[str, str]:
+    """What is wrong with a record.json pydantic refused, short ((English, Vietnamese)): its own message is many
+    lines with a web address, and words such as "missing" that would be taken for a missing file."""
+    from pydantic import ValidationError
+
+    errors = exc.errors() if isinstance(exc, ValidationError) else []
+    if not errors or any(error["type"] == "json_invalid" for error in errors):
+        return "not JSON", "không phải JSON"
+    first = errors[0]
+    where = ".".join(str(part) for part in first["loc"]) or "the whole"
+    return (
+        f"JSON, but not a record: {len(errors)} error(s), first {where}: {first['msg']}",
+        f"là JSON nhưng không phải hồ sơ: {len(errors)} lỗi",
+    )
+
+
+@dataclass
 class FinishedWrite:
     """What ``finish_interrupted`` did with one interrupted archive write (``UnfinishedWrite``), or would do
     (``dry_run``): ``finished`` with the index entry and the ledger entries it wrote (``(seq, action)``; seq None in
@@ -242,7 +327,7 @@ class Archive(Protocol):
 
     def get(self, record_id: str) -> Record | None: ...
 
-    def records(self) -> Iterator[Record]: ...
+    def records(self, damaged: list[DamagedRecord] | None = None) -> Iterator[Record]: ...
 
     def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record: ...
 
@@ -330,13 +415,29 @@ class BaseArchive(ABC):
 
     # ---- lookups ------------------------------------------------------------------------------------
     def find(self, source_sha256: str) -> Record | None:
-        """The archived record for this source content, or None."""
-        raw = self._read(f"{INDEX_DIR}/{source_sha256}.json")
+        """The archived record for this source content, or None. DamagedRecordError when its index entry or its
+        record.json cannot be read (``DamagedRecord``): the one place every command reads a record through, so
+        each of them names it, on both backends."""
+        index_key = f"{INDEX_DIR}/{source_sha256}.json"
+        raw = self._read(index_key)
         if raw is None:
             return None
-        prefix = json.loads(raw)["prefix"]
+        try:
+            prefix = json.loads(raw)["prefix"]
+        except (ValueError, KeyError, TypeError):  # not JSON, not an object, no prefix
+            prefix = None
+        if not isinstance(prefix, str) or not prefix:
+            raise DamagedRecordError(
+                DamagedRecord(source_sha256, index_key, None, "not an index entry", "không phải mục chỉ mục")
+            )
         sidecar = self._read(f"{prefix}/{SIDECAR}")
-        return None if sidecar is None else Record.model_validate_json(sidecar)
+        if sidecar is None:
+            return None  # gone: the ledger check names it ("no longer in the archive"), the audit its files
+        try:
+            return Record.model_validate_json(sidecar)
+        except ValueError as exc:  # pydantic's ValidationError is one; so is bytes that are not UTF-8
+            why, why_vi = _unreadable(exc)
+            raise DamagedRecordError(DamagedRecord(source_sha256, f"{prefix}/{SIDECAR}", prefix, why, why_vi)) from None
 
     def get(self, record_id: str) -> Record | None:
         """The record with this id (the first 16 hex digits of its source SHA-256; a longer prefix works too)."""
@@ -349,9 +450,18 @@ class BaseArchive(ABC):
                 return self.find(sha)
         return None
 
-    def records(self) -> Iterator[Record]:
+    def records(self, damaged: list[DamagedRecord] | None = None) -> Iterator[Record]:
+        """Every record the index lists. One that cannot be read is appended to ``damaged`` and left out, so that
+        the caller names it and goes on with the others; without ``damaged`` it ends the listing
+        (DamagedRecordError): a caller that does not say it must not pass a shorter listing for the whole."""
         for key in self._keys(f"{INDEX_DIR}/"):
-            record = self.find(key.rsplit("/", 1)[-1].removesuffix(".json"))
+            try:
+                record = self.find(key.rsplit("/", 1)[-1].removesuffix(".json"))
+            except DamagedRecordError as exc:
+                if damaged is None:
+                    raise
+                damaged.append(exc.damaged)
+                continue
             if record is not None:
                 yield record
 
@@ -371,8 +481,15 @@ class BaseArchive(ABC):
         raw = self._read(sidecar_key)
         if raw is not None:
             # a previous run crashed after writing the sidecar but before indexing it: adopt it
-            adopted = Record.model_validate_json(raw)
-            if adopted.source.sha256 == record.source.sha256 and not self.verify_objects(adopted):
+            try:
+                adopted: Record | None = Record.model_validate_json(raw)
+            except ValueError:  # not adoptable: written again below (refused while retained: RetentionError)
+                adopted = None
+            if (
+                adopted is not None
+                and adopted.source.sha256 == record.source.sha256
+                and not self.verify_objects(adopted)
+            ):
                 self._finish_write(adopted, raw)
                 return adopted
         doc_type = record.classification.doc_type if record.classification else None
@@ -499,11 +616,18 @@ class BaseArchive(ABC):
                 return data
         raise KeyError(f"record {record.id} has no {role} object")
 
-    def outside_records(self, records: Iterable[Record]) -> tuple[list[UnfinishedWrite], list[str]]:
+    def outside_records(
+        self, records: Iterable[Record], damaged: Iterable[DamagedRecord] = ()
+    ) -> tuple[list[UnfinishedWrite], list[str]]:
         """What the archive holds outside every listed record's folder besides its own objects (``OWN_KEYS``: the
         index, the ledger, its stamps; a local folder's retention records): the record folders an interrupted
-        ``put`` left (``UnfinishedWrite``), and the keys of every other object."""
+        ``put`` left (``UnfinishedWrite``), and the keys of every other object. The folders of ``damaged`` records
+        (``records(damaged)``) are theirs, already named as such: not objects of no record, nor interrupted
+        writes (for one whose index entry is unreadable, the record folder that ends in its id)."""
+        damaged = list(damaged)
         folders = {record.archive_prefix for record in records if record.archive_prefix}
+        folders |= {d.prefix for d in damaged if d.prefix}
+        lost = {d.record_id for d in damaged if d.prefix is None}
         loose: dict[str, list[str]] = {}  # a record-shaped folder outside the listing → its keys
         stray: list[str] = []
         for key in self._keys(""):
@@ -511,6 +635,8 @@ class BaseArchive(ABC):
                 continue
             parents = key.split("/")[:-1]
             if any("/".join(parents[:depth]) in folders for depth in range(1, len(parents) + 1)):
+                continue
+            if lost and _RECORD_FOLDER.fullmatch("/".join(parents[:3])) and parents[2].rsplit("--", 1)[1] in lost:
                 continue
             folder = "/".join(parents)
             if _RECORD_FOLDER.fullmatch(folder):
@@ -545,17 +671,24 @@ class BaseArchive(ABC):
                 return None
         return UnfinishedWrite(folder, keys)
 
-    def finish_interrupted(self, dry_run: bool = False) -> list[FinishedWrite]:
+    def finish_interrupted(
+        self, dry_run: bool = False, damaged: list[DamagedRecord] | None = None
+    ) -> list[FinishedWrite]:
         """Finish every archive write a killed ``put`` left (``outside_records``) as its rerun would, without the
         scan: for a folder whose record.json is its own and whose files all match it, what the end of a put
         writes (``_finish_write``: retention, the ledger entries missing, the index entry). Anything else is
         refused, never adopted (``_not_finishable``). ``dry_run``: only say what would be written. The caller
-        holds the archive's write lock (a put in progress looks the same until it is done)."""
+        holds the archive's write lock (a put in progress looks the same until it is done). ``damaged``: as for
+        ``records``; such a record is no interrupted write, and its folder is left as it is."""
         from storage.ledger import Ledger, excerpts_of
 
         ledger = Ledger(self)
         done: list[FinishedWrite] = []
-        writes = self.outside_records(list(self.records()))[0]
+        found: list[DamagedRecord] = [] if damaged is None else damaged
+        records = list(self.records(found))
+        if found and damaged is None:
+            raise DamagedRecordError(found[0])
+        writes = self.outside_records(records, found)[0]
         # the entries of every record found, in one pass over the ledger (not one excerpt per record: it is long)
         ids = [w.record.id for w in writes if w.record is not None]
         excerpts = excerpts_of((entry for _, entry in ledger.entries()) if ids else (), ids)
@@ -649,14 +782,15 @@ class BaseArchive(ABC):
             )
         return None
 
-    def stray_objects(self, records: Iterable[Record]) -> list[str]:
-        """Problems with what lies outside every listed record's folder (``outside_records``): objects put there
-        behind the archive's back, at its root or in any other folder, and interrupted archive writes — those
-        whose record the ledger says was archived are the ledger check's to name (``Ledger.verify``). An object
-        slipped *into* a record's folder is ``verify_objects``'s to name."""
+    def stray_objects(self, records: Iterable[Record], damaged: Iterable[DamagedRecord] = ()) -> list[str]:
+        """Problems with what lies outside every listed record's folder (``outside_records``; ``damaged``, the
+        records that could not be read, have their folders too): objects put there behind the archive's back, at
+        its root or in any other folder, and interrupted archive writes — those whose record the ledger says was
+        archived are the ledger check's to name (``Ledger.verify``). An object slipped *into* a record's folder is
+        ``verify_objects``'s to name."""
         from storage.ledger import Ledger
 
-        unfinished, stray = self.outside_records(records)
+        unfinished, stray = self.outside_records(records, damaged)
         problems: list[str] = []
         for key in stray:
             folder = key.rpartition("/")[0]
@@ -673,12 +807,14 @@ class BaseArchive(ABC):
         return problems
 
     def fixity_audit(self) -> FixityReport:
-        """Re-hash every object of every record, and check the ledger chain; report any drift."""
+        """Re-hash every object of every record, and check the ledger chain; report any drift. A record whose
+        record.json (or index entry) cannot be read is drift under its id, the others are checked all the same."""
         from storage.ledger import Ledger
 
         report = FixityReport()
-        records = list(self.records())
-        if stray := self.stray_objects(records):
+        damaged: list[DamagedRecord] = []
+        records = list(self.records(damaged))
+        if stray := self.stray_objects(records, damaged):
             report.problems["archive"] = stray
         for record in records:
             report.records += 1
@@ -687,7 +823,10 @@ class BaseArchive(ABC):
             problems = self.verify_objects(record)
             if problems:
                 report.problems[record.id] = problems
-        ledger_problems = Ledger(self).verify(records=records)
+        for lost in damaged:  # a record all the same: drift, as none of its files can be checked
+            report.records += 1
+            report.problems[lost.record_id] = [lost.english]
+        ledger_problems = Ledger(self).verify(records=records, damaged=damaged)
         if ledger_problems:
             report.problems["ledger"] = ledger_problems
         return report

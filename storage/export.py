@@ -38,7 +38,7 @@ import bagit
 from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Classification, Record
-from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive
+from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord
 from storage.ledger import Ledger, check_entries, excerpts_of, verified_record
 from storage.stamps import entry_day
 
@@ -191,7 +191,11 @@ def export_batch_bag(
     beside its record.json; ``organization`` as for ``export_bag``."""
     if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
-    everything = list(archive.records())
+    # a record whose record.json cannot be read says its batch to no one: the ledger tells below whether it is one
+    # of this batch (a package without it, refused), or of another (this one exported)
+    unreadable: list[DamagedRecord] = []
+    everything = list(archive.records(unreadable))
+    damaged = {d.record_id: d for d in unreadable}
     records = batch_records(archive, batch, everything)
     # one pass over the ledger for all records (not one excerpt per record): the ledger can be long
     entries = [e for _, e in Ledger(archive).entries() if e is not None]
@@ -202,8 +206,10 @@ def export_batch_bag(
         raise ArchiveIntegrityError(
             f"batch {batch}: "
             + "; ".join(
-                f"record {rid}: hồ sơ của lô này không còn trong kho / archived in this batch (ledger entry {seq}) "
-                f"but no longer in the archive — its {SIDECAR}, its folder or its index entry is gone, or its "
+                f"{damaged[rid].words}, archived in this batch (ledger entry {seq})"
+                if rid in damaged
+                else f"record {rid}: hồ sơ của lô này không còn trong kho / archived in this batch (ledger entry "
+                f"{seq}) but no longer in the archive — its {SIDECAR}, its folder or its index entry is gone, or its "
                 "archive write was interrupted (sohoa audit tells which)"
                 if rid not in listed
                 else f"record {rid}: {SIDECAR} không còn ghi lô này / archived in this batch (ledger entry {seq}) "

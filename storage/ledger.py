@@ -26,7 +26,7 @@ from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_
 
 if TYPE_CHECKING:
     from sohoa.record import Event, Record
-    from storage.base import BaseArchive
+    from storage.base import BaseArchive, DamagedRecord
 
 log = logging.getLogger("sohoa")
 
@@ -242,10 +242,20 @@ class Ledger:
             )
         return entry
 
-    def verify(self, trust_roots: list[Any] | None = None, records: Iterable[Record] | None = None) -> list[str]:
+    def verify(
+        self,
+        trust_roots: list[Any] | None = None,
+        records: Iterable[Record] | None = None,
+        damaged: Iterable[DamagedRecord] = (),
+    ) -> list[str]:
         """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
         ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to.
-        ``records``: the archive's records when the caller has read them already (default: read them here)."""
+        ``records``: the archive's records when the caller has read them already (default: read them here), and
+        ``damaged`` those it could not read (``BaseArchive.records``): still in the archive, so not "no longer in
+        the archive", and their record.json held against the SHA-256 their "archived" entry recorded. The damage
+        itself is the caller's to name (read here, they are only held against the ledger)."""
+        damaged = list(damaged)
+        records = list(self.archive.records(damaged)) if records is None else list(records)
         problems: list[str] = []
         prev = GENESIS
         expected_seq = 1
@@ -293,26 +303,28 @@ class Ledger:
                 f"entry {_ranges(tail)}: removed from the end of the ledger (the archive shows they were written; "
                 f"the chain now ends at entry {last})"
             )
-        listed: dict[str, Record] = {}
-        for record in self.archive.records() if records is None else records:
-            listed[record.id] = record
-            entry = archived.get(record.id)
+        # (id, folder) of every record the index lists, read or not: an unreadable record.json is still held
+        # against the SHA-256 its "archived" entry recorded (one with an unreadable index entry has no folder)
+        present_records = [(r.id, r.archive_prefix) for r in records] + [(d.record_id, d.prefix) for d in damaged]
+        listed = {record.id: record for record in records}
+        for record_id, prefix in present_records:
+            entry = archived.get(record_id)
             if entry is None:
                 problems.append(
-                    f"record {record.id} ({record.archive_prefix}): archived, but the ledger has no 'archived' "
+                    f"record {record_id} ({prefix}): archived, but the ledger has no 'archived' "
                     "entry for it — entries removed"
                 )
-            elif (expected := entry.get("sidecar_sha256")) is not None:
-                sidecar = self.archive._read(f"{record.archive_prefix}/{SIDECAR}") or b""
+            elif (expected := entry.get("sidecar_sha256")) is not None and prefix is not None:
+                sidecar = self.archive._read(f"{prefix}/{SIDECAR}") or b""
                 if hashlib.sha256(sidecar).hexdigest() != expected:
                     problems.append(
-                        f"record {record.id} ({record.archive_prefix}): {SIDECAR} changed since it was archived "
+                        f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
                         f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
                     )
-        if gone_ids := sorted(set(archived) - set(listed) - disposed):
+        if gone_ids := sorted(set(archived) - {record_id for record_id, _ in present_records} - disposed):
             # a run killed between the "archived" entry and the index entry leaves the record stored but unlisted:
             # the rerun finishes it, so that is said as such, not as a record deleted behind the archive's back
-            unfinished = self.archive.outside_records(listed.values())[0]
+            unfinished = self.archive.outside_records(listed.values(), damaged)[0]
             interrupted = {write.record.id: write for write in unfinished if write.record is not None}
             for record_id in gone_ids:
                 seq = archived[record_id].get("seq")

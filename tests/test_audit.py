@@ -478,3 +478,45 @@ def test_audit_lines_in_vietnamese_and_english(archived: Settings, tmp_path: Pat
     markdown = report.markdown()
     assert "CẦN XỬ LÝ / ATTENTION" in markdown and "Sổ nhật ký / ledger" in markdown
     assert "| sai lệch / drift (`drift`) | 1 |" in markdown and "| sai lệch / drift |" in markdown
+
+
+def test_a_record_whose_record_json_cannot_be_read_is_a_row_of_drift_and_the_others_are_audited(
+    archived: Settings, tmp_path: Path
+) -> None:
+    """QA: one record's record.json made `{"broken` (or `[]`): `sohoa audit`, `--json` and `--fixity-only` ended in
+    a 58-line pydantic traceback (exit 1, no table, nothing on stdout), and so did the weekly Prefect audit. Now
+    that record has a row of its own — drift, its record.json named unreadable in Vietnamese and English — the
+    other records are audited as ever (signatures verified), and the run fails (exit 1; the flow run Failed)."""
+    from storage_helpers import make_record
+
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (good,) = store.records()
+    record, files = make_record(tmp_path / "in", "unreadable")
+    bad = store.put(record, files)
+    (settings.data_dir / "archive" / str(bad.archive_prefix) / "record.json").write_text('{"broken\n')
+    report = audit_archive(settings)
+    rows = {r.record_id: r for r in report.records}
+    assert set(rows) == {good.id, bad.id}, report.to_json_dict()
+    assert rows[good.id].fixity == "ok" and rows[good.id].signatures_passed and not rows[good.id].problems
+    assert rows[bad.id].fixity == "drift" and rows[bad.id].path == bad.archive_prefix
+    (problem,) = rows[bad.id].problems
+    assert f"record {bad.id} ({bad.archive_prefix}): record.json unreadable (not JSON)" in problem
+    assert report.counts()["drift"] == 1 and report.exit_code == 1 and not report.archive_problems
+    assert f"| {bad.id} |  |  | sai lệch / drift |" in report.markdown()
+    assert "record.json không đọc được" in report.markdown()
+    overrides = {
+        "data_dir": str(settings.data_dir),
+        "tsa_url": settings.tsa_url,
+        "trust_roots": [str(p) for p in settings.trust_roots],
+        "trust_dev_ca": False,
+    }
+    (run,) = run_flows_for_their_states(
+        "from flows.prefect_audit import archive_audit",
+        [f"archive_audit(settings_overrides={overrides!r}, return_state=True)"],
+        tmp_path / "prefect",
+    )
+    assert run["state"]["type"] == "FAILED", run["state"]
+    assert "drift: 1" in run["state"]["message"], run["state"]
+    assert run["result"]["problems"][bad.id] == [problem] and run["result"]["counts"]["records"] == 2
+    assert "record.json không đọc được" in run["artifacts"]["archive-audit"]

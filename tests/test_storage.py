@@ -37,6 +37,8 @@ from storage import (
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
+    DamagedRecord,
+    DamagedRecordError,
     LocalArchive,
     RetentionError,
     fixity_audit,
@@ -1959,6 +1961,147 @@ def test_batch_export_names_a_record_the_archive_no_longer_lists(
     text = " ".join(result.output.split())
     assert result.exit_code == 1 and f"record {moved.id}: record.json không còn ghi lô này" in text, text
     assert "no longer says so" in text and not (tmp_path / "other2").exists()
+
+
+def _said(result: Any, *words: str) -> str:
+    """The output of a command run in process, lines joined (rich wraps them): no traceback, each of ``words``."""
+    text = " ".join(result.output.split())
+    squeezed = "".join(result.output.split())  # rich breaks a long folder name anywhere
+    assert result.exception is None or isinstance(result.exception, SystemExit), (result.output, result.exception)
+    assert "Traceback" not in text and "ValidationError" not in text, text
+    assert all("".join(word.split()) in squeezed for word in words), (words, text)
+    return text
+
+
+@pytest.mark.parametrize("content", [b'{"broken\n', b"[]\n"], ids=["not-json", "json-not-a-record"])
+def test_a_record_json_that_cannot_be_read_is_named_and_the_other_records_go_on(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, content: bytes
+) -> None:
+    """QA: `echo '{"broken' > record.json` (or `echo '[]'`) in one record's folder ended `sohoa audit` (its --json
+    and --fixity-only too), `list` and every other command that read the archive's records with a 58-line pydantic
+    traceback ("Invalid JSON"), exit 1, no table, nothing on stdout. Each now names the record and its record.json
+    in Vietnamese and English: the listings, the audits and the checks go on with the other records (exit 1, the
+    damaged one counted as drift), a command about that record alone stops (exit 1, nothing handed out)."""
+    batch, other = "20261201T010203Z-eeeeee", "20261201T020304Z-ffffff"
+    good, good_files = make_record(tmp_path / "in", "good", number="1/QĐ-UBND")
+    good.batch_id = other
+    good = archive.put(good, good_files)
+    bad, bad_files = make_record(tmp_path / "in", "bad", number="2/QĐ-UBND")
+    bad.batch_id = batch
+    bad = archive.put(bad, bad_files)
+    key = f"{bad.archive_prefix}/record.json"
+    tamper(archive, key, content)
+    said = f"record {bad.id} ({bad.archive_prefix}): record.json unreadable"
+    vi = f"hồ sơ {bad.id} ({bad.archive_prefix}): record.json không đọc được"
+
+    # the archive: the others listed, the damaged one handed to the caller apart — never left out without a word
+    damaged: list[DamagedRecord] = []
+    assert [r.id for r in archive.records(damaged)] == [good.id]
+    assert [(d.record_id, d.prefix, d.key) for d in damaged] == [(bad.id, bad.archive_prefix, key)]
+    with pytest.raises(DamagedRecordError, match=re.escape(said)):
+        list(archive.records())
+    with pytest.raises(DamagedRecordError, match=re.escape(vi)):
+        archive.get(bad.id)
+    assert archive.get(good.id) is not None
+    report = fixity_audit(archive)
+    assert report.records == 2 and report.problems[bad.id] == [damaged[0].english], report.problems
+    # its folder is its own (not "part of no record"), the record still in the archive (not "no longer in it"):
+    # the ledger says only that its record.json is not the one archived
+    assert set(report.problems) == {bad.id, "ledger"}, report.problems
+    (ledger_line,) = report.problems["ledger"]
+    assert f"record {bad.id} ({bad.archive_prefix}): record.json changed since it was archived" in ledger_line
+    assert problem_in_vietnamese(damaged[0].english).startswith("record.json không đọc được")
+
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    entries = len(Ledger(archive).keys())
+    for command in (
+        ["list"],
+        ["get", bad.id],
+        ["get", bad.id, "--out", str(tmp_path / "got")],
+        ["hold", bad.id, "on"],
+        ["export", bad.id, str(tmp_path / "bag")],
+        ["export", "--batch", batch, str(tmp_path / "batch-bag")],
+        ["review", "list"],
+        ["review", "set", bad.id, "--number", "3/QĐ-UBND", "--no-retrain"],
+        ["index", "rebuild"],
+        ["ledger", "verify"],
+        ["ledger", "finish"],
+        ["audit", "--fixity-only"],
+        ["audit", "--no-renew"],
+    ):
+        result = runner.invoke(app, command, env=env)
+        assert result.exit_code == 1, (command, result.output)
+        _said(result, said, "record.json không đọc được")
+    assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "archive", "search.sqlite", "work")]
+    assert len(Ledger(archive).keys()) == entries  # no hold, correction or "finished" write was recorded
+    # the others go on: listed, indexed (searchable), exported, audited
+    listed = runner.invoke(app, ["list", "--json"], env=env)
+    _said(listed, said)
+    payload = json.loads(listed.stdout)
+    assert listed.exit_code == 1 and [row["id"] for row in payload["records"]] == [good.id], listed.output
+    assert [(d["record_id"], d["path"]) for d in payload["damaged"]] == [(bad.id, bad.archive_prefix)]
+    found = runner.invoke(app, ["search", "1/QĐ-UBND", "--json"], env=env)
+    assert found.exit_code == 0 and good.id in found.stdout, found.output
+    assert runner.invoke(app, ["get", good.id], env=env).exit_code == 0
+    exported = runner.invoke(app, ["export", "--batch", other, str(tmp_path / "other-bag")], env=env)
+    assert exported.exit_code == 0, exported.output  # the damaged record is of another batch, as the ledger says
+    for command in (["get", bad.id, "--json"], ["ledger", "verify", "--json"], ["audit", "--fixity-only", "--json"]):
+        result = runner.invoke(app, command, env=env)
+        assert result.exit_code == 1, (command, result.output)
+        _said(result, said)
+        json.loads(result.stdout)  # JSON on stdout all the same
+    audit = runner.invoke(app, ["audit", "--json", "--no-renew"], env=env)
+    assert audit.exit_code == 1, audit.output
+    full = json.loads(audit.stdout)
+    rows = {row["record_id"]: row for row in full["records"]}
+    assert set(rows) == {good.id, bad.id} and full["counts"]["records"] == 2, full
+    assert rows[good.id]["fixity"] == "ok" and rows[bad.id]["fixity"] == "drift" and full["counts"]["drift"] == 1
+    assert rows[bad.id]["path"] == bad.archive_prefix and rows[bad.id]["problems"] == [damaged[0].english]
+    assert full["archive_problems"] == [] and full["problems"][bad.id] == [damaged[0].english], full["problems"]
+
+
+def test_a_rerun_of_a_scan_whose_record_json_cannot_be_read_fails_naming_it(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA: `sohoa process` (and `watch`) of a scan already archived, whose record's record.json was no longer JSON:
+    the look-up of its SHA-256 in the archive raised pydantic's ValidationError, and the good scan was quarantined
+    as "processing failed (ValidationError: …)". It is the archive that is damaged: the scan fails (left for the
+    rerun, exit 3), the reason names the record and its record.json in both languages; nothing is quarantined."""
+    from test_bad_input import small_scan_png
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    scan = small_scan_png(inbox / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+    record, files = make_record(tmp_path / "in", "rerun")
+    record.id = sha[:16]  # as if this very scan had been archived
+    record.source = record.source.model_copy(update={"sha256": sha, "size": scan.stat().st_size})
+    kept = tmp_path / "in" / "scan.png"  # `watch` takes the scan out of the inbox
+    kept.write_bytes(scan.read_bytes())
+    files["original"] = ("original.png", kept)
+    archived = archive.put(record, files)
+    tamper(archive, f"{archived.archive_prefix}/record.json", b'{"broken\n')
+    said = f"record {archived.id} ({archived.archive_prefix}): record.json unreadable (not JSON)"
+    env = {**_cli_env(archive, tmp_path / "var", request), "SOHOA_OCR_WORKERS": "1", "SOHOA_CONFIG": ""}
+    runner = CliRunner()
+    result = runner.invoke(app, ["process", str(scan), "--no-prefect", "--json"], env=env)
+    assert result.exit_code == 3, result.output
+    (file,) = json.loads(result.stdout)["files"]
+    assert file["outcome"] == "failed" and said in file["reason"], file
+    assert "record.json không đọc được" in file["reason_vi"] and "ValidationError" not in file["reason"], file
+    watched = runner.invoke(app, ["watch", str(inbox), "--once", "--json", "--stable-seconds", "0"], env=env)
+    assert watched.exit_code == 3, watched.output
+    (receipt,) = json.loads(watched.stdout)["receipts"]
+    assert receipt["outcome"] == "failed", receipt
+    _said(watched, said, "record.json không đọc được")
+    assert not (tmp_path / "var" / "quarantine").exists() or not any((tmp_path / "var" / "quarantine").iterdir())
+    # its index entry gone too: the put of the rerun meets the folder and cannot adopt the record.json there (it
+    # raised pydantic's ValidationError, and the scan was quarantined); it writes the record as a put does, which a
+    # local folder refuses over the retained record.json (on S3 the write adds a newer version, the retained stays)
+    remove_behind(archive, f".by-sha256/{sha}.json")
+    with contextlib.suppress(RetentionError):
+        archive.put(record, files)
 
 
 def test_an_archive_that_is_a_file_or_holds_one_for_a_folder_is_named(tmp_path: Path) -> None:
