@@ -109,6 +109,7 @@ class DocumentResult:
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
     origin: StackOrigin | None = None  # the scanned stack this document was split from
     quarantined_sha256: str | None = None  # the content parked in quarantine (a record has its own)
+    read_sha256: str | None = None  # the content as ingest read it, when a later stage failed (no record to carry it)
     # an earlier run's quarantine entries of this content (copy and reason file), removed now that it is archived
     released: list[Path] = field(default_factory=list)
 
@@ -127,7 +128,7 @@ class DocumentResult:
             "stack": self.origin.model_dump(mode="json") if self.origin else None,
             "outcome": self.outcome.value,
             "record_id": record.id if record else None,
-            "sha256": record.source.sha256 if record else self.quarantined_sha256,
+            "sha256": record.source.sha256 if record else self.quarantined_sha256 or self.read_sha256,
             "doc_type": classification.doc_type if classification else None,
             "number": classification.number if classification else None,
             "issued_on": classification.issued_on.isoformat() if classification and classification.issued_on else None,
@@ -614,8 +615,9 @@ def process_document(
     started = time.monotonic()
     origin = stack_origin(path)
     shown = as_dropped(path, origin)  # in the log: the stack as dropped and the part, not the scratch copy
+    ingested: list[Record] = []  # what ingest read, for a file that fails after it (S3 down): its SHA-256
     try:
-        result = _process(path, settings, runner, batch_id)
+        result = _process(path, settings, runner, batch_id, ingested)
     except BadInputError as exc:
         result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
     except FileNotFoundError as exc:
@@ -701,6 +703,8 @@ def process_document(
             )
     result.seconds = time.monotonic() - started
     result.origin = origin
+    if result.record is None and ingested:
+        result.read_sha256 = ingested[0].source.sha256
     return result
 
 
@@ -1025,8 +1029,16 @@ def _record_leftovers(work_root: Path, record_id: str) -> list[Path]:
     return found
 
 
-def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None) -> DocumentResult:
+def _process(
+    path: Path,
+    settings: Settings,
+    runner: StageRunner,
+    batch_id: str | None = None,
+    ingested: list[Record] | None = None,
+) -> DocumentResult:
     record: Record = runner("ingest", ingest, path)
+    if ingested is not None:
+        ingested.append(record)
     record.batch_id = batch_id
     with same_content_lock(settings.work_path, record.source.sha256):
         return _process_unless_archived(path, record, settings, runner)
