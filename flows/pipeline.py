@@ -614,12 +614,13 @@ def process_document(
 
     started = time.monotonic()
     origin = stack_origin(path)
-    shown = as_dropped(path, origin)  # in the log: the stack as dropped and the part, not the scratch copy
+    # in the log: the stack as dropped and the part, not the scratch copy; the watcher's file as dropped in the inbox
+    shown = as_dropped(path, origin, runner)
     ingested: list[Record] = []  # what ingest read, for a file that fails after it (S3 down): its SHA-256
     try:
         result = _process(path, settings, runner, batch_id, ingested)
     except BadInputError as exc:
-        result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
+        result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin, runner)
     except FileNotFoundError as exc:
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
@@ -700,6 +701,7 @@ def process_document(
                 f"{readable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
                 f"{readable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
+                runner,
             )
     result.seconds = time.monotonic() - started
     result.origin = origin
@@ -708,8 +710,13 @@ def process_document(
     return result
 
 
-def as_dropped(path: Path, origin: StackOrigin | None) -> str:
-    """A document as the log names it (as ``DocumentResult.source``): the file, or the stack as dropped + #part."""
+def as_dropped(path: Path, origin: StackOrigin | None, runner: StageRunner | None = None) -> str:
+    """A document as the log names it (as ``DocumentResult.source``): the file, or the stack as dropped + #part.
+    A runner that took the file from where it was dropped says where with its ``dropped_as(path, origin)`` (the
+    watcher: the file in the inbox, not its copy in ``DATA_DIR/claimed/``, as its record and reason file name it)."""
+    dropped_as = getattr(runner, "dropped_as", None)
+    if dropped_as is not None and (where := dropped_as(path, origin)) is not None:
+        return str(where)
     return f"{origin.path}#{origin.part}" if origin else escaped(str(path))
 
 
@@ -916,9 +923,14 @@ def check_locations(settings: Settings) -> None:
 
 
 def _quarantine(
-    path: Path, settings: Settings, reason_vi: str, reason_en: str, origin: StackOrigin | None = None
+    path: Path,
+    settings: Settings,
+    reason_vi: str,
+    reason_en: str,
+    origin: StackOrigin | None = None,
+    runner: StageRunner | None = None,
 ) -> DocumentResult:
-    shown = as_dropped(path, origin)
+    shown = as_dropped(path, origin, runner)
     try:
         entry = quarantine_file(
             path,
@@ -1068,7 +1080,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
     from ocr.quality import low_quality_reason
 
-    shown = as_dropped(path, record.source.stack)  # ingest read the stack origin already
+    shown = as_dropped(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
