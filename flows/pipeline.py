@@ -915,7 +915,15 @@ def check_locations(settings: Settings) -> None:
         if folder.exists() and not folder.is_dir():
             raise StageError(f"{unusable} cannot be used: it is a file (check {setting})")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            if role == "quarantine" and not folder.exists():
+                # made by the first file refused (storage.quarantine_file), not by a batch that refuses nothing
+                # (README): here only whether it can be made, by the nearest folder that is there
+                there = next(p for p in folder.parents if p.exists())
+                if not there.is_dir():
+                    raise NotADirectoryError(f"{there} is a file")
+                folder = there
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise PermissionError(f"no write permission on {folder}")
         except OSError as exc:
@@ -1219,6 +1227,8 @@ def _release_from_quarantine(
     """Remove an earlier run's quarantine entries of this content (``parked``), now in the archive
     (storage.quarantine): the quarantine lists only what still needs an officer. Said in the log; a failure to
     remove is only said."""
+    if not parked:
+        return []  # nothing to take: the quarantine folder is not made (or locked) for it
     try:
         removed = release(settings.quarantine_path, parked)
     except OSError as exc:

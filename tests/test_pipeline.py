@@ -293,6 +293,28 @@ def test_a_file_failed_after_ingest_has_the_sha256_ingest_read(tmp_path: Path) -
     assert gone.outcome == Outcome.FAILED and gone.summary()["sha256"] is None
 
 
+def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: Path) -> None:
+    """README (What `make demo` produces): the quarantine folder is "made only when something is refused"; the
+    check before a batch made it, and so did every archived document (looking for its earlier quarantine entries)."""
+    from flows.pipeline import check_locations
+    from sohoa.errors import StageError
+    from tests.test_bad_input import small_scan_png
+
+    settings = make_settings(tmp_path / "var", quarantine_dir=tmp_path / "trả lại" / "cách ly")
+    check_locations(settings)
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    assert process_document(scan, settings).outcome == Outcome.ARCHIVED
+    assert not (tmp_path / "trả lại").exists()
+    junk = tmp_path / "hỏng.pdf"
+    junk.write_bytes(b"junk")
+    assert process_document(junk, settings).outcome == Outcome.QUARANTINED
+    assert (tmp_path / "trả lại" / "cách ly" / "hỏng.pdf.reason.txt").is_file()
+    # still checked before the batch: a quarantine that could not be made is refused
+    (tmp_path / "tệp").write_text("a file")
+    with pytest.raises(StageError, match=r"the quarantine folder .* cannot be used: .*tệp is a file"):
+        check_locations(make_settings(tmp_path / "var", quarantine_dir=tmp_path / "tệp" / "cách ly"))
+
+
 def test_prefects_exit_note_is_not_a_warning_after_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     from flows.cli import _configure_logging
 
