@@ -55,7 +55,7 @@ demo: deps
 	SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa verify $(DEMO_DIR)/archive/*/*/*/document.pdf | tail -1; \
 	echo; echo "samples/stack/ho-so-ghep-2-van-ban.pdf was a scanned stack: split at its QR separator sheet into 2 documents."; \
 	echo "Results in $(DEMO_DIR)/: archive/ (document.pdf signed + searchable, original.*, record.json, verification.json),"; \
-	echo "quarantine/ (refused inputs + .reason.txt), keys/ (the DEVELOPMENT ONLY signing identity)."; \
+	echo "quarantine/ (refused inputs + .reason.txt, when any), keys/ (the DEVELOPMENT ONLY signing identity)."; \
 	echo "Look at one:  pdfsig $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf ; pdftotext $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf -"; \
 	echo "              SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa list"; \
 	exit $$rc

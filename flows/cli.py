@@ -31,6 +31,7 @@ from typer.core import TyperGroup
 
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError
+from sohoa.fsutil import escaped
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
@@ -166,7 +167,8 @@ def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typ
     the file it is about, goes in the JSON."""
     err.print(f"[bold red]sohoa: {escape(message)}[/]")  # file names may hold [brackets]: never markup
     if errors_as_json:
-        _print_json({"path": str(path) if path is not None else None, "error": message, "exit_code": code})
+        # as the filesystem spells it, a name that is not UTF-8 with its bytes as \xNN: JSON is text
+        _print_json({"path": escaped(str(path)) if path is not None else None, "error": message, "exit_code": code})
     return typer.Exit(code)
 
 
@@ -336,7 +338,8 @@ def process(
     settings = _settings(archive=str(archive) if archive else None, batch_workers=workers, dask_address=dask)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
+        # --json's "path": the file it is about (the first, when several are missing; the error names them all)
+        raise _fail(", ".join(f"{escaped(str(p))}: no such file or folder" for p in missing), path=missing[0])
     _check_archive_location(settings)
     _check_classify_model(settings)
     if settings.dask_address:

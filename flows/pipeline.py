@@ -109,6 +109,7 @@ class DocumentResult:
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
     origin: StackOrigin | None = None  # the scanned stack this document was split from
     quarantined_sha256: str | None = None  # the content parked in quarantine (a record has its own)
+    read_sha256: str | None = None  # the content as ingest read it, when a later stage failed (no record to carry it)
     # an earlier run's quarantine entries of this content (copy and reason file), removed now that it is archived
     released: list[Path] = field(default_factory=list)
 
@@ -127,7 +128,7 @@ class DocumentResult:
             "stack": self.origin.model_dump(mode="json") if self.origin else None,
             "outcome": self.outcome.value,
             "record_id": record.id if record else None,
-            "sha256": record.source.sha256 if record else self.quarantined_sha256,
+            "sha256": record.source.sha256 if record else self.quarantined_sha256 or self.read_sha256,
             "doc_type": classification.doc_type if classification else None,
             "number": classification.number if classification else None,
             "issued_on": classification.issued_on.isoformat() if classification and classification.issued_on else None,
@@ -613,14 +614,16 @@ def process_document(
 
     started = time.monotonic()
     origin = stack_origin(path)
-    shown = as_dropped(path, origin)  # in the log: the stack as dropped and the part, not the scratch copy
+    # in the log: the stack as dropped and the part, not the scratch copy; the watcher's file as dropped in the inbox
+    shown = as_dropped(path, origin, runner)
+    ingested: list[Record] = []  # what ingest read, for a file that fails after it (S3 down): its SHA-256
     try:
-        result = _process(path, settings, runner, batch_id)
+        result = _process(path, settings, runner, batch_id, ingested)
     except BadInputError as exc:
         if (fault := machine_fault(exc)) is not None:  # a reader's "damaged" that was the disk's ENOSPC
             result = _machine_failed(path, shown, fault)
         else:
-            result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin)
+            result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin, runner)
     except FileNotFoundError as exc:
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
@@ -703,9 +706,12 @@ def process_document(
                 f"{readable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
                 f"{readable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
+                runner,
             )
     result.seconds = time.monotonic() - started
     result.origin = origin
+    if result.record is None and ingested:
+        result.read_sha256 = ingested[0].source.sha256
     return result
 
 
@@ -716,8 +722,13 @@ def _machine_failed(path: Path, shown: str, fault: OSError) -> DocumentResult:
     return DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=f"Lỗi hệ thống: {vietnamese}")
 
 
-def as_dropped(path: Path, origin: StackOrigin | None) -> str:
-    """A document as the log names it (as ``DocumentResult.source``): the file, or the stack as dropped + #part."""
+def as_dropped(path: Path, origin: StackOrigin | None, runner: StageRunner | None = None) -> str:
+    """A document as the log names it (as ``DocumentResult.source``): the file, or the stack as dropped + #part.
+    A runner that took the file from where it was dropped says where with its ``dropped_as(path, origin)`` (the
+    watcher: the file in the inbox, not its copy in ``DATA_DIR/claimed/``, as its record and reason file name it)."""
+    dropped_as = getattr(runner, "dropped_as", None)
+    if dropped_as is not None and (where := dropped_as(path, origin)) is not None:
+        return str(where)
     return f"{origin.path}#{origin.part}" if origin else escaped(str(path))
 
 
@@ -916,7 +927,15 @@ def check_locations(settings: Settings) -> None:
         if folder.exists() and not folder.is_dir():
             raise StageError(f"{unusable} cannot be used: it is a file (check {setting})")
         try:
-            folder.mkdir(parents=True, exist_ok=True)
+            if role == "quarantine" and not folder.exists():
+                # made by the first file refused (storage.quarantine_file), not by a batch that refuses nothing
+                # (README): here only whether it can be made, by the nearest folder that is there
+                there = next(p for p in folder.parents if p.exists())
+                if not there.is_dir():
+                    raise NotADirectoryError(f"{there} is a file")
+                folder = there
+            else:
+                folder.mkdir(parents=True, exist_ok=True)
             if not os.access(folder, os.W_OK | os.X_OK):
                 raise PermissionError(f"no write permission on {folder}")
         except OSError as exc:
@@ -924,9 +943,14 @@ def check_locations(settings: Settings) -> None:
 
 
 def _quarantine(
-    path: Path, settings: Settings, reason_vi: str, reason_en: str, origin: StackOrigin | None = None
+    path: Path,
+    settings: Settings,
+    reason_vi: str,
+    reason_en: str,
+    origin: StackOrigin | None = None,
+    runner: StageRunner | None = None,
 ) -> DocumentResult:
-    shown = as_dropped(path, origin)
+    shown = as_dropped(path, origin, runner)
     try:
         entry = quarantine_file(
             path,
@@ -1037,8 +1061,16 @@ def _record_leftovers(work_root: Path, record_id: str) -> list[Path]:
     return found
 
 
-def _process(path: Path, settings: Settings, runner: StageRunner, batch_id: str | None = None) -> DocumentResult:
+def _process(
+    path: Path,
+    settings: Settings,
+    runner: StageRunner,
+    batch_id: str | None = None,
+    ingested: list[Record] | None = None,
+) -> DocumentResult:
     record: Record = runner("ingest", ingest, path)
+    if ingested is not None:
+        ingested.append(record)
     record.batch_id = batch_id
     with same_content_lock(settings.work_path, record.source.sha256):
         return _process_unless_archived(path, record, settings, runner)
@@ -1068,7 +1100,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
     from ocr.quality import low_quality_reason
 
-    shown = as_dropped(path, record.source.stack)  # ingest read the stack origin already
+    shown = as_dropped(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
@@ -1207,6 +1239,8 @@ def _release_from_quarantine(
     """Remove an earlier run's quarantine entries of this content (``parked``), now in the archive
     (storage.quarantine): the quarantine lists only what still needs an officer. Said in the log; a failure to
     remove is only said."""
+    if not parked:
+        return []  # nothing to take: the quarantine folder is not made (or locked) for it
     try:
         removed = release(settings.quarantine_path, parked)
     except OSError as exc:

@@ -19,6 +19,13 @@ Prefect's API log handler does not listen to: the per-file lines (ARCHIVED, QUAR
 worker's stdout only. ``logs_to_run`` attaches that handler to them for a flow's (or a Dask document task's)
 duration. It sends only when ``PREFECT_LOGGING_TO_API_ENABLED`` is on (Prefect's default; ``sohoa process`` turns it
 off for its temporary server, whose logs nobody reads) and only records made inside a flow or task run.
+
+**No traceback for a Failed state.** A worker runs a flow run with ``python -m prefect.engine``, which asks the run
+for its result, and a Failed state's result raises ``FailedRun``: Prefect then logged "Engine execution exited with
+unexpected exception" and the ``FailedRun`` traceback to the run's logs after every Failed run — a watch-inbox run
+without its folder, a batch with a failed file, an audit that found problems — though the flow had returned its
+Failed state and its message (QA). That line is dropped (``_FailedStateIsNoCrash``, installed when this module is
+imported, as each deployment's flow module imports it); a flow that raises still has its traceback logged.
 """
 
 from __future__ import annotations
@@ -29,7 +36,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from prefect.exceptions import MissingContextError
+from prefect.exceptions import FailedRun, MissingContextError
 from prefect.logging.handlers import APILogHandler
 from prefect.states import Completed, Failed, State
 
@@ -67,6 +74,19 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
             data=data,
         )
     return Completed(message=f"{batch}{summary}", data=data)
+
+
+class _FailedStateIsNoCrash(logging.Filter):
+    """Drops Prefect's "Engine execution exited with unexpected exception" when the exception is ``FailedRun``: the
+    flow returned a Failed state (``batch_state``, watch-inbox's missing folder), said by its message and by
+    Prefect's own "Finished in state Failed(…)" line. Any other exception, a flow that raised, is still logged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], FailedRun))
+
+
+# the logger of Prefect's flow run lines (prefect.flow_engine.flow_run_logger), in a worker's flow run process
+logging.getLogger("prefect.flow_runs").addFilter(_FailedStateIsNoCrash())
 
 
 class _RunLogHandler(APILogHandler):

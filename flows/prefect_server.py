@@ -246,9 +246,10 @@ class TemporaryPrefectServer:
         in English; ``None`` when ``stop()`` came first (no process is started after it)."""
         how = exit_description(ended.returncode)
         if self.restarts >= self.max_restarts:
+            said = self._how_it_ended(ended.returncode)
             if not self.max_restarts:
-                return f"it stopped ({how}) and restarting it is switched off: {self._log_tail()}"
-            return f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed: {self._log_tail()}"
+                return f"it stopped ({how}) and restarting it is switched off{said}"
+            return f"it stopped ({how}) again after {self.restarts} restart(s), the most allowed{said}"
         self.restarts += 1
         logger.warning(
             "Prefect server tạm thời đã dừng (%s); đang khởi động lại trên cùng cổng, lần %d/%d — nhật ký: %s / "
@@ -343,12 +344,38 @@ class TemporaryPrefectServer:
             process.kill()
             process.wait()
 
-    def _log_tail(self) -> str:
-        try:
-            lines = self.log_path.read_text(encoding="utf-8", errors="replace").strip().splitlines()
-        except OSError:
-            return "(no log)"
-        return " | ".join(lines[-5:]) or "(empty log)"
+    def _how_it_ended(self, returncode: int) -> str:
+        """``: <the end of its log>`` for a server that ended by itself; nothing for one killed by a signal, which
+        writes no last words (its log's end is Prefect's start-up banner, which was quoted as how it stopped)."""
+        if returncode < 0:
+            return ""
+        return f": {log_tail(self.log_path)}"
+
+
+# Prefect's start-up banner ends with one of these lines: what comes before (the logo, "prefect config set
+# PREFECT_API_URL=…", the API reference's address) is the same for every start and says nothing of how it ended
+_BANNER_ENDS = ("The dashboard is disabled", "Check out the dashboard at", "View the API reference documentation at")
+_TRACEBACK_LINES = ("Traceback (most recent call last)", "The above exception was", "During handling of the above")
+
+
+def log_tail(log_path: Path, lines: int = 4) -> str:
+    """The meaningful end of the server's log, on one line: of its last start (after sohoa's restart marker) and
+    after Prefect's start-up banner, the last ``lines`` lines that are not blank, not a traceback's frames or
+    headings — the exception and uvicorn's "Application startup failed", "Port … is already in use"."""
+    try:
+        text = log_path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return "(no log)"
+    last_start = text.rsplit("--- sohoa: the server is started again", 1)[-1].splitlines()
+    banner_end = max((i for i, line in enumerate(last_start) if line.strip().startswith(_BANNER_ENDS)), default=-1)
+    said = [
+        line.strip()
+        for line in last_start[banner_end + 1 :]
+        if line.strip() and not line[0].isspace() and not line.startswith(_TRACEBACK_LINES)
+    ]
+    if not said:
+        return "its log says nothing after Prefect's start-up banner"
+    return " | ".join(said[-lines:])
 
 
 def _send_pending_events(timeout: float = 5.0) -> None:

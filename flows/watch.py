@@ -69,7 +69,7 @@ from sohoa.fsutil import (
     said,
     sha256_file,
 )
-from sohoa.record import Record
+from sohoa.record import Record, StackOrigin
 from sohoa.settings import Settings
 from sohoa.vietnamese import iso_vn
 from storage import archive_location, open_configured_archive
@@ -349,6 +349,12 @@ def dropped_path(inbox: Path, claim: _Claimed) -> str:
     return escaped(str(inbox / claim.relative))
 
 
+def _dropped_as(inbox: Path, claim: _Claimed, origin: StackOrigin | None) -> str:
+    """A document of ``claim`` as dropped: ``dropped_path``, + ``#part`` for a document split from the stack."""
+    dropped = dropped_path(inbox, claim)
+    return f"{dropped}#{origin.part}" if origin is not None else dropped
+
+
 def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> None:
     """The quarantine reason file of a claimed file names the file as dropped, not its claimed copy."""
     if result.quarantined_as is None:
@@ -495,17 +501,22 @@ class _WatchRunner:
             claim = _origin(Path(args[0]), self.claims)
             result.tags = tags_for(claim.relative) if claim else []
             if claim is not None:  # the file as dropped, not its claimed copy (gone once the file is moved on)
-                dropped = dropped_path(self.inbox, claim)
-                if result.source.stack is not None:
-                    result.source.stack.path = dropped
-                    result.source.path = f"{dropped}#{result.source.stack.part}"
-                else:
-                    result.source.path = dropped
+                stack = result.source.stack
+                if stack is not None:
+                    stack.path = dropped_path(self.inbox, claim)
+                result.source.path = _dropped_as(self.inbox, claim, stack)
             with self._lock:
                 self._names[_key(result)] = _document_name(Path(args[0]), claim)
                 if claim is not None:
                     self._claims[_key(result)] = claim
         return result
+
+    def dropped_as(self, document: Path, origin: StackOrigin | None) -> str | None:
+        """Where a document of this pass was dropped, as its record, its reason file and the pipeline's log lines
+        name it (flows.pipeline.as_dropped): the file in the inbox (``dropped_path``), + ``#part`` for a document
+        split from a stack; None for a file this pass did not claim. The log named the claimed copy (QA)."""
+        claim = _origin(document, self.claims)
+        return None if claim is None else _dropped_as(self.inbox, claim, origin)
 
     def _keep_stored_receipt(self, archived: Record, settings: Settings) -> None:
         """The receipt of an archived record is the one stored with it. A pass killed after the record's sidecar

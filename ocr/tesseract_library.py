@@ -258,8 +258,10 @@ class _Pool:
             worker.stop()
             reason = (hello or {}).get("error") or f"the worker ended at start (exit code {process.returncode})"
             with self.lock:  # asked once per process, not once per page
+                first = pool_key(language, tessdata_dir) not in self.unavailable
                 self.unavailable[pool_key(language, tessdata_dir)] = str(reason)
-            log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
+            if first:  # said once: workers started ahead together all fail (`sohoa ocr --language xyz` said it twice)
+                log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
             raise LibraryUnavailable(str(reason))
         worker.version = str(hello.get("version", ""))
         return worker

@@ -265,6 +265,14 @@ def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
         assert error["error"] in proc.stderr
     missing = sohoa("ocr", str(tmp_path / "không-có.png"), str(tmp_path / "ra.pdf"), "--json", data_dir=tmp_path)
     assert missing.returncode == 2 and json.loads(missing.stdout)["error"].endswith("không-có.png: no such file")
+    # QA: `sohoa process /nope.pdf --json` said "path": null, the path known; a name not UTF-8 as its bytes (\xNN)
+    for name in ("không-có.pdf", os.fsdecode(b"c\xf4ng-v\xe3n.pdf")):
+        gone = tmp_path / name
+        missing = sohoa("process", str(gone), "--json", "--no-prefect", data_dir=tmp_path)
+        shown = str(tmp_path / "c\\xf4ng-v\\xe3n.pdf") if name.startswith("c") else str(gone)
+        assert missing.returncode == 2, missing.stderr
+        said = json.loads(missing.stdout)
+        assert said == {"path": shown, "error": f"{shown}: no such file or folder", "exit_code": 2}, said
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

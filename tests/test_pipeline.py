@@ -270,6 +270,52 @@ def test_log_lines_and_reasons_name_a_stack_part_as_dropped_and_one_page_as_a_pa
     assert "/srv/inbox/A-plain.pdf#4: CÁCH LY" in caplog.text and "work/stacks" not in caplog.text.split(" as ")[0]
 
 
+def test_a_file_failed_after_ingest_has_the_sha256_ingest_read(tmp_path: Path) -> None:
+    """QA: a file that failed because S3 was down had "sha256": null in `process --json`, though its reason quoted
+    the hash (the archive look-up names the record): ingest had read it before the stage that failed."""
+    from flows.pipeline import direct_runner
+    from sohoa.errors import StageError
+    from tests.test_bad_input import small_scan_png
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+
+    def s3_down(stage: str, function: object, *args: object) -> object:
+        if stage == "ocr":
+            raise StageError("S3 server at http://127.0.0.1:9 does not answer (connection refused)")
+        return direct_runner(stage, function, *args)  # type: ignore[arg-type]
+
+    result = process_document(scan, make_settings(tmp_path / "var"), runner=s3_down)
+    assert result.outcome == Outcome.FAILED and result.record is None, result.reason_en
+    line = result.summary()
+    assert line["sha256"] == hashlib.sha256(scan.read_bytes()).hexdigest(), line
+    assert line["outcome"] == "failed" and "does not answer" in line["reason"]
+    # a file that fails before ingest read it has none
+    gone = process_document(tmp_path / "không có.png", make_settings(tmp_path / "var"))
+    assert gone.outcome == Outcome.FAILED and gone.summary()["sha256"] is None
+
+
+def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: Path) -> None:
+    """README (What `make demo` produces): the quarantine folder is "made only when something is refused"; the
+    check before a batch made it, and so did every archived document (looking for its earlier quarantine entries)."""
+    from flows.pipeline import check_locations
+    from sohoa.errors import StageError
+    from tests.test_bad_input import small_scan_png
+
+    settings = make_settings(tmp_path / "var", quarantine_dir=tmp_path / "trả lại" / "cách ly")
+    check_locations(settings)
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    assert process_document(scan, settings).outcome == Outcome.ARCHIVED
+    assert not (tmp_path / "trả lại").exists()
+    junk = tmp_path / "hỏng.pdf"
+    junk.write_bytes(b"junk")
+    assert process_document(junk, settings).outcome == Outcome.QUARANTINED
+    assert (tmp_path / "trả lại" / "cách ly" / "hỏng.pdf.reason.txt").is_file()
+    # still checked before the batch: a quarantine that could not be made is refused
+    (tmp_path / "tệp").write_text("a file")
+    with pytest.raises(StageError, match=r"the quarantine folder .* cannot be used: .*tệp is a file"):
+        check_locations(make_settings(tmp_path / "var", quarantine_dir=tmp_path / "tệp" / "cách ly"))
+
+
 def test_prefects_exit_note_is_not_a_warning_after_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     from flows.cli import _configure_logging
 

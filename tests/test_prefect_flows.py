@@ -116,3 +116,55 @@ def test_a_worker_without_sohoa_checkout_is_told_so_by_the_pull_step(
         assert "prefect worker start --pool sohoa" in str(raised.value)
     monkeypatch.setenv("SOHOA_CHECKOUT", str(ROOT))
     asyncio.run(run_shell_script(**check, stream_output=False))
+
+
+@pytest.mark.integration
+def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_path: Path) -> None:
+    """QA, deploying step 3: a watch-inbox run without its folder ended Failed with the right message, but its logs
+    also had Prefect's "Engine execution exited with unexpected exception" and a ``FailedRun`` traceback. The flow
+    returns its Failed state; a worker runs it with ``python -m prefect.engine``, which raised the Failed state's
+    result as ``FailedRun`` and logged it. Run here the way a process worker runs it, against a real server."""
+    import subprocess
+    import sys
+
+    from flows.prefect_server import TemporaryPrefectServer
+    from tests.conftest import _flow_env
+
+    script = (
+        "import json, subprocess, sys\n"
+        "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId\n"
+        "from flows.prefect_watch import watch_inbox\n"
+        "with get_client(sync_client=True) as client:\n"
+        "    run = client.create_flow_run(watch_inbox, parameters={'inbox': sys.argv[1]})\n"
+        "engine = subprocess.run([sys.executable, '-m', 'prefect.engine', str(run.id)], capture_output=True,\n"
+        "                        text=True, timeout=300)\n"
+        "with get_client(sync_client=True) as client:\n"
+        "    state = client.read_flow_run(run.id).state\n"
+        "    logs = client.read_logs(log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])))\n"
+        "print(json.dumps({'type': state.type.value, 'message': state.message, 'stderr': engine.stderr,\n"
+        "                  'logs': [log.message for log in logs]}))\n"
+    )
+    server = TemporaryPrefectServer(tmp_path / "server")
+    url = server.start()
+    try:
+        server.wait_ready()
+        env = _flow_env(
+            tmp_path / "worker",
+            PREFECT_API_URL=url,
+            PREFECT__FLOW_ENTRYPOINT="flows/prefect_watch.py:watch_inbox",  # as a deployment names it
+            SOHOA_DATA_DIR=str(tmp_path / "var"),
+        )
+        missing = str(tmp_path / "no inbox")
+        proc = subprocess.run(
+            [sys.executable, "-c", script, missing], cwd=ROOT, env=env, capture_output=True, text=True, timeout=400
+        )
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    run = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert run["type"] == "FAILED" and "no such folder on this worker host" in run["message"], run
+    logs = "\n".join(run["logs"])
+    assert "no such folder on this worker host" in logs, logs
+    assert "Traceback" not in logs and "unexpected exception" not in logs and "FailedRun" not in logs, logs
+    assert "Traceback" not in run["stderr"], run["stderr"][-3000:]

@@ -301,6 +301,80 @@ def test_a_server_killed_at_start_up_without_restarts_is_reported_with_how_it_st
         server.stop()
 
 
+_BANNER = """
+ ___ ___ ___ ___ ___ ___ _____
+| _ \\ _ \\ __| __| __/ __|_   _|
+|  _/   / _|| _|| _| (__  | |
+|_| |_|_\\___|_| |___\\___| |_|
+
+Configure Prefect to communicate with the server with:
+
+    prefect config set PREFECT_API_URL=http://127.0.0.1:60327/api
+
+View the API reference documentation at http://127.0.0.1:60327/docs
+
+The dashboard is disabled. Set `PREFECT_UI_ENABLED=1` to re-enable it.
+
+
+
+"""
+
+
+def test_how_the_server_stopped_quotes_its_log_after_the_banner_or_says_it_was_killed(tmp_path: Path) -> None:
+    """QA: a server killed with SOHOA_PREFECT_SERVER_RESTARTS=0 was said to have stopped with "…switched off:
+    prefect config set PREFECT_API_URL=http://127.0.0.1:60327/api | | View the API reference documentation …
+    The dashboard is disabled…": the last five lines of its log, Prefect's start-up banner. A server killed by a
+    signal leaves no last words (how it stopped says it all); one that ended by itself is quoted after the banner,
+    without a traceback's frames."""
+    server = TemporaryPrefectServer(tmp_path / "home", max_restarts=0)
+    server.home.mkdir()
+    killed = subprocess.Popen([sys.executable, "-c", "import os, signal; os.kill(os.getpid(), signal.SIGKILL)"])
+    exited = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    killed.wait()
+    exited.wait()
+
+    server.log_path.write_text(_BANNER, encoding="utf-8")
+    said = server._start_again(killed)
+    assert said == "it stopped (killed by SIGKILL) and restarting it is switched off", said
+    said = server._start_again(exited)
+    assert said == (
+        "it stopped (exit code 3) and restarting it is switched off: its log says nothing after Prefect's start-up "
+        "banner"
+    ), said
+
+    failed_start = (
+        "Traceback (most recent call last):\n"
+        '  File "/venv/prefect/server/api/server.py", line 926, in lifespan\n'
+        "    await run_migrations()\n"
+        "sqlite3.OperationalError: unable to open database file\n\n"
+        "The above exception was the direct cause of the following exception:\n\n"
+        "Traceback (most recent call last):\n"
+        '  File "/venv/sqlalchemy/pool/base.py", line 943, in __connect\n'
+        "sqlalchemy.exc.OperationalError: (sqlite3.OperationalError) unable to open database file\n\n"
+        "ERROR:    Application startup failed. Exiting.\n"
+        "Server stopped!\n"
+    )
+    restarted = "\n--- sohoa: the server is started again (restart 1) ---\n"
+    server.log_path.write_text(_BANNER + "an earlier start's line\n" + restarted + _BANNER + failed_start)
+    said = server._start_again(exited)
+    assert isinstance(said, str) and "PREFECT_API_URL" not in said and "dashboard" not in said, said
+    assert "earlier start" not in said and "File " not in said and "Traceback" not in said, said
+    assert said.endswith(
+        "switched off: sqlite3.OperationalError: unable to open database file | sqlalchemy.exc.OperationalError: "
+        "(sqlite3.OperationalError) unable to open database file | ERROR:    Application startup failed. Exiting. | "
+        "Server stopped!"
+    ), said
+    # no banner at all (Prefect refused its port before printing it): the lines as they are
+    server.log_path.write_text(
+        "Port 36823 is already in use. Please specify a different port with the `--port` \nflag.\n"
+    )
+    said = server._start_again(exited)
+    assert isinstance(said, str) and said.endswith(
+        "switched off: Port 36823 is already in use. Please specify a different port with the `--port` | flag."
+    ), said
+    assert server.restarts == 0 and server.process is None  # nothing started
+
+
 @pytest.mark.integration
 def test_a_server_that_cannot_start_at_all_uses_up_its_restarts_and_ends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch

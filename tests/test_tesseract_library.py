@@ -4,6 +4,7 @@ command, and a worker's crash, hang or bad image costs one page, never the proce
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -242,6 +243,25 @@ def test_without_the_library_pages_are_read_by_the_command(page: Path, monkeypat
     fallback = read(page)
     assert fallback == read(page, "command")
     assert fallback.engine.startswith("tesseract 5")
+    assert tess_workers() == []
+
+
+def test_a_language_without_data_is_said_once_by_workers_started_ahead_together(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """QA: `sohoa ocr --language xyz` logged "libtesseract unavailable" twice: both workers started ahead failed."""
+    pool = tesseract_library._Pool()
+    with caplog.at_level(logging.WARNING, logger=tesseract_library.__name__):
+        pool.start_ahead("xyz", None, count=2)
+        deadline = time.monotonic() + 60
+        with pool.lock:
+            while pool.starting.get(("xyz", "")):
+                assert time.monotonic() < deadline
+                pool.lock.wait(1)
+        with pytest.raises(LibraryUnavailable, match="xyz"):
+            pool.take("xyz", None)
+    said = [r.getMessage() for r in caplog.records if "libtesseract unavailable" in r.getMessage()]
+    assert len(said) == 1 and "xyz" in said[0], said
     assert tess_workers() == []
 
 

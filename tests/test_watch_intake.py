@@ -200,7 +200,7 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     drop(SCAN, inbox / "Văn thư" / "công văn.jpg")
     (inbox / "Văn thư" / "hỏng.pdf").write_bytes(b"junk")
     os.utime(inbox / "Văn thư" / "hỏng.pdf", (time.time() - 60, time.time() - 60))
-    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d", env={"COLUMNS": "2000"})
     assert watched.returncode == 1, watched.stderr
     got = sorted((r["file"], r["document"], r["outcome"]) for r in receipts(watched))
     assert got == [
@@ -221,6 +221,13 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     assert paths == [f"{dropped}/công văn.jpg", f"{dropped}/hồ sơ ghép.pdf#1", f"{dropped}/hồ sơ ghép.pdf#2"]
     reason = (tmp_path / "d" / "quarantine" / "hỏng.pdf.reason.txt").read_text(encoding="utf-8")
     assert reason.startswith(f"Tệp / File: {dropped}/hỏng.pdf\n"), reason
+    # and so do the log lines (QA: "…/d/claimed/Văn thư/công văn.jpg: ARCHIVED as …", a copy gone once moved on)
+    said = [line.split("  ", 1)[-1].strip() for line in watched.stderr.splitlines()]
+    for name in ("công văn.jpg: ARCHIVED as ", "hồ sơ ghép.pdf#1: ARCHIVED as ", "hồ sơ ghép.pdf#2: ARCHIVED as "):
+        assert any(line.startswith(f"{dropped}/{name}") for line in said), watched.stderr
+    assert any(line.startswith(f"{dropped}/hỏng.pdf: CÁCH LY / QUARANTINED as ") for line in said), watched.stderr
+    outcomes = [line for line in said if ": ARCHIVED as " in line or "QUARANTINED as " in line]
+    assert len(outcomes) == 4 and not [line for line in outcomes if "/claimed/" in line], outcomes
 
 
 def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path) -> None:
