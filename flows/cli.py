@@ -30,7 +30,7 @@ from typer._click import exceptions as click_exceptions  # typer ships its own C
 from typer.core import TyperGroup
 
 from sohoa import __version__
-from sohoa.errors import BadInputError, SohoaError, StageError
+from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
 from sohoa.fsutil import escaped
 from sohoa.settings import Settings, load_settings
 
@@ -882,6 +882,14 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
         sys.exit(code if isinstance(code, int) else EXIT_OK)
     except SohoaError as exc:  # a last line of defence: never a bare traceback for our own errors
         _fail(str(exc), EXIT_FAULT)
+        sys.exit(EXIT_FAULT)
+    except Exception as exc:
+        # a full, read-only or failing disk met by any command (`sohoa ocr` into a full folder printed pikepdf's
+        # traceback): the machine's fault, said in both languages, exit 3; any other error stays a traceback (a bug)
+        if (fault := machine_fault(exc)) is None:
+            raise
+        vietnamese, english = machine_fault_words(fault)
+        _fail(f"{vietnamese} / {english}", EXIT_FAULT)
         sys.exit(EXIT_FAULT)
     finally:
         # Everything is written and closed by now. At exit Python's cycle collector walks every object still alive,

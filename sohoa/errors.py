@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from enum import StrEnum
 from pathlib import Path
 
@@ -143,7 +144,12 @@ def machine_fault(exc: BaseException) -> OSError | None:
 def machine_fault_words(fault: OSError) -> tuple[str, str]:
     """(Vietnamese, English) for a machine fault, with the file it met it on when the OS said."""
     code = fault.errno or 0
-    where = f" ({os.fsdecode(fault.filename)})" if fault.filename else ""
+    named = fault.filename
+    if named is not None and not isinstance(named, str | bytes | os.PathLike):
+        named = getattr(named, "name", None)  # a file object: its name, not its repr
+    if isinstance(named, str) and (shown := re.fullmatch(r"<_io\.\w+ name='(.*)'>", named)):
+        named = shown.group(1)  # pikepdf names its writer by the repr of the file object
+    where = f" ({os.fsdecode(named)})" if isinstance(named, str | bytes | os.PathLike) and named else ""
     english = f"{os.strerror(code)}{where}: a fault of this machine, not of the scan; fix it (free space) and rerun"
     vietnamese = (
         f"{MACHINE_FAULTS.get(code, os.strerror(code))}{where}: lỗi của máy, không do tệp quét; khắc phục rồi chạy lại"

@@ -6,6 +6,7 @@ import hashlib
 import logging
 import shutil
 import subprocess
+import sys
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -411,3 +412,21 @@ def test_a_full_work_disk_fails_the_scans_for_the_rerun_never_quarantines_them(
     assert not [r for r in caplog.records if r.exc_info], "a traceback was logged for a full disk"
     (full_disk / "filler").unlink()  # space again: the rerun archives both
     assert [process_document(scan, settings).outcome for scan in scans] == [Outcome.ARCHIVED, Outcome.ARCHIVED]
+
+
+def test_sohoa_ocr_into_a_full_disk_says_so_exit_3_without_a_traceback(tmp_path: Path, full_disk: Path) -> None:
+    """`sohoa ocr` writing into a full folder printed pikepdf's traceback (exit 1, as if the input were bad): a full
+    disk met by any command is said in both languages, exit 3, and leaves no temporary file behind."""
+    out = full_disk / "kết quả.pdf"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "ocr", str(SAMPLES / "cv-118-ubnd-vp.jpg"), str(out)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    said = " ".join(done.stderr.split())
+    assert done.returncode == 3, done.stderr[-3000:]
+    assert "Traceback" not in done.stderr and "hết dung lượng đĩa" in said and "No space left on device" in said, said
+    assert "BufferedRandom" not in said  # the file's name, not the repr of pikepdf's file object
+    assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
