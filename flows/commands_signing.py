@@ -86,12 +86,16 @@ def sign(
     if level is not None and level.upper() not in signing.LEVELS:
         raise _fail(f"--level {level!r}: không có mức này / no such PAdES level; valid: {', '.join(signing.LEVELS)}")
     if appearance is not None:
-        from signing.appearance import APPEARANCES
+        from sohoa.signing_names import APPEARANCES
 
         if appearance not in APPEARANCES:
             raise _fail(
                 f"--appearance {appearance!r}: không có kiểu này / no such appearance; valid: {', '.join(APPEARANCES)}"
             )
+        # an image it draws that is not configured: how the command was used, as a bad SOHOA_SIGNATURE_APPEARANCE
+        # is a configuration error (it was exit 3, after the identity was loaded)
+        if (problem := settings.appearance_problem(appearance, named_as=f"--appearance {appearance}")) is not None:
+            raise _fail(problem)
     try:
         identity = signing_identity(settings)
         chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)

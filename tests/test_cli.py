@@ -388,7 +388,7 @@ def test_watch_refuses_json_without_once_and_a_negative_stable_time(tmp_path: Pa
     env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": ""}
     for args, words in (
         (["--json"], "--json goes with --once"),
-        (["--once", "--stable-seconds", "-5"], "watch_stable_seconds"),
+        (["--once", "--stable-seconds", "-5"], "bad option: --stable-seconds"),
     ):
         refused = CliRunner().invoke(app, ["watch", str(inbox), *args], env=env)
         assert refused.exit_code == 2 and words in " ".join(refused.output.split()), refused.output
