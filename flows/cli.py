@@ -394,6 +394,7 @@ def process(
         raise _fail(", ".join(f"{p}: no such file or folder" for p in missing))
     _check_archive_location(settings)
     _check_classify_model(settings)
+    _check_trust_sources(settings)
     if settings.dask_address:
         from flows.pipeline import dask_scheduler_problem
 
@@ -434,6 +435,15 @@ def _check_classify_model(settings: Settings) -> None:
             "mô hình phân loại / no type model there); train one with `sohoa classify train`, or leave the setting "
             "unset to use DATA_DIR/models/classify-model.joblib, else the shipped model"
         )
+
+
+def _check_trust_sources(settings: Settings) -> None:
+    """A configured trust root or store that is not there is a configuration error (exit 2), before any work, in
+    the commands that trust through them (flows.pipeline.trust_source_problem)."""
+    from flows.pipeline import trust_source_problem
+
+    if (problem := trust_source_problem(settings)) is not None:
+        raise _fail(problem)
 
 
 def _process(
@@ -885,6 +895,7 @@ def watch(
         raise _fail(problem, path=inbox)
     _check_archive_location(settings)
     _check_classify_model(settings)
+    _check_trust_sources(settings)
     from flows.pipeline import check_locations
 
     try:  # before the first file is claimed (the watcher checks again before each claim)

@@ -68,6 +68,7 @@ def sign(
         EXIT_USAGE,
         _bad_input_message,
         _check_output_pdf,
+        _check_trust_sources,
         _errors_as_json,
         _fail,
         _print_json,
@@ -101,6 +102,8 @@ def sign(
         chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
+    if chosen in ("B-LT", "B-LTA"):  # the levels whose validation data is gathered through the trust roots
+        _check_trust_sources(settings)
     try:
         facts = signing.sign_with_settings(
             input_file,
@@ -302,7 +305,17 @@ def verify(
 ) -> None:
     """Verify every signature: integrity, validity, trust, revocation, level and changes after signing."""
     import signing
-    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _errors_as_json, _fail, _print_json, _settings, err, out
+    from flows.cli import (
+        EXIT_NOT_RIGHT,
+        EXIT_OK,
+        _check_trust_sources,
+        _errors_as_json,
+        _fail,
+        _print_json,
+        _settings,
+        err,
+        out,
+    )
     from flows.pipeline import trust_roots
     from signing.report import as_json as report_json
     from signing.report import render_html, render_text, report_header
@@ -350,6 +363,7 @@ def verify(
                 f"kho gốc tin cậy {name!r} chưa được cài / trust store {name!r} is not installed "
                 f"(sohoa keys install-trust-store {name} FOLDER)"
             )
+    _check_trust_sources(settings)  # the configured ones, as the options just above
     for given_root in trust or []:
         # as --trust-store: a root named on the command line that gives no certificate is how the command was used
         # (it was a warning, exit 0, and the HTML listed the path under the roots used)
@@ -417,7 +431,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
     import signing
     from flows.cli import EXIT_FAULT, EXIT_OK, _errors_as_json, _print_json, _settings, out
-    from flows.pipeline import signing_identity
+    from flows.pipeline import signing_identity, trust_source_problem
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -446,6 +460,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     info["available"] = available_identities(settings)
     info["trust_stores"] = signing.list_trust_stores(settings.data_dir)
     info["trust_stores_in_use"] = settings.trust_stores
+    # shown, not refused: this is where an operator looks, and the command trusts nothing itself
+    info["trust_problem"] = trust_source_problem(settings)
     if as_json:
         _print_json(info)
     else:
@@ -461,6 +477,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
             )
             out.print(f"  available: {row['kind']} — {row['state']}{extra}", markup=False)
         out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}", markup=False)
+        if info["trust_problem"]:
+            out.print(f"[bold yellow]{escape(info['trust_problem'])}[/]")
         for name, certs in info["trust_stores"].items():
             out.print(f"trust store {name}: {len(certs)} certificate(s)", markup=False)
             for cert in certs:

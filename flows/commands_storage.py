@@ -559,13 +559,14 @@ def register(app: typer.Typer) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
         from flows.audit import ledger_verdict, problem_in_vietnamese
-        from flows.cli import _errors_as_json, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
         from signing.verify import load_trust_roots
         from storage.ledger import Ledger
         from storage.stamps import stamp_days
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
+        _check_trust_sources(settings)
         ledger = Ledger(store)
         # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
         # signature and its imprint are checked
@@ -733,7 +734,7 @@ def register(app: typer.Typer) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors;
         an officer's correction beside the record.json as correction.json; README.txt says how to check it)."""
         from classify.review import correction_of
-        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, out
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
         from storage.export import DAY, bag_totals, export_bag, export_batch_bag, original_name
 
@@ -752,6 +753,7 @@ def register(app: typer.Typer) -> None:
             out_dir, out_dir.parent, "OUT", "OUT is a new folder for the package, in a folder that exists or is made"
         )
         settings, store = _open(archive)
+        _check_trust_sources(settings)
         anchors = list(settings.trust_roots)
         dev_ca = settings.keys_dir / "dev-ca.pem"
         if settings.trust_dev_ca and dev_ca.exists():
@@ -840,12 +842,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Archive audit: fixity of every object, every signature verified again, B-LTA document timestamps renewed
         before what they rest on expires, the ledger checked; exit 1 when anything needs attention."""
-        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, out
         from sohoa.errors import SohoaError
         from storage import fixity_audit
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
+        if not fixity_only:  # the signatures are verified again through the trust roots
+            _check_trust_sources(settings)
         if fixity_only:
             report = fixity_audit(store)
             if as_json:

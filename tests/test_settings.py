@@ -436,3 +436,28 @@ def test_a_dask_address_that_is_no_host_and_port_is_a_configuration_error(
     for address in ("", "tcp://10.0.0.5:8786", "10.0.0.5:8786", "inproc://x"):
         assert load_settings(dask_address=address).dask_address == address
 
+
+def test_a_configured_trust_source_that_is_not_there_is_a_configuration_error_where_it_is_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # both were passed over without a word: `verify` exit 0, trusting less than configured, while
+    # `verify --trust-store nostore` is a usage error
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    said = _cli_config_error(tmp_path, monkeypatch, ["verify", str(pdf)], SOHOA_TRUST_STORES='["nostore"]')
+    assert "SOHOA_TRUST_STORES / trust_stores" in said and "'nostore' is not installed" in said
+    assert "sohoa keys install-trust-store nostore FOLDER" in said
+    missing = tmp_path / "nonexistent"
+    said = _cli_config_error(tmp_path, monkeypatch, ["verify", str(pdf)], SOHOA_TRUST_ROOTS=str(missing))
+    assert "SOHOA_TRUST_ROOTS / trust_roots" in said and "no such file or folder" in said
+    said = _cli_config_error(tmp_path, monkeypatch, ["process", "--no-prefect", str(pdf)], SOHOA_TRUST_STORES="x")
+    assert "'x' is not installed" in said and not (tmp_path / "var" / "archive").exists()
+    # not when the settings load: the store can then still be installed, and commands that trust nothing run
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_TRUST_STORES": "nostore"}
+    listed = CliRunner().invoke(app, ["keys", "list"], env=env)  # where an operator looks: said, not refused
+    assert listed.exit_code == 0 and "'nostore' is not installed" in " ".join(listed.output.split())
+
