@@ -148,16 +148,16 @@ class Settings(BaseSettings):
     # --- end classification ---
 
     # signing
-    signing_identity: str = Field(default="dev", description="dev | pkcs12")
-    pkcs12_file: Path | None = None
-    pkcs12_password: SecretStr | None = None
-    pkcs12_password_file: Path | None = None
+    signing_identity: str = Field(default="dev", description="dev (DEVELOPMENT ONLY) | pkcs12 | pkcs11")
+    pkcs12_file: Path | None = Field(default=None, description="the pkcs12 identity's .p12/.pfx file")
+    pkcs12_password: SecretStr | None = Field(default=None, description="its password; never logged")
+    pkcs12_password_file: Path | None = Field(default=None, description="file holding its password")
     # NoDecode: the environment's text is read by _path_list below (a JSON list, or one path), not as JSON only
     trust_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra folders/files of trusted root certificates (PEM/DER)"
     )
     trust_dev_ca: bool = Field(default=True, description="trust the generated development CA when verifying")
-    signer_location: str = Field(default="Việt Nam")
+    signer_location: str = Field(default="Việt Nam", description="the place written in each signature (/Location)")
     signature_level: str = Field(
         default="", description="B-B | B-T | B-LT | B-LTA; empty = B-LTA when tsa_url is set, else B-B (warned)"
     )
@@ -187,8 +187,10 @@ class Settings(BaseSettings):
         description="none | signer (signature image + name + time) | seal (the body's seal over the signer's "
         "image, a second signature) | decree30 (both in one signature) | copy",
     )
-    seal_image: Path | None = Field(default=None, description="organisation seal image (PNG) for decree30")
-    signature_image: Path | None = Field(default=None, description="signer's signature image (PNG) for decree30")
+    seal_image: Path | None = Field(default=None, description="the body's seal image (PNG) for seal and decree30")
+    signature_image: Path | None = Field(
+        default=None, description="the signer's signature image (PNG) for signer and decree30"
+    )
     appearance_font: Path = Field(
         default=Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
         description="TrueType font with Vietnamese glyphs, embedded in visible signatures",

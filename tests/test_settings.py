@@ -461,3 +461,13 @@ def test_a_configured_trust_source_that_is_not_there_is_a_configuration_error_wh
     listed = CliRunner().invoke(app, ["keys", "list"], env=env)  # where an operator looks: said, not refused
     assert listed.exit_code == 0 and "'nostore' is not installed" in " ".join(listed.output.split())
 
+
+def test_every_setting_is_in_the_readme_configuration_table() -> None:
+    """The unknown-key error sends the operator to README.md, Configuration: SIGNER_LOCATION and some twenty other
+    settings (WATCH_*, PKCS11_*, TRUST_STORES, SIGNATURE_APPEARANCE, …) were in no row of its table."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = {name for row in rows for name in re.findall(r"`([A-Z0-9_]+)`", row.split(" | ", 1)[0])}
+    missing = sorted(name.upper() for name in Settings.model_fields if name.upper() not in named)
+    assert not missing, f"settings missing from README.md, Configuration: {missing}"
