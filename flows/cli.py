@@ -30,6 +30,7 @@ from rich.table import Table
 from typer._click import exceptions as click_exceptions  # typer ships its own Click; its errors are these
 from typer.core import TyperGroup
 
+from flows.commands_storage import ARCHIVE_HELP
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError
 from sohoa.settings import Settings, load_settings
@@ -360,7 +361,7 @@ def process(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders of scans (PDF, TIFF, JPEG, PNG).")],
     archive: Annotated[
         str | None,
-        typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
+        typer.Option(help=ARCHIVE_HELP),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     no_prefect: Annotated[
@@ -869,7 +870,7 @@ def watch(
     inbox: Annotated[Path, typer.Argument(help="The folder officers drop scans into (subfolders too).")],
     archive: Annotated[
         str | None,
-        typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
+        typer.Option(help=ARCHIVE_HELP),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="One pass over the inbox, then exit.")] = False,
     stable_seconds: Annotated[

@@ -426,7 +426,12 @@ def verify(
     raise typer.Exit(EXIT_OK if passed else EXIT_NOT_RIGHT)
 
 
-@keys_app.command(name="list", epilog="Example:\n\n  sohoa keys list --json")
+@keys_app.command(
+    name="list",
+    epilog="Example:\n\n  sohoa keys list --json\n\n"
+    "Exit codes: 0 the signing identity is usable (or is the development one, not created yet); 2 a bad setting; "
+    "3 the identity is not usable (the reason printed).",
+)
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
     import signing
@@ -489,7 +494,9 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
 @keys_app.command(
     name="install-trust-store",
     epilog="Example:\n\n  sohoa keys install-trust-store vn /etc/sohoa/trust/vn\n\n"
-    "then verify with --trust-store vn (or SOHOA_TRUST_STORES='[\"vn\"]').",
+    "then verify with --trust-store vn (or SOHOA_TRUST_STORES=vn).\n\n"
+    "Exit codes: 0 installed; 2 usage (a name that is not letters, digits and _, a SOURCE not found or without "
+    "a usable certificate); 3 the store cannot be written under DATA_DIR/trust.",
 )
 def keys_install_trust_store(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Store name, e.g. vn.")],
@@ -507,6 +514,10 @@ def keys_install_trust_store(
         copied = signing.install_trust_store(settings.data_dir, name, source)
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
+    except OSError as exc:  # DATA_DIR/trust not writable, the disk full: the machine, not the command (a traceback)
+        raise _fail(
+            f"{signing.trust_store_path(settings.data_dir, name)}: cannot write the trust store: {exc}", 3
+        ) from exc
     out.print(
         f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}",
         markup=False,

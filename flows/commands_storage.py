@@ -20,10 +20,13 @@ if TYPE_CHECKING:
     from sohoa.record import Classification, Record
     from storage.base import ObjectInfo
 
-ArchiveOption = Annotated[
-    str | None,
-    typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
-]
+# every command's --archive (flows/cli.py's process and watch too): the default is DATA_DIR's archive, not var's —
+# the help said "SOHOA_ARCHIVE or var/archive", wrong wherever SOHOA_DATA_DIR is set
+ARCHIVE_HELP = (
+    "Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE, else DATA_DIR/archive; DATA_DIR is "
+    "SOHOA_DATA_DIR, var by default)."
+)
+ArchiveOption = Annotated[str | None, typer.Option(help=ARCHIVE_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -287,7 +290,12 @@ def _match_label(hit: Any) -> str:
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
 
-    @app.command(name="list", epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa")
+    @app.command(
+        name="list",
+        epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa\n\n"
+        "Exit codes: 0 listed (none too); 2 usage (no archive at the location, a bad setting); 3 the archive cannot "
+        "be read (its folder, or its S3 server, unavailable).",
+    )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
         from classify.review import as_corrected
@@ -594,7 +602,12 @@ def register(app: typer.Typer) -> None:
             )
         raise typer.Exit(1 if problems else 0)
 
-    @ledger_app.command("stamp", epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json")
+    @ledger_app.command(
+        "stamp",
+        epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json\n\n"
+        "Exit codes: 0 every finished day stamped (or none left to stamp); 2 usage (no SOHOA_TSA_URL, no archive at "
+        "the location); 3 the TSA or the archive unavailable (rerun: the days not stamped are stamped then).",
+    )
     def ledger_stamp(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Timestamp (RFC 3161, SOHOA_TSA_URL) the ledger head of every finished UTC day not stamped yet."""
         from flows.cli import _errors_as_json, _fail, _print_json, out
@@ -819,7 +832,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"
-        "  sohoa audit --fixity-only --json"
+        "  sohoa audit --fixity-only --json\n\n"
+        "Exit codes: 0 all in order; 1 something needs attention (an object changed or missing, a signature not "
+        "passed, a renewal due and not done or failed, the ledger broken); 2 usage (no archive at the location, a "
+        "bad option or setting, a configured trust source not there); 3 the archive cannot be read."
     )
     def audit(
         archive: ArchiveOption = None,
