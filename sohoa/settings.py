@@ -257,7 +257,7 @@ class Settings(BaseSettings):
         "(`prefect concurrency-limit create TAG N`); empty = no tag: a tagged task asks the Prefect server for a "
         "slot every time, ~0.15 s per document on 2 cores (bench/batch_bench.py)",
     )
-    # the bound of `sohoa audit --renew-within` (min=0): a negative window renewed nothing, without a word
+    # the bound of `sohoa audit --renew-within` (min=0, a usage error below it): -5 was taken from the settings
     audit_renew_within_days: int = Field(
         default=365,
         ge=0,
