@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -29,6 +30,7 @@ from rich.table import Table
 from typer._click import exceptions as click_exceptions  # typer ships its own Click; its errors are these
 from typer.core import TyperGroup
 
+from flows.commands_storage import ARCHIVE_HELP
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
 from sohoa.fsutil import escaped
@@ -179,26 +181,80 @@ def _errors_as_json(enabled: bool) -> None:
 
 
 def _settings(**overrides: Any) -> Settings:
+    """The settings, with the command's options (``overrides``, by setting name; None: not given) over them. A bad
+    value is a usage error (exit 2) naming the option when it came from one, else the setting."""
     try:
         return load_settings(**overrides)
     except Exception as exc:
-        raise _fail(f"cấu hình sai / configuration error: {_configuration_problem(exc)}") from exc
+        given = {name for name, value in overrides.items() if value is not None}
+        raise _fail(_configuration_problem(exc, given)) from exc
 
 
-def _configuration_problem(exc: Exception) -> str:
-    """Each bad setting by the names an operator sets it by (``SOHOA_X``, ``x`` in sohoa.toml), what is wrong and
-    the value given — pydantic's own text added its error-type codes and a web address to every line."""
+# The command-line option that sets each setting, where one does (`_settings`'s overrides): its bad value is said
+# as the option the user typed — `ocr --workers -1` was "configuration error: SOHOA_OCR_WORKERS / ocr_workers"
+OPTION_OF_SETTING = {
+    "archive": "--archive",
+    "batch_workers": "--workers",  # process
+    "dask_address": "--dask",
+    "ocr_language": "--language",
+    "ocr_workers": "--workers",  # ocr
+    "ocr_mode": "--mode",
+    "watch_stable_seconds": "--stable-seconds",
+}
+
+
+def _configuration_problem(exc: Exception, from_options: Collection[str] = ()) -> str:
+    """Each bad setting by the names an operator sets it by (``SOHOA_X``, ``x`` in sohoa.toml) — or by its option
+    (``--workers``) when it is in ``from_options`` —, what is wrong, the values accepted and the value given:
+    pydantic's own text added its error-type codes and a web address to every line."""
     from pydantic import ValidationError
 
+    prefix = "cấu hình sai / configuration error"
     if not isinstance(exc, ValidationError):
-        return str(exc)
-    problems = []
+        return f"{prefix}: {exc}"
+    problems, options_only = [], True
     for error in exc.errors():
-        name = ".".join(str(part) for part in error["loc"])
-        setting = f"SOHOA_{name.upper()} / {name}" if name else "settings"
         message = error["msg"].removeprefix("Value error, ")  # pydantic's prefix to a validator's own words
-        problems.append(f"{setting}: {message} (given: {error.get('input')!r})")
-    return "; ".join(problems)
+        if not error["loc"]:  # a check of several settings together: its words name them (the input is all of them)
+            options_only = False
+            problems.append(message)
+            continue
+        name = str(error["loc"][0])
+        within = "".join(f"[{part!r}]" for part in error["loc"][1:])  # a key of RETENTION_YEARS, a list's index
+        if name in from_options and name in OPTION_OF_SETTING:
+            setting = OPTION_OF_SETTING[name]
+        else:
+            options_only = False
+            setting = f"SOHOA_{name.upper()} / {name}"
+        if accepted := _accepted_range(name):
+            message += f"; accepted: {accepted}"
+        problems.append(f"{setting}{within}: {message} (given: {error.get('input')!r})")
+    if options_only:
+        prefix = "tùy chọn sai / bad option"
+    return f"{prefix}: {'; '.join(problems)}"
+
+
+def _accepted_range(name: str) -> str:
+    """The bounds of a number setting in words (``72 to 1200``, ``more than 0``), '' for other settings: pydantic
+    names only the bound that was crossed."""
+    field = Settings.model_fields.get(name)
+    if field is None:
+        return ""
+    low = high = ""
+    for bound in field.metadata:
+        if (value := getattr(bound, "ge", None)) is not None:
+            low = f"{value:g}"
+        elif (value := getattr(bound, "gt", None)) is not None:
+            low = f">{value:g}"
+        elif (value := getattr(bound, "le", None)) is not None:
+            high = f"{value:g}"
+        elif (value := getattr(bound, "lt", None)) is not None:
+            high = f"<{value:g}"
+    if low and high and not low.startswith(">") and not high.startswith("<"):
+        return f"{low} to {high}"
+    words = [f"more than {low[1:]}" if low.startswith(">") else f"{low} or more" if low else ""]
+    words.append(f"less than {high[1:]}" if high.startswith("<") else f"at most {high}" if high else "")
+    return ", ".join(word for word in words if word)
 
 
 def _print_json(payload: Any) -> None:
@@ -307,7 +363,7 @@ def process(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders of scans (PDF, TIFF, JPEG, PNG).")],
     archive: Annotated[
         str | None,
-        typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
+        typer.Option(help=ARCHIVE_HELP),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a machine-readable report on stdout.")] = False,
     no_prefect: Annotated[
@@ -342,6 +398,7 @@ def process(
         raise _fail(", ".join(f"{escaped(str(p))}: no such file or folder" for p in missing), path=missing[0])
     _check_archive_location(settings)
     _check_classify_model(settings)
+    _check_trust_sources(settings)
     if settings.dask_address:
         from flows.pipeline import dask_scheduler_problem
 
@@ -382,6 +439,15 @@ def _check_classify_model(settings: Settings) -> None:
             "mô hình phân loại / no type model there); train one with `sohoa classify train`, or leave the setting "
             "unset to use DATA_DIR/models/classify-model.joblib, else the shipped model"
         )
+
+
+def _check_trust_sources(settings: Settings) -> None:
+    """A configured trust root or store that is not there is a configuration error (exit 2), before any work, in
+    the commands that trust through them (flows.pipeline.trust_source_problem)."""
+    from flows.pipeline import trust_source_problem
+
+    if (problem := trust_source_problem(settings)) is not None:
+        raise _fail(problem)
 
 
 def _process(
@@ -807,7 +873,7 @@ def watch(
     inbox: Annotated[Path, typer.Argument(help="The folder officers drop scans into (subfolders too).")],
     archive: Annotated[
         str | None,
-        typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
+        typer.Option(help=ARCHIVE_HELP),
     ] = None,
     once: Annotated[bool, typer.Option("--once", help="One pass over the inbox, then exit.")] = False,
     stable_seconds: Annotated[
@@ -833,6 +899,7 @@ def watch(
         raise _fail(problem, path=inbox)
     _check_archive_location(settings)
     _check_classify_model(settings)
+    _check_trust_sources(settings)
     from flows.pipeline import check_locations
 
     try:  # before the first file is claimed (the watcher checks again before each claim)

@@ -68,6 +68,7 @@ def sign(
         EXIT_USAGE,
         _bad_input_message,
         _check_output_pdf,
+        _check_trust_sources,
         _errors_as_json,
         _fail,
         _print_json,
@@ -86,17 +87,23 @@ def sign(
     if level is not None and level.upper() not in signing.LEVELS:
         raise _fail(f"--level {level!r}: không có mức này / no such PAdES level; valid: {', '.join(signing.LEVELS)}")
     if appearance is not None:
-        from signing.appearance import APPEARANCES
+        from sohoa.signing_names import APPEARANCES
 
         if appearance not in APPEARANCES:
             raise _fail(
                 f"--appearance {appearance!r}: không có kiểu này / no such appearance; valid: {', '.join(APPEARANCES)}"
             )
+        # an image it draws that is not configured: how the command was used, as a bad SOHOA_SIGNATURE_APPEARANCE
+        # is a configuration error (it was exit 3, after the identity was loaded)
+        if (problem := settings.appearance_problem(appearance, named_as=f"--appearance {appearance}")) is not None:
+            raise _fail(problem)
     try:
         identity = signing_identity(settings)
         chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
+    if chosen in ("B-LT", "B-LTA"):  # the levels whose validation data is gathered through the trust roots
+        _check_trust_sources(settings)
     try:
         facts = signing.sign_with_settings(
             input_file,
@@ -298,7 +305,17 @@ def verify(
 ) -> None:
     """Verify every signature: integrity, validity, trust, revocation, level and changes after signing."""
     import signing
-    from flows.cli import EXIT_NOT_RIGHT, EXIT_OK, _errors_as_json, _fail, _print_json, _settings, err, out
+    from flows.cli import (
+        EXIT_NOT_RIGHT,
+        EXIT_OK,
+        _check_trust_sources,
+        _errors_as_json,
+        _fail,
+        _print_json,
+        _settings,
+        err,
+        out,
+    )
     from flows.pipeline import trust_roots
     from signing.report import as_json as report_json
     from signing.report import render_html, render_text, report_header
@@ -346,6 +363,7 @@ def verify(
                 f"kho gốc tin cậy {name!r} chưa được cài / trust store {name!r} is not installed "
                 f"(sohoa keys install-trust-store {name} FOLDER)"
             )
+    _check_trust_sources(settings)  # the configured ones, as the options just above
     for given_root in trust or []:
         # as --trust-store: a root named on the command line that gives no certificate is how the command was used
         # (it was a warning, exit 0, and the HTML listed the path under the roots used)
@@ -408,12 +426,17 @@ def verify(
     raise typer.Exit(EXIT_OK if passed else EXIT_NOT_RIGHT)
 
 
-@keys_app.command(name="list", epilog="Example:\n\n  sohoa keys list --json")
+@keys_app.command(
+    name="list",
+    epilog="Example:\n\n  sohoa keys list --json\n\n"
+    "Exit codes: 0 the signing identity is usable (or is the development one, not created yet); 2 a bad setting; "
+    "3 the identity is not usable (the reason printed).",
+)
 def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
     import signing
     from flows.cli import EXIT_FAULT, EXIT_OK, _errors_as_json, _print_json, _settings, out
-    from flows.pipeline import signing_identity
+    from flows.pipeline import signing_identity, trust_source_problem
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -442,6 +465,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     info["available"] = available_identities(settings)
     info["trust_stores"] = signing.list_trust_stores(settings.data_dir)
     info["trust_stores_in_use"] = settings.trust_stores
+    # shown, not refused: this is where an operator looks, and the command trusts nothing itself
+    info["trust_problem"] = trust_source_problem(settings)
     if as_json:
         _print_json(info)
     else:
@@ -457,6 +482,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
             )
             out.print(f"  available: {row['kind']} — {row['state']}{extra}", markup=False)
         out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}", markup=False)
+        if info["trust_problem"]:
+            out.print(f"[bold yellow]{escape(info['trust_problem'])}[/]")
         for name, certs in info["trust_stores"].items():
             out.print(f"trust store {name}: {len(certs)} certificate(s)", markup=False)
             for cert in certs:
@@ -467,7 +494,9 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
 @keys_app.command(
     name="install-trust-store",
     epilog="Example:\n\n  sohoa keys install-trust-store vn /etc/sohoa/trust/vn\n\n"
-    "then verify with --trust-store vn (or SOHOA_TRUST_STORES='[\"vn\"]').",
+    "then verify with --trust-store vn (or SOHOA_TRUST_STORES=vn).\n\n"
+    "Exit codes: 0 installed; 2 usage (a name that is not letters, digits and _, a SOURCE not found or without "
+    "a usable certificate); 3 the store cannot be written under DATA_DIR/trust.",
 )
 def keys_install_trust_store(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Store name, e.g. vn.")],
@@ -485,6 +514,10 @@ def keys_install_trust_store(
         copied = signing.install_trust_store(settings.data_dir, name, source)
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_USAGE) from exc
+    except OSError as exc:  # DATA_DIR/trust not writable, the disk full: the machine, not the command (a traceback)
+        raise _fail(
+            f"{signing.trust_store_path(settings.data_dir, name)}: cannot write the trust store: {exc}", 3
+        ) from exc
     out.print(
         f"trust store {name}: {len(copied)} certificate file(s) in {signing.trust_store_path(settings.data_dir, name)}",
         markup=False,

@@ -21,10 +21,13 @@ if TYPE_CHECKING:
     from sohoa.record import Classification, Record
     from storage.base import DamagedRecord, ObjectInfo
 
-ArchiveOption = Annotated[
-    str | None,
-    typer.Option(help="Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE or var/archive)."),
-]
+# every command's --archive (flows/cli.py's process and watch too): the default is DATA_DIR's archive, not var's —
+# the help said "SOHOA_ARCHIVE or var/archive", wrong wherever SOHOA_DATA_DIR is set
+ARCHIVE_HELP = (
+    "Archive folder or s3://bucket/prefix (default: SOHOA_ARCHIVE, else DATA_DIR/archive; DATA_DIR is "
+    "SOHOA_DATA_DIR, var by default)."
+)
+ArchiveOption = Annotated[str | None, typer.Option(help=ARCHIVE_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
@@ -300,7 +303,12 @@ def _match_label(hit: Any) -> str:
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
 
-    @app.command(name="list", epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa")
+    @app.command(
+        name="list",
+        epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa\n\n"
+        "Exit codes: 0 listed (none too); 2 usage (no archive at the location, a bad setting); 3 the archive cannot "
+        "be read (its folder, or its S3 server, unavailable).",
+    )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
         from classify.review import as_corrected
@@ -586,13 +594,14 @@ def register(app: typer.Typer) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
         from flows.audit import ledger_verdict, problem_in_vietnamese
-        from flows.cli import _errors_as_json, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
         from signing.verify import load_trust_roots
         from storage.ledger import Ledger
         from storage.stamps import stamp_days
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
+        _check_trust_sources(settings)
         ledger = Ledger(store)
         # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
         # signature and its imprint are checked
@@ -623,7 +632,12 @@ def register(app: typer.Typer) -> None:
             )
         raise typer.Exit(1 if problems else 0)
 
-    @ledger_app.command("stamp", epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json")
+    @ledger_app.command(
+        "stamp",
+        epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json\n\n"
+        "Exit codes: 0 every finished day stamped (or none left to stamp); 2 usage (no SOHOA_TSA_URL, no archive at "
+        "the location); 3 the TSA or the archive unavailable (rerun: the days not stamped are stamped then).",
+    )
     def ledger_stamp(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Timestamp (RFC 3161, SOHOA_TSA_URL) the ledger head of every finished UTC day not stamped yet."""
         from flows.cli import _errors_as_json, _fail, _print_json, out
@@ -773,7 +787,7 @@ def register(app: typer.Typer) -> None:
         """Export a record, or a whole batch, as a BagIt package (files, sidecars, ledger excerpt, trust anchors;
         an officer's correction beside the record.json as correction.json; README.txt says how to check it)."""
         from classify.review import correction_of
-        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, out
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
         from storage.export import DAY, bag_totals, export_bag, export_batch_bag, original_name
 
@@ -792,6 +806,7 @@ def register(app: typer.Typer) -> None:
             out_dir, out_dir.parent, "OUT", "OUT is a new folder for the package, in a folder that exists or is made"
         )
         settings, store = _open(archive)
+        _check_trust_sources(settings)
         anchors = list(settings.trust_roots)
         dev_ca = settings.keys_dir / "dev-ca.pem"
         if settings.trust_dev_ca and dev_ca.exists():
@@ -857,7 +872,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"
-        "  sohoa audit --fixity-only --json"
+        "  sohoa audit --fixity-only --json\n\n"
+        "Exit codes: 0 all in order; 1 something needs attention (an object changed or missing, a signature not "
+        "passed, a renewal due and not done or failed, the ledger broken); 2 usage (no archive at the location, a "
+        "bad option or setting, a configured trust source not there); 3 the archive cannot be read."
     )
     def audit(
         archive: ArchiveOption = None,
@@ -880,12 +898,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Archive audit: fixity of every object, every signature verified again, B-LTA document timestamps renewed
         before what they rest on expires, the ledger checked; exit 1 when anything needs attention."""
-        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, out
         from sohoa.errors import SohoaError
         from storage import fixity_audit
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
+        if not fixity_only:  # the signatures are verified again through the trust roots
+            _check_trust_sources(settings)
         if fixity_only:
             report = fixity_audit(store)
             if as_json:

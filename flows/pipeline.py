@@ -451,6 +451,35 @@ def trust_roots(settings: Settings) -> list[Path]:
     return roots
 
 
+def trust_source_problem(settings: Settings) -> str | None:
+    """Why a configured trust source cannot be used — a SOHOA_TRUST_ROOTS path that is not there, a
+    SOHOA_TRUST_STORES name not installed — or None. Checked by the commands that trust through them (verify, sign
+    at B-LT/B-LTA, process, watch, audit, ledger verify, export) before any work: both were passed over without a
+    word (`verify` exit 0 trusting less than configured, while `--trust-store nostore` is a usage error). Not when
+    the settings load: `sohoa keys install-trust-store` must run with the store already named in them."""
+    import signing
+
+    problems = [
+        f"SOHOA_TRUST_ROOTS / trust_roots: {root}: không có tệp hoặc thư mục này / no such file or folder (expected "
+        "files or folders of PEM/DER certificates)"
+        for root in settings.trust_roots
+        if not Path(root).exists()
+    ]
+    for name in settings.trust_stores:
+        if not signing.trust_store_path(settings.data_dir, name).is_dir():
+            base = signing.trust_store_path(settings.data_dir, name).parent
+            installed = [] if not base.is_dir() else sorted(p.name for p in base.iterdir() if p.is_dir())
+            installed = [store for store in installed if not store.startswith(".")]  # not a store being installed
+            problems.append(
+                f"SOHOA_TRUST_STORES / trust_stores: kho gốc tin cậy {name!r} chưa được cài / trust store {name!r} "
+                f"is not installed in {base} (installed: {', '.join(installed) or 'none'}; install it with `sohoa "
+                f"keys install-trust-store {name} FOLDER`, or take it out of the setting)"
+            )
+    if not problems:
+        return None
+    return "cấu hình sai / configuration error: " + "; ".join(problems)
+
+
 def warm_up(settings: Settings) -> None:
     """Load now what the first documents' stages would load (the OCR, classify and signing code, the type model,
     the signing identity: ~3.5 s of CPU here, ~2 s of it scikit-learn and the model), for a caller with a core to

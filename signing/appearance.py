@@ -42,13 +42,13 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 
 from signing.errors import AppearanceOrderError, SigningConfigError
 from signing.identity import SigningIdentity
+from sohoa.signing_names import APPEARANCES
 from sohoa.vietnamese import iso_vn
 
 # fontTools reports every table it cannot subset (e.g. FFTM) at WARNING; it is harmless for a stamp.
 logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
-APPEARANCES = ("none", "signer", "seal", "decree30", "copy")
 # the signer's block, bottom right of the last page: signature image in the left half, text in the right half
 _BLOCK_W, _BLOCK_H, _BLOCK_RIGHT, _BLOCK_BOTTOM, _MARGIN = 320, 96, 36, 60, 2
 _SEAL_CAPTION_H = 24  # two lines of 5 pt (with leading and margins) under the seal
@@ -236,13 +236,15 @@ class Appearance:
             return None
 
     def _image(self, path: Path | None, setting: str) -> Image.Image:
+        # the setting named as an operator sets it: "appearance image unreadable: … '/nope2.png'" did not say which
+        named = f"SOHOA_{setting.upper()} / {setting}"
         if path is None:
-            raise SigningConfigError(f"the {self.kind} appearance needs {setting} (a PNG file) to be configured")
+            raise SigningConfigError(f"the {self.kind} appearance needs {named} (a PNG file) to be configured")
         try:
             image = Image.open(path)
             image.load()
         except OSError as exc:
-            raise SigningConfigError(f"appearance image unreadable: {exc}") from None
+            raise SigningConfigError(f"{named}: {path}: appearance image unreadable ({exc})") from None
         return image
 
     def _stamp(
@@ -353,7 +355,8 @@ class Appearance:
         else:
             if self.seal_image is None or self.signature_image is None:
                 raise SigningConfigError(
-                    "the decree30 appearance needs seal_image and signature_image (PNG files) to be configured"
+                    "the decree30 appearance needs SOHOA_SEAL_IMAGE / seal_image and SOHOA_SIGNATURE_IMAGE / "
+                    "signature_image (PNG files) to be configured"
                 )
             composite = compose_seal_over_signature(
                 self._image(self.signature_image, "signature_image"), self._image(self.seal_image, "seal_image")

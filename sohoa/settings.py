@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -24,7 +24,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from sohoa.signing_names import IDENTITY_KINDS, LEVELS
+from sohoa.signing_names import APPEARANCE_IMAGES, APPEARANCES, IDENTITY_KINDS, LEVELS
 
 
 def _toml_file() -> Path | None:
@@ -134,7 +134,10 @@ class Settings(BaseSettings):
     )
 
     # classification (issue 4 adds its settings in this section)
-    review_threshold: float = Field(default=0.6, description="below this confidence a record needs review")
+    # a confidence is 0–1: 5 sent every record to review, -1 none, without a word
+    review_threshold: float = Field(
+        default=0.6, ge=0, le=1, description="below this confidence (0–1) a record is archived as needing review"
+    )
     classify_model: Path | None = Field(
         default=None, description="type model file; default DATA_DIR/models/classify-model.joblib, else the shipped one"
     )
@@ -145,22 +148,25 @@ class Settings(BaseSettings):
     # --- end classification ---
 
     # signing
-    signing_identity: str = Field(default="dev", description="dev | pkcs12")
-    pkcs12_file: Path | None = None
-    pkcs12_password: SecretStr | None = None
-    pkcs12_password_file: Path | None = None
+    signing_identity: str = Field(default="dev", description="dev (DEVELOPMENT ONLY) | pkcs12 | pkcs11")
+    pkcs12_file: Path | None = Field(default=None, description="the pkcs12 identity's .p12/.pfx file")
+    pkcs12_password: SecretStr | None = Field(default=None, description="its password; never logged")
+    pkcs12_password_file: Path | None = Field(default=None, description="file holding its password")
     # NoDecode: the environment's text is read by _path_list below (a JSON list, or one path), not as JSON only
     trust_roots: Annotated[list[Path], NoDecode] = Field(
         default_factory=list, description="extra folders/files of trusted root certificates (PEM/DER)"
     )
     trust_dev_ca: bool = Field(default=True, description="trust the generated development CA when verifying")
-    signer_location: str = Field(default="Việt Nam")
+    signer_location: str = Field(default="Việt Nam", description="the place written in each signature (/Location)")
     signature_level: str = Field(
         default="", description="B-B | B-T | B-LT | B-LTA; empty = B-LTA when tsa_url is set, else B-B (warned)"
     )
     tsa_url: str = Field(default="", description="RFC 3161 timestamping authority URL (needed from B-T up)")
-    trust_stores: list[str] = Field(
-        default_factory=list, description="named trust stores under DATA_DIR/trust/NAME (e.g. 'vn') used by verify"
+    # NoDecode: read by _name_list below (a JSON list, or names separated by commas)
+    trust_stores: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="named trust stores under DATA_DIR/trust/NAME (e.g. 'vn', installed by `sohoa keys "
+        "install-trust-store`) trusted like TRUST_ROOTS",
     )
     verify_online: bool = Field(default=False, description="let verify fetch OCSP/CRL data over the network")
     pkcs11_module: Path = Field(
@@ -181,8 +187,10 @@ class Settings(BaseSettings):
         description="none | signer (signature image + name + time) | seal (the body's seal over the signer's "
         "image, a second signature) | decree30 (both in one signature) | copy",
     )
-    seal_image: Path | None = Field(default=None, description="organisation seal image (PNG) for decree30")
-    signature_image: Path | None = Field(default=None, description="signer's signature image (PNG) for decree30")
+    seal_image: Path | None = Field(default=None, description="the body's seal image (PNG) for seal and decree30")
+    signature_image: Path | None = Field(
+        default=None, description="the signer's signature image (PNG) for signer and decree30"
+    )
     appearance_font: Path = Field(
         default=Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
         description="TrueType font with Vietnamese glyphs, embedded in visible signatures",
@@ -193,9 +201,10 @@ class Settings(BaseSettings):
     s3_endpoint: str = Field(default="", description="S3 server for s3:// archives, e.g. http://minio:9000")
     s3_access_key: str = Field(default="", description="S3 access key")
     s3_secret_key: SecretStr | None = Field(default=None, description="S3 secret key; never logged")
-    retention_years: dict[str, int] = Field(
+    # NoDecode: read by _json_object below, which says what is expected when the text is no JSON object
+    retention_years: Annotated[dict[str, int], NoDecode] = Field(
         default_factory=_default_retention,
-        description="record class (doc_type, or prefix*) → years of COMPLIANCE retention; 0 = permanent",
+        description="record class (doc_type, or prefix*) → years of COMPLIANCE retention: 1–500, 0 = permanent",
     )
     search_index: Path | None = Field(default=None, description="SQLite search index; default DATA_DIR/search.sqlite")
     organization: str = Field(
@@ -213,7 +222,10 @@ class Settings(BaseSettings):
     watch_stable_seconds: float = Field(
         default=5.0, ge=0, description="sohoa watch: a file unchanged this long is complete"
     )
-    watch_interval: float = Field(default=10.0, description="sohoa watch: seconds between full rescans of the inbox")
+    # more than 0: with 0 or less the watcher rescanned the inbox without ever sleeping (88 % of a core, QA)
+    watch_interval: float = Field(
+        default=10.0, gt=0, description="sohoa watch: seconds between full rescans of the inbox"
+    )
     batch_workers: int = Field(
         default=2,
         ge=1,
@@ -245,8 +257,10 @@ class Settings(BaseSettings):
         "(`prefect concurrency-limit create TAG N`); empty = no tag: a tagged task asks the Prefect server for a "
         "slot every time, ~0.15 s per document on 2 cores (bench/batch_bench.py)",
     )
+    # the bound of `sohoa audit --renew-within` (min=0, a usage error below it): -5 was taken from the settings
     audit_renew_within_days: int = Field(
         default=365,
+        ge=0,
         description="sohoa audit: renew a record's B-LTA document timestamp when what protects it (the TSA "
         "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
         "within this many days",
@@ -273,6 +287,61 @@ class Settings(BaseSettings):
                 ) from exc
             return parsed
         return [text]
+
+    @field_validator("trust_stores", mode="before")
+    @classmethod
+    def _name_list(cls, value: Any) -> Any:
+        """``SOHOA_TRUST_STORES`` is a JSON list (``["vn"]``) or names separated by commas (``vn`` or ``vn,bcy``),
+        as ``SOHOA_TRUST_ROOTS`` takes one path: ``vn`` used to be refused with pydantic's "error parsing value for
+        field "trust_stores" from source "EnvSettingsSource"". A store name is a folder name: no comma in it."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise ValueError(
+                    f"not a JSON list ({exc.msg}); expected a JSON list of trust store names, e.g. '[\"vn\"]', or "
+                    "names separated by commas, e.g. vn,bcy"
+                ) from exc
+        return [name.strip() for name in text.split(",") if name.strip()]
+
+    @field_validator("retention_years", mode="before")
+    @classmethod
+    def _json_object(cls, value: Any) -> Any:
+        """``SOHOA_RETENTION_YEARS`` is a JSON object; anything else was refused with pydantic's "error parsing
+        value for field "retention_years" from source "EnvSettingsSource"", which did not say what was expected."""
+        if not isinstance(value, str):
+            return value
+        try:
+            parsed = json.loads(value)
+        except json.JSONDecodeError as exc:
+            parsed, problem = None, f"not JSON ({exc.msg})"
+        else:
+            problem = f"a JSON {type(parsed).__name__}, not an object"
+        if not isinstance(parsed, dict):
+            raise ValueError(
+                f"{problem}; expected a JSON object of record class (a type code, or a prefix ending in *) → years, "
+                'e.g. \'{"QĐ": 70, "HT*": 0, "*": 10}\''
+            )
+        return parsed
+
+    @field_validator("retention_years")
+    @classmethod
+    def _retention_in_range(cls, value: dict[str, int]) -> dict[str, int]:
+        """Years are 1–500, or 0 for permanent (kept as 500 years): -5 was taken, and a record archived as
+        "retained until" a date already past, which no S3 server and no local archive then held to."""
+        from storage.base import PERMANENT_YEARS
+
+        bad = {key: years for key, years in value.items() if not 0 <= years <= PERMANENT_YEARS}
+        if bad:
+            given = ", ".join(f"{key!r}: {years}" for key, years in bad.items())
+            raise ValueError(
+                f"years out of range ({given}); each record class takes 1 to {PERMANENT_YEARS} years, or 0 for "
+                "permanent"
+            )
+        return value
 
     @field_validator("tessdata_dir")
     @classmethod
@@ -319,6 +388,71 @@ class Settings(BaseSettings):
             return value
         if value not in IDENTITY_KINDS:
             raise ValueError(f"unknown signing identity kind; valid kinds: {', '.join(IDENTITY_KINDS)}")
+        return value
+
+    @field_validator("signature_appearance")
+    @classmethod
+    def _signature_appearance_known(cls, value: str) -> str:
+        """Checked when the settings load: ``bogus`` was found only by `sohoa sign`, exit 3 "unknown signature
+        appearance 'bogus'" without the setting's name, and `sohoa process` failed every document at signing."""
+        value = value.strip()
+        if value not in APPEARANCES:
+            raise ValueError(f"unknown signature appearance; valid: {', '.join(APPEARANCES)}")
+        return value
+
+    @field_validator("seal_image", "signature_image", mode="before")
+    @classmethod
+    def _empty_is_no_image(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value  # ``SOHOA_SEAL_IMAGE=``: none
+
+    @field_validator("seal_image", "signature_image")
+    @classmethod
+    def _image_file_exists(cls, value: Path | None) -> Path | None:
+        """An image that is not there is a configuration error when the settings load, as a missing tessdata folder
+        is: it was found at signing, exit 3 "appearance image unreadable: … '/nope2.png'" naming no setting."""
+        if value is not None and not value.is_file():
+            what = "is a folder" if value.is_dir() else "no such file"
+            raise ValueError(f"{value}: {what} (expected a PNG image file)")
+        return value
+
+    @model_validator(mode="after")
+    def _appearance_has_its_images(self) -> Settings:
+        if (problem := self.appearance_problem()) is not None:
+            raise ValueError(problem)
+        return self
+
+    def appearance_problem(self, kind: str | None = None, named_as: str = "") -> str | None:
+        """Why the appearance ``kind`` (default: the configured one) cannot be drawn with these settings — an image
+        it draws is not configured — or None. ``named_as``: how the caller names where the kind came from."""
+        kind = kind or self.signature_appearance
+        missing = [name for name in APPEARANCE_IMAGES.get(kind, ()) if getattr(self, name) is None]
+        if not missing:
+            return None
+        needs = " and ".join(f"SOHOA_{name.upper()} / {name}" for name in missing)
+        where = named_as or f"SOHOA_SIGNATURE_APPEARANCE / signature_appearance = {kind!r}"
+        others = ", ".join(APPEARANCES)
+        return f"{where} needs {needs} (a PNG image file) to be set; or choose another appearance ({others})"
+
+    @field_validator("dask_address")
+    @classmethod
+    def _dask_address_form(cls, value: str) -> str:
+        """A Dask address that is no host:port (``notanaddr``) is a configuration error when the settings load: it
+        was said by the reachability check before a batch, as a fault outside the input (exit 3). A well-formed
+        address that does not answer stays that fault (flows.pipeline.dask_scheduler_problem)."""
+        value = value.strip()
+        scheme, _, rest = value.rpartition("://")
+        if not value or scheme not in ("", "tcp", "tls"):
+            return value  # no cluster; or another transport (inproc, ucx): left to Dask
+        try:
+            parts = urlsplit(f"//{rest}")
+            host, port = parts.hostname, parts.port
+        except ValueError:
+            host, port = None, None
+        if not host or port is None:
+            raise ValueError(
+                "not a host:port address; expected the Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (empty: "
+                "no cluster, the documents run here)"
+            )
         return value
 
     @field_validator("tsa_url")

@@ -5,3 +5,11 @@ from __future__ import annotations
 
 LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")  # PAdES baseline levels, weakest first
 IDENTITY_KINDS = ("dev", "pkcs12", "pkcs11")  # SOHOA_SIGNING_IDENTITY
+# SOHOA_SIGNATURE_APPEARANCE and `sohoa sign --appearance` (signing.appearance draws them)
+APPEARANCES = ("none", "signer", "seal", "decree30", "copy")
+# the image settings each visible appearance draws (seal: the signer's image too when there is one, to fit over it)
+APPEARANCE_IMAGES = {
+    "signer": ("signature_image",),
+    "seal": ("seal_image",),
+    "decree30": ("seal_image", "signature_image"),
+}

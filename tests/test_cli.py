@@ -396,7 +396,7 @@ def test_watch_refuses_json_without_once_and_a_negative_stable_time(tmp_path: Pa
     env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": ""}
     for args, words in (
         (["--json"], "--json goes with --once"),
-        (["--once", "--stable-seconds", "-5"], "watch_stable_seconds"),
+        (["--once", "--stable-seconds", "-5"], "bad option: --stable-seconds"),
     ):
         refused = CliRunner().invoke(app, ["watch", str(inbox), *args], env=env)
         assert refused.exit_code == 2 and words in " ".join(refused.output.split()), refused.output
@@ -446,3 +446,31 @@ def test_verbose_logs_a_line_per_stage_and_the_default_only_the_outcome(tmp_path
     assert quiet.returncode == 0, quiet.stderr
     said = " ".join(quiet.stderr.split())
     assert "biên bản.png: ARCHIVED as" in said and "biên bản.png: ocr:" not in said, said
+
+
+def test_every_command_says_its_exit_codes_and_where_its_archive_is_by_default() -> None:
+    """`list`, `audit`, `keys list`, `keys install-trust-store` and `ledger stamp` gave no exit codes; every
+    --archive said "default: SOHOA_ARCHIVE or var/archive", wrong wherever SOHOA_DATA_DIR is set."""
+    import typer
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    runner = CliRunner()
+    leaves = [p for p in _every_command(typer.main.get_command(app), []) if p and not _is_group(app, p)]
+    assert ["keys", "install-trust-store"] in leaves and ["ledger", "stamp"] in leaves
+    for path in leaves:
+        shown = " ".join(runner.invoke(app, [*path, "--help"], env={"COLUMNS": "200"}).output.split())
+        assert "Exit codes" in shown, f"sohoa {' '.join(path)} --help gives no exit codes"
+        assert "or var/archive" not in shown, path
+        if "--archive " in shown and path != ["verify"]:
+            assert "else DATA_DIR/archive" in shown, path
+
+
+def _is_group(app: Any, path: list[str]) -> bool:
+    import typer
+
+    command = typer.main.get_command(app)
+    for name in path:
+        command = command.commands[name]
+    return hasattr(command, "commands")

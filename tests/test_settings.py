@@ -300,3 +300,174 @@ def test_a_tessdata_folder_that_is_not_there_is_a_configuration_error(
     # it came out as "language data missing: vie (have: )", exit 3, at the first document
     said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_TESSDATA_DIR=str(tmp_path / "nonexistent"))
     assert "SOHOA_TESSDATA_DIR / tessdata_dir" in said and "no such folder" in said
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "accepted"),
+    [
+        ("SOHOA_WATCH_INTERVAL", "0", "more than 0"),
+        ("SOHOA_WATCH_INTERVAL", "-1", "more than 0"),
+        ("SOHOA_WATCH_STABLE_SECONDS", "-1", "0 or more"),
+        ("SOHOA_AUDIT_RENEW_WITHIN_DAYS", "-5", "0 or more"),
+        ("SOHOA_REVIEW_THRESHOLD", "5", "0 to 1"),
+        ("SOHOA_REVIEW_THRESHOLD", "-1", "0 to 1"),
+    ],
+)
+def test_a_number_setting_out_of_its_range_is_a_configuration_error_saying_the_range(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, accepted: str
+) -> None:
+    # QA: all accepted — a watch interval of 0 rescanned the inbox without sleeping (88 % CPU), a renewal window of
+    # -5 days while `audit --renew-within -1` is refused, a review threshold of 5 sent every record to review
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], **{variable: value})
+    name = variable.removeprefix("SOHOA_").lower()
+    assert f"{variable} / {name}" in said and f"accepted: {accepted}" in said and f"(given: '{value}')" in said
+    assert load_settings(watch_interval=0.5, review_threshold=0, audit_renew_within_days=0).review_threshold == 0
+
+
+def test_retention_years_must_be_0_for_permanent_or_a_positive_number_of_years(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # {"TB": -5} was taken, and a record archived "retained until 2021-12-01", a date already past
+    for table in ('{"TB": -5}', '{"TB": 10, "*": 501}'):
+        said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_RETENTION_YEARS=table)
+        assert "SOHOA_RETENTION_YEARS / retention_years" in said and "1 to 500 years, or 0 for permanent" in said
+    assert load_settings(retention_years={"HT*": 0, "*": 500}).retention_years == {"HT*": 0, "*": 500}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("SOHOA_TRUST_STORES", '["vn"', "expected a JSON list of trust store names"),
+        ("SOHOA_RETENTION_YEARS", "abc", "expected a JSON object of record class"),
+        ("SOHOA_RETENTION_YEARS", '["QĐ", 70]', "a JSON list, not an object"),
+    ],
+)
+def test_a_list_or_table_setting_that_cannot_be_read_says_what_is_expected_with_an_example(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, variable: str, value: str, expected: str
+) -> None:
+    # pydantic's "error parsing value for field "retention_years" from source "EnvSettingsSource"" said neither
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], **{variable: value})
+    assert variable in said and expected in said and "e.g." in said and "EnvSettingsSource" not in said
+
+
+def test_trust_stores_from_the_environment_take_a_json_list_or_names_separated_by_commas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SOHOA_TRUST_STORES=vn was refused (a JSON list only), where SOHOA_TRUST_ROOTS takes one path
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    for given, stores in (("vn", ["vn"]), (" vn, bcy ", ["vn", "bcy"]), ('["vn"]', ["vn"]), ("", [])):
+        monkeypatch.setenv("SOHOA_TRUST_STORES", given)
+        assert load_settings().trust_stores == stores, given
+    monkeypatch.setenv("SOHOA_RETENTION_YEARS", '{"QĐ": 70, "*": 10}')
+    assert load_settings().retention_years == {"QĐ": 70, "*": 10}
+
+
+def test_a_signature_appearance_and_its_images_are_checked_when_the_settings_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # `sign` said exit 3 "unknown signature appearance 'bogus'" and "appearance image unreadable: … '/nope2.png'",
+    # neither naming the setting; `process` failed every document at signing
+    from sohoa.signing_names import APPEARANCES
+
+    said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="bogus")
+    assert "SOHOA_SIGNATURE_APPEARANCE / signature_appearance" in said and ", ".join(APPEARANCES) in said
+    for variable in ("SOHOA_SIGNATURE_IMAGE", "SOHOA_SEAL_IMAGE"):
+        said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], **{variable: str(tmp_path / "nope2.png")})
+        assert f"{variable} / " in said and "no such file" in said and "nope2.png" in said
+    said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="decree30")
+    assert "SOHOA_SEAL_IMAGE" in said and "SOHOA_SIGNATURE_IMAGE" in said
+    assert load_settings(signature_appearance="copy", seal_image="").seal_image is None
+
+
+def test_the_sign_command_names_the_appearance_option_whose_image_is_not_configured(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it was exit 3 ("fix the machine") after the signing identity was loaded
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    pdf = tmp_path / "in.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    result = CliRunner().invoke(app, ["sign", str(pdf), str(tmp_path / "o.pdf"), "--appearance", "signer"], env=env)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "--appearance signer needs SOHOA_SIGNATURE_IMAGE" in said and not (tmp_path / "o.pdf").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "option", "setting"),
+    [
+        (["ocr", "in.pdf", "out.pdf", "--workers", "-1"], "--workers", "SOHOA_OCR_WORKERS"),
+        (["ocr", "in.pdf", "out.pdf", "--mode", "bogus"], "--mode", "SOHOA_OCR_MODE"),
+        (["watch", "inbox", "--once", "--stable-seconds", "-1"], "--stable-seconds", "SOHOA_WATCH_STABLE_SECONDS"),
+        (["process", "--dask", "notanaddr", "in.pdf"], "--dask", "SOHOA_DASK_ADDRESS"),
+    ],
+)
+def test_a_bad_option_value_is_said_as_the_option_not_as_a_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], option: str, setting: str
+) -> None:
+    # `ocr --workers -1` said "configuration error: SOHOA_OCR_WORKERS / ocr_workers", a variable nobody had set
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "in.pdf").write_bytes(b"%PDF-1.4\n")
+    (tmp_path / "inbox").mkdir()
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    result = CliRunner().invoke(app, args, env=env)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert f"bad option: {option}:" in said and setting not in said and "configuration error" not in said
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_a_dask_address_that_is_no_host_and_port_is_a_configuration_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # it was exit 3, a fault outside the input, as if a well-formed scheduler did not answer
+    for address in ("notanaddr", "tcp://host-without-port", "tcp://10.0.0.5:port"):
+        said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_DASK_ADDRESS=address)
+        assert "SOHOA_DASK_ADDRESS / dask_address" in said and "not a host:port address" in said
+    for address in ("", "tcp://10.0.0.5:8786", "10.0.0.5:8786", "inproc://x"):
+        assert load_settings(dask_address=address).dask_address == address
+
+
+def test_a_configured_trust_source_that_is_not_there_is_a_configuration_error_where_it_is_trusted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # both were passed over without a word: `verify` exit 0, trusting less than configured, while
+    # `verify --trust-store nostore` is a usage error
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    pdf = tmp_path / "signed.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    said = _cli_config_error(tmp_path, monkeypatch, ["verify", str(pdf)], SOHOA_TRUST_STORES='["nostore"]')
+    assert "SOHOA_TRUST_STORES / trust_stores" in said and "'nostore' is not installed" in said
+    assert "sohoa keys install-trust-store nostore FOLDER" in said
+    missing = tmp_path / "nonexistent"
+    said = _cli_config_error(tmp_path, monkeypatch, ["verify", str(pdf)], SOHOA_TRUST_ROOTS=str(missing))
+    assert "SOHOA_TRUST_ROOTS / trust_roots" in said and "no such file or folder" in said
+    said = _cli_config_error(tmp_path, monkeypatch, ["process", "--no-prefect", str(pdf)], SOHOA_TRUST_STORES="x")
+    assert "'x' is not installed" in said and not (tmp_path / "var" / "archive").exists()
+    # not when the settings load: the store can then still be installed, and commands that trust nothing run
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_TRUST_STORES": "nostore"}
+    listed = CliRunner().invoke(app, ["keys", "list"], env=env)  # where an operator looks: said, not refused
+    assert listed.exit_code == 0 and "'nostore' is not installed" in " ".join(listed.output.split())
+
+
+def test_every_setting_is_in_the_readme_configuration_table() -> None:
+    """The unknown-key error sends the operator to README.md, Configuration: SIGNER_LOCATION and some twenty other
+    settings (WATCH_*, PKCS11_*, TRUST_STORES, SIGNATURE_APPEARANCE, …) were in no row of its table."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
+    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    named = {name for row in rows for name in re.findall(r"`([A-Z0-9_]+)`", row.split(" | ", 1)[0])}
+    missing = sorted(name.upper() for name in Settings.model_fields if name.upper() not in named)
+    assert not missing, f"settings missing from README.md, Configuration: {missing}"
