@@ -233,7 +233,8 @@ def test_exit_codes_agree_with_the_help(tmp_path: Path) -> None:
         assert proc.returncode == 2, proc.stderr
         assert "valid:" in proc.stderr and "Traceback" not in proc.stderr
     missing = sohoa("verify", str(tmp_path / "không-có.pdf"), data_dir=tmp_path)
-    assert missing.returncode == 2 and "không-có.pdf: no such file" in missing.stderr
+    said = " ".join(missing.stderr.split())
+    assert missing.returncode == 2 and "không-có.pdf: không có tệp này / no such file" in said, said
     labelled = tmp_path / "nhãn"
     (labelled / "XX").mkdir(parents=True)  # not a type code: skipped
     (labelled / "XX" / "a.txt").write_text("văn bản", encoding="utf-8")
