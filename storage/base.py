@@ -22,6 +22,7 @@ be deleted or overwritten with other content until then, nor while it is under l
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import re
@@ -498,25 +499,35 @@ class BaseArchive(ABC):
         # Objects and sidecar are written without retention, which is set only once the sidecar is there: an
         # interrupted put (no sidecar) leaves nothing retained, so the rerun can replace its objects (a rerun
         # signs again, so document.pdf differs); with a sidecar, the rerun adopts the record above.
-        for role, (name, source) in files.items():
-            key = f"{prefix}/{name}"
-            try:
-                data = source.read_bytes()
-            except OSError as exc:
-                raise ArchiveUnavailableError(f"record {record.id}: cannot read {source}: {exc}") from exc
-            digest = sha256_bytes(data)
-            self._write(key, data, digest, None)
-            objects.append(StoredObject(role=role, key=key, sha256=digest, size=len(data)))
-        record.objects = objects
-        record.archive_prefix = prefix
-        record.state = RecordState.ARCHIVED
-        record.add_event(
-            "archived",
-            f"sohoa {type(self).__name__}",
-            f"{self.location}/{prefix}; retained until {retain.date().isoformat()} (COMPLIANCE)",
-        )
-        sidecar = record.to_json().encode("utf-8")
-        self._write(sidecar_key, sidecar, sha256_bytes(sidecar), None)
+        try:
+            for role, (name, source) in files.items():
+                key = f"{prefix}/{name}"
+                try:
+                    data = source.read_bytes()
+                except OSError as exc:
+                    raise ArchiveUnavailableError(f"record {record.id}: cannot read {source}: {exc}") from exc
+                digest = sha256_bytes(data)
+                self._write(key, data, digest, None)
+                objects.append(StoredObject(role=role, key=key, sha256=digest, size=len(data)))
+            record.objects = objects
+            record.archive_prefix = prefix
+            record.state = RecordState.ARCHIVED
+            record.add_event(
+                "archived",
+                f"sohoa {type(self).__name__}",
+                f"{self.location}/{prefix}; retained until {retain.date().isoformat()} (COMPLIANCE)",
+            )
+            sidecar = record.to_json().encode("utf-8")
+            self._write(sidecar_key, sidecar, sha256_bytes(sidecar), None)
+        except (ArchiveUnavailableError, ArchiveIntegrityError):
+            # a write that failed (a full disk, the server gone) before the sidecar: take back what this put wrote,
+            # none of it retained yet — QA: a put failing on a full archive disk left its files there (~2 MB of a
+            # 3 MB disk), keeping the disk full until a rerun replaced them. Best effort: the rerun replaces
+            # whatever stays, and the audit names it meanwhile as an interrupted write.
+            for stored in objects:
+                with contextlib.suppress(Exception):
+                    self._delete(stored.key)
+            raise
         for key in self.record_keys(record):
             self._set_retention(key, retain)
         entries = Ledger(self).append_record_events(record, sidecar_sha256=sha256_bytes(sidecar))

@@ -186,3 +186,18 @@ def signer(test_pki: TestPKI, tmp_path_factory: pytest.TempPathFactory) -> Signi
         pkcs12_file=test_pki.pkcs12_file(SIGNER),
         passphrase=PKCS12_PASSWORD,
     )
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A real small file system, nearly full (a tmpfs; needs root and mount rights: CI runs as root)."""
+    mount = tmp_path / "small-disk"
+    mount.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
+    try:
+        (mount / "filler").write_bytes(b"\0" * (48 * 1024 * 1024 - 64 * 1024))
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)

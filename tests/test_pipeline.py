@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import unicodedata
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -375,21 +374,6 @@ def test_two_scans_of_one_paper_in_one_batch_one_goes_to_review_naming_the_other
     assert reason_in_vietnamese(reason).startswith(("có thể cùng một văn bản với", "có thể đã lưu trước đây")), (
         reason_in_vietnamese(reason)
     )
-
-
-@pytest.fixture
-def full_disk(tmp_path: Path) -> Iterator[Path]:
-    """A real small file system, nearly full (a tmpfs; needs root and mount rights: CI runs as root)."""
-    mount = tmp_path / "small-disk"
-    mount.mkdir()
-    made = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=48m", "tmpfs", str(mount)], capture_output=True)
-    if made.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {made.stderr.decode(errors='replace').strip()}")
-    try:
-        (mount / "filler").write_bytes(b"\0" * (48 * 1024 * 1024 - 64 * 1024))
-        yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_a_full_work_disk_fails_the_scans_for_the_rerun_never_quarantines_them(
