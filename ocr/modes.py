@@ -4,18 +4,22 @@
 - ``redo``: an *invisible* text layer (an earlier OCR: text render mode 3) is removed and the page is OCR'd
   again; pages with visible text are kept as they are.
 - ``force``: every page is OCR'd; a page that had text is first rasterised (its content becomes an image, as
-  with ``ocrmypdf --force-ocr``; the page object, its annotations and rotation stay), so the new text layer is
-  the only one.
+  with ``ocrmypdf --force-ocr``, at its scan's resolution and colour depth; the page object, its annotations and
+  rotation stay), so the new text layer is the only one. A page of nothing but images and text only loses its
+  text: its scan stays as it was.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import img2pdf
+import numpy as np
 import pikepdf
+from PIL import Image
 
 from sohoa.pdfium import open_pdf
 
@@ -88,23 +92,121 @@ def strip_invisible_text(source: Path, target: Path) -> list[int]:
     return stripped
 
 
-def rasterise_pages(source: Path, target: Path, pages: list[int], dpi: int) -> None:
-    """Copy ``source`` to ``target`` with the content of the given pages replaced by an image of it (lossless
-    PNG). The page objects stay — so bookmarks and links that point at them, and their annotations (drawn by the
-    viewer, not baked into the image), stay too — and so do their boxes and /Rotate."""
-    layout = img2pdf.get_fixed_dpi_layout_fun((dpi, dpi))
+@dataclass(frozen=True)
+class PageRaster:
+    """How ``force`` turns a page with text into an image (see ``rasterise_pages``)."""
+
+    dpi: int  # the resolution of the page's largest image (its scan), or 300 for a page of vector drawing
+    bilevel: bool = False  # its images are all 1-bit (a black-and-white scan): the page image stays 1-bit
+    jpeg: bool = False  # its images are all JPEGs (continuous tone, lossy already): the page image is a JPEG too
+
+
+JPEG_QUALITY = 75  # Pillow's default, which OCRmyPDF --force-ocr uses for the page images it writes as JPEG
+_STATE = {"q", "Q", "cm", "gs", "w", "J", "j", "M", "d", "ri", "i", "BMC", "BDC", "EMC", "MP", "DP"}
+_CLIPPING_TEXT = 4  # text render modes 4–7 add the text to the clipping path: dropping it would show more
+
+
+def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 0) -> list[Any] | None:
+    """The content of a page (or form) that paints nothing but images and text, without its text (BT…ET blocks,
+    and forms that hold only text, such as an earlier OCR layer); None when it paints anything else — a path, a
+    shading, an inline image, an image mask (painted in the fill colour), clipping text, a form with more than
+    text — or cannot be parsed. ``keep_images`` False (a form): None if it paints an image too."""
+    if depth > 8:
+        return None
+    try:
+        instructions = pikepdf.parse_content_stream(container)
+    except (pikepdf.PdfError, TypeError, ValueError):
+        return None
+    resources = container.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    kept: list[Any] = []
+    in_text = False
+    for instruction in instructions:
+        operator = str(instruction.operator)
+        if in_text:
+            if operator == "Tr" and instruction.operands and int(instruction.operands[0]) >= _CLIPPING_TEXT:
+                return None
+            if operator == "gs":  # outlives ET, and may change how the images after it are painted
+                kept.append(instruction)
+            in_text = operator != "ET"
+        elif operator == "BT":
+            in_text = True
+        elif operator == "Do":
+            xobject = xobjects.get(str(instruction.operands[0])) if isinstance(xobjects, pikepdf.Dictionary) else None
+            if not isinstance(xobject, pikepdf.Stream):
+                return None
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                if _without_text(xobject, keep_images=False, depth=depth + 1) is None:
+                    return None
+            elif keep_images and xobject.get("/Subtype") == pikepdf.Name.Image and not xobject.get("/ImageMask"):
+                kept.append(instruction)
+            else:
+                return None
+        elif operator in _STATE:
+            kept.append(instruction)
+        else:
+            return None
+    return kept
+
+
+def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
+    """Take the text off a page drawn with nothing but images and text (a scan with a text layer, visible or
+    not), leaving its images untouched: what rasterising it would show, without resampling or recompressing the
+    scan. False (and the page unchanged) for any other page."""
+    kept = _without_text(page.obj, keep_images=True)
+    if kept is None or not any(str(i.operator) == "Do" for i in kept):
+        return False
+    names = {str(i.operands[0]) for i in kept if str(i.operator) == "Do"}
+    xobjects = page.obj.Resources.XObject
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+    page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary({name: xobjects[name] for name in names}))
+    return True
+
+
+def _page_image(image: Image.Image, raster: PageRaster) -> bytes:
+    """The rendered page as an image file for img2pdf, in the page's own colour depth: gray where the page shows
+    no colour, 1-bit (CCITT G4) where its scan is black and white, JPEG where its scans are JPEGs, else PNG
+    (Flate, lossless)."""
+    rgb = np.asarray(image.convert("RGB"))
+    if not (rgb[:, :, 0] != rgb[:, :, 1]).any() and not (rgb[:, :, 1] != rgb[:, :, 2]).any():
+        image = Image.fromarray(rgb[:, :, 0])  # no colour on the page: one channel, a third of the pixels
+    else:
+        image = Image.fromarray(rgb)
+    buffer = io.BytesIO()
+    dpi = (raster.dpi, raster.dpi)
+    if raster.bilevel and image.mode == "L":
+        image = image.point(lambda v: 255 if v >= 128 else 0).convert("1", dither=Image.Dither.NONE)
+        image.save(buffer, format="TIFF", compression="group4", dpi=dpi)
+    else:
+        image.save(buffer, format="PNG", dpi=dpi)
+        if raster.jpeg:  # a JPEG where it is smaller: PDFium's rendering may have smoothed the scan's noise
+            jpeg = io.BytesIO()
+            image.save(jpeg, format="JPEG", quality=JPEG_QUALITY, dpi=dpi)
+            buffer = jpeg if jpeg.tell() < buffer.tell() else buffer
+    return buffer.getvalue()
+
+
+def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) -> None:
+    """Copy ``source`` to ``target`` with the content of the given pages replaced by an image of it, as
+    ``ocrmypdf --force-ocr`` does: at the page's own resolution (``PageRaster.dpi``), in its own colour depth
+    and compressed as its scan was (``_page_image``). A page drawn with nothing but images and text keeps its
+    images as they are, only its text is taken off (``_drop_text``). The page objects stay — so bookmarks and
+    links that point at them, and their annotations (drawn by the viewer, not baked into the image), stay too —
+    and so do their boxes and /Rotate."""
     singles: list[pikepdf.Pdf] = []  # foreign images must stay open until the target is saved
     try:
         with open_pdf(source) as document, pikepdf.open(source) as pdf:
-            for number in pages:
+            for number, raster in pages.items():
                 page = pdf.pages[number - 1]
-                image = document.render(number - 1, scale=dpi / 72, annotations=False).convert("RGB")
+                if _drop_text(pdf, page):
+                    continue
+                rendered = document.render(number - 1, scale=raster.dpi / 72, annotations=False)
                 turn = int(page.obj.get("/Rotate", 0)) % 360
                 if turn:  # rendered as displayed (turned clockwise): back to the page's own orientation
-                    image = image.rotate(turn, expand=True)
-                buffer = io.BytesIO()
-                image.save(buffer, format="PNG", dpi=(dpi, dpi))
-                single = pikepdf.open(io.BytesIO(img2pdf.convert(buffer.getvalue(), layout_fun=layout)))
+                    rendered = rendered.rotate(turn, expand=True)
+                data = _page_image(rendered, raster)
+                layout = img2pdf.get_fixed_dpi_layout_fun((raster.dpi, raster.dpi))
+                single = pikepdf.open(io.BytesIO(img2pdf.convert(data, layout_fun=layout)))
                 singles.append(single)
                 (picture,) = single.pages[0].Resources.XObject.values()
                 x0, y0, x1, y1 = (float(v) for v in page.cropbox)  # what was rendered

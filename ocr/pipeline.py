@@ -41,7 +41,7 @@ from ocr.inputs import (
     inspect_input,
 )
 from ocr.inputs import image_dpi as _image_dpi
-from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, rasterise_pages, strip_invisible_text
+from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
 from ocr.preprocess import band_cuts, deskewed, detect_orientation, turned_upright
 from ocr.quality import LOW, page_quality
 from ocr.slots import tesseract_slot
@@ -248,12 +248,24 @@ def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Pa
         return target
     if mode == FORCE:
         with _open_plumber(info.path) as plumber:
-            with_text = [i + 1 for i, page in enumerate(plumber.pages) if _has_text(page)]
+            with_text = {i + 1: _raster(page, dpi) for i, page in enumerate(plumber.pages) if _has_text(page)}
         if with_text:
             target = scratch / "rasterised.pdf"
-            rasterise_pages(info.path, target, with_text, dpi)
+            rasterise_pages(info.path, target, with_text)
             return target
     return info.path
+
+
+def _raster(page: pdfplumber.page.Page, default_dpi: int) -> PageRaster:
+    """How ``force`` makes an image of a page with text: at its scan's resolution (``default_dpi`` for a page of
+    vector drawing), 1-bit if its scans are, JPEG if they are (as OCRmyPDF does)."""
+    images = page.images
+    filters = [[getattr(name, "name", name) for name, _ in image["stream"].get_filters()] for image in images]
+    return PageRaster(
+        dpi=_scan_dpi(page, default_dpi),
+        bilevel=bool(images) and all(image.get("bits") == 1 or image.get("imagemask") for image in images),
+        jpeg=bool(images) and all(names[-1:] == ["DCTDecode"] for names in filters),
+    )
 
 
 def plan_pages(
