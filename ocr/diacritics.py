@@ -9,7 +9,8 @@ keeps its length and its place in the PDF text layer. In order:
 1. look-alikes: ``Ð``/``ð`` (eth) and ``Ɖ``/``ɖ`` (African D) are ``Đ``/``đ`` in Vietnamese text, and the fraction
    slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``;
 2. a few phrases known from civil-status and administrative papers (``_FIXES``), with "số đăng ký" / "sổ đăng
-   ký" and "số hộ" (nghèo) / "sổ hộ" (tịch, khẩu) decided by the words after them;
+   ký" and "số hộ" (nghèo) / "sổ hộ" (tịch, khẩu) decided by the words after them, and the header's "Số:" read
+   "Só:" when a number follows it (``_NUMBER_HEADING``);
 3. the hook/acute pass: a word Tesseract doubted (confidence below ``DOUBTED_BELOW``) is turned into its other
    reading (ố↔ổ, ế↔ể) only when, with the word before and the word after, the word as read occurs in no known
    pair and the other reading occurs in at least ``MIN_EVIDENCE`` — pairs of neighbouring syllables counted in
@@ -53,7 +54,12 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("quyến", ("số", "sổ"), "quyển"),
     ("thế", ("hiện", "thức", "chế", "lệ"), "thể"),
     ("số", ("hộ", "sách", "tay", "đăng"), "sổ"),
-)
+    ("hố", ("trợ",), "hỗ"),
+    # "Sở Tư pháp", "Sở Nội vụ"…: the departments of a province, whose first syllables never follow "sớ" (a
+    # memorial to the throne)
+    ("sớ", ("tư", "nội", "tài", "kế", "xây", "giao", "y", "công", "lao", "giáo", "văn", "khoa", "thông",
+            "ngoại", "nông"), "sở"),
+)  # fmt: skip
 _REGISTER_KINDS = ("khai", "kết", "văn", "hộ", "chứng", "nhận", "giám", "thay")
 # Pairs that are real Vietnamese too, fixed only with the words after them: "số đăng ký" (a registration number)
 # unless a register's kind follows ("sổ đăng ký khai sinh"); "số hộ" (a number of households: "số hộ nghèo")
@@ -136,8 +142,26 @@ def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
     return _fix_known_phrases(fixed)
 
 
+_NUMBER_HEADING = {"só": "số"}  # "Só: 15/QĐ-UBND", "Só:465 /2020/NĐ-CP": the "Số:" before a document's number
+
+
+def _number_heading(word: str, following: str) -> str | None:
+    """``word`` put right when it is a misread "Số" heading a number — the number after it, or glued to it
+    after a colon ("Só:465") — else None."""
+    head, colon, rest = unicodedata.normalize("NFC", word).partition(":")
+    intended = _NUMBER_HEADING.get(head.lower())
+    number = rest if colon and rest else following.lstrip(_PUNCTUATION)
+    if intended is None or not number[:1].isdigit():
+        return None
+    return _recase(head, intended) + colon + rest
+
+
 def _fix_known_phrases(words: list[str]) -> list[str]:
     fixed = list(words)
+    for index, word in enumerate(words):
+        heading = _number_heading(word, words[index + 1] if index + 1 < len(words) else "")
+        if heading is not None:
+            fixed[index] = heading
     for index, word in enumerate(words[:-1]):
         core = _core(word)
         following = _core(words[index + 1])

@@ -668,6 +668,27 @@ def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
         assert fix_hook_tones(phrase.split(), _doubted(phrase.split())) == phrase.split(), phrase
 
 
+def test_hook_and_tone_slips_in_headers_and_department_names() -> None:
+    """QA: "Số:", the most common header word, read "Só:" on a real scan ("Só:465 /2020/NĐ-CP"), "Sở Tư pháp"
+    read "Sớ Tư pháp" and "hỗ trợ" read "hố trợ" were left as read. A number after "Só" (or glued to it after
+    the colon), a department's name after "Sớ" and "trợ" after "hố" decide."""
+    from ocr.diacritics import restore_diacritics
+
+    for read, expected in (
+        ("Só: 15/QĐ-UBND", "Số: 15/QĐ-UBND"),
+        ("Só:465 /2020/NĐ-CP", "Số:465 /2020/NĐ-CP"),
+        ("SÓ: 12/2021/TT-BTP", "SỐ: 12/2021/TT-BTP"),
+        ("Giám đốc Sớ Tư pháp tỉnh", "Giám đốc Sở Tư pháp tỉnh"),
+        ("SỚ NỘI VỤ", "SỞ NỘI VỤ"),
+        ("hộ nghèo được hố trợ vay vốn", "hộ nghèo được hỗ trợ vay vốn"),
+    ):
+        words = read.split()
+        assert " ".join(restore_diacritics(words, [50.0] * len(words))) == expected, read
+    for phrase in ("Số: 15/QĐ-UBND", "dâng sớ lên vua", "đào hố sâu", "Só hoá"):
+        words = phrase.split()
+        assert restore_diacritics(words, [50.0] * len(words)) == words, phrase
+
+
 def test_hook_tone_lexicon_pass_uses_the_neighbouring_words() -> None:
     from ocr.diacritics import fix_hook_tones
 
