@@ -382,17 +382,13 @@ def dask_scheduler_problem(address: str, timeout: float = 5.0) -> str | None:
     """None when the Dask scheduler at ``address`` accepts a connection within ``timeout`` seconds, else what to
     say (both languages, naming the setting). Checked before a batch: the Dask client waited 30 s for a scheduler
     that is not there, and the batch then ended in a long traceback blaming Prefect."""
-    from urllib.parse import urlsplit
+    from sohoa.settings import dask_host_port
 
-    scheme, _, rest = address.rpartition("://")
-    if scheme not in ("", "tcp", "tls"):
+    found = dask_host_port(address)
+    if found is None:
         return None  # another transport (inproc, ucx): left to Dask
-    try:
-        parts = urlsplit(f"//{rest}")
-        host, port = parts.hostname, parts.port
-    except ValueError:
-        host, port = None, None
-    if not host or port is None:
+    host, port = found
+    if host is None or port is None:
         problem = "không phải địa chỉ host:port / not a host:port address"
     else:
         try:

@@ -103,6 +103,20 @@ def _default_retention() -> dict[str, int]:
     return dict(DEFAULT_RETENTION_YEARS)
 
 
+def dask_host_port(address: str) -> tuple[str, int] | tuple[None, None] | None:
+    """(host, port) of a TCP/TLS Dask address; (None, None) when it is no host:port (``notanaddr``); None for
+    another transport (inproc, ucx), which is left to Dask."""
+    scheme, _, rest = address.rpartition("://")
+    if scheme not in ("", "tcp", "tls"):
+        return None
+    try:
+        parts = urlsplit(f"//{rest}")
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None, None
+    return (host, port) if host and port is not None else (None, None)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SOHOA_", extra="ignore")
 
@@ -440,15 +454,7 @@ class Settings(BaseSettings):
         was said by the reachability check before a batch, as a fault outside the input (exit 3). A well-formed
         address that does not answer stays that fault (flows.pipeline.dask_scheduler_problem)."""
         value = value.strip()
-        scheme, _, rest = value.rpartition("://")
-        if not value or scheme not in ("", "tcp", "tls"):
-            return value  # no cluster; or another transport (inproc, ucx): left to Dask
-        try:
-            parts = urlsplit(f"//{rest}")
-            host, port = parts.hostname, parts.port
-        except ValueError:
-            host, port = None, None
-        if not host or port is None:
+        if value and dask_host_port(value) == (None, None):
             raise ValueError(
                 "not a host:port address; expected the Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (empty: "
                 "no cluster, the documents run here)"
