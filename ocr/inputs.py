@@ -99,6 +99,11 @@ def _check_pdf(path: Path, size: int) -> int:
         with pikepdf.open(path) as pdf:
             if pdf.is_encrypted:
                 raise BadInputError(path, Problem.ENCRYPTED_PDF)
+            if pdf.Root.get("/NeedsRendering") is True:
+                # dynamic XFA (Adobe LiveCycle): the viewer builds the pages from the form's XML; the PDF's own
+                # pages are a placeholder ("please wait…") or blank — OCRmyPDF refuses it too. QA: sohoa made a
+                # blank page of one and called it PDF/A-2B, keeping /NeedsRendering (not allowed in PDF/A-2)
+                raise BadInputError(path, Problem.DYNAMIC_XFA, "its catalog says /NeedsRendering true")
             count = len(pdf.pages)
             for page in pdf.pages:
                 box = [float(v) for v in page.mediabox]

@@ -22,7 +22,7 @@ from ocr.inputs import inspect_input
 from sohoa.errors import PROBLEM_TEXT, BadInputError, Problem
 from storage import open_configured_archive, quarantine_file
 from storage.quarantine import QuarantineEntry
-from tests.conftest import make_settings
+from tests.conftest import SHARED, make_settings
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
@@ -57,6 +57,9 @@ def bad_files(tmp_path: Path) -> dict[Problem, Path]:
     encrypted = folder / "mật khẩu.pdf"
     with pikepdf.open(tmp_path / "whole.pdf") as pdf:
         pdf.save(encrypted, encryption=pikepdf.Encryption(owner="chủ", user="người-dùng"))
+    # dynamic XFA (Adobe LiveCycle): the pages are built by Adobe's viewer, the PDF holds none of their content
+    livecycle = folder / "biểu mẫu XFA.pdf"
+    livecycle.write_bytes((SHARED / "corpora/ocr/ocrmypdf-resources/livecycle.pdf").read_bytes())
     unsupported = folder / "thư.docx"
     unsupported.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
     return {
@@ -64,6 +67,7 @@ def bad_files(tmp_path: Path) -> dict[Problem, Path]:
         Problem.NOT_A_PDF: text,
         Problem.TRUNCATED_PDF: truncated,
         Problem.ENCRYPTED_PDF: encrypted,
+        Problem.DYNAMIC_XFA: livecycle,
         Problem.UNSUPPORTED_TYPE: unsupported,
     }
 
@@ -115,6 +119,8 @@ def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path],
         assert result.summary()["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         reason = (quarantine / f"{path.name}.reason.txt").read_text(encoding="utf-8")
         assert path.name in reason and "Lý do:" in reason and "Reason:" in reason
+    xfa_reason = (quarantine / f"{bad_files[Problem.DYNAMIC_XFA].name}.reason.txt").read_text(encoding="utf-8")
+    assert "biểu mẫu XFA động" in xfa_reason and "dynamic XFA form" in xfa_reason
     assert path.exists()  # the batch copies; it never deletes an officer's file
 
 
