@@ -97,8 +97,9 @@ def _check_pdf(path: Path, size: int) -> int:
         raise BadInputError(path, Problem.TRUNCATED_PDF)
     try:
         with pikepdf.open(path) as pdf:
-            if pdf.is_encrypted:
-                raise BadInputError(path, Problem.ENCRYPTED_PDF)
+            # Opened without a password, an encrypted PDF has permissions only (an owner password, no password to
+            # open; many government PDFs are so): it is read as any other, and the output is written without
+            # encryption, as PDF/A requires. One that needs a password to open raises PasswordError (below).
             if pdf.Root.get("/NeedsRendering") is True:
                 # dynamic XFA (Adobe LiveCycle): the viewer builds the pages from the form's XML; the PDF's own
                 # pages are a placeholder ("please wait…") or blank — OCRmyPDF refuses it too. QA: sohoa made a

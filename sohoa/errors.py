@@ -52,8 +52,8 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     ),
     Problem.DAMAGED_PDF: ("Tệp PDF bị hỏng, không đọc được.", "The PDF is damaged and cannot be read."),
     Problem.ENCRYPTED_PDF: (
-        "Tệp PDF được đặt mật khẩu/mã hóa; hãy gỡ mật khẩu rồi nộp lại tệp.",
-        "The PDF is password-protected/encrypted; remove the password and submit it again.",
+        "Tệp PDF được đặt mật khẩu để mở; hãy gỡ mật khẩu rồi nộp lại tệp.",
+        "The PDF needs a password to open; remove the password and submit it again.",
     ),
     Problem.DYNAMIC_XFA: (
         "Tệp PDF là biểu mẫu XFA động (Adobe LiveCycle Designer): nội dung các trang không nằm trong tệp mà do "
