@@ -804,6 +804,13 @@ def ocr(
                 markup=False,
             )
         for page in result.pages:
+            if page.dpi_assumed:
+                out.print(
+                    f"  page {page.number}: the image states no resolution; taken as {page.dpi} dpi, the page size "
+                    f"may be wrong / trang {page.number}: ảnh không ghi độ phân giải; đã coi là {page.dpi} dpi, kích "
+                    "thước trang có thể sai",
+                    markup=False,
+                )
             if page.text_layer_note:
                 out.print(
                     f"  page {page.number}: {page.text_layer_note} / trang {page.number}: lớp chữ sẵn có quá ít so "

@@ -127,11 +127,17 @@ def _check_pdf(path: Path, size: int) -> int:
 def image_dpi(image: Image.Image) -> int:
     """The resolution an image claims, as the pages are planned and laid out: 300 when it claims none or an
     implausible one."""
+    return image_resolution(image)[0]
+
+
+def image_resolution(image: Image.Image) -> tuple[int, bool]:
+    """``image_dpi`` and whether it was assumed: the image states no resolution (a JPEG whose JFIF density unit
+    is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
     raw = image.info.get("dpi")
     if not raw:
-        return DEFAULT_IMAGE_DPI
+        return DEFAULT_IMAGE_DPI, True
     dpi = round(float(raw[0]))  # Pillow reports 299.9994 for 300
-    return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
+    return (dpi, False) if MIN_DPI <= dpi <= 2 * MAX_DPI else (DEFAULT_IMAGE_DPI, True)
 
 
 def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInputError | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import logging
 import math
 import os
 import tempfile
@@ -38,6 +39,7 @@ from ocr.inputs import (
     MIN_DPI,
     MIN_PDF_PAGE_POINTS,
     InputInfo,
+    image_resolution,
     inspect_input,
 )
 from ocr.inputs import image_dpi as _image_dpi
@@ -64,6 +66,8 @@ from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text
 
 if TYPE_CHECKING:
     import pdfplumber
+
+log = logging.getLogger(__name__)
 
 # A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd,
 MIN_TEXT_CHARS = 20
@@ -97,6 +101,7 @@ class PagePlan:
     skew: float = 0.0  # degrees (counter-clockwise) the image was straightened for Tesseract, besides orientation
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
     text_layer_note: str | None = None  # why a page with a text layer of its own was read all the same
+    dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
 
     @property
     def turned(self) -> float:
@@ -181,6 +186,7 @@ def ocr_document(
                 words=len(page_text.split()),
                 corrected_words=reading.corrected if reading else 0,
                 text_layer_note=plan.text_layer_note,
+                dpi_assumed=plan.dpi_assumed,
             )
         )
     return OcrResult(
@@ -455,7 +461,19 @@ def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[Pa
         frames = getattr(image, "n_frames", 1)
         for index in range(frames):
             image.seek(index)
-            yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch, bands)
+            dpi, assumed = image_resolution(image)
+            if assumed:
+                stated = image.info.get("dpi")
+                log.warning(
+                    "%s%s: the image states %s; taken as %d dpi, so the PDF page's size may be wrong",
+                    info.path.name,
+                    f", page {index + 1}" if frames > 1 else "",
+                    f"an implausible resolution ({stated[0]:g} dpi)" if stated else "no resolution",
+                    dpi,
+                )
+            plan = _prepared(image.copy(), index + 1, dpi, scratch, bands)
+            plan.dpi_assumed = assumed
+            yield plan
 
 
 def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int]]:

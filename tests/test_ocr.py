@@ -243,6 +243,29 @@ def test_a_scan_under_a_scrap_of_text_is_read_as_a_scan_and_keeps_the_scrap(tmp_
     assert [(p.ocr, p.text_layer_note) for p in kept.pages] == [(False, None)]
 
 
+def test_a_jpeg_that_states_no_resolution_is_taken_as_300_dpi_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a JPEG with JFIF density unit 0 (the vi-real-scans pages) was laid out at 300 dpi without a word; an
+    officer could not tell that the PDF page's size was a guess."""
+    unstated = tmp_path / "không ghi dpi.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).save(unstated, quality=85)  # Pillow: JFIF unit 0, density 1:1
+    with Image.open(unstated) as image:
+        assert image.info.get("jfif_unit") == 0 and "dpi" not in image.info
+    stated = tmp_path / "có dpi.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).save(stated, quality=85, dpi=(300, 300))
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        guessed = ocr_document(unstated, tmp_path / "a.pdf", workers=1)
+    assert [(p.dpi, p.dpi_assumed) for p in guessed.pages] == [(300, True)]
+    assert "hộ tịch trực tuyến" in guessed.text
+    assert any("không ghi dpi.jpg" in r.getMessage() and "no resolution" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        known = ocr_document(stated, tmp_path / "b.pdf", workers=1)
+    assert [(p.dpi, p.dpi_assumed) for p in known.pages] == [(300, False)]
+    assert not [r for r in caplog.records if "resolution" in r.getMessage()]
+
+
 def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:
     frames = [Image.open(scan_page(tmp_path / f"{i}.png", dpi=200)) for i in range(2)]
     tiff = tmp_path / "chồng giấy.tiff"
