@@ -803,6 +803,20 @@ def ocr(
                 f"thẩm quyền) / {corrected} từ được sửa dấu theo các từ bên cạnh",
                 markup=False,
             )
+        for page in result.pages:
+            if page.dpi_assumed:
+                out.print(
+                    f"  page {page.number}: the image states no resolution; taken as {page.dpi} dpi, the page size "
+                    f"may be wrong / trang {page.number}: ảnh không ghi độ phân giải; đã coi là {page.dpi} dpi, kích "
+                    "thước trang có thể sai",
+                    markup=False,
+                )
+            if page.text_layer_note:
+                out.print(
+                    f"  page {page.number}: {page.text_layer_note} / trang {page.number}: lớp chữ sẵn có quá ít so "
+                    "với ảnh quét phủ trang, đã nhận dạng như bản quét (giữ lớp chữ cũ)",
+                    markup=False,
+                )
         if result.pdfa:
             out.print(f"  PDF/A-{result.pdfa.lower()}")
         else:  # the output is still written, searchable and usable: only the archival claim is withheld

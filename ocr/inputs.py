@@ -97,8 +97,14 @@ def _check_pdf(path: Path, size: int) -> int:
         raise BadInputError(path, Problem.TRUNCATED_PDF)
     try:
         with pikepdf.open(path) as pdf:
-            if pdf.is_encrypted:
-                raise BadInputError(path, Problem.ENCRYPTED_PDF)
+            # Opened without a password, an encrypted PDF has permissions only (an owner password, no password to
+            # open; many government PDFs are so): it is read as any other, and the output is written without
+            # encryption, as PDF/A requires. One that needs a password to open raises PasswordError (below).
+            if pdf.Root.get("/NeedsRendering") is True:
+                # dynamic XFA (Adobe LiveCycle): the viewer builds the pages from the form's XML; the PDF's own
+                # pages are a placeholder ("please wait…") or blank — OCRmyPDF refuses it too. QA: sohoa made a
+                # blank page of one and called it PDF/A-2B, keeping /NeedsRendering (not allowed in PDF/A-2)
+                raise BadInputError(path, Problem.DYNAMIC_XFA, "its catalog says /NeedsRendering true")
             count = len(pdf.pages)
             for page in pdf.pages:
                 box = [float(v) for v in page.mediabox]
@@ -121,11 +127,17 @@ def _check_pdf(path: Path, size: int) -> int:
 def image_dpi(image: Image.Image) -> int:
     """The resolution an image claims, as the pages are planned and laid out: 300 when it claims none or an
     implausible one."""
+    return image_resolution(image)[0]
+
+
+def image_resolution(image: Image.Image) -> tuple[int, bool]:
+    """``image_dpi`` and whether it was assumed: the image states no resolution (a JPEG whose JFIF density unit
+    is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
     raw = image.info.get("dpi")
     if not raw:
-        return DEFAULT_IMAGE_DPI
+        return DEFAULT_IMAGE_DPI, True
     dpi = round(float(raw[0]))  # Pillow reports 299.9994 for 300
-    return dpi if MIN_DPI <= dpi <= 2 * MAX_DPI else DEFAULT_IMAGE_DPI
+    return (dpi, False) if MIN_DPI <= dpi <= 2 * MAX_DPI else (DEFAULT_IMAGE_DPI, True)
 
 
 def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInputError | None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import io
 import itertools
+import logging
 import math
 import os
 import tempfile
@@ -38,6 +39,7 @@ from ocr.inputs import (
     MIN_DPI,
     MIN_PDF_PAGE_POINTS,
     InputInfo,
+    image_resolution,
     inspect_input,
 )
 from ocr.inputs import image_dpi as _image_dpi
@@ -65,8 +67,16 @@ from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text
 if TYPE_CHECKING:
     import pdfplumber
 
-# A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd.
+log = logging.getLogger(__name__)
+
+# A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd,
 MIN_TEXT_CHARS = 20
+# unless that text is a scrap on a scan: an image covering at least SCAN_COVER of the page under text whose
+# glyph boxes cover less than TINY_TEXT_SHARE of it (about 100 characters of 10 pt on A4) — a scanning app's
+# "Scanned with CamScanner" line, a stamped footer. Such a page is read as a scan, its own text kept (QA: the
+# CamScanner line, 23 characters, kept a decree page unsearchable and out of review).
+SCAN_COVER = 0.5
+TINY_TEXT_SHARE = 0.01
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
 MIN_OSD_CONFIDENCE = 1.5  # Tesseract's own suggestion for trusting an orientation guess
 # A JPEG wrapped in Deflate must save more than the longer /Filter and /DecodeParms entries cost.
@@ -90,6 +100,8 @@ class PagePlan:
     dpi: int = DEFAULT_IMAGE_DPI
     skew: float = 0.0  # degrees (counter-clockwise) the image was straightened for Tesseract, besides orientation
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
+    text_layer_note: str | None = None  # why a page with a text layer of its own was read all the same
+    dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
 
     @property
     def turned(self) -> float:
@@ -173,6 +185,8 @@ def ocr_document(
                 chars=len(page_text),
                 words=len(page_text.split()),
                 corrected_words=reading.corrected if reading else 0,
+                text_layer_note=plan.text_layer_note,
+                dpi_assumed=plan.dpi_assumed,
             )
         )
     return OcrResult(
@@ -296,15 +310,18 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int, bands: int) -> 
         for index in range(len(document)):
             number = index + 1
             survey = document.survey(index)
+            note = None
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
                     plumber = closing.enter_context(_open_plumber(path))
                 page = plumber.pages[index]
                 if _has_text(page):
-                    text = page.extract_text() or ""
-                    yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
-                    continue
+                    note = _tiny_text_over_scan(page)
+                    if note is None:
+                        text = page.extract_text() or ""
+                        yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
+                        continue
                 page_dpi = _scan_dpi(page, default_dpi)
                 width, height = float(page.width), float(page.height)
             else:  # nothing on the page can show text (the common case: a scanner's image on a page)
@@ -320,7 +337,38 @@ def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int, bands: int) -> 
                 )
             # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
             image = document.render(index, scale=page_dpi / 72, grayscale=True)
-            yield _prepared(image, number, page_dpi, scratch, bands)
+            plan = _prepared(image, number, page_dpi, scratch, bands)
+            plan.text_layer_note = note
+            yield plan
+
+
+def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
+    """Why a page with text is to be read as a scan all the same (``SCAN_COVER``, ``TINY_TEXT_SHARE``), or None.
+
+    Its text stays in the page (visible or not, as it was); the text layer Tesseract's reading makes is laid over
+    it, and the page's record text is that reading, which has the scrap too where it is visible."""
+    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    area = (x1 - x0) * (bottom - top)
+    if area <= 0:
+        return None
+
+    def covered(box: dict[str, object]) -> float:
+        width = min(x1, float(box["x1"])) - max(x0, float(box["x0"]))  # type: ignore[arg-type]
+        height = min(bottom, float(box["bottom"])) - max(top, float(box["top"]))  # type: ignore[arg-type]
+        return max(0.0, width) * max(0.0, height)
+
+    image_share = max((covered(image) for image in page.images), default=0.0) / area
+    if image_share < SCAN_COVER:
+        return None
+    glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
+    # a glyph's box is its advance by its font size: a font without a FontBBox gives pdfminer boxes 0 pt high
+    text_share = sum(covered({**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs) / area
+    if text_share >= TINY_TEXT_SHARE:
+        return None
+    return (
+        f"its text layer ({len(glyphs)} characters) covers {text_share:.2%} of the page, over an image covering "
+        f"{image_share:.0%}: read as a scan, its own text kept"
+    )
 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
@@ -425,7 +473,19 @@ def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[Pa
         frames = getattr(image, "n_frames", 1)
         for index in range(frames):
             image.seek(index)
-            yield _prepared(image.copy(), index + 1, _image_dpi(image), scratch, bands)
+            dpi, assumed = image_resolution(image)
+            if assumed:
+                stated = image.info.get("dpi")
+                log.warning(
+                    "%s%s: the image states %s; taken as %d dpi, so the PDF page's size may be wrong",
+                    info.path.name,
+                    f", page {index + 1}" if frames > 1 else "",
+                    f"an implausible resolution ({stated[0]:g} dpi)" if stated else "no resolution",
+                    dpi,
+                )
+            plan = _prepared(image.copy(), index + 1, dpi, scratch, bands)
+            plan.dpi_assumed = assumed
+            yield plan
 
 
 def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int]]:

@@ -20,6 +20,7 @@ class Problem(StrEnum):
     TRUNCATED_PDF = "truncated_pdf"
     DAMAGED_PDF = "damaged_pdf"
     ENCRYPTED_PDF = "encrypted_pdf"
+    DYNAMIC_XFA = "dynamic_xfa"
     UNSUPPORTED_TYPE = "unsupported_type"
     UNREADABLE_IMAGE = "unreadable_image"
     TOO_LARGE = "too_large"
@@ -51,8 +52,15 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     ),
     Problem.DAMAGED_PDF: ("Tệp PDF bị hỏng, không đọc được.", "The PDF is damaged and cannot be read."),
     Problem.ENCRYPTED_PDF: (
-        "Tệp PDF được đặt mật khẩu/mã hóa; hãy gỡ mật khẩu rồi nộp lại tệp.",
-        "The PDF is password-protected/encrypted; remove the password and submit it again.",
+        "Tệp PDF được đặt mật khẩu để mở; hãy gỡ mật khẩu rồi nộp lại tệp.",
+        "The PDF needs a password to open; remove the password and submit it again.",
+    ),
+    Problem.DYNAMIC_XFA: (
+        "Tệp PDF là biểu mẫu XFA động (Adobe LiveCycle Designer): nội dung các trang không nằm trong tệp mà do "
+        "phần mềm Adobe dựng lên khi mở; hãy mở bằng Adobe Reader, in ra PDF (hoặc quét bản giấy) rồi nộp lại.",
+        "The PDF is a dynamic XFA form (Adobe LiveCycle Designer): its pages' content is not in the file but built by "
+        "Adobe's software when it is opened; open it in Adobe Reader, print it to PDF (or scan the paper) and submit "
+        "that.",
     ),
     Problem.UNSUPPORTED_TYPE: (
         "Định dạng tệp không được hỗ trợ (chỉ nhận PDF, TIFF, JPEG, PNG).",

@@ -98,6 +98,16 @@ class PageOcr(_Model):
         description="words whose diacritics were put right from Tesseract's reading by their neighbours "
         "(ocr/diacritics.py: Ð→Đ, kiếm tra→kiểm tra, thâm quyền→thẩm quyền)",
     )
+    dpi_assumed: bool = Field(
+        default=False,
+        description="the page is an image that states no resolution (a JPEG with JFIF unit 0) or an implausible "
+        "one: it was taken as 300 dpi, so the PDF page's size may be wrong",
+    )
+    text_layer_note: str | None = Field(
+        default=None,
+        description="why a page with a text layer of its own was read by Tesseract all the same (a scrap of text "
+        "such as 'Scanned with CamScanner' over a page-size scan), its own text kept; None otherwise",
+    )
 
 
 class PlacedWord(_Model):

@@ -22,7 +22,7 @@ from ocr.inputs import inspect_input
 from sohoa.errors import PROBLEM_TEXT, BadInputError, Problem
 from storage import open_configured_archive, quarantine_file
 from storage.quarantine import QuarantineEntry
-from tests.conftest import make_settings
+from tests.conftest import SHARED, make_settings
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
@@ -57,6 +57,9 @@ def bad_files(tmp_path: Path) -> dict[Problem, Path]:
     encrypted = folder / "mật khẩu.pdf"
     with pikepdf.open(tmp_path / "whole.pdf") as pdf:
         pdf.save(encrypted, encryption=pikepdf.Encryption(owner="chủ", user="người-dùng"))
+    # dynamic XFA (Adobe LiveCycle): the pages are built by Adobe's viewer, the PDF holds none of their content
+    livecycle = folder / "biểu mẫu XFA.pdf"
+    livecycle.write_bytes((SHARED / "corpora/ocr/ocrmypdf-resources/livecycle.pdf").read_bytes())
     unsupported = folder / "thư.docx"
     unsupported.write_bytes(b"PK\x03\x04" + b"\x00" * 200)
     return {
@@ -64,6 +67,7 @@ def bad_files(tmp_path: Path) -> dict[Problem, Path]:
         Problem.NOT_A_PDF: text,
         Problem.TRUNCATED_PDF: truncated,
         Problem.ENCRYPTED_PDF: encrypted,
+        Problem.DYNAMIC_XFA: livecycle,
         Problem.UNSUPPORTED_TYPE: unsupported,
     }
 
@@ -94,6 +98,34 @@ def test_good_inputs_pass_inspection(tmp_path: Path) -> None:
     assert inspect_input(jpeg_named_png).kind == "jpeg"  # content decides, not the name
 
 
+def test_a_pdf_encrypted_with_permissions_only_is_read_and_its_output_signs(tmp_path: Path) -> None:
+    """QA: a PDF with an owner password and permissions but no password to open (many government PDFs) was
+    refused as "password-protected". It opens with no password: it is read, and the searchable copy is written
+    without encryption (PDF/A forbids it) and signs and verifies like any other."""
+    from ocr import ocr_document
+    from signing import ensure_dev_identity, load_identity, sign_pdf, verify_pdf
+
+    plain = tmp_path / "plain.pdf"
+    Image.open(small_scan_png(tmp_path / "p.png", "THÔNG BÁO Số: 08/TB-UBND")).save(plain, resolution=300)
+    locked = tmp_path / "chỉ hạn chế quyền.pdf"
+    no_copying = pikepdf.Permissions(extract=False, modify_other=False, modify_assembly=False)
+    with pikepdf.open(plain) as pdf:
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="chủ", user="", R=6, allow=no_copying))
+    with pikepdf.open(locked) as pdf:
+        assert pdf.is_encrypted and not pdf.allow.extract
+    assert inspect_input(locked).page_count == 1
+    output = tmp_path / "out.pdf"
+    result = ocr_document(locked, output, workers=1)
+    assert [p.ocr for p in result.pages] == [True] and "THÔNG BÁO" in result.text and result.pdfa == "2B"
+    with pikepdf.open(output) as pdf:
+        assert not pdf.is_encrypted
+    keys = tmp_path / "keys"
+    signed = tmp_path / "signed.pdf"
+    sign_pdf(output, signed, load_identity("dev", keys_dir=keys), location="Việt Nam")
+    verdict = verify_pdf(signed, [ensure_dev_identity(keys).ca_cert])
+    assert verdict.passed, verdict.model_dump_json(indent=2)
+
+
 def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path], tmp_path: Path) -> None:
     # named as a Mac's copy names it (NFD): the record's name is NFC, its path the one that opens the file
     good_name = unicodedata.normalize("NFD", "thông báo.png")
@@ -115,6 +147,8 @@ def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path],
         assert result.summary()["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
         reason = (quarantine / f"{path.name}.reason.txt").read_text(encoding="utf-8")
         assert path.name in reason and "Lý do:" in reason and "Reason:" in reason
+    xfa_reason = (quarantine / f"{bad_files[Problem.DYNAMIC_XFA].name}.reason.txt").read_text(encoding="utf-8")
+    assert "biểu mẫu XFA động" in xfa_reason and "dynamic XFA form" in xfa_reason
     assert path.exists()  # the batch copies; it never deletes an officer's file
 
 

@@ -203,6 +203,71 @@ def test_a_bare_scan_is_planned_without_pdfplumber(tmp_path: Path) -> None:
     assert run.stdout.split() == ["200", "True", "False"]
 
 
+def with_lines_of_text(scan: Path, target: Path, lines: list[bytes], size: float = 7) -> Path:
+    """A one-image scan PDF with lines of text (Helvetica, ``size`` pt) added from its foot up, as a scanning app
+    stamps "Scanned with CamScanner" on each page."""
+    with pikepdf.open(scan) as pdf:
+        page = pdf.pages[0]
+        helvetica = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        name = str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+        shown = b" ".join(b"(" + line + b") Tj T*" for line in lines)
+        top = 12 + size * 1.2 * (len(lines) - 1)
+        page.contents_add(pdf.make_stream(b"BT %s %g Tf %g TL 20 %g Td %s ET" % (name, size, -size * 1.2, top, shown)))
+        pdf.save(target)
+    return target
+
+
+def test_a_scan_under_a_scrap_of_text_is_read_as_a_scan_and_keeps_the_scrap(tmp_path: Path) -> None:
+    """QA: a decree page scanned by a phone app, with its 7 pt "Scanned with CamScanner" line (23 characters, over
+    the 20 that mark a page with text), came back not OCR'd, 3 words, quality None: unsearchable and not sent to
+    review. A page whose text covers under 1 % of it, over an image covering most of it, is read as a scan."""
+    scanned = tmp_path / "quét.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    stamped = with_lines_of_text(scanned, tmp_path / "camscanner.pdf", [b"Scanned with CamScanner"])
+    output = tmp_path / "out.pdf"
+    result = ocr_document(stamped, output, workers=1)
+    (page,) = result.pages
+    assert page.ocr and page.quality == "good" and page.dpi == 200
+    assert page.text_layer_note is not None and "21 characters" in page.text_layer_note
+    assert "hộ tịch trực tuyến" in result.text
+    layer = unicodedata.normalize(
+        "NFC", subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True, check=True).stdout
+    )
+    # its own line is still there (with Tesseract's reading of it laid on it: pdftotext may interleave the two)
+    assert "hộ tịch trực tuyến" in layer and "CamScanner" in layer
+    with pikepdf.open(output) as pdf:
+        assert any(b"Scanned with CamScanner" in part.read_bytes() for part in pdf.pages[0].Contents)
+    # a page whose text is more than a scrap keeps it, unread, image or not
+    texty = [b"Trang nay co van ban that, ca mot doan: %d" % n for n in range(8)]
+    kept = ocr_document(with_lines_of_text(scanned, tmp_path / "texty.pdf", texty, 12), tmp_path / "k.pdf")
+    assert [(p.ocr, p.text_layer_note) for p in kept.pages] == [(False, None)]
+
+
+def test_a_jpeg_that_states_no_resolution_is_taken_as_300_dpi_and_says_so(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a JPEG with JFIF density unit 0 (the vi-real-scans pages) was laid out at 300 dpi without a word; an
+    officer could not tell that the PDF page's size was a guess."""
+    unstated = tmp_path / "không ghi dpi.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).save(unstated, quality=85)  # Pillow: JFIF unit 0, density 1:1
+    with Image.open(unstated) as image:
+        assert image.info.get("jfif_unit") == 0 and "dpi" not in image.info
+    stated = tmp_path / "có dpi.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).save(stated, quality=85, dpi=(300, 300))
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        guessed = ocr_document(unstated, tmp_path / "a.pdf", workers=1)
+    assert [(p.dpi, p.dpi_assumed) for p in guessed.pages] == [(300, True)]
+    assert "hộ tịch trực tuyến" in guessed.text
+    assert any("không ghi dpi.jpg" in r.getMessage() and "no resolution" in r.getMessage() for r in caplog.records)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        known = ocr_document(stated, tmp_path / "b.pdf", workers=1)
+    assert [(p.dpi, p.dpi_assumed) for p in known.pages] == [(300, False)]
+    assert not [r for r in caplog.records if "resolution" in r.getMessage()]
+
+
 def test_multipage_tiff_and_low_resolution(tmp_path: Path) -> None:
     frames = [Image.open(scan_page(tmp_path / f"{i}.png", dpi=200)) for i in range(2)]
     tiff = tmp_path / "chồng giấy.tiff"
