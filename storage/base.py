@@ -419,6 +419,17 @@ class BaseArchive(ABC):
         """The archived record for this source content, or None. DamagedRecordError when its index entry or its
         record.json cannot be read (``DamagedRecord``): the one place every command reads a record through, so
         each of them names it, on both backends."""
+        prefix = self.indexed_prefix(source_sha256)
+        if prefix is None:
+            return None
+        sidecar = self._read(f"{prefix}/{SIDECAR}")
+        if sidecar is None:
+            return None  # gone: the ledger check names it ("no longer in the archive"), the audit its files
+        return self.parsed_record(source_sha256, prefix, sidecar)
+
+    def indexed_prefix(self, source_sha256: str) -> str | None:
+        """The record folder the index files this source content under, or None when it has no index entry;
+        DamagedRecordError when the entry is not one sohoa wrote."""
         index_key = f"{INDEX_DIR}/{source_sha256}.json"
         raw = self._read(index_key)
         if raw is None:
@@ -431,9 +442,12 @@ class BaseArchive(ABC):
             raise DamagedRecordError(
                 DamagedRecord(source_sha256, index_key, None, "not an index entry", "không phải mục chỉ mục")
             )
-        sidecar = self._read(f"{prefix}/{SIDECAR}")
-        if sidecar is None:
-            return None  # gone: the ledger check names it ("no longer in the archive"), the audit its files
+        return prefix
+
+    @staticmethod
+    def parsed_record(source_sha256: str, prefix: str, sidecar: bytes) -> Record:
+        """The record a record.json (``sidecar``, in ``prefix``) holds; DamagedRecordError, saying why, when it
+        holds none."""
         try:
             return Record.model_validate_json(sidecar)
         except ValueError as exc:  # pydantic's ValidationError is one; so is bytes that are not UTF-8

@@ -7,13 +7,12 @@ archived documents, exit 0, while `sohoa audit` said DRIFT."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sohoa.record import Record
-from storage.base import INDEX_DIR, SIDECAR, ArchiveIntegrityError, BaseArchive, sha256_bytes
+from storage.base import INDEX_DIR, SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecordError, sha256_bytes
 from storage.ledger import Ledger, excerpts_of, verified_record
 
 SIGNED_ROLE = "signed"
@@ -45,12 +44,13 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
     records: list[Record] = []
     named: set[str] = set()  # record folders the index names, readable or not: not reported again as loose
     for index_key in index:
-        record_id = index_key.rsplit("/", 1)[-1].removesuffix(".json")[:16]
+        sha256 = index_key.rsplit("/", 1)[-1].removesuffix(".json")
+        record_id = sha256[:16]
         try:
-            prefix = json.loads(archive._read(index_key) or b"")["prefix"]
-        except (ValueError, KeyError, TypeError):
+            prefix = archive.indexed_prefix(sha256)
+        except DamagedRecordError:
             prefix = None
-        if not isinstance(prefix, str):
+        if prefix is None:
             yield SignedDocument(
                 index_key,
                 record_id,
@@ -65,17 +65,25 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
         where_vi = f"hồ sơ {record_id} ({prefix})"
         document = f"{prefix}/{SIGNED_NAME}"
         raw = archive._read(f"{prefix}/{SIDECAR}")
-        try:
-            record = Record.model_validate_json(raw) if raw is not None else None
-        except ValueError:
-            record = None
-        if record is None:
-            state, state_vi = ("missing", "bị thiếu") if raw is None else ("unreadable", "không đọc được")
+        if raw is None:
             yield SignedDocument(
                 document,
                 record_id,
-                problem=f"{where}: its {SIDECAR} is {state}, so nothing says which file was archived: not verified",
-                problem_vi=f"{where_vi}: {SIDECAR} {state_vi}, không biết tệp nào đã được lưu trữ — không xác minh",
+                problem=f"{where}: its {SIDECAR} is missing, so nothing says which file was archived: not verified",
+                problem_vi=f"{where_vi}: {SIDECAR} bị thiếu, không biết tệp nào đã được lưu trữ — không xác minh",
+            )
+            continue
+        try:
+            record = archive.parsed_record(sha256, prefix, raw)
+        except DamagedRecordError as exc:
+            why, why_vi = exc.damaged.why, exc.damaged.why_vi
+            yield SignedDocument(
+                document,
+                record_id,
+                problem=f"{where}: its {SIDECAR} is unreadable ({why}), so nothing says which file was archived: "
+                "not verified",
+                problem_vi=f"{where_vi}: {SIDECAR} không đọc được ({why_vi}), không biết tệp nào đã được lưu trữ — "
+                "không xác minh",
             )
             continue
         if record.id != record_id or record.archive_prefix != prefix:
