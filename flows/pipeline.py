@@ -870,7 +870,7 @@ def archived_before(record: Record, settings: Settings) -> str | None:
 
     # numbers compared by their key, as the index compares them (Đ or D, leading zeros)
     number = number_key(c.number) or c.number
-    key = (settings.archive or str(settings.archive_dir), c.doc_type, number, c.issued_on.isoformat())
+    key = (archive_location(settings), c.doc_type, number, c.issued_on.isoformat())
     # held until this document is archived (indexed: the next one finds it there) or given up: the caller's finally
     if (twin := _papers_in_flight.claim(key, record.id, record.source.label())) is not None:
         return f"possibly the same paper as {twin[1]} in this batch (same type, number and date of issue; another scan)"
