@@ -7,6 +7,7 @@ import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image, ImageDraw, ImageFont
@@ -323,14 +324,9 @@ def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -
     assert "| hồ sơ / record | loại / type |" in markdown and payload["records"][0]["record_id"] in markdown
 
 
-def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(archived: Settings, tmp_path: Path) -> None:
-    """Found by QA on a real Prefect server: an audit that found an archived file changed ended "Completed" (an INFO
-    line and the artifact's title said otherwise), so a notification on Failed never fired for tampering."""
-
-    settings = _copy_of(archived, tmp_path)
-    (record,) = open_configured_archive(settings).records()
-    original = next(o for o in record.objects if o.role == "original")
-    (settings.data_dir / "archive" / original.key).write_bytes(b"changed behind the archive's back")
+def _audit_flow_run(settings: Settings, prefect_home: Path) -> dict[str, Any]:
+    """The Prefect ``archive-audit`` flow run on ``settings``' archive, as a deployment runs it: its state, result
+    and artifacts."""
     overrides = {
         "data_dir": str(settings.data_dir),
         "tsa_url": settings.tsa_url,
@@ -340,8 +336,20 @@ def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(archived: Set
     (run,) = run_flows_for_their_states(
         "from flows.prefect_audit import archive_audit",
         [f"archive_audit(settings_overrides={overrides!r}, return_state=True)"],
-        tmp_path / "prefect",
+        prefect_home,
     )
+    return run
+
+
+def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(archived: Settings, tmp_path: Path) -> None:
+    """Found by QA on a real Prefect server: an audit that found an archived file changed ended "Completed" (an INFO
+    line and the artifact's title said otherwise), so a notification on Failed never fired for tampering."""
+
+    settings = _copy_of(archived, tmp_path)
+    (record,) = open_configured_archive(settings).records()
+    original = next(o for o in record.objects if o.role == "original")
+    (settings.data_dir / "archive" / original.key).write_bytes(b"changed behind the archive's back")
+    run = _audit_flow_run(settings, tmp_path / "prefect")
     assert run["state"]["type"] == "FAILED", run["state"]
     message = run["state"]["message"]
     assert "the archive audit found problems (1 record(s)" in message and "drift: 1" in message, message
@@ -505,17 +513,7 @@ def test_a_record_whose_record_json_cannot_be_read_is_a_row_of_drift_and_the_oth
     assert report.counts()["drift"] == 1 and report.exit_code == 1 and not report.archive_problems
     assert f"| {bad.id} |  |  | sai lệch / drift |" in report.markdown()
     assert "record.json không đọc được" in report.markdown()
-    overrides = {
-        "data_dir": str(settings.data_dir),
-        "tsa_url": settings.tsa_url,
-        "trust_roots": [str(p) for p in settings.trust_roots],
-        "trust_dev_ca": False,
-    }
-    (run,) = run_flows_for_their_states(
-        "from flows.prefect_audit import archive_audit",
-        [f"archive_audit(settings_overrides={overrides!r}, return_state=True)"],
-        tmp_path / "prefect",
-    )
+    run = _audit_flow_run(settings, tmp_path / "prefect")
     assert run["state"]["type"] == "FAILED", run["state"]
     assert "drift: 1" in run["state"]["message"], run["state"]
     assert run["result"]["problems"][bad.id] == [problem] and run["result"]["counts"]["records"] == 2
