@@ -158,7 +158,7 @@ class TemporaryPrefectServer:
         command += ["--host", "127.0.0.1", "--port", str(self.port), "--no-ui"]
         with self.log_path.open("ab" if append_log else "wb") as log:
             if append_log:
-                log.write(f"--- sohoa: the server is started again (restart {self.restarts}) ---\n".encode())
+                log.write(f"{RESTART_MARKER} (restart {self.restarts}) ---\n".encode())
                 log.flush()
             # PR_SET_PDEATHSIG follows the thread that starts the child: a restart is started by the supervising
             # thread, which ends only in stop(), so the server it started gets SIGTERM then (or with the command)
@@ -352,6 +352,8 @@ class TemporaryPrefectServer:
         return f": {log_tail(self.log_path)}"
 
 
+# the line written into the server's log before each restart: log_tail reads the last start's lines after it
+RESTART_MARKER = "--- sohoa: the server is started again"
 # Prefect's start-up banner ends with one of these lines: what comes before (the logo, "prefect config set
 # PREFECT_API_URL=…", the API reference's address) is the same for every start and says nothing of how it ended
 _BANNER_ENDS = ("The dashboard is disabled", "Check out the dashboard at", "View the API reference documentation at")
@@ -366,7 +368,7 @@ def log_tail(log_path: Path, lines: int = 4) -> str:
         text = log_path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return "(no log)"
-    last_start = text.rsplit("--- sohoa: the server is started again", 1)[-1].splitlines()
+    last_start = text.rsplit(RESTART_MARKER, 1)[-1].splitlines()
     banner_end = max((i for i, line in enumerate(last_start) if line.strip().startswith(_BANNER_ENDS)), default=-1)
     said = [
         line.strip()
