@@ -641,7 +641,7 @@ def _move_to_processed(
     claimed_root: Path,
     processed_root: Path,
     recent: _Recent,
-    receipts: list[dict[str, Any]],
+    receipts: list[tuple[str, dict[str, Any]]],
     quarantined: list[str],
 ) -> Path:
     """Move a claimed file whose receipts are written to processed/, its ``_Recent`` entry written first: a watcher
@@ -650,7 +650,7 @@ def _move_to_processed(
     journal entry, whose pass writes both again."""
     target = _unique(processed_root / claim.relative_to(claimed_root))
     # a record archived from the file stays in the archive when it is put back: its receipt stays too
-    undone = [item["name"] for item in receipts if item["receipt"]["outcome"] not in ("archived", "already_archived")]
+    undone = [name for name, receipt in receipts if receipt["outcome"] not in ("archived", "already_archived")]
     recent.add(target, claim, claim.relative_to(claimed_root), undone, quarantined)
     target.parent.mkdir(parents=True, exist_ok=True)
     os.replace(claim, target)  # atomic: the file is in claimed/ or in processed/, never both or neither
@@ -739,7 +739,7 @@ def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path, rec
             receipts = [(item["name"], item["receipt"]) for item in entry["receipts"]]
             _write_receipts(outbox, receipts)
             quarantined = list(entry.get("quarantined", []))  # an entry of an older sohoa has none
-            _move_to_processed(claim, journal.claimed_root, processed_root, recent, entry["receipts"], quarantined)
+            _move_to_processed(claim, journal.claimed_root, processed_root, recent, receipts, quarantined)
             journal.remove(claim)
             log.warning("%s: finished what an interrupted pass had decided", claim)
             done += [receipt for _, receipt in receipts]
@@ -874,8 +874,7 @@ def _pass(
             journal.decided(claim.path, decided, quarantined)
             _test_crash_hook("watch-journal")
             _write_receipts(outbox, decided)
-            named = [{"name": name, "receipt": receipt} for name, receipt in decided]
-            _move_to_processed(claim.path, claimed_root, processed_root, recent, named, quarantined)
+            _move_to_processed(claim.path, claimed_root, processed_root, recent, decided, quarantined)
             journal.remove(claim.path)
 
         def _written_while_processed(claim: _Claimed, results: list[DocumentResult]) -> list[DocumentResult]:
