@@ -315,6 +315,17 @@ def test_messages_say_what_is_wrong(tmp_path: Path) -> None:
     assert re.search(r"^INFO +khai-tu\.png: archived [0-9a-f]{16}", proc.stderr, re.MULTILINE), proc.stderr
 
 
+def test_a_long_path_in_an_error_is_one_line_that_can_be_copied_back(tmp_path: Path) -> None:
+    """An error naming a path longer than the console (80 columns when stderr is a log file or a pipe) had a
+    newline put into the path, where rich cut it at the console's width: copied back, the path was wrong."""
+    missing = tmp_path / ("hồ sơ lưu trữ của bộ phận một cửa ủy ban nhân dân xã " * 2).strip() / "hộp thư đến"
+    assert len(str(missing)) > 120
+    # the width rich takes for a log file, as when stderr is one (sohoa() gives 200 columns)
+    proc = sohoa("watch", str(missing), "--once", data_dir=tmp_path, extra_env={"COLUMNS": "80"})
+    assert proc.returncode == 2, proc.stderr
+    assert f"{missing}: " in proc.stderr and "no such folder" in proc.stderr, proc.stderr
+
+
 def _every_command(command: Any, path: list[str]) -> Iterator[list[str]]:
     yield path
     for name, subcommand in getattr(command, "commands", {}).items():
