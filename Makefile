@@ -62,8 +62,11 @@ demo: deps
 
 # the test suite also runs a Prefect server on PostgreSQL, as the README's deployment does
 test: APT_PACKAGES += postgresql
+# the suite is CPU-bound (Tesseract, Prefect, pyHanko): one pytest worker per core of the CI machine's two;
+# TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= 2
 test: deps
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 lint: venv
 	$(BIN)/ruff check .
