@@ -1286,13 +1286,16 @@ ProgressListener = Callable[[DocumentResult, int, int], None]
 
 
 @contextlib.contextmanager
-def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[Path]]:
+def batch_documents(
+    paths: list[Path], settings: Settings, runner: StageRunner | None = None
+) -> Iterator[Iterator[Path]]:
     """The documents of a batch, found as they are consumed: scanned stacks with separator sheets become one
     document each (named like ``stack.pdf#2.pdf``, in the work folder, removed when the batch ends). Lazy so that
     the first documents are being processed while later files are still searched for separator sheets (a page
     rendered and decoded per page: ~23 s for 200 pages, which used to pass before anything else started).
     Temporary files and folders that runs killed in the middle left in the archive, the work folder and the
-    quarantine are removed first."""
+    quarantine are removed first. ``runner``: the batch's stage runner, whose ``dropped_as`` names a stack in the
+    log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy)."""
     from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
     check_locations(settings)
@@ -1301,7 +1304,8 @@ def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[
 
     def documents() -> Iterator[Path]:
         for path in paths:
-            for part in split_stack(path, settings.work_path, settings.separator_code, held):
+            shown = as_dropped(path, None, runner)
+            for part in split_stack(path, settings.work_path, settings.separator_code, held, shown):
                 if part != path:
                     split_folders.add(part.parent)
                 yield part
@@ -1342,7 +1346,7 @@ def process_many(
     The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
     as one package (``sohoa export --batch``)."""
     batch_id = batch_id or new_batch_id()
-    with batch_documents(paths, settings) as found, contextlib.ExitStack() as stack:
+    with batch_documents(paths, settings, runner) as found, contextlib.ExitStack() as stack:
         if settings.batch_workers <= 1:
             documents = list(found)
             total = len(documents)
