@@ -458,6 +458,7 @@ def _process(
     from flows.pipeline import (
         BatchReport,
         check_locations,
+        checked_locations,
         expand_inputs,
         no_scans_message,
         own_folders,
@@ -487,10 +488,10 @@ def _process(
     if not inputs:
         raise _fail(no_scans_message(passed))
     try:
-        check_locations(settings)  # here too: before Prefect starts, whose failure message would mislead
+        check_locations(settings)  # before Prefect starts, whose failure message would mislead; once: see below
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
-    from storage import archive_display, archive_location
+    from storage import archive_display
 
     report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path.resolve()))
     show_progress = not as_json and err.is_terminal
@@ -517,7 +518,7 @@ def _process(
     )
     started = time.monotonic()
 
-    with progress:
+    with progress, checked_locations(settings):  # checked just above: the batch does not check them again
         bar = progress.add_task("Văn bản / documents", total=len(inputs), rate="")
         pages_bar = progress.add_task("Trang / pages", total=_page_total(inputs) if show_progress else None, rate="")
         page_lock = threading.Lock()
@@ -576,11 +577,7 @@ def _process(
                 if server is not None:
                     server.wait_ready()  # raises when it never answered, its restarts used up: no batch, exit 3
                     restarts_at_ready = server.restarts
-                overrides = {
-                    "archive": archive_location(settings),
-                    "batch_workers": settings.batch_workers,
-                    "dask_address": settings.dask_address,
-                }
+                overrides = _flow_overrides(settings)
                 quiet = prefect_flows.without_flow_heartbeats() if server is not None else contextlib.nullcontext()
                 with quiet:
                     state = prefect_flows.process_batch(
@@ -622,6 +619,18 @@ def _process(
     listeners.page_listener = None
     _print_or_table(report.to_json_dict(), as_json)
     raise typer.Exit(report.exit_code)
+
+
+def _flow_overrides(settings: Settings) -> dict[str, Any]:
+    """What `sohoa process` hands its ``process-batch`` flow run of the settings it loaded: those its options set
+    (the flow loads the others from the same environment and sohoa.toml)."""
+    from storage import archive_location
+
+    return {
+        "archive": archive_location(settings),
+        "batch_workers": settings.batch_workers,
+        "dask_address": settings.dask_address,
+    }
 
 
 def _end_without_server(

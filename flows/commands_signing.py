@@ -36,8 +36,8 @@ def register(app: typer.Typer) -> None:
         "  sohoa verify --archive --html report.html --trust-store vn\n\n"
         "  sohoa verify --archive-at s3://sohoa/xa --json\n\n  sohoa verify hoso/   # every PDF in the folder\n\n"
         "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise (an archived file missing, "
-        "changed since archiving or part of no record too); 2 usage (a file not found, no archive at the "
-        "location); 3 the archive cannot be read (its folder, or its S3 server, unavailable)."
+        "changed since archiving, part of no record or whose record cannot be read too); 2 usage (a file not "
+        "found, no archive at the location); 3 the archive cannot be read (its folder, or its S3 server, unavailable)."
     )(verify)
     app.add_typer(keys_app, name="keys")
 
@@ -198,7 +198,7 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
         with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as scratch:
             for document in signed_documents(store):
                 if document.data is None:
-                    failed = signing.FileVerification(path=address(document.key))
+                    failed = signing.FileVerification(path=address(document.key), damaged_record=document.damaged)
                     results.append(failed.fail(document.problem, document.problem_vi))
                     continue
                 copy = Path(scratch) / f"{document.record_id}.pdf"

@@ -88,23 +88,28 @@ def _pdf_separators(path: Path, code: str) -> list[bool]:
         return [_is_separator(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), code) for index in range(pages)]
 
 
-def split_stack(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None = None) -> list[Path]:
+def split_stack(
+    path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None = None, shown: str | None = None
+) -> list[Path]:
     """The documents of a scanned stack, split at separator pages; ``[path]`` when there is nothing to split.
 
     ``holder``: where the stack's folder is held (``stack_lock_file``, shared) for as long as its documents are
-    used — a batch's, until it ends; without one, the caller owns the folder alone. Never raises for a bad file: a
-    damaged or unsupported input is returned as it is, for the pipeline to quarantine with its reason.
+    used — a batch's, until it ends; without one, the caller owns the folder alone. ``shown``: the stack as the log
+    names it (``flows.pipeline.as_dropped``: for the watcher, the file as dropped in the inbox, not its copy in
+    ``claimed/``); default ``path``. Never raises for a bad file: a damaged or unsupported input is returned as it
+    is, for the pipeline to quarantine with its reason.
     """
     suffix = path.suffix.lower()
     if not code or suffix not in {".pdf", ".tif", ".tiff"}:
         return [path]
+    shown = shown if shown is not None else str(path)
     try:
         if suffix == ".pdf":
-            return _split_pdf(path, work_dir, code, holder)
-        return _split_tiff(path, work_dir, code, holder)
+            return _split_pdf(path, work_dir, code, holder, shown)
+        return _split_tiff(path, work_dir, code, holder, shown)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
-        log.debug("%s: not split (%s: %s)", path, type(exc).__name__, exc)
+        log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
         return [path]
 
 
@@ -169,7 +174,7 @@ def stack_origin(document: Path) -> StackOrigin | None:
     return StackOrigin.model_validate_json(raw)
 
 
-def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None) -> list[Path]:
+def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
     import pikepdf
 
     separators = _pdf_separators(path, code)
@@ -189,11 +194,11 @@ def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSta
                 part.save(partial, deterministic_id=True)
             _remember_origin(target, path, digest, number, group)
             outputs.append(target)
-    log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
+    log.info("%s: split into %d document(s) at %d separator page(s)", shown, len(outputs), sum(separators))
     return outputs
 
 
-def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None) -> list[Path]:
+def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
     import img2pdf
     from PIL import Image, ImageSequence
 
@@ -217,5 +222,5 @@ def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSt
         atomic_write_bytes(target, data)
         _remember_origin(target, path, digest, number, group)
         outputs.append(target)
-    log.info("%s: split into %d document(s) at %d separator page(s)", path, len(outputs), sum(separators))
+    log.info("%s: split into %d document(s) at %d separator page(s)", shown, len(outputs), sum(separators))
     return outputs

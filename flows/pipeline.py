@@ -61,6 +61,7 @@ from storage import (
     ArchiveIntegrityError,
     LocalArchive,
     RetentionError,
+    archive_display,
     archive_location,
     index_archived,
     open_configured_archive,
@@ -967,6 +968,33 @@ def check_locations(settings: Settings) -> None:
             raise StageError(f"{unusable} cannot be used: {exc.strerror or exc} (check {setting})") from exc
 
 
+# what check_locations was last given by the command that runs this thread's batches (``_locations_key``), while
+# ``checked_locations`` says so: batch_documents then does not check them again
+_checked_locations: contextvars.ContextVar[str | None] = contextvars.ContextVar("sohoa_checked_locations", default=None)
+
+
+def _locations_key(settings: Settings) -> str:
+    """The settings check_locations judges, as one text: folders absolute and the archive as its location, so that
+    a command's settings and those its Prefect flow run loads again from the same overrides are the same."""
+    absolute = settings.with_absolute_paths()
+    return archive_display(absolute) + "\n" + absolute.model_dump_json(exclude={"archive"})
+
+
+@contextlib.contextmanager
+def checked_locations(settings: Settings) -> Iterator[None]:
+    """For a caller that has just run ``check_locations(settings)`` itself, before its batch (`sohoa process`:
+    before its Prefect server answers, whose failure message would mislead; the watcher: before it claims files):
+    the batches run inside on the same settings (batch_documents: process_many, the Prefect flows in this thread)
+    do not check them again — they were checked twice per command, the signing token looked up and an S3 archive's
+    object lock asked twice. Any other caller of process_many (a library's, a deployment's flow run) is checked by
+    the batch itself."""
+    token = _checked_locations.set(_locations_key(settings))
+    try:
+        yield
+    finally:
+        _checked_locations.reset(token)
+
+
 def _quarantine(
     path: Path,
     settings: Settings,
@@ -1286,22 +1314,27 @@ ProgressListener = Callable[[DocumentResult, int, int], None]
 
 
 @contextlib.contextmanager
-def batch_documents(paths: list[Path], settings: Settings) -> Iterator[Iterator[Path]]:
+def batch_documents(
+    paths: list[Path], settings: Settings, runner: StageRunner | None = None
+) -> Iterator[Iterator[Path]]:
     """The documents of a batch, found as they are consumed: scanned stacks with separator sheets become one
     document each (named like ``stack.pdf#2.pdf``, in the work folder, removed when the batch ends). Lazy so that
     the first documents are being processed while later files are still searched for separator sheets (a page
     rendered and decoded per page: ~23 s for 200 pages, which used to pass before anything else started).
     Temporary files and folders that runs killed in the middle left in the archive, the work folder and the
-    quarantine are removed first."""
+    quarantine are removed first. ``runner``: the batch's stage runner, whose ``dropped_as`` names a stack in the
+    log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy)."""
     from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
-    check_locations(settings)
+    if _checked_locations.get() != _locations_key(settings):  # unless the command running it has, just before
+        check_locations(settings)
     split_folders: set[Path] = set()
     held = contextlib.ExitStack()  # the stack folders this batch uses, held until it ends
 
     def documents() -> Iterator[Path]:
         for path in paths:
-            for part in split_stack(path, settings.work_path, settings.separator_code, held):
+            shown = as_dropped(path, None, runner)
+            for part in split_stack(path, settings.work_path, settings.separator_code, held, shown):
                 if part != path:
                     split_folders.add(part.parent)
                 yield part
@@ -1342,7 +1375,7 @@ def process_many(
     The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
     as one package (``sohoa export --batch``)."""
     batch_id = batch_id or new_batch_id()
-    with batch_documents(paths, settings) as found, contextlib.ExitStack() as stack:
+    with batch_documents(paths, settings, runner) as found, contextlib.ExitStack() as stack:
         if settings.batch_workers <= 1:
             documents = list(found)
             total = len(documents)

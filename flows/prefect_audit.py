@@ -16,7 +16,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
 from flows.audit import RecordAudit, audit_archive, audit_records, verify_ledger
-from flows.prefect_run import logs_to_run
+from flows.prefect_run import logs_to_run, refusal
 from sohoa.settings import Settings, load_settings
 
 
@@ -41,9 +41,12 @@ def archive_audit(
     """Fixity of every object, every signature verified again, B-LTA document timestamps renewed when they need
     it, the ledger verified; publishes the ``archive-audit`` markdown artifact and returns the report (JSON). The
     run ends Failed when the audit found problems (``sohoa audit``'s exit 1: drift, a signature, a renewal, the
-    ledger), the message naming the counts, so that a notification on Failed fires for tampering."""
+    ledger), the message naming the counts, so that a notification on Failed fires for tampering; Failed before any
+    work, its message saying which, when a configured trust source is not there (flows.prefect_run.refusal)."""
     with logs_to_run():
         settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+        if (problem := refusal(settings)) is not None:  # as `sohoa audit` refuses it (exit 2), before any work
+            return Failed(message=problem)
         report = audit_archive(
             settings,
             renew=renew,

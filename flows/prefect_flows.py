@@ -45,7 +45,7 @@ from flows.pipeline import (
     run_sign,
     work_token,
 )
-from flows.prefect_run import batch_state, counts_line, logs_to_run
+from flows.prefect_run import batch_state, counts_line, logs_to_run, refusal
 from sohoa.errors import BadInputError
 from sohoa.fsutil import from_parameter, sha256_file
 from sohoa.settings import Settings, load_settings
@@ -301,10 +301,13 @@ def _settings(overrides: dict[str, Any] | None) -> Settings:
 def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> State[dict[str, Any]]:
     """One document through every stage, as a batch of one (a batch id in its record, a ``batch-summary``
     artifact); returns its summary line with the ``batch_id``. The run ends Failed when the document failed,
-    Completed named "Quarantined" when it was quarantined (flows.prefect_run)."""
+    Completed named "Quarantined" when it was quarantined (flows.prefect_run); Failed before any work when a
+    configured trust source is not there (flows.prefect_run.refusal)."""
     with logs_to_run():
         settings = _settings(settings_overrides)
         report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
+        if (problem := refusal(settings)) is not None:  # as `sohoa process` refuses it (exit 2), before any work
+            return batch_state(report.to_json_dict() | {"error": problem})
         report.results = [run_document(path, settings, report.batch_id)]
         _publish(report)
         payload = report.to_json_dict()
@@ -315,10 +318,14 @@ def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> 
 def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = None) -> State[dict[str, Any]]:
     """Every file (folders expanded) through every stage, ``batch_workers`` documents at a time on this machine
     or spread over a Dask cluster; publishes a markdown artifact of what happened and returns the batch's report
-    (``sohoa process --json``'s). The run ends Failed when a file failed (or there was nothing to process, or the
-    Dask scheduler does not answer), Completed named "Quarantined" when the only trouble is quarantined input."""
+    (``sohoa process --json``'s). The run ends Failed when a file failed (or there was nothing to process, a
+    configured trust source is not there, or the Dask scheduler does not answer), Completed named "Quarantined"
+    when the only trouble is quarantined input."""
     with logs_to_run():
         settings = _settings(settings_overrides).with_absolute_paths()
+        if (problem := refusal(settings)) is not None:  # as `sohoa process` refuses it (exit 2), before any work
+            report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
+            return batch_state(report.to_json_dict() | {"error": problem})
         if settings.dask_address:  # the documents become tasks of a subflow whose task runner is the cluster
             if (problem := dask_scheduler_problem(settings.dask_address)) is not None:
                 log.error("%s", problem)

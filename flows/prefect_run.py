@@ -34,11 +34,14 @@ import contextlib
 import logging
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect.exceptions import FailedRun, MissingContextError
 from prefect.logging.handlers import APILogHandler
 from prefect.states import Completed, Failed, State
+
+if TYPE_CHECKING:
+    from sohoa.settings import Settings
 
 QUARANTINED = "Quarantined"  # the name of a Completed state whose only trouble is quarantined input
 
@@ -74,6 +77,20 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
             data=data,
         )
     return Completed(message=f"{batch}{summary}", data=data)
+
+
+def refusal(settings: Settings) -> str | None:
+    """Why a flow run must not start on these settings, logged as its error, or None: a configured trust source
+    that is not there (``flows.pipeline.trust_source_problem``, the check the commands that trust make before any
+    work, exit 2). A deployment run starts without the command line: it went ahead, trusting less than configured
+    (QA). Each flow that trusts checks at its start and, refused, ends its run Failed with this message (no
+    traceback, see ``_FailedStateIsNoCrash``)."""
+    from flows.pipeline import trust_source_problem
+
+    problem = trust_source_problem(settings)
+    if problem is not None:
+        logging.getLogger("sohoa").error("%s", problem)
+    return problem
 
 
 class _FailedStateIsNoCrash(logging.Filter):
@@ -149,4 +166,4 @@ def logs_to_run() -> Iterator[None]:
                     _raised_level = False
 
 
-__all__ = ["QUARANTINED", "batch_state", "counts_line", "logs_to_run"]
+__all__ = ["QUARANTINED", "batch_state", "counts_line", "logs_to_run", "refusal"]

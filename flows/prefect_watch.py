@@ -18,7 +18,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed, State
 
-from flows.prefect_run import batch_state, logs_to_run
+from flows.prefect_run import batch_state, logs_to_run, refusal
 from flows.watch import inbox_problem, watch
 from sohoa.settings import load_settings
 
@@ -45,11 +45,12 @@ def watch_inbox(
     flow run is cancelled, and returns nothing: not for a scheduled deployment. The run ends as a batch's does
     (flows.prefect_run): Failed when a file failed (left claimed for the next pass), Completed named
     "Quarantined" when a file was quarantined; Failed, with one message and no traceback, when the inbox is not
-    there or cannot be an inbox."""
+    there or cannot be an inbox, or a configured trust source is not there (flows.prefect_run.refusal)."""
     with logs_to_run():
         settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
         folder = Path(inbox)
-        problem = None
+        if (problem := refusal(settings)) is not None:  # as `sohoa watch` refuses it (exit 2), before any work
+            return Failed(message=problem)
         if not folder.exists():
             problem = (
                 f"{inbox}: không có thư mục này / no such folder on this worker host: create it (on the share every "

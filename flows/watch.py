@@ -51,6 +51,7 @@ from flows.pipeline import (
     StageRunner,
     _test_crash_hook,
     check_locations,
+    checked_locations,
     direct_runner,
     expand_inputs,
     own_folder_of,
@@ -901,13 +902,14 @@ def _pass(
         finished: set[Path] = set()
         current: _Claimed | None = None
         results: list[DocumentResult] = []
-        for result in process_many([c.path for c in claims], settings, runner=wrapped):
-            claim = _origin(result.path, claims)
-            if results and claim != current:  # results come in input order: the previous file's documents are done
-                finish(current, results)
-                results = []
-            current = claim
-            results.append(result)
+        with checked_locations(settings):  # checked above, before the files were claimed: not again by the batch
+            for result in process_many([c.path for c in claims], settings, runner=wrapped):
+                claim = _origin(result.path, claims)
+                if results and claim != current:  # in input order: the previous file's documents are done
+                    finish(current, results)
+                    results = []
+                current = claim
+                results.append(result)
         if results:
             finish(current, results)
         for claim in claims:  # a file that gave no document (an empty stack) is done too

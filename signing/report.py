@@ -198,6 +198,14 @@ def _byte_range_words(sig: SignatureVerdict) -> str:
     return words
 
 
+def error_label(result: FileVerification, heading: bool = False) -> str:
+    """What a report calls ``error_words``: why the file has no verdict, or, for a file that failed without a
+    signature verdict (an archived file whose record cannot be read), why it failed. ``heading``: capitalised."""
+    if result.damaged_record:
+        return "Lý do không đạt / Why it failed" if heading else "lý do không đạt / why it failed"
+    return "Lỗi / Error" if heading else "lỗi / error"
+
+
 def error_words(result: FileVerification) -> str:
     """``vi / en`` for why a file has no verdict, with what the PDF library said in parentheses."""
     if not result.error:
@@ -273,8 +281,10 @@ CLASS_WORDS: dict[FileClass, str] = {
 
 
 def file_class(result: FileVerification) -> FileClass:
-    """``error`` (no verdict), ``passed`` (every signature TOTAL_PASSED), ``failed`` (a signature TOTAL_FAILED, or
-    bytes after the last revision), else ``indeterminate``."""
+    """``error`` (no verdict), ``passed`` (every signature TOTAL_PASSED), ``failed`` (a signature TOTAL_FAILED,
+    bytes after the last revision, or an archived file whose record cannot be read), else ``indeterminate``."""
+    if result.damaged_record:  # the archive is not intact: for an auditor that is a verdict, not a missing one
+        return "failed"
     if result.error is not None:
         return "error"
     if result.passed:
@@ -429,7 +439,7 @@ def render_text(results: list[FileVerification], header: ReportHeader | None = N
         if result.sha256 is not None or header is not None:
             lines.append(f"  {_file_facts(result)}")
         if result.error:
-            lines.append(f"  lỗi / error: {error_words(result)}")
+            lines.append(f"  {error_label(result)}: {error_words(result)}")
         for sig in [*result.signatures, *result.document_timestamps]:
             lines.append(f"  [{sig.field_name}]")
             lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
@@ -517,7 +527,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
         )
         parts.append(f"<p class='hash'>{e(_file_facts(result))}</p>")
         if result.error:
-            parts.append(f"<p class='bad'>Lỗi / Error: {e(error_words(result))}</p>")
+            parts.append(f"<p class='bad'>{e(error_label(result, heading=True))}: {e(error_words(result))}</p>")
         for sig in [*result.signatures, *result.document_timestamps]:
             parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
             for label, value in _sig_rows(sig):

@@ -141,6 +141,12 @@ class FileVerification(_Model):
     )
     sha256: str | None = Field(default=None, description="SHA-256 of the file's bytes as verified (hex), if read")
     size: int | None = Field(default=None, description="the file's size in bytes, if read")
+    damaged_record: bool = Field(
+        default=False,
+        description="`verify --archive`: the archive's record of this file cannot be read (its record.json not JSON "
+        "or no record, or its index entry not one): the archive is not intact, so the file is class `failed`, "
+        "`error` saying why",
+    )
 
     def fail(self, english: str, vietnamese: str, detail: str | None = None) -> FileVerification:
         """Set the error in both languages (and the library's own words, kept apart); returns self."""

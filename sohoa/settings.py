@@ -8,6 +8,7 @@ signing identity, Prefect without a server.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import tomllib
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -25,6 +26,43 @@ from pydantic_settings import (
 )
 
 from sohoa.signing_names import APPEARANCE_IMAGES, APPEARANCES, IDENTITY_KINDS, LEVELS
+
+DEFAULT_APPEARANCE_FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
+
+
+def font_problem(font: Path) -> str | None:
+    """Why ``font`` cannot be the visible signatures' font — not there, a folder, unreadable, no TrueType/OpenType
+    font fontTools (pyHanko's font library) loads —, in Vietnamese and English, or None."""
+    if not font.exists():
+        return f"{font}: không có tệp này / no such file"
+    if font.is_dir():
+        return f"{font}: là một thư mục / is a folder"
+    try:
+        stat = font.stat()
+        with font.open("rb"):
+            pass
+    except OSError as exc:
+        return f"{font}: không đọc được / cannot be read: {exc.strerror or exc}"
+    return _unloadable_font(str(font), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _unloadable_font(font: str, _mtime_ns: int, _size: int) -> str | None:
+    """Whether fontTools loads ``font`` as pyHanko will (its header and character map); cached per file version:
+    the settings load more than once per command."""
+    from fontTools.ttLib import TTFont
+
+    try:
+        with TTFont(font, lazy=True) as loaded:
+            loaded["head"]  # noqa: B018 (read for the error it raises)
+            if not loaded.getBestCmap():
+                raise ValueError("no Unicode character map")
+    except Exception as exc:  # fontTools' TTLibError, or what a damaged table raises
+        detail = " ".join(str(exc).split())[:200] or type(exc).__name__
+        return (
+            f"{font}: không phải phông TrueType/OpenType dùng được / not a usable TrueType or OpenType font ({detail})"
+        )
+    return None
 
 
 def _toml_file() -> Path | None:
@@ -206,7 +244,7 @@ class Settings(BaseSettings):
         default=None, description="the signer's signature image (PNG) for signer and decree30"
     )
     appearance_font: Path = Field(
-        default=Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"),
+        default=DEFAULT_APPEARANCE_FONT,
         description="TrueType font with Vietnamese glyphs, embedded in visible signatures",
     )
     # --- end signing (issue 5 adds its settings above this line) ---
@@ -427,6 +465,21 @@ class Settings(BaseSettings):
         if value is not None and not value.is_file():
             what = "is a folder" if value.is_dir() else "no such file"
             raise ValueError(f"{value}: {what} (expected a PNG image file)")
+        return value
+
+    @field_validator("appearance_font")
+    @classmethod
+    def _font_usable(cls, value: Path, info: ValidationInfo) -> Path:
+        """A font that is not there, cannot be read or is no TrueType/OpenType font is a configuration error when
+        the settings load, as a missing image is: it was found at signing, each document failing ("appearance font
+        not found"). Checked when set, or when the configured appearance draws text with it: the default font need
+        not be installed where no visible signature is drawn."""
+        draws = info.data.get("signature_appearance", "none") != "none"
+        if (value != DEFAULT_APPEARANCE_FONT or draws) and (problem := font_problem(value)) is not None:
+            raise ValueError(
+                f"{problem} (expected a TrueType/OpenType font with Vietnamese glyphs, e.g. "
+                f"{DEFAULT_APPEARANCE_FONT}: apt install fonts-liberation2)"
+            )
         return value
 
     @model_validator(mode="after")

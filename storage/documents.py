@@ -23,13 +23,16 @@ SIGNED_NAME = "document.pdf"
 @dataclass(frozen=True)
 class SignedDocument:
     """One signed document of the archive, under its key: its bytes as the record archived them (``data``), or why
-    there are none to verify (``problem`` in English, ``problem_vi`` in Vietnamese: a failed entry of the report)."""
+    there are none to verify (``problem`` in English, ``problem_vi`` in Vietnamese: a failed entry of the report).
+    ``damaged``: its record cannot be read (``DamagedRecord``: its record.json not JSON or no record, or its index
+    entry not one), so the archive is not intact — a verdict, where the other problems leave the file without one."""
 
     key: str
     record_id: str | None
     data: bytes | None = None
     problem: str = ""
     problem_vi: str = ""
+    damaged: bool = False
 
 
 def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
@@ -46,10 +49,11 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
     for index_key in index:
         sha256 = index_key.rsplit("/", 1)[-1].removesuffix(".json")
         record_id = sha256[:16]
+        damaged = False
         try:
             prefix = archive.indexed_prefix(sha256)
         except DamagedRecordError:
-            prefix = None
+            prefix, damaged = None, True
         if prefix is None:
             yield SignedDocument(
                 index_key,
@@ -58,6 +62,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                 "record cannot be found, so its signed document is not verified",
                 problem_vi=f"hồ sơ {record_id}: mục chỉ mục {index_key} không đọc được (bị sửa hoặc hỏng), không "
                 "tìm được hồ sơ nên không xác minh được tài liệu đã ký",
+                damaged=damaged,
             )
             continue
         named.add(prefix)
@@ -84,6 +89,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                 "not verified",
                 problem_vi=f"{where_vi}: {SIDECAR} không đọc được ({why_vi}), không biết tệp nào đã được lưu trữ — "
                 "không xác minh",
+                damaged=True,
             )
             continue
         if record.id != record_id or record.archive_prefix != prefix:

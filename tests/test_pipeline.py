@@ -316,6 +316,65 @@ def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: 
         check_locations(make_settings(tmp_path / "var", quarantine_dir=tmp_path / "tệp" / "cách ly"))
 
 
+def test_the_locations_are_checked_once_per_command_and_by_every_batch(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: `sohoa process` ran check_locations twice — itself, before its Prefect server answered, and again in the
+    batch (batch_documents): the signing token looked up, an S3 archive's object lock asked, twice. Once now; a
+    library caller of process_many still gets the check, and so does a batch on other settings inside. The real
+    check runs each time; it is only counted (it leaves nothing that says how often it ran)."""
+    from typer.testing import CliRunner
+
+    from flows import cli, pipeline, prefect_flows
+
+    calls: list[Path] = []
+    real = pipeline.check_locations
+
+    def counted(settings: object) -> None:
+        calls.append(Path(str(getattr(settings, "data_dir", ""))))
+        real(settings)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(pipeline, "check_locations", counted)
+    monkeypatch.chdir(tmp_path)
+    junk = tmp_path / "hỏng.pdf"
+    junk.write_bytes(b"junk")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    result = CliRunner().invoke(cli.app, ["process", str(junk), "--no-prefect", "--json"], env=env)
+    assert result.exit_code == 1, result.output  # quarantined
+    assert len(calls) == 1, calls
+    # a library caller of process_many: checked by the batch itself
+    calls.clear()
+    settings = make_settings(tmp_path / "lib")
+    assert [r.outcome for r in pipeline.process_many([junk], settings)] == [Outcome.QUARANTINED]
+    assert len(calls) == 1, calls
+    # a watcher's pass checks before it claims the files, and its batch not again
+    from flows.watch import watch_once
+
+    calls.clear()
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    shutil.copy(junk, inbox / junk.name)
+    receipts = watch_once(inbox, make_settings(tmp_path / "watched"), stable_seconds=0)
+    assert [r["outcome"] for r in receipts] == ["quarantined"] and len(calls) == 1, calls
+    # the Prefect flow run `sohoa process` starts loads its settings again from what the command hands it: they
+    # are the command's, not checked again (the flow run is in the command's thread); other settings are
+    calls.clear()
+    monkeypatch.setenv("SOHOA_DATA_DIR", "var")  # relative, as by default: the flow run makes its folders absolute
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    command = cli._settings(archive=None, batch_workers=None, dask_address=None)
+    in_flow = prefect_flows._settings(cli._flow_overrides(command)).with_absolute_paths()  # as process_batch
+    with pipeline.checked_locations(command):
+        with pipeline.batch_documents([], in_flow):
+            pass
+        assert calls == []
+        with pipeline.batch_documents([], settings):
+            pass
+        assert calls == [settings.data_dir]
+    with pipeline.batch_documents([], in_flow):  # outside: a deployment's flow run checks itself
+        pass
+    assert len(calls) == 2
+
+
 def test_prefects_exit_note_is_not_a_warning_after_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     from flows.cli import _configure_logging
 

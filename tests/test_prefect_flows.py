@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,49 @@ def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_pat
     assert "no such folder on this worker host" in logs, logs
     assert "Traceback" not in logs and "unexpected exception" not in logs and "FailedRun" not in logs, logs
     assert "Traceback" not in run["stderr"], run["stderr"][-3000:]
+
+
+def test_a_flow_run_with_a_configured_trust_source_not_there_ends_failed_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a SOHOA_TRUST_ROOTS path or SOHOA_TRUST_STORES name that is not there is refused by the commands (exit 2,
+    naming the setting), but a deployment run of the flows, started without the command line, went ahead trusting
+    less than configured. Each flow now checks the same (flows.pipeline.trust_source_problem) at its start and ends
+    its run Failed with that message, nothing claimed, processed or audited. The flow functions are called here in
+    this process (``.fn``: no Prefect server; the state returned is the one the run ends in)."""
+    from prefect.states import State
+
+    from flows.prefect_audit import archive_audit
+    from flows.prefect_flows import process_batch, process_one
+    from flows.prefect_watch import watch_inbox
+    from tests.test_operations import TEXTS, make_scan
+
+    monkeypatch.setenv("SOHOA_CONFIG", "")  # no sohoa.toml of the working folder
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    scan = make_scan(inbox / "thông báo.png", TEXTS[0])
+    data = tmp_path / "var"
+    roots = {"data_dir": str(data), "trust_roots": [str(tmp_path / "không có gốc")]}
+    stores = {"data_dir": str(data), "trust_stores": ["vn"]}
+    sohoa_log = logging.getLogger("sohoa")
+    sohoa_log.addHandler(caplog.handler)  # Prefect's logging set-up, on its import, replaced the root's handlers
+    try:
+        runs: list[tuple[State, str]] = [
+            (process_batch.fn([str(inbox)], roots), "SOHOA_TRUST_ROOTS / trust_roots"),
+            (process_one.fn(str(scan), stores), "SOHOA_TRUST_STORES / trust_stores"),
+            (watch_inbox.fn(str(inbox), settings_overrides=roots), "SOHOA_TRUST_ROOTS / trust_roots"),
+            (archive_audit.fn(settings_overrides=stores), "SOHOA_TRUST_STORES / trust_stores"),
+        ]
+    finally:
+        sohoa_log.removeHandler(caplog.handler)
+    errors = [r.getMessage() for r in caplog.records if r.name == "sohoa" and r.levelno == logging.ERROR]
+    for state, setting in runs:
+        assert state.is_failed(), state
+        message = state.message or ""
+        assert message.startswith("cấu hình sai / configuration error: ") and setting in message, message
+        assert message in errors, errors  # the run's log says it too, as an error line
+    assert not [r for r in caplog.records if r.exc_info], "a traceback logged"
+    assert "không có gốc: không có tệp hoặc thư mục này / no such file or folder" in runs[0][0].message
+    assert "trust store 'vn' is not installed" in runs[1][0].message
+    assert scan.is_file() and not (data / "claimed").exists()  # the inbox untouched
+    assert not (data / "archive").exists() and not (data / "quarantine").exists()

@@ -380,6 +380,41 @@ def test_a_signature_appearance_and_its_images_are_checked_when_the_settings_loa
     assert load_settings(signature_appearance="copy", seal_image="").seal_image is None
 
 
+def test_the_appearance_font_is_checked_when_the_settings_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a font that is not there was found only at signing: `sohoa process` failed every document ("appearance font
+    # not found"), naming no setting; now refused as the images are, exit 2, before any work
+    from PIL import Image
+
+    folder = tmp_path / "phông"
+    folder.mkdir()
+    text = tmp_path / "không phải phông.ttf"
+    text.write_text("đây không phải phông chữ\n", encoding="utf-8")
+    png = tmp_path / "ảnh.ttf"
+    Image.new("RGB", (8, 8), "white").save(png, format="PNG")
+    refused = {
+        tmp_path / "nope.ttf": "không có tệp này / no such file",
+        folder: "là một thư mục / is a folder",
+        text: "không phải phông TrueType/OpenType dùng được / not a usable TrueType or OpenType font",
+        png: "không phải phông TrueType/OpenType dùng được / not a usable TrueType or OpenType font",
+    }
+    for font, words in refused.items():
+        for command in (["keys", "list"], ["process", str(text)]):
+            said = _cli_config_error(tmp_path, monkeypatch, command, SOHOA_APPEARANCE_FONT=str(font))
+            assert "SOHOA_APPEARANCE_FONT / appearance_font" in said and f"{font}: {words}" in said, said
+            assert "fonts-liberation2" in said, said
+    # also when the configured appearance draws text with the font it was given
+    said = _cli_config_error(
+        tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="copy", SOHOA_APPEARANCE_FONT=str(text)
+    )
+    assert "SOHOA_APPEARANCE_FONT / appearance_font" in said, said
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    default = Settings.model_fields["appearance_font"].default
+    assert load_settings(signature_appearance="copy").appearance_font == default  # installed here
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
+    if dejavu.is_file():  # another real font is taken
+        assert load_settings(appearance_font=str(dejavu)).appearance_font == dejavu
+
+
 def test_the_sign_command_names_the_appearance_option_whose_image_is_not_configured(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -275,6 +275,50 @@ def test_verify_archive_trusts_no_record_json_rewritten_to_match(tmp_path: Path)
     assert "mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất" in entry["error_vi"], entry
 
 
+def test_verify_archive_counts_a_record_that_cannot_be_read_as_failed(tmp_path: Path) -> None:
+    """QA: a record whose record.json is not JSON, or JSON that is no record, or whose index entry is not one
+    (``DamagedRecord``) was an entry of class `error`, "no verdict": for an auditor the archive is then not intact,
+    a verdict — class `failed`, the reason in both languages, exit 1; the JSON keys as they were, one added."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    docs = _archive_signed(archive, env, "a", "b", "c", "d")
+    (docs["b"].parent / "record.json").write_text("garbage\n", encoding="utf-8")
+    (docs["c"].parent / "record.json").write_text('{"id": "not a record"}\n', encoding="utf-8")
+    record_d = Record.model_validate_json((docs["d"].parent / "record.json").read_bytes())
+    index_entry = archive / ".by-sha256" / f"{record_d.source.sha256}.json"
+    index_entry.write_text("[]\n", encoding="utf-8")
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1, res.output  # a failed verification
+    report = json.loads(res.stdout)
+    # record d's document.pdf is then in a folder no index entry names: said as such, an entry of its own
+    assert report["counts"] == {"total": 5, "passed": 1, "failed": 3, "indeterminate": 0, "error": 1}, report
+    files = {f["path"]: f for f in report["files"]}
+    expected = {
+        str(docs["b"]): ("its record.json is unreadable (not JSON", "record.json không đọc được"),
+        str(docs["c"]): ("its record.json is unreadable (", "record.json không đọc được"),
+        str(index_entry): (f"its index entry .by-sha256/{record_d.source.sha256}.json is unreadable", "mục chỉ mục"),
+    }
+    for path, (english, vietnamese) in expected.items():
+        entry = files[path]
+        assert entry["class"] == "failed" and entry["damaged_record"] is True and not entry["passed"], entry
+        assert english in entry["error"] and vietnamese in entry["error_vi"], entry
+    assert files[str(docs["a"])]["class"] == "passed" and files[str(docs["a"])]["damaged_record"] is False
+    assert "part of no archived record" in files[str(docs["d"])]["error"]
+    text_run = runner.invoke(app, ["verify", "--archive", "--text"], env=env)
+    assert text_run.exit_code == 1
+    text = " ".join(text_run.output.split())
+    assert f"{docs['b']}: KHÔNG ĐẠT / NOT PASSED — không đạt / failed" in text, text
+    assert "lý do không đạt / why it failed: hồ sơ " in text and "/ record " in text, text
+    assert "không đạt / failed 3; chưa xác định được / indeterminate 0;" in text, text
+    assert "lỗi, không có kết quả / error, no verdict 1" in text, text
+    html_file = tmp_path / "report.html"
+    assert runner.invoke(app, ["verify", "--archive", "--html", str(html_file)], env=env).exit_code == 1
+    html = html_file.read_text(encoding="utf-8")
+    assert html.count("<p class='bad'>Lý do không đạt / Why it failed: ") == 3, html
+    assert html.count("<p class='bad'>Lỗi / Error: ") == 1, html
+
+
 def test_verify_archive_at_an_empty_folder_is_no_archive(tmp_path: Path) -> None:
     """QA: `--archive-at` an existing empty folder said "nothing to verify: the archive holds no signed
     document.pdf", English only, where README says it is refused as `sohoa list` refuses a location where nothing
