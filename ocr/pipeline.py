@@ -693,6 +693,10 @@ def assemble_pdf(
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
             display_rotation = int(target.obj.get("/Rotate", 0)) % 360
             overlay_text_layer(out, target, layer, plan.turned - display_rotation)
+            if plan.orientation:
+                # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
+                # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
+                target.obj.Rotate = (display_rotation + plan.orientation) % 360
         input_signatures = drop_signatures(out)
         deflate_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
