@@ -436,11 +436,20 @@ def test_copy_mark_spot_is_the_corner_on_a_blank_page_and_least_ink_on_a_full_on
 
 def _shown(pdf: Path, page: int, renderer: str = "pdfium") -> Image.Image:
     """``pdf``'s ``page`` (from 0) as a viewer shows it, at 72 dpi: turned by its /Rotate, its signature widgets
-    drawn — by PDFium (pypdfium2, with its form environment, which draws widgets) or by poppler (pdftoppm)."""
+    drawn — by PDFium (pypdfium2, with its form environment, which draws widgets) or by poppler (pdftoppm, told
+    to show the crop box as viewers do)."""
     import pypdfium2
 
     if renderer == "poppler":
-        return _render(pdf, page + 1, pdf.parent / f"{pdf.stem}-{page}")
+        out = pdf.parent / f"{pdf.stem}-{page}"
+        subprocess.run(
+            ["pdftoppm", "-cropbox", "-r", "72", "-png", "-singlefile", "-f", str(page + 1), "-l", str(page + 1)]
+            + [str(pdf), str(out)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return Image.open(f"{out}.png").convert("RGB")
     doc = pypdfium2.PdfDocument(str(pdf))
     try:
         doc.init_forms()
@@ -483,7 +492,9 @@ def test_signer_and_seal_stand_upright_bottom_right_of_a_turned_last_page(
     )
     sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
     for renderer in ("pdfium", "poppler"):
-        _upright_bottom_right(_shown(tmp_path / "both.pdf", 1, renderer), rotate)
+        shown = _shown(tmp_path / "both.pdf", 1, renderer)
+        assert shown.size == ((842, 595) if rotate in (90, 270) else (595, 842))
+        _upright_bottom_right(shown)
     cos, sin = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[rotate]
     expected = [cos, sin, -sin, cos, 0, 0]  # turned counter-clockwise as far as the page is turned clockwise
     assert _stamp_matrix(tmp_path / "both.pdf", 1, "Signature1") == expected
@@ -491,9 +502,10 @@ def test_signer_and_seal_stand_upright_bottom_right_of_a_turned_last_page(
     assert _bbox(_shown(tmp_path / "both.pdf", 0), (0, 0, 595, 842), _blue) is None  # page 1: nothing
 
 
-def _upright_bottom_right(img: Image.Image, rotate: int) -> None:
+def _upright_bottom_right(img: Image.Image) -> None:
+    """The signer's block (signature image, then text) and the seal over it, upright at the bottom right of
+    ``img``, a last page as displayed."""
     w, h = img.size
-    assert (w, h) == ((842, 595) if rotate in (90, 270) else (595, 842))
     # the signer's block: 320 × 96 pt, 36 pt from the right edge and 60 pt from the bottom edge as shown
     left, top, right, bottom = w - 36 - 320, h - 60 - 96, w - 36, h - 60
     middle = (left + right) // 2
@@ -530,3 +542,25 @@ def test_copy_mark_top_right_of_a_turned_first_page_upright(tmp_path: Path, sign
         assert _bbox(under, (0, 0, *under.size), _dark) is None  # nothing of the page under the mark
     assert _stamp_matrix(out, 0, "Signature1") == [0, 1, -1, 0, 0, 0]
     assert _appearance_text(out, 0).splitlines()[0] == "SAO Y"
+
+
+def test_signer_block_on_a_page_turned_by_its_page_tree_and_cropped(tmp_path: Path, signer: SigningIdentity) -> None:
+    """/Rotate and /CropBox are inherited from the page tree when a page has none of its own, and a viewer shows
+    the crop box: the block goes to the bottom right of what is shown."""
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    source = tmp_path / "tree.pdf"
+    with pikepdf.open(make_pdf(tmp_path / "in.pdf", pages=2)) as pdf:
+        pdf.Root.Pages.Rotate = 90  # on the page tree only: its pages are not touched, so nothing pushes it down
+        pdf.Root.Pages.CropBox = pikepdf.Array([20, 30, 575, 812])
+        pdf.save(source)
+    assert source.read_bytes().count(b"/Rotate") == 1  # (pikepdf would push it down to the pages it reads)
+    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
+    sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
+    body = Appearance(
+        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
+    )
+    sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
+    for renderer in ("pdfium", "poppler"):
+        shown = _shown(tmp_path / "both.pdf", 1, renderer)
+        assert shown.size == (782, 555)
+        _upright_bottom_right(shown)
