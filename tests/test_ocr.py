@@ -17,6 +17,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 from ocr import ocr_document
 from ocr.pipeline import stored_image_bytes
 from ocr.quality import LOW, low_quality_reason, page_quality
+from sohoa.record import PlacedWord
 from tests.conftest import FIXTURES, ROOT, SHARED
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -640,10 +641,12 @@ def test_a_sideways_page_with_a_rotate_entry_is_turned_from_where_it_was_shown(t
     assert _upright_lines(tmp_path / "out.pdf") == (TURNED_LINES, TURNED_LINES)
 
 
-@pytest.mark.parametrize("mode", ["redo", "force"])
-def test_redo_and_force_read_a_page_sohoa_turned_as_it_is_shown(tmp_path: Path, mode: str) -> None:
+@pytest.mark.parametrize("mode", ["skip-text", "redo", "force"])
+def test_a_page_sohoa_turned_is_read_again_as_it_is_shown(tmp_path: Path, mode: str) -> None:
     """sohoa's output for a sideways scan is shown upright by its /Rotate; read again with ``redo`` or ``force``
-    it is rendered as shown, read upright the first time (orientation 0), and keeps that /Rotate and its scan."""
+    it is rendered as shown, read upright the first time (orientation 0), and keeps that /Rotate and its scan.
+    With ``skip-text`` its text layer is kept, and pdfplumber gives its text and word boxes (the record's
+    layout, which classification reads) upright, line after line."""
     scan = _turned_lines_page().rotate(90, expand=True)
     scan.save(tmp_path / "ngang.png", dpi=(300, 300))
     ocr_document(tmp_path / "ngang.png", tmp_path / "first.pdf", workers=1)
@@ -652,8 +655,17 @@ def test_redo_and_force_read_a_page_sohoa_turned_as_it_is_shown(tmp_path: Path, 
         (scan_image,) = first.pages[0].get_images().values()
         scan_bytes = stored_image_bytes(scan_image)
     again = ocr_document(tmp_path / "first.pdf", tmp_path / "again.pdf", workers=1, mode=mode)
-    assert [(p.ocr, p.orientation) for p in again.pages] == [(True, 0)]
+    assert [(p.ocr, p.orientation) for p in again.pages] == [(mode != "skip-text", 0)]
     assert [line for line in again.text.splitlines() if line] == TURNED_LINES
+    (layout,) = again.layout
+    rows: list[tuple[float, list[PlacedWord]]] = []  # (middle, words) of each line, top down
+    for word in sorted(layout.words, key=lambda w: (w.top + w.bottom) / 2):
+        middle = (word.top + word.bottom) / 2
+        if rows and middle - rows[-1][0] < 20:  # lines are 180 px (Tesseract's boxes) or 43 pt (the layer) apart
+            rows[-1][1].append(word)
+        else:
+            rows.append((middle, [word]))
+    assert [" ".join(w.text for w in sorted(row, key=lambda w: w.x0)) for _, row in rows] == TURNED_LINES
     with pikepdf.open(tmp_path / "again.pdf") as out:
         assert out.pages[0].obj.Rotate == 90
         (image,) = out.pages[0].get_images().values()
