@@ -7,7 +7,8 @@ Every output page is the original page, untouched: PDF pages are copied, images 
 (img2pdf: a JPEG or a G4 TIFF is embedded byte for byte; a JPEG may then be wrapped, unchanged, in a lossless
 Deflate layer that makes the file smaller, see ``deflate_jpegs``). Tesseract reads a straightened copy of the page
 image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, rotated
-back by the skew that was removed, so that selecting a word in a viewer selects that word on the scan.
+back by the skew that was removed, so that selecting a word in a viewer selects that word on the scan. A page
+read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry, its pixels unchanged.
 """
 
 from __future__ import annotations
