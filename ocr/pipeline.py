@@ -7,7 +7,8 @@ Every output page is the original page, untouched: PDF pages are copied, images 
 (img2pdf: a JPEG or a G4 TIFF is embedded byte for byte; a JPEG may then be wrapped, unchanged, in a lossless
 Deflate layer that makes the file smaller, see ``deflate_jpegs``). Tesseract reads a straightened copy of the page
 image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, rotated
-back by the skew that was removed, so that selecting a word in a viewer selects that word on the scan.
+back by the skew that was removed, so that selecting a word in a viewer selects that word on the scan. A page
+read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry, its pixels unchanged.
 """
 
 from __future__ import annotations
@@ -693,6 +694,10 @@ def assemble_pdf(
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
             display_rotation = int(target.obj.get("/Rotate", 0)) % 360
             overlay_text_layer(out, target, layer, plan.turned - display_rotation)
+            if plan.orientation:
+                # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
+                # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
+                target.obj.Rotate = (display_rotation + plan.orientation) % 360
         input_signatures = drop_signatures(out)
         deflate_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:

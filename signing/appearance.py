@@ -12,6 +12,12 @@
   nothing (the national motto starts at the top margin, 20–25 mm down: see _copy_box).
 
 The text font (Liberation Serif 2 by default: Times metrics, full Vietnamese glyphs) is subset and embedded.
+
+Places are meant as the page is displayed: on a page turned by /Rotate (a scan `sohoa ocr` turned upright, or an
+input that came so) "bottom right" is the displayed page's, and the stamp stands upright there. pyHanko draws a
+stamp in the page's own, unturned space and does nothing about /Rotate (it only offers the NoRotate flag, which
+viewers honour differently: pyHanko issue #265), so the field's box is placed in that space from where it is to
+be seen (``_PageFrame``), and the stamp is laid out at its displayed size and turned back by its form's /Matrix.
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ import numpy as np
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from PIL import Image
-from pyhanko.pdf_utils import layout
+from pyhanko.pdf_utils import generic, layout
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.text import TextBoxStyle
@@ -74,8 +80,71 @@ logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class _PageFrame:
+    """A page as displayed: its crop box (``left``, ``bottom``, ``right``, ``top``, in the page's own space) turned
+    clockwise by its /Rotate (``rotate``: 0, 90, 180 or 270). A box "as shown" is in points from the displayed
+    page's bottom left corner, x to the right and y up, as a reader sees them."""
+
+    left: float
+    bottom: float
+    right: float
+    top: float
+    rotate: int = 0
+
+    @property
+    def shown_size(self) -> tuple[float, float]:
+        """The displayed page's width and height."""
+        width, height = self.right - self.left, self.top - self.bottom
+        return (height, width) if self.rotate in (90, 270) else (width, height)
+
+    def to_user(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A box as shown, in the page's own space (where pyHanko places a field)."""
+        width, height = self.right - self.left, self.top - self.bottom
+        x0, y0, x1, y1 = box
+        # each corner of the shown box turned back counter-clockwise by /Rotate: (x, y) shown is (u, v) own, from
+        # the crop box's bottom left; /Rotate 90 shows the page's top edge on the right: x = v, y = width - u
+        corners = [
+            {0: (x, y), 90: (width - y, x), 180: (width - x, height - y), 270: (y, height - x)}[self.rotate]
+            for x, y in ((x0, y0), (x1, y1))
+        ]
+        us, vs = [u for u, _ in corners], [v for _, v in corners]
+        return (self.left + min(us), self.bottom + min(vs), self.left + max(us), self.bottom + max(vs))
+
+    def to_shown(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
+        """A box in the page's own space, as shown (the inverse of ``to_user``)."""
+        width, height = self.right - self.left, self.top - self.bottom
+        x0, y0, x1, y1 = box
+        corners = [
+            {0: (u, v), 90: (v, width - u), 180: (width - u, height - v), 270: (height - v, u)}[self.rotate]
+            for u, v in ((x0 - self.left, y0 - self.bottom), (x1 - self.left, y1 - self.bottom))
+        ]
+        xs, ys = [x for x, _ in corners], [y for _, y in corners]
+        return (min(xs), min(ys), max(xs), max(ys))
+
+
+class _UprightTextStamp(TextStamp):
+    """A text stamp that stands upright on a page turned clockwise by ``rotate``: laid out in the field's box as
+    shown, its form turned counter-clockwise by the same angle (/Matrix). A viewer maps the form's turned
+    bounding box onto the field's /Rect (ISO 32000-1, 12.5.5), which is that box in the page's own space."""
+
+    def __init__(self, *args: Any, rotate: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.rotate = rotate
+
+    def as_form_xobject(self) -> Any:
+        form = super().as_form_xobject()
+        if self.rotate:
+            cos, sin = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[self.rotate]
+            form["/Matrix"] = generic.ArrayObject(generic.NumberObject(v) for v in (cos, sin, -sin, cos, 0, 0))
+        return form
+
+
+@dataclass(frozen=True)
 class _VnTimeStampStyle(TextStampStyle):
-    """A text stamp whose ``%(ts)s`` is the signing time itself, shown in ISO 8601 at +07:00."""
+    """A text stamp whose ``%(ts)s`` is the signing time itself, shown in ISO 8601 at +07:00, upright on a page
+    turned by /Rotate ``page_rotation`` (see ``_UprightTextStamp``)."""
+
+    page_rotation: int = 0
 
     def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> TextStamp:
         params = dict(text_params)
@@ -83,7 +152,9 @@ class _VnTimeStampStyle(TextStampStyle):
         if isinstance(ts, str):
             with contextlib.suppress(ValueError):
                 params["ts"] = iso_vn(datetime.strptime(ts, _TS_FORMAT))
-        return super().create_stamp(writer, box, params)
+        if self.page_rotation in (90, 270) and box.width_defined and box.height_defined:
+            box = layout.BoxConstraints(width=box.height, height=box.width)  # the field's box as shown
+        return _UprightTextStamp(writer=writer, style=self, box=box, text_params=params, rotate=self.page_rotation)
 
 
 @functools.lru_cache(maxsize=4)
@@ -256,9 +327,10 @@ class Appearance:
         writer: Any = None,
         image: Image.Image | None = None,
         image_layout: layout.SimpleBoxLayoutRule | None = None,
+        page_rotation: int = 0,
     ) -> TextStampStyle:
         """Every appearance's style: ``text`` (``%(ts)s`` = the signing time) in black at ``size`` pt, no border,
-        and ``image``, opaque, behind it when given."""
+        and ``image``, opaque, behind it when given; upright on a page shown turned by ``page_rotation``."""
         behind: dict[str, Any] = {}
         if image is not None:
             behind = dict(
@@ -272,10 +344,11 @@ class Appearance:
             text_box_style=self._text_box_style(size),
             border_width=0,
             inner_content_layout=text_layout,
+            page_rotation=page_rotation,
             **behind,
         )
 
-    def _image_and_text(self, writer: Any, image: Image.Image, text: str) -> TextStampStyle:
+    def _image_and_text(self, writer: Any, image: Image.Image, text: str, page_rotation: int) -> TextStampStyle:
         """The signer's block (``signer``, ``decree30``): ``image`` in the left half (shrunk to fit), ``text`` in
         the right half."""
         return self._stamp(
@@ -293,18 +366,21 @@ class Appearance:
                 y_align=layout.AxisAlignment.ALIGN_MID,
                 margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
             ),
+            page_rotation=page_rotation,
         )
 
     def pyhanko_style(
         self, writer: Any, field_name: str, source: Path | None = None
     ) -> tuple[TextStampStyle, fields.SigFieldSpec]:
         """The stamp and the field for ``writer``'s document; ``source``, the file being signed, is looked at by
-        ``copy`` to find where its mark hides nothing (without it the mark goes to the top right corner)."""
+        ``copy`` to find where its mark hides nothing (without it the mark goes to the top right corner). Places
+        are the displayed page's (``_PageFrame``): the field's box is given in the page's own space."""
         count = int(writer.root["/Pages"]["/Count"])
+        page = 0 if self.kind == "copy" else count - 1
+        frame = _page_frame(writer, page)
         if self.kind == "copy":
-            page = 0
             lines = [self.copy_form, self.organisation, _SAMPLE_TIME]
-            box = _copy_box(writer, source, page, self._text_size(lines, 10))
+            box = _copy_box(frame, source, page, self._text_size(lines, 10))
             text = f"{self.copy_form}\n{self.organisation}\n%(ts)s"
             style = self._stamp(
                 text,
@@ -312,16 +388,15 @@ class Appearance:
                 layout.SimpleBoxLayoutRule(
                     x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MAX
                 ),
+                page_rotation=frame.rotate,
             )
         elif self.kind == "signer":
             signature = self._image(self.signature_image, "signature_image")
-            page = count - 1
-            box = _signer_box(writer, page)
+            box = _signer_box(frame)
             text = f"Ký bởi: {self.signer}\nThời gian ký: %(ts)s"
-            style = self._image_and_text(writer, signature, text)
+            style = self._image_and_text(writer, signature, text, frame.rotate)
         elif self.kind == "seal":
             seal = self._image(self.seal_image, "seal_image")
-            page = count - 1
             signer_rect = _last_visible_signature(writer, page)
             if signer_rect is None:
                 raise AppearanceOrderError(
@@ -332,7 +407,8 @@ class Appearance:
                     "then sign that signed file with --appearance seal (or --appearance decree30: both in one "
                     "signature)"
                 )
-            box = _seal_box(signer_rect, seal, self._optional_image(self.signature_image))
+            shown = _seal_box(frame.to_shown(signer_rect), seal, self._optional_image(self.signature_image))
+            box = frame.to_user(shown)
             style = self._stamp(
                 f"{self.organisation}\n%(ts)s",
                 5,
@@ -341,7 +417,7 @@ class Appearance:
                 layout.SimpleBoxLayoutRule(
                     x_align=layout.AxisAlignment.ALIGN_MID,
                     y_align=layout.AxisAlignment.ALIGN_MIN,
-                    margins=layout.Margins(top=max(0, int(box[3]) - int(box[1]) - _SEAL_CAPTION_H)),
+                    margins=layout.Margins(top=max(0, int(shown[3]) - int(shown[1]) - _SEAL_CAPTION_H)),
                 ),
                 writer=writer,
                 image=seal,
@@ -351,6 +427,7 @@ class Appearance:
                     margins=layout.Margins(left=0, right=0, top=0, bottom=_SEAL_CAPTION_H),
                     inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
                 ),
+                page_rotation=frame.rotate,
             )
         else:
             if self.seal_image is None or self.signature_image is None:
@@ -361,35 +438,44 @@ class Appearance:
             composite = compose_seal_over_signature(
                 self._image(self.signature_image, "signature_image"), self._image(self.seal_image, "seal_image")
             )
-            page = count - 1
-            box = _signer_box(writer, page)
+            box = _signer_box(frame)
             text = f"Ký bởi: {self.signer}\nCơ quan: {self.organisation}\nThời gian ký: %(ts)s"
-            style = self._image_and_text(writer, composite, text)
+            style = self._image_and_text(writer, composite, text, frame.rotate)
         spec = fields.SigFieldSpec(
             sig_field_name=field_name, on_page=page, box=(int(box[0]), int(box[1]), int(box[2]), int(box[3]))
         )
         return style, spec
 
 
-def _copy_box(writer: Any, source: Path | None, page: int, size: tuple[int, int]) -> tuple[float, float, float, float]:
-    """Where the copy mark (``size``: width, height in points) hides nothing of ``source``'s ``page``.
+def _copy_box(
+    frame: _PageFrame, source: Path | None, page: int, size: tuple[int, int]
+) -> tuple[float, float, float, float]:
+    """Where the copy mark (``size``: width, height in points, as shown) hides nothing of ``source``'s ``page``
+    (``frame``: that page as displayed), in the page's own space.
 
     Decree 30 puts it at the top right of the first page (ô 14), where the national motto also is, from the top
     margin (20–25 mm) down: the mark goes into the top margin, its right edge on the right margin, over paper that
     is blank as drawn (a scan's ink, text, earlier signatures) and carries no text (an OCR layer's invisible words
     too). When the top margin has no such place (a header drawn into it), it goes to the nearest blank place of
     the page, nearest to that top right corner; a page with no blank place at all gets it where it covers the
-    least ink in the top margin (a warning says so). The same page always gives the same place."""
+    least ink in the top margin (a warning says so). The same page always gives the same place. All of it as
+    the page is displayed: on a page turned by /Rotate, the displayed page's top right."""
     width, height = size
     grid = _occupied(source, page) if source is not None else None
     if grid is None:  # nothing to look at (or unreadable by PDFium): the top right corner of the page
-        page_w, page_h = _page_size(writer, page)
+        page_w, page_h = frame.shown_size
         right, top = page_w - _COPY_RIGHT, page_h - _COPY_EDGE
-        return (math.floor(right - width), math.floor(top - height), math.floor(right), math.floor(top))
-    (left, _bottom, _right, top), occupied = grid
+        x0, y0, x1, y1 = frame.to_user((right - width, top - height, right, top))
+        return (math.floor(x0), math.floor(y0), math.floor(x1), math.floor(y1))
+    crop_box, occupied = grid
+    shown = _PageFrame(*crop_box, rotate=frame.rotate)  # the box PDFium drew, turned as the page is shown
+    occupied = np.rot90(occupied, k=-frame.rotate // 90)  # the grid as shown (rot90 turns counter-clockwise)
     x, y = _free_spot(occupied, width, height, ideal=(occupied.shape[1] - _COPY_RIGHT - width, _COPY_EDGE))
-    x0, y1 = math.ceil(left + x), math.floor(top - y)
-    return (x0, y1 - height, x0 + width, y1)
+    shown_height = shown.shown_size[1]
+    x0, y0, x1, y1 = shown.to_user((x, shown_height - y - height, x + width, shown_height - y))
+    # whole points, as on an upright page: less than a point from the spot found, within its clearance
+    left, top = math.ceil(x0), math.floor(y1)
+    return (left, top - (y1 - y0), left + (x1 - x0), top)
 
 
 def _occupied(source: Path, page: int) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
@@ -448,9 +534,12 @@ def _free_spot(occupied: np.ndarray, width: int, height: int, ideal: tuple[int, 
     return int(x[region][least]), int(y[region][least])
 
 
-def _signer_box(writer: Any, page: int) -> tuple[float, float, float, float]:
-    width, _height = _page_size(writer, page)
-    return (width - _BLOCK_RIGHT - _BLOCK_W, _BLOCK_BOTTOM, width - _BLOCK_RIGHT, _BLOCK_BOTTOM + _BLOCK_H)
+def _signer_box(frame: _PageFrame) -> tuple[float, float, float, float]:
+    """The signer's block, bottom right of the page as displayed, in the page's own space."""
+    width, _height = frame.shown_size
+    return frame.to_user(
+        (width - _BLOCK_RIGHT - _BLOCK_W, _BLOCK_BOTTOM, width - _BLOCK_RIGHT, _BLOCK_BOTTOM + _BLOCK_H)
+    )
 
 
 def _drawn_scale(signature: Image.Image | None) -> float:
@@ -501,13 +590,24 @@ def _last_visible_signature(writer: Any, page: int) -> tuple[float, float, float
         return None
 
 
-def _page_size(writer: Any, page: int) -> tuple[float, float]:
+def _page_frame(writer: Any, page: int) -> _PageFrame:
+    """``writer``'s ``page`` as displayed: its crop box (else its media box) and its /Rotate, each inherited from
+    the page tree when the page has none of its own."""
     try:
         ref, _ = writer.find_page_for_modification(page)
-        box = [float(v) for v in ref.get_object()["/MediaBox"]]
-        return box[2] - box[0], box[3] - box[1]
-    except Exception:  # an inherited or odd MediaBox: fall back to A4
-        return 595.0, 842.0
+        node, found = ref.get_object(), {}
+        for _depth in range(64):  # a page tree deeper than that is broken (or a loop)
+            for key in ("/CropBox", "/MediaBox", "/Rotate"):
+                if key not in found and key in node:
+                    found[key] = node[key]
+            if "/Parent" not in node:
+                break
+            node = node["/Parent"]
+        x0, y0, x1, y1 = (float(v) for v in found.get("/CropBox", found["/MediaBox"]))
+        rotate = int(found.get("/Rotate", 0)) % 360
+        return _PageFrame(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), rotate if rotate % 90 == 0 else 0)
+    except Exception:  # an odd page (no MediaBox, a box of names): an upright A4 page
+        return _PageFrame(0.0, 0.0, 595.0, 842.0)
 
 
 def appearance_from_settings(settings: Any, identity: SigningIdentity, kind: str) -> Appearance | None:

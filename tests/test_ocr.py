@@ -17,6 +17,7 @@ from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
 from ocr import ocr_document
 from ocr.pipeline import stored_image_bytes
 from ocr.quality import LOW, low_quality_reason, page_quality
+from sohoa.record import PlacedWord
 from tests.conftest import FIXTURES, ROOT, SHARED
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -468,8 +469,9 @@ def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: 
 
 
 def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None:
-    """A low-quality first reading triggers Tesseract OSD; the page is read turned upright, and the text
-    layer is turned back onto the page as scanned."""
+    """A low-quality first reading triggers Tesseract OSD; the page is read turned upright, the text layer is
+    turned back onto the page as scanned, and the page is shown upright (/Rotate): where pdfplumber puts the
+    words, as displayed, is where the ink is on the scan turned upright."""
     import pdfplumber
 
     page = Image.new("L", (2480, 3508), 250)
@@ -493,12 +495,13 @@ def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None
             width, height = pdf.pages[0].width, pdf.pages[0].height
             xs = sorted((c["x0"] + c["x1"]) / 2 for c in chars)
             ys = sorted((c["top"] + c["bottom"]) / 2 for c in chars)
-        ink = scan.point(lambda v: 255 if v < 128 else 0).getbbox()
+        shown = scan.rotate(-turn, expand=True)  # turned clockwise by the page's /Rotate: the page as it was
+        ink = shown.point(lambda v: 255 if v < 128 else 0).getbbox()
         assert ink is not None
         scale = 72 / 300
         assert abs(xs[0] - ink[0] * scale) < 25 and abs(xs[-1] - ink[2] * scale) < 25, (xs[0], xs[-1], ink)
         assert abs(ys[0] - ink[1] * scale) < 25 and abs(ys[-1] - ink[3] * scale) < 25, (ys[0], ys[-1], ink)
-        assert (width, height) == pytest.approx((scan.width * scale, scan.height * scale))
+        assert (width, height) == pytest.approx((page.width * scale, page.height * scale))  # upright, as displayed
 
 
 TURNED_LINES = [
@@ -515,24 +518,31 @@ TURNED_LINES = [
 ]
 
 
-@pytest.mark.parametrize("skew", [0.0, 2.0])
-@pytest.mark.parametrize("turn", [0, 90, 180, 270])
-def test_a_page_turned_any_way_gets_a_text_layer_on_its_words(tmp_path: Path, turn: int, skew: float) -> None:
-    """A page scanned turned (PIL: counter-clockwise, so 270 is a quarter turn clockwise), with or without a
-    small skew: pdftotext gives back each line whole, the lines in order, and the invisible words lie where the
-    ink is.
-
-    Turned 270, Tesseract read the page right without OSD, in lines running down the image, and its boxes
-    stood on end: 3 of 169 words came back from the layer (QA). A sideways page's skew is measured upright (on
-    a sideways page the projection profile finds no text lines: it found −3.5° on this page turned 90°)."""
-    import pdfplumber
-
-    page = Image.new("L", (1748, 2480), 250)  # A5 at 300 dpi, one column of short lines: a plain reading order
+def _turned_lines_page() -> Image.Image:
+    """TURNED_LINES upright on an A5 page at 300 dpi, one column (a plain reading order)."""
+    page = Image.new("L", (1748, 2480), 250)
     draw = ImageDraw.Draw(page)
     font = ImageFont.truetype(FONT, 60)
     for index, line in enumerate(TURNED_LINES):
         draw.text((300, 300 + index * 180), line, fill=20, font=font)
-    scan = page.rotate(turn + skew, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    return page
+
+
+@pytest.mark.parametrize("skew", [0.0, 2.0])
+@pytest.mark.parametrize("turn", [0, 90, 180, 270])
+def test_a_page_turned_any_way_gets_a_text_layer_on_its_words(tmp_path: Path, turn: int, skew: float) -> None:
+    """A page scanned turned (PIL: counter-clockwise, so 270 is a quarter turn clockwise), with or without a
+    small skew, is shown upright: a /Rotate entry turns it (clockwise, by the ``orientation`` it was read at),
+    its scan's pixels stay as they were; pdfplumber (which applies /Rotate) and pdftotext give back each line
+    whole and upright, the lines in order, and the invisible words lie where the ink is as displayed.
+
+    Turned 270, Tesseract read the page right without OSD, in lines running down the image, and its boxes
+    stood on end: 3 of 169 words came back from the layer (QA). A sideways page's skew is measured upright (on
+    a sideways page the projection profile finds no text lines: it found −3.5° on this page turned 90°). Until
+    sohoa added /Rotate, a sideways page was shown sideways and pdfplumber gave its words reversed, one a line."""
+    import pdfplumber
+
+    scan = _turned_lines_page().rotate(turn + skew, expand=True, resample=Image.Resampling.BICUBIC, fillcolor=250)
     path = tmp_path / f"xoay-{turn}-{skew}.png"
     scan.save(path, dpi=(300, 300))
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
@@ -541,18 +551,22 @@ def test_a_page_turned_any_way_gets_a_text_layer_on_its_words(tmp_path: Path, tu
     assert info.skew == pytest.approx(-skew, abs=0.3), info  # the angle that straightens it, measured upright
     assert [line for line in result.text.splitlines() if line] == TURNED_LINES
 
-    extracted = subprocess.run(
-        ["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
-    ).stdout
-    lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", extracted).splitlines()]
-    lines = [line for line in lines if line]
-    # each line whole, one after the other; from which end pdftotext starts on a turned page is its own affair
-    assert lines in (TURNED_LINES, TURNED_LINES[::-1]), lines
+    with pikepdf.open(tmp_path / "out.pdf") as out, pikepdf.open(io.BytesIO(img2pdf.convert(str(path)))) as alone:
+        shown = out.pages[0]
+        assert int(shown.obj.get("/Rotate", 0)) == turn  # turned clockwise as far as it was turned to be read
+        (image,) = shown.get_images().values()
+        (original,) = alone.pages[0].get_images().values()
+        # the scan as img2pdf embeds it, byte for byte: the page is turned, not its pixels
+        assert stored_image_bytes(image) == original.read_raw_bytes()
+        assert pikepdf.PdfImage(image).as_pil_image().tobytes() == scan.tobytes()
 
+    assert _upright_lines(tmp_path / "out.pdf") == (TURNED_LINES, TURNED_LINES)
     with pdfplumber.open(tmp_path / "out.pdf") as pdf:
         chars = [c for c in pdf.pages[0].chars if not c["text"].isspace()]
-    ink = scan.point(lambda v: 255 if v < 128 else 0).getbbox()
-    assert chars and ink is not None
+    assert chars and all(c["upright"] for c in chars)
+    displayed = scan.rotate(-turn, expand=True)  # the scan as a viewer shows it: turned clockwise by /Rotate
+    ink = displayed.point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert ink is not None
     scale = 72 / 300
     left, top, right, bottom = (v * scale for v in ink)
     # every word on the ink, and the words reach across it (not piled up in one part of the page)
@@ -578,6 +592,9 @@ def test_page_with_rotate_entry_gets_its_text_layer_where_it_is_displayed(tmp_pa
         pdf.save(tmp_path / "rotated.pdf")
     result = ocr_document(tmp_path / "rotated.pdf", tmp_path / "out.pdf", workers=1)
     assert result.text.count("hộ tịch trực tuyến") == 8
+    assert result.pages[0].orientation == 0
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        assert out.pages[0].obj.Rotate == 90  # upright as displayed already: its /Rotate stays as it was
     bbox = subprocess.run(
         ["pdftotext", "-bbox", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -589,6 +606,71 @@ def test_page_with_rotate_entry_gets_its_text_layer_where_it_is_displayed(tmp_pa
     assert ink is not None
     scale = 72 / 300
     assert abs(x_min - ink[0] * scale) < 8 and abs(x_max - ink[2] * scale) < 8 and abs(y_max - ink[3] * scale) < 8
+
+
+def _upright_lines(pdf_path: Path) -> tuple[list[str], list[str]]:
+    """The first page's non-empty lines as pdfplumber (which applies /Rotate) and pdftotext give them."""
+    import pdfplumber
+
+    with pdfplumber.open(pdf_path) as pdf:
+        plumbed = unicodedata.normalize("NFC", pdf.pages[0].extract_text() or "")
+    extracted = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+    def lines(text: str) -> list[str]:
+        return [" ".join(line.split()) for line in unicodedata.normalize("NFC", text).splitlines() if line.strip()]
+
+    return lines(plumbed), lines(extracted)
+
+
+def test_a_sideways_page_with_a_rotate_entry_is_turned_from_where_it_was_shown(tmp_path: Path) -> None:
+    """A page stored upside down with /Rotate 90 is shown sideways (turned a quarter counter-clockwise): read
+    turned a quarter clockwise (orientation 90), it is shown upright by /Rotate 180 — its own entry and the turn
+    added, modulo 360."""
+    stored = _turned_lines_page().rotate(180)
+    stored.save(tmp_path / "stored.pdf", resolution=300)
+    with pikepdf.open(tmp_path / "stored.pdf") as pdf:
+        pdf.pages[0].obj.Rotate = 90
+        pdf.save(tmp_path / "rotated.pdf")
+    result = ocr_document(tmp_path / "rotated.pdf", tmp_path / "out.pdf", workers=1)
+    assert result.pages[0].orientation == 90
+    assert [line for line in result.text.splitlines() if line] == TURNED_LINES
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        assert out.pages[0].obj.Rotate == 180
+    assert _upright_lines(tmp_path / "out.pdf") == (TURNED_LINES, TURNED_LINES)
+
+
+@pytest.mark.parametrize("mode", ["skip-text", "redo", "force"])
+def test_a_page_sohoa_turned_is_read_again_as_it_is_shown(tmp_path: Path, mode: str) -> None:
+    """sohoa's output for a sideways scan is shown upright by its /Rotate; read again with ``redo`` or ``force``
+    it is rendered as shown, read upright the first time (orientation 0), and keeps that /Rotate and its scan.
+    With ``skip-text`` its text layer is kept, and pdfplumber gives its text and word boxes (the record's
+    layout, which classification reads) upright, line after line."""
+    scan = _turned_lines_page().rotate(90, expand=True)
+    scan.save(tmp_path / "ngang.png", dpi=(300, 300))
+    ocr_document(tmp_path / "ngang.png", tmp_path / "first.pdf", workers=1)
+    with pikepdf.open(tmp_path / "first.pdf") as first:
+        assert first.pages[0].obj.Rotate == 90
+        (scan_image,) = first.pages[0].get_images().values()
+        scan_bytes = stored_image_bytes(scan_image)
+    again = ocr_document(tmp_path / "first.pdf", tmp_path / "again.pdf", workers=1, mode=mode)
+    assert [(p.ocr, p.orientation) for p in again.pages] == [(mode != "skip-text", 0)]
+    assert [line for line in again.text.splitlines() if line] == TURNED_LINES
+    (layout,) = again.layout
+    rows: list[tuple[float, list[PlacedWord]]] = []  # (middle, words) of each line, top down
+    for word in sorted(layout.words, key=lambda w: (w.top + w.bottom) / 2):
+        middle = (word.top + word.bottom) / 2
+        if rows and middle - rows[-1][0] < 20:  # lines are 180 px (Tesseract's boxes) or 43 pt (the layer) apart
+            rows[-1][1].append(word)
+        else:
+            rows.append((middle, [word]))
+    assert [" ".join(w.text for w in sorted(row, key=lambda w: w.x0)) for _, row in rows] == TURNED_LINES
+    with pikepdf.open(tmp_path / "again.pdf") as out:
+        assert out.pages[0].obj.Rotate == 90
+        (image,) = out.pages[0].get_images().values()
+        assert stored_image_bytes(image) == scan_bytes  # force too: a scan with a text layer only loses the text
+    assert _upright_lines(tmp_path / "again.pdf") == (TURNED_LINES, TURNED_LINES)  # one text layer, upright
 
 
 def test_modes_skip_text_redo_and_force(tmp_path: Path) -> None:
@@ -621,7 +703,9 @@ def test_modes_skip_text_redo_and_force(tmp_path: Path) -> None:
 
 def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_path: Path) -> None:
     """force turns a page's content into an image of itself but keeps the page object: a bookmark pointing at
-    it still does, its link stays clickable, and a page shown turned by /Rotate looks as it did."""
+    it still does, its link stays clickable, and its /Rotate stays, so the image shows the page as it was shown.
+    Here /Rotate 90 showed it sideways: read turned upright (orientation 270), it is shown upright by /Rotate
+    (90 + 270) mod 360 = 0, which is the rasterised page as it was shown, turned by that orientation."""
     from sohoa.pdfium import open_pdf
 
     source = tmp_path / "xoay.pdf"
@@ -636,16 +720,18 @@ def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_p
             outline.root.append(pikepdf.OutlineItem("Án lệ số 43", 0))
         pdf.save(source)
     result = ocr_document(source, tmp_path / "out.pdf", workers=2, mode="force")
-    assert [p.ocr for p in result.pages] == [True] and "Về hiệu lực của hợp đồng thế chấp" in result.text
+    assert [(p.ocr, p.orientation) for p in result.pages] == [(True, 270)]
+    assert "Về hiệu lực của hợp đồng thế chấp" in result.text
     with pikepdf.open(tmp_path / "out.pdf") as out:
         page = out.pages[0]
-        assert int(page.Rotate) == 90 and str(page.Annots[0].A.URI) == "https://dichvucong.gov.vn"
+        assert int(page.Rotate) == 0 and str(page.Annots[0].A.URI) == "https://dichvucong.gov.vn"
         with out.open_outline() as outline:
             assert outline.root[0].destination[0].objgen == page.obj.objgen
         assert "/Im0" in page.Resources.XObject and "/Font" not in page.Resources  # its vector text is gone
     with open_pdf(source) as before, open_pdf(tmp_path / "out.pdf") as after:
-        old, new = (pdf.render(0, scale=0.5, grayscale=True, annotations=False) for pdf in (before, after))
-    assert old.size == new.size  # displayed the same way round
+        shown, new = (pdf.render(0, scale=0.5, grayscale=True, annotations=False) for pdf in (before, after))
+    old = shown.rotate(90, expand=True)  # as it was shown, turned clockwise by 270 (PIL: counter-clockwise by 90)
+    assert old.size == new.size  # displayed upright
     ink = [ImageChops.invert(image).getbbox() for image in (old, new)]
     assert ink[0] is not None and ink[1] is not None
     assert all(abs(a - b) <= 2 for a, b in zip(ink[0], ink[1], strict=True)), ink  # not turned, flipped or shifted

@@ -432,3 +432,135 @@ def test_copy_mark_spot_is_the_corner_on_a_blank_page_and_least_ink_on_a_full_on
     assert y + 44 <= _TOP_MARGIN and "no blank place" in caplog.text
     assert _free_spot(full, 160, 44, ideal=(595 - 42 - 160, _COPY_EDGE)) == (x, y)
     assert x <= 300 and x + 160 >= 100  # over the strip: the least ink
+
+
+def _shown(pdf: Path, page: int, renderer: str = "pdfium") -> Image.Image:
+    """``pdf``'s ``page`` (from 0) as a viewer shows it, at 72 dpi: turned by its /Rotate, its signature widgets
+    drawn — by PDFium (pypdfium2, with its form environment, which draws widgets) or by poppler (pdftoppm, told
+    to show the crop box as viewers do)."""
+    import pypdfium2
+
+    if renderer == "poppler":
+        out = pdf.parent / f"{pdf.stem}-{page}"
+        subprocess.run(
+            ["pdftoppm", "-cropbox", "-r", "72", "-png", "-singlefile", "-f", str(page + 1), "-l", str(page + 1)]
+            + [str(pdf), str(out)],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        return Image.open(f"{out}.png").convert("RGB")
+    doc = pypdfium2.PdfDocument(str(pdf))
+    try:
+        doc.init_forms()
+        bitmap = doc[page].render(scale=1, may_draw_forms=True)
+        return bitmap.to_pil().convert("RGB")
+    finally:
+        doc.close()
+
+
+def _turned(source: Path, target: Path, page: int, rotate: int) -> Path:
+    with pikepdf.open(source) as pdf:
+        pdf.pages[page].obj.Rotate = rotate
+        pdf.save(target)
+    return target
+
+
+def _stamp_matrix(pdf: Path, page: int, field: str) -> list[float] | None:
+    with pikepdf.open(pdf) as doc:
+        (annot,) = [a for a in doc.pages[page].Annots if a.get("/T") == field]
+        matrix = annot.AP.N.get("/Matrix")
+        return None if matrix is None else [float(v) for v in matrix]
+
+
+@pytest.mark.parametrize("rotate", [90, 180, 270])
+def test_signer_and_seal_stand_upright_bottom_right_of_a_turned_last_page(
+    rotate: int, tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """pyHanko places a field and draws its stamp in the page's own space, and does nothing about /Rotate: on a
+    last page shown turned (a scan `sohoa ocr` turned upright, an input that came so) the signer's block went to
+    the page's own bottom right — the top right or the bottom left as shown — and stood on its side or on its
+    head. Now both signatures are where they are on an upright page, as displayed, and upright: the signature
+    image (wider than tall) in the left half of the block, the text in the right half, the seal over the image's
+    left third; each stamp's form is turned back by /Matrix."""
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    source = _turned(make_pdf(tmp_path / "in.pdf", pages=2), tmp_path / "turned.pdf", 1, rotate)
+    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
+    sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
+    body = Appearance(
+        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
+    )
+    sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
+    for renderer in ("pdfium", "poppler"):
+        shown = _shown(tmp_path / "both.pdf", 1, renderer)
+        assert shown.size == ((842, 595) if rotate in (90, 270) else (595, 842))
+        _upright_bottom_right(shown)
+    cos, sin = {90: (0, 1), 180: (-1, 0), 270: (0, -1)}[rotate]
+    expected = [cos, sin, -sin, cos, 0, 0]  # turned counter-clockwise as far as the page is turned clockwise
+    assert _stamp_matrix(tmp_path / "both.pdf", 1, "Signature1") == expected
+    assert _stamp_matrix(tmp_path / "both.pdf", 1, "Signature2") == expected
+    assert _bbox(_shown(tmp_path / "both.pdf", 0), (0, 0, 595, 842), _blue) is None  # page 1: nothing
+
+
+def _upright_bottom_right(img: Image.Image) -> None:
+    """The signer's block (signature image, then text) and the seal over it, upright at the bottom right of
+    ``img``, a last page as displayed."""
+    w, h = img.size
+    # the signer's block: 320 × 96 pt, 36 pt from the right edge and 60 pt from the bottom edge as shown
+    left, top, right, bottom = w - 36 - 320, h - 60 - 96, w - 36, h - 60
+    middle = (left + right) // 2
+    # the images' own blue and red (PDFium draws text with coloured fringes that _blue and _red take for them)
+    blue = _bbox(img, (0, 0, w, h), lambda p: p[2] > 150 and p[0] < 60 and p[1] < 80)
+    assert blue is not None and left - 2 <= blue[0] and blue[2] <= middle + 2, (blue, left, middle)
+    assert top - 2 <= blue[1] and blue[3] <= bottom + 2, (blue, top, bottom)
+    assert blue[2] - blue[0] > 2 * (blue[3] - blue[1]), blue  # lying as it was drawn, not on its side
+    text = _bbox(img, (middle, top - 2, w, bottom + 2), _dark)
+    assert text is not None and text[0] > blue[2] and text[2] <= right + 2, (text, blue)  # right of the image
+    assert text[2] - text[0] > 2 * (text[3] - text[1]), text  # two lines of text, across
+    red = _bbox(img, (0, 0, w, h), lambda p: p[0] > 180 and p[1] < 60 and p[2] < 70)
+    assert red and red[0] < blue[0] < red[2], (red, blue)  # the seal over the image's left third
+    overlap = (red[2] - blue[0]) / (blue[2] - blue[0])
+    assert 0.2 < overlap < 0.45, overlap
+    assert red[3] - red[1] == pytest.approx(red[2] - red[0], abs=3)  # round, not squeezed
+
+
+def test_copy_mark_top_right_of_a_turned_first_page_upright(tmp_path: Path, signer: SigningIdentity) -> None:
+    """The copy mark on a first page shown turned a quarter (/Rotate 90, landscape as shown): in the top margin at
+    the right of the page as displayed, its three lines upright, and over nothing the page shows."""
+    source = _turned(_decree30_scan(tmp_path), tmp_path / "turned.pdf", 0, 90)
+    look = Appearance(kind="copy", signer="", organisation=QA_BODY, font=FONT)
+    out = tmp_path / "copy.pdf"
+    sign_pdf(source, out, signer, appearance=look)
+    for renderer in ("pdfium", "poppler"):
+        before, after = _shown(source, 0, renderer), _shown(out, 0, renderer)
+        w, h = after.size
+        assert (w, h) == before.size and w > h
+        mark = _bbox(after, (w // 2, 0, w, 71), _dark)  # the top margin (25 mm) of the right half, as shown
+        assert mark is not None and mark[2] > w * 0.85, (renderer, mark)
+        assert 20 <= mark[3] - mark[1] <= 40 and mark[2] - mark[0] > 60, (renderer, mark)  # three lines, across
+        under = before.crop((mark[0] - 2, mark[1] - 2, mark[2] + 2, mark[3] + 2))
+        assert _bbox(under, (0, 0, *under.size), _dark) is None  # nothing of the page under the mark
+    assert _stamp_matrix(out, 0, "Signature1") == [0, 1, -1, 0, 0, 0]
+    assert _appearance_text(out, 0).splitlines()[0] == "SAO Y"
+
+
+def test_signer_block_on_a_page_turned_by_its_page_tree_and_cropped(tmp_path: Path, signer: SigningIdentity) -> None:
+    """/Rotate and /CropBox are inherited from the page tree when a page has none of its own, and a viewer shows
+    the crop box: the block goes to the bottom right of what is shown."""
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    source = tmp_path / "tree.pdf"
+    with pikepdf.open(make_pdf(tmp_path / "in.pdf", pages=2)) as pdf:
+        pdf.Root.Pages.Rotate = 90  # on the page tree only: its pages are not touched, so nothing pushes it down
+        pdf.Root.Pages.CropBox = pikepdf.Array([20, 30, 575, 812])
+        pdf.save(source)
+    assert source.read_bytes().count(b"/Rotate") == 1  # (pikepdf would push it down to the pages it reads)
+    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
+    sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
+    body = Appearance(
+        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
+    )
+    sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
+    for renderer in ("pdfium", "poppler"):
+        shown = _shown(tmp_path / "both.pdf", 1, renderer)
+        assert shown.size == (782, 555)
+        _upright_bottom_right(shown)
