@@ -705,6 +705,20 @@ def process_document(
                 reason_en=f"the Dask cluster lost work on it ({detail}): a worker died or was cut off; rerun the batch",
                 reason_vi=f"Cụm Dask mất việc đang xử lý ({detail}): một worker bị dừng hoặc mất kết nối; chạy lại lô",
             )
+        elif _orchestration_fault(exc):
+            # the Prefect server a flow's stage tasks report to could not be reached (stopped, restarted, cut
+            # off from a worker): not the scan's fault — quarantined "processing failed", a good scan looked bad
+            log.error(
+                "%s: FAILED (will retry on the next run): the Prefect server was not reachable: %s", shown, detail
+            )
+            result = DocumentResult(
+                path,
+                Outcome.FAILED,
+                reason_en=f"the Prefect server could not be reached ({detail}): not the scan's fault; rerun the batch",
+                reason_vi=(
+                    f"Không kết nối được Prefect server ({detail}): không do tệp quét; chạy lại lô khi server hoạt động"
+                ),
+            )
         elif _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
@@ -809,6 +823,16 @@ def _cluster_fault(exc: BaseException) -> bool:
     pages, a closed connection to the scheduler), told by the module it comes from: sohoa imports ``distributed``
     only with a cluster configured."""
     return any(cls.__module__.split(".")[0] == "distributed" for cls in type(exc).__mro__)
+
+
+def _orchestration_fault(exc: BaseException) -> bool:
+    """An error of the Prefect API a stage task reports to, not of the document: Prefect's own client errors and
+    the HTTP errors beneath them (told by the module they come from), and the RuntimeError Prefect's client raises
+    when the server does not answer ("Failed to reach API at …")."""
+    modules = {cls.__module__.split(".")[0] for cls in type(exc).__mro__}
+    if modules & {"prefect", "httpx", "httpcore"}:
+        return True
+    return isinstance(exc, RuntimeError) and "Failed to reach API" in str(exc)
 
 
 def _signing_fault(exc: BaseException) -> bool:

@@ -215,3 +215,47 @@ def test_a_flow_run_with_a_configured_trust_source_not_there_ends_failed_before_
     assert "trust store 'vn' is not installed" in runs[1][0].message
     assert scan.is_file() and not (data / "claimed").exists()  # the inbox untouched
     assert not (data / "archive").exists() and not (data / "quarantine").exists()
+
+
+def test_a_document_whose_prefect_server_cannot_be_reached_is_failed_not_quarantined(tmp_path: Path) -> None:
+    """QA: a flow whose Prefect API could not be reached (a worker cut off from its server, a server restarted
+    under a running batch) quarantined a good scan as "processing failed (RuntimeError: Failed to reach API at
+    …)": the officer was told the scan was bad. It is ``failed`` now, left in place for the rerun. A real
+    unreachable API: nothing listens on the port PREFECT_API_URL names."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from tests.test_operations import TEXTS, make_scan
+
+    scan = make_scan(tmp_path / "thông báo.png", TEXTS[0])
+    with socket.socket() as probe:  # a port that was free a moment ago, closed again: nothing answers there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = (
+        "import json, sys\nfrom pathlib import Path\nfrom sohoa.settings import load_settings\n"
+        "from flows.prefect_flows import run_document\n"
+        "result = run_document(sys.argv[1], load_settings(data_dir=Path(sys.argv[2])))\n"
+        "print(json.dumps({'outcome': result.outcome.value, 'en': result.reason_en, 'vi': result.reason_vi}))\n"
+    )
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "SOHOA_CONFIG": "",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-c", script, str(scan), str(tmp_path / "var")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    said = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert said["outcome"] == "failed", said
+    assert "the Prefect server could not be reached" in said["en"] and "rerun" in said["en"], said
+    assert "Không kết nối được Prefect server" in said["vi"], said
+    assert scan.is_file() and not (tmp_path / "var" / "quarantine").exists()
