@@ -334,7 +334,10 @@ def test_the_locations_are_checked_once_per_command_and_by_every_batch(
         calls.append(Path(str(getattr(settings, "data_dir", ""))))
         real(settings)  # type: ignore[arg-type]
 
+    from flows import watch
+
     monkeypatch.setattr(pipeline, "check_locations", counted)
+    monkeypatch.setattr(watch, "check_locations", counted)  # the watcher's own name for it, bound at its import
     monkeypatch.chdir(tmp_path)
     junk = tmp_path / "hỏng.pdf"
     junk.write_bytes(b"junk")
