@@ -6,6 +6,7 @@ import random
 import re
 import shutil
 import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -438,8 +439,6 @@ def _shown(pdf: Path, page: int, renderer: str = "pdfium") -> Image.Image:
     """``pdf``'s ``page`` (from 0) as a viewer shows it, at 72 dpi: turned by its /Rotate, its signature widgets
     drawn — by PDFium (pypdfium2, with its form environment, which draws widgets) or by poppler (pdftoppm, told
     to show the crop box as viewers do)."""
-    import pypdfium2
-
     if renderer == "poppler":
         out = pdf.parent / f"{pdf.stem}-{page}"
         subprocess.run(
@@ -450,13 +449,16 @@ def _shown(pdf: Path, page: int, renderer: str = "pdfium") -> Image.Image:
             timeout=60,
         )
         return Image.open(f"{out}.png").convert("RGB")
-    doc = pypdfium2.PdfDocument(str(pdf))
-    try:
-        doc.init_forms()
-        bitmap = doc[page].render(scale=1, may_draw_forms=True)
-        return bitmap.to_pil().convert("RGB")
-    finally:
-        doc.close()
+    # in a process of its own: PDFium keeps state across documents in a process (its font caches), and once, under
+    # pytest-xdist after other tests' renders in the same worker, the stamp's text came out as a few marks
+    out = pdf.parent / f"{pdf.stem}-{page}-pdfium.png"
+    script = (
+        "import sys, pypdfium2\n"
+        "doc = pypdfium2.PdfDocument(sys.argv[1]); doc.init_forms()\n"
+        "doc[int(sys.argv[2])].render(scale=1, may_draw_forms=True).to_pil().convert('RGB').save(sys.argv[3])\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(pdf), str(page), str(out)], check=True, timeout=60)
+    return Image.open(out).convert("RGB")
 
 
 def _turned(source: Path, target: Path, page: int, rotate: int) -> Path:
