@@ -468,6 +468,16 @@ def _turned(source: Path, target: Path, page: int, rotate: int) -> Path:
     return target
 
 
+def _sign_person_then_seal(source: Path, tmp_path: Path, signer: SigningIdentity, seal: Path, signature: Path) -> None:
+    """``source`` signed by a person (signer block), then sealed by the body over it: ``tmp_path``/both.pdf."""
+    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
+    sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
+    body = Appearance(
+        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
+    )
+    sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
+
+
 def _stamp_matrix(pdf: Path, page: int, field: str) -> list[float] | None:
     with pikepdf.open(pdf) as doc:
         (annot,) = [a for a in doc.pages[page].Annots if a.get("/T") == field]
@@ -487,12 +497,7 @@ def test_signer_and_seal_stand_upright_bottom_right_of_a_turned_last_page(
     left third; each stamp's form is turned back by /Matrix."""
     seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
     source = _turned(make_pdf(tmp_path / "in.pdf", pages=2), tmp_path / "turned.pdf", 1, rotate)
-    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
-    sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
-    body = Appearance(
-        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
-    )
-    sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
+    _sign_person_then_seal(source, tmp_path, signer, seal, signature)
     for renderer in ("pdfium", "poppler"):
         shown = _shown(tmp_path / "both.pdf", 1, renderer)
         assert shown.size == ((842, 595) if rotate in (90, 270) else (595, 842))
@@ -556,12 +561,7 @@ def test_signer_block_on_a_page_turned_by_its_page_tree_and_cropped(tmp_path: Pa
         pdf.Root.Pages.CropBox = pikepdf.Array([20, 30, 575, 812])
         pdf.save(source)
     assert source.read_bytes().count(b"/Rotate") == 1  # (pikepdf would push it down to the pages it reads)
-    person = Appearance(kind="signer", signer="Nguyễn Văn An", organisation="", font=FONT, signature_image=signature)
-    sign_pdf(source, tmp_path / "person.pdf", signer, appearance=person)
-    body = Appearance(
-        kind="seal", signer="", organisation="UBND xã Tân Thịnh", font=FONT, seal_image=seal, signature_image=signature
-    )
-    sign_pdf(tmp_path / "person.pdf", tmp_path / "both.pdf", signer, appearance=body, field_name="Signature2")
+    _sign_person_then_seal(source, tmp_path, signer, seal, signature)
     for renderer in ("pdfium", "poppler"):
         shown = _shown(tmp_path / "both.pdf", 1, renderer)
         assert shown.size == (782, 555)
