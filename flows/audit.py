@@ -21,6 +21,7 @@ import io
 import logging
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -796,13 +797,30 @@ def verify_ledger(settings: Settings) -> tuple[int, list[str], list[str]]:
     objects of the archive that belong to no record (``BaseArchive.stray_objects``): the records read once for
     both."""
     archive = _existing_archive(settings)
-    damaged: list[DamagedRecord] = []  # each has its row (audit_records): here its folder is no stray
+    check = check_ledger_of(archive, settings)
+    # each damaged record has its row (audit_records): here its folder is no stray
+    return len(check.ledger.keys()), check.problems, archive.stray_objects(check.records, check.damaged)
+
+
+@dataclass
+class LedgerCheck:
+    """The custody ledger of an archive checked against its records (``check_ledger_of``)."""
+
+    ledger: Ledger
+    records: list[Record]  # the archive's records, read once for the check (and for what the caller does next)
+    damaged: list[DamagedRecord]  # records whose record.json (or index entry) could not be read
+    problems: list[str]  # the ledger's broken links and stamps, edited/removed/reordered entries (English)
+
+
+def check_ledger_of(archive: BaseArchive, settings: Settings) -> LedgerCheck:
+    """The hash chain and its daily timestamps, each "archived" entry held against its record: what
+    ``sohoa ledger verify`` and the archive audit both report. The stamps' TSA is checked against
+    SOHOA_TRUST_ROOTS only when they are set; without them only a token's own signature and its imprint are."""
+    damaged: list[DamagedRecord] = []
     records = list(archive.records(damaged))
     ledger = Ledger(archive)
-    # as `sohoa ledger verify`: the stamps' TSA is checked against SOHOA_TRUST_ROOTS only when they are set
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
-    problems = ledger.verify(roots or None, records=records, damaged=damaged)
-    return len(ledger.keys()), problems, archive.stray_objects(records, damaged)
+    return LedgerCheck(ledger, records, damaged, ledger.verify(roots or None, records=records, damaged=damaged))
 
 
 def audit_archive(

@@ -593,24 +593,17 @@ def register(app: typer.Typer) -> None:
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain. Exit 1 when broken."""
-        from flows.audit import ledger_verdict, problem_in_vietnamese
+        from flows.audit import check_ledger_of, ledger_verdict, problem_in_vietnamese
         from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
-        from signing.verify import load_trust_roots
-        from storage.ledger import Ledger
         from storage.stamps import stamp_days
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
         _check_trust_sources(settings)
-        ledger = Ledger(store)
-        # the TSA's root must be among SOHOA_TRUST_ROOTS to be checked; without roots only the token's own
-        # signature and its imprint are checked
-        roots, _ = load_trust_roots(list(settings.trust_roots)) if settings.trust_roots else ([], [])
-        damaged: list[DamagedRecord] = []
-        records = list(store.records(damaged))
+        check = check_ledger_of(store, settings)
         # a record.json that cannot be read cannot be held against its "archived" entry: named among the problems
-        problems = [lost.english for lost in damaged] + ledger.verify(roots or None, records=records, damaged=damaged)
-        count = len(ledger.keys())
+        problems = [lost.english for lost in check.damaged] + check.problems
+        count = len(check.ledger.keys())
         days = stamp_days(store)
         if as_json:
             _print_json(
