@@ -31,7 +31,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sohoa.errors import BadInputError, Problem, SecretFileError, StageError, machine_fault, machine_fault_words
+from sohoa.errors import (
+    BadInputError,
+    Problem,
+    SecretFileError,
+    SettingsError,
+    StageError,
+    machine_fault,
+    machine_fault_words,
+)
 from sohoa.fsutil import (
     PART_MARKER,
     escaped,
@@ -475,6 +483,31 @@ def trust_source_problem(settings: Settings) -> str | None:
     if not problems:
         return None
     return "cấu hình sai / configuration error: " + "; ".join(problems)
+
+
+def batch_settings_problem(settings: Settings) -> str | None:
+    """Why no batch of the pipeline can run on these settings — a configuration error (exit 2; a flow run ends
+    Failed), said where a batch starts, before any document is OCR'd — or None. Checked by `sohoa process` and
+    `sohoa watch` (flows.cli), the pipeline's Prefect flows (flows.prefect_run.refusal) and any other batch
+    (batch_documents): one check for all.
+
+    ``SOHOA_SIGNATURE_APPEARANCE=seal``: the seal is laid over a signer's signature already in the file (Decree 30:
+    the body's clerk counter-signs), and the OCR stage drops an input's signatures (they stay in the archived
+    original only), so the searchable copy a batch signs never has one. Every document was OCR'd, then failed at
+    its signature ("signing failed, not because of the scan", exit 3). `sohoa sign --appearance seal` (or with the
+    setting) on a PDF a signer has signed is the seal's use, and is not concerned."""
+    if settings.signature_appearance != "seal":
+        return None
+    return (
+        "cấu hình sai / configuration error: SOHOA_SIGNATURE_APPEARANCE / signature_appearance: dấu của cơ quan "
+        "('seal') đóng lên chữ ký đã có của người ký (Nghị định 30), nhưng bản quét mà sohoa process/watch xử lý "
+        "không bao giờ có chữ ký đó (bước OCR bỏ các chữ ký của tệp vào); hãy dùng 'decree30' (chữ ký và dấu trong "
+        "một chữ ký) hoặc 'signer', còn 'seal' dùng với `sohoa sign` trên tệp người ký đã ký / the seal ('seal') "
+        "goes over a signer's signature already in the file (Decree 30), but a scan that sohoa process/watch "
+        "processes never has one (the OCR stage drops an input's signatures); use 'decree30' (signature and seal "
+        "in one signature) or 'signer', and 'seal' with `sohoa sign` on a file a signer has signed; nothing was "
+        "processed (given: 'seal')"
+    )
 
 
 def warm_up(settings: Settings) -> None:
@@ -1350,6 +1383,8 @@ def batch_documents(
     log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy)."""
     from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
+    if (problem := batch_settings_problem(settings)) is not None:  # the commands and flows said it already
+        raise SettingsError(problem)
     if _checked_locations.get() != _locations_key(settings):  # unless the command running it has, just before
         check_locations(settings)
     split_folders: set[Path] = set()
