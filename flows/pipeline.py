@@ -755,16 +755,19 @@ def process_document(
         elif _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
-            configuration = isinstance(exc, sys.modules["signing.errors"].SigningConfigError)
+            errors = sys.modules["signing.errors"]
+            configuration = isinstance(exc, errors.SigningConfigError)
+            # sohoa's own words, uncut: the end of them is what to fix (the 300-character cap is for the text of
+            # other libraries' exceptions). An error said in both languages (a service's fault: which service and
+            # what it answered, without the work copy's path — the result names the scan; a seal before the
+            # signer) gives each language its half; the others have one text (English, or both joined by " / ")
+            english = vietnamese = str(exc)
+            if isinstance(exc, errors.SaidInTwoLanguages):
+                english, vietnamese = exc.problem, exc.vietnamese
             # a configuration fault stays until someone fixes it: no "will retry" promise for it
             log.error(
-                "%s: FAILED%s: signing: %s", shown, "" if configuration else " (will retry on the next run)", detail
+                "%s: FAILED%s: signing: %s", shown, "" if configuration else " (will retry on the next run)", english
             )
-            # a service's fault says which service and what it answered, in both languages, without the work
-            # copy's path (the result names the scan) and uncut: the end of it is what to fix
-            english = vietnamese = detail
-            if isinstance(exc, sys.modules["signing.errors"].SigningServiceError):
-                english, vietnamese = exc.problem, exc.vietnamese
             result = DocumentResult(
                 path,
                 Outcome.FAILED,
