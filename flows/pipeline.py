@@ -1325,6 +1325,11 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                 "sohoa",
                 f"quarantined by an earlier run ({entry.time}): {entry.reason_en}",
             )
+        # the searchable PDF and its signed copy are work files, removed below: the record names what an auditor
+        # finds beside it, document.pdf (the searchable PDF with the signature as its next revision), not a dead
+        # scratch path (records archived before keep WORK/<id>/ocr.pdf and WORK/<id>/document.pdf)
+        record.ocr = record.ocr.model_copy(update={"output_pdf": SIGNED_NAME})
+        record.signature = record.signature.model_copy(update={"output_pdf": SIGNED_NAME})
         files = {
             "original": (f"original{path.suffix.lower() or '.bin'}", path),
             "signed": (SIGNED_NAME, signed),
