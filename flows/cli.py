@@ -398,9 +398,7 @@ def process(
     if missing:
         # --json's "path": the file it is about (the first, when several are missing; the error names them all)
         raise _fail(", ".join(f"{escaped(str(p))}: no such file or folder" for p in missing), path=missing[0])
-    _check_archive_location(settings)
-    _check_classify_model(settings)
-    _check_trust_sources(settings)
+    _check_batch_settings(settings)
     if settings.dask_address:
         from flows.pipeline import dask_scheduler_problem
 
@@ -449,6 +447,20 @@ def _check_trust_sources(settings: Settings) -> None:
     from flows.pipeline import trust_source_problem
 
     if (problem := trust_source_problem(settings)) is not None:
+        raise _fail(problem)
+
+
+def _check_batch_settings(settings: Settings) -> None:
+    """What `process` and `watch` refuse before any work (before Prefect starts, before a file is claimed), each a
+    usage or configuration error (exit 2): an archive location no rerun fixes, a configured type model or trust
+    source that is not there, and a configuration no batch can run with (flows.pipeline.batch_settings_problem:
+    SOHOA_SIGNATURE_APPEARANCE=seal)."""
+    from flows.pipeline import batch_settings_problem
+
+    _check_archive_location(settings)
+    _check_classify_model(settings)
+    _check_trust_sources(settings)
+    if (problem := batch_settings_problem(settings)) is not None:
         raise _fail(problem)
 
 
@@ -924,9 +936,7 @@ def watch(
 
     if (problem := inbox_problem(inbox, settings)) is not None:
         raise _fail(problem, path=inbox)
-    _check_archive_location(settings)
-    _check_classify_model(settings)
-    _check_trust_sources(settings)
+    _check_batch_settings(settings)
     from flows.pipeline import check_locations
 
     try:  # before the first file is claimed (the watcher checks again before each claim)

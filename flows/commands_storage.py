@@ -210,7 +210,15 @@ def record_summary(record: Record, correction: Classification | None, retained: 
                 how = f"OCR, không đọc được chữ nào / no words read, {page.quality or '?'}"
             else:
                 how = f"OCR, confidence {page.confidence:.1f}, {page.quality or '?'}"
-            line(f"Trang / page {page.number}", f"{how}, {page.words} words")
+            said = f"{how}, {page.words} words"
+            # what was done to the page's scan (it was in --json only): turned upright for display (its /Rotate
+            # entry: a viewer shows it so, the scan's pixels unchanged), straightened for reading only (shown as
+            # scanned, the text layer on the words as they lie)
+            if page.orientation:
+                said += f"; đã xoay {page.orientation}° để hiển thị / turned {page.orientation}° for display"
+            if page.skew:
+                said += f"; đã nắn thẳng {abs(page.skew):.1f}° để đọc / straightened {abs(page.skew):.1f}° for OCR"
+            line(f"Trang / page {page.number}", said)
         line("PDF/A", record.ocr.pdfa or "no / không")
     sig = record.signature
     if sig is not None:

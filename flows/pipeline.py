@@ -31,7 +31,15 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sohoa.errors import BadInputError, Problem, SecretFileError, StageError, machine_fault, machine_fault_words
+from sohoa.errors import (
+    BadInputError,
+    Problem,
+    SecretFileError,
+    SettingsError,
+    StageError,
+    machine_fault,
+    machine_fault_words,
+)
 from sohoa.fsutil import (
     PART_MARKER,
     escaped,
@@ -477,6 +485,31 @@ def trust_source_problem(settings: Settings) -> str | None:
     return "cấu hình sai / configuration error: " + "; ".join(problems)
 
 
+def batch_settings_problem(settings: Settings) -> str | None:
+    """Why no batch of the pipeline can run on these settings — a configuration error (exit 2; a flow run ends
+    Failed), said where a batch starts, before any document is OCR'd — or None. Checked by `sohoa process` and
+    `sohoa watch` (flows.cli), the pipeline's Prefect flows (flows.prefect_run.refusal) and any other batch
+    (batch_documents): one check for all.
+
+    ``SOHOA_SIGNATURE_APPEARANCE=seal``: the seal is laid over a signer's signature already in the file (Decree 30:
+    the body's clerk counter-signs), and the OCR stage drops an input's signatures (they stay in the archived
+    original only), so the searchable copy a batch signs never has one. Every document was OCR'd, then failed at
+    its signature ("signing failed, not because of the scan", exit 3). `sohoa sign --appearance seal` (or with the
+    setting) on a PDF a signer has signed is the seal's use, and is not concerned."""
+    if settings.signature_appearance != "seal":
+        return None
+    return (
+        "cấu hình sai / configuration error: SOHOA_SIGNATURE_APPEARANCE / signature_appearance: dấu của cơ quan "
+        "('seal') đóng lên chữ ký đã có của người ký (Nghị định 30), nhưng bản quét mà sohoa process/watch xử lý "
+        "không bao giờ có chữ ký đó (bước OCR bỏ các chữ ký của tệp vào); hãy dùng 'decree30' (chữ ký và dấu trong "
+        "một chữ ký) hoặc 'signer', còn 'seal' dùng với `sohoa sign` trên tệp người ký đã ký / the seal ('seal') "
+        "goes over a signer's signature already in the file (Decree 30), but a scan that sohoa process/watch "
+        "processes never has one (the OCR stage drops an input's signatures); use 'decree30' (signature and seal "
+        "in one signature) or 'signer', and 'seal' with `sohoa sign` on a file a signer has signed; nothing was "
+        "processed (given: 'seal')"
+    )
+
+
 def warm_up(settings: Settings) -> None:
     """Load now what the first documents' stages would load (the OCR, classify and signing code, the type model,
     the signing identity: ~3.5 s of CPU here, ~2 s of it scikit-learn and the model), for a caller with a core to
@@ -722,16 +755,19 @@ def process_document(
         elif _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
             # token): not the scan's fault — it stays for the rerun instead of being quarantined
-            configuration = isinstance(exc, sys.modules["signing.errors"].SigningConfigError)
+            errors = sys.modules["signing.errors"]
+            configuration = isinstance(exc, errors.SigningConfigError)
+            # sohoa's own words, uncut: the end of them is what to fix (the 300-character cap is for the text of
+            # other libraries' exceptions). An error said in both languages (a service's fault: which service and
+            # what it answered, without the work copy's path — the result names the scan; a seal before the
+            # signer) gives each language its half; the others have one text (English, or both joined by " / ")
+            english = vietnamese = str(exc)
+            if isinstance(exc, errors.SaidInTwoLanguages):
+                english, vietnamese = exc.problem, exc.vietnamese
             # a configuration fault stays until someone fixes it: no "will retry" promise for it
             log.error(
-                "%s: FAILED%s: signing: %s", shown, "" if configuration else " (will retry on the next run)", detail
+                "%s: FAILED%s: signing: %s", shown, "" if configuration else " (will retry on the next run)", english
             )
-            # a service's fault says which service and what it answered, in both languages, without the work
-            # copy's path (the result names the scan) and uncut: the end of it is what to fix
-            english = vietnamese = detail
-            if isinstance(exc, sys.modules["signing.errors"].SigningServiceError):
-                english, vietnamese = exc.problem, exc.vietnamese
             result = DocumentResult(
                 path,
                 Outcome.FAILED,
@@ -1289,6 +1325,11 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                 "sohoa",
                 f"quarantined by an earlier run ({entry.time}): {entry.reason_en}",
             )
+        # the searchable PDF and its signed copy are work files, removed below: the record names what an auditor
+        # finds beside it, document.pdf (the searchable PDF with the signature as its next revision), not a dead
+        # scratch path (records archived before keep WORK/<id>/ocr.pdf and WORK/<id>/document.pdf)
+        record.ocr = record.ocr.model_copy(update={"output_pdf": SIGNED_NAME})
+        record.signature = record.signature.model_copy(update={"output_pdf": SIGNED_NAME})
         files = {
             "original": (f"original{path.suffix.lower() or '.bin'}", path),
             "signed": (SIGNED_NAME, signed),
@@ -1350,6 +1391,8 @@ def batch_documents(
     log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy)."""
     from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
+    if (problem := batch_settings_problem(settings)) is not None:  # the commands and flows said it already
+        raise SettingsError(problem)
     if _checked_locations.get() != _locations_key(settings):  # unless the command running it has, just before
         check_locations(settings)
     split_folders: set[Path] = set()

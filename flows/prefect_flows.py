@@ -302,11 +302,12 @@ def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> 
     """One document through every stage, as a batch of one (a batch id in its record, a ``batch-summary``
     artifact); returns its summary line with the ``batch_id``. The run ends Failed when the document failed,
     Completed named "Quarantined" when it was quarantined (flows.prefect_run); Failed before any work when a
-    configured trust source is not there (flows.prefect_run.refusal)."""
+    configured trust source is not there or SOHOA_SIGNATURE_APPEARANCE is seal (flows.prefect_run.refusal)."""
     with logs_to_run():
         settings = _settings(settings_overrides)
         report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
-        if (problem := refusal(settings)) is not None:  # as `sohoa process` refuses it (exit 2), before any work
+        # as `sohoa process` refuses them (exit 2), before any work
+        if (problem := refusal(settings, batch=True)) is not None:
             return batch_state(report.to_json_dict() | {"error": problem})
         report.results = [run_document(path, settings, report.batch_id)]
         _publish(report)
@@ -319,11 +320,12 @@ def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = 
     """Every file (folders expanded) through every stage, ``batch_workers`` documents at a time on this machine
     or spread over a Dask cluster; publishes a markdown artifact of what happened and returns the batch's report
     (``sohoa process --json``'s). The run ends Failed when a file failed (or there was nothing to process, a
-    configured trust source is not there, or the Dask scheduler does not answer), Completed named "Quarantined"
-    when the only trouble is quarantined input."""
+    configured trust source is not there, SOHOA_SIGNATURE_APPEARANCE is seal, or the Dask scheduler does not
+    answer), Completed named "Quarantined" when the only trouble is quarantined input."""
     with logs_to_run():
         settings = _settings(settings_overrides).with_absolute_paths()
-        if (problem := refusal(settings)) is not None:  # as `sohoa process` refuses it (exit 2), before any work
+        # as `sohoa process` refuses them (exit 2), before any work
+        if (problem := refusal(settings, batch=True)) is not None:
             report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
             return batch_state(report.to_json_dict() | {"error": problem})
         if settings.dask_address:  # the documents become tasks of a subflow whose task runner is the cluster

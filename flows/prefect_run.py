@@ -79,15 +79,20 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
     return Completed(message=f"{batch}{summary}", data=data)
 
 
-def refusal(settings: Settings) -> str | None:
+def refusal(settings: Settings, batch: bool = False) -> str | None:
     """Why a flow run must not start on these settings, logged as its error, or None: a configured trust source
     that is not there (``flows.pipeline.trust_source_problem``, the check the commands that trust make before any
-    work, exit 2). A deployment run starts without the command line: it went ahead, trusting less than configured
-    (QA). Each flow that trusts checks at its start and, refused, ends its run Failed with this message (no
-    traceback, see ``_FailedStateIsNoCrash``)."""
-    from flows.pipeline import trust_source_problem
+    work, exit 2); for a flow that runs the pipeline's batch (``batch``: process-document, process-batch,
+    watch-inbox), also a configuration no batch can run with (``flows.pipeline.batch_settings_problem``, as
+    `sohoa process` and `sohoa watch` refuse it, exit 2). A deployment run starts without the command line: it
+    went ahead, trusting less than configured (QA), or OCR'd every document only to fail it at its signature. Each
+    such flow checks at its start and, refused, ends its run Failed with this message (no traceback, see
+    ``_FailedStateIsNoCrash``)."""
+    from flows.pipeline import batch_settings_problem, trust_source_problem
 
     problem = trust_source_problem(settings)
+    if problem is None and batch:
+        problem = batch_settings_problem(settings)
     if problem is not None:
         logging.getLogger("sohoa").error("%s", problem)
     return problem

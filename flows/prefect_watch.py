@@ -45,11 +45,13 @@ def watch_inbox(
     flow run is cancelled, and returns nothing: not for a scheduled deployment. The run ends as a batch's does
     (flows.prefect_run): Failed when a file failed (left claimed for the next pass), Completed named
     "Quarantined" when a file was quarantined; Failed, with one message and no traceback, when the inbox is not
-    there or cannot be an inbox, or a configured trust source is not there (flows.prefect_run.refusal)."""
+    there or cannot be an inbox, or a configured trust source is not there or SOHOA_SIGNATURE_APPEARANCE is seal
+    (flows.prefect_run.refusal)."""
     with logs_to_run():
         settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
         folder = Path(inbox)
-        if (problem := refusal(settings)) is not None:  # as `sohoa watch` refuses it (exit 2), before any work
+        # as `sohoa watch` refuses them (exit 2), before any work
+        if (problem := refusal(settings, batch=True)) is not None:
             return Failed(message=problem)
         if not folder.exists():
             problem = (

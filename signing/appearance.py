@@ -399,14 +399,17 @@ class Appearance:
             seal = self._image(self.seal_image, "seal_image")
             signer_rect = _last_visible_signature(writer, page)
             if signer_rect is None:
-                raise AppearanceOrderError(
+                vietnamese = (
                     "dấu của cơ quan đóng lên chữ ký của người ký (Nghị định 30): trang cuối chưa có chữ ký của người "
                     "ký; hãy ký trước với --appearance signer, rồi ký đóng dấu tệp đã ký với --appearance seal (hoặc "
-                    "--appearance decree30: cả hai trong một chữ ký) / the seal goes over the signer's signature "
-                    "(Decree 30): the last page has no signer's signature yet; sign with --appearance signer first, "
-                    "then sign that signed file with --appearance seal (or --appearance decree30: both in one "
-                    "signature)"
+                    "--appearance decree30: cả hai trong một chữ ký)"
                 )
+                english = (
+                    "the seal goes over the signer's signature (Decree 30): the last page has no signer's signature "
+                    "yet; sign with --appearance signer first, then sign that signed file with --appearance seal (or "
+                    "--appearance decree30: both in one signature)"
+                )
+                raise AppearanceOrderError(f"{vietnamese} / {english}", english, vietnamese)
             shown = _seal_box(frame.to_shown(signer_rect), seal, self._optional_image(self.signature_image))
             box = frame.to_user(shown)
             style = self._stamp(

@@ -13,15 +13,32 @@ class SigningError(SohoaError):
     """Signing or loading a signing identity failed; the message names the file and the problem."""
 
 
+class SaidInTwoLanguages(SigningError):
+    """A signing error that carries its words in each language, whole: ``problem`` (English) and ``vietnamese``,
+    both without the file (the pipeline names the scan itself, not its work copy); the message, ``str(error)``, is
+    what a command prints. The pipeline gives an officer each half in its own language (``reason_vi`` /
+    ``reason_en``); the other signing errors have one text (English, or both joined by " / ")."""
+
+    def __init__(self, message: str, problem: str = "", vietnamese: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem or message
+        self.vietnamese = vietnamese or self.problem
+
+    def __reduce__(self) -> tuple[type[SaidInTwoLanguages], tuple[str, str, str]]:
+        # rebuilt from all its fields: it crosses processes (Dask workers, Prefect results)
+        return type(self), (str(self), self.problem, self.vietnamese)
+
+
 class SigningConfigError(SigningError):
     """The signing identity is misconfigured (unknown kind, missing PKCS#12, wrong password, expired cert)."""
 
 
-class AppearanceOrderError(SigningConfigError):
+class AppearanceOrderError(SaidInTwoLanguages, SigningConfigError):
     """The appearance asked for cannot come at this point of the document's signatures (Decree 30: the seal is
     laid over the signer's signature, so ``seal`` needs a ``signer`` signature first): the way the command was
-    used, not the machine. A ``SigningConfigError`` still for the pipeline (SOHOA_SIGNATURE_APPEARANCE=seal fails
-    every document the same way); `sohoa sign` makes it a usage error (exit 2)."""
+    used, not the machine. A ``SigningConfigError`` still for the pipeline (a batch refuses
+    SOHOA_SIGNATURE_APPEARANCE=seal before it starts: flows.pipeline.batch_settings_problem); `sohoa sign` makes
+    it a usage error (exit 2). Said in both languages (``SaidInTwoLanguages``)."""
 
 
 class SigningInputError(BadInputError, SigningError):
@@ -32,22 +49,13 @@ class SigningInputError(BadInputError, SigningError):
     """
 
 
-class SigningServiceError(SigningError):
+class SigningServiceError(SaidInTwoLanguages):
     """A service the signature needs (TSA, OCSP responder, CRL server) could not be reached or answered badly.
 
     A fault outside the input: the same document signs once the service is back. ``problem``: the message
     without the file (the pipeline names the scan itself, not its work copy), ``vietnamese``: the same in
     Vietnamese, for the officer's report.
     """
-
-    def __init__(self, message: str, problem: str = "", vietnamese: str = "") -> None:
-        super().__init__(message)
-        self.problem = problem or message
-        self.vietnamese = vietnamese or self.problem
-
-    def __reduce__(self) -> tuple[type[SigningServiceError], tuple[str, str, str]]:
-        # rebuilt from all its fields: it crosses processes (Dask workers, Prefect results)
-        return type(self), (str(self), self.problem, self.vietnamese)
 
 
 class SigningTokenError(SigningServiceError):

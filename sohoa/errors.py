@@ -118,6 +118,11 @@ class SecretFileError(SohoaError):
     outside the input; the message names the setting and the path, never the secret."""
 
 
+class SettingsError(SohoaError, ValueError):
+    """A configuration no batch can run with (``flows.pipeline.batch_settings_problem``): the message names the
+    setting, in Vietnamese and English. Not worth a retry: it holds until the configuration is changed."""
+
+
 class StageError(SohoaError):
     """A stage failed on a usable input (tool missing, service down): worth a retry, not quarantine."""
 

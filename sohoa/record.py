@@ -148,8 +148,9 @@ class OcrResult(_Model):
     """Output of ``ocr.ocr_document``: a searchable PDF and the text read from it."""
 
     output_pdf: str = Field(
-        description="where the stage wrote the searchable PDF; in a batch a work file, removed once the signed copy "
-        "is archived (as document.pdf)"
+        description="where the stage wrote the searchable PDF; in an archived record 'document.pdf', the record's "
+        "file that holds it (signed, as its next revision): the batch's work file is removed once archived. "
+        "Records archived before 2026-12-01 name that work file (WORK/<id>/ocr.pdf), no longer there"
     )
     text: str = Field(description="whole document text in reading order, NFC")
     pages: list[PageOcr]
@@ -228,7 +229,8 @@ class SignatureFacts(_Model):
     """Output of ``signing.sign_pdf``."""
 
     output_pdf: str = Field(
-        description="where the stage wrote the signed PDF; in a batch a work file, archived as document.pdf"
+        description="where the stage wrote the signed PDF; in an archived record 'document.pdf', the record's file "
+        "(records archived before 2026-12-01 name the batch's work file, WORK/<id>/document.pdf, no longer there)"
     )
     field_name: str
     level: str = Field(description="PAdES level reached, e.g. 'B-B'")

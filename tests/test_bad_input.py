@@ -352,6 +352,57 @@ def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_serv
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
 
 
+def test_a_signing_error_in_both_languages_gives_each_its_half_uncut(tmp_path: Path) -> None:
+    """QA: only a service's fault (SigningServiceError) was split into its languages and kept whole; any other
+    signing configuration error was cut at 300 characters, in the middle of its English half, and reason_en held
+    the Vietnamese text (AppearanceOrderError: a seal before the signer's signature, what a library calling
+    process_document with SOHOA_SIGNATURE_APPEARANCE=seal meets — a batch refuses it before it starts)."""
+    from flows.pipeline import direct_runner, process_document
+    from signing.appearance import Appearance
+    from signing.errors import AppearanceOrderError, SigningConfigError
+    from tests.signing_images import make_seal
+
+    seal = make_seal(tmp_path / "seal.png")
+    settings = make_settings(tmp_path / "var", signature_appearance="seal", seal_image=seal)
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    result = process_document(scan, settings)
+    assert result.outcome == Outcome.FAILED, (result.outcome, result.reason_en)
+    english = (
+        "signing failed, not because of the scan: the seal goes over the signer's signature (Decree 30): the last "
+        "page has no signer's signature yet; sign with --appearance signer first, then sign that signed file with "
+        "--appearance seal (or --appearance decree30: both in one signature)"
+    )
+    assert result.reason_en == english, result.reason_en
+    vietnamese = (
+        "Ký số thất bại, không do tệp quét: dấu của cơ quan đóng lên chữ ký của người ký (Nghị định 30): trang cuối "
+        "chưa có chữ ký của người ký; hãy ký trước với --appearance signer, rồi ký đóng dấu tệp đã ký với "
+        "--appearance seal (hoặc --appearance decree30: cả hai trong một chữ ký)"
+    )
+    assert result.reason_vi == vietnamese, result.reason_vi
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+    # `sohoa sign` still prints both, Vietnamese first
+    body = Appearance(kind="seal", signer="", organisation="UBND", font=Path(FONT), seal_image=seal)
+    with pytest.raises(AppearanceOrderError) as raised:
+        from signing import load_identity, sign_pdf
+
+        identity = load_identity("dev", keys_dir=tmp_path / "keys")
+        sign_pdf(small_pdf(tmp_path / "in.pdf"), tmp_path / "out.pdf", identity, appearance=body)
+    assert str(raised.value) == vietnamese.split(": ", 1)[1] + " / " + english.split(": ", 1)[1]
+
+    # a signing error of one text, sohoa's own words: whole, not cut as another library's exception text is
+    long = "SOHOA_PKCS11_KEY_LABEL / pkcs11_key_label: " + "nhãn khoá không có trên thẻ / no such key label; " * 12
+
+    def refusing(stage: str, function: Any, *args: Any) -> Any:
+        if stage == "ingest":
+            raise SigningConfigError(long)
+        return direct_runner(stage, function, *args)
+
+    failed = process_document(scan, make_settings(tmp_path / "var2"), refusing)
+    assert len(long) > 300 and failed.outcome == Outcome.FAILED
+    assert failed.reason_en == f"signing failed, not because of the scan: {long}", failed.reason_en
+    assert failed.reason_vi == f"Ký số thất bại, không do tệp quét: {long}", failed.reason_vi
+
+
 def test_a_file_gone_before_it_is_read_fails_with_a_reason_in_each_language(tmp_path: Path) -> None:
     # found by QA: reason_vi was "Không tìm thấy tệp: in7/z-biến-mất.jpg: no such file", English inside Vietnamese
     settings = make_settings(tmp_path / "var")

@@ -176,6 +176,27 @@ def test_warm_up_leaves_a_broken_identity_for_the_signing_stage_to_report(tmp_pa
     pipeline.warm_up(settings)  # no exception: each document's signing stage says what is wrong
 
 
+def test_the_archived_record_names_its_document_pdf_not_a_scratch_file(tmp_path: Path) -> None:
+    """QA: record.json's ocr.output_pdf (and signature.output_pdf) named DATA_DIR/work/<id>/ocr.pdf (document.pdf),
+    scratch files removed once the batch archived the record: an auditor reading it got a dead path. They name the
+    record's own document.pdf now, the searchable PDF as signed; the sidecar keeps its keys."""
+    import json
+
+    from flows.pipeline import process_many
+    from tests.test_operations import TEXTS, make_scan
+
+    settings = make_settings(tmp_path / "var")
+    (result,) = process_many([make_scan(tmp_path / "thông báo.png", TEXTS[0])], settings)
+    assert result.outcome == Outcome.ARCHIVED and result.record is not None, result.reason_en
+    folder = settings.archive_dir / str(result.record.archive_prefix)
+    sidecar = json.loads((folder / "record.json").read_text(encoding="utf-8"))
+    assert sidecar["ocr"]["output_pdf"] == "document.pdf", sidecar["ocr"]["output_pdf"]
+    assert sidecar["signature"]["output_pdf"] == "document.pdf", sidecar["signature"]["output_pdf"]
+    assert (folder / sidecar["ocr"]["output_pdf"]).is_file()
+    assert str(settings.work_path) not in (folder / "record.json").read_text(encoding="utf-8")
+    assert Record.from_json_file(folder / "record.json").ocr is not None  # the model reads it back
+
+
 def test_a_signed_input_gets_one_valid_signature_and_its_original_keeps_its_own(tmp_path: Path) -> None:
     """Writing a signed PDF anew breaks its signatures, which in the archived copy would read as tampering: the
     searchable copy leaves them out, and the archived original — byte for byte the input — keeps them."""

@@ -217,6 +217,35 @@ def test_a_flow_run_with_a_configured_trust_source_not_there_ends_failed_before_
     assert not (data / "archive").exists() and not (data / "quarantine").exists()
 
 
+def test_a_flow_run_of_the_pipeline_with_the_seal_appearance_ends_failed_before_any_work(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SOHOA_SIGNATURE_APPEARANCE=seal cannot work in a batch (the seal goes over a signer's signature, and the OCR
+    stage drops an input's signatures): `sohoa process` and `watch` refuse it (exit 2), and so do the pipeline's
+    flows at their start (flows.pipeline.batch_settings_problem), where each document was OCR'd, then failed."""
+    from flows.prefect_flows import process_batch, process_one
+    from flows.prefect_watch import watch_inbox
+    from tests.signing_images import make_seal
+    from tests.test_operations import TEXTS, make_scan
+
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    scan = make_scan(inbox / "thông báo.png", TEXTS[0])
+    data = tmp_path / "var"
+    seal = {"data_dir": str(data), "signature_appearance": "seal", "seal_image": str(make_seal(tmp_path / "s.png"))}
+    for state in (
+        process_batch.fn([str(inbox)], seal),
+        process_one.fn(str(scan), seal),
+        watch_inbox.fn(str(inbox), settings_overrides=seal),
+    ):
+        assert state.is_failed(), state
+        message = state.message or ""
+        assert message.startswith("cấu hình sai / configuration error: SOHOA_SIGNATURE_APPEARANCE"), message
+    assert scan.is_file() and not (data / "claimed").exists() and not (data / "work").exists()
+    assert not (data / "archive").exists() and not (data / "quarantine").exists()
+
+
 def test_a_document_whose_prefect_server_cannot_be_reached_is_failed_not_quarantined(tmp_path: Path) -> None:
     """QA: a flow whose Prefect API could not be reached (a worker cut off from its server, a server restarted
     under a running batch) quarantined a good scan as "processing failed (RuntimeError: Failed to reach API at

@@ -331,6 +331,27 @@ def test_get_shows_a_blank_page_and_the_signer_once(queued: tuple[Settings, str]
     assert "PAdES B-B, 2026-12-01T13:16:25+07:00" in got.output  # the signing time as the stamp says it
 
 
+def test_get_says_which_pages_were_turned_for_display_or_straightened(tmp_path: Path) -> None:
+    """QA: a page's orientation and skew were in `sohoa get --json` only: the text view said nothing of a page sohoa
+    turned upright (its /Rotate: a viewer shows it turned from the scan) or straightened to read it."""
+    from flows.commands_storage import record_summary
+    from sohoa.record import PageOcr
+
+    record, _ = make_record(tmp_path / "turned", "turned-pages")
+    assert record.ocr is not None
+    record.ocr.pages = [
+        PageOcr(number=1, ocr=True, confidence=93.1, quality="good", words=250),
+        PageOcr(number=2, ocr=True, confidence=90.4, quality="good", words=240, orientation=90),
+        PageOcr(number=3, ocr=True, confidence=88.0, quality="good", words=230, skew=-1.83),
+        PageOcr(number=4, ocr=True, confidence=87.5, quality="good", words=220, orientation=180, skew=2.1),
+    ]
+    pages = {line.split()[3]: line for line in record_summary(record, None, []) if line.startswith("Trang / page")}
+    assert "xoay" not in pages["1"] and "straightened" not in pages["1"] and "turned" not in pages["1"]
+    assert pages["2"].endswith("240 words; đã xoay 90° để hiển thị / turned 90° for display"), pages["2"]
+    assert pages["3"].endswith("230 words; đã nắn thẳng 1.8° để đọc / straightened 1.8° for OCR"), pages["3"]
+    assert "đã xoay 180° để hiển thị / turned 180° for display; đã nắn thẳng 2.1° để đọc" in pages["4"], pages["4"]
+
+
 def test_a_document_of_a_scanned_stack_is_named_by_the_stack_as_dropped(
     queued: tuple[Settings, str], tmp_path: Path
 ) -> None:

@@ -107,6 +107,53 @@ def test_seal_before_signer_is_a_usage_error(tmp_path: Path) -> None:
     assert not (tmp_path / "o.pdf").exists()
 
 
+def test_the_seal_appearance_is_a_configuration_error_for_the_pipeline_before_any_ocr(tmp_path: Path) -> None:
+    """QA: SOHOA_SIGNATURE_APPEARANCE=seal cannot work in a batch — the seal goes over a signer's signature already
+    in the file, and the OCR stage drops an input's signatures — but `process` and `watch` found it only after each
+    document's OCR: every one failed, exit 3, "signing failed, not because of the scan". Now a configuration error
+    (exit 2) naming the setting, before anything is read; `sohoa sign` with the same setting on a PDF a signer has
+    signed is the seal's use, and still signs."""
+    from signing_images import make_seal, make_signature
+
+    from tests.test_operations import TEXTS, make_scan
+
+    data = tmp_path / "var"
+    images = {
+        "SOHOA_SEAL_IMAGE": str(make_seal(tmp_path / "seal.png")),
+        "SOHOA_SIGNATURE_IMAGE": str(make_signature(tmp_path / "sig.png")),
+    }
+    env = _env(data, SOHOA_SIGNATURE_APPEARANCE="seal", SOHOA_OCR_SERVER="off", **images)
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    scan = make_scan(inbox / "thông báo.png", TEXTS[0])
+    for args in (["process", str(scan), "--no-prefect", "--json"], ["watch", str(inbox), "--once", "--json"]):
+        res = runner.invoke(app, args, env=env)
+        assert res.exit_code == 2, (args, res.output)
+        said = json.loads(res.stdout)["error"]
+        assert said.startswith("cấu hình sai / configuration error: SOHOA_SIGNATURE_APPEARANCE / signature_appearance")
+        assert "bước OCR bỏ các chữ ký của tệp vào" in said and "the OCR stage drops an input's signatures" in said
+        assert "decree30" in said and "`sohoa sign`" in said
+    assert scan.is_file() and not (data / "claimed").exists() and not (data / "work").exists()
+    assert not (data / "archive").exists() and not (data / "quarantine").exists()
+    # any other batch (a library's process_many) is refused where it starts, before its first document
+    from flows.pipeline import process_many
+    from sohoa.errors import SettingsError
+    from sohoa.settings import load_settings
+
+    settings = load_settings(data_dir=data, signature_appearance="seal", seal_image=images["SOHOA_SEAL_IMAGE"])
+    with pytest.raises(SettingsError, match="SOHOA_SIGNATURE_APPEARANCE / signature_appearance"):
+        list(process_many([scan], settings))
+    assert not (data / "work").exists()
+
+    # the seal's use: a signer signs, then the body's clerk seals that signed file (the setting, no option)
+    signed = tmp_path / "ký.pdf"
+    first = ["sign", str(make_pdf(tmp_path / "in.pdf")), str(signed), "--appearance", "signer"]
+    assert runner.invoke(app, first, env=env).exit_code == 0
+    res = runner.invoke(app, ["sign", str(signed), str(tmp_path / "đóng dấu.pdf"), "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["field_name"] == "Signature2"
+
+
 def test_sign_level_without_tsa_is_a_configuration_fault(tmp_path: Path) -> None:
     res = runner.invoke(
         app,
