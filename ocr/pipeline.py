@@ -6,9 +6,10 @@ rasterise it for Tesseract) → read pages in parallel → assemble the output P
 Every output page is the original page, untouched: PDF pages are copied, images become PDF pages losslessly
 (img2pdf: a JPEG or a G4 TIFF is embedded byte for byte; a JPEG may then be wrapped, unchanged, in a lossless
 Deflate layer that makes the file smaller, see ``deflate_jpegs``). Tesseract reads a straightened copy of the page
-image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, rotated
-back by the skew that was removed, so that selecting a word in a viewer selects that word on the scan. A page
-read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry, its pixels unchanged.
+image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, each word
+put back where it lies on the skewed scan (its letters level), so that selecting a word in a viewer selects that
+word on the scan. A page read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry, its
+pixels unchanged.
 """
 
 from __future__ import annotations
@@ -103,11 +104,6 @@ class PagePlan:
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
     text_layer_note: str | None = None  # why a page with a text layer of its own was read all the same
     dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
-
-    @property
-    def turned(self) -> float:
-        """Total counter-clockwise turn between the original page and the image Tesseract read."""
-        return self.skew - self.orientation
 
 
 def ocr_document(
@@ -688,12 +684,14 @@ def assemble_pdf(
             if reading is None:
                 continue
             font = font if font is not None else glyphless_font(out)
-            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font)
+            # the skew is undone word by word inside the layer (its letters stay level: text_layer_content),
+            # the quarter turns and the page's /Rotate by turning the whole layer
+            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=plan.skew)
             layers.add(layer.objgen)
             target = out.pages[plan.number - 1]
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
             display_rotation = int(target.obj.get("/Rotate", 0)) % 360
-            overlay_text_layer(out, target, layer, plan.turned - display_rotation)
+            overlay_text_layer(out, target, layer, -plan.orientation - display_rotation)
             if plan.orientation:
                 # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
                 # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
@@ -790,8 +788,9 @@ def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stre
     the turn that image went through.
 
     The layer is centred on the page, scaled to it (same resolution, so the scale is ~1) and turned by
-    ``-turned`` degrees about the centre: a deskewed copy (a few degrees) or an upright copy of a sideways page
-    (90°, with width and height swapped) both land on the words of the original scan.
+    ``-turned`` degrees about the centre: an upright copy of a sideways page (90°, with width and height swapped)
+    lands on the words of the original scan. (A deskewed copy's few degrees are undone word by word inside the
+    layer, ``text_layer_content``, so that its letters stay level; a turn that is not a quarter also works.)
     """
     name = page.add_resource(layer, pikepdf.Name.XObject, prefix="OCR")
     x0, y0, x1, y1 = (float(v) for v in page.mediabox)

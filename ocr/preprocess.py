@@ -3,8 +3,8 @@
 Deskew is kept because it was measured to help (README, "How the OCR stage works"): on pages rendered with
 1–2° of skew, Tesseract's layout analysis sometimes merges neighbouring lines and a page's CER went from 50 % to
 1.5 %. Upscaling 200 dpi scans to 300 dpi was measured too and made CER slightly worse, so it is not done.
-The output PDF keeps the original, skewed scan; only Tesseract sees the straightened copy, and the text layer
-is rotated back onto the original (see ``pipeline.overlay_text_layer``).
+The output PDF keeps the original, skewed scan; only Tesseract sees the straightened copy, and each word of the
+text layer is put back where it lies on the original (see ``textlayer.text_layer_content``).
 
 Orientation (a page scanned sideways or upside down) is checked with Tesseract's OSD only when a page's first
 reading is of low quality, or taken from the first reading when Tesseract read its lines running down the page;

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import math
 import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -103,12 +104,19 @@ end
 
 
 def text_layer_form(
-    pdf: pikepdf.Pdf, words: Sequence[Word], width: int, height: int, dpi: int, font: pikepdf.Object
+    pdf: pikepdf.Pdf,
+    words: Sequence[Word],
+    width: int,
+    height: int,
+    dpi: int,
+    font: pikepdf.Object,
+    skew: float = 0.0,
 ) -> pikepdf.Stream:
     """A form XObject the size of the page image Tesseract read (``width`` × ``height`` pixels at ``dpi``),
-    in points, holding its words invisibly where they are on that image."""
+    in points, holding its words invisibly where they are on that image — or, when that image was straightened
+    by ``skew`` degrees (counter-clockwise), where they are on the image before it was (``text_layer_content``)."""
     return pdf.make_stream(
-        zlib.compress(text_layer_content(words, height, dpi), 9),
+        zlib.compress(text_layer_content(words, height, dpi, skew=skew, width=width), 9),
         Type=pikepdf.Name.XObject,
         Subtype=pikepdf.Name.Form,
         BBox=[0, 0, round(width * 72 / dpi, 3), round(height * 72 / dpi, 3)],
@@ -117,9 +125,17 @@ def text_layer_form(
     )
 
 
-def text_layer_content(words: Sequence[Word], height: int, dpi: int) -> bytes:
+def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: float = 0.0, width: int = 0) -> bytes:
     """The content stream: one baseline and font size per line (the line's box); each word stretched over its
-    own box, then a space (which extraction needs between words) that ends before the next word."""
+    own box, then a space (which extraction needs between words) that ends before the next word.
+
+    ``skew``: the image Tesseract read was straightened by that many degrees (counter-clockwise, about the centre
+    of its ``width`` × ``height``). Each word is then put where it lies on the page as scanned, but its letters
+    stay level: a word set along the slope has its letters' baselines step down (or up) the page, and pdftotext
+    ends a word where its baseline moves by a tenth of the font size — at 3° every ~20 pt, "thán / g 10", "xây
+    dự / ng", so that a search for "tháng" failed. Level words a few points apart are still read as one line."""
+    if skew:
+        return _level_words_content(words, height, dpi, skew, width)
     to_points = 72 / dpi
     parts = ["BT 3 Tr"]
     for _line, grouped in itertools.groupby(words, key=lambda w: (w.block, w.paragraph, w.line)):
@@ -145,5 +161,35 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int) -> bytes:
             previous_left = word.left
             code = (word.text + " ").encode("utf-16-be").hex().upper()
             parts.append(f"{move:.1f} 0 Td {stretch:.1f} Tz<{code}>Tj" if move else f"{stretch:.1f} Tz<{code}>Tj")
+    parts.append("ET")
+    return "\n".join(parts).encode("ascii")
+
+
+def _level_words_content(words: Sequence[Word], height: int, dpi: int, skew: float, width: int) -> bytes:
+    """``text_layer_content`` for a straightened image: each word level, at its own place on the page as scanned
+    (its start on the line's baseline, turned back by ``skew`` about the image's centre)."""
+    to_points = 72 / dpi
+    centre_x, centre_y = width * to_points / 2, height * to_points / 2
+    # the image was turned counter-clockwise by `skew` on screen: back clockwise (PDF angles: y up, CCW positive)
+    theta = math.radians(-skew)
+    cos, sin = math.cos(theta), math.sin(theta)
+    parts = ["BT 3 Tr"]
+    for _line, grouped in itertools.groupby(words, key=lambda w: (w.block, w.paragraph, w.line)):
+        line = list(grouped)
+        top = min(w.top for w in line)
+        bottom = max(w.top + w.height for w in line)
+        size = max(bottom - top, 1) * to_points
+        parts.append(f"{FONT_RESOURCE} {size:.1f} Tf")
+        baseline = (height - bottom) * to_points
+        for index, word in enumerate(line):
+            units = len(word.text.encode("utf-16-be")) // 2
+            per_unit = max(word.width, 1) / units
+            if index + 1 < len(line) and line[index + 1].left > word.left:
+                per_unit = min(per_unit, (line[index + 1].left - word.left) / (units + 1))
+            stretch = 100 * per_unit * to_points / (GLYPH_WIDTH / 1000 * size)
+            x, y = word.left * to_points - centre_x, baseline - centre_y
+            page_x, page_y = centre_x + x * cos - y * sin, centre_y + x * sin + y * cos
+            code = (word.text + " ").encode("utf-16-be").hex().upper()
+            parts.append(f"1 0 0 1 {page_x:.1f} {page_y:.1f} Tm {stretch:.1f} Tz<{code}>Tj")
     parts.append("ET")
     return "\n".join(parts).encode("ascii")

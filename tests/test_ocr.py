@@ -526,6 +526,31 @@ def test_real_scans_upside_down_or_turned_a_quarter_are_read_and_shown_upright(t
             assert int(pdf.pages[0].obj.get("/Rotate", 0)) == turn  # shown upright
 
 
+@pytest.mark.integration
+def test_a_skewed_scan_gives_pdftotext_whole_words(tmp_path: Path) -> None:
+    """QA: on a scan skewed ~3°, the text layer was turned with the page, so each word's letters stepped down
+    the slope, and pdftotext, which ends a word where the baseline moves by a tenth of the font size, gave
+    "thán / g 10", "CHỦ NG / HĨA": a search for "tháng" failed. Words are now level, each where it lies."""
+    import subprocess
+
+    letter = Image.open(SAMPLES / "cv-118-ubnd-vp.jpg").convert("L")
+    upright = tmp_path / "thẳng.png"
+    letter.save(upright, dpi=(200, 200))
+    reference = ocr_document(upright, tmp_path / "thẳng.pdf", workers=2).text.split()
+    words = ("tháng", "NGHĨA", "dựng", "điện")
+    assert all(reference.count(w) for w in words), reference
+    for angle in (3, -3):
+        skewed = tmp_path / f"lệch {angle}.png"
+        letter.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=255).save(skewed, dpi=(200, 200))
+        out = tmp_path / f"lệch {angle}.pdf"
+        (page,) = ocr_document(skewed, out, workers=2).pages
+        assert abs(page.skew) > 2, page
+        extracted = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+        tokens = extracted.split()
+        for word in words:
+            assert tokens.count(word) == reference.count(word), (angle, word, extracted)
+
+
 TURNED_LINES = [
     "QUYẾT ĐỊNH",
     "thành lập Tổ kiểm tra",
