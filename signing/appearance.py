@@ -1,8 +1,9 @@
 """Visible signatures laid out per Decree 30/2020 (Phụ lục I), with an embedded Vietnamese-capable font.
 
 - ``signer`` then ``seal``: Decree 30's two signatures, each with its own key. The competent person signs first
-  (``signer``: their handwritten signature image, blue, bottom right of the last page, with their name and the
-  signing time in ISO 8601 with ``+07:00``); the body's clerk (Văn thư) then counter-signs with the body's key
+  (``signer``: their handwritten signature image, blue, bottom right of the last page — or the nearest place
+  there where the page shows nothing: see _signer_box — with their name and the signing time in ISO 8601 with
+  ``+07:00``); the body's clerk (Văn thư) then counter-signs with the body's key
   (``seal``: the seal image, red, laid over the left third of the signer's signature image, with the body and
   its signing time). The second revision never changes the first signature.
 - ``decree30``: both images in one signature (one key for both, e.g. a commune without separate keys): the seal
@@ -142,9 +143,12 @@ class _UprightTextStamp(TextStamp):
 @dataclass(frozen=True)
 class _VnTimeStampStyle(TextStampStyle):
     """A text stamp whose ``%(ts)s`` is the signing time itself, shown in ISO 8601 at +07:00, upright on a page
-    turned by /Rotate ``page_rotation`` (see ``_UprightTextStamp``)."""
+    turned by /Rotate ``page_rotation`` (see ``_UprightTextStamp``). With ``layout_size`` (width, height as shown)
+    the stamp is laid out at that size whatever its field's box: a viewer fits its form to the field's /Rect
+    (ISO 32000-1, 12.5.5), so a block shrunk to fit a small page is drawn shrunk, in its proportions."""
 
     page_rotation: int = 0
+    layout_size: tuple[float, float] | None = None
 
     def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> TextStamp:
         params = dict(text_params)
@@ -152,7 +156,9 @@ class _VnTimeStampStyle(TextStampStyle):
         if isinstance(ts, str):
             with contextlib.suppress(ValueError):
                 params["ts"] = iso_vn(datetime.strptime(ts, _TS_FORMAT))
-        if self.page_rotation in (90, 270) and box.width_defined and box.height_defined:
+        if self.layout_size is not None:
+            box = layout.BoxConstraints(width=self.layout_size[0], height=self.layout_size[1])
+        elif self.page_rotation in (90, 270) and box.width_defined and box.height_defined:
             box = layout.BoxConstraints(width=box.height, height=box.width)  # the field's box as shown
         return _UprightTextStamp(writer=writer, style=self, box=box, text_params=params, rotate=self.page_rotation)
 
@@ -328,9 +334,11 @@ class Appearance:
         image: Image.Image | None = None,
         image_layout: layout.SimpleBoxLayoutRule | None = None,
         page_rotation: int = 0,
+        layout_size: tuple[float, float] | None = None,
     ) -> TextStampStyle:
         """Every appearance's style: ``text`` (``%(ts)s`` = the signing time) in black at ``size`` pt, no border,
-        and ``image``, opaque, behind it when given; upright on a page shown turned by ``page_rotation``."""
+        and ``image``, opaque, behind it when given; upright on a page shown turned by ``page_rotation``; laid out
+        at ``layout_size`` (as shown) when given, else at its field's size."""
         behind: dict[str, Any] = {}
         if image is not None:
             behind = dict(
@@ -345,12 +353,16 @@ class Appearance:
             border_width=0,
             inner_content_layout=text_layout,
             page_rotation=page_rotation,
+            layout_size=layout_size,
             **behind,
         )
 
-    def _image_and_text(self, writer: Any, image: Image.Image, text: str, page_rotation: int) -> TextStampStyle:
+    def _image_and_text(
+        self, writer: Any, image: Image.Image, text: str, page_rotation: int, shown: tuple[float, float]
+    ) -> TextStampStyle:
         """The signer's block (``signer``, ``decree30``): ``image`` in the left half (shrunk to fit), ``text`` in
-        the right half."""
+        the right half; laid out at its full size, drawn at ``shown`` (its box's size as shown: smaller on a page
+        too small for it)."""
         return self._stamp(
             text,
             8,
@@ -367,6 +379,7 @@ class Appearance:
                 margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
             ),
             page_rotation=page_rotation,
+            layout_size=None if shown[0] >= _BLOCK_W else (_BLOCK_W, _BLOCK_H),
         )
 
     def pyhanko_style(
@@ -374,7 +387,8 @@ class Appearance:
     ) -> tuple[TextStampStyle, fields.SigFieldSpec]:
         """The stamp and the field for ``writer``'s document; ``source``, the file being signed, is looked at by
         ``copy`` to find where its mark hides nothing (without it the mark goes to the top right corner). Places
-        are the displayed page's (``_PageFrame``): the field's box is given in the page's own space."""
+        are the displayed page's (``_PageFrame``): the field's box is given in the page's own space. ``signer`` and
+        ``decree30`` look at it too: their block goes where the last page is blank (see ``_signer_box``)."""
         count = int(writer.root["/Pages"]["/Count"])
         page = 0 if self.kind == "copy" else count - 1
         frame = _page_frame(writer, page)
@@ -392,9 +406,9 @@ class Appearance:
             )
         elif self.kind == "signer":
             signature = self._image(self.signature_image, "signature_image")
-            box = _signer_box(frame)
+            box = _signer_box(frame, source, page)
             text = f"Ký bởi: {self.signer}\nThời gian ký: %(ts)s"
-            style = self._image_and_text(writer, signature, text, frame.rotate)
+            style = self._image_and_text(writer, signature, text, frame.rotate, _size(frame.to_shown(box)))
         elif self.kind == "seal":
             seal = self._image(self.seal_image, "seal_image")
             signer_rect = _last_visible_signature(writer, page)
@@ -410,8 +424,13 @@ class Appearance:
                     "--appearance decree30: both in one signature)"
                 )
                 raise AppearanceOrderError(f"{vietnamese} / {english}", english, vietnamese)
-            shown = _seal_box(frame.to_shown(signer_rect), seal, self._optional_image(self.signature_image))
+            shown, full = _seal_box(
+                frame.to_shown(signer_rect), seal, self._optional_image(self.signature_image), frame.shown_size
+            )
             box = frame.to_user(shown)
+            # laid out in its field's box unless shrunk with the signer's block (then at its full size)
+            laid_out = None if shown[2] - shown[0] >= full[0] else full
+            caption_top = int(shown[3]) - int(shown[1]) if laid_out is None else int(full[1])
             style = self._stamp(
                 f"{self.organisation}\n%(ts)s",
                 5,
@@ -420,7 +439,7 @@ class Appearance:
                 layout.SimpleBoxLayoutRule(
                     x_align=layout.AxisAlignment.ALIGN_MID,
                     y_align=layout.AxisAlignment.ALIGN_MIN,
-                    margins=layout.Margins(top=max(0, int(shown[3]) - int(shown[1]) - _SEAL_CAPTION_H)),
+                    margins=layout.Margins(top=max(0, caption_top - _SEAL_CAPTION_H)),
                 ),
                 writer=writer,
                 image=seal,
@@ -431,6 +450,7 @@ class Appearance:
                     inner_content_scaling=layout.InnerScaling.STRETCH_TO_FIT,
                 ),
                 page_rotation=frame.rotate,
+                layout_size=laid_out,
             )
         else:
             if self.seal_image is None or self.signature_image is None:
@@ -441,9 +461,9 @@ class Appearance:
             composite = compose_seal_over_signature(
                 self._image(self.signature_image, "signature_image"), self._image(self.seal_image, "seal_image")
             )
-            box = _signer_box(frame)
+            box = _signer_box(frame, source, page)
             text = f"Ký bởi: {self.signer}\nCơ quan: {self.organisation}\nThời gian ký: %(ts)s"
-            style = self._image_and_text(writer, composite, text, frame.rotate)
+            style = self._image_and_text(writer, composite, text, frame.rotate, _size(frame.to_shown(box)))
         spec = fields.SigFieldSpec(
             sig_field_name=field_name, on_page=page, box=(int(box[0]), int(box[1]), int(box[2]), int(box[3]))
         )
@@ -464,16 +484,32 @@ def _copy_box(
     least ink in the top margin (a warning says so). The same page always gives the same place. All of it as
     the page is displayed: on a page turned by /Rotate, the displayed page's top right."""
     width, height = size
-    grid = _occupied(source, page) if source is not None else None
+    grid = _shown_grid(frame, source, page, "the copy mark") if source is not None else None
     if grid is None:  # nothing to look at (or unreadable by PDFium): the top right corner of the page
         page_w, page_h = frame.shown_size
         right, top = page_w - _COPY_RIGHT, page_h - _COPY_EDGE
         x0, y0, x1, y1 = frame.to_user((right - width, top - height, right, top))
         return (math.floor(x0), math.floor(y0), math.floor(x1), math.floor(y1))
+    shown, occupied = grid
+    ideal = (occupied.shape[1] - _COPY_RIGHT - width, _COPY_EDGE)
+    x, y = _free_spot(occupied, width, height, ideal=ideal, source=source)
+    return _spot_in_page(shown, x, y, width, height)
+
+
+def _shown_grid(frame: _PageFrame, source: Path | None, page: int, what: str) -> tuple[_PageFrame, np.ndarray] | None:
+    """``source``'s ``page`` as displayed (``frame`` gives its /Rotate): the frame PDFium drew it in and the grid of
+    1 pt cells that show something (see ``_occupied``), rows from the top of the page as shown; None without a
+    ``source`` or when PDFium cannot read it (``what`` is named in the warning)."""
+    grid = _occupied(source, page, what) if source is not None else None
+    if grid is None:
+        return None
     crop_box, occupied = grid
     shown = _PageFrame(*crop_box, rotate=frame.rotate)  # the box PDFium drew, turned as the page is shown
-    occupied = np.rot90(occupied, k=-frame.rotate // 90)  # the grid as shown (rot90 turns counter-clockwise)
-    x, y = _free_spot(occupied, width, height, ideal=(occupied.shape[1] - _COPY_RIGHT - width, _COPY_EDGE))
+    return shown, np.rot90(occupied, k=-frame.rotate // 90)  # the grid as shown (rot90 turns counter-clockwise)
+
+
+def _spot_in_page(shown: _PageFrame, x: int, y: int, width: float, height: float) -> tuple[float, float, float, float]:
+    """The box whose top left cell is (``x``, ``y``) on ``shown``'s grid, in the page's own space, in whole points."""
     shown_height = shown.shown_size[1]
     x0, y0, x1, y1 = shown.to_user((x, shown_height - y - height, x + width, shown_height - y))
     # whole points, as on an upright page: less than a point from the spot found, within its clearance
@@ -481,9 +517,10 @@ def _copy_box(
     return (left, top - (y1 - y0), left + (x1 - x0), top)
 
 
-def _occupied(source: Path, page: int) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
+def _occupied(source: Path, page: int, what: str) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
     """``source``'s ``page`` as a grid of 1 pt cells from its top left (rows down), True where something is
-    drawn or there is text; with the page's crop box (left, bottom, right, top). None when PDFium cannot tell."""
+    drawn or there is text; with the page's crop box (left, bottom, right, top). None when PDFium cannot tell
+    (a warning names the file and ``what`` was to be placed)."""
     from sohoa.pdfium import open_pdf
 
     scale = 2  # 144 dpi: a thin stroke of a 10 pt letter still darkens a pixel
@@ -491,7 +528,7 @@ def _occupied(source: Path, page: int) -> tuple[tuple[float, float, float, float
         with open_pdf(source) as pdf:
             drawn = pdf.drawn(page, scale)
     except Exception as exc:  # an encrypted or odd file: pyHanko may still sign it
-        logger.warning("%s: page %d not readable to place the copy mark (%s); top right corner", source, page, exc)
+        logger.warning("%s: page %d not readable to place %s (%s); its usual place", source, page + 1, what, exc)
         return None
     left, bottom, right, top = drawn.crop_box
     rows, cols = math.ceil(top - bottom), math.ceil(right - left)
@@ -507,16 +544,51 @@ def _occupied(source: Path, page: int) -> tuple[tuple[float, float, float, float
     return drawn.crop_box, occupied
 
 
-def _free_spot(occupied: np.ndarray, width: int, height: int, ideal: tuple[int, int]) -> tuple[int, int]:
-    """The top left cell (column, row) of a ``width`` × ``height`` box on ``occupied`` with nothing within
-    _CLEARANCE of it, at least _COPY_EDGE from the page's edges: in the top margin if it can be, else anywhere,
-    the one nearest ``ideal`` (ties: the higher, then the more left); with no such box, the top-margin box with
-    the fewest occupied cells."""
+def _free_spot(
+    occupied: np.ndarray, width: int, height: int, ideal: tuple[int, int], source: Path | None = None
+) -> tuple[int, int]:
+    """The copy mark's top left cell (column, row): in the top margin if it can be, else anywhere, the blank
+    place nearest ``ideal``; with no blank place, the top-margin place with the fewest occupied cells (see
+    ``_blank_spot``)."""
+
+    def in_margin(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.asarray(y + height <= max(_TOP_MARGIN, _COPY_EDGE + height))
+
+    return _blank_spot(
+        occupied,
+        (width, height),
+        ideal,
+        prefer=in_margin,
+        fallback=in_margin,
+        what="the copy mark",
+        fallback_where="in the top margin",
+        source=source,
+    )
+
+
+def _blank_spot(
+    occupied: np.ndarray,
+    size: tuple[int, int],
+    ideal: tuple[int, int],
+    *,
+    prefer: Any = None,
+    fallback: Any = None,
+    what: str,
+    fallback_where: str,
+    source: Path | None = None,
+) -> tuple[int, int]:
+    """The top left cell (column, row) of a ``size`` (width × height) box on ``occupied`` with nothing within
+    _CLEARANCE of it, at least _COPY_EDGE from the page's edges: the one nearest ``ideal`` (ties: the higher, then
+    the more left), among the places ``prefer`` allows if any is blank, else among all. ``prefer`` and
+    ``fallback`` take the candidate cells' columns and rows (arrays) and say which are allowed. With no blank
+    place at all, the place ``fallback`` allows (every place when it allows none) with the fewest occupied cells,
+    nearest ``ideal`` among equals, and a warning naming ``source`` and ``what`` the box is for."""
+    width, height = size
     rows, cols = occupied.shape
-    if rows < height + 2 * _COPY_EDGE or cols < width + 2 * _COPY_EDGE:  # a page smaller than the mark
+    if rows < height + 2 * _COPY_EDGE or cols < width + 2 * _COPY_EDGE:  # a page smaller than the box
         return max(0, ideal[0]), max(0, ideal[1])
     pad = _CLEARANCE
-    padded = np.pad(occupied, pad)  # beyond the page's edge is blank: the edge rule keeps the mark on the page
+    padded = np.pad(occupied, pad)  # beyond the page's edge is blank: the edge rule keeps the box on the page
     integral = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1), dtype=np.int64)
     integral[1:, 1:] = padded.cumsum(axis=0).cumsum(axis=1)
     ys = np.arange(_COPY_EDGE, rows - _COPY_EDGE - height + 1)
@@ -526,23 +598,80 @@ def _free_spot(occupied: np.ndarray, width: int, height: int, ideal: tuple[int, 
     y1, x1 = y + height + 2 * pad, x + width + 2 * pad
     ink = integral[y1, x1] - integral[y, x1] - integral[y1, x] + integral[y, x]
     distance = (x - ideal[0]) ** 2 + (y - ideal[1]) ** 2
-    in_margin = y + height <= max(_TOP_MARGIN, _COPY_EDGE + height)
-    for allowed in (in_margin & (ink == 0), ink == 0):
+    preferred = prefer(x, y) if prefer is not None else np.zeros_like(ink, dtype=bool)
+    for allowed in (preferred & (ink == 0), ink == 0):
         if allowed.any():
             best = np.argmin(np.where(allowed, distance, np.iinfo(np.int64).max))
             return int(x.flat[best]), int(y.flat[best])
-    region = in_margin if in_margin.any() else np.ones_like(in_margin)
+    region = fallback(x, y) if fallback is not None else np.ones_like(ink, dtype=bool)
+    region = region if region.any() else np.ones_like(region)
     least = np.lexsort((distance[region], ink[region]))[0]
-    logger.warning("no blank place on the page for the copy mark: it covers the least ink in the top margin")
+    logger.warning(
+        "%sno blank place on the page for %s: it covers the least ink %s",
+        f"{source}: " if source is not None else "",
+        what,
+        fallback_where,
+    )
     return int(x[region][least]), int(y[region][least])
 
 
-def _signer_box(frame: _PageFrame) -> tuple[float, float, float, float]:
-    """The signer's block, bottom right of the page as displayed, in the page's own space."""
-    width, _height = frame.shown_size
-    return frame.to_user(
-        (width - _BLOCK_RIGHT - _BLOCK_W, _BLOCK_BOTTOM, width - _BLOCK_RIGHT, _BLOCK_BOTTOM + _BLOCK_H)
+def _block_size(page_size: tuple[float, float]) -> tuple[float, float]:
+    """The signer's block as drawn on a page of ``page_size`` (as shown): _BLOCK_W × _BLOCK_H, shrunk to fit a
+    page too small for it (with _COPY_EDGE around it), keeping its proportions (10 : 3 — in whole points when
+    it can be)."""
+    page_w, page_h = page_size
+    fit = min(1.0, (page_w - 2 * _COPY_EDGE) / _BLOCK_W, (page_h - 2 * _COPY_EDGE) / _BLOCK_H)
+    if fit >= 1.0:
+        return float(_BLOCK_W), float(_BLOCK_H)
+    step = math.floor(fit * 32)  # _BLOCK_W and _BLOCK_H are 32 × (10, 3)
+    if step >= 1:
+        return float(step * _BLOCK_W // 32), float(step * _BLOCK_H // 32)
+    fit = min(page_w / _BLOCK_W, page_h / _BLOCK_H)  # a page under about 26 × 19 pt: no room for an edge
+    return _BLOCK_W * fit, _BLOCK_H * fit
+
+
+def _signer_box(frame: _PageFrame, source: Path | None = None, page: int = 0) -> tuple[float, float, float, float]:
+    """The signer's block on ``source``'s ``page`` as displayed (``frame``), in the page's own space.
+
+    Its Decree 30 place is the bottom right (ô 7: _BLOCK_RIGHT from the right edge, _BLOCK_BOTTOM from the
+    bottom): there when that place is blank (no ink, no text, nothing within _CLEARANCE: see ``_occupied``), else
+    at the nearest blank place of the page (``_blank_spot``, as the copy mark is placed), else — a page blank
+    nowhere — over the least ink with its centre in the bottom right quarter of the page, with a warning. Without
+    a ``source`` to look at (or one PDFium cannot read) it stays at its Decree 30 place. On a page too small for
+    it the block is shrunk to fit (``_block_size``); it is never off the page."""
+    page_w, page_h = frame.shown_size
+    width, height = _block_size((page_w, page_h))
+    # the Decree 30 place; moved in (keeping _COPY_EDGE from the edges) on a page too small to keep its distances
+    right = max(min(max(page_w - _BLOCK_RIGHT, width + _COPY_EDGE), page_w - _COPY_EDGE), width)
+    bottom = max(0.0, min(float(_BLOCK_BOTTOM), page_h - _COPY_EDGE - height), min(float(_COPY_EDGE), page_h - height))
+    place = (right - width, bottom, right, bottom + height)
+    grid = _shown_grid(frame, source, page, "the signer's signature") if source is not None else None
+    if grid is None:
+        return frame.to_user(place)
+    shown, occupied = grid
+    cells = (math.ceil(width), math.ceil(height))
+    ideal = (math.floor(place[0]), math.floor(page_h - place[3]))
+    rows, cols = occupied.shape
+
+    def bottom_right(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        return np.asarray((2 * x + cells[0] >= cols) & (2 * y + cells[1] >= rows))
+
+    x, y = _blank_spot(
+        occupied,
+        cells,
+        ideal,
+        fallback=bottom_right,
+        what="the signer's signature",
+        fallback_where="at the bottom right",
+        source=source,
     )
+    if (x, y) == ideal:
+        return frame.to_user(place)  # its Decree 30 place, exactly as on a page nobody looked at
+    return _spot_in_page(shown, x, y, width, height)
+
+
+def _size(box: tuple[float, float, float, float]) -> tuple[float, float]:
+    return box[2] - box[0], box[3] - box[1]
 
 
 def _drawn_scale(signature: Image.Image | None) -> float:
@@ -553,26 +682,36 @@ def _drawn_scale(signature: Image.Image | None) -> float:
 
 
 def _seal_box(
-    signer_rect: tuple[float, float, float, float], seal: Image.Image, signature: Image.Image | None
-) -> tuple[float, float, float, float]:
-    """Where the seal goes: over the left third of the signer's signature image, centred on it vertically.
+    signer_rect: tuple[float, float, float, float],
+    seal: Image.Image,
+    signature: Image.Image | None,
+    page_size: tuple[float, float],
+) -> tuple[tuple[float, float, float, float], tuple[float, float]]:
+    """Where the seal goes: over the left third of the signer's signature image, centred on it vertically; and
+    the size it is laid out at (width, height: the seal and its caption under it).
 
     Both images are drawn at one scale (as they were scanned), taken from the signer's image when it is
     configured; without it the signature is taken to fill the left half of the signer's block and the seal is
-    as tall as the block."""
-    x0, y0, _x1, y1 = signer_rect
+    as tall as the block. A signer's block narrower than _BLOCK_W (shrunk to fit a small page) shrinks the seal
+    and its caption with it. The seal is moved onto the page (``page_size``, as shown) where it would reach
+    past an edge."""
+    x0, y0, x1, y1 = signer_rect
+    fit = min(1.0, (x1 - x0) / _BLOCK_W)
     if signature is not None:
         scale = _drawn_scale(signature)
         signature_width = signature.width * scale
         seal_w, seal_h = seal.width * scale, seal.height * scale
     else:
         signature_width = _BLOCK_W / 2
-        seal_h = y1 - y0
+        seal_h = (y1 - y0) / fit
         seal_w = seal_h * seal.width / seal.height
-    right = x0 + signature_width / 3
+    full = (seal_w, seal_h + _SEAL_CAPTION_H)
+    width, height = fit * full[0], fit * full[1]
+    right = x0 + fit * signature_width / 3
     middle = (y0 + y1) / 2
-    left = max(0.0, right - seal_w)
-    return (left, middle - seal_h / 2 - _SEAL_CAPTION_H, left + seal_w, middle + seal_h / 2)
+    left = max(0.0, min(right - width, page_size[0] - width))
+    top = min(page_size[1], max(middle + fit * seal_h / 2, height))
+    return (left, top - height, left + width, top), full
 
 
 def _last_visible_signature(writer: Any, page: int) -> tuple[float, float, float, float] | None:

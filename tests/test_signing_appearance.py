@@ -10,6 +10,7 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
+import numpy as np
 import pdfplumber
 import pikepdf
 import pytest
@@ -496,7 +497,13 @@ def test_signer_and_seal_stand_upright_bottom_right_of_a_turned_last_page(
     image (wider than tall) in the left half of the block, the text in the right half, the seal over the image's
     left third; each stamp's form is turned back by /Matrix."""
     seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
-    source = _turned(make_pdf(tmp_path / "in.pdf", pages=2), tmp_path / "turned.pdf", 1, rotate)
+    # the last page's text in its middle: make_pdf's line at the top left is at the bottom right when the page is
+    # shown upside down, and the block no longer goes over text (see test_signer_block_goes_to_the_nearest_…)
+    source = make_pdf(tmp_path / "in.pdf", pages=2)
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        pdf.pages[1].Contents = pdf.make_stream(b"BT /F1 24 Tf 250 410 Td (Page 2) Tj ET")
+        pdf.save(source)
+    source = _turned(source, tmp_path / "turned.pdf", 1, rotate)
     _sign_person_then_seal(source, tmp_path, signer, seal, signature)
     for renderer in ("pdfium", "poppler"):
         shown = _shown(tmp_path / "both.pdf", 1, renderer)
@@ -566,3 +573,129 @@ def test_signer_block_on_a_page_turned_by_its_page_tree_and_cropped(tmp_path: Pa
         shown = _shown(tmp_path / "both.pdf", 1, renderer)
         assert shown.size == (782, 555)
         _upright_bottom_right(shown)
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _scan_pdf(image: Path | Image.Image, dpi: float, out: Path) -> Path:
+    """``image`` as a one-page image-only PDF at ``dpi`` (as `sohoa process` takes a JPEG: no text layer)."""
+    img = Image.open(image) if isinstance(image, Path) else image
+    img.save(out, "PDF", resolution=dpi)
+    with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+        pdf.save(out)  # a plain cross-reference table: PIL's is not one pyHanko reads strictly
+    return out
+
+
+def _sig_rects(pdf: Path, page: int) -> dict[str, Box]:
+    """Each signature widget's /Rect on ``page`` (from 0), by field name."""
+    with pikepdf.open(pdf) as doc:
+        found: dict[str, Box] = {}
+        for annot in doc.pages[page].get("/Annots", []):
+            if annot.get("/FT") == "/Sig":
+                x0, y0, x1, y1 = (float(v) for v in annot.Rect)
+                found[str(annot.T)] = (min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1))
+        return found
+
+
+def _ink_shown(pdf: Path, rect: Box, tmp_path: Path) -> int:
+    """Ink pixels (poppler, 144 dpi) of ``pdf``'s last page as displayed inside ``rect`` (points, as shown, from
+    the bottom left): an independent look at what a box covers."""
+    with pikepdf.open(pdf) as doc:
+        count = len(doc.pages)
+    img = _render_at(pdf, count, tmp_path / f"shown-{pdf.stem}", 144).convert("L")
+    height = img.height / 2
+    box = (round(rect[0] * 2), round((height - rect[3]) * 2), round(rect[2] * 2), round((height - rect[1]) * 2))
+    return int((np.asarray(img.crop(box)) < 160).sum())
+
+
+def test_signer_block_goes_to_the_nearest_blank_place_of_a_real_last_page(
+    tmp_path: Path, signer: SigningIdentity, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: the signer's block went to its fixed place at the bottom right of the last page whatever the page
+    showed there. The last page of Nghị định 28/2021/NĐ-CP as scanned (letter, 200 dpi; here half that), whose
+    "Nơi nhận" list reaches into that place: the block now goes to the nearest place where nothing is drawn — a
+    little up and left, still at the bottom right — checked against the page as poppler draws it."""
+    source = _scan_pdf(FIXTURES / "nd-28-2021-p8.jpg", 100, tmp_path / "nd-28-p8.pdf")
+    decree30_place = (612 - 36 - 320, 60, 612 - 36, 156)
+    assert _ink_shown(source, decree30_place, tmp_path) > 0  # the page's ink is where the block used to go
+    look = Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+    out = tmp_path / "signed.pdf"
+    sign_pdf(source, out, signer, appearance=look)
+    ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
+    assert (x1 - x0, y1 - y0) == (320, 96)
+    assert _ink_shown(source, (x0, y0, x1, y1), tmp_path) == 0  # nothing of the page under the block
+    assert _ink_shown(out, (x0, y0, x1, y1), tmp_path) > 0  # and the block is drawn there
+    assert (x0 + x1) / 2 > 612 / 2 and (y0 + y1) / 2 < 792 / 2, (x0, y0, x1, y1)  # bottom right
+    assert abs(x0 - decree30_place[0]) + abs(y0 - decree30_place[1]) < 60  # near its Decree 30 place
+    assert "no blank place" not in caplog.text
+
+
+def test_signer_block_stays_at_its_decree30_place_where_the_page_is_blank(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """The same real last page at 300 dpi (as a JPEG without a resolution is taken: 408 × 528 pt) leaves the
+    bottom right blank: the block is exactly where it always was (36 pt from the right, 60 pt from the bottom)."""
+    source = _scan_pdf(FIXTURES / "nd-28-2021-p8.jpg", 150, tmp_path / "nd-28-p8.pdf")
+    look = Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+    sign_pdf(source, tmp_path / "signed.pdf", signer, appearance=look)
+    assert list(_sig_rects(tmp_path / "signed.pdf", 0).values()) == [(408 - 36 - 320, 60, 408 - 36, 156)]
+
+
+def test_signer_block_and_seal_shrink_onto_a_page_smaller_than_the_block(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """QA: a 600 × 250 px PNG (300 dpi: 144 × 60 pt) got the block at /Rect [-212 60 108 156], mostly off the
+    page. Now the block is shrunk to fit, in its proportions (10 : 3), and drawn shrunk; the seal over it too."""
+    source = _scan_pdf(Image.new("L", (600, 250), 236), 300, tmp_path / "small.pdf")
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    _sign_person_then_seal(source, tmp_path, signer, seal, signature)
+    rects = _sig_rects(tmp_path / "both.pdf", 0)
+    for x0, y0, x1, y1 in rects.values():
+        assert 0 <= x0 < x1 <= 144 and 0 <= y0 < y1 <= 60, rects
+    x0, y0, x1, y1 = rects["Signature1"]
+    assert (x1 - x0) * 3 == (y1 - y0) * 10 and x1 - x0 >= 100, rects
+    shown = _shown(tmp_path / "both.pdf", 0)
+    blue = _bbox(shown, (0, 0, *shown.size), lambda p: p[2] > 150 and p[0] < 60 and p[1] < 80)
+    red = _bbox(shown, (0, 0, *shown.size), lambda p: p[0] > 180 and p[1] < 60 and p[2] < 70)
+    assert blue and red and red[0] < blue[0] < red[2], (blue, red)  # both drawn, the seal over the image's left
+    assert blue[2] - blue[0] > 2 * (blue[3] - blue[1]), blue  # shrunk, not squeezed
+
+
+@pytest.mark.parametrize(
+    ("fixture", "size"),
+    [("nd-155-2020-p1.jpg", (398, 502)), ("rotated_skew.pdf", (612, 792))],
+)
+def test_signer_block_on_a_page_blank_nowhere_covers_the_least_ink_with_a_warning(
+    fixture: str, size: tuple[int, int], tmp_path: Path, signer: SigningIdentity, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The QA pages: page 1 of Nghị định 155/2020/NĐ-CP (a JPEG without a resolution, taken at 300 dpi: text
+    down to the foot) and OCRmyPDF's rotated_skew.pdf (letter shown upright by /Rotate 90, text to the foot):
+    no blank place holds the block. It goes where it covers the least ink at the bottom right of the page as
+    displayed — less than its Decree 30 place covers — and a warning names the file."""
+    if fixture.endswith(".jpg"):
+        source = _scan_pdf(FIXTURES / fixture, 150, tmp_path / "scan.pdf")
+    else:
+        source = shutil.copyfile(FIXTURES / fixture, tmp_path / fixture)
+    look = Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+    out = tmp_path / "signed.pdf"
+    with caplog.at_level("WARNING", logger="signing.appearance"):
+        sign_pdf(source, out, signer, appearance=look)
+    assert "no blank place on the page for the signer's signature" in caplog.text and str(source) in caplog.text
+    (rect,) = _sig_rects(out, 0).values()
+    with pikepdf.open(out) as doc:
+        rotate = int(doc.pages[0].obj.get("/Rotate", 0))
+    width, height = size
+    # as displayed: /Rotate 90 shows the page's own (x, y) at (y, page width - x)
+    shown = rect if rotate == 0 else (rect[1], 792 - rect[2], rect[3], 792 - rect[0])
+    assert shown[2] - shown[0] == 320 and shown[3] - shown[1] == 96, shown
+    assert min(shown[0], shown[1]) >= 0 and shown[2] <= width and shown[3] <= height, shown
+    assert (shown[0] + shown[2]) / 2 >= width / 2 and (shown[1] + shown[3]) / 2 <= height / 2, shown
+    decree30_place = (width - 356, 60, width - 36, 156)
+    assert _ink_shown(source, shown, tmp_path) < _ink_shown(source, decree30_place, tmp_path)
