@@ -134,19 +134,23 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
     stay level: a word set along the slope has its letters' baselines step down (or up) the page, and pdftotext
     ends a word where its baseline moves by a tenth of the font size — at 3° every ~20 pt, "thán / g 10", "xây
     dự / ng", so that a search for "tháng" failed. Level words a few points apart are still read as one line."""
-    if skew:
-        return _level_words_content(words, height, dpi, skew, width)
     to_points = 72 / dpi
+    # a straightened image: each word's start turned back about the image's centre (the image was turned
+    # counter-clockwise by `skew` on screen: back clockwise; PDF angles: y up, counter-clockwise positive)
+    centre_x, centre_y = width * to_points / 2, height * to_points / 2
+    cos, sin = math.cos(math.radians(-skew)), math.sin(math.radians(-skew))
     parts = ["BT 3 Tr"]
     for _line, grouped in itertools.groupby(words, key=lambda w: (w.block, w.paragraph, w.line)):
         line = list(grouped)
         top = min(w.top for w in line)
         bottom = max(w.top + w.height for w in line)
         size = max(bottom - top, 1) * to_points
+        baseline = (height - bottom) * to_points
         # the glyphs stand on the baseline and reach one font size up: a selection covers the line's box
         parts.append(
-            f"{FONT_RESOURCE} {size:.1f} Tf 1 0 0 1 {line[0].left * to_points:.1f} "
-            f"{(height - bottom) * to_points:.1f} Tm"
+            f"{FONT_RESOURCE} {size:.1f} Tf 1 0 0 1 {line[0].left * to_points:.1f} {baseline:.1f} Tm"
+            if not skew
+            else f"{FONT_RESOURCE} {size:.1f} Tf"
         )
         previous_left = line[0].left
         for index, word in enumerate(line):
@@ -157,39 +161,14 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
                 # (pdftotext) drop it and join the two words: then word and space share the gap to the next
                 per_unit = min(per_unit, (line[index + 1].left - word.left) / (units + 1))
             stretch = 100 * per_unit * to_points / (GLYPH_WIDTH / 1000 * size)
+            code = (word.text + " ").encode("utf-16-be").hex().upper()
+            if skew:
+                x, y = word.left * to_points - centre_x, baseline - centre_y
+                at = f"1 0 0 1 {centre_x + x * cos - y * sin:.1f} {centre_y + x * sin + y * cos:.1f} Tm "
+                parts.append(f"{at}{stretch:.1f} Tz<{code}>Tj")
+                continue
             move = (word.left - previous_left) * to_points  # Td moves from the previous word's start
             previous_left = word.left
-            code = (word.text + " ").encode("utf-16-be").hex().upper()
             parts.append(f"{move:.1f} 0 Td {stretch:.1f} Tz<{code}>Tj" if move else f"{stretch:.1f} Tz<{code}>Tj")
-    parts.append("ET")
-    return "\n".join(parts).encode("ascii")
-
-
-def _level_words_content(words: Sequence[Word], height: int, dpi: int, skew: float, width: int) -> bytes:
-    """``text_layer_content`` for a straightened image: each word level, at its own place on the page as scanned
-    (its start on the line's baseline, turned back by ``skew`` about the image's centre)."""
-    to_points = 72 / dpi
-    centre_x, centre_y = width * to_points / 2, height * to_points / 2
-    # the image was turned counter-clockwise by `skew` on screen: back clockwise (PDF angles: y up, CCW positive)
-    theta = math.radians(-skew)
-    cos, sin = math.cos(theta), math.sin(theta)
-    parts = ["BT 3 Tr"]
-    for _line, grouped in itertools.groupby(words, key=lambda w: (w.block, w.paragraph, w.line)):
-        line = list(grouped)
-        top = min(w.top for w in line)
-        bottom = max(w.top + w.height for w in line)
-        size = max(bottom - top, 1) * to_points
-        parts.append(f"{FONT_RESOURCE} {size:.1f} Tf")
-        baseline = (height - bottom) * to_points
-        for index, word in enumerate(line):
-            units = len(word.text.encode("utf-16-be")) // 2
-            per_unit = max(word.width, 1) / units
-            if index + 1 < len(line) and line[index + 1].left > word.left:
-                per_unit = min(per_unit, (line[index + 1].left - word.left) / (units + 1))
-            stretch = 100 * per_unit * to_points / (GLYPH_WIDTH / 1000 * size)
-            x, y = word.left * to_points - centre_x, baseline - centre_y
-            page_x, page_y = centre_x + x * cos - y * sin, centre_y + x * sin + y * cos
-            code = (word.text + " ").encode("utf-16-be").hex().upper()
-            parts.append(f"1 0 0 1 {page_x:.1f} {page_y:.1f} Tm {stretch:.1f} Tz<{code}>Tj")
     parts.append("ET")
     return "\n".join(parts).encode("ascii")
