@@ -31,6 +31,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from sohoa.context import document_shown_as
 from sohoa.errors import (
     BadInputError,
     Problem,
@@ -676,6 +677,8 @@ def process_document(
     # in the log: the stack as dropped and the part, not the scratch copy; the watcher's file as dropped in the inbox
     shown = as_dropped(path, origin, runner)
     ingested: list[Record] = []  # what ingest read, for a file that fails after it (S3 down): its SHA-256
+    # the stages' own warnings (signing reads the work folder's copy) name the scan as shown here (sohoa.context)
+    shown_token = document_shown_as.set(shown)
     try:
         result = _process(path, settings, runner, batch_id, ingested)
     except BadInputError as exc:
@@ -784,6 +787,8 @@ def process_document(
                 origin,
                 runner,
             )
+    finally:
+        document_shown_as.reset(shown_token)
     result.seconds = time.monotonic() - started
     result.origin = origin
     if result.record is None and ingested:

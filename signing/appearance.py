@@ -49,6 +49,7 @@ from pyhanko.stamp import TextStamp, TextStampStyle
 
 from signing.errors import AppearanceOrderError, SigningConfigError
 from signing.identity import SigningIdentity
+from sohoa.context import shown_as
 from sohoa.signing_names import APPEARANCES
 from sohoa.vietnamese import iso_vn
 
@@ -528,7 +529,9 @@ def _occupied(source: Path, page: int, what: str) -> tuple[tuple[float, float, f
         with open_pdf(source) as pdf:
             drawn = pdf.drawn(page, scale)
     except Exception as exc:  # an encrypted or odd file: pyHanko may still sign it
-        logger.warning("%s: page %d not readable to place %s (%s); its usual place", source, page + 1, what, exc)
+        logger.warning(
+            "%s: page %d not readable to place %s (%s); its usual place", shown_as(source), page + 1, what, exc
+        )
         return None
     left, bottom, right, top = drawn.crop_box
     rows, cols = math.ceil(top - bottom), math.ceil(right - left)
@@ -608,7 +611,7 @@ def _blank_spot(
     least = np.lexsort((distance[region], ink[region]))[0]
     logger.warning(
         "%sno blank place on the page for %s: it covers the least ink %s",
-        f"{source}: " if source is not None else "",
+        f"{shown_as(source)}: " if shown_as(source) is not None else "",
         what,
         fallback_where,
     )

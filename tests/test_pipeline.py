@@ -497,3 +497,26 @@ def test_sohoa_ocr_into_a_full_disk_says_so_exit_3_without_a_traceback(tmp_path:
     assert "Traceback" not in done.stderr and "hết dung lượng đĩa" in said and "No space left on device" in said, said
     assert "BufferedRandom" not in said  # the file's name, not the repr of pikepdf's file object
     assert sorted(p.name for p in full_disk.iterdir()) == ["filler"]
+
+
+@pytest.mark.integration
+def test_a_signing_warning_names_the_scan_not_its_work_copy(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """QA: processed with the signer's block, a decree page with no blank place for it logged
+    "…/var/work/126bf4d6fadef7dd/ocr.pdf: no blank place on the page for the signer's signature" — the copy in the
+    work folder that signing reads, which tells an officer nothing. The warning names the scan as the pipeline's
+    other lines do (sohoa.context)."""
+    from tests.signing_images import make_signature
+
+    scan = tmp_path / "nghị định 155.jpg"
+    shutil.copyfile(Path(__file__).parent / "fixtures" / "nd-155-2020-p1.jpg", scan)
+    settings = make_settings(
+        tmp_path / "var",
+        signature_appearance="signer",
+        signature_image=make_signature(tmp_path / "chữ ký.png"),
+    )
+    with caplog.at_level(logging.WARNING):
+        result = process_document(scan, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.summary()
+    said = [r.getMessage() for r in caplog.records if "no blank place on the page" in r.getMessage()]
+    assert said, caplog.text
+    assert all(line.startswith(f"{scan}: ") and "/work/" not in line for line in said), said
