@@ -89,9 +89,21 @@ def reopen_consoles() -> None:
     """Rich's consoles, measured against this process's standard output and error (again in a child of
     `sohoa ocr-server`, whose descriptors are its caller's)."""
     global err, out
-    err = Console(stderr=True)
+    err = _LineConsole(stderr=True)
     # when piped (CI logs, files) rich would wrap tables at 80 columns: give them room instead
-    out = Console(width=None if sys.stdout.isatty() else 200)
+    out = _LineConsole(width=None if sys.stdout.isatty() else 200)
+
+
+class _LineConsole(Console):
+    """A console whose lines of text are never cut by a newline at its width (tables still are laid out to it):
+    rich cut a path in two, mid-word, wherever the width fell — 80 columns on stderr into a log file, 200 on stdout
+    into a pipe — and a path copied back, or a list of written files read by a script, was wrong (QA). The
+    terminal wraps a long line on screen; copied, it is one line."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        if "soft_wrap" not in kwargs and all(isinstance(o, str) for o in objects):
+            kwargs["soft_wrap"] = True
+        super().print(*objects, **kwargs)
 
 
 reopen_consoles()
@@ -117,12 +129,17 @@ def main_options(
 
 def _configure_logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
-    logging.basicConfig(
-        level=level,
-        format="%(message)s",
-        handlers=[RichHandler(console=err, show_path=False, show_time=verbose)],
-        force=True,
-    )
+    handler: logging.Handler
+    if sys.stderr.isatty():
+        handler = RichHandler(console=err, show_path=False, show_time=verbose)
+    else:
+        # into a file or a journal (a watcher as a service): one line per message, as RichHandler lays it out on
+        # a terminal but never wrapped — RichHandler cut each line at 80 columns, mid-path (QA)
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(
+            logging.Formatter(("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%x %X")
+        )
+    logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("sohoa").setLevel(logging.INFO)
     # a line per stage of each document (flows.pipeline.stage_log) with -v only; the per-file lines always
     logging.getLogger("sohoa.stages").setLevel(logging.INFO if verbose else logging.WARNING)

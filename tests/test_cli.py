@@ -324,6 +324,16 @@ def test_a_long_path_in_an_error_is_one_line_that_can_be_copied_back(tmp_path: P
     proc = sohoa("watch", str(missing), "--once", data_dir=tmp_path, extra_env={"COLUMNS": "80"})
     assert proc.returncode == 2, proc.stderr
     assert f"{missing}: " in proc.stderr and "no such folder" in proc.stderr, proc.stderr
+    # the log lines too: a file quarantined from a long folder is named whole on its QUARANTINED line (rich's log
+    # handler cut it at 80 columns, mid-word, into a log file)
+    folder = tmp_path / ("thư-mục-rất-dài-abcdefghij/" * 5)
+    folder.mkdir(parents=True)
+    empty = folder / "rỗng-trống.pdf"
+    empty.write_bytes(b"")
+    proc = sohoa("process", str(empty), "--no-prefect", data_dir=tmp_path / "var", extra_env={"COLUMNS": "80"})
+    assert proc.returncode == 1, proc.stderr
+    (line,) = [line for line in proc.stderr.splitlines() if "QUARANTINED" in line]
+    assert line.startswith(f"WARNING  {empty}: CÁCH LY / QUARANTINED as "), proc.stderr
 
 
 def _every_command(command: Any, path: list[str]) -> Iterator[list[str]]:
