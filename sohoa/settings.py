@@ -12,6 +12,7 @@ import functools
 import json
 import os
 import tomllib
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -55,14 +56,34 @@ def _unloadable_font(font: str, _mtime_ns: int, _size: int) -> str | None:
     try:
         with TTFont(font, lazy=True) as loaded:
             loaded["head"]  # noqa: B018 (read for the error it raises)
-            if not loaded.getBestCmap():
+            cmap = loaded.getBestCmap()
+            if not cmap:
                 raise ValueError("no Unicode character map")
     except Exception as exc:  # fontTools' TTLibError, or what a damaged table raises
         detail = " ".join(str(exc).split())[:200] or type(exc).__name__
         return (
             f"{font}: không phải phông TrueType/OpenType dùng được / not a usable TrueType or OpenType font ({detail})"
         )
+    # a font without them drew the stamp's names and "Ký bởi" as nothing, without a word (QA: a Thai font)
+    missing = [letter for letter in STAMP_LETTERS if ord(letter) not in cmap]
+    if missing:
+        shown = ", ".join(missing[:12]) + (f" (+{len(missing) - 12})" if len(missing) > 12 else "")
+        return f"{font}: thiếu chữ tiếng Việt / lacks Vietnamese letters: {shown}"
     return None
+
+
+def _vietnamese_letters() -> str:
+    """Every letter of Vietnamese, upper and lower case, each vowel with each of the five tone marks (NFC)."""
+    plain = "aăâbcdđeêghiklmnoôơpqrstuưvxy"
+    toned = [
+        unicodedata.normalize("NFC", v + mark) for v in "aăâeêioôơuưy" for mark in "\u0300\u0301\u0303\u0309\u0323"
+    ]
+    letters = plain + "".join(toned)
+    return letters + letters.upper()
+
+
+# what a stamp writes: names, bodies and "Ký bởi / Thời gian ký" in Vietnamese, an ISO date and time
+STAMP_LETTERS = _vietnamese_letters() + "0123456789:-+/.,() "
 
 
 def _toml_file() -> Path | None:

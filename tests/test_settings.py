@@ -413,6 +413,15 @@ def test_the_appearance_font_is_checked_when_the_settings_load(tmp_path: Path, m
     dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf")
     if dejavu.is_file():  # another real font is taken
         assert load_settings(appearance_font=str(dejavu)).appearance_font == dejavu
+    # QA: a real font without Vietnamese letters was taken, and the stamp's text came out as nothing (Noto Sans
+    # Thai: no Latin at all; DejaVu Sans Mono: no "ễ", "ầ", … — a signer named Nguyễn lost a letter)
+    for lacking, shown in (
+        (Path("/usr/share/fonts/truetype/noto/NotoSansThai-Regular.ttf"), "a, ă, â"),
+        (Path("/usr/share/fonts/truetype/dejavu/DejaVuSansMono.ttf"), "ễ"),
+    ):
+        assert lacking.is_file(), f"{lacking}: installed by the Makefile (fonts-noto-core, fonts-dejavu-core)"
+        said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_APPEARANCE_FONT=str(lacking))
+        assert f"{lacking}: thiếu chữ tiếng Việt / lacks Vietnamese letters: " in said and shown in said, said
 
 
 def test_the_sign_command_names_the_appearance_option_whose_image_is_not_configured(
