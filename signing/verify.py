@@ -143,9 +143,9 @@ class FileVerification(_Model):
     size: int | None = Field(default=None, description="the file's size in bytes, if read")
     damaged_record: bool = Field(
         default=False,
-        description="`verify --archive`: the archive's record of this file cannot be read (its record.json not JSON "
-        "or no record, or its index entry not one): the archive is not intact, so the file is class `failed`, "
-        "`error` saying why",
+        description="`verify --archive`: the archive's record of this file does not hold (its record.json not JSON, "
+        "no record, missing, another record's or not what the ledger says; its index entry not one; the signed file "
+        "missing or changed): the archive is not intact, so the file is class `failed`, `error` saying why",
     )
 
     def fail(self, english: str, vietnamese: str, detail: str | None = None) -> FileVerification:

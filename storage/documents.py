@@ -24,8 +24,11 @@ SIGNED_NAME = "document.pdf"
 class SignedDocument:
     """One signed document of the archive, under its key: its bytes as the record archived them (``data``), or why
     there are none to verify (``problem`` in English, ``problem_vi`` in Vietnamese: a failed entry of the report).
-    ``damaged``: its record cannot be read (``DamagedRecord``: its record.json not JSON or no record, or its index
-    entry not one), so the archive is not intact — a verdict, where the other problems leave the file without one."""
+    ``damaged``: the archive's own record of it does not hold — its record cannot be read (``DamagedRecord``: its
+    record.json not JSON or no record, or its index entry not one), its record.json is missing, another record's or
+    disagrees with the ledger, or the signed file it names is missing or changed — so the archive is not intact: a
+    verdict (class failed). A ``document.pdf`` no record names (put there by hand, or left by an interrupted
+    write) is not ``damaged``: the file has no verdict (class error)."""
 
     key: str
     record_id: str | None
@@ -76,6 +79,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                 record_id,
                 problem=f"{where}: its {SIDECAR} is missing, so nothing says which file was archived: not verified",
                 problem_vi=f"{where_vi}: {SIDECAR} bị thiếu, không biết tệp nào đã được lưu trữ — không xác minh",
+                damaged=True,
             )
             continue
         try:
@@ -98,6 +102,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                 record_id,
                 problem=f"{where}: its {SIDECAR} is that of record {record.id} ({record.archive_prefix}): not verified",
                 problem_vi=f"{where_vi}: {SIDECAR} là của hồ sơ {record.id} ({record.archive_prefix}) — không xác minh",
+                damaged=True,
             )
             continue
         if excerpts is None and archive.archived_seq(record) is None:  # archived before index entries held it
@@ -112,6 +117,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                 problem=f"{exc}; the SHA-256 it holds for the signed file cannot be relied on: not verified",
                 problem_vi=f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
                 "được mã SHA-256 ghi cho tệp đã ký — không xác minh",
+                damaged=True,
             )
             continue
         records.append(record)
@@ -122,6 +128,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                 record_id,
                 problem=f"{where}: the record has no signed document",
                 problem_vi=f"{where_vi}: hồ sơ không có tài liệu đã ký",
+                damaged=True,
             )
         for stored in signed:
             data = archive._read(stored.key)
@@ -131,6 +138,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                     record_id,
                     problem=f"record {record_id}: {stored.key} is missing from the archive",
                     problem_vi=f"hồ sơ {record_id}: tài liệu đã ký {stored.key} bị thiếu trong kho",
+                    damaged=True,
                 )
             elif sha256_bytes(data) != stored.sha256:
                 yield SignedDocument(
@@ -140,6 +148,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                     "or changed since; `sohoa audit` names it too)",
                     problem_vi=f"hồ sơ {record_id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ — không "
                     "phải tệp đã lưu (bị thay hoặc sửa sau đó)",
+                    damaged=True,
                 )
             else:
                 yield SignedDocument(stored.key, record_id, data=data)

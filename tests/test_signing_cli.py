@@ -366,6 +366,27 @@ def test_verify_archive_counts_a_record_that_cannot_be_read_as_failed(tmp_path: 
     assert html.count("<p class='bad'>Lỗi / Error: ") == 1, html
 
 
+def test_verify_archive_counts_a_deleted_record_json_or_a_changed_file_as_failed(tmp_path: Path) -> None:
+    """QA: a deleted record.json, or a signed file changed since archiving, was class `error` ("no verdict") while
+    an unreadable record.json was `failed`: each means the archive's own record of the file does not hold — the
+    archive is not intact, a verdict. A document.pdf no record names stays `error`."""
+    data = tmp_path / "var"
+    env = _env(data)
+    docs = _archive_signed(data / "archive", env, "a", "b", "c")
+    (docs["b"].parent / "record.json").unlink()
+    with docs["c"].open("ab") as changed:
+        changed.write(b"%% appended\n")
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.stdout)
+    files = {f["path"]: f for f in report["files"]}
+    for name, said in (("b", "record.json is missing"), ("c", "SHA-256 mismatch")):
+        entry = files[str(docs[name])]
+        assert entry["class"] == "failed" and entry["damaged_record"] is True, entry
+        assert said in entry["error"], entry
+    assert report["counts"] == {"total": 3, "passed": 1, "failed": 2, "indeterminate": 0, "error": 0}, report
+
+
 def test_verify_archive_at_an_empty_folder_is_no_archive(tmp_path: Path) -> None:
     """QA: `--archive-at` an existing empty folder said "nothing to verify: the archive holds no signed
     document.pdf", English only, where README says it is refused as `sohoa list` refuses a location where nothing
