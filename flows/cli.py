@@ -635,9 +635,16 @@ def _process(
                         as_json,
                         progress,
                     )
+                # what became of the files (QA: the message did not say whether any was touched)
+                done = (
+                    "chưa xử lý tệp nào / no file was processed"
+                    if not finished
+                    else f"{len(finished)} tệp đã xong trước đó, chạy lại để làm nốt / {len(finished)} document(s) "
+                    "were finished before it stopped; rerun the same command for the rest"
+                )
                 raise _fail(
-                    f"Prefect could not run the batch: {type(exc).__name__}: {exc}. "
-                    "Check PREFECT_API_URL / PREFECT_HOME, or run with --no-prefect.",
+                    f"Prefect không chạy được lô / Prefect could not run the batch: {type(exc).__name__}: {exc}. "
+                    f"{done}. Check PREFECT_API_URL / PREFECT_HOME, or run with --no-prefect.",
                     EXIT_FAULT,
                 ) from exc
             finally:

@@ -288,3 +288,40 @@ def test_a_document_whose_prefect_server_cannot_be_reached_is_failed_not_quarant
     assert "the Prefect server could not be reached" in said["en"] and "rerun" in said["en"], said
     assert "Không kết nối được Prefect server" in said["vi"], said
     assert scan.is_file() and not (tmp_path / "var" / "quarantine").exists()
+
+
+def test_a_batch_whose_prefect_api_cannot_be_reached_says_no_file_was_processed(tmp_path: Path) -> None:
+    """QA: `sohoa process` with a PREFECT_API_URL nothing answers ended exit 3 "Prefect could not run the batch …"
+    without saying what became of the files (nothing: none was touched), in English only."""
+    import os
+    import socket
+    import subprocess
+    import sys
+
+    from tests.test_operations import TEXTS, make_scan
+
+    scan = make_scan(tmp_path / "thông báo.png", TEXTS[0])
+    with socket.socket() as probe:  # a port that was free a moment ago, closed again: nothing answers there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {
+        **os.environ,
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_HOME": str(tmp_path / "prefect"),
+        "SOHOA_DATA_DIR": str(tmp_path / "var"),
+        "SOHOA_CONFIG": "",
+        "SOHOA_OCR_SERVER": "off",
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.cli", "process", str(scan), "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=300,
+    )
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    error = json.loads(proc.stdout)["error"]
+    assert "Prefect không chạy được lô / Prefect could not run the batch" in error, error
+    assert "chưa xử lý tệp nào / no file was processed" in error, error
+    assert scan.is_file() and not (tmp_path / "var" / "quarantine").exists()
