@@ -609,9 +609,10 @@ def _blank_spot(
     region = fallback(x, y) if fallback is not None else np.ones_like(ink, dtype=bool)
     region = region if region.any() else np.ones_like(region)
     least = np.lexsort((distance[region], ink[region]))[0]
+    named = shown_as(source)
     logger.warning(
         "%sno blank place on the page for %s: it covers the least ink %s",
-        f"{shown_as(source)}: " if shown_as(source) is not None else "",
+        f"{named}: " if named is not None else "",
         what,
         fallback_where,
     )

@@ -200,7 +200,8 @@ def _byte_range_words(sig: SignatureVerdict) -> str:
 
 def error_label(result: FileVerification, heading: bool = False) -> str:
     """What a report calls ``error_words``: why the file has no verdict, or, for a file that failed without a
-    signature verdict (an archived file whose record cannot be read), why it failed. ``heading``: capitalised."""
+    signature verdict (an archived file whose record does not hold: ``damaged_record``), why it failed.
+    ``heading``: capitalised."""
     if result.damaged_record:
         return "Lý do không đạt / Why it failed" if heading else "lý do không đạt / why it failed"
     return "Lỗi / Error" if heading else "lỗi / error"
@@ -282,7 +283,7 @@ CLASS_WORDS: dict[FileClass, str] = {
 
 def file_class(result: FileVerification) -> FileClass:
     """``error`` (no verdict), ``passed`` (every signature TOTAL_PASSED), ``failed`` (a signature TOTAL_FAILED,
-    bytes after the last revision, or an archived file whose record cannot be read), else ``indeterminate``."""
+    bytes after the last revision, or an archived file whose record does not hold), else ``indeterminate``."""
     if result.damaged_record:  # the archive is not intact: for an auditor that is a verdict, not a missing one
         return "failed"
     if result.error is not None:

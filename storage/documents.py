@@ -38,6 +38,11 @@ class SignedDocument:
     damaged: bool = False
 
 
+def _not_intact(key: str, record_id: str, english: str, vietnamese: str) -> SignedDocument:
+    """A signed document whose record, as the archive holds it, does not hold (``SignedDocument.damaged``)."""
+    return SignedDocument(key, record_id, problem=english, problem_vi=vietnamese, damaged=True)
+
+
 def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
     """Every record's signed document, in index order, then every ``document.pdf`` outside the records' folders.
 
@@ -74,35 +79,30 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
         document = f"{prefix}/{SIGNED_NAME}"
         raw = archive._read(f"{prefix}/{SIDECAR}")
         if raw is None:
-            yield SignedDocument(
+            yield _not_intact(
                 document,
                 record_id,
-                problem=f"{where}: its {SIDECAR} is missing, so nothing says which file was archived: not verified",
-                problem_vi=f"{where_vi}: {SIDECAR} bị thiếu, không biết tệp nào đã được lưu trữ — không xác minh",
-                damaged=True,
+                f"{where}: its {SIDECAR} is missing, so nothing says which file was archived: not verified",
+                f"{where_vi}: {SIDECAR} bị thiếu, không biết tệp nào đã được lưu trữ — không xác minh",
             )
             continue
         try:
             record = archive.parsed_record(sha256, prefix, raw)
         except DamagedRecordError as exc:
             why, why_vi = exc.damaged.why, exc.damaged.why_vi
-            yield SignedDocument(
+            yield _not_intact(
                 document,
                 record_id,
-                problem=f"{where}: its {SIDECAR} is unreadable ({why}), so nothing says which file was archived: "
-                "not verified",
-                problem_vi=f"{where_vi}: {SIDECAR} không đọc được ({why_vi}), không biết tệp nào đã được lưu trữ — "
-                "không xác minh",
-                damaged=True,
+                f"{where}: its {SIDECAR} is unreadable ({why}), so nothing says which file was archived: not verified",
+                f"{where_vi}: {SIDECAR} không đọc được ({why_vi}), không biết tệp nào đã được lưu trữ — không xác minh",
             )
             continue
         if record.id != record_id or record.archive_prefix != prefix:
-            yield SignedDocument(
+            yield _not_intact(
                 document,
                 record_id,
-                problem=f"{where}: its {SIDECAR} is that of record {record.id} ({record.archive_prefix}): not verified",
-                problem_vi=f"{where_vi}: {SIDECAR} là của hồ sơ {record.id} ({record.archive_prefix}) — không xác minh",
-                damaged=True,
+                f"{where}: its {SIDECAR} is that of record {record.id} ({record.archive_prefix}): not verified",
+                f"{where_vi}: {SIDECAR} là của hồ sơ {record.id} ({record.archive_prefix}) — không xác minh",
             )
             continue
         if excerpts is None and archive.archived_seq(record) is None:  # archived before index entries held it
@@ -111,44 +111,40 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
         try:
             record, _ = verified_record(archive, record, excerpts.get(record.id) if excerpts is not None else None)
         except ArchiveIntegrityError as exc:
-            yield SignedDocument(
+            yield _not_intact(
                 document,
                 record_id,
-                problem=f"{exc}; the SHA-256 it holds for the signed file cannot be relied on: not verified",
-                problem_vi=f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
+                f"{exc}; the SHA-256 it holds for the signed file cannot be relied on: not verified",
+                f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
                 "được mã SHA-256 ghi cho tệp đã ký — không xác minh",
-                damaged=True,
             )
             continue
         records.append(record)
         signed = [stored for stored in record.objects if stored.role == SIGNED_ROLE]
         if not signed:
-            yield SignedDocument(
+            yield _not_intact(
                 document,
                 record_id,
-                problem=f"{where}: the record has no signed document",
-                problem_vi=f"{where_vi}: hồ sơ không có tài liệu đã ký",
-                damaged=True,
+                f"{where}: the record has no signed document",
+                f"{where_vi}: hồ sơ không có tài liệu đã ký",
             )
         for stored in signed:
             data = archive._read(stored.key)
             if data is None:
-                yield SignedDocument(
+                yield _not_intact(
                     stored.key,
                     record_id,
-                    problem=f"record {record_id}: {stored.key} is missing from the archive",
-                    problem_vi=f"hồ sơ {record_id}: tài liệu đã ký {stored.key} bị thiếu trong kho",
-                    damaged=True,
+                    f"record {record_id}: {stored.key} is missing from the archive",
+                    f"hồ sơ {record_id}: tài liệu đã ký {stored.key} bị thiếu trong kho",
                 )
             elif sha256_bytes(data) != stored.sha256:
-                yield SignedDocument(
+                yield _not_intact(
                     stored.key,
                     record_id,
-                    problem=f"record {record_id}: {stored.key}: SHA-256 mismatch — not the file archived (replaced "
+                    f"record {record_id}: {stored.key}: SHA-256 mismatch — not the file archived (replaced "
                     "or changed since; `sohoa audit` names it too)",
-                    problem_vi=f"hồ sơ {record_id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ — không "
+                    f"hồ sơ {record_id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ — không "
                     "phải tệp đã lưu (bị thay hoặc sửa sau đó)",
-                    damaged=True,
                 )
             else:
                 yield SignedDocument(stored.key, record_id, data=data)
