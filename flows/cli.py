@@ -184,9 +184,8 @@ class _PrefectDrainNote(logging.Filter):
 def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typer.Exit:
     """Say what went wrong on stderr (and as JSON on stdout under --json) and the exit code to end with; ``path``,
     the file it is about, goes in the JSON."""
-    # file names may hold [brackets]: never markup; soft_wrap: a long path is one line, never cut in two by a
-    # newline at the console's width (80 columns when stderr is a log file), so it can be copied back whole
-    err.print(f"[bold red]sohoa: {escape(message)}[/]", soft_wrap=True)
+    # file names may hold [brackets]: never markup (a long path stays one line: _LineConsole)
+    err.print(f"[bold red]sohoa: {escape(message)}[/]")
     if errors_as_json:
         # as the filesystem spells it, a name that is not UTF-8 with its bytes as \xNN: JSON is text
         _print_json({"path": escaped(str(path)) if path is not None else None, "error": message, "exit_code": code})
@@ -721,7 +720,7 @@ def _end_without_server(
         payload["error"] = message
     try:
         _print_or_table(payload, as_json)
-        err.print(f"[bold red]sohoa: {escape(message)}[/]", soft_wrap=True)
+        err.print(f"[bold red]sohoa: {escape(message)}[/]")
         sys.stdout.flush()
         sys.stderr.flush()
     finally:
@@ -912,9 +911,7 @@ def ocr_server(
         except OSError as exc:
             raise _fail(f"{path}: {exc}") from exc
         err.print(
-            f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running",
-            markup=False,
-            soft_wrap=True,
+            f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running", markup=False
         )
         return
     try:

@@ -416,13 +416,13 @@ def verify(
         # the report is the file: say where it went and what it says (nothing was printed, however long the run);
         # on stderr when stdout carries the JSON or the text report
         summary = _html_summary(html_out, results)
-        (err if as_json or text else out).print(summary, markup=False, highlight=False, soft_wrap=True, emoji=False)
+        (err if as_json or text else out).print(summary, markup=False, highlight=False, emoji=False)
     if as_json:
         _print_json(report_json(results, header))
     elif text or html_out is None:
-        # soft_wrap: lines as long as they are (rich cut them at the console's width, mid-word, in a filed report)
-        # emoji=False: rich turned ":CD:" of a colon-separated fingerprint into an emoji
-        out.print(render_text(results, header), end="", markup=False, highlight=False, soft_wrap=True, emoji=False)
+        # lines as long as they are (_LineConsole: rich cut them at the console's width, mid-word, in a filed
+        # report); emoji=False: rich turned ":CD:" of a colon-separated fingerprint into an emoji
+        out.print(render_text(results, header), end="", markup=False, highlight=False, emoji=False)
     raise typer.Exit(EXIT_OK if passed else EXIT_NOT_RIGHT)
 
 

@@ -102,7 +102,7 @@ def _say_damaged(damaged: list[DamagedRecord]) -> None:
     from flows.cli import err
 
     for lost in damaged:
-        err.print(f"[bold red]sohoa: {escape(lost.words)}[/]", soft_wrap=True)
+        err.print(f"[bold red]sohoa: {escape(lost.words)}[/]")
 
 
 def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path, correction: Any = None) -> list[str]:
