@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,9 +128,6 @@ def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_pat
     also had Prefect's "Engine execution exited with unexpected exception" and a ``FailedRun`` traceback. The flow
     returns its Failed state; a worker runs it with ``python -m prefect.engine``, which raised the Failed state's
     result as ``FailedRun`` and logged it. Run here the way a process worker runs it, against a real server."""
-    import subprocess
-    import sys
-
     from flows.prefect_server import TemporaryPrefectServer
     from tests.conftest import _flow_env
 
@@ -246,42 +246,38 @@ def test_a_flow_run_of_the_pipeline_with_the_seal_appearance_ends_failed_before_
     assert not (data / "archive").exists() and not (data / "quarantine").exists()
 
 
-def test_a_document_whose_prefect_server_cannot_be_reached_is_failed_not_quarantined(tmp_path: Path) -> None:
-    """QA: a flow whose Prefect API could not be reached (a worker cut off from its server, a server restarted
-    under a running batch) quarantined a good scan as "processing failed (RuntimeError: Failed to reach API at
-    …)": the officer was told the scan was bad. It is ``failed`` now, left in place for the rerun. A real
-    unreachable API: nothing listens on the port PREFECT_API_URL names."""
-    import os
-    import socket
-    import subprocess
-    import sys
+def _cut_off_from_prefect(tmp_path: Path, *args: str) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """A scan (``tmp_path``/thông báo.png) and ``python ARGS`` run on it — ``{scan}`` in ``args`` is its path —
+    with the data folder ``tmp_path``/var and a PREFECT_API_URL naming a port nothing listens on: a real
+    unreachable Prefect API, as a worker cut off from its server meets it."""
+    from signing_pki import free_port
 
     from tests.test_operations import TEXTS, make_scan
 
     scan = make_scan(tmp_path / "thông báo.png", TEXTS[0])
-    with socket.socket() as probe:  # a port that was free a moment ago, closed again: nothing answers there
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    script = (
-        "import json, sys\nfrom pathlib import Path\nfrom sohoa.settings import load_settings\n"
-        "from flows.prefect_flows import run_document\n"
-        "result = run_document(sys.argv[1], load_settings(data_dir=Path(sys.argv[2])))\n"
-        "print(json.dumps({'outcome': result.outcome.value, 'en': result.reason_en, 'vi': result.reason_vi}))\n"
-    )
     env = {
         **os.environ,
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_API_URL": f"http://127.0.0.1:{free_port()}/api",  # free a moment ago: nothing answers there
         "PREFECT_HOME": str(tmp_path / "prefect"),
+        "SOHOA_DATA_DIR": str(tmp_path / "var"),
         "SOHOA_CONFIG": "",
+        "SOHOA_OCR_SERVER": "off",
     }
-    proc = subprocess.run(
-        [sys.executable, "-c", script, str(scan), str(tmp_path / "var")],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
+    argv = [sys.executable, *(arg.replace("{scan}", str(scan)) for arg in args)]
+    return scan, subprocess.run(argv, capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+
+
+def test_a_document_whose_prefect_server_cannot_be_reached_is_failed_not_quarantined(tmp_path: Path) -> None:
+    """QA: a flow whose Prefect API could not be reached (a worker cut off from its server, a server restarted
+    under a running batch) quarantined a good scan as "processing failed (RuntimeError: Failed to reach API at
+    …)": the officer was told the scan was bad. It is ``failed`` now, left in place for the rerun."""
+    script = (
+        "import json, sys\nfrom sohoa.settings import load_settings\n"
+        "from flows.prefect_flows import run_document\n"
+        "result = run_document(sys.argv[1], load_settings())\n"
+        "print(json.dumps({'outcome': result.outcome.value, 'en': result.reason_en, 'vi': result.reason_vi}))\n"
     )
+    scan, proc = _cut_off_from_prefect(tmp_path, "-c", script, "{scan}")
     assert proc.returncode == 0, proc.stderr[-3000:]
     said = json.loads(proc.stdout.strip().splitlines()[-1])
     assert said["outcome"] == "failed", said
@@ -293,33 +289,7 @@ def test_a_document_whose_prefect_server_cannot_be_reached_is_failed_not_quarant
 def test_a_batch_whose_prefect_api_cannot_be_reached_says_no_file_was_processed(tmp_path: Path) -> None:
     """QA: `sohoa process` with a PREFECT_API_URL nothing answers ended exit 3 "Prefect could not run the batch …"
     without saying what became of the files (nothing: none was touched), in English only."""
-    import os
-    import socket
-    import subprocess
-    import sys
-
-    from tests.test_operations import TEXTS, make_scan
-
-    scan = make_scan(tmp_path / "thông báo.png", TEXTS[0])
-    with socket.socket() as probe:  # a port that was free a moment ago, closed again: nothing answers there
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
-        "PREFECT_HOME": str(tmp_path / "prefect"),
-        "SOHOA_DATA_DIR": str(tmp_path / "var"),
-        "SOHOA_CONFIG": "",
-        "SOHOA_OCR_SERVER": "off",
-    }
-    proc = subprocess.run(
-        [sys.executable, "-m", "flows.cli", "process", str(scan), "--json"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+    scan, proc = _cut_off_from_prefect(tmp_path, "-m", "flows.cli", "process", "{scan}", "--json")
     assert proc.returncode == 3, proc.stderr[-3000:]
     error = json.loads(proc.stdout)["error"]
     assert "Prefect không chạy được lô / Prefect could not run the batch" in error, error
