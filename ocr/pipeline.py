@@ -99,6 +99,7 @@ class PagePlan:
     existing_text: str | None = None  # set when the page keeps its own text layer
     image_path: Path | None = None  # set when the page goes through Tesseract (for a cut page: see _whole_image)
     bands: list[PageBand] = field(default_factory=list)  # what Tesseract reads instead of image_path, when cut
+    band_limit: int = 1  # at most this many bands (the setting): a page read again upright is cut the same way
     dpi: int = DEFAULT_IMAGE_DPI
     skew: float = 0.0  # degrees (counter-clockwise) the image was straightened for Tesseract, besides orientation
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
@@ -431,16 +432,24 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
-    plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle)
-    edges = [0, *band_cuts(straight, dpi, bands), straight.height]
-    if len(edges) == 2:
-        straight.save(image_path)
-        return plan
-    for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
-        band_path = scratch / f"page-{number:04d}-band{index}{image_path.suffix}"
-        straight.crop((0, top, straight.width, bottom)).save(band_path)
-        plan.bands.append(PageBand(top=top, image_path=band_path))
+    plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands)
+    plan.bands = _written_bands(straight, image_path, dpi, bands)
     return plan
+
+
+def _written_bands(image: Image.Image, image_path: Path, dpi: int, bands: int) -> list[PageBand]:
+    """Write ``image`` for Tesseract: cut into at most ``bands`` bands (``band_cuts``), each beside
+    ``image_path`` (the bands, returned), or whole at ``image_path`` where it is not cut (no bands)."""
+    edges = [0, *band_cuts(image, dpi, bands), image.height]
+    if len(edges) == 2:
+        image.save(image_path)
+        return []
+    written = []
+    for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
+        band_path = image_path.with_name(f"{image_path.stem}-band{index}{image_path.suffix}")
+        image.crop((0, top, image.width, bottom)).save(band_path)
+        written.append(PageBand(top=top, image_path=band_path))
+    return written
 
 
 def _pnm_suffix(mode: str) -> str:
@@ -576,16 +585,16 @@ def read_pages(
                 engine=tesseract_engine,
             )
 
-    def read_there(plan: PagePlan, image_path: Path, suffix: str = "") -> PageReading:
-        return reads.submit(read, plan, image_path, suffix).result()
+    def read_there(plan: PagePlan, image_path: Path, bands: list[PageBand], suffix: str = "") -> PageReading:
+        """The page image at ``image_path`` read, or its ``bands`` read at once and put together."""
+        if not bands:
+            return reads.submit(read, plan, image_path, suffix).result()
+        parts = [reads.submit(read, plan, band.image_path, f"{suffix}-band{i}") for i, band in enumerate(bands, 1)]
+        return stacked([(band.top, part.result()) for band, part in zip(bands, parts, strict=True)])
 
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
-        if plan.bands:
-            parts = [reads.submit(read, plan, band.image_path, f"-band{i}") for i, band in enumerate(plan.bands, 1)]
-            reading = stacked([(band.top, part.result()) for band, part in zip(plan.bands, parts, strict=True)])
-        else:
-            reading = read_there(plan, plan.image_path)
+        reading = read_there(plan, plan.image_path, plan.bands)
         if page_quality(reading.confidence, reading.text())[0] == LOW:
             reading = _read_upright(plan, reading, scratch, read_there)
         elif turn := reading.sideways_turn():
@@ -622,7 +631,7 @@ def _read_upright(
     plan: PagePlan,
     first: PageReading,
     scratch: Path,
-    read: Callable[[PagePlan, Path, str], PageReading],
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
     *,
     turn: int = 0,
 ) -> PageReading:
@@ -644,9 +653,12 @@ def _read_upright(
     with Image.open(whole_path) as image:
         upright, skew = turned_upright(image, plan.skew, rotate)
     upright_path = scratch / f"upright-{plan.number:04d}{_pnm_suffix(upright.mode)}"
-    upright.save(upright_path)
-    second = read(plan, upright_path, "-upright")
-    upright_path.unlink(missing_ok=True)
+    # in bands, as the page would have been read had it been scanned upright: read whole, a sideways decree page
+    # lost a line of its "Nơi nhận" list (218 words against 233 upright; the OCR bench measured bands no worse)
+    upright_bands = _written_bands(upright, upright_path, plan.dpi, plan.band_limit)
+    second = read(plan, upright_path, upright_bands, "-upright")
+    for path in (upright_path, *(band.image_path for band in upright_bands)):
+        path.unlink(missing_ok=True)
 
     def score(reading: PageReading) -> float:
         return sum(word.confidence for word in reading.words if word.confidence > 50)

@@ -527,6 +527,21 @@ def test_real_scans_upside_down_or_turned_a_quarter_are_read_and_shown_upright(t
 
 
 @pytest.mark.integration
+def test_a_page_scanned_sideways_is_read_as_if_scanned_upright(tmp_path: Path) -> None:
+    """A page read again turned upright is cut into bands as an upright page is: read whole, this decree page
+    turned a quarter lost the second line of its "Nơi nhận" list (218 words, 233 upright)."""
+    decree = Image.open(SHARED / "corpora" / "ocr" / "vi-real-scans" / "ND-28-2021-NDCP_p8.jpg")
+    upright, sideways = tmp_path / "thẳng.png", tmp_path / "nằm ngang.png"
+    decree.save(upright, dpi=(200, 200))  # PNG: the turned copy's pixels are the same pixels, transposed
+    decree.transpose(Image.Transpose.ROTATE_270).save(sideways, dpi=(200, 200))
+    read_upright = ocr_document(upright, tmp_path / "thẳng.pdf", workers=2)
+    read_sideways = ocr_document(sideways, tmp_path / "nằm ngang.pdf", workers=2)
+    assert read_sideways.pages[0].orientation == 270
+    assert "thành phố trực thuộc trung" in read_sideways.text
+    assert read_sideways.text == read_upright.text
+
+
+@pytest.mark.integration
 def test_a_skewed_scan_gives_pdftotext_whole_words(tmp_path: Path) -> None:
     """QA: on a scan skewed ~3°, the text layer was turned with the page, so each word's letters stepped down
     the slope, and pdftotext, which ends a word where the baseline moves by a tenth of the font size, gave
