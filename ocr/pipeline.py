@@ -46,7 +46,7 @@ from ocr.inputs import (
 )
 from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
-from ocr.preprocess import band_cuts, deskewed, detect_orientation, turned_upright
+from ocr.preprocess import MIN_OSD_CONFIDENCE, band_cuts, deskewed, detect_orientation, turned_upright
 from ocr.quality import LOW, page_quality
 from ocr.slots import tesseract_slot
 from ocr.tesseract import (
@@ -80,7 +80,6 @@ MIN_TEXT_CHARS = 20
 SCAN_COVER = 0.5
 TINY_TEXT_SHARE = 0.01
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
-MIN_OSD_CONFIDENCE = 1.5  # Tesseract's own suggestion for trusting an orientation guess
 # A JPEG wrapped in Deflate must save more than the longer /Filter and /DecodeParms entries cost.
 MIN_DEFLATE_GAIN = 64
 

@@ -526,6 +526,30 @@ def test_real_scans_upside_down_or_turned_a_quarter_are_read_and_shown_upright(t
             assert int(pdf.pages[0].obj.get("/Rotate", 0)) == turn  # shown upright
 
 
+@pytest.mark.parametrize("turn", [90, 180])
+def test_orientation_of_a_page_scanned_at_100_dpi_is_found(tmp_path: Path, turn: int) -> None:
+    """At 100 dpi OSD was unsure of this decree page turned a quarter (and took it for the opposite quarter,
+    0.72) or upside down (1.32): asked again of the page enlarged to 300 dpi, it is sure and right."""
+    from ocr.preprocess import MIN_OSD_CONFIDENCE, detect_orientation
+
+    decree = Image.open(FIXTURES / "nd-28-2021-p8.jpg")  # 850 × 1100 px: its letters as at ~100 dpi
+    path = tmp_path / "trang.png"
+    decree.rotate(turn, expand=True).save(path)  # PIL turns counter-clockwise: `turn` clockwise puts it back
+    rotate, confidence = detect_orientation(path, 100)
+    assert (rotate, confidence >= MIN_OSD_CONFIDENCE) == (turn, True), (rotate, confidence)
+    assert list(tmp_path.iterdir()) == [path]  # the enlarged copy is not left behind
+
+
+@pytest.mark.integration
+def test_a_page_scanned_upside_down_at_100_dpi_is_read_upright(tmp_path: Path) -> None:
+    decree = Image.open(FIXTURES / "nd-28-2021-p8.jpg")
+    path = tmp_path / "ngược.png"
+    decree.rotate(180).save(path, dpi=(100, 100))
+    result = ocr_document(path, tmp_path / "ngược.pdf", workers=2)
+    assert (result.pages[0].orientation, result.pages[0].quality) == (180, "good"), result.pages[0]
+    assert "Công báo" in result.text
+
+
 @pytest.mark.integration
 def test_a_page_scanned_sideways_is_read_as_if_scanned_upright(tmp_path: Path) -> None:
     """A page read again turned upright is cut into bands as an upright page is: read whole, this decree page
