@@ -1,9 +1,9 @@
 """Visible signatures laid out per Decree 30/2020 (Phụ lục I), with an embedded Vietnamese-capable font.
 
 - ``signer`` then ``seal``: Decree 30's two signatures, each with its own key. The competent person signs first
-  (``signer``: their handwritten signature image, blue, bottom right of the last page — or the nearest place
-  there where the page shows nothing: see _signer_box — with their name and the signing time in ISO 8601 with
-  ``+07:00``); the body's clerk (Văn thư) then counter-signs with the body's key
+  (``signer``: their handwritten signature image, blue, bottom right of the last page — or, where the page shows
+  something there, blank paper in its lower half, shrunk if need be: see _signer_box — with their name and the
+  signing time in ISO 8601 with ``+07:00``); the body's clerk (Văn thư) then counter-signs with the body's key
   (``seal``: the seal image, red, laid over the left third of the signer's signature image, with the body and
   its signing time). The second revision never changes the first signature.
 - ``decree30``: both images in one signature (one key for both, e.g. a commune without separate keys): the seal
@@ -31,6 +31,7 @@ import logging
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -59,6 +60,18 @@ logging.getLogger("fontTools.subset").setLevel(logging.ERROR)
 _TS_FORMAT = "%Y-%m-%dT%H:%M:%S%z"
 # the signer's block, bottom right of the last page: signature image in the left half, text in the right half
 _BLOCK_W, _BLOCK_H, _BLOCK_RIGHT, _BLOCK_BOTTOM, _MARGIN = 320, 96, 36, 60, 2
+# The block's text: 8 pt in its right half, inside these margins (pyHanko shrinks lines too long for that room).
+_BLOCK_TEXT_PT = 8
+_BLOCK_TEXT_MARGINS = layout.Margins(left=_BLOCK_W // 2 + 4, right=2, top=2, bottom=2)
+# The smallest its text may be shown at when the block is shrunk to find blank paper on a crowded last page (it
+# is laid out at full size and drawn smaller, so its 8 pt scale with it). 6 pt, as measured: the decree30 block
+# (8 pt set, 7.65 pt as pyHanko fits its widest line) drawn at 1, 7/8, 3/4, 11/16 and 5/8 of its size, printed
+# at 200 dpi (Decree 30 / TT 02/2019's least resolution for a paper copy scanned or printed) and read back by
+# Tesseract (vie): every tone mark of "Ký bởi: Nguyễn Thị Ngọc Ánh" and "ỦY BAN NHÂN DÂN XÃ TÂN HÒA" read right
+# down to 6 pt; at 5 pt "BAN" read "BẠN", at 4.5 pt "Ánh" read "Ảnh". At 150 dpi marks already slip at 6.5 pt
+# ("BẠN"), so 6 pt is a floor, not a comfortable size — a shrunk block is the fallback before covering ink.
+_LEAST_SHOWN_PT = 6.0
+_BLOCK_STEPS = 32  # _BLOCK_W × _BLOCK_H is 32 × (10 × 3) pt: shrunk in 1/32 steps, the block keeps whole points
 _SEAL_CAPTION_H = 24  # two lines of 5 pt (with leading and margins) under the seal
 # Line pitch, as a multiple of the font size: room for Vietnamese stacked marks (Ủ, Ẫ above the cap height; ọ, ậ
 # and the descenders of g, y below the baseline) so one line's marks never meet the next line's. Raised by
@@ -366,11 +379,11 @@ class Appearance:
         too small for it)."""
         return self._stamp(
             text,
-            8,
+            _BLOCK_TEXT_PT,
             layout.SimpleBoxLayoutRule(
                 x_align=layout.AxisAlignment.ALIGN_MIN,
                 y_align=layout.AxisAlignment.ALIGN_MID,
-                margins=layout.Margins(left=_BLOCK_W // 2 + 4, right=2, top=2, bottom=2),
+                margins=_BLOCK_TEXT_MARGINS,
             ),
             writer=writer,
             image=image,
@@ -382,6 +395,16 @@ class Appearance:
             page_rotation=page_rotation,
             layout_size=None if shown[0] >= _BLOCK_W else (_BLOCK_W, _BLOCK_H),
         )
+
+    def _least_block_scale(self, lines: list[str]) -> float:
+        """The smallest scale the signer's block (its text ``lines``) may be drawn at to find blank paper: its text
+        shown no smaller than _LEAST_SHOWN_PT. Lines too wide for the block's right half are already set smaller
+        by pyHanko (shrunk to fit: a long body name), which leaves less room to shrink, or none (a scale over 1)."""
+        width, height = self._text_size(lines, _BLOCK_TEXT_PT)
+        room_w = _BLOCK_W - _BLOCK_TEXT_MARGINS.left - _BLOCK_TEXT_MARGINS.right
+        room_h = _BLOCK_H - _BLOCK_TEXT_MARGINS.top - _BLOCK_TEXT_MARGINS.bottom
+        shown = _BLOCK_TEXT_PT * min(1.0, room_w / width, room_h / height)
+        return _LEAST_SHOWN_PT / shown
 
     def pyhanko_style(
         self, writer: Any, field_name: str, source: Path | None = None
@@ -407,7 +430,8 @@ class Appearance:
             )
         elif self.kind == "signer":
             signature = self._image(self.signature_image, "signature_image")
-            box = _signer_box(frame, source, page)
+            lines = [f"Ký bởi: {self.signer}", f"Thời gian ký: {_SAMPLE_TIME}"]
+            box = _signer_box(frame, source, page, least_scale=self._least_block_scale(lines))
             text = f"Ký bởi: {self.signer}\nThời gian ký: %(ts)s"
             style = self._image_and_text(writer, signature, text, frame.rotate, _size(frame.to_shown(box)))
         elif self.kind == "seal":
@@ -462,7 +486,8 @@ class Appearance:
             composite = compose_seal_over_signature(
                 self._image(self.signature_image, "signature_image"), self._image(self.seal_image, "seal_image")
             )
-            box = _signer_box(frame, source, page)
+            lines = [f"Ký bởi: {self.signer}", f"Cơ quan: {self.organisation}", f"Thời gian ký: {_SAMPLE_TIME}"]
+            box = _signer_box(frame, source, page, least_scale=self._least_block_scale(lines))
             text = f"Ký bởi: {self.signer}\nCơ quan: {self.organisation}\nThời gian ký: %(ts)s"
             style = self._image_and_text(writer, composite, text, frame.rotate, _size(frame.to_shown(box)))
         spec = fields.SigFieldSpec(
@@ -569,6 +594,63 @@ def _free_spot(
     )
 
 
+def _places(occupied: np.ndarray, size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Every place a ``size`` (width × height) box may take on ``occupied``, at least _COPY_EDGE from the page's
+    edges: the columns and rows of their top left cells and how many occupied cells lie within _CLEARANCE of
+    each (0: a blank place). None on a page smaller than the box (with that edge around it)."""
+    width, height = size
+    rows, cols = occupied.shape
+    if rows < height + 2 * _COPY_EDGE or cols < width + 2 * _COPY_EDGE:
+        return None
+    pad = _CLEARANCE
+    padded = np.pad(occupied, pad)  # beyond the page's edge is blank: the edge rule keeps the box on the page
+    integral = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1), dtype=np.int64)
+    integral[1:, 1:] = padded.cumsum(axis=0).cumsum(axis=1)
+    ys = np.arange(_COPY_EDGE, rows - _COPY_EDGE - height + 1)
+    xs = np.arange(_COPY_EDGE, cols - _COPY_EDGE - width + 1)
+    y, x = np.meshgrid(ys, xs, indexing="ij")
+    # cells of padded rows [y, y + height + 2 pad) = page rows [y - pad, y + height + pad), columns alike
+    y1, x1 = y + height + 2 * pad, x + width + 2 * pad
+    ink = integral[y1, x1] - integral[y, x1] - integral[y1, x] + integral[y, x]
+    return x, y, ink
+
+
+def _nearest(x: np.ndarray, y: np.ndarray, allowed: np.ndarray, ideal: tuple[int, int]) -> tuple[int, int] | None:
+    """Of the places ``allowed`` (top left cells ``x``, ``y``), the one nearest ``ideal`` — ties: the higher, then
+    the more left (the first in row order), so the same page always gives the same place; None if none is."""
+    if not allowed.any():
+        return None
+    distance = (x - ideal[0]) ** 2 + (y - ideal[1]) ** 2
+    best = np.argmin(np.where(allowed, distance, np.iinfo(np.int64).max))
+    return int(x.flat[best]), int(y.flat[best])
+
+
+def _least_ink(
+    x: np.ndarray,
+    y: np.ndarray,
+    ink: np.ndarray,
+    region: np.ndarray,
+    ideal: tuple[int, int],
+    *,
+    what: str,
+    where: str,
+    source: Path | None,
+) -> tuple[int, int]:
+    """The place in ``region`` (every place when it holds none) with the fewest occupied cells, nearest ``ideal``
+    among equals; with a warning naming ``source`` and ``what`` the box is for: no blank place held it."""
+    region = region if region.any() else np.ones_like(region)
+    distance = (x - ideal[0]) ** 2 + (y - ideal[1]) ** 2
+    least = np.lexsort((distance[region], ink[region]))[0]
+    named = shown_as(source)
+    logger.warning(
+        "%sno blank place on the page for %s: it covers the least ink %s",
+        f"{named}: " if named is not None else "",
+        what,
+        where,
+    )
+    return int(x[region][least]), int(y[region][least])
+
+
 def _blank_spot(
     occupied: np.ndarray,
     size: tuple[int, int],
@@ -586,37 +668,17 @@ def _blank_spot(
     ``fallback`` take the candidate cells' columns and rows (arrays) and say which are allowed. With no blank
     place at all, the place ``fallback`` allows (every place when it allows none) with the fewest occupied cells,
     nearest ``ideal`` among equals, and a warning naming ``source`` and ``what`` the box is for."""
-    width, height = size
-    rows, cols = occupied.shape
-    if rows < height + 2 * _COPY_EDGE or cols < width + 2 * _COPY_EDGE:  # a page smaller than the box
+    places = _places(occupied, size)
+    if places is None:  # a page smaller than the box
         return max(0, ideal[0]), max(0, ideal[1])
-    pad = _CLEARANCE
-    padded = np.pad(occupied, pad)  # beyond the page's edge is blank: the edge rule keeps the box on the page
-    integral = np.zeros((padded.shape[0] + 1, padded.shape[1] + 1), dtype=np.int64)
-    integral[1:, 1:] = padded.cumsum(axis=0).cumsum(axis=1)
-    ys = np.arange(_COPY_EDGE, rows - _COPY_EDGE - height + 1)
-    xs = np.arange(_COPY_EDGE, cols - _COPY_EDGE - width + 1)
-    y, x = np.meshgrid(ys, xs, indexing="ij")
-    # cells of padded rows [y, y + height + 2 pad) = page rows [y - pad, y + height + pad), columns alike
-    y1, x1 = y + height + 2 * pad, x + width + 2 * pad
-    ink = integral[y1, x1] - integral[y, x1] - integral[y1, x] + integral[y, x]
-    distance = (x - ideal[0]) ** 2 + (y - ideal[1]) ** 2
+    x, y, ink = places
     preferred = prefer(x, y) if prefer is not None else np.zeros_like(ink, dtype=bool)
     for allowed in (preferred & (ink == 0), ink == 0):
-        if allowed.any():
-            best = np.argmin(np.where(allowed, distance, np.iinfo(np.int64).max))
-            return int(x.flat[best]), int(y.flat[best])
+        spot = _nearest(x, y, allowed, ideal)
+        if spot is not None:
+            return spot
     region = fallback(x, y) if fallback is not None else np.ones_like(ink, dtype=bool)
-    region = region if region.any() else np.ones_like(region)
-    least = np.lexsort((distance[region], ink[region]))[0]
-    named = shown_as(source)
-    logger.warning(
-        "%sno blank place on the page for %s: it covers the least ink %s",
-        f"{named}: " if named is not None else "",
-        what,
-        fallback_where,
-    )
-    return int(x[region][least]), int(y[region][least])
+    return _least_ink(x, y, ink, region, ideal, what=what, where=fallback_where, source=source)
 
 
 def _block_size(page_size: tuple[float, float]) -> tuple[float, float]:
@@ -627,51 +689,131 @@ def _block_size(page_size: tuple[float, float]) -> tuple[float, float]:
     fit = min(1.0, (page_w - 2 * _COPY_EDGE) / _BLOCK_W, (page_h - 2 * _COPY_EDGE) / _BLOCK_H)
     if fit >= 1.0:
         return float(_BLOCK_W), float(_BLOCK_H)
-    step = math.floor(fit * 32)  # _BLOCK_W and _BLOCK_H are 32 × (10, 3)
+    step = math.floor(fit * _BLOCK_STEPS)
     if step >= 1:
-        return float(step * _BLOCK_W // 32), float(step * _BLOCK_H // 32)
+        return float(step * _BLOCK_W // _BLOCK_STEPS), float(step * _BLOCK_H // _BLOCK_STEPS)
     fit = min(page_w / _BLOCK_W, page_h / _BLOCK_H)  # a page under about 26 × 19 pt: no room for an edge
     return _BLOCK_W * fit, _BLOCK_H * fit
 
 
-def _signer_box(frame: _PageFrame, source: Path | None = None, page: int = 0) -> tuple[float, float, float, float]:
-    """The signer's block on ``source``'s ``page`` as displayed (``frame``), in the page's own space.
+def _shrunk_sizes(full: tuple[float, float], least_scale: float) -> list[tuple[float, float]]:
+    """The sizes the signer's block may be shrunk to, to find blank paper, largest first: smaller than ``full``
+    (its size on this page), in steps of 1/32 of _BLOCK_W × _BLOCK_H (10 × 3 pt: whole points, its proportions
+    kept), down to ``least_scale`` of it (where its text is shown at _LEAST_SHOWN_PT)."""
+    least_step = math.ceil(least_scale * _BLOCK_STEPS - 1e-9)  # 0.75 × 32 is 24, not 24.000000000000004
+    return [
+        (float(step * _BLOCK_W // _BLOCK_STEPS), float(step * _BLOCK_H // _BLOCK_STEPS))
+        for step in range(_BLOCK_STEPS - 1, max(least_step, 1) - 1, -1)
+        if step * _BLOCK_W // _BLOCK_STEPS < full[0]
+    ]
 
-    Its Decree 30 place is the bottom right (ô 7: _BLOCK_RIGHT from the right edge, _BLOCK_BOTTOM from the
-    bottom): there when that place is blank (no ink, no text, nothing within _CLEARANCE: see ``_occupied``), else
-    at the nearest blank place of the page (``_blank_spot``, as the copy mark is placed), else — a page blank
-    nowhere — over the least ink with its centre in the bottom right quarter of the page, with a warning. Without
-    a ``source`` to look at (or one PDFium cannot read) it stays at its Decree 30 place. On a page too small for
-    it the block is shrunk to fit (``_block_size``); it is never off the page."""
-    page_w, page_h = frame.shown_size
-    width, height = _block_size((page_w, page_h))
-    # the Decree 30 place; moved in (keeping _COPY_EDGE from the edges) on a page too small to keep its distances
+
+def _decree30_place(page_size: tuple[float, float], size: tuple[float, float]) -> tuple[float, float, float, float]:
+    """The Decree 30 place (ô 7) of a ``size`` block on a page of ``page_size`` (as shown): _BLOCK_RIGHT from the
+    right edge, _BLOCK_BOTTOM from the bottom; moved in (keeping _COPY_EDGE from the edges) on a page too small to
+    keep those distances."""
+    (page_w, page_h), (width, height) = page_size, size
     right = max(min(max(page_w - _BLOCK_RIGHT, width + _COPY_EDGE), page_w - _COPY_EDGE), width)
     bottom = max(0.0, min(float(_BLOCK_BOTTOM), page_h - _COPY_EDGE - height), min(float(_COPY_EDGE), page_h - height))
-    place = (right - width, bottom, right, bottom + height)
+    return (right - width, bottom, right, bottom + height)
+
+
+@dataclass(frozen=True)
+class _BlockPlaces:
+    """Where a signer's block of ``size`` (points, as shown; ``cells``: whole cells of the grid) may go: the top
+    left cells ``x``, ``y`` of its places and the occupied cells ``ink`` near each (see ``_places``), and its
+    Decree 30 place's top left cell, ``ideal``."""
+
+    size: tuple[float, float]
+    cells: tuple[int, int]
+    ideal: tuple[int, int]
+    x: np.ndarray
+    y: np.ndarray
+    ink: np.ndarray
+
+
+def _search(occupied: np.ndarray, page_size: tuple[float, float], size: tuple[float, float]) -> _BlockPlaces | None:
+    """The places of a ``size`` signer's block on ``occupied`` (a page of ``page_size``, as shown); None on a page
+    too small for it."""
+    cells = (math.ceil(size[0]), math.ceil(size[1]))
+    places = _places(occupied, cells)
+    if places is None:
+        return None
+    left, _, _, top = _decree30_place(page_size, size)
+    return _BlockPlaces(size, cells, (math.floor(left), math.floor(page_size[1] - top)), *places)
+
+
+def _signer_box(
+    frame: _PageFrame, source: Path | None = None, page: int = 0, *, least_scale: float = 1.0
+) -> tuple[float, float, float, float]:
+    """The signer's block on ``source``'s ``page`` as displayed (``frame``), in the page's own space.
+
+    Decree 30 puts the signer's signature at the bottom right, after the text (ô 7: title, signature, name; ô 9b,
+    "Nơi nhận", at the bottom left), so blank paper is looked for there first, and the block keeps its size
+    before it keeps its place. A place is blank when it shows no ink and no text within _CLEARANCE (see
+    ``_occupied``); "the lower half" is a place whose centre is in the lower half of the page. In this order:
+
+    1. its Decree 30 place, at full size (_BLOCK_RIGHT from the right edge, _BLOCK_BOTTOM from the bottom);
+    2. at full size, the blank place of the lower half nearest that place;
+    3. shrunk (``_shrunk_sizes``: in 1/32 steps, down to ``least_scale``, where its text is shown at
+       _LEAST_SHOWN_PT), at the largest size that finds one, the blank place of the lower half nearest its Decree
+       30 place (that place itself first);
+    4. at full size, the nearest blank place of the upper half (a top-of-page place: far from where a
+       signature belongs, so only when the lower half has no room even for the shrunk block);
+    5. shrunk, the same way, in the upper half;
+    6. no blank place anywhere: at full size over the least ink with its centre in the bottom right quarter of the
+       page, with a warning.
+
+    Without a ``source`` to look at (or one PDFium cannot read) it stays at its Decree 30 place. On a page too
+    small for it the block is shrunk to fit (``_block_size``) and that is its full size. The same page always
+    gives the same place; it is never off the page (nor closer than _COPY_EDGE to its edges, but on a page
+    smaller than the block with that edge)."""
+    page_size = frame.shown_size
+    full = _block_size(page_size)
+    place = _decree30_place(page_size, full)
     grid = _shown_grid(frame, source, page, "the signer's signature") if source is not None else None
     if grid is None:
         return frame.to_user(place)
     shown, occupied = grid
-    cells = (math.ceil(width), math.ceil(height))
-    ideal = (math.floor(place[0]), math.floor(page_h - place[3]))
     rows, cols = occupied.shape
 
-    def bottom_right(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-        return np.asarray((2 * x + cells[0] >= cols) & (2 * y + cells[1] >= rows))
+    at_full = _search(occupied, page_size, full)
+    if at_full is None:  # a page smaller than the block with an edge around it: its place, moved in
+        return frame.to_user(place)
+    if ((at_full.x == at_full.ideal[0]) & (at_full.y == at_full.ideal[1]) & (at_full.ink == 0)).any():
+        return frame.to_user(place)  # its Decree 30 place, exactly as on a page nobody looked at
+    # each shrunk size is searched (about 50 ms on an A4 page) only when the larger ones found no blank place in
+    # the lower half: a page with room at full size pays for one search
+    searched, unsearched = [at_full], iter(_shrunk_sizes(full, least_scale))
 
-    x, y = _blank_spot(
-        occupied,
-        cells,
-        ideal,
-        fallback=bottom_right,
+    def largest_first() -> Iterator[_BlockPlaces]:
+        yield from list(searched)
+        for size in unsearched:
+            found = _search(occupied, page_size, size)
+            if found is not None:
+                searched.append(found)
+                yield found
+
+    for lower_half in (True, False):
+        for found in largest_first():
+            in_lower_half = 2 * found.y + found.cells[1] >= rows
+            spot = _nearest(found.x, found.y, (found.ink == 0) & (in_lower_half == lower_half), found.ideal)
+            if spot is not None:
+                return _spot_in_page(shown, *spot, *found.size)
+    bottom_right = (2 * at_full.x + at_full.cells[0] >= cols) & (2 * at_full.y + at_full.cells[1] >= rows)
+    spot = _least_ink(
+        at_full.x,
+        at_full.y,
+        at_full.ink,
+        bottom_right,
+        at_full.ideal,
         what="the signer's signature",
-        fallback_where="at the bottom right",
+        where="at the bottom right",
         source=source,
     )
-    if (x, y) == ideal:
-        return frame.to_user(place)  # its Decree 30 place, exactly as on a page nobody looked at
-    return _spot_in_page(shown, x, y, width, height)
+    if spot == at_full.ideal:
+        return frame.to_user(place)
+    return _spot_in_page(shown, *spot, *full)
 
 
 def _size(box: tuple[float, float, float, float]) -> tuple[float, float]:
@@ -696,9 +838,9 @@ def _seal_box(
 
     Both images are drawn at one scale (as they were scanned), taken from the signer's image when it is
     configured; without it the signature is taken to fill the left half of the signer's block and the seal is
-    as tall as the block. A signer's block narrower than _BLOCK_W (shrunk to fit a small page) shrinks the seal
-    and its caption with it. The seal is moved onto the page (``page_size``, as shown) where it would reach
-    past an edge."""
+    as tall as the block. A signer's block narrower than _BLOCK_W (shrunk to fit a small page, or into blank
+    paper on a crowded one) shrinks the seal and its caption with it. The seal is moved onto the page
+    (``page_size``, as shown) where it would reach past an edge."""
     x0, y0, x1, y1 = signer_rect
     fit = min(1.0, (x1 - x0) / _BLOCK_W)
     if signature is not None:

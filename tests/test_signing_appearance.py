@@ -699,3 +699,132 @@ def test_signer_block_on_a_page_blank_nowhere_covers_the_least_ink_with_a_warnin
     assert (shown[0] + shown[2]) / 2 >= width / 2 and (shown[1] + shown[3]) / 2 <= height / 2, shown
     decree30_place = (width - 356, 60, width - 36, 156)
     assert _ink_shown(source, shown, tmp_path) < _ink_shown(source, decree30_place, tmp_path)
+
+
+# --- a last page with little blank paper: the signer's block shrunk, or lower on the page, before covering ink ---
+_BODY_TEXT = (
+    "Điều 3. Chánh Văn phòng Ủy ban nhân dân xã, công chức Văn phòng - Thống kê, công chức Tư pháp - Hộ tịch và "
+    "các tổ chức, cá nhân có liên quan chịu trách nhiệm thi hành Quyết định này; việc số hóa hồ sơ, tài liệu lưu "
+    "trữ được thực hiện theo đúng quy định về định dạng, độ phân giải và dữ liệu đặc tả. "
+)
+
+
+def _typed_page(out: Path, size: tuple[int, int], blank: list[Box], rotate: int = 0) -> Path:
+    """A one-page scan (144 dpi, no text layer) of ``size`` points as shown, full of 12 pt Vietnamese body text
+    between Decree 30's margins (top 25 mm, bottom 20 mm, left 30 mm, right 15 mm), except in the ``blank``
+    boxes (points from the top left, as shown) where the paper is left blank; stored turned counter-clockwise
+    with /Rotate ``rotate`` so that a viewer shows it upright, as `sohoa ocr` leaves a scan it turned."""
+    from PIL import ImageDraw, ImageFont
+
+    scale = 2  # 144 dpi
+    width, height = size
+    img = Image.new("L", (width * scale, height * scale), 236)
+    draw = ImageDraw.Draw(img)
+    face = ImageFont.truetype(str(FONT), 12 * scale)
+    words, next_word = _BODY_TEXT.split(), 0
+    left, right, top, bottom = 85, width - 42, 71, height - 57
+    baseline = top + 12
+    while baseline <= bottom:
+        line: list[str] = []
+        while face.getlength(" ".join([*line, words[next_word % len(words)]])) <= (right - left) * scale:
+            line.append(words[next_word % len(words)])
+            next_word += 1
+        draw.text((left * scale, baseline * scale), " ".join(line), font=face, fill=0, anchor="ls")
+        baseline += 15
+    for x0, y0, x1, y1 in blank:
+        draw.rectangle((x0 * scale, y0 * scale, x1 * scale - 1, y1 * scale - 1), fill=236)
+    if rotate:
+        img = img.rotate(rotate, expand=True)  # counter-clockwise: /Rotate turns it back clockwise when shown
+    _scan_pdf(img, 72 * scale, out)
+    if rotate:
+        with pikepdf.open(out, allow_overwriting_input=True) as pdf:
+            pdf.pages[0].obj.Rotate = rotate
+            pdf.save(out)
+    return out
+
+
+@pytest.mark.parametrize("rotate", [0, 90])
+def test_signer_block_is_shrunk_into_blank_paper_at_the_bottom_right_before_covering_ink(
+    rotate: int, tmp_path: Path, signer: SigningIdentity, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A last page of text from margin to margin whose last lines end at its middle: the blank paper at the
+    bottom right (305 × 100 pt, with the bottom margin) is too small for the 320 × 96 block, and nothing else on
+    the page is blank. The block covered the least ink there, over the last lines, with a warning. Now it is
+    shrunk (in its proportions, its text still at least 6 pt) into that blank paper, no warning; the same place
+    on the page shown upright by /Rotate 90."""
+    source = _typed_page(tmp_path / "dense.pdf", (595, 842), [(290, 742, 595, 842)], rotate)
+    look = Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+    out = tmp_path / "signed.pdf"
+    with caplog.at_level("WARNING", logger="signing.appearance"):
+        sign_pdf(source, out, signer, appearance=look)
+    assert "no blank place" not in caplog.text
+    ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
+    if rotate == 90:  # as displayed: /Rotate 90 shows the page's own (x, y) at (y, page width - x)
+        x0, y0, x1, y1 = y0, 842 - x1, y1, 842 - x0
+    assert 240 <= x1 - x0 < 320 and (x1 - x0) * 3 == (y1 - y0) * 10, (x0, y0, x1, y1)  # shrunk, not squeezed
+    assert x0 >= 290 and x1 <= 595 - 8 and y0 >= 8 and y1 <= 842 - 742, (x0, y0, x1, y1)  # in the blank paper
+    assert _ink_shown(source, (x0, y0, x1, y1), tmp_path) == 0  # nothing of the page under the block
+    assert _ink_shown(out, (x0, y0, x1, y1), tmp_path) > 0  # and the block is drawn there
+    lines = _appearance_text(out, 0).splitlines()
+    assert lines[0] == f"Ký bởi: {QA_SIGNER}" and ISO_VN.fullmatch(lines[1].removeprefix("Thời gian ký: ")), lines
+
+
+def test_signer_block_prefers_blank_paper_in_the_lower_half_to_a_nearer_place_at_the_top(
+    tmp_path: Path, signer: SigningIdentity, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A landscape last page (a table, which Decree 30 allows landscape) of text, blank at the top right (above
+    the text) and at the bottom left (after it, where "Nơi nhận" goes), not at the bottom right. The top right
+    place is nearer the Decree 30 place (388 pt against 410), and the block went there, at the top of the page,
+    far from where a signature belongs. Now the lower half comes first: the block goes to the bottom left, at
+    full size."""
+    source = _typed_page(tmp_path / "table.pdf", (842, 595), [(480, 0, 842, 150), (0, 470, 400, 595)])
+    look = Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+    out = tmp_path / "signed.pdf"
+    with caplog.at_level("WARNING", logger="signing.appearance"):
+        sign_pdf(source, out, signer, appearance=look)
+    assert "no blank place" not in caplog.text
+    ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
+    assert (x1 - x0, y1 - y0) == (320, 96)
+    assert x1 <= 400 and (y0 + y1) / 2 < 595 / 2, (x0, y0, x1, y1)  # the bottom left
+    assert _ink_shown(source, (x0, y0, x1, y1), tmp_path) == 0
+
+
+def test_signer_block_shrunk_in_the_lower_half_before_a_full_size_place_at_the_top(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """The dense page of the shrinking test with blank paper at its top too (a letterhead left out): the full
+    size block went to the top of the page. Now a block shrunk into the blank paper at the bottom right comes
+    first; the same page gives the same place."""
+    source = _typed_page(tmp_path / "dense.pdf", (595, 842), [(0, 0, 595, 150), (290, 742, 595, 842)])
+    look = Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+    sign_pdf(source, tmp_path / "signed.pdf", signer, appearance=look)
+    sign_pdf(source, tmp_path / "again.pdf", signer, appearance=look)
+    rects = _sig_rects(tmp_path / "signed.pdf", 0)
+    ((x0, y0, x1, y1),) = rects.values()
+    assert 240 <= x1 - x0 < 320 and x0 >= 290 and y1 <= 100, (x0, y0, x1, y1)
+    assert _sig_rects(tmp_path / "again.pdf", 0) == rects
+
+
+def test_signer_block_is_shrunk_no_further_than_its_text_reads() -> None:
+    """The block's text is 8 pt, shown smaller as the block is shrunk: it may be shrunk until the text is shown at
+    6 pt (see _LEAST_SHOWN_PT). The decree30 block's widest line is already set at 7.65 pt (pyHanko fits it to
+    the block's right half), so it shrinks less; a body name so long its line is set under 6 pt, not at all."""
+    from signing.appearance import _SAMPLE_TIME, _shrunk_sizes
+
+    def smallest(look: Appearance, lines: list[str]) -> tuple[float, float] | None:
+        sizes = _shrunk_sizes((320.0, 96.0), look._least_block_scale(lines))
+        return sizes[-1] if sizes else None
+
+    time_line = f"Thời gian ký: {_SAMPLE_TIME}"
+    person = Appearance(kind="signer", signer=QA_SIGNER, organisation="", font=FONT)
+    assert smallest(person, [f"Ký bởi: {QA_SIGNER}", time_line]) == (240.0, 72.0)
+    both = Appearance(kind="decree30", signer=QA_SIGNER, organisation=QA_BODY, font=FONT)
+    assert smallest(both, [f"Ký bởi: {QA_SIGNER}", f"Cơ quan: {QA_BODY}", time_line]) == (260.0, 78.0)
+    long_body = "ỦY BAN NHÂN DÂN XÃ TÂN HÒA, HUYỆN ĐẠI LỘC, TỈNH QUẢNG NAM"
+    assert smallest(both, [f"Ký bởi: {QA_SIGNER}", f"Cơ quan: {long_body}", time_line]) is None
