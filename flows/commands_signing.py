@@ -384,6 +384,8 @@ def verify(
     roots = trust_roots(settings)
     roots.extend(signing.trust_store_path(settings.data_dir, n) for n in trust_store or [])
     roots.extend(trust or [])
+    # read once for the run, not once per file (a large trust store made that a good part of each file's time)
+    loaded_roots = signing.TrustRoots.load(roots)
 
     checked_online = online or settings.verify_online
     header = report_header(roots, online=checked_online, as_of=as_of, now=datetime.now(UTC))
@@ -392,7 +394,7 @@ def verify(
     task = progress.add_task("Xác minh / verifying", total=None if archive or archive_at else len(files))
 
     def verify_one(path: Path) -> signing.FileVerification:
-        result = signing.verify_pdf(path, roots, online=checked_online, at=as_of)
+        result = signing.verify_pdf(path, loaded_roots, online=checked_online, at=as_of)
         result.sha256, result.size = _digest(path)
         progress.advance(task)
         return result
