@@ -307,7 +307,7 @@ def test_verify_archive_reads_the_trust_roots_once_and_hashes_each_file_once(
 ) -> None:
     """The trust roots were read (and made into pyHanko trust anchors) again for every file, and each archived file
     was hashed twice — against its record, then again for the report: per-file costs an auditor paid for nothing
-    (a trust store of 150 CA certificates cost ~0.1 s per file). Now once per run, and once per file."""
+    (a trust store of 150 CA certificates cost ~0.15 s per file). Now once per run, and once per file."""
     import flows.commands_signing
     import signing.report
     import signing.verify
