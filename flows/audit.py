@@ -40,7 +40,7 @@ from signing.identity import cert_names
 from signing.report import INDICATION_VI, error_words, indication_words
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.services import TsaClient
-from signing.verify import FileVerification, load_trust_roots, verify_pdf
+from signing.verify import FileVerification, TrustRoots, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
@@ -511,8 +511,9 @@ class _Auditor:
         self.renew = renew
         self.window = timedelta(days=renew_within_days)
         self.now = now or datetime.now(UTC)
-        self.root_paths = trust_roots(settings)
-        self.roots = load_trust_roots(self.root_paths)[0]
+        # read once for the audit: each record's verification shares them (they were read again for every record)
+        self.trust = TrustRoots.load(trust_roots(settings))
+        self.roots = list(self.trust.certs)
         self.work = settings.work_path / "audit"
         # SHA-256 of every object whose addition the ledger records, per record: an added object the ledger does
         # not know of was not added by sohoa
@@ -531,7 +532,7 @@ class _Auditor:
     def verify(self, pdf: bytes, folder: Path, name: str, online: bool | None = None) -> FileVerification:
         path = folder / name
         path.write_bytes(pdf)
-        return verify_pdf(path, self.root_paths, online=self.settings.verify_online if online is None else online)
+        return verify_pdf(path, self.trust, online=self.settings.verify_online if online is None else online)
 
     def audit(self, record: Record, indexed: bool = True) -> RecordAudit:
         """``indexed``: False for a record a killed run left out of the index (``UnfinishedWrite``): its row says so,

@@ -27,7 +27,15 @@ from signing.policy import (
     trust_store_path,
 )
 from signing.sign import LEVELS, sign_pdf
-from signing.verify import FileVerification, RevisionChange, Revocation, SignatureVerdict, load_trust_roots, verify_pdf
+from signing.verify import (
+    FileVerification,
+    RevisionChange,
+    Revocation,
+    SignatureVerdict,
+    TrustRoots,
+    load_trust_roots,
+    verify_pdf,
+)
 
 __all__ = [
     "LEVELS",
@@ -49,6 +57,7 @@ __all__ = [
     "SigningInputError",
     "SigningServiceError",
     "SigningTokenError",
+    "TrustRoots",
     "ensure_dev_identity",
     "existing_dev_ca",
     "load_identity",

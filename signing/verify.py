@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 import re
@@ -33,6 +34,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names
@@ -205,6 +207,30 @@ def load_trust_root_files(sources: list[Path]) -> tuple[list[tuple[Path, asn1_x5
                 # A stray key or broken file in a trust folder must not stop verification of the others.
                 warnings.append(f"trust root {file} skipped: not a readable certificate ({exc})")
     return roots, warnings
+
+
+@dataclasses.dataclass(frozen=True)
+class TrustRoots:
+    """Trust roots read once, for every file a run verifies (``verify_pdf`` given a list of paths reads them again
+    for each call: a bundle of 150 CA certificates cost ~0.15 s per file, read and made into pyHanko trust anchors).
+
+    What is shared: the parsed certificates, the warnings their sources gave, and pyHanko's ``SimpleTrustManager``
+    (the trust anchors made from them: immutable once built). Never a ``ValidationContext``: a context keeps state —
+    the validation time ("now" when it is made), every certificate and OCSP/CRL answer of the file it validated (its
+    DSS, the CMS's certificates, what it fetched --online) and the paths it has built — so one shared across files
+    would let one document's embedded data or an old "now" decide another's verdict. A new context is made for each
+    validation, as before, from the shared manager: pyhanko_certvalidator's ``CertValidationPolicySpec`` does the
+    same (one trust manager, "suitable for reuse", into each context it builds). For one thread: the pipeline's
+    document threads pass paths (a ``TrustRoots`` each call), since asn1crypto parses certificates lazily."""
+
+    certs: tuple[asn1_x509.Certificate, ...]
+    warnings: tuple[str, ...]
+    manager: SimpleTrustManager = dataclasses.field(compare=False, repr=False)
+
+    @classmethod
+    def load(cls, sources: list[Path]) -> TrustRoots:
+        certs, warnings = load_trust_roots(sources)
+        return cls(tuple(certs), tuple(warnings), SimpleTrustManager.build(trust_roots=certs))
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -426,9 +452,7 @@ def _signed_attrs_as_encoded(sig: EmbeddedPdfSignature) -> bytes | None:
 class _Ctx:
     """What is shared by the signatures of one file: roots, the DSS, online or not."""
 
-    def __init__(
-        self, reader: PdfFileReader, roots: list[asn1_x509.Certificate], online: bool, at: datetime | None = None
-    ) -> None:
+    def __init__(self, reader: PdfFileReader, roots: TrustRoots, online: bool, at: datetime | None = None) -> None:
         self.reader = reader
         self.roots = roots
         self.online = online
@@ -454,7 +478,8 @@ class _Ctx:
         # Without --online nothing is fetched: verification works offline and does not leak which documents
         # are checked. Revocation data embedded in the DSS (B-LT, B-LTA) is always used.
         kwargs: dict[str, Any] = {
-            "trust_roots": self.roots,
+            # the run's trust anchors, made once (TrustRoots); the context itself is new for every validation
+            "trust_manager": self.roots.manager,
             "allow_fetching": self.online and moment is None,
             "revocation_mode": "soft-fail",
         }
@@ -786,9 +811,10 @@ def _unreferenced_streams(pdf: pikepdf.Pdf) -> list[str]:
 
 
 def verify_pdf(
-    path: Path, trust_roots: list[Path], *, online: bool = False, at: datetime | None = None
+    path: Path, trust_roots: list[Path] | TrustRoots, *, online: bool = False, at: datetime | None = None
 ) -> FileVerification:
-    """Verify every signature in ``path`` against ``trust_roots`` (files/folders of PEM or DER certs).
+    """Verify every signature in ``path`` against ``trust_roots`` (files/folders of PEM or DER certs, read for this
+    file; or a ``TrustRoots`` read once for every file of a run, as `sohoa verify` and the audit do).
 
     ``online`` lets the validator fetch OCSP/CRL data (and missing intermediates) over the network; without
     it, only what the file embeds (B-LT/B-LTA) is used and revocation is reported as not checked. ``at``
@@ -839,8 +865,10 @@ def _library_warning(caught: pywarnings.WarningMessage) -> str | None:
     return None
 
 
-def _verify_pdf(path: Path, trust_roots: list[Path], online: bool, at: datetime | None) -> FileVerification:
-    roots, root_warnings = load_trust_roots(trust_roots)
+def _verify_pdf(
+    path: Path, trust_roots: list[Path] | TrustRoots, online: bool, at: datetime | None
+) -> FileVerification:
+    roots = trust_roots if isinstance(trust_roots, TrustRoots) else TrustRoots.load(trust_roots)
     strict = _verify_file(path, roots, online, at, strict=True)
     result = strict
     if (
@@ -862,8 +890,8 @@ def _verify_pdf(path: Path, trust_roots: list[Path], online: bool, at: datetime 
                 ),
             )
             result = tolerant
-    result.warnings[:0] = root_warnings
-    if not roots:
+    result.warnings[:0] = roots.warnings
+    if not roots.certs:
         result.warnings.insert(0, "no trust roots configured: no signer can be trusted")
     if result.signatures:
         _structure_checks(path, result)
@@ -922,9 +950,7 @@ def _score(result: FileVerification) -> tuple[int, int]:
     return (len(result.signatures) - failed, -failed)
 
 
-def _verify_file(
-    path: Path, roots: list[asn1_x509.Certificate], online: bool, at: datetime | None, *, strict: bool
-) -> FileVerification:
+def _verify_file(path: Path, roots: TrustRoots, online: bool, at: datetime | None, *, strict: bool) -> FileVerification:
     result = FileVerification(path=str(path))
     try:
         fh = open(path, "rb")  # noqa: SIM115 - closed in the finally below

@@ -28,11 +28,13 @@ class SignedDocument:
     record.json not JSON or no record, or its index entry not one), its record.json is missing, another record's or
     disagrees with the ledger, or the signed file it names is missing or changed — so the archive is not intact: a
     verdict (class failed). A ``document.pdf`` no record names (put there by hand, or left by an interrupted
-    write) is not ``damaged``: the file has no verdict (class error)."""
+    write) is not ``damaged``: the file has no verdict (class error). ``sha256``: the SHA-256 of ``data``, just
+    checked against the one its record holds (the report gives it without hashing the bytes again)."""
 
     key: str
     record_id: str | None
     data: bytes | None = None
+    sha256: str | None = None
     problem: str = ""
     problem_vi: str = ""
     damaged: bool = False
@@ -147,7 +149,7 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                     "phải tệp đã lưu (bị thay hoặc sửa sau đó)",
                 )
             else:
-                yield SignedDocument(stored.key, record_id, data=data)
+                yield SignedDocument(stored.key, record_id, data=data, sha256=stored.sha256)
     unfinished, stray = archive.outside_records(records)
     for key in sorted([*stray, *(key for write in unfinished for key in write.keys)]):
         folder, _, name = key.rpartition("/")

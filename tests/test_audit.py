@@ -113,6 +113,26 @@ def test_audit_of_a_fresh_archive_passes(archived: Settings) -> None:
     assert report.ledger_entries > 0 and report.ledger_problems == []
 
 
+def test_the_audit_reads_the_trust_roots_once_not_per_record(
+    archived: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each record's verification read the trust roots again (the audit had read them already, for renewals)."""
+    import signing.verify
+
+    reads: list[object] = []
+    real_reader = signing.verify.load_trust_root_files
+
+    def reader(sources: list[Path]) -> object:
+        reads.append(sources)
+        return real_reader(sources)
+
+    monkeypatch.setattr(signing.verify, "load_trust_root_files", reader)
+    report = audit_archive(_copy_of(archived, tmp_path), renew=False)
+    assert report.ok and report.records[0].signatures_passed, report.to_json_dict()
+    # once for every record's verification (and renewal), once for the ledger's timestamps (SOHOA_TRUST_ROOTS)
+    assert len(reads) == 2, reads
+
+
 def test_the_archived_verification_names_the_archived_pdf(archived: Settings) -> None:
     # found by exploratory testing: verification.json named WORK/<record id>/document.pdf, a scratch path on the
     # processing machine (removed once archived), instead of the object it is the verdict on
