@@ -132,6 +132,9 @@ def _configure_logging(verbose: bool) -> None:
     handler: logging.Handler
     if sys.stderr.isatty():
         handler = RichHandler(console=err, show_path=False, show_time=verbose)
+        # RichHandler shows the level and time in its own columns; without a formatter of its own basicConfig
+        # gave it Python's "%(levelname)s:%(name)s:" one, and a terminal read "INFO     INFO:sohoa:…" (QA)
+        handler.setFormatter(logging.Formatter("%(message)s"))
     else:
         # into a file or a journal (a watcher as a service): one line per message, as RichHandler lays it out on
         # a terminal but never wrapped — RichHandler cut each line at 80 columns, mid-path (QA)

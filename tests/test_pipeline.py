@@ -399,6 +399,28 @@ def test_the_locations_are_checked_once_per_command_and_by_every_batch(
     assert len(calls) == 2
 
 
+def test_log_lines_on_a_terminal_say_the_level_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a terminal RichHandler lays out the level itself: its lines read "INFO     INFO:sohoa:…" (QA)."""
+    import io
+
+    from rich.console import Console
+
+    from flows import cli
+
+    screen = io.StringIO()
+    monkeypatch.setattr(cli.sys.stderr, "isatty", lambda: True)
+    monkeypatch.setattr(cli, "err", Console(file=screen, width=200, force_terminal=False))
+    cli._configure_logging(False)
+    try:
+        logging.getLogger("sohoa").info("tập.pdf: ARCHIVED as QĐ")
+        logging.getLogger("signing.identity").warning("DEVELOPMENT ONLY identity")
+    finally:
+        monkeypatch.undo()
+        cli._configure_logging(False)  # the handler on stderr again, not on the screen of this test
+    lines = [line.strip() for line in screen.getvalue().splitlines()]
+    assert lines == ["INFO     tập.pdf: ARCHIVED as QĐ", "WARNING  DEVELOPMENT ONLY identity"], lines
+
+
 def test_prefects_exit_note_is_not_a_warning_after_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     from flows.cli import _configure_logging
 
