@@ -12,9 +12,11 @@ import pikepdf
 import pytest
 from PIL import Image, ImageOps, TiffImagePlugin
 
+from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.pipeline import stored_image_bytes
+from ocr.quality import cmyk_reason
 from sohoa.errors import BadInputError, Problem
 from tests.test_ocr import LINES, TURNED_LINES, _turned_lines_page, _upright_lines, scan_page
 
@@ -233,3 +235,22 @@ def test_a_damaged_page_of_a_tiff_is_named(tmp_path: Path) -> None:
     assert raised.value.problem == Problem.DAMAGED_PAGE_IMAGE
     assert raised.value.detail.startswith("page 2: ")
     assert "(trang 2)" in raised.value.vietnamese()
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "tiff"])
+def test_a_cmyk_scan_that_is_not_pdfa_is_sent_to_review_saying_why(tmp_path: Path, kind: str) -> None:
+    """QA: a CMYK JPEG or TIFF was archived without PDF/A ("DeviceCMYK without a matching output intent") and
+    with nothing in its review reasons. Its pixels stay as they came; its record now says why, in both languages."""
+    path = tmp_path / f"cmyk.{'jpg' if kind == 'jpeg' else 'tiff'}"
+    page = _page(tmp_path).convert("CMYK")
+    if kind == "jpeg":
+        page.save(path, quality=90, dpi=(300, 300))
+    else:
+        page.save(path, compression="tiff_lzw", dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa is None
+    reason = cmyk_reason(result.pdfa_problems)
+    assert reason == "not PDF/A: page 1 is in CMYK colours (scan it again in RGB colour or gray)"
+    said = "không đạt PDF/A: trang 1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)"
+    assert reason_in_vietnamese(reason) == said
+    assert cmyk_reason(["6.5.1: the document's open action runs a JavaScript action"]) is None
