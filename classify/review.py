@@ -199,6 +199,10 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^page (\d+): low OCR quality \((.*)\)$"), r"trang \1: chất lượng nhận dạng chữ thấp (\2)"),
     (re.compile(r"^signature did not verify right after signing$"), "chữ ký không kiểm tra đạt ngay sau khi ký"),
+    (
+        re.compile(r"^not PDF/A: page (\d+) is in CMYK colours \(scan it again in RGB colour or gray\)$"),
+        r"không đạt PDF/A: trang \1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)",
+    ),
     (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),
     (re.compile(r"^document type unsure \((\S+)\)$"), r"loại văn bản chưa chắc chắn (\1)"),
     (re.compile(r"^no document number found$"), "không tìm thấy số văn bản"),

@@ -1216,7 +1216,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
-    from ocr.quality import low_quality_reason
+    from ocr.quality import cmyk_reason, low_quality_reason
 
     shown = as_dropped(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
@@ -1268,6 +1268,9 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             if page.quality == "low":
                 record.needs_review = True
                 record.review_reasons.append(low_quality_reason(page.number, page.confidence, page.lexicon_share))
+        if record.ocr.pdfa is None and (cmyk := cmyk_reason(record.ocr.pdfa_problems)):
+            record.needs_review = True
+            record.review_reasons.append(cmyk)
 
         record.classification = runner("classify", run_classify, record.ocr, settings)
         # the word boxes were for the classifier only: a batch keeps every document's record for its summary

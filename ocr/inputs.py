@@ -7,6 +7,7 @@ reason, and a JPEG named ``.png`` is still read as a JPEG.
 from __future__ import annotations
 
 import io
+import math
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,11 +134,40 @@ def image_dpi(image: Image.Image) -> int:
 def image_resolution(image: Image.Image) -> tuple[int, bool]:
     """``image_dpi`` and whether it was assumed: the image states no resolution (a JPEG whose JFIF density unit
     is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
+    stated = stated_resolution(image)
+    if stated is None:
+        return DEFAULT_IMAGE_DPI, True
+    dpi = round(stated)  # Pillow reports 299.9994 for 300
+    return (dpi, False) if MIN_DPI <= dpi <= 2 * MAX_DPI else (DEFAULT_IMAGE_DPI, True)
+
+
+def stated_resolution(image: Image.Image) -> float | None:
+    """The horizontal resolution an image states, as a float, or None when it states none.
+
+    Read here once for every use: Pillow gives it as an int, a float or, from EXIF or TIFF tags (a phone's
+    EXIF XResolution 72, a 72 dpi TIFF), an ``IFDRational``, which f-strings cannot format (QA: such a JPEG
+    crashed the warning that names an implausible resolution). A JPEG with EXIF but neither a JFIF density in
+    dots per inch or cm nor an EXIF XResolution states none, though Pillow gives it (72, 72)."""
     raw = image.info.get("dpi")
     if not raw:
-        return DEFAULT_IMAGE_DPI, True
-    dpi = round(float(raw[0]))  # Pillow reports 299.9994 for 300
-    return (dpi, False) if MIN_DPI <= dpi <= 2 * MAX_DPI else (DEFAULT_IMAGE_DPI, True)
+        return None
+    if image.format in ("JPEG", "MPO") and image.info.get("jfif_unit") not in (1, 2):
+        try:
+            if 0x011A not in image.getexif():  # EXIF XResolution
+                return None
+        except (OSError, SyntaxError, ValueError, TypeError):
+            return None
+    try:
+        value = float(raw[0])
+    except (TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    return value if math.isfinite(value) and value > 0 else None
+
+
+def page_frames(image: Image.Image) -> int:
+    """How many pages an image file makes: its frames (a TIFF's pages), but only the first of an MPO JPEG (what
+    phones write: the photo, then a smaller preview of it — QA: a 2-page record, page 2 the preview)."""
+    return 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
 
 
 def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInputError | None:
@@ -195,16 +225,32 @@ def _too_small_page(path: Path, number: int, page: pikepdf.Page) -> BadInputErro
 def _check_image(path: Path) -> int:
     try:
         with Image.open(path) as image:
-            frames = getattr(image, "n_frames", 1)
+            frames = page_frames(image)
+
+            def turn_to(index: int, decode: bool = False) -> None:
+                """Go to page ``index`` (decoded, with ``decode``); a damaged page of a multi-page file is named,
+                as a PDF's damaged page is (QA: a TIFF's "(decoder error -2)" did not say which of its pages)."""
+                try:
+                    image.seek(index)
+                    if decode:
+                        image.load()
+                except (OSError, SyntaxError, ValueError, KeyError, TypeError, EOFError) as exc:
+                    if frames == 1:
+                        raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
+                    detail = f"page {index + 1}: {repr(exc) if isinstance(exc, KeyError) else exc}"
+                    raise BadInputError(
+                        path, Problem.DAMAGED_PAGE_IMAGE, detail.splitlines()[0][:200], f"trang {index + 1}"
+                    ) from exc
+
             for index in range(frames):
-                image.seek(index)
+                turn_to(index)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
                 small = _too_small(path, image, index + 1, frames)
                 if small is not None:
                     raise small
-            image.seek(0)
-            image.load()  # decode the first frame fully: catches truncated JPEG/PNG data
+            for index in range(frames):
+                turn_to(index, decode=True)  # decode every page fully: catches truncated or garbled data
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:

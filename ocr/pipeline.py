@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import img2pdf
 import pikepdf
-from PIL import Image, ImageCms
+from PIL import Image, ImageCms, TiffImagePlugin
 
 from ocr.inputs import (
     DEFAULT_IMAGE_DPI,
@@ -43,6 +43,8 @@ from ocr.inputs import (
     InputInfo,
     image_resolution,
     inspect_input,
+    page_frames,
+    stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
@@ -474,40 +476,133 @@ def _whole_image(plan: PagePlan) -> Path:
 
 
 def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[PagePlan]:
+    """Each page of an image file as its PDF page shows it (``_page_image``), turned as the page's /Rotate turns it
+    (``_stored_turn``): Tesseract reads what a viewer shows, as it does a PDF page rendered by PDFium."""
     with Image.open(info.path) as image:
-        frames = getattr(image, "n_frames", 1)
+        frames = page_frames(image)
+        turn = _stored_turn(image)
         for index in range(frames):
             image.seek(index)
             dpi, assumed = image_resolution(image)
             if assumed:
-                stated = image.info.get("dpi")
+                stated = stated_resolution(image)
                 log.warning(
                     "%s%s: the image states %s; taken as %d dpi, so the PDF page's size may be wrong",
                     info.path.name,
                     f", page {index + 1}" if frames > 1 else "",
-                    f"an implausible resolution ({stated[0]:g} dpi)" if stated else "no resolution",
+                    f"an implausible resolution ({stated:g} dpi)" if stated is not None else "no resolution",
                     dpi,
                 )
-            plan = _prepared(image.copy(), index + 1, dpi, scratch, bands)
+            page = _page_image(image)
+            if turn:
+                page = page.transpose(_CLOCKWISE[turn])
+            plan = _prepared(page, index + 1, dpi, scratch, bands)
             plan.dpi_assumed = assumed
             yield plan
 
 
+# EXIF Orientation values that turn the stored image (clockwise, as /Rotate turns a page) without mirroring it
+_EXIF_TURNS = {1: 0, 3: 180, 6: 90, 8: 270}
+_CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
+
+
+def _stored_turn(image: Image.Image, name: str | None = None) -> int:
+    """Degrees clockwise a JPEG's or PNG's stored pixels are turned to be shown, as its EXIF Orientation says
+    (a phone writes the photo as the sensor lay and says 6 for a page held upright): its PDF page's /Rotate.
+
+    0 for a TIFF: Pillow, as libtiff does, decodes a TIFF's page already turned (and mirrored) by its Orientation
+    tag. A mirrored orientation (2, 4, 5, 7: a front camera's) cannot be shown by /Rotate nor undone without new
+    pixels: the page is shown as stored, and with ``name`` a warning says so."""
+    if image.format == "TIFF":
+        return 0
+    try:
+        value = image.getexif().get(0x0112)  # Orientation
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return 0
+    if value is None:
+        return 0
+    if value in _EXIF_TURNS:
+        return _EXIF_TURNS[value]
+    if name is not None:
+        log.warning(
+            "%s: its EXIF orientation (%s) is not a turn (a mirror image, or no known value); the page is shown "
+            "as the image is stored",
+            name,
+            value,
+        )
+    return 0
+
+
+def _has_alpha(image: Image.Image) -> bool:
+    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+
+
+def _page_image(image: Image.Image) -> Image.Image:
+    """The current frame of ``image`` as its PDF page shows it, before /Rotate: decoded (a TIFF's page turned by
+    its Orientation tag), and flattened onto white paper if it has transparency, as PDF images cannot carry it
+    (a gray one stays gray). Tesseract reads this, so it reads what the page shows: until 2026-12-01 it was given
+    the transparent image itself, and a PNG of black text on transparent paper was read as a blank page."""
+    if not _has_alpha(image):
+        return image.copy()
+    rgba = image.convert("RGBA")
+    flat = Image.new("RGB", image.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    if image.mode in ("LA", "L", "1", "I;16", "I"):
+        flat = flat.convert("L")  # exactly the gray it was: its three channels are equal
+    icc = image.info.get("icc_profile")
+    if icc and flat.mode == "RGB":
+        flat.info["icc_profile"] = icc
+    return flat
+
+
 def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int]]:
-    """(width, height in pixels, resolution) of each frame of an image file (the pages of a TIFF)."""
+    """(width, height in pixels, resolution) of each page of an image file (the pages of a TIFF)."""
     frames = []
-    for index in range(getattr(image, "n_frames", 1)):
+    for index in range(page_frames(image)):
         image.seek(index)
         frames.append((image.width, image.height, _image_dpi(image)))
     image.seek(0)
     return frames
 
 
+def _lossless_copy(page: Image.Image) -> bytes:
+    """A page image for img2pdf to embed in place of the file's own frame: PNG (TIFF with Deflate for CMYK, G4
+    for 1-bit), so that the pixels it embeds are exactly these."""
+    buffer = io.BytesIO()
+    icc = page.info.get("icc_profile")
+    extra = {"icc_profile": icc} if icc else {}
+    if page.mode == "1":
+        page.save(buffer, format="TIFF", compression="group4")
+    elif page.mode in ("L", "RGB", "P", "I;16"):
+        page.save(buffer, format="PNG", **extra)
+    else:
+        page.save(buffer, format="TIFF", compression="tiff_adobe_deflate", **extra)
+    return buffer.getvalue()
+
+
 def image_to_pdf(info: InputInfo, target: Path) -> None:
-    """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are)."""
+    """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are).
+
+    A JPEG or PNG is embedded as stored and turned for display by its page's /Rotate (``_stored_turn``); an MPO
+    (a phone's photo and its preview) gives its first image only. A page img2pdf cannot be given as the file
+    stores it is given as ``_page_image`` makes it — one with transparency, flattened (its pixels change), and a
+    TIFF page with an Orientation tag, as Pillow decodes it, turned (img2pdf embedded such a page's G4 data
+    sideways under the turned size, and turned the others once more by /Rotate)."""
     with Image.open(info.path) as image:
-        has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
         frames = _frame_sizes(image)
+        mpo = image.format == "MPO"
+        turn = _stored_turn(image, info.path.name)
+        copies: list[bytes] | None = None
+        for index in range(len(frames)):
+            image.seek(index)
+            oriented = isinstance(image, TiffImagePlugin.TiffImageFile) and image.tag_v2.get(0x0112, 1) != 1
+            if _has_alpha(image) or oriented:
+                copies = []
+                break
+        if copies is not None:
+            for index in range(len(frames)):
+                image.seek(index)
+                copies.append(_lossless_copy(_page_image(image)))
     for width, height, dpi in frames:
         if min(width, height) / dpi * 72 < MIN_PDF_PAGE_POINTS:
             # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
@@ -523,17 +618,16 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         dpi = next(frame_dpis)
         return img2pdf.default_layout_fun(width_px, height_px, (dpi, dpi))
 
-    source: Path | bytes = info.path
-    if has_alpha:
-        # PDF images cannot carry the PNG alpha channel; flatten onto white (the only change to the pixels)
-        with Image.open(info.path) as image:
-            flat = Image.new("RGB", image.size, (255, 255, 255))
-            flat.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-            buffer = io.BytesIO()
-            flat.save(buffer, format="PNG")
-            source = buffer.getvalue()
+    # the turn is given, not left to img2pdf: it read a TIFF's Orientation tag too (QA: a G4 TIFF with
+    # Orientation 6, decoded upright, was shown sideways) and would miss a flattened PNG's
+    rotation = img2pdf.Rotation[str(turn)]
     try:
-        target.write_bytes(img2pdf.convert(source, layout_fun=layout, rotation=img2pdf.Rotation.ifvalid))
+        converted = (
+            img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
+            if copies is not None
+            else img2pdf.convert(info.path, layout_fun=layout, rotation=rotation, first_frame_only=mpo)
+        )
+        target.write_bytes(converted)
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
         raise BadInputError(info.path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
 

@@ -54,3 +54,17 @@ def low_quality_reason(number: int, confidence: float | None, share: float | Non
     if share is not None and share < MIN_LEXICON_SHARE:
         below.append(f"Vietnamese words {share:.0%} < {MIN_LEXICON_SHARE:.0%}")
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"
+
+
+def cmyk_reason(pdfa_problems: list[str]) -> str | None:
+    """Why a searchable copy that is not PDF/A because a page paints in CMYK needs a person (a review reason), or
+    None. A CMYK JPEG or TIFF is embedded as it came, and sohoa's output intent is sRGB: PDF/A-2 allows one intent
+    profile, and a CMYK one would not hold once the signer's stamp (RGB) is added. QA: such scans were archived
+    with ``pdfa: null`` and nothing in their review reasons."""
+    pages = [match.group(1) for p in pdfa_problems if (match := _CMYK_PROBLEM.match(p))]
+    if not pages:
+        return None
+    return f"not PDF/A: page {pages[0]} is in CMYK colours (scan it again in RGB colour or gray)"
+
+
+_CMYK_PROBLEM = re.compile(r"^6\.2\.4\.3: page (\d+)\b.* paints in DeviceCMYK without a matching output intent$")

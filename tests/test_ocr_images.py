@@ -1,0 +1,256 @@
+"""Image inputs as phones and odd apps write them (QA 51): EXIF resolutions and orientations, transparency, MPO,
+a damaged page of a TIFF. Each input is made here with Pillow, small."""
+
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageOps, TiffImagePlugin
+
+from classify.review import reason_in_vietnamese
+from ocr import ocr_document
+from ocr.inputs import inspect_input
+from ocr.pipeline import stored_image_bytes
+from ocr.quality import cmyk_reason
+from sohoa.errors import BadInputError, Problem
+from tests.test_ocr import LINES, TURNED_LINES, _turned_lines_page, _upright_lines, scan_page
+
+ORIENTATION, X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x0112, 0x011A, 0x011B, 0x0128
+# what a phone stores for a page held upright, by EXIF Orientation: the stored image turned counter-clockwise
+# (PIL's sense) by this many degrees from the page as it is to be shown
+STORED_TURN = {6: 90, 3: 180, 8: 270}
+
+
+def phone_exif(orientation: int | None = None, resolution: float | None = None) -> bytes:
+    """EXIF as an Android phone writes it: no JFIF density, the resolution (72) in EXIF, a maker."""
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[ORIENTATION] = orientation
+    if resolution is not None:
+        exif[X_RESOLUTION] = exif[Y_RESOLUTION] = resolution
+        exif[RESOLUTION_UNIT] = 2
+    exif[0x010F] = "samsung"
+    return exif.tobytes()
+
+
+def _page(tmp_path: Path) -> Image.Image:
+    return Image.open(scan_page(tmp_path / "trang.png")).convert("L")
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "tiff"])
+def test_a_resolution_stated_in_exif_or_tiff_tags_is_read_as_a_number(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """QA: a phone's JPEG (EXIF XResolution 72, no JFIF density) and a 72 dpi TIFF give Pillow their resolution as
+    an IFDRational, which the warning could not format: `sohoa ocr` crashed with a TypeError. Now 300 dpi is taken
+    and the warning says what was stated."""
+    path = tmp_path / f"điện thoại.{'jpg' if kind == 'jpeg' else 'tiff'}"
+    if kind == "jpeg":
+        _page(tmp_path).save(path, quality=85, exif=phone_exif(1, 72))
+    else:
+        _page(tmp_path).save(path, dpi=(72, 72), compression="tiff_lzw")
+    with Image.open(path) as image:
+        assert type(image.info["dpi"][0]).__name__ == "IFDRational"
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert [(p.dpi, p.dpi_assumed) for p in result.pages] == [(300, True)]
+    assert "hộ tịch trực tuyến" in result.text
+    assert any(
+        path.name in r.getMessage() and "an implausible resolution (72 dpi)" in r.getMessage() for r in caplog.records
+    )
+
+
+def test_a_jpeg_with_exif_but_no_resolution_is_said_to_state_none(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pillow gives a JPEG with EXIF but no resolution in it (nor a JFIF density) a resolution of 72 dpi: the
+    warning called that "an implausible resolution (72 dpi)" when the file states none."""
+    path = tmp_path / "không ghi dpi.jpg"
+    _page(tmp_path).save(path, quality=85, exif=phone_exif())
+    with Image.open(path) as image:
+        assert image.info["dpi"] == (72, 72)  # Pillow's default, not the file's
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert [(p.dpi, p.dpi_assumed) for p in result.pages] == [(300, True)]
+    said = [r.getMessage() for r in caplog.records if path.name in r.getMessage()]
+    assert any("states no resolution" in message for message in said), said
+    assert not any("implausible" in message for message in said), said
+
+
+def _ink_box(image: Image.Image) -> tuple[int, int, int, int]:
+    box = image.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert box is not None
+    return box
+
+
+def _assert_shown_upright_with_the_layer_on_the_ink(pdf_path: Path, upright: Image.Image, dpi: int = 300) -> None:
+    """The page as a viewer shows it reads upright (pdfplumber and pdftotext give the lines in order), its render
+    is the upright page, and pdftotext's word boxes lie on its ink."""
+    assert _upright_lines(pdf_path) == (TURNED_LINES, TURNED_LINES)
+    rendered = subprocess.run(
+        ["pdftoppm", "-r", "50", "-f", "1", "-l", "1", "-gray", str(pdf_path)], capture_output=True, check=True
+    ).stdout
+    shown = Image.open(io.BytesIO(rendered))
+    scale = 50 / dpi
+    assert shown.size == pytest.approx((upright.width * scale, upright.height * scale), abs=2)
+    left, top, right, bottom = (v * scale for v in _ink_box(upright))
+    assert _ink_box(shown) == pytest.approx((left, top, right, bottom), abs=3)
+    xml = subprocess.run(
+        ["pdftotext", "-f", "1", "-l", "1", "-bbox", str(pdf_path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    boxes = [
+        [float(v) * 50 / 72 for v in m.groups()]
+        for m in re.finditer(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', xml)
+    ]
+    assert boxes
+    # the word boxes reach a little beyond the ink (a word's advance, its line's height): 6 px at 50 dpi is 2 mm
+    assert min(b[0] for b in boxes) == pytest.approx(left, abs=6)
+    assert max(b[2] for b in boxes) == pytest.approx(right, abs=6)
+    assert min(b[1] for b in boxes) == pytest.approx(top, abs=6)
+    assert max(b[3] for b in boxes) == pytest.approx(bottom, abs=6)
+
+
+@pytest.mark.parametrize("orientation", [6, 3, 8])
+def test_a_jpeg_turned_by_its_exif_orientation_is_shown_and_read_as_the_phone_meant(
+    tmp_path: Path, orientation: int
+) -> None:
+    """A phone stores the photo as the sensor lay and says by EXIF Orientation how to turn it. img2pdf turned the
+    page by /Rotate for it, while Tesseract read the stored pixels, found them sideways and sohoa turned the page
+    once more: shown sideways or upside down, its text layer off the ink (QA). Now the page is shown turned by the
+    EXIF turn alone (/Rotate), the JPEG embedded byte for byte, and Tesseract reads it as shown."""
+    upright = _turned_lines_page()
+    path = tmp_path / f"exif{orientation}.jpg"
+    stored = upright.rotate(STORED_TURN[orientation], expand=True)
+    stored.save(path, quality=90, dpi=(300, 300), exif=phone_exif(orientation))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    (page,) = result.pages
+    assert (page.orientation, page.quality) == (0, "good"), page  # read as shown: sohoa turned nothing itself
+    assert [line for line in result.text.splitlines() if line] == TURNED_LINES
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == STORED_TURN[orientation]
+        (image,) = pdf.pages[0].get_images().values()
+        assert stored_image_bytes(image) == path.read_bytes()  # the phone's JPEG, not a turned copy
+    _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
+
+
+def test_a_png_turned_by_its_exif_orientation_is_shown_and_read_as_meant(tmp_path: Path) -> None:
+    """The same rule for a PNG's eXIf chunk."""
+    upright = _turned_lines_page()
+    path = tmp_path / "exif6.png"
+    upright.rotate(90, expand=True).save(path, dpi=(300, 300), exif=phone_exif(6))
+    (page,) = ocr_document(path, tmp_path / "out.pdf", workers=1).pages
+    assert (page.orientation, page.quality) == (0, "good"), page
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 90
+    _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
+
+
+@pytest.mark.parametrize("strips", ["one strip", "many strips"])
+def test_a_g4_tiff_with_an_orientation_tag_is_shown_upright_once(tmp_path: Path, strips: str) -> None:
+    """Pillow (as libtiff) decodes a TIFF page with Orientation 6 already upright; img2pdf still added /Rotate 90
+    (QA: shown sideways, its text layer off the ink), and embedded a one-strip G4 page's data sideways under the
+    upright size (viewers drew noise). Now the page is shown as decoded: upright, no /Rotate."""
+    upright = _turned_lines_page().point(lambda v: 255 if v > 128 else 0).convert("1")
+    path = tmp_path / "orient6.tiff"
+    stored = upright.rotate(90, expand=True)
+    if strips == "one strip":
+        stored.save(path, compression="group4", dpi=(300, 300), tiffinfo={ORIENTATION: 6, 278: stored.height})
+    else:
+        stored.save(path, compression="group4", dpi=(300, 300), tiffinfo={ORIENTATION: 6, 278: 64})
+    with Image.open(path) as written:
+        assert isinstance(written, TiffImagePlugin.TiffImageFile)
+        assert (len(written.tag_v2[273]) == 1) == (strips == "one strip")
+    (page,) = ocr_document(path, tmp_path / "out.pdf", workers=1).pages
+    assert (page.orientation, page.quality) == (0, "good"), page
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 0
+        (shown,) = pdf.pages[0].get_images().values()
+        assert isinstance(shown, pikepdf.Stream)
+        assert pikepdf.PdfImage(shown).as_pil_image().convert("1").tobytes() == upright.tobytes()  # lossless
+    _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA"])
+def test_a_png_of_black_text_on_transparent_paper_is_read_as_shown(tmp_path: Path, mode: str) -> None:
+    """QA: a PNG of black text on a transparent background was shown right (flattened onto white) but read as a
+    blank page: Tesseract was given the transparent image, whose colour is black everywhere."""
+    ink = ImageOps.invert(_page(tmp_path))  # the alpha: opaque where the text is
+    black = Image.new("L", ink.size, 0)
+    image = Image.merge("LA", (black, ink)) if mode == "LA" else Image.merge("RGBA", (black, black, black, ink))
+    path = tmp_path / "nền trong suốt.png"
+    image.save(path, dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    (page,) = result.pages
+    assert page.quality == "good", page
+    for line in LINES:
+        assert line in result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert isinstance(shown, pikepdf.Stream)
+        flat = pikepdf.PdfImage(shown).as_pil_image()
+    assert flat.mode == ("L" if mode == "LA" else "RGB")  # a gray page stays gray
+    assert _ink_box(flat) == _ink_box(_page(tmp_path))
+
+
+def test_an_mpo_jpeg_makes_one_page_of_its_first_image(tmp_path: Path) -> None:
+    """A phone's MPO (the photo, then a smaller preview of it) made a 2-page record, page 2 the preview."""
+    page = _page(tmp_path).convert("RGB")
+    preview = page.resize((page.width // 2, page.height // 2))
+    path = tmp_path / "mpo.jpg"
+    page.save(path, format="MPO", save_all=True, append_images=[preview], dpi=(300, 300), quality=85)
+    with Image.open(path) as written:
+        assert written.format == "MPO" and getattr(written, "n_frames", 1) == 2
+    assert inspect_input(path).page_count == 1
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert [p.number for p in result.pages] == [1]
+    assert "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert len(pdf.pages) == 1
+        (shown,) = pdf.pages[0].get_images().values()
+        assert (int(shown.Width), int(shown.Height)) == page.size
+
+
+def test_a_damaged_page_of_a_tiff_is_named(tmp_path: Path) -> None:
+    """QA: a 2-page TIFF whose second page's data are garbled was quarantined as "(decoder error -2)", not saying
+    which page; as for a PDF's damaged page image, the reason names it."""
+    pages = [_page(tmp_path), _page(tmp_path).rotate(180)]
+    whole = tmp_path / "whole.tiff"
+    pages[0].save(whole, save_all=True, append_images=pages[1:], compression="tiff_lzw", dpi=(300, 300))
+    data = bytearray(whole.read_bytes())
+    with Image.open(whole) as written:
+        assert isinstance(written, TiffImagePlugin.TiffImageFile)
+        written.seek(1)
+        offsets, counts = written.tag_v2[273], written.tag_v2[279]
+    middle = len(offsets) // 2
+    data[offsets[middle] : offsets[middle] + counts[middle]] = b"\xff" * counts[middle]  # its data, not its tags
+    damaged = tmp_path / "hỏng trang 2.tiff"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(BadInputError) as raised:
+        inspect_input(damaged)
+    assert raised.value.problem == Problem.DAMAGED_PAGE_IMAGE
+    assert raised.value.detail.startswith("page 2: ")
+    assert "(trang 2)" in raised.value.vietnamese()
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "tiff"])
+def test_a_cmyk_scan_that_is_not_pdfa_is_sent_to_review_saying_why(tmp_path: Path, kind: str) -> None:
+    """QA: a CMYK JPEG or TIFF was archived without PDF/A ("DeviceCMYK without a matching output intent") and
+    with nothing in its review reasons. Its pixels stay as they came; its record now says why, in both languages."""
+    path = tmp_path / f"cmyk.{'jpg' if kind == 'jpeg' else 'tiff'}"
+    page = _page(tmp_path).convert("CMYK")
+    if kind == "jpeg":
+        page.save(path, quality=90, dpi=(300, 300))
+    else:
+        page.save(path, compression="tiff_lzw", dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa is None
+    reason = cmyk_reason(result.pdfa_problems)
+    assert reason == "not PDF/A: page 1 is in CMYK colours (scan it again in RGB colour or gray)"
+    said = "không đạt PDF/A: trang 1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)"
+    assert reason_in_vietnamese(reason) == said
+    assert cmyk_reason(["6.5.1: the document's open action runs a JavaScript action"]) is None
