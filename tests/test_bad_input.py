@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import signal
@@ -86,6 +87,46 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
     with pytest.raises(BadInputError) as caught:
         inspect_input(bad_files[Problem.UNSUPPORTED_TYPE])
     assert "first bytes 50 4b 03 04 00 00 00 00" in caught.value.english()
+
+
+def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:
+    # QA: a phone's HEIC photo or a WebP saved from a browser was "Unsupported file type … (first bytes 00 00 00 18
+    # 66 74 79 70)", with no detail at all in Vietnamese: the reason says what it is and what to do, in both
+    page = Image.new("RGB", (600, 800), "white")
+    files = {
+        "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 4000,
+        "heif": b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heicmiaf" + b"\x00" * 4000,
+        "avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + b"\x00" * 4000,
+    }
+    for fmt in ("WEBP", "BMP", "GIF"):
+        buffer = io.BytesIO()
+        page.save(buffer, format=fmt)
+        files[fmt.lower()] = buffer.getvalue()
+    said = {
+        "heic": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
+        "heif": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
+        "avif": ("an AVIF image", "export it as JPEG or PNG", "ảnh AVIF", "xuất sang JPEG hoặc PNG"),
+        "webp": ("a WebP image", "save it as PNG or JPEG", "ảnh WebP", "lưu lại dạng PNG hoặc JPEG"),
+        "bmp": ("a BMP image", "save it as PNG or TIFF", "ảnh BMP", "lưu lại dạng PNG hoặc TIFF"),
+        "gif": ("a GIF image", "save it as PNG", "ảnh GIF", "lưu lại dạng PNG"),
+    }
+    for kind, data in files.items():
+        path = tmp_path / f"ảnh-{kind}.jpg"  # named as a JPEG: the content says what it is
+        path.write_bytes(data)
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(path)
+        assert caught.value.problem == Problem.UNSUPPORTED_TYPE, kind
+        what_en, do_en, what_vi, do_vi = said[kind]
+        english, vietnamese = caught.value.english(), caught.value.vietnamese()
+        assert what_en in english and do_en in english, english
+        assert what_vi in vietnamese and do_vi in vietnamese, vietnamese
+        assert "first bytes" not in english
+    # an ISO-BMFF file that is no image (an MP4 video) is still said by its first bytes
+    video = tmp_path / "video.jpg"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(video)
+    assert "first bytes 00 00 00 18 66 74 79 70" in caught.value.english()
 
 
 def test_good_inputs_pass_inspection(tmp_path: Path) -> None:
