@@ -243,7 +243,17 @@ def printable(text: str) -> str:
     line or paragraph separator written as its escape (``\\n``, ``\\t``, ``\\x1b``, ``\\u2028``). A file
     name may hold a newline, which split its row of ``sohoa list`` in two; an escape (ESC) could restyle the
     terminal."""
-    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in readable(text))
+    return one_line(readable(text))
+
+
+def one_line(text: str) -> str:
+    """``text`` with each control character and line or paragraph separator written as its escape (``\\n``,
+    ``\\t``, ``\\x1b``, ``\\u2028``), as ``printable`` writes it, the rest as it is: a log line or a one-line
+    message quoting a file name (``dòng1\\ndòng2.jpg``) stays one line — a newline in the name made one log
+    record two lines, the second looking like a record of its own."""
+    if text.isprintable():  # the usual case, quickly (isprintable is False for any Cc, Zl, Zp character)
+        return text
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
 
 
 def path_parameter(path: Path) -> str:

@@ -254,6 +254,29 @@ def test_folder_expansion_skips_hidden_and_unsupported(tmp_path: Path) -> None:
     assert [p.name for p in expand_inputs([tmp_path / "notes.txt"])] == ["notes.txt"]
 
 
+def test_folder_expansion_takes_every_scan_and_image_suffix_and_names_the_rest(tmp_path: Path) -> None:
+    # QA: `sohoa process FOLDER` passed by a Windows "Save image as" JPEG (.jfif), a .jpe, a phone's .HEIC and a
+    # .webp without a word: neither archived nor quarantined nor named, even with -v
+    from flows.pipeline import not_taken as why_not
+
+    names = ["a.pdf", "b.TIF", "c.JPG", "d.jfif", "e.JPE", "f.JPEG", "g.Png", "h.HEIC", "i.webp", "j.gif", "k.bmp"]
+    others = ["notes.txt", "thư.docx", "không-đuôi", "Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload"]
+    for name in [*names, *others, ".DS_Store", ".ẩn.jpg"]:
+        (tmp_path / "sub" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "sub" / name).write_bytes(b"x")
+    passed: list[Path] = []
+    taken = expand_inputs([tmp_path], not_taken=passed.append)
+    assert sorted(p.name for p in taken) == sorted(names)
+    assert sorted(p.name for p in passed) == sorted(others)  # hidden files are not looked at
+    reasons = {path.name: why_not(path) for path in passed}
+    assert not reasons["notes.txt"].quiet and "a .txt file is not a scan" in reasons["notes.txt"].reason_en
+    assert "tệp .txt không phải tệp quét" in reasons["notes.txt"].reason_vi
+    assert "no suffix" in reasons["không-đuôi"].reason_en
+    assert all(reasons[name].quiet for name in ("Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload"))
+    said = reasons["notes.txt"].summary()
+    assert said["path"] == str(tmp_path / "sub" / "notes.txt") and said["reason"] == reasons["notes.txt"].reason_en
+
+
 ODD_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ocr" / "ocrmypdf-resources"
 
 
