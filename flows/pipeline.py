@@ -385,6 +385,28 @@ def unreadable_entry(path: Path) -> Skipped:
     return Skipped(path, "vì không phải tệp đọc được", "not a file to read (a broken link, a pipe)")
 
 
+# The suffixes a stored original may keep of its file name, by the type its content is (ocr.inputs.MEDIA_TYPES), the
+# type's own first
+ORIGINAL_SUFFIXES = {
+    "application/pdf": (".pdf",),
+    "image/tiff": (".tif", ".tiff"),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+
+
+def original_name(path: Path, media_type: str) -> str:
+    """The name the archive stores a scan as: ``original`` and its suffix (lower case) when that is one of its
+    type's, else its type's own — a JPEG named ``.png`` is ``original.jpg`` (it was ``original.png`` beside a record
+    saying ``image/jpeg``: an auditor's viewer opened it as the wrong type), a ``.jfif`` or ``.jpe`` JPEG too.
+    The officer's file name stays the record's ``source.name``."""
+    suffix = path.suffix.lower()
+    suffixes = ORIGINAL_SUFFIXES.get(media_type)
+    if suffixes is None:
+        return f"original{suffix or '.bin'}"
+    return f"original{suffix if suffix in suffixes else suffixes[0]}"
+
+
 # ------------------------------------------------------------------------------------------ stages
 def ingest(path: Path) -> Record:
     """Hash the file and check it is a usable scan; ``BadInputError`` says why not."""
@@ -1420,7 +1442,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.ocr = record.ocr.model_copy(update={"output_pdf": SIGNED_NAME})
         record.signature = record.signature.model_copy(update={"output_pdf": SIGNED_NAME})
         files = {
-            "original": (f"original{path.suffix.lower() or '.bin'}", path),
+            "original": (original_name(path, record.source.media_type), path),
             "signed": (SIGNED_NAME, signed),
             "report": ("verification.json", report),
         }
