@@ -34,7 +34,7 @@ from typer.core import TyperGroup
 from flows.commands_storage import ARCHIVE_HELP
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
-from sohoa.fsutil import escaped, one_line, printable
+from sohoa.fsutil import OneLineRecords, escaped, one_line, printable
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
@@ -140,6 +140,7 @@ def _configure_logging(verbose: bool) -> None:
         handler.setFormatter(
             logging.Formatter(("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%x %X")
         )
+    handler.addFilter(OneLineRecords())  # a file name with a newline in it made one record two lines
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("sohoa").setLevel(logging.INFO)
     # a line per stage of each document (flows.pipeline.stage_log) with -v only; the per-file lines always
@@ -186,7 +187,7 @@ def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typ
     """Say what went wrong on stderr (and as JSON on stdout under --json) and the exit code to end with; ``path``,
     the file it is about, goes in the JSON."""
     # file names may hold [brackets]: never markup (a long path stays one line: _LineConsole)
-    err.print(f"[bold red]sohoa: {escape(message)}[/]")
+    err.print(f"[bold red]sohoa: {escape(one_line(message))}[/]")  # one line, whatever the names it quotes
     if errors_as_json:
         # as the filesystem spells it, a name that is not UTF-8 with its bytes as \xNN: JSON is text
         _print_json({"path": escaped(str(path)) if path is not None else None, "error": message, "exit_code": code})
@@ -564,7 +565,10 @@ def _process(
         def advance(result: DocumentResult, index: int, total: int) -> None:
             finished.append(result)
             progress.update(
-                bar, completed=index, total=total, description=escape(f"{result.path.name}: {result.outcome.value}")
+                bar,
+                completed=index,
+                total=total,
+                description=escape(f"{printable(result.path.name)}: {result.outcome.value}"),
             )
 
         listeners.page_listener = page_read if show_progress else None

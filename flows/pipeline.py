@@ -48,6 +48,7 @@ from sohoa.fsutil import (
     file_lock,
     host_lock_file,
     one_line,
+    printable,
     readable,
     said,
     sha256_file,
@@ -888,8 +889,8 @@ def process_document(
             result = _quarantine(
                 path,
                 settings,
-                f"{readable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
-                f"{readable(path.name)}: processing failed ({escaped(detail)}).",
+                f"{printable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
+                f"{printable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
                 runner,
             )

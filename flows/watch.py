@@ -67,6 +67,7 @@ from sohoa.fsutil import (
     escaped,
     file_lock,
     fit_name,
+    one_line,
     readable,
     said,
     sha256_file,
@@ -370,7 +371,7 @@ def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> N
     if lines and lines[0].startswith(prefix):
         origin = result.origin
         where = dropped_path(inbox, claim)
-        lines[0] = prefix + (
+        lines[0] = prefix + one_line(
             f"{where}, văn bản thứ {origin.part} / document {origin.part} ({pages_said(origin.pages)})"
             if origin
             else where

@@ -237,6 +237,37 @@ def test_process_takes_windows_jpeg_names_quarantines_phone_photos_and_names_wha
     assert sorted(p.name for p in inbox.iterdir()) == [".DS_Store", "Thumbs.db"]
 
 
+def test_a_newline_in_a_file_name_is_written_as_an_escape_in_log_lines_and_reasons(tmp_path: Path) -> None:
+    # QA: "dòng1\\ndòng2 quyết định.jpg" was written raw into the log lines: one record made two lines, the second
+    # ("dòng2 quyết định.jpg: ARCHIVED as …") read as a record of its own; `list` and `search` already said "\\n"
+    folder, inbox = tmp_path / "in", tmp_path / "inbox"
+    drop(SCAN, folder / "dòng1\ndòng2 quyết định.jpg")
+    (folder / "hỏng\nthật.jpg").write_bytes(b"not an image at all")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d")
+    assert processed.returncode == 1, processed.stderr
+    lines = processed.stderr.splitlines()
+    assert not [line for line in lines if line.startswith(("dòng2", "thật.jpg"))], processed.stderr
+    assert any("dòng1\\ndòng2 quyết định.jpg: ARCHIVED as" in line for line in lines), processed.stderr
+    assert any("hỏng\\nthật.jpg: CÁCH LY / QUARANTINED" in line for line in lines), processed.stderr
+    files = {f["path"]: f for f in json.loads(processed.stdout)["files"]}  # JSON keeps the name as it is
+    refused = files[str(folder / "hỏng\nthật.jpg")]
+    assert refused["reason"].startswith("hỏng\\nthật.jpg: Unsupported file type"), refused["reason"]
+    assert refused["reason_vi"].startswith("hỏng\\nthật.jpg: Định dạng tệp"), refused["reason_vi"]
+    (reason_file,) = (tmp_path / "d" / "quarantine").glob("*.reason.txt")
+    fields = reason_file.read_text(encoding="utf-8").splitlines()
+    assert fields[0] == f"Tệp / File: {folder}/hỏng\\nthật.jpg" and fields[1].startswith("SHA-256: "), fields
+    # a one-line message of the command line, and the watcher's log lines and reason file (as dropped in the inbox)
+    alone = sohoa("ocr", folder / "hỏng\nthật.jpg", tmp_path / "out.pdf", data_dir=tmp_path / "d")
+    assert alone.returncode == 1 and len(alone.stderr.strip().splitlines()) == 1, alone.stderr
+    drop(folder / "hỏng\nthật.jpg", inbox / "hỏng\nthật.jpg")
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "w")
+    assert watched.returncode == 1, watched.stderr
+    assert not [line for line in watched.stderr.splitlines() if line.startswith("thật.jpg")], watched.stderr
+    (reason_file,) = (tmp_path / "w" / "quarantine").glob("*.reason.txt")
+    fields = reason_file.read_text(encoding="utf-8").splitlines()
+    assert fields[0] == f"Tệp / File: {inbox}/hỏng\\nthật.jpg" and fields[1].startswith("SHA-256: "), fields
+
+
 def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     drop(SAMPLES / "stack" / "ho-so-ghep-2-van-ban.pdf", inbox / "Văn thư" / "hồ sơ ghép.pdf")
