@@ -17,6 +17,7 @@ import os
 import sys
 import threading
 import time
+import unicodedata
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -33,7 +34,7 @@ from typer.core import TyperGroup
 from flows.commands_storage import ARCHIVE_HELP
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
-from sohoa.fsutil import escaped
+from sohoa.fsutil import OneLineRecords, escaped, one_line, printable
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
@@ -142,6 +143,7 @@ def _configure_logging(verbose: bool) -> None:
         handler.setFormatter(
             logging.Formatter(("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%x %X")
         )
+    handler.addFilter(OneLineRecords())  # a file name with a newline in it made one record two lines
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("sohoa").setLevel(logging.INFO)
     # a line per stage of each document (flows.pipeline.stage_log) with -v only; the per-file lines always
@@ -188,7 +190,7 @@ def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typ
     """Say what went wrong on stderr (and as JSON on stdout under --json) and the exit code to end with; ``path``,
     the file it is about, goes in the JSON."""
     # file names may hold [brackets]: never markup (a long path stays one line: _LineConsole)
-    err.print(f"[bold red]sohoa: {escape(message)}[/]")
+    err.print(f"[bold red]sohoa: {escape(one_line(message))}[/]")  # one line, whatever the names it quotes
     if errors_as_json:
         # as the filesystem spells it, a name that is not UTF-8 with its bytes as \xNN: JSON is text
         _print_json({"path": escaped(str(path)) if path is not None else None, "error": message, "exit_code": code})
@@ -488,43 +490,44 @@ def _process(
 ) -> None:
     from flows.pipeline import (
         BatchReport,
+        Skipped,
         check_locations,
         checked_locations,
         expand_inputs,
         no_scans_message,
+        not_taken,
         own_folders,
         process_many,
+        skipped_folder,
+        unreadable_entry,
         warm_up,
     )
     from sohoa.fsutil import path_parameter
 
-    passed: list[str] = []
+    passed: list[Skipped] = []  # in the warnings, in --json's "skipped", and in the message when nothing is left
 
-    def skipped(path: Path, why: Path | None) -> None:
-        """A folder not searched for scans, said at once: sohoa's own (``sohoa process DATA_DIR`` archived each
-        record's document.pdf as a record of its own), or a symbolic link (its files may be anywhere)."""
-        passed.append(str(path))
-        if why is None:
-            message = "bỏ qua liên kết tượng trưng tới thư mục / skipped: a symbolic link to a folder"
-        else:
-            message = f"bỏ qua thư mục riêng của sohoa / skipped: sohoa's own folder ({why}), not scans"
-        logging.getLogger("sohoa").warning("%s: %s", path, message)
+    def skip(entry: Skipped) -> None:
+        passed.append(entry)
+        logging.getLogger("sohoa").log(logging.INFO if entry.quiet else logging.WARNING, "%s", entry.said())
 
-    def unreadable(path: Path) -> None:
-        logging.getLogger("sohoa").warning(
-            "%s: bỏ qua, không phải tệp đọc được / skipped: not a file to read (a broken link, a pipe)", path
-        )
-
-    inputs = expand_inputs(paths, unreadable=unreadable, skip=own_folders(settings), skipped=skipped)
+    inputs = expand_inputs(
+        paths,
+        unreadable=lambda path: skip(unreadable_entry(path)),
+        skip=own_folders(settings),
+        skipped=lambda path, why: skip(skipped_folder(path, why)),
+        not_taken=lambda path: skip(not_taken(path)),
+    )
     if not inputs:
-        raise _fail(no_scans_message(passed))
+        raise _fail(no_scans_message([escaped(str(entry.path)) for entry in passed]))
     try:
         check_locations(settings)  # before Prefect starts, whose failure message would mislead; once: see below
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
     from storage import archive_display
 
-    report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path.resolve()))
+    report = BatchReport(
+        archive=archive_display(settings), quarantine=str(settings.quarantine_path.resolve()), skipped=passed
+    )
     show_progress = not as_json and err.is_terminal
     from rich.progress import (
         BarColumn,
@@ -565,7 +568,10 @@ def _process(
         def advance(result: DocumentResult, index: int, total: int) -> None:
             finished.append(result)
             progress.update(
-                bar, completed=index, total=total, description=escape(f"{result.path.name}: {result.outcome.value}")
+                bar,
+                completed=index,
+                total=total,
+                description=escape(f"{printable(result.path.name)}: {result.outcome.value}"),
             )
 
         listeners.page_listener = page_read if show_progress else None
@@ -652,6 +658,8 @@ def _process(
             finally:
                 prefect_flows.set_progress_listener(None)
                 listeners.page_listener = None
+            # what this command passed by in the folders it was given (the flow run is given the files taken)
+            payload["skipped"] = [entry.summary() for entry in passed] + payload.get("skipped", [])
             _print_or_table(payload, as_json)
             raise typer.Exit(_exit_code(payload))
     listeners.page_listener = None
@@ -764,17 +772,16 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     for line in payload["files"]:
         name = Path(line["path"]).name
         # the reason in both languages, under the bilingual title (it was English only), without the file's name
-        # the first column already shows
+        # the first column already shows (as the reason quotes it: NFC, on one line)
+        quoted = f"{unicodedata.normalize('NFC', one_line(name))}: "
         reason = " / ".join(
-            text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
-            for text in (line.get("reason_vi") or "", line["reason"] or "")
-            if text
+            text.removeprefix(quoted) for text in (line.get("reason_vi") or "", line["reason"] or "") if text
         )
         note = reason or (line["archive_path"] or "")
         if line.get("needs_review"):
             note = "cần xem lại / needs review; " + note
         table.add_row(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
-            escape(name),
+            escape(printable(name)),
             f"[{styles[line['outcome']]}]{line['outcome']}[/]",
             escape(line["doc_type"] or ""),
             escape(line["number"] or ""),
@@ -790,7 +797,12 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"
         f"Batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
         f"Total {counts['total']}: archived {counts['archived']}, already archived {counts['already_archived']}, "
-        f"quarantined {counts['quarantined']}, failed {counts['failed']}",
+        f"quarantined {counts['quarantined']}, failed {counts['failed']}"
+        + (
+            f"\nBỏ qua / skipped {len(payload['skipped'])}, not taken (each named in a warning above)"
+            if payload.get("skipped")
+            else ""
+        ),
         markup=False,  # the archive and quarantine paths are the user's
     )
 

@@ -3,7 +3,8 @@
 An officer scans a pile of documents in one go, with a separator sheet (a page bearing a QR code or barcode whose
 text is ``settings.separator_code``, ``SOHOA-SEPARATOR`` by default) between documents. ``split_stack`` finds
 those pages and writes each document between them as its own lossless PDF (PDF pages copied as they are with
-pikepdf; TIFF frames wrapped by img2pdf without re-encoding loss); the separator pages are dropped. The outputs
+pikepdf; TIFF frames wrapped by img2pdf as an unsplit TIFF's are: CCITT G4 data as they are, other frames without
+loss); the separator pages are dropped. The outputs
 are byte-for-byte reproducible (no dates, deterministic IDs), so a rerun after a crash gives the same SHA-256
 and the archive sees the same document again.
 """
@@ -21,7 +22,6 @@ from pathlib import Path
 from sohoa.fsutil import (
     NAME_MAX,
     atomic_path,
-    atomic_write_bytes,
     atomic_write_text,
     escaped,
     file_lock,
@@ -199,28 +199,66 @@ def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSta
 
 
 def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
-    import img2pdf
+    import pikepdf
     from PIL import Image, ImageSequence
 
-    frames: list[bytes] = []
+    from ocr.inputs import image_dpi
+
     separators: list[bool] = []
+    dpis: list[int] = []
     with Image.open(path) as image:
         for frame in ImageSequence.Iterator(image):
             separators.append(_is_separator(frame.convert("L"), code))
-            buffer = io.BytesIO()
-            dpi = frame.info.get("dpi")
-            frame.copy().save(buffer, format="PNG", **({"dpi": tuple(round(float(d)) for d in dpi)} if dpi else {}))
-            frames.append(buffer.getvalue())
+            dpis.append(image_dpi(frame))
     groups = _groups(separators)
     if not groups:
         return [path]
     folder, digest = _out_dir(path, work_dir, holder)
     outputs = []
-    for number, group in enumerate(groups, start=1):
-        target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
-        data = img2pdf.convert([frames[i] for i in group], nodate=True)
-        atomic_write_bytes(target, data)
-        _remember_origin(target, path, digest, number, group)
-        outputs.append(target)
+    with pikepdf.open(io.BytesIO(_tiff_as_pdf(path, dpis))) as source:
+        for number, group in enumerate(groups, start=1):
+            target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
+            with pikepdf.new() as part, atomic_path(target) as partial:
+                for index in group:
+                    part.pages.append(source.pages[index])
+                part.save(partial, deterministic_id=True)
+            _remember_origin(target, path, digest, number, group)
+            outputs.append(target)
     log.info("%s: split into %d document(s) at %d separator page(s)", shown, len(outputs), sum(separators))
     return outputs
+
+
+def _tiff_as_pdf(path: Path, dpis: list[int]) -> bytes:
+    """Every frame of the TIFF as a PDF page, as the pipeline makes pages of a TIFF that is not split
+    (ocr.pipeline.image_to_pdf): img2pdf given the file itself wraps a CCITT G4 frame's data as they are and any
+    other frame losslessly, each page sized at its frame's resolution (``dpis``). The split documents are that
+    PDF's pages: a G4 stack's parts used to be its frames re-encoded through PNG as Flate images, 43 KB of G4 made
+    76 KB. A file img2pdf refuses whole (a frame with more than 8 bits a sample) has its frames wrapped one by one
+    as PNG, as before."""
+    import img2pdf
+    import pikepdf
+    from PIL import Image, ImageSequence
+
+    frame_dpis = iter(dpis)
+
+    def layout(width_px: int, height_px: int, _img2pdf_dpi: object) -> tuple[float, float, float, float]:
+        dpi = next(frame_dpis)
+        return img2pdf.default_layout_fun(width_px, height_px, (dpi, dpi))
+
+    try:
+        whole: bytes = img2pdf.convert(
+            path.read_bytes(), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid, nodate=True
+        )
+        with pikepdf.open(io.BytesIO(whole)) as pdf:
+            if len(pdf.pages) == len(dpis):
+                return whole
+    except (img2pdf.ImageOpenError, ValueError, OSError, StopIteration) as exc:
+        log.debug("%s: frames wrapped one by one (%s: %s)", path, type(exc).__name__, exc)
+    frames = []
+    with Image.open(path) as image:
+        for frame, dpi in zip(ImageSequence.Iterator(image), dpis, strict=False):
+            buffer = io.BytesIO()
+            frame.copy().save(buffer, format="PNG", dpi=(dpi, dpi))
+            frames.append(buffer.getvalue())
+    converted: bytes = img2pdf.convert(frames, nodate=True)
+    return converted

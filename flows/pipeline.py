@@ -47,6 +47,8 @@ from sohoa.fsutil import (
     exclusive_lock,
     file_lock,
     host_lock_file,
+    one_line,
+    printable,
     readable,
     said,
     sha256_file,
@@ -95,7 +97,20 @@ stage_log = logging.getLogger("sohoa.stages")
 T = TypeVar("T")
 StageRunner = Callable[..., Any]
 
-SUPPORTED_SUFFIXES = {".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".png"}
+# What a file inside a folder given to ``sohoa process`` is taken by: the suffixes of the scans sohoa reads (in any
+# case: ``.JPG``, ``.TIF``), Windows' own names for a JPEG among them (``.jfif``: "Save image as" in a browser;
+# ``.jpe``) — they were passed by without a word —, and those of the images an officer means as scans but sohoa
+# does not read (a phone's HEIC, a WebP saved from a browser or a chat app), taken to be quarantined with a reason
+# that says what to do (ocr.inputs.OTHER_IMAGE_ADVICE). A file of any other type is named in a warning and in
+# ``--json``'s ``skipped`` (``not_taken``), not quarantined: a folder also holds README.txt, a .docx, a .zip.
+SCAN_SUFFIXES = (".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".jfif", ".png")
+OTHER_IMAGE_SUFFIXES = (".heic", ".heif", ".hif", ".avif", ".webp", ".bmp", ".dib", ".gif")
+SUPPORTED_SUFFIXES = {*SCAN_SUFFIXES, *OTHER_IMAGE_SUFFIXES}
+# Files nobody means as a scan, left alone quietly (the watched inbox too: flows.watch): a Windows folder's
+# Thumbs.db and desktop.ini, Office's owner file ``~$x.docx``, and the partial files of a copy or download under
+# way (``x.part``, ``x.crdownload``…), which become the real file when complete. Hidden files are never looked at.
+SYSTEM_FILE_NAMES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
+PARTIAL_SUFFIXES = {".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".filepart"}
 SIGNED_NAME = "document.pdf"
 
 
@@ -165,6 +180,7 @@ class BatchReport:
     archive: str = ""
     quarantine: str = ""
     batch_id: str = field(default_factory=new_batch_id)  # stored in each record it archives (Record.batch_id)
+    skipped: list[Skipped] = field(default_factory=list)  # what was not taken from the folders given, and why
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -185,6 +201,7 @@ class BatchReport:
             "quarantine": self.quarantine,
             "counts": {o.value: self.count(o) for o in Outcome} | {"total": len(self.results)},
             "files": [r.summary() for r in self.results],
+            "skipped": [entry.summary() for entry in self.skipped],
         }
 
 
@@ -236,6 +253,7 @@ def expand_inputs(
     skipped: Callable[[Path, Path | None], None] | None = None,
     suffixes: Collection[str] | None = SUPPORTED_SUFFIXES,
     hidden_files: Callable[[Path], None] | None = None,
+    not_taken: Callable[[Path], None] | None = None,
 ) -> list[Path]:
     """Files given, plus the supported files inside folders given (recursively, sorted, hidden ones skipped).
 
@@ -246,7 +264,8 @@ def expand_inputs(
     from inside a symbolic link to a folder (``rglob`` does not follow them); ``skipped`` is told of each such
     folder with why (the own folder it is in; None for a link). ``suffixes`` None takes every file inside
     folders (the watched inbox: a file of another type is quarantined with a receipt, not left without a word);
-    ``hidden_files`` is told of the hidden files passed by.
+    ``hidden_files`` is told of the hidden files passed by, ``not_taken`` of the other files inside folders not taken
+    for their suffix (not in ``suffixes``).
     """
     own = [folder.resolve() for folder in skip]
     found: list[Path] = []
@@ -276,7 +295,11 @@ def expand_inputs(
                     continue
                 if hidden and hidden_files is not None and not child.is_dir():
                     hidden_files(child)
-                if hidden or (suffixes is not None and child.suffix.lower() not in suffixes):
+                if hidden:
+                    continue
+                if suffixes is not None and child.suffix.lower() not in suffixes:
+                    if not_taken is not None and child.is_file():
+                        not_taken(child)
                     continue
                 if child.is_file():
                     found.append(child)
@@ -294,11 +317,95 @@ def expand_inputs(
     return unique
 
 
-def no_scans_message(skipped: Sequence[str] = ()) -> str:
-    """What a batch given nothing to process says (``sohoa process``: exit 2; a flow run: Failed)."""
-    return "không tìm thấy tệp quét / no scans found (looked for .pdf .tif .tiff .jpg .jpeg .png)" + (
-        f"; đã bỏ qua / skipped: {', '.join(skipped)}" if skipped else ""
+def no_scans_message(skipped: Sequence[str] = (), shown: int = 10) -> str:
+    """What a batch given nothing to process says (``sohoa process``: exit 2; a flow run: Failed): the first
+    ``shown`` of what it skipped (each is named in a warning)."""
+    names = [one_line(name) for name in skipped[:shown]]
+    if len(skipped) > shown:
+        names.append(f"… (+{len(skipped) - shown})")
+    return f"không tìm thấy tệp quét / no scans found (looked for {' '.join(SCAN_SUFFIXES)})" + (
+        f"; đã bỏ qua / skipped: {', '.join(names)}" if skipped else ""
     )
+
+
+def left_alone(path: Path) -> tuple[str, str] | None:
+    """(Vietnamese, English) when ``path`` is a file nobody means as a scan (``SYSTEM_FILE_NAMES``, Office's
+    owner files, ``PARTIAL_SUFFIXES``), else None."""
+    name = path.name.lower()
+    if name in SYSTEM_FILE_NAMES or name.startswith("~$"):
+        return "tệp hệ thống hoặc tệp khoá của trình soạn thảo", "a system or editor lock file"
+    if path.suffix.lower() in PARTIAL_SUFFIXES or name.endswith("~"):
+        return "tệp tạm hoặc đang chép dở", "a temporary or partial file"
+    return None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """What a batch did not take from a folder it was given, and why: a file of another type, a system file, a
+    symbolic link to a folder, one of sohoa's own folders, an entry that is no file to read. Each is named in a
+    warning (a system file: INFO) and in ``--json``'s ``skipped``."""
+
+    path: Path
+    reason_vi: str
+    reason_en: str
+    quiet: bool = False  # said at INFO: a system file, a partial file (nothing an officer meant as a scan)
+
+    def said(self) -> str:
+        """The log line's text (the name on one line: ``sohoa.fsutil.one_line``)."""
+        return f"{one_line(escaped(str(self.path)))}: bỏ qua {self.reason_vi} / skipped: {self.reason_en}"
+
+    def summary(self) -> dict[str, str]:
+        return {"path": escaped(str(self.path)), "reason": said(self.reason_en), "reason_vi": said(self.reason_vi)}
+
+
+def not_taken(path: Path) -> Skipped:
+    """Why a file inside a folder is not taken (its suffix is none of ``SUPPORTED_SUFFIXES``)."""
+    if (why := left_alone(path)) is not None:
+        return Skipped(path, why[0], why[1], quiet=True)
+    suffix = path.suffix.lower()
+    kind_en, kind_vi = (f"a {suffix} file", f"tệp {suffix}") if suffix else ("a file with no suffix", "tệp không đuôi")
+    return Skipped(
+        path,
+        f"{kind_vi} không phải tệp quét (nhận {' '.join(SCAN_SUFFIXES)}); muốn lưu trữ thì lưu hoặc in ra PDF rồi "
+        "chạy lại",
+        f"{kind_en} is not a scan (taken: {' '.join(SCAN_SUFFIXES)}); to archive it, save or print it as PDF and run "
+        "again",
+    )
+
+
+def skipped_folder(path: Path, why: Path | None) -> Skipped:
+    """A folder not searched for scans (``expand_inputs``' ``skipped``): a symbolic link (its files may be anywhere),
+    or sohoa's own folder ``why`` (``sohoa process DATA_DIR`` archived each record's document.pdf as a record)."""
+    if why is None:
+        return Skipped(path, "liên kết tượng trưng tới thư mục", "a symbolic link to a folder")
+    return Skipped(path, f"thư mục riêng của sohoa ({why})", f"sohoa's own folder ({why}), not scans")
+
+
+def unreadable_entry(path: Path) -> Skipped:
+    """An entry of a folder that is no file to read (``expand_inputs``' ``unreadable``)."""
+    return Skipped(path, "vì không phải tệp đọc được", "not a file to read (a broken link, a pipe)")
+
+
+# The suffixes a stored original may keep of its file name, by the type its content is (ocr.inputs.MEDIA_TYPES), the
+# type's own first
+ORIGINAL_SUFFIXES = {
+    "application/pdf": (".pdf",),
+    "image/tiff": (".tif", ".tiff"),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+
+
+def original_name(path: Path, media_type: str) -> str:
+    """The name the archive stores a scan as: ``original`` and its suffix (lower case) when that is one of its
+    type's, else its type's own — a JPEG named ``.png`` is ``original.jpg`` (it was ``original.png`` beside a record
+    saying ``image/jpeg``: an auditor's viewer opened it as the wrong type), a ``.jfif`` or ``.jpe`` JPEG too.
+    The officer's file name stays the record's ``source.name``."""
+    suffix = path.suffix.lower()
+    suffixes = ORIGINAL_SUFFIXES.get(media_type)
+    if suffixes is None:
+        return f"original{suffix or '.bin'}"
+    return f"original{suffix if suffix in suffixes else suffixes[0]}"
 
 
 # ------------------------------------------------------------------------------------------ stages
@@ -782,8 +889,8 @@ def process_document(
             result = _quarantine(
                 path,
                 settings,
-                f"{readable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
-                f"{readable(path.name)}: processing failed ({escaped(detail)}).",
+                f"{printable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
+                f"{printable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
                 runner,
             )
@@ -1339,7 +1446,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.ocr = record.ocr.model_copy(update={"output_pdf": SIGNED_NAME})
         record.signature = record.signature.model_copy(update={"output_pdf": SIGNED_NAME})
         files = {
-            "original": (f"original{path.suffix.lower() or '.bin'}", path),
+            "original": (original_name(path, record.source.media_type), path),
             "signed": (SIGNED_NAME, signed),
             "report": ("verification.json", report),
         }

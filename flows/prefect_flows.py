@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -30,6 +31,7 @@ from flows.pipeline import (
     DocumentResult,
     Outcome,
     ProgressListener,
+    Skipped,
     StageRunner,
     _test_crash_hook,
     batch_documents,
@@ -38,16 +40,19 @@ from flows.pipeline import (
     expand_inputs,
     log,
     no_scans_message,
+    not_taken,
     own_folders,
     process_document,
     process_many,
     run_ocr,
     run_sign,
+    skipped_folder,
+    unreadable_entry,
     work_token,
 )
 from flows.prefect_run import batch_state, counts_line, logs_to_run, refusal
 from sohoa.errors import BadInputError
-from sohoa.fsutil import from_parameter, sha256_file
+from sohoa.fsutil import escaped, from_parameter, sha256_file
 from sohoa.settings import Settings, load_settings
 from storage import archive_display
 
@@ -348,15 +353,21 @@ def _run_batch_on_dask(paths: list[str], settings: Settings) -> dict[str, Any]:
 
 def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
-    passed: list[str] = []
+
+    def skip(entry: Skipped) -> None:  # said as `sohoa process` says it, and in the result's "skipped"
+        report.skipped.append(entry)
+        log.log(logging.INFO if entry.quiet else logging.WARNING, "%s", entry.said())
+
     # never sohoa's own folders (a deployment run on DATA_DIR); a name that is not UTF-8 comes \\xNN-escaped
     inputs = expand_inputs(
         (from_parameter(p) for p in paths),
+        unreadable=lambda path: skip(unreadable_entry(path)),
         skip=own_folders(settings),
-        skipped=lambda path, _: passed.append(str(path)),
+        skipped=lambda path, why: skip(skipped_folder(path, why)),
+        not_taken=lambda path: skip(not_taken(path)),
     )
     if not inputs:  # as `sohoa process` refuses it (exit 2): a nightly run over nothing is no success
-        message = no_scans_message(passed)
+        message = no_scans_message([escaped(str(entry.path)) for entry in report.skipped])
         log.error("%s", message)
         return report.to_json_dict() | {"error": message}
     if settings.dask_address:

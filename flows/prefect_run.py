@@ -40,6 +40,8 @@ from prefect.exceptions import FailedRun, MissingContextError
 from prefect.logging.handlers import APILogHandler
 from prefect.states import Completed, Failed, State
 
+from sohoa.fsutil import OneLineRecords
+
 if TYPE_CHECKING:
     from sohoa.settings import Settings
 
@@ -114,6 +116,10 @@ logging.getLogger("prefect.flow_runs").addFilter(_FailedStateIsNoCrash())
 class _RunLogHandler(APILogHandler):
     """Prefect's API log handler, for records made inside a flow or task run only: sohoa's loggers are also used
     by threads of no run (the temporary server's supervisor), whose records Prefect would warn about."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.addFilter(OneLineRecords())  # a run's log lines one per record, as the command line's
 
     def emit(self, record: logging.LogRecord) -> None:
         if getattr(record, "flow_run_id", None) is None:

@@ -54,6 +54,7 @@ from flows.pipeline import (
     checked_locations,
     direct_runner,
     expand_inputs,
+    left_alone,
     own_folder_of,
     own_folders,
     pages_said,
@@ -66,6 +67,7 @@ from sohoa.fsutil import (
     escaped,
     file_lock,
     fit_name,
+    one_line,
     readable,
     said,
     sha256_file,
@@ -369,7 +371,7 @@ def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> N
     if lines and lines[0].startswith(prefix):
         origin = result.origin
         where = dropped_path(inbox, claim)
-        lines[0] = prefix + (
+        lines[0] = prefix + one_line(
             f"{where}, văn bản thứ {origin.part} / document {origin.part} ({pages_said(origin.pages)})"
             if origin
             else where
@@ -576,25 +578,20 @@ def _warn_unreadable(path: Path) -> None:
 
 
 # Files the watcher leaves alone: hidden ones (``.name``: a Mac's ``.DS_Store`` and ``._x``, LibreOffice's
-# ``.~lock.x#``), a Windows folder's ``Thumbs.db`` and ``desktop.ini``, Office's owner file ``~$x.docx``, and the
-# partial files of a copy or download under way (``x.part``, ``x.tmp``, ``x.crdownload``…), which become the
-# real file when complete. Each is logged once (INFO). Every other file gets a receipt: a scan is processed, any
-# other type quarantined ("Định dạng tệp không được hỗ trợ" / unsupported), as ``sohoa process`` does.
-SKIPPED_NAMES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
-SKIPPED_SUFFIXES = {".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".filepart"}
-
-
+# ``.~lock.x#``), and those ``sohoa process`` leaves alone in a folder too (flows.pipeline.left_alone): a Windows
+# folder's ``Thumbs.db`` and ``desktop.ini``, Office's owner file ``~$x.docx``, and the partial files of a copy or
+# download under way (``x.part``, ``x.tmp``, ``x.crdownload``…), which become the real file when complete. Each is
+# logged once (INFO). Every other file gets a receipt: a scan is processed, any other type quarantined ("Định dạng
+# tệp không được hỗ trợ" / unsupported, saying what an image of another type is and what to do): whatever is
+# dropped in the inbox was meant to be archived — `sohoa process` on a folder takes scans and images only and names
+# each other file it passes by.
 def _skip_reason(path: Path, inbox: Path) -> str | None:
-    """Why the watcher leaves this file of the inbox alone (see SKIPPED_NAMES), None when it takes it."""
+    """Why the watcher leaves this file of the inbox alone, None when it takes it."""
     relative = path.relative_to(inbox)
     if any(part.startswith(".") for part in relative.parts):
         return "tệp ẩn / a hidden file"
-    name = path.name.lower()
-    if name in SKIPPED_NAMES or name.startswith("~$"):
-        return "tệp hệ thống hoặc tệp khoá của trình soạn thảo / a system or editor lock file"
-    if path.suffix.lower() in SKIPPED_SUFFIXES or name.endswith("~"):
-        return "tệp tạm hoặc đang chép dở / a temporary or partial file"
-    return None
+    why = left_alone(path)
+    return f"{why[0]} / {why[1]}" if why is not None else None
 
 
 _skipped_said: set[Path] = set()  # files already logged as left alone by this process (once each)

@@ -62,6 +62,55 @@ def sniff_kind(head: bytes) -> str | None:
     return None
 
 
+# Image types a phone, a browser or a chat app saves that sohoa does not read, recognised by their content so that
+# the reason says what the file is and what to do (the reason said only "first bytes 00 00 00 18 66 74 79 70", and
+# nothing in Vietnamese): (English, Vietnamese)
+OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
+    "heic": (
+        "a HEIC/HEIF phone photo, the iPhone camera's format: export it as JPEG and submit that; "
+        "Settings › Camera › Formats › Most Compatible makes an iPhone take JPEG photos",
+        "ảnh HEIC/HEIF của điện thoại, định dạng ảnh của iPhone: hãy xuất sang JPEG rồi nộp lại; "
+        "Cài đặt › Camera › Định dạng › Tương thích nhất để iPhone chụp ảnh JPEG",
+    ),
+    "avif": (
+        "an AVIF image: export it as JPEG or PNG and submit that",
+        "ảnh AVIF: hãy xuất sang JPEG hoặc PNG rồi nộp lại",
+    ),
+    "webp": (
+        "a WebP image, as a web browser or a chat app saves one: save it as PNG or JPEG and submit that",
+        "ảnh WebP, dạng trình duyệt web hoặc ứng dụng nhắn tin lưu: hãy lưu lại dạng PNG hoặc JPEG rồi nộp lại",
+    ),
+    "bmp": (
+        "a BMP image: save it as PNG or TIFF and submit that",
+        "ảnh BMP: hãy lưu lại dạng PNG hoặc TIFF rồi nộp lại",
+    ),
+    "gif": ("a GIF image: save it as PNG and submit that", "ảnh GIF: hãy lưu lại dạng PNG rồi nộp lại"),
+}
+HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
+BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAPV5HEADER
+
+
+def other_image_kind(head: bytes) -> str | None:
+    """An image type sohoa does not read, by its content (a key of ``OTHER_IMAGE_ADVICE``), None when it is none
+    of them: HEIC/HEIF (an ISO-BMFF ``ftyp`` box of brand ``heic``, ``heix``, ``mif1``, ``msf1``…), AVIF (an
+    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BMP (``BM`` and a known header size), GIF."""
+    if head[4:8] == b"ftyp":
+        box = int.from_bytes(head[:4], "big")
+        brands = [head[i : i + 4] for i in range(8, min(max(box, 16), len(head)) - 3, 4) if i != 12]
+        if any(brand in (b"avif", b"avis") for brand in brands):
+            return "avif"
+        if any(brand in HEIF_BRANDS for brand in brands):
+            return "heic"
+        return None
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "webp"
+    if head[:2] == b"BM" and len(head) >= 18 and int.from_bytes(head[14:18], "little") in BMP_HEADER_SIZES:
+        return "bmp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "gif"
+    return None
+
+
 def inspect_input(path: Path) -> InputInfo:
     """Return what the file is and how many pages it has, or raise ``BadInputError`` saying why not."""
     size = path.stat().st_size
@@ -72,6 +121,9 @@ def inspect_input(path: Path) -> InputInfo:
     kind = sniff_kind(head)
     if kind is None:
         problem = Problem.NOT_A_PDF if path.suffix.lower() == ".pdf" else Problem.UNSUPPORTED_TYPE
+        known = other_image_kind(head)
+        if known is not None:  # what it is and what to do, in both languages
+            raise BadInputError(path, problem, *OTHER_IMAGE_ADVICE[known])
         raise BadInputError(path, problem, _what_it_begins_with(head))
     if kind == "pdf":
         return InputInfo(path, kind, _check_pdf(path, size))

@@ -12,6 +12,8 @@ import re
 from enum import StrEnum
 from pathlib import Path
 
+from sohoa.fsutil import one_line
+
 
 class Problem(StrEnum):
     EMPTY = "empty"
@@ -106,11 +108,12 @@ class BadInputError(SohoaError):
 
     def vietnamese(self) -> str:
         extra = f" ({self.detail_vi})" if self.detail_vi else ""
-        return f"{self.path.name}: {PROBLEM_TEXT[self.problem][0]}{extra}"
+        return f"{one_line(self.path.name)}: {PROBLEM_TEXT[self.problem][0]}{extra}"
 
     def english(self) -> str:
+        # the name on one line (``dòng1\\ndòng2.jpg``): a reason is one line of a log, a table, a reason file
         extra = f" ({self.detail})" if self.detail else ""
-        return f"{self.path.name}: {PROBLEM_TEXT[self.problem][1]}{extra}"
+        return f"{one_line(self.path.name)}: {PROBLEM_TEXT[self.problem][1]}{extra}"
 
 
 class SecretFileError(SohoaError):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import logging
 import os
 import re
 import shutil
@@ -243,7 +244,34 @@ def printable(text: str) -> str:
     line or paragraph separator written as its escape (``\\n``, ``\\t``, ``\\x1b``, ``\\u2028``). A file
     name may hold a newline, which split its row of ``sohoa list`` in two; an escape (ESC) could restyle the
     terminal."""
-    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in readable(text))
+    return one_line(readable(text))
+
+
+def one_line(text: str) -> str:
+    """``text`` with each control character and line or paragraph separator written as its escape (``\\n``,
+    ``\\t``, ``\\x1b``, ``\\u2028``), as ``printable`` writes it, the rest as it is: a log line or a one-line
+    message quoting a file name (``dòng1\\ndòng2.jpg``) stays one line — a newline in the name made one log
+    record two lines, the second looking like a record of its own."""
+    if text.isprintable():  # the usual case, quickly (isprintable is False for any Cc, Zl, Zp character)
+        return text
+    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+
+
+class OneLineRecords(logging.Filter):
+    """A log handler's filter: each record's message on one line (``one_line``), whatever the names it quotes — a
+    file named ``dòng1\\ndòng2.jpg`` made ``…: ARCHIVED as …`` two lines in a log, the second read as a record of
+    its own (``sohoa list`` and ``search`` already wrote it ``\\n``). A traceback (``log.exception``) is added by
+    the formatter after the message, on its own lines, as before."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not fit its format: logging says so when it is written
+            return True
+        flat = one_line(message)
+        if flat != message:
+            record.msg, record.args = flat, ()
+        return True
 
 
 def path_parameter(path: Path) -> str:

@@ -27,6 +27,7 @@ from sohoa.fsutil import (
     file_lock,
     fit_name,
     host_lock_file,
+    one_line,
     readable,
     sha256_file,
 )
@@ -71,11 +72,12 @@ def _park(
     atomic_write_text(
         reason_file,
         (
-            f"Tệp / File: {escaped(label or str(source))}\n"
+            # each field on its line: a newline in a file name (``\\n``) made a field of its own of its second half
+            f"Tệp / File: {one_line(escaped(label or str(source)))}\n"
             f"SHA-256: {digest}\n"
             f"Thời điểm / Time: {stamp}\n\n"
-            f"Lý do: {escaped(reason_vi)}\n"
-            f"Reason: {escaped(reason_en)}\n"
+            f"Lý do: {one_line(escaped(reason_vi))}\n"
+            f"Reason: {one_line(escaped(reason_en))}\n"
         ),
     )
     return QuarantineEntry(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import signal
@@ -86,6 +87,46 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
     with pytest.raises(BadInputError) as caught:
         inspect_input(bad_files[Problem.UNSUPPORTED_TYPE])
     assert "first bytes 50 4b 03 04 00 00 00 00" in caught.value.english()
+
+
+def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:
+    # QA: a phone's HEIC photo or a WebP saved from a browser was "Unsupported file type … (first bytes 00 00 00 18
+    # 66 74 79 70)", with no detail at all in Vietnamese: the reason says what it is and what to do, in both
+    page = Image.new("RGB", (600, 800), "white")
+    files = {
+        "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 4000,
+        "heif": b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heicmiaf" + b"\x00" * 4000,
+        "avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + b"\x00" * 4000,
+    }
+    for fmt in ("WEBP", "BMP", "GIF"):
+        buffer = io.BytesIO()
+        page.save(buffer, format=fmt)
+        files[fmt.lower()] = buffer.getvalue()
+    said = {
+        "heic": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
+        "heif": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
+        "avif": ("an AVIF image", "export it as JPEG or PNG", "ảnh AVIF", "xuất sang JPEG hoặc PNG"),
+        "webp": ("a WebP image", "save it as PNG or JPEG", "ảnh WebP", "lưu lại dạng PNG hoặc JPEG"),
+        "bmp": ("a BMP image", "save it as PNG or TIFF", "ảnh BMP", "lưu lại dạng PNG hoặc TIFF"),
+        "gif": ("a GIF image", "save it as PNG", "ảnh GIF", "lưu lại dạng PNG"),
+    }
+    for kind, data in files.items():
+        path = tmp_path / f"ảnh-{kind}.jpg"  # named as a JPEG: the content says what it is
+        path.write_bytes(data)
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(path)
+        assert caught.value.problem == Problem.UNSUPPORTED_TYPE, kind
+        what_en, do_en, what_vi, do_vi = said[kind]
+        english, vietnamese = caught.value.english(), caught.value.vietnamese()
+        assert what_en in english and do_en in english, english
+        assert what_vi in vietnamese and do_vi in vietnamese, vietnamese
+        assert "first bytes" not in english
+    # an ISO-BMFF file that is no image (an MP4 video) is still said by its first bytes
+    video = tmp_path / "video.jpg"
+    video.write_bytes(b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 100)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(video)
+    assert "first bytes 00 00 00 18 66 74 79 70" in caught.value.english()
 
 
 def test_good_inputs_pass_inspection(tmp_path: Path) -> None:
@@ -211,6 +252,29 @@ def test_folder_expansion_skips_hidden_and_unsupported(tmp_path: Path) -> None:
     assert names == ["a.pdf", "b.TIFF"]
     # a file named explicitly is taken whatever its suffix, so that it is quarantined with a reason
     assert [p.name for p in expand_inputs([tmp_path / "notes.txt"])] == ["notes.txt"]
+
+
+def test_folder_expansion_takes_every_scan_and_image_suffix_and_names_the_rest(tmp_path: Path) -> None:
+    # QA: `sohoa process FOLDER` passed by a Windows "Save image as" JPEG (.jfif), a .jpe, a phone's .HEIC and a
+    # .webp without a word: neither archived nor quarantined nor named, even with -v
+    from flows.pipeline import not_taken as why_not
+
+    names = ["a.pdf", "b.TIF", "c.JPG", "d.jfif", "e.JPE", "f.JPEG", "g.Png", "h.HEIC", "i.webp", "j.gif", "k.bmp"]
+    others = ["notes.txt", "thư.docx", "không-đuôi", "Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload"]
+    for name in [*names, *others, ".DS_Store", ".ẩn.jpg"]:
+        (tmp_path / "sub" / name).parent.mkdir(exist_ok=True)
+        (tmp_path / "sub" / name).write_bytes(b"x")
+    passed: list[Path] = []
+    taken = expand_inputs([tmp_path], not_taken=passed.append)
+    assert sorted(p.name for p in taken) == sorted(names)
+    assert sorted(p.name for p in passed) == sorted(others)  # hidden files are not looked at
+    reasons = {path.name: why_not(path) for path in passed}
+    assert not reasons["notes.txt"].quiet and "a .txt file is not a scan" in reasons["notes.txt"].reason_en
+    assert "tệp .txt không phải tệp quét" in reasons["notes.txt"].reason_vi
+    assert "no suffix" in reasons["không-đuôi"].reason_en
+    assert all(reasons[name].quiet for name in ("Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload"))
+    said = reasons["notes.txt"].summary()
+    assert said["path"] == str(tmp_path / "sub" / "notes.txt") and said["reason"] == reasons["notes.txt"].reason_en
 
 
 ODD_PDFS = Path(__file__).resolve().parents[2] / "shared" / "corpora" / "ocr" / "ocrmypdf-resources"

@@ -93,6 +93,37 @@ def test_tiff_stack_is_split_and_files_without_separators_are_left_alone(tmp_pat
     assert split_stack(broken, tmp_path / "work", CODE) == [broken]  # left for the pipeline to quarantine
 
 
+def test_a_g4_tiff_stack_is_split_keeping_its_ccitt_data(tmp_path: Path) -> None:
+    # QA: the parts of a G4 TIFF stack were its frames re-encoded through PNG as Flate images (43 KB of G4 made
+    # 76 KB), while an unsplit G4 TIFF stays CCITT G4: now as an unsplit one, a frame in one strip byte for byte
+    a, b = (page(text).point(lambda v: 255 if v > 128 else 0).convert("1") for text in ("Biên bản A", "Biên bản B"))
+    pages = [separator().convert("1"), b]
+    for strips, options in (("one", {"strip_size": 1 << 30}), ("many", {"strip_size": 8192})):
+        tiff = tmp_path / f"stack G4 {strips}.tiff"
+        a.save(tiff, save_all=True, append_images=pages, dpi=(300, 300), compression="group4", **options)
+        frames = []
+        with Image.open(tiff) as image:
+            for index in (0, 2):
+                image.seek(index)
+                offsets, lengths = image.tag_v2[273], image.tag_v2[279]
+                assert (len(offsets) == 1) == (strips == "one")
+                frames.append(tiff.read_bytes()[offsets[0] : offsets[0] + lengths[0]])
+        parts = split_stack(tiff, tmp_path / "work", CODE)
+        assert len(parts) == 2
+        for part, frame, original in zip(parts, frames, (a, b), strict=True):
+            with pikepdf.open(part) as pdf:
+                (pdf_page,) = pdf.pages
+                (_, raw), *_ = pdf_page.get_images().items()
+                filters = raw.Filter if isinstance(raw.Filter, pikepdf.Array) else [raw.Filter]
+                assert [str(f) for f in filters] == ["/CCITTFaxDecode"], strips
+                if strips == "one":
+                    assert raw.read_raw_bytes() == frame  # the frame's own G4 data
+                assert [round(float(v)) for v in pdf_page.mediabox[2:]] == [298, 144]  # 1240×600 px at 300 dpi
+            assert same_pixels(first_image(part), original.convert("L"))
+        again = split_stack(tiff, tmp_path / "work2", CODE)
+        assert [p.read_bytes() for p in again] == [p.read_bytes() for p in parts]  # same SHA-256 on a rerun
+
+
 def test_a_file_of_nothing_but_separator_sheets_is_kept_not_dropped(tmp_path: Path) -> None:
     # splitting it would give no document at all, and the file would vanish from the batch without a word
     only = stack_pdf(tmp_path / "chỉ tờ phân cách.pdf", [separator(), separator()])

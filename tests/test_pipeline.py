@@ -220,6 +220,33 @@ def test_a_signed_input_gets_one_valid_signature_and_its_original_keeps_its_own(
     assert hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256(signed_input.read_bytes()).digest()
 
 
+def test_the_original_is_stored_by_the_type_it_is_and_keeps_the_officers_name(tmp_path: Path) -> None:
+    """QA: a JPEG named .png was archived as original.png beside a record saying image/jpeg; an auditor's viewer
+    opens a file by its suffix. Stored as the type it is; the record's source keeps the name the officer gave it."""
+    misnamed = tmp_path / "công văn 118.png"
+    shutil.copy(SAMPLES / "cv-118-ubnd-vp.jpg", misnamed)
+    settings = make_settings(tmp_path / "var")
+    result = process_document(misnamed, settings)
+    assert result.outcome == Outcome.ARCHIVED, result.reason_en
+    record = result.record
+    assert record is not None
+    folder = settings.archive_dir / record.archive_prefix
+    assert [p.name for p in folder.glob("original.*")] == ["original.jpg"]
+    assert (folder / "original.jpg").read_bytes() == misnamed.read_bytes()
+    assert record.source.name == "công văn 118.png" and record.source.media_type == "image/jpeg"
+    (stored,) = [o for o in record.objects if o.role == "original"]
+    assert stored.key.endswith("/original.jpg")
+    # a suffix of its own type is kept as it was (lower case); Windows' other JPEG names become .jpg
+    from flows.pipeline import original_name
+
+    assert original_name(Path("a.JPEG"), "image/jpeg") == "original.jpeg"
+    assert original_name(Path("a.TIF"), "image/tiff") == "original.tif"
+    assert original_name(Path("a.jfif"), "image/jpeg") == "original.jpg"
+    assert original_name(Path("a.jpe"), "image/jpeg") == "original.jpg"
+    assert original_name(Path("a.tif"), "application/pdf") == "original.pdf"
+    assert original_name(Path("a.pdf#1.pdf"), "application/pdf") == "original.pdf"
+
+
 def test_a_rerun_completes_what_a_run_killed_after_archiving_left_undone(sample_run: PipelineRun) -> None:
     """Found with real SIGKILLs (exploratory testing): killed after the archive write, before the search index
     update, the record was never searchable (reruns stopped at "already archived") and its work folder, the signed

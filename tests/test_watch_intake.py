@@ -194,6 +194,80 @@ def test_process_names_the_links_it_does_not_follow(tmp_path: Path) -> None:
     assert "mất.pdf:bỏqua" in said and "thưmụcmất:bỏqua" in said
 
 
+def test_process_takes_windows_jpeg_names_quarantines_phone_photos_and_names_what_it_passes_by(tmp_path: Path) -> None:
+    # QA: in a folder, `sohoa process` passed by .jfif (a browser's "Save image as" on Windows), .jpe, .HEIC and
+    # .webp without a word; the watched inbox quarantined the .heic. Now: the JPEGs are taken, the phone's images
+    # quarantined with a reason that says what to do, anything else named in a warning and in --json's "skipped"
+    folder = tmp_path / "in"
+    drop(SCAN, folder / "công văn.jfif")
+    drop(SCAN, folder / "bản sao.JPE")  # the same scan: taken, one of them found archived already
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 4000
+    (folder / "IMG_0001.HEIC").write_bytes(heic)
+    (folder / "ghi chú.txt").write_text("danh sách\n", encoding="utf-8")
+    (folder / "Thumbs.db").write_bytes(b"thumbs")
+    (folder / ".DS_Store").write_bytes(b"mac")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d")
+    assert processed.returncode == 1, processed.stderr  # one quarantined
+    payload = json.loads(processed.stdout)
+    got = {Path(f["path"]).name: f for f in payload["files"]}
+    assert set(got) == {"công văn.jfif", "bản sao.JPE", "IMG_0001.HEIC"}
+    assert sorted(got[name]["outcome"] for name in ("công văn.jfif", "bản sao.JPE")) == ["already_archived", "archived"]
+    assert got["IMG_0001.HEIC"]["outcome"] == "quarantined"
+    assert "a HEIC/HEIF phone photo" in got["IMG_0001.HEIC"]["reason"]
+    assert "xuất sang JPEG" in got["IMG_0001.HEIC"]["reason_vi"]
+    skipped = {Path(s["path"]).name: s for s in payload["skipped"]}
+    assert set(skipped) == {"ghi chú.txt", "Thumbs.db"}  # a hidden file is not looked at
+    assert "a .txt file is not a scan" in skipped["ghi chú.txt"]["reason"]
+    said = " ".join(processed.stderr.split())
+    assert "ghi chú.txt: bỏ qua tệp .txt không phải tệp quét" in said and "skipped: a .txt file is not a scan" in said
+    assert "Thumbs.db: bỏ qua" in said
+    # the watched inbox: the same phone photo quarantined with the same reason, the same files left alone; a file
+    # of another type dropped there is quarantined (whatever is dropped in the inbox was meant to be archived)
+    inbox = tmp_path / "inbox"
+    shutil.copytree(folder, inbox)
+    for path in inbox.iterdir():
+        os.utime(path, (time.time() - 60, time.time() - 60))
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "d")
+    assert watched.returncode == 1, watched.stderr
+    receipts_by_file = {r["file"]: r for r in receipts(watched)}
+    assert receipts_by_file["IMG_0001.HEIC"]["outcome"] == "quarantined"
+    assert "a HEIC/HEIF phone photo" in receipts_by_file["IMG_0001.HEIC"]["reason"]
+    assert receipts_by_file["ghi chú.txt"]["outcome"] == "quarantined"
+    assert receipts_by_file["công văn.jfif"]["outcome"] == "already_archived"
+    assert sorted(p.name for p in inbox.iterdir()) == [".DS_Store", "Thumbs.db"]
+
+
+def test_a_newline_in_a_file_name_is_written_as_an_escape_in_log_lines_and_reasons(tmp_path: Path) -> None:
+    # QA: "dòng1\\ndòng2 quyết định.jpg" was written raw into the log lines: one record made two lines, the second
+    # ("dòng2 quyết định.jpg: ARCHIVED as …") read as a record of its own; `list` and `search` already said "\\n"
+    folder, inbox = tmp_path / "in", tmp_path / "inbox"
+    drop(SCAN, folder / "dòng1\ndòng2 quyết định.jpg")
+    (folder / "hỏng\nthật.jpg").write_bytes(b"not an image at all")
+    processed = sohoa("process", folder, "--no-prefect", "--json", data_dir=tmp_path / "d")
+    assert processed.returncode == 1, processed.stderr
+    lines = processed.stderr.splitlines()
+    assert not [line for line in lines if line.startswith(("dòng2", "thật.jpg"))], processed.stderr
+    assert any("dòng1\\ndòng2 quyết định.jpg: ARCHIVED as" in line for line in lines), processed.stderr
+    assert any("hỏng\\nthật.jpg: CÁCH LY / QUARANTINED" in line for line in lines), processed.stderr
+    files = {f["path"]: f for f in json.loads(processed.stdout)["files"]}  # JSON keeps the name as it is
+    refused = files[str(folder / "hỏng\nthật.jpg")]
+    assert refused["reason"].startswith("hỏng\\nthật.jpg: Unsupported file type"), refused["reason"]
+    assert refused["reason_vi"].startswith("hỏng\\nthật.jpg: Định dạng tệp"), refused["reason_vi"]
+    (reason_file,) = (tmp_path / "d" / "quarantine").glob("*.reason.txt")
+    fields = reason_file.read_text(encoding="utf-8").splitlines()
+    assert fields[0] == f"Tệp / File: {folder}/hỏng\\nthật.jpg" and fields[1].startswith("SHA-256: "), fields
+    # a one-line message of the command line, and the watcher's log lines and reason file (as dropped in the inbox)
+    alone = sohoa("ocr", folder / "hỏng\nthật.jpg", tmp_path / "out.pdf", data_dir=tmp_path / "d")
+    assert alone.returncode == 1 and len(alone.stderr.strip().splitlines()) == 1, alone.stderr
+    drop(folder / "hỏng\nthật.jpg", inbox / "hỏng\nthật.jpg")
+    watched = sohoa("watch", inbox, "--once", "--json", data_dir=tmp_path / "w")
+    assert watched.returncode == 1, watched.stderr
+    assert not [line for line in watched.stderr.splitlines() if line.startswith("thật.jpg")], watched.stderr
+    (reason_file,) = (tmp_path / "w" / "quarantine").glob("*.reason.txt")
+    fields = reason_file.read_text(encoding="utf-8").splitlines()
+    assert fields[0] == f"Tệp / File: {inbox}/hỏng\\nthật.jpg" and fields[1].startswith("SHA-256: "), fields
+
+
 def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     drop(SAMPLES / "stack" / "ho-so-ghep-2-van-ban.pdf", inbox / "Văn thư" / "hồ sơ ghép.pdf")
