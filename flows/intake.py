@@ -229,30 +229,28 @@ def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSt
 
 
 def _tiff_as_pdf(path: Path, dpis: list[int]) -> bytes:
-    """Every frame of the TIFF as a PDF page, as the pipeline makes pages of a TIFF that is not split
-    (ocr.pipeline.image_to_pdf): img2pdf given the file itself wraps a CCITT G4 frame's data as they are and any
-    other frame losslessly, each page sized at its frame's resolution (``dpis``). The split documents are that
-    PDF's pages: a G4 stack's parts used to be its frames re-encoded through PNG as Flate images, 43 KB of G4 made
-    76 KB. A file img2pdf refuses whole (a frame with more than 8 bits a sample) has its frames wrapped one by one
-    as PNG, as before."""
+    """Every frame of the TIFF as a PDF page, made as the pipeline makes the pages of a TIFF that is not split
+    (``ocr.pipeline.image_to_pdf``: a CCITT G4 frame's data wrapped as they are, any other frame losslessly, each
+    page sized at its frame's resolution, a frame with an Orientation tag shown as Pillow decodes it, upright).
+    The split documents are that PDF's pages: a G4 stack's parts used to be its frames re-encoded through PNG as
+    Flate images (43 KB of G4 made 76 KB), and until the pipeline's own conversion was used here img2pdf turned a
+    frame with an Orientation tag once more by /Rotate. A file that conversion refuses has its frames wrapped one
+    by one as PNG, as before, for the pipeline to judge each document."""
+    import tempfile
+
     import img2pdf
-    import pikepdf
     from PIL import Image, ImageSequence
 
-    frame_dpis = iter(dpis)
-
-    def layout(width_px: int, height_px: int, _img2pdf_dpi: object) -> tuple[float, float, float, float]:
-        dpi = next(frame_dpis)
-        return img2pdf.default_layout_fun(width_px, height_px, (dpi, dpi))
+    from ocr.inputs import inspect_input
+    from ocr.pipeline import image_to_pdf
+    from sohoa.errors import BadInputError
 
     try:
-        whole: bytes = img2pdf.convert(
-            path.read_bytes(), layout_fun=layout, rotation=img2pdf.Rotation.ifvalid, nodate=True
-        )
-        with pikepdf.open(io.BytesIO(whole)) as pdf:
-            if len(pdf.pages) == len(dpis):
-                return whole
-    except (img2pdf.ImageOpenError, ValueError, OSError, StopIteration) as exc:
+        with tempfile.TemporaryDirectory(prefix="sohoa-stack-") as scratch:
+            whole = Path(scratch) / "stack.pdf"
+            image_to_pdf(inspect_input(path), whole)
+            return whole.read_bytes()
+    except (BadInputError, OSError, ValueError) as exc:
         log.debug("%s: frames wrapped one by one (%s: %s)", path, type(exc).__name__, exc)
     frames = []
     with Image.open(path) as image:

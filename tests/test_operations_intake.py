@@ -124,6 +124,38 @@ def test_a_g4_tiff_stack_is_split_keeping_its_ccitt_data(tmp_path: Path) -> None
         assert [p.read_bytes() for p in again] == [p.read_bytes() for p in parts]  # same SHA-256 on a rerun
 
 
+def test_a_tiff_stack_frame_with_an_orientation_tag_is_shown_as_an_unsplit_tiff_shows_it(tmp_path: Path) -> None:
+    # the split parts were made by img2pdf, which turned a frame with an Orientation tag by /Rotate once more
+    # (Pillow decodes it turned already) and embedded a turned G4 frame's data under the turned size; the parts are
+    # now made as the pipeline makes an unsplit TIFF's pages
+    from ocr.inputs import inspect_input
+    from ocr.pipeline import image_to_pdf
+
+    document = page("Biên bản C").point(lambda v: 255 if v > 128 else 0).convert("1")
+    turned = {274: 6}  # Orientation: the stored frame is shown turned a quarter clockwise
+    tiff = tmp_path / "stack xoay.tiff"
+    document.save(
+        tiff,
+        save_all=True,
+        append_images=[separator().convert("1"), document],
+        dpi=(300, 300),
+        compression="group4",
+        tiffinfo=turned,
+    )
+    alone = tmp_path / "một tờ.tiff"
+    document.save(alone, dpi=(300, 300), compression="group4", tiffinfo=turned)
+    image_to_pdf(inspect_input(alone), tmp_path / "một tờ.pdf")
+    with pikepdf.open(tmp_path / "một tờ.pdf") as pdf:
+        unsplit = (int(pdf.pages[0].obj.get("/Rotate", 0)), [round(float(v)) for v in pdf.pages[0].mediabox[2:]])
+    parts = split_stack(tiff, tmp_path / "work", CODE)
+    assert len(parts) == 2
+    for part in parts:
+        with pikepdf.open(part) as pdf:
+            shown = (int(pdf.pages[0].obj.get("/Rotate", 0)), [round(float(v)) for v in pdf.pages[0].mediabox[2:]])
+        assert shown == unsplit, (part.name, shown, unsplit)
+        assert same_pixels(first_image(part), first_image(tmp_path / "một tờ.pdf"))
+
+
 def test_a_file_of_nothing_but_separator_sheets_is_kept_not_dropped(tmp_path: Path) -> None:
     # splitting it would give no document at all, and the file would vanish from the batch without a word
     only = stack_pdf(tmp_path / "chỉ tờ phân cách.pdf", [separator(), separator()])
