@@ -562,13 +562,15 @@ def _process(
         def advance(result: DocumentResult, index: int, total: int) -> None:
             finished.append(result)
             progress.update(
-                bar, completed=index, total=total, description=escape(f"{result.path.name}: {result.outcome.value}")
+                bar, completed=index, total=total, description=escape(f"{result.label}: {result.outcome.value}")
             )
 
         listeners.page_listener = page_read if show_progress else None
 
         if no_prefect:
-            report.results.extend(process_many(inputs, settings, on_result=advance, batch_id=report.batch_id))
+            report.results.extend(
+                process_many(inputs, settings, on_result=advance, batch_id=report.batch_id, dropped=report.dropped)
+            )
             # separator sheets and pages that kept their own text were counted but not read
             progress.update(pages_bar, total=progress.tasks[pages_bar].completed)
         else:
@@ -753,6 +755,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _print_json(payload)
         return
+    from sohoa.record import StackOrigin
+
     table = Table(title="sohoa: kết quả / results", show_lines=False)
     for column in ("file", "outcome", "type", "number", "date", "pages", "conf.", "signed"):
         table.add_column(column, no_wrap=column != "file")
@@ -760,10 +764,14 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     styles = {"archived": "green", "already_archived": "cyan", "quarantined": "yellow", "failed": "red"}
     for line in payload["files"]:
         name = Path(line["path"]).name
+        names = [name]
+        if line.get("stack"):  # a document split from a stack: the stack, its number and pages (StackOrigin.label)
+            origin = StackOrigin.model_validate(line["stack"])
+            name, names = origin.label(), [origin.said_vi(), origin.said_en(), name]
         # the reason in both languages, under the bilingual title (it was English only), without the file's name
         # the first column already shows
         reason = " / ".join(
-            text[len(name) + 2 :] if text.startswith(f"{name}: ") else text
+            next((text[len(n) + 2 :] for n in names if text.startswith(f"{n}: ")), text)
             for text in (line.get("reason_vi") or "", line["reason"] or "")
             if text
         )
@@ -782,6 +790,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
             escape(note),
         )
     out.print(table)
+    for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
+        out.print(f"{blank['reason_vi']} / {blank['reason']}", markup=False)
     counts = payload["counts"]
     out.print(
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"
