@@ -571,13 +571,15 @@ def _process(
                 bar,
                 completed=index,
                 total=total,
-                description=escape(f"{printable(result.path.name)}: {result.outcome.value}"),
+                description=escape(f"{printable(result.label)}: {result.outcome.value}"),
             )
 
         listeners.page_listener = page_read if show_progress else None
 
         if no_prefect:
-            report.results.extend(process_many(inputs, settings, on_result=advance, batch_id=report.batch_id))
+            report.results.extend(
+                process_many(inputs, settings, on_result=advance, batch_id=report.batch_id, dropped=report.dropped)
+            )
             # separator sheets and pages that kept their own text were counted but not read
             progress.update(pages_bar, total=progress.tasks[pages_bar].completed)
         else:
@@ -764,6 +766,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _print_json(payload)
         return
+    from sohoa.record import StackOrigin
+
     table = Table(title="sohoa: kết quả / results", show_lines=False)
     for column in ("file", "outcome", "type", "number", "date", "pages", "conf.", "signed"):
         table.add_column(column, no_wrap=column != "file")
@@ -771,11 +775,17 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     styles = {"archived": "green", "already_archived": "cyan", "quarantined": "yellow", "failed": "red"}
     for line in payload["files"]:
         name = Path(line["path"]).name
+        names = [name]
+        if line.get("stack"):  # a document split from a stack: the stack, its number and pages (StackOrigin.label)
+            origin = StackOrigin.model_validate(line["stack"])
+            name, names = origin.label(), [origin.said_vi(), origin.said_en(), name]
         # the reason in both languages, under the bilingual title (it was English only), without the file's name
         # the first column already shows (as the reason quotes it: NFC, on one line)
-        quoted = f"{unicodedata.normalize('NFC', one_line(name))}: "
+        quoted = [f"{unicodedata.normalize('NFC', one_line(n))}: " for n in names]
         reason = " / ".join(
-            text.removeprefix(quoted) for text in (line.get("reason_vi") or "", line["reason"] or "") if text
+            next((text[len(q) :] for q in quoted if text.startswith(q)), text)
+            for text in (line.get("reason_vi") or "", line["reason"] or "")
+            if text
         )
         note = reason or (line["archive_path"] or "")
         if line.get("needs_review"):
@@ -792,6 +802,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
             escape(note),
         )
     out.print(table)
+    for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
+        out.print(f"{blank['reason_vi']} / {blank['reason']}", markup=False)
     counts = payload["counts"]
     out.print(
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"

@@ -171,13 +171,11 @@ def record_summary(record: Record, correction: Classification | None, retained: 
     lines: list[str] = []
     line("Mã hồ sơ / record", f"{record.id} ({record.state.value})")
     source = record.source
-    line("Tệp gốc / source", f"{source.name} ({source.size:,} bytes, {source.media_type})")
+    # a document split from a stack: the stack as dropped, its number and pages (its own name, ``A.pdf#2.pdf``, is
+    # a scratch file nobody dropped), its size and type as split
+    line("Tệp gốc / source", f"{source.label()} ({source.size:,} bytes, {source.media_type})")
     if source.stack is not None:
-        part = source.stack.part
-        line(
-            "Tách từ tập / from stack",
-            f"{source.stack.path} (văn bản {part} / document {part}, tr. / p. {source.stack.pages_said()})",
-        )
+        line("Tách từ tập / from stack", source.stack.path)
     line("SHA-256", source.sha256)
     line("Lô / batch", record.batch_id)
     line("Nơi lưu / archive folder", record.archive_prefix)
@@ -206,7 +204,9 @@ def record_summary(record: Record, correction: Classification | None, retained: 
         for page in record.ocr.pages:
             if not page.ocr:
                 how = "giữ lớp chữ / text layer kept"
-            elif page.confidence is None:  # no word read: a blank page, or one Tesseract found nothing on
+            elif page.quality == "blank":  # no ink on it (ocr.quality.blank_image): the back of a sheet
+                how = "OCR, trang trắng / blank page"
+            elif page.confidence is None:  # no word read: a photo, or a page Tesseract found nothing on
                 how = f"OCR, không đọc được chữ nào / no words read, {page.quality or '?'}"
             else:
                 how = f"OCR, confidence {page.confidence:.1f}, {page.quality or '?'}"
@@ -339,7 +339,12 @@ def register(app: typer.Typer) -> None:
                 {
                     "id": record.id,
                     "sha256": record.source.sha256,
-                    "source": record.source.name,
+                    # a document split from a stack: the stack + #part (its own name, A.pdf#2.pdf, is a scratch file)
+                    "source": (
+                        f"{record.source.stack.stack_name()}#{record.source.stack.part}"
+                        if record.source.stack
+                        else record.source.name
+                    ),
                     "source_label": record.source.label(),
                     "doc_type": c.doc_type if c else None,
                     "number": c.number if c else None,

@@ -17,6 +17,8 @@ import io
 import logging
 import shutil
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.fsutil import (
@@ -59,10 +61,12 @@ def _groups(separators: list[bool]) -> list[list[int]]:
 
 
 def only_separators(path: Path, code: str) -> bool:
-    """Whether every page of ``path`` (PDF, TIFF, or a single image) is a separator sheet: a stack scanned with no
-    document in it (the pile of separators fed by mistake). Renders every page: the pipeline asks only for a file
-    on whose pages OCR found no text."""
+    """Whether ``path`` (PDF, TIFF, or a single image) holds separator sheets and nothing else but blank pages (their
+    backs, fed duplex; ``ocr.quality.blank_image``): a stack scanned with no document in it (the pile of separators
+    fed by mistake). Renders every page: the pipeline asks only for a file on whose pages OCR found no text."""
     from PIL import Image, ImageSequence
+
+    from ocr.quality import blank_image
 
     try:
         if path.suffix.lower() == ".pdf":
@@ -75,7 +79,17 @@ def only_separators(path: Path, code: str) -> bool:
                 pages = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
     except Exception:  # unreadable: not for this check to say
         return False
-    return bool(pages) and all(_is_separator(page, code) for page in pages)
+    separators = [_is_separator(page, code) for page in pages]
+    dpis = [_frame_dpi(page) for page in pages]
+    return any(separators) and all(
+        separator or blank_image(page, dpi) for separator, page, dpi in zip(separators, pages, dpis, strict=True)
+    )
+
+
+def _frame_dpi(image: object) -> float:
+    """The resolution ``only_separators`` saw a page at: a TIFF frame's own, a PDF page's ``RENDER_DPI``."""
+    dpi = getattr(image, "info", {}).get("dpi")
+    return float(dpi[0]) if dpi and float(dpi[0]) > 0 else RENDER_DPI
 
 
 def _pdf_separators(path: Path, code: str) -> list[bool]:
@@ -88,8 +102,45 @@ def _pdf_separators(path: Path, code: str) -> list[bool]:
         return [_is_separator(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), code) for index in range(pages)]
 
 
+@dataclass(frozen=True)
+class BlankPart:
+    """A run of pages between separator sheets with nothing on them (``ocr.quality.blank_image``): the back of a
+    separator sheet in a duplex scan, not a document. Dropped as the separator is."""
+
+    stack: str  # the stack as the log names it (``split_stack``'s ``shown``)
+    part: int  # the number it would have had: the parts after it keep theirs
+    pages: list[int]  # the stack's 1-based page numbers
+
+    def what_en(self) -> str:
+        return f"{pages_in_english(self.pages)} dropped: blank (the back of a separator sheet, fed duplex), no document"
+
+    def what_vi(self) -> str:
+        return f"bỏ {pages_in_vietnamese(self.pages)}: trang trắng (mặt sau tờ phân cách, quét hai mặt)"
+
+    def english(self) -> str:
+        return f"{self.stack}: {self.what_en()}"
+
+    def vietnamese(self) -> str:
+        return f"{self.stack}: {self.what_vi()}"
+
+
+def pages_in_english(pages: Sequence[int]) -> str:
+    """``page 6``, ``pages 6, 7``."""
+    return f"page {pages[0]}" if len(pages) == 1 else f"pages {', '.join(map(str, pages))}"
+
+
+def pages_in_vietnamese(pages: Sequence[int]) -> str:
+    """``trang 6``, ``trang 6, 7``."""
+    return f"trang {', '.join(map(str, pages))}"
+
+
 def split_stack(
-    path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None = None, shown: str | None = None
+    path: Path,
+    work_dir: Path,
+    code: str,
+    holder: contextlib.ExitStack | None = None,
+    shown: str | None = None,
+    dropped: list[BlankPart] | None = None,
 ) -> list[Path]:
     """The documents of a scanned stack, split at separator pages; ``[path]`` when there is nothing to split.
 
@@ -98,6 +149,10 @@ def split_stack(
     names it (``flows.pipeline.as_dropped``: for the watcher, the file as dropped in the inbox, not its copy in
     ``claimed/``); default ``path``. Never raises for a bad file: a damaged or unsupported input is returned as it
     is, for the pipeline to quarantine with its reason.
+
+    A part whose every page is blank (the back of a separator sheet in a duplex scan) is no document: it is left
+    out, said in the log and added to ``dropped``; the other parts keep their numbers. A stack whose every part is
+    blank (the separators alone, fed duplex) is returned whole, for the pipeline to refuse as only separators.
     """
     suffix = path.suffix.lower()
     if not code or suffix not in {".pdf", ".tif", ".tiff"}:
@@ -105,12 +160,49 @@ def split_stack(
     shown = shown if shown is not None else str(path)
     try:
         if suffix == ".pdf":
-            return _split_pdf(path, work_dir, code, holder, shown)
-        return _split_tiff(path, work_dir, code, holder, shown)
+            parts = _split_pdf(path, work_dir, code, holder, shown)
+        else:
+            parts = _split_tiff(path, work_dir, code, holder, shown)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
         return [path]
+    if parts == [path]:
+        return parts
+    blank = [part for part in parts if _blank_part(part)]
+    if len(blank) == len(parts):
+        log.info("%s: only separator sheets and their blank backs: not split after all, judged whole", shown)
+        return [path]
+    for part in blank:
+        origin = stack_origin(part)
+        assert origin is not None  # written beside every part
+        said = BlankPart(stack=shown, part=origin.part, pages=origin.pages)
+        log.info("%s: %s / %s", shown, said.what_vi(), said.what_en())
+        if dropped is not None:
+            dropped.append(said)
+    return [part for part in parts if part not in blank]
+
+
+def _blank_part(part: Path) -> bool:
+    """Whether every page of a split document is blank (``ocr.quality.blank_image``), seen at ``RENDER_DPI``. A page
+    whose image is damaged draws blank: such a part is kept, for the pipeline to quarantine with its reason."""
+    from ocr import inspect_input
+    from ocr.quality import blank_image
+    from sohoa.errors import BadInputError
+    from sohoa.pdfium import open_pdf
+
+    try:
+        with open_pdf(part) as pdf:
+            for index in range(len(pdf)):  # most parts end at their first page: it has ink
+                if not blank_image(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), RENDER_DPI):
+                    return False
+        inspect_input(part)
+    except BadInputError:
+        return False
+    except Exception as exc:  # not for this check to judge
+        log.debug("%s: not judged blank (%s: %s)", part, type(exc).__name__, exc)
+        return False
+    return True
 
 
 STACKS_DIR = "stacks"

@@ -85,6 +85,7 @@ from storage.quarantine import remove_partials as remove_quarantine_partials
 
 if TYPE_CHECKING:
     import signing
+    from flows.intake import BlankPart
 
 # ocr, classify and signing (pyHanko) are imported where they are used: `sohoa ocr` on one file needs neither of
 # the last two, `sohoa sign` not the first, and each import costs a few tenths of a second of a command
@@ -144,6 +145,12 @@ class DocumentResult:
         (``path`` is then a scratch file that goes when the batch ends)."""
         return as_dropped(self.path, self.origin)
 
+    @property
+    def label(self) -> str:
+        """The document as an officer knows it, for a line on screen: the file's name, or the stack's with the
+        document's number and pages (``StackOrigin.label``)."""
+        return self.origin.label() if self.origin else readable(self.path.name)
+
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
         record = self.record
@@ -181,6 +188,7 @@ class BatchReport:
     quarantine: str = ""
     batch_id: str = field(default_factory=new_batch_id)  # stored in each record it archives (Record.batch_id)
     skipped: list[Skipped] = field(default_factory=list)  # what was not taken from the folders given, and why
+    dropped: list[BlankPart] = field(default_factory=list)  # stacks' blank parts, no document (flows.intake)
 
     def count(self, outcome: Outcome) -> int:
         return sum(1 for r in self.results if r.outcome == outcome)
@@ -202,6 +210,17 @@ class BatchReport:
             "counts": {o.value: self.count(o) for o in Outcome} | {"total": len(self.results)},
             "files": [r.summary() for r in self.results],
             "skipped": [entry.summary() for entry in self.skipped],
+            # the pages of stacks dropped as blank (a separator's back, fed duplex): not documents, no record
+            "dropped_pages": [
+                {
+                    "stack": said(blank.stack),
+                    "part": blank.part,
+                    "pages": blank.pages,
+                    "reason": said(blank.english()),
+                    "reason_vi": said(blank.vietnamese()),
+                }
+                for blank in self.dropped
+            ],
         }
 
 
@@ -782,7 +801,7 @@ def process_document(
     started = time.monotonic()
     origin = stack_origin(path)
     # in the log: the stack as dropped and the part, not the scratch copy; the watcher's file as dropped in the inbox
-    shown = as_dropped(path, origin, runner)
+    shown = logged_as(path, origin, runner)
     ingested: list[Record] = []  # what ingest read, for a file that fails after it (S3 down): its SHA-256
     # the stages' own warnings (signing reads the work folder's copy) name the scan as shown here (sohoa.context)
     shown_token = document_shown_as.set(shown)
@@ -792,7 +811,13 @@ def process_document(
         if (fault := machine_fault(exc)) is not None:  # a reader's "damaged" that was the disk's ENOSPC
             result = _machine_failed(path, shown, fault)
         else:
-            result = _quarantine(path, settings, exc.vietnamese(), exc.english(), origin, runner)
+            # a document split from a stack: named as the stack and the document's number, its pages the stack's
+            # (its own name, ``A.pdf#2.pdf``, is a scratch file nobody dropped; its page 1 is the stack's page 3)
+            name_vi, name_en = (origin.said_vi(), origin.said_en()) if origin else (None, None)
+            pages = origin.pages if origin else ()
+            result = _quarantine(
+                path, settings, exc.vietnamese(name_vi, pages), exc.english(name_en, pages), origin, runner
+            )
     except FileNotFoundError as exc:
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
@@ -889,8 +914,8 @@ def process_document(
             result = _quarantine(
                 path,
                 settings,
-                f"{printable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
-                f"{printable(path.name)}: processing failed ({escaped(detail)}).",
+                f"{origin.said_vi() if origin else printable(path.name)}: Xử lý thất bại ({escaped(detail)}).",
+                f"{origin.said_en() if origin else printable(path.name)}: processing failed ({escaped(detail)}).",
                 origin,
                 runner,
             )
@@ -920,9 +945,18 @@ def as_dropped(path: Path, origin: StackOrigin | None, runner: StageRunner | Non
     return f"{origin.path}#{origin.part}" if origin else escaped(str(path))
 
 
+def logged_as(path: Path, origin: StackOrigin | None, runner: StageRunner | None = None) -> str:
+    """A document as the log lines name it: ``as_dropped``, and for a document split from a stack the stack's pages
+    it is made of (``stack.pdf#2 (tr. / p. 3–4)``: the log said which part, not which pages)."""
+    shown = as_dropped(path, origin, runner)
+    return f"{shown} (tr. / p. {origin.pages_said()})" if origin else shown
+
+
 def pages_said(pages: Sequence[int]) -> str:
     """``page 6``, ``pages 6, 7``."""
-    return f"page {pages[0]}" if len(pages) == 1 else f"pages {', '.join(map(str, pages))}"
+    from flows.intake import pages_in_english
+
+    return pages_in_english(pages)
 
 
 def _the_scan_is_gone(path: Path, exc: FileNotFoundError) -> bool:
@@ -1175,14 +1209,15 @@ def _quarantine(
     origin: StackOrigin | None = None,
     runner: StageRunner | None = None,
 ) -> DocumentResult:
-    shown = as_dropped(path, origin, runner)
+    shown = logged_as(path, origin, runner)
     try:
         entry = quarantine_file(
             path,
             settings.quarantine_path,
             reason_vi=said(reason_vi),
             reason_en=said(reason_en),
-            label=f"{shown} ({pages_said(origin.pages)})" if origin else None,
+            # the stack as dropped, the document's number and its pages, in both languages
+            label=origin.label(as_dropped(path, origin, runner).removesuffix(f"#{origin.part}")) if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun
         log.error("%s: FAILED: could not be quarantined (%s): %s", shown, exc, reason_en)
@@ -1323,9 +1358,9 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
-    from ocr.quality import cmyk_reason, low_quality_reason
+    from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason
 
-    shown = as_dropped(path, record.source.stack, runner)  # ingest read the stack origin already
+    shown = logged_as(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
@@ -1359,11 +1394,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         )
         corrected = record.ocr.corrected_words
         restored = f"; {corrected} word(s) with diacritics put right by context" if corrected else ""
-        record.add_event(
-            "ocr",
-            record.ocr.engine,
-            f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}{carried}{restored}",
-        )
+        blank = [page.number for page in record.ocr.pages if page.quality == BLANK]
+        blanks = f"; blank: {pages_said(blank)}" if blank else ""
+        read_as = f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}"
+        record.add_event("ocr", record.ocr.engine, f"{read_as}{carried}{restored}{blanks}")
         stage_log.info(
             "%s: ocr: %d page(s), mean confidence %s, %s",
             shown,
@@ -1371,8 +1405,11 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             record.ocr.mean_confidence,
             conformance,
         )
+        # a blank page (the back of a sheet in a duplex scan) is kept, as the paper is, and is no reason to look at
+        # the record — unless every page is blank: then nothing was read at all
+        every_page_blank = len(blank) == len(record.ocr.pages)
         for page in record.ocr.pages:
-            if page.quality == "low":
+            if page.quality == LOW or (page.quality == BLANK and every_page_blank):
                 record.needs_review = True
                 record.review_reasons.append(low_quality_reason(page.number, page.confidence, page.lexicon_share))
         if record.ocr.pdfa is None and (cmyk := cmyk_reason(record.ocr.pdfa_problems)):
@@ -1495,7 +1532,7 @@ ProgressListener = Callable[[DocumentResult, int, int], None]
 
 @contextlib.contextmanager
 def batch_documents(
-    paths: list[Path], settings: Settings, runner: StageRunner | None = None
+    paths: list[Path], settings: Settings, runner: StageRunner | None = None, dropped: list[BlankPart] | None = None
 ) -> Iterator[Iterator[Path]]:
     """The documents of a batch, found as they are consumed: scanned stacks with separator sheets become one
     document each (named like ``stack.pdf#2.pdf``, in the work folder, removed when the batch ends). Lazy so that
@@ -1503,7 +1540,8 @@ def batch_documents(
     rendered and decoded per page: ~23 s for 200 pages, which used to pass before anything else started).
     Temporary files and folders that runs killed in the middle left in the archive, the work folder and the
     quarantine are removed first. ``runner``: the batch's stage runner, whose ``dropped_as`` names a stack in the
-    log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy)."""
+    log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy).
+    ``dropped``: where the blank parts of stacks (``flows.intake.BlankPart``: a separator's back) are listed."""
     from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
     if (problem := batch_settings_problem(settings)) is not None:  # the commands and flows said it already
@@ -1516,7 +1554,7 @@ def batch_documents(
     def documents() -> Iterator[Path]:
         for path in paths:
             shown = as_dropped(path, None, runner)
-            for part in split_stack(path, settings.work_path, settings.separator_code, held, shown):
+            for part in split_stack(path, settings.work_path, settings.separator_code, held, shown, dropped):
                 if part != path:
                     split_folders.add(part.parent)
                 yield part
@@ -1550,14 +1588,15 @@ def process_many(
     on_result: ProgressListener | None = None,
     batch_id: str | None = None,
     process: DocumentProcessor = process_document,
+    dropped: list[BlankPart] | None = None,
 ) -> Iterator[DocumentResult]:
     """Every document of the batch through ``process`` (``process_document``, or a wrapper of it),
     ``settings.batch_workers`` at a time; results in input order.
 
     The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
-    as one package (``sohoa export --batch``)."""
+    as one package (``sohoa export --batch``). ``dropped``: see ``batch_documents``."""
     batch_id = batch_id or new_batch_id()
-    with batch_documents(paths, settings, runner) as found, contextlib.ExitStack() as stack:
+    with batch_documents(paths, settings, runner, dropped) as found, contextlib.ExitStack() as stack:
         if settings.batch_workers <= 1:
             documents = list(found)
             total = len(documents)

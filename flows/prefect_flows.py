@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -55,6 +55,9 @@ from sohoa.errors import BadInputError
 from sohoa.fsutil import escaped, from_parameter, sha256_file
 from sohoa.settings import Settings, load_settings
 from storage import archive_display
+
+if TYPE_CHECKING:
+    from flows.intake import BlankPart
 
 
 @dataclass(frozen=True)
@@ -371,19 +374,27 @@ def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
         log.error("%s", message)
         return report.to_json_dict() | {"error": message}
     if settings.dask_address:
-        report.results = _documents_on_dask(inputs, settings, report.batch_id)
+        report.results = _documents_on_dask(inputs, settings, report.batch_id, report.dropped)
     else:
         finished = process_many(
-            inputs, settings, prefect_runner, progress.listener, report.batch_id, process=_process_noting_reuse
+            inputs,
+            settings,
+            prefect_runner,
+            progress.listener,
+            report.batch_id,
+            process=_process_noting_reuse,
+            dropped=report.dropped,
         )
         report.results = list(finished)
     _publish(report)
     return report.to_json_dict()
 
 
-def _documents_on_dask(inputs: list[Path], settings: Settings, batch_id: str) -> list[DocumentResult]:
+def _documents_on_dask(
+    inputs: list[Path], settings: Settings, batch_id: str, dropped: list[BlankPart] | None = None
+) -> list[DocumentResult]:
     results: list[DocumentResult] = []
-    with batch_documents(inputs, settings) as documents:
+    with batch_documents(inputs, settings, dropped=dropped) as documents:
         # Dask workers have their own working directory (and maybe their own host: then the inbox must be a
         # shared folder mounted at the same path). Each document is submitted as soon as it is found.
         where: list[str] = []

@@ -57,7 +57,6 @@ from flows.pipeline import (
     left_alone,
     own_folder_of,
     own_folders,
-    pages_said,
     process_many,
 )
 from sohoa.errors import StageError
@@ -243,14 +242,16 @@ def _make_receipt(
     reason: str | None = None,
     reason_vi: str | None = None,
     document: int | None = None,
+    pages: list[int] | None = None,
 ) -> dict[str, Any]:
     """A receipt. ``file`` is the document as the watcher knows it (``_document_name``); for a document split
-    from a scanned stack (``document``: its number), the receipt names the stack file as dropped and the number,
-    in words too (it used to name ``stack.pdf#1.pdf``, a file nobody dropped)."""
+    from a scanned stack (``document``: its number; ``pages``: the stack's pages it was made of), the receipt
+    names the stack file as dropped, the number and the pages, in words too (it used to name ``stack.pdf#1.pdf``,
+    a file nobody dropped, and no pages)."""
     if document is not None and file.endswith(f"#{document}.pdf"):
         file = file.removesuffix(f"#{document}.pdf")
     else:
-        document = None
+        document = pages = None
     record_id = record.id if record else None
     where = f"{archive.rstrip('/')}/{archive_path}" if archive_path else archive
     vi, en = _MESSAGES.get(outcome, ("{reason_vi}", "{reason}"))
@@ -260,8 +261,10 @@ def _make_receipt(
     reasons = list(record.review_reasons) if record and review else []
     message_vi, message_en = vi.format(**values), en.format(**values)
     if document is not None:
-        message_vi = f"Văn bản thứ {document} trong tệp {file}: {message_vi}"
-        message_en = f"Document {document} of the file {file}: {message_en}"
+        said_pages = StackOrigin(path=file, sha256="", part=document, pages=pages or []).pages_said()
+        at_vi, at_en = (f" (tr. {said_pages})", f" (p. {said_pages})") if pages else ("", "")
+        message_vi = f"Văn bản thứ {document}{at_vi} trong tệp {file}: {message_vi}"
+        message_en = f"Document {document}{at_en} of the file {file}: {message_en}"
     from classify.review import reason_in_vietnamese
 
     reasons_vi = [reason_in_vietnamese(reason) for reason in reasons]
@@ -275,6 +278,7 @@ def _make_receipt(
     return {
         "file": file,
         "document": document,
+        "pages": pages,  # the stack's pages this document was made of (split from a stack), else null
         "original_name": Path(file).name,
         "outcome": outcome,
         "record_id": record_id,
@@ -312,6 +316,7 @@ def _receipt(result: DocumentResult, source_name: str, archive: str) -> dict[str
         reason=line["reason"],
         reason_vi=line["reason_vi"],
         document=result.origin.part if result.origin else None,
+        pages=result.origin.pages if result.origin else None,
     )
 
 
@@ -371,11 +376,7 @@ def _rename_in_reason(result: DocumentResult, claim: _Claimed, inbox: Path) -> N
     if lines and lines[0].startswith(prefix):
         origin = result.origin
         where = dropped_path(inbox, claim)
-        lines[0] = prefix + one_line(
-            f"{where}, văn bản thứ {origin.part} / document {origin.part} ({pages_said(origin.pages)})"
-            if origin
-            else where
-        )
+        lines[0] = prefix + one_line(origin.label(where) if origin else where)
         atomic_write_text(reason_file, "\n".join(lines))
 
 
@@ -550,6 +551,7 @@ class _WatchRunner:
             archive=self.archive,
             archive_path=record_prefix(record),
             document=record.source.stack.part if record.source.stack else None,
+            pages=record.source.stack.pages if record.source.stack else None,
         )
         with self._lock:
             self.archived[record.id] = receipt

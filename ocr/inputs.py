@@ -318,7 +318,10 @@ def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:
 
     Checked: JPEG images (what scanners write; decoded at 1/8 scale, which still reads all of the data, so a
     cut-off or garbled JPEG fails) and Deflate images (their data must inflate). Other codecs (CCITT G4, JBIG2,
-    JPEG 2000) are left to the renderer: decoding them here needs codecs pikepdf may not have."""
+    JPEG 2000) are left to the renderer: decoding them here needs codecs pikepdf may not have. An image the page
+    draws that is no stream at all (a dictionary without its data) is damaged too: ``get_images`` passes it by,
+    and it was archived as a blank 'unknown' record (QA)."""
+    _check_drawn_xobjects(path, number, page)
     for name, image in page.get_images().items():
         filters = image.get("/Filter")
         chain = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
@@ -335,11 +338,39 @@ def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:
         except Image.DecompressionBombError as exc:
             raise BadInputError(path, Problem.TOO_LARGE, f"page {number}: image {name}: {exc}"[:200]) from exc
         except Image.UnidentifiedImageError as exc:
-            detail = f"page {number}, image {name.lstrip('/')}: its JPEG data are not a JPEG"
+            detail = f"page {number}, {_image_named(name)}: its JPEG data are not a JPEG"
             raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}") from exc
         except (OSError, SyntaxError, ValueError, zlib.error, pikepdf.PdfError) as exc:
-            detail = f"page {number}, image {name.lstrip('/')}: {exc}".splitlines()[0][:200]
+            detail = f"page {number}, {_image_named(name)}: {exc}".splitlines()[0][:200]
             raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}") from exc
+
+
+def _image_named(name: str) -> str:
+    """An image XObject in a reason: ``image "Im0"`` (a PDF written by Pillow names its image ``image``, which
+    read "image image")."""
+    return f'image "{name.lstrip("/")}"'
+
+
+def _check_drawn_xobjects(path: Path, number: int, page: pikepdf.Page) -> None:
+    """Refuse a page that draws (``Do``) an XObject of its resources that is not a stream: an image with no data,
+    which PDFium draws as nothing. One its resources do not list is left to the renderer (it may be inherited)."""
+    resources = page.obj.get("/Resources")
+    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(xobjects, pikepdf.Dictionary):
+        return
+    try:
+        drawn = {
+            str(instruction.operands[0])
+            for instruction in pikepdf.parse_content_stream(page, "Do")
+            if isinstance(instruction, pikepdf.ContentStreamInstruction) and instruction.operands
+        }
+    except pikepdf.PdfError:  # a content stream it cannot parse: left to the renderer
+        return
+    for name in sorted(drawn):
+        xobject = xobjects.get(name)
+        if xobject is not None and not isinstance(xobject, pikepdf.Stream):
+            detail = f"page {number}, {_image_named(name)}: no image data (a dictionary, not a stream)"
+            raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}")
 
 
 def _inflates(data: bytes, chunk: int = 1 << 20) -> None:

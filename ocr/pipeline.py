@@ -49,7 +49,7 @@ from ocr.inputs import (
 from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
 from ocr.preprocess import MIN_OSD_CONFIDENCE, band_cuts, deskewed, detect_orientation, turned_upright
-from ocr.quality import LOW, page_quality
+from ocr.quality import BLANK, LOW, blank_image, page_quality
 from ocr.slots import tesseract_slot
 from ocr.tesseract import (
     PageJob,
@@ -106,6 +106,7 @@ class PagePlan:
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
     text_layer_note: str | None = None  # why a page with a text layer of its own was read all the same
     dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
+    blank: bool = False  # the page image has no ink beyond scanner noise (ocr.quality.blank_image)
 
 
 def ocr_document(
@@ -171,6 +172,8 @@ def ocr_document(
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
         quality, share = page_quality(reading.confidence, page_text) if reading else (None, None)
+        if reading is not None and plan.blank and not has_text(page_text.split()):
+            quality = BLANK  # no ink, and OCR read nothing (or a speck or two): the back of a sheet, not a bad scan
         pages.append(
             PageOcr(
                 number=plan.number,
@@ -434,6 +437,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
     plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands)
+    plan.blank = blank_image(straight, dpi)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
     return plan
 
@@ -688,7 +692,8 @@ def read_pages(
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
         reading = read_there(plan, plan.image_path, plan.bands)
-        if page_quality(reading.confidence, reading.text())[0] == LOW:
+        if page_quality(reading.confidence, reading.text())[0] == LOW and not plan.blank:
+            # a blank page is not asked which way is up: it has no up (and OSD would take a second over it)
             reading = _read_upright(plan, reading, scratch, read_there)
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
 
@@ -106,14 +107,33 @@ class BadInputError(SohoaError):
         # rebuilt from its fields, not from the message: it crosses processes (Dask workers, Prefect results)
         return (BadInputError, (self.path, self.problem, self.detail, self.detail_vi))
 
-    def vietnamese(self) -> str:
-        extra = f" ({self.detail_vi})" if self.detail_vi else ""
-        return f"{one_line(self.path.name)}: {PROBLEM_TEXT[self.problem][0]}{extra}"
+    def vietnamese(self, name: str | None = None, pages: Sequence[int] = ()) -> str:
+        """The reason in Vietnamese. ``name``: the file as the officer knows it (default: its name); ``pages``: for
+        a document split from a scanned stack, the stack's page numbers of its pages — ``trang 1`` of the split
+        document is said as the stack's page (``StackOrigin.said_vi`` names the document)."""
+        extra = f" ({_stack_pages(self.detail_vi, pages)})" if self.detail_vi else ""
+        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][0]}{extra}"
 
-    def english(self) -> str:
-        # the name on one line (``dòng1\\ndòng2.jpg``): a reason is one line of a log, a table, a reason file
-        extra = f" ({self.detail})" if self.detail else ""
-        return f"{one_line(self.path.name)}: {PROBLEM_TEXT[self.problem][1]}{extra}"
+    def english(self, name: str | None = None, pages: Sequence[int] = ()) -> str:
+        """The reason in English; ``name`` and ``pages`` as for ``vietnamese``. The name on one line
+        (``dòng1\\ndòng2.jpg``): a reason is one line of a log, a table, a reason file."""
+        extra = f" ({_stack_pages(self.detail, pages)})" if self.detail else ""
+        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][1]}{extra}"
+
+
+_PAGE_NUMBER = re.compile(r"\b(page|trang) (\d+)\b")
+
+
+def _stack_pages(detail: str, pages: Sequence[int]) -> str:
+    """``detail`` with each ``page N`` / ``trang N`` of a split document said as the stack's page ``pages[N-1]``."""
+    if not pages:
+        return detail
+
+    def stack_page(match: re.Match[str]) -> str:
+        number = int(match.group(2))
+        return f"{match.group(1)} {pages[number - 1]}" if 1 <= number <= len(pages) else match.group(0)
+
+    return _PAGE_NUMBER.sub(stack_page, detail)
 
 
 class SecretFileError(SohoaError):

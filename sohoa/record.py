@@ -51,6 +51,24 @@ class StackOrigin(_Model):
             return f"{self.pages[0]}–{self.pages[-1]}"
         return ", ".join(map(str, self.pages))
 
+    def stack_name(self) -> str:
+        """The stack's file name, as dropped."""
+        return self.path.rsplit("/", 1)[-1]
+
+    def label(self, stack: str | None = None) -> str:
+        """The document as an officer knows it, in both languages: ``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``
+        (``stack``: how to name the stack instead of its file name, e.g. its whole path)."""
+        part = self.part
+        return f"{stack or self.stack_name()} — văn bản {part} / document {part}, tr. / p. {self.pages_said()}"
+
+    def said_vi(self) -> str:
+        """The document in a Vietnamese sentence: ``A.pdf, văn bản 3 (tr. 7–8)``."""
+        return f"{self.stack_name()}, văn bản {self.part} (tr. {self.pages_said()})"
+
+    def said_en(self) -> str:
+        """The document in an English sentence: ``A.pdf, document 3 (p. 7–8)``."""
+        return f"{self.stack_name()}, document {self.part} (p. {self.pages_said()})"
+
 
 class SourceFile(_Model):
     """The input file as the officer dropped it (for a document split from a stack: that document's pages)."""
@@ -69,11 +87,7 @@ class SourceFile(_Model):
         """The scan as an officer knows it: its file name, or for a document split from a scanned stack, the stack
         as dropped with the document's number and pages (``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``: its own
         ``name``, ``A.pdf#3.pdf``, is no file anybody dropped)."""
-        if self.stack is None:
-            return self.name
-        stack = self.stack.path.rsplit("/", 1)[-1]
-        part = self.stack.part
-        return f"{stack} — văn bản {part} / document {part}, tr. / p. {self.stack.pages_said()}"
+        return self.name if self.stack is None else self.stack.label()
 
 
 class PageOcr(_Model):
@@ -86,7 +100,9 @@ class PageOcr(_Model):
     )
     dpi: int | None = None
     quality: str | None = Field(
-        default=None, description="'good' or 'low' (low confidence or implausible Vietnamese); None if not OCR'd"
+        default=None,
+        description="'good', 'low' (low confidence or implausible Vietnamese) or 'blank' (no ink beyond scanner "
+        "noise and no words read: the back of a sheet; since 2026-12-01, a blank page was 'low'); None if not OCR'd",
     )
     lexicon_share: float | None = Field(default=None, description="share of words that are Vietnamese syllables")
     skew: float = Field(default=0.0, description="degrees the scan was straightened by for OCR (counter-clockwise)")

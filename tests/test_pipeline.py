@@ -314,8 +314,9 @@ def test_log_lines_and_reasons_name_a_stack_part_as_dropped_and_one_page_as_a_pa
         result = _quarantine(part, settings, "lỗi", "bad", origin)
     assert result.quarantined_as is not None
     reason = result.quarantined_as.with_name(result.quarantined_as.name + ".reason.txt").read_text(encoding="utf-8")
-    assert "A-plain.pdf#4 (page 6)" in reason
-    assert "/srv/inbox/A-plain.pdf#4: CÁCH LY" in caplog.text and "work/stacks" not in caplog.text.split(" as ")[0]
+    assert "A-plain.pdf — văn bản 4 / document 4, tr. / p. 6" in reason  # the stack's page, one page a page
+    assert "/srv/inbox/A-plain.pdf#4 (tr. / p. 6): CÁCH LY" in caplog.text
+    assert "work/stacks" not in caplog.text.split(" as ")[0]
 
 
 def test_a_file_failed_after_ingest_has_the_sha256_ingest_read(tmp_path: Path) -> None:

@@ -285,7 +285,9 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     ]
     stack_receipts = [r for r in receipts(watched) if r["document"]]
     assert all(
-        f"Văn bản thứ {r['document']} trong tệp Văn thư/hồ sơ ghép.pdf" in r["message_vi"] for r in stack_receipts
+        f"Văn bản thứ {r['document']} (tr. {r['pages'][0]}) trong tệp Văn thư/hồ sơ ghép.pdf" in r["message_vi"]
+        and f"Document {r['document']} (p. {r['pages'][0]}) of the file" in r["message_en"]
+        for r in stack_receipts
     )
     paths = sorted(
         json.loads(p.read_text(encoding="utf-8"))["source"]["path"]
@@ -297,7 +299,11 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     assert reason.startswith(f"Tệp / File: {dropped}/hỏng.pdf\n"), reason
     # and so do the log lines (QA: "…/d/claimed/Văn thư/công văn.jpg: ARCHIVED as …", a copy gone once moved on)
     said = [line.split("  ", 1)[-1].strip() for line in watched.stderr.splitlines()]
-    for name in ("công văn.jpg: ARCHIVED as ", "hồ sơ ghép.pdf#1: ARCHIVED as ", "hồ sơ ghép.pdf#2: ARCHIVED as "):
+    for name in (
+        "công văn.jpg: ARCHIVED as ",
+        "hồ sơ ghép.pdf#1 (tr. / p. 1): ARCHIVED as ",  # the stack's pages it was made of
+        "hồ sơ ghép.pdf#2 (tr. / p. 3): ARCHIVED as ",
+    ):
         assert any(line.startswith(f"{dropped}/{name}") for line in said), watched.stderr
     assert any(line.startswith(f"{dropped}/hỏng.pdf: CÁCH LY / QUARANTINED as ") for line in said), watched.stderr
     outcomes = [line for line in said if ": ARCHIVED as " in line or "QUARANTINED as " in line]

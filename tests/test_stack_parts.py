@@ -1,0 +1,144 @@
+"""The parts of a scanned stack (QA52): blank backs of separator sheets fed duplex, blank pages inside a document,
+a damaged part's reason, and how each output names the stack's pages a record came from."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import pikepdf
+import pytest
+from PIL import Image, ImageDraw
+from typer.testing import CliRunner
+
+from flows.cli import app
+from flows.intake import BlankPart, only_separators, split_stack
+from flows.pipeline import BatchReport, Outcome, process_many
+from ocr.inputs import inspect_input
+from ocr.quality import blank_image
+from sohoa.errors import BadInputError, Problem
+from tests.conftest import make_settings
+from tests.test_operations_intake import CODE, page, separator, stack_pdf
+
+
+def blank_back(seed: int = 0) -> Image.Image:
+    """The back of a sheet as a scanner sees it: off-white paper, grey noise and a few specks of dust."""
+    rng = random.Random(seed)
+    image = Image.new("L", (1240, 600), 242)
+    image.putdata([242 + rng.randint(-6, 6) for _ in range(1240 * 600)])
+    draw = ImageDraw.Draw(image)
+    for _ in range(30):
+        x, y, r = rng.randrange(40, 1200), rng.randrange(40, 560), rng.choice((1, 1, 2))
+        draw.ellipse((x - r, y - r, x + r, y + r), fill=rng.randint(90, 190))
+    return image
+
+
+def test_a_blank_page_is_told_by_its_image_from_a_page_with_the_least_ink() -> None:
+    for seed in range(3):
+        assert blank_image(blank_back(seed), 300)
+    digit = blank_back()
+    ImageDraw.Draw(digit).text((600, 500), "2", fill=30, font_size=46)  # an 11 pt page number at 300 dpi
+    assert not blank_image(digit, 300)
+    assert not blank_image(page("Văn bản"), 300)
+
+
+def test_a_blank_part_is_dropped_as_a_separators_back_and_the_others_keep_their_numbers(tmp_path: Path) -> None:
+    a, b = page("Văn bản A"), page("Văn bản B")
+    stack = stack_pdf(tmp_path / "hai mặt.pdf", [a, separator(), blank_back(1), separator(), b, blank_back(2)])
+    dropped: list[BlankPart] = []
+    parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
+    assert [p.name for p in parts] == ["hai mặt.pdf#1.pdf", "hai mặt.pdf#3.pdf"]  # the blank back at the end kept
+    assert dropped == [BlankPart(stack="STACK", part=2, pages=[3])]
+    assert "page 3 dropped: blank" in dropped[0].english() and "bỏ trang 3" in dropped[0].vietnamese()
+    with pikepdf.open(parts[1]) as pdf:
+        assert len(pdf.pages) == 2  # a blank page inside a document stays: the record mirrors the paper
+
+
+def test_separators_fed_duplex_are_only_separators(tmp_path: Path) -> None:
+    duplex = stack_pdf(tmp_path / "tờ phân cách.pdf", [separator(), blank_back(1), separator(), blank_back(2)])
+    assert split_stack(duplex, tmp_path / "work", CODE) == [duplex]  # nothing to split: judged whole
+    assert only_separators(duplex, CODE)
+    blank = stack_pdf(tmp_path / "trắng.pdf", [blank_back(1), blank_back(2)])
+    assert not only_separators(blank, CODE)  # a blank scan without separators is not this case
+
+
+def broken_xobject(source: Path, target: Path, index: int) -> Path:
+    """``source`` with page ``index``'s image made a dictionary without data (QA's s10b)."""
+    with pikepdf.open(source) as pdf:
+        resources = pdf.pages[index].Resources
+        name = next(iter(resources.XObject.keys()))
+        resources.XObject[name] = pikepdf.Dictionary(Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
+        pdf.save(target)
+    return target
+
+
+def test_a_page_whose_image_is_no_stream_is_damaged(tmp_path: Path) -> None:
+    plain = stack_pdf(tmp_path / "plain.pdf", [page("Văn bản A"), page("Văn bản B")])
+    broken = broken_xobject(plain, tmp_path / "broken.pdf", 1)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(broken)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE
+    assert 'page 2, image "' in caught.value.english() and "trang 2" in caught.value.vietnamese()
+    assert "image image" not in caught.value.english()
+    inspect_input(plain)  # the same file unbroken is fine
+
+
+@pytest.mark.integration
+def test_a_duplex_stack_archives_its_documents_without_blank_pages_to_review(tmp_path: Path) -> None:
+    """QA52: every record of a duplex scan needed review for its blank backs ("page N: no words found"), and a
+    separator's back between two separators was archived and signed as an 'unknown' record. A damaged part is
+    quarantined naming the stack, the part and the stack's page (it named a scratch file and the part's page)."""
+    notice = page("THÔNG BÁO\nVề lịch tiếp công dân tháng Năm")
+    invite = page("GIẤY MỜI\nHọp tổ dân phố số 3 ngày 5")
+    stack = stack_pdf(
+        tmp_path / "hai mặt.pdf",
+        [notice, blank_back(1), separator(), blank_back(2), separator(), blank_back(3), invite, blank_back(4)],
+    )
+    good = stack_pdf(tmp_path / "good.pdf", [page("Văn bản A"), separator(), page("Văn bản C hỏng")])
+    bad = broken_xobject(good, tmp_path / "hỏng.pdf", 2)
+    settings = make_settings(tmp_path / "var", ocr_workers=1)
+    report = BatchReport()
+    report.results = list(process_many([stack, bad], settings, dropped=report.dropped))
+    got = {r.source.rsplit("/", 1)[-1]: r for r in report.results}
+    assert set(got) == {"hai mặt.pdf#1", "hai mặt.pdf#3", "hỏng.pdf#1", "hỏng.pdf#2"}
+    for name in ("hai mặt.pdf#1", "hai mặt.pdf#3"):
+        result = got[name]
+        assert result.outcome == Outcome.ARCHIVED, result.reason_en
+        assert result.record is not None and result.record.ocr is not None
+        assert [p.quality for p in result.record.ocr.pages] == ["good", "blank"] if name.endswith("#1") else True
+        assert not any("no words found" in reason for reason in result.record.review_reasons), name
+    assert got["hai mặt.pdf#3"].record is not None and got["hai mặt.pdf#3"].record.ocr is not None
+    assert [p.quality for p in got["hai mặt.pdf#3"].record.ocr.pages] == ["blank", "good", "blank"]
+    assert got["hai mặt.pdf#3"].label == "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 6–8"
+    payload = report.to_json_dict()
+    assert [(d["stack"], d["part"], d["pages"]) for d in payload["dropped_pages"]] == [(str(stack), 2, [4])]
+
+    damaged = got["hỏng.pdf#2"]
+    assert damaged.outcome == Outcome.QUARANTINED and damaged.quarantined_as is not None
+    assert damaged.reason_en is not None and damaged.reason_vi is not None
+    assert damaged.reason_en.startswith("hỏng.pdf, document 2 (p. 3): ") and "(page 3, image" in damaged.reason_en
+    assert damaged.reason_vi.startswith("hỏng.pdf, văn bản 2 (tr. 3): ") and "(trang 3)" in damaged.reason_vi
+    reason_file = damaged.quarantined_as.with_name(damaged.quarantined_as.name + ".reason.txt")
+    text = reason_file.read_text(encoding="utf-8")
+    assert text.startswith(f"Tệp / File: {bad.resolve()} — văn bản 2 / document 2, tr. / p. 3\n")
+    assert "#2.pdf" not in text and "page 1" not in text
+
+    env = {"SOHOA_DATA_DIR": str(settings.data_dir)}
+    listed = CliRunner().invoke(app, ["list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    rows = {r["source"]: r for r in json.loads(listed.stdout)["records"]}
+    assert {"hai mặt.pdf#1", "hai mặt.pdf#3", "hỏng.pdf#1"} <= set(rows)  # not the scratch name hai mặt.pdf#3.pdf
+    record_id = rows["hai mặt.pdf#3"]["id"]
+    shown = CliRunner().invoke(app, ["get", record_id], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 6–8" in shown.stdout
+    assert "#3.pdf" not in shown.stdout and "trang trắng / blank page" in shown.stdout
+
+
+@pytest.mark.integration
+def test_separators_fed_duplex_are_quarantined_as_only_separators(tmp_path: Path) -> None:
+    duplex = stack_pdf(tmp_path / "tờ phân cách.pdf", [separator(), blank_back(1), separator(), blank_back(2)])
+    (result,) = process_many([duplex], make_settings(tmp_path / "var", ocr_workers=1))
+    assert result.outcome == Outcome.QUARANTINED, result.reason_en
+    assert "only separator sheets" in (result.reason_en or "")
