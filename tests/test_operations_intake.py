@@ -36,6 +36,27 @@ def separator(value: str = CODE) -> Image.Image:
     return image
 
 
+def label(kind: str, width_mm: float, angle: float = 0.0) -> Image.Image:
+    """A separator sheet with a small label: a Micro QR code (what segno.make gives for the separator text) or a
+    Code 128 barcode 15 mm high, ``width_mm`` wide at 300 dpi, turned by ``angle`` degrees (a skewed scan)."""
+    import numpy as np
+    import zxingcpp
+
+    if kind == "micro":
+        buffer = io.BytesIO()
+        segno.make(CODE, error="m").save(buffer, kind="png", scale=10, border=4)
+        code = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+        size = (round(width_mm / 25.4 * 300),) * 2
+    else:
+        drawn = zxingcpp.create_barcode(CODE, zxingcpp.BarcodeFormat.Code128).to_image(scale=10, add_quiet_zones=True)
+        code = Image.fromarray(np.asarray(drawn)).convert("L")
+        size = (round(width_mm / 25.4 * 300), round(15 / 25.4 * 300))
+    sheet = Image.new("L", (1240, 800), 255)
+    ImageDraw.Draw(sheet).text((60, 80), "TỜ PHÂN CÁCH / SEPARATOR", fill=0, font=ImageFont.truetype(FONT, 48))
+    sheet.paste(code.resize(size, Image.Resampling.NEAREST), (60, 780 - size[1]))
+    return sheet.rotate(angle, fillcolor=255) if angle else sheet
+
+
 def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(300, 300))
@@ -217,3 +238,43 @@ def test_a_file_of_nothing_but_separator_sheets_is_quarantined_as_no_document(tm
         assert refused.outcome == Outcome.QUARANTINED, (name, refused.reason_en)
         assert "only separator sheets" in (refused.reason_en or "") and "tờ phân cách" in (refused.reason_vi or "")
     assert results[short.name].outcome == Outcome.ARCHIVED, results[short.name].reason_en
+
+
+def test_small_separator_labels_are_found_on_pdf_pages(tmp_path: Path) -> None:
+    """QA: pages were searched at 100 dpi, where a Code 128 label 40–80 mm wide and a skewed 15 mm Micro QR code
+    (what segno.make gives, as make_samples.py prints it) were never read: the documents around them were merged
+    into one record without a word. A page is now searched at its scan's resolution (300 dpi here)."""
+    a, b, c = page("Văn bản A"), page("Văn bản B"), page("Văn bản C")
+    for name, sheet in (
+        ("micro-15mm-skew3", label("micro", 15, angle=3)),
+        ("code128-60mm", label("code128", 60)),
+        ("code128-40mm", label("code128", 40)),
+    ):
+        stack = stack_pdf(tmp_path / f"{name}.pdf", [a, sheet, b, sheet, c])
+        parts = split_stack(stack, tmp_path / "work", CODE)
+        assert len(parts) == 3, name
+
+
+def test_a_page_of_text_bearing_the_separator_code_is_kept_and_starts_a_document(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: a separator label stuck on page 1 of a decision made that page a separator sheet: it was dropped, its
+    text gone from every record, the log saying only "split into 2 documents". A page bearing the code with more
+    ink than a separator sheet's caption is kept, as the first page of a document, and the log names it."""
+    notice = page("THÔNG BÁO\nVề lịch tiếp công dân")
+    decision = Image.new("L", (1240, 1754), 255)
+    body = "\n".join(f"Điều {n}. Quyết định này có hiệu lực kể từ ngày ký, các cơ quan thi hành." for n in range(20))
+    ImageDraw.Draw(decision).multiline_text((60, 300), body, fill=0, font=ImageFont.truetype(FONT, 36), spacing=20)
+    decision.paste(separator().crop((700, 180, 1240, 600)).resize((240, 187)), (960, 40))  # the label, top right
+    following = page("QUYẾT ĐỊNH trang 2")
+    stack = stack_pdf(tmp_path / "nhãn trên trang.pdf", [notice, decision, following, separator(), page("GIẤY MỜI")])
+    with caplog.at_level("WARNING", logger="sohoa"):
+        parts = split_stack(stack, tmp_path / "work", CODE, shown="nhãn trên trang.pdf")
+    counts = []
+    for part in parts:
+        with pikepdf.open(part) as pdf:
+            counts.append(len(pdf.pages))
+    assert counts == [1, 2, 1]  # the decision keeps its first page; the separator sheet itself is still dropped
+    assert same_pixels(first_image(parts[1]), decision)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("nhãn trên trang.pdf: page 2 bears the separator code" in m and "kept" in m for m in warned), warned
