@@ -199,6 +199,14 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     ),
     (re.compile(r"^page (\d+): low OCR quality \((.*)\)$"), r"trang \1: chất lượng nhận dạng chữ thấp (\2)"),
     (re.compile(r"^signature did not verify right after signing$"), "chữ ký không kiểm tra đạt ngay sau khi ký"),
+    (
+        re.compile(
+            r"^page (\d+) bears a code reading '(.*)', the default separator text, while the separator code is '(.*)': "
+            r"not split there; the documents around it may be merged$"
+        ),
+        r"trang \1 mang mã '\2', mã tờ phân cách mặc định, trong khi mã tờ phân cách đang dùng là '\3': không tách "
+        r"tại đó; các văn bản trước và sau trang này có thể bị gộp làm một",
+    ),
     (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),
     (re.compile(r"^document type unsure \((\S+)\)$"), r"loại văn bản chưa chắc chắn (\1)"),
     (re.compile(r"^no document number found$"), "không tìm thấy số văn bản"),

@@ -215,6 +215,47 @@ def _warn_about_codes(shown: str, pages: list[PageCodes], code: str) -> None:
             )
 
 
+_DEFAULT_CODE_SEEN: dict[tuple[str, int, int], list[int]] = {}  # (file, size, mtime) → its pages, searched
+_DEFAULT_CODE_SEEN_MAX = 4096
+
+
+def _remember_default_code(path: Path, numbers: list[int]) -> None:
+    """Which pages of ``path`` (a stack or a document split from it) bear the default separator text, as the search
+    for separators found: ``default_code_pages`` need not render them again in this process."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return
+    if len(_DEFAULT_CODE_SEEN) >= _DEFAULT_CODE_SEEN_MAX:
+        _DEFAULT_CODE_SEEN.clear()
+    _DEFAULT_CODE_SEEN[(str(path), stat.st_size, stat.st_mtime_ns)] = numbers
+
+
+def default_code_pages(path: Path, code: str) -> list[int]:
+    """The pages (from 1) of ``path`` bearing a code with the default separator text ``SOHOA-SEPARATOR`` while
+    ``code``, another one, is configured: a separator sheet printed before the code was changed, not split at, so
+    the documents around it may be one record. None when ``code`` is the default or empty (no search then)."""
+    from PIL import ImageSequence
+
+    if not code or code == DEFAULT_CODE:
+        return []
+    try:
+        stat = path.stat()
+        if (seen := _DEFAULT_CODE_SEEN.get((str(path), stat.st_size, stat.st_mtime_ns))) is not None:
+            return seen
+        if path.suffix.lower() == ".pdf":
+            from sohoa.pdfium import open_pdf
+
+            with open_pdf(path) as pdf:
+                pages = [_pdf_page_codes(pdf, i, code) for i in range(len(pdf))]
+        else:
+            with Image.open(path) as image:
+                pages = [_page_codes(frame.convert("L"), code) for frame in ImageSequence.Iterator(image)]
+    except Exception:  # unreadable: not for this check to say
+        return []
+    return [number for number, page in enumerate(pages, start=1) if page.bears_default_only(code)]
+
+
 def split_stack(
     path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None = None, shown: str | None = None
 ) -> list[Path]:
@@ -309,6 +350,8 @@ def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSta
     separators = [page.is_separator(code) for page in pages]
     groups = _groups(separators, {index for index, page in enumerate(pages) if page.bears(code)})
     if not groups:
+        if len(pages) > 1:  # searched
+            _remember_default_code(path, [n for n, page in enumerate(pages, start=1) if page.bears_default_only(code)])
         return [path]
     folder, digest = _out_dir(path, work_dir, holder)
     outputs = []
@@ -322,6 +365,9 @@ def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSta
                     part.pages.append(source.pages[index])
                 part.save(partial, deterministic_id=True)
             _remember_origin(target, path, digest, number, group)
+            _remember_default_code(
+                target, [n for n, i in enumerate(group, start=1) if pages[i].bears_default_only(code)]
+            )
             outputs.append(target)
     kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
     log.info(

@@ -278,3 +278,35 @@ def test_a_page_of_text_bearing_the_separator_code_is_kept_and_starts_a_document
     assert same_pixels(first_image(parts[1]), decision)
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
     assert any("nhãn trên trang.pdf: page 2 bears the separator code" in m and "kept" in m for m in warned), warned
+
+
+def test_the_default_separator_text_under_another_configured_code_is_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: after SOHOA_SEPARATOR_CODE was changed, a stack whose separator sheets still read SOHOA-SEPARATOR was
+    archived as one merged record without a word. Not split there (the office chose another code), but the log
+    and the record's review reasons name the page."""
+    from classify.review import reason_in_vietnamese
+    from flows.intake import default_code_pages
+    from flows.pipeline import _note_default_code
+    from sohoa.record import Record, SourceFile
+
+    stack = stack_pdf(tmp_path / "mã cũ.pdf", [page("Văn bản A"), separator(), page("Văn bản B")])
+    with caplog.at_level("WARNING", logger="sohoa"):
+        assert split_stack(stack, tmp_path / "work", "PHONG-TU-PHAP", shown="mã cũ.pdf") == [stack]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("mã cũ.pdf: page 2 bears 'SOHOA-SEPARATOR', the default separator text" in m for m in warned), warned
+    assert default_code_pages(stack, "PHONG-TU-PHAP") == [2]
+    assert default_code_pages(stack, CODE) == [] and default_code_pages(stack, "") == []
+    single = stack_pdf(tmp_path / "một trang.pdf", [separator()])  # a one-page file is not split, still said
+    assert default_code_pages(single, "PHONG-TU-PHAP") == [1]
+    record = Record(
+        id="x",
+        source=SourceFile(name=stack.name, path=str(stack), sha256="0" * 64, size=1, media_type="application/pdf"),
+    )
+    _note_default_code(stack, record, make_settings(tmp_path / "var", separator_code="PHONG-TU-PHAP"), stack.name)
+    assert record.needs_review and len(record.review_reasons) == 1
+    reason = record.review_reasons[0]
+    assert reason.startswith("page 2 bears a code reading 'SOHOA-SEPARATOR'") and "'PHONG-TU-PHAP'" in reason
+    assert reason_in_vietnamese(reason).startswith("trang 2 mang mã 'SOHOA-SEPARATOR', mã tờ phân cách mặc định")
+    assert "'PHONG-TU-PHAP'" in reason_in_vietnamese(reason)
