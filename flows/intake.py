@@ -44,7 +44,7 @@ DEFAULT_CODE = "SOHOA-SEPARATOR"  # settings.separator_code's default: what the 
 SCAN_DPI_CAP = 300  # a page is searched at its scan's own resolution, at most this (a 600 dpi scan: 300)
 VECTOR_DPI = 200  # a page drawn without a scan image covering it (a separator sheet made as a PDF, text)
 RETRY_DPIS = (200, 300)  # a page where a code was seen but not read is searched again at these too
-SEPARATOR_INK_MM2 = 400  # ink outside the codes: a separator sheet's caption ≤ 260 mm², a page of text ≥ 540 mm²
+SEPARATOR_INK_MM2 = 330  # ink outside the codes: separator sheets measured ≤ 265 mm², document pages ≥ 403 mm²
 
 
 @dataclass(frozen=True)
