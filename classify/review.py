@@ -203,6 +203,14 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
         re.compile(r"^not PDF/A: page (\d+) is in CMYK colours \(scan it again in RGB colour or gray\)$"),
         r"không đạt PDF/A: trang \1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)",
     ),
+    (
+        re.compile(
+            r"^page (\d+) bears a code reading '(.*)', the default separator text, while the separator code is '(.*)': "
+            r"not split there; the documents around it may be merged$"
+        ),
+        r"trang \1 mang mã '\2', mã tờ phân cách mặc định, trong khi mã tờ phân cách đang dùng là '\3': không tách "
+        r"tại đó; các văn bản trước và sau trang này có thể bị gộp làm một",
+    ),
     (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),
     (re.compile(r"^document type unsure \((\S+)\)$"), r"loại văn bản chưa chắc chắn (\1)"),
     (re.compile(r"^no document number found$"), "không tìm thấy số văn bản"),

@@ -17,9 +17,12 @@ import io
 import logging
 import shutil
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image, ImageDraw
 
 from sohoa.fsutil import (
     NAME_MAX,
@@ -32,74 +35,238 @@ from sohoa.fsutil import (
 )
 from sohoa.record import StackOrigin
 
+if TYPE_CHECKING:
+    from sohoa.pdfium import RenderablePdf
+
 log = logging.getLogger("sohoa")
 
-RENDER_DPI = 100  # enough for a separator sheet's QR code, cheap to render
+DEFAULT_CODE = "SOHOA-SEPARATOR"  # settings.separator_code's default: what the sheets printed before a change read
+SCAN_DPI_CAP = 300  # a page is searched at its scan's own resolution, at most this (a 600 dpi scan: 300)
+VECTOR_DPI = 200  # a page drawn without a scan image covering it (a separator sheet made as a PDF, text)
+RETRY_DPIS = (200, 300)  # a page where a code was seen but not read is searched again at these too
+BLANK_DPI = 100  # a PDF page is rendered at this to see whether it is blank (ocr.quality.blank_image)
+SEPARATOR_INK_MM2 = 330  # ink outside the codes: separator sheets measured ≤ 265 mm², document pages ≥ 403 mm²
 
 
-def _is_separator(image: object, code: str) -> bool:
+@dataclass(frozen=True)
+class PageCodes:
+    """What the search saw on one page: the texts of the codes it read, and the area in mm² that is dark outside
+    them (its margins of 2.5 % aside: scanner shadows), measured only on a page bearing a wanted code."""
+
+    texts: frozenset[str] = frozenset()
+    ink: float = 0.0
+
+    def bears(self, code: str) -> bool:
+        return code in self.texts
+
+    def is_separator(self, code: str) -> bool:
+        """A separator sheet: the code, and at most a printed caption — not a page of text bearing the code."""
+        return self.bears(code) and self.ink < SEPARATOR_INK_MM2
+
+    def bears_default_only(self, code: str) -> bool:
+        """The default separator text on a page, while the office has configured another one (a sheet printed
+        before the change): not a separator, but the documents around it may be merged into one record."""
+        return bool(code) and code != DEFAULT_CODE and self.bears(DEFAULT_CODE) and not self.bears(code)
+
+
+def _read(image: Image.Image, dpi: float, wanted: Collection[str]) -> tuple[PageCodes, bool]:
+    """The codes read on ``image`` and its ink outside them; and whether a code was seen that could not be read
+    (a checksum or format error: worth another look at another resolution)."""
     import zxingcpp
 
     try:
-        return any(barcode.text.strip() == code for barcode in zxingcpp.read_barcodes(image))
-    except Exception:  # an unreadable page is not a separator
-        return False
+        found = zxingcpp.read_barcodes(image, return_errors=True)
+    except Exception:  # an unreadable page bears no code
+        return PageCodes(), False
+    texts = frozenset(b.text.strip() for b in found if b.valid)
+    unread = any(not b.valid for b in found)
+    if not texts & set(wanted):
+        return PageCodes(texts), unread
+    return PageCodes(texts, _ink_outside(image, found) * (25.4 / dpi) ** 2), unread
 
 
-def _groups(separators: list[bool]) -> list[list[int]]:
-    """The page indexes of each document between separator sheets; none when there is nothing to split: no
-    separator at all, or nothing but separators (the pipeline then judges the file as it is)."""
-    if not any(separators):
-        return []
-    groups: list[list[int]] = [[]]
-    for index, is_separator in enumerate(separators):
-        if is_separator:
-            groups.append([])
-        else:
-            groups[-1].append(index)
-    return [g for g in groups if g]
+def _ink_outside(image: Image.Image, codes: Iterable[Any]) -> float:
+    """How many pixels of ``image`` are darker than mid-grey outside the codes (each with a quarter of its size
+    around it: quiet zone, skew) and a 2.5 % margin; counted at about 100 dpi for an A4 page, in ``image``'s pixels."""
+    factor = max(1, image.width // 830)
+    small = image.convert("L").reduce(factor) if factor > 1 else image.convert("L").copy()
+    draw = ImageDraw.Draw(small)
+    for code in codes:
+        corners = code.position
+        xs = [corners.top_left.x, corners.top_right.x, corners.bottom_left.x, corners.bottom_right.x]
+        ys = [corners.top_left.y, corners.top_right.y, corners.bottom_left.y, corners.bottom_right.y]
+        pad = 0.25 * max(max(xs) - min(xs), max(ys) - min(ys)) + 0.01 * image.width
+        box = ((min(xs) - pad) / factor, (min(ys) - pad) / factor, (max(xs) + pad) / factor, (max(ys) + pad) / factor)
+        draw.rectangle(box, fill=255)
+    margin = round(0.025 * small.width)
+    inner = small.crop((margin, margin, small.width - margin, small.height - margin))
+    if inner.width <= 0 or inner.height <= 0:
+        return 0.0
+    return sum(inner.histogram()[:128]) * factor * factor
+
+
+def _wanted(code: str) -> frozenset[str]:
+    return frozenset({code, DEFAULT_CODE})
+
+
+def _page_codes(image: Image.Image, code: str) -> PageCodes:
+    """An image's codes (a TIFF frame: read at its full resolution)."""
+    from ocr.inputs import image_dpi
+
+    return _read(image, image_dpi(image), _wanted(code))[0]
+
+
+def _is_separator(image: Image.Image, code: str) -> bool:
+    return _page_codes(image, code).is_separator(code)
+
+
+def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str) -> PageCodes:
+    """Page ``index``'s codes, rendered at its scan's resolution (at most SCAN_DPI_CAP; until 2026-12 at 100 dpi,
+    where a Code 128 label under ~100 mm wide or a 15 mm Micro QR code was never read), and again at RETRY_DPIS
+    when a code was seen there but not read."""
+    from ocr.pipeline import _survey_dpi
+
+    dpi = min(SCAN_DPI_CAP, _survey_dpi(pdf.survey(index), VECTOR_DPI))
+    wanted = _wanted(code)
+    seen, unread = _read(pdf.render(index, scale=dpi / 72, grayscale=True), dpi, wanted)
+    for retry in RETRY_DPIS if unread and not seen.texts & wanted else ():
+        if retry == dpi:
+            continue
+        again, _ = _read(pdf.render(index, scale=retry / 72, grayscale=True), retry, wanted)
+        if again.texts & wanted:
+            return again
+    return seen
 
 
 def only_separators(path: Path, code: str) -> bool:
     """Whether ``path`` (PDF, TIFF, or a single image) holds separator sheets and nothing else but blank pages (their
     backs, fed duplex; ``ocr.quality.blank_image``): a stack scanned with no document in it (the pile of separators
     fed by mistake). Renders every page: the pipeline asks only for a file on whose pages OCR found no text."""
-    from PIL import Image, ImageSequence
+    from PIL import ImageSequence
 
+    from ocr.inputs import image_dpi
     from ocr.quality import blank_image
 
+    verdicts: list[tuple[bool, bool]] = []  # (a separator sheet, blank) for each page
     try:
         if path.suffix.lower() == ".pdf":
             from sohoa.pdfium import open_pdf
 
             with open_pdf(path) as pdf:
-                pages = [pdf.render(i, scale=RENDER_DPI / 72, grayscale=True) for i in range(len(pdf))]
+                for index in range(len(pdf)):
+                    if _pdf_page_codes(pdf, index, code).is_separator(code):
+                        verdicts.append((True, False))
+                    else:
+                        page = pdf.render(index, scale=BLANK_DPI / 72, grayscale=True)
+                        verdicts.append((False, blank_image(page, BLANK_DPI)))
         else:
             with Image.open(path) as image:
-                pages = [frame.convert("L") for frame in ImageSequence.Iterator(image)]
+                for frame in ImageSequence.Iterator(image):
+                    gray = frame.convert("L")
+                    separator = _page_codes(gray, code).is_separator(code)
+                    verdicts.append((separator, not separator and blank_image(gray, image_dpi(frame))))
     except Exception:  # unreadable: not for this check to say
         return False
-    separators = [_is_separator(page, code) for page in pages]
-    dpis = [_frame_dpi(page) for page in pages]
-    return any(separators) and all(
-        separator or blank_image(page, dpi) for separator, page, dpi in zip(separators, pages, dpis, strict=True)
-    )
+    return any(separator for separator, _ in verdicts) and all(separator or blank for separator, blank in verdicts)
 
 
-def _frame_dpi(image: object) -> float:
-    """The resolution ``only_separators`` saw a page at: a TIFF frame's own, a PDF page's ``RENDER_DPI``."""
-    dpi = getattr(image, "info", {}).get("dpi")
-    return float(dpi[0]) if dpi and float(dpi[0]) > 0 else RENDER_DPI
-
-
-def _pdf_separators(path: Path, code: str) -> list[bool]:
+def _pdf_pages(path: Path, code: str) -> list[PageCodes]:
     from sohoa.pdfium import open_pdf
 
     with open_pdf(path) as pdf:
         pages = len(pdf)
         if pages < 2:  # one page cannot be split into documents: no need to render it
-            return [False] * pages
-        return [_is_separator(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), code) for index in range(pages)]
+            return [PageCodes()] * pages
+        return [_pdf_page_codes(pdf, index, code) for index in range(pages)]
+
+
+def _pdf_separators(path: Path, code: str) -> list[bool]:
+    """Which pages of a PDF are separator sheets."""
+    return [page.is_separator(code) for page in _pdf_pages(path, code)]
+
+
+def _groups(separators: list[bool], starts: Collection[int] = ()) -> list[list[int]]:
+    """The page indexes of each document between separator sheets; none when there is nothing to split: no
+    separator at all, or nothing but separators (the pipeline then judges the file as it is). A page in ``starts``
+    (a page of text bearing the separator code) is kept, as the first page of a document."""
+    if not any(separators) and not starts:
+        return []
+    groups: list[list[int]] = [[]]
+    for index, is_separator in enumerate(separators):
+        if is_separator:
+            groups.append([])
+        else:
+            if index in starts and groups[-1]:
+                groups.append([])
+            groups[-1].append(index)
+    groups = [g for g in groups if g]
+    return groups if any(separators) or len(groups) > 1 else []
+
+
+def _warn_about_codes(shown: str, pages: list[PageCodes], code: str) -> None:
+    """Say in the log which pages bear the separator code on a page of text (kept: see README), or the default
+    separator text while another is configured (not split there)."""
+    for number, page in enumerate(pages, start=1):
+        if page.bears(code) and not page.is_separator(code):
+            log.warning(
+                "%s: page %d bears the separator code %r but also text (%.0f mm² of ink beside the code, a separator "
+                "sheet has under %d): kept as the first page of a document, not dropped — check the split",
+                shown,
+                number,
+                code,
+                page.ink,
+                SEPARATOR_INK_MM2,
+            )
+        elif page.bears_default_only(code):
+            log.warning(
+                "%s: page %d bears %r, the default separator text, but the separator code is %r: not split there "
+                "— a separator sheet printed before the code was changed? The documents around it may be one record",
+                shown,
+                number,
+                DEFAULT_CODE,
+                code,
+            )
+
+
+_DEFAULT_CODE_SEEN: dict[tuple[str, int, int], list[int]] = {}  # (file, size, mtime) → its pages, searched
+_DEFAULT_CODE_SEEN_MAX = 4096
+
+
+def _remember_default_code(path: Path, numbers: list[int]) -> None:
+    """Which pages of ``path`` (a stack or a document split from it) bear the default separator text, as the search
+    for separators found: ``default_code_pages`` need not render them again in this process."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return
+    if len(_DEFAULT_CODE_SEEN) >= _DEFAULT_CODE_SEEN_MAX:
+        _DEFAULT_CODE_SEEN.clear()
+    _DEFAULT_CODE_SEEN[(str(path), stat.st_size, stat.st_mtime_ns)] = numbers
+
+
+def default_code_pages(path: Path, code: str) -> list[int]:
+    """The pages (from 1) of ``path`` bearing a code with the default separator text ``SOHOA-SEPARATOR`` while
+    ``code``, another one, is configured: a separator sheet printed before the code was changed, not split at, so
+    the documents around it may be one record. None when ``code`` is the default or empty (no search then)."""
+    from PIL import ImageSequence
+
+    if not code or code == DEFAULT_CODE:
+        return []
+    try:
+        stat = path.stat()
+        if (seen := _DEFAULT_CODE_SEEN.get((str(path), stat.st_size, stat.st_mtime_ns))) is not None:
+            return seen
+        if path.suffix.lower() == ".pdf":
+            from sohoa.pdfium import open_pdf
+
+            with open_pdf(path) as pdf:
+                pages = [_pdf_page_codes(pdf, i, code) for i in range(len(pdf))]
+        else:
+            with Image.open(path) as image:
+                pages = [_page_codes(frame.convert("L"), code) for frame in ImageSequence.Iterator(image)]
+    except Exception:  # unreadable: not for this check to say
+        return []
+    return [number for number, page in enumerate(pages, start=1) if page.bears_default_only(code)]
 
 
 @dataclass(frozen=True)
@@ -184,7 +351,7 @@ def split_stack(
 
 
 def _blank_part(part: Path) -> bool:
-    """Whether every page of a split document is blank (``ocr.quality.blank_image``), seen at ``RENDER_DPI``. A page
+    """Whether every page of a split document is blank (``ocr.quality.blank_image``), seen at ``BLANK_DPI``. A page
     whose image is damaged draws blank: such a part is kept, for the pipeline to quarantine with its reason."""
     from ocr import inspect_input
     from ocr.quality import blank_image
@@ -194,7 +361,7 @@ def _blank_part(part: Path) -> bool:
     try:
         with open_pdf(part) as pdf:
             for index in range(len(pdf)):  # most parts end at their first page: it has ink
-                if not blank_image(pdf.render(index, scale=RENDER_DPI / 72, grayscale=True), RENDER_DPI):
+                if not blank_image(pdf.render(index, scale=BLANK_DPI / 72, grayscale=True), BLANK_DPI):
                     return False
         inspect_input(part)
     except BadInputError:
@@ -269,9 +436,13 @@ def stack_origin(document: Path) -> StackOrigin | None:
 def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
     import pikepdf
 
-    separators = _pdf_separators(path, code)
-    groups = _groups(separators)
+    pages = _pdf_pages(path, code)
+    _warn_about_codes(shown, pages, code)
+    separators = [page.is_separator(code) for page in pages]
+    groups = _groups(separators, {index for index, page in enumerate(pages) if page.bears(code)})
     if not groups:
+        if len(pages) > 1:  # searched
+            _remember_default_code(path, [n for n, page in enumerate(pages, start=1) if page.bears_default_only(code)])
         return [path]
     folder, digest = _out_dir(path, work_dir, holder)
     outputs = []
@@ -285,9 +456,23 @@ def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSta
                     part.pages.append(source.pages[index])
                 part.save(partial, deterministic_id=True)
             _remember_origin(target, path, digest, number, group)
+            _remember_default_code(
+                target, [n for n, i in enumerate(group, start=1) if pages[i].bears_default_only(code)]
+            )
             outputs.append(target)
-    log.info("%s: split into %d document(s) at %d separator page(s)", shown, len(outputs), sum(separators))
+    _log_split(shown, len(outputs), pages, code)
     return outputs
+
+
+def _log_split(shown: str, documents: int, pages: list[PageCodes], code: str) -> None:
+    kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
+    log.info(
+        "%s: split into %d document(s) at %d separator page(s)%s",
+        shown,
+        documents,
+        sum(page.is_separator(code) for page in pages),
+        f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",
+    )
 
 
 def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
@@ -296,13 +481,15 @@ def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSt
 
     from ocr.inputs import image_dpi
 
-    separators: list[bool] = []
+    pages: list[PageCodes] = []
     dpis: list[int] = []
     with Image.open(path) as image:
         for frame in ImageSequence.Iterator(image):
-            separators.append(_is_separator(frame.convert("L"), code))
+            pages.append(_page_codes(frame.convert("L"), code))
             dpis.append(image_dpi(frame))
-    groups = _groups(separators)
+    _warn_about_codes(shown, pages, code)
+    separators = [page.is_separator(code) for page in pages]
+    groups = _groups(separators, {index for index, page in enumerate(pages) if page.bears(code)})
     if not groups:
         return [path]
     folder, digest = _out_dir(path, work_dir, holder)
@@ -316,7 +503,7 @@ def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSt
                 part.save(partial, deterministic_id=True)
             _remember_origin(target, path, digest, number, group)
             outputs.append(target)
-    log.info("%s: split into %d document(s) at %d separator page(s)", shown, len(outputs), sum(separators))
+    _log_split(shown, len(outputs), pages, code)
     return outputs
 
 

@@ -1041,6 +1041,21 @@ def _refuse_only_separators(path: Path, ocr: OcrResult, settings: Settings) -> N
         raise BadInputError(path, Problem.ONLY_SEPARATORS, f"{pages} page(s)", f"{pages} trang")
 
 
+def _note_default_code(path: Path, record: Record, settings: Settings, shown: str) -> None:
+    """A page bearing the default separator text while the office configured another code (a separator sheet
+    printed before the change): not split there, so this record may hold two documents — said on the record."""
+    from flows.intake import DEFAULT_CODE, default_code_pages
+
+    for number in default_code_pages(path, settings.separator_code):
+        reason = (
+            f"page {number} bears a code reading '{DEFAULT_CODE}', the default separator text, while the separator "
+            f"code is '{settings.separator_code}': not split there; the documents around it may be merged"
+        )
+        log.warning("%s: %s", shown, reason)
+        record.needs_review = True
+        record.review_reasons.append(reason)
+
+
 class _PapersInFlight:
     """The (type, number, date of issue) of each document this process is between its classification and its
     archiving: two scans of one paper in one batch are processed side by side, and neither was in the search index
@@ -1382,6 +1397,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.ocr = runner("ocr", run_ocr, path, searchable, settings)
         record.state = RecordState.OCRED
         _refuse_only_separators(path, record.ocr, settings)
+        _note_default_code(path, record, settings, shown)
         conformance = (
             f"PDF/A-{record.ocr.pdfa.lower()}"
             if record.ocr.pdfa

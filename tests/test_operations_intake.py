@@ -36,6 +36,27 @@ def separator(value: str = CODE) -> Image.Image:
     return image
 
 
+def label(kind: str, width_mm: float, angle: float = 0.0) -> Image.Image:
+    """A separator sheet with a small label: a Micro QR code (what segno.make gives for the separator text) or a
+    Code 128 barcode 15 mm high, ``width_mm`` wide at 300 dpi, turned by ``angle`` degrees (a skewed scan)."""
+    import numpy as np
+    import zxingcpp
+
+    if kind == "micro":
+        buffer = io.BytesIO()
+        segno.make(CODE, error="m").save(buffer, kind="png", scale=10, border=4)
+        code = Image.open(io.BytesIO(buffer.getvalue())).convert("L")
+        size = (round(width_mm / 25.4 * 300),) * 2
+    else:
+        drawn = zxingcpp.create_barcode(CODE, zxingcpp.BarcodeFormat.Code128).to_image(scale=10, add_quiet_zones=True)
+        code = Image.fromarray(np.asarray(drawn)).convert("L")
+        size = (round(width_mm / 25.4 * 300), round(15 / 25.4 * 300))
+    sheet = Image.new("L", (1240, 800), 255)
+    ImageDraw.Draw(sheet).text((60, 80), "TỜ PHÂN CÁCH / SEPARATOR", fill=0, font=ImageFont.truetype(FONT, 48))
+    sheet.paste(code.resize(size, Image.Resampling.NEAREST), (60, 780 - size[1]))
+    return sheet.rotate(angle, fillcolor=255) if angle else sheet
+
+
 def png(image: Image.Image) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(300, 300))
@@ -280,3 +301,81 @@ def test_a_file_of_nothing_but_separator_sheets_is_quarantined_as_no_document(tm
         assert refused.outcome == Outcome.QUARANTINED, (name, refused.reason_en)
         assert "only separator sheets" in (refused.reason_en or "") and "tờ phân cách" in (refused.reason_vi or "")
     assert results[short.name].outcome == Outcome.ARCHIVED, results[short.name].reason_en
+
+
+def test_small_separator_labels_are_found_on_pdf_pages(tmp_path: Path) -> None:
+    """QA: pages were searched at 100 dpi, where a Code 128 label 40–80 mm wide and a skewed 15 mm Micro QR code
+    (what segno.make gives, as make_samples.py prints it) were never read: the documents around them were merged
+    into one record without a word. A page is now searched at its scan's resolution (300 dpi here)."""
+    a, b, c = page("Văn bản A"), page("Văn bản B"), page("Văn bản C")
+    for name, sheet in (
+        ("micro-15mm-skew3", label("micro", 15, angle=3)),
+        ("code128-60mm", label("code128", 60)),
+        ("code128-40mm", label("code128", 40)),
+    ):
+        stack = stack_pdf(tmp_path / f"{name}.pdf", [a, sheet, b, sheet, c])
+        parts = split_stack(stack, tmp_path / "work", CODE)
+        assert len(parts) == 3, name
+
+
+@pytest.mark.parametrize("kind", ["pdf", "tiff"])
+def test_a_page_of_text_bearing_the_separator_code_is_kept_and_starts_a_document(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, kind: str
+) -> None:
+    """QA: a separator label stuck on page 1 of a decision made that page a separator sheet: it was dropped, its
+    text gone from every record, the log saying only "split into 2 documents". A page bearing the code with more
+    ink than a separator sheet's caption is kept, as the first page of a document, and the log names it."""
+    notice = page("THÔNG BÁO\nVề lịch tiếp công dân")
+    decision = Image.new("L", (1240, 1754), 255)
+    body = "\n".join(f"Điều {n}. Quyết định này có hiệu lực kể từ ngày ký, các cơ quan thi hành." for n in range(20))
+    ImageDraw.Draw(decision).multiline_text((60, 300), body, fill=0, font=ImageFont.truetype(FONT, 36), spacing=20)
+    decision.paste(separator().crop((700, 180, 1240, 600)).resize((240, 187)), (960, 40))  # the label, top right
+    following = page("QUYẾT ĐỊNH trang 2")
+    sheets = [notice, decision, following, separator(), page("GIẤY MỜI")]
+    if kind == "pdf":
+        stack = stack_pdf(tmp_path / "nhãn trên trang.pdf", sheets)
+    else:  # until the TIFF stacks' search was the PDF's, such a page of a TIFF was dropped
+        stack = tmp_path / "nhãn trên trang.tiff"
+        sheets[0].save(stack, save_all=True, append_images=sheets[1:], dpi=(150, 150), compression="tiff_lzw")
+    with caplog.at_level("WARNING", logger="sohoa"):
+        parts = split_stack(stack, tmp_path / "work", CODE, shown=stack.name)
+    counts = []
+    for part in parts:
+        with pikepdf.open(part) as pdf:
+            counts.append(len(pdf.pages))
+    assert counts == [1, 2, 1]  # the decision keeps its first page; the separator sheet itself is still dropped
+    assert same_pixels(first_image(parts[1]), decision)
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(f"{stack.name}: page 2 bears the separator code" in m and "kept" in m for m in warned), warned
+
+
+def test_the_default_separator_text_under_another_configured_code_is_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA: after SOHOA_SEPARATOR_CODE was changed, a stack whose separator sheets still read SOHOA-SEPARATOR was
+    archived as one merged record without a word. Not split there (the office chose another code), but the log
+    and the record's review reasons name the page."""
+    from classify.review import reason_in_vietnamese
+    from flows.intake import default_code_pages
+    from flows.pipeline import _note_default_code
+    from sohoa.record import Record, SourceFile
+
+    stack = stack_pdf(tmp_path / "mã cũ.pdf", [page("Văn bản A"), separator(), page("Văn bản B")])
+    with caplog.at_level("WARNING", logger="sohoa"):
+        assert split_stack(stack, tmp_path / "work", "PHONG-TU-PHAP", shown="mã cũ.pdf") == [stack]
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("mã cũ.pdf: page 2 bears 'SOHOA-SEPARATOR', the default separator text" in m for m in warned), warned
+    assert default_code_pages(stack, "PHONG-TU-PHAP") == [2]
+    assert default_code_pages(stack, CODE) == [] and default_code_pages(stack, "") == []
+    single = stack_pdf(tmp_path / "một trang.pdf", [separator()])  # a one-page file is not split, still said
+    assert default_code_pages(single, "PHONG-TU-PHAP") == [1]
+    record = Record(
+        id="x",
+        source=SourceFile(name=stack.name, path=str(stack), sha256="0" * 64, size=1, media_type="application/pdf"),
+    )
+    _note_default_code(stack, record, make_settings(tmp_path / "var", separator_code="PHONG-TU-PHAP"), stack.name)
+    assert record.needs_review and len(record.review_reasons) == 1
+    reason = record.review_reasons[0]
+    assert reason.startswith("page 2 bears a code reading 'SOHOA-SEPARATOR'") and "'PHONG-TU-PHAP'" in reason
+    assert reason_in_vietnamese(reason).startswith("trang 2 mang mã 'SOHOA-SEPARATOR', mã tờ phân cách mặc định")
+    assert "'PHONG-TU-PHAP'" in reason_in_vietnamese(reason)
