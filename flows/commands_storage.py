@@ -509,7 +509,7 @@ def register(app: typer.Typer) -> None:
             _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
             return
         table = Table(title=f"{len(hits)} kết quả / results")
-        for column in ("id", "type", "number", "date", "match", "snippet"):
+        for column in ("id", "source", "type", "number", "date", "match", "snippet"):
             table.add_column(column)
         for h in hits:
             # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
@@ -518,6 +518,7 @@ def register(app: typer.Typer) -> None:
             snippet.highlight_regex(r"\[[^\[\]]*\]", "bold")
             table.add_row(
                 h.record_id,
+                escape(printable(h.source or "")),  # the scan it came from: a stack's document with its pages
                 escape(h.doc_type or ""),
                 escape(h.number or ""),
                 h.issued_on or "",

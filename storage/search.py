@@ -37,7 +37,9 @@ _FIELDS = ("number", "issuer", "subject", "signer")
 # where a hit's snippet is looked for, in this order: the text, then the fields, the file name last
 _SNIPPET_COLUMNS = ("body", "signer", "subject", "issuer", "number", "doc_type_name", "source")
 _TOKEN = re.compile(r"[^\W_]+")  # a token as FTS5's unicode61 reads one: letters and digits
-SCHEMA_VERSION = 1  # 1: records.number_key (an index without it is migrated when opened)
+# 1: records.number_key; 2: records.source_label (an index without them is migrated when opened; the labels of
+# records indexed before 2 stay empty until `sohoa index rebuild`)
+SCHEMA_VERSION = 2
 _MAX_SPELLINGS = 32  # the most spellings ("7", "07") of one phrase a query tries
 
 # A phrase is a run of adjacent tokens, each position the spellings it accepts ({"7", "07"}); a group matches when
@@ -159,6 +161,9 @@ class Hit:
     # typed), "words" (each somewhere); where the snippet is from ("body", "signer", …, "source": the file name)
     match: str = "words"
     found_in: str | None = "body"
+    # the scan it came from as the officer knows it (``SourceFile.label``: a stack's document with its pages);
+    # None for a record indexed before the index kept it (until `sohoa index rebuild`)
+    source: str | None = None
 
     def to_json_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -259,23 +264,31 @@ class SearchIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(record_id UNINDEXED, {cols},"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
-        self._number_key_sql = self._migrate()
+        self._number_key_sql, self._source_label_sql = self._migrate()
 
-    def _migrate(self) -> str:
+    def _migrate(self) -> tuple[str, str]:
         """Bring an index made by an older sohoa up to ``SCHEMA_VERSION``, in place (no archive needed): the SQL
-        that gives a record's number key. An index that cannot be written (read-only) is searched as it is, each
-        number keyed as it is compared."""
-        if any(row[1] == "number_key" for row in self.db.execute("PRAGMA table_info(records)")):
-            return "r.number_key"
+        that gives a record's number key, and its source label. An index that cannot be written (read-only) is
+        searched as it is, each number keyed as it is compared, without labels."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(records)")}
+        number_key_sql, source_label_sql = "r.number_key", "r.source_label"
         try:
-            with self.db:  # before schema 1: no number_key column
-                self.db.execute("ALTER TABLE records ADD COLUMN number_key TEXT")
-                self.db.execute("UPDATE records SET number_key = sohoa_number_key(number)")
-                self.db.execute("CREATE INDEX IF NOT EXISTS records_number_key ON records (number_key)")
+            with self.db:
+                if "number_key" not in columns:  # before schema 1
+                    self.db.execute("ALTER TABLE records ADD COLUMN number_key TEXT")
+                    self.db.execute("UPDATE records SET number_key = sohoa_number_key(number)")
+                    self.db.execute("CREATE INDEX IF NOT EXISTS records_number_key ON records (number_key)")
+                if "source_label" not in columns:  # before schema 2: known again at `index rebuild`
+                    self.db.execute("ALTER TABLE records ADD COLUMN source_label TEXT")
+                if columns >= {"number_key", "source_label"}:
+                    return number_key_sql, source_label_sql
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.OperationalError:  # e.g. "attempt to write a readonly database"
-            return "sohoa_number_key(r.number)"
-        return "r.number_key"
+            if "number_key" not in columns:
+                number_key_sql = "sohoa_number_key(r.number)"
+            if "source_label" not in columns:
+                source_label_sql = "NULL"
+        return number_key_sql, source_label_sql
 
     def close(self) -> None:
         self.db.close()
@@ -293,8 +306,8 @@ class SearchIndex:
         with self.db:
             self._remove(record.id)
             self.db.execute(
-                "INSERT INTO records (record_id, sha256, doc_type, number, issued_on, subject, prefix, number_key)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO records (record_id, sha256, doc_type, number, issued_on, subject, prefix, number_key,"
+                " source_label) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     record.id,
                     record.source.sha256,
@@ -304,6 +317,7 @@ class SearchIndex:
                     c.subject if c else None,
                     record.archive_prefix,
                     number_key(c.number if c else None),
+                    record.source.label(),
                 ),
             )
             marks = ", ".join("?" * (len(_COLUMNS) + 1))
@@ -364,7 +378,10 @@ class SearchIndex:
         if date_to:
             filters += " AND r.issued_on <= ?"
             params.append(date_to.isoformat())
-        select = "SELECT r.record_id, r.sha256, r.doc_type, r.number, r.issued_on, r.subject, r.prefix"
+        select = (
+            "SELECT r.record_id, r.sha256, r.doc_type, r.number, r.issued_on, r.subject, r.prefix,"
+            f" {self._source_label_sql}"
+        )
         hits: list[Hit] = []
         seen: set[str] = set()
         for step in _plan(query):
@@ -403,7 +420,7 @@ class SearchIndex:
                 exact = step.exact if step.exact is not None else not step.folded
                 if step.match == "number":  # the number as typed, Đ and all, or only without its diacritics
                     exact = number_key(row[3], diacritics=True) == number_key(step.value, diacritics=True)
-                record_id, sha256, doc_type_, number, issued_on, subject, prefix = row
+                record_id, sha256, doc_type_, number, issued_on, subject, prefix, source = row
                 hits.append(
                     Hit(
                         record_id,
@@ -417,6 +434,7 @@ class SearchIndex:
                         snippet,
                         step.match,
                         found_in,
+                        source,
                     )
                 )
         return hits[:limit]

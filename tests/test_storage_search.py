@@ -346,13 +346,31 @@ def test_an_index_from_before_number_keys_is_migrated_when_opened(tmp_path: Path
     with sqlite3.connect(index_path) as db:  # as an older sohoa left it
         db.execute("DROP INDEX IF EXISTS records_number_key")
         db.execute("ALTER TABLE records DROP COLUMN number_key")
+        db.execute("ALTER TABLE records DROP COLUMN source_label")
         db.execute("PRAGMA user_version = 0")
     db.close()
     hits = _found(tmp_path, "7/QĐ-UBND")
-    assert [(h["record_id"], h["match"]) for h in hits] == [(ids["qd7"], "number")]
+    assert [(h["record_id"], h["match"], h["source"]) for h in hits] == [(ids["qd7"], "number", None)]
     with sqlite3.connect(index_path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (1,)
+        assert db.execute("PRAGMA user_version").fetchone() == (2,)
         assert db.execute("SELECT number_key FROM records WHERE record_id = ?", (ids["qd7"],)).fetchone() == (
             "7/qd-ubnd",
         )
     db.close()
+
+
+def test_a_hit_names_the_scan_it_came_from_and_a_stacks_document_by_its_pages(tmp_path: Path) -> None:
+    """QA: `sohoa search` showed neither the source nor the stack: a document split from a scanned stack could be
+    told from the stack's other documents only by `sohoa get` on each id."""
+    from sohoa.record import StackOrigin
+
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "tb", doc_type="TB", number="12/TB-UBND", text=TB12_TEXT)
+    record.source.stack = StackOrigin(path="/srv/inbox/tập hồ sơ.pdf", sha256="0" * 64, part=2, pages=[3, 4])
+    stacked = archive.put(record, files).id
+    single = _office(tmp_path)["qd7"]  # indexes both
+    hits = {h["record_id"]: h["source"] for h in _found(tmp_path, "UBND")}
+    assert hits[stacked] == "tập hồ sơ.pdf — văn bản 2 / document 2, tr. / p. 3–4", hits
+    assert hits[single] == "van-ban-so-7.png", hits
+    shown = CliRunner().invoke(app, ["search", "12/TB-UBND"], env={"SOHOA_DATA_DIR": str(tmp_path), "COLUMNS": "300"})
+    assert shown.exit_code == 0 and "tập hồ sơ.pdf — văn bản 2 / document 2, tr. / p. 3–4" in shown.output, shown.output
