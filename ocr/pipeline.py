@@ -14,6 +14,7 @@ pixels unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import io
 import itertools
@@ -161,6 +162,13 @@ def ocr_document(
             tesseract_slots=tesseract_slots,
             tesseract_engine=tesseract_engine,
         )
+        for plan in plans:
+            reading = readings.get(plan.number)
+            if reading is not None and plan.blank and page_quality(reading.confidence, reading.text())[0] == LOW:
+                # no ink the blank test sees, read as words of low quality: show-through from the other side of the
+                # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
+                # review and into every search); a blank page has no text. Faint text read well stays (good).
+                readings[plan.number] = dataclasses.replace(reading, words=[], corrected=0)
         title = unicodedata.normalize("NFC", input_path.stem)
         assembled = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
         layout = page_layouts(source_pdf, plans, readings)

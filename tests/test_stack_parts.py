@@ -55,6 +55,55 @@ def test_a_blank_part_is_dropped_as_a_separators_back_and_the_others_keep_their_
         assert len(pdf.pages) == 2  # a blank page inside a document stays: the record mirrors the paper
 
 
+def faint_note() -> Image.Image:
+    """A note in light grey ink (a faded or pencil one) that a person reads: no ink the blank test sees."""
+    from PIL import ImageFont
+
+    from tests.test_operations_intake import FONT
+
+    note = Image.new("L", (2480, 1200), 255)
+    draw = ImageDraw.Draw(note)
+    for row, line in enumerate(("Đã nhận bản chính ngày 15 tháng 3 năm 2025", "Người nhận ký và ghi rõ họ tên")):
+        draw.text((350, 300 + row * 120), line, font=ImageFont.truetype(FONT, 58), fill=175)
+    return note
+
+
+def show_through(seed: int = 0) -> Image.Image:
+    """The back of a printed sheet, its text showing through faintly, mirrored."""
+    back = page("THÔNG BÁO\nVề lịch tiếp công dân tại trụ sở").transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    return back.point(lambda v: 255 - (255 - v) * 45 // 255)  # black ink shows as grey 210
+
+
+@pytest.mark.integration
+def test_a_part_that_only_looks_blank_is_read_before_it_is_dropped(tmp_path: Path) -> None:
+    """QA: a faint note alone between two separators passed the ink test as blank and was dropped unread, none of it
+    archived. A part that looks blank is read first: text read well is a document; show-through is still blank."""
+    note = faint_note()
+    assert blank_image(note, 300)  # what the ink test alone says
+    stack = stack_pdf(
+        tmp_path / "ghi chú mờ.pdf",
+        [page("Văn bản A"), separator(), note, separator(), show_through(), separator(), page("Văn bản B")],
+    )
+    dropped: list[BlankPart] = []
+    parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
+    assert [p.name for p in parts] == ["ghi chú mờ.pdf#1.pdf", "ghi chú mờ.pdf#2.pdf", "ghi chú mờ.pdf#4.pdf"]
+    assert dropped == [BlankPart(stack="STACK", part=3, pages=[5])]
+
+
+@pytest.mark.integration
+def test_show_through_inside_a_document_is_a_blank_page_without_text(tmp_path: Path) -> None:
+    """QA: the back of a page showing its text through, mirrored (no ink the blank test sees), was read as 314 words
+    of nonsense at confidence 37: the record went to review, the nonsense into its text and every search."""
+    from ocr import ocr_document
+
+    scan = tmp_path / "hai mặt.pdf"
+    stack_pdf(scan, [page("THÔNG BÁO\nVề lịch tiếp công dân"), show_through()])
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=1)
+    assert [p.quality for p in result.pages] == ["good", "blank"], result.pages
+    assert result.layout is None or all(not page.words for page in result.layout if page.number == 2)
+    assert "THÔNG BÁO" in result.text and len(result.text.split()) < 15, result.text
+
+
 def test_separators_fed_duplex_are_only_separators(tmp_path: Path) -> None:
     duplex = stack_pdf(tmp_path / "tờ phân cách.pdf", [separator(), blank_back(1), separator(), blank_back(2)])
     assert split_stack(duplex, tmp_path / "work", CODE) == [duplex]  # nothing to split: judged whole
