@@ -440,12 +440,14 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
 
     PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
     """
-    straight, angle = deskewed(image)
+    blank = blank_image(image, dpi)
+    # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
+    # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
+    straight, angle = (image, 0.0) if blank else deskewed(image)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
-    plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands)
-    plan.blank = blank_image(straight, dpi)
+    plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
     return plan
 

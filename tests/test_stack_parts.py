@@ -191,3 +191,28 @@ def test_separators_fed_duplex_are_quarantined_as_only_separators(tmp_path: Path
     (result,) = process_many([duplex], make_settings(tmp_path / "var", ocr_workers=1))
     assert result.outcome == Outcome.QUARANTINED, result.reason_en
     assert "only separator sheets" in (result.reason_en or "")
+
+
+@pytest.mark.integration
+def test_a_page_with_no_ink_the_blank_test_sees_is_not_straightened(tmp_path: Path) -> None:
+    """QA: the skew measured on a blank back's specks, or on an upright faint note, is noise: "straightened 1.8°"
+    on blank backs, 5° on the note, whose text layer then lay tilted across its level lines."""
+    import sys
+
+    from ocr import ocr_document
+    from tests.conftest import SAMPLES
+
+    sys.path.insert(0, str(SAMPLES))
+    try:
+        from make_samples import degrade  # the samples' flatbed look: toner grey, dust specks, noise, blur
+    finally:
+        sys.path.remove(str(SAMPLES))
+    note = Image.new("L", (2480, 3508), 255)
+    note.paste(faint_note(), (0, 0))
+    scans = [
+        degrade(page, random.Random(seed), 0.0, 300, 2.0, 0.7)
+        for seed, page in ((14, note), (21, Image.new("L", (2480, 3508), 255)))
+    ]
+    scan = stack_pdf(tmp_path / "mờ.pdf", scans)
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=1)
+    assert [(p.skew, p.quality) for p in result.pages] == [(0.0, "good"), (0.0, "blank")], result.pages
