@@ -1,9 +1,10 @@
 """What becomes of a stack's pages that are no document (QA53): a blank part (a separator's back, fed duplex)
-reported by ``process --json`` by the stack's absolute path, a stack judged whole leaving no split folder behind,
-the default separator text warned about once."""
+reported by ``watch`` as by ``process``, a stack judged whole leaving no split folder behind, and the log and
+receipt names around them."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -11,9 +12,11 @@ import pytest
 
 from flows.intake import DEFAULT_CODE, split_stack
 from flows.pipeline import BatchReport, batch_documents, process_many
+from flows.watch import _log, receipt_file_name
 from tests.conftest import make_settings
 from tests.test_operations_intake import CODE, page, separator, stack_pdf
 from tests.test_stack_parts import blank_back
+from tests.test_watch_intake import drop, sohoa
 
 
 def test_separators_fed_duplex_leave_no_split_folder(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
@@ -60,6 +63,54 @@ def test_the_default_separator_text_is_warned_about_once(tmp_path: Path, caplog:
     said = [r for r in caplog.records if "page 2" in r.getMessage() and r.levelno >= logging.WARNING]
     assert len(said) == 1, [r.getMessage() for r in said]
     assert record.needs_review and "page 2 bears a code reading 'SOHOA-SEPARATOR'" in record.review_reasons[0]
+
+
+def test_a_quarantined_files_summary_line_gives_the_reason(caplog: pytest.LogCaptureFixture) -> None:
+    receipt = {"file": "a.pdf", "document": None, "outcome": "quarantined", "record_id": None}
+    with caplog.at_level(logging.INFO, logger="sohoa"):
+        _log([receipt | {"reason": "a.pdf: only separators", "reason_vi": "a.pdf: chỉ tờ phân cách"}])
+    assert "a.pdf: quarantined — a.pdf: chỉ tờ phân cách / a.pdf: only separators" in caplog.text
+
+
+def test_a_stack_documents_receipt_is_named_by_the_stack_and_number() -> None:
+    receipt = {"sha256": "ab" * 32, "document": 3}
+    assert receipt_file_name(receipt, Path("A.pdf#3.pdf")) == "abababababababab-A.pdf#3.receipt.json"
+    assert receipt_file_name({"sha256": "ab" * 32}, Path("A.pdf")) == "abababababababab-A.pdf.receipt.json"
+
+
+@pytest.mark.integration
+def test_watch_reports_a_stacks_blank_part_as_process_does(tmp_path: Path) -> None:
+    """QA53: ``watch`` said nothing of a stack's blank part but an INFO line at the split: receipts for documents 1
+    and 3, no word of page 3 in the outbox or in --json."""
+    stack = stack_pdf(
+        tmp_path / "hai mặt.pdf",
+        [
+            page("THÔNG BÁO\nVề lịch tiếp công dân"),
+            separator(),
+            blank_back(1),
+            separator(),
+            page("GIẤY MỜI\nHọp tổ dân phố số 3"),
+        ],
+    )
+    inbox, data = tmp_path / "inbox", tmp_path / "var"
+    drop(stack, inbox / "hộ tịch" / stack.name)
+    result = sohoa("watch", inbox, "--once", "--stable-seconds", "0", "--json", data_dir=data)
+    payload = json.loads(result.stdout)
+    where = str(inbox / "hộ tịch" / stack.name)
+    (dropped,) = payload["dropped_pages"]
+    assert (dropped["stack"], dropped["part"], dropped["pages"]) == (where, 2, [3]), payload
+    assert "page 3 dropped: blank" in dropped["reason"] and "bỏ trang 3" in dropped["reason_vi"]
+    receipts = payload["receipts"]
+    assert sorted(r["document"] for r in receipts) == [1, 3]
+    for receipt in receipts:
+        assert receipt["dropped_pages"] == [dropped], receipt
+        assert "Không lưu trang 3 của tệp hộ tịch/hai mặt.pdf: trang trắng" in receipt["message_vi"]
+        assert "Not archived: page 3 of the file hộ tịch/hai mặt.pdf, blank" in receipt["message_en"]
+    names = sorted(p.name for p in (data / "outbox").iterdir())
+    assert [n.split("-", 1)[1] for n in names] == ["hai mặt.pdf#1.receipt.json", "hai mặt.pdf#3.receipt.json"]
+    stored = [json.loads(p.read_text(encoding="utf-8")) for p in (data / "archive").rglob("receipt.json")]
+    assert sorted(stored, key=lambda r: r["document"]) == sorted(receipts, key=lambda r: r["document"])
+    assert f"{where}: bỏ trang 3" in result.stderr.splitlines()[-1], result.stderr  # the summary, as process's
 
 
 @pytest.mark.integration
