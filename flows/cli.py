@@ -966,7 +966,10 @@ def watch(
     stable_seconds: Annotated[
         float | None, typer.Option(help="A file unchanged this long is complete (default SOHOA_WATCH_STABLE_SECONDS).")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="With --once: print the receipts as JSON.")] = False,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="With --once: print the receipts (and the stacks' dropped blank pages) as JSON."),
+    ] = False,
 ) -> None:
     """Watch an inbox folder (filesystem events, plus a full rescan every SOHOA_WATCH_INTERVAL seconds): claim each
     complete file, process it (its first-level subfolder becomes a tag), write a receipt to DATA_DIR/outbox/ and
@@ -979,7 +982,7 @@ def watch(
         raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
-    from flows.watch import inbox_problem
+    from flows.watch import dropped_pages, inbox_problem
     from flows.watch import watch as run_watch
 
     if (problem := inbox_problem(inbox, settings)) is not None:
@@ -994,7 +997,8 @@ def watch(
 
     receipts = run_watch(inbox, settings, once=once)
     if as_json:
-        _print_json({"receipts": receipts})
+        # the stacks' blank parts (a separator's back, fed duplex), as process --json lists them
+        _print_json({"receipts": receipts, "dropped_pages": dropped_pages(receipts)})
     outcomes = {r["outcome"] for r in receipts}
     raise typer.Exit(EXIT_FAULT if "failed" in outcomes else EXIT_NOT_RIGHT if "quarantined" in outcomes else EXIT_OK)
 

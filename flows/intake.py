@@ -18,7 +18,7 @@ import logging
 import shutil
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +31,7 @@ from sohoa.fsutil import (
     escaped,
     file_lock,
     fit_name,
+    said,
     work_lock_file,
 )
 from sohoa.record import StackOrigin
@@ -204,9 +205,12 @@ def _groups(separators: list[bool], starts: Collection[int] = ()) -> list[list[i
     return groups if any(separators) or len(groups) > 1 else []
 
 
-def _warn_about_codes(shown: str, pages: list[PageCodes], code: str) -> None:
+def _warn_about_codes(shown: str, pages: list[PageCodes], code: str, path: Path) -> None:
     """Say in the log which pages bear the separator code on a page of text (kept: see README), or the default
-    separator text while another is configured (not split there)."""
+    separator text while another is configured (not split there: ``path`` is remembered as said, see
+    ``default_code_said``)."""
+    if any(page.bears_default_only(code) for page in pages):
+        _said_default_code(path)
     for number, page in enumerate(pages, start=1):
         if page.bears(code) and not page.is_separator(code):
             log.warning(
@@ -231,6 +235,29 @@ def _warn_about_codes(shown: str, pages: list[PageCodes], code: str) -> None:
 
 _DEFAULT_CODE_SEEN: dict[tuple[str, int, int], list[int]] = {}  # (file, size, mtime) → its pages, searched
 _DEFAULT_CODE_SEEN_MAX = 4096
+_DEFAULT_CODE_SAID: set[tuple[str, int, int]] = set()  # files whose default-code pages the split warned about
+
+
+def _file_key(path: Path) -> tuple[str, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns
+
+
+def _said_default_code(path: Path) -> None:
+    if (key := _file_key(path)) is not None:
+        if len(_DEFAULT_CODE_SAID) >= _DEFAULT_CODE_SEEN_MAX:
+            _DEFAULT_CODE_SAID.clear()
+        _DEFAULT_CODE_SAID.add(key)
+
+
+def default_code_said(path: Path) -> bool:
+    """Whether the split already warned, in this process, about the default separator text on pages of ``path`` (a
+    stack or a document split from it): the pipeline then does not warn again (the same page was logged twice, in
+    two wordings, until 2026-12-01), only puts the review reason on the record."""
+    return (key := _file_key(path)) is not None and key in _DEFAULT_CODE_SAID
 
 
 def _remember_default_code(path: Path, numbers: list[int]) -> None:
@@ -278,6 +305,7 @@ class BlankPart:
     stack: str  # the stack as the log names it (``split_stack``'s ``shown``)
     part: int  # the number it would have had: the parts after it keep theirs
     pages: list[int]  # the stack's 1-based page numbers
+    path: str = field(default="", compare=False)  # the stack's absolute path, as its records name it (StackOrigin)
 
     def what_en(self) -> str:
         return f"{pages_in_english(self.pages)} dropped: blank (the back of a separator sheet, fed duplex), no document"
@@ -290,6 +318,17 @@ class BlankPart:
 
     def vietnamese(self) -> str:
         return f"{self.stack}: {self.what_vi()}"
+
+    def summary(self) -> dict[str, Any]:
+        """As ``process --json``'s and ``watch --json``'s ``dropped_pages`` and a watch receipt list it: ``stack``
+        absolute, as the records of its documents name it (``files[].stack.path``), to join them by."""
+        return {
+            "stack": said(self.path or self.stack),
+            "part": self.part,
+            "pages": self.pages,
+            "reason": said(self.english()),
+            "reason_vi": said(self.vietnamese()),
+        }
 
 
 def pages_in_english(pages: Sequence[int]) -> str:
@@ -309,6 +348,7 @@ def split_stack(
     holder: contextlib.ExitStack | None = None,
     shown: str | None = None,
     dropped: list[BlankPart] | None = None,
+    folders: set[Path] | None = None,
 ) -> list[Path]:
     """The documents of a scanned stack, split at separator pages; ``[path]`` when there is nothing to split.
 
@@ -321,6 +361,11 @@ def split_stack(
     A part whose every page is blank (the back of a separator sheet in a duplex scan) is no document: it is left
     out, said in the log and added to ``dropped``; the other parts keep their numbers. A stack whose every part is
     blank (the separators alone, fed duplex) is returned whole, for the pipeline to refuse as only separators.
+
+    ``folders``: where the stack's folder (``WORK/stacks/<16 hex>``) is added once parts were written in it, also
+    when the stack is returned whole after all — for the caller to remove when its batch ends (``holder`` holds it
+    till then). Without ``holder`` the folder of a stack returned whole is removed here. Such a folder used to stay,
+    and the next run warned it was "left by an interrupted run" (QA).
     """
     suffix = path.suffix.lower()
     if not code or suffix not in {".pdf", ".tif", ".tiff"}:
@@ -334,21 +379,42 @@ def split_stack(
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
+        _whole_after_all(path, work_dir, holder, folders)  # parts may have been written before the fault
         return [path]
     if parts == [path]:
         return parts
+    if folders is not None:
+        folders.update(part.parent for part in parts)
     blank = [part for part in parts if _blank_part(part)]
     if len(blank) == len(parts):
         log.info("%s: only separator sheets and their blank backs: not split after all, judged whole", shown)
+        _whole_after_all(path, work_dir, holder, folders)
         return [path]
     for part in blank:
         origin = stack_origin(part)
         assert origin is not None  # written beside every part
-        said = BlankPart(stack=shown, part=origin.part, pages=origin.pages)
+        said = BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=origin.path)
         log.info("%s: %s / %s", shown, said.what_vi(), said.what_en())
         if dropped is not None:
             dropped.append(said)
     return [part for part in parts if part not in blank]
+
+
+def _whole_after_all(
+    path: Path, work_dir: Path, holder: contextlib.ExitStack | None, folders: set[Path] | None
+) -> None:
+    """A stack returned whole after its parts may have been written: its folder, if made, goes to ``folders`` (the
+    caller removes it when its batch ends) or, without ``holder``, is removed now (unless a live batch holds it)."""
+    try:
+        folder = work_dir / STACKS_DIR / hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+    except OSError:
+        return
+    if not folder.is_dir():
+        return
+    if folders is not None:
+        folders.add(folder)
+    elif holder is None:
+        remove_stack_folder(folder)
 
 
 def _blank_part(part: Path) -> bool:
@@ -497,7 +563,7 @@ def _split(
     pikepdf PDF, one page per stack page), or ``[path]`` when there is nothing to split."""
     import pikepdf
 
-    _warn_about_codes(shown, pages, code)
+    _warn_about_codes(shown, pages, code, path)
     separators = [page.is_separator(code) for page in pages]
     groups = _groups(separators, {index for index, page in enumerate(pages) if page.bears(code)})
     if not groups:
@@ -519,6 +585,8 @@ def _split(
             _remember_default_code(
                 target, [n for n, i in enumerate(group, start=1) if pages[i].bears_default_only(code)]
             )
+            if any(pages[i].bears_default_only(code) for i in group):
+                _said_default_code(target)
             outputs.append(target)
     kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
     log.info(

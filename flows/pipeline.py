@@ -211,16 +211,7 @@ class BatchReport:
             "files": [r.summary() for r in self.results],
             "skipped": [entry.summary() for entry in self.skipped],
             # the pages of stacks dropped as blank (a separator's back, fed duplex): not documents, no record
-            "dropped_pages": [
-                {
-                    "stack": said(blank.stack),
-                    "part": blank.part,
-                    "pages": blank.pages,
-                    "reason": said(blank.english()),
-                    "reason_vi": said(blank.vietnamese()),
-                }
-                for blank in self.dropped
-            ],
+            "dropped_pages": [blank.summary() for blank in self.dropped],
         }
 
 
@@ -1044,14 +1035,16 @@ def _refuse_only_separators(path: Path, ocr: OcrResult, settings: Settings) -> N
 def _note_default_code(path: Path, record: Record, settings: Settings, shown: str) -> None:
     """A page bearing the default separator text while the office configured another code (a separator sheet
     printed before the change): not split there, so this record may hold two documents — said on the record."""
-    from flows.intake import DEFAULT_CODE, default_code_pages
+    from flows.intake import DEFAULT_CODE, default_code_pages, default_code_said
 
+    # the split warned already (naming the stack's page): once in the log, not twice in two wordings
+    level = logging.DEBUG if default_code_said(path) else logging.WARNING
     for number in default_code_pages(path, settings.separator_code):
         reason = (
             f"page {number} bears a code reading '{DEFAULT_CODE}', the default separator text, while the separator "
             f"code is '{settings.separator_code}': not split there; the documents around it may be merged"
         )
-        log.warning("%s: %s", shown, reason)
+        log.log(level, "%s: %s", shown, reason)
         record.needs_review = True
         record.review_reasons.append(reason)
 
@@ -1570,10 +1563,11 @@ def batch_documents(
     def documents() -> Iterator[Path]:
         for path in paths:
             shown = as_dropped(path, None, runner)
-            for part in split_stack(path, settings.work_path, settings.separator_code, held, shown, dropped):
-                if part != path:
-                    split_folders.add(part.parent)
-                yield part
+            # split_folders: also the folder of a stack judged whole after its parts were written (separators and
+            # their blank backs only), which used to stay and be called "left by an interrupted run" next time
+            yield from split_stack(
+                path, settings.work_path, settings.separator_code, held, shown, dropped, split_folders
+            )
 
     location = archive_location(settings)
     leftovers: list[Path] = []

@@ -38,13 +38,14 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
+from flows.intake import BlankPart, pages_in_english, pages_in_vietnamese
 from flows.pipeline import (
     DocumentResult,
     Outcome,
@@ -243,15 +244,19 @@ def _make_receipt(
     reason_vi: str | None = None,
     document: int | None = None,
     pages: list[int] | None = None,
+    dropped: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A receipt. ``file`` is the document as the watcher knows it (``_document_name``); for a document split
     from a scanned stack (``document``: its number; ``pages``: the stack's pages it was made of), the receipt
     names the stack file as dropped, the number and the pages, in words too (it used to name ``stack.pdf#1.pdf``,
-    a file nobody dropped, and no pages)."""
+    a file nobody dropped, and no pages). ``dropped``: the stack's blank parts, left out of it (a separator's
+    back, fed duplex; ``BlankPart.summary``): listed, and said in a sentence, on each of its documents' receipts
+    (until 2026-12-01 only a log line said so: the outbox had no word of those pages)."""
     if document is not None and file.endswith(f"#{document}.pdf"):
         file = file.removesuffix(f"#{document}.pdf")
     else:
         document = pages = None
+        dropped = None
     record_id = record.id if record else None
     where = f"{archive.rstrip('/')}/{archive_path}" if archive_path else archive
     vi, en = _MESSAGES.get(outcome, ("{reason_vi}", "{reason}"))
@@ -265,6 +270,15 @@ def _make_receipt(
         at_vi, at_en = (f" (tr. {said_pages})", f" (p. {said_pages})") if pages else ("", "")
         message_vi = f"Văn bản thứ {document}{at_vi} trong tệp {file}: {message_vi}"
         message_en = f"Document {document}{at_en} of the file {file}: {message_en}"
+    for blank in dropped or []:
+        message_vi += (
+            f" Không lưu {pages_in_vietnamese(blank['pages'])} của tệp {file}: trang trắng (mặt sau tờ phân cách, "
+            "quét hai mặt), không phải văn bản."
+        )
+        message_en += (
+            f" Not archived: {pages_in_english(blank['pages'])} of the file {file}, blank (the back of a separator "
+            "sheet, fed duplex), no document."
+        )
     from classify.review import reason_in_vietnamese
 
     reasons_vi = [reason_in_vietnamese(reason) for reason in reasons]
@@ -279,6 +293,8 @@ def _make_receipt(
         "file": file,
         "document": document,
         "pages": pages,  # the stack's pages this document was made of (split from a stack), else null
+        # the stack's blank parts, dropped (a separator's back): as process --json's dropped_pages; else []
+        "dropped_pages": list(dropped or []),
         "original_name": Path(file).name,
         "outcome": outcome,
         "record_id": record_id,
@@ -301,7 +317,9 @@ def _make_receipt(
     }
 
 
-def _receipt(result: DocumentResult, source_name: str, archive: str) -> dict[str, Any]:
+def _receipt(
+    result: DocumentResult, source_name: str, archive: str, dropped: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     line = result.summary()
     sha = line["sha256"]
     if sha is None and result.path.is_file():
@@ -317,6 +335,7 @@ def _receipt(result: DocumentResult, source_name: str, archive: str) -> dict[str
         reason_vi=line["reason_vi"],
         document=result.origin.part if result.origin else None,
         pages=result.origin.pages if result.origin else None,
+        dropped=dropped,
     )
 
 
@@ -482,6 +501,15 @@ class _WatchRunner:
         self._names: dict[tuple[str, str], str] = {}  # document → the document as dropped
         self._claims: dict[tuple[str, str], _Claimed] = {}  # document → the claimed file it came from
         self.archived: dict[str, dict[str, Any]] = {}  # record id → the receipt stored with it
+        self.dropped: list[BlankPart] = []  # the stacks' blank parts (process_many's ``dropped``)
+
+    def dropped_of(self, claim: _Claimed | None) -> list[dict[str, Any]]:
+        """The blank parts dropped from ``claim`` (a stack), as its receipts list them: the stack as dropped in the
+        inbox (``dropped_path``, as its records' ``source.stack.path``), not its claimed copy."""
+        if claim is None:
+            return []
+        where = dropped_path(self.inbox, claim)  # the name the split gave it (``dropped_as``)
+        return [replace(blank, path=where).summary() for blank in list(self.dropped) if blank.stack == where]
 
     def __call__(self, stage: str, function: Callable[..., Any], *args: Any) -> Any:
         if stage == "archive":
@@ -543,6 +571,7 @@ class _WatchRunner:
     def receipt_for(self, record: Record) -> dict[str, Any]:
         with self._lock:
             name = self._names.get(_key(record), record.source.name)
+            claim = self._claims.get(_key(record))
         receipt = _make_receipt(
             file=name,
             outcome=Outcome.ARCHIVED.value,
@@ -552,6 +581,7 @@ class _WatchRunner:
             archive_path=record_prefix(record),
             document=record.source.stack.part if record.source.stack else None,
             pages=record.source.stack.pages if record.source.stack else None,
+            dropped=self.dropped_of(claim),
         )
         with self._lock:
             self.archived[record.id] = receipt
@@ -626,8 +656,13 @@ def receipt_target(outbox: Path, receipt: dict[str, Any], document: Path) -> Pat
 
 
 def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
-    """``{SHA-256, 16 digits}-{file name}.receipt.json``, shortened (with a hash) to fit in 255 bytes."""
-    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{readable(document.name)}", RECEIPT_SUFFIX)
+    """``{SHA-256, 16 digits}-{file name}.receipt.json``, shortened (with a hash) to fit in 255 bytes; a document
+    split from a stack is the stack and its number, ``…-A.pdf#3.receipt.json`` (until 2026-12-01 the scratch
+    file's name, ``A.pdf#3.pdf``). Never recomputed to find a receipt again: the journal keeps the names written."""
+    name = document.name
+    if (number := receipt.get("document")) and name.endswith(f"#{number}.pdf"):
+        name = name.removesuffix(".pdf")
+    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{readable(name)}", RECEIPT_SUFFIX)
 
 
 def _write_receipts(outbox: Path, receipts: list[tuple[str, dict[str, Any]]]) -> None:
@@ -841,7 +876,7 @@ def _pass(
                 earlier = entry.get("archived", {}).get(name)
                 if earlier is not None and earlier["record_id"] == result.record.id:
                     return dict(earlier)  # archived by this drop before a crash: the receipt stored with the record
-            return _receipt(result, name, archive)
+            return _receipt(result, name, archive, wrapped.dropped_of(claim))
 
         def finish(claim: _Claimed | None, results: list[DocumentResult]) -> None:
             """One claimed file's documents are all done: its receipts, then the file moved on, crash-safely."""
@@ -902,7 +937,7 @@ def _pass(
         current: _Claimed | None = None
         results: list[DocumentResult] = []
         with checked_locations(settings):  # checked above, before the files were claimed: not again by the batch
-            for result in process_many([c.path for c in claims], settings, runner=wrapped):
+            for result in process_many([c.path for c in claims], settings, runner=wrapped, dropped=wrapped.dropped):
                 claim = _origin(result.path, claims)
                 if results and claim != current:  # in input order: the previous file's documents are done
                     finish(current, results)
@@ -1070,4 +1105,21 @@ def _log(receipts: list[dict[str, Any]]) -> None:
     for receipt in receipts:
         level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
         name = f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"]
-        log.log(level, "%s: %s %s", name, receipt["outcome"], receipt["record_id"] or "")
+        if receipt["record_id"]:
+            log.log(level, "%s: %s %s", name, receipt["outcome"], receipt["record_id"])
+        else:  # quarantined or failed: why (the line used to end with the outcome and a space)
+            reason, reason_vi = receipt.get("reason") or "", receipt.get("reason_vi") or ""
+            why = f"{reason_vi} / {reason}" if reason_vi and reason_vi != reason else reason
+            log.log(level, "%s: %s%s", name, receipt["outcome"], f" — {why}" if why else "")
+    for blank in dropped_pages(receipts):  # as process prints them under its table
+        log.info("%s / %s", blank["reason_vi"], blank["reason"])
+
+
+def dropped_pages(receipts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stacks' blank parts dropped in a pass (each listed on its stack's receipts), once each: ``watch
+    --json``'s ``dropped_pages``, as ``process --json``'s."""
+    seen: dict[tuple[str, int], dict[str, Any]] = {}
+    for receipt in receipts:
+        for blank in receipt.get("dropped_pages") or []:  # a receipt of an older sohoa has none
+            seen.setdefault((blank["stack"], blank["part"]), blank)
+    return list(seen.values())
