@@ -201,3 +201,20 @@ def full_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def spy_on_trust_root_reads(monkeypatch: pytest.MonkeyPatch, *importers: object) -> list[object]:
+    """Every read of trust root files (``signing.verify.load_trust_root_files``, also where ``importers`` imported
+    it by name), in order: to count them."""
+    import signing.verify
+
+    reads: list[object] = []
+    real_reader = signing.verify.load_trust_root_files
+
+    def reader(sources: list[Path]) -> object:
+        reads.append(sources)
+        return real_reader(sources)
+
+    for module in (signing.verify, *importers):
+        monkeypatch.setattr(module, "load_trust_root_files", reader)
+    return reads

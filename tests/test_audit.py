@@ -117,16 +117,9 @@ def test_the_audit_reads_the_trust_roots_once_not_per_record(
     archived: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each record's verification read the trust roots again (the audit had read them already, for renewals)."""
-    import signing.verify
+    from tests.conftest import spy_on_trust_root_reads
 
-    reads: list[object] = []
-    real_reader = signing.verify.load_trust_root_files
-
-    def reader(sources: list[Path]) -> object:
-        reads.append(sources)
-        return real_reader(sources)
-
-    monkeypatch.setattr(signing.verify, "load_trust_root_files", reader)
+    reads = spy_on_trust_root_reads(monkeypatch)
     report = audit_archive(_copy_of(archived, tmp_path), renew=False)
     assert report.ok and report.records[0].signatures_passed, report.to_json_dict()
     # once for every record's verification (and renewal), once for the ledger's timestamps (SOHOA_TRUST_ROOTS)

@@ -598,6 +598,25 @@ def _sig_rects(pdf: Path, page: int) -> dict[str, Box]:
         return found
 
 
+def _person_look(tmp_path: Path) -> Appearance:
+    """The ``signer`` appearance with a drawn signature: the block the placement tests watch move."""
+    return Appearance(
+        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
+    )
+
+
+def _placed_without_warning(
+    source: Path, out: Path, signer: SigningIdentity, caplog: pytest.LogCaptureFixture
+) -> tuple[float, float, float, float]:
+    """``source`` signed into ``out`` with ``_person_look``: the block's rectangle, placed with no warning that it
+    covers ink."""
+    with caplog.at_level("WARNING", logger="signing.appearance"):
+        sign_pdf(source, out, signer, appearance=_person_look(out.parent))
+    assert "no blank place" not in caplog.text
+    ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
+    return x0, y0, x1, y1
+
+
 def _ink_shown(pdf: Path, rect: Box, tmp_path: Path) -> int:
     """Ink pixels (poppler, 144 dpi) of ``pdf``'s last page as displayed inside ``rect`` (points, as shown, from
     the bottom left): an independent look at what a box covers."""
@@ -619,9 +638,7 @@ def test_signer_block_goes_to_the_nearest_blank_place_of_a_real_last_page(
     source = _scan_pdf(FIXTURES / "nd-28-2021-p8.jpg", 100, tmp_path / "nd-28-p8.pdf")
     decree30_place = (612 - 36 - 320, 60, 612 - 36, 156)
     assert _ink_shown(source, decree30_place, tmp_path) > 0  # the page's ink is where the block used to go
-    look = Appearance(
-        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
-    )
+    look = _person_look(tmp_path)
     out = tmp_path / "signed.pdf"
     sign_pdf(source, out, signer, appearance=look)
     ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
@@ -639,9 +656,7 @@ def test_signer_block_stays_at_its_decree30_place_where_the_page_is_blank(
     """The same real last page at 300 dpi (as a JPEG without a resolution is taken: 408 × 528 pt) leaves the
     bottom right blank: the block is exactly where it always was (36 pt from the right, 60 pt from the bottom)."""
     source = _scan_pdf(FIXTURES / "nd-28-2021-p8.jpg", 150, tmp_path / "nd-28-p8.pdf")
-    look = Appearance(
-        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
-    )
+    look = _person_look(tmp_path)
     sign_pdf(source, tmp_path / "signed.pdf", signer, appearance=look)
     assert list(_sig_rects(tmp_path / "signed.pdf", 0).values()) == [(408 - 36 - 320, 60, 408 - 36, 156)]
 
@@ -681,9 +696,7 @@ def test_signer_block_on_a_page_blank_nowhere_covers_the_least_ink_with_a_warnin
         source = _scan_pdf(FIXTURES / fixture, 150, tmp_path / "scan.pdf")
     else:
         source = shutil.copyfile(FIXTURES / fixture, tmp_path / fixture)
-    look = Appearance(
-        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
-    )
+    look = _person_look(tmp_path)
     out = tmp_path / "signed.pdf"
     with caplog.at_level("WARNING", logger="signing.appearance"):
         sign_pdf(source, out, signer, appearance=look)
@@ -753,14 +766,8 @@ def test_signer_block_is_shrunk_into_blank_paper_at_the_bottom_right_before_cove
     shrunk (in its proportions, its text still at least 6 pt) into that blank paper, no warning; the same place
     on the page shown upright by /Rotate 90."""
     source = _typed_page(tmp_path / "dense.pdf", (595, 842), [(290, 742, 595, 842)], rotate)
-    look = Appearance(
-        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
-    )
     out = tmp_path / "signed.pdf"
-    with caplog.at_level("WARNING", logger="signing.appearance"):
-        sign_pdf(source, out, signer, appearance=look)
-    assert "no blank place" not in caplog.text
-    ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
+    x0, y0, x1, y1 = _placed_without_warning(source, out, signer, caplog)
     if rotate == 90:  # as displayed: /Rotate 90 shows the page's own (x, y) at (y, page width - x)
         x0, y0, x1, y1 = y0, 842 - x1, y1, 842 - x0
     assert 240 <= x1 - x0 < 320 and (x1 - x0) * 3 == (y1 - y0) * 10, (x0, y0, x1, y1)  # shrunk, not squeezed
@@ -780,14 +787,8 @@ def test_signer_block_prefers_blank_paper_in_the_lower_half_to_a_nearer_place_at
     far from where a signature belongs. Now the lower half comes first: the block goes to the bottom left, at
     full size."""
     source = _typed_page(tmp_path / "table.pdf", (842, 595), [(480, 0, 842, 150), (0, 470, 400, 595)])
-    look = Appearance(
-        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
-    )
     out = tmp_path / "signed.pdf"
-    with caplog.at_level("WARNING", logger="signing.appearance"):
-        sign_pdf(source, out, signer, appearance=look)
-    assert "no blank place" not in caplog.text
-    ((x0, y0, x1, y1),) = _sig_rects(out, 0).values()
+    x0, y0, x1, y1 = _placed_without_warning(source, out, signer, caplog)
     assert (x1 - x0, y1 - y0) == (320, 96)
     assert x1 <= 400 and (y0 + y1) / 2 < 595 / 2, (x0, y0, x1, y1)  # the bottom left
     assert _ink_shown(source, (x0, y0, x1, y1), tmp_path) == 0
@@ -800,9 +801,7 @@ def test_signer_block_shrunk_in_the_lower_half_before_a_full_size_place_at_the_t
     size block went to the top of the page. Now a block shrunk into the blank paper at the bottom right comes
     first; the same page gives the same place."""
     source = _typed_page(tmp_path / "dense.pdf", (595, 842), [(0, 0, 595, 150), (290, 742, 595, 842)])
-    look = Appearance(
-        kind="signer", signer=QA_SIGNER, organisation="", font=FONT, signature_image=make_signature(tmp_path / "s.png")
-    )
+    look = _person_look(tmp_path)
     sign_pdf(source, tmp_path / "signed.pdf", signer, appearance=look)
     sign_pdf(source, tmp_path / "again.pdf", signer, appearance=look)
     rects = _sig_rects(tmp_path / "signed.pdf", 0)

@@ -315,15 +315,9 @@ def test_verify_archive_reads_the_trust_roots_once_and_hashes_each_file_once(
     data = tmp_path / "var"
     env = _env(data)
     docs = _archive_signed(data / "archive", env, "a", "b", "c")
-    reads: list[object] = []
-    real_reader = signing.verify.load_trust_root_files
+    from tests.conftest import spy_on_trust_root_reads
 
-    def reader(sources: list[Path]) -> object:
-        reads.append(sources)
-        return real_reader(sources)
-
-    monkeypatch.setattr(signing.verify, "load_trust_root_files", reader)
-    monkeypatch.setattr(signing.report, "load_trust_root_files", reader)  # imported by name there
+    reads = spy_on_trust_root_reads(monkeypatch, signing.report)  # signing.report imported it by name
     digests: list[Path] = []
     monkeypatch.setattr(flows.commands_signing, "_digest", lambda path: digests.append(path) or (None, None))
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
