@@ -187,10 +187,27 @@ def image_resolution(image: Image.Image) -> tuple[int, bool]:
     """``image_dpi`` and whether it was assumed: the image states no resolution (a JPEG whose JFIF density unit
     is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
     stated = stated_resolution(image)
-    if stated is None:
-        return DEFAULT_IMAGE_DPI, True
-    dpi = round(stated)  # Pillow reports 299.9994 for 300
-    return (dpi, False) if MIN_DPI <= dpi <= 2 * MAX_DPI else (DEFAULT_IMAGE_DPI, True)
+    dpi = round(stated) if stated is not None else 0  # Pillow reports 299.9994 for 300
+    if MIN_DPI <= dpi <= 2 * MAX_DPI:
+        return dpi, False
+    return _assumed_dpi(image), True
+
+
+# A3's long side, in inches: no paper record is larger. A photo that states no resolution and would make a larger
+# page at 300 dpi (a phone's 50-megapixel photo of an A4 page: 518 × 691 mm) is taken at the resolution that makes
+# its long side A4's (297 mm: 684 dpi for that photo, about what its camera saw of the paper) — printed at "actual
+# size" it was two A2 sheets.
+_LARGEST_PAPER_IN = 420 / 25.4
+_A4_LONG_IN = 297 / 25.4
+
+
+def _assumed_dpi(image: Image.Image) -> int:
+    """The resolution taken for an image that states none, or an implausible one: DEFAULT_IMAGE_DPI, or for an image
+    that would then be larger than any paper (``_LARGEST_PAPER_IN``), the one that makes it A4's size."""
+    longest = max(image.size)
+    if longest / DEFAULT_IMAGE_DPI <= _LARGEST_PAPER_IN:
+        return DEFAULT_IMAGE_DPI
+    return min(math.ceil(longest / _A4_LONG_IN), 2 * MAX_DPI)
 
 
 def stated_resolution(image: Image.Image) -> float | None:

@@ -254,3 +254,22 @@ def test_a_cmyk_scan_that_is_not_pdfa_is_sent_to_review_saying_why(tmp_path: Pat
     said = "không đạt PDF/A: trang 1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)"
     assert reason_in_vietnamese(reason) == said
     assert cmyk_reason(["6.5.1: the document's open action runs a JavaScript action"]) is None
+
+
+def test_a_photo_stating_no_resolution_larger_than_any_paper_at_300_dpi_is_taken_at_a4s_size(tmp_path: Path) -> None:
+    """QA: a phone's 50-megapixel photo of an A4 page (no resolution stated) made a 518 × 691 mm PDF page at the
+    300 dpi taken for it, two A2 sheets printed at "actual size". An image larger than A3 at 300 dpi is taken at
+    the resolution that makes its long side A4's; an A4 scan stating none stays at 300 dpi."""
+    from ocr.inputs import image_resolution
+    from ocr.pipeline import image_to_pdf
+
+    for size, dpi in (((6120, 8160), 698), ((2480, 3508), 300), ((3000, 4000), 300)):
+        photo = tmp_path / f"ảnh {size[0]}.jpg"
+        Image.new("L", size, 245).save(photo, quality=50)
+        with Image.open(photo) as image:
+            assert image_resolution(image) == (dpi, True), size
+        image_to_pdf(inspect_input(photo), tmp_path / "trang.pdf")
+        with pikepdf.open(tmp_path / "trang.pdf") as pdf:
+            long_side_mm = max(float(v) for v in pdf.pages[0].mediabox[2:]) / 72 * 25.4
+        assert long_side_mm == pytest.approx(max(size) / dpi * 25.4, abs=0.5)
+        assert long_side_mm <= 420, (size, long_side_mm)
