@@ -811,7 +811,7 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         f"Total {counts['total']}: archived {counts['archived']}, already archived {counts['already_archived']}, "
         f"quarantined {counts['quarantined']}, failed {counts['failed']}"
         + (
-            f"\nBỏ qua / skipped {len(payload['skipped'])}, not taken (each named in a warning above)"
+            f"\nBỏ qua / skipped {len(payload['skipped'])}, not taken (each named in the log above; --json lists them)"
             if payload.get("skipped")
             else ""
         ),

@@ -112,6 +112,7 @@ SUPPORTED_SUFFIXES = {*SCAN_SUFFIXES, *OTHER_IMAGE_SUFFIXES}
 # way (``x.part``, ``x.crdownload``…), which become the real file when complete. Hidden files are never looked at.
 SYSTEM_FILE_NAMES = {"thumbs.db", "desktop.ini", "ehthumbs.db"}
 PARTIAL_SUFFIXES = {".part", ".partial", ".tmp", ".temp", ".crdownload", ".download", ".swp", ".filepart"}
+DATABASE_SUFFIXES = (".sqlite", ".sqlite3", ".sqlite-journal", ".sqlite-wal", ".sqlite-shm", ".db-journal")
 SIGNED_NAME = "document.pdf"
 
 
@@ -346,6 +347,10 @@ def left_alone(path: Path) -> tuple[str, str] | None:
         return "tệp hệ thống hoặc tệp khoá của trình soạn thảo", "a system or editor lock file"
     if path.suffix.lower() in PARTIAL_SUFFIXES or name.endswith("~"):
         return "tệp tạm hoặc đang chép dở", "a temporary or partial file"
+    if name.endswith(DATABASE_SUFFIXES):
+        # sohoa's own search index at the top of DATA_DIR (`sohoa process DATA_DIR`), a program's database: the
+        # advice to "save or print it as PDF" was for a document, not for these (QA)
+        return "tệp cơ sở dữ liệu của chương trình", "a program's database file"
     return None
 
 
@@ -373,11 +378,13 @@ def not_taken(path: Path) -> Skipped:
     if (why := left_alone(path)) is not None:
         return Skipped(path, why[0], why[1], quiet=True)
     suffix = path.suffix.lower()
-    kind_en, kind_vi = (f"a {suffix} file", f"tệp {suffix}") if suffix else ("a file with no suffix", "tệp không đuôi")
+    kind_en, kind_vi = (
+        (f"a {suffix} file", f"tệp {suffix}") if suffix else ("a file with no suffix", "tệp không có phần mở rộng")
+    )
     return Skipped(
         path,
-        f"{kind_vi} không phải tệp quét (nhận {' '.join(SCAN_SUFFIXES)}); muốn lưu trữ thì lưu hoặc in ra PDF rồi "
-        "chạy lại",
+        f"{kind_vi}, vì đó không phải tệp quét (nhận {' '.join(SCAN_SUFFIXES)}); muốn lưu trữ thì lưu hoặc in ra "
+        "PDF rồi chạy lại",
         f"{kind_en} is not a scan (taken: {' '.join(SCAN_SUFFIXES)}); to archive it, save or print it as PDF and run "
         "again",
     )
@@ -393,7 +400,9 @@ def skipped_folder(path: Path, why: Path | None) -> Skipped:
 
 def unreadable_entry(path: Path) -> Skipped:
     """An entry of a folder that is no file to read (``expand_inputs``' ``unreadable``)."""
-    return Skipped(path, "vì không phải tệp đọc được", "not a file to read (a broken link, a pipe)")
+    return Skipped(
+        path, "mục không phải tệp đọc được (liên kết hỏng, ống dẫn)", "not a file to read (a broken link, a pipe)"
+    )
 
 
 # The suffixes a stored original may keep of its file name, by the type its content is (ocr.inputs.MEDIA_TYPES), the

@@ -78,7 +78,7 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
     ),
     "webp": (
         "a WebP image, as a web browser or a chat app saves one: save it as PNG or JPEG and submit that",
-        "ảnh WebP, dạng trình duyệt web hoặc ứng dụng nhắn tin lưu: hãy lưu lại dạng PNG hoặc JPEG rồi nộp lại",
+        "ảnh WebP, định dạng mà trình duyệt web hoặc ứng dụng nhắn tin lưu: hãy lưu lại dạng PNG hoặc JPEG rồi nộp lại",
     ),
     "bmp": (
         "a BMP image: save it as PNG or TIFF and submit that",

@@ -261,6 +261,7 @@ def test_folder_expansion_takes_every_scan_and_image_suffix_and_names_the_rest(t
 
     names = ["a.pdf", "b.TIF", "c.JPG", "d.jfif", "e.JPE", "f.JPEG", "g.Png", "h.HEIC", "i.webp", "j.gif", "k.bmp"]
     others = ["notes.txt", "thư.docx", "không-đuôi", "Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload"]
+    others += ["search.sqlite"]  # sohoa's own index at the top of DATA_DIR: no advice to print it as PDF (QA)
     for name in [*names, *others, ".DS_Store", ".ẩn.jpg"]:
         (tmp_path / "sub" / name).parent.mkdir(exist_ok=True)
         (tmp_path / "sub" / name).write_bytes(b"x")
@@ -270,9 +271,11 @@ def test_folder_expansion_takes_every_scan_and_image_suffix_and_names_the_rest(t
     assert sorted(p.name for p in passed) == sorted(others)  # hidden files are not looked at
     reasons = {path.name: why_not(path) for path in passed}
     assert not reasons["notes.txt"].quiet and "a .txt file is not a scan" in reasons["notes.txt"].reason_en
-    assert "tệp .txt không phải tệp quét" in reasons["notes.txt"].reason_vi
+    assert "tệp .txt, vì đó không phải tệp quét" in reasons["notes.txt"].reason_vi
     assert "no suffix" in reasons["không-đuôi"].reason_en
-    assert all(reasons[name].quiet for name in ("Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload"))
+    quiet = ("Thumbs.db", "desktop.ini", "~$thư.docx", "x.pdf.crdownload", "search.sqlite")
+    assert all(reasons[name].quiet for name in quiet)
+    assert "print it as PDF" not in reasons["search.sqlite"].reason_en
     said = reasons["notes.txt"].summary()
     assert said["path"] == str(tmp_path / "sub" / "notes.txt") and said["reason"] == reasons["notes.txt"].reason_en
 
