@@ -17,7 +17,6 @@ import os
 import sys
 import threading
 import time
-import unicodedata
 from collections.abc import Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
@@ -766,7 +765,7 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _print_json(payload)
         return
-    from sohoa.record import StackOrigin
+    from flows.pipeline import line_names
 
     table = Table(title="sohoa: kết quả / results", show_lines=False)
     for column in ("file", "outcome", "type", "number", "date", "pages", "conf.", "signed"):
@@ -774,19 +773,9 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     table.add_column("note")
     styles = {"archived": "green", "already_archived": "cyan", "quarantined": "yellow", "failed": "red"}
     for line in payload["files"]:
-        name = Path(line["path"]).name
-        names = [name]
-        if line.get("stack"):  # a document split from a stack: the stack, its number and pages (StackOrigin.label)
-            origin = StackOrigin.model_validate(line["stack"])
-            name, names = origin.label(), [origin.said_vi(), origin.said_en(), name]
-        # the reason in both languages, under the bilingual title (it was English only), without the file's name
-        # the first column already shows (as the reason quotes it: NFC, on one line)
-        quoted = [f"{unicodedata.normalize('NFC', one_line(n))}: " for n in names]
-        reason = " / ".join(
-            next((text[len(q) :] for q in quoted if text.startswith(q)), text)
-            for text in (line.get("reason_vi") or "", line["reason"] or "")
-            if text
-        )
+        # a document split from a stack named by the stack, its number and pages (StackOrigin.label); the reason
+        # in both languages, under the bilingual title (it was English only), without the name the first column shows
+        name, reason = line_names(line)
         note = reason or (line["archive_path"] or "")
         if line.get("needs_review"):
             note = "cần xem lại / needs review; " + note

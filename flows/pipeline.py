@@ -23,6 +23,7 @@ import socket
 import sys
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -180,6 +181,24 @@ class DocumentResult:
             "cached_stages": self.cached_stages,
             "processed_by": self.processed_by,
         }
+
+
+def line_names(line: dict[str, Any]) -> tuple[str, str]:
+    """A summary line's document as a table shows it, and its reason in both languages without that name (as the
+    reason quotes it: NFC, on one line): ``(name, "lý do / reason")``. The name is the file's, or for a document
+    split from a stack, the stack's with its number and pages (``StackOrigin.label``), not ``A.pdf#2``."""
+    name = Path(line["path"]).name
+    names = [name]
+    if line.get("stack"):
+        origin = StackOrigin.model_validate(line["stack"])
+        name, names = origin.label(), [origin.said_vi(), origin.said_en(), name]
+    quoted = [f"{unicodedata.normalize('NFC', one_line(n))}: " for n in names]
+    reason = " / ".join(
+        next((text[len(q) :] for q in quoted if text.startswith(q)), text)
+        for text in (line.get("reason_vi") or "", line.get("reason") or "")
+        if text
+    )
+    return name, reason
 
 
 @dataclass

@@ -38,6 +38,7 @@ from flows.pipeline import (
     dask_scheduler_problem,
     direct_runner,
     expand_inputs,
+    line_names,
     log,
     no_scans_message,
     not_taken,
@@ -50,9 +51,9 @@ from flows.pipeline import (
     unreadable_entry,
     work_token,
 )
-from flows.prefect_run import batch_state, counts_line, logs_to_run, refusal
+from flows.prefect_run import batch_state, logs_to_run, refusal, state_summary
 from sohoa.errors import BadInputError
-from sohoa.fsutil import escaped, from_parameter, sha256_file
+from sohoa.fsutil import escaped, from_parameter, one_line, sha256_file
 from sohoa.settings import Settings, load_settings
 from storage import archive_display
 
@@ -307,20 +308,36 @@ def _settings(overrides: dict[str, Any] | None) -> Settings:
 
 @flow(name="process-document", log_prints=True)
 def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> State[dict[str, Any]]:
-    """One document through every stage, as a batch of one (a batch id in its record, a ``batch-summary``
-    artifact); returns its summary line with the ``batch_id``. The run ends Failed when the document failed,
-    Completed named "Quarantined" when it was quarantined (flows.prefect_run); Failed before any work when a
-    configured trust source is not there or SOHOA_SIGNATURE_APPEARANCE is seal (flows.prefect_run.refusal)."""
+    """One file through every stage, as a batch of one (a batch id in its records, a ``batch-summary`` artifact),
+    split at separator sheets as a batch splits it (``batch_documents``): a scanned stack is its documents, its
+    blank parts (a separator's back, fed duplex) dropped and listed. Returns the file's summary line with the
+    ``batch_id`` when the file is one document (not split); for a stack, the batch's report (``sohoa process
+    --json``'s: the lines of its documents in ``files``, its blank parts in ``dropped_pages``). Until 2026-12-01
+    the file was never split: a stack was archived as one record with its separator sheets and blank backs, and
+    once more beside its documents archived by a batch. The run ends Failed when a document failed, Completed named
+    "Quarantined" when one was quarantined (flows.prefect_run); Failed before any work when a configured trust
+    source is not there or SOHOA_SIGNATURE_APPEARANCE is seal (flows.prefect_run.refusal)."""
     with logs_to_run():
         settings = _settings(settings_overrides)
         report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
         # as `sohoa process` refuses them (exit 2), before any work
         if (problem := refusal(settings, batch=True)) is not None:
             return batch_state(report.to_json_dict() | {"error": problem})
-        report.results = [run_document(path, settings, report.batch_id)]
+        finished = process_many(
+            [from_parameter(path)],
+            settings,
+            prefect_runner,
+            progress.listener,
+            report.batch_id,
+            process=_process_noting_reuse,
+            dropped=report.dropped,
+        )
+        report.results = list(finished)
         _publish(report)
         payload = report.to_json_dict()
-        return batch_state(payload, data=payload["files"][0] | {"batch_id": report.batch_id})
+        if len(report.results) == 1 and report.results[0].origin is None and not report.dropped:
+            return batch_state(payload, data=payload["files"][0] | {"batch_id": report.batch_id})
+        return batch_state(payload)
 
 
 @flow(name="process-batch", log_prints=True)
@@ -433,17 +450,40 @@ def _lost_on_dask(path: Path, exc: Exception) -> DocumentResult:
     return DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese, origin=stack_origin(path))
 
 
+def _cell(text: str) -> str:
+    """Text for a cell of a markdown table: on one line, no column separator."""
+    return one_line(text).replace("|", "/")
+
+
 def _publish(report: BatchReport) -> None:
     """The ``batch-summary`` markdown artifact: the batch id (``sohoa export --batch ID OUT``), where it archived,
-    the counts and a row per file."""
-    rows = ["| file | outcome | type | number | date | reason |", "|---|---|---|---|---|---|"]
+    the counts, a row per document (a stack's by its label, ``StackOrigin.label``; the reason in both languages),
+    then the stacks' blank parts dropped and the files not taken from the folders given, each with its reason."""
+    rows = [
+        "| tệp / file | kết quả / outcome | loại / type | số / number | ngày / date | cần xem lại / needs review "
+        "| lý do / reason |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for result in report.results:
         line = result.summary()
+        name, reason = line_names(line)
+        review = "cần xem lại / needs review" if line["needs_review"] else ""
         rows.append(
-            f"| {Path(line['path']).name} | {line['outcome']} | {line['doc_type'] or ''} | {line['number'] or ''} "
-            f"| {line['issued_on'] or ''} | {(line['reason'] or '').replace('|', '/')} |"
+            f"| {_cell(name)} | {line['outcome']} | {_cell(line['doc_type'] or '')} | {_cell(line['number'] or '')} "
+            f"| {line['issued_on'] or ''} | {review} | {_cell(reason)} |"
         )
-    summary = counts_line(report.to_json_dict()["counts"])
+    if report.dropped:  # a stack's blank parts (a separator's back, fed duplex): no document, no record
+        rows += ["", "**Trang bỏ / dropped pages**", "", "| tập quét / stack | lý do / reason |", "|---|---|"]
+        rows += [
+            f"| {_cell(blank.stack)} | {_cell(f'{blank.what_vi()} / {blank.what_en()}')} |" for blank in report.dropped
+        ]
+    if report.skipped:  # what the folders held that is no scan to take
+        rows += ["", "**Bỏ qua / skipped**", "", "| tệp / file | lý do / reason |", "|---|---|"]
+        rows += [
+            f"| {_cell(escaped(str(entry.path)))} | {_cell(f'bỏ qua {entry.reason_vi} / skipped: {entry.reason_en}')} |"
+            for entry in report.skipped
+        ]
+    summary = state_summary(report.to_json_dict())
     heading = (
         f"## sohoa batch `{report.batch_id}`\n\n"
         f"- batch id: `{report.batch_id}` (`sohoa export --batch {report.batch_id} OUT`)\n"

@@ -56,6 +56,19 @@ def counts_line(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{key}: {value}" for key, value in counts.items())
 
 
+def state_summary(payload: Mapping[str, Any]) -> str:
+    """The counts of a batch's report, then the pages of stacks dropped as blank (a separator's back, fed duplex)
+    and the files not taken from the folders given, when there are any: ``archived: 2, …, total: 2; dropped pages:
+    1 (blank), skipped: 1 (not taken)`` — each listed with its reason in the report and the ``batch-summary``
+    artifact. Until 2026-12-01 the state message and the artifact gave the counts only."""
+    extra = []
+    if pages := sum(len(blank["pages"]) for blank in payload.get("dropped_pages") or []):
+        extra.append(f"dropped pages: {pages} (blank)")
+    if skipped := len(payload.get("skipped") or []):
+        extra.append(f"skipped: {skipped} (not taken)")
+    return counts_line(payload["counts"]) + (f"; {', '.join(extra)}" if extra else "")
+
+
 def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)") -> State[Any]:
     """The final state of a batch (``BatchReport.to_json_dict()``: ``counts``, ``batch_id``; an ``error`` when it
     could not start), carrying ``data`` (default: the payload itself)."""
@@ -63,7 +76,7 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
     if payload.get("error"):
         return Failed(message=str(payload["error"]), data=data)
     counts = payload["counts"]
-    summary = counts_line(counts)
+    summary = state_summary(payload)
     batch = f"batch {payload['batch_id']}: " if payload.get("batch_id") else ""
     if counts.get("failed"):
         return Failed(
@@ -177,4 +190,4 @@ def logs_to_run() -> Iterator[None]:
                     _raised_level = False
 
 
-__all__ = ["QUARANTINED", "batch_state", "counts_line", "logs_to_run", "refusal"]
+__all__ = ["QUARANTINED", "batch_state", "counts_line", "logs_to_run", "refusal", "state_summary"]

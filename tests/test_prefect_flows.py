@@ -98,6 +98,58 @@ def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
     assert "inbox" in no_inbox["state"]["message"]
 
 
+@pytest.mark.integration
+def test_process_document_splits_a_stack_as_a_batch_does_and_the_summary_lists_what_was_dropped(
+    tmp_path: Path,
+) -> None:
+    """QA: process-document ran its file without splitting it: a scanned stack was archived as ONE record with its
+    separator sheets and blank back (no stack, no dropped pages), and a second time beside the documents a batch
+    had archived from it. The batch-summary artifact and the final state message left out the dropped pages and the
+    skipped files, named a stack's document ``A.pdf#1`` and gave reasons in English only."""
+    from tests.test_operations_intake import page, separator, stack_pdf
+    from tests.test_stack_parts import blank_back
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    stack = stack_pdf(
+        inbox / "hai mặt.pdf", [page("Văn bản A"), separator(), blank_back(1), separator(), page("Văn bản C")]
+    )
+    (inbox / "ghi chú.txt").write_text("không phải tệp quét\n", encoding="utf-8")
+    data = tmp_path / "var"
+    overrides = {"data_dir": str(data), "ocr_workers": 1}
+    batch, document = run_flows_for_their_states(
+        "from flows.prefect_flows import process_batch, process_one",
+        [
+            f"process_batch([{str(inbox)!r}], {overrides!r}, return_state=True)",
+            f"process_one({str(stack)!r}, {overrides!r}, return_state=True)",
+        ],
+        tmp_path / "prefect",
+    )
+    first, third = (
+        "hai mặt.pdf — văn bản 1 / document 1, tr. / p. 1",
+        "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 5",
+    )
+    for run in (batch, document):
+        assert run["state"]["type"] == "COMPLETED", run["state"]
+        assert "dropped pages: 1 (blank)" in run["state"]["message"], run["state"]
+        summary = run["artifacts"]["batch-summary"]
+        assert f"| {first} |" in summary and f"| {third} |" in summary and "#1" not in summary, summary
+        header = next(line for line in summary.splitlines() if line.startswith("| tệp / file |"))
+        assert "| cần xem lại / needs review |" in header and "| lý do / reason |" in header, summary
+        assert "bỏ trang 3: trang trắng" in summary and "page 3 dropped: blank" in summary, summary
+    assert "skipped: 1 (not taken)" in batch["state"]["message"], batch["state"]
+    summary = batch["artifacts"]["batch-summary"]
+    assert "ghi chú.txt | bỏ qua tệp .txt không phải tệp quét" in summary and "skipped: a .txt file" in summary
+    assert [f["outcome"] for f in batch["result"]["files"]] == ["archived", "archived"]
+
+    # process-document: the stack's documents (already archived by the batch), its blank part dropped
+    report = document["result"]
+    assert report["batch_id"] and [f["stack"]["part"] for f in report["files"]] == [1, 3], report
+    assert [f["outcome"] for f in report["files"]] == ["already_archived", "already_archived"], report
+    assert [(d["part"], d["pages"]) for d in report["dropped_pages"]] == [(2, [3])], report
+    assert len(list((data / "archive").rglob("record.json"))) == 2  # no record of the whole stack
+
+
 def test_a_worker_without_sohoa_checkout_is_told_so_by_the_pull_step(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
