@@ -221,10 +221,74 @@ def test_get_shows_an_officer_the_record_in_words(queued: tuple[Settings, str]) 
     _set(record_id, "--type", "KH", "--number", "12/KH-UBND", "--issuer", "Ủy ban nhân dân xã Hòa Bình")
     after = runner.invoke(app, ["get", record_id]).output
     assert "Số, ký hiệu / number" in after and "12/KH-UBND" in after and "Ủy ban nhân dân xã Hòa Bình" in after
-    assert "H0A BINH" not in after and "Cần xem lại" not in after and "Đã sửa / corrected" in after
+    assert "H0A BINH" not in after and "Đã sửa / corrected" in after
+    # the correction settles the classification's reason; the page's stays until acknowledged (review set --ack)
+    assert "confidence 0.4 < 0.6" not in after and "Cần xem lại / needs review" in after and "page 1: no words" in after
+    assert _set(record_id, "--ack")["acknowledged"] == [
+        "page 1: no words found (a blank page, a photo, or upside down)"
+    ]
+    after = runner.invoke(app, ["get", record_id]).output
+    assert "Cần xem lại" not in after
     assert "Tệp / file (signed)" in after and "Lưu giữ đến / retained until" in after
     whole = json.loads(runner.invoke(app, ["get", record_id, "--json"]).stdout)
     assert whole["record"]["id"] == record_id and whole["correction"]["number"] == "12/KH-UBND"
+
+
+MERGED = (
+    "page 2 bears a code reading 'SOHOA-SEPARATOR', the default separator text, while the separator code is "
+    "'PHAN-CACH': not split there; the documents around it may be merged"
+)
+CMYK = "not PDF/A: page 1 is in CMYK colours (scan it again in RGB colour or gray)"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        MERGED,
+        CMYK,
+        "page 1: low OCR quality (OCR confidence 41 below the bar 60)",
+        "possibly archived before: record "
+        "0123456789abcdef (2025/QĐ/x) (same type, number and date of issue; another scan)",
+    ],
+)
+def test_a_correction_settles_only_the_classifications_reasons(
+    queued: tuple[Settings, str], tmp_path: Path, other: str
+) -> None:
+    """QA: `review set --type … --number …` took a record off the review list whatever its reasons — a page in
+    CMYK (not PDF/A), a possible merge at a separator, a low-quality page, a possible earlier copy — and `get` no
+    longer showed them; a possibly merged record's text became a training example. A correction settles the
+    classification's reasons; the others stay until `review set --ack`."""
+    settings, _ = queued
+    record, files = make_record(tmp_path / "other", "other", doc_type="unknown", number=None, text=PLAN)
+    record.needs_review = True
+    record.review_reasons = ["classification confidence 0.4 < 0.6", "document type not recognised", other]
+    LocalArchive(settings.archive_dir).put(record, files)
+    runner = CliRunner()
+    fixed = _set(record.id, "--type", "KH", "--number", "12/KH-UBND")
+    assert fixed["open_reasons"] == [other] and fixed["acknowledged"] == []
+    listed = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"]
+    assert [r["reasons"] for r in listed if r["id"] == record.id] == [[other]]
+    shown = " ".join(runner.invoke(app, ["get", record.id]).output.split())
+    assert "Cần xem lại / needs review" in shown and other in shown and "confidence 0.4" not in shown
+    example = settings.data_dir / "training" / "KH" / f"{record.id}.txt"
+    assert example.exists() == (other != MERGED)  # a text that may be two documents teaches no type
+    acked = _set(record.id, "--ack")
+    assert acked["acknowledged"] == [other] and acked["open_reasons"] == [] and acked["doc_type"] == "KH"
+    listed = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"]
+    assert record.id not in [r["id"] for r in listed]
+    assert "Cần xem lại" not in runner.invoke(app, ["get", record.id]).output
+    assert example.exists()  # acknowledged as one document: now an example
+    ledger = Ledger(LocalArchive(settings.archive_dir)).excerpt(record.id)
+    assert (ledger[-1]["action"], ledger[-1]["detail"]) == ("acknowledged", other)
+
+
+def test_review_set_ack_alone_accepts_what_sohoa_read(queued: tuple[Settings, str]) -> None:
+    """`review set ID --ack` with no correction: every reason acknowledged, no correction kept, no example."""
+    settings, record_id = queued
+    acked = _set(record_id, "--ack")
+    assert len(acked["acknowledged"]) == 2 and acked["open_reasons"] == [] and acked["doc_type"] == "unknown"
+    assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
+    assert json.loads(CliRunner().invoke(app, ["review", "list", "--json"]).stdout)["count"] == 0
 
 
 def test_a_review_reason_names_the_missing_field_in_both_languages() -> None:
