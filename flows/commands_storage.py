@@ -346,11 +346,7 @@ def register(app: typer.Typer) -> None:
                     "id": record.id,
                     "sha256": record.source.sha256,
                     # a document split from a stack: the stack + #part (its own name, A.pdf#2.pdf, is a scratch file)
-                    "source": (
-                        f"{record.source.stack.stack_name()}#{record.source.stack.part}"
-                        if record.source.stack
-                        else record.source.name
-                    ),
+                    "source": record.source.ident(),
                     "source_label": record.source.label(),
                     "doc_type": c.doc_type if c else None,
                     "number": c.number if c else None,
@@ -868,7 +864,8 @@ def register(app: typer.Typer) -> None:
                         "doc_type": c.doc_type if c else None,
                         "number": c.number if c else None,
                         "corrected": record.id in corrections,
-                        "source": original_name(record),
+                        "source": original_name(record),  # a stack's document: A.pdf#3, as list --json
+                        "source_label": record.source.label(),
                         "source_sha256": record.source.sha256,
                     }
                 )

@@ -443,6 +443,57 @@ def test_a_document_of_a_scanned_stack_is_named_by_the_stack_as_dropped(
     assert "văn bản 3 / document 3, tr. / p. 6–7" in runner.invoke(app, ["get", record.id]).output
 
 
+def test_a_stack_documents_bag_names_the_stack(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    """QA: the BagIt export of a stack's document said `Internal-Sender-Identifier: s3-blank-part.pdf#3.pdf` (the
+    scratch name), README.txt "original file: …#3.pdf", batch.json's and export --json's `source` the same; nothing
+    named the stack. Now the stack's name + #part (as list --json), the label, and bag-info fields for the stack;
+    a record dropped alone keeps its fields."""
+    from sohoa.record import StackOrigin
+    from storage.export import validate_bag
+
+    settings, alone = queued
+    record, files = make_record(tmp_path / "stack", "part-3", number=None, doc_type="unknown")
+    record.source.name = "s3-blank-part.pdf#3.pdf"
+    record.source.stack = StackOrigin(path="/srv/inbox/s3-blank-part.pdf", sha256="ab" * 32, part=3, pages=[5, 6])
+    LocalArchive(settings.archive_dir).put(record, files)
+    label = "s3-blank-part.pdf — văn bản 3 / document 3, tr. / p. 5–6"
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", record.id, str(tmp_path / "bag"), "--json"])
+    assert exported.exit_code == 0, exported.output
+    (row,) = json.loads(exported.stdout)["records"]
+    assert (row["source"], row["source_label"]) == ("s3-blank-part.pdf#3", label)
+    validate_bag(tmp_path / "bag")
+    info = (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
+    readme = (tmp_path / "bag" / "README.txt").read_text(encoding="utf-8")
+    assert "#3.pdf" not in info and "#3.pdf" not in readme
+    assert "Internal-Sender-Identifier: s3-blank-part.pdf#3\n" in info
+    assert "Source-Stack: s3-blank-part.pdf\n" in info and f"Source-Stack-SHA256: {'ab' * 32}\n" in info
+    assert "Source-Stack-Part: 3\n" in info and "Source-Stack-Pages: 5–6\n" in info
+    assert f"Tệp gốc / original file: {label}" in readme and "ab" * 32 in readme
+
+    alone_bag = runner.invoke(app, ["export", alone, str(tmp_path / "alone")])
+    assert alone_bag.exit_code == 0, alone_bag.output
+    info = (tmp_path / "alone" / "bag-info.txt").read_text(encoding="utf-8")
+    assert "Internal-Sender-Identifier: plan.png\n" in info and "Source-Stack" not in info
+
+    day = next(e.at.date().isoformat() for e in record.events if e.action == "archived")
+    batch = runner.invoke(app, ["export", "--batch", day, str(tmp_path / "lô"), "--json"])
+    assert batch.exit_code == 0, batch.output
+    validate_bag(tmp_path / "lô")
+    listing = json.loads((tmp_path / "lô" / "data" / "batch.json").read_text(encoding="utf-8"))["records"]
+    listed = json.loads(runner.invoke(app, ["list", "--json"]).stdout)["records"]
+    for rows in (listing, json.loads(batch.stdout)["records"]):
+        by_id = {r["id"]: r for r in rows}
+        for shown in listed:  # as list --json says them
+            assert (by_id[shown["id"]]["source"], by_id[shown["id"]]["source_label"]) == (
+                shown["source"],
+                shown["source_label"],
+            )
+    stack = {r["id"]: r for r in listing}[record.id]["source_stack"]
+    assert stack == {"name": "s3-blank-part.pdf", "sha256": "ab" * 32, "part": 3, "pages": [5, 6]}
+    assert {r["id"]: r for r in listing}[alone]["source_stack"] is None
+
+
 def test_review_set_corrects_any_field_alone_and_keeps_the_type(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
