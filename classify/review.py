@@ -6,6 +6,7 @@ record starts from the first: fields not given keep their corrected values."""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import unicodedata
@@ -42,11 +43,90 @@ def as_corrected(record: Record, settings: Any) -> Record:
     return record.model_copy(update={"classification": fixed})
 
 
+# the reasons a correction of the classification settles (``weak_fields`` and the pipeline's confidence line): the
+# others — a page's OCR, CMYK colours, a possible merge at a separator, a possible earlier copy, the signature —
+# are about the scan or the archive, and stay open until an officer acknowledges them (``review set --ack``)
+_CLASSIFICATION_REASONS = re.compile(
+    r"^(classification confidence |document type (not recognised|unsure)|no document number found|document number "
+    r"unsure|no date of issue found|date of issue doubtful|no issuing body found)"
+)
+# a page bearing the default separator text while another separator code is set: the documents around it may be one
+MAY_BE_MERGED = re.compile(r"^page \d+ bears a code reading .*the documents around it may be merged$")
+
+
+def is_classification_reason(reason: str) -> bool:
+    """Whether a review reason is settled by correcting the classification (type, number, date, issuer)."""
+    return bool(_CLASSIFICATION_REASONS.match(reason))
+
+
+def _acknowledged_path(settings: Any, record_id: str) -> Path:
+    return corrections_dir(settings) / f"{record_id}.acknowledged.json"
+
+
+def acknowledged_of(settings: Any, record_id: str) -> list[str]:
+    """The review reasons an officer acknowledged (``review set --ack``), as the record states them."""
+    path = _acknowledged_path(settings, record_id)
+    if not path.exists():
+        return []
+    return [str(reason) for reason in json.loads(path.read_text(encoding="utf-8")).get("reasons", [])]
+
+
+def open_reasons(record: Record, settings: Any) -> list[str]:
+    """The record's review reasons still open: a correction settles the classification's, an acknowledgement the
+    ones it names; the others stay (a correction of the type used to settle a possible merge too)."""
+    corrected = correction_of(settings, record.id) is not None
+    done = set(acknowledged_of(settings, record.id))
+    return [r for r in record.review_reasons if r not in done and not (corrected and is_classification_reason(r))]
+
+
+def waits_for_review(record: Record, settings: Any) -> bool:
+    """Archived with ``needs_review`` and not yet settled: neither corrected nor acknowledged, or with a reason still
+    open (``open_reasons``)."""
+    if not record.needs_review:
+        return False
+    if correction_of(settings, record.id) is None and not _acknowledged_path(settings, record.id).exists():
+        return True
+    return bool(open_reasons(record, settings))
+
+
 def pending(records: Iterable[Record], settings: Any) -> Iterator[Record]:
-    """Records that need review and have not been corrected yet."""
+    """Records that wait for review (``waits_for_review``)."""
     for record in records:
-        if record.needs_review and correction_of(settings, record.id) is None:
+        if waits_for_review(record, settings):
             yield record
+
+
+def acknowledge(record: Record, settings: Any, actor: str = "officer") -> list[str]:
+    """Mark every reason still open as seen by an officer (kept in ``DATA_DIR/corrections/ID.acknowledged.json``);
+    returns them. When the record is corrected and no longer may be merged, its text becomes the training example
+    that ``correct`` held back."""
+    reasons = open_reasons(record, settings)
+    done = acknowledged_of(settings, record.id) + reasons
+    path = _acknowledged_path(settings, record.id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    when = datetime.now(UTC).isoformat(timespec="seconds")
+    path.write_text(json.dumps({"reasons": done, "by": actor, "at": when}, ensure_ascii=False, indent=2), "utf-8")
+    if (fixed := correction_of(settings, record.id)) is not None:
+        _keep_example(record, settings, fixed.doc_type)
+    return reasons
+
+
+def may_be_merged(record: Record, settings: Any) -> bool:
+    """Whether a "may be merged" reason of the record is still open: its text may be two documents."""
+    return any(MAY_BE_MERGED.match(reason) for reason in open_reasons(record, settings))
+
+
+def _keep_example(record: Record, settings: Any, code: str) -> None:
+    """The record's text as the training example of ``code`` (replacing an earlier one) — not while it may be two
+    documents merged (an open "may be merged" reason): that text would teach the model a mixture."""
+    if record.ocr is None or not record.ocr.text.strip() or code not in by_code() or may_be_merged(record, settings):
+        return
+    root = training_dir(settings)
+    for old in root.glob(f"*/{record.id}.txt"):
+        old.unlink()  # a second correction replaces the first
+    target = root / code / f"{record.id}.txt"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(unicodedata.normalize("NFC", record.ocr.text), encoding="utf-8")
 
 
 CORRECTED_BY = "corrected by"  # how the evidence of a value an officer gave begins
@@ -85,8 +165,9 @@ def symbol_disagrees(code: str, number: str) -> str | None:
 
 
 NOTHING_TO_CORRECT = (
-    "không có gì để sửa: hãy cho ít nhất một trong --type, --number, --date, --issuer, --subject / nothing to "
-    "correct: give at least one of --type, --number, --date, --issuer, --subject"
+    "không có gì để sửa: hãy cho ít nhất một trong --type, --number, --date, --issuer, --subject (hoặc --ack) / "
+    "nothing to "
+    "correct: give at least one of --type, --number, --date, --issuer, --subject (or --ack)"
 )
 
 
@@ -155,13 +236,7 @@ def correct(
     folder = corrections_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{record.id}.json").write_text(fixed.model_dump_json(indent=2), encoding="utf-8")
-    if record.ocr is not None and record.ocr.text.strip():
-        root = training_dir(settings)
-        for old in root.glob(f"*/{record.id}.txt"):
-            old.unlink()  # a second correction replaces the first
-        target = root / code / f"{record.id}.txt"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(unicodedata.normalize("NFC", record.ocr.text), encoding="utf-8")
+    _keep_example(record, settings, code)
     return fixed
 
 

@@ -765,6 +765,7 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     if as_json:
         _print_json(payload)
         return
+    from flows.intake import dropped_line
     from flows.pipeline import line_names
 
     table = Table(title="sohoa: kết quả / results", show_lines=False)
@@ -792,7 +793,7 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         )
     out.print(table)
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
-        out.print(f"{blank['reason_vi']} / {blank['reason']}", markup=False)
+        out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
     counts = payload["counts"]
     out.print(
         f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"

@@ -213,7 +213,7 @@ def register(app: typer.Typer) -> None:
     def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
-        from classify.review import pending, reason_in_both, reason_in_vietnamese
+        from classify.review import open_reasons, pending, reason_in_both, reason_in_vietnamese
         from flows.commands_storage import _say_damaged
         from storage import ArchiveUnavailableError, DamagedRecord
 
@@ -232,8 +232,8 @@ def register(app: typer.Typer) -> None:
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
                 "confidence": r.classification.confidence if r.classification else None,
-                "reasons": r.review_reasons,
-                "reasons_vi": [reason_in_vietnamese(reason) for reason in r.review_reasons],
+                "reasons": (still := open_reasons(r, settings)),
+                "reasons_vi": [reason_in_vietnamese(reason) for reason in still],
             }
             for r in waiting
         ]
@@ -275,7 +275,10 @@ def register(app: typer.Typer) -> None:
         "symbol names another type (--type QĐ --number 12/KH-UBND) is kept, with a warning.\n\n"
         "The correction is kept in DATA_DIR/corrections/, its text becomes a training example in "
         "DATA_DIR/training/TYPE/, a 'corrected' entry goes to the custody ledger, and the office model is retrained "
-        "(--no-retrain to skip).\n\nExit codes: 0 corrected; 1 no such record, or its record.json cannot be read; "
+        "(--no-retrain to skip). A correction settles the classification's review reasons only: the others (a "
+        "page's OCR, CMYK colours, a possible merge at a separator, a possible earlier copy) stay on the review list "
+        "and in `sohoa get` until --ack; a record that may be merged becomes no training example until then.\n\n"
+        "Exit codes: 0 corrected; 1 no such record, or its record.json cannot be read; "
         "2 usage (a type code, date or number that cannot be, no archive at the location given); 3 archive "
         "unavailable.",
     )
@@ -289,17 +292,30 @@ def register(app: typer.Typer) -> None:
         issued_on: Annotated[str | None, typer.Option("--date", help="Issue date, YYYY-MM-DD.")] = None,
         issuer: Annotated[str | None, typer.Option("--issuer", help="Issuing body.")] = None,
         subject: Annotated[str | None, typer.Option("--subject", help="Trích yếu.")] = None,
+        ack: Annotated[
+            bool,
+            typer.Option(
+                "--ack",
+                help="Acknowledge the review reasons still open (a page's OCR, CMYK colours, a possible merge or "
+                "earlier copy…): a correction settles only the classification's. Alone, or with a correction.",
+            ),
+        ] = False,
         retrain: Annotated[bool, typer.Option("--retrain/--no-retrain", help="Retrain the office model.")] = True,
         archive: ArchiveOption = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the corrected classification.")] = False,
     ) -> None:
-        """Correct a record's classification; keep it as a training example and a ledger event."""
+        """Correct a record's classification, and/or acknowledge its other review reasons (--ack); keep the
+        correction as a training example and a ledger event."""
         cli._errors_as_json(as_json)
         from classify.review import (
             NOTHING_TO_CORRECT,
             CorrectionError,
+            acknowledge,
             clean_number,
             correct,
+            correction_of,
+            open_reasons,
+            reason_in_both,
             retrain_after_correction,
             symbol_disagrees,
             type_code_or_error,
@@ -308,7 +324,8 @@ def register(app: typer.Typer) -> None:
         from storage.ledger import default_actor
 
         try:  # usage first: said before the archive is opened
-            if doc_type is None and all(value is None for value in (number, issued_on, issuer, subject)):
+            fields_given = doc_type is not None or any(v is not None for v in (number, issued_on, issuer, subject))
+            if not fields_given and not ack:
                 raise CorrectionError(NOTHING_TO_CORRECT)
             code = type_code_or_error(doc_type) if doc_type is not None else None
             if number is not None:
@@ -330,27 +347,31 @@ def register(app: typer.Typer) -> None:
                 cli.EXIT_NOT_RIGHT,
             )
         actor = default_actor()
-        try:
-            fixed = correct(
-                record,
-                settings,
-                doc_type=code,
-                number=number,
-                issued_on=when,
-                issuer=issuer,
-                subject=subject,
-                actor=actor,
-            )
-        except CorrectionError as exc:
-            raise cli._fail(str(exc)) from exc
-        warning = symbol_disagrees(fixed.doc_type, fixed.number) if fixed.number else None
-        if warning:
+        fixed = None
+        warning = None
+        if fields_given:
+            try:
+                fixed = correct(
+                    record,
+                    settings,
+                    doc_type=code,
+                    number=number,
+                    issued_on=when,
+                    issuer=issuer,
+                    subject=subject,
+                    actor=actor,
+                )
+            except CorrectionError as exc:
+                raise cli._fail(str(exc)) from exc
+            warning = symbol_disagrees(fixed.doc_type, fixed.number) if fixed.number else None
+        if warning and fixed is not None:
             cli.err.print(
                 f"cảnh báo / warning: số {fixed.number} mang ký hiệu loại {warning}, không phải {fixed.doc_type} / "
                 f"the number's symbol names type {warning}, not {fixed.doc_type} (kept as given)",
                 markup=False,
                 highlight=False,
             )
+        acknowledged = acknowledge(record, settings, actor) if ack else []
         from classify.review import as_corrected
         from flows.pipeline import archive_write_lock
         from storage import archive_location, search_index_path
@@ -358,33 +379,61 @@ def register(app: typer.Typer) -> None:
         from storage.search import SearchIndex
 
         with archive_write_lock(archive_location(settings)):  # the ledger has one writer at a time (a batch may run)
-            Ledger(archive_).append(
-                "corrected",
-                record.id,
-                actor=actor,
-                tool="sohoa review",
-                detail=f"type {fixed.doc_type}"
-                + ("" if code else " (kept)")
-                + (f", number {number}" if number else "")
-                + (f", date {issued_on}" if issued_on else "")
-                + (", issuer" if issuer is not None else "")
-                + (", subject" if subject is not None else ""),
-            )
-        with SearchIndex(search_index_path(settings)) as index:  # found by the number the officer gave it
-            index.add(as_corrected(record, settings))
-        model_path = retrain_after_correction(settings) if retrain else None
+            if fixed is not None:
+                Ledger(archive_).append(
+                    "corrected",
+                    record.id,
+                    actor=actor,
+                    tool="sohoa review",
+                    detail=f"type {fixed.doc_type}"
+                    + ("" if code else " (kept)")
+                    + (f", number {number}" if number else "")
+                    + (f", date {issued_on}" if issued_on else "")
+                    + (", issuer" if issuer is not None else "")
+                    + (", subject" if subject is not None else ""),
+                )
+            if ack:
+                Ledger(archive_).append(
+                    "acknowledged",
+                    record.id,
+                    actor=actor,
+                    tool="sohoa review",
+                    detail="; ".join(acknowledged) or "no reason open",
+                )
+        model_path = None
+        if fixed is not None:
+            with SearchIndex(search_index_path(settings)) as index:  # found by the number the officer gave it
+                index.add(as_corrected(record, settings))
+            model_path = retrain_after_correction(settings) if retrain else None
+        still = open_reasons(record, settings)
         if as_json:
+            shown = fixed or correction_of(settings, record.id) or record.classification
             cli._print_json(
                 {
-                    **fixed.model_dump(mode="json"),
+                    **(shown.model_dump(mode="json") if shown else {}),
                     "model": str(model_path) if model_path else None,
                     "warning": f"number's symbol names type {warning}" if warning else None,
+                    "acknowledged": acknowledged,
+                    "open_reasons": still,
                 }
             )
-        else:
+            return
+        if fixed is not None:
             cli.out.print(
                 f"{record.id}: now {fixed.doc_type} {fixed.number or ''}"
                 + (f"; model {model_path}" if model_path else ""),
+                markup=False,
+            )
+        if ack:
+            cli.out.print(
+                f"{record.id}: đã xem / acknowledged: "
+                + ("; ".join(map(reason_in_both, acknowledged)) or "không còn lý do nào / no reason open"),
+                markup=False,
+            )
+        if still:
+            cli.out.print(
+                f"{record.id}: còn cần xem lại / still to review: {'; '.join(map(reason_in_both, still))} "
+                f"(sohoa review set {record.id} --ack)",
                 markup=False,
             )
 

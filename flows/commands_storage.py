@@ -159,10 +159,14 @@ def _same_bytes(a: Path, b: Path) -> bool:
         return False
 
 
-def record_summary(record: Record, correction: Classification | None, retained: list[ObjectInfo]) -> list[str]:
+def record_summary(
+    record: Record, correction: Classification | None, retained: list[ObjectInfo], waiting: list[str] | None = None
+) -> list[str]:
     """What `sohoa get` shows an officer: the record in labelled lines (Vietnamese / English), the officer's
-    correction over what sohoa read, page quality, the signature, the stored files, retention and hold. The whole
-    sidecar is `--json`'s (it printed here until 2026-12-01: ~200 lines of JSON, the OCR text in one string)."""
+    correction over what sohoa read, the review reasons still open (``waiting``: ``classify.review.open_reasons``
+    when it waits for review; None: every reason while uncorrected), page quality, the signature, the stored files,
+    retention and hold. The whole sidecar is `--json`'s (it printed here until 2026-12-01: ~200 lines of JSON, the
+    OCR text in one string)."""
 
     def line(label: str, value: object) -> None:
         if value not in (None, "", []):
@@ -196,10 +200,12 @@ def record_summary(record: Record, correction: Classification | None, retained: 
         line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({shown.decided_by})")
     if correction is not None and read is not None:
         line("Đã sửa / corrected", f"sohoa review set; sohoa read: {read.doc_type} {read.number or ''}".strip())
-    if record.needs_review and correction is None:
+    if waiting is None:  # as before the --ack: every reason until a correction
+        waiting = (list(record.review_reasons) or ["yes"]) if record.needs_review and correction is None else []
+    if waiting:
         from classify.review import reason_in_both
 
-        line("Cần xem lại / needs review", "; ".join(map(reason_in_both, record.review_reasons)) or "yes")
+        line("Cần xem lại / needs review", "; ".join(map(reason_in_both, waiting)))
     if record.ocr is not None:
         for page in record.ocr.pages:
             if not page.ocr:
@@ -340,11 +346,7 @@ def register(app: typer.Typer) -> None:
                     "id": record.id,
                     "sha256": record.source.sha256,
                     # a document split from a stack: the stack + #part (its own name, A.pdf#2.pdf, is a scratch file)
-                    "source": (
-                        f"{record.source.stack.stack_name()}#{record.source.stack.part}"
-                        if record.source.stack
-                        else record.source.name
-                    ),
+                    "source": record.source.ident(),
                     "source_label": record.source.label(),
                     "doc_type": c.doc_type if c else None,
                     "number": c.number if c else None,
@@ -444,7 +446,11 @@ def register(app: typer.Typer) -> None:
             retained = store.retention(record)
         except StageError:  # retention is a detail here: the record itself was read
             retained = []
-        summary = record_summary(record, correction, retained)
+        from classify.review import open_reasons, waits_for_review
+
+        # a correction settles the classification's reasons only; the others show until `review set --ack`
+        waiting = (open_reasons(record, settings) or ["yes"]) if waits_for_review(record, settings) else []
+        summary = record_summary(record, correction, retained, waiting)
         out.print("\n".join(summary + ["(--json: the whole record / toàn bộ hồ sơ)"]), markup=False, highlight=False)
 
     @app.command(
@@ -858,7 +864,8 @@ def register(app: typer.Typer) -> None:
                         "doc_type": c.doc_type if c else None,
                         "number": c.number if c else None,
                         "corrected": record.id in corrections,
-                        "source": original_name(record),
+                        "source": original_name(record),  # a stack's document: A.pdf#3, as list --json
+                        "source_label": record.source.label(),
                         "source_sha256": record.source.sha256,
                     }
                 )

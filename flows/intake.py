@@ -17,7 +17,7 @@ import io
 import logging
 import shutil
 import unicodedata
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -329,6 +329,17 @@ class BlankPart:
             "reason": said(self.english()),
             "reason_vi": said(self.vietnamese()),
         }
+
+
+def dropped_line(blank: Mapping[str, Any]) -> str:
+    """A ``dropped_pages`` entry (``BlankPart.summary``) as one line, the stack named once: ``/…/s3.pdf: bỏ trang 3:
+    … / page 3 dropped: …`` (it said the stack in each language's half)."""
+    vi, en = str(blank.get("reason_vi") or ""), str(blank.get("reason") or "")
+    common = 0
+    while common < min(len(vi), len(en)) and vi[common] == en[common]:
+        common += 1
+    named = vi[:common].rfind(": ") + 2  # the stack's name and its ": ", said by both
+    return f"{vi} / {en[named:]}" if named > 2 else f"{vi} / {en}"
 
 
 def pages_in_english(pages: Sequence[int]) -> str:

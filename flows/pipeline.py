@@ -1387,10 +1387,19 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
 def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
     """An archived record as a rerun reports it: with an officer's correction (QA: a rerun showed the type sohoa had
     read, while `list` and `get` showed the officer's), and no longer waiting for review once corrected."""
-    from classify.review import as_corrected
+    from classify.review import as_corrected, open_reasons, waits_for_review
 
     corrected = as_corrected(existing, settings)
-    return corrected if corrected is existing else corrected.model_copy(update={"needs_review": False})
+    if corrected is existing:
+        return corrected
+    # a correction settles the classification's reasons only: the others wait for `review set --ack`
+    still = waits_for_review(existing, settings)
+    return corrected.model_copy(
+        update={
+            "needs_review": still,
+            "review_reasons": open_reasons(existing, settings) if still else corrected.review_reasons,
+        }
+    )
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:

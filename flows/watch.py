@@ -45,7 +45,7 @@ from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
-from flows.intake import BlankPart, pages_in_english, pages_in_vietnamese
+from flows.intake import BlankPart, dropped_line, pages_in_english, pages_in_vietnamese
 from flows.pipeline import (
     DocumentResult,
     Outcome,
@@ -1112,7 +1112,7 @@ def _log(receipts: list[dict[str, Any]]) -> None:
             why = f"{reason_vi} / {reason}" if reason_vi and reason_vi != reason else reason
             log.log(level, "%s: %s%s", name, receipt["outcome"], f" — {why}" if why else "")
     for blank in dropped_pages(receipts):  # as process prints them under its table
-        log.info("%s / %s", blank["reason_vi"], blank["reason"])
+        log.info("%s", dropped_line(blank))
 
 
 def dropped_pages(receipts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -83,6 +83,12 @@ class SourceFile(_Model):
     media_type: str = Field(description="application/pdf, image/tiff, image/jpeg or image/png")
     stack: StackOrigin | None = Field(default=None, description="the stack it was split from, if it was")
 
+    def ident(self) -> str:
+        """The scan's name as ``list --json``'s ``source`` gives it: its file name, or for a document split from a
+        scanned stack the stack's file name + ``#part`` (``A.pdf#3``; its own ``name``, ``A.pdf#3.pdf``, is a scratch
+        file)."""
+        return self.name if self.stack is None else f"{self.stack.stack_name()}#{self.stack.part}"
+
     def label(self) -> str:
         """The scan as an officer knows it: its file name, or for a document split from a scanned stack, the stack
         as dropped with the document's number and pages (``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``: its own

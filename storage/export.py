@@ -16,8 +16,10 @@ the names the archive gives it, ``original.png``; consumers rely on them).
 
 ``bag-info.txt``: ``Source-Organization`` the office (``SOHOA_ORGANIZATION``; left out when unset — BagIt's
 reserved elements are optional, and "sohoa" is no organisation), ``External-Identifier`` the record id or the
-batch, ``Internal-Sender-Identifier`` a record's original file name (NFC), ``External-Description`` its type and
-number (or the batch), ``Bag-Software-Agent``. A tag file ``README.txt`` (Vietnamese and English, listed in the
+batch, ``Internal-Sender-Identifier`` a record's original file name (NFC; a document split from a scanned stack:
+the stack's name + ``#part``, with ``Source-Stack``, ``Source-Stack-SHA256``, ``Source-Stack-Part`` and
+``Source-Stack-Pages`` naming the stack), ``External-Description`` its type and number (or the batch),
+``Bag-Software-Agent``. A tag file ``README.txt`` (Vietnamese and English, listed in the
 tag manifests) says what the bag holds and how to check it. BagIt-Version stays 0.97: bagit-python writes no
 other.
 """
@@ -53,10 +55,40 @@ def correction_bytes(correction: Classification) -> bytes:
 README = "README.txt"
 
 
+def _one_line(text: str) -> str:
+    """NFC, without line breaks (a bag-info value is one line)."""
+    return "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in unicodedata.normalize("NFC", text)
+    )
+
+
 def original_name(record: Record) -> str:
-    """The scan's own file name as it was received (NFC, no line breaks): the payload calls it ``original.EXT``."""
-    name = unicodedata.normalize("NFC", record.source.name)
-    return "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in name)
+    """The scan's own file name as it was received (NFC, no line breaks): the payload calls it ``original.EXT``.
+    A document split from a scanned stack: the stack's file name + ``#part`` (``A.pdf#3``, as ``list --json``'s
+    ``source``; until 2026-12-01 its scratch name ``A.pdf#3.pdf``, a file nobody dropped)."""
+    return _one_line(record.source.ident())
+
+
+def stack_info(record: Record) -> dict[str, str]:
+    """bag-info elements of the scanned stack a document was split from (none for a scan dropped alone): its file
+    name, its SHA-256 as dropped, the document's number among the stack's and its pages of the stack."""
+    stack = record.source.stack
+    if stack is None:
+        return {}
+    return {
+        "Source-Stack": _one_line(stack.stack_name()),
+        "Source-Stack-SHA256": stack.sha256,
+        "Source-Stack-Part": str(stack.part),
+        "Source-Stack-Pages": stack.pages_said(),
+    }
+
+
+def stack_json(record: Record) -> dict[str, Any] | None:
+    """The scanned stack a document was split from, for ``batch.json`` (None for a scan dropped alone)."""
+    stack = record.source.stack
+    if stack is None:
+        return None
+    return {"name": stack.stack_name(), "sha256": stack.sha256, "part": stack.part, "pages": stack.pages}
 
 
 def export_bag(
@@ -80,7 +112,13 @@ def export_bag(
     c = correction or record.classification
     corrected = f" (corrected by an officer, see {CORRECTION}; archived as {_type_number(record.classification)})"
     description = f"{_type_number(c)}{corrected if correction else ''} — source SHA-256 {record.source.sha256}"
-    info = {"External-Identifier": record.id, "Internal-Sender-Identifier": original_name(record)}
+    if record.source.stack is not None:  # that hash is the document's pages, not the stack's (Source-Stack-SHA256)
+        description += f" ({_one_line(record.source.stack.said_en())} of a scanned stack)"
+    info = {
+        "External-Identifier": record.id,
+        "Internal-Sender-Identifier": original_name(record),
+        **stack_info(record),
+    }
     readme = _readme_record(record, correction is not None)
     with _staged_bag(out, info, description, trust_anchors, organization, readme) as staging:
         _write_record(archive, record, sidecar, staging / "record", sidecar_folder=staging, correction=correction)
@@ -236,7 +274,9 @@ def export_batch_bag(
             {
                 "id": r.id,
                 "source": original_name(r),
+                "source_label": r.source.label(),
                 "source_sha256": r.source.sha256,
+                "source_stack": stack_json(r),
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
                 "archive_prefix": r.archive_prefix,
@@ -305,7 +345,14 @@ def _readme_record(record: Record, corrected: bool) -> str:
     return (
         f"Gói BagIt của hồ sơ {record.id}, do sohoa xuất từ kho lưu trữ.\n"
         f"BagIt package of record {record.id}, exported by sohoa from the archive.\n"
-        f"Tệp gốc / original file: {original_name(record)}\n\n"
+        f"Tệp gốc / original file: {_one_line(record.source.label())}\n"
+        + (
+            f"  tách từ tập quét / split from the scanned stack {_one_line(record.source.stack.stack_name())} "
+            f"(SHA-256 {record.source.stack.sha256}): original.* là các trang đó / original.* holds those pages\n"
+            if record.source.stack is not None
+            else ""
+        )
+        + "\n"
         "Nội dung / Contents:\n"
         f"{files}"
         "  data/record.json       hồ sơ (OCR, phân loại, chữ ký, sự kiện) như đã lưu / the record as archived\n"

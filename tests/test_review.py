@@ -221,10 +221,74 @@ def test_get_shows_an_officer_the_record_in_words(queued: tuple[Settings, str]) 
     _set(record_id, "--type", "KH", "--number", "12/KH-UBND", "--issuer", "Ủy ban nhân dân xã Hòa Bình")
     after = runner.invoke(app, ["get", record_id]).output
     assert "Số, ký hiệu / number" in after and "12/KH-UBND" in after and "Ủy ban nhân dân xã Hòa Bình" in after
-    assert "H0A BINH" not in after and "Cần xem lại" not in after and "Đã sửa / corrected" in after
+    assert "H0A BINH" not in after and "Đã sửa / corrected" in after
+    # the correction settles the classification's reason; the page's stays until acknowledged (review set --ack)
+    assert "confidence 0.4 < 0.6" not in after and "Cần xem lại / needs review" in after and "page 1: no words" in after
+    assert _set(record_id, "--ack")["acknowledged"] == [
+        "page 1: no words found (a blank page, a photo, or upside down)"
+    ]
+    after = runner.invoke(app, ["get", record_id]).output
+    assert "Cần xem lại" not in after
     assert "Tệp / file (signed)" in after and "Lưu giữ đến / retained until" in after
     whole = json.loads(runner.invoke(app, ["get", record_id, "--json"]).stdout)
     assert whole["record"]["id"] == record_id and whole["correction"]["number"] == "12/KH-UBND"
+
+
+MERGED = (
+    "page 2 bears a code reading 'SOHOA-SEPARATOR', the default separator text, while the separator code is "
+    "'PHAN-CACH': not split there; the documents around it may be merged"
+)
+CMYK = "not PDF/A: page 1 is in CMYK colours (scan it again in RGB colour or gray)"
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        MERGED,
+        CMYK,
+        "page 1: low OCR quality (OCR confidence 41 below the bar 60)",
+        "possibly archived before: record "
+        "0123456789abcdef (2025/QĐ/x) (same type, number and date of issue; another scan)",
+    ],
+)
+def test_a_correction_settles_only_the_classifications_reasons(
+    queued: tuple[Settings, str], tmp_path: Path, other: str
+) -> None:
+    """QA: `review set --type … --number …` took a record off the review list whatever its reasons — a page in
+    CMYK (not PDF/A), a possible merge at a separator, a low-quality page, a possible earlier copy — and `get` no
+    longer showed them; a possibly merged record's text became a training example. A correction settles the
+    classification's reasons; the others stay until `review set --ack`."""
+    settings, _ = queued
+    record, files = make_record(tmp_path / "other", "other", doc_type="unknown", number=None, text=PLAN)
+    record.needs_review = True
+    record.review_reasons = ["classification confidence 0.4 < 0.6", "document type not recognised", other]
+    LocalArchive(settings.archive_dir).put(record, files)
+    runner = CliRunner()
+    fixed = _set(record.id, "--type", "KH", "--number", "12/KH-UBND")
+    assert fixed["open_reasons"] == [other] and fixed["acknowledged"] == []
+    listed = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"]
+    assert [r["reasons"] for r in listed if r["id"] == record.id] == [[other]]
+    shown = " ".join(runner.invoke(app, ["get", record.id]).output.split())
+    assert "Cần xem lại / needs review" in shown and other in shown and "confidence 0.4" not in shown
+    example = settings.data_dir / "training" / "KH" / f"{record.id}.txt"
+    assert example.exists() == (other != MERGED)  # a text that may be two documents teaches no type
+    acked = _set(record.id, "--ack")
+    assert acked["acknowledged"] == [other] and acked["open_reasons"] == [] and acked["doc_type"] == "KH"
+    listed = json.loads(runner.invoke(app, ["review", "list", "--json"]).stdout)["records"]
+    assert record.id not in [r["id"] for r in listed]
+    assert "Cần xem lại" not in runner.invoke(app, ["get", record.id]).output
+    assert example.exists()  # acknowledged as one document: now an example
+    ledger = Ledger(LocalArchive(settings.archive_dir)).excerpt(record.id)
+    assert (ledger[-1]["action"], ledger[-1]["detail"]) == ("acknowledged", other)
+
+
+def test_review_set_ack_alone_accepts_what_sohoa_read(queued: tuple[Settings, str]) -> None:
+    """`review set ID --ack` with no correction: every reason acknowledged, no correction kept, no example."""
+    settings, record_id = queued
+    acked = _set(record_id, "--ack")
+    assert len(acked["acknowledged"]) == 2 and acked["open_reasons"] == [] and acked["doc_type"] == "unknown"
+    assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
+    assert json.loads(CliRunner().invoke(app, ["review", "list", "--json"]).stdout)["count"] == 0
 
 
 def test_a_review_reason_names_the_missing_field_in_both_languages() -> None:
@@ -377,6 +441,57 @@ def test_a_document_of_a_scanned_stack_is_named_by_the_stack_as_dropped(
     # the stack + #part, as process --json's path says it: "A-plain.pdf#3.pdf" was a scratch file nobody dropped
     assert row["source"] == "A-plain.pdf#3" and row["source_label"] == label
     assert "văn bản 3 / document 3, tr. / p. 6–7" in runner.invoke(app, ["get", record.id]).output
+
+
+def test_a_stack_documents_bag_names_the_stack(queued: tuple[Settings, str], tmp_path: Path) -> None:
+    """QA: the BagIt export of a stack's document said `Internal-Sender-Identifier: s3-blank-part.pdf#3.pdf` (the
+    scratch name), README.txt "original file: …#3.pdf", batch.json's and export --json's `source` the same; nothing
+    named the stack. Now the stack's name + #part (as list --json), the label, and bag-info fields for the stack;
+    a record dropped alone keeps its fields."""
+    from sohoa.record import StackOrigin
+    from storage.export import validate_bag
+
+    settings, alone = queued
+    record, files = make_record(tmp_path / "stack", "part-3", number=None, doc_type="unknown")
+    record.source.name = "s3-blank-part.pdf#3.pdf"
+    record.source.stack = StackOrigin(path="/srv/inbox/s3-blank-part.pdf", sha256="ab" * 32, part=3, pages=[5, 6])
+    LocalArchive(settings.archive_dir).put(record, files)
+    label = "s3-blank-part.pdf — văn bản 3 / document 3, tr. / p. 5–6"
+    runner = CliRunner()
+    exported = runner.invoke(app, ["export", record.id, str(tmp_path / "bag"), "--json"])
+    assert exported.exit_code == 0, exported.output
+    (row,) = json.loads(exported.stdout)["records"]
+    assert (row["source"], row["source_label"]) == ("s3-blank-part.pdf#3", label)
+    validate_bag(tmp_path / "bag")
+    info = (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
+    readme = (tmp_path / "bag" / "README.txt").read_text(encoding="utf-8")
+    assert "#3.pdf" not in info and "#3.pdf" not in readme
+    assert "Internal-Sender-Identifier: s3-blank-part.pdf#3\n" in info
+    assert "Source-Stack: s3-blank-part.pdf\n" in info and f"Source-Stack-SHA256: {'ab' * 32}\n" in info
+    assert "Source-Stack-Part: 3\n" in info and "Source-Stack-Pages: 5–6\n" in info
+    assert f"Tệp gốc / original file: {label}" in readme and "ab" * 32 in readme
+
+    alone_bag = runner.invoke(app, ["export", alone, str(tmp_path / "alone")])
+    assert alone_bag.exit_code == 0, alone_bag.output
+    info = (tmp_path / "alone" / "bag-info.txt").read_text(encoding="utf-8")
+    assert "Internal-Sender-Identifier: plan.png\n" in info and "Source-Stack" not in info
+
+    day = next(e.at.date().isoformat() for e in record.events if e.action == "archived")
+    batch = runner.invoke(app, ["export", "--batch", day, str(tmp_path / "lô"), "--json"])
+    assert batch.exit_code == 0, batch.output
+    validate_bag(tmp_path / "lô")
+    listing = json.loads((tmp_path / "lô" / "data" / "batch.json").read_text(encoding="utf-8"))["records"]
+    listed = json.loads(runner.invoke(app, ["list", "--json"]).stdout)["records"]
+    for rows in (listing, json.loads(batch.stdout)["records"]):
+        by_id = {r["id"]: r for r in rows}
+        for shown in listed:  # as list --json says them
+            assert (by_id[shown["id"]]["source"], by_id[shown["id"]]["source_label"]) == (
+                shown["source"],
+                shown["source_label"],
+            )
+    stack = {r["id"]: r for r in listing}[record.id]["source_stack"]
+    assert stack == {"name": "s3-blank-part.pdf", "sha256": "ab" * 32, "part": 3, "pages": [5, 6]}
+    assert {r["id"]: r for r in listing}[alone]["source_stack"] is None
 
 
 def test_review_set_corrects_any_field_alone_and_keeps_the_type(

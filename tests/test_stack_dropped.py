@@ -48,6 +48,29 @@ def test_process_json_names_a_dropped_part_by_the_stacks_absolute_path(
     assert dropped["reason"].startswith("hai mặt.pdf: page 3 dropped: blank")  # the log's words, as typed
 
 
+def test_a_dropped_part_is_printed_with_the_stack_named_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA: the line under the `process` table said the stack's path in each language's half ("/…/s3.pdf: bỏ trang 3
+    … / /…/s3.pdf: page 3 dropped…"); said once now, by `process` and `watch` alike."""
+    from flows import cli
+
+    monkeypatch.chdir(tmp_path)
+    stack_pdf(tmp_path / "s3: hai mặt.pdf", [page("Văn bản A"), separator(), blank_back(1), separator(), page("B")])
+    report = BatchReport()
+    where = str(tmp_path / "s3: hai mặt.pdf")
+    split_stack(Path(where), tmp_path / "work", CODE, shown=where, dropped=report.dropped)
+    (dropped,) = report.to_json_dict()["dropped_pages"]
+    counts = dict.fromkeys(("total", "archived", "already_archived", "quarantined", "failed"), 0)
+    payload = {"files": [], "dropped_pages": [dropped], "counts": counts, "archive": "a", "quarantine": "q"}
+    with cli.out.capture() as printed:
+        cli._print_or_table(payload, as_json=False)
+    line = " ".join(next(x for x in printed.get().splitlines() if "bỏ trang 3" in x).split())
+    assert line.count(where) == 1 and line.startswith(f"{where}: bỏ trang 3: trang trắng"), line
+    assert line.endswith(" / page 3 dropped: blank (the back of a separator sheet, fed duplex), no document"), line
+    from flows.intake import dropped_line  # watch's summary line says it so too
+
+    assert " ".join(dropped_line(dropped).split()) == line
+
+
 def test_the_default_separator_text_is_warned_about_once(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """With SOHOA_SEPARATOR_CODE changed, a sheet printed with the default text was warned about twice, in two
     wordings: at the split and by the pipeline. Once now; the record still gets its review reason."""
