@@ -323,16 +323,7 @@ def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> 
         # as `sohoa process` refuses them (exit 2), before any work
         if (problem := refusal(settings, batch=True)) is not None:
             return batch_state(report.to_json_dict() | {"error": problem})
-        finished = process_many(
-            [from_parameter(path)],
-            settings,
-            prefect_runner,
-            progress.listener,
-            report.batch_id,
-            process=_process_noting_reuse,
-            dropped=report.dropped,
-        )
-        report.results = list(finished)
+        report.results = _documents_here([from_parameter(path)], settings, report)
         _publish(report)
         payload = report.to_json_dict()
         if len(report.results) == 1 and report.results[0].origin is None and not report.dropped:
@@ -393,7 +384,16 @@ def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     if settings.dask_address:
         report.results = _documents_on_dask(inputs, settings, report.batch_id, report.dropped)
     else:
-        finished = process_many(
+        report.results = _documents_here(inputs, settings, report)
+    _publish(report)
+    return report.to_json_dict()
+
+
+def _documents_here(inputs: list[Path], settings: Settings, report: BatchReport) -> list[DocumentResult]:
+    """The documents of ``inputs`` (stacks split, their blank parts listed in ``report.dropped``) processed on this
+    machine, ``batch_workers`` at a time, each stage a task of this flow run."""
+    return list(
+        process_many(
             inputs,
             settings,
             prefect_runner,
@@ -402,9 +402,7 @@ def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
             process=_process_noting_reuse,
             dropped=report.dropped,
         )
-        report.results = list(finished)
-    _publish(report)
-    return report.to_json_dict()
+    )
 
 
 def _documents_on_dask(

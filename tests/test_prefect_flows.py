@@ -139,7 +139,7 @@ def test_process_document_splits_a_stack_as_a_batch_does_and_the_summary_lists_w
         assert "bỏ trang 3: trang trắng" in summary and "page 3 dropped: blank" in summary, summary
     assert "skipped: 1 (not taken)" in batch["state"]["message"], batch["state"]
     summary = batch["artifacts"]["batch-summary"]
-    assert "ghi chú.txt | bỏ qua tệp .txt không phải tệp quét" in summary and "skipped: a .txt file" in summary
+    assert "ghi chú.txt | bỏ qua tệp .txt, vì đó không phải tệp quét" in summary and "skipped: a .txt file" in summary
     assert [f["outcome"] for f in batch["result"]["files"]] == ["archived", "archived"]
 
     # process-document: the stack's documents (already archived by the batch), its blank part dropped
