@@ -24,16 +24,36 @@ from sohoa.settings import load_settings
 
 
 def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, str]:
-    """The artifact's markdown table and its one-line summary (counts per outcome)."""
+    """The artifact's markdown table and its one-line summary (counts per outcome); a stack's document named by its
+    number and the stack's pages, and the stacks' blank parts dropped (a separator's back) listed under the table,
+    as the ``batch-summary`` artifact lists them (until 2026-12-01 this one did not: a dropped page was in the
+    receipts only)."""
+    from flows.watch import dropped_pages
+
     counts = Counter(str(r["outcome"]) for r in receipts)
+    dropped = dropped_pages(receipts)
     summary = f"{len(receipts)} file(s)" + "".join(f", {outcome}: {n}" for outcome, n in sorted(counts.items()))
+    if dropped:
+        summary += f"; dropped pages: {sum(len(blank['pages']) for blank in dropped)} (blank)"
     rows = ["| file | outcome | record | type | number | tags | archive path / reason |", "|---" * 7 + "|"]
     for r in receipts:
         where = r["archive_path"] or r["reason"] or ""
-        name = f"{r['file']} (văn bản / document {r['document']})" if r.get("document") else r["file"]
+        name = r["file"]
+        if r.get("document"):
+            pages = ", ".join(map(str, r.get("pages") or []))
+            name += f" — văn bản {r['document']} / document {r['document']}" + (f", tr. / p. {pages}" if pages else "")
         cells = [name, r["outcome"], r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
-        rows.append("| " + " | ".join(str(c or "").replace("|", "/") for c in cells) + " |")
+        rows.append(_row(cells))
+    if dropped:
+        rows += ["", "**Trang bỏ / dropped pages**", "", "| stack | pages | lý do / reason |", "|---" * 3 + "|"]
+        for blank in dropped:
+            why = f"{blank['reason_vi']} / {blank['reason']}"
+            rows.append(_row([blank["stack"], ", ".join(map(str, blank["pages"])), why]))
     return f"## sohoa watch-inbox\n\nInbox: `{inbox}`. {summary}\n\n" + "\n".join(rows), summary
+
+
+def _row(cells: list[Any]) -> str:
+    return "| " + " | ".join(str(c or "").replace("|", "/") for c in cells) + " |"
 
 
 @flow(name="watch-inbox", log_prints=True)

@@ -148,3 +148,29 @@ def test_a_batch_of_separators_fed_duplex_leaves_no_folder_nor_a_false_warning(
     assert first.outcome == second.outcome and "only separator sheets" in (first.reason_en or "")
     assert list((settings.work_path / "stacks").iterdir()) == []
     assert "left by an interrupted run" not in caplog.text
+
+
+def test_the_watch_inbox_artifact_names_a_stacks_documents_by_their_pages_and_lists_the_dropped_ones() -> None:
+    """The watch-inbox flow's artifact listed a stack's documents as "A.pdf (văn bản / document 3)" and said nothing
+    of its dropped blank part, which only the receipts carried (the batch-summary artifact lists them)."""
+    from flows.prefect_watch import receipts_markdown
+
+    blank = {
+        "stack": "/srv/inbox/A.pdf",
+        "part": 2,
+        "pages": [3],
+        "reason": "/srv/inbox/A.pdf: page 3 dropped: blank (the back of a separator sheet, fed duplex), no document",
+        "reason_vi": "/srv/inbox/A.pdf: bỏ trang 3: trang trắng (mặt sau tờ phân cách, quét hai mặt)",
+    }
+    common = {"outcome": "archived", "doc_type": "TB", "tags": [], "reason": None, "dropped_pages": [blank]}
+    receipts = [
+        common
+        | {"file": "A.pdf", "document": 1, "pages": [1], "record_id": "r1", "number": "1/TB", "archive_path": "x"},
+        common
+        | {"file": "A.pdf", "document": 3, "pages": [5, 6], "record_id": "r3", "number": "3/TB", "archive_path": "y"},
+    ]
+    markdown, summary = receipts_markdown("/srv/inbox", receipts)
+    assert "| A.pdf — văn bản 3 / document 3, tr. / p. 5, 6 | archived | r3 |" in markdown
+    assert "| /srv/inbox/A.pdf | 3 | /srv/inbox/A.pdf: bỏ trang 3: trang trắng" in markdown
+    assert markdown.count("bỏ trang 3") == 1  # the part once, though both receipts carry it
+    assert summary == "2 file(s), archived: 2; dropped pages: 1 (blank)"
