@@ -138,7 +138,7 @@ def _configure_logging(verbose: bool) -> None:
     else:
         # into a file or a journal (a watcher as a service): one line per message, as RichHandler lays it out on
         # a terminal but never wrapped — RichHandler cut each line at 80 columns, mid-path (QA)
-        handler = logging.StreamHandler(sys.stderr)
+        handler = _StderrHandler()
         handler.setFormatter(
             logging.Formatter(("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%x %X")
         )
@@ -163,6 +163,25 @@ def _configure_logging(verbose: bool) -> None:
         for old in [f for f in service_logger.filters if isinstance(f, _PrefectDrainNote)]:
             service_logger.removeFilter(old)
         service_logger.addFilter(_PrefectDrainNote(verbose))
+
+
+class _StderrHandler(logging.StreamHandler):
+    """A handler writing to ``sys.stderr`` as it is when a record is emitted, not as it was when logging was set up:
+    a thread still at work after a command ended (a Tesseract worker starting, a Prefect service draining) logged
+    into the stream the command had, already closed — "--- Logging error --- ValueError: I/O operation on closed
+    file" and a traceback on the next command's stderr (seen under the test suite, where each command's stderr is
+    captured and closed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass  # always the current sys.stderr
 
 
 class _PrefectDrainNote(logging.Filter):

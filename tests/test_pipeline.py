@@ -449,6 +449,27 @@ def test_log_lines_on_a_terminal_say_the_level_once(monkeypatch: pytest.MonkeyPa
     assert lines == ["INFO     tập.pdf: ARCHIVED as QĐ", "WARNING  DEVELOPMENT ONLY identity"], lines
 
 
+def test_a_line_logged_after_a_command_ended_goes_to_stderr_as_it_is_then(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A thread still at work after a command (a Tesseract worker starting) logged into the stderr the command had,
+    already closed: "--- Logging error --- … I/O operation on closed file" and a traceback on the next command's
+    stderr (the test suite, where each command's stderr is captured, then closed)."""
+    import io
+
+    from flows import cli
+
+    first, then = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(cli.sys, "stderr", first)
+    cli._configure_logging(False)
+    try:
+        first.close()  # the command ended
+        monkeypatch.setattr(cli.sys, "stderr", then)
+        logging.getLogger("ocr.tesseract_library").warning("libtesseract unavailable; reading pages with the command")
+    finally:
+        monkeypatch.undo()
+        cli._configure_logging(False)
+    assert then.getvalue() == "WARNING  libtesseract unavailable; reading pages with the command\n", then.getvalue()
+
+
 def test_prefects_exit_note_is_not_a_warning_after_the_summary(capsys: pytest.CaptureFixture[str]) -> None:
     from flows.cli import _configure_logging
 
