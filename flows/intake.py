@@ -118,10 +118,6 @@ def _page_codes(image: Image.Image, code: str) -> PageCodes:
     return _read(image, image_dpi(image), _wanted(code))[0]
 
 
-def _is_separator(image: Image.Image, code: str) -> bool:
-    return _page_codes(image, code).is_separator(code)
-
-
 def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str) -> PageCodes:
     """Page ``index``'s codes, rendered at its scan's resolution (at most SCAN_DPI_CAP; until 2026-12 at 100 dpi,
     where a Code 128 label under ~100 mm wide or a 15 mm Micro QR code was never read), and again at RETRY_DPIS
@@ -180,11 +176,6 @@ def _pdf_pages(path: Path, code: str) -> list[PageCodes]:
         if pages < 2:  # one page cannot be split into documents: no need to render it
             return [PageCodes()] * pages
         return [_pdf_page_codes(pdf, index, code) for index in range(pages)]
-
-
-def _pdf_separators(path: Path, code: str) -> list[bool]:
-    """Which pages of a PDF are separator sheets."""
-    return [page.is_separator(code) for page in _pdf_pages(path, code)]
 
 
 def _groups(separators: list[bool], starts: Collection[int] = ()) -> list[list[int]]:
@@ -263,13 +254,11 @@ def default_code_said(path: Path) -> bool:
 def _remember_default_code(path: Path, numbers: list[int]) -> None:
     """Which pages of ``path`` (a stack or a document split from it) bear the default separator text, as the search
     for separators found: ``default_code_pages`` need not render them again in this process."""
-    try:
-        stat = path.stat()
-    except OSError:
+    if (key := _file_key(path)) is None:
         return
     if len(_DEFAULT_CODE_SEEN) >= _DEFAULT_CODE_SEEN_MAX:
         _DEFAULT_CODE_SEEN.clear()
-    _DEFAULT_CODE_SEEN[(str(path), stat.st_size, stat.st_mtime_ns)] = numbers
+    _DEFAULT_CODE_SEEN[key] = numbers
 
 
 def default_code_pages(path: Path, code: str) -> list[int]:
@@ -280,10 +269,9 @@ def default_code_pages(path: Path, code: str) -> list[int]:
 
     if not code or code == DEFAULT_CODE:
         return []
+    if (key := _file_key(path)) is not None and (seen := _DEFAULT_CODE_SEEN.get(key)) is not None:
+        return seen
     try:
-        stat = path.stat()
-        if (seen := _DEFAULT_CODE_SEEN.get((str(path), stat.st_size, stat.st_mtime_ns))) is not None:
-            return seen
         if path.suffix.lower() == ".pdf":
             from sohoa.pdfium import open_pdf
 
