@@ -285,6 +285,11 @@ def default_code_pages(path: Path, code: str) -> list[int]:
     return [number for number, page in enumerate(pages, start=1) if page.bears_default_only(code)]
 
 
+# why a blank part is not a document, as every output says it (log, reasons, receipts, artifacts)
+BLANK_BACK_VI = "trang trắng (mặt sau tờ phân cách, quét hai mặt)"
+BLANK_BACK_EN = "blank (the back of a separator sheet, fed duplex)"
+
+
 @dataclass(frozen=True)
 class BlankPart:
     """A run of pages between separator sheets with nothing on them (``ocr.quality.blank_image``): the back of a
@@ -296,10 +301,10 @@ class BlankPart:
     path: str = field(default="", compare=False)  # the stack's absolute path, as its records name it (StackOrigin)
 
     def what_en(self) -> str:
-        return f"{pages_in_english(self.pages)} dropped: blank (the back of a separator sheet, fed duplex), no document"
+        return f"{pages_in_english(self.pages)} dropped: {BLANK_BACK_EN}, no document"
 
     def what_vi(self) -> str:
-        return f"bỏ {pages_in_vietnamese(self.pages)}: trang trắng (mặt sau tờ phân cách, quét hai mặt)"
+        return f"bỏ {pages_in_vietnamese(self.pages)}: {BLANK_BACK_VI}"
 
     def english(self) -> str:
         return f"{self.stack}: {self.what_en()}"

@@ -20,6 +20,7 @@ from prefect.states import Failed, State
 
 from flows.prefect_run import batch_state, logs_to_run, refusal
 from flows.watch import inbox_problem, watch
+from sohoa.record import document_label
 from sohoa.settings import load_settings
 
 
@@ -40,8 +41,7 @@ def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, 
         where = r["archive_path"] or r["reason"] or ""
         name = r["file"]
         if r.get("document"):
-            pages = ", ".join(map(str, r.get("pages") or []))
-            name += f" — văn bản {r['document']} / document {r['document']}" + (f", tr. / p. {pages}" if pages else "")
+            name = document_label(name, r["document"], r.get("pages") or [])
         cells = [name, r["outcome"], r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
         rows.append(_row(cells))
     if dropped:

@@ -45,7 +45,14 @@ from typing import Any
 
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 
-from flows.intake import BlankPart, dropped_line, pages_in_english, pages_in_vietnamese
+from flows.intake import (
+    BLANK_BACK_EN,
+    BLANK_BACK_VI,
+    BlankPart,
+    dropped_line,
+    pages_in_english,
+    pages_in_vietnamese,
+)
 from flows.pipeline import (
     DocumentResult,
     Outcome,
@@ -72,7 +79,7 @@ from sohoa.fsutil import (
     said,
     sha256_file,
 )
-from sohoa.record import Record, StackOrigin
+from sohoa.record import Record, StackOrigin, page_run
 from sohoa.settings import Settings
 from sohoa.vietnamese import iso_vn
 from storage import archive_location, open_configured_archive
@@ -266,19 +273,14 @@ def _make_receipt(
     reasons = list(record.review_reasons) if record and review else []
     message_vi, message_en = vi.format(**values), en.format(**values)
     if document is not None:
-        said_pages = StackOrigin(path=file, sha256="", part=document, pages=pages or []).pages_said()
+        said_pages = page_run(pages or [])
         at_vi, at_en = (f" (tr. {said_pages})", f" (p. {said_pages})") if pages else ("", "")
         message_vi = f"Văn bản thứ {document}{at_vi} trong tệp {file}: {message_vi}"
         message_en = f"Document {document}{at_en} of the file {file}: {message_en}"
     for blank in dropped or []:
-        message_vi += (
-            f" Không lưu {pages_in_vietnamese(blank['pages'])} của tệp {file}: trang trắng (mặt sau tờ phân cách, "
-            "quét hai mặt), không phải văn bản."
-        )
-        message_en += (
-            f" Not archived: {pages_in_english(blank['pages'])} of the file {file}, blank (the back of a separator "
-            "sheet, fed duplex), no document."
-        )
+        left_out = blank["pages"]
+        message_vi += f" Không lưu {pages_in_vietnamese(left_out)} của tệp {file}: {BLANK_BACK_VI}, không phải văn bản."
+        message_en += f" Not archived: {pages_in_english(left_out)} of the file {file}, {BLANK_BACK_EN}, no document."
     from classify.review import reason_in_vietnamese
 
     reasons_vi = [reason_in_vietnamese(reason) for reason in reasons]

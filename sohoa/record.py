@@ -36,6 +36,20 @@ class RecordState(StrEnum):
     QUARANTINED = "quarantined"
 
 
+def page_run(pages: list[int]) -> str:
+    """A stack's pages as labels say them: ``7–8`` for a run of pages, ``7, 9`` otherwise."""
+    if len(pages) > 1 and pages == list(range(pages[0], pages[-1] + 1)):
+        return f"{pages[0]}–{pages[-1]}"
+    return ", ".join(map(str, pages))
+
+
+def document_label(stack: str, part: int, pages: list[int]) -> str:
+    """A stack's document as an officer knows it, in both languages: ``A.pdf — văn bản 3 / document 3, tr. / p.
+    7–8`` (no pages known: without them)."""
+    at = f", tr. / p. {page_run(pages)}" if pages else ""
+    return f"{stack} — văn bản {part} / document {part}{at}"
+
+
 class StackOrigin(_Model):
     """The scanned stack a document was split from (flows.intake): the file the officer dropped."""
 
@@ -46,10 +60,7 @@ class StackOrigin(_Model):
 
     def pages_said(self) -> str:
         """``7–8`` for a run of pages, ``7, 9`` otherwise."""
-        run = self.pages == list(range(self.pages[0], self.pages[-1] + 1)) if self.pages else False
-        if run and len(self.pages) > 1:
-            return f"{self.pages[0]}–{self.pages[-1]}"
-        return ", ".join(map(str, self.pages))
+        return page_run(self.pages)
 
     def stack_name(self) -> str:
         """The stack's file name, as dropped."""
@@ -58,8 +69,7 @@ class StackOrigin(_Model):
     def label(self, stack: str | None = None) -> str:
         """The document as an officer knows it, in both languages: ``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``
         (``stack``: how to name the stack instead of its file name, e.g. its whole path)."""
-        part = self.part
-        return f"{stack or self.stack_name()} — văn bản {part} / document {part}, tr. / p. {self.pages_said()}"
+        return document_label(stack or self.stack_name(), self.part, self.pages)
 
     def said_vi(self) -> str:
         """The document in a Vietnamese sentence: ``A.pdf, văn bản 3 (tr. 7–8)``."""
