@@ -325,7 +325,7 @@ def register(app: typer.Typer) -> None:
     )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
-        from classify.review import as_corrected
+        from classify.review import as_corrected, waits_for_review
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from storage import ArchiveUnavailableError
 
@@ -352,7 +352,10 @@ def register(app: typer.Typer) -> None:
                     "number": c.number if c else None,
                     "issued_on": c.issued_on.isoformat() if c and c.issued_on else None,
                     "state": record.state.value,
-                    "needs_review": record.needs_review,
+                    # still waiting, as `review list` says: a correction or an acknowledgement settles it (it was
+                    # the flag as archived, true for ever after `review set --ack`); `flagged`: as archived
+                    "needs_review": waits_for_review(archived, settings),
+                    "flagged": archived.needs_review,
                     "corrected": record is not archived,
                     "path": record.archive_prefix,
                 }

@@ -289,6 +289,11 @@ def test_review_set_ack_alone_accepts_what_sohoa_read(queued: tuple[Settings, st
     assert len(acked["acknowledged"]) == 2 and acked["open_reasons"] == [] and acked["doc_type"] == "unknown"
     assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
     assert json.loads(CliRunner().invoke(app, ["review", "list", "--json"]).stdout)["count"] == 0
+    # sohoa list agrees: no longer waiting, flagged as archived (it said needs_review true for ever)
+    (row,) = [
+        r for r in json.loads(CliRunner().invoke(app, ["list", "--json"]).stdout)["records"] if r["id"] == record_id
+    ]
+    assert (row["needs_review"], row["flagged"], row["corrected"]) == (False, True, False)
 
 
 def test_a_review_reason_names_the_missing_field_in_both_languages() -> None:
