@@ -636,14 +636,32 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
     # Orientation 6, decoded upright, was shown sideways) and would miss a flattened PNG's
     rotation = img2pdf.Rotation[str(turn)]
     try:
-        converted = (
-            img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
-            if copies is not None
-            else img2pdf.convert(info.path, layout_fun=layout, rotation=rotation, first_frame_only=mpo)
-        )
+        if copies is None:
+            try:
+                converted = img2pdf.convert(info.path, layout_fun=layout, rotation=rotation, first_frame_only=mpo)
+            except Exception as exc:  # noqa: BLE001 — img2pdf raises a bare Exception for what it cannot parse
+                # img2pdf reads the file's own bytes, more strictly than Pillow: a PNG with bytes after its IEND (an
+                # app's trailer) was "invalid png" and a traceback (QA57). Pillow decoded it: its pixels, copied
+                # losslessly, are the page (a JPEG so given would be re-encoded as PNG: larger, the same pixels)
+                log.info("%s: embedded from its decoded pixels (%s)", info.path.name, str(exc)[:120])
+                copies = _decoded_copies(info.path, len(frames))
+                frame_dpis = iter([dpi for _, _, dpi in frames])
+        if copies is not None:
+            converted = img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
         target.write_bytes(converted)
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
         raise BadInputError(info.path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
+
+
+def _decoded_copies(path: Path, count: int) -> list[bytes]:
+    """The first ``count`` frames of the image at ``path`` as Pillow decodes them, each a lossless copy."""
+    with Image.open(path) as image:
+        copies = []
+        for index in range(count):
+            image.seek(index)
+            image.load()
+            copies.append(_lossless_copy(_page_image(image)))
+        return copies
 
 
 def read_pages(

@@ -273,3 +273,20 @@ def test_a_photo_stating_no_resolution_larger_than_any_paper_at_300_dpi_is_taken
             long_side_mm = max(float(v) for v in pdf.pages[0].mediabox[2:]) / 72 * 25.4
         assert long_side_mm == pytest.approx(max(size) / dpi * 25.4, abs=0.5)
         assert long_side_mm <= 420, (size, long_side_mm)
+
+
+def test_a_png_with_bytes_after_its_end_is_embedded_as_decoded(tmp_path: Path) -> None:
+    """QA57: a PNG an app wrote with a trailer after its IEND chunk decodes (Pillow) but img2pdf refused it with a
+    bare Exception ("invalid png: …"): a traceback from `sohoa ocr`, a quarantine "processing failed" from
+    `process`. Its decoded pixels are the page, exactly."""
+    page = _page(tmp_path)
+    path = tmp_path / "ảnh có đuôi thừa.png"
+    page.save(path, dpi=(300, 300))
+    path.write_bytes(path.read_bytes() + b"EXTRA-DATA-FROM-APP")
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa == "2B"
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert isinstance(shown, pikepdf.Stream)
+        embedded = pikepdf.PdfImage(shown).as_pil_image()
+    assert embedded.tobytes() == page.convert(embedded.mode).tobytes()
