@@ -249,6 +249,44 @@ def test_a_wider_gap_starts_a_paragraph_so_the_subject_stops_there() -> None:
     assert classify_text(text).subject == "Lịch tiếp công dân tháng 7 năm 2025"
 
 
+def test_text_layer_boxes_that_overlap_still_end_the_subject_at_the_body() -> None:
+    """QA57: `sohoa classify` on sohoa's own output (the words of its text layer, through pdfplumber) ran the
+    trích yếu on into the body. A text layer's boxes are a font's height, taller than the ink: the rows of a
+    paragraph overlap, so the only gaps left were the paragraph breaks, and they were "the usual gap". The rows as
+    pdfplumber gave them for that notice (pt): pitch ~16 in a paragraph, 22.5 between paragraphs, 29 under the
+    subject."""
+
+    def at(text: str, x0: float, top: float, height: float = 18) -> list[PlacedWord]:
+        return [w.model_copy(update={"top": top, "bottom": top + height}) for w in placed(text, x0, 0)]
+
+    words = [
+        *centred("UBND XÃ ĐỒNG TÂM", LEFT_CENTRE, 0),
+        *centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", RIGHT_CENTRE, 0),
+        *centred("Số: 08/TB-UBND", LEFT_CENTRE, 1),
+        *centred("Đồng Tâm, ngày 05 tháng 9 năm 2025", RIGHT_CENTRE, 1),
+        *at("THÔNG BÁO", 1150, 143.3),
+        *at("Lịch tiếp nhận hồ sơ thủ tục hành chính lĩnh vực hộ tịch", 700, 163.2),
+        *at("trong thời gian số hóa sổ hộ tịch", 900, 181.6),
+        *at("Thực hiện kế hoạch số hóa sổ hộ tịch của Ủy ban nhân dân xã Đồng Tâm, Trung", LEFT_MARGIN, 210.7),
+        *at("tâm Phục vụ hành chính công xã thông báo lịch tiếp nhận và trả kết quả", LEFT_MARGIN, 226.3),
+        *at("hành chính lĩnh vực hộ tịch từ ngày 08 tháng 9 năm 2025 đến hết ngày 31", LEFT_MARGIN, 242.6),
+        *at("2025 như sau:", LEFT_MARGIN, 259.5, 10),
+        *at("1. Thời gian tiếp nhận: từ thứ Hai đến thứ Sáu hằng tuần", LEFT_MARGIN, 282.0),
+        *at("phút đến 11 giờ 30 phút, buổi chiều từ 13 giờ 30 phút", LEFT_MARGIN, 297.6),
+        *at("chỉ tiếp nhận hồ sơ đăng ký khai sinh, khai tử.", LEFT_MARGIN, 313.6),
+        *at("2. Địa điểm: Quầy số 3, Trung tâm Phục vụ hành chính công xã Đồng Tâm.", LEFT_MARGIN, 336.9),
+        *at("3. Hình thức: người dân có thể nộp hồ sơ trực tiếp hoặc nộp trực tuyến", LEFT_MARGIN, 359.2),
+        *at("Dịch vụ công quốc gia. Các yêu cầu cấp bản sao trích lục hộ tịch từ sổ", LEFT_MARGIN, 375.4),
+    ]
+    text = page_text(PageWords(number=1, words=words))
+    assert "trong thời gian số hóa sổ hộ tịch\n\nThực hiện" in text
+    assert "đến hết ngày 31\n2025 như sau:\n\n1. Thời gian" in text  # one paragraph together, then a break
+    assert (
+        classify_text(text).subject
+        == "Lịch tiếp nhận hồ sơ thủ tục hành chính lĩnh vực hộ tịch trong thời gian số hóa sổ hộ tịch"
+    )
+
+
 def test_a_sentence_case_header_from_word_positions() -> None:
     # found by exploratory testing: a header typed in sentence case gave no issuer, number, type or subject
     words = [
