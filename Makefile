@@ -9,9 +9,10 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
-# Debian packages the pipeline and its tests run on (installed only when missing)
+# Debian packages the pipeline and its tests run on (installed only when missing); libgs-common: Ghostscript's
+# ICC profiles (no Ghostscript), of which default_cmyk.icc describes a CMYK scan image (ocr.pipeline.CMYK_PROFILE)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils qpdf \
-	fonts-liberation2 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates
+	fonts-liberation2 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates libgs-common
 
 .PHONY: help deps system-deps venv demo test lint samples bench clean
 

@@ -5,7 +5,8 @@ rasterise it for Tesseract) → read pages in parallel → assemble the output P
 
 Every output page is the original page, untouched: PDF pages are copied, images become PDF pages losslessly
 (img2pdf: a JPEG or a G4 TIFF is embedded byte for byte; a JPEG may then be wrapped, unchanged, in a lossless
-Deflate layer that makes the file smaller, see ``deflate_jpegs``). Tesseract reads a straightened copy of the page
+Deflate layer that makes the file smaller, see ``deflate_jpegs``; a CMYK image's colour space is made ICCBased, its
+data untouched, see ``describe_scan_colours``). Tesseract reads a straightened copy of the page
 image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, each word
 put back where it lies on the skewed scan (its letters level), so that selecting a word in a viewer selects that
 word on the scan. A page read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry, its
@@ -65,7 +66,7 @@ from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
-from sohoa.pdfa import document_problems, mend, output_intent_components
+from sohoa.pdfa import document_problems, icc_profile_problem, mend, output_intent_components
 from sohoa.pdfium import PageSurvey, open_pdf
 from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text
 
@@ -170,7 +171,7 @@ def ocr_document(
                 # review and into every search); a blank page has no text. Faint text read well stays (good).
                 readings[plan.number] = dataclasses.replace(reading, words=[], corrected=0)
         title = unicodedata.normalize("NFC", input_path.stem)
-        assembled = assemble_pdf(source_pdf, title, plans, readings, output_pdf)
+        assembled = assemble_pdf(source_pdf, title, plans, readings, output_pdf, from_images=info.kind != "pdf")
         layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []
     texts: list[str] = []
@@ -648,9 +649,92 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                 frame_dpis = iter([dpi for _, _, dpi in frames])
         if copies is not None:
             converted = img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
-        target.write_bytes(converted)
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
         raise BadInputError(info.path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
+    with pikepdf.open(io.BytesIO(converted)) as pdf:
+        if describe_scan_colours(pdf, info.path.name):
+            buffer = io.BytesIO()
+            pdf.save(buffer)
+            converted = buffer.getvalue()
+    target.write_bytes(converted)
+
+
+# The CMYK ICC profile that describes a CMYK scan image without a usable profile of its own: Artifex's SWOP-like
+# CMYK printer profile (ICC 2.1) from Debian's libgs-common, the one Ghostscript itself renders DeviceCMYK with.
+CMYK_PROFILE = Path("/usr/share/color/icc/ghostscript/default_cmyk.icc")
+
+
+def cmyk_scan_profile() -> bytes | None:
+    """``CMYK_PROFILE``'s bytes, or None when it is missing or is not a CMYK profile PDF/A accepts."""
+    try:
+        data = CMYK_PROFILE.read_bytes()
+    except OSError:
+        return None
+    return data if icc_profile_problem(data, 4) is None else None
+
+
+def describe_scan_colours(pdf: pikepdf.Pdf, name: str = "") -> int:
+    """Give the scan images of ``pdf`` (img2pdf's pages of an image file: ``image_to_pdf``) colour spaces that
+    PDF/A-2 accepts beside sohoa's sRGB output intent; return how many images were changed.
+
+    A CMYK image is embedded as DeviceCMYK, which PDF/A-2 allows only with a CMYK output intent (6.2.4.3), and
+    sohoa's intent is sRGB (the signer's stamp paints in RGB). An ICCBased colour space is allowed whatever the
+    intent (6.2.4.2), so a CMYK image is given one: its own embedded profile where that is a valid CMYK one
+    (img2pdf wrote it), else ``CMYK_PROFILE`` — one stream for all the pages that use a profile. Only the colour
+    space changes: the pixel data (a JPEG's bytes) and the /Decode array (an Adobe CMYK JPEG's inverted channels)
+    stay. Without a profile the image stays DeviceCMYK: the file then makes no PDF/A claim and says why
+    (``assemble_pdf``). An RGB or gray image whose embedded profile PDF/A does not accept
+    (``icc_profile_problem``) is painted in DeviceRGB / DeviceGray instead (its alternate; the sRGB intent
+    describes them), rather than make the file break PDF/A."""
+    changed = 0
+    shared: dict[bytes, pikepdf.Object] = {}  # a profile's bytes → the one stream every page uses
+    default: pikepdf.Object | None = None
+    for number, page in enumerate(pdf.pages, start=1):
+        resources = page.obj.get("/Resources")
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        for image in xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else []:
+            if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:
+                continue
+            space = image.get("/ColorSpace")
+            components, why = 4, "it has no ICC profile of its own"
+            if isinstance(space, pikepdf.Array) and len(space) == 2 and space[0] == pikepdf.Name.ICCBased:
+                components = int(space[1].get("/N", 0))
+                data = space[1].read_bytes()
+                problem = icc_profile_problem(data, components)
+                if problem is None:
+                    kept = shared.setdefault(data, space[1])
+                    if kept.objgen != space[1].objgen:  # the same profile again (each TIFF page had it)
+                        image.ColorSpace = pikepdf.Array([pikepdf.Name.ICCBased, kept])
+                        changed += 1
+                    continue
+                why = f"its own ICC profile {problem}"
+            elif space != pikepdf.Name.DeviceCMYK:
+                continue
+            if components != 4:
+                device = {1: pikepdf.Name.DeviceGray, 3: pikepdf.Name.DeviceRGB}.get(components)
+                if device is not None:
+                    log.warning("%s, page %d: the image's profile is not used: %s", name, number, why)
+                    image.ColorSpace = device
+                    changed += 1
+                continue
+            if default is None and (profile := cmyk_scan_profile()) is not None:
+                default = pdf.make_stream(profile)
+                default.N = 4
+            if default is not None:
+                image.ColorSpace = pikepdf.Array([pikepdf.Name.ICCBased, default])
+                changed += 1
+                continue
+            log.warning(
+                "%s, page %d: a CMYK image stays DeviceCMYK: %s and %s is missing or unusable",
+                name,
+                number,
+                why,
+                CMYK_PROFILE,
+            )
+            if space != pikepdf.Name.DeviceCMYK:
+                image.ColorSpace = pikepdf.Name.DeviceCMYK
+                changed += 1
+    return changed
 
 
 def _decoded_copies(path: Path, count: int) -> list[bytes]:
@@ -797,6 +881,17 @@ def _read_upright(
     return second
 
 
+_DEVICE_CMYK = "paints in DeviceCMYK without a matching output intent"
+
+
+def no_cmyk_profile_problem() -> str:
+    """Why a CMYK scan image stayed DeviceCMYK (``describe_scan_colours``), as one of the output's PDF/A problems."""
+    return (
+        "6.2.4.3: a CMYK scan image has no usable ICC profile of its own, and the CMYK profile that would describe "
+        f"it, {CMYK_PROFILE} (Debian package libgs-common), is missing or unusable: it stays DeviceCMYK"
+    )
+
+
 @dataclass
 class AssembledPdf:
     pdfa_problems: list[str]  # the PDF/A-2 rules the output breaks (sohoa.pdfa); [] when it claims PDF/A-2B
@@ -804,15 +899,23 @@ class AssembledPdf:
 
 
 def assemble_pdf(
-    source_pdf: Path, title: str, plans: list[PagePlan], readings: dict[int, PageReading], output_pdf: Path
+    source_pdf: Path,
+    title: str,
+    plans: list[PagePlan],
+    readings: dict[int, PageReading],
+    output_pdf: Path,
+    *,
+    from_images: bool = False,
 ) -> AssembledPdf:
     """Write the searchable PDF; say whether it claims PDF/A-2B and what of the input it could not keep.
 
     The output is the source PDF itself with a text layer laid on each page that was read, not its pages copied
     into a new file: whatever else a born-digital input holds — form fields, bookmarks, links and named
     destinations, page labels, its tagged structure — stays where its pages are. It claims PDF/A-2B only when
-    none of the rules sohoa checks is broken; a kept born-digital page with fonts not embedded, CMYK colours
-    against the sRGB output intent or JavaScript makes it a plain PDF that says why, rather than a false claim."""
+    none of the rules sohoa checks is broken; a kept born-digital page with fonts not embedded, its own CMYK colours
+    against the sRGB output intent or JavaScript makes it a plain PDF that says why, rather than a false claim.
+    ``from_images``: ``source_pdf`` is ``image_to_pdf``'s, whose CMYK scan images stay DeviceCMYK (and so break
+    PDF/A) only when no CMYK profile was found for them: said as one more problem."""
     output_pdf.parent.mkdir(parents=True, exist_ok=True)
     with pikepdf.open(source_pdf) as out:
         font: pikepdf.Object | None = None  # one copy for all the pages
@@ -850,6 +953,8 @@ def assemble_pdf(
             mend(out)
             # the text layers are sohoa's own (invisible text in an embedded font): not parsed again
             problems = document_problems(out, skip=frozenset(layers))
+            if from_images and any(_DEVICE_CMYK in p for p in problems) and cmyk_scan_profile() is None:
+                problems.append(no_cmyk_profile_problem())
         except (pikepdf.PdfError, ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
             # a malformed born-digital structure (a Rect of names, flags as a string): no claim, not a failure
             problems = [f"the PDF/A checks could not read this file's structure ({type(exc).__name__}: {exc})"[:300]]

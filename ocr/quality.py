@@ -96,10 +96,12 @@ def low_quality_reason(number: int, confidence: float | None, share: float | Non
 
 
 def cmyk_reason(pdfa_problems: list[str]) -> str | None:
-    """Why a searchable copy that is not PDF/A because a page paints in CMYK needs a person (a review reason), or
-    None. A CMYK JPEG or TIFF is embedded as it came, and sohoa's output intent is sRGB: PDF/A-2 allows one intent
-    profile, and a CMYK one would not hold once the signer's stamp (RGB) is added. QA: such scans were archived
-    with ``pdfa: null`` and nothing in their review reasons."""
+    """Why a searchable copy that is not PDF/A because a page paints in DeviceCMYK needs a person (a review reason),
+    or None. sohoa's output intent is sRGB (PDF/A-2 allows one intent profile, and a CMYK one would not hold once
+    the signer's stamp, RGB, is added). A CMYK scan image is given an ICCBased colour space, which needs no CMYK
+    intent (``ocr.pipeline.describe_scan_colours``), so this is a PDF input's own CMYK (vector colours, its
+    images) — or a CMYK scan for which no ICC profile was found. QA: such scans were archived with ``pdfa: null``
+    and nothing in their review reasons."""
     pages = [match.group(1) for p in pdfa_problems if (match := _CMYK_PROBLEM.match(p))]
     if not pages:
         return None

@@ -78,7 +78,8 @@ def check_pdfa(pdf: pikepdf.Pdf, data: bytes) -> PdfaCheck:
         return check
     check.problems.extend(_file_structure(pdf, data))
     # the whole file, not only what a signing revision adds: a file signed elsewhere may claim PDF/A-2B while its
-    # pages break it (an unembedded font, CMYK against an sRGB intent), and an auditor is told so
+    # pages break it (an unembedded font, DeviceCMYK against an sRGB intent, an ICC profile PDF/A does not accept),
+    # and an auditor is told so; sohoa's own CMYK scans are ICCBased, which no stamp colour (RGB) can break
     check.problems.extend(document_problems(pdf))
     check.problems.extend(_signatures(signatures, data))
     return check

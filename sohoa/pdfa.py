@@ -6,7 +6,9 @@ rule a scan, a born-digital input or a signature commonly brings:
 - 6.1.2 a PDF version up to 1.7; 6.1.7.1 no stream kept in an external file; 6.1.7.2 no LZW compression;
 - 6.2.3 a GTS_PDFA1 output intent; 6.2.4.3 device colours match it (DeviceRGB needs an RGB profile, DeviceCMYK a
   CMYK one) — in content streams, images (inline too), named colour spaces, shadings and patterns, as the base
-  of an Indexed space or the alternate of a Separation or DeviceN;
+  of an Indexed space or the alternate of a Separation or DeviceN; 6.2.4.2 the profile of an ICCBased colour
+  space (allowed whatever the output intent) is an ICC profile up to version 4 (ISO 15076-1), of a device class
+  and colour space PDF allows, with as many components as the colour space's N says;
 - 6.2.5 no transfer functions or halftone phases in graphics states; 6.2.8 no interpolated images, no
   alternate images, no OPI; 6.2.9 no reference XObjects or PostScript XObjects;
 - 6.2.11.4.1 every font a page or appearance uses is embedded (Type 3 fonts draw their glyphs themselves);
@@ -120,6 +122,10 @@ _FORBIDDEN_ACTIONS = frozenset(
 _OPERATOR_SPACES = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK", "K": "DeviceCMYK"}
 _INLINE_SPACES = {"/RGB": "DeviceRGB", "/DeviceRGB": "DeviceRGB", "/CMYK": "DeviceCMYK", "/DeviceCMYK": "DeviceCMYK"}
 _INTENT_SPACE = {3: "DeviceRGB", 4: "DeviceCMYK"}
+# ICC colour space signatures an ICCBased colour space may have, with their number of components, and the device
+# classes (input, display, output, colour space conversion) its profile may be (ISO 32000-1, 8.6.5.5)
+_ICC_COMPONENTS = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4, b"Lab ": 3}
+_ICC_CLASSES = frozenset({b"scnr", b"mntr", b"prtr", b"spac"})
 MAX_PROBLEMS = 20  # a 500-page file painted in CMYK says so a few times, not 500
 
 
@@ -378,6 +384,7 @@ def drawing_problems(
     XObjects and patterns already checked (shared by every page)."""
     problems: list[str] = []
     spaces: set[str] = set()
+    profiles: list[pikepdf.Object] = []  # the ICC profile streams of the ICCBased colour spaces it uses
     try:
         instructions = pikepdf.parse_content_stream(drawing, "rg RG k K cs CS BI ID EI")
     except pikepdf.PdfError:
@@ -398,9 +405,11 @@ def drawing_problems(
             problems.append(f"6.2.11.4.1: {where} uses font {font.get('/BaseFont', name)} without embedding it")
     for _, space in _entries(resources, "/ColorSpace"):
         spaces |= _device_spaces(space)
+        profiles += _icc_profiles(space)
     for _, shading in _entries(resources, "/Shading"):
         if isinstance(shading, pikepdf.Dictionary):
             spaces |= _device_spaces(shading.get("/ColorSpace"))
+            profiles += _icc_profiles(shading.get("/ColorSpace"))
     for _, state in _entries(resources, "/ExtGState"):
         if not isinstance(state, pikepdf.Dictionary):
             continue
@@ -414,6 +423,7 @@ def drawing_problems(
             drawn.append((pattern, pattern.get("/Resources")))
         elif isinstance(pattern, pikepdf.Dictionary) and isinstance(pattern.get("/Shading"), pikepdf.Dictionary):
             spaces |= _device_spaces(pattern.Shading.get("/ColorSpace"))
+            profiles += _icc_profiles(pattern.Shading.get("/ColorSpace"))
     for _, xobject in _entries(resources, "/XObject"):
         if not isinstance(xobject, pikepdf.Stream):
             continue
@@ -421,6 +431,7 @@ def drawing_problems(
         problems.extend(_stream_problems(xobject, where))
         if subtype == pikepdf.Name.Image:
             spaces |= _device_spaces(xobject.get("/ColorSpace"))
+            profiles += _icc_profiles(xobject.get("/ColorSpace"))
             if bool(xobject.get("/Interpolate", False)):
                 problems.append(f"6.2.8: {where} has an image with Interpolate true")
             if "/Alternates" in xobject or "/OPI" in xobject:
@@ -432,6 +443,12 @@ def drawing_problems(
             drawn.append((xobject, xobject.get("/Resources", resources)))
         elif subtype == pikepdf.Name.PS:
             problems.append(f"6.2.9: {where} has a PostScript XObject")
+    for profile in profiles:
+        if profile.objgen in seen:  # one profile stream, shared by every page that uses it, is checked once
+            continue
+        if profile.objgen != (0, 0):
+            seen.add(profile.objgen)
+        problems.extend(_icc_problems(profile, where))
     for stream, own_resources in drawn:
         if stream.objgen in seen:
             continue
@@ -483,6 +500,55 @@ def _device_spaces(space: pikepdf.Object | None) -> set[str]:
         if family in ("/Separation", "/DeviceN") and len(space) > 2:
             return _device_spaces(space[2])
     return set()
+
+
+def _icc_profiles(space: pikepdf.Object | None) -> list[pikepdf.Object]:
+    """The profile streams of the ICCBased colour spaces a colour space is or is built on."""
+    if not isinstance(space, pikepdf.Array) or len(space) < 2:
+        return []
+    family = str(space[0])
+    if family == "/ICCBased":
+        return [space[1]]
+    if family in ("/Indexed", "/Pattern"):
+        return _icc_profiles(space[1])
+    if family in ("/Separation", "/DeviceN") and len(space) > 2:
+        return _icc_profiles(space[2])
+    return []
+
+
+def _icc_problems(profile: pikepdf.Object, where: str) -> list[str]:
+    if not isinstance(profile, pikepdf.Stream):
+        return [f"6.2.4.2: {where} has an ICCBased colour space without a profile stream"]
+    components = profile.get("/N")
+    if not isinstance(components, int):
+        return [f"6.2.4.2: {where} has an ICCBased colour space whose profile stream has no N"]
+    try:
+        data = profile.read_bytes()
+    except pikepdf.PdfError as exc:
+        return [f"6.2.4.2: {where} has an ICCBased colour space whose profile cannot be read ({exc})"[:300]]
+    why = icc_profile_problem(data, int(components))
+    return [f"6.2.4.2: {where} has an ICCBased colour space whose profile {why}"] if why else []
+
+
+def icc_profile_problem(data: bytes, components: int | None = None) -> str | None:
+    """What makes ``data`` unfit to be the profile of an ICCBased colour space in a PDF/A-2 file, or None: it must
+    be an ICC profile (ISO 19005-2, 6.2.4.2: up to ISO 15076-1, i.e. ICC version 4), of an input, display, output
+    or colour space conversion class, for a gray, RGB, CMYK or Lab colour space (ISO 32000-1, 8.6.5.5) with
+    ``components`` (the colour space's N) components. Read from the profile's 128-byte header."""
+    if len(data) < 128 or data[36:40] != b"acsp":
+        return "is not an ICC profile"
+    if int.from_bytes(data[:4], "big") > len(data):
+        return f"is cut short ({len(data)} of the {int.from_bytes(data[:4], 'big')} bytes its header gives)"
+    if data[8] > 4:
+        return f"is ICC version {data[8]}.{data[9] >> 4} (PDF/A-2 allows up to version 4)"
+    device_class, space = (data[at : at + 4].decode("latin-1").strip() for at in (12, 16))
+    if data[12:16] not in _ICC_CLASSES:
+        return f"is of device class {device_class!r} (not input, display, output or colour space)"
+    if data[16:20] not in _ICC_COMPONENTS:
+        return f"is for colour space {space!r} (not gray, RGB, CMYK or Lab)"
+    if components is not None and _ICC_COMPONENTS[data[16:20]] != components:
+        return f"is for {space} ({_ICC_COMPONENTS[data[16:20]]} components) where the colour space has N {components}"
+    return None
 
 
 def _entries(resources: pikepdf.Dictionary, kind: str) -> Iterator[tuple[str, pikepdf.Object]]:

@@ -12,11 +12,12 @@ from pathlib import Path
 import img2pdf
 import pikepdf
 import pytest
-from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageStat
+from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont, ImageStat
 
 from ocr import ocr_document
-from ocr.pipeline import stored_image_bytes
-from ocr.quality import BLANK, LOW, low_quality_reason, page_quality
+from ocr.inputs import inspect_input
+from ocr.pipeline import CMYK_PROFILE, image_to_pdf, stored_image_bytes
+from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, page_quality
 from sohoa.record import PlacedWord
 from tests.conftest import FIXTURES, ROOT, SAMPLES, SHARED
 
@@ -371,18 +372,83 @@ def test_output_claims_pdfa_2b_only_when_it_can(tmp_path: Path) -> None:
     assert ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf").pdfa is None
 
 
+# a CMYK profile other than CMYK_PROFILE, for a scan to carry as its own (Debian's libgs-common, as CMYK_PROFILE)
+OWN_CMYK_PROFILE = CMYK_PROFILE.with_name("ps_cmyk.icc")
+
+
+@pytest.mark.parametrize("profile", ["none", "own", "an RGB one"])
+def test_a_cmyk_jpeg_claims_pdfa_2b_its_image_described_by_an_icc_profile(tmp_path: Path, profile: str) -> None:
+    """QA: a CMYK JPEG, embedded as it came (DeviceCMYK), was not PDF/A against sohoa's sRGB output intent and went
+    to review; one carrying an RGB profile (img2pdf made it ICCBased with N 4) was claimed PDF/A-2B, and Ghostscript
+    painted its page black. PDF/A-2 allows an ICCBased colour space whatever the intent (6.2.4.2): the image keeps
+    its JPEG bytes and its Decode array, its colour space is ICCBased on its own CMYK profile, else CMYK_PROFILE."""
+    own = OWN_CMYK_PROFILE.read_bytes()
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    extra = {"own": {"icc_profile": own}, "an RGB one": {"icc_profile": srgb}}.get(profile, {})
+    cmyk = tmp_path / "cmyk.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).convert("CMYK").save(cmyk, quality=90, dpi=(300, 300), **extra)
+    result = ocr_document(cmyk, tmp_path / "cmyk.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    assert cmyk_reason(result.pdfa_problems) is None
+    with pikepdf.open(tmp_path / "cmyk.pdf") as pdf:
+        assert pdf.open_metadata()["pdfaid:part"] == "2"
+        (intent,) = pdf.Root.OutputIntents
+        assert intent.DestOutputProfile.N == 3  # still sRGB: the signer's stamp paints in RGB
+        (image,) = pdf.pages[0].get_images().values()
+        assert stored_image_bytes(image) == cmyk.read_bytes()
+        assert list(image.Decode) == [1, 0] * 4  # Pillow writes Adobe's inverted CMYK; img2pdf's Decode stays
+        family, stream = image.ColorSpace
+        assert (family, stream.N) == (pikepdf.Name.ICCBased, 4)
+        assert stream.read_bytes() == (own if profile == "own" else CMYK_PROFILE.read_bytes())
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "cmyk.pdf")], capture_output=True).returncode == 0
+
+
+def test_the_pages_of_a_cmyk_tiff_share_one_profile_stream(tmp_path: Path) -> None:
+    """Each CMYK page image of a TIFF is ICCBased on one profile stream, not a copy per page (img2pdf wrote the
+    TIFF's own profile once for each page; a page without one had none)."""
+    page = Image.new("CMYK", (600, 800), (0, 0, 0, 20))
+    for name, extra in (("none", {}), ("own", {"icc_profile": OWN_CMYK_PROFILE.read_bytes()})):
+        path = tmp_path / f"{name}.tiff"
+        page.save(path, save_all=True, append_images=[page, page], compression="tiff_adobe_deflate", **extra)
+        image_to_pdf(inspect_input(path), tmp_path / f"{name}.pdf")
+        with pikepdf.open(tmp_path / f"{name}.pdf") as pdf:
+            spaces = [next(iter(p.get_images().values())).ColorSpace for p in pdf.pages]
+            assert len(spaces) == 3 and {str(space[0]) for space in spaces} == {"/ICCBased"}, spaces
+            assert len({space[1].objgen for space in spaces}) == 1
+            kept = spaces[0][1].read_bytes()
+            assert kept == (OWN_CMYK_PROFILE if name == "own" else CMYK_PROFILE).read_bytes()
+
+
+def test_an_rgb_scan_carrying_a_profile_pdfa_does_not_accept_is_painted_in_device_rgb(tmp_path: Path) -> None:
+    """img2pdf embeds whatever profile a scan carries: an RGB JPEG with a CMYK profile (N 3 beside a CMYK profile)
+    would break PDF/A-2 6.2.4.2. Its image is painted in DeviceRGB, which the sRGB output intent describes."""
+    photo = tmp_path / "rgb.jpg"
+    Image.new("RGB", (600, 800), (250, 240, 230)).save(photo, icc_profile=OWN_CMYK_PROFILE.read_bytes())
+    image_to_pdf(inspect_input(photo), tmp_path / "rgb.pdf")
+    with pikepdf.open(tmp_path / "rgb.pdf") as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert image.ColorSpace == pikepdf.Name.DeviceRGB and stored_image_bytes(image) == photo.read_bytes()
+
+
 def test_no_pdfa_claim_for_what_breaks_its_rules_and_the_reasons_are_given(tmp_path: Path) -> None:
-    """sohoa.pdfa's checks on the written output: a scan in CMYK (against the sRGB output intent), an input that
-    runs JavaScript when opened; an interpolation hint is mended, not a reason."""
+    """sohoa.pdfa's checks on the written output: CMYK that a PDF input paints itself (vector colours, a DeviceCMYK
+    image: a PDF's colours are its author's, given no profile by sohoa) against the sRGB output intent, an input
+    that runs JavaScript when opened; an interpolation hint is mended, not a reason."""
     cmyk = tmp_path / "cmyk.jpg"
     Image.open(scan_page(tmp_path / "p.png")).convert("CMYK").save(cmyk, quality=90, dpi=(300, 300))
-    result = ocr_document(cmyk, tmp_path / "cmyk.pdf", workers=1)
+    (tmp_path / "cmyk-scan.pdf").write_bytes(img2pdf.convert(str(cmyk)))
+    result = ocr_document(tmp_path / "cmyk-scan.pdf", tmp_path / "cmyk.pdf", workers=1)
     assert "hộ tịch trực tuyến" in result.text
     assert result.pdfa is None and result.pdfa_problems == [
         "6.2.4.3: page 1 paints in DeviceCMYK without a matching output intent"
     ]
+    assert cmyk_reason(result.pdfa_problems) == (
+        "not PDF/A: page 1 is in CMYK colours (scan it again in RGB colour or gray)"
+    )
     with pikepdf.open(tmp_path / "cmyk.pdf") as pdf:
         assert "/OutputIntents" not in pdf.Root and "pdfaid:part" not in pdf.open_metadata()
+        assert next(iter(pdf.pages[0].get_images().values())).ColorSpace == pikepdf.Name.DeviceCMYK
 
     scanned = tmp_path / "scanned.pdf"
     Image.open(scan_page(tmp_path / "p.png")).save(scanned, resolution=300)
@@ -393,6 +459,14 @@ def test_no_pdfa_claim_for_what_breaks_its_rules_and_the_reasons_are_given(tmp_p
     assert ocr_document(scanned, tmp_path / "mended.pdf", workers=1).pdfa == "2B"
     with pikepdf.open(tmp_path / "mended.pdf") as pdf:
         assert "/Interpolate" not in next(iter(pdf.pages[0].get_images().values()))
+    with pikepdf.open(scanned) as pdf:  # a rule in CMYK drawn over the scan
+        pdf.pages[0].contents_add(pdf.make_stream(b"q 0 0 0 1 k 0 0 100 2 re f Q"), prepend=False)
+        pdf.save(tmp_path / "ruled.pdf")
+    result = ocr_document(tmp_path / "ruled.pdf", tmp_path / "vector.pdf", workers=1)
+    assert result.pdfa is None and result.pdfa_problems == [
+        "6.2.4.3: page 1 paints in DeviceCMYK without a matching output intent"
+    ]
+    assert cmyk_reason(result.pdfa_problems) is not None
     with pikepdf.open(scanned, allow_overwriting_input=True) as pdf:
         pdf.Root.OpenAction = pikepdf.Dictionary(S=pikepdf.Name.JavaScript, JS="app.alert('Xin chào')")
         pdf.save()

@@ -238,9 +238,16 @@ def test_a_damaged_page_of_a_tiff_is_named(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", ["jpeg", "tiff"])
-def test_a_cmyk_scan_that_is_not_pdfa_is_sent_to_review_saying_why(tmp_path: Path, kind: str) -> None:
+def test_a_cmyk_scan_is_pdfa_and_only_without_a_cmyk_profile_sent_to_review_saying_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     """QA: a CMYK JPEG or TIFF was archived without PDF/A ("DeviceCMYK without a matching output intent") and
-    with nothing in its review reasons. Its pixels stay as they came; its record now says why, in both languages."""
+    with nothing in its review reasons; then it was sent to review. Its image is ICCBased now (its pixels as they
+    came) and the copy claims PDF/A-2B. Only where no CMYK profile can be found (the scan has none and Debian's
+    libgs-common is not installed) does it stay DeviceCMYK: no claim, the problems say why and the record goes to
+    review, in both languages."""
+    import ocr.pipeline
+
     path = tmp_path / f"cmyk.{'jpg' if kind == 'jpeg' else 'tiff'}"
     page = _page(tmp_path).convert("CMYK")
     if kind == "jpeg":
@@ -248,7 +255,20 @@ def test_a_cmyk_scan_that_is_not_pdfa_is_sent_to_review_saying_why(tmp_path: Pat
     else:
         page.save(path, compression="tiff_lzw", dpi=(300, 300))
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and (result.pdfa, result.pdfa_problems) == ("2B", [])
+    assert cmyk_reason(result.pdfa_problems) is None
+
+    monkeypatch.setattr(ocr.pipeline, "CMYK_PROFILE", tmp_path / "default_cmyk.icc")  # not there
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert "hộ tịch trực tuyến" in result.text and result.pdfa is None
+    assert result.pdfa_problems == [
+        "6.2.4.3: page 1 paints in DeviceCMYK without a matching output intent",
+        "6.2.4.3: a CMYK scan image has no usable ICC profile of its own, and the CMYK profile that would describe "
+        f"it, {tmp_path / 'default_cmyk.icc'} (Debian package libgs-common), is missing or unusable: it stays "
+        "DeviceCMYK",
+    ]
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert next(iter(pdf.pages[0].get_images().values())).ColorSpace == pikepdf.Name.DeviceCMYK
     reason = cmyk_reason(result.pdfa_problems)
     assert reason == "not PDF/A: page 1 is in CMYK colours (scan it again in RGB colour or gray)"
     said = "không đạt PDF/A: trang 1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)"

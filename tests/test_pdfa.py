@@ -235,3 +235,59 @@ def test_fields_of_xmp_value_types_written_as_nested_descriptions_are_predefined
     assert document_problems(pdf) == [
         "6.6.2.3.1: XMP properties in undeclared schema http://ns.adobe.com/illustrator/1.0/"
     ]
+
+
+def _icc(version: int = 2, device_class: bytes = b"prtr", space: bytes = b"CMYK", size: int = 132) -> bytes:
+    """An ICC profile's 128-byte header (ICC.1, 7.2) and an empty tag table: what the checks read."""
+    header = size.to_bytes(4, "big") + b"lcms" + bytes([version, 0x10, 0, 0]) + device_class + space + b"Lab "
+    header += bytes(12) + b"acsp"
+    return header + bytes(132 - len(header))  # ``size``: the length the header gives, not always the data's
+
+
+def _icc_image(pdf: pikepdf.Pdf, profile: bytes, components: int) -> None:
+    """The page's image painted in an ICCBased colour space with ``profile`` (N ``components``)."""
+    image = _image(pdf)
+    image.write(b"\x80" * 16 * components)
+    image.ColorSpace = pikepdf.Array([pikepdf.Name.ICCBased, pdf.make_stream(profile, N=components)])
+
+
+def test_an_icc_based_cmyk_image_needs_no_cmyk_intent() -> None:
+    """PDF/A-2 6.2.4.2: a CMYK image in an ICCBased colour space is device-independent, allowed beside the sRGB
+    output intent (where DeviceCMYK is not); version 4 profiles are allowed, as are input and display ones."""
+    for profile in (_icc(), _icc(version=4), _icc(device_class=b"scnr")):
+        pdf = conforming()
+        _icc_image(pdf, profile, 4)
+        assert document_problems(pdf) == [], profile[:20]
+
+
+@pytest.mark.parametrize(
+    ("profile", "components", "expected"),
+    [
+        (_icc(space=b"RGB "), 4, "whose profile is for RGB (3 components) where the colour space has N 4"),
+        (_icc(), 3, "whose profile is for CMYK (4 components) where the colour space has N 3"),
+        (_icc(version=5), 4, "whose profile is ICC version 5.1 (PDF/A-2 allows up to version 4)"),
+        (_icc(device_class=b"link"), 4, "whose profile is of device class 'link'"),
+        (_icc(space=b"HSV "), 3, "whose profile is for colour space 'HSV'"),
+        (b"\xff\xd8\xff\xe0 a JPEG, not a profile" * 8, 4, "whose profile is not an ICC profile"),
+        (_icc(size=4000), 4, "whose profile is cut short (132 of the 4000 bytes its header gives)"),
+    ],
+    ids=["rgb for n 4", "cmyk for n 3", "version 5", "device link", "hsv", "not icc", "cut short"],
+)
+def test_an_icc_based_colour_space_whose_profile_pdfa_does_not_accept_is_named(
+    profile: bytes, components: int, expected: str
+) -> None:
+    """QA: the checks took any ICCBased colour space as device-independent, whatever its profile: a CMYK JPEG
+    carrying an RGB profile (its N 4) was claimed PDF/A-2B, and Ghostscript painted its page black."""
+    pdf = conforming()
+    _icc_image(pdf, profile, components)
+    problems = document_problems(pdf)
+    assert len(problems) == 1 and problems[0].startswith("6.2.4.2: page 1 has an ICCBased colour space"), problems
+    assert expected in problems[0], problems
+
+
+def test_one_profile_shared_by_many_pages_is_named_once() -> None:
+    pdf = conforming()
+    _icc_image(pdf, _icc(version=5), 4)
+    for _ in range(3):
+        pdf.pages.append(pdf.pages[0])
+    assert len(document_problems(pdf)) == 1

@@ -591,3 +591,29 @@ def test_a_signing_warning_names_the_scan_not_its_work_copy(tmp_path: Path, capl
     said = [r.getMessage() for r in caplog.records if "no blank place on the page" in r.getMessage()]
     assert said, caplog.text
     assert all(line.startswith(f"{scan}: ") and "/work/" not in line for line in said), said
+
+
+def test_a_cmyk_scan_is_archived_signed_as_pdfa_2b_and_not_sent_to_review(tmp_path: Path) -> None:
+    """QA: a CMYK JPEG's searchable copy was no PDF/A (DeviceCMYK against the sRGB output intent) and its record
+    went to review. Its image is ICCBased now: the copy claims PDF/A-2B, and the signed copy keeps the claim (the
+    signer's stamp paints in RGB, which the sRGB intent describes) and verifies."""
+    from PIL import Image
+
+    from signing.pdfa import check_signed_pdfa
+
+    scan = tmp_path / "cv-118 CMYK.jpg"
+    Image.open(SAMPLES / "cv-118-ubnd-vp.jpg").convert("CMYK").save(scan, quality=90, dpi=(300, 300))
+    settings = make_settings(tmp_path / "var")
+    result = process_document(scan, settings)
+    assert result.outcome == Outcome.ARCHIVED and result.record is not None, result.reason_en
+    record = result.record
+    assert record.ocr is not None and (record.ocr.pdfa, record.ocr.pdfa_problems) == ("2B", [])
+    assert not any("CMYK" in reason for reason in record.review_reasons), record.review_reasons
+    assert [e.detail for e in record.events if e.action == "verified"] == ["passed"]
+    signed = settings.archive_dir / str(record.archive_prefix) / "document.pdf"
+    check = check_signed_pdfa(signed)
+    assert (check.claimed, check.problems, check.kept) == ("2B", [], True)
+    with pikepdf.open(signed) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert image.ColorSpace[0] == pikepdf.Name.ICCBased
+        assert stored_image_bytes(image) == scan.read_bytes()
