@@ -159,10 +159,14 @@ def _check_pdf(path: Path, size: int) -> int:
                 # blank page of one and called it PDF/A-2B, keeping /NeedsRendering (not allowed in PDF/A-2)
                 raise BadInputError(path, Problem.DYNAMIC_XFA, "its catalog says /NeedsRendering true")
             count = len(pdf.pages)
-            for page in pdf.pages:
+            for number, page in enumerate(pdf.pages, start=1):
                 box = [float(v) for v in page.mediabox]
+                # in the box's own units, not times /UserUnit: PDFium renders in those units, so they bound the
+                # memory; and a page made large by /UserUnit is a real page (OCRmyPDF's poster.pdf: 1800×3600
+                # units of 10 pt, a 6 × 13 m poster, read as any other)
                 if abs(box[2] - box[0]) > MAX_PDF_PAGE_POINTS or abs(box[3] - box[1]) > MAX_PDF_PAGE_POINTS:
-                    raise BadInputError(path, Problem.TOO_LARGE, f"page box {box}")
+                    raise BadInputError(path, Problem.TOO_LARGE, f"page {number}: page box {box}")
+                _check_image_sizes(path, number, page)
             for number, page in enumerate(pdf.pages, start=1):
                 small = _too_small_page(path, number, page)
                 if small is not None:
@@ -256,12 +260,54 @@ def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInpu
     )
 
 
+def _user_unit(page: pikepdf.Page) -> float:
+    """The page's /UserUnit (points per unit of its boxes; 1 unless set, as PDF 1.6 says)."""
+    try:
+        unit = float(page.obj.get("/UserUnit", 1))
+    except (TypeError, ValueError):
+        return 1.0
+    return unit if unit > 0 else 1.0
+
+
+def _check_image_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
+    """Refuse a page that draws an image declaring more than ``MAX_PAGE_PIXELS``, before anything decodes it: its
+    page box may be A4 (QA56: a 40000×40000 px image on an A4 page — 1.5 MB of Deflate — was rendered at 2.3 GB of
+    memory and archived as PDF/A; a 60000² one was rendered blank, unsaid). Images inside form XObjects too."""
+    seen: set[tuple[int, int]] = set()
+
+    def walk(resources: object, depth: int) -> None:
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary) or depth > 8:
+            return
+        for name, xobject in xobjects.items():
+            if not isinstance(xobject, pikepdf.Stream) or (xobject.is_indirect and xobject.objgen in seen):
+                continue
+            if xobject.is_indirect:
+                seen.add(xobject.objgen)
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                walk(xobject.get("/Resources"), depth + 1)
+                continue
+            try:
+                width, height = int(xobject.get("/Width", 0)), int(xobject.get("/Height", 0))
+            except (TypeError, ValueError):
+                continue  # left to the renderer, as a damaged image
+            if width * height > MAX_PAGE_PIXELS:
+                raise BadInputError(
+                    path,
+                    Problem.TOO_LARGE,
+                    f"page {number}: {_image_named(name)} declares {width}×{height} px "
+                    f"({width * height / 1e6:.0f} Mpx, more than {MAX_PAGE_PIXELS / 1e6:.0f})",
+                )
+
+    walk(page.obj.get("/Resources"), 0)
+
+
 def _too_small_page(path: Path, number: int, page: pikepdf.Page) -> BadInputError | None:
     """The rule of ``_too_small`` for a PDF page (QA: a 60×60 px image refused as a PNG was archived as a PDF): a
     page box under ``MIN_SCAN_MM`` on its short side, or an image-only page (no fonts: a scan) whose images are all
     under ``MIN_SCAN_PIXELS`` on both sides (strips of one scan are each as wide as the page: not refused)."""
     box = [float(v) for v in page.mediabox]
-    unit = float(page.obj.get("/UserUnit", 1))
+    unit = _user_unit(page)
     width_mm, height_mm = (abs(box[2] - box[0]) * unit / 72 * 25.4, abs(box[3] - box[1]) * unit / 72 * 25.4)
     if min(width_mm, height_mm) < MIN_SCAN_MM:
         size = f"{width_mm:.1f}×{height_mm:.1f} mm"

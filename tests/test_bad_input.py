@@ -296,6 +296,53 @@ def test_absurd_page_is_refused_before_rendering(tmp_path: Path) -> None:
     assert damaged.value.problem == Problem.DAMAGED_PDF
 
 
+@pytest.mark.parametrize("inside_a_form", [False, True])
+def test_an_image_bomb_on_an_a4_page_is_refused_before_anything_decodes_it(tmp_path: Path, inside_a_form: bool) -> None:
+    """QA56: a 40000×40000 px gray image (1.5 MB of Deflate) drawn on an A4 page passed: the page box is what was
+    checked, and PDFium rendered it with 2.3 GB of memory; the output kept it and claimed PDF/A. Refused now by what
+    the image declares, in a form XObject too; an A4 page at 600 dpi (35 Mpx) is a scan."""
+    import zlib
+
+    def page_with(pdf: pikepdf.Pdf, width: int, height: int) -> None:
+        rows = zlib.compressobj(9)
+        data = b"".join(rows.compress(b"\xff" * width) for _ in range(min(height, 64))) + rows.flush()
+        image = pdf.make_stream(
+            data,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Image,
+            Width=width,
+            Height=height,
+            ColorSpace=pikepdf.Name.DeviceGray,
+            BitsPerComponent=8,
+            Filter=pikepdf.Name.FlateDecode,
+        )
+        page = pdf.add_blank_page(page_size=(595, 842))
+        drawn: pikepdf.Object = image
+        if inside_a_form:
+            drawn = pdf.make_stream(
+                b"595 0 0 842 0 0 cm /Im0 Do",
+                Type=pikepdf.Name.XObject,
+                Subtype=pikepdf.Name.Form,
+                BBox=[0, 0, 1, 1],
+                Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+            )
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=drawn))
+        page.obj.Contents = pdf.make_stream(b"q 595 0 0 842 0 0 cm /Im0 Do Q" if not inside_a_form else b"/Im0 Do")
+
+    bomb, scan = tmp_path / "bom ảnh.pdf", tmp_path / "quét 600 dpi.pdf"
+    with pikepdf.new() as pdf:
+        page_with(pdf, 40000, 40000)
+        pdf.save(bomb)
+    with pikepdf.new() as pdf:
+        page_with(pdf, 4960, 7016)
+        pdf.save(scan)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bomb)
+    assert caught.value.problem == Problem.TOO_LARGE
+    assert caught.value.detail == 'page 1: image "Im0" declares 40000×40000 px (1600 Mpx, more than 180)'
+    assert inspect_input(scan).page_count == 1
+
+
 def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_nothing(tmp_path: Path) -> None:
     # a fault of the machine, not of the scans: exit 3 with the folder named, no scan quarantined, no traceback
     from typer.testing import CliRunner
