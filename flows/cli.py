@@ -9,8 +9,10 @@ Exit codes (every command):
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import gc
+import io
 import json
 import logging
 import os
@@ -33,7 +35,7 @@ from typer.core import TyperGroup
 from flows.commands_storage import ARCHIVE_HELP
 from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
-from sohoa.fsutil import OneLineRecords, escaped, one_line, printable
+from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
@@ -299,14 +301,53 @@ def _accepted_range(name: str) -> str:
 
 
 def _print_json(payload: Any) -> None:
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2, default=str) + "\n")
+    # where stdout cannot hold Vietnamese (PYTHONIOENCODING=ascii, a Latin-1 or C locale) the JSON is pure ASCII,
+    # each other character a \uXXXX escape: the same data to any JSON reader, and nothing for the stream to refuse
+    ascii_only = not _holds_unicode(sys.stdout)
+    sys.stdout.write(json.dumps(payload, ensure_ascii=ascii_only, indent=2, default=str) + "\n")
 
 
-def _require_file(path: Path) -> None:
+def _holds_unicode(stream: Any) -> bool:
+    """Whether ``stream`` encodes every character (UTF-8, -16, -32)."""
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name.startswith("utf")
+    except LookupError:
+        return False
+
+
+def _streams_never_fail() -> None:
+    """Standard output and error write a character their encoding cannot hold as an escape (``\\u1ebf``) instead of
+    failing: under PYTHONIOENCODING=ascii or latin-1, or a C or ISO-8859-1 locale, every command printing Vietnamese
+    (`list`, `get`, `search định`, `verify`, `process` after archiving) ended in a UnicodeEncodeError and a traceback
+    — `verify`'s exit 1 then read as "not valid" by a script (QA). Rich's consoles write to these streams, and lay
+    their tables out in ASCII where the encoding is not UTF."""
+    for stream in (sys.stdout, sys.stderr):
+        if (
+            stream is None
+            or _holds_unicode(stream)
+            or getattr(stream, "errors", None) not in ("strict", "surrogateescape")
+        ):
+            continue
+        if isinstance(stream, io.TextIOWrapper):  # not a test's capture
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+
+
+def _input_path(path: Path) -> Path:
+    """A path given on the command line, as the file system spells it (``sohoa.fsutil.existing_spelling``): a name
+    stored decomposed (NFD, from a Mac) and typed or pasted composed (NFC, from a receipt or a report) was "no such
+    file", exit 2 (QA)."""
+    return existing_spelling(path)
+
+
+def _require_file(path: Path) -> Path:
+    """The input file ``path`` names (``_input_path``); a usage error when there is none, or it is a folder."""
+    path = _input_path(path)
     if not path.exists():
         raise _fail(f"{path}: no such file", path=path)
     if path.is_dir():
         raise _fail(f"{path}: is a folder, expected a file", path=path)
+    return path
 
 
 def _bad_input_message(input_file: Path, exc: BadInputError) -> str:
@@ -433,6 +474,7 @@ def process(
     if dask and no_prefect:
         raise _fail("--dask runs through Prefect (prefect-dask); drop --no-prefect")
     settings = _settings(archive=str(archive) if archive else None, batch_workers=workers, dask_address=dask)
+    paths = [_input_path(p) for p in paths]
     missing = [p for p in paths if not p.exists()]
     if missing:
         # --json's "path": the file it is about (the first, when several are missing; the error names them all)
@@ -852,7 +894,7 @@ def ocr(
     """OCR only: write a searchable PDF (scan pixels + invisible Vietnamese text layer)."""
     _errors_as_json(as_json)
     settings = _settings(ocr_language=language, ocr_workers=workers, ocr_mode=mode)
-    _require_file(input_file)
+    input_file = _require_file(input_file)
     _check_output_pdf(input_file, output)
     if settings.workers_to_start_ahead:
         from ocr.tesseract_library import start_workers_ahead
@@ -987,6 +1029,7 @@ def watch(
     if as_json and not once:  # it was ignored without a word: a watcher that runs on has no report to print (QA)
         raise _fail("--json đi cùng --once / --json goes with --once (a running watcher writes receipts instead)")
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
+    inbox = _input_path(inbox)
     if not inbox.exists():
         raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
     if not inbox.is_dir():
@@ -1028,6 +1071,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
     """Run the command line on ``args`` (default: this process's arguments); ``command`` is the app already
     built into a click command (`sohoa ocr-server` builds it once for all its children)."""
     argv = sys.argv[1:] if args is None else args
+    _streams_never_fail()
     try:
         # not standalone: a usage error Click finds before the command runs (`audit --renew-within abc --json`)
         # comes back here, to be said as JSON too under --json, as the commands' own errors are (stdout was empty)
@@ -1065,4 +1109,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
 
 
 if __name__ == "__main__":
+    from flows.launch import utf8_file_names
+
+    utf8_file_names()  # as the `sohoa` command does first
     main()

@@ -112,7 +112,7 @@ def register(app: typer.Typer) -> None:
 
         settings = cli._settings()
         cli._check_classify_model(settings)
-        cli._require_file(input_file)
+        input_file = cli._require_file(input_file)
         try:
             if input_file.suffix.lower() == ".txt":
                 text, layout = input_file.read_text(encoding="utf-8"), []
@@ -160,6 +160,7 @@ def register(app: typer.Typer) -> None:
         from classify.review import corrections_dir, train_office_model
 
         settings = cli._settings()
+        labelled_dir = cli._input_path(labelled_dir)
         if not labelled_dir.is_dir():
             raise cli._fail(f"{labelled_dir}: không phải thư mục / not a folder", path=labelled_dir)
         if not read_labelled_dir(labelled_dir)[0]:

@@ -81,7 +81,7 @@ def sign(
 
     _errors_as_json(as_json)
     settings = _settings()
-    _require_file(input_file)
+    input_file = _require_file(input_file)
     _check_output_pdf(input_file, output)
     # a mistyped option is a usage error (2), not a machine to fix (3): checked here, before the identity is loaded
     if level is not None and level.upper() not in signing.LEVELS:
@@ -312,6 +312,7 @@ def verify(
         _check_trust_sources,
         _errors_as_json,
         _fail,
+        _input_path,
         _print_json,
         _settings,
         err,
@@ -365,11 +366,13 @@ def verify(
                 f"(sohoa keys install-trust-store {name} FOLDER)"
             )
     _check_trust_sources(settings)  # the configured ones, as the options just above
-    for given_root in trust or []:
+    trust = [_input_path(given) for given in trust or []]
+    for given_root in trust:
         # as --trust-store: a root named on the command line that gives no certificate is how the command was used
         # (it was a warning, exit 0, and the HTML listed the path under the roots used)
         if (refusal := _trust_refusal(given_root)) is not None:
             raise _fail(refusal, path=given_root)
+    files = [_input_path(p) for p in files]
     missing = [p for p in files if not p.exists()]
     if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
         raise _fail(
@@ -511,9 +514,10 @@ def keys_install_trust_store(
     """Install a folder of root certificates as a named trust store under DATA_DIR/trust/NAME (installed again, the
     store becomes the new source's certificates only)."""
     import signing
-    from flows.cli import EXIT_USAGE, _fail, _settings, out
+    from flows.cli import EXIT_USAGE, _fail, _input_path, _settings, out
 
     settings = _settings()
+    source = _input_path(source)
     try:
         copied = signing.install_trust_store(settings.data_dir, name, source)
     except signing.SigningConfigError as exc:

@@ -80,7 +80,8 @@ def _read(image: Image.Image, dpi: float, wanted: Collection[str]) -> tuple[Page
         found = zxingcpp.read_barcodes(image, return_errors=True)
     except Exception:  # an unreadable page bears no code
         return PageCodes(), False
-    texts = frozenset(b.text.strip() for b in found if b.valid)
+    # NFC, as the configured separator text is (sohoa.settings): a code's text is matched as the words it spells
+    texts = frozenset(unicodedata.normalize("NFC", b.text.strip()) for b in found if b.valid)
     unread = any(not b.valid for b in found)
     if not texts & set(wanted):
         return PageCodes(texts), unread

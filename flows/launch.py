@@ -32,7 +32,11 @@ HEADER = struct.Struct("!I")  # the length of the JSON request that follows
 MAX_REQUEST = 1 << 20
 
 
+UTF8_ENV = "SOHOA_UTF8_NAMES"  # internal: set in the process started again in UTF-8 mode (once, never a loop)
+
+
 def main() -> None:
+    utf8_file_names()
     if sys.argv[1:2] == ["ocr"]:
         policy = os.environ.get(POLICY_ENV, "start") or "start"
         if policy not in POLICIES:
@@ -47,6 +51,26 @@ def main() -> None:
     from flows.cli import main as run_here
 
     run_here()
+
+
+def utf8_file_names() -> None:
+    """Start this command again in Python's UTF-8 mode when file names are not decoded as UTF-8 (an ASCII or Latin-1
+    locale with ``PYTHONUTF8=0``: ``env -u LANG LC_ALL=C PYTHONUTF8=0 sohoa list``): Python could then name no file
+    with a Vietnamese letter — the archive's ``2025/QĐ/…`` — and every such command ended in a UnicodeEncodeError
+    (QA). Python's own choice for the C locale, which ``PYTHONUTF8=0`` had turned off. Standard output and error
+    keep the locale's encoding (``PYTHONIOENCODING``, unless given), writing what it cannot hold as escapes
+    (``flows.cli``); the Python processes the command starts inherit both."""
+    import codecs
+
+    if codecs.lookup(sys.getfilesystemencoding()).name == "utf-8" or os.environ.get(UTF8_ENV) or not sys.orig_argv:
+        return
+    env = dict(os.environ, PYTHONUTF8="1", **{UTF8_ENV: "1"})
+    if "PYTHONIOENCODING" not in env and sys.stdout is not None:
+        env["PYTHONIOENCODING"] = f"{sys.stdout.encoding}:backslashreplace"
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None:
+            stream.flush()
+    os.execve(sys.executable, [sys.executable, *sys.orig_argv[1:]], env)
 
 
 def socket_path() -> str:

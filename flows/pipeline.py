@@ -386,7 +386,7 @@ class Skipped:
 
     def said(self) -> str:
         """The log line's text (the name on one line: ``sohoa.fsutil.one_line``)."""
-        return f"{one_line(escaped(str(self.path)))}: bỏ qua {self.reason_vi} / skipped: {self.reason_en}"
+        return f"{one_line(said(str(self.path)))}: bỏ qua {self.reason_vi} / skipped: {self.reason_en}"
 
     def summary(self) -> dict[str, str]:
         return {"path": escaped(str(self.path)), "reason": said(self.reason_en), "reason_vi": said(self.reason_vi)}
@@ -966,8 +966,10 @@ def as_dropped(path: Path, origin: StackOrigin | None, runner: StageRunner | Non
 
 def logged_as(path: Path, origin: StackOrigin | None, runner: StageRunner | None = None) -> str:
     """A document as the log lines name it: ``as_dropped``, and for a document split from a stack the stack's pages
-    it is made of (``stack.pdf#2 (tr. / p. 3–4)``: the log said which part, not which pages)."""
-    shown = as_dropped(path, origin, runner)
+    it is made of (``stack.pdf#2 (tr. / p. 3–4)``: the log said which part, not which pages). In NFC, as the
+    reasons, the table, the receipts and the reports name it: a name stored NFD (from a Mac) was logged NFD, and a
+    search of the log for the name as typed missed its lines (QA)."""
+    shown = said(as_dropped(path, origin, runner))
     return f"{shown} (tr. / p. {origin.pages_said()})" if origin else shown
 
 
@@ -1246,12 +1248,15 @@ def _quarantine(
     runner: StageRunner | None = None,
 ) -> DocumentResult:
     shown = logged_as(path, origin, runner)
+    # as the reason file and the table say them (a name that is not UTF-8 as \xNN): the log line wrote the name in
+    # the reason as Python's surrogate escapes (\udcd0\udcf5n xin.pdf), the other outputs \xd0\xf5n xin.pdf (QA)
+    reason_vi, reason_en = said(reason_vi), said(reason_en)
     try:
         entry = quarantine_file(
             path,
             settings.quarantine_path,
-            reason_vi=said(reason_vi),
-            reason_en=said(reason_en),
+            reason_vi=reason_vi,
+            reason_en=reason_en,
             # the stack as dropped, the document's number and its pages, in both languages
             label=origin.label(as_dropped(path, origin, runner).removesuffix(f"#{origin.part}")) if origin else None,
         )
@@ -1599,7 +1604,7 @@ def batch_documents(
 
     def documents() -> Iterator[Path]:
         for path in paths:
-            shown = as_dropped(path, None, runner)
+            shown = logged_as(path, None, runner)
             # split_folders: also the folder of a stack judged whole after its parts were written (separators and
             # their blank backs only), which used to stay and be called "left by an interrupted run" next time
             yield from split_stack(

@@ -199,7 +199,7 @@ def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
     except FileNotFoundError:
         return None  # claimed by another watcher meanwhile
     except OSError as exc:  # e.g. another filesystem (EXDEV) or no permission: say so, leave the file alone
-        log.error("%s: cannot claim into %s: %s", path, claimed, exc)
+        log.error("%s: cannot claim into %s: %s", said(str(path)), claimed, exc)
         return None
     return target
 
@@ -510,8 +510,10 @@ class _WatchRunner:
         inbox (``dropped_path``, as its records' ``source.stack.path``), not its claimed copy."""
         if claim is None:
             return []
-        where = dropped_path(self.inbox, claim)  # the name the split gave it (``dropped_as``)
-        return [replace(blank, path=where).summary() for blank in list(self.dropped) if blank.stack == where]
+        where = dropped_path(self.inbox, claim)  # the name the split gave it (``dropped_as``), as the log says it: NFC
+        return [
+            replace(blank, path=where).summary() for blank in list(self.dropped) if said(blank.stack) == said(where)
+        ]
 
     def __call__(self, stage: str, function: Callable[..., Any], *args: Any) -> Any:
         if stage == "archive":
@@ -608,7 +610,7 @@ def _warn_unreadable(path: Path) -> None:
         what = "a socket"
     else:
         what = "not a regular file"
-    log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", path, what)
+    log.warning("%s: bỏ qua, không phải tệp đọc được / skipped: %s, not a file to read", said(str(path)), what)
 
 
 # Files the watcher leaves alone: hidden ones (``.name``: a Mac's ``.DS_Store`` and ``._x``, LibreOffice's
@@ -636,7 +638,7 @@ def _say_skipped(path: Path, inbox: Path) -> None:
         return
     _skipped_said.add(path)
     why = _skip_reason(path, inbox) or "tệp ẩn / a hidden file"
-    log.info("%s: bỏ qua / left alone: %s", path, why)
+    log.info("%s: bỏ qua / left alone: %s", said(str(path)), why)
 
 
 def _eligible(path: Path, inbox: Path) -> bool:
@@ -752,7 +754,7 @@ class _Recent:
                     "%s: written to after it was processed (a writer that paused; its first part only was read): "
                     "put back in the inbox to be taken whole; what its first part left in the quarantine and "
                     "the outbox removed",
-                    back,
+                    said(str(back)),
                 )
             elif time.time() - entry["at"] > RECHECK_SECONDS:
                 record.unlink(missing_ok=True)
@@ -778,7 +780,7 @@ def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path, rec
             quarantined = list(entry.get("quarantined", []))  # an entry of an older sohoa has none
             _move_to_processed(claim, journal.claimed_root, processed_root, recent, receipts, quarantined)
             journal.remove(claim)
-            log.warning("%s: finished what an interrupted pass had decided", claim)
+            log.warning("%s: finished what an interrupted pass had decided", said(str(claim)))
             done += [receipt for _, receipt in receipts]
         # else: only receipts stored with records: the file stays claimed and is processed again
     return done
@@ -846,7 +848,7 @@ def _pass(
                 waiting[path] = left
         for path in held_for_writing(complete):
             # unchanged for the stable time, but a writer still has it open (a scanner or copy that paused)
-            log.info("%s: still open for writing by another process; waiting for it", path)
+            log.info("%s: still open for writing by another process; waiting for it", said(str(path)))
             complete.remove(path)
             waiting[path] = max(stable, 1.0)
         if complete or claims:
@@ -859,7 +861,7 @@ def _pass(
                 continue
             taken = _Claimed(target, path.relative_to(inbox), seen)
             if _still_written(taken):  # a writer came back between the check and the claim
-                log.info("%s: written to while it was claimed; left in the inbox for the next pass", path)
+                log.info("%s: written to while it was claimed; left in the inbox for the next pass", said(str(path)))
                 waiting[_put_back(taken, inbox)] = max(stable, 1.0)
                 continue
             claims.append(taken)
@@ -929,7 +931,7 @@ def _pass(
             waiting[back] = max(stable, 1.0)
             log.warning(
                 "%s: still being written while it was processed (%s); put back in the inbox for the next pass%s",
-                back,
+                said(str(back)),
                 ", ".join(f"{_document_name(r.path, claim)}: {r.outcome.value}" for r in results),
                 "" if len(kept) == len(results) else "; its quarantine entry removed",
             )
@@ -1106,7 +1108,8 @@ RECEIPT_LOG_LEVELS = {"quarantined": logging.WARNING, "failed": logging.ERROR}
 def _log(receipts: list[dict[str, Any]]) -> None:
     for receipt in receipts:
         level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
-        name = f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"]
+        # the receipt's file as dropped (NFD stays NFD there, to find it), in NFC as the log's other lines name it
+        name = said(f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"])
         if receipt["record_id"]:
             log.log(level, "%s: %s %s", name, receipt["outcome"], receipt["record_id"])
         else:  # quarantined or failed: why (the line used to end with the outcome and a space)

@@ -251,10 +251,23 @@ def one_line(text: str) -> str:
     """``text`` with each control character and line or paragraph separator written as its escape (``\\n``,
     ``\\t``, ``\\x1b``, ``\\u2028``), as ``printable`` writes it, the rest as it is: a log line or a one-line
     message quoting a file name (``dòng1\\ndòng2.jpg``) stays one line — a newline in the name made one log
-    record two lines, the second looking like a record of its own."""
-    if text.isprintable():  # the usual case, quickly (isprintable is False for any Cc, Zl, Zp character)
+    record two lines, the second looking like a record of its own. A combining mark with no character to carry it
+    — at the start, after a space or a ``/`` (a name's start), or after another such mark — is written as its escape
+    too (``\\u0301``): a name made only of marks printed them onto the table's border (QA)."""
+    if text.isascii() and text.isprintable():  # the usual case, quickly (isprintable is False for Cc, Zl, Zp)
         return text
-    return "".join(repr(ch)[1:-1] if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    written, carried = [], False  # carried: whether the last character written can carry a mark
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in ("Cc", "Zl", "Zp"):
+            written.append(repr(ch)[1:-1])
+            carried = False
+        elif category[0] == "M" and not carried:
+            written.append(f"\\u{ord(ch):04x}" if ord(ch) <= 0xFFFF else f"\\U{ord(ch):08x}")
+        else:
+            written.append(ch)
+            carried = not (ch.isspace() or ch == "/")
+    return "".join(written)
 
 
 class OneLineRecords(logging.Filter):
@@ -272,6 +285,48 @@ class OneLineRecords(logging.Filter):
         if flat != message:
             record.msg, record.args = flat, ()
         return True
+
+
+def existing_spelling(path: Path) -> Path:
+    """``path`` as the file system spells it, when it names a file only in another Unicode form: a name stored
+    decomposed (NFD, as a Mac writes it) and typed or pasted composed (NFC, from a receipt or a report), or the
+    other way round. ``path`` itself when it exists, or when no other spelling, or more than one, does: the command
+    then says "no such file" as before. The whole path is tried in NFC and NFD first, then each missing part of it in
+    turn (a folder may be NFD and the file in it NFC), by its forms and then by the names in its folder."""
+    text = str(path)
+    if text.isascii() or path.exists() or path.is_symlink():  # an ASCII name has no other spelling
+        return path
+    whole = {Path(unicodedata.normalize(form, text)) for form in ("NFC", "NFD")} - {path}
+    found = [candidate for candidate in whole if candidate.exists() or candidate.is_symlink()]
+    if len(found) == 1:
+        return found[0]
+    if found:
+        return path  # both spellings exist: which one was meant cannot be told
+    spelled = Path(path.anchor)
+    for part in path.parts[1:] if path.anchor else path.parts:
+        here = spelled / part
+        if not (here.exists() or here.is_symlink()):
+            matches = _same_name_in(spelled, part)
+            if len(matches) != 1:
+                return path
+            here = spelled / matches[0]
+        spelled = here
+    return spelled
+
+
+def _same_name_in(folder: Path, name: str) -> list[str]:
+    """The names in ``folder`` that are ``name`` in another Unicode form (its NFC, or NFD form, or any form that
+    reads the same in NFC)."""
+    forms = {unicodedata.normalize(form, name) for form in ("NFC", "NFD")} - {name}
+    direct = [form for form in forms if (folder / form).exists() or (folder / form).is_symlink()]
+    if direct:
+        return direct
+    wanted = unicodedata.normalize("NFC", name)
+    try:
+        with os.scandir(folder if str(folder) else ".") as entries:
+            return [entry.name for entry in entries if unicodedata.normalize("NFC", entry.name) == wanted]
+    except OSError:  # not a folder, not readable: nothing found
+        return []
 
 
 def path_parameter(path: Path) -> str:

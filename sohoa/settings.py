@@ -26,6 +26,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from sohoa.fsutil import existing_spelling
 from sohoa.signing_names import APPEARANCE_IMAGES, APPEARANCES, IDENTITY_KINDS, LEVELS
 
 DEFAULT_APPEARANCE_FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
@@ -122,6 +123,7 @@ OTHER_VARIABLES = frozenset(
         "SOHOA_OCR_SERVER_IDLE",
         "SOHOA_OCR_SERVER_SOCKET",
         "SOHOA_OCR_SERVER_LOCK_FD",
+        "SOHOA_UTF8_NAMES",  # flows.launch: a command started again in UTF-8 mode
         "SOHOA_CHECKOUT",  # prefect.yaml: where a Prefect worker's checkout is
         "SOHOA_TEST_CRASH_AFTER",  # flows.pipeline: the crash tests
         "SOHOA_BENCH_TESS_LOG",  # ocr.tess_worker: the benchmarks
@@ -174,6 +176,25 @@ def dask_host_port(address: str) -> tuple[str, int] | tuple[None, None] | None:
     except ValueError:
         return None, None
     return (host, port) if host and port is not None else (None, None)
+
+
+# Settings that name something another system holds, matched byte for byte (a token's labels, an S3 access key):
+# not normalised (``Settings._one_spelling``).
+VERBATIM_SETTINGS = frozenset({"pkcs11_token_label", "pkcs11_key_label", "pkcs11_cert_label", "s3_access_key"})
+
+
+def _nfc(value: Any) -> Any:
+    """``value`` with its text in NFC, each path as the file system spells it (``existing_spelling``), within lists
+    and mappings (``retention_years``' classes) too; anything else as it is."""
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, Path):
+        return existing_spelling(value)
+    if isinstance(value, list):
+        return [_nfc(item) for item in value]
+    if isinstance(value, dict):
+        return {_nfc(key): _nfc(item) for key, item in value.items()}
+    return value
 
 
 class Settings(BaseSettings):
@@ -338,6 +359,22 @@ class Settings(BaseSettings):
         "certificate of its latest timestamp; the signer certificate when no document timestamp yet) expires "
         "within this many days",
     )
+
+    @field_validator("*")
+    @classmethod
+    def _one_spelling(cls, value: Any, info: ValidationInfo) -> Any:
+        """Text in NFC, as sohoa writes every other text: ``SOHOA_SIGNER_LOCATION`` or ``SOHOA_ORGANIZATION`` typed
+        decomposed (NFD, as a Mac's editor or terminal may give it) was written NFD into each signature's
+        ``/Location`` and each export's ``bag-info.txt`` (QA). A path is the file it names as the file system spells
+        it (``sohoa.fsutil.existing_spelling``: an NFD folder named in NFC), not rewritten: an NFC copy of an NFD
+        name names no file. Left as given: what must match another system byte for byte (``VERBATIM_SETTINGS``).
+        Defined first, so the other checks of a field see its value so spelled."""
+        if info.field_name in VERBATIM_SETTINGS:
+            return value
+        if info.field_name == "archive":  # a folder, or an s3:// URL: the folder's text as given when it is found so
+            spelled = value if not value or value.startswith("s3:") else existing_spelling(Path(value))
+            return value if spelled == value or spelled == Path(value) else str(spelled)
+        return _nfc(value)
 
     @field_validator("trust_roots", mode="before")
     @classmethod

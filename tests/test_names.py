@@ -1,0 +1,269 @@
+"""Names and text in any spelling or encoding (QA57): output streams that cannot hold Vietnamese, names stored
+NFD and typed NFC, configured text in NFD, names that are not UTF-8, names made only of combining marks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from sohoa.fsutil import one_line, printable
+from sohoa.settings import Settings
+from storage import LocalArchive
+from tests.conftest import ROOT
+from tests.storage_helpers import make_record
+
+NAME = "Quyết định hòa giải"  # NFC, as typed on Windows or Linux, or pasted from a receipt
+NFD_NAME = unicodedata.normalize("NFD", NAME)  # as a Mac writes it
+MARKS = "\u0301\u0303\u0323"  # a "name" of combining marks only: nothing to carry them
+
+
+def nfd(text: str) -> str:
+    return unicodedata.normalize("NFD", text)
+
+
+def _sohoa(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+    """The command line in a child, its output as bytes (what a stream that is not UTF-8 got)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PYTHONIOENCODING", "PYTHONUTF8"))}
+    base.update(PYTHONPATH=str(ROOT), SOHOA_DATA_DIR=str(data_dir), SOHOA_CONFIG="", SOHOA_OCR_SERVER="off")
+    base.update(env or {})
+    for name in [k for k, v in base.items() if v is None]:
+        del base[name]
+    return subprocess.run(
+        [sys.executable, "-m", "flows.cli", *args], capture_output=True, env=base, cwd=ROOT, timeout=300
+    )
+
+
+def _archive_with(tmp_path: Path, seed: str) -> tuple[Path, str]:
+    """A data folder whose archive holds one record, scanned as ``seed.png``; the record's id."""
+    data_dir = tmp_path / "var"
+    record, files = make_record(tmp_path / "files", seed)
+    LocalArchive(Settings(data_dir=data_dir).archive_dir).put(record, files)
+    return data_dir, record.id
+
+
+# ------------------------------------------------------------------ A. a stream that cannot hold Vietnamese
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_json_output_is_ascii_where_stdout_cannot_hold_vietnamese(tmp_path: Path, encoding: str) -> None:
+    """`list --json` under PYTHONIOENCODING=ascii or latin-1 crashed with a UnicodeEncodeError and a traceback;
+    its JSON is now pure ASCII (\\u escapes), the same data."""
+    data_dir, record_id = _archive_with(tmp_path, NAME)
+    proc = _sohoa("list", "--json", data_dir=data_dir, env={"PYTHONIOENCODING": encoding})
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert b"Traceback" not in proc.stderr
+    assert proc.stdout.isascii()
+    (record,) = json.loads(proc.stdout)["records"]
+    assert (record["id"], record["source"]) == (record_id, f"{NAME}.png")
+
+
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1"])
+def test_tables_and_errors_do_not_crash_where_stdout_cannot_hold_vietnamese(tmp_path: Path, encoding: str) -> None:
+    """`list`, `get ID` (rich's tables and lines) and an error under --json: their exit codes as ever, no
+    traceback, what the stream cannot hold written as escapes."""
+    data_dir, record_id = _archive_with(tmp_path, NAME)
+    env = {"PYTHONIOENCODING": encoding}
+    listed = _sohoa("list", data_dir=data_dir, env=env)
+    assert listed.returncode == 0 and b"Traceback" not in listed.stderr, listed.stderr.decode(errors="replace")
+    assert record_id.encode() in listed.stdout and b"Quy\\u1ebft" in listed.stdout
+    shown = _sohoa("get", record_id, data_dir=data_dir, env=env)
+    assert shown.returncode == 0 and b"Traceback" not in shown.stderr, shown.stderr.decode(errors="replace")
+    missing = tmp_path / f"{NAME} (bản ký).pdf"
+    refused = _sohoa("verify", str(missing), "--json", data_dir=data_dir, env=env)
+    assert refused.returncode == 2 and b"Traceback" not in refused.stderr, refused.stderr.decode(errors="replace")
+    assert json.loads(refused.stdout)["path"] == str(missing)
+
+
+def test_a_c_locale_without_utf8_mode_lists_the_archive(tmp_path: Path) -> None:
+    """`env -u LANG LC_ALL=C PYTHONUTF8=0 sohoa list --json`: Python decoded file names as ASCII there, and could
+    open no file under the archive's `2025/QĐ/` (a UnicodeEncodeError), nor write the output."""
+    data_dir, record_id = _archive_with(tmp_path, NAME)
+    env = {"LC_ALL": "C", "LANG": None, "LC_CTYPE": None, "PYTHONUTF8": "0"}
+    proc = _sohoa("list", "--json", data_dir=data_dir, env=env)  # type: ignore[arg-type]
+    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
+    assert b"Traceback" not in proc.stderr and b"SOHOA_UTF8_NAMES" not in proc.stderr
+    (record,) = json.loads(proc.stdout)["records"]
+    assert (record["id"], record["source"]) == (record_id, f"{NAME}.png")
+
+
+# ------------------------------------------------------------------ B. names stored NFD, typed NFC
+
+
+def test_existing_spelling_finds_the_file_in_its_other_unicode_form(tmp_path: Path) -> None:
+    from sohoa.fsutil import existing_spelling
+
+    stored = tmp_path / f"{NFD_NAME}.pdf"
+    stored.write_bytes(b"%PDF")
+    assert existing_spelling(tmp_path / f"{NAME}.pdf") == stored
+    # a folder NFD, the file in it NFC: part by part
+    folder = tmp_path / nfd("Hồ sơ")
+    folder.mkdir()
+    (folder / "Đơn xin.pdf").write_bytes(b"%PDF")
+    assert existing_spelling(tmp_path / "Hồ sơ" / nfd("Đơn xin.pdf")) == folder / "Đơn xin.pdf"
+    # as given when it exists, when nothing does, or when both spellings do (which was meant cannot be told)
+    assert existing_spelling(stored) == stored
+    assert existing_spelling(tmp_path / "Không có.pdf") == tmp_path / "Không có.pdf"
+    (tmp_path / "Quyết.pdf").write_bytes(b"1")
+    (tmp_path / nfd("Quyết.pdf")).write_bytes(b"2")
+    mixed = tmp_path / "Quyê\u0301t.pdf"  # neither NFC nor NFD: both other spellings exist
+    assert existing_spelling(mixed) == mixed
+
+
+def test_verify_and_sign_take_an_nfc_name_of_a_file_stored_nfd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`sohoa verify "…/Quyết định đã ký.pdf"` typed NFC, stored NFD: "no such file", exit 2."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    (tmp_path / f"{NFD_NAME}.pdf").write_bytes(b"not a PDF")
+    typed = tmp_path / f"{NAME}.pdf"
+    result = CliRunner().invoke(app, ["verify", str(typed), "--json"])
+    assert result.exit_code == 1, result.output  # read, and not valid: not a usage error
+    assert "no such file" not in result.output
+    (file_result,) = json.loads(result.stdout)["files"]
+    assert "not a PDF" in json.dumps(file_result, ensure_ascii=False)
+    result = CliRunner().invoke(app, ["sign", str(typed), str(tmp_path / "out.pdf")])
+    assert result.exit_code != 2 and "no such file" not in result.output, result.output
+
+
+@pytest.fixture(scope="module")
+def odd_names_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[bytes], Path]:
+    """`sohoa process --no-prefect` on a folder of three bad files: one named NFD, one in Latin-1 bytes, one named
+    by combining marks only (each quarantined, without OCR)."""
+    tmp = tmp_path_factory.mktemp("odd-names")
+    inbox = tmp / "in"
+    inbox.mkdir()
+    (inbox / f"{NFD_NAME}.pdf").write_bytes(b"not a pdf either")
+    (inbox / os.fsdecode(b"\xd0\xf5n xin.pdf")).write_bytes(b"not a pdf")
+    (inbox / f"{MARKS}.jpg").write_bytes(b"garbage")
+    return _sohoa("process", "--no-prefect", str(inbox), data_dir=tmp / "var"), tmp
+
+
+def test_process_log_names_an_nfd_file_in_nfc(odd_names_run: tuple[subprocess.CompletedProcess[bytes], Path]) -> None:
+    """The log line of a file stored NFD named it NFD while its reason, the table and the reason file said NFC: a
+    search of the log for the name as typed missed the line."""
+    proc, _ = odd_names_run
+    assert proc.returncode == 1, proc.stderr.decode(errors="replace")
+    log = proc.stderr.decode("utf-8", "surrogateescape")
+    (line,) = [line for line in log.splitlines() if "Quy" in line]
+    assert line.count(f"{NAME}.pdf") >= 3 and nfd(NAME) not in line  # the file, its quarantine copy, the reasons
+
+
+def test_process_log_writes_a_name_that_is_not_utf8_as_the_table_does(
+    odd_names_run: tuple[subprocess.CompletedProcess[bytes], Path],
+) -> None:
+    """The log's reason wrote Python's surrogate escapes (`\\udcd0\\udcf5n xin.pdf: Tệp có đuôi…`), the table and
+    the reason file `\\xd0\\xf5n xin.pdf`."""
+    proc, _ = odd_names_run
+    log = proc.stderr.decode("utf-8", "surrogateescape")
+    (line,) = [line for line in log.splitlines() if "n xin.pdf" in line]
+    assert "\\udc" not in line and "\\xd0\\xf5n xin.pdf: Tệp có đuôi .pdf" in line, line
+    assert "\\xd0\\xf5n xin.pdf" in proc.stdout.decode()
+
+
+def test_process_table_escapes_a_name_of_combining_marks_only(
+    odd_names_run: tuple[subprocess.CompletedProcess[bytes], Path],
+) -> None:
+    """A name made of combining marks only was printed as it is: the marks sat on the table's border."""
+    proc, _ = odd_names_run
+    table = proc.stdout.decode()
+    assert "\\u0323\\u0301\\u0303.jpg" in table and "\u0301" not in table
+    log = proc.stderr.decode("utf-8", "surrogateescape")
+    (line,) = [line for line in log.splitlines() if ".jpg" in line]
+    assert "\u0301" not in line  # in the log lines too: after a / or ": " nothing carries them
+
+
+def test_process_takes_an_nfc_name_of_a_file_stored_nfd(tmp_path: Path) -> None:
+    (tmp_path / f"{NFD_NAME}.pdf").write_bytes(b"not a pdf")
+    proc = _sohoa("process", "--no-prefect", str(tmp_path / f"{NAME}.pdf"), "--json", data_dir=tmp_path / "var")
+    assert proc.returncode == 1, proc.stderr.decode(errors="replace")  # quarantined, not "no such file" (2)
+    (line,) = json.loads(proc.stdout)["files"]
+    assert line["outcome"] == "quarantined"
+
+
+def test_watch_log_names_an_nfd_file_in_nfc(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / f"{NFD_NAME}.pdf").write_bytes(b"not a pdf")
+    proc = _sohoa("watch", str(inbox), "--once", "--stable-seconds", "0", "--json", data_dir=tmp_path / "var")
+    assert proc.returncode == 1, proc.stderr.decode(errors="replace")
+    lines = [line for line in proc.stderr.decode().splitlines() if "Quy" in line]
+    assert lines and all(f"{NAME}.pdf" in line and nfd(NAME) not in line for line in lines), lines
+    (receipt,) = json.loads(proc.stdout)["receipts"]
+    assert receipt["file"] == f"{NAME}.pdf" and receipt["outcome"] == "quarantined"
+
+
+# ------------------------------------------------------------------ C. configured text in NFD
+
+
+def test_settings_text_is_nfc_and_paths_are_as_the_disk_spells_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOHOA_ORGANIZATION", nfd("UBND xã An Bình"))
+    monkeypatch.setenv("SOHOA_SIGNER_LOCATION", nfd("Xã Hòa Bình, tỉnh Khánh Hòa"))
+    folder = tmp_path / nfd("Dữ liệu")
+    folder.mkdir()
+    settings = Settings(
+        data_dir=tmp_path / "Dữ liệu",  # typed NFC: the folder as it is on disk
+        retention_years={nfd("Ủy*"): 5},
+        pkcs11_key_label=nfd("Khóa ký"),  # matched byte for byte against the token: as given
+    )
+    assert settings.organization == "UBND xã An Bình"
+    assert settings.signer_location == "Xã Hòa Bình, tỉnh Khánh Hòa"
+    assert settings.retention_years == {"Ủy*": 5}
+    assert settings.data_dir == folder
+    assert settings.pkcs11_key_label == nfd("Khóa ký")
+
+
+def test_bag_organization_is_nfc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOHOA_ORGANIZATION in NFD was an NFD Source-Organization in each export's bag-info.txt."""
+    data_dir, record_id = _archive_with(tmp_path, "decision")
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.setenv("SOHOA_ORGANIZATION", nfd("UBND xã An Bình"))
+    result = CliRunner().invoke(app, ["export", record_id, str(tmp_path / "bag")])
+    assert result.exit_code == 0, result.output
+    info = (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
+    assert "Source-Organization: UBND xã An Bình\n" in info
+
+
+def test_signature_location_is_nfc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SOHOA_SIGNER_LOCATION in NFD was an NFD /Location in each signature."""
+    import pikepdf
+
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.setenv("SOHOA_SIGNER_LOCATION", nfd("Hòa Bình"))
+    signed = tmp_path / "signed.pdf"
+    result = CliRunner().invoke(app, ["sign", str(ROOT / "samples" / "qd-15-ubnd.pdf"), str(signed)])
+    assert result.exit_code == 0, result.output
+    with pikepdf.open(signed) as pdf:
+        (field,) = [f for f in pdf.Root.AcroForm.Fields if f.get("/FT") == "/Sig"]
+        assert str(field.V.Location) == "Hòa Bình"
+
+
+# ------------------------------------------------------------------ E. combining marks with nothing to carry them
+
+
+def test_printable_escapes_combining_marks_without_a_base() -> None:
+    assert printable(f"{MARKS}.jpg") == "\\u0323\\u0301\\u0303.jpg"  # NFC orders them by class
+    assert one_line(f"/tmp/in/{MARKS}.jpg: x") == "/tmp/in/\\u0301\\u0303\\u0323.jpg: x"
+    assert one_line(f"{NFD_NAME}.pdf") == f"{NFD_NAME}.pdf"  # marks on their letters stay
+    assert printable(f"{NFD_NAME}.pdf") == f"{NAME}.pdf"
+    assert one_line("dòng1\n\u0301") == "dòng1\\n\\u0301"
+
+
+def test_list_escapes_a_name_of_combining_marks_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    data_dir, record_id = _archive_with(tmp_path, MARKS)
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    result = CliRunner().invoke(app, ["list"])
+    assert result.exit_code == 0, result.output
+    (row,) = [line for line in result.stdout.splitlines() if record_id in line]
+    assert "\\u0323\\u0301\\u0303.png" in row and "\u0301" not in row
