@@ -10,7 +10,7 @@ import json
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -266,7 +266,9 @@ def weak_fields(result: Classification, threshold: float) -> list[str]:
     return reasons
 
 
-_REASONS_VI: list[tuple[re.Pattern[str], str]] = [
+# "record 0123456789abcdef" as the pipeline names an archived record in a reason (flows.pipeline.archived_before)
+_RECORD_NAMED = re.compile(r"\brecord (?=[0-9a-f]{8,64}\b)")
+_REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^classification confidence (\S+) < (\S+)$"), r"độ tin cậy phân loại \1 < \2"),
     (
         re.compile(r"^page (\d+): no words found \(a blank page, a photo, or upside down\)$"),
@@ -299,7 +301,12 @@ _REASONS_VI: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"^no issuing body found$"), "không tìm thấy cơ quan ban hành"),
     (
         re.compile(r"^possibly archived before: (.*) \(same type, number and date of issue; another scan\)$"),
-        r"có thể đã lưu trước đây: \1 (cùng loại, số và ngày ban hành; bản quét khác)",
+        # the records it names are "record ID (FOLDER)": said "hồ sơ ID (FOLDER)" (English inside the sentence, QA)
+        lambda found: (
+            "có thể đã lưu trước đây: "
+            + _RECORD_NAMED.sub("hồ sơ ", found.group(1))
+            + " (cùng loại, số và ngày ban hành; bản quét khác)"
+        ),
     ),
     (
         re.compile(

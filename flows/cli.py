@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Collection
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -340,14 +341,44 @@ def _input_path(path: Path) -> Path:
     return existing_spelling(path)
 
 
+# What a command says of a path given that is not there, Vietnamese / English, by what it takes there: every
+# command says it so (process, ocr, classify and sign said it in English only, verify in both; QA)
+NO_SUCH = {
+    "file": "không có tệp này / no such file",
+    "file or folder": "không có tệp hoặc thư mục này / no such file or folder",
+    "folder": "không có thư mục này / no such folder",
+}
+
+
+def no_such(path: object, what: str = "file") -> str:
+    """``PATH: không có tệp này / no such file`` (``what``: a key of NO_SUCH)."""
+    return f"{path}: {NO_SUCH[what]}"
+
+
 def _require_file(path: Path) -> Path:
     """The input file ``path`` names (``_input_path``); a usage error when there is none, or it is a folder."""
     path = _input_path(path)
     if not path.exists():
-        raise _fail(f"{path}: no such file", path=path)
+        raise _fail(no_such(path), path=path)
     if path.is_dir():
-        raise _fail(f"{path}: is a folder, expected a file", path=path)
+        raise _fail(f"{path}: là thư mục, cần một tệp / is a folder, expected a file", path=path)
     return path
+
+
+def _day_option(option: str, given: str) -> date:
+    """The day an option gives (``--date``, ``--from``, ``--to``) as officers write it — DD/MM/YYYY (day first,
+    ``3/5/2025`` too), ``ngày 3 tháng 5 năm 2025`` — or YYYY-MM-DD (sohoa.vietnamese.parse_day); anything else a
+    usage error saying so in Vietnamese and English (Python's own was "Invalid isoformat string", in English only;
+    `review set --date` refused 21/10/2025, which `search --from` took)."""
+    from sohoa.vietnamese import parse_day
+
+    day = parse_day(given)
+    if day is None:
+        raise _fail(
+            f"{option} {given!r}: ngày không hợp lệ, hãy viết DD/MM/YYYY (03/05/2025) hoặc YYYY-MM-DD / "
+            "not a date: write DD/MM/YYYY (day first: 03/05/2025) or YYYY-MM-DD"
+        )
+    return day
 
 
 def _bad_input_message(input_file: Path, exc: BadInputError) -> str:
@@ -478,7 +509,7 @@ def process(
     missing = [p for p in paths if not p.exists()]
     if missing:
         # --json's "path": the file it is about (the first, when several are missing; the error names them all)
-        raise _fail(", ".join(f"{escaped(str(p))}: no such file or folder" for p in missing), path=missing[0])
+        raise _fail(", ".join(no_such(escaped(str(p)), "file or folder") for p in missing), path=missing[0])
     _check_batch_settings(settings)
     if settings.dask_address:
         from flows.pipeline import dask_scheduler_problem
@@ -549,6 +580,7 @@ def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
     from flows.pipeline import (
+        OUTCOME_WORDS,
         BatchReport,
         Skipped,
         check_locations,
@@ -631,7 +663,7 @@ def _process(
                 bar,
                 completed=index,
                 total=total,
-                description=escape(f"{printable(result.label)}: {result.outcome.value}"),
+                description=escape(f"{printable(result.label)}: {OUTCOME_WORDS[result.outcome]}"),
             )
 
         listeners.page_listener = page_read if show_progress else None
@@ -827,12 +859,14 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         _print_json(payload)
         return
     from flows.intake import dropped_line
-    from flows.pipeline import line_names
+    from flows.pipeline import OUTCOME_WORDS, Outcome, line_names
+    from sohoa.vietnamese import vn_date
 
     table = Table(title="sohoa: kết quả / results", show_lines=False)
-    for column in ("file", "outcome", "type", "number", "date", "pages", "conf.", "signed"):
-        table.add_column(column, no_wrap=column != "file")
-    table.add_column("note")
+    # Vietnamese / English, as every table an officer reads (`review list`, `audit`); the day as officers write it
+    for column in PROCESS_COLUMNS:
+        table.add_column(column, no_wrap=column != PROCESS_COLUMNS[0])
+    table.add_column("ghi chú / note")
     styles = {"archived": "green", "already_archived": "cyan", "quarantined": "yellow", "failed": "red"}
     for line in payload["files"]:
         # a document split from a stack named by the stack, its number and pages (StackOrigin.label); the reason
@@ -843,13 +877,13 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
             note = "cần xem lại / needs review; " + note
         table.add_row(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
             escape(printable(name)),
-            f"[{styles[line['outcome']]}]{line['outcome']}[/]",
+            f"[{styles[line['outcome']]}]{OUTCOME_WORDS[Outcome(line['outcome'])]}[/]",
             escape(line["doc_type"] or ""),
             escape(line["number"] or ""),
-            line["issued_on"] or "",
+            vn_date(line["issued_on"]),
             str(line["pages"] or ""),
             f"{line['confidence']:.2f}" if line["confidence"] is not None else "",
-            "yes" if line["signed"] else "",
+            "có / yes" if line["signed"] else "",
             escape(note),
         )
     out.print(table)
@@ -857,17 +891,30 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
     counts = payload["counts"]
     out.print(
-        f"Archive: {payload['archive']}\nQuarantine: {payload['quarantine']}\n"
-        f"Batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
-        f"Total {counts['total']}: archived {counts['archived']}, already archived {counts['already_archived']}, "
-        f"quarantined {counts['quarantined']}, failed {counts['failed']}"
+        f"Kho lưu trữ / archive: {payload['archive']}\nKhu cách ly / quarantine: {payload['quarantine']}\n"
+        f"Lô / batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
+        f"Tổng / total {counts['total']}: "
+        + ", ".join(f"{OUTCOME_WORDS[outcome]} {counts[outcome.value]}" for outcome in Outcome)
         + (
-            f"\nBỏ qua / skipped {len(payload['skipped'])}, not taken (each named in the log above; --json lists them)"
+            f"\nBỏ qua / skipped {len(payload['skipped'])}, không nhận / not taken (mỗi tệp có nêu trong nhật ký ở "
+            "trên / each named in the log above; --json lists them)"
             if payload.get("skipped")
             else ""
         ),
         markup=False,  # the archive and quarantine paths are the user's
     )
+
+
+PROCESS_COLUMNS = (
+    "tệp / file",
+    "kết quả / outcome",
+    "loại / type",
+    "số / number",
+    "ngày / date",
+    "trang / pages",
+    "tin cậy / conf.",
+    "đã ký / signed",
+)
 
 
 # ------------------------------------------------------------------------------------------- ocr
@@ -1031,7 +1078,7 @@ def watch(
     settings = _settings(archive=str(archive) if archive else None, watch_stable_seconds=stable_seconds)
     inbox = _input_path(inbox)
     if not inbox.exists():
-        raise _fail(f"{inbox}: không có thư mục này / no such folder", path=inbox)
+        raise _fail(no_such(inbox, "folder"), path=inbox)
     if not inbox.is_dir():
         raise _fail(f"{inbox}: là một tệp, không phải thư mục / is a file, not a folder", path=inbox)
     from flows.watch import dropped_pages, inbox_problem

@@ -219,10 +219,11 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
 
 def _trust_refusal(given: Path) -> str | None:
     """Why ``--trust GIVEN`` cannot be used (it does not exist, or holds no readable certificate), or None."""
+    from flows.cli import no_such
     from signing.report import trust_anchors
 
     if not given.exists():
-        return f"--trust {given}: không có tệp hoặc thư mục này / no such file or folder"
+        return "--trust " + no_such(given, "file or folder")
     anchors, warnings = trust_anchors([given])
     if not anchors:
         why = (
@@ -316,6 +317,7 @@ def verify(
         _print_json,
         _settings,
         err,
+        no_such,
         out,
     )
     from flows.pipeline import trust_roots
@@ -376,7 +378,7 @@ def verify(
     missing = [p for p in files if not p.exists()]
     if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
         raise _fail(
-            ", ".join(f"{p}: không có tệp này / no such file" for p in missing),
+            ", ".join(no_such(p) for p in missing),
             path=missing[0] if len(missing) == 1 else None,
         )
     if html_out is not None:
@@ -479,22 +481,33 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     else:
         from rich.markup import escape
 
-        state = "[green]usable[/]" if info["usable"] else f"[red]NOT usable[/]: {escape(str(info.get('problem')))}"
-        out.print(f"identity {settings.signing_identity}: {state}")
+        from sohoa.vietnamese import vn_date
+
+        # the labels Vietnamese / English, as every officer-facing output (the values are the configuration's)
+        state = (
+            "[green]dùng được / usable[/]"
+            if info["usable"]
+            else f"[red]KHÔNG dùng được / NOT usable[/]: {escape(str(info.get('problem')))}"
+        )
+        out.print(f"danh tính ký / identity {settings.signing_identity}: {state}")
         if info.get("description"):
             out.print(f"  {info['description']}", markup=False)
         for row in info["available"]:
             extra = "".join(
                 f"; token {t['label']!r} (slot {t['slot']})" for t in row.get("tokens", []) if t["initialized"]
             )
-            out.print(f"  available: {row['kind']} — {row['state']}{extra}", markup=False)
-        out.print(f"level {info.get('level', info.get('level_problem'))}; TSA {info['tsa_url'] or '—'}", markup=False)
+            out.print(f"  có sẵn / available: {row['kind']} — {row['state']}{extra}", markup=False)
+        out.print(
+            f"mức ký / level {info.get('level', info.get('level_problem'))}; "
+            f"máy chủ dấu thời gian / TSA {info['tsa_url'] or '—'}",
+            markup=False,
+        )
         if info["trust_problem"]:
             out.print(f"[bold yellow]{escape(info['trust_problem'])}[/]")
         for name, certs in info["trust_stores"].items():
-            out.print(f"trust store {name}: {len(certs)} certificate(s)", markup=False)
+            out.print(f"kho gốc tin cậy / trust store {name}: {len(certs)} chứng thư / certificate(s)", markup=False)
             for cert in certs:
-                out.print(f"  {cert['subject']} (until {cert['not_after'][:10]})", markup=False)
+                out.print(f"  {cert['subject']} (đến / until {vn_date(cert['not_after'][:10])})", markup=False)
     raise typer.Exit(EXIT_OK if info["usable"] else EXIT_FAULT)
 
 

@@ -4,7 +4,7 @@ audit."""
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -15,7 +15,7 @@ from rich.text import Text
 
 from sohoa.errors import StageError
 from sohoa.fsutil import printable
-from sohoa.vietnamese import iso_vn
+from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -172,8 +172,10 @@ def record_summary(
         if value not in (None, "", []):
             lines.append(f"{label:<30} {value}")
 
+    from sohoa.record import DECIDED_BY_WORDS, QUALITY_WORDS, STATE_WORDS, in_words
+
     lines: list[str] = []
-    line("Mã hồ sơ / record", f"{record.id} ({record.state.value})")
+    line("Mã hồ sơ / record", f"{record.id} ({in_words(STATE_WORDS, record.state.value)})")
     source = record.source
     # a document split from a stack: the stack as dropped, its number and pages (its own name, ``A.pdf#2.pdf``, is
     # a scratch file nobody dropped), its size and type as split
@@ -189,7 +191,7 @@ def record_summary(
         kind = shown.doc_type + (f" — {shown.doc_type_name}" if shown.doc_type_name else "")
         line("Loại / type", kind)
         line("Số, ký hiệu / number", shown.number)
-        line("Ngày ban hành / issued on", shown.issued_on.isoformat() if shown.issued_on else None)
+        line("Ngày ban hành / issued on", vn_date(shown.issued_on))
         line("Địa danh / place", shown.place)
         line("Cơ quan ban hành / issuer", shown.issuer)
         line("Trích yếu / subject", shown.subject)
@@ -197,7 +199,7 @@ def record_summary(
         signer = ", ".join(x for x in (shown.signer_title, shown.signer_name) if x)
         line("Người ký / signed by", signer)
         line("Người / persons", ", ".join(shown.persons))
-        line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({shown.decided_by})")
+        line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({in_words(DECIDED_BY_WORDS, shown.decided_by)})")
     if correction is not None and read is not None:
         line("Đã sửa / corrected", f"sohoa review set; sohoa read: {read.doc_type} {read.number or ''}".strip())
     if waiting is None:  # as before the --ack: every reason until a correction
@@ -213,10 +215,10 @@ def record_summary(
             elif page.quality == "blank":  # no ink on it (ocr.quality.blank_image): the back of a sheet
                 how = "OCR, trang trắng / blank page"
             elif page.confidence is None:  # no word read: a photo, or a page Tesseract found nothing on
-                how = f"OCR, không đọc được chữ nào / no words read, {page.quality or '?'}"
+                how = f"OCR, không đọc được chữ nào / no words read, {in_words(QUALITY_WORDS, page.quality)}"
             else:
-                how = f"OCR, confidence {page.confidence:.1f}, {page.quality or '?'}"
-            said = f"{how}, {page.words} words"
+                how = f"OCR, độ tin cậy / confidence {page.confidence:.1f}, {in_words(QUALITY_WORDS, page.quality)}"
+            said = f"{how}, {page.words} từ / words"
             # what was done to the page's scan (it was in --json only): turned upright for display (its /Rotate
             # entry: a viewer shows it so, the scan's pixels unchanged), straightened for reading only (shown as
             # scanned, the text layer on the words as they lie)
@@ -228,14 +230,20 @@ def record_summary(
         line("PDF/A", record.ocr.pdfa or "no / không")
     sig = record.signature
     if sig is not None:
-        dev = " — DEVELOPMENT ONLY, no legal value / chỉ để thử" if sig.development_identity else ""
+        dev = (
+            " — chỉ để thử, không có giá trị pháp lý / DEVELOPMENT ONLY, no legal value"
+            if sig.development_identity
+            else ""
+        )
         line("Chữ ký số / signature", f"PAdES {sig.level}, {iso_vn(sig.signed_at)}{dev}")
         line("Người ký số / signer", sig.signer_subject)
     for stored in record.objects:
         line(f"Tệp / file ({stored.role})", f"{stored.key} ({stored.size:,} bytes)")
     until = [info.retain_until for info in retained if info.retain_until is not None]
     if until:
-        line("Lưu giữ đến / retained until", min(until).date().isoformat())
+        archived = [event.at for event in record.events if event.action == "archived"]
+        since = archived[-1] if archived else (record.events[0].at if record.events else None)
+        line("Lưu giữ đến / retained until", retention_words(min(until), since))
     if any(info.legal_hold for info in retained):
         line("Phong tỏa / legal hold", "on / có")
     return lines
@@ -303,15 +311,64 @@ def _type_code(given: str) -> str:
     return code
 
 
+# How a search hit was found (SearchHit.match), and the field it was found in (found_in) when not the text, as the
+# table's match column says them, Vietnamese / English (--json keeps the values)
+MATCH_WORDS = {
+    "number": "số văn bản / number",
+    "date": "ban hành ngày đó / issued that day",
+    "phrase": "cụm từ / phrase",
+    "words": "các từ / words",
+}
+FOUND_IN_WORDS = {
+    "source": "tên tệp / the file name",
+    "number": "số văn bản / number",
+    "doc_type_name": "tên loại / type name",
+    "issuer": "cơ quan ban hành / issuer",
+    "subject": "trích yếu / subject",
+    "signer": "người ký / signer",
+}
+
+
 def _match_label(hit: Any) -> str:
     """How a search hit was found, for the table's match column: the number, the day, a phrase or the words, and
     whether with the diacritics as typed; where, when not in the text (the file name, a field)."""
-    label = {"number": "number", "date": "issued that day"}.get(hit.match, hit.match)
+    label = MATCH_WORDS.get(hit.match, hit.match)
     if hit.match != "date":
-        label += "" if hit.exact else ", no diacritics"
+        label += "" if hit.exact else ", không dấu / no diacritics"
     if hit.found_in not in (None, "body"):
-        label += " — in the file name" if hit.found_in == "source" else f" — in {hit.found_in}"
+        label += f" — trong / in {FOUND_IN_WORDS.get(hit.found_in, hit.found_in)}"
     return label
+
+
+LIST_COLUMNS = (
+    "mã hồ sơ / id",
+    "tệp gốc / source",
+    "loại / type",
+    "số / number",
+    "ngày / date",
+    "trạng thái / state",
+    "nơi lưu / path",
+)
+SEARCH_COLUMNS = (
+    "mã hồ sơ / id",
+    "tệp gốc / source",
+    "loại / type",
+    "số / number",
+    "ngày / date",
+    "khớp / match",
+    "đoạn trích / snippet",
+)
+
+
+def retention_words(until: datetime, since: datetime | None) -> str:
+    """A record's retention as `get` shows it: ``vĩnh viễn / permanent`` for a class kept for ever (stored as
+    PERMANENT_YEARS from archiving: S3 needs a date; it showed ``2526-12-01``), else the day it ends. ``since``: when
+    it was archived (its retention counted from then); None: today."""
+    from storage.base import is_permanent
+
+    if is_permanent(until, since):
+        return "vĩnh viễn / permanent"
+    return vn_date(until.astimezone(VN_TZ).date())
 
 
 def register(app: typer.Typer) -> None:
@@ -327,6 +384,7 @@ def register(app: typer.Typer) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
         from classify.review import as_corrected, waits_for_review
         from flows.cli import _errors_as_json, _fail, _print_json, out
+        from sohoa.record import STATE_WORDS, in_words
         from storage import ArchiveUnavailableError
 
         _errors_as_json(as_json)
@@ -366,7 +424,7 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(1 if damaged else 0)
         table = Table(title=escape(store.location))
-        for column in ("id", "source", "type", "number", "date", "state", "path"):
+        for column in LIST_COLUMNS:
             table.add_column(column)
         for row in rows:
             table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
@@ -374,8 +432,8 @@ def register(app: typer.Typer) -> None:
                 escape(printable(row["source_label"])),
                 escape(printable(row["doc_type"] or "")),
                 escape(printable(row["number"] or "")),
-                row["issued_on"] or "",
-                row["state"],
+                vn_date(row["issued_on"]),
+                in_words(STATE_WORDS, row["state"]),
                 escape(printable(row["path"] or "")),
             )
         out.print(table)
@@ -487,26 +545,20 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Search OCR text and metadata: a number or a day typed in full matches the record's own first, words typed
         together above words apart, exact-diacritic matches first."""
-        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
+        from flows.cli import _day_option, _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
-        from storage.search import SearchIndex, parse_day
+        from storage.search import SearchIndex
 
         _errors_as_json(as_json)
         settings = _settings()
         doc_type = _type_code(doc_type) if doc_type else None
-        days: list[date | None] = []
-        for option, given in (("--from", date_from), ("--to", date_to)):
-            day = parse_day(given) if given else None
-            if given and day is None:  # was Python's own "Invalid isoformat string", in English only
-                raise _fail(
-                    f"{option} {given!r}: ngày không hợp lệ, hãy viết DD/MM/YYYY (03/05/2025) hoặc YYYY-MM-DD / "
-                    "not a date: write DD/MM/YYYY (day first: 03/05/2025) or YYYY-MM-DD"
-                )
-            days.append(day)
-        start, end = days
+        start = _day_option("--from", date_from) if date_from else None
+        end = _day_option("--to", date_to) if date_to else None
         # both found nothing and said nothing (QA): a usage error says why
         if start and end and start > end:
-            raise _fail(f"--from {start} sau / is after --to {end}: khoảng ngày rỗng / an empty range")
+            raise _fail(
+                f"--from {vn_date(start)} sau / is after --to {vn_date(end)}: khoảng ngày rỗng / an empty range"
+            )
         if not any(ch.isalnum() for ch in query):
             raise _fail(f"{query!r}: không có từ nào để tìm / no word to search for (sohoa list shows every record)")
         index_path = search_index_path(settings)
@@ -518,7 +570,7 @@ def register(app: typer.Typer) -> None:
             _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
             return
         table = Table(title=f"{len(hits)} kết quả / results")
-        for column in ("id", "source", "type", "number", "date", "match", "snippet"):
+        for column in SEARCH_COLUMNS:
             table.add_column(column)
         for h in hits:
             # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
@@ -530,7 +582,7 @@ def register(app: typer.Typer) -> None:
                 escape(printable(h.source or "")),  # the scan it came from: a stack's document with its pages
                 escape(h.doc_type or ""),
                 escape(h.number or ""),
-                h.issued_on or "",
+                vn_date(h.issued_on),
                 _match_label(h),
                 snippet,
             )
@@ -561,7 +613,7 @@ def register(app: typer.Typer) -> None:
             count = index.rebuild(as_corrected(record, settings) for record in store.records(damaged))
         _say_damaged(damaged)
         out.print(
-            f"indexed {count} record(s) from {store.location}"
+            f"đã đưa {count} hồ sơ vào chỉ mục tìm kiếm / indexed {count} record(s) from {store.location}"
             + (f"; {len(damaged)} không đọc được, không có trong chỉ mục / unreadable, not indexed" if damaged else ""),
             markup=False,
         )
@@ -592,14 +644,21 @@ def register(app: typer.Typer) -> None:
         if objects and all(info.legal_hold == wanted for info in objects):
             # already so: a second 'held' (or 'released') entry in the custody ledger would record a change that
             # did not happen
-            already = "đã đang bị giữ / already on" if wanted else "không bị giữ / already off"
-            out.print(f"record {record.id}: legal hold {already}; nothing changed", markup=False)
+            already = (
+                f"hồ sơ {record.id}: vẫn đang bị phong tỏa, không thay đổi gì / record {record.id}: legal hold "
+                "already on; nothing changed"
+                if wanted
+                else f"hồ sơ {record.id}: không bị phong tỏa, không thay đổi gì / record {record.id}: legal hold "
+                "already off; nothing changed"
+            )
+            out.print(already, markup=False)
             return
         from flows.pipeline import archive_write_lock
 
         with archive_write_lock(store.location):  # its ledger entry: one writer at a time, as a batch archives
             store.set_hold(record, wanted)
-        out.print(f"record {record.id}: legal hold {state}")
+        now = "đã phong tỏa" if wanted else "đã gỡ phong tỏa"
+        out.print(f"hồ sơ {record.id}: {now} / record {record.id}: legal hold {state}", markup=False)
 
     ledger_app = typer.Typer(
         help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json\n\n"
@@ -883,9 +942,12 @@ def register(app: typer.Typer) -> None:
             )
             return
         if batch:
-            out.print(f"batch {batch}: {len(records)} record(s), BagIt package in {out_dir}", markup=False)
+            out.print(
+                f"lô / batch {batch}: {len(records)} hồ sơ / record(s), gói BagIt tại / BagIt package in {out_dir}",
+                markup=False,
+            )
         else:
-            out.print(f"record {records[0].id}: BagIt package in {out_dir}", markup=False)
+            out.print(f"hồ sơ / record {records[0].id}: gói BagIt tại / BagIt package in {out_dir}", markup=False)
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"

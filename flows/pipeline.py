@@ -124,6 +124,16 @@ class Outcome(StrEnum):
     FAILED = "failed"
 
 
+# An outcome as an officer reads it, Vietnamese / English (the `process` table, its progress bar); --json, the
+# receipts and the log lines (ARCHIVED, QUARANTINED) keep the values above
+OUTCOME_WORDS = {
+    Outcome.ARCHIVED: "đã lưu / archived",
+    Outcome.ALREADY_ARCHIVED: "đã lưu trước đó / already archived",
+    Outcome.QUARANTINED: "cách ly / quarantined",
+    Outcome.FAILED: "lỗi / failed",
+}
+
+
 @dataclass
 class DocumentResult:
     path: Path

@@ -36,6 +36,30 @@ class RecordState(StrEnum):
     QUARANTINED = "quarantined"
 
 
+# A record's state, how sohoa decided its type and a page's OCR quality as officers read them (Vietnamese /
+# English: `list`, `get`); record.json and --json keep the values
+STATE_WORDS: dict[str, str] = {
+    RecordState.INGESTED: "đã nhận / ingested",
+    RecordState.OCRED: "đã nhận dạng chữ / OCR'd",
+    RecordState.CLASSIFIED: "đã phân loại / classified",
+    RecordState.SIGNED: "đã ký / signed",
+    RecordState.ARCHIVED: "đã lưu / archived",
+    RecordState.QUARANTINED: "cách ly / quarantined",
+}
+DECIDED_BY_WORDS: dict[str, str] = {
+    "rules": "theo quy tắc / rules",
+    "model": "theo mô hình / model",
+    "rules+model": "quy tắc và mô hình / rules+model",
+    "correction": "cán bộ sửa / correction",
+}
+QUALITY_WORDS: dict[str, str] = {"good": "tốt / good", "low": "thấp / low", "blank": "trang trắng / blank"}
+
+
+def in_words(words: dict[str, str], value: str | None) -> str:
+    """``value`` (a state, ``decided_by``, a quality) as ``words`` say it; one they do not know, as it is."""
+    return words.get(value, value) if value else "?"
+
+
 def page_run(pages: list[int]) -> str:
     """A stack's pages as labels say them: ``7–8`` for a run of pages, ``7, 9`` otherwise."""
     if len(pages) > 1 and pages == list(range(pages[0], pages[-1] + 1)):

@@ -8,14 +8,16 @@
 - ``fold``: no diacritics at all and ``đ``→``d``, for matching text typed without them.
 
 And the time officers read: Vietnam time (``+07:00``), as Decree 30 writes signing times — the receipts, the
-quarantine's reason files and the signature stamps say it so, whatever time zone the server runs in.
+quarantine's reason files and the signature stamps say it so, whatever time zone the server runs in; and days as
+officers write and read them, day first (``14/08/2025``, ``vn_date``; ``parse_day`` takes that, ``ngày 14 tháng 8
+năm 2025`` and ISO alike). JSON and machine formats keep ISO (``2025-08-14``).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 VN_TZ = timezone(timedelta(hours=7), "ICT")
 
@@ -23,6 +25,46 @@ VN_TZ = timezone(timedelta(hours=7), "ICT")
 def iso_vn(when: datetime | None = None) -> str:
     """``2025-04-08T09:15:32+07:00``: ``when`` (default now) in Vietnam time, ISO 8601, to the second."""
     return (when or datetime.now(UTC)).astimezone(VN_TZ).isoformat(timespec="seconds")
+
+
+def today_vn() -> date:
+    """Today in Vietnam (a server on UTC is still on yesterday until 07:00 there)."""
+    return datetime.now(VN_TZ).date()
+
+
+def vn_date(day: date | str | None) -> str:
+    """``14/08/2025``: a day as officers write it (day first, Decree 30's metadata form), from a date or an ISO
+    ``2025-08-14``; '' for none. For what people read: JSON keeps ISO."""
+    if not day:
+        return ""
+    if isinstance(day, str):
+        day = date.fromisoformat(day[:10])
+    return day.strftime("%d/%m/%Y")
+
+
+_DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")
+_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_SPELLED = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*,?\s+thang\s+(\d{1,2})\s*,?\s+nam\s+(\d{4})")
+
+
+def parse_day(text: str) -> date | None:
+    """The day ``text`` is as an officer writes one: ``03/05/2025`` or ``3/5/2025`` (day first; ``-`` or ``.``
+    alike), ``ngày 3 tháng 5 năm 2025`` (with or without diacritics, leading zeros, ``ngày``) or ``2025-05-03``;
+    None for anything else, or a day no calendar has (31/02/2025). Every command that takes a day reads it so
+    (``search --from/--to``, ``review set --date``)."""
+    folded = " ".join(fold(text).split())
+    if match := _DMY.fullmatch(folded):
+        day, month, year = match.group(1), match.group(3), match.group(4)
+    elif match := _SPELLED.fullmatch(folded):
+        day, month, year = match.groups()
+    elif match := _YMD.fullmatch(folded):
+        year, month, day = match.groups()
+    else:
+        return None
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:
+        return None
 
 
 D_LOOKALIKES = {"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"}

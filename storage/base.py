@@ -130,6 +130,14 @@ def retain_until(doc_type: str | None, table: Mapping[str, int], now: datetime |
         return now.replace(year=now.year + years, day=28)
 
 
+def is_permanent(until: datetime, since: datetime | None = None) -> bool:
+    """Whether a retention ending ``until``, set when its record was archived (``since``; None: now), is the one
+    kept for ever ("vĩnh viễn"), stored as PERMANENT_YEARS from archiving — what officers are shown instead of its
+    date. Set later than archiving (a write finished after a crash) it is only longer."""
+    since = since or datetime.now(UTC)
+    return until.year - since.year >= PERMANENT_YEARS
+
+
 def permanent_retention() -> datetime:
     """Retention of what is kept for ever (the custody ledger and its stamps): ``PERMANENT_YEARS`` from now."""
     now = datetime.now(UTC)

@@ -40,6 +40,7 @@ import bagit
 from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Classification, Record
+from sohoa.vietnamese import today_vn
 from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord
 from storage.ledger import Ledger, check_entries, excerpts_of, verified_record
 from storage.stamps import entry_day
@@ -152,6 +153,9 @@ def _staged_bag(
             **identifiers,
             "External-Description": description,
             "Bag-Software-Agent": f"sohoa {__version__} (bagit {bagit.VERSION})",
+            # the day in Vietnam, as every other time sohoa writes (bagit wrote the server's, UTC: yesterday there
+            # until 07:00); ISO, as BagIt requires
+            "Bagging-Date": today_vn().isoformat(),
         }
         bag = bagit.make_bag(str(staging), info, checksums=["sha256", "sha512"])
         # a tag file beside bagit.txt (not payload: the payload is the archive's, as it was): saving the bag again

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from sohoa.fsutil import printable
 from sohoa.record import Record
-from sohoa.vietnamese import fold, spelling_key
+from sohoa.vietnamese import fold, parse_day, spelling_key, vn_date
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
 # bm25 weights (record_id first): a match in the number, the signer and persons, the issuer or the subject outweighs
@@ -48,32 +48,10 @@ Phrase = tuple[frozenset[str], ...]
 Group = tuple[Phrase, ...]
 Key = Callable[[str], str]
 
-_DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
-_SPELLED = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*,?\s+thang\s+(\d{1,2})\s*,?\s+nam\s+(\d{4})")
 # a document number typed in full: digits, "/", a symbol with a letter in it ("15/QĐ-UBND", "07/2021/NĐ-CP"),
 # with or without "Số:" before it
 _NUMBER = re.compile(r"(?:s[ốo]\s*:?\s*)?(\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*)", re.IGNORECASE)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
-
-
-def parse_day(text: str) -> date | None:
-    """The day ``text`` is as an officer writes one: ``03/05/2025`` or ``3/5/2025`` (day first; ``-`` or ``.``
-    alike), ``ngày 3 tháng 5 năm 2025`` (with or without diacritics, leading zeros, ``ngày``) or ``2025-05-03``;
-    None for anything else, or a day no calendar has (31/02/2025)."""
-    folded = " ".join(fold(text).split())
-    if match := _DMY.fullmatch(folded):
-        day, month, year = match.group(1), match.group(3), match.group(4)
-    elif match := _SPELLED.fullmatch(folded):
-        day, month, year = match.groups()
-    elif match := _YMD.fullmatch(folded):
-        year, month, day = match.groups()
-    else:
-        return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
-        return None
 
 
 def number_key(number: str | None, *, diacritics: bool = False) -> str | None:
@@ -459,4 +437,4 @@ class SearchIndex:
 
 
 def _dmy(iso: str | None) -> str:
-    return date.fromisoformat(iso).strftime("%d/%m/%Y") if iso else ""
+    return vn_date(iso)

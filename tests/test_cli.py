@@ -219,7 +219,7 @@ def test_bracketed_names_and_search_matches_survive_the_tables(tmp_path: Path) -
     found = sohoa("search", "khai tử", data_dir=data)
     assert found.returncode == 0 and "[khai] [tử]" in found.stdout.lower()  # the marks as the text has them
     missing = sohoa("classify", str(tmp_path / "[bold]không-có.pdf"), data_dir=data)
-    assert missing.returncode == 2 and "[bold]không-có.pdf: no such file" in missing.stderr
+    assert missing.returncode == 2 and "[bold]không-có.pdf: không có tệp này / no such file" in missing.stderr
 
 
 def test_exit_codes_agree_with_the_help(tmp_path: Path) -> None:
@@ -265,7 +265,8 @@ def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
         }, command
         assert error["error"] in proc.stderr
     missing = sohoa("ocr", str(tmp_path / "không-có.png"), str(tmp_path / "ra.pdf"), "--json", data_dir=tmp_path)
-    assert missing.returncode == 2 and json.loads(missing.stdout)["error"].endswith("không-có.png: no such file")
+    assert missing.returncode == 2, missing.stderr
+    assert json.loads(missing.stdout)["error"].endswith("không-có.png: không có tệp này / no such file")
     # QA: `sohoa process /nope.pdf --json` said "path": null, the path known; a name not UTF-8 as its bytes (\xNN)
     for name in ("không-có.pdf", os.fsdecode(b"c\xf4ng-v\xe3n.pdf")):
         gone = tmp_path / name
@@ -273,7 +274,8 @@ def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
         shown = str(tmp_path / "c\\xf4ng-v\\xe3n.pdf") if name.startswith("c") else str(gone)
         assert missing.returncode == 2, missing.stderr
         said = json.loads(missing.stdout)
-        assert said == {"path": shown, "error": f"{shown}: no such file or folder", "exit_code": 2}, said
+        error = f"{shown}: không có tệp hoặc thư mục này / no such file or folder"
+        assert said == {"path": shown, "error": error, "exit_code": 2}, said
 
 
 @pytest.mark.parametrize("where", ["before", "after"])

@@ -106,8 +106,10 @@ def test_review_commands_take_archive(tmp_path: Path, monkeypatch: pytest.Monkey
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--date", "03/04/2025"], ["--date", "YYYY-MM-DD", "không phải ngày", "2025-04-03"]),
-        (["--date", "2025-02-30"], ["--date", "YYYY-MM-DD", "không phải ngày"]),
+        # day first is taken, as `search --from` takes it (test_review_set_takes_the_day_as_officers_write_it)
+        (["--date", "31/02/2025"], ["--date", "DD/MM/YYYY", "YYYY-MM-DD", "ngày không hợp lệ", "not a date"]),
+        (["--date", "2025-02-30"], ["--date", "DD/MM/YYYY", "YYYY-MM-DD", "ngày không hợp lệ"]),
+        (["--date", "hôm qua"], ["--date", "DD/MM/YYYY", "ngày không hợp lệ"]),
         (["--type", "XYZ"], ["--type", "không có loại này", "no such type code", "QĐ", "HT-TLKT"]),
         (["--number", ""], ["--number", "trống", "empty"]),
         (["--number", "   "], ["--number", "trống", "empty"]),
@@ -416,8 +418,8 @@ def test_get_says_which_pages_were_turned_for_display_or_straightened(tmp_path: 
     ]
     pages = {line.split()[3]: line for line in record_summary(record, None, []) if line.startswith("Trang / page")}
     assert "xoay" not in pages["1"] and "straightened" not in pages["1"] and "turned" not in pages["1"]
-    assert pages["2"].endswith("240 words; đã xoay 90° để hiển thị / turned 90° for display"), pages["2"]
-    assert pages["3"].endswith("230 words; đã nắn thẳng 1.8° để đọc / straightened 1.8° for OCR"), pages["3"]
+    assert pages["2"].endswith("240 từ / words; đã xoay 90° để hiển thị / turned 90° for display"), pages["2"]
+    assert pages["3"].endswith("230 từ / words; đã nắn thẳng 1.8° để đọc / straightened 1.8° for OCR"), pages["3"]
     assert "đã xoay 180° để hiển thị / turned 180° for display; đã nắn thẳng 2.1° để đọc" in pages["4"], pages["4"]
 
 

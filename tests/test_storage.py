@@ -1129,7 +1129,7 @@ def test_process_reports_an_s3_archive_as_its_url(s3_server: SeaweedServer, tmp_
     assert as_json.exit_code == 1, as_json.output
     assert json.loads(as_json.stdout)["archive"] == "s3://sohoa-shown/arch3"
     table = runner.invoke(app, ["process", str(empty), "--no-prefect"], env=env)
-    assert "Archive: s3://sohoa-shown/arch3\n" in table.stdout, table.stdout
+    assert "Kho lưu trữ / archive: s3://sohoa-shown/arch3\n" in table.stdout, table.stdout
     local = runner.invoke(app, ["process", str(empty), "--no-prefect", "--json", "--archive", "arch"], env=env)
     assert json.loads(local.stdout)["archive"] == str(Path("arch").resolve())
 

@@ -1,0 +1,240 @@
+"""What officers and auditors read is Vietnamese first, English beside it (QA57): the `process` table and its
+summary, `list`, `search`, `get`, `hold`, `index rebuild`, `export`, `keys list` and the missing-file errors of every
+command; days as officers write them (14/08/2025) in those outputs and taken so by `review set --date` as by
+`search --from`; a permanent retention said as such; `--json` unchanged."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+from sohoa.record import PageOcr, SignatureFacts
+from sohoa.settings import Settings
+from storage import LocalArchive
+from tests.storage_helpers import make_record
+
+VIETNAM = timezone(timedelta(hours=7))
+
+
+@pytest.fixture
+def archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """A decision (70 years) and a death extract (civil status: permanent) in DATA_DIR/archive, indexed."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.setenv("SOHOA_OCR_SERVER", "off")
+    settings = Settings(data_dir=tmp_path / "var")
+    store = LocalArchive(settings.archive_dir)
+    decision, files = make_record(tmp_path / "files", "decision")
+    assert decision.ocr is not None
+    decision.ocr.pages = [PageOcr(number=1, ocr=True, confidence=95.6, quality="good", words=171)]
+    decision.signature = SignatureFacts(
+        output_pdf="document.pdf",
+        field_name="Signature1",
+        level="B-B",
+        signer_subject="CN=dev",
+        signer_issuer="CN=dev CA",
+        certificate_sha256="0" * 64,
+        signed_at=datetime(2025, 11, 19, 18, 30, tzinfo=UTC),
+        development_identity=True,
+    )
+    decision.add_event("archived", "sohoa", "")
+    store.put(decision, files)
+    extract, files = make_record(
+        tmp_path / "files", "extract", doc_type="HT-TLKT", number="31/TLKT-BS", issued_on=date(2025, 8, 14)
+    )
+    extract.add_event("archived", "sohoa", "")
+    store.put(extract, files)
+    assert CliRunner().invoke(app, ["index", "rebuild"]).exit_code == 0
+    return {"decision": decision.id, "extract": extract.id}
+
+
+def _said(result: object) -> str:
+    return " ".join(result.output.split())  # type: ignore[attr-defined]
+
+
+def test_process_table_and_summary_are_bilingual_and_its_json_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    from flows.cli import _print_or_table
+
+    line = {
+        "path": "/in/qd-15-ubnd.pdf",
+        "stack": None,
+        "outcome": "already_archived",
+        "doc_type": "QĐ",
+        "number": "15/QĐ-UBND",
+        "issued_on": "2025-11-19",
+        "pages": 2,
+        "confidence": 0.95,
+        "signed": True,
+        "archive_path": "2025/QĐ/x",
+        "reason": None,
+        "reason_vi": None,
+    }
+    payload = {
+        "archive": "/srv/kho",
+        "quarantine": "/srv/cach-ly",
+        "batch_id": "20251119T180012Z-3fa9c1",
+        "files": [line, {**line, "path": "/in/b.pdf", "outcome": "archived"}],
+        "counts": {"total": 2, "archived": 1, "already_archived": 1, "quarantined": 0, "failed": 0},
+    }
+    _print_or_table(payload, False)
+    table = capsys.readouterr().out
+    for header in ("tệp / file", "kết quả / outcome", "loại / type", "ngày / date", "đã ký / signed", "ghi chú / note"):
+        assert header in table, (header, table)
+    assert "đã lưu trước đó / already archived" in table and "đã lưu / archived" in table, table
+    assert "19/11/2025" in table and "2025-11-19" not in table, table
+    assert "Kho lưu trữ / archive: /srv/kho\nKhu cách ly / quarantine: /srv/cach-ly\n" in table, table
+    assert "Lô / batch: 20251119T180012Z-3fa9c1" in table, table
+    assert (
+        "Tổng / total 2: đã lưu / archived 1, đã lưu trước đó / already archived 1, cách ly / quarantined 0, "
+        "lỗi / failed 0" in table
+    ), table
+    _print_or_table(payload, True)
+    said = json.loads(capsys.readouterr().out)
+    assert said["files"][0]["outcome"] == "already_archived" and said["files"][0]["issued_on"] == "2025-11-19"
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (["process", "--no-prefect", "{gone}"], "không có tệp hoặc thư mục này / no such file or folder"),
+        (["ocr", "{gone}", "{out}"], "không có tệp này / no such file"),
+        (["classify", "{gone}"], "không có tệp này / no such file"),
+        (["sign", "{gone}", "{out}"], "không có tệp này / no such file"),
+        (["verify", "{gone}"], "không có tệp này / no such file"),
+    ],
+)
+def test_a_missing_file_is_said_in_both_languages_by_every_command(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str], words: str
+) -> None:
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.setenv("SOHOA_OCR_SERVER", "off")
+    gone = tmp_path / "không-có.pdf"
+    args = [a.format(gone=gone, out=tmp_path / "ra.pdf") for a in command]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"không-có.pdf: {words}" in _said(result), result.output
+
+
+def test_list_search_and_get_are_bilingual_with_days_as_officers_write_them(archive: dict[str, str]) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(app, ["list"])
+    assert listed.exit_code == 0, listed.output
+    said = _said(listed)
+    for header in ("mã hồ sơ / id", "tệp gốc / source", "loại / type", "số / number", "ngày / date"):
+        assert header in said, (header, said)
+    assert "trạng thái / state" in said and "đã lưu / archived" in said, said
+    assert "19/11/2025" in said and "14/08/2025" in said and "2025-11-19" not in said, said
+    as_json = json.loads(runner.invoke(app, ["list", "--json"]).stdout)
+    assert {r["issued_on"] for r in as_json["records"]} == {"2025-11-19", "2025-08-14"}
+
+    found = runner.invoke(app, ["search", "19/11/2025"])
+    said = _said(found)
+    assert "khớp / match" in said and "ban hành ngày đó / issued that day" in said and "19/11/2025" in said, said
+    assert "2025-11-19" not in said, said
+    words = _said(runner.invoke(app, ["search", "cong nhan"]))
+    assert "cụm từ / phrase, không dấu / no diacritics" in words, words
+
+    shown = runner.invoke(app, ["get", archive["decision"]])
+    assert shown.exit_code == 0, shown.output
+    lines = shown.stdout.splitlines()
+    assert any(line.startswith("Mã hồ sơ / record") and "(đã lưu / archived)" in line for line in lines), lines
+    assert any("Ngày ban hành / issued on" in line and line.endswith(" 19/11/2025") for line in lines), lines
+    assert any(line.endswith("0.90 (theo quy tắc / rules)") for line in lines), lines
+    (page,) = [line for line in lines if line.startswith("Trang / page 1")]
+    assert page.endswith("OCR, độ tin cậy / confidence 95.6, tốt / good, 171 từ / words"), page
+    (signature,) = [line for line in lines if line.startswith("Chữ ký số / signature")]
+    assert signature.endswith(
+        "2025-11-20T01:30:00+07:00 — chỉ để thử, không có giá trị pháp lý / DEVELOPMENT ONLY, no legal value"
+    ), signature
+    (kept,) = [line for line in lines if line.startswith("Lưu giữ đến / retained until")]
+    # a decision: 70 years from archiving, the day as officers write it
+    day, month, year = kept.split()[-1].split("/")
+    assert len(day) == len(month) == 2 and int(year) - datetime.now(UTC).year in (70, 71), kept
+
+
+def test_a_permanent_record_is_retained_permanently_not_until_a_date(archive: dict[str, str]) -> None:
+    """QA: a civil-status record (kept for ever: stored as 500 years, S3 needs a date) showed `retained until
+    2526-12-01`."""
+    shown = CliRunner().invoke(app, ["get", archive["extract"]])
+    assert shown.exit_code == 0, shown.output
+    (kept,) = [line for line in shown.stdout.splitlines() if line.startswith("Lưu giữ đến / retained until")]
+    assert kept.endswith("vĩnh viễn / permanent"), kept
+
+
+def test_hold_index_and_export_say_it_in_both_languages(
+    archive: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runner = CliRunner()
+    record_id = archive["decision"]
+    on = runner.invoke(app, ["hold", record_id, "on"])
+    assert on.exit_code == 0 and f"hồ sơ {record_id}: đã phong tỏa / record {record_id}: legal hold on" in on.stdout
+    again = _said(runner.invoke(app, ["hold", record_id, "on"]))
+    assert "vẫn đang bị phong tỏa, không thay đổi gì" in again and "already on; nothing changed" in again, again
+    off = runner.invoke(app, ["hold", record_id, "off"])
+    assert f"hồ sơ {record_id}: đã gỡ phong tỏa / record {record_id}: legal hold off" in off.stdout, off.output
+    rebuilt = runner.invoke(app, ["index", "rebuild"])
+    assert "đã đưa 2 hồ sơ vào chỉ mục tìm kiếm / indexed 2 record(s) from" in _said(rebuilt), rebuilt.output
+    exported = runner.invoke(app, ["export", record_id, str(tmp_path / "bag")])
+    assert exported.exit_code == 0, exported.output
+    assert f"hồ sơ / record {record_id}: gói BagIt tại / BagIt package in" in _said(exported), exported.output
+
+
+def test_the_bagging_date_is_the_day_in_vietnam(
+    archive: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA: bag-info.txt's Bagging-Date was the server's day (UTC: yesterday in Vietnam until 07:00), every other
+    time sohoa writes is Vietnam time."""
+    # bagit writes the server's date.today() (UTC on most servers); the bag says the day in Vietnam
+    import bagit
+
+    class Yesterday(date):
+        @classmethod
+        def today(cls) -> Yesterday:
+            return cls(2000, 1, 1)
+
+    monkeypatch.setattr(bagit, "date", Yesterday)
+    exported = CliRunner().invoke(app, ["export", archive["extract"], str(tmp_path / "bag")])
+    assert exported.exit_code == 0, exported.output
+    info = (tmp_path / "bag" / "bag-info.txt").read_text(encoding="utf-8")
+    assert f"Bagging-Date: {datetime.now(VIETNAM).date().isoformat()}" in info, info
+
+
+def test_review_set_takes_the_day_as_officers_write_it(archive: dict[str, str]) -> None:
+    """QA: `review set --date 21/10/2025` was refused (exit 2), while `search --from 21/10/2025` was taken."""
+    record_id = archive["decision"]
+    for given in ("21/10/2025", "ngày 21 tháng 10 năm 2025", "2025-10-21"):
+        result = CliRunner().invoke(app, ["review", "set", record_id, "--date", given, "--no-retrain", "--json"])
+        assert result.exit_code == 0, (given, result.output)
+        assert json.loads(result.stdout)["issued_on"] == "2025-10-21", given
+    shown = CliRunner().invoke(app, ["get", record_id])
+    assert any(line.endswith(" 21/10/2025") for line in shown.stdout.splitlines() if "issued on" in line), shown.output
+
+
+def test_a_possible_earlier_copy_names_the_record_in_vietnamese() -> None:
+    """QA: the review reason's and the receipt's Vietnamese said `có thể đã lưu trước đây: record d1e2…`."""
+    from classify.review import reason_in_vietnamese
+
+    said = reason_in_vietnamese(
+        "possibly archived before: record 0123456789abcdef (2025/QĐ/15-QĐ-UBND--0123456789abcdef), record "
+        "fedcba9876543210 (2025/QĐ/x) (same type, number and date of issue; another scan)"
+    )
+    assert said == (
+        "có thể đã lưu trước đây: hồ sơ 0123456789abcdef (2025/QĐ/15-QĐ-UBND--0123456789abcdef), hồ sơ "
+        "fedcba9876543210 (2025/QĐ/x) (cùng loại, số và ngày ban hành; bản quét khác)"
+    ), said
+
+
+def test_keys_list_labels_are_bilingual(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    result = CliRunner().invoke(app, ["keys", "list"])
+    assert result.exit_code == 0, result.output
+    said = _said(result)
+    assert "danh tính ký / identity dev: dùng được / usable" in said, said
+    assert "mức ký / level" in said and "máy chủ dấu thời gian / TSA" in said, said
