@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections.abc import Collection
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -1114,6 +1114,35 @@ for _module in ("flows.commands_classify", "flows.commands_signing", "flows.comm
     __import__(_module, fromlist=["register"]).register(app)
 
 
+def _internal_error(exc: Exception, *, verbose: bool) -> None:
+    """Say a bug of sohoa's as one: in both languages, not the input's fault, the traceback kept in a file to send
+    with a report (and printed too with -v). It was a bare traceback — QA57: a PNG img2pdf could not parse gave
+    `sohoa ocr` nothing but Python's traceback, naming no file, exit 1 (which `verify` uses for "not valid")."""
+    import tempfile
+    import traceback
+
+    details = "".join(traceback.format_exception(exc))
+    kept: Path | None = None
+    with contextlib.suppress(Exception):  # the settings may be what failed: then the system's temporary folder
+        folder = Path(tempfile.gettempdir())
+        with contextlib.suppress(Exception):
+            folder = load_settings().data_dir / "crashes"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = folder / f"sohoa-{stamp}-{os.getpid()}.txt"
+        kept.write_text(f"sohoa {' '.join(sys.argv[1:])}\n\n{details}", encoding="utf-8")
+    what = one_line(f"{type(exc).__name__}: {exc}")[:300]
+    where_vi = f"; chi tiết trong {kept}" if kept else ""
+    where_en = f"; details in {kept}" if kept else ""
+    if verbose or kept is None:
+        err.print(escape(details), end="", soft_wrap=True, highlight=False)
+    _fail(
+        f"lỗi nội bộ của sohoa, không phải do tệp đầu vào ({what}){where_vi} — xin báo lại kèm tệp này / internal "
+        f"error in sohoa, not the input's fault ({what}){where_en} — please report it with that file",
+        EXIT_FAULT,
+    )
+
+
 def main(args: list[str] | None = None, command: TyperGroup | None = None) -> None:
     """Run the command line on ``args`` (default: this process's arguments); ``command`` is the app already
     built into a click command (`sohoa ocr-server` builds it once for all its children)."""
@@ -1141,11 +1170,12 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
         sys.exit(EXIT_FAULT)
     except Exception as exc:
         # a full, read-only or failing disk met by any command (`sohoa ocr` into a full folder printed pikepdf's
-        # traceback): the machine's fault, said in both languages, exit 3; any other error stays a traceback (a bug)
-        if (fault := machine_fault(exc)) is None:
-            raise
-        vietnamese, english = machine_fault_words(fault)
-        _fail(f"{vietnamese} / {english}", EXIT_FAULT)
+        # traceback): the machine's fault, said in both languages, exit 3
+        if (fault := machine_fault(exc)) is not None:
+            vietnamese, english = machine_fault_words(fault)
+            _fail(f"{vietnamese} / {english}", EXIT_FAULT)
+            sys.exit(EXIT_FAULT)
+        _internal_error(exc, verbose=any(flag in argv for flag in VERBOSE_FLAGS))
         sys.exit(EXIT_FAULT)
     finally:
         # Everything is written and closed by now. At exit Python's cycle collector walks every object still alive,

@@ -498,3 +498,34 @@ def _is_group(app: Any, path: list[str]) -> bool:
     for name in path:
         command = command.commands[name]
     return hasattr(command, "commands")
+
+
+def test_a_bug_is_said_as_one_with_its_traceback_kept_not_printed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A bug of sohoa's (here: the classifier raising what no caller expects) was Python's bare traceback naming
+    no file, exit 1 — `verify`'s "not valid" (QA57: a PNG img2pdf could not parse). Now: one line in both
+    languages, exit 3, the traceback in DATA_DIR/crashes/ to send with a report; with -v on stderr too."""
+    import classify
+    from flows.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("lỗi giả / a planted bug")
+
+    monkeypatch.setattr(classify, "classify_text", broken)
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    text = tmp_path / "công văn.txt"
+    text.write_text("ỦY BAN NHÂN DÂN XÃ HÒA BÌNH\nCÔNG VĂN\n", encoding="utf-8")
+    for args in (["classify", str(text), "--json"], ["-v", "classify", str(text)]):
+        with pytest.raises(SystemExit) as ended:
+            main(args)
+        assert ended.value.code == 3
+        said = capsys.readouterr()
+        assert "internal error in sohoa, not the input's fault (RuntimeError: lỗi giả / a planted bug)" in said.err
+        assert "lỗi nội bộ của sohoa" in said.err
+        assert ("Traceback" in said.err) == ("-v" in args)  # the traceback printed only when asked for
+        if "--json" in args:
+            assert json.loads(said.out)["exit_code"] == 3
+        (kept,) = re.findall(r"details in (\S+\.txt)", said.err)
+        assert Path(kept).parent == tmp_path / "var" / "crashes"
+        assert "Traceback" in Path(kept).read_text("utf-8") and "a planted bug" in Path(kept).read_text("utf-8")
