@@ -29,13 +29,14 @@ _SHOW_TEXT = {"Tj", "TJ", "'", '"'}
 INVISIBLE = 3  # text render mode: neither fill nor stroke
 
 
-def _without_invisible_text(instructions: list[Any]) -> tuple[list[Any], bool]:
-    """Drop BT…ET blocks that show text only in render mode 3. Tracks Tr through q/Q as PDF does."""
+def _without_invisible_text(instructions: list[Any]) -> tuple[list[Any], list[Any]]:
+    """Drop BT…ET blocks that show text only in render mode 3. Tracks Tr through q/Q as PDF does. Returns what
+    is kept and what was dropped."""
     kept: list[Any] = []
+    dropped: list[Any] = []
     block: list[Any] | None = None
     shows_visible = shows_invisible = False
     render_mode, saved = 0, []
-    changed = False
     for instruction in instructions:
         operator = str(instruction.operator)
         if operator == "q":
@@ -58,36 +59,148 @@ def _without_invisible_text(instructions: list[Any]) -> tuple[list[Any], bool]:
                 shows_visible = True
         if operator == "ET":
             if shows_invisible and not shows_visible:
-                changed = True
+                dropped.extend(block)
             else:
                 kept.extend(block)
             block = None
     if block is not None:
         kept.extend(block)  # an unterminated block: leave it alone
-    return kept, changed
+    return kept, dropped
+
+
+# the resources a content stream names, by the operator that names them (the name is the operand at that index)
+_NAMED_RESOURCES = {
+    "Tf": ("/Font", 0),
+    "gs": ("/ExtGState", 0),
+    "cs": ("/ColorSpace", 0),
+    "CS": ("/ColorSpace", 0),
+    "scn": ("/Pattern", -1),
+    "SCN": ("/Pattern", -1),
+    "BDC": ("/Properties", 1),
+    "DP": ("/Properties", 1),
+    "Do": ("/XObject", 0),
+    "sh": ("/Shading", 0),
+}
+_NAMING_OPERATORS = " ".join([*_NAMED_RESOURCES, "BI", "ID", "EI"])
+
+
+def _named(instructions: list[Any]) -> set[tuple[str, str]]:
+    """The (kind, name) of each resource ``instructions`` name: ("/Font", "/R8") for ``/R8 8 Tf``; an inline
+    image's colour space name counts as a /ColorSpace."""
+    names: set[tuple[str, str]] = set()
+    for instruction in instructions:
+        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+            space = instruction.iimage.obj.get("/CS", instruction.iimage.obj.get("/ColorSpace"))
+            if isinstance(space, pikepdf.Name):
+                names.add(("/ColorSpace", str(space)))
+            continue
+        kind, index = _NAMED_RESOURCES.get(str(instruction.operator), ("", 0))
+        operands = list(instruction.operands)
+        if kind and operands and -len(operands) <= index < len(operands):
+            operand = operands[index]
+            if isinstance(operand, pikepdf.Name):
+                names.add((kind, str(operand)))
+    return names
+
+
+def _resource_names_in_use(pdf: pikepdf.Pdf) -> set[tuple[str, str]] | None:
+    """Every (kind, name) that a content stream the pages show names: the pages', their forms', patterns' and
+    soft masks' (nested), their annotations' appearances and Type 3 glyphs', whatever resources they resolve
+    names in. None when one of them cannot be read (then nothing may be taken for unused)."""
+    in_use: set[tuple[str, str]] = set()
+    pending: list[tuple[pikepdf.Object, pikepdf.Object | None]] = []
+    for page in pdf.pages:
+        pending.append((page.obj, _inherited_resources(page.obj)))
+        for annot in page.obj.get("/Annots", []):
+            appearances = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
+            for appearance in appearances.values() if isinstance(appearances, pikepdf.Dictionary) else []:
+                states = [appearance] if isinstance(appearance, pikepdf.Stream) else []
+                if isinstance(appearance, pikepdf.Dictionary):
+                    states = [state for state in appearance.values() if isinstance(state, pikepdf.Stream)]
+                pending.extend((state, state.get("/Resources")) for state in states)
+    visited: set[tuple[int, int]] = set()
+    while pending:
+        drawing, resources = pending.pop()
+        if drawing.is_indirect:
+            if drawing.objgen in visited:
+                continue
+            visited.add(drawing.objgen)
+        try:
+            in_use |= _named(pikepdf.parse_content_stream(drawing, _NAMING_OPERATORS))
+        except (pikepdf.PdfError, TypeError, ValueError):
+            return None
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        for kind in ("/XObject", "/Pattern"):
+            entries = resources.get(kind)
+            for stream in entries.values() if isinstance(entries, pikepdf.Dictionary) else []:
+                if isinstance(stream, pikepdf.Stream) and stream.get("/Subtype") != pikepdf.Name.Image:
+                    pending.append((stream, stream.get("/Resources", resources)))
+        graphics_states = resources.get("/ExtGState")
+        for graphics in graphics_states.values() if isinstance(graphics_states, pikepdf.Dictionary) else []:
+            mask = graphics.get("/SMask") if isinstance(graphics, pikepdf.Dictionary) else None
+            group = mask.get("/G") if isinstance(mask, pikepdf.Dictionary) else None
+            if isinstance(group, pikepdf.Stream):
+                pending.append((group, group.get("/Resources", resources)))
+        fonts = resources.get("/Font")
+        for font in fonts.values() if isinstance(fonts, pikepdf.Dictionary) else []:
+            procs = font.get("/CharProcs") if isinstance(font, pikepdf.Dictionary) else None
+            for glyph in procs.values() if isinstance(procs, pikepdf.Dictionary) else []:
+                if isinstance(glyph, pikepdf.Stream):
+                    pending.append((glyph, font.get("/Resources", resources)))
+    return in_use
+
+
+def _inherited_resources(page: pikepdf.Dictionary) -> pikepdf.Object | None:
+    node: pikepdf.Object | None = page
+    for _ in range(32):  # a page tree that loops back on itself is not followed for ever
+        if not isinstance(node, pikepdf.Dictionary):
+            return None
+        if "/Resources" in node:
+            return node.Resources
+        node = node.get("/Parent")
+    return None
 
 
 def strip_invisible_text(source: Path, target: Path) -> list[int]:
-    """Copy ``source`` to ``target`` without invisible text layers; return the page numbers that lost one."""
+    """Copy ``source`` to ``target`` without invisible text layers; return the page numbers that lost one.
+
+    The resources that only the removed text named (the earlier OCR's font, mostly) go too, from the resources
+    of the page or form it was removed from: a resource some content the pages still show names (by the same
+    name, in any resources) stays, and so does everything when some content cannot be read."""
     stripped: list[int] = []
+    # (resources dictionary, the (kind, name)s the text removed from a stream drawing with it named)
+    orphans: list[tuple[pikepdf.Object | None, set[tuple[str, str]]]] = []
     with pikepdf.open(source) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
             changed = False
-            instructions, page_changed = _without_invisible_text(pikepdf.parse_content_stream(page))
-            if page_changed:
+            instructions, dropped = _without_invisible_text(pikepdf.parse_content_stream(page))
+            resources = _inherited_resources(page.obj)
+            if dropped:
                 page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(instructions))
+                orphans.append((resources, _named(dropped)))
                 changed = True
-            resources = page.obj.get("/Resources")
             xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
             for _, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
                 if xobject.get("/Subtype") != "/Form":
                     continue
-                instructions, form_changed = _without_invisible_text(pikepdf.parse_content_stream(xobject))
-                if form_changed:
+                instructions, dropped = _without_invisible_text(pikepdf.parse_content_stream(xobject))
+                if dropped:
                     xobject.write(pikepdf.unparse_content_stream(instructions))
+                    orphans.append((xobject.get("/Resources", resources), _named(dropped)))
                     changed = True
             if changed:
                 stripped.append(number)
+        in_use = _resource_names_in_use(pdf) if orphans else None
+        for resources, named in orphans if in_use is not None else []:
+            if not isinstance(resources, pikepdf.Dictionary):
+                continue
+            for kind, name in named - (in_use or set()):
+                entries = resources.get(kind)
+                if isinstance(entries, pikepdf.Dictionary) and name in entries:
+                    del entries[name]
+                    if len(entries) == 0:
+                        del resources[kind]
         pdf.save(target)
     return stripped
 

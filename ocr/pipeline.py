@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import hashlib
 import io
 import itertools
 import logging
@@ -66,7 +67,13 @@ from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path
-from sohoa.pdfa import document_problems, icc_profile_problem, mend, output_intent_components
+from sohoa.pdfa import (
+    document_problems,
+    icc_profile_problem,
+    mend,
+    output_intent_components,
+    painted_device_spaces,
+)
 from sohoa.pdfium import PageSurvey, open_pdf
 from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text
 
@@ -944,11 +951,19 @@ def assemble_pdf(
             meta["xmp:CreatorTool"] = "sohoa"
             if not meta.get("dc:title"):  # a born-digital input's own title stays
                 meta["dc:title"] = title
+            if "xmp:Thumbnails" in meta:
+                # an authoring tool's preview of the page, base64 JPEG in the XMP (Photoshop's: 20 KB, a quarter
+                # of a gray scan's output); the searchable copy shows the page itself, the original keeps it
+                del meta["xmp:Thumbnails"]
             for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd"):
                 if key in meta:  # an input's own claim; made again below only if it holds for what is written
                     del meta[key]
-        # an input's own PDF/A output intent is kept (and its colours checked against it)
+        # an input's own PDF/A output intent is kept (and its colours checked against it); its PDF/X intent only
+        # where its profile describes a colour the pages paint in (a press profile for DeviceCMYK)
+        if output_intent_components(out) is None:
+            drop_unused_press_intents(out, skip=frozenset(layers))
         added = add_pdfa_output_intent(out) if output_intent_components(out) is None else None
+        share_identical_profiles(out)
         try:
             mend(out)
             # the text layers are sohoa's own (invisible text in an embedded font): not parsed again
@@ -1138,6 +1153,87 @@ def add_pdfa_output_intent(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
         pdf.Root.OutputIntents = pikepdf.Array()
     pdf.Root.OutputIntents.append(intent)
     return intent
+
+
+# the XMP namespaces of a PDF/X identification (GTS_PDFXVersion: ISO 15930's own and Adobe's older one)
+_PDFX_XMP_NAMESPACES = ("http://www.npes.org/pdfx/ns/id/", "http://ns.adobe.com/pdfx/1.3/")
+_DEVICE_SPACE_OF = {3: "DeviceRGB", 4: "DeviceCMYK"}
+
+
+def drop_unused_press_intents(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozenset()) -> bool:
+    """Take out the output intents (PDF/X's, a press's CMYK profile) of an input that has no PDF/A one when
+    their profiles describe no colour its pages paint in, and with them its PDF/X identification
+    (GTS_PDFXVersion / GTS_PDFXConformance in the document information and the XMP): the file is then no longer
+    PDF/X, and does not say it is. True when it did.
+
+    A CMYK profile describes DeviceCMYK, an RGB one DeviceRGB; DeviceGray, ICCBased and Lab colours are
+    described whatever the intent (sRGB's, which ``add_pdfa_output_intent`` then adds). A page that paints
+    DeviceCMYK (or names a space that falls back to it) keeps the press's profile, which is what its colours
+    mean; a gray scan saved as PDF/X does not carry a 390 KB press profile for nothing (QA56: OCRmyPDF's output
+    of ``francais.pdf`` was 6 times smaller). An intent without an embedded profile, or with a gray one, is
+    taken for a press's and kept."""
+    intents = pdf.Root.get("/OutputIntents")
+    if not isinstance(intents, pikepdf.Array) or len(intents) == 0:
+        return False
+    described: set[str] = set()
+    for intent in intents:
+        profile = intent.get("/DestOutputProfile") if isinstance(intent, pikepdf.Dictionary) else None
+        components = int(profile.get("/N", 0)) if isinstance(profile, pikepdf.Stream) else 0
+        if components not in _DEVICE_SPACE_OF:
+            return False
+        described.add(_DEVICE_SPACE_OF[components])
+    if described & painted_device_spaces(pdf, skip):
+        return False
+    del pdf.Root.OutputIntents
+    info = pdf.trailer.get("/Info")
+    if isinstance(info, pikepdf.Dictionary):
+        for key in ("/GTS_PDFXVersion", "/GTS_PDFXConformance"):
+            if key in info:
+                del info[key]
+    with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+        for key in list(meta):
+            if key.startswith("{") and key[1 : key.index("}")] in _PDFX_XMP_NAMESPACES and "GTS_PDFX" in key:
+                del meta[key]
+    return True
+
+
+def share_identical_profiles(pdf: pikepdf.Pdf) -> int:
+    """Make the ICCBased colour spaces of the pages' resources and images (top level, as an authoring tool writes
+    a DefaultCMYK or an image's profile) that hold a copy of the output intent's profile — the same bytes, the
+    same dictionary — use the intent's stream itself: Photoshop's PDF/X writes its 390 KB press profile twice
+    (QA56, ``cmyk.pdf``). The colours stay as they were. Returns how many colour spaces now share it."""
+    intents = pdf.Root.get("/OutputIntents")
+    profiles = [i.get("/DestOutputProfile") for i in intents] if isinstance(intents, pikepdf.Array) else []
+    wanted = {_profile_key(p): p for p in profiles if isinstance(p, pikepdf.Stream)}
+    if not wanted:
+        return 0
+    shared = 0
+    spaces: list[pikepdf.Object | None] = []
+    for page in pdf.pages:
+        resources = page.obj.get("/Resources")
+        if not isinstance(resources, pikepdf.Dictionary):
+            continue
+        for kind in ("/ColorSpace", "/XObject"):
+            entries = resources.get(kind)
+            for value in entries.values() if isinstance(entries, pikepdf.Dictionary) else []:
+                spaces.append(value.get("/ColorSpace") if isinstance(value, pikepdf.Stream) else value)
+    for space in spaces:
+        if not isinstance(space, pikepdf.Array) or len(space) != 2 or space[0] != pikepdf.Name.ICCBased:
+            continue
+        profile = space[1]
+        if not isinstance(profile, pikepdf.Stream) or any(profile.objgen == p.objgen for p in wanted.values()):
+            continue
+        model = wanted.get(_profile_key(profile))
+        if model is not None:
+            space[1] = model
+            shared += 1
+    return shared
+
+
+def _profile_key(profile: pikepdf.Stream) -> tuple[str, bytes]:
+    """What makes two ICC profile streams the same: their dictionaries but for /Length, and their stored bytes."""
+    entries = {str(k): repr(v) for k, v in profile.items() if k != "/Length"}
+    return repr(sorted(entries.items())), hashlib.sha256(profile.read_raw_bytes()).digest()
 
 
 def remove_output_intent(pdf: pikepdf.Pdf, intent: pikepdf.Dictionary) -> None:

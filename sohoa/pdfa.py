@@ -153,6 +153,21 @@ def document_problems(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = froze
     return _first(problems)
 
 
+def painted_device_spaces(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozenset()) -> set[str]:
+    """The device colour spaces (DeviceRGB, DeviceCMYK) ``pdf``'s pages and annotation appearances paint in or name
+    (content streams, images, inline images, colour spaces, shadings, patterns, forms, soft masks, transparency
+    groups; an Indexed base, a Separation or DeviceN alternate), as ``document_problems`` finds them: what an
+    output intent has to describe. A resource that is named but never painted counts too (the safe side).
+    DeviceGray is left out: any output intent describes it (6.2.4.3). ``skip``: forms known to paint in none."""
+    painted: set[str] = set()
+    seen = set(skip)
+    for number, page in enumerate(pdf.pages, start=1):
+        resources = _inherited(page.obj, "/Resources")
+        drawing_problems(page.obj, resources, f"page {number}", None, seen, painted)
+    annotation_problems(pdf, None, painted)
+    return painted
+
+
 def mend(pdf: pikepdf.Pdf) -> list[str]:
     """Mend what PDF/A forbids but inputs commonly carry, where that changes nothing a page shows or prints:
     image interpolation hints (6.2.8: a viewer's smoothing, not pixels), link annotations without flags (6.3.2:
@@ -246,7 +261,9 @@ def interactive_form_problems(pdf: pikepdf.Pdf) -> list[str]:
     return problems
 
 
-def annotation_problems(pdf: pikepdf.Pdf, intent_components: int | None) -> list[str]:
+def annotation_problems(pdf: pikepdf.Pdf, intent_components: int | None, painted: set[str] | None = None) -> list[str]:
+    """6.3.1–6.3.3 and 6.8 for each page's annotations, and ``drawing_problems`` for their normal appearances
+    (``painted``: see there)."""
     problems: list[str] = []
     seen: set[tuple[int, int]] = set()
     for number, page in enumerate(pdf.pages, start=1):
@@ -282,7 +299,7 @@ def annotation_problems(pdf: pikepdf.Pdf, intent_components: int | None) -> list
             for state in states:
                 if isinstance(state, pikepdf.Stream):
                     resources = state.get("/Resources", pikepdf.Dictionary())
-                    problems.extend(drawing_problems(state, resources, where, intent_components, seen))
+                    problems.extend(drawing_problems(state, resources, where, intent_components, seen, painted))
     return problems
 
 
@@ -378,10 +395,13 @@ def drawing_problems(
     where: str,
     intent_components: int | None,
     seen: set[tuple[int, int]],
+    painted: set[str] | None = None,
 ) -> list[str]:
     """A content stream (a page's, an appearance, a form XObject, a tiling pattern) and what it draws: fonts
     embedded, device colours matching the output intent, images and graphics states PDF/A allows. ``seen``: form
-    XObjects and patterns already checked (shared by every page)."""
+    XObjects and patterns already checked (shared by every page). ``painted``, when given, gathers the device
+    colour spaces (DeviceRGB, DeviceCMYK) it and what it draws paint in, a transparency group's blending space
+    included."""
     problems: list[str] = []
     spaces: set[str] = set()
     profiles: list[pikepdf.Object] = []  # the ICC profile streams of the ICCBased colour spaces it uses
@@ -410,14 +430,19 @@ def drawing_problems(
         if isinstance(shading, pikepdf.Dictionary):
             spaces |= _device_spaces(shading.get("/ColorSpace"))
             profiles += _icc_profiles(shading.get("/ColorSpace"))
+    drawn: list[tuple[pikepdf.Object, pikepdf.Object | None]] = []
     for _, state in _entries(resources, "/ExtGState"):
         if not isinstance(state, pikepdf.Dictionary):
             continue
+        soft_mask = state.get("/SMask")
+        if painted is not None and isinstance(soft_mask, pikepdf.Dictionary):
+            group = soft_mask.get("/G")  # a soft mask paints its own form (a luminosity mask in colour)
+            if isinstance(group, pikepdf.Stream):
+                drawn.append((group, group.get("/Resources", resources)))
         if "/TR" in state or state.get("/TR2", pikepdf.Name.Default) != pikepdf.Name.Default:
             problems.append(f"6.2.5: {where} sets a transfer function")
         if "/HTP" in state:
             problems.append(f"6.2.5: {where} sets a halftone phase (HTP)")
-    drawn: list[tuple[pikepdf.Object, pikepdf.Object | None]] = []
     for _, pattern in _entries(resources, "/Pattern"):
         if isinstance(pattern, pikepdf.Stream):  # a tiling pattern paints with its own content stream
             drawn.append((pattern, pattern.get("/Resources")))
@@ -453,7 +478,12 @@ def drawing_problems(
         if stream.objgen in seen:
             continue
         seen.add(stream.objgen)
-        problems.extend(drawing_problems(stream, own_resources, where, intent_components, seen))
+        problems.extend(drawing_problems(stream, own_resources, where, intent_components, seen, painted))
+    if painted is not None:
+        group = drawing.get("/Group")
+        if isinstance(group, pikepdf.Dictionary):
+            spaces |= _device_spaces(group.get("/CS"))
+        painted |= spaces
     for device in sorted(spaces):
         if _INTENT_SPACE.get(intent_components or 0) != device:
             problems.append(f"6.2.4.3: {where} paints in {device} without a matching output intent")

@@ -16,6 +16,7 @@ from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont, ImageStat
 
 from ocr import ocr_document
 from ocr.inputs import inspect_input
+from ocr.modes import strip_invisible_text
 from ocr.pipeline import CMYK_PROFILE, image_to_pdf, stored_image_bytes
 from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, page_quality
 from sohoa.record import PlacedWord
@@ -418,6 +419,84 @@ def test_the_pages_of_a_cmyk_tiff_share_one_profile_stream(tmp_path: Path) -> No
             assert len({space[1].objgen for space in spaces}) == 1
             kept = spaces[0][1].read_bytes()
             assert kept == (OWN_CMYK_PROFILE if name == "own" else CMYK_PROFILE).read_bytes()
+
+
+def _pdfx_scan(tmp_path: Path, mode: str) -> Path:
+    """A one-page JPEG scan (``mode``: "L" or "CMYK") saved as PDF/X-3 as Photoshop saves one: a press's CMYK
+    profile as its output intent, its PDF/X identification in the document information and the XMP, a thumbnail
+    in the XMP and, for a CMYK page, a DefaultCMYK on a copy of the press profile."""
+    jpeg = tmp_path / f"scan-{mode}.jpg"
+    Image.open(scan_page(tmp_path / "p.png")).convert(mode).save(jpeg, quality=85, dpi=(300, 300))
+    target = tmp_path / f"pdfx-{mode}.pdf"
+    target.write_bytes(img2pdf.convert(str(jpeg)))
+    press = CMYK_PROFILE.read_bytes()
+    with pikepdf.open(target, allow_overwriting_input=True) as pdf:
+        intent = pikepdf.Dictionary(
+            Type=pikepdf.Name.OutputIntent,
+            S=pikepdf.Name.GTS_PDFX,
+            OutputConditionIdentifier="CGATS TR 001",
+            Info="U.S. Web Coated (SWOP) v2",
+            DestOutputProfile=pdf.make_stream(press, N=4),
+        )
+        pdf.Root.OutputIntents = pikepdf.Array([pdf.make_indirect(intent)])
+        if mode == "CMYK":
+            copy = pdf.make_stream(press, N=4)
+            pdf.pages[0].Resources.ColorSpace = pikepdf.Dictionary(
+                DefaultCMYK=pikepdf.Array([pikepdf.Name.ICCBased, copy])
+            )
+        pdf.trailer.Info = pikepdf.Dictionary(GTS_PDFXVersion="PDF/X-3:2002", GTS_PDFXConformance="PDF/X-3:2002")
+        with pdf.open_metadata(set_pikepdf_as_editor=False, update_docinfo=False) as meta:
+            meta["{http://www.npes.org/pdfx/ns/id/}GTS_PDFXVersion"] = "PDF/X-3:2002"
+            meta["xmp:Thumbnails"] = "a preview, base64 JPEG " * 800
+        pdf.save(target)
+    return target
+
+
+def _pdfx_claims(pdf: pikepdf.Pdf) -> list[str]:
+    info = [str(key) for key in pdf.trailer.get("/Info", {}) if "GTS_PDFX" in str(key)]
+    return info + [key for key in pdf.open_metadata() if "GTS_PDFX" in key]
+
+
+def test_a_gray_pdfx_scan_gets_the_srgb_intent_not_the_press_profile_it_does_not_use(tmp_path: Path) -> None:
+    """QA56: OCRmyPDF's francais.pdf (a gray JPEG saved as PDF/X-3 with a 390 KB press profile) came out at
+    477 KB, the press profile kept as the PDF/A intent; `ocrmypdf --output-type pdfa` gave 77 KB. A profile that
+    describes DeviceCMYK only, on pages that paint none, goes (with the PDF/X identification, which the file no
+    longer meets), sRGB's intent comes instead; the XMP thumbnail goes too. The scan stays byte for byte."""
+    source = _pdfx_scan(tmp_path, "L")
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (intent,) = pdf.Root.OutputIntents
+        assert (intent.S, intent.DestOutputProfile.N) == (pikepdf.Name.GTS_PDFA1, 3)
+        assert _pdfx_claims(pdf) == []
+        assert "xmp:Thumbnails" not in pdf.open_metadata()
+        (image,) = pdf.pages[0].get_images().values()
+        assert stored_image_bytes(image) == (tmp_path / "scan-L.jpg").read_bytes()
+    size = (tmp_path / "out.pdf").stat().st_size
+    assert size < (tmp_path / "scan-L.jpg").stat().st_size + 30_000, size  # the 187 KB press profile is not in it
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
+
+
+def test_a_cmyk_pdfx_scan_keeps_its_press_profile_stored_once(tmp_path: Path) -> None:
+    """A PDF/X page that paints DeviceCMYK keeps its press profile as the PDF/A intent (its colours mean what that
+    profile says) and its PDF/X identification; QA56's cmyk.pdf held that profile twice (the intent's and a
+    DefaultCMYK's copy, 808 KB out): the copy now uses the intent's stream."""
+    source = _pdfx_scan(tmp_path, "CMYK")
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        profiles = {intent.DestOutputProfile.objgen for intent in pdf.Root.OutputIntents}
+        assert sorted(str(intent.S) for intent in pdf.Root.OutputIntents) == ["/GTS_PDFA1", "/GTS_PDFX"]
+        (profile,) = profiles
+        assert pdf.get_object(profile).read_bytes() == CMYK_PROFILE.read_bytes()
+        assert pdf.pages[0].Resources.ColorSpace.DefaultCMYK[1].objgen == profile
+        assert "/GTS_PDFXVersion" in pdf.trailer.Info
+        (image,) = pdf.pages[0].get_images().values()
+        assert image.ColorSpace == pikepdf.Name.DeviceCMYK
+    assert (tmp_path / "out.pdf").stat().st_size < source.stat().st_size - 50_000
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
 
 
 def test_an_rgb_scan_carrying_a_profile_pdfa_does_not_accept_is_painted_in_device_rgb(tmp_path: Path) -> None:
@@ -861,6 +940,52 @@ def test_modes_skip_text_redo_and_force(tmp_path: Path) -> None:
     assert layer_text(tmp_path / "force.pdf").count("hiệu lực của hợp đồng thế chấp") == 1
     with pytest.raises(ValueError):
         ocr_document(BORN_DIGITAL, tmp_path / "x.pdf", mode="sometimes")
+
+
+def _helvetica(name: str) -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(name))
+
+
+def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> None:
+    """QA56: `--mode redo` on OCRmyPDF's graph_ocred.pdf took the old invisible text out but left its font in
+    the page's resources (pdffonts listed two GlyphLessFonts; 40.4 KB against 38.4 KB with force). What only the
+    removed text named goes; what other content still names, or what it never named, stays."""
+    source = tmp_path / "old-ocr.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        old, shared, unused = (pdf.make_indirect(_helvetica(n)) for n in ("/Courier", "/Helvetica", "/Symbol"))
+        page.Resources.Font = pikepdf.Dictionary(Fold=old, Fshared=shared, Funused=unused)
+        page.Resources.ExtGState = pikepdf.Dictionary(GSold=pikepdf.Dictionary(CA=1))
+        # a form without resources of its own draws with the page's: its visible text keeps /Fshared in use
+        form = pdf.make_stream(b"BT /Fshared 8 Tf 10 10 Td (shown) Tj ET", Type=pikepdf.Name.XObject)
+        form.Subtype, form.BBox = pikepdf.Name.Form, [0, 0, 100, 100]
+        page.Resources.XObject.Fm = form
+        layer = b"BT /GSold gs /Fold 40 Tf 3 Tr 50 50 Td (zzqx old layer) Tj /Fshared 9 Tf (zzqy) Tj ET /Fm Do"
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    assert strip_invisible_text(source, tmp_path / "stripped.pdf") == [1]
+    with pikepdf.open(tmp_path / "stripped.pdf") as pdf:
+        resources = pdf.pages[0].Resources
+        assert sorted(resources.Font.keys()) == ["/Fshared", "/Funused"]
+        assert "/ExtGState" not in resources
+        assert "/Fm" in resources.XObject
+
+    # the whole way, on a page whose only other text is the old layer: its font is gone from the output
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        del page.Resources.XObject.Fm, page.Resources.ExtGState
+        page.Resources.Font = pikepdf.Dictionary(Fold=pdf.make_indirect(_helvetica("/Courier")))
+        (image,) = page.Resources.XObject.keys()  # the scan, 420 × 264 pt
+        page.Contents = pdf.make_stream(f"q 420 0 0 264 0 0 cm {image} Do Q BT /Fold 40 Tf 3 Tr (zzqx) Tj ET".encode())
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "redo.pdf", workers=1, mode="redo")
+    assert [p.ocr for p in result.pages] == [True] and "zzqx" not in result.text
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])  # the old font was not embedded: PDF/A again
+    fonts = subprocess.run(["pdffonts", str(tmp_path / "redo.pdf")], capture_output=True, text=True, check=True)
+    assert [line.split()[0] for line in fonts.stdout.splitlines()[2:]] == ["GlyphLessFont"]
+    text = subprocess.run(["pdftotext", str(tmp_path / "redo.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "zzqx" not in text and unicodedata.normalize("NFC", text).count("hộ tịch trực tuyến") == 1
 
 
 def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_path: Path) -> None:

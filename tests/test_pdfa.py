@@ -11,7 +11,7 @@ import pikepdf
 import pytest
 
 from ocr.pipeline import add_pdfa_output_intent
-from sohoa.pdfa import MAX_PROBLEMS, document_problems, mend
+from sohoa.pdfa import MAX_PROBLEMS, document_problems, mend, painted_device_spaces
 
 
 def conforming() -> pikepdf.Pdf:
@@ -176,6 +176,40 @@ def test_device_rgb_needs_an_rgb_intent() -> None:
     pdf = conforming()
     pdf.Root.OutputIntents[0].DestOutputProfile.N = 4  # a CMYK press profile
     assert any("paints in DeviceRGB" in problem for problem in document_problems(pdf))
+
+
+def test_painted_device_spaces_finds_cmyk_however_it_is_painted() -> None:
+    """What decides whether an input's PDF/X press profile is kept (``drop_unused_press_intents``): DeviceCMYK
+    painted by an operator, a Separation's alternate, a soft mask's group or a page's blending space; gray is
+    not counted (any intent describes it)."""
+    pdf = conforming()
+    assert painted_device_spaces(pdf) == {"DeviceRGB"}  # its "1 0 0 rg"
+    pdf.pages[0].Contents = pdf.make_stream(b"0.5 g 0 0 10 10 re f")
+    assert painted_device_spaces(pdf) == set()
+    ways: list[Callable[[pikepdf.Pdf], None]] = [
+        lambda pdf: pdf.pages[0].__setattr__("Contents", pdf.make_stream(b"0 0 0 1 k")),
+        lambda pdf: pdf.pages[0].Resources.__setattr__(
+            "ColorSpace",
+            pikepdf.Dictionary(Spot=[pikepdf.Name.Separation, pikepdf.Name.Gold, pikepdf.Name.DeviceCMYK, 0]),
+        ),
+        lambda pdf: pdf.pages[0].obj.__setattr__(
+            "Group", pikepdf.Dictionary(S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceCMYK)
+        ),
+        lambda pdf: pdf.pages[0].Resources.__setattr__(
+            "ExtGState",
+            pikepdf.Dictionary(
+                GS=pikepdf.Dictionary(
+                    SMask=pikepdf.Dictionary(
+                        S=pikepdf.Name.Luminosity, G=pdf.make_stream(b"0 0 0 1 k", BBox=[0, 0, 1, 1])
+                    )
+                )
+            ),
+        ),
+    ]
+    for way in ways:
+        pdf = conforming()
+        way(pdf)
+        assert "DeviceCMYK" in painted_device_spaces(pdf)
 
 
 def test_a_long_document_lists_a_few_problems_not_one_per_page() -> None:
