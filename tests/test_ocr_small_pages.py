@@ -16,9 +16,8 @@ from PIL import Image, ImageDraw, ImageFont
 from classify.review import reason_in_vietnamese
 from flows.pipeline import Outcome, process_many
 from ocr import tesseract_library
-from ocr.inputs import SmallPage, inspect_input
+from ocr.inputs import inspect_input
 from ocr.pipeline import ocr_document
-from ocr.quality import TOO_SMALL, too_small_reason
 from sohoa.errors import BadInputError, Problem
 from tests.conftest import SHARED, make_settings
 from tests.test_cli import sohoa
@@ -53,11 +52,12 @@ def test_a_page_too_small_between_readable_pages_is_kept_unread_and_sent_to_revi
     stack = strip_between_scans(tmp_path / "ba trang.pdf")
     info = inspect_input(stack)
     assert info.page_count == 3
-    assert info.small_pages == (SmallPage(2, "the page is 5.1×5.1 mm", "trang 5,1×5,1 mm"),)
+    (small,) = info.small_pages
+    assert (small.number, small.size, small.size_vi) == (2, "the page is 5.1×5.1 mm", "trang 5,1×5,1 mm")
 
     result = ocr_document(stack, tmp_path / "ra.pdf", bands=1)
     page = result.pages[1]
-    assert (page.ocr, page.quality, page.too_small) == (False, TOO_SMALL, "the page is 5.1×5.1 mm")
+    assert (page.ocr, page.quality, page.too_small) == (False, "too_small", "the page is 5.1×5.1 mm")
     assert [p.ocr for p in result.pages] == [True, False, True]
     assert "THÔNG BÁO" in result.text.split("\f")[0] and "Nơi nhận" in result.text.split("\f")[2]
     with pikepdf.open(tmp_path / "ra.pdf") as out, pikepdf.open(stack) as original:
@@ -65,6 +65,8 @@ def test_a_page_too_small_between_readable_pages_is_kept_unread_and_sent_to_revi
         assert out.pages[1].mediabox == original.pages[1].mediabox  # as it was: no text layer laid on it
         drawn = out.pages[1].obj.Resources.get("/XObject", pikepdf.Dictionary())
         assert not [name for name in drawn.keys() if str(name).startswith("/OCR")]  # noqa: SIM118 (a pikepdf one)
+
+    from ocr.quality import too_small_reason
 
     reason = too_small_reason(2, page.too_small)
     assert reason == "page 2: too small to be a scan (the page is 5.1×5.1 mm); kept as it is, not read"
@@ -113,7 +115,7 @@ def test_a_tiff_page_too_small_between_readable_pages_is_kept_unread(tmp_path: P
     info = inspect_input(tiff)
     assert info.page_count == 3 and [page.number for page in info.small_pages] == [2]
     result = ocr_document(tiff, tmp_path / "ra.pdf", bands=1)
-    assert [(p.ocr, p.quality == TOO_SMALL) for p in result.pages] == [(True, False), (False, True), (True, False)]
+    assert [(p.ocr, p.quality == "too_small") for p in result.pages] == [(True, False), (False, True), (True, False)]
     assert result.pages[1].too_small == "60×60 px, 10.2×10.2 mm at 150 dpi"
     with pikepdf.open(tmp_path / "ra.pdf") as out:
         assert len(out.pages) == 3
@@ -130,7 +132,7 @@ def test_ocrmypdfs_3small_is_read_with_its_strip_kept(tmp_path: Path) -> None:
     ) in proc.stdout
     proc = sohoa("ocr", str(ODD_PDFS / "3small.pdf"), str(tmp_path / "3small.pdf"), "--json", data_dir=tmp_path)
     pages = json.loads(proc.stdout)["pages"]
-    assert [(p["ocr"], p["quality"] == TOO_SMALL) for p in pages] == [(True, False), (False, True), (True, False)]
+    assert [(p["ocr"], p["quality"] == "too_small") for p in pages] == [(True, False), (False, True), (True, False)]
     assert pages[1]["too_small"] == "the page is 50.8×6.3 mm"
 
 
