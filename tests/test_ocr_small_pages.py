@@ -81,6 +81,14 @@ def test_a_page_too_small_between_readable_pages_is_kept_unread_and_sent_to_revi
     assert done.outcome == Outcome.ARCHIVED, (done.outcome, done.reason_en)
     assert done.record is not None and done.record.needs_review
     assert reason in done.record.review_reasons, done.record.review_reasons
+    from flows.commands_storage import record_summary
+
+    shown = "\n".join(record_summary(done.record, None, []))
+    assert (
+        "quá nhỏ để là bản quét (trang 5,1×5,1 mm), không nhận dạng / too small to be a scan (the page is 5.1×5.1 mm), "
+        "not read"
+    ) in shown, shown
+    assert "trang 2: quá nhỏ để là một bản quét" in shown  # its review reason, Vietnamese / English
 
 
 def test_a_document_whose_pages_are_all_too_small_is_still_refused(tmp_path: Path) -> None:
