@@ -19,7 +19,7 @@ from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
 from classify.rules import LOST_SLASH_NOTE
 from classify.training import examples
-from sohoa.record import Classification, Field_, Record
+from sohoa.record import Classification, Field_, Record, size_in_vietnamese
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +275,13 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
         r"trang \1: không đọc được chữ nào (trang trắng, ảnh chụp, hoặc bị lộn ngược)",
     ),
     (re.compile(r"^page (\d+): low OCR quality \((.*)\)$"), r"trang \1: chất lượng nhận dạng chữ thấp (\2)"),
+    (
+        re.compile(r"^page (\d+): too small to be a scan \((.*)\); kept as it is, not read$"),
+        lambda found: (
+            f"trang {found.group(1)}: quá nhỏ để là một bản quét ({size_in_vietnamese(found.group(2))}); "
+            "giữ nguyên, không nhận dạng chữ"
+        ),
+    ),
     (re.compile(r"^signature did not verify right after signing$"), "chữ ký không kiểm tra đạt ngay sau khi ký"),
     (
         re.compile(r"^not PDF/A: page (\d+) is in CMYK colours \(scan it again in RGB colour or gray\)$"),

@@ -44,6 +44,7 @@ if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `so
 
     from flows.pipeline import BatchReport, DocumentResult
     from flows.prefect_server import TemporaryPrefectServer
+    from sohoa.record import PageOcr
 
 EXIT_OK, EXIT_NOT_RIGHT, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
 
@@ -974,7 +975,14 @@ def ocr(
                 f"thẩm quyền) / {corrected} từ được sửa dấu theo các từ bên cạnh",
                 markup=False,
             )
+        from sohoa.record import page_run
+
+        kept = [page.number for page in result.pages if not page.ocr and page.too_small is None]
+        if kept and len(kept) < len(result.pages):
+            out.print(f"  giữ lớp chữ / text layer kept: tr. / p. {page_run(kept)}", markup=False)
         for page in result.pages:
+            if (said := _page_quality_said(page)) is not None:
+                out.print(f"  {said}", markup=False)
             if page.dpi_assumed:
                 out.print(
                     f"  page {page.number}: the image states no resolution; taken as {page.dpi} dpi, the page size "
@@ -1001,6 +1009,33 @@ def ocr(
                 "có trong bản này (ghi lại tệp sẽ làm hỏng chữ ký); tệp gốc vẫn giữ nguyên",
                 markup=False,
             )
+
+
+def _page_quality_said(page: PageOcr) -> str | None:
+    """A page `sohoa ocr` names in its plain output, Vietnamese / English (until 2026-12-01 in --json only, QA56):
+    one of low quality (it sends a record to review), a blank one, one too small to be a scan (kept as it is, not
+    read); None for a page read well or whose text layer was kept."""
+    from ocr.quality import BLANK, LOW, LOW_CONFIDENCE, MIN_LEXICON_SHARE
+    from sohoa.record import size_in_vietnamese
+
+    said = f"trang / page {page.number}: "
+    if page.too_small is not None:
+        return (
+            f"{said}quá nhỏ để là bản quét / too small to be a scan ({size_in_vietnamese(page.too_small)} / "
+            f"{page.too_small}), giữ nguyên, không nhận dạng / kept as it is, not read"
+        )
+    if page.quality == BLANK:
+        return f"{said}trang trắng / blank"
+    if page.quality != LOW:
+        return None
+    if page.confidence is None:
+        return f"{said}không đọc được chữ nào / no words read"
+    signals = [f"độ tin cậy / confidence {page.confidence:.1f}"]
+    if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
+        signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
+    elif page.confidence >= LOW_CONFIDENCE:
+        signals.append("dưới ngưỡng / below the bar")
+    return f"{said}chất lượng thấp / low quality ({'; '.join(signals)})"
 
 
 @app.command(

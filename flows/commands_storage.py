@@ -172,7 +172,7 @@ def record_summary(
         if value not in (None, "", []):
             lines.append(f"{label:<30} {value}")
 
-    from sohoa.record import DECIDED_BY_WORDS, QUALITY_WORDS, STATE_WORDS, in_words
+    from sohoa.record import DECIDED_BY_WORDS, QUALITY_WORDS, STATE_WORDS, in_words, size_in_vietnamese
 
     lines: list[str] = []
     line("Mã hồ sơ / record", f"{record.id} ({in_words(STATE_WORDS, record.state.value)})")
@@ -210,7 +210,12 @@ def record_summary(
         line("Cần xem lại / needs review", "; ".join(map(reason_in_both, waiting)))
     if record.ocr is not None:
         for page in record.ocr.pages:
-            if not page.ocr:
+            if page.too_small is not None:  # kept in the copy as it is, not read (ocr.inputs.SmallPage)
+                how = (
+                    f"quá nhỏ để là bản quét ({size_in_vietnamese(page.too_small)}), không nhận dạng / "
+                    f"too small to be a scan ({page.too_small}), not read"
+                )
+            elif not page.ocr:
                 how = "giữ lớp chữ / text layer kept"
             elif page.quality == "blank":  # no ink on it (ocr.quality.blank_image): the back of a sheet
                 how = "OCR, trang trắng / blank page"

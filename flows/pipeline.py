@@ -1418,7 +1418,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
-    from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason
+    from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, too_small_reason
 
     shown = logged_as(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
@@ -1473,6 +1473,9 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             if page.quality == LOW or (page.quality == BLANK and every_page_blank):
                 record.needs_review = True
                 record.review_reasons.append(low_quality_reason(page.number, page.confidence, page.lexicon_share))
+            if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is
+                record.needs_review = True
+                record.review_reasons.append(too_small_reason(page.number, page.too_small))
         if record.ocr.pdfa is None and (cmyk := cmyk_reason(record.ocr.pdfa_problems)):
             record.needs_review = True
             record.review_reasons.append(cmyk)

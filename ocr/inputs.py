@@ -40,10 +40,28 @@ MEDIA_TYPES = {
 
 
 @dataclass(frozen=True)
+class SmallPage:
+    """A page too small to be a scan (``MIN_SCAN_MM``, ``MIN_SCAN_PIXELS``: a strip cut from a sheet, an icon) in a
+    document that has pages of a usable size: kept in the output as it is, not read (OCRmyPDF's ``3small.pdf``, a
+    50.8×6.3 mm page between two readable ones: the whole document was refused and its good pages lost with it).
+    A document whose every page is too small, and a one-page file, is refused as before."""
+
+    number: int
+    size: str  # what is too small, in English: "the page is 50.8×6.3 mm", "60×60 px, 5.1×5.1 mm at 300 dpi"
+    size_vi: str  # the same in Vietnamese
+
+    def error(self, path: Path, *, named: bool = True) -> BadInputError:
+        """The refusal of a document whose pages are all too small (``named``: the page is said)."""
+        where_en, where_vi = (f"page {self.number}: ", f"trang {self.number}: ") if named else ("", "")
+        return BadInputError(path, Problem.TOO_SMALL, f"{where_en}{self.size}", f"{where_vi}{self.size_vi}")
+
+
+@dataclass(frozen=True)
 class InputInfo:
     path: Path
     kind: str  # pdf | tiff | jpeg | png
     page_count: int
+    small_pages: tuple[SmallPage, ...] = ()  # kept as they are, not read (``SmallPage``)
 
     @property
     def media_type(self) -> str:
@@ -126,8 +144,8 @@ def inspect_input(path: Path) -> InputInfo:
             raise BadInputError(path, problem, *OTHER_IMAGE_ADVICE[known])
         raise BadInputError(path, problem, _what_it_begins_with(head))
     if kind == "pdf":
-        return InputInfo(path, kind, _check_pdf(path, size))
-    return InputInfo(path, kind, _check_image(path))
+        return InputInfo(path, kind, *_check_pdf(path, size))
+    return InputInfo(path, kind, *_check_image(path))
 
 
 def _what_it_begins_with(head: bytes) -> str:
@@ -140,7 +158,7 @@ def _what_it_begins_with(head: bytes) -> str:
     return f"first bytes {head[:8].hex(' ')}"
 
 
-def _check_pdf(path: Path, size: int) -> int:
+def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...]]:
     with path.open("rb") as handle:
         handle.seek(max(0, size - 2048))
         tail = handle.read()
@@ -167,10 +185,9 @@ def _check_pdf(path: Path, size: int) -> int:
                 if abs(box[2] - box[0]) > MAX_PDF_PAGE_POINTS or abs(box[3] - box[1]) > MAX_PDF_PAGE_POINTS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"page {number}: page box {box}")
                 _check_image_sizes(path, number, page)
+            sizes = [_too_small_page(number, page) for number, page in enumerate(pdf.pages, start=1)]
+            small = _usable_or_refused(path, sizes)
             for number, page in enumerate(pdf.pages, start=1):
-                small = _too_small_page(path, number, page)
-                if small is not None:
-                    raise small
                 _check_page_images(path, number, page)
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
@@ -178,7 +195,16 @@ def _check_pdf(path: Path, size: int) -> int:
         raise BadInputError(path, Problem.DAMAGED_PDF, str(exc).splitlines()[0][:200]) from exc
     if count == 0:
         raise BadInputError(path, Problem.NO_PAGES)
-    return count
+    return count, small
+
+
+def _usable_or_refused(path: Path, pages: list[SmallPage | None], *, named: bool = True) -> tuple[SmallPage, ...]:
+    """The pages too small to be a scan (``SmallPage``) of a document some of whose pages are of a usable size, to be
+    kept as they are; when none is (every page too small, or the only one), the document is refused for the first."""
+    small = tuple(page for page in pages if page is not None)
+    if small and len(small) == len(pages):
+        raise small[0].error(path, named=named)
+    return small
 
 
 def image_dpi(image: Image.Image) -> int:
@@ -243,21 +269,16 @@ def page_frames(image: Image.Image) -> int:
     return 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
 
 
-def _too_small(path: Path, image: Image.Image, page: int, pages: int) -> BadInputError | None:
+def _too_small(image: Image.Image, page: int) -> SmallPage | None:
+    """Page ``page`` of an image file (its current frame) when it is too small to be a scan, else None."""
     width, height = image.size
     dpi = image_dpi(image)
     width_mm, height_mm = width / dpi * 25.4, height / dpi * 25.4
     if min(width, height) >= MIN_SCAN_PIXELS and min(width_mm, height_mm) >= MIN_SCAN_MM:
         return None
-    where_en, where_vi = (f"page {page}: ", f"trang {page}: ") if pages > 1 else ("", "")
     size_en = f"{width_mm:.1f}×{height_mm:.1f} mm at {dpi} dpi"
     size_vi = size_en.replace(".", ",").replace(" at ", " ở ")
-    return BadInputError(
-        path,
-        Problem.TOO_SMALL,
-        f"{where_en}{width}×{height} px, {size_en}",
-        f"{where_vi}{width}×{height} điểm ảnh, {size_vi}",
-    )
+    return SmallPage(page, f"{width}×{height} px, {size_en}", f"{width}×{height} điểm ảnh, {size_vi}")
 
 
 def _user_unit(page: pikepdf.Page) -> float:
@@ -302,7 +323,7 @@ def _check_image_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
     walk(page.obj.get("/Resources"), 0)
 
 
-def _too_small_page(path: Path, number: int, page: pikepdf.Page) -> BadInputError | None:
+def _too_small_page(number: int, page: pikepdf.Page) -> SmallPage | None:
     """The rule of ``_too_small`` for a PDF page (QA: a 60×60 px image refused as a PNG was archived as a PDF): a
     page box under ``MIN_SCAN_MM`` on its short side, or an image-only page (no fonts: a scan) whose images are all
     under ``MIN_SCAN_PIXELS`` on both sides (strips of one scan are each as wide as the page: not refused)."""
@@ -311,12 +332,7 @@ def _too_small_page(path: Path, number: int, page: pikepdf.Page) -> BadInputErro
     width_mm, height_mm = (abs(box[2] - box[0]) * unit / 72 * 25.4, abs(box[3] - box[1]) * unit / 72 * 25.4)
     if min(width_mm, height_mm) < MIN_SCAN_MM:
         size = f"{width_mm:.1f}×{height_mm:.1f} mm"
-        return BadInputError(
-            path,
-            Problem.TOO_SMALL,
-            f"page {number}: the page is {size}",
-            f"trang {number}: trang {size.replace('.', ',')}",
-        )
+        return SmallPage(number, f"the page is {size}", f"trang {size.replace('.', ',')}")
     resources = page.obj.get("/Resources")
     if isinstance(resources, pikepdf.Dictionary) and "/Font" in resources:
         return None  # text drawn with fonts: not a scan, whatever its images
@@ -329,15 +345,10 @@ def _too_small_page(path: Path, number: int, page: pikepdf.Page) -> BadInputErro
     if not sizes or any(max(size) >= MIN_SCAN_PIXELS for size in sizes):
         return None
     width, height = max(sizes, key=lambda size: size[0] * size[1])
-    return BadInputError(
-        path,
-        Problem.TOO_SMALL,
-        f"page {number}: its scan image is {width}×{height} px",
-        f"trang {number}: ảnh quét {width}×{height} điểm ảnh",
-    )
+    return SmallPage(number, f"its scan image is {width}×{height} px", f"ảnh quét {width}×{height} điểm ảnh")
 
 
-def _check_image(path: Path) -> int:
+def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     try:
         with Image.open(path) as image:
             frames = page_frames(image)
@@ -357,13 +368,13 @@ def _check_image(path: Path) -> int:
                         path, Problem.DAMAGED_PAGE_IMAGE, detail.splitlines()[0][:200], f"trang {index + 1}"
                     ) from exc
 
+            sizes: list[SmallPage | None] = []
             for index in range(frames):
                 turn_to(index)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
-                small = _too_small(path, image, index + 1, frames)
-                if small is not None:
-                    raise small
+                sizes.append(_too_small(image, index + 1))
+            small = _usable_or_refused(path, sizes, named=frames > 1)
             for index in range(frames):
                 turn_to(index, decode=True)  # decode every page fully: catches truncated or garbled data
     except BadInputError:
@@ -372,7 +383,7 @@ def _check_image(path: Path) -> int:
         raise BadInputError(path, Problem.TOO_LARGE, str(exc)[:200]) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
-    return frames
+    return frames, small
 
 
 def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:

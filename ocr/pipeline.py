@@ -52,7 +52,7 @@ from ocr.inputs import (
 from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
 from ocr.preprocess import MIN_OSD_CONFIDENCE, band_cuts, deskewed, detect_orientation, turned_upright
-from ocr.quality import BLANK, LOW, blank_image, page_quality
+from ocr.quality import BLANK, LOW, TOO_SMALL, blank_image, page_quality
 from ocr.slots import tesseract_slot
 from ocr.tesseract import (
     PageJob,
@@ -116,6 +116,7 @@ class PagePlan:
     text_layer_note: str | None = None  # why a page with a text layer of its own was read all the same
     dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
     blank: bool = False  # the page image has no ink beyond scanner noise (ocr.quality.blank_image)
+    too_small: str | None = None  # too small to be a scan (ocr.inputs.SmallPage: what is): kept as it is, not read
 
 
 def ocr_document(
@@ -190,6 +191,8 @@ def ocr_document(
         quality, share = page_quality(reading.confidence, page_text) if reading else (None, None)
         if reading is not None and plan.blank and not has_text(page_text.split()):
             quality = BLANK  # no ink, and OCR read nothing (or a speck or two): the back of a sheet, not a bad scan
+        if plan.too_small is not None:
+            quality = TOO_SMALL
         pages.append(
             PageOcr(
                 number=plan.number,
@@ -205,6 +208,7 @@ def ocr_document(
                 corrected_words=reading.corrected if reading else 0,
                 text_layer_note=plan.text_layer_note,
                 dpi_assumed=plan.dpi_assumed,
+                too_small=plan.too_small,
             )
         )
     return OcrResult(
@@ -305,9 +309,10 @@ def plan_pages(
 ) -> Iterator[PagePlan]:
     """Decide, page by page, whether to keep the text layer or rasterise for Tesseract (lazily: the next
     page is rendered while Tesseract reads the previous ones)."""
+    small = {page.number: page.size for page in info.small_pages}
     if info.kind == "pdf":
-        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands)
-    return _plan_image_pages(info, scratch, bands)
+        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands, small)
+    return _plan_image_pages(info, scratch, bands, small)
 
 
 def _open_plumber(path: Path) -> pdfplumber.PDF:
@@ -322,12 +327,24 @@ def _has_text(page: pdfplumber.page.Page) -> bool:
     return sum(not ch.isspace() for ch in (page.extract_text() or "")) >= MIN_TEXT_CHARS
 
 
-def _plan_pdf_pages(path: Path, scratch: Path, default_dpi: int, bands: int) -> Iterator[PagePlan]:
+def _plan_pdf_pages(
+    path: Path, scratch: Path, default_dpi: int, bands: int, small: dict[int, str] | None = None
+) -> Iterator[PagePlan]:
+    """``small``: the pages too small to be a scan (``ocr.inputs.SmallPage``), by number: kept as they are, not
+    rendered nor read (Tesseract would make nonsense of a 6 mm strip, and send the record to review as low quality)."""
+    small = small or {}
     with open_pdf(path) as document, ExitStack() as closing:
         plumber: pdfplumber.PDF | None = None
         for index in range(len(document)):
             number = index + 1
             survey = document.survey(index)
+            if number in small:
+                text = None
+                if survey.may_have_text:  # a text layer of its own stays in the record's text, as a kept page's
+                    plumber = plumber or closing.enter_context(_open_plumber(path))
+                    text = unicodedata.normalize("NFC", plumber.pages[index].extract_text() or "")
+                yield PagePlan(number=number, existing_text=text, too_small=small[number])
+                continue
             note = None
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
@@ -497,13 +514,20 @@ def _whole_image(plan: PagePlan) -> Path:
     return plan.image_path
 
 
-def _plan_image_pages(info: InputInfo, scratch: Path, bands: int) -> Iterator[PagePlan]:
+def _plan_image_pages(
+    info: InputInfo, scratch: Path, bands: int, small: dict[int, str] | None = None
+) -> Iterator[PagePlan]:
     """Each page of an image file as its PDF page shows it (``_page_image``), turned as the page's /Rotate turns it
-    (``_stored_turn``): Tesseract reads what a viewer shows, as it does a PDF page rendered by PDFium."""
+    (``_stored_turn``): Tesseract reads what a viewer shows, as it does a PDF page rendered by PDFium. A page too
+    small to be a scan (``small``, as for ``_plan_pdf_pages``) is kept, not read."""
+    small = small or {}
     with Image.open(info.path) as image:
         frames = page_frames(image)
         turn = _stored_turn(image)
         for index in range(frames):
+            if index + 1 in small:
+                yield PagePlan(number=index + 1, too_small=small[index + 1])
+                continue
             image.seek(index)
             dpi, assumed = image_resolution(image)
             if assumed:

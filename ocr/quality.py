@@ -19,6 +19,7 @@ LOW_CONFIDENCE = 70.0
 MIN_LEXICON_SHARE = 0.75
 MIN_WORDS_FOR_LEXICON = 10
 GOOD, LOW, BLANK = "good", "low", "blank"
+TOO_SMALL = "too_small"  # a page too small to be a scan, kept as it is and not read (ocr.inputs.SmallPage)
 
 # A blank page: the back of a sheet in a duplex scan, a separator sheet's back, a blank sheet left in a stack. Told
 # by its image, not by what OCR made of it (a photo or an upside-down page reads as no words too): the page seen at
@@ -93,6 +94,12 @@ def low_quality_reason(number: int, confidence: float | None, share: float | Non
     if share is not None and share < MIN_LEXICON_SHARE:
         below.append(f"Vietnamese words {share:.0%} < {MIN_LEXICON_SHARE:.0%}")
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"
+
+
+def too_small_reason(number: int, size: str) -> str:
+    """Why a record with page ``number`` too small to be a scan (``ocr.inputs.SmallPage``; ``size``: what is) needs a
+    person (a review reason): the page is in the archived copy as it was, but nothing on it was read."""
+    return f"page {number}: too small to be a scan ({size}); kept as it is, not read"
 
 
 def cmyk_reason(pdfa_problems: list[str]) -> str | None:

@@ -260,7 +260,11 @@ class _Pool:
             with self.lock:  # asked once per process, not once per page
                 first = pool_key(language, tessdata_dir) not in self.unavailable
                 self.unavailable[pool_key(language, tessdata_dir)] = str(reason)
-            if first:  # said once: workers started ahead together all fail (`sohoa ocr --language xyz` said it twice)
+            if first and _language_missing(language, tessdata_dir):
+                # no data for the language: the language check says so, and ends the command (QA56: `sohoa ocr
+                # --language xxx` warned first that it would read with the tesseract command, about the engine)
+                log.debug("libtesseract worker not started (%s): the language has no data", reason)
+            elif first:  # said once: workers started ahead together all fail (`--language xyz` said it twice)
                 log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
             raise LibraryUnavailable(str(reason))
         worker.version = str(hello.get("version", ""))
@@ -343,6 +347,20 @@ def _forget_parents_workers() -> None:
 
 atexit.register(stop_idle_workers)
 os.register_at_fork(after_in_child=_forget_parents_workers)
+
+
+def _language_missing(language: str, tessdata_dir: Path | None) -> bool:
+    """Whether ``ocr.tesseract.check_language`` refuses ``language`` (no traineddata, or no such tessdata folder): asked
+    only when a worker could not start, so that a language without data is not said as the library's failure."""
+    from ocr.tesseract import check_language  # that module imports this one
+
+    try:
+        check_language(language, tessdata_dir)
+    except StageError:
+        return True
+    except Exception:  # noqa: BLE001 — the tesseract command itself unusable: the library's failure is said
+        return False
+    return False
 
 
 def start_workers_ahead(language: str, tessdata_dir: Path | None, count: int = 1) -> None:

@@ -8,6 +8,7 @@ every archived PDF. Stages never import each other, only this module.
 from __future__ import annotations
 
 import platform
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
@@ -52,7 +53,26 @@ DECIDED_BY_WORDS: dict[str, str] = {
     "rules+model": "quy tắc và mô hình / rules+model",
     "correction": "cán bộ sửa / correction",
 }
-QUALITY_WORDS: dict[str, str] = {"good": "tốt / good", "low": "thấp / low", "blank": "trang trắng / blank"}
+QUALITY_WORDS: dict[str, str] = {
+    "good": "tốt / good",
+    "low": "thấp / low",
+    "blank": "trang trắng / blank",
+    "too_small": "quá nhỏ, không nhận dạng / too small, not read",
+}
+
+
+def size_in_vietnamese(size: str) -> str:
+    """What is too small about a page (``PageOcr.too_small``) in Vietnamese: ``the page is 50.8×6.3 mm`` →
+    ``trang 50,8×6,3 mm``, ``60×60 px, 5.1×5.1 mm at 300 dpi`` → ``60×60 điểm ảnh, 5,1×5,1 mm ở 300 dpi``."""
+    said = re.sub(r"(\d)\.(\d)", r"\1,\2", size)
+    for english, vietnamese in (
+        ("the page is ", "trang "),
+        ("its scan image is ", "ảnh quét "),
+        (" px", " điểm ảnh"),
+        (" at ", " ở "),
+    ):
+        said = said.replace(english, vietnamese)
+    return said
 
 
 def in_words(words: dict[str, str], value: str | None) -> str:
@@ -142,7 +162,8 @@ class PageOcr(_Model):
     quality: str | None = Field(
         default=None,
         description="'good', 'low' (low confidence or implausible Vietnamese) or 'blank' (no ink beyond scanner "
-        "noise and no words read: the back of a sheet; since 2026-12-01, a blank page was 'low'); None if not OCR'd",
+        "noise and no words read: the back of a sheet; since 2026-12-01, a blank page was 'low'); 'too_small' for a "
+        "page too small to be a scan, kept as it is and not read (see too_small); None if its text layer was kept",
     )
     lexicon_share: float | None = Field(default=None, description="share of words that are Vietnamese syllables")
     skew: float = Field(default=0.0, description="degrees the scan was straightened by for OCR (counter-clockwise)")
@@ -163,6 +184,12 @@ class PageOcr(_Model):
         default=None,
         description="why a page with a text layer of its own was read by Tesseract all the same (a scrap of text "
         "such as 'Scanned with CamScanner' over a page-size scan), its own text kept; None otherwise",
+    )
+    too_small: str | None = Field(
+        default=None,
+        description="what is too small to be a scan about a page of a document whose other pages are of a usable "
+        "size ('the page is 50.8×6.3 mm', 'its scan image is 60×60 px'): kept in the output as it is, not read, and "
+        "the record sent to review (since 2026-12-01: the whole document was refused); None otherwise",
     )
 
 

@@ -652,9 +652,17 @@ def test_a_small_page_of_a_tiff_is_named(tmp_path: Path) -> None:
     tiff = tmp_path / "hồ sơ.tif"
     pages = [Image.new("L", (1240, 1754), 255), Image.new("L", (30, 30), 255)]
     pages[0].save(tiff, save_all=True, append_images=pages[1:], dpi=(150, 150))
+    # beside a page of a usable size it is kept, unread, since QA56 (tests/test_ocr_small_pages.py)
+    (kept,) = inspect_input(tiff).small_pages
+    assert (kept.number, kept.size, kept.size_vi) == (
+        2,
+        "30×30 px, 5.1×5.1 mm at 150 dpi",
+        "30×30 điểm ảnh, 5,1×5,1 mm ở 150 dpi",
+    )
+    pages[1].save(tiff, save_all=True, append_images=pages[1:], dpi=(150, 150))  # every page too small
     with pytest.raises(BadInputError) as small:
         inspect_input(tiff)
-    assert small.value.detail.startswith("page 2: 30×30 px") and small.value.detail_vi.startswith("trang 2: 30×30")
+    assert small.value.detail.startswith("page 1: 30×30 px") and small.value.detail_vi.startswith("trang 1: 30×30")
 
 
 def pdf_of_images(path: Path, pages: list[tuple[tuple[int, int], int]]) -> Path:
@@ -671,13 +679,15 @@ def pdf_of_images(path: Path, pages: list[tuple[tuple[int, int], int]]) -> Path:
 
 def test_a_tiny_pdf_page_is_too_small_to_be_a_scan_naming_the_page(tmp_path: Path) -> None:
     """QA: a 60×60 px image was quarantined as a PNG ("too small to be a scan") but signed and archived as an
-    `unknown` record as a PDF, alone or as a page of a stack. The same rule holds for a PDF page."""
+    `unknown` record as a PDF, alone or as a page of a stack. The same rule holds for a PDF page — one of a
+    document whose other pages are of a usable size is kept, unread, since QA56 (tests/test_ocr_small_pages.py)."""
     tiny = pdf_of_images(tmp_path / "nhỏ.pdf", [((60, 60), 300)])  # a 5 mm page
     stack = pdf_of_images(tmp_path / "chồng.pdf", [((1240, 1754), 150), ((60, 60), 300), ((1240, 1754), 150)])
+    assert [page.number for page in inspect_input(stack).small_pages] == [2]
     with pytest.raises(BadInputError) as small:
-        inspect_input(stack)
+        inspect_input(tiny)
     assert small.value.problem == Problem.TOO_SMALL
-    assert small.value.detail == "page 2: the page is 5.1×5.1 mm" and small.value.detail_vi.startswith("trang 2: ")
+    assert small.value.detail == "page 1: the page is 5.1×5.1 mm" and small.value.detail_vi.startswith("trang 1: ")
     # an image-only page of A4 whose whole scan is 60×60 px: refused for its pixels
     with pikepdf.open(tiny) as pdf:
         pdf.pages[0].mediabox = pikepdf.Array([0, 0, 595, 842])
