@@ -46,6 +46,7 @@ from sohoa.settings import Settings
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
 from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord
 from storage.ledger import Ledger
+from storage.stamps import anchor_warning
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +148,11 @@ class ArchiveAuditReport(BaseModel):
     ledger_entries: int = 0
     ledger_problems: list[str] = Field(default_factory=list)
     archive_problems: list[str] = Field(default_factory=list, description="objects that belong to no record")
+    ledger_warnings: list[str] = Field(
+        default_factory=list,
+        description="not failures: the ledger has no outside anchor (no daily timestamp, or finished days since the "
+        "newest not stamped), in Vietnamese and English (storage.stamps.anchor_warning)",
+    )
 
     @property
     def ok(self) -> bool:
@@ -223,6 +229,7 @@ class ArchiveAuditReport(BaseModel):
             + ledger_verdict(self.ledger_problems, "nguyên vẹn / intact", "bị phá vỡ / BROKEN"),
         ]
         lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
+        lines += [f"- {_cell(warning)}" for warning in self.ledger_warnings]
         lines += ["", "| số đếm / count | giá trị / value |", "|---|---|"]
         lines += [f"| {COUNT_WORDS.get(k, k)} (`{k}`) | {v} |" for k, v in counts.items()]
         return "\n".join(lines)
@@ -268,6 +275,9 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
         f"{SIDECAR} unreadable (",
         "record.json không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không kiểm tra được tệp",
     ),
+    (f"its {SIDECAR} is that of record", "record.json là của hồ sơ khác (bị thay ngoài phần mềm), không kiểm tra tệp"),
+    (f"its {SIDECAR} is missing (removed", "record.json của hồ sơ bị mất (bị xóa ngoài phần mềm), không kiểm tra tệp"),
+    ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
     ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
@@ -275,6 +285,7 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
+    ("the same file in", "cùng một tệp nằm trong nhiều hồ sơ (tệp của hồ sơ này bị chép sang hồ sơ khác)"),
     ("part of no record", "tệp lạ trong kho, không thuộc hồ sơ nào"),
     ("no longer in the archive", "hồ sơ đã lưu nhưng không còn trong kho"),
     ("no 'archived' entry", "sổ nhật ký thiếu mục lưu trữ của hồ sơ này"),
@@ -529,6 +540,13 @@ class _Auditor:
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
                 self.ledgered.setdefault(str(entry.get("record_id")), set()).add(sha)
 
+    def sidecar_changed(self, record: Record) -> bool:
+        """Whether the record's record.json is not the one its "archived" ledger entry recorded."""
+        if record.id not in self.sidecars:
+            return False
+        sidecar = self.archive._read(f"{record.archive_prefix}/{SIDECAR}") or b""
+        return hashlib.sha256(sidecar).hexdigest() != self.sidecars[record.id][1]
+
     def verify(self, pdf: bytes, folder: Path, name: str, online: bool | None = None) -> FileVerification:
         path = folder / name
         path.write_bytes(pdf)
@@ -548,14 +566,11 @@ class _Auditor:
             objects=len(record.objects) + len(added),
         )
         fixity = self.archive.verify_objects(record)
-        if record.id in self.sidecars:
-            seq, expected = self.sidecars[record.id]
-            sidecar = self.archive._read(f"{record.archive_prefix}/{SIDECAR}") or b""
-            if hashlib.sha256(sidecar).hexdigest() != expected:
-                fixity.append(
-                    f"{record.archive_prefix}/{SIDECAR}: changed since it was archived (its SHA-256 is not the one "
-                    f"ledger entry {seq} recorded)"
-                )
+        if self.sidecar_changed(record):
+            fixity.append(
+                f"{record.archive_prefix}/{SIDECAR}: changed since it was archived (its SHA-256 is not the one "
+                f"ledger entry {self.sidecars[record.id][0]} recorded)"
+            )
         if fixity:
             result.fixity = "drift"
             result.problems += fixity
@@ -574,7 +589,13 @@ class _Auditor:
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True, exist_ok=True)
         try:
-            pdf = self.archive._read(current.key) or b""
+            read = self.archive._read(current.key)
+            if read is None:
+                # the fixity line says it is missing; verifying nothing added "the file is empty" and "timestamps
+                # unreadable (Illegal PDF header)" for the same fact (QA58)
+                result.renewal = "skipped"
+                return result
+            pdf = read
             if renewals:
                 original = self.archive._read(signed[0].key) or b""
                 if not original or not pdf.startswith(original):
@@ -591,7 +612,7 @@ class _Auditor:
         try:
             protection: Protection | None = protection_of(pdf)
         except Exception as exc:  # a PDF pyHanko cannot read is reported by the verification below
-            protection, unreadable = None, f"{result.document}: timestamps unreadable ({exc})"
+            protection, unreadable = None, f"{result.document}: timestamps unreadable ({exc})"  # vi: _PROBLEM_WORDS
         verification = self.verify(pdf, folder, "document.pdf")
         if _only_try_later(verification) and not self.settings.verify_online:
             # TRY_LATER offline: the revocation data the file embeds is no longer current (or there is none). The
@@ -751,12 +772,13 @@ def audit_records(
     auditor = _Auditor(settings, renew, days, now)
     listed: list[Record] = []
     damaged: list[DamagedRecord] = []
-    for record in records if records is not None else auditor.archive.records(damaged):
+    missing: list[DamagedRecord] = []  # indexed, record.json gone: a row each (QA58: no row, "6 records" of 7)
+    for record in records if records is not None else auditor.archive.records(damaged, missing):
         listed.append(record)
         yield _audit_one(auditor, record)
     if records is not None:
         return
-    for lost in damaged:
+    for lost in [*damaged, *missing]:
         # a row of its own, counted as drift: none of its files can be checked against a record (its record.json
         # not JSON ended the whole audit with a traceback, no row for any record)
         yield RecordAudit(
@@ -765,7 +787,9 @@ def audit_records(
     ids = {record.id for record in listed}
     for write in auditor.archive.outside_records(listed, damaged)[0]:
         if write.record is not None and not write.damaged and write.record.id not in ids:
-            yield _audit_one(auditor, write.record, indexed=False)
+            # a record.json that is not the one its "archived" entry recorded is no interrupted write (the ledger
+            # check says so): a row with its drift, not one marked and counted as a write to finish (QA58)
+            yield _audit_one(auditor, write.record, indexed=auditor.sidecar_changed(write.record))
 
 
 def _audit_one(auditor: _Auditor, record: Record, indexed: bool = True) -> RecordAudit:
@@ -855,5 +879,7 @@ def audit_archive(
     )
     report.records = check_records(settings, renew, days)
     report.ledger_entries, report.ledger_problems, report.archive_problems = check_ledger(settings)
+    warning = anchor_warning(_existing_archive(settings), bool(settings.tsa_url))
+    report.ledger_warnings = [warning] if warning else []
     report.finished_at = datetime.now(UTC)
     return report

@@ -391,6 +391,7 @@ def register(app: typer.Typer) -> None:
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.record import STATE_WORDS, in_words
         from storage import ArchiveUnavailableError
+        from storage.ledger import unchanged_records
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
@@ -398,8 +399,11 @@ def register(app: typer.Typer) -> None:
         damaged: list[DamagedRecord] = []  # listed apart, each named; the others are listed all the same
         try:
             records = list(store.records(damaged))
+            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it)
+            records, changed = unchanged_records(store, records)
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
+        damaged += changed
         _say_damaged(damaged)
         for archived in records:
             record = as_corrected(archived, settings)
@@ -682,7 +686,7 @@ def register(app: typer.Typer) -> None:
         and every stamp that no longer matches the chain. Exit 1 when broken."""
         from flows.audit import check_ledger_of, ledger_verdict, problem_in_vietnamese
         from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
-        from storage.stamps import stamp_days
+        from storage.stamps import anchor_warning, stamp_days
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
@@ -692,6 +696,8 @@ def register(app: typer.Typer) -> None:
         problems = [lost.english for lost in check.damaged] + check.problems
         count = len(check.ledger.keys())
         days = stamp_days(store)
+        # no outside anchor (no day stamped, or days since the newest stamp): said, not failed (QA58)
+        warnings = [warning] if (warning := anchor_warning(store, bool(settings.tsa_url))) else []
         if as_json:
             _print_json(
                 {
@@ -700,6 +706,7 @@ def register(app: typer.Typer) -> None:
                     "stamped_days": days,
                     "ok": not problems,
                     "problems": problems,
+                    "warnings": warnings,
                 }
             )
         else:
@@ -710,6 +717,8 @@ def register(app: typer.Typer) -> None:
                 f"sổ nhật ký / ledger: {count} mục / entries, {len(days)} dấu thời gian ngày / daily timestamp(s): "
                 + verdict
             )
+            for warning in warnings:
+                out.print(f"[yellow]{escape(warning)}[/]")
         raise typer.Exit(1 if problems else 0)
 
     @ledger_app.command(
@@ -1054,5 +1063,7 @@ def register(app: typer.Typer) -> None:
             + f"sổ nhật ký / ledger {counts['ledger_entries']} mục / entries "
             + ledger_verdict(full.ledger_problems, "nguyên vẹn / intact", "[red]bị phá vỡ / BROKEN[/]")
         )
+        for warning in full.ledger_warnings:  # not a failure: what the ledger cannot prove (no outside anchor)
+            out.print(f"[yellow]{escape(warning)}[/]")
         out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))
         raise typer.Exit(full.exit_code)

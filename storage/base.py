@@ -32,7 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from sohoa.errors import SohoaError, StageError
 from sohoa.record import Record, RecordState, StoredObject
@@ -107,6 +107,18 @@ def record_prefix(record: Record) -> str:
     doc_type = _safe_component(classification.doc_type) if classification else "unknown"
     number = _safe_component(classification.number) if classification and classification.number else "no-number"
     return f"{year}/{doc_type}/{number}--{record.id}"
+
+
+def is_own_record(record: Record, source_sha256: str, prefix: str) -> bool:
+    """Whether ``record`` (read from the record.json in ``prefix``) is the record of that folder and of the scan
+    ``source_sha256``: its id and source are the scan's, its folder is ``prefix``, and the folder ends in its id
+    (``record_prefix``)."""
+    return (
+        record.id == source_sha256[:16]
+        and record.source.sha256 == source_sha256
+        and record.archive_prefix == prefix
+        and prefix.endswith(f"--{record.id}")
+    )
 
 
 def retention_years(doc_type: str | None, table: Mapping[str, int]) -> int:
@@ -213,6 +225,11 @@ class DamagedRecord:
     prefix: str | None  # the record's folder as its index entry names it; None when the index entry is unreadable
     why: str  # what is wrong with it, in English ("not JSON") and in Vietnamese
     why_vi: str
+    # the record.json reads, but as another record's: that record, "{id} ({its folder})" (``foreign``; QA58: a
+    # folder overwritten with another record's files was shown, exported and listed as that other record, exit 0),
+    # or the record.json is not the one its "archived" ledger entry recorded (``changed``, what `sohoa list` marks)
+    kind: Literal["unreadable", "foreign", "changed", "missing"] = "unreadable"
+    # "missing": the index lists it, its record.json is gone (``records(missing=…)``: the audit's row for it)
 
     @property
     def record_id(self) -> str:
@@ -227,6 +244,18 @@ class DamagedRecord:
                 f"record {self.record_id}: index entry unreadable — {self.key} ({self.why}); the record cannot be "
                 "found through it: changed or damaged behind the archive's back"
             )
+        if self.kind == "foreign":
+            return (
+                f"record {self.record_id} ({self.prefix}): its {SIDECAR} is that of record {self.why} — not this "
+                "record's, so its files cannot be checked against it: replaced behind the archive's back"
+            )
+        if self.kind == "changed":
+            return f"record {self.record_id} ({self.prefix}): {self.why} — not the record archived"
+        if self.kind == "missing":
+            return (
+                f"record {self.record_id} ({self.prefix}): its {SIDECAR} is missing (removed by hand) — the index "
+                "lists the record, and its files cannot be checked against it"
+            )
         return (
             f"record {self.record_id} ({self.prefix}): {SIDECAR} unreadable ({self.why}) — its files cannot be "
             "checked against a record: changed or damaged behind the archive's back"
@@ -238,6 +267,18 @@ class DamagedRecord:
             return (
                 f"hồ sơ {self.record_id}: mục chỉ mục {self.key} không đọc được ({self.why_vi}), không tìm được hồ sơ "
                 "— bị sửa hoặc hỏng ngoài phần mềm"
+            )
+        if self.kind == "foreign":
+            return (
+                f"hồ sơ {self.record_id} ({self.prefix}): {SIDECAR} là của hồ sơ {self.why_vi}, không phải của hồ sơ "
+                "này, không kiểm tra được các tệp của hồ sơ — bị thay ngoài phần mềm"
+            )
+        if self.kind == "changed":
+            return f"hồ sơ {self.record_id} ({self.prefix}): {self.why_vi} — không phải hồ sơ đã lưu"
+        if self.kind == "missing":
+            return (
+                f"hồ sơ {self.record_id} ({self.prefix}): {SIDECAR} bị mất (bị xóa ngoài phần mềm) — chỉ mục vẫn có hồ "
+                "sơ này, không kiểm tra được các tệp của hồ sơ"
             )
         return (
             f"hồ sơ {self.record_id} ({self.prefix}): {SIDECAR} không đọc được ({self.why_vi}), không kiểm tra được "
@@ -454,13 +495,22 @@ class BaseArchive(ABC):
 
     @staticmethod
     def parsed_record(source_sha256: str, prefix: str, sidecar: bytes) -> Record:
-        """The record a record.json (``sidecar``, in ``prefix``) holds; DamagedRecordError, saying why, when it
-        holds none."""
+        """The record a record.json (``sidecar``, in ``prefix``) holds, checked to be the one asked for: its id and
+        scan those of ``source_sha256``, its folder ``prefix`` (which ends in its id). DamagedRecordError, saying
+        why, when it holds none, or another record (``DamagedRecord.kind`` "foreign"): the one place a record is
+        read from its folder (``find``, and through it ``get``, ``records``; `verify --archive`), so that a folder
+        overwritten with another record's files is that record's damage everywhere — it was shown, exported and
+        listed twice as the other record, exit 0 (QA58)."""
+        key = f"{prefix}/{SIDECAR}"
         try:
-            return Record.model_validate_json(sidecar)
+            record = Record.model_validate_json(sidecar)
         except ValueError as exc:  # pydantic's ValidationError is one; so is bytes that are not UTF-8
             why, why_vi = _unreadable(exc)
-            raise DamagedRecordError(DamagedRecord(source_sha256, f"{prefix}/{SIDECAR}", prefix, why, why_vi)) from None
+            raise DamagedRecordError(DamagedRecord(source_sha256, key, prefix, why, why_vi)) from None
+        if not is_own_record(record, source_sha256, prefix):
+            other = f"{record.id} ({record.archive_prefix})"
+            raise DamagedRecordError(DamagedRecord(source_sha256, key, prefix, other, other, kind="foreign"))
+        return record
 
     def get(self, record_id: str) -> Record | None:
         """The record with this id (the first 16 hex digits of its source SHA-256; a longer prefix works too)."""
@@ -473,13 +523,18 @@ class BaseArchive(ABC):
                 return self.find(sha)
         return None
 
-    def records(self, damaged: list[DamagedRecord] | None = None) -> Iterator[Record]:
+    def records(
+        self, damaged: list[DamagedRecord] | None = None, missing: list[DamagedRecord] | None = None
+    ) -> Iterator[Record]:
         """Every record the index lists. One that cannot be read is appended to ``damaged`` and left out, so that
         the caller names it and goes on with the others; without ``damaged`` it ends the listing
-        (DamagedRecordError): a caller that does not say it must not pass a shorter listing for the whole."""
+        (DamagedRecordError): a caller that does not say it must not pass a shorter listing for the whole.
+        ``missing``: gets each record whose index entry is there and whose record.json is gone (kind "missing"),
+        for the audit's row (left out silently otherwise: the ledger check names it as no longer in the archive)."""
         for key in self._keys(f"{INDEX_DIR}/"):
+            sha = key.rsplit("/", 1)[-1].removesuffix(".json")
             try:
-                record = self.find(key.rsplit("/", 1)[-1].removesuffix(".json"))
+                record = self.find(sha)
             except DamagedRecordError as exc:
                 if damaged is None:
                     raise
@@ -487,6 +542,8 @@ class BaseArchive(ABC):
                 continue
             if record is not None:
                 yield record
+            elif missing is not None and (prefix := self.indexed_prefix(sha)) is not None:
+                missing.append(DamagedRecord(sha, f"{prefix}/{SIDECAR}", prefix, "missing", "bị mất", kind="missing"))
 
     # ---- writes -------------------------------------------------------------------------------------
     def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record:
@@ -820,9 +877,10 @@ class BaseArchive(ABC):
         records that could not be read, have their folders too): objects put there behind the archive's back, at
         its root or in any other folder, and interrupted archive writes — those whose record the ledger says was
         archived are the ledger check's to name (``Ledger.verify``). An object slipped *into* a record's folder is
-        ``verify_objects``'s to name."""
+        ``verify_objects``'s to name. Last, files that two records hold byte for byte (``shared_objects``)."""
         from storage.ledger import Ledger
 
+        records = list(records)
         unfinished, stray = self.outside_records(records, damaged)
         problems: list[str] = []
         for key in stray:
@@ -837,7 +895,10 @@ class BaseArchive(ABC):
             if write.record is None or write.record.id not in archived:
                 problems.append(write.problem())
             problems += write.damaged
-        return problems
+        listed = list(records)
+        ids = {record.id for record in listed}
+        others = [w.record for w in unfinished if w.record is not None and w.record.id not in ids]
+        return problems + shared_objects([*listed, *others])
 
     def fixity_audit(self) -> FixityReport:
         """Re-hash every object of every record, and check the ledger chain; report any drift. A record whose
@@ -846,7 +907,8 @@ class BaseArchive(ABC):
 
         report = FixityReport()
         damaged: list[DamagedRecord] = []
-        records = list(self.records(damaged))
+        missing: list[DamagedRecord] = []
+        records = list(self.records(damaged, missing))
         if stray := self.stray_objects(records, damaged):
             report.problems["archive"] = stray
         for record in records:
@@ -856,7 +918,7 @@ class BaseArchive(ABC):
             problems = self.verify_objects(record)
             if problems:
                 report.problems[record.id] = problems
-        for lost in damaged:  # a record all the same: drift, as none of its files can be checked
+        for lost in [*damaged, *missing]:  # a record all the same: drift, as none of its files can be checked
             report.records += 1
             report.problems[lost.record_id] = [lost.english]
         ledger_problems = Ledger(self).verify(records=records, damaged=damaged)
@@ -952,6 +1014,25 @@ class BaseArchive(ABC):
             self._delete(key)
         self._delete(f"{INDEX_DIR}/{record.source.sha256}.json")
         Ledger(self).append("disposed", record.id, actor=actor, detail=f"{record.archive_prefix}: retention over")
+
+
+def shared_objects(records: Iterable[Record]) -> list[str]:
+    """A problem line for each scan or signed PDF that two or more records hold with the same SHA-256 (as their
+    record.json records it: the fixity check holds each file against that). Each is a record's own — its scan (the
+    record id is its hash), the PDF signed for it — so a shared one was copied from one record into another: with
+    the record.json rewritten to match (and the index entry deleted), that passed as an interrupted write (QA58).
+    Other files (a verification report) may be alike in two records."""
+    holders: dict[str, list[str]] = {}
+    for record in records:
+        for stored in record.objects:
+            if stored.role in ("original", "signed"):
+                holders.setdefault(stored.sha256, []).append(stored.key)
+    return [
+        f"{', '.join(keys)}: the same file in {len(keys)} records (SHA-256 {sha}) — one record's file copied into "
+        "another's"
+        for sha, keys in holders.items()
+        if len(keys) > 1
+    ]
 
 
 def _archived_seq(entries: Iterable[Mapping[str, object]]) -> int | None:

@@ -90,21 +90,21 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
             continue
         try:
             record = archive.parsed_record(sha256, prefix, raw)
-        except DamagedRecordError as exc:
+        except DamagedRecordError as exc:  # not a record, or another record's (``parsed_record`` checks both)
             why, why_vi = exc.damaged.why, exc.damaged.why_vi
+            if exc.damaged.kind == "foreign":
+                yield _not_intact(
+                    document,
+                    record_id,
+                    f"{where}: its {SIDECAR} is that of record {why}: not verified",
+                    f"{where_vi}: {SIDECAR} là của hồ sơ {why_vi} — không xác minh",
+                )
+                continue
             yield _not_intact(
                 document,
                 record_id,
                 f"{where}: its {SIDECAR} is unreadable ({why}), so nothing says which file was archived: not verified",
                 f"{where_vi}: {SIDECAR} không đọc được ({why_vi}), không biết tệp nào đã được lưu trữ — không xác minh",
-            )
-            continue
-        if record.id != record_id or record.archive_prefix != prefix:
-            yield _not_intact(
-                document,
-                record_id,
-                f"{where}: its {SIDECAR} is that of record {record.id} ({record.archive_prefix}): not verified",
-                f"{where_vi}: {SIDECAR} là của hồ sơ {record.id} ({record.archive_prefix}) — không xác minh",
             )
             continue
         if excerpts is None and archive.archived_seq(record) is None:  # archived before index entries held it

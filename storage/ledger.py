@@ -21,12 +21,19 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from storage.base import LEDGER_DIR, SIDECAR, ArchiveIntegrityError, permanent_retention
+from storage.base import (
+    LEDGER_DIR,
+    SIDECAR,
+    ArchiveIntegrityError,
+    DamagedRecord,
+    DamagedRecordError,
+    permanent_retention,
+)
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
 if TYPE_CHECKING:
     from sohoa.record import Event, Record
-    from storage.base import BaseArchive, DamagedRecord
+    from storage.base import BaseArchive
 
 log = logging.getLogger("sohoa")
 
@@ -329,7 +336,20 @@ class Ledger:
             for record_id in gone_ids:
                 seq = archived[record_id].get("seq")
                 if record_id in interrupted:
-                    problems.append(interrupted[record_id].problem(archived_entry=seq))
+                    # an interrupted write only when its record.json is the one the "archived" entry recorded: a
+                    # record.json rewritten to match a swapped file, its index entry then deleted, passed as one
+                    # ("intact; 1 interrupted archive write(s)", QA58)
+                    write = interrupted[record_id]
+                    expected = archived[record_id].get("sidecar_sha256")
+                    sidecar = self.archive._read(f"{write.prefix}/{SIDECAR}") or b""
+                    if expected is not None and not write.damaged and hashlib.sha256(sidecar).hexdigest() != expected:
+                        problems.append(
+                            f"record {record_id} ({write.prefix}): not in the archive's index, and its {SIDECAR} "
+                            f"changed since it was archived (its SHA-256 is not the one ledger entry {seq} "
+                            "recorded) — no interrupted write: changed after archiving"
+                        )
+                        continue
+                    problems.append(write.problem(archived_entry=seq))
                     continue
                 problems.append(
                     f"record {record_id}: archived (ledger entry {seq}) but no longer in the archive — its "
@@ -369,13 +389,51 @@ def verified_record(
     entry recorded (``Ledger.archived_entry``; that entry's own hash checked too, or the check means nothing):
     ArchiveIntegrityError when either was changed. What `get` and `export` hand out, so they never hand out a
     rewritten record.json (they did, exit 0). ``excerpt``: the record's ledger entries when the caller read them."""
-    from sohoa.record import Record
-
     entry = Ledger(archive).archived_entry(record, excerpt)
     if entry is not None:
         check_entries([entry], f"record {record.id}")
     raw = archive.read_sidecar_verified(record, entry)
-    try:
-        return Record.model_validate_json(raw), raw
-    except ValueError as exc:  # a record.json with no hash to hold it against, rewritten as something else
+    assert record.archive_prefix is not None
+    try:  # read again: still this record's (a record.json with no hash to hold it against may have been replaced)
+        return archive.parsed_record(record.source.sha256, record.archive_prefix, raw), raw
+    except DamagedRecordError as exc:
+        if exc.damaged.kind == "foreign":
+            raise
         raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is unreadable") from exc
+
+
+def unchanged_records(archive: BaseArchive, records: Iterable[Record]) -> tuple[list[Record], list[DamagedRecord]]:
+    """``records`` split into those whose record.json is the one their "archived" ledger entry recorded, and the
+    others as ``DamagedRecord`` (kind "changed": its record.json rewritten, or that entry gone or edited) — what
+    `sohoa list` shows apart: it showed a rewritten number as fact, exit 0, while `get` refused the record (QA58).
+    Cheap, for a listing of a large archive: per record its index entry, the one ledger entry it names and the small
+    record.json, no file hashed; a record indexed before 2026-12-01 (no entry number in its index entry) is not
+    checked, as that would read the whole ledger."""
+    ledger = Ledger(archive)
+    kept: list[Record] = []
+    changed: list[DamagedRecord] = []
+    for record in records:
+        seq = archive.archived_seq(record)
+        if seq is None or record.archive_prefix is None:
+            kept.append(record)
+            continue
+        entry = ledger.entry(seq)
+        key = f"{record.archive_prefix}/{SIDECAR}"
+        if (
+            entry is None
+            or entry.get("record_id") != record.id
+            or entry.get("action") != "archived"
+            or entry_hash(entry) != entry.get("hash")
+        ):
+            why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
+            why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
+        elif (expected := entry.get("sidecar_sha256")) is not None and hashlib.sha256(
+            archive._read(key) or b""
+        ).hexdigest() != expected:
+            why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
+            why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
+        else:
+            kept.append(record)
+            continue
+        changed.append(DamagedRecord(record.source.sha256, key, record.archive_prefix, why, why_vi, kind="changed"))
+    return kept, changed

@@ -239,3 +239,60 @@ def verify_stamps(
                 "timestamped"
             )
     return problems
+
+
+def anchor_warning(archive: BaseArchive, tsa_configured: bool, today: date | None = None) -> str | None:
+    """A warning, Vietnamese then English, when part of the ledger has no outside anchor: no day stamped at all, or
+    finished days after the newest stamp not stamped. Without a stamp a consistent rewrite (a record's files and
+    record.json, its ledger entry, the chain after it) passes every check, and `ledger verify` said "0 daily
+    timestamp(s): intact" without a word (QA58). None when every finished day up to the newest is stamped (today's
+    entries are stamped once the day is over) or the ledger is empty. Reads the ledger from its end back to the
+    last finished day only."""
+    from storage.base import LEDGER_DIR
+
+    today = today or datetime.now(UTC).date()
+    keys = [k for k in archive._keys(f"{LEDGER_DIR}/") if k.endswith(".json")]
+    if not keys:
+        return None
+    last_closed: str | None = None  # the newest finished UTC day with entries
+    for key in reversed(keys):
+        try:
+            day = entry_day(json.loads(archive._read(key) or b""))
+        except (ValueError, KeyError, TypeError):
+            continue  # an unreadable entry: the chain check names it
+        if day < today.isoformat():
+            last_closed = day
+            break
+    stamped = stamp_days(archive)
+    if tsa_configured:
+        do_vi, do_en = "hãy chạy `sohoa ledger stamp` hằng ngày", "run `sohoa ledger stamp` daily (cron)"
+    else:
+        do_vi = "hãy cấu hình SOHOA_TSA_URL và chạy `sohoa ledger stamp` hằng ngày để có mốc neo bên ngoài"
+        do_en = "configure SOHOA_TSA_URL and run `sohoa ledger stamp` daily for an outside anchor"
+    meaning_vi = (
+        "sổ chỉ chứng minh thứ tự và sự toàn vẹn trước những sửa đổi không viết lại nó: ai ghi được vào kho có thể "
+        "viết lại nhất quán một hồ sơ, mục sổ của nó và chuỗi sau đó mà mọi kiểm tra vẫn đạt"
+    )
+    meaning_en = (
+        "the ledger proves order and integrity only against edits that don't rewrite it: whoever can write the "
+        "archive can rewrite a record, its ledger entry and the chain after it consistently, and every check passes"
+    )
+    if not stamped:
+        if tsa_configured and last_closed is None:
+            return None  # every entry is today's: stamped once the day is over
+        why_vi = "" if tsa_configured else " (chưa cấu hình SOHOA_TSA_URL)"
+        why_en = "" if tsa_configured else " (no SOHOA_TSA_URL configured)"
+        return (
+            f"cảnh báo: sổ nhật ký không có dấu thời gian ngày nào{why_vi}, nên không có mốc neo bên ngoài — "
+            f"{meaning_vi}; {do_vi} / warning: the ledger has no daily timestamp{why_en}, so no outside anchor — "
+            f"{meaning_en}; {do_en}"
+        )
+    newest = stamped[-1]
+    if last_closed is None or last_closed <= newest:
+        return None
+    return (
+        f"cảnh báo: các ngày sau {newest} (đến {last_closed}) chưa có dấu thời gian, các mục ghi sau đó không có mốc "
+        f"neo bên ngoài — {meaning_vi}; {do_vi} / warning: the finished days after the newest daily timestamp "
+        f"({newest}), up to {last_closed}, are not timestamped, so the entries since have no outside anchor — "
+        f"{meaning_en}; {do_en}"
+    )
