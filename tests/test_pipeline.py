@@ -292,7 +292,7 @@ def test_a_rescan_of_an_archived_document_goes_to_review_naming_the_earlier_reco
     assert second.record.id != first.record.id and second.record.needs_review
     (reason,) = [r for r in second.record.review_reasons if "archived before" in r]
     assert f"record {first.record.id} ({first.record.archive_prefix})" in reason, reason
-    assert reason_in_vietnamese(reason).startswith("có thể đã lưu trước đây: record"), reason_in_vietnamese(reason)
+    assert reason_in_vietnamese(reason).startswith("có thể đã lưu trước đây: hồ sơ"), reason_in_vietnamese(reason)
 
 
 def test_log_lines_and_reasons_name_a_stack_part_as_dropped_and_one_page_as_a_page(
