@@ -557,7 +557,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
         )
         parts.append(f"<p class='hash'>{e(_file_facts(result))}</p>")
         if result.error:
-            parts.append(f"<p class='bad error'>{e(error_label(result, heading=True))}: {e(error_words(result))}</p>")
+            parts.append(f"<p class='bad'>{e(error_label(result, heading=True))}: {e(error_words(result))}</p>")
         parts.append("</div>")
         for sig in [*result.signatures, *result.document_timestamps]:
             parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
