@@ -43,6 +43,7 @@ from signing.services import TsaClient
 from signing.verify import FileVerification, TrustRoots, load_trust_roots, verify_pdf
 from sohoa.record import Record, StoredObject
 from sohoa.settings import Settings
+from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
 from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord
 from storage.ledger import Ledger
@@ -216,7 +217,7 @@ class ArchiveAuditReport(BaseModel):
         ]
         for r in self.records:
             indications = r.signature_summary()
-            until = r.protected_until.date().isoformat() if r.protected_until else ""
+            until = vn_date(r.protected_until.date()) if r.protected_until else ""  # DD/MM/YYYY; the JSON keeps ISO
             renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
             renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
             fixity = "ok" if r.fixity == "ok" else f"sai lệch / {r.fixity}"

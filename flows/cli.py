@@ -1178,6 +1178,29 @@ def _internal_error(exc: Exception, *, verbose: bool) -> None:
     )
 
 
+def _usage_in_vietnamese(exc: click_exceptions.ClickException) -> None:
+    """Click's own messages (a usage error it finds before the command runs: ``Invalid value for '--renew-within':
+    'abc' is not a valid integer.``) were English only (QA58): they are said ``tiếng Việt / English`` by the kind of
+    error, Click's words kept as they are (they name the option and the value)."""
+    english = exc.format_message()
+    if isinstance(exc, click_exceptions.NoSuchOption):
+        vietnamese = "không có tùy chọn này"
+    elif isinstance(exc, click_exceptions.MissingParameter):
+        vietnamese = "thiếu tham số bắt buộc"
+    elif isinstance(exc, (click_exceptions.BadParameter, click_exceptions.BadOptionUsage)):
+        vietnamese = "giá trị không hợp lệ"
+    elif "No such command" in english:
+        vietnamese = "không có lệnh này"
+    elif "unexpected extra argument" in english:
+        vietnamese = "thừa đối số"
+    elif isinstance(exc, click_exceptions.UsageError):
+        vietnamese = "sai cách dùng lệnh"
+    else:
+        vietnamese = "lỗi"
+    bilingual = f"{vietnamese} (xem --help) / {english}"
+    exc.format_message = lambda: bilingual  # type: ignore[method-assign]
+
+
 def main(args: list[str] | None = None, command: TyperGroup | None = None) -> None:
     """Run the command line on ``args`` (default: this process's arguments); ``command`` is the app already
     built into a click command (`sohoa ocr-server` builds it once for all its children)."""
@@ -1192,6 +1215,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             else:
                 code = command.main(args=args, prog_name="sohoa", standalone_mode=False)
         except click_exceptions.ClickException as exc:
+            _usage_in_vietnamese(exc)
             if "--json" in argv:
                 _print_json({"path": None, "error": exc.format_message(), "exit_code": exc.exit_code})
             typer.rich_utils.rich_format_error(exc)

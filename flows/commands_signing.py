@@ -172,14 +172,18 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
+def _verify_archive(location: str | None, verify_one: Any, under: str | None = None) -> list[Any]:
     """Verify the signed ``document.pdf`` of every record of the archive at ``location`` (default: the configured
     one), refused as `sohoa list` refuses it when nothing was ever archived there. On either backend each file is
     read through its record (``storage.documents``): checked against the SHA-256 the record holds, then verified
     from a temporary copy of those bytes and reported under its path (a local archive) or its ``s3://`` address.
     A record whose file is missing or differs, or whose record.json cannot be relied on, and a ``document.pdf``
     that no record names, are failed entries saying why, not verified. Until 2026-12-01 a local archive was
-    globbed for ``*/document.pdf`` and none of this was checked (QA)."""
+    globbed for ``*/document.pdf`` and none of this was checked (QA).
+
+    A signed file whose bytes are not the archived ones is verified too (QA58): its entry fails for the mismatch,
+    and gives the SHA-256 of the bytes found and their signatures' verdict (it said "the file could not be read").
+    ``under``: only the records in that folder of the archive (`sohoa verify` given a path inside one)."""
     import tempfile
 
     import signing
@@ -196,10 +200,23 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
     results = []
     try:
         with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as scratch:
-            for document in signed_documents(store):
+            for document in signed_documents(store, under):
+                if document.data is None and document.found is not None:
+                    changed = Path(scratch) / f"{document.record_id}.changed.pdf"
+                    changed.write_bytes(document.found)
+                    result = verify_one(changed)  # hashed here: the bytes found, not the record's
+                    changed.unlink()
+                    result.path, result.damaged_record = address(document.key), document.damaged
+                    # the verdict on the bytes found stays; the file fails as not the one archived (and what
+                    # stopped its verification, if anything, follows)
+                    english, vietnamese = document.problem, document.problem_vi
+                    if result.error:
+                        english, vietnamese = f"{english}; {result.error}", f"{vietnamese}; {result.error_vi}"
+                    results.append(result.fail(english, vietnamese, result.error_detail))
+                    continue
                 if document.data is None:
                     failed = signing.FileVerification(path=address(document.key), damaged_record=document.damaged)
-                    results.append(failed.fail(document.problem, document.problem_vi))
+                    results.append(failed.fail(document.problem, document.problem_vi, document.detail or None))
                     continue
                 copy = Path(scratch) / f"{document.record_id}.pdf"
                 copy.write_bytes(document.data)
@@ -215,6 +232,49 @@ def _verify_archive(location: str | None, verify_one: Any) -> list[Any]:
     except ArchiveUnavailableError as exc:  # the folder or the S3 server failed mid-way: no file's fault
         raise _fail(f"không đọc được kho lưu trữ / the archive cannot be read: {exc}", EXIT_FAULT) from exc
     return sorted(results, key=lambda result: result.path)  # year, type, number: as the folders read
+
+
+def _inside_archive(given: Path) -> tuple[Path, str] | None:
+    """``(archive folder, key)`` when ``given`` is a folder inside a local archive or a record's signed file
+    (``document.pdf``) there; None for any other path (an unsigned original, a PDF outside every archive). The
+    archive's own folder is not inside it: it is refused, pointing to --archive-at."""
+    from storage.base import INDEX_DIR
+    from storage.documents import SIGNED_NAME
+
+    path = given.absolute()  # `cd archive/2025; sohoa verify TB/…/document.pdf`: the archive is above the cwd
+    if given.is_dir():
+        candidates = list(path.parents)
+    elif given.name == SIGNED_NAME:
+        candidates = list(path.parents)[1:]  # the record's folder is not an archive
+    else:
+        return None
+    for parent in candidates:
+        if (parent / INDEX_DIR).is_dir():
+            return parent, path.relative_to(parent).as_posix()
+    return None
+
+
+def _verify_in_archive(root: Path, key: str, shown: Path, verify_one: Any) -> list[Any]:
+    """Verify what ``key`` names inside the local archive at ``root`` through its records, as --archive does:
+    a folder's records' signed documents (not their unsigned originals, which were counted as failed files), or
+    one record's signed document; a ``document.pdf`` no record names fails as such."""
+    from storage.documents import SIGNED_NAME
+
+    folder = key.rsplit("/", 1)[0] if key.endswith(f"/{SIGNED_NAME}") else key
+    results = _verify_archive(str(root), verify_one, under=folder)
+    if folder != key:
+        results = [result for result in results if Path(result.path).as_posix().endswith(f"/{key}")]
+        for result in results:
+            result.path = str(shown)  # the file as the command line named it
+    if not results:
+        from flows.cli import _fail
+
+        raise _fail(
+            f"{root / key}: không có tài liệu đã ký nào của hồ sơ lưu trữ ở đây / no archived record's signed "
+            "document here",
+            path=root / key,
+        )
+    return results
 
 
 def _trust_refusal(given: Path) -> str | None:
@@ -246,9 +306,10 @@ def _digest(path: Path) -> tuple[str | None, int | None]:
         return None, None
 
 
-def _verify_progress(show: bool) -> Progress:
+def _verify_progress(show: bool = True) -> Progress:
     """A progress bar on stderr when it is a terminal (300 files took 27 s with nothing said), as `sohoa process`
-    draws one; disabled (draws nothing) otherwise."""
+    draws one; disabled (draws nothing) otherwise. With --json too (QA58: it drew none, as the README said it did):
+    the JSON is on stdout, the bar on stderr and gone when done. `sohoa audit` draws the same."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.cli import err
@@ -339,6 +400,9 @@ def verify(
     if archive and archive_at:
         raise _fail("--archive hoặc / or --archive-at LOCATION, không cả hai / not both")
     files: list[Path] = []
+    # paths inside a local archive (a record's folder, a folder of records, a record's document.pdf): checked
+    # against their records as --archive checks them (QA58: another record's document.pdf copied over one passed)
+    in_archive: list[tuple[Path, str, Path]] = []
     for given in pdfs or []:
         if str(given).startswith("s3:/"):  # typer made it a Path, which folds 's3://' into 's3:/'
             url = "s3://" + str(given)[4:].lstrip("/")
@@ -349,6 +413,9 @@ def verify(
                 f"{given}: là một kho lưu trữ / is an archive: verify its signed documents with --archive-at {given}",
                 path=given,
             )
+        if (inside := _inside_archive(_input_path(given))) is not None:  # the key as the archive spells it
+            in_archive.append((*inside, given))
+            continue
         if given.is_dir():
             found = _folder_pdfs(given)
             if not found:
@@ -356,7 +423,7 @@ def verify(
             files.extend(found)
         else:
             files.append(given)
-    if not files and not (archive or archive_at):
+    if not files and not in_archive and not (archive or archive_at):
         raise _fail(
             "không có gì để kiểm tra: hãy cho tệp PDF hoặc thư mục, --archive hoặc --archive-at LOCATION / "
             "nothing to verify: give PDF files or folders, --archive or --archive-at LOCATION"
@@ -385,6 +452,7 @@ def verify(
         # the configured archive, and the one verified: a report in either would be an object of no record
         archives = [archive_location(settings), *([archive_at] if archive_at else [])]
         folders = [Path(location).resolve() for location in archives if not location.startswith("s3:")]
+        folders += [root.resolve() for root, _, _ in in_archive]  # an archive a path given lies in
         if (refusal := _html_report_refusal(html_out, files, folders)) is not None:
             raise _fail(refusal, path=html_out)
     roots = trust_roots(settings)
@@ -395,9 +463,9 @@ def verify(
 
     checked_online = online or settings.verify_online
     header = report_header(roots, online=checked_online, as_of=as_of, now=datetime.now(UTC))
-    progress = _verify_progress(show=not as_json)
+    progress = _verify_progress()
     # an archive's documents are counted as it is read: no total for the bar until then
-    task = progress.add_task("Xác minh / verifying", total=None if archive or archive_at else len(files))
+    task = progress.add_task("Xác minh / verifying", total=None if archive or archive_at or in_archive else len(files))
 
     def verify_one(path: Path, digest: tuple[str | None, int | None] | None = None) -> signing.FileVerification:
         """``digest``: the file's SHA-256 and size, when the caller has them already (an archived document)."""
@@ -408,6 +476,8 @@ def verify(
 
     with progress:
         results = [verify_one(path) for path in files]
+        for root, key, shown in in_archive:
+            results.extend(_verify_in_archive(root, key, shown, verify_one))
         if archive or archive_at:
             archived = _verify_archive(archive_at, verify_one)
             if not archived:  # records all disposed of: something was archived, nothing is left to verify

@@ -1013,10 +1013,24 @@ def register(app: typer.Typer) -> None:
                 out.print(f"{report.records} hồ sơ / records, {report.objects} đối tượng / objects: {verdict}")
             raise typer.Exit(0 if report.ok else 1)
 
-        from flows.audit import RENEWAL_WORDS, audit_archive, ledger_verdict, problem_in_vietnamese
+        from flows.audit import RENEWAL_WORDS, audit_archive, audit_records, ledger_verdict, problem_in_vietnamese
+        from flows.commands_signing import _verify_progress
+        from sohoa.vietnamese import vn_date
+
+        # a progress bar on stderr when it is a terminal (QA58: an audit said nothing until its table), --json too
+        progress = _verify_progress()
+
+        def counted(settings: Any, renew: bool, days: int) -> list[Any]:
+            task = progress.add_task("Kiểm tra kho / auditing", total=None)
+            rows = []
+            for row in audit_records(settings, renew=renew, renew_within_days=days):
+                rows.append(row)
+                progress.advance(task)
+            return rows
 
         try:
-            full = audit_archive(settings, renew=renew, renew_within_days=renew_within)
+            with progress:
+                full = audit_archive(settings, renew=renew, renew_within_days=renew_within, check_records=counted)
         except SohoaError as exc:
             raise _fail(str(exc), 3) from exc
         if as_json:
@@ -1035,7 +1049,7 @@ def register(app: typer.Typer) -> None:
                 escape(r.number or ""),
                 "ok" if r.fixity == "ok" else "[red]sai lệch / DRIFT[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
-                r.protected_until.date().isoformat() if r.protected_until else "",
+                vn_date(r.protected_until.date()) if r.protected_until else "",  # as officers write days; JSON ISO
                 RENEWAL_WORDS.get(r.renewal, r.renewal)
                 if r.renewal in ("renewed", "not_needed")
                 else f"[red]{RENEWAL_WORDS.get(r.renewal, r.renewal)}[/]",

@@ -221,12 +221,27 @@ def certification_words(code: str) -> str:
     return f"{vi} / {en} ({code})" if en != code else code
 
 
+def _yes(value: bool) -> str:
+    return "có / yes" if value else "KHÔNG / NO"
+
+
+def checks_words(sig: SignatureVerdict) -> str:
+    """The three checks behind an indication, each said (the JSON's ``intact``, ``valid``, ``trusted``; QA58: the
+    text and HTML reports gave only the indication): ``nội dung nguyên vẹn / intact: có / yes; …``."""
+    return (
+        f"nội dung nguyên vẹn / intact: {_yes(sig.intact)}; "
+        f"giá trị chữ ký đúng / signature valid: {_yes(sig.valid)}; "
+        f"người ký được tin cậy / signer trusted: {_yes(sig.trusted)}"
+    )
+
+
 def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
     source = SOURCE_VI[sig.signing_time_source]
     if sig.signing_time_source == "timestamp" and sig.timestamp_trusted is False:
         source = UNTRUSTED_TIMESTAMP_VI
     rows = [
         ("Kết quả / Indication", indication_words(sig)),
+        ("Toàn vẹn, hợp lệ, tin cậy / Intact, valid, trusted", checks_words(sig)),
         ("Người ký / Signer", sig.signer or "—"),
         ("Tổ chức cấp / Issuer", sig.issuer or "—"),
         ("Thời điểm ký / Signing time", f"{_when(sig.signing_time)} ({source})"),
@@ -400,8 +415,12 @@ def fingerprint_words(sha256: str) -> str:
 
 
 def _file_facts(result: FileVerification) -> str:
-    if result.sha256 is None:
+    if result.sha256 is None and (result.error or "").startswith("cannot read"):
         return "SHA-256: — (không đọc được tệp / the file could not be read)"
+    if result.sha256 is None:
+        # an archived file not verified (missing, its record not to be relied on, part of no record): QA58, "could
+        # not be read" was said of files that were there and readable
+        return "SHA-256: — (tệp không được xác minh / the file was not verified)"
     return f"SHA-256: {result.sha256}; kích thước / size: {result.size} byte"
 
 
@@ -445,6 +464,7 @@ def render_text(results: list[FileVerification], header: ReportHeader | None = N
             lines.append(f"  [{sig.field_name}]")
             lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
             lines.extend(f"    cảnh báo / warning: {warning_in_vietnamese(w)}" for w in sig.warnings)
+            lines.extend(f"    ghi chú / note: {note}" for note in sig.notes)
         if (pdfa := pdfa_summary(result)) is not None:
             lines.append(f"  {pdfa}")
         lines.extend(f"  cảnh báo / warning: {warning_in_vietnamese(w)}" for w in result.warnings)
@@ -462,9 +482,16 @@ vertical-align:top;text-align:left} th{width:32%;background:#f0f0f0}
 table.list th{width:auto} .hash{font-family:"Liberation Mono",monospace;font-size:8pt;word-break:break-all}
 td.n{text-align:right}
 .ok{color:#060;font-weight:bold}.bad{color:#a00;font-weight:bold}.warn{color:#850}
-@media print{body{margin:1cm} h2{page-break-after:avoid} table{page-break-inside:avoid}
-table.list{page-break-inside:auto} a{color:#000;text-decoration:none}}
+caption{text-align:left;font-weight:bold}
+@media print{body{margin:1cm} a{color:#000;text-decoration:none}
+div.head{break-inside:avoid;page-break-inside:avoid}
+div.head,h2,p.hash,caption{break-after:avoid;page-break-after:avoid} table{break-inside:avoid;page-break-inside:avoid}
+table.list{break-inside:auto;page-break-inside:auto} tr{break-inside:avoid;page-break-inside:avoid}}
 """
+# print (a browser's "Save as PDF", WeasyPrint): a file's heading with its SHA-256 line and error (one block,
+# div.head, never split) and a signature's caption stay with what follows them (QA58: the heading and "Signature1"
+# were left at the foot of a page, their table on the next); a signature's table is not split when it fits a
+# page, and none of its rows ever is
 
 _CLASS_CSS: dict[FileClass, str] = {"passed": "ok", "failed": "bad", "indeterminate": "warn", "error": "bad"}
 
@@ -522,19 +549,24 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
         )
     parts.append("</table>")
     for number, result in enumerate(results, 1):
-        cls, mark = ("ok", "ĐẠT / PASSED") if result.passed else ("bad", "KHÔNG ĐẠT / NOT PASSED")
+        kind = file_class(result)
+        mark = "ĐẠT / PASSED" if result.passed else f"KHÔNG ĐẠT / NOT PASSED — {CLASS_WORDS[kind]}"
         parts.append(
-            f"<h2 id='f{number}'>{number}. {e(display_path(result.path))} — <span class='{cls}'>{mark}</span></h2>"
+            f"<div class='head'><h2 id='f{number}'>{number}. {e(display_path(result.path))} — "
+            f"<span class='{_CLASS_CSS[kind]}'>{mark}</span></h2>"
         )
         parts.append(f"<p class='hash'>{e(_file_facts(result))}</p>")
         if result.error:
             parts.append(f"<p class='bad'>{e(error_label(result, heading=True))}: {e(error_words(result))}</p>")
+        parts.append("</div>")
         for sig in [*result.signatures, *result.document_timestamps]:
             parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
             for label, value in _sig_rows(sig):
                 parts.append(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>")
             for w in map(warning_in_vietnamese, sig.warnings):
                 parts.append(f"<tr><th class='warn'>Cảnh báo / Warning</th><td class='warn'>{e(w)}</td></tr>")
+            for note in sig.notes:
+                parts.append(f"<tr><th>Ghi chú / Note</th><td>{e(note)}</td></tr>")
             parts.append("</table>")
         if (pdfa := pdfa_summary(result)) is not None:
             parts.append(f"<p class='{'warn' if result.pdfa_problems else 'ok'}'>{e(pdfa)}</p>")

@@ -117,6 +117,11 @@ class SignatureVerdict(_Model):
         default_factory=list, description="form fields pyHanko saw changed (filled, signed) after this signature"
     )
     warnings: list[str] = Field(default_factory=list)
+    notes: list[str] = Field(
+        default_factory=list,
+        description="what an auditor should know that is no problem with the verdict (e.g. the signer's certificate "
+        "expired after signing; the signature stays valid by its timestamp), each 'Vietnamese / English'",
+    )
 
 
 class FileVerification(_Model):
@@ -598,6 +603,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
                 indication, sub, notes, sub_of = then_indication, then_sub, then_notes, then_of
                 validation_time = ts_ok.timestamp
                 status = then
+    expired = _expired_after_signing(sig, ctx, ts_ok)
     if diff_failed:
         notes.append(diff_failed)
         if indication == "TOTAL_PASSED":
@@ -632,17 +638,27 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
     revocation = _revocation(status, vc, ctx.dss_ocsp, ctx.dss_crl, ctx.online)
     if (indication, sub) == ("INDETERMINATE", AdESIndeterminate.TRY_LATER.name) and not ctx.online:
         warnings += _stale_revinfo_warnings(sig, ctx)
-    if indication == "TOTAL_PASSED" and not doc_ts and revocation.status in ("not_checked", "unknown"):
+    if (
+        indication != "TOTAL_FAILED"
+        and not doc_ts
+        and status.trusted
+        and revocation.status in ("not_checked", "unknown")
+        and not (expired is not None and sub in _EXPIRY_SUBS)  # said by the expiry note below, with the time
+    ):
         services = revocation_services(status.signing_cert)
         if services:
             # the certificate can be revoked (it names where to ask) and nobody asked: "passed" would vouch for a
-            # revoked signer (found by exploratory testing: a certificate revoked 2 h before signing passed)
-            indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.TRY_LATER.name, "signer"
+            # revoked signer (found by exploratory testing: a certificate revoked 2 h before signing passed).
+            # Said beside another reason too (QA58: the VN files' untrusted TSA was the only reason shown, though
+            # nothing said whether the trusted signer's certificate was revoked)
+            if indication == "TOTAL_PASSED":
+                indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.TRY_LATER.name, "signer"
             warnings.append(
                 "revocation not checked: the signer's certificate names revocation services ("
                 + ", ".join(services)
                 + ") and the file embeds no answer from them; verify with --online, or sign at B-LT/B-LTA"
             )
+    verdict_notes = _expiry_notes(expired, indication, sub, signing_time, source, ts_trusted, ctx.dss is not None)
     return SignatureVerdict(
         **base,
         indication=indication,
@@ -669,7 +685,64 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         validation_time=_aware(validation_time),
         revocation=revocation,
         warnings=warnings,
+        notes=verdict_notes,
     )
+
+
+def _expired_after_signing(sig: EmbeddedPdfSignature, ctx: _Ctx, ts: Any) -> datetime | None:
+    """When the signer's certificate expired, if it has by the validation time (``--at`` or now) and did so after
+    the signature timestamp's time (a signature made with an expired certificate is no such case); else None."""
+    try:
+        not_after = _aware(sig.signer_cert["tbs_certificate"]["validity"]["not_after"].native)
+    except Exception:
+        return None
+    when = ctx.at or datetime.now(UTC)
+    if not_after is None or not_after >= when:
+        return None
+    signed = _aware(getattr(ts, "timestamp", None)) if ts is not None else None
+    return not_after if signed is not None and signed < not_after else None
+
+
+def _expiry_notes(
+    expired: datetime | None,
+    indication: Indication,
+    sub: str | None,
+    signing_time: datetime | None,
+    source: str,
+    ts_trusted: bool | None,
+    has_dss: bool,
+) -> list[str]:
+    """The notes on a signer's certificate that expired after signing (QA58: a B-LT/B-LTA file passed, rightly, with
+    nothing saying the certificate had expired; a B-T file read "no proof the signature existed earlier" beside a
+    trusted signature timestamp that is that proof)."""
+    if expired is None or source != "timestamp" or not ts_trusted or signing_time is None:
+        return []
+    day, signed = expired.date().isoformat(), _aware(signing_time)
+    signed_words = signed.isoformat() if signed is not None else "?"
+    if indication == "TOTAL_PASSED":
+        return [
+            f"chứng thư của người ký đã hết hạn ngày {day}, sau khi ký; chữ ký vẫn hợp lệ nhờ dấu thời gian (ký lúc "
+            f"{signed_words}) và dữ liệu kiểm tra dài hạn kèm trong tệp (B-LT/B-LTA) / the signer's certificate "
+            f"expired on {day}, after signing; the signature stays valid by its timestamp (signed at {signed_words}) "
+            "and the long-term validation data the file embeds (B-LT/B-LTA)"
+        ]
+    if sub in _EXPIRY_SUBS:
+        if has_dss:
+            what_vi = "dữ liệu thu hồi kèm trong tệp không xác nhận được tình trạng chứng thư vào lúc đó"
+            what_en = "the revocation data the file embeds does not establish the certificate's status then"
+        else:
+            what_vi, what_en = "tệp không kèm dữ liệu thu hồi nào (mức B-T)", "the file embeds no revocation data (B-T)"
+        return [
+            f"chứng thư của người ký đã hết hạn ngày {day}, sau thời điểm ký; dấu thời gian tin cậy của chữ ký chứng "
+            f"minh chữ ký đã có lúc {signed_words}, nhưng không xác định được chứng thư có bị thu hồi vào lúc đó hay "
+            f"không: {what_vi}, tức thiếu dữ liệu kiểm tra dài hạn (ký ở mức B-LT/B-LTA); kết quả {sub} là của "
+            f"pyHanko khi xét chứng thư ở thời điểm hiện tại, sau khi hết hạn / the signer's certificate expired on "
+            f"{day}, after signing; the trusted signature timestamp proves the signature existed at {signed_words}, "
+            f"but whether the certificate was revoked then cannot be established: {what_en}, i.e. the long-term "
+            f"validation data is missing (sign at B-LT/B-LTA); {sub} is pyHanko's verdict on the certificate judged "
+            "now, after its expiry"
+        ]
+    return []
 
 
 def _stale_revinfo_warnings(sig: EmbeddedPdfSignature, ctx: _Ctx) -> list[str]:

@@ -702,7 +702,10 @@ class BaseArchive(ABC):
                 if data is None:
                     raise ArchiveIntegrityError(f"record {record.id}: {stored.key} is missing")
                 if sha256_bytes(data) != stored.sha256:
-                    raise ArchiveIntegrityError(f"record {record.id}: {stored.key}: SHA-256 mismatch")
+                    raise ArchiveIntegrityError(
+                        f"hồ sơ {record.id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ / record "
+                        f"{record.id}: {stored.key}: SHA-256 mismatch"
+                    )
                 return data
         raise KeyError(f"record {record.id} has no {role} object")
 

@@ -7,6 +7,7 @@ archived documents, exit 0, while `sohoa audit` said DRIFT."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,10 @@ class SignedDocument:
     disagrees with the ledger, or the signed file it names is missing or changed — so the archive is not intact: a
     verdict (class failed). A ``document.pdf`` no record names (put there by hand, or left by an interrupted
     write) is not ``damaged``: the file has no verdict (class error). ``sha256``: the SHA-256 of ``data``, just
-    checked against the one its record holds (the report gives it without hashing the bytes again)."""
+    checked against the one its record holds (the report gives it without hashing the bytes again). ``found``: the
+    bytes in the signed file's place when they are not the archived ones (SHA-256 mismatch), so that the report can
+    give their SHA-256 and their signatures' verdict beside the problem (QA58: it said the file could not be read).
+    ``detail``: what the archive's check said, for a technician (the problem names the fault in both languages)."""
 
     key: str
     record_id: str | None
@@ -38,6 +42,8 @@ class SignedDocument:
     problem: str = ""
     problem_vi: str = ""
     damaged: bool = False
+    found: bytes | None = None
+    detail: str = ""
 
 
 def _not_intact(key: str, record_id: str, english: str, vietnamese: str) -> SignedDocument:
@@ -45,8 +51,10 @@ def _not_intact(key: str, record_id: str, english: str, vietnamese: str) -> Sign
     return SignedDocument(key, record_id, problem=english, problem_vi=vietnamese, damaged=True)
 
 
-def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
+def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator[SignedDocument]:
     """Every record's signed document, in index order, then every ``document.pdf`` outside the records' folders.
+    ``under``: only the records whose folder is that key prefix or inside it, and the loose ``document.pdf`` files
+    there (`sohoa verify` given a record's folder, or a file of one, inside a local archive).
 
     A record is taken as its index entry names it; its record.json is checked against its "archived" ledger entry
     (``verified_record``: a record.json rewritten to match a replaced file is no authority), and its signed file
@@ -56,6 +64,10 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
     excerpts: dict[str, list[dict[str, Any]]] | None = None  # the ledger read once, when a record needs it
     records: list[Record] = []
     named: set[str] = set()  # record folders the index names, readable or not: not reported again as loose
+
+    def inside(prefix: str) -> bool:
+        return under is None or prefix == under or prefix.startswith(under + "/")
+
     for index_key in index:
         sha256 = index_key.rsplit("/", 1)[-1].removesuffix(".json")
         record_id = sha256[:16]
@@ -65,6 +77,8 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
         except DamagedRecordError:
             prefix, damaged = None, True
         if prefix is None:
+            if under is not None and not under.rstrip("/").endswith(record_id):  # not knowable where: its own folder
+                continue
             yield SignedDocument(
                 index_key,
                 record_id,
@@ -76,6 +90,8 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
             )
             continue
         named.add(prefix)
+        if not inside(prefix):
+            continue
         where = f"record {record_id} ({prefix})"
         where_vi = f"hồ sơ {record_id} ({prefix})"
         document = f"{prefix}/{SIGNED_NAME}"
@@ -113,12 +129,18 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
         try:
             record, _ = verified_record(archive, record, excerpts.get(record.id) if excerpts is not None else None)
         except ArchiveIntegrityError as exc:
-            yield _not_intact(
-                document,
-                record_id,
-                f"{exc}; the SHA-256 it holds for the signed file cannot be relied on: not verified",
-                f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
-                "được mã SHA-256 ghi cho tệp đã ký — không xác minh",
+            # the exception's own words (Vietnamese and English, and get's "nothing handed out") are the detail: the
+            # English half was "…; nothing handed out; the SHA-256 it holds…" with Vietnamese inside it (QA58)
+            yield dataclasses.replace(
+                _not_intact(
+                    document,
+                    record_id,
+                    f"{where}: its {SIDECAR}, or the ledger entry that recorded its archiving, was changed or lost "
+                    "since, so the SHA-256 it holds for the signed file cannot be relied on: not verified",
+                    f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
+                    "được mã SHA-256 ghi cho tệp đã ký — không xác minh",
+                ),
+                detail=str(exc).removesuffix("; nothing handed out"),
             )
             continue
         records.append(record)
@@ -140,20 +162,23 @@ def signed_documents(archive: BaseArchive) -> Iterator[SignedDocument]:
                     f"hồ sơ {record_id}: tài liệu đã ký {stored.key} bị thiếu trong kho",
                 )
             elif sha256_bytes(data) != stored.sha256:
-                yield _not_intact(
-                    stored.key,
-                    record_id,
-                    f"record {record_id}: {stored.key}: SHA-256 mismatch — not the file archived (replaced "
-                    "or changed since; `sohoa audit` names it too)",
-                    f"hồ sơ {record_id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ — không "
-                    "phải tệp đã lưu (bị thay hoặc sửa sau đó)",
+                yield dataclasses.replace(
+                    _not_intact(
+                        stored.key,
+                        record_id,
+                        f"record {record_id}: {stored.key}: SHA-256 mismatch — not the file archived (replaced "
+                        f"or changed since; the record holds SHA-256 {stored.sha256}; `sohoa audit` names it too)",
+                        f"hồ sơ {record_id}: {stored.key} không khớp mã SHA-256 đã ghi khi lưu trữ — không "
+                        f"phải tệp đã lưu (bị thay hoặc sửa sau đó; hồ sơ ghi SHA-256 {stored.sha256})",
+                    ),
+                    found=data,
                 )
             else:
                 yield SignedDocument(stored.key, record_id, data=data, sha256=stored.sha256)
     unfinished, stray = archive.outside_records(records)
     for key in sorted([*stray, *(key for write in unfinished for key in write.keys)]):
         folder, _, name = key.rpartition("/")
-        if name == SIGNED_NAME and folder not in named:
+        if name == SIGNED_NAME and folder not in named and inside(folder):
             yield SignedDocument(
                 key,
                 None,

@@ -531,3 +531,18 @@ def test_a_record_whose_record_json_cannot_be_read_is_a_row_of_drift_and_the_oth
     assert "drift: 1" in run["state"]["message"], run["state"]
     assert run["result"]["problems"][bad.id] == [problem] and run["result"]["counts"]["records"] == 2
     assert "record.json không đọc được" in run["artifacts"]["archive-audit"]
+
+
+def test_audit_table_writes_days_as_officers_do(archived: Settings, tmp_path: Path) -> None:
+    """QA58: the audit's table showed "protected until" as 2031-11-30 where the other officer tables write
+    30/11/2031 (sohoa.vietnamese.vn_date); the JSON keeps ISO."""
+    from sohoa.vietnamese import vn_date
+
+    env = _env(_copy_of(archived, tmp_path))
+    payload = json.loads(CliRunner().invoke(app, ["audit", "--json", "--no-renew"], env=env).stdout)
+    iso = payload["records"][0]["protected_until"][:10]
+    table = CliRunner().invoke(app, ["audit", "--no-renew"], env=env)
+    assert table.exit_code == 0, table.output
+    assert vn_date(iso) in table.output and iso not in table.output, table.output
+    markdown = audit_archive(_copy_of(archived, tmp_path / "again"), renew=False).markdown()
+    assert f"| {vn_date(iso)} |" in markdown, markdown

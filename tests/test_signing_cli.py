@@ -258,8 +258,9 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     doc.write_bytes(bytes(data_bytes))
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
     assert res.exit_code == 1
-    (changed,) = json.loads(res.stdout)["files"]  # not the file archived: said so, not verified as if it were
-    assert "SHA-256 mismatch" in changed["error"] and not changed["signatures"], changed
+    (changed,) = json.loads(res.stdout)["files"]  # not the file archived: said so, and its bytes' verdict given
+    assert "SHA-256 mismatch" in changed["error"] and changed["class"] == "failed", changed
+    assert changed["signatures"][0]["sub_indication"] == "HASH_FAILURE", changed
     assert runner.invoke(app, ["verify"], env=env).exit_code == 2
 
 
@@ -295,7 +296,8 @@ def test_verify_archive_checks_each_file_against_its_record(tmp_path: Path) -> N
     }
     for path, (english, vietnamese) in expected.items():
         entry = files[str(path)]
-        assert not entry["passed"] and not entry["signatures"], entry
+        # the file copied over a's is verified too (QA58): a good signature, of another record's file
+        assert not entry["passed"] and bool(entry["signatures"]) == (path == docs["a"]), entry
         assert english in entry["error"] and vietnamese in entry["error_vi"], entry
     text = " ".join(runner.invoke(app, ["verify", "--archive"], env=env).output.split())
     assert "Total: 1/5 tệp đạt / files passed" in text, text
@@ -349,7 +351,10 @@ def test_verify_archive_trusts_no_record_json_rewritten_to_match(tmp_path: Path)
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
     assert res.exit_code == 1, res.output
     (entry,) = json.loads(res.stdout)["files"]
-    assert "record.json changed since it was archived" in entry["error"], entry
+    # the archive's own words are the detail (QA58: as the English half they put Vietnamese and get's "nothing
+    # handed out" into it)
+    assert "record.json, or the ledger entry that recorded its archiving, was changed" in entry["error"], entry
+    assert "record.json changed since it was archived" in entry["error_detail"], entry
     assert "mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất" in entry["error_vi"], entry
 
 

@@ -1,0 +1,250 @@
+"""QA58: what `sohoa verify` says of archived files that changed, of paths inside an archive, of reasons beside the
+first one, of a signer's certificate that expired after signing; the reports' per-file class, the three checks
+and print layout; usage errors in both languages."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from test_signing import make_pdf
+from test_signing_cli import _archive_signed, _env, runner
+
+from flows.cli import app
+from signing import verify_pdf
+from signing.report import render_html, render_text, report_header
+from signing.verify import FileVerification, SignatureVerdict
+
+# beside the repository as test_signing_corpus finds it, or the shared corpora of a worktree elsewhere
+_VN_PLACES = (Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "vn-signed",)
+VN = next((p for p in (*_VN_PLACES, Path("/work/shared/corpora/vn-signed")) if p.is_dir()), _VN_PLACES[0])
+
+
+def _files(output: str) -> dict[str, dict]:  # type: ignore[type-arg]
+    return {f["path"]: f for f in json.loads(output)["files"]}
+
+
+def test_verify_archive_hashes_and_verifies_a_changed_document(tmp_path: Path) -> None:
+    """A byte flipped in an archived document.pdf, or another record's file copied over it: the entry fails for
+    the mismatch, with the SHA-256 of the bytes found (and the record's), and their signatures' verdict — it said
+    "SHA-256: — (the file could not be read)", with no signature verdict."""
+    data = tmp_path / "var"
+    env = _env(data)
+    docs = _archive_signed(data / "archive", env, "a", "b", "c")
+    recorded = hashlib.sha256(docs["a"].read_bytes()).hexdigest()
+    flipped = bytearray(docs["a"].read_bytes())
+    flipped[flipped.index(b"MARKER")] ^= 1
+    docs["a"].write_bytes(bytes(flipped))
+    docs["b"].write_bytes(docs["c"].read_bytes())
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1, res.output
+    files = _files(res.stdout)
+    changed = files[str(docs["a"])]
+    assert changed["class"] == "failed" and changed["damaged_record"], changed
+    assert changed["sha256"] == hashlib.sha256(bytes(flipped)).hexdigest() and changed["size"] == len(flipped)
+    assert recorded in changed["error"] and recorded in changed["error_vi"], changed
+    (signature,) = changed["signatures"]
+    assert (signature["indication"], signature["sub_indication"]) == ("TOTAL_FAILED", "HASH_FAILURE"), signature
+    swapped = files[str(docs["b"])]
+    assert swapped["class"] == "failed" and swapped["sha256"] == hashlib.sha256(docs["c"].read_bytes()).hexdigest()
+    assert swapped["signatures"][0]["indication"] == "TOTAL_PASSED"  # a good signature, of another record's file
+    text = " ".join(runner.invoke(app, ["verify", "--archive"], env=env).output.split())
+    assert f"SHA-256: {changed['sha256']}" in text, text
+    assert "could not be read" not in text and "không đọc được tệp" not in text, text
+
+
+def test_rewritten_record_json_reason_is_english_in_english(tmp_path: Path) -> None:
+    """The English half of the reason held the Vietnamese of get's message and its "nothing handed out"."""
+    data = tmp_path / "var"
+    env = _env(data)
+    docs = _archive_signed(data / "archive", env, "a")
+    sidecar = docs["a"].parent / "record.json"
+    sidecar.write_text(sidecar.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # still JSON, not the same
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1, res.output
+    (entry,) = json.loads(res.stdout)["files"]
+    assert entry["class"] == "failed", entry
+    assert "handed out" not in entry["error"] and "đã bị sửa" not in entry["error"], entry["error"]
+    assert "changed or lost" in entry["error"] and "bị sửa hoặc mất" in entry["error_vi"], entry
+    assert "ledger entry" in (entry["error_detail"] or ""), entry  # what the archive's check said, for a technician
+    text = " ".join(runner.invoke(app, ["verify", "--archive"], env=env).output.split())
+    assert "nothing handed out" not in text and "the file was not verified" in text, text
+
+
+def test_verify_paths_inside_the_archive_checks_them_against_their_records(tmp_path: Path) -> None:
+    """`sohoa verify ARCHIVE/…/document.pdf` after another record's document.pdf was copied over it passed, exit 0;
+    the folder of records passed it too, and counted each unsigned original.pdf as an error."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    docs = _archive_signed(archive, env, "a", "b")
+    folder = docs["a"].parent.parent
+    assert folder == docs["b"].parent.parent and folder != archive
+    # a record's unsigned original as `sohoa process` archives a PDF scan (these test records' originals are PNG)
+    make_pdf(docs["a"].parent / "original.pdf")
+    intact = runner.invoke(app, ["verify", str(folder), "--json"], env=env)
+    assert intact.exit_code == 0, intact.output
+    assert sorted(_files(intact.stdout)) == sorted(str(p) for p in docs.values())  # no original.pdf entry
+
+    docs["a"].write_bytes(docs["b"].read_bytes())
+    one = runner.invoke(app, ["verify", str(docs["a"]), "--json"], env=env)
+    assert one.exit_code == 1, one.output
+    (entry,) = json.loads(one.stdout)["files"]
+    assert entry["path"] == str(docs["a"]) and entry["class"] == "failed", entry
+    assert "SHA-256 mismatch" in entry["error"] and "không khớp mã SHA-256" in entry["error_vi"], entry
+    for given in (folder, docs["a"].parent):
+        res = runner.invoke(app, ["verify", str(given), "--json"], env=env)
+        assert res.exit_code == 1, res.output
+        files = _files(res.stdout)
+        assert files[str(docs["a"])]["class"] == "failed"
+        assert all(f["class"] != "error" for f in files.values()), files
+    planted = folder / "99-QĐ-UBND--00000000deadbeef" / "document.pdf"
+    planted.parent.mkdir()
+    planted.write_bytes(docs["b"].read_bytes())
+    loose = runner.invoke(app, ["verify", str(planted), "--json"], env=env)
+    assert loose.exit_code == 1 and "part of no archived record" in json.loads(loose.stdout)["files"][0]["error"]
+    # a PDF outside every archive is verified as before
+    outside = runner.invoke(app, ["verify", str(docs["b"].parent / "nowhere.pdf")], env=env)
+    assert outside.exit_code == 2
+
+
+def _vn_file() -> Path:
+    files = sorted(VN.glob("*.pdf"))
+    if not files:
+        pytest.skip("the VN corpus (../shared/corpora/vn-signed) is not here")
+    return files[0]
+
+
+def test_revocation_not_checked_is_said_beside_an_untrusted_timestamp_authority() -> None:
+    """The VN files: the TSA's missing chain was the only reason shown; the trusted signer's certificate names
+    OCSP/CRL services and the file embeds no answer, which is said too now (the indication is unchanged)."""
+    (verdict,) = verify_pdf(_vn_file(), [VN / "trust-anchors-vn"]).signatures
+    assert (verdict.indication, verdict.sub_indication_of) == ("INDETERMINATE", "signature_timestamp"), verdict
+    assert verdict.trusted and verdict.revocation.status == "not_checked"
+    assert any(w.startswith("revocation not checked") for w in verdict.warnings), verdict.warnings
+
+
+def _verdict(**update: object) -> SignatureVerdict:
+    fields: dict[str, object] = {
+        "field_name": "Signature1",
+        "indication": "INDETERMINATE",
+        "sub_indication": "NO_CERTIFICATE_CHAIN_FOUND",
+        "sub_indication_of": "signer",
+        "signer": "CN=A",
+        "issuer": "CN=B",
+        "level": "B-B",
+        "intact": True,
+        "valid": True,
+        "trusted": False,
+        "coverage": "ENTIRE_FILE",
+        "notes": ["ghi chú thử / a test note"],
+    }
+    fields.update(update)
+    return SignatureVerdict.model_validate(fields)
+
+
+def test_reports_say_the_class_the_three_checks_and_notes_and_keep_headings_with_their_tables() -> None:
+    result = FileVerification(path="x.pdf", signatures=[_verdict()], sha256="ab" * 32, size=10)
+    header = report_header([], now=datetime(2026, 12, 1, tzinfo=UTC))
+    page = render_html([result], header)
+    assert "KHÔNG ĐẠT / NOT PASSED — chưa xác định được / indeterminate</span></h2>" in page, page
+    checks = (
+        "nội dung nguyên vẹn / intact: có / yes; giá trị chữ ký đúng / signature valid: có / yes; "
+        "người ký được tin cậy / signer trusted: KHÔNG / NO"
+    )
+    assert checks in page and "<th>Ghi chú / Note</th><td>ghi chú thử / a test note</td>" in page
+    assert "div.head,h2,p.hash,caption{break-after:avoid" in page and "tr{break-inside:avoid" in page
+    assert "<div class='head'><h2" in page
+    text = render_text([result], header)
+    assert checks in text and "    ghi chú / note: ghi chú thử / a test note" in text, text
+
+
+def test_click_usage_errors_in_both_languages(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from flows.cli import main
+
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
+    with pytest.raises(SystemExit) as ended:
+        main(["audit", "--renew-within", "abc", "--json"])
+    assert ended.value.code == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error.startswith("giá trị không hợp lệ (xem --help) / Invalid value for '--renew-within'"), error
+    with pytest.raises(SystemExit) as ended:
+        main(["verify", "--no-such-option"])
+    said = " ".join(capsys.readouterr().err.split())
+    assert ended.value.code == 2 and "không có tùy chọn này (xem --help) / No such option" in said, said
+
+
+def test_get_of_a_changed_document_says_so_in_both_languages(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    env = _env(data)
+    docs = _archive_signed(data / "archive", env, "a")
+    record = json.loads((docs["a"].parent / "record.json").read_text(encoding="utf-8"))
+    docs["a"].write_bytes(docs["a"].read_bytes() + b"\n%tail\n")
+    got = runner.invoke(app, ["get", record["id"], "--out", str(tmp_path / "out")], env=env)
+    text = " ".join(got.output.split())
+    assert got.exit_code == 1 and "không khớp mã SHA-256" in text and "SHA-256 mismatch" in text, got.output
+
+
+def test_verify_json_draws_its_progress_bar_on_a_terminal(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """README: "On a terminal a progress bar counts the files on stderr" — with --json it drew none."""
+    import flows.commands_signing
+    from flows.cli import err
+
+    monkeypatch.setattr(type(err), "is_terminal", property(lambda self: True))
+    shown: list[bool] = []
+    real = flows.commands_signing._verify_progress
+
+    def spy(show: bool = True):  # type: ignore[no-untyped-def]
+        bar = real(show)
+        shown.append(not bar.disable)
+        return bar
+
+    monkeypatch.setattr(flows.commands_signing, "_verify_progress", spy)
+    runner.invoke(app, ["verify", str(make_pdf(tmp_path / "unsigned.pdf")), "--json"], env=_env(tmp_path / "var"))
+    assert shown == [True]
+
+
+def test_a_signer_certificate_expired_after_signing_is_said(tmp_path: Path) -> None:
+    """B-LT after the signer's certificate expired: TOTAL_PASSED, and now a note says it expired and that the
+    signature stands by its timestamp; B-T: INDETERMINATE / OUT_OF_BOUNDS_NO_POE as pyHanko says, and a note that
+    the trusted timestamp is there and the revocation data of that time is what is missing."""
+    import time
+
+    from cryptography import x509
+    from signing_pki import PKCS12_PASSWORD, SIGNER_SHORT, running_pki
+
+    from signing import load_identity, sign_pdf
+    from signing.verify import load_trust_roots
+
+    with running_pki(tmp_path / "pki", short_seconds=6) as pki:
+        ident = load_identity(
+            "pkcs12", keys_dir=tmp_path, pkcs12_file=pki.pkcs12_file(SIGNER_SHORT), passphrase=PKCS12_PASSWORD
+        )
+        roots = load_trust_roots([pki.root_cert])[0]
+        src = make_pdf(tmp_path / "in.pdf")
+        for level in ("B-T", "B-LT"):
+            sign_pdf(src, tmp_path / f"{level}.pdf", ident, level=level, tsa_url=pki.tsa_url, validation_roots=roots)
+        (fresh,) = verify_pdf(tmp_path / "B-LT.pdf", [pki.root_cert]).signatures
+        assert fresh.notes == []
+        expiry = x509.load_pem_x509_certificate(pki.cert_file(SIGNER_SHORT).read_bytes()).not_valid_after_utc
+        time.sleep(max(0.0, (expiry - datetime.now(UTC)).total_seconds()) + 1.5)
+        lt_file = verify_pdf(tmp_path / "B-LT.pdf", [pki.root_cert])
+        (bt,) = verify_pdf(tmp_path / "B-T.pdf", [pki.root_cert]).signatures
+    (lt,) = lt_file.signatures
+    day = expiry.date().isoformat()
+    assert lt.indication == "TOTAL_PASSED" and lt.warnings == [], lt
+    (note,) = lt.notes
+    assert f"expired on {day}, after signing; the signature stays valid by its timestamp" in note, note
+    assert note.startswith(f"chứng thư của người ký đã hết hạn ngày {day}, sau khi ký"), note
+    assert (bt.indication, bt.sub_indication) == ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE"), bt
+    (explained,) = bt.notes
+    assert "the trusted signature timestamp proves the signature existed" in explained, explained
+    assert "the file embeds no revocation data (B-T)" in explained and "long-term validation data" in explained
+    header = report_header([pki.root_cert], now=datetime.now(UTC))
+    assert f"ghi chú / note: {note}" in render_text([lt_file], header)
+    assert json.loads(lt_file.model_dump_json())["signatures"][0]["notes"] == [note]
