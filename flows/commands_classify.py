@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from flows.commands_storage import ArchiveOption, JsonOption, _open
+from flows.commands_storage import ArchiveOption, JsonOption, _check_unchanged, _open
 
 if TYPE_CHECKING:
     from sohoa.record import OcrResult
@@ -297,6 +297,7 @@ def register(app: typer.Typer) -> None:
             retrain_after_correction,
             symbol_disagrees,
             type_code_or_error,
+            waits_for_review,
         )
         from storage import ArchiveUnavailableError, DamagedRecordError
         from storage.ledger import default_actor
@@ -324,6 +325,7 @@ def register(app: typer.Typer) -> None:
                 "(sohoa review list, sohoa list show the record ids)",
                 cli.EXIT_NOT_RIGHT,
             )
+        _check_unchanged(archive_, record)
         actor = default_actor()
         fixed = None
         warning = None
@@ -349,6 +351,9 @@ def register(app: typer.Typer) -> None:
                 markup=False,
                 highlight=False,
             )
+        # an acknowledgement that settles nothing (nothing open, already settled) is no event for the ledger (QA59:
+        # each `review set --ack` run again added an entry "no reason open")
+        settles = ack and waits_for_review(record, settings)
         acknowledged = acknowledge(record, settings, actor) if ack else []
         from classify.review import as_corrected
         from flows.pipeline import archive_write_lock
@@ -370,7 +375,7 @@ def register(app: typer.Typer) -> None:
                     + (", issuer" if issuer is not None else "")
                     + (", subject" if subject is not None else ""),
                 )
-            if ack:
+            if settles:
                 Ledger(archive_).append(
                     "acknowledged",
                     record.id,

@@ -72,6 +72,20 @@ def _no_archive(store: Any) -> str:
     )
 
 
+def _check_unchanged(store: Any, record: Any) -> None:
+    """A usage error, exit 1, unless the record's record.json is the one its ledger entry recorded
+    (``storage.ledger.verified_record``): what `get` and `export` refuse, nothing may act on either — `review set`
+    and `hold` wrote ledger entries and a correction for a rewritten record.json, exit 0 (QA59)."""
+    from flows.cli import _fail
+    from storage import ArchiveIntegrityError, DamagedRecordError
+    from storage.ledger import verified_record
+
+    try:
+        verified_record(store, record)
+    except (ArchiveIntegrityError, DamagedRecordError) as exc:
+        raise _fail(str(exc), 1) from exc
+
+
 def _record(store: Any, record_id: str) -> Any:
     import re
 
@@ -648,6 +662,7 @@ def register(app: typer.Typer) -> None:
             raise _fail(f"hold: expected on or off, got {state!r}")
         _, store = _open(archive)
         record = _record(store, record_id)
+        _check_unchanged(store, record)
         wanted = state == "on"
         objects = store.retention(record)
         if objects and all(info.legal_hold == wanted for info in objects):

@@ -1401,14 +1401,16 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
 
 def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
     """An archived record as a rerun reports it: with an officer's correction (QA: a rerun showed the type sohoa had
-    read, while `list` and `get` showed the officer's), and no longer waiting for review once corrected."""
+    read, while `list` and `get` showed the officer's), and waiting for review only while `review list` lists it —
+    a correction or an acknowledgement settles it (QA59: after `review set --ack` a rerun still said "needs review"
+    and its receipt sent the officer to a list the record was not on)."""
     from classify.review import as_corrected, open_reasons, waits_for_review
 
     corrected = as_corrected(existing, settings)
-    if corrected is existing:
-        return corrected
     # a correction settles the classification's reasons only: the others wait for `review set --ack`
     still = waits_for_review(existing, settings)
+    if corrected is existing and still == existing.needs_review:
+        return existing
     return corrected.model_copy(
         update={
             "needs_review": still,

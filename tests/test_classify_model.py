@@ -181,6 +181,22 @@ def test_a_rerun_reports_an_archived_record_as_the_officer_corrected_it(review_s
     assert not result.record.needs_review
 
 
+def test_a_rerun_of_an_acknowledged_record_no_longer_needs_review(review_setup: tuple[Settings, str]) -> None:
+    """QA59: after `review set ID --ack` (sohoa's reading accepted, nothing corrected) a rerun answered
+    already_archived with needs_review true, and its receipt sent the officer to `review list`, which no longer
+    listed the record."""
+    from flows.pipeline import Outcome, _process_unless_archived, direct_runner
+
+    settings, record_id = review_setup
+    acked = CliRunner().invoke(app, ["review", "set", record_id, "--ack", "--no-retrain"])
+    assert acked.exit_code == 0, acked.output
+    archived = LocalArchive(settings.archive_dir).get(record_id)
+    assert archived is not None and archived.needs_review
+    result = _process_unless_archived(Path(archived.source.name), archived, settings, direct_runner)
+    assert result.outcome == Outcome.ALREADY_ARCHIVED and result.record is not None
+    assert not result.record.needs_review
+
+
 # --------------------------------------------------------------------------- a corrected scan, rescanned
 def _blank_cv_capture() -> tuple[str, list[PageWords]]:
     """Tesseract's reading of a QA scan (a blank page, then a công văn): its text and page 2's word boxes."""

@@ -548,3 +548,29 @@ def test_review_set_without_type_refuses_what_it_cannot_keep(queued: tuple[Setti
         for word in words:
             assert word in said, (word, said)
     assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
+
+
+def test_nothing_acts_on_a_rewritten_record_json_and_a_second_ack_records_nothing(
+    queued: tuple[Settings, str],
+) -> None:
+    """QA59: `review set --ack` run again added a ledger entry "no reason open" each time; and `review set` and
+    `hold` acted on a record whose record.json had been rewritten — ledger entries and a correction written, exit 0
+    — where `get` and `export` refuse it."""
+    settings, record_id = queued
+    archive = LocalArchive(settings.archive_dir)
+    ledger = Ledger(archive)
+    _set(record_id, "--ack")
+    entries = len(ledger.excerpt(record_id))
+    again = _set(record_id, "--ack")
+    assert again["acknowledged"] == [] and len(ledger.excerpt(record_id)) == entries
+    record = archive.get(record_id)
+    assert record is not None and record.archive_prefix is not None
+    sidecar = settings.archive_dir / record.archive_prefix / "record.json"
+    sidecar.write_text(sidecar.read_text("utf-8").replace("UY BAN NHAN DAN", "UY BAN NHAN DAN  "), "utf-8")
+    runner = CliRunner()
+    for args in (["review", "set", record_id, "--number", "12/KH-UBND", "--no-retrain"], ["hold", record_id, "on"]):
+        refused = runner.invoke(app, args)
+        assert refused.exit_code == 1, (args, refused.output)
+        assert "record.json" in refused.output
+    assert len(ledger.excerpt(record_id)) == entries
+    assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
