@@ -135,7 +135,8 @@ def _configure_logging(verbose: bool) -> None:
     level = logging.INFO if verbose else logging.WARNING
     handler: logging.Handler
     if sys.stderr.isatty():
-        handler = RichHandler(console=err, show_path=False, show_time=verbose)
+        # times as officers write days (the default "[12/01/26 …]" read month first)
+        handler = RichHandler(console=err, show_path=False, show_time=verbose, log_time_format="[%d/%m/%Y %X]")
         # RichHandler shows the level and time in its own columns; without a formatter of its own basicConfig
         # gave it Python's "%(levelname)s:%(name)s:" one, and a terminal read "INFO     INFO:sohoa:…" (QA)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -144,7 +145,9 @@ def _configure_logging(verbose: bool) -> None:
         # a terminal but never wrapped — RichHandler cut each line at 80 columns, mid-path (QA)
         handler = _StderrHandler()
         handler.setFormatter(
-            logging.Formatter(("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%x %X")
+            logging.Formatter(
+                ("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%d/%m/%Y %H:%M:%S"
+            )
         )
     handler.addFilter(OneLineRecords())  # a file name with a newline in it made one record two lines
     logging.basicConfig(level=level, handlers=[handler], force=True)
@@ -967,12 +970,13 @@ def ocr(
         _print_json(payload)
     else:
         ocred = sum(1 for p in result.pages if p.ocr)
-        confidence = "" if result.mean_confidence is None else f", mean confidence {result.mean_confidence}"
-        out.print(f"{output}: {len(result.pages)} page(s), {ocred} OCR'd{confidence}", markup=False)
+        mean = result.mean_confidence
+        confidence = "" if mean is None else f", độ tin cậy trung bình / mean confidence {mean}"
+        out.print(f"{output}: {len(result.pages)} trang / page(s), nhận dạng / OCR'd {ocred}{confidence}", markup=False)
         if corrected := result.corrected_words:
             out.print(
-                f"  {corrected} word(s) with diacritics put right by their neighbouring words (e.g. thâm quyền → "
-                f"thẩm quyền) / {corrected} từ được sửa dấu theo các từ bên cạnh",
+                f"  {corrected} từ được sửa dấu theo các từ bên cạnh / {corrected} word(s) with diacritics put right "
+                "by their neighbouring words (e.g. thâm quyền → thẩm quyền)",
                 markup=False,
             )
         from sohoa.record import page_run
@@ -985,15 +989,15 @@ def ocr(
                 out.print(f"  {said}", markup=False)
             if page.dpi_assumed:
                 out.print(
-                    f"  page {page.number}: the image states no resolution; taken as {page.dpi} dpi, the page size "
-                    f"may be wrong / trang {page.number}: ảnh không ghi độ phân giải; đã coi là {page.dpi} dpi, kích "
-                    "thước trang có thể sai",
+                    f"  trang {page.number}: ảnh không ghi độ phân giải; đã coi là {page.dpi} dpi, kích thước trang "
+                    f"có thể sai / page {page.number}: the image states no resolution; taken as {page.dpi} dpi, the "
+                    "page size may be wrong",
                     markup=False,
                 )
             if page.text_layer_note:
                 out.print(
-                    f"  page {page.number}: {page.text_layer_note} / trang {page.number}: lớp chữ sẵn có quá ít so "
-                    "với ảnh quét phủ trang, đã nhận dạng như bản quét (giữ lớp chữ cũ)",
+                    f"  trang {page.number}: lớp chữ sẵn có quá ít so với ảnh quét phủ trang, đã nhận dạng như bản "
+                    f"quét (giữ lớp chữ cũ) / page {page.number}: {page.text_layer_note}",
                     markup=False,
                 )
         if result.pdfa:

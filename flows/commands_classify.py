@@ -103,13 +103,16 @@ def register(app: typer.Typer) -> None:
             cli._print_json(result.model_dump(mode="json"))
         else:
             table = Table(title=escape(input_file.name), show_header=True)
-            for column in ("field", "value", "confidence", "evidence"):
+            for column in ("trường / field", "giá trị / value", "tin cậy / confidence", "căn cứ / evidence"):
                 table.add_column(column)
             for name, value in result.fields.items():
                 # read from the document: `[` in its text is no markup
                 table.add_row(name, escape(value.value or ""), f"{value.confidence:.2f}", escape(value.evidence))
             cli.out.print(table)
-            cli.out.print(f"overall confidence {result.confidence:.2f} (decided by {result.decided_by})")
+            from sohoa.record import DECIDED_BY_WORDS, in_words
+
+            decided = in_words(DECIDED_BY_WORDS, result.decided_by)
+            cli.out.print(f"độ tin cậy chung / overall confidence {result.confidence:.2f} ({decided})")
         raise typer.Exit(cli.EXIT_OK if result.doc_type != "unknown" else cli.EXIT_NOT_RIGHT)
 
     @classify_app.command(
@@ -226,7 +229,8 @@ def register(app: typer.Typer) -> None:
         table = Table(
             title=f"{len(rows)} hồ sơ cần xem lại / record(s) to review — {escape(store.location)}", show_header=True
         )
-        for column in ("id", "tệp / file", "loại / type", "số / number", "tin cậy / conf.", "lý do / reasons"):
+        columns = ("mã hồ sơ / id", "tệp / file", "loại / type", "số / number", "tin cậy / conf.", "lý do / reasons")
+        for column in columns:
             table.add_column(column)
         for row in rows:
             table.add_row(

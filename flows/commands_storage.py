@@ -535,7 +535,7 @@ def register(app: typer.Typer) -> None:
         # a correction settles the classification's reasons only; the others show until `review set --ack`
         waiting = (open_reasons(record, settings) or ["yes"]) if waits_for_review(record, settings) else []
         summary = record_summary(record, correction, retained, waiting)
-        out.print("\n".join(summary + ["(--json: the whole record / toàn bộ hồ sơ)"]), markup=False, highlight=False)
+        out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
     @app.command(
         epilog="Examples:\n\n  sohoa search 'quyet dinh' --type QĐ --from 01/01/2025 --json\n\n"

@@ -147,7 +147,8 @@ def check_language(language: str, tessdata_dir: Path | None = None) -> None:
     if missing:
         where = f"in {tessdata_dir}" if tessdata_dir else "installed"
         raise MissingLanguageError(
-            f"Tesseract language data missing: {', '.join(missing)} ({where}: {', '.join(sorted(available))}); "
+            f"thiếu dữ liệu ngôn ngữ của Tesseract / Tesseract language data missing: {', '.join(missing)} "
+            f"({where}: {', '.join(sorted(available))}); "
             f"install {' '.join(language_package(lang) for lang in missing)}"
             + ("" if tessdata_dir else " or set SOHOA_TESSDATA_DIR to a folder holding it")
             + f" ({', '.join(lang + '.traineddata' for lang in missing)})"

@@ -133,7 +133,7 @@ def test_a_tiff_page_too_small_between_readable_pages_is_kept_unread(tmp_path: P
 def test_ocrmypdfs_3small_is_read_with_its_strip_kept(tmp_path: Path) -> None:
     proc = sohoa("ocr", str(ODD_PDFS / "3small.pdf"), str(tmp_path / "3small.pdf"), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "3 page(s), 2 OCR'd" in proc.stdout
+    assert "3 trang / page(s), nhận dạng / OCR'd 2" in proc.stdout
     assert (
         "trang / page 2: quá nhỏ để là bản quét / too small to be a scan (trang 50,8×6,3 mm / the page is 50.8×6.3 "
         "mm), giữ nguyên, không nhận dạng / kept as it is, not read"
