@@ -4,7 +4,7 @@ audit."""
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -859,23 +859,26 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         epilog="Examples:\n\n  sohoa export 3f2a9c0d1e2b4a5c audit-bag/\n\n"
-        "  sohoa export --batch 20251119T180012Z-3fa9c1 batch-bag/ --json\n\n  sohoa export --batch 2025-11-19 day-bag/"
+        "  sohoa export --batch 20251119T180012Z-3fa9c1 batch-bag/ --json\n\n  sohoa export --batch 19/11/2025 day-bag/"
         "\n\nExit codes: 0 exported; 1 no such record or batch, or an archived object no longer matches its SHA-256 "
-        "or its record.json cannot be read (no package); 2 usage (OUT already exists, or is under a file); 3 "
+        "or its record.json cannot be read (no package); 2 usage (OUT already exists, or is under a file; a --batch "
+        "day no calendar has); 3 "
         "archive unavailable, or OUT cannot be written."
     )
     def export(
         args: Annotated[
             list[str],
-            typer.Argument(metavar="RECORD_ID OUT | --batch ID OUT", help="Record id and new folder, or the folder."),
+            typer.Argument(
+                metavar="RECORD_ID OUT | --batch ID|DAY OUT", help="Record id and new folder, or the folder."
+            ),
         ],
         batch: Annotated[
             str | None,
             typer.Option(
                 "--batch",
-                metavar="ID",
+                metavar="ID|DAY",
                 help="Export every record of this batch (the batch_id of `sohoa process --json`), or of a day "
-                "YYYY-MM-DD (records archived that day, UTC), as one package.",
+                "DD/MM/YYYY or YYYY-MM-DD (records archived that day in Vietnam time), as one package.",
             ),
         ] = None,
         archive: ArchiveOption = None,
@@ -892,17 +895,24 @@ def register(app: typer.Typer) -> None:
         an officer's correction beside the record.json as correction.json; README.txt says how to check it)."""
         from classify.review import correction_of
         from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, out
+        from sohoa.vietnamese import vn_date
         from storage import ArchiveIntegrityError, ArchiveUnavailableError
-        from storage.export import DAY, bag_totals, export_bag, export_batch_bag, original_name
+        from storage.export import bag_totals, batch_day, export_bag, export_batch_bag, original_name
 
         _errors_as_json(as_json)
         if len(args) != (1 if batch else 2):
             raise _fail("export: expected RECORD_ID OUT, or --batch ID OUT")
-        if batch and DAY.match(batch):
-            try:
-                date.fromisoformat(batch)
+        lot = f"trong lô {batch}"  # how the messages name it
+        shown = f"lô / batch {batch}"
+        if batch:
+            try:  # a day as officers write it (02/12/2026) or ISO: one day in Vietnam, ISO in the bag (QA59)
+                day = batch_day(batch)
             except ValueError:  # it was looked for as a day and found nothing (QA)
-                raise _fail(f"--batch {batch}: không phải ngày có thật / not a real date (YYYY-MM-DD)") from None
+                raise _fail(
+                    f"--batch {batch}: không phải ngày có thật / not a real date (DD/MM/YYYY or YYYY-MM-DD)"
+                ) from None
+            if day is not None:
+                batch, lot, shown = day, f"lưu kho ngày {vn_date(day)}", f"ngày / day {vn_date(day)}"
         out_dir = Path(args[-1])
         # QA: OUT under a file ended as "[Errno 20] Not a directory: 'exp/afile/.x.part-export'", naming the
         # temporary folder; said in words, before the archive is opened, as `get --out` says it
@@ -929,7 +939,7 @@ def register(app: typer.Typer) -> None:
                         store, batch, out_dir, anchors, corrected, organization=settings.organization
                     )
                 except LookupError as exc:
-                    raise _fail(f"Không có hồ sơ nào trong lô {batch} / {exc}", 1, out_dir) from exc
+                    raise _fail(f"Không có hồ sơ nào {lot} / {exc}", 1, out_dir) from exc
             else:
                 record = _record(store, args[0])
                 export_bag(store, record, out_dir, anchors, corrected(record.id), organization=settings.organization)
@@ -972,7 +982,7 @@ def register(app: typer.Typer) -> None:
             return
         if batch:
             out.print(
-                f"lô / batch {batch}: {len(records)} hồ sơ / record(s), gói BagIt tại / BagIt package in {out_dir}",
+                f"{shown}: {len(records)} hồ sơ / record(s), gói BagIt tại / BagIt package in {out_dir}",
                 markup=False,
             )
         else:

@@ -27,6 +27,12 @@ def iso_vn(when: datetime | None = None) -> str:
     return (when or datetime.now(UTC)).astimezone(VN_TZ).isoformat(timespec="seconds")
 
 
+def day_vn(when: datetime) -> date:
+    """The day in Vietnam at ``when`` (a time without zone is taken as UTC, as sohoa stores them): 2026-12-01T18:30Z
+    is 02/12/2026 there."""
+    return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(VN_TZ).date()
+
+
 def today_vn() -> date:
     """Today in Vietnam (a server on UTC is still on yesterday until 07:00 there)."""
     return datetime.now(VN_TZ).date()

@@ -32,6 +32,7 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,9 @@ import bagit
 from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Classification, Record
-from sohoa.vietnamese import today_vn
+from sohoa.vietnamese import day_vn, parse_day, today_vn, vn_date
 from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord
 from storage.ledger import Ledger, check_entries, excerpts_of, verified_record
-from storage.stamps import entry_day
 
 CORRECTION = "correction.json"
 
@@ -201,17 +201,36 @@ def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:
                 shutil.copyfile(file, trust / file.name)
 
 
-DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# what looks like a day (and is taken as one: a batch id never looks so): 2026-12-02, 02/12/2026, 2/12/2026
+DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$|^\d{1,2}\s*([/.-])\s*\d{1,2}\s*\1\s*\d{4}$")
+
+
+def batch_day(batch: str) -> str | None:
+    """The day ``batch`` names, ISO ``YYYY-MM-DD``, when it is a day as officers write one (``02/12/2026``,
+    ``2/12/2026``, ``ngày 2 tháng 12 năm 2026``: ``parse_day``) or ``2026-12-02``; None when it is a batch id.
+    ValueError when it looks like a day but no calendar has it (``2026-13-45``, ``31/02/2026``)."""
+    if (day := parse_day(batch)) is not None:
+        return day.isoformat()
+    if DAY.match(batch.strip()):
+        raise ValueError(f"{batch}: không phải ngày có thật / not a real date (DD/MM/YYYY or YYYY-MM-DD)")
+    return None
+
+
+def entry_day_vn(entry: dict[str, Any]) -> str:
+    """The day in Vietnam (ISO) of a ledger entry's ``at``: the day of a batch export. Not ``entry_day``, the UTC
+    day that the ledger's daily RFC 3161 stamps go by."""
+    return day_vn(datetime.fromisoformat(str(entry["at"]))).isoformat()
 
 
 def batch_records(archive: BaseArchive, batch: str, records: Iterable[Record] | None = None) -> list[Record]:
-    """The records of a batch: ``batch`` is a batch id (``Record.batch_id``), or a day ``YYYY-MM-DD`` meaning
-    every record archived that day (UTC, the date of its ``archived`` event). Sorted by record id. ``records``:
-    the archive's records when the caller has read them."""
+    """The records of a batch: ``batch`` is a batch id (``Record.batch_id``), or a day (``batch_day``: 02/12/2026
+    or 2026-12-02) meaning every record archived that day in Vietnam (+07:00, the day of its ``archived`` event,
+    as officers and the bag's Bagging-Date count days; until 2026-12-02 it was the UTC day). Sorted by record id.
+    ``records``: the archive's records when the caller has read them. ValueError for a day no calendar has."""
     everything = archive.records() if records is None else records
-    if DAY.match(batch):
+    if (day := batch_day(batch)) is not None:
         chosen = [
-            r for r in everything if any(e.action == "archived" and e.at.date().isoformat() == batch for e in r.events)
+            r for r in everything if any(e.action == "archived" and day_vn(e.at).isoformat() == day for e in r.events)
         ]
     else:
         chosen = [r for r in everything if r.batch_id == batch]
@@ -233,6 +252,8 @@ def export_batch_bag(
     beside its record.json; ``organization`` as for ``export_bag``."""
     if out.exists():  # said before the batch is looked for
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
+    day = batch_day(batch)  # 02/12/2026 is 2026-12-02 in the bag (External-Identifier, batch.json)
+    batch = day or batch
     # a record whose record.json cannot be read says its batch to no one: the ledger tells below whether it is one
     # of this batch (a package without it, refused), or of another (this one exported)
     unreadable: list[DamagedRecord] = []
@@ -261,7 +282,8 @@ def export_batch_bag(
             + "; nothing exported"
         )
     if not records:
-        raise LookupError(f"batch {batch}: no archived record in {archive.location}")
+        named = f"day {vn_date(day)} (Vietnam time)" if day else f"batch {batch}"
+        raise LookupError(f"{named}: no archived record in {archive.location}")
     excerpts = excerpts_of(entries, ids)
     excerpt = [e for e in entries if e.get("record_id") in ids]
     check_entries(excerpt, f"batch {batch}")
@@ -269,7 +291,7 @@ def export_batch_bag(
     records = [record for record, _ in checked]
     corrections = {r.id: c for r in records if correction_of is not None and (c := correction_of(r.id)) is not None}
     description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
-    readme = _readme_batch(batch, len(records), bool(corrections))
+    readme = _readme_batch(batch, len(records), bool(corrections), is_day=day is not None)
     with _staged_bag(out, {"External-Identifier": batch}, description, trust_anchors, organization, readme) as staging:
         for record, sidecar in checked:
             _write_record(archive, record, sidecar, staging / record.id, correction=corrections.get(record.id))
@@ -300,9 +322,10 @@ def export_batch_bag(
 
 def missing_from_batch(entries: Iterable[dict[str, Any]], batch: str, listed: set[str]) -> list[tuple[str, int]]:
     """(record id, its "archived" entry) for each record that the ledger (``entries``, in order) says was archived
-    in ``batch`` — that day (UTC), or with that batch id (entries written since 2026-12-01 hold it; for earlier
-    records only their record.json says their batch, so one missing cannot be told) — and that is not among
-    ``listed``, nor disposed of since."""
+    in ``batch`` — that day in Vietnam (``batch_day``, ``entry_day_vn``), or with that batch id (entries written
+    since 2026-12-01 hold it; for earlier records only their record.json says their batch, so one missing cannot be
+    told) — and that is not among ``listed``, nor disposed of since. ValueError for a day no calendar has."""
+    day = batch_day(batch)
     archived: dict[str, int] = {}
     for entry in entries:
         rid, seq = str(entry.get("record_id")), entry.get("seq")
@@ -310,7 +333,7 @@ def missing_from_batch(entries: Iterable[dict[str, Any]], batch: str, listed: se
             archived.pop(rid, None)
         elif entry.get("action") == "archived" and isinstance(seq, int):
             try:
-                ours = entry_day(entry) == batch if DAY.match(batch) else entry.get("batch_id") == batch
+                ours = entry_day_vn(entry) == day if day is not None else entry.get("batch_id") == batch
             except (KeyError, ValueError):  # no readable time: its edit is the ledger check's to name
                 ours = False
             if ours:
@@ -371,11 +394,15 @@ def _readme_record(record: Record, corrected: bool) -> str:
     )
 
 
-def _readme_batch(batch: str, count: int, corrected: bool) -> str:
+def _readme_batch(batch: str, count: int, corrected: bool, *, is_day: bool = False) -> str:
     files = _RECORD_FILES.format(folder="data/<id>/", name_note="data/batch.json")
+    vi, en = f"lô {batch}", f"batch {batch}"
+    if is_day:
+        vi = f"các hồ sơ lưu kho ngày {vn_date(batch)} (giờ Việt Nam)"
+        en = f"the records archived on {vn_date(batch)} (Vietnam time)"
     return (
-        f"Gói BagIt của lô {batch} ({count} hồ sơ), do sohoa xuất từ kho lưu trữ.\n"
-        f"BagIt package of batch {batch} ({count} record(s)), exported by sohoa from the archive.\n\n"
+        f"Gói BagIt của {vi} ({count} hồ sơ), do sohoa xuất từ kho lưu trữ.\n"
+        f"BagIt package of {en} ({count} record(s)), exported by sohoa from the archive.\n\n"
         "Nội dung / Contents (<id>: mã hồ sơ / the record id):\n"
         f"{files}"
         "  data/<id>/record.json  hồ sơ như đã lưu / the record as archived\n"

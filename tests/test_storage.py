@@ -32,6 +32,7 @@ from flows.audit import ledger_verdict, problem_in_vietnamese
 from flows.cli import app
 from sohoa.errors import BadInputError, Problem
 from sohoa.settings import Settings
+from sohoa.vietnamese import today_vn
 from storage import (
     Archive,
     ArchiveIntegrityError,
@@ -45,7 +46,7 @@ from storage import (
     open_archive,
 )
 from storage.base import DEFAULT_RETENTION_YEARS, PERMANENT_YEARS, retain_until, retention_years
-from storage.export import export_bag, export_batch_bag, validate_bag
+from storage.export import batch_records, export_bag, export_batch_bag, missing_from_batch, validate_bag
 from storage.ledger import Ledger, entry_hash
 from storage.s3 import S3Archive, make_client
 from storage.s3server import SeaweedServer
@@ -1522,8 +1523,8 @@ def test_batch_export_validates(archive: BaseArchive, tmp_path: Path) -> None:
     tool = Path(sys.executable).parent / "bagit.py"
     proc = subprocess.run([str(tool), "--validate", str(bag)], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    # a day (UTC) means every record archived that day: all three
-    today = datetime.now(UTC).date().isoformat()
+    # a day (in Vietnam) means every record archived that day: all three
+    today = today_vn().isoformat()
     day_bag, day_records = export_batch_bag(archive, today, tmp_path / "day-bag")
     assert len(day_records) == 3
     validate_bag(day_bag)
@@ -1556,6 +1557,63 @@ def test_export_batch_command(tmp_path: Path) -> None:
     single = runner.invoke(app, ["export", record.id, str(tmp_path / "one")], env=env)
     assert single.exit_code == 0, single.output
     validate_bag(tmp_path / "one")
+
+
+def test_export_batch_day_is_the_day_in_vietnam_as_officers_write_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA59: run at 02:21 Vietnam time on 02/12, `export --batch 2026-12-02` said "no archived record" (exit 1) —
+    the day was the UTC one, 2026-12-01, though the bag's Bagging-Date said 2026-12-02 — and `--batch 02/12/2026`
+    was looked for as a batch id. A record archived at 2026-12-01T18:30Z (02/12 01:30 in Vietnam) is now in the
+    day 2026-12-02 = 02/12/2026, not in 2026-12-01; the ledger's check of the batch counts days the same way."""
+    import sohoa.record
+
+    class ArchivedThen(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> ArchivedThen:
+            return cls(2026, 12, 1, 18, 30, tzinfo=UTC)
+
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "late-night")
+    with monkeypatch.context() as patch:
+        patch.setattr(sohoa.record, "datetime", ArchivedThen)
+        record = store.put(record, files)
+    assert [e.at for e in record.events if e.action == "archived"] == [datetime(2026, 12, 1, 18, 30, tzinfo=UTC)]
+    assert [r.id for r in batch_records(store, "2026-12-02")] == [record.id]
+    assert [r.id for r in batch_records(store, "02/12/2026")] == [record.id]
+    assert [r.id for r in batch_records(store, "2/12/2026")] == [record.id]
+    assert batch_records(store, "2026-12-01") == [] and batch_records(store, "01/12/2026") == []
+    entries = [e for _, e in Ledger(store).entries() if e is not None]
+    assert missing_from_batch(entries, "02/12/2026", set()) != []  # the ledger says it: archived that day
+    assert missing_from_batch(entries, "2026-12-01", set()) == []
+    with pytest.raises(ValueError, match="not a real date"):
+        batch_records(store, "31/02/2026")
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(store.root)}
+    runner = CliRunner()
+    for n, day in enumerate(("2026-12-02", "02/12/2026")):
+        done = runner.invoke(app, ["export", "--batch", day, str(tmp_path / f"bag{n}")], env=env)
+        text = " ".join(done.output.split())
+        assert done.exit_code == 0, done.output
+        assert "ngày / day 02/12/2026: 1 hồ sơ / record(s)" in text, text
+        assert (tmp_path / f"bag{n}" / "data" / record.id / "record.json").exists()
+        validate_bag(tmp_path / f"bag{n}")
+        assert bagit.Bag(str(tmp_path / f"bag{n}")).info["External-Identifier"] == "2026-12-02"
+        assert json.loads((tmp_path / f"bag{n}" / "data" / "batch.json").read_text())["batch"] == "2026-12-02"
+        readme = (tmp_path / f"bag{n}" / "README.txt").read_text(encoding="utf-8")
+        assert "các hồ sơ lưu kho ngày 02/12/2026 (giờ Việt Nam)" in readme, readme
+    as_json = runner.invoke(app, ["export", "--batch", "2/12/2026", str(tmp_path / "bag-json"), "--json"], env=env)
+    assert as_json.exit_code == 0 and json.loads(as_json.output)["batch"] == "2026-12-02", as_json.output
+    before = runner.invoke(app, ["export", "--batch", "2026-12-01", str(tmp_path / "none")], env=env)
+    text = " ".join(before.output.split())
+    assert before.exit_code == 1 and not (tmp_path / "none").exists(), before.output
+    assert "Không có hồ sơ nào lưu kho ngày 01/12/2026" in text and "day 01/12/2026 (Vietnam time)" in text, text
+    for bad in ("31/02/2026", "2026-02-31", "45/13/2026"):
+        wrong = runner.invoke(app, ["export", "--batch", bad, str(tmp_path / "bad")], env=env)
+        text = " ".join(wrong.output.split())
+        assert wrong.exit_code == 2 and "không phải ngày có thật / not a real date" in text, (bad, text)
+        assert not (tmp_path / "bad").exists()
+    helped = " ".join(runner.invoke(app, ["export", "--help"], env={**env, "COLUMNS": "200"}).output.split())
+    assert "in Vietnam time" in helped and "UTC" not in helped, helped
 
 
 def test_batch_id_reaches_the_records_and_the_json(tmp_path: Path) -> None:
@@ -1815,7 +1873,7 @@ def test_a_rewritten_record_json_is_not_handed_out(
         ["get", archived.id, "--out", str(tmp_path / "got")],
         ["export", archived.id, str(tmp_path / "bag")],
         ["export", "--batch", batch, str(tmp_path / "batch-bag")],
-        ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
+        ["export", "--batch", today_vn().isoformat(), str(tmp_path / "day-bag")],
     ):
         result = _refused(runner, command, env, said, "changed since it was archived", "đã bị sửa")
         assert "85/QĐ" not in result.stdout
@@ -1850,7 +1908,7 @@ def test_records_archived_before_the_sidecar_hash_still_export(
     for command in (
         ["get", old.id, "--out", str(tmp_path / "got")],
         ["export", old.id, str(tmp_path / "bag")],
-        ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
+        ["export", "--batch", today_vn().isoformat(), str(tmp_path / "day-bag")],
     ):
         result = runner.invoke(app, command, env=env)
         assert result.exit_code == 0, (command, result.output)
@@ -1911,7 +1969,7 @@ def test_export_refuses_an_edited_ledger_entry(
     for command in (
         ["export", archived.id, str(tmp_path / "bag")],
         ["export", "--batch", batch, str(tmp_path / "batch-bag")],
-        ["export", "--batch", datetime.now(UTC).date().isoformat(), str(tmp_path / "day-bag")],
+        ["export", "--batch", today_vn().isoformat(), str(tmp_path / "day-bag")],
     ):
         _refused(runner, command, env, "ledger entry 2: content edited", "mục sổ nhật ký đã bị sửa")
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "archive")]
@@ -1942,7 +2000,7 @@ def test_batch_export_names_a_record_the_archive_no_longer_lists(
     runner = CliRunner()
     gone = kept[1]
     remove_behind(archive, f"{gone.archive_prefix}/record.json")
-    today = datetime.now(UTC).date().isoformat()
+    today = today_vn().isoformat()
     for name, chosen in (("bag", batch), ("day-bag", today)):
         result = runner.invoke(app, ["export", "--batch", chosen, str(tmp_path / name)], env=env)
         text = " ".join(result.output.split())
