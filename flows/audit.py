@@ -22,7 +22,7 @@ import logging
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -41,7 +41,7 @@ from signing.report import INDICATION_VI, error_words, indication_words
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.services import TsaClient
 from signing.verify import FileVerification, TrustRoots, load_trust_roots, verify_pdf
-from sohoa.record import Record, StoredObject
+from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
@@ -74,6 +74,14 @@ class SignatureCheck(BaseModel):
     level: str
 
 
+class CorrectionAudit(BaseModel):
+    """An officer's correction of a record's classification (``DATA_DIR/corrections/ID.json``)."""
+
+    doc_type: str | None = None
+    number: str | None = None
+    issued_on: date | None = None
+
+
 class RecordAudit(BaseModel):
     """What the audit found and did for one record."""
 
@@ -84,8 +92,14 @@ class RecordAudit(BaseModel):
         description="not in the archive's index: a run killed while archiving it left its record.json and files "
         "stored (the archive and ledger problems name it; `sohoa ledger finish` finishes it)",
     )
-    doc_type: str | None = None
-    number: str | None = None
+    doc_type: str | None = Field(default=None, description="the type as archived (sohoa read it)")
+    number: str | None = Field(default=None, description="the number as archived")
+    corrected: bool = Field(
+        default=False, description="an officer corrected the classification (`sohoa review set`), as in `list --json`"
+    )
+    correction: CorrectionAudit | None = Field(
+        default=None, description="the officer's type, number and date of issue (what `list`, `get`, `search` show)"
+    )
     objects: int = 0
     fixity: Literal["ok", "drift"] = "ok"
     document: str | None = Field(default=None, description="key of the signed PDF audited (the newest renewal)")
@@ -128,6 +142,13 @@ class RecordAudit(BaseModel):
             for (kind, indication), n in groups.items()
         ]
         return "; ".join(parts) or "không có / none"
+
+    def shown_type(self) -> str:
+        """The type as the office now knows it (an officer's correction, as `list` shows it), else as archived."""
+        return (self.correction.doc_type if self.correction else self.doc_type) or ""
+
+    def shown_number(self) -> str:
+        return (self.correction.number if self.correction else self.number) or ""
 
     @property
     def failed(self) -> bool:
@@ -221,7 +242,8 @@ class ArchiveAuditReport(BaseModel):
             renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
             renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
             fixity = "ok" if r.fixity == "ok" else f"sai lệch / {r.fixity}"
-            cells = [row_id(r), r.doc_type or "", r.number or "", fixity, indications, until, renewal]
+            kind = r.shown_type() + (f" ({CORRECTED_MARK})" if r.corrected else "")
+            cells = [row_id(r), kind, r.shown_number(), fixity, indications, until, renewal]
             cells.append("; ".join([*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]))
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
@@ -299,6 +321,9 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("missing", "thiếu tệp"),
 )
 
+
+# beside the type of a record an officer corrected: the table shows the correction (as `list`), the JSON both
+CORRECTED_MARK = "đã sửa / corrected"
 
 # the record cell of a record a killed run left out of the index: audited like any other, and marked so
 NOT_INDEXED = "chưa vào chỉ mục, lưu bị gián đoạn / not indexed: archive write interrupted"
@@ -541,6 +566,17 @@ class _Auditor:
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
                 self.ledgered.setdefault(str(entry.get("record_id")), set()).add(sha)
 
+    def correction(self, record_id: str) -> Classification | None:
+        """An officer's correction of the record (``classify.review.correction_of``); one that cannot be read is
+        logged and left out: it must not cost the record its audit."""
+        from classify.review import correction_of
+
+        try:
+            return correction_of(self.settings, record_id)
+        except (OSError, ValueError) as exc:
+            log.warning("record %s: correction unreadable: %s", record_id, exc)
+            return None
+
     def sidecar_changed(self, record: Record) -> bool:
         """Whether the record's record.json is not the one its "archived" ledger entry recorded."""
         if record.id not in self.sidecars:
@@ -558,12 +594,19 @@ class _Auditor:
         and it is never renewed until the write is finished."""
         c = record.classification
         added = self.archive.added_objects(record)
+        fixed = self.correction(record.id)
         result = RecordAudit(
             record_id=record.id,
             path=record.archive_prefix,
             interrupted_write=not indexed,
             doc_type=c.doc_type if c else None,
             number=c.number if c else None,
+            corrected=fixed is not None,
+            correction=(
+                CorrectionAudit(doc_type=fixed.doc_type, number=fixed.number, issued_on=fixed.issued_on)
+                if fixed is not None
+                else None
+            ),
             objects=len(record.objects) + len(added),
         )
         fixity = self.archive.verify_objects(record)

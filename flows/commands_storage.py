@@ -1038,7 +1038,14 @@ def register(app: typer.Typer) -> None:
                 out.print(f"{report.records} hồ sơ / records, {report.objects} đối tượng / objects: {verdict}")
             raise typer.Exit(0 if report.ok else 1)
 
-        from flows.audit import RENEWAL_WORDS, audit_archive, audit_records, ledger_verdict, problem_in_vietnamese
+        from flows.audit import (
+            CORRECTED_MARK,
+            RENEWAL_WORDS,
+            audit_archive,
+            audit_records,
+            ledger_verdict,
+            problem_in_vietnamese,
+        )
         from flows.commands_signing import _verify_progress
         from sohoa.vietnamese import vn_date
 
@@ -1070,8 +1077,10 @@ def register(app: typer.Typer) -> None:
             table.add_row(
                 # the words in full are the markdown's (NOT_INDEXED); the lines below the table say the rest
                 r.record_id + ("\n[red]chưa vào chỉ mục /\nnot indexed[/]" if r.interrupted_write else ""),
-                escape(r.doc_type or ""),
-                escape(r.number or ""),
+                # as the office now knows it: an officer's correction, as `list` shows it (QA59: audit showed
+                # "unknown" where list, get and search showed TB); the JSON keeps the archived type beside it
+                escape(r.shown_type()) + (f"\n[yellow]{CORRECTED_MARK}[/]" if r.corrected else ""),
+                escape(r.shown_number()),
                 "ok" if r.fixity == "ok" else "[red]sai lệch / DRIFT[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
                 vn_date(r.protected_until.date()) if r.protected_until else "",  # as officers write days; JSON ISO

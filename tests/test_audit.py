@@ -546,3 +546,34 @@ def test_audit_table_writes_days_as_officers_do(archived: Settings, tmp_path: Pa
     assert vn_date(iso) in table.output and iso not in table.output, table.output
     markdown = audit_archive(_copy_of(archived, tmp_path / "again"), renew=False).markdown()
     assert f"| {vn_date(iso)} |" in markdown, markdown
+
+
+def test_audit_shows_the_officers_correction_as_list_does(archived: Settings, tmp_path: Path) -> None:
+    """QA59: after `review set ID --type qd --number … --date …`, `list`, `get` and `search` showed the officer's
+    type and number while the audit's table still showed the archived one (`unknown`). The table (and the Prefect
+    markdown) shows the correction, marked so; the JSON keeps the archived `doc_type`, `number` and adds
+    `corrected` (as `list --json`) and `correction`."""
+    settings = _copy_of(archived, tmp_path)
+    env = _env(settings)
+    runner = CliRunner()
+    before = json.loads(runner.invoke(app, ["audit", "--json", "--no-renew"], env=env).stdout)["records"][0]
+    assert before["corrected"] is False and before["correction"] is None
+    record_id, archived_type = before["record_id"], before["doc_type"]
+    assert archived_type != "QĐ"
+    fixed = runner.invoke(
+        app,
+        ["review", "set", record_id, "--type", "qd", "--number", "77/QĐ-UBND", "--date", "3/5/2025", "--no-retrain"],
+        env=env,
+    )
+    assert fixed.exit_code == 0, fixed.output
+    listed = json.loads(runner.invoke(app, ["list", "--json"], env=env).stdout)["records"][0]
+    assert (listed["doc_type"], listed["number"], listed["corrected"]) == ("QĐ", "77/QĐ-UBND", True)
+    table = runner.invoke(app, ["audit", "--no-renew"], env={**env, "COLUMNS": "250"})
+    assert table.exit_code == 0, table.output
+    assert "QĐ" in table.output and "77/QĐ-UBND" in table.output and "đã sửa / corrected" in table.output, table.output
+    row = json.loads(runner.invoke(app, ["audit", "--json", "--no-renew"], env=env).stdout)["records"][0]
+    assert (row["doc_type"], row["number"]) == (before["doc_type"], before["number"])  # as archived
+    assert row["corrected"] is True
+    assert row["correction"] == {"doc_type": "QĐ", "number": "77/QĐ-UBND", "issued_on": "2025-05-03"}
+    markdown = audit_archive(settings, renew=False).markdown()
+    assert "| QĐ (đã sửa / corrected) | 77/QĐ-UBND |" in markdown, markdown
