@@ -20,6 +20,7 @@ from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_
 from classify.rules import LOST_SLASH_NOTE
 from classify.training import examples
 from sohoa.record import Classification, Field_, Record, size_in_vietnamese
+from sohoa.vietnamese import vn_date
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +42,12 @@ def as_corrected(record: Record, settings: Any) -> Record:
     if fixed is None:
         return record
     return record.model_copy(update={"classification": fixed})
+
+
+def in_brief(c: Classification) -> str:
+    """``QĐ 15/QĐ-UBND, 21/10/2025``: type, number and date of issue (as officers write days), what is known of
+    them: the line ``review set`` prints, and ``get``'s "sohoa read"."""
+    return ", ".join(x for x in (" ".join(y for y in (c.doc_type, c.number or "") if y), vn_date(c.issued_on)) if x)
 
 
 # the reasons a correction of the classification settles (``weak_fields`` and the pipeline's confidence line): the

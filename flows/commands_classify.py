@@ -296,6 +296,7 @@ def register(app: typer.Typer) -> None:
             clean_number,
             correct,
             correction_of,
+            in_brief,
             open_reasons,
             reason_in_both,
             retrain_after_correction,
@@ -407,7 +408,7 @@ def register(app: typer.Typer) -> None:
             return
         if fixed is not None:
             cli.out.print(
-                f"{record.id}: đã sửa thành / now {fixed.doc_type} {fixed.number or ''}".rstrip()
+                f"{record.id}: đã sửa thành / now {in_brief(fixed)}"  # the date too (QA59: only type and number)
                 + (f"; mô hình / model {model_path}" if model_path else ""),
                 markup=False,
             )

@@ -215,7 +215,9 @@ def record_summary(
         line("Người / persons", ", ".join(shown.persons))
         line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({in_words(DECIDED_BY_WORDS, shown.decided_by)})")
     if correction is not None and read is not None:
-        line("Đã sửa / corrected", f"sohoa review set; sohoa read: {read.doc_type} {read.number or ''}".strip())
+        from classify.review import in_brief
+
+        line("Đã sửa / corrected", f"sohoa review set; sohoa read: {in_brief(read)}")  # its date too (QA59)
     if waiting is None:  # as before the --ack: every reason until a correction
         waiting = (list(record.review_reasons) or ["yes"]) if record.needs_review and correction is None else []
     if waiting:

@@ -575,3 +575,24 @@ def test_nothing_acts_on_a_rewritten_record_json_and_a_second_ack_records_nothin
         assert "record.json" in refused.output
     assert len(ledger.excerpt(record_id)) == entries
     assert not (settings.data_dir / "corrections" / f"{record_id}.json").exists()
+
+
+def test_review_set_and_get_say_the_date_of_issue(queued: tuple[Settings, str]) -> None:
+    """QA59: `review set ID --date 21/10/2025` printed only `đã sửa thành / now QĐ 15/QĐ-UBND`, not the date it
+    set; `get`'s `Đã sửa / corrected … sohoa read: QĐ 15/QĐ-UBND` left out the date sohoa read. Both say it, as
+    officers write days."""
+    _, record_id = queued
+    runner = CliRunner()
+
+    def said(*args: str) -> str:
+        result = runner.invoke(app, [*args], env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        return " ".join(result.output.split())
+
+    first = said("review", "set", record_id, "--type", "qd", "--number", "15/QĐ-UBND", "--no-retrain")
+    assert f"{record_id}: đã sửa thành / now QĐ 15/QĐ-UBND, 19/11/2025" in first, first  # the date as read
+    second = said("review", "set", record_id, "--date", "21/10/2025", "--no-retrain")
+    assert f"{record_id}: đã sửa thành / now QĐ 15/QĐ-UBND, 21/10/2025" in second, second
+    shown = said("get", record_id)
+    assert "Ngày ban hành / issued on 21/10/2025" in shown, shown
+    assert "Đã sửa / corrected sohoa review set; sohoa read: unknown, 19/11/2025" in shown, shown
