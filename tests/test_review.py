@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from flows.cli import app
 from sohoa.settings import Settings
-from sohoa.vietnamese import day_vn
+from sohoa.vietnamese import VN_TZ
 from storage import LocalArchive
 from storage.ledger import Ledger
 from tests.storage_helpers import make_record
@@ -194,7 +194,8 @@ def test_export_and_get_out_carry_the_correction(queued: tuple[Settings, str], t
 
     record = LocalArchive(settings.archive_dir).get(record_id)
     assert record is not None
-    day = next(day_vn(e.at).isoformat() for e in record.events if e.action == "archived")  # a batch of one day
+    # a batch of one day (in Vietnam)
+    day = next(e.at.astimezone(VN_TZ).date().isoformat() for e in record.events if e.action == "archived")
     batch = runner.invoke(app, ["export", "--batch", day, str(tmp_path / "lô")])
     assert batch.exit_code == 0, batch.output
     assert json.loads((tmp_path / "lô" / "data" / record_id / "correction.json").read_text())["doc_type"] == "TB"
@@ -484,7 +485,7 @@ def test_a_stack_documents_bag_names_the_stack(queued: tuple[Settings, str], tmp
     info = (tmp_path / "alone" / "bag-info.txt").read_text(encoding="utf-8")
     assert "Internal-Sender-Identifier: plan.png\n" in info and "Source-Stack" not in info
 
-    day = next(day_vn(e.at).isoformat() for e in record.events if e.action == "archived")
+    day = next(e.at.astimezone(VN_TZ).date().isoformat() for e in record.events if e.action == "archived")
     batch = runner.invoke(app, ["export", "--batch", day, str(tmp_path / "lô"), "--json"])
     assert batch.exit_code == 0, batch.output
     validate_bag(tmp_path / "lô")
