@@ -66,7 +66,7 @@ test: APT_PACKAGES += postgresql
 # the suite is CPU-bound (Tesseract, Prefect, pyHanko): one pytest worker per core of the CI machine's two;
 # TEST_WORKERS=0 runs it in one process. --dist worksteal: an idle worker takes tests queued for the other, so a
 # run no longer waits at its end on one worker's long queue (2026-12-01, nothing else running: 1215 tests in
-# 11:50, where the day's clean runs with xdist's default distribution took 12:33 and 13:26 for 1133)
+# 11:50 and 12:40, where the clean runs with xdist's default distribution took 12:33 and 13:26 for 1133)
 TEST_WORKERS ?= 2
 test: deps
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) $(if $(filter 0,$(TEST_WORKERS)),,--dist worksteal)
