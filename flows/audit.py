@@ -579,10 +579,9 @@ class _Auditor:
 
     def sidecar_changed(self, record: Record) -> bool:
         """Whether the record's record.json is not the one its "archived" ledger entry recorded."""
-        if record.id not in self.sidecars:
+        if record.id not in self.sidecars or record.archive_prefix is None:
             return False
-        sidecar = self.archive._read(f"{record.archive_prefix}/{SIDECAR}") or b""
-        return hashlib.sha256(sidecar).hexdigest() != self.sidecars[record.id][1]
+        return self.archive.sidecar_differs(record.archive_prefix, self.sidecars[record.id][1])
 
     def verify(self, pdf: bytes, folder: Path, name: str, online: bool | None = None) -> FileVerification:
         path = folder / name

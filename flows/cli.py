@@ -179,9 +179,6 @@ class _StderrHandler(logging.StreamHandler):
     file" and a traceback on the next command's stderr (seen under the test suite, where each command's stderr is
     captured and closed)."""
 
-    def __init__(self) -> None:
-        super().__init__()
-
     @property
     def stream(self) -> Any:
         return sys.stderr

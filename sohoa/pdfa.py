@@ -405,6 +405,12 @@ def drawing_problems(
     problems: list[str] = []
     spaces: set[str] = set()
     profiles: list[pikepdf.Object] = []  # the ICC profile streams of the ICCBased colour spaces it uses
+
+    def uses(space: pikepdf.Object | None) -> None:
+        """A colour space it names: the device spaces it falls back to and the ICC profiles it is built on."""
+        spaces.update(_device_spaces(space))
+        profiles.extend(_icc_profiles(space))
+
     try:
         instructions = pikepdf.parse_content_stream(drawing, "rg RG k K cs CS BI ID EI")
     except pikepdf.PdfError:
@@ -424,12 +430,10 @@ def drawing_problems(
         if isinstance(font, pikepdf.Dictionary) and not font_embedded(font):
             problems.append(f"6.2.11.4.1: {where} uses font {font.get('/BaseFont', name)} without embedding it")
     for _, space in _entries(resources, "/ColorSpace"):
-        spaces |= _device_spaces(space)
-        profiles += _icc_profiles(space)
+        uses(space)
     for _, shading in _entries(resources, "/Shading"):
         if isinstance(shading, pikepdf.Dictionary):
-            spaces |= _device_spaces(shading.get("/ColorSpace"))
-            profiles += _icc_profiles(shading.get("/ColorSpace"))
+            uses(shading.get("/ColorSpace"))
     drawn: list[tuple[pikepdf.Object, pikepdf.Object | None]] = []
     for _, state in _entries(resources, "/ExtGState"):
         if not isinstance(state, pikepdf.Dictionary):
@@ -447,16 +451,14 @@ def drawing_problems(
         if isinstance(pattern, pikepdf.Stream):  # a tiling pattern paints with its own content stream
             drawn.append((pattern, pattern.get("/Resources")))
         elif isinstance(pattern, pikepdf.Dictionary) and isinstance(pattern.get("/Shading"), pikepdf.Dictionary):
-            spaces |= _device_spaces(pattern.Shading.get("/ColorSpace"))
-            profiles += _icc_profiles(pattern.Shading.get("/ColorSpace"))
+            uses(pattern.Shading.get("/ColorSpace"))
     for _, xobject in _entries(resources, "/XObject"):
         if not isinstance(xobject, pikepdf.Stream):
             continue
         subtype = xobject.get("/Subtype")
         problems.extend(_stream_problems(xobject, where))
         if subtype == pikepdf.Name.Image:
-            spaces |= _device_spaces(xobject.get("/ColorSpace"))
-            profiles += _icc_profiles(xobject.get("/ColorSpace"))
+            uses(xobject.get("/ColorSpace"))
             if bool(xobject.get("/Interpolate", False)):
                 problems.append(f"6.2.8: {where} has an image with Interpolate true")
             if "/Alternates" in xobject or "/OPI" in xobject:

@@ -656,6 +656,12 @@ class BaseArchive(ABC):
             return None
         return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
+    def sidecar_differs(self, prefix: str, expected: object) -> bool:
+        """Whether the record.json in ``prefix`` is not the one whose SHA-256 an "archived" ledger entry recorded
+        (``expected``, its ``sidecar_sha256``; None: nothing to hold it against, so not). A missing record.json
+        differs. The one comparison the ledger check, `sohoa list` and the audit make."""
+        return expected is not None and sha256_bytes(self._read(f"{prefix}/{SIDECAR}") or b"") != expected
+
     def read_sidecar_verified(self, record: Record, archived_entry: Mapping[str, object] | None) -> bytes:
         """The record's record.json as stored, checked against the SHA-256 its "archived" ledger entry holds
         (``Ledger.archived_entry``; records archived before 2026-11-30 have none, and are not checked):
@@ -898,10 +904,9 @@ class BaseArchive(ABC):
             if write.record is None or write.record.id not in archived:
                 problems.append(write.problem())
             problems += write.damaged
-        listed = list(records)
-        ids = {record.id for record in listed}
+        ids = {record.id for record in records}
         others = [w.record for w in unfinished if w.record is not None and w.record.id not in ids]
-        return problems + shared_objects([*listed, *others])
+        return problems + shared_objects([*records, *others])
 
     def fixity_audit(self) -> FixityReport:
         """Re-hash every object of every record, and check the ledger chain; report any drift. A record whose

@@ -321,13 +321,11 @@ class Ledger:
                     f"record {record_id} ({prefix}): archived, but the ledger has no 'archived' "
                     "entry for it — entries removed"
                 )
-            elif (expected := entry.get("sidecar_sha256")) is not None and prefix is not None:
-                sidecar = self.archive._read(f"{prefix}/{SIDECAR}") or b""
-                if hashlib.sha256(sidecar).hexdigest() != expected:
-                    problems.append(
-                        f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
-                        f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
-                    )
+            elif prefix is not None and self.archive.sidecar_differs(prefix, entry.get("sidecar_sha256")):
+                problems.append(
+                    f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
+                    f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
+                )
         if gone_ids := sorted(set(archived) - {record_id for record_id, _ in present_records} - disposed):
             # a run killed between the "archived" entry and the index entry leaves the record stored but unlisted:
             # the rerun finishes it, so that is said as such, not as a record deleted behind the archive's back
@@ -341,8 +339,7 @@ class Ledger:
                     # ("intact; 1 interrupted archive write(s)", QA58)
                     write = interrupted[record_id]
                     expected = archived[record_id].get("sidecar_sha256")
-                    sidecar = self.archive._read(f"{write.prefix}/{SIDECAR}") or b""
-                    if expected is not None and not write.damaged and hashlib.sha256(sidecar).hexdigest() != expected:
+                    if not write.damaged and self.archive.sidecar_differs(write.prefix, expected):
                         problems.append(
                             f"record {record_id} ({write.prefix}): not in the archive's index, and its {SIDECAR} "
                             f"changed since it was archived (its SHA-256 is not the one ledger entry {seq} "
@@ -427,9 +424,7 @@ def unchanged_records(archive: BaseArchive, records: Iterable[Record]) -> tuple[
         ):
             why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
             why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
-        elif (expected := entry.get("sidecar_sha256")) is not None and hashlib.sha256(
-            archive._read(key) or b""
-        ).hexdigest() != expected:
+        elif archive.sidecar_differs(record.archive_prefix, entry.get("sidecar_sha256")):
             why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
             why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
         else:
