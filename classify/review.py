@@ -19,7 +19,7 @@ from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
 from classify.rules import LOST_SLASH_NOTE
 from classify.training import examples
-from sohoa.record import Classification, Field_, Record, size_in_vietnamese
+from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
 
 log = logging.getLogger(__name__)
@@ -57,8 +57,21 @@ _CLASSIFICATION_REASONS = re.compile(
     r"^(classification confidence |document type (not recognised|unsure)|no document number found|document number "
     r"unsure|no date of issue found|date of issue doubtful|no issuing body found)"
 )
-# a page bearing the default separator text while another separator code is set: the documents around it may be one
-MAY_BE_MERGED = re.compile(r"^page \d+ bears a code reading .*the documents around it may be merged$")
+# a page bearing the default separator text while another separator code is set, or a later page with a national
+# heading of its own: the documents around it may be one
+MAY_BE_MERGED = re.compile(
+    r"^page \d+ (bears a code reading .*the documents around it may be merged|begins with a national heading of "
+    r"its own\b.*a separator sheet missing before it)$"
+)
+
+
+def later_heading_reason(heading: LaterHeading) -> str:
+    """The review reason for a later page that begins as a document does (``Classification.later_headings``)."""
+    number = f" (number {heading.number})" if heading.number else ""
+    return (
+        f"page {heading.page} begins with a national heading of its own{number}: perhaps another document, "
+        "a separator sheet missing before it"
+    )
 
 
 def is_classification_reason(reason: str) -> bool:
@@ -301,6 +314,17 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
         ),
         r"trang \1 mang mã '\2', mã tờ phân cách mặc định, trong khi mã tờ phân cách đang dùng là '\3': không tách "
         r"tại đó; các văn bản trước và sau trang này có thể bị gộp làm một",
+    ),
+    (
+        re.compile(
+            r"^page (\d+) begins with a national heading of its own(?: \(number (.*)\))?: perhaps another document, "
+            r"a separator sheet missing before it$"
+        ),
+        lambda found: (
+            f"trang {found.group(1)} mở đầu bằng quốc hiệu, tiêu ngữ riêng"
+            + (f" (số {found.group(2)})" if found.group(2) else "")
+            + ": có thể là một văn bản khác, thiếu tờ phân cách trước trang này"
+        ),
     ),
     (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),
     (re.compile(r"^document type unsure \((\S+)\)$"), r"loại văn bản chưa chắc chắn (\1)"),

@@ -26,7 +26,7 @@ from classify.normalize import (
     strip_stray_marks,
 )
 from classify.vndate import parse_date_line
-from sohoa.record import Classification, Field_, PageWords, has_text
+from sohoa.record import Classification, Field_, LaterHeading, PageWords, has_text
 from sohoa.vietnamese import fold
 
 if TYPE_CHECKING:
@@ -136,6 +136,40 @@ def first_text_page(text: str) -> int:
 def first_page(text: str) -> str:
     """The first page with text (``first_text_page``): where the header is."""
     return text.split("\f")[first_text_page(text)]
+
+
+# how far down a page its heading is looked for: the issuer, the motto, 'Số:' and the date take about eight lines
+HEADING_LINES = 12
+# a page that is part of the document although it has a heading of its own: an annex (phụ lục), an attached form
+# (mẫu số 01), the rules a decision issues (QUY CHẾ … ban hành kèm theo Quyết định số …); matched folded
+_ATTACHED_RE = re.compile(r"\b(?:phu luc|mau so|mau\s*\d|kem theo)\b")
+
+
+def _is_heading_motto(line: str) -> bool:
+    """Whether a line is the national heading as a header prints it, not the country named in a sentence ('Nhà
+    nước Cộng hòa xã hội chủ nghĩa Việt Nam bảo hộ …'): what is left beside the motto is in capitals (the issuer,
+    read on the same line) or nearly nothing."""
+    if not has_national_motto(line):
+        return False
+    rest = [ch for ch in remove_national_motto(line) if ch.isalpha()]
+    return len(rest) < 4 or _is_upper_line("".join(rest))
+
+
+def later_headings(text: str) -> list[LaterHeading]:
+    """The pages after the header page (pages separated by form feeds) that begin as a document of their own does:
+    the national heading among their first lines, and nothing there saying they are attached (an annex, a form, the
+    rules a decision issues). Decree 30 prints the heading on a document's first page only, so each such page is
+    perhaps another document scanned into the same file — a separator sheet left out of a stack. Said for an
+    officer to look at, never split on: a draft attached to a submission has its own heading too."""
+    pages = text.split("\f")
+    found: list[LaterHeading] = []
+    for index in range(first_text_page(text) + 1, len(pages)):
+        lines = [line for line in _clean_lines(pages[index]) if line][:HEADING_LINES]
+        if not any(_is_heading_motto(line) for line in lines) or _ATTACHED_RE.search(fold(" ".join(lines))):
+            continue
+        number = find_number(lines)
+        found.append(LaterHeading(page=index + 1, number=number.number if number else None))
+    return found
 
 
 # ---------------------------------------------------------------------------------------------- number
@@ -1079,6 +1113,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         registration_place=civil.registration_place if civil else None,
         persons=[n for n, _ in civil.persons] if civil else [],
         decided_by=decided_by,
+        later_headings=later_headings(normalized),
     )
     if by_position:
         result.columns = "word positions"

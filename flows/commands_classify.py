@@ -113,6 +113,10 @@ def register(app: typer.Typer) -> None:
 
             decided = in_words(DECIDED_BY_WORDS, result.decided_by)
             cli.out.print(f"độ tin cậy chung / overall confidence {result.confidence:.2f} ({decided})")
+            from classify.review import later_heading_reason, reason_in_both
+
+            for heading in result.later_headings:  # a separator sheet left out: said, as the pipeline's review does
+                cli.out.print(escape(reason_in_both(later_heading_reason(heading))))
         raise typer.Exit(cli.EXIT_OK if result.doc_type != "unknown" else cli.EXIT_NOT_RIGHT)
 
     @classify_app.command(

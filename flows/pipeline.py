@@ -1510,6 +1510,12 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             # and why, naming each missing or weak field ("no document number found"), for the officer
             record.review_reasons += weak_fields(record.classification, settings.review_threshold)
 
+        if record.classification.later_headings:
+            from classify.review import later_heading_reason
+
+            record.needs_review = True
+            record.review_reasons += map(later_heading_reason, record.classification.later_headings)
+
         if (earlier := archived_before(record, settings)) is not None:
             record.needs_review = True
             record.review_reasons.append(earlier)

@@ -274,6 +274,16 @@ class Field_(_Model):
     evidence: str = ""
 
 
+class LaterHeading(_Model):
+    """A later page of a document that begins as a document of its own does: the national heading (Quốc hiệu and
+    Tiêu ngữ) at its top, not an annex or an attached form (``classify.rules.later_headings``). Decree 30 prints
+    the heading on a document's first page only, so two documents scanned as one file — a separator sheet left
+    out of a stack — show it again where the second begins."""
+
+    page: int = Field(description="1-based page number")
+    number: str | None = Field(default=None, description="the number its own 'Số:' line gives, if any")
+
+
 class Classification(_Model):
     """Output of ``classify.classify_text``."""
 
@@ -305,6 +315,11 @@ class Classification(_Model):
     )
     archive_metadata: dict[str, str | int | None] = Field(
         default_factory=dict, description="TT 02/2019/TT-BNV document metadata (TypeName, CodeNumber, …)"
+    )
+    later_headings: list[LaterHeading] = Field(
+        default_factory=list,
+        description="later pages that begin with a national heading of their own (not an annex): perhaps another "
+        "document, a separator sheet missing before it (since 2026-12-01)",
     )
 
 
