@@ -336,6 +336,7 @@ def _type_code(given: str) -> str:
 # table's match column says them, Vietnamese / English (--json keeps the values)
 MATCH_WORDS = {
     "number": "số văn bản / number",
+    "number_date": "số văn bản và ngày ban hành / number and day of issue",
     "date": "ban hành ngày đó / issued that day",
     "phrase": "cụm từ / phrase",
     "words": "các từ / words",
@@ -546,6 +547,7 @@ def register(app: typer.Typer) -> None:
         "  sohoa search 'Đinh Thị Hoà'       # the name together first\n\n"
         "  sohoa search '\"tiếp công dân\" kết luận'   # quoted: together\n\n"
         "  sohoa search 3/5/2025             # issued that day (ngày 3 tháng 5…)\n\n"
+        "  sohoa search 'Thông báo số 08/TB-UBND ngày 05/9/2025'   # a citation: that record first\n\n"
         "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
         "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
     )
@@ -568,8 +570,8 @@ def register(app: typer.Typer) -> None:
         ] = None,
         as_json: JsonOption = False,
     ) -> None:
-        """Search OCR text and metadata: a number or a day typed in full matches the record's own first, words typed
-        together above words apart, exact-diacritic matches first."""
+        """Search OCR text and metadata: a number or a day typed in full (alone or in a citation) matches the record's
+        own first, words typed together above words apart, exact-diacritic matches first."""
         from flows.cli import _day_option, _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
         from storage.search import SearchIndex

@@ -7,8 +7,9 @@ the same way, is run against both; records that match with the diacritics as typ
 found only without them. So ``quyết định`` and ``quyet dinh`` both find a decision, ``quyết định`` ranks it
 above a text that only matches ``quyet dinh`` (e.g. ``quyệt đinh``), and ``Cộng hòa`` finds ``CỘNG HOÀ`` as
 typed. Words typed together (or in double quotes) are a phrase: found adjacent and in order first, scattered
-after (quoted: only adjacent); a number or a day typed in full is compared with the record's own number or
-issue date first, then found as a phrase (``7`` and ``07`` alike; see ``_plan``). The index is derived data:
+after (quoted: only adjacent); a number or a day typed in full, alone or in other words (a citation: ``Thông báo
+số 08/TB-UBND ngày 05/9/2025``), is compared with the record's own number or issue date first, then found as a
+phrase (``7`` and ``07`` alike; see ``_plan``). The index is derived data:
 ``rebuild`` remakes it from the archive (an index built before the spelling key finds old-style text only
 without diacritics until then); an older schema is migrated in place when opened (``SCHEMA_VERSION``).
 """
@@ -19,14 +20,14 @@ import itertools
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from sohoa.fsutil import printable
 from sohoa.record import Record
-from sohoa.vietnamese import fold, parse_day, spelling_key, vn_date
+from sohoa.vietnamese import fold, spelling_key, vn_date
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
 # bm25 weights (record_id first): a match in the number, the signer and persons, the issuer or the subject outweighs
@@ -34,6 +35,8 @@ _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", 
 _WEIGHTS = ", ".join(map(str, (0.0, 10.0, 2.0, 5.0, 5.0, 10.0, 2.0, 1.0)))
 # a match in these ranks above one elsewhere (the body, the file name, the type's name)
 _FIELDS = ("number", "issuer", "subject", "signer")
+# where the words typed with a number or a day are looked for first: the record's fields and its type's name
+_RECORD_FIELDS = ("number", "doc_type_name", "issuer", "subject", "signer")
 # where a hit's snippet is looked for, in this order: the text, then the fields, the file name last
 _SNIPPET_COLUMNS = ("body", "signer", "subject", "issuer", "number", "doc_type_name", "source")
 _TOKEN = re.compile(r"[^\W_]+")  # a token as FTS5's unicode61 reads one: letters and digits
@@ -48,10 +51,19 @@ Phrase = tuple[frozenset[str], ...]
 Group = tuple[Phrase, ...]
 Key = Callable[[str], str]
 
-# a document number typed in full: digits, "/", a symbol with a letter in it ("15/QĐ-UBND", "07/2021/NĐ-CP"),
-# with or without "Số:" before it
-_NUMBER = re.compile(r"(?:s[ốo]\s*:?\s*)?(\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*)", re.IGNORECASE)
+# a document number typed in full, anywhere in a query: digits, "/", a symbol with a letter in it ("15/QĐ-UBND",
+# "07/2021/NĐ-CP"); the "Số:" before it is a word of its own
+_NUMBER = re.compile(r"(?<![\w/.-])\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*")
+# a day, anywhere in a query (``parse_day``'s forms, "ngày" a word of its own): 3/5/2025, 03.05.2025,
+# 3 tháng 5 năm 2025, 2025-05-03
+_DAY_DMY = re.compile(r"(?<![\w/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\w/-]|\.\d)")
+_DAY_SPELLED = re.compile(r"(?<![\w/.-])(\d{1,2})\s*,?\s+th[aá]ng\s+(\d{1,2})\s*,?\s+n[aă]m\s+(\d{4})(?!\w)", re.I)
+_DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/-]|\.\d)")
+# words a citation writes around a number or a day ("Thông báo số 08/TB-UBND ngày 05/9/2025"), never required of
+# the record a number or day finds (lower case, in the index's spelling; "so" typed without diacritics is "số")
+_FILLERS = frozenset({"số", "so", "ngày", "ngay"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+_MAX_PHRASES = 16  # the most ways (a day's forms) one query's words are tried together
 
 
 def number_key(number: str | None, *, diacritics: bool = False) -> str | None:
@@ -76,25 +88,117 @@ def _phrase(tokens: Iterable[str]) -> Phrase:
     return tuple(_spellings(token) for token in tokens)
 
 
-def _chunks(query: str) -> list[list[str]]:
-    """The query's parts, each a run of tokens to be found adjacent: a part in double quotes, or what is typed
-    between spaces (``15/QĐ-UBND`` is the three tokens 15, QĐ, UBND in a row). NFC, in the index's spelling."""
+@dataclass(frozen=True)
+class _Query:
+    """What a query asks for: its text, in order, each part the phrases it may be written as (a day: 3/5/2025, 3
+    tháng 5 năm 2025, …); and what is compared with a record's own fields — the numbers typed in full, the days —
+    with the other words, the fillers around them ("số", "ngày") left out."""
+
+    segments: tuple[Group, ...] = ()
+    numbers: tuple[str, ...] = ()  # as typed
+    days: tuple[date, ...] = ()
+    words: tuple[Group, ...] = ()  # the other words, each a group (what a number's or day's record may also have)
+    marks: tuple[Group, ...] = ()  # the numbers and days, as a snippet marks them
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A part of a query: a ``word`` typed between spaces, a ``quoted`` phrase, a ``number`` typed in full, a
+    ``day``."""
+
+    kind: str
+    tokens: tuple[str, ...] = ()  # a word's, a phrase's, a number's
+    day: date | None = None
+    text: str = ""  # a number as typed
+
+    @property
+    def filler(self) -> bool:
+        return self.kind == "word" and len(self.tokens) == 1 and self.tokens[0].lower() in _FILLERS
+
+
+def _words(text: str) -> list[_Item]:
+    """Unquoted query text between spaces, each piece a word (``15/QĐ-UBND`` is three tokens in a row)."""
+    return [_Item("word", tuple(tokens)) for piece in text.split() if (tokens := _TOKEN.findall(piece))]
+
+
+def _found_day(kind: str, match: re.Match[str]) -> date | None:
+    if kind == "ymd":
+        year, month, day = match.groups()
+    elif kind == "dmy":
+        day, month, year = match.group(1), match.group(3), match.group(4)
+    else:
+        day, month, year = match.groups()
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:  # 31/11/2025: no day, its digits are words
+        return None
+
+
+def _scan(text: str) -> list[_Item]:
+    """Unquoted query text as its parts, in order: each number typed in full, each day, the words between them."""
+    finders = (("spelled", _DAY_SPELLED), ("dmy", _DAY_DMY), ("ymd", _DAY_YMD), ("number", _NUMBER))
+    items: list[_Item] = []
+    pos = 0
+    while True:
+        found = [(m.start(), rank, kind, m) for rank, (kind, rx) in enumerate(finders) if (m := rx.search(text, pos))]
+        if not found:
+            break
+        start, _, kind, match = min(found, key=lambda f: (f[0], f[1]))
+        items += _words(text[pos:start])
+        if kind == "number":
+            number = match.group().rstrip("./-")
+            items.append(_Item("number", tuple(_TOKEN.findall(number)), text=number))
+        elif (day := _found_day(kind, match)) is not None:
+            items.append(_Item("day", day=day))
+        else:
+            items += _words(match.group())
+        pos = match.end()
+    return items + _words(text[pos:])
+
+
+def _parse(query: str) -> _Query:
+    """``query`` as ``_Query``: NFC, in the index's spelling; a part in double quotes is a phrase as typed (no number
+    or day is looked for in it), the rest split at spaces, numbers typed in full and days found wherever they are."""
     parts = spelling_key(query).translate(_QUOTES).split('"')
-    chunks: list[list[str]] = []
+    items: list[_Item] = []
     for index, part in enumerate(parts):
-        quoted = index % 2 == 1 and index < len(parts) - 1  # a quote never closed quotes nothing
-        for piece in [part] if quoted else part.split():
-            if tokens := _TOKEN.findall(piece):
-                chunks.append(tokens)
-    return chunks
+        if index % 2 == 1 and index < len(parts) - 1:  # quoted (a quote never closed quotes nothing)
+            if tokens := _TOKEN.findall(part):
+                items.append(_Item("quoted", tuple(tokens)))
+        else:
+            items += _scan(part)
+    others = [item for item in items if not item.filler]
+    if len(others) == 1 and others[0].kind in ("number", "day"):
+        items = others  # "Số: 15/QĐ-UBND", "ngày 3 tháng 5 năm 2025": the number, the day, alone
+    q = _Query()
+    for item in items:
+        if item.day is not None:
+            group = _date_forms(item.day)
+            q = replace(q, days=(*q.days, item.day), marks=(*q.marks, group))
+        elif item.kind == "number":
+            group = (_phrase(item.tokens),)
+            q = replace(q, numbers=(*q.numbers, item.text), marks=(*q.marks, group))
+        else:
+            group = (_phrase(item.tokens),)
+            if not item.filler:
+                q = replace(q, words=(*q.words, group))
+        q = replace(q, segments=(*q.segments, group))
+    return q
 
 
 def _date_forms(day: date) -> Group:
-    """``day`` as a text writes it: 3/5/2025, 03-05-2025, (ngày) 3 tháng 5 năm 2025, 2025-05-03; leading zeros
-    or not."""
+    """``day`` as a text writes it: 3/5/2025, 03-05-2025, (ngày) 3 tháng 5 năm 2025 (with or without the
+    diacritics, which a date needs none of), 2025-05-03; leading zeros or not."""
     d, m, y = _spellings(str(day.day)), _spellings(str(day.month)), frozenset((str(day.year),))
-    words = [frozenset((spelling_key(w),)) for w in ("tháng", "năm")]
-    return ((d, m, y), (d, words[0], m, words[1], y), (y, m, d))
+    month, year = frozenset(("tháng", "thang")), frozenset(("năm", "nam"))
+    return ((d, m, y), (d, month, m, year, y), (y, m, d))
+
+
+def _together(segments: tuple[Group, ...]) -> Group:
+    """The phrases of a query's parts typed one after another: each way of writing each part, in order (a day's
+    forms), at most ``_MAX_PHRASES``."""
+    combos = itertools.islice(itertools.product(*segments), _MAX_PHRASES)
+    return tuple(tuple(itertools.chain.from_iterable(combo)) for combo in combos)
 
 
 def _keyed(groups: tuple[Group, ...], key: Key) -> tuple[Group, ...]:
@@ -117,11 +221,21 @@ def _exact_key(token: str) -> str:
 
 @dataclass(frozen=True)
 class _Pass:
-    match: str  # number | date | phrase | words
-    folded: bool = False  # the diacritic-free table
-    groups: tuple[Group, ...] = ()  # what to find (and mark in the snippet), as typed
+    """One search of a query's: a text pass (``phrase``, ``words``) finds ``groups`` in the text and fields; a record
+    pass (``number``, ``number_date``, ``date``) the records whose own number or day of issue is one typed."""
+
+    match: str  # number | number_date | date | phrase | words
+    folded: bool = False  # text: the diacritic-free table
+    groups: tuple[Group, ...] = ()  # text: what to find; both: what the snippet marks, as typed
     exact: bool | None = None  # the hits' `exact`; None: as typed when not folded
-    value: str | None = None  # the number as typed; the day, ISO
+    numbers: tuple[str, ...] = ()  # record: one of these numbers (as typed) …
+    days: tuple[str, ...] = ()  # … issued one of these days (ISO) …
+    require: tuple[Group, ...] = ()  # … with these words too, without diacritics: in its fields, or anywhere
+    require_fields: bool = False
+
+    @property
+    def on_records(self) -> bool:
+        return self.match in ("number", "number_date", "date")
 
 
 @dataclass
@@ -163,31 +277,46 @@ def _fields(record: Record) -> dict[str, str]:
 
 
 def _plan(query: str) -> list[_Pass]:
-    """The searches a query makes, best first. A day (``3/5/2025``): the records issued that day, then texts that
-    write it. A number (``7/QĐ-UBND``): the record of that number, then texts citing it (adjacent). Otherwise the
-    words as one phrase, then (several typed) each anywhere; each with the diacritics as typed, then without."""
-    day = parse_day(query)
-    if day is not None:
-        forms = (_date_forms(day),)
-        return [
-            _Pass("date", groups=forms, exact=True, value=day.isoformat()),
-            _Pass("phrase", folded=True, groups=forms, exact=True),
-        ]
-    passes: list[_Pass] = []
-    number = _NUMBER.fullmatch(" ".join(unicodedata.normalize("NFC", query).split()))
-    if number:
-        chunks = [_TOKEN.findall(spelling_key(number[1]))]
-        passes.append(_Pass("number", groups=((_phrase(chunks[0]),),), value=number[1]))
-    else:
-        chunks = _chunks(query)
-    if not chunks:
+    """The searches a query makes, best first. Numbers typed in full (``7/QĐ-UBND``) and days (``3/5/2025``, ``ngày
+    3 tháng 5 năm 2025``), alone or inside other words (``Thông báo số 08/TB-UBND ngày 05/9/2025``), are compared
+    with the records' own: the record of that number and day first, then of that number (the other words not
+    required, but those with them in their fields first); a day without a number: the records issued that day with
+    the other words, in their fields first. Then the text: the words (numbers and days too, a day in any of its
+    forms) as one phrase, then (several typed) each anywhere, each with the diacritics as typed, then without; last,
+    a day's records without the other words."""
+    q = _parse(query)
+    if not q.segments:
         return []
-    whole: tuple[Group, ...] = ((_phrase(t for chunk in chunks for t in chunk),),)
-    passes += [_Pass("phrase", groups=whole), _Pass("phrase", folded=True, groups=whole)]
-    if len(chunks) > 1:
-        each = tuple((_phrase(chunk),) for chunk in chunks)
-        passes += [_Pass("words", groups=each), _Pass("words", folded=True, groups=each)]
-    return passes
+    days = tuple(day.isoformat() for day in q.days)
+    first: list[_Pass] = []
+    last: list[_Pass] = []
+    if q.numbers:
+        for on_days in (days, ()) if days else ((),):
+            for fields in (True, False) if q.words else (False,):
+                first.append(
+                    _Pass(
+                        "number_date" if on_days else "number",
+                        groups=q.marks + (q.words if fields else ()),
+                        numbers=q.numbers,
+                        days=on_days,
+                        require=q.words if fields else (),
+                        require_fields=fields,
+                    )
+                )
+    elif days:
+        for fields in (True, False) if q.words else (False,):
+            first.append(
+                _Pass("date", groups=q.marks + q.words, exact=True, days=days, require=q.words, require_fields=fields)
+            )
+        if q.words:
+            last.append(_Pass("date", groups=q.marks, exact=True, days=days))
+    whole: tuple[Group, ...] = (_together(q.segments),)
+    text = [_Pass("phrase", groups=whole), _Pass("phrase", folded=True, groups=whole)]
+    if q.days and not q.numbers and not q.words:  # a day alone: its diacritics are nobody's ("tháng" or "thang")
+        text = [_Pass("phrase", folded=True, groups=whole, exact=True)]
+    if len(q.segments) > 1:
+        text += [_Pass("words", groups=q.segments), _Pass("words", folded=True, groups=q.segments)]
+    return first + text + last
 
 
 def _highlight(text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12) -> str | None:
@@ -337,25 +466,16 @@ class SearchIndex:
         self,
         query: str,
         *,
-        doc_type: str | None = None,
+        doc_type: str | Collection[str] | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
         limit: int = 50,
     ) -> list[Hit]:
-        """The records ``query`` finds, best first (see ``_plan``): a number or a day typed in full matched to the
-        record's own, then phrases above scattered words, and within each the diacritics as typed first and a match
-        in the number, signer, persons, issuer or subject above one in the body."""
-        filters = ""
-        params: list[object] = []
-        if doc_type:
-            filters += " AND r.doc_type = ?"
-            params.append(unicodedata.normalize("NFC", doc_type))
-        if date_from:
-            filters += " AND r.issued_on >= ?"
-            params.append(date_from.isoformat())
-        if date_to:
-            filters += " AND r.issued_on <= ?"
-            params.append(date_to.isoformat())
+        """The records ``query`` finds, best first (see ``_plan``): numbers and days typed (alone or in other words)
+        matched to the record's own first, then phrases above scattered words, and within each the diacritics as
+        typed first and a match in the number, signer, persons, issuer or subject above one in the body.
+        ``doc_type``: a type code, or several (any of them)."""
+        filters, params = self._filters(doc_type, date_from, date_to)
         select = (
             "SELECT r.record_id, r.sha256, r.doc_type, r.number, r.issued_on, r.subject, r.prefix,"
             f" {self._source_label_sql}"
@@ -365,57 +485,114 @@ class SearchIndex:
         for step in _plan(query):
             if len(hits) >= limit:
                 break
-            if step.match == "number":
-                rows = self.db.execute(
-                    f"{select} FROM records r WHERE {self._number_key_sql} = ?{filters}"
-                    " ORDER BY r.issued_on DESC, r.record_id LIMIT ?",
-                    (number_key(step.value), *params, limit),
-                ).fetchall()
-            elif step.match == "date":
-                rows = self.db.execute(
-                    f"{select} FROM records r WHERE r.issued_on = ?{filters}"
-                    " ORDER BY r.doc_type, r.number, r.record_id LIMIT ?",
-                    (step.value, *params, limit),
-                ).fetchall()
-            else:  # found in the fields (number, issuer, subject, signer and persons) first, then anywhere
-                table = "folded" if step.folded else "exact"
-                expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key))
-                rows = []
-                for where in (f"{{{' '.join(_FIELDS)}}} : ({expr})", expr):
-                    rows += self.db.execute(
-                        f"{select} FROM {table} JOIN records r USING (record_id)"
-                        f" WHERE {table} MATCH ?{filters} ORDER BY bm25({table}, {_WEIGHTS}) LIMIT ?",
-                        (where, *params, limit),
-                    ).fetchall()
-            for row in rows:
+            for row in self._rows(step, select, filters, params, limit):
                 if row[0] in seen:
                     continue
                 seen.add(row[0])
-                snippet, found_in = self._snippet(row[0], step)
-                if snippet is None:  # the number or day matched in the record's fields alone
-                    shown = row[3] if step.match == "number" else _dmy(row[4])
-                    snippet, found_in = f"[{shown}]", ("number" if step.match == "number" else "issued_on")
-                exact = step.exact if step.exact is not None else not step.folded
-                if step.match == "number":  # the number as typed, Đ and all, or only without its diacritics
-                    exact = number_key(row[3], diacritics=True) == number_key(step.value, diacritics=True)
-                record_id, sha256, doc_type_, number, issued_on, subject, prefix, source = row
-                hits.append(
-                    Hit(
-                        record_id,
-                        sha256,
-                        doc_type_,
-                        number,
-                        issued_on,
-                        subject,
-                        prefix,
-                        exact,
-                        snippet,
-                        step.match,
-                        found_in,
-                        source,
-                    )
-                )
+                hits.append(self._hit(row, step))
         return hits[:limit]
+
+    def count(
+        self,
+        query: str,
+        *,
+        doc_type: str | Collection[str] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> int:
+        """How many records ``search`` finds with no limit (their ids only: no snippet, no ranking)."""
+        filters, params = self._filters(doc_type, date_from, date_to)
+        found: set[str] = set()
+        for step in _plan(query):
+            found.update(row[0] for row in self._rows(step, "SELECT r.record_id", filters, params, None))
+        return len(found)
+
+    @staticmethod
+    def _filters(
+        doc_type: str | Collection[str] | None, date_from: date | None, date_to: date | None
+    ) -> tuple[str, list[object]]:
+        filters = ""
+        params: list[object] = []
+        codes = [doc_type] if isinstance(doc_type, str) else list(doc_type or ())
+        if codes:
+            filters += f" AND r.doc_type IN ({', '.join('?' * len(codes))})"
+            params += [unicodedata.normalize("NFC", code) for code in codes]
+        if date_from:
+            filters += " AND r.issued_on >= ?"
+            params.append(date_from.isoformat())
+        if date_to:
+            filters += " AND r.issued_on <= ?"
+            params.append(date_to.isoformat())
+        return filters, params
+
+    def _rows(
+        self, step: _Pass, select: str, filters: str, params: list[object], limit: int | None
+    ) -> list[tuple[str, ...]]:
+        """The rows ``step`` finds, best first; ``limit`` None: all of them, in no order."""
+        tail = " LIMIT ?" if limit is not None else ""
+        limits = [limit] if limit is not None else []
+        if step.on_records:
+            conditions: list[str] = []
+            args: list[object] = []
+            if step.numbers:
+                conditions.append(f"{self._number_key_sql} IN ({', '.join('?' * len(step.numbers))})")
+                args += [number_key(number) for number in step.numbers]
+            if step.days:
+                conditions.append(f"r.issued_on IN ({', '.join('?' * len(step.days))})")
+                args += step.days
+            if step.require:
+                expr = _match_expr(_keyed(step.require, fold))
+                if step.require_fields:
+                    expr = f"{{{' '.join(_RECORD_FIELDS)}}} : ({expr})"
+                conditions.append("r.record_id IN (SELECT record_id FROM folded WHERE folded MATCH ?)")
+                args.append(expr)
+            # a day's records by type and number; a number's, the latest first
+            order = "r.doc_type, r.number" if step.match == "date" else "r.issued_on DESC"
+            if limit is not None:
+                tail = f" ORDER BY {order}, r.record_id" + tail
+            return self.db.execute(
+                f"{select} FROM records r WHERE {' AND '.join(conditions)}{filters}{tail}", (*args, *params, *limits)
+            ).fetchall()
+        # found in the fields (number, issuer, subject, signer and persons) first, then anywhere
+        table = "folded" if step.folded else "exact"
+        expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key))
+        wheres = [f"{{{' '.join(_FIELDS)}}} : ({expr})", expr] if limit is not None else [expr]
+        if limit is not None:
+            tail = f" ORDER BY bm25({table}, {_WEIGHTS})" + tail
+        rows: list[tuple[str, ...]] = []
+        for match in wheres:
+            rows += self.db.execute(
+                f"{select} FROM {table} JOIN records r USING (record_id) WHERE {table} MATCH ?{filters}{tail}",
+                (match, *params, *limits),
+            ).fetchall()
+        return rows
+
+    def _hit(self, row: tuple[str, ...], step: _Pass) -> Hit:
+        record_id, sha256, doc_type, number, issued_on, subject, prefix, source = row
+        snippet, found_in = self._snippet(record_id, step)
+        if snippet is None:  # the number or day matched in the record's fields alone
+            if step.numbers:
+                snippet, found_in = f"[{number}]", "number"
+            else:
+                snippet, found_in = f"[{_dmy(issued_on)}]", "issued_on"
+        exact = step.exact if step.exact is not None else not step.folded
+        if step.numbers:  # the number as typed, Đ and all, or only without its diacritics
+            typed = {number_key(n, diacritics=True) for n in step.numbers}
+            exact = number_key(number, diacritics=True) in typed
+        return Hit(
+            record_id,
+            sha256,
+            doc_type,
+            number,
+            issued_on,
+            subject,
+            prefix,
+            exact,
+            snippet,
+            step.match,
+            found_in,
+            source,
+        )
 
     def _snippet(self, record_id: str, step: _Pass) -> tuple[str | None, str | None]:
         """A hit's snippet and the column it is from: the text as written ("…đăng ký [khai] [sinh]…", not the
@@ -426,7 +603,7 @@ class SearchIndex:
         ).fetchone()
         if row is None:
             return None, None
-        folded = step.folded or step.match == "number"  # a number: QĐ or QD alike, as the number field was
+        folded = step.folded or step.on_records  # a number: QĐ or QD alike, as the number field was
         key = fold if folded else _exact_key
         groups = _keyed(step.groups, key)
         for column, text in zip(_SNIPPET_COLUMNS, row, strict=True):

@@ -375,3 +375,39 @@ def test_a_hit_names_the_scan_it_came_from_and_a_stacks_document_by_its_pages(tm
     assert hits[single] == "van-ban-so-7.png", hits
     shown = CliRunner().invoke(app, ["search", "12/TB-UBND"], env={"SOHOA_DATA_DIR": str(tmp_path), "COLUMNS": "300"})
     assert shown.exit_code == 0 and "tập hồ sơ.pdf — văn bản 2 / document 2, tr. / p. 3–4" in shown.output, shown.output
+
+
+def test_a_citation_finds_the_record_it_cites_by_its_number_and_day(tmp_path: Path) -> None:
+    """QA: `Thông báo số 12/TB-UBND ngày 07/02/2025` — a citation as a text writes one — found nothing, and `Quyết
+    định số 15/QĐ-UBND ngày 19/11/2025` not the decision itself: a number or day was compared with the record's own
+    only when it was the whole query. Found inside other words, they are: the record of that number and day first,
+    that number's of another day next, the words around them ("Thông báo", "số", "ngày") not required; then the
+    texts citing it, the day in any of its forms."""
+    ids = _office(tmp_path)
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "qd-15-2024", issued_on=date(2024, 1, 10))  # 15/QĐ-UBND again
+    earlier = archive.put(record, files).id
+    assert CliRunner().invoke(app, ["index", "rebuild"], env={"SOHOA_DATA_DIR": str(tmp_path)}).exit_code == 0
+    for query in (
+        "Quyết định số 15/QĐ-UBND ngày 19/11/2025",
+        "15/QĐ-UBND ngày 19 tháng 11 năm 2025",
+        "15/qd-ubnd 19/11/2025",
+        "căn cứ 15/QĐ-UBND, ngày 19-11-2025",
+    ):
+        hits = _found(tmp_path, query)
+        found = [(h["record_id"], h["match"]) for h in hits]
+        assert found[:2] == [(ids["qd15"], "number_date"), (earlier, "number")], (query, hits)
+        assert ids["kh"] in [h["record_id"] for h in hits[2:]], (query, hits)  # the plan that cites it
+    (cited,) = [h for h in _found(tmp_path, "Quyết định số 15/QĐ-UBND ngày 19/11/2025") if h["record_id"] == ids["kh"]]
+    assert cited["match"] == "phrase", cited
+    assert "[Quyết] [định] [số] [15]/[QĐ]-[UBND] [ngày] [19] [tháng] [11]" in str(cited["snippet"]), cited
+    for query in ("Thông báo số 12/TB-UBND ngày 07/02/2025", "Thông báo số 12/TB-UBND ngày 7/2/2025"):
+        hits = _found(tmp_path, query)
+        assert [(h["record_id"], h["match"], h["exact"]) for h in hits[:1]] == [(ids["tb"], "number_date", True)]
+        assert "[12]/[TB]-[UBND]" in str(hits[0]["snippet"]), hits[0]
+    # a day in other words: that day's records with the words first (in their fields: the type's name), then
+    # those that only write it, then the day's other records
+    (notice, *_) = _found(tmp_path, "Thông báo ngày 07/02/2025")
+    assert (notice["record_id"], notice["match"]) == (ids["tb"], "date"), notice
+    plan = [(h["record_id"], h["match"]) for h in _found(tmp_path, "kế hoạch ngày 3/5/2025")]
+    assert plan[0] == (ids["kh"], "date") and (ids["qd7"], "date") in plan[1:], plan
