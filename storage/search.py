@@ -54,6 +54,8 @@ Key = Callable[[str], str]
 # a document number typed in full, anywhere in a query: digits, "/", a symbol with a letter in it ("15/QĐ-UBND",
 # "07/2021/NĐ-CP"); the "Số:" before it is a word of its own
 _NUMBER = re.compile(r"(?<![\w/.-])\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*")
+# "số 15": how officers ask for document number 15 (the number before its "/", any symbol after it)
+_NUMBER_PART = re.compile(r"(?<![\w/.-])(s[ốo])\s*:?\s*(\d+)(?!\w|\s*/|-\w)", re.IGNORECASE)
 # a day, anywhere in a query (``parse_day``'s forms, "ngày" a word of its own): 3/5/2025, 03.05.2025,
 # 3 tháng 5 năm 2025, 2025-05-03
 _DAY_DMY = re.compile(r"(?<![\w/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\w/-]|\.\d)")
@@ -96,6 +98,7 @@ class _Query:
 
     segments: tuple[Group, ...] = ()
     numbers: tuple[str, ...] = ()  # as typed
+    parts: tuple[str, ...] = ()  # "số 15": the number before a record's "/", as typed
     days: tuple[date, ...] = ()
     words: tuple[Group, ...] = ()  # the other words, each a group (what a number's or day's record may also have)
     marks: tuple[Group, ...] = ()  # the numbers and days, as a snippet marks them
@@ -103,13 +106,13 @@ class _Query:
 
 @dataclass(frozen=True)
 class _Item:
-    """A part of a query: a ``word`` typed between spaces, a ``quoted`` phrase, a ``number`` typed in full, a
-    ``day``."""
+    """A part of a query: a ``word`` typed between spaces, a ``quoted`` phrase, a ``number`` typed in full, a number
+    asked for by its ``part`` before the "/" ("số 15"), a ``day``."""
 
     kind: str
-    tokens: tuple[str, ...] = ()  # a word's, a phrase's, a number's
+    tokens: tuple[str, ...] = ()  # a word's, a phrase's, a number's ("số", "15" for a part)
     day: date | None = None
-    text: str = ""  # a number as typed
+    text: str = ""  # a number as typed, a part's digits
 
     @property
     def filler(self) -> bool:
@@ -135,8 +138,15 @@ def _found_day(kind: str, match: re.Match[str]) -> date | None:
 
 
 def _scan(text: str) -> list[_Item]:
-    """Unquoted query text as its parts, in order: each number typed in full, each day, the words between them."""
-    finders = (("spelled", _DAY_SPELLED), ("dmy", _DAY_DMY), ("ymd", _DAY_YMD), ("number", _NUMBER))
+    """Unquoted query text as its parts, in order: each number typed in full or asked for as "số 15", each day, the
+    words between them."""
+    finders = (
+        ("spelled", _DAY_SPELLED),
+        ("dmy", _DAY_DMY),
+        ("ymd", _DAY_YMD),
+        ("number", _NUMBER),
+        ("part", _NUMBER_PART),
+    )
     items: list[_Item] = []
     pos = 0
     while True:
@@ -148,6 +158,8 @@ def _scan(text: str) -> list[_Item]:
         if kind == "number":
             number = match.group().rstrip("./-")
             items.append(_Item("number", tuple(_TOKEN.findall(number)), text=number))
+        elif kind == "part":
+            items.append(_Item("part", (match.group(1), match.group(2)), text=match.group(2)))
         elif (day := _found_day(kind, match)) is not None:
             items.append(_Item("day", day=day))
         else:
@@ -168,7 +180,7 @@ def _parse(query: str) -> _Query:
         else:
             items += _scan(part)
     others = [item for item in items if not item.filler]
-    if len(others) == 1 and others[0].kind in ("number", "day"):
+    if len(others) == 1 and others[0].kind in ("number", "day"):  # a part keeps its "số"
         items = others  # "Số: 15/QĐ-UBND", "ngày 3 tháng 5 năm 2025": the number, the day, alone
     q = _Query()
     for item in items:
@@ -178,6 +190,9 @@ def _parse(query: str) -> _Query:
         elif item.kind == "number":
             group = (_phrase(item.tokens),)
             q = replace(q, numbers=(*q.numbers, item.text), marks=(*q.marks, group))
+        elif item.kind == "part":
+            group = (_phrase(item.tokens),)
+            q = replace(q, parts=(*q.parts, item.text), marks=(*q.marks, group))
         else:
             group = (_phrase(item.tokens),)
             if not item.filler:
@@ -229,6 +244,7 @@ class _Pass:
     groups: tuple[Group, ...] = ()  # text: what to find; both: what the snippet marks, as typed
     exact: bool | None = None  # the hits' `exact`; None: as typed when not folded
     numbers: tuple[str, ...] = ()  # record: one of these numbers (as typed) …
+    parts: tuple[str, ...] = ()  # … or of these before its "/" ("số 15") …
     days: tuple[str, ...] = ()  # … issued one of these days (ISO) …
     require: tuple[Group, ...] = ()  # … with these words too, without diacritics: in its fields, or anywhere
     require_fields: bool = False
@@ -281,23 +297,26 @@ def _plan(query: str) -> list[_Pass]:
     3 tháng 5 năm 2025``), alone or inside other words (``Thông báo số 08/TB-UBND ngày 05/9/2025``), are compared
     with the records' own: the record of that number and day first, then of that number (the other words not
     required, but those with them in their fields first); a day without a number: the records issued that day with
-    the other words, in their fields first. Then the text: the words (numbers and days too, a day in any of its
-    forms) as one phrase, then (several typed) each anywhere, each with the diacritics as typed, then without; last,
-    a day's records without the other words."""
+    the other words, in their fields first. "Số 15" asks for the records numbered 15 (``15/QĐ-UBND``,
+    ``015/UBND-VP``) as a number typed in full does (those of the type named, ``quyết định số 15``, first). Then the
+    text: the words (numbers and days too, a day in any of its forms) as one phrase, then (several typed) each
+    anywhere, each with the diacritics as typed, then without; last, a day's records without the other words. A
+    record pass's snippet marks the number or day (the words may be in a field, the type's name)."""
     q = _parse(query)
     if not q.segments:
         return []
     days = tuple(day.isoformat() for day in q.days)
     first: list[_Pass] = []
     last: list[_Pass] = []
-    if q.numbers:
+    if q.numbers or q.parts:
         for on_days in (days, ()) if days else ((),):
             for fields in (True, False) if q.words else (False,):
                 first.append(
                     _Pass(
                         "number_date" if on_days else "number",
-                        groups=q.marks + (q.words if fields else ()),
+                        groups=q.marks,
                         numbers=q.numbers,
+                        parts=q.parts,
                         days=on_days,
                         require=q.words if fields else (),
                         require_fields=fields,
@@ -305,9 +324,7 @@ def _plan(query: str) -> list[_Pass]:
                 )
     elif days:
         for fields in (True, False) if q.words else (False,):
-            first.append(
-                _Pass("date", groups=q.marks + q.words, exact=True, days=days, require=q.words, require_fields=fields)
-            )
+            first.append(_Pass("date", groups=q.marks, exact=True, days=days, require=q.words, require_fields=fields))
         if q.words:
             last.append(_Pass("date", groups=q.marks, exact=True, days=days))
     whole: tuple[Group, ...] = (_together(q.segments),)
@@ -534,9 +551,14 @@ class SearchIndex:
         if step.on_records:
             conditions: list[str] = []
             args: list[object] = []
-            if step.numbers:
-                conditions.append(f"{self._number_key_sql} IN ({', '.join('?' * len(step.numbers))})")
+            if step.numbers or step.parts:  # the numbers typed, or numbered so before their "/"
+                key = self._number_key_sql
+                ors = [f"{key} IN ({', '.join('?' * len(step.numbers))})"] if step.numbers else []
                 args += [number_key(number) for number in step.numbers]
+                for part in step.parts:
+                    ors.append(f"({key} = ? OR {key} LIKE ?)")
+                    args += [part.lstrip("0") or "0", f"{part.lstrip('0') or '0'}/%"]
+                conditions.append(f"({' OR '.join(ors)})")
             if step.days:
                 conditions.append(f"r.issued_on IN ({', '.join('?' * len(step.days))})")
                 args += step.days
@@ -571,12 +593,12 @@ class SearchIndex:
         record_id, sha256, doc_type, number, issued_on, subject, prefix, source = row
         snippet, found_in = self._snippet(record_id, step)
         if snippet is None:  # the number or day matched in the record's fields alone
-            if step.numbers:
+            if step.numbers or step.parts:
                 snippet, found_in = f"[{number}]", "number"
             else:
                 snippet, found_in = f"[{_dmy(issued_on)}]", "issued_on"
         exact = step.exact if step.exact is not None else not step.folded
-        if step.numbers:  # the number as typed, Đ and all, or only without its diacritics
+        if step.numbers and not step.parts:  # the number as typed, Đ and all, or only without its diacritics
             typed = {number_key(n, diacritics=True) for n in step.numbers}
             exact = number_key(number, diacritics=True) in typed
         return Hit(

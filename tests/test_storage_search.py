@@ -11,6 +11,7 @@ from pathlib import Path
 from storage_helpers import make_record
 from typer.testing import CliRunner
 
+from classify.doctypes import by_code
 from flows.cli import app
 from storage import LocalArchive, open_archive
 from storage.search import SearchIndex, fold
@@ -228,6 +229,8 @@ def _office(tmp_path: Path) -> dict[str, str]:
         record, files = make_record(tmp_path / "in", seed, **kwargs)  # type: ignore[arg-type]
         assert record.classification is not None
         record.classification.signer_name = signer
+        # the type's name, as the classifier gives it (Quyết định (cá biệt), Kế hoạch …)
+        record.classification.doc_type_name = by_code()[record.classification.doc_type].name_vi
         ids[name] = archive.put(record, files).id
     result = CliRunner().invoke(app, ["index", "rebuild"], env={"SOHOA_DATA_DIR": str(tmp_path)})
     assert result.exit_code == 0, result.output
@@ -411,3 +414,29 @@ def test_a_citation_finds_the_record_it_cites_by_its_number_and_day(tmp_path: Pa
     assert (notice["record_id"], notice["match"]) == (ids["tb"], "date"), notice
     plan = [(h["record_id"], h["match"]) for h in _found(tmp_path, "kế hoạch ngày 3/5/2025")]
     assert plan[0] == (ids["kh"], "date") and (ids["qd7"], "date") in plan[1:], plan
+
+
+def test_so_15_asks_for_the_records_numbered_15_those_of_the_type_named_first(tmp_path: Path) -> None:
+    """QA: `số 15` ranked a decision that only cites 15/QĐ-UBND (its own number 150/QĐ-UBND) above 15/QĐ-UBND, and so
+    did `quyết định số 15`. "Số 15" is how officers ask for document number 15: the records numbered 15 before their
+    "/" (leading zeros or not) come first — those of the type named first —, then the texts that write "số 15"."""
+    ids = _office(tmp_path)
+    archive = open_archive(tmp_path / "archive")
+    text = "ỦY BAN NHÂN DÂN XÃ HỢP TIẾN\nSố: 150/QĐ-UBND\nQUYẾT ĐỊNH\nCăn cứ Quyết định số 15/QĐ-UBND; số 15 hồ sơ"
+    record, files = make_record(tmp_path / "in", "qd-150", number="150/QĐ-UBND", text=text)
+    cites = archive.put(record, files).id
+    assert CliRunner().invoke(app, ["index", "rebuild"], env={"SOHOA_DATA_DIR": str(tmp_path)}).exit_code == 0
+    for query in ("số 15", "Số: 15", "so 15", "số 015"):
+        hits = _found(tmp_path, query)
+        assert [(h["record_id"], h["match"]) for h in hits[:2]] == [(ids["qd15"], "number"), (ids["kh"], "number")]
+        assert [h["record_id"] for h in hits[2:]] == [cites], (query, hits)
+        assert "[Số]: [15]/QĐ-UBND" in str(hits[0]["snippet"]), hits[0]
+    for query, first in (("quyết định số 15", "qd15"), ("kế hoạch số 15", "kh"), ("ke hoach so 15", "kh")):
+        hits = _found(tmp_path, query)
+        assert [h["record_id"] for h in hits[:2]] == [ids[first], ids["kh" if first == "qd15" else "qd15"]], query
+    decided = _found(tmp_path, "quyết định số 15")  # then the decision citing it, "quyết định số 15" together
+    assert (decided[2]["record_id"], decided[2]["match"]) == (cites, "phrase"), decided
+    assert [h["record_id"] for h in _found(tmp_path, "số 7")[:2]] == [ids["qd7"], ids["ttr"]]  # 07/…: no zero
+    # a number typed in full is still the number typed ("số 15/QĐ-UBND" is not every 15)
+    full = _found(tmp_path, "số 15/QĐ-UBND")
+    assert [h["match"] for h in full] == ["number", "phrase", "phrase"] and full[0]["record_id"] == ids["qd15"], full
