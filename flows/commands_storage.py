@@ -371,6 +371,7 @@ LIST_COLUMNS = (
     "trạng thái / state",
     "nơi lưu / path",
 )
+SEARCH_LIMIT = 50  # the hits `sohoa search` shows unless --limit says otherwise
 SEARCH_COLUMNS = (
     "mã hồ sơ / id",
     "tệp gốc / source",
@@ -568,6 +569,15 @@ def register(app: typer.Typer) -> None:
         date_to: Annotated[
             str | None, typer.Option("--to", help="Issued on or before (DD/MM/YYYY or YYYY-MM-DD).")
         ] = None,
+        limit: Annotated[
+            int,
+            typer.Option(
+                "--limit",
+                min=1,
+                metavar="N",
+                help="Show the N best hits (the table says how many there are in all; --json: total).",
+            ),
+        ] = SEARCH_LIMIT,
         as_json: JsonOption = False,
     ) -> None:
         """Search OCR text and metadata: a number or a day typed in full (alone or in a citation) matches the record's
@@ -592,11 +602,21 @@ def register(app: typer.Typer) -> None:
         if not index_path.is_file():
             _no_search_index(settings, index_path)
         with SearchIndex(index_path) as index:
-            hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+            hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end, limit=limit)
+            # all of them counted only when the limit may have cut them off (ids only: no snippet, no ranking)
+            total = (
+                len(hits) if len(hits) < limit else index.count(query, doc_type=doc_type, date_from=start, date_to=end)
+            )
         if as_json:
-            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
+            _print_json({"query": query, "total": total, "hits": [h.to_json_dict() for h in hits]})
             return
-        table = Table(title=f"{len(hits)} kết quả / results")
+        # the first 50 were all it showed, never saying there were more (QA)
+        title = f"{len(hits)} kết quả / results"
+        caption = None
+        if total > len(hits):
+            title = f"hiển thị {len(hits)} trên {total} kết quả / {len(hits)} of {total} results shown"
+            caption = f"xem tất cả / to see them all: --limit {total}"
+        table = Table(title=title, caption=caption)
         for column in SEARCH_COLUMNS:
             table.add_column(column)
         for h in hits:

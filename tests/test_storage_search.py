@@ -440,3 +440,27 @@ def test_so_15_asks_for_the_records_numbered_15_those_of_the_type_named_first(tm
     # a number typed in full is still the number typed ("số 15/QĐ-UBND" is not every 15)
     full = _found(tmp_path, "số 15/QĐ-UBND")
     assert [h["match"] for h in full] == ["number", "phrase", "phrase"] and full[0]["record_id"] == ids["qd15"], full
+
+
+def test_search_says_how_many_it_found_and_takes_a_limit(tmp_path: Path) -> None:
+    """QA: a search showed its first 50 hits and never said there were more: no --limit, no total. `--limit N` shows
+    the N best; the table says "hiển thị 2 trên 5 … / 2 of 5 results shown" and how to see them all, --json gives
+    `total`."""
+    _office(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    every = _found(tmp_path, "ubnd")
+    assert len(every) == 5
+    limited = runner.invoke(app, ["search", "ubnd", "--limit", "2", "--json"], env=env)
+    assert limited.exit_code == 0, limited.output
+    said = json.loads(limited.stdout)
+    assert said["total"] == 5 and [h["record_id"] for h in said["hits"]] == [h["record_id"] for h in every[:2]]
+    assert json.loads(runner.invoke(app, ["search", "ubnd", "--json"], env=env).stdout)["total"] == 5
+    table = " ".join(runner.invoke(app, ["search", "ubnd", "--limit", "2"], env=env).output.split())
+    assert "hiển thị 2 trên 5 kết quả / 2 of 5 results shown" in table and "--limit 5" in table, table
+    whole = " ".join(runner.invoke(app, ["search", "ubnd", "--limit", "5"], env=env).output.split())
+    assert "5 kết quả / results" in whole and "shown" not in whole, whole
+    none = runner.invoke(app, ["search", "ubnd", "--limit", "0"], env=env)
+    assert none.exit_code == 2 and "--limit" in none.output, none.output
+    with SearchIndex(tmp_path / "search.sqlite") as index:  # counted without ranking: the same records
+        assert index.count("ubnd") == 5 and index.count("15/QĐ-UBND") == 2 and index.count("không có") == 0
