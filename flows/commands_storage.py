@@ -362,6 +362,21 @@ def _match_label(hit: Any) -> str:
     return label
 
 
+# Columns never cut, however narrow the terminal: the record id (the one handle `sohoa get` takes: at 100 columns it
+# was `d1e24473b4…`), the number and the date (at 80, `15/QĐ-UB…`, `19/11/2…`); the others wrap, a long name or
+# path folded rather than cut
+WHOLE_COLUMNS = frozenset({"mã hồ sơ / id", "số / number", "ngày / date"})
+
+
+def add_columns(table: Table, columns: tuple[str, ...]) -> None:
+    """``columns`` added to ``table``: those of ``WHOLE_COLUMNS`` on one line each, whole; the others wrapping."""
+    for column in columns:
+        if column in WHOLE_COLUMNS:
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, overflow="fold")
+
+
 LIST_COLUMNS = (
     "mã hồ sơ / id",
     "tệp gốc / source",
@@ -451,8 +466,7 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(1 if damaged else 0)
         table = Table(title=escape(store.location))
-        for column in LIST_COLUMNS:
-            table.add_column(column)
+        add_columns(table, LIST_COLUMNS)
         for row in rows:
             table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
                 row["id"],
@@ -617,8 +631,7 @@ def register(app: typer.Typer) -> None:
             title = f"hiển thị {len(hits)} trên {total} kết quả / {len(hits)} of {total} results shown"
             caption = f"xem tất cả / to see them all: --limit {total}"
         table = Table(title=title, caption=caption)
-        for column in SEARCH_COLUMNS:
-            table.add_column(column)
+        add_columns(table, SEARCH_COLUMNS)
         for h in hits:
             # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
             # can hold brackets of its own, which a style alone could not tell apart) and the match is bold.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import json
 import sqlite3
 import unicodedata
 from datetime import date
 from pathlib import Path
 
+import pytest
+from rich.console import Console
 from storage_helpers import make_record
 from typer.testing import CliRunner
 
@@ -464,3 +467,27 @@ def test_search_says_how_many_it_found_and_takes_a_limit(tmp_path: Path) -> None
     assert none.exit_code == 2 and "--limit" in none.output, none.output
     with SearchIndex(tmp_path / "search.sqlite") as index:  # counted without ranking: the same records
         assert index.count("ubnd") == 5 and index.count("15/QĐ-UBND") == 2 and index.count("không có") == 0
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_ids_numbers_and_dates_are_never_cut_in_a_narrow_terminal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
+) -> None:
+    """QA: at 100 columns `sohoa search` and `sohoa list` showed `d1e24473b4…` — the id, the one handle `sohoa get`
+    takes —, at 80 the number and the date cut too (`15/QĐ-UB…`, `19/11/2…`). They are shown whole, on one line;
+    the other columns wrap."""
+    import flows.cli
+
+    ids = _office(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    for command in (["search", "ubnd"], ["list"]):
+        screen = io.StringIO()
+        monkeypatch.setattr(flows.cli, "out", Console(file=screen, width=width, color_system=None))
+        result = CliRunner().invoke(app, command, env=env)
+        assert result.exit_code == 0, result.output
+        shown = screen.getvalue()
+        assert max(map(len, shown.splitlines())) <= width, shown
+        for record_id in ids.values():
+            assert f"│ {record_id} │" in shown, (command, width, shown)
+        for whole in ("07/QĐ-UBND", "15/KH-UBND", "07/TTr-UBND", "03/05/2025", "07/02/2025"):
+            assert whole in shown, (command, width, whole, shown)
