@@ -333,33 +333,39 @@ def _type_code(given: str) -> str:
 
 
 # How a search hit was found (SearchHit.match), and the field it was found in (found_in) when not the text, as the
-# table's match column says them, Vietnamese / English (--json keeps the values)
+# table's match column says them, Vietnamese then English (--json keeps the values)
 MATCH_WORDS = {
-    "number": "số văn bản / number",
-    "number_date": "số văn bản và ngày ban hành / number and day of issue",
-    "date": "ban hành ngày đó / issued that day",
-    "phrase": "cụm từ / phrase",
-    "words": "các từ / words",
+    "number": ("số văn bản", "number"),
+    "number_date": ("số văn bản và ngày ban hành", "number and day of issue"),
+    "date": ("ban hành ngày đó", "issued that day"),
+    "phrase": ("cụm từ", "phrase"),
+    "words": ("các từ", "words"),
 }
 FOUND_IN_WORDS = {
-    "source": "tên tệp / the file name",
-    "number": "số văn bản / number",
-    "doc_type_name": "tên loại / type name",
-    "issuer": "cơ quan ban hành / issuer",
-    "subject": "trích yếu / subject",
-    "signer": "người ký / signer",
+    "source": ("trong tên tệp", "in the file name"),
+    "number": ("trong số văn bản", "in the number"),
+    "issued_on": ("trong ngày ban hành", "in the day of issue"),
+    "doc_type_name": ("trong tên loại", "in the type's name"),
+    "issuer": ("trong cơ quan ban hành", "in the issuer"),
+    "subject": ("trong trích yếu", "in the subject"),
+    "signer": ("trong người ký", "in the signer"),
 }
+# the field a record's own number or day was found in says nothing more ("number — in number")
+_FIELDS_MATCHED = {"number": {"number"}, "number_date": {"number", "issued_on"}, "date": {"issued_on"}}
 
 
 def _match_label(hit: Any) -> str:
-    """How a search hit was found, for the table's match column: the number, the day, a phrase or the words, and
-    whether with the diacritics as typed; where, when not in the text (the file name, a field)."""
-    label = MATCH_WORDS.get(hit.match, hit.match)
-    if hit.match != "date":
-        label += "" if hit.exact else ", không dấu / no diacritics"
-    if hit.found_in not in (None, "body"):
-        label += f" — trong / in {FOUND_IN_WORDS.get(hit.found_in, hit.found_in)}"
-    return label
+    """How a search hit was found, for the table's match column, Vietnamese then English, each a phrase of its own
+    (``cụm từ, trong tên tệp / phrase, in the file name``: it was interleaved word by word, ``cụm từ / phrase — trong
+    / in tên tệp / the file name``): the number, the day, a phrase or the words, whether with the diacritics as
+    typed, and where, when not in the text (the file name, a field) nor the field the record's number or day is."""
+    vi, en = MATCH_WORDS.get(hit.match, (hit.match, hit.match))
+    if hit.match not in ("date", "number_date") and not hit.exact:
+        vi, en = f"{vi}, không dấu", f"{en}, no diacritics"
+    if hit.found_in not in (None, "body", *_FIELDS_MATCHED.get(hit.match, ())):
+        where_vi, where_en = FOUND_IN_WORDS.get(hit.found_in, (f"trong {hit.found_in}", f"in {hit.found_in}"))
+        vi, en = f"{vi}, {where_vi}", f"{en}, {where_en}"
+    return f"{vi} / {en}"
 
 
 # Columns never cut, however narrow the terminal: the record id (the one handle `sohoa get` takes: at 100 columns it

@@ -268,7 +268,7 @@ def test_a_number_typed_in_full_is_the_records_number_then_a_phrase(tmp_path: Pa
     assert [h["record_id"] for h in _found(tmp_path, "7/TTr-UBND")] == [ids["ttr"]]
     table = CliRunner().invoke(app, ["search", "7/QD-UBND"], env={"SOHOA_DATA_DIR": str(tmp_path)})
     said = " ".join(table.output.split())
-    assert "số văn bản / number, không dấu / no diacritics" in said, table.output
+    assert "số văn bản, không dấu / number, no diacritics" in said, table.output
 
 
 def test_names_typed_in_full_rank_as_a_phrase_and_fields_above_the_text(tmp_path: Path) -> None:
@@ -491,3 +491,29 @@ def test_ids_numbers_and_dates_are_never_cut_in_a_narrow_terminal(
             assert f"│ {record_id} │" in shown, (command, width, shown)
         for whole in ("07/QĐ-UBND", "15/KH-UBND", "07/TTr-UBND", "03/05/2025", "07/02/2025"):
             assert whole in shown, (command, width, whole, shown)
+
+
+def test_the_match_column_says_how_and_where_in_each_language(tmp_path: Path) -> None:
+    """QA: after `review set --date` a hit said `ban hành ngày đó / issued that day — trong / in issued_on`, after
+    `--number` `số văn bản / number — trong / in số văn bản / number`, and every label interleaved the languages word
+    by word (`cụm từ / phrase — trong / in tên tệp / the file name`). Each language says it in a phrase of its own,
+    and the field a record's own number or day is is not said again."""
+    archive = open_archive(tmp_path / "archive")
+    # corrected by an officer: a number and a day the text does not write (review set --number, --date)
+    record, files = make_record(tmp_path / "in", "bien-ban-hop", number="99/QĐ-UBND", issued_on=date(2025, 12, 1))
+    archive.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    assert CliRunner().invoke(app, ["index", "rebuild"], env=env).exit_code == 0
+
+    def label(query: str) -> str:
+        shown = CliRunner().invoke(app, ["search", query], env=env)
+        assert shown.exit_code == 0, shown.output
+        row = next(line for line in shown.output.splitlines() if line.startswith("│ "))
+        return " ".join(row.split("│")[6].split())
+
+    assert label("01/12/2025") == "ban hành ngày đó / issued that day"
+    assert label("99/QĐ-UBND") == "số văn bản / number"
+    assert label("99/QD-UBND") == "số văn bản, không dấu / number, no diacritics"
+    assert label("bien-ban-hop") == "cụm từ, trong tên tệp / phrase, in the file name"
+    assert label("hoa giai") == "cụm từ, không dấu / phrase, no diacritics"
+    assert label("99/QĐ-UBND ngày 01/12/2025") == "số văn bản và ngày ban hành / number and day of issue"
