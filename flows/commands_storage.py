@@ -349,6 +349,7 @@ FOUND_IN_WORDS = {
     "issuer": ("trong cơ quan ban hành", "in the issuer"),
     "subject": ("trong trích yếu", "in the subject"),
     "signer": ("trong người ký", "in the signer"),
+    "persons": ("trong tên người được ghi", "in a person's name"),  # a hộ tịch record's: the deceased, a parent…
 }
 # the field a record's own number or day was found in says nothing more ("number — in number")
 _FIELDS_MATCHED = {"number": {"number"}, "number_date": {"number", "issued_on"}, "date": {"issued_on"}}

@@ -66,6 +66,9 @@ _DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/-]|\.\d)")
 _FILLERS = frozenset({"số", "so", "ngày", "ngay"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
 _MAX_PHRASES = 16  # the most ways (a day's forms) one query's words are tried together
+# before each person a hộ tịch record names, in its signer column: a token for FTS5's unicode61 (a private-use
+# character, category Co) that no query has (``_TOKEN`` never reads one)
+_PERSON = "\ue000"
 
 
 def number_key(number: str | None, *, diacritics: bool = False) -> str | None:
@@ -265,8 +268,9 @@ class Hit:
     prefix: str | None
     exact: bool
     snippet: str
-    # how it was found: "number" (the number field), "date" (issued that day), "phrase" (the words adjacent, as
-    # typed), "words" (each somewhere); where the snippet is from ("body", "signer", …, "source": the file name)
+    # how it was found: "number" (the number field), "number_date" (the number field and the day of issue), "date"
+    # (issued that day), "phrase" (the words adjacent, as typed), "words" (each somewhere); where the snippet is from
+    # ("body", "signer", "persons": a person a hộ tịch record names, …, "source": the file name)
     match: str = "words"
     found_in: str | None = "body"
     # the scan it came from as the officer knows it (``SourceFile.label``: a stack's document with its pages);
@@ -284,8 +288,12 @@ def _fields(record: Record) -> dict[str, str]:
         "doc_type_name": (c.doc_type_name if c else None) or "",
         "issuer": (c.issuer if c else None) or "",
         "subject": (c.subject if c else None) or "",
-        # the persons a hộ tịch record names ride with the signer: found by name, above a name in the body
-        "signer": " ".join(n for n in ((c.signer_name if c else None), *(c.persons if c else [])) if n),
+        # the persons a hộ tịch record names ride with the signer: found by name, above a name in the body; each
+        # after a separator token no query has (a phrase never spans two people: "Mận Nông Văn" was one, the end
+        # of one name and the start of the next)
+        "signer": "".join(
+            [(c.signer_name if c else None) or "", *(f" {_PERSON} {name}" for name in (c.persons if c else []) if name)]
+        ),
         # tags ride in the source column: searchable without changing the FTS tables of existing index files
         "source": " ".join([record.source.name, *record.tags]),
         "body": unicodedata.normalize("NFC", record.ocr.text if record.ocr else ""),
@@ -629,6 +637,11 @@ class SearchIndex:
         key = fold if folded else _exact_key
         groups = _keyed(step.groups, key)
         for column, text in zip(_SNIPPET_COLUMNS, row, strict=True):
+            if column == "signer":  # the signer, then each person: the names that match, the one found in
+                names = [_highlight(name.strip(), groups, key, whole=True) for name in (text or "").split(_PERSON)]
+                if any(names):
+                    return "; ".join(name for name in names if name), "signer" if names[0] else "persons"
+                continue
             shown = _highlight(text or "", groups, key, whole=column != "body")
             if shown is not None:
                 return shown, column

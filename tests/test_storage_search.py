@@ -517,3 +517,30 @@ def test_the_match_column_says_how_and_where_in_each_language(tmp_path: Path) ->
     assert label("bien-ban-hop") == "cụm từ, trong tên tệp / phrase, in the file name"
     assert label("hoa giai") == "cụm từ, không dấu / phrase, no diacritics"
     assert label("99/QĐ-UBND ngày 01/12/2025") == "số văn bản và ngày ban hành / number and day of issue"
+
+
+def test_the_persons_a_record_names_are_apart_and_said_as_persons(tmp_path: Path) -> None:
+    """QA: the signer and the persons of a hộ tịch record were one run of words, so `Mận Nông Văn` — the end of one
+    name and the start of the next — was found as a phrase, and the deceased was said to be the signer. Each name
+    stands apart (no phrase spans two), and a match in a person's name is said as one."""
+    archive = open_archive(tmp_path / "archive")
+    text = "TRÍCH LỤC KHAI TỬ\nSố: 31/TLKT-BS\nNgười đã chết: xem sổ\nNơi chết: tại nhà"
+    record, files = make_record(tmp_path / "in", "tlkt", doc_type="HT-TLKT", number="31/TLKT-BS", text=text)
+    assert record.classification is not None
+    record.classification.signer_name = "Hoàng Văn Thụ"
+    record.classification.persons = ["HOÀNG THỊ MẬN", "NÔNG VĂN DŨNG"]
+    record_id = archive.put(record, files).id
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    assert CliRunner().invoke(app, ["index", "rebuild"], env=env).exit_code == 0
+    (spanning,) = _found(tmp_path, "Mận Nông Văn")
+    assert spanning["match"] == "words", spanning  # found, each word in a name, but no phrase
+    assert _found(tmp_path, '"Mận Nông Văn"') == [] and _found(tmp_path, '"Văn Thụ Hoàng"') == []
+    (person,) = _found(tmp_path, "Hoàng Thị Mận")
+    assert (person["record_id"], person["match"], person["found_in"]) == (record_id, "phrase", "persons"), person
+    assert person["snippet"] == "[HOÀNG] [THỊ] [MẬN]", person
+    (signer,) = _found(tmp_path, "hoang van thu")
+    assert (signer["found_in"], signer["snippet"]) == ("signer", "[Hoàng] [Văn] [Thụ]"), signer
+    (both,) = _found(tmp_path, "Hoàng")
+    assert (both["found_in"], both["snippet"]) == ("signer", "[Hoàng] Văn Thụ; [HOÀNG] THỊ MẬN"), both
+    shown = " ".join(CliRunner().invoke(app, ["search", "Nông Văn Dũng"], env=env).output.split())
+    assert "cụm từ, trong tên người được ghi / phrase, in a person's name" in shown, shown
