@@ -4,7 +4,7 @@ audit."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -319,6 +319,25 @@ def _no_search_index(settings: Any, index_path: Path) -> None:
     )
 
 
+def _period_option(option: str, given: str) -> tuple[date, date]:
+    """The first and last day of what ``--from``/``--to`` name: a day as officers write it (``19/11/2025``,
+    ``2025-11-19``), a month (``11/2025``) or a year (``2025``: `--from 2025 --to 2025` is that year); a day no
+    calendar has is said to be one (``31/11/2025``: November has 30 days — it was told to write DD/MM/YYYY, as it
+    had), anything else a usage error naming the forms."""
+    from flows.cli import _fail
+    from sohoa.vietnamese import no_such_day, parse_period
+
+    period = parse_period(given)
+    if period is not None:
+        return period
+    if (why := no_such_day(given)) is not None:
+        raise _fail(f"{option} {given!r}: không có ngày này, {why[0]} / no such day: {why[1]}")
+    raise _fail(
+        f"{option} {given!r}: ngày không hợp lệ, hãy viết DD/MM/YYYY (03/05/2025), tháng MM/YYYY, năm YYYY hoặc "
+        "YYYY-MM-DD / not a date: write DD/MM/YYYY (day first: 03/05/2025), a month MM/YYYY, a year YYYY or YYYY-MM-DD"
+    )
+
+
 def _type_code(given: str) -> str:
     """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
     none — a search for a type that does not exist would find nothing and say nothing."""
@@ -585,10 +604,14 @@ def register(app: typer.Typer) -> None:
             str | None, typer.Option("--type", help="Only this type code (QĐ, TB, …; any case; unknown too).")
         ] = None,
         date_from: Annotated[
-            str | None, typer.Option("--from", help="Issued on or after (DD/MM/YYYY or YYYY-MM-DD).")
+            str | None,
+            typer.Option(
+                "--from", help="Issued on or after this day (DD/MM/YYYY or YYYY-MM-DD), month (MM/YYYY) or year."
+            ),
         ] = None,
         date_to: Annotated[
-            str | None, typer.Option("--to", help="Issued on or before (DD/MM/YYYY or YYYY-MM-DD).")
+            str | None,
+            typer.Option("--to", help="Issued on or before this day, or by the end of this month (MM/YYYY) or year."),
         ] = None,
         limit: Annotated[
             int,
@@ -603,15 +626,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Search OCR text and metadata: a number or a day typed in full (alone or in a citation) matches the record's
         own first, words typed together above words apart, exact-diacritic matches first."""
-        from flows.cli import _day_option, _errors_as_json, _fail, _print_json, _settings, out
+        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
         from storage.search import SearchIndex
 
         _errors_as_json(as_json)
         settings = _settings()
         doc_type = _type_code(doc_type) if doc_type else None
-        start = _day_option("--from", date_from) if date_from else None
-        end = _day_option("--to", date_to) if date_to else None
+        start = _period_option("--from", date_from)[0] if date_from is not None else None
+        end = _period_option("--to", date_to)[1] if date_to is not None else None
         # both found nothing and said nothing (QA): a usage error says why
         if start and end and start > end:
             raise _fail(

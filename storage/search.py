@@ -27,7 +27,7 @@ from pathlib import Path
 
 from sohoa.fsutil import printable
 from sohoa.record import Record
-from sohoa.vietnamese import fold, spelling_key, vn_date
+from sohoa.vietnamese import fold, spelling_key, today_vn, vn_date
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
 # bm25 weights (record_id first): a match in the number, the signer and persons, the issuer or the subject outweighs
@@ -56,11 +56,11 @@ Key = Callable[[str], str]
 _NUMBER = re.compile(r"(?<![\w/.-])\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*")
 # "số 15": how officers ask for document number 15 (the number before its "/", any symbol after it)
 _NUMBER_PART = re.compile(r"(?<![\w/.-])(s[ốo])\s*:?\s*(\d+)(?!\w|\s*/|-\w)", re.IGNORECASE)
-# a day, anywhere in a query (``parse_day``'s forms, "ngày" a word of its own): 3/5/2025, 03.05.2025,
-# 3 tháng 5 năm 2025, 2025-05-03
-_DAY_DMY = re.compile(r"(?<![\w/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})(?![\w/-]|\.\d)")
+# a day, anywhere in a query (``parse_day``'s forms, "ngày" a word of its own; a full stop after it ends the
+# sentence): 3/5/2025, 03.05.2025, 19/11/25, 3 tháng 5 năm 2025, 2025-05-03, 2025/05/03
+_DAY_DMY = re.compile(r"(?<![\w/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?![\w/-]|\.\d)")
 _DAY_SPELLED = re.compile(r"(?<![\w/.-])(\d{1,2})\s*,?\s+th[aá]ng\s+(\d{1,2})\s*,?\s+n[aă]m\s+(\d{4})(?!\w)", re.I)
-_DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\w/-]|\.\d)")
+_DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?![\w/-]|\.\d)")
 # words a citation writes around a number or a day ("Thông báo số 08/TB-UBND ngày 05/9/2025"), never required of
 # the record a number or day finds (lower case, in the index's spelling; "so" typed without diacritics is "số")
 _FILLERS = frozenset({"số", "so", "ngày", "ngay"})
@@ -129,11 +129,13 @@ def _words(text: str) -> list[_Item]:
 
 def _found_day(kind: str, match: re.Match[str]) -> date | None:
     if kind == "ymd":
-        year, month, day = match.groups()
+        year, month, day = match.group(1), match.group(3), match.group(4)
     elif kind == "dmy":
         day, month, year = match.group(1), match.group(3), match.group(4)
     else:
         day, month, year = match.groups()
+    if len(year) == 2:  # 19/11/25: this century's, unless that is more than a year ahead (02/11/41 is 1941)
+        year = str(2000 + int(year) if 2000 + int(year) <= today_vn().year + 1 else 1900 + int(year))
     try:
         return date(int(year), int(month), int(day))
     except ValueError:  # 31/11/2025: no day, its digits are words

@@ -104,7 +104,7 @@ def test_search_commands_and_rebuild(tmp_path: Path) -> None:
     day_first = runner.invoke(app, ["search", "ubnd", "--from", "2/3/2025", "--to", "31/03/2025", "--json"], env=env)
     assert day_first.exit_code == 0, day_first.output
     assert [h["record_id"] for h in json.loads(day_first.stdout)["hits"]] == [tb]
-    for bad_day in ("31/02/2025", "2025-13-01", "mai"):
+    for bad_day in ("mai", "", "32"):
         bad = runner.invoke(app, ["search", "x", "--from", bad_day], env=env)
         said = " ".join(bad.output.split())
         assert bad.exit_code == 2 and "ngày không hợp lệ" in said and "DD/MM/YYYY" in said, bad.output
@@ -544,3 +544,37 @@ def test_the_persons_a_record_names_are_apart_and_said_as_persons(tmp_path: Path
     assert (both["found_in"], both["snippet"]) == ("signer", "[Hoàng] Văn Thụ; [HOÀNG] THỊ MẬN"), both
     shown = " ".join(CliRunner().invoke(app, ["search", "Nông Văn Dũng"], env=env).output.split())
     assert "cụm từ, trong tên người được ghi / phrase, in a person's name" in shown, shown
+
+
+def test_days_months_and_years_as_officers_write_them(tmp_path: Path) -> None:
+    """QA: `19/11/2025.` (a sentence's full stop after it) was no day, `19/11/25` and `2025/11/19` found nothing;
+    `--from 11/2025` and `--from 2025` (a month, a year) were "not a date", and `--from 31/11/2025` was told to write
+    DD/MM/YYYY, as it had. They are days, months and years; a day no calendar has is said to be none."""
+    ids = _office(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    for query in ("3/5/2025.", "ngày 3/5/2025.", "03/05/25", "3-5-25", "2025/05/03", "2025.5.3", "3 tháng 5 năm 2025."):
+        hits = _found(tmp_path, query)
+        assert [(h["record_id"], h["match"]) for h in hits[:2]] == [(ids["kh"], "date"), (ids["qd7"], "date")], query
+    assert [h["record_id"] for h in _found(tmp_path, "3/5/24")] == [ids["ttr"]]
+    for start, end, found in (
+        ("05/2025", "5/2025", {"kh", "qd7"}),
+        ("tháng 5/2025", "tháng 5 năm 2025", {"kh", "qd7"}),
+        ("2025-02", "2025-02", {"tb"}),
+        ("2025", "2025", {"kh", "qd7", "tb", "qd15"}),
+        ("năm 2024", "2024", {"ttr"}),
+        ("02/2025", "03/05/2025", {"kh", "qd7", "tb"}),
+    ):
+        hits = _found(tmp_path, "ubnd", "--from", start, "--to", end)
+        assert {h["record_id"] for h in hits} == {ids[name] for name in found}, (start, end, hits)
+    assert {h["record_id"] for h in _found(tmp_path, "ubnd", "--to", "2024")} == {ids["ttr"]}
+    for bad, why in (
+        ("31/11/2025", "không có ngày này, tháng 11/2025 chỉ có 30 ngày / no such day: 11/2025 has 30 days"),
+        ("29/02/2025", "tháng 02/2025 chỉ có 28 ngày / no such day: 02/2025 has 28 days"),
+        ("2025-13-01", "không có tháng 13 / no such day: there is no month 13"),
+        ("13/2025", "không có tháng 13 / no such day: there is no month 13"),
+    ):
+        refused = CliRunner().invoke(app, ["search", "ubnd", "--from", bad], env=env)
+        said = " ".join(refused.output.split())
+        assert refused.exit_code == 2 and why in said and "DD/MM/YYYY" not in said, said
+    backwards = CliRunner().invoke(app, ["search", "ubnd", "--from", "2025", "--to", "2024"], env=env)
+    assert backwards.exit_code == 2 and "--from 01/01/2025 sau / is after --to 31/12/2024" in backwards.output
