@@ -65,6 +65,9 @@ _DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?![\w/-]|
 # the record a number or day finds (lower case, in the index's spelling; "so" typed without diacritics is "số")
 _FILLERS = frozenset({"số", "so", "ngày", "ngay"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+# the abbreviations of a commune's documents, as typed (without diacritics, any case) and the words they stand for:
+# a query with either finds both (UBND xã Bình An, Ủy ban nhân dân xã Bình An)
+_ABBREVIATIONS = (("ubnd", "ủy ban nhân dân"), ("hdnd", "hội đồng nhân dân"), ("v/v", "về việc"))
 _MAX_PHRASES = 16  # the most ways (a day's forms) one query's words are tried together
 # before each person a hộ tịch record names, in its signer column: a token for FTS5's unicode61 (a private-use
 # character, category Co) that no query has (``_TOKEN`` never reads one)
@@ -115,7 +118,8 @@ class _Item:
     kind: str
     tokens: tuple[str, ...] = ()  # a word's, a phrase's, a number's ("số", "15" for a part)
     day: date | None = None
-    text: str = ""  # a number as typed, a part's digits
+    text: str = ""  # a number as typed, a part's digits, a word as typed
+    also: tuple[str, ...] = ()  # another way to write the same words (UBND: ủy ban nhân dân)
 
     @property
     def filler(self) -> bool:
@@ -124,7 +128,30 @@ class _Item:
 
 def _words(text: str) -> list[_Item]:
     """Unquoted query text between spaces, each piece a word (``15/QĐ-UBND`` is three tokens in a row)."""
-    return [_Item("word", tuple(tokens)) for piece in text.split() if (tokens := _TOKEN.findall(piece))]
+    return [_Item("word", tuple(tokens), text=piece) for piece in text.split() if (tokens := _TOKEN.findall(piece))]
+
+
+def _abbreviated(items: list[_Item]) -> list[_Item]:
+    """``items`` with each abbreviation officers write (``_ABBREVIATIONS``: UBND, HĐND, V/v), and each of the words
+    it stands for typed one after another, as one part that is either."""
+    out: list[_Item] = []
+    index = 0
+    while index < len(items):
+        item = items[index]
+        for short, words in _ABBREVIATIONS:
+            if item.kind == "word" and fold(item.text.rstrip(":.,;")) == short:
+                out.append(replace(item, also=tuple(words.split())))
+                index += 1
+                break
+            run = items[index : index + len(words.split())]
+            if [fold(" ".join(i.tokens)) if i.kind == "word" else None for i in run] == fold(words).split():
+                out.append(_Item("word", tuple(t for i in run for t in i.tokens), also=tuple(_TOKEN.findall(short))))
+                index += len(run)
+                break
+        else:
+            out.append(item)
+            index += 1
+    return out
 
 
 def _found_day(kind: str, match: re.Match[str]) -> date | None:
@@ -184,6 +211,7 @@ def _parse(query: str) -> _Query:
                 items.append(_Item("quoted", tuple(tokens)))
         else:
             items += _scan(part)
+    items = _abbreviated(items)
     others = [item for item in items if not item.filler]
     if len(others) == 1 and others[0].kind in ("number", "day"):  # a part keeps its "số"
         items = others  # "Số: 15/QĐ-UBND", "ngày 3 tháng 5 năm 2025": the number, the day, alone
@@ -199,7 +227,7 @@ def _parse(query: str) -> _Query:
             group = (_phrase(item.tokens),)
             q = replace(q, parts=(*q.parts, item.text), marks=(*q.marks, group))
         else:
-            group = (_phrase(item.tokens),)
+            group = (_phrase(item.tokens),) + ((_phrase(item.also),) if item.also else ())
             if not item.filler:
                 q = replace(q, words=(*q.words, group))
         q = replace(q, segments=(*q.segments, group))

@@ -578,3 +578,29 @@ def test_days_months_and_years_as_officers_write_them(tmp_path: Path) -> None:
         assert refused.exit_code == 2 and why in said and "DD/MM/YYYY" not in said, said
     backwards = CliRunner().invoke(app, ["search", "ubnd", "--from", "2025", "--to", "2024"], env=env)
     assert backwards.exit_code == 2 and "--from 01/01/2025 sau / is after --to 31/12/2024" in backwards.output
+
+
+def test_a_communes_abbreviations_find_the_words_they_stand_for(tmp_path: Path) -> None:
+    """QA: `UBND xã Bình An` found nothing where `Ủy ban nhân dân xã Bình An` found two, and `V/v phê duyệt danh mục
+    hồ sơ` nothing: UBND, HĐND and V/v are the words they stand for, and those words typed find them, as one part of
+    the query (a phrase with the rest)."""
+    ids = _office(tmp_path)
+    archive = open_archive(tmp_path / "archive")
+    text = "UBND XÃ ĐỒNG TÂM\nSố: 08/TB-UBND\nTHÔNG BÁO\nV/v bàn giao sổ hộ tịch\nTheo Nghị quyết của HĐND xã Đồng Tâm"
+    record, files = make_record(tmp_path / "in", "tb-08", doc_type="TB", number="08/TB-UBND", text=text)
+    notice = archive.put(record, files).id
+    assert CliRunner().invoke(app, ["index", "rebuild"], env={"SOHOA_DATA_DIR": str(tmp_path)}).exit_code == 0
+    for query, record_id in (
+        ("Ủy ban nhân dân xã Đồng Tâm", notice),
+        ("uy ban nhan dan xa dong tam", notice),
+        ("về việc bàn giao sổ hộ tịch", notice),
+        ("Hội đồng nhân dân xã Đồng Tâm", notice),
+        ("UBND phường Phan Rang", ids["ttr"]),
+        ("V/v đề nghị phê duyệt kinh phí", ids["ttr"]),
+        ("v/v: đề nghị phê duyệt", ids["ttr"]),
+    ):
+        hits = _found(tmp_path, query)
+        assert (hits[0]["record_id"], hits[0]["match"]) == (record_id, "phrase"), (query, hits)
+    (hit,) = _found(tmp_path, '"xã Đồng Tâm" ủy ban nhân dân')
+    assert hit["record_id"] == notice and "[UBND] [XÃ] [ĐỒNG] [TÂM]" in str(hit["snippet"]), hit
+    assert _found(tmp_path, '"ủy ban nhân dân xã Đồng Tâm"') == []  # quoted: as typed
