@@ -338,17 +338,32 @@ def _period_option(option: str, given: str) -> tuple[date, date]:
     )
 
 
-def _type_code(given: str) -> str:
-    """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
-    none — a search for a type that does not exist would find nothing and say nothing."""
+def _type_codes(given: str) -> list[str]:
+    """The type codes ``given`` names, whatever its case (`tb` is TB): one code, or a family's (`HT`: every hộ tịch
+    code, HT-…); a usage error when it names none — a search for a type that does not exist would find nothing and
+    say nothing —, listing the codes and those it may have meant, and when it is empty (`--type ''` was no filter)."""
+    import difflib
+
     from classify.doctypes import by_code, type_code_named
     from flows.cli import _fail
 
     codes = [*by_code(), "unknown"]  # "unknown": records archived without a type, for review
-    code = "unknown" if given.strip().casefold() == "unknown" else type_code_named(given)
-    if code is None:
-        raise _fail(f"--type {given!r}: không có loại này / no such type code; valid: {', '.join(codes)}")
-    return code
+    if not given.strip():
+        raise _fail(f"--type {given!r}: chưa ghi loại nào / no type code given (QĐ, TB, HT-TLKT, HT …)")
+    if given.strip().casefold() == "unknown":
+        return ["unknown"]
+    if (code := type_code_named(given)) is not None:
+        return [code]
+    family = [code for code in by_code() if code.casefold().startswith(given.strip().casefold() + "-")]
+    if family:
+        return family
+    near = difflib.get_close_matches(given.strip().casefold(), [code.casefold() for code in codes], n=3)
+    meant = [code for code in codes if code.casefold() in near]
+    hint = f"; có phải / did you mean {', '.join(meant)}?" if meant else ""
+    raise _fail(
+        f"--type {given!r}: không có loại này / no such type code{hint} (HT: mọi loại hộ tịch / every civil-status "
+        f"type); valid: {', '.join(codes)}"
+    )
 
 
 # How a search hit was found (SearchHit.match), and the field it was found in (found_in) when not the text, as the
@@ -357,6 +372,7 @@ MATCH_WORDS = {
     "number": ("số văn bản", "number"),
     "number_date": ("số văn bản và ngày ban hành", "number and day of issue"),
     "date": ("ban hành ngày đó", "issued that day"),
+    "type": ("loại văn bản", "type of document"),
     "phrase": ("cụm từ", "phrase"),
     "words": ("các từ", "words"),
 }
@@ -371,7 +387,12 @@ FOUND_IN_WORDS = {
     "persons": ("trong tên người được ghi", "in a person's name"),  # a hộ tịch record's: the deceased, a parent…
 }
 # the field a record's own number or day was found in says nothing more ("number — in number")
-_FIELDS_MATCHED = {"number": {"number"}, "number_date": {"number", "issued_on"}, "date": {"issued_on"}}
+_FIELDS_MATCHED = {
+    "number": {"number"},
+    "number_date": {"number", "issued_on"},
+    "date": {"issued_on"},
+    "type": {"doc_type"},
+}
 
 
 def _match_label(hit: Any) -> str:
@@ -601,7 +622,10 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         doc_type: Annotated[
-            str | None, typer.Option("--type", help="Only this type code (QĐ, TB, …; any case; unknown too).")
+            str | None,
+            typer.Option(
+                "--type", help="Only this type code (QĐ, TB, …; any case; unknown too), or a family (HT: hộ tịch)."
+            ),
         ] = None,
         date_from: Annotated[
             str | None,
@@ -632,7 +656,7 @@ def register(app: typer.Typer) -> None:
 
         _errors_as_json(as_json)
         settings = _settings()
-        doc_type = _type_code(doc_type) if doc_type else None
+        doc_types = _type_codes(doc_type) if doc_type is not None else None
         start = _period_option("--from", date_from)[0] if date_from is not None else None
         end = _period_option("--to", date_to)[1] if date_to is not None else None
         # both found nothing and said nothing (QA): a usage error says why
@@ -646,10 +670,10 @@ def register(app: typer.Typer) -> None:
         if not index_path.is_file():
             _no_search_index(settings, index_path)
         with SearchIndex(index_path) as index:
-            hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end, limit=limit)
+            hits = index.search(query, doc_type=doc_types, date_from=start, date_to=end, limit=limit)
             # all of them counted only when the limit may have cut them off (ids only: no snippet, no ranking)
             total = (
-                len(hits) if len(hits) < limit else index.count(query, doc_type=doc_type, date_from=start, date_to=end)
+                len(hits) if len(hits) < limit else index.count(query, doc_type=doc_types, date_from=start, date_to=end)
             )
         if as_json:
             _print_json({"query": query, "total": total, "hits": [h.to_json_dict() for h in hits]})

@@ -106,6 +106,7 @@ class _Query:
     numbers: tuple[str, ...] = ()  # as typed
     parts: tuple[str, ...] = ()  # "số 15": the number before a record's "/", as typed
     days: tuple[date, ...] = ()
+    types: tuple[str, ...] = ()  # type codes typed (HT-TLKT)
     words: tuple[Group, ...] = ()  # the other words, each a group (what a number's or day's record may also have)
     marks: tuple[Group, ...] = ()  # the numbers and days, as a snippet marks them
 
@@ -113,7 +114,7 @@ class _Query:
 @dataclass(frozen=True)
 class _Item:
     """A part of a query: a ``word`` typed between spaces, a ``quoted`` phrase, a ``number`` typed in full, a number
-    asked for by its ``part`` before the "/" ("số 15"), a ``day``."""
+    asked for by its ``part`` before the "/" ("số 15"), a ``day``, a ``type`` code."""
 
     kind: str
     tokens: tuple[str, ...] = ()  # a word's, a phrase's, a number's ("số", "15" for a part)
@@ -200,7 +201,7 @@ def _scan(text: str) -> list[_Item]:
     return items + _words(text[pos:])
 
 
-def _parse(query: str) -> _Query:
+def _parse(query: str, codes: Collection[str] = ()) -> _Query:
     """``query`` as ``_Query``: NFC, in the index's spelling; a part in double quotes is a phrase as typed (no number
     or day is looked for in it), the rest split at spaces, numbers typed in full and days found wherever they are."""
     parts = spelling_key(query).translate(_QUOTES).split('"')
@@ -212,6 +213,9 @@ def _parse(query: str) -> _Query:
         else:
             items += _scan(part)
     items = _abbreviated(items)
+    for index, item in enumerate(items):
+        if item.kind == "word" and not item.also and (code := _type_named(item.text, codes)) is not None:
+            items[index] = _Item("type", item.tokens, text=code)
     others = [item for item in items if not item.filler]
     if len(others) == 1 and others[0].kind in ("number", "day"):  # a part keeps its "số"
         items = others  # "Số: 15/QĐ-UBND", "ngày 3 tháng 5 năm 2025": the number, the day, alone
@@ -226,6 +230,9 @@ def _parse(query: str) -> _Query:
         elif item.kind == "part":
             group = (_phrase(item.tokens),)
             q = replace(q, parts=(*q.parts, item.text), marks=(*q.marks, group))
+        elif item.kind == "type":  # a record's type, not a word of its text
+            q = replace(q, types=(*q.types, item.text))
+            continue
         else:
             group = (_phrase(item.tokens),) + ((_phrase(item.also),) if item.also else ())
             if not item.filler:
@@ -272,19 +279,20 @@ class _Pass:
     """One search of a query's: a text pass (``phrase``, ``words``) finds ``groups`` in the text and fields; a record
     pass (``number``, ``number_date``, ``date``) the records whose own number or day of issue is one typed."""
 
-    match: str  # number | number_date | date | phrase | words
+    match: str  # number | number_date | date | type | phrase | words
     folded: bool = False  # text: the diacritic-free table
     groups: tuple[Group, ...] = ()  # text: what to find; both: what the snippet marks, as typed
     exact: bool | None = None  # the hits' `exact`; None: as typed when not folded
     numbers: tuple[str, ...] = ()  # record: one of these numbers (as typed) …
     parts: tuple[str, ...] = ()  # … or of these before its "/" ("số 15") …
     days: tuple[str, ...] = ()  # … issued one of these days (ISO) …
+    types: tuple[str, ...] = ()  # … of one of these types …
     require: tuple[Group, ...] = ()  # … with these words too, without diacritics: in its fields, or anywhere
     require_fields: bool = False
 
     @property
     def on_records(self) -> bool:
-        return self.match in ("number", "number_date", "date")
+        return self.match in ("number", "number_date", "date", "type")
 
 
 @dataclass
@@ -299,7 +307,8 @@ class Hit:
     exact: bool
     snippet: str
     # how it was found: "number" (the number field), "number_date" (the number field and the day of issue), "date"
-    # (issued that day), "phrase" (the words adjacent, as typed), "words" (each somewhere); where the snippet is from
+    # (issued that day), "type" (of the type code typed), "phrase" (the words adjacent, as typed), "words" (each
+    # somewhere); where the snippet is from
     # ("body", "signer", "persons": a person a hộ tịch record names, …, "source": the file name)
     match: str = "words"
     found_in: str | None = "body"
@@ -330,7 +339,7 @@ def _fields(record: Record) -> dict[str, str]:
     }
 
 
-def _plan(query: str) -> list[_Pass]:
+def _plan(query: str, codes: Collection[str] = ()) -> list[_Pass]:
     """The searches a query makes, best first. Numbers typed in full (``7/QĐ-UBND``) and days (``3/5/2025``, ``ngày
     3 tháng 5 năm 2025``), alone or inside other words (``Thông báo số 08/TB-UBND ngày 05/9/2025``), are compared
     with the records' own: the record of that number and day first, then of that number (the other words not
@@ -339,15 +348,16 @@ def _plan(query: str) -> list[_Pass]:
     ``015/UBND-VP``) as a number typed in full does (those of the type named, ``quyết định số 15``, first). Then the
     text: the words (numbers and days too, a day in any of its forms) as one phrase, then (several typed) each
     anywhere, each with the diacritics as typed, then without; last, a day's records without the other words. A
-    record pass's snippet marks the number or day (the words may be in a field, the type's name)."""
-    q = _parse(query)
-    if not q.segments:
-        return []
+    record pass's snippet marks the number or day (the words may be in a field, the type's name). A type code typed
+    (``HT-TLKT``; one of ``codes``, the index's) asks for that type: its records with the other words, or all of
+    them, before any other (the code is no word of the text)."""
+    q = _parse(query, codes)
     days = tuple(day.isoformat() for day in q.days)
+    types = (q.types, ()) if q.types else ((),)
     first: list[_Pass] = []
     last: list[_Pass] = []
     if q.numbers or q.parts:
-        for on_days in (days, ()) if days else ((),):
+        for on_types, on_days in itertools.product(types, (days, ()) if days else ((),)):
             for fields in (True, False) if q.words else (False,):
                 first.append(
                     _Pass(
@@ -356,15 +366,34 @@ def _plan(query: str) -> list[_Pass]:
                         numbers=q.numbers,
                         parts=q.parts,
                         days=on_days,
+                        types=on_types,
                         require=q.words if fields else (),
                         require_fields=fields,
                     )
                 )
     elif days:
-        for fields in (True, False) if q.words else (False,):
-            first.append(_Pass("date", groups=q.marks, exact=True, days=days, require=q.words, require_fields=fields))
-        if q.words:
+        for on_types in types:
+            for fields in (True, False) if q.words else (False,):
+                first.append(
+                    _Pass(
+                        "date",
+                        groups=q.marks,
+                        exact=True,
+                        days=days,
+                        types=on_types,
+                        require=q.words,
+                        require_fields=fields,
+                    )
+                )
+        if q.words or q.types:
             last.append(_Pass("date", groups=q.marks, exact=True, days=days))
+    elif q.types:  # HT-TLKT: the records of that type (with the other words: in their fields first)
+        for fields in (True, False) if q.words else (False,):
+            first.append(
+                _Pass("type", groups=q.words, exact=True, types=q.types, require=q.words, require_fields=fields)
+            )
+    if not q.segments:
+        return first
     whole: tuple[Group, ...] = (_together(q.segments),)
     text = [_Pass("phrase", groups=whole), _Pass("phrase", folded=True, groups=whole)]
     if q.days and not q.numbers and not q.words:  # a day alone: its diacritics are nobody's ("tháng" or "thang")
@@ -372,6 +401,20 @@ def _plan(query: str) -> list[_Pass]:
     if len(q.segments) > 1:
         text += [_Pass("words", groups=q.segments), _Pass("words", folded=True, groups=q.segments)]
     return first + text + last
+
+
+def _type_named(typed: str, codes: Collection[str]) -> str | None:
+    """The type code among ``codes`` (those of the index's records) a word of a query is: as written, any case when
+    it has a hyphen (``ht-tlkt``), or typed in capitals without its Đ when that names one (``QD``); a word in lower
+    case that happens to be a code's letters (``da``, ``tb``) is a word."""
+    word = typed.strip(":.,;()")
+    if word in codes:
+        return word
+    if "-" in word and (same := [code for code in codes if code.casefold() == word.casefold()]):
+        return same[0]
+    if word.isupper() and len(same := [code for code in codes if fold(code) == fold(word)]) == 1:
+        return same[0]
+    return None
 
 
 def _highlight(text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12) -> str | None:
@@ -537,7 +580,7 @@ class SearchIndex:
         )
         hits: list[Hit] = []
         seen: set[str] = set()
-        for step in _plan(query):
+        for step in _plan(query, self._codes(query)):
             if len(hits) >= limit:
                 break
             for row in self._rows(step, select, filters, params, limit):
@@ -558,9 +601,16 @@ class SearchIndex:
         """How many records ``search`` finds with no limit (their ids only: no snippet, no ranking)."""
         filters, params = self._filters(doc_type, date_from, date_to)
         found: set[str] = set()
-        for step in _plan(query):
+        for step in _plan(query, self._codes(query)):
             found.update(row[0] for row in self._rows(step, "SELECT r.record_id", filters, params, None))
         return len(found)
+
+    def _codes(self, query: str) -> list[str]:
+        """The type codes of the index's records, when ``query`` has a word that may be one (letters, no more than a
+        code's: HT-TLKT, QĐ)."""
+        if not any(re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)?", word.strip(":.,;()")) for word in query.split()):
+            return []
+        return [code for (code,) in self.db.execute("SELECT DISTINCT doc_type FROM records WHERE doc_type IS NOT NULL")]
 
     @staticmethod
     def _filters(
@@ -600,6 +650,9 @@ class SearchIndex:
             if step.days:
                 conditions.append(f"r.issued_on IN ({', '.join('?' * len(step.days))})")
                 args += step.days
+            if step.types:
+                conditions.append(f"r.doc_type IN ({', '.join('?' * len(step.types))})")
+                args += step.types
             if step.require:
                 expr = _match_expr(_keyed(step.require, fold))
                 if step.require_fields:
@@ -633,8 +686,10 @@ class SearchIndex:
         if snippet is None:  # the number or day matched in the record's fields alone
             if step.numbers or step.parts:
                 snippet, found_in = f"[{number}]", "number"
-            else:
+            elif step.days:
                 snippet, found_in = f"[{_dmy(issued_on)}]", "issued_on"
+            else:
+                snippet, found_in = f"[{doc_type}]", "doc_type"
         exact = step.exact if step.exact is not None else not step.folded
         if step.numbers and not step.parts:  # the number as typed, Đ and all, or only without its diacritics
             typed = {number_key(n, diacritics=True) for n in step.numbers}

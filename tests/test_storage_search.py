@@ -604,3 +604,44 @@ def test_a_communes_abbreviations_find_the_words_they_stand_for(tmp_path: Path) 
     (hit,) = _found(tmp_path, '"xã Đồng Tâm" ủy ban nhân dân')
     assert hit["record_id"] == notice and "[UBND] [XÃ] [ĐỒNG] [TÂM]" in str(hit["snippet"]), hit
     assert _found(tmp_path, '"ủy ban nhân dân xã Đồng Tâm"') == []  # quoted: as typed
+
+
+def test_a_type_code_is_a_type_in_a_query_and_ht_every_civil_status_type(tmp_path: Path) -> None:
+    """QA: `sohoa search 'HT-TLKT'` found nothing (no text writes a type code); `--type HT` was "no such type code"
+    with 53 codes and no hint, where officers expect every hộ tịch code; `--type ''` was silently no filter. A type
+    code typed asks for that type's records (with the other words); `--type HT` is every HT-… code; a code that
+    does not exist is said with those it may have meant; an empty one is a usage error."""
+    ids = _office(tmp_path)
+    archive = open_archive(tmp_path / "archive")
+    made = {}
+    for seed, code, number, person in (
+        ("khai-tu", "HT-TLKT", "31/TLKT-BS", "HOÀNG THỊ MẬN"),
+        ("khai-sinh", "HT-TLKS", "12/TLKS-BS", "NÔNG VĂN DŨNG"),
+    ):
+        record, files = make_record(tmp_path / "in", seed, doc_type=code, number=number, text=f"TRÍCH LỤC\n{person}")
+        assert record.classification is not None
+        record.classification.persons = [person]
+        made[code] = archive.put(record, files).id
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    runner = CliRunner()
+    assert runner.invoke(app, ["index", "rebuild"], env=env).exit_code == 0
+    for query in ("HT-TLKT", "ht-tlkt", "HT-TLKT."):
+        (hit,) = _found(tmp_path, query)
+        assert (hit["record_id"], hit["match"], hit["snippet"]) == (made["HT-TLKT"], "type", "[HT-TLKT]"), hit
+    (named,) = _found(tmp_path, "HT-TLKS Nông Văn Dũng")
+    assert named["record_id"] == made["HT-TLKS"] and named["snippet"] == "TRÍCH LỤC [NÔNG] [VĂN] [DŨNG]", named
+    assert [h["record_id"] for h in _found(tmp_path, "HT-TLKT Nông Văn Dũng")] == [made["HT-TLKS"]]  # as words
+    typed = [(h["record_id"], h["match"]) for h in _found(tmp_path, "TB tiếp công dân")]
+    assert typed[0] == (ids["tb"], "type"), typed
+    label = " ".join(runner.invoke(app, ["search", "HT-TLKT"], env=env).output.split())
+    assert "loại văn bản / type of document" in label, label
+    # in lower case, a code's letters are a word as before ("tb" in 12/TB-UBND)
+    assert {h["match"] for h in _found(tmp_path, "tb")} == {"phrase"}
+    assert {h["record_id"] for h in _found(tmp_path, "trích lục", "--type", "HT")} == set(made.values())
+    assert {h["record_id"] for h in _found(tmp_path, "trích lục", "--type", "ht")} == set(made.values())
+    assert [h["record_id"] for h in _found(tmp_path, "trích lục", "--type", "HT-TLKS")] == [made["HT-TLKS"]]
+    empty = runner.invoke(app, ["search", "trích lục", "--type", ""], env=env)
+    assert empty.exit_code == 2 and "no type code given" in " ".join(empty.output.split()), empty.output
+    near = runner.invoke(app, ["search", "trích lục", "--type", "TLKT"], env=env)
+    said = " ".join(near.output.split())
+    assert near.exit_code == 2 and "có phải / did you mean HT-TLKT" in said and "HT: mọi loại hộ tịch" in said, said
