@@ -72,6 +72,8 @@ _MAX_PHRASES = 16  # the most ways (a day's forms) one query's words are tried t
 # before each person a hộ tịch record names, in its signer column: a token for FTS5's unicode61 (a private-use
 # character, category Co) that no query has (``_TOKEN`` never reads one)
 _PERSON = "\ue000"
+# the scratch name a stack's document is archived under (``A.pdf#2.pdf``), at the start of its source column
+_SCRATCH = re.compile(r".*?#\d+\.pdf(?=\s|$)")
 
 
 def number_key(number: str | None, *, diacritics: bool = False) -> str | None:
@@ -682,7 +684,7 @@ class SearchIndex:
 
     def _hit(self, row: tuple[str, ...], step: _Pass) -> Hit:
         record_id, sha256, doc_type, number, issued_on, subject, prefix, source = row
-        snippet, found_in = self._snippet(record_id, step)
+        snippet, found_in = self._snippet(record_id, step, source)
         if snippet is None:  # the number or day matched in the record's fields alone
             if step.numbers or step.parts:
                 snippet, found_in = f"[{number}]", "number"
@@ -709,10 +711,12 @@ class SearchIndex:
             source,
         )
 
-    def _snippet(self, record_id: str, step: _Pass) -> tuple[str | None, str | None]:
+    def _snippet(self, record_id: str, step: _Pass, label: str | None = None) -> tuple[str | None, str | None]:
         """A hit's snippet and the column it is from: the text as written ("…đăng ký [khai] [sinh]…", not the
         diacritic-free copy a match may have been found in), around the match of the step that found it; when the
-        text has none, the field that matched ("[Đinh] [Thị] [Hòa]"), the file name last."""
+        text has none, the field that matched ("[Đinh] [Thị] [Hòa]"), the file name last — a stack's document by
+        ``label``, the scan as the officer knows it (``A.pdf — văn bản 2 / document 2, tr. / p. 3``), not the
+        scratch file ``A.pdf#2.pdf`` its record names, which nobody dropped."""
         row = self.db.execute(
             f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM exact WHERE record_id = ?", (record_id,)
         ).fetchone()
@@ -727,6 +731,10 @@ class SearchIndex:
                 if any(names):
                     return "; ".join(name for name in names if name), "signer" if names[0] else "persons"
                 continue
+            if column == "source" and label and (scratch := _SCRATCH.match(text or "")) and scratch.group() != label:
+                shown = _highlight(label + (text or "")[scratch.end() :], groups, key, whole=True)  # and its tags
+                if shown is not None:
+                    return shown, column
             shown = _highlight(text or "", groups, key, whole=column != "body")
             if shown is not None:
                 return shown, column

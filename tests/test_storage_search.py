@@ -645,3 +645,23 @@ def test_a_type_code_is_a_type_in_a_query_and_ht_every_civil_status_type(tmp_pat
     near = runner.invoke(app, ["search", "trích lục", "--type", "TLKT"], env=env)
     said = " ".join(near.output.split())
     assert near.exit_code == 2 and "có phải / did you mean HT-TLKT" in said and "HT: mọi loại hộ tịch" in said, said
+
+
+def test_a_stacks_document_found_by_its_file_name_is_quoted_as_the_officer_knows_it(tmp_path: Path) -> None:
+    """QA: a hit found in the file name of a document split from a stack quoted `ho-so-ghep-2-van-ban.pdf#2.pdf`, a
+    scratch file nobody dropped: it quotes the stack as dropped, with the document's number and pages (its tags
+    after it)."""
+    from sohoa.record import StackOrigin
+
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "tb", doc_type="TB", number="12/TB-UBND", text=TB12_TEXT)
+    record.source.name = "ho-so-ghep.pdf#2.pdf"
+    record.source.stack = StackOrigin(path="/srv/inbox/ho-so-ghep.pdf", sha256="0" * 64, part=2, pages=[3, 4])
+    record.tags = ["luu-tru"]
+    archive.put(record, files)
+    assert CliRunner().invoke(app, ["index", "rebuild"], env={"SOHOA_DATA_DIR": str(tmp_path)}).exit_code == 0
+    (hit,) = _found(tmp_path, "ho-so-ghep")
+    assert hit["found_in"] == "source", hit
+    assert hit["snippet"] == "[ho]-[so]-[ghep].pdf — văn bản 2 / document 2, tr. / p. 3–4 luu-tru", hit
+    (tagged,) = _found(tmp_path, "luu-tru")
+    assert tagged["snippet"] == "ho-so-ghep.pdf — văn bản 2 / document 2, tr. / p. 3–4 [luu]-[tru]", tagged
