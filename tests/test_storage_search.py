@@ -665,3 +665,25 @@ def test_a_stacks_document_found_by_its_file_name_is_quoted_as_the_officer_knows
     assert hit["snippet"] == "[ho]-[so]-[ghep].pdf — văn bản 2 / document 2, tr. / p. 3–4 luu-tru", hit
     (tagged,) = _found(tmp_path, "luu-tru")
     assert tagged["snippet"] == "ho-so-ghep.pdf — văn bản 2 / document 2, tr. / p. 3–4 [luu]-[tru]", tagged
+
+
+def test_a_query_starting_with_a_hyphen_is_told_to_put_two_before_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: `sohoa search '-quyet'` said only "No such option: -q": a word starting with "-" is read as options. The
+    error says how to give it, `sohoa search -- '-quyet'`, which finds it."""
+    from flows.cli import main
+
+    _office(tmp_path)
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
+    with pytest.raises(SystemExit) as ended:
+        main(["search", "-quyết", "--json"])
+    assert ended.value.code == 2
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert "No such option: -q" in error and "put -- before it: sohoa search -- '-quyết'" in error, error
+    assert "'-quyết' bắt đầu bằng '-' nên bị đọc như tùy chọn, hãy đặt -- trước nó" in error, error
+    told = CliRunner().invoke(app, ["search", "--json", "--", "-quyết"], env={"SOHOA_DATA_DIR": str(tmp_path)})
+    assert told.exit_code == 0 and json.loads(told.stdout)["hits"], told.output  # as told: the words after "--"
+    with pytest.raises(SystemExit):
+        main(["search", "x", "--frm", "2025"])  # a mistyped option is no word: Click's own hint only
+    assert "put -- before it" not in capsys.readouterr().err
