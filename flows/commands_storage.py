@@ -375,6 +375,7 @@ MATCH_WORDS = {
     "type": ("loại văn bản", "type of document"),
     "phrase": ("cụm từ", "phrase"),
     "words": ("các từ", "words"),
+    "prefix": ("đầu từ", "start of a word"),
 }
 FOUND_IN_WORDS = {
     "source": ("trong tên tệp", "in the file name"),

@@ -109,6 +109,7 @@ class _Query:
     parts: tuple[str, ...] = ()  # "số 15": the number before a record's "/", as typed
     days: tuple[date, ...] = ()
     types: tuple[str, ...] = ()  # type codes typed (HT-TLKT)
+    unfinished: bool = False  # the last thing typed is a word, perhaps only its start (``quyế``, ``Nguy``)
     words: tuple[Group, ...] = ()  # the other words, each a group (what a number's or day's record may also have)
     marks: tuple[Group, ...] = ()  # the numbers and days, as a snippet marks them
 
@@ -240,6 +241,11 @@ def _parse(query: str, codes: Collection[str] = ()) -> _Query:
             if not item.filler:
                 q = replace(q, words=(*q.words, group))
         q = replace(q, segments=(*q.segments, group))
+    last = items[-1] if items else None
+    if last is not None and last.kind == "word" and not last.also and not query[-1:].isspace():
+        # one letter alone would be the start of too many words; after others ("Nguyễn Văn Á") it is not
+        begun = len(last.tokens[-1]) >= 2 or len(q.segments) > 1 or len(last.tokens) > 1
+        q = replace(q, unfinished=last.text[-1:].isalpha() and begun)
     return q
 
 
@@ -262,12 +268,13 @@ def _keyed(groups: tuple[Group, ...], key: Key) -> tuple[Group, ...]:
     return tuple(tuple(tuple(frozenset(map(key, spellings)) for spellings in phrase) for phrase in g) for g in groups)
 
 
-def _match_expr(groups: tuple[Group, ...]) -> str:
-    """FTS5 query: every group (AND), each any of its phrases' spellings (OR), each a phrase (adjacent, in order)."""
+def _match_expr(groups: tuple[Group, ...], *, prefix: bool = False) -> str:
+    """FTS5 query: every group (AND), each any of its phrases' spellings (OR), each a phrase (adjacent, in order);
+    ``prefix``: the last token of each phrase the start of a word (``"quyế" *``)."""
 
     def spelled(phrase: Phrase) -> list[str]:
         combos = itertools.islice(itertools.product(*(sorted(s, key=len) for s in phrase)), _MAX_SPELLINGS)
-        return ['"' + " ".join(combo) + '"' for combo in combos]
+        return ['"' + " ".join(combo) + ('" *' if prefix else '"') for combo in combos]
 
     return " AND ".join("(" + " OR ".join(s for phrase in g for s in spelled(phrase)) + ")" for g in groups)
 
@@ -281,7 +288,7 @@ class _Pass:
     """One search of a query's: a text pass (``phrase``, ``words``) finds ``groups`` in the text and fields; a record
     pass (``number``, ``number_date``, ``date``) the records whose own number or day of issue is one typed."""
 
-    match: str  # number | number_date | date | type | phrase | words
+    match: str  # number | number_date | date | type | phrase | words | prefix
     folded: bool = False  # text: the diacritic-free table
     groups: tuple[Group, ...] = ()  # text: what to find; both: what the snippet marks, as typed
     exact: bool | None = None  # the hits' `exact`; None: as typed when not folded
@@ -291,6 +298,7 @@ class _Pass:
     types: tuple[str, ...] = ()  # … of one of these types …
     require: tuple[Group, ...] = ()  # … with these words too, without diacritics: in its fields, or anywhere
     require_fields: bool = False
+    prefix: bool = False  # text: the last word typed may be the start of one (``quyế``)
 
     @property
     def on_records(self) -> bool:
@@ -310,7 +318,7 @@ class Hit:
     snippet: str
     # how it was found: "number" (the number field), "number_date" (the number field and the day of issue), "date"
     # (issued that day), "type" (of the type code typed), "phrase" (the words adjacent, as typed), "words" (each
-    # somewhere); where the snippet is from
+    # somewhere), "prefix" (the words adjacent, the last one only begun: "quyế"); where the snippet is from
     # ("body", "signer", "persons": a person a hộ tịch record names, …, "source": the file name)
     match: str = "words"
     found_in: str | None = "body"
@@ -402,6 +410,8 @@ def _plan(query: str, codes: Collection[str] = ()) -> list[_Pass]:
         text = [_Pass("phrase", folded=True, groups=whole, exact=True)]
     if len(q.segments) > 1:
         text += [_Pass("words", groups=q.segments), _Pass("words", folded=True, groups=q.segments)]
+    if q.unfinished:  # last of all, the last word as the start of one: "quyế", "Nguy"
+        last += [_Pass("prefix", groups=whole, prefix=True), _Pass("prefix", folded=True, groups=whole, prefix=True)]
     return first + text + last
 
 
@@ -419,18 +429,25 @@ def _type_named(typed: str, codes: Collection[str]) -> str | None:
     return None
 
 
-def _highlight(text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12) -> str | None:
+def _highlight(
+    text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12, prefix: bool = False
+) -> str | None:
     """``text`` with each token of a match of ``groups`` (keyed by ``key``, as each token of the text is) marked
     [like this]: all of it when ``whole`` (a field, the file name: control characters written ``\\n``), else the
     window of ``words`` tokens that shows the most groups, starting just before a match (as FTS5's snippet does),
-    its white space made single spaces. None when nothing in it matches."""
+    its white space made single spaces. None when nothing in it matches. ``prefix``: a phrase's last token is the
+    start of a word."""
     tokens = list(_TOKEN.finditer(text))
     keys = [key(token.group()) for token in tokens]
     marked: dict[int, int] = {}  # token index: the group it matches
+
+    def matches(token: str, spellings: frozenset[str], last: bool) -> bool:
+        return token in spellings or (last and prefix and any(token.startswith(s) for s in spellings))
+
     for number, group in enumerate(groups):
         for phrase in group:
             for start in range(len(keys) - len(phrase) + 1):
-                if all(keys[start + j] in spellings for j, spellings in enumerate(phrase)):
+                if all(matches(keys[start + j], sp, j == len(phrase) - 1) for j, sp in enumerate(phrase)):
                     for j in range(len(phrase)):
                         marked.setdefault(start + j, number)
     if not marked:
@@ -670,7 +687,7 @@ class SearchIndex:
             ).fetchall()
         # found in the fields (number, issuer, subject, signer and persons) first, then anywhere
         table = "folded" if step.folded else "exact"
-        expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key))
+        expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key), prefix=step.prefix)
         wheres = [f"{{{' '.join(_FIELDS)}}} : ({expr})", expr] if limit is not None else [expr]
         if limit is not None:
             tail = f" ORDER BY bm25({table}, {_WEIGHTS})" + tail
@@ -725,17 +742,22 @@ class SearchIndex:
         folded = step.folded or step.on_records  # a number: QĐ or QD alike, as the number field was
         key = fold if folded else _exact_key
         groups = _keyed(step.groups, key)
-        for column, text in zip(_SNIPPET_COLUMNS, row, strict=True):
+
+        def mark(text: str, *, whole: bool) -> str | None:
+            return _highlight(text, groups, key, whole=whole, prefix=step.prefix)
+
+        for column, value in zip(_SNIPPET_COLUMNS, row, strict=True):
+            text = value or ""
             if column == "signer":  # the signer, then each person: the names that match, the one found in
-                names = [_highlight(name.strip(), groups, key, whole=True) for name in (text or "").split(_PERSON)]
+                names = [mark(name.strip(), whole=True) for name in text.split(_PERSON)]
                 if any(names):
                     return "; ".join(name for name in names if name), "signer" if names[0] else "persons"
                 continue
-            if column == "source" and label and (scratch := _SCRATCH.match(text or "")) and scratch.group() != label:
-                shown = _highlight(label + (text or "")[scratch.end() :], groups, key, whole=True)  # and its tags
+            if column == "source" and label and (scratch := _SCRATCH.match(text)) and scratch.group() != label:
+                shown = mark(label + text[scratch.end() :], whole=True)  # its tags after it
                 if shown is not None:
                     return shown, column
-            shown = _highlight(text or "", groups, key, whole=column != "body")
+            shown = mark(text, whole=column != "body")
             if shown is not None:
                 return shown, column
         return None, None

@@ -687,3 +687,24 @@ def test_a_query_starting_with_a_hyphen_is_told_to_put_two_before_it(
     with pytest.raises(SystemExit):
         main(["search", "x", "--frm", "2025"])  # a mistyped option is no word: Click's own hint only
     assert "put -- before it" not in capsys.readouterr().err
+
+
+def test_the_last_word_typed_may_be_only_its_start(tmp_path: Path) -> None:
+    """QA: `quyế` and `Nguy` — a word not typed to its end — found nothing. Last of all, the words typed are found
+    with the last one as the start of a word (`match: "prefix"`), the diacritics as typed first."""
+    ids = _office(tmp_path)
+    hits = _found(tmp_path, "quyế")
+    assert hits and {h["match"] for h in hits} == {"prefix"}, hits
+    assert ids["qd7"] in [h["record_id"] for h in hits if h["exact"]], hits
+    assert any("[QUYẾT]" in str(h["snippet"]) for h in hits), hits
+    (signed, *_) = _found(tmp_path, "Đinh Thị H")
+    assert (signed["record_id"], signed["match"]) == (ids["tb"], "prefix") and "[Đinh] [Thị] [Hòa]" in str(
+        signed["snippet"]
+    )
+    assert {h["record_id"] for h in _found(tmp_path, "tiep cong d")} == {ids["tb"]}
+    # whole words first; a word typed with a space after it is whole; one letter alone starts too many
+    assert [h["match"] for h in _found(tmp_path, "kế hoạch")][:1] == ["phrase"]
+    assert "prefix" not in {h["match"] for h in _found(tmp_path, "quyết ")}
+    assert _found(tmp_path, "q") == []
+    label = " ".join(CliRunner().invoke(app, ["search", "Nguy"], env={"SOHOA_DATA_DIR": str(tmp_path)}).output.split())
+    assert "đầu từ / start of a word" in label, label
