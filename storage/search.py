@@ -273,7 +273,9 @@ def _match_expr(groups: tuple[Group, ...], *, prefix: bool = False) -> str:
     ``prefix``: the last token of each phrase the start of a word (``"quyế" *``)."""
 
     def spelled(phrase: Phrase) -> list[str]:
-        combos = itertools.islice(itertools.product(*(sorted(s, key=len) for s in phrase)), _MAX_SPELLINGS)
+        # shortest first, the same order in every run (a set of strings is ordered by its hash seed)
+        ordered = (sorted(s, key=lambda spelling: (len(spelling), spelling)) for s in phrase)
+        combos = itertools.islice(itertools.product(*ordered), _MAX_SPELLINGS)
         return ['"' + " ".join(combo) + ('" *' if prefix else '"') for combo in combos]
 
     return " AND ".join("(" + " OR ".join(s for phrase in g for s in spelled(phrase)) + ")" for g in groups)
