@@ -627,9 +627,10 @@ class SearchIndex:
         return len(found)
 
     def _codes(self, query: str) -> list[str]:
-        """The type codes of the index's records, when ``query`` has a word that may be one (letters, no more than a
-        code's: HT-TLKT, QĐ)."""
-        if not any(re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)?", word.strip(":.,;()")) for word in query.split()):
+        """The type codes of the index's records, when ``query`` has a word that may be one (``_type_named``: letters,
+        with a hyphen or a capital: HT-TLKT, ht-tlkt, QĐ; a query in lower case never looks them up)."""
+        words = [word.strip(":.,;()") for word in query.split()]
+        if not any(re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)?", w) and ("-" in w or not w.islower()) for w in words):
             return []
         return [code for (code,) in self.db.execute("SELECT DISTINCT doc_type FROM records WHERE doc_type IS NOT NULL")]
 
