@@ -8,8 +8,11 @@ found only without them. So ``quyết định`` and ``quyet dinh`` both find a d
 above a text that only matches ``quyet dinh`` (e.g. ``quyệt đinh``), and ``Cộng hòa`` finds ``CỘNG HOÀ`` as
 typed. Words typed together (or in double quotes) are a phrase: found adjacent and in order first, scattered
 after (quoted: only adjacent); a number or a day typed in full, alone or in other words (a citation: ``Thông báo
-số 08/TB-UBND ngày 05/9/2025``), is compared with the record's own number or issue date first, then found as a
-phrase (``7`` and ``07`` alike; see ``_plan``). The index is derived data:
+số 08/TB-UBND ngày 05/9/2025``), "số 15" and a type code (``HT-TLKT``) are compared with the record's own number,
+issue date and type first, then found as a phrase (``7`` and ``07`` alike, a day in any of its forms); UBND, HĐND
+and V/v are the words they stand for; a last word typed only in part is found as the start of one, last of all
+(see ``_plan``). The persons a hộ tịch record names are kept apart in its signer column (``_PERSON``). The index is
+derived data:
 ``rebuild`` remakes it from the archive (an index built before the spelling key finds old-style text only
 without diacritics until then); an older schema is migrated in place when opened (``SCHEMA_VERSION``).
 """
@@ -65,9 +68,9 @@ _DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?![\w/-]|
 # the record a number or day finds (lower case, in the index's spelling; "so" typed without diacritics is "số")
 _FILLERS = frozenset({"số", "so", "ngày", "ngay"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
-# the abbreviations of a commune's documents, as typed (without diacritics, any case) and the words they stand for:
+# the abbreviations of a commune's documents as written (typed in any case, Đ or D) and the words they stand for:
 # a query with either finds both (UBND xã Bình An, Ủy ban nhân dân xã Bình An)
-_ABBREVIATIONS = (("ubnd", "ủy ban nhân dân"), ("hdnd", "hội đồng nhân dân"), ("v/v", "về việc"))
+_ABBREVIATIONS = (("ubnd", "ủy ban nhân dân"), ("hđnd", "hội đồng nhân dân"), ("v/v", "về việc"))
 _MAX_PHRASES = 16  # the most ways (a day's forms) one query's words are tried together
 # before each person a hộ tịch record names, in its signer column: a token for FTS5's unicode61 (a private-use
 # character, category Co) that no query has (``_TOKEN`` never reads one)
@@ -143,7 +146,7 @@ def _abbreviated(items: list[_Item]) -> list[_Item]:
     while index < len(items):
         item = items[index]
         for short, words in _ABBREVIATIONS:
-            if item.kind == "word" and fold(item.text.rstrip(":.,;")) == short:
+            if item.kind == "word" and fold(item.text.rstrip(":.,;")) == fold(short):
                 out.append(replace(item, also=tuple(words.split())))
                 index += 1
                 break

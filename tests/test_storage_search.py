@@ -602,6 +602,7 @@ def test_a_communes_abbreviations_find_the_words_they_stand_for(tmp_path: Path) 
     ):
         hits = _found(tmp_path, query)
         assert (hits[0]["record_id"], hits[0]["match"]) == (record_id, "phrase"), (query, hits)
+        assert hits[0]["exact"] is (query != "uy ban nhan dan xa dong tam"), (query, hits)  # HĐND with its Đ
     (hit,) = _found(tmp_path, '"xã Đồng Tâm" ủy ban nhân dân')
     assert hit["record_id"] == notice and "[UBND] [XÃ] [ĐỒNG] [TÂM]" in str(hit["snippet"]), hit
     assert _found(tmp_path, '"ủy ban nhân dân xã Đồng Tâm"') == []  # quoted: as typed
