@@ -414,9 +414,9 @@ def register(app: typer.Typer) -> None:
         rows: list[dict[str, Any]] = []
         damaged: list[DamagedRecord] = []  # listed apart, each named; the others are listed all the same
         try:
-            records = list(store.records(damaged))
-            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it)
-            records, changed = unchanged_records(store, records)
+            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it);
+            # checked as read (index entry, record.json): per record only its ledger entry is read for it
+            records, changed = unchanged_records(store, store.records_as_read(damaged))
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
         damaged += changed

@@ -27,6 +27,7 @@ from storage.base import (
     ArchiveIntegrityError,
     DamagedRecord,
     DamagedRecordError,
+    RecordAsRead,
     permanent_retention,
 )
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
@@ -399,18 +400,21 @@ def verified_record(
         raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is unreadable") from exc
 
 
-def unchanged_records(archive: BaseArchive, records: Iterable[Record]) -> tuple[list[Record], list[DamagedRecord]]:
-    """``records`` split into those whose record.json is the one their "archived" ledger entry recorded, and the
-    others as ``DamagedRecord`` (kind "changed": its record.json rewritten, or that entry gone or edited) — what
-    `sohoa list` shows apart: it showed a rewritten number as fact, exit 0, while `get` refused the record (QA58).
-    Cheap, for a listing of a large archive: per record its index entry, the one ledger entry it names and the small
-    record.json, no file hashed; a record indexed before 2026-12-01 (no entry number in its index entry) is not
-    checked, as that would read the whole ledger."""
+def unchanged_records(
+    archive: BaseArchive, records: Iterable[RecordAsRead]
+) -> tuple[list[Record], list[DamagedRecord]]:
+    """``records`` (as ``BaseArchive.records_as_read`` read them) split into those whose record.json is the one
+    their "archived" ledger entry recorded, and the others as ``DamagedRecord`` (kind "changed": its record.json
+    rewritten, or that entry gone or edited) — what `sohoa list` shows apart: it showed a rewritten number as fact,
+    exit 0, while `get` refused the record (QA58). Cheap, for a listing of a large archive: per record one read, the
+    ledger entry its index entry names — the index entry and the record.json as the listing read them (they were
+    read again: 5 GETs a record on S3, not 3) —, no file hashed; a record indexed before 2026-12-01 (no entry
+    number in its index entry) is not checked, as that would read the whole ledger."""
     ledger = Ledger(archive)
     kept: list[Record] = []
     changed: list[DamagedRecord] = []
-    for record in records:
-        seq = archive.archived_seq(record)
+    for found in records:
+        record, seq = found.record, found.archived_entry
         if seq is None or record.archive_prefix is None:
             kept.append(record)
             continue
@@ -424,7 +428,7 @@ def unchanged_records(archive: BaseArchive, records: Iterable[Record]) -> tuple[
         ):
             why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
             why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
-        elif archive.sidecar_differs(record.archive_prefix, entry.get("sidecar_sha256")):
+        elif found.sidecar_differs(entry.get("sidecar_sha256")):
             why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
             why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
         else:
