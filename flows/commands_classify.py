@@ -323,18 +323,19 @@ def register(app: typer.Typer) -> None:
         when = cli._day_option("--date", issued_on) if issued_on is not None else None
         settings, archive_ = _open(archive)
         try:
-            record = archive_.get(record_id)
+            found = archive_.get_as_read(record_id)  # checked below as read: only its ledger entry is read for it
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         except DamagedRecordError as exc:  # its record.json not JSON: nothing to correct it from (as `get`)
             raise cli._fail(str(exc), cli.EXIT_NOT_RIGHT) from exc
-        if record is None:
+        if found is None:
             raise cli._fail(
                 f"{record_id}: không có hồ sơ này trong kho / no such record in {archive_.location} "
                 "(sohoa review list, sohoa list show the record ids)",
                 cli.EXIT_NOT_RIGHT,
             )
-        _check_unchanged(archive_, record)
+        _check_unchanged(archive_, found)
+        record = found.record
         actor = default_actor()
         fixed = None
         warning = None

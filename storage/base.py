@@ -171,7 +171,7 @@ class ObjectInfo:
 def sidecar_differs_from(sidecar: bytes | None, expected: object) -> bool:
     """Whether a record.json (``sidecar``, its bytes; None: missing) is not the one whose SHA-256 an "archived"
     ledger entry recorded (``expected``, its ``sidecar_sha256``; None: nothing to hold it against, so not). A missing
-    record.json differs. The one comparison the ledger check, `sohoa list` and the audit make."""
+    record.json differs. The one comparison the ledger check, `sohoa list`, `get`, `export` and the audit make."""
     return expected is not None and sha256_bytes(sidecar or b"") != expected
 
 
@@ -722,14 +722,20 @@ class BaseArchive(ABC):
 
     def read_sidecar_verified(self, record: Record, archived_entry: Mapping[str, object] | None) -> bytes:
         """The record's record.json as stored, checked against the SHA-256 its "archived" ledger entry holds
-        (``Ledger.archived_entry``; records archived before 2026-11-30 have none, and are not checked):
-        ArchiveIntegrityError when it was rewritten since, or is gone."""
+        (``checked_sidecar``)."""
         assert record.archive_prefix is not None
         raw = self._read(f"{record.archive_prefix}/{SIDECAR}")
         if raw is None:
             raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is missing")
+        return self.checked_sidecar(record, raw, archived_entry)
+
+    @staticmethod
+    def checked_sidecar(record: Record, raw: bytes, archived_entry: Mapping[str, object] | None) -> bytes:
+        """``raw``, the record's record.json as stored, checked against the SHA-256 its "archived" ledger entry holds
+        (``Ledger.archived_entry``; records archived before 2026-11-30 have none, and are not checked):
+        ArchiveIntegrityError when it was rewritten since."""
         expected = archived_entry.get("sidecar_sha256") if archived_entry is not None else None
-        if expected is not None and sha256_bytes(raw) != expected:
+        if sidecar_differs_from(raw, expected):
             raise ArchiveIntegrityError(
                 f"record {record.id} ({record.archive_prefix}): {SIDECAR} đã bị sửa sau khi lưu trữ / {SIDECAR} "
                 f"changed since it was archived (its SHA-256 is not the one ledger entry "

@@ -934,14 +934,14 @@ def test_list_get_hold_commands_on_s3(s3_server: SeaweedServer, tmp_path: Path) 
         assert wrong.exit_code == 2 and "not a record id" in " ".join(wrong.output.split()), (command, wrong.output)
 
 
-def test_list_on_s3_reads_each_object_once(
+def test_list_and_get_on_s3_read_each_object_once(
     s3_server: SeaweedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`sohoa list` on S3 reads per record its index entry and its record.json once each, and the one ledger entry
     the index entry names (its record.json checked against it): 3 GETs a record. It was 5 — the check of the
     record.json against its "archived" entry read the index entry and the record.json again after the listing had
-    read them (50,000 requests for 10,000 records). `review list` reads the index entry and record.json of each
-    record. Counted at the real S3 archive's one read primitive."""
+    read them (50,000 requests for 10,000 records). `get` reads the same 3 objects once (it was 5), `review list`
+    the index entry and record.json of each record. Counted at the real S3 archive's one read primitive."""
     settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
     store = open_archive(settings.archive, settings)
     count = 4
@@ -975,6 +975,11 @@ def test_list_on_s3_reads_each_object_once(
     assert sorted(row["id"] for row in json.loads(listed.stdout)["records"]) == sorted(r.id for r in archived)
     assert kinds() == {"index": count, "record.json": count, "ledger": count}, reads
     assert len(set(reads)) == len(reads) == 3 * count  # no object read twice
+
+    reads.clear()
+    shown = runner.invoke(app, ["get", archived[0].id], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert kinds() == {"index": 1, "record.json": 1, "ledger": 1}, reads
 
     reads.clear()
     waiting = runner.invoke(app, ["review", "list", "--json"], env=env)
