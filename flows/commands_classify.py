@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
     def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
-        from classify.review import open_reasons, pending, reason_in_both, reason_in_vietnamese
+        from classify.review import pending, reason_in_both, reason_in_vietnamese
         from flows.commands_storage import _say_damaged
         from storage import ArchiveUnavailableError, DamagedRecord
 
@@ -215,10 +215,10 @@ def register(app: typer.Typer) -> None:
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
                 "confidence": r.classification.confidence if r.classification else None,
-                "reasons": (still := open_reasons(r, settings)),
+                "reasons": still,
                 "reasons_vi": [reason_in_vietnamese(reason) for reason in still],
             }
-            for r in waiting
+            for r, still in waiting  # its reasons still open, read once with whether it waits
         ]
         if as_json:
             cli._print_json(

@@ -406,7 +406,7 @@ def register(app: typer.Typer) -> None:
     )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
-        from classify.review import as_corrected, waits_for_review
+        from classify.review import as_corrected, reasons_waiting
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.record import STATE_WORDS, in_words
         from storage import ArchiveUnavailableError
@@ -440,7 +440,7 @@ def register(app: typer.Typer) -> None:
                     "state": record.state.value,
                     # still waiting, as `review list` says: a correction or an acknowledgement settles it (it was
                     # the flag as archived, true for ever after `review set --ack`); `flagged`: as archived
-                    "needs_review": waits_for_review(archived, settings),
+                    "needs_review": reasons_waiting(archived, settings, corrected=record is not archived) is not None,
                     "flagged": archived.needs_review,
                     "corrected": record is not archived,
                     "path": record.archive_prefix,
@@ -536,10 +536,11 @@ def register(app: typer.Typer) -> None:
             retained = store.retention(record)
         except StageError:  # retention is a detail here: the record itself was read
             retained = []
-        from classify.review import open_reasons, waits_for_review
+        from classify.review import reasons_waiting
 
         # a correction settles the classification's reasons only; the others show until `review set --ack`
-        waiting = (open_reasons(record, settings) or ["yes"]) if waits_for_review(record, settings) else []
+        still = reasons_waiting(record, settings, corrected=correction is not None)
+        waiting = (still or ["yes"]) if still is not None else []
         summary = record_summary(record, correction, retained, waiting)
         out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
