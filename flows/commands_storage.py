@@ -74,8 +74,9 @@ def _no_archive(store: Any) -> str:
 
 def _check_unchanged(store: Any, record: Any) -> None:
     """A usage error, exit 1, unless the record's record.json is the one its ledger entry recorded
-    (``storage.ledger.verified_record``): what `get` and `export` refuse, nothing may act on either — `review set`
-    and `hold` wrote ledger entries and a correction for a rewritten record.json, exit 0 (QA59)."""
+    (``storage.ledger.verified_record``; ``record`` as ``_record`` read it, so only the ledger entry is read): what
+    `get` and `export` refuse, nothing may act on either — `review set` and `hold` wrote ledger entries and a
+    correction for a rewritten record.json, exit 0 (QA59)."""
     from flows.cli import _fail
     from storage import ArchiveIntegrityError, DamagedRecordError
     from storage.ledger import verified_record
@@ -87,6 +88,8 @@ def _check_unchanged(store: Any, record: Any) -> None:
 
 
 def _record(store: Any, record_id: str) -> Any:
+    """The record ``record_id`` as read (``storage.base.RecordAsRead``: its record.json bytes and the number of its
+    "archived" ledger entry with it, for ``verified_record``), or a usage error (exit 1 when it is not there)."""
     import re
 
     from flows.cli import _fail
@@ -97,7 +100,7 @@ def _record(store: Any, record_id: str) -> Any:
             f"{record_id!r}: không phải mã hồ sơ / not a record id: 16 hex digits (8 are enough), as `sohoa list` shows"
         )
     try:
-        record = store.get(record_id)
+        record = store.get_as_read(record_id)
     except ArchiveUnavailableError as exc:  # e.g. a file where the index folder should be: not "no such record"
         raise _fail(str(exc), 3) from exc
     except DamagedRecordError as exc:  # its record.json not JSON: 1, as one rewritten (nothing handed out)
@@ -403,7 +406,7 @@ def register(app: typer.Typer) -> None:
     )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
-        from classify.review import as_corrected, waits_for_review
+        from classify.review import as_corrected, reasons_waiting
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.record import STATE_WORDS, in_words
         from storage import ArchiveUnavailableError
@@ -414,9 +417,9 @@ def register(app: typer.Typer) -> None:
         rows: list[dict[str, Any]] = []
         damaged: list[DamagedRecord] = []  # listed apart, each named; the others are listed all the same
         try:
-            records = list(store.records(damaged))
-            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it)
-            records, changed = unchanged_records(store, records)
+            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it);
+            # checked as read (index entry, record.json): per record only its ledger entry is read for it
+            records, changed = unchanged_records(store, store.records_as_read(damaged))
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
         damaged += changed
@@ -437,7 +440,7 @@ def register(app: typer.Typer) -> None:
                     "state": record.state.value,
                     # still waiting, as `review list` says: a correction or an acknowledgement settles it (it was
                     # the flag as archived, true for ever after `review set --ack`); `flagged`: as archived
-                    "needs_review": waits_for_review(archived, settings),
+                    "needs_review": reasons_waiting(archived, settings, corrected=record is not archived) is not None,
                     "flagged": archived.needs_review,
                     "corrected": record is not archived,
                     "path": record.archive_prefix,
@@ -498,11 +501,12 @@ def register(app: typer.Typer) -> None:
         if out_dir is not None:
             _check_out_folder(out_dir)
         settings, store = _open(archive)
-        record = _record(store, record_id)
+        found = _record(store, record_id)
         try:
             # a rewritten record.json was shown and copied out, exit 0; one ledger entry is read (records archived
-            # before 2026-12-01: the whole ledger, their index entry does not say where theirs is)
-            record, sidecar = verified_record(store, record)
+            # before 2026-12-01: the whole ledger, their index entry does not say where theirs is), the record.json
+            # checked as `_record` read it
+            record, sidecar = verified_record(store, found)
         except ArchiveIntegrityError as exc:
             raise _fail(str(exc), 1) from exc
         written: list[str] = []
@@ -532,10 +536,11 @@ def register(app: typer.Typer) -> None:
             retained = store.retention(record)
         except StageError:  # retention is a detail here: the record itself was read
             retained = []
-        from classify.review import open_reasons, waits_for_review
+        from classify.review import reasons_waiting
 
         # a correction settles the classification's reasons only; the others show until `review set --ack`
-        waiting = (open_reasons(record, settings) or ["yes"]) if waits_for_review(record, settings) else []
+        still = reasons_waiting(record, settings, corrected=correction is not None)
+        waiting = (still or ["yes"]) if still is not None else []
         summary = record_summary(record, correction, retained, waiting)
         out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
@@ -663,8 +668,9 @@ def register(app: typer.Typer) -> None:
         if state not in ("on", "off"):
             raise _fail(f"hold: expected on or off, got {state!r}")
         _, store = _open(archive)
-        record = _record(store, record_id)
-        _check_unchanged(store, record)
+        found = _record(store, record_id)
+        _check_unchanged(store, found)
+        record = found.record
         wanted = state == "on"
         objects = store.retention(record)
         if objects and all(info.legal_hold == wanted for info in objects):
@@ -943,8 +949,9 @@ def register(app: typer.Typer) -> None:
                 except LookupError as exc:
                     raise _fail(f"Không có hồ sơ nào {lot} / {exc}", 1, out_dir) from exc
             else:
-                record = _record(store, args[0])
-                export_bag(store, record, out_dir, anchors, corrected(record.id), organization=settings.organization)
+                read = _record(store, args[0])  # its record.json and index entry are not read again for the check
+                record = read.record
+                export_bag(store, read, out_dir, anchors, corrected(record.id), organization=settings.organization)
                 records = [record]
         except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
             raise _fail(str(exc), 1, out_dir) from exc
