@@ -34,7 +34,6 @@ from typer._click import exceptions as click_exceptions  # typer ships its own C
 from typer.core import TyperGroup
 
 from flows.commands_storage import ARCHIVE_HELP
-from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
 from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable
 from sohoa.settings import Settings, load_settings
@@ -115,7 +114,9 @@ reopen_consoles()
 
 def _version(value: bool) -> None:
     if value:
-        print(f"sohoa {__version__}")
+        from sohoa import version_said
+
+        print(version_said())
         raise typer.Exit()
 
 
