@@ -4,6 +4,8 @@ audit."""
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -294,6 +296,39 @@ def _check_folder_path(out_dir: Path, start: Path, label: str, takes: str) -> No
         if is_file:
             where = "" if part == out_dir else f" ({part} is a file)"
             raise _fail(f"{label} {out_dir}: không phải thư mục / not a folder{where}: {takes}", path=out_dir)
+
+
+def _indexed_meanwhile(index: Any, store: Any, settings: Any, since: float, damaged: list[DamagedRecord]) -> int:
+    """What `index rebuild` adds under the archive write lock, before its new index takes the old one's place: the
+    records archived while it read the archive (their writers added them to the old file) and, again, those an
+    officer corrected meanwhile (``review set`` writes the correction, then indexes it under that lock). The number
+    of records added."""
+    from classify.review import as_corrected, corrections_dir
+    from storage import archived_sha256s
+    from storage.base import DamagedRecordError
+
+    known = index.sha256s() | {lost.sha256 for lost in damaged}
+    new = [sha for sha in archived_sha256s(store) if sha not in known]
+    folder = corrections_dir(settings)
+    # a second or two of slack: a file system's times may be that coarse, and indexing one twice costs nothing
+    corrected = [
+        path.stem
+        for path in (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+        if path.name.count(".") == 1 and path.stat().st_mtime >= since - 2  # not ID.acknowledged.json
+    ]
+    added = 0
+    for sha, record_id in [(sha, None) for sha in new] + [(None, rid) for rid in corrected]:
+        try:
+            record = store.find(sha) if sha else store.get(record_id)
+        except DamagedRecordError as exc:
+            if exc.damaged.sha256 not in known:
+                damaged.append(exc.damaged)
+                known.add(exc.damaged.sha256)
+            continue
+        if record is not None:
+            index.add(as_corrected(record, settings))
+            added += 1 if sha else 0
+    return added
 
 
 def _no_search_index(settings: Any, index_path: Path) -> None:
@@ -633,14 +668,30 @@ def register(app: typer.Typer) -> None:
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
         from classify.review import as_corrected
-        from flows.cli import out
-        from storage import search_index_path
-        from storage.search import SearchIndex
+        from flows.cli import _fail, out
+        from flows.pipeline import archive_write_lock
+        from storage import archive_location, search_index_path
+        from storage.search import rebuild_index
 
         settings, store = _open(archive)
+        index_path = search_index_path(settings)
         damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
-        with SearchIndex(search_index_path(settings)) as index:
-            count = index.rebuild(as_corrected(record, settings) for record in store.records(damaged))
+        started = time.time()
+        try:
+            # built beside the index and put in its place at once, under the archive write lock (QA60: a search
+            # meanwhile saw 5, 6, 9 of 11 records; a damaged file could not be replaced)
+            count = rebuild_index(
+                index_path,
+                (as_corrected(record, settings) for record in store.records(damaged)),
+                catch_up=lambda index: _indexed_meanwhile(index, store, settings, started, damaged),
+                lock=lambda: archive_write_lock(archive_location(settings)),
+            )
+        except sqlite3.OperationalError as exc:  # the folder not writable, the old index held by a writer
+            raise _fail(
+                f"không ghi được chỉ mục tìm kiếm / could not write the search index {index_path} ({exc})",
+                3,
+                path=index_path,
+            ) from exc
         _say_damaged(damaged)
         out.print(
             f"đã đưa {count} hồ sơ vào chỉ mục tìm kiếm / indexed {count} record(s) from {store.location}"

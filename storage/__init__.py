@@ -3,7 +3,7 @@ the search index, BagIt export, the fixity audit, and the quarantine."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +42,7 @@ __all__ = [
     "archive_display",
     "archive_exists",
     "archive_location",
+    "archived_sha256s",
     "check_archive_location",
     "fixity_audit",
     "index_archived",
@@ -137,6 +138,17 @@ def open_configured_archive(settings: Settings) -> BaseArchive:
 
 def search_index_path(settings: Settings) -> Path:
     return settings.search_index or settings.data_dir / "search.sqlite"
+
+
+def archived_sha256s(archive: BaseArchive) -> Iterator[str]:
+    """The source SHA-256 of each record the archive's index lists (its ``.by-sha256`` entries), in order: the
+    listing alone, no record read."""
+    from storage.base import INDEX_DIR
+
+    for key in archive._keys(f"{INDEX_DIR}/"):
+        name = key.rsplit("/", 1)[-1]
+        if name.endswith(".json") and not name.startswith("."):
+            yield name.removesuffix(".json")
 
 
 def index_archived(record: object, settings: Settings, *, unless_indexed: bool = False) -> bool:
