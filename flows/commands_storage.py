@@ -331,6 +331,30 @@ def _indexed_meanwhile(index: Any, store: Any, settings: Any, since: float, dama
     return added
 
 
+def _index_is_a_folder(index_path: Path) -> typer.Exit:
+    """A folder where the search index goes: a usage error naming it (`index rebuild` failed as an internal error)."""
+    from flows.cli import _fail
+
+    return _fail(
+        f"{index_path}: là một thư mục, không phải chỉ mục tìm kiếm; hãy chuyển nó đi (hoặc đặt SOHOA_SEARCH_INDEX) "
+        "rồi chạy sohoa index rebuild / is a folder, not the search index: move it away (or set SOHOA_SEARCH_INDEX) "
+        "and run sohoa index rebuild",
+        path=index_path,
+    )
+
+
+def _damaged_index(index_path: Path, exc: BaseException) -> typer.Exit:
+    """The file at the index's path is not a search index that can be read (QA60: `search` and `index rebuild`
+    both said "internal error … file is not a database"): exit 2, as with no index, saying the remedy."""
+    from flows.cli import _fail
+
+    return _fail(
+        f"chỉ mục tìm kiếm {index_path} bị hỏng ({exc}): hãy làm lại từ kho lưu trữ bằng sohoa index rebuild / the "
+        f"search index {index_path} is damaged ({exc}): remake it from the archive with sohoa index rebuild",
+        path=index_path,
+    )
+
+
 def _no_search_index(settings: Any, index_path: Path) -> None:
     """Refuse a search with no index at ``index_path`` (exit 2), creating nothing: a mistyped SOHOA_DATA_DIR used to
     be made, with an empty index in it, and answer "0 results", exit 0 — as a mistyped --archive once passed as an
@@ -612,7 +636,7 @@ def register(app: typer.Typer) -> None:
         together above words apart, exact-diacritic matches first."""
         from flows.cli import _day_option, _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
-        from storage.search import SearchIndex
+        from storage.search import DamagedIndexError, SearchIndex, is_damage
 
         _errors_as_json(as_json)
         settings = _settings()
@@ -627,10 +651,17 @@ def register(app: typer.Typer) -> None:
         if not any(ch.isalnum() for ch in query):
             raise _fail(f"{query!r}: không có từ nào để tìm / no word to search for (sohoa list shows every record)")
         index_path = search_index_path(settings)
+        if index_path.is_dir():
+            raise _index_is_a_folder(index_path)
         if not index_path.is_file():
             _no_search_index(settings, index_path)
-        with SearchIndex(index_path) as index:
-            hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+        try:
+            with SearchIndex(index_path, create=False) as index:
+                hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+        except (sqlite3.DatabaseError, DamagedIndexError) as exc:  # not a database, malformed, empty
+            if not is_damage(exc):
+                raise
+            raise _damaged_index(index_path, exc) from exc
         if as_json:
             _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
             return
@@ -675,6 +706,8 @@ def register(app: typer.Typer) -> None:
 
         settings, store = _open(archive)
         index_path = search_index_path(settings)
+        if index_path.is_dir():
+            raise _index_is_a_folder(index_path)
         damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
         started = time.time()
         try:

@@ -157,18 +157,29 @@ def index_archived(record: object, settings: Settings, *, unless_indexed: bool =
     import logging
 
     from sohoa.record import Record
-    from storage.search import SearchIndex
+    from storage.search import SearchIndex, is_damage
 
     if not isinstance(record, Record):
         return False
+
+    path = search_index_path(settings)
     try:
-        with SearchIndex(search_index_path(settings)) as index:
+        with SearchIndex(path) as index:
             if unless_indexed and index.contains(record.id):
                 return False
             index.add(record)
             return True
     except Exception as exc:  # the index is derived data: `sohoa index rebuild` restores it
-        logging.getLogger(__name__).warning("record %s: not added to the search index: %s", record.id, exc)
+        why, why_vi = (f"the index is damaged: {exc}", f"chỉ mục bị hỏng: {exc}") if is_damage(exc) else (exc, exc)
+        logging.getLogger(__name__).warning(
+            "hồ sơ %s: chưa được đưa vào chỉ mục tìm kiếm (%s), hãy chạy sohoa index rebuild / record %s: not added "
+            "to the search index %s (%s); run sohoa index rebuild",
+            record.id,
+            why_vi,
+            record.id,
+            path,
+            why,
+        )
         return False
 
 

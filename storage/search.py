@@ -231,8 +231,21 @@ def _highlight(text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, w
     return printable(joined if whole else " ".join(joined.split()))
 
 
+class DamagedIndexError(Exception):
+    """The file at the index's path is no search index sohoa can read: not an SQLite database, a malformed one
+    (truncated, overwritten), or one without the index's tables (an empty file). ``sohoa index rebuild`` replaces
+    it."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(why)
+        self.path = path
+        self.why = why
+
+
 def is_damage(exc: BaseException) -> bool:
     """Whether ``exc`` says that the index file itself is damaged (not a locked or unreachable one)."""
+    if isinstance(exc, DamagedIndexError):
+        return True
     code = getattr(exc, "sqlite_errorcode", None)
     return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _DAMAGE_CODES
 
@@ -250,10 +263,44 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 class SearchIndex:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        """The index at ``path``. ``create``: made there when there is none (or the file holds none, an empty one).
+        Without it nothing is made: a missing file is an error, a file without the index ``DamagedIndexError``, as
+        is one that is no SQLite database or a malformed one."""
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
+        self._create = create
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
         self._connect()
+        try:
+            if not self._has_table("records"):
+                if not create:
+                    raise DamagedIndexError(path, "it holds no search index")
+                self._make()
+            self._number_key_sql, self._source_label_sql = self._migrate()
+        except (sqlite3.DatabaseError, DamagedIndexError) as exc:
+            self.db.close()
+            if is_damage(exc) and not isinstance(exc, DamagedIndexError):
+                raise DamagedIndexError(path, str(exc)) from exc
+            raise
+
+    def _connect(self) -> None:
+        """Connect to the file at the path, and know which one it is (``_identity``): a rebuild may put another
+        there, and a write must not go to the one it replaced (``_claim``)."""
+        target = str(self.path) if self._create else f"file:{quote(str(self.path))}?mode=rw"
+        for _ in range(3):
+            before = _identity(self.path)
+            self.db = sqlite3.connect(target, uri=not self._create)
+            self._identity = _identity(self.path)
+            if before in (None, self._identity):
+                break
+            self.db.close()  # replaced while connecting
+        self.db.create_function("sohoa_number_key", 1, number_key, deterministic=True)
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+
+    def _make(self) -> None:
         cols = ", ".join(_COLUMNS)
         with self.db:
             self.db.execute(
@@ -265,19 +312,6 @@ class SearchIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(record_id UNINDEXED, {cols},"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
-        self._number_key_sql, self._source_label_sql = self._migrate()
-
-    def _connect(self) -> None:
-        """Connect to the file at the path, and know which one it is (``_identity``): a rebuild may put another
-        there, and a write must not go to the one it replaced (``_claim``)."""
-        for _ in range(3):
-            before = _identity(self.path)
-            self.db = sqlite3.connect(self.path)
-            self._identity = _identity(self.path)
-            if before in (None, self._identity):
-                break
-            self.db.close()  # replaced while connecting
-        self.db.create_function("sohoa_number_key", 1, number_key, deterministic=True)
 
     def _claim(self) -> None:
         """Begin a write (``BEGIN IMMEDIATE``) on the file now at the path: when a rebuild has put a new index

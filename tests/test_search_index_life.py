@@ -4,6 +4,8 @@ is searched. Real SQLite, a real local archive, records as `sohoa process` store
 from __future__ import annotations
 
 import json
+import logging
+import os
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -14,9 +16,10 @@ from conftest import make_settings
 from storage_helpers import make_record
 from typer.testing import CliRunner
 
+import flows.pipeline
 from classify.review import as_corrected, correct
 from flows.cli import app
-from flows.pipeline import run_archive
+from flows.pipeline import archived_before, run_archive
 from sohoa.record import Record
 from storage import LocalArchive, index_archived, open_archive
 from storage.search import SearchIndex
@@ -77,6 +80,47 @@ def _rebuild(tmp_path: Path) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+def _squeezed(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _same_paper_again(tmp_path: Path, seed: str) -> Record:
+    """Another scan of the archived decision 15/QĐ-UBND of 19/11/2025 (what ``archived_before`` looks for)."""
+    record, _ = make_record(tmp_path / "again", seed)
+    return record
+
+
+def _duplicate_check(tmp_path: Path, seed: str) -> str | None:
+    record = _same_paper_again(tmp_path, seed)
+    try:
+        return archived_before(record, make_settings(tmp_path))
+    finally:
+        flows.pipeline._papers_in_flight.release(record.id)
+
+
+class _Said(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def said(monkeypatch: pytest.MonkeyPatch) -> Iterator[_Said]:
+    """The warnings of sohoa's loggers, each said anew (the duplicate check says an index gap once a process).
+    On the loggers themselves: the CLI's logging set-up (basicConfig(force=True)) takes caplog's off the root."""
+    monkeypatch.setattr(flows.pipeline, "_index_said", set(), raising=False)
+    handler = _Said()
+    loggers = [logging.getLogger(name) for name in ("sohoa", "storage")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
+
+
 def test_a_rebuild_puts_a_whole_new_index_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA60: `index rebuild` emptied the index and refilled it record by record: a search meanwhile saw 5, 6, 9 of
     11 records (on S3 a rebuild takes minutes). Now it builds a new file beside it and puts it in place at once: a
@@ -126,3 +170,72 @@ def _dead_pid() -> int:
     done = subprocess.Popen(["true"])
     done.wait()
     return done.pid
+
+
+def _damage(index_path: Path, how: str) -> None:
+    if how == "not a database":
+        index_path.write_text("not a database\n")
+    elif how == "truncated":
+        os.truncate(index_path, index_path.stat().st_size // 2)
+    else:  # emptied
+        os.truncate(index_path, 0)
+
+
+@pytest.mark.parametrize("how", ["not a database", "truncated", "emptied"])
+def test_a_damaged_index_is_said_as_such_and_rebuild_replaces_it(tmp_path: Path, how: str) -> None:
+    """QA60: a search.sqlite overwritten or truncated made `search` and `index rebuild` both fail as an internal
+    error ("lỗi nội bộ … file is not a database", exit 3): the documented remedy could not repair it. Now `search`
+    says the index is damaged and to rebuild it (exit 2, as with none), and `rebuild` replaces the file; an empty
+    file (it answered "0 results") is no index either."""
+    ids = _archive_three(tmp_path)
+    assert _rebuild(tmp_path)[0] == 0
+    index_path = tmp_path / "search.sqlite"
+    _damage(index_path, how)
+    journal = index_path.with_name("search.sqlite-journal")
+    journal.write_bytes(b"what a writer of the damaged file left")  # must not be taken for the new file's
+    for options in ((), ("--json",)):
+        code, output = _search(tmp_path, "UBND", *options)
+        said = _squeezed(output)
+        assert code == 2, output
+        assert f"chỉ mục tìm kiếm {index_path} bị hỏng" in said and f"the search index {index_path} is damaged" in said
+        assert "sohoa index rebuild" in said and "lỗi nội bộ" not in said and "internal error" not in said, output
+        if options:
+            assert json.loads(output)["exit_code"] == 2
+    code, output = _rebuild(tmp_path)
+    assert code == 0 and "3 record" in output, output
+    assert _hits(tmp_path, "UBND") == (sorted(ids), None)
+    assert not journal.exists()
+
+
+def test_a_folder_at_the_index_path_is_named(tmp_path: Path) -> None:
+    """QA60: a folder at the index path: `search` said to build the index with `index rebuild`, which then failed
+    as an internal error. Both now name the folder, a usage error (exit 2), and leave it."""
+    _archive_three(tmp_path)
+    index_path = tmp_path / "search.sqlite"
+    index_path.mkdir()
+    for code, output in (_search(tmp_path, "UBND"), _rebuild(tmp_path)):
+        said = _squeezed(output)
+        assert code == 2, output
+        assert f"{index_path}: là một thư mục, không phải chỉ mục tìm kiếm" in said, output
+        assert "is a folder, not the search index" in said and "lỗi nội bộ" not in said, output
+    assert index_path.is_dir()
+
+
+def test_a_record_archived_with_a_damaged_index_says_to_rebuild_it(tmp_path: Path, said: _Said) -> None:
+    """QA60: `process` warned "record …: not added to the search index: file is not a database", English only and
+    with no remedy. The record is archived all the same; the warning is bilingual and says to run `sohoa index
+    rebuild`; the duplicate check says the index is damaged."""
+    _archive_three(tmp_path)
+    index_path = tmp_path / "search.sqlite"
+    index_path.write_text("not a database\n")
+    record, files = make_record(tmp_path / "in", "new", doc_type="TB", number="11/TB-UBND", text=NOTICE)
+    archived = run_archive(record, files, make_settings(tmp_path))
+    assert (tmp_path / "archive" / str(archived.archive_prefix) / "record.json").is_file()
+    assert _duplicate_check(tmp_path, "rescan") is None
+    messages = [r.getMessage() for r in said.records]
+    added = [m for m in messages if f"record {record.id}: not added to the search index" in m]
+    assert len(added) == 1, messages
+    assert added[0].startswith(f"hồ sơ {record.id}: chưa được đưa vào chỉ mục tìm kiếm (chỉ mục bị hỏng"), added
+    assert "the index is damaged: file is not a database); run sohoa index rebuild" in added[0], added
+    assert any("is damaged (file is not a database): the check for an earlier" in m for m in messages), messages
+    assert index_path.read_text() == "not a database\n"  # left for `index rebuild` to replace
