@@ -355,6 +355,16 @@ def _damaged_index(index_path: Path, exc: BaseException) -> typer.Exit:
     )
 
 
+def _incomplete_index_warning(index_path: Path) -> str:
+    """What `search` says of an index that does not cover the archive (``SearchIndex.complete``)."""
+    return (
+        f"cảnh báo: chỉ mục tìm kiếm {index_path} chưa có đủ hồ sơ của kho (được tạo lại khi kho đã có hồ sơ), kết "
+        "quả có thể thiếu hồ sơ; hãy chạy sohoa index rebuild / warning: the search index "
+        f"{index_path} does not hold every record of the archive (it was made again when the archive already held "
+        "records), so results may miss records; run sohoa index rebuild"
+    )
+
+
 def _no_search_index(settings: Any, index_path: Path) -> None:
     """Refuse a search with no index at ``index_path`` (exit 2), creating nothing: a mistyped SOHOA_DATA_DIR used to
     be made, with an empty index in it, and answer "0 results", exit 0 — as a mistyped --archive once passed as an
@@ -658,12 +668,13 @@ def register(app: typer.Typer) -> None:
         try:
             with SearchIndex(index_path, create=False) as index:
                 hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+                warning = None if index.complete else _incomplete_index_warning(index_path)
         except (sqlite3.DatabaseError, DamagedIndexError) as exc:  # not a database, malformed, empty
             if not is_damage(exc):
                 raise
             raise _damaged_index(index_path, exc) from exc
         if as_json:
-            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
+            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits], "warning": warning})
             return
         table = Table(title=f"{len(hits)} kết quả / results")
         for column in SEARCH_COLUMNS:
@@ -683,6 +694,8 @@ def register(app: typer.Typer) -> None:
                 snippet,
             )
         out.print(table)
+        if warning:
+            out.print(f"[yellow]{escape(warning)}[/]")
 
     index_app = typer.Typer(
         help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",

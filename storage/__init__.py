@@ -3,6 +3,7 @@ the search index, BagIt export, the fixity audit, and the quarantine."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -153,7 +154,9 @@ def archived_sha256s(archive: BaseArchive) -> Iterator[str]:
 
 def index_archived(record: object, settings: Settings, *, unless_indexed: bool = False) -> bool:
     """Add an archived record to the search index (``unless_indexed``: only when it is not there yet); whether it
-    was added. A failure here is logged, never fatal (rebuildable)."""
+    was added. A failure here is logged, never fatal (rebuildable). An index made here, where there was none, is
+    complete only when the archive holds no other record (QA60: one deleted was made again holding one record, and
+    `search` answered "0 results" for the others); `search` says so of an index that is not."""
     import logging
 
     from sohoa.record import Record
@@ -162,9 +165,16 @@ def index_archived(record: object, settings: Settings, *, unless_indexed: bool =
     if not isinstance(record, Record):
         return False
 
+    def alone() -> bool:  # the archive's first two index entries: none but this record's
+        try:
+            first = itertools.islice(archived_sha256s(open_configured_archive(settings)), 2)
+            return all(sha == record.source.sha256 for sha in first)
+        except Exception:  # cannot tell: not known to be complete
+            return False
+
     path = search_index_path(settings)
     try:
-        with SearchIndex(path) as index:
+        with SearchIndex(path, complete_if_new=alone) as index:
             if unless_indexed and index.contains(record.id):
                 return False
             index.add(record)

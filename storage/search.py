@@ -11,7 +11,8 @@ after (quoted: only adjacent); a number or a day typed in full is compared with 
 issue date first, then found as a phrase (``7`` and ``07`` alike; see ``_plan``). The index is derived data:
 ``rebuild_index`` remakes it from the archive into a new file put in place at once (an index built before the
 spelling key finds old-style text only without diacritics until then); an older schema is migrated in place when
-opened (``SCHEMA_VERSION``).
+opened (``SCHEMA_VERSION``). Whether an index covers the whole archive is kept in it (``SearchIndex.complete``):
+one made anew while the archive already held records does not.
 """
 
 from __future__ import annotations
@@ -263,10 +264,11 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 class SearchIndex:
-    def __init__(self, path: Path, *, create: bool = True) -> None:
-        """The index at ``path``. ``create``: made there when there is none (or the file holds none, an empty one).
-        Without it nothing is made: a missing file is an error, a file without the index ``DamagedIndexError``, as
-        is one that is no SQLite database or a malformed one."""
+    def __init__(self, path: Path, *, create: bool = True, complete_if_new: bool | Callable[[], bool] = False) -> None:
+        """The index at ``path``. ``create``: made there when there is none (or the file holds none, an empty one),
+        and known as complete (``complete``) when ``complete_if_new`` says so — that the archive holds no record
+        but those it will be given. Without ``create`` nothing is made: a missing file is an error, a file without
+        the index ``DamagedIndexError``, as is one that is no SQLite database or a malformed one."""
         self.path = path
         self._create = create
         if create:
@@ -276,7 +278,7 @@ class SearchIndex:
             if not self._has_table("records"):
                 if not create:
                     raise DamagedIndexError(path, "it holds no search index")
-                self._make()
+                self._make(complete_if_new() if callable(complete_if_new) else complete_if_new)
             self._number_key_sql, self._source_label_sql = self._migrate()
         except (sqlite3.DatabaseError, DamagedIndexError) as exc:
             self.db.close()
@@ -300,7 +302,7 @@ class SearchIndex:
     def _has_table(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
 
-    def _make(self) -> None:
+    def _make(self, complete: bool) -> None:
         cols = ", ".join(_COLUMNS)
         with self.db:
             self.db.execute(
@@ -312,6 +314,21 @@ class SearchIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(record_id UNINDEXED, {cols},"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
+            self._set_complete(complete)
+
+    def _set_complete(self, complete: bool) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", ("1" if complete else "0",))
+
+    @property
+    def complete(self) -> bool:
+        """Whether the index covers the whole archive: made by ``rebuild``, or made for an archive that held no
+        other record. One made anew (deleted, say) while the archive already held records does not, until
+        ``sohoa index rebuild``; an index made before sohoa kept this (no ``meta`` table) counts as complete."""
+        if not self._has_table("meta"):
+            return True
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone()
+        return row is None or row[0] != "0"
 
     def _claim(self) -> None:
         """Begin a write (``BEGIN IMMEDIATE``) on the file now at the path: when a rebuild has put a new index
@@ -410,16 +427,20 @@ class SearchIndex:
         return {str(sha) for (sha,) in self.db.execute("SELECT sha256 FROM records")}
 
     def rebuild(self, records: Iterable[Record]) -> int:
-        """Drop everything and index these records (the archive is the source of truth), in place.
-        ``rebuild_index`` does it in a new file, put in place once done."""
+        """Drop everything and index these records (the archive is the source of truth), in place; then the index
+        is complete. ``rebuild_index`` does it in a new file, put in place once done."""
         self._claim()
         with self.db:
             for table in ("records", "exact", "folded"):
                 self.db.execute(f"DELETE FROM {table}")
+            self._set_complete(False)  # until every record is in
         count = 0
         for record in records:
             self.add(record)
             count += 1
+        self._claim()
+        with self.db:
+            self._set_complete(True)
         return count
 
     def search(

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sqlite3
 import subprocess
 from collections.abc import Iterator
 from datetime import date
@@ -239,3 +240,69 @@ def test_a_record_archived_with_a_damaged_index_says_to_rebuild_it(tmp_path: Pat
     assert "the index is damaged: file is not a database); run sohoa index rebuild" in added[0], added
     assert any("is damaged (file is not a database): the check for an earlier" in m for m in messages), messages
     assert index_path.read_text() == "not a database\n"  # left for `index rebuild` to replace
+
+
+def _archive_ids(tmp_path: Path) -> list[str]:
+    return [record.id for record in open_archive(tmp_path / "archive").records()]
+
+
+def test_an_index_made_again_by_a_write_says_it_misses_records(tmp_path: Path, said: _Said) -> None:
+    """QA60: with search.sqlite deleted, `review set` (or `process`) made it again holding that one record, and
+    `search` then answered "0 results", exit 0, for records in the archive; the duplicate check missed an earlier
+    copy. Now such an index knows it is incomplete: `search` says so in both languages (table and --json
+    `warning`), and so does the duplicate check, until `sohoa index rebuild`. The first record of a new archive
+    makes a complete one: nothing to warn of."""
+    new_archive = tmp_path / "new"
+    first, files = make_record(new_archive / "in", "first")
+    run_archive(first, files, make_settings(new_archive))
+    assert _hits(new_archive, "15/QĐ-UBND") == ([first.id], None)
+    assert f"record {first.id}" in str(_duplicate_check(new_archive, "rescan"))
+    assert not [r for r in said.records if "search index" in r.getMessage()]
+
+    qd, tb, _ = _archive_three(tmp_path)
+    index_path = tmp_path / "search.sqlite"
+    assert not index_path.exists()
+    fixed = CliRunner().invoke(
+        app,
+        [
+            "review",
+            "set",
+            tb,
+            "--subject",
+            "Lịch tiếp công dân tháng 12",
+            "--no-retrain",
+        ],
+        env={"SOHOA_DATA_DIR": str(tmp_path)},
+    )
+    assert fixed.exit_code == 0, fixed.output
+    assert index_path.is_file()  # made again, holding the corrected record only
+    hits, warning = _hits(tmp_path, "15/QĐ-UBND")
+    assert hits == [] and warning is not None, warning
+    assert "cảnh báo" in warning and "kết quả có thể thiếu hồ sơ" in warning, warning
+    assert "results may miss records; run sohoa index rebuild" in warning, warning
+    assert warning.index("cảnh báo") < warning.index(" / warning:")  # Vietnamese first
+    code, table = _search(tmp_path, "15/QĐ-UBND")
+    assert code == 0 and _squeezed(warning) in _squeezed(table), table
+    assert _hits(tmp_path, "lịch tiếp công dân")[0] == [tb]
+
+    # the pipeline's archive step makes it again the same way, and the duplicate check says it cannot be trusted
+    index_path.unlink()
+    late, files = make_record(tmp_path / "in", "late", doc_type="TB", number="09/TB-UBND", text=NOTICE)
+    run_archive(late, files, make_settings(tmp_path))
+    assert _hits(tmp_path, "UBND") == ([late.id], warning)
+    assert _duplicate_check(tmp_path, "rescan") is None  # the decision is not in this index: nothing to compare
+    gaps = [r.getMessage() for r in said.records if "the check for an earlier archived copy" in r.getMessage()]
+    assert len(gaps) == 1 and "does not hold every record of the archive" in gaps[0], gaps
+    assert gaps[0].startswith("chỉ mục tìm kiếm") and "run sohoa index rebuild" in gaps[0], gaps
+
+    code, output = _rebuild(tmp_path)
+    assert code == 0 and "4 record" in output, output
+    assert _hits(tmp_path, "UBND") == (sorted([*_archive_ids(tmp_path)]), None)
+    assert "cảnh báo" not in _search(tmp_path, "15/QĐ-UBND")[1]
+    assert f"possibly archived before: record {qd}" in str(_duplicate_check(tmp_path, "rescan-2"))
+
+    # an index made before sohoa kept whether it is complete counts as complete
+    with sqlite3.connect(index_path) as db:
+        db.execute("DROP TABLE meta")
+    db.close()
+    assert _hits(tmp_path, "UBND")[1] is None
