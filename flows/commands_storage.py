@@ -620,8 +620,9 @@ def register(app: typer.Typer) -> None:
         "  sohoa search 'Đinh Thị Hoà'       # the name together first\n\n"
         "  sohoa search '\"tiếp công dân\" kết luận'   # quoted: together\n\n"
         "  sohoa search 3/5/2025             # issued that day (ngày 3 tháng 5…)\n\n"
-        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
-        "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
+        "Exit codes: 0 searched (even with no hits; an index that lacks records of the archive is warned of); 2 "
+        "usage (a type code that does not exist, a bad date, no search index: a mistyped SOHOA_DATA_DIR, or one to "
+        "build with `sohoa index rebuild`; a damaged index, which that replaces; a folder at the index's path)."
     )
     def search(
         query: Annotated[
@@ -706,8 +707,10 @@ def register(app: typer.Typer) -> None:
     @index_app.command(
         "rebuild",
         epilog="Examples:\n\n  sohoa index rebuild\n\n  sohoa index rebuild --archive s3://sohoa/xa\n\n"
-        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage; 3 "
-        "archive unavailable.",
+        "A new index is built beside the old one and takes its place once done: searches meanwhile read the old "
+        "one whole; a damaged one is replaced.\n\n"
+        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage (a "
+        "folder at the index's path); 3 archive unavailable, or the index cannot be written.",
     )
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
