@@ -367,9 +367,8 @@ def register(app: typer.Typer) -> None:
         acknowledged = acknowledge(record, settings, actor) if ack else []
         from classify.review import as_corrected
         from flows.pipeline import archive_write_lock
-        from storage import archive_location, search_index_path
+        from storage import archive_location, index_archived
         from storage.ledger import Ledger
-        from storage.search import SearchIndex
 
         with archive_write_lock(archive_location(settings)):  # the ledger has one writer at a time (a batch may run)
             if fixed is not None:
@@ -393,11 +392,10 @@ def register(app: typer.Typer) -> None:
                     tool="sohoa review",
                     detail="; ".join(acknowledged) or "no reason open",
                 )
-        model_path = None
-        if fixed is not None:
-            with SearchIndex(search_index_path(settings)) as index:  # found by the number the officer gave it
-                index.add(as_corrected(record, settings))
-            model_path = retrain_after_correction(settings) if retrain else None
+            if fixed is not None:  # found by the number the officer gave it; under the lock, as an index rebuild
+                # catches up what was written meanwhile (a damaged index: said, the correction stands)
+                index_archived(as_corrected(record, settings), settings)
+        model_path = retrain_after_correction(settings) if fixed is not None and retrain else None
         still = open_reasons(record, settings)
         if as_json:
             shown = fixed or correction_of(settings, record.id) or record.classification

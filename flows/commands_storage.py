@@ -4,6 +4,8 @@ audit."""
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -296,6 +298,73 @@ def _check_folder_path(out_dir: Path, start: Path, label: str, takes: str) -> No
             raise _fail(f"{label} {out_dir}: không phải thư mục / not a folder{where}: {takes}", path=out_dir)
 
 
+def _indexed_meanwhile(index: Any, store: Any, settings: Any, since: float, damaged: list[DamagedRecord]) -> int:
+    """What `index rebuild` adds under the archive write lock, before its new index takes the old one's place: the
+    records archived while it read the archive (their writers added them to the old file) and, again, those an
+    officer corrected meanwhile (``review set`` writes the correction, then indexes it under that lock). The number
+    of records added."""
+    from classify.review import as_corrected, corrections_dir
+    from storage import archived_sha256s
+    from storage.base import DamagedRecordError
+
+    known = index.sha256s() | {lost.sha256 for lost in damaged}
+    new = [sha for sha in archived_sha256s(store) if sha not in known]
+    folder = corrections_dir(settings)
+    # a second or two of slack: a file system's times may be that coarse, and indexing one twice costs nothing
+    corrected = [
+        path.stem
+        for path in (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+        if path.name.count(".") == 1 and path.stat().st_mtime >= since - 2  # not ID.acknowledged.json
+    ]
+    added = 0
+    for sha, record_id in [(sha, None) for sha in new] + [(None, rid) for rid in corrected]:
+        try:
+            record = store.find(sha) if sha else store.get(record_id)
+        except DamagedRecordError as exc:
+            if exc.damaged.sha256 not in known:
+                damaged.append(exc.damaged)
+                known.add(exc.damaged.sha256)
+            continue
+        if record is not None:
+            index.add(as_corrected(record, settings))
+            added += 1 if sha else 0
+    return added
+
+
+def _index_is_a_folder(index_path: Path) -> typer.Exit:
+    """A folder where the search index goes: a usage error naming it (`index rebuild` failed as an internal error)."""
+    from flows.cli import _fail
+
+    return _fail(
+        f"{index_path}: là một thư mục, không phải chỉ mục tìm kiếm; hãy chuyển nó đi (hoặc đặt SOHOA_SEARCH_INDEX) "
+        "rồi chạy sohoa index rebuild / is a folder, not the search index: move it away (or set SOHOA_SEARCH_INDEX) "
+        "and run sohoa index rebuild",
+        path=index_path,
+    )
+
+
+def _damaged_index(index_path: Path, exc: BaseException) -> typer.Exit:
+    """The file at the index's path is not a search index that can be read (QA60: `search` and `index rebuild`
+    both said "internal error … file is not a database"): exit 2, as with no index, saying the remedy."""
+    from flows.cli import _fail
+
+    return _fail(
+        f"chỉ mục tìm kiếm {index_path} bị hỏng ({exc}): hãy làm lại từ kho lưu trữ bằng sohoa index rebuild / the "
+        f"search index {index_path} is damaged ({exc}): remake it from the archive with sohoa index rebuild",
+        path=index_path,
+    )
+
+
+def _incomplete_index_warning(index_path: Path) -> str:
+    """What `search` says of an index that does not cover the archive (``SearchIndex.complete``)."""
+    return (
+        f"cảnh báo: chỉ mục tìm kiếm {index_path} chưa có đủ hồ sơ của kho (được tạo lại khi kho đã có hồ sơ), kết "
+        "quả có thể thiếu hồ sơ; hãy chạy sohoa index rebuild / warning: the search index "
+        f"{index_path} does not hold every record of the archive (it was made again when the archive already held "
+        "records), so results may miss records; run sohoa index rebuild"
+    )
+
+
 def _no_search_index(settings: Any, index_path: Path) -> None:
     """Refuse a search with no index at ``index_path`` (exit 2), creating nothing: a mistyped SOHOA_DATA_DIR used to
     be made, with an empty index in it, and answer "0 results", exit 0 — as a mistyped --archive once passed as an
@@ -551,8 +620,9 @@ def register(app: typer.Typer) -> None:
         "  sohoa search 'Đinh Thị Hoà'       # the name together first\n\n"
         "  sohoa search '\"tiếp công dân\" kết luận'   # quoted: together\n\n"
         "  sohoa search 3/5/2025             # issued that day (ngày 3 tháng 5…)\n\n"
-        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
-        "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
+        "Exit codes: 0 searched (even with no hits; an index that lacks records of the archive is warned of); 2 "
+        "usage (a type code that does not exist, a bad date, no search index: a mistyped SOHOA_DATA_DIR, or one to "
+        "build with `sohoa index rebuild`; a damaged index, which that replaces; a folder at the index's path)."
     )
     def search(
         query: Annotated[
@@ -577,7 +647,7 @@ def register(app: typer.Typer) -> None:
         together above words apart, exact-diacritic matches first."""
         from flows.cli import _day_option, _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
-        from storage.search import SearchIndex
+        from storage.search import DamagedIndexError, SearchIndex, is_damage
 
         _errors_as_json(as_json)
         settings = _settings()
@@ -592,12 +662,20 @@ def register(app: typer.Typer) -> None:
         if not any(ch.isalnum() for ch in query):
             raise _fail(f"{query!r}: không có từ nào để tìm / no word to search for (sohoa list shows every record)")
         index_path = search_index_path(settings)
+        if index_path.is_dir():
+            raise _index_is_a_folder(index_path)
         if not index_path.is_file():
             _no_search_index(settings, index_path)
-        with SearchIndex(index_path) as index:
-            hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+        try:
+            with SearchIndex(index_path, create=False) as index:
+                hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+                warning = None if index.complete else _incomplete_index_warning(index_path)
+        except (sqlite3.DatabaseError, DamagedIndexError) as exc:  # not a database, malformed, empty
+            if not is_damage(exc):
+                raise
+            raise _damaged_index(index_path, exc) from exc
         if as_json:
-            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits]})
+            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits], "warning": warning})
             return
         table = Table(title=f"{len(hits)} kết quả / results")
         for column in SEARCH_COLUMNS:
@@ -617,6 +695,8 @@ def register(app: typer.Typer) -> None:
                 snippet,
             )
         out.print(table)
+        if warning:
+            out.print(f"[yellow]{escape(warning)}[/]")
 
     index_app = typer.Typer(
         help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",
@@ -627,20 +707,40 @@ def register(app: typer.Typer) -> None:
     @index_app.command(
         "rebuild",
         epilog="Examples:\n\n  sohoa index rebuild\n\n  sohoa index rebuild --archive s3://sohoa/xa\n\n"
-        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage; 3 "
-        "archive unavailable.",
+        "A new index is built beside the old one and takes its place once done: searches meanwhile read the old "
+        "one whole; a damaged one is replaced.\n\n"
+        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage (a "
+        "folder at the index's path); 3 archive unavailable, or the index cannot be written.",
     )
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
         from classify.review import as_corrected
-        from flows.cli import out
-        from storage import search_index_path
-        from storage.search import SearchIndex
+        from flows.cli import _fail, out
+        from flows.pipeline import archive_write_lock
+        from storage import archive_location, search_index_path
+        from storage.search import rebuild_index
 
         settings, store = _open(archive)
+        index_path = search_index_path(settings)
+        if index_path.is_dir():
+            raise _index_is_a_folder(index_path)
         damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
-        with SearchIndex(search_index_path(settings)) as index:
-            count = index.rebuild(as_corrected(record, settings) for record in store.records(damaged))
+        started = time.time()
+        try:
+            # built beside the index and put in its place at once, under the archive write lock (QA60: a search
+            # meanwhile saw 5, 6, 9 of 11 records; a damaged file could not be replaced)
+            count = rebuild_index(
+                index_path,
+                (as_corrected(record, settings) for record in store.records(damaged)),
+                catch_up=lambda index: _indexed_meanwhile(index, store, settings, started, damaged),
+                lock=lambda: archive_write_lock(archive_location(settings)),
+            )
+        except sqlite3.OperationalError as exc:  # the folder not writable, the old index held by a writer
+            raise _fail(
+                f"không ghi được chỉ mục tìm kiếm / could not write the search index {index_path} ({exc})",
+                3,
+                path=index_path,
+            ) from exc
         _say_damaged(damaged)
         out.print(
             f"đã đưa {count} hồ sơ vào chỉ mục tìm kiếm / indexed {count} record(s) from {store.location}"
