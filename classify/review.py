@@ -95,25 +95,41 @@ def open_reasons(record: Record, settings: Any) -> list[str]:
     """The record's review reasons still open: a correction settles the classification's, an acknowledgement the
     ones it names; the others stay (a correction of the type used to settle a possible merge too)."""
     corrected = correction_of(settings, record.id) is not None
-    done = set(acknowledged_of(settings, record.id))
+    return _still_open(record, corrected, acknowledged_of(settings, record.id))
+
+
+def _still_open(record: Record, corrected: bool, acknowledged: Iterable[str]) -> list[str]:
+    """``open_reasons`` of a record ``corrected`` or not, whose ``acknowledged`` reasons an officer has seen."""
+    done = set(acknowledged)
     return [r for r in record.review_reasons if r not in done and not (corrected and is_classification_reason(r))]
+
+
+def reasons_waiting(record: Record, settings: Any, corrected: bool | None = None) -> list[str] | None:
+    """The record's review reasons still open (``open_reasons``; empty for one flagged without a reason) when it
+    waits for review (``waits_for_review``), else None: both from one read of its correction and of its
+    acknowledgement (`get` and `review list` asked one, then the other, reading each twice). ``corrected``: whether
+    an officer corrected it, when the caller has read its correction (None: read here)."""
+    if not record.needs_review:
+        return None
+    if corrected is None:
+        corrected = correction_of(settings, record.id) is not None
+    acknowledged = _acknowledged_path(settings, record.id).exists()
+    still = _still_open(record, corrected, acknowledged_of(settings, record.id) if acknowledged else [])
+    # neither corrected nor acknowledged: it waits, whatever its reasons; else while a reason is still open
+    return still if still or not (corrected or acknowledged) else None
 
 
 def waits_for_review(record: Record, settings: Any) -> bool:
     """Archived with ``needs_review`` and not yet settled: neither corrected nor acknowledged, or with a reason still
     open (``open_reasons``)."""
-    if not record.needs_review:
-        return False
-    if correction_of(settings, record.id) is None and not _acknowledged_path(settings, record.id).exists():
-        return True
-    return bool(open_reasons(record, settings))
+    return reasons_waiting(record, settings) is not None
 
 
-def pending(records: Iterable[Record], settings: Any) -> Iterator[Record]:
-    """Records that wait for review (``waits_for_review``)."""
+def pending(records: Iterable[Record], settings: Any) -> Iterator[tuple[Record, list[str]]]:
+    """Records that wait for review (``waits_for_review``), each with its reasons still open (``reasons_waiting``)."""
     for record in records:
-        if waits_for_review(record, settings):
-            yield record
+        if (still := reasons_waiting(record, settings)) is not None:
+            yield record, still
 
 
 def acknowledge(record: Record, settings: Any, actor: str = "officer") -> list[str]:

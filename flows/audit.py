@@ -92,6 +92,11 @@ class RecordAudit(BaseModel):
         description="not in the archive's index: a run killed while archiving it left its record.json and files "
         "stored (the archive and ledger problems name it; `sohoa ledger finish` finishes it)",
     )
+    sidecar_checked: bool = Field(
+        default=True,
+        description="its record.json was checked against the SHA-256 its 'archived' ledger entry recorded; False "
+        "for a record archived before 2026-11-30 16:38 UTC, whose entry has none (a rewrite of it is not detected)",
+    )
     doc_type: str | None = Field(default=None, description="the type as archived (sohoa read it)")
     number: str | None = Field(default=None, description="the number as archived")
     corrected: bool = Field(
@@ -204,6 +209,7 @@ class ArchiveAuditReport(BaseModel):
             "renewal_skipped": sum(r.renewal == "skipped" for r in records),
             "failed": sum(r.failed for r in records),
             "interrupted_writes": sum(r.interrupted_write for r in records),
+            "sidecar_unchecked": sum(not r.sidecar_checked for r in records),
             "ledger_entries": self.ledger_entries,
             "ledger_problems": len(self.ledger_problems),
         }
@@ -258,6 +264,20 @@ class ArchiveAuditReport(BaseModel):
         return "\n".join(lines)
 
 
+def unchecked_sidecars_warning(record_ids: list[str]) -> str:
+    """What the audit cannot prove for records archived before the ledger kept their record.json's SHA-256 (sohoa
+    before 2026-11-30 16:38 UTC): a rewrite of their record.json — a number changed — passes every check. Said,
+    not failed: the office learns how much of its archive the check covers (QA61: an upgraded archive's audit said
+    OK after such a rewrite, and nothing said those records were outside the check)."""
+    named = ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
+    count = len(record_ids)
+    return (
+        f"{count} hồ sơ lưu trữ trước 30/11/2026 không có mã SHA-256 của record.json trong sổ nhật ký: record.json "
+        f"của chúng bị sửa thì không lệnh nào phát hiện ({named}) / {count} record(s) archived before 2026-11-30 have "
+        f"no record.json SHA-256 in the ledger: a rewrite of their record.json is not detected ({named})"
+    )
+
+
 # The counts of the audit, in words for the Prefect artifact's table (the JSON keeps the keys)
 COUNT_WORDS: dict[str, str] = {
     "records": "hồ sơ / records",
@@ -273,6 +293,7 @@ COUNT_WORDS: dict[str, str] = {
     "renewal_skipped": "bỏ qua gia hạn / renewal skipped",
     "failed": "hồ sơ có lỗi / records with problems",
     "interrupted_writes": "lưu bị gián đoạn / interrupted archive writes",
+    "sidecar_unchecked": "record.json chưa có mã trong sổ nhật ký / record.json with no hash in the ledger",
     "ledger_entries": "mục sổ nhật ký / ledger entries",
     "ledger_problems": "vấn đề sổ nhật ký / ledger problems",
 }
@@ -598,6 +619,7 @@ class _Auditor:
             record_id=record.id,
             path=record.archive_prefix,
             interrupted_write=not indexed,
+            sidecar_checked=record.id in self.sidecars,
             doc_type=c.doc_type if c else None,
             number=c.number if c else None,
             corrected=fixed is not None,
@@ -924,5 +946,7 @@ def audit_archive(
     report.ledger_entries, report.ledger_problems, report.archive_problems = check_ledger(settings)
     warning = anchor_warning(_existing_archive(settings), bool(settings.tsa_url))
     report.ledger_warnings = [warning] if warning else []
+    if unchecked := [r.record_id for r in report.records if not r.sidecar_checked]:
+        report.ledger_warnings.append(unchecked_sidecars_warning(unchecked))
     report.finished_at = datetime.now(UTC)
     return report

@@ -35,7 +35,6 @@ from typer._click import exceptions as click_exceptions  # typer ships its own C
 from typer.core import TyperGroup
 
 from flows.commands_storage import ARCHIVE_HELP
-from sohoa import __version__
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
 from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable
 from sohoa.settings import Settings, load_settings
@@ -116,7 +115,9 @@ reopen_consoles()
 
 def _version(value: bool) -> None:
     if value:
-        print(f"sohoa {__version__}")
+        from sohoa import version_said
+
+        print(version_said())
         raise typer.Exit()
 
 
@@ -892,9 +893,12 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
     counts = payload["counts"]
+    # the export hint only when the batch archived something: a rerun's records belong to their first batches, and
+    # `export --batch` of this one said "no archived record" (QA61)
+    export_hint = " (sohoa export --batch ID OUT)" if counts[Outcome.ARCHIVED.value] else ""
     out.print(
         f"Kho lưu trữ / archive: {payload['archive']}\nKhu cách ly / quarantine: {payload['quarantine']}\n"
-        f"Lô / batch: {payload.get('batch_id', '')} (sohoa export --batch ID OUT)\n"
+        f"Lô / batch: {payload.get('batch_id', '')}{export_hint}\n"
         f"Tổng / total {counts['total']}: "
         + ", ".join(f"{OUTCOME_WORDS[outcome]} {counts[outcome.value]}" for outcome in Outcome)
         + (

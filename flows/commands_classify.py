@@ -196,7 +196,7 @@ def register(app: typer.Typer) -> None:
     def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
-        from classify.review import open_reasons, pending, reason_in_both, reason_in_vietnamese
+        from classify.review import pending, reason_in_both, reason_in_vietnamese
         from flows.commands_storage import _say_damaged
         from storage import ArchiveUnavailableError, DamagedRecord
 
@@ -215,10 +215,10 @@ def register(app: typer.Typer) -> None:
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
                 "confidence": r.classification.confidence if r.classification else None,
-                "reasons": (still := open_reasons(r, settings)),
+                "reasons": still,
                 "reasons_vi": [reason_in_vietnamese(reason) for reason in still],
             }
-            for r in waiting
+            for r, still in waiting  # its reasons still open, read once with whether it waits
         ]
         if as_json:
             cli._print_json(
@@ -323,18 +323,19 @@ def register(app: typer.Typer) -> None:
         when = cli._day_option("--date", issued_on) if issued_on is not None else None
         settings, archive_ = _open(archive)
         try:
-            record = archive_.get(record_id)
+            found = archive_.get_as_read(record_id)  # checked below as read: only its ledger entry is read for it
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         except DamagedRecordError as exc:  # its record.json not JSON: nothing to correct it from (as `get`)
             raise cli._fail(str(exc), cli.EXIT_NOT_RIGHT) from exc
-        if record is None:
+        if found is None:
             raise cli._fail(
                 f"{record_id}: không có hồ sơ này trong kho / no such record in {archive_.location} "
                 "(sohoa review list, sohoa list show the record ids)",
                 cli.EXIT_NOT_RIGHT,
             )
-        _check_unchanged(archive_, record)
+        _check_unchanged(archive_, found)
+        record = found.record
         actor = default_actor()
         fixed = None
         warning = None
@@ -366,9 +367,8 @@ def register(app: typer.Typer) -> None:
         acknowledged = acknowledge(record, settings, actor) if ack else []
         from classify.review import as_corrected
         from flows.pipeline import archive_write_lock
-        from storage import archive_location, search_index_path
+        from storage import archive_location, index_archived
         from storage.ledger import Ledger
-        from storage.search import SearchIndex
 
         with archive_write_lock(archive_location(settings)):  # the ledger has one writer at a time (a batch may run)
             if fixed is not None:
@@ -392,11 +392,10 @@ def register(app: typer.Typer) -> None:
                     tool="sohoa review",
                     detail="; ".join(acknowledged) or "no reason open",
                 )
-        model_path = None
-        if fixed is not None:
-            with SearchIndex(search_index_path(settings)) as index:  # found by the number the officer gave it
-                index.add(as_corrected(record, settings))
-            model_path = retrain_after_correction(settings) if retrain else None
+            if fixed is not None:  # found by the number the officer gave it; under the lock, as an index rebuild
+                # catches up what was written meanwhile (a damaged index: said, the correction stands)
+                index_archived(as_corrected(record, settings), settings)
+        model_path = retrain_after_correction(settings) if fixed is not None and retrain else None
         still = open_reasons(record, settings)
         if as_json:
             shown = fixed or correction_of(settings, record.id) or record.classification

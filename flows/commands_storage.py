@@ -4,6 +4,8 @@ audit."""
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -74,8 +76,9 @@ def _no_archive(store: Any) -> str:
 
 def _check_unchanged(store: Any, record: Any) -> None:
     """A usage error, exit 1, unless the record's record.json is the one its ledger entry recorded
-    (``storage.ledger.verified_record``): what `get` and `export` refuse, nothing may act on either — `review set`
-    and `hold` wrote ledger entries and a correction for a rewritten record.json, exit 0 (QA59)."""
+    (``storage.ledger.verified_record``; ``record`` as ``_record`` read it, so only the ledger entry is read): what
+    `get` and `export` refuse, nothing may act on either — `review set` and `hold` wrote ledger entries and a
+    correction for a rewritten record.json, exit 0 (QA59)."""
     from flows.cli import _fail
     from storage import ArchiveIntegrityError, DamagedRecordError
     from storage.ledger import verified_record
@@ -87,6 +90,8 @@ def _check_unchanged(store: Any, record: Any) -> None:
 
 
 def _record(store: Any, record_id: str) -> Any:
+    """The record ``record_id`` as read (``storage.base.RecordAsRead``: its record.json bytes and the number of its
+    "archived" ledger entry with it, for ``verified_record``), or a usage error (exit 1 when it is not there)."""
     import re
 
     from flows.cli import _fail
@@ -97,7 +102,7 @@ def _record(store: Any, record_id: str) -> Any:
             f"{record_id!r}: không phải mã hồ sơ / not a record id: 16 hex digits (8 are enough), as `sohoa list` shows"
         )
     try:
-        record = store.get(record_id)
+        record = store.get_as_read(record_id)
     except ArchiveUnavailableError as exc:  # e.g. a file where the index folder should be: not "no such record"
         raise _fail(str(exc), 3) from exc
     except DamagedRecordError as exc:  # its record.json not JSON: 1, as one rewritten (nothing handed out)
@@ -293,6 +298,73 @@ def _check_folder_path(out_dir: Path, start: Path, label: str, takes: str) -> No
             raise _fail(f"{label} {out_dir}: không phải thư mục / not a folder{where}: {takes}", path=out_dir)
 
 
+def _indexed_meanwhile(index: Any, store: Any, settings: Any, since: float, damaged: list[DamagedRecord]) -> int:
+    """What `index rebuild` adds under the archive write lock, before its new index takes the old one's place: the
+    records archived while it read the archive (their writers added them to the old file) and, again, those an
+    officer corrected meanwhile (``review set`` writes the correction, then indexes it under that lock). The number
+    of records added."""
+    from classify.review import as_corrected, corrections_dir
+    from storage import archived_sha256s
+    from storage.base import DamagedRecordError
+
+    known = index.sha256s() | {lost.sha256 for lost in damaged}
+    new = [sha for sha in archived_sha256s(store) if sha not in known]
+    folder = corrections_dir(settings)
+    # a second or two of slack: a file system's times may be that coarse, and indexing one twice costs nothing
+    corrected = [
+        path.stem
+        for path in (sorted(folder.glob("*.json")) if folder.is_dir() else [])
+        if path.name.count(".") == 1 and path.stat().st_mtime >= since - 2  # not ID.acknowledged.json
+    ]
+    added = 0
+    for sha, record_id in [(sha, None) for sha in new] + [(None, rid) for rid in corrected]:
+        try:
+            record = store.find(sha) if sha else store.get(record_id)
+        except DamagedRecordError as exc:
+            if exc.damaged.sha256 not in known:
+                damaged.append(exc.damaged)
+                known.add(exc.damaged.sha256)
+            continue
+        if record is not None:
+            index.add(as_corrected(record, settings))
+            added += 1 if sha else 0
+    return added
+
+
+def _index_is_a_folder(index_path: Path) -> typer.Exit:
+    """A folder where the search index goes: a usage error naming it (`index rebuild` failed as an internal error)."""
+    from flows.cli import _fail
+
+    return _fail(
+        f"{index_path}: là một thư mục, không phải chỉ mục tìm kiếm; hãy chuyển nó đi (hoặc đặt SOHOA_SEARCH_INDEX) "
+        "rồi chạy sohoa index rebuild / is a folder, not the search index: move it away (or set SOHOA_SEARCH_INDEX) "
+        "and run sohoa index rebuild",
+        path=index_path,
+    )
+
+
+def _damaged_index(index_path: Path, exc: BaseException) -> typer.Exit:
+    """The file at the index's path is not a search index that can be read (QA60: `search` and `index rebuild`
+    both said "internal error … file is not a database"): exit 2, as with no index, saying the remedy."""
+    from flows.cli import _fail
+
+    return _fail(
+        f"chỉ mục tìm kiếm {index_path} bị hỏng ({exc}): hãy làm lại từ kho lưu trữ bằng sohoa index rebuild / the "
+        f"search index {index_path} is damaged ({exc}): remake it from the archive with sohoa index rebuild",
+        path=index_path,
+    )
+
+
+def _incomplete_index_warning(index_path: Path) -> str:
+    """What `search` says of an index that does not cover the archive (``SearchIndex.complete``)."""
+    return (
+        f"cảnh báo: chỉ mục tìm kiếm {index_path} chưa có đủ hồ sơ của kho (được tạo lại khi kho đã có hồ sơ), kết "
+        "quả có thể thiếu hồ sơ; hãy chạy sohoa index rebuild / warning: the search index "
+        f"{index_path} does not hold every record of the archive (it was made again when the archive already held "
+        "records), so results may miss records; run sohoa index rebuild"
+    )
+
+
 def _no_search_index(settings: Any, index_path: Path) -> None:
     """Refuse a search with no index at ``index_path`` (exit 2), creating nothing: a mistyped SOHOA_DATA_DIR used to
     be made, with an empty index in it, and answer "0 results", exit 0 — as a mistyped --archive once passed as an
@@ -468,7 +540,7 @@ def register(app: typer.Typer) -> None:
     )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
-        from classify.review import as_corrected, waits_for_review
+        from classify.review import as_corrected, reasons_waiting
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from sohoa.record import STATE_WORDS, in_words
         from storage import ArchiveUnavailableError
@@ -479,9 +551,9 @@ def register(app: typer.Typer) -> None:
         rows: list[dict[str, Any]] = []
         damaged: list[DamagedRecord] = []  # listed apart, each named; the others are listed all the same
         try:
-            records = list(store.records(damaged))
-            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it)
-            records, changed = unchanged_records(store, records)
+            # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it);
+            # checked as read (index entry, record.json): per record only its ledger entry is read for it
+            records, changed = unchanged_records(store, store.records_as_read(damaged))
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
         damaged += changed
@@ -502,7 +574,7 @@ def register(app: typer.Typer) -> None:
                     "state": record.state.value,
                     # still waiting, as `review list` says: a correction or an acknowledgement settles it (it was
                     # the flag as archived, true for ever after `review set --ack`); `flagged`: as archived
-                    "needs_review": waits_for_review(archived, settings),
+                    "needs_review": reasons_waiting(archived, settings, corrected=record is not archived) is not None,
                     "flagged": archived.needs_review,
                     "corrected": record is not archived,
                     "path": record.archive_prefix,
@@ -562,11 +634,12 @@ def register(app: typer.Typer) -> None:
         if out_dir is not None:
             _check_out_folder(out_dir)
         settings, store = _open(archive)
-        record = _record(store, record_id)
+        found = _record(store, record_id)
         try:
             # a rewritten record.json was shown and copied out, exit 0; one ledger entry is read (records archived
-            # before 2026-12-01: the whole ledger, their index entry does not say where theirs is)
-            record, sidecar = verified_record(store, record)
+            # before 2026-12-01: the whole ledger, their index entry does not say where theirs is), the record.json
+            # checked as `_record` read it
+            record, sidecar = verified_record(store, found)
         except ArchiveIntegrityError as exc:
             raise _fail(str(exc), 1) from exc
         written: list[str] = []
@@ -596,10 +669,11 @@ def register(app: typer.Typer) -> None:
             retained = store.retention(record)
         except StageError:  # retention is a detail here: the record itself was read
             retained = []
-        from classify.review import open_reasons, waits_for_review
+        from classify.review import reasons_waiting
 
         # a correction settles the classification's reasons only; the others show until `review set --ack`
-        waiting = (open_reasons(record, settings) or ["yes"]) if waits_for_review(record, settings) else []
+        still = reasons_waiting(record, settings, corrected=correction is not None)
+        waiting = (still or ["yes"]) if still is not None else []
         summary = record_summary(record, correction, retained, waiting)
         out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
@@ -611,8 +685,9 @@ def register(app: typer.Typer) -> None:
         "  sohoa search '\"tiếp công dân\" kết luận'   # quoted: together\n\n"
         "  sohoa search 3/5/2025             # issued that day (ngày 3 tháng 5…)\n\n"
         "  sohoa search 'Thông báo số 08/TB-UBND ngày 05/9/2025'   # a citation: that record first\n\n"
-        "Exit codes: 0 searched (even with no hits); 2 usage (a type code that does not exist, a bad date, no "
-        "search index: a mistyped SOHOA_DATA_DIR, or one to build with `sohoa index rebuild`)."
+        "Exit codes: 0 searched (even with no hits; an index that lacks records of the archive is warned of); 2 "
+        "usage (a type code that does not exist, a bad date, no search index: a mistyped SOHOA_DATA_DIR, or one to "
+        "build with `sohoa index rebuild`; a damaged index, which that replaces; a folder at the index's path)."
     )
     def search(
         query: Annotated[
@@ -653,7 +728,7 @@ def register(app: typer.Typer) -> None:
         own first, words typed together above words apart, exact-diacritic matches first."""
         from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
-        from storage.search import SearchIndex
+        from storage.search import DamagedIndexError, SearchIndex, is_damage
 
         _errors_as_json(as_json)
         settings = _settings()
@@ -668,16 +743,24 @@ def register(app: typer.Typer) -> None:
         if not any(ch.isalnum() for ch in query):
             raise _fail(f"{query!r}: không có từ nào để tìm / no word to search for (sohoa list shows every record)")
         index_path = search_index_path(settings)
+        if index_path.is_dir():
+            raise _index_is_a_folder(index_path)
         if not index_path.is_file():
             _no_search_index(settings, index_path)
-        with SearchIndex(index_path) as index:
-            hits = index.search(query, doc_type=doc_types, date_from=start, date_to=end, limit=limit)
-            # all of them counted only when the limit may have cut them off (ids only: no snippet, no ranking)
-            total = (
-                len(hits) if len(hits) < limit else index.count(query, doc_type=doc_types, date_from=start, date_to=end)
-            )
+        try:
+            with SearchIndex(index_path, create=False) as index:
+                hits = index.search(query, doc_type=doc_types, date_from=start, date_to=end, limit=limit)
+                # all of them counted only when the limit may have cut them off (ids only: no snippet, no ranking)
+                total = len(hits)
+                if total >= limit:
+                    total = index.count(query, doc_type=doc_types, date_from=start, date_to=end)
+                warning = None if index.complete else _incomplete_index_warning(index_path)
+        except (sqlite3.DatabaseError, DamagedIndexError) as exc:  # not a database, malformed, empty
+            if not is_damage(exc):
+                raise
+            raise _damaged_index(index_path, exc) from exc
         if as_json:
-            _print_json({"query": query, "total": total, "hits": [h.to_json_dict() for h in hits]})
+            _print_json({"query": query, "total": total, "hits": [h.to_json_dict() for h in hits], "warning": warning})
             return
         # the first 50 were all it showed, never saying there were more (QA)
         title = f"{len(hits)} kết quả / results"
@@ -702,6 +785,8 @@ def register(app: typer.Typer) -> None:
                 snippet,
             )
         out.print(table)
+        if warning:
+            out.print(f"[yellow]{escape(warning)}[/]")
 
     index_app = typer.Typer(
         help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",
@@ -712,20 +797,40 @@ def register(app: typer.Typer) -> None:
     @index_app.command(
         "rebuild",
         epilog="Examples:\n\n  sohoa index rebuild\n\n  sohoa index rebuild --archive s3://sohoa/xa\n\n"
-        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage; 3 "
-        "archive unavailable.",
+        "A new index is built beside the old one and takes its place once done: searches meanwhile read the old "
+        "one whole; a damaged one is replaced.\n\n"
+        "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage (a "
+        "folder at the index's path); 3 archive unavailable, or the index cannot be written.",
     )
     def index_rebuild(archive: ArchiveOption = None) -> None:
         """Rebuild the search index from the archive alone."""
         from classify.review import as_corrected
-        from flows.cli import out
-        from storage import search_index_path
-        from storage.search import SearchIndex
+        from flows.cli import _fail, out
+        from flows.pipeline import archive_write_lock
+        from storage import archive_location, search_index_path
+        from storage.search import rebuild_index
 
         settings, store = _open(archive)
+        index_path = search_index_path(settings)
+        if index_path.is_dir():
+            raise _index_is_a_folder(index_path)
         damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
-        with SearchIndex(search_index_path(settings)) as index:
-            count = index.rebuild(as_corrected(record, settings) for record in store.records(damaged))
+        started = time.time()
+        try:
+            # built beside the index and put in its place at once, under the archive write lock (QA60: a search
+            # meanwhile saw 5, 6, 9 of 11 records; a damaged file could not be replaced)
+            count = rebuild_index(
+                index_path,
+                (as_corrected(record, settings) for record in store.records(damaged)),
+                catch_up=lambda index: _indexed_meanwhile(index, store, settings, started, damaged),
+                lock=lambda: archive_write_lock(archive_location(settings)),
+            )
+        except sqlite3.OperationalError as exc:  # the folder not writable, the old index held by a writer
+            raise _fail(
+                f"không ghi được chỉ mục tìm kiếm / could not write the search index {index_path} ({exc})",
+                3,
+                path=index_path,
+            ) from exc
         _say_damaged(damaged)
         out.print(
             f"đã đưa {count} hồ sơ vào chỉ mục tìm kiếm / indexed {count} record(s) from {store.location}"
@@ -753,8 +858,9 @@ def register(app: typer.Typer) -> None:
         if state not in ("on", "off"):
             raise _fail(f"hold: expected on or off, got {state!r}")
         _, store = _open(archive)
-        record = _record(store, record_id)
-        _check_unchanged(store, record)
+        found = _record(store, record_id)
+        _check_unchanged(store, found)
+        record = found.record
         wanted = state == "on"
         objects = store.retention(record)
         if objects and all(info.legal_hold == wanted for info in objects):
@@ -1033,8 +1139,9 @@ def register(app: typer.Typer) -> None:
                 except LookupError as exc:
                     raise _fail(f"Không có hồ sơ nào {lot} / {exc}", 1, out_dir) from exc
             else:
-                record = _record(store, args[0])
-                export_bag(store, record, out_dir, anchors, corrected(record.id), organization=settings.organization)
+                read = _record(store, args[0])  # its record.json and index entry are not read again for the check
+                record = read.record
+                export_bag(store, read, out_dir, anchors, corrected(record.id), organization=settings.organization)
                 records = [record]
         except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
             raise _fail(str(exc), 1, out_dir) from exc

@@ -1121,7 +1121,7 @@ def archived_before(record: Record, settings: Settings) -> str | None:
     c = record.classification
     if c is None or not c.number or c.issued_on is None or c.doc_type == "unknown":
         return None
-    from storage.search import SearchIndex, number_key
+    from storage.search import SearchIndex, is_damage, number_key
 
     # numbers compared by their key, as the index compares them (Đ or D, leading zeros)
     number = number_key(c.number) or c.number
@@ -1131,17 +1131,52 @@ def archived_before(record: Record, settings: Settings) -> str | None:
         return f"possibly the same paper as {twin[1]} in this batch (same type, number and date of issue; another scan)"
     path = search_index_path(settings)
     if not path.is_file():
+        _index_short(path, "không tồn tại", "is missing", settings)
         return None
     try:
-        with SearchIndex(path) as index:
+        with SearchIndex(path, create=False) as index:
+            if not index.complete:
+                _index_short(path, "chưa có đủ hồ sơ của kho", "does not hold every record of the archive")
             found = index.same_document(c.doc_type, c.number, c.issued_on.isoformat(), record.source.sha256)
     except Exception as exc:  # the index is rebuildable and only advisory here
+        if is_damage(exc):
+            _index_short(path, "bị hỏng", f"is damaged ({exc})")
         log.debug("duplicate look-up skipped: %s", exc)
         return None
     if not found:
         return None
     named = ", ".join(f"record {rid} ({prefix})" for rid, prefix in found[:3])
     return f"possibly archived before: {named} (same type, number and date of issue; another scan)"
+
+
+_index_said: set[tuple[str, str]] = set()  # (index, what): said once a process
+
+
+def _index_short(path: Path, what_vi: str, what: str, settings: Settings | None = None) -> None:
+    """Warn, once a process, that the search index cannot tell ``archived_before`` of every earlier record (QA60:
+    an index deleted and made again by the next record missed the copies archived before it without a word, and a
+    damaged one was passed over with a debug line). ``settings``: say it only when the archive holds a record (an
+    index missing for a new archive is no gap)."""
+    if (str(path), what) in _index_said:
+        return
+    if settings is not None:
+        from storage import archived_sha256s
+
+        try:
+            if next(archived_sha256s(open_configured_archive(settings)), None) is None:
+                return
+        except Exception:  # the archive's own stage says what is wrong with it
+            return
+    _index_said.add((str(path), what))
+    log.warning(
+        "chỉ mục tìm kiếm %s %s: việc dò bản đã lưu trước của cùng văn bản có thể bỏ sót, hãy chạy sohoa index "
+        "rebuild / the search index %s %s: the check for an earlier archived copy of the same paper may miss one; "
+        "run sohoa index rebuild",
+        path,
+        what_vi,
+        path,
+        what,
+    )
 
 
 def check_locations(settings: Settings) -> None:

@@ -482,9 +482,12 @@ def _publish(report: BatchReport) -> None:
             for entry in report.skipped
         ]
     summary = state_summary(report.to_json_dict())
+    # the export command only for a batch that archived something (a rerun's records are in their first batches)
+    archived = any(result.outcome == Outcome.ARCHIVED for result in report.results)
+    export = f" (`sohoa export --batch {report.batch_id} OUT`)" if archived else ""
     heading = (
         f"## sohoa batch `{report.batch_id}`\n\n"
-        f"- batch id: `{report.batch_id}` (`sohoa export --batch {report.batch_id} OUT`)\n"
+        f"- batch id: `{report.batch_id}`{export}\n"
         f"- archive: `{report.archive}`\n- quarantine: `{report.quarantine}`\n\n{summary}\n\n"
     )
     # an artifact is a convenience; never fail a finished batch over it

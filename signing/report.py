@@ -103,6 +103,12 @@ CERTIFICATION_VI = {
 # Warnings said whole in Vietnamese (their numbers and names kept): matched first
 _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
+        re.compile(r"^PDF/A rule 6\.1\.2: the catalogue says PDF 2\.0 only because a signature declared"),
+        "quy tắc PDF/A 6.1.2: tệp ghi PDF 2.0 chỉ vì chữ ký khai báo phần mở rộng ISO/TS 32002 (pyHanko làm vậy với "
+        "khóa ECDSA; chức năng ký của sohoa làm vậy đến 30/11/2026): các trang vẫn như khi lưu trữ, chữ ký không bị "
+        "ảnh hưởng; không thể sửa tệp đã ký mà không làm hỏng chữ ký",
+    ),
+    (
         re.compile(r"^no trust roots configured"),
         "chưa cấu hình gốc tin cậy nào: không người ký nào có thể được tin cậy",
     ),

@@ -1006,12 +1006,45 @@ def _check_pdfa(pdf: pikepdf.Pdf, data: bytes, path: Path, result: FileVerificat
         log.debug("PDF/A check failed for %s: %s", path, exc)
         return
     result.pdfa, result.pdfa_problems = check.claimed, check.problems
-    if check.checked and check.problems:
+    if not (check.checked and check.problems):
+        return
+    problems = check.problems
+    if _version_raised_by_a_signature(pdf):
+        # said for what it is: an auditor reading "breaks 1 PDF/A rule" on every document sohoa signed before
+        # 2026-11-30 filed them all as non-conformant, the cause and its harmlessness unsaid (QA61)
+        raised = [problem for problem in problems if problem.startswith("6.1.2: PDF 2")]
+        problems = [problem for problem in problems if problem not in raised]
+        if raised:
+            result.warnings.append(SIGNATURE_RAISED_VERSION)
+    if problems:
         result.warnings.append(
-            f"the file claims PDF/A-{check.claimed} but breaks {len(check.problems)} PDF/A rule(s): "
-            + "; ".join(check.problems[:3])
-            + (" …" if len(check.problems) > 3 else "")
+            f"the file claims PDF/A-{check.claimed} but breaks {len(problems)} PDF/A rule(s): "
+            + "; ".join(problems[:3])
+            + (" …" if len(problems) > 3 else "")
         )
+
+
+SIGNATURE_RAISED_VERSION = (
+    "PDF/A rule 6.1.2: the catalogue says PDF 2.0 only because a signature declared the ISO/TS 32002 extension "
+    "(pyHanko does so for ECDSA keys; sohoa's own signing did until 2026-11-30): the pages are as they were "
+    "archived and the signatures are not affected; a signed file cannot be changed back without breaking them"
+)
+
+
+def _version_raised_by_a_signature(pdf: pikepdf.Pdf) -> bool:
+    """Whether the catalogue declares ISO/TS 32002 (``/Extensions /ISO_`` level 32002, which pyHanko registers for
+    an ECDSA signature over SHA-2, raising ``/Version`` to 2.0) while the file's header is PDF 1.x: a PDF 1.x
+    document whose only PDF 2.0 trait is its signature's declaration."""
+    import pikepdf
+
+    extensions = pdf.Root.get("/Extensions")
+    if not isinstance(extensions, pikepdf.Dictionary) or pdf.pdf_version >= "2.0":
+        return False
+    declared = extensions.get("/ISO_")
+    entries = list(declared) if isinstance(declared, pikepdf.Array) else [declared]
+    return any(
+        isinstance(entry, pikepdf.Dictionary) and int(entry.get("/ExtensionLevel", 0)) == 32002 for entry in entries
+    )
 
 
 def _score(result: FileVerification) -> tuple[int, int]:

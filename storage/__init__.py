@@ -3,7 +3,8 @@ the search index, BagIt export, the fixity audit, and the quarantine."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import itertools
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +43,7 @@ __all__ = [
     "archive_display",
     "archive_exists",
     "archive_location",
+    "archived_sha256s",
     "check_archive_location",
     "fixity_audit",
     "index_archived",
@@ -139,24 +141,55 @@ def search_index_path(settings: Settings) -> Path:
     return settings.search_index or settings.data_dir / "search.sqlite"
 
 
+def archived_sha256s(archive: BaseArchive) -> Iterator[str]:
+    """The source SHA-256 of each record the archive's index lists (its ``.by-sha256`` entries), in order: the
+    listing alone, no record read."""
+    from storage.base import INDEX_DIR
+
+    for key in archive._keys(f"{INDEX_DIR}/"):
+        name = key.rsplit("/", 1)[-1]
+        if name.endswith(".json") and not name.startswith("."):
+            yield name.removesuffix(".json")
+
+
 def index_archived(record: object, settings: Settings, *, unless_indexed: bool = False) -> bool:
     """Add an archived record to the search index (``unless_indexed``: only when it is not there yet); whether it
-    was added. A failure here is logged, never fatal (rebuildable)."""
+    was added. A failure here is logged, never fatal (rebuildable). An index made here, where there was none, is
+    complete only when the archive holds no other record (QA60: one deleted was made again holding one record, and
+    `search` answered "0 results" for the others); `search` says so of an index that is not."""
     import logging
 
     from sohoa.record import Record
-    from storage.search import SearchIndex
+    from storage.search import SearchIndex, is_damage
 
     if not isinstance(record, Record):
         return False
+
+    def alone() -> bool:  # the archive's first two index entries: none but this record's
+        try:
+            first = itertools.islice(archived_sha256s(open_configured_archive(settings)), 2)
+            return all(sha == record.source.sha256 for sha in first)
+        except Exception:  # cannot tell: not known to be complete
+            return False
+
+    path = search_index_path(settings)
     try:
-        with SearchIndex(search_index_path(settings)) as index:
+        with SearchIndex(path, complete_if_new=alone) as index:
             if unless_indexed and index.contains(record.id):
                 return False
             index.add(record)
             return True
     except Exception as exc:  # the index is derived data: `sohoa index rebuild` restores it
-        logging.getLogger(__name__).warning("record %s: not added to the search index: %s", record.id, exc)
+        why, why_vi = (f"the index is damaged: {exc}", f"chỉ mục bị hỏng: {exc}") if is_damage(exc) else (exc, exc)
+        logging.getLogger(__name__).warning(
+            "hồ sơ %s: chưa được đưa vào chỉ mục tìm kiếm (%s), hãy chạy sohoa index rebuild / record %s: not added "
+            "to the search index %s (%s); run sohoa index rebuild",
+            record.id,
+            why_vi,
+            record.id,
+            path,
+            why,
+        )
         return False
 
 

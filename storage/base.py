@@ -168,6 +168,32 @@ class ObjectInfo:
     legal_hold: bool = False
 
 
+def sidecar_differs_from(sidecar: bytes | None, expected: object) -> bool:
+    """Whether a record.json (``sidecar``, its bytes; None: missing) is not the one whose SHA-256 an "archived"
+    ledger entry recorded (``expected``, its ``sidecar_sha256``; None: nothing to hold it against, so not). A missing
+    record.json differs. The one comparison the ledger check, `sohoa list`, `get`, `export` and the audit make."""
+    return expected is not None and sha256_bytes(sidecar or b"") != expected
+
+
+@dataclass(frozen=True)
+class RecordAsRead:
+    """A record as ``BaseArchive.find_as_read`` (``records_as_read``, ``get_as_read``) read it, with what it read on
+    the way: the record.json bytes the record was parsed from (``sidecar``; checked to be this record's by
+    ``parsed_record``) and the number of its "archived" ledger entry as its index entry gives it
+    (``archived_entry``; None for a record indexed before 2026-12-01). What a check of the record.json against that
+    entry needs (``storage.ledger.unchanged_records``, ``verified_record``), so that neither object is read again:
+    on S3 each read is a GET, and `sohoa list` read both twice per record (5 GETs a record, not 3)."""
+
+    record: Record
+    sidecar: bytes
+    archived_entry: int | None
+
+    def sidecar_differs(self, expected: object) -> bool:
+        """Whether the record.json as read is not the one an "archived" ledger entry recorded (``expected``, its
+        ``sidecar_sha256``; ``sidecar_differs_from``)."""
+        return sidecar_differs_from(self.sidecar, expected)
+
+
 # The words every problem line about an interrupted write carries (flows.audit words it in Vietnamese by them)
 INTERRUPTED_WRITE = "archive write interrupted"
 # a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
@@ -375,9 +401,15 @@ class Archive(Protocol):
 
     def find(self, source_sha256: str) -> Record | None: ...
 
+    def find_as_read(self, source_sha256: str) -> RecordAsRead | None: ...
+
     def get(self, record_id: str) -> Record | None: ...
 
+    def get_as_read(self, record_id: str) -> RecordAsRead | None: ...
+
     def records(self, damaged: list[DamagedRecord] | None = None) -> Iterator[Record]: ...
+
+    def records_as_read(self, damaged: list[DamagedRecord] | None = None) -> Iterator[RecordAsRead]: ...
 
     def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record: ...
 
@@ -468,30 +500,45 @@ class BaseArchive(ABC):
         """The archived record for this source content, or None. DamagedRecordError when its index entry or its
         record.json cannot be read (``DamagedRecord``): the one place every command reads a record through, so
         each of them names it, on both backends."""
-        prefix = self.indexed_prefix(source_sha256)
-        if prefix is None:
+        found = self.find_as_read(source_sha256)
+        return found.record if found is not None else None
+
+    def find_as_read(self, source_sha256: str) -> RecordAsRead | None:
+        """``find``, with the record.json bytes and the "archived" ledger entry number it read on the way
+        (``RecordAsRead``): one read of the index entry, one of the record.json."""
+        indexed = self._index_entry(source_sha256)
+        if indexed is None:
             return None
+        prefix, archived_entry = indexed
         sidecar = self._read(f"{prefix}/{SIDECAR}")
         if sidecar is None:
             return None  # gone: the ledger check names it ("no longer in the archive"), the audit its files
-        return self.parsed_record(source_sha256, prefix, sidecar)
+        return RecordAsRead(self.parsed_record(source_sha256, prefix, sidecar), sidecar, archived_entry)
 
     def indexed_prefix(self, source_sha256: str) -> str | None:
         """The record folder the index files this source content under, or None when it has no index entry;
         DamagedRecordError when the entry is not one sohoa wrote."""
+        indexed = self._index_entry(source_sha256)
+        return indexed[0] if indexed is not None else None
+
+    def _index_entry(self, source_sha256: str) -> tuple[str, int | None] | None:
+        """What the index entry of this source content says (one read): the record's folder, and the number of its
+        "archived" ledger entry (``archived_seq``); None when it has no index entry, DamagedRecordError when the
+        entry is not one sohoa wrote."""
         index_key = f"{INDEX_DIR}/{source_sha256}.json"
         raw = self._read(index_key)
         if raw is None:
             return None
         try:
-            prefix = json.loads(raw)["prefix"]
-        except (ValueError, KeyError, TypeError):  # not JSON, not an object, no prefix
-            prefix = None
+            entry = json.loads(raw)
+        except ValueError:  # not JSON (or not UTF-8)
+            entry = None
+        prefix = entry.get("prefix") if isinstance(entry, dict) else None  # not an object, or no prefix
         if not isinstance(prefix, str) or not prefix:
             raise DamagedRecordError(
                 DamagedRecord(source_sha256, index_key, None, "not an index entry", "không phải mục chỉ mục")
             )
-        return prefix
+        return prefix, _archived_entry_number(entry)
 
     @staticmethod
     def parsed_record(source_sha256: str, prefix: str, sidecar: bytes) -> Record:
@@ -514,13 +561,18 @@ class BaseArchive(ABC):
 
     def get(self, record_id: str) -> Record | None:
         """The record with this id (the first 16 hex digits of its source SHA-256; a longer prefix works too)."""
+        found = self.get_as_read(record_id)
+        return found.record if found is not None else None
+
+    def get_as_read(self, record_id: str) -> RecordAsRead | None:
+        """``get``, with what it read on the way (``find_as_read``)."""
         record_id = record_id.strip().lower()
         if len(record_id) < 8:
             return None
         for key in self._keys(f"{INDEX_DIR}/{record_id[:16]}"):
             sha = key.rsplit("/", 1)[-1].removesuffix(".json")
             if sha.startswith(record_id):
-                return self.find(sha)
+                return self.find_as_read(sha)
         return None
 
     def records(
@@ -531,17 +583,25 @@ class BaseArchive(ABC):
         (DamagedRecordError): a caller that does not say it must not pass a shorter listing for the whole.
         ``missing``: gets each record whose index entry is there and whose record.json is gone (kind "missing"),
         for the audit's row (left out silently otherwise: the ledger check names it as no longer in the archive)."""
+        for found in self.records_as_read(damaged, missing):
+            yield found.record
+
+    def records_as_read(
+        self, damaged: list[DamagedRecord] | None = None, missing: list[DamagedRecord] | None = None
+    ) -> Iterator[RecordAsRead]:
+        """``records``, each with what was read on the way (``find_as_read``): for a caller that checks the
+        record.jsons against the ledger (``storage.ledger.unchanged_records``) without reading them again."""
         for key in self._keys(f"{INDEX_DIR}/"):
             sha = key.rsplit("/", 1)[-1].removesuffix(".json")
             try:
-                record = self.find(sha)
+                found = self.find_as_read(sha)
             except DamagedRecordError as exc:
                 if damaged is None:
                     raise
                 damaged.append(exc.damaged)
                 continue
-            if record is not None:
-                yield record
+            if found is not None:
+                yield found
             elif missing is not None and (prefix := self.indexed_prefix(sha)) is not None:
                 missing.append(DamagedRecord(sha, f"{prefix}/{SIDECAR}", prefix, "missing", "bị mất", kind="missing"))
 
@@ -651,27 +711,31 @@ class BaseArchive(ABC):
         the entry there is that record's."""
         raw = self._read(f"{INDEX_DIR}/{record.source.sha256}.json")
         try:
-            seq = json.loads(raw).get("archived_entry") if raw is not None else None
-        except (ValueError, AttributeError):
+            return _archived_entry_number(json.loads(raw)) if raw is not None else None
+        except ValueError:
             return None
-        return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
     def sidecar_differs(self, prefix: str, expected: object) -> bool:
-        """Whether the record.json in ``prefix`` is not the one whose SHA-256 an "archived" ledger entry recorded
-        (``expected``, its ``sidecar_sha256``; None: nothing to hold it against, so not). A missing record.json
-        differs. The one comparison the ledger check, `sohoa list` and the audit make."""
-        return expected is not None and sha256_bytes(self._read(f"{prefix}/{SIDECAR}") or b"") != expected
+        """Whether the record.json in ``prefix`` (read here) is not the one whose SHA-256 an "archived" ledger entry
+        recorded (``sidecar_differs_from``)."""
+        return expected is not None and sidecar_differs_from(self._read(f"{prefix}/{SIDECAR}"), expected)
 
     def read_sidecar_verified(self, record: Record, archived_entry: Mapping[str, object] | None) -> bytes:
         """The record's record.json as stored, checked against the SHA-256 its "archived" ledger entry holds
-        (``Ledger.archived_entry``; records archived before 2026-11-30 have none, and are not checked):
-        ArchiveIntegrityError when it was rewritten since, or is gone."""
+        (``checked_sidecar``)."""
         assert record.archive_prefix is not None
         raw = self._read(f"{record.archive_prefix}/{SIDECAR}")
         if raw is None:
             raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is missing")
+        return self.checked_sidecar(record, raw, archived_entry)
+
+    @staticmethod
+    def checked_sidecar(record: Record, raw: bytes, archived_entry: Mapping[str, object] | None) -> bytes:
+        """``raw``, the record's record.json as stored, checked against the SHA-256 its "archived" ledger entry holds
+        (``Ledger.archived_entry``; records archived before 2026-11-30 have none, and are not checked):
+        ArchiveIntegrityError when it was rewritten since."""
         expected = archived_entry.get("sidecar_sha256") if archived_entry is not None else None
-        if expected is not None and sha256_bytes(raw) != expected:
+        if sidecar_differs_from(raw, expected):
             raise ArchiveIntegrityError(
                 f"record {record.id} ({record.archive_prefix}): {SIDECAR} đã bị sửa sau khi lưu trữ / {SIDECAR} "
                 f"changed since it was archived (its SHA-256 is not the one ledger entry "
@@ -1041,6 +1105,13 @@ def shared_objects(records: Iterable[Record]) -> list[str]:
         for sha, keys in holders.items()
         if len(keys) > 1
     ]
+
+
+def _archived_entry_number(index_entry: object) -> int | None:
+    """The number of the record's "archived" ledger entry an index entry (parsed JSON) gives; None when it gives
+    none (written before 2026-12-01) or is no object."""
+    seq = index_entry.get("archived_entry") if isinstance(index_entry, dict) else None
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else None
 
 
 def _archived_seq(entries: Iterable[Mapping[str, object]]) -> int | None:

@@ -42,7 +42,7 @@ from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Classification, Record
 from sohoa.vietnamese import day_vn, parse_day, today_vn, vn_date
-from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord
+from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord, RecordAsRead
 from storage.ledger import Ledger, check_entries, excerpts_of, verified_record
 
 CORRECTION = "correction.json"
@@ -94,7 +94,7 @@ def stack_json(record: Record) -> dict[str, Any] | None:
 
 def export_bag(
     archive: BaseArchive,
-    record: Record,
+    record: Record | RecordAsRead,
     out: Path,
     trust_anchors: Iterable[Path] = (),
     correction: Classification | None = None,
@@ -104,11 +104,13 @@ def export_bag(
     officer's, ``classify.review.correction_of``) beside the record.json; ``organization`` (SOHOA_ORGANIZATION) as
     its Source-Organization, none when empty. ArchiveIntegrityError,
     and nothing written, when an object no longer matches its SHA-256, the record.json the one its "archived"
-    ledger entry recorded, or an entry of the excerpt its own hash."""
+    ledger entry recorded, or an entry of the excerpt its own hash. ``record`` as ``BaseArchive.get_as_read`` read
+    it: its record.json and index entry are not read again for that check."""
     if out.exists():  # said before the ledger is read
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
-    excerpt = Ledger(archive).excerpt(record.id)
-    check_entries(excerpt, f"record {record.id}")
+    record_id = record.record.id if isinstance(record, RecordAsRead) else record.id
+    excerpt = Ledger(archive).excerpt(record_id)
+    check_entries(excerpt, f"record {record_id}")
     record, sidecar = verified_record(archive, record, excerpt)
     c = correction or record.classification
     corrected = f" (corrected by an officer, see {CORRECTION}; archived as {_type_number(record.classification)})"

@@ -27,6 +27,7 @@ from storage.base import (
     ArchiveIntegrityError,
     DamagedRecord,
     DamagedRecordError,
+    RecordAsRead,
     permanent_retention,
 )
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
@@ -228,13 +229,19 @@ class Ledger:
             return None
         return found if isinstance(found, dict) else None
 
-    def archived_entry(self, record: Record, excerpt: list[dict[str, Any]] | None = None) -> dict[str, Any] | None:
+    def archived_entry(
+        self, record: Record | RecordAsRead, excerpt: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any] | None:
         """The record's "archived" entry, whose ``sidecar_sha256`` its record.json is checked against; None when
         the ledger has none for it (records archived before the ledger held one). Records archived since
-        2026-12-01 have its number in their index entry (``BaseArchive.archived_seq``): one read, not the whole
-        ledger (``excerpt``, the record's entries when the caller has read them, is then searched instead);
-        ArchiveIntegrityError when that entry is gone or is no longer this record's "archived" entry."""
-        seq = self.archive.archived_seq(record)
+        2026-12-01 have its number in their index entry (``BaseArchive.archived_seq``, read again unless ``record``
+        is a ``RecordAsRead``, which holds it): one read, not the whole ledger (``excerpt``, the record's entries
+        when the caller has read them, is then searched instead); ArchiveIntegrityError when that entry is gone or
+        is no longer this record's "archived" entry."""
+        if isinstance(record, RecordAsRead):
+            seq, record = record.archived_entry, record.record
+        else:
+            seq = self.archive.archived_seq(record)
         if seq is None:
             entries = self.excerpt(record.id) if excerpt is None else excerpt
             archived = [e for e in entries if e.get("action") == "archived"]
@@ -380,15 +387,21 @@ def _ranges(numbers: list[int]) -> str:
 
 
 def verified_record(
-    archive: BaseArchive, record: Record, excerpt: list[dict[str, Any]] | None = None
+    archive: BaseArchive, record: Record | RecordAsRead, excerpt: list[dict[str, Any]] | None = None
 ) -> tuple[Record, bytes]:
     """The record as its record.json now reads, and those bytes, checked against the SHA-256 its "archived" ledger
     entry recorded (``Ledger.archived_entry``; that entry's own hash checked too, or the check means nothing):
     ArchiveIntegrityError when either was changed. What `get` and `export` hand out, so they never hand out a
-    rewritten record.json (they did, exit 0). ``excerpt``: the record's ledger entries when the caller read them."""
+    rewritten record.json (they did, exit 0). ``excerpt``: the record's ledger entries when the caller read them.
+    ``record`` as ``BaseArchive.get_as_read`` read it: its record.json and index entry are not read again (only
+    the ledger entry is read); a plain ``Record``: both are."""
     entry = Ledger(archive).archived_entry(record, excerpt)
+    as_read, record = (record, record.record) if isinstance(record, RecordAsRead) else (None, record)
     if entry is not None:
         check_entries([entry], f"record {record.id}")
+    if as_read is not None:
+        # the bytes the record was parsed from, as its folder's own record (``parsed_record``): nothing read again
+        return record, archive.checked_sidecar(record, as_read.sidecar, entry)
     raw = archive.read_sidecar_verified(record, entry)
     assert record.archive_prefix is not None
     try:  # read again: still this record's (a record.json with no hash to hold it against may have been replaced)
@@ -399,18 +412,21 @@ def verified_record(
         raise ArchiveIntegrityError(f"record {record.id}: {record.archive_prefix}/{SIDECAR} is unreadable") from exc
 
 
-def unchanged_records(archive: BaseArchive, records: Iterable[Record]) -> tuple[list[Record], list[DamagedRecord]]:
-    """``records`` split into those whose record.json is the one their "archived" ledger entry recorded, and the
-    others as ``DamagedRecord`` (kind "changed": its record.json rewritten, or that entry gone or edited) — what
-    `sohoa list` shows apart: it showed a rewritten number as fact, exit 0, while `get` refused the record (QA58).
-    Cheap, for a listing of a large archive: per record its index entry, the one ledger entry it names and the small
-    record.json, no file hashed; a record indexed before 2026-12-01 (no entry number in its index entry) is not
-    checked, as that would read the whole ledger."""
+def unchanged_records(
+    archive: BaseArchive, records: Iterable[RecordAsRead]
+) -> tuple[list[Record], list[DamagedRecord]]:
+    """``records`` (as ``BaseArchive.records_as_read`` read them) split into those whose record.json is the one
+    their "archived" ledger entry recorded, and the others as ``DamagedRecord`` (kind "changed": its record.json
+    rewritten, or that entry gone or edited) — what `sohoa list` shows apart: it showed a rewritten number as fact,
+    exit 0, while `get` refused the record (QA58). Cheap, for a listing of a large archive: per record one read, the
+    ledger entry its index entry names — the index entry and the record.json as the listing read them (they were
+    read again: 5 GETs a record on S3, not 3) —, no file hashed; a record indexed before 2026-12-01 (no entry
+    number in its index entry) is not checked, as that would read the whole ledger."""
     ledger = Ledger(archive)
     kept: list[Record] = []
     changed: list[DamagedRecord] = []
-    for record in records:
-        seq = archive.archived_seq(record)
+    for found in records:
+        record, seq = found.record, found.archived_entry
         if seq is None or record.archive_prefix is None:
             kept.append(record)
             continue
@@ -424,7 +440,7 @@ def unchanged_records(archive: BaseArchive, records: Iterable[Record]) -> tuple[
         ):
             why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
             why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
-        elif archive.sidecar_differs(record.archive_prefix, entry.get("sidecar_sha256")):
+        elif found.sidecar_differs(entry.get("sidecar_sha256")):
             why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
             why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
         else:

@@ -12,21 +12,27 @@ số 08/TB-UBND ngày 05/9/2025``), "số 15" and a type code (``HT-TLKT``) are 
 issue date and type first, then found as a phrase (``7`` and ``07`` alike, a day in any of its forms); UBND, HĐND
 and V/v are the words they stand for; a last word typed only in part is found as the start of one, last of all
 (see ``_plan``). The persons a hộ tịch record names are kept apart in its signer column (``_PERSON``). The index is
-derived data:
-``rebuild`` remakes it from the archive (an index built before the spelling key finds old-style text only
-without diacritics until then); an older schema is migrated in place when opened (``SCHEMA_VERSION``).
+derived data: ``rebuild_index`` remakes it from the archive into a new file put in place at once (an index built
+before the spelling key finds old-style text only without diacritics until then); an older schema is migrated in
+place when opened (``SCHEMA_VERSION``). Whether an index covers the whole archive is kept in it
+(``SearchIndex.complete``): one made anew while the archive already held records does not.
 """
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import os
 import re
+import secrets
 import sqlite3
 import unicodedata
 from collections.abc import Callable, Collection, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
+from urllib.parse import quote
 
 from sohoa.fsutil import printable
 from sohoa.record import Record
@@ -476,12 +482,77 @@ def _highlight(
     return printable(joined if whole else " ".join(joined.split()))
 
 
-class SearchIndex:
-    def __init__(self, path: Path) -> None:
+class DamagedIndexError(Exception):
+    """The file at the index's path is no search index sohoa can read: not an SQLite database, a malformed one
+    (truncated, overwritten), or one without the index's tables (an empty file). ``sohoa index rebuild`` replaces
+    it."""
+
+    def __init__(self, path: Path, why: str) -> None:
+        super().__init__(why)
         self.path = path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
+        self.why = why
+
+
+def is_damage(exc: BaseException) -> bool:
+    """Whether ``exc`` says that the index file itself is damaged (not a locked or unreachable one)."""
+    if isinstance(exc, DamagedIndexError):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(exc, sqlite3.DatabaseError) and code is not None and code & 0xFF in _DAMAGE_CODES
+
+
+_DAMAGE_CODES = (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file now at ``path`` (device, inode): a rebuild puts another one there."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+class SearchIndex:
+    def __init__(self, path: Path, *, create: bool = True, complete_if_new: bool | Callable[[], bool] = False) -> None:
+        """The index at ``path``. ``create``: made there when there is none (or the file holds none, an empty one),
+        and known as complete (``complete``) when ``complete_if_new`` says so — that the archive holds no record
+        but those it will be given. Without ``create`` nothing is made: a missing file is an error, a file without
+        the index ``DamagedIndexError``, as is one that is no SQLite database or a malformed one."""
+        self.path = path
+        self._create = create
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._connect()
+        try:
+            if not self._has_table("records"):
+                if not create:
+                    raise DamagedIndexError(path, "it holds no search index")
+                self._make(complete_if_new() if callable(complete_if_new) else complete_if_new)
+            self._number_key_sql, self._source_label_sql = self._migrate()
+        except (sqlite3.DatabaseError, DamagedIndexError) as exc:
+            self.db.close()
+            if is_damage(exc) and not isinstance(exc, DamagedIndexError):
+                raise DamagedIndexError(path, str(exc)) from exc
+            raise
+
+    def _connect(self) -> None:
+        """Connect to the file at the path, and know which one it is (``_identity``): a rebuild may put another
+        there, and a write must not go to the one it replaced (``_claim``)."""
+        target = str(self.path) if self._create else f"file:{quote(str(self.path))}?mode=rw"
+        for _ in range(3):
+            before = _identity(self.path)
+            self.db = sqlite3.connect(target, uri=not self._create)
+            self._identity = _identity(self.path)
+            if before in (None, self._identity):
+                break
+            self.db.close()  # replaced while connecting
         self.db.create_function("sohoa_number_key", 1, number_key, deterministic=True)
+
+    def _has_table(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
+
+    def _make(self, complete: bool) -> None:
         cols = ", ".join(_COLUMNS)
         with self.db:
             self.db.execute(
@@ -493,7 +564,34 @@ class SearchIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(record_id UNINDEXED, {cols},"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
-        self._number_key_sql, self._source_label_sql = self._migrate()
+            self._set_complete(complete)
+
+    def _set_complete(self, complete: bool) -> None:
+        self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", ("1" if complete else "0",))
+
+    @property
+    def complete(self) -> bool:
+        """Whether the index covers the whole archive: made by ``rebuild``, or made for an archive that held no
+        other record. One made anew (deleted, say) while the archive already held records does not, until
+        ``sohoa index rebuild``; an index made before sohoa kept this (no ``meta`` table) counts as complete."""
+        if not self._has_table("meta"):
+            return True
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'complete'").fetchone()
+        return row is None or row[0] != "0"
+
+    def _claim(self) -> None:
+        """Begin a write (``BEGIN IMMEDIATE``) on the file now at the path: when a rebuild has put a new index
+        there since this one was opened, connect to that one. Writing to the file it replaced would be lost, and
+        that file's journal, named after the path, could be taken for the new one's."""
+        for _ in range(3):
+            self.db.execute("BEGIN IMMEDIATE")
+            if _identity(self.path) == self._identity:
+                return
+            self.db.rollback()
+            self.db.close()
+            self._connect()
+        self.db.execute("BEGIN IMMEDIATE")
 
     def _migrate(self) -> tuple[str, str]:
         """Bring an index made by an older sohoa up to ``SCHEMA_VERSION``, in place (no archive needed): the SQL
@@ -532,6 +630,7 @@ class SearchIndex:
         """Index (or re-index) one archived record."""
         c = record.classification
         fields = _fields(record)
+        self._claim()
         with self.db:
             self._remove(record.id)
             self.db.execute(
@@ -573,15 +672,25 @@ class SearchIndex:
         for table in ("records", "exact", "folded"):
             self.db.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
 
+    def sha256s(self) -> set[str]:
+        """The source SHA-256 of every record indexed."""
+        return {str(sha) for (sha,) in self.db.execute("SELECT sha256 FROM records")}
+
     def rebuild(self, records: Iterable[Record]) -> int:
-        """Drop everything and index these records (the archive is the source of truth)."""
+        """Drop everything and index these records (the archive is the source of truth), in place; then the index
+        is complete. ``rebuild_index`` does it in a new file, put in place once done."""
+        self._claim()
         with self.db:
             for table in ("records", "exact", "folded"):
                 self.db.execute(f"DELETE FROM {table}")
+            self._set_complete(False)  # until every record is in
         count = 0
         for record in records:
             self.add(record)
             count += 1
+        self._claim()
+        with self.db:
+            self._set_complete(True)
         return count
 
     def search(
@@ -771,3 +880,86 @@ class SearchIndex:
 
 def _dmy(iso: str | None) -> str:
     return vn_date(iso)
+
+
+def rebuild_index(
+    path: Path,
+    records: Iterable[Record],
+    *,
+    catch_up: Callable[[SearchIndex], int] | None = None,
+    lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+) -> int:
+    """Index ``records`` in a new file beside ``path`` (same folder, so that ``os.replace`` is atomic), then put it
+    in place: a search meanwhile reads the old index whole (it used to see it emptied and refilled: 5, 6, 9 of 11
+    records), and a damaged file is replaced, never read. Under ``lock`` (the archive write lock: a record archived
+    meanwhile is added to the old file by its writer), ``catch_up`` adds what the records missed, and the new file
+    takes the old one's place. The number of records indexed. A file left by a rebuild killed midway (named after
+    its process) is removed by the next one; a folder at ``path`` is ``IsADirectoryError``."""
+    if path.is_dir():
+        raise IsADirectoryError(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_abandoned(path)
+    new = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        with SearchIndex(new) as index:
+            # a new file, thrown away unless finished: no need to wait for the disk at each record (synced once)
+            index.db.execute("PRAGMA synchronous = OFF")
+            index.db.execute("PRAGMA journal_mode = MEMORY")
+            count = index.rebuild(records)
+            with lock():
+                if catch_up is not None:
+                    count += catch_up(index)
+                index.close()
+                _put_in_place(new, path)
+    finally:
+        for leftover in (new, new.with_name(new.name + "-journal")):
+            leftover.unlink(missing_ok=True)
+    return count
+
+
+def _remove_abandoned(path: Path) -> None:
+    """The new files of rebuilds killed midway (``rebuild_index``), by their process id: never put in place."""
+    for leftover in path.parent.glob(f".{path.name}.new-*"):
+        pid = leftover.name.removeprefix(f".{path.name}.new-").split("-")[0]
+        if not pid.isdigit():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            leftover.unlink(missing_ok=True)
+        except OSError:  # someone else's process: still running
+            pass
+
+
+def _put_in_place(new: Path, path: Path) -> None:
+    """``os.replace(new, path)``, made durable, without pairing the old file's journal with the new file: the
+    replace waits for the old index's writers (an exclusive lock on it, which also rolls back a journal a killed
+    writer left); a damaged old file has no writer, and its side files go with it."""
+    with open(new, "rb") as written:
+        os.fsync(written.fileno())
+    old: sqlite3.Connection | None = None
+    if path.exists():
+        try:
+            old = sqlite3.connect(f"file:{quote(str(path))}?mode=rw", uri=True, timeout=60, isolation_level=None)
+            old.execute("BEGIN EXCLUSIVE")
+        except sqlite3.DatabaseError as exc:
+            if old is not None:
+                old.close()
+                old = None
+            if not is_damage(exc):
+                raise
+    try:
+        if old is None:
+            for side in ("-journal", "-wal", "-shm"):
+                path.with_name(path.name + side).unlink(missing_ok=True)
+        os.replace(new, path)
+        with contextlib.suppress(OSError):  # the rename itself, on disk (a folder cannot be opened on some systems)
+            folder = os.open(path.parent, os.O_RDONLY)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
+    finally:
+        if old is not None:
+            old.execute("ROLLBACK")
+            old.close()

@@ -93,9 +93,16 @@ def test_process_table_and_summary_are_bilingual_and_its_json_unchanged(capsys: 
         "Tổng / total 2: đã lưu / archived 1, đã lưu trước đó / already archived 1, cách ly / quarantined 0, "
         "lỗi / failed 0" in table
     ), table
+    assert "Lô / batch: 20251119T180012Z-3fa9c1 (sohoa export --batch ID OUT)" in table, table
     _print_or_table(payload, True)
     said = json.loads(capsys.readouterr().out)
     assert said["files"][0]["outcome"] == "already_archived" and said["files"][0]["issued_on"] == "2025-11-19"
+    # a rerun that archived nothing: its records are in their first batches, so no export of this one is offered
+    # (QA61: `sohoa export --batch` of it said "no archived record", exit 1)
+    rerun = {**payload, "files": [line], "counts": {**payload["counts"], "total": 1, "archived": 0}}
+    _print_or_table(rerun, False)
+    table = capsys.readouterr().out
+    assert "Lô / batch: 20251119T180012Z-3fa9c1\n" in table and "export --batch" not in table, table
 
 
 @pytest.mark.parametrize(

@@ -530,3 +530,22 @@ def test_a_bug_is_said_as_one_with_its_traceback_kept_not_printed(
         (kept,) = re.findall(r"details in (\S+\.txt)", said.err)
         assert Path(kept).parent == tmp_path / "var" / "crashes"
         assert "Traceback" in Path(kept).read_text("utf-8") and "a planted bug" in Path(kept).read_text("utf-8")
+
+
+def test_version_names_the_commit_it_runs_from(tmp_path: Path) -> None:
+    """QA61: `sohoa --version` said `sohoa 0.1.0` on every commit for days of changes: an office could not tell
+    which upgrade notes apply. From a git checkout it names the commit and its day."""
+    import re
+    import subprocess
+
+    said = sohoa("--version", data_dir=tmp_path)
+    assert said.returncode == 0, said.stderr
+    checkout = Path(__file__).resolve().parent.parent
+    head = subprocess.run(
+        ["git", "-C", str(checkout), "log", "-1", "--format=%h"], capture_output=True, text=True, check=False
+    )
+    if head.returncode != 0:  # not run from a git checkout (an installed copy): the version number alone
+        assert said.stdout.strip() == "sohoa 0.1.0"
+        return
+    assert re.fullmatch(r"sohoa 0\.1\.0 \(commit [0-9a-f]{7,}, \d{4}-\d{2}-\d{2}\)", said.stdout.strip()), said.stdout
+    assert head.stdout.strip() in said.stdout

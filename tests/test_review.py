@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -284,6 +285,40 @@ def test_a_correction_settles_only_the_classifications_reasons(
     assert example.exists()  # acknowledged as one document: now an example
     ledger = Ledger(LocalArchive(settings.archive_dir)).excerpt(record.id)
     assert (ledger[-1]["action"], ledger[-1]["detail"]) == ("acknowledged", other)
+
+
+def test_review_list_get_and_list_read_a_records_correction_once(
+    queued: tuple[Settings, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`review list` and `get` asked whether a record waits for review, then for its reasons still open, each
+    reading its correction (and acknowledgement) again: 3 reads of the one correction file for `review list`, 4 for
+    `get`, 2 for `list`. Now one each, and what they say is the same."""
+    settings, record_id = queued
+    _set(record_id, "--type", "KH", "--number", "12/KH-UBND")  # corrected; its blank page is still to review
+    blank = "page 1: no words found (a blank page, a photo, or upside down)"
+    corrections = settings.data_dir / "corrections"
+    reads: list[str] = []
+    read_text = Path.read_text
+
+    def counted(self: Path, *args: Any, **kwargs: Any) -> str:
+        if self.parent == corrections:
+            reads.append(self.name)
+        return read_text(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "read_text", counted)
+    runner = CliRunner()
+    said: dict[str, Any] = {}
+    for command in (["review", "list", "--json"], ["get", record_id], ["list", "--json"]):
+        reads.clear()
+        result = runner.invoke(app, command)
+        assert result.exit_code == 0, result.output
+        assert reads == [f"{record_id}.json"], (command, reads)
+        said[command[0]] = result.stdout
+    assert [row["reasons"] for row in json.loads(said["review"])["records"]] == [[blank]]
+    shown = " ".join(said["get"].split())
+    assert "Cần xem lại / needs review" in shown and "no words found" in shown and "confidence 0.4" not in shown
+    (row,) = json.loads(said["list"])["records"]
+    assert (row["needs_review"], row["flagged"], row["corrected"], row["doc_type"]) == (True, True, True, "KH")
 
 
 def test_review_set_ack_alone_accepts_what_sohoa_read(queued: tuple[Settings, str]) -> None:

@@ -184,6 +184,42 @@ def test_a_pdf20_header_is_one_broken_rule(tmp_path: Path) -> None:
     assert any(p.startswith("6.1.2: the header is") for p in check_signed_pdfa(tmp_path / "late.pdf").problems)
 
 
+def test_a_version_raised_by_a_signature_is_said_for_what_it_is(tmp_path: Path, signer: SigningIdentity) -> None:
+    """QA61: every document sohoa signed before 2026-11-30 (pyHanko's own signer: ECDSA declares ISO/TS 32002 and
+    raises the catalogue's /Version to 2.0) verified with "the file claims PDF/A-2B but breaks 1 PDF/A rule(s)", the
+    cause and its harmlessness unsaid: an auditor filed them all as non-conformant. Said now as what it is, in both
+    languages; a rule broken besides is still said as broken."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    from signing.report import warning_in_vietnamese
+    from signing.verify import SIGNATURE_RAISED_VERSION
+
+    def signed_as_before(source: Path, out: Path) -> Path:
+        meta = signers.PdfSignatureMetadata(field_name="Signature1", subfilter=fields.SigSeedSubFilter.PADES)
+        with source.open("rb") as fh, out.open("wb") as sink:
+            signers.PdfSigner(meta, signer=signer.signer).sign_pdf(IncrementalPdfFileWriter(fh), output=sink)
+        return out
+
+    old = signed_as_before(make_pdfa(tmp_path / "in.pdf"), tmp_path / "old.pdf")
+    with pikepdf.open(old) as pdf:
+        assert str(pdf.Root.Version) == "/2.0" and "/ISO_" in pdf.Root.Extensions  # as sohoa signed then
+    report = verify_pdf(old, [])
+    assert report.pdfa_problems == ["6.1.2: PDF 2.0 (PDF/A-2 is PDF 1.7 at most)"]  # the record keeps the rule
+    pdfa_warnings = [w for w in report.warnings if "PDF/A" in w]
+    assert pdfa_warnings == [SIGNATURE_RAISED_VERSION], report.warnings
+    assert warning_in_vietnamese(pdfa_warnings[0]).startswith("quy tắc PDF/A 6.1.2: tệp ghi PDF 2.0 chỉ vì chữ ký")
+
+    # another rule broken as well: that one is still a broken rule
+    with pikepdf.open(make_pdfa(tmp_path / "in.pdf")) as pdf:
+        del pdf.Root.OutputIntents
+        pdf.save(tmp_path / "no-intent.pdf")
+    both = verify_pdf(signed_as_before(tmp_path / "no-intent.pdf", tmp_path / "both.pdf"), []).warnings
+    assert SIGNATURE_RAISED_VERSION in both, both
+    (broken,) = [w for w in both if "breaks" in w]
+    assert "breaks 3 PDF/A rule(s): 6.2.3" in broken and "6.1.2" not in broken, broken
+
+
 def test_a_file_that_claims_nothing_is_not_checked(tmp_path: Path) -> None:
     plain = tmp_path / "plain.pdf"
     pikepdf.new().save(plain)

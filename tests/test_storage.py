@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -931,6 +932,59 @@ def test_list_get_hold_commands_on_s3(s3_server: SeaweedServer, tmp_path: Path) 
         # no record id at all: was "not in the archive", exit 1, as if the record had gone (QA)
         wrong = runner.invoke(app, [*command, "--archive", settings.archive], env=env)
         assert wrong.exit_code == 2 and "not a record id" in " ".join(wrong.output.split()), (command, wrong.output)
+
+
+def test_list_and_get_on_s3_read_each_object_once(
+    s3_server: SeaweedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sohoa list` on S3 reads per record its index entry and its record.json once each, and the one ledger entry
+    the index entry names (its record.json checked against it): 3 GETs a record. It was 5 — the check of the
+    record.json against its "archived" entry read the index entry and the record.json again after the listing had
+    read them (50,000 requests for 10,000 records). `get` reads the same 3 objects once (it was 5), `review list`
+    the index entry and record.json of each record. Counted at the real S3 archive's one read primitive."""
+    settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    store = open_archive(settings.archive, settings)
+    count = 4
+    archived = [store.put(*make_record(tmp_path / "in", f"counted-{n}", size=200)) for n in range(count)]
+    reads: list[str] = []
+    read = S3Archive._read
+
+    def counted(self: S3Archive, key: str) -> bytes | None:
+        reads.append(key)
+        return read(self, key)
+
+    monkeypatch.setattr(S3Archive, "_read", counted)  # every GET of an object goes through it
+    env = {**_s3_env(s3_server, tmp_path / "var"), "SOHOA_ARCHIVE": settings.archive, "COLUMNS": "300"}
+    runner = CliRunner()
+
+    def kinds() -> Counter[str]:
+        """What was read: index entries, record.jsons, ledger entries; anything else by its key."""
+        return Counter(
+            "index"
+            if key.startswith(".by-sha256/")
+            else "ledger"
+            if key.startswith(".ledger/")
+            else "record.json"
+            if key.endswith("/record.json")
+            else key
+            for key in reads
+        )
+
+    listed = runner.invoke(app, ["list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert sorted(row["id"] for row in json.loads(listed.stdout)["records"]) == sorted(r.id for r in archived)
+    assert kinds() == {"index": count, "record.json": count, "ledger": count}, reads
+    assert len(set(reads)) == len(reads) == 3 * count  # no object read twice
+
+    reads.clear()
+    shown = runner.invoke(app, ["get", archived[0].id], env=env)
+    assert shown.exit_code == 0, shown.output
+    assert kinds() == {"index": 1, "record.json": 1, "ledger": 1}, reads
+
+    reads.clear()
+    waiting = runner.invoke(app, ["review", "list", "--json"], env=env)
+    assert waiting.exit_code == 0, waiting.output
+    assert kinds() == {"index": count, "record.json": count}, reads
 
 
 def _s3_env(server: SeaweedServer, data_dir: Path, secret: str | None = None) -> dict[str, str]:
