@@ -377,16 +377,19 @@ def _no_search_index(settings: Any, index_path: Path) -> None:
         exists = archive_exists(open_configured_archive(settings))
     except (SohoaError, ValueError):  # an archive that cannot be looked at: the index is what is missing here
         exists = True
-    if not exists:
+    archive = archive_display(settings)
+    if not exists:  # each language says all of it (the instructions were in English only)
         raise _fail(
-            f"không có chỉ mục tìm kiếm / no search index at {index_path}, and no archive at "
-            f"{archive_display(settings)} (nothing was ever archived there): check SOHOA_DATA_DIR, "
+            f"không có chỉ mục tìm kiếm tại {index_path}, cũng không có kho lưu trữ tại {archive} (chưa từng lưu gì ở "
+            "đó): hãy kiểm tra SOHOA_DATA_DIR, SOHOA_SEARCH_INDEX hoặc SOHOA_ARCHIVE / no search index at "
+            f"{index_path}, and no archive at {archive} (nothing was ever archived there): check SOHOA_DATA_DIR, "
             "SOHOA_SEARCH_INDEX or SOHOA_ARCHIVE",
             path=index_path,
         )
     raise _fail(
-        f"không có chỉ mục tìm kiếm / no search index at {index_path}: build it from the archive at "
-        f"{archive_display(settings)} with `sohoa index rebuild`",
+        f"không có chỉ mục tìm kiếm tại {index_path}: hãy tạo nó từ kho lưu trữ tại {archive} bằng `sohoa index "
+        f"rebuild` / no search index at {index_path}: build it from the archive at {archive} with `sohoa index "
+        "rebuild`",
         path=index_path,
     )
 

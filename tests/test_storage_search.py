@@ -160,13 +160,18 @@ def test_search_refuses_when_there_is_no_index(tmp_path: Path) -> None:
         result = runner.invoke(app, command, env={"SOHOA_DATA_DIR": str(typo)})
         squeezed = "".join(result.output.split())  # rich breaks a long path anywhere
         assert result.exit_code == 2, result.output
-        said = f"không có chỉ mục tìm kiếm / no search index at {typo / 'search.sqlite'}, and no archive at {typo}"
+        said = f"no search index at {typo / 'search.sqlite'}, and no archive at {typo}"
         assert "".join(said.split()) in squeezed and "checkSOHOA_DATA_DIR" in squeezed, result.output
+        # the instructions in Vietnamese too (QA: they were in English only)
+        viet = f"không có chỉ mục tìm kiếm tại {typo / 'search.sqlite'}, cũng không có kho lưu trữ tại {typo}"
+        assert "".join(viet.split()) in squeezed and "hãykiểmtraSOHOA_DATA_DIR" in squeezed, result.output
     assert not typo.exists()
     _archive_three(tmp_path)  # no index made: the archive alone
     env = {"SOHOA_DATA_DIR": str(tmp_path)}
     unbuilt = runner.invoke(app, ["search", "quyet dinh"], env=env)
-    assert unbuilt.exit_code == 2 and "sohoa index rebuild" in " ".join(unbuilt.output.split()), unbuilt.output
+    said = " ".join(unbuilt.output.split())
+    assert unbuilt.exit_code == 2 and "sohoa index rebuild" in said, unbuilt.output
+    assert "hãy tạo nó từ kho lưu trữ tại" in said and "bằng `sohoa index rebuild` / no search index" in said, said
     assert not (tmp_path / "search.sqlite").exists()
     assert runner.invoke(app, ["index", "rebuild"], env=env).exit_code == 0
     found = runner.invoke(app, ["search", "quyet dinh", "--json"], env=env)
