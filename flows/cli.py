@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import shlex
 import sys
 import threading
 import time
@@ -1183,10 +1184,12 @@ def _internal_error(exc: Exception, *, verbose: bool) -> None:
     )
 
 
-def _usage_in_vietnamese(exc: click_exceptions.ClickException) -> None:
+def _usage_in_vietnamese(exc: click_exceptions.ClickException, argv: list[str] = []) -> None:  # noqa: B006
     """Click's own messages (a usage error it finds before the command runs: ``Invalid value for '--renew-within':
     'abc' is not a valid integer.``) were English only (QA58): they are said ``tiếng Việt / English`` by the kind of
-    error, Click's words kept as they are (they name the option and the value)."""
+    error, Click's words kept as they are (they name the option and the value). A word of ``argv`` (the command
+    line) starting with "-" that Click took for options (``sohoa search '-quyet'``: "No such option: -q") is told
+    how to give it: ``sohoa search -- '-quyet'``."""
     english = exc.format_message()
     if isinstance(exc, click_exceptions.NoSuchOption):
         vietnamese = "không có tùy chọn này"
@@ -1203,6 +1206,20 @@ def _usage_in_vietnamese(exc: click_exceptions.ClickException) -> None:
     else:
         vietnamese = "lỗi"
     bilingual = f"{vietnamese} (xem --help) / {english}"
+    if isinstance(exc, click_exceptions.NoSuchOption) and exc.ctx is not None:
+        # `sohoa search '-quyet'` said "No such option: -q": a word starting with "-" is read as options
+        word = next((a for a in argv if a.startswith(exc.option_name) and not a.startswith("--")), None)
+        if word is not None and len(word) > 2:
+            names: list[str] = []
+            ctx = exc.ctx
+            while ctx.parent is not None:  # the (sub)command's names, the program's own said as sohoa
+                names.insert(0, ctx.info_name or "")
+                ctx = ctx.parent
+            again = " ".join(["sohoa", *names, "--", shlex.quote(word)])
+            bilingual += (
+                f"; {word!r} bắt đầu bằng '-' nên bị đọc như tùy chọn, hãy đặt -- trước nó / {word!r} starts with '-', "
+                f"so it was read as options: put -- before it: {again}"
+            )
     exc.format_message = lambda: bilingual  # type: ignore[method-assign]
 
 
@@ -1220,7 +1237,7 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             else:
                 code = command.main(args=args, prog_name="sohoa", standalone_mode=False)
         except click_exceptions.ClickException as exc:
-            _usage_in_vietnamese(exc)
+            _usage_in_vietnamese(exc, argv)
             if "--json" in argv:
                 _print_json({"path": None, "error": exc.format_message(), "exit_code": exc.exit_code})
             typer.rich_utils.rich_format_error(exc)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -377,60 +377,127 @@ def _no_search_index(settings: Any, index_path: Path) -> None:
         exists = archive_exists(open_configured_archive(settings))
     except (SohoaError, ValueError):  # an archive that cannot be looked at: the index is what is missing here
         exists = True
-    if not exists:
+    archive = archive_display(settings)
+    if not exists:  # each language says all of it (the instructions were in English only)
         raise _fail(
-            f"không có chỉ mục tìm kiếm / no search index at {index_path}, and no archive at "
-            f"{archive_display(settings)} (nothing was ever archived there): check SOHOA_DATA_DIR, "
+            f"không có chỉ mục tìm kiếm tại {index_path}, cũng không có kho lưu trữ tại {archive} (chưa từng lưu gì ở "
+            "đó): hãy kiểm tra SOHOA_DATA_DIR, SOHOA_SEARCH_INDEX hoặc SOHOA_ARCHIVE / no search index at "
+            f"{index_path}, and no archive at {archive} (nothing was ever archived there): check SOHOA_DATA_DIR, "
             "SOHOA_SEARCH_INDEX or SOHOA_ARCHIVE",
             path=index_path,
         )
     raise _fail(
-        f"không có chỉ mục tìm kiếm / no search index at {index_path}: build it from the archive at "
-        f"{archive_display(settings)} with `sohoa index rebuild`",
+        f"không có chỉ mục tìm kiếm tại {index_path}: hãy tạo nó từ kho lưu trữ tại {archive} bằng `sohoa index "
+        f"rebuild` / no search index at {index_path}: build it from the archive at {archive} with `sohoa index "
+        "rebuild`",
         path=index_path,
     )
 
 
-def _type_code(given: str) -> str:
-    """The type code ``given`` names, whatever its case (`tb` is TB); a usage error listing the codes when it names
-    none — a search for a type that does not exist would find nothing and say nothing."""
+def _period_option(option: str, given: str) -> tuple[date, date]:
+    """The first and last day of what ``--from``/``--to`` name: a day as officers write it (``19/11/2025``,
+    ``2025-11-19``), a month (``11/2025``) or a year (``2025``: `--from 2025 --to 2025` is that year); a day no
+    calendar has is said to be one (``31/11/2025``: November has 30 days — it was told to write DD/MM/YYYY, as it
+    had), anything else a usage error naming the forms."""
+    from flows.cli import _fail
+    from sohoa.vietnamese import no_such_day, parse_period
+
+    period = parse_period(given)
+    if period is not None:
+        return period
+    if (why := no_such_day(given)) is not None:
+        raise _fail(f"{option} {given!r}: không có ngày này, {why[0]} / no such day: {why[1]}")
+    raise _fail(
+        f"{option} {given!r}: ngày không hợp lệ, hãy viết DD/MM/YYYY (03/05/2025), tháng MM/YYYY, năm YYYY hoặc "
+        "YYYY-MM-DD / not a date: write DD/MM/YYYY (day first: 03/05/2025), a month MM/YYYY, a year YYYY or YYYY-MM-DD"
+    )
+
+
+def _type_codes(given: str) -> list[str]:
+    """The type codes ``given`` names, whatever its case (`tb` is TB): one code, or a family's (`HT`: every hộ tịch
+    code, HT-…); a usage error when it names none — a search for a type that does not exist would find nothing and
+    say nothing —, listing the codes and those it may have meant, and when it is empty (`--type ''` was no filter)."""
+    import difflib
+
     from classify.doctypes import by_code, type_code_named
     from flows.cli import _fail
 
     codes = [*by_code(), "unknown"]  # "unknown": records archived without a type, for review
-    code = "unknown" if given.strip().casefold() == "unknown" else type_code_named(given)
-    if code is None:
-        raise _fail(f"--type {given!r}: không có loại này / no such type code; valid: {', '.join(codes)}")
-    return code
+    if not given.strip():
+        raise _fail(f"--type {given!r}: chưa ghi loại nào / no type code given (QĐ, TB, HT-TLKT, HT …)")
+    if given.strip().casefold() == "unknown":
+        return ["unknown"]
+    if (code := type_code_named(given)) is not None:
+        return [code]
+    family = [code for code in by_code() if code.casefold().startswith(given.strip().casefold() + "-")]
+    if family:
+        return family
+    near = difflib.get_close_matches(given.strip().casefold(), [code.casefold() for code in codes], n=3)
+    meant = [code for code in codes if code.casefold() in near]
+    hint = f"; có phải / did you mean {', '.join(meant)}?" if meant else ""
+    raise _fail(
+        f"--type {given!r}: không có loại này / no such type code{hint} (HT: mọi loại hộ tịch / every civil-status "
+        f"type); valid: {', '.join(codes)}"
+    )
 
 
 # How a search hit was found (SearchHit.match), and the field it was found in (found_in) when not the text, as the
-# table's match column says them, Vietnamese / English (--json keeps the values)
+# table's match column says them, Vietnamese then English (--json keeps the values)
 MATCH_WORDS = {
-    "number": "số văn bản / number",
-    "date": "ban hành ngày đó / issued that day",
-    "phrase": "cụm từ / phrase",
-    "words": "các từ / words",
+    "number": ("số văn bản", "number"),
+    "number_date": ("số văn bản và ngày ban hành", "number and day of issue"),
+    "date": ("ban hành ngày đó", "issued that day"),
+    "type": ("loại văn bản", "type of document"),
+    "phrase": ("cụm từ", "phrase"),
+    "words": ("các từ", "words"),
+    "prefix": ("đầu từ", "start of a word"),
 }
 FOUND_IN_WORDS = {
-    "source": "tên tệp / the file name",
-    "number": "số văn bản / number",
-    "doc_type_name": "tên loại / type name",
-    "issuer": "cơ quan ban hành / issuer",
-    "subject": "trích yếu / subject",
-    "signer": "người ký / signer",
+    "source": ("trong tên tệp", "in the file name"),
+    "number": ("trong số văn bản", "in the number"),
+    "issued_on": ("trong ngày ban hành", "in the day of issue"),
+    "doc_type_name": ("trong tên loại", "in the type's name"),
+    "issuer": ("trong cơ quan ban hành", "in the issuer"),
+    "subject": ("trong trích yếu", "in the subject"),
+    "signer": ("trong người ký", "in the signer"),
+    "persons": ("trong tên người được ghi", "in a person's name"),  # a hộ tịch record's: the deceased, a parent…
+}
+# the field a record's own number or day was found in says nothing more ("number — in number")
+_FIELDS_MATCHED = {
+    "number": {"number"},
+    "number_date": {"number", "issued_on"},
+    "date": {"issued_on"},
+    "type": {"doc_type"},
 }
 
 
 def _match_label(hit: Any) -> str:
-    """How a search hit was found, for the table's match column: the number, the day, a phrase or the words, and
-    whether with the diacritics as typed; where, when not in the text (the file name, a field)."""
-    label = MATCH_WORDS.get(hit.match, hit.match)
-    if hit.match != "date":
-        label += "" if hit.exact else ", không dấu / no diacritics"
-    if hit.found_in not in (None, "body"):
-        label += f" — trong / in {FOUND_IN_WORDS.get(hit.found_in, hit.found_in)}"
-    return label
+    """How a search hit was found, for the table's match column, Vietnamese then English, each a phrase of its own
+    (``cụm từ, trong tên tệp / phrase, in the file name``: it was interleaved word by word, ``cụm từ / phrase — trong
+    / in tên tệp / the file name``): the number, the day, a phrase or the words, whether with the diacritics as
+    typed, and where, when not in the text (the file name, a field) nor the field the record's number or day is."""
+    vi, en = MATCH_WORDS.get(hit.match, (hit.match, hit.match))
+    if hit.match not in ("date", "number_date") and not hit.exact:
+        vi, en = f"{vi}, không dấu", f"{en}, no diacritics"
+    if hit.found_in not in (None, "body", *_FIELDS_MATCHED.get(hit.match, ())):
+        where_vi, where_en = FOUND_IN_WORDS.get(hit.found_in, (f"trong {hit.found_in}", f"in {hit.found_in}"))
+        vi, en = f"{vi}, {where_vi}", f"{en}, {where_en}"
+    return f"{vi} / {en}"
+
+
+# Columns never cut, however narrow the terminal: the record id (the one handle `sohoa get` takes: at 100 columns it
+# was `d1e24473b4…`), the number and the date (at 80, `15/QĐ-UB…`, `19/11/2…`); the others wrap, a long name or
+# path folded rather than cut
+WHOLE_COLUMNS = frozenset({"mã hồ sơ / id", "số / number", "ngày / date"})
+
+
+def add_columns(table: Table, columns: tuple[str, ...]) -> None:
+    """``columns`` added to ``table``: those of ``WHOLE_COLUMNS`` on one line each, whole; the others wrapping."""
+    for column in columns:
+        if column in WHOLE_COLUMNS:
+            table.add_column(column, no_wrap=True)
+        else:
+            table.add_column(column, overflow="fold")
 
 
 LIST_COLUMNS = (
@@ -442,6 +509,7 @@ LIST_COLUMNS = (
     "trạng thái / state",
     "nơi lưu / path",
 )
+SEARCH_LIMIT = 50  # the hits `sohoa search` shows unless --limit says otherwise
 SEARCH_COLUMNS = (
     "mã hồ sơ / id",
     "tệp gốc / source",
@@ -521,8 +589,7 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(1 if damaged else 0)
         table = Table(title=escape(store.location))
-        for column in LIST_COLUMNS:
-            table.add_column(column)
+        add_columns(table, LIST_COLUMNS)
         for row in rows:
             table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
                 row["id"],
@@ -620,6 +687,7 @@ def register(app: typer.Typer) -> None:
         "  sohoa search 'Đinh Thị Hoà'       # the name together first\n\n"
         "  sohoa search '\"tiếp công dân\" kết luận'   # quoted: together\n\n"
         "  sohoa search 3/5/2025             # issued that day (ngày 3 tháng 5…)\n\n"
+        "  sohoa search 'Thông báo số 08/TB-UBND ngày 05/9/2025'   # a citation: that record first\n\n"
         "Exit codes: 0 searched (even with no hits; an index that lacks records of the archive is warned of); 2 "
         "usage (a type code that does not exist, a bad date, no search index: a mistyped SOHOA_DATA_DIR, or one to "
         "build with `sohoa index rebuild`; a damaged index, which that replaces; a folder at the index's path)."
@@ -633,27 +701,43 @@ def register(app: typer.Typer) -> None:
             ),
         ],
         doc_type: Annotated[
-            str | None, typer.Option("--type", help="Only this type code (QĐ, TB, …; any case; unknown too).")
+            str | None,
+            typer.Option(
+                "--type", help="Only this type code (QĐ, TB, …; any case; unknown too), or a family (HT: hộ tịch)."
+            ),
         ] = None,
         date_from: Annotated[
-            str | None, typer.Option("--from", help="Issued on or after (DD/MM/YYYY or YYYY-MM-DD).")
+            str | None,
+            typer.Option(
+                "--from", help="Issued on or after this day (DD/MM/YYYY or YYYY-MM-DD), month (MM/YYYY) or year."
+            ),
         ] = None,
         date_to: Annotated[
-            str | None, typer.Option("--to", help="Issued on or before (DD/MM/YYYY or YYYY-MM-DD).")
+            str | None,
+            typer.Option("--to", help="Issued on or before this day, or by the end of this month (MM/YYYY) or year."),
         ] = None,
+        limit: Annotated[
+            int,
+            typer.Option(
+                "--limit",
+                min=1,
+                metavar="N",
+                help="Show the N best hits (the table says how many there are in all; --json: total).",
+            ),
+        ] = SEARCH_LIMIT,
         as_json: JsonOption = False,
     ) -> None:
-        """Search OCR text and metadata: a number or a day typed in full matches the record's own first, words typed
-        together above words apart, exact-diacritic matches first."""
-        from flows.cli import _day_option, _errors_as_json, _fail, _print_json, _settings, out
+        """Search OCR text and metadata: a number or a day typed in full (alone or in a citation) matches the record's
+        own first, words typed together above words apart, exact-diacritic matches first."""
+        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
         from storage import search_index_path
         from storage.search import DamagedIndexError, SearchIndex, is_damage
 
         _errors_as_json(as_json)
         settings = _settings()
-        doc_type = _type_code(doc_type) if doc_type else None
-        start = _day_option("--from", date_from) if date_from else None
-        end = _day_option("--to", date_to) if date_to else None
+        doc_types = _type_codes(doc_type) if doc_type is not None else None
+        start = _period_option("--from", date_from)[0] if date_from is not None else None
+        end = _period_option("--to", date_to)[1] if date_to is not None else None
         # both found nothing and said nothing (QA): a usage error says why
         if start and end and start > end:
             raise _fail(
@@ -668,18 +752,27 @@ def register(app: typer.Typer) -> None:
             _no_search_index(settings, index_path)
         try:
             with SearchIndex(index_path, create=False) as index:
-                hits = index.search(query, doc_type=doc_type, date_from=start, date_to=end)
+                hits = index.search(query, doc_type=doc_types, date_from=start, date_to=end, limit=limit)
+                # all of them counted only when the limit may have cut them off (ids only: no snippet, no ranking)
+                total = len(hits)
+                if total >= limit:
+                    total = index.count(query, doc_type=doc_types, date_from=start, date_to=end)
                 warning = None if index.complete else _incomplete_index_warning(index_path)
         except (sqlite3.DatabaseError, DamagedIndexError) as exc:  # not a database, malformed, empty
             if not is_damage(exc):
                 raise
             raise _damaged_index(index_path, exc) from exc
         if as_json:
-            _print_json({"query": query, "hits": [h.to_json_dict() for h in hits], "warning": warning})
+            _print_json({"query": query, "total": total, "hits": [h.to_json_dict() for h in hits], "warning": warning})
             return
-        table = Table(title=f"{len(hits)} kết quả / results")
-        for column in SEARCH_COLUMNS:
-            table.add_column(column)
+        # the first 50 were all it showed, never saying there were more (QA)
+        title = f"{len(hits)} kết quả / results"
+        caption = None
+        if total > len(hits):
+            title = f"hiển thị {len(hits)} trên {total} kết quả / {len(hits)} of {total} results shown"
+            caption = f"xem tất cả / to see them all: --limit {total}"
+        table = Table(title=title, caption=caption)
+        add_columns(table, SEARCH_COLUMNS)
         for h in hits:
             # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
             # can hold brackets of its own, which a style alone could not tell apart) and the match is bold.

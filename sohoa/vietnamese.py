@@ -15,6 +15,7 @@ năm 2025`` and ISO alike). JSON and machine formats keep ISO (``2025-08-14``).
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -49,7 +50,7 @@ def vn_date(day: date | str | None) -> str:
 
 
 _DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")
-_YMD = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_YMD = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})")
 _SPELLED = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*,?\s+thang\s+(\d{1,2})\s*,?\s+nam\s+(\d{4})")
 
 
@@ -57,20 +58,81 @@ def parse_day(text: str) -> date | None:
     """The day ``text`` is as an officer writes one: ``03/05/2025`` or ``3/5/2025`` (day first; ``-`` or ``.``
     alike), ``ngày 3 tháng 5 năm 2025`` (with or without diacritics, leading zeros, ``ngày``) or ``2025-05-03``;
     None for anything else, or a day no calendar has (31/02/2025). Every command that takes a day reads it so
-    (``search --from/--to``, ``review set --date``)."""
+    (``search --from/--to``, ``review set --date``); ``2025/05/03`` too."""
+    written = _written_day(text)
+    if written is None:
+        return None
+    try:
+        return date(*written)
+    except ValueError:
+        return None
+
+
+def _written_day(text: str) -> tuple[int, int, int] | None:
+    """(year, month, day) as ``text`` writes a day in one of ``parse_day``'s forms, whether or not there is one."""
     folded = " ".join(fold(text).split())
     if match := _DMY.fullmatch(folded):
         day, month, year = match.group(1), match.group(3), match.group(4)
     elif match := _SPELLED.fullmatch(folded):
         day, month, year = match.groups()
     elif match := _YMD.fullmatch(folded):
-        year, month, day = match.groups()
+        year, month, day = match.group(1), match.group(3), match.group(4)
     else:
         return None
-    try:
-        return date(int(year), int(month), int(day))
-    except ValueError:
+    return int(year), int(month), int(day)
+
+
+def no_such_day(text: str) -> tuple[str, str] | None:
+    """Why ``text``, written as a day (``31/11/2025``, ``2025-13-01``) or a month (``13/2025``), is none —
+    (Vietnamese, English): ``tháng 11/2025 chỉ có 30 ngày`` / ``11/2025 has 30 days`` —; None when it is one, or not
+    written as one."""
+    written = _written_day(text)
+    if written is None:  # a month no calendar has (13/2025) is no day either
+        folded = " ".join(fold(text).split())
+        months = [int(m.group(1)) for form in _MONTH_FORMS if (m := form.fullmatch(folded))]
+        if (m := _MONTH_ISO.fullmatch(folded)) is not None:
+            months.append(int(m.group(2)))
+        return next(((f"không có tháng {n}", f"there is no month {n}") for n in months if not 1 <= n <= 12), None)
+    if parse_day(text) is not None:
         return None
+    year, month, day = written
+    if not 1 <= month <= 12:
+        return f"không có tháng {month}", f"there is no month {month}"
+    if not 1 <= year <= 9999:
+        return f"không có năm {year}", f"there is no year {year}"
+    days = calendar.monthrange(year, month)[1]
+    return f"tháng {month:02d}/{year} chỉ có {days} ngày", f"{month:02d}/{year} has {days} days"
+
+
+_MONTH_FORMS = (
+    re.compile(r"(?:thang\s+)?(\d{1,2})\s*[/.-]\s*(\d{4})"),  # 11/2025, tháng 11/2025, 11-2025
+    re.compile(r"(?:thang\s+)?(\d{1,2})\s*,?\s+nam\s+(\d{4})"),  # tháng 11 năm 2025
+)
+_MONTH_ISO = re.compile(r"(\d{4})-(\d{1,2})")  # 2025-11
+_YEAR = re.compile(r"(?:nam\s+)?(\d{4})")  # 2025, năm 2025
+
+
+def parse_period(text: str) -> tuple[date, date] | None:
+    """The first and last day of what ``text`` names as officers write it: a day (``parse_day``: itself), a month
+    (``11/2025``, ``tháng 11/2025``, ``tháng 11 năm 2025``, ``2025-11``) or a year (``2025``, ``năm 2025``); None for
+    anything else (a month 13)."""
+    day = parse_day(text)
+    if day is not None:
+        return day, day
+    folded = " ".join(fold(text).split())
+    month = year = None
+    for form in _MONTH_FORMS:
+        if match := form.fullmatch(folded):
+            month, year = int(match.group(1)), int(match.group(2))
+    if match := _MONTH_ISO.fullmatch(folded):
+        year, month = int(match.group(1)), int(match.group(2))
+    if month is not None and year is not None:
+        if not 1 <= month <= 12 or year < 1:
+            return None
+        return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+    if (match := _YEAR.fullmatch(folded)) and int(match.group(1)) >= 1:
+        return date(int(match.group(1)), 1, 1), date(int(match.group(1)), 12, 31)
+    return None
 
 
 D_LOOKALIKES = {"Ð": "Đ", "ð": "đ", "Ɖ": "Đ", "ɖ": "đ"}

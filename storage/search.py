@@ -7,12 +7,15 @@ the same way, is run against both; records that match with the diacritics as typ
 found only without them. So ``quyết định`` and ``quyet dinh`` both find a decision, ``quyết định`` ranks it
 above a text that only matches ``quyet dinh`` (e.g. ``quyệt đinh``), and ``Cộng hòa`` finds ``CỘNG HOÀ`` as
 typed. Words typed together (or in double quotes) are a phrase: found adjacent and in order first, scattered
-after (quoted: only adjacent); a number or a day typed in full is compared with the record's own number or
-issue date first, then found as a phrase (``7`` and ``07`` alike; see ``_plan``). The index is derived data:
-``rebuild_index`` remakes it from the archive into a new file put in place at once (an index built before the
-spelling key finds old-style text only without diacritics until then); an older schema is migrated in place when
-opened (``SCHEMA_VERSION``). Whether an index covers the whole archive is kept in it (``SearchIndex.complete``):
-one made anew while the archive already held records does not.
+after (quoted: only adjacent); a number or a day typed in full, alone or in other words (a citation: ``Thông báo
+số 08/TB-UBND ngày 05/9/2025``), "số 15" and a type code (``HT-TLKT``) are compared with the record's own number,
+issue date and type first, then found as a phrase (``7`` and ``07`` alike, a day in any of its forms); UBND, HĐND
+and V/v are the words they stand for; a last word typed only in part is found as the start of one, last of all
+(see ``_plan``). The persons a hộ tịch record names are kept apart in its signer column (``_PERSON``). The index is
+derived data: ``rebuild_index`` remakes it from the archive into a new file put in place at once (an index built
+before the spelling key finds old-style text only without diacritics until then); an older schema is migrated in
+place when opened (``SCHEMA_VERSION``). Whether an index covers the whole archive is kept in it
+(``SearchIndex.complete``): one made anew while the archive already held records does not.
 """
 
 from __future__ import annotations
@@ -24,16 +27,16 @@ import re
 import secrets
 import sqlite3
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import AbstractContextManager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote
 
 from sohoa.fsutil import printable
 from sohoa.record import Record
-from sohoa.vietnamese import fold, parse_day, spelling_key, vn_date
+from sohoa.vietnamese import fold, spelling_key, today_vn, vn_date
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
 # bm25 weights (record_id first): a match in the number, the signer and persons, the issuer or the subject outweighs
@@ -41,6 +44,8 @@ _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", 
 _WEIGHTS = ", ".join(map(str, (0.0, 10.0, 2.0, 5.0, 5.0, 10.0, 2.0, 1.0)))
 # a match in these ranks above one elsewhere (the body, the file name, the type's name)
 _FIELDS = ("number", "issuer", "subject", "signer")
+# where the words typed with a number or a day are looked for first: the record's fields and its type's name
+_RECORD_FIELDS = ("number", "doc_type_name", "issuer", "subject", "signer")
 # where a hit's snippet is looked for, in this order: the text, then the fields, the file name last
 _SNIPPET_COLUMNS = ("body", "signer", "subject", "issuer", "number", "doc_type_name", "source")
 _TOKEN = re.compile(r"[^\W_]+")  # a token as FTS5's unicode61 reads one: letters and digits
@@ -55,10 +60,29 @@ Phrase = tuple[frozenset[str], ...]
 Group = tuple[Phrase, ...]
 Key = Callable[[str], str]
 
-# a document number typed in full: digits, "/", a symbol with a letter in it ("15/QĐ-UBND", "07/2021/NĐ-CP"),
-# with or without "Số:" before it
-_NUMBER = re.compile(r"(?:s[ốo]\s*:?\s*)?(\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*)", re.IGNORECASE)
+# a document number typed in full, anywhere in a query: digits, "/", a symbol with a letter in it ("15/QĐ-UBND",
+# "07/2021/NĐ-CP"); the "Số:" before it is a word of its own
+_NUMBER = re.compile(r"(?<![\w/.-])\d+[^\W\d_]*\s*/\s*[\w./-]*[^\W\d_][\w./-]*")
+# "số 15": how officers ask for document number 15 (the number before its "/", any symbol after it)
+_NUMBER_PART = re.compile(r"(?<![\w/.-])(s[ốo])\s*:?\s*(\d+)(?!\w|\s*/|-\w)", re.IGNORECASE)
+# a day, anywhere in a query (``parse_day``'s forms, "ngày" a word of its own; a full stop after it ends the
+# sentence): 3/5/2025, 03.05.2025, 19/11/25, 3 tháng 5 năm 2025, 2025-05-03, 2025/05/03
+_DAY_DMY = re.compile(r"(?<![\w/.-])(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})(?![\w/-]|\.\d)")
+_DAY_SPELLED = re.compile(r"(?<![\w/.-])(\d{1,2})\s*,?\s+th[aá]ng\s+(\d{1,2})\s*,?\s+n[aă]m\s+(\d{4})(?!\w)", re.I)
+_DAY_YMD = re.compile(r"(?<![\w/.-])(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?![\w/-]|\.\d)")
+# words a citation writes around a number or a day ("Thông báo số 08/TB-UBND ngày 05/9/2025"), never required of
+# the record a number or day finds (lower case, in the index's spelling; "so" typed without diacritics is "số")
+_FILLERS = frozenset({"số", "so", "ngày", "ngay"})
 _QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"'})
+# the abbreviations of a commune's documents as written (typed in any case, Đ or D) and the words they stand for:
+# a query with either finds both (UBND xã Bình An, Ủy ban nhân dân xã Bình An)
+_ABBREVIATIONS = (("ubnd", "ủy ban nhân dân"), ("hđnd", "hội đồng nhân dân"), ("v/v", "về việc"))
+_MAX_PHRASES = 16  # the most ways (a day's forms) one query's words are tried together
+# before each person a hộ tịch record names, in its signer column: a token for FTS5's unicode61 (a private-use
+# character, category Co) that no query has (``_TOKEN`` never reads one)
+_PERSON = "\ue000"
+# the scratch name a stack's document is archived under (``A.pdf#2.pdf``), at the start of its source column
+_SCRATCH = re.compile(r".*?#\d+\.pdf(?=\s|$)")
 
 
 def number_key(number: str | None, *, diacritics: bool = False) -> str | None:
@@ -83,37 +107,185 @@ def _phrase(tokens: Iterable[str]) -> Phrase:
     return tuple(_spellings(token) for token in tokens)
 
 
-def _chunks(query: str) -> list[list[str]]:
-    """The query's parts, each a run of tokens to be found adjacent: a part in double quotes, or what is typed
-    between spaces (``15/QĐ-UBND`` is the three tokens 15, QĐ, UBND in a row). NFC, in the index's spelling."""
+@dataclass(frozen=True)
+class _Query:
+    """What a query asks for: its text, in order, each part the phrases it may be written as (a day: 3/5/2025, 3
+    tháng 5 năm 2025, …); and what is compared with a record's own fields — the numbers typed in full, the days —
+    with the other words, the fillers around them ("số", "ngày") left out."""
+
+    segments: tuple[Group, ...] = ()
+    numbers: tuple[str, ...] = ()  # as typed
+    parts: tuple[str, ...] = ()  # "số 15": the number before a record's "/", as typed
+    days: tuple[date, ...] = ()
+    types: tuple[str, ...] = ()  # type codes typed (HT-TLKT)
+    unfinished: bool = False  # the last thing typed is a word, perhaps only its start (``quyế``, ``Nguy``)
+    words: tuple[Group, ...] = ()  # the other words, each a group (what a number's or day's record may also have)
+    marks: tuple[Group, ...] = ()  # the numbers and days, as a snippet marks them
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A part of a query: a ``word`` typed between spaces, a ``quoted`` phrase, a ``number`` typed in full, a number
+    asked for by its ``part`` before the "/" ("số 15"), a ``day``, a ``type`` code."""
+
+    kind: str
+    tokens: tuple[str, ...] = ()  # a word's, a phrase's, a number's ("số", "15" for a part)
+    day: date | None = None
+    text: str = ""  # a number as typed, a part's digits, a word as typed
+    also: tuple[str, ...] = ()  # another way to write the same words (UBND: ủy ban nhân dân)
+
+    @property
+    def filler(self) -> bool:
+        return self.kind == "word" and len(self.tokens) == 1 and self.tokens[0].lower() in _FILLERS
+
+
+def _words(text: str) -> list[_Item]:
+    """Unquoted query text between spaces, each piece a word (``15/QĐ-UBND`` is three tokens in a row)."""
+    return [_Item("word", tuple(tokens), text=piece) for piece in text.split() if (tokens := _TOKEN.findall(piece))]
+
+
+def _abbreviated(items: list[_Item]) -> list[_Item]:
+    """``items`` with each abbreviation officers write (``_ABBREVIATIONS``: UBND, HĐND, V/v), and each of the words
+    it stands for typed one after another, as one part that is either."""
+    out: list[_Item] = []
+    index = 0
+    while index < len(items):
+        item = items[index]
+        for short, words in _ABBREVIATIONS:
+            if item.kind == "word" and fold(item.text.rstrip(":.,;")) == fold(short):
+                out.append(replace(item, also=tuple(words.split())))
+                index += 1
+                break
+            run = items[index : index + len(words.split())]
+            if [fold(" ".join(i.tokens)) if i.kind == "word" else None for i in run] == fold(words).split():
+                out.append(_Item("word", tuple(t for i in run for t in i.tokens), also=tuple(_TOKEN.findall(short))))
+                index += len(run)
+                break
+        else:
+            out.append(item)
+            index += 1
+    return out
+
+
+def _found_day(kind: str, match: re.Match[str]) -> date | None:
+    if kind == "ymd":
+        year, month, day = match.group(1), match.group(3), match.group(4)
+    elif kind == "dmy":
+        day, month, year = match.group(1), match.group(3), match.group(4)
+    else:
+        day, month, year = match.groups()
+    if len(year) == 2:  # 19/11/25: this century's, unless that is more than a year ahead (02/11/41 is 1941)
+        year = str(2000 + int(year) if 2000 + int(year) <= today_vn().year + 1 else 1900 + int(year))
+    try:
+        return date(int(year), int(month), int(day))
+    except ValueError:  # 31/11/2025: no day, its digits are words
+        return None
+
+
+def _scan(text: str) -> list[_Item]:
+    """Unquoted query text as its parts, in order: each number typed in full or asked for as "số 15", each day, the
+    words between them."""
+    finders = (
+        ("spelled", _DAY_SPELLED),
+        ("dmy", _DAY_DMY),
+        ("ymd", _DAY_YMD),
+        ("number", _NUMBER),
+        ("part", _NUMBER_PART),
+    )
+    items: list[_Item] = []
+    pos = 0
+    while True:
+        found = [(m.start(), rank, kind, m) for rank, (kind, rx) in enumerate(finders) if (m := rx.search(text, pos))]
+        if not found:
+            break
+        start, _, kind, match = min(found, key=lambda f: (f[0], f[1]))
+        items += _words(text[pos:start])
+        if kind == "number":
+            number = match.group().rstrip("./-")
+            items.append(_Item("number", tuple(_TOKEN.findall(number)), text=number))
+        elif kind == "part":
+            items.append(_Item("part", (match.group(1), match.group(2)), text=match.group(2)))
+        elif (day := _found_day(kind, match)) is not None:
+            items.append(_Item("day", day=day))
+        else:
+            items += _words(match.group())
+        pos = match.end()
+    return items + _words(text[pos:])
+
+
+def _parse(query: str, codes: Collection[str] = ()) -> _Query:
+    """``query`` as ``_Query``: NFC, in the index's spelling; a part in double quotes is a phrase as typed (no number
+    or day is looked for in it), the rest split at spaces, numbers typed in full and days found wherever they are."""
     parts = spelling_key(query).translate(_QUOTES).split('"')
-    chunks: list[list[str]] = []
+    items: list[_Item] = []
     for index, part in enumerate(parts):
-        quoted = index % 2 == 1 and index < len(parts) - 1  # a quote never closed quotes nothing
-        for piece in [part] if quoted else part.split():
-            if tokens := _TOKEN.findall(piece):
-                chunks.append(tokens)
-    return chunks
+        if index % 2 == 1 and index < len(parts) - 1:  # quoted (a quote never closed quotes nothing)
+            if tokens := _TOKEN.findall(part):
+                items.append(_Item("quoted", tuple(tokens)))
+        else:
+            items += _scan(part)
+    items = _abbreviated(items)
+    for index, item in enumerate(items):
+        if item.kind == "word" and not item.also and (code := _type_named(item.text, codes)) is not None:
+            items[index] = _Item("type", item.tokens, text=code)
+    others = [item for item in items if not item.filler]
+    if len(others) == 1 and others[0].kind in ("number", "day"):  # a part keeps its "số"
+        items = others  # "Số: 15/QĐ-UBND", "ngày 3 tháng 5 năm 2025": the number, the day, alone
+    q = _Query()
+    for item in items:
+        if item.day is not None:
+            group = _date_forms(item.day)
+            q = replace(q, days=(*q.days, item.day), marks=(*q.marks, group))
+        elif item.kind == "number":
+            group = (_phrase(item.tokens),)
+            q = replace(q, numbers=(*q.numbers, item.text), marks=(*q.marks, group))
+        elif item.kind == "part":
+            group = (_phrase(item.tokens),)
+            q = replace(q, parts=(*q.parts, item.text), marks=(*q.marks, group))
+        elif item.kind == "type":  # a record's type, not a word of its text
+            q = replace(q, types=(*q.types, item.text))
+            continue
+        else:
+            group = (_phrase(item.tokens),) + ((_phrase(item.also),) if item.also else ())
+            if not item.filler:
+                q = replace(q, words=(*q.words, group))
+        q = replace(q, segments=(*q.segments, group))
+    last = items[-1] if items else None
+    if last is not None and last.kind == "word" and not last.also and not query[-1:].isspace():
+        # one letter alone would be the start of too many words; after others ("Nguyễn Văn Á") it is not
+        begun = len(last.tokens[-1]) >= 2 or len(q.segments) > 1 or len(last.tokens) > 1
+        q = replace(q, unfinished=last.text[-1:].isalpha() and begun)
+    return q
 
 
 def _date_forms(day: date) -> Group:
-    """``day`` as a text writes it: 3/5/2025, 03-05-2025, (ngày) 3 tháng 5 năm 2025, 2025-05-03; leading zeros
-    or not."""
+    """``day`` as a text writes it: 3/5/2025, 03-05-2025, (ngày) 3 tháng 5 năm 2025 (with or without the
+    diacritics, which a date needs none of), 2025-05-03; leading zeros or not."""
     d, m, y = _spellings(str(day.day)), _spellings(str(day.month)), frozenset((str(day.year),))
-    words = [frozenset((spelling_key(w),)) for w in ("tháng", "năm")]
-    return ((d, m, y), (d, words[0], m, words[1], y), (y, m, d))
+    month, year = frozenset(("tháng", "thang")), frozenset(("năm", "nam"))
+    return ((d, m, y), (d, month, m, year, y), (y, m, d))
+
+
+def _together(segments: tuple[Group, ...]) -> Group:
+    """The phrases of a query's parts typed one after another: each way of writing each part, in order (a day's
+    forms), at most ``_MAX_PHRASES``."""
+    combos = itertools.islice(itertools.product(*segments), _MAX_PHRASES)
+    return tuple(tuple(itertools.chain.from_iterable(combo)) for combo in combos)
 
 
 def _keyed(groups: tuple[Group, ...], key: Key) -> tuple[Group, ...]:
     return tuple(tuple(tuple(frozenset(map(key, spellings)) for spellings in phrase) for phrase in g) for g in groups)
 
 
-def _match_expr(groups: tuple[Group, ...]) -> str:
-    """FTS5 query: every group (AND), each any of its phrases' spellings (OR), each a phrase (adjacent, in order)."""
+def _match_expr(groups: tuple[Group, ...], *, prefix: bool = False) -> str:
+    """FTS5 query: every group (AND), each any of its phrases' spellings (OR), each a phrase (adjacent, in order);
+    ``prefix``: the last token of each phrase the start of a word (``"quyế" *``)."""
 
     def spelled(phrase: Phrase) -> list[str]:
-        combos = itertools.islice(itertools.product(*(sorted(s, key=len) for s in phrase)), _MAX_SPELLINGS)
-        return ['"' + " ".join(combo) + '"' for combo in combos]
+        # shortest first, the same order in every run (a set of strings is ordered by its hash seed)
+        ordered = (sorted(s, key=lambda spelling: (len(spelling), spelling)) for s in phrase)
+        combos = itertools.islice(itertools.product(*ordered), _MAX_SPELLINGS)
+        return ['"' + " ".join(combo) + ('" *' if prefix else '"') for combo in combos]
 
     return " AND ".join("(" + " OR ".join(s for phrase in g for s in spelled(phrase)) + ")" for g in groups)
 
@@ -124,11 +296,24 @@ def _exact_key(token: str) -> str:
 
 @dataclass(frozen=True)
 class _Pass:
-    match: str  # number | date | phrase | words
-    folded: bool = False  # the diacritic-free table
-    groups: tuple[Group, ...] = ()  # what to find (and mark in the snippet), as typed
+    """One search of a query's: a text pass (``phrase``, ``words``) finds ``groups`` in the text and fields; a record
+    pass (``number``, ``number_date``, ``date``) the records whose own number or day of issue is one typed."""
+
+    match: str  # number | number_date | date | type | phrase | words | prefix
+    folded: bool = False  # text: the diacritic-free table
+    groups: tuple[Group, ...] = ()  # text: what to find; both: what the snippet marks, as typed
     exact: bool | None = None  # the hits' `exact`; None: as typed when not folded
-    value: str | None = None  # the number as typed; the day, ISO
+    numbers: tuple[str, ...] = ()  # record: one of these numbers (as typed) …
+    parts: tuple[str, ...] = ()  # … or of these before its "/" ("số 15") …
+    days: tuple[str, ...] = ()  # … issued one of these days (ISO) …
+    types: tuple[str, ...] = ()  # … of one of these types …
+    require: tuple[Group, ...] = ()  # … with these words too, without diacritics: in its fields, or anywhere
+    require_fields: bool = False
+    prefix: bool = False  # text: the last word typed may be the start of one (``quyế``)
+
+    @property
+    def on_records(self) -> bool:
+        return self.match in ("number", "number_date", "date", "type")
 
 
 @dataclass
@@ -142,8 +327,10 @@ class Hit:
     prefix: str | None
     exact: bool
     snippet: str
-    # how it was found: "number" (the number field), "date" (issued that day), "phrase" (the words adjacent, as
-    # typed), "words" (each somewhere); where the snippet is from ("body", "signer", …, "source": the file name)
+    # how it was found: "number" (the number field), "number_date" (the number field and the day of issue), "date"
+    # (issued that day), "type" (of the type code typed), "phrase" (the words adjacent, as typed), "words" (each
+    # somewhere), "prefix" (the words adjacent, the last one only begun: "quyế"); where the snippet is from
+    # ("body", "signer", "persons": a person a hộ tịch record names, …, "source": the file name)
     match: str = "words"
     found_in: str | None = "body"
     # the scan it came from as the officer knows it (``SourceFile.label``: a stack's document with its pages);
@@ -161,54 +348,117 @@ def _fields(record: Record) -> dict[str, str]:
         "doc_type_name": (c.doc_type_name if c else None) or "",
         "issuer": (c.issuer if c else None) or "",
         "subject": (c.subject if c else None) or "",
-        # the persons a hộ tịch record names ride with the signer: found by name, above a name in the body
-        "signer": " ".join(n for n in ((c.signer_name if c else None), *(c.persons if c else [])) if n),
+        # the persons a hộ tịch record names ride with the signer: found by name, above a name in the body; each
+        # after a separator token no query has (a phrase never spans two people: "Mận Nông Văn" was one, the end
+        # of one name and the start of the next)
+        "signer": "".join(
+            [(c.signer_name if c else None) or "", *(f" {_PERSON} {name}" for name in (c.persons if c else []) if name)]
+        ),
         # tags ride in the source column: searchable without changing the FTS tables of existing index files
         "source": " ".join([record.source.name, *record.tags]),
         "body": unicodedata.normalize("NFC", record.ocr.text if record.ocr else ""),
     }
 
 
-def _plan(query: str) -> list[_Pass]:
-    """The searches a query makes, best first. A day (``3/5/2025``): the records issued that day, then texts that
-    write it. A number (``7/QĐ-UBND``): the record of that number, then texts citing it (adjacent). Otherwise the
-    words as one phrase, then (several typed) each anywhere; each with the diacritics as typed, then without."""
-    day = parse_day(query)
-    if day is not None:
-        forms = (_date_forms(day),)
-        return [
-            _Pass("date", groups=forms, exact=True, value=day.isoformat()),
-            _Pass("phrase", folded=True, groups=forms, exact=True),
-        ]
-    passes: list[_Pass] = []
-    number = _NUMBER.fullmatch(" ".join(unicodedata.normalize("NFC", query).split()))
-    if number:
-        chunks = [_TOKEN.findall(spelling_key(number[1]))]
-        passes.append(_Pass("number", groups=((_phrase(chunks[0]),),), value=number[1]))
-    else:
-        chunks = _chunks(query)
-    if not chunks:
-        return []
-    whole: tuple[Group, ...] = ((_phrase(t for chunk in chunks for t in chunk),),)
-    passes += [_Pass("phrase", groups=whole), _Pass("phrase", folded=True, groups=whole)]
-    if len(chunks) > 1:
-        each = tuple((_phrase(chunk),) for chunk in chunks)
-        passes += [_Pass("words", groups=each), _Pass("words", folded=True, groups=each)]
-    return passes
+def _plan(query: str, codes: Collection[str] = ()) -> list[_Pass]:
+    """The searches a query makes, best first. Numbers typed in full (``7/QĐ-UBND``) and days (``3/5/2025``, ``ngày
+    3 tháng 5 năm 2025``), alone or inside other words (``Thông báo số 08/TB-UBND ngày 05/9/2025``), are compared
+    with the records' own: the record of that number and day first, then of that number (the other words not
+    required, but those with them in their fields first); a day without a number: the records issued that day with
+    the other words, in their fields first. "Số 15" asks for the records numbered 15 (``15/QĐ-UBND``,
+    ``015/UBND-VP``) as a number typed in full does (those of the type named, ``quyết định số 15``, first). Then the
+    text: the words (numbers and days too, a day in any of its forms) as one phrase, then (several typed) each
+    anywhere, each with the diacritics as typed, then without; last, a day's records without the other words. A
+    record pass's snippet marks the number or day (the words may be in a field, the type's name). A type code typed
+    (``HT-TLKT``; one of ``codes``, the index's) asks for that type: its records with the other words, or all of
+    them, before any other (the code is no word of the text)."""
+    q = _parse(query, codes)
+    days = tuple(day.isoformat() for day in q.days)
+    types = (q.types, ()) if q.types else ((),)
+    first: list[_Pass] = []
+    last: list[_Pass] = []
+    if q.numbers or q.parts:
+        for on_types, on_days in itertools.product(types, (days, ()) if days else ((),)):
+            for fields in (True, False) if q.words else (False,):
+                first.append(
+                    _Pass(
+                        "number_date" if on_days else "number",
+                        groups=q.marks,
+                        numbers=q.numbers,
+                        parts=q.parts,
+                        days=on_days,
+                        types=on_types,
+                        require=q.words if fields else (),
+                        require_fields=fields,
+                    )
+                )
+    elif days:
+        for on_types in types:
+            for fields in (True, False) if q.words else (False,):
+                first.append(
+                    _Pass(
+                        "date",
+                        groups=q.marks,
+                        exact=True,
+                        days=days,
+                        types=on_types,
+                        require=q.words,
+                        require_fields=fields,
+                    )
+                )
+        if q.words or q.types:
+            last.append(_Pass("date", groups=q.marks, exact=True, days=days))
+    elif q.types:  # HT-TLKT: the records of that type (with the other words: in their fields first)
+        for fields in (True, False) if q.words else (False,):
+            first.append(
+                _Pass("type", groups=q.words, exact=True, types=q.types, require=q.words, require_fields=fields)
+            )
+    if not q.segments:
+        return first
+    whole: tuple[Group, ...] = (_together(q.segments),)
+    text = [_Pass("phrase", groups=whole), _Pass("phrase", folded=True, groups=whole)]
+    if q.days and not q.numbers and not q.words:  # a day alone: its diacritics are nobody's ("tháng" or "thang")
+        text = [_Pass("phrase", folded=True, groups=whole, exact=True)]
+    if len(q.segments) > 1:
+        text += [_Pass("words", groups=q.segments), _Pass("words", folded=True, groups=q.segments)]
+    if q.unfinished:  # last of all, the last word as the start of one: "quyế", "Nguy"
+        last += [_Pass("prefix", groups=whole, prefix=True), _Pass("prefix", folded=True, groups=whole, prefix=True)]
+    return first + text + last
 
 
-def _highlight(text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12) -> str | None:
+def _type_named(typed: str, codes: Collection[str]) -> str | None:
+    """The type code among ``codes`` (those of the index's records) a word of a query is: as written, any case when
+    it has a hyphen (``ht-tlkt``), or typed in capitals without its Đ when that names one (``QD``); a word in lower
+    case that happens to be a code's letters (``da``, ``tb``) is a word."""
+    word = typed.strip(":.,;()")
+    if word in codes:
+        return word
+    if "-" in word and (same := [code for code in codes if code.casefold() == word.casefold()]):
+        return same[0]
+    if word.isupper() and len(same := [code for code in codes if fold(code) == fold(word)]) == 1:
+        return same[0]
+    return None
+
+
+def _highlight(
+    text: str, groups: tuple[Group, ...], key: Key, *, whole: bool, words: int = 12, prefix: bool = False
+) -> str | None:
     """``text`` with each token of a match of ``groups`` (keyed by ``key``, as each token of the text is) marked
     [like this]: all of it when ``whole`` (a field, the file name: control characters written ``\\n``), else the
     window of ``words`` tokens that shows the most groups, starting just before a match (as FTS5's snippet does),
-    its white space made single spaces. None when nothing in it matches."""
+    its white space made single spaces. None when nothing in it matches. ``prefix``: a phrase's last token is the
+    start of a word."""
     tokens = list(_TOKEN.finditer(text))
     keys = [key(token.group()) for token in tokens]
     marked: dict[int, int] = {}  # token index: the group it matches
+
+    def matches(token: str, spellings: frozenset[str], last: bool) -> bool:
+        return token in spellings or (last and prefix and any(token.startswith(s) for s in spellings))
+
     for number, group in enumerate(groups):
         for phrase in group:
             for start in range(len(keys) - len(phrase) + 1):
-                if all(keys[start + j] in spellings for j, spellings in enumerate(phrase)):
+                if all(matches(keys[start + j], sp, j == len(phrase) - 1) for j, sp in enumerate(phrase)):
                     for j in range(len(phrase)):
                         marked.setdefault(start + j, number)
     if not marked:
@@ -447,100 +697,182 @@ class SearchIndex:
         self,
         query: str,
         *,
-        doc_type: str | None = None,
+        doc_type: str | Collection[str] | None = None,
         date_from: date | None = None,
         date_to: date | None = None,
         limit: int = 50,
     ) -> list[Hit]:
-        """The records ``query`` finds, best first (see ``_plan``): a number or a day typed in full matched to the
-        record's own, then phrases above scattered words, and within each the diacritics as typed first and a match
-        in the number, signer, persons, issuer or subject above one in the body."""
-        filters = ""
-        params: list[object] = []
-        if doc_type:
-            filters += " AND r.doc_type = ?"
-            params.append(unicodedata.normalize("NFC", doc_type))
-        if date_from:
-            filters += " AND r.issued_on >= ?"
-            params.append(date_from.isoformat())
-        if date_to:
-            filters += " AND r.issued_on <= ?"
-            params.append(date_to.isoformat())
+        """The records ``query`` finds, best first (see ``_plan``): numbers and days typed (alone or in other words)
+        matched to the record's own first, then phrases above scattered words, and within each the diacritics as
+        typed first and a match in the number, signer, persons, issuer or subject above one in the body.
+        ``doc_type``: a type code, or several (any of them)."""
+        filters, params = self._filters(doc_type, date_from, date_to)
         select = (
             "SELECT r.record_id, r.sha256, r.doc_type, r.number, r.issued_on, r.subject, r.prefix,"
             f" {self._source_label_sql}"
         )
         hits: list[Hit] = []
         seen: set[str] = set()
-        for step in _plan(query):
+        for step in _plan(query, self._codes(query)):
             if len(hits) >= limit:
                 break
-            if step.match == "number":
-                rows = self.db.execute(
-                    f"{select} FROM records r WHERE {self._number_key_sql} = ?{filters}"
-                    " ORDER BY r.issued_on DESC, r.record_id LIMIT ?",
-                    (number_key(step.value), *params, limit),
-                ).fetchall()
-            elif step.match == "date":
-                rows = self.db.execute(
-                    f"{select} FROM records r WHERE r.issued_on = ?{filters}"
-                    " ORDER BY r.doc_type, r.number, r.record_id LIMIT ?",
-                    (step.value, *params, limit),
-                ).fetchall()
-            else:  # found in the fields (number, issuer, subject, signer and persons) first, then anywhere
-                table = "folded" if step.folded else "exact"
-                expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key))
-                rows = []
-                for where in (f"{{{' '.join(_FIELDS)}}} : ({expr})", expr):
-                    rows += self.db.execute(
-                        f"{select} FROM {table} JOIN records r USING (record_id)"
-                        f" WHERE {table} MATCH ?{filters} ORDER BY bm25({table}, {_WEIGHTS}) LIMIT ?",
-                        (where, *params, limit),
-                    ).fetchall()
-            for row in rows:
+            for row in self._rows(step, select, filters, params, limit):
                 if row[0] in seen:
                     continue
                 seen.add(row[0])
-                snippet, found_in = self._snippet(row[0], step)
-                if snippet is None:  # the number or day matched in the record's fields alone
-                    shown = row[3] if step.match == "number" else _dmy(row[4])
-                    snippet, found_in = f"[{shown}]", ("number" if step.match == "number" else "issued_on")
-                exact = step.exact if step.exact is not None else not step.folded
-                if step.match == "number":  # the number as typed, Đ and all, or only without its diacritics
-                    exact = number_key(row[3], diacritics=True) == number_key(step.value, diacritics=True)
-                record_id, sha256, doc_type_, number, issued_on, subject, prefix, source = row
-                hits.append(
-                    Hit(
-                        record_id,
-                        sha256,
-                        doc_type_,
-                        number,
-                        issued_on,
-                        subject,
-                        prefix,
-                        exact,
-                        snippet,
-                        step.match,
-                        found_in,
-                        source,
-                    )
-                )
+                hits.append(self._hit(row, step))
         return hits[:limit]
 
-    def _snippet(self, record_id: str, step: _Pass) -> tuple[str | None, str | None]:
+    def count(
+        self,
+        query: str,
+        *,
+        doc_type: str | Collection[str] | None = None,
+        date_from: date | None = None,
+        date_to: date | None = None,
+    ) -> int:
+        """How many records ``search`` finds with no limit (their ids only: no snippet, no ranking)."""
+        filters, params = self._filters(doc_type, date_from, date_to)
+        found: set[str] = set()
+        for step in _plan(query, self._codes(query)):
+            found.update(row[0] for row in self._rows(step, "SELECT r.record_id", filters, params, None))
+        return len(found)
+
+    def _codes(self, query: str) -> list[str]:
+        """The type codes of the index's records, when ``query`` has a word that may be one (``_type_named``: letters,
+        with a hyphen or a capital: HT-TLKT, ht-tlkt, QĐ; a query in lower case never looks them up)."""
+        words = [word.strip(":.,;()") for word in query.split()]
+        if not any(re.fullmatch(r"[^\W\d_]+(?:-[^\W\d_]+)?", w) and ("-" in w or not w.islower()) for w in words):
+            return []
+        return [code for (code,) in self.db.execute("SELECT DISTINCT doc_type FROM records WHERE doc_type IS NOT NULL")]
+
+    @staticmethod
+    def _filters(
+        doc_type: str | Collection[str] | None, date_from: date | None, date_to: date | None
+    ) -> tuple[str, list[object]]:
+        filters = ""
+        params: list[object] = []
+        codes = [doc_type] if isinstance(doc_type, str) else list(doc_type or ())
+        if codes:
+            filters += f" AND r.doc_type IN ({', '.join('?' * len(codes))})"
+            params += [unicodedata.normalize("NFC", code) for code in codes]
+        if date_from:
+            filters += " AND r.issued_on >= ?"
+            params.append(date_from.isoformat())
+        if date_to:
+            filters += " AND r.issued_on <= ?"
+            params.append(date_to.isoformat())
+        return filters, params
+
+    def _rows(
+        self, step: _Pass, select: str, filters: str, params: list[object], limit: int | None
+    ) -> list[tuple[str, ...]]:
+        """The rows ``step`` finds, best first; ``limit`` None: all of them, in no order."""
+        tail = " LIMIT ?" if limit is not None else ""
+        limits = [limit] if limit is not None else []
+        if step.on_records:
+            conditions: list[str] = []
+            args: list[object] = []
+            if step.numbers or step.parts:  # the numbers typed, or numbered so before their "/"
+                key = self._number_key_sql
+                ors = [f"{key} IN ({', '.join('?' * len(step.numbers))})"] if step.numbers else []
+                args += [number_key(number) for number in step.numbers]
+                for part in step.parts:
+                    ors.append(f"({key} = ? OR {key} LIKE ?)")
+                    args += [part.lstrip("0") or "0", f"{part.lstrip('0') or '0'}/%"]
+                conditions.append(f"({' OR '.join(ors)})")
+            if step.days:
+                conditions.append(f"r.issued_on IN ({', '.join('?' * len(step.days))})")
+                args += step.days
+            if step.types:
+                conditions.append(f"r.doc_type IN ({', '.join('?' * len(step.types))})")
+                args += step.types
+            if step.require:
+                expr = _match_expr(_keyed(step.require, fold))
+                if step.require_fields:
+                    expr = f"{{{' '.join(_RECORD_FIELDS)}}} : ({expr})"
+                conditions.append("r.record_id IN (SELECT record_id FROM folded WHERE folded MATCH ?)")
+                args.append(expr)
+            # a day's records by type and number; a number's, the latest first
+            order = "r.doc_type, r.number" if step.match == "date" else "r.issued_on DESC"
+            if limit is not None:
+                tail = f" ORDER BY {order}, r.record_id" + tail
+            return self.db.execute(
+                f"{select} FROM records r WHERE {' AND '.join(conditions)}{filters}{tail}", (*args, *params, *limits)
+            ).fetchall()
+        # found in the fields (number, issuer, subject, signer and persons) first, then anywhere
+        table = "folded" if step.folded else "exact"
+        expr = _match_expr(_keyed(step.groups, fold if step.folded else _exact_key), prefix=step.prefix)
+        wheres = [f"{{{' '.join(_FIELDS)}}} : ({expr})", expr] if limit is not None else [expr]
+        if limit is not None:
+            tail = f" ORDER BY bm25({table}, {_WEIGHTS})" + tail
+        rows: list[tuple[str, ...]] = []
+        for match in wheres:
+            rows += self.db.execute(
+                f"{select} FROM {table} JOIN records r USING (record_id) WHERE {table} MATCH ?{filters}{tail}",
+                (match, *params, *limits),
+            ).fetchall()
+        return rows
+
+    def _hit(self, row: tuple[str, ...], step: _Pass) -> Hit:
+        record_id, sha256, doc_type, number, issued_on, subject, prefix, source = row
+        snippet, found_in = self._snippet(record_id, step, source)
+        if snippet is None:  # the number or day matched in the record's fields alone
+            if step.numbers or step.parts:
+                snippet, found_in = f"[{number}]", "number"
+            elif step.days:
+                snippet, found_in = f"[{_dmy(issued_on)}]", "issued_on"
+            else:
+                snippet, found_in = f"[{doc_type}]", "doc_type"
+        exact = step.exact if step.exact is not None else not step.folded
+        if step.numbers and not step.parts:  # the number as typed, Đ and all, or only without its diacritics
+            typed = {number_key(n, diacritics=True) for n in step.numbers}
+            exact = number_key(number, diacritics=True) in typed
+        return Hit(
+            record_id,
+            sha256,
+            doc_type,
+            number,
+            issued_on,
+            subject,
+            prefix,
+            exact,
+            snippet,
+            step.match,
+            found_in,
+            source,
+        )
+
+    def _snippet(self, record_id: str, step: _Pass, label: str | None = None) -> tuple[str | None, str | None]:
         """A hit's snippet and the column it is from: the text as written ("…đăng ký [khai] [sinh]…", not the
         diacritic-free copy a match may have been found in), around the match of the step that found it; when the
-        text has none, the field that matched ("[Đinh] [Thị] [Hòa]"), the file name last."""
+        text has none, the field that matched ("[Đinh] [Thị] [Hòa]"), the file name last — a stack's document by
+        ``label``, the scan as the officer knows it (``A.pdf — văn bản 2 / document 2, tr. / p. 3``), not the
+        scratch file ``A.pdf#2.pdf`` its record names, which nobody dropped."""
         row = self.db.execute(
             f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM exact WHERE record_id = ?", (record_id,)
         ).fetchone()
         if row is None:
             return None, None
-        folded = step.folded or step.match == "number"  # a number: QĐ or QD alike, as the number field was
+        folded = step.folded or step.on_records  # a number: QĐ or QD alike, as the number field was
         key = fold if folded else _exact_key
         groups = _keyed(step.groups, key)
-        for column, text in zip(_SNIPPET_COLUMNS, row, strict=True):
-            shown = _highlight(text or "", groups, key, whole=column != "body")
+
+        def mark(text: str, *, whole: bool) -> str | None:
+            return _highlight(text, groups, key, whole=whole, prefix=step.prefix)
+
+        for column, value in zip(_SNIPPET_COLUMNS, row, strict=True):
+            text = value or ""
+            if column == "signer":  # the signer, then each person: the names that match, the one found in
+                names = [mark(name.strip(), whole=True) for name in text.split(_PERSON)]
+                if any(names):
+                    return "; ".join(name for name in names if name), "signer" if names[0] else "persons"
+                continue
+            if column == "source" and label and (scratch := _SCRATCH.match(text)) and scratch.group() != label:
+                shown = mark(label + text[scratch.end() :], whole=True)  # its tags after it
+                if shown is not None:
+                    return shown, column
+            shown = mark(text, whole=column != "body")
             if shown is not None:
                 return shown, column
         return None, None
