@@ -60,17 +60,23 @@ _CLASSIFICATION_REASONS = re.compile(
 # a page bearing the default separator text while another separator code is set, or a later page with a national
 # heading of its own: the documents around it may be one
 MAY_BE_MERGED = re.compile(
-    r"^page \d+ (bears a code reading .*the documents around it may be merged|begins with a national heading of "
-    r"its own\b.*a separator sheet missing before it)$"
+    r"^page \d+ (bears a code reading .*the documents around it may be merged|(\(page \d+ of the stack\) )?begins "
+    r"with a national heading of its own\b.*a separator sheet missing before it)$"
 )
 
 
-def later_heading_reason(heading: LaterHeading) -> str:
-    """The review reason for a later page that begins as a document does (``Classification.later_headings``)."""
+def later_heading_reason(heading: LaterHeading, stack_pages: list[int] | None = None) -> str:
+    """The review reason for a later page that begins as a document does (``Classification.later_headings``).
+    ``stack_pages``: for a document split from a scanned stack, the stack's pages it is made of
+    (``StackOrigin.pages``), so that the page is said as the officer finds it in the stack too (QA62: "page 2" of a
+    document made of the stack's pages 3–4 pointed the officer at the separator sheet)."""
     number = f" (number {heading.number})" if heading.number else ""
+    in_stack = ""
+    if stack_pages and 0 < heading.page <= len(stack_pages):
+        in_stack = f" (page {stack_pages[heading.page - 1]} of the stack)"
     return (
-        f"page {heading.page} begins with a national heading of its own{number}: perhaps another document, "
-        "a separator sheet missing before it"
+        f"page {heading.page}{in_stack} begins with a national heading of its own{number}: perhaps another "
+        "document, a separator sheet missing before it"
     )
 
 
@@ -333,12 +339,14 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     ),
     (
         re.compile(
-            r"^page (\d+) begins with a national heading of its own(?: \(number (.*)\))?: perhaps another document, "
-            r"a separator sheet missing before it$"
+            r"^page (\d+)(?: \(page (\d+) of the stack\))? begins with a national heading of its own(?: \(number "
+            r"(.*)\))?: perhaps another document, a separator sheet missing before it$"
         ),
         lambda found: (
-            f"trang {found.group(1)} mở đầu bằng quốc hiệu, tiêu ngữ riêng"
-            + (f" (số {found.group(2)})" if found.group(2) else "")
+            f"trang {found.group(1)}"
+            + (f" (trang {found.group(2)} của tập)" if found.group(2) else "")
+            + " mở đầu bằng quốc hiệu, tiêu ngữ riêng"
+            + (f" (số {found.group(3)})" if found.group(3) else "")
             + ": có thể là một văn bản khác, thiếu tờ phân cách trước trang này"
         ),
     ),

@@ -140,9 +140,19 @@ def first_page(text: str) -> str:
 
 # how far down a page its heading is looked for: the issuer, the motto, 'Số:' and the date take about eight lines
 HEADING_LINES = 12
-# a page that is part of the document although it has a heading of its own: an annex (phụ lục), an attached form
-# (mẫu số 01), the rules a decision issues (QUY CHẾ … ban hành kèm theo Quyết định số …); matched folded
-_ATTACHED_RE = re.compile(r"\b(?:phu luc|mau so|mau\s*\d|kem theo)\b")
+# a page that is part of the document although it has a heading of its own, by a line that begins with what says
+# so: an annex (PHỤ LỤC), an attached form (Mẫu số 01), the rules a decision issues ("(Ban hành kèm theo Quyết định
+# số …)"); matched folded. Only at a line's start: "danh sách kèm theo" in a second document's Điều 1 or its V/v
+# line said nothing of the page, and hid the document (QA62)
+_ATTACHED_LINE_RE = re.compile(r"^\W*(?:phu luc\b|mau so\b|mau\s*\d|(?:ban hanh\s+)?kem theo\b)")
+# the form code is printed in the top right corner, which reading order may put after the issuer's first line
+_FORM_CODE_RE = re.compile(r"\bmau so\s*\d")
+_FORM_CODE_LINES = 3
+# the two halves of the national heading, folded: both are printed where a document begins
+_QUOC_HIEU_RE = re.compile(r"c[o0]ng\s*h[o0]a\s*x[a]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*vi[e]t\s*nam")
+_TIEU_NGU_RE = re.compile(r"d[o0]c\s*l[a]p\s*[-–]?\s*t[u]\s*do\s*[-–]?\s*h[a]nh\s*ph[u]c")
+# the caption of sohoa's separator sheet ("TỜ PHÂN CÁCH / SEPARATOR"), as OCR reads it, folded
+_SEPARATOR_CAPTION_RE = re.compile(r"\bphan cach\b|\bseparator\b")
 
 
 def _is_heading_motto(line: str) -> bool:
@@ -165,11 +175,27 @@ def later_headings(text: str) -> list[LaterHeading]:
     found: list[LaterHeading] = []
     for index in range(first_text_page(text) + 1, len(pages)):
         lines = [line for line in _clean_lines(pages[index]) if line][:HEADING_LINES]
-        if not any(_is_heading_motto(line) for line in lines) or _ATTACHED_RE.search(fold(" ".join(lines))):
-            continue
-        number = find_number(lines)
-        found.append(LaterHeading(page=index + 1, number=number.number if number else None))
+        if _begins_a_document(lines) and not _SEPARATOR_CAPTION_RE.search(fold(pages[index - 1])):
+            number = find_number(lines)
+            found.append(LaterHeading(page=index + 1, number=number.number if number else None))
     return found
+
+
+def _begins_a_document(lines: list[str]) -> bool:
+    """Whether a page's first lines are a document's beginning: the national heading printed as a header (both its
+    halves, Quốc hiệu and Tiêu ngữ: a sentence wrapped so that one line is "Cộng hòa xã hội chủ nghĩa Việt Nam" was
+    taken for one), and no line saying the page is attached. A page right after a separator sheet (its caption read
+    on the page before) is where the stack's next document begins, as it should: `sohoa classify`, which does not
+    split, said a separator was missing there."""
+    folded = [fold(line) for line in lines]
+    joined = " ".join(folded)
+    if not (_QUOC_HIEU_RE.search(joined) and _TIEU_NGU_RE.search(joined)):
+        return False
+    if not any(_is_heading_motto(line) for line in lines):
+        return False
+    if any(_ATTACHED_LINE_RE.search(line) for line in folded):
+        return False
+    return not any(_FORM_CODE_RE.search(line) for line in folded[:_FORM_CODE_LINES])
 
 
 # ---------------------------------------------------------------------------------------------- number

@@ -1549,7 +1549,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             from classify.review import later_heading_reason
 
             record.needs_review = True
-            record.review_reasons += map(later_heading_reason, record.classification.later_headings)
+            stack_pages = record.source.stack.pages if record.source.stack else None
+            record.review_reasons += (
+                later_heading_reason(heading, stack_pages) for heading in record.classification.later_headings
+            )
 
         if (earlier := archived_before(record, settings)) is not None:
             record.needs_review = True

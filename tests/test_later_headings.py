@@ -55,6 +55,24 @@ def test_the_country_named_in_a_sentence_annexes_and_attached_forms_are_no_new_d
     assert later_headings("\f".join(["", " ", FIRST, "Điều 2."])) == []
 
 
+def test_attachment_words_count_only_where_a_line_begins_with_them_and_a_heading_needs_both_halves() -> None:
+    """QA62: "kèm theo", "phụ lục" or "mẫu số" anywhere in a second document's first 12 lines hid it ("Điều 1. …
+    danh sách kèm theo", "V/v gửi danh sách hồ sơ kèm theo", "V/v … mẫu số 01"); a sentence wrapped so that one
+    line was "Cộng hòa xã hội chủ nghĩa Việt Nam" was taken for a heading; `sohoa classify` on a stack with its
+    separator sheets (it does not split) said a separator was missing after each."""
+    second_decision = SECOND.replace("THÔNG BÁO\nVề lịch tiếp công dân", "QUYẾT ĐỊNH\nVề việc công nhận") + (
+        "\nĐiều 1. Công nhận các tổ hòa giải có tên trong danh sách kèm theo"
+    )
+    letter = SECOND.replace("THÔNG BÁO\nVề lịch tiếp công dân", "V/v gửi danh sách hồ sơ kèm theo mẫu số 01")
+    for second in (second_decision, letter):
+        assert later_headings("\f".join([FIRST, second])) == [LaterHeading(page=2, number="16/TB-UBND")], second
+    wrapped = "Điều 3. Người được cấp là công dân nước\nCộng hòa xã hội chủ nghĩa Việt Nam\ncó quyền và nghĩa vụ."
+    assert later_headings("\f".join([FIRST, wrapped])) == []
+    separator = "TỜ PHÂN CÁCH / SEPARATOR\nSOHOA-SEPARATOR"
+    assert later_headings("\f".join([FIRST, separator, SECOND])) == []  # the stack's next document, as it should
+    assert later_headings("\f".join([FIRST, "Điều 2.", SECOND])) == [LaterHeading(page=3, number="16/TB-UBND")]
+
+
 def test_the_reason_is_said_in_both_languages_and_counts_as_a_possible_merge() -> None:
     reason = later_heading_reason(LaterHeading(page=3, number="16/TB-UBND"))
     assert reason == (
@@ -66,6 +84,12 @@ def test_the_reason_is_said_in_both_languages_and_counts_as_a_possible_merge() -
         "cách trước trang này"
     )
     assert reason_in_vietnamese(later_heading_reason(LaterHeading(page=2))).startswith("trang 2 mở đầu")
+    # a document split from a stack (its pages 3–4): the stack's page too — "page 2" alone pointed the officer at
+    # the separator sheet, the stack's page 2 (QA62)
+    in_stack = later_heading_reason(LaterHeading(page=2, number="118/UBND-VP"), [3, 4])
+    assert in_stack.startswith("page 2 (page 4 of the stack) begins with a national heading of its own"), in_stack
+    assert reason_in_vietnamese(in_stack).startswith("trang 2 (trang 4 của tập) mở đầu bằng quốc hiệu"), in_stack
+    assert MAY_BE_MERGED.match(in_stack)
     # its text would teach the office model a mixture: kept out of the training examples while open
     assert MAY_BE_MERGED.match(reason)
 
