@@ -141,13 +141,33 @@ class SourceFile(_Model):
         """The scan's name as ``list --json``'s ``source`` gives it: its file name, or for a document split from a
         scanned stack the stack's file name + ``#part`` (``A.pdf#3``; its own ``name``, ``A.pdf#3.pdf``, is a scratch
         file)."""
-        return self.name if self.stack is None else f"{self.stack.stack_name()}#{self.stack.part}"
+        if self.stack is not None:
+            return f"{self.stack.stack_name()}#{self.stack.part}"
+        if (split := self._split_before_stacks_were_recorded()) is not None:
+            return f"{split[0]}#{split[1]}"
+        return self.name
 
     def label(self) -> str:
         """The scan as an officer knows it: its file name, or for a document split from a scanned stack, the stack
         as dropped with the document's number and pages (``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``: its own
         ``name``, ``A.pdf#3.pdf``, is no file anybody dropped)."""
-        return self.name if self.stack is None else self.stack.label()
+        if self.stack is not None:
+            return self.stack.label()
+        if (split := self._split_before_stacks_were_recorded()) is not None:
+            return document_label(split[0], split[1], [])
+        return self.name
+
+    def _split_before_stacks_were_recorded(self) -> tuple[str, int] | None:
+        """(stack's file name, part) of a document a sohoa before 2026-12-01 split from a stack, which recorded no
+        ``stack``: only its scratch file, ``WORK/stacks/<16 hex>/A.pdf#2.pdf`` — shown by that scratch name in
+        `list`, `get`, `search` and bags of an upgraded archive (QA61), while documents split since are named as
+        dropped. None for any other file (one an officer named ``a#2.pdf`` lives in no such scratch folder)."""
+        found = _OLD_SPLIT_PATH.search(self.path)
+        return (found["stack"], int(found["part"])) if found and found["name"] == self.name else None
+
+
+# where a sohoa before 2026-12-01 wrote a stack's documents: WORK/stacks/<first 16 hex of the stack's SHA-256>/
+_OLD_SPLIT_PATH = re.compile(r"/stacks/[0-9a-f]{16}/(?P<name>(?P<stack>[^/]+)#(?P<part>\d+)\.pdf)$")
 
 
 class PageOcr(_Model):

@@ -267,3 +267,20 @@ def test_list_escapes_a_name_of_combining_marks_only(tmp_path: Path, monkeypatch
     assert result.exit_code == 0, result.output
     (row,) = [line for line in result.stdout.splitlines() if record_id in line]
     assert "\\u0323\\u0301\\u0303.png" in row and "\u0301" not in row
+
+
+def test_a_document_split_by_an_older_sohoa_is_named_by_its_stack() -> None:
+    """QA61: a document a sohoa before 2026-12-01 split from a stack recorded only its scratch file (no ``stack``),
+    so an upgraded archive showed it as `ho-so-ghep.pdf#1.pdf`, a file nobody dropped, where documents split since
+    are named as dropped. Named by its stack and part now (its pages were not recorded); an officer's own file
+    named like one, outside sohoa's scratch folder, keeps its name."""
+    from sohoa.record import SourceFile
+
+    def source(name: str, path: str) -> SourceFile:
+        return SourceFile(name=name, path=path, sha256="0" * 64, size=1, media_type="application/pdf")
+
+    old = source("hồ sơ ghép.pdf#2.pdf", "/srv/sohoa/var/work/stacks/d350612613dd6527/hồ sơ ghép.pdf#2.pdf")
+    assert old.label() == "hồ sơ ghép.pdf — văn bản 2 / document 2"
+    assert old.ident() == "hồ sơ ghép.pdf#2"
+    own = source("a#2.pdf", "/srv/inbox/a#2.pdf")
+    assert (own.label(), own.ident()) == ("a#2.pdf", "a#2.pdf")
