@@ -1238,6 +1238,10 @@ def register(app: typer.Typer) -> None:
                         out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
                 verdict = "đạt / ok" if report.ok else "[red]SAI LỆCH / DRIFT[/]"
                 out.print(f"{report.records} hồ sơ / records, {report.objects} đối tượng / objects: {verdict}")
+                if report.sidecar_unchecked:  # as the full audit says them (QA62: "đạt / ok", not a word)
+                    from flows.audit import unchecked_sidecars_warning
+
+                    out.print(f"[yellow]{escape(unchecked_sidecars_warning(report.sidecar_unchecked))}[/]")
             raise typer.Exit(0 if report.ok else 1)
 
         from flows.audit import (
