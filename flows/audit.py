@@ -265,16 +265,20 @@ class ArchiveAuditReport(BaseModel):
 
 
 def unchecked_sidecars_warning(record_ids: list[str]) -> str:
-    """What the audit cannot prove for records archived before the ledger kept their record.json's SHA-256 (sohoa
-    before 2026-11-30 16:38 UTC): a rewrite of their record.json — a number changed — passes every check. Said,
-    not failed: the office learns how much of its archive the check covers (QA61: an upgraded archive's audit said
-    OK after such a rewrite, and nothing said those records were outside the check)."""
+    """What the audit cannot prove for records whose "archived" ledger entry holds no SHA-256 of their record.json
+    (archived by a sohoa from before 2026-11-30 16:38 UTC — whatever the day they were archived on): a rewrite of
+    their record.json — a number changed — passes every check. Said, not failed: the office learns how much of its
+    archive the check covers (QA61: an upgraded archive's audit said OK after such a rewrite, and nothing said those
+    records were outside the check). QA62: it named a day ("archived before 2026-11-30"), false for records an old
+    sohoa archived later; and it began unlike the other warnings ("cảnh báo: … / warning: …")."""
     named = ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
     count = len(record_ids)
     return (
-        f"{count} hồ sơ lưu trữ trước 30/11/2026 không có mã SHA-256 của record.json trong sổ nhật ký: record.json "
-        f"của chúng bị sửa thì không lệnh nào phát hiện ({named}) / {count} record(s) archived before 2026-11-30 have "
-        f"no record.json SHA-256 in the ledger: a rewrite of their record.json is not detected ({named})"
+        f"cảnh báo: {count} hồ sơ được lưu trữ bởi một phiên bản sohoa trước 30/11/2026 16:38 UTC (mục 'archived' "
+        f"của hồ sơ trong sổ nhật ký không có mã SHA-256 của record.json): record.json của chúng bị sửa thì không "
+        f"lệnh nào phát hiện ({named}) / warning: {count} record(s) archived by a sohoa from before 2026-11-30 16:38 "
+        f"UTC (its 'archived' ledger entry holds no record.json SHA-256): a rewrite of their record.json is not "
+        f"detected ({named})"
     )
 
 

@@ -199,13 +199,18 @@ def register(app: typer.Typer) -> None:
         from classify.review import pending, reason_in_both, reason_in_vietnamese
         from flows.commands_storage import _say_damaged
         from storage import ArchiveUnavailableError, DamagedRecord
+        from storage.ledger import unchanged_records
 
         settings, store = _open(archive)  # a location with no archive is refused (it used to say "0 record(s)")
         damaged: list[DamagedRecord] = []  # whether it waits for review cannot be read: named, the rest listed
         try:
-            waiting = list(pending(store.records(damaged), settings))
+            # as `list`: a record.json not the one its "archived" ledger entry recorded is no fact — one rewritten to
+            # needs_review=false left the queue without a word, a rewritten number was shown as read (QA62)
+            records, changed = unchanged_records(store, store.records_as_read(damaged))
+            waiting = list(pending(records, settings))
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
+        damaged += changed
         _say_damaged(damaged)
         rows: list[dict[str, Any]] = [
             {

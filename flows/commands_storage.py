@@ -331,16 +331,38 @@ def _indexed_meanwhile(index: Any, store: Any, settings: Any, since: float, dama
     return added
 
 
-def _index_is_a_folder(index_path: Path) -> typer.Exit:
-    """A folder where the search index goes: a usage error naming it (`index rebuild` failed as an internal error)."""
+def _index_path_unusable(settings: Any, index_path: Path) -> typer.Exit | None:
+    """A usage error naming the index's path when nothing can be there (None when it can): a folder at it (`index
+    rebuild` failed as an internal error), or a file where one of its folders should be
+    (`SOHOA_SEARCH_INDEX=/etc/hostname/search.sqlite`: FileExistsError, exit 3, QA62). What to correct is the
+    setting that named it: the folder may be one of the office's own — the archive — so it is never to be moved
+    (QA62: "move it away" was said of whatever folder the setting named)."""
     from flows.cli import _fail
 
-    return _fail(
-        f"{index_path}: là một thư mục, không phải chỉ mục tìm kiếm; hãy chuyển nó đi (hoặc đặt SOHOA_SEARCH_INDEX) "
-        "rồi chạy sohoa index rebuild / is a folder, not the search index: move it away (or set SOHOA_SEARCH_INDEX) "
-        "and run sohoa index rebuild",
-        path=index_path,
-    )
+    if settings.search_index is not None:
+        fix_vi = fix_en = "SOHOA_SEARCH_INDEX"
+    else:
+        fix_vi = "SOHOA_DATA_DIR (chỉ mục là tệp search.sqlite trong đó), hoặc đặt SOHOA_SEARCH_INDEX"
+        fix_en = "SOHOA_DATA_DIR (the index is its search.sqlite), or set SOHOA_SEARCH_INDEX"
+    if index_path.is_dir():
+        return _fail(
+            f"{index_path}: là một thư mục, không phải chỉ mục tìm kiếm; hãy sửa {fix_vi} cho đúng đường dẫn tệp "
+            "chỉ mục (đừng chuyển hay xóa thư mục này: nó có thể là thư mục khác, như kho lưu trữ) rồi chạy sohoa "
+            f"index rebuild / is a folder, not the search index: correct {fix_en} to name the index file (do not "
+            "move or delete the folder: it may be another one, such as the archive), then run sohoa index rebuild",
+            path=index_path,
+        )
+    for folder in index_path.parents:
+        if folder.exists() or folder.is_symlink():
+            if folder.is_dir():
+                return None
+            return _fail(
+                f"{index_path}: không thể là chỉ mục tìm kiếm vì {folder} là một tệp, không phải thư mục; hãy sửa "
+                f"{fix_vi} / {index_path} cannot be the search index: {folder} is a file, not a folder — "
+                f"correct {fix_en}",
+                path=index_path,
+            )
+    return None
 
 
 def _damaged_index(index_path: Path, exc: BaseException) -> typer.Exit:
@@ -746,8 +768,8 @@ def register(app: typer.Typer) -> None:
         if not any(ch.isalnum() for ch in query):
             raise _fail(f"{query!r}: không có từ nào để tìm / no word to search for (sohoa list shows every record)")
         index_path = search_index_path(settings)
-        if index_path.is_dir():
-            raise _index_is_a_folder(index_path)
+        if (unusable := _index_path_unusable(settings, index_path)) is not None:
+            raise unusable
         if not index_path.is_file():
             _no_search_index(settings, index_path)
         try:
@@ -815,8 +837,8 @@ def register(app: typer.Typer) -> None:
 
         settings, store = _open(archive)
         index_path = search_index_path(settings)
-        if index_path.is_dir():
-            raise _index_is_a_folder(index_path)
+        if (unusable := _index_path_unusable(settings, index_path)) is not None:
+            raise unusable
         damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
         started = time.time()
         try:
@@ -1238,6 +1260,10 @@ def register(app: typer.Typer) -> None:
                         out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
                 verdict = "đạt / ok" if report.ok else "[red]SAI LỆCH / DRIFT[/]"
                 out.print(f"{report.records} hồ sơ / records, {report.objects} đối tượng / objects: {verdict}")
+                if report.sidecar_unchecked:  # as the full audit says them (QA62: "đạt / ok", not a word)
+                    from flows.audit import unchecked_sidecars_warning
+
+                    out.print(f"[yellow]{escape(unchecked_sidecars_warning(report.sidecar_unchecked))}[/]")
             raise typer.Exit(0 if report.ok else 1)
 
         from flows.audit import (

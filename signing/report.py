@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from signing.identity import cert_names
-from signing.verify import FileVerification, SignatureVerdict, load_trust_root_files
+from signing.verify import SIGNATURE_RAISED_VERSION, FileVerification, SignatureVerdict, load_trust_root_files
 from sohoa.vietnamese import iso_vn
 
 # 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
@@ -287,9 +287,23 @@ def pdfa_summary(result: FileVerification) -> str | None:
         return None
     if not result.pdfa.startswith(("2", "3")):
         return f"PDF/A-{result.pdfa}: không kiểm tra / not checked (only PDF/A-2 and -3 rules are)"
-    if broken := len(result.pdfa_problems):
+    if broken := len(pdfa_broken(result)):
         return f"PDF/A-{result.pdfa}: vi phạm {broken} quy tắc / {broken} rule(s) broken"
+    if result.pdfa_problems:  # only the signature's PDF 2.0 declaration, which the warning says for what it is
+        return (
+            f"PDF/A-{result.pdfa}: đạt các quy tắc đã kiểm tra, trừ khai báo PDF 2.0 của chữ ký (xem cảnh báo) / "
+            "passes the rules checked except the signature's PDF 2.0 declaration (see the warning)"
+        )
     return f"PDF/A-{result.pdfa}: đạt các quy tắc đã kiểm tra / passes the rules checked"
+
+
+def pdfa_broken(result: FileVerification) -> list[str]:
+    """The PDF/A rules the file breaks, less rule 6.1.2's PDF 2.0 when verify found it raised by a signature's
+    ISO/TS 32002 declaration (``SIGNATURE_RAISED_VERSION``): "1 rule broken" on every document sohoa signed before
+    2026-11-30 told an auditor they were non-conformant while the warning below said why they are not (QA62)."""
+    if SIGNATURE_RAISED_VERSION not in result.warnings:
+        return list(result.pdfa_problems)
+    return [problem for problem in result.pdfa_problems if not problem.startswith("6.1.2: PDF 2")]
 
 
 FileClass = Literal["passed", "failed", "indeterminate", "error"]
@@ -575,7 +589,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
                 parts.append(f"<tr><th>Ghi chú / Note</th><td>{e(note)}</td></tr>")
             parts.append("</table>")
         if (pdfa := pdfa_summary(result)) is not None:
-            parts.append(f"<p class='{'warn' if result.pdfa_problems else 'ok'}'>{e(pdfa)}</p>")
+            parts.append(f"<p class='{'warn' if pdfa_broken(result) else 'ok'}'>{e(pdfa)}</p>")
         for w in result.warnings:
             parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(warning_in_vietnamese(w))}</p>")
     parts.append("</body></html>\n")

@@ -261,13 +261,16 @@ class Ledger:
         trust_roots: list[Any] | None = None,
         records: Iterable[Record] | None = None,
         damaged: Iterable[DamagedRecord] = (),
+        unchecked: list[str] | None = None,
     ) -> list[str]:
         """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
         ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to.
         ``records``: the archive's records when the caller has read them already (default: read them here), and
         ``damaged`` those it could not read (``BaseArchive.records``): still in the archive, so not "no longer in
         the archive", and their record.json held against the SHA-256 their "archived" entry recorded. The damage
-        itself is the caller's to name (read here, they are only held against the ledger)."""
+        itself is the caller's to name (read here, they are only held against the ledger). ``unchecked``: when
+        given, the ids of the records whose "archived" entry holds no record.json SHA-256 (archived by a sohoa from
+        before 2026-11-30 16:38 UTC) are appended to it — their record.json is held against nothing."""
         damaged = list(damaged)
         records = list(self.archive.records(damaged)) if records is None else list(records)
         problems: list[str] = []
@@ -328,6 +331,9 @@ class Ledger:
                     f"record {record_id} ({prefix}): archived, but the ledger has no 'archived' "
                     "entry for it — entries removed"
                 )
+            elif not entry.get("sidecar_sha256"):
+                if unchecked is not None:
+                    unchecked.append(record_id)
             elif prefix is not None and self.archive.sidecar_differs(prefix, entry.get("sidecar_sha256")):
                 problems.append(
                     f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "

@@ -607,8 +607,22 @@ def test_records_archived_before_the_ledger_kept_their_record_json_hash_are_coun
     assert checked == {old.record.id: False, new.record.id: True}, checked
     assert report.counts()["sidecar_unchecked"] == 1
     (warning,) = [w for w in report.ledger_warnings if "record.json" in w]
-    assert warning.startswith("1 hồ sơ lưu trữ trước 30/11/2026 không có mã SHA-256 của record.json"), warning
+    # QA62: what matters is the sohoa that archived them, not the day; begun as the other warnings are
+    assert warning.startswith("cảnh báo: 1 hồ sơ được lưu trữ bởi một phiên bản sohoa trước 30/11/2026 16:38 UTC"), (
+        warning
+    )
+    assert "archived before 2026-11-30 have" not in warning, warning
     assert f"a rewrite of their record.json is not detected ({old.record.id})" in warning, warning
     assert warning in report.markdown()
     said = CliRunner().invoke(app, ["audit", "--no-renew"], env=_env(settings))
-    assert "1 record(s) archived before 2026-11-30 have no record.json SHA-256" in " ".join(said.output.split())
+    english = (
+        "warning: 1 record(s) archived by a sohoa from before 2026-11-30 16:38 UTC (its 'archived' ledger entry "
+        "holds no record.json SHA-256)"
+    )
+    assert english in " ".join(said.output.split()), said.output
+    # the fixity-only audit said "đạt / ok" and nothing else: the same count and warning now, still exit 0
+    fixity = CliRunner().invoke(app, ["audit", "--fixity-only"], env=_env(settings))
+    assert fixity.exit_code == 0, fixity.output
+    assert english in " ".join(fixity.output.split()), fixity.output
+    as_json = CliRunner().invoke(app, ["audit", "--fixity-only", "--json"], env=_env(settings))
+    assert json.loads(as_json.stdout)["sidecar_unchecked"] == [old.record.id], as_json.output

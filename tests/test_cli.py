@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -547,5 +548,100 @@ def test_version_names_the_commit_it_runs_from(tmp_path: Path) -> None:
     if head.returncode != 0:  # not run from a git checkout (an installed copy): the version number alone
         assert said.stdout.strip() == "sohoa 0.1.0"
         return
-    assert re.fullmatch(r"sohoa 0\.1\.0 \(commit [0-9a-f]{7,}, \d{4}-\d{2}-\d{2}\)", said.stdout.strip()), said.stdout
+    said_re = r"sohoa 0\.1\.0 \(commit [0-9a-f]{7,}\+?, \d{4}-\d{2}-\d{2}(, local changes)?\)"
+    assert re.fullmatch(said_re, said.stdout.strip()), said.stdout
     assert head.stdout.strip() in said.stdout
+
+
+def _repo(folder: Path) -> str:
+    """A git checkout of one commit (as `make deps` installs sohoa), its short hash."""
+    import subprocess
+
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        **{
+            f"GIT_{who}_{what}": value
+            for who in ("AUTHOR", "COMMITTER")
+            for what, value in (("NAME", "t"), ("EMAIL", "t@example.org"), ("DATE", "2026-12-01T10:00:00+00:00"))
+        },
+    }
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True, env=env
+        ).stdout
+
+    git("init", "-q")
+    (folder / "tracked.py").write_text("x = 1\n")
+    git("add", "tracked.py")
+    git("commit", "-qm", "one")
+    return git("log", "-1", "--format=%h").strip()
+
+
+def test_version_marks_local_changes_and_names_the_commit_to_another_user(tmp_path: Path) -> None:
+    """QA62: run as another user than the checkout's owner (the systemd unit's `User=sohoa` over a root-owned
+    checkout) git refused ("detected dubious ownership") and `--version` said `sohoa 0.1.0` alone; and a checkout
+    with files changed since its commit was named as that commit. git gets `safe.directory` now, and changes to
+    tracked files are said (untracked ones — logs, a local .env — are not)."""
+    import subprocess
+
+    from sohoa import version_said
+
+    repo = tmp_path / "checkout"
+    head = _repo(repo)
+    assert version_said(repo) == f"sohoa 0.1.0 (commit {head}, 2026-12-01)"
+    (repo / "notes.txt").write_text("untracked")
+    assert version_said(repo) == f"sohoa 0.1.0 (commit {head}, 2026-12-01)"
+    (repo / "tracked.py").write_text("x = 2\n")
+    assert version_said(repo) == f"sohoa 0.1.0 (commit {head}+, 2026-12-01, local changes)"
+
+    calls: list[list[str]] = []
+    real_run = subprocess.run
+
+    def spied(args: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
+        calls.append(list(args))
+        return real_run(args, **kwargs)  # type: ignore[call-overload]
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(subprocess, "run", spied)
+        version_said(repo)
+    assert calls and all(f"safe.directory={repo}" in call for call in calls), calls
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("runuser") is None,
+    reason="needs root and runuser to run as another user",
+)
+def test_version_names_the_commit_when_run_as_another_user_than_the_checkout_s_owner() -> None:
+    """The real thing: a root-owned checkout, sohoa run as `nobody` (who has a HOME with no git config)."""
+    import subprocess
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="sohoa-version-"))
+    try:
+        folder.chmod(0o755)
+        head = _repo(folder / "checkout")
+        package = folder / "lib" / "sohoa"  # a copy nobody can read (the tests' checkout may not be readable)
+        package.mkdir(parents=True)
+        shutil.copy(Path(__file__).parents[1] / "sohoa" / "__init__.py", package / "__init__.py")
+        for path in folder.rglob("*"):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        python = shutil.which("python3", path="/usr/bin:/bin") or sys.executable  # sohoa/__init__.py: stdlib only
+        code = (
+            "import sys; from pathlib import Path; from sohoa import version_said; "
+            "print(version_said(Path(sys.argv[1])))"
+        )
+        ran = subprocess.run(
+            ["runuser", "-u", "nobody", "--", python, "-c", code, str(folder / "checkout")],
+            capture_output=True,
+            text=True,
+            check=False,
+            env={"PATH": os.environ["PATH"], "HOME": "/nonexistent", "PYTHONPATH": str(folder / "lib")},
+            cwd="/",
+        )
+        if ran.returncode != 0 and "sohoa" not in ran.stdout:
+            pytest.skip(f"nobody cannot run this interpreter or read the checkout: {ran.stderr[-300:]}")
+        assert ran.stdout.strip() == f"sohoa 0.1.0 (commit {head}, 2026-12-01)", (ran.stdout, ran.stderr)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

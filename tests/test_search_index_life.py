@@ -306,3 +306,35 @@ def test_an_index_made_again_by_a_write_says_it_misses_records(tmp_path: Path, s
         db.execute("DROP TABLE meta")
     db.close()
     assert _hits(tmp_path, "UBND")[1] is None
+
+
+def test_an_index_path_that_cannot_be_is_a_usage_error_naming_what_to_correct(tmp_path: Path) -> None:
+    """QA62: `SOHOA_SEARCH_INDEX=/etc/hostname/search.sqlite sohoa index rebuild` ended as sohoa's internal error
+    (FileExistsError, exit 3), and `search` said there was no index to build; a folder named by SOHOA_SEARCH_INDEX
+    was to be "moved away" — the archive itself, when the setting named it. A usage error now (exit 2) naming the
+    path, the file in its way and the setting to correct; the folder is never to be moved."""
+    _archive_three(tmp_path)
+    a_file = tmp_path / "hostname"
+    a_file.write_text("host\n")
+    runner = CliRunner()
+    for index_path, in_way in ((a_file / "search.sqlite", a_file), (a_file / "sub" / "search.sqlite", a_file)):
+        env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_SEARCH_INDEX": str(index_path), "COLUMNS": "400"}
+        for command in (["index", "rebuild"], ["search", "UBND"]):
+            result = runner.invoke(app, command, env=env)
+            said = _squeezed(result.output)
+            assert result.exit_code == 2, (command, result.output)
+            assert f"{index_path} cannot be the search index: {in_way} is a file, not a folder" in said, said
+            assert "correct SOHOA_SEARCH_INDEX" in said and "internal error" not in said, said
+    assert a_file.read_text() == "host\n"
+
+    # the archive's folder named as the index: corrected in the setting, never "move it away"
+    archive = tmp_path / "archive"
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_SEARCH_INDEX": str(archive), "COLUMNS": "400"}
+    for command in (["index", "rebuild"], ["search", "UBND"]):
+        result = runner.invoke(app, command, env=env)
+        said = _squeezed(result.output)
+        assert result.exit_code == 2, (command, result.output)
+        assert f"{archive}: là một thư mục, không phải chỉ mục tìm kiếm; hãy sửa SOHOA_SEARCH_INDEX" in said, said
+        assert "is a folder, not the search index: correct SOHOA_SEARCH_INDEX" in said, said
+        assert "move it away" not in said and "chuyển nó đi" not in said, said
+    assert len(list(archive.rglob("record.json"))) == 3  # left as it was

@@ -209,6 +209,10 @@ def test_a_version_raised_by_a_signature_is_said_for_what_it_is(tmp_path: Path, 
     pdfa_warnings = [w for w in report.warnings if "PDF/A" in w]
     assert pdfa_warnings == [SIGNATURE_RAISED_VERSION], report.warnings
     assert warning_in_vietnamese(pdfa_warnings[0]).startswith("quy tắc PDF/A 6.1.2: tệp ghi PDF 2.0 chỉ vì chữ ký")
+    from signing.report import render_text
+
+    text = render_text([report])  # the report's PDF/A line agrees with the warning (QA62)
+    assert "rule(s) broken" not in text and "except the signature's PDF 2.0 declaration" in text, text
 
     # another rule broken as well: that one is still a broken rule
     with pikepdf.open(make_pdfa(tmp_path / "in.pdf")) as pdf:
@@ -218,6 +222,8 @@ def test_a_version_raised_by_a_signature_is_said_for_what_it_is(tmp_path: Path, 
     assert SIGNATURE_RAISED_VERSION in both, both
     (broken,) = [w for w in both if "breaks" in w]
     assert "breaks 3 PDF/A rule(s): 6.2.3" in broken and "6.1.2" not in broken, broken
+    both_report = verify_pdf(tmp_path / "both.pdf", [])
+    assert "PDF/A-2B: vi phạm 3 quy tắc / 3 rule(s) broken" in render_text([both_report])
 
 
 def test_a_file_that_claims_nothing_is_not_checked(tmp_path: Path) -> None:

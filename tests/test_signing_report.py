@@ -239,3 +239,31 @@ def test_readme_lists_every_json_key() -> None:
     models = (FileVerification, SignatureVerdict, Revocation, RevisionChange, ReportHeader, ReportCounts, TrustAnchor)
     keys = {name for model in models for name in model.model_fields} | {"passed", "class", "display_path", "counts"}
     assert not {key for key in keys if f'"{key}"' not in documented}
+
+
+def test_pdfa_line_does_not_count_a_signature_s_pdf_2_declaration_as_a_broken_rule() -> None:
+    """QA62: verify said the PDF 2.0 a signature's ISO/TS 32002 declaration raised for what it is (a warning, not
+    "breaks 1 PDF/A rule"), but the report's PDF/A line still read "vi phạm 1 quy tắc / 1 rule(s) broken" in text and
+    HTML. Said now as the rules checked passed except that declaration; any other broken rule is still counted."""
+    from signing.report import pdfa_summary, render_html, render_text, report_header
+    from signing.verify import SIGNATURE_RAISED_VERSION, FileVerification
+
+    raised = "6.1.2: PDF 2.0 (PDF/A-2 is PDF 1.7 at most)"
+    only = FileVerification(path="a.pdf", pdfa="2B", pdfa_problems=[raised], warnings=[SIGNATURE_RAISED_VERSION])
+    line = pdfa_summary(only)
+    assert line is not None
+    assert "rule(s) broken" not in line and "vi phạm" not in line, line
+    assert line == (
+        "PDF/A-2B: đạt các quy tắc đã kiểm tra, trừ khai báo PDF 2.0 của chữ ký (xem cảnh báo) / "
+        "passes the rules checked except the signature's PDF 2.0 declaration (see the warning)"
+    )
+    assert line in render_text([only])
+    html_report = render_html([only], report_header([]))
+    assert "rule(s) broken" not in html_report and "<p class='ok'>PDF/A-2B: đạt" in html_report
+
+    # another rule broken besides: counted, the declaration not
+    both = only.model_copy(update={"pdfa_problems": [raised, "6.2.3: no OutputIntent"]})
+    assert pdfa_summary(both) == "PDF/A-2B: vi phạm 1 quy tắc / 1 rule(s) broken"
+    # the same rule without verify's warning (a PDF 2.0 file in its own right) is still a broken rule
+    plain = FileVerification(path="b.pdf", pdfa="2B", pdfa_problems=[raised])
+    assert pdfa_summary(plain) == "PDF/A-2B: vi phạm 1 quy tắc / 1 rule(s) broken"

@@ -2275,3 +2275,45 @@ def test_a_put_that_fails_on_a_full_disk_takes_back_what_it_wrote(tmp_path: Path
     record, files = make_record(tmp_path / "in", "đầy", size=40_000)
     stored = archive.put(record, files)
     assert archive.verify_objects(stored) == [] and archive.find(record.source.sha256) is not None
+
+
+def test_review_list_does_not_take_a_rewritten_record_json_for_fact(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA62: `review list` read record.json without holding it against the ledger, as `list` does: one rewritten to
+    `needs_review: false` left the review queue without a word, and a rewritten number was listed as read. Named
+    now as `list` names them (stderr and `--json` `damaged`, "changed since it was archived"), exit 1."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.delenv("SOHOA_ARCHIVE", raising=False)
+    kho = tmp_path / "kho"
+    store = LocalArchive(kho)
+    stored = []
+    for seed, number in (("kept", "1/QĐ-UBND"), ("settled", "2/QĐ-UBND"), ("renumbered", "3/QĐ-UBND")):
+        record, files = make_record(tmp_path / seed, seed, number=number)
+        record.needs_review = True
+        stored.append(store.put(record, files))
+    kept, settled, renumbered = stored
+    for record, change in ((settled, {"needs_review": False}), (renumbered, {"number": "9/QĐ-UBND"})):
+        key = f"{record.archive_prefix}/record.json"
+        sidecar = json.loads((kho / key).read_bytes())
+        if "number" in change:
+            sidecar["classification"]["number"] = change["number"]
+        else:
+            sidecar.update(change)
+        tamper(store, key, json.dumps(sidecar, ensure_ascii=False).encode())
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["review", "list", "--archive", str(kho), "--json"])
+    assert listed.exit_code == 1, listed.output
+    said = json.loads(listed.stdout)
+    assert [r["id"] for r in said["records"]] == [kept.id], said
+    damaged = {d["record_id"]: d["error"] for d in said["damaged"]}
+    assert set(damaged) == {settled.id, renumbered.id}, said["damaged"]
+    assert all("record.json changed since it was archived" in why for why in damaged.values()), damaged
+    table = runner.invoke(app, ["review", "list", "--archive", str(kho)])
+    assert table.exit_code == 1, table.output
+    assert "9/QĐ-UBND" not in table.stdout and kept.id in table.stdout, table.stdout  # the rewritten number: no fact
+    assert "1 hồ sơ cần xem lại / record(s) to review" in " ".join(table.stdout.split()), table.stdout
+    named = " ".join(table.stderr.split())
+    assert settled.id in named and renumbered.id in named and "changed since it was archived" in named, named
