@@ -61,7 +61,8 @@ _CLASSIFICATION_REASONS = re.compile(
 # heading of its own: the documents around it may be one
 MAY_BE_MERGED = re.compile(
     r"^page \d+ (bears a code reading .*the documents around it may be merged|(\(page \d+ of the stack\) )?begins "
-    r"with a national heading of its own\b.*a separator sheet missing before it)$"
+    r"with a national heading of its own\b.*(a separator sheet missing before it|the documents around it may be "
+    r"merged))$"
 )
 
 
@@ -72,8 +73,14 @@ def later_heading_reason(heading: LaterHeading, stack_pages: list[int] | None = 
     document made of the stack's pages 3–4 pointed the officer at the separator sheet)."""
     number = f" (number {heading.number})" if heading.number else ""
     in_stack = ""
-    if stack_pages and 0 < heading.page <= len(stack_pages):
+    if stack_pages and 0 < heading.page <= len(stack_pages) and stack_pages[heading.page - 1] != heading.page:
         in_stack = f" (page {stack_pages[heading.page - 1]} of the stack)"
+    if heading.after_separator:  # a separator sheet is there, its code not found: not split at it (QA62)
+        return (
+            f"page {heading.page}{in_stack} begins with a national heading of its own{number} after page "
+            f"{heading.page - 1}, which reads as a separator sheet whose code was not found: not split there; the "
+            "documents around it may be merged"
+        )
     return (
         f"page {heading.page}{in_stack} begins with a national heading of its own{number}: perhaps another "
         "document, a separator sheet missing before it"
@@ -348,6 +355,21 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
             + " mở đầu bằng quốc hiệu, tiêu ngữ riêng"
             + (f" (số {found.group(3)})" if found.group(3) else "")
             + ": có thể là một văn bản khác, thiếu tờ phân cách trước trang này"
+        ),
+    ),
+    (
+        re.compile(
+            r"^page (\d+)(?: \(page (\d+) of the stack\))? begins with a national heading of its own(?: \(number "
+            r"(.*)\))? after page (\d+), which reads as a separator sheet whose code was not found: not split there; "
+            r"the documents around it may be merged$"
+        ),
+        lambda found: (
+            f"trang {found.group(1)}"
+            + (f" (trang {found.group(2)} của tập)" if found.group(2) else "")
+            + " mở đầu bằng quốc hiệu, tiêu ngữ riêng"
+            + (f" (số {found.group(3)})" if found.group(3) else "")
+            + f" sau trang {found.group(4)} có chữ của tờ phân cách nhưng không tìm thấy mã: không tách tại đó; các "
+            "văn bản trước và sau trang này có thể bị gộp làm một"
         ),
     ),
     (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),

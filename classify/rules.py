@@ -170,23 +170,25 @@ def later_headings(text: str) -> list[LaterHeading]:
     the national heading among their first lines, and nothing there saying they are attached (an annex, a form, the
     rules a decision issues). Decree 30 prints the heading on a document's first page only, so each such page is
     perhaps another document scanned into the same file — a separator sheet left out of a stack. Said for an
-    officer to look at, never split on: a draft attached to a submission has its own heading too."""
+    officer to look at, never split on: a draft attached to a submission has its own heading too. A page right after
+    one that reads as a separator sheet (its caption) is ``after_separator``: in a split document, a separator whose
+    code was not found (a bar code of another kind, a damaged one), the stack not split there; in a stack
+    `sohoa classify` reads whole, where the next document begins, as it should."""
     pages = text.split("\f")
     found: list[LaterHeading] = []
     for index in range(first_text_page(text) + 1, len(pages)):
         lines = [line for line in _clean_lines(pages[index]) if line][:HEADING_LINES]
-        if _begins_a_document(lines) and not _SEPARATOR_CAPTION_RE.search(fold(pages[index - 1])):
+        if _begins_a_document(lines):
             number = find_number(lines)
-            found.append(LaterHeading(page=index + 1, number=number.number if number else None))
+            after = bool(_SEPARATOR_CAPTION_RE.search(fold(pages[index - 1])))
+            found.append(LaterHeading(page=index + 1, number=number.number if number else None, after_separator=after))
     return found
 
 
 def _begins_a_document(lines: list[str]) -> bool:
     """Whether a page's first lines are a document's beginning: the national heading printed as a header (both its
     halves, Quốc hiệu and Tiêu ngữ: a sentence wrapped so that one line is "Cộng hòa xã hội chủ nghĩa Việt Nam" was
-    taken for one), and no line saying the page is attached. A page right after a separator sheet (its caption read
-    on the page before) is where the stack's next document begins, as it should: `sohoa classify`, which does not
-    split, said a separator was missing there."""
+    taken for one), and no line saying the page is attached."""
     folded = [fold(line) for line in lines]
     joined = " ".join(folded)
     if not (_QUOC_HIEU_RE.search(joined) and _TIEU_NGU_RE.search(joined)):

@@ -115,8 +115,11 @@ def register(app: typer.Typer) -> None:
             cli.out.print(f"độ tin cậy chung / overall confidence {result.confidence:.2f} ({decided})")
             from classify.review import later_heading_reason, reason_in_both
 
-            for heading in result.later_headings:  # a separator sheet left out: said, as the pipeline's review does
-                cli.out.print(escape(reason_in_both(later_heading_reason(heading))))
+            # a separator sheet left out: said, as the pipeline's review does; not a page after a separator sheet —
+            # this command reads a stack whole, and there the next document begins (QA62)
+            for heading in result.later_headings:
+                if not heading.after_separator:
+                    cli.out.print(escape(reason_in_both(later_heading_reason(heading))))
         raise typer.Exit(cli.EXIT_OK if result.doc_type != "unknown" else cli.EXIT_NOT_RIGHT)
 
     @classify_app.command(

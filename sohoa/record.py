@@ -302,6 +302,11 @@ class LaterHeading(_Model):
 
     page: int = Field(description="1-based page number")
     number: str | None = Field(default=None, description="the number its own 'Số:' line gives, if any")
+    after_separator: bool = Field(
+        default=False,
+        description="the page before reads as a separator sheet (its caption 'TỜ PHÂN CÁCH / SEPARATOR') whose code "
+        "was not found: in a stack, not split there",
+    )
 
 
 class Classification(_Model):

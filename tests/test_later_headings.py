@@ -68,8 +68,18 @@ def test_attachment_words_count_only_where_a_line_begins_with_them_and_a_heading
         assert later_headings("\f".join([FIRST, second])) == [LaterHeading(page=2, number="16/TB-UBND")], second
     wrapped = "Điều 3. Người được cấp là công dân nước\nCộng hòa xã hội chủ nghĩa Việt Nam\ncó quyền và nghĩa vụ."
     assert later_headings("\f".join([FIRST, wrapped])) == []
+    # after a page that reads as a separator sheet: in a stack read whole (sohoa classify) the next document, as it
+    # should; in a document the pipeline split, a separator whose code was not found (a bar code of another kind)
     separator = "TỜ PHÂN CÁCH / SEPARATOR\nSOHOA-SEPARATOR"
-    assert later_headings("\f".join([FIRST, separator, SECOND])) == []  # the stack's next document, as it should
+    (after,) = later_headings("\f".join([FIRST, separator, SECOND]))
+    assert after == LaterHeading(page=3, number="16/TB-UBND", after_separator=True)
+    said = later_heading_reason(after, [1, 2, 3])
+    assert said == (
+        "page 3 begins with a national heading of its own (number 16/TB-UBND) after page 2, which reads as a "
+        "separator sheet whose code was not found: not split there; the documents around it may be merged"
+    )
+    assert reason_in_vietnamese(said).startswith("trang 3 mở đầu bằng quốc hiệu, tiêu ngữ riêng (số 16/TB-UBND) sau")
+    assert MAY_BE_MERGED.match(said)
     assert later_headings("\f".join([FIRST, "Điều 2.", SECOND])) == [LaterHeading(page=3, number="16/TB-UBND")]
 
 
@@ -123,5 +133,11 @@ def test_sohoa_classify_says_the_later_heading(tmp_path: Path) -> None:
     said = CliRunner().invoke(app, ["classify", str(text)])
     assert said.exit_code == 0, said.output
     assert "trang 2 mở đầu bằng quốc hiệu, tiêu ngữ riêng (số 16/TB-UBND)" in " ".join(said.output.split())
+    # a stack with its separator sheet, read whole (classify does not split): no separator is missing (QA62)
+    stack = tmp_path / "tập.txt"
+    stack.write_text("\f".join([FIRST, "TỜ PHÂN CÁCH / SEPARATOR", SECOND]), encoding="utf-8")
+    assert "tờ phân cách" not in CliRunner().invoke(app, ["classify", str(stack)]).output
     as_json = CliRunner().invoke(app, ["classify", str(text), "--json"])
-    assert json.loads(as_json.output)["later_headings"] == [{"page": 2, "number": "16/TB-UBND"}]
+    assert json.loads(as_json.output)["later_headings"] == [
+        {"page": 2, "number": "16/TB-UBND", "after_separator": False}
+    ]
