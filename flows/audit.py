@@ -46,7 +46,7 @@ from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
 from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord
-from storage.ledger import Ledger
+from storage.ledger import SIDECAR_ACTIONS, Ledger
 from storage.stamps import anchor_warning
 
 log = logging.getLogger(__name__)
@@ -276,9 +276,10 @@ def unchecked_sidecars_warning(record_ids: list[str]) -> str:
     return (
         f"cảnh báo: {count} hồ sơ được lưu trữ bởi một phiên bản sohoa trước 30/11/2026 16:38 UTC (mục 'archived' "
         f"của hồ sơ trong sổ nhật ký không có mã SHA-256 của record.json): record.json của chúng bị sửa thì không "
-        f"lệnh nào phát hiện ({named}) / warning: {count} record(s) archived by a sohoa from before 2026-11-30 16:38 "
-        f"UTC (its 'archived' ledger entry holds no record.json SHA-256): a rewrite of their record.json is not "
-        f"detected ({named})"
+        f"lệnh nào phát hiện ({named}); sohoa ledger seal đưa chúng vào diện kiểm tra / warning: {count} record(s) "
+        f"archived by a sohoa from before 2026-11-30 16:38 UTC (its 'archived' ledger entry holds no record.json "
+        f"SHA-256): a rewrite of their record.json is not detected ({named}); sohoa ledger seal brings them under "
+        "the check"
     )
 
 
@@ -584,7 +585,8 @@ class _Auditor:
         # rewritten record.json was reported by the ledger check only, the record's row (and its JSON) said "ok"
         self.sidecars: dict[str, tuple[int, str]] = {}
         for _, entry in Ledger(self.archive).entries():
-            if entry is not None and entry.get("action") == "archived" and entry.get("sidecar_sha256"):
+            # its "archived" entry, or the "sealed" one `sohoa ledger seal` wrote for a record an older sohoa archived
+            if entry is not None and entry.get("action") in SIDECAR_ACTIONS and entry.get("sidecar_sha256"):
                 self.sidecars[str(entry.get("record_id"))] = (int(entry.get("seq") or 0), str(entry["sidecar_sha256"]))
             if entry is not None and entry.get("action") == RENEWED_ACTION:
                 detail = str(entry.get("detail", ""))

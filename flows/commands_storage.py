@@ -1078,6 +1078,71 @@ def register(app: typer.Typer) -> None:
             )
         raise typer.Exit(1 if refused or damaged else 0)
 
+    @ledger_app.command(
+        "seal",
+        epilog="Examples:\n\n  sohoa ledger seal --dry-run\n\n  sohoa ledger seal\n\n"
+        "  sohoa ledger seal --archive s3://sohoa/xa --json\n\n"
+        "For records archived by a sohoa from before 2026-11-30 16:38 UTC (`sidecar_unchecked` in `sohoa audit`): "
+        "their 'archived' ledger entry holds no SHA-256 of their record.json, so a rewrite of it passes every check. "
+        "This writes, per such record, a 'sealed' ledger entry holding the SHA-256 of its record.json as it is now, "
+        "and names it in the record's index entry: from then on list, get, export, ledger verify and the audit "
+        "check it. It records the present state: run it once after upgrading, after an audit that passed (compare "
+        "with a backup or an export if in doubt). Records already checked are left alone; run again, it writes "
+        "nothing.\n\n"
+        "Exit codes: 0 sealed (or nothing to seal); 1 a record's record.json cannot be read (named, not sealed); "
+        "2 usage; 3 archive unavailable.",
+    )
+    def ledger_seal(
+        archive: ArchiveOption = None,
+        as_json: JsonOption = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="Only say which records would be sealed; change nothing.")
+        ] = False,
+    ) -> None:
+        """Bring the records an older sohoa archived under the record.json check: a 'sealed' ledger entry holding
+        the SHA-256 of each one's record.json as it is now."""
+        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.pipeline import archive_write_lock
+        from sohoa.errors import SohoaError
+        from storage import archive_location
+        from storage.ledger import seal_unchecked
+
+        _errors_as_json(as_json)
+        settings, store = _open(archive)
+        damaged: list[DamagedRecord] = []
+        try:
+            with archive_write_lock(archive_location(settings)):  # the ledger has one writer at a time
+                sealed = seal_unchecked(store, dry_run=dry_run, damaged=damaged)
+        except SohoaError as exc:  # the server gone, a write refused: what was sealed stays sealed
+            raise _fail(str(exc), 3) from exc
+        _say_damaged(damaged)
+        if as_json:
+            _print_json(
+                {
+                    "archive": store.location,
+                    "dry_run": dry_run,
+                    "sealed": [record.to_json_dict() for record in sealed],
+                    "damaged": [lost.to_json_dict() for lost in damaged],
+                    "ok": not damaged,
+                }
+            )
+            raise typer.Exit(1 if damaged else 0)
+        verb = "sẽ niêm phong / would seal" if dry_run else "đã niêm phong / sealed"
+        for record in sealed:
+            entry = f", mục / entry {record.entry}" if record.entry is not None else ""
+            out.print(
+                f"{record.record_id} ({escape(record.prefix or '')}): {verb} record.json "
+                f"SHA-256 {record.sidecar_sha256[:16]}…{entry}",
+                highlight=False,
+            )
+        out.print(
+            f"{len(sealed)} hồ sơ / record(s) {verb.split(' / ')[0]} / {verb.split(' / ')[1]}"
+            + (" (--dry-run: không ghi gì / nothing written)" if dry_run else "")
+            if sealed
+            else "không có hồ sơ nào cần niêm phong / no record to seal: every record.json is checked"
+        )
+        raise typer.Exit(1 if damaged else 0)
+
     app.add_typer(ledger_app, name="ledger")
 
     @app.command(

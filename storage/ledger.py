@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,11 @@ if TYPE_CHECKING:
 log = logging.getLogger("sohoa")
 
 GENESIS = "0" * 64
+# the entry `sohoa ledger seal` writes for a record archived by a sohoa from before 2026-11-30 16:38 UTC, whose
+# "archived" entry holds no SHA-256 of its record.json: that SHA-256, as the record.json is when sealed
+SEALED = "sealed"
+# the entries a record.json is held against: its "archived" entry, or a later "sealed" one
+SIDECAR_ACTIONS = ("archived", SEALED)
 # the record's own event names → ledger actions
 ACTIONS = {"ingested": "received", "ocr": "ocr", "classified": "classified", "signed": "signed"}
 
@@ -232,8 +238,9 @@ class Ledger:
     def archived_entry(
         self, record: Record | RecordAsRead, excerpt: list[dict[str, Any]] | None = None
     ) -> dict[str, Any] | None:
-        """The record's "archived" entry, whose ``sidecar_sha256`` its record.json is checked against; None when
-        the ledger has none for it (records archived before the ledger held one). Records archived since
+        """The record's "archived" entry, whose ``sidecar_sha256`` its record.json is checked against — or, for a
+        record archived by a sohoa from before 2026-11-30 16:38 UTC, the "sealed" entry `sohoa ledger seal` wrote
+        for it since, which holds one; None when the ledger has none for it. Records archived since
         2026-12-01 have its number in their index entry (``BaseArchive.archived_seq``, read again unless ``record``
         is a ``RecordAsRead``, which holds it): one read, not the whole ledger (``excerpt``, the record's entries
         when the caller has read them, is then searched instead); ArchiveIntegrityError when that entry is gone or
@@ -245,10 +252,13 @@ class Ledger:
         if seq is None:
             entries = self.excerpt(record.id) if excerpt is None else excerpt
             archived = [e for e in entries if e.get("action") == "archived"]
+            if archived and not archived[-1].get("sidecar_sha256"):
+                # archived by an older sohoa: its record.json is held against a later "sealed" entry, if any
+                archived += [e for e in entries if e.get("action") == SEALED and e.get("sidecar_sha256")]
             return archived[-1] if archived else None
         found = (e for e in excerpt if e.get("seq") == seq) if excerpt is not None else None
         entry = self.entry(seq) if found is None else next(found, None)
-        if entry is None or entry.get("record_id") != record.id or entry.get("action") != "archived":
+        if entry is None or entry.get("record_id") != record.id or entry.get("action") not in SIDECAR_ACTIONS:
             raise ArchiveIntegrityError(
                 f"record {record.id} ({record.archive_prefix}): mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị "
                 f"xóa hoặc sửa / ledger entry {seq}, which archived it, is gone or no longer says so (removed or "
@@ -279,12 +289,15 @@ class Ledger:
         chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
         present: set[str] = set()
         archived: dict[str, dict[str, Any]] = {}  # record id → its (last) "archived" entry
+        sealed: dict[str, dict[str, Any]] = {}  # record id → its (last) "sealed" entry (`sohoa ledger seal`)
         disposed: set[str] = set()  # records deleted after their retention, as the ledger says
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
             if entry is not None and entry.get("action") == "archived":
                 archived[str(entry.get("record_id"))] = entry
+            elif entry is not None and entry.get("action") == SEALED and entry.get("sidecar_sha256"):
+                sealed[str(entry.get("record_id"))] = entry
             elif entry is not None and entry.get("action") == "disposed":
                 disposed.add(str(entry.get("record_id")))
             if entry is None:
@@ -326,6 +339,8 @@ class Ledger:
         listed = {record.id: record for record in records}
         for record_id, prefix in present_records:
             entry = archived.get(record_id)
+            if entry is not None and not entry.get("sidecar_sha256") and record_id in sealed:
+                entry = sealed[record_id]  # archived by an older sohoa, sealed since: held against that
             if entry is None:
                 problems.append(
                     f"record {record_id} ({prefix}): archived, but the ledger has no 'archived' "
@@ -441,7 +456,7 @@ def unchanged_records(
         if (
             entry is None
             or entry.get("record_id") != record.id
-            or entry.get("action") != "archived"
+            or entry.get("action") not in SIDECAR_ACTIONS
             or entry_hash(entry) != entry.get("hash")
         ):
             why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
@@ -454,3 +469,60 @@ def unchanged_records(
             continue
         changed.append(DamagedRecord(record.source.sha256, key, record.archive_prefix, why, why_vi, kind="changed"))
     return kept, changed
+
+
+@dataclass(frozen=True)
+class SealedRecord:
+    """A record `sohoa ledger seal` brought under the record.json check (``seal_unchecked``)."""
+
+    record_id: str
+    prefix: str | None
+    sidecar_sha256: str  # of its record.json as it was when sealed
+    archived_entry: int | None  # its "archived" entry, which holds no SHA-256
+    entry: int | None  # the "sealed" entry written (None: a dry run)
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def seal_unchecked(
+    archive: BaseArchive,
+    *,
+    actor: str | None = None,
+    dry_run: bool = False,
+    damaged: list[DamagedRecord] | None = None,
+) -> list[SealedRecord]:
+    """Bring the records archived by a sohoa from before 2026-11-30 16:38 UTC — whose "archived" ledger entry holds
+    no SHA-256 of their record.json, so a rewrite of it passed every check (QA61) — under the check: per record a
+    "sealed" entry holding the SHA-256 of its record.json as it is now, and its index entry naming that entry (so
+    `list` and `get` read it in one read, as for a record archived since). What it records is the present state: run
+    it once after upgrading, after an audit that passed, and compare with a backup if in doubt. A record whose
+    record.json cannot be read goes to ``damaged``, not sealed; one already holding a SHA-256 is left alone. The
+    ledger is read once; the caller holds the archive write lock."""
+    latest: dict[str, dict[str, Any]] = {}  # record id → its last "archived" or "sealed" entry
+    ledger = Ledger(archive)
+    for _, entry in ledger.entries():
+        if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
+            latest[str(entry.get("record_id"))] = entry
+    sealed: list[SealedRecord] = []
+    for found in archive.records_as_read(damaged if damaged is not None else []):
+        record = found.record
+        entry = latest.get(record.id)
+        if entry is None or entry.get("sidecar_sha256"):  # no entry: the ledger check's to name; else checked
+            continue
+        sha = hashlib.sha256(found.sidecar).hexdigest()
+        written: int | None = None
+        if not dry_run:
+            appended = ledger.append(
+                SEALED,
+                record.id,
+                actor=actor,
+                tool="sohoa ledger seal",
+                detail=f"{SIDECAR} SHA-256 recorded as found: archived (entry {entry.get('seq')}) by a sohoa from "
+                "before 2026-11-30 16:38 UTC, whose entry holds none",
+                sidecar_sha256=sha,
+            )
+            written = int(appended["seq"])
+            archive._write_index(record, written)
+        sealed.append(SealedRecord(record.id, record.archive_prefix, sha, entry.get("seq"), written))
+    return sealed

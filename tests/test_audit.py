@@ -626,3 +626,34 @@ def test_records_archived_before_the_ledger_kept_their_record_json_hash_are_coun
     assert english in " ".join(fixity.output.split()), fixity.output
     as_json = CliRunner().invoke(app, ["audit", "--fixity-only", "--json"], env=_env(settings))
     assert json.loads(as_json.stdout)["sidecar_unchecked"] == [old.record.id], as_json.output
+
+    # `sohoa ledger seal` brings it under the check: a "sealed" entry holding its record.json's SHA-256 as it is
+    # now, named by its index entry; then a rewrite of it is caught by list, get, ledger verify and the audit
+    env = _env(settings)
+    dry = CliRunner().invoke(app, ["ledger", "seal", "--dry-run", "--json"], env=env)
+    assert dry.exit_code == 0, dry.output
+    assert [r["record_id"] for r in json.loads(dry.stdout)["sealed"]] == [old.record.id]
+    assert json.loads(dry.stdout)["sealed"][0]["entry"] is None  # nothing written
+    sealed = CliRunner().invoke(app, ["ledger", "seal"], env=env)
+    assert sealed.exit_code == 0, sealed.output
+    assert f"{old.record.id} (" in sealed.output and "đã niêm phong / sealed" in sealed.output, sealed.output
+    again = CliRunner().invoke(app, ["ledger", "seal"], env=env)
+    assert "no record to seal" in " ".join(again.output.split()), again.output  # run again: nothing written
+    report = audit_archive(settings, renew=False)
+    assert report.ok and report.counts()["sidecar_unchecked"] == 0, report.to_json_dict()
+    assert not [w for w in report.ledger_warnings if "record.json" in w]
+    store = open_configured_archive(settings)
+    sidecar = settings.archive_dir / str(old.record.archive_prefix) / "record.json"
+    sidecar.chmod(0o644)
+    sidecar.write_text(
+        sidecar.read_text(encoding="utf-8")
+        .replace('"needs_review": true', '"needs_review": false')
+        .replace('"doc_type": "TB"', '"doc_type": "QĐ"'),
+        encoding="utf-8",
+    )
+    assert store.get(old.record.id) is not None
+    for command in (["list"], ["get", old.record.id], ["ledger", "verify"]):
+        result = CliRunner().invoke(app, command, env=env)
+        assert result.exit_code == 1, (command, result.output)
+        assert "changed since it was archived" in " ".join(result.output.split()), (command, result.output)
+    assert not audit_archive(settings, renew=False).ok
