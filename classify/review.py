@@ -347,29 +347,21 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (
         re.compile(
             r"^page (\d+)(?: \(page (\d+) of the stack\))? begins with a national heading of its own(?: \(number "
-            r"(.*)\))?: perhaps another document, a separator sheet missing before it$"
+            r"(.*?)\))?(?:: perhaps another document, a separator sheet missing before it| after page (\d+), which "
+            r"reads as a separator sheet whose code was not found: not split there; the documents around it may be "
+            r"merged)$"
         ),
         lambda found: (
             f"trang {found.group(1)}"
             + (f" (trang {found.group(2)} của tập)" if found.group(2) else "")
             + " mở đầu bằng quốc hiệu, tiêu ngữ riêng"
             + (f" (số {found.group(3)})" if found.group(3) else "")
-            + ": có thể là một văn bản khác, thiếu tờ phân cách trước trang này"
-        ),
-    ),
-    (
-        re.compile(
-            r"^page (\d+)(?: \(page (\d+) of the stack\))? begins with a national heading of its own(?: \(number "
-            r"(.*)\))? after page (\d+), which reads as a separator sheet whose code was not found: not split there; "
-            r"the documents around it may be merged$"
-        ),
-        lambda found: (
-            f"trang {found.group(1)}"
-            + (f" (trang {found.group(2)} của tập)" if found.group(2) else "")
-            + " mở đầu bằng quốc hiệu, tiêu ngữ riêng"
-            + (f" (số {found.group(3)})" if found.group(3) else "")
-            + f" sau trang {found.group(4)} có chữ của tờ phân cách nhưng không tìm thấy mã: không tách tại đó; các "
-            "văn bản trước và sau trang này có thể bị gộp làm một"
+            + (
+                f" sau trang {found.group(4)} có chữ của tờ phân cách nhưng không tìm thấy mã: không tách tại đó; các "
+                "văn bản trước và sau trang này có thể bị gộp làm một"
+                if found.group(4)
+                else ": có thể là một văn bản khác, thiếu tờ phân cách trước trang này"
+            )
         ),
     ),
     (re.compile(r"^document type not recognised$"), "không nhận ra loại văn bản"),
