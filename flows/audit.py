@@ -46,7 +46,7 @@ from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
 from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord
-from storage.ledger import SIDECAR_ACTIONS, Ledger
+from storage.ledger import SIDECAR_ACTIONS, Ledger, sidecar_entries
 from storage.stamps import anchor_warning
 
 log = logging.getLogger(__name__)
@@ -581,17 +581,22 @@ class _Auditor:
         # SHA-256 of every object whose addition the ledger records, per record: an added object the ledger does
         # not know of was not added by sohoa
         self.ledgered: dict[str, set[str]] = {}
-        # (seq, SHA-256 of record.json as archived) of each record's "archived" entry, for the record's own row: a
-        # rewritten record.json was reported by the ledger check only, the record's row (and its JSON) said "ok"
-        self.sidecars: dict[str, tuple[int, str]] = {}
+        holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries (``sidecar_entries``)
         for _, entry in Ledger(self.archive).entries():
-            # its "archived" entry, or the "sealed" one `sohoa ledger seal` wrote for a record an older sohoa archived
-            if entry is not None and entry.get("action") in SIDECAR_ACTIONS and entry.get("sidecar_sha256"):
-                self.sidecars[str(entry.get("record_id"))] = (int(entry.get("seq") or 0), str(entry["sidecar_sha256"]))
+            if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
+                holding.append(entry)
             if entry is not None and entry.get("action") == RENEWED_ACTION:
                 detail = str(entry.get("detail", ""))
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
                 self.ledgered.setdefault(str(entry.get("record_id")), set()).add(sha)
+        # (seq, SHA-256 of record.json as archived) of the entry each record's record.json is held against — its
+        # "archived" entry, or the "sealed" one `sohoa ledger seal` wrote for a record an older sohoa archived — for
+        # the record's own row: a rewritten record.json was reported by the ledger check only, the row said "ok"
+        self.sidecars: dict[str, tuple[int, str]] = {
+            record_id: (int(entry.get("seq") or 0), str(entry["sidecar_sha256"]))
+            for record_id, entry in sidecar_entries(holding).items()
+            if entry.get("sidecar_sha256")
+        }
 
     def correction(self, record_id: str) -> Classification | None:
         """An officer's correction of the record (``classify.review.correction_of``); one that cannot be read is

@@ -835,7 +835,7 @@ def register(app: typer.Typer) -> None:
         from flows.cli import _fail, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location, search_index_path
-        from storage.ledger import unchanged_records
+        from storage.ledger import Ledger, sidecar_change
         from storage.search import rebuild_index
 
         settings, store = _open(archive)
@@ -849,10 +849,12 @@ def register(app: typer.Typer) -> None:
             # a record.json rewritten since archiving is no record to search (QA63: the rebuild indexed a forged
             # number, and search served it while list, get and the audit refused the record): named, left out.
             # One record at a time, as the archive lists them: a large archive is never held whole
+            ledger = Ledger(store)
             for found in store.records_as_read(damaged):
-                kept, changed = unchanged_records(store, [found])
-                damaged.extend(changed)
-                yield from (as_corrected(record, settings) for record in kept)
+                if (change := sidecar_change(ledger, found)) is None:
+                    yield as_corrected(found.record, settings)
+                else:
+                    damaged.append(change)
 
         try:
             # built beside the index and put in its place at once, under the archive write lock (QA60: a search

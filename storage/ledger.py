@@ -30,6 +30,7 @@ from storage.base import (
     DamagedRecordError,
     RecordAsRead,
     permanent_retention,
+    sha256_bytes,
 )
 from storage.stamps import DayHead, entry_day, maybe_stamp_previous_day, verify_stamps
 
@@ -45,6 +46,27 @@ GENESIS = "0" * 64
 SEALED = "sealed"
 # the entries a record.json is held against: its "archived" entry, or a later "sealed" one
 SIDECAR_ACTIONS = ("archived", SEALED)
+
+
+def sidecar_entries(entries: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+    """Per record id, the ledger entry its record.json is held against: its last "archived" entry, or — when that
+    holds no SHA-256 of the record.json (archived by a sohoa from before 2026-11-30 16:38 UTC) — the last "sealed"
+    entry holding one (`sohoa ledger seal`); the "archived" entry without one when there is none (nothing to hold
+    the record.json against). The one rule ``Ledger.archived_entry``, ``Ledger.verify``, the audit and
+    ``seal_unchecked`` go by (each wrote it out). ``entries``: the ledger's, in order (others are passed over)."""
+    archived: dict[str, dict[str, Any]] = {}
+    sealed: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry is not None and entry.get("action") == "archived":
+            archived[str(entry.get("record_id"))] = entry
+        elif entry is not None and entry.get("action") == SEALED and entry.get("sidecar_sha256"):
+            sealed[str(entry.get("record_id"))] = entry
+    return {
+        record_id: entry if entry.get("sidecar_sha256") else sealed.get(record_id, entry)
+        for record_id, entry in archived.items()
+    }
+
+
 # the record's own event names → ledger actions
 ACTIONS = {"ingested": "received", "ocr": "ocr", "classified": "classified", "signed": "signed"}
 
@@ -251,11 +273,7 @@ class Ledger:
             seq = self.archive.archived_seq(record)
         if seq is None:
             entries = self.excerpt(record.id) if excerpt is None else excerpt
-            archived = [e for e in entries if e.get("action") == "archived"]
-            if archived and not archived[-1].get("sidecar_sha256"):
-                # archived by an older sohoa: its record.json is held against a later "sealed" entry, if any
-                archived += [e for e in entries if e.get("action") == SEALED and e.get("sidecar_sha256")]
-            return archived[-1] if archived else None
+            return sidecar_entries(entries).get(record.id)
         found = (e for e in excerpt if e.get("seq") == seq) if excerpt is not None else None
         entry = self.entry(seq) if found is None else next(found, None)
         if entry is None or entry.get("record_id") != record.id or entry.get("action") not in SIDECAR_ACTIONS:
@@ -289,15 +307,15 @@ class Ledger:
         chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
         present: set[str] = set()
         archived: dict[str, dict[str, Any]] = {}  # record id → its (last) "archived" entry
-        sealed: dict[str, dict[str, Any]] = {}  # record id → its (last) "sealed" entry (`sohoa ledger seal`)
+        holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries, for ``sidecar_entries``
         disposed: set[str] = set()  # records deleted after their retention, as the ledger says
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
+            if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
+                holding.append(entry)
             if entry is not None and entry.get("action") == "archived":
                 archived[str(entry.get("record_id"))] = entry
-            elif entry is not None and entry.get("action") == SEALED and entry.get("sidecar_sha256"):
-                sealed[str(entry.get("record_id"))] = entry
             elif entry is not None and entry.get("action") == "disposed":
                 disposed.add(str(entry.get("record_id")))
             if entry is None:
@@ -337,10 +355,9 @@ class Ledger:
         # against the SHA-256 its "archived" entry recorded (one with an unreadable index entry has no folder)
         present_records = [(r.id, r.archive_prefix) for r in records] + [(d.record_id, d.prefix) for d in damaged]
         listed = {record.id: record for record in records}
+        holders = sidecar_entries(holding)
         for record_id, prefix in present_records:
-            entry = archived.get(record_id)
-            if entry is not None and not entry.get("sidecar_sha256") and record_id in sealed:
-                entry = sealed[record_id]  # archived by an older sohoa, sealed since: held against that
+            entry = holders.get(record_id)
             if entry is None:
                 problems.append(
                     f"record {record_id} ({prefix}): archived, but the ledger has no 'archived' "
@@ -447,28 +464,36 @@ def unchanged_records(
     kept: list[Record] = []
     changed: list[DamagedRecord] = []
     for found in records:
-        record, seq = found.record, found.archived_entry
-        if seq is None or record.archive_prefix is None:
-            kept.append(record)
-            continue
-        entry = ledger.entry(seq)
-        key = f"{record.archive_prefix}/{SIDECAR}"
-        if (
-            entry is None
-            or entry.get("record_id") != record.id
-            or entry.get("action") not in SIDECAR_ACTIONS
-            or entry_hash(entry) != entry.get("hash")
-        ):
-            why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
-            why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
-        elif found.sidecar_differs(entry.get("sidecar_sha256")):
-            why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
-            why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
+        if (damage := sidecar_change(ledger, found)) is None:
+            kept.append(found.record)
         else:
-            kept.append(record)
-            continue
-        changed.append(DamagedRecord(record.source.sha256, key, record.archive_prefix, why, why_vi, kind="changed"))
+            changed.append(damage)
     return kept, changed
+
+
+def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
+    """``unchanged_records`` for one record: None when its record.json is the one its index entry's ledger entry
+    recorded (or it has none to hold it against), else what is wrong, as a ``DamagedRecord`` (kind "changed"). For a
+    caller that goes through the archive one record at a time (`sohoa index rebuild`)."""
+    record, seq = found.record, found.archived_entry
+    if seq is None or record.archive_prefix is None:
+        return None
+    entry = ledger.entry(seq)
+    if (
+        entry is None
+        or entry.get("record_id") != record.id
+        or entry.get("action") not in SIDECAR_ACTIONS
+        or entry_hash(entry) != entry.get("hash")
+    ):
+        why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
+        why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
+    elif found.sidecar_differs(entry.get("sidecar_sha256")):
+        why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
+        why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
+    else:
+        return None
+    key = f"{record.archive_prefix}/{SIDECAR}"
+    return DamagedRecord(record.source.sha256, key, record.archive_prefix, why, why_vi, kind="changed")
 
 
 @dataclass(frozen=True)
@@ -499,18 +524,15 @@ def seal_unchecked(
     it once after upgrading, after an audit that passed, and compare with a backup if in doubt. A record whose
     record.json cannot be read goes to ``damaged``, not sealed; one already holding a SHA-256 is left alone. The
     ledger is read once; the caller holds the archive write lock."""
-    latest: dict[str, dict[str, Any]] = {}  # record id → its last "archived" or "sealed" entry
     ledger = Ledger(archive)
-    for _, entry in ledger.entries():
-        if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
-            latest[str(entry.get("record_id"))] = entry
+    holders = sidecar_entries(entry for _, entry in ledger.entries())
     sealed: list[SealedRecord] = []
     for found in archive.records_as_read(damaged if damaged is not None else []):
         record = found.record
-        entry = latest.get(record.id)
+        entry = holders.get(record.id)
         if entry is None or entry.get("sidecar_sha256"):  # no entry: the ledger check's to name; else checked
             continue
-        sha = hashlib.sha256(found.sidecar).hexdigest()
+        sha = sha256_bytes(found.sidecar)
         written: int | None = None
         if not dry_run:
             appended = ledger.append(
