@@ -71,11 +71,11 @@ LOST_SLASH_NUMBER_RE = re.compile(
     r"^(?i:số)\s*[:;.]?\s*(?P<n>\d{1,5})"
     r"(?P<sym>[A-ZĐ][A-Za-zĐđ0-9&]*(?:\s?-\s?[A-ZĐ0-9&][A-Za-zĐđ0-9&]*(?![a-zđà-ỹ]))*)"
 )
-# matched on folded text (lower case, no diacritics), which keeps the length of NFC Vietnamese text
-_FOLDED_MOTTO_RE = re.compile(
-    r"c[o0]ng\s*h[o0]a\s*x[a]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*vi[e]t\s*nam|"
-    r"d[o0]c\s*l[a]p\s*[-–]?\s*t[u]\s*do\s*[-–]?\s*h[a]nh\s*ph[u]c"
-)
+# the two halves of the national heading, Quốc hiệu and Tiêu ngữ, matched on folded text (lower case, no
+# diacritics), which keeps the length of NFC Vietnamese text
+_QUOC_HIEU_RE = re.compile(r"c[o0]ng\s*h[o0]a\s*x[a]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*vi[e]t\s*nam")
+_TIEU_NGU_RE = re.compile(r"d[o0]c\s*l[a]p\s*[-–]?\s*t[u]\s*do\s*[-–]?\s*h[a]nh\s*ph[u]c")
+_FOLDED_MOTTO_RE = re.compile(f"{_QUOC_HIEU_RE.pattern}|{_TIEU_NGU_RE.pattern}")
 
 
 def remove_national_motto(line: str) -> str:
@@ -148,9 +148,6 @@ _ATTACHED_LINE_RE = re.compile(r"^\W*(?:phu luc\b|mau so\b|mau\s*\d|(?:ban hanh\
 # the form code is printed in the top right corner, which reading order may put after the issuer's first line
 _FORM_CODE_RE = re.compile(r"\bmau so\s*\d")
 _FORM_CODE_LINES = 3
-# the two halves of the national heading, folded: both are printed where a document begins
-_QUOC_HIEU_RE = re.compile(r"c[o0]ng\s*h[o0]a\s*x[a]\s*h[o0]i\s*ch[u]\s*ngh[i1l]a\s*vi[e]t\s*nam")
-_TIEU_NGU_RE = re.compile(r"d[o0]c\s*l[a]p\s*[-–]?\s*t[u]\s*do\s*[-–]?\s*h[a]nh\s*ph[u]c")
 # the caption of sohoa's separator sheet ("TỜ PHÂN CÁCH / SEPARATOR"), as OCR reads it, folded
 _SEPARATOR_CAPTION_RE = re.compile(r"\bphan cach\b|\bseparator\b")
 
