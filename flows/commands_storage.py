@@ -88,7 +88,15 @@ def _check_unchanged(store: Any, record: Any) -> None:
     try:
         verified_record(store, record)
     except (ArchiveIntegrityError, DamagedRecordError) as exc:
-        raise _fail(str(exc), 1) from exc
+        raise _fail(_refusal(exc, "không ghi gì", "nothing written"), 1) from exc
+
+
+def _refusal(exc: Exception, not_done_vi: str, not_done_en: str) -> str:
+    """What a command says of a record it refuses to act on: a ``RecordChangedError`` with what the command did not
+    do inside each of its halves, Vietnamese and English; any other error as it is."""
+    from storage import RecordChangedError
+
+    return exc.said(not_done_vi, not_done_en) if isinstance(exc, RecordChangedError) else str(exc)
 
 
 def _record(store: Any, record_id: str) -> Any:
@@ -668,7 +676,7 @@ def register(app: typer.Typer) -> None:
             # checked as `_record` read it
             record, sidecar = verified_record(store, found)
         except ArchiveIntegrityError as exc:
-            raise _fail(str(exc), 1) from exc
+            raise _fail(_refusal(exc, "không xuất tệp nào", "nothing handed out"), 1) from exc
         written: list[str] = []
         correction = correction_of(settings, record.id)
         if out_dir is not None:
@@ -1255,7 +1263,7 @@ def register(app: typer.Typer) -> None:
                 export_bag(store, read, out_dir, anchors, corrected(record.id), organization=settings.organization)
                 records = [record]
         except ArchiveIntegrityError as exc:  # a damaged archive object: 1, as `sohoa get --out` says it
-            raise _fail(str(exc), 1, out_dir) from exc
+            raise _fail(_refusal(exc, "không xuất gói", "nothing exported"), 1, out_dir) from exc
         except ArchiveUnavailableError as exc:
             raise _fail(str(exc), 3, out_dir) from exc
         except FileExistsError as exc:

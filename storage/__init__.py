@@ -18,6 +18,7 @@ from storage.base import (
     DamagedRecord,
     DamagedRecordError,
     FixityReport,
+    RecordChangedError,
     RetentionError,
     record_prefix,
 )
@@ -32,6 +33,7 @@ __all__ = [
     "Archive",
     "ArchiveConfigError",
     "ArchiveIntegrityError",
+    "RecordChangedError",
     "ArchiveUnavailableError",
     "DamagedRecord",
     "DamagedRecordError",

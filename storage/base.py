@@ -71,6 +71,20 @@ class ArchiveIntegrityError(SohoaError):
     """A stored object does not match the SHA-256 recorded for it."""
 
 
+class RecordChangedError(ArchiveIntegrityError):
+    """A record's record.json, or a ledger entry of its custody, changed since it was archived: nothing may hand the
+    record out or act on it. ``vi`` and ``en`` say what changed; ``said`` adds what the refusing command did not do
+    to each half (get's "nothing handed out" was the tail of every refusal, `hold` and `review set` too, in English
+    after the Vietnamese — QA63)."""
+
+    def __init__(self, vi: str, en: str) -> None:
+        super().__init__(f"{vi} / {en}")
+        self.vi, self.en = vi, en
+
+    def said(self, not_done_vi: str, not_done_en: str) -> str:
+        return f"{self.vi}; {not_done_vi} / {self.en}; {not_done_en}"
+
+
 class DamagedRecordError(ArchiveIntegrityError):
     """A record listed in the index cannot be read (``DamagedRecord``: its record.json or its index entry is not
     what sohoa wrote); the message names it in Vietnamese and English."""
@@ -740,10 +754,12 @@ class BaseArchive(ABC):
         ArchiveIntegrityError when it was rewritten since."""
         expected = archived_entry.get("sidecar_sha256") if archived_entry is not None else None
         if sidecar_differs_from(raw, expected):
-            raise ArchiveIntegrityError(
-                f"record {record.id} ({record.archive_prefix}): {SIDECAR} đã bị sửa sau khi lưu trữ / {SIDECAR} "
-                f"changed since it was archived (its SHA-256 is not the one ledger entry "
-                f"{archived_entry.get('seq') if archived_entry else '?'} recorded); nothing handed out"
+            seq = archived_entry.get("seq") if archived_entry else "?"
+            raise RecordChangedError(
+                f"hồ sơ {record.id} ({record.archive_prefix}): {SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác "
+                f"mục sổ nhật ký {seq})",
+                f"record {record.id} ({record.archive_prefix}): {SIDECAR} changed since it was archived (its SHA-256 "
+                f"is not the one ledger entry {seq} recorded)",
             )
         return raw
 

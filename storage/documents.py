@@ -129,8 +129,8 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
         try:
             record, _ = verified_record(archive, record, excerpts.get(record.id) if excerpts is not None else None)
         except ArchiveIntegrityError as exc:
-            # the exception's own words (Vietnamese and English, and get's "nothing handed out") are the detail: the
-            # English half was "…; nothing handed out; the SHA-256 it holds…" with Vietnamese inside it (QA58)
+            # the exception's own words (Vietnamese and English) are the detail: the English half was "…; nothing
+            # handed out; the SHA-256 it holds…" with Vietnamese inside it (QA58)
             yield dataclasses.replace(
                 _not_intact(
                     document,
@@ -140,7 +140,7 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
                     f"{where_vi}: {SIDECAR} hoặc mục sổ nhật ký ghi việc lưu trữ đã bị sửa hoặc mất, không tin "
                     "được mã SHA-256 ghi cho tệp đã ký — không xác minh",
                 ),
-                detail=str(exc).removesuffix("; nothing handed out"),
+                detail=str(exc),
             )
             continue
         records.append(record)

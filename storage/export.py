@@ -110,7 +110,7 @@ def export_bag(
         raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
     record_id = record.record.id if isinstance(record, RecordAsRead) else record.id
     excerpt = Ledger(archive).excerpt(record_id)
-    check_entries(excerpt, f"record {record_id}")
+    check_entries(excerpt, (f"hồ sơ {record_id}", f"record {record_id}"))
     record, sidecar = verified_record(archive, record, excerpt)
     c = correction or record.classification
     corrected = f" (corrected by an officer, see {CORRECTION}; archived as {_type_number(record.classification)})"
@@ -288,7 +288,7 @@ def export_batch_bag(
         raise LookupError(f"{named}: no archived record in {archive.location}")
     excerpts = excerpts_of(entries, ids)
     excerpt = [e for e in entries if e.get("record_id") in ids]
-    check_entries(excerpt, f"batch {batch}")
+    check_entries(excerpt, (f"lô {batch}", f"batch {batch}"))
     checked = [verified_record(archive, record, excerpts[record.id]) for record in records]
     records = [record for record, _ in checked]
     corrections = {r.id: c for r in records if correction_of is not None and (c := correction_of(r.id)) is not None}

@@ -29,6 +29,7 @@ from storage.base import (
     DamagedRecord,
     DamagedRecordError,
     RecordAsRead,
+    RecordChangedError,
     permanent_retention,
     sha256_bytes,
 )
@@ -77,16 +78,16 @@ def entry_hash(entry: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def check_entries(entries: Iterable[dict[str, Any]], what: str) -> None:
-    """ArchiveIntegrityError naming every entry of ``entries`` whose own hash does not match its content (edited
-    behind the ledger's back): an export must not hand such an entry out as the record's custody (``what``: whose
-    entries, for the message)."""
+def check_entries(entries: Iterable[dict[str, Any]], whose: tuple[str, str]) -> None:
+    """RecordChangedError naming every entry of ``entries`` whose own hash does not match its content (edited
+    behind the ledger's back): an export must not hand such an entry out as the record's custody, nor any command
+    act on the record (``whose``: whose entries, Vietnamese and English, for the message)."""
     edited = [entry for entry in entries if entry_hash(entry) != entry.get("hash")]
     if edited:
         names = ", ".join(str(entry.get("seq")) for entry in edited)
-        raise ArchiveIntegrityError(
-            f"{what}: mục sổ nhật ký đã bị sửa / ledger entry {names}: content edited (its hash does not match); "
-            "nothing exported (sohoa ledger verify)"
+        raise RecordChangedError(
+            f"{whose[0]}: mục sổ nhật ký {names} đã bị sửa (mã băm không khớp nội dung; sohoa ledger verify)",
+            f"{whose[1]}: ledger entry {names}: content edited (its hash does not match; sohoa ledger verify)",
         )
 
 
@@ -436,7 +437,7 @@ def verified_record(
     entry = Ledger(archive).archived_entry(record, excerpt)
     as_read, record = (record, record.record) if isinstance(record, RecordAsRead) else (None, record)
     if entry is not None:
-        check_entries([entry], f"record {record.id}")
+        check_entries([entry], (f"hồ sơ {record.id}", f"record {record.id}"))
     if as_read is not None:
         # the bytes the record was parsed from, as its folder's own record (``parsed_record``): nothing read again
         return record, archive.checked_sidecar(record, as_read.sidecar, entry)

@@ -1939,6 +1939,35 @@ def test_a_rewritten_record_json_is_not_handed_out(
     assert not (tmp_path / "api-bag").exists()
 
 
+def test_a_refusal_says_what_the_command_did_not_do_in_both_languages(tmp_path: Path) -> None:
+    """QA63: a changed record.json was refused by get, export, hold and review set with "record …: record.json
+    đã bị sửa … / record.json changed …; nothing handed out" — English around the Vietnamese, and "handed out" for
+    hold and review set, which hand nothing out. Now each half whole in its language, each with what the command
+    did not do."""
+    archive = LocalArchive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "refused")
+    archived = archive.put(record, files)
+    sidecar_key = f"{archived.archive_prefix}/record.json"
+    tamper(archive, sidecar_key, (archive._read(sidecar_key) or b"").replace(b"15/Q", b"85/Q"))
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(archive.root)}
+    runner = CliRunner()
+    vi = f"hồ sơ {archived.id} ({archived.archive_prefix}): record.json đã bị sửa sau khi lưu trữ"
+    en = f"record {archived.id} ({archived.archive_prefix}): record.json changed since it was archived"
+    for command, not_done_vi, not_done_en in (
+        (["get", archived.id], "không xuất tệp nào", "nothing handed out"),
+        (["export", archived.id, str(tmp_path / "bag")], "không xuất gói", "nothing exported"),
+        (["hold", archived.id, "on"], "không ghi gì", "nothing written"),
+        (["review", "set", archived.id, "--ack"], "không ghi gì", "nothing written"),
+    ):
+        result = _refused(runner, command, env)
+        text = " ".join(result.output.split())
+        halves = text.split(" / record ")
+        assert len(halves) == 2, (command, text)
+        assert vi in halves[0] and not_done_vi in halves[0] and "changed" not in halves[0], (command, text)
+        assert en in "record " + halves[1] and not_done_en in halves[1] and "đã bị sửa" not in halves[1], text
+        assert "handed out" not in text or command[0] == "get", (command, text)
+
+
 def test_records_archived_before_the_sidecar_hash_still_export(
     archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -2027,7 +2056,7 @@ def test_export_refuses_an_edited_ledger_entry(
         ["export", "--batch", batch, str(tmp_path / "batch-bag")],
         ["export", "--batch", today_vn().isoformat(), str(tmp_path / "day-bag")],
     ):
-        _refused(runner, command, env, "ledger entry 2: content edited", "mục sổ nhật ký đã bị sửa")
+        _refused(runner, command, env, "ledger entry 2: content edited", "mục sổ nhật ký 2 đã bị sửa")
     assert not [p.name for p in tmp_path.iterdir() if p.name not in ("in", "archive")]
     assert runner.invoke(app, ["get", archived.id], env=env).exit_code == 0  # its record.json is as archived
     _edit_entry(archive, 5, detail="elsewhere")  # the "archived" entry, which holds record.json's SHA-256
