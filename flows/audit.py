@@ -254,8 +254,7 @@ class ArchiveAuditReport(BaseModel):
             lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
         lines += [
             "",
-            f"Sổ nhật ký / ledger: {self.ledger_entries} mục / entries, "
-            + ledger_verdict(self.ledger_problems, "nguyên vẹn / intact", "bị phá vỡ / BROKEN"),
+            f"Sổ nhật ký / ledger: {self.ledger_entries} mục / entries, " + ledger_verdict(self.ledger_problems),
         ]
         lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
         lines += [f"- {_cell(warning)}" for warning in self.ledger_warnings]
@@ -359,18 +358,34 @@ def row_id(r: RecordAudit) -> str:
     return f"{r.record_id} ({NOT_INDEXED})" if r.interrupted_write else r.record_id
 
 
-def ledger_verdict(problems: list[str], intact: str, broken: str) -> str:
-    """``intact`` or ``broken`` for the ledger check's problems — ``intact`` still when the only ones are archive
-    writes a killed run left unfinished (its chain is whole; a rerun finishes them), with their count."""
+LEDGER_INTACT = "nguyên vẹn / intact"
+LEDGER_BROKEN = "bị phá vỡ / BROKEN"
+
+
+def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
+    """The ledger check's verdict on its problems: BROKEN when the chain itself is (an entry or a day's stamp
+    edited, removed, reordered); intact when the only problems are records the archive holds otherwise than the
+    ledger recorded them (a record.json changed, a record gone: the chain whole, said as such with their count —
+    "BROKEN" for one changed record.json sent auditors looking for a tampered ledger, QA63) or archive writes a
+    killed run left unfinished (a rerun finishes them). ``red`` marks the words that need attention."""
     interrupted = sum(INTERRUPTED_WRITE in problem for problem in problems)
-    if interrupted < len(problems):
-        return broken
-    if not problems:
-        return intact
-    return (
-        f"{intact}; {interrupted} lần lưu bị gián đoạn, chạy lại lô hoặc sohoa ledger finish / interrupted archive "
-        "write(s), rerun the batch or sohoa ledger finish"
-    )
+    of_records = sum(problem.startswith("record ") and INTERRUPTED_WRITE not in problem for problem in problems)
+    if interrupted + of_records < len(problems):
+        return red(LEDGER_BROKEN)
+    said = LEDGER_INTACT
+    if of_records:
+        said = (
+            "chuỗi "
+            + said.replace(" / ", " / chain ")
+            + "; "
+            + red(f"{of_records} hồ sơ không khớp sổ / record(s) not as the ledger recorded them")
+        )
+    if interrupted:
+        said += (
+            f"; {interrupted} lần lưu bị gián đoạn, chạy lại lô hoặc sohoa ledger finish / interrupted archive "
+            "write(s), rerun the batch or sohoa ledger finish"
+        )
+    return said
 
 
 def problem_in_vietnamese(problem: str) -> str:

@@ -91,6 +91,10 @@ def _check_unchanged(store: Any, record: Any) -> None:
         raise _fail(_refusal(exc, "không ghi gì", "nothing written"), 1) from exc
 
 
+def _red(words: str) -> str:
+    return f"[red]{words}[/]"
+
+
 def _refusal(exc: Exception, not_done_vi: str, not_done_en: str) -> str:
     """What a command says of a record it refuses to act on: a ``RecordChangedError`` with what the command did not
     do inside each of its halves, Vietnamese and English; any other error as it is."""
@@ -978,7 +982,7 @@ def register(app: typer.Typer) -> None:
         else:
             for problem in problems:
                 out.print(f"[red]{escape(problem_in_vietnamese(problem))}[/]")
-            verdict = ledger_verdict(problems, "nguyên vẹn / intact", "[red]bị phá vỡ / BROKEN[/]")
+            verdict = ledger_verdict(problems, _red)
             out.print(
                 f"sổ nhật ký / ledger: {count} mục / entries, {len(days)} dấu thời gian ngày / daily timestamp(s): "
                 + verdict
@@ -1431,7 +1435,7 @@ def register(app: typer.Typer) -> None:
                 else ""
             )
             + f"sổ nhật ký / ledger {counts['ledger_entries']} mục / entries "
-            + ledger_verdict(full.ledger_problems, "nguyên vẹn / intact", "[red]bị phá vỡ / BROKEN[/]")
+            + ledger_verdict(full.ledger_problems, _red)
         )
         for warning in full.ledger_warnings:  # not a failure: what the ledger cannot prove (no outside anchor)
             out.print(f"[yellow]{escape(warning)}[/]")

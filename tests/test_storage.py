@@ -525,7 +525,7 @@ def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
             + " (or deleted by hand); rerun the batch with its scan to finish it"
         )
     assert problem_in_vietnamese(problems[0]).startswith("lưu vào kho bị gián đoạn")
-    assert ledger_verdict(ledger.verify(), "intact", "BROKEN").startswith("intact")
+    assert ledger_verdict(ledger.verify()).startswith("nguyên vẹn / intact")
     if stored == "ledger" and isinstance(archive, LocalArchive):
         said = CliRunner().invoke(app, ["ledger", "verify"], env={"SOHOA_DATA_DIR": str(tmp_path)})
         assert said.exit_code == 1  # something to do, though nothing was tampered with
@@ -787,7 +787,10 @@ def test_a_record_taken_out_of_the_index_and_changed_is_no_interrupted_write(
         f"record {record.id} ({archived.archive_prefix}): not in the archive's index, and its files no longer match "
         "its record.json (1 problem(s)) — changed after archiving"
     ]
-    assert ledger_verdict(problems, "intact", "BROKEN") == "BROKEN"
+    assert (
+        ledger_verdict(problems)
+        == "chuỗi nguyên vẹn / chain intact; 1 hồ sơ không khớp sổ / record(s) not as the ledger recorded them"
+    )
     assert archive.stray_objects(archive.records()) == [f"{signed.key}: SHA-256 differs from the one recorded"]
     audit = [line for lines in fixity_audit(archive).problems.values() for line in lines]
     assert audit and not any("interrupted" in line for line in audit)
