@@ -980,7 +980,21 @@ def logged_as(path: Path, origin: StackOrigin | None, runner: StageRunner | None
     reasons, the table, the receipts and the reports name it: a name stored NFD (from a Mac) was logged NFD, and a
     search of the log for the name as typed missed its lines (QA)."""
     shown = said(as_dropped(path, origin, runner))
-    return f"{shown} (tr. / p. {origin.pages_said()})" if origin else shown
+    if origin is None:
+        return shown
+    if shown.startswith("/"):
+        # the stack as its record names it, absolute: named as given, under the folder the command was run in, as
+        # the stack's own line ("split into 2 document(s)") and every other file of the batch are (QA63)
+        shown = _under_cwd(shown)
+    return f"{shown} (tr. / p. {origin.pages_said()})"
+
+
+def _under_cwd(absolute: str) -> str:
+    """``absolute`` relative to the current folder when it lies under it, else as it is."""
+    try:
+        return Path(absolute).relative_to(Path.cwd()).as_posix()
+    except (ValueError, OSError):  # elsewhere, or the current folder gone
+        return absolute
 
 
 def pages_said(pages: Sequence[int]) -> str:

@@ -189,13 +189,24 @@ def test_a_file_of_nothing_but_separator_sheets_is_kept_not_dropped(tmp_path: Pa
 
 
 @pytest.mark.integration
-def test_pipeline_archives_each_document_of_a_stack_once(tmp_path: Path) -> None:
+def test_pipeline_archives_each_document_of_a_stack_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "hồ sơ").mkdir()
     stack = stack_pdf(
-        tmp_path / "stack.pdf",
+        tmp_path / "hồ sơ" / "stack.pdf",
         [page("THÔNG BÁO\nVề lịch tiếp công dân"), separator(), page("GIẤY MỜI\nHọp tổ dân phố số 3")],
     )
     settings = make_settings(tmp_path / "var", ocr_workers=1)
-    first = list(process_many([stack], settings))
+    monkeypatch.chdir(tmp_path)
+    with caplog.at_level("INFO", logger="sohoa"):
+        first = list(process_many([Path("hồ sơ/stack.pdf")], settings))
+    # the log names each document by the stack as given, as it names the stack and every other file (QA63: the
+    # stack's documents by its absolute path, "/…/hồ sơ/stack.pdf#1 (tr. / p. 1): ARCHIVED", beside "hồ sơ/…")
+    said = [r.getMessage() for r in caplog.records]
+    assert any(line.startswith("hồ sơ/stack.pdf: split into 2 document(s)") for line in said), said
+    for part in ("#1 (tr. / p. 1)", "#2 (tr. / p. 3)"):
+        assert any(line.startswith(f"hồ sơ/stack.pdf{part}: ARCHIVED as ") for line in said), said
     assert [r.outcome for r in first] == [Outcome.ARCHIVED, Outcome.ARCHIVED], [r.reason_en for r in first]
     assert [r.path.name for r in first] == ["stack.pdf#1.pdf", "stack.pdf#2.pdf"]
     assert all(r.record is not None and r.record.ocr is not None and len(r.record.ocr.pages) == 1 for r in first)
