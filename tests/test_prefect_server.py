@@ -215,7 +215,11 @@ def test_a_batch_whose_server_cannot_come_back_ends_at_once_with_what_it_did(tmp
     files = report["files"]
     assert sorted(Path(f["path"]).name for f in files) == [f"hồ sơ {i}.png" for i in range(1, 5)]  # every input
     archived = [f for f in files if f["outcome"] == "archived"]
-    assert archived and all(f["archive_path"] for f in archived)
+    # the first record was in the archive when the server was killed; whether its task got its result back through
+    # the server first is a race (on a loaded machine it did not: that file is then "failed", rerun — the rerun
+    # answers already_archived), so the report is held to what was archived, not to a count
+    assert all(f["archive_path"] for f in archived)
+    assert list((tmp_path / "var" / "archive").glob("**/record.json"))
     assert {f["outcome"] for f in files} <= {"archived", "failed"}
     assert all("rerun" in f["reason"] for f in files if f["outcome"] == "failed")
     assert report["counts"]["total"] == 4 and report["counts"]["failed"] == 4 - len(archived)
