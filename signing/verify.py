@@ -15,7 +15,7 @@ import traceback
 import warnings as pywarnings
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -1074,7 +1074,7 @@ def _verify_file(path: Path, roots: TrustRoots, online: bool, at: datetime | Non
             reader = PdfFileReader(fh, strict=strict)
             _ = reader.root  # forces the trailer and catalogue to parse
         except (PdfError, ValueError, KeyError, IndexError, TypeError, OSError) as exc:
-            english, vietnamese = _read_problem(exc)
+            english, vietnamese = _read_problem(exc, fh)
             return result.fail(
                 f"damaged PDF, cannot be read: {english}",
                 f"tệp PDF bị hỏng, không đọc được: {vietnamese}",
@@ -1212,7 +1212,30 @@ def _raised_in(exc: BaseException, fragment: str) -> bool:
     return any(fragment in frame.filename.replace("\\", "/") for frame in traceback.extract_tb(exc.__traceback__))
 
 
-def _read_problem(exc: BaseException) -> tuple[str, str]:
+def _after_last_eof(fh: BinaryIO) -> tuple[int, bytes] | None:
+    """How many bytes follow the last ``%%EOF`` of the file, and the first of them (None when it has no
+    ``%%EOF``), read in blocks from the end."""
+    fh.seek(0, 2)
+    size = fh.tell()
+    position, carry = size, b""
+    while position > 0:
+        start = max(0, position - (1 << 20))
+        fh.seek(start)
+        block = fh.read(position - start) + carry
+        if (found := block.rfind(b"%%EOF")) >= 0:
+            fh.seek(start + found + len(b"%%EOF"))
+            after = fh.read(64)
+            # the line end after the marker is part of the file's end
+            return size - (start + found + len(b"%%EOF")) - (len(after) - len(after.lstrip(b"\r\n"))), after
+        position, carry = start, block[:4]  # a marker across the blocks' border
+    return None
+
+
+# what begins a PDF revision: a file whose bytes after its last %%EOF begin so is one cut in its last revision
+_REVISION_START = re.compile(rb"\s*(\d+\s+\d+\s+obj|xref|trailer|startxref|%)")
+
+
+def _read_problem(exc: BaseException, fh: BinaryIO | None = None) -> tuple[str, str]:
     """What is wrong with a PDF pyHanko cannot open, in plain English and Vietnamese. The library's own message
     (``[Errno 22] Invalid argument``) names no problem an auditor knows: it is the result's ``error_detail``."""
     lower = str(exc).lower()
@@ -1227,6 +1250,20 @@ def _read_problem(exc: BaseException) -> tuple[str, str]:
                 "bảng tham chiếu chéo (xref) bị hỏng: một vị trí nó chỉ tới (startxref hoặc /Prev) nằm ngoài tệp",
             )
         return "the cross-reference table is damaged", "bảng tham chiếu chéo (xref) bị hỏng"
+    if "eof marker not found" in lower and fh is not None:
+        # no %%EOF among the file's last bytes: cut short (a copy or download interrupted), or something written
+        # after its end — told apart by whether what follows its last end begins a revision, or it has no end at
+        # all ("an object of the file cannot be parsed" said neither)
+        after = _after_last_eof(fh)
+        if after is None or _REVISION_START.match(after[1]):
+            return (
+                "the file is truncated: its end (%%EOF) is missing — a copy or download cut short",
+                "tệp bị cắt cụt: thiếu phần kết thúc (%%EOF) — bản sao hoặc tải xuống bị dừng giữa chừng",
+            )
+        return (
+            f"{after[0]} byte(s) follow the file's end (%%EOF), more than a PDF reader looks past: data appended to it",
+            f"sau phần kết thúc (%%EOF) của tệp có {after[0]} byte bị ghi thêm vào, quá nhiều để trình đọc PDF bỏ qua",
+        )
     if "ended prematurely" in lower or "unexpected end" in lower:
         return (
             "the file ends in the middle of an object (cut short or damaged)",

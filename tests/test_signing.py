@@ -372,6 +372,22 @@ def test_file_errors_in_vietnamese_and_english(tmp_path: Path, ca: Path) -> None
     assert "Lỗi / Error: không có chữ ký nào / no signature found" in render_html(results, report_header([ca]))
 
 
+def test_a_cut_file_and_one_with_data_after_its_end_are_told_apart(tmp_path: Path, signed: Path, ca: Path) -> None:
+    """QA: a signed PDF cut short and one with 3 KB written after its %%EOF were both "an object of the file cannot
+    be parsed (detail: EOF marker not found)": one is truncated, the other has data appended after its end."""
+    data = signed.read_bytes()
+    cut, appended = tmp_path / "cut.pdf", tmp_path / "appended.pdf"
+    cut.write_bytes(data[: len(data) // 2])
+    appended.write_bytes(data + b"\0" * 3000)
+    truncated, extended = verify_pdf(cut, [ca]), verify_pdf(appended, [ca])
+    assert truncated.error == (
+        "damaged PDF, cannot be read: the file is truncated: its end (%%EOF) is missing — a copy or download cut short"
+    ), truncated.error
+    assert truncated.error_vi is not None and "tệp bị cắt cụt" in truncated.error_vi
+    assert extended.error is not None and "3000 byte(s) follow the file's end (%%EOF)" in extended.error
+    assert extended.error_vi is not None and "có 3000 byte bị ghi thêm vào" in extended.error_vi
+
+
 def _signed_with_empty_password(tmp_path: Path, ca: Path) -> Path:
     """A PDF encrypted with an empty user password, signed by the module's development identity."""
     import io
