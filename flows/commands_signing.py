@@ -97,9 +97,12 @@ def sign(
         # is a configuration error (it was exit 3, after the identity was loaded)
         if (problem := settings.appearance_problem(appearance, named_as=f"--appearance {appearance}")) is not None:
             raise _fail(problem)
+    try:  # a level the command cannot sign at (--level B-T with no TSA): how it was used, exit 2, not the machine
+        chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
+    except signing.SigningConfigError as exc:
+        raise _fail(str(exc), EXIT_USAGE) from exc
     try:
         identity = signing_identity(settings)
-        chosen = signing.resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
     if chosen in ("B-LT", "B-LTA"):  # the levels whose validation data is gathered through the trust roots

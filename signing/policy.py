@@ -53,9 +53,14 @@ def resolve_level(requested: str | None, tsa_url: str | None) -> str:
     if requested:
         level = requested.upper()
         if level not in LEVELS:
-            raise SigningConfigError(f"unknown PAdES level {requested!r}; valid levels: {', '.join(LEVELS)}")
+            raise SigningConfigError(
+                f"mức ký không có / unknown PAdES level {requested!r}; valid levels: {', '.join(LEVELS)}"
+            )
         if level != "B-B" and not tsa_url:
-            raise SigningConfigError(f"level {level} needs a timestamping authority: set tsa_url (SOHOA_TSA_URL)")
+            raise SigningConfigError(
+                f"mức {level} cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL), chưa đặt / level {level} needs a "
+                "timestamping authority: set tsa_url (SOHOA_TSA_URL), or sign at B-B"
+            )
         return level
     if tsa_url:
         return "B-LTA"

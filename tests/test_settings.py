@@ -158,8 +158,37 @@ def test_an_unknown_signature_level_or_identity_kind_is_refused_when_the_setting
     assert "Value error" not in said
     for kind in IDENTITY_KINDS:
         assert load_settings(signing_identity=kind).signing_identity == kind
-    assert load_settings(signature_level="b-lt").signature_level == "B-LT"
+    tsa = "http://127.0.0.1:1/tsa"
+    assert load_settings(signature_level="b-lt", tsa_url=tsa).signature_level == "B-LT"
     assert load_settings(signature_level="").signature_level == ""
+
+
+def test_a_level_that_needs_a_timestamping_authority_without_one_is_refused_when_the_settings_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA64: SOHOA_SIGNATURE_LEVEL=B-T without SOHOA_TSA_URL: `process` read each scan, then failed it at signing
+    (exit 3, its Vietnamese reason "Ký số thất bại…: level B-T needs a timestamping authority…" half English)."""
+    for level in ("B-T", "B-LT", "b-lta"):
+        said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_LEVEL=level)
+        assert f"signature_level = '{level.upper()}' cần máy chủ cấp dấu thời gian" in said, said
+        assert "needs a timestamping authority: set SOHOA_TSA_URL" in said, said
+    assert load_settings(signature_level="B-B").signature_level == "B-B"
+    # and `sohoa sign --level B-T` with none: how the command was used (exit 2), in both languages (was exit 3)
+    import pikepdf
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    pdf = tmp_path / "đơn.pdf"
+    with pikepdf.new() as blank:
+        blank.add_blank_page()
+        blank.save(pdf)
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    result = CliRunner().invoke(app, ["sign", str(pdf), str(tmp_path / "ký.pdf"), "--level", "B-T"], env=env)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "mức B-T cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL), chưa đặt / level B-T needs" in said, said
+    assert not (tmp_path / "ký.pdf").exists()
 
 
 @pytest.mark.parametrize(
