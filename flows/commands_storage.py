@@ -642,7 +642,7 @@ def register(app: typer.Typer) -> None:
     @app.command(
         epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/\n\n"
         "Exit codes: 0 shown (or copied); 1 no such record, or an object no longer matches its SHA-256, or its "
-        "record.json the one the ledger recorded or cannot be read (nothing shown or copied); 2 usage (--out names "
+        "record.json not the one the ledger recorded or cannot be read (nothing shown or copied); 2 usage (--out names "
         "a file, not a folder); 3 archive unavailable, or the folder cannot be written."
     )
     def get(
@@ -913,7 +913,7 @@ def register(app: typer.Typer) -> None:
         from flows.cli import _fail, out
 
         if state not in ("on", "off"):
-            raise _fail(f"hold: expected on or off, got {state!r}")
+            raise _fail(f"hold: cần on hoặc off, không phải {state!r} / expected on or off, got {state!r}")
         _, store = _open(archive)
         found = _record(store, record_id)
         _check_unchanged(store, found)

@@ -119,7 +119,10 @@ def trust_store_path(data_dir: Path, name: str) -> Path:
 def install_trust_store(data_dir: Path, name: str, source: Path) -> list[Path]:
     """Copy the certificates of ``source`` (a folder or file) into the named store; returns the files copied."""
     if not name.isidentifier():
-        raise SigningConfigError(f"trust store name {name!r}: use letters, digits and _ only")
+        raise SigningConfigError(
+            f"tên kho tin cậy {name!r}: chỉ dùng chữ, số và _ / trust store name {name!r}: use letters, digits and "
+            "_ only"
+        )
     source = Path(source)
     files = (
         sorted(p for p in source.iterdir() if p.is_file() and p.suffix.lower() in CERT_SUFFIXES)
@@ -127,10 +130,16 @@ def install_trust_store(data_dir: Path, name: str, source: Path) -> list[Path]:
         else [source]
     )
     if not source.exists():
-        raise SigningConfigError(f"{source}: trust store source not found")
+        raise SigningConfigError(
+            f"{source}: không có tệp hoặc thư mục này (nguồn của kho tin cậy) / no such file or folder (the trust "
+            "store's source)"
+        )
     roots, warnings = load_trust_roots(files)
     if warnings or not roots:
-        raise SigningConfigError(f"{source}: not a usable set of certificates ({'; '.join(warnings) or 'none found'})")
+        why = "; ".join(warnings) or "none found"
+        raise SigningConfigError(
+            f"{source}: không phải bộ chứng thư dùng được / not a usable set of certificates ({why})"
+        )
     # The store becomes exactly ``source``: installed again from a source that no longer has a root, the root
     # stayed trusted (its file was kept beside the new ones) while the command said "1 certificate file(s)" (QA).
     # Built beside it and swapped in, so a failed copy leaves the old store whole.

@@ -107,7 +107,9 @@ def export_bag(
     ledger entry recorded, or an entry of the excerpt its own hash. ``record`` as ``BaseArchive.get_as_read`` read
     it: its record.json and index entry are not read again for that check."""
     if out.exists():  # said before the ledger is read
-        raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
+        raise FileExistsError(
+            f"{out}: đã có, hãy chọn một thư mục mới cho gói / already exists; choose a new folder for the export"
+        )
     record_id = record.record.id if isinstance(record, RecordAsRead) else record.id
     excerpt = Ledger(archive).excerpt(record_id)
     check_entries(excerpt, (f"hồ sơ {record_id}", f"record {record_id}"))
@@ -142,7 +144,9 @@ def _staged_bag(
     and tags (``identifiers``: bag-info elements; ``readme``: the README.txt tag file), and a rename into place.
     Removed on any failure: a half-made export is never left as ``out``."""
     if out.exists():
-        raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
+        raise FileExistsError(
+            f"{out}: đã có, hãy chọn một thư mục mới cho gói / already exists; choose a new folder for the export"
+        )
     staging = out.with_name(f".{out.name}.part-export")
     if staging.exists():
         shutil.rmtree(staging)
@@ -253,7 +257,9 @@ def export_batch_bag(
     (``missing_from_batch``). ``correction_of``: an officer's correction of a record, by its id (None: none), written
     beside its record.json; ``organization`` as for ``export_bag``."""
     if out.exists():  # said before the batch is looked for
-        raise FileExistsError(f"{out}: already exists; choose a new folder for the export")
+        raise FileExistsError(
+            f"{out}: đã có, hãy chọn một thư mục mới cho gói / already exists; choose a new folder for the export"
+        )
     day = batch_day(batch)  # 02/12/2026 is 2026-12-02 in the bag (External-Identifier, batch.json)
     batch = day or batch
     # a record whose record.json cannot be read says its batch to no one: the ledger tells below whether it is one

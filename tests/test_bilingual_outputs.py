@@ -190,6 +190,14 @@ def test_hold_index_and_export_say_it_in_both_languages(
     exported = runner.invoke(app, ["export", record_id, str(tmp_path / "bag")])
     assert exported.exit_code == 0, exported.output
     assert f"hồ sơ / record {record_id}: gói BagIt tại / BagIt package in" in _said(exported), exported.output
+    # the usage errors around them too (QA64: each in English only)
+    twice = runner.invoke(app, ["export", record_id, str(tmp_path / "bag")])
+    assert twice.exit_code == 2 and "đã có, hãy chọn một thư mục mới cho gói / already exists" in _said(twice)
+    maybe = runner.invoke(app, ["hold", record_id, "maybe"])
+    assert maybe.exit_code == 2 and "cần on hoặc off, không phải 'maybe' / expected on or off" in _said(maybe)
+    nowhere = runner.invoke(app, ["keys", "install-trust-store", "vn", str(tmp_path / "không có")])
+    assert "không có tệp hoặc thư mục này (nguồn của kho tin cậy) / no such file or folder" in _said(nowhere)
+    assert nowhere.exit_code != 0
 
 
 def test_the_bagging_date_is_the_day_in_vietnam(
