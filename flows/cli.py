@@ -373,9 +373,11 @@ def _day_option(option: str, given: str) -> date:
     ``3/5/2025`` too), ``ngày 3 tháng 5 năm 2025`` — or YYYY-MM-DD (sohoa.vietnamese.parse_day); anything else a
     usage error saying so in Vietnamese and English (Python's own was "Invalid isoformat string", in English only;
     `review set --date` refused 21/10/2025, which `search --from` took)."""
-    from sohoa.vietnamese import parse_day
+    from sohoa.vietnamese import no_such_day, parse_day
 
     day = parse_day(given)
+    if day is None and (why := no_such_day(given)) is not None:  # 31/02/2025: said as `search --from` says it
+        raise _fail(f"{option} {given!r}: không có ngày này, {why[0]} / no such day: {why[1]}")
     if day is None:
         raise _fail(
             f"{option} {given!r}: ngày không hợp lệ, hãy viết DD/MM/YYYY (03/05/2025) hoặc YYYY-MM-DD / "

@@ -109,8 +109,12 @@ def test_review_commands_take_archive(tmp_path: Path, monkeypatch: pytest.Monkey
     ("args", "words"),
     [
         # day first is taken, as `search --from` takes it (test_review_set_takes_the_day_as_officers_write_it)
-        (["--date", "31/02/2025"], ["--date", "DD/MM/YYYY", "YYYY-MM-DD", "ngày không hợp lệ", "not a date"]),
-        (["--date", "2025-02-30"], ["--date", "DD/MM/YYYY", "YYYY-MM-DD", "ngày không hợp lệ"]),
+        # a day no calendar has is said to be one, as `search --from` says it (QA64: "not a date: write DD/MM/YYYY")
+        (
+            ["--date", "31/02/2025"],
+            ["--date", "không có ngày này, tháng 02/2025 chỉ có 28 ngày", "02/2025 has 28 days"],
+        ),
+        (["--date", "2025-02-30"], ["--date", "no such day: 02/2025 has 28 days"]),
         (["--date", "hôm qua"], ["--date", "DD/MM/YYYY", "ngày không hợp lệ"]),
         (["--type", "XYZ"], ["--type", "không có loại này", "no such type code", "QĐ", "HT-TLKT"]),
         (["--number", ""], ["--number", "trống", "empty"]),
