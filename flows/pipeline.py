@@ -1127,6 +1127,15 @@ class _PapersInFlight:
 _papers_in_flight = _PapersInFlight()
 
 
+def _say_new_archive(location: str, level: int) -> None:
+    log.log(
+        level,
+        "chưa có kho lưu trữ tại %s: tạo kho mới ở đó / no archive at %s yet: creating a new one there",
+        location,
+        location,
+    )
+
+
 def archived_before(record: Record, settings: Settings) -> str | None:
     """The review reason for a record whose type, number and date of issue an archived record of another scan has
     already — the same paper scanned again (a rescan, a copy), or a number given twice; None when there is none,
@@ -1236,6 +1245,13 @@ def check_locations(settings: Settings) -> None:
                 raise StageError(str(exc)) from None
             except StageError as exc:  # the server down: each document's archive stage retries, and says so
                 log.debug("object lock not checked yet: %s", exc)
+            else:
+                # as for a folder: a mistyped bucket or prefix starts a second archive (it was made without a word)
+                try:
+                    if not archive.exists():
+                        _say_new_archive(location, logging.WARNING)
+                except StageError as exc:
+                    log.debug("archive not looked for yet: %s", exc)
     else:
         folders.append(
             ("archive", Path(location), "--archive / SOHOA_ARCHIVE" if settings.archive else "SOHOA_DATA_DIR")
@@ -1243,11 +1259,7 @@ def check_locations(settings: Settings) -> None:
         if not Path(location).exists():
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # default DATA_DIR/archive, which a first run creates)
-            log.log(
-                logging.WARNING if settings.archive else logging.INFO,
-                "no archive at %s yet: creating a new one there",
-                location,
-            )
+            _say_new_archive(location, logging.WARNING if settings.archive else logging.INFO)
     in_vietnamese = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}
     for role, folder, setting in folders:
         unusable = (

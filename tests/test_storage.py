@@ -1001,6 +1001,29 @@ def _s3_env(server: SeaweedServer, data_dir: Path, secret: str | None = None) ->
     }
 
 
+def test_a_batch_says_it_starts_a_new_s3_archive_as_it_says_it_of_a_folder(
+    s3_server: SeaweedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA64: `process --archive s3://new-bucket/xa` made a new archive without a word, while a folder that is not
+    there is "no archive at … yet: creating a new one there" (a mistyped location OCRs everything again)."""
+    from flows.pipeline import check_locations
+
+    settings = s3_settings(s3_server, tmp_path, "sohoa-brand-new")
+    with caplog.at_level("INFO", logger="sohoa"):
+        check_locations(settings)
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert f"chưa có kho lưu trữ tại {settings.archive}: tạo kho mới ở đó / no archive at {settings.archive} yet" in (
+        " ".join(said)
+    ), said
+    store = open_archive(settings.archive, settings)
+    record, files = make_record(tmp_path / "in", "brand-new")
+    store.put(record, files)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="sohoa"):
+        check_locations(settings)
+    assert not [r for r in caplog.records if "no archive at" in r.getMessage()]  # an archive now: nothing said
+
+
 def test_read_only_commands_refuse_an_s3_location_with_no_archive(s3_server: SeaweedServer, tmp_path: Path) -> None:
     """A mistyped bucket or prefix is not an empty archive that passes (it used to list 0 records and audit OK,
     exit 0, and the read-only command created the mistyped bucket): exit 2 "no archive at s3://…", no bucket
