@@ -690,7 +690,10 @@ def _process(
 
                 if server is not None:
                     if not as_json:
-                        err.print("[dim]waiting for Prefect (temporary local server)…[/]")
+                        err.print(
+                            "[dim]đang chờ Prefect (máy chủ tạm trên máy này)… / waiting for Prefect (temporary "
+                            "local server)…[/]"
+                        )
                     if not settings.dask_address:  # on Dask the stages run in the workers, not here
                         warm_up(settings)
                     prefect_flows.warm_up_engine()

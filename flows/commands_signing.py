@@ -131,8 +131,13 @@ def sign(
     else:
         from rich.markup import escape
 
-        warning = "  [bold yellow](DEVELOPMENT ONLY identity)[/]" if facts.development_identity else ""
-        out.print(f"{escape(str(output))}: signed PAdES {facts.level} by {escape(facts.signer_subject)}{warning}")
+        warning = (
+            "  [bold yellow](khóa THỬ NGHIỆM / DEVELOPMENT ONLY identity)[/]" if facts.development_identity else ""
+        )
+        out.print(
+            f"{escape(str(output))}: đã ký PAdES {facts.level} / signed PAdES {facts.level} by "
+            f"{escape(facts.signer_subject)}{warning}"
+        )
 
 
 def _folder_pdfs(folder: Path) -> list[Path]:

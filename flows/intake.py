@@ -595,8 +595,11 @@ def _split(
             outputs.append(target)
     kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
     log.info(
-        "%s: split into %d document(s) at %d separator page(s)%s",
+        "%s: đã tách thành %d văn bản tại %d tờ phân cách%s / split into %d document(s) at %d separator page(s)%s",
         shown,
+        len(outputs),
+        sum(separators),
+        f" và trước {kept} trang có chữ mang mã phân cách, giữ lại các trang đó" if kept else "",
         len(outputs),
         sum(separators),
         f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",

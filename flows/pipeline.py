@@ -1490,7 +1490,12 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         lambda: archive.find(record.source.sha256), ARCHIVE_RETRY_DELAYS, f"looking for {path.name} in the archive"
     )
     if existing is not None:
-        log.info("%s: already archived as %s (same SHA-256); skipped", shown, existing.archive_prefix)
+        log.info(
+            "%s: đã lưu trước đó tại %s (cùng mã SHA-256), bỏ qua / already archived as %s (same SHA-256); skipped",
+            shown,
+            existing.archive_prefix,
+            existing.archive_prefix,
+        )
         _complete_interrupted(existing, settings)
         parked = parked_entries(settings.quarantine_path, record.source.sha256)
         released = _release_from_quarantine(shown, parked, settings, existing.archive_prefix)

@@ -258,7 +258,12 @@ def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
                     # a generation killed mid-write (files are written only under this lock): one may be a key
                     leftover.unlink(missing_ok=True)
                     log.warning("removed %s, left by an interrupted run", leftover)
-                log.warning("generating a DEVELOPMENT ONLY signing identity in %s", keys_dir)
+                log.warning(
+                    "tạo khóa ký THỬ NGHIỆM (không có giá trị pháp lý) trong %s / generating a DEVELOPMENT ONLY "
+                    "signing identity in %s",
+                    keys_dir,
+                    keys_dir,
+                )
                 _generate_dev_identity(paths)
     except OSError as exc:
         raise SigningConfigError(f"{keys_dir}: cannot create the development signing identity: {exc}") from exc
@@ -364,8 +369,11 @@ def _load_dev(keys_dir: Path) -> SigningIdentity:
     _check_validity(cert, paths.signer_cert)
     signer, asn1_cert = _make_signer(cert, key, [ca])
     log.warning(
-        "signing with the DEVELOPMENT ONLY identity in %s: signatures are for testing and have no legal "
-        "value; configure a PKCS#12 identity (signing_identity = 'pkcs12') for production",
+        "ký bằng khóa THỬ NGHIỆM trong %s: chữ ký chỉ để thử, không có giá trị pháp lý; khi dùng thật hãy cấu hình "
+        "khóa PKCS#12 hoặc PKCS#11 / signing with the DEVELOPMENT ONLY identity in %s: signatures are for testing "
+        "and have no legal value; configure a PKCS#12 identity (signing_identity = 'pkcs12') or a PKCS#11 token "
+        "for production",
+        keys_dir,
         keys_dir,
     )
     return SigningIdentity(

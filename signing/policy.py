@@ -65,6 +65,8 @@ def resolve_level(requested: str | None, tsa_url: str | None) -> str:
     if tsa_url:
         return "B-LTA"
     _warn_once(
+        "chưa cấu hình máy chủ cấp dấu thời gian (SOHOA_TSA_URL): ký ở mức PAdES B-B, thời điểm ký chỉ do máy tự ghi "
+        "và chữ ký không kiểm tra được sau khi chứng thư hết hạn / "
         "no timestamping authority configured (tsa_url): signing at PAdES B-B, whose signing time is only "
         "claimed and which cannot be validated after the certificate expires"
     )

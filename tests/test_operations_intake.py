@@ -204,7 +204,8 @@ def test_pipeline_archives_each_document_of_a_stack_once(
     # the log names each document by the stack as given, as it names the stack and every other file (QA63: the
     # stack's documents by its absolute path, "/…/hồ sơ/stack.pdf#1 (tr. / p. 1): ARCHIVED", beside "hồ sơ/…")
     said = [r.getMessage() for r in caplog.records]
-    assert any(line.startswith("hồ sơ/stack.pdf: split into 2 document(s)") for line in said), said
+    assert any(line.startswith("hồ sơ/stack.pdf: đã tách thành 2 văn bản tại 1 tờ phân cách") for line in said), said
+    assert any("/ split into 2 document(s) at 1 separator page(s)" in line for line in said), said
     for part in ("#1 (tr. / p. 1)", "#2 (tr. / p. 3)"):
         assert any(line.startswith(f"hồ sơ/stack.pdf{part}: ARCHIVED as ") for line in said), said
     assert [r.outcome for r in first] == [Outcome.ARCHIVED, Outcome.ARCHIVED], [r.reason_en for r in first]

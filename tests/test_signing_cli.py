@@ -154,13 +154,15 @@ def test_the_seal_appearance_is_a_configuration_error_for_the_pipeline_before_an
     assert json.loads(res.stdout)["field_name"] == "Signature2"
 
 
-def test_sign_level_without_tsa_is_a_configuration_fault(tmp_path: Path) -> None:
+def test_sign_level_without_tsa_is_a_usage_error(tmp_path: Path) -> None:
+    """How the command was used (exit 2), as the same level in SOHOA_SIGNATURE_LEVEL is a configuration error when
+    the settings load; it was exit 3, a fault outside the input (QA64)."""
     res = runner.invoke(
         app,
         ["sign", str(make_pdf(tmp_path / "in.pdf")), str(tmp_path / "o.pdf"), "--level", "B-T"],
         env=_env(tmp_path / "var"),
     )
-    assert res.exit_code == 3
+    assert res.exit_code == 2
     assert "tsa_url" in res.output
 
 

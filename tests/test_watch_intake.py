@@ -310,8 +310,10 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     outcomes = [line for line in said if ": ARCHIVED as " in line or "QUARANTINED as " in line]
     assert len(outcomes) == 4 and not [line for line in outcomes if "/claimed/" in line], outcomes
     # the stack's split line too (QA: it still named "…/d/claimed/Văn thư/hồ sơ ghép.pdf")
-    (split,) = [line for line in said if ": split into " in line]
-    assert split.startswith(f"{dropped}/hồ sơ ghép.pdf: split into 2 document(s) at 1 separator page(s)"), split
+    (split,) = [line for line in said if " / split into " in line]
+    assert split.startswith(f"{dropped}/hồ sơ ghép.pdf: đã tách thành 2 văn bản tại 1 tờ phân cách / split into 2 "), (
+        split
+    )
 
 
 def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path) -> None:
