@@ -142,20 +142,22 @@ def inspect_input(path: Path) -> InputInfo:
         known = other_image_kind(head)
         if known is not None:  # what it is and what to do, in both languages
             raise BadInputError(path, problem, *OTHER_IMAGE_ADVICE[known])
-        raise BadInputError(path, problem, _what_it_begins_with(head))
+        raise BadInputError(path, problem, *_what_it_begins_with(head))
     if kind == "pdf":
         return InputInfo(path, kind, *_check_pdf(path, size))
     return InputInfo(path, kind, *_check_image(path))
 
 
-def _what_it_begins_with(head: bytes) -> str:
-    """The start of a file that is no scan, for its reason: its text when it is text, else its first bytes in hex
-    (a Vietnamese text file named .png was described in Python's bytes notation, b'\\xc4\\x90\\xc3\\xa2y l\\xc3')."""
+def _what_it_begins_with(head: bytes) -> tuple[str, str]:
+    """The start of a file that is no scan, for its reason, in English and Vietnamese (the Vietnamese reason had
+    none of it, QA64): its text when it is text, else its first bytes in hex (a Vietnamese text file named .png was
+    described in Python's bytes notation, b'\\xc4\\x90\\xc3\\xa2y l\\xc3')."""
     text = head[:120].decode("utf-8", errors="ignore")
     if text and sum(ch.isprintable() or ch in "\r\n\t" for ch in text) >= 0.95 * len(text):
         snippet = " ".join(text.split())[:40]
-        return f"it is text: «{snippet}…»"
-    return f"first bytes {head[:8].hex(' ')}"
+        return f"it is text: «{snippet}…»", f"đây là văn bản chữ: «{snippet}…»"
+    hexed = head[:8].hex(" ")
+    return f"first bytes {hexed}", f"các byte đầu {hexed}"
 
 
 def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...]]:

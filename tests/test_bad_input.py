@@ -84,9 +84,12 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
     with pytest.raises(BadInputError) as caught:
         inspect_input(bad_files[Problem.NOT_A_PDF])
     assert "it is text: «đây không phải PDF…»" in caught.value.english()
+    # and in the Vietnamese reason, which said none of it (QA64)
+    assert "(đây là văn bản chữ: «đây không phải PDF…»)" in caught.value.vietnamese()
     with pytest.raises(BadInputError) as caught:
         inspect_input(bad_files[Problem.UNSUPPORTED_TYPE])
     assert "first bytes 50 4b 03 04 00 00 00 00" in caught.value.english()
+    assert "(các byte đầu 50 4b 03 04 00 00 00 00)" in caught.value.vietnamese()
 
 
 def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:
