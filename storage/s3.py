@@ -216,8 +216,8 @@ class S3Archive(BaseArchive):
             english, vietnamese = connection_problem(exc)
             url = getattr(getattr(self.client, "_base_url", None), "_url", None)
             server = f"{url.scheme}://{url.netloc}" if url is not None else "?"
-            return ArchiveUnavailableError(
-                f"{self.location}: {what}: máy chủ S3 tại {server} không trả lời ({vietnamese}) / S3 server at "
+            return ArchiveUnavailableError(  # ``what`` is English: said in the English half (QA64)
+                f"{self.location}: máy chủ S3 tại {server} không trả lời ({vietnamese}) / {what}: S3 server at "
                 f"{server} does not answer ({english})"
             )
         return ArchiveUnavailableError(f"{self.location}: {what}: {exc}")

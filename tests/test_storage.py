@@ -1168,15 +1168,13 @@ def test_refused_credentials_are_a_configuration_error_said_before_the_first_doc
             "SOHOA_S3_SECRET_KEY": secret_key,
         }
         for command in (["process", str(scan), "--no-prefect"], ["watch", str(inbox), "--once"]):
-            started = time.monotonic()
             result = runner.invoke(app, command, env=env)
-            elapsed = time.monotonic() - started
             text = " ".join(result.output.split())
             assert result.exit_code == 3, (code, command, result.output)
             assert f"({code})" in text and "SOHOA_S3_ACCESS_KEY" in text and "SOHOA_S3_SECRET_KEY" in text, text
             assert "configuration error" in text and "cấu hình sai" in text, text
             assert "will retry" not in text and "attempt" not in text and "Traceback" not in text, text
-            assert elapsed < 10, (code, command, elapsed)  # no OCR, no retries (was ~25 s a document)
+            # no OCR and no retries (was ~25 s a document): said by what was not done, not by a clock
         assert not (data / "work").exists() and not (data / "quarantine").exists(), code
     assert scan.exists()
     client = make_client(s3_server.endpoint, s3_server.access_key, s3_server.secret_key)
@@ -1270,9 +1268,7 @@ def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
         "SOHOA_S3_ACCESS_KEY": "sohoa-test",
         "SOHOA_S3_SECRET_KEY": "sohoa-test-secret",
     }
-    started = time.monotonic()
     down = CliRunner().invoke(app, ["list", "--archive", "s3://sohoa-down/xa"], env=env)
-    elapsed = time.monotonic() - started
     text = " ".join(down.output.split())
     assert down.exit_code == 3, down.output
     assert "s3://sohoa-down/xa" in text and "Retrying" not in text, text
@@ -1281,9 +1277,9 @@ def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
     assert f"S3 server at http://127.0.0.1:{port} does not answer (connection refused)" in text, text
     assert f"máy chủ S3 tại http://127.0.0.1:{port} không trả lời (từ chối kết nối)" in text, text
     assert "HTTPConnectionPool" not in text and "Max retries" not in text and "NewConnectionError" not in text, text
-    assert elapsed < 4, elapsed  # 2 retries, 1 s of backoff (was 5 retries, 6 s)
     verbose = CliRunner().invoke(app, ["-v", "list", "--archive", "s3://sohoa-down/xa"], env=env)
-    assert "Retrying" in verbose.output  # still there for whoever looks
+    # still there for whoever looks; 2 retries, 1 s of backoff (was 5 retries, 6 s): counted, not timed
+    assert verbose.output.count("Retrying") == 2, verbose.output
 
 
 def test_open_archive_without_endpoint_says_so(tmp_path: Path) -> None:
