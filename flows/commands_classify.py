@@ -7,6 +7,7 @@ literally named `train` or `file` is given as `./train`.)
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -15,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from flows.commands_storage import ArchiveOption, JsonOption, _check_unchanged, _open
+from sohoa.vietnamese import vn_date
 
 if TYPE_CHECKING:
     from sohoa.record import OcrResult
@@ -30,6 +32,31 @@ class DefaultCommandGroup(TyperGroup):
         if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+
+# `sohoa classify`'s table names each field in Vietnamese beside its JSON key (QA64: the keys alone, in English)
+_FIELD_WORDS = {
+    "number": "số, ký hiệu",
+    "symbol": "ký hiệu",
+    "issued_on": "ngày ban hành",
+    "place": "địa danh",
+    "doc_type": "loại văn bản",
+    "doc_type_name": "tên loại",
+    "issuer": "cơ quan ban hành",
+    "issuer_parent": "cơ quan chủ quản",
+    "admin_unit": "đơn vị hành chính",
+    "subject": "trích yếu",
+    "recipients": "nơi nhận",
+    "signer_name": "người ký",
+    "signer_title": "chức vụ người ký",
+    "signing_authority": "thẩm quyền ký",
+    "registration_number": "số đăng ký",
+    "book_number": "quyển số",
+    "registration_place": "nơi đăng ký",
+    "registration_date": "ngày đăng ký",
+    "persons": "người trong hồ sơ",
+}
+_DAY_FIELDS = {"issued_on", "registration_date"}
 
 
 def _read(input_file: Path, settings: Settings) -> OcrResult:
@@ -106,8 +133,12 @@ def register(app: typer.Typer) -> None:
             for column in ("trường / field", "giá trị / value", "tin cậy / confidence", "căn cứ / evidence"):
                 table.add_column(column)
             for name, value in result.fields.items():
-                # read from the document: `[` in its text is no markup
-                table.add_row(name, escape(value.value or ""), f"{value.confidence:.2f}", escape(value.evidence))
+                # read from the document: `[` in its text is no markup; days as officers write them (JSON: ISO)
+                shown = value.value or ""
+                if name in _DAY_FIELDS and re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown):
+                    shown = vn_date(shown)
+                label = f"{_FIELD_WORDS[name]} / {name}" if name in _FIELD_WORDS else name
+                table.add_row(label, escape(shown), f"{value.confidence:.2f}", escape(value.evidence))
             cli.out.print(table)
             from sohoa.record import DECIDED_BY_WORDS, in_words
 

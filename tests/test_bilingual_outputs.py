@@ -253,3 +253,24 @@ def test_keys_list_labels_are_bilingual(tmp_path: Path, monkeypatch: pytest.Monk
     said = _said(result)
     assert "danh tính ký / identity dev: dùng được / usable" in said, said
     assert "mức ký / level" in said and "máy chủ dấu thời gian / TSA" in said, said
+
+
+def test_classify_names_its_fields_in_vietnamese_and_days_as_officers_write_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA64: `sohoa classify`'s table named the fields by their JSON keys alone (`issued_on`) and showed days as
+    2025-09-05; its --json keeps both as they were."""
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    text = tmp_path / "thông báo.txt"
+    text.write_text(
+        "ỦY BAN NHÂN DÂN\nXÃ BÌNH AN\nSố: 08/TB-UBND\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Bình An, ngày 05 tháng 9 năm 2025\nTHÔNG BÁO\nVề lịch tiếp công dân\n",
+        encoding="utf-8",
+    )
+    shown = CliRunner().invoke(app, ["classify", str(text)], env={"COLUMNS": "200"})
+    assert shown.exit_code == 0, shown.output
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in shown.stdout.splitlines() if "│" in line}
+    assert rows.get("ngày ban hành / issued_on") == "05/09/2025", rows
+    assert rows.get("số, ký hiệu / number") == "08/TB-UBND", rows
+    as_json = CliRunner().invoke(app, ["classify", str(text), "--json"])
+    assert json.loads(as_json.stdout)["fields"]["issued_on"]["value"] == "2025-09-05"
