@@ -54,6 +54,7 @@ from flows.intake import (
     pages_in_vietnamese,
 )
 from flows.pipeline import (
+    OUTCOME_WORDS,
     DocumentResult,
     Outcome,
     StageRunner,
@@ -1110,12 +1111,14 @@ def _log(receipts: list[dict[str, Any]]) -> None:
         level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
         # the receipt's file as dropped (NFD stays NFD there, to find it), in NFC as the log's other lines name it
         name = said(f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"])
+        # the outcome as the process table says it, Vietnamese / English (QA64: the receipt's value, already_archived)
+        outcome = OUTCOME_WORDS.get(Outcome(receipt["outcome"]), receipt["outcome"])
         if receipt["record_id"]:
-            log.log(level, "%s: %s %s", name, receipt["outcome"], receipt["record_id"])
+            log.log(level, "%s: %s %s", name, outcome, receipt["record_id"])
         else:  # quarantined or failed: why (the line used to end with the outcome and a space)
             reason, reason_vi = receipt.get("reason") or "", receipt.get("reason_vi") or ""
             why = f"{reason_vi} / {reason}" if reason_vi and reason_vi != reason else reason
-            log.log(level, "%s: %s%s", name, receipt["outcome"], f" — {why}" if why else "")
+            log.log(level, "%s: %s%s", name, outcome, f" — {why}" if why else "")
     for blank in dropped_pages(receipts):  # as process prints them under its table
         log.info("%s", dropped_line(blank))
 

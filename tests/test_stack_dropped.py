@@ -92,7 +92,10 @@ def test_a_quarantined_files_summary_line_gives_the_reason(caplog: pytest.LogCap
     receipt = {"file": "a.pdf", "document": None, "outcome": "quarantined", "record_id": None}
     with caplog.at_level(logging.INFO, logger="sohoa"):
         _log([receipt | {"reason": "a.pdf: only separators", "reason_vi": "a.pdf: chỉ tờ phân cách"}])
-    assert "a.pdf: quarantined — a.pdf: chỉ tờ phân cách / a.pdf: only separators" in caplog.text
+    assert "a.pdf: cách ly / quarantined — a.pdf: chỉ tờ phân cách / a.pdf: only separators" in caplog.text
+    with caplog.at_level(logging.INFO, logger="sohoa"):
+        _log([{"file": "b.png", "document": None, "outcome": "already_archived", "record_id": "d1e2f3a4b5c6d7e8"}])
+    assert "b.png: đã lưu trước đó / already archived d1e2f3a4b5c6d7e8" in caplog.text  # not the receipt's value
 
 
 def test_a_stack_documents_receipt_is_named_by_the_stack_and_number() -> None:
