@@ -325,6 +325,15 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (f"its {SIDECAR} is that of record", "record.json là của hồ sơ khác (bị thay ngoài phần mềm), không kiểm tra tệp"),
     (f"its {SIDECAR} is missing (removed", "record.json của hồ sơ bị mất (bị xóa ngoài phần mềm), không kiểm tra tệp"),
+    (
+        "which archived it, is gone or edited",
+        "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra được record.json",
+    ),
+    (
+        "which archived it, holds no SHA-256",
+        "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị sửa, không kiểm tra được record.json",
+    ),
+    ("its folder is gone", "thư mục của hồ sơ đã mất cùng mọi tệp (bị xóa ngoài phần mềm)"),
     ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
@@ -933,10 +942,14 @@ def check_ledger_of(archive: BaseArchive, settings: Settings) -> LedgerCheck:
     ``sohoa ledger verify`` and the archive audit both report. The stamps' TSA is checked against
     SOHOA_TRUST_ROOTS only when they are set; without them only a token's own signature and its imprint are."""
     damaged: list[DamagedRecord] = []
-    records = list(archive.records(damaged))
+    found = list(archive.records_as_read(damaged))
+    records = [read.record for read in found]
+    # the "archived" entry each index entry names: one past the chain's end was cut off it
+    indexed = {read.record.id: read.archived_entry for read in found if read.archived_entry is not None}
     ledger = Ledger(archive)
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
-    return LedgerCheck(ledger, records, damaged, ledger.verify(roots or None, records=records, damaged=damaged))
+    problems = ledger.verify(roots or None, records=records, damaged=damaged, indexed=indexed)
+    return LedgerCheck(ledger, records, damaged, problems)
 
 
 def audit_archive(
