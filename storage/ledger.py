@@ -17,7 +17,7 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -522,7 +522,19 @@ def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
     record, seq = found.record, found.archived_entry
     if seq is None or record.archive_prefix is None:
         return None
-    entry = ledger.entry(seq)
+    return changed_sidecar(record, seq, ledger.entry(seq), found.sidecar_differs)
+
+
+def changed_sidecar(
+    record: Record, seq: int, entry: dict[str, Any] | None, differs: Callable[[object], bool]
+) -> DamagedRecord | None:
+    """The rule ``sidecar_change`` and the audit's row hold a record's record.json to: ``entry``, the ledger entry
+    ``seq`` it is held against (None: gone or unreadable), must be this record's "archived" (or "sealed") entry, its
+    own hash intact, and the record.json (``differs``: whether it is not the one whose SHA-256 is given) the one it
+    recorded. None when it holds, else what is wrong (``DamagedRecord``, kind "changed"). Each caller finds the
+    entry its own way: `list` reads the one its index entry names, the audit has read the whole ledger (QA65: its
+    row passed a record whose entry was cut off the ledger, as archived by an older sohoa)."""
+    assert record.archive_prefix is not None
     if (
         entry is None
         or entry.get("record_id") != record.id
@@ -531,7 +543,7 @@ def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
     ):
         why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
         why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
-    elif found.sidecar_differs(entry.get("sidecar_sha256")):
+    elif differs(entry.get("sidecar_sha256")):
         why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
         why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
     else:
@@ -566,13 +578,26 @@ def seal_unchecked(
     "sealed" entry holding the SHA-256 of its record.json as it is now, and its index entry naming that entry (so
     `list` and `get` read it in one read, as for a record archived since). What it records is the present state: run
     it once after upgrading, after an audit that passed, and compare with a backup if in doubt. A record whose
-    record.json cannot be read goes to ``damaged``, not sealed; one already holding a SHA-256 is left alone. The
+    record.json cannot be read goes to ``damaged``, not sealed, and so does one whose index entry names its entry
+    (archived or sealed by this sohoa) when that entry is gone or edited or its record.json not the one it recorded
+    (QA65); one already holding a SHA-256 is left alone. The
     ledger is read once; the caller holds the archive write lock."""
     ledger = Ledger(archive)
-    holders = sidecar_entries(entry for _, entry in ledger.entries())
+    entries = [entry for _, entry in ledger.entries() if entry is not None]
+    holders = sidecar_entries(entries)
+    numbered = {entry["seq"]: entry for entry in entries if isinstance(entry.get("seq"), int)}
+    damaged = damaged if damaged is not None else []
     sealed: list[SealedRecord] = []
-    for found in archive.records_as_read(damaged if damaged is not None else []):
+    for found in archive.records_as_read(damaged):
         record = found.record
+        if found.archived_entry is not None and record.archive_prefix is not None:
+            # its index entry names the entry that archived (or sealed) it: this sohoa's, which holds a SHA-256.
+            # That entry gone or edited is the record's damage, named as `list` names it — never "archived by an
+            # older sohoa", nor sealed over as found (QA65: "no record to seal: every record.json is checked")
+            entry = numbered.get(found.archived_entry)
+            if (damage := changed_sidecar(record, found.archived_entry, entry, found.sidecar_differs)) is not None:
+                damaged.append(damage)
+            continue
         entry = holders.get(record.id)
         if entry is None or entry.get("sidecar_sha256"):  # no entry: the ledger check's to name; else checked
             continue
