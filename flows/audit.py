@@ -45,8 +45,8 @@ from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
-from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord
-from storage.ledger import SIDECAR_ACTIONS, Ledger, sidecar_entries
+from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord, sha256_bytes
+from storage.ledger import SIDECAR_ACTIONS, Ledger, changed_sidecar, sidecar_entries
 from storage.stamps import anchor_warning
 
 log = logging.getLogger(__name__)
@@ -61,6 +61,12 @@ RENEWED_ACTION = "renewed"
 # did not give a verified document; skipped: not tried because the record has drift or a failed signature.
 Renewal = Literal["renewed", "not_needed", "needed", "needed_no_tsa", "not_extendable", "failed", "skipped"]
 _RENEWAL_FAILS = {"needed", "needed_no_tsa", "not_extendable", "failed"}
+
+
+# a record's signed PDF the audit did not verify because nothing the archive vouches for names it (its record.json
+# not the one archived), and its type or number, which only that record.json says
+NOT_VERIFIED = "chưa xác minh / not verified"
+UNKNOWN = "—"
 
 
 class SignatureCheck(BaseModel):
@@ -96,6 +102,12 @@ class RecordAudit(BaseModel):
         default=True,
         description="its record.json was checked against the SHA-256 its 'archived' ledger entry recorded; False "
         "for a record archived before 2026-11-30 16:38 UTC, whose entry has none (a rewrite of it is not detected)",
+    )
+    as_archived: bool = Field(
+        default=True,
+        description="its record.json is the one the ledger recorded as archived; False when it was rewritten, cannot "
+        "be read, or the entry that recorded it is gone or edited: then its type and number are not shown (what it "
+        "says is no fact: `list` refuses it) and its signed PDF is not verified (nothing vouches for which file it is)",
     )
     doc_type: str | None = Field(default=None, description="the type as archived (sohoa read it)")
     number: str | None = Field(default=None, description="the number as archived")
@@ -146,13 +158,20 @@ class RecordAudit(BaseModel):
             f"{n} {words[kind][1 + (n > 1)]} {indication}"
             for (kind, indication), n in groups.items()
         ]
+        if not parts and not self.as_archived:
+            return NOT_VERIFIED
         return "; ".join(parts) or "không có / none"
 
     def shown_type(self) -> str:
-        """The type as the office now knows it (an officer's correction, as `list` shows it), else as archived."""
+        """The type as the office now knows it (an officer's correction, as `list` shows it), else as archived; "—"
+        for a record whose record.json the ledger does not vouch for (its problem says why)."""
+        if not self.as_archived:
+            return UNKNOWN
         return (self.correction.doc_type if self.correction else self.doc_type) or ""
 
     def shown_number(self) -> str:
+        if not self.as_archived:
+            return UNKNOWN
         return (self.correction.number if self.correction else self.number) or ""
 
     @property
@@ -325,6 +344,15 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (f"its {SIDECAR} is that of record", "record.json là của hồ sơ khác (bị thay ngoài phần mềm), không kiểm tra tệp"),
     (f"its {SIDECAR} is missing (removed", "record.json của hồ sơ bị mất (bị xóa ngoài phần mềm), không kiểm tra tệp"),
+    (
+        "which archived it, is gone or edited",
+        "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra được record.json",
+    ),
+    (
+        "which archived it, holds no SHA-256",
+        "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị sửa, không kiểm tra được record.json",
+    ),
+    ("its folder is gone", "thư mục của hồ sơ đã mất cùng mọi tệp (bị xóa ngoài phần mềm)"),
     ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
@@ -607,11 +635,15 @@ class _Auditor:
         # (seq, SHA-256 of record.json as archived) of the entry each record's record.json is held against — its
         # "archived" entry, or the "sealed" one `sohoa ledger seal` wrote for a record an older sohoa archived — for
         # the record's own row: a rewritten record.json was reported by the ledger check only, the row said "ok"
+        self.holders = sidecar_entries(holding)
         self.sidecars: dict[str, tuple[int, str]] = {
             record_id: (int(entry.get("seq") or 0), str(entry["sidecar_sha256"]))
-            for record_id, entry in sidecar_entries(holding).items()
+            for record_id, entry in self.holders.items()
             if entry.get("sidecar_sha256")
         }
+        # the same entries by number: the one a record's index entry names is the one its record.json is held
+        # against (``storage.ledger.changed_sidecar``, the rule `list` goes by)
+        self.numbered = {entry["seq"]: entry for entry in holding if isinstance(entry.get("seq"), int)}
 
     def correction(self, record_id: str) -> Classification | None:
         """An officer's correction of the record (``classify.review.correction_of``); one that cannot be read is
@@ -630,6 +662,38 @@ class _Auditor:
             return False
         return self.archive.sidecar_differs(record.archive_prefix, self.sidecars[record.id][1])
 
+    def not_as_archived(self, record: Record, indexed: bool) -> tuple[str | None, bool]:
+        """(what is wrong, checked): the problem line when the record's record.json is not the one the ledger
+        recorded as archived — rewritten, or the entry that recorded it gone or edited —, else None; ``checked``
+        False only for a record archived by a sohoa from before 2026-11-30 16:38 UTC (its index entry names no entry,
+        and its "archived" entry holds no SHA-256): nothing to hold it against. A record whose index entry names its
+        entry was archived by this sohoa: that entry gone is its damage (QA65: a record whose "archived" entry was
+        cut off the ledger passed its row, said to be archived by an older sohoa, "sohoa ledger seal" advised)."""
+        prefix = record.archive_prefix
+        if prefix is None:
+            return None, True
+        seq = self.archive.archived_seq(record) if indexed else None
+        if seq is None:
+            holder = self.holders.get(record.id)
+            if holder is None:
+                # the ledger check says it too ("no 'archived' entry"); a killed put may not have written it yet
+                return (
+                    (None, True)
+                    if not indexed
+                    else (
+                        f"record {record.id} ({prefix}): archived, but the ledger has no 'archived' entry for it — "
+                        f"entries removed, so its {SIDECAR} cannot be checked",
+                        True,
+                    )
+                )
+            if not holder.get("sidecar_sha256"):
+                return None, False
+            seq = int(holder.get("seq") or 0)
+        damage = changed_sidecar(
+            record, seq, self.numbered.get(seq), lambda sha: self.archive.sidecar_differs(prefix, sha)
+        )
+        return (damage.english if damage is not None else None), True
+
     def verify(self, pdf: bytes, folder: Path, name: str, online: bool | None = None) -> FileVerification:
         path = folder / name
         path.write_bytes(pdf)
@@ -641,13 +705,16 @@ class _Auditor:
         c = record.classification
         added = self.archive.added_objects(record)
         fixed = self.correction(record.id)
+        changed, checked = self.not_as_archived(record, indexed)
         result = RecordAudit(
             record_id=record.id,
             path=record.archive_prefix,
             interrupted_write=not indexed,
-            sidecar_checked=record.id in self.sidecars,
-            doc_type=c.doc_type if c else None,
-            number=c.number if c else None,
+            sidecar_checked=checked,
+            as_archived=changed is None,
+            # what a record.json the ledger does not vouch for says is no fact: not shown (`list` refuses it)
+            doc_type=c.doc_type if c and changed is None else None,
+            number=c.number if c and changed is None else None,
             corrected=fixed is not None,
             correction=(
                 CorrectionAudit(doc_type=fixed.doc_type, number=fixed.number, issued_on=fixed.issued_on)
@@ -657,17 +724,19 @@ class _Auditor:
             objects=len(record.objects) + len(added),
         )
         fixity = self.archive.verify_objects(record)
-        if self.sidecar_changed(record):
-            fixity.append(
-                f"{record.archive_prefix}/{SIDECAR}: changed since it was archived (its SHA-256 is not the one "
-                f"ledger entry {self.sidecars[record.id][0]} recorded)"
-            )
+        if changed is not None:
+            fixity.append(changed)
         if fixity:
             result.fixity = "drift"
             result.problems += fixity
         for stored in added:
             if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):
                 result.problems.append(f"{stored.key}: added object not recorded in the custody ledger")
+        if changed is not None:
+            # nothing the archive vouches for says which file is its signed PDF, nor its SHA-256: not verified, as
+            # `verify --archive` does not (its class "failed"); the row said "1 signature TOTAL_PASSED" (QA65)
+            result.renewal = "skipped"
+            return result
         signed = [o for o in record.objects if o.role == "signed"]
         renewals = [o for o in added if o.role.startswith(RENEWED_ROLE)]
         if not signed:
@@ -693,7 +762,15 @@ class _Auditor:
                     # an incremental update keeps the archived bytes as they are; anything else replaced them
                     result.problems.append(f"{current.key}: does not start with the archived {signed[0].key}")
             self._signatures(result, pdf, folder)
+            if sha256_bytes(pdf) != current.sha256:
+                # the verdict is of the bytes found (as `verify --archive` gives it), not of the file archived: not
+                # counted as passed, as `verify --archive` fails it
+                result.signatures_passed = False
             self._renewal(result, record, current, pdf, folder)
+            if not result.signatures_passed:
+                # what protects a file that failed (changed, or its signature not valid) is no fact about the record:
+                # it showed "protected until 30/11/2031" beside TOTAL_FAILED (QA65)
+                result.protected_until = result.protected_by = result.revocation_current_until = None
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return result
@@ -745,12 +822,17 @@ class _Auditor:
         result.revocation_current_until = protection.revocation_current_until
 
     def _renewal(self, result: RecordAudit, record: Record, current: StoredObject, pdf: bytes, folder: Path) -> None:
-        if result.protected_until is None or result.protected_until - self.now > self.window:
-            result.renewal = "not_needed"
-            return
+        due = result.protected_until is not None and result.protected_until - self.now <= self.window
         if result.fixity != "ok" or not result.signatures_passed or result.problems:
-            result.renewal = "skipped"  # never re-timestamp a document that is not what was archived, or not valid
-            result.problems.append("timestamp renewal needed but not attempted until the problems above are solved")
+            # never re-timestamp a document that is not what was archived, or not valid; and a record with problems
+            # is "skipped", due or not: "not needed" said its protection held (QA65: a tampered record, TOTAL_FAILED,
+            # was counted in renewal_not_needed)
+            result.renewal = "skipped"
+            if due:
+                result.problems.append("timestamp renewal needed but not attempted until the problems above are solved")
+            return
+        if not due:
+            result.renewal = "not_needed"
             return
         if result.interrupted_write:
             # a renewal is added to an archived record, with a ledger entry: first the record's own entries
@@ -873,7 +955,12 @@ def audit_records(
         # a row of its own, counted as drift: none of its files can be checked against a record (its record.json
         # not JSON ended the whole audit with a traceback, no row for any record)
         yield RecordAudit(
-            record_id=lost.record_id, path=lost.prefix, fixity="drift", renewal="skipped", problems=[lost.english]
+            record_id=lost.record_id,
+            path=lost.prefix,
+            as_archived=False,
+            fixity="drift",
+            renewal="skipped",
+            problems=[lost.english],
         )
     ids = {record.id for record in listed}
     for write in auditor.archive.outside_records(listed, damaged)[0]:
@@ -933,10 +1020,14 @@ def check_ledger_of(archive: BaseArchive, settings: Settings) -> LedgerCheck:
     ``sohoa ledger verify`` and the archive audit both report. The stamps' TSA is checked against
     SOHOA_TRUST_ROOTS only when they are set; without them only a token's own signature and its imprint are."""
     damaged: list[DamagedRecord] = []
-    records = list(archive.records(damaged))
+    found = list(archive.records_as_read(damaged))
+    records = [read.record for read in found]
+    # the "archived" entry each index entry names: one past the chain's end was cut off it
+    indexed = {read.record.id: read.archived_entry for read in found if read.archived_entry is not None}
     ledger = Ledger(archive)
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
-    return LedgerCheck(ledger, records, damaged, ledger.verify(roots or None, records=records, damaged=damaged))
+    problems = ledger.verify(roots or None, records=records, damaged=damaged, indexed=indexed)
+    return LedgerCheck(ledger, records, damaged, problems)
 
 
 def audit_archive(

@@ -1121,7 +1121,8 @@ def register(app: typer.Typer) -> None:
         "check it. It records the present state: run it once after upgrading, after an audit that passed (compare "
         "with a backup or an export if in doubt). Records already checked are left alone; run again, it writes "
         "nothing.\n\n"
-        "Exit codes: 0 sealed (or nothing to seal); 1 a record's record.json cannot be read (named, not sealed); "
+        "Exit codes: 0 sealed (or nothing to seal); 1 a record's record.json cannot be read, or is not the one the "
+        "ledger recorded as archived (its entry gone or edited; named, not sealed); "
         "2 usage; 3 archive unavailable.",
     )
     def ledger_seal(
@@ -1171,6 +1172,9 @@ def register(app: typer.Typer) -> None:
             f"{len(sealed)} hồ sơ / record(s) {verb.split(' / ')[0]} / {verb.split(' / ')[1]}"
             + (" (--dry-run: không ghi gì / nothing written)" if dry_run else "")
             if sealed
+            # not "every record.json is checked" beside a record whose ledger entry is gone (named above, QA65)
+            else "không có hồ sơ nào cần niêm phong / no record to seal"
+            if damaged
             else "không có hồ sơ nào cần niêm phong: mọi record.json đều được kiểm tra / no record to seal: every "
             "record.json is checked"
         )

@@ -208,6 +208,8 @@ class RecordAsRead:
         return sidecar_differs_from(self.sidecar, expected)
 
 
+# ``DamagedRecord.why`` of a record the index lists whose folder is gone whole (kind "missing")
+FOLDER_GONE = "folder gone"
 # The words every problem line about an interrupted write carries (flows.audit words it in Vietnamese by them)
 INTERRUPTED_WRITE = "archive write interrupted"
 # a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
@@ -269,7 +271,8 @@ class DamagedRecord:
     # folder overwritten with another record's files was shown, exported and listed as that other record, exit 0),
     # or the record.json is not the one its "archived" ledger entry recorded (``changed``, what `sohoa list` marks)
     kind: Literal["unreadable", "foreign", "changed", "missing"] = "unreadable"
-    # "missing": the index lists it, its record.json is gone (``records(missing=…)``: the audit's row for it)
+    # "missing": the index lists it, its record.json is gone (``records(missing=…)``: the audit's row for it) — or
+    # its whole folder (``why`` FOLDER_GONE: "its record.json is missing" was said of a record with no file left)
 
     @property
     def record_id(self) -> str:
@@ -291,6 +294,11 @@ class DamagedRecord:
             )
         if self.kind == "changed":
             return f"record {self.record_id} ({self.prefix}): {self.why} — not the record archived"
+        if self.kind == "missing" and self.why == FOLDER_GONE:
+            return (
+                f"record {self.record_id} ({self.prefix}): its folder is gone — {SIDECAR} and every file of the "
+                "record (removed by hand); the index still lists the record"
+            )
         if self.kind == "missing":
             return (
                 f"record {self.record_id} ({self.prefix}): its {SIDECAR} is missing (removed by hand) — the index "
@@ -315,6 +323,11 @@ class DamagedRecord:
             )
         if self.kind == "changed":
             return f"hồ sơ {self.record_id} ({self.prefix}): {self.why_vi} — không phải hồ sơ đã lưu"
+        if self.kind == "missing" and self.why == FOLDER_GONE:
+            return (
+                f"hồ sơ {self.record_id} ({self.prefix}): thư mục của hồ sơ đã mất — {SIDECAR} và mọi tệp của hồ sơ "
+                "(bị xóa ngoài phần mềm); chỉ mục vẫn có hồ sơ này"
+            )
         if self.kind == "missing":
             return (
                 f"hồ sơ {self.record_id} ({self.prefix}): {SIDECAR} bị mất (bị xóa ngoài phần mềm) — chỉ mục vẫn có hồ "
@@ -533,6 +546,10 @@ class BaseArchive(ABC):
             return None  # gone: the ledger check names it ("no longer in the archive"), the audit its files
         return RecordAsRead(self.parsed_record(source_sha256, prefix, sidecar), sidecar, archived_entry)
 
+    def folder_gone(self, prefix: str) -> bool:
+        """Whether nothing is left in a record's folder (its record.json and every file): one listing."""
+        return next(iter(self._keys(f"{prefix}/")), None) is None
+
     def indexed_prefix(self, source_sha256: str) -> str | None:
         """The record folder the index files this source content under, or None when it has no index entry;
         DamagedRecordError when the entry is not one sohoa wrote."""
@@ -621,7 +638,8 @@ class BaseArchive(ABC):
             if found is not None:
                 yield found
             elif missing is not None and (prefix := self.indexed_prefix(sha)) is not None:
-                missing.append(DamagedRecord(sha, f"{prefix}/{SIDECAR}", prefix, "missing", "bị mất", kind="missing"))
+                why, why_vi = (FOLDER_GONE, "thư mục đã mất") if self.folder_gone(prefix) else ("missing", "bị mất")
+                missing.append(DamagedRecord(sha, f"{prefix}/{SIDECAR}", prefix, why, why_vi, kind="missing"))
 
     # ---- writes -------------------------------------------------------------------------------------
     def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record:
@@ -1000,7 +1018,8 @@ class BaseArchive(ABC):
         report = FixityReport()
         damaged: list[DamagedRecord] = []
         missing: list[DamagedRecord] = []
-        records = list(self.records(damaged, missing))
+        found = list(self.records_as_read(damaged, missing))
+        records = [read.record for read in found]
         if stray := self.stray_objects(records, damaged):
             report.problems["archive"] = stray
         for record in records:
@@ -1013,7 +1032,10 @@ class BaseArchive(ABC):
         for lost in [*damaged, *missing]:  # a record all the same: drift, as none of its files can be checked
             report.records += 1
             report.problems[lost.record_id] = [lost.english]
-        ledger_problems = Ledger(self).verify(records=records, damaged=damaged, unchecked=report.sidecar_unchecked)
+        indexed = {read.record.id: read.archived_entry for read in found if read.archived_entry is not None}
+        ledger_problems = Ledger(self).verify(
+            records=records, damaged=damaged, unchecked=report.sidecar_unchecked, indexed=indexed
+        )
         if ledger_problems:
             report.problems["ledger"] = ledger_problems
         return report

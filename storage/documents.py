@@ -8,13 +8,22 @@ archived documents, exit 0, while `sohoa audit` said DRIFT."""
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from sohoa.record import Record
-from storage.base import INDEX_DIR, SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecordError, sha256_bytes
-from storage.ledger import Ledger, excerpts_of, verified_record
+from storage.base import (
+    INDEX_DIR,
+    LEDGER_DIR,
+    SIDECAR,
+    ArchiveIntegrityError,
+    BaseArchive,
+    DamagedRecordError,
+    sha256_bytes,
+)
+from storage.ledger import Ledger, archived_not_disposed, excerpts_of, gone_words, verified_record
 
 SIGNED_ROLE = "signed"
 # the name the pipeline gives a record's signed file (flows.pipeline.SIGNED_NAME; storage does not import flows)
@@ -51,6 +60,15 @@ def _not_intact(key: str, record_id: str, english: str, vietnamese: str) -> Sign
     return SignedDocument(key, record_id, problem=english, problem_vi=vietnamese, damaged=True)
 
 
+def _archived_document(record_id: str, entry: dict[str, Any]) -> str:
+    """The key the signed document of a record gone from the archive had, as its "archived" ledger entry names its
+    folder ("{location}/{year}/{type}/{number}--{id}; retained until …"); that entry's own key when it does not."""
+    found = re.search(rf"([^/;]+/[^/;]+/[^/;]+--{re.escape(record_id)});", str(entry.get("detail", "")))
+    if found is not None:
+        return f"{found.group(1)}/{SIGNED_NAME}"
+    return f"{LEDGER_DIR}/{int(entry.get('seq') or 0):012d}.json"
+
+
 def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator[SignedDocument]:
     """Every record's signed document, in index order, then every ``document.pdf`` outside the records' folders.
     ``under``: only the records whose folder is that key prefix or inside it, and the loose ``document.pdf`` files
@@ -61,6 +79,9 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
     against the SHA-256 that record.json holds. A record whose index entry or record.json cannot be read, or whose
     signed file is missing or differs, is a ``SignedDocument`` with a problem, never left out."""
     index = list(archive._keys(f"{INDEX_DIR}/"))
+    # the whole archive is also held against the ledger (a record removed whole is in no index entry): read once,
+    # for that and for the records whose index entry names no ledger entry
+    ledger = list(Ledger(archive).entries()) if under is None else None
     excerpts: dict[str, list[dict[str, Any]]] | None = None  # the ledger read once, when a record needs it
     records: list[Record] = []
     named: set[str] = set()  # record folders the index names, readable or not: not reported again as loose
@@ -96,6 +117,16 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
         where_vi = f"hồ sơ {record_id} ({prefix})"
         document = f"{prefix}/{SIGNED_NAME}"
         raw = archive._read(f"{prefix}/{SIDECAR}")
+        if raw is None and archive.folder_gone(prefix):
+            yield _not_intact(
+                document,
+                record_id,
+                f"{where}: its folder is gone ({SIDECAR} and every file of the record; the index still lists it): "
+                "nothing to verify",
+                f"{where_vi}: thư mục của hồ sơ đã mất ({SIDECAR} và mọi tệp của hồ sơ; chỉ mục vẫn còn hồ sơ này) — "
+                "không có gì để xác minh",
+            )
+            continue
         if raw is None:
             yield _not_intact(
                 document,
@@ -125,7 +156,8 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
             continue
         if excerpts is None and archive.archived_seq(record) is None:  # archived before index entries held it
             ids = [key.rsplit("/", 1)[-1][:16] for key in index]
-            excerpts = excerpts_of((entry for _, entry in Ledger(archive).entries()), ids)
+            entries = ledger if ledger is not None else list(Ledger(archive).entries())
+            excerpts = excerpts_of((entry for _, entry in entries), ids)
         try:
             record, _ = verified_record(archive, record, excerpts.get(record.id) if excerpts is not None else None)
         except ArchiveIntegrityError as exc:
@@ -176,6 +208,23 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
             else:
                 yield SignedDocument(stored.key, record_id, data=data, sha256=stored.sha256)
     unfinished, stray = archive.outside_records(records)
+    if ledger is not None:
+        # records the ledger says were archived, and not disposed of, that no index entry lists: removed whole
+        # (folder and index entry) they passed "4/4", exit 0, while the audit and `ledger verify` named them (QA65). A
+        # folder left without its index entry (an interrupted write, or one whose index entry was deleted) is there:
+        # its document.pdf is named below, as part of no record
+        listed = {key.rsplit("/", 1)[-1][:16] for key in index}
+        left = {write.record.id for write in unfinished if write.record is not None}
+        for record_id, entry in sorted(archived_not_disposed(entry for _, entry in ledger).items()):
+            if record_id in listed or record_id in left:
+                continue
+            english, vietnamese = gone_words(record_id, entry)
+            yield _not_intact(
+                _archived_document(record_id, entry),
+                record_id,
+                f"{english}: its signed document cannot be verified",
+                f"{vietnamese} — không xác minh được tài liệu đã ký",
+            )
     for key in sorted([*stray, *(key for write in unfinished for key in write.keys)]):
         folder, _, name = key.rpartition("/")
         if name == SIGNED_NAME and folder not in named and inside(folder):

@@ -17,7 +17,7 @@ import getpass
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -66,6 +66,34 @@ def sidecar_entries(entries: Iterable[dict[str, Any] | None]) -> dict[str, dict[
         record_id: entry if entry.get("sidecar_sha256") else sealed.get(record_id, entry)
         for record_id, entry in archived.items()
     }
+
+
+def archived_not_disposed(entries: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
+    """Per record id, its last "archived" entry, for every record the ledger says was archived and not disposed of
+    (a "disposed" entry: deleted after its retention) — the records the archive must still hold. The one rule
+    ``Ledger.verify`` and `sohoa verify --archive` (``storage.documents``) hold the archive against: verify
+    --archive went by the index alone, so a record removed whole (its folder and its index entry) passed "4/4",
+    exit 0, while the audit named it (QA65). ``entries``: the ledger's, in order."""
+    archived: dict[str, dict[str, Any]] = {}
+    disposed: set[str] = set()
+    for entry in entries:
+        if entry is not None and entry.get("action") == "archived":
+            archived[str(entry.get("record_id"))] = entry
+        elif entry is not None and entry.get("action") == "disposed":
+            disposed.add(str(entry.get("record_id")))
+    return {record_id: entry for record_id, entry in archived.items() if record_id not in disposed}
+
+
+def gone_words(record_id: str, entry: dict[str, Any]) -> tuple[str, str]:
+    """(English, Vietnamese) for a record the ledger says was archived (``entry``, its "archived" entry) that the
+    archive no longer lists."""
+    seq = entry.get("seq")
+    return (
+        f"record {record_id}: archived (ledger entry {seq}) but no longer in the archive — its {SIDECAR}, its folder "
+        "or its index entry is gone",
+        f"hồ sơ {record_id}: đã lưu trữ (mục sổ nhật ký {seq}) nhưng không còn trong kho — {SIDECAR}, thư mục hoặc "
+        "mục chỉ mục của hồ sơ đã mất",
+    )
 
 
 # the record's own event names → ledger actions
@@ -291,6 +319,7 @@ class Ledger:
         records: Iterable[Record] | None = None,
         damaged: Iterable[DamagedRecord] = (),
         unchecked: list[str] | None = None,
+        indexed: Mapping[str, int] | None = None,
     ) -> list[str]:
         """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
         ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to.
@@ -299,7 +328,10 @@ class Ledger:
         the archive", and their record.json held against the SHA-256 their "archived" entry recorded. The damage
         itself is the caller's to name (read here, they are only held against the ledger). ``unchecked``: when
         given, the ids of the records whose "archived" entry holds no record.json SHA-256 (archived by a sohoa from
-        before 2026-11-30 16:38 UTC) are appended to it — their record.json is held against nothing."""
+        before 2026-11-30 16:38 UTC) are appended to it — their record.json is held against nothing. ``indexed``: the
+        number of each record's "archived" entry as its index entry gives it (``RecordAsRead.archived_entry``): an
+        entry the index names past the chain's end was cut off it, said even where the archive keeps no other trace
+        of it (an S3 bucket without versioning, a local folder whose retention records went too)."""
         damaged = list(damaged)
         records = list(self.archive.records(damaged)) if records is None else list(records)
         problems: list[str] = []
@@ -307,18 +339,15 @@ class Ledger:
         expected_seq = 1
         chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
         present: set[str] = set()
-        archived: dict[str, dict[str, Any]] = {}  # record id → its (last) "archived" entry
         holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries, for ``sidecar_entries``
-        disposed: set[str] = set()  # records deleted after their retention, as the ledger says
+        custody: list[dict[str, Any]] = []  # the "archived" and "disposed" ones, for ``archived_not_disposed``
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
             if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
                 holding.append(entry)
-            if entry is not None and entry.get("action") == "archived":
-                archived[str(entry.get("record_id"))] = entry
-            elif entry is not None and entry.get("action") == "disposed":
-                disposed.add(str(entry.get("record_id")))
+            if entry is not None and entry.get("action") in ("archived", "disposed"):
+                custody.append(entry)
             if entry is None:
                 problems.append(f"entry {name}: unreadable (not JSON) — edited")
                 prev = ""
@@ -352,6 +381,15 @@ class Ledger:
                 f"entry {_ranges(tail)}: removed from the end of the ledger (the archive shows they were written; "
                 f"the chain now ends at entry {last})"
             )
+        # the index entries of records archived since 2026-12-01 name their "archived" entry: one past the end was
+        # written and is gone (QA65: with the retention records gone too, nothing said the end was cut)
+        named = {seq: rid for rid, seq in (indexed or {}).items() if seq > last and seq not in tail}
+        if named:
+            whose = ", ".join(f"{named[seq]} (entry {seq})" for seq in sorted(named))
+            problems.append(
+                f"entry {_ranges(sorted(named))}: removed from the end of the ledger (the index names it as the "
+                f"entry that archived record {whose}; the chain now ends at entry {last})"
+            )
         # (id, folder) of every record the index lists, read or not: an unreadable record.json is still held
         # against the SHA-256 its "archived" entry recorded (one with an unreadable index entry has no folder)
         present_records = [(r.id, r.archive_prefix) for r in records] + [(d.record_id, d.prefix) for d in damaged]
@@ -365,14 +403,22 @@ class Ledger:
                     "entry for it — entries removed"
                 )
             elif not entry.get("sidecar_sha256"):
-                if unchecked is not None:
+                if indexed is not None and record_id in indexed:
+                    # archived by this sohoa (its index entry names the entry), whose "archived" entry holds the
+                    # SHA-256: one without it was edited, not written by an older sohoa
+                    problems.append(
+                        f"record {record_id} ({prefix}): ledger entry {entry.get('seq')}, which archived it, holds "
+                        f"no SHA-256 of its {SIDECAR} — edited, so its {SIDECAR} cannot be checked"
+                    )
+                elif unchecked is not None:
                     unchecked.append(record_id)
             elif prefix is not None and self.archive.sidecar_differs(prefix, entry.get("sidecar_sha256")):
                 problems.append(
                     f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
                     f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
                 )
-        if gone_ids := sorted(set(archived) - {record_id for record_id, _ in present_records} - disposed):
+        archived = archived_not_disposed(custody)
+        if gone_ids := sorted(set(archived) - {record_id for record_id, _ in present_records}):
             # a run killed between the "archived" entry and the index entry leaves the record stored but unlisted:
             # the rerun finishes it, so that is said as such, not as a record deleted behind the archive's back
             unfinished = self.archive.outside_records(listed.values(), damaged)[0]
@@ -394,10 +440,7 @@ class Ledger:
                         continue
                     problems.append(write.problem(archived_entry=seq))
                     continue
-                problems.append(
-                    f"record {record_id}: archived (ledger entry {seq}) but no longer in the archive — its "
-                    f"{SIDECAR}, its folder or its index entry is gone"
-                )
+                problems.append(gone_words(record_id, archived[record_id])[0])
         return problems + verify_stamps(self.archive, chain, trust_roots)
 
     def archived_entries(self) -> dict[str, int]:
@@ -479,7 +522,19 @@ def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
     record, seq = found.record, found.archived_entry
     if seq is None or record.archive_prefix is None:
         return None
-    entry = ledger.entry(seq)
+    return changed_sidecar(record, seq, ledger.entry(seq), found.sidecar_differs)
+
+
+def changed_sidecar(
+    record: Record, seq: int, entry: dict[str, Any] | None, differs: Callable[[object], bool]
+) -> DamagedRecord | None:
+    """The rule ``sidecar_change`` and the audit's row hold a record's record.json to: ``entry``, the ledger entry
+    ``seq`` it is held against (None: gone or unreadable), must be this record's "archived" (or "sealed") entry, its
+    own hash intact, and the record.json (``differs``: whether it is not the one whose SHA-256 is given) the one it
+    recorded. None when it holds, else what is wrong (``DamagedRecord``, kind "changed"). Each caller finds the
+    entry its own way: `list` reads the one its index entry names, the audit has read the whole ledger (QA65: its
+    row passed a record whose entry was cut off the ledger, as archived by an older sohoa)."""
+    assert record.archive_prefix is not None
     if (
         entry is None
         or entry.get("record_id") != record.id
@@ -488,7 +543,7 @@ def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
     ):
         why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
         why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
-    elif found.sidecar_differs(entry.get("sidecar_sha256")):
+    elif differs(entry.get("sidecar_sha256")):
         why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
         why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
     else:
@@ -523,13 +578,26 @@ def seal_unchecked(
     "sealed" entry holding the SHA-256 of its record.json as it is now, and its index entry naming that entry (so
     `list` and `get` read it in one read, as for a record archived since). What it records is the present state: run
     it once after upgrading, after an audit that passed, and compare with a backup if in doubt. A record whose
-    record.json cannot be read goes to ``damaged``, not sealed; one already holding a SHA-256 is left alone. The
+    record.json cannot be read goes to ``damaged``, not sealed, and so does one whose index entry names its entry
+    (archived or sealed by this sohoa) when that entry is gone or edited or its record.json not the one it recorded
+    (QA65); one already holding a SHA-256 is left alone. The
     ledger is read once; the caller holds the archive write lock."""
     ledger = Ledger(archive)
-    holders = sidecar_entries(entry for _, entry in ledger.entries())
+    entries = [entry for _, entry in ledger.entries() if entry is not None]
+    holders = sidecar_entries(entries)
+    numbered = {entry["seq"]: entry for entry in entries if isinstance(entry.get("seq"), int)}
+    damaged = damaged if damaged is not None else []
     sealed: list[SealedRecord] = []
-    for found in archive.records_as_read(damaged if damaged is not None else []):
+    for found in archive.records_as_read(damaged):
         record = found.record
+        if found.archived_entry is not None and record.archive_prefix is not None:
+            # its index entry names the entry that archived (or sealed) it: this sohoa's, which holds a SHA-256.
+            # That entry gone or edited is the record's damage, named as `list` names it — never "archived by an
+            # older sohoa", nor sealed over as found (QA65: "no record to seal: every record.json is checked")
+            entry = numbered.get(found.archived_entry)
+            if (damage := changed_sidecar(record, found.archived_entry, entry, found.sidecar_differs)) is not None:
+                damaged.append(damage)
+            continue
         entry = holders.get(record.id)
         if entry is None or entry.get("sidecar_sha256"):  # no entry: the ledger check's to name; else checked
             continue

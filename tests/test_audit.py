@@ -276,8 +276,84 @@ def test_a_rewritten_record_json_is_drift_in_its_own_row(archived: Settings, tmp
     report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
     (audited,) = report.records
     assert audited.fixity == "drift" and report.counts()["drift"] == 1
-    assert [p for p in audited.problems if "record.json: changed since it was archived" in p], audited.problems
+    assert [p for p in audited.problems if "record.json changed since it was archived" in p], audited.problems
     assert audited.renewal == "skipped"
+    # QA65: the row showed the number the rewritten record.json gave as fact, and "1 signature TOTAL_PASSED"
+    # (while `list` refused the record and `verify --archive` failed it): nothing the ledger vouches for says which
+    # file is its signed PDF, so it is not verified, its type and number not shown, its protection not claimed
+    assert not audited.as_archived and audited.doc_type is None and audited.number is None, audited
+    assert audited.signatures == [] and not audited.signatures_passed and audited.protected_until is None
+    assert report.counts()["signatures_passed"] == 0 and report.counts()["renewal_not_needed"] == 0
+    assert f"| {record.id} | — | — | sai lệch / drift | chưa xác minh / not verified |  |" in report.markdown()
+
+
+def test_a_record_whose_archived_entry_is_gone_or_edited_is_its_problem_not_an_older_sohoas(
+    archived: Settings, tmp_path: Path
+) -> None:
+    """QA65: the last ledger entries cut off, the record's "archived" one with them: its row passed (fixity ok,
+    TOTAL_PASSED) and a warning called it "archived by a sohoa from before 2026-11-30 16:38 UTC … sohoa ledger seal
+    brings them under the check", while `ledger seal --dry-run` said "no record to seal". Its index entry names the
+    entry that archived it: this sohoa's, gone — the record's problem in its row, in `ledger verify` (which says the
+    end was cut even when the local folder's retention records of the entries went too) and in `ledger seal`. An
+    edited "archived" entry likewise: its row passed."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    seq = store.archived_seq(record)
+    assert seq is not None
+    ledger_dir = settings.archive_dir / ".ledger"
+    last = max(int(p.stem) for p in ledger_dir.glob("*.json"))
+    entry = ledger_dir / f"{seq:012d}.json"
+    entry.chmod(0o644)
+    entry.write_text(entry.read_text(encoding="utf-8").replace('"tool": "', '"tool": "x'), encoding="utf-8")
+    report = audit_archive(settings, renew=False)
+    (audited,) = report.records
+    assert audited.fixity == "drift" and not audited.as_archived and not audited.signatures_passed, audited
+    assert [p for p in audited.problems if f"ledger entry {seq}, which archived it, is gone or edited" in p]
+
+    for n in range(seq, last + 1):
+        (ledger_dir / f"{n:012d}.json").unlink()
+    for meta in (settings.archive_dir / ".retention" / ".ledger").glob("*.json"):
+        meta.unlink()  # no trace of the entries left but the index entry naming one
+    report = audit_archive(settings, renew=False)
+    (audited,) = report.records
+    assert audited.fixity == "drift" and audited.sidecar_checked and audited.number is None, audited
+    (problem,) = [p for p in audited.problems if f"ledger entry {seq}, which archived it, is gone or edited" in p]
+    assert report.counts()["sidecar_unchecked"] == 0 and report.counts()["signatures_passed"] == 0
+    assert not [w for w in report.ledger_warnings if "record.json" in w], report.ledger_warnings
+    assert "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa" in report.markdown()
+    env = _env(settings)
+    verified = CliRunner().invoke(app, ["ledger", "verify"], env=env)
+    said = " ".join(verified.output.split())
+    assert verified.exit_code == 1 and f"entry {seq}: removed from the end of the ledger" in said, said
+    assert f"archived record {record.id} (entry {seq})" in said, said
+    seal = CliRunner().invoke(app, ["ledger", "seal", "--dry-run"], env=env)
+    said = " ".join(seal.output.split())
+    assert seal.exit_code == 1 and f"ledger entry {seq}, which archived it, is gone or edited" in said, said
+    assert "every record.json is checked" not in said, said
+
+
+def test_a_tampered_signed_file_claims_no_protection_and_is_not_counted_renewal_not_needed(
+    archived: Settings, tmp_path: Path
+) -> None:
+    """QA65: document.pdf changed (DRIFT, TOTAL_FAILED), its row still said "protected until 30/11/2031" and
+    renewal "not needed", counted in renewal_not_needed: a record with problems is renewal "skipped", and what
+    would protect a file that failed is not claimed."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    signed = settings.archive_dir / str(record.archive_prefix) / "document.pdf"
+    signed.chmod(0o644)
+    data = bytearray(signed.read_bytes())
+    data[len(data) // 3] ^= 1
+    signed.write_bytes(bytes(data))
+    report = audit_archive(settings, renew=False)
+    (audited,) = report.records
+    assert audited.fixity == "drift" and not audited.signatures_passed, audited
+    assert audited.renewal == "skipped" and audited.protected_until is None and audited.protected_by is None
+    counts = report.counts()
+    assert counts["renewal_not_needed"] == 0 and counts["renewal_skipped"] == 1, counts
+    assert "chưa cần / not needed" not in report.markdown()
 
 
 def test_audit_command(archived: Settings, tmp_path: Path) -> None:
@@ -524,7 +600,7 @@ def test_a_record_whose_record_json_cannot_be_read_is_a_row_of_drift_and_the_oth
     (problem,) = rows[bad.id].problems
     assert f"record {bad.id} ({bad.archive_prefix}): record.json unreadable (not JSON)" in problem
     assert report.counts()["drift"] == 1 and report.exit_code == 1 and not report.archive_problems
-    assert f"| {bad.id} |  |  | sai lệch / drift |" in report.markdown()
+    assert f"| {bad.id} | — | — | sai lệch / drift | chưa xác minh / not verified |" in report.markdown()
     assert "record.json không đọc được" in report.markdown()
     run = _audit_flow_run(settings, tmp_path / "prefect")
     assert run["state"]["type"] == "FAILED", run["state"]

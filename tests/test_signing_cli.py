@@ -425,6 +425,37 @@ def test_verify_archive_counts_a_deleted_record_json_or_a_changed_file_as_failed
     assert report["counts"] == {"total": 3, "passed": 1, "failed": 2, "indeterminate": 0, "error": 0}, report
 
 
+def test_verify_archive_holds_the_archive_against_the_ledger(tmp_path: Path) -> None:
+    """QA65: a record removed whole (its folder and its index entry) left `verify --archive` at "2/2 files passed",
+    exit 0 — it went by the index alone — while `sohoa audit` and `ledger verify` named it. The ledger's archived
+    records not disposed of are held against the archive (one pass over the ledger): a failed entry under the
+    record's document.pdf. And a record whose folder is gone whole (its index entry kept) was said to have lost its
+    record.json: its folder is said to be gone."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    docs = _archive_signed(archive, env, "a", "b", "c")
+    removed = Record.model_validate_json((docs["b"].parent / "record.json").read_bytes())
+    shutil.rmtree(docs["b"].parent)
+    (archive / ".by-sha256" / f"{removed.source.sha256}.json").unlink()
+    shutil.rmtree(docs["c"].parent)
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.stdout)
+    assert report["counts"] == {"total": 3, "passed": 1, "failed": 2, "indeterminate": 0, "error": 0}, report
+    files = {f["path"]: f for f in report["files"]}
+    gone = files[str(docs["b"])]
+    assert gone["class"] == "failed" and gone["damaged_record"] is True, gone
+    assert f"record {removed.id}: archived (ledger entry " in gone["error"], gone
+    assert "but no longer in the archive" in gone["error"] and "không còn trong kho" in gone["error_vi"], gone
+    folder = files[str(docs["c"])]
+    assert folder["class"] == "failed" and "its folder is gone" in folder["error"], folder
+    assert "record.json is missing" not in folder["error"] and "thư mục của hồ sơ đã mất" in folder["error_vi"]
+    # a path inside the archive is only the records there: the record removed whole is the whole archive's to name
+    inside = runner.invoke(app, ["verify", str(docs["a"].parent), "--json"], env=env)
+    assert inside.exit_code == 0 and len(json.loads(inside.stdout)["files"]) == 1, inside.output
+
+
 def test_verify_archive_at_an_empty_folder_is_no_archive(tmp_path: Path) -> None:
     """QA: `--archive-at` an existing empty folder said "nothing to verify: the archive holds no signed
     document.pdf", English only, where README says it is refused as `sohoa list` refuses a location where nothing
@@ -453,7 +484,9 @@ def test_verify_archive_that_cannot_be_read_is_exit_3(tmp_path: Path) -> None:
     res = runner.invoke(app, ["verify", "--archive"], env=env)
     text = " ".join(res.output.split())
     assert res.exit_code == 3, res.output
-    assert "không đọc được kho lưu trữ / the archive cannot be read: .ledger/" in text, text
+    # the ledger is read first now (the archive is held against it): its folder named as a file (QA65)
+    assert "không đọc được kho lưu trữ / the archive cannot be read: " in text, text
+    assert ".ledger: là một tệp, không phải thư mục / is a file, not a folder" in text, text
 
 
 def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:

@@ -187,3 +187,46 @@ def test_list_does_not_show_a_rewritten_record_json_as_fact(tmp_path: Path) -> N
     assert "đã bị sửa sau khi lưu trữ" in changed["error_vi"]
     table = runner.invoke(app, ["list"], env=env)
     assert table.exit_code == 1 and "88/TB-UBND" not in table.stdout
+
+
+def test_a_record_folder_gone_whole_is_said_to_be_gone_not_its_record_json(tmp_path: Path) -> None:
+    """QA65: `rm -rf 2025/QĐ/15-…` (the index entry kept): the audit and `verify --archive` said "its record.json is
+    missing (removed by hand)", though document.pdf and the original went with it."""
+    archive, decision, notice = _two(tmp_path)
+    shutil.rmtree(_folder(archive, decision))
+    settings = Settings(data_dir=tmp_path / "var", trust_dev_ca=False)
+    rows = {row.record_id: row for row in audit_records(settings, renew=False)}
+    (problem,) = rows[decision.id].problems
+    assert problem == (
+        f"record {decision.id} ({decision.archive_prefix}): its folder is gone — record.json and every file of the "
+        "record (removed by hand); the index still lists the record"
+    )
+    assert problem_in_vietnamese(problem).startswith("thư mục của hồ sơ đã mất cùng mọi tệp"), problem
+    assert rows[decision.id].shown_number() == "—" and not rows[decision.id].as_archived
+    assert fixity_audit(archive).problems[decision.id] == [problem]
+
+
+def test_entries_cut_off_the_ledger_are_named_by_the_index_entries_naming_them(tmp_path: Path) -> None:
+    """QA65: with the last entries gone and the local folder's retention records of them too, nothing said the
+    ledger's end was cut: the index entries of records archived since 2026-12-01 name their "archived" entry, one
+    past the chain's end was cut off it. And `ledger seal` names the record whose entry went (it said "no record to
+    seal: every record.json is checked") and seals nothing over it."""
+    archive, decision, notice = _two(tmp_path)
+    seq = archive.archived_seq(notice)
+    assert seq is not None
+    keys = Ledger(archive).keys()
+    for key in keys[seq - 1 :]:
+        (archive.root / key).unlink()
+        (archive.root / ".retention" / f"{key}.json").unlink()
+    problems = fixity_audit(archive).problems["ledger"]
+    said = (
+        f"entry {seq}: removed from the end of the ledger (the index names it as the entry that archived record "
+        f"{notice.id} (entry {seq}); the chain now ends at entry {seq - 1})"
+    )
+    assert said in problems, problems
+    from storage.ledger import seal_unchecked
+
+    damaged: list[DamagedRecord] = []
+    assert seal_unchecked(archive, dry_run=True, damaged=damaged) == []
+    assert [d.record_id for d in damaged] == [notice.id]
+    assert f"ledger entry {seq}, which archived it, is gone or edited" in damaged[0].english
