@@ -344,20 +344,34 @@ def _revocation(
     """What revocation evidence the validation used for the signer's certificate."""
     cert: asn1_x509.Certificate = status.signing_cert
     details = getattr(status, "revocation_details", None)
+    evidence = _revocation_evidence(cert, vc, dss_ocsp, dss_crl)
     if status.revoked and details is not None:
+        # the answer that said so, with its time (QA65: a revoked signer checked online said "checked at —" while
+        # a good one checked the same way had the time of its OCSP answer)
         return Revocation(
             status="revoked",
-            source="online" if online else "DSS",
+            source=evidence[0] if evidence else "online" if online else "DSS",
+            checked_at=evidence[1] if evidence else None,
             revoked_at=_aware(details.revocation_date),
             reason=str(details.revocation_reason.native) if details.revocation_reason else None,
         )
+    if evidence is not None:
+        return Revocation(status="good", source=evidence[0], checked_at=evidence[1])
+    return Revocation(status="not_checked" if not online else "unknown")
+
+
+def _revocation_evidence(
+    cert: asn1_x509.Certificate, vc: ValidationContext, dss_ocsp: set[bytes], dss_crl: set[bytes]
+) -> tuple[Literal["DSS", "online"], datetime | None] | None:
+    """(source, OCSP producedAt or CRL thisUpdate) of the revocation answer the validation had for ``cert``: an OCSP
+    response naming its serial number, else a CRL of its issuer; None when there is none."""
     serial = cert.serial_number
     for resp in vc.ocsps:
         try:
             data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
             if any(r["cert_id"]["serial_number"].native == serial for r in data["responses"]):
                 source: Literal["DSS", "online"] = "DSS" if resp.dump() in dss_ocsp else "online"
-                return Revocation(status="good", source=source, checked_at=_aware(data["produced_at"].native))
+                return source, _aware(data["produced_at"].native)
         except (KeyError, ValueError, TypeError):
             continue
     issuer = cert.issuer
@@ -365,11 +379,10 @@ def _revocation(
         try:
             if crl.issuer == issuer:
                 source = "DSS" if crl.dump() in dss_crl else "online"
-                when = crl["tbs_cert_list"]["this_update"].native
-                return Revocation(status="good", source=source, checked_at=_aware(when))
+                return source, _aware(crl["tbs_cert_list"]["this_update"].native)
         except (KeyError, ValueError, TypeError):
             continue
-    return Revocation(status="not_checked" if not online else "unknown")
+    return None
 
 
 def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:
