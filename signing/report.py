@@ -15,15 +15,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from signing.identity import cert_names
-from signing.verify import SIGNATURE_RAISED_VERSION, FileVerification, SignatureVerdict, load_trust_root_files
+from signing.verify import SCHEMA_VERSION as SCHEMA_VERSION  # the header's models: with FileVerification's
+from signing.verify import (
+    SIGNATURE_RAISED_VERSION,
+    FileVerification,
+    ReportHeader,
+    ReportScope,
+    SignatureVerdict,
+    TrustAnchor,
+    load_trust_root_files,
+)
 from sohoa.vietnamese import iso_vn
-
-# 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
-# each file's class, SHA-256, size and display path
-SCHEMA_VERSION = 2
 
 INDICATION_VI = {
     "TOTAL_PASSED": "Hợp lệ",
@@ -378,29 +383,12 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TrustAnchor(_Model):
-    """A root certificate the verification trusted, as an auditor compares it with the issuer's published one."""
-
-    subject: str = Field(description="the certificate's subject, RFC 4514")
-    sha256: str = Field(description="SHA-256 fingerprint of the certificate (DER), lower-case hex")
-    file: str = Field(description="the file it was loaded from")
-
-
 class ReportCounts(_Model):
     total: int
     passed: int
     failed: int
     indeterminate: int
     error: int
-
-
-class ReportScope(_Model):
-    """What a report covers, as asked: a whole archive, the records under a folder of one, or files given."""
-
-    kind: Literal["archive", "archive_part", "files"]
-    archive: str | None = Field(default=None, description="the archive's location (a folder or s3://bucket/prefix)")
-    under: str | None = Field(default=None, description="archive_part: the folder of the archive given (its key)")
-    files: int | None = Field(default=None, description="files: how many files (or folders' PDFs) were given")
 
 
 def scope_words(scope: ReportScope) -> str:
@@ -413,28 +401,6 @@ def scope_words(scope: ReportScope) -> str:
             f"(kho / archive {display_path(scope.archive or '')})"
         )
     return f"{scope.files} tệp đã cho / file(s) given"
-
-
-class ReportHeader(_Model):
-    """The facts that let a report be filed: when, by what tool, by whom and where, against which roots."""
-
-    schema_version: int = SCHEMA_VERSION
-    generated_at: datetime
-    version: str = Field(description="sohoa's version")
-    pyhanko_version: str
-    operator: str = Field(description="the user who ran the verification")
-    host: str
-    online: bool = Field(description="revocation data fetched online (else only what the files embed)")
-    as_of: datetime | None = Field(default=None, description="--at: the time validated as of (None: now)")
-    trust_anchors: list[TrustAnchor] = Field(default_factory=list)
-    trust_warnings: list[str] = Field(
-        default_factory=list, description="configured roots that were not loaded (English; reports say both)"
-    )
-    scope: list[ReportScope] = Field(
-        default_factory=list,
-        description="what was verified, as asked (the archive and which of its records, files given); empty in "
-        "reports made before 2026-12-02",
-    )
 
 
 def trust_anchors(sources: list[Path]) -> tuple[list[TrustAnchor], list[str]]:
@@ -714,6 +680,8 @@ def as_json(results: list[FileVerification], header: ReportHeader | None = None)
     files = []
     for r in results:
         item = r.model_dump(mode="json")
+        if item.get("verified_by") is None:  # verification.json's: a report's header says it for every file
+            item.pop("verified_by", None)
         item["passed"] = r.passed
         item["class"] = file_class(r)
         item["display_path"] = display_path(r.path)

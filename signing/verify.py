@@ -124,6 +124,50 @@ class SignatureVerdict(_Model):
     )
 
 
+# 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
+# each file's class, SHA-256, size and display path
+SCHEMA_VERSION = 2
+
+
+class TrustAnchor(_Model):
+    """A root certificate the verification trusted, as an auditor compares it with the issuer's published one."""
+
+    subject: str = Field(description="the certificate's subject, RFC 4514")
+    sha256: str = Field(description="SHA-256 fingerprint of the certificate (DER), lower-case hex")
+    file: str = Field(description="the file it was loaded from")
+
+
+class ReportScope(_Model):
+    """What a report covers, as asked: a whole archive, the records under a folder of one, or files given."""
+
+    kind: Literal["archive", "archive_part", "files"]
+    archive: str | None = Field(default=None, description="the archive's location (a folder or s3://bucket/prefix)")
+    under: str | None = Field(default=None, description="archive_part: the folder of the archive given (its key)")
+    files: int | None = Field(default=None, description="files: how many files (or folders' PDFs) were given")
+
+
+class ReportHeader(_Model):
+    """The facts that let a report be filed: when, by what tool, by whom and where, against which roots."""
+
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    version: str = Field(description="sohoa's version")
+    pyhanko_version: str
+    operator: str = Field(description="the user who ran the verification")
+    host: str
+    online: bool = Field(description="revocation data fetched online (else only what the files embed)")
+    as_of: datetime | None = Field(default=None, description="--at: the time validated as of (None: now)")
+    trust_anchors: list[TrustAnchor] = Field(default_factory=list)
+    trust_warnings: list[str] = Field(
+        default_factory=list, description="configured roots that were not loaded (English; reports say both)"
+    )
+    scope: list[ReportScope] = Field(
+        default_factory=list,
+        description="what was verified, as asked (the archive and which of its records, files given); empty in "
+        "reports made before 2026-12-02",
+    )
+
+
 class FileVerification(_Model):
     """The verdict on one file."""
 
@@ -148,6 +192,12 @@ class FileVerification(_Model):
     )
     sha256: str | None = Field(default=None, description="SHA-256 of the file's bytes as verified (hex), if read")
     size: int | None = Field(default=None, description="the file's size in bytes, if read")
+    verified_by: ReportHeader | None = Field(
+        default=None,
+        description="verification.json: when, by which sohoa and pyHanko, by whom, against which trust anchors the "
+        "pipeline verified the file right after signing (None in `verify`'s reports, whose header says it, and in "
+        "verification.json written before 2026-12-02)",
+    )
     damaged_record: bool = Field(
         default=False,
         description="`verify --archive`: the archive's record of this file does not hold (its record.json not JSON, "
