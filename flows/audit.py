@@ -37,7 +37,15 @@ from pyhanko.sign.validation import add_validation_info
 from pyhanko_certvalidator import ValidationContext
 
 from signing.identity import cert_names
-from signing.report import INDICATION_VI, error_words, indication_words
+from signing.report import (
+    INDICATION_VI,
+    ReportHeader,
+    error_words,
+    header_json,
+    header_lines,
+    indication_words,
+    warning_in_vietnamese,
+)
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.services import TsaClient
 from signing.verify import FileVerification, TrustRoots, load_trust_roots, verify_pdf
@@ -141,6 +149,14 @@ class RecordAudit(BaseModel):
     renewed_until: datetime | None = None
     problems: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="what the audit did that is not a problem")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="what `sohoa verify` warns of for the signed PDF (its signatures' and the file's warnings, "
+        "English as in its JSON; the reports say them in both languages), each once: not failures",
+    )
+    development_identity: bool = Field(
+        default=False, description="signed with sohoa's DEVELOPMENT ONLY identity: no legal value"
+    )
 
     def signature_summary(self) -> str:
         """``1 chữ ký hợp lệ / 1 signature TOTAL_PASSED; 2 dấu thời gian tài liệu hợp lệ / 2 document timestamps
@@ -199,6 +215,16 @@ class ArchiveAuditReport(BaseModel):
         description="not failures: the ledger has no outside anchor (no daily timestamp, or finished days since the "
         "newest not stamped), in Vietnamese and English (storage.stamps.anchor_warning)",
     )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="not failures, said loud: records signed with the DEVELOPMENT ONLY identity (no legal value), "
+        "in Vietnamese and English (development_identity_warning)",
+    )
+    header: ReportHeader | None = Field(
+        default=None,
+        description="the filing facts, as `sohoa verify`'s reports give them: when, sohoa and pyHanko versions, "
+        "user@host, whether revocation was fetched online, the trust anchors the signatures were verified against",
+    )
 
     @property
     def ok(self) -> bool:
@@ -229,12 +255,15 @@ class ArchiveAuditReport(BaseModel):
             "failed": sum(r.failed for r in records),
             "interrupted_writes": sum(r.interrupted_write for r in records),
             "sidecar_unchecked": sum(not r.sidecar_checked for r in records),
+            "development_identity": sum(r.development_identity for r in records),
             "ledger_entries": self.ledger_entries,
             "ledger_problems": len(self.ledger_problems),
         }
 
     def to_json_dict(self) -> dict[str, Any]:
         payload = self.model_dump(mode="json")
+        if self.header is not None:  # its times in Vietnam time, as `verify --json` gives them
+            payload["header"] = header_json(self.header)
         payload["counts"] = self.counts()
         payload["ok"] = self.ok
         # the same shape as the fixity-only audit: record id (or "ledger") → problems
@@ -246,40 +275,107 @@ class ArchiveAuditReport(BaseModel):
         payload["problems"] = problems
         return payload
 
+    def verdict(self) -> str:
+        """``ĐẠT / OK``, ``ĐẠT, CÓ CẢNH BÁO / OK, WITH WARNINGS`` (records signed with the development identity: the
+        audit said a plain OK, QA65) or ``CẦN XỬ LÝ / ATTENTION``."""
+        if not self.ok:
+            return "CẦN XỬ LÝ / ATTENTION"
+        return "ĐẠT, CÓ CẢNH BÁO / OK, WITH WARNINGS" if self.warnings else "ĐẠT / OK"
+
     def markdown(self) -> str:
         """A markdown table (one row per record) and the counts: the Prefect artifact of the weekly run."""
         counts = self.counts()
         renewal_on = "bật / on" if self.renew else "tắt / off"
         lines = [
-            f"## Kiểm tra kho lưu trữ / sohoa archive audit — {'ĐẠT / OK' if self.ok else 'CẦN XỬ LÝ / ATTENTION'}",
+            f"## Kiểm tra kho lưu trữ / sohoa archive audit — {self.verdict()}",
             "",
             f"Kho / archive `{self.archive}`, {self.started_at.isoformat(timespec='seconds')}; gia hạn trước "
             f"{self.renew_within_days} ngày / renew within {self.renew_within_days} days ({renewal_on}; TSA "
             f"{self.tsa_url or 'không có / none'}).",
             "",
+            *header_markdown(self.header),
             "| hồ sơ / record | loại / type | số / number | toàn vẹn / fixity | chữ ký / signatures | bảo vệ đến / "
             "protected until | gia hạn / renewal | vấn đề / problems |",
             "|---|---|---|---|---|---|---|---|",
         ]
         for r in self.records:
-            indications = r.signature_summary()
-            until = vn_date(r.protected_until.date()) if r.protected_until else ""  # DD/MM/YYYY; the JSON keeps ISO
-            renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
-            renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
-            fixity = "ok" if r.fixity == "ok" else f"sai lệch / {r.fixity}"
-            kind = r.shown_type() + (f" ({CORRECTED_MARK})" if r.corrected else "")
-            cells = [row_id(r), kind, r.shown_number(), fixity, indications, until, renewal]
-            cells.append("; ".join([*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]))
-            lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+            lines.append("| " + " | ".join(_cell(c) for c in record_cells(r)) + " |")
         lines += [
             "",
             f"Sổ nhật ký / ledger: {self.ledger_entries} mục / entries, " + ledger_verdict(self.ledger_problems),
         ]
         lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
         lines += [f"- {_cell(warning)}" for warning in self.ledger_warnings]
+        lines += ["", *(f"**{_cell(warning)}**" for warning in self.warnings)] if self.warnings else []
         lines += ["", "| số đếm / count | giá trị / value |", "|---|---|"]
         lines += [f"| {COUNT_WORDS.get(k, k)} (`{k}`) | {v} |" for k, v in counts.items()]
         return "\n".join(lines)
+
+
+# the columns of the audit's table, in the markdown and the HTML report (record_cells)
+AUDIT_COLUMNS = (
+    "hồ sơ / record",
+    "loại / type",
+    "số / number",
+    "toàn vẹn / fixity",
+    "chữ ký / signatures",
+    "bảo vệ đến / protected until",
+    "gia hạn / renewal",
+    "vấn đề / problems",
+)
+
+
+def record_cells(r: RecordAudit) -> list[str]:
+    """A record's row of the markdown and HTML reports, one cell per ``AUDIT_COLUMNS``."""
+    indications = r.signature_summary()
+    until = vn_date(r.protected_until.date()) if r.protected_until else ""  # DD/MM/YYYY; the JSON keeps ISO
+    renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
+    renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
+    fixity = "ok" if r.fixity == "ok" else f"sai lệch / {r.fixity}"
+    kind = r.shown_type() + (f" ({CORRECTED_MARK})" if r.corrected else "")
+    cells = [row_id(r), kind, r.shown_number(), fixity, indications, until, renewal]
+    said = [*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]
+    cells.append("; ".join([*said, *map(record_warning_words, r.warnings)]))
+    return cells
+
+
+def header_markdown(header: ReportHeader | None) -> list[str]:
+    """The filing facts and the trust anchors as markdown lines (none: said, with what to configure)."""
+    from signing.report import NO_ANCHOR_HINT, fingerprint_words
+
+    if header is None:
+        return []
+    lines = [f"- {label}: {_cell(value)}" for label, value in header_lines(header)]
+    lines.append(f"- Gốc tin cậy đã nạp / Trust anchors loaded: {len(header.trust_anchors) or _cell(NO_ANCHOR_HINT)}")
+    lines += [
+        f"  - {_cell(a.subject)} — SHA-256 `{fingerprint_words(a.sha256)}` — `{_cell(a.file)}`"
+        for a in header.trust_anchors
+    ]
+    lines += [f"  - cảnh báo / warning: {_cell(warning_in_vietnamese(w))}" for w in header.trust_warnings]
+    return [*lines, ""]
+
+
+def record_warning_words(warning: str) -> str:
+    """A record's verification warning as the reports say it: ``cảnh báo / warning: … / …``."""
+    return f"cảnh báo / warning: {warning_in_vietnamese(warning)}"
+
+
+# verify_pdf's warning on a signature by sohoa's development identity
+DEVELOPMENT_IDENTITY = "signed with the DEVELOPMENT ONLY identity"
+
+
+def development_identity_warning(record_ids: list[str]) -> str:
+    """The audit's line for records signed with the development identity: they pass only because the development
+    CA is trusted (SOHOA_TRUST_DEV_CA, on by default), and have no legal value (QA65: every record of an archive was
+    so, each said so by `verify`, and the audit ended "đạt / OK" without a word)."""
+    named = ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
+    count = len(record_ids)
+    return (
+        f"cảnh báo: {count} hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý ({named}); chỉ đạt vì "
+        f"SOHOA_TRUST_DEV_CA tin chứng thư gốc thử nghiệm, hãy tắt khi vận hành thật / warning: {count} record(s) "
+        f"signed with the DEVELOPMENT ONLY identity: no legal value ({named}); they pass only because "
+        "SOHOA_TRUST_DEV_CA trusts the development CA: turn it off in production"
+    )
 
 
 def unchecked_sidecars_warning(record_ids: list[str]) -> str:
@@ -317,6 +413,7 @@ COUNT_WORDS: dict[str, str] = {
     "failed": "hồ sơ có lỗi / records with problems",
     "interrupted_writes": "lưu bị gián đoạn / interrupted archive writes",
     "sidecar_unchecked": "record.json chưa có mã trong sổ nhật ký / record.json with no hash in the ledger",
+    "development_identity": "ký bằng khóa thử nghiệm / signed with the development identity",
     "ledger_entries": "mục sổ nhật ký / ledger entries",
     "ledger_problems": "vấn đề sổ nhật ký / ledger problems",
 }
@@ -800,6 +897,11 @@ class _Auditor:
             )
         result.signatures = _checks(verification)
         result.signatures_passed = verification.passed
+        # verify's warnings, each once (QA65: "signed with the DEVELOPMENT ONLY identity: no legal value" on every
+        # record, and the audit said nothing)
+        verdicts = [*verification.signatures, *verification.document_timestamps]
+        result.warnings = list(dict.fromkeys([*(w for v in verdicts for w in v.warnings), *verification.warnings]))
+        result.development_identity = any(DEVELOPMENT_IDENTITY in w for w in result.warnings)
         # each line in Vietnamese and English, as `sohoa verify` says it (the codes stay in the line)
         if verification.error:
             result.problems.append(f"{result.document}: {error_words(verification)}")
@@ -1051,13 +1153,25 @@ def audit_archive(
         def check_records(settings: Settings, renew: bool, days: int) -> list[RecordAudit]:
             return list(audit_records(settings, renew=renew, renew_within_days=days, now=now))
 
+    from flows.pipeline import trust_roots
+    from signing.report import ReportScope, report_header
+
     days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
+    started = datetime.now(UTC)
+    location = archive_location(settings)
     report = ArchiveAuditReport(
-        archive=archive_location(settings),
-        started_at=datetime.now(UTC),
+        archive=location,
+        started_at=started,
         renew=renew,
         renew_within_days=days,
         tsa_url=settings.tsa_url,
+        # the filing facts as `verify` gives them (QA65: the audit had none: no time, tool, user@host, trust anchors)
+        header=report_header(
+            trust_roots(settings),
+            online=settings.verify_online,
+            now=started,
+            scope=[ReportScope(kind="archive", archive=location)],
+        ),
     )
     report.records = check_records(settings, renew, days)
     report.ledger_entries, report.ledger_problems, report.archive_problems = check_ledger(settings)
@@ -1065,5 +1179,7 @@ def audit_archive(
     report.ledger_warnings = [warning] if warning else []
     if unchecked := [r.record_id for r in report.records if not r.sidecar_checked]:
         report.ledger_warnings.append(unchecked_sidecars_warning(unchecked))
+    if development := [r.record_id for r in report.records if r.development_identity]:
+        report.warnings.append(development_identity_warning(development))
     report.finished_at = datetime.now(UTC)
     return report

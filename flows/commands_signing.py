@@ -333,6 +333,22 @@ def _verify_progress(show: bool = True) -> Progress:
     )
 
 
+def _report_scope(files: list[Path], in_archive: list[tuple[Path, str, Path]], archive: str | None) -> list[Any]:
+    """What the report covers, as asked (QA65: a `verify --archive` report named no archive): the whole archive
+    (``--archive``, ``--archive-at``), the records under a path given inside one, and how many files were given."""
+    from signing.report import ReportScope
+
+    scope = []
+    if archive is not None:
+        shown = archive if archive.startswith("s3:") else str(Path(archive).absolute())
+        scope.append(ReportScope(kind="archive", archive=shown))
+    for root, key in dict.fromkeys((root, key) for root, key, _ in in_archive):
+        scope.append(ReportScope(kind="archive_part", archive=str(root), under=key))
+    if files:
+        scope.append(ReportScope(kind="files", files=len(files)))
+    return scope
+
+
 def _html_summary(target: Path, results: list[Any]) -> str:
     from signing.report import counts_words, report_counts
 
@@ -470,7 +486,15 @@ def verify(
     loaded_roots = signing.TrustRoots.load(roots)
 
     checked_online = online or settings.verify_online
-    header = report_header(roots, online=checked_online, as_of=as_of, now=datetime.now(UTC))
+    header = report_header(
+        roots,
+        online=checked_online,
+        as_of=as_of,
+        now=datetime.now(UTC),
+        scope=_report_scope(
+            files, in_archive, archive_at or archive_location(settings) if archive or archive_at else None
+        ),
+    )
     progress = _verify_progress()
     # an archive's documents are counted as it is read: no total for the bar until then
     task = progress.add_task("Xác minh / verifying", total=None if archive or archive_at or in_archive else len(files))

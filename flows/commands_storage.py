@@ -1316,10 +1316,12 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         epilog="Examples:\n\n  sohoa audit\n\n  sohoa audit --json --renew-within 730\n\n  sohoa audit --no-renew\n\n"
-        "  sohoa audit --fixity-only --json\n\n"
-        "Exit codes: 0 all in order; 1 something needs attention (an object changed or missing, a signature not "
+        "  sohoa audit --fixity-only --json\n\n  sohoa audit --html audit-2026-12-06.html\n\n"
+        "Exit codes: 0 all in order (warnings said, such as records signed with the development identity: 'OK, "
+        "with warnings'); 1 something needs attention (an object changed or missing, a signature not "
         "passed, a renewal due and not done or failed, the ledger broken); 2 usage (no archive at the location, a "
-        "bad option or setting, a configured trust source not there); 3 the archive cannot be read."
+        "bad option or setting, a configured trust source not there, an --html path that is not to be written); 3 "
+        "the archive cannot be read."
     )
     def audit(
         archive: ArchiveOption = None,
@@ -1339,15 +1341,34 @@ def register(app: typer.Typer) -> None:
         fixity_only: Annotated[
             bool, typer.Option("--fixity-only", help="Only re-hash the objects and check the ledger (no PDF reading).")
         ] = False,
+        html_out: Annotated[
+            Path | None,
+            typer.Option(
+                "--html",
+                metavar="FILE",
+                help="Write the report as a printable, self-contained HTML page (vi + en) to FILE, to file.",
+            ),
+        ] = None,
     ) -> None:
         """Archive audit: fixity of every object, every signature verified again, B-LTA document timestamps renewed
         before what they rest on expires, the ledger checked; exit 1 when anything needs attention."""
-        from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, out
+        from flows.cli import _check_trust_sources, _errors_as_json, _fail, _print_json, err, out
         from sohoa.errors import SohoaError
         from storage import fixity_audit
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
+        if html_out is not None:
+            # as `verify --html`: never over a file that is not a report, a folder, or into the archive; said
+            # before anything is audited
+            from flows.commands_signing import _html_report_refusal
+            from storage import LocalArchive
+
+            if fixity_only:
+                raise _fail("--html: chỉ cho kiểm tra đầy đủ / only for the full audit, not with --fixity-only")
+            folders = [store.root.resolve()] if isinstance(store, LocalArchive) else []
+            if (refusal := _html_report_refusal(html_out, [], folders)) is not None:
+                raise _fail(refusal, path=html_out)
         if not fixity_only:  # the signatures are verified again through the trust roots
             _check_trust_sources(settings)
         if fixity_only:
@@ -1370,11 +1391,13 @@ def register(app: typer.Typer) -> None:
 
         from flows.audit import (
             CORRECTED_MARK,
+            COUNT_WORDS,
             RENEWAL_WORDS,
             audit_archive,
             audit_records,
             ledger_verdict,
             problem_in_vietnamese,
+            record_warning_words,
         )
         from flows.commands_signing import _verify_progress
         from sohoa.vietnamese import vn_date
@@ -1395,9 +1418,34 @@ def register(app: typer.Typer) -> None:
                 full = audit_archive(settings, renew=renew, renew_within_days=renew_within, check_records=counted)
         except SohoaError as exc:
             raise _fail(str(exc), 3) from exc
+        if html_out is not None:
+            from flows.audit_report import render_audit_html
+            from sohoa.fsutil import atomic_write_text
+
+            try:  # whole or not at all, as verify's
+                html_out.parent.mkdir(parents=True, exist_ok=True)
+                atomic_write_text(html_out, render_audit_html(full))
+            except OSError as exc:
+                raise _fail(
+                    f"{html_out}: không ghi được báo cáo / cannot write the report: {exc}", path=html_out
+                ) from exc
+            counts = full.counts()
+            (err if as_json else out).print(
+                f"Báo cáo / Report: {html_out} — {full.verdict()} ({counts['records']} hồ sơ / records, "
+                f"{counts['failed']} có lỗi / with problems)",
+                markup=False,
+                highlight=False,
+            )
         if as_json:
             _print_json(full.to_json_dict())
             raise typer.Exit(full.exit_code)
+        if html_out is not None:
+            raise typer.Exit(full.exit_code)
+        if full.header is not None:  # the filing facts first, as `verify --text` gives them (QA65: none)
+            from signing.report import header_text
+
+            title = "Báo cáo kiểm tra kho lưu trữ / Archive audit report"
+            out.print("\n".join(header_text(full.header, title)), markup=False, highlight=False, emoji=False)
         table = Table(title=f"Kiểm tra kho lưu trữ / archive audit: {escape(full.archive)}")
         columns = ("hồ sơ / record", "loại / type", "số / number", "toàn vẹn / fixity", "chữ ký / signatures")
         for column in (*columns, "bảo vệ đến / protected until", "gia hạn / renewal"):
@@ -1422,26 +1470,28 @@ def register(app: typer.Typer) -> None:
         for rid, problems in full.to_json_dict()["problems"].items():
             for problem in problems:
                 out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
+        for r in full.records:  # verify's warnings (QA65: "DEVELOPMENT ONLY identity" on every record, unsaid)
+            for warning in r.warnings:
+                out.print(f"[yellow]{r.record_id}: {escape(record_warning_words(warning))}[/]")
         counts = full.counts()
-        # a renewal that was tried and failed (the TSA down, …) is not one that is due and was not tried (renewal
-        # off, no TSA, no certificate that protects longer): each is counted under its own words, as in --json
+        # every count of --json and the markdown, in the same words (QA65: `failed` was in neither the text nor its
+        # order); a renewal that was tried and failed (the TSA down, …) is not one that is due and was not tried
+        # (renewal off, no TSA, no certificate that protects longer): each is counted under its own words
+        said = [f"{COUNT_WORDS.get(key, key)} {value}" for key, value in counts.items() if key != "ledger_entries"]
         out.print(
-            f"{counts['records']} hồ sơ / records, {counts['objects']} đối tượng / objects; "
-            f"sai lệch / drift {counts['drift']}; "
-            f"chữ ký không đạt / signatures not passed {counts['signatures_not_passed']}; "
-            f"đã gia hạn / renewed {counts['renewed']}; "
-            f"cần gia hạn chưa làm / renewal needed, not done {counts['renewal_needed_not_done']}; "
-            f"gia hạn thất bại / renewal failed {counts['renewal_failed']}; "
-            f"bỏ qua gia hạn vì hồ sơ có lỗi / renewal skipped (record has problems) {counts['renewal_skipped']}; "
-            + (
-                f"lưu bị gián đoạn / interrupted archive writes {counts['interrupted_writes']} (sohoa ledger finish); "
-                if counts["interrupted_writes"]
-                else ""
-            )
-            + f"sổ nhật ký / ledger {counts['ledger_entries']} mục / entries "
-            + ledger_verdict(full.ledger_problems, _red)
+            "; ".join(said)
+            + f"; sổ nhật ký / ledger {counts['ledger_entries']} mục / entries "
+            + ledger_verdict(full.ledger_problems, _red),
+            highlight=False,
         )
         for warning in full.ledger_warnings:  # not a failure: what the ledger cannot prove (no outside anchor)
             out.print(f"[yellow]{escape(warning)}[/]")
-        out.print("Kết quả / result: " + ("[green]đạt / OK[/]" if full.ok else "[red]cần xử lý / ATTENTION[/]"))
+        for warning in full.warnings:  # not a failure either, but loud: signed with the development identity
+            out.print(f"[bold yellow]{escape(warning)}[/]")
+        if not full.ok:
+            out.print("Kết quả / result: [red]cần xử lý / ATTENTION[/]")
+        elif full.warnings:  # it said a plain "đạt / OK" over records of no legal value (QA65)
+            out.print("Kết quả / result: [bold yellow]đạt, có cảnh báo / OK, with warnings[/]")
+        else:
+            out.print("Kết quả / result: [green]đạt / OK[/]")
         raise typer.Exit(full.exit_code)

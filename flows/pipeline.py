@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
+import hashlib
 import logging
 import os
 import random
@@ -87,6 +88,7 @@ from storage.quarantine import remove_partials as remove_quarantine_partials
 if TYPE_CHECKING:
     import signing
     from flows.intake import BlankPart
+    from signing.verify import ReportHeader
 
 # ocr, classify and signing (pyHanko) are imported where they are used: `sohoa ocr` on one file needs neither of
 # the last two, `sohoa sign` not the first, and each import costs a few tenths of a second of a command
@@ -747,6 +749,14 @@ def check_signing_identity(settings: Settings) -> None:
         raise StageError(f"ký số / signing: {exc.vietnamese} / {exc.problem}") from None
     except signing.SigningConfigError as exc:
         raise StageError(f"ký số / signing: {exc}") from None
+
+
+def verification_header(settings: Settings) -> ReportHeader:
+    """When, by which sohoa and pyHanko, by whom and against which trust anchors the pipeline verifies a signed
+    document (``verification.json``'s ``verified_by``): the header of `sohoa verify`'s reports."""
+    from signing.report import report_header
+
+    return report_header(trust_roots(settings), online=settings.verify_online)
 
 
 def run_verify(signed_pdf: Path, settings: Settings) -> signing.FileVerification:
@@ -1595,13 +1605,24 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.add_event("signed", "pyHanko", f"PAdES {record.signature.level} by {record.signature.signer_subject}")
         stage_log.info("%s: sign: PAdES %s by %s", shown, record.signature.level, record.signature.signer_subject)
 
+        verified_by = verification_header(settings)  # its time: before the verification, as `verify` makes it
         verification = runner("verify", run_verify, signed, settings)
         report = work / "verification.json"
         # the report is archived beside the PDF it judges: it names that object (its key in the archive, which
         # put() derives the same way), not the work folder's copy, a scratch path on this machine removed below.
         # Records archived before keep the work path they were written with (the field is a plain string).
         archived_pdf = f"{record_prefix(record)}/{SIGNED_NAME}"
-        named = verification.model_copy(update={"path": archived_pdf})
+        # and the bytes it judged, when and by what (QA65: sha256 and size null, no time, tool or trust anchors:
+        # the evidence was tied to no file); records archived before keep theirs (the fields are optional)
+        judged = signed.read_bytes()
+        named = verification.model_copy(
+            update={
+                "path": archived_pdf,
+                "sha256": hashlib.sha256(judged).hexdigest(),
+                "size": len(judged),
+                "verified_by": verified_by,
+            }
+        )
         report.write_text(named.model_dump_json(indent=2), encoding="utf-8")
         record.add_event("verified", "pyHanko", "passed" if verification.passed else "NOT passed")
         stage_log.info("%s: verify: %s", shown, "passed" if verification.passed else "NOT passed")

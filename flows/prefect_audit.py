@@ -55,7 +55,8 @@ def archive_audit(
             check_ledger=verify_ledger_task,
         )
         counts = report.counts()
-        summary = ("OK" if report.ok else "ATTENTION") + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
+        verdict = "ATTENTION" if not report.ok else "OK, with warnings" if report.warnings else "OK"
+        summary = verdict + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
         print(summary)
         # an artifact is a convenience; never fail a finished audit over it
         with contextlib.suppress(Exception):

@@ -15,15 +15,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
 from signing.identity import cert_names
-from signing.verify import SIGNATURE_RAISED_VERSION, FileVerification, SignatureVerdict, load_trust_root_files
+from signing.verify import SCHEMA_VERSION as SCHEMA_VERSION  # the header's models: with FileVerification's
+from signing.verify import (
+    SIGNATURE_RAISED_VERSION,
+    FileVerification,
+    ReportHeader,
+    ReportScope,
+    SignatureVerdict,
+    TrustAnchor,
+    load_trust_root_files,
+)
 from sohoa.vietnamese import iso_vn
-
-# 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
-# each file's class, SHA-256, size and display path
-SCHEMA_VERSION = 2
 
 INDICATION_VI = {
     "TOTAL_PASSED": "Hợp lệ",
@@ -35,6 +40,19 @@ REVOCATION_VI = {
     "revoked": "ĐÃ BỊ THU HỒI / REVOKED",
     "unknown": "không xác định / unknown",
     "not_checked": "chưa kiểm tra / not checked",
+}
+# RFC 5280 CRLReason (asn1crypto's names, the JSON's `reason`), in words
+REVOCATION_REASON_VI = {
+    "unspecified": ("không nêu lý do", "unspecified"),
+    "key_compromise": ("khóa bị lộ", "key compromise"),
+    "ca_compromise": ("khóa của CA bị lộ", "CA compromise"),
+    "affiliation_changed": ("thay đổi đơn vị", "affiliation changed"),
+    "superseded": ("đã được thay thế", "superseded"),
+    "cessation_of_operation": ("ngừng hoạt động", "cessation of operation"),
+    "certificate_hold": ("tạm dừng", "certificate hold"),
+    "remove_from_crl": ("gỡ khỏi CRL", "removed from CRL"),
+    "privilege_withdrawn": ("rút quyền", "privilege withdrawn"),
+    "aa_compromise": ("khóa của AA bị lộ", "AA compromise"),
 }
 SOURCE_VI = {"timestamp": "dấu thời gian / timestamp", "claimed": "máy ký tự khai / claimed by the signer"}
 UNTRUSTED_TIMESTAMP_VI = "dấu thời gian của đơn vị chưa được tin cậy / timestamp by an authority that is not trusted"
@@ -241,7 +259,36 @@ def checks_words(sig: SignatureVerdict) -> str:
     )
 
 
-def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
+def revocation_reason_words(reason: str) -> str:
+    """``khóa bị lộ / key compromise (key_compromise)``: a CRLReason in words, the code kept."""
+    vi, en = REVOCATION_REASON_VI.get(reason, (reason, reason))
+    return f"{vi} / {en} ({reason})" if en != reason else reason
+
+
+def revocation_words(sig: SignatureVerdict) -> str:
+    """The revocation row: status, source, when the evidence was produced, and for a revoked certificate when and
+    why (QA65: a revoked signer checked online said "checked at —" and no reason, which the JSON had)."""
+    revocation = sig.revocation
+    words = (
+        f"{REVOCATION_VI[revocation.status]}; "
+        f"nguồn / source: {REVOCATION_SOURCE_VI.get(revocation.source, revocation.source)}; "
+        f"kiểm tra lúc / checked at {_when(revocation.checked_at)}"
+    )
+    if revocation.revoked_at:
+        words += f"; thu hồi lúc / revoked at {_when(revocation.revoked_at)}"
+    if revocation.reason:
+        words += f"; lý do / reason: {revocation_reason_words(revocation.reason)}"
+    return words
+
+
+def _now_words(generated_at: datetime | None) -> str:
+    """ "Validated as of" now: the report's time, not the bare word (QA65), when there is a report header."""
+    if generated_at is None:
+        return "bây giờ / now"
+    return f"{iso_vn(generated_at)} (bây giờ, lúc lập báo cáo / now, when the report was made)"
+
+
+def _sig_rows(sig: SignatureVerdict, generated_at: datetime | None = None) -> list[tuple[str, str]]:
     source = SOURCE_VI[sig.signing_time_source]
     if sig.signing_time_source == "timestamp" and sig.timestamp_trusted is False:
         source = UNTRUSTED_TIMESTAMP_VI
@@ -253,17 +300,11 @@ def _sig_rows(sig: SignatureVerdict) -> list[tuple[str, str]]:
         ("Thời điểm ký / Signing time", f"{_when(sig.signing_time)} ({source})"),
         ("Mức PAdES / PAdES level", LEVEL_VI.get(sig.level, sig.level)),
         ("Dấu thời gian bởi / Timestamp authority", sig.timestamp_authority or "—"),
-        (
-            "Tình trạng thu hồi / Revocation",
-            f"{REVOCATION_VI[sig.revocation.status]}; "
-            f"nguồn / source: {REVOCATION_SOURCE_VI.get(sig.revocation.source, sig.revocation.source)}; "
-            f"kiểm tra lúc / checked at {_when(sig.revocation.checked_at)}"
-            + (f"; thu hồi lúc / revoked at {_when(sig.revocation.revoked_at)}" if sig.revocation.revoked_at else ""),
-        ),
+        ("Tình trạng thu hồi / Revocation", revocation_words(sig)),
         ("Gốc tin cậy / Trust anchor", sig.trust_anchor or "—"),
         (
             "Xác minh tại thời điểm / Validated as of",
-            _when(sig.validation_time) if sig.validation_time else "bây giờ / now",
+            _when(sig.validation_time) if sig.validation_time else _now_words(generated_at),
         ),
         ("Phạm vi ký / Byte range", _byte_range_words(sig)),
     ]
@@ -342,14 +383,6 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TrustAnchor(_Model):
-    """A root certificate the verification trusted, as an auditor compares it with the issuer's published one."""
-
-    subject: str = Field(description="the certificate's subject, RFC 4514")
-    sha256: str = Field(description="SHA-256 fingerprint of the certificate (DER), lower-case hex")
-    file: str = Field(description="the file it was loaded from")
-
-
 class ReportCounts(_Model):
     total: int
     passed: int
@@ -358,21 +391,16 @@ class ReportCounts(_Model):
     error: int
 
 
-class ReportHeader(_Model):
-    """The facts that let a report be filed: when, by what tool, by whom and where, against which roots."""
-
-    schema_version: int = SCHEMA_VERSION
-    generated_at: datetime
-    version: str = Field(description="sohoa's version")
-    pyhanko_version: str
-    operator: str = Field(description="the user who ran the verification")
-    host: str
-    online: bool = Field(description="revocation data fetched online (else only what the files embed)")
-    as_of: datetime | None = Field(default=None, description="--at: the time validated as of (None: now)")
-    trust_anchors: list[TrustAnchor] = Field(default_factory=list)
-    trust_warnings: list[str] = Field(
-        default_factory=list, description="configured roots that were not loaded (English; reports say both)"
-    )
+def scope_words(scope: ReportScope) -> str:
+    """``toàn bộ kho lưu trữ / the whole archive /srv/sohoa/archive``, …"""
+    if scope.kind == "archive":
+        return f"toàn bộ kho lưu trữ / the whole archive {display_path(scope.archive or '')}"
+    if scope.kind == "archive_part":
+        return (
+            f"các hồ sơ trong / the records under {display_path(scope.under or '')} "
+            f"(kho / archive {display_path(scope.archive or '')})"
+        )
+    return f"{scope.files} tệp đã cho / file(s) given"
 
 
 def trust_anchors(sources: list[Path]) -> tuple[list[TrustAnchor], list[str]]:
@@ -394,7 +422,12 @@ def _operator() -> str:
 
 
 def report_header(
-    sources: list[Path], *, online: bool = False, as_of: datetime | None = None, now: datetime | None = None
+    sources: list[Path],
+    *,
+    online: bool = False,
+    as_of: datetime | None = None,
+    now: datetime | None = None,
+    scope: list[ReportScope] | None = None,
 ) -> ReportHeader:
     """The header of a report verified against the roots in ``sources``, made now."""
     from sohoa import __version__
@@ -410,6 +443,7 @@ def report_header(
         as_of=as_of,
         trust_anchors=anchors,
         trust_warnings=warnings,
+        scope=scope or [],
     )
 
 
@@ -444,12 +478,21 @@ def _file_facts(result: FileVerification) -> str:
     return f"SHA-256: {result.sha256}; kích thước / size: {result.size} byte"
 
 
-def _header_lines(header: ReportHeader) -> list[tuple[str, str]]:
-    return [
+def header_lines(header: ReportHeader) -> list[tuple[str, str]]:
+    """The filing facts as (label, value), each label in Vietnamese and English: the text, HTML and markdown
+    reports of `verify` and of the audit."""
+    lines = [
         ("Lập lúc / Generated at", iso_vn(header.generated_at)),
         ("Công cụ / Tool", f"sohoa {header.version} (pyHanko {header.pyhanko_version})"),
         ("Người thực hiện / Run by", f"{header.operator}@{header.host}"),
-        ("Xác minh tại thời điểm / Validated as of", iso_vn(header.as_of) if header.as_of else "bây giờ / now"),
+    ]
+    if header.scope:  # QA65: a report of `verify --archive` named neither the archive nor what was asked
+        lines.append(("Phạm vi / Scope", "; ".join(map(scope_words, header.scope))))
+    lines += [
+        (
+            "Xác minh tại thời điểm / Validated as of",
+            iso_vn(header.as_of) if header.as_of else _now_words(header.generated_at),
+        ),
         (
             "Kiểm tra thu hồi / Revocation checked",
             "trực tuyến (OCSP/CRL) / online (OCSP/CRL)"
@@ -457,20 +500,70 @@ def _header_lines(header: ReportHeader) -> list[tuple[str, str]]:
             else "chỉ từ dữ liệu kèm trong tệp / only from the data the files embed",
         ),
     ]
+    return lines
+
+
+# what to configure when no trust anchor was loaded: said where the reports say "none"
+NO_ANCHOR_HINT = (
+    "không có gốc tin cậy nào: không người ký nào được tin cậy, mọi chữ ký chỉ 'chưa xác định được'; hãy cấu hình "
+    "SOHOA_TRUST_ROOTS (tệp/thư mục chứng thư gốc) hoặc SOHOA_TRUST_STORES (sohoa keys install-trust-store) / "
+    "none: no signer can be trusted, every signature is at best INDETERMINATE; configure SOHOA_TRUST_ROOTS (root "
+    "certificate files or folders) or SOHOA_TRUST_STORES (sohoa keys install-trust-store)"
+)
+
+
+def header_text(header: ReportHeader, title: str) -> list[str]:
+    """The filing facts and the trust anchors as text lines, under ``title`` (`verify --text`, the audit)."""
+    lines = [title]
+    lines.extend(f"{label}: {value}" for label, value in header_lines(header))
+    lines.append(f"Gốc tin cậy đã nạp / Trust anchors loaded: {len(header.trust_anchors) or NO_ANCHOR_HINT}")
+    for anchor in header.trust_anchors:
+        lines.append(f"  {anchor.subject}")
+        lines.append(f"    SHA-256 {fingerprint_words(anchor.sha256)}")
+        lines.append(f"    tệp / file: {display_path(anchor.file)}")
+    lines.extend(f"  cảnh báo / warning: {warning_in_vietnamese(w)}" for w in header.trust_warnings)
+    return lines
+
+
+def header_json(header: ReportHeader) -> dict[str, Any]:
+    """The header as the JSON reports give it: times in Vietnam time (``+07:00``), to the second."""
+    payload = header.model_dump(mode="json")
+    payload["generated_at"] = iso_vn(header.generated_at)
+    payload["as_of"] = iso_vn(header.as_of) if header.as_of else None
+    return payload
+
+
+def header_html(header: ReportHeader) -> list[str]:
+    """The filing facts as HTML table rows (`verify --html`, `audit --html`)."""
+    e = html.escape
+    return [f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in header_lines(header)]
+
+
+def anchors_html(header: ReportHeader) -> list[str]:
+    """The trust anchors' section, HTML: each by subject, fingerprint and file, or none said plainly."""
+    e = html.escape
+    parts = [f"<h2>Gốc tin cậy đã nạp / Trust anchors loaded ({len(header.trust_anchors)})</h2>"]
+    if header.trust_anchors:
+        parts.append("<table class='list'><tr><th>Chủ thể / Subject</th><th>SHA-256</th><th>Tệp / File</th></tr>")
+        for anchor in header.trust_anchors:
+            parts.append(
+                f"<tr><td>{e(anchor.subject)}</td><td class='hash'>{e(fingerprint_words(anchor.sha256))}</td>"
+                f"<td>{e(display_path(anchor.file))}</td></tr>"
+            )
+        parts.append("</table>")
+    else:
+        parts.append(f"<p class='bad'>{e(NO_ANCHOR_HINT)}</p>")
+    for w in header.trust_warnings:
+        parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(warning_in_vietnamese(w))}</p>")
+    return parts
 
 
 def render_text(results: list[FileVerification], header: ReportHeader | None = None) -> str:
     """The plain-text report; with ``header``, the filing facts first (time, tool, operator, trust anchors)."""
     lines: list[str] = []
+    generated_at = header.generated_at if header is not None else None
     if header is not None:
-        lines.append("Báo cáo kiểm tra chữ ký số / Digital signature verification report")
-        lines.extend(f"{label}: {value}" for label, value in _header_lines(header))
-        lines.append(f"Gốc tin cậy đã nạp / Trust anchors loaded: {len(header.trust_anchors) or 'không có / none'}")
-        for anchor in header.trust_anchors:
-            lines.append(f"  {anchor.subject}")
-            lines.append(f"    SHA-256 {fingerprint_words(anchor.sha256)}")
-            lines.append(f"    tệp / file: {display_path(anchor.file)}")
-        lines.extend(f"  cảnh báo / warning: {warning_in_vietnamese(w)}" for w in header.trust_warnings)
+        lines += header_text(header, "Báo cáo kiểm tra chữ ký số / Digital signature verification report")
         lines.append("")
     for result in results:
         mark = "ĐẠT / PASSED" if result.passed else "KHÔNG ĐẠT / NOT PASSED"
@@ -482,7 +575,7 @@ def render_text(results: list[FileVerification], header: ReportHeader | None = N
             lines.append(f"  {error_label(result)}: {error_words(result)}")
         for sig in [*result.signatures, *result.document_timestamps]:
             lines.append(f"  [{sig.field_name}]")
-            lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig))
+            lines.extend(f"    {label}: {value}" for label, value in _sig_rows(sig, generated_at))
             lines.extend(f"    cảnh báo / warning: {warning_in_vietnamese(w)}" for w in sig.warnings)
             lines.extend(f"    ghi chú / note: {note}" for note in sig.notes)
         if (pdfa := pdfa_summary(result)) is not None:
@@ -527,27 +620,12 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
         f"<style>{_CSS}</style></head><body>",
         "<h1>Báo cáo kiểm tra chữ ký số<br>Digital signature verification report</h1>",
         "<table>",
-        *(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in _header_lines(header)),
+        *header_html(header),
         f"<tr><th>Kết quả / Result</th><td>{sum(r.passed for r in results)}/{len(results)} tệp đạt / files passed"
         f"<br>{e(counts_words(counts))}</td></tr>",
         "</table>",
-        f"<h2>Gốc tin cậy đã nạp / Trust anchors loaded ({len(header.trust_anchors)})</h2>",
+        *anchors_html(header),
     ]
-    if header.trust_anchors:
-        parts.append("<table class='list'><tr><th>Chủ thể / Subject</th><th>SHA-256</th><th>Tệp / File</th></tr>")
-        for anchor in header.trust_anchors:
-            parts.append(
-                f"<tr><td>{e(anchor.subject)}</td><td class='hash'>{e(fingerprint_words(anchor.sha256))}</td>"
-                f"<td>{e(display_path(anchor.file))}</td></tr>"
-            )
-        parts.append("</table>")
-    else:
-        parts.append(
-            "<p class='bad'>Không có gốc tin cậy nào: không người ký nào được tin cậy / "
-            "None: no signer can be trusted</p>"
-        )
-    for w in header.trust_warnings:
-        parts.append(f"<p class='warn'>Cảnh báo / Warning: {e(warning_in_vietnamese(w))}</p>")
     parts.append("<h2>Tóm tắt / Summary</h2><table class='list'><tr><th>Loại / Class</th><th>Số tệp / Files</th></tr>")
     for kind in CLASSES:
         count = getattr(counts, kind)
@@ -581,7 +659,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
         parts.append("</div>")
         for sig in [*result.signatures, *result.document_timestamps]:
             parts.append(f"<table><caption>{e(sig.field_name)}</caption>")
-            for label, value in _sig_rows(sig):
+            for label, value in _sig_rows(sig, header.generated_at):
                 parts.append(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>")
             for w in map(warning_in_vietnamese, sig.warnings):
                 parts.append(f"<tr><th class='warn'>Cảnh báo / Warning</th><td class='warn'>{e(w)}</td></tr>")
@@ -602,15 +680,15 @@ def as_json(results: list[FileVerification], header: ReportHeader | None = None)
     files = []
     for r in results:
         item = r.model_dump(mode="json")
+        if item.get("verified_by") is None:  # verification.json's: a report's header says it for every file
+            item.pop("verified_by", None)
         item["passed"] = r.passed
         item["class"] = file_class(r)
         item["display_path"] = display_path(r.path)
         files.append(item)
     report: dict[str, Any] = {}
     if header is not None:
-        report.update(header.model_dump(mode="json"))
-        report["generated_at"] = iso_vn(header.generated_at)
-        report["as_of"] = iso_vn(header.as_of) if header.as_of else None
+        report.update(header_json(header))
         report["counts"] = report_counts(results).model_dump()
     report.update(files=files, passed=all(r.passed for r in results))
     return report

@@ -124,6 +124,50 @@ class SignatureVerdict(_Model):
     )
 
 
+# 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
+# each file's class, SHA-256, size and display path
+SCHEMA_VERSION = 2
+
+
+class TrustAnchor(_Model):
+    """A root certificate the verification trusted, as an auditor compares it with the issuer's published one."""
+
+    subject: str = Field(description="the certificate's subject, RFC 4514")
+    sha256: str = Field(description="SHA-256 fingerprint of the certificate (DER), lower-case hex")
+    file: str = Field(description="the file it was loaded from")
+
+
+class ReportScope(_Model):
+    """What a report covers, as asked: a whole archive, the records under a folder of one, or files given."""
+
+    kind: Literal["archive", "archive_part", "files"]
+    archive: str | None = Field(default=None, description="the archive's location (a folder or s3://bucket/prefix)")
+    under: str | None = Field(default=None, description="archive_part: the folder of the archive given (its key)")
+    files: int | None = Field(default=None, description="files: how many files (or folders' PDFs) were given")
+
+
+class ReportHeader(_Model):
+    """The facts that let a report be filed: when, by what tool, by whom and where, against which roots."""
+
+    schema_version: int = SCHEMA_VERSION
+    generated_at: datetime
+    version: str = Field(description="sohoa's version")
+    pyhanko_version: str
+    operator: str = Field(description="the user who ran the verification")
+    host: str
+    online: bool = Field(description="revocation data fetched online (else only what the files embed)")
+    as_of: datetime | None = Field(default=None, description="--at: the time validated as of (None: now)")
+    trust_anchors: list[TrustAnchor] = Field(default_factory=list)
+    trust_warnings: list[str] = Field(
+        default_factory=list, description="configured roots that were not loaded (English; reports say both)"
+    )
+    scope: list[ReportScope] = Field(
+        default_factory=list,
+        description="what was verified, as asked (the archive and which of its records, files given); empty in "
+        "reports made before 2026-12-02",
+    )
+
+
 class FileVerification(_Model):
     """The verdict on one file."""
 
@@ -148,6 +192,12 @@ class FileVerification(_Model):
     )
     sha256: str | None = Field(default=None, description="SHA-256 of the file's bytes as verified (hex), if read")
     size: int | None = Field(default=None, description="the file's size in bytes, if read")
+    verified_by: ReportHeader | None = Field(
+        default=None,
+        description="verification.json: when, by which sohoa and pyHanko, by whom, against which trust anchors the "
+        "pipeline verified the file right after signing (None in `verify`'s reports, whose header says it, and in "
+        "verification.json written before 2026-12-02)",
+    )
     damaged_record: bool = Field(
         default=False,
         description="`verify --archive`: the archive's record of this file does not hold (its record.json not JSON, "
@@ -344,20 +394,34 @@ def _revocation(
     """What revocation evidence the validation used for the signer's certificate."""
     cert: asn1_x509.Certificate = status.signing_cert
     details = getattr(status, "revocation_details", None)
+    evidence = _revocation_evidence(cert, vc, dss_ocsp, dss_crl)
     if status.revoked and details is not None:
+        # the answer that said so, with its time (QA65: a revoked signer checked online said "checked at —" while
+        # a good one checked the same way had the time of its OCSP answer)
         return Revocation(
             status="revoked",
-            source="online" if online else "DSS",
+            source=evidence[0] if evidence else "online" if online else "DSS",
+            checked_at=evidence[1] if evidence else None,
             revoked_at=_aware(details.revocation_date),
             reason=str(details.revocation_reason.native) if details.revocation_reason else None,
         )
+    if evidence is not None:
+        return Revocation(status="good", source=evidence[0], checked_at=evidence[1])
+    return Revocation(status="not_checked" if not online else "unknown")
+
+
+def _revocation_evidence(
+    cert: asn1_x509.Certificate, vc: ValidationContext, dss_ocsp: set[bytes], dss_crl: set[bytes]
+) -> tuple[Literal["DSS", "online"], datetime | None] | None:
+    """(source, OCSP producedAt or CRL thisUpdate) of the revocation answer the validation had for ``cert``: an OCSP
+    response naming its serial number, else a CRL of its issuer; None when there is none."""
     serial = cert.serial_number
     for resp in vc.ocsps:
         try:
             data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
             if any(r["cert_id"]["serial_number"].native == serial for r in data["responses"]):
                 source: Literal["DSS", "online"] = "DSS" if resp.dump() in dss_ocsp else "online"
-                return Revocation(status="good", source=source, checked_at=_aware(data["produced_at"].native))
+                return source, _aware(data["produced_at"].native)
         except (KeyError, ValueError, TypeError):
             continue
     issuer = cert.issuer
@@ -365,11 +429,10 @@ def _revocation(
         try:
             if crl.issuer == issuer:
                 source = "DSS" if crl.dump() in dss_crl else "online"
-                when = crl["tbs_cert_list"]["this_update"].native
-                return Revocation(status="good", source=source, checked_at=_aware(when))
+                return source, _aware(crl["tbs_cert_list"]["this_update"].native)
         except (KeyError, ValueError, TypeError):
             continue
-    return Revocation(status="not_checked" if not online else "unknown")
+    return None
 
 
 def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:

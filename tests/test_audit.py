@@ -142,6 +142,36 @@ def test_the_archived_verification_names_the_archived_pdf(archived: Settings) ->
     assert FileVerification.model_validate_json(older.model_dump_json()).passed
 
 
+def test_the_archived_verification_is_tied_to_the_bytes_it_judged_and_says_when_and_by_what(
+    archived: Settings, test_pki: TestPKI
+) -> None:
+    """QA65: each record's verification.json had "sha256": null, "size": null and no time, tool or trust anchors:
+    the evidence was tied to no file. It gives the signed PDF's SHA-256 and size, and `verified_by` (the header of
+    `sohoa verify`'s reports: when, sohoa and pyHanko versions, user@host, trust anchors); one written before
+    still loads."""
+    from signing.verify import FileVerification
+    from sohoa import __version__
+
+    store = open_configured_archive(archived)
+    (record,) = store.records()
+    signed = next(o for o in record.objects if o.role == "signed")
+    raw = store.read_verified(record, "report")
+    report = FileVerification.model_validate_json(raw)
+    assert (report.sha256, report.size) == (signed.sha256, signed.size), (report.sha256, report.size)
+    by = report.verified_by
+    assert by is not None and by.version == __version__ and by.pyhanko_version and by.operator and by.host
+    signed_at = next(e.at for e in record.events if e.action == "signed")
+    assert timedelta(0) <= by.generated_at - signed_at < timedelta(minutes=5), (by.generated_at, signed_at)
+    root = test_pki.root_cert.read_bytes()
+    assert [anchor.file for anchor in by.trust_anchors] == [str(test_pki.root_cert)], by.trust_anchors
+    assert by.trust_anchors[0].subject and root and by.online is False
+    # a verification.json written before: no verified_by, no digest
+    older = json.loads(raw)
+    del older["verified_by"]
+    older.update(sha256=None, size=None)
+    assert FileVerification.model_validate(older).verified_by is None
+
+
 def test_a_renewal_the_tsa_refuses_names_the_tsa_and_stores_nothing(
     archived: Settings, broken_service_url: str
 ) -> None:

@@ -266,6 +266,40 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     assert runner.invoke(app, ["verify"], env=env).exit_code == 2
 
 
+def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Path) -> None:
+    """QA65: the reports of `verify --archive` (text, HTML, JSON) named neither the archive nor what was asked for
+    (the whole archive, a folder of it), and "Validated as of: bây giờ / now" gave no time to file."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    doc = _archive_signed(archive, env, "x")["x"]
+    res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["scope"] == [{"kind": "archive", "archive": str(archive), "under": None, "files": None}], report
+    text = runner.invoke(app, ["verify", "--archive-at", str(archive), "--text"], env=env).stdout
+    assert f"Phạm vi / Scope: toàn bộ kho lưu trữ / the whole archive {archive}\n" in text, text
+    generated = next(line for line in text.splitlines() if line.startswith("Lập lúc / Generated at: "))
+    when = generated.removeprefix("Lập lúc / Generated at: ")
+    assert (
+        f"Xác minh tại thời điểm / Validated as of: {when} (bây giờ, lúc lập báo cáo / now, when the report was made)"
+    ) in text, text
+    assert "bây giờ / now\n" not in text, text
+    # a folder of the archive given: those records, of that archive
+    part = doc.parent.parent.relative_to(archive).as_posix()
+    html_file = tmp_path / "r.html"
+    given = runner.invoke(app, ["verify", str(doc.parent.parent), "--html", str(html_file), "--json"], env=env)
+    assert given.exit_code == 0, given.output
+    assert json.loads(given.stdout)["scope"] == [
+        {"kind": "archive_part", "archive": str(archive), "under": part, "files": None}
+    ]
+    page = html_file.read_text(encoding="utf-8")
+    assert f"các hồ sơ trong / the records under {part} (kho / archive {archive})" in page, page
+    pdf = make_pdf(tmp_path / "plain.pdf")
+    files = runner.invoke(app, ["verify", str(pdf), "--json"], env=env)
+    assert json.loads(files.stdout)["scope"] == [{"kind": "files", "archive": None, "under": None, "files": 1}]
+
+
 def test_verify_archive_checks_each_file_against_its_record(tmp_path: Path) -> None:
     """Found by QA: `verify --archive` on a local archive globbed */document.pdf and never looked at the records
     (the S3 path did): another record's file copied over one passed 3/3, exit 0 (`sohoa audit` said DRIFT); a

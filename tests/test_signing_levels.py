@@ -260,6 +260,17 @@ def test_revoked_signer_fails_verification_online(tmp_path: Path, test_pki: Test
     assert verdict.indication == "TOTAL_FAILED" and verdict.sub_indication == "REVOKED"
     assert verdict.revocation.status == "revoked" and verdict.revocation.revoked_at is not None
     assert verdict.revocation.reason == "key_compromise"
+    # QA65: when the answer that said so was produced, as for a good signer checked online ("checked at —"
+    # before), and the reason in words in the reports (only the JSON had it)
+    assert verdict.revocation.source == "online" and verdict.revocation.checked_at is not None
+    assert abs(verdict.revocation.checked_at - datetime.now(UTC)) < timedelta(minutes=5)
+    from signing.report import render_html, render_text, report_header
+
+    header = report_header([test_pki.root_cert], online=True)
+    text = render_text([result], header)
+    assert "kiểm tra lúc / checked at —" not in text, text
+    assert "lý do / reason: khóa bị lộ / key compromise (key_compromise)" in text, text
+    assert "lý do / reason: khóa bị lộ / key compromise (key_compromise)" in render_html([result], header)
 
 
 def test_expired_signer_refused_when_loading(tmp_path: Path, test_pki: TestPKI) -> None:

@@ -1,0 +1,126 @@
+"""`sohoa audit` reports an auditor can file (QA65): the filing facts of `sohoa verify`'s reports (time, sohoa and
+pyHanko versions, user@host, trust anchors) in the text, the JSON and the markdown, an HTML report written to a
+file; the verification's warnings — a development identity above all — said; the same counts in the text and the
+JSON. An archive of records signed by `sohoa sign` with the development identity, as QA's was."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+from test_signing_cli import _archive_signed, _env
+from typer.testing import CliRunner
+
+from flows.audit import COUNT_WORDS, audit_archive
+from flows.cli import app
+from sohoa import __version__
+from sohoa.settings import Settings
+
+runner = CliRunner()
+
+
+def _dev_archive(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    data = tmp_path / "var"
+    env = _env(data)
+    _archive_signed(data / "archive", env, "a", "b")
+    return data, env
+
+
+def test_the_audit_gives_the_filing_facts_and_the_development_identity_warning(tmp_path: Path) -> None:
+    data, env = _dev_archive(tmp_path)
+    dev_ca = data / "keys" / "dev-ca.pem"
+    assert dev_ca.is_file()
+    result = runner.invoke(app, ["audit", "--no-renew"], env=env, terminal_width=400)
+    text = result.output
+    # a development identity is a loud warning, not a failure (`verify` passes such files with a warning too;
+    # production turns SOHOA_TRUST_DEV_CA off, and then they are not trusted at all): exit 0, not a plain OK
+    assert result.exit_code == 0, text
+    assert "Báo cáo kiểm tra kho lưu trữ / Archive audit report" in text, text
+    assert "Lập lúc / Generated at: 20" in text and f"Công cụ / Tool: sohoa {__version__} (pyHanko " in text, text
+    assert f"@{socket.gethostname()}" in text, text
+    assert f"Phạm vi / Scope: toàn bộ kho lưu trữ / the whole archive {data / 'archive'}" in text, text
+    assert "Gốc tin cậy đã nạp / Trust anchors loaded: 1" in text and f"tệp / file: {dev_ca}" in text, text
+    lines = text.splitlines()
+    assert (
+        sum(
+            "cảnh báo / warning: ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý / signed with the DEVELOPMENT "
+            "ONLY identity: no legal value" in line
+            for line in lines
+        )
+        == 2
+    ), text
+    assert any(line.startswith("cảnh báo: 2 hồ sơ ký bằng khóa THỬ NGHIỆM") for line in lines), text
+    assert "warning: 2 record(s) signed with the DEVELOPMENT ONLY identity: no legal value" in text, text
+    assert lines[-1] == "Kết quả / result: đạt, có cảnh báo / OK, with warnings", lines[-1]
+
+    as_json = runner.invoke(app, ["audit", "--no-renew", "--json"], env=env)
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.stdout)
+    for kept in ("archive", "started_at", "records", "counts", "ok", "problems", "ledger_warnings"):
+        assert kept in report, kept
+    header = report["header"]
+    assert header["generated_at"].endswith("+07:00") and header["version"] == __version__, header
+    assert header["pyhanko_version"] and header["operator"] and header["host"] == socket.gethostname(), header
+    assert [anchor["file"] for anchor in header["trust_anchors"]] == [str(dev_ca)], header
+    assert report["counts"]["development_identity"] == 2 and report["ok"] is True, report["counts"]
+    assert len(report["warnings"]) == 1 and "DEVELOPMENT ONLY identity" in report["warnings"][0], report
+    assert all(r["development_identity"] for r in report["records"]), report["records"]
+    assert all(
+        r["warnings"] == ["signed with the DEVELOPMENT ONLY identity: no legal value"] for r in report["records"]
+    )
+    # F: every count of the JSON is in the text, in the markdown's words (`failed` was in neither)
+    said = " ".join(text.split())
+    for key, value in report["counts"].items():
+        if key == "ledger_entries":
+            assert f"sổ nhật ký / ledger {value} mục / entries" in said, said
+        else:
+            assert f"{COUNT_WORDS[key]} {value}" in said, (key, said)
+    assert "hồ sơ có lỗi / records with problems 0" in said, said
+
+    # the markdown (the Prefect artifact): the same facts
+    settings = Settings(data_dir=data, _env_file=None)  # type: ignore[call-arg]
+    markdown = audit_archive(settings, renew=False).markdown()
+    assert "— ĐẠT, CÓ CẢNH BÁO / OK, WITH WARNINGS" in markdown, markdown
+    assert "- Lập lúc / Generated at: " in markdown and "- Gốc tin cậy đã nạp / Trust anchors loaded: 1" in markdown
+    assert f"`{dev_ca}`" in markdown and "ký bằng khóa THỬ NGHIỆM" in markdown, markdown
+    assert "| ký bằng khóa thử nghiệm / signed with the development identity (`development_identity`) | 2 |" in (
+        markdown
+    )
+
+
+def test_the_audit_writes_an_html_report_and_never_over_another_file(tmp_path: Path) -> None:
+    data, env = _dev_archive(tmp_path)
+    page = tmp_path / "reports" / "audit.html"
+    written = runner.invoke(app, ["audit", "--no-renew", "--html", str(page)], env=env, terminal_width=400)
+    assert written.exit_code == 0, written.output
+    assert f"Báo cáo / Report: {page} — ĐẠT, CÓ CẢNH BÁO / OK, WITH WARNINGS" in written.output, written.output
+    html = page.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and "Lập lúc / Generated at" in html, html
+    assert "Gốc tin cậy đã nạp / Trust anchors loaded (1)" in html and "dev-ca.pem" in html, html
+    assert "ký bằng khóa THỬ NGHIỆM" in html and "(<code>failed</code>)" in html, html
+    again = runner.invoke(app, ["audit", "--no-renew", "--html", str(page), "--json"], env=env)
+    assert again.exit_code == 0 and json.loads(again.stdout)["ok"], again.output  # over its own report: fine
+    other = tmp_path / "notes.txt"
+    other.write_text("not a report\n", encoding="utf-8")
+    refused = runner.invoke(app, ["audit", "--html", str(other)], env=env)
+    assert refused.exit_code == 2 and "not an HTML report" in refused.output, refused.output
+    assert other.read_text(encoding="utf-8") == "not a report\n"
+    inside = runner.invoke(app, ["audit", "--html", str(data / "archive" / "a.html")], env=env)
+    assert inside.exit_code == 2 and "inside the archive" in inside.output, inside.output
+    assert not (data / "archive" / "a.html").exists()
+    fixity = runner.invoke(app, ["audit", "--fixity-only", "--html", str(page)], env=env)
+    assert fixity.exit_code == 2, fixity.output
+
+
+def test_the_audit_with_no_trust_anchor_says_so_and_what_to_configure(tmp_path: Path) -> None:
+    """QA65: without SOHOA_TRUST_ROOTS every row was INDETERMINATE and nothing said against which roots."""
+    data, env = _dev_archive(tmp_path)
+    env = {**env, "SOHOA_TRUST_DEV_CA": "false"}
+    result = runner.invoke(app, ["audit", "--no-renew"], env=env, terminal_width=400)
+    assert result.exit_code == 1, result.output
+    said = " ".join(result.output.split())
+    assert "Gốc tin cậy đã nạp / Trust anchors loaded: không có gốc tin cậy nào" in said, said
+    assert "configure SOHOA_TRUST_ROOTS" in said, said
+    report = json.loads(runner.invoke(app, ["audit", "--no-renew", "--json"], env=env).stdout)
+    assert report["header"]["trust_anchors"] == [], report["header"]
