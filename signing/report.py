@@ -252,10 +252,17 @@ def _yes(value: bool) -> str:
 def checks_words(sig: SignatureVerdict) -> str:
     """The three checks behind an indication, each said (the JSON's ``intact``, ``valid``, ``trusted``; QA58: the
     text and HTML reports gave only the indication): ``nội dung nguyên vẹn / intact: có / yes; …``."""
+    # pyHanko calls no signer trusted whose signed bytes changed, whatever its chain (``trusted`` needs intact):
+    # "signer trusted: NO" beside a changed file read as a second fault, an untrusted signer (QA65)
+    trusted = (
+        _yes(sig.trusted)
+        if sig.intact or sig.trusted
+        else "không xét vì nội dung đã bị thay đổi / not judged: the signed content was changed"
+    )
     return (
         f"nội dung nguyên vẹn / intact: {_yes(sig.intact)}; "
         f"giá trị chữ ký đúng / signature valid: {_yes(sig.valid)}; "
-        f"người ký được tin cậy / signer trusted: {_yes(sig.trusted)}"
+        f"người ký được tin cậy / signer trusted: {trusted}"
     )
 
 

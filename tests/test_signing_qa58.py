@@ -162,6 +162,15 @@ def test_reports_say_the_class_the_three_checks_and_notes_and_keep_headings_with
     assert checks in text and "    ghi chú / note: ghi chú thử / a test note" in text, text
 
 
+def test_a_changed_file_s_signer_is_not_said_untrusted() -> None:
+    """QA65: a copy with one byte changed said "signer trusted: KHÔNG / NO" — pyHanko calls no signer of changed
+    bytes trusted, whatever its chain — which read as a second fault beside HASH_FAILURE."""
+    changed = _verdict(intact=False, indication="TOTAL_FAILED", sub_indication="HASH_FAILURE")
+    text = render_text([FileVerification(path="x.pdf", signatures=[changed])])
+    assert "người ký được tin cậy / signer trusted: không xét vì nội dung đã bị thay đổi / not judged" in text, text
+    assert "signer trusted: KHÔNG / NO" not in text, text
+
+
 def test_click_usage_errors_in_both_languages(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
