@@ -127,6 +127,19 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "ảnh hưởng; không thể sửa tệp đã ký mà không làm hỏng chữ ký",
     ),
     (
+        re.compile(r"^revocation not checked: the signer's certificate names revocation services \((?P<services>.*)\)"),
+        "chưa kiểm tra thu hồi: chứng thư người ký nêu dịch vụ thu hồi ({services}) nhưng tệp không kèm câu trả lời "
+        "của chúng; hãy xác minh với --online, hoặc ký ở mức B-LT/B-LTA",
+    ),
+    (
+        re.compile(
+            r"^the revocation data this file embeds for (?P<by>.+) was current until "
+            r"(?P<y>\d{4})-(?P<m>\d{2})-(?P<d>\d{2})"
+        ),
+        "dữ liệu thu hồi kèm trong tệp cho {by} chỉ còn hiệu lực đến {d}/{m}/{y}; khi kiểm tra ngoại tuyến không loại "
+        "trừ được việc thu hồi sau ngày đó: hãy xác minh với --online (hỏi dịch vụ OCSP/CRL của CA ngay lúc đó)",
+    ),
+    (
         re.compile(r"^no trust roots configured"),
         "chưa cấu hình gốc tin cậy nào: không người ký nào có thể được tin cậy",
     ),

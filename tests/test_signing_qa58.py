@@ -171,6 +171,25 @@ def test_a_changed_file_s_signer_is_not_said_untrusted() -> None:
     assert "signer trusted: KHÔNG / NO" not in text, text
 
 
+def test_revocation_warnings_say_their_services_day_and_way_out_in_vietnamese_too() -> None:
+    """QA65: the Vietnamese half of these warnings dropped the services, the day and what to do (English only)."""
+    from signing.report import warning_in_vietnamese
+
+    unchecked = warning_in_vietnamese(
+        "revocation not checked: the signer's certificate names revocation services (http://ca/ocsp) and the file "
+        "embeds no answer from them; verify with --online, or sign at B-LT/B-LTA"
+    )
+    vietnamese = unchecked.split(" / revocation not checked")[0]
+    assert "(http://ca/ocsp)" in vietnamese and "--online" in vietnamese and "B-LT/B-LTA" in vietnamese, unchecked
+    stale = warning_in_vietnamese(
+        "the revocation data this file embeds for CN=sohoa Test TSA was current until 2027-02-24; offline, a "
+        "revocation since then cannot be ruled out: verify with --online (asks the CA's OCSP/CRL services now)"
+    )
+    assert stale.startswith("dữ liệu thu hồi kèm trong tệp cho CN=sohoa Test TSA chỉ còn hiệu lực đến 24/02/2027;"), (
+        stale
+    )
+
+
 def test_click_usage_errors_in_both_languages(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
