@@ -364,12 +364,16 @@ def record_warning_words(warning: str) -> str:
 DEVELOPMENT_IDENTITY = "signed with the DEVELOPMENT ONLY identity"
 
 
+def _some_ids(record_ids: list[str]) -> str:
+    """The first five of ``record_ids``, for a warning line: an archive's thousands would drown it."""
+    return ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
+
+
 def development_identity_warning(record_ids: list[str]) -> str:
     """The audit's line for records signed with the development identity: they pass only because the development
     CA is trusted (SOHOA_TRUST_DEV_CA, on by default), and have no legal value (QA65: every record of an archive was
     so, each said so by `verify`, and the audit ended "đạt / OK" without a word)."""
-    named = ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
-    count = len(record_ids)
+    named, count = _some_ids(record_ids), len(record_ids)
     return (
         f"cảnh báo: {count} hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý ({named}); chỉ đạt vì "
         f"SOHOA_TRUST_DEV_CA tin chứng thư gốc thử nghiệm, hãy tắt khi vận hành thật / warning: {count} record(s) "
@@ -385,8 +389,7 @@ def unchecked_sidecars_warning(record_ids: list[str]) -> str:
     archive the check covers (QA61: an upgraded archive's audit said OK after such a rewrite, and nothing said those
     records were outside the check). QA62: it named a day ("archived before 2026-11-30"), false for records an old
     sohoa archived later; and it began unlike the other warnings ("cảnh báo: … / warning: …")."""
-    named = ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
-    count = len(record_ids)
+    named, count = _some_ids(record_ids), len(record_ids)
     return (
         f"cảnh báo: {count} hồ sơ được lưu trữ bởi một phiên bản sohoa trước 30/11/2026 16:38 UTC (mục 'archived' "
         f"của hồ sơ trong sổ nhật ký không có mã SHA-256 của record.json): record.json của chúng bị sửa thì không "
