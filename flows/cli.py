@@ -250,6 +250,26 @@ OPTION_OF_SETTING = {
 }
 
 
+# pydantic's commonest errors in Vietnamese, by type (QA64: "Input should be greater than or equal to 0" alone)
+_PYDANTIC_WORDS_VI = {
+    "int_parsing": "không phải số nguyên",
+    "int_from_float": "không phải số nguyên",
+    "float_parsing": "không phải số",
+    "bool_parsing": "không phải đúng/sai (true/false)",
+    "greater_than": "nhỏ quá",
+    "greater_than_equal": "nhỏ quá",
+    "less_than": "lớn quá",
+    "less_than_equal": "lớn quá",
+    "literal_error": "không phải giá trị được nhận",
+    "enum": "không phải giá trị được nhận",
+    "string_too_short": "ngắn quá",
+    "string_too_long": "dài quá",
+    "dict_type": "không phải bảng khóa = giá trị",
+    "list_type": "không phải danh sách",
+    "extra_forbidden": "không có thiết lập này",
+}
+
+
 def _configuration_problem(exc: Exception, from_options: Collection[str] = ()) -> str:
     """Each bad setting by the names an operator sets it by (``SOHOA_X``, ``x`` in sohoa.toml) — or by its option
     (``--workers``) when it is in ``from_options`` —, what is wrong, the values accepted and the value given:
@@ -273,6 +293,8 @@ def _configuration_problem(exc: Exception, from_options: Collection[str] = ()) -
         else:
             options_only = False
             setting = f"SOHOA_{name.upper()} / {name}"
+        if (vietnamese := _PYDANTIC_WORDS_VI.get(error["type"])) is not None:  # its own words are English only
+            message = f"{vietnamese} / {message}"
         if accepted := _accepted_range(name):
             message += f"; accepted: {accepted}"
         problems.append(f"{setting}{within}: {message} (given: {error.get('input')!r})")

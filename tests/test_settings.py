@@ -207,6 +207,7 @@ def test_a_count_out_of_range_is_a_configuration_error(
     # word. 0 (= automatic) is defined only for OCR_WORKERS and TESSERACT_SLOTS
     said = _cli_config_error(tmp_path, monkeypatch, ["list"], **{variable: value})
     assert variable in said and f"(given: '{value}')" in said
+    assert ": nhỏ quá / Input should be greater than" in said, said  # pydantic's words were English only (QA64)
     assert load_settings(ocr_workers=0, tesseract_slots=0).effective_ocr_workers >= 1
 
 
