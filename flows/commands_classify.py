@@ -240,7 +240,7 @@ def register(app: typer.Typer) -> None:
         try:
             # as `list`: a record.json not the one its "archived" ledger entry recorded is no fact — one rewritten to
             # needs_review=false left the queue without a word, a rewritten number was shown as read (QA62)
-            records, changed = unchanged_records(store, store.records_as_read(damaged))
+            records, changed = unchanged_records(store, store.records_as_read(damaged, missing=damaged))
             waiting = list(pending(records, settings))
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc

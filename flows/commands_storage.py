@@ -592,7 +592,9 @@ def register(app: typer.Typer) -> None:
         try:
             # a record.json not the one its "archived" ledger entry recorded is no fact to list (`get` refuses it);
             # checked as read (index entry, record.json): per record only its ledger entry is read for it
-            records, changed = unchanged_records(store, store.records_as_read(damaged))
+            # a record whose record.json (or whole folder) is gone while the index lists it is named too: it was
+            # left out without a word, exit 0 (QA65)
+            records, changed = unchanged_records(store, store.records_as_read(damaged, missing=damaged))
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
         damaged += changed
@@ -862,7 +864,7 @@ def register(app: typer.Typer) -> None:
             # number, and search served it while list, get and the audit refused the record): named, left out.
             # One record at a time, as the archive lists them: a large archive is never held whole
             ledger = Ledger(store)
-            for found in store.records_as_read(damaged):
+            for found in store.records_as_read(damaged, missing=damaged):  # a record gone: named, not indexed
                 if (change := sidecar_change(ledger, found)) is None:
                     yield as_corrected(found.record, settings)
                 else:

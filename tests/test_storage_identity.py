@@ -204,6 +204,18 @@ def test_a_record_folder_gone_whole_is_said_to_be_gone_not_its_record_json(tmp_p
     assert problem_in_vietnamese(problem).startswith("thư mục của hồ sơ đã mất cùng mọi tệp"), problem
     assert rows[decision.id].shown_number() == "—" and not rows[decision.id].as_archived
     assert fixity_audit(archive).problems[decision.id] == [problem]
+    # `list` and `review list` name it (they left it out without a word, exit 0), and `index rebuild` indexes the
+    # others and names it
+    runner = CliRunner()
+    listed = runner.invoke(app, ["list", "--json"], env=_env(archive))
+    assert listed.exit_code == 1, listed.output
+    report = json.loads(listed.stdout)
+    assert [r["id"] for r in report["records"]] == [notice.id]
+    assert [d["record_id"] for d in report["damaged"]] == [decision.id]
+    assert "its folder is gone" in report["damaged"][0]["error"]
+    for command in (["review", "list"], ["index", "rebuild"]):
+        said = runner.invoke(app, command, env=_env(archive))
+        assert said.exit_code == 1 and f"hồ sơ {decision.id}" in " ".join(said.output.split()), (command, said.output)
 
 
 def test_entries_cut_off_the_ledger_are_named_by_the_index_entries_naming_them(tmp_path: Path) -> None:
