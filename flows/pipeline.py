@@ -653,7 +653,12 @@ def batch_settings_problem(settings: Settings) -> str | None:
     the body's clerk counter-signs), and the OCR stage drops an input's signatures (they stay in the archived
     original only), so the searchable copy a batch signs never has one. Every document was OCR'd, then failed at
     its signature ("signing failed, not because of the scan", exit 3). `sohoa sign --appearance seal` (or with the
-    setting) on a PDF a signer has signed is the seal's use, and is not concerned."""
+    setting) on a PDF a signer has signed is the seal's use, and is not concerned.
+
+    A level from B-T up without SOHOA_TSA_URL (``Settings.level_problem``): every document was OCR'd, then failed at
+    signing, exit 3, its reason half English (QA64)."""
+    if (level := settings.level_problem()) is not None:
+        return f"cấu hình sai / configuration error: {level}; nothing was processed"
     if settings.signature_appearance != "seal":
         return None
     return (

@@ -546,17 +546,17 @@ class Settings(BaseSettings):
             raise ValueError(problem)
         return self
 
-    @model_validator(mode="after")
-    def _level_has_its_timestamping_authority(self) -> Settings:
-        """A level from B-T up needs a TSA: without one every document failed at signing, after its OCR, exit 3,
-        its reason half English (QA64); a configuration error, said when the settings load."""
+    def level_problem(self) -> str | None:
+        """Why the configured level cannot be signed at — from B-T up it needs a TSA — or None. A problem of what
+        signs only (`process`, `watch`, the flows: ``flows.pipeline.batch_settings_problem``; `sign`): refused when
+        the settings loaded, it locked an auditor out of `list`, `verify` and `audit` (QA66)."""
         if self.signature_level not in ("", "B-B") and not self.tsa_url:
-            raise ValueError(
+            return (
                 f"SOHOA_SIGNATURE_LEVEL / signature_level = {self.signature_level!r} cần máy chủ cấp dấu thời gian "
                 f"(SOHOA_TSA_URL), chưa đặt / needs a timestamping authority: set SOHOA_TSA_URL / tsa_url, or choose "
                 "B-B (or leave the level empty: B-LTA with a TSA, else B-B)"
             )
-        return self
+        return None
 
     def appearance_problem(self, kind: str | None = None, named_as: str = "") -> str | None:
         """Why the appearance ``kind`` (default: the configured one) cannot be drawn with these settings — an image

@@ -1,3 +1,4 @@
+import json
 import re
 from pathlib import Path
 
@@ -163,16 +164,32 @@ def test_an_unknown_signature_level_or_identity_kind_is_refused_when_the_setting
     assert load_settings(signature_level="").signature_level == ""
 
 
-def test_a_level_that_needs_a_timestamping_authority_without_one_is_refused_when_the_settings_load(
+def test_a_level_that_needs_a_timestamping_authority_without_one_is_refused_by_what_signs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """QA64: SOHOA_SIGNATURE_LEVEL=B-T without SOHOA_TSA_URL: `process` read each scan, then failed it at signing
-    (exit 3, its Vietnamese reason "Ký số thất bại…: level B-T needs a timestamping authority…" half English)."""
+    (exit 3, its Vietnamese reason "Ký số thất bại…: level B-T needs a timestamping authority…" half English). Now
+    `process` and `watch` refuse it before any work (exit 2); what does not sign — `list`, `verify`, `audit` — runs
+    (QA66: refused when the settings loaded, it locked the auditor out)."""
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    scan = inbox / "quét.png"
+    scan.write_bytes(b"\x89PNG\r\n\x1a\n")
     for level in ("B-T", "B-LT", "b-lta"):
-        said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_LEVEL=level)
-        assert f"signature_level = '{level.upper()}' cần máy chủ cấp dấu thời gian" in said, said
-        assert "needs a timestamping authority: set SOHOA_TSA_URL" in said, said
-    assert load_settings(signature_level="B-B").signature_level == "B-B"
+        for command in (["process", str(scan), "--no-prefect"], ["watch", str(inbox), "--once"]):
+            said = _cli_config_error(tmp_path, monkeypatch, command, SOHOA_SIGNATURE_LEVEL=level)
+            assert f"signature_level = '{level.upper()}' cần máy chủ cấp dấu thời gian" in said, said
+            assert "needs a timestamping authority: set SOHOA_TSA_URL" in said, said
+    assert not (tmp_path / "var" / "archive").exists()
+    assert load_settings(signature_level="B-T").level_problem() is not None
+    assert load_settings(signature_level="B-B").level_problem() is None
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_SIGNATURE_LEVEL": "B-T"}
+    listed = CliRunner().invoke(app, ["keys", "list", "--json"], env=env)
+    assert listed.exit_code == 0 and "needs a timestamping authority" in json.loads(listed.stdout)["level_problem"]
     # and `sohoa sign --level B-T` with none: how the command was used (exit 2), in both languages (was exit 3)
     import pikepdf
     from typer.testing import CliRunner
