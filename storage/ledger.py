@@ -306,10 +306,13 @@ class Ledger:
         found = (e for e in excerpt if e.get("seq") == seq) if excerpt is not None else None
         entry = self.entry(seq) if found is None else next(found, None)
         if entry is None or entry.get("record_id") != record.id or entry.get("action") not in SIDECAR_ACTIONS:
-            raise ArchiveIntegrityError(
-                f"record {record.id} ({record.archive_prefix}): mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị "
-                f"xóa hoặc sửa / ledger entry {seq}, which archived it, is gone or no longer says so (removed or "
-                "edited: sohoa ledger verify)"
+            # a RecordChangedError, as one rewritten: each command says it whole in each language, with what it did
+            # not do (QA66: "record …: mục sổ nhật ký … / ledger entry …", English first, nothing said of that)
+            raise RecordChangedError(
+                f"hồ sơ {record.id} ({record.archive_prefix}): mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị "
+                "xóa hoặc sửa (sohoa ledger verify)",
+                f"record {record.id} ({record.archive_prefix}): ledger entry {seq}, which archived it, is gone or no "
+                "longer says so (removed or edited: sohoa ledger verify)",
             )
         return entry
 

@@ -1984,6 +1984,21 @@ def test_a_refusal_says_what_the_command_did_not_do_in_both_languages(tmp_path: 
         assert vi in halves[0] and not_done_vi in halves[0] and "changed" not in halves[0], (command, text)
         assert en in "record " + halves[1] and not_done_en in halves[1] and "đã bị sửa" not in halves[1], text
         assert "handed out" not in text or command[0] == "get", (command, text)
+    # the "archived" ledger entry its index entry names gone (the ledger's end cut): said the same way (QA66: a
+    # plain error, "record …: mục sổ nhật ký … / ledger entry …", English first and nothing said of what was not done)
+    other, other_files = make_record(tmp_path / "in", "cut")
+    cut = archive.put(other, other_files)
+    seq = archive.archived_seq(cut)
+    assert seq is not None
+    remove_behind(archive, f".ledger/{seq:012d}.json")
+    vi = f"hồ sơ {cut.id} ({cut.archive_prefix}): mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa"
+    for command, not_done_vi, not_done_en in (
+        (["get", cut.id], "không xuất tệp nào", "nothing handed out"),
+        (["hold", cut.id, "on"], "không ghi gì", "nothing written"),
+    ):
+        text = " ".join(_refused(runner, command, env).output.split())
+        assert text.startswith(f"sohoa: {vi}") and f"{not_done_vi} / record {cut.id}" in text, (command, text)
+        assert text.endswith(f"{not_done_en}"), (command, text)
 
 
 def test_records_archived_before_the_sidecar_hash_still_export(
