@@ -607,8 +607,22 @@ class BaseArchive(ABC):
         for key in self._keys(f"{INDEX_DIR}/{record_id[:16]}"):
             sha = key.rsplit("/", 1)[-1].removesuffix(".json")
             if sha.startswith(record_id):
-                return self.find_as_read(sha)
+                found = self.find_as_read(sha)
+                if found is None and (gone := self.gone_record(sha)) is not None:
+                    # the index lists it, its record.json (or whole folder) is gone: as `list` names it, not "not in
+                    # the archive" (QA66)
+                    raise DamagedRecordError(gone)
+                return found
         return None
+
+    def gone_record(self, source_sha256: str) -> DamagedRecord | None:
+        """A record the index lists whose record.json is gone — its whole folder, or that file alone — as a
+        ``DamagedRecord`` (kind "missing"); None when the index does not list it."""
+        prefix = self.indexed_prefix(source_sha256)
+        if prefix is None:
+            return None
+        why, why_vi = (FOLDER_GONE, "thư mục đã mất") if self.folder_gone(prefix) else ("missing", "bị mất")
+        return DamagedRecord(source_sha256, f"{prefix}/{SIDECAR}", prefix, why, why_vi, kind="missing")
 
     def records(
         self, damaged: list[DamagedRecord] | None = None, missing: list[DamagedRecord] | None = None
@@ -637,9 +651,8 @@ class BaseArchive(ABC):
                 continue
             if found is not None:
                 yield found
-            elif missing is not None and (prefix := self.indexed_prefix(sha)) is not None:
-                why, why_vi = (FOLDER_GONE, "thư mục đã mất") if self.folder_gone(prefix) else ("missing", "bị mất")
-                missing.append(DamagedRecord(sha, f"{prefix}/{SIDECAR}", prefix, why, why_vi, kind="missing"))
+            elif missing is not None and (gone := self.gone_record(sha)) is not None:
+                missing.append(gone)
 
     # ---- writes -------------------------------------------------------------------------------------
     def put(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record:

@@ -316,7 +316,7 @@ def test_messages_say_what_is_wrong(tmp_path: Path) -> None:
     env = {"SOHOA_WATCH_STABLE_SECONDS": "0"}
     proc = sohoa("watch", str(inbox), "--once", data_dir=tmp_path / "var", extra_env=env)
     assert proc.returncode == 0, proc.stderr
-    assert re.search(r"^INFO +khai-tu\.png: archived [0-9a-f]{16}", proc.stderr, re.MULTILINE), proc.stderr
+    assert re.search(r"^INFO +khai-tu\.png: đã lưu / archived [0-9a-f]{16}", proc.stderr, re.MULTILINE), proc.stderr
 
 
 def test_a_long_path_in_an_error_is_one_line_that_can_be_copied_back(tmp_path: Path) -> None:

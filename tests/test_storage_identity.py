@@ -213,8 +213,16 @@ def test_a_record_folder_gone_whole_is_said_to_be_gone_not_its_record_json(tmp_p
     assert [r["id"] for r in report["records"]] == [notice.id]
     assert [d["record_id"] for d in report["damaged"]] == [decision.id]
     assert "its folder is gone" in report["damaged"][0]["error"]
-    for command in (["review", "list"], ["index", "rebuild"]):
+    for command in (
+        ["review", "list"],
+        ["index", "rebuild"],
+        # and a command about that record alone names it so, not "not in the archive" (QA66)
+        ["get", decision.id],
+        ["hold", decision.id, "on"],
+        ["export", decision.id, str(tmp_path / "bag")],
+    ):
         said = runner.invoke(app, command, env=_env(archive))
+        assert "not in the archive" not in said.output, (command, said.output)
         assert said.exit_code == 1 and f"hồ sơ {decision.id}" in " ".join(said.output.split()), (command, said.output)
 
 
