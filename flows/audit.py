@@ -369,17 +369,21 @@ def _some_ids(record_ids: list[str]) -> str:
     return ", ".join(record_ids[:5]) + (" …" if len(record_ids) > 5 else "")
 
 
-def development_identity_warning(record_ids: list[str]) -> str:
-    """The audit's line for records signed with the development identity: they pass only because the development
-    CA is trusted (SOHOA_TRUST_DEV_CA, on by default), and have no legal value (QA65: every record of an archive was
-    so, each said so by `verify`, and the audit ended "đạt / OK" without a word)."""
+def development_identity_warning(record_ids: list[str], passing: int) -> str:
+    """The audit's line for records signed with the development identity, which have no legal value (QA65: every
+    record of an archive was so, each said so by `verify`, and the audit ended "đạt / OK" without a word); of those
+    whose signatures passed (``passing``), that they pass only because the development CA is trusted
+    (SOHOA_TRUST_DEV_CA, on by default) — not said of those that failed, nor with the CA not trusted (QA66)."""
     named, count = _some_ids(record_ids), len(record_ids)
-    return (
-        f"cảnh báo: {count} hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý ({named}); chỉ đạt vì "
-        f"SOHOA_TRUST_DEV_CA tin chứng thư gốc thử nghiệm, hãy tắt khi vận hành thật / warning: {count} record(s) "
-        f"signed with the DEVELOPMENT ONLY identity: no legal value ({named}); they pass only because "
-        "SOHOA_TRUST_DEV_CA trusts the development CA: turn it off in production"
-    )
+    vi = f"cảnh báo: {count} hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý ({named})"
+    en = f"warning: {count} record(s) signed with the DEVELOPMENT ONLY identity: no legal value ({named})"
+    if passing:
+        vi += f"; {passing} hồ sơ chỉ đạt vì SOHOA_TRUST_DEV_CA tin chứng thư gốc thử nghiệm, hãy tắt khi vận hành thật"
+        en += (
+            f"; {passing} of them pass only because SOHOA_TRUST_DEV_CA trusts the development CA: turn it off in "
+            "production"
+        )
+    return f"{vi} / {en}"
 
 
 def unchecked_sidecars_warning(record_ids: list[str]) -> str:
@@ -1182,7 +1186,8 @@ def audit_archive(
     report.ledger_warnings = [warning] if warning else []
     if unchecked := [r.record_id for r in report.records if not r.sidecar_checked]:
         report.ledger_warnings.append(unchecked_sidecars_warning(unchecked))
-    if development := [r.record_id for r in report.records if r.development_identity]:
-        report.warnings.append(development_identity_warning(development))
+    if development := [r for r in report.records if r.development_identity]:
+        passing = sum(r.signatures_passed for r in development)
+        report.warnings.append(development_identity_warning([r.record_id for r in development], passing))
     report.finished_at = datetime.now(UTC)
     return report

@@ -53,6 +53,15 @@ def test_the_audit_gives_the_filing_facts_and_the_development_identity_warning(t
     assert any(line.startswith("cảnh báo: 2 hồ sơ ký bằng khóa THỬ NGHIỆM") for line in lines), text
     assert "warning: 2 record(s) signed with the DEVELOPMENT ONLY identity: no legal value" in text, text
     assert lines[-1] == "Kết quả / result: đạt, có cảnh báo / OK, with warnings", lines[-1]
+    assert "2 of them pass only because SOHOA_TRUST_DEV_CA trusts the development CA" in text, text
+    # with the development CA not trusted nothing passes: the warning does not say they pass (QA66: it did)
+    untrusted = runner.invoke(
+        app, ["audit", "--no-renew", "--json"], env={**env, "SOHOA_TRUST_DEV_CA": "false"}, terminal_width=400
+    )
+    report = json.loads(untrusted.stdout)
+    assert report["counts"]["signatures_passed"] == 0 and report["counts"]["development_identity"] == 2, report
+    (warning,) = report["warnings"]
+    assert "no legal value" in warning and "pass only because" not in warning and "chỉ đạt" not in warning, warning
 
     as_json = runner.invoke(app, ["audit", "--no-renew", "--json"], env=env)
     assert as_json.exit_code == 0, as_json.output
