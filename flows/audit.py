@@ -494,6 +494,12 @@ LEDGER_INTACT = "nguyên vẹn / intact"
 LEDGER_BROKEN = "bị phá vỡ / BROKEN"
 
 
+def chain_intact(problems: list[str]) -> bool:
+    """Whether the ledger's chain itself holds among the ledger check's ``problems``: those of records the archive
+    holds otherwise than the ledger recorded them ("record …") and interrupted archive writes are no break in it."""
+    return all(problem.startswith("record ") or INTERRUPTED_WRITE in problem for problem in problems)
+
+
 def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
     """The ledger check's verdict on its problems: BROKEN when the chain itself is (an entry or a day's stamp
     edited, removed, reordered); intact when the only problems are records the archive holds otherwise than the
@@ -502,7 +508,7 @@ def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
     killed run left unfinished (a rerun finishes them). ``red`` marks the words that need attention."""
     interrupted = sum(INTERRUPTED_WRITE in problem for problem in problems)
     of_records = sum(problem.startswith("record ") and INTERRUPTED_WRITE not in problem for problem in problems)
-    if interrupted + of_records < len(problems):
+    if not chain_intact(problems):
         return red(LEDGER_BROKEN)
     said = LEDGER_INTACT
     if of_records:

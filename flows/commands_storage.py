@@ -951,12 +951,16 @@ def register(app: typer.Typer) -> None:
     @ledger_app.command(
         "verify",
         epilog="Examples:\n\n  sohoa ledger verify\n\n  sohoa ledger verify --archive s3://sohoa/xa --json\n\n"
-        "Exit codes: 0 intact; 1 broken (each problem named); 2 usage; 3 archive unavailable.",
+        "Exit codes: 0 intact; 1 something to see, each problem named: the chain broken (an entry or a day's stamp "
+        "edited, removed, reordered: BROKEN, --json chain_intact false), or the chain intact and records the archive "
+        "holds otherwise than it recorded them (a record.json changed, a record gone), or an interrupted archive "
+        "write; 2 usage; 3 archive unavailable.",
     )
     def ledger_verify(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
-        and every stamp that no longer matches the chain. Exit 1 when broken."""
-        from flows.audit import check_ledger_of, ledger_verdict, problem_in_vietnamese
+        and every stamp that no longer matches the chain, and every record the archive holds otherwise than the
+        ledger recorded it. Exit 1 when there is a problem."""
+        from flows.audit import chain_intact, check_ledger_of, ledger_verdict, problem_in_vietnamese
         from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
         from storage.stamps import anchor_warning, stamp_days
 
@@ -977,6 +981,8 @@ def register(app: typer.Typer) -> None:
                     "entries": count,
                     "stamped_days": days,
                     "ok": not problems,
+                    # BROKEN or not (the text's verdict): a changed record.json is no break in the chain (QA66)
+                    "chain_intact": chain_intact(problems),
                     "problems": problems,
                     "warnings": warnings,
                 }

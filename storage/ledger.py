@@ -389,9 +389,12 @@ class Ledger:
         named = {seq: rid for rid, seq in (indexed or {}).items() if seq > last and seq not in tail}
         if named:
             whose = ", ".join(f"{named[seq]} (entry {seq})" for seq in sorted(named))
+            # every entry from the chain's end to the last one named was written: all of them are gone (QA66: with
+            # 23 and 24 cut, "entry 24: removed …; the chain now ends at entry 22" left 23 unsaid)
+            cut = [seq for seq in range(last + 1, max(named) + 1) if seq not in tail]
             problems.append(
-                f"entry {_ranges(sorted(named))}: removed from the end of the ledger (the index names it as the "
-                f"entry that archived record {whose}; the chain now ends at entry {last})"
+                f"entry {_ranges(cut)}: removed from the end of the ledger (the index names the entry that archived "
+                f"record {whose}; the chain now ends at entry {last})"
             )
         # (id, folder) of every record the index lists, read or not: an unreadable record.json is still held
         # against the SHA-256 its "archived" entry recorded (one with an unreadable index entry has no folder)

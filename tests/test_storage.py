@@ -893,6 +893,8 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
     assert "entry 4: removed" in broken.stdout
     said = " ".join(broken.stdout.split())  # Vietnamese first, for the auditor; the English line names the entry
     assert "mục sổ nhật ký đã bị xóa / entry 4: removed" in said and "bị phá vỡ / BROKEN" in said
+    as_json = json.loads(runner.invoke(app, ["ledger", "verify", "--json"], env=env).stdout)
+    assert as_json["ok"] is False and as_json["chain_intact"] is False, as_json
     # a mistyped archive folder is not an empty archive that passes
     for command in (["ledger", "verify"], ["audit", "--no-renew"], ["list"]):
         typo = runner.invoke(app, [*command, "--archive", str(tmp_path / "archiv")], env=env)

@@ -118,6 +118,8 @@ def test_a_rewritten_record_with_its_index_entry_removed_is_no_interrupted_write
     assert result.exit_code == 1 and "BROKEN" not in said, said
     assert "chain intact; 1 hồ sơ không khớp sổ / record(s) not as the ledger recorded them" in said, said
     assert "interrupted archive write(s)" not in result.output, result.output
+    as_json = json.loads(CliRunner().invoke(app, ["ledger", "verify", "--json"], env=_env(archive)).stdout)
+    assert as_json["ok"] is False and as_json["chain_intact"] is True, as_json  # the JSON tells it apart too
 
 
 def test_a_ledger_without_daily_timestamps_says_it_has_no_outside_anchor(tmp_path: Path) -> None:
@@ -235,13 +237,14 @@ def test_entries_cut_off_the_ledger_are_named_by_the_index_entries_naming_them(t
     seq = archive.archived_seq(notice)
     assert seq is not None
     keys = Ledger(archive).keys()
-    for key in keys[seq - 1 :]:
+    for key in keys[seq - 2 :]:  # the "archived" entry and the one before it
         (archive.root / key).unlink()
         (archive.root / ".retention" / f"{key}.json").unlink()
     problems = fixity_audit(archive).problems["ledger"]
+    # both said (QA66: only the one the index names, "the chain now ends at" the one before the other)
     said = (
-        f"entry {seq}: removed from the end of the ledger (the index names it as the entry that archived record "
-        f"{notice.id} (entry {seq}); the chain now ends at entry {seq - 1})"
+        f"entry {seq - 1}–{seq}: removed from the end of the ledger (the index names the entry that archived record "
+        f"{notice.id} (entry {seq}); the chain now ends at entry {seq - 2})"
     )
     assert said in problems, problems
     from storage.ledger import seal_unchecked
