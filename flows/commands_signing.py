@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,7 +149,9 @@ def _html_report_refusal(target: Path, inputs: list[Path], archive_folders: list
     """Why ``--html TARGET`` must not be written (a usage error, said before anything is verified), or None.
 
     Found by QA: the report was written over whatever was at the path — the PDF being verified, an archived
-    document.pdf (a local archive's retention is the archive's own, not the file system's), with exit 0."""
+    document.pdf (a local archive's retention is the archive's own, not the file system's), with exit 0. An existing
+    file is replaced only when it is a report sohoa wrote (``signing.report.is_sohoa_report``): QA66, a page of the
+    auditor's own that began ``<!DOCTYPE html>`` was replaced."""
     if target.is_dir():
         return f"{target}: là thư mục, hãy cho tên tệp / is a folder: give a file name for the report"
     if any(parent.exists() and not parent.is_dir() for parent in target.parents):
@@ -164,12 +165,25 @@ def _html_report_refusal(target: Path, inputs: list[Path], archive_folders: list
     if target.exists():
         if any(resolved == path.resolve() or _same_file(path, target) for path in inputs):
             return f"{target}: là tệp đang được xác minh / is a file being verified; choose another name"
-        with contextlib.suppress(OSError), target.open("rb") as existing:
-            if not existing.read(512).lstrip().lower().startswith((b"<!doctype html", b"<html")):
-                return (
-                    f"{target}: đã có tệp khác (không phải báo cáo HTML), không ghi đè / exists and is not an HTML "
-                    "report: not overwritten; choose another name"
-                )
+        from signing.report import is_sohoa_report
+
+        # only a report of sohoa's, by the generator mark it carries (QA66: any page beginning <!DOCTYPE html> was
+        # replaced, exit 0); a file that cannot be read cannot be told to be one
+        try:
+            with target.open("rb") as existing:
+                ours = is_sohoa_report(existing.read(8192))
+        except OSError as exc:
+            return (
+                f"{target}: đã có tệp nhưng không đọc được để biết có phải báo cáo của sohoa không, không ghi đè "
+                f"({exc.strerror or exc}) / exists and cannot be read to tell whether it is a sohoa report: not "
+                "overwritten; choose another name"
+            )
+        if not ours:
+            return (
+                f"{target}: đã có tệp khác, không phải báo cáo HTML do sohoa lập, không ghi đè; hãy chọn tên khác, "
+                "hoặc tự chuyển hay xóa tệp đó / exists and is not an HTML report written by sohoa: not overwritten; "
+                "choose another name, or move or remove that file yourself"
+            )
     return None
 
 

@@ -626,6 +626,46 @@ table.list{break-inside:auto;page-break-inside:auto} tr{break-inside:avoid;page-
 # were left at the foot of a page, their table on the next); a signature's table is not split when it fits a
 # page, and none of its rows ever is
 
+# What makes an HTML page one of sohoa's reports, the only kind `verify --html` and `audit --html` write over
+# (QA66: any page beginning <!DOCTYPE html> was replaced, an auditor's notes included): a generator <meta> in its
+# head, written into every report since 2026-12-02 …
+GENERATOR_META = "<meta name='generator' content='sohoa {version}'>"
+_GENERATOR = re.compile(rb"""<meta\s+name\s*=\s*(["'])generator\1\s+content\s*=\s*(["'])sohoa[\s"']""", re.I)
+# … and, before that, the exact opening both reports had from their first version (2026-11-28, the audit's
+# 2026-12-02), so that a job writing to the same name each night still replaces the report it wrote the night
+# before an upgrade
+_EARLIER_OPENINGS = tuple(
+    f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>{title}</title>".encode()
+    for title in (
+        "Báo cáo kiểm tra chữ ký số / Digital signature verification report",
+        "Báo cáo kiểm tra kho lưu trữ / Archive audit report",
+    )
+)
+
+
+def html_head(title: str, css: str) -> str:
+    """The opening of an HTML report of sohoa's, up to ``<body>``: its charset, its generator mark (what lets a
+    later run tell it from a page that is not a report), its title and its stylesheet."""
+    from sohoa import __version__
+
+    return (
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
+        + GENERATOR_META.format(version=html.escape(__version__, quote=True))
+        + f"<title>{title}</title><style>{css}</style></head><body>"
+    )
+
+
+def is_sohoa_report(head: bytes) -> bool:
+    """Whether a file beginning with ``head`` (its first few KiB) is an HTML report sohoa wrote: the generator mark
+    in its ``<head>``, or the exact opening of the reports written before the mark was."""
+    if head.startswith(_EARLIER_OPENINGS):
+        return True
+    if not head.lstrip().lower().startswith(b"<!doctype html"):
+        return False
+    end = head.lower().find(b"</head>")
+    return _GENERATOR.search(head if end < 0 else head[:end]) is not None
+
+
 _CLASS_CSS: dict[FileClass, str] = {"passed": "ok", "failed": "bad", "indeterminate": "warn", "error": "bad"}
 
 
@@ -635,9 +675,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
     e = html.escape
     counts = report_counts(results)
     parts = [
-        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
-        "<title>Báo cáo kiểm tra chữ ký số / Digital signature verification report</title>",
-        f"<style>{_CSS}</style></head><body>",
+        html_head("Báo cáo kiểm tra chữ ký số / Digital signature verification report", _CSS),
         "<h1>Báo cáo kiểm tra chữ ký số<br>Digital signature verification report</h1>",
         "<table>",
         *header_html(header),

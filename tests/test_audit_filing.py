@@ -113,6 +113,36 @@ def test_the_audit_writes_an_html_report_and_never_over_another_file(tmp_path: P
     assert fixity.exit_code == 2, fixity.output
 
 
+def test_the_audit_html_replaces_only_a_report_sohoa_wrote(tmp_path: Path) -> None:
+    """QA66: `audit --html page.html` replaced an auditor's own HTML page (exit 0): only a page carrying sohoa's
+    generator mark (or an earlier report's opening) is replaced; any other is refused, named, in both languages."""
+    data, env = _dev_archive(tmp_path)
+    page = tmp_path / "page.html"
+    notes = "<!DOCTYPE html><html><head><title>Ghi chú</title></head><body>ghi chú kiểm toán</body></html>\n"
+    page.write_text(notes, encoding="utf-8")
+    refused = runner.invoke(app, ["audit", "--no-renew", "--html", str(page), "--json"], env=env)
+    assert refused.exit_code == 2, refused.output
+    error = json.loads(refused.stdout)["error"]
+    assert str(page) in error and "không phải báo cáo HTML do sohoa lập" in error, error
+    assert "not an HTML report written by sohoa" in error, error
+    assert page.read_text(encoding="utf-8") == notes
+    audit = tmp_path / "audit.html"
+    assert runner.invoke(app, ["audit", "--no-renew", "--html", str(audit)], env=env).exit_code == 0
+    written = audit.read_text(encoding="utf-8")
+    assert f"<meta name='generator' content='sohoa {__version__}'>" in written.split("</head>")[0], written[:300]
+    # the audit's report and verify's are both sohoa's: either may replace the other
+    earlier = tmp_path / "earlier.html"
+    earlier.write_text(
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo kiểm tra kho lưu trữ / Archive "
+        "audit report</title></head><body></body></html>\n",
+        encoding="utf-8",
+    )
+    for target in (audit, earlier):
+        again = runner.invoke(app, ["audit", "--no-renew", "--html", str(target)], env=env)
+        assert again.exit_code == 0, again.output
+        assert "Báo cáo kiểm tra kho lưu trữ" in target.read_text(encoding="utf-8")
+
+
 def test_the_audit_with_no_trust_anchor_says_so_and_what_to_configure(tmp_path: Path) -> None:
     """QA65: without SOHOA_TRUST_ROOTS every row was INDETERMINATE and nothing said against which roots."""
     data, env = _dev_archive(tmp_path)

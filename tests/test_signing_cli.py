@@ -17,6 +17,7 @@ from test_signing import make_pdf
 from typer.testing import CliRunner
 
 from flows.cli import app
+from sohoa import __version__
 from sohoa.record import Record
 from storage import LocalArchive, open_archive
 
@@ -223,6 +224,43 @@ def test_verify_html_report_is_never_written_over_a_pdf_an_archive_or_a_folder(t
     for _ in range(2):
         res = runner.invoke(app, ["verify", str(pdf), "--html", str(report)], env=env)
         assert res.exit_code == 1 and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_verify_html_replaces_only_a_report_sohoa_wrote(tmp_path: Path) -> None:
+    """QA66: `--html` replaced any file beginning ``<!DOCTYPE html>`` or ``<html`` (an auditor's own page of notes,
+    exit 0), though the README says it never writes over a file that is not a report. A report carries sohoa's
+    generator mark, and only such a file — or a report of an earlier version, by the opening those all had — is
+    replaced; any other is a usage error naming it, in both languages, and is left as it was."""
+    env = _env(tmp_path / "var")
+    pdf = make_pdf(tmp_path / "in.pdf")
+    notes = tmp_path / "page.html"
+    for page in (
+        "<!DOCTYPE html><html><head><title>notes</title></head><body>ghi chú của kiểm toán viên</body></html>\n",
+        "<html><body>notes</body></html>\n",
+        # the mark outside the head (a page quoting it) does not make a page a report
+        "<!DOCTYPE html><html><head></head><body><meta name='generator' content='sohoa 0.1.0'></body></html>",
+    ):
+        notes.write_text(page, encoding="utf-8")
+        res = runner.invoke(app, ["verify", str(pdf), "--html", str(notes), "--json"], env=env)
+        assert res.exit_code == 2, res.output
+        error = json.loads(res.stdout)["error"]
+        assert str(notes) in error and "không phải báo cáo HTML do sohoa lập" in error, error
+        assert "not an HTML report written by sohoa" in error and "choose another name" in error, error
+        assert notes.read_text(encoding="utf-8") == page
+    report = tmp_path / "report.html"
+    assert runner.invoke(app, ["verify", str(pdf), "--html", str(report)], env=env).exit_code == 1
+    page = report.read_text(encoding="utf-8")
+    assert f"<meta name='generator' content='sohoa {__version__}'>" in page.split("</head>")[0], page[:300]
+    # a report of the version before the mark: its opening, which every earlier report had, is recognised
+    earlier = tmp_path / "earlier.html"
+    earlier.write_text(
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo kiểm tra chữ ký số / Digital "
+        "signature verification report</title><style></style></head><body></body></html>\n",
+        encoding="utf-8",
+    )
+    for target in (report, earlier):
+        assert runner.invoke(app, ["verify", str(pdf), "--html", str(target)], env=env).exit_code == 1
+        assert "<meta name='generator' content='sohoa " in target.read_text(encoding="utf-8")
 
 
 def _archive_signed(archive: Path, env: dict[str, str], *seeds: str) -> dict[str, Path]:
