@@ -388,7 +388,13 @@ def verify(
         ),
     ] = None,
     html_out: Annotated[
-        Path | None, typer.Option("--html", help="Write a printable, self-contained HTML report (vi + en) here.")
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not a "
+            "report sohoa wrote.",
+        ),
     ] = None,
     text: Annotated[bool, typer.Option("--text", help="Plain-text report (vi + en) on stdout.")] = False,
     trust_store: Annotated[

@@ -154,3 +154,20 @@ def test_the_audit_with_no_trust_anchor_says_so_and_what_to_configure(tmp_path: 
     assert "configure SOHOA_TRUST_ROOTS" in said, said
     report = json.loads(runner.invoke(app, ["audit", "--no-renew", "--json"], env=env).stdout)
     assert report["header"]["trust_anchors"] == [], report["header"]
+
+
+def test_the_html_options_help_says_what_they_do(tmp_path: Path) -> None:
+    """QA66: `audit --help` said "--html FILE … (vi + en) to FILE, to file."; both commands' help now says where
+    the page goes and that nothing but a report of sohoa's is written over."""
+    env = _env(tmp_path / "var")
+    audit = " ".join(runner.invoke(app, ["audit", "--help"], env=env, terminal_width=400).output.split())
+    assert "to FILE, to file" not in audit, audit
+    assert (
+        "--html FILE Write the report to FILE as one printable, self-contained HTML page (vi + en), for filing, "
+        "instead of the text (--json still prints); never over a file that is not a report sohoa wrote."
+    ) in audit, audit
+    verify = " ".join(runner.invoke(app, ["verify", "--help"], env=env, terminal_width=400).output.split())
+    assert (
+        "--html FILE Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not "
+        "a report sohoa wrote."
+    ) in verify, verify
