@@ -349,15 +349,21 @@ def _verify_progress(show: bool = True) -> Progress:
 
 def _report_scope(files: list[Path], in_archive: list[tuple[Path, str, Path]], archive: str | None) -> list[Any]:
     """What the report covers, as asked (QA65: a `verify --archive` report named no archive): the whole archive
-    (``--archive``, ``--archive-at``), the records under a path given inside one, and how many files were given."""
+    (``--archive``, ``--archive-at``), the records under a folder given inside one, a record's ``document.pdf``
+    given there (said as the archived file it is: QA66, it was "the records under …/document.pdf"), and how many
+    files were given."""
     from signing.report import ReportScope
+    from storage.documents import SIGNED_NAME
 
     scope = []
     if archive is not None:
         shown = archive if archive.startswith("s3:") else str(Path(archive).absolute())
         scope.append(ReportScope(kind="archive", archive=shown))
     for root, key in dict.fromkeys((root, key) for root, key, _ in in_archive):
-        scope.append(ReportScope(kind="archive_part", archive=str(root), under=key))
+        if key.endswith(f"/{SIGNED_NAME}") and not (root / key).is_dir():
+            scope.append(ReportScope(kind="archive_file", archive=str(root), key=key))
+        else:
+            scope.append(ReportScope(kind="archive_part", archive=str(root), under=key))
     if files:
         scope.append(ReportScope(kind="files", files=len(files)))
     return scope

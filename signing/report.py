@@ -412,12 +412,18 @@ class ReportCounts(_Model):
 
 
 def scope_words(scope: ReportScope) -> str:
-    """``toàn bộ kho lưu trữ / the whole archive /srv/sohoa/archive``, …"""
+    """``toàn bộ kho lưu trữ / the whole archive /srv/sohoa/archive``, ``tệp đã lưu trữ / the archived file
+    2025/CV/…/document.pdf (kho / archive /srv/sohoa/archive)``, …"""
     if scope.kind == "archive":
         return f"toàn bộ kho lưu trữ / the whole archive {display_path(scope.archive or '')}"
     if scope.kind == "archive_part":
         return (
             f"các hồ sơ trong / the records under {display_path(scope.under or '')} "
+            f"(kho / archive {display_path(scope.archive or '')})"
+        )
+    if scope.kind == "archive_file":  # a record's document.pdf: a file, not a folder of records (QA66)
+        return (
+            f"tệp đã lưu trữ / the archived file {display_path(scope.key or '')} "
             f"(kho / archive {display_path(scope.archive or '')})"
         )
     return f"{scope.files} tệp đã cho / file(s) given"
@@ -546,11 +552,9 @@ def header_text(header: ReportHeader, title: str) -> list[str]:
 
 
 def header_json(header: ReportHeader) -> dict[str, Any]:
-    """The header as the JSON reports give it: times in Vietnam time (``+07:00``), to the second."""
-    payload = header.model_dump(mode="json")
-    payload["generated_at"] = iso_vn(header.generated_at)
-    payload["as_of"] = iso_vn(header.as_of) if header.as_of else None
-    return payload
+    """The header as the JSON reports give it: times in Vietnam time (``+07:00``), to the second (as the model
+    serialises them: verification.json's ``verified_by`` the same)."""
+    return header.model_dump(mode="json")
 
 
 def header_html(header: ReportHeader) -> list[str]:

@@ -314,7 +314,9 @@ def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Pa
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    assert report["scope"] == [{"kind": "archive", "archive": str(archive), "under": None, "files": None}], report
+    assert report["scope"] == [
+        {"kind": "archive", "archive": str(archive), "under": None, "files": None, "key": None}
+    ], report
     text = runner.invoke(app, ["verify", "--archive-at", str(archive), "--text"], env=env).stdout
     assert f"Phạm vi / Scope: toàn bộ kho lưu trữ / the whole archive {archive}\n" in text, text
     generated = next(line for line in text.splitlines() if line.startswith("Lập lúc / Generated at: "))
@@ -329,13 +331,36 @@ def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Pa
     given = runner.invoke(app, ["verify", str(doc.parent.parent), "--html", str(html_file), "--json"], env=env)
     assert given.exit_code == 0, given.output
     assert json.loads(given.stdout)["scope"] == [
-        {"kind": "archive_part", "archive": str(archive), "under": part, "files": None}
+        {"kind": "archive_part", "archive": str(archive), "under": part, "files": None, "key": None}
     ]
     page = html_file.read_text(encoding="utf-8")
     assert f"các hồ sơ trong / the records under {part} (kho / archive {archive})" in page, page
     pdf = make_pdf(tmp_path / "plain.pdf")
     files = runner.invoke(app, ["verify", str(pdf), "--json"], env=env)
-    assert json.loads(files.stdout)["scope"] == [{"kind": "files", "archive": None, "under": None, "files": 1}]
+    assert json.loads(files.stdout)["scope"] == [
+        {"kind": "files", "archive": None, "under": None, "files": 1, "key": None}
+    ]
+
+
+def test_verify_names_an_archived_file_given_as_a_file_not_a_folder(tmp_path: Path) -> None:
+    """QA66: `sohoa verify ARCHIVE/2025/…/document.pdf` said "Phạm vi / Scope: các hồ sơ trong / the records under
+    2025/…/document.pdf", JSON `archive_part` with that file as `under`: a file named as a folder of records. It is
+    the archived file, `kind: archive_file` by its `key` (`under` null), said so in the text and the HTML."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    doc = _archive_signed(archive, env, "x")["x"]
+    key = doc.relative_to(archive).as_posix()
+    html_file = tmp_path / "r.html"
+    given = runner.invoke(app, ["verify", str(doc), "--html", str(html_file), "--json"], env=env)
+    assert given.exit_code == 0, given.output
+    assert json.loads(given.stdout)["scope"] == [
+        {"kind": "archive_file", "archive": str(archive), "under": None, "files": None, "key": key}
+    ]
+    words = f"tệp đã lưu trữ / the archived file {key} (kho / archive {archive})"
+    assert words in html_file.read_text(encoding="utf-8")
+    text = runner.invoke(app, ["verify", str(doc), "--text"], env=env).stdout
+    assert f"Phạm vi / Scope: {words}\n" in text and "the records under" not in text, text
 
 
 def test_verify_archive_checks_each_file_against_its_record(tmp_path: Path) -> None:
