@@ -265,13 +265,17 @@ def _yes(value: bool) -> str:
 def checks_words(sig: SignatureVerdict) -> str:
     """The three checks behind an indication, each said (the JSON's ``intact``, ``valid``, ``trusted``; QA58: the
     text and HTML reports gave only the indication): ``nội dung nguyên vẹn / intact: có / yes; …``."""
-    # pyHanko calls no signer trusted whose signed bytes changed, whatever its chain (``trusted`` needs intact):
-    # "signer trusted: NO" beside a changed file read as a second fault, an untrusted signer (QA65)
-    trusted = (
-        _yes(sig.trusted)
-        if sig.intact or sig.trusted
-        else "không xét vì nội dung đã bị thay đổi / not judged: the signed content was changed"
-    )
+    # pyHanko calls no signer trusted whose signed bytes changed or whose signature value does not verify, whatever
+    # its chain (``trusted`` needs intact and valid; the JSON's ``trust_judged`` false): "signer trusted: NO" beside
+    # a changed file read as a second fault, an untrusted signer (QA65)
+    if sig.trust_judged:
+        trusted = _yes(sig.trusted)
+    elif sig.intact:
+        trusted = "không xét vì giá trị chữ ký không đúng / not judged: the signature value does not verify"
+    elif not sig.valid and sig.sub_indication == "FORMAT_FAILURE":  # not validated at all: its warning says why
+        trusted = "không xét vì không kiểm tra được chữ ký / not judged: the signature could not be checked"
+    else:
+        trusted = "không xét vì nội dung đã bị thay đổi / not judged: the signed content was changed"
     return (
         f"nội dung nguyên vẹn / intact: {_yes(sig.intact)}; "
         f"giá trị chữ ký đúng / signature valid: {_yes(sig.valid)}; "

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pydantic import BaseModel, ConfigDict, Field, field_serializer
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError
@@ -97,7 +97,16 @@ class SignatureVerdict(_Model):
     level: str = Field(description="B-B, B-T, B-LT, B-LTA; 'PKCS7' for non-PAdES signatures")
     intact: bool = Field(description="the signed bytes hash to the value in the signature")
     valid: bool = Field(description="the cryptographic signature checks out against the signer's key")
-    trusted: bool = Field(description="the signer chains to a trust root and passes the checks at that time")
+    trusted: bool = Field(
+        description="pyHanko's: the signed bytes are intact, the signature value valid, and the signer chains to a "
+        "trust root and passes the checks at that time (so false whenever intact or valid is)"
+    )
+    trust_judged: bool = Field(
+        default=True,
+        description="whether `trusted` says anything about the signer: false when the signed bytes were changed or "
+        "the signature value does not verify, pyHanko then calls no signer trusted whatever its chain (the reports "
+        "say 'not judged'); always derived from intact, valid and trusted (JSON since 2026-12-02)",
+    )
     coverage: str = Field(description="pyHanko SignatureCoverageLevel name, e.g. ENTIRE_FILE")
     modification_level: str | None = Field(
         default=None, description="pyHanko ModificationLevel name of changes after signing"
@@ -122,6 +131,12 @@ class SignatureVerdict(_Model):
         description="what an auditor should know that is no problem with the verdict (e.g. the signer's certificate "
         "expired after signing; the signature stays valid by its timestamp), each 'Vietnamese / English'",
     )
+
+    @model_validator(mode="after")
+    def _judge_trust(self) -> SignatureVerdict:
+        # derived, never taken as given: a verdict loaded from an older verification.json gets it too
+        self.trust_judged = (self.intact and self.valid) or self.trusted
+        return self
 
 
 # 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and

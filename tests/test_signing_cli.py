@@ -301,6 +301,8 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     (changed,) = json.loads(res.stdout)["files"]  # not the file archived: said so, and its bytes' verdict given
     assert "SHA-256 mismatch" in changed["error"] and changed["class"] == "failed", changed
     assert changed["signatures"][0]["sub_indication"] == "HASH_FAILURE", changed
+    # pyHanko's `trusted` (false for changed bytes) kept; `trust_judged` says it did not judge the signer (QA66)
+    assert changed["signatures"][0]["trusted"] is False and changed["signatures"][0]["trust_judged"] is False
     assert runner.invoke(app, ["verify"], env=env).exit_code == 2
 
 
