@@ -14,7 +14,7 @@ from flows.audit import (
     problem_in_vietnamese,
     record_cells,
 )
-from signing.report import anchors_html, header_html
+from signing.report import anchors_html, header_html, html_head
 
 _CSS = """
 body{font-family:"Liberation Serif","Times New Roman",serif;font-size:11pt;margin:2cm;color:#000}
@@ -38,8 +38,7 @@ def render_audit_html(report: ArchiveAuditReport) -> str:
         f"({'bật / on' if report.renew else 'tắt / off'}; TSA {report.tsa_url or 'không có / none'})"
     )
     parts = [
-        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
-        f"<title>{TITLE}</title><style>{_CSS}</style></head><body>",
+        html_head(TITLE, _CSS),
         "<h1>Báo cáo kiểm tra kho lưu trữ<br>Archive audit report</h1>",
         "<table>",
         f"<tr><th>Kho lưu trữ / Archive</th><td>{e(report.archive)}</td></tr>",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -150,7 +149,9 @@ def _html_report_refusal(target: Path, inputs: list[Path], archive_folders: list
     """Why ``--html TARGET`` must not be written (a usage error, said before anything is verified), or None.
 
     Found by QA: the report was written over whatever was at the path — the PDF being verified, an archived
-    document.pdf (a local archive's retention is the archive's own, not the file system's), with exit 0."""
+    document.pdf (a local archive's retention is the archive's own, not the file system's), with exit 0. An existing
+    file is replaced only when it is a report sohoa wrote (``signing.report.is_sohoa_report``): QA66, a page of the
+    auditor's own that began ``<!DOCTYPE html>`` was replaced."""
     if target.is_dir():
         return f"{target}: là thư mục, hãy cho tên tệp / is a folder: give a file name for the report"
     if any(parent.exists() and not parent.is_dir() for parent in target.parents):
@@ -164,12 +165,25 @@ def _html_report_refusal(target: Path, inputs: list[Path], archive_folders: list
     if target.exists():
         if any(resolved == path.resolve() or _same_file(path, target) for path in inputs):
             return f"{target}: là tệp đang được xác minh / is a file being verified; choose another name"
-        with contextlib.suppress(OSError), target.open("rb") as existing:
-            if not existing.read(512).lstrip().lower().startswith((b"<!doctype html", b"<html")):
-                return (
-                    f"{target}: đã có tệp khác (không phải báo cáo HTML), không ghi đè / exists and is not an HTML "
-                    "report: not overwritten; choose another name"
-                )
+        from signing.report import is_sohoa_report
+
+        # only a report of sohoa's, by the generator mark it carries (QA66: any page beginning <!DOCTYPE html> was
+        # replaced, exit 0); a file that cannot be read cannot be told to be one
+        try:
+            with target.open("rb") as existing:
+                ours = is_sohoa_report(existing.read(8192))
+        except OSError as exc:
+            return (
+                f"{target}: đã có tệp nhưng không đọc được để biết có phải báo cáo của sohoa không, không ghi đè "
+                f"({exc.strerror or exc}) / exists and cannot be read to tell whether it is a sohoa report: not "
+                "overwritten; choose another name"
+            )
+        if not ours:
+            return (
+                f"{target}: đã có tệp khác, không phải báo cáo HTML do sohoa lập, không ghi đè; hãy chọn tên khác, "
+                "hoặc tự chuyển hay xóa tệp đó / exists and is not an HTML report written by sohoa: not overwritten; "
+                "choose another name, or move or remove that file yourself"
+            )
     return None
 
 
@@ -335,15 +349,21 @@ def _verify_progress(show: bool = True) -> Progress:
 
 def _report_scope(files: list[Path], in_archive: list[tuple[Path, str, Path]], archive: str | None) -> list[Any]:
     """What the report covers, as asked (QA65: a `verify --archive` report named no archive): the whole archive
-    (``--archive``, ``--archive-at``), the records under a path given inside one, and how many files were given."""
+    (``--archive``, ``--archive-at``), the records under a folder given inside one, a record's ``document.pdf``
+    given there (said as the archived file it is: QA66, it was "the records under …/document.pdf"), and how many
+    files were given."""
     from signing.report import ReportScope
+    from storage.documents import SIGNED_NAME
 
     scope = []
     if archive is not None:
         shown = archive if archive.startswith("s3:") else str(Path(archive).absolute())
         scope.append(ReportScope(kind="archive", archive=shown))
     for root, key in dict.fromkeys((root, key) for root, key, _ in in_archive):
-        scope.append(ReportScope(kind="archive_part", archive=str(root), under=key))
+        if key.endswith(f"/{SIGNED_NAME}") and not (root / key).is_dir():
+            scope.append(ReportScope(kind="archive_file", archive=str(root), key=key))
+        else:
+            scope.append(ReportScope(kind="archive_part", archive=str(root), under=key))
     if files:
         scope.append(ReportScope(kind="files", files=len(files)))
     return scope
@@ -374,7 +394,13 @@ def verify(
         ),
     ] = None,
     html_out: Annotated[
-        Path | None, typer.Option("--html", help="Write a printable, self-contained HTML report (vi + en) here.")
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="FILE",
+            help="Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not a "
+            "report sohoa wrote.",
+        ),
     ] = None,
     text: Annotated[bool, typer.Option("--text", help="Plain-text report (vi + en) on stdout.")] = False,
     trust_store: Annotated[

@@ -1354,7 +1354,8 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--html",
                 metavar="FILE",
-                help="Write the report as a printable, self-contained HTML page (vi + en) to FILE, to file.",
+                help="Write the report to FILE as one printable, self-contained HTML page (vi + en), for filing, "
+                "instead of the text (--json still prints); never over a file that is not a report sohoa wrote.",
             ),
         ] = None,
     ) -> None:

@@ -756,12 +756,15 @@ def check_signing_identity(settings: Settings) -> None:
         raise StageError(f"ký số / signing: {exc}") from None
 
 
-def verification_header(settings: Settings) -> ReportHeader:
+def verification_header(settings: Settings, key: str) -> ReportHeader:
     """When, by which sohoa and pyHanko, by whom and against which trust anchors the pipeline verifies a signed
-    document (``verification.json``'s ``verified_by``): the header of `sohoa verify`'s reports."""
-    from signing.report import report_header
+    document (``verification.json``'s ``verified_by``): the header of `sohoa verify`'s reports, whose scope is the
+    archived file it judges, by ``key``, its key in the configured archive (until 2026-12-02 an empty list)."""
+    from signing.report import ReportScope, report_header
+    from storage import archive_display
 
-    return report_header(trust_roots(settings), online=settings.verify_online)
+    scope = [ReportScope(kind="archive_file", archive=archive_display(settings), key=key)]
+    return report_header(trust_roots(settings), online=settings.verify_online, scope=scope)
 
 
 def run_verify(signed_pdf: Path, settings: Settings) -> signing.FileVerification:
@@ -1610,13 +1613,14 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.add_event("signed", "pyHanko", f"PAdES {record.signature.level} by {record.signature.signer_subject}")
         stage_log.info("%s: sign: PAdES %s by %s", shown, record.signature.level, record.signature.signer_subject)
 
-        verified_by = verification_header(settings)  # its time: before the verification, as `verify` makes it
-        verification = runner("verify", run_verify, signed, settings)
-        report = work / "verification.json"
         # the report is archived beside the PDF it judges: it names that object (its key in the archive, which
         # put() derives the same way), not the work folder's copy, a scratch path on this machine removed below.
         # Records archived before keep the work path they were written with (the field is a plain string).
         archived_pdf = f"{record_prefix(record)}/{SIGNED_NAME}"
+        # its time: before the verification, as `verify` makes it; its scope: that archived file (QA66: none)
+        verified_by = verification_header(settings, archived_pdf)
+        verification = runner("verify", run_verify, signed, settings)
+        report = work / "verification.json"
         # and the bytes it judged, when and by what (QA65: sha256 and size null, no time, tool or trust anchors:
         # the evidence was tied to no file); records archived before keep theirs (the fields are optional)
         judged = signed.read_bytes()

@@ -265,13 +265,17 @@ def _yes(value: bool) -> str:
 def checks_words(sig: SignatureVerdict) -> str:
     """The three checks behind an indication, each said (the JSON's ``intact``, ``valid``, ``trusted``; QA58: the
     text and HTML reports gave only the indication): ``nội dung nguyên vẹn / intact: có / yes; …``."""
-    # pyHanko calls no signer trusted whose signed bytes changed, whatever its chain (``trusted`` needs intact):
-    # "signer trusted: NO" beside a changed file read as a second fault, an untrusted signer (QA65)
-    trusted = (
-        _yes(sig.trusted)
-        if sig.intact or sig.trusted
-        else "không xét vì nội dung đã bị thay đổi / not judged: the signed content was changed"
-    )
+    # pyHanko calls no signer trusted whose signed bytes changed or whose signature value does not verify, whatever
+    # its chain (``trusted`` needs intact and valid; the JSON's ``trust_judged`` false): "signer trusted: NO" beside
+    # a changed file read as a second fault, an untrusted signer (QA65)
+    if sig.trust_judged:
+        trusted = _yes(sig.trusted)
+    elif sig.intact:
+        trusted = "không xét vì giá trị chữ ký không đúng / not judged: the signature value does not verify"
+    elif not sig.valid and sig.sub_indication == "FORMAT_FAILURE":  # not validated at all: its warning says why
+        trusted = "không xét vì không kiểm tra được chữ ký / not judged: the signature could not be checked"
+    else:
+        trusted = "không xét vì nội dung đã bị thay đổi / not judged: the signed content was changed"
     return (
         f"nội dung nguyên vẹn / intact: {_yes(sig.intact)}; "
         f"giá trị chữ ký đúng / signature valid: {_yes(sig.valid)}; "
@@ -412,12 +416,18 @@ class ReportCounts(_Model):
 
 
 def scope_words(scope: ReportScope) -> str:
-    """``toàn bộ kho lưu trữ / the whole archive /srv/sohoa/archive``, …"""
+    """``toàn bộ kho lưu trữ / the whole archive /srv/sohoa/archive``, ``tệp đã lưu trữ / the archived file
+    2025/CV/…/document.pdf (kho / archive /srv/sohoa/archive)``, …"""
     if scope.kind == "archive":
         return f"toàn bộ kho lưu trữ / the whole archive {display_path(scope.archive or '')}"
     if scope.kind == "archive_part":
         return (
             f"các hồ sơ trong / the records under {display_path(scope.under or '')} "
+            f"(kho / archive {display_path(scope.archive or '')})"
+        )
+    if scope.kind == "archive_file":  # a record's document.pdf: a file, not a folder of records (QA66)
+        return (
+            f"tệp đã lưu trữ / the archived file {display_path(scope.key or '')} "
             f"(kho / archive {display_path(scope.archive or '')})"
         )
     return f"{scope.files} tệp đã cho / file(s) given"
@@ -546,11 +556,9 @@ def header_text(header: ReportHeader, title: str) -> list[str]:
 
 
 def header_json(header: ReportHeader) -> dict[str, Any]:
-    """The header as the JSON reports give it: times in Vietnam time (``+07:00``), to the second."""
-    payload = header.model_dump(mode="json")
-    payload["generated_at"] = iso_vn(header.generated_at)
-    payload["as_of"] = iso_vn(header.as_of) if header.as_of else None
-    return payload
+    """The header as the JSON reports give it: times in Vietnam time (``+07:00``), to the second (as the model
+    serialises them: verification.json's ``verified_by`` the same)."""
+    return header.model_dump(mode="json")
 
 
 def header_html(header: ReportHeader) -> list[str]:
@@ -626,6 +634,46 @@ table.list{break-inside:auto;page-break-inside:auto} tr{break-inside:avoid;page-
 # were left at the foot of a page, their table on the next); a signature's table is not split when it fits a
 # page, and none of its rows ever is
 
+# What makes an HTML page one of sohoa's reports, the only kind `verify --html` and `audit --html` write over
+# (QA66: any page beginning <!DOCTYPE html> was replaced, an auditor's notes included): a generator <meta> in its
+# head, written into every report since 2026-12-02 …
+GENERATOR_META = "<meta name='generator' content='sohoa {version}'>"
+_GENERATOR = re.compile(rb"""<meta\s+name\s*=\s*(["'])generator\1\s+content\s*=\s*(["'])sohoa[\s"']""", re.I)
+# … and, before that, the exact opening both reports had from their first version (2026-11-28, the audit's
+# 2026-12-02), so that a job writing to the same name each night still replaces the report it wrote the night
+# before an upgrade
+_EARLIER_OPENINGS = tuple(
+    f"<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>{title}</title>".encode()
+    for title in (
+        "Báo cáo kiểm tra chữ ký số / Digital signature verification report",
+        "Báo cáo kiểm tra kho lưu trữ / Archive audit report",
+    )
+)
+
+
+def html_head(title: str, css: str) -> str:
+    """The opening of an HTML report of sohoa's, up to ``<body>``: its charset, its generator mark (what lets a
+    later run tell it from a page that is not a report), its title and its stylesheet."""
+    from sohoa import __version__
+
+    return (
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>"
+        + GENERATOR_META.format(version=html.escape(__version__, quote=True))
+        + f"<title>{title}</title><style>{css}</style></head><body>"
+    )
+
+
+def is_sohoa_report(head: bytes) -> bool:
+    """Whether a file beginning with ``head`` (its first few KiB) is an HTML report sohoa wrote: the generator mark
+    in its ``<head>``, or the exact opening of the reports written before the mark was."""
+    if head.startswith(_EARLIER_OPENINGS):
+        return True
+    if not head.lstrip().lower().startswith(b"<!doctype html"):
+        return False
+    end = head.lower().find(b"</head>")
+    return _GENERATOR.search(head if end < 0 else head[:end]) is not None
+
+
 _CLASS_CSS: dict[FileClass, str] = {"passed": "ok", "failed": "bad", "indeterminate": "warn", "error": "bad"}
 
 
@@ -635,9 +683,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
     e = html.escape
     counts = report_counts(results)
     parts = [
-        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'>",
-        "<title>Báo cáo kiểm tra chữ ký số / Digital signature verification report</title>",
-        f"<style>{_CSS}</style></head><body>",
+        html_head("Báo cáo kiểm tra chữ ký số / Digital signature verification report", _CSS),
         "<h1>Báo cáo kiểm tra chữ ký số<br>Digital signature verification report</h1>",
         "<table>",
         *header_html(header),

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer, model_validator
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.crypt import AuthStatus
 from pyhanko.pdf_utils.misc import PdfError
@@ -97,7 +97,16 @@ class SignatureVerdict(_Model):
     level: str = Field(description="B-B, B-T, B-LT, B-LTA; 'PKCS7' for non-PAdES signatures")
     intact: bool = Field(description="the signed bytes hash to the value in the signature")
     valid: bool = Field(description="the cryptographic signature checks out against the signer's key")
-    trusted: bool = Field(description="the signer chains to a trust root and passes the checks at that time")
+    trusted: bool = Field(
+        description="pyHanko's: the signed bytes are intact, the signature value valid, and the signer chains to a "
+        "trust root and passes the checks at that time (so false whenever intact or valid is)"
+    )
+    trust_judged: bool = Field(
+        default=True,
+        description="whether `trusted` says anything about the signer: false when the signed bytes were changed or "
+        "the signature value does not verify, pyHanko then calls no signer trusted whatever its chain (the reports "
+        "say 'not judged'); always derived from intact, valid and trusted (JSON since 2026-12-02)",
+    )
     coverage: str = Field(description="pyHanko SignatureCoverageLevel name, e.g. ENTIRE_FILE")
     modification_level: str | None = Field(
         default=None, description="pyHanko ModificationLevel name of changes after signing"
@@ -123,6 +132,12 @@ class SignatureVerdict(_Model):
         "expired after signing; the signature stays valid by its timestamp), each 'Vietnamese / English'",
     )
 
+    @model_validator(mode="after")
+    def _judge_trust(self) -> SignatureVerdict:
+        # derived, never taken as given: a verdict loaded from an older verification.json gets it too
+        self.trust_judged = (self.intact and self.valid) or self.trusted
+        return self
+
 
 # 1: {"files", "passed"} only; 2 (2026-12-01): the filing facts (time, tool, operator, trust anchors, counts) and
 # each file's class, SHA-256, size and display path
@@ -138,12 +153,18 @@ class TrustAnchor(_Model):
 
 
 class ReportScope(_Model):
-    """What a report covers, as asked: a whole archive, the records under a folder of one, or files given."""
+    """What a report covers, as asked: a whole archive, the records under a folder of one, one archived file of
+    one (a record's ``document.pdf``: given to `verify`, or the pipeline's verification.json), or files given."""
 
-    kind: Literal["archive", "archive_part", "files"]
+    kind: Literal["archive", "archive_part", "archive_file", "files"]
     archive: str | None = Field(default=None, description="the archive's location (a folder or s3://bucket/prefix)")
     under: str | None = Field(default=None, description="archive_part: the folder of the archive given (its key)")
     files: int | None = Field(default=None, description="files: how many files (or folders' PDFs) were given")
+    key: str | None = Field(
+        default=None,
+        description="archive_file: the archived file's key in the archive ({year}/{type}/{number}--{id}/"
+        "document.pdf); until 2026-12-02 such a file was an archive_part whose `under` was that key",
+    )
 
 
 class ReportHeader(_Model):
@@ -164,8 +185,16 @@ class ReportHeader(_Model):
     scope: list[ReportScope] = Field(
         default_factory=list,
         description="what was verified, as asked (the archive and which of its records, files given); empty in "
-        "reports made before 2026-12-02",
+        "reports made before 2026-12-02, and in verification.json written until 2026-12-02",
     )
+
+    @field_serializer("generated_at", "as_of", when_used="json")
+    def _vietnam_time(self, when: datetime | None) -> str | None:
+        """In JSON, as every report gives its times: Vietnam time (``+07:00``), to the second — verification.json's
+        ``verified_by`` too (until 2026-12-02 it was UTC, ``Z``, with microseconds)."""
+        from sohoa.vietnamese import iso_vn
+
+        return iso_vn(when) if when is not None else None
 
 
 class FileVerification(_Model):

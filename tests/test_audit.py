@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -18,7 +19,9 @@ from flows.audit import RENEWED_ROLE, audit_archive
 from flows.cli import app
 from flows.pipeline import Outcome, process_document
 from signing import verify_pdf
+from signing.report import scope_words
 from sohoa.settings import Settings
+from sohoa.vietnamese import iso_vn
 from storage import open_configured_archive
 from storage.ledger import Ledger
 from tests.conftest import run_flow_for_its_artifact, run_flows_for_their_states
@@ -161,7 +164,25 @@ def test_the_archived_verification_is_tied_to_the_bytes_it_judged_and_says_when_
     by = report.verified_by
     assert by is not None and by.version == __version__ and by.pyhanko_version and by.operator and by.host
     signed_at = next(e.at for e in record.events if e.action == "signed")
-    assert timedelta(0) <= by.generated_at - signed_at < timedelta(minutes=5), (by.generated_at, signed_at)
+    # to the second, as the reports give it
+    assert timedelta(seconds=-1) < by.generated_at - signed_at < timedelta(minutes=5), (by.generated_at, signed_at)
+    # QA66: its time was UTC ("Z", microseconds) where every report says Vietnam time, and its scope empty: it is
+    # that archived document.pdf, by its key in the archive, and its time is given as the reports give theirs
+    verified_by = json.loads(raw)["verified_by"]
+    assert verified_by["generated_at"] == iso_vn(by.generated_at), verified_by
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", verified_by["generated_at"]), verified_by
+    assert verified_by["scope"] == [
+        {
+            "kind": "archive_file",
+            "archive": str(archived.archive_dir.resolve()),
+            "under": None,
+            "files": None,
+            "key": signed.key,
+        }
+    ], verified_by["scope"]
+    assert scope_words(by.scope[0]) == (
+        f"tệp đã lưu trữ / the archived file {signed.key} (kho / archive {archived.archive_dir.resolve()})"
+    )
     root = test_pki.root_cert.read_bytes()
     assert [anchor.file for anchor in by.trust_anchors] == [str(test_pki.root_cert)], by.trust_anchors
     assert by.trust_anchors[0].subject and root and by.online is False

@@ -122,6 +122,36 @@ def test_the_audit_writes_an_html_report_and_never_over_another_file(tmp_path: P
     assert fixity.exit_code == 2, fixity.output
 
 
+def test_the_audit_html_replaces_only_a_report_sohoa_wrote(tmp_path: Path) -> None:
+    """QA66: `audit --html page.html` replaced an auditor's own HTML page (exit 0): only a page carrying sohoa's
+    generator mark (or an earlier report's opening) is replaced; any other is refused, named, in both languages."""
+    data, env = _dev_archive(tmp_path)
+    page = tmp_path / "page.html"
+    notes = "<!DOCTYPE html><html><head><title>Ghi chú</title></head><body>ghi chú kiểm toán</body></html>\n"
+    page.write_text(notes, encoding="utf-8")
+    refused = runner.invoke(app, ["audit", "--no-renew", "--html", str(page), "--json"], env=env)
+    assert refused.exit_code == 2, refused.output
+    error = json.loads(refused.stdout)["error"]
+    assert str(page) in error and "không phải báo cáo HTML do sohoa lập" in error, error
+    assert "not an HTML report written by sohoa" in error, error
+    assert page.read_text(encoding="utf-8") == notes
+    audit = tmp_path / "audit.html"
+    assert runner.invoke(app, ["audit", "--no-renew", "--html", str(audit)], env=env).exit_code == 0
+    written = audit.read_text(encoding="utf-8")
+    assert f"<meta name='generator' content='sohoa {__version__}'>" in written.split("</head>")[0], written[:300]
+    # the audit's report and verify's are both sohoa's: either may replace the other
+    earlier = tmp_path / "earlier.html"
+    earlier.write_text(
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo kiểm tra kho lưu trữ / Archive "
+        "audit report</title></head><body></body></html>\n",
+        encoding="utf-8",
+    )
+    for target in (audit, earlier):
+        again = runner.invoke(app, ["audit", "--no-renew", "--html", str(target)], env=env)
+        assert again.exit_code == 0, again.output
+        assert "Báo cáo kiểm tra kho lưu trữ" in target.read_text(encoding="utf-8")
+
+
 def test_the_audit_with_no_trust_anchor_says_so_and_what_to_configure(tmp_path: Path) -> None:
     """QA65: without SOHOA_TRUST_ROOTS every row was INDETERMINATE and nothing said against which roots."""
     data, env = _dev_archive(tmp_path)
@@ -133,3 +163,20 @@ def test_the_audit_with_no_trust_anchor_says_so_and_what_to_configure(tmp_path: 
     assert "configure SOHOA_TRUST_ROOTS" in said, said
     report = json.loads(runner.invoke(app, ["audit", "--no-renew", "--json"], env=env).stdout)
     assert report["header"]["trust_anchors"] == [], report["header"]
+
+
+def test_the_html_options_help_says_what_they_do(tmp_path: Path) -> None:
+    """QA66: `audit --help` said "--html FILE … (vi + en) to FILE, to file."; both commands' help now says where
+    the page goes and that nothing but a report of sohoa's is written over."""
+    env = _env(tmp_path / "var")
+    audit = " ".join(runner.invoke(app, ["audit", "--help"], env=env, terminal_width=400).output.split())
+    assert "to FILE, to file" not in audit, audit
+    assert (
+        "--html FILE Write the report to FILE as one printable, self-contained HTML page (vi + en), for filing, "
+        "instead of the text (--json still prints); never over a file that is not a report sohoa wrote."
+    ) in audit, audit
+    verify = " ".join(runner.invoke(app, ["verify", "--help"], env=env, terminal_width=400).output.split())
+    assert (
+        "--html FILE Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not "
+        "a report sohoa wrote."
+    ) in verify, verify

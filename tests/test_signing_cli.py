@@ -17,6 +17,7 @@ from test_signing import make_pdf
 from typer.testing import CliRunner
 
 from flows.cli import app
+from sohoa import __version__
 from sohoa.record import Record
 from storage import LocalArchive, open_archive
 
@@ -225,6 +226,43 @@ def test_verify_html_report_is_never_written_over_a_pdf_an_archive_or_a_folder(t
         assert res.exit_code == 1 and report.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
+def test_verify_html_replaces_only_a_report_sohoa_wrote(tmp_path: Path) -> None:
+    """QA66: `--html` replaced any file beginning ``<!DOCTYPE html>`` or ``<html`` (an auditor's own page of notes,
+    exit 0), though the README says it never writes over a file that is not a report. A report carries sohoa's
+    generator mark, and only such a file — or a report of an earlier version, by the opening those all had — is
+    replaced; any other is a usage error naming it, in both languages, and is left as it was."""
+    env = _env(tmp_path / "var")
+    pdf = make_pdf(tmp_path / "in.pdf")
+    notes = tmp_path / "page.html"
+    for page in (
+        "<!DOCTYPE html><html><head><title>notes</title></head><body>ghi chú của kiểm toán viên</body></html>\n",
+        "<html><body>notes</body></html>\n",
+        # the mark outside the head (a page quoting it) does not make a page a report
+        "<!DOCTYPE html><html><head></head><body><meta name='generator' content='sohoa 0.1.0'></body></html>",
+    ):
+        notes.write_text(page, encoding="utf-8")
+        res = runner.invoke(app, ["verify", str(pdf), "--html", str(notes), "--json"], env=env)
+        assert res.exit_code == 2, res.output
+        error = json.loads(res.stdout)["error"]
+        assert str(notes) in error and "không phải báo cáo HTML do sohoa lập" in error, error
+        assert "not an HTML report written by sohoa" in error and "choose another name" in error, error
+        assert notes.read_text(encoding="utf-8") == page
+    report = tmp_path / "report.html"
+    assert runner.invoke(app, ["verify", str(pdf), "--html", str(report)], env=env).exit_code == 1
+    page = report.read_text(encoding="utf-8")
+    assert f"<meta name='generator' content='sohoa {__version__}'>" in page.split("</head>")[0], page[:300]
+    # a report of the version before the mark: its opening, which every earlier report had, is recognised
+    earlier = tmp_path / "earlier.html"
+    earlier.write_text(
+        "<!DOCTYPE html><html lang='vi'><head><meta charset='utf-8'><title>Báo cáo kiểm tra chữ ký số / Digital "
+        "signature verification report</title><style></style></head><body></body></html>\n",
+        encoding="utf-8",
+    )
+    for target in (report, earlier):
+        assert runner.invoke(app, ["verify", str(pdf), "--html", str(target)], env=env).exit_code == 1
+        assert "<meta name='generator' content='sohoa " in target.read_text(encoding="utf-8")
+
+
 def _archive_signed(archive: Path, env: dict[str, str], *seeds: str) -> dict[str, Path]:
     """A real archive at ``archive``: one record per seed (storage_helpers' record), its document.pdf signed by
     `sohoa sign` (the development identity of ``env``), archived by the archive itself → seed: its document.pdf."""
@@ -263,6 +301,8 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     (changed,) = json.loads(res.stdout)["files"]  # not the file archived: said so, and its bytes' verdict given
     assert "SHA-256 mismatch" in changed["error"] and changed["class"] == "failed", changed
     assert changed["signatures"][0]["sub_indication"] == "HASH_FAILURE", changed
+    # pyHanko's `trusted` (false for changed bytes) kept; `trust_judged` says it did not judge the signer (QA66)
+    assert changed["signatures"][0]["trusted"] is False and changed["signatures"][0]["trust_judged"] is False
     assert runner.invoke(app, ["verify"], env=env).exit_code == 2
 
 
@@ -276,7 +316,9 @@ def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Pa
     res = runner.invoke(app, ["verify", "--archive", "--json"], env=env)
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    assert report["scope"] == [{"kind": "archive", "archive": str(archive), "under": None, "files": None}], report
+    assert report["scope"] == [
+        {"kind": "archive", "archive": str(archive), "under": None, "files": None, "key": None}
+    ], report
     text = runner.invoke(app, ["verify", "--archive-at", str(archive), "--text"], env=env).stdout
     assert f"Phạm vi / Scope: toàn bộ kho lưu trữ / the whole archive {archive}\n" in text, text
     generated = next(line for line in text.splitlines() if line.startswith("Lập lúc / Generated at: "))
@@ -291,13 +333,36 @@ def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Pa
     given = runner.invoke(app, ["verify", str(doc.parent.parent), "--html", str(html_file), "--json"], env=env)
     assert given.exit_code == 0, given.output
     assert json.loads(given.stdout)["scope"] == [
-        {"kind": "archive_part", "archive": str(archive), "under": part, "files": None}
+        {"kind": "archive_part", "archive": str(archive), "under": part, "files": None, "key": None}
     ]
     page = html_file.read_text(encoding="utf-8")
     assert f"các hồ sơ trong / the records under {part} (kho / archive {archive})" in page, page
     pdf = make_pdf(tmp_path / "plain.pdf")
     files = runner.invoke(app, ["verify", str(pdf), "--json"], env=env)
-    assert json.loads(files.stdout)["scope"] == [{"kind": "files", "archive": None, "under": None, "files": 1}]
+    assert json.loads(files.stdout)["scope"] == [
+        {"kind": "files", "archive": None, "under": None, "files": 1, "key": None}
+    ]
+
+
+def test_verify_names_an_archived_file_given_as_a_file_not_a_folder(tmp_path: Path) -> None:
+    """QA66: `sohoa verify ARCHIVE/2025/…/document.pdf` said "Phạm vi / Scope: các hồ sơ trong / the records under
+    2025/…/document.pdf", JSON `archive_part` with that file as `under`: a file named as a folder of records. It is
+    the archived file, `kind: archive_file` by its `key` (`under` null), said so in the text and the HTML."""
+    data = tmp_path / "var"
+    env = _env(data)
+    archive = data / "archive"
+    doc = _archive_signed(archive, env, "x")["x"]
+    key = doc.relative_to(archive).as_posix()
+    html_file = tmp_path / "r.html"
+    given = runner.invoke(app, ["verify", str(doc), "--html", str(html_file), "--json"], env=env)
+    assert given.exit_code == 0, given.output
+    assert json.loads(given.stdout)["scope"] == [
+        {"kind": "archive_file", "archive": str(archive), "under": None, "files": None, "key": key}
+    ]
+    words = f"tệp đã lưu trữ / the archived file {key} (kho / archive {archive})"
+    assert words in html_file.read_text(encoding="utf-8")
+    text = runner.invoke(app, ["verify", str(doc), "--text"], env=env).stdout
+    assert f"Phạm vi / Scope: {words}\n" in text and "the records under" not in text, text
 
 
 def test_verify_archive_checks_each_file_against_its_record(tmp_path: Path) -> None:

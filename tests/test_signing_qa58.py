@@ -171,6 +171,27 @@ def test_a_changed_file_s_signer_is_not_said_untrusted() -> None:
     assert "signer trusted: KHÔNG / NO" not in text, text
 
 
+def test_trust_judged_says_when_trusted_says_nothing_of_the_signer() -> None:
+    """QA66: `verify --json` had "trusted": false where the text says "not judged": `trusted` stays pyHanko's
+    (false whenever the signed bytes changed or the signature value does not verify), and `trust_judged` says
+    whether it judged the signer at all — derived, so an older verification.json without it gets it too."""
+    changed = _verdict(intact=False, valid=True, indication="TOTAL_FAILED", sub_indication="HASH_FAILURE")
+    assert changed.model_dump(mode="json")["trust_judged"] is False and changed.trusted is False
+    assert _verdict().trust_judged is True and _verdict(trusted=True, sub_indication=None).trust_judged is True
+    bad_value = _verdict(valid=False, indication="TOTAL_FAILED", sub_indication="SIG_CRYPTO_FAILURE")
+    assert bad_value.trust_judged is False
+    text = render_text([FileVerification(path="x.pdf", signatures=[bad_value])])
+    assert "signer trusted: không xét vì giá trị chữ ký không đúng / not judged: the signature value does" in text
+    unreadable = _verdict(intact=False, valid=False, indication="TOTAL_FAILED", sub_indication="FORMAT_FAILURE")
+    text = render_text([FileVerification(path="x.pdf", signatures=[unreadable])])
+    assert "không xét vì không kiểm tra được chữ ký / not judged: the signature could not be checked" in text, text
+    # given, it is not taken: it is what intact, valid and trusted say
+    assert _verdict(intact=False, trust_judged=True).trust_judged is False
+    older = changed.model_dump(mode="json")
+    del older["trust_judged"]
+    assert SignatureVerdict.model_validate(older).trust_judged is False
+
+
 def test_revocation_warnings_say_their_services_day_and_way_out_in_vietnamese_too() -> None:
     """QA65: the Vietnamese half of these warnings dropped the services, the day and what to do (English only)."""
     from signing.report import warning_in_vietnamese
