@@ -100,17 +100,21 @@ def _check_config_file(settings_cls: type[BaseSettings], path: Path | None) -> N
     if path is None:
         return
     if "SOHOA_CONFIG" in os.environ and not path.is_file():
-        raise ValueError(f"SOHOA_CONFIG={path}: no such file (SOHOA_CONFIG= with nothing after it: no file at all)")
+        raise ValueError(
+            f"SOHOA_CONFIG={path}: không có tệp này / no such file (SOHOA_CONFIG= with nothing after it: no file at "
+            "all)"
+        )
     if not path.is_file():
         return
     try:
         keys = set(tomllib.loads(path.read_text(encoding="utf-8")))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path}: not a readable TOML file: {exc}") from exc
+        raise ValueError(f"{path}: không phải tệp TOML đọc được / not a readable TOML file: {exc}") from exc
     unknown = sorted(keys - set(settings_cls.model_fields))
     if unknown:
         raise ValueError(
-            f"{path}: unknown setting(s) {', '.join(unknown)} (the settings are listed in README.md, Configuration)"
+            f"{path}: không có thiết lập {', '.join(unknown)} / unknown setting(s) {', '.join(unknown)} (the settings "
+            "are listed in README.md, Configuration)"
         )
 
 
@@ -460,7 +464,8 @@ class Settings(BaseSettings):
         missing: vie (have: )", exit 3, at the first document)."""
         if value is not None and not value.is_dir():
             raise ValueError(
-                f"{value}: no such folder (a folder holding LANG.traineddata files; unset: Debian's tessdata)"
+                f"{value}: không có thư mục này / no such folder (a folder holding LANG.traineddata files; unset: "
+                "Debian's tessdata)"
             )
         return value
 
@@ -486,7 +491,10 @@ class Settings(BaseSettings):
         if not value:
             return value  # B-LTA with a TSA, else B-B
         if value.upper() not in LEVELS:
-            raise ValueError(f"unknown PAdES level; valid levels: {', '.join(LEVELS)} (empty: B-LTA with a TSA)")
+            raise ValueError(
+                f"không có mức ký này / unknown PAdES level; valid levels: {', '.join(LEVELS)} (empty: B-LTA with a "
+                "TSA)"
+            )
         return value.upper()
 
     @field_validator("signing_identity")
@@ -497,7 +505,9 @@ class Settings(BaseSettings):
         if value == "dev":
             return value
         if value not in IDENTITY_KINDS:
-            raise ValueError(f"unknown signing identity kind; valid kinds: {', '.join(IDENTITY_KINDS)}")
+            raise ValueError(
+                f"không có loại khóa ký này / unknown signing identity kind; valid kinds: {', '.join(IDENTITY_KINDS)}"
+            )
         return value
 
     @field_validator("signature_appearance")
@@ -507,7 +517,9 @@ class Settings(BaseSettings):
         appearance 'bogus'" without the setting's name, and `sohoa process` failed every document at signing."""
         value = value.strip()
         if value not in APPEARANCES:
-            raise ValueError(f"unknown signature appearance; valid: {', '.join(APPEARANCES)}")
+            raise ValueError(
+                f"không có kiểu hình chữ ký này / unknown signature appearance; valid: {', '.join(APPEARANCES)}"
+            )
         return value
 
     @field_validator("seal_image", "signature_image", mode="before")
@@ -579,8 +591,8 @@ class Settings(BaseSettings):
         value = value.strip()
         if value and dask_host_port(value) == (None, None):
             raise ValueError(
-                "not a host:port address; expected the Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (empty: "
-                "no cluster, the documents run here)"
+                "không phải địa chỉ máy:cổng / not a host:port address; expected the Dask scheduler's address, e.g. "
+                "tcp://10.0.0.5:8786 (empty: no cluster, the documents run here)"
             )
         return value
 
@@ -605,8 +617,9 @@ class Settings(BaseSettings):
             else:
                 return value
         raise ValueError(
-            f"SOHOA_TSA_URL (tsa_url) = {value!r}: {problem}; expected the http:// or https:// URL of an RFC 3161 "
-            "timestamping authority, e.g. http://tsa.example.vn/tsr (empty: no timestamping authority)"
+            f"SOHOA_TSA_URL (tsa_url) = {value!r}: không phải địa chỉ http:// hoặc https:// của máy chủ cấp dấu thời "
+            f"gian / {problem}; expected the http:// or https:// URL of an RFC 3161 timestamping authority, e.g. "
+            "http://tsa.example.vn/tsr (empty: no timestamping authority)"
         )
 
     @classmethod

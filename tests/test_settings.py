@@ -154,6 +154,9 @@ def test_an_unknown_signature_level_or_identity_kind_is_refused_when_the_setting
 
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_LEVEL="B-X")
     assert "SOHOA_SIGNATURE_LEVEL / signature_level" in said and ", ".join(LEVELS) in said
+    assert "không có mức ký này / unknown PAdES level" in said, said  # QA66: English only after the prefix
+    said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_TSA_URL="ftp://tsa.example.vn")
+    assert "không phải địa chỉ http:// hoặc https:// của máy chủ cấp dấu thời gian / its scheme is 'ftp'" in said
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNING_IDENTITY="foo")
     assert "SOHOA_SIGNING_IDENTITY / signing_identity" in said and ", ".join(IDENTITY_KINDS) in said
     assert "Value error" not in said
