@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -528,11 +529,23 @@ def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
 
 def problem_in_vietnamese(problem: str) -> str:
     """``vi / en`` for an audit or ledger problem line: what kind of problem it is in Vietnamese, then the English
-    line itself (which names the object, entry or record exactly)."""
+    line itself (which names the object, entry or record exactly). The record, entry or day it is about named in
+    the Vietnamese half too, after its kind (QA66: "record.json đã bị sửa sau khi lưu trữ / record f8db… …": which,
+    only in English)."""
     for words, meaning in _PROBLEM_WORDS:
         if words in problem:
+            if (about := _PROBLEM_SUBJECT.match(problem)) is not None:
+                kind, name = (group for group in about.groups() if group is not None)
+                meaning = f"{meaning} ({_SUBJECT_WORDS[kind]} {name})"
             return f"{meaning} / {problem}"
     return problem
+
+
+# what a problem line begins with, to name it in Vietnamese: "record 0123… (2025/QĐ/…)", "entry 12", "stamp 2026-…"
+_PROBLEM_SUBJECT = re.compile(
+    r"^(?:(record) ([0-9a-f]{16}(?: \([^)]*\))?)|(entry) (\d+(?:(?:–|, )\d+)*)|(stamp) (\d{4}-\d{2}-\d{2}))[: ]"
+)
+_SUBJECT_WORDS = {"record": "hồ sơ", "entry": "mục", "stamp": "dấu thời gian ngày"}
 
 
 def _note_words(note: str) -> str:

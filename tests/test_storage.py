@@ -892,7 +892,8 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
     assert broken.exit_code == 1
     assert "entry 4: removed" in broken.stdout
     said = " ".join(broken.stdout.split())  # Vietnamese first, for the auditor; the English line names the entry
-    assert "mục sổ nhật ký đã bị xóa / entry 4: removed" in said and "bị phá vỡ / BROKEN" in said
+    # the entry named in the Vietnamese half too (QA66)
+    assert "mục sổ nhật ký đã bị xóa (mục 4) / entry 4: removed" in said and "bị phá vỡ / BROKEN" in said
     as_json = json.loads(runner.invoke(app, ["ledger", "verify", "--json"], env=env).stdout)
     assert as_json["ok"] is False and as_json["chain_intact"] is False, as_json
     # a mistyped archive folder is not an empty archive that passes
