@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -143,6 +144,28 @@ def _folder_pdfs(folder: Path) -> list[Path]:
     """The PDFs in a folder given as an argument, its subfolders too (a folder used to be read as one PDF and
     fail: "cannot read the file: Is a directory")."""
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+
+
+# `keys list`'s identity states (its --json keeps them as they are) in Vietnamese / English (QA64: English only)
+_STATE_WORDS = {
+    "generated": "đã tạo / generated",
+    "generated on first use": "tạo khi ký lần đầu / generated on first use",
+    "not configured": "chưa cấu hình / not configured",
+    "file present": "có tệp / file present",
+    "file missing": "thiếu tệp / file missing",
+    "module missing": "không có thư viện PKCS#11 / module missing",
+}
+
+
+def _state_words(state: str) -> str:
+    if state in _STATE_WORDS:
+        return _STATE_WORDS[state]
+    if (tokens := re.fullmatch(r"(\d+) initialised token\(s\)(?:, (\d+) empty slot\(s\))?", state)) is not None:
+        empty = f", {tokens.group(2)} khe trống" if tokens.group(2) else ""
+        return f"{tokens.group(1)} thẻ đã khởi tạo{empty} / {state}"
+    if state.startswith("module unusable: "):
+        return f"thư viện PKCS#11 không dùng được / {state}"
+    return state
 
 
 def _html_report_refusal(target: Path, inputs: list[Path], archive_folders: list[Path]) -> str | None:
@@ -624,7 +647,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
             extra = "".join(
                 f"; token {t['label']!r} (slot {t['slot']})" for t in row.get("tokens", []) if t["initialized"]
             )
-            out.print(f"  có sẵn / available: {row['kind']} — {row['state']}{extra}", markup=False)
+            out.print(f"  có sẵn / available: {row['kind']} — {_state_words(row['state'])}{extra}", markup=False)
         out.print(
             f"mức ký / level {info.get('level', info.get('level_problem'))}; "
             f"máy chủ dấu thời gian / TSA {info['tsa_url'] or '—'}",

@@ -253,6 +253,9 @@ def test_keys_list_labels_are_bilingual(tmp_path: Path, monkeypatch: pytest.Monk
     said = _said(result)
     assert "danh tính ký / identity dev: dùng được / usable" in said, said
     assert "mức ký / level" in said and "máy chủ dấu thời gian / TSA" in said, said
+    # the identities' states too (QA64: "generated", "not configured" in English only); --json keeps them
+    assert "có sẵn / available: dev — tạo khi ký lần đầu / generated on first use" in said, said
+    assert "có sẵn / available: pkcs12 — chưa cấu hình / not configured" in said, said
 
 
 def test_classify_names_its_fields_in_vietnamese_and_days_as_officers_write_them(
