@@ -1104,7 +1104,10 @@ def ocr_server(
         except OSError as exc:
             raise _fail(f"{path}: {exc}") from exc
         err.print(
-            f"{path}: stopped the OCR server (pid {pid})" if pid else f"{path}: no OCR server was running", markup=False
+            f"{path}: đã dừng máy chủ OCR (pid {pid}) / stopped the OCR server (pid {pid})"
+            if pid
+            else f"{path}: không có máy chủ OCR nào đang chạy / no OCR server was running",
+            markup=False,
         )
         return
     try:
@@ -1112,7 +1115,7 @@ def ocr_server(
     except AlreadyServing as exc:
         raise _fail(str(exc)) from exc
     except OSError as exc:
-        raise _fail(f"{path}: cannot listen there: {exc}") from exc
+        raise _fail(f"{path}: không nghe được ở đó / cannot listen there: {exc}") from exc
 
 
 # ------------------------------------------------------------------------------------------- watch

@@ -40,7 +40,10 @@ def main() -> None:
     if sys.argv[1:2] == ["ocr"]:
         policy = os.environ.get(POLICY_ENV, "start") or "start"
         if policy not in POLICIES:
-            sys.stderr.write(f"sohoa: {POLICY_ENV} must be one of {', '.join(POLICIES)}, not {policy!r}\n")
+            sys.stderr.write(
+                f"sohoa: {POLICY_ENV} phải là một trong {', '.join(POLICIES)}, không phải {policy!r} / must be one of "
+                f"{', '.join(POLICIES)}, not {policy!r}\n"
+            )
             sys.exit(2)
         if policy != "off":
             code = forward(sys.argv[1:])
