@@ -580,7 +580,11 @@ class Settings(BaseSettings):
         needs = " and ".join(f"SOHOA_{name.upper()} / {name}" for name in missing)
         where = named_as or f"SOHOA_SIGNATURE_APPEARANCE / signature_appearance = {kind!r}"
         others = ", ".join(APPEARANCES)
-        return f"{where} needs {needs} (a PNG image file) to be set; or choose another appearance ({others})"
+        names = " và ".join(f"SOHOA_{name.upper()}" for name in missing)
+        return (
+            f"{where}: cần đặt {names} (một tệp ảnh PNG), hoặc chọn kiểu hình khác ({others}) / {where} needs {needs} "
+            f"(a PNG image file) to be set; or choose another appearance ({others})"
+        )
 
     @field_validator("dask_address")
     @classmethod

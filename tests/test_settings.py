@@ -490,6 +490,7 @@ def test_the_sign_command_names_the_appearance_option_whose_image_is_not_configu
     said = " ".join(result.output.split())
     assert result.exit_code == 2, said
     assert "--appearance signer needs SOHOA_SIGNATURE_IMAGE" in said and not (tmp_path / "o.pdf").exists()
+    assert "--appearance signer: cần đặt SOHOA_SIGNATURE_IMAGE (một tệp ảnh PNG)" in said, said  # QA64: English only
 
 
 @pytest.mark.parametrize(
