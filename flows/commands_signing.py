@@ -649,8 +649,12 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
             )
             out.print(f"  có sẵn / available: {row['kind']} — {_state_words(row['state'])}{extra}", markup=False)
         out.print(
-            f"mức ký / level {info.get('level', info.get('level_problem'))}; "
-            f"máy chủ dấu thời gian / TSA {info['tsa_url'] or '—'}",
+            (
+                f"mức ký / level {info['level']}; "
+                if "level" in info
+                else f"mức ký / level: {info.get('level_problem')}; "
+            )
+            + f"máy chủ dấu thời gian / TSA {info['tsa_url'] or '—'}",
             markup=False,
         )
         if info["trust_problem"]:

@@ -658,7 +658,7 @@ def batch_settings_problem(settings: Settings) -> str | None:
     A level from B-T up without SOHOA_TSA_URL (``Settings.level_problem``): every document was OCR'd, then failed at
     signing, exit 3, its reason half English (QA64)."""
     if (level := settings.level_problem()) is not None:
-        return f"cấu hình sai / configuration error: {level}; nothing was processed"
+        return f"cấu hình sai / configuration error: {level} (không xử lý tệp nào / nothing was processed)"
     if settings.signature_appearance != "seal":
         return None
     return (

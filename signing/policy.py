@@ -58,8 +58,8 @@ def resolve_level(requested: str | None, tsa_url: str | None) -> str:
             )
         if level != "B-B" and not tsa_url:
             raise SigningConfigError(
-                f"mức {level} cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL), chưa đặt / level {level} needs a "
-                "timestamping authority: set tsa_url (SOHOA_TSA_URL), or sign at B-B"
+                f"mức {level} cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL), chưa đặt; hãy đặt nó, hoặc ký ở mức B-B / "
+                f"level {level} needs a timestamping authority: set tsa_url (SOHOA_TSA_URL), or sign at B-B"
             )
         return level
     if tsa_url:

@@ -80,7 +80,8 @@ def test_a_tsa_url_that_is_not_an_http_url_is_a_configuration_error(
     # it used to be accepted, and every document then failed at signing with "a service could not be reached"
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SOHOA_TSA_URL", url)
-    with pytest.raises(ValueError, match=rf"SOHOA_TSA_URL .*{re.escape(problem)}.*expected the http:// or https://"):
+    # the setting named by the error's frame (the CLI says SOHOA_TSA_URL / tsa_url), not twice (QA67)
+    with pytest.raises(ValueError, match=rf"(?s)tsa_url.*{re.escape(problem)}.*expected the http:// or https://"):
         load_settings()
 
 
@@ -156,7 +157,8 @@ def test_an_unknown_signature_level_or_identity_kind_is_refused_when_the_setting
     assert "SOHOA_SIGNATURE_LEVEL / signature_level" in said and ", ".join(LEVELS) in said
     assert "không có mức ký này / unknown PAdES level" in said, said  # QA66: English only after the prefix
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_TSA_URL="ftp://tsa.example.vn")
-    assert "không phải địa chỉ http:// hoặc https:// của máy chủ cấp dấu thời gian / its scheme is 'ftp'" in said
+    assert "không bắt đầu bằng http:// hoặc https://: cần địa chỉ" in said and "/ its scheme is 'ftp'" in said, said
+    assert said.count("SOHOA_TSA_URL (tsa_url) =") == 0, said  # named once, by the frame (QA67)
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNING_IDENTITY="foo")
     assert "SOHOA_SIGNING_IDENTITY / signing_identity" in said and ", ".join(IDENTITY_KINDS) in said
     assert "Value error" not in said
@@ -207,7 +209,8 @@ def test_a_level_that_needs_a_timestamping_authority_without_one_is_refused_by_w
     result = CliRunner().invoke(app, ["sign", str(pdf), str(tmp_path / "ký.pdf"), "--level", "B-T"], env=env)
     said = " ".join(result.output.split())
     assert result.exit_code == 2, said
-    assert "mức B-T cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL), chưa đặt / level B-T needs" in said, said
+    assert "mức B-T cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL), chưa đặt; hãy đặt nó, hoặc ký ở mức B-B" in said
+    assert "/ level B-T needs a timestamping authority" in said, said
     assert not (tmp_path / "ký.pdf").exists()
 
 
