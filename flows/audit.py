@@ -535,7 +535,7 @@ def problem_in_vietnamese(problem: str) -> str:
     for words, meaning in _PROBLEM_WORDS:
         if words in problem:
             if (about := _PROBLEM_SUBJECT.match(problem)) is not None:
-                kind, name = (group for group in about.groups() if group is not None)
+                kind, name = (group for group in about.groups() if group is not None)  # the one that matched
                 meaning = f"{meaning} ({_SUBJECT_WORDS[kind]} {name})"
             return f"{meaning} / {problem}"
     return problem
@@ -543,9 +543,10 @@ def problem_in_vietnamese(problem: str) -> str:
 
 # what a problem line begins with, to name it in Vietnamese: "record 0123… (2025/QĐ/…)", "entry 12", "stamp 2026-…"
 _PROBLEM_SUBJECT = re.compile(
-    r"^(?:(record) ([0-9a-f]{16}(?: \([^)]*\))?)|(entry) (\d+(?:(?:–|, )\d+)*)|(stamp) (\d{4}-\d{2}-\d{2}))[: ]"
+    r"^(?:(record) ([0-9a-f]{16}(?: \([^)]*\))?)|(entry) (\d+(?:(?:–|, )\d+)*)|(stamp) (\d{4}-\d{2}-\d{2})"
+    r"|()([^\s:]+/[^\s:]+)(?=: ))[: ]"  # or an object of the archive, by its key (QA67: named in English only)
 )
-_SUBJECT_WORDS = {"record": "hồ sơ", "entry": "mục", "stamp": "dấu thời gian ngày"}
+_SUBJECT_WORDS = {"record": "hồ sơ", "entry": "mục", "stamp": "dấu thời gian ngày", "": "tệp"}
 
 
 def _note_words(note: str) -> str:

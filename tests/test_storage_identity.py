@@ -204,6 +204,10 @@ def test_a_record_folder_gone_whole_is_said_to_be_gone_not_its_record_json(tmp_p
         "record (removed by hand); the index still lists the record"
     )
     assert problem_in_vietnamese(problem).startswith("thư mục của hồ sơ đã mất cùng mọi tệp"), problem
+    # which object, in the Vietnamese half too (QA67: only in the English line)
+    changed = "2025/QĐ/x/original.pdf: SHA-256 differs from the one recorded"
+    said = problem_in_vietnamese(changed)
+    assert said.startswith("nội dung đã bị thay đổi (mã SHA-256 khác bản ghi) (tệp 2025/QĐ/x/"), said
     # which record, in the Vietnamese half too (QA66: only in the English line)
     assert f"(hồ sơ {decision.id} ({decision.archive_prefix})) / record {decision.id}" in problem_in_vietnamese(problem)
     assert rows[decision.id].shown_number() == "—" and not rows[decision.id].as_archived
