@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from flows.commands_storage import ArchiveOption, JsonOption, _check_unchanged, _open
+from flows.commands_storage import ArchiveOption, JsonOption, _check_unchanged, _open, not_in_archive
 from sohoa.vietnamese import vn_date
 
 if TYPE_CHECKING:
@@ -367,12 +367,8 @@ def register(app: typer.Typer) -> None:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         except DamagedRecordError as exc:  # its record.json not JSON: nothing to correct it from (as `get`)
             raise cli._fail(str(exc), cli.EXIT_NOT_RIGHT) from exc
-        if found is None:
-            raise cli._fail(
-                f"{record_id}: không có hồ sơ này trong kho / no such record in {archive_.location} "
-                "(sohoa review list, sohoa list show the record ids)",
-                cli.EXIT_NOT_RIGHT,
-            )
+        if found is None:  # said as `get` says it (QA67: in other words)
+            raise cli._fail(not_in_archive(archive_, record_id), cli.EXIT_NOT_RIGHT)
         _check_unchanged(archive_, found)
         record = found.record
         actor = default_actor()

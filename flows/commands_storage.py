@@ -122,10 +122,38 @@ def _record(store: Any, record_id: str) -> Any:
     except DamagedRecordError as exc:  # its record.json not JSON: 1, as one rewritten (nothing handed out)
         raise _fail(str(exc), 1) from exc
     if record is None:
-        raise _fail(
-            f"hồ sơ {record_id}: không có trong kho / record {record_id}: not in the archive {store.location}", 1
-        )
+        raise _fail(not_in_archive(store, record_id), 1)
     return record
+
+
+def not_in_archive(store: Any, record_id: str) -> str:
+    """What a command about one record says when the index does not list it: "not in the archive" — unless the
+    ledger says it was archived (and not disposed of), when that is said, with the way to finish it (QA67: a
+    record whose index entry alone was gone was "not in the archive" to `get`, `hold` and `export`, while the audit
+    named an interrupted archive write). The ledger is read whole, on this error path only."""
+    from storage.ledger import Ledger
+
+    wanted = record_id.strip().lower()
+    archived: dict[str, object] | None = None
+    try:
+        for _, entry in Ledger(store).entries():
+            if entry is None or not str(entry.get("record_id", "")).startswith(wanted):
+                continue
+            if entry.get("action") == "archived":
+                archived = entry
+            elif entry.get("action") == "disposed":
+                archived = None
+    except Exception:  # the ledger unreadable here: the plain answer; `sohoa ledger verify` says what is wrong
+        archived = None
+    if archived is not None:
+        rid, seq = archived.get("record_id"), archived.get("seq")
+        return (
+            f"hồ sơ {rid}: đã lưu (mục sổ nhật ký {seq}) nhưng chỉ mục không có — lần lưu bị gián đoạn hoặc mục chỉ "
+            f"mục bị xóa; chạy sohoa ledger finish (sohoa audit cho biết thêm) / record {rid}: archived (ledger entry "
+            f"{seq}) but not in the archive's index — an interrupted archive write, or its index entry removed: run "
+            "sohoa ledger finish (sohoa audit tells more)"
+        )
+    return f"hồ sơ {record_id}: không có trong kho / record {record_id}: not in the archive {store.location}"
 
 
 def _say_damaged(damaged: list[DamagedRecord]) -> None:

@@ -140,7 +140,8 @@ def test_review_set_no_such_record_and_lower_case_type(queued: tuple[Settings, s
     _, record_id = queued
     missing = CliRunner().invoke(app, ["review", "set", "0123456789abcdef", "--type", "TB", "--no-retrain"])
     assert missing.exit_code == 1
-    assert "không có hồ sơ" in " ".join(missing.output.split()) and "no such record" in missing.output
+    said = " ".join(missing.output.split())  # as `get` says it (QA67: in other words)
+    assert "hồ sơ 0123456789abcdef: không có trong kho / record 0123456789abcdef: not in the archive" in said, said
     assert _set(record_id, "--type", "qd")["doc_type"] == "QĐ"  # typed without its Đ
 
 

@@ -234,6 +234,26 @@ def test_a_record_folder_gone_whole_is_said_to_be_gone_not_its_record_json(tmp_p
         assert said.exit_code == 1 and f"hồ sơ {decision.id}" in " ".join(said.output.split()), (command, said.output)
 
 
+def test_a_record_whose_index_entry_alone_is_gone_is_not_said_to_be_not_in_the_archive(tmp_path: Path) -> None:
+    """QA67: its index entry removed (folder kept), `get`, `hold` and `export` said "not in the archive" and `review
+    set` "no such record" in other words, while the audit named an interrupted archive write: now each says the
+    ledger has it archived, and how to finish it; an id no record ever had is still "not in the archive"."""
+    archive, decision, notice = _two(tmp_path)
+    (archive.root / ".by-sha256" / f"{decision.source.sha256}.json").unlink()
+    runner = CliRunner()
+    for command in (
+        ["get", decision.id],
+        ["hold", decision.id, "on"],
+        ["export", decision.id, str(tmp_path / "bag")],
+        ["review", "set", decision.id, "--ack"],
+    ):
+        said = " ".join(runner.invoke(app, command, env=_env(archive)).output.split())
+        assert f"hồ sơ {decision.id}: đã lưu (mục sổ nhật ký" in said and "sohoa ledger finish" in said, said
+        assert "not in the archive's index" in said and "not in the archive " not in said, (command, said)
+    unknown = " ".join(runner.invoke(app, ["get", "0123456789abcdef"], env=_env(archive)).output.split())
+    assert "record 0123456789abcdef: not in the archive" in unknown, unknown
+
+
 def test_entries_cut_off_the_ledger_are_named_by_the_index_entries_naming_them(tmp_path: Path) -> None:
     """QA65: with the last entries gone and the local folder's retention records of them too, nothing said the
     ledger's end was cut: the index entries of records archived since 2026-12-01 name their "archived" entry, one
