@@ -340,10 +340,20 @@ def _sig_rows(sig: SignatureVerdict, generated_at: datetime | None = None) -> li
         rows.append(
             (
                 "Phiên bản thêm sau / Revisions added after",
-                "; ".join(f"#{r.revision} {KIND_VI[r.kind]}: {r.changes}" for r in sig.revisions_after),
+                "; ".join(f"#{r.revision} {KIND_VI[r.kind]}: {_changes_words(r.changes)}" for r in sig.revisions_after),
             )
         )
     return rows
+
+
+# what a revision added, in Vietnamese beside the English (QA65: "2 object, 7 stream" in English only); the PDF's own
+# type names (Catalog, Annot, DSS …) are the same in both
+_CHANGE_WORDS_VI = {"no objects": "không có đối tượng", "object": "đối tượng", "stream": "luồng dữ liệu"}
+
+
+def _changes_words(changes: str) -> str:
+    said = re.sub(r"\b(no objects|object|stream)\b", lambda m: _CHANGE_WORDS_VI[m.group(1)], changes)
+    return changes if said == changes else f"{said} / {changes}"
 
 
 def pdfa_summary(result: FileVerification) -> str | None:

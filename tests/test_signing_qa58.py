@@ -211,6 +211,15 @@ def test_revocation_warnings_say_their_services_day_and_way_out_in_vietnamese_to
     )
 
 
+def test_what_a_later_revision_added_is_said_in_vietnamese_too() -> None:
+    """QA65: "Revisions added after: #2 THAY ĐỔI KHÁC / OTHER CHANGE: 2 object, 7 stream", its counts English only."""
+    from signing.verify import RevisionChange
+
+    later = _verdict(revisions_after=[RevisionChange(revision=2, kind="other", changes="2 object, 7 stream")])
+    text = render_text([FileVerification(path="x.pdf", signatures=[later])])
+    assert "#2 THAY ĐỔI KHÁC / OTHER CHANGE: 2 đối tượng, 7 luồng dữ liệu / 2 object, 7 stream" in text, text
+
+
 def test_click_usage_errors_in_both_languages(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
