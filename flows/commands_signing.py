@@ -421,6 +421,7 @@ def verify(
         typer.Option(
             "--html",
             metavar="FILE",
+            readable=False,  # an existing file sohoa cannot read is refused by its own check, in both languages
             help="Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not a "
             "report sohoa wrote.",
         ),

@@ -1382,6 +1382,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--html",
                 metavar="FILE",
+                readable=False,  # an existing file sohoa cannot read: refused by its own check, in both languages
                 help="Write the report to FILE as one printable, self-contained HTML page (vi + en), for filing, "
                 "instead of the text (--json still prints); never over a file that is not a report sohoa wrote.",
             ),

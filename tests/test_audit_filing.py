@@ -6,9 +6,14 @@ JSON. An archive of records signed by `sohoa sign` with the development identity
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from test_signing_cli import _archive_signed, _env
 from typer.testing import CliRunner
 
@@ -180,3 +185,27 @@ def test_the_html_options_help_says_what_they_do(tmp_path: Path) -> None:
         "--html FILE Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not "
         "a report sohoa wrote."
     ) in verify, verify
+
+
+def test_an_html_target_that_cannot_be_read_is_refused_in_sohoa_s_words(tmp_path: Path) -> None:
+    """QA67: an existing `--html` file the user cannot read was refused by Click's own words ("path … is not
+    readable"); sohoa's check says it in both languages. Run without the root capabilities that read any file
+    (setpriv), so the file really cannot be read."""
+    if shutil.which("setpriv") is None or os.geteuid() != 0:
+        pytest.skip("needs root and setpriv to drop the capability that reads any file")
+    data, env = _dev_archive(tmp_path)
+    locked = tmp_path / "locked.html"
+    locked.write_text("<html>the auditor's own</html>", encoding="utf-8")
+    locked.chmod(0)
+    drop = "-dac_override,-dac_read_search"
+    command = ["setpriv", f"--inh-caps={drop}", f"--bounding-set={drop}", sys.executable, "-m", "flows.cli"]
+    root = Path(__file__).resolve().parent.parent
+    child_env = {**os.environ, **env, "PYTHONPATH": str(root), "SOHOA_OCR_SERVER": "off"}
+    result = subprocess.run(
+        [*command, "audit", "--no-renew", "--html", str(locked)], env=child_env, capture_output=True, text=True
+    )
+    said = " ".join(result.stderr.split())
+    assert result.returncode == 2, said
+    assert "không đọc được để biết có phải báo cáo của sohoa không" in said and "cannot be read" in said, said
+    locked.chmod(0o600)
+    assert locked.read_text(encoding="utf-8") == "<html>the auditor's own</html>"
