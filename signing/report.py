@@ -565,12 +565,6 @@ def header_text(header: ReportHeader, title: str) -> list[str]:
     return lines
 
 
-def header_json(header: ReportHeader) -> dict[str, Any]:
-    """The header as the JSON reports give it: times in Vietnam time (``+07:00``), to the second (as the model
-    serialises them: verification.json's ``verified_by`` the same)."""
-    return header.model_dump(mode="json")
-
-
 def header_html(header: ReportHeader) -> list[str]:
     """The filing facts as HTML table rows (`verify --html`, `audit --html`)."""
     e = html.escape
@@ -764,7 +758,7 @@ def as_json(results: list[FileVerification], header: ReportHeader | None = None)
         files.append(item)
     report: dict[str, Any] = {}
     if header is not None:
-        report.update(header_json(header))
+        report.update(header.model_dump(mode="json"))  # its times in Vietnam time (ReportHeader's serialiser)
         report["counts"] = report_counts(results).model_dump()
     report.update(files=files, passed=all(r.passed for r in results))
     return report
