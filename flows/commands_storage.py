@@ -131,20 +131,14 @@ def not_in_archive(store: Any, record_id: str) -> str:
     ledger says it was archived (and not disposed of), when that is said, with the way to finish it (QA67: a
     record whose index entry alone was gone was "not in the archive" to `get`, `hold` and `export`, while the audit
     named an interrupted archive write). The ledger is read whole, on this error path only."""
-    from storage.ledger import Ledger
+    from storage.ledger import Ledger, archived_not_disposed
 
     wanted = record_id.strip().lower()
-    archived: dict[str, object] | None = None
-    try:
-        for _, entry in Ledger(store).entries():
-            if entry is None or not str(entry.get("record_id", "")).startswith(wanted):
-                continue
-            if entry.get("action") == "archived":
-                archived = entry
-            elif entry.get("action") == "disposed":
-                archived = None
+    try:  # the rule the ledger check holds the archive to
+        kept = archived_not_disposed(entry for _, entry in Ledger(store).entries())
     except Exception:  # the ledger unreadable here: the plain answer; `sohoa ledger verify` says what is wrong
-        archived = None
+        kept = {}
+    archived = next((entry for rid, entry in kept.items() if rid.startswith(wanted)), None)
     if archived is not None:
         rid, seq = archived.get("record_id"), archived.get("seq")
         return (
