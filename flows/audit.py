@@ -753,15 +753,10 @@ class _Auditor:
                 detail = str(entry.get("detail", ""))
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
                 self.ledgered.setdefault(str(entry.get("record_id")), set()).add(sha)
-        # (seq, SHA-256 of record.json as archived) of the entry each record's record.json is held against — its
-        # "archived" entry, or the "sealed" one `sohoa ledger seal` wrote for a record an older sohoa archived — for
-        # the record's own row: a rewritten record.json was reported by the ledger check only, the row said "ok"
+        # the entry each record's record.json is held against — its "archived" entry, or the "sealed" one `sohoa
+        # ledger seal` wrote for a record an older sohoa archived — for the record's own row: a rewritten
+        # record.json was reported by the ledger check only, the row said "ok"
         self.holders = sidecar_entries(holding)
-        self.sidecars: dict[str, tuple[int, str]] = {
-            record_id: (int(entry.get("seq") or 0), str(entry["sidecar_sha256"]))
-            for record_id, entry in self.holders.items()
-            if entry.get("sidecar_sha256")
-        }
         # the same entries by number: the one a record's index entry names is the one its record.json is held
         # against (``storage.ledger.changed_sidecar``, the rule `list` goes by)
         self.numbered = {entry["seq"]: entry for entry in holding if isinstance(entry.get("seq"), int)}
@@ -778,10 +773,12 @@ class _Auditor:
             return None
 
     def sidecar_changed(self, record: Record) -> bool:
-        """Whether the record's record.json is not the one its "archived" ledger entry recorded."""
-        if record.id not in self.sidecars or record.archive_prefix is None:
+        """Whether the record's record.json is not the one its "archived" ledger entry recorded (one that holds no
+        SHA-256 of it: not, nothing to hold it against)."""
+        holder = self.holders.get(record.id)
+        if holder is None or record.archive_prefix is None:
             return False
-        return self.archive.sidecar_differs(record.archive_prefix, self.sidecars[record.id][1])
+        return self.archive.sidecar_differs(record.archive_prefix, holder.get("sidecar_sha256"))
 
     def not_as_archived(self, record: Record, indexed: bool) -> tuple[str | None, bool]:
         """(what is wrong, checked): the problem line when the record's record.json is not the one the ledger
