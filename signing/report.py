@@ -20,13 +20,13 @@ from pydantic import BaseModel, ConfigDict
 from signing.identity import cert_names
 from signing.verify import SCHEMA_VERSION as SCHEMA_VERSION  # the header's models: with FileVerification's
 from signing.verify import (
-    SIGNATURE_RAISED_VERSION,
     FileVerification,
     ReportHeader,
     ReportScope,
     SignatureVerdict,
     TrustAnchor,
     load_trust_root_files,
+    pdfa_broken,
 )
 from sohoa.vietnamese import iso_vn
 
@@ -370,15 +370,6 @@ def pdfa_summary(result: FileVerification) -> str | None:
             "passes the rules checked except the signature's PDF 2.0 declaration (see the warning)"
         )
     return f"PDF/A-{result.pdfa}: đạt các quy tắc đã kiểm tra / passes the rules checked"
-
-
-def pdfa_broken(result: FileVerification) -> list[str]:
-    """The PDF/A rules the file breaks, less rule 6.1.2's PDF 2.0 when verify found it raised by a signature's
-    ISO/TS 32002 declaration (``SIGNATURE_RAISED_VERSION``): "1 rule broken" on every document sohoa signed before
-    2026-11-30 told an auditor they were non-conformant while the warning below said why they are not (QA62)."""
-    if SIGNATURE_RAISED_VERSION not in result.warnings:
-        return list(result.pdfa_problems)
-    return [problem for problem in result.pdfa_problems if not problem.startswith("6.1.2: PDF 2")]
 
 
 FileClass = Literal["passed", "failed", "indeterminate", "error"]

@@ -1100,15 +1100,11 @@ def _check_pdfa(pdf: pikepdf.Pdf, data: bytes, path: Path, result: FileVerificat
     result.pdfa, result.pdfa_problems = check.claimed, check.problems
     if not (check.checked and check.problems):
         return
-    problems = check.problems
-    if _version_raised_by_a_signature(pdf):
+    if _version_raised_by_a_signature(pdf) and any(map(_raised_version, check.problems)):
         # said for what it is: an auditor reading "breaks 1 PDF/A rule" on every document sohoa signed before
         # 2026-11-30 filed them all as non-conformant, the cause and its harmlessness unsaid (QA61)
-        raised = [problem for problem in problems if problem.startswith("6.1.2: PDF 2")]
-        problems = [problem for problem in problems if problem not in raised]
-        if raised:
-            result.warnings.append(SIGNATURE_RAISED_VERSION)
-    if problems:
+        result.warnings.append(SIGNATURE_RAISED_VERSION)
+    if problems := pdfa_broken(result):
         result.warnings.append(
             f"the file claims PDF/A-{check.claimed} but breaks {len(problems)} PDF/A rule(s): "
             + "; ".join(problems[:3])
@@ -1121,6 +1117,21 @@ SIGNATURE_RAISED_VERSION = (
     "(pyHanko does so for ECDSA keys; sohoa's own signing did until 2026-11-30): the pages are as they were "
     "archived and the signatures are not affected; a signed file cannot be changed back without breaking them"
 )
+
+
+def _raised_version(problem: str) -> bool:
+    """Whether a PDF/A problem is rule 6.1.2's PDF 2.0 (the version a signature's declaration may have raised)."""
+    return problem.startswith("6.1.2: PDF 2")
+
+
+def pdfa_broken(result: FileVerification) -> list[str]:
+    """The PDF/A rules the file breaks, less rule 6.1.2's PDF 2.0 when verify found it raised by a signature's
+    ISO/TS 32002 declaration (``SIGNATURE_RAISED_VERSION``): "1 rule broken" on every document sohoa signed before
+    2026-11-30 told an auditor they were non-conformant while the warning said why they are not (QA62). The one
+    rule verify's warning and the reports' PDF/A line go by."""
+    if SIGNATURE_RAISED_VERSION not in result.warnings:
+        return list(result.pdfa_problems)
+    return [problem for problem in result.pdfa_problems if not _raised_version(problem)]
 
 
 def _version_raised_by_a_signature(pdf: pikepdf.Pdf) -> bool:
