@@ -53,7 +53,7 @@ from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
-from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord, sha256_bytes
+from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord, indexed_entries, sha256_bytes
 from storage.ledger import SIDECAR_ACTIONS, Ledger, changed_sidecar, sidecar_entries
 from storage.stamps import anchor_warning
 
@@ -1145,11 +1145,10 @@ def check_ledger_of(archive: BaseArchive, settings: Settings) -> LedgerCheck:
     damaged: list[DamagedRecord] = []
     found = list(archive.records_as_read(damaged))
     records = [read.record for read in found]
-    # the "archived" entry each index entry names: one past the chain's end was cut off it
-    indexed = {read.record.id: read.archived_entry for read in found if read.archived_entry is not None}
     ledger = Ledger(archive)
     roots = load_trust_roots(list(settings.trust_roots))[0] if settings.trust_roots else []
-    problems = ledger.verify(roots or None, records=records, damaged=damaged, indexed=indexed)
+    # the "archived" entry each index entry names: one past the chain's end was cut off it
+    problems = ledger.verify(roots or None, records=records, damaged=damaged, indexed=indexed_entries(found))
     return LedgerCheck(ledger, records, damaged, problems)
 
 

@@ -208,6 +208,12 @@ class RecordAsRead:
         return sidecar_differs_from(self.sidecar, expected)
 
 
+def indexed_entries(found: Iterable[RecordAsRead]) -> dict[str, int]:
+    """Per record id, the number of the "archived" ledger entry its index entry names (records indexed before
+    2026-12-01 name none): ``Ledger.verify``'s ``indexed``, by which it finds entries cut off the chain's end."""
+    return {read.record.id: read.archived_entry for read in found if read.archived_entry is not None}
+
+
 # ``DamagedRecord.why`` of a record the index lists whose folder is gone whole (kind "missing")
 FOLDER_GONE = "folder gone"
 # The words every problem line about an interrupted write carries (flows.audit words it in Vietnamese by them)
@@ -1045,9 +1051,8 @@ class BaseArchive(ABC):
         for lost in [*damaged, *missing]:  # a record all the same: drift, as none of its files can be checked
             report.records += 1
             report.problems[lost.record_id] = [lost.english]
-        indexed = {read.record.id: read.archived_entry for read in found if read.archived_entry is not None}
         ledger_problems = Ledger(self).verify(
-            records=records, damaged=damaged, unchecked=report.sidecar_unchecked, indexed=indexed
+            records=records, damaged=damaged, unchecked=report.sidecar_unchecked, indexed=indexed_entries(found)
         )
         if ledger_problems:
             report.problems["ledger"] = ledger_problems
