@@ -29,7 +29,8 @@ def register(app: typer.Typer) -> None:
         "With nothing configured the generated DEVELOPMENT ONLY identity signs at B-B (warned); set "
         "SOHOA_SIGNING_IDENTITY=pkcs12 (SOHOA_PKCS12_FILE, SOHOA_PKCS12_PASSWORD_FILE) or pkcs11 "
         "(SOHOA_PKCS11_TOKEN_LABEL, SOHOA_PKCS11_KEY_LABEL, SOHOA_PKCS11_PIN_FILE) for a real one.\n\n"
-        "Exit codes: 0 signed; 1 the input cannot be signed; 2 usage; 3 signing identity or TSA unusable."
+        "Exit codes: 0 signed; 1 the input cannot be signed; 2 usage; 3 signing identity or TSA unusable (its "
+        "certificate revoked too, as its CA's OCSP/CRL services say before signing)."
     )(sign)
     app.command(
         epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
@@ -76,7 +77,7 @@ def sign(
         _settings,
         out,
     )
-    from flows.pipeline import signing_identity, trust_roots
+    from flows.pipeline import signer_revocation_refusal, signing_identity, trust_roots
     from signing.errors import AppearanceOrderError
 
     _errors_as_json(as_json)
@@ -105,6 +106,8 @@ def sign(
         identity = signing_identity(settings)
     except signing.SigningConfigError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
+    if (refusal := signer_revocation_refusal(identity, settings)) is not None:  # the identity unusable: 3
+        raise _fail(f"{input_file}: {refusal}", EXIT_FAULT, input_file)
     if chosen in ("B-LT", "B-LTA"):  # the levels whose validation data is gathered through the trust roots
         _check_trust_sources(settings)
     try:
@@ -597,7 +600,7 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     """Show the configured signing identity (usable or why not), the TSA, the level and the trust stores."""
     import signing
     from flows.cli import EXIT_FAULT, EXIT_OK, _errors_as_json, _print_json, _settings, out
-    from flows.pipeline import signing_identity, trust_source_problem
+    from flows.pipeline import signing_identity, trust_roots, trust_source_problem
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -616,6 +619,16 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
             info.update(usable=True, description=identity.description, development=identity.development)
         except signing.SigningConfigError as exc:
             info["problem"] = str(exc)
+        else:
+            if settings.check_signer_revocation and not identity.development:
+                # asked now, as a batch asks before its first document: a revoked certificate is not usable
+                from signing.policy import configured_roots
+                from signing.standing import signer_revocation
+
+                found = signer_revocation(identity, configured_roots(trust_roots(settings)), fresh=True)
+                info["revocation"] = found.to_json_dict()
+                if found.status == "revoked":
+                    info.update(usable=False, problem=found.refusal())
     try:
         info["level"] = signing.resolve_level(settings.signature_level or None, settings.tsa_url or None)
     except signing.SigningConfigError as exc:
@@ -644,6 +657,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
         out.print(f"danh tính ký / identity {settings.signing_identity}: {state}")
         if info.get("description"):
             out.print(f"  {info['description']}", markup=False)
+        if (revocation := info.get("revocation")) is not None and revocation["status"] != "revoked":
+            out.print(f"  thu hồi / revocation: {revocation['words']}", markup=False)
         for row in info["available"]:
             extra = "".join(
                 f"; token {t['label']!r} (slot {t['slot']})" for t in row.get("tokens", []) if t["initialized"]

@@ -78,6 +78,11 @@ def _roots_cached(paths: tuple[Path, ...]) -> tuple[asn1_x509.Certificate, ...]:
     return tuple(load_trust_roots(list(paths))[0])
 
 
+def configured_roots(trust_roots: list[Path]) -> list[asn1_x509.Certificate]:
+    """The certificates of the configured trust roots (files or folders), loaded once per process."""
+    return list(_roots_cached(tuple(trust_roots)))
+
+
 def sign_with_settings(
     input_pdf: Path,
     output_pdf: Path,
@@ -91,7 +96,7 @@ def sign_with_settings(
 ) -> SignatureFacts:
     """Sign at the configured (or given) level, with the configured appearance."""
     chosen = resolve_level(level or settings.signature_level or None, settings.tsa_url or None)
-    roots = list(_roots_cached(tuple(trust_roots))) if chosen in ("B-LT", "B-LTA") else None
+    roots = configured_roots(trust_roots) if chosen in ("B-LT", "B-LTA") else None
     kind = appearance or settings.signature_appearance
     look = None
     if kind != "none":  # an invisible signature needs no fonts (fontTools' import alone is ~0.25 s)

@@ -13,6 +13,7 @@ import re
 import threading
 import traceback
 import warnings as pywarnings
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
@@ -423,7 +424,7 @@ def _revocation(
     """What revocation evidence the validation used for the signer's certificate."""
     cert: asn1_x509.Certificate = status.signing_cert
     details = getattr(status, "revocation_details", None)
-    evidence = _revocation_evidence(cert, vc, dss_ocsp, dss_crl)
+    evidence = revocation_evidence(cert, vc, dss_ocsp, dss_crl)
     if status.revoked and details is not None:
         # the answer that said so, with its time (QA65: a revoked signer checked online said "checked at —" while
         # a good one checked the same way had the time of its OCSP answer)
@@ -439,11 +440,15 @@ def _revocation(
     return Revocation(status="not_checked" if not online else "unknown")
 
 
-def _revocation_evidence(
-    cert: asn1_x509.Certificate, vc: ValidationContext, dss_ocsp: set[bytes], dss_crl: set[bytes]
+def revocation_evidence(
+    cert: asn1_x509.Certificate,
+    vc: ValidationContext,
+    dss_ocsp: AbstractSet[bytes] = frozenset(),
+    dss_crl: AbstractSet[bytes] = frozenset(),
 ) -> tuple[Literal["DSS", "online"], datetime | None] | None:
     """(source, OCSP producedAt or CRL thisUpdate) of the revocation answer the validation had for ``cert``: an OCSP
-    response naming its serial number, else a CRL of its issuer; None when there is none."""
+    response naming its serial number, else a CRL of its issuer; None when there is none. ``dss_ocsp``/``dss_crl``:
+    the answers a PDF embeds (the others were fetched online); the signer's check before signing has none."""
     serial = cert.serial_number
     for resp in vc.ocsps:
         try:

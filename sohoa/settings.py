@@ -267,6 +267,11 @@ class Settings(BaseSettings):
         "install-trust-store`) trusted like TRUST_ROOTS",
     )
     verify_online: bool = Field(default=False, description="let verify fetch OCSP/CRL data over the network")
+    check_signer_revocation: bool = Field(
+        default=True,
+        description="before a batch, `sohoa sign` and `sohoa keys list`, ask the signing certificate's OCSP/CRL "
+        "services whether it is revoked (not the development identity's): revoked is refused, no answer is warned of",
+    )
     pkcs11_module: Path = Field(
         default=Path("/usr/lib/softhsm/libsofthsm2.so"), description="PKCS#11 library of the token"
     )

@@ -769,3 +769,58 @@ def test_a_missing_pkcs12_password_file_is_a_signing_configuration_error(tmp_pat
         assert result.exception is None or isinstance(result.exception, SystemExit)
     assert scan.exists() and not (data / "archive").exists()
     assert not (data / "quarantine").exists() or not any((data / "quarantine").iterdir())
+
+
+def test_a_revoked_signing_certificate_is_refused_before_any_work(tmp_path: Path, test_pki: TestPKI) -> None:
+    """Below B-LT nothing asked whether the signer's certificate was revoked: `sign --level B-T` and a batch signed
+    with a revoked certificate, exit 0 — each file then failing `verify --online` as REVOKED. Now its CA's OCSP/CRL
+    services are asked before anything is signed (and before any OCR): refused, exit 3, in both languages."""
+    from signing_pki import SIGNER_REVOKED
+    from test_bad_input import small_scan_png
+
+    data = tmp_path / "var"
+    env = {
+        **_pki_env(data, test_pki),
+        "SOHOA_PKCS12_FILE": str(test_pki.pkcs12_file(SIGNER_REVOKED)),
+        "SOHOA_SIGNATURE_LEVEL": "B-T",
+    }
+    src = make_pdf(tmp_path / "in.pdf")
+    signed = runner.invoke(app, ["sign", str(src), str(tmp_path / "out.pdf")], env=env)
+    (tmp_path / "in1").mkdir()
+    scan = small_scan_png(tmp_path / "in1" / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    processed = runner.invoke(app, ["process", "--no-prefect", str(scan)], env=env)
+    listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
+    for result in (signed, processed, listed):
+        said = " ".join(result.output.split())  # Rich wraps long lines
+        assert result.exit_code == 3, result.output
+        assert "chứng thư số ký 'Trần Thị Thu Hồi' đã bị thu hồi lúc" in said, said
+        assert "(lý do: khóa bị lộ)" in said and "(reason: key compromise)" in said, said
+        assert "Traceback" not in result.output
+    assert "nothing was signed" in " ".join(signed.output.split())
+    assert not (tmp_path / "out.pdf").exists()
+    assert scan.exists() and not (data / "archive").exists()
+    assert not (data / "quarantine").exists() or not any((data / "quarantine").iterdir())
+    info = json.loads(listed.stdout)
+    assert info["usable"] is False and info["revocation"]["status"] == "revoked"
+    assert info["revocation"]["reason"] == "key_compromise" and info["revocation"]["revoked_at"]
+
+    # the check can be turned off (an office without network access to its CA): B-T signs as before
+    off = runner.invoke(
+        app, ["sign", str(src), str(tmp_path / "out.pdf")], env={**env, "SOHOA_CHECK_SIGNER_REVOCATION": "false"}
+    )
+    assert off.exit_code == 0, off.output
+    assert (tmp_path / "out.pdf").exists()
+
+
+def test_keys_list_says_the_signing_certificate_is_not_revoked(tmp_path: Path, test_pki: TestPKI) -> None:
+    env = _pki_env(tmp_path / "var", test_pki)
+    listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    info = json.loads(listed.stdout)
+    assert info["usable"] is True and info["revocation"]["status"] == "good"
+    shown = runner.invoke(app, ["keys", "list"], env=env)
+    said = " ".join(shown.output.split())
+    assert "thu hồi / revocation: chưa bị thu hồi (máy chủ OCSP/CRL của CA vừa trả lời) / not revoked" in said, said
+    # the development identity names no OCSP/CRL service: nothing is asked, nothing said
+    dev = runner.invoke(app, ["keys", "list", "--json"], env=_env(tmp_path / "dev"))
+    assert dev.exit_code == 0 and "revocation" not in json.loads(dev.stdout)

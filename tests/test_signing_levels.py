@@ -398,3 +398,39 @@ def test_only_self_signed_certificates_of_the_identity_stand_in_for_missing_root
     (root,) = _validation_roots(dev, None)
     assert root.self_signed == "maybe" or root.self_signed == "yes"
     assert "DEVELOPMENT" in root.subject.human_friendly.upper()
+
+
+def test_signer_revocation_asked_before_signing(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+    """`signing.standing`: what the batch and `sohoa sign` ask before signing at any level — good, revoked (when and
+    why), unknown when the services the certificate names are down (with which), not asked for a certificate that
+    names none."""
+    from signing.standing import signer_revocation
+
+    roots = _roots(test_pki)
+    assert signer_revocation(signer, roots, fresh=True).status == "good"
+    revoked_identity = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=test_pki.pkcs12_file(SIGNER_REVOKED), passphrase=PKCS12_PASSWORD
+    )
+    revoked = signer_revocation(revoked_identity, roots, fresh=True)
+    assert revoked.status == "revoked" and revoked.reason == "key_compromise"
+    assert revoked.revoked_at is not None and abs(revoked.revoked_at - datetime.now(UTC)) < timedelta(hours=3)
+    # without a configured root (the PKCS#12 file carries none): not judged, and said how to mend it
+    rootless = signer_revocation(revoked_identity, ())
+    assert rootless.status == "unknown" and "configure SOHOA_TRUST_ROOTS" in rootless.warning()
+    assert signer_revocation(revoked_identity, roots).status == "revoked"  # kept apart: other roots, other answer
+
+    with running_pki(tmp_path / "gone") as gone:
+        pass  # stopped: its certificates name OCSP/CRL URLs nobody answers on now
+    orphan = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=gone.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+    )
+    unknown = signer_revocation(orphan, load_trust_roots([gone.root_cert])[0], fresh=True)
+    assert unknown.status == "unknown"
+    warning = unknown.warning()
+    assert warning.startswith("chưa kiểm tra được chứng thư số ký 'Nguyễn Văn An' có bị thu hồi hay không (máy chủ")
+    assert f"the OCSP responder at {gone.base_url}/sohoa-test/ocsp/interm" in warning
+    assert "could not be reached" in warning
+    assert warning.endswith("signing all the same")
+
+    dev = load_identity("dev", keys_dir=tmp_path / "keys")
+    assert signer_revocation(dev).status == "not_checked"
