@@ -771,9 +771,13 @@ def signer_revocation_refusal(identity: Any, settings: Settings) -> str | None:
     found = signer_revocation(identity, configured_roots(trust_roots(settings)))
     if found.status == "revoked":
         return found.refusal()
-    if found.status == "unknown":
+    if found.status == "unknown" and found.asked_at not in _revocation_warned:  # once per ask: not each watch pass
+        _revocation_warned.add(found.asked_at)
         log.warning("%s", found.warning())
     return None
+
+
+_revocation_warned: set[float] = set()
 
 
 def verification_header(settings: Settings, key: str) -> ReportHeader:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import dataclasses
 import hashlib
 import logging
 import threading
@@ -50,6 +51,7 @@ class SignerRevocation:
     reason: str | None = None  # RFC 5280 CRLReason, asn1crypto's name ("key_compromise")
     why: str = ""  # unknown / not_checked: why, in English
     why_vi: str = ""
+    asked_at: float = 0.0  # time.monotonic() when the services were asked: a kept answer is the same ask
 
     def refusal(self) -> str:
         """For a revoked certificate: what a command that would sign with it says (both languages)."""
@@ -149,9 +151,10 @@ def signer_revocation(
         kept = _kept.get(key)
     if kept is not None and not fresh and time.monotonic() - kept[0] < _KEPT_SECONDS:
         return kept[1]
-    found = _ask(identity, cert, name, roots)
+    asked_at = time.monotonic()
+    found = dataclasses.replace(_ask(identity, cert, name, roots), asked_at=asked_at)
     with _kept_lock:
-        _kept[key] = (time.monotonic(), found)
+        _kept[key] = (asked_at, found)
     return found
 
 

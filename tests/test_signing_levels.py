@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -400,7 +401,9 @@ def test_only_self_signed_certificates_of_the_identity_stand_in_for_missing_root
     assert "DEVELOPMENT" in root.subject.human_friendly.upper()
 
 
-def test_signer_revocation_asked_before_signing(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
+def test_signer_revocation_asked_before_signing(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity, caplog: pytest.LogCaptureFixture
+) -> None:
     """`signing.standing`: what the batch and `sohoa sign` ask before signing at any level — good, revoked (when and
     why), unknown when the services the certificate names are down (with which), not asked for a certificate that
     names none."""
@@ -431,6 +434,15 @@ def test_signer_revocation_asked_before_signing(tmp_path: Path, test_pki: TestPK
     assert f"the OCSP responder at {gone.base_url}/sohoa-test/ocsp/interm" in warning
     assert "could not be reached" in warning
     assert warning.endswith("signing all the same")
+    # what a batch does with it: signs on, warning once per ask — not at each pass of a watcher (every 10 s)
+    from flows.pipeline import signer_revocation_refusal
+    from sohoa.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "var", trust_roots=[gone.root_cert])  # type: ignore[call-arg]
+    with caplog.at_level(logging.WARNING, logger="flows.pipeline"):
+        assert signer_revocation_refusal(orphan, settings) is None
+        assert signer_revocation_refusal(orphan, settings) is None
+    assert [r.getMessage() for r in caplog.records].count(warning) == 1
 
     dev = load_identity("dev", keys_dir=tmp_path / "keys")
     assert signer_revocation(dev).status == "not_checked"
