@@ -20,7 +20,6 @@ from sohoa.fsutil import printable
 from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
 
     from sohoa.record import Classification, Record
     from storage.base import DamagedRecord, ObjectInfo
@@ -871,7 +870,7 @@ def register(app: typer.Typer) -> None:
         from flows.cli import _fail, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location, search_index_path
-        from storage.ledger import Ledger, sidecar_change
+        from storage.ledger import each_unchanged
         from storage.search import rebuild_index
 
         settings, store = _open(archive)
@@ -881,23 +880,17 @@ def register(app: typer.Typer) -> None:
         damaged: list[DamagedRecord] = []  # not searchable until repaired: each named, the others indexed
         started = time.time()
 
-        def unchanged() -> Iterator[Record]:
-            # a record.json rewritten since archiving is no record to search (QA63: the rebuild indexed a forged
-            # number, and search served it while list, get and the audit refused the record): named, left out.
-            # One record at a time, as the archive lists them: a large archive is never held whole
-            ledger = Ledger(store)
-            for found in store.records_as_read(damaged, missing=damaged):  # a record gone: named, not indexed
-                if (change := sidecar_change(ledger, found)) is None:
-                    yield as_corrected(found.record, settings)
-                else:
-                    damaged.append(change)
-
+        # a record.json rewritten since archiving is no record to search (QA63: the rebuild indexed a forged number,
+        # and search served it while list, get and the audit refused the record): named, left out. One record at
+        # a time, as the archive lists them: a large archive is never held whole. A record gone: named, not indexed
+        as_read = store.records_as_read(damaged, missing=damaged)
+        unchanged = (as_corrected(record, settings) for record in each_unchanged(store, as_read, damaged))
         try:
             # built beside the index and put in its place at once, under the archive write lock (QA60: a search
             # meanwhile saw 5, 6, 9 of 11 records; a damaged file could not be replaced)
             count = rebuild_index(
                 index_path,
-                unchanged(),
+                unchanged,
                 catch_up=lambda index: _indexed_meanwhile(index, store, settings, started, damaged),
                 lock=lambda: archive_write_lock(archive_location(settings)),
             )

@@ -146,12 +146,7 @@ def search_index_path(settings: Settings) -> Path:
 def archived_sha256s(archive: BaseArchive) -> Iterator[str]:
     """The source SHA-256 of each record the archive's index lists (its ``.by-sha256`` entries), in order: the
     listing alone, no record read."""
-    from storage.base import INDEX_DIR
-
-    for key in archive._keys(f"{INDEX_DIR}/"):
-        name = key.rsplit("/", 1)[-1]
-        if name.endswith(".json") and not name.startswith("."):
-            yield name.removesuffix(".json")
+    return archive.indexed_sha256s()
 
 
 def index_archived(record: object, settings: Settings, *, unless_indexed: bool = False) -> bool:

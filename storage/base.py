@@ -605,13 +605,21 @@ class BaseArchive(ABC):
         found = self.get_as_read(record_id)
         return found.record if found is not None else None
 
+    def indexed_sha256s(self, start: str = "") -> Iterator[str]:
+        """The source SHA-256 of each record the index lists (its ``.by-sha256`` entries) that begins with
+        ``start``, in order: the listing alone, nothing read. The one reading of an index key: `list`, `get`, the
+        whole-archive verification and the rescan each parsed it themselves."""
+        for key in self._keys(f"{INDEX_DIR}/{start}"):
+            name = key.rsplit("/", 1)[-1]
+            if name.endswith(".json") and not name.startswith("."):
+                yield name.removesuffix(".json")
+
     def get_as_read(self, record_id: str) -> RecordAsRead | None:
         """``get``, with what it read on the way (``find_as_read``)."""
         record_id = record_id.strip().lower()
         if len(record_id) < 8:
             return None
-        for key in self._keys(f"{INDEX_DIR}/{record_id[:16]}"):
-            sha = key.rsplit("/", 1)[-1].removesuffix(".json")
+        for sha in self.indexed_sha256s(record_id[:16]):
             if sha.startswith(record_id):
                 found = self.find_as_read(sha)
                 if found is None and (gone := self.gone_record(sha)) is not None:
@@ -646,8 +654,7 @@ class BaseArchive(ABC):
     ) -> Iterator[RecordAsRead]:
         """``records``, each with what was read on the way (``find_as_read``): for a caller that checks the
         record.jsons against the ledger (``storage.ledger.unchanged_records``) without reading them again."""
-        for key in self._keys(f"{INDEX_DIR}/"):
-            sha = key.rsplit("/", 1)[-1].removesuffix(".json")
+        for sha in self.indexed_sha256s():
             try:
                 found = self.find_as_read(sha)
             except DamagedRecordError as exc:

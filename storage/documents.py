@@ -78,7 +78,7 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
     (``verified_record``: a record.json rewritten to match a replaced file is no authority), and its signed file
     against the SHA-256 that record.json holds. A record whose index entry or record.json cannot be read, or whose
     signed file is missing or differs, is a ``SignedDocument`` with a problem, never left out."""
-    index = list(archive._keys(f"{INDEX_DIR}/"))
+    index = list(archive.indexed_sha256s())
     # the whole archive is also held against the ledger (a record removed whole is in no index entry): read once,
     # for that and for the records whose index entry names no ledger entry
     ledger = list(Ledger(archive).entries()) if under is None else None
@@ -89,8 +89,8 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
     def inside(prefix: str) -> bool:
         return under is None or prefix == under or prefix.startswith(under + "/")
 
-    for index_key in index:
-        sha256 = index_key.rsplit("/", 1)[-1].removesuffix(".json")
+    for sha256 in index:
+        index_key = f"{INDEX_DIR}/{sha256}.json"
         record_id = sha256[:16]
         damaged = False
         try:
@@ -155,7 +155,7 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
             )
             continue
         if excerpts is None and archive.archived_seq(record) is None:  # archived before index entries held it
-            ids = [key.rsplit("/", 1)[-1][:16] for key in index]
+            ids = [sha[:16] for sha in index]
             entries = ledger if ledger is not None else list(Ledger(archive).entries())
             excerpts = excerpts_of((entry for _, entry in entries), ids)
         try:
@@ -213,7 +213,7 @@ def signed_documents(archive: BaseArchive, under: str | None = None) -> Iterator
         # (folder and index entry) they passed "4/4", exit 0, while the audit and `ledger verify` named them (QA65). A
         # folder left without its index entry (an interrupted write, or one whose index entry was deleted) is there:
         # its document.pdf is named below, as part of no record
-        listed = {key.rsplit("/", 1)[-1][:16] for key in index}
+        listed = {sha[:16] for sha in index}
         left = {write.record.id for write in unfinished if write.record is not None}
         for record_id, entry in sorted(archived_not_disposed(entry for _, entry in ledger).items()):
             if record_id in listed or record_id in left:

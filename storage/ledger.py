@@ -510,21 +510,27 @@ def unchanged_records(
     ledger entry its index entry names — the index entry and the record.json as the listing read them (they were
     read again: 5 GETs a record on S3, not 3) —, no file hashed; a record indexed before 2026-12-01 (no entry
     number in its index entry) is not checked, as that would read the whole ledger."""
-    ledger = Ledger(archive)
-    kept: list[Record] = []
     changed: list[DamagedRecord] = []
+    kept = list(each_unchanged(archive, records, changed))
+    return kept, changed
+
+
+def each_unchanged(
+    archive: BaseArchive, records: Iterable[RecordAsRead], changed: list[DamagedRecord]
+) -> Iterator[Record]:
+    """``unchanged_records`` one record at a time, each changed one appended to ``changed``: for a caller that
+    goes through a large archive without holding it whole (`sohoa index rebuild`)."""
+    ledger = Ledger(archive)
     for found in records:
         if (damage := sidecar_change(ledger, found)) is None:
-            kept.append(found.record)
+            yield found.record
         else:
             changed.append(damage)
-    return kept, changed
 
 
 def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
     """``unchanged_records`` for one record: None when its record.json is the one its index entry's ledger entry
-    recorded (or it has none to hold it against), else what is wrong, as a ``DamagedRecord`` (kind "changed"). For a
-    caller that goes through the archive one record at a time (`sohoa index rebuild`)."""
+    recorded (or it has none to hold it against), else what is wrong, as a ``DamagedRecord`` (kind "changed")."""
     record, seq = found.record, found.archived_entry
     if seq is None or record.archive_prefix is None:
         return None
