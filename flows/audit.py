@@ -457,7 +457,16 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("its folder is gone", "thư mục của hồ sơ đã mất cùng mọi tệp (bị xóa ngoài phần mềm)"),
     ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
-    (INTERRUPTED_WRITE, "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét đó"),
+    (
+        f"{INTERRUPTED_WRITE} before its record.json",
+        "lưu vào kho bị gián đoạn trước khi ghi record.json (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét "
+        "đó, hoặc các tệp do người đặt vào",
+    ),
+    (
+        INTERRUPTED_WRITE,
+        "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy sohoa ledger finish (hoặc chạy lại lô với bản "
+        "quét đó)",
+    ),
     ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
     ("not in the archive's index, and its files", "hồ sơ bị gỡ khỏi chỉ mục và tệp đã bị thay đổi sau khi lưu"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),

@@ -521,7 +521,10 @@ def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
                 if stored == "ledger"
                 else "its ledger entries and index entry never written"
             )
-            + " (or deleted by hand); rerun the batch with its scan to finish it"
+            + " (or deleted by hand); run sohoa ledger finish (or rerun the batch with its scan) to finish it"
+        )
+        assert problem_in_vietnamese(problems[0]).startswith(
+            "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy sohoa ledger finish"
         )
     assert problem_in_vietnamese(problems[0]).startswith("lưu vào kho bị gián đoạn")
     assert ledger_verdict(ledger.verify()).startswith("nguyên vẹn / intact")
@@ -2384,3 +2387,63 @@ def test_review_list_does_not_take_a_rewritten_record_json_for_fact(
     assert "1 hồ sơ cần xem lại / record(s) to review" in " ".join(table.stdout.split()), table.stdout
     named = " ".join(table.stderr.split())
     assert settled.id in named and renumbered.id in named and "changed since it was archived" in named, named
+
+
+def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path: Path) -> None:
+    """QA69: `sohoa audit` run beside a nightly batch said "ATTENTION — interrupted archive writes 2", exit 1,
+    naming nothing: a put under way (its record.json written, its index entry not yet) looked like one a killed run
+    left. The whole-archive checks now look again once the put is done (the write lock each put holds) and leave
+    out a record indexed meanwhile. Here a writer holds the lock with the index entry not written yet, and writes
+    it a moment after the check has begun."""
+    import threading
+    import time
+
+    from sohoa.fsutil import exclusive_lock, host_lock_file
+
+    record, files = make_record(tmp_path / "in", "busy")
+    archived = archive.put(record, files)
+    index_key = f".by-sha256/{archived.source.sha256}.json"
+    entry = archive._read(index_key)
+    assert entry is not None
+
+    def under_way() -> list[list[str]]:
+        """Each of the whole-archive checks, run while a writer holds the lock and then writes the index entry."""
+        remove_behind(archive, index_key)
+        holding, checked = threading.Event(), []
+
+        def writer() -> None:
+            with exclusive_lock(host_lock_file("archive", archive.location)):
+                holding.set()
+                time.sleep(0.5)  # the check has listed the archive by now, and waits for the lock
+                tamper(archive, index_key, entry)  # the put's last write
+
+        thread = threading.Thread(target=writer)
+        thread.start()
+        holding.wait()
+        listed = list(archive.records())
+        checked.append([w.prefix for w in archive.outside_records(listed)[0]])
+        thread.join()
+        return checked
+
+    assert under_way() == [[]]
+    remove_behind(archive, index_key)
+    # with no writer, the same folder is an interrupted write, as before
+    assert [w.prefix for w in archive.outside_records([])[0]] == [archived.archive_prefix]
+    assert not any("archived (ledger entry" in line for line in Ledger(archive).verify())
+    tamper(archive, index_key, entry)
+    # the ledger's "archived" entry read before the index entry was written: no record "gone" either
+    remove_behind(archive, index_key)
+    holding = threading.Event()
+
+    def late_writer() -> None:
+        with exclusive_lock(host_lock_file("archive", archive.location)):
+            holding.set()
+            time.sleep(0.5)
+            tamper(archive, index_key, entry)
+
+    thread = threading.Thread(target=late_writer)
+    thread.start()
+    holding.wait()
+    problems = Ledger(archive).verify()
+    thread.join()
+    assert problems == [], problems
