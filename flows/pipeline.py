@@ -818,11 +818,15 @@ ARCHIVE_RETRY_DELAYS = (1.0, 5.0, 30.0)
 def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str) -> T:
     """``call()``, tried again after each of ``delays`` (seconds, ±50 % so that documents failing together do
     not retry together) while it raises a ``StageError`` — a fault of the machine or a service. Bad input
-    (``BadInputError``) and anything else is raised at once: trying again would not change the answer."""
+    (``BadInputError``), a full or read-only disk (``machine_fault``: QA69, 35–48 s of retries per document of a
+    nightly backlog, each as full as the last) and anything else is raised at once: trying again would not change
+    the answer."""
     for attempt, delay in enumerate(delays, start=1):
         try:
             return call()
         except StageError as exc:
+            if machine_fault(exc) is not None:
+                raise
             wait = delay * random.uniform(0.5, 1.5)
             log.warning("%s failed (%s); attempt %d of %d in %.1f s", what, exc, attempt + 1, len(delays) + 1, wait)
             time.sleep(wait)
@@ -907,8 +911,11 @@ def process_document(
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
         result = DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese)
     except StageError as exc:
-        log.error("%s: FAILED (will retry on the next run): %s", shown, exc)
-        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+        if (fault := machine_fault(exc)) is not None:  # the archive's disk full or read-only (QA69: Errno 28 said raw)
+            result = _machine_failed(path, shown, fault)
+        else:
+            log.error("%s: FAILED (will retry on the next run): %s", shown, exc)
+            result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
     except ArchiveConfigError as exc:  # the archive as configured cannot hold records: not retried, not the scan's
         log.error("%s: FAILED: %s", shown, exc)
         result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=str(exc))

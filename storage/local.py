@@ -109,6 +109,8 @@ class LocalArchive(BaseArchive):
             if sha256_file(target) != sha256:
                 raise ArchiveIntegrityError(f"{key}: read-back SHA-256 differs from the one written")
         except OSError as exc:
+            if exc.filename is None:  # the file it met a full disk on, for the document's reason (machine_fault_words)
+                exc.filename = str(target)
             raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
 
     def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:

@@ -552,6 +552,24 @@ def test_a_full_work_disk_fails_the_scans_for_the_rerun_never_quarantines_them(
     assert [process_document(scan, settings).outcome for scan in scans] == [Outcome.ARCHIVED, Outcome.ARCHIVED]
 
 
+def test_a_full_archive_disk_is_said_as_such_and_not_retried(
+    tmp_path: Path, full_disk: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA69: with the archive's disk full, each document was OCR'd and signed, then archiving was tried four times
+    (35–48 s of waits per document of a nightly backlog, each attempt as full as the last) and failed with
+    "Lỗi hệ thống: …: cannot write to …: [Errno 28] No space left on device", English after its first words. It is
+    the machine's fault as a full work disk is: said so in both languages, at once, for the rerun."""
+    settings = make_settings(tmp_path / "var", archive=str(full_disk / "archive"))
+    with caplog.at_level(logging.INFO):
+        result = process_document(SAMPLES / "cv-118-ubnd-vp.jpg", settings)
+    assert result.outcome == Outcome.FAILED, result.summary()
+    assert (result.reason_vi or "").startswith("Lỗi hệ thống: hết dung lượng đĩa ("), result.reason_vi
+    assert "lỗi của máy, không do tệp quét" in (result.reason_vi or "") and "Errno" not in (result.reason_vi or "")
+    assert "No space left on device" in (result.reason_en or "") and "not of the scan" in (result.reason_en or "")
+    assert not [r for r in caplog.records if "attempt 2 of" in r.getMessage()], "a full disk was retried"
+    assert not (tmp_path / "var" / "quarantine").exists() or not list((tmp_path / "var" / "quarantine").iterdir())
+
+
 def test_sohoa_ocr_into_a_full_disk_says_so_exit_3_without_a_traceback(tmp_path: Path, full_disk: Path) -> None:
     """`sohoa ocr` writing into a full folder printed pikepdf's traceback (exit 1, as if the input were bad): a full
     disk met by any command is said in both languages, exit 3, and leaves no temporary file behind."""
