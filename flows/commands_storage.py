@@ -20,7 +20,6 @@ from sohoa.fsutil import printable
 from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
 
 if TYPE_CHECKING:
-
     from sohoa.record import Classification, Record
     from storage.base import DamagedRecord, ObjectInfo
 
@@ -263,7 +262,9 @@ def record_summary(
     if waiting:
         from classify.review import reason_in_both
 
-        line("Cần xem lại / needs review", "; ".join(map(reason_in_both, waiting)))
+        # a record flagged without a reason (an older sohoa's) said a bare English "yes"
+        said = ["có / yes" if reason == "yes" else reason_in_both(reason) for reason in waiting]
+        line("Cần xem lại / needs review", "; ".join(said))
     if record.ocr is not None:
         for page in record.ocr.pages:
             if page.too_small is not None:  # kept in the copy as it is, not read (ocr.inputs.SmallPage)
@@ -288,7 +289,7 @@ def record_summary(
             if page.skew:
                 said += f"; đã nắn thẳng {abs(page.skew):.1f}° để đọc / straightened {abs(page.skew):.1f}° for OCR"
             line(f"Trang / page {page.number}", said)
-        line("PDF/A", record.ocr.pdfa or "no / không")
+        line("PDF/A", record.ocr.pdfa or "không / no")  # Vietnamese first, as every value an officer reads
     sig = record.signature
     if sig is not None:
         dev = (
@@ -306,7 +307,7 @@ def record_summary(
         since = archived[-1] if archived else (record.events[0].at if record.events else None)
         line("Lưu giữ đến / retained until", retention_words(min(until), since))
     if any(info.legal_hold for info in retained):
-        line("Phong tỏa / legal hold", "on / có")
+        line("Phong tỏa / legal hold", "có / on")
     return lines
 
 

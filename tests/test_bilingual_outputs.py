@@ -183,6 +183,11 @@ def test_hold_index_and_export_say_it_in_both_languages(
     assert on.exit_code == 0 and f"hồ sơ {record_id}: đã phong tỏa / record {record_id}: legal hold on" in on.stdout
     again = _said(runner.invoke(app, ["hold", record_id, "on"]))
     assert "vẫn đang bị phong tỏa, không thay đổi gì" in again and "already on; nothing changed" in again, again
+    # the values Vietnamese first, as their labels (QA69: `on / có`, `no / không`)
+    shown = runner.invoke(app, ["get", record_id]).stdout.splitlines()
+    (held,) = [line for line in shown if line.startswith("Phong tỏa / legal hold")]
+    (pdfa,) = [line for line in shown if line.startswith("PDF/A")]
+    assert held.endswith(" có / on") and pdfa.endswith(" không / no"), (held, pdfa)
     off = runner.invoke(app, ["hold", record_id, "off"])
     assert f"hồ sơ {record_id}: đã gỡ phong tỏa / record {record_id}: legal hold off" in off.stdout, off.output
     rebuilt = runner.invoke(app, ["index", "rebuild"])
