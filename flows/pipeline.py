@@ -42,6 +42,7 @@ from sohoa.errors import (
     StageError,
     machine_fault,
     machine_fault_words,
+    os_error_words,
 )
 from sohoa.fsutil import (
     PART_MARKER,
@@ -1302,27 +1303,39 @@ def check_locations(settings: Settings) -> None:
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # default DATA_DIR/archive, which a first run creates)
             _say_new_archive(location, logging.WARNING if settings.archive else logging.INFO)
-    in_vietnamese = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}
     for role, folder, setting in folders:
-        unusable = (
-            f"không dùng được thư mục {in_vietnamese[role]} {folder} (xem {setting}) / the {role} folder {folder}"
-        )
-        if folder.exists() and not folder.is_dir():
-            raise StageError(f"{unusable} cannot be used: it is a file (check {setting})")
-        try:
-            if role == "quarantine" and not folder.exists():
-                # made by the first file refused (storage.quarantine_file), not by a batch that refuses nothing
-                # (README): here only whether it can be made, by the nearest folder that is there
-                there = next(p for p in folder.parents if p.exists())
-                if not there.is_dir():
-                    raise NotADirectoryError(f"{there} is a file")
-                folder = there
-            else:
-                folder.mkdir(parents=True, exist_ok=True)
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise PermissionError(f"no write permission on {folder}")
-        except OSError as exc:
-            raise StageError(f"{unusable} cannot be used: {exc.strerror or exc} (check {setting})") from exc
+        if (cause := _folder_unusable(role, folder)) is not None:
+            # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)
+            raise StageError(
+                f"không dùng được thư mục {_FOLDER_ROLES_VI[role]} {folder}: {cause[0]} (xem {setting}) / "
+                f"the {role} folder {folder} cannot be used: {cause[1]} (check {setting})"
+            )
+
+
+_FOLDER_ROLES_VI = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}
+
+
+def _folder_unusable(role: str, folder: Path) -> tuple[str, str] | None:
+    """Why ``folder`` cannot be the ``role`` folder, (Vietnamese, English), or None; made when missing, but for the
+    quarantine."""
+    if folder.exists() and not folder.is_dir():
+        return "đó là một tệp, không phải thư mục", "it is a file"
+    try:
+        if role == "quarantine" and not folder.exists():
+            # made by the first file refused (storage.quarantine_file), not by a batch that refuses nothing
+            # (README): here only whether it can be made, by the nearest folder that is there
+            folder = next(p for p in folder.parents if p.exists())
+            if not folder.is_dir():
+                return f"{folder} là một tệp, không phải thư mục", f"{folder} is a file"
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:  # not a permission to ask for: a mount to change
+                return f"{folder} nằm trên ổ đĩa chỉ cho đọc", f"{folder} is on a read-only file system"
+            return f"không có quyền ghi vào {folder}", f"no write permission on {folder}"
+    except OSError as exc:
+        return os_error_words(exc)
+    return None
 
 
 # what check_locations was last given by the command that runs this thread's batches (``_locations_key``), while

@@ -365,6 +365,44 @@ def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: 
         check_locations(make_settings(tmp_path / "var", quarantine_dir=tmp_path / "tệp" / "cách ly"))
 
 
+def test_a_folder_that_cannot_be_used_is_said_with_its_cause_in_both_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA69: `không dùng được thư mục kho lưu trữ … (xem --archive …) / … cannot be used: no write permission on …`:
+    why, in the English half only."""
+    import errno
+    import os
+
+    from flows.pipeline import check_locations
+    from sohoa.errors import StageError
+
+    (tmp_path / "tệp").write_text("a file")
+    with pytest.raises(StageError) as caught:
+        check_locations(make_settings(tmp_path / "var", archive=str(tmp_path / "tệp")))
+    assert f"kho lưu trữ {tmp_path / 'tệp'}: đó là một tệp, không phải thư mục (xem --archive" in str(caught.value)
+    assert "cannot be used: it is a file (check --archive" in str(caught.value)
+    archive = tmp_path / "kho"
+    archive.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != archive and real_access(path, mode))
+    with pytest.raises(StageError) as caught:
+        check_locations(make_settings(tmp_path / "var", archive=str(archive)))
+    said = str(caught.value)
+    assert f"không dùng được thư mục kho lưu trữ {archive}: không có quyền ghi vào {archive} (xem" in said, said
+    assert f"cannot be used: no write permission on {archive} (check" in said, said
+    monkeypatch.setattr(os, "access", real_access)
+
+    def full(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "mkdir", full)
+    with pytest.raises(StageError) as caught:
+        check_locations(make_settings(tmp_path / "var", archive=str(tmp_path / "mới")))
+    said = str(caught.value)
+    assert "làm việc" in said and ": hết dung lượng đĩa (xem SOHOA_DATA_DIR) / " in said, said
+    assert "cannot be used: No space left on device (check SOHOA_DATA_DIR)" in said, said
+
+
 def test_the_locations_are_checked_once_per_command_and_by_every_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
