@@ -968,21 +968,34 @@ def inbox_problem(inbox: Path, settings: Settings) -> str | None:
     officer typing /srv/sohoa for /srv/sohoa/inbox had the archive's own document.pdf moved out of it into
     processed/ and archived again as new records, pass after pass."""
     inbox = inbox.resolve()
-    for folder in own_folders(settings):
-        if inbox == folder or inbox.is_relative_to(folder):
-            where = "là" if inbox == folder else "nằm trong"
-            english = "is" if inbox == folder else "lies inside"
+    data_dir = settings.data_dir.resolve()
+    usual = data_dir / "inbox"
+    if data_dir.is_relative_to(inbox):
+        # the data folder itself, by name: its own folders are named by where they would be, and the first of them,
+        # DATA_DIR/archive, was named though the archive was configured elsewhere and no such folder existed (QA69)
+        where, english = ("là", "is") if inbox == data_dir else ("chứa", "contains")
+        return (
+            f"{inbox}: không dùng được làm hộp thư đến: {where} thư mục dữ liệu của sohoa (SOHOA_DATA_DIR) "
+            f"{data_dir}; hộp thư đến thường là {usual} / cannot be the inbox: it {english} sohoa's data folder "
+            f"(SOHOA_DATA_DIR) {data_dir}; the inbox is usually {usual}"
+        )
+    own = own_folders(settings)
+    for folder in own:
+        if inbox.is_relative_to(folder):
+            where, english = ("là", "is") if inbox == folder else ("nằm trong", "lies inside")
             return (
                 f"{inbox}: không dùng được làm hộp thư đến: {where} thư mục riêng của sohoa {folder} / "
                 f"cannot be the inbox: it {english} sohoa's own folder {folder}"
             )
-        if folder.is_relative_to(inbox):  # made in the inbox when missing: the same
-            return (
-                f"{inbox}: không dùng được làm hộp thư đến: chứa thư mục riêng của sohoa {folder} "
-                f"(thư mục dữ liệu? hộp thư đến thường là {settings.data_dir.resolve() / 'inbox'}) / "
-                f"cannot be the inbox: it contains sohoa's own folder {folder} (the data folder? the inbox is "
-                f"usually {settings.data_dir.resolve() / 'inbox'})"
-            )
+    # made in the inbox when missing: the same. Those there named, not one only by where it would be made
+    inside = [folder for folder in own if folder.is_relative_to(inbox)]
+    if inside:
+        named = ", ".join(str(folder) for folder in [f for f in inside if f.exists()] or inside)
+        return (
+            f"{inbox}: không dùng được làm hộp thư đến: chứa thư mục riêng của sohoa {named} (hộp thư đến thường là "
+            f"{usual}) / cannot be the inbox: it contains sohoa's own folder(s) {named} (the inbox is usually "
+            f"{usual})"
+        )
     return None
 
 
