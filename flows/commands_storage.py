@@ -263,8 +263,8 @@ def record_summary(
         from classify.review import reason_in_both
 
         # a record flagged without a reason (an older sohoa's) said a bare English "yes"
-        said = ["có / yes" if reason == "yes" else reason_in_both(reason) for reason in waiting]
-        line("Cần xem lại / needs review", "; ".join(said))
+        reasons = ["có / yes" if reason == "yes" else reason_in_both(reason) for reason in waiting]
+        line("Cần xem lại / needs review", "; ".join(reasons))
     if record.ocr is not None:
         for page in record.ocr.pages:
             if page.too_small is not None:  # kept in the copy as it is, not read (ocr.inputs.SmallPage)
