@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from sohoa.context import document_shown_as
 from sohoa.errors import (
+    MACHINE_FAULTS,
     BadInputError,
     Problem,
     SecretFileError,
@@ -727,7 +728,12 @@ def check_signing_token(settings: Settings) -> None:
         identity = signing_identity(settings)
         if identity.reachable():
             return
-        log.warning("the signing token %s no longer answers: logging in to it again", identity.token)
+        log.warning(
+            "thẻ ký số %s không còn trả lời: đăng nhập lại / the signing token %s no longer answers: logging in to it "
+            "again",
+            identity.token,
+            identity.token,
+        )
         with _identity_lock:
             identity.token_lost()
             _identity.cache_clear()
@@ -816,16 +822,33 @@ def archive_write_lock(location: str) -> Iterator[None]:
 ARCHIVE_RETRY_DELAYS = (1.0, 5.0, 30.0)
 
 
-def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str) -> T:
+def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str, what_vi: str) -> T:
     """``call()``, tried again after each of ``delays`` (seconds, ±50 % so that documents failing together do
     not retry together) while it raises a ``StageError`` — a fault of the machine or a service. Bad input
-    (``BadInputError``) and anything else is raised at once: trying again would not change the answer."""
+    (``BadInputError``) and anything else is raised at once: trying again would not change the answer. ``what``
+    and ``what_vi``: the call, in English and in Vietnamese, for the warning of each retry."""
     for attempt, delay in enumerate(delays, start=1):
         try:
             return call()
         except StageError as exc:
             wait = delay * random.uniform(0.5, 1.5)
-            log.warning("%s failed (%s); attempt %d of %d in %.1f s", what, exc, attempt + 1, len(delays) + 1, wait)
+            # a full disk and the like in Vietnamese words; another fault as its message says it (an S3 server's
+            # own are in both languages already)
+            fault = machine_fault(exc)
+            cause_vi = MACHINE_FAULTS[fault.errno] if fault is not None and fault.errno else str(exc)
+            log.warning(
+                "%s thất bại (%s); thử lại lần %d/%d sau %.1f s / %s failed (%s); attempt %d of %d in %.1f s",
+                what_vi,
+                cause_vi,
+                attempt + 1,
+                len(delays) + 1,
+                wait,
+                what,
+                exc,
+                attempt + 1,
+                len(delays) + 1,
+                wait,
+            )
             time.sleep(wait)
     return call()
 
@@ -838,7 +861,9 @@ def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Se
         return archived
 
     # retried here, not by an orchestrator, so that a batch with and without Prefect behaves the same
-    return retry_transient(put, ARCHIVE_RETRY_DELAYS, f"archiving record {record.id}")
+    return retry_transient(
+        put, ARCHIVE_RETRY_DELAYS, f"archiving record {record.id}", f"lưu hồ sơ {record.id} vào kho lưu trữ"
+    )
 
 
 def direct_runner(stage: str, function: Callable[..., T], *args: Any) -> T:
@@ -1511,7 +1536,12 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
 
     # as `review set` indexes: with an officer's correction
     if index_archived(as_corrected(existing, settings), settings, unless_indexed=True):
-        log.info("record %s: added to the search index (an earlier run stopped before)", existing.id)
+        log.info(
+            "hồ sơ %s: đã đưa vào chỉ mục tìm kiếm (một lần chạy trước đã dừng trước bước này) / record %s: added to "
+            "the search index (an earlier run stopped before)",
+            existing.id,
+            existing.id,
+        )
     shutil.rmtree(settings.work_path / existing.id, ignore_errors=True)
 
 
@@ -1542,7 +1572,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
-        lambda: archive.find(record.source.sha256), ARCHIVE_RETRY_DELAYS, f"looking for {path.name} in the archive"
+        lambda: archive.find(record.source.sha256),
+        ARCHIVE_RETRY_DELAYS,
+        f"looking for {path.name} in the archive",
+        f"tìm {path.name} trong kho lưu trữ",
     )
     if existing is not None:
         log.info(
@@ -1722,14 +1755,24 @@ def _release_from_quarantine(
     try:
         removed = release(settings.quarantine_path, parked)
     except OSError as exc:
-        log.warning("%s: archived, but its copy from an earlier run is still in the quarantine: %s", shown, exc)
+        log.warning(
+            "%s: đã lưu, nhưng bản của một lần chạy trước vẫn còn trong khu cách ly: %s / archived, but its copy from "
+            "an earlier run is still in the quarantine: %s",
+            shown,
+            exc,
+            exc,
+        )
         return []
     if removed:
+        removed_said = ", ".join(escaped(str(p)) for p in removed)
         log.warning(
-            "%s: removed from the quarantine (an earlier run had put it there; archived now as %s): %s",
+            "%s: đã gỡ khỏi khu cách ly (một lần chạy trước đã đưa vào đó; nay đã lưu tại %s): %s / removed from the "
+            "quarantine (an earlier run had put it there; archived now as %s): %s",
             shown,
             archived_as,
-            ", ".join(escaped(str(p)) for p in removed),
+            removed_said,
+            archived_as,
+            removed_said,
         )
     return removed
 
@@ -1778,7 +1821,11 @@ def batch_documents(
     leftovers += remove_quarantine_partials(settings.quarantine_path)
     leftovers += remove_stack_leftovers(settings.work_path)
     for leftover in leftovers:
-        log.warning("removed %s, left by an interrupted run", leftover)
+        log.warning(
+            "đã xóa %s, do một lần chạy bị gián đoạn để lại / removed %s, left by an interrupted run",
+            leftover,
+            leftover,
+        )
     try:
         yield documents()
     finally:
