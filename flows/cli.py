@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 import typer.rich_utils
+from rich.cells import cell_len
 from rich.console import Console
 from rich.logging import RichHandler
 from rich.markup import escape
@@ -893,29 +894,40 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     from sohoa.vietnamese import vn_date
 
     table = Table(title="sohoa: kết quả / results", show_lines=False)
-    # Vietnamese / English, as every table an officer reads (`review list`, `audit`); the day as officers write it
-    for column in PROCESS_COLUMNS:
-        table.add_column(column, no_wrap=column != PROCESS_COLUMNS[0])
-    table.add_column("ghi chú / note")
     styles = {"archived": "green", "already_archived": "cyan", "quarantined": "yellow", "failed": "red"}
+    rows: list[tuple[str, ...]] = []
     for line in payload["files"]:
         # a document split from a stack named by the stack, its number and pages (StackOrigin.label); the reason
         # in both languages, under the bilingual title (it was English only), without the name the first column shows
         name, reason = line_names(line)
-        note = reason or (line["archive_path"] or "")
+        # an archived file's record by its id, what `sohoa get` takes: its archive path (--json's archive_path),
+        # `2025/BB/03-BB-UBND--51844b0a168b537a`, repeats the year, type and number beside it, and was cut, its id
+        # with it, when the file column was wide (QA69: `2025/BB/03-BB-UBND--51844b0a168…`)
+        note = reason or (f"mã / id {line['record_id']}" if line.get("record_id") else "")
         if line.get("needs_review"):
             note = "cần xem lại / needs review; " + note
-        table.add_row(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
-            escape(printable(name)),
-            f"[{styles[line['outcome']]}]{OUTCOME_WORDS[Outcome(line['outcome'])]}[/]",
-            escape(line["doc_type"] or ""),
-            escape(line["number"] or ""),
-            vn_date(line["issued_on"]),
-            str(line["pages"] or ""),
-            f"{line['confidence']:.2f}" if line["confidence"] is not None else "",
-            "có / yes" if line["signed"] else "",
-            escape(note),
+        rows.append(  # what comes from the files (names, numbers, reasons) escaped: `[bản sao] x.pdf` is no markup
+            (
+                escape(printable(name)),
+                f"[{styles[line['outcome']]}]{OUTCOME_WORDS[Outcome(line['outcome'])]}[/]",
+                escape(line["doc_type"] or ""),
+                escape(line["number"] or ""),
+                vn_date(line["issued_on"]),
+                str(line["pages"] or ""),
+                f"{line['confidence']:.2f}" if line["confidence"] is not None else "",
+                "có / yes" if line["signed"] else "",
+                escape(note),
+            )
         )
+    # Vietnamese / English, as every table an officer reads (`review list`, `audit`); the day as officers write it
+    widths = _process_column_widths(rows, out.width)
+    for column, width in zip(PROCESS_COLUMNS, widths, strict=True):
+        if widths == [None] * len(widths):  # room for every column whole, its title on one line
+            table.add_column(column, no_wrap=column in WHOLE_PROCESS_COLUMNS, overflow="fold")
+        else:
+            table.add_column(column, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     out.print(table)
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
@@ -947,7 +959,48 @@ PROCESS_COLUMNS = (
     "trang / pages",
     "tin cậy / conf.",
     "đã ký / signed",
+    "ghi chú / note",
 )
+# never broken: a type, number, day or figure on two lines is misread
+WHOLE_PROCESS_COLUMNS = frozenset(PROCESS_COLUMNS[2:8])
+# a record id, in the note: one line
+RECORD_ID_WIDTH = 16
+
+
+def _process_column_widths(rows: list[tuple[str, ...]], width: int) -> list[int | None]:
+    """The widths of the process table's columns on a terminal ``width`` wide: all None when every column fits whole
+    with its title on one line; else the ``WHOLE_PROCESS_COLUMNS`` and the note fixed (their titles wrapped at
+    spaces when there is no room for them on one line; the note at least a record id wide) and the file and
+    outcome columns None, for Rich to fit in what is left. Rich alone, with these columns no_wrap (titles too), left
+    the file and note columns no width at all at 120 columns (~110 taken by the others' titles), and cut the note's
+    record id at 200."""
+    from rich.text import Text
+
+    def widest(index: int, words: bool = False) -> int:
+        texts = [Text.from_markup(row[index]).plain for row in rows]
+        pieces = [piece for text in texts for piece in (text.split() if words else [text])]
+        return max(map(cell_len, pieces), default=0)
+
+    natural = [max(cell_len(title), widest(index)) for index, title in enumerate(PROCESS_COLUMNS)]
+    room = width - (3 * len(PROCESS_COLUMNS) + 1)  # a border before each column and after the last, padding 1 + 1
+    if sum(natural) <= room:
+        return [None] * len(PROCESS_COLUMNS)
+    note = len(PROCESS_COLUMNS) - 1
+    fixed = [*(i for i, c in enumerate(PROCESS_COLUMNS) if c in WHOLE_PROCESS_COLUMNS), note]
+    least = {i: max(widest(i), *map(cell_len, PROCESS_COLUMNS[i].split())) for i in fixed}
+    least[note] = max(RECORD_ID_WIDTH, *map(cell_len, PROCESS_COLUMNS[note].split()))
+    widths: list[int | None] = [None] * len(PROCESS_COLUMNS)
+    for i in fixed:
+        widths[i] = least[i]
+    # what the file and outcome columns get at least (a name's 20 characters, `đã lưu trước đó /`); what is left to
+    # the titles on one line, then half of the rest at most to the note (its review flag and id on one line), the
+    # other half to the file and outcome columns
+    spare = room - sum(least.values()) - min(natural[0], 20) - min(natural[1], 17)
+    for i in fixed:
+        grow = max(0, min(natural[i] - least[i], spare // 2 if i == note else spare))
+        widths[i] = least[i] + grow
+        spare -= grow
+    return widths
 
 
 # ------------------------------------------------------------------------------------------- ocr

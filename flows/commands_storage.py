@@ -262,7 +262,9 @@ def record_summary(
     if waiting:
         from classify.review import reason_in_both
 
-        line("Cần xem lại / needs review", "; ".join(map(reason_in_both, waiting)))
+        # a record flagged without a reason (an older sohoa's) said a bare English "yes"
+        reasons = ["có / yes" if reason == "yes" else reason_in_both(reason) for reason in waiting]
+        line("Cần xem lại / needs review", "; ".join(reasons))
     if record.ocr is not None:
         for page in record.ocr.pages:
             if page.too_small is not None:  # kept in the copy as it is, not read (ocr.inputs.SmallPage)
@@ -287,7 +289,7 @@ def record_summary(
             if page.skew:
                 said += f"; đã nắn thẳng {abs(page.skew):.1f}° để đọc / straightened {abs(page.skew):.1f}° for OCR"
             line(f"Trang / page {page.number}", said)
-        line("PDF/A", record.ocr.pdfa or "no / không")
+        line("PDF/A", record.ocr.pdfa or "không / no")  # Vietnamese first, as every value an officer reads
     sig = record.signature
     if sig is not None:
         dev = (
@@ -305,7 +307,7 @@ def record_summary(
         since = archived[-1] if archived else (record.events[0].at if record.events else None)
         line("Lưu giữ đến / retained until", retention_words(min(until), since))
     if any(info.legal_hold for info in retained):
-        line("Phong tỏa / legal hold", "on / có")
+        line("Phong tỏa / legal hold", "có / on")
     return lines
 
 
@@ -1087,7 +1089,11 @@ def register(app: typer.Typer) -> None:
         except SohoaError as exc:  # the server gone, a write refused: what was finished stays finished
             raise _fail(str(exc), 3) from exc
         for partial in partials:  # on stderr, as a batch says it
-            logging.getLogger("sohoa").warning("removed %s, left by an interrupted run", partial)
+            logging.getLogger("sohoa").warning(
+                "đã xóa %s, do một lần chạy bị gián đoạn để lại / removed %s, left by an interrupted run",
+                partial,
+                partial,
+            )
         _say_damaged(damaged)
         if not dry_run:
             for write in writes:
@@ -1115,12 +1121,18 @@ def register(app: typer.Typer) -> None:
                     f"[red]không hoàn tất được / not finished: {escape(write.reason_vi)} / {escape(write.reason)}[/]"
                 )
                 continue
+            # each part Vietnamese / English (QA69: "(its ledger entries were written before)" in English only);
+            # the entries' actions are the ledger's own words, as `ledger verify` and the audit give them
             entries = ", ".join(f"{seq} {action}" if seq else action for seq, action in write.ledger_entries)
-            wrote = f"index entry {write.index_entry}" + (
-                f", ledger entries: {entries}" if entries else " (its ledger entries were written before)"
+            wrote = f"mục chỉ mục / index entry {write.index_entry}" + (
+                f"; mục sổ nhật ký / ledger entries: {entries}"
+                if entries
+                else " (các mục sổ nhật ký đã ghi từ trước / its ledger entries were written before)"
             )
             verb = "sẽ hoàn tất / would finish" if dry_run else "đã hoàn tất / finished"
-            out.print(f"record {write.record_id} ({escape(write.prefix)}): {verb} — {escape(wrote)}", highlight=False)
+            out.print(
+                f"hồ sơ / record {write.record_id} ({escape(write.prefix)}): {verb} — {escape(wrote)}", highlight=False
+            )
         if not writes:
             out.print("không có lần lưu nào bị gián đoạn / no interrupted archive write: nothing to do")
         else:

@@ -206,9 +206,15 @@ def _warn_about_codes(shown: str, pages: list[PageCodes], code: str, path: Path)
     for number, page in enumerate(pages, start=1):
         if page.bears(code) and not page.is_separator(code):
             log.warning(
-                "%s: page %d bears the separator code %r but also text (%.0f mm² of ink beside the code, a separator "
-                "sheet has under %d): kept as the first page of a document, not dropped — check the split",
+                "%s: trang %d có mã tờ phân cách %r nhưng cũng có chữ (%.0f mm² mực bên cạnh mã, tờ phân cách có dưới "
+                "%d): giữ làm trang đầu của một văn bản, không bỏ — hãy kiểm tra việc tách / page %d bears the "
+                "separator code %r but also text (%.0f mm² of ink beside the code, a separator sheet has under %d): "
+                "kept as the first page of a document, not dropped — check the split",
                 shown,
+                number,
+                code,
+                page.ink,
+                SEPARATOR_INK_MM2,
                 number,
                 code,
                 page.ink,
@@ -216,9 +222,14 @@ def _warn_about_codes(shown: str, pages: list[PageCodes], code: str, path: Path)
             )
         elif page.bears_default_only(code):
             log.warning(
-                "%s: page %d bears %r, the default separator text, but the separator code is %r: not split there "
-                "— a separator sheet printed before the code was changed? The documents around it may be one record",
+                "%s: trang %d có %r, chữ phân cách mặc định, nhưng mã phân cách đang dùng là %r: không tách tại đó — "
+                "tờ phân cách in trước khi đổi mã? Các văn bản quanh nó có thể bị gộp làm một hồ sơ / page %d bears "
+                "%r, the default separator text, but the separator code is %r: not split there — a separator sheet "
+                "printed before the code was changed? The documents around it may be one record",
                 shown,
+                number,
+                DEFAULT_CODE,
+                code,
                 number,
                 DEFAULT_CODE,
                 code,
@@ -392,7 +403,11 @@ def split_stack(
         folders.update(part.parent for part in parts)
     blank = [part for part in parts if _blank_part(part)]
     if len(blank) == len(parts):
-        log.info("%s: only separator sheets and their blank backs: not split after all, judged whole", shown)
+        log.info(
+            "%s: chỉ có tờ phân cách và mặt sau trắng của chúng: không tách, xử lý nguyên tệp / only separator sheets "
+            "and their blank backs: not split after all, judged whole",
+            shown,
+        )
         _whole_after_all(path, work_dir, holder, folders)
         return [path]
     for part in blank:

@@ -42,6 +42,7 @@ from sohoa.errors import (
     StageError,
     machine_fault,
     machine_fault_words,
+    os_error_words,
 )
 from sohoa.fsutil import (
     PART_MARKER,
@@ -726,7 +727,12 @@ def check_signing_token(settings: Settings) -> None:
         identity = signing_identity(settings)
         if identity.reachable():
             return
-        log.warning("the signing token %s no longer answers: logging in to it again", identity.token)
+        log.warning(
+            "thẻ ký số %s không còn trả lời: đăng nhập lại / the signing token %s no longer answers: logging in to it "
+            "again",
+            identity.token,
+            identity.token,
+        )
         with _identity_lock:
             identity.token_lost()
             _identity.cache_clear()
@@ -815,12 +821,12 @@ def archive_write_lock(location: str) -> Iterator[None]:
 ARCHIVE_RETRY_DELAYS = (1.0, 5.0, 30.0)
 
 
-def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str) -> T:
+def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str, what_vi: str) -> T:
     """``call()``, tried again after each of ``delays`` (seconds, ±50 % so that documents failing together do
     not retry together) while it raises a ``StageError`` — a fault of the machine or a service. Bad input
     (``BadInputError``), a full or read-only disk (``machine_fault``: QA69, 35–48 s of retries per document of a
     nightly backlog, each as full as the last) and anything else is raised at once: trying again would not change
-    the answer."""
+    the answer. ``what`` and ``what_vi``: the call, in English and in Vietnamese, for the warning of each retry."""
     for attempt, delay in enumerate(delays, start=1):
         try:
             return call()
@@ -828,7 +834,20 @@ def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str) -
             if machine_fault(exc) is not None:
                 raise
             wait = delay * random.uniform(0.5, 1.5)
-            log.warning("%s failed (%s); attempt %d of %d in %.1f s", what, exc, attempt + 1, len(delays) + 1, wait)
+            cause_vi = str(exc)  # an S3 server's faults are in both languages already
+            log.warning(
+                "%s thất bại (%s); thử lại lần %d/%d sau %.1f s / %s failed (%s); attempt %d of %d in %.1f s",
+                what_vi,
+                cause_vi,
+                attempt + 1,
+                len(delays) + 1,
+                wait,
+                what,
+                exc,
+                attempt + 1,
+                len(delays) + 1,
+                wait,
+            )
             time.sleep(wait)
     return call()
 
@@ -841,7 +860,9 @@ def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Se
         return archived
 
     # retried here, not by an orchestrator, so that a batch with and without Prefect behaves the same
-    return retry_transient(put, ARCHIVE_RETRY_DELAYS, f"archiving record {record.id}")
+    return retry_transient(
+        put, ARCHIVE_RETRY_DELAYS, f"archiving record {record.id}", f"lưu hồ sơ {record.id} vào kho lưu trữ"
+    )
 
 
 def direct_runner(stage: str, function: Callable[..., T], *args: Any) -> T:
@@ -1309,27 +1330,39 @@ def check_locations(settings: Settings) -> None:
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # default DATA_DIR/archive, which a first run creates)
             _say_new_archive(location, logging.WARNING if settings.archive else logging.INFO)
-    in_vietnamese = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}
     for role, folder, setting in folders:
-        unusable = (
-            f"không dùng được thư mục {in_vietnamese[role]} {folder} (xem {setting}) / the {role} folder {folder}"
-        )
-        if folder.exists() and not folder.is_dir():
-            raise StageError(f"{unusable} cannot be used: it is a file (check {setting})")
-        try:
-            if role == "quarantine" and not folder.exists():
-                # made by the first file refused (storage.quarantine_file), not by a batch that refuses nothing
-                # (README): here only whether it can be made, by the nearest folder that is there
-                there = next(p for p in folder.parents if p.exists())
-                if not there.is_dir():
-                    raise NotADirectoryError(f"{there} is a file")
-                folder = there
-            else:
-                folder.mkdir(parents=True, exist_ok=True)
-            if not os.access(folder, os.W_OK | os.X_OK):
-                raise PermissionError(f"no write permission on {folder}")
-        except OSError as exc:
-            raise StageError(f"{unusable} cannot be used: {exc.strerror or exc} (check {setting})") from exc
+        if (cause := _folder_unusable(role, folder)) is not None:
+            # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)
+            raise StageError(
+                f"không dùng được thư mục {_FOLDER_ROLES_VI[role]} {folder}: {cause[0]} (xem {setting}) / "
+                f"the {role} folder {folder} cannot be used: {cause[1]} (check {setting})"
+            )
+
+
+_FOLDER_ROLES_VI = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}
+
+
+def _folder_unusable(role: str, folder: Path) -> tuple[str, str] | None:
+    """Why ``folder`` cannot be the ``role`` folder, (Vietnamese, English), or None; made when missing, but for the
+    quarantine."""
+    if folder.exists() and not folder.is_dir():
+        return "đó là một tệp, không phải thư mục", "it is a file"
+    try:
+        if role == "quarantine" and not folder.exists():
+            # made by the first file refused (storage.quarantine_file), not by a batch that refuses nothing
+            # (README): here only whether it can be made, by the nearest folder that is there
+            folder = next(p for p in folder.parents if p.exists())
+            if not folder.is_dir():
+                return f"{folder} là một tệp, không phải thư mục", f"{folder} is a file"
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            if os.statvfs(folder).f_flag & os.ST_RDONLY:  # not a permission to ask for: a mount to change
+                return f"{folder} nằm trên ổ đĩa chỉ cho đọc", f"{folder} is on a read-only file system"
+            return f"không có quyền ghi vào {folder}", f"no write permission on {folder}"
+    except OSError as exc:
+        return os_error_words(exc)
+    return None
 
 
 # what check_locations was last given by the command that runs this thread's batches (``_locations_key``), while
@@ -1505,7 +1538,12 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
 
     # as `review set` indexes: with an officer's correction
     if index_archived(as_corrected(existing, settings), settings, unless_indexed=True):
-        log.info("record %s: added to the search index (an earlier run stopped before)", existing.id)
+        log.info(
+            "hồ sơ %s: đã đưa vào chỉ mục tìm kiếm (một lần chạy trước đã dừng trước bước này) / record %s: added to "
+            "the search index (an earlier run stopped before)",
+            existing.id,
+            existing.id,
+        )
     shutil.rmtree(settings.work_path / existing.id, ignore_errors=True)
 
 
@@ -1536,7 +1574,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     archive = open_configured_archive(settings)
     # the same retries as the archive write (README: an S3 server restarting costs a document ~40 s, not a failure)
     existing = retry_transient(
-        lambda: archive.find(record.source.sha256), ARCHIVE_RETRY_DELAYS, f"looking for {path.name} in the archive"
+        lambda: archive.find(record.source.sha256),
+        ARCHIVE_RETRY_DELAYS,
+        f"looking for {path.name} in the archive",
+        f"tìm {path.name} trong kho lưu trữ",
     )
     if existing is not None:
         log.info(
@@ -1716,14 +1757,24 @@ def _release_from_quarantine(
     try:
         removed = release(settings.quarantine_path, parked)
     except OSError as exc:
-        log.warning("%s: archived, but its copy from an earlier run is still in the quarantine: %s", shown, exc)
+        log.warning(
+            "%s: đã lưu, nhưng bản của một lần chạy trước vẫn còn trong khu cách ly: %s / archived, but its copy from "
+            "an earlier run is still in the quarantine: %s",
+            shown,
+            exc,
+            exc,
+        )
         return []
     if removed:
+        removed_said = ", ".join(escaped(str(p)) for p in removed)
         log.warning(
-            "%s: removed from the quarantine (an earlier run had put it there; archived now as %s): %s",
+            "%s: đã gỡ khỏi khu cách ly (một lần chạy trước đã đưa vào đó; nay đã lưu tại %s): %s / removed from the "
+            "quarantine (an earlier run had put it there; archived now as %s): %s",
             shown,
             archived_as,
-            ", ".join(escaped(str(p)) for p in removed),
+            removed_said,
+            archived_as,
+            removed_said,
         )
     return removed
 
@@ -1772,7 +1823,11 @@ def batch_documents(
     leftovers += remove_quarantine_partials(settings.quarantine_path)
     leftovers += remove_stack_leftovers(settings.work_path)
     for leftover in leftovers:
-        log.warning("removed %s, left by an interrupted run", leftover)
+        log.warning(
+            "đã xóa %s, do một lần chạy bị gián đoạn để lại / removed %s, left by an interrupted run",
+            leftover,
+            leftover,
+        )
     try:
         yield documents()
     finally:

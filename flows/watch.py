@@ -200,7 +200,14 @@ def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
     except FileNotFoundError:
         return None  # claimed by another watcher meanwhile
     except OSError as exc:  # e.g. another filesystem (EXDEV) or no permission: say so, leave the file alone
-        log.error("%s: cannot claim into %s: %s", said(str(path)), claimed, exc)
+        log.error(
+            "%s: không chuyển được vào %s: %s / cannot claim into %s: %s",
+            said(str(path)),
+            claimed,
+            exc,
+            claimed,
+            exc,
+        )
         return None
     return target
 
@@ -563,7 +570,13 @@ class _WatchRunner:
         try:
             stored = json.loads(open_configured_archive(settings).read_verified(archived, RECEIPT_ROLE))
         except Exception as exc:  # unreadable now: the audit names a damaged object; the receipt made here stands
-            log.warning("record %s: cannot read its stored receipt (%s)", archived.id, exc)
+            log.warning(
+                "hồ sơ %s: không đọc được biên nhận lưu kèm (%s) / record %s: cannot read its stored receipt (%s)",
+                archived.id,
+                exc,
+                archived.id,
+                exc,
+            )
             return
         with self._lock:
             if self.archived.get(archived.id) == stored:
@@ -752,25 +765,32 @@ class _Recent:
                 os.rename(path, back)
                 record.unlink(missing_ok=True)
                 log.warning(
-                    "%s: written to after it was processed (a writer that paused; its first part only was read): "
-                    "put back in the inbox to be taken whole; what its first part left in the quarantine and "
-                    "the outbox removed",
+                    "%s: bị ghi tiếp sau khi đã xử lý (chỉ phần đầu đã được đọc): đã trả lại hộp thư đến để nhận "
+                    "nguyên tệp; đã xóa những gì phần đầu để lại trong khu cách ly và hộp thư đi / written to after it "
+                    "was processed (a writer that paused; its first part only was read): put back in the inbox to be "
+                    "taken whole; what its first part left in the quarantine and the outbox removed",
                     said(str(back)),
                 )
             elif time.time() - entry["at"] > RECHECK_SECONDS:
                 record.unlink(missing_ok=True)
 
 
-def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path, recent: _Recent) -> list[dict[str, Any]]:
+def _finish_journaled(
+    journal: _Journal, processed_root: Path, outbox: Path, recent: _Recent, inbox: Path
+) -> list[dict[str, Any]]:
     """What a crashed watcher had decided and not finished: the receipts journaled for a claimed file are written
     (again, under the same names: the same content) and the file is moved on, without processing it again.
     Entries of files already moved on (a crash right after the move) are removed, and so are the temporary files
     of a journal entry or receipt whose write was killed (``.….part-…``: only this watcher writes these folders,
-    and none of its writes is under way when a full pass starts)."""
+    and none of its writes is under way when a full pass starts). Each named as dropped in ``inbox``."""
     for folder in (journal.root, journal.root / "recent", outbox):
         for leftover in folder.glob(f".*{PART_MARKER}*") if folder.is_dir() else []:
             leftover.unlink(missing_ok=True)
-            log.info("removed %s, left by an interrupted pass", leftover)
+            log.info(
+                "đã xóa %s, do một lượt bị gián đoạn để lại / removed %s, left by an interrupted pass",
+                leftover,
+                leftover,
+            )
     done: list[dict[str, Any]] = []
     for claim, entry in journal.entries():
         if entry is None:
@@ -781,7 +801,13 @@ def _finish_journaled(journal: _Journal, processed_root: Path, outbox: Path, rec
             quarantined = list(entry.get("quarantined", []))  # an entry of an older sohoa has none
             _move_to_processed(claim, journal.claimed_root, processed_root, recent, receipts, quarantined)
             journal.remove(claim)
-            log.warning("%s: finished what an interrupted pass had decided", said(str(claim)))
+            # named as dropped, as the pass's other lines name it: its claimed copy is gone now (QA69)
+            dropped = dropped_path(inbox, _Claimed(claim, claim.relative_to(journal.claimed_root)))
+            log.warning(
+                "%s: đã hoàn tất những gì một lượt bị gián đoạn đã quyết định / finished what an interrupted pass had "
+                "decided",
+                said(dropped),
+            )
             done += [receipt for _, receipt in receipts]
         # else: only receipts stored with records: the file stays claimed and is processed again
     return done
@@ -799,7 +825,11 @@ def _one_pass_at_a_time(data_dir: Path) -> Iterator[None]:
         if alone:
             yield
             return
-    log.info("%s: another watcher's pass is running on this data folder; waiting for it", data_dir)
+    log.info(
+        "%s: một lượt của trình theo dõi khác đang chạy trên thư mục dữ liệu này; chờ lượt đó xong / another "
+        "watcher's pass is running on this data folder; waiting for it",
+        data_dir,
+    )
     with file_lock(lock):
         yield
 
@@ -823,7 +853,7 @@ def _pass(
         recent = _Recent(settings.data_dir)
         own = own_folders(settings)
         if candidates is None:
-            receipts += _finish_journaled(journal, processed_root, outbox, recent)
+            receipts += _finish_journaled(journal, processed_root, outbox, recent, inbox)
             recent.put_back_changed(inbox, outbox, settings.quarantine_path, stable)
             leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
             claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
@@ -849,7 +879,11 @@ def _pass(
                 waiting[path] = left
         for path in held_for_writing(complete):
             # unchanged for the stable time, but a writer still has it open (a scanner or copy that paused)
-            log.info("%s: still open for writing by another process; waiting for it", said(str(path)))
+            log.info(
+                "%s: một tiến trình khác vẫn đang mở để ghi; chờ / still open for writing by another process; "
+                "waiting for it",
+                said(str(path)),
+            )
             complete.remove(path)
             waiting[path] = max(stable, 1.0)
         if complete or claims:
@@ -862,7 +896,11 @@ def _pass(
                 continue
             taken = _Claimed(target, path.relative_to(inbox), seen)
             if _still_written(taken):  # a writer came back between the check and the claim
-                log.info("%s: written to while it was claimed; left in the inbox for the next pass", said(str(path)))
+                log.info(
+                    "%s: bị ghi tiếp khi đang được nhận; để lại trong hộp thư đến cho lượt sau / written to while it "
+                    "was claimed; left in the inbox for the next pass",
+                    said(str(path)),
+                )
                 waiting[_put_back(taken, inbox)] = max(stable, 1.0)
                 continue
             claims.append(taken)
@@ -930,10 +968,14 @@ def _pass(
             journal.remove(claim.path)
             back = _put_back(claim, inbox)
             waiting[back] = max(stable, 1.0)
+            outcomes = ", ".join(f"{_document_name(r.path, claim)}: {r.outcome.value}" for r in results)
             log.warning(
-                "%s: still being written while it was processed (%s); put back in the inbox for the next pass%s",
+                "%s: vẫn đang được ghi khi xử lý (%s); đã trả lại hộp thư đến cho lượt sau%s / still being written "
+                "while it was processed (%s); put back in the inbox for the next pass%s",
                 said(str(back)),
-                ", ".join(f"{_document_name(r.path, claim)}: {r.outcome.value}" for r in results),
+                outcomes,
+                "" if len(kept) == len(results) else "; đã xóa mục cách ly của nó",
+                outcomes,
                 "" if len(kept) == len(results) else "; its quarantine entry removed",
             )
             return kept
@@ -968,21 +1010,34 @@ def inbox_problem(inbox: Path, settings: Settings) -> str | None:
     officer typing /srv/sohoa for /srv/sohoa/inbox had the archive's own document.pdf moved out of it into
     processed/ and archived again as new records, pass after pass."""
     inbox = inbox.resolve()
-    for folder in own_folders(settings):
-        if inbox == folder or inbox.is_relative_to(folder):
-            where = "là" if inbox == folder else "nằm trong"
-            english = "is" if inbox == folder else "lies inside"
+    data_dir = settings.data_dir.resolve()
+    usual = data_dir / "inbox"
+    if data_dir.is_relative_to(inbox):
+        # the data folder itself, by name: its own folders are named by where they would be, and the first of them,
+        # DATA_DIR/archive, was named though the archive was configured elsewhere and no such folder existed (QA69)
+        where, english = ("là", "is") if inbox == data_dir else ("chứa", "contains")
+        return (
+            f"{inbox}: không dùng được làm hộp thư đến: {where} thư mục dữ liệu của sohoa (SOHOA_DATA_DIR) "
+            f"{data_dir}; hộp thư đến thường là {usual} / cannot be the inbox: it {english} sohoa's data folder "
+            f"(SOHOA_DATA_DIR) {data_dir}; the inbox is usually {usual}"
+        )
+    own = own_folders(settings)
+    for folder in own:
+        if inbox.is_relative_to(folder):
+            where, english = ("là", "is") if inbox == folder else ("nằm trong", "lies inside")
             return (
                 f"{inbox}: không dùng được làm hộp thư đến: {where} thư mục riêng của sohoa {folder} / "
                 f"cannot be the inbox: it {english} sohoa's own folder {folder}"
             )
-        if folder.is_relative_to(inbox):  # made in the inbox when missing: the same
-            return (
-                f"{inbox}: không dùng được làm hộp thư đến: chứa thư mục riêng của sohoa {folder} "
-                f"(thư mục dữ liệu? hộp thư đến thường là {settings.data_dir.resolve() / 'inbox'}) / "
-                f"cannot be the inbox: it contains sohoa's own folder {folder} (the data folder? the inbox is "
-                f"usually {settings.data_dir.resolve() / 'inbox'})"
-            )
+    # made in the inbox when missing: the same. Those there named, not one only by where it would be made
+    inside = [folder for folder in own if folder.is_relative_to(inbox)]
+    if inside:
+        named = ", ".join(str(folder) for folder in [f for f in inside if f.exists()] or inside)
+        return (
+            f"{inbox}: không dùng được làm hộp thư đến: chứa thư mục riêng của sohoa {named} (hộp thư đến thường là "
+            f"{usual}) / cannot be the inbox: it contains sohoa's own folder(s) {named} (the inbox is usually "
+            f"{usual})"
+        )
     return None
 
 
@@ -1037,7 +1092,13 @@ def _start_observer(inbox: Path, events: _InboxEvents) -> Any:
         observer.schedule(events, str(inbox), recursive=True)
         observer.start()
     except OSError as exc:  # e.g. the inotify watch limit (fs.inotify.max_user_watches) reached
-        log.warning("%s: no filesystem events (%s); rescanning every few seconds only", inbox, exc)
+        log.warning(
+            "%s: không nhận được sự kiện của hệ thống tệp (%s); chỉ quét lại mỗi vài giây / no filesystem events (%s); "
+            "rescanning every few seconds only",
+            inbox,
+            exc,
+            exc,
+        )
         return None
     return observer
 
@@ -1093,7 +1154,7 @@ def watch(
             # at most a second asleep, so that a stop request is seen soon even when nothing happens
             events.wake.wait(min(max(wake_at - time.monotonic(), 0.0), 1.0))
     except KeyboardInterrupt:
-        log.warning("%s: watch stopped", inbox)
+        log.warning("%s: đã dừng theo dõi / watch stopped", inbox)
     finally:
         if observer is not None:
             observer.stop()

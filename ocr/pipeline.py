@@ -532,10 +532,16 @@ def _plan_image_pages(
             dpi, assumed = image_resolution(image)
             if assumed:
                 stated = stated_resolution(image)
+                # in both languages, as every warning an operator reads (QA69: English only)
                 log.warning(
-                    "%s%s: the image states %s; taken as %d dpi, so the PDF page's size may be wrong",
+                    "%s%s: %s; đã coi là %d dpi, nên kích thước trang PDF có thể sai / the image states %s; taken as "
+                    "%d dpi, so the PDF page's size may be wrong",
                     info.path.name,
-                    f", page {index + 1}" if frames > 1 else "",
+                    f", trang / page {index + 1}" if frames > 1 else "",
+                    f"ảnh ghi độ phân giải không hợp lý ({stated:g} dpi)"
+                    if stated is not None
+                    else "ảnh không ghi độ phân giải",
+                    dpi,
                     f"an implausible resolution ({stated:g} dpi)" if stated is not None else "no resolution",
                     dpi,
                 )
@@ -571,9 +577,11 @@ def _stored_turn(image: Image.Image, name: str | None = None) -> int:
         return _EXIF_TURNS[value]
     if name is not None:
         log.warning(
-            "%s: its EXIF orientation (%s) is not a turn (a mirror image, or no known value); the page is shown "
-            "as the image is stored",
+            "%s: hướng EXIF (%s) không phải một phép xoay (ảnh lật gương, hoặc giá trị không rõ); trang được hiển thị "
+            "như ảnh được lưu / its EXIF orientation (%s) is not a turn (a mirror image, or no known value); the page "
+            "is shown as the image is stored",
             name,
+            value,
             value,
         )
     return 0
@@ -744,7 +752,12 @@ def describe_scan_colours(pdf: pikepdf.Pdf, name: str = "") -> int:
             if components != 4:
                 device = {1: pikepdf.Name.DeviceGray, 3: pikepdf.Name.DeviceRGB}.get(components)
                 if device is not None:
-                    log.warning("%s, page %d: the image's profile is not used: %s", name, number, why)
+                    log.warning(
+                        "%s, trang / page %d: không dùng hồ sơ màu của ảnh / the image's profile is not used: %s",
+                        name,
+                        number,
+                        why,
+                    )
                     image.ColorSpace = device
                     changed += 1
                 continue
@@ -756,7 +769,8 @@ def describe_scan_colours(pdf: pikepdf.Pdf, name: str = "") -> int:
                 changed += 1
                 continue
             log.warning(
-                "%s, page %d: a CMYK image stays DeviceCMYK: %s and %s is missing or unusable",
+                "%s, trang / page %d: ảnh CMYK giữ DeviceCMYK / a CMYK image stays DeviceCMYK: %s and %s is missing "
+                "or unusable",
                 name,
                 number,
                 why,

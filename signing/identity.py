@@ -253,11 +253,20 @@ def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
                 if any(p.exists() for p in (paths.ca_cert, paths.signer_cert, paths.signer_key)):
                     # A partial set can only come from a crash during generation: nothing was ever signed
                     # with it, so starting over is safe.
-                    log.warning("incomplete development identity in %s; generating a new one", keys_dir)
+                    log.warning(
+                        "khóa ký THỬ NGHIỆM trong %s không đầy đủ; tạo khóa mới / incomplete development identity in "
+                        "%s; generating a new one",
+                        keys_dir,
+                        keys_dir,
+                    )
                 for leftover in keys_dir.glob(".dev-*.tmp"):
                     # a generation killed mid-write (files are written only under this lock): one may be a key
                     leftover.unlink(missing_ok=True)
-                    log.warning("removed %s, left by an interrupted run", leftover)
+                    log.warning(
+                        "đã xóa %s, do một lần chạy bị gián đoạn để lại / removed %s, left by an interrupted run",
+                        leftover,
+                        leftover,
+                    )
                 log.warning(
                     "tạo khóa ký THỬ NGHIỆM (không có giá trị pháp lý) trong %s / generating a DEVELOPMENT ONLY "
                     "signing identity in %s",

@@ -163,6 +163,35 @@ MACHINE_FAULTS: dict[int, str] = {
 }
 
 
+# What the OS says of a folder it refused, in Vietnamese (os.strerror is English only): a check that named its cause
+# in English alone left the officer reading the Vietnamese half without it (QA69: "không dùng được thư mục kho lưu
+# trữ … / … cannot be used: no write permission on …")
+_OS_ERRORS_VI: dict[int, str] = {
+    errno.EACCES: "không có quyền truy cập",
+    errno.EPERM: "không được phép",
+    errno.ENOTDIR: "một phần của đường dẫn là tệp, không phải thư mục",
+    errno.EISDIR: "là một thư mục",
+    errno.ENOENT: "không tồn tại",
+    errno.EEXIST: "đã tồn tại",
+    errno.ELOOP: "liên kết vòng (quá nhiều liên kết tượng trưng)",
+    errno.ENAMETOOLONG: "tên quá dài",
+    errno.ENODEV: "không có thiết bị",
+    errno.ENXIO: "không có thiết bị",
+    errno.ESTALE: "ổ mạng không còn truy cập được",
+    errno.ENOTCONN: "ổ mạng mất kết nối",
+    errno.ETIMEDOUT: "hết thời gian chờ",
+}
+
+
+def os_error_words(exc: OSError) -> tuple[str, str]:
+    """(Vietnamese, English) for what the OS said of ``exc`` (without its file name: the caller names the path):
+    a machine fault as ``MACHINE_FAULTS`` says it, the commoner others by ``_OS_ERRORS_VI``; one neither knows keeps
+    the OS's English in the Vietnamese half, which is then never empty."""
+    english = exc.strerror or str(exc)
+    code = exc.errno or 0
+    return MACHINE_FAULTS.get(code) or _OS_ERRORS_VI.get(code) or english, english
+
+
 def machine_fault(exc: BaseException) -> OSError | None:
     """The OS error behind ``exc`` (itself, or a cause: a reader that made ENOSPC "the image is damaged") that is
     the machine's fault (``MACHINE_FAULTS``), if any. QA: a full work disk quarantined a good scan as "processing

@@ -171,11 +171,15 @@ class Ledger:
         # new file beside the orphaned retention record). Continue after the highest number ever written.
         written = [n for n in map(_sequence_number, self.archive._vanished_keys(f"{LEDGER_DIR}/")) if n is not None]
         if written and max(written) > seq:
+            missing, following = _ranges(sorted(n for n in written if n > seq)), max(written) + 1
             log.warning(
-                "custody ledger: entries %s are missing from the end; the next entry is %d, so the gap stays "
-                "visible (sohoa ledger verify)",
-                _ranges(sorted(n for n in written if n > seq)),
-                max(written) + 1,
+                "sổ nhật ký: thiếu các mục %s ở cuối sổ; mục tiếp theo là %d, để khoảng trống vẫn thấy được (sohoa "
+                "ledger verify) / custody ledger: entries %s are missing from the end; the next entry is %d, so the "
+                "gap stays visible (sohoa ledger verify)",
+                missing,
+                following,
+                missing,
+                following,
             )
             seq = max(written)
         return seq, head_hash

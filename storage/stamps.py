@@ -179,7 +179,14 @@ def maybe_stamp_previous_day(archive: BaseArchive, head: DayHead, new_day: str) 
     try:
         stamp_head(archive, head, archive.tsa_url)
     except Exception as exc:
-        log.warning("ledger head of %s not timestamped (run `sohoa ledger stamp` later): %s", head.day, exc)
+        log.warning(
+            "chưa gắn dấu thời gian cho đầu sổ nhật ký ngày %s (chạy `sohoa ledger stamp` sau): %s / ledger head of %s "
+            "not timestamped (run `sohoa ledger stamp` later): %s",
+            head.day,
+            exc,
+            head.day,
+            exc,
+        )
 
 
 def _same(value: bytes, _algorithm: str) -> bytes:

@@ -105,6 +105,57 @@ def test_process_table_and_summary_are_bilingual_and_its_json_unchanged(capsys: 
     assert "Lô / batch: 20251119T180012Z-3fa9c1\n" in table and "export --batch" not in table, table
 
 
+@pytest.mark.parametrize("width", [200, 120])
+def test_process_table_never_cuts_a_record_id(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA69: the note showed the archive path cut where the file column took the room, the record id with it
+    (`2025/BB/03-BB-UBND--51844b0a168…`); at 120 columns the others' one-line titles left the file and note columns
+    no width at all. The id, what `sohoa get` takes, whole on a line of its own or beside `mã / id`."""
+    import io
+
+    import flows.cli
+    from flows.cli import _LineConsole, _print_or_table
+
+    stack = {"path": "/in/hồ sơ ghép nhiều văn bản của bộ phận một cửa.pdf", "sha256": "0" * 64, "pages": [3, 4]}
+    lines = [
+        {
+            "path": f"/in/hồ sơ ghép nhiều văn bản của bộ phận một cửa.pdf#{part}",
+            "stack": {**stack, "part": part},
+            "outcome": "archived",
+            "record_id": record_id,
+            "doc_type": "HT-TLKT",
+            "number": "32/TLKT-BS",
+            "issued_on": "2025-08-21",
+            "pages": 2,
+            "confidence": 0.95,
+            "signed": True,
+            "needs_review": review,
+            "archive_path": f"2025/HT-TLKT/32-TLKT-BS--{record_id}",
+            "reason": None,
+            "reason_vi": None,
+        }
+        for part, record_id, review in ((1, "8b9a45bf342ce7a8", False), (2, "51844b0a168b537a", True))
+    ]
+    payload = {
+        "archive": "/srv/kho",
+        "quarantine": "/srv/cach-ly",
+        "batch_id": "20251119T180012Z-3fa9c1",
+        "files": lines,
+        "counts": {"total": 2, "archived": 2, "already_archived": 0, "quarantined": 0, "failed": 0},
+    }
+    printed = io.StringIO()
+    monkeypatch.setattr(flows.cli, "out", _LineConsole(width=width, file=printed))
+    _print_or_table(payload, False)
+    table = printed.getvalue()
+    assert all(len(line) <= width for line in table.splitlines()), table
+    cells = [cell.strip() for line in table.splitlines() for cell in line.split("│")]
+    assert "8b9a45bf342ce7a8" in cells or "mã / id 8b9a45bf342ce7a8" in cells, table
+    assert "51844b0a168b537a" in cells or any(c.endswith("mã / id 51844b0a168b537a") for c in cells), table
+    for values in ("HT-TLKT", "32/TLKT-BS", "21/08/2025", "0.95"):
+        assert values in cells, (values, table)
+    said = "".join(cell for line in table.splitlines() for cell in line.split("│")[1:2]).replace(" ", "")
+    assert "hồsơghépnhiềuvănbảncủabộphậnmộtcửa.pdf" in said, table  # the file column: wrapped, not cut
+
+
 @pytest.mark.parametrize(
     ("command", "words"),
     [
@@ -183,6 +234,11 @@ def test_hold_index_and_export_say_it_in_both_languages(
     assert on.exit_code == 0 and f"hồ sơ {record_id}: đã phong tỏa / record {record_id}: legal hold on" in on.stdout
     again = _said(runner.invoke(app, ["hold", record_id, "on"]))
     assert "vẫn đang bị phong tỏa, không thay đổi gì" in again and "already on; nothing changed" in again, again
+    # the values Vietnamese first, as their labels (QA69: `on / có`, `no / không`)
+    shown = runner.invoke(app, ["get", record_id]).stdout.splitlines()
+    (held,) = [line for line in shown if line.startswith("Phong tỏa / legal hold")]
+    (pdfa,) = [line for line in shown if line.startswith("PDF/A")]
+    assert held.endswith(" có / on") and pdfa.endswith(" không / no"), (held, pdfa)
     off = runner.invoke(app, ["hold", record_id, "off"])
     assert f"hồ sơ {record_id}: đã gỡ phong tỏa / record {record_id}: legal hold off" in off.stdout, off.output
     rebuilt = runner.invoke(app, ["index", "rebuild"])

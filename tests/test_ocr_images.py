@@ -80,6 +80,8 @@ def test_a_jpeg_with_exif_but_no_resolution_is_said_to_state_none(
     said = [r.getMessage() for r in caplog.records if path.name in r.getMessage()]
     assert any("states no resolution" in message for message in said), said
     assert not any("implausible" in message for message in said), said
+    # in both languages, Vietnamese first (QA69: English only)
+    assert any(f"{path.name}: ảnh không ghi độ phân giải; đã coi là 300 dpi" in message for message in said), said
 
 
 def _ink_box(image: Image.Image) -> tuple[int, int, int, int]:

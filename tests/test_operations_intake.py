@@ -358,7 +358,10 @@ def test_a_page_of_text_bearing_the_separator_code_is_kept_and_starts_a_document
     assert counts == [1, 2, 1]  # the decision keeps its first page; the separator sheet itself is still dropped
     assert same_pixels(first_image(parts[1]), decision)
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any(f"{stack.name}: page 2 bears the separator code" in m and "kept" in m for m in warned), warned
+    assert any(
+        f"{stack.name}: trang 2 có mã tờ phân cách" in m and "page 2 bears the separator code" in m and "kept" in m
+        for m in warned
+    ), warned
 
 
 def test_the_default_separator_text_under_another_configured_code_is_said(
@@ -376,7 +379,11 @@ def test_the_default_separator_text_under_another_configured_code_is_said(
     with caplog.at_level("WARNING", logger="sohoa"):
         assert split_stack(stack, tmp_path / "work", "PHONG-TU-PHAP", shown="mã cũ.pdf") == [stack]
     warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert any("mã cũ.pdf: page 2 bears 'SOHOA-SEPARATOR', the default separator text" in m for m in warned), warned
+    assert any(
+        "mã cũ.pdf: trang 2 có 'SOHOA-SEPARATOR', chữ phân cách mặc định" in m
+        and "/ page 2 bears 'SOHOA-SEPARATOR', the default separator text" in m
+        for m in warned
+    ), warned
     assert default_code_pages(stack, "PHONG-TU-PHAP") == [2]
     assert default_code_pages(stack, CODE) == [] and default_code_pages(stack, "") == []
     single = stack_pdf(tmp_path / "một trang.pdf", [separator()])  # a one-page file is not split, still said

@@ -205,10 +205,11 @@ def test_a_copy_in_another_folder_and_entries_that_are_no_file(
     assert "hỏng.pdf: bỏ qua" in said and "which does not exist" in said
 
 
-def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path) -> None:
+def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     """The receipts journaled for a claimed file are written and the file moved on by the next full pass; an entry
     left by a crash right after the move is dropped, even when a later drop now lies under the same name
-    (another inode, size or mtime), which is processed as a drop of its own."""
+    (another inode, size or mtime), which is processed as a drop of its own. Said naming the file as dropped in the
+    inbox, in both languages (QA69: English only, naming DATA_DIR/claimed/…)."""
     data_dir = tmp_path / "var"
     claimed = data_dir / "claimed" / "hộ tịch" / "thông báo.png"
     claimed.parent.mkdir(parents=True)
@@ -220,7 +221,16 @@ def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path) -> No
     outbox.mkdir()
     for torn in (journal.root / ".a.json.part-x1y2z3", outbox / ".r.receipt.json.part-x1y2z3"):
         torn.write_text("{", encoding="utf-8")  # a write killed half-way
-    assert _finish_journaled(journal, processed, outbox, recent) == [receipt]
+    inbox = tmp_path / "hộp thư"
+    with caplog.at_level("INFO", logger="sohoa"):
+        assert _finish_journaled(journal, processed, outbox, recent, inbox) == [receipt]
+    said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert said == [
+        f"{inbox / 'hộ tịch' / 'thông báo.png'}: đã hoàn tất những gì một lượt bị gián đoạn đã quyết định / finished "
+        "what an interrupted pass had decided"
+    ], said
+    removed = [r.getMessage() for r in caplog.records if r.levelname == "INFO"]
+    assert len(removed) == 2 and all("do một lượt bị gián đoạn để lại / removed" in m for m in removed), removed
     assert [p.name for p in outbox.iterdir()] == ["r.receipt.json"]
     assert json.loads((outbox / "r.receipt.json").read_text(encoding="utf-8")) == receipt
     assert (processed / "hộ tịch" / "thông báo.png").read_bytes() == b"first drop" and not claimed.exists()
@@ -234,7 +244,7 @@ def test_a_journal_entry_is_finished_for_its_own_file_only(tmp_path: Path) -> No
     claimed.unlink()  # moved on, then killed before the entry was removed; a later drop claimed under its name
     claimed.write_bytes(b"a later drop")
     assert journal.read(claimed) is None
-    assert _finish_journaled(journal, processed, outbox, recent) == []
+    assert _finish_journaled(journal, processed, outbox, recent, inbox) == []
     assert claimed.read_bytes() == b"a later drop" and not (outbox / "r2.receipt.json").exists()
     assert [p.name for p in journal.root.iterdir()] == ["recent"]
 

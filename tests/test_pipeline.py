@@ -365,6 +365,44 @@ def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: 
         check_locations(make_settings(tmp_path / "var", quarantine_dir=tmp_path / "tệp" / "cách ly"))
 
 
+def test_a_folder_that_cannot_be_used_is_said_with_its_cause_in_both_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA69: `không dùng được thư mục kho lưu trữ … (xem --archive …) / … cannot be used: no write permission on …`:
+    why, in the English half only."""
+    import errno
+    import os
+
+    from flows.pipeline import check_locations
+    from sohoa.errors import StageError
+
+    (tmp_path / "tệp").write_text("a file")
+    with pytest.raises(StageError) as caught:
+        check_locations(make_settings(tmp_path / "var", archive=str(tmp_path / "tệp")))
+    assert f"kho lưu trữ {tmp_path / 'tệp'}: đó là một tệp, không phải thư mục (xem --archive" in str(caught.value)
+    assert "cannot be used: it is a file (check --archive" in str(caught.value)
+    archive = tmp_path / "kho"
+    archive.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != archive and real_access(path, mode))
+    with pytest.raises(StageError) as caught:
+        check_locations(make_settings(tmp_path / "var", archive=str(archive)))
+    said = str(caught.value)
+    assert f"không dùng được thư mục kho lưu trữ {archive}: không có quyền ghi vào {archive} (xem" in said, said
+    assert f"cannot be used: no write permission on {archive} (check" in said, said
+    monkeypatch.setattr(os, "access", real_access)
+
+    def full(self: Path, *args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Path, "mkdir", full)
+    with pytest.raises(StageError) as caught:
+        check_locations(make_settings(tmp_path / "var", archive=str(tmp_path / "mới")))
+    said = str(caught.value)
+    assert "làm việc" in said and ": hết dung lượng đĩa (xem SOHOA_DATA_DIR) / " in said, said
+    assert "cannot be used: No space left on device (check SOHOA_DATA_DIR)" in said, said
+
+
 def test_the_locations_are_checked_once_per_command_and_by_every_batch(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -635,3 +673,75 @@ def test_a_cmyk_scan_is_archived_signed_as_pdfa_2b_and_not_sent_to_review(tmp_pa
         (image,) = pdf.pages[0].get_images().values()
         assert image.ColorSpace[0] == pikepdf.Name.ICCBased
         assert stored_image_bytes(image) == scan.read_bytes()
+
+
+def test_the_lines_of_an_interrupted_run_and_of_a_retry_are_said_in_both_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA69: `removed …, left by an interrupted run`, `record …: added to the search index (an earlier run stopped
+    before)` and `archiving record … failed (…); attempt 2 of 4 in … s` were English only, among bilingual lines."""
+    import errno
+    import os
+
+    from flows import pipeline
+    from sohoa.errors import StageError
+    from storage import search_index_path
+    from tests.test_bad_input import small_scan_png
+
+    settings = make_settings(tmp_path / "var")
+    leftover = settings.work_path / f".{'0' * 16}.part-x1y2z3"
+    leftover.mkdir(parents=True)
+    with caplog.at_level("WARNING", logger="sohoa"), pipeline.batch_documents([], settings) as documents:
+        assert list(documents) == []
+    assert not leftover.exists()
+    said = [r.getMessage() for r in caplog.records]
+    assert (
+        f"đã xóa {leftover}, do một lần chạy bị gián đoạn để lại / removed {leftover}, left by an interrupted run"
+        in said
+    )
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    first = process_document(scan, settings)
+    assert first.outcome == Outcome.ARCHIVED and first.record is not None
+    search_index_path(settings).unlink()  # as a run killed before it indexed the record leaves it: not searchable
+    caplog.clear()
+    with caplog.at_level("INFO", logger="sohoa"):
+        assert process_document(scan, settings).outcome == Outcome.ALREADY_ARCHIVED
+    rid = first.record.id
+    assert (
+        f"hồ sơ {rid}: đã đưa vào chỉ mục tìm kiếm (một lần chạy trước đã dừng trước bước này) / record {rid}: added "
+        "to the search index (an earlier run stopped before)" in [r.getMessage() for r in caplog.records]
+    )
+
+    calls: list[int] = []
+
+    def server_away() -> str:
+        calls.append(1)
+        if len(calls) == 1:
+            raise StageError("máy chủ S3 không trả lời / the S3 server at http://127.0.0.1:9 does not answer")
+        return "done"
+
+    monkeypatch.setattr(pipeline.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(pipeline.random, "uniform", lambda low, high: 1.0)
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="sohoa"):
+        assert (
+            pipeline.retry_transient(server_away, (1.0, 5.0), "archiving record 1", "lưu hồ sơ 1 vào kho lưu trữ")
+            == "done"
+        )
+    (retry,) = [r.getMessage() for r in caplog.records]
+    assert retry == (
+        "lưu hồ sơ 1 vào kho lưu trữ thất bại (máy chủ S3 không trả lời / the S3 server at http://127.0.0.1:9 does "
+        "not answer); thử lại lần 2/3 sau 1.0 s / archiving record 1 failed (máy chủ S3 không trả lời / the S3 "
+        "server at http://127.0.0.1:9 does not answer); attempt 2 of 3 in 1.0 s"
+    ), retry
+
+    def full_disk() -> str:
+        try:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        except OSError as exc:
+            raise StageError(f"x/original.jpg: cannot write to /srv/kho: {exc}") from exc
+
+    # a full disk is not retried (QA69): the machine's fault, said at once
+    with pytest.raises(StageError):
+        pipeline.retry_transient(full_disk, (1.0, 5.0), "archiving record 1", "lưu hồ sơ 1 vào kho lưu trữ")

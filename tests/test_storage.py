@@ -301,7 +301,7 @@ def test_archive_stage_tries_again_when_the_server_is_down(tmp_path: Path, monke
         raise BadInputError("scan.png", Problem.UNREADABLE_IMAGE)
 
     with pytest.raises(BadInputError):
-        pipeline.retry_transient(refuse, (0.01, 0.01), "refusing")
+        pipeline.retry_transient(refuse, (0.01, 0.01), "refusing", "từ chối")
     assert calls == [1]
 
 
@@ -594,7 +594,14 @@ def test_ledger_finish_completes_an_interrupted_write_without_the_scan(
     text = " ".join(done.output.split())
     assert done.exit_code == 0, done.output
     assert partial is None or not partial.exists()
-    assert f"record {record.id} ({prefix}): đã hoàn tất / finished — index entry .by-sha256/" in text, text
+    said = f"hồ sơ / record {record.id} ({prefix}): đã hoàn tất / finished — mục chỉ mục / index entry .by-sha256/"
+    assert said in text, text
+    # what it wrote, or that the ledger entries were there, in both languages (QA69: English only)
+    assert (
+        "; mục sổ nhật ký / ledger entries: " in text
+        if missing
+        else "(các mục sổ nhật ký đã ghi từ trước / its ledger entries were written before)" in text
+    ), text
     assert "1 đã hoàn tất / finished, 0 không hoàn tất được / not finished" in text, text
     archive._ledger_head = None  # written by the command: this object's cache is stale
     ledger = Ledger(archive)

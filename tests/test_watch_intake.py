@@ -107,6 +107,28 @@ def test_the_data_folder_is_no_inbox_and_its_own_folders_are_not_scans(tmp_path:
     assert only_own.returncode == 2 and "skipped" in only_own.stderr, only_own.stderr
 
 
+def test_the_data_folder_refused_as_inbox_is_named_as_such_not_by_a_folder_it_does_not_use(tmp_path: Path) -> None:
+    """QA69: `watch $DATA_DIR --once` was refused as containing sohoa's own folder `DATA_DIR/archive`, the archive
+    being configured elsewhere (SOHOA_ARCHIVE) and no such folder there."""
+    from flows.watch import inbox_problem
+
+    data = tmp_path / "data"
+    (data / "outbox").mkdir(parents=True)
+    settings = make_settings(data, archive=str(tmp_path / "srv" / "kho"))
+    for inbox, vi, en in ((data, "là", "is"), (tmp_path, "chứa", "contains")):
+        said = inbox_problem(inbox, settings)
+        assert said is not None and str(data / "archive") not in said, said
+        assert f"{vi} thư mục dữ liệu của sohoa (SOHOA_DATA_DIR) {data}; hộp thư đến thường là {data / 'inbox'}" in said
+        assert f"it {en} sohoa's data folder (SOHOA_DATA_DIR) {data}" in said, said
+    # an own folder configured inside another folder: those there named, not the first one that would be made
+    inbox = tmp_path / "chung"
+    (inbox / "cách ly").mkdir(parents=True)
+    elsewhere = make_settings(data, archive=str(inbox / "kho"), quarantine_dir=inbox / "cách ly")
+    said = inbox_problem(inbox, elsewhere)
+    assert said is not None and f"contains sohoa's own folder(s) {inbox / 'cách ly'} (the inbox" in said, said
+    assert inbox_problem(data / "inbox", settings) is None
+
+
 def test_watch_quarantines_files_that_are_not_scans_and_says_which_it_leaves_alone(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     drop(SCAN, inbox / "CÔNG VĂN.JPG")
