@@ -20,7 +20,6 @@ from sohoa.fsutil import printable
 from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
 
 if TYPE_CHECKING:
-
     from sohoa.record import Classification, Record
     from storage.base import DamagedRecord, ObjectInfo
 
