@@ -1122,7 +1122,8 @@ def ocr_server(
 @app.command(
     epilog=(
         "Examples:\n\n  sohoa watch /srv/inbox\n\n  sohoa watch /srv/inbox --archive /srv/archive --once --json\n\n"
-        "Exit codes (with --once): 0 all archived; 1 some quarantined; 3 some failed (left claimed for a retry)."
+        "Exit codes (with --once): 0 all archived; 1 some quarantined; 3 some failed (left claimed for a retry) "
+        "or could not be taken (left in the inbox)."
     )
 )
 def watch(
@@ -1165,10 +1166,22 @@ def watch(
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc  # said in both languages where it is found (a bucket too)
 
-    receipts = run_watch(inbox, settings, once=once)
+    from flows.watch import FilesNotTaken
+
+    not_taken: FilesNotTaken | None = None
+    try:
+        receipts = run_watch(inbox, settings, once=once)
+    except FilesNotTaken as exc:  # the files it took are done; the others stay in the inbox
+        not_taken, receipts = exc, exc.receipts
     if as_json:
         # the stacks' blank parts (a separator's back, fed duplex), as process --json lists them
-        _print_json({"receipts": receipts, "dropped_pages": dropped_pages(receipts)})
+        payload: dict[str, Any] = {"receipts": receipts, "dropped_pages": dropped_pages(receipts)}
+        if not_taken is not None:
+            payload |= {"not_taken": not_taken.problems, "error": str(not_taken), "exit_code": EXIT_FAULT}
+        _print_json(payload)
+    if not_taken is not None:
+        err.print(f"[bold red]sohoa: {escape(one_line(str(not_taken)))}[/]")
+        raise typer.Exit(EXIT_FAULT)
     outcomes = {r["outcome"] for r in receipts}
     raise typer.Exit(EXIT_FAULT if "failed" in outcomes else EXIT_NOT_RIGHT if "quarantined" in outcomes else EXIT_OK)
 
