@@ -71,6 +71,7 @@ from flows.pipeline import (
     own_folders,
     process_many,
 )
+from flows.stopping import said_signal
 from sohoa.errors import MACHINE_FAULTS, StageError
 from sohoa.fsutil import (
     PART_MARKER,
@@ -1197,6 +1198,35 @@ def watch_once(
     return receipts
 
 
+def left_claimed(settings: Settings) -> list[str]:
+    """The files in ``DATA_DIR/claimed/``, as they were dropped (relative to the inbox): taken by a pass that was
+    stopped or killed, done again — or finished from the journal — by the next full pass."""
+    claimed = settings.data_dir / "claimed"
+    files = expand_inputs([claimed], suffixes=None) if claimed.is_dir() else []
+    return [readable(path.relative_to(claimed).as_posix()) for path in files]
+
+
+SAID_AT_MOST = 10  # files named in the stop line: a whole backlog claimed by one pass would fill a screen
+
+
+def stopped_message(inbox: Path, settings: Settings, how: str) -> str:
+    """The line a watcher stopped by a signal (``how``: ``SIGTERM``, ``Ctrl-C``) ends with, naming the files it
+    leaves claimed for the next start (until 2026-12-02 a SIGTERM said nothing, SIGINT "watch stopped" only)."""
+    left = left_claimed(settings)
+    claimed = settings.data_dir / "claimed"
+    if not left:
+        return (
+            f"{said(str(inbox))}: đã dừng theo yêu cầu ({how}), không còn tệp nào xử lý dở / watch stopped on "
+            f"request ({how}); no file left half-done"
+        )
+    names = ", ".join(left[:SAID_AT_MOST]) + (f" (+{len(left) - SAID_AT_MOST})" if len(left) > SAID_AT_MOST else "")
+    return (
+        f"{said(str(inbox))}: đã dừng theo yêu cầu ({how}); {len(left)} tệp đang xử lý dở để lại trong {claimed}, sẽ "
+        f"được xử lý lại khi chạy lại: {names} / watch stopped on request ({how}); {len(left)} file(s) left in "
+        f"{claimed}, taken up again at the next start: {names}"
+    )
+
+
 class _InboxEvents(FileSystemEventHandler):
     """Filesystem events of the inbox, turned into a set of paths to check (watchdog calls it on its thread)."""
 
@@ -1264,7 +1294,7 @@ def watch(
     observer = _start_observer(inbox, events)
     due: dict[Path, float] = {}  # file → when (time.monotonic) to check it
     next_rescan = 0.0
-    try:
+    try:  # a stop (Ctrl-C, SIGTERM: flows.stopping) is a KeyboardInterrupt, said with what it leaves below
         while not stop.is_set():
             now = time.monotonic()
             for path in events.take():
@@ -1292,8 +1322,8 @@ def watch(
             wake_at = min([next_rescan, *due.values()])
             # at most a second asleep, so that a stop request is seen soon even when nothing happens
             events.wake.wait(min(max(wake_at - time.monotonic(), 0.0), 1.0))
-    except KeyboardInterrupt:
-        log.warning("%s: watch stopped", inbox)
+    except KeyboardInterrupt as stopped:
+        log.warning("%s", stopped_message(inbox, settings, said_signal(stopped)))
     finally:
         if observer is not None:
             observer.stop()
