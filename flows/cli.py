@@ -607,6 +607,44 @@ def _check_batch_settings(settings: Settings) -> None:
 def _process(
     paths: list[Path], settings: Settings, as_json: bool, no_prefect: bool, server: TemporaryPrefectServer | None
 ) -> None:
+    """The batch, and what it did when it is stopped (Ctrl-C, SIGTERM): until 2026-12-02 a Ctrl-C ended it with
+    exit 130 and not a word of what was archived or what to do next."""
+    from flows.stopping import exit_code_of, said_signal, stops_on_signals
+
+    finished: list[DocumentResult] = []  # what the batch has done so far (the flow's or the direct run's)
+    try:
+        with stops_on_signals():
+            _run_batch(paths, settings, as_json, no_prefect, server, finished)
+    except KeyboardInterrupt as stopped:
+        raise _fail(stopped_summary(said_signal(stopped), finished), exit_code_of(stopped)) from None
+
+
+def stopped_summary(how: str, finished: list[DocumentResult]) -> str:
+    """A batch stopped by ``how`` (``Ctrl-C``, ``SIGTERM``): what it did so far, and how to do the rest."""
+    from flows.pipeline import Outcome
+
+    counts = {outcome: sum(r.outcome == outcome for r in finished) for outcome in Outcome}
+    failed = counts[Outcome.FAILED]
+    return (
+        f"đã dừng ({how}) khi lô chưa xong: đến lúc này {counts[Outcome.ARCHIVED]} văn bản đã lưu trữ, "
+        f"{counts[Outcome.ALREADY_ARCHIVED]} đã lưu từ trước, {counts[Outcome.QUARANTINED]} đã cách ly"
+        + (f", {failed} chưa xong" if failed else "")
+        + "; chạy lại đúng lệnh này để làm nốt phần còn lại (văn bản đã lưu được bỏ qua theo SHA-256) / "
+        f"stopped ({how}) before the batch was done: so far {counts[Outcome.ARCHIVED]} archived, "
+        f"{counts[Outcome.ALREADY_ARCHIVED]} already archived, {counts[Outcome.QUARANTINED]} quarantined"
+        + (f", {failed} not finished" if failed else "")
+        + "; run the same command again for the rest (archived files are skipped by their SHA-256)"
+    )
+
+
+def _run_batch(
+    paths: list[Path],
+    settings: Settings,
+    as_json: bool,
+    no_prefect: bool,
+    server: TemporaryPrefectServer | None,
+    finished: list[DocumentResult],
+) -> None:
     from flows.pipeline import (
         OUTCOME_WORDS,
         BatchReport,
@@ -682,8 +720,6 @@ def _process(
                 progress.advance(pages_bar)
                 done = progress.tasks[pages_bar].completed
                 progress.update(pages_bar, rate=f"{done / max(time.monotonic() - started, 1e-6):.2f} trang/s")
-
-        finished: list[DocumentResult] = []  # what the flow has done so far, should its server be lost
 
         def advance(result: DocumentResult, index: int, total: int) -> None:
             finished.append(result)
@@ -1175,7 +1211,8 @@ def ocr_server(
 @app.command(
     epilog=(
         "Examples:\n\n  sohoa watch /srv/inbox\n\n  sohoa watch /srv/inbox --archive /srv/archive --once --json\n\n"
-        "Exit codes (with --once): 0 all archived; 1 some quarantined; 3 some failed (left claimed for a retry)."
+        "Exit codes: 0 stopped (SIGTERM, Ctrl-C); with --once: 0 all archived; 1 some quarantined; 3 some failed "
+        "(left claimed for a retry) or could not be taken (left in the inbox); 130 / 143 stopped by Ctrl-C / SIGTERM."
     )
 )
 def watch(
@@ -1218,10 +1255,26 @@ def watch(
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc  # said in both languages where it is found (a bucket too)
 
-    receipts = run_watch(inbox, settings, once=once)
+    from flows.stopping import exit_code_of, said_signal, stops_on_signals
+    from flows.watch import FilesNotTaken, stopped_message
+
+    not_taken: FilesNotTaken | None = None
+    try:
+        with stops_on_signals():  # SIGTERM (systemctl stop) as Ctrl-C: a watcher stopped says what it leaves
+            receipts = run_watch(inbox, settings, once=once)
+    except FilesNotTaken as exc:  # the files it took are done; the others stay in the inbox
+        not_taken, receipts = exc, exc.receipts
+    except KeyboardInterrupt as stopped:  # --once stopped mid-pass (a running watcher says it and returns)
+        raise _fail(stopped_message(inbox, settings, said_signal(stopped)), exit_code_of(stopped)) from None
     if as_json:
         # the stacks' blank parts (a separator's back, fed duplex), as process --json lists them
-        _print_json({"receipts": receipts, "dropped_pages": dropped_pages(receipts)})
+        payload: dict[str, Any] = {"receipts": receipts, "dropped_pages": dropped_pages(receipts)}
+        if not_taken is not None:
+            payload |= {"not_taken": not_taken.problems, "error": str(not_taken), "exit_code": EXIT_FAULT}
+        _print_json(payload)
+    if not_taken is not None:
+        err.print(f"[bold red]sohoa: {escape(one_line(str(not_taken)))}[/]")
+        raise typer.Exit(EXIT_FAULT)
     outcomes = {r["outcome"] for r in receipts}
     raise typer.Exit(EXIT_FAULT if "failed" in outcomes else EXIT_NOT_RIGHT if "quarantined" in outcomes else EXIT_OK)
 

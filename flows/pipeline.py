@@ -27,7 +27,7 @@ import time
 import unicodedata
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -1855,6 +1855,8 @@ def process_many(
     as one package (``sohoa export --batch``). ``dropped``: see ``batch_documents``."""
     batch_id = batch_id or new_batch_id()
     with batch_documents(paths, settings, runner, dropped) as found, contextlib.ExitStack() as stack:
+        pool: ThreadPoolExecutor | None = None
+        futures: list[Future[DocumentResult]] = []
         if settings.batch_workers <= 1:
             documents = list(found)
             total = len(documents)
@@ -1871,7 +1873,37 @@ def process_many(
             ]
             total = len(futures)
             finished = (future.result() for future in futures)  # in input order, whatever finishes first
-        for index, result in enumerate(finished, start=1):
-            if on_result is not None:
-                on_result(result, index, total)
-            yield result
+        told = 0
+        try:
+            for index, result in enumerate(finished, start=1):
+                told = index
+                if on_result is not None:
+                    on_result(result, index, total)
+                yield result
+        except KeyboardInterrupt:  # Ctrl-C, SIGTERM (flows.stopping): the documents in flight finish, then it stops
+            if pool is not None:
+                _finish_in_flight(futures, pool, told, total, on_result)
+            raise
+
+
+def _finish_in_flight(
+    futures: list[Future[DocumentResult]],
+    pool: ThreadPoolExecutor,
+    told: int,
+    total: int,
+    on_result: ProgressListener | None,
+) -> None:
+    """A batch stopped: the documents not started are dropped, those in flight are waited for (said, as it may take
+    a while) and given to ``on_result`` as they came out, so that what the command says it did is all it did (the
+    others are done by the next run). A document cut off part-way is left as a kill leaves it."""
+    running = sum(not future.done() for future in futures[told:])
+    if running:
+        log.warning(
+            "đang dừng: chờ %d văn bản đang xử lý xong / stopping: waiting for the %d document(s) in progress",
+            running,
+            running,
+        )
+    pool.shutdown(wait=True, cancel_futures=True)
+    for index, future in enumerate(futures[told:], start=told + 1):
+        if on_result is not None and future.done() and not future.cancelled() and future.exception() is None:
+            on_result(future.result(), index, total)

@@ -19,7 +19,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed, State
 
 from flows.prefect_run import batch_state, logs_to_run, refusal
-from flows.watch import inbox_problem, watch
+from flows.watch import FilesNotTaken, inbox_problem, watch
 from sohoa.record import document_label
 from sohoa.settings import load_settings
 
@@ -85,12 +85,18 @@ def watch_inbox(
         if problem is not None:
             logging.getLogger("sohoa").error("%s", problem)
             return Failed(message=problem)
-        receipts = watch(folder, settings, once=once)
+        not_taken: str | None = None
+        try:
+            receipts = watch(folder, settings, once=once)
+        except FilesNotTaken as exc:  # some files left in the inbox, said in the log: the run Failed, with the others'
+            receipts, not_taken = exc.receipts, str(exc)
         markdown, summary = receipts_markdown(inbox, receipts)
         print(summary)
         # an artifact is a convenience; never fail a finished pass over it
         with contextlib.suppress(Exception):
             create_markdown_artifact(key="watch-inbox", markdown=markdown, description=summary)
+        if not_taken is not None:
+            return Failed(message=not_taken, data=receipts)
         outcomes = Counter(str(r["outcome"]) for r in receipts)
         counts = {o: outcomes[o] for o in ("archived", "already_archived", "quarantined", "failed")}
         return batch_state({"counts": counts | {"total": len(receipts)}}, data=receipts)

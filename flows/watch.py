@@ -15,7 +15,8 @@ it was dropped in becomes a tag of the record (``inbox/hộ tịch/scan.pdf`` �
 changed by it). A receipt (JSON, Vietnamese and English: record id, SHA-256, time, outcome, archive path, the
 file as dropped) is written to ``DATA_DIR/outbox/`` and, for a record archived by this pass, stored with the
 record in the archive (``receipt.json``, role ``receipt``). Watchers on one data folder take turns, a pass at a
-time (``_pass``); the inbox and the data folder must be on the same filesystem (an atomic rename).
+time (``_pass``). An inbox on another filesystem than the data folder (a network share, another disk) is claimed
+by a copy instead, crash-safely (``_claim_by_copy``).
 
 A crash (SIGKILL, power cut) at any point leaves exactly one receipt per drop once the next full pass has run. Each
 claimed file is finished as soon as its documents are: its receipts are first written to a journal
@@ -30,10 +31,12 @@ before its receipt gets that ``archived`` receipt on the rerun, not an ``already
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -68,13 +71,16 @@ from flows.pipeline import (
     own_folders,
     process_many,
 )
-from sohoa.errors import StageError
+from flows.stopping import said_signal
+from sohoa.errors import MACHINE_FAULTS, StageError
 from sohoa.fsutil import (
     PART_MARKER,
+    atomic_path,
     atomic_write_text,
     escaped,
     file_lock,
     fit_name,
+    fsync_dir,
     one_line,
     readable,
     said,
@@ -170,7 +176,7 @@ def _put_back(claim: _Claimed, inbox: Path) -> Path:
     meanwhile): the next pass looks at it again once it is complete."""
     target = _unique(inbox / claim.relative)
     target.parent.mkdir(parents=True, exist_ok=True)
-    os.rename(claim.path, target)
+    _move(claim.path, target)  # an inbox on another filesystem: a copy, then the claimed file removed
     return target
 
 
@@ -192,24 +198,184 @@ def _unique(target: Path) -> Path:
     return target
 
 
-def _claim(path: Path, inbox: Path, claimed: Path) -> Path | None:
+def _claim(path: Path, inbox: Path, claimed: Path, seen: tuple[int, int] | None) -> Path | None:
+    """Take ``path`` into ``claimed/``: its path there, or None when another watcher took it first (or, across
+    filesystems, its writer came back meanwhile). Raises OSError when it cannot be taken (no permission, a full
+    disk): the file stays in the inbox, and the pass says so (``_not_taken``)."""
     target = _unique(claimed / path.relative_to(inbox))
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         os.rename(path, target)  # atomic: only one watcher wins
     except FileNotFoundError:
         return None  # claimed by another watcher meanwhile
-    except OSError as exc:  # e.g. another filesystem (EXDEV) or no permission: say so, leave the file alone
-        log.error(
-            "%s: không chuyển được vào %s: %s / cannot claim into %s: %s",
-            said(str(path)),
-            claimed,
-            exc,
-            claimed,
-            exc,
-        )
-        return None
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+        # the inbox is on another filesystem (a network share, another disk): no rename reaches claimed/
+        return _claim_by_copy(path, target, claimed.parent / JOURNAL_DIR / CLAIMING_DIR, seen)
     return target
+
+
+CLAIMING_DIR = "claiming"  # in DATA_DIR/watch-journal/: claims across filesystems under way (one JSON file each)
+CLAIM_MARK = ".sohoa-claim-"  # the hidden name beside it that a file of such an inbox is taken under first
+
+
+def _claim_by_copy(path: Path, target: Path, claiming: Path, seen: tuple[int, int] | None) -> Path | None:
+    """The claim of a file on another filesystem than DATA_DIR, where a rename cannot reach ``claimed/`` (EXDEV:
+    until 2026-12-02 every pass failed on it, the file was never taken, and ``--once`` exited 0). In steps, each
+    one finished or undone by ``_settle_claim`` — at once when this call fails, or by the next full pass after a
+    crash (``_recover_claims``) — so that no file is lost and none is taken twice:
+
+    1. an entry in ``watch-journal/claiming/`` names the file, its hidden name, its copy's temporary name and its
+       name in ``claimed/``;
+    2. the file is renamed to a hidden name beside it (``.NAME.sohoa-claim-TOKEN``): a rename on its own
+       filesystem, so of two watchers of one share only one takes it, as with ``claimed/``; scans pass it by;
+    3. it is copied into ``claimed/`` under a temporary hidden name (its mtime kept, for ``_still_written``),
+       fsynced, renamed into place and the folder fsynced: the copy is on disk before the original goes;
+    4. the hidden original is removed — unless a writer came back meanwhile: then it goes back under its name and
+       the copy is removed (the next pass takes it whole);
+    5. the entry is removed."""
+    token = uuid.uuid4().hex[:12]
+    hidden = path.with_name(fit_name(f".{path.name}", f"{CLAIM_MARK}{token}"))
+    entry = {
+        "file": str(path),
+        "hidden": str(hidden),
+        "copy": str(target.with_name(fit_name(f".{target.name}", f"{PART_MARKER}{token}"))),
+        "claimed": str(target),
+    }
+    record = claiming / f"{token}.json"
+    claiming.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(record, json.dumps(entry))  # ASCII: any byte of a name survives
+    try:
+        os.rename(path, hidden)
+    except FileNotFoundError:
+        record.unlink(missing_ok=True)
+        return None  # another watcher of the share took it meanwhile
+    except BaseException:
+        record.unlink(missing_ok=True)
+        raise
+    try:
+        _test_crash_hook("watch-claim-hidden")
+        copy = Path(entry["copy"])
+        shutil.copyfile(hidden, copy)
+        info = hidden.stat()
+        os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+        with copy.open("rb+") as handle:
+            os.fsync(handle.fileno())
+        if seen is not None and (_size_and_mtime(hidden) != seen or held_for_writing([hidden])):
+            # a writer came back while it was copied: the copy may hold a part only; the file goes back
+            copy.unlink()
+            _settle_claim(entry)
+            record.unlink(missing_ok=True)
+            log.info("%s: written to while it was claimed; left in the inbox for the next pass", said(str(path)))
+            return None
+        os.rename(copy, target)
+        fsync_dir(target.parent)
+        _test_crash_hook("watch-claim-copy")
+        _settle_claim(entry)
+    except BaseException:  # a fault, a stop (Ctrl-C, SIGTERM): finished or undone now, else by the next full pass
+        with contextlib.suppress(OSError):
+            _settle_claim(entry)
+            record.unlink(missing_ok=True)
+        raise
+    record.unlink(missing_ok=True)
+    return target
+
+
+def _settle_claim(entry: dict[str, str]) -> None:
+    """Finish or undo a claim across filesystems (``_claim_by_copy``) from its journal entry: a copy in
+    ``claimed/`` (renamed into place after its fsync, so complete) is the claim, and the hidden original goes;
+    without one, the partial copy goes and the original gets its name back in the inbox (beside it when that name
+    was taken meanwhile: an officer dropped another file of that name). When the original cannot be removed (no
+    permission), the claim is undone instead: never both kept, which would archive the file twice."""
+    hidden, copy, target = Path(entry["hidden"]), Path(entry["copy"]), Path(entry["claimed"])
+    if target.exists():
+        try:
+            hidden.unlink(missing_ok=True)
+            fsync_dir(hidden.parent)  # gone for good before the entry that says so is removed
+            return
+        except OSError:
+            target.unlink()
+    copy.unlink(missing_ok=True)
+    if hidden.exists():
+        os.rename(hidden, _unique(Path(entry["file"])))
+
+
+def _recover_claims(data_dir: Path) -> set[Path]:
+    """Claims across filesystems that a killed pass left half-done (``_claim_by_copy``), finished or undone before
+    a full pass looks at ``claimed/`` and the inbox. Returns the files in ``claimed/`` whose claim could not be
+    settled (its inbox unreachable now): the pass leaves them alone, or a file kept in both places would be
+    archived twice, and the next full pass tries again."""
+    unsettled: set[Path] = set()
+    claiming = data_dir / JOURNAL_DIR / CLAIMING_DIR
+    for record in sorted(claiming.glob("*.json")) if claiming.is_dir() else []:
+        try:
+            entry = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            record.unlink(missing_ok=True)  # never torn (atomic_write_text): a hand-made file
+            continue
+        try:
+            _settle_claim(entry)
+        except OSError as exc:
+            unsettled.add(Path(entry["claimed"]))
+            log.error(
+                "%s: chưa hoàn tất được việc nhận tệp bị gián đoạn, thử lại ở lượt sau: %s / could not finish an "
+                "interrupted claim, tried again on the next pass: %s",
+                said(entry["file"]),
+                exc.strerror or exc,
+                exc.strerror or exc,
+            )
+            continue
+        record.unlink(missing_ok=True)
+        log.info("%s: finished an interrupted claim from another filesystem", said(entry["file"]))
+    return unsettled
+
+
+def _move(source: Path, target: Path) -> None:
+    """``os.rename``, or, where ``target`` is on another filesystem (a file put back into an inbox on a share),
+    a copy beside it (hidden, its mtime kept), fsynced and renamed into place, then ``source`` removed: a crash in
+    between leaves the file in both places, never in neither (the copy taken again is "already archived")."""
+    try:
+        os.rename(source, target)
+        return
+    except OSError as exc:
+        if exc.errno != errno.EXDEV:
+            raise
+    with atomic_path(target) as copy:
+        shutil.copyfile(source, copy)
+        info = source.stat()
+        os.utime(copy, ns=(info.st_atime_ns, info.st_mtime_ns))
+    source.unlink()
+
+
+_not_taken_said: set[tuple[Path, str]] = set()  # (file, problem) already logged by this process: once each
+
+
+def _not_taken(path: Path, claimed: Path, exc: OSError, once: bool) -> str:
+    """A file that could not be claimed, said in Vietnamese and English: it stays in the inbox. Logged (ERROR)
+    once per file and problem by a running watcher (it tries again every rescan), always by ``--once``."""
+    code = exc.errno or 0
+    vietnamese = MACHINE_FAULTS.get(code) or NOT_TAKEN_WORDS.get(code) or os.strerror(code)
+    english = os.strerror(code) if code else str(exc)
+    message = (
+        f"{said(str(path))}: không nhận được tệp vào {claimed} ({vietnamese}); tệp vẫn nằm trong hộp thư đến, "
+        f"sẽ thử lại ở lượt sau / cannot take the file into {claimed} ({english}); it stays in the inbox and is "
+        "tried again on the next pass"
+    )
+    if once or (path, message) not in _not_taken_said:
+        _not_taken_said.add((path, message))
+        log.error("%s", message)
+    return message
+
+
+NOT_TAKEN_WORDS = {
+    errno.EACCES: "không có quyền",
+    errno.EPERM: "không được phép",
+    errno.ENOENT: "không còn tệp hoặc thư mục",
+    errno.ENAMETOOLONG: "tên quá dài",
+    errno.ENOTDIR: "một phần đường dẫn không phải thư mục",
+    errno.EBUSY: "tệp đang bận",
+}
 
 
 def tags_for(relative: Path) -> list[str]:
@@ -762,7 +928,7 @@ class _Recent:
                     (outbox / name).unlink(missing_ok=True)
                 back = _unique(inbox / entry["relative"])
                 back.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(path, back)
+                _move(path, back)
                 record.unlink(missing_ok=True)
                 log.warning(
                     "%s: bị ghi tiếp sau khi đã xử lý (chỉ phần đầu đã được đọc): đã trả lại hộp thư đến để nhận "
@@ -840,9 +1006,11 @@ def _pass(
     stable: float,
     candidates: Iterable[Path] | None,
     runner: StageRunner,
-) -> tuple[list[dict[str, Any]], dict[Path, float]]:
+    once: bool = False,
+) -> tuple[list[dict[str, Any]], dict[Path, float], list[str]]:
     """Claim and process the complete files among ``candidates`` (None: the whole inbox, and whatever a crash
-    left claimed); return the receipts, and the files not complete yet with the seconds to wait for them."""
+    left claimed); return the receipts, the files not complete yet with the seconds to wait for them, and what
+    could not be taken (``_not_taken``: each file's problem, said in both languages; the file stays in the inbox)."""
     with _one_pass_at_a_time(settings.data_dir):
         claimed_root = settings.data_dir / "claimed"
         processed_root = settings.data_dir / "processed"
@@ -852,11 +1020,13 @@ def _pass(
         receipts: list[dict[str, Any]] = []
         recent = _Recent(settings.data_dir)
         own = own_folders(settings)
+        not_taken: list[str] = []
         if candidates is None:
+            unsettled = _recover_claims(settings.data_dir)  # first: a killed claim's copy may lie in claimed/
             receipts += _finish_journaled(journal, processed_root, outbox, recent, inbox)
             recent.put_back_changed(inbox, outbox, settings.quarantine_path, stable)
             leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
-            claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
+            claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers if path not in unsettled]
             # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
             candidates = expand_inputs(
                 [inbox],
@@ -892,7 +1062,12 @@ def _pass(
             check_locations(settings)
         for path in complete:
             seen = _size_and_mtime(path)
-            if (target := _claim(path, inbox, claimed_root)) is None:
+            try:
+                target = _claim(path, inbox, claimed_root, seen)
+            except OSError as exc:  # no permission, a full disk: left in the inbox, and said (exit 3 with --once)
+                not_taken.append(_not_taken(path, claimed_root, exc, once))
+                continue
+            if target is None:
                 continue
             taken = _Claimed(target, path.relative_to(inbox), seen)
             if _still_written(taken):  # a writer came back between the check and the claim
@@ -905,7 +1080,7 @@ def _pass(
                 continue
             claims.append(taken)
         if not claims:
-            return receipts, waiting
+            return receipts, waiting, not_taken
         archive = archive_location(settings)
         wrapped = _WatchRunner(runner, claims, archive, journal, inbox)
 
@@ -997,7 +1172,7 @@ def _pass(
             if claim.path not in finished and claim.path.exists():
                 _move_to_processed(claim.path, claimed_root, processed_root, recent, [], [])
                 journal.remove(claim.path)
-        return receipts, waiting
+        return receipts, waiting, not_taken
 
 
 class InboxError(ValueError):
@@ -1041,15 +1216,63 @@ def inbox_problem(inbox: Path, settings: Settings) -> str | None:
     return None
 
 
+class FilesNotTaken(StageError):
+    """A ``--once`` pass could not take some files of the inbox (each named in the log, ``_not_taken``): they stay
+    there without a receipt, so the pass is no success (exit 3; until 2026-12-02 it exited 0, and cron saw none of
+    it). ``receipts``: those of the files it did take; ``problems``: one bilingual line per file not taken."""
+
+    def __init__(self, problems: list[str], receipts: list[dict[str, Any]]) -> None:
+        count = len(problems)
+        super().__init__(
+            f"{count} tệp không nhận được, vẫn nằm trong hộp thư đến, chưa có biên nhận (xem các dòng lỗi ở trên) / "
+            f"{count} file(s) could not be taken and are still in the inbox, without a receipt (see the errors above)"
+        )
+        self.problems = problems
+        self.receipts = receipts
+
+
 def watch_once(
     inbox: Path,
     settings: Settings,
     stable_seconds: float | None = None,
     runner: StageRunner = direct_runner,
 ) -> list[dict[str, Any]]:
-    """One full pass: claim the complete files of the inbox (and any left claimed by a crash), process, receipt."""
+    """One full pass: claim the complete files of the inbox (and any left claimed by a crash), process, receipt.
+    Raises ``FilesNotTaken`` (after the others are done) when some complete files could not be claimed."""
     stable = settings.watch_stable_seconds if stable_seconds is None else stable_seconds
-    return _pass(inbox, settings, stable, None, runner)[0]
+    receipts, _, not_taken = _pass(inbox, settings, stable, None, runner, once=True)
+    if not_taken:
+        raise FilesNotTaken(not_taken, receipts)
+    return receipts
+
+
+def left_claimed(settings: Settings) -> list[str]:
+    """The files in ``DATA_DIR/claimed/``, as they were dropped (relative to the inbox): taken by a pass that was
+    stopped or killed, done again — or finished from the journal — by the next full pass."""
+    claimed = settings.data_dir / "claimed"
+    files = expand_inputs([claimed], suffixes=None) if claimed.is_dir() else []
+    return [readable(path.relative_to(claimed).as_posix()) for path in files]
+
+
+SAID_AT_MOST = 10  # files named in the stop line: a whole backlog claimed by one pass would fill a screen
+
+
+def stopped_message(inbox: Path, settings: Settings, how: str) -> str:
+    """The line a watcher stopped by a signal (``how``: ``SIGTERM``, ``Ctrl-C``) ends with, naming the files it
+    leaves claimed for the next start (until 2026-12-02 a SIGTERM said nothing, SIGINT "watch stopped" only)."""
+    left = left_claimed(settings)
+    claimed = settings.data_dir / "claimed"
+    if not left:
+        return (
+            f"{said(str(inbox))}: đã dừng theo yêu cầu ({how}), không còn tệp nào xử lý dở / watch stopped on "
+            f"request ({how}); no file left half-done"
+        )
+    names = ", ".join(left[:SAID_AT_MOST]) + (f" (+{len(left) - SAID_AT_MOST})" if len(left) > SAID_AT_MOST else "")
+    return (
+        f"{said(str(inbox))}: đã dừng theo yêu cầu ({how}); {len(left)} tệp đang xử lý dở để lại trong {claimed}, sẽ "
+        f"được xử lý lại khi chạy lại: {names} / watch stopped on request ({how}); {len(left)} file(s) left in "
+        f"{claimed}, taken up again at the next start: {names}"
+    )
 
 
 class _InboxEvents(FileSystemEventHandler):
@@ -1125,7 +1348,7 @@ def watch(
     observer = _start_observer(inbox, events)
     due: dict[Path, float] = {}  # file → when (time.monotonic) to check it
     next_rescan = 0.0
-    try:
+    try:  # a stop (Ctrl-C, SIGTERM: flows.stopping) is a KeyboardInterrupt, said with what it leaves below
         while not stop.is_set():
             now = time.monotonic()
             for path in events.take():
@@ -1135,13 +1358,13 @@ def watch(
                     # the rescan catches what events miss: network shares (files written by another machine raise
                     # no inotify event here), an overflowing event queue, files dropped while no watcher ran
                     due.clear()
-                    receipts, waiting = _pass(inbox, settings, stable, None, runner)
+                    receipts, waiting, _ = _pass(inbox, settings, stable, None, runner)
                     next_rescan = time.monotonic() + settings.watch_interval
                 else:
                     ready = [path for path, at in due.items() if at <= now]
                     for path in ready:
                         del due[path]
-                    receipts, waiting = _pass(inbox, settings, stable, ready, runner) if ready else ([], {})
+                    receipts, waiting, _ = _pass(inbox, settings, stable, ready, runner) if ready else ([], {}, [])
             except (OSError, StageError) as exc:
                 # the share went away for a moment, the archive's disk is not mounted: nothing was claimed; say so
                 # and try again on the next rescan
@@ -1153,8 +1376,8 @@ def watch(
             wake_at = min([next_rescan, *due.values()])
             # at most a second asleep, so that a stop request is seen soon even when nothing happens
             events.wake.wait(min(max(wake_at - time.monotonic(), 0.0), 1.0))
-    except KeyboardInterrupt:
-        log.warning("%s: đã dừng theo dõi / watch stopped", inbox)
+    except KeyboardInterrupt as stopped:
+        log.warning("%s", stopped_message(inbox, settings, said_signal(stopped)))
     finally:
         if observer is not None:
             observer.stop()

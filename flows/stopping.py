@@ -1,0 +1,82 @@
+"""A stop asked by a signal, for the commands that run long (``sohoa process``, ``sohoa watch``).
+
+SIGTERM (``systemctl stop``, ``kill``, a container's stop) is raised in the main thread as Ctrl-C (SIGINT) is, a
+``KeyboardInterrupt`` — ``Stopped``, which knows its signal — so that both end the same way: the documents in
+flight on other threads finish (``flows.pipeline.process_many`` waits for them), the one on the main thread is
+abandoned as a kill would abandon it (a rerun does it again: README, "Exactly once under crashes"), and the
+command says what it did and what is left. Until 2026-12-02 SIGTERM ended the process on the spot, without a
+word (exit 143). A SIGKILL still cannot be caught, and still loses nothing.
+"""
+
+from __future__ import annotations
+
+import _thread
+import contextlib
+import signal
+import threading
+from collections.abc import Iterator
+from types import FrameType
+from typing import Any
+
+STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop asked by ``signum`` (SIGINT or SIGTERM)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def signal_of(stop: KeyboardInterrupt) -> int:
+    """The signal behind a stop: SIGINT for a plain KeyboardInterrupt (Python's own handler raised it)."""
+    return stop.signum if isinstance(stop, Stopped) else signal.SIGINT
+
+
+def exit_code_of(stop: KeyboardInterrupt) -> int:
+    """128 + the signal, as a shell reports a command its signal ended: 130 for Ctrl-C, 143 for SIGTERM."""
+    return 128 + signal_of(stop)
+
+
+def said_signal(stop: KeyboardInterrupt) -> str:
+    """How an operator knows the signal: ``Ctrl-C`` (SIGINT), ``SIGTERM``."""
+    return "SIGTERM" if signal_of(stop) == signal.SIGTERM else "Ctrl-C"
+
+
+def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    if _importing(frame):
+        # an import under way (pikepdf's, say, loaded for a stack's first split): an exception raised inside a C
+        # extension's module init aborts the interpreter (SIGABRT, found by stopping a watcher at random moments),
+        # so the stop is asked again a moment later, as the same signal, once the import is done
+        threading.Timer(0.05, _thread.interrupt_main, args=(signum,)).start()
+        return
+    raise Stopped(signum)
+
+
+def _importing(frame: FrameType | None) -> bool:
+    """Whether ``frame`` runs inside an import (a frame of importlib's machinery below it)."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+@contextlib.contextmanager
+def stops_on_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raise ``Stopped`` in the main thread for the block (elsewhere: nothing changes, as a
+    handler can only be set there); the handlers before it are put back after."""
+    previous: dict[int, Any] = {}
+    try:
+        for signum in STOP_SIGNALS:
+            if signal.getsignal(signum) != signal.SIG_IGN:  # ignored (nohup, a shell's background job): it stays so
+                previous[signum] = signal.signal(signum, _raise_stopped)
+    except ValueError:  # not the main thread (a Prefect flow run in a worker's thread): its own handling stays
+        yield
+        return
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)

@@ -1,0 +1,165 @@
+"""Operations: `sohoa watch` and `sohoa process` stopped by a signal (real subprocesses, real signals).
+
+QA69 (on 92fad44): a watcher stopped by SIGTERM (systemctl stop), idle or mid-document, exited 143 without a word, the
+file it was on left in DATA_DIR/claimed/ silently; SIGINT logged only `…: watch stopped`, in English; Ctrl-C on
+`sohoa process --no-prefect FOLDER` exited 130 with no message and no summary. Now (flows.stopping) SIGTERM is a stop
+as Ctrl-C is: a watcher says, in both languages, that it stopped and which files it leaves claimed for the next
+start, and exits 0; `process` says what it archived and quarantined so far and to run the same command again, exit
+130 (143 for SIGTERM). A stop still loses nothing: the rerun ends with exactly one receipt per drop (watch) and
+each scan archived once (process), as after the SIGKILLs of test_operations_watch_crash.py and test_operations.py.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_operations import assert_exactly_once, env_for, make_inbox, process_args
+from test_operations_watch_crash import GOOD, ROOT, assert_exactly_one_receipt_per_drop, drop
+
+pytestmark = pytest.mark.integration
+
+
+def start_watcher(inbox: Path, data_dir: Path) -> subprocess.Popen[str]:
+    # its own session, so that a signal can go to its whole process group, as systemd's stop sends SIGTERM to
+    # every process of the service (its OCR workers too) and a terminal's Ctrl-C to every process of the job
+    return subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--stable-seconds", "1"],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def wait_for(condition: object, child: subprocess.Popen[str], what: str, seconds: float = 180) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():  # type: ignore[operator]
+        assert child.poll() is None, (what, child.returncode, child.communicate()[1][-3000:])
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
+
+
+def stopped(child: subprocess.Popen[str], signum: int) -> tuple[int, str]:
+    os.killpg(child.pid, signum)
+    try:
+        _, err = child.communicate(timeout=120)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+    return child.returncode, err
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_an_idle_watcher_stopped_says_so_and_exits_0(tmp_path: Path, signum: int) -> None:
+    inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
+    inbox.mkdir()
+    child = start_watcher(inbox, data_dir)
+    wait_for(lambda: (data_dir / ".watch.lock").exists(), child, "the first pass")
+    time.sleep(1.0)  # idle: between passes
+    code, err = stopped(child, signum)
+    assert code == 0, (code, err[-3000:])
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    line = next((line for line in err.splitlines() if "đã dừng theo yêu cầu" in line), err[-2000:])
+    assert f"đã dừng theo yêu cầu ({how}), không còn tệp nào xử lý dở / watch stopped on request ({how})" in line
+    assert "no file left half-done" in line and str(inbox) in line, line
+
+
+def test_a_watcher_stopped_by_systemd_mid_document_names_the_file_it_leaves(tmp_path: Path) -> None:
+    """SIGTERM to the service's processes while a scan is being read: exit 0, the stop line names the scan left
+    claimed, and the next pass (the next start) ends with exactly one receipt per drop."""
+    inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
+    drop(inbox)
+    child = start_watcher(inbox, data_dir)
+    claimed = data_dir / "claimed"
+    wait_for(lambda: claimed.is_dir() and any(p.is_file() for p in claimed.rglob("*")), child, "a claimed file")
+    time.sleep(0.5)  # into the document's stages
+    code, err = stopped(child, signal.SIGTERM)
+    assert code == 0, (code, err[-3000:])
+    left = sorted(p.relative_to(claimed).as_posix() for p in claimed.rglob("*") if p.is_file())
+    assert GOOD in left, (left, err[-3000:])
+    line = next((line for line in err.splitlines() if "đã dừng theo yêu cầu" in line), err[-2000:])
+    assert f"{len(left)} tệp đang xử lý dở để lại trong {claimed}" in line, line
+    assert f"{len(left)} file(s) left in {claimed}, taken up again at the next start: " in line, line
+    assert all(name in line for name in left), (left, line)
+    assert_exactly_one_receipt_per_drop(inbox, data_dir)
+
+
+def test_process_interrupted_says_what_it_did_and_how_to_finish(tmp_path: Path) -> None:
+    """Ctrl-C (SIGINT to the job's processes, as a terminal sends it) once the first record is archived: exit
+    130, one line in both languages counting what was archived so far — as many as the archive holds — and
+    saying to run the same command again; the rerun archives each scan once."""
+    inbox = make_inbox(tmp_path / "hộp thư đến")
+    data_dir = tmp_path / "var"
+    archive = data_dir / "archive"
+    child = subprocess.Popen(
+        [*process_args(inbox)[:-1]],  # the table's run, not --json: an officer's terminal
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for(lambda: any(archive.glob("*/*/*/record.json")), child, "a first record")
+    code, err = stopped(child, signal.SIGINT)
+    assert code == 130, (code, err[-3000:])
+    line = next((line for line in err.splitlines() if "đã dừng (Ctrl-C)" in line), err[-2000:])
+    found = re.search(r"so far (\d+) archived, (\d+) already archived, (\d+) quarantined", line)
+    assert found is not None, line
+    records = len(list(archive.glob("*/*/*/record.json")))
+    assert int(found.group(1)) == records >= 1, (line, records)
+    assert "đến lúc này" in line and "chạy lại đúng lệnh này để làm nốt phần còn lại" in line, line
+    assert "run the same command again for the rest" in line, line
+    assert_exactly_once(inbox, data_dir)
+
+
+def test_watch_once_stopped_mid_pass_is_no_success(tmp_path: Path) -> None:
+    """A `--once` pass (cron) stopped part-way did not do its work: exit 143 for SIGTERM (never 0), the stop line
+    naming what it leaves claimed; the next pass finishes it."""
+    inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
+    drop(inbox)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--once", "--json", "--stable-seconds", "1"],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    claimed = data_dir / "claimed"
+    wait_for(lambda: claimed.is_dir() and any(p.is_file() for p in claimed.rglob("*")), child, "a claimed file")
+    os.killpg(child.pid, signal.SIGTERM)
+    out, err = child.communicate(timeout=120)
+    assert child.returncode == 143, (child.returncode, err[-3000:])
+    payload = json.loads(out)
+    assert payload["exit_code"] == 143 and "watch stopped on request (SIGTERM)" in payload["error"], payload
+    assert "taken up again at the next start" in payload["error"], payload
+    assert_exactly_one_receipt_per_drop(inbox, data_dir)
+
+
+def test_a_stop_during_an_import_waits_for_the_import(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Stopping a watcher at random moments aborted it (SIGABRT, exit -6) when SIGTERM came while pikepdf was being
+    imported for a stack's first split: an exception raised inside a C extension's module init is fatal. A stop
+    that comes during an import is asked again once the import is done."""
+    from flows import stopping
+
+    (tmp_path / "mid_import_probe.py").write_text(
+        "import sys\nfrom flows.stopping import _importing\nSEEN = _importing(sys._getframe())\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import mid_import_probe  # type: ignore[import-not-found]
+
+    assert mid_import_probe.SEEN is True
+    assert stopping._importing(sys._getframe()) is False
