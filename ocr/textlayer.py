@@ -18,6 +18,8 @@ from __future__ import annotations
 import base64
 import itertools
 import math
+import statistics
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -29,6 +31,12 @@ if TYPE_CHECKING:
 
 FONT_RESOURCE = "/GlyphLess"
 GLYPH_WIDTH = 500  # thousandths of the font size, every glyph
+# How far above and below the baseline extractors and viewers take a glyph to reach (the font descriptor's
+# Ascent and Descent, thousandths of the font size). They add up to 1000 because pdfminer (pdfplumber) draws
+# every glyph one font size tall from the Descent, whatever the Ascent; poppler takes both as given, but not a
+# Descent of 0, which it replaces with −350 (until 2026-12-02 the font said 1000 and 0, and in pdftotext every
+# word's box reached a third of its size further down than in pdfplumber).
+ASCENT, DESCENT = 750, -250
 
 # A TrueType font of two empty glyphs (.notdef and one more), 500 units wide on a 1000-unit em, made with
 # fontTools' FontBuilder (see tests/test_textlayer.py, which checks these properties). Kept as bytes here: the
@@ -55,11 +63,11 @@ def glyphless_font(pdf: pikepdf.Pdf) -> pikepdf.Dictionary:
         Type=pikepdf.Name.FontDescriptor,
         FontName=pikepdf.Name("/GlyphLessFont"),
         Flags=5,  # fixed pitch, symbolic
-        FontBBox=[0, 0, GLYPH_WIDTH, 1000],
+        FontBBox=[0, DESCENT, GLYPH_WIDTH, ASCENT],
         ItalicAngle=0,
-        Ascent=1000,
-        Descent=0,
-        CapHeight=1000,
+        Ascent=ASCENT,
+        Descent=DESCENT,
+        CapHeight=ASCENT,
         StemV=80,
         FontFile2=font_file,
     )
@@ -125,9 +133,161 @@ def text_layer_form(
     )
 
 
+# Where a word's ink lies about its line's baseline, told from its letters (in the serif faces of official
+# documents, in ems): most words reach ~0.72 above it (a capital, an ascender or a tone mark), words of letters
+# no taller than an x only 0.45, and letters that hang below it reach ~0.22 under it. NFD: a Vietnamese
+# letter's marks are separate characters (the dot below of "ị" hangs; the horn of "ư" does not make it tall).
+_TALL_TOP, _SHORT_TOP, _HANG = 0.72, 0.45, 0.22
+_SHORT_LETTERS = frozenset("acemnorsuvwxz.,;:-\u031b\u0323")
+_HANGING = frozenset("gjpqyQ,;()[]{}|/_@ç\u0323")
+# A gap between two words of one Tesseract line wider than this many times the line's word height is a column
+# gap (a two-column header, the "Nơi nhận" block beside the signature): each side is a line of its own. On the
+# samples words stand at most 0.63 heights apart and columns 5.6 or more.
+_COLUMN_GAP = 2.5
+_DRIFT = 0.2  # see text_layer_content
+_NEAR = 0.1  # see _doubtful_edges
+
+
+def _has_letters(word: Word) -> bool:
+    return any(c.isalnum() for c in word.text)
+
+
+def _is_short(word: Word) -> bool:
+    return all(c in _SHORT_LETTERS for c in unicodedata.normalize("NFD", word.text))
+
+
+def _hangs(word: Word) -> bool:
+    return any(c in _HANGING for c in unicodedata.normalize("NFD", word.text))
+
+
+def _segments(words: Sequence[Word]) -> list[list[Word]]:
+    """Tesseract's lines in its order, each cut where a column gap parts its words."""
+    segments: list[list[Word]] = []
+    for _line, grouped in itertools.groupby(words, key=lambda w: (w.block, w.paragraph, w.line)):
+        line = list(grouped)
+        heights = [w.height for w in line if _has_letters(w)] or [w.height for w in line]
+        gap = _COLUMN_GAP * max(statistics.median(heights), 1)
+        segments.append([line[0]])
+        for before, word in itertools.pairwise(line):
+            if word.left - (before.left + before.width) > gap:
+                segments.append([])
+            segments[-1].append(word)
+    return segments
+
+
+def _doubtful_edges(segments: list[list[Word]]) -> tuple[set[tuple[int, int]], set[tuple[int, int]]]:
+    """(words whose box bottom, words whose box top, is not their own ink), as (segment, word) indexes.
+
+    Tesseract gives a Vietnamese tone mark to the line above when lines stand close: on cv-118's "Nơi nhận"
+    block the boxes of "Chủ", "PCT", "UBND" reach down to the marks of "Công", "pháp", "Hộ" in the line below,
+    19 px under their own letters (so does a dot below to the line under it); on thông-báo-08 the grave of
+    "HÀNH" went to "TRUNG" above it, whose box then ended 2 px above the box of "HÀNH", bare of its mark. Where
+    the boxes of two lines overlap or come within a tenth of a word's height of each other, neither the upper
+    one's bottom nor the lower one's top is trusted."""
+    boxes = sorted(
+        ((word.top, word.top + word.height, word.left, word.left + word.width, s, i))
+        for s, segment in enumerate(segments)
+        for i, word in enumerate(segment)
+    )
+    bottoms: set[tuple[int, int]] = set()
+    tops: set[tuple[int, int]] = set()
+    for index, (top, bottom, left, right, segment, number) in enumerate(boxes):
+        near = bottom + _NEAR * (bottom - top)
+        for other_top, other_bottom, other_left, other_right, other_segment, other_number in boxes[index + 1 :]:
+            if other_top >= near:
+                break  # sorted by top: no later box starts above this one's bottom
+            if other_segment == segment or other_left >= right or other_right <= left:
+                continue
+            if other_top > top and other_bottom > bottom:  # lower down, and reaching (almost) into this one
+                bottoms.add((segment, number))
+                tops.add((other_segment, other_number))
+    return bottoms, tops
+
+
+def _page_slope(segments: list[list[Word]], bottoms: set[tuple[int, int]], tops: set[tuple[int, int]]) -> float:
+    """How far the lines fall per pixel across the image Tesseract read (a page skewed under the 1° sohoa
+    straightens, or what straightening left): the median of the slopes between the bottoms (of words that do
+    not hang below the line) and the tops (of tall words) of two words of one line, at least a few word heights
+    apart. Tesseract's own baseline cannot be used: on a line joining two columns it runs through the middle
+    of one of them."""
+    slopes: list[float] = []
+    for s, segment in enumerate(segments):
+        bottom_points: list[tuple[float, int]] = []
+        top_points: list[tuple[float, int]] = []
+        for i, word in enumerate(segment):
+            if not _has_letters(word):
+                continue
+            centre = word.left + word.width / 2
+            if (s, i) not in bottoms and not _hangs(word):
+                bottom_points.append((centre, word.top + word.height))
+            if (s, i) not in tops and not _is_short(word):
+                top_points.append((centre, word.top))
+        for points in (bottom_points, top_points):
+            for (x1, y1), (x2, y2) in itertools.combinations(points, 2):
+                if abs(x2 - x1) > 4 * max(1, abs(y2 - y1)) and abs(x2 - x1) > 100:
+                    slopes.append((y2 - y1) / (x2 - x1))
+    return statistics.median(slopes) if len(slopes) >= 3 else 0.0
+
+
+def _segment_line(
+    segment: list[Word], s: int, slope: float, bottoms: set[tuple[int, int]], tops: set[tuple[int, int]]
+) -> tuple[float, float]:
+    """(baseline, top of its tall letters) of one line at x = 0 of the image, in pixels, as the median of what
+    its words' boxes say, each read by its letters (``_TALL_TOP``…), the doubtful box edges left out while
+    others remain."""
+
+    def median_of(values: list[float]) -> float | None:
+        return statistics.median(values) if values else None
+
+    # (trusted, every) bottoms of words that do not hang and that do, tops of tall and of short words
+    plain: tuple[list[float], list[float]] = ([], [])
+    hanging: tuple[list[float], list[float]] = ([], [])
+    tall: tuple[list[float], list[float]] = ([], [])
+    short: tuple[list[float], list[float]] = ([], [])
+    for i, word in enumerate(segment):
+        if not _has_letters(word):
+            continue
+        shift = slope * (word.left + word.width / 2)
+        bottom, top = word.top + word.height - shift, word.top - shift
+        for group, value, doubtful in (
+            (hanging if _hangs(word) else plain, bottom, (s, i) in bottoms),
+            (short if _is_short(word) else tall, top, (s, i) in tops),
+        ):
+            group[1].append(value)
+            if not doubtful:
+                group[0].append(value)
+    # the trusted edges first, even of the kinds that say less (a hanging word's bottom rather than a doubtful
+    # plain one), then the doubtful ones
+    trust = 0 if plain[0] or hanging[0] else 1
+    base, base_hanging = median_of(plain[trust]), median_of(hanging[trust])
+    trust = 0 if tall[0] or short[0] else 1
+    top_tall, top_short = median_of(tall[trust]), median_of(short[trust])
+    if base is None and base_hanging is not None:
+        above = top_tall if top_tall is not None else top_short
+        reach = _TALL_TOP if top_tall is not None else _SHORT_TOP
+        base = base_hanging - (base_hanging - above) * _HANG / (reach + _HANG) if above is not None else base_hanging
+    if top_tall is None and top_short is not None and base is not None:
+        top_tall = base - (base - top_short) * _TALL_TOP / _SHORT_TOP
+    if base is None or top_tall is None or base - top_tall < 1:
+        # no letters (a dash, a ruling line "|"), or boxes too odd to read: the words' own box
+        lowest = max(w.top + w.height - slope * (w.left + w.width / 2) for w in segment)
+        highest = min(w.top - slope * (w.left + w.width / 2) for w in segment)
+        return lowest, min(highest, lowest - 1)
+    return base, top_tall
+
+
 def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: float = 0.0, width: int = 0) -> bytes:
-    """The content stream: one baseline and font size per line (the line's box); each word stretched over its
-    own box, then a space (which extraction needs between words) that ends before the next word.
+    """The content stream: each line (a Tesseract line, cut at column gaps: ``_segments``) in a font size whose
+    glyphs reach from the line's tall letters to under its descenders (``ASCENT``, ``DESCENT``), each word on
+    the line's baseline where the word stands, stretched over its own box, then a space (which extraction needs
+    between words) that ends before the next word.
+
+    The baseline of a line and the top of its letters are read from its words' boxes and letters
+    (``_segment_line``), not from the box of the whole line: that box spans a two-column line's lower column,
+    and a tone mark or a dot below the line above or beneath; set on its bottom at its height, every word's box
+    reached down over most of the next line and pdftotext interleaved the two ("Côngtịch, / chứccác", QA). A
+    page whose lines fall across it (under the 1° that sohoa straightens: ``_page_slope``) has each word's
+    baseline where the line is under that word, its letters level.
 
     ``skew``: the image Tesseract read was straightened by that many degrees (counter-clockwise, about the centre
     of its ``width`` × ``height``). Each word is then put where it lies on the page as scanned, but its letters
@@ -139,20 +299,20 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
     # counter-clockwise by `skew` on screen: back clockwise; PDF angles: y up, counter-clockwise positive)
     centre_x, centre_y = width * to_points / 2, height * to_points / 2
     cos, sin = math.cos(math.radians(-skew)), math.sin(math.radians(-skew))
+    segments = _segments(words)
+    bottoms, tops = _doubtful_edges(segments)
+    slope = _page_slope(segments, bottoms, tops)
     parts = ["BT 3 Tr"]
-    for _line, grouped in itertools.groupby(words, key=lambda w: (w.block, w.paragraph, w.line)):
-        line = list(grouped)
-        top = min(w.top for w in line)
-        bottom = max(w.top + w.height for w in line)
-        size = max(bottom - top, 1) * to_points
-        baseline = (height - bottom) * to_points
-        # the glyphs stand on the baseline and reach one font size up: a selection covers the line's box
-        parts.append(
-            f"{FONT_RESOURCE} {size:.1f} Tf 1 0 0 1 {line[0].left * to_points:.1f} {baseline:.1f} Tm"
-            if not skew
-            else f"{FONT_RESOURCE} {size:.1f} Tf"
-        )
-        previous_left = line[0].left
+    for s, line in enumerate(segments):
+        base, top = _segment_line(line, s, slope, bottoms, tops)
+        size = (base - top) * to_points * 1000 / ASCENT
+        parts.append(f"{FONT_RESOURCE} {size:.1f} Tf")
+        # each word's baseline where the line is under it, but within ±_DRIFT font sizes of the line's middle:
+        # pdftotext ends a line where a word's baseline lies half a font size from its first word's (on cv-118,
+        # 0.95°, the long lines fall ~0.7 of that and came out cut in two)
+        middle = (line[0].left + line[-1].left + line[-1].width) / 2
+        reach = _DRIFT * (base - top) * 1000 / ASCENT
+        previous: tuple[float, float] | None = None  # the previous word's start, in points (page, y up)
         for index, word in enumerate(line):
             units = len(word.text.encode("utf-16-be")) // 2
             per_unit = max(word.width, 1) / units  # pixels per character: the letters cover the word's box
@@ -162,13 +322,19 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
                 per_unit = min(per_unit, (line[index + 1].left - word.left) / (units + 1))
             stretch = 100 * per_unit * to_points / (GLYPH_WIDTH / 1000 * size)
             code = (word.text + " ").encode("utf-16-be").hex().upper()
+            x = round(word.left * to_points, 1)
+            drift = min(max(slope * (word.left + word.width / 2 - middle), -reach), reach)
+            y = round((height - base - slope * middle - drift) * to_points, 1)
             if skew:
-                x, y = word.left * to_points - centre_x, baseline - centre_y
+                x, y = x - centre_x, y - centre_y
                 at = f"1 0 0 1 {centre_x + x * cos - y * sin:.1f} {centre_y + x * sin + y * cos:.1f} Tm "
                 parts.append(f"{at}{stretch:.1f} Tz<{code}>Tj")
                 continue
-            move = (word.left - previous_left) * to_points  # Td moves from the previous word's start
-            previous_left = word.left
-            parts.append(f"{move:.1f} 0 Td {stretch:.1f} Tz<{code}>Tj" if move else f"{stretch:.1f} Tz<{code}>Tj")
+            if previous is None:
+                move = f"1 0 0 1 {x:.1f} {y:.1f} Tm "
+            else:  # Td moves from the previous word's start
+                move = f"{x - previous[0]:.1f} {y - previous[1]:.1f} Td " if (x, y) != previous else ""
+            previous = (x, y)
+            parts.append(f"{move}{stretch:.1f} Tz<{code}>Tj")
     parts.append("ET")
     return "\n".join(parts).encode("ascii")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import unicodedata
 from pathlib import Path
@@ -69,14 +70,21 @@ def test_words_sit_on_their_boxes_and_extract_as_written(tmp_path: Path) -> None
         assert placed["x0"] == pytest.approx(boxed.left * scale, abs=0.2)
         assert placed["x1"] <= (boxed.left + boxed.width) * scale + 0.2  # never past the word's own box
         assert placed["x1"] >= (boxed.left + boxed.width * 0.8) * scale  # and covering most of it
-    line_one = [w for w in WORDS if w.line == 1]
-    top = min(w.top for w in line_one) * scale
-    bottom = max(w.top + w.height for w in line_one) * scale
-    # the selection covers the line's box: from the highest top to the lowest bottom of its words
+    # the selection reaches from where most of the line's words reach up (the median top, 400: "R" stands
+    # higher) down to its baseline (the bottoms of the words that do not hang below it, "TNHH" and "R": 442.5)
+    # and a third of that height further, for the descenders — not to the lowest box of the line
+    top, baseline = 400 * scale, 442.5 * scale
+    bottom = baseline + (baseline - top) / 3
     assert all(c["top"] == pytest.approx(top, abs=0.2) for c in chars[:4])
     assert all(c["bottom"] == pytest.approx(bottom, abs=0.2) for c in chars[:4])
+    boxes = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    first = re.search(r'<word xMin="[\d.]+" yMin="([\d.]+)" xMax="[\d.]+" yMax="([\d.]+)">', boxes)
+    assert first is not None
+    # poppler takes the font's Ascent and Descent as given: the same box as pdfplumber's
+    assert (float(first[1]), float(first[2])) == pytest.approx((top, bottom), abs=0.2)
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True, check=True)
-    assert unicodedata.normalize("NFC", text.stdout).split("\n")[:2] == ["Công ty TNHH R", "Quyết định ủy"]
+    lines = [line for line in unicodedata.normalize("NFC", text.stdout).split("\n") if line]
+    assert lines[:2] == ["Công ty TNHH R", "Quyết định ủy"]
 
 
 def test_layer_is_invisible_and_embedded(tmp_path: Path) -> None:
