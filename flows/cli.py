@@ -970,10 +970,19 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     counts = payload["counts"]
     # the export hint only when the batch archived something: a rerun's records belong to their first batches, and
     # `export --batch` of this one said "no archived record" (QA61)
-    export_hint = " (sohoa export --batch ID OUT)" if counts[Outcome.ARCHIVED.value] else ""
+    # and records a killed run left unfinished, finished by this one, are in their own batches: named with theirs
+    # (QA69: `export --batch` of this run's id left such a record out without a word)
+    earlier = {b: n for b, n in (payload.get("earlier_batches") or {}).items() if b != payload.get("batch_id")}
+    here = counts[Outcome.ARCHIVED.value] - sum(earlier.values())
+    export_hint = " (sohoa export --batch ID OUT)" if here else ""
+    finished = "".join(
+        f"Lô bị gián đoạn / interrupted batch {b}: {n} hồ sơ lưu xong trong lần chạy này / record(s) finished by "
+        f"this run (sohoa export --batch {b} OUT)\n"
+        for b, n in sorted(earlier.items())
+    )
     out.print(
         f"Kho lưu trữ / archive: {payload['archive']}\nKhu cách ly / quarantine: {payload['quarantine']}\n"
-        f"Lô / batch: {payload.get('batch_id', '')}{export_hint}\n"
+        f"Lô / batch: {payload.get('batch_id', '')}{export_hint}\n{finished}"
         f"Tổng / total {counts['total']}: "
         + ", ".join(f"{OUTCOME_WORDS[outcome]} {counts[outcome.value]}" for outcome in Outcome)
         + (

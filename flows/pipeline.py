@@ -185,6 +185,9 @@ class DocumentResult:
             "signed": bool(record and record.signature),
             "needs_review": record.needs_review if record else None,
             "archive_path": record.archive_prefix if record else None,
+            # the batch the record belongs to (`sohoa export --batch`): an earlier one for a record already
+            # archived, or one a killed run left unfinished and this run finished
+            "batch_id": record.batch_id if record else None,
             # a reason may quote a file name that is not UTF-8: printed as JSON, it must be text
             "reason": said(self.reason_en) if self.reason_en else None,
             "reason_vi": said(self.reason_vi) if self.reason_vi else None,
@@ -235,9 +238,24 @@ class BatchReport:
             return 1
         return 0
 
+    def earlier_batches(self) -> dict[str, int]:
+        """Batch id → how many records of it this run archived: records a killed run of that batch left
+        unfinished, which this run finished (adopted in their own batch: ``sohoa export --batch`` of that id)."""
+        found: dict[str, int] = {}
+        for result in self.results:
+            record = result.record
+            if result.outcome == Outcome.ARCHIVED and record and record.batch_id and record.batch_id != self.batch_id:
+                found[record.batch_id] = found.get(record.batch_id, 0) + 1
+        return found
+
+    def archived_here(self) -> int:
+        """The records this run archived in its own batch (what `sohoa export --batch` of its id packs)."""
+        return self.count(Outcome.ARCHIVED) - sum(self.earlier_batches().values())
+
     def to_json_dict(self) -> dict[str, Any]:
         return {
             "batch_id": self.batch_id,
+            "earlier_batches": self.earlier_batches(),
             "archive": self.archive,
             "quarantine": self.quarantine,
             "counts": {o.value: self.count(o) for o in Outcome} | {"total": len(self.results)},
@@ -1742,6 +1760,22 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         classified.doc_type if classified else "type unknown",
         f"số {classified.number}" if classified and classified.number else "no number",
     )
+    if archived.batch_id and record.batch_id and archived.batch_id != record.batch_id:
+        # a record a killed run had written all but its index entry of: adopted as it is, in its own batch (its
+        # record.json says so, and the ledger holds it): `export --batch` of this run's id left it out without a
+        # word while this run reported it archived (QA69)
+        log.info(
+            "%s: hồ sơ %s thuộc lô %s, bị gián đoạn trước khi lưu xong; lần chạy này đã lưu xong (sohoa export "
+            "--batch %s) / record %s belongs to batch %s, interrupted before its archive write ended; this run "
+            "finished it (sohoa export --batch %s)",
+            shown,
+            archived.id,
+            archived.batch_id,
+            archived.batch_id,
+            archived.id,
+            archived.batch_id,
+            archived.batch_id,
+        )
     released = _release_from_quarantine(shown, parked, settings, archived.archive_prefix)
     return DocumentResult(path, Outcome.ARCHIVED, record=archived, released=released)
 

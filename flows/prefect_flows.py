@@ -483,11 +483,15 @@ def _publish(report: BatchReport) -> None:
         ]
     summary = state_summary(report.to_json_dict())
     # the export command only for a batch that archived something (a rerun's records are in their first batches)
-    archived = any(result.outcome == Outcome.ARCHIVED for result in report.results)
-    export = f" (`sohoa export --batch {report.batch_id} OUT`)" if archived else ""
+    # and the records of interrupted batches this run finished, with their own (QA69)
+    export = f" (`sohoa export --batch {report.batch_id} OUT`)" if report.archived_here() else ""
+    finished = "".join(
+        f"- interrupted batch `{b}`: {n} record(s) finished by this run (`sohoa export --batch {b} OUT`)\n"
+        for b, n in sorted(report.earlier_batches().items())
+    )
     heading = (
         f"## sohoa batch `{report.batch_id}`\n\n"
-        f"- batch id: `{report.batch_id}`{export}\n"
+        f"- batch id: `{report.batch_id}`{export}\n{finished}"
         f"- archive: `{report.archive}`\n- quarantine: `{report.quarantine}`\n\n{summary}\n\n"
     )
     # an artifact is a convenience; never fail a finished batch over it

@@ -2454,3 +2454,48 @@ def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path:
     problems = Ledger(archive).verify()
     thread.join()
     assert problems == [], problems
+
+
+def test_a_record_a_killed_batch_left_is_named_with_its_batch_when_a_rerun_finishes_it(tmp_path: Path) -> None:
+    """QA69: a batch killed after a record's record.json and ledger entries, before its index entry; the rerun
+    reported the scan `archived` in its own batch, but the record keeps the killed batch's id (its record.json, held
+    by the ledger), and `export --batch <rerun's id>` packed the others, exit 0, without a word of it. The rerun now
+    names that batch: the file's `batch_id` in --json, `earlier_batches`, a line under the table with the export
+    command for it (and no export hint for its own id, which holds none of them); its export packs the record."""
+    from test_bad_input import small_scan_png
+
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_OCR_WORKERS": "1", "SOHOA_CONFIG": ""}
+    killed = "20261202T000000Z-killed"
+    dying = _DYING_PROCESS.replace("process_document(Path(sys.argv[1]), settings)", "")
+    dying += f"process_document(Path(sys.argv[1]), settings, batch_id={killed!r})\n"
+    scans = [
+        small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP"),
+        small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND"),
+    ]
+    for scan in scans:
+        child = subprocess.run(
+            [sys.executable, "-c", dying, str(scan)],
+            env={**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(ROOT / "tests"), str(ROOT)])},
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert child.returncode == -9, child.stderr
+    runner = CliRunner()
+    rerun = runner.invoke(app, ["process", "--no-prefect", "--json", str(scans[0])], env=env)
+    assert rerun.exit_code == 0, rerun.output
+    payload = json.loads(rerun.stdout)
+    (line,) = payload["files"]
+    assert line["outcome"] == "archived" and line["batch_id"] == killed, line
+    assert payload["earlier_batches"] == {killed: 1} and payload["batch_id"] != killed
+    table = runner.invoke(app, ["process", "--no-prefect", str(scans[1])], env=env)
+    said = " ".join(table.output.split())
+    assert table.exit_code == 0, table.output
+    assert (
+        f"Lô bị gián đoạn / interrupted batch {killed}: 1 hồ sơ lưu xong trong lần chạy này / record(s) finished by "
+        f"this run (sohoa export --batch {killed} OUT)" in said
+    ), said
+    assert "(sohoa export --batch ID OUT)" not in said  # this run's own batch holds none of them
+    exported = runner.invoke(app, ["export", "--batch", killed, str(tmp_path / "bag")], env=env)
+    assert exported.exit_code == 0, exported.output
+    assert len([p for p in (tmp_path / "bag").rglob("record.json")]) == 2
