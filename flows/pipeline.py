@@ -445,6 +445,15 @@ def skipped_folder(path: Path, why: Path | None) -> Skipped:
     or sohoa's own folder ``why`` (``sohoa process DATA_DIR`` archived each record's document.pdf as a record)."""
     if why is None:
         return Skipped(path, "liên kết tượng trưng tới thư mục", "a symbolic link to a folder")
+    if not path.is_dir():
+        # a file named inside the quarantine (an officer fixed a scan in place): taken there, it would be
+        # quarantined into its own folder or archived with its old reason file beside it — and it was said as a
+        # "folder" (QA69)
+        return Skipped(
+            path,
+            f"tệp nằm trong thư mục riêng của sohoa ({why}); hãy chép ra chỗ khác rồi chạy lại với bản chép",
+            f"a file inside sohoa's own folder ({why}); copy it elsewhere and run again on the copy",
+        )
     return Skipped(path, f"thư mục riêng của sohoa ({why})", f"sohoa's own folder ({why}), not scans")
 
 

@@ -345,3 +345,16 @@ def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path) -
     assert processed.returncode == 0 and "Traceback" not in processed.stderr, processed.stderr
     (line,) = json.loads(processed.stdout)["files"]
     assert line["outcome"] == "archived" and line["path"].endswith("/c\\xf4ng-v\\xe3n.jpg")
+
+
+def test_a_file_named_inside_the_quarantine_is_said_as_a_file(tmp_path: Path) -> None:
+    """QA69: `sohoa process QUARANTINE/mat-khau.pdf` (fixed in place by an officer) was skipped as "sohoa's own
+    folder", the file called a folder; it is a file inside one, to be copied out first."""
+    data = tmp_path / "data"
+    fixed = data / "quarantine" / "mật khẩu.pdf"
+    drop(SCAN, fixed)
+    refused = sohoa("process", fixed, "--no-prefect", data_dir=data)
+    said = " ".join(refused.stderr.split())
+    assert refused.returncode == 2, refused.stderr
+    assert "tệp nằm trong thư mục riêng của sohoa" in said and "a file inside sohoa's own folder" in said, said
+    assert "copy it elsewhere and run again on the copy" in said and fixed.is_file()
