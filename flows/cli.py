@@ -1016,7 +1016,13 @@ def ocr(
     output: Annotated[Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the searchable PDF.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print pages, confidence and text as JSON.")] = False,
     language: Annotated[str | None, typer.Option(help="Tesseract language (default vie).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Parallel Tesseract processes (default: cores).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Parallel Tesseract processes, 0 to 256 (default 0: the cores); never more start than the host's "
+            "Tesseract slots (SOHOA_TESSERACT_SLOTS, default the cores) or the pages can use."
+        ),
+    ] = None,
     mode: Annotated[
         str | None,
         typer.Option(

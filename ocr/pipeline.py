@@ -53,7 +53,7 @@ from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
 from ocr.preprocess import MIN_OSD_CONFIDENCE, band_cuts, deskewed, detect_orientation, turned_upright
 from ocr.quality import BLANK, LOW, TOO_SMALL, blank_image, page_quality
-from ocr.slots import tesseract_slot
+from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
     PageJob,
     PageReading,
@@ -151,11 +151,17 @@ def ocr_document(
     info = inspect_input(input_path)
     check_language(language, tessdata_dir)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
+    if page_executor is None:
+        # each read here holds one of the host's Tesseract slots (ocr.slots): more workers than slots only wait, and
+        # more threads only render pages ahead into scratch (2 × workers of them; QA68: `--workers 1000` on 3 pages
+        # started 1000 Tesseract processes, 3.4 GB, and ran out of the descriptors select() can watch)
+        workers = min(workers, tesseract_slots if tesseract_slots > 0 else slot_count())
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
     if tesseract_engine == "library" and page_executor is None:
-        # as many as will read at once; their models load while the first page is rendered
-        start_workers_ahead(language, tessdata_dir, count=workers)
+        # as many as will read at once — no more than the pages' bands can keep busy; their models load while the
+        # first page is rendered
+        start_workers_ahead(language, tessdata_dir, count=min(workers, info.page_count * max(1, bands)))
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)
