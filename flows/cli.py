@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gc
 import io
 import json
@@ -446,8 +447,39 @@ def _check_output_pdf(input_file: Path, output: Path) -> None:
         with contextlib.suppress(OSError), output.open("rb") as existing:
             if existing.read(1024).find(b"%PDF-") < 0:
                 problem = "đã có tệp khác (không phải PDF), không ghi đè / exists and is not a PDF: not overwritten"
+    if problem is None and (refused := _refused_output_folder(output)) is not None:
+        problem = f"không ghi được tệp ra ở đây ({refused[0]}) / the output cannot be written there ({refused[1]})"
     if problem is not None:
         raise _fail(f"{output}: {problem}", path=output)
+
+
+def _refused_output_folder(output: Path) -> tuple[str, str] | None:
+    """Why no file can be written where ``output`` is named, (Vietnamese, English), found by making one there and
+    removing it — in the nearest folder that exists, as a folder, when the output's own is still to be made; None
+    when it can. Permissions cannot tell it: root may write anywhere by them, and /proc refuses it all the same
+    (QA68: `sohoa ocr scan.jpg /proc/o.pdf` read the scan, then failed on its `.part` file with an "internal
+    error" and a crash report)."""
+    import tempfile
+
+    from sohoa.errors import os_error_words
+
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if folder == output.parent:
+            handle, name = tempfile.mkstemp(prefix=f".{output.name[:80]}.probe-", dir=folder)
+            os.close(handle)
+            os.unlink(name)
+        else:  # the output's folders are made when it is written (sohoa.fsutil.atomic_path)
+            os.rmdir(tempfile.mkdtemp(prefix=".sohoa-probe-", dir=folder))
+    except OSError as exc:
+        vietnamese, english = os_error_words(exc)
+        if exc.errno == errno.ENOENT:  # an existing folder that takes no new file (/proc): "no such file" misleads
+            vietnamese = "thư mục này không nhận tệp mới"
+            english = f"this folder takes no new file: {english}"
+        return f"{folder}: {vietnamese}", f"{folder}: {english}"
+    return None
 
 
 # ------------------------------------------------------------------------------------------- process
@@ -1009,7 +1041,9 @@ def _process_column_widths(rows: list[tuple[str, ...]], width: int) -> list[int 
     "Warm start: with no `sohoa ocr-server` running, one is started in the background and serves the next\n"
     "commands (~1 s sooner each); it stops after SOHOA_OCR_SERVER_IDLE seconds (600) without one.\n"
     "SOHOA_OCR_SERVER=off never uses or starts one; =use uses a running one only.\n\n"
-    "Exit codes: 0 written; 1 the input is unusable (reason printed); 2 usage; 3 Tesseract unavailable."
+    "Exit codes: 0 written; 1 the input is unusable (reason printed); 2 usage (OUTPUT.pdf cannot be written\n"
+    "there: a folder, no permission, a folder that takes no file); 3 Tesseract unavailable, or a fault of this\n"
+    "machine (the disk full while writing)."
 )
 def ocr(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG or PNG.")],
@@ -1046,6 +1080,16 @@ def ocr(
         result = run_ocr(input_file, output, settings)
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
+    except OSError as exc:
+        if (fault := machine_fault(exc)) is None:
+            raise
+        # a disk that filled up (or went read-only) while the pages were read: the machine's, said as such
+        vietnamese, english = machine_fault_words(fault)
+        raise _fail(
+            f"{output}: không ghi được tệp ra: {vietnamese} / the output could not be written: {english}",
+            EXIT_FAULT,
+            output,
+        ) from exc
     except StageError as exc:
         from ocr.tesseract import MissingLanguageError
 
