@@ -975,30 +975,35 @@ def assemble_pdf(
             reading = readings.get(plan.number)
             if reading is None:
                 continue
+            target = out.pages[plan.number - 1]
+            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
+            display_rotation = int(target.obj.get("/Rotate", 0)) % 360
+            if plan.orientation:
+                # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
+                # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
+                target.obj.Rotate = (display_rotation + plan.orientation) % 360
+            if not reading.words:
+                continue  # a blank page: a layer without a word would only add the font (~0.7 KB) and a form
             font = font if font is not None else glyphless_font(out)
             # the skew is undone word by word inside the layer (its letters stay level: text_layer_content),
             # the quarter turns and the page's /Rotate by turning the whole layer
             layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=plan.skew)
             layers.add(layer.objgen)
-            target = out.pages[plan.number - 1]
-            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
-            display_rotation = int(target.obj.get("/Rotate", 0)) % 360
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation)
-            if plan.orientation:
-                # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
-                # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
-                target.obj.Rotate = (display_rotation + plan.orientation) % 360
         input_signatures = drop_signatures(out)
+        drop_private_data(out)
         deflate_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
             if not meta.get("dc:title"):  # a born-digital input's own title stays
                 meta["dc:title"] = title
-            if "xmp:Thumbnails" in meta:
+            for key in ("xmp:Thumbnails", "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups"):
                 # an authoring tool's preview of the page, base64 JPEG in the XMP (Photoshop's: 20 KB, a quarter
-                # of a gray scan's output); the searchable copy shows the page itself, the original keeps it
-                del meta["xmp:Thumbnails"]
+                # of a gray scan's output), and its colour palette (Illustrator's: 30 KB on a blank page, QA68): the
+                # searchable copy shows the page itself, the original keeps them
+                if key in meta:
+                    del meta[key]
             for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd"):
                 if key in meta:  # an input's own claim; made again below only if it holds for what is written
                     del meta[key]
@@ -1083,6 +1088,40 @@ def drop_signatures(pdf: pikepdf.Pdf) -> int:
     if "/DSS" in pdf.Root:  # validation material for the signatures taken out
         del pdf.Root.DSS
     return signed
+
+
+def drop_private_data(pdf: pikepdf.Pdf) -> int:
+    """Leave out of the searchable copy what no reader of it uses and the original keeps: an authoring tool's private
+    data (``/PieceInfo`` of the catalog, the pages and their forms: Illustrator keeps its whole document there; Acrobat
+    its search index, stale once the text changes) and the pages' ``/Thumb`` previews (viewers draw their own;
+    OCRmyPDF drops both). QA68: OCRmyPDF's ``blank.pdf``, one blank Illustrator page, came out at 750,685 bytes —
+    707 KB of them Illustrator's — against 4,671 for ``ocrmypdf --output-type pdfa``. Returns how many were dropped."""
+    dropped = 0
+
+    def drop(holder: pikepdf.Object, key: str) -> None:
+        nonlocal dropped
+        if isinstance(holder, pikepdf.Dictionary | pikepdf.Stream) and key in holder:
+            del holder[key]
+            dropped += 1
+
+    drop(pdf.Root, "/PieceInfo")
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        drop(page.obj, "/PieceInfo")
+        drop(page.obj, "/Thumb")
+        pending = [page.obj.get("/Resources")]
+        while pending:  # the forms the page draws, nested ones too, each once
+            resources = pending.pop()
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            for _, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
+                if not isinstance(xobject, pikepdf.Stream) or xobject.get("/Subtype") != pikepdf.Name.Form:
+                    continue
+                if xobject.is_indirect and (xobject.objgen in seen or len(seen) > 10_000):
+                    continue
+                seen.add(xobject.objgen)
+                drop(xobject, "/PieceInfo")
+                pending.append(xobject.get("/Resources"))
+    return dropped
 
 
 def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float) -> None:

@@ -478,6 +478,46 @@ def test_a_gray_pdfx_scan_gets_the_srgb_intent_not_the_press_profile_it_does_not
     assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
 
 
+def test_an_authoring_tools_private_data_and_page_previews_are_left_out_of_the_searchable_copy(tmp_path: Path) -> None:
+    """QA68: OCRmyPDF's blank.pdf (one blank Illustrator page) came out at 750,685 bytes against 4,671 for
+    `ocrmypdf -l vie --output-type pdfa`: the page kept Illustrator's /PieceInfo (707 KB of private streams), its
+    /Thumb preview and its XMP swatch palette (30 KB). They are left out (OCRmyPDF drops them too); the original
+    keeps them. A scan's page with the same baggage (and a form carrying /PieceInfo) keeps its scan and text."""
+    blank = SHARED / "corpora/ocr/ocrmypdf-resources/blank.pdf"
+    if blank.exists():
+        result = ocr_document(blank, tmp_path / "blank-out.pdf", workers=1)
+        assert (result.pdfa, [p.quality for p in result.pages]) == ("2B", [BLANK])
+        size = (tmp_path / "blank-out.pdf").stat().st_size
+        assert size < 6_000, size  # 5,444 bytes (OCRmyPDF's 4,671 packs its objects into object streams)
+        with pikepdf.open(tmp_path / "blank-out.pdf") as pdf:
+            assert "/PieceInfo" not in pdf.pages[0].obj and "/Thumb" not in pdf.pages[0].obj
+            assert "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups" not in pdf.open_metadata()
+            assert "/OCR0" not in pdf.pages[0].obj.Resources.get("/XObject", {})  # no words: no empty layer
+    scan = scan_page(tmp_path / "trang.png")
+    source = tmp_path / "in.pdf"
+    source.write_bytes(img2pdf.convert(str(scan)))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        private = pdf.make_stream(b"\x00" * 50_000)
+        pdf.Root.PieceInfo = pikepdf.Dictionary(Tool=pikepdf.Dictionary(Private=private))
+        page = pdf.pages[0].obj
+        page.PieceInfo = pikepdf.Dictionary(Tool=pikepdf.Dictionary(Private=private))
+        page.Thumb = pdf.make_stream(
+            b"\x80" * 30 * 40, Width=30, Height=40, ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8
+        )
+        form = pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 1, 1])
+        form.PieceInfo = pikepdf.Dictionary(Tool=pikepdf.Dictionary(Private=pdf.make_stream(b"\x01" * 40_000)))
+        page.Resources.XObject.Fm0 = form
+        page.Contents = pdf.make_stream(page.Contents.read_bytes() + b" /Fm0 Do")
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa == "2B"
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        page = pdf.pages[0].obj
+        assert "/PieceInfo" not in pdf.Root and "/PieceInfo" not in page and "/Thumb" not in page
+        assert "/PieceInfo" not in page.Resources.XObject.Fm0
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
+
+
 def test_a_cmyk_pdfx_scan_keeps_its_press_profile_stored_once(tmp_path: Path) -> None:
     """A PDF/X page that paints DeviceCMYK keeps its press profile as the PDF/A intent (its colours mean what that
     profile says) and its PDF/X identification; QA56's cmyk.pdf held that profile twice (the intent's and a
