@@ -550,6 +550,26 @@ def test_an_rgb_scan_carrying_a_profile_pdfa_does_not_accept_is_painted_in_devic
         assert image.ColorSpace == pikepdf.Name.DeviceRGB and stored_image_bytes(image) == photo.read_bytes()
 
 
+def test_a_page_whose_content_is_broken_claims_no_pdfa(tmp_path: Path) -> None:
+    """QA68's garbage.pdf: a page drawing /Im9 and /F9, which its resources do not hold, then stray tokens. Its
+    output claimed PDF/A-2b though `qpdf --check` exits 3 on it; the claim is withheld now, saying why."""
+    broken = tmp_path / "hỏng.pdf"
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.obj.Resources = pikepdf.Dictionary()
+        page.obj.Contents = pdf.make_stream(b"q 1 0 0 1 0 0 cm /Im9 Do Q BT /F9 12 Tf (x) Tj ET ]]]] <<<< garbage")
+        pdf.save(broken, compress_streams=True)
+    result = ocr_document(broken, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa is None
+    assert result.pdfa_problems == [
+        "6.2.2: page 1's content has syntax errors (treating unexpected array close token as null)",
+        "6.2.2: page 1 draws /F9, /Im9, which its resources do not hold",
+    ]
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 3
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert "pdfaid:part" not in pdf.open_metadata()
+
+
 def test_no_pdfa_claim_for_what_breaks_its_rules_and_the_reasons_are_given(tmp_path: Path) -> None:
     """sohoa.pdfa's checks on the written output: CMYK that a PDF input paints itself (vector colours, a DeviceCMYK
     image: a PDF's colours are its author's, given no profile by sohoa) against the sRGB output intent, an input
