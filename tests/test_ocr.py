@@ -1048,6 +1048,45 @@ def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> 
     assert "zzqx" not in text and unicodedata.normalize("NFC", text).count("hộ tịch trực tuyến") == 1
 
 
+def test_redo_drops_an_earlier_ocrs_layer_form_with_its_font_when_nothing_of_it_is_left(tmp_path: Path) -> None:
+    """QA68: `--mode redo` on an OCRmyPDF 17 output kept the old layer's form XObject, emptied, and its 5.9 KB
+    embedded font beside sohoa's new layer: the font's name (/F1) was one another page's visible text used in its
+    own resources, and a name in use anywhere was kept everywhere. A form with nothing left to draw goes, with
+    what it alone held, and the page no longer draws it; visible text elsewhere keeps its own /F1."""
+    source = tmp_path / "ocrmypdf-output.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p1.png")), str(scan_page(tmp_path / "p2.png"))))
+    old_font_program = b"old OCR font program " * 300
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        shown = pdf.pages[0]  # a page of visible text in /F1 (of its own resources)
+        shown.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(_helvetica("/Helvetica")))
+        shown.contents_add(pdf.make_stream(b"BT /F1 9 Tf 10 10 Td (zzvisible) Tj ET"), prepend=False)
+        page = pdf.pages[1]  # OCRmyPDF's way: the old layer in a form, its font in the form's resources
+        font = _helvetica("/GlyphLessFont")
+        font.FontDescriptor = pikepdf.Dictionary(FontFile2=pdf.make_stream(old_font_program))
+        layer = pdf.make_stream(
+            b"2 J 0.57 w q 1 0 0 1 20 20 cm BT 3 Tr /F1 10 Tf (zzqx old layer) Tj ET Q",
+            Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 420, 264],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(font))),
+        )  # fmt: skip
+        page.Resources.XObject["/OCR-old"] = layer
+        page.contents_add(pdf.make_stream(b"q /OCR-old Do Q"), prepend=True)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "redo.pdf", workers=1, mode="redo")
+    assert "zzqx" not in result.text and "hộ tịch trực tuyến" in result.text.split("\f")[1]
+    with pikepdf.open(tmp_path / "redo.pdf") as pdf:
+        assert "/OCR-old" not in pdf.pages[1].Resources.XObject
+        assert b"OCR-old" not in b"".join(c.read_bytes() for c in pdf.pages[1].obj.Contents)
+        assert "/F1" in pdf.pages[0].Resources.Font
+    assert old_font_program[:40] not in _all_stream_bytes(tmp_path / "redo.pdf")
+    text = subprocess.run(["pdftotext", str(tmp_path / "redo.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "zzqx" not in text and "zzvisible" in text
+
+
+def _all_stream_bytes(path: Path) -> bytes:
+    with pikepdf.open(path) as pdf:
+        return b"".join(o.read_bytes() for o in pdf.objects if isinstance(o, pikepdf.Stream))
+
+
 def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_path: Path) -> None:
     """force turns a page's content into an image of itself but keeps the page object: a bookmark pointing at
     it still does, its link stays clickable, and its /Rotate stays, so the image shows the page as it was shown.
