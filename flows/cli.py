@@ -1128,8 +1128,8 @@ def ocr(
                 )
             if page.text_layer_note:
                 out.print(
-                    f"  trang {page.number}: lớp chữ sẵn có quá ít so với ảnh quét phủ trang, đã nhận dạng như bản "
-                    f"quét (giữ lớp chữ cũ) / page {page.number}: {page.text_layer_note}",
+                    f"  trang {page.number}: {_text_layer_note_vi(page.text_layer_note)}, đã nhận dạng như bản quét "
+                    f"(giữ lớp chữ cũ) / page {page.number}: {page.text_layer_note}",
                     markup=False,
                 )
         if result.pdfa:
@@ -1145,6 +1145,13 @@ def ocr(
                 "có trong bản này (ghi lại tệp sẽ làm hỏng chữ ký); tệp gốc vẫn giữ nguyên",
                 markup=False,
             )
+
+
+def _text_layer_note_vi(note: str) -> str:
+    """Why a page's own text layer was read as a scan all the same, in Vietnamese (the record's note is English)."""
+    if note.startswith("its text layer is not text"):
+        return "lớp chữ sẵn có không phải chữ đọc được (mã ký tự sai)"
+    return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"
 
 
 def _page_quality_said(page: PageOcr) -> str | None:

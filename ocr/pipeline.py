@@ -358,9 +358,9 @@ def _plan_pdf_pages(
                     plumber = closing.enter_context(_open_plumber(path))
                 page = plumber.pages[index]
                 if _has_text(page):
-                    note = _tiny_text_over_scan(page)
+                    text = page.extract_text() or ""
+                    note = _garbled_text(text) or _tiny_text_over_scan(page)
                     if note is None:
-                        text = page.extract_text() or ""
                         yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                         continue
                 page_dpi = _scan_dpi(page, default_dpi)
@@ -381,6 +381,41 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands)
             plan.text_layer_note = note
             yield plan
+
+
+# A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
+# in (``_garbled_text``)
+MAX_GARBLED_SHARE = 0.5
+
+
+def _garbled_text(text: str) -> str | None:
+    """Why a page's text layer is not text to keep (``skip-text`` and ``redo`` read the page as a scan), or None: most
+    of its characters are CJK ideographs, Hangul, private-use or unassigned code points, controls or U+FFFD — what a
+    layer whose font maps its codes wrongly gives, e.g. UTF-16 bytes read swapped ("Multicolor" as
+    "䴀甀氀琀椀挀漀氀漀爀", QA68: OCRmyPDF's cmyk.pdf kept such a layer, `ocr: false`, `quality: null`, and
+    classification read it). Those are no scripts of Vietnamese records; a Chinese document's real text would be read
+    as a scan too, with its own layer kept."""
+    characters = [ch for ch in text if not ch.isspace()]
+    garbled = sum(1 for ch in characters if _no_script_of_ours(ch))
+    if not characters or garbled <= MAX_GARBLED_SHARE * len(characters):
+        return None
+    return (
+        f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use or "
+        "undefined, as from a font whose codes are mapped wrongly): read as a scan, its own text kept"
+    )
+
+
+def _no_script_of_ours(ch: str) -> bool:
+    code = ord(ch)
+    category = unicodedata.category(ch)
+    return (
+        category in ("Co", "Cn", "Cs", "Cc")
+        or code == 0xFFFD
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs (and Extension A), where swapped UTF-16 of ASCII lands
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0xA000 <= code <= 0xA4CF  # Yi
+        or 0x20000 <= code <= 0x3FFFF  # CJK ideographs beyond the BMP
+    )
 
 
 def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:

@@ -1006,6 +1006,42 @@ def _helvetica(name: str) -> pikepdf.Dictionary:
     return pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(name))
 
 
+def test_a_text_layer_that_is_no_text_is_read_as_a_scan_not_kept(tmp_path: Path) -> None:
+    """QA68: OCRmyPDF's cmyk.pdf carries a text layer whose font maps its codes to UTF-16 read swapped
+    ("Multicolor" as "䴀甀氀琀椀挀漀氀漀爀"): skip-text kept the page unread, `ocr: false`, `quality: null`, and that
+    text went to classification. A layer mostly of CJK, private-use or undefined characters is no text: the page is
+    read as a scan (its own layer kept in the page), and the record says why."""
+    source = tmp_path / "mã sai.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    # each byte of the shown string maps to the ASCII letter it is, byte-swapped: U+xx00 (a CJK ideograph)
+    pairs = " ".join(f"<{code:02X}> <{code:02X}00>" for code in range(0x21, 0x7F))
+    cmap = "\n".join(
+        ["/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Swapped def",
+         "1 begincodespacerange <00> <FF> endcodespacerange", f"{0x7F - 0x21} beginbfchar {pairs} endbfchar",
+         "endcmap CMapName currentdict /CMap defineresource pop end end"]
+    )  # fmt: skip
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = _helvetica("/Helvetica")
+        font.ToUnicode = pdf.make_stream(cmap.encode())
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        layer = b"BT 3 Tr /F1 40 Tf 20 200 Td (Multicolor Black Pure Black K 1 Pure Cyan) Tj ET"
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    (page_result,) = result.pages
+    assert page_result.ocr and page_result.quality is not None
+    assert (page_result.text_layer_note or "").startswith("its text layer is not text (")
+    assert "hộ tịch trực tuyến" in result.text and "䴀" not in result.text
+    cmyk = SHARED / "corpora/ocr/ocrmypdf-resources/cmyk.pdf"
+    if cmyk.exists():  # the file QA found it on
+        result = ocr_document(cmyk, tmp_path / "cmyk-out.pdf", workers=1)
+        assert [p.ocr for p in result.pages] == [True] and "䴀甀氀琀椀挀漀氀漀爀" not in result.text
+        assert "Multicolor" in result.text
+    # a born-digital page's real text is kept, unread
+    assert [p.ocr for p in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).pages] == [False]
+
+
 def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> None:
     """QA56: `--mode redo` on OCRmyPDF's graph_ocred.pdf took the old invisible text out but left its font in
     the page's resources (pdffonts listed two GlyphLessFonts; 40.4 KB against 38.4 KB with force). What only the
