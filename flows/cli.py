@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import gc
 import io
 import json
@@ -446,8 +447,39 @@ def _check_output_pdf(input_file: Path, output: Path) -> None:
         with contextlib.suppress(OSError), output.open("rb") as existing:
             if existing.read(1024).find(b"%PDF-") < 0:
                 problem = "đã có tệp khác (không phải PDF), không ghi đè / exists and is not a PDF: not overwritten"
+    if problem is None and (refused := _refused_output_folder(output)) is not None:
+        problem = f"không ghi được tệp ra ở đây ({refused[0]}) / the output cannot be written there ({refused[1]})"
     if problem is not None:
         raise _fail(f"{output}: {problem}", path=output)
+
+
+def _refused_output_folder(output: Path) -> tuple[str, str] | None:
+    """Why no file can be written where ``output`` is named, (Vietnamese, English), found by making one there and
+    removing it — in the nearest folder that exists, as a folder, when the output's own is still to be made; None
+    when it can. Permissions cannot tell it: root may write anywhere by them, and /proc refuses it all the same
+    (QA68: `sohoa ocr scan.jpg /proc/o.pdf` read the scan, then failed on its `.part` file with an "internal
+    error" and a crash report)."""
+    import tempfile
+
+    from sohoa.errors import os_error_words
+
+    folder = output.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        if folder == output.parent:
+            handle, name = tempfile.mkstemp(prefix=f".{output.name[:80]}.probe-", dir=folder)
+            os.close(handle)
+            os.unlink(name)
+        else:  # the output's folders are made when it is written (sohoa.fsutil.atomic_path)
+            os.rmdir(tempfile.mkdtemp(prefix=".sohoa-probe-", dir=folder))
+    except OSError as exc:
+        vietnamese, english = os_error_words(exc)
+        if exc.errno == errno.ENOENT:  # an existing folder that takes no new file (/proc): "no such file" misleads
+            vietnamese = "thư mục này không nhận tệp mới"
+            english = f"this folder takes no new file: {english}"
+        return f"{folder}: {vietnamese}", f"{folder}: {english}"
+    return None
 
 
 # ------------------------------------------------------------------------------------------- process
@@ -1054,14 +1086,22 @@ def _process_column_widths(rows: list[tuple[str, ...]], width: int) -> list[int 
     "Warm start: with no `sohoa ocr-server` running, one is started in the background and serves the next\n"
     "commands (~1 s sooner each); it stops after SOHOA_OCR_SERVER_IDLE seconds (600) without one.\n"
     "SOHOA_OCR_SERVER=off never uses or starts one; =use uses a running one only.\n\n"
-    "Exit codes: 0 written; 1 the input is unusable (reason printed); 2 usage; 3 Tesseract unavailable."
+    "Exit codes: 0 written; 1 the input is unusable (reason printed); 2 usage (OUTPUT.pdf cannot be written\n"
+    "there: a folder, no permission, a folder that takes no file); 3 Tesseract unavailable, or a fault of this\n"
+    "machine (the disk full while writing)."
 )
 def ocr(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG or PNG.")],
     output: Annotated[Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the searchable PDF.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print pages, confidence and text as JSON.")] = False,
     language: Annotated[str | None, typer.Option(help="Tesseract language (default vie).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Parallel Tesseract processes (default: cores).")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Parallel Tesseract processes, 0 to 256 (default 0: the cores); never more start than the host's "
+            "Tesseract slots (SOHOA_TESSERACT_SLOTS, default the cores) or the pages can use."
+        ),
+    ] = None,
     mode: Annotated[
         str | None,
         typer.Option(
@@ -1085,6 +1125,16 @@ def ocr(
         result = run_ocr(input_file, output, settings)
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
+    except OSError as exc:
+        if (fault := machine_fault(exc)) is None:
+            raise
+        # a disk that filled up (or went read-only) while the pages were read: the machine's, said as such
+        vietnamese, english = machine_fault_words(fault)
+        raise _fail(
+            f"{output}: không ghi được tệp ra: {vietnamese} / the output could not be written: {english}",
+            EXIT_FAULT,
+            output,
+        ) from exc
     except StageError as exc:
         from ocr.tesseract import MissingLanguageError
 
@@ -1123,8 +1173,8 @@ def ocr(
                 )
             if page.text_layer_note:
                 out.print(
-                    f"  trang {page.number}: lớp chữ sẵn có quá ít so với ảnh quét phủ trang, đã nhận dạng như bản "
-                    f"quét (giữ lớp chữ cũ) / page {page.number}: {page.text_layer_note}",
+                    f"  trang {page.number}: {_text_layer_note_vi(page.text_layer_note)}, đã nhận dạng như bản quét "
+                    f"(giữ lớp chữ cũ) / page {page.number}: {page.text_layer_note}",
                     markup=False,
                 )
         if result.pdfa:
@@ -1140,6 +1190,13 @@ def ocr(
                 "có trong bản này (ghi lại tệp sẽ làm hỏng chữ ký); tệp gốc vẫn giữ nguyên",
                 markup=False,
             )
+
+
+def _text_layer_note_vi(note: str) -> str:
+    """Why a page's own text layer was read as a scan all the same, in Vietnamese (the record's note is English)."""
+    if note.startswith("its text layer is not text"):
+        return "lớp chữ sẵn có không phải chữ đọc được (mã ký tự sai)"
+    return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"
 
 
 def _page_quality_said(page: PageOcr) -> str | None:

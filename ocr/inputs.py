@@ -30,6 +30,13 @@ MIN_SCAN_PIXELS = 100  # on the short side
 MIN_SCAN_MM = 10.0  # on the short side, at the resolution the file claims (300 dpi when it claims none)
 DEFAULT_IMAGE_DPI = 300
 MIN_DPI, MAX_DPI = 100, 600
+# A page's drawing instructions — its content streams and those of the forms and tiling patterns it draws — may
+# decode to at most this many bytes: 20 times the densest of the 694 pages of ../shared/corpora (0.39 MB; a
+# scanner's page holds a few dozen bytes of them). Parsing and rendering them costs by the instruction: 97 KB of
+# Deflate that decode to 40 MB (one small square filled 1.7 million times, QA68) took 57 s and 1.37 GB to render
+# blank, and were archived as PDF/A; 8 MB of them took 7 s and 345 MB. Counted while inflating, a chunk at a time,
+# nothing kept: refusing that page costs a few hundredths of a second.
+MAX_PAGE_CONTENT_BYTES = 8_000_000
 
 MEDIA_TYPES = {
     "pdf": "application/pdf",
@@ -187,6 +194,7 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...]]:
                 if abs(box[2] - box[0]) > MAX_PDF_PAGE_POINTS or abs(box[3] - box[1]) > MAX_PDF_PAGE_POINTS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"page {number}: page box {box}")
                 _check_image_sizes(path, number, page)
+                _check_content_sizes(path, number, page)
             sizes = [_too_small_page(number, page) for number, page in enumerate(pdf.pages, start=1)]
             small = _usable_or_refused(path, sizes)
             for number, page in enumerate(pdf.pages, start=1):
@@ -323,6 +331,87 @@ def _check_image_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
                 )
 
     walk(page.obj.get("/Resources"), 0)
+
+
+def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
+    """Refuse a page whose drawing instructions decode to more than ``MAX_PAGE_CONTENT_BYTES`` (a decompression
+    bomb made of content, not of an image: ``_check_image_sizes`` does not see it), before anything parses or
+    renders them: the page's content streams, and the forms and tiling patterns its resources hold (nested ones
+    too), each stream counted once."""
+    seen: set[tuple[int, int]] = set()
+    total = 0
+
+    def add(stream: pikepdf.Object | None) -> None:
+        nonlocal total
+        if not isinstance(stream, pikepdf.Stream) or (stream.is_indirect and stream.objgen in seen):
+            return
+        if stream.is_indirect:
+            seen.add(stream.objgen)
+        total += _decoded_size(stream, MAX_PAGE_CONTENT_BYTES - total + 1)
+        if total > MAX_PAGE_CONTENT_BYTES:
+            raise BadInputError(
+                path,
+                Problem.TOO_LARGE,
+                f"page {number}: its drawing instructions decode to more than {MAX_PAGE_CONTENT_BYTES // 1_000_000} MB",
+                f"trang {number}: lệnh vẽ của trang giải nén ra hơn {MAX_PAGE_CONTENT_BYTES // 1_000_000} MB",
+            )
+
+    def walk(resources: object, depth: int) -> None:
+        if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
+            return
+        for kind in ("/XObject", "/Pattern"):
+            entries = resources.get(kind)
+            if not isinstance(entries, pikepdf.Dictionary):
+                continue
+            for _, entry in entries.items():
+                if not isinstance(entry, pikepdf.Stream) or (entry.is_indirect and entry.objgen in seen):
+                    continue
+                # a form, or a tiling pattern (a pattern that is a stream): content of their own; images are not
+                if kind == "/Pattern" or entry.get("/Subtype") == pikepdf.Name.Form:
+                    add(entry)
+                    walk(entry.get("/Resources"), depth + 1)
+
+    contents = page.obj.get("/Contents")
+    for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+        add(stream)
+    walk(page.obj.get("/Resources"), 0)
+
+
+# How much larger than its stored bytes a filter's output can be (LZW: a 12-bit code stands for up to 4096 bytes;
+# run-length: 2 bytes for up to 128); ASCII filters shrink their input
+_MAX_EXPANSION = {"/LZWDecode": 2731, "/RunLengthDecode": 64, "/ASCIIHexDecode": 1, "/ASCII85Decode": 1}
+
+
+def _decoded_size(stream: pikepdf.Stream, limit: int) -> int:
+    """The size of ``stream``'s decoded data, or any number above ``limit`` once it is known to exceed it. Deflate
+    is inflated a chunk at a time and counted (nothing kept); the rarer filters are decoded by qpdf only when the
+    most they can expand to passes ``limit``. Damaged data count as what inflated before the damage: the page is
+    left to the checks and the renderer that say it is damaged."""
+    filters = stream.get("/Filter")
+    chain = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+    raw = stream.read_raw_bytes()
+    if not chain:
+        return len(raw)
+    if chain == ["/FlateDecode"]:
+        inflater, size, pending = zlib.decompressobj(), 0, raw
+        try:
+            while pending and size <= limit:
+                size += len(inflater.decompress(pending, 1 << 20))
+                pending = inflater.unconsumed_tail
+            if size <= limit:
+                size += len(inflater.flush())
+        except zlib.error:
+            pass
+        return size
+    bound = len(raw)
+    for name in chain:
+        bound *= _MAX_EXPANSION.get(name, limit)  # Deflate (after another filter) or an unknown one: no bound
+    if bound <= limit:
+        return bound
+    try:
+        return len(stream.read_bytes())
+    except pikepdf.PdfError:
+        return 0
 
 
 def _too_small_page(number: int, page: pikepdf.Page) -> SmallPage | None:

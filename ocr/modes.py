@@ -151,6 +151,27 @@ def _resource_names_in_use(pdf: pikepdf.Pdf) -> set[tuple[str, str]] | None:
     return in_use
 
 
+# Operators that put marks on the page (paint a path, show text, draw an image, form or shading); the others only
+# set up state (a matrix, a clip, line widths) that a form's end undoes
+_MARKING = frozenset({"S", "s", "f", "F", "f*", "B", "B*", "b", "b*", "sh", "Do", "Tj", "TJ", "'", '"', "EI"})
+
+
+def _draws_nothing(instructions: list[Any]) -> bool:
+    """Whether content made of ``instructions`` puts no mark on the page (what is left of an earlier OCR's form once
+    its invisible text is gone: ``2 J 0.57 w q … cm Q``)."""
+    return not any(isinstance(i, pikepdf.ContentStreamInlineImage) or str(i.operator) in _MARKING for i in instructions)
+
+
+def _draws_one_of(instruction: Any, names: set[str]) -> bool:
+    """Whether ``instruction`` is ``/Name Do`` for one of ``names``."""
+    return (
+        not isinstance(instruction, pikepdf.ContentStreamInlineImage)
+        and str(instruction.operator) == "Do"
+        and len(instruction.operands) == 1
+        and str(instruction.operands[0]) in names
+    )
+
+
 def _inherited_resources(page: pikepdf.Dictionary) -> pikepdf.Object | None:
     node: pikepdf.Object | None = page
     for _ in range(32):  # a page tree that loops back on itself is not followed for ever
@@ -181,14 +202,31 @@ def strip_invisible_text(source: Path, target: Path) -> list[int]:
                 orphans.append((resources, _named(dropped)))
                 changed = True
             xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-            for _, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
+            emptied: set[str] = set()  # forms that were an earlier OCR's layer and nothing else
+            for name, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
                 if xobject.get("/Subtype") != "/Form":
                     continue
                 instructions, dropped = _without_invisible_text(pikepdf.parse_content_stream(xobject))
-                if dropped:
+                if dropped and _draws_nothing(instructions):
+                    # nothing of it is left to draw: it goes with what it alone named (its font), and the page no
+                    # longer draws it (QA68: OCRmyPDF 17's emptied layer form and its 5.9 KB font were kept, its
+                    # font's name being one the page's visible text uses in its own resources)
+                    xobject.write(b"")
+                    if "/Resources" in xobject:
+                        del xobject.Resources
+                    emptied.add(name)
+                    changed = True
+                elif dropped:
                     xobject.write(pikepdf.unparse_content_stream(instructions))
                     orphans.append((xobject.get("/Resources", resources), _named(dropped)))
                     changed = True
+            if emptied:
+                page.obj.Contents = pdf.make_stream(
+                    pikepdf.unparse_content_stream(
+                        [i for i in pikepdf.parse_content_stream(page) if not _draws_one_of(i, emptied)]
+                    )
+                )
+                orphans.append((resources, {("/XObject", name) for name in emptied}))
             if changed:
                 stripped.append(number)
         in_use = _resource_names_in_use(pdf) if orphans else None

@@ -53,7 +53,7 @@ from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
 from ocr.preprocess import MIN_OSD_CONFIDENCE, band_cuts, deskewed, detect_orientation, turned_upright
 from ocr.quality import BLANK, LOW, TOO_SMALL, blank_image, page_quality
-from ocr.slots import tesseract_slot
+from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
     PageJob,
     PageReading,
@@ -151,11 +151,17 @@ def ocr_document(
     info = inspect_input(input_path)
     check_language(language, tessdata_dir)
     workers = workers if workers > 0 else (os.cpu_count() or 1)
+    if page_executor is None:
+        # each read here holds one of the host's Tesseract slots (ocr.slots): more workers than slots only wait, and
+        # more threads only render pages ahead into scratch (2 × workers of them; QA68: `--workers 1000` on 3 pages
+        # started 1000 Tesseract processes, 3.4 GB, and ran out of the descriptors select() can watch)
+        workers = min(workers, tesseract_slots if tesseract_slots > 0 else slot_count())
     if work_dir is not None:
         work_dir.mkdir(parents=True, exist_ok=True)
     if tesseract_engine == "library" and page_executor is None:
-        # as many as will read at once; their models load while the first page is rendered
-        start_workers_ahead(language, tessdata_dir, count=workers)
+        # as many as will read at once — no more than the pages' bands can keep busy; their models load while the
+        # first page is rendered
+        start_workers_ahead(language, tessdata_dir, count=min(workers, info.page_count * max(1, bands)))
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)
@@ -352,9 +358,9 @@ def _plan_pdf_pages(
                     plumber = closing.enter_context(_open_plumber(path))
                 page = plumber.pages[index]
                 if _has_text(page):
-                    note = _tiny_text_over_scan(page)
+                    text = page.extract_text() or ""
+                    note = _garbled_text(text) or _tiny_text_over_scan(page)
                     if note is None:
-                        text = page.extract_text() or ""
                         yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                         continue
                 page_dpi = _scan_dpi(page, default_dpi)
@@ -375,6 +381,41 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands)
             plan.text_layer_note = note
             yield plan
+
+
+# A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
+# in (``_garbled_text``)
+MAX_GARBLED_SHARE = 0.5
+
+
+def _garbled_text(text: str) -> str | None:
+    """Why a page's text layer is not text to keep (``skip-text`` and ``redo`` read the page as a scan), or None: most
+    of its characters are CJK ideographs, Hangul, private-use or unassigned code points, controls or U+FFFD — what a
+    layer whose font maps its codes wrongly gives, e.g. UTF-16 bytes read swapped ("Multicolor" as
+    "䴀甀氀琀椀挀漀氀漀爀", QA68: OCRmyPDF's cmyk.pdf kept such a layer, `ocr: false`, `quality: null`, and
+    classification read it). Those are no scripts of Vietnamese records; a Chinese document's real text would be read
+    as a scan too, with its own layer kept."""
+    characters = [ch for ch in text if not ch.isspace()]
+    garbled = sum(1 for ch in characters if _no_script_of_ours(ch))
+    if not characters or garbled <= MAX_GARBLED_SHARE * len(characters):
+        return None
+    return (
+        f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use or "
+        "undefined, as from a font whose codes are mapped wrongly): read as a scan, its own text kept"
+    )
+
+
+def _no_script_of_ours(ch: str) -> bool:
+    code = ord(ch)
+    category = unicodedata.category(ch)
+    return (
+        category in ("Co", "Cn", "Cs", "Cc")
+        or code == 0xFFFD
+        or 0x3400 <= code <= 0x9FFF  # CJK ideographs (and Extension A), where swapped UTF-16 of ASCII lands
+        or 0xAC00 <= code <= 0xD7AF  # Hangul syllables
+        or 0xA000 <= code <= 0xA4CF  # Yi
+        or 0x20000 <= code <= 0x3FFFF  # CJK ideographs beyond the BMP
+    )
 
 
 def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
@@ -969,30 +1010,35 @@ def assemble_pdf(
             reading = readings.get(plan.number)
             if reading is None:
                 continue
+            target = out.pages[plan.number - 1]
+            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
+            display_rotation = int(target.obj.get("/Rotate", 0)) % 360
+            if plan.orientation:
+                # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
+                # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
+                target.obj.Rotate = (display_rotation + plan.orientation) % 360
+            if not reading.words:
+                continue  # a blank page: a layer without a word would only add the font (~0.7 KB) and a form
             font = font if font is not None else glyphless_font(out)
             # the skew is undone word by word inside the layer (its letters stay level: text_layer_content),
             # the quarter turns and the page's /Rotate by turning the whole layer
             layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=plan.skew)
             layers.add(layer.objgen)
-            target = out.pages[plan.number - 1]
-            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
-            display_rotation = int(target.obj.get("/Rotate", 0)) % 360
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation)
-            if plan.orientation:
-                # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
-                # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
-                target.obj.Rotate = (display_rotation + plan.orientation) % 360
         input_signatures = drop_signatures(out)
+        drop_private_data(out)
         deflate_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
             if not meta.get("dc:title"):  # a born-digital input's own title stays
                 meta["dc:title"] = title
-            if "xmp:Thumbnails" in meta:
+            for key in ("xmp:Thumbnails", "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups"):
                 # an authoring tool's preview of the page, base64 JPEG in the XMP (Photoshop's: 20 KB, a quarter
-                # of a gray scan's output); the searchable copy shows the page itself, the original keeps it
-                del meta["xmp:Thumbnails"]
+                # of a gray scan's output), and its colour palette (Illustrator's: 30 KB on a blank page, QA68): the
+                # searchable copy shows the page itself, the original keeps them
+                if key in meta:
+                    del meta[key]
             for key in ("pdfaid:part", "pdfaid:conformance", "pdfaid:amd"):
                 if key in meta:  # an input's own claim; made again below only if it holds for what is written
                     del meta[key]
@@ -1077,6 +1123,40 @@ def drop_signatures(pdf: pikepdf.Pdf) -> int:
     if "/DSS" in pdf.Root:  # validation material for the signatures taken out
         del pdf.Root.DSS
     return signed
+
+
+def drop_private_data(pdf: pikepdf.Pdf) -> int:
+    """Leave out of the searchable copy what no reader of it uses and the original keeps: an authoring tool's private
+    data (``/PieceInfo`` of the catalog, the pages and their forms: Illustrator keeps its whole document there; Acrobat
+    its search index, stale once the text changes) and the pages' ``/Thumb`` previews (viewers draw their own;
+    OCRmyPDF drops both). QA68: OCRmyPDF's ``blank.pdf``, one blank Illustrator page, came out at 750,685 bytes —
+    707 KB of them Illustrator's — against 4,671 for ``ocrmypdf --output-type pdfa``. Returns how many were dropped."""
+    dropped = 0
+
+    def drop(holder: pikepdf.Object, key: str) -> None:
+        nonlocal dropped
+        if isinstance(holder, pikepdf.Dictionary | pikepdf.Stream) and key in holder:
+            del holder[key]
+            dropped += 1
+
+    drop(pdf.Root, "/PieceInfo")
+    seen: set[tuple[int, int]] = set()
+    for page in pdf.pages:
+        drop(page.obj, "/PieceInfo")
+        drop(page.obj, "/Thumb")
+        pending = [page.obj.get("/Resources")]
+        while pending:  # the forms the page draws, nested ones too, each once
+            resources = pending.pop()
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            for _, xobject in xobjects.items() if isinstance(xobjects, pikepdf.Dictionary) else []:
+                if not isinstance(xobject, pikepdf.Stream) or xobject.get("/Subtype") != pikepdf.Name.Form:
+                    continue
+                if xobject.is_indirect and (xobject.objgen in seen or len(seen) > 10_000):
+                    continue
+                seen.add(xobject.objgen)
+                drop(xobject, "/PieceInfo")
+                pending.append(xobject.get("/Resources"))
+    return dropped
 
 
 def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float) -> None:

@@ -119,6 +119,19 @@ _FORBIDDEN_ACTIONS = frozenset(
         "JavaScript",
     ]
 )
+# Every operator ISO 32000-1 defines (its Table A.1): a content stream may hold no other, even between BX and EX
+# (6.2.2; veraPDF 6.2.2-2)
+# fmt: off
+_PDF_OPERATORS = frozenset({
+    "b", "B", "b*", "B*", "BDC", "BI", "BMC", "BT", "BX", "c", "cm", "CS", "cs", "d", "d0", "d1", "Do", "DP", "EI",
+    "EMC", "ET", "EX", "f", "F", "f*", "G", "g", "gs", "h", "i", "ID", "j", "J", "K", "k", "l", "m", "M", "MP", "n",
+    "q", "Q", "re", "RG", "rg", "ri", "s", "S", "SC", "sc", "SCN", "scn", "sh", "T*", "Tc", "Td", "TD", "Tf", "Tj",
+    "TJ", "TL", "Tm", "Tr", "Ts", "Tw", "Tz", "v", "w", "W", "W*", "y", "'", '"',
+})
+# fmt: on
+# The operators that name a resource, and the resource dictionary the name must be in (6.2.2: a content stream's
+# resources are given explicitly; a name missing from them leaves what is drawn undefined)
+_NAMED_RESOURCES = {"Do": "/XObject", "Tf": "/Font", "gs": "/ExtGState", "sh": "/Shading"}
 _OPERATOR_SPACES = {"rg": "DeviceRGB", "RG": "DeviceRGB", "k": "DeviceCMYK", "K": "DeviceCMYK"}
 _INLINE_SPACES = {"/RGB": "DeviceRGB", "/DeviceRGB": "DeviceRGB", "/CMYK": "DeviceCMYK", "/DeviceCMYK": "DeviceCMYK"}
 _INTENT_SPACE = {3: "DeviceRGB", 4: "DeviceCMYK"}
@@ -149,7 +162,7 @@ def document_problems(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = froze
     seen = set(skip)
     for number, page in enumerate(pdf.pages, start=1):
         resources = _inherited(page.obj, "/Resources")
-        problems.extend(drawing_problems(page.obj, resources, f"page {number}", intent, seen))
+        problems.extend(drawing_problems(page.obj, resources, f"page {number}", intent, seen, owner=pdf))
     return _first(problems)
 
 
@@ -163,7 +176,7 @@ def painted_device_spaces(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = f
     seen = set(skip)
     for number, page in enumerate(pdf.pages, start=1):
         resources = _inherited(page.obj, "/Resources")
-        drawing_problems(page.obj, resources, f"page {number}", None, seen, painted)
+        drawing_problems(page.obj, resources, f"page {number}", None, seen, painted, pdf)
     annotation_problems(pdf, None, painted)
     return painted
 
@@ -299,7 +312,7 @@ def annotation_problems(pdf: pikepdf.Pdf, intent_components: int | None, painted
             for state in states:
                 if isinstance(state, pikepdf.Stream):
                     resources = state.get("/Resources", pikepdf.Dictionary())
-                    problems.extend(drawing_problems(state, resources, where, intent_components, seen, painted))
+                    problems.extend(drawing_problems(state, resources, where, intent_components, seen, painted, pdf))
     return problems
 
 
@@ -396,12 +409,13 @@ def drawing_problems(
     intent_components: int | None,
     seen: set[tuple[int, int]],
     painted: set[str] | None = None,
+    owner: pikepdf.Pdf | None = None,
 ) -> list[str]:
     """A content stream (a page's, an appearance, a form XObject, a tiling pattern) and what it draws: fonts
     embedded, device colours matching the output intent, images and graphics states PDF/A allows. ``seen``: form
     XObjects and patterns already checked (shared by every page). ``painted``, when given, gathers the device
     colour spaces (DeviceRGB, DeviceCMYK) it and what it draws paint in, a transparency group's blending space
-    included."""
+    included. ``owner``, the file it is in, tells what qpdf read past in the content (its warnings)."""
     problems: list[str] = []
     spaces: set[str] = set()
     profiles: list[pikepdf.Object] = []  # the ICC profile streams of the ICCBased colour spaces it uses
@@ -411,21 +425,47 @@ def drawing_problems(
         spaces.update(_device_spaces(space))
         profiles.extend(_icc_profiles(space))
 
+    warned = len(owner.get_warnings()) if owner is not None else 0
     try:
-        instructions = pikepdf.parse_content_stream(drawing, "rg RG k K cs CS BI ID EI")
-    except pikepdf.PdfError:
+        instructions = pikepdf.parse_content_stream(drawing)
+    except pikepdf.PdfError as exc:
         instructions = []
+        problems.append(f"6.2.2: {where}'s content cannot be read ({str(exc).splitlines()[0][:120]})")
+    # what qpdf read past (a stray "]", a token that is no object): QA68's garbage.pdf was claimed PDF/A though
+    # `qpdf --check` failed on the output; no viewer is bound to read such content as PDFium did
+    errors = owner.get_warnings()[warned:] if owner is not None else []
+    if errors:
+        problems.append(f"6.2.2: {where}'s content has syntax errors ({errors[0].rsplit(': ', 1)[-1][:80]})")
+    unknown: set[str] = set()
+    named: set[tuple[str, str]] = set()
     for instruction in instructions:
         if isinstance(instruction, pikepdf.ContentStreamInlineImage):
             problems.extend(_inline_image_problems(instruction.iimage.obj, where, spaces))
             continue
-        operator = str(instruction.operator)
+        # unparse, not str: an operator of stray binary bytes is no UTF-8 (str raised UnicodeDecodeError)
+        operator = instruction.operator.unparse().decode("latin-1")
         if operator in _OPERATOR_SPACES:
             spaces.add(_OPERATOR_SPACES[operator])
         elif operator in ("cs", "CS") and instruction.operands:
             spaces |= _device_spaces(instruction.operands[0])
+        elif operator in _NAMED_RESOURCES and instruction.operands:
+            if isinstance(instruction.operands[0], pikepdf.Name):
+                named.add((_NAMED_RESOURCES[operator], str(instruction.operands[0])))
+        elif operator not in _PDF_OPERATORS:
+            unknown.add(operator)
+    if unknown:
+        shown = [op if op.isprintable() else ascii(op)[1:-1] for op in sorted(unknown)[:5]]  # stray bytes as \xNN
+        problems.append(f"6.2.2: {where}'s content holds operators PDF does not define ({', '.join(shown)})")
     if not isinstance(resources, pikepdf.Dictionary):
         resources = pikepdf.Dictionary()
+
+    def holds(kind: str, name: str) -> bool:
+        entries = resources.get(kind) if isinstance(resources, pikepdf.Dictionary) else None
+        return isinstance(entries, pikepdf.Dictionary) and name in entries
+
+    missing = sorted(name for kind, name in named if not holds(kind, name))
+    if missing:
+        problems.append(f"6.2.2: {where} draws {', '.join(missing)}, which its resources do not hold")
     for name, font in _entries(resources, "/Font"):
         if isinstance(font, pikepdf.Dictionary) and not font_embedded(font):
             problems.append(f"6.2.11.4.1: {where} uses font {font.get('/BaseFont', name)} without embedding it")
@@ -480,7 +520,7 @@ def drawing_problems(
         if stream.objgen in seen:
             continue
         seen.add(stream.objgen)
-        problems.extend(drawing_problems(stream, own_resources, where, intent_components, seen, painted))
+        problems.extend(drawing_problems(stream, own_resources, where, intent_components, seen, painted, owner))
     if painted is not None:
         group = drawing.get("/Group")
         if isinstance(group, pikepdf.Dictionary):

@@ -29,6 +29,9 @@ from pydantic_settings import (
 from sohoa.fsutil import existing_spelling
 from sohoa.signing_names import APPEARANCE_IMAGES, APPEARANCES, IDENTITY_KINDS, LEVELS
 
+# The most Tesseract workers one `sohoa ocr` may be told to use: more cores than a commune office's server has; the
+# workers a host starts are further bounded by its Tesseract slots and by the pages to read
+MAX_OCR_WORKERS = 256
 DEFAULT_APPEARANCE_FONT = Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf")
 
 
@@ -212,7 +215,15 @@ class Settings(BaseSettings):
 
     # OCR
     ocr_language: str = Field(default="vie", description="Tesseract language(s); vie+eng loses diacritics")
-    ocr_workers: int = Field(default=0, ge=0, description="parallel Tesseract processes; 0 = number of cores")
+    # at most MAX_OCR_WORKERS: more is a slip (`--workers 1000` started 1000 Tesseract processes, 3.4 GB, and ran out
+    # of the descriptors select() can watch, QA68); below it a host starts no more than its Tesseract slots allow
+    # (workers_to_start_ahead, ocr.pipeline.ocr_document): a worker beyond them only waits, holding ~50 MB
+    ocr_workers: int = Field(
+        default=0,
+        ge=0,
+        le=MAX_OCR_WORKERS,
+        description="parallel Tesseract processes; 0 = number of cores (never more than SOHOA_TESSERACT_SLOTS allow)",
+    )
     # 72–1200: below 72 dpi pypdfium2 failed on vector pages ("Crop exceeds page dimensions", 0 and negative
     # values) and Tesseract reads nothing; above 1200 an A4 page is a >100-megapixel image the input checks
     # refuse as a decompression bomb, blaming the document for the setting
@@ -671,11 +682,19 @@ class Settings(BaseSettings):
         return self.ocr_workers if self.ocr_workers > 0 else (os.cpu_count() or 1)
 
     @property
+    def effective_tesseract_slots(self) -> int:
+        """Tesseract processes allowed at once on this host (``ocr.slots``): the setting, or the cores."""
+        return self.tesseract_slots if self.tesseract_slots > 0 else (os.cpu_count() or 1)
+
+    @property
     def workers_to_start_ahead(self) -> int:
         """libtesseract workers worth starting before a document is looked at (`sohoa ocr`, a `sohoa ocr-server`
         child); 0 where pages go to the `tesseract` command or may go to a Dask cluster (``ocr_document`` still
         starts them itself when it reads the pages here)."""
-        return self.effective_ocr_workers if self.tesseract_engine == "library" and not self.dask_address else 0
+        if self.tesseract_engine != "library" or self.dask_address:
+            return 0
+        # a worker beyond the host's slots would only wait for one (QA68: `--workers 32` started 32 for a 2-page scan)
+        return min(self.effective_ocr_workers, self.effective_tesseract_slots)
 
     def with_absolute_paths(self) -> Settings:
         """A copy whose folders are absolute: work sent to other processes (Dask workers started elsewhere) must

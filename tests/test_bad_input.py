@@ -346,6 +346,63 @@ def test_an_image_bomb_on_an_a4_page_is_refused_before_anything_decodes_it(tmp_p
     assert inspect_input(scan).page_count == 1
 
 
+@pytest.mark.parametrize("where", ["page", "form", "pattern"])
+def test_a_content_stream_bomb_is_refused_before_anything_parses_or_renders_it(tmp_path: Path, where: str) -> None:
+    """QA68: one small square filled 1.7 million times, 97 KB of Deflate that decode to 40 MB of drawing
+    instructions on an A4 page, took 57 s and 1.37 GB, came out "blank" and claimed PDF/A. Refused now by the size
+    its instructions decode to (counted while inflating), in the page's content, a form it draws or a tiling
+    pattern; a page with 7.9 MB of them is still read."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from ocr.inputs import MAX_PAGE_CONTENT_BYTES
+
+    square = b"0 0 0 rg 10 10 5 5 re f\n"
+
+    def pdf_drawing(path: Path, count: int) -> Path:
+        with pikepdf.new() as pdf:
+            page = pdf.add_blank_page(page_size=(595, 842))
+            body = pdf.make_stream(square * count)  # stored with Deflate when saved
+            if where == "page":
+                page.obj.Contents = body
+            elif where == "form":
+                body.Type, body.Subtype, body.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 595, 842]
+                page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Fm0=body))
+                page.obj.Contents = pdf.make_stream(b"/Fm0 Do")
+            else:
+                body.PatternType, body.PaintType, body.TilingType = 1, 1, 1
+                body.BBox, body.XStep, body.YStep = [0, 0, 595, 842], 595, 842
+                page.obj.Resources = pikepdf.Dictionary(Pattern=pikepdf.Dictionary(P0=body))
+                page.obj.Contents = pdf.make_stream(b"/Pattern cs /P0 scn 0 0 595 842 re f")
+            pdf.save(path, compress_streams=True)
+        return path
+
+    bomb = pdf_drawing(tmp_path / "bom lệnh vẽ.pdf", 1_666_666)
+    assert bomb.stat().st_size < 200_000
+    started = time.monotonic()
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bomb)
+    assert time.monotonic() - started < 5  # inflated and counted, never parsed
+    assert caught.value.problem == Problem.TOO_LARGE
+    assert caught.value.detail == "page 1: its drawing instructions decode to more than 8 MB"
+    dense = pdf_drawing(tmp_path / "dày đặc.pdf", (MAX_PAGE_CONTENT_BYTES - 100) // len(square))
+    assert inspect_input(dense).page_count == 1
+    if where != "page":
+        return
+    result = CliRunner().invoke(
+        app,
+        ["ocr", str(bomb), str(tmp_path / "out.pdf")],
+        env={"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"},
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, said
+    assert "Trang quá lớn" in said and "trang 1: lệnh vẽ của trang giải nén ra hơn 8 MB" in said, said
+    assert "page 1: its drawing instructions decode to more than 8 MB" in said
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_nothing(tmp_path: Path) -> None:
     # a fault of the machine, not of the scans: exit 3 with the folder named, no scan quarantined, no traceback
     from typer.testing import CliRunner

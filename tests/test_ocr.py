@@ -479,6 +479,46 @@ def test_a_gray_pdfx_scan_gets_the_srgb_intent_not_the_press_profile_it_does_not
     assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
 
 
+def test_an_authoring_tools_private_data_and_page_previews_are_left_out_of_the_searchable_copy(tmp_path: Path) -> None:
+    """QA68: OCRmyPDF's blank.pdf (one blank Illustrator page) came out at 750,685 bytes against 4,671 for
+    `ocrmypdf -l vie --output-type pdfa`: the page kept Illustrator's /PieceInfo (707 KB of private streams), its
+    /Thumb preview and its XMP swatch palette (30 KB). They are left out (OCRmyPDF drops them too); the original
+    keeps them. A scan's page with the same baggage (and a form carrying /PieceInfo) keeps its scan and text."""
+    blank = SHARED / "corpora/ocr/ocrmypdf-resources/blank.pdf"
+    if blank.exists():
+        result = ocr_document(blank, tmp_path / "blank-out.pdf", workers=1)
+        assert (result.pdfa, [p.quality for p in result.pages]) == ("2B", [BLANK])
+        size = (tmp_path / "blank-out.pdf").stat().st_size
+        assert size < 6_000, size  # 5,444 bytes (OCRmyPDF's 4,671 packs its objects into object streams)
+        with pikepdf.open(tmp_path / "blank-out.pdf") as pdf:
+            assert "/PieceInfo" not in pdf.pages[0].obj and "/Thumb" not in pdf.pages[0].obj
+            assert "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups" not in pdf.open_metadata()
+            assert "/OCR0" not in pdf.pages[0].obj.Resources.get("/XObject", {})  # no words: no empty layer
+    scan = scan_page(tmp_path / "trang.png")
+    source = tmp_path / "in.pdf"
+    source.write_bytes(img2pdf.convert(str(scan)))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        private = pdf.make_stream(b"\x00" * 50_000)
+        pdf.Root.PieceInfo = pikepdf.Dictionary(Tool=pikepdf.Dictionary(Private=private))
+        page = pdf.pages[0].obj
+        page.PieceInfo = pikepdf.Dictionary(Tool=pikepdf.Dictionary(Private=private))
+        page.Thumb = pdf.make_stream(
+            b"\x80" * 30 * 40, Width=30, Height=40, ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8
+        )
+        form = pdf.make_stream(b"", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 1, 1])
+        form.PieceInfo = pikepdf.Dictionary(Tool=pikepdf.Dictionary(Private=pdf.make_stream(b"\x01" * 40_000)))
+        page.Resources.XObject.Fm0 = form
+        page.Contents = pdf.make_stream(page.Contents.read_bytes() + b" /Fm0 Do")
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa == "2B"
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        page = pdf.pages[0].obj
+        assert "/PieceInfo" not in pdf.Root and "/PieceInfo" not in page and "/Thumb" not in page
+        assert "/PieceInfo" not in page.Resources.XObject.Fm0
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
+
+
 def test_a_cmyk_pdfx_scan_keeps_its_press_profile_stored_once(tmp_path: Path) -> None:
     """A PDF/X page that paints DeviceCMYK keeps its press profile as the PDF/A intent (its colours mean what that
     profile says) and its PDF/X identification; QA56's cmyk.pdf held that profile twice (the intent's and a
@@ -509,6 +549,26 @@ def test_an_rgb_scan_carrying_a_profile_pdfa_does_not_accept_is_painted_in_devic
     with pikepdf.open(tmp_path / "rgb.pdf") as pdf:
         (image,) = pdf.pages[0].get_images().values()
         assert image.ColorSpace == pikepdf.Name.DeviceRGB and stored_image_bytes(image) == photo.read_bytes()
+
+
+def test_a_page_whose_content_is_broken_claims_no_pdfa(tmp_path: Path) -> None:
+    """QA68's garbage.pdf: a page drawing /Im9 and /F9, which its resources do not hold, then stray tokens. Its
+    output claimed PDF/A-2b though `qpdf --check` exits 3 on it; the claim is withheld now, saying why."""
+    broken = tmp_path / "hỏng.pdf"
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.obj.Resources = pikepdf.Dictionary()
+        page.obj.Contents = pdf.make_stream(b"q 1 0 0 1 0 0 cm /Im9 Do Q BT /F9 12 Tf (x) Tj ET ]]]] <<<< garbage")
+        pdf.save(broken, compress_streams=True)
+    result = ocr_document(broken, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa is None
+    assert result.pdfa_problems == [
+        "6.2.2: page 1's content has syntax errors (treating unexpected array close token as null)",
+        "6.2.2: page 1 draws /F9, /Im9, which its resources do not hold",
+    ]
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 3
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert "pdfaid:part" not in pdf.open_metadata()
 
 
 def test_no_pdfa_claim_for_what_breaks_its_rules_and_the_reasons_are_given(tmp_path: Path) -> None:
@@ -993,6 +1053,42 @@ def _helvetica(name: str) -> pikepdf.Dictionary:
     return pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(name))
 
 
+def test_a_text_layer_that_is_no_text_is_read_as_a_scan_not_kept(tmp_path: Path) -> None:
+    """QA68: OCRmyPDF's cmyk.pdf carries a text layer whose font maps its codes to UTF-16 read swapped
+    ("Multicolor" as "䴀甀氀琀椀挀漀氀漀爀"): skip-text kept the page unread, `ocr: false`, `quality: null`, and that
+    text went to classification. A layer mostly of CJK, private-use or undefined characters is no text: the page is
+    read as a scan (its own layer kept in the page), and the record says why."""
+    source = tmp_path / "mã sai.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    # each byte of the shown string maps to the ASCII letter it is, byte-swapped: U+xx00 (a CJK ideograph)
+    pairs = " ".join(f"<{code:02X}> <{code:02X}00>" for code in range(0x21, 0x7F))
+    cmap = "\n".join(
+        ["/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Swapped def",
+         "1 begincodespacerange <00> <FF> endcodespacerange", f"{0x7F - 0x21} beginbfchar {pairs} endbfchar",
+         "endcmap CMapName currentdict /CMap defineresource pop end end"]
+    )  # fmt: skip
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = _helvetica("/Helvetica")
+        font.ToUnicode = pdf.make_stream(cmap.encode())
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        layer = b"BT 3 Tr /F1 40 Tf 20 200 Td (Multicolor Black Pure Black K 1 Pure Cyan) Tj ET"
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    (page_result,) = result.pages
+    assert page_result.ocr and page_result.quality is not None
+    assert (page_result.text_layer_note or "").startswith("its text layer is not text (")
+    assert "hộ tịch trực tuyến" in result.text and "䴀" not in result.text
+    cmyk = SHARED / "corpora/ocr/ocrmypdf-resources/cmyk.pdf"
+    if cmyk.exists():  # the file QA found it on
+        result = ocr_document(cmyk, tmp_path / "cmyk-out.pdf", workers=1)
+        assert [p.ocr for p in result.pages] == [True] and "䴀甀氀琀椀挀漀氀漀爀" not in result.text
+        assert "Multicolor" in result.text
+    # a born-digital page's real text is kept, unread
+    assert [p.ocr for p in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).pages] == [False]
+
+
 def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> None:
     """QA56: `--mode redo` on OCRmyPDF's graph_ocred.pdf took the old invisible text out but left its font in
     the page's resources (pdffonts listed two GlyphLessFonts; 40.4 KB against 38.4 KB with force). What only the
@@ -1033,6 +1129,45 @@ def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> 
     assert [line.split()[0] for line in fonts.stdout.splitlines()[2:]] == ["GlyphLessFont"]
     text = subprocess.run(["pdftotext", str(tmp_path / "redo.pdf"), "-"], capture_output=True, text=True).stdout
     assert "zzqx" not in text and unicodedata.normalize("NFC", text).count("hộ tịch trực tuyến") == 1
+
+
+def test_redo_drops_an_earlier_ocrs_layer_form_with_its_font_when_nothing_of_it_is_left(tmp_path: Path) -> None:
+    """QA68: `--mode redo` on an OCRmyPDF 17 output kept the old layer's form XObject, emptied, and its 5.9 KB
+    embedded font beside sohoa's new layer: the font's name (/F1) was one another page's visible text used in its
+    own resources, and a name in use anywhere was kept everywhere. A form with nothing left to draw goes, with
+    what it alone held, and the page no longer draws it; visible text elsewhere keeps its own /F1."""
+    source = tmp_path / "ocrmypdf-output.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p1.png")), str(scan_page(tmp_path / "p2.png"))))
+    old_font_program = b"old OCR font program " * 300
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        shown = pdf.pages[0]  # a page of visible text in /F1 (of its own resources)
+        shown.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(_helvetica("/Helvetica")))
+        shown.contents_add(pdf.make_stream(b"BT /F1 9 Tf 10 10 Td (zzvisible) Tj ET"), prepend=False)
+        page = pdf.pages[1]  # OCRmyPDF's way: the old layer in a form, its font in the form's resources
+        font = _helvetica("/GlyphLessFont")
+        font.FontDescriptor = pikepdf.Dictionary(FontFile2=pdf.make_stream(old_font_program))
+        layer = pdf.make_stream(
+            b"2 J 0.57 w q 1 0 0 1 20 20 cm BT 3 Tr /F1 10 Tf (zzqx old layer) Tj ET Q",
+            Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form, BBox=[0, 0, 420, 264],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pdf.make_indirect(font))),
+        )  # fmt: skip
+        page.Resources.XObject["/OCR-old"] = layer
+        page.contents_add(pdf.make_stream(b"q /OCR-old Do Q"), prepend=True)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "redo.pdf", workers=1, mode="redo")
+    assert "zzqx" not in result.text and "hộ tịch trực tuyến" in result.text.split("\f")[1]
+    with pikepdf.open(tmp_path / "redo.pdf") as pdf:
+        assert "/OCR-old" not in pdf.pages[1].Resources.XObject
+        assert b"OCR-old" not in b"".join(c.read_bytes() for c in pdf.pages[1].obj.Contents)
+        assert "/F1" in pdf.pages[0].Resources.Font
+    assert old_font_program[:40] not in _all_stream_bytes(tmp_path / "redo.pdf")
+    text = subprocess.run(["pdftotext", str(tmp_path / "redo.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "zzqx" not in text and "zzvisible" in text
+
+
+def _all_stream_bytes(path: Path) -> bytes:
+    with pikepdf.open(path) as pdf:
+        return b"".join(o.read_bytes() for o in pdf.objects if isinstance(o, pikepdf.Stream))
 
 
 def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_path: Path) -> None:

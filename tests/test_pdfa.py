@@ -143,6 +143,16 @@ BREAKERS: list[tuple[str, Callable[[pikepdf.Pdf], None], str]] = [
     ),
     ("movie annotation", lambda pdf: _annotation(pdf, Subtype=pikepdf.Name.Movie), "6.3.1"),
     ("hidden annotation", lambda pdf: _annotation(pdf, Subtype=pikepdf.Name.Text, F=2), "6.3.2"),
+    # QA68: a page drawing /Im9 and /F9, which it does not hold, then stray tokens, was claimed PDF/A; qpdf --check
+    # failed on the output
+    ("an image it does not hold", lambda pdf: _content(pdf, b"/Im9 Do"), "6.2.2: page 1 draws /Im9, which its"),
+    ("a font it does not hold", lambda pdf: _content(pdf, b"BT /F9 12 Tf (x) Tj ET"), "page 1 draws /F9, which"),
+    ("stray tokens", lambda pdf: _content(pdf, b"q Q ]]]] <<<< x"), "6.2.2: page 1's content has syntax errors"),
+    (
+        "an operator pdf does not define, even between BX and EX",
+        lambda pdf: _content(pdf, b"BX 1 2 zz EX q \x9c\x01 Q"),
+        "6.2.2: page 1's content holds operators PDF does not define (zz, \\x9c\\x01)",
+    ),
     ("pdf 2.0", lambda pdf: pdf.Root.__setattr__("Version", pikepdf.Name("/2.0")), "6.1.2"),
     ("no output intent", lambda pdf: pdf.Root.__delattr__("OutputIntents"), "6.2.3: no GTS_PDFA1 output intent"),
     (

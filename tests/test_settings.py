@@ -569,3 +569,27 @@ def test_every_setting_is_in_the_readme_configuration_table() -> None:
     named = {name for row in rows for name in re.findall(r"`([A-Z0-9_]+)`", row.split(" | ", 1)[0])}
     missing = sorted(name.upper() for name in Settings.model_fields if name.upper() not in named)
     assert not missing, f"settings missing from README.md, Configuration: {missing}"
+
+
+def test_an_absurd_ocr_workers_count_is_a_usage_error_not_a_thousand_processes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # QA68: `sohoa ocr x.pdf out.pdf --workers 1000` started 1000 Tesseract workers (3.4 GB, load ~130), printed
+    # 642 tracebacks and hung; the setting had no upper bound either
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from sohoa.settings import MAX_OCR_WORKERS
+
+    monkeypatch.chdir(tmp_path)
+    pdf = tmp_path / "in.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    result = CliRunner().invoke(app, ["ocr", str(pdf), str(tmp_path / "out.pdf"), "--workers", "1000"], env=env)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, said
+    assert "--workers: lớn quá" in said and "accepted: 0 to 256 (given: 1000)" in said, said
+    assert "Traceback" not in said and not (tmp_path / "out.pdf").exists()
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_OCR_WORKERS="1000")
+    assert "SOHOA_OCR_WORKERS" in said and "(given: '1000')" in said
+    assert load_settings(ocr_workers=MAX_OCR_WORKERS).ocr_workers == MAX_OCR_WORKERS

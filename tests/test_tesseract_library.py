@@ -373,3 +373,17 @@ def test_a_busy_worker_is_not_ended_while_idle_ones_are(page: Path, monkeypatch:
         time.sleep(0.6)
         read(page)
     assert [w.pid for w in tess_workers()] == [worker.pid]
+
+
+def test_no_more_workers_start_than_the_pages_and_the_slots_can_keep_busy(tmp_path: Path) -> None:
+    """QA68: `sohoa ocr --workers 32` on a 2-page scan started 32 workers (1.3 GB), `--workers 1000` ran out of
+    the descriptors select() watches and printed 642 tracebacks. A one-page scan read whole needs one worker,
+    whatever ``workers`` says; and no host starts more than its Tesseract slots."""
+    from ocr import ocr_document
+    from sohoa.settings import load_settings
+
+    result = ocr_document(scan_page(tmp_path / "trang.png"), tmp_path / "out.pdf", workers=8, bands=1)
+    assert "THÔNG BÁO" in result.text
+    assert len(tess_workers()) == 1
+    settings = load_settings(ocr_workers=8, tesseract_slots=2)
+    assert settings.workers_to_start_ahead == 2  # what `sohoa ocr` and the OCR server start before a document
