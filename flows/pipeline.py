@@ -33,6 +33,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from flows.stopping import raise_if_stopped
 from sohoa.context import document_shown_as
 from sohoa.errors import (
     BadInputError,
@@ -1923,6 +1924,7 @@ def process_many(
                 if on_result is not None:
                     on_result(result, index, total)
                 yield result
+                raise_if_stopped()  # a stop whose exception a callback swallowed (flows.stopping)
         except KeyboardInterrupt:  # Ctrl-C, SIGTERM (flows.stopping): the documents in flight finish, then it stops
             if pool is not None:
                 _finish_in_flight(futures, pool, told, total, on_result)

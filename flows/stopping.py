@@ -10,10 +10,8 @@ word (exit 143). A SIGKILL still cannot be caught, and still loses nothing.
 
 from __future__ import annotations
 
-import _thread
 import contextlib
 import signal
-import threading
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -44,12 +42,26 @@ def said_signal(stop: KeyboardInterrupt) -> str:
     return "SIGTERM" if signal_of(stop) == signal.SIGTERM else "Ctrl-C"
 
 
+# the stop asked, kept as well as raised: an exception raised by a signal handler inside a finaliser or a callback
+# is printed ("Exception ignored in …") and lost, and a watcher stopped so ran on until systemd killed it (seen once
+# under a loaded test suite). The long loops look at it (``raise_if_stopped``), so a lost one is not the end of it.
+_requested: int | None = None
+
+
+def raise_if_stopped() -> None:
+    """Raise ``Stopped`` when a stop was asked in this block of ``stops_on_signals`` and its exception was lost."""
+    if _requested is not None:
+        raise Stopped(_requested)
+
+
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
+    global _requested
+    _requested = signum
     if _importing(frame):
         # an import under way (pikepdf's, say, loaded for a stack's first split): an exception raised inside a C
         # extension's module init aborts the interpreter (SIGABRT, found by stopping a watcher at random moments),
-        # so the stop is asked again a moment later, as the same signal, once the import is done
-        threading.Timer(0.05, _thread.interrupt_main, args=(signum,)).start()
+        # so the stop is only kept: the watcher's loop and the batch's, between documents, raise it
+        # (``raise_if_stopped``)
         return
     raise Stopped(signum)
 
@@ -67,6 +79,8 @@ def _importing(frame: FrameType | None) -> bool:
 def stops_on_signals() -> Iterator[None]:
     """SIGINT and SIGTERM raise ``Stopped`` in the main thread for the block (elsewhere: nothing changes, as a
     handler can only be set there); the handlers before it are put back after."""
+    global _requested
+    _requested = None
     previous: dict[int, Any] = {}
     try:
         for signum in STOP_SIGNALS:
@@ -80,3 +94,4 @@ def stops_on_signals() -> Iterator[None]:
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        _requested = None  # said by the exception on its way out; a later batch of this process is no stopped one

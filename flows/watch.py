@@ -71,7 +71,7 @@ from flows.pipeline import (
     own_folders,
     process_many,
 )
-from flows.stopping import said_signal
+from flows.stopping import raise_if_stopped, said_signal
 from sohoa.errors import MACHINE_FAULTS, StageError
 from sohoa.fsutil import (
     PART_MARKER,
@@ -1341,6 +1341,7 @@ def watch(
     if once:
         receipts = watch_once(inbox, settings, runner=runner)
         _log(receipts)
+        raise_if_stopped()  # a stop kept while the pass ran (asked during an import): a stopped pass, never 0
         return receipts
     stop = stop or threading.Event()
     stable = settings.watch_stable_seconds
@@ -1376,6 +1377,7 @@ def watch(
             wake_at = min([next_rescan, *due.values()])
             # at most a second asleep, so that a stop request is seen soon even when nothing happens
             events.wake.wait(min(max(wake_at - time.monotonic(), 0.0), 1.0))
+            raise_if_stopped()  # a stop whose exception a callback swallowed (flows.stopping)
     except KeyboardInterrupt as stopped:
         log.warning("%s", stopped_message(inbox, settings, said_signal(stopped)))
     finally:
