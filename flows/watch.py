@@ -267,7 +267,11 @@ def _claim_by_copy(path: Path, target: Path, claiming: Path, seen: tuple[int, in
             copy.unlink()
             _settle_claim(entry)
             record.unlink(missing_ok=True)
-            log.info("%s: written to while it was claimed; left in the inbox for the next pass", said(str(path)))
+            log.info(
+                "%s: bị ghi tiếp khi đang được nhận; để lại trong hộp thư đến cho lượt sau / written to while it was "
+                "claimed; left in the inbox for the next pass",
+                said(str(path)),
+            )
             return None
         os.rename(copy, target)
         fsync_dir(target.parent)
@@ -327,7 +331,11 @@ def _recover_claims(data_dir: Path) -> set[Path]:
             )
             continue
         record.unlink(missing_ok=True)
-        log.info("%s: finished an interrupted claim from another filesystem", said(entry["file"]))
+        log.info(
+            "%s: đã hoàn tất việc nhận tệp từ ổ đĩa khác bị gián đoạn / finished an interrupted claim from another "
+            "filesystem",
+            said(entry["file"]),
+        )
     return unsettled
 
 
