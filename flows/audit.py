@@ -778,7 +778,13 @@ class _Auditor:
         try:
             return correction_of(self.settings, record_id)
         except (OSError, ValueError) as exc:
-            log.warning("record %s: correction unreadable: %s", record_id, exc)
+            log.warning(
+                "hồ sơ %s: không đọc được bản hiệu chỉnh: %s / record %s: correction unreadable: %s",
+                record_id,
+                exc,
+                record_id,
+                exc,
+            )
             return None
 
     def sidecar_changed(self, record: Record) -> bool:
@@ -987,7 +993,13 @@ class _Auditor:
             after = protection_of(renewed)
             verification = self.verify(renewed, folder, "renewed.pdf")
         except Exception as exc:  # TSA or OCSP/CRL down, or pyHanko refused: reported, retried next audit
-            log.warning("record %s: timestamp renewal failed: %s", record.id, exc)
+            log.warning(
+                "hồ sơ %s: gia hạn dấu thời gian thất bại: %s / record %s: timestamp renewal failed: %s",
+                record.id,
+                exc,
+                record.id,
+                exc,
+            )
             result.renewal = "failed"
             result.problems.append(f"timestamp renewal failed: {type(exc).__name__}: {exc}")
             return
@@ -1050,7 +1062,13 @@ class _Auditor:
         result.signatures = _checks(verification)
         result.latest_timestamp, result.latest_timestamp_kind = after.latest_timestamp, after.latest_kind
         result.protected_until, result.protected_by = after.until, after.by
-        log.info("record %s: %s", record.id, detail)
+        log.info(
+            "hồ sơ %s: đã gia hạn dấu thời gian tài liệu, bảo vệ đến %s / record %s: %s",
+            record.id,
+            vn_date(after.until.date()) if after.until else "?",
+            record.id,
+            detail,
+        )
 
 
 def _iso(when: datetime | None) -> str:
@@ -1106,7 +1124,7 @@ def _audit_one(auditor: _Auditor, record: Record, indexed: bool = True) -> Recor
     try:
         return auditor.audit(record, indexed)
     except Exception as exc:  # one unreadable record must not hide the others
-        log.exception("record %s: audit failed", record.id)
+        log.exception("hồ sơ %s: kiểm tra thất bại / record %s: audit failed", record.id, record.id)
         return RecordAudit(
             record_id=record.id,
             path=record.archive_prefix,
