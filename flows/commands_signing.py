@@ -79,6 +79,7 @@ def sign(
     )
     from flows.pipeline import signer_revocation_refusal, signing_identity, trust_roots
     from signing.errors import AppearanceOrderError
+    from sohoa.errors import machine_fault, machine_fault_words
 
     _errors_as_json(as_json)
     settings = _settings()
@@ -128,6 +129,15 @@ def sign(
     except signing.SigningInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except signing.SigningError as exc:
+        if (fault := machine_fault(exc)) is not None:
+            # the signed file's disk full or read-only: the machine's, said as `sohoa ocr` says it (QA70: English,
+            # the raw errno, exit 1 as if the input could not be signed)
+            vietnamese, english = machine_fault_words(fault)
+            raise _fail(
+                f"{output}: không ghi được tệp đã ký: {vietnamese} / the signed file could not be written: {english}",
+                EXIT_FAULT,
+                output,
+            ) from exc
         raise _fail(str(exc), EXIT_NOT_RIGHT, input_file) from exc
     if as_json:
         _print_json(facts.model_dump(mode="json"))

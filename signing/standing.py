@@ -192,7 +192,23 @@ def _ask(
         return SignerRevocation("unknown", name, why=str(exc), why_vi=f"chuỗi chứng thư không hợp lệ: {exc}")
     except Exception as exc:  # the services' faults are noted by the fetchers; anything else: said, not raised
         log.debug("signer revocation check of %s: %r", name, exc)
-        return SignerRevocation("unknown", name, why=str(exc) or type(exc).__name__, why_vi=str(exc))
+        services = ", ".join(revocation_services(cert))
+        if isinstance(exc, TimeoutError) or "Timeout" in type(exc).__name__:
+            # a service that takes the connection and never answers: its TimeoutError says nothing (QA70: the
+            # warning read "(); vẫn ký / (TimeoutError)")
+            return SignerRevocation(
+                "unknown",
+                name,
+                why=f"its OCSP/CRL services ({services}) did not answer in time",
+                why_vi=f"máy chủ OCSP/CRL ({services}) không trả lời kịp",
+            )
+        text = str(exc) or type(exc).__name__
+        return SignerRevocation(
+            "unknown",
+            name,
+            why=f"asking its OCSP/CRL services ({services}) failed: {text}",
+            why_vi=f"hỏi máy chủ OCSP/CRL ({services}) không thành công: {text}",
+        )
     if revocation_evidence(cert, context) is None:
         return SignerRevocation(
             "unknown",

@@ -215,8 +215,21 @@ def machine_fault_words(fault: OSError) -> tuple[str, str]:
     if isinstance(named, str) and (shown := re.fullmatch(r"<_io\.\w+ name='(.*)'>", named)):
         named = shown.group(1)  # pikepdf names its writer by the repr of the file object
     where = f" ({os.fsdecode(named)})" if isinstance(named, str | bytes | os.PathLike) and named else ""
-    english = f"{os.strerror(code)}{where}: a fault of this machine, not of the scan; fix it (free space) and rerun"
+    # what to do, by the fault (QA70: a disk gone read-only was told to "free space")
+    fix_vi, fix_en = _MACHINE_FIXES.get(code, ("khắc phục", "fix it"))
+    english = f"{os.strerror(code)}{where}: a fault of this machine, not of the scan; {fix_en} and rerun"
     vietnamese = (
-        f"{MACHINE_FAULTS.get(code, os.strerror(code))}{where}: lỗi của máy, không do tệp quét; khắc phục rồi chạy lại"
+        f"{MACHINE_FAULTS.get(code, os.strerror(code))}{where}: lỗi của máy, không do tệp quét; {fix_vi} rồi chạy lại"
     )
     return vietnamese, english
+
+
+_MACHINE_FIXES: dict[int, tuple[str, str]] = {
+    errno.ENOSPC: ("giải phóng dung lượng đĩa", "free some space"),
+    errno.EDQUOT: ("giải phóng dung lượng hoặc nâng hạn mức", "free some space or raise the quota"),
+    errno.EROFS: ("cho ổ đĩa ghi được trở lại (gắn lại ở chế độ ghi)", "make the disk writable again (remount it)"),
+    errno.EIO: ("kiểm tra ổ đĩa", "check the disk"),
+    errno.ENOMEM: ("giải phóng bộ nhớ", "free some memory"),
+    errno.EMFILE: ("nâng giới hạn số tệp mở (ulimit -n)", "raise the open-file limit (ulimit -n)"),
+    errno.ENFILE: ("đóng bớt chương trình đang mở nhiều tệp", "close programs holding many files"),
+}

@@ -824,3 +824,16 @@ def test_keys_list_says_the_signing_certificate_is_not_revoked(tmp_path: Path, t
     # the development identity names no OCSP/CRL service: nothing is asked, nothing said
     dev = runner.invoke(app, ["keys", "list", "--json"], env=_env(tmp_path / "dev"))
     assert dev.exit_code == 0 and "revocation" not in json.loads(dev.stdout)
+
+
+def test_sign_onto_a_full_disk_is_the_machines_fault(tmp_path: Path, full_disk: Path) -> None:
+    """QA70: `sohoa sign IN.pdf FULL/out.pdf` said `cannot write the signed file ([Errno 28] No space left on
+    device)`, English only, exit 1 as if the input could not be signed; `sohoa ocr` says it as the machine's fault."""
+    big = Path(__file__).resolve().parent.parent / "samples" / "qd-15-ubnd.pdf"  # more than the disk has left
+    out = full_disk / "ký.pdf"
+    result = runner.invoke(app, ["sign", str(big), str(out)], env=_env(tmp_path / "var"))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 3, result.output
+    assert "không ghi được tệp đã ký: hết dung lượng đĩa" in said and "No space left on device" in said, said
+    assert "giải phóng dung lượng đĩa" in said and "free some space" in said, said
+    assert not out.exists()

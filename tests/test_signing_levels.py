@@ -446,3 +446,27 @@ def test_signer_revocation_asked_before_signing(
 
     dev = load_identity("dev", keys_dir=tmp_path / "keys")
     assert signer_revocation(dev).status == "not_checked"
+
+
+def test_signer_revocation_services_that_never_answer_are_named(tmp_path: Path) -> None:
+    """QA70: OCSP/CRL services that take the connection and never answer left the warning empty — "(); vẫn ký /
+    (TimeoutError)". They are named, with what they did, in both languages (one wait of pyHanko's fetch timeout)."""
+    import socket
+
+    from signing.standing import signer_revocation
+
+    with running_pki(tmp_path / "gone") as gone:
+        pass
+    port = int(gone.base_url.rsplit(":", 1)[1])
+    identity = load_identity(
+        "pkcs12", keys_dir=tmp_path, pkcs12_file=gone.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+    )
+    with socket.socket() as silent:  # listening, never accepting: connections wait in its backlog
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(("127.0.0.1", port))
+        silent.listen(50)
+        found = signer_revocation(identity, load_trust_roots([gone.root_cert])[0], fresh=True)
+    assert found.status == "unknown"
+    ocsp = f"{gone.base_url}/sohoa-test/ocsp/interm"
+    assert found.why_vi and ocsp in found.why_vi and "không trả lời kịp" in found.why_vi, found
+    assert ocsp in found.why and "did not answer in time" in found.why, found
