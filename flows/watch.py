@@ -286,23 +286,25 @@ def _claim_by_copy(path: Path, target: Path, claiming: Path, seen: tuple[int, in
     return target
 
 
-def _settle_claim(entry: dict[str, str]) -> None:
+def _settle_claim(entry: dict[str, str]) -> bool:
     """Finish or undo a claim across filesystems (``_claim_by_copy``) from its journal entry: a copy in
     ``claimed/`` (renamed into place after its fsync, so complete) is the claim, and the hidden original goes;
     without one, the partial copy goes and the original gets its name back in the inbox (beside it when that name
     was taken meanwhile: an officer dropped another file of that name). When the original cannot be removed (no
-    permission), the claim is undone instead: never both kept, which would archive the file twice."""
+    permission), the claim is undone instead: never both kept, which would archive the file twice. True when the
+    claim was finished, False when it was undone (the file back in the inbox)."""
     hidden, copy, target = Path(entry["hidden"]), Path(entry["copy"]), Path(entry["claimed"])
     if target.exists():
         try:
             hidden.unlink(missing_ok=True)
             fsync_dir(hidden.parent)  # gone for good before the entry that says so is removed
-            return
+            return True
         except OSError:
             target.unlink()
     copy.unlink(missing_ok=True)
     if hidden.exists():
         os.rename(hidden, _unique(Path(entry["file"])))
+    return False
 
 
 def _recover_claims(data_dir: Path) -> set[Path]:
@@ -319,7 +321,7 @@ def _recover_claims(data_dir: Path) -> set[Path]:
             record.unlink(missing_ok=True)  # never torn (atomic_write_text): a hand-made file
             continue
         try:
-            _settle_claim(entry)
+            finished = _settle_claim(entry)
         except OSError as exc:
             unsettled.add(Path(entry["claimed"]))
             log.error(
@@ -331,9 +333,12 @@ def _recover_claims(data_dir: Path) -> set[Path]:
             )
             continue
         record.unlink(missing_ok=True)
-        log.info(
+        log.info(  # QA70: "finished" was said of a claim undone, its file put back in the inbox
             "%s: đã hoàn tất việc nhận tệp từ ổ đĩa khác bị gián đoạn / finished an interrupted claim from another "
-            "filesystem",
+            "filesystem"
+            if finished
+            else "%s: việc nhận tệp từ ổ đĩa khác bị gián đoạn đã được hủy, tệp trả lại hộp thư đến cho lượt sau / "
+            "undid an interrupted claim from another filesystem: the file is back in the inbox for the next pass",
             said(entry["file"]),
         )
     return unsettled

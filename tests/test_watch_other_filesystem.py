@@ -109,3 +109,22 @@ def test_once_exits_3_when_a_file_cannot_be_taken(tmp_path: Path) -> None:
     assert "2 tệp không nhận được" in run.stderr and "2 file(s) could not be taken" in run.stderr, run.stderr
     assert sorted(p.relative_to(inbox).as_posix() for p in inbox.rglob("*") if p.is_file()) == sorted([GOOD, BAD])
     assert not (data_dir / "outbox").is_dir() or not any((data_dir / "outbox").iterdir())
+
+
+def test_settling_a_claim_says_whether_it_was_finished_or_undone(tmp_path: Path) -> None:
+    """QA70: a claim undone after a kill (the file put back in the inbox) was logged "finished an interrupted claim"."""
+    from flows.watch import _settle_claim
+
+    inbox, claimed = tmp_path / "inbox", tmp_path / "claimed"
+    inbox.mkdir()
+    claimed.mkdir()
+    hidden = inbox / ".a.png.sohoa-claim-1"
+    hidden.write_bytes(b"scan")
+    entry = {"file": str(inbox / "a.png"), "hidden": str(hidden), "copy": str(claimed / ".a.png.part"),
+             "claimed": str(claimed / "a.png")}  # fmt: skip
+    assert _settle_claim(entry) is False  # no copy in claimed/: undone
+    assert (inbox / "a.png").read_bytes() == b"scan" and not hidden.exists()
+    (inbox / "a.png").rename(hidden)
+    (claimed / "a.png").write_bytes(b"scan")
+    assert _settle_claim(entry) is True  # the copy in place: finished, the original gone
+    assert not hidden.exists() and not (inbox / "a.png").exists()
