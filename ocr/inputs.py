@@ -6,8 +6,10 @@ reason, and a JPEG named ``.png`` is still read as a JPEG.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
+import re
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -336,45 +338,172 @@ def _check_image_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
 def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
     """Refuse a page whose drawing instructions decode to more than ``MAX_PAGE_CONTENT_BYTES`` (a decompression
     bomb made of content, not of an image: ``_check_image_sizes`` does not see it), before anything parses or
-    renders them: the page's content streams, and the forms and tiling patterns its resources hold (nested ones
-    too), each stream counted once."""
-    seen: set[tuple[int, int]] = set()
+    renders them. Weighed twice: first each stream once — the page's content streams, and the forms and tiling
+    patterns its resources hold (nested ones too) —, which costs only inflating them; then, when the page has
+    forms or patterns, what it draws: a form drawn ten times is run ten times (QA70: a 100 KB form drawn 10 times
+    by a form drawn 10 times by a form the page drew twice, 1.4 KB of PDF, took 68 s to render blank), so each is
+    counted as many times as the content that draws it names it, through nested forms (``_drawn_size``)."""
+    sizes: dict[tuple[int, int], int] = {}
     total = 0
+
+    def too_large(what_en: str, what_vi: str) -> BadInputError:
+        limit = MAX_PAGE_CONTENT_BYTES // 1_000_000
+        return BadInputError(
+            path,
+            Problem.TOO_LARGE,
+            f"page {number}: {what_en} more than {limit} MB",
+            f"trang {number}: {what_vi} hơn {limit} MB",
+        )
 
     def add(stream: pikepdf.Object | None) -> None:
         nonlocal total
-        if not isinstance(stream, pikepdf.Stream) or (stream.is_indirect and stream.objgen in seen):
+        if not isinstance(stream, pikepdf.Stream) or stream.objgen in sizes:
             return
-        if stream.is_indirect:
-            seen.add(stream.objgen)
-        total += _decoded_size(stream, MAX_PAGE_CONTENT_BYTES - total + 1)
+        size = _decoded_size(stream, MAX_PAGE_CONTENT_BYTES - total + 1)
+        sizes[stream.objgen] = size
+        total += size
         if total > MAX_PAGE_CONTENT_BYTES:
-            raise BadInputError(
-                path,
-                Problem.TOO_LARGE,
-                f"page {number}: its drawing instructions decode to more than {MAX_PAGE_CONTENT_BYTES // 1_000_000} MB",
-                f"trang {number}: lệnh vẽ của trang giải nén ra hơn {MAX_PAGE_CONTENT_BYTES // 1_000_000} MB",
-            )
+            raise too_large("its drawing instructions decode to", "lệnh vẽ của trang giải nén ra")
 
     def walk(resources: object, depth: int) -> None:
-        if not isinstance(resources, pikepdf.Dictionary) or depth > 8:
+        if not isinstance(resources, pikepdf.Dictionary) or depth > _MAX_FORM_DEPTH:
             return
-        for kind in ("/XObject", "/Pattern"):
-            entries = resources.get(kind)
-            if not isinstance(entries, pikepdf.Dictionary):
-                continue
-            for _, entry in entries.items():
-                if not isinstance(entry, pikepdf.Stream) or (entry.is_indirect and entry.objgen in seen):
-                    continue
-                # a form, or a tiling pattern (a pattern that is a stream): content of their own; images are not
-                if kind == "/Pattern" or entry.get("/Subtype") == pikepdf.Name.Form:
-                    add(entry)
-                    walk(entry.get("/Resources"), depth + 1)
+        for _, entry in _drawables(resources).items():
+            if entry.objgen not in sizes:
+                add(entry)
+                walk(entry.get("/Resources"), depth + 1)
 
     contents = page.obj.get("/Contents")
-    for stream in contents if isinstance(contents, pikepdf.Array) else [contents]:
+    streams = [
+        s for s in (contents if isinstance(contents, pikepdf.Array) else [contents]) if isinstance(s, pikepdf.Stream)
+    ]
+    for stream in streams:
         add(stream)
-    walk(page.obj.get("/Resources"), 0)
+    resources = page.obj.get("/Resources")
+    walk(resources, 0)
+    # a content stream the page's /Contents lists twice is run twice, like a form drawn twice
+    drawn = sum(sizes[stream.objgen] for stream in streams)
+    if len(sizes) > len({stream.objgen for stream in streams}):  # forms or patterns (a scan's page has none)
+        drawn = _drawn_size(streams, resources, sizes)
+    if drawn > MAX_PAGE_CONTENT_BYTES:
+        raise too_large(
+            "the drawing instructions it runs, each form counted as many times as it is drawn, come to",
+            "lệnh vẽ trang phải chạy, mỗi khối vẽ (form) tính bằng số lần được vẽ, lên tới",
+        )
+
+
+# Forms nest at most this deep in what is weighed: deeper than PDFium draws (kMaxFormLevel, 40 in its parser), and
+# ``_drawn_size`` visits each form once whatever the depth: the limit only bounds the recursion.
+_MAX_FORM_DEPTH = 64
+# In decoded content: a name then, past whitespace and comments, the operator that uses it — ``/Fm0 Do`` draws a
+# form, ``/P0 scn`` fills with a pattern (the name is the operator's last operand, the one PDFium looks up); and
+# every ``Do`` operator, so that one drawing something not written as a name just before it is still counted.
+_NAMED_USE = re.compile(rb"/([^\s/\[\]<>(){}%\x00]*)(?:[\s\x00]|%[^\r\n]*[\r\n])*(Do|scn|SCN)(?![^\s/\[\]<>(){}%\x00])")
+_DO = re.compile(rb"Do(?![^\s/\[\]<>(){}%\x00])")  # preceded by what ends a token (``_do_operators``): a lookbehind
+# first makes the scan ten times slower (12 ms for a 350 KB form) than one that starts with the literal
+_ENDS_TOKEN = frozenset(b" \t\n\r\f\v\x00[]<>(){}%")
+_NAME_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def _do_operators(data: bytes) -> int:
+    """How many ``Do`` operators ``data`` holds (and words ``Do`` in its strings: too many is on the safe side)."""
+    return sum(1 for found in _DO.finditer(data) if found.start() == 0 or data[found.start() - 1] in _ENDS_TOKEN)
+
+
+def _drawables(resources: object, page_resources: object = None) -> dict[bytes, pikepdf.Stream]:
+    """The streams of content ``resources`` lets a content stream draw, by name: forms (``/XObject``) and tiling
+    patterns (a ``/Pattern`` that is a stream); images are weighed by ``_check_image_sizes``. A form's resources
+    without an ``/XObject`` (``/Pattern``) of their own have the page's, as PDFium looks names up."""
+    found: dict[bytes, pikepdf.Stream] = {}
+    if not isinstance(resources, pikepdf.Dictionary):
+        return found
+    for kind in ("/XObject", "/Pattern"):
+        entries = resources.get(kind)
+        if entries is None and isinstance(page_resources, pikepdf.Dictionary):
+            entries = page_resources.get(kind)
+        if not isinstance(entries, pikepdf.Dictionary):
+            continue
+        for name, entry in entries.items():
+            if isinstance(entry, pikepdf.Stream) and (kind == "/Pattern" or entry.get("/Subtype") == pikepdf.Name.Form):
+                found[name[1:].encode("utf-8", "surrogateescape")] = entry
+    return found
+
+
+def _drawn_size(streams: list[pikepdf.Stream], page_resources: object, sizes: dict[tuple[int, int], int]) -> int:
+    """The size of the drawing instructions a page runs: its content, plus each form it draws times the number of
+    times it draws it (``Do`` naming it), and so on down nested forms; a tiling pattern once per fill colour naming
+    it (``scn``: PDFium draws its cell once per use and tiles the picture). Called only once each stream has
+    been weighed once (``sizes``) within ``MAX_PAGE_CONTENT_BYTES``: scanning them for names is then affordable.
+    Each form is scanned once however often it is drawn (memoised per form and the resources its names resolve
+    in). Counting stops past ``MAX_PAGE_CONTENT_BYTES``: an answer above it is only known to be above it."""
+    over = MAX_PAGE_CONTENT_BYTES + 1
+    page_drawables = _drawables(page_resources)
+    Key = tuple[tuple[int, int], tuple[int, int]]  # the form, the resources its names resolve in
+    memo: dict[Key, int] = {}
+    drawing: set[Key] = set()
+    cuts = 0
+
+    def run(data: bytes, own: int, drawables: dict[bytes, pikepdf.Stream], where: tuple[int, int], depth: int) -> int:
+        if not drawables:
+            return own
+        uses: dict[bytes, int] = {}
+        named_do = 0
+        for match in _NAMED_USE.finditer(data):
+            name = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
+            named_do += match.group(2) == b"Do"
+            uses[name] = uses.get(name, 0) + 1
+        # a Do with no name just before it (a string, say, which PDFium may look up as a name): the heaviest form
+        unnamed = _do_operators(data) - named_do
+        drawn, heaviest = own, 0
+        for name, entry in drawables.items():
+            if uses.get(name, 0) or unnamed > 0:
+                weight = form_size(entry, drawables, where, depth + 1)
+                drawn, heaviest = drawn + uses.get(name, 0) * weight, max(heaviest, weight)
+                if drawn > MAX_PAGE_CONTENT_BYTES:
+                    return over
+        drawn += max(unnamed, 0) * heaviest
+        return min(drawn, over)
+
+    def form_size(
+        form: pikepdf.Stream, outer: dict[bytes, pikepdf.Stream], outer_where: tuple[int, int], depth: int
+    ) -> int:
+        own = sizes.get(form.objgen, 0)
+        if form.objgen not in sizes or depth > _MAX_FORM_DEPTH:
+            return own  # deeper than weighed once, and than PDFium draws
+        resources = form.get("/Resources")
+        if isinstance(resources, pikepdf.Dictionary):
+            drawables = _drawables(resources, page_resources)
+            where = resources.objgen if resources.is_indirect else form.objgen  # a direct one is this form's own
+        else:
+            drawables, where = outer, outer_where  # a form without resources uses those of what draws it
+        key = (form.objgen, where)
+        if key in memo:
+            return memo[key]
+        if key in drawing:
+            # a form that draws itself: PDFium does not draw it again inside itself (counted once more, not
+            # through: the safe side). What is weighed meanwhile is weighed with this form cut short, which holds
+            # only below it: not kept for another path to reuse (a path where it is not cut short would be undercounted)
+            nonlocal cuts
+            cuts += 1
+            return own
+        drawing.add(key)
+        try:
+            data = form.read_bytes() if drawables else b""
+        except pikepdf.PdfError:
+            data = b""  # damaged: left to the renderer, as in ``_decoded_size``
+        cuts_before = cuts
+        size = run(data, own, drawables, where, depth)
+        drawing.discard(key)
+        if cuts == cuts_before:
+            memo[key] = size
+        return size
+
+    data = []
+    for stream in streams:
+        with contextlib.suppress(pikepdf.PdfError):  # damaged: left to the renderer
+            data.append(stream.read_bytes())
+    own = sum(sizes[stream.objgen] for stream in streams)
+    return run(b"\n".join(data), own, page_drawables, (0, 0), 0)
 
 
 # How much larger than its stored bytes a filter's output can be (LZW: a 12-bit code stands for up to 4096 bytes;

@@ -403,6 +403,88 @@ def test_a_content_stream_bomb_is_refused_before_anything_parses_or_renders_it(t
     assert not (tmp_path / "out.pdf").exists()
 
 
+_DRAWN_TOO_OFTEN = (
+    "page 1: the drawing instructions it runs, each form counted as many times as it is drawn, come to more than 8 MB"
+)
+
+
+def _pdf_of_forms(path: Path, shape: str) -> Path:
+    """A one-page PDF whose forms (or pattern, or content stream) are small once and run many times: the shapes of
+    QA70 and their kin; ``shape`` says which."""
+    noop = b"q 1 0 0 1 0 0 cm Q\n"  # draws nothing, costs the renderer all the same
+
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+
+        def form(content: bytes, **xobjects: pikepdf.Object) -> pikepdf.Stream:
+            stream = pdf.make_stream(content)  # stored with Deflate when saved
+            stream.Type, stream.Subtype, stream.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 595, 842]
+            if xobjects:
+                stream.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(**xobjects))
+            return stream
+
+        drawn = b"q /F Do Q\n"
+        if shape == "nested":  # QA70's bomb-nest.pdf: 100 KB drawn 10 × 10 × 2 times, 20 MB run
+            f0 = form(noop * (100_000 // len(noop)))
+            f1 = form(b"q /F0 Do Q\n" * 10, F0=f0)
+            page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=form(b"q /F1 Do Q\n" * 10, F1=f1)))
+            page.obj.Contents = pdf.make_stream(drawn * 2)
+        elif shape == "reused":  # QA70's bomb-reuse.pdf: a 1 MB form drawn 10 times
+            page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=form(noop * (1_000_000 // len(noop)))))
+            page.obj.Contents = pdf.make_stream(drawn * 10)
+        elif shape == "pattern":  # a 1 MB tiling pattern filled with 10 times
+            cell = pdf.make_stream(noop * (1_000_000 // len(noop)))
+            cell.PatternType, cell.PaintType, cell.TilingType = 1, 1, 1
+            cell.BBox, cell.XStep, cell.YStep = [0, 0, 595, 842], 595, 842
+            page.obj.Resources = pikepdf.Dictionary(Pattern=pikepdf.Dictionary(P0=cell))
+            page.obj.Contents = pdf.make_stream(b"/Pattern cs /P0 scn 0 0 595 842 re f\n" * 10)
+        elif shape == "contents":  # one 1 MB content stream the page lists 10 times
+            page.obj.Contents = pikepdf.Array([pdf.make_stream(noop * (1_000_000 // len(noop)))] * 10)
+        else:  # an ordinary form: a 100 KB letterhead drawn on 5 spots, and a form that names itself (not redrawn)
+            letterhead = form(noop * (100_000 // len(noop)))
+            itself = form(b"q /Self Do Q\n" * 3)
+            itself.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Self=itself))
+            page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(F=letterhead, Self=itself))
+            page.obj.Contents = pdf.make_stream(drawn * 5 + b"/Self Do\n" * 3)
+        pdf.save(path, compress_streams=True)
+    return path
+
+
+@pytest.mark.parametrize("shape", ["nested", "reused", "pattern", "contents"])
+def test_content_drawn_many_times_is_weighed_as_often_as_it_is_drawn(tmp_path: Path, shape: str) -> None:
+    """QA70: each stream was weighed once, however often the page draws it. 1.4 KB of PDF — a 100 KB form drawn 10
+    times by a form drawn 10 times by a form the page drew twice — took 68 s to render blank (a blank page: 1.3 s);
+    one 1 MB form drawn 10 times, 38.6 s. Each is weighed now as many times as it is run, through nested forms:
+    refused at once, and a form drawn a few times is still read."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    bomb = _pdf_of_forms(tmp_path / f"vẽ lặp {shape}.pdf", shape)
+    assert bomb.stat().st_size < 20_000
+    started = time.monotonic()
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bomb)
+    assert time.monotonic() - started < 5  # counted, never rendered
+    assert caught.value.problem == Problem.TOO_LARGE
+    assert caught.value.detail == _DRAWN_TOO_OFTEN
+    assert inspect_input(_pdf_of_forms(tmp_path / "bình thường.pdf", "ordinary")).page_count == 1
+    if shape != "nested":
+        return
+    result = CliRunner().invoke(
+        app,
+        ["ocr", str(bomb), str(tmp_path / "out.pdf")],
+        env={"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"},
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, said
+    assert "trang 1: lệnh vẽ trang phải chạy, mỗi khối vẽ (form) tính bằng số lần được vẽ, lên tới hơn 8 MB" in said
+    assert _DRAWN_TOO_OFTEN in said, said
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_nothing(tmp_path: Path) -> None:
     # a fault of the machine, not of the scans: exit 3 with the folder named, no scan quarantined, no traceback
     from typer.testing import CliRunner
