@@ -1896,29 +1896,35 @@ def process_many(
     ``settings.batch_workers`` at a time; results in input order.
 
     The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
-    as one package (``sohoa export --batch``). ``dropped``: see ``batch_documents``."""
+    as one package (``sohoa export --batch``). ``dropped``: see ``batch_documents``.
+
+    Stopped (Ctrl-C, SIGTERM: flows.stopping), the documents in flight finish and are given to ``on_result`` — also
+    when the stop came while later files were still being split, before the whole list was known: until 2026-12-02
+    a stop then let the pool finish them unsaid, and `sohoa process` counted "0 archived" beside two ARCHIVED lines."""
     batch_id = batch_id or new_batch_id()
     with batch_documents(paths, settings, runner, dropped) as found, contextlib.ExitStack() as stack:
         pool: ThreadPoolExecutor | None = None
         futures: list[Future[DocumentResult]] = []
-        if settings.batch_workers <= 1:
-            documents = list(found)
-            total = len(documents)
-            finished: Iterable[DocumentResult] = (process(path, settings, runner, batch_id) for path in documents)
-        else:
-            # Threads: the heavy work runs in Tesseract processes (bounded host-wide by ocr.slots) and in C code.
-            # Each document is submitted as soon as it is found, so the workers start while later files are split.
-            # Each runs in a copy of this thread's context: inside a Prefect flow, that is what makes the stages'
-            # tasks part of the flow run.
-            pool = ThreadPoolExecutor(max_workers=settings.batch_workers, thread_name_prefix="sohoa-doc")
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            futures = [
-                pool.submit(contextvars.copy_context().run, process, path, settings, runner, batch_id) for path in found
-            ]
-            total = len(futures)
-            finished = (future.result() for future in futures)  # in input order, whatever finishes first
         told = 0
         try:
+            if settings.batch_workers <= 1:
+                documents = list(found)
+                total = len(documents)
+                finished: Iterable[DocumentResult] = (process(path, settings, runner, batch_id) for path in documents)
+            else:
+                # Threads: the heavy work runs in Tesseract processes (bounded host-wide by ocr.slots) and in C code.
+                # Each document is submitted as soon as it is found, so the workers start while later files are
+                # split. Each runs in a copy of this thread's context: inside a Prefect flow, that is what makes the
+                # stages' tasks part of the flow run. Appended one by one: what a stop during a split finds running.
+                pool = ThreadPoolExecutor(max_workers=settings.batch_workers, thread_name_prefix="sohoa-doc")
+                stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+                for path in found:
+                    futures.append(
+                        pool.submit(contextvars.copy_context().run, process, path, settings, runner, batch_id)
+                    )
+                    raise_if_stopped()  # one kept during a split's import (pikepdf's): not after every split
+                total = len(futures)
+                finished = (future.result() for future in futures)  # in input order, whatever finishes first
             for index, result in enumerate(finished, start=1):
                 told = index
                 if on_result is not None:
@@ -1926,8 +1932,8 @@ def process_many(
                 yield result
                 raise_if_stopped()  # a stop whose exception a callback swallowed (flows.stopping)
         except KeyboardInterrupt:  # Ctrl-C, SIGTERM (flows.stopping): the documents in flight finish, then it stops
-            if pool is not None:
-                _finish_in_flight(futures, pool, told, total, on_result)
+            if pool is not None:  # the total: the documents found so far, when the stop came during a split
+                _finish_in_flight(futures, pool, told, len(futures), on_result)
             raise
 
 

@@ -175,3 +175,41 @@ def test_a_stop_during_an_import_is_kept_for_the_loops(tmp_path: Path, monkeypat
             stopping.raise_if_stopped()
         assert kept.value.signum == signal.SIGTERM
     stopping.raise_if_stopped()  # the block over: a later batch of the process is no stopped one
+
+
+def test_process_stopped_while_a_stack_is_split_counts_what_finished(tmp_path: Path) -> None:
+    """QA70: SIGTERM while the batch's last file, a scanned stack, was still being searched for separator sheets —
+    the two scans before it archived (both ARCHIVED in the log) — said "so far 0 archived": the stop came before the
+    document list was complete, and the documents already running were finished without being counted. Now the
+    line counts every document that finished, as many as the archive holds."""
+    from PIL import Image, ImageDraw
+
+    folder = tmp_path / "lô"
+    folder.mkdir()
+    scans = [
+        make_scan(folder / f"hồ sơ {n}.png", f"THÔNG BÁO\nVề việc họp thôn số {n}\nỦy ban nhân dân xã") for n in (1, 2)
+    ]
+    # ~0.25 s a page to search for separator sheets here (an A4 page at 300 dpi): well after the two scans are done
+    page = Image.new("L", (2480, 3508), 255)
+    ImageDraw.Draw(page).text((200, 200), "trang", fill=0)
+    stack = folder / "chồng hồ sơ.tiff"
+    page.save(stack, save_all=True, append_images=[page] * 99, dpi=(300, 300), compression="tiff_lzw")
+    data_dir = tmp_path / "var"
+    archive = data_dir / "archive"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "process", *map(str, [*scans, stack]), "--no-prefect"],
+        cwd=ROOT,
+        env=env_for(data_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for(lambda: len(list(archive.glob("*/*/*/record.json"))) >= 2, child, "both scans archived")
+    code, err = stopped(child, signal.SIGTERM)
+    assert code == 143, (code, err[-3000:])
+    line = next((line for line in err.splitlines() if "đã dừng (SIGTERM)" in line), err[-2000:])
+    found = re.search(r"so far (\d+) archived", line)
+    assert found is not None, line
+    assert int(found.group(1)) == len(list(archive.glob("*/*/*/record.json"))) >= 2, line
+    assert "đến lúc này 0 văn bản" not in line, line
