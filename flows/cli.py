@@ -988,14 +988,17 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
             )
         )
     # Vietnamese / English, as every table an officer reads (`review list`, `audit`); the day as officers write it
-    widths = _process_column_widths(rows, out.width)
-    for column, width in zip(PROCESS_COLUMNS, widths, strict=True):
+    shown, widths = _process_layout(rows, out.width)
+    if len(shown) < len(PROCESS_COLUMNS):  # a narrow terminal: without its outer frame, 4 more characters for names
+        table.show_edge = table.pad_edge = False
+    for index, width in zip(shown, widths, strict=True):
+        column = PROCESS_COLUMNS[index]
         if widths == [None] * len(widths):  # room for every column whole, its title on one line
             table.add_column(column, no_wrap=column in WHOLE_PROCESS_COLUMNS, overflow="fold")
         else:
             table.add_column(column, width=width, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(row[index] for index in shown))
     out.print(table)
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
@@ -1042,31 +1045,76 @@ PROCESS_COLUMNS = (
 WHOLE_PROCESS_COLUMNS = frozenset(PROCESS_COLUMNS[2:8])
 # a record id, in the note: one line
 RECORD_ID_WIDTH = 16
+# left out when the file and outcome columns would have no room beside them (80–110 columns): the least needed in
+# a look at what a batch did, each in --json. At 80 and 90 columns they left the file and outcome columns 0–1
+# characters wide, the outcome one letter a line (QA70)
+SPARE_PROCESS_COLUMNS = frozenset(PROCESS_COLUMNS[5:8])
+# the file column at least (folded), beside the outcome's `đã lưu trước đó /` (17) or its longest word
+FILE_COLUMN_LEAST = 12
+OUTCOME_COLUMN_WANTED = 17
 
 
-def _process_column_widths(rows: list[tuple[str, ...]], width: int) -> list[int | None]:
-    """The widths of the process table's columns on a terminal ``width`` wide: all None when every column fits whole
-    with its title on one line; else the ``WHOLE_PROCESS_COLUMNS`` and the note fixed (their titles wrapped at
+def _process_layout(rows: list[tuple[str, ...]], width: int) -> tuple[list[int], list[int | None]]:
+    """The process table's columns on a terminal ``width`` wide — the indexes of ``PROCESS_COLUMNS`` shown — and
+    their widths: every column, all None, when each fits whole with its title on one line; else every column as
+    ``_process_column_widths`` lays them out, when that leaves the file column ``FILE_COLUMN_LEAST`` beside an
+    outcome column of ``OUTCOME_COLUMN_WANTED``; else (below ~115 columns) without the ``SPARE_PROCESS_COLUMNS``,
+    in a table without its outer frame (3 characters a column but the last, instead of 3 and 1)."""
+    from rich.text import Text
+
+    every = list(range(len(PROCESS_COLUMNS)))
+    widths = _process_column_widths(rows, width)
+    if widths == [None] * len(PROCESS_COLUMNS):
+        return every, widths
+    names = [Text.from_markup(row[0]).plain for row in rows] + [PROCESS_COLUMNS[0]]
+    outcomes = [Text.from_markup(row[1]).plain for row in rows] + [PROCESS_COLUMNS[1]]
+    # what the outcome column needs at the least: its longest word (`quarantined`), its lines broken at spaces
+    outcome_least = max(cell_len(word) for text in outcomes for word in text.split())
+    outcome_natural = max(map(cell_len, outcomes))
+    room = width - (3 * len(PROCESS_COLUMNS) + 1)
+    rest = room - sum(w for w in widths if w is not None)
+    if rest >= min(max(map(cell_len, names)), FILE_COLUMN_LEAST) + min(outcome_natural, OUTCOME_COLUMN_WANTED):
+        return every, widths
+    shown = [i for i in every if PROCESS_COLUMNS[i] not in SPARE_PROCESS_COLUMNS]
+    narrow = _process_column_widths([tuple(row[i] for i in shown) for row in rows], width, shown, framed=False)
+    if narrow == [None] * len(shown):  # the six whole, their titles on one line
+        return shown, narrow
+    room = width - 3 * (len(shown) - 1)
+    rest = room - sum(w for w in narrow if w is not None)
+    wanted = min(outcome_natural, OUTCOME_COLUMN_WANTED)
+    # the whole Vietnamese half on a line when the file column keeps its least; else as wide as its longest word
+    narrow[1] = wanted if rest - wanted >= FILE_COLUMN_LEAST else min(outcome_natural, outcome_least)
+    return shown, narrow  # the file column's None: Rich gives it what is left
+
+
+def _process_column_widths(
+    rows: list[tuple[str, ...]], width: int, columns: list[int] | None = None, framed: bool = True
+) -> list[int | None]:
+    """The widths of the process table's ``columns`` (indexes of ``PROCESS_COLUMNS``, default all; ``rows``: their
+    cells) on a terminal ``width`` wide, in a table with its outer frame or without: all None when every column fits
+    whole with its title on one line; else the ``WHOLE_PROCESS_COLUMNS`` and the note fixed (their titles wrapped at
     spaces when there is no room for them on one line; the note at least a record id wide) and the file and
     outcome columns None, for Rich to fit in what is left. Rich alone, with these columns no_wrap (titles too), left
     the file and note columns no width at all at 120 columns (~110 taken by the others' titles), and cut the note's
     record id at 200."""
     from rich.text import Text
 
-    def widest(index: int, words: bool = False) -> int:
-        texts = [Text.from_markup(row[index]).plain for row in rows]
-        pieces = [piece for text in texts for piece in (text.split() if words else [text])]
-        return max(map(cell_len, pieces), default=0)
+    columns = list(range(len(PROCESS_COLUMNS))) if columns is None else columns
+    titles = [PROCESS_COLUMNS[i] for i in columns]
 
-    natural = [max(cell_len(title), widest(index)) for index, title in enumerate(PROCESS_COLUMNS)]
-    room = width - (3 * len(PROCESS_COLUMNS) + 1)  # a border before each column and after the last, padding 1 + 1
+    def widest(index: int) -> int:
+        return max((cell_len(Text.from_markup(row[index]).plain) for row in rows), default=0)
+
+    natural = [max(cell_len(title), widest(index)) for index, title in enumerate(titles)]
+    # a border before each column and after the last, padding 1 + 1; without the frame, none outside
+    room = width - (3 * len(titles) + 1 if framed else 3 * (len(titles) - 1))
     if sum(natural) <= room:
-        return [None] * len(PROCESS_COLUMNS)
-    note = len(PROCESS_COLUMNS) - 1
-    fixed = [*(i for i, c in enumerate(PROCESS_COLUMNS) if c in WHOLE_PROCESS_COLUMNS), note]
-    least = {i: max(widest(i), *map(cell_len, PROCESS_COLUMNS[i].split())) for i in fixed}
-    least[note] = max(RECORD_ID_WIDTH, *map(cell_len, PROCESS_COLUMNS[note].split()))
-    widths: list[int | None] = [None] * len(PROCESS_COLUMNS)
+        return [None] * len(titles)
+    note = len(titles) - 1
+    fixed = [*(i for i, c in enumerate(titles) if c in WHOLE_PROCESS_COLUMNS), note]
+    least = {i: max(widest(i), *map(cell_len, titles[i].split())) for i in fixed}
+    least[note] = max(RECORD_ID_WIDTH, *map(cell_len, titles[note].split()))
+    widths: list[int | None] = [None] * len(titles)
     for i in fixed:
         widths[i] = least[i]
     # what the file and outcome columns get at least (a name's 20 characters, `đã lưu trước đó /`); what is left to

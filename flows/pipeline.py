@@ -33,7 +33,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from flows.stopping import raise_if_stopped
+from flows.stopping import raise_if_stopped, stop_asked
 from sohoa.context import document_shown_as
 from sohoa.errors import (
     BadInputError,
@@ -1829,7 +1829,11 @@ ProgressListener = Callable[[DocumentResult, int, int], None]
 
 @contextlib.contextmanager
 def batch_documents(
-    paths: list[Path], settings: Settings, runner: StageRunner | None = None, dropped: list[BlankPart] | None = None
+    paths: list[Path],
+    settings: Settings,
+    runner: StageRunner | None = None,
+    dropped: list[BlankPart] | None = None,
+    split: dict[Path, list[Path]] | None = None,
 ) -> Iterator[Iterator[Path]]:
     """The documents of a batch, found as they are consumed: scanned stacks with separator sheets become one
     document each (named like ``stack.pdf#2.pdf``, in the work folder, removed when the batch ends). Lazy so that
@@ -1838,7 +1842,10 @@ def batch_documents(
     Temporary files and folders that runs killed in the middle left in the archive, the work folder and the
     quarantine are removed first. ``runner``: the batch's stage runner, whose ``dropped_as`` names a stack in the
     log as the other lines name its documents (``as_dropped``: the watcher's file as dropped, not its claimed copy).
-    ``dropped``: where the blank parts of stacks (``flows.intake.BlankPart``: a separator's back) are listed."""
+    ``dropped``: where the blank parts of stacks (``flows.intake.BlankPart``: a separator's back) are listed.
+    ``split``: where each input's documents are put, before the first of them is given out: of an input a stopped
+    batch started, all of its documents are known (the watcher gives a file whose documents all finished its
+    receipts before it ends), or none (the input not split yet)."""
     from flows.intake import remove_stack_folder, remove_stack_leftovers, split_stack
 
     if (problem := batch_settings_problem(settings)) is not None:  # the commands and flows said it already
@@ -1853,9 +1860,10 @@ def batch_documents(
             shown = logged_as(path, None, runner)
             # split_folders: also the folder of a stack judged whole after its parts were written (separators and
             # their blank backs only), which used to stay and be called "left by an interrupted run" next time
-            yield from split_stack(
-                path, settings.work_path, settings.separator_code, held, shown, dropped, split_folders
-            )
+            parts = split_stack(path, settings.work_path, settings.separator_code, held, shown, dropped, split_folders)
+            if split is not None:
+                split[path] = parts
+            yield from parts
 
     location = archive_location(settings)
     leftovers: list[Path] = []
@@ -1891,43 +1899,54 @@ def process_many(
     batch_id: str | None = None,
     process: DocumentProcessor = process_document,
     dropped: list[BlankPart] | None = None,
+    split: dict[Path, list[Path]] | None = None,
 ) -> Iterator[DocumentResult]:
     """Every document of the batch through ``process`` (``process_document``, or a wrapper of it),
     ``settings.batch_workers`` at a time; results in input order.
 
     The records archived get ``batch_id`` (a new one when not given: one per call), so the batch can be exported
-    as one package (``sohoa export --batch``). ``dropped``: see ``batch_documents``."""
+    as one package (``sohoa export --batch``). ``dropped``, ``split``: see ``batch_documents``.
+
+    Stopped (Ctrl-C, SIGTERM: flows.stopping), the documents in flight finish and are given to ``on_result`` — also
+    when the stop came while later files were still being split, before the whole list was known: until 2026-12-02
+    a stop then let the pool finish them unsaid, and `sohoa process` counted "0 archived" beside two ARCHIVED lines."""
     batch_id = batch_id or new_batch_id()
-    with batch_documents(paths, settings, runner, dropped) as found, contextlib.ExitStack() as stack:
+    with batch_documents(paths, settings, runner, dropped, split) as found, contextlib.ExitStack() as stack:
         pool: ThreadPoolExecutor | None = None
         futures: list[Future[DocumentResult]] = []
-        if settings.batch_workers <= 1:
-            documents = list(found)
-            total = len(documents)
-            finished: Iterable[DocumentResult] = (process(path, settings, runner, batch_id) for path in documents)
-        else:
-            # Threads: the heavy work runs in Tesseract processes (bounded host-wide by ocr.slots) and in C code.
-            # Each document is submitted as soon as it is found, so the workers start while later files are split.
-            # Each runs in a copy of this thread's context: inside a Prefect flow, that is what makes the stages'
-            # tasks part of the flow run.
-            pool = ThreadPoolExecutor(max_workers=settings.batch_workers, thread_name_prefix="sohoa-doc")
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)
-            futures = [
-                pool.submit(contextvars.copy_context().run, process, path, settings, runner, batch_id) for path in found
-            ]
-            total = len(futures)
-            finished = (future.result() for future in futures)  # in input order, whatever finishes first
         told = 0
         try:
+            if settings.batch_workers <= 1:
+                documents = list(found)
+                total = len(documents)
+                finished: Iterable[DocumentResult] = (process(path, settings, runner, batch_id) for path in documents)
+            else:
+                # Threads: the heavy work runs in Tesseract processes (bounded host-wide by ocr.slots) and in C code.
+                # Each document is submitted as soon as it is found, so the workers start while later files are
+                # split. Each runs in a copy of this thread's context: inside a Prefect flow, that is what makes the
+                # stages' tasks part of the flow run. Appended one by one: what a stop during a split finds running.
+                pool = ThreadPoolExecutor(max_workers=settings.batch_workers, thread_name_prefix="sohoa-doc")
+                stack.callback(pool.shutdown, wait=True, cancel_futures=True)
+                for path in found:
+                    futures.append(
+                        pool.submit(contextvars.copy_context().run, process, path, settings, runner, batch_id)
+                    )
+                    raise_if_stopped()  # one kept during a split's import (pikepdf's): not after every split
+                total = len(futures)
+                finished = (future.result() for future in futures)  # in input order, whatever finishes first
             for index, result in enumerate(finished, start=1):
                 told = index
                 if on_result is not None:
                     on_result(result, index, total)
                 yield result
                 raise_if_stopped()  # a stop whose exception a callback swallowed (flows.stopping)
-        except KeyboardInterrupt:  # Ctrl-C, SIGTERM (flows.stopping): the documents in flight finish, then it stops
-            if pool is not None:
-                _finish_in_flight(futures, pool, told, total, on_result)
+        except (KeyboardInterrupt, GeneratorExit) as ended:
+            # Ctrl-C, SIGTERM (flows.stopping): the documents in flight finish, then it stops. Raised here, or in
+            # the caller's loop (the watcher writing a file's receipts), which closes this generator on its way out:
+            # those finished then are given to on_result too. The total: the documents found so far, when the stop
+            # came during a split
+            if pool is not None and (isinstance(ended, KeyboardInterrupt) or stop_asked()):
+                _finish_in_flight(futures, pool, told, len(futures), on_result)
             raise
 
 
@@ -1941,6 +1960,8 @@ def _finish_in_flight(
     """A batch stopped: the documents not started are dropped, those in flight are waited for (said, as it may take
     a while) and given to ``on_result`` as they came out, so that what the command says it did is all it did (the
     others are done by the next run). A document cut off part-way is left as a kill leaves it."""
+    for future in futures[told:]:  # those not started first: the line counts what it waits for (it counted them)
+        future.cancel()
     running = sum(not future.done() for future in futures[told:])
     if running:
         log.warning(

@@ -54,6 +54,11 @@ def raise_if_stopped() -> None:
         raise Stopped(_requested)
 
 
+def stop_asked() -> bool:
+    """Whether a stop was asked in this block of ``stops_on_signals`` (raised or only kept)."""
+    return _requested is not None
+
+
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     global _requested
     _requested = signum

@@ -1171,14 +1171,39 @@ def _pass(
         finished: set[Path] = set()
         current: _Claimed | None = None
         results: list[DocumentResult] = []
-        with checked_locations(settings):  # checked above, before the files were claimed: not again by the batch
-            for result in process_many([c.path for c in claims], settings, runner=wrapped, dropped=wrapped.dropped):
-                claim = _origin(result.path, claims)
-                if results and claim != current:  # in input order: the previous file's documents are done
-                    finish(current, results)
-                    results = []
-                current = claim
-                results.append(result)
+        done: dict[Path, DocumentResult] = {}  # each document's result, also those a stop waited for
+        split: dict[Path, list[Path]] = {}  # each claimed file's documents, once it was split
+
+        def collect(result: DocumentResult, index: int, total: int) -> None:
+            done[result.path] = result
+
+        try:
+            with checked_locations(settings):  # checked above, before the files were claimed: not again by the batch
+                for result in process_many(
+                    [c.path for c in claims],
+                    settings,
+                    runner=wrapped,
+                    on_result=collect,
+                    dropped=wrapped.dropped,
+                    split=split,
+                ):
+                    claim = _origin(result.path, claims)
+                    if results and claim != current:  # in input order: the previous file's documents are done
+                        finish(current, results)
+                        results = []
+                    current = claim
+                    results.append(result)
+        except KeyboardInterrupt:
+            # stopped (Ctrl-C, SIGTERM): the documents in flight were waited for (process_many), and a file whose
+            # documents all finished is finished too, its receipts written and said, before the watcher ends. Until
+            # 2026-12-02 such a file stayed claimed, called left half-done, and the next start gave it an "already
+            # archived" receipt; only a file with a document cut off, or not split yet, is left for it now
+            for claim in claims:
+                parts = split.get(claim.path)
+                if claim.path not in finished and parts and all(part in done for part in parts):
+                    finish(claim, [done[part] for part in parts])
+            _log(receipts)
+            raise
         if results:
             finish(current, results)
         for claim in claims:  # a file that gave no document (an empty stack) is done too

@@ -156,6 +156,63 @@ def test_process_table_never_cuts_a_record_id(width: int, monkeypatch: pytest.Mo
     assert "hồsơghépnhiềuvănbảncủabộphậnmộtcửa.pdf" in said, table  # the file column: wrapped, not cut
 
 
+@pytest.mark.parametrize("width", [80, 90, 100])
+def test_process_table_on_a_narrow_terminal(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA70: at 80–90 columns the file and outcome columns were 0–1 characters wide (the outcome one letter a line,
+    at 80 the record id on two lines). Below ~115 columns pages, confidence and signed are left out (--json has
+    them): the file folded, the outcome's words whole, the type, number and date whole, the record id on a line."""
+    import io
+
+    import flows.cli
+    from flows.cli import _LineConsole, _print_or_table
+
+    def line(name: str, outcome: str, record_id: str | None, number: str | None) -> dict[str, object]:
+        return {
+            "path": f"/in/{name}",
+            "stack": None,
+            "outcome": outcome,
+            "record_id": record_id,
+            "doc_type": number and number.split("/")[1].split("-")[0],
+            "number": number,
+            "issued_on": number and "2025-09-05",
+            "pages": 1,
+            "confidence": 0.95 if number else None,
+            "signed": bool(number),
+            "needs_review": False,
+            "archive_path": None,
+            "reason": None if number else "The file is empty (0 bytes).",
+            "reason_vi": None if number else "Tệp rỗng (0 byte).",
+        }
+
+    name = "Thông báo về việc tổ chức họp dân thôn Đông năm 2025 số 08.png"
+    payload = {
+        "archive": "/srv/kho",
+        "quarantine": "/srv/cach-ly",
+        "batch_id": "20251119T180012Z-3fa9c1",
+        "files": [
+            line(name, "archived", "164db1aa85fbe94e", "08/TB-UBND"),
+            line("cv-118-ubnd-vp.jpg", "already_archived", "f8dbef2657dc3148", "118/UBND-VP"),
+            line("rỗng.pdf", "quarantined", None, None),
+        ],
+        "counts": {"total": 3, "archived": 1, "already_archived": 1, "quarantined": 1, "failed": 0},
+    }
+    printed = io.StringIO()
+    monkeypatch.setattr(flows.cli, "out", _LineConsole(width=width, file=printed))
+    _print_or_table(payload, False)
+    table = printed.getvalue().partition("Kho lưu trữ / archive")[0]  # the lines under it are never cut (one each)
+    assert all(len(line) <= width for line in table.splitlines()), table
+    rows = [[cell.strip() for cell in line.split("│")] for line in table.splitlines() if "│" in line]
+    cells = [cell for row in rows for cell in row]
+    for whole in ("164db1aa85fbe94e", "f8dbef2657dc3148", "TB", "08/TB-UBND", "118/UBND-VP", "05/09/2025"):
+        assert any(whole in cell.split() for cell in cells), (whole, table)
+    # the outcome column: never narrower than a word of it, so each word is whole on its line
+    outcome = " ".join(row[1] for row in rows)
+    for word in ("đã", "lưu", "trước", "đó", "already", "archived", "cách", "ly", "quarantined"):
+        assert word in outcome.split(), (word, table)
+    assert "".join(row[0] for row in rows).replace(" ", "") == (name + "cv-118-ubnd-vp.jpgrỗng.pdf").replace(" ", "")
+    assert "trang / pages" not in " ".join(table.split()) and "0.95" not in table, table  # in --json
+
+
 @pytest.mark.parametrize(
     ("command", "words"),
     [

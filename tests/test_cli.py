@@ -665,3 +665,54 @@ def test_version_names_the_commit_when_run_as_another_user_than_the_checkout_s_o
         assert ran.stdout.strip() == f"sohoa 0.1.0 (commit {head}, 2026-12-01)", (ran.stdout, ran.stderr)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_process_table_on_an_80_column_terminal(tmp_path: Path) -> None:
+    """QA70: `sohoa process` in an 80-column terminal (a common default) printed the file and outcome columns 0–1
+    characters wide and the record id on two lines. Run in a pseudo-terminal 80 columns wide: every line of the table
+    fits, the file name is there (folded), each outcome word and record id whole; pages, confidence and signed are
+    left out (--json has them)."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    long_name = "Thông báo về việc tổ chức họp dân thôn Đông năm 2025 số 08.png"
+    shutil.copy(SAMPLES / "thông-báo-08-ubnd.png", tmp_path / long_name)
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "LINES"}}
+    env.update(SOHOA_DATA_DIR=str(tmp_path / "var"), SOHOA_OCR_SERVER="off")
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "process", "--no-prefect", str(tmp_path / long_name)]
+        + [str(SAMPLES / "cv-118-ubnd-vp.jpg")],
+        stdin=subprocess.DEVNULL,
+        stdout=slave,
+        stderr=subprocess.PIPE,
+        env=env,
+        cwd=ROOT,
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the child closed the terminal (EIO)
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(master)
+    _, err = child.communicate(timeout=300)
+    assert child.returncode == 0, err.decode()[-3000:]
+    shown = re.sub(r"\x1b\[[0-9;]*m", "", b"".join(chunks).decode()).replace("\r\n", "\n")
+    table = shown.partition("Kho lưu trữ / archive")[0]
+    assert all(len(line) <= 80 for line in table.splitlines()), table
+    rows = [[cell.strip() for cell in line.split("│")] for line in table.splitlines() if "│" in line]
+    assert "".join(row[0] for row in rows).replace(" ", "") == (long_name + "cv-118-ubnd-vp.jpg").replace(" ", "")
+    assert [word for row in rows for word in row[1].split()] == ["đã", "lưu", "/", "archived"] * 2, table
+    listed = json.loads(sohoa("list", "--json", data_dir=tmp_path / "var").stdout)["records"]
+    assert len(listed) == 2
+    for record in listed:  # each record id whole, on a line of its own in the note
+        assert any(record["id"] in row[-1].split() for row in rows), (record["id"], table)
+    assert "0.9" not in table and "có / yes" not in table, table
