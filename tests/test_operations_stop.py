@@ -27,6 +27,13 @@ from test_operations_watch_crash import BAD, GOOD, ROOT, assert_exactly_one_rece
 pytestmark = pytest.mark.integration
 
 
+def _sigint_as_a_terminal_sends_it() -> None:
+    """In the child: Ctrl-C's default handling back. A suite started in the background by a non-interactive shell
+    (`make test &`) ignores SIGINT, and a child inherits that: sohoa rightly leaves an ignored SIGINT ignored (nohup,
+    a background job), so the Ctrl-C tests would wait for a stop that never comes."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start_watcher(inbox: Path, data_dir: Path, **env: str) -> subprocess.Popen[str]:
     # its own session, so that a signal can go to its whole process group, as systemd's stop sends SIGTERM to
     # every process of the service (its OCR workers too) and a terminal's Ctrl-C to every process of the job
@@ -38,6 +45,7 @@ def start_watcher(inbox: Path, data_dir: Path, **env: str) -> subprocess.Popen[s
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_sends_it,
     )
 
 
@@ -165,6 +173,7 @@ def test_process_interrupted_says_what_it_did_and_how_to_finish(tmp_path: Path) 
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_sends_it,
     )
     wait_for(lambda: any(archive.glob("*/*/*/record.json")), child, "a first record")
     code, err = stopped(child, signal.SIGINT)
@@ -192,6 +201,7 @@ def test_watch_once_stopped_mid_pass_is_no_success(tmp_path: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_sends_it,
     )
     claimed = data_dir / "claimed"
     wait_for(lambda: claimed.is_dir() and any(p.is_file() for p in claimed.rglob("*")), child, "a claimed file")
@@ -257,6 +267,7 @@ def test_process_stopped_while_a_stack_is_split_counts_what_finished(tmp_path: P
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=_sigint_as_a_terminal_sends_it,
     )
     wait_for(lambda: len(list(archive.glob("*/*/*/record.json"))) >= 2, child, "both scans archived")
     code, err = stopped(child, signal.SIGTERM)
