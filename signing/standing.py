@@ -30,7 +30,7 @@ from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError,
 from pyhanko_certvalidator.fetchers.api import FetcherBackend
 
 from signing.identity import SigningIdentity
-from signing.revinfo import revocation_services
+from signing.revinfo import common_name, revocation_services
 from signing.services import FetchFailures, recording_fetcher_backend
 
 log = logging.getLogger(__name__)
@@ -100,13 +100,6 @@ class SignerRevocation:
         )
 
 
-def _common_name(cert: asn1_x509.Certificate) -> str:
-    try:
-        return str(cert.subject.native.get("common_name") or cert.subject.human_friendly)
-    except (KeyError, ValueError, TypeError):
-        return cert.subject.human_friendly
-
-
 async def _validate(validator: CertificateValidator, backend: FetcherBackend) -> None:
     try:
         await validator.async_validate_usage(set())
@@ -134,7 +127,7 @@ def signer_revocation(
     cert = identity.signer.signing_cert
     if cert is None:  # a token's key without its certificate: loading the identity refuses it first
         return SignerRevocation("not_checked", "?", why="no certificate", why_vi="không có chứng thư")
-    name = _common_name(cert)
+    name = common_name(cert)
     if identity.development:
         return SignerRevocation("not_checked", name, why="development identity", why_vi="khóa thử nghiệm")
     if not revocation_services(cert):
