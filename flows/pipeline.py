@@ -47,10 +47,10 @@ from sohoa.errors import (
 )
 from sohoa.fsutil import (
     PART_MARKER,
+    archive_host_lock,
     escaped,
     exclusive_lock,
     file_lock,
-    host_lock_file,
     one_line,
     printable,
     readable,
@@ -840,7 +840,7 @@ def archive_write_lock(location: str) -> Iterator[None]:
     documents archived at once (threads of a batch, a watcher beside a nightly batch, local Dask workers) would
     race for the same sequence number. A thread lock plus an ``flock`` on a file named after the archive;
     the kernel drops the flock when a process dies, so a crash never leaves the archive locked."""
-    with _archive_lock, exclusive_lock(host_lock_file("archive", location)):
+    with _archive_lock, archive_host_lock(location):
         yield
 
 

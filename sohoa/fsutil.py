@@ -6,6 +6,7 @@ Temporary files are named ``.NAME.part-*`` so a cleanup pass can recognise and r
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import logging
@@ -146,6 +147,13 @@ def host_lock_file(kind: str, location: str) -> Path:
     folder = Path(location).resolve()
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def archive_host_lock(location: str) -> contextlib.AbstractContextManager[None]:
+    """The lock every sohoa process on this host writes the archive at ``location`` under (a put, a renewal, a
+    ledger entry: ``flows.pipeline.archive_write_lock``) and an archive check waits on to see no write under way
+    (``storage.base.BaseArchive.no_writer``): one lock, named here for both layers."""
+    return exclusive_lock(host_lock_file("archive", location))
 
 
 def sha256_file(path: Path) -> str:

@@ -871,9 +871,9 @@ class BaseArchive(ABC):
         """Held while no sohoa process on this host writes to this archive: the lock every put, renewal and ledger
         entry is written under (``flows.pipeline.archive_write_lock``). Never taken by a process that holds it (an
         ``flock`` taken twice by one process waits for itself)."""
-        from sohoa.fsutil import exclusive_lock, host_lock_file
+        from sohoa.fsutil import archive_host_lock
 
-        return exclusive_lock(host_lock_file("archive", self.location))
+        return archive_host_lock(self.location)
 
     def holds_record(self, record_id: str) -> bool:
         """Whether the archive holds the record ``record_id`` whole now — listed by the index, its record.json

@@ -2405,7 +2405,7 @@ def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path:
     import threading
     import time
 
-    from sohoa.fsutil import exclusive_lock, host_lock_file
+    from flows.pipeline import archive_write_lock  # what a batch's put holds
 
     record, files = make_record(tmp_path / "in", "busy")
     archived = archive.put(record, files)
@@ -2419,7 +2419,7 @@ def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path:
         holding, checked = threading.Event(), []
 
         def writer() -> None:
-            with exclusive_lock(host_lock_file("archive", archive.location)):
+            with archive_write_lock(archive.location):
                 holding.set()
                 time.sleep(0.5)  # the check has listed the archive by now, and waits for the lock
                 tamper(archive, index_key, entry)  # the put's last write
@@ -2443,7 +2443,7 @@ def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path:
     holding = threading.Event()
 
     def late_writer() -> None:
-        with exclusive_lock(host_lock_file("archive", archive.location)):
+        with archive_write_lock(archive.location):
             holding.set()
             time.sleep(0.5)
             tamper(archive, index_key, entry)
