@@ -1940,14 +1940,25 @@ def process_many(
                     on_result(result, index, total)
                 yield result
                 raise_if_stopped()  # a stop whose exception a callback swallowed (flows.stopping)
-        except (KeyboardInterrupt, GeneratorExit) as ended:
+        except BaseException as ended:
             # Ctrl-C, SIGTERM (flows.stopping): the documents in flight finish, then it stops. Raised here, or in
             # the caller's loop (the watcher writing a file's receipts), which closes this generator on its way out:
             # those finished then are given to on_result too. The total: the documents found so far, when the stop
             # came during a split
-            if pool is not None and (isinstance(ended, KeyboardInterrupt) or stop_asked()):
+            if pool is not None and _is_stop(ended):
                 _finish_in_flight(futures, pool, told, len(futures), on_result)
             raise
+
+
+def _is_stop(ended: BaseException) -> bool:
+    """Whether ``ended`` stops a batch from outside rather than fails it: Ctrl-C or SIGTERM (flows.stopping's
+    ``KeyboardInterrupt``), the caller's loop closing the generator on a stop, or — inside a Prefect flow run, where
+    Prefect puts its own SIGTERM handler in place of sohoa's for the run — Prefect's ``TerminationSignal``, like any
+    ``BaseException`` that is no error: until 2026-12-02 a SIGTERM to `sohoa process` on the Prefect path said
+    "0 archived" of a batch that had archived three documents and finished two more while it stopped."""
+    if isinstance(ended, GeneratorExit):
+        return stop_asked()
+    return not isinstance(ended, Exception)
 
 
 def _finish_in_flight(

@@ -321,3 +321,40 @@ def test_a_stop_in_the_callers_loop_still_counts_the_documents_in_flight(
     # the second and third running on the two workers, the fourth not started: dropped, for the next run
     assert paths[3] not in completed, completed
     assert "stopping: waiting for the 2 document(s) in progress" in caplog.text, caplog.text
+
+
+def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Path) -> None:
+    """The Prefect path of `sohoa process` (a temporary server): Prefect puts its own SIGTERM handler in place of
+    sohoa's for a flow run, and raises its ``TerminationSignal`` — no ``KeyboardInterrupt`` — in the batch; the
+    documents in flight were finished untold, and the command said "so far 0 archived" of a batch that had archived
+    three. Now the stop line counts what the archive holds, and no temporary server is left running."""
+    inbox = make_inbox(tmp_path / "hộp thư đến")
+    for number in range(4, 10):
+        make_scan(inbox / f"hồ sơ {number}.png", f"THÔNG BÁO\nVề việc họp thôn số {number}\nỦy ban nhân dân xã")
+    data_dir = tmp_path / "var"
+    archive = data_dir / "archive"
+    child = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "process", str(inbox)],
+        cwd=ROOT,
+        env=env_for(data_dir) | {"SOHOA_BATCH_WORKERS": "2"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    wait_for(lambda: any(archive.glob("*/*/*/record.json")), child, "a first record", seconds=300)
+    code, err = stopped(child, signal.SIGTERM, group=False)  # `kill PID`: the command, as a service manager's stop
+    assert code == 143, (code, err[-3000:])
+    line = next((line for line in err.splitlines() if "đã dừng (SIGTERM)" in line), err[-2000:])
+    found = re.search(r"so far (\d+) archived", line)
+    assert found is not None, line
+    assert int(found.group(1)) == len(list(archive.glob("*/*/*/record.json"))) >= 1, line
+    home = str(data_dir / "prefect").encode()
+    servers = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if b"flows.prefect_server" in (entry / "cmdline").read_bytes() and home in (entry / "environ").read_bytes():
+                servers.append(entry.name)
+        except OSError:
+            continue
+    assert not servers, servers
