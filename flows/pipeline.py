@@ -946,7 +946,6 @@ def process_document(
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
             # worker on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
-            log.error("%s: FAILED: %s", shown, exc)
             english = f"{exc} (moved or deleted before it could be read; rerun when it is back)"
             vietnamese = (
                 f"{path}: không tìm thấy tệp (đã bị chuyển hoặc xóa trước khi đọc; chạy lại khi tệp đã trở lại)"
@@ -955,36 +954,31 @@ def process_document(
             # another file a stage needed (a configured key, password or model file, a tool): not the scan's
             # fault, and not "moved or deleted" either — say which file
             missing = f"{exc.filename or exc} ({exc.strerror or exc})"
-            log.error("%s: FAILED: a file sohoa needs is missing: %s", shown, exc)
             english = f"a file sohoa needs is missing, not the scan: {missing}"
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
-        result = DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese)
+        result = failed(path, shown, vietnamese, english)
     except StageError as exc:
         if (fault := machine_fault(exc)) is not None:  # the archive's disk full or read-only (QA69: Errno 28 said raw)
             result = _machine_failed(path, shown, fault)
         else:
-            log.error("%s: FAILED (will retry on the next run): %s", shown, exc)
-            result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=f"Lỗi hệ thống: {exc}")
+            result = failed(path, shown, f"Lỗi hệ thống: {exc}", str(exc), retried=True)
     except ArchiveConfigError as exc:  # the archive as configured cannot hold records: not retried, not the scan's
-        log.error("%s: FAILED: %s", shown, exc)
-        result = DocumentResult(path, Outcome.FAILED, reason_en=str(exc), reason_vi=str(exc))
+        result = failed(path, shown, str(exc), str(exc))
     except (RetentionError, ArchiveIntegrityError) as exc:
         # the archive refused the record or failed its own check: it is damaged or was changed behind its back
         # (a record's record.json deleted, its retained document.pdf still there). Not the scan's fault: a good
         # scan quarantined for it would hide the damage
-        log.error("%s: FAILED: the archive refused it: %s (run sohoa audit)", shown, exc)
-        result = DocumentResult(
+        result = failed(
             path,
-            Outcome.FAILED,
-            reason_en=f"the archive refused it: {exc} (damaged archive? run sohoa audit)",
-            reason_vi=f"Kho lưu trữ từ chối: {exc} (kho bị hỏng? chạy sohoa audit)",
+            shown,
+            f"Kho lưu trữ từ chối: {exc} (kho bị hỏng? chạy sohoa audit)",
+            f"the archive refused it: {exc} (damaged archive? run sohoa audit)",
         )
     except (ImportError, NameError, AttributeError, TypeError, AssertionError) as exc:
         # a bug in sohoa, not a fault of the input: do not quarantine good scans; leave them for the rerun
-        log.exception("%s: FAILED on an internal error", shown)
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        result = DocumentResult(
-            path, Outcome.FAILED, reason_en=f"internal error: {detail}", reason_vi=f"Lỗi nội bộ: {detail}"
+        result = failed(
+            path, shown, f"Lỗi nội bộ: {detail}", f"internal error: {detail}", retried=True, with_traceback=True
         )
     except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
@@ -993,26 +987,22 @@ def process_document(
         elif _cluster_fault(exc):
             # a page sent to a Dask worker that died (KilledWorker), a connection to the cluster lost: the
             # cluster's fault, not the scan's — a good scan quarantined for it would be lost from the rerun
-            log.error("%s: FAILED (will retry on the next run): the Dask cluster lost its work: %s", shown, detail)
-            result = DocumentResult(
+            result = failed(
                 path,
-                Outcome.FAILED,
-                reason_en=f"the Dask cluster lost work on it ({detail}): a worker died or was cut off; rerun the batch",
-                reason_vi=f"Cụm Dask mất việc đang xử lý ({detail}): một worker bị dừng hoặc mất kết nối; chạy lại lô",
+                shown,
+                f"Cụm Dask mất việc đang xử lý ({detail}): một worker bị dừng hoặc mất kết nối; chạy lại lô",
+                f"the Dask cluster lost work on it ({detail}): a worker died or was cut off; rerun the batch",
+                retried=True,
             )
         elif _orchestration_fault(exc):
             # the Prefect server a flow's stage tasks report to could not be reached (stopped, restarted, cut
             # off from a worker): not the scan's fault — quarantined "processing failed", a good scan looked bad
-            log.error(
-                "%s: FAILED (will retry on the next run): the Prefect server was not reachable: %s", shown, detail
-            )
-            result = DocumentResult(
+            result = failed(
                 path,
-                Outcome.FAILED,
-                reason_en=f"the Prefect server could not be reached ({detail}): not the scan's fault; rerun the batch",
-                reason_vi=(
-                    f"Không kết nối được Prefect server ({detail}): không do tệp quét; chạy lại lô khi server hoạt động"
-                ),
+                shown,
+                f"Không kết nối được Prefect server ({detail}): không do tệp quét; chạy lại lô khi server hoạt động",
+                f"the Prefect server could not be reached ({detail}): not the scan's fault; rerun the batch",
+                retried=True,
             )
         elif _signing_fault(exc):
             # the signing identity or its services failed (a TSA down, a revoked or unusable certificate, a
@@ -1027,14 +1017,12 @@ def process_document(
             if isinstance(exc, errors.SaidInTwoLanguages):
                 english, vietnamese = exc.problem, exc.vietnamese
             # a configuration fault stays until someone fixes it: no "will retry" promise for it
-            log.error(
-                "%s: FAILED%s: signing: %s", shown, "" if configuration else " (will retry on the next run)", english
-            )
-            result = DocumentResult(
+            result = failed(
                 path,
-                Outcome.FAILED,
-                reason_en=f"signing failed, not because of the scan: {english}",
-                reason_vi=f"Ký số thất bại, không do tệp quét: {vietnamese}",
+                shown,
+                f"Ký số thất bại, không do tệp quét: {vietnamese}",
+                f"signing failed, not because of the scan: {english}",
+                retried=not configuration,
             )
         else:
             log.exception("%s: processing failed", shown)
@@ -1058,8 +1046,26 @@ def process_document(
 def _machine_failed(path: Path, shown: str, fault: OSError) -> DocumentResult:
     """A document the machine failed (a full disk, …): ``failed``, left for the rerun, said without a traceback."""
     vietnamese, english = machine_fault_words(fault)
-    log.error("%s: FAILED (will retry on the next run): %s", shown, english)
-    return DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=f"Lỗi hệ thống: {vietnamese}")
+    return failed(path, shown, f"Lỗi hệ thống: {vietnamese}", english, retried=True)
+
+
+def failed(
+    path: Path,
+    shown: str,
+    reason_vi: str,
+    reason_en: str,
+    *,
+    retried: bool = False,
+    with_traceback: bool = False,
+) -> DocumentResult:
+    """A document left for the rerun (a fault outside the scan: a service down, the machine, a bug), said in one log
+    line with its reason in both languages, as a quarantine's line says its reason — until 2026-12-02 the reason
+    after `FAILED` was English only, in words of its own beside the result's. ``retried``: what stopped it may
+    be gone by the next run (a configuration fault is not: it stays until someone fixes it)."""
+    again = " (lần chạy sau sẽ thử lại / will retry on the next run)" if retried else ""
+    say = log.exception if with_traceback else log.error
+    say("%s: LỖI / FAILED%s: %s / %s", shown, again, said(reason_vi), said(reason_en))
+    return DocumentResult(path, Outcome.FAILED, reason_en=reason_en, reason_vi=reason_vi)
 
 
 def as_dropped(path: Path, origin: StackOrigin | None, runner: StageRunner | None = None) -> str:
@@ -1442,12 +1448,12 @@ def _quarantine(
             label=origin.label(as_dropped(path, origin, runner).removesuffix(f"#{origin.part}")) if origin else None,
         )
     except OSError as exc:  # the quarantine folder failed (disk full, removed): the input is left for the rerun
-        log.error("%s: FAILED: could not be quarantined (%s): %s", shown, exc, reason_en)
-        return DocumentResult(
+        return failed(
             path,
-            Outcome.FAILED,
-            reason_en=f"could not be quarantined ({exc}): {reason_en}",
-            reason_vi=f"Không chuyển được vào khu cách ly ({exc}): {reason_vi}",
+            shown,
+            f"Không chuyển được vào khu cách ly ({exc}): {reason_vi}",
+            f"could not be quarantined ({exc}): {reason_en}",
+            retried=True,
         )
     log.warning("%s: CÁCH LY / QUARANTINED as %s: %s / %s", shown, entry.file, reason_vi, reason_en)
     return DocumentResult(

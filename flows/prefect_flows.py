@@ -29,7 +29,6 @@ from flows import progress
 from flows.pipeline import (
     BatchReport,
     DocumentResult,
-    Outcome,
     ProgressListener,
     Skipped,
     StageRunner,
@@ -38,8 +37,10 @@ from flows.pipeline import (
     dask_scheduler_problem,
     direct_runner,
     expand_inputs,
+    failed,
     line_names,
     log,
+    logged_as,
     no_scans_message,
     not_taken,
     own_folders,
@@ -444,8 +445,10 @@ def _lost_on_dask(path: Path, exc: Exception) -> DocumentResult:
     else:
         english = f"its Dask task failed ({detail}); rerun the batch"
         vietnamese = f"tác vụ Dask của tệp này thất bại ({detail}); hãy chạy lại lô"
-    log.error("%s: FAILED: %s", path, english)
-    return DocumentResult(path, Outcome.FAILED, reason_en=english, reason_vi=vietnamese, origin=stack_origin(path))
+    origin = stack_origin(path)
+    result = failed(path, logged_as(path, origin), vietnamese, english, retried=True)
+    result.origin = origin
+    return result
 
 
 def _cell(text: str) -> str:

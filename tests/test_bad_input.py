@@ -569,7 +569,9 @@ def test_a_scan_the_damaged_archive_refuses_fails_and_is_not_quarantined(tmp_pat
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
 
 
-def test_a_timestamping_service_that_is_down_fails_the_scan_and_quarantines_nothing(tmp_path: Path) -> None:
+def test_a_timestamping_service_that_is_down_fails_the_scan_and_quarantines_nothing(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     # the TSA is a service outside the scan: its outage used to quarantine good scans ("SigningServiceError …")
     import socket
 
@@ -588,6 +590,13 @@ def test_a_timestamping_service_that_is_down_fails_the_scan_and_quarantines_noth
         f"Ký số thất bại, không do tệp quét: ký ở mức B-T cần dấu thời gian, nhưng không kết nối được máy chủ cấp "
         f"dấu thời gian (TSA) http://127.0.0.1:{port}/tsa ("
     ), result.reason_vi
+    # its log line in both languages too, as a quarantine's is (until 2026-12-02: `FAILED (will retry on the next
+    # run): signing: …`, English only)
+    (line,) = [r.getMessage() for r in caplog.records if "FAILED" in r.getMessage()]
+    assert line == (
+        f"{scan}: LỖI / FAILED (lần chạy sau sẽ thử lại / will retry on the next run): {result.reason_vi} / "
+        f"{result.reason_en}"
+    ), line
 
 
 def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_service(

@@ -74,7 +74,7 @@ def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
     assert missing["state"]["type"] == "FAILED", missing["state"]
     assert "1 of 1 file(s) FAILED" in missing["state"]["message"]
     assert [f["outcome"] for f in missing["result"]["files"]] == ["failed"]
-    assert any("không có.pdf: FAILED" in line for line in missing["logs"]), missing["logs"]
+    assert any("không có.pdf: LỖI / FAILED" in line for line in missing["logs"]), missing["logs"]
 
     # nothing to process is refused as `sohoa process` refuses it (exit 2), in the same words
     assert nothing["state"]["type"] == "FAILED", nothing["state"]
