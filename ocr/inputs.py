@@ -33,7 +33,8 @@ MIN_SCAN_PIXELS = 100  # on the short side
 MIN_SCAN_MM = 10.0  # on the short side, at the resolution the file claims (300 dpi when it claims none)
 DEFAULT_IMAGE_DPI = 300
 MIN_DPI, MAX_DPI = 100, 600
-# A page's drawing instructions — its content streams and those of the forms and tiling patterns it draws — may
+# A page's drawing instructions — its content streams and those of the forms and tiling patterns it draws, of its
+# annotations' appearances, Type 3 glyphs and soft masks — may
 # decode to at most this many bytes: 20 times the densest of the 694 pages of ../shared/corpora (0.39 MB; a
 # scanner's page holds a few dozen bytes of them). Parsing and rendering them costs by the instruction: 97 KB of
 # Deflate that decode to 40 MB (one small square filled 1.7 million times, QA68) took 57 s and 1.37 GB to render
@@ -343,7 +344,10 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
     patterns its resources hold (nested ones too) —, which costs only inflating them; then, when the page has
     forms or patterns, what it draws: a form drawn ten times is run ten times (QA70: a 100 KB form drawn 10 times
     by a form drawn 10 times by a form the page drew twice, 1.4 KB of PDF, took 68 s to render blank), so each is
-    counted as many times as the content that draws it names it, through nested forms (``_drawn_size``)."""
+    counted as many times as the content that draws it names it, through nested forms (``_drawn_size``). The
+    renderer runs more than the page's content: its annotations' appearances (``/AP``), the glyphs of its Type 3
+    fonts (``/CharProcs``) and the groups of its soft masks (an ``/ExtGState``'s ``/SMask /G``) are weighed too, and
+    counted as often as they run (98 KB of PDF whose annotation appearance decoded to 40 MB took 33 s and 3.3 GB)."""
     sizes: dict[tuple[int, int], int] = {}
     total = 0
     masks_and_fonts: list[tuple[pikepdf.Object, object]] = []  # soft-mask groups, Type 3 fonts; where found
