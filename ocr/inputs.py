@@ -11,6 +11,7 @@ import io
 import math
 import re
 import zlib
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,7 +33,8 @@ MIN_SCAN_PIXELS = 100  # on the short side
 MIN_SCAN_MM = 10.0  # on the short side, at the resolution the file claims (300 dpi when it claims none)
 DEFAULT_IMAGE_DPI = 300
 MIN_DPI, MAX_DPI = 100, 600
-# A page's drawing instructions — its content streams and those of the forms and tiling patterns it draws — may
+# A page's drawing instructions — its content streams and those of the forms and tiling patterns it draws, of its
+# annotations' appearances, Type 3 glyphs and soft masks — may
 # decode to at most this many bytes: 20 times the densest of the 694 pages of ../shared/corpora (0.39 MB; a
 # scanner's page holds a few dozen bytes of them). Parsing and rendering them costs by the instruction: 97 KB of
 # Deflate that decode to 40 MB (one small square filled 1.7 million times, QA68) took 57 s and 1.37 GB to render
@@ -342,9 +344,14 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
     patterns its resources hold (nested ones too) —, which costs only inflating them; then, when the page has
     forms or patterns, what it draws: a form drawn ten times is run ten times (QA70: a 100 KB form drawn 10 times
     by a form drawn 10 times by a form the page drew twice, 1.4 KB of PDF, took 68 s to render blank), so each is
-    counted as many times as the content that draws it names it, through nested forms (``_drawn_size``)."""
+    counted as many times as the content that draws it names it, through nested forms (``_drawn_size``). The
+    renderer runs more than the page's content: its annotations' appearances (``/AP``), the glyphs of its Type 3
+    fonts (``/CharProcs``) and the groups of its soft masks (an ``/ExtGState``'s ``/SMask /G``) are weighed too, and
+    counted as often as they run (98 KB of PDF whose annotation appearance decoded to 40 MB took 33 s and 3.3 GB)."""
     sizes: dict[tuple[int, int], int] = {}
     total = 0
+    masks_and_fonts: list[tuple[pikepdf.Object, object]] = []  # soft-mask groups, Type 3 fonts; where found
+    fonts_seen: set[tuple[int, int]] = set()
 
     def too_large(what_en: str, what_vi: str) -> BadInputError:
         limit = MAX_PAGE_CONTENT_BYTES // 1_000_000
@@ -368,10 +375,26 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
     def walk(resources: object, depth: int) -> None:
         if not isinstance(resources, pikepdf.Dictionary) or depth > _MAX_FORM_DEPTH:
             return
-        for _, entry in _drawables(resources).items():
+        for entry in _drawables(resources).values():
             if entry.objgen not in sizes:
                 add(entry)
                 walk(entry.get("/Resources"), depth + 1)
+        for group in _soft_masks(resources).values():
+            if group is not None and group.objgen not in sizes:
+                masks_and_fonts.append((group, resources))
+                add(group)
+                walk(group.get("/Resources"), depth + 1)
+        for font in _type3_fonts(resources).values():
+            if font.is_indirect and font.objgen in fonts_seen:
+                continue
+            fonts_seen.add(font.objgen)
+            masks_and_fonts.append((font, resources))
+            procs = font.get("/CharProcs")
+            for glyph in procs.values() if isinstance(procs, pikepdf.Dictionary) else []:
+                if isinstance(glyph, pikepdf.Stream) and glyph.objgen not in sizes:
+                    add(glyph)
+                    walk(glyph.get("/Resources"), depth + 1)
+            walk(font.get("/Resources"), depth + 1)
 
     contents = page.obj.get("/Contents")
     streams = [
@@ -381,10 +404,16 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
         add(stream)
     resources = page.obj.get("/Resources")
     walk(resources, 0)
+    annotations = _appearances(page)
+    for normal, others in annotations:
+        for appearance in normal + others:
+            if appearance.objgen not in sizes:
+                add(appearance)
+                walk(appearance.get("/Resources"), 1)
     # a content stream the page's /Contents lists twice is run twice, like a form drawn twice
     drawn = sum(sizes[stream.objgen] for stream in streams)
-    if len(sizes) > len({stream.objgen for stream in streams}):  # forms or patterns (a scan's page has none)
-        drawn = _drawn_size(streams, resources, sizes)
+    if len(sizes) > len({stream.objgen for stream in streams}):  # more than content (a scan's page has nothing more)
+        drawn = _drawn_size(streams, resources, sizes, [normal for normal, _ in annotations if normal], masks_and_fonts)
     if drawn > MAX_PAGE_CONTENT_BYTES:
         raise too_large(
             "the drawing instructions it runs, each form counted as many times as it is drawn, come to",
@@ -410,73 +439,151 @@ def _do_operators(data: bytes) -> int:
     return sum(1 for found in _DO.finditer(data) if found.start() == 0 or data[found.start() - 1] in _ENDS_TOKEN)
 
 
+def _named(resources: object, page_resources: object, kind: str) -> dict[bytes, pikepdf.Object]:
+    """The ``kind`` entries (``/XObject``, ``/Font``…) of ``resources`` by name as content writes it; a form's
+    resources without entries of that kind have the page's, as PDFium looks names up."""
+    entries = resources.get(kind) if isinstance(resources, pikepdf.Dictionary) else None
+    if entries is None and isinstance(resources, pikepdf.Dictionary) and isinstance(page_resources, pikepdf.Dictionary):
+        entries = page_resources.get(kind)
+    if not isinstance(entries, pikepdf.Dictionary):
+        return {}
+    return {name[1:].encode("utf-8", "surrogateescape"): entry for name, entry in entries.items()}
+
+
 def _drawables(resources: object, page_resources: object = None) -> dict[bytes, pikepdf.Stream]:
     """The streams of content ``resources`` lets a content stream draw, by name: forms (``/XObject``) and tiling
-    patterns (a ``/Pattern`` that is a stream); images are weighed by ``_check_image_sizes``. A form's resources
-    without an ``/XObject`` (``/Pattern``) of their own have the page's, as PDFium looks names up."""
+    patterns (a ``/Pattern`` that is a stream); images are weighed by ``_check_image_sizes``. Shading patterns and
+    ``sh`` run no content (a function of colour, drawn by PDFium without instructions)."""
     found: dict[bytes, pikepdf.Stream] = {}
-    if not isinstance(resources, pikepdf.Dictionary):
-        return found
     for kind in ("/XObject", "/Pattern"):
-        entries = resources.get(kind)
-        if entries is None and isinstance(page_resources, pikepdf.Dictionary):
-            entries = page_resources.get(kind)
-        if not isinstance(entries, pikepdf.Dictionary):
-            continue
-        for name, entry in entries.items():
+        for name, entry in _named(resources, page_resources, kind).items():
             if isinstance(entry, pikepdf.Stream) and (kind == "/Pattern" or entry.get("/Subtype") == pikepdf.Name.Form):
-                found[name[1:].encode("utf-8", "surrogateescape")] = entry
+                found[name] = entry
     return found
 
 
-def _drawn_size(streams: list[pikepdf.Stream], page_resources: object, sizes: dict[tuple[int, int], int]) -> int:
+def _soft_masks(resources: object, page_resources: object = None) -> dict[bytes, pikepdf.Stream | None]:
+    """The graphics states of ``resources`` (``/ExtGState``, set by ``gs``) that change the soft mask, by name: to
+    the transparency group run to make the mask (its ``/SMask`` ``/G``), or to None for one that takes the mask off
+    (``/SMask /None``, or a mask without a group, which PDFium ignores). A form's own ``/Group`` is not content: it
+    says how the form is composited."""
+    found: dict[bytes, pikepdf.Stream | None] = {}
+    for name, state in _named(resources, page_resources, "/ExtGState").items():
+        mask = state.get("/SMask") if isinstance(state, pikepdf.Dictionary) else None
+        if mask is not None:
+            group = mask.get("/G") if isinstance(mask, pikepdf.Dictionary) else None
+            found[name] = group if isinstance(group, pikepdf.Stream) else None
+    return found
+
+
+def _type3_fonts(resources: object, page_resources: object = None) -> dict[bytes, pikepdf.Dictionary]:
+    """The Type 3 fonts of ``resources`` by name: each glyph they show runs a content stream of their
+    ``/CharProcs``."""
+    return {
+        name: font
+        for name, font in _named(resources, page_resources, "/Font").items()
+        if isinstance(font, pikepdf.Dictionary) and font.get("/Subtype") == pikepdf.Name.Type3
+    }
+
+
+def _appearances(page: pikepdf.Page) -> list[tuple[list[pikepdf.Stream], list[pikepdf.Stream]]]:
+    """The appearance streams of the page's annotations, one pair each: the normal appearance (``/AP /N``: one
+    stream, or one per state — the one ``/AS`` names is drawn), which the renderer draws with the page (as a form),
+    and the rollover and down ones (``/R``, ``/D``), which a viewer shows under the mouse."""
+    found: list[tuple[list[pikepdf.Stream], list[pikepdf.Stream]]] = []
+    annotations = page.obj.get("/Annots")
+    for annotation in annotations if isinstance(annotations, pikepdf.Array) else []:
+        appearance = annotation.get("/AP") if isinstance(annotation, pikepdf.Dictionary) else None
+        if not isinstance(appearance, pikepdf.Dictionary):
+            continue
+        states: dict[str, list[pikepdf.Stream]] = {}
+        for kind in ("/N", "/R", "/D"):
+            entry = appearance.get(kind)
+            if isinstance(entry, pikepdf.Stream):
+                states[kind] = [entry]
+            elif isinstance(entry, pikepdf.Dictionary):
+                states[kind] = [state for state in entry.values() if isinstance(state, pikepdf.Stream)]
+        found.append((states.get("/N", []), states.get("/R", []) + states.get("/D", [])))
+    return found
+
+
+# What ``_masked_and_glyph_size`` reads of content: the graphics state's saves and restores, the operators that set
+# a soft mask or a font, those that show glyphs, and those that put a mark on the page (each one masked apart)
+_MASK_AND_TEXT_OPERATORS = "q Q gs Tf Tj TJ ' \" f F f* S s B B* b b* sh Do EI"
+
+
+def _drawn_size(
+    streams: list[pikepdf.Stream],
+    page_resources: object,
+    sizes: dict[tuple[int, int], int],
+    annotations: list[list[pikepdf.Stream]],
+    masks_and_fonts: list[tuple[pikepdf.Object, object]],
+) -> int:
     """The size of the drawing instructions a page runs: its content, plus each form it draws times the number of
     times it draws it (``Do`` naming it), and so on down nested forms; a tiling pattern once per fill colour naming
-    it (``scn``: PDFium draws its cell once per use and tiles the picture). Called only once each stream has
-    been weighed once (``sizes``) within ``MAX_PAGE_CONTENT_BYTES``: scanning them for names is then affordable.
-    Each form is scanned once however often it is drawn (memoised per form and the resources its names resolve
-    in). Counting stops past ``MAX_PAGE_CONTENT_BYTES``: an answer above it is only known to be above it."""
+    it (``scn``: PDFium draws its cell once per use and tiles the picture); each annotation's normal appearance
+    (``annotations``: its states; the heaviest is counted, whichever ``/AS`` names). Soft masks and Type 3 glyphs
+    are counted as ``masked_and_glyph_size`` says (``masks_and_fonts``: the page's soft-mask groups and Type 3 fonts,
+    each with the resources it was found in). Called only once each stream has been weighed once (``sizes``)
+    within ``MAX_PAGE_CONTENT_BYTES``: scanning them for names is then affordable. Each form is scanned once
+    however often it is drawn (memoised per form and the resources its names resolve in). Counting stops past
+    ``MAX_PAGE_CONTENT_BYTES``: an answer above it is only known to be above it."""
     over = MAX_PAGE_CONTENT_BYTES + 1
-    page_drawables = _drawables(page_resources)
-    Key = tuple[tuple[int, int], tuple[int, int]]  # the form, the resources its names resolve in
+    Key = tuple[tuple[int, int], tuple[int, int], bool]  # the form, the resources its names resolve in, inheriting
     memo: dict[Key, int] = {}
     drawing: set[Key] = set()
+    glyph_memo: dict[tuple[int, int], list[int]] = {}
     cuts = 0
+    # what a drawn form inherits from what draws it: the heaviest soft mask and glyph of the page (``heaviest``)
+    inherited = (0, 0)
 
-    def run(data: bytes, own: int, drawables: dict[bytes, pikepdf.Stream], where: tuple[int, int], depth: int) -> int:
-        if not drawables:
+    def run(
+        sources: list[pikepdf.Stream], own: int, resources: object, where: tuple[int, int], depth: int, inheriting: bool
+    ) -> int:
+        """``own`` plus what running ``sources`` (content resolving names in ``resources``) draws; ``inheriting``:
+        a form drawn, which runs with the soft mask and font of what draws it."""
+        drawables = _drawables(resources, page_resources)
+        masks, fonts = _soft_masks(resources, page_resources), _type3_fonts(resources, page_resources)
+        mask_in, glyph_in = inherited if inheriting else (0, 0)
+        if not (drawables or masks or fonts or mask_in or glyph_in):
             return own
+        chunks = []
+        for source in sources:
+            with contextlib.suppress(pikepdf.PdfError):  # damaged: left to the renderer, as in ``_decoded_size``
+                chunks.append(source.read_bytes())
+        data = b"\n".join(chunks)
         uses: dict[bytes, int] = {}
         named_do = 0
-        for match in _NAMED_USE.finditer(data):
+        for match in _NAMED_USE.finditer(data) if drawables else ():
             name = _NAME_ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), match.group(1))
             named_do += match.group(2) == b"Do"
             uses[name] = uses.get(name, 0) + 1
         # a Do with no name just before it (a string, say, which PDFium may look up as a name): the heaviest form
-        unnamed = _do_operators(data) - named_do
+        unnamed = _do_operators(data) - named_do if drawables else 0
         drawn, heaviest = own, 0
         for name, entry in drawables.items():
             if uses.get(name, 0) or unnamed > 0:
-                weight = form_size(entry, drawables, where, depth + 1)
+                weight = form_size(entry, resources, where, depth + 1, inheriting=True)
                 drawn, heaviest = drawn + uses.get(name, 0) * weight, max(heaviest, weight)
                 if drawn > MAX_PAGE_CONTENT_BYTES:
                     return over
         drawn += max(unnamed, 0) * heaviest
+        if mask_in or glyph_in or (masks and b"gs" in data) or (fonts and b"Tf" in data):
+            drawn += masked_and_glyph_size(sources, masks, fonts, (mask_in, glyph_in), resources, where, depth)
         return min(drawn, over)
 
     def form_size(
-        form: pikepdf.Stream, outer: dict[bytes, pikepdf.Stream], outer_where: tuple[int, int], depth: int
+        form: pikepdf.Stream, outer: object, outer_where: tuple[int, int], depth: int, inheriting: bool
     ) -> int:
         own = sizes.get(form.objgen, 0)
         if form.objgen not in sizes or depth > _MAX_FORM_DEPTH:
             return own  # deeper than weighed once, and than PDFium draws
-        resources = form.get("/Resources")
+        resources: object = form.get("/Resources")
         if isinstance(resources, pikepdf.Dictionary):
-            drawables = _drawables(resources, page_resources)
             where = resources.objgen if resources.is_indirect else form.objgen  # a direct one is this form's own
         else:
-            drawables, where = outer, outer_where  # a form without resources uses those of what draws it
-        key = (form.objgen, where)
+            resources, where = outer, outer_where  # a form without resources uses those of what draws it
+        key = (form.objgen, where, inheriting)
         if key in memo:
             return memo[key]
         if key in drawing:
@@ -487,23 +594,129 @@ def _drawn_size(streams: list[pikepdf.Stream], page_resources: object, sizes: di
             cuts += 1
             return own
         drawing.add(key)
-        try:
-            data = form.read_bytes() if drawables else b""
-        except pikepdf.PdfError:
-            data = b""  # damaged: left to the renderer, as in ``_decoded_size``
         cuts_before = cuts
-        size = run(data, own, drawables, where, depth)
+        size = run([form], own, resources, where, depth, inheriting)
         drawing.discard(key)
         if cuts == cuts_before:
             memo[key] = size
         return size
 
-    data = []
-    for stream in streams:
-        with contextlib.suppress(pikepdf.PdfError):  # damaged: left to the renderer
-            data.append(stream.read_bytes())
-    own = sum(sizes[stream.objgen] for stream in streams)
-    return run(b"\n".join(data), own, page_drawables, (0, 0), 0)
+    def glyph_sizes(font: pikepdf.Dictionary, outer: object, outer_where: tuple[int, int], depth: int) -> list[int]:
+        """The size of the drawing instructions each of the 256 codes of Type 3 ``font`` runs: its glyph's (named
+        by the font's ``/Encoding /Differences``), or the font's heaviest glyph's for a code the differences do not
+        name (a base encoding's name may still find a glyph: the safe side)."""
+        if font.objgen in glyph_memo:
+            return glyph_memo[font.objgen]
+        resources: object = font.get("/Resources")
+        where = outer_where
+        if isinstance(resources, pikepdf.Dictionary):
+            where = resources.objgen if resources.is_indirect else font.objgen
+        else:
+            resources = outer  # a font without resources: its glyphs' names resolve where it is used
+        procs = font.get("/CharProcs")
+        weights = {
+            name: form_size(proc, resources, where, depth + 1, inheriting=False)
+            for name, proc in (procs.items() if isinstance(procs, pikepdf.Dictionary) else [])
+            if isinstance(proc, pikepdf.Stream)
+        }
+        by_code = [max(weights.values(), default=0)] * 256
+        encoding = font.get("/Encoding")
+        differences = encoding.get("/Differences") if isinstance(encoding, pikepdf.Dictionary) else None
+        code = 0
+        for entry in differences if isinstance(differences, pikepdf.Array) else []:
+            if isinstance(entry, pikepdf.Name):
+                if 0 <= code < 256:
+                    by_code[code] = weights.get(str(entry), 0)  # a glyph the font has not: PDFium draws nothing
+                code += 1
+            else:
+                with contextlib.suppress(TypeError, ValueError):
+                    code = int(entry)
+        if font.is_indirect:
+            glyph_memo[font.objgen] = by_code
+        return by_code
+
+    def masked_and_glyph_size(
+        sources: list[pikepdf.Stream],
+        masks: dict[bytes, pikepdf.Stream | None],
+        fonts: dict[bytes, pikepdf.Dictionary],
+        start: tuple[int, int],
+        resources: object,
+        where: tuple[int, int],
+        depth: int,
+    ) -> int:
+        """What soft masks and Type 3 glyphs add to running ``sources``. PDFium runs the group of the soft mask in
+        force once for each mark made under it (each fill, stroke, text, image, form drawn: measured, a mask set
+        once and 20 rectangles filled under it took 20 times as long as one), inside forms too; and the glyph's
+        content stream once for each Type 3 glyph shown (a code of a string ``Tj`` and its kin show). Both are
+        followed through ``q``/``Q`` and the ``gs``/``Tf`` that set them; a form, whose mask and font are those of
+        what draws it, starts (``start``) with the heaviest of the page's masks and glyphs. Parsed with qpdf's
+        tokeniser (strings and inline images are not operators), only for content that can set or inherit one."""
+        mask, glyphs = start[0], ([start[1]] * 256 if start[1] else None)
+        saved: list[tuple[int, list[int] | None]] = []
+        size = 0
+        try:
+            instructions = [
+                instruction
+                for source in sources
+                for instruction in pikepdf.parse_content_stream(source, _MASK_AND_TEXT_OPERATORS)
+            ]
+        except pikepdf.PdfError:
+            return 0  # content it cannot parse: left to the renderer, as a damaged page
+        for instruction in instructions:
+            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+                size += mask
+                continue
+            operator, operands = str(instruction.operator), instruction.operands
+            if operator == "q":
+                saved.append((mask, glyphs))
+            elif operator == "Q":
+                if saved:
+                    mask, glyphs = saved.pop()
+            elif operator in ("gs", "Tf"):
+                name = operands[0] if operands else None
+                key = str(name)[1:].encode("utf-8", "surrogateescape") if isinstance(name, pikepdf.Name) else b""
+                if operator == "gs" and key in masks:
+                    group = masks[key]
+                    mask = 0 if group is None else form_size(group, resources, where, depth + 1, inheriting=False)
+                elif operator == "Tf":
+                    font = fonts.get(key)
+                    glyphs = None if font is None else glyph_sizes(font, resources, where, depth)
+            else:
+                size += mask  # a mark, masked on its own
+                if glyphs is not None and operator in ("Tj", "TJ", "'", '"'):
+                    shown = operands[-1] if operands else b""
+                    parts = shown if isinstance(shown, pikepdf.Array) else [shown]
+                    codes = Counter(b"".join(bytes(part) for part in parts if isinstance(part, pikepdf.String)))
+                    size += sum(glyphs[code] * count for code, count in codes.items())
+            if size > MAX_PAGE_CONTENT_BYTES:
+                return MAX_PAGE_CONTENT_BYTES + 1
+        return size
+
+    def heaviest() -> tuple[int, int]:
+        """The heaviest soft mask and glyph of the page: what a form drawn is counted as running under, whatever
+        draws it (following the mask and font in force into each form would weigh a form once per mask and font,
+        however many there are). Weighed with the forms inside them inheriting neither (their own masks and fonts
+        are followed), then forgotten: the page's forms are weighed again inheriting them."""
+        mask, glyph = 0, 0
+        for index, (entry, found_in) in enumerate(masks_and_fonts):
+            where = (-1, index)  # the resources it was found in, for a memo that is forgotten below
+            if isinstance(entry, pikepdf.Stream):
+                mask = max(mask, form_size(entry, found_in, where, 1, inheriting=False))
+            elif isinstance(entry, pikepdf.Dictionary):
+                glyph = max(glyph, *glyph_sizes(entry, found_in, where, 1))
+        memo.clear()
+        glyph_memo.clear()
+        return min(mask, over), min(glyph, over)
+
+    if masks_and_fonts:
+        inherited = heaviest()
+    page_where = (0, 0)
+    drawn = run(streams, sum(sizes[stream.objgen] for stream in streams), page_resources, page_where, 0, False)
+    for states in annotations:
+        if drawn > MAX_PAGE_CONTENT_BYTES:
+            break
+        drawn += max(form_size(state, page_resources, page_where, 1, inheriting=False) for state in states)
+    return min(drawn, over)
 
 
 # How much larger than its stored bytes a filter's output can be (LZW: a 12-bit code stands for up to 4096 bytes;

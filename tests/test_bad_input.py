@@ -485,6 +485,86 @@ def test_content_drawn_many_times_is_weighed_as_often_as_it_is_drawn(tmp_path: P
     assert not (tmp_path / "out.pdf").exists()
 
 
+def _pdf_running_hidden_content(path: Path, route: str, content: bytes, times: int) -> Path:
+    """A one-page PDF whose page content draws nothing itself but makes the renderer run ``content``: as the normal
+    appearance of an annotation (``times`` forms of it drawn by the appearance), as the glyph of a Type 3 font shown
+    ``times`` times, or as the group of a soft mask set once with ``times`` rectangles filled under it."""
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+        body = pdf.make_stream(content)  # stored with Deflate when saved
+        if route == "annotation":
+            body.Type, body.Subtype, body.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 595, 842]
+            appearance = pdf.make_stream(b"q /F Do Q\n" * times)
+            appearance.Type, appearance.Subtype = pikepdf.Name.XObject, pikepdf.Name.Form
+            appearance.BBox, appearance.Resources = [0, 0, 595, 842], pikepdf.Dictionary(XObject={"/F": body})
+            square = pikepdf.Dictionary(
+                Type=pikepdf.Name.Annot, Subtype=pikepdf.Name.Square, Rect=[0, 0, 595, 842], AP={"/N": appearance}
+            )
+            page.obj.Annots = pdf.make_indirect(pikepdf.Array([pdf.make_indirect(square)]))
+        elif route == "type3":
+            font = pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type3,
+                FontBBox=[0, 0, 1000, 1000],
+                FontMatrix=[0.001, 0, 0, 0.001, 0, 0],
+                CharProcs={"/a": pdf.make_stream(b"1000 0 d0\n" + content)},
+                Encoding=pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=[97, pikepdf.Name.a]),
+                FirstChar=97,
+                LastChar=97,
+                Widths=[1000],
+            )
+            page.obj.Resources = pikepdf.Dictionary(Font={"/T3": pdf.make_indirect(font)})
+            page.obj.Contents = pdf.make_stream(b"BT /T3 12 Tf 10 10 Td (" + b"a" * times + b") Tj ET")
+        else:
+            body.Type, body.Subtype, body.BBox = pikepdf.Name.XObject, pikepdf.Name.Form, [0, 0, 595, 842]
+            body.Group = pikepdf.Dictionary(S=pikepdf.Name.Transparency, CS=pikepdf.Name.DeviceGray)
+            mask = pikepdf.Dictionary(Type=pikepdf.Name.Mask, S=pikepdf.Name.Luminosity, G=body)
+            page.obj.Resources = pikepdf.Dictionary(ExtGState={"/GS0": pikepdf.Dictionary(SMask=mask)})
+            page.obj.Contents = pdf.make_stream(b"/GS0 gs\n" + b"0 0 0 rg 10 10 500 500 re f\n" * times)
+        pdf.save(path, compress_streams=True)
+    return path
+
+
+@pytest.mark.parametrize("shape", ["large", "repeated"])
+@pytest.mark.parametrize("route", ["annotation", "type3", "soft mask"])
+def test_content_the_renderer_runs_outside_the_page_content_is_weighed(tmp_path: Path, route: str, shape: str) -> None:
+    """An annotation's appearance, a Type 3 font's glyphs and a soft mask's group are content the renderer runs
+    too, and were not weighed: 98 KB of PDF whose annotation appearance decodes to 40 MB took 33 s and 3.3 GB in
+    ``sohoa ocr`` (a glyph or a mask of 40 MB, 10 s and 8 s), and came out "blank". Refused now both when the
+    stream is large once and when a small one is run many times (a glyph shown 400 times, a mask applied to 20
+    marks, an appearance drawing a form 40 times)."""
+    import time
+
+    noop = b"q 1 0 0 1 0 0 cm Q\n"
+    if shape == "large":
+        content, times = b"0 0 0 rg 10 10 5 5 re f\n" * 1_666_666, 1
+    else:
+        content, times = noop * (1_000_000 // len(noop)), {"annotation": 40, "type3": 400, "soft mask": 20}[route]
+    bomb = _pdf_running_hidden_content(tmp_path / f"bom {route}.pdf", route, content, times)
+    assert bomb.stat().st_size < 200_000
+    started = time.monotonic()
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bomb)
+    assert time.monotonic() - started < 5  # counted, never rendered
+    assert caught.value.problem == Problem.TOO_LARGE
+    assert caught.value.detail == (
+        "page 1: its drawing instructions decode to more than 8 MB" if shape == "large" else _DRAWN_TOO_OFTEN
+    )
+
+
+def test_a_page_with_a_modest_annotation_type3_font_and_soft_mask_is_read(tmp_path: Path) -> None:
+    # what born-digital PDFs hold: a stamp's appearance drawing its 100 KB form 5 times, a 2 KB glyph shown 1000
+    # times, a 50 KB soft mask over 50 marks — a few MB run, well under the limit
+    noop = b"q 1 0 0 1 0 0 cm Q\n"
+    for route, content, times in [
+        ("annotation", noop * (100_000 // len(noop)), 5),
+        ("type3", noop * (2_000 // len(noop)), 1000),
+        ("soft mask", noop * (50_000 // len(noop)), 50),
+    ]:
+        modest = _pdf_running_hidden_content(tmp_path / f"{route}.pdf", route, content, times)
+        assert inspect_input(modest).page_count == 1, route
+
+
 def test_an_unusable_archive_or_data_folder_fails_the_batch_and_quarantines_nothing(tmp_path: Path) -> None:
     # a fault of the machine, not of the scans: exit 3 with the folder named, no scan quarantined, no traceback
     from typer.testing import CliRunner
