@@ -197,14 +197,26 @@ def load_model(path: Path) -> TypeModel | None:
     try:
         bundle = joblib.load(path)
     except (OSError, ValueError, EOFError, ImportError, AttributeError) as exc:
-        log.warning("%s: type model not loaded: %s", path, exc)
+        log.warning("%s: không nạp được mô hình phân loại / type model not loaded: %s", path, exc)
         return None
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT_VERSION:
-        log.warning("%s: type model of an unknown format; retrain with 'sohoa classify train'", path)
+        log.warning(
+            "%s: mô hình phân loại ở định dạng không rõ; hãy huấn luyện lại bằng 'sohoa classify train' / type model "
+            "of an unknown format; retrain with 'sohoa classify train'",
+            path,
+        )
         return None
     made_with = str(bundle.get("sklearn", ""))
     if made_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        log.warning("%s: made with scikit-learn %s, running %s: retrain", path, made_with, sklearn.__version__)
+        log.warning(
+            "%s: mô hình làm bằng scikit-learn %s, máy đang chạy %s: hãy huấn luyện lại ('sohoa classify train') / "
+            "made with scikit-learn %s, running %s: retrain ('sohoa classify train')",
+            path,
+            made_with,
+            sklearn.__version__,
+            made_with,
+            sklearn.__version__,
+        )
         return None
     return TypeModel(bundle)
 
@@ -254,7 +266,16 @@ def _load_once(path: str, mtime: float, labelled: str | None) -> TypeModel | Non
         # written before the keys were word-order-free: key again the corrected texts it remembers, so a rescan of
         # a document corrected then is still recognised (until the next retrain writes the new keys)
         found = model.rekey(zip(*read_labelled_dir(Path(labelled)), strict=True))
-        log.info("%s: %d of %d remembered examples keyed again from %s", path, found, len(model.legacy_exact), labelled)
+        log.info(
+            "%s: %d trong %d mẫu đã nhớ được lập khóa lại từ %s / %d of %d remembered examples keyed again from %s",
+            path,
+            found,
+            len(model.legacy_exact),
+            labelled,
+            found,
+            len(model.legacy_exact),
+            labelled,
+        )
     return model
 
 
@@ -265,7 +286,12 @@ def default_model() -> TypeModel | None:
         settings = load_settings()
         path, labelled = _model_path(settings), str(training_dir(settings))
     except Exception as exc:  # settings unreadable: the shipped model still works
-        log.warning("settings not readable (%s); using the shipped type model", exc)
+        log.warning(
+            "không đọc được cấu hình (%s); dùng mô hình phân loại đi kèm / settings not readable (%s); using the "
+            "shipped type model",
+            exc,
+            exc,
+        )
         path, labelled = shipped_model_path(), None
     if not path.exists():
         return None

@@ -446,7 +446,13 @@ def train_office_model(
             try:
                 values = officer_values(Classification.model_validate_json(corrected.read_text(encoding="utf-8")))
             except ValueError as exc:
-                log.warning("%s: not read (%s); its example is remembered by type only", corrected, exc)
+                log.warning(
+                    "%s: không đọc được (%s); mẫu này chỉ được nhớ theo loại văn bản / not read (%s); its example is "
+                    "remembered by type only",
+                    corrected,
+                    exc,
+                    exc,
+                )
                 continue
             remembered.append((text, values))
     base = list(examples(base_per_type)) if base_per_type > 0 else []

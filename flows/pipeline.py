@@ -1652,7 +1652,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         read_as = f"{len(record.ocr.pages)} page(s), language {record.ocr.language}, {conformance}"
         record.add_event("ocr", record.ocr.engine, f"{read_as}{carried}{restored}{blanks}")
         stage_log.info(
-            "%s: ocr: %d page(s), mean confidence %s, %s",
+            "%s: ocr: %d trang / page(s), độ tin cậy trung bình / mean confidence %s, %s",
             shown,
             len(record.ocr.pages),
             record.ocr.mean_confidence,
@@ -1683,10 +1683,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             f"confidence {record.classification.confidence}",
         )
         stage_log.info(
-            "%s: classify: %s, number %s, confidence %s (%s)",
+            "%s: classify: %s, số / number %s, độ tin cậy / confidence %s (%s)",
             shown,
             record.classification.doc_type,
-            record.classification.number or "none",
+            record.classification.number or "không có / none",
             record.classification.confidence,
             record.classification.decided_by,
         )
@@ -1717,7 +1717,9 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.signature = runner("sign", run_sign, searchable, signed, settings)
         record.state = RecordState.SIGNED
         record.add_event("signed", "pyHanko", f"PAdES {record.signature.level} by {record.signature.signer_subject}")
-        stage_log.info("%s: sign: PAdES %s by %s", shown, record.signature.level, record.signature.signer_subject)
+        stage_log.info(
+            "%s: sign: PAdES %s, người ký / by %s", shown, record.signature.level, record.signature.signer_subject
+        )
 
         # the report is archived beside the PDF it judges: it names that object (its key in the archive, which
         # put() derives the same way), not the work folder's copy, a scratch path on this machine removed below.
@@ -1740,7 +1742,9 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         )
         report.write_text(named.model_dump_json(indent=2), encoding="utf-8")
         record.add_event("verified", "pyHanko", "passed" if verification.passed else "NOT passed")
-        stage_log.info("%s: verify: %s", shown, "passed" if verification.passed else "NOT passed")
+        stage_log.info(
+            "%s: verify: %s", shown, "hợp lệ / passed" if verification.passed else "KHÔNG hợp lệ / NOT passed"
+        )
         if not verification.passed:
             record.needs_review = True
             record.review_reasons.append("signature did not verify right after signing")

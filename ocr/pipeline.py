@@ -724,7 +724,12 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                 # img2pdf reads the file's own bytes, more strictly than Pillow: a PNG with bytes after its IEND (an
                 # app's trailer) was "invalid png" and a traceback (QA57). Pillow decoded it: its pixels, copied
                 # losslessly, are the page (a JPEG so given would be re-encoded as PNG: larger, the same pixels)
-                log.info("%s: embedded from its decoded pixels (%s)", info.path.name, str(exc)[:120])
+                log.info(
+                    "%s: nhúng từ điểm ảnh đã giải mã (%s) / embedded from its decoded pixels (%s)",
+                    info.path.name,
+                    str(exc)[:120],
+                    str(exc)[:120],
+                )
                 copies = _decoded_copies(info.path, len(frames))
                 frame_dpis = iter([dpi for _, _, dpi in frames])
         if copies is not None:

@@ -243,8 +243,10 @@ def _read_with_command(
             # ended by a signal: killed from outside (the OOM killer) or crashed on the page; as the library's
             # workers (ocr.tesseract_library.read_with_library), the page is read once more to tell the two apart
             log.warning(
-                "%s: tesseract was killed by %s while reading the page; reading it again",
+                "%s: tesseract bị dừng bởi %s khi đang đọc trang; đọc lại / tesseract was killed by %s while reading "
+                "the page; reading it again",
                 named.name,
+                signal_name(exc.status),
                 signal_name(exc.status),
             )
             first = exc

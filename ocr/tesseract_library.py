@@ -265,7 +265,12 @@ class _Pool:
                 # --language xxx` warned first that it would read with the tesseract command, about the engine)
                 log.debug("libtesseract worker not started (%s): the language has no data", reason)
             elif first:  # said once: workers started ahead together all fail (`--language xyz` said it twice)
-                log.warning("libtesseract unavailable (%s); reading pages with the tesseract command", reason)
+                log.warning(
+                    "không dùng được libtesseract (%s); đọc trang bằng lệnh tesseract / libtesseract unavailable (%s); "
+                    "reading pages with the tesseract command",
+                    reason,
+                    reason,
+                )
             raise LibraryUnavailable(str(reason))
         worker.version = str(hello.get("version", ""))
         return worker
@@ -426,8 +431,11 @@ def read_with_library(
     except _WorkerDied as died:
         first = died
         log.warning(
-            "%s: the Tesseract worker (pid %d) ended while reading the page (%s); reading it again in a fresh one",
+            "%s: tiến trình Tesseract (pid %d) dừng khi đang đọc trang (%s); đọc lại bằng một tiến trình mới / the "
+            "Tesseract worker (pid %d) ended while reading the page (%s); reading it again in a fresh one",
             named.name,
+            worker.process.pid,
+            first.said(),
             worker.process.pid,
             first.said(),
         )

@@ -486,7 +486,12 @@ def test_verbose_logs_a_line_per_stage_and_the_default_only_the_outcome(tmp_path
     verbose = sohoa("process", "--no-prefect", str(verbose_scan), "-v", data_dir=data)
     assert verbose.returncode == 0, verbose.stderr
     said = " ".join(verbose.stderr.split())  # the console wraps long lines
-    for stage in ("ocr: 1 page(s), mean confidence", "classify: TB, number", "sign: PAdES", "verify: passed"):
+    for stage in (
+        "ocr: 1 trang / page(s), độ tin cậy trung bình / mean confidence",
+        "classify: TB, số / number",
+        "sign: PAdES",
+        "verify: hợp lệ / passed",
+    ):
         assert f"thông báo.png: {stage}" in said, said
     quiet = sohoa("process", "--no-prefect", str(quiet_scan), data_dir=data)
     assert quiet.returncode == 0, quiet.stderr
