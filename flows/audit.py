@@ -126,7 +126,12 @@ class RecordAudit(BaseModel):
         default=None, description="the officer's type, number and date of issue (what `list`, `get`, `search` show)"
     )
     objects: int = 0
-    fixity: Literal["ok", "drift"] = "ok"
+    fixity: Literal["ok", "drift", "unvouched"] = Field(
+        default="ok",
+        description="ok: every object matches its record.json, which the ledger vouches for; drift: an object or the "
+        "record.json changed; unvouched: the objects match the record.json, but the ledger entry that would vouch for "
+        "it is gone or edited (until 2026-12-02 said drift, of a record nothing showed changed)",
+    )
     document: str | None = Field(default=None, description="key of the signed PDF audited (the newest renewal)")
     signatures: list[SignatureCheck] = Field(default_factory=list)
     signatures_passed: bool = False
@@ -245,6 +250,7 @@ class ArchiveAuditReport(BaseModel):
             "objects": sum(r.objects for r in records),
             "fixity_ok": sum(r.fixity == "ok" for r in records),
             "drift": sum(r.fixity == "drift" for r in records),
+            "unvouched": sum(r.fixity == "unvouched" for r in records),
             "signatures_passed": sum(r.signatures_passed for r in records),
             "signatures_not_passed": sum(not r.signatures_passed for r in records),
             "renewed": sum(r.renewal == "renewed" for r in records),
@@ -329,7 +335,7 @@ def record_cells(r: RecordAudit) -> list[str]:
     until = vn_date(r.protected_until.date()) if r.protected_until else ""  # DD/MM/YYYY; the JSON keeps ISO
     renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
     renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
-    fixity = "ok" if r.fixity == "ok" else f"sai lệch / {r.fixity}"
+    fixity = FIXITY_WORDS.get(r.fixity, r.fixity)
     kind = r.shown_type() + (f" ({CORRECTED_MARK})" if r.corrected else "")
     cells = [row_id(r), kind, r.shown_number(), fixity, indications, until, renewal]
     said = [*map(problem_in_vietnamese, _record_problems(r)), *map(_note_words, r.notes)]
@@ -408,6 +414,7 @@ COUNT_WORDS: dict[str, str] = {
     "objects": "đối tượng / objects",
     "fixity_ok": "toàn vẹn / fixity ok",
     "drift": "sai lệch / drift",
+    "unvouched": "chưa xác nhận được / unvouched",
     "signatures_passed": "chữ ký đạt / signatures passed",
     "signatures_not_passed": "chữ ký không đạt / signatures not passed",
     "renewed": "đã gia hạn / renewed",
@@ -432,6 +439,13 @@ RENEWAL_WORDS: dict[str, str] = {
     "not_extendable": "không gia hạn được / cannot be extended",
     "failed": "gia hạn thất bại / failed",
     "skipped": "bỏ qua / skipped",
+}
+
+# A record's fixity as the reports' rows say it (the JSON keeps the value)
+FIXITY_WORDS: dict[str, str] = {
+    "ok": "ok",
+    "drift": "sai lệch / drift",
+    "unvouched": "chưa xác nhận được / unvouched",
 }
 
 # The kinds of problem the audit and the ledger check name, in Vietnamese: (words in the English line, meaning).
@@ -795,37 +809,42 @@ class _Auditor:
             return False
         return self.archive.sidecar_differs(record.archive_prefix, holder.get("sidecar_sha256"))
 
-    def not_as_archived(self, record: Record, indexed: bool) -> tuple[str | None, bool]:
-        """(what is wrong, checked): the problem line when the record's record.json is not the one the ledger
+    def not_as_archived(self, record: Record, indexed: bool) -> tuple[str | None, bool, bool]:
+        """(what is wrong, checked, unvouched): the problem line when the record's record.json is not the one the ledger
         recorded as archived — rewritten, or the entry that recorded it gone or edited —, else None; ``checked``
         False only for a record archived by a sohoa from before 2026-11-30 16:38 UTC (its index entry names no entry,
         and its "archived" entry holds no SHA-256): nothing to hold it against. A record whose index entry names its
         entry was archived by this sohoa: that entry gone is its damage (QA65: a record whose "archived" entry was
-        cut off the ledger passed its row, said to be archived by an older sohoa, "sohoa ledger seal" advised)."""
+        cut off the ledger passed its row, said to be archived by an older sohoa, "sohoa ledger seal" advised).
+        ``unvouched``: what is wrong is only that nothing is left to hold the record.json against (its entry gone or
+        edited), not that it was shown to differ."""
         prefix = record.archive_prefix
         if prefix is None:
-            return None, True
+            return None, True, False
         seq = self.archive.archived_seq(record) if indexed else None
         if seq is None:
             holder = self.holders.get(record.id)
             if holder is None:
                 # the ledger check says it too ("no 'archived' entry"); a killed put may not have written it yet
                 return (
-                    (None, True)
+                    (None, True, False)
                     if not indexed
                     else (
                         f"record {record.id} ({prefix}): archived, but the ledger has no 'archived' entry for it — "
                         f"entries removed, so its {SIDECAR} cannot be checked",
                         True,
+                        True,
                     )
                 )
             if not holder.get("sidecar_sha256"):
-                return None, False
+                return None, False, False
             seq = int(holder.get("seq") or 0)
         damage = changed_sidecar(
             record, seq, self.numbered.get(seq), lambda sha: self.archive.sidecar_differs(prefix, sha)
         )
-        return (damage.english if damage is not None else None), True
+        if damage is None:
+            return None, True, False
+        return damage.english, True, damage.unvouched
 
     def verify(self, pdf: bytes, folder: Path, name: str, online: bool | None = None) -> FileVerification:
         path = folder / name
@@ -838,7 +857,7 @@ class _Auditor:
         c = record.classification
         added = self.archive.added_objects(record)
         fixed = self.correction(record.id)
-        changed, checked = self.not_as_archived(record, indexed)
+        changed, checked, unvouched = self.not_as_archived(record, indexed)
         result = RecordAudit(
             record_id=record.id,
             path=record.archive_prefix,
@@ -857,11 +876,12 @@ class _Auditor:
             objects=len(record.objects) + len(added),
         )
         fixity = self.archive.verify_objects(record)
+        # objects that match a record.json nothing vouches for: not shown changed, not shown intact either
+        result.fixity = "drift" if fixity or (changed is not None and not unvouched) else "ok"
         if changed is not None:
             fixity.append(changed)
-        if fixity:
-            result.fixity = "drift"
-            result.problems += fixity
+            result.fixity = "unvouched" if result.fixity == "ok" else result.fixity
+        result.problems += fixity
         for stored in added:
             if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):
                 result.problems.append(f"{stored.key}: added object not recorded in the custody ledger")

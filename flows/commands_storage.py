@@ -1428,6 +1428,7 @@ def register(app: typer.Typer) -> None:
         from flows.audit import (
             CORRECTED_MARK,
             COUNT_WORDS,
+            FIXITY_WORDS,
             RENEWAL_WORDS,
             audit_archive,
             audit_records,
@@ -1495,7 +1496,8 @@ def register(app: typer.Typer) -> None:
                 # "unknown" where list, get and search showed TB); the JSON keeps the archived type beside it
                 escape(r.shown_type()) + (f"\n[yellow]{CORRECTED_MARK}[/]" if r.corrected else ""),
                 escape(r.shown_number()),
-                "ok" if r.fixity == "ok" else "[red]sai lệch / DRIFT[/]",
+                # the English word in capitals, as the outcome words of a failure are
+                "ok" if r.fixity == "ok" else f"[red]{FIXITY_WORDS[r.fixity].replace(r.fixity, r.fixity.upper())}[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
                 vn_date(r.protected_until.date()) if r.protected_until else "",  # as officers write days; JSON ISO
                 RENEWAL_WORDS.get(r.renewal, r.renewal)

@@ -280,6 +280,9 @@ class DamagedRecord:
     # folder overwritten with another record's files was shown, exported and listed as that other record, exit 0),
     # or the record.json is not the one its "archived" ledger entry recorded (``changed``, what `sohoa list` marks)
     kind: Literal["unreadable", "foreign", "changed", "missing"] = "unreadable"
+    # "changed" only: nothing left to hold the record.json against (its ledger entry gone or edited) — it may be the
+    # one archived; else it was shown to differ from the one archived
+    unvouched: bool = False
     # "missing": the index lists it, its record.json is gone (``records(missing=…)``: the audit's row for it) — or
     # its whole folder (``why`` FOLDER_GONE: "its record.json is missing" was said of a record with no file left)
 
@@ -301,8 +304,8 @@ class DamagedRecord:
                 f"record {self.record_id} ({self.prefix}): its {SIDECAR} is that of record {self.why} — not this "
                 "record's, so its files cannot be checked against it: replaced behind the archive's back"
             )
-        if self.kind == "changed":
-            return f"record {self.record_id} ({self.prefix}): {self.why} — not the record archived"
+        if self.kind == "changed":  # ``why`` ends with what follows: not the record archived, or nothing vouches
+            return f"record {self.record_id} ({self.prefix}): {self.why}"
         if self.kind == "missing" and self.why == FOLDER_GONE:
             return (
                 f"record {self.record_id} ({self.prefix}): its folder is gone — {SIDECAR} and every file of the "
@@ -331,7 +334,7 @@ class DamagedRecord:
                 "này, không kiểm tra được các tệp của hồ sơ — bị thay ngoài phần mềm"
             )
         if self.kind == "changed":
-            return f"hồ sơ {self.record_id} ({self.prefix}): {self.why_vi} — không phải hồ sơ đã lưu"
+            return f"hồ sơ {self.record_id} ({self.prefix}): {self.why_vi}"
         if self.kind == "missing" and self.why == FOLDER_GONE:
             return (
                 f"hồ sơ {self.record_id} ({self.prefix}): thư mục của hồ sơ đã mất — {SIDECAR} và mọi tệp của hồ sơ "

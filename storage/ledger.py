@@ -412,6 +412,13 @@ class Ledger:
                     f"record {record_id} ({prefix}): archived, but the ledger has no 'archived' "
                     "entry for it — entries removed"
                 )
+            elif entry_hash(entry) != entry.get("hash"):
+                # the entry itself edited (said above): the SHA-256 it holds is no evidence against the record.json
+                # (it said "record.json changed since it was archived" of an untouched record whose entry was edited)
+                problems.append(
+                    f"record {record_id} ({prefix}): ledger entry {entry.get('seq')}, which archived it, is gone or "
+                    f"edited, so its {SIDECAR} cannot be checked"
+                )
             elif not entry.get("sidecar_sha256"):
                 if indexed is not None and record_id in indexed:
                     # archived by this sohoa (its index entry names the entry), whose "archived" entry holds the
@@ -558,15 +565,29 @@ def changed_sidecar(
         or entry.get("action") not in SIDECAR_ACTIONS
         or entry_hash(entry) != entry.get("hash")
     ):
-        why = f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked"
-        why_vi = f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR}"
+        # the record.json may be the one archived: nothing is left to say whether it is (not "not the record archived")
+        unvouched = True
+        why = (
+            f"ledger entry {seq}, which archived it, is gone or edited, so its {SIDECAR} cannot be checked — nothing "
+            "vouches for it as the record archived"
+        )
+        why_vi = (
+            f"mục sổ nhật ký {seq} ghi việc lưu trữ hồ sơ này đã bị xóa hoặc sửa, không kiểm tra {SIDECAR} — không còn "
+            "gì xác nhận đây là hồ sơ đã lưu"
+        )
     elif differs(entry.get("sidecar_sha256")):
-        why = f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded)"
-        why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq})"
+        unvouched = False
+        why = (
+            f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded) — not "
+            "the record archived"
+        )
+        why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq}) — không phải hồ sơ đã lưu"
     else:
         return None
     key = f"{record.archive_prefix}/{SIDECAR}"
-    return DamagedRecord(record.source.sha256, key, record.archive_prefix, why, why_vi, kind="changed")
+    return DamagedRecord(
+        record.source.sha256, key, record.archive_prefix, why, why_vi, kind="changed", unvouched=unvouched
+    )
 
 
 @dataclass(frozen=True)
