@@ -363,6 +363,8 @@ def test_a_record_whose_archived_entry_is_gone_or_edited_is_its_problem_not_an_o
     # not passed either
     assert audited.fixity == "unvouched" and not audited.as_archived and not audited.signatures_passed, audited
     assert report.counts()["unvouched"] == 1 and report.counts()["drift"] == 0 and report.exit_code == 1
+    # its signatures not verified, and not counted as verified and failed (QA67)
+    assert report.counts()["signatures_not_verified"] == 1 and report.counts()["signatures_not_passed"] == 0
     assert [p for p in audited.problems if f"ledger entry {seq}, which archived it, is gone or edited" in p]
     assert "chưa xác nhận được / unvouched" in report.markdown()
     # nor does the ledger check say its record.json changed: it is the entry that was edited
