@@ -158,6 +158,24 @@ def _say_damaged(damaged: list[DamagedRecord]) -> None:
         err.print(f"[bold red]sohoa: {escape(lost.words)}[/]")
 
 
+def _not_indexed_words(write: Any) -> str:
+    """``vi / en`` for a record `list` finds stored but not in the archive's index (``UnfinishedWrite`` with its
+    record.json). Whether its ledger entries were written is not read here (the whole ledger would be): `ledger
+    verify` tells an interrupted write from an index entry removed, `ledger finish` lists it again either way."""
+    if write.damaged:  # its files no longer match its record.json: no write to finish
+        from flows.audit import problem_in_vietnamese
+
+        return problem_in_vietnamese(write.problem())
+    where = f"{write.record.id} ({write.prefix})"
+    return (
+        f"hồ sơ {where}: đã lưu (record.json và các tệp) nhưng không có trong chỉ mục của kho nên không được liệt kê — "
+        "lưu vào kho bị gián đoạn, hoặc mục chỉ mục bị xóa; `sohoa ledger verify` cho biết là trường hợp nào, `sohoa "
+        f"ledger finish` đưa hồ sơ vào lại chỉ mục / record {where}: stored (record.json and its files) but not in the "
+        "archive's index, so not listed — an interrupted archive write, or its index entry removed; `sohoa ledger "
+        "verify` tells which, `sohoa ledger finish` puts it back in the index"
+    )
+
+
 def _get_files(store: Any, record: Any, sidecar: bytes, out_dir: Path, correction: Any = None) -> list[str]:
     """Copy the record's objects (each checked against its SHA-256; renewed PDFs too) and its record.json
     (``sidecar``, as stored and checked against the ledger) into ``out_dir``, and an officer's ``correction``
@@ -596,8 +614,9 @@ def register(app: typer.Typer) -> None:
     @app.command(
         name="list",
         epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa\n\n"
-        "Exit codes: 0 listed (none too); 2 usage (no archive at the location, a bad setting); 3 the archive cannot "
-        "be read (its folder, or its S3 server, unavailable).",
+        "Exit codes: 0 listed (none too); 1 listed, but a record could not be read, is not the one archived, or is "
+        "stored but missing from the index (each named on stderr); 2 usage (no archive at the location, a bad "
+        "setting); 3 the archive cannot be read (its folder, or its S3 server, unavailable).",
     )
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
@@ -617,10 +636,24 @@ def register(app: typer.Typer) -> None:
             # a record whose record.json (or whole folder) is gone while the index lists it is named too: it was
             # left out without a word, exit 0 (QA65)
             records, changed = unchanged_records(store, store.records_as_read(damaged, missing=damaged))
+            # a record stored but not in the index (a run killed before its index entry, or the entry removed by
+            # hand; the index folder deleted: every record) was left out without a word, exit 0: named, as the
+            # ledger checks name it. One listing of the archive's keys, no read per record; a write under way on
+            # this host is waited for, not named (``outside_records``)
+            unlisted = [
+                _not_indexed_words(write)
+                for write in store.outside_records(records, [*damaged, *changed])[0]
+                if write.record is not None
+            ]
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
         damaged += changed
         _say_damaged(damaged)
+        if unlisted:
+            from flows.cli import err
+
+            for problem in unlisted:
+                err.print(f"[bold red]sohoa: {escape(problem)}[/]")
         for archived in records:
             record = as_corrected(archived, settings)
             c = record.classification
@@ -645,9 +678,14 @@ def register(app: typer.Typer) -> None:
             )
         if as_json:
             _print_json(
-                {"archive": store.location, "records": rows, "damaged": [lost.to_json_dict() for lost in damaged]}
+                {
+                    "archive": store.location,
+                    "records": rows,
+                    "damaged": [lost.to_json_dict() for lost in damaged],
+                    "not_indexed": unlisted,
+                }
             )
-            raise typer.Exit(1 if damaged else 0)
+            raise typer.Exit(1 if damaged or unlisted else 0)
         table = Table(title=escape(store.location))
         add_columns(table, LIST_COLUMNS)
         for row in rows:
@@ -661,7 +699,7 @@ def register(app: typer.Typer) -> None:
                 escape(printable(row["path"] or "")),
             )
         out.print(table)
-        raise typer.Exit(1 if damaged else 0)
+        raise typer.Exit(1 if damaged or unlisted else 0)
 
     @app.command(
         epilog="Example:\n\n  sohoa get 3f2a9c0d1e2b4a5c --out hoso/\n\n"

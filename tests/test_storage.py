@@ -2162,6 +2162,40 @@ def _said(result: Any, *words: str) -> str:
     return text
 
 
+def test_list_names_a_record_stored_but_missing_from_the_index(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """`sohoa list` reads the index: a record whose index entry alone was removed (or a run killed before it, or the
+    index folder deleted: every record) was left out of the listing without a word, exit 0 — the ledger checks named
+    it, `list` did not. Now it is named on stderr and in --json's `not_indexed`, exit 1; `ledger finish` lists it
+    again."""
+    shown, shown_files = make_record(tmp_path / "in", "shown", number="1/TB-UBND")
+    shown = archive.put(shown, shown_files)
+    hidden, hidden_files = make_record(tmp_path / "in", "hidden", number="2/TB-UBND")
+    hidden = archive.put(hidden, hidden_files)
+    remove_behind(archive, f".by-sha256/{hidden.source.sha256}.json")
+
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    listed = runner.invoke(app, ["list", "--json"], env=env)
+    assert listed.exit_code == 1, listed.output
+    payload = json.loads(listed.stdout)
+    assert [row["id"] for row in payload["records"]] == [shown.id]
+    (said,) = payload["not_indexed"]
+    assert said.startswith(f"hồ sơ {hidden.id} ({hidden.archive_prefix}): đã lưu"), said
+    assert f"record {hidden.id} ({hidden.archive_prefix}): stored (record.json and its files) but not in the " in said
+    table = runner.invoke(app, ["list"], env=env)
+    assert table.exit_code == 1 and hidden.id in " ".join(table.stderr.split()), table.stderr
+
+    finished = runner.invoke(app, ["ledger", "finish"], env=env)
+    assert finished.exit_code == 0, finished.output
+    listed = runner.invoke(app, ["list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    payload = json.loads(listed.stdout)
+    assert sorted(row["id"] for row in payload["records"]) == sorted([shown.id, hidden.id])
+    assert payload["not_indexed"] == []
+
+
 @pytest.mark.parametrize("content", [b'{"broken\n', b"[]\n"], ids=["not-json", "json-not-a-record"])
 def test_a_record_json_that_cannot_be_read_is_named_and_the_other_records_go_on(
     archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, content: bytes
