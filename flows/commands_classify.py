@@ -224,14 +224,15 @@ def register(app: typer.Typer) -> None:
     @review_app.command(
         "list",
         epilog="Examples:\n\n  sohoa review list --json\n\n  sohoa review list --archive /srv/kho\n\n"
-        "Exit codes: 0 listed (even when empty); 1 listed, but a record's record.json cannot be read (named); 2 "
-        "usage (no archive at the location given); 3 archive unavailable.",
+        "Exit codes: 0 listed (even when empty); 1 listed, but a record's record.json cannot be read or is not the one "
+        "archived, or a record is stored but missing from the index (each named); 2 usage (no archive at the "
+        "location given); 3 archive unavailable.",
     )
     def review_list(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
         from classify.review import pending, reason_in_both, reason_in_vietnamese
-        from flows.commands_storage import _say_damaged
+        from flows.commands_storage import _say_damaged, _say_not_indexed, not_indexed
         from storage import ArchiveUnavailableError, DamagedRecord
         from storage.ledger import unchanged_records
 
@@ -242,10 +243,13 @@ def register(app: typer.Typer) -> None:
             # needs_review=false left the queue without a word, a rewritten number was shown as read (QA62)
             records, changed = unchanged_records(store, store.records_as_read(damaged, missing=damaged))
             waiting = list(pending(records, settings))
+            # one left out of the index may be waiting too: named, as `list` names it
+            unlisted = not_indexed(store, records, [*damaged, *changed])
         except ArchiveUnavailableError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         damaged += changed
         _say_damaged(damaged)
+        _say_not_indexed(unlisted)
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
@@ -266,9 +270,10 @@ def register(app: typer.Typer) -> None:
                     "records": rows,
                     "count": len(rows),
                     "damaged": [lost.to_json_dict() for lost in damaged],
+                    "not_indexed": unlisted,
                 }
             )
-            raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged else cli.EXIT_OK)
+            raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged or unlisted else cli.EXIT_OK)
         table = Table(
             title=f"{len(rows)} hồ sơ cần xem lại / record(s) to review — {escape(store.location)}", show_header=True
         )
@@ -285,7 +290,7 @@ def register(app: typer.Typer) -> None:
                 escape("; ".join(map(reason_in_both, row["reasons"]))),
             )
         cli.out.print(table)
-        raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged else cli.EXIT_OK)
+        raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged or unlisted else cli.EXIT_OK)
 
     @review_app.command(
         "set",

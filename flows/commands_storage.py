@@ -158,6 +158,25 @@ def _say_damaged(damaged: list[DamagedRecord]) -> None:
         err.print(f"[bold red]sohoa: {escape(lost.words)}[/]")
 
 
+def not_indexed(store: Any, records: list[Any], damaged: list[DamagedRecord]) -> list[str]:
+    """What a listing by the index leaves out: each record stored but not in the archive's index (a run killed
+    before its index entry, the entry removed by hand; the index folder deleted: every record), in words — `list`
+    and `review list` left them out without a word, exit 0, while the ledger checks named them. One listing of
+    the archive's keys, no read per record; a write under way on this host is waited for, not named
+    (``outside_records``)."""
+    return [
+        _not_indexed_words(write) for write in store.outside_records(records, damaged)[0] if write.record is not None
+    ]
+
+
+def _say_not_indexed(words: list[str]) -> None:
+    """Name, on stderr, each record ``not_indexed`` found (as ``_say_damaged`` names a damaged one)."""
+    from flows.cli import err
+
+    for said in words:
+        err.print(f"[bold red]sohoa: {escape(said)}[/]")
+
+
 def _not_indexed_words(write: Any) -> str:
     """``vi / en`` for a record `list` finds stored but not in the archive's index (``UnfinishedWrite`` with its
     record.json). Whether its ledger entries were written is not read here (the whole ledger would be): `ledger
@@ -636,24 +655,12 @@ def register(app: typer.Typer) -> None:
             # a record whose record.json (or whole folder) is gone while the index lists it is named too: it was
             # left out without a word, exit 0 (QA65)
             records, changed = unchanged_records(store, store.records_as_read(damaged, missing=damaged))
-            # a record stored but not in the index (a run killed before its index entry, or the entry removed by
-            # hand; the index folder deleted: every record) was left out without a word, exit 0: named, as the
-            # ledger checks name it. One listing of the archive's keys, no read per record; a write under way on
-            # this host is waited for, not named (``outside_records``)
-            unlisted = [
-                _not_indexed_words(write)
-                for write in store.outside_records(records, [*damaged, *changed])[0]
-                if write.record is not None
-            ]
+            unlisted = not_indexed(store, records, [*damaged, *changed])
         except ArchiveUnavailableError as exc:  # a file where the index folder should be listed no records, exit 0
             raise _fail(str(exc), 3) from exc
         damaged += changed
         _say_damaged(damaged)
-        if unlisted:
-            from flows.cli import err
-
-            for problem in unlisted:
-                err.print(f"[bold red]sohoa: {escape(problem)}[/]")
+        _say_not_indexed(unlisted)
         for archived in records:
             record = as_corrected(archived, settings)
             c = record.classification

@@ -2186,6 +2186,9 @@ def test_list_names_a_record_stored_but_missing_from_the_index(
     assert f"record {hidden.id} ({hidden.archive_prefix}): stored (record.json and its files) but not in the " in said
     table = runner.invoke(app, ["list"], env=env)
     assert table.exit_code == 1 and hidden.id in " ".join(table.stderr.split()), table.stderr
+    # the review queue, read from the index too, names it likewise
+    queue = runner.invoke(app, ["review", "list", "--json"], env=env)
+    assert queue.exit_code == 1 and json.loads(queue.stdout)["not_indexed"] == [said], queue.output
 
     finished = runner.invoke(app, ["ledger", "finish"], env=env)
     assert finished.exit_code == 0, finished.output
