@@ -352,7 +352,7 @@ def test_a_content_stream_bomb_is_refused_before_anything_parses_or_renders_it(t
     instructions on an A4 page, took 57 s and 1.37 GB, came out "blank" and claimed PDF/A. Refused now by the size
     its instructions decode to (counted while inflating), in the page's content, a form it draws or a tiling
     pattern; a page with 7.9 MB of them is still read."""
-    import time
+    import tracemalloc
 
     from typer.testing import CliRunner
 
@@ -381,10 +381,16 @@ def test_a_content_stream_bomb_is_refused_before_anything_parses_or_renders_it(t
 
     bomb = pdf_drawing(tmp_path / "bom lệnh vẽ.pdf", 1_666_666)
     assert bomb.stat().st_size < 200_000
-    started = time.monotonic()
-    with pytest.raises(BadInputError) as caught:
-        inspect_input(bomb)
-    assert time.monotonic() - started < 5  # inflated and counted, never parsed
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    # inflated a chunk at a time and counted, never decoded whole (40 MB) nor parsed: measured, not timed (principle
+    # 6: no test asserts a wall-clock time)
+    assert peak < 16_000_000, peak
     assert caught.value.problem == Problem.TOO_LARGE
     assert caught.value.detail == "page 1: its drawing instructions decode to more than 8 MB"
     dense = pdf_drawing(tmp_path / "dày đặc.pdf", (MAX_PAGE_CONTENT_BYTES - 100) // len(square))
@@ -456,18 +462,14 @@ def test_content_drawn_many_times_is_weighed_as_often_as_it_is_drawn(tmp_path: P
     times by a form drawn 10 times by a form the page drew twice — took 68 s to render blank (a blank page: 1.3 s);
     one 1 MB form drawn 10 times, 38.6 s. Each is weighed now as many times as it is run, through nested forms:
     refused at once, and a form drawn a few times is still read."""
-    import time
-
     from typer.testing import CliRunner
 
     from flows.cli import app
 
     bomb = _pdf_of_forms(tmp_path / f"vẽ lặp {shape}.pdf", shape)
     assert bomb.stat().st_size < 20_000
-    started = time.monotonic()
     with pytest.raises(BadInputError) as caught:
-        inspect_input(bomb)
-    assert time.monotonic() - started < 5  # counted, never rendered
+        inspect_input(bomb)  # counted: inspect_input renders nothing
     assert caught.value.problem == Problem.TOO_LARGE
     assert caught.value.detail == _DRAWN_TOO_OFTEN
     assert inspect_input(_pdf_of_forms(tmp_path / "bình thường.pdf", "ordinary")).page_count == 1
@@ -533,8 +535,6 @@ def test_content_the_renderer_runs_outside_the_page_content_is_weighed(tmp_path:
     ``sohoa ocr`` (a glyph or a mask of 40 MB, 10 s and 8 s), and came out "blank". Refused now both when the
     stream is large once and when a small one is run many times (a glyph shown 400 times, a mask applied to 20
     marks, an appearance drawing a form 40 times)."""
-    import time
-
     noop = b"q 1 0 0 1 0 0 cm Q\n"
     if shape == "large":
         content, times = b"0 0 0 rg 10 10 5 5 re f\n" * 1_666_666, 1
@@ -542,10 +542,8 @@ def test_content_the_renderer_runs_outside_the_page_content_is_weighed(tmp_path:
         content, times = noop * (1_000_000 // len(noop)), {"annotation": 40, "type3": 400, "soft mask": 20}[route]
     bomb = _pdf_running_hidden_content(tmp_path / f"bom {route}.pdf", route, content, times)
     assert bomb.stat().st_size < 200_000
-    started = time.monotonic()
     with pytest.raises(BadInputError) as caught:
-        inspect_input(bomb)
-    assert time.monotonic() - started < 5  # counted, never rendered
+        inspect_input(bomb)  # counted: inspect_input renders nothing
     assert caught.value.problem == Problem.TOO_LARGE
     assert caught.value.detail == (
         "page 1: its drawing instructions decode to more than 8 MB" if shape == "large" else _DRAWN_TOO_OFTEN
