@@ -1033,9 +1033,15 @@ def assemble_pdf(
             meta["xmp:CreatorTool"] = "sohoa"
             if not meta.get("dc:title"):  # a born-digital input's own title stays
                 meta["dc:title"] = title
-            for key in ("xmp:Thumbnails", "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups"):
+            for key in (
+                "xmp:Thumbnails",
+                "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups",
+                "{http://ns.adobe.com/xap/1.0/mm/}History",
+            ):
                 # an authoring tool's preview of the page, base64 JPEG in the XMP (Photoshop's: 20 KB, a quarter
-                # of a gray scan's output), and its colour palette (Illustrator's: 30 KB on a blank page, QA68): the
+                # of a gray scan's output), its colour palette (Illustrator's: 30 KB on a blank page, QA68), and
+                # its log of the original's saves (xmpMM:History, ~0.4 KB an entry; no save it lists made this copy;
+                # Illustrator's one entry kept blank.pdf's output above OCRmyPDF's, whose XMP is written anew): the
                 # searchable copy shows the page itself, the original keeps them
                 if key in meta:
                     del meta[key]
