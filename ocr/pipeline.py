@@ -1038,9 +1038,15 @@ def assemble_pdf(
             meta["xmp:CreatorTool"] = "sohoa"
             if not meta.get("dc:title"):  # a born-digital input's own title stays
                 meta["dc:title"] = title
-            for key in ("xmp:Thumbnails", "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups"):
+            for key in (
+                "xmp:Thumbnails",
+                "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups",
+                "{http://ns.adobe.com/xap/1.0/mm/}History",
+            ):
                 # an authoring tool's preview of the page, base64 JPEG in the XMP (Photoshop's: 20 KB, a quarter
-                # of a gray scan's output), and its colour palette (Illustrator's: 30 KB on a blank page, QA68): the
+                # of a gray scan's output), its colour palette (Illustrator's: 30 KB on a blank page, QA68), and
+                # its log of the original's saves (xmpMM:History, ~0.4 KB an entry; no save it lists made this copy;
+                # Illustrator's one entry kept blank.pdf's output above OCRmyPDF's, whose XMP is written anew): the
                 # searchable copy shows the page itself, the original keeps them
                 if key in meta:
                     del meta[key]
@@ -1069,10 +1075,15 @@ def assemble_pdf(
         elif added is not None:
             remove_output_intent(out, added)
         with atomic_path(output_pdf) as tmp:
-            # no object streams: PDF/A-2 allows them, but older archive validators still stumble on them;
-            # not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption)
+            # the small objects (dictionaries, arrays) packed into Deflate-compressed object streams, with a
+            # cross-reference stream, as OCRmyPDF writes its PDF/A: 0.2-6 KB smaller a file (a plain xref table
+            # costs 20 bytes an object, their dictionaries uncompressed). PDF/A-2 allows both (ISO 19005-2 builds
+            # on PDF 1.7; they came with PDF 1.5, and min_version keeps the header at 1.7 or above); streams, the
+            # XMP among them, are never put in one, and qpdf leaves the XMP uncompressed (PDF/A: no /Filter).
+            # pyHanko's incremental updates (signatures, timestamps) follow the file with cross-reference streams.
+            # Not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption).
             out.save(
-                tmp, object_stream_mode=pikepdf.ObjectStreamMode.disable, fix_metadata_version=True, min_version="1.7"
+                tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate, fix_metadata_version=True, min_version="1.7"
             )
     return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures)
 

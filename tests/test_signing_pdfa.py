@@ -249,6 +249,35 @@ def test_pdfa_claim_survives_in_the_ocr_output_signed_by_the_pipeline_tools(tmp_
     assert (check.claimed, check.problems) == ("2B", [])
 
 
+def test_an_ocr_output_in_object_streams_signs_at_b_lta_and_verifies(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """The OCR output keeps its objects in object streams behind a cross-reference stream (as OCRmyPDF's PDF/A):
+    pyHanko's incremental revisions (signature, DSS, document timestamp) go on top of it, each with a
+    cross-reference stream of its own, and the file verifies and stays PDF/A-2b."""
+    import subprocess
+
+    import ocr
+
+    scan = Path(__file__).resolve().parents[1] / "samples" / "thông-báo-08-ubnd.png"
+    searchable = tmp_path / "ocr.pdf"
+    assert ocr.ocr_document(scan, searchable, workers=2).pdfa == "2B"
+    with pikepdf.open(searchable) as pdf:
+        assert pdf.trailer.get("/Type") == "/XRef"
+        assert any(isinstance(obj, pikepdf.Stream) and obj.get("/Type") == "/ObjStm" for obj in pdf.objects)
+    signed = tmp_path / "signed.pdf"
+    roots = load_trust_roots([test_pki.root_cert])[0]
+    sign_pdf(searchable, signed, signer, level="B-LTA", tsa_url=test_pki.tsa_url, validation_roots=roots)
+    assert signed.read_bytes().startswith(searchable.read_bytes())  # incremental: the OCR output's bytes stay
+    assert subprocess.run(["qpdf", "--check", str(signed)], capture_output=True).returncode == 0
+    report = verify_pdf(signed, [test_pki.root_cert])
+    assert report.passed, report.model_dump_json(indent=2)
+    (verdict,) = report.signatures
+    assert verdict.level == "B-LTA" and verdict.revocation.source == "DSS"
+    assert [ts.indication for ts in report.document_timestamps] == ["TOTAL_PASSED"]
+    assert report.pdfa == "2B" and report.pdfa_problems == []
+
+
 @pytest.mark.parametrize(
     "name",
     ["pyhanko/pdf/form-tree-circular-ref-input.pdf", "dss-validation/pades_opposite_infinite_loop.pdf"],
