@@ -15,7 +15,7 @@ import re
 import shutil
 import tempfile
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,12 +71,23 @@ def copy_unless_exists(source: Path, target: Path) -> bool:
     writers (threads of one batch quarantining two files of the same name) both see it free, and the later one
     replaces the earlier one's file. Where the filesystem has no hard links, the check and rename are the fallback.
     """
+    return _create_unless_exists(target, lambda tmp: shutil.copyfile(source, tmp))
+
+
+def write_unless_exists(target: Path, data: bytes) -> bool:
+    """Write ``data`` to ``target`` crash-safely unless ``target`` exists; True when this call made it: as
+    ``copy_unless_exists``, for a name two writers may race for (a ledger entry's sequence number, written by
+    processes on two hosts sharing the archive's folder, whose per-host lock does not exclude each other)."""
+    return _create_unless_exists(target, lambda tmp: tmp.write_bytes(data))
+
+
+def _create_unless_exists(target: Path, fill: Callable[[Path], object]) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name[:80]}{PART_MARKER}", dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:
-        shutil.copyfile(source, tmp)
+        fill(tmp)
         os.chmod(tmp, 0o644)
         with tmp.open("rb+") as handle:
             os.fsync(handle.fileno())

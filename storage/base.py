@@ -98,6 +98,12 @@ class RetentionError(SohoaError):
     """A retained (or held) object was to be deleted or overwritten."""
 
 
+class LedgerEntryTaken(SohoaError):
+    """The ledger entry's sequence number was written meanwhile, with other content, by another writer — a process
+    on another host sharing the archive (the write lock is per host): ``Ledger.append`` reads the head again and
+    writes the entry after it."""
+
+
 class ArchiveUnavailableError(StageError):
     """The archive (a folder or an S3 server) could not be reached or written."""
 
@@ -524,8 +530,11 @@ class BaseArchive(ABC):
         return None if data is None else sha256_bytes(data)
 
     def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:
-        """Write a custody ledger entry, retained (storage.ledger); a backend whose write and retention are not
-        one step orders them so that a crash cannot look like a deleted entry (storage.local)."""
+        """Write a custody ledger entry, retained (storage.ledger), only if ``key`` is free: ``LedgerEntryTaken``
+        when another writer wrote other content there first (the same content: done, as a retried write). The
+        backends make it one atomic step — two hosts writing the same sequence number both succeeded, one entry
+        overwriting the other (QA71) —; a backend whose write and retention are not one step orders them so that a
+        crash cannot look like a deleted entry (storage.local)."""
         self._write(key, data, sha256, retain)
 
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:

@@ -17,6 +17,8 @@ import getpass
 import hashlib
 import json
 import logging
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -26,8 +28,10 @@ from storage.base import (
     LEDGER_DIR,
     SIDECAR,
     ArchiveIntegrityError,
+    ArchiveUnavailableError,
     DamagedRecord,
     DamagedRecordError,
+    LedgerEntryTaken,
     RecordAsRead,
     RecordChangedError,
     permanent_retention,
@@ -47,6 +51,8 @@ GENESIS = "0" * 64
 SEALED = "sealed"
 # the entries a record.json is held against: its "archived" entry, or a later "sealed" one
 SIDECAR_ACTIONS = ("archived", SEALED)
+# How many times an entry is written again after the next sequence number was taken by another host's writer
+LEDGER_RACE_ATTEMPTS = 50
 
 
 def sidecar_entries(entries: Iterable[dict[str, Any] | None]) -> dict[str, dict[str, Any]]:
@@ -166,6 +172,8 @@ class Ledger:
             raw = self.archive._read(keys[-1])
             entry = json.loads(raw) if raw else {}
             seq, head_hash = int(entry.get("seq", _sequence_number(keys[-1]) or 0)), str(entry.get("hash", GENESIS))
+            # the number its name holds, when the entry says less (edited): the next one is after the name taken
+            seq = max(seq, _sequence_number(keys[-1]) or 0)
         # Entries cut off the end (or the whole ledger deleted) must stay a visible gap: writing the next entry
         # under their numbers would replace the evidence (on S3, a new version over the delete marker; locally, a
         # new file beside the orphaned retention record). Continue after the highest number ever written.
@@ -200,36 +208,49 @@ class Ledger:
         ``record.json`` as written, which the sidecar cannot hold itself — so the audit can tell it was changed.
         ``batch_id`` (the "archived" entry): the batch that archived it, so a batch export can tell a record of
         the batch that the archive no longer lists."""
-        seq, prev = self._head()
         at = at or datetime.now(UTC)
-        if self.archive.tsa_url and seq:
-            self._stamp_previous_day(seq, prev, at)
-        entry: dict[str, Any] = {
-            "seq": seq + 1,
-            "at": at.isoformat(),
-            "action": action,
-            "record_id": record_id,
-            "actor": actor or default_actor(),
-            "tool": tool,
-            "detail": detail,
-            "prev": prev,
-        }
-        if sidecar_sha256 is not None:
-            entry["sidecar_sha256"] = sidecar_sha256
-        if batch_id is not None:
-            entry["batch_id"] = batch_id
-        entry["hash"] = entry_hash(entry)
-        body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
-        try:
-            self.archive._write_ledger_entry(
-                self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), permanent_retention()
-            )
-        except BaseException:
-            self.archive._ledger_head = None
-            raise
-        self.archive._ledger_head = (seq + 1, entry["hash"])
-        self.archive._ledger_head_day = (seq + 1, entry_day(entry))
-        return entry
+        for attempt in range(LEDGER_RACE_ATTEMPTS):
+            seq, prev = self._head()
+            if self.archive.tsa_url and seq:
+                self._stamp_previous_day(seq, prev, at)
+            entry: dict[str, Any] = {
+                "seq": seq + 1,
+                "at": at.isoformat(),
+                "action": action,
+                "record_id": record_id,
+                "actor": actor or default_actor(),
+                "tool": tool,
+                "detail": detail,
+                "prev": prev,
+            }
+            if sidecar_sha256 is not None:
+                entry["sidecar_sha256"] = sidecar_sha256
+            if batch_id is not None:
+                entry["batch_id"] = batch_id
+            entry["hash"] = entry_hash(entry)
+            body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
+            try:
+                self.archive._write_ledger_entry(
+                    self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), permanent_retention()
+                )
+            except LedgerEntryTaken:
+                # another host wrote this number first (the write lock is per host): after its entry, then — read
+                # the head again (not the one this process cached), after a short random wait so that two hosts
+                # do not race for the next number in step
+                self.archive._ledger_head = None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+                continue
+            except BaseException:
+                self.archive._ledger_head = None
+                raise
+            self.archive._ledger_head = (seq + 1, entry["hash"])
+            self.archive._ledger_head_day = (seq + 1, entry_day(entry))
+            return entry
+        raise ArchiveUnavailableError(
+            f"{self.archive.location}: sổ nhật ký: {LEDGER_RACE_ATTEMPTS} lần ghi mục tiếp theo đều bị máy khác ghi "
+            "trước / custody ledger: the next entry was taken by another writer "
+            f"{LEDGER_RACE_ATTEMPTS} times running; try again"
+        )
 
     def _stamp_previous_day(self, seq: int, head_hash: str, at: datetime) -> None:
         """The first entry of a new UTC day: timestamp the head of the day before (storage.stamps)."""

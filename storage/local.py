@@ -24,12 +24,13 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sohoa.fsutil import PART_MARKER, atomic_write_bytes, sha256_file
+from sohoa.fsutil import PART_MARKER, atomic_write_bytes, sha256_file, write_unless_exists
 from sohoa.record import Record
 from storage.base import (
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
+    LedgerEntryTaken,
     ObjectInfo,
     RetentionError,
     record_prefix,
@@ -118,8 +119,19 @@ class LocalArchive(BaseArchive):
         # whose object is gone is the evidence of a deleted entry (``_vanished_keys``): written first, a process
         # killed before the entry left exactly that, and the ledger reported "entry N removed" for ever. Now such a
         # kill leaves at most the newest entry without retention, which the next writer retains
-        # (``_finish_ledger_head``) before it appends.
-        self._write(key, data, sha256, None)
+        # (``_finish_ledger_head``) before it appends. Created under its name only if the name is free (a hard link):
+        # processes on two hosts sharing the folder do not exclude each other by the per-host lock, and a check then
+        # a rename let both write the same sequence number, the later entry replacing the earlier (QA71, on S3)
+        target = self.root / key
+        try:
+            if not write_unless_exists(target, data) and sha256_file(target) != sha256:
+                raise LedgerEntryTaken(f"{key}: written meanwhile by another writer")
+            if sha256_file(target) != sha256:
+                raise ArchiveIntegrityError(f"{key}: read-back SHA-256 differs from the one written")
+        except OSError as exc:
+            if exc.filename is None:
+                exc.filename = str(target)
+            raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
         self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
 
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:
