@@ -34,6 +34,7 @@ from flows.pipeline import (
     StageRunner,
     _test_crash_hook,
     batch_documents,
+    checked_locations,
     dask_scheduler_problem,
     direct_runner,
     expand_inputs,
@@ -324,7 +325,8 @@ def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> 
         # as `sohoa process` refuses them (exit 2), before any work
         if (problem := refusal(settings, batch=True)) is not None:
             return batch_state(report.to_json_dict() | {"error": problem})
-        report.results = _documents_here([from_parameter(path)], settings, report)
+        with checked_locations(settings):  # by refusal, just now
+            report.results = _documents_here([from_parameter(path)], settings, report)
         _publish(report)
         payload = report.to_json_dict()
         if len(report.results) == 1 and report.results[0].origin is None and not report.dropped:
@@ -353,7 +355,8 @@ def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = 
             payload: dict[str, Any] = on_dask(paths, settings)
         else:
             # on this machine the documents are threads of this flow run: no subflow (each flow run costs API calls)
-            payload = _run_batch(paths, settings)
+            with checked_locations(settings):  # by refusal, just now
+                payload = _run_batch(paths, settings)
         return batch_state(payload)
 
 

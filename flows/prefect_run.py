@@ -40,6 +40,7 @@ from prefect.exceptions import FailedRun, MissingContextError
 from prefect.logging.handlers import APILogHandler
 from prefect.states import Completed, Failed, State
 
+from sohoa.errors import StageError
 from sohoa.fsutil import OneLineRecords
 
 if TYPE_CHECKING:
@@ -99,15 +100,23 @@ def refusal(settings: Settings, batch: bool = False) -> str | None:
     that is not there (``flows.pipeline.trust_source_problem``, the check the commands that trust make before any
     work, exit 2); for a flow that runs the pipeline's batch (``batch``: process-document, process-batch,
     watch-inbox), also a configuration no batch can run with (``flows.pipeline.batch_settings_problem``, as
-    `sohoa process` and `sohoa watch` refuse it, exit 2). A deployment run starts without the command line: it
-    went ahead, trusting less than configured (QA), or OCR'd every document only to fail it at its signature. Each
-    such flow checks at its start and, refused, ends its run Failed with this message (no traceback, see
-    ``_FailedStateIsNoCrash``)."""
-    from flows.pipeline import batch_settings_problem, trust_source_problem
+    `sohoa process` and `sohoa watch` refuse it, exit 2), and folders or an archive it cannot use
+    (``flows.pipeline.check_locations``, exit 3 of `sohoa process`: S3 credentials refused, a data folder that is a
+    file — raised inside the batch, it ended the run with two tracebacks and "Flow run encountered an exception",
+    QA71; the caller runs its batch in ``checked_locations`` so they are not asked twice). A deployment run
+    starts without the command line: it went ahead, trusting less than configured (QA), or OCR'd every document
+    only to fail it at its signature. Each such flow checks at its start and, refused, ends its run Failed with
+    this message (no traceback, see ``_FailedStateIsNoCrash``)."""
+    from flows.pipeline import batch_settings_problem, check_locations, trust_source_problem
 
     problem = trust_source_problem(settings)
     if problem is None and batch:
         problem = batch_settings_problem(settings)
+    if problem is None and batch:
+        try:
+            check_locations(settings)
+        except StageError as exc:
+            problem = str(exc)
     if problem is not None:
         logging.getLogger("sohoa").error("%s", problem)
     return problem

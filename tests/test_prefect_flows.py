@@ -347,3 +347,34 @@ def test_a_batch_whose_prefect_api_cannot_be_reached_says_no_file_was_processed(
     assert "Prefect không chạy được lô / Prefect could not run the batch" in error, error
     assert "chưa xử lý tệp nào / no file was processed" in error, error
     assert scan.is_file() and not (tmp_path / "var" / "quarantine").exists()
+
+
+@pytest.mark.integration
+def test_a_location_the_batch_cannot_use_fails_the_run_with_one_message_and_no_traceback(tmp_path: Path) -> None:
+    """QA71: a deployment run whose S3 credentials the server refused ended Failed with "Flow run encountered an
+    exception: StageError: …" and two tracebacks (80 lines) in its logs, while `sohoa process` said it in one line,
+    exit 3: the batch's check of its folders and archive raised inside the flow. It is made before any work, with
+    the other refusals (flows.prefect_run.refusal). Here the quarantine folder is a file: the same check
+    (flows.pipeline.check_locations) is the one refused S3 credentials meet, on a real server in test_storage.py."""
+    from tests.test_operations import TEXTS, make_scan
+
+    scan = make_scan(tmp_path / "thông báo.png", TEXTS[0])
+    not_a_folder = tmp_path / "cách ly"
+    not_a_folder.write_text("một tệp, không phải thư mục\n", encoding="utf-8")
+    overrides = {"data_dir": str(tmp_path / "var"), "ocr_workers": 1, "quarantine_dir": str(not_a_folder)}
+    calls = [
+        f"process_batch([{str(scan)!r}], {overrides!r}, return_state=True)",
+        f"process_one({str(scan)!r}, {overrides!r}, return_state=True)",
+        f"watch_inbox({str(tmp_path)!r}, settings_overrides={overrides!r}, return_state=True)",
+    ]
+    runs = run_flows_for_their_states(  # which asserts no traceback reached the flow runs' output
+        "from flows.prefect_flows import process_batch, process_one\nfrom flows.prefect_watch import watch_inbox",
+        calls,
+        tmp_path / "prefect",
+    )
+    for run in runs:
+        assert run["state"]["type"] == "FAILED", run["state"]
+        assert str(not_a_folder) in run["state"]["message"], run["state"]
+        assert "encountered an exception" not in run["state"]["message"], run["state"]
+        assert not [line for line in run["logs"] if "Traceback" in line], run["logs"]
+    assert not (tmp_path / "var" / "archive").exists()  # refused before any document
