@@ -429,3 +429,42 @@ def test_a_batch_whose_server_never_answers_ends_with_exit_3_after_its_restarts(
     assert "again after 1 restart(s), the most allowed" in errors and "temporary-server.log" in errors
     assert "mid-batch" not in errors
     assert "stopped at start-up" in json.loads(proc.stdout)["error"]
+
+
+@pytest.mark.integration
+def test_the_zombie_run_automation_is_created_once(tmp_path: Path) -> None:
+    """QA71: a worker killed mid-run left its flow run *Running* 20 minutes later, and the README did not say how an
+    operator finds such runs. `python -m flows.prefect_zombies` creates the automation that marks a run *Crashed*
+    once its heartbeats stop (workers send them with PREFECT_FLOWS_HEARTBEAT_FREQUENCY); run again, it keeps the
+    one there. (That the server's triggers then crash a silent run is Prefect's own: this server runs without
+    its services, and a run would have to stay silent for three minutes.)"""
+    from flows.prefect_zombies import AUTOMATION_NAME, SILENT_FOR
+
+    server = TemporaryPrefectServer(tmp_path / "prefect home")
+    url = server.start()
+    try:
+        server.wait_ready()
+        env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT)}
+        said = []
+        for _ in range(2):
+            proc = subprocess.run(
+                [sys.executable, "-m", "flows.prefect_zombies"], cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            said.append(proc.stdout)
+        assert "automation created" in said[0] and "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=60" in said[0], said
+        assert "already there" in said[1], said
+        request = urllib.request.Request(
+            f"{url}/automations/filter", data=b"{}", headers={"Content-Type": "application/json"}, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            automations = json.load(response)
+    finally:
+        server.stop()
+    (automation,) = [a for a in automations if a["name"] == AUTOMATION_NAME]  # one, not one per run
+    trigger = automation["trigger"]
+    assert trigger["posture"] == "Proactive" and trigger["after"] == ["prefect.flow-run.heartbeat"], trigger
+    assert trigger["within"] == SILENT_FOR.total_seconds() and trigger["for_each"] == ["prefect.resource.id"]
+    assert {"prefect.flow-run.Completed", "prefect.flow-run.Failed"} <= set(trigger["expect"])
+    (action,) = automation["actions"]
+    assert action["type"] == "change-flow-run-state" and action["state"] == "CRASHED", action

@@ -1,0 +1,99 @@
+"""A flow run whose worker died stays *Running* for ever: the automation that marks it *Crashed*.
+
+A worker killed mid-run (SIGKILL, the OOM killer, a host that lost power) cannot report its flow run's end, and a
+self-hosted Prefect server does not notice by itself (QA71: a run still *Running* 20 minutes after its worker was
+killed; the rerun recovered everything, but nothing told the operator it was needed). Prefect's answer: flow runs
+send heartbeat events (``PREFECT_FLOWS_HEARTBEAT_FREQUENCY`` in the workers' environment) and an automation marks
+a run *Crashed* when its heartbeats stop before it ended. A *Crashed* run fires the notifications an operator set up
+on failures, and a rerun of the same deployment finishes its work (archived files are skipped by their SHA-256).
+
+``python -m flows.prefect_zombies`` (with ``PREFECT_API_URL`` set) creates the automation once; run again, it
+keeps the one there. See README, "Deploying with a Prefect server, workers and several hosts".
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+AUTOMATION_NAME = "sohoa: crash flow runs whose worker died"
+# the workers' heartbeat (seconds, PREFECT_FLOWS_HEARTBEAT_FREQUENCY; Prefect accepts 30 or more): a run silent for
+# three of them is taken for dead — a batch's Tesseract keeps both cores busy, and one late beat must not crash it
+HEARTBEAT_SECONDS = 60
+SILENT_FOR = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+
+
+def zombie_automation() -> object:
+    """The automation (not yet created): after a flow run's heartbeat, expect another heartbeat or its end within
+    ``SILENT_FOR``, per flow run; none came: set the run *Crashed*."""
+    from prefect.automations import Automation
+    from prefect.client.schemas.objects import StateType
+    from prefect.events.actions import ChangeFlowRunState
+    from prefect.events.schemas.automations import EventTrigger, Posture
+    from prefect.events.schemas.events import ResourceSpecification
+
+    return Automation(
+        name=AUTOMATION_NAME,
+        description="sohoa (flows/prefect_zombies.py): a flow run whose heartbeats stopped before it ended is "
+        "marked Crashed; rerun its deployment (archived files are skipped by their SHA-256).",
+        trigger=EventTrigger(
+            after={"prefect.flow-run.heartbeat"},
+            expect={
+                "prefect.flow-run.heartbeat",
+                "prefect.flow-run.Completed",
+                "prefect.flow-run.Failed",
+                "prefect.flow-run.Cancelled",
+                "prefect.flow-run.Crashed",
+            },
+            match=ResourceSpecification({"prefect.resource.id": ["prefect.flow-run.*"]}),
+            for_each={"prefect.resource.id"},
+            posture=Posture.Proactive,
+            threshold=1,
+            within=SILENT_FOR,
+        ),
+        actions=[
+            ChangeFlowRunState(
+                name=None,
+                force=False,
+                state=StateType.CRASHED,
+                message=f"no heartbeat for {SILENT_FOR.seconds} s: its worker died (killed, out of memory, host "
+                "down); rerun the deployment — archived files are skipped by their SHA-256",
+            )
+        ],
+    )
+
+
+def ensure_zombie_automation() -> tuple[str, bool]:
+    """Create the automation on the server ``PREFECT_API_URL`` names unless one of its name is there: (its id,
+    whether this call created it)."""
+    from prefect.automations import Automation
+
+    # Automation's read and create are sync-compatible: called here, outside an event loop, they return the result
+    # (typed as coroutines)
+    existing: Any
+    try:
+        existing = Automation.read(name=AUTOMATION_NAME)
+    except ValueError:  # Prefect's "automation not found"
+        existing = None
+    if existing is not None:
+        return str(existing.id), False
+    automation: Any = zombie_automation()
+    created: Any = automation.create()
+    return str(created.id), True
+
+
+def main() -> int:
+    automation_id, created = ensure_zombie_automation()
+    if created:
+        print(
+            f"đã tạo tự động hóa / automation created: {AUTOMATION_NAME} ({automation_id}); đặt "
+            f"PREFECT_FLOWS_HEARTBEAT_FREQUENCY={HEARTBEAT_SECONDS} cho mọi worker / set "
+            f"PREFECT_FLOWS_HEARTBEAT_FREQUENCY={HEARTBEAT_SECONDS} in every worker's environment"
+        )
+    else:
+        print(f"đã có sẵn / already there: {AUTOMATION_NAME} ({automation_id})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
