@@ -845,7 +845,9 @@ def _run_batch(
                 )
                 raise _fail(
                     f"Prefect không chạy được lô / Prefect could not run the batch: {type(exc).__name__}: {exc}. "
-                    f"{done}. Check PREFECT_API_URL / PREFECT_HOME, or run with --no-prefect.",
+                    f"{done}. Kiểm tra PREFECT_API_URL / PREFECT_HOME (máy chủ Prefect có đang chạy?), hoặc chạy với "
+                    "--no-prefect / check PREFECT_API_URL / PREFECT_HOME (is the Prefect server up?), or run with "
+                    "--no-prefect.",
                     EXIT_FAULT,
                 ) from exc
             finally:

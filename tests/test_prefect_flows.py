@@ -346,6 +346,8 @@ def test_a_batch_whose_prefect_api_cannot_be_reached_says_no_file_was_processed(
     error = json.loads(proc.stdout)["error"]
     assert "Prefect không chạy được lô / Prefect could not run the batch" in error, error
     assert "chưa xử lý tệp nào / no file was processed" in error, error
+    # what to check, in Vietnamese too (QA71: English only)
+    assert "Kiểm tra PREFECT_API_URL / PREFECT_HOME (máy chủ Prefect có đang chạy?)" in error, error
     assert scan.is_file() and not (tmp_path / "var" / "quarantine").exists()
 
 
