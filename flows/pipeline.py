@@ -1772,6 +1772,25 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
     finally:
         _papers_in_flight.release(record.id)  # archived (and indexed, for the next to find) or given up
         shutil.rmtree(work, ignore_errors=True)
+    if archived.found_archived and archived.batch_id != record.batch_id:
+        # (the same batch: this run's own earlier attempt, whose answer was lost — retry_transient: archived here)
+        # archived whole meanwhile by another batch — a process with another DATA_DIR, another host — while this one
+        # read and signed it: already archived, its record as that batch wrote it (QA71: both batches said
+        # "archived", one of them "interrupted batch …: finished by this run" of a batch that was running fine)
+        log.info(
+            "%s: đã được lô %s lưu trữ trong lúc lần chạy này xử lý (một tiến trình hoặc máy khác), tại %s; bản của "
+            "lần chạy này không được giữ / archived meanwhile by batch %s (another process or host) as %s; this "
+            "run's copy is not kept",
+            shown,
+            archived.batch_id,
+            archived.archive_prefix,
+            archived.batch_id,
+            archived.archive_prefix,
+        )
+        released = _release_from_quarantine(shown, parked, settings, archived.archive_prefix)
+        return DocumentResult(
+            path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(archived, settings), released=released
+        )
     classified = archived.classification
     log.info(
         "%s: ARCHIVED as %s (%s, %s)",

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SCHEMA_VERSION = 1
 
@@ -404,6 +404,13 @@ class Record(_Model):
     needs_review: bool = False
     review_reasons: list[str] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
+    # not in record.json: the archive already held this record whole when ``put`` was asked to archive it — by
+    # another process or host, meanwhile (storage.base.BaseArchive.put; the pipeline says "already archived")
+    _found_archived: bool = PrivateAttr(default=False)
+
+    @property
+    def found_archived(self) -> bool:
+        return self._found_archived
 
     def add_event(self, action: str, tool: str, detail: str = "") -> None:
         self.events.append(Event(action=action, tool=tool, detail=detail))

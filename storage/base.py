@@ -692,6 +692,7 @@ class BaseArchive(ABC):
 
         existing = self.find(record.source.sha256)
         if existing is not None:
+            existing._found_archived = True  # whole, by another process or host, while this one worked on it
             return existing
         prefix = record_prefix(record)
         sidecar_key = f"{prefix}/{SIDECAR}"

@@ -343,6 +343,39 @@ def test_a_file_failed_after_ingest_has_the_sha256_ingest_read(tmp_path: Path) -
     assert gone.outcome == Outcome.FAILED and gone.summary()["sha256"] is None
 
 
+def test_a_scan_archived_meanwhile_by_another_batch_is_already_archived(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA71: two hosts' nightly batches over one backlog both read and signed each scan; the second to archive found
+    the record whole, yet said "archived" too, and "interrupted batch …: finished by this run" of a batch that was
+    running fine (`export --batch` then gave 1 and 2 records, not 3 and 3). The one that finds the record archived
+    whole meanwhile says "already archived", naming the batch that archived it; what it made is not kept. Here the
+    other batch archives the same scan just before this one's archive stage."""
+    from flows.pipeline import direct_runner, run_archive
+    from tests.test_bad_input import small_scan_png
+
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    settings = make_settings(tmp_path / "var")
+    other = "20261202T010000Z-aaaaaa"
+
+    def other_host_first(stage: str, function: object, *args: object) -> object:
+        if stage == "archive":
+            record, files, _ = args
+            assert isinstance(record, Record)
+            run_archive(record.model_copy(update={"batch_id": other}), files, settings)  # type: ignore[arg-type]
+        return direct_runner(stage, function, *args)  # type: ignore[arg-type]
+
+    caplog.set_level(logging.INFO, logger="sohoa")
+    result = process_document(scan, settings, runner=other_host_first, batch_id="20261202T010001Z-bbbbbb")
+    assert result.outcome == Outcome.ALREADY_ARCHIVED, (result.outcome, result.reason_en)
+    assert result.record is not None and result.record.batch_id == other
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"archived meanwhile by batch {other} (another process or host)" in said, said
+    assert "interrupted before its archive write ended" not in said and "ARCHIVED as" not in said, said
+    records = list(LocalArchive(settings.archive_dir).records())
+    assert [(r.id, r.batch_id) for r in records] == [(result.record.id, other)]
+
+
 def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: Path) -> None:
     """README (What `make demo` produces): the quarantine folder is "made only when something is refused"; the
     check before a batch made it, and so did every archived document (looking for its earlier quarantine entries)."""
