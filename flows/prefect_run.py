@@ -134,6 +134,13 @@ class _FailedStateIsNoCrash(logging.Filter):
 # the logger of Prefect's flow run lines (prefect.flow_engine.flow_run_logger), in a worker's flow run process
 logging.getLogger("prefect.flow_runs").addFilter(_FailedStateIsNoCrash())
 
+# In a worker's flow run process, where sohoa's command line has not set the libraries' levels (flows.cli): urllib3
+# (the S3 client) warned "Retrying (Retry(total=…))" at every request while the S3 server was down, on the worker's
+# output (QA71) — sohoa says each retry of an archive write itself (flows.pipeline.retry_transient). A level the
+# command line set (-v: INFO) is kept.
+if logging.getLogger("urllib3").level == logging.NOTSET:
+    logging.getLogger("urllib3").setLevel(logging.ERROR)
+
 
 class _RunLogHandler(APILogHandler):
     """Prefect's API log handler, for records made inside a flow or task run only: sohoa's loggers are also used

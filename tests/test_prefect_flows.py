@@ -380,3 +380,27 @@ def test_a_location_the_batch_cannot_use_fails_the_run_with_one_message_and_no_t
         assert "encountered an exception" not in run["state"]["message"], run["state"]
         assert not [line for line in run["logs"] if "Traceback" in line], run["logs"]
     assert not (tmp_path / "var" / "archive").exists()  # refused before any document
+
+
+def test_a_workers_flow_run_leaves_urllib3s_retry_warnings_out_unless_the_command_line_set_them() -> None:
+    """QA71: a worker's output carried urllib3's "Retrying (Retry(total=…))" warning at every S3 request while the
+    server was down, though sohoa says each retry itself; the command line shows them with -v only. Importing the
+    flows' module (as a worker's flow run does) quiets them, and keeps a level the command line set."""
+    probe = (
+        "import logging, sys\n"
+        "if sys.argv[1] == 'verbose': logging.getLogger('urllib3').setLevel(logging.INFO)\n"
+        "import flows.prefect_run\n"
+        "print(logging.getLevelName(logging.getLogger('urllib3.connectionpool').getEffectiveLevel()))\n"
+    )
+    levels = [
+        subprocess.run(
+            [sys.executable, "-c", probe, how],
+            cwd=ROOT,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for how in ("worker", "verbose")
+    ]
+    assert levels == ["ERROR", "INFO"], levels
