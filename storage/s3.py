@@ -329,15 +329,24 @@ class S3Archive(BaseArchive):
                 part_size=self.part_size if multipart else 0,
                 retention=Retention(COMPLIANCE, retain) if retain is not None else None,
             )
-        except S3Error as exc:
-            if exc.code in ("BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest"):
-                raise ArchiveIntegrityError(
-                    f"{self.location}/{key}: the server refused the upload: its content does not match the SHA-256 "
-                    f"sent with it ({exc.code})"
-                ) from exc
-            raise self._fail(f"cannot write {key}", exc) from exc
         except Exception as exc:
-            raise self._fail(f"cannot write {key}", exc) from exc
+            raise self._upload_failure(key, exc) from exc
+        self._check_written(key, sha256)
+
+    def _upload_failure(
+        self, key: str, exc: Exception
+    ) -> ArchiveIntegrityError | ArchiveUnavailableError | S3CredentialsError:
+        """The error for an upload of ``key`` that failed: the server refusing a body that does not match the SHA-256
+        sent with it is the archive's integrity; anything else ``_fail``'s (unavailable, or the credentials)."""
+        if isinstance(exc, S3Error) and exc.code in ("BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest"):
+            return ArchiveIntegrityError(
+                f"{self.location}/{key}: the server refused the upload: its content does not match the SHA-256 "
+                f"sent with it ({exc.code})"
+            )
+        return self._fail(f"cannot write {key}", exc)
+
+    def _check_written(self, key: str, sha256: str) -> None:
+        """Read ``key`` back: the bytes stored are those written."""
         if self._stored_sha256(key) != sha256:
             raise ArchiveIntegrityError(f"{self.location}/{key}: read-back SHA-256 differs from the one written")
 
@@ -365,16 +374,10 @@ class S3Archive(BaseArchive):
                 if self._stored_sha256(key) == sha256:
                     return  # this very entry, written by an attempt whose answer was lost
                 raise LedgerEntryTaken(f"{self.location}/{key}: written meanwhile by another writer") from exc
-            if exc.code in ("BadDigest", "XAmzContentChecksumMismatch", "InvalidDigest"):
-                raise ArchiveIntegrityError(
-                    f"{self.location}/{key}: the server refused the upload: its content does not match the SHA-256 "
-                    f"sent with it ({exc.code})"
-                ) from exc
-            raise self._fail(f"cannot write {key}", exc) from exc
+            raise self._upload_failure(key, exc) from exc
         except Exception as exc:
-            raise self._fail(f"cannot write {key}", exc) from exc
-        if self._stored_sha256(key) != sha256:
-            raise ArchiveIntegrityError(f"{self.location}/{key}: read-back SHA-256 differs from the one written")
+            raise self._upload_failure(key, exc) from exc
+        self._check_written(key, sha256)
 
     def _read(self, key: str) -> bytes | None:
         try:
