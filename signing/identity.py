@@ -275,7 +275,9 @@ def ensure_dev_identity(keys_dir: Path) -> DevIdentity:
                 )
                 _generate_dev_identity(paths)
     except OSError as exc:
-        raise SigningConfigError(f"{keys_dir}: cannot create the development signing identity: {exc}") from exc
+        raise SigningConfigError(
+            f"{keys_dir}: không tạo được khóa ký thử nghiệm / cannot create the development signing identity: {exc}"
+        ) from exc
     return paths
 
 

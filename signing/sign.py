@@ -189,7 +189,13 @@ def _open_writer(input_pdf: Path, fh: BinaryIO) -> IncrementalPdfFileWriter:
             _ = writer.root
         except (PdfError, ValueError, KeyError, IndexError, TypeError):
             raise SigningInputError(input_pdf, problem, str(exc)) from exc
-        log.warning("%s: structural errors a strict reader refuses (%s); read in tolerant mode", input_pdf, exc)
+        log.warning(
+            "%s: lỗi cấu trúc mà trình đọc nghiêm ngặt từ chối (%s); đọc ở chế độ dễ dãi / structural errors a strict "
+            "reader refuses (%s); read in tolerant mode",
+            input_pdf,
+            exc,
+            exc,
+        )
     if writer.prev.encrypted:
         # Signing would need the password and would produce a document nobody can archive openly.
         raise SigningInputError(input_pdf, Problem.ENCRYPTED_PDF)
@@ -322,7 +328,17 @@ def sign_pdf(
 
     cert = identity.certificate
     subject, issuer = cert_names(cert)
-    log.info("signed %s as %s (%s, field %s)", input_pdf.name, output_pdf, level, name)
+    log.info(
+        "đã ký %s thành %s (%s, trường %s) / signed %s as %s (%s, field %s)",
+        input_pdf.name,
+        output_pdf,
+        level,
+        name,
+        input_pdf.name,
+        output_pdf,
+        level,
+        name,
+    )
     return SignatureFacts(
         output_pdf=str(output_pdf),
         field_name=name,
