@@ -35,31 +35,55 @@ from signing.revinfo import common_name, crl_urls, ocsp_urls
 TIMESTAMP_REPLY = "application/timestamp-reply"
 
 
-def describe_http_failure(exc: BaseException, timeout: float | None = None) -> str:
-    """Why an HTTP request got no answer at all, in words (the exception's own text where there is nothing
-    better to say)."""
+def http_failure_words(exc: BaseException, timeout: float | None = None) -> tuple[str, str]:
+    """Why an HTTP request got no answer at all, in words, (English, Vietnamese) — the exception's own text where
+    there is nothing better to say. The Vietnamese half of a TSA's or an OCSP/CRL server's fault carried the
+    English words ("connection refused: …") until 2026-12-02."""
     if isinstance(exc, aiohttp.ClientConnectorDNSError):
-        return f"the host name {exc.host} was not found (DNS)"
+        return (
+            f"the host name {exc.host} was not found (DNS)",
+            f"không tìm thấy tên máy {exc.host} (DNS)",
+        )
     if isinstance(exc, aiohttp.ClientConnectorCertificateError):
-        return f"its TLS certificate was not accepted ({exc.certificate_error})"
+        return (
+            f"its TLS certificate was not accepted ({exc.certificate_error})",
+            f"chứng thư TLS của máy chủ không được chấp nhận ({exc.certificate_error})",
+        )
     if isinstance(exc, aiohttp.ClientSSLError):
-        return f"the TLS connection failed ({exc})"
+        return f"the TLS connection failed ({exc})", f"kết nối TLS thất bại ({exc})"
     if isinstance(exc, aiohttp.ClientConnectorError):
         code = exc.os_error.errno
         if code == errno.ECONNREFUSED:
-            return f"connection refused: nothing answers at {exc.host} port {exc.port}"
+            return (
+                f"connection refused: nothing answers at {exc.host} port {exc.port}",
+                f"bị từ chối kết nối: không có gì trả lời ở {exc.host} cổng {exc.port}",
+            )
         if code in (errno.ENETUNREACH, errno.EHOSTUNREACH):
-            return f"{exc.host} cannot be reached from this machine (no route)"
-        return f"cannot connect to {exc.host} port {exc.port} ({exc.os_error.strerror or exc.os_error})"
+            return (
+                f"{exc.host} cannot be reached from this machine (no route)",
+                f"máy này không tới được {exc.host} (không có đường mạng)",
+            )
+        why = exc.os_error.strerror or exc.os_error
+        return (
+            f"cannot connect to {exc.host} port {exc.port} ({why})",
+            f"không kết nối được {exc.host} cổng {exc.port} ({why})",
+        )
     if isinstance(exc, (aiohttp.ServerTimeoutError, TimeoutError)):
-        return f"no answer within {timeout:g} s" if timeout else "no answer in time"
+        if timeout:
+            return f"no answer within {timeout:g} s", f"không trả lời trong {timeout:g} giây"
+        return "no answer in time", "không trả lời kịp"
     if isinstance(exc, aiohttp.ServerDisconnectedError):
-        return "the server closed the connection without answering"
+        return (
+            "the server closed the connection without answering",
+            "máy chủ đóng kết nối mà không trả lời",
+        )
     if isinstance(exc, (aiohttp.InvalidURL, aiohttp.NonHttpUrlClientError)):
-        return "it is not an http:// or https:// URL"
+        return "it is not an http:// or https:// URL", "đây không phải địa chỉ http:// hay https://"
     if isinstance(exc, aiohttp.ClientResponseError):
-        return f"HTTP status {exc.status} {exc.message}".rstrip()
-    return str(exc) or type(exc).__name__
+        status = f"HTTP status {exc.status} {exc.message}".rstrip()
+        return status, f"mã trạng thái HTTP {exc.status} {exc.message}".rstrip()
+    said = str(exc) or type(exc).__name__
+    return said, said
 
 
 class TsaError(TimestampRequestError):
@@ -69,11 +93,12 @@ class TsaError(TimestampRequestError):
     unchanged. ``reached``: whether the TSA answered at all (down, or answering wrongly).
     """
 
-    def __init__(self, url: str, problem: str, reached: bool = True) -> None:
-        super().__init__(url, problem, reached)  # all of them, so that the exception pickles (Dask workers)
+    def __init__(self, url: str, problem: str, reached: bool = True, problem_vi: str | None = None) -> None:
+        super().__init__(url, problem, reached, problem_vi)  # all of them, so that the exception pickles (Dask)
         self.url = url
         self.problem = problem
         self.reached = reached
+        self.problem_vi = problem_vi or problem  # sohoa's words where it has them, else the TSA's or the library's
 
     def __str__(self) -> str:
         if not self.reached:
@@ -82,8 +107,8 @@ class TsaError(TimestampRequestError):
 
     def vietnamese(self) -> str:
         if not self.reached:
-            return f"không kết nối được máy chủ cấp dấu thời gian (TSA) {self.url} ({self.problem})"
-        return f"máy chủ cấp dấu thời gian (TSA) {self.url} không trả về dấu thời gian ({self.problem})"
+            return f"không kết nối được máy chủ cấp dấu thời gian (TSA) {self.url} ({self.problem_vi})"
+        return f"máy chủ cấp dấu thời gian (TSA) {self.url} không trả về dấu thời gian ({self.problem_vi})"
 
 
 class _TimeStampResp(core.Sequence):
@@ -155,11 +180,16 @@ class TsaClient(HTTPTimeStamper):
                 body = await response.read()
                 status, reason, content_type = response.status, response.reason or "", response.content_type
         except (aiohttp.ClientError, OSError) as exc:  # OSError: TimeoutError (asyncio's too) among them
-            raise TsaError(self.url, describe_http_failure(exc, self.timeout), reached=False) from exc
+            en, vi = http_failure_words(exc, self.timeout)
+            raise TsaError(self.url, en, reached=False, problem_vi=vi) from exc
         finally:
             await holder.close()
         if not 200 <= status < 300:
-            raise TsaError(self.url, f"HTTP status {status} {reason}".rstrip() + _title(body))
+            raise TsaError(
+                self.url,
+                f"HTTP status {status} {reason}".rstrip() + _title(body),
+                problem_vi=f"mã trạng thái HTTP {status} {reason}".rstrip() + _title(body),
+            )
         if content_type != TIMESTAMP_REPLY:
             raise TsaError(
                 self.url,
@@ -204,6 +234,7 @@ class FetchFailure:
     certificate: str  # the certificate whose revocation status was asked, by its common name
     problem: str
     reached: bool
+    problem_vi: str = ""  # in Vietnamese where sohoa has the words (``http_failure_words``), else ``problem``
 
     def __str__(self) -> str:
         where = " / ".join(self.urls)
@@ -214,7 +245,9 @@ class FetchFailure:
         where = " / ".join(self.urls)
         service = "máy chủ OCSP" if self.service.startswith("OCSP") else "máy chủ CRL"
         what = "không kết nối được" if not self.reached else "không trả lời dùng được"
-        return f"{service} {where} (ghi trong chứng thư {self.certificate!r}) {what} ({self.problem})"
+        return (
+            f"{service} {where} (ghi trong chứng thư {self.certificate!r}) {what} ({self.problem_vi or self.problem})"
+        )
 
 
 @dataclass
@@ -247,9 +280,11 @@ def _failure(
         return None
     cause = exc.__cause__
     if isinstance(cause, aiohttp.ClientResponseError):
-        return FetchFailure(service, urls, common_name(cert), describe_http_failure(cause), reached=True)
+        en, vi = http_failure_words(cause)
+        return FetchFailure(service, urls, common_name(cert), en, reached=True, problem_vi=vi)
     if isinstance(cause, (aiohttp.ClientError, OSError)):
-        return FetchFailure(service, urls, common_name(cert), describe_http_failure(cause, timeout), reached=False)
+        en, vi = http_failure_words(cause, timeout)
+        return FetchFailure(service, urls, common_name(cert), en, reached=False, problem_vi=vi)
     detail = str(cause) if cause is not None else str(exc)
     return FetchFailure(service, urls, common_name(cert), detail or type(exc).__name__, reached=True)
 

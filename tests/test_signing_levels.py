@@ -223,7 +223,7 @@ def test_revocation_services_that_fail_at_long_term_levels_are_named(
             assert vietnamese.startswith(
                 f"ký ở mức {level} cần tình trạng thu hồi (OCSP/CRL) của các chứng thư, nhưng máy chủ CRL {crl_url} "
                 f"(ghi trong chứng thư 'sohoa Test Issuing CA') "
-                + ("không kết nối được (" if fault == "down" else "không trả lời dùng được (HTTP status 404")
+                + ("không kết nối được (" if fault == "down" else "không trả lời dùng được (mã trạng thái HTTP 404")
             ), vietnamese
             assert not (tmp_path / "o.pdf").exists()
 
