@@ -140,14 +140,18 @@ def read_tsa_response(url: str, body: bytes) -> tsp.TimeStampResp:
         texts = status_info["status_string"].native or []
         failures = status_info["fail_info"].native or []
     except (ValueError, KeyError, TypeError) as exc:
-        raise TsaError(url, not_one) from exc
+        raise TsaError(
+            url, not_one, problem_vi=f"câu trả lời, {len(body)} byte, không phải phản hồi dấu thời gian RFC 3161"
+        ) from exc
     if status not in ("granted", "granted_with_mods"):
         said = "; ".join(str(t) for t in texts)  # the TSA's own words, when it gives any
         why = ", ".join(sorted(str(f) for f in failures))
-        refusal = f"it refused the request: status {status!r}"
-        refusal += f": {said!r}" if said else ""
-        refusal += f"; {why}" if why else ""
-        raise TsaError(url, refusal)
+        details = (f": {said!r}" if said else "") + (f"; {why}" if why else "")  # the TSA's words, as it gave them
+        raise TsaError(
+            url,
+            f"it refused the request: status {status!r}{details}",
+            problem_vi=f"máy chủ từ chối yêu cầu: trạng thái {status!r}{details}",
+        )
     try:
         token = response["time_stamp_token"]
         if not isinstance(token, cms.ContentInfo) or token["content_type"].native != "signed_data":
@@ -155,7 +159,11 @@ def read_tsa_response(url: str, body: bytes) -> tsp.TimeStampResp:
         if not isinstance(token["content"]["encap_content_info"]["content"].parsed, tsp.TSTInfo):
             raise ValueError("no TSTInfo in the token")
     except (ValueError, KeyError, TypeError) as exc:
-        raise TsaError(url, f"not a timestamp response: status {status!r} but {exc}") from exc
+        raise TsaError(
+            url,
+            f"not a timestamp response: status {status!r} but {exc}",
+            problem_vi=f"không phải phản hồi dấu thời gian: trạng thái {status!r} nhưng {exc}",
+        ) from exc
     return tsp.TimeStampResp.load(body)
 
 
@@ -195,6 +203,8 @@ class TsaClient(HTTPTimeStamper):
                 self.url,
                 f"HTTP status {status}, but {content_type or 'no content type'} instead of a timestamp response, "
                 f"{TIMESTAMP_REPLY}{_title(body)}",
+                problem_vi=f"mã trạng thái HTTP {status}, nhưng là {content_type or 'không rõ loại nội dung'} thay "
+                f"vì phản hồi dấu thời gian, {TIMESTAMP_REPLY}{_title(body)}",
             )
         return read_tsa_response(self.url, body)
 
@@ -204,9 +214,13 @@ class TsaClient(HTTPTimeStamper):
         except TsaError:
             raise
         except TimestampRequestError as exc:  # pyHanko's own checks of a granted answer (its nonce, its status)
-            raise TsaError(self.url, f"its answer was not accepted: {exc}") from exc
+            raise TsaError(
+                self.url, f"its answer was not accepted: {exc}", problem_vi=f"câu trả lời không được chấp nhận: {exc}"
+            ) from exc
         except (ValueError, KeyError, TypeError) as exc:
-            raise TsaError(self.url, f"not a timestamp response ({exc})") from exc
+            raise TsaError(
+                self.url, f"not a timestamp response ({exc})", problem_vi=f"không phải phản hồi dấu thời gian ({exc})"
+            ) from exc
         return token
 
 

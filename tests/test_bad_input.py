@@ -695,6 +695,8 @@ def test_a_timestamping_service_answering_garbage_fails_the_scan_naming_the_serv
         f"signing failed, not because of the scan: the timestamping authority at {url} did not return a timestamp "
         "(its answer, 20 bytes, is not an RFC 3161 timestamp response); signing at B-T needs a timestamp"
     ), reason
+    # in Vietnamese too (until 2026-12-02 the English words inside the Vietnamese half)
+    assert "(câu trả lời, 20 byte, không phải phản hồi dấu thời gian RFC 3161)" in (result.reason_vi or ""), result
     assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
 
 
