@@ -165,7 +165,9 @@ def not_indexed(store: Any, records: list[Any], damaged: list[DamagedRecord]) ->
     the archive's keys, no read per record; a write under way on this host is waited for, not named
     (``outside_records``)."""
     return [
-        _not_indexed_words(write) for write in store.outside_records(records, damaged)[0] if write.record is not None
+        _not_indexed_words(write)
+        for write in store.outside_records(records, damaged, other_hosts=False)[0]
+        if write.record is not None
     ]
 
 

@@ -210,6 +210,14 @@ class Settings(BaseSettings):
     # where things live
     data_dir: Path = Field(default=Path("var"), description="root for archive, quarantine, keys, work files")
     archive: str = Field(default="", description="archive location: a folder (default DATA_DIR/archive)")
+    archive_settle_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=600,
+        description="with several hosts writing one archive: how long an audit or ledger check waits for a record "
+        "stored but not yet indexed to be indexed by another host's write under way before it calls the write "
+        "interrupted (this host's own writes are waited for by their lock); 30 suits most, 0 on one host",
+    )
     quarantine_dir: Path | None = Field(default=None, description="default DATA_DIR/quarantine")
     work_dir: Path | None = Field(default=None, description="scratch space; default DATA_DIR/work")
 

@@ -88,6 +88,7 @@ def open_archive(
         archive = LocalArchive(Path(text), retention=retention)
     if settings is not None:
         archive.tsa_url = settings.tsa_url  # the daily RFC 3161 stamp of the ledger head (storage.stamps)
+        archive.other_hosts_settle_seconds = settings.archive_settle_seconds
     return archive
 
 

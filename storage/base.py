@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import re
+import time
 import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
@@ -490,6 +491,9 @@ class BaseArchive(ABC):
     _ledger_head: tuple[int, str] | None = None  # (seq, hash) of the last ledger entry this process wrote
     _ledger_head_day: tuple[int, str] | None = None  # (seq, UTC day) of that entry, for the daily stamp
     tsa_url: str = ""  # RFC 3161 TSA: when set, each finished day's ledger head is timestamped (storage.stamps)
+    # How long a whole-archive check waits for a write that looks interrupted to be indexed by a writer on another
+    # host, whose write lock this host cannot see (SOHOA_ARCHIVE_SETTLE_SECONDS; 0: one host, no wait)
+    other_hosts_settle_seconds: float = 0.0
 
     def __init__(self, retention: Mapping[str, int] | None = None) -> None:
         self.retention_table = dict(retention) if retention else dict(DEFAULT_RETENTION_YEARS)
@@ -860,7 +864,12 @@ class BaseArchive(ABC):
         raise KeyError(f"record {record.id} has no {role} object")
 
     def outside_records(
-        self, records: Iterable[Record], damaged: Iterable[DamagedRecord] = (), *, settle: bool = True
+        self,
+        records: Iterable[Record],
+        damaged: Iterable[DamagedRecord] = (),
+        *,
+        settle: bool = True,
+        other_hosts: bool = True,
     ) -> tuple[list[UnfinishedWrite], list[str]]:
         """What the archive holds outside every listed record's folder besides its own objects (``OWN_KEYS``: the
         index, the ledger, its stamps; a local folder's retention records): the record folders an interrupted
@@ -872,13 +881,23 @@ class BaseArchive(ABC):
         nightly batch said "ATTENTION, 2 interrupted archive writes", exit 1 (QA69). So when any is found, it is
         looked for again once no sohoa process on this host is writing to the archive (``settle``: the lock each
         put holds, ``no_writer``; a few seconds at most), and a record indexed meanwhile is left out: archived
-        while this looked, not interrupted. ``settle`` False for a caller that holds that lock itself."""
+        while this looked, not interrupted. ``settle`` False for a caller that holds that lock itself. A writer on
+        another host sharing the archive holds no lock this host sees (an audit beside another host's nightly batch
+        said "interrupted write" of a record being put): with ``other_hosts``, a write still unindexed is looked at
+        again every second for up to ``other_hosts_settle_seconds`` (SOHOA_ARCHIVE_SETTLE_SECONDS, for archives
+        several hosts write; only when one is left). A listing, which only names them, does not wait."""
         records, damaged = list(records), list(damaged)
         unfinished, stray = self._outside_records(records, damaged)
         if unfinished and settle:
             with self.no_writer():
                 unfinished, stray = self._outside_records(records, damaged)
-        return [write for write in unfinished if not self.indexed_meanwhile(write)], stray
+        left = [write for write in unfinished if not self.indexed_meanwhile(write)]
+        if left and settle and other_hosts and self.other_hosts_settle_seconds > 0:
+            deadline = time.monotonic() + self.other_hosts_settle_seconds
+            while left and time.monotonic() < deadline:
+                time.sleep(min(1.0, self.other_hosts_settle_seconds))
+                left = [write for write in left if not self.indexed_meanwhile(write)]
+        return left, stray
 
     def no_writer(self) -> contextlib.AbstractContextManager[None]:
         """Held while no sohoa process on this host writes to this archive: the lock every put, renewal and ledger

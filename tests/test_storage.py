@@ -2478,6 +2478,34 @@ def test_review_list_does_not_take_a_rewritten_record_json_for_fact(
     assert settled.id in named and renumbered.id in named and "changed since it was archived" in named, named
 
 
+def test_a_put_under_way_on_another_host_is_waited_for_when_configured(archive: BaseArchive, tmp_path: Path) -> None:
+    """QA71/QA69: the whole-archive checks wait for this host's writers by their lock, which a writer on another
+    host sharing the archive does not hold: an audit beside another host's batch called its put under way an
+    interrupted write. With SOHOA_ARCHIVE_SETTLE_SECONDS a write still unindexed is looked at again until then;
+    without it (one host), as before. Here the other host writes the index entry a moment after the check began,
+    holding no lock of this host's."""
+    import threading
+
+    record, files = make_record(tmp_path / "in", "busy")
+    archived = archive.put(record, files)
+    index_key = f".by-sha256/{archived.source.sha256}.json"
+    entry = archive._read(index_key)
+    assert entry is not None
+    remove_behind(archive, index_key)
+    assert [w.prefix for w in archive.outside_records([])[0]] == [archived.archive_prefix]  # one host: no wait
+
+    archive.other_hosts_settle_seconds = 10.0
+    writer = threading.Timer(1.5, lambda: tamper(archive, index_key, entry))  # the other host's last write
+    writer.start()
+    try:
+        assert archive.outside_records([])[0] == []
+    finally:
+        writer.join()
+    # a listing only names what it finds: it does not wait
+    remove_behind(archive, index_key)
+    assert [w.prefix for w in archive.outside_records([], other_hosts=False)[0]] == [archived.archive_prefix]
+
+
 def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path: Path) -> None:
     """QA69: `sohoa audit` run beside a nightly batch said "ATTENTION — interrupted archive writes 2", exit 1,
     naming nothing: a put under way (its record.json written, its index entry not yet) looked like one a killed run
