@@ -164,7 +164,8 @@ def _configure_logging(verbose: bool) -> None:
     # Python warnings of the libraries (cryptography about a certificate it parsed, …) are log lines, not raw text
     # with a source line on stderr; `sohoa verify` turns those about the file into words on its result
     logging.captureWarnings(True)
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3", "py.warnings"):
+    # pikepdf says at INFO that its C++ logger bridge is up (QA72: an English line an officer read)
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3", "py.warnings", "pikepdf"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
     # Prefect's queue services (named by their class) send this process's events and run logs to its server and,
     # as the process exits, say "Still processing items: 1 items remaining..." as a WARNING — after the summary,

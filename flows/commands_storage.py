@@ -165,9 +165,7 @@ def not_indexed(store: Any, records: list[Any], damaged: list[DamagedRecord]) ->
     the archive's keys, no read per record; a write under way on this host is waited for, not named
     (``outside_records``)."""
     return [
-        _not_indexed_words(write)
-        for write in store.outside_records(records, damaged, other_hosts=False)[0]
-        if write.record is not None
+        _not_indexed_words(write) for write in store.outside_records(records, damaged)[0] if write.record is not None
     ]
 
 
@@ -181,8 +179,9 @@ def _say_not_indexed(words: list[str]) -> None:
 
 def _not_indexed_words(write: Any) -> str:
     """``vi / en`` for a record `list` finds stored but not in the archive's index (``UnfinishedWrite`` with its
-    record.json). Whether its ledger entries were written is not read here (the whole ledger would be): `ledger
-    verify` tells an interrupted write from an index entry removed, `ledger finish` lists it again either way."""
+    record.json). Whether its ledger entries were written is not read here (the whole ledger would be): `audit
+    --fixity-only` tells an interrupted write from an index entry removed (`ledger verify` says nothing of a write
+    killed before its first ledger entry, QA72), `ledger finish` lists it again either way."""
     if write.damaged:  # its files no longer match its record.json: no write to finish
         from flows.audit import problem_in_vietnamese
 
@@ -190,10 +189,10 @@ def _not_indexed_words(write: Any) -> str:
     where = f"{write.record.id} ({write.prefix})"
     return (
         f"hồ sơ {where}: đã lưu (record.json và các tệp) nhưng không có trong chỉ mục của kho nên không được liệt kê — "
-        "lưu vào kho bị gián đoạn, hoặc mục chỉ mục bị xóa; `sohoa ledger verify` cho biết là trường hợp nào, `sohoa "
-        f"ledger finish` đưa hồ sơ vào lại chỉ mục / record {where}: stored (record.json and its files) but not in the "
-        "archive's index, so not listed — an interrupted archive write, or its index entry removed; `sohoa ledger "
-        "verify` tells which, `sohoa ledger finish` puts it back in the index"
+        "lưu vào kho bị gián đoạn, hoặc mục chỉ mục bị xóa; `sohoa audit --fixity-only` cho biết là trường hợp nào, "
+        f"`sohoa ledger finish` đưa hồ sơ vào lại chỉ mục / record {where}: stored (record.json and its files) but not "
+        "in the archive's index, so not listed — an interrupted archive write, or its index entry removed; `sohoa "
+        "audit --fixity-only` tells which, `sohoa ledger finish` puts it back in the index"
     )
 
 

@@ -1064,7 +1064,10 @@ def failed(
     be gone by the next run (a configuration fault is not: it stays until someone fixes it)."""
     again = " (lần chạy sau sẽ thử lại / will retry on the next run)" if retried else ""
     say = log.exception if with_traceback else log.error
-    say("%s: LỖI / FAILED%s: %s / %s", shown, again, said(reason_vi), said(reason_en))
+    if reason_en in reason_vi:  # a fault already said in both languages (an S3 server's): once, not twice (QA72)
+        say("%s: LỖI / FAILED%s: %s", shown, again, said(reason_vi))
+    else:
+        say("%s: LỖI / FAILED%s: %s / %s", shown, again, said(reason_vi), said(reason_en))
     return DocumentResult(path, Outcome.FAILED, reason_en=reason_en, reason_vi=reason_vi)
 
 
@@ -1796,8 +1799,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         "%s: ARCHIVED as %s (%s, %s)",
         shown,
         archived.archive_prefix,
-        classified.doc_type if classified else "type unknown",
-        f"số {classified.number}" if classified and classified.number else "no number",
+        classified.doc_type if classified and classified.doc_type != "unknown" else "loại không rõ / type unknown",
+        f"số {classified.number}" if classified and classified.number else "không có số / no number",
     )
     if archived.batch_id and record.batch_id and archived.batch_id != record.batch_id:
         # a record a killed run had written all but its index entry of: adopted as it is, in its own batch (its

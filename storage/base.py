@@ -885,7 +885,7 @@ class BaseArchive(ABC):
         another host sharing the archive holds no lock this host sees (an audit beside another host's nightly batch
         said "interrupted write" of a record being put): with ``other_hosts``, a write still unindexed is looked at
         again every second for up to ``other_hosts_settle_seconds`` (SOHOA_ARCHIVE_SETTLE_SECONDS, for archives
-        several hosts write; only when one is left). A listing, which only names them, does not wait."""
+        several hosts write; only when one is left; ``other_hosts`` False: not)."""
         records, damaged = list(records), list(damaged)
         unfinished, stray = self._outside_records(records, damaged)
         if unfinished and settle:

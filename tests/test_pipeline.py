@@ -376,6 +376,22 @@ def test_a_scan_archived_meanwhile_by_another_batch_is_already_archived(
     assert [(r.id, r.batch_id) for r in records] == [(result.record.id, other)]
 
 
+def test_a_failure_already_said_in_both_languages_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
+    """QA72: with the S3 server down the line read `LỖI / FAILED (…): Lỗi hệ thống: <vi / en> / <vi / en>`: the
+    server's fault, already in both languages, said twice. Said once; a reason in two halves still gets both."""
+    from flows.pipeline import failed
+
+    both = "máy chủ S3 không trả lời / S3 server does not answer"
+    caplog.set_level(logging.ERROR, logger="sohoa")
+    failed(Path("a.png"), "a.png", f"Lỗi hệ thống: {both}", both, retried=True)
+    failed(Path("b.png"), "b.png", "Thiếu tệp", "a file is missing")
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines == [
+        f"a.png: LỖI / FAILED (lần chạy sau sẽ thử lại / will retry on the next run): Lỗi hệ thống: {both}",
+        "b.png: LỖI / FAILED: Thiếu tệp / a file is missing",
+    ], lines
+
+
 def test_the_quarantine_folder_is_made_only_when_something_is_refused(tmp_path: Path) -> None:
     """README (What `make demo` produces): the quarantine folder is "made only when something is refused"; the
     check before a batch made it, and so did every archived document (looking for its earlier quarantine entries)."""
