@@ -181,7 +181,13 @@ class RecordAudit(BaseModel):
         ]
         if not parts and not self.as_archived:
             return NOT_VERIFIED
-        return "; ".join(parts) or "không có / none"
+        said = "; ".join(parts) or "không có / none"
+        valid = all(s.indication == "TOTAL_PASSED" for s in self.signatures)
+        if parts and self.fixity == "drift" and not self.signatures_passed and valid:
+            # valid signatures of a file that is not the one archived (another signed PDF put in its place): the
+            # count has it under "not passed", and the row says why (QA72: the row said TOTAL_PASSED alone)
+            said += " — không tính là đạt: không phải tệp đã lưu / not counted as passed: not the file archived"
+        return said
 
     def shown_type(self) -> str:
         """The type as the office now knows it (an officer's correction, as `list` shows it), else as archived; "—"

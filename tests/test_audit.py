@@ -793,3 +793,19 @@ def test_records_archived_before_the_ledger_kept_their_record_json_hash_are_coun
         assert result.exit_code == 1, (command, result.output)
         assert "changed since it was archived" in " ".join(result.output.split()), (command, result.output)
     assert not audit_archive(settings, renew=False).ok
+
+
+def test_a_row_whose_valid_signatures_are_not_of_the_archived_file_says_why_they_do_not_count() -> None:
+    """QA72: another validly signed PDF copied over a record's document.pdf: the row said DRIFT and "1 signature
+    TOTAL_PASSED", while the count put it under "signatures not passed" — a reader could not match the count to
+    any row. The row says the signatures are not counted: not those of the file archived."""
+    from flows.audit import RecordAudit, SignatureCheck
+
+    valid = SignatureCheck(field_name="Signature1", kind="signature", indication="TOTAL_PASSED", level="B-B")
+    swapped = RecordAudit(record_id="a" * 16, fixity="drift", signatures=[valid], signatures_passed=False)
+    assert swapped.signature_summary() == (
+        "1 chữ ký hợp lệ / 1 signature TOTAL_PASSED — không tính là đạt: không phải tệp đã lưu / not counted as "
+        "passed: not the file archived"
+    )
+    kept = RecordAudit(record_id="b" * 16, signatures=[valid], signatures_passed=True)
+    assert kept.signature_summary() == "1 chữ ký hợp lệ / 1 signature TOTAL_PASSED"
