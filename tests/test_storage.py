@@ -1934,6 +1934,23 @@ def _edit_entry(archive: BaseArchive, seq: int, **changes: object) -> None:
     tamper(archive, key, json.dumps(entry, ensure_ascii=False, indent=1).encode())
 
 
+def test_fixity_only_calls_an_edited_ledger_entry_no_drift(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA72: `audit --fixity-only` headlined "SAI LỆCH / DRIFT" when only a record's "archived" ledger entry was edited
+    (every object intact), where the full audit says "unvouched": the ledger's problem, said as such."""
+    record, files = make_record(tmp_path / "in", "entry edited")
+    archived = archive.put(record, files)
+    seq = archive.archived_seq(archived)
+    assert seq is not None
+    _edit_entry(archive, seq, detail="sửa / edited")
+    result = CliRunner().invoke(app, ["audit", "--fixity-only"], env=_cli_env(archive, tmp_path, request))
+    said = " ".join(result.output.split())
+    assert result.exit_code == 1, said
+    assert "cần xử lý / ATTENTION (sổ nhật ký" in said and "DRIFT" not in said, said
+    assert f"ledger entry {seq}, which archived it, is gone or edited" in said, said
+
+
 def test_a_rewritten_record_json_is_not_handed_out(
     archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
