@@ -489,7 +489,7 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     (
         INTERRUPTED_WRITE,
         "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy sohoa ledger finish (hoặc chạy lại lô với bản "
-        "quét đó)",
+        "quét đó) — record.json và các tệp đã lưu, mục chỉ mục chưa ghi (hoặc bị xóa bằng tay)",
     ),
     ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
     ("not in the archive's index, and its files", "hồ sơ bị gỡ khỏi chỉ mục và tệp đã bị thay đổi sau khi lưu"),
