@@ -372,18 +372,21 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
         if total > MAX_PAGE_CONTENT_BYTES:
             raise too_large("its drawing instructions decode to", "lệnh vẽ của trang giải nén ra")
 
+    def weigh(stream: pikepdf.Stream, depth: int) -> None:
+        """``stream`` weighed once, and what its own resources let it run."""
+        if stream.objgen not in sizes:
+            add(stream)
+            walk(stream.get("/Resources"), depth)
+
     def walk(resources: object, depth: int) -> None:
         if not isinstance(resources, pikepdf.Dictionary) or depth > _MAX_FORM_DEPTH:
             return
         for entry in _drawables(resources).values():
-            if entry.objgen not in sizes:
-                add(entry)
-                walk(entry.get("/Resources"), depth + 1)
+            weigh(entry, depth + 1)
         for group in _soft_masks(resources).values():
             if group is not None and group.objgen not in sizes:
                 masks_and_fonts.append((group, resources))
-                add(group)
-                walk(group.get("/Resources"), depth + 1)
+                weigh(group, depth + 1)
         for font in _type3_fonts(resources).values():
             if font.is_indirect and font.objgen in fonts_seen:
                 continue
@@ -391,9 +394,8 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
             masks_and_fonts.append((font, resources))
             procs = font.get("/CharProcs")
             for glyph in procs.values() if isinstance(procs, pikepdf.Dictionary) else []:
-                if isinstance(glyph, pikepdf.Stream) and glyph.objgen not in sizes:
-                    add(glyph)
-                    walk(glyph.get("/Resources"), depth + 1)
+                if isinstance(glyph, pikepdf.Stream):
+                    weigh(glyph, depth + 1)
             walk(font.get("/Resources"), depth + 1)
 
     contents = page.obj.get("/Contents")
@@ -407,9 +409,7 @@ def _check_content_sizes(path: Path, number: int, page: pikepdf.Page) -> None:
     annotations = _appearances(page)
     for normal, others in annotations:
         for appearance in normal + others:
-            if appearance.objgen not in sizes:
-                add(appearance)
-                walk(appearance.get("/Resources"), 1)
+            weigh(appearance, 1)
     # a content stream the page's /Contents lists twice is run twice, like a form drawn twice
     drawn = sum(sizes[stream.objgen] for stream in streams)
     if len(sizes) > len({stream.objgen for stream in streams}):  # more than content (a scan's page has nothing more)
