@@ -1625,10 +1625,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         )
         _complete_interrupted(existing, settings)
         parked = parked_entries(settings.quarantine_path, record.source.sha256)
-        released = _release_from_quarantine(shown, parked, settings, existing.archive_prefix)
-        return DocumentResult(
-            path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings), released=released
-        )
+        return _already_archived(path, shown, existing, parked, settings)
 
     check_signing_token(settings)  # a token pulled out: fail now, not after the OCR
     work = prepare_work_dir(settings.work_path / record.id)
@@ -1790,10 +1787,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             archived.batch_id,
             archived.archive_prefix,
         )
-        released = _release_from_quarantine(shown, parked, settings, archived.archive_prefix)
-        return DocumentResult(
-            path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(archived, settings), released=released
-        )
+        return _already_archived(path, shown, archived, parked, settings)
     classified = archived.classification
     log.info(
         "%s: ARCHIVED as %s (%s, %s)",
@@ -1820,6 +1814,17 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         )
     released = _release_from_quarantine(shown, parked, settings, archived.archive_prefix)
     return DocumentResult(path, Outcome.ARCHIVED, record=archived, released=released)
+
+
+def _already_archived(
+    path: Path, shown: str, existing: Record, parked: list[ParkedEntry], settings: Settings
+) -> DocumentResult:
+    """``already_archived``: the record the archive holds for this content, as the office knows it, and this
+    content's earlier quarantine entries (``parked``) released, now that it is archived."""
+    released = _release_from_quarantine(shown, parked, settings, existing.archive_prefix)
+    return DocumentResult(
+        path, Outcome.ALREADY_ARCHIVED, record=_as_the_office_knows_it(existing, settings), released=released
+    )
 
 
 def _release_from_quarantine(
