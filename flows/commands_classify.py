@@ -232,7 +232,7 @@ def register(app: typer.Typer) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
         from classify.review import pending, reason_in_both, reason_in_vietnamese
-        from flows.commands_storage import _say_damaged, _say_not_indexed, not_indexed
+        from flows.commands_storage import _say_damaged, _say_on_stderr, not_indexed
         from storage import ArchiveUnavailableError, DamagedRecord
         from storage.ledger import unchanged_records
 
@@ -249,7 +249,7 @@ def register(app: typer.Typer) -> None:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         damaged += changed
         _say_damaged(damaged)
-        _say_not_indexed(unlisted)
+        _say_on_stderr(unlisted)
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,

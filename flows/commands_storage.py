@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+from collections.abc import Iterable
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -152,10 +153,16 @@ def _say_damaged(damaged: list[DamagedRecord]) -> None:
     """Name, on stderr, each record the index lists that could not be read (``DamagedRecord``), Vietnamese then
     English: what a command that goes on with the others shows, so that its shorter listing is not taken for the
     whole archive (such a record ended it with a traceback)."""
+    _say_on_stderr(lost.words for lost in damaged)
+
+
+def _say_on_stderr(problems: Iterable[str]) -> None:
+    """Each of ``problems`` on its own line on stderr, as a problem of the command: what `list` and `review list`
+    name beside their listing."""
     from flows.cli import err
 
-    for lost in damaged:
-        err.print(f"[bold red]sohoa: {escape(lost.words)}[/]")
+    for problem in problems:
+        err.print(f"[bold red]sohoa: {escape(problem)}[/]")
 
 
 def not_indexed(store: Any, records: list[Any], damaged: list[DamagedRecord]) -> list[str]:
@@ -167,14 +174,6 @@ def not_indexed(store: Any, records: list[Any], damaged: list[DamagedRecord]) ->
     return [
         _not_indexed_words(write) for write in store.outside_records(records, damaged)[0] if write.record is not None
     ]
-
-
-def _say_not_indexed(words: list[str]) -> None:
-    """Name, on stderr, each record ``not_indexed`` found (as ``_say_damaged`` names a damaged one)."""
-    from flows.cli import err
-
-    for said in words:
-        err.print(f"[bold red]sohoa: {escape(said)}[/]")
 
 
 def _not_indexed_words(write: Any) -> str:
@@ -661,7 +660,7 @@ def register(app: typer.Typer) -> None:
             raise _fail(str(exc), 3) from exc
         damaged += changed
         _say_damaged(damaged)
-        _say_not_indexed(unlisted)
+        _say_on_stderr(unlisted)
         for archived in records:
             record = as_corrected(archived, settings)
             c = record.classification
@@ -1465,12 +1464,11 @@ def register(app: typer.Typer) -> None:
                         out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
                 # drift: a record's objects; the ledger or objects outside the records alone are no drift (QA72: an
                 # edited "archived" entry headlined DRIFT here, "unvouched" in the full audit)
-                drifted = [rid for rid in report.problems if rid not in ("ledger", "archive")]
                 verdict = (
                     "đạt / ok"
                     if report.ok
                     else "[red]SAI LỆCH / DRIFT[/]"
-                    if drifted
+                    if report.drifted
                     else "[red]cần xử lý / ATTENTION (sổ nhật ký, hoặc đối tượng ngoài mọi hồ sơ / the ledger, or "
                     "objects outside every record)[/]"
                 )
