@@ -53,7 +53,16 @@ from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
-from storage.base import INTERRUPTED_WRITE, SIDECAR, BaseArchive, DamagedRecord, indexed_entries, sha256_bytes
+from storage.base import (
+    ARCHIVE_PROBLEMS,
+    INTERRUPTED_WRITE,
+    LEDGER_PROBLEMS,
+    SIDECAR,
+    BaseArchive,
+    DamagedRecord,
+    indexed_entries,
+    sha256_bytes,
+)
 from storage.ledger import SIDECAR_ACTIONS, Ledger, changed_sidecar, sidecar_entries
 from storage.stamps import anchor_warning
 
@@ -282,9 +291,9 @@ class ArchiveAuditReport(BaseModel):
         # the same shape as the fixity-only audit: record id (or "ledger") → problems
         problems = {r.record_id: _record_problems(r) for r in self.records if r.failed}
         if self.ledger_problems:
-            problems["ledger"] = list(self.ledger_problems)
+            problems[LEDGER_PROBLEMS] = list(self.ledger_problems)
         if self.archive_problems:
-            problems["archive"] = list(self.archive_problems)
+            problems[ARCHIVE_PROBLEMS] = list(self.archive_problems)
         payload["problems"] = problems
         return payload
 
@@ -886,11 +895,12 @@ class _Auditor:
             objects=len(record.objects) + len(added),
         )
         fixity = self.archive.verify_objects(record)
-        # objects that match a record.json nothing vouches for: not shown changed, not shown intact either
-        result.fixity = "drift" if fixity or (changed is not None and not unvouched) else "ok"
+        if fixity or (changed is not None and not unvouched):
+            result.fixity = "drift"
+        elif changed is not None:  # objects that match a record.json nothing vouches for: not shown changed either
+            result.fixity = "unvouched"
         if changed is not None:
             fixity.append(changed)
-            result.fixity = "unvouched" if result.fixity == "ok" else result.fixity
         result.problems += fixity
         for stored in added:
             if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):

@@ -415,6 +415,10 @@ class FinishedWrite:
         }
 
 
+# the keys of a fixity report's problems that are no record's: objects outside every record, the ledger's
+ARCHIVE_PROBLEMS, LEDGER_PROBLEMS = "archive", "ledger"
+
+
 @dataclass
 class FixityReport:
     """What a fixity audit found: every object re-hashed against the SHA-256 recorded for it."""
@@ -430,6 +434,12 @@ class FixityReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def drifted(self) -> list[str]:
+        """The records whose objects (or record.json) are at fault: the problems but those of the ledger and of
+        objects outside every record (under ``ARCHIVE_PROBLEMS`` and ``LEDGER_PROBLEMS``), which are no drift."""
+        return [key for key in self.problems if key not in (ARCHIVE_PROBLEMS, LEDGER_PROBLEMS)]
 
     def to_json_dict(self) -> dict[str, object]:
         return {
@@ -1123,7 +1133,7 @@ class BaseArchive(ABC):
         found = list(self.records_as_read(damaged, missing))
         records = [read.record for read in found]
         if stray := self.stray_objects(records, damaged):
-            report.problems["archive"] = stray
+            report.problems[ARCHIVE_PROBLEMS] = stray
         for record in records:
             report.records += 1
             report.objects += len(record.objects)
@@ -1138,7 +1148,7 @@ class BaseArchive(ABC):
             records=records, damaged=damaged, unchecked=report.sidecar_unchecked, indexed=indexed_entries(found)
         )
         if ledger_problems:
-            report.problems["ledger"] = ledger_problems
+            report.problems[LEDGER_PROBLEMS] = ledger_problems
         return report
 
     # ---- retention and hold -------------------------------------------------------------------------

@@ -124,9 +124,10 @@ class LocalArchive(BaseArchive):
         # a rename let both write the same sequence number, the later entry replacing the earlier (QA71, on S3)
         target = self.root / key
         try:
-            if not write_unless_exists(target, data) and sha256_file(target) != sha256:
-                raise LedgerEntryTaken(f"{key}: written meanwhile by another writer")
-            if sha256_file(target) != sha256:
+            created = write_unless_exists(target, data)
+            if sha256_file(target) != sha256:  # read back once: another writer's entry, or this one damaged
+                if not created:
+                    raise LedgerEntryTaken(f"{key}: written meanwhile by another writer")
                 raise ArchiveIntegrityError(f"{key}: read-back SHA-256 differs from the one written")
         except OSError as exc:
             if exc.filename is None:
