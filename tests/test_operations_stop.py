@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from test_operations import assert_exactly_once, env_for, make_inbox, make_scan, process_args
 from test_operations_watch_crash import BAD, GOOD, ROOT, assert_exactly_one_receipt_per_drop, drop
+from test_prefect_server import temporary_servers_of
 
 pytestmark = pytest.mark.integration
 
@@ -34,11 +35,12 @@ def _sigint_as_a_terminal_sends_it() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def start_watcher(inbox: Path, data_dir: Path, **env: str) -> subprocess.Popen[str]:
-    # its own session, so that a signal can go to its whole process group, as systemd's stop sends SIGTERM to
-    # every process of the service (its OCR workers too) and a terminal's Ctrl-C to every process of the job
+def start_sohoa(data_dir: Path, *args: str, **env: str) -> subprocess.Popen[str]:
+    """`sohoa ARGS` on DATA_DIR ``data_dir``, its output captured, in its own session, so that a signal can go to its
+    whole process group, as systemd's stop sends SIGTERM to every process of the service (its OCR workers too) and a
+    terminal's Ctrl-C to every process of the job."""
     return subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--stable-seconds", "1"],
+        [sys.executable, "-m", "flows.cli", *args],
         cwd=ROOT,
         env=env_for(data_dir) | env,
         stdout=subprocess.PIPE,
@@ -47,6 +49,10 @@ def start_watcher(inbox: Path, data_dir: Path, **env: str) -> subprocess.Popen[s
         start_new_session=True,
         preexec_fn=_sigint_as_a_terminal_sends_it,
     )
+
+
+def start_watcher(inbox: Path, data_dir: Path, **env: str) -> subprocess.Popen[str]:
+    return start_sohoa(data_dir, "watch", str(inbox), "--stable-seconds", "1", **env)
 
 
 def wait_for(condition: object, child: subprocess.Popen[str], what: str, seconds: float = 180) -> None:
@@ -165,16 +171,7 @@ def test_process_interrupted_says_what_it_did_and_how_to_finish(tmp_path: Path) 
         make_scan(inbox / f"hồ sơ {number}.png", f"THÔNG BÁO\nVề việc họp thôn số {number}\nỦy ban nhân dân xã")
     data_dir = tmp_path / "var"
     archive = data_dir / "archive"
-    child = subprocess.Popen(
-        [*process_args(inbox)[:-1]],  # the table's run, not --json: an officer's terminal
-        cwd=ROOT,
-        env=env_for(data_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_sigint_as_a_terminal_sends_it,
-    )
+    child = start_sohoa(data_dir, *process_args(inbox)[3:-1])  # the table's run, not --json: an officer's terminal
     wait_for(lambda: any(archive.glob("*/*/*/record.json")), child, "a first record")
     code, err = stopped(child, signal.SIGINT)
     assert code == 130, (code, err[-3000:])
@@ -193,16 +190,7 @@ def test_watch_once_stopped_mid_pass_is_no_success(tmp_path: Path) -> None:
     naming what it leaves claimed; the next pass finishes it."""
     inbox, data_dir = tmp_path / "hộp thư đến", tmp_path / "var"
     drop(inbox)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "watch", str(inbox), "--once", "--json", "--stable-seconds", "1"],
-        cwd=ROOT,
-        env=env_for(data_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_sigint_as_a_terminal_sends_it,
-    )
+    child = start_sohoa(data_dir, "watch", str(inbox), "--once", "--json", "--stable-seconds", "1")
     claimed = data_dir / "claimed"
     wait_for(lambda: claimed.is_dir() and any(p.is_file() for p in claimed.rglob("*")), child, "a claimed file")
     os.killpg(child.pid, signal.SIGTERM)
@@ -259,16 +247,7 @@ def test_process_stopped_while_a_stack_is_split_counts_what_finished(tmp_path: P
     page.save(stack, save_all=True, append_images=[page] * 99, dpi=(300, 300), compression="tiff_lzw")
     data_dir = tmp_path / "var"
     archive = data_dir / "archive"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "process", *map(str, [*scans, stack]), "--no-prefect"],
-        cwd=ROOT,
-        env=env_for(data_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-        preexec_fn=_sigint_as_a_terminal_sends_it,
-    )
+    child = start_sohoa(data_dir, "process", *map(str, [*scans, stack]), "--no-prefect")
     wait_for(lambda: len(list(archive.glob("*/*/*/record.json"))) >= 2, child, "both scans archived")
     code, err = stopped(child, signal.SIGTERM)
     assert code == 143, (code, err[-3000:])
@@ -333,15 +312,7 @@ def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Pa
         make_scan(inbox / f"hồ sơ {number}.png", f"THÔNG BÁO\nVề việc họp thôn số {number}\nỦy ban nhân dân xã")
     data_dir = tmp_path / "var"
     archive = data_dir / "archive"
-    child = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "process", str(inbox)],
-        cwd=ROOT,
-        env=env_for(data_dir) | {"SOHOA_BATCH_WORKERS": "2"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
+    child = start_sohoa(data_dir, "process", str(inbox), SOHOA_BATCH_WORKERS="2")
     wait_for(lambda: any(archive.glob("*/*/*/record.json")), child, "a first record", seconds=300)
     code, err = stopped(child, signal.SIGTERM, group=False)  # `kill PID`: the command, as a service manager's stop
     assert code == 143, (code, err[-3000:])
@@ -349,12 +320,4 @@ def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Pa
     found = re.search(r"so far (\d+) archived", line)
     assert found is not None, line
     assert int(found.group(1)) == len(list(archive.glob("*/*/*/record.json"))) >= 1, line
-    home = str(data_dir / "prefect").encode()
-    servers = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if b"flows.prefect_server" in (entry / "cmdline").read_bytes() and home in (entry / "environ").read_bytes():
-                servers.append(entry.name)
-        except OSError:
-            continue
-    assert not servers, servers
+    assert not temporary_servers_of(data_dir / "prefect")  # the temporary Prefect server stopped with it

@@ -157,9 +157,14 @@ def _start_batch_and_kill_its_server(tmp_path: Path, restarts: int | None = None
     stderr.seek(0)
     output, errors = stdout.read(), " ".join(stderr.read().split())
     # no server left behind: neither the killed one nor one started again
-    home = str(data / "prefect").encode()
-    assert not [pid for pid in _processes() if b"flows.prefect_server" in _command_line(pid) and home in _env(pid)]
+    assert not temporary_servers_of(data / "prefect")
     return returncode, json.loads(output), errors
+
+
+def temporary_servers_of(home: Path) -> list[int]:
+    """The processes of a temporary Prefect server whose PREFECT_HOME is ``home`` still running."""
+    said = str(home).encode()
+    return [pid for pid in _processes() if b"flows.prefect_server" in _command_line(pid) and said in _env(pid)]
 
 
 def _processes() -> list[int]:
