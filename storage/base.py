@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import json
 import re
+import socket
 import time
 import unicodedata
 from abc import ABC, abstractmethod
@@ -41,6 +42,7 @@ from sohoa.record import Record, RecordState, StoredObject
 SIDECAR = "record.json"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
+CLAIMS_DIR = ".claims"  # writers' claims on the records they write (storage.claims)
 HEADS_DIR = ".ledger-heads"  # the daily RFC 3161 stamps of the ledger head (storage.stamps)
 # {prefix}/added/{name}.json: one manifest per object added to an archived record (e.g. a renewed B-LTA document);
 # the sidecar is retained (written once), so additions cannot be recorded in it
@@ -99,10 +101,11 @@ class RetentionError(SohoaError):
     """A retained (or held) object was to be deleted or overwritten."""
 
 
-class LedgerEntryTaken(SohoaError):
-    """The ledger entry's sequence number was written meanwhile, with other content, by another writer — a process
-    on another host sharing the archive (the write lock is per host): ``Ledger.append`` reads the head again and
-    writes the entry after it."""
+class ObjectTaken(SohoaError):
+    """A name only one writer may create (``BaseArchive._create``) was written meanwhile, with other content, by
+    another writer — a process on another host sharing the archive (the write lock is per host): for a ledger
+    entry's sequence number ``Ledger.append`` reads the head again and writes the entry after it; for a record's
+    claim (storage.claims) the other writer holds it."""
 
 
 class ArchiveUnavailableError(StageError):
@@ -495,6 +498,8 @@ class BaseArchive(ABC):
         re.compile(rf"{re.escape(LEDGER_DIR)}/[^/]+\.json"),
         re.compile(rf"{re.escape(HEADS_DIR)}/[^/]+\.json"),  # each is checked as a day's stamp record
         re.compile(rf"{re.escape(HEADS_DIR)}/\d{{4}}-\d{{2}}-\d{{2}}\.tsr"),  # a token (kept when its record is not)
+        # a writer's claim on a scan's record while it writes it (storage.claims; one a killed writer left)
+        re.compile(rf"{re.escape(CLAIMS_DIR)}/[0-9a-f]{{64}}\.\d+\.json"),
     )
 
     retention_table: Mapping[str, int]
@@ -504,6 +509,8 @@ class BaseArchive(ABC):
     # How long a whole-archive check waits for a write that looks interrupted to be indexed by a writer on another
     # host, whose write lock this host cannot see (SOHOA_ARCHIVE_SETTLE_SECONDS; 0: one host, no wait)
     other_hosts_settle_seconds: float = 0.0
+    # Who this writer is to the others sharing the archive: named in the claim it takes on a record (storage.claims)
+    host_id: str = socket.gethostname() or "unknown host"
 
     def __init__(self, retention: Mapping[str, int] | None = None) -> None:
         self.retention_table = dict(retention) if retention else dict(DEFAULT_RETENTION_YEARS)
@@ -543,13 +550,14 @@ class BaseArchive(ABC):
         data = self._read(key)
         return None if data is None else sha256_bytes(data)
 
-    def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:
-        """Write a custody ledger entry, retained (storage.ledger), only if ``key`` is free: ``LedgerEntryTaken``
-        when another writer wrote other content there first (the same content: done, as a retried write). The
-        backends make it one atomic step — two hosts writing the same sequence number both succeeded, one entry
-        overwriting the other (QA71) —; a backend whose write and retention are not one step orders them so that a
-        crash cannot look like a deleted entry (storage.local)."""
-        self._write(key, data, sha256, retain)
+    @abstractmethod
+    def _create(self, key: str, data: bytes, sha256: str, retain: datetime | None) -> None:
+        """Write an object only if ``key`` is free: ``ObjectTaken`` when another writer wrote other content there
+        first (the same content: done, as a retried write). For the names two hosts may race for — a custody ledger
+        entry's number, retained (storage.ledger), a record's claim, not (storage.claims). One atomic step — two
+        hosts writing the same sequence number both succeeded, one entry overwriting the other (QA71) —; a backend
+        whose write and retention are not one step orders them so that a crash cannot look like a deleted entry
+        (storage.local)."""
 
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:
         """Complete the write of the newest ledger entry if a killed process left it unfinished; nothing to do
@@ -702,12 +710,26 @@ class BaseArchive(ABC):
 
         Returns the archived record (the existing one when this source was archived before).
         """
-        from storage.ledger import Ledger
+        from storage.claims import claim_record, release
 
         existing = self.find(record.source.sha256)
-        if existing is not None:
-            existing._found_archived = True  # whole, by another process or host, while this one worked on it
-            return existing
+        if existing is None:
+            # only the writer holding the scan's claim writes its folder: a host archiving the same scan in the same
+            # second wrote the record a second time over the first (storage.claims)
+            claimed = claim_record(self, record)
+            if not isinstance(claimed, Record):
+                try:
+                    return self._put_claimed(record, files)
+                finally:
+                    release(self, claimed)
+            existing = claimed
+        existing._found_archived = True  # whole, by another process or host, while this one worked on it
+        return existing
+
+    def _put_claimed(self, record: Record, files: dict[str, tuple[str, Path]]) -> Record:
+        """``put``'s writes, by the writer that holds the scan's claim."""
+        from storage.ledger import Ledger
+
         prefix = record_prefix(record)
         sidecar_key = f"{prefix}/{SIDECAR}"
         raw = self._read(sidecar_key)
@@ -993,6 +1015,7 @@ class BaseArchive(ABC):
         refused, never adopted (``_not_finishable``). ``dry_run``: only say what would be written. The caller
         holds the archive's write lock (a put in progress looks the same until it is done). ``damaged``: as for
         ``records``; such a record is no interrupted write, and its folder is left as it is."""
+        from storage.claims import ArchiveBusyError, claim_record, release
         from storage.ledger import Ledger, excerpts_of
 
         ledger = Ledger(self)
@@ -1024,7 +1047,20 @@ class BaseArchive(ABC):
                 )
                 done.append(FinishedWrite(write.prefix, record.id, True, index_key, [(None, a) for a, _ in missing]))
                 continue
-            entries = self._finish_write(record, sidecar, written)
+            # a put under way on another host looks the same as a killed one (the write lock is per host): finished
+            # by that host, and this one's finish must not write the record's ledger entries a second time
+            try:
+                claimed = claim_record(self, record, wait=0)
+            except ArchiveBusyError as busy:
+                reason, reason_vi = f"{busy.en}: left to it", f"{busy.vi}: để máy đó hoàn tất"
+                done.append(FinishedWrite(write.prefix, record.id, False, reason=reason, reason_vi=reason_vi))
+                continue
+            if isinstance(claimed, Record):
+                continue  # indexed meanwhile by its own put
+            try:
+                entries = self._finish_write(record, sidecar, written)
+            finally:
+                release(self, claimed)
             done.append(
                 FinishedWrite(
                     write.prefix,

@@ -31,7 +31,7 @@ from storage.base import (
     ArchiveUnavailableError,
     DamagedRecord,
     DamagedRecordError,
-    LedgerEntryTaken,
+    ObjectTaken,
     RecordAsRead,
     RecordChangedError,
     permanent_retention,
@@ -230,10 +230,8 @@ class Ledger:
             entry["hash"] = entry_hash(entry)
             body = json.dumps(entry, ensure_ascii=False, indent=1).encode("utf-8")
             try:
-                self.archive._write_ledger_entry(
-                    self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), permanent_retention()
-                )
-            except LedgerEntryTaken:
+                self.archive._create(self._key(seq + 1), body, hashlib.sha256(body).hexdigest(), permanent_retention())
+            except ObjectTaken:
                 # another host wrote this number first (the write lock is per host): after its entry, then — read
                 # the head again (not the one this process cached), after a short random wait so that two hosts
                 # do not race for the next number in step

@@ -30,8 +30,8 @@ from storage.base import (
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
-    LedgerEntryTaken,
     ObjectInfo,
+    ObjectTaken,
     RetentionError,
     record_prefix,
 )
@@ -114,7 +114,7 @@ class LocalArchive(BaseArchive):
                 exc.filename = str(target)
             raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
 
-    def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:
+    def _create(self, key: str, data: bytes, sha256: str, retain: datetime | None) -> None:
         # The entry first, its retention record after it (other objects: the other way round). A retention record
         # whose object is gone is the evidence of a deleted entry (``_vanished_keys``): written first, a process
         # killed before the entry left exactly that, and the ledger reported "entry N removed" for ever. Now such a
@@ -127,13 +127,14 @@ class LocalArchive(BaseArchive):
             created = write_unless_exists(target, data)
             if sha256_file(target) != sha256:  # read back once: another writer's entry, or this one damaged
                 if not created:
-                    raise LedgerEntryTaken(f"{key}: written meanwhile by another writer")
+                    raise ObjectTaken(f"{key}: written meanwhile by another writer")
                 raise ArchiveIntegrityError(f"{key}: read-back SHA-256 differs from the one written")
         except OSError as exc:
             if exc.filename is None:
                 exc.filename = str(target)
             raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
-        self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
+        if retain is not None:
+            self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
 
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:
         info = self._info(key)

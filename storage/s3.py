@@ -45,8 +45,8 @@ from storage.base import (
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
-    LedgerEntryTaken,
     ObjectInfo,
+    ObjectTaken,
     RetentionError,
     sha256_bytes,
 )
@@ -350,7 +350,7 @@ class S3Archive(BaseArchive):
         if self._stored_sha256(key) != sha256:
             raise ArchiveIntegrityError(f"{self.location}/{key}: read-back SHA-256 differs from the one written")
 
-    def _write_ledger_entry(self, key: str, data: bytes, sha256: str, retain: datetime) -> None:
+    def _create(self, key: str, data: bytes, sha256: str, retain: datetime | None) -> None:
         """One conditional PUT (``If-None-Match: *``): the server writes the entry only if no object has its name —
         two hosts on one bucket (each with its own write lock) both wrote sequence number N, and the later entry
         became the object's current version, the other hidden as an older one (QA71: 4 of 35 entries lost from
@@ -363,7 +363,7 @@ class S3Archive(BaseArchive):
             SHA_META: sha256,
             CHECKSUM_HEADER: base64.b64encode(bytes.fromhex(sha256)).decode("ascii"),
         }
-        headers = genheaders(metadata, None, None, Retention(COMPLIANCE, retain), False)
+        headers = genheaders(metadata, None, None, Retention(COMPLIANCE, retain) if retain else None, False)
         headers |= {"Content-Type": "application/json", "If-None-Match": "*"}
         try:
             # minio's put_object cannot send If-None-Match (it makes any other header user metadata): its request
@@ -373,7 +373,7 @@ class S3Archive(BaseArchive):
             if exc.code == "PreconditionFailed":
                 if self._stored_sha256(key) == sha256:
                     return  # this very entry, written by an attempt whose answer was lost
-                raise LedgerEntryTaken(f"{self.location}/{key}: written meanwhile by another writer") from exc
+                raise ObjectTaken(f"{self.location}/{key}: written meanwhile by another writer") from exc
             raise self._upload_failure(key, exc) from exc
         except Exception as exc:
             raise self._upload_failure(key, exc) from exc

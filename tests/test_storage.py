@@ -31,6 +31,7 @@ from typer.testing import CliRunner
 from flows.audit import ledger_verdict, problem_in_vietnamese
 from flows.cli import app
 from sohoa.errors import BadInputError, Problem
+from sohoa.record import Record
 from sohoa.settings import Settings
 from sohoa.vietnamese import today_vn
 from storage import (
@@ -45,7 +46,7 @@ from storage import (
     fixity_audit,
     open_archive,
 )
-from storage.base import DEFAULT_RETENTION_YEARS, PERMANENT_YEARS, retain_until, retention_years
+from storage.base import DEFAULT_RETENTION_YEARS, PERMANENT_YEARS, record_prefix, retain_until, retention_years
 from storage.export import batch_records, export_bag, export_batch_bag, missing_from_batch, validate_bag
 from storage.ledger import Ledger, entry_hash
 from storage.s3 import S3Archive, make_client
@@ -2222,6 +2223,132 @@ def test_two_hosts_appending_to_one_ledger_lose_no_entry(archive: BaseArchive) -
             )
         )
         assert set(versions.values()) == {1}, versions
+
+
+def _s3_versions(archive: BaseArchive, prefix: str) -> Counter[str]:
+    """How many versions (delete markers included) each object under ``prefix`` of an S3 archive has."""
+    assert isinstance(archive, S3Archive)
+    return Counter(
+        item.object_name or ""
+        for item in archive.client.list_objects(
+            archive.bucket, prefix=archive._name(prefix), recursive=True, include_version=True
+        )
+    )
+
+
+def test_two_hosts_archiving_one_scan_at_once_write_it_once(archive: BaseArchive, tmp_path: Path) -> None:
+    """QA72: two hosts (each with only its own host's write lock) that read and signed the same scan found it not
+    archived in the same second and both wrote its record: the later replaced the earlier's files (kept on S3 as
+    older versions), the ledger got two "archived" entries, both batches said archived. Now only the writer that
+    holds the scan's claim writes its folder; the other waits for the record and finds it archived. Both hosts here
+    have looked for the record (and found none) before either writes."""
+    import copy
+    import threading
+
+    looked = threading.Barrier(2)
+    results: dict[str, Record] = {}
+    failures: list[BaseException] = []
+
+    def host_puts(name: str) -> None:
+        host = copy.copy(archive)
+        host.host_id = f"host-{name}"
+        first_look = host.find
+
+        def find_then_wait(sha256: str) -> Record | None:
+            found = first_look(sha256)
+            if name not in results:  # this host's first look, before it writes anything
+                results[name] = None  # type: ignore[assignment]
+                looked.wait()
+            return found
+
+        host.find = find_then_wait  # type: ignore[method-assign]
+        record, files = make_record(tmp_path / name, "một bản quét")
+        record.batch_id = f"batch-{name}"
+        files["signed"][1].write_bytes(files["signed"][1].read_bytes() + f"signed on {name}".encode())
+        try:
+            results[name] = host.put(record, files)
+        except BaseException as exc:  # reported by the assertion below, not lost in the thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=host_puts, args=(name,)) for name in "ab"]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures, failures
+    first, second = sorted(results.values(), key=lambda r: r.found_archived)
+    assert not first.found_archived and second.found_archived, results
+    assert second.batch_id == first.batch_id and second.objects == first.objects
+    archived = [e for _, e in Ledger(archive).entries() if e and e.get("action") == "archived"]
+    assert [e["record_id"] for e in archived] == [first.id], archived
+    assert archive.fixity_audit().ok, archive.fixity_audit().problems
+    assert list(archive._keys(".claims/")) == []  # released
+    if isinstance(archive, S3Archive):  # each file written once: no replaced version of another host's
+        versions = _s3_versions(archive, first.archive_prefix or "")
+        assert set(versions.values()) == {1}, versions
+
+
+def test_a_claim_left_by_a_dead_writer_is_taken_over(
+    archive: BaseArchive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer killed during its put leaves its claim on the scan: this host's rerun takes it over when the process
+    that made it no longer runs (not waiting the hour after which another host's claim counts as abandoned); a claim
+    another host made a minute ago is its put under way — waited for, then the scan is left for the next run
+    (``ArchiveBusyError``, a fault the batch retries) — and one an hour old is abandoned."""
+    from storage.claims import ArchiveBusyError, Claim
+
+    monkeypatch.setattr("storage.claims.WAIT_SECONDS", 0.2)
+    record, files = make_record(tmp_path / "in", "bị bỏ dở")
+    sha = record.source.sha256
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    now = datetime.now(UTC)
+
+    def leave(claim: Claim) -> None:
+        body = claim.body()
+        archive._create(claim.key, body, hashlib.sha256(body).hexdigest(), None)
+
+    leave(Claim(sha, 0, archive.host_id, int(dead.stdout), now, "batch-killed"))
+    leave(Claim(sha, 1, "host-b", 4242, now - timedelta(minutes=1), "batch-b"))
+    with pytest.raises(ArchiveBusyError, match="host-b .*batch-b.* has been archiving this scan since"):
+        archive.put(record.model_copy(deep=True), files)
+    assert archive.find(sha) is None and archive.folder_gone(record_prefix(record))  # nothing written
+    leave(Claim(sha, 2, "host-b", 4242, now - timedelta(hours=2), "batch-b"))
+    archived = archive.put(record, files)
+    assert not archived.found_archived and archive.find(sha) is not None
+    assert list(archive._keys(".claims/")) == []  # its own claim and the three it took over
+    assert archive.fixity_audit().ok
+
+
+def test_ledger_finish_leaves_a_write_another_host_has_under_way(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A put under way on another host looks like a killed one until its index entry (the write lock is per host):
+    `ledger finish` wrote its ledger entries and index entry while the other host's put went on to write them again.
+    A write whose scan another host has claimed a minute ago is left to that host, said as such; once the claim is
+    abandoned (an hour), it is finished."""
+    from storage.claims import Claim, current_claim
+
+    _put_killed(archive, tmp_path / "in", "before-write:.by-sha256/", request)
+    record, _ = make_record(tmp_path / "in", "killed")
+    sha = record.source.sha256
+    left = current_claim(archive, sha)  # the killed put's, on this host: abandoned (its process is gone)
+    assert left is not None and left.host == archive.host_id
+    other = Claim(sha, left.generation + 1, "host-b", 4242, datetime.now(UTC) - timedelta(minutes=1), "batch-b")
+    archive._create(other.key, other.body(), hashlib.sha256(other.body()).hexdigest(), None)
+    env = _cli_env(archive, tmp_path, request)
+    entries = len(Ledger(archive).keys())
+    result = CliRunner().invoke(app, ["ledger", "finish", "--json"], env=env)
+    assert result.exit_code == 1, result.output
+    (write,) = json.loads(result.stdout)["writes"]
+    assert not write["finished"] and "host host-b (process 4242, batch batch-b) has been archiving" in write["reason"]
+    assert "máy host-b" in write["reason_vi"]
+    assert archive.find(sha) is None and len(Ledger(archive).keys()) == entries  # nothing written
+    archive._delete(other.key)
+    older = Claim(sha, other.generation + 1, "host-b", 4242, datetime.now(UTC) - timedelta(hours=2), "batch-b")
+    archive._create(older.key, older.body(), hashlib.sha256(older.body()).hexdigest(), None)
+    done = CliRunner().invoke(app, ["ledger", "finish", "--json"], env=env)
+    assert done.exit_code == 0 and json.loads(done.stdout)["finished"] == 1, done.output
+    assert archive.find(sha) is not None and list(archive._keys(".claims/")) == []
 
 
 def test_list_names_a_record_stored_but_missing_from_the_index(

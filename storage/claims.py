@@ -1,0 +1,170 @@
+"""A record's claim: which writer is archiving one scan now, across the hosts that share an archive.
+
+The archive write lock is per host (``sohoa.fsutil.archive_host_lock``). Two hosts that read and signed the same scan
+in the same second both found it not archived and both wrote its record: the later replaced the earlier's files (on
+S3 kept as older versions), the ledger got two "archived" entries, and a host that came upon the other's record.json
+before its index entry adopted it as a killed run's (QA72). So before a put writes anything in a record's folder it
+creates ``.claims/<source SHA-256>.<generation>.json`` — only if that name is free (``BaseArchive._create``: a
+conditional PUT on S3, a hard link in a folder), naming the host, the process and the batch. Whoever created it
+writes the record; every other writer waits for the record's index entry and answers "already archived" (or, after
+``WAIT_SECONDS``, leaves the scan for the next run: ``ArchiveBusyError``). The claim is deleted once the index entry
+is written, or when the put fails.
+
+A claim whose writer died (killed, the host lost) is abandoned: one of this host's processes that no longer runs (or
+this very process: an earlier attempt that failed before it could delete it), or one of another host older than
+``ABANDONED_AFTER``, which no put of a record lasts. A writer takes an abandoned claim over by creating the next
+generation's name, which again only one writer can do."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sohoa.errors import StageError
+from storage.base import CLAIMS_DIR, ObjectTaken, sha256_bytes
+
+if TYPE_CHECKING:
+    from sohoa.record import Record
+    from storage.base import BaseArchive
+
+CLAIM_KEY = re.compile(rf"{re.escape(CLAIMS_DIR)}/(?P<sha>[0-9a-f]{{64}})\.(?P<generation>\d+)\.json")
+# a put writes a record's few files and ledger entries: seconds, minutes for a very large scan on a slow link
+ABANDONED_AFTER = timedelta(hours=1)
+# how long a put waits for another host's put of the same scan to index it (the pipeline retries the put thrice)
+WAIT_SECONDS = 20.0
+POLL_SECONDS = 0.5
+
+
+class ArchiveBusyError(StageError):
+    """Another writer (on another host) holds the claim on this scan's record and has not indexed it yet: the scan
+    stays where it is, for the next run, which finds it archived."""
+
+    def __init__(self, record_id: str, held: Claim) -> None:
+        since = held.since.strftime("%Y-%m-%d %H:%M:%S UTC")
+        self.vi = (
+            f"hồ sơ {record_id}: máy {held.host} (tiến trình {held.pid}, lô {held.batch or '?'}) đang lưu bản quét "
+            f"này vào kho từ {since}"
+        )
+        self.en = (
+            f"record {record_id}: host {held.host} (process {held.pid}, batch {held.batch or '?'}) has been "
+            f"archiving this scan since {since}"
+        )
+        super().__init__(f"{self.vi}; để lại cho lần chạy sau / {self.en}; left for the next run")
+        self.held = held
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One writer's claim on a scan's record (``.claims/<sha>.<generation>.json``)."""
+
+    sha256: str
+    generation: int
+    host: str
+    pid: int
+    since: datetime
+    batch: str | None = None
+
+    @property
+    def key(self) -> str:
+        return claim_key(self.sha256, self.generation)
+
+    def body(self) -> bytes:
+        return json.dumps(
+            {"host": self.host, "pid": self.pid, "since": self.since.isoformat(), "batch": self.batch},
+            ensure_ascii=False,
+        ).encode("utf-8")
+
+    def abandoned(self, host: str, now: datetime) -> bool:
+        """Whether the writer that made the claim is gone, as far as a writer on ``host`` can tell (module doc)."""
+        if self.host == host:
+            return self.pid == os.getpid() or not _running(self.pid)
+        return now - self.since > ABANDONED_AFTER
+
+
+def claim_key(sha256: str, generation: int) -> str:
+    return f"{CLAIMS_DIR}/{sha256}.{generation}.json"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
+
+
+def current_claim(archive: BaseArchive, sha256: str) -> Claim | None:
+    """The newest claim on the scan ``sha256``'s record, or None. A claim that does not read as one (written behind
+    the archive's back) counts as abandoned, made by nobody."""
+    generations = [
+        int(match["generation"])
+        for key in archive._keys(f"{CLAIMS_DIR}/{sha256}.")
+        if (match := CLAIM_KEY.fullmatch(key)) is not None and match["sha"] == sha256
+    ]
+    if not generations:
+        return None
+    newest = max(generations)
+    raw = archive._read(claim_key(sha256, newest))
+    if raw is None:  # deleted since it was listed: released
+        return None
+    try:
+        fields = json.loads(raw)
+        return Claim(
+            sha256,
+            newest,
+            str(fields["host"]),
+            int(fields["pid"]),
+            datetime.fromisoformat(str(fields["since"])).replace(tzinfo=UTC),  # written in UTC
+            fields.get("batch"),
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):  # not a claim: abandoned for every host
+        return Claim(sha256, newest, "?", 0, datetime.min.replace(tzinfo=UTC))
+
+
+def claim_record(archive: BaseArchive, record: Record, wait: float | None = None) -> Claim | Record:
+    """The claim on ``record``'s scan, taken for this writer — or the record, when another writer archived it whole
+    meanwhile (waiting up to ``wait`` seconds, ``WAIT_SECONDS`` by default, for a writer that holds the claim).
+    ``ArchiveBusyError`` when the other writer holds it still."""
+    sha = record.source.sha256
+    host = archive.host_id
+    deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
+    while True:
+        held = current_claim(archive, sha)
+        now = datetime.now(UTC)
+        if held is not None and not held.abandoned(host, now):
+            found = archive.find(sha)
+            if found is not None:
+                return found
+            if time.monotonic() >= deadline:
+                raise ArchiveBusyError(record.id, held)
+            time.sleep(POLL_SECONDS)
+            continue
+        mine = Claim(sha, 0 if held is None else held.generation + 1, host, os.getpid(), now, record.batch_id)
+        body = mine.body()
+        try:
+            archive._create(mine.key, body, sha256_bytes(body), None)
+        except ObjectTaken:  # another writer took this generation first: look again
+            continue
+        # the writer whose claim this one followed may have indexed the record and released its claim between this
+        # writer's look for the record and its claim
+        found = archive.find(sha)
+        if found is not None:
+            release(archive, mine)
+            return found
+        return mine
+
+
+def release(archive: BaseArchive, claim: Claim) -> None:
+    """Delete the claim, and the abandoned ones it took over; best effort: one left behind is abandoned, taken over
+    by the next writer of the scan (and no record is written under it once the record is indexed)."""
+    for generation in range(claim.generation, -1, -1):
+        with contextlib.suppress(Exception):
+            archive._delete(claim_key(claim.sha256, generation))
