@@ -1243,6 +1243,17 @@ def _say_new_archive(location: str, level: int) -> None:
     )
 
 
+def _say_unconditional(location: str) -> None:
+    log.warning(
+        "máy chủ S3 của %s bỏ qua lệnh ghi có điều kiện (If-None-Match): chỉ một máy được ghi vào kho này — hai máy "
+        "cùng ghi có thể làm mất mục sổ nhật ký hoặc lưu một bản quét hai lần / the S3 server of %s ignores "
+        "conditional writes (If-None-Match): only one host may write to this archive — two hosts writing it can "
+        "lose ledger entries or archive one scan twice",
+        location,
+        location,
+    )
+
+
 def archived_before(record: Record, settings: Settings) -> str | None:
     """The review reason for a record whose type, number and date of issue an archived record of another scan has
     already — the same paper scanned again (a rescan, a copy), or a number given twice; None when there is none,
@@ -1357,6 +1368,8 @@ def check_locations(settings: Settings) -> None:
                 try:
                     if not archive.exists():
                         _say_new_archive(location, logging.WARNING)
+                    elif not archive.honours_conditional_writes():
+                        _say_unconditional(location)
                 except StageError as exc:
                     log.debug("archive not looked for yet: %s", exc)
     else:

@@ -20,6 +20,7 @@ and the next run writes it again.
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import re
@@ -41,6 +42,7 @@ from minio.retention import Retention
 from sohoa.errors import SohoaError
 from storage.base import (
     _RECORD_FOLDER,
+    CLAIMS_DIR,
     ArchiveConfigError,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
@@ -293,6 +295,23 @@ class S3Archive(BaseArchive):
             raise self._fail("cannot read the bucket's object lock", exc) from exc
         except Exception as exc:
             raise self._fail("cannot read the bucket's object lock", exc) from exc
+
+    def honours_conditional_writes(self) -> bool:
+        """Whether the server refuses a write with ``If-None-Match: *`` to a name that exists, as ``_create`` needs
+        for hosts sharing the archive (a ledger entry's number, a record's claim): a claim on no scan made twice
+        (a random name, of the claims' shape, so one a failed delete leaves is an abandoned claim), then deleted.
+        A bucket not made yet is made. ArchiveUnavailableError when the server cannot be asked."""
+        key = f"{CLAIMS_DIR}/{os.urandom(32).hex()}.0.json"
+        try:
+            self._create(key, b"{}", sha256_bytes(b"{}"), None)
+            try:
+                self._create(key, b"[]", sha256_bytes(b"[]"), None)
+            except ObjectTaken:
+                return True
+            return False
+        finally:
+            with contextlib.suppress(Exception):
+                self._delete(key)
 
     # ---- primitives ---------------------------------------------------------------------------------
     def _stat(self, key: str) -> Any:

@@ -2351,6 +2351,39 @@ def test_ledger_finish_leaves_a_write_another_host_has_under_way(
     assert archive.find(sha) is not None and list(archive._keys(".claims/")) == []
 
 
+def test_a_batch_warns_of_an_s3_server_that_ignores_conditional_writes(
+    s3_server: SeaweedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Hosts sharing an archive rely on the server refusing a write with `If-None-Match: *` to a name that exists
+    (a ledger entry's number, a scan's claim): a server that ignores it lets two hosts overwrite each other's
+    entries. The batch's start asks the server (SeaweedFS here honours it) and warns when it does not. A server
+    that ignores the header is simulated — not one at hand — by leaving the header out of the request."""
+    from flows.pipeline import check_locations
+    from storage.s3 import S3Archive
+
+    settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    archive = open_archive(settings.archive, settings)
+    record, files = make_record(tmp_path / "in", "có điều kiện")
+    archive.put(record, files)  # an archive there: the bucket exists
+    assert isinstance(archive, S3Archive) and archive.honours_conditional_writes()
+    assert list(archive._keys(".claims/")) == []  # the probe removed
+    caplog.set_level(logging.WARNING, logger="sohoa")
+    check_locations(settings)
+    assert "conditional" not in caplog.text
+
+    original = type(archive.client)._put_object
+
+    def without_condition(self: Any, bucket: str, name: str, data: bytes, headers: dict[str, Any], **kw: Any) -> Any:
+        return original(self, bucket, name, data, {k: v for k, v in headers.items() if k != "If-None-Match"}, **kw)
+
+    monkeypatch.setattr(type(archive.client), "_put_object", without_condition)
+    assert not archive.honours_conditional_writes()
+    check_locations(settings)
+    assert "ignores conditional writes (If-None-Match): only one host may write to this archive" in caplog.text
+    assert "bỏ qua lệnh ghi có điều kiện" in caplog.text
+    assert list(archive._keys(".claims/")) == []
+
+
 def test_list_names_a_record_stored_but_missing_from_the_index(
     archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
