@@ -84,6 +84,7 @@ from storage import (
     record_prefix,
     search_index_path,
 )
+from storage.claims import ArchiveBusyError
 from storage.quarantine import ParkedEntry, parked_entries, release
 from storage.quarantine import remove_partials as remove_quarantine_partials
 
@@ -862,7 +863,9 @@ def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str, w
             if machine_fault(exc) is not None:
                 raise
             wait = delay * random.uniform(0.5, 1.5)
-            cause_vi = str(exc)  # an S3 server's faults are in both languages already
+            # a fault said in each language apart (storage.claims.ArchiveBusyError) in each half; an S3 server's are
+            # in both languages already
+            cause_vi, cause_en = getattr(exc, "vi", str(exc)), getattr(exc, "en", exc)
             log.warning(
                 "%s thất bại (%s); thử lại lần %d/%d sau %.1f s / %s failed (%s); attempt %d of %d in %.1f s",
                 what_vi,
@@ -871,7 +874,7 @@ def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str, w
                 len(delays) + 1,
                 wait,
                 what,
-                exc,
+                cause_en,
                 attempt + 1,
                 len(delays) + 1,
                 wait,
@@ -957,6 +960,8 @@ def process_document(
             english = f"a file sohoa needs is missing, not the scan: {missing}"
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
         result = failed(path, shown, vietnamese, english)
+    except ArchiveBusyError as exc:  # another host writes the record: no fault of this one's (storage.claims)
+        result = failed(path, shown, exc.vi, exc.en, retried=True)
     except StageError as exc:
         if (fault := machine_fault(exc)) is not None:  # the archive's disk full or read-only (QA69: Errno 28 said raw)
             result = _machine_failed(path, shown, fault)

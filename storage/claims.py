@@ -36,8 +36,10 @@ if TYPE_CHECKING:
 CLAIM_KEY = re.compile(rf"{re.escape(CLAIMS_DIR)}/(?P<sha>[0-9a-f]{{64}})\.(?P<generation>\d+)\.json")
 # a put writes a record's few files and ledger entries: seconds, minutes for a very large scan on a slow link
 ABANDONED_AFTER = timedelta(hours=1)
-# how long a put waits for another host's put of the same scan to index it (the pipeline retries the put thrice)
-WAIT_SECONDS = 20.0
+# How long a put waits for another host's put of the same scan to index it: a put takes seconds once it holds the
+# claim. Short, because the put waits holding this host's archive write lock; the pipeline tries the put three times
+# more, waiting 1, 5 and 30 s (±50 %) without the lock (flows.pipeline.ARCHIVE_RETRY_DELAYS)
+WAIT_SECONDS = 5.0
 POLL_SECONDS = 0.5
 
 
@@ -55,7 +57,7 @@ class ArchiveBusyError(StageError):
             f"record {record_id}: host {held.host} (process {held.pid}, batch {held.batch or '?'}) has been "
             f"archiving this scan since {since}"
         )
-        super().__init__(f"{self.vi}; để lại cho lần chạy sau / {self.en}; left for the next run")
+        super().__init__(f"{self.vi} / {self.en}")
         self.held = held
 
 
