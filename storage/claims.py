@@ -84,8 +84,9 @@ class Claim:
 
     def abandoned(self, host: str, now: datetime) -> bool:
         """Whether the writer that made the claim is gone, as far as a writer on ``host`` can tell (module doc)."""
-        if self.host == host:
-            return self.pid == os.getpid() or not _running(self.pid)
+        if self.host == host and (self.pid == os.getpid() or not _running(self.pid)):
+            return True
+        # (on this host too: a process that lives on after a put whose claim it could not delete, the server gone)
         return now - self.since > ABANDONED_AFTER
 
 
