@@ -1015,7 +1015,7 @@ class BaseArchive(ABC):
         refused, never adopted (``_not_finishable``). ``dry_run``: only say what would be written. The caller
         holds the archive's write lock (a put in progress looks the same until it is done). ``damaged``: as for
         ``records``; such a record is no interrupted write, and its folder is left as it is."""
-        from storage.claims import ArchiveBusyError, claim_record, release
+        from storage.claims import ArchiveBusyError, Claim, claim_record, refuse_if_claimed, release
         from storage.ledger import Ledger, excerpts_of
 
         ledger = Ledger(self)
@@ -1038,8 +1038,22 @@ class BaseArchive(ABC):
                 rid = record.id if record else None
                 done.append(FinishedWrite(write.prefix, rid, False, reason=reason, reason_vi=reason_vi))
                 continue
+            # a put under way on another host looks the same as a killed one (the write lock is per host): finished
+            # by that host, and this one's finish must not write the record's ledger entries a second time
+            try:
+                claimed: Claim | Record | None = None
+                if dry_run:
+                    refuse_if_claimed(self, record)
+                else:
+                    claimed = claim_record(self, record, wait=0)
+            except ArchiveBusyError as busy:
+                reason, reason_vi = f"{busy.en}: left to it", f"{busy.vi}: để máy đó hoàn tất"
+                done.append(FinishedWrite(write.prefix, record.id, False, reason=reason, reason_vi=reason_vi))
+                continue
+            if isinstance(claimed, Record):
+                continue  # indexed meanwhile by its own put
             index_key = f"{INDEX_DIR}/{record.source.sha256}.json"
-            if dry_run:
+            if claimed is None:  # a dry run
                 missing = (
                     []
                     if any(e.get("action") == "archived" for e in written)
@@ -1047,16 +1061,6 @@ class BaseArchive(ABC):
                 )
                 done.append(FinishedWrite(write.prefix, record.id, True, index_key, [(None, a) for a, _ in missing]))
                 continue
-            # a put under way on another host looks the same as a killed one (the write lock is per host): finished
-            # by that host, and this one's finish must not write the record's ledger entries a second time
-            try:
-                claimed = claim_record(self, record, wait=0)
-            except ArchiveBusyError as busy:
-                reason, reason_vi = f"{busy.en}: left to it", f"{busy.vi}: để máy đó hoàn tất"
-                done.append(FinishedWrite(write.prefix, record.id, False, reason=reason, reason_vi=reason_vi))
-                continue
-            if isinstance(claimed, Record):
-                continue  # indexed meanwhile by its own put
             try:
                 entries = self._finish_write(record, sidecar, written)
             finally:

@@ -165,6 +165,14 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
         return mine
 
 
+def refuse_if_claimed(archive: BaseArchive, record: Record) -> None:
+    """``ArchiveBusyError`` when another writer holds the claim on ``record``'s scan (what ``claim_record`` without
+    waiting would answer, and nothing written: for a dry run)."""
+    held = current_claim(archive, record.source.sha256)
+    if held is not None and not held.abandoned(archive.host_id, datetime.now(UTC)):
+        raise ArchiveBusyError(record.id, held)
+
+
 def release(archive: BaseArchive, claim: Claim) -> None:
     """Delete the claim, and the abandoned ones it took over; best effort: one left behind is abandoned, taken over
     by the next writer of the scan (and no record is written under it once the record is indexed)."""

@@ -2337,11 +2337,13 @@ def test_ledger_finish_leaves_a_write_another_host_has_under_way(
     archive._create(other.key, other.body(), hashlib.sha256(other.body()).hexdigest(), None)
     env = _cli_env(archive, tmp_path, request)
     entries = len(Ledger(archive).keys())
-    result = CliRunner().invoke(app, ["ledger", "finish", "--json"], env=env)
-    assert result.exit_code == 1, result.output
-    (write,) = json.loads(result.stdout)["writes"]
-    assert not write["finished"] and "host host-b (process 4242, batch batch-b) has been archiving" in write["reason"]
-    assert "máy host-b" in write["reason_vi"]
+    for dry_run in (["--dry-run"], []):  # the dry run says what the run does
+        result = CliRunner().invoke(app, ["ledger", "finish", "--json", *dry_run], env=env)
+        assert result.exit_code == 1, result.output
+        (write,) = json.loads(result.stdout)["writes"]
+        assert not write["finished"], write
+        assert "host host-b (process 4242, batch batch-b) has been archiving" in write["reason"]
+        assert "máy host-b" in write["reason_vi"]
     assert archive.find(sha) is None and len(Ledger(archive).keys()) == entries  # nothing written
     archive._delete(other.key)
     older = Claim(sha, other.generation + 1, "host-b", 4242, datetime.now(UTC) - timedelta(hours=2), "batch-b")
