@@ -216,7 +216,8 @@ class Settings(BaseSettings):
         le=600,
         description="with several hosts writing one archive: how long an audit or ledger check waits for a record "
         "stored but not yet indexed to be indexed by another host's write under way before it calls the write "
-        "interrupted (this host's own writes are waited for by their lock); 30 suits most, 0 on one host",
+        "interrupted (this host's own writes are waited for by their lock, another host's claimed ones up to 60 s); "
+        "30 suits most, 0 on one host",
     )
     quarantine_dir: Path | None = Field(default=None, description="default DATA_DIR/quarantine")
     work_dir: Path | None = Field(default=None, description="scratch space; default DATA_DIR/work")

@@ -249,6 +249,11 @@ class UnfinishedWrite:
     # hide a changed record, say) and is not called one
     damaged: list[str] = field(default_factory=list)
 
+    @property
+    def record_id(self) -> str:
+        """The record's id: its record.json's, or (none written yet) the end of its folder's name."""
+        return self.record.id if self.record is not None else self.prefix.rsplit("--", 1)[-1]
+
     def problem(self, archived_entry: int | None = None) -> str:
         rerun = "rerun the batch with its scan to finish it"
         # with its record.json there, `sohoa ledger finish` finishes it without the scan (QA69: only the rerun was
@@ -924,12 +929,23 @@ class BaseArchive(ABC):
             with self.no_writer():
                 unfinished, stray = self._outside_records(records, damaged)
         left = [write for write in unfinished if not self.indexed_meanwhile(write)]
-        if left and settle and other_hosts and self.other_hosts_settle_seconds > 0:
-            deadline = time.monotonic() + self.other_hosts_settle_seconds
-            while left and time.monotonic() < deadline:
-                time.sleep(min(1.0, self.other_hosts_settle_seconds))
+        if left and settle and other_hosts:
+            started = time.monotonic()
+            while left and self._still_waiting(left, time.monotonic() - started):
+                time.sleep(min(1.0, self.other_hosts_settle_seconds or 1.0))
                 left = [write for write in left if not self.indexed_meanwhile(write)]
         return left, stray
+
+    def _still_waiting(self, writes: list[UnfinishedWrite], waited: float) -> bool:
+        """Whether a whole-archive check waits on for ``writes`` to be indexed by a writer this host's lock does
+        not see, after ``waited`` seconds: for ``other_hosts_settle_seconds``, and up to ``CLAIMED_WRITE_WAIT``
+        while another writer holds the claim on one of their scans (storage.claims) — a put under way, which ends
+        in seconds; without the setting, a claim is all a put on another host shows."""
+        from storage.claims import CLAIMED_WRITE_WAIT, claimed_by_another
+
+        if waited < self.other_hosts_settle_seconds:
+            return True
+        return waited < CLAIMED_WRITE_WAIT and any(claimed_by_another(self, write.record_id) for write in writes)
 
     def no_writer(self) -> contextlib.AbstractContextManager[None]:
         """Held while no sohoa process on this host writes to this archive: the lock every put, renewal and ledger

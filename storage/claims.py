@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 CLAIM_KEY = re.compile(rf"{re.escape(CLAIMS_DIR)}/(?P<sha>[0-9a-f]{{64}})\.(?P<generation>\d+)\.json")
 # a put writes a record's few files and ledger entries: seconds, minutes for a very large scan on a slow link
 ABANDONED_AFTER = timedelta(hours=1)
+# How long a whole-archive check waits for a write another writer claimed to be indexed (BaseArchive.outside_records)
+CLAIMED_WRITE_WAIT = 60.0
 # How long a put waits for another host's put of the same scan to index it: a put takes seconds once it holds the
 # claim. Short, because the put waits holding this host's archive write lock; the pipeline tries the put three times
 # more, waiting 1, 5 and 30 s (±50 %) without the lock (flows.pipeline.ARCHIVE_RETRY_DELAYS)
@@ -163,6 +165,20 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
             release(archive, mine)
             return found
         return mine
+
+
+def claimed_by_another(archive: BaseArchive, record_id: str) -> bool:
+    """Whether another writer holds a claim on a scan whose record id is ``record_id`` (the first 16 hex digits of its
+    SHA-256): its put is under way."""
+    now = datetime.now(UTC)
+    scans = {
+        match["sha"]
+        for key in archive._keys(f"{CLAIMS_DIR}/{record_id}")
+        if (match := CLAIM_KEY.fullmatch(key)) is not None
+    }
+    return any(
+        (held := current_claim(archive, sha)) is not None and not held.abandoned(archive.host_id, now) for sha in scans
+    )
 
 
 def refuse_if_claimed(archive: BaseArchive, record: Record) -> None:

@@ -2685,6 +2685,41 @@ def test_a_put_under_way_on_another_host_is_waited_for_when_configured(archive: 
     assert [w.prefix for w in archive.outside_records([], other_hosts=False)[0]] == [archived.archive_prefix]
 
 
+def test_a_put_another_host_has_claimed_is_waited_for(archive: BaseArchive, tmp_path: Path) -> None:
+    """Without SOHOA_ARCHIVE_SETTLE_SECONDS an audit beside another host's batch called its put under way an
+    interrupted write. That put holds a claim on its scan (storage.claims): a whole-archive check waits while a write
+    it finds is claimed by another writer (here the other host writes the index entry, then deletes its claim, a
+    moment after the check began); a write whose claim its writer left behind, dead, is not waited for."""
+    import threading
+
+    from storage.claims import Claim, release
+
+    record, files = make_record(tmp_path / "in", "claimed")
+    archived = archive.put(record, files)
+    index_key = f".by-sha256/{archived.source.sha256}.json"
+    entry = archive._read(index_key)
+    assert entry is not None
+    remove_behind(archive, index_key)
+    claim = Claim(archived.source.sha256, 0, "host-b", 4242, datetime.now(UTC), "batch-b")
+    archive._create(claim.key, claim.body(), hashlib.sha256(claim.body()).hexdigest(), None)
+
+    def other_host_ends() -> None:
+        tamper(archive, index_key, entry)
+        release(archive, claim)
+
+    writer = threading.Timer(1.5, other_host_ends)
+    writer.start()
+    try:
+        assert archive.outside_records([])[0] == []
+    finally:
+        writer.join()
+    remove_behind(archive, index_key)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = Claim(archived.source.sha256, 0, archive.host_id, int(dead.stdout), datetime.now(UTC), "batch-killed")
+    archive._create(left.key, left.body(), hashlib.sha256(left.body()).hexdigest(), None)
+    assert [w.prefix for w in archive.outside_records([])[0]] == [archived.archive_prefix]
+
+
 def test_a_put_under_way_is_no_interrupted_write(archive: BaseArchive, tmp_path: Path) -> None:
     """QA69: `sohoa audit` run beside a nightly batch said "ATTENTION — interrupted archive writes 2", exit 1,
     naming nothing: a put under way (its record.json written, its index entry not yet) looked like one a killed run
