@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date
+import subprocess
+import sys
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sohoa.record import Classification, OcrResult, Record, SourceFile, record_id_for
+from storage.claims import Claim
+
+if TYPE_CHECKING:
+    from storage.base import BaseArchive
 
 DECISION_TEXT = (
     "ỦY BAN NHÂN DÂN XÃ AN BÌNH\nSố: 15/QĐ-UBND\nAn Bình, ngày 19 tháng 11 năm 2025\n"
@@ -57,3 +64,19 @@ def make_record(
         "report": ("verification.json", report),
     }
     return record, files
+
+
+def leave_claim(
+    archive: BaseArchive, sha256: str, generation: int, host: str, pid: int, since: datetime, batch: str
+) -> Claim:
+    """A writer's claim on a scan's record (storage.claims), stored as that writer would have left it."""
+    claim = Claim(sha256, generation, host, pid, since, batch)
+    body = claim.body()
+    archive._create(claim.key, body, hashlib.sha256(body).hexdigest(), None)
+    return claim
+
+
+def dead_pid() -> int:
+    """The id of a process of this host that has ended (a writer killed since)."""
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(child.stdout)

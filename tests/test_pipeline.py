@@ -385,7 +385,7 @@ def test_a_scan_another_host_is_archiving_is_left_for_the_next_run(
     from datetime import UTC, datetime
 
     from flows import pipeline
-    from storage.claims import Claim
+    from tests.storage_helpers import leave_claim
     from tests.test_bad_input import small_scan_png
 
     monkeypatch.setattr(pipeline, "ARCHIVE_RETRY_DELAYS", (0.01, 0.01, 0.01))  # production waits 1, 5, 30 s
@@ -394,8 +394,7 @@ def test_a_scan_another_host_is_archiving_is_left_for_the_next_run(
     settings = make_settings(tmp_path / "var")
     archive = LocalArchive(settings.archive_dir)
     sha = hashlib.sha256(scan.read_bytes()).hexdigest()
-    other = Claim(sha, 0, "host-b", 4242, datetime.now(UTC), "20261202T010000Z-aaaaaa")
-    archive._create(other.key, other.body(), hashlib.sha256(other.body()).hexdigest(), None)
+    other = leave_claim(archive, sha, 0, "host-b", 4242, datetime.now(UTC), "20261202T010000Z-aaaaaa")
     caplog.set_level(logging.WARNING, logger="sohoa")
     result = process_document(scan, settings)
     assert result.outcome == Outcome.FAILED and scan.exists()

@@ -15,7 +15,7 @@ import socket
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ import pytest
 from minio.error import S3Error
 from pydantic import SecretStr
 from signing_pki import TestPKI
-from storage_helpers import make_record
+from storage_helpers import dead_pid, leave_claim, make_record
 from typer.testing import CliRunner
 
 from flows.audit import ledger_verdict, problem_in_vietnamese
@@ -402,7 +402,7 @@ import storage.ledger
 import storage.local
 from sohoa.settings import Settings
 from storage import open_archive
-from storage_helpers import make_record
+from storage_helpers import dead_pid, leave_claim, make_record
 
 folder, kill_at = Path(sys.argv[1]), sys.argv[2]
 point, number = kill_at.split(":")
@@ -2295,24 +2295,18 @@ def test_a_claim_left_by_a_dead_writer_is_taken_over(
     that made it no longer runs (not waiting the hour after which another host's claim counts as abandoned); a claim
     another host made a minute ago is its put under way — waited for, then the scan is left for the next run
     (``ArchiveBusyError``, a fault the batch retries) — and one an hour old is abandoned."""
-    from storage.claims import ArchiveBusyError, Claim
+    from storage.claims import ArchiveBusyError
 
     monkeypatch.setattr("storage.claims.WAIT_SECONDS", 0.2)
     record, files = make_record(tmp_path / "in", "bị bỏ dở")
     sha = record.source.sha256
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     now = datetime.now(UTC)
-
-    def leave(claim: Claim) -> None:
-        body = claim.body()
-        archive._create(claim.key, body, hashlib.sha256(body).hexdigest(), None)
-
-    leave(Claim(sha, 0, archive.host_id, int(dead.stdout), now, "batch-killed"))
-    leave(Claim(sha, 1, "host-b", 4242, now - timedelta(minutes=1), "batch-b"))
+    leave_claim(archive, sha, 0, archive.host_id, dead_pid(), now, "batch-killed")
+    leave_claim(archive, sha, 1, "host-b", 4242, now - timedelta(minutes=1), "batch-b")
     with pytest.raises(ArchiveBusyError, match="host-b .*batch-b.* has been archiving this scan since"):
         archive.put(record.model_copy(deep=True), files)
     assert archive.find(sha) is None and archive.folder_gone(record_prefix(record))  # nothing written
-    leave(Claim(sha, 2, "host-b", 4242, now - timedelta(hours=2), "batch-b"))
+    leave_claim(archive, sha, 2, "host-b", 4242, now - timedelta(hours=2), "batch-b")
     archived = archive.put(record, files)
     assert not archived.found_archived and archive.find(sha) is not None
     assert list(archive._keys(".claims/")) == []  # its own claim and the three it took over
@@ -2326,15 +2320,15 @@ def test_ledger_finish_leaves_a_write_another_host_has_under_way(
     `ledger finish` wrote its ledger entries and index entry while the other host's put went on to write them again.
     A write whose scan another host has claimed a minute ago is left to that host, said as such; once the claim is
     abandoned (an hour), it is finished."""
-    from storage.claims import Claim, current_claim
+    from storage.claims import current_claim
 
     _put_killed(archive, tmp_path / "in", "before-write:.by-sha256/", request)
     record, _ = make_record(tmp_path / "in", "killed")
     sha = record.source.sha256
     left = current_claim(archive, sha)  # the killed put's, on this host: abandoned (its process is gone)
     assert left is not None and left.host == archive.host_id
-    other = Claim(sha, left.generation + 1, "host-b", 4242, datetime.now(UTC) - timedelta(minutes=1), "batch-b")
-    archive._create(other.key, other.body(), hashlib.sha256(other.body()).hexdigest(), None)
+    now = datetime.now(UTC)
+    other = leave_claim(archive, sha, left.generation + 1, "host-b", 4242, now - timedelta(minutes=1), "batch-b")
     env = _cli_env(archive, tmp_path, request)
     entries = len(Ledger(archive).keys())
     for dry_run in (["--dry-run"], []):  # the dry run says what the run does
@@ -2346,8 +2340,7 @@ def test_ledger_finish_leaves_a_write_another_host_has_under_way(
         assert "máy host-b" in write["reason_vi"]
     assert archive.find(sha) is None and len(Ledger(archive).keys()) == entries  # nothing written
     archive._delete(other.key)
-    older = Claim(sha, other.generation + 1, "host-b", 4242, datetime.now(UTC) - timedelta(hours=2), "batch-b")
-    archive._create(older.key, older.body(), hashlib.sha256(older.body()).hexdigest(), None)
+    leave_claim(archive, sha, other.generation + 1, "host-b", 4242, now - timedelta(hours=2), "batch-b")
     done = CliRunner().invoke(app, ["ledger", "finish", "--json"], env=env)
     assert done.exit_code == 0 and json.loads(done.stdout)["finished"] == 1, done.output
     assert archive.find(sha) is not None and list(archive._keys(".claims/")) == []
@@ -2657,29 +2650,43 @@ def test_review_list_does_not_take_a_rewritten_record_json_for_fact(
     assert settled.id in named and renumbered.id in named and "changed since it was archived" in named, named
 
 
+def _no_interrupted_write_while(archive: BaseArchive, other_host_ends: Callable[[], object]) -> None:
+    """A whole-archive check finds no interrupted write while another host ends its put (``other_host_ends``, run
+    1.5 s after the check began, holding no lock of this host's)."""
+    import threading
+
+    writer = threading.Timer(1.5, other_host_ends)
+    writer.start()
+    try:
+        assert archive.outside_records([])[0] == []
+    finally:
+        writer.join()
+
+
+def _archived_then_unindexed(archive: BaseArchive, tmp_path: Path, seed: str) -> tuple[Record, str, bytes]:
+    """A record archived, then its index entry removed, as a put under way looks before its last write: the
+    record, its index entry's key and the entry's bytes (for the writer to write them)."""
+    record, files = make_record(tmp_path / "in", seed)
+    archived = archive.put(record, files)
+    index_key = f".by-sha256/{archived.source.sha256}.json"
+    entry = archive._read(index_key)
+    assert entry is not None
+    remove_behind(archive, index_key)
+    return archived, index_key, entry
+
+
 def test_a_put_under_way_on_another_host_is_waited_for_when_configured(archive: BaseArchive, tmp_path: Path) -> None:
     """QA71/QA69: the whole-archive checks wait for this host's writers by their lock, which a writer on another
     host sharing the archive does not hold: an audit beside another host's batch called its put under way an
     interrupted write. With SOHOA_ARCHIVE_SETTLE_SECONDS a write still unindexed is looked at again until then;
     without it (one host), as before. Here the other host writes the index entry a moment after the check began,
     holding no lock of this host's."""
-    import threading
 
-    record, files = make_record(tmp_path / "in", "busy")
-    archived = archive.put(record, files)
-    index_key = f".by-sha256/{archived.source.sha256}.json"
-    entry = archive._read(index_key)
-    assert entry is not None
-    remove_behind(archive, index_key)
+    archived, index_key, entry = _archived_then_unindexed(archive, tmp_path, "busy")
     assert [w.prefix for w in archive.outside_records([])[0]] == [archived.archive_prefix]  # one host: no wait
 
     archive.other_hosts_settle_seconds = 10.0
-    writer = threading.Timer(1.5, lambda: tamper(archive, index_key, entry))  # the other host's last write
-    writer.start()
-    try:
-        assert archive.outside_records([])[0] == []
-    finally:
-        writer.join()
+    _no_interrupted_write_while(archive, lambda: tamper(archive, index_key, entry))  # the other host's last write
     # a listing only names what it finds: it does not wait
     remove_behind(archive, index_key)
     assert [w.prefix for w in archive.outside_records([], other_hosts=False)[0]] == [archived.archive_prefix]
@@ -2690,33 +2697,19 @@ def test_a_put_another_host_has_claimed_is_waited_for(archive: BaseArchive, tmp_
     interrupted write. That put holds a claim on its scan (storage.claims): a whole-archive check waits while a write
     it finds is claimed by another writer (here the other host writes the index entry, then deletes its claim, a
     moment after the check began); a write whose claim its writer left behind, dead, is not waited for."""
-    import threading
 
-    from storage.claims import Claim, release
+    from storage.claims import release
 
-    record, files = make_record(tmp_path / "in", "claimed")
-    archived = archive.put(record, files)
-    index_key = f".by-sha256/{archived.source.sha256}.json"
-    entry = archive._read(index_key)
-    assert entry is not None
-    remove_behind(archive, index_key)
-    claim = Claim(archived.source.sha256, 0, "host-b", 4242, datetime.now(UTC), "batch-b")
-    archive._create(claim.key, claim.body(), hashlib.sha256(claim.body()).hexdigest(), None)
+    archived, index_key, entry = _archived_then_unindexed(archive, tmp_path, "claimed")
+    claim = leave_claim(archive, archived.source.sha256, 0, "host-b", 4242, datetime.now(UTC), "batch-b")
 
     def other_host_ends() -> None:
         tamper(archive, index_key, entry)
         release(archive, claim)
 
-    writer = threading.Timer(1.5, other_host_ends)
-    writer.start()
-    try:
-        assert archive.outside_records([])[0] == []
-    finally:
-        writer.join()
+    _no_interrupted_write_while(archive, other_host_ends)
     remove_behind(archive, index_key)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    left = Claim(archived.source.sha256, 0, archive.host_id, int(dead.stdout), datetime.now(UTC), "batch-killed")
-    archive._create(left.key, left.body(), hashlib.sha256(left.body()).hexdigest(), None)
+    leave_claim(archive, archived.source.sha256, 0, archive.host_id, dead_pid(), datetime.now(UTC), "batch-killed")
     assert [w.prefix for w in archive.outside_records([])[0]] == [archived.archive_prefix]
 
 
