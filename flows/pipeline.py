@@ -1808,7 +1808,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         return _already_archived(path, shown, archived, parked, settings)
     classified = archived.classification
     log.info(
-        "%s: ARCHIVED as %s (%s, %s)",
+        "%s: ĐÃ LƯU / ARCHIVED as %s (%s, %s)",
         shown,
         archived.archive_prefix,
         classified.doc_type if classified and classified.doc_type != "unknown" else "loại không rõ / type unknown",

@@ -494,7 +494,7 @@ def test_verbose_logs_a_line_per_stage_and_the_default_only_the_outcome(tmp_path
     quiet = sohoa("process", "--no-prefect", str(quiet_scan), data_dir=data)
     assert quiet.returncode == 0, quiet.stderr
     said = " ".join(quiet.stderr.split())
-    assert "biên bản.png: ARCHIVED as" in said and "biên bản.png: ocr:" not in said, said
+    assert "biên bản.png: ĐÃ LƯU / ARCHIVED as" in said and "biên bản.png: ocr:" not in said, said
 
 
 def test_every_command_says_its_exit_codes_and_where_its_archive_is_by_default() -> None:

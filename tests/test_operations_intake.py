@@ -207,7 +207,7 @@ def test_pipeline_archives_each_document_of_a_stack_once(
     assert any(line.startswith("hồ sơ/stack.pdf: đã tách thành 2 văn bản tại 1 tờ phân cách") for line in said), said
     assert any("/ split into 2 document(s) at 1 separator page(s)" in line for line in said), said
     for part in ("#1 (tr. / p. 1)", "#2 (tr. / p. 3)"):
-        assert any(line.startswith(f"hồ sơ/stack.pdf{part}: ARCHIVED as ") for line in said), said
+        assert any(line.startswith(f"hồ sơ/stack.pdf{part}: ĐÃ LƯU / ARCHIVED as ") for line in said), said
     assert [r.outcome for r in first] == [Outcome.ARCHIVED, Outcome.ARCHIVED], [r.reason_en for r in first]
     assert [r.path.name for r in first] == ["stack.pdf#1.pdf", "stack.pdf#2.pdf"]
     assert all(r.record is not None and r.record.ocr is not None and len(r.record.ocr.pages) == 1 for r in first)

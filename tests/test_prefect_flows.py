@@ -62,7 +62,7 @@ def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
     assert outcomes == {"thông báo.png": "archived", "ghi chú.pdf": "quarantined"}
     # the per-file lines (and a line per stage) are in the flow run's logs, read back from the API
     logs = "\n".join(quarantined["logs"])
-    assert "thông báo.png: ARCHIVED as " in logs, logs
+    assert "thông báo.png: ĐÃ LƯU / ARCHIVED as " in logs, logs
     assert "ghi chú.pdf: CÁCH LY / QUARANTINED as " in logs, logs
     assert "thông báo.png: ocr: 1 trang / page(s)" in logs and "thông báo.png: classify: TB" in logs, logs
     # the artifact names the batch (for `sohoa export --batch ID`) and the archive

@@ -270,7 +270,7 @@ def test_a_newline_in_a_file_name_is_written_as_an_escape_in_log_lines_and_reaso
     assert processed.returncode == 1, processed.stderr
     lines = processed.stderr.splitlines()
     assert not [line for line in lines if line.startswith(("dòng2", "thật.jpg"))], processed.stderr
-    assert any("dòng1\\ndòng2 quyết định.jpg: ARCHIVED as" in line for line in lines), processed.stderr
+    assert any("dòng1\\ndòng2 quyết định.jpg: ĐÃ LƯU / ARCHIVED as" in line for line in lines), processed.stderr
     assert any("hỏng\\nthật.jpg: CÁCH LY / QUARANTINED" in line for line in lines), processed.stderr
     files = {f["path"]: f for f in json.loads(processed.stdout)["files"]}  # JSON keeps the name as it is
     refused = files[str(folder / "hỏng\nthật.jpg")]
@@ -323,13 +323,13 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     # and so do the log lines (QA: "…/d/claimed/Văn thư/công văn.jpg: ARCHIVED as …", a copy gone once moved on)
     said = [line.split("  ", 1)[-1].strip() for line in watched.stderr.splitlines()]
     for name in (
-        "công văn.jpg: ARCHIVED as ",
-        "hồ sơ ghép.pdf#1 (tr. / p. 1): ARCHIVED as ",  # the stack's pages it was made of
-        "hồ sơ ghép.pdf#2 (tr. / p. 3): ARCHIVED as ",
+        "công văn.jpg: ĐÃ LƯU / ARCHIVED as ",
+        "hồ sơ ghép.pdf#1 (tr. / p. 1): ĐÃ LƯU / ARCHIVED as ",  # the stack's pages it was made of
+        "hồ sơ ghép.pdf#2 (tr. / p. 3): ĐÃ LƯU / ARCHIVED as ",
     ):
         assert any(line.startswith(f"{dropped}/{name}") for line in said), watched.stderr
     assert any(line.startswith(f"{dropped}/hỏng.pdf: CÁCH LY / QUARANTINED as ") for line in said), watched.stderr
-    outcomes = [line for line in said if ": ARCHIVED as " in line or "QUARANTINED as " in line]
+    outcomes = [line for line in said if " ARCHIVED as " in line or "QUARANTINED as " in line]
     assert len(outcomes) == 4 and not [line for line in outcomes if "/claimed/" in line], outcomes
     # the stack's split line too (QA: it still named "…/d/claimed/Văn thư/hồ sơ ghép.pdf")
     (split,) = [line for line in said if " / split into " in line]
