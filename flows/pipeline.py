@@ -1259,6 +1259,21 @@ def _say_unconditional(location: str) -> None:
     )
 
 
+def _say_default_retention(location: str, rule: str) -> None:
+    log.warning(
+        "bucket của %s có quy tắc lưu giữ mặc định (%s): mọi đối tượng bị khóa ngay khi ghi, kể cả những gì sohoa "
+        "ghi tạm (khẳng định quyền ghi một bản quét, tệp của một lần lưu bị gián đoạn) và không bao giờ xóa được; "
+        "hãy bỏ quy tắc mặc định (sohoa tự đặt thời hạn lưu giữ cho từng hồ sơ) / the bucket of %s has a default "
+        "retention rule (%s): every object is locked as it is written, also what sohoa writes for a while (its "
+        "claim on a scan, the files of a put cut short), which can then never be deleted; remove the default rule "
+        "(sohoa sets each record's retention itself)",
+        location,
+        rule,
+        location,
+        rule,
+    )
+
+
 def archived_before(record: Record, settings: Settings) -> str | None:
     """The review reason for a record whose type, number and date of issue an archived record of another scan has
     already — the same paper scanned again (a rescan, a copy), or a number given twice; None when there is none,
@@ -1373,6 +1388,8 @@ def check_locations(settings: Settings) -> None:
                 try:
                     if not archive.exists():
                         _say_new_archive(location, logging.WARNING)
+                    elif (rule := archive.default_retention()) is not None:
+                        _say_default_retention(location, rule)  # (no probe then: it could not be deleted)
                     elif not archive.honours_conditional_writes():
                         _say_unconditional(location)
                 except StageError as exc:

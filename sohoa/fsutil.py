@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -160,11 +161,29 @@ def host_lock_file(kind: str, location: str) -> Path:
     return folder
 
 
-def archive_host_lock(location: str) -> contextlib.AbstractContextManager[None]:
+_held_archive_locks = threading.local()
+
+
+@contextlib.contextmanager
+def archive_host_lock(location: str) -> Iterator[None]:
     """The lock every sohoa process on this host writes the archive at ``location`` under (a put, a renewal, a
     ledger entry: ``flows.pipeline.archive_write_lock``) and an archive check waits on to see no write under way
-    (``storage.base.BaseArchive.no_writer``): one lock, named here for both layers."""
-    return exclusive_lock(host_lock_file("archive", location))
+    (``storage.base.BaseArchive.no_writer``): one lock, named here for both layers. While it is held the thread
+    knows it (``holds_archive_lock``)."""
+    lock = host_lock_file("archive", location)
+    with exclusive_lock(lock):
+        held: list[Path] = _held_archive_locks.__dict__.setdefault("locks", [])
+        held.append(lock)
+        try:
+            yield
+        finally:
+            held.remove(lock)
+
+
+def holds_archive_lock(location: str) -> bool:
+    """Whether this thread holds ``archive_host_lock(location)``: for a local archive, the folder's own ``flock``,
+    which every writer of the folder takes, on this host or (NFS) another (storage.claims)."""
+    return host_lock_file("archive", location) in _held_archive_locks.__dict__.get("locks", [])
 
 
 def sha256_file(path: Path) -> str:

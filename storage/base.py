@@ -29,6 +29,7 @@ import re
 import socket
 import time
 import unicodedata
+import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -230,6 +231,8 @@ FOLDER_GONE = "folder gone"
 INTERRUPTED_WRITE = "archive write interrupted"
 # a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
 _RECORD_FOLDER = re.compile(r"[^/]+/[^/]+/[^/]+--[0-9a-f]{16}")
+_CLAIM_OBJECT = re.compile(rf"{re.escape(CLAIMS_DIR)}/[0-9a-f]{{64}}\.\d+\.json")
+MAX_CLAIM_BYTES = 4096  # a claim is a line of JSON
 
 
 @dataclass
@@ -503,8 +506,9 @@ class BaseArchive(ABC):
         re.compile(rf"{re.escape(LEDGER_DIR)}/[^/]+\.json"),
         re.compile(rf"{re.escape(HEADS_DIR)}/[^/]+\.json"),  # each is checked as a day's stamp record
         re.compile(rf"{re.escape(HEADS_DIR)}/\d{{4}}-\d{{2}}-\d{{2}}\.tsr"),  # a token (kept when its record is not)
-        # a writer's claim on a scan's record while it writes it (storage.claims; one a killed writer left)
-        re.compile(rf"{re.escape(CLAIMS_DIR)}/[0-9a-f]{{64}}\.\d+\.json"),
+        # a writer's claim on a scan's record while it writes it (storage.claims; one a killed writer left): its
+        # content checked by ``_holds_a_claim``
+        _CLAIM_OBJECT,
     )
 
     retention_table: Mapping[str, int]
@@ -514,8 +518,13 @@ class BaseArchive(ABC):
     # How long a whole-archive check waits for a write that looks interrupted to be indexed by a writer on another
     # host, whose write lock this host cannot see (SOHOA_ARCHIVE_SETTLE_SECONDS; 0: one host, no wait)
     other_hosts_settle_seconds: float = 0.0
-    # Who this writer is to the others sharing the archive: named in the claim it takes on a record (storage.claims)
+    # Who this writer is to the others sharing the archive, in the claim it takes on a record (storage.claims): the
+    # host by name (for people), and a token of this process's (a process id means nothing in another container)
     host_id: str = socket.gethostname() or "unknown host"
+    writer_token: str = uuid.uuid4().hex
+    # Whether every writer, on every host, takes the lock ``no_writer`` takes (a folder's own flock; not an S3
+    # archive's lock file, which is each host's own): a writer holding it needs no claim to exclude the others
+    one_lock_for_all_writers: bool = False
 
     def __init__(self, retention: Mapping[str, int] | None = None) -> None:
         self.retention_table = dict(retention) if retention else dict(DEFAULT_RETENTION_YEARS)
@@ -567,6 +576,10 @@ class BaseArchive(ABC):
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:
         """Complete the write of the newest ledger entry if a killed process left it unfinished; nothing to do
         where an object and its retention are written in one request (S3)."""
+        return None
+
+    def _age(self, key: str) -> float | None:
+        """Seconds since the object was stored, by the archive's own clock; None when the backend cannot tell."""
         return None
 
     def _vanished_keys(self, prefix: str) -> list[str]:
@@ -945,6 +958,8 @@ class BaseArchive(ABC):
 
         if waited < self.other_hosts_settle_seconds:
             return True
+        if self.one_lock_for_all_writers:  # its writers were waited for by their lock (``settle``)
+            return False
         return waited < CLAIMED_WRITE_WAIT and any(claimed_by_another(self, write.record_id) for write in writes)
 
     def no_writer(self) -> contextlib.AbstractContextManager[None]:
@@ -982,6 +997,9 @@ class BaseArchive(ABC):
         loose: dict[str, list[str]] = {}  # a record-shaped folder outside the listing → its keys
         stray: list[str] = []
         for key in self._keys(""):
+            if _CLAIM_OBJECT.fullmatch(key) and not self._holds_a_claim(key):
+                stray.append(key)  # of a claim's name, not its content (QA73: a PDF there passed the audit)
+                continue
             if any(own.fullmatch(key) for own in self.OWN_KEYS):
                 continue
             parents = key.split("/")[:-1]
@@ -1002,6 +1020,17 @@ class BaseArchive(ABC):
             else:
                 unfinished.append(write)
         return unfinished, sorted(stray)
+
+    def _holds_a_claim(self, key: str) -> bool:
+        """Whether the object ``key`` (of a claim's name) reads as a writer's claim (storage.claims)."""
+        from storage.claims import CLAIM_KEY, parsed_claim
+
+        info = self._info(key)
+        match = CLAIM_KEY.fullmatch(key)
+        if info is None or match is None or info.size > MAX_CLAIM_BYTES:
+            return info is None  # gone meanwhile: released
+        raw = self._read(key)
+        return raw is None or parsed_claim(match["sha"], int(match["generation"]), raw) is not None
 
     def _unfinished_write(self, folder: str, keys: list[str]) -> UnfinishedWrite | None:
         """The folder as ``put`` leaves it when killed before the index entry, or None when it is not that: its

@@ -24,9 +24,11 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sohoa.errors import StageError
+from sohoa.fsutil import holds_archive_lock
 from storage.base import CLAIMS_DIR, ObjectTaken, sha256_bytes
 
 if TYPE_CHECKING:
@@ -51,21 +53,43 @@ class ArchiveBusyError(StageError):
 
     def __init__(self, record_id: str, held: Claim) -> None:
         since = held.since.strftime("%Y-%m-%d %H:%M:%S UTC")
+        left = ABANDONED_AFTER.total_seconds() - held.seconds_old()
+        after = (datetime.now(UTC) + timedelta(seconds=max(left, 0))).strftime("%Y-%m-%d %H:%M UTC")
         self.vi = (
             f"hồ sơ {record_id}: máy {held.host} (tiến trình {held.pid}, lô {held.batch or '?'}) đang lưu bản quét "
-            f"này vào kho từ {since}"
+            f"này vào kho từ {since} (theo đồng hồ máy đó); nếu tiến trình đó đã dừng, một máy khác tiếp quản sau "
+            f"{after}, còn chạy lại trên máy {held.host} thì tiếp quản ngay"
         )
         self.en = (
             f"record {record_id}: host {held.host} (process {held.pid}, batch {held.batch or '?'}) has been "
-            f"archiving this scan since {since}"
+            f"archiving this scan since {since} (by its clock); if that process has stopped, another host takes "
+            f"over after {after}, a rerun on {held.host} at once"
         )
         super().__init__(f"{self.vi} / {self.en}")
         self.held = held
 
 
+def _this_machine() -> str:
+    """What tells this machine's processes apart from others' for a process id to mean anything: the kernel's boot
+    and the PID namespace (containers on one kernel each have theirs, and often the same host name)."""
+    parts = []
+    for where in ("/proc/sys/kernel/random/boot_id", "/proc/self/ns/pid"):
+        try:
+            parts.append(Path(where).read_text().strip() if where.endswith("boot_id") else os.readlink(where))
+        except OSError:
+            parts.append("?")
+    return "/".join(parts)
+
+
+THIS_MACHINE = _this_machine()
+
+
 @dataclass(frozen=True)
 class Claim:
-    """One writer's claim on a scan's record (``.claims/<sha>.<generation>.json``)."""
+    """One writer's claim on a scan's record (``.claims/<sha>.<generation>.json``): the host (by name, for people),
+    the machine (``THIS_MACHINE``: where its process id means something), the process, the writer (a token of the
+    archive handle's process, ``BaseArchive.writer_token``), since when by the writer's clock, the batch; ``age``:
+    seconds since the claim was stored by the archive's own clock (S3: the server's), when the backend tells."""
 
     sha256: str
     generation: int
@@ -73,6 +97,9 @@ class Claim:
     pid: int
     since: datetime
     batch: str | None = None
+    machine: str = ""
+    writer: str = ""
+    age: float | None = None
 
     @property
     def key(self) -> str:
@@ -80,16 +107,32 @@ class Claim:
 
     def body(self) -> bytes:
         return json.dumps(
-            {"host": self.host, "pid": self.pid, "since": self.since.isoformat(), "batch": self.batch},
+            {
+                "host": self.host,
+                "machine": self.machine,
+                "pid": self.pid,
+                "writer": self.writer,
+                "since": self.since.isoformat(),
+                "batch": self.batch,
+            },
             ensure_ascii=False,
         ).encode("utf-8")
 
-    def abandoned(self, host: str, now: datetime) -> bool:
-        """Whether the writer that made the claim is gone, as far as a writer on ``host`` can tell (module doc)."""
-        if self.host == host and (self.pid == os.getpid() or not _running(self.pid)):
+    def seconds_old(self) -> float:
+        """How old the claim is: by the archive's clock when known — hosts' clocks differ, and a host 7 hours behind
+        (a clock kept in local time) took another's live claim for abandoned (QA73) —, else by the writer's."""
+        return self.age if self.age is not None else (datetime.now(UTC) - self.since).total_seconds()
+
+    def abandoned_for(self, archive: BaseArchive) -> bool:
+        """Whether the writer that made the claim is gone, as far as ``archive``'s writer can tell (module doc)."""
+        if archive.one_lock_for_all_writers and holds_archive_lock(archive.location):
+            return True  # (a folder: its lock, which every writer on every host takes, is this writer's)
+        if self.writer == archive.writer_token:
+            return True  # this very writer's, from an attempt that could not delete it
+        if self.machine == THIS_MACHINE and not _running(self.pid):
             return True
-        # (on this host too: a process that lives on after a put whose claim it could not delete, the server gone)
-        return now - self.since > ABANDONED_AFTER
+        # (on this machine too: a process that lives on after a put whose claim it could not delete, the server gone)
+        return self.seconds_old() > ABANDONED_AFTER.total_seconds()
 
 
 def claim_key(sha256: str, generation: int) -> str:
@@ -106,6 +149,25 @@ def _running(pid: int) -> bool:
     return True
 
 
+def parsed_claim(sha256: str, generation: int, raw: bytes, age: float | None = None) -> Claim | None:
+    """The claim ``raw`` holds, or None when it is not one."""
+    try:
+        fields = json.loads(raw)
+        return Claim(
+            sha256,
+            generation,
+            str(fields["host"]),
+            int(fields["pid"]),
+            datetime.fromisoformat(str(fields["since"])).replace(tzinfo=UTC),  # written in UTC
+            fields.get("batch"),
+            str(fields.get("machine", "")),
+            str(fields.get("writer", "")),
+            age,
+        )
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
 def current_claim(archive: BaseArchive, sha256: str) -> Claim | None:
     """The newest claim on the scan ``sha256``'s record, or None. A claim that does not read as one (written behind
     the archive's back) counts as abandoned, made by nobody."""
@@ -117,21 +179,12 @@ def current_claim(archive: BaseArchive, sha256: str) -> Claim | None:
     if not generations:
         return None
     newest = max(generations)
-    raw = archive._read(claim_key(sha256, newest))
+    key = claim_key(sha256, newest)
+    raw = archive._read(key)
     if raw is None:  # deleted since it was listed: released
         return None
-    try:
-        fields = json.loads(raw)
-        return Claim(
-            sha256,
-            newest,
-            str(fields["host"]),
-            int(fields["pid"]),
-            datetime.fromisoformat(str(fields["since"])).replace(tzinfo=UTC),  # written in UTC
-            fields.get("batch"),
-        )
-    except (ValueError, TypeError, KeyError, AttributeError):  # not a claim: abandoned for every host
-        return Claim(sha256, newest, "?", 0, datetime.min.replace(tzinfo=UTC))
+    found = parsed_claim(sha256, newest, raw, archive._age(key))
+    return found or Claim(sha256, newest, "?", 0, datetime.min.replace(tzinfo=UTC), age=float("inf"))
 
 
 def claim_record(archive: BaseArchive, record: Record, wait: float | None = None) -> Claim | Record:
@@ -139,12 +192,10 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
     meanwhile (waiting up to ``wait`` seconds, ``WAIT_SECONDS`` by default, for a writer that holds the claim).
     ``ArchiveBusyError`` when the other writer holds it still."""
     sha = record.source.sha256
-    host = archive.host_id
     deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
     while True:
         held = current_claim(archive, sha)
-        now = datetime.now(UTC)
-        if held is not None and not held.abandoned(host, now):
+        if held is not None and not held.abandoned_for(archive):
             found = archive.find(sha)
             if found is not None:
                 return found
@@ -152,7 +203,16 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
                 raise ArchiveBusyError(record.id, held)
             time.sleep(POLL_SECONDS)
             continue
-        mine = Claim(sha, 0 if held is None else held.generation + 1, host, os.getpid(), now, record.batch_id)
+        mine = Claim(
+            sha,
+            0 if held is None else held.generation + 1,
+            archive.host_id,
+            os.getpid(),
+            datetime.now(UTC),
+            record.batch_id,
+            THIS_MACHINE,
+            archive.writer_token,
+        )
         body = mine.body()
         try:
             archive._create(mine.key, body, sha256_bytes(body), None)
@@ -170,22 +230,19 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
 def claimed_by_another(archive: BaseArchive, record_id: str) -> bool:
     """Whether another writer holds a claim on a scan whose record id is ``record_id`` (the first 16 hex digits of its
     SHA-256): its put is under way."""
-    now = datetime.now(UTC)
     scans = {
         match["sha"]
         for key in archive._keys(f"{CLAIMS_DIR}/{record_id}")
         if (match := CLAIM_KEY.fullmatch(key)) is not None
     }
-    return any(
-        (held := current_claim(archive, sha)) is not None and not held.abandoned(archive.host_id, now) for sha in scans
-    )
+    return any((held := current_claim(archive, sha)) is not None and not held.abandoned_for(archive) for sha in scans)
 
 
 def refuse_if_claimed(archive: BaseArchive, record: Record) -> None:
     """``ArchiveBusyError`` when another writer holds the claim on ``record``'s scan (what ``claim_record`` without
     waiting would answer, and nothing written: for a dry run)."""
     held = current_claim(archive, record.source.sha256)
-    if held is not None and not held.abandoned(archive.host_id, datetime.now(UTC)):
+    if held is not None and not held.abandoned_for(archive):
         raise ArchiveBusyError(record.id, held)
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import time
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -44,6 +45,10 @@ __all__ = ["ArchiveIntegrityError", "LocalArchive", "record_prefix"]
 
 class LocalArchive(BaseArchive):
     """Archive in a local (or mounted) folder."""
+
+    # every writer locks the folder itself (sohoa.fsutil.host_lock_file): on one machine, and on an NFS share from
+    # every host that mounts it (its flock is the server's lock)
+    one_lock_for_all_writers = True
 
     OWN_KEYS = (
         *BaseArchive.OWN_KEYS,
@@ -135,6 +140,12 @@ class LocalArchive(BaseArchive):
             raise ArchiveUnavailableError(f"{key}: cannot write to {self.location}: {exc}") from exc
         if retain is not None:
             self._write_meta(key, retain_until=retain.isoformat(), legal_hold=False)
+
+    def _age(self, key: str) -> float | None:
+        try:  # the folder's clock: a share's server sets the time a file is written
+            return time.time() - (self.root / key).stat().st_mtime
+        except OSError:
+            return None
 
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:
         info = self._info(key)

@@ -21,13 +21,15 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import dataclasses
 import io
 import os
 import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -42,7 +44,6 @@ from minio.retention import Retention
 from sohoa.errors import SohoaError
 from storage.base import (
     _RECORD_FOLDER,
-    CLAIMS_DIR,
     ArchiveConfigError,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
@@ -54,6 +55,8 @@ from storage.base import (
 )
 
 PART_SIZE = 16 * 1024 * 1024
+# archive location → whether its server honours If-None-Match (S3Archive.honours_conditional_writes)
+_CONDITIONAL_WRITES: dict[str, bool] = {}
 SHA_META = "sha256"
 CHECKSUM_HEADER = "x-amz-checksum-sha256"
 # The error codes with which a server refuses the request's signature or key: the credentials, not the server,
@@ -301,17 +304,39 @@ class S3Archive(BaseArchive):
         for hosts sharing the archive (a ledger entry's number, a record's claim): a claim on no scan made twice
         (a random name, of the claims' shape, so one a failed delete leaves is an abandoned claim), then deleted.
         A bucket not made yet is made. ArchiveUnavailableError when the server cannot be asked."""
-        key = f"{CLAIMS_DIR}/{os.urandom(32).hex()}.0.json"
+        from storage.claims import THIS_MACHINE, Claim
+
+        known = _CONDITIONAL_WRITES.get(self.location)
+        if known is not None:  # asked once per process (the watcher checks its locations every pass)
+            return known
+        probe = Claim(os.urandom(32).hex(), 0, self.host_id, os.getpid(), datetime.now(UTC), "", THIS_MACHINE)
+        first, second = probe.body(), dataclasses.replace(probe, batch="conditional-write probe").body()
         try:
-            self._create(key, b"{}", sha256_bytes(b"{}"), None)
+            self._create(probe.key, first, sha256_bytes(first), None)
             try:
-                self._create(key, b"[]", sha256_bytes(b"[]"), None)
+                self._create(probe.key, second, sha256_bytes(second), None)
             except ObjectTaken:
+                _CONDITIONAL_WRITES[self.location] = True
                 return True
+            _CONDITIONAL_WRITES[self.location] = False
             return False
         finally:
             with contextlib.suppress(Exception):
-                self._delete(key)
+                self._delete(probe.key)
+
+    def default_retention(self) -> str | None:
+        """The bucket's default retention rule ("COMPLIANCE 1 Days"), or None. With one, every object is retained
+        as it is written — also what sohoa writes unretained until a record is whole (a claim on a scan, the
+        files of a put a crash cuts short), which then can never be deleted nor replaced (QA73)."""
+        try:
+            config = self.client.get_object_lock_config(self.bucket)
+        except S3Error:
+            return None
+        except Exception as exc:
+            raise self._fail("cannot read the bucket's object lock", exc) from exc
+        if config.mode is None:
+            return None
+        return f"{config.mode} {config.duration} {config.duration_unit}"
 
     # ---- primitives ---------------------------------------------------------------------------------
     def _stat(self, key: str) -> Any:
@@ -453,6 +478,17 @@ class S3Archive(BaseArchive):
             raise self._fail(f"cannot list the versions under {prefix}", exc) from exc
         except Exception as exc:
             raise self._fail(f"cannot list the versions under {prefix}", exc) from exc
+
+    def _age(self, key: str) -> float | None:
+        """The server's clock: its Date header, less the object's Last-Modified (hosts' clocks differ)."""
+        stat = self._stat(key)
+        if stat is None or stat.last_modified is None:
+            return None
+        try:
+            now = parsedate_to_datetime(str(stat.metadata.get("date")))
+        except (TypeError, ValueError):
+            return None
+        return (now - stat.last_modified).total_seconds()
 
     def _info(self, key: str) -> ObjectInfo | None:
         stat = self._stat(key)

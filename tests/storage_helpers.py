@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sohoa.record import Classification, OcrResult, Record, SourceFile, record_id_for
-from storage.claims import Claim
+from storage.claims import THIS_MACHINE, Claim
 
 if TYPE_CHECKING:
     from storage.base import BaseArchive
@@ -69,8 +69,10 @@ def make_record(
 def leave_claim(
     archive: BaseArchive, sha256: str, generation: int, host: str, pid: int, since: datetime, batch: str
 ) -> Claim:
-    """A writer's claim on a scan's record (storage.claims), stored as that writer would have left it."""
-    claim = Claim(sha256, generation, host, pid, since, batch)
+    """A writer's claim on a scan's record (storage.claims), stored as that writer would have left it: one of this
+    machine's processes when ``host`` is the archive's, else a machine of its own."""
+    machine = THIS_MACHINE if host == archive.host_id else f"{host}-machine"
+    claim = Claim(sha256, generation, host, pid, since, batch, machine, f"writer-{host}-{pid}")
     body = claim.body()
     archive._create(claim.key, body, hashlib.sha256(body).hexdigest(), None)
     return claim

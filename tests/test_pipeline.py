@@ -376,38 +376,6 @@ def test_a_scan_archived_meanwhile_by_another_batch_is_already_archived(
     assert [(r.id, r.batch_id) for r in records] == [(result.record.id, other)]
 
 
-def test_a_scan_another_host_is_archiving_is_left_for_the_next_run(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    """A scan whose record another host is writing (its claim, storage.claims) and has not indexed within the
-    archive stage's tries: failed for now with a reason naming that host and batch, in both languages, the scan
-    left where it is; the next run, that host's put done, finds it archived."""
-    from datetime import UTC, datetime
-
-    from flows import pipeline
-    from tests.storage_helpers import leave_claim
-    from tests.test_bad_input import small_scan_png
-
-    monkeypatch.setattr(pipeline, "ARCHIVE_RETRY_DELAYS", (0.01, 0.01, 0.01))  # production waits 1, 5, 30 s
-    monkeypatch.setattr("storage.claims.WAIT_SECONDS", 0.1)
-    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
-    settings = make_settings(tmp_path / "var")
-    archive = LocalArchive(settings.archive_dir)
-    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
-    other = leave_claim(archive, sha, 0, "host-b", 4242, datetime.now(UTC), "20261202T010000Z-aaaaaa")
-    caplog.set_level(logging.WARNING, logger="sohoa")
-    result = process_document(scan, settings)
-    assert result.outcome == Outcome.FAILED and scan.exists()
-    said = " ".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
-    assert "will retry on the next run" in said, said
-    assert "host host-b (process 4242, batch 20261202T010000Z-aaaaaa) has been archiving this scan since" in said
-    assert "máy host-b (tiến trình 4242, lô 20261202T010000Z-aaaaaa) đang lưu bản quét này" in said, said
-    assert list(archive.records()) == []
-    archive._delete(other.key)  # that host's put done (here: given up)
-    again = process_document(scan, settings)
-    assert again.outcome == Outcome.ARCHIVED, again.summary()
-
-
 def test_a_failure_already_said_in_both_languages_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
     """QA72: with the S3 server down the line read `LỖI / FAILED (…): Lỗi hệ thống: <vi / en> / <vi / en>`: the
     server's fault, already in both languages, said twice. Said once; a reason in two halves still gets both."""

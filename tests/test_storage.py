@@ -14,6 +14,7 @@ import re
 import socket
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
@@ -2251,7 +2252,7 @@ def test_two_hosts_archiving_one_scan_at_once_write_it_once(archive: BaseArchive
 
     def host_puts(name: str) -> None:
         host = copy.copy(archive)
-        host.host_id = f"host-{name}"
+        host.host_id, host.writer_token = f"host-{name}", f"writer-{name}"
         first_look = host.find
 
         def find_then_wait(sha256: str) -> Record | None:
@@ -2291,59 +2292,170 @@ def test_two_hosts_archiving_one_scan_at_once_write_it_once(archive: BaseArchive
 def test_a_claim_left_by_a_dead_writer_is_taken_over(
     archive: BaseArchive, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A writer killed during its put leaves its claim on the scan: this host's rerun takes it over when the process
-    that made it no longer runs (not waiting the hour after which another host's claim counts as abandoned); a claim
-    another host made a minute ago is its put under way — waited for, then the scan is left for the next run
-    (``ArchiveBusyError``, a fault the batch retries) — and one an hour old is abandoned."""
+    """A writer killed during its put leaves its claim on the scan: a rerun on its machine takes it over when the
+    process that made it no longer runs (not waiting the hour after which another host's claim counts as
+    abandoned); a claim another host has just made is its put under way — waited for, then the scan is left for
+    the next run (``ArchiveBusyError``, a fault the batch retries) — and taken over once older than the hour by the
+    archive's own clock (here 3 s, really waited: hosts' clocks differ, QA73). No lock held: on S3 the write lock is
+    each host's own."""
     from storage.claims import ArchiveBusyError
 
     monkeypatch.setattr("storage.claims.WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("storage.claims.ABANDONED_AFTER", timedelta(seconds=3))
     record, files = make_record(tmp_path / "in", "bị bỏ dở")
     sha = record.source.sha256
     now = datetime.now(UTC)
     leave_claim(archive, sha, 0, archive.host_id, dead_pid(), now, "batch-killed")
-    leave_claim(archive, sha, 1, "host-b", 4242, now - timedelta(minutes=1), "batch-b")
+    # by its own clock, made two hours ago: the archive's clock says just now
+    leave_claim(archive, sha, 1, "host-b", 4242, now - timedelta(hours=2), "batch-b")
     with pytest.raises(ArchiveBusyError, match="host-b .*batch-b.* has been archiving this scan since"):
         archive.put(record.model_copy(deep=True), files)
     assert archive.find(sha) is None and archive.folder_gone(record_prefix(record))  # nothing written
-    leave_claim(archive, sha, 2, "host-b", 4242, now - timedelta(hours=2), "batch-b")
+    time.sleep(4.5)  # the archive's clock counts whole seconds (S3)
     archived = archive.put(record, files)
     assert not archived.found_archived and archive.find(sha) is not None
-    assert list(archive._keys(".claims/")) == []  # its own claim and the three it took over
+    assert list(archive._keys(".claims/")) == []  # its own claim and the two it took over
     assert archive.fixity_audit().ok
 
 
+def test_a_claim_of_a_container_with_the_same_name_and_pid_is_not_taken_for_this_writers(tmp_path: Path) -> None:
+    """QA73: two containers with the host's name (Docker's --network host) each run sohoa as pid 1: the second took
+    the first's live claim for "this very process" and wrote the record over it. A process id counts only on the
+    machine (kernel boot and PID namespace) that made the claim, and "this very writer" is a token of its own."""
+    import os
+
+    from storage.claims import THIS_MACHINE, Claim
+
+    archive = open_archive(tmp_path / "archive")
+    now = datetime.now(UTC)
+    twin = Claim("a" * 64, 0, archive.host_id, os.getpid(), now, "b", "other-boot/pid:[1]", "other-writer", 1.0)
+    assert not twin.abandoned_for(archive)
+    mine = Claim("a" * 64, 0, archive.host_id, os.getpid(), now, "b", THIS_MACHINE, archive.writer_token, 1.0)
+    assert mine.abandoned_for(archive)  # this writer's own, left by an attempt that could not delete it
+    gone = Claim("a" * 64, 0, archive.host_id, dead_pid(), now, "b", THIS_MACHINE, "a killed writer", 1.0)
+    assert gone.abandoned_for(archive)
+    assert not Claim("a" * 64, 0, "host-b", dead_pid(), now, "b", "host-b's", "w", 1.0).abandoned_for(archive)
+
+
 def test_ledger_finish_leaves_a_write_another_host_has_under_way(
-    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A put under way on another host looks like a killed one until its index entry (the write lock is per host):
-    `ledger finish` wrote its ledger entries and index entry while the other host's put went on to write them again.
-    A write whose scan another host has claimed a minute ago is left to that host, said as such; once the claim is
-    abandoned (an hour), it is finished."""
+    """A put under way on another host looks like a killed one until its index entry (an S3 archive's write lock
+    is each host's own): `ledger finish` wrote its ledger entries and index entry while the other host's put went
+    on to write them again. On S3 a write whose scan another host has claimed is left to that host, said as such
+    (the dry run says the same); once the claim is abandoned (an hour; here 3 s), it is finished. A folder's lock is
+    every host's (QA73: a killed host's claim kept the folder's other host from finishing it for an hour): held by
+    `ledger finish`, it finishes the write at once."""
     from storage.claims import current_claim
 
+    monkeypatch.setattr("storage.claims.ABANDONED_AFTER", timedelta(seconds=3))
     _put_killed(archive, tmp_path / "in", "before-write:.by-sha256/", request)
     record, _ = make_record(tmp_path / "in", "killed")
     sha = record.source.sha256
-    left = current_claim(archive, sha)  # the killed put's, on this host: abandoned (its process is gone)
+    left = current_claim(archive, sha)  # the killed put's, on this machine: abandoned (its process is gone)
     assert left is not None and left.host == archive.host_id
-    now = datetime.now(UTC)
-    other = leave_claim(archive, sha, left.generation + 1, "host-b", 4242, now - timedelta(minutes=1), "batch-b")
+    leave_claim(archive, sha, left.generation + 1, "host-b", 4242, datetime.now(UTC), "batch-b")
     env = _cli_env(archive, tmp_path, request)
     entries = len(Ledger(archive).keys())
-    for dry_run in (["--dry-run"], []):  # the dry run says what the run does
-        result = CliRunner().invoke(app, ["ledger", "finish", "--json", *dry_run], env=env)
-        assert result.exit_code == 1, result.output
-        (write,) = json.loads(result.stdout)["writes"]
-        assert not write["finished"], write
-        assert "host host-b (process 4242, batch batch-b) has been archiving" in write["reason"]
-        assert "máy host-b" in write["reason_vi"]
-    assert archive.find(sha) is None and len(Ledger(archive).keys()) == entries  # nothing written
-    archive._delete(other.key)
-    leave_claim(archive, sha, other.generation + 1, "host-b", 4242, now - timedelta(hours=2), "batch-b")
+    if isinstance(archive, S3Archive):
+        for dry_run in (["--dry-run"], []):  # the dry run says what the run does
+            result = CliRunner().invoke(app, ["ledger", "finish", "--json", *dry_run], env=env)
+            assert result.exit_code == 1, result.output
+            (write,) = json.loads(result.stdout)["writes"]
+            assert not write["finished"], write
+            assert "host host-b (process 4242, batch batch-b) has been archiving" in write["reason"]
+            assert "máy host-b" in write["reason_vi"]
+        assert archive.find(sha) is None and len(Ledger(archive).keys()) == entries  # nothing written
+        time.sleep(4.5)
     done = CliRunner().invoke(app, ["ledger", "finish", "--json"], env=env)
     assert done.exit_code == 0 and json.loads(done.stdout)["finished"] == 1, done.output
     assert archive.find(sha) is not None and list(archive._keys(".claims/")) == []
+
+
+@pytest.mark.parametrize("where", ["folder", "s3"])
+def test_a_scan_another_host_is_archiving_is_left_for_the_next_run(
+    where: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """S3: a scan whose record another host is writing (its claim, storage.claims) and has not indexed within the
+    archive stage's tries is failed for now, with a reason naming that host, its batch and when another host may
+    take over, in both languages, the scan left where it is; the next run, that host's put done, archives it. A
+    folder: the batch holds the folder's lock, which every host's writer takes, so a claim found is a killed
+    writer's, taken over at once (QA73: the folder's other host waited an hour)."""
+    from test_bad_input import small_scan_png
+
+    from flows import pipeline
+    from flows.pipeline import Outcome, process_document
+
+    monkeypatch.setattr(pipeline, "ARCHIVE_RETRY_DELAYS", (0.01, 0.01, 0.01))  # production waits 1, 5, 30 s
+    monkeypatch.setattr("storage.claims.WAIT_SECONDS", 0.1)
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    if where == "s3":
+        settings = s3_settings(request.getfixturevalue("s3_server"), tmp_path / "var", f"sohoa-test-{next(_buckets)}")
+    else:
+        settings = Settings(data_dir=tmp_path / "var")  # type: ignore[call-arg]
+    archive = open_archive(settings.archive or settings.archive_dir, settings)
+    sha = hashlib.sha256(scan.read_bytes()).hexdigest()
+    other = leave_claim(archive, sha, 0, "host-b", 4242, datetime.now(UTC), "20261202T010000Z-aaaaaa")
+    caplog.set_level(logging.WARNING, logger="sohoa")
+    result = process_document(scan, settings)
+    if where == "folder":
+        assert result.outcome == Outcome.ARCHIVED, result.summary()
+        assert list(archive._keys(".claims/")) == []
+        return
+    assert result.outcome == Outcome.FAILED and scan.exists()
+    said = " ".join(r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR)
+    assert "will retry on the next run" in said, said
+    assert "host host-b (process 4242, batch 20261202T010000Z-aaaaaa) has been archiving this scan since" in said
+    assert "máy host-b (tiến trình 4242, lô 20261202T010000Z-aaaaaa) đang lưu bản quét này" in said, said
+    assert "another host takes over after" in said and "a rerun on host-b at once" in said, said
+    assert list(archive.records()) == []
+    archive._delete(other.key)  # that host's put done (here: given up)
+    again = process_document(scan, settings)
+    assert again.outcome == Outcome.ARCHIVED, again.summary()
+
+
+def test_an_object_of_a_claims_name_that_is_no_claim_is_named(archive: BaseArchive, tmp_path: Path) -> None:
+    """QA73: any object named `.claims/<64 hex>.<n>.json` passed the audit, whatever it held — a scanned PDF copied
+    there was not named. A claim's content is read: one that is no claim is an object of no record; a claim is
+    the archive's own (one a killed writer left included)."""
+    record, files = make_record(tmp_path / "in", "claims")
+    archive.put(record, files)
+    pdf = files["signed"][1].read_bytes()
+    tamper(archive, f".claims/{'ab' * 32}.7.json", pdf)
+    leave_claim(archive, "cd" * 32, 0, "host-b", 4242, datetime.now(UTC), "batch-b")
+    problems = archive.fixity_audit().problems
+    assert problems.get("archive") == [
+        f".claims/{'ab' * 32}.7.json: in the archive but part of no record (added behind the archive's back)"
+    ], problems
+
+
+def test_a_batch_warns_of_a_bucket_with_a_default_retention_rule(
+    s3_server: SeaweedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA73: on a bucket whose object lock has a default retention rule every object is retained as it is
+    written — the claims a put deletes once its record is indexed, the conditional-write probe — and so can
+    never be deleted: they piled up under `.claims/`. The batch's start says so."""
+    from minio.commonconfig import COMPLIANCE
+    from minio.objectlockconfig import DAYS, ObjectLockConfig
+
+    from flows.pipeline import check_locations
+
+    settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    archive = open_archive(settings.archive, settings)
+    record, files = make_record(tmp_path / "in", "mặc định")
+    archive.put(record, files)
+    caplog.set_level(logging.WARNING, logger="sohoa")
+    check_locations(settings)
+    assert "default retention" not in caplog.text
+    assert isinstance(archive, S3Archive)
+    archive.client.set_object_lock_config(archive.bucket, ObjectLockConfig(COMPLIANCE, 1, DAYS))
+    check_locations(settings)
+    assert "has a default retention rule (COMPLIANCE 1 Days): every object is locked as it is written" in caplog.text
+    assert "quy tắc lưu giữ mặc định" in caplog.text
 
 
 def test_a_batch_warns_of_an_s3_server_that_ignores_conditional_writes(
@@ -2372,6 +2484,7 @@ def test_a_batch_warns_of_an_s3_server_that_ignores_conditional_writes(
         return original(self, bucket, name, data, {k: v for k, v in headers.items() if k != "If-None-Match"}, **kw)
 
     monkeypatch.setattr(type(archive.client), "_put_object", without_condition)
+    monkeypatch.setattr("storage.s3._CONDITIONAL_WRITES", {})  # what a new process would know: nothing yet
     assert not archive.honours_conditional_writes()
     check_locations(settings)
     assert "ignores conditional writes (If-None-Match): only one host may write to this archive" in caplog.text
@@ -2692,11 +2805,14 @@ def test_a_put_under_way_on_another_host_is_waited_for_when_configured(archive: 
     assert [w.prefix for w in archive.outside_records([], other_hosts=False)[0]] == [archived.archive_prefix]
 
 
-def test_a_put_another_host_has_claimed_is_waited_for(archive: BaseArchive, tmp_path: Path) -> None:
+def test_a_put_another_host_has_claimed_is_waited_for(s3_server: SeaweedServer, tmp_path: Path) -> None:
     """Without SOHOA_ARCHIVE_SETTLE_SECONDS an audit beside another host's batch called its put under way an
     interrupted write. That put holds a claim on its scan (storage.claims): a whole-archive check waits while a write
     it finds is claimed by another writer (here the other host writes the index entry, then deletes its claim, a
-    moment after the check began); a write whose claim its writer left behind, dead, is not waited for."""
+    moment after the check began); a write whose claim its writer left behind, dead, is not waited for. (S3: a
+    folder's writers, on every host, are waited for by the folder's lock.)"""
+    settings = s3_settings(s3_server, tmp_path, f"sohoa-test-{next(_buckets)}")
+    archive = open_archive(settings.archive, settings)
 
     from storage.claims import release
 
