@@ -194,6 +194,8 @@ class LocalArchive(BaseArchive):
             if part.is_dir():
                 return part == path
             if part.exists() or part.is_symlink():
+                if part.is_dir():  # made between the two looks by another writer (the first claim's .claims/)
+                    return part == path
                 raise ArchiveUnavailableError(
                     f"{part}: là một tệp, không phải thư mục / is a file, not a folder: the archive at "
                     f"{self.location} keeps a folder there"
