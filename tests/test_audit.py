@@ -562,7 +562,10 @@ def test_the_audit_verifies_online_once_the_embedded_revocation_data_is_stale(tm
     from flows.audit import protection_of
 
     period = 20
-    with running_pki(tmp_path / "pki", root_crl_period=f"PT{period}S") as pki:
+    # the root's CRL periods counted from a year ago plus 3 s (a year is a whole number of periods): the next one
+    # starts ~3 s from now, soon after the PKI is up, instead of up to a period later (the wait below is the same)
+    cas_from = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3) - timedelta(days=365)
+    with running_pki(tmp_path / "pki", root_crl_period=f"PT{period}S", cas_from=cas_from) as pki:
         # start right after a root CRL update, so that signing and the pipeline's own verification of the signed
         # file fall within one CRL period
         origin = x509.load_pem_x509_certificate(pki.root_cert.read_bytes()).not_valid_before_utc.timestamp()
