@@ -21,13 +21,19 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.integration
-def test_temporary_server_answers_then_stops(tmp_path: Path) -> None:
+def test_temporary_server_is_ready_once_it_has_prepared_its_routes_answers_then_stops(tmp_path: Path) -> None:
+    """One fresh server's life (one test: a start with a fresh database costs ~15 s): ready only once its first
+    requests were made, answering, its state under its home, then stopped."""
     server = TemporaryPrefectServer(tmp_path / "prefect home")
     url = server.start()
     assert url.startswith("http://127.0.0.1:") and url.endswith("/api")
     process = server.process
     try:
         server.wait_ready()
+        warming = server._warmed
+        assert warming is not None and not warming.is_alive()  # the first requests were made and answered
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in log  # the warm-up requests (a 404 and a read) did not upset the server
         with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
             assert response.status == 200
         assert (tmp_path / "prefect home" / "prefect.db").is_file()  # its state under the given home
@@ -88,20 +94,6 @@ def test_flow_runs_under_the_temporary_server_send_no_heartbeats() -> None:
     with prefect_flows.without_flow_heartbeats():
         assert get_current_settings().flows.heartbeat_frequency is None
     assert get_current_settings().flows.heartbeat_frequency == default
-
-
-@pytest.mark.integration
-def test_the_temporary_server_is_ready_only_once_it_has_prepared_its_routes(tmp_path: Path) -> None:
-    server = TemporaryPrefectServer(tmp_path / "home")
-    server.start()
-    try:
-        server.wait_ready()
-        warming = server._warmed
-        assert warming is not None and not warming.is_alive()  # the first requests were made and answered
-        log = server.log_path.read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in log  # the warm-up requests (a 404 and a read) did not upset the server
-    finally:
-        server.stop()
 
 
 def test_code_loaded_with_the_collector_paused_is_frozen_and_the_collector_back_on() -> None:
