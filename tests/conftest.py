@@ -30,32 +30,36 @@ os.environ["SOHOA_OCR_SERVER"] = "off"
 
 
 def _flow_env(prefect_home: Path, **extra: str) -> dict[str, str]:
-    """The environment of a child that runs flows against its own temporary Prefect server: this one's without
-    its SOHOA_*/PREFECT_* settings, plus ``extra``."""
+    """The environment of a child that runs flows against a Prefect server (``extra``: its PREFECT_API_URL): this
+    one's without its SOHOA_*/PREFECT_* settings, plus ``extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
-    env.update(
-        PYTHONPATH=str(ROOT),
-        PREFECT_HOME=str(prefect_home),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="180",
-        **extra,
-    )
+    env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
     return env
 
 
-def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], prefect_home: Path) -> dict[str, Any]:
-    """Run a Prefect flow in a fresh interpreter, as operations run it (its own temporary API server under
-    ``prefect_home``), and return ``{"result": what the flow returned, "key", "markdown": its newest artifact}``.
+def run_flow_for_its_artifact(
+    flow_import: str, call: str, argv: list[str], prefect_home: Path, api_url: str
+) -> dict[str, Any]:
+    """Run a Prefect flow in a fresh interpreter (client state under ``prefect_home``) against the Prefect API at
+    ``api_url`` (the ``prefect_api`` fixture's server), and return ``{"result": what the flow returned, "key",
+    "markdown": the newest artifact of its flow run}``.
 
-    ``flow_import`` imports the flow; ``call`` calls it, reading its arguments from ``sys.argv`` (``argv``)."""
+    ``flow_import`` imports the flow; ``call`` calls it with ``return_state=True`` (the result is taken from the
+    state: a failed run raises, as calling the flow without it does), reading its arguments from ``sys.argv``
+    (``argv``)."""
     script = (
-        f"import json, sys\n{flow_import}\nresult = {call}\n"
+        f"import json, sys\n{flow_import}\nstate = {call}\nresult = state.result()\n"
         "from prefect.client.orchestration import get_client\n"
+        "from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId\n"
+        "from prefect.client.schemas.sorting import ArtifactSort\n"
+        "run_id = state.state_details.flow_run_id\n"
         "with get_client(sync_client=True) as client:\n"
-        "    artifact = client.read_latest_artifacts()[0]\n"
+        "    artifact = client.read_artifacts(\n"
+        "        artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id])),\n"
+        "        sort=ArtifactSort.CREATED_DESC)[0]\n"
         "print(json.dumps({'result': result, 'key': artifact.key, 'markdown': artifact.data}))\n"
     )
-    env = _flow_env(prefect_home, PREFECT_LOGGING_TO_API_ENABLED="false")
+    env = _flow_env(prefect_home, PREFECT_API_URL=api_url, PREFECT_LOGGING_TO_API_ENABLED="false")
     proc = subprocess.run(
         [sys.executable, "-c", script, *argv], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
     )
@@ -64,11 +68,14 @@ def run_flow_for_its_artifact(flow_import: str, call: str, argv: list[str], pref
     return result
 
 
-def run_flows_for_their_states(flow_import: str, calls: list[str], prefect_home: Path) -> list[dict[str, Any]]:
-    """Run Prefect flows in a fresh interpreter with its own temporary API server under ``prefect_home``, their log
-    lines sent to it as on a worker (PREFECT_LOGGING_TO_API_ENABLED, Prefect's default), and return what the API
-    says of each flow run: ``{"state": {"type", "name", "message"}, "result": what the state carries,
-    "artifacts": {key: markdown}, "logs": [message, …]}``.
+def run_flows_for_their_states(
+    flow_import: str, calls: list[str], prefect_home: Path, api_url: str
+) -> list[dict[str, Any]]:
+    """Run Prefect flows in a fresh interpreter (client state under ``prefect_home``) against the Prefect API at
+    ``api_url`` (the ``prefect_api`` fixture's server), their log lines sent to it as on a worker
+    (PREFECT_LOGGING_TO_API_ENABLED, Prefect's default), and return what the API says of each flow run:
+    ``{"state": {"type", "name", "message"}, "result": what the state carries, "artifacts": {key: markdown},
+    "logs": [message, …]}``.
 
     ``flow_import`` imports the flows; each of ``calls`` is an expression calling one with ``return_state=True``."""
     script = (
@@ -95,7 +102,9 @@ def run_flows_for_their_states(flow_import: str, calls: list[str], prefect_home:
         "                'logs': [log.message for log in logs]})\n"
         "print(json.dumps(out))\n"
     )
-    env = _flow_env(prefect_home, PREFECT_LOGGING_TO_API_ENABLED="true", SOHOA_OCR_SERVER="off")
+    env = _flow_env(
+        prefect_home, PREFECT_API_URL=api_url, PREFECT_LOGGING_TO_API_ENABLED="true", SOHOA_OCR_SERVER="off"
+    )
     proc = subprocess.run(
         [sys.executable, "-c", script, json.dumps(calls)],
         cwd=ROOT,
@@ -108,6 +117,26 @@ def run_flows_for_their_states(flow_import: str, calls: list[str], prefect_home:
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]  # a flow that fails says why in one message
     runs: list[dict[str, Any]] = json.loads(proc.stdout.strip().splitlines()[-1])
     return runs
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API URL of one Prefect server for the flow tests of the session (each pytest-xdist worker has its own),
+    in the mode of the temporary server Prefect starts by itself (``PREFECT__SERVER_EPHEMERAL``: the same
+    services), which each of those tests' interpreters started before, at ~15–20 s a test (a fresh database
+    migrated). The tests run their flows against it in a fresh interpreter, as a worker runs a deployment's flow
+    against its server, and read back only their own flow runs (by id)."""
+    from flows.prefect_server import TemporaryPrefectServer
+
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    environment.update(PYTHONPATH=str(ROOT), PREFECT__SERVER_EPHEMERAL="1")
+    server = TemporaryPrefectServer(tmp_path_factory.mktemp("prefect-server"), environment)
+    url = server.start()
+    try:
+        server.wait_ready()
+        yield url
+    finally:
+        server.stop()
 
 
 @dataclass(frozen=True)

@@ -41,11 +41,13 @@ def _iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
 
 
-def _config(url_prefix: str, now: datetime, short_seconds: int, root_crl_period: str) -> dict[str, Any]:
+def _config(
+    url_prefix: str, now: datetime, short_seconds: int, root_crl_period: str, cas_from: datetime | None
+) -> dict[str, Any]:
     def validity(start: datetime, end: datetime) -> dict[str, str]:
         return {"valid-from": _iso(start), "valid-to": _iso(end)}
 
-    long_ago, far = now - timedelta(days=365), now + timedelta(days=3650)
+    long_ago, far = cas_from or now - timedelta(days=365), now + timedelta(days=3650)
     signer = {
         "issuer": "interm",
         "validity": validity(now - timedelta(days=1), now + timedelta(days=365)),
@@ -167,12 +169,16 @@ PKCS12_PASSWORD = b"test-only-password"
 
 
 @contextlib.contextmanager
-def running_pki(folder: Path, short_seconds: int = 0, root_crl_period: str = "P90D") -> Iterator[TestPKI]:
+def running_pki(
+    folder: Path, short_seconds: int = 0, root_crl_period: str = "P90D", cas_from: datetime | None = None
+) -> Iterator[TestPKI]:
     """Generate the PKI into ``folder`` and serve TSA, OCSP and CRLs on 127.0.0.1 until the block exits.
 
     ``short_seconds``: how long from now the ``signer-short`` certificate stays valid (0: already expired).
     ``root_crl_period``: the root CA's CRL update period (ISO 8601 duration; each CRL is current that long, from
     the root certificate's start on), short for a test of embedded revocation data going stale.
+    ``cas_from``: when the root, intermediate, OCSP responder and TSA certificates start (default: a year ago;
+    whole seconds) — the start of the root's CRL periods, for a test that waits for the next one.
     """
     from certomancer.integrations.animator import Animator, AnimatorArchStore
     from certomancer.registry import CertomancerConfig
@@ -192,7 +198,7 @@ def running_pki(folder: Path, short_seconds: int = 0, root_crl_period: str = "P9
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cfg = CertomancerConfig(
-        _config(base, datetime.now(UTC), short_seconds, root_crl_period), key_search_dir=str(folder)
+        _config(base, datetime.now(UTC), short_seconds, root_crl_period, cas_from), key_search_dir=str(folder)
     )
     arch = cfg.get_pki_arch(ARCH)  # type: ignore[arg-type]
 

@@ -451,8 +451,8 @@ def test_a_failed_renewal_is_not_counted_as_needed_not_done(archived: Settings, 
     assert "gia hạn dấu thời gian thất bại / timestamp renewal failed: " in text, text
 
 
-def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -> None:
-    """The flow once, in its own process (Prefect with a temporary local API, as `sohoa process` runs it)."""
+def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path, prefect_api: str) -> None:
+    """The flow once, in its own process (as a worker runs it, against a Prefect server)."""
     overrides = {
         "data_dir": str(_copy_of(archived, tmp_path).data_dir),
         "tsa_url": archived.tsa_url,
@@ -461,9 +461,10 @@ def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -
     }
     result = run_flow_for_its_artifact(
         "from flows.prefect_audit import archive_audit",
-        "archive_audit(settings_overrides=json.loads(sys.argv[1]))",
+        "archive_audit(settings_overrides=json.loads(sys.argv[1]), return_state=True)",
         [json.dumps(overrides)],
         tmp_path / "prefect",
+        prefect_api,
     )
     payload = result["result"]
     assert payload["ok"] is True, payload
@@ -473,7 +474,7 @@ def test_prefect_flow_publishes_the_report(archived: Settings, tmp_path: Path) -
     assert "| hồ sơ / record | loại / type |" in markdown and payload["records"][0]["record_id"] in markdown
 
 
-def _audit_flow_run(settings: Settings, prefect_home: Path) -> dict[str, Any]:
+def _audit_flow_run(settings: Settings, prefect_home: Path, api_url: str) -> dict[str, Any]:
     """The Prefect ``archive-audit`` flow run on ``settings``' archive, as a deployment runs it: its state, result
     and artifacts."""
     overrides = {
@@ -486,11 +487,14 @@ def _audit_flow_run(settings: Settings, prefect_home: Path) -> dict[str, Any]:
         "from flows.prefect_audit import archive_audit",
         [f"archive_audit(settings_overrides={overrides!r}, return_state=True)"],
         prefect_home,
+        api_url,
     )
     return run
 
 
-def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(archived: Settings, tmp_path: Path) -> None:
+def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(
+    archived: Settings, tmp_path: Path, prefect_api: str
+) -> None:
     """Found by QA on a real Prefect server: an audit that found an archived file changed ended "Completed" (an INFO
     line and the artifact's title said otherwise), so a notification on Failed never fired for tampering."""
 
@@ -498,7 +502,7 @@ def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(archived: Set
     (record,) = open_configured_archive(settings).records()
     original = next(o for o in record.objects if o.role == "original")
     (settings.data_dir / "archive" / original.key).write_bytes(b"changed behind the archive's back")
-    run = _audit_flow_run(settings, tmp_path / "prefect")
+    run = _audit_flow_run(settings, tmp_path / "prefect", prefect_api)
     assert run["state"]["type"] == "FAILED", run["state"]
     message = run["state"]["message"]
     assert "the archive audit found problems (1 record(s)" in message and "drift: 1" in message, message
@@ -558,7 +562,10 @@ def test_the_audit_verifies_online_once_the_embedded_revocation_data_is_stale(tm
     from flows.audit import protection_of
 
     period = 20
-    with running_pki(tmp_path / "pki", root_crl_period=f"PT{period}S") as pki:
+    # the root's CRL periods counted from a year ago plus 3 s (a year is a whole number of periods): the next one
+    # starts ~3 s from now, soon after the PKI is up, instead of up to a period later (the wait below is the same)
+    cas_from = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=3) - timedelta(days=365)
+    with running_pki(tmp_path / "pki", root_crl_period=f"PT{period}S", cas_from=cas_from) as pki:
         # start right after a root CRL update, so that signing and the pipeline's own verification of the signed
         # file fall within one CRL period
         origin = x509.load_pem_x509_certificate(pki.root_cert.read_bytes()).not_valid_before_utc.timestamp()
@@ -638,7 +645,7 @@ def test_audit_lines_in_vietnamese_and_english(archived: Settings, tmp_path: Pat
 
 
 def test_a_record_whose_record_json_cannot_be_read_is_a_row_of_drift_and_the_others_are_audited(
-    archived: Settings, tmp_path: Path
+    archived: Settings, tmp_path: Path, prefect_api: str
 ) -> None:
     """QA: one record's record.json made `{"broken` (or `[]`): `sohoa audit`, `--json` and `--fixity-only` ended in
     a 58-line pydantic traceback (exit 1, no table, nothing on stdout), and so did the weekly Prefect audit. Now
@@ -662,7 +669,7 @@ def test_a_record_whose_record_json_cannot_be_read_is_a_row_of_drift_and_the_oth
     assert report.counts()["drift"] == 1 and report.exit_code == 1 and not report.archive_problems
     assert f"| {bad.id} | — | — | sai lệch / drift | chưa xác minh / not verified |" in report.markdown()
     assert "record.json không đọc được" in report.markdown()
-    run = _audit_flow_run(settings, tmp_path / "prefect")
+    run = _audit_flow_run(settings, tmp_path / "prefect", prefect_api)
     assert run["state"]["type"] == "FAILED", run["state"]
     assert "drift: 1" in run["state"]["message"], run["state"]
     assert run["result"]["problems"][bad.id] == [problem] and run["result"]["counts"]["records"] == 2

@@ -140,8 +140,8 @@ def test_watch_picks_up_a_dropped_file_at_once_and_stores_its_receipt_with_the_r
 
 
 @pytest.mark.integration
-def test_prefect_flow_runs_one_pass_and_publishes_an_artifact(tmp_path: Path) -> None:
-    """The `watch-inbox` flow once, in its own process (Prefect with a temporary local API)."""
+def test_prefect_flow_runs_one_pass_and_publishes_an_artifact(tmp_path: Path, prefect_api: str) -> None:
+    """The `watch-inbox` flow once, in its own process (as a worker runs it, against a Prefect server)."""
     inbox = tmp_path / "inbox"
     (inbox / "Tư pháp").mkdir(parents=True)
     (inbox / "Tư pháp" / "giấy mời họp.png").write_bytes(png(page("GIẤY MỜI\nHọp tổ dân phố số 3")))
@@ -149,9 +149,10 @@ def test_prefect_flow_runs_one_pass_and_publishes_an_artifact(tmp_path: Path) ->
     overrides = {"data_dir": str(tmp_path / "var"), "watch_stable_seconds": 0, "ocr_workers": 1}
     result = run_flow_for_its_artifact(
         "from flows.prefect_watch import watch_inbox",
-        "watch_inbox(sys.argv[1], settings_overrides=json.loads(sys.argv[2]))",
+        "watch_inbox(sys.argv[1], settings_overrides=json.loads(sys.argv[2]), return_state=True)",
         [str(inbox), json.dumps(overrides)],
         tmp_path / "prefect",
+        prefect_api,
     )
     receipts = {r["file"]: r for r in result["result"]}
     assert receipts["Tư pháp/giấy mời họp.png"]["outcome"] == "archived"

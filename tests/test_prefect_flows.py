@@ -1,5 +1,6 @@
 """The deployments' flows as a Prefect server sees them: each flow run's final state, its log lines and its
-artifact, read back from the API of a temporary Prefect server (in a fresh interpreter, as a worker runs them)."""
+artifact, read back from the API of a Prefect server (the ``prefect_api`` fixture's; the flows run in a fresh
+interpreter, as a worker runs them)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from tests.conftest import ROOT, run_flows_for_their_states
 
 
 @pytest.mark.integration
-def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(tmp_path: Path) -> None:
+def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
+    tmp_path: Path, prefect_api: str
+) -> None:
     """Found by QA on a real server: every deployment run ended "Completed" — a batch with a failed file, with a
     quarantined file, with nothing to process, a process-document run on /nonexistent.pdf, a watch-inbox run whose
     folder is missing (that one with two tracebacks) —, sohoa's per-file lines never reached the run's logs, the
@@ -50,6 +53,7 @@ def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
         "from flows.prefect_flows import process_batch, process_one\nfrom flows.prefect_watch import watch_inbox",
         calls,
         tmp_path / "prefect",
+        prefect_api,
     )
     quarantined, missing, nothing, bad_document, no_document, document, no_inbox = runs
 
@@ -100,7 +104,7 @@ def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
 
 @pytest.mark.integration
 def test_process_document_splits_a_stack_as_a_batch_does_and_the_summary_lists_what_was_dropped(
-    tmp_path: Path,
+    tmp_path: Path, prefect_api: str
 ) -> None:
     """QA: process-document ran its file without splitting it: a scanned stack was archived as ONE record with its
     separator sheets and blank back (no stack, no dropped pages), and a second time beside the documents a batch
@@ -124,6 +128,7 @@ def test_process_document_splits_a_stack_as_a_batch_does_and_the_summary_lists_w
             f"process_one({str(stack)!r}, {overrides!r}, return_state=True)",
         ],
         tmp_path / "prefect",
+        prefect_api,
     )
     first, third = (
         "hai mặt.pdf — văn bản 1 / document 1, tr. / p. 1",
@@ -175,12 +180,11 @@ def test_a_worker_without_sohoa_checkout_is_told_so_by_the_pull_step(
 
 
 @pytest.mark.integration
-def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_path: Path) -> None:
+def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_path: Path, prefect_api: str) -> None:
     """QA, deploying step 3: a watch-inbox run without its folder ended Failed with the right message, but its logs
     also had Prefect's "Engine execution exited with unexpected exception" and a ``FailedRun`` traceback. The flow
     returns its Failed state; a worker runs it with ``python -m prefect.engine``, which raised the Failed state's
     result as ``FailedRun`` and logged it. Run here the way a process worker runs it, against a real server."""
-    from flows.prefect_server import TemporaryPrefectServer
     from tests.conftest import _flow_env
 
     script = (
@@ -198,22 +202,16 @@ def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_pat
         "print(json.dumps({'type': state.type.value, 'message': state.message, 'stderr': engine.stderr,\n"
         "                  'logs': [log.message for log in logs]}))\n"
     )
-    server = TemporaryPrefectServer(tmp_path / "server")
-    url = server.start()
-    try:
-        server.wait_ready()
-        env = _flow_env(
-            tmp_path / "worker",
-            PREFECT_API_URL=url,
-            PREFECT__FLOW_ENTRYPOINT="flows/prefect_watch.py:watch_inbox",  # as a deployment names it
-            SOHOA_DATA_DIR=str(tmp_path / "var"),
-        )
-        missing = str(tmp_path / "no inbox")
-        proc = subprocess.run(
-            [sys.executable, "-c", script, missing], cwd=ROOT, env=env, capture_output=True, text=True, timeout=400
-        )
-    finally:
-        server.stop()
+    env = _flow_env(
+        tmp_path / "worker",
+        PREFECT_API_URL=prefect_api,
+        PREFECT__FLOW_ENTRYPOINT="flows/prefect_watch.py:watch_inbox",  # as a deployment names it
+        SOHOA_DATA_DIR=str(tmp_path / "var"),
+    )
+    missing = str(tmp_path / "no inbox")
+    proc = subprocess.run(
+        [sys.executable, "-c", script, missing], cwd=ROOT, env=env, capture_output=True, text=True, timeout=400
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = json.loads(proc.stdout.strip().splitlines()[-1])
     assert run["type"] == "FAILED" and "no such folder on this worker host" in run["message"], run
@@ -352,7 +350,9 @@ def test_a_batch_whose_prefect_api_cannot_be_reached_says_no_file_was_processed(
 
 
 @pytest.mark.integration
-def test_a_location_the_batch_cannot_use_fails_the_run_with_one_message_and_no_traceback(tmp_path: Path) -> None:
+def test_a_location_the_batch_cannot_use_fails_the_run_with_one_message_and_no_traceback(
+    tmp_path: Path, prefect_api: str
+) -> None:
     """QA71: a deployment run whose S3 credentials the server refused ended Failed with "Flow run encountered an
     exception: StageError: …" and two tracebacks (80 lines) in its logs, while `sohoa process` said it in one line,
     exit 3: the batch's check of its folders and archive raised inside the flow. It is made before any work, with
@@ -373,6 +373,7 @@ def test_a_location_the_batch_cannot_use_fails_the_run_with_one_message_and_no_t
         "from flows.prefect_flows import process_batch, process_one\nfrom flows.prefect_watch import watch_inbox",
         calls,
         tmp_path / "prefect",
+        prefect_api,
     )
     for run in runs:
         assert run["state"]["type"] == "FAILED", run["state"]

@@ -21,13 +21,19 @@ from tests.conftest import ROOT
 
 
 @pytest.mark.integration
-def test_temporary_server_answers_then_stops(tmp_path: Path) -> None:
+def test_temporary_server_is_ready_once_it_has_prepared_its_routes_answers_then_stops(tmp_path: Path) -> None:
+    """One fresh server's life (one test: a start with a fresh database costs ~15 s): ready only once its first
+    requests were made, answering, its state under its home, then stopped."""
     server = TemporaryPrefectServer(tmp_path / "prefect home")
     url = server.start()
     assert url.startswith("http://127.0.0.1:") and url.endswith("/api")
     process = server.process
     try:
         server.wait_ready()
+        warming = server._warmed
+        assert warming is not None and not warming.is_alive()  # the first requests were made and answered
+        log = server.log_path.read_text(encoding="utf-8", errors="replace")
+        assert "Traceback" not in log  # the warm-up requests (a 404 and a read) did not upset the server
         with urllib.request.urlopen(f"{url}/health", timeout=5) as response:
             assert response.status == 200
         assert (tmp_path / "prefect home" / "prefect.db").is_file()  # its state under the given home
@@ -88,20 +94,6 @@ def test_flow_runs_under_the_temporary_server_send_no_heartbeats() -> None:
     with prefect_flows.without_flow_heartbeats():
         assert get_current_settings().flows.heartbeat_frequency is None
     assert get_current_settings().flows.heartbeat_frequency == default
-
-
-@pytest.mark.integration
-def test_the_temporary_server_is_ready_only_once_it_has_prepared_its_routes(tmp_path: Path) -> None:
-    server = TemporaryPrefectServer(tmp_path / "home")
-    server.start()
-    try:
-        server.wait_ready()
-        warming = server._warmed
-        assert warming is not None and not warming.is_alive()  # the first requests were made and answered
-        log = server.log_path.read_text(encoding="utf-8", errors="replace")
-        assert "Traceback" not in log  # the warm-up requests (a 404 and a read) did not upset the server
-    finally:
-        server.stop()
 
 
 def test_code_loaded_with_the_collector_paused_is_frozen_and_the_collector_back_on() -> None:
@@ -437,20 +429,26 @@ def test_a_batch_whose_server_never_answers_ends_with_exit_3_after_its_restarts(
 
 
 @pytest.mark.integration
-def test_the_zombie_run_automation_is_created_once(tmp_path: Path) -> None:
+def test_the_zombie_run_automation_is_created_once(prefect_api: str) -> None:
     """QA71: a worker killed mid-run left its flow run *Running* 20 minutes later, and the README did not say how an
     operator finds such runs. `python -m flows.prefect_zombies` creates the automation that marks a run *Crashed*
     once its heartbeats stop (workers send them with PREFECT_FLOWS_HEARTBEAT_FREQUENCY); run again, it keeps the
-    one there. (That the server's triggers then crash a silent run is Prefect's own: this server runs without
-    its services, and a run would have to stay silent for three minutes.)"""
+    one there. (That the server's triggers then crash a silent run is Prefect's own, and a run would have to stay
+    silent for three minutes.) On the session's Prefect server (conftest ``prefect_api``), which has no such
+    automation before and none after: no other test's flow run is in progress on it meanwhile."""
     from flows.prefect_zombies import AUTOMATION_NAME, SILENT_FOR
 
-    server = TemporaryPrefectServer(tmp_path / "prefect home")
-    url = server.start()
+    def automations() -> list[dict[str, Any]]:
+        request = urllib.request.Request(
+            f"{prefect_api}/automations/filter", data=b"{}", headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return [a for a in json.load(response) if a["name"] == AUTOMATION_NAME]
+
+    assert automations() == []  # so the first run below is the one that creates it
+    env = {**os.environ, "PREFECT_API_URL": prefect_api, "PYTHONPATH": str(ROOT)}
+    said = []
     try:
-        server.wait_ready()
-        env = {**os.environ, "PREFECT_API_URL": url, "PYTHONPATH": str(ROOT)}
-        said = []
         for _ in range(2):
             proc = subprocess.run(
                 [sys.executable, "-m", "flows.prefect_zombies"], cwd=ROOT, env=env, capture_output=True, text=True
@@ -459,14 +457,12 @@ def test_the_zombie_run_automation_is_created_once(tmp_path: Path) -> None:
             said.append(proc.stdout)
         assert "automation created" in said[0] and "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=60" in said[0], said
         assert "already there" in said[1], said
-        request = urllib.request.Request(
-            f"{url}/automations/filter", data=b"{}", headers={"Content-Type": "application/json"}, method="POST"
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            automations = json.load(response)
+        found = automations()
     finally:
-        server.stop()
-    (automation,) = [a for a in automations if a["name"] == AUTOMATION_NAME]  # one, not one per run
+        for made in automations():  # the session's server as it was
+            delete = urllib.request.Request(f"{prefect_api}/automations/{made['id']}", method="DELETE")
+            urllib.request.urlopen(delete, timeout=10).close()
+    (automation,) = found  # one, not one per run
     trigger = automation["trigger"]
     assert trigger["posture"] == "Proactive" and trigger["after"] == ["prefect.flow-run.heartbeat"], trigger
     assert trigger["within"] == SILENT_FOR.total_seconds() and trigger["for_each"] == ["prefect.resource.id"]

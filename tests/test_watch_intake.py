@@ -338,10 +338,12 @@ def test_records_receipts_and_reasons_name_the_file_as_dropped(tmp_path: Path) -
     )
 
 
-def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path) -> None:
+def test_a_name_that_is_not_utf8_goes_through_the_prefect_flow(tmp_path: Path, prefect_api: str) -> None:
     folder = tmp_path / "in"
     drop(SCAN, os.path.join(os.fsencode(folder), LATIN1))
-    processed = sohoa("process", folder, "--json", data_dir=tmp_path / "d")  # a flow run: its parameters are JSON
+    # a flow run: its parameters are JSON, sent to a Prefect server (the session's: a configured PREFECT_API_URL,
+    # so the command starts no temporary one of its own — the one thing this test does not look at)
+    processed = sohoa("process", folder, "--json", data_dir=tmp_path / "d", env={"PREFECT_API_URL": prefect_api})
     assert processed.returncode == 0 and "Traceback" not in processed.stderr, processed.stderr
     (line,) = json.loads(processed.stdout)["files"]
     assert line["outcome"] == "archived" and line["path"].endswith("/c\\xf4ng-v\\xe3n.jpg")
