@@ -1446,13 +1446,7 @@ def _locations_key(settings: Settings) -> str:
     """The settings check_locations judges, as one text: folders absolute and the archive as its location, so that
     a command's settings and those its Prefect flow run loads again from the same overrides are the same."""
     absolute = settings.with_absolute_paths()
-    try:
-        return archive_display(absolute) + "\n" + absolute.model_dump_json(exclude={"archive"})
-    except ValueError:
-        # pydantic-core wraps an exception raised inside its serializer — a stop's, when the signal came just then
-        # (a watcher stopped so said "internal error", exit 3, under a loaded test suite) — in its own error
-        raise_if_stopped()
-        raise
+    return archive_display(absolute) + "\n" + absolute.model_dump_json(exclude={"archive"})
 
 
 @contextlib.contextmanager

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import Any
 
+from sohoa.errors import SohoaError
+
 STOP_SIGNALS: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM)
 
 
@@ -96,6 +98,13 @@ def stops_on_signals() -> Iterator[None]:
         return
     try:
         yield
+    except Exception as exc:
+        # the stop raised inside a library that wrapped it in an error of its own (pydantic-core does, serialising
+        # the settings: a watcher stopped so said "internal error", exit 3, under a loaded test suite); sohoa's own
+        # errors are what they say
+        if _requested is None or isinstance(exc, SohoaError):
+            raise
+        raise Stopped(_requested) from exc
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

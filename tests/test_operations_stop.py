@@ -228,6 +228,34 @@ def test_a_stop_during_an_import_is_kept_for_the_loops(tmp_path: Path, monkeypat
     stopping.raise_if_stopped()  # the block over: a later batch of the process is no stopped one
 
 
+def test_a_stop_a_library_wrapped_in_its_own_error_is_the_stop() -> None:
+    """A watcher stopped while pydantic-core serialised its settings said "internal error", exit 3 (once, under a
+    loaded suite): the SIGTERM's ``Stopped``, raised inside the library, came out as the library's own error. An
+    error coming out of the block after a stop was asked is the stop; sohoa's own errors stay what they are. A real
+    signal, wrapped as pydantic-core wraps an exception raised in a serializer."""
+    from pydantic import BaseModel, field_serializer
+
+    from flows import stopping
+    from sohoa.errors import SohoaError
+
+    class Settings(BaseModel):
+        folder: str = "hộp thư"
+
+        @field_serializer("folder")
+        def _signalled(self, folder: str) -> str:
+            signal.raise_signal(signal.SIGTERM)  # its handler raises Stopped here, inside pydantic-core
+            return folder
+
+    with pytest.raises(stopping.Stopped) as stopped, stopping.stops_on_signals():
+        Settings().model_dump_json()
+    assert stopped.value.signum == signal.SIGTERM and stopped.value.__cause__ is not None
+    with pytest.raises(SohoaError, match="its own"), stopping.stops_on_signals():
+        try:
+            signal.raise_signal(signal.SIGTERM)
+        except stopping.Stopped:
+            raise SohoaError("its own") from None
+
+
 def test_process_stopped_while_a_stack_is_split_counts_what_finished(tmp_path: Path) -> None:
     """QA70: SIGTERM while the batch's last file, a scanned stack, was still being searched for separator sheets —
     the two scans before it archived (both ARCHIVED in the log) — said "so far 0 archived": the stop came before the
