@@ -1378,7 +1378,7 @@ def check_locations(settings: Settings) -> None:
             # wrong SOHOA_S3_SECRET_KEY was retried like an outage, ~25 s a document, after each one's OCR), fails
             # every document the same way: said now, before the first document
             try:
-                archive.check_object_lock()
+                rule = archive.check_object_lock()
             except ArchiveConfigError as exc:
                 raise StageError(str(exc)) from None
             except StageError as exc:  # the server down: each document's archive stage retries, and says so
@@ -1388,7 +1388,7 @@ def check_locations(settings: Settings) -> None:
                 try:
                     if not archive.exists():
                         _say_new_archive(location, logging.WARNING)
-                    elif (rule := archive.default_retention()) is not None:
+                    elif rule is not None:
                         _say_default_retention(location, rule)  # (no probe then: it could not be deleted)
                     elif not archive.honours_conditional_writes():
                         _say_unconditional(location)

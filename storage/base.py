@@ -231,7 +231,8 @@ FOLDER_GONE = "folder gone"
 INTERRUPTED_WRITE = "archive write interrupted"
 # a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
 _RECORD_FOLDER = re.compile(r"[^/]+/[^/]+/[^/]+--[0-9a-f]{16}")
-_CLAIM_OBJECT = re.compile(rf"{re.escape(CLAIMS_DIR)}/[0-9a-f]{{64}}\.\d+\.json")
+# a writer's claim on a scan's record (storage.claims): .claims/{source sha256}.{generation}.json
+CLAIM_KEY = re.compile(rf"{re.escape(CLAIMS_DIR)}/(?P<sha>[0-9a-f]{{64}})\.(?P<generation>\d+)\.json")
 MAX_CLAIM_BYTES = 4096  # a claim is a line of JSON
 
 
@@ -508,7 +509,7 @@ class BaseArchive(ABC):
         re.compile(rf"{re.escape(HEADS_DIR)}/\d{{4}}-\d{{2}}-\d{{2}}\.tsr"),  # a token (kept when its record is not)
         # a writer's claim on a scan's record while it writes it (storage.claims; one a killed writer left): its
         # content checked by ``_holds_a_claim``
-        _CLAIM_OBJECT,
+        CLAIM_KEY,
     )
 
     retention_table: Mapping[str, int]
@@ -997,7 +998,7 @@ class BaseArchive(ABC):
         loose: dict[str, list[str]] = {}  # a record-shaped folder outside the listing → its keys
         stray: list[str] = []
         for key in self._keys(""):
-            if _CLAIM_OBJECT.fullmatch(key) and not self._holds_a_claim(key):
+            if (claim := CLAIM_KEY.fullmatch(key)) is not None and not self._holds_a_claim(claim):
                 stray.append(key)  # of a claim's name, not its content (QA73: a PDF there passed the audit)
                 continue
             if any(own.fullmatch(key) for own in self.OWN_KEYS):
@@ -1021,16 +1022,15 @@ class BaseArchive(ABC):
                 unfinished.append(write)
         return unfinished, sorted(stray)
 
-    def _holds_a_claim(self, key: str) -> bool:
-        """Whether the object ``key`` (of a claim's name) reads as a writer's claim (storage.claims)."""
-        from storage.claims import CLAIM_KEY, parsed_claim
+    def _holds_a_claim(self, name: re.Match[str]) -> bool:
+        """Whether the object of a claim's name (``name``: its key matched by ``CLAIM_KEY``) reads as a writer's
+        claim (storage.claims): one read."""
+        from storage.claims import parsed_claim
 
-        info = self._info(key)
-        match = CLAIM_KEY.fullmatch(key)
-        if info is None or match is None or info.size > MAX_CLAIM_BYTES:
-            return info is None  # gone meanwhile: released
-        raw = self._read(key)
-        return raw is None or parsed_claim(match["sha"], int(match["generation"]), raw) is not None
+        raw = self._read(name.string)
+        if raw is None:  # gone meanwhile: released
+            return True
+        return len(raw) <= MAX_CLAIM_BYTES and parsed_claim(name["sha"], int(name["generation"]), raw) is not None
 
     def _unfinished_write(self, folder: str, keys: list[str]) -> UnfinishedWrite | None:
         """The folder as ``put`` leaves it when killed before the index entry, or None when it is not that: its

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -29,13 +28,12 @@ from typing import TYPE_CHECKING
 
 from sohoa.errors import StageError
 from sohoa.fsutil import holds_archive_lock
-from storage.base import CLAIMS_DIR, ObjectTaken, sha256_bytes
+from storage.base import CLAIM_KEY, CLAIMS_DIR, ObjectTaken, sha256_bytes
 
 if TYPE_CHECKING:
     from sohoa.record import Record
     from storage.base import BaseArchive
 
-CLAIM_KEY = re.compile(rf"{re.escape(CLAIMS_DIR)}/(?P<sha>[0-9a-f]{{64}})\.(?P<generation>\d+)\.json")
 # a put writes a record's few files and ledger entries: seconds, minutes for a very large scan on a slow link
 ABANDONED_AFTER = timedelta(hours=1)
 # How long a whole-archive check waits for a write another writer claimed to be indexed (BaseArchive.outside_records)
@@ -174,7 +172,7 @@ def current_claim(archive: BaseArchive, sha256: str) -> Claim | None:
     generations = [
         int(match["generation"])
         for key in archive._keys(f"{CLAIMS_DIR}/{sha256}.")
-        if (match := CLAIM_KEY.fullmatch(key)) is not None and match["sha"] == sha256
+        if (match := CLAIM_KEY.fullmatch(key)) is not None
     ]
     if not generations:
         return None
@@ -235,14 +233,19 @@ def claimed_by_another(archive: BaseArchive, record_id: str) -> bool:
         for key in archive._keys(f"{CLAIMS_DIR}/{record_id}")
         if (match := CLAIM_KEY.fullmatch(key)) is not None
     }
-    return any((held := current_claim(archive, sha)) is not None and not held.abandoned_for(archive) for sha in scans)
+    return any(live_claim(archive, sha) is not None for sha in scans)
+
+
+def live_claim(archive: BaseArchive, sha256: str) -> Claim | None:
+    """The claim on the scan ``sha256``'s record that another writer holds now (its put under way), or None."""
+    held = current_claim(archive, sha256)
+    return held if held is not None and not held.abandoned_for(archive) else None
 
 
 def refuse_if_claimed(archive: BaseArchive, record: Record) -> None:
     """``ArchiveBusyError`` when another writer holds the claim on ``record``'s scan (what ``claim_record`` without
     waiting would answer, and nothing written: for a dry run)."""
-    held = current_claim(archive, record.source.sha256)
-    if held is not None and not held.abandoned_for(archive):
+    if (held := live_claim(archive, record.source.sha256)) is not None:
         raise ArchiveBusyError(record.id, held)
 
 

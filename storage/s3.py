@@ -278,16 +278,19 @@ class S3Archive(BaseArchive):
         except S3Error:
             return False
 
-    def check_object_lock(self) -> None:
+    def check_object_lock(self) -> str | None:
         """Refuse a bucket that exists without object lock (``ArchiveConfigError``): no object could be retained
         there — every write used to fail on "cannot set retention: InvalidRequest", retried for ~40 s, leaving
         unretained objects. A missing bucket passes (the first write creates it with object lock); a server that
-        cannot be reached raises ``ArchiveUnavailableError``."""
+        cannot be reached raises ``ArchiveUnavailableError``. Returns the bucket's default retention rule
+        ("COMPLIANCE 1 Days"), or None: with one, every object is retained as it is written — also what sohoa
+        writes unretained until a record is whole (a claim on a scan, the files of a put a crash cuts short), which
+        then can never be deleted nor replaced (QA73)."""
         try:
-            self.client.get_object_lock_config(self.bucket)
+            config = self.client.get_object_lock_config(self.bucket)
         except S3Error as exc:
             if exc.code == "NoSuchBucket":
-                return
+                return None
             if exc.code in ("ObjectLockConfigurationNotFoundError", "ObjectLockConfigurationNotFound"):
                 raise ArchiveConfigError(
                     f"{self.location}: bucket {self.bucket} không bật khóa đối tượng (object lock): sohoa không lưu "
@@ -298,6 +301,7 @@ class S3Archive(BaseArchive):
             raise self._fail("cannot read the bucket's object lock", exc) from exc
         except Exception as exc:
             raise self._fail("cannot read the bucket's object lock", exc) from exc
+        return None if config.mode is None else f"{config.mode} {config.duration} {config.duration_unit}"
 
     def honours_conditional_writes(self) -> bool:
         """Whether the server refuses a write with ``If-None-Match: *`` to a name that exists, as ``_create`` needs
@@ -315,28 +319,14 @@ class S3Archive(BaseArchive):
             self._create(probe.key, first, sha256_bytes(first), None)
             try:
                 self._create(probe.key, second, sha256_bytes(second), None)
+                honoured = False
             except ObjectTaken:
-                _CONDITIONAL_WRITES[self.location] = True
-                return True
-            _CONDITIONAL_WRITES[self.location] = False
-            return False
+                honoured = True
         finally:
             with contextlib.suppress(Exception):
                 self._delete(probe.key)
-
-    def default_retention(self) -> str | None:
-        """The bucket's default retention rule ("COMPLIANCE 1 Days"), or None. With one, every object is retained
-        as it is written — also what sohoa writes unretained until a record is whole (a claim on a scan, the
-        files of a put a crash cuts short), which then can never be deleted nor replaced (QA73)."""
-        try:
-            config = self.client.get_object_lock_config(self.bucket)
-        except S3Error:
-            return None
-        except Exception as exc:
-            raise self._fail("cannot read the bucket's object lock", exc) from exc
-        if config.mode is None:
-            return None
-        return f"{config.mode} {config.duration} {config.duration_unit}"
+        _CONDITIONAL_WRITES[self.location] = honoured
+        return honoured
 
     # ---- primitives ---------------------------------------------------------------------------------
     def _stat(self, key: str) -> Any:
