@@ -571,6 +571,8 @@ def problem_in_vietnamese(problem: str) -> str:
     line itself (which names the object, entry or record exactly). The record, entry or day it is about named in
     the Vietnamese half too, after its kind (QA66: "record.json đã bị sửa sau khi lưu trữ / record f8db… …": which,
     only in English)."""
+    if (claimed := _CLAIMED_WRITE.search(problem)) is not None:
+        return f"{_claimed_write_words(claimed)} / {problem}"
     for words, meaning in _PROBLEM_WORDS:
         if words in problem:
             if (about := _PROBLEM_SUBJECT.match(problem)) is not None:
@@ -578,6 +580,25 @@ def problem_in_vietnamese(problem: str) -> str:
                 meaning = f"{meaning} ({_SUBJECT_WORDS[kind]} {name})"
             return f"{meaning} / {problem}"
     return problem
+
+
+# UnfinishedWrite's line for a write whose scan another host's writer still claims (storage.claims)
+_CLAIMED_WRITE = re.compile(
+    r"^record (?P<record>[0-9a-f]{16}) \((?P<prefix>[^)]*)\): [^,]+, or still under way, on host (?P<host>\S+) "
+    r"\(process (?P<pid>\d+), batch (?P<batch>[^)]*)\) since (?P<since>[^(]+) \(by its clock\) — (?P<stored>[^,]+), "
+    r".*? (?P<finish>sohoa ledger finish|a rerun)[^;]*? finishes it after (?P<after>[^,]+),"
+)
+
+
+def _claimed_write_words(claimed: re.Match[str]) -> str:
+    finish = "sohoa ledger finish (hoặc chạy lại lô với bản quét)" if claimed["finish"] != "a rerun" else "chạy lại lô"
+    stored = "record.json và các tệp đã lưu" if claimed["stored"].startswith("record.json") else "một số tệp đã ghi"
+    return (
+        f"hồ sơ {claimed['record']} ({claimed['prefix']}): máy {claimed['host']} (tiến trình {claimed['pid']}, lô "
+        f"{claimed['batch']}) đang lưu hồ sơ này vào kho từ {claimed['since']} (theo đồng hồ máy đó), hoặc đã bị dừng "
+        f"giữa chừng — {stored}, mục chỉ mục chưa ghi; nếu tiến trình đó đã dừng, {finish} hoàn tất sau "
+        f"{claimed['after']}, trên máy {claimed['host']} thì ngay"
+    )
 
 
 # what a problem line begins with, to name it in Vietnamese: "record 0123… (2025/QĐ/…)", "entry 12", "stamp 2026-…"

@@ -181,7 +181,8 @@ def _not_indexed_words(write: Any) -> str:
     record.json). Whether its ledger entries were written is not read here (the whole ledger would be): `audit
     --fixity-only` tells an interrupted write from an index entry removed (`ledger verify` says nothing of a write
     killed before its first ledger entry, QA72), `ledger finish` lists it again either way."""
-    if write.damaged:  # its files no longer match its record.json: no write to finish
+    # its files no longer match its record.json (no write to finish), or another host's writer holds its claim
+    if write.damaged or write.held is not None:
         from flows.audit import problem_in_vietnamese
 
         return problem_in_vietnamese(write.problem())

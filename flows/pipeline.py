@@ -84,7 +84,7 @@ from storage import (
     record_prefix,
     search_index_path,
 )
-from storage.claims import ArchiveBusyError
+from storage.claims import ArchiveBusyError, archived_by_another_writer
 from storage.quarantine import ParkedEntry, parked_entries, release
 from storage.quarantine import remove_partials as remove_quarantine_partials
 
@@ -1651,6 +1651,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         f"looking for {path.name} in the archive",
         f"tìm {path.name} trong kho lưu trữ",
     )
+    if existing is None:
+        existing = archived_by_another_writer(archive, record)  # or ArchiveBusyError, before the OCR and signing
     if existing is not None:
         log.info(
             "%s: đã lưu trước đó tại %s (cùng mã SHA-256), bỏ qua / already archived as %s (same SHA-256); skipped",

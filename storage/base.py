@@ -35,10 +35,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
 from sohoa.errors import SohoaError, StageError
 from sohoa.record import Record, RecordState, StoredObject
+
+if TYPE_CHECKING:
+    from storage.claims import Claim
 
 SIDECAR = "record.json"
 INDEX_DIR = ".by-sha256"
@@ -252,6 +255,11 @@ class UnfinishedWrite:
     # record.json, so a record whose files no longer match it is no interrupted write (an index entry deleted to
     # hide a changed record, say) and is not called one
     damaged: list[str] = field(default_factory=list)
+    # the claim on its scan that a writer on another host still holds (storage.claims), when a whole-archive check
+    # found one: that host's put under way, or killed less than an hour ago — finished by that host, or by `ledger
+    # finish` elsewhere only once the claim is abandoned (QA73: the audit said "run sohoa ledger finish" while
+    # `ledger finish` answered "left to it")
+    held: Claim | None = None
 
     @property
     def record_id(self) -> str:
@@ -268,6 +276,8 @@ class UnfinishedWrite:
                 f"record {self.record.id} ({self.prefix}): not in the archive's index, and its files no longer "
                 f"match its record.json ({len(self.damaged)} problem(s)) — changed after archiving"
             )
+        if self.held is not None:
+            return self._claimed_problem()
         if self.record is None:
             return (
                 f"{self.prefix}: {INTERRUPTED_WRITE} before its record.json — {len(self.keys)} file(s) written, "
@@ -279,6 +289,19 @@ class UnfinishedWrite:
             f"record {self.record.id} ({self.prefix}): {INTERRUPTED_WRITE} — record.json and the files are stored, "
             + (f"ledger entry {archived_entry} says archived, " if archived_entry is not None else "")
             + f"{stage} never written (or deleted by hand); {finish}"
+        )
+
+    def _claimed_problem(self) -> str:
+        assert self.held is not None
+        held = self.held
+        whole = self.record is not None  # its record.json written: `ledger finish` can finish it without the scan
+        stored = "record.json and the files stored" if whole else f"{len(self.keys)} file(s) written"
+        finish = "sohoa ledger finish (or a rerun with its scan)" if whole else "a rerun with its scan"
+        return (
+            f"record {self.record_id} ({self.prefix}): {INTERRUPTED_WRITE}, or still under way, on {held.holder()[1]} "
+            f"since {held.since_words()} (by its clock) — {stored}, its index entry not yet; it holds the claim on "
+            f"the scan: if that process has stopped, {finish} finishes it after {held.abandoned_at()}, on "
+            f"{held.host} at once"
         )
 
 
@@ -948,6 +971,11 @@ class BaseArchive(ABC):
             while left and self._still_waiting(left, time.monotonic() - started):
                 time.sleep(min(1.0, self.other_hosts_settle_seconds or 1.0))
                 left = [write for write in left if not self.indexed_meanwhile(write)]
+            if not self.one_lock_for_all_writers:
+                from storage.claims import claim_of_another
+
+                for write in left:
+                    write.held = claim_of_another(self, write.record_id)
         return left, stray
 
     def _still_waiting(self, writes: list[UnfinishedWrite], waited: float) -> bool:
@@ -955,13 +983,13 @@ class BaseArchive(ABC):
         not see, after ``waited`` seconds: for ``other_hosts_settle_seconds``, and up to ``CLAIMED_WRITE_WAIT``
         while another writer holds the claim on one of their scans (storage.claims) — a put under way, which ends
         in seconds; without the setting, a claim is all a put on another host shows."""
-        from storage.claims import CLAIMED_WRITE_WAIT, claimed_by_another
+        from storage.claims import CLAIMED_WRITE_WAIT, claim_of_another
 
         if waited < self.other_hosts_settle_seconds:
             return True
         if self.one_lock_for_all_writers:  # its writers were waited for by their lock (``settle``)
             return False
-        return waited < CLAIMED_WRITE_WAIT and any(claimed_by_another(self, write.record_id) for write in writes)
+        return waited < CLAIMED_WRITE_WAIT and any(claim_of_another(self, write.record_id) for write in writes)
 
     def no_writer(self) -> contextlib.AbstractContextManager[None]:
         """Held while no sohoa process on this host writes to this archive: the lock every put, renewal and ledger
@@ -1060,7 +1088,7 @@ class BaseArchive(ABC):
         refused, never adopted (``_not_finishable``). ``dry_run``: only say what would be written. The caller
         holds the archive's write lock (a put in progress looks the same until it is done). ``damaged``: as for
         ``records``; such a record is no interrupted write, and its folder is left as it is."""
-        from storage.claims import ArchiveBusyError, Claim, claim_record, refuse_if_claimed, release
+        from storage.claims import ArchiveBusyError, claim_record, refuse_if_claimed, release
         from storage.ledger import Ledger, excerpts_of
 
         ledger = Ledger(self)

@@ -50,18 +50,16 @@ class ArchiveBusyError(StageError):
     stays where it is, for the next run, which finds it archived."""
 
     def __init__(self, record_id: str, held: Claim) -> None:
-        since = held.since.strftime("%Y-%m-%d %H:%M:%S UTC")
-        left = ABANDONED_AFTER.total_seconds() - held.seconds_old()
-        after = (datetime.now(UTC) + timedelta(seconds=max(left, 0))).strftime("%Y-%m-%d %H:%M UTC")
+        holder_vi, holder_en = held.holder()
+        since, after = held.since_words(), held.abandoned_at()
         self.vi = (
-            f"hồ sơ {record_id}: máy {held.host} (tiến trình {held.pid}, lô {held.batch or '?'}) đang lưu bản quét "
-            f"này vào kho từ {since} (theo đồng hồ máy đó); nếu tiến trình đó đã dừng, một máy khác tiếp quản sau "
-            f"{after}, còn chạy lại trên máy {held.host} thì tiếp quản ngay"
+            f"hồ sơ {record_id}: {holder_vi} đang lưu bản quét này vào kho từ {since} (theo đồng hồ máy đó); nếu tiến "
+            f"trình đó đã dừng, một máy khác tiếp quản sau {after}, còn chạy lại trên máy {held.host} thì tiếp quản "
+            "ngay"
         )
         self.en = (
-            f"record {record_id}: host {held.host} (process {held.pid}, batch {held.batch or '?'}) has been "
-            f"archiving this scan since {since} (by its clock); if that process has stopped, another host takes "
-            f"over after {after}, a rerun on {held.host} at once"
+            f"record {record_id}: {holder_en} has been archiving this scan since {since} (by its clock); if that "
+            f"process has stopped, another host takes over after {after}, a rerun on {held.host} at once"
         )
         super().__init__(f"{self.vi} / {self.en}")
         self.held = held
@@ -120,6 +118,20 @@ class Claim:
         """How old the claim is: by the archive's clock when known — hosts' clocks differ, and a host 7 hours behind
         (a clock kept in local time) took another's live claim for abandoned (QA73) —, else by the writer's."""
         return self.age if self.age is not None else (datetime.now(UTC) - self.since).total_seconds()
+
+    def holder(self) -> tuple[str, str]:
+        """Who made the claim, for people ((Vietnamese, English)): the host, the process, the batch."""
+        batch = self.batch or "?"
+        vietnamese = f"máy {self.host} (tiến trình {self.pid}, lô {batch})"
+        return vietnamese, f"host {self.host} (process {self.pid}, batch {batch})"
+
+    def since_words(self) -> str:
+        return self.since.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+    def abandoned_at(self) -> str:
+        """When any writer may take the claim over as abandoned (``ABANDONED_AFTER``), by this host's clock."""
+        left = ABANDONED_AFTER.total_seconds() - self.seconds_old()
+        return (datetime.now(UTC) + timedelta(seconds=max(left, 0))).strftime("%Y-%m-%d %H:%M UTC")
 
     def abandoned_for(self, archive: BaseArchive) -> bool:
         """Whether the writer that made the claim is gone, as far as ``archive``'s writer can tell (module doc)."""
@@ -192,15 +204,9 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
     sha = record.source.sha256
     deadline = time.monotonic() + (WAIT_SECONDS if wait is None else wait)
     while True:
-        held = current_claim(archive, sha)
-        if held is not None and not held.abandoned_for(archive):
-            found = archive.find(sha)
-            if found is not None:
-                return found
-            if time.monotonic() >= deadline:
-                raise ArchiveBusyError(record.id, held)
-            time.sleep(POLL_SECONDS)
-            continue
+        found, held = _after_other_writer(archive, record, deadline)
+        if found is not None:
+            return found
         mine = Claim(
             sha,
             0 if held is None else held.generation + 1,
@@ -225,15 +231,46 @@ def claim_record(archive: BaseArchive, record: Record, wait: float | None = None
         return mine
 
 
-def claimed_by_another(archive: BaseArchive, record_id: str) -> bool:
-    """Whether another writer holds a claim on a scan whose record id is ``record_id`` (the first 16 hex digits of its
-    SHA-256): its put is under way."""
+def _after_other_writer(archive: BaseArchive, record: Record, deadline: float) -> tuple[Record | None, Claim | None]:
+    """Wait (until ``deadline``, by ``time.monotonic``) while another writer holds the claim on ``record``'s scan:
+    the record once that writer indexed it, or (None, the newest claim — abandoned — or None when there is none).
+    ``ArchiveBusyError`` when the other writer holds it still at ``deadline``."""
+    sha = record.source.sha256
+    waited = False
+    while True:
+        held = current_claim(archive, sha)
+        if held is None or held.abandoned_for(archive):
+            # the writer waited for released its claim: after its index entry, or when its put failed
+            return (archive.find(sha) if waited else None), held
+        found = archive.find(sha)
+        if found is not None:
+            return found, held
+        if time.monotonic() >= deadline:
+            raise ArchiveBusyError(record.id, held)
+        time.sleep(POLL_SECONDS)
+        waited = True
+
+
+def archived_by_another_writer(archive: BaseArchive, record: Record, wait: float = WAIT_SECONDS) -> Record | None:
+    """Before a scan the archive does not hold is read and signed: the record another writer (on another host) is
+    archiving from it now, once indexed — waiting up to ``wait`` seconds —, or None when no other writer claims it.
+    ``ArchiveBusyError`` when one still does: a host killed in a put holds its claim for an hour, and a watcher
+    OCR'd and signed the scan every pass before its put said so (QA73). Not for a folder archive: its writers, on
+    every host, wait for each other by the folder's lock, and a killed one's claim is taken over at once."""
+    if archive.one_lock_for_all_writers:
+        return None
+    return _after_other_writer(archive, record, time.monotonic() + wait)[0]
+
+
+def claim_of_another(archive: BaseArchive, record_id: str) -> Claim | None:
+    """The claim another writer holds now on a scan whose record id is ``record_id`` (the first 16 hex digits of its
+    SHA-256): its put is under way — or its writer was killed less than ``ABANDONED_AFTER`` ago on another host."""
     scans = {
         match["sha"]
         for key in archive._keys(f"{CLAIMS_DIR}/{record_id}")
         if (match := CLAIM_KEY.fullmatch(key)) is not None
     }
-    return any(live_claim(archive, sha) is not None for sha in scans)
+    return next((held for sha in sorted(scans) if (held := live_claim(archive, sha)) is not None), None)
 
 
 def live_claim(archive: BaseArchive, sha256: str) -> Claim | None:
