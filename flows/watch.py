@@ -171,6 +171,15 @@ def _still_written(claim: _Claimed) -> bool:
     )
 
 
+def _say_resting(claim: _Claimed, inbox: Path, wait: float) -> None:
+    log.info(
+        "%s: thử lại sau %.0f s / tried again in %.0f s",
+        said(str(inbox / claim.relative)),
+        wait,
+        wait,
+    )
+
+
 def _put_back(claim: _Claimed, inbox: Path) -> Path:
     """A claimed file still being written, back where it was dropped (or beside it, when that name was taken
     meanwhile): the next pass looks at it again once it is complete."""
@@ -892,6 +901,35 @@ def _move_to_processed(
 
 # How long a file moved to processed/ is still looked at for a writer that went on writing into it
 RECHECK_SECONDS = 600.0
+# The longest a running watcher leaves a failed file in claimed/ before trying it again (``_Resting``)
+RETRY_AT_MOST = 600.0
+
+
+class _Resting:
+    """The files a running watcher failed (left in ``claimed/``: a fault of the machine, a service down, a scan
+    another host is archiving) and when its full passes try each again: after ``watch_interval``, then twice as
+    long each time, up to ``RETRY_AT_MOST``. Every rescan (10 s) used to try them: a scan a killed host had claimed
+    was OCR'd, signed and failed with a receipt of its own every 10 s for an hour (QA73), an S3 outage did the same
+    to every failed file. Kept in memory: a restarted watcher tries them all at once."""
+
+    def __init__(self, first: float) -> None:
+        self._first = first
+        self._until: dict[Path, float] = {}  # claimed file → time.monotonic() before which a pass leaves it
+        self._tries: dict[Path, int] = {}
+
+    def due(self, path: Path) -> bool:
+        return self._until.get(path, 0.0) <= time.monotonic()
+
+    def failed(self, path: Path) -> float:
+        """Note another failure of ``path``; the seconds until a pass tries it again."""
+        tries = self._tries[path] = self._tries.get(path, 0) + 1
+        wait = min(self._first * 2 ** (tries - 1), max(RETRY_AT_MOST, self._first))
+        self._until[path] = time.monotonic() + wait
+        return wait
+
+    def done(self, path: Path) -> None:
+        self._until.pop(path, None)
+        self._tries.pop(path, None)
 
 
 class _Recent:
@@ -1020,10 +1058,12 @@ def _pass(
     candidates: Iterable[Path] | None,
     runner: StageRunner,
     once: bool = False,
+    resting: _Resting | None = None,
 ) -> tuple[list[dict[str, Any]], dict[Path, float], list[str]]:
     """Claim and process the complete files among ``candidates`` (None: the whole inbox, and whatever a crash
-    left claimed); return the receipts, the files not complete yet with the seconds to wait for them, and what
-    could not be taken (``_not_taken``: each file's problem, said in both languages; the file stays in the inbox)."""
+    left claimed — or a run failed: those of them ``resting`` does not leave for later); return the receipts, the
+    files not complete yet with the seconds to wait for them, and what could not be taken (``_not_taken``: each
+    file's problem, said in both languages; the file stays in the inbox)."""
     with _one_pass_at_a_time(settings.data_dir):
         claimed_root = settings.data_dir / "claimed"
         processed_root = settings.data_dir / "processed"
@@ -1039,7 +1079,8 @@ def _pass(
             receipts += _finish_journaled(journal, processed_root, outbox, recent, inbox)
             recent.put_back_changed(inbox, outbox, settings.quarantine_path, stable)
             leftovers = expand_inputs([claimed_root], suffixes=None) if claimed_root.is_dir() else []
-            claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers if path not in unsettled]
+            leftovers = [path for path in leftovers if path not in unsettled and (resting is None or resting.due(path))]
+            claims += [_Claimed(path, path.relative_to(claimed_root)) for path in leftovers]
             # never into sohoa's own folders (refused as an inbox, see inbox_problem; made inside it later)
             candidates = expand_inputs(
                 [inbox],
@@ -1130,12 +1171,16 @@ def _pass(
                         _rename_in_reason(result, claim, inbox)
             failed = any(result.outcome == Outcome.FAILED for result in results)
             if claim is None or failed or not claim.path.exists():
-                # a fault of the machine: the file stays claimed and is processed again on the next full pass, which
+                # a fault of the machine: the file stays claimed and is processed again by a later full pass, which
                 # writes receipts of its own (no file to move: nothing to journal either)
                 _write_receipts(outbox, decided)
                 if claim is not None:
                     journal.remove(claim.path)
+                if claim is not None and failed and resting is not None:
+                    _say_resting(claim, inbox, resting.failed(claim.path))
                 return
+            if resting is not None:
+                resting.done(claim.path)
             quarantined = [r.quarantined_sha256 for r in results if r.quarantined_sha256]
             journal.decided(claim.path, decided, quarantined)
             _test_crash_hook("watch-journal")
@@ -1386,6 +1431,7 @@ def watch(
     events = _InboxEvents(inbox)
     observer = _start_observer(inbox, events)
     due: dict[Path, float] = {}  # file → when (time.monotonic) to check it
+    resting = _Resting(settings.watch_interval)
     next_rescan = 0.0
     try:  # a stop (Ctrl-C, SIGTERM: flows.stopping) is a KeyboardInterrupt, said with what it leaves below
         while not stop.is_set():
@@ -1397,13 +1443,15 @@ def watch(
                     # the rescan catches what events miss: network shares (files written by another machine raise
                     # no inotify event here), an overflowing event queue, files dropped while no watcher ran
                     due.clear()
-                    receipts, waiting, _ = _pass(inbox, settings, stable, None, runner)
+                    receipts, waiting, _ = _pass(inbox, settings, stable, None, runner, resting=resting)
                     next_rescan = time.monotonic() + settings.watch_interval
                 else:
                     ready = [path for path, at in due.items() if at <= now]
                     for path in ready:
                         del due[path]
-                    receipts, waiting, _ = _pass(inbox, settings, stable, ready, runner) if ready else ([], {}, [])
+                    receipts, waiting, _ = (
+                        _pass(inbox, settings, stable, ready, runner, resting=resting) if ready else ([], {}, [])
+                    )
             except (OSError, StageError) as exc:
                 # the share went away for a moment, the archive's disk is not mounted: nothing was claimed; say so
                 # and try again on the next rescan

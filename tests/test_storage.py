@@ -2428,6 +2428,46 @@ def test_a_scan_another_host_is_archiving_is_left_for_the_next_run(
     assert again.outcome == Outcome.ARCHIVED, again.summary()
 
 
+def test_a_running_watcher_rests_a_failed_scan_between_tries(
+    s3_server: SeaweedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA73: a running watcher's rescan (every 10 s) tried every failed file in claimed/ again: a scan a killed host
+    had claimed got a failed receipt every 10 s for an hour (an S3 outage did the same to every failed file). Its
+    passes now leave a failed file resting, the watch interval at first, twice as long each time after (here 3 s,
+    real passes against a real claim), then try it again: that host's put done, it is archived."""
+    from test_bad_input import small_scan_png
+
+    from flows.pipeline import direct_runner
+    from flows.watch import RETRY_AT_MOST, _pass, _Resting
+
+    monkeypatch.setattr("storage.claims.WAIT_SECONDS", 0.1)
+    settings = s3_settings(s3_server, tmp_path / "var", f"sohoa-test-{next(_buckets)}")
+    inbox = tmp_path / "hộp thư đến"
+    inbox.mkdir()
+    scan = small_scan_png(inbox / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    archive = open_archive(settings.archive, settings)
+    other = leave_claim(
+        archive, hashlib.sha256(scan.read_bytes()).hexdigest(), 0, "host-b", 4242, datetime.now(UTC), "b"
+    )
+    caplog.set_level(logging.INFO, logger="sohoa")
+    resting = _Resting(3.0)
+
+    def full_pass() -> list[str]:
+        return [receipt["outcome"] for receipt in _pass(inbox, settings, 0.0, None, direct_runner, resting=resting)[0]]
+
+    assert full_pass() == ["failed"]
+    assert "công văn.png: thử lại sau 3 s / tried again in 3 s" in caplog.text, caplog.text
+    claimed = settings.data_dir / "claimed" / "công văn.png"
+    assert full_pass() == [] and claimed.is_file()  # resting: not tried (the old code: a second failed receipt)
+    time.sleep(3.5)
+    assert full_pass() == ["failed"] and "tried again in 6 s" in caplog.text, caplog.text  # twice as long
+    archive._delete(other.key)  # that host's put done (here: given up)
+    time.sleep(6.5)
+    assert full_pass() == ["archived"] and not claimed.exists()
+    assert len(list((settings.data_dir / "outbox").glob("*.receipt.json"))) == 3
+    assert _Resting(10.0).failed(claimed) == 10.0 and RETRY_AT_MOST == 600.0
+
+
 def test_an_object_of_a_claims_name_that_is_no_claim_is_named(archive: BaseArchive, tmp_path: Path) -> None:
     """QA73: any object named `.claims/<64 hex>.<n>.json` passed the audit, whatever it held — a scanned PDF copied
     there was not named. A claim's content is read: one that is no claim is an object of no record; a claim is
