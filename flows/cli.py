@@ -991,7 +991,11 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
             )
         )
     # Vietnamese / English, as every table an officer reads (`review list`, `audit`); the day as officers write it
-    shown, widths = _process_layout(rows, out.width)
+    layout = _process_layout(rows, out.width)
+    if layout is None:
+        _process_lines(rows)
+        rows = []
+    shown, widths = layout or ([], [])
     if len(shown) < len(PROCESS_COLUMNS):  # a narrow terminal: without its outer frame, 4 more characters for names
         table.show_edge = table.pad_edge = False
     for index, width in zip(shown, widths, strict=True):
@@ -1002,7 +1006,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
             table.add_column(column, width=width, overflow="fold")
     for row in rows:
         table.add_row(*(row[index] for index in shown))
-    out.print(table)
+    if layout is not None:
+        out.print(table)
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
     counts = payload["counts"]
@@ -1033,6 +1038,35 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     )
 
 
+def _process_lines(rows: list[tuple[str, ...]]) -> None:
+    """The process table's rows on a terminal too narrow for a table (below ~70 columns, a phone's SSH client or a
+    split pane): each file on its own line, then what became of it on the next ones, indented — the table left the
+    file's name out there, and folded the outcome one letter a line."""
+    from rich.text import Text
+
+    out.print("sohoa: kết quả / results", style="bold")
+    for name, outcome, doc_type, number, day, pages, confidence, signed, note in rows:
+        facts = [
+            outcome,
+            f"{doc_type} {number}".strip(),
+            day,
+            f"{pages} trang / page(s)" if pages else "",
+            f"tin cậy / conf. {confidence}" if confidence else "",
+            "đã ký / signed" if signed else "",
+        ]
+        out.print(f"[bold]{name}[/]")
+        line = ""
+        for fact in filter(None, facts):  # as many to a line as fit (the terminal would break one mid-word)
+            joined = f"{line} · {fact}" if line else f"  {fact}"
+            if line and cell_len(Text.from_markup(joined).plain) > out.width:
+                out.print(line)
+                joined = f"  {fact}"
+            line = joined
+        out.print(line)
+        if note:
+            out.print(f"  {note}")
+
+
 PROCESS_COLUMNS = (
     "tệp / file",
     "kết quả / outcome",
@@ -1057,12 +1091,13 @@ FILE_COLUMN_LEAST = 12
 OUTCOME_COLUMN_WANTED = 17
 
 
-def _process_layout(rows: list[tuple[str, ...]], width: int) -> tuple[list[int], list[int | None]]:
+def _process_layout(rows: list[tuple[str, ...]], width: int) -> tuple[list[int], list[int | None]] | None:
     """The process table's columns on a terminal ``width`` wide — the indexes of ``PROCESS_COLUMNS`` shown — and
     their widths: every column, all None, when each fits whole with its title on one line; else every column as
     ``_process_column_widths`` lays them out, when that leaves the file column ``FILE_COLUMN_LEAST`` beside an
     outcome column of ``OUTCOME_COLUMN_WANTED``; else (below ~115 columns) without the ``SPARE_PROCESS_COLUMNS``,
-    in a table without its outer frame (3 characters a column but the last, instead of 3 and 1)."""
+    in a table without its outer frame (3 characters a column but the last, instead of 3 and 1); None when even
+    that leaves the file column less than ``FILE_COLUMN_LEAST`` (``_process_lines`` then)."""
     from rich.text import Text
 
     every = list(range(len(PROCESS_COLUMNS)))
@@ -1086,7 +1121,9 @@ def _process_layout(rows: list[tuple[str, ...]], width: int) -> tuple[list[int],
     rest = room - sum(w for w in narrow if w is not None)
     wanted = min(outcome_natural, OUTCOME_COLUMN_WANTED)
     # the whole Vietnamese half on a line when the file column keeps its least; else as wide as its longest word
-    narrow[1] = wanted if rest - wanted >= FILE_COLUMN_LEAST else min(outcome_natural, outcome_least)
+    narrow[1] = outcome_width = wanted if rest - wanted >= FILE_COLUMN_LEAST else min(outcome_natural, outcome_least)
+    if rest - outcome_width < FILE_COLUMN_LEAST:
+        return None  # below ~70 columns: no room for the file's name (it was left out, the outcome one letter wide)
     return shown, narrow  # the file column's None: Rich gives it what is left
 
 

@@ -156,16 +156,7 @@ def test_process_table_never_cuts_a_record_id(width: int, monkeypatch: pytest.Mo
     assert "hồsơghépnhiềuvănbảncủabộphậnmộtcửa.pdf" in said, table  # the file column: wrapped, not cut
 
 
-@pytest.mark.parametrize("width", [80, 90, 100])
-def test_process_table_on_a_narrow_terminal(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """QA70: at 80–90 columns the file and outcome columns were 0–1 characters wide (the outcome one letter a line,
-    at 80 the record id on two lines). Below ~115 columns pages, confidence and signed are left out (--json has
-    them): the file folded, the outcome's words whole, the type, number and date whole, the record id on a line."""
-    import io
-
-    import flows.cli
-    from flows.cli import _LineConsole, _print_or_table
-
+def _narrow_payload() -> dict[str, object]:
     def line(name: str, outcome: str, record_id: str | None, number: str | None) -> dict[str, object]:
         return {
             "path": f"/in/{name}",
@@ -184,18 +175,62 @@ def test_process_table_on_a_narrow_terminal(width: int, monkeypatch: pytest.Monk
             "reason_vi": None if number else "Tệp rỗng (0 byte).",
         }
 
-    name = "Thông báo về việc tổ chức họp dân thôn Đông năm 2025 số 08.png"
-    payload = {
+    return {
         "archive": "/srv/kho",
         "quarantine": "/srv/cach-ly",
         "batch_id": "20251119T180012Z-3fa9c1",
         "files": [
-            line(name, "archived", "164db1aa85fbe94e", "08/TB-UBND"),
+            line(NARROW_NAME, "archived", "164db1aa85fbe94e", "08/TB-UBND"),
             line("cv-118-ubnd-vp.jpg", "already_archived", "f8dbef2657dc3148", "118/UBND-VP"),
             line("rỗng.pdf", "quarantined", None, None),
         ],
         "counts": {"total": 3, "archived": 1, "already_archived": 1, "quarantined": 1, "failed": 0},
     }
+
+
+NARROW_NAME = "Thông báo về việc tổ chức họp dân thôn Đông năm 2025 số 08.png"
+
+
+@pytest.mark.parametrize("width", [40, 60, 70])
+def test_process_results_below_seventy_columns_are_a_file_to_a_few_lines(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below ~70 columns the table left the file column out altogether (no name on screen), the outcome folded one
+    letter a line (`archive` / `d`). There each file is a line of its own, what became of it on the next lines —
+    as many facts to a line as fit the width, each whole."""
+    import io
+
+    import flows.cli
+    from flows.cli import _LineConsole, _print_or_table
+
+    printed = io.StringIO()
+    monkeypatch.setattr(flows.cli, "out", _LineConsole(width=width, file=printed))
+    _print_or_table(_narrow_payload(), False)
+    said = printed.getvalue().partition("Kho lưu trữ / archive")[0]
+    lines = said.splitlines()
+    assert "┃" not in said and "│" not in said, said
+    for name in (NARROW_NAME, "cv-118-ubnd-vp.jpg", "rỗng.pdf"):
+        assert name in lines, (name, said)
+    facts = [line for line in lines if line.startswith("  ") and "Tệp rỗng" not in line]  # a reason: one line
+    assert all(len(line) <= width for line in facts), said
+    for whole in ("đã lưu / archived", "đã lưu trước đó / already archived", "cách ly / quarantined", "08/TB-UBND"):
+        assert any(whole in line for line in facts), (whole, said)
+    assert "  mã / id 164db1aa85fbe94e" in lines and "  mã / id f8dbef2657dc3148" in lines, said
+    assert "  Tệp rỗng (0 byte). / The file is empty (0 bytes)." in lines, said
+
+
+@pytest.mark.parametrize("width", [80, 90, 100])
+def test_process_table_on_a_narrow_terminal(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA70: at 80–90 columns the file and outcome columns were 0–1 characters wide (the outcome one letter a line,
+    at 80 the record id on two lines). Below ~115 columns pages, confidence and signed are left out (--json has
+    them): the file folded, the outcome's words whole, the type, number and date whole, the record id on a line."""
+    import io
+
+    import flows.cli
+    from flows.cli import _LineConsole, _print_or_table
+
+    name = NARROW_NAME
+    payload = _narrow_payload()
     printed = io.StringIO()
     monkeypatch.setattr(flows.cli, "out", _LineConsole(width=width, file=printed))
     _print_or_table(payload, False)
