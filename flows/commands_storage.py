@@ -1122,6 +1122,7 @@ def register(app: typer.Typer) -> None:
         from flows.pipeline import archive_write_lock
         from sohoa.errors import SohoaError
         from storage import LocalArchive, archive_location, index_archived
+        from storage.claims import remove_abandoned
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
@@ -1132,6 +1133,7 @@ def register(app: typer.Typer) -> None:
                 # removes it before it archives (QA: a `.NNN.json.part-*` of the ledger stayed until the next batch)
                 partials = store.remove_partials() if isinstance(store, LocalArchive) and not dry_run else []
                 writes = store.finish_interrupted(dry_run=dry_run, damaged=damaged)
+                claims = remove_abandoned(store, dry_run=dry_run)
         except SohoaError as exc:  # the server gone, a write refused: what was finished stays finished
             raise _fail(str(exc), 3) from exc
         for partial in partials:  # on stderr, as a batch says it
@@ -1141,6 +1143,18 @@ def register(app: typer.Typer) -> None:
                 partial,
             )
         _say_damaged(damaged)
+        for claim in claims:  # on stderr, as the partials
+            holder_vi, holder_en = claim.holder()
+            verb_vi, verb_en = ("sẽ xóa", "would remove") if dry_run else ("đã xóa", "removed")
+            logging.getLogger("sohoa").warning(
+                "%s %s, của %s, bị bỏ lại / %s %s, left by %s",
+                verb_vi,
+                claim.key,
+                holder_vi,
+                verb_en,
+                claim.key,
+                holder_en,
+            )
         if not dry_run:
             for write in writes:
                 record = store.get(write.record_id) if write.finished and write.record_id else None
@@ -1157,6 +1171,7 @@ def register(app: typer.Typer) -> None:
                     "ok": not refused and not damaged,
                     "writes": [w.to_json_dict() for w in writes],
                     "removed_partials": [str(p) for p in partials],
+                    "removed_claims": [claim.key for claim in claims],
                     "damaged": [lost.to_json_dict() for lost in damaged],
                 }
             )

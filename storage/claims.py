@@ -286,6 +286,29 @@ def refuse_if_claimed(archive: BaseArchive, record: Record) -> None:
         raise ArchiveBusyError(record.id, held)
 
 
+def remove_abandoned(archive: BaseArchive, dry_run: bool = False) -> list[Claim]:
+    """Delete the claims their writers left (``Claim.abandoned_for`` this writer; its caller holds this host's write
+    lock, and a folder's): a put killed after its claim, a scan's write finished by `ledger finish`, a killed
+    conditional-write probe. Harmless — any later writer of the scan takes one over — but they stayed in
+    ``.claims/`` for good. An object there that is no claim is left for the audit to name (tampering, not a
+    writer's). Returns the claims removed (``dry_run``: that would be); one that cannot be deleted (a bucket's
+    default retention rule keeps it) is not among them."""
+    removed = []
+    for key in list(archive._keys(f"{CLAIMS_DIR}/")):
+        if (name := CLAIM_KEY.fullmatch(key)) is None or (raw := archive._read(key)) is None:
+            continue
+        claim = parsed_claim(name["sha"], int(name["generation"]), raw, archive._age(key))
+        if claim is None or not claim.abandoned_for(archive):
+            continue
+        if not dry_run:
+            try:
+                archive._delete(key)
+            except Exception:  # kept by a retention rule, the server gone: left, as before
+                continue
+        removed.append(claim)
+    return removed
+
+
 def release(archive: BaseArchive, claim: Claim) -> None:
     """Delete the claim, and the abandoned ones it took over; best effort: one left behind is abandoned, taken over
     by the next writer of the scan (and no record is written under it once the record is indexed)."""

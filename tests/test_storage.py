@@ -2372,6 +2372,37 @@ def test_ledger_finish_leaves_a_write_another_host_has_under_way(
     assert archive.find(sha) is not None and list(archive._keys(".claims/")) == []
 
 
+def test_ledger_finish_removes_the_claims_killed_writers_left(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A claim a killed writer left (a put killed after its claim, a killed conditional-write probe) stayed in
+    `.claims/` for good: harmless, any later writer of that scan takes it over, but never cleaned. `ledger finish`
+    removes those abandoned (`removed_claims`; the dry run names them, removes none); another host's live claim on
+    S3 stays (its put under way) — a folder's writers all take the folder's lock, which `ledger finish` holds, so
+    there every claim is a killed writer's —, and an object of a claim's name that is no claim stays for the audit
+    to name."""
+    record, files = make_record(tmp_path / "in", "claims left")
+    archive.put(record, files)
+    killed = leave_claim(archive, "ab" * 32, 0, archive.host_id, dead_pid(), datetime.now(UTC), "batch-killed")
+    live = leave_claim(archive, "cd" * 32, 0, "host-b", 4242, datetime.now(UTC), "batch-b")
+    planted = f".claims/{'ef' * 32}.0.json"
+    tamper(archive, planted, b"%PDF-1.7 not a claim")
+    env = _cli_env(archive, tmp_path, request)
+    removed = [killed.key] if isinstance(archive, S3Archive) else sorted([killed.key, live.key])
+
+    dry = CliRunner().invoke(app, ["ledger", "finish", "--json", "--dry-run"], env=env)
+    assert dry.exit_code == 0 and sorted(json.loads(dry.stdout)["removed_claims"]) == removed, dry.output
+    assert killed.key in archive._keys(".claims/")
+    done = CliRunner().invoke(app, ["ledger", "finish"], env=env)
+    assert done.exit_code == 0, done.output
+    assert f"removed {killed.key}, left by host {archive.host_id}" in " ".join(done.stderr.split()), done.stderr
+    assert sorted(archive._keys(".claims/")) == sorted({live.key, planted} - set(removed))
+    problems = archive.fixity_audit().problems
+    assert problems.get("archive") == [
+        f"{planted}: in the archive but part of no record (added behind the archive's back)"
+    ]
+
+
 @pytest.mark.parametrize("where", ["folder", "s3"])
 def test_a_scan_another_host_is_archiving_is_left_for_the_next_run(
     where: str,
