@@ -174,7 +174,10 @@ _WARNING_WORDS: tuple[tuple[str, str], ...] = (
     ("could not be analysed", "không phân tích được các thay đổi sau khi ký"),
     ("signature could not be validated", "không xác minh được chữ ký"),
     ("revision(s) without a signature were added", "có phiên bản thêm sau chữ ký mà không có chữ ký"),
-    ("revision(s) after the last signature", "có nội dung thêm sau chữ ký cuối, không chữ ký nào bảo vệ"),
+    (
+        "revision(s) after the last signature",
+        "có nội dung thêm sau chữ ký cuối, không chữ ký nào bảo vệ (tệp không đạt)",
+    ),
     ("bytes after the last signature", "có dữ liệu thêm sau chữ ký cuối, không chữ ký nào bảo vệ (tệp không đạt)"),
     ("nothing references", "có nội dung ẩn trong tệp (chuẩn bị tấn công shadow)"),
     ("structural errors", "tệp PDF có lỗi cấu trúc, đã đọc ở chế độ dung thứ"),

@@ -214,6 +214,13 @@ class FileVerification(_Model):
         description="bytes follow the end (%%EOF) of the file's last revision: content no signature covers, so the "
         "file does not pass whatever its signatures' verdicts",
     )
+    changed_after_last_signature: bool = Field(
+        default=False,
+        description="a revision after the last signature adds neither a signature, a document timestamp nor "
+        "long-term validation data, or rewrites the document's description (title, author… in its XMP or /Info) "
+        "beside them: no signer approved it (a document timestamp approves nothing), so the file does not pass "
+        "(indeterminate) even when pyHanko allows the change",
+    )
     warnings: list[str] = Field(default_factory=list)
     error: str | None = Field(default=None, description="why the file has no verdict, in English (stable words)")
     error_vi: str | None = Field(default=None, description="the same in Vietnamese")
@@ -250,6 +257,9 @@ class FileVerification(_Model):
             # %%EOF), and an auditor told "passed" would take the file for the signed one (pyHanko's own verdict on
             # such a file, its corpus's tail-uncovered.pdf, is bottom_line False)
             and not self.content_after_last_revision
+            # an unsigned revision after the last signature that is no long-term validation data: pyHanko allows a
+            # rewrite of the XMP metadata or /Info there (its title changed to "QUYET DINH GIA MAO" passed, QA74)
+            and not self.changed_after_last_signature
         )
 
 
@@ -492,7 +502,9 @@ def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:
                 label = "DSS"
             elif hasattr(obj, "data"):
                 label = "stream"
-        if label not in ("Catalog", "DSS", "stream", "VRI", "object", "Metadata"):
+        # (a revision of a file kept in object streams writes a cross-reference stream, /Type /XRef, and may write
+        # object streams: every DSS revision of sohoa's own B-LTA files was "other", warned about, QA74)
+        if label not in ("Catalog", "DSS", "stream", "VRI", "object", "Metadata", "XRef", "ObjStm"):
             dss_only = False
         kinds[label] = kinds.get(label, 0) + 1
     text = ", ".join(f"{n} {k}" if n > 1 else k for k, n in sorted(kinds.items())) or "no objects"
@@ -514,8 +526,81 @@ def _revisions_after(
             kind = "dss"
         else:
             kind = "other"
+        if kind != "signature" and (rewritten := _description_rewritten(reader, rev)):
+            # a DSS or document timestamp revision may update the metadata a save updates (pyHanko writes its name
+            # and the time), not what the document says it is: its title rewritten passed (QA74; anyone may add a
+            # document timestamp from a public TSA)
+            kind, text = "other", f"{text}; metadata rewritten: {', '.join(rewritten)}"
         out.append(RevisionChange(revision=rev, kind=kind, changes=text))
     return out
+
+
+_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+# What a writer updates on every save (pyHanko in each revision it adds), not the document's description
+_SAVED_BY_A_WRITER = {
+    "{http://ns.adobe.com/pdf/1.3/}Producer",
+    "{http://ns.adobe.com/xap/1.0/}ModifyDate",
+    "{http://ns.adobe.com/xap/1.0/}MetadataDate",
+    "{http://ns.adobe.com/xap/1.0/mm/}InstanceID",
+    f"{_RDF}about",
+    "/Producer",
+    "/ModDate",
+}
+
+
+def _description_rewritten(reader: PdfFileReader, revision: int) -> list[str]:
+    """What revision ``revision`` changed of the document's description — its XMP metadata's properties and its
+    /Info entries, but for what a save updates (``_SAVED_BY_A_WRITER``) — against the revision before: the names of
+    the properties changed (``dc:title``, ``/Title``), none when the description is as it was."""
+    before, after = _description(reader, revision - 1), _description(reader, revision)
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    return [_short_name(name) for name in changed]
+
+
+def _description(reader: PdfFileReader, revision: int) -> dict[str, str]:
+    import xml.etree.ElementTree as ET
+
+    found: dict[str, str] = {}
+    try:
+        info = reader.trailer.flatten(revision).get("/Info")
+        info = info.get_object() if info is not None else None
+        if isinstance(info, generic.DictionaryObject):
+            found |= {key: str(value) for key, value in info.items() if key not in _SAVED_BY_A_WRITER}
+        metadata = reader.get_historical_root(revision).get("/Metadata")
+        stream = metadata.get_object() if metadata is not None else None
+        packet = stream.data if isinstance(stream, generic.StreamObject) else None
+    except Exception:  # a damaged trailer, catalog or stream: said by the checks that read them
+        return found
+    if packet is None:
+        return found
+    try:
+        root = ET.fromstring(packet)
+    except ET.ParseError:
+        return {**found, "XMP": "not XML"}
+    for description in root.iter(f"{_RDF}Description"):
+        # a property is an attribute of its rdf:Description or an element in it, as each writer chooses
+        found |= {name: value for name, value in description.attrib.items() if name not in _SAVED_BY_A_WRITER}
+        for element in description:
+            if element.tag not in _SAVED_BY_A_WRITER:
+                found[element.tag] = " ".join(text.strip() for text in element.itertext() if text.strip())
+    return found
+
+
+_XMP_PREFIXES = {
+    "http://purl.org/dc/elements/1.1/": "dc",
+    "http://ns.adobe.com/xap/1.0/": "xmp",
+    "http://ns.adobe.com/pdf/1.3/": "pdf",
+    "http://www.aiim.org/pdfa/ns/id/": "pdfaid",
+    "http://ns.adobe.com/xap/1.0/mm/": "xmpMM",
+}
+
+
+def _short_name(name: str) -> str:
+    """``{http://purl.org/dc/elements/1.1/}title`` → ``dc:title`` (an /Info key stays as it is)."""
+    if not name.startswith("{"):
+        return name
+    namespace, _, local = name[1:].partition("}")
+    return f"{_XMP_PREFIXES.get(namespace, namespace)}:{local}"
 
 
 class _AsEncodedSignatureValidator(DefaultSignatureValidator):
@@ -909,18 +994,22 @@ _EXPIRY_SUBS = {
 }
 
 
-def _later_revision_warnings(
-    reader: PdfFileReader, verdicts: list[SignatureVerdict], timestamps: list[SignatureVerdict], tail_after_eof: bool
-) -> list[str]:
+def _later_revision_warnings(result: FileVerification, tail_after_eof: bool) -> list[str]:
     """pyHanko may call a later revision harmless (shadow/incremental-saving attacks, MEASURED.md): say so.
 
     Revisions that only add signatures, document timestamps or DSS data (what B-LT/B-LTA consist of) are
-    listed in each verdict's ``revisions_after`` but not warned about; anything else is.
+    listed in each verdict's ``revisions_after`` but not warned about; anything else is — and one after the last
+    signature or timestamp, which none covers, keeps the file from passing (``changed_after_last_signature``).
     """
+    verdicts, timestamps = result.signatures, result.document_timestamps
     warnings: list[str] = []
     for verdict in verdicts:
         foreign = [r for r in verdict.revisions_after if r.kind not in _LONG_TERM_KINDS]
         allowed_lt = verdict.modification_level in (None, ModificationLevel.LTA_UPDATES.name, "NONE")
+        if foreign and allowed_lt:
+            # pyHanko rated a rewrite of the metadata "LTA updates", and the report said "only long-term validation
+            # data added" beside the revision it listed as another change (QA74)
+            verdict.modification_level = ModificationLevel.OTHER.name
         kinds = {r.kind for r in verdict.revisions_after}
         # A DSS-looking revision that pyHanko rates above LTA updates is suspicious, unless a later signature
         # (which then signed over it) explains the higher level.
@@ -931,12 +1020,15 @@ def _later_revision_warnings(
                 + "; ".join(f"revision {r.revision}: {r.changes}" for r in foreign or verdict.revisions_after)
             )
     everything = [*verdicts, *timestamps]
-    last = max(everything, key=lambda v: v.signed_revision or 0)
+    # after the last *signature*: a document timestamp over a change approves nothing of it (anyone may have one
+    # made by a public TSA over a title they rewrote, QA74)
+    last = max(verdicts or everything, key=lambda v: v.signed_revision or 0)
     trailing = [r for r in last.revisions_after if r.kind not in _LONG_TERM_KINDS]
     if trailing:
+        result.changed_after_last_signature = True
         warnings.append(
             f"the file has {len(trailing)} revision(s) after the last signature ({last.field_name}): content "
-            f"was added that no signature covers"
+            f"was added that no signature covers (the file does not pass)"
         )
     if tail_after_eof:
         warnings.append(
@@ -1215,9 +1307,7 @@ def _verify_file(path: Path, roots: TrustRoots, online: bool, at: datetime | Non
             tail = b"%%EOF"
         result.content_after_last_revision = not tail.rstrip(b"\r\n\x00 \t").endswith(b"%%EOF")
         try:
-            result.warnings.extend(
-                _later_revision_warnings(reader, verdicts, ts_verdicts, result.content_after_last_revision)
-            )
+            result.warnings.extend(_later_revision_warnings(result, result.content_after_last_revision))
         except Exception as exc:  # never lose the verdicts over the extra analysis
             result.warnings.append(f"could not analyse revisions after signing: {exc}")
         return result

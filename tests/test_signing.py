@@ -192,6 +192,12 @@ def test_flipped_byte_fails(signed: Path, ca: Path) -> None:
 
 
 def test_incremental_update_after_signing_is_warned(signed: Path, ca: Path) -> None:
+    """An unsigned revision after the last signature that is no long-term validation data — here the /Info title
+    rewritten — is warned about, and the file does not pass: pyHanko allows a metadata rewrite (LTA_UPDATES), and
+    such a file (its title "QUYET DINH GIA MAO") was PASSED, exit 0, its byte-range line saying "only long-term
+    validation data added" (QA74)."""
+    from signing.report import file_class
+
     with open(signed, "rb+") as fh:
         writer = IncrementalPdfFileWriter(fh)
         title = {generic.NameObject("/Title"): generic.TextStringObject("changed later")}
@@ -202,6 +208,9 @@ def test_incremental_update_after_signing_is_warned(signed: Path, ca: Path) -> N
     assert verdict.coverage != "ENTIRE_FILE"
     assert any("after the last signature" in w for w in result.warnings), result.warnings
     assert any("without a signature" in w for w in verdict.warnings)
+    assert verdict.indication == "TOTAL_PASSED"  # the signed revision itself is intact
+    assert result.changed_after_last_signature and not result.passed and file_class(result) == "indeterminate"
+    assert verdict.modification_level == "OTHER"
 
 
 def test_countersign_keeps_first_signature_valid(signed: Path, dev: SigningIdentity, ca: Path) -> None:

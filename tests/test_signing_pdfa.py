@@ -4,6 +4,7 @@ themselves catch each broken rule."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -329,3 +330,59 @@ def test_a_signed_file_whose_pages_break_pdfa_is_reported(tmp_path: Path, signer
     assert check.claimed == "2B" and not check.kept
     assert any(p.startswith("6.2.11.4.1: page 2") and "Helvetica" in p for p in check.problems), check.problems
     assert any(p.startswith("6.2.4.3: page 2") and "DeviceCMYK" in p for p in check.problems), check.problems
+
+
+@pytest.mark.parametrize("where", ["xmp", "info"])
+def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
+    where: str, tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """QA74: a revision after signing that rewrote the document's title (its XMP dc:title, or /Info /Title) was
+    PASSED, exit 0: pyHanko allows a metadata update, and its byte-range line said "only long-term validation data
+    added". Alone such a revision is "other" (the file does not pass); here it rides in a document timestamp's
+    revision — anyone may have one made by a public TSA —, which may update only what a save updates (pyHanko's
+    name, the time): the title rewritten makes it "other", and the file does not pass either. sohoa's own B-LTA
+    file, whose DSS revision rewrites the XMP (another layout, pyHanko's name, the time) and writes a
+    cross-reference stream, passes without a warning (its DSS revision was "other", warned about, QA74)."""
+    import io
+
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    import ocr
+
+    scan = Path(__file__).resolve().parents[1] / "samples" / "thông-báo-08-ubnd.png"
+    searchable = tmp_path / "ocr.pdf"
+    ocr.ocr_document(scan, searchable, workers=1)  # object streams, a cross-reference stream (as OCRmyPDF's)
+    signed = tmp_path / "signed.pdf"
+    roots = load_trust_roots([test_pki.root_cert])[0]
+    sign_pdf(searchable, signed, signer, level="B-LTA", tsa_url=test_pki.tsa_url, validation_roots=roots)
+    own = verify_pdf(signed, [test_pki.root_cert])
+    assert own.passed and own.warnings == [] and own.signatures[0].warnings == [], own.model_dump_json(indent=2)
+    assert {r.kind for r in own.signatures[0].revisions_after} == {"document_timestamp", "dss"}
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed.read_bytes()))
+    forged = "QUYET DINH GIA MAO"
+    if where == "xmp":
+        packet = writer.root["/Metadata"].get_object().data
+        title = re.search(rb'<rdf:li xml:lang="x-default">([^<]*)</rdf:li>', packet)
+        assert title is not None, packet
+        new = packet.replace(title.group(0), f'<rdf:li xml:lang="x-default">{forged}</rdf:li>'.encode())
+        meta = {generic.NameObject("/Type"): generic.NameObject("/Metadata")}
+        meta[generic.NameObject("/Subtype")] = generic.NameObject("/XML")
+        writer.root[generic.NameObject("/Metadata")] = writer.add_object(generic.StreamObject(meta, stream_data=new))
+        writer.update_root()
+    else:
+        writer.set_info(generic.DictionaryObject({generic.NameObject("/Title"): generic.TextStringObject(forged)}))
+    forged_file = tmp_path / "forged.pdf"
+    with forged_file.open("wb") as out:
+        PdfTimeStamper(HTTPTimeStamper(test_pki.tsa_url)).timestamp_pdf(writer, "sha256", output=out)
+
+    result = verify_pdf(forged_file, [test_pki.root_cert])
+    assert [ts.indication for ts in result.document_timestamps] == ["TOTAL_PASSED"] * 2  # the TSA is trusted
+    rewritten = [r for r in result.signatures[0].revisions_after if "metadata rewritten" in r.changes]
+    assert [r.kind for r in rewritten] == ["other"], result.signatures[0].revisions_after
+    assert ("dc:title" if where == "xmp" else "/Title") in rewritten[0].changes, rewritten
+    assert not result.passed, result.model_dump_json(indent=2)
+    assert any("without a signature were added" in w for w in result.signatures[0].warnings)
