@@ -500,6 +500,11 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
         "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy sohoa ledger finish (hoặc chạy lại lô với bản "
         "quét đó) — record.json và các tệp đã lưu, mục chỉ mục chưa ghi (hoặc bị xóa bằng tay)",
     ),
+    (
+        "no disposal sohoa makes",
+        "mục sổ nhật ký ghi hồ sơ đã hủy khi chưa được hủy (còn thời hạn lưu giữ, đang bị phong tỏa pháp lý, hoặc ghi "
+        "ngày trong tương lai): mục đó được ghi và hồ sơ bị xóa ngoài phần mềm",
+    ),
     ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
     ("not in the archive's index, and its files", "hồ sơ bị gỡ khỏi chỉ mục và tệp đã bị thay đổi sau khi lưu"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),

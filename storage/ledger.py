@@ -18,10 +18,11 @@ import hashlib
 import json
 import logging
 import random
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from storage.base import (
@@ -79,15 +80,70 @@ def archived_not_disposed(entries: Iterable[dict[str, Any] | None]) -> dict[str,
     (a "disposed" entry: deleted after its retention) — the records the archive must still hold. The one rule
     ``Ledger.verify`` and `sohoa verify --archive` (``storage.documents``) hold the archive against: verify
     --archive went by the index alone, so a record removed whole (its folder and its index entry) passed "4/4",
-    exit 0, while the audit named it (QA65). ``entries``: the ledger's, in order."""
+    exit 0, while the audit named it (QA65). ``entries``: the ledger's, in order. A disposal the record's own
+    entries forbid does not count (``custody_of``)."""
+    return custody_of(entries)[0]
+
+
+# the "retained until" day an "archived" entry's detail ends with ("…; retained until 2036-12-02 (COMPLIANCE)")
+_RETAINED_UNTIL = re.compile(r"retained until (\d{4}-\d{2}-\d{2})")
+# how far past this host's clock a disposal's time may be (hosts' clocks differ) before it is one from the future
+_CLOCK_SLACK = timedelta(hours=1)
+CUSTODY_ACTIONS = ("archived", "disposed", "held", "released")
+
+
+def custody_of(
+    entries: Iterable[dict[str, Any] | None],
+) -> tuple[dict[str, dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+    """``archived_not_disposed``'s records, and each "disposed" entry that does not count, with why: dated before
+    the end of the retention the record's "archived" entry recorded, while a legal hold was on (a "held" entry, no
+    "released" since), or after this host's clock. sohoa deletes no object before then
+    (``delete_record``: the retention and the hold refuse it); an entry appended by hand, with the record's folder
+    removed, passed every check, a record retained ten more years and under legal hold (QA74)."""
     archived: dict[str, dict[str, Any]] = {}
+    held: dict[str, dict[str, Any]] = {}
     disposed: set[str] = set()
+    refused: list[tuple[dict[str, Any], str]] = []
+    now = datetime.now(UTC)
     for entry in entries:
-        if entry is not None and entry.get("action") == "archived":
-            archived[str(entry.get("record_id"))] = entry
-        elif entry is not None and entry.get("action") == "disposed":
-            disposed.add(str(entry.get("record_id")))
-    return {record_id: entry for record_id, entry in archived.items() if record_id not in disposed}
+        if entry is None:
+            continue
+        record_id, action = str(entry.get("record_id")), entry.get("action")
+        if action == "archived":
+            archived[record_id] = entry
+        elif action == "held":
+            held[record_id] = entry
+        elif action == "released":
+            held.pop(record_id, None)
+        elif action == "disposed":
+            why = _disposal_refused(entry, archived.get(record_id), held.get(record_id), now)
+            if why is None:
+                disposed.add(record_id)
+            else:
+                refused.append((entry, why))
+    kept = {record_id: entry for record_id, entry in archived.items() if record_id not in disposed}
+    return kept, refused
+
+
+def _disposal_refused(
+    entry: dict[str, Any], archived: dict[str, Any] | None, hold: dict[str, Any] | None, now: datetime
+) -> str | None:
+    try:
+        at = datetime.fromisoformat(str(entry.get("at")))
+    except ValueError:
+        return "at no time (its time unreadable)"
+    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    if at > now + _CLOCK_SLACK:
+        return f"on {at.isoformat()}, after now"
+    if hold is not None:
+        return f"while under legal hold (ledger entry {hold.get('seq')}, never released)"
+    retained = _RETAINED_UNTIL.search(str((archived or {}).get("detail", "")))
+    if retained is not None and at.date().isoformat() < retained.group(1):
+        return (
+            f"on {at.date().isoformat()}, before the end of its retention ({retained.group(1)}, ledger entry "
+            f"{(archived or {}).get('seq')})"
+        )
+    return None
 
 
 def gone_words(record_id: str, entry: dict[str, Any]) -> tuple[str, str]:
@@ -366,13 +422,13 @@ class Ledger:
         chain: dict[int, str] = {}  # seq → hash of the entries whose own hash checks out, for the stamps
         present: set[str] = set()
         holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries, for ``sidecar_entries``
-        custody: list[dict[str, Any]] = []  # the "archived" and "disposed" ones, for ``archived_not_disposed``
+        custody: list[dict[str, Any]] = []  # the CUSTODY_ACTIONS ones, for ``custody_of``
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
             if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
                 holding.append(entry)
-            if entry is not None and entry.get("action") in ("archived", "disposed"):
+            if entry is not None and entry.get("action") in CUSTODY_ACTIONS:
                 custody.append(entry)
             if entry is None:
                 problems.append(f"entry {name}: unreadable (not JSON) — edited")
@@ -453,7 +509,13 @@ class Ledger:
                     f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
                     f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
                 )
-        archived = archived_not_disposed(custody)
+        archived, refused = custody_of(custody)
+        for entry, why in refused:
+            problems.append(
+                f"record {entry.get('record_id')}: ledger entry {entry.get('seq')} says it was disposed of {why} — "
+                "no disposal sohoa makes (the retention and the hold refuse it): the entry written, the record "
+                "deleted, behind the archive's back"
+            )
         if gone_ids := sorted(set(archived) - {record_id for record_id, _ in present_records}):
             # a run killed between the "archived" entry and the index entry leaves the record stored but unlisted:
             # the rerun finishes it, so that is said as such, not as a record deleted behind the archive's back

@@ -223,6 +223,62 @@ def test_s3_server_enforces_retention(s3_server: SeaweedServer, tmp_path: Path) 
     assert store.verify_objects(archived) == [f"{signed.key}: SHA-256 differs from the one recorded"]
 
 
+def test_a_disposal_the_retention_or_a_hold_forbids_does_not_count(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA74: a record deleted by hand from a folder archive — retained ten more years, under legal hold — with a
+    "disposed" entry appended to the ledger (its hash chained as sohoa chains them) passed every check, exit 0.
+    sohoa disposes of nothing before its retention ends or under a hold (``delete_record``: both refuse), so such
+    an entry does not count: dated before the end of the retention its "archived" entry recorded, while a hold is
+    on, or after now (its time set past the retention). Each is named, and its record as gone; a disposal sohoa
+    made, its retention over, stays silent."""
+    import shutil
+
+    import storage.base
+
+    archive = open_archive(tmp_path / "archive")
+
+    def archived(seed: str, expired: bool) -> Record:
+        record, files = make_record(tmp_path / "in", seed, number=f"{len(seed)}/QĐ-UBND")
+        if expired:  # archived with a retention that ended yesterday
+            with monkeypatch.context() as patch:
+                patch.setattr(storage.base, "retain_until", lambda *_: datetime.now(UTC) - timedelta(days=1))
+                return archive.put(record, files)
+        return archive.put(record, files)
+
+    def deleted_by_hand(record: Record) -> None:
+        assert record.archive_prefix
+        shutil.rmtree(Path(archive.location) / record.archive_prefix)
+        remove_behind(archive, f".by-sha256/{record.source.sha256}.json")
+
+    ledger = Ledger(archive)
+    retained = archived("retained", expired=False)
+    deleted_by_hand(retained)
+    ledger.append("disposed", retained.id, detail="retention over")
+    held = archived("held-on", expired=True)
+    archive.set_hold(held, True)
+    deleted_by_hand(held)
+    ledger.append("disposed", held.id, detail="retention over")
+    future = archived("from-the-future", expired=True)
+    deleted_by_hand(future)
+    ledger.append("disposed", future.id, detail="retention over", at=datetime(2037, 1, 1, tzinfo=UTC))
+    disposed = archived("disposed-of", expired=True)
+    archive.delete_record(disposed)  # as sohoa disposes of a record
+
+    problems = ledger.verify()
+    said = {record.id: [p for p in problems if p.startswith(f"record {record.id}")] for record in (retained, held)}
+    assert "before the end of its retention (20" in said[retained.id][0], problems
+    assert "while under legal hold (ledger entry" in said[held.id][0], problems
+    assert any(p.startswith(f"record {future.id}") and "on 2037-01-01T00:00:00+00:00, after now" in p for p in problems)
+    for record in (retained, held, future):
+        assert any(p.startswith(f"record {record.id}: archived (ledger entry") for p in problems), problems
+    assert not any(disposed.id in p for p in problems), problems
+    assert len(problems) == 6, problems
+    vietnamese = problem_in_vietnamese(said[held.id][0])
+    assert vietnamese.startswith("mục sổ nhật ký ghi hồ sơ đã hủy khi chưa được hủy"), vietnamese
+    assert ledger_verdict(problems).startswith("chuỗi nguyên vẹn / chain intact"), ledger_verdict(problems)
+
+
 def test_legal_hold_on_and_off(archive: BaseArchive, tmp_path: Path) -> None:
     record, files = make_record(tmp_path / "in", "held")
     archived = archive.put(record, files)
