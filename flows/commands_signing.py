@@ -383,6 +383,17 @@ def _verify_progress(show: bool = True) -> Progress:
     )
 
 
+# what `verify` of an archive checks, in its report's header: QA74, a report of "the whole archive", 7/7 passed,
+# exit 0, while the audit found an original changed, a file planted in a record's folder and the ledger broken
+SIGNED_FILES_ONLY = (
+    "chữ ký và mã SHA-256 của tệp document.pdf đã ký của từng hồ sơ, và các hồ sơ sổ nhật ký ghi là đã lưu; không "
+    "kiểm tra tệp gốc, record.json, các tệp khác, tệp ngoài hồ sơ và chuỗi sổ nhật ký: sohoa audit kiểm tra tất cả / "
+    "the signatures and SHA-256 of each record's signed document.pdf, and the records the ledger says were "
+    "archived; not the originals, record.json, the other files, objects outside the records or the ledger's "
+    "chain: sohoa audit checks everything"
+)
+
+
 def _report_scope(files: list[Path], in_archive: list[tuple[Path, str, Path]], archive: str | None) -> list[Any]:
     """What the report covers, as asked (QA65: a `verify --archive` report named no archive): the whole archive
     (``--archive``, ``--archive-at``), the records under a folder given inside one, a record's ``document.pdf``
@@ -557,6 +568,7 @@ def verify(
         scope=_report_scope(
             files, in_archive, archive_at or archive_location(settings) if archive or archive_at else None
         ),
+        checked=SIGNED_FILES_ONLY if archive or archive_at or in_archive else None,
     )
     progress = _verify_progress()
     # an archive's documents are counted as it is read: no total for the bar until then

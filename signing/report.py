@@ -462,6 +462,7 @@ def report_header(
     as_of: datetime | None = None,
     now: datetime | None = None,
     scope: list[ReportScope] | None = None,
+    checked: str | None = None,
 ) -> ReportHeader:
     """The header of a report verified against the roots in ``sources``, made now."""
     from sohoa import __version__
@@ -478,6 +479,7 @@ def report_header(
         trust_anchors=anchors,
         trust_warnings=warnings,
         scope=scope or [],
+        checked=checked,
     )
 
 
@@ -522,6 +524,8 @@ def header_lines(header: ReportHeader) -> list[tuple[str, str]]:
     ]
     if header.scope:  # QA65: a report of `verify --archive` named neither the archive nor what was asked
         lines.append(("Phạm vi / Scope", "; ".join(map(scope_words, header.scope))))
+    if header.checked:
+        lines.append(("Đã kiểm tra / Checked", header.checked))
     lines += [
         (
             "Xác minh tại thời điểm / Validated as of",

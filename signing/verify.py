@@ -188,6 +188,12 @@ class ReportHeader(_Model):
         description="what was verified, as asked (the archive and which of its records, files given); empty in "
         "reports made before 2026-12-02, and in verification.json written until 2026-12-02",
     )
+    checked: str | None = Field(
+        default=None,
+        description="what a report of an archive checked and left to another, in words (Vietnamese / English): "
+        "`verify --archive` checks each record's signed document.pdf, not the rest (the audit's); None: all of "
+        "its scope",
+    )
 
     @field_serializer("generated_at", "as_of", when_used="json")
     def _vietnam_time(self, when: datetime | None) -> str | None:

@@ -321,6 +321,9 @@ def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Pa
     ], report
     text = runner.invoke(app, ["verify", "--archive-at", str(archive), "--text"], env=env).stdout
     assert f"Phạm vi / Scope: toàn bộ kho lưu trữ / the whole archive {archive}\n" in text, text
+    # what of it was checked, and what is the audit's (QA74: "the whole archive", 7/7, filed beside a broken ledger)
+    assert "Đã kiểm tra / Checked: chữ ký và mã SHA-256 của tệp document.pdf" in text, text
+    assert "not the originals, record.json, the other files" in report["checked"], report
     generated = next(line for line in text.splitlines() if line.startswith("Lập lúc / Generated at: "))
     when = generated.removeprefix("Lập lúc / Generated at: ")
     assert (
