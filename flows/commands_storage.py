@@ -130,7 +130,7 @@ def not_in_archive(store: Any, record_id: str) -> str:
     ledger says it was archived (and not disposed of), when that is said, with the way to finish it (QA67: a
     record whose index entry alone was gone was "not in the archive" to `get`, `hold` and `export`, while the audit
     named an interrupted archive write). The ledger is read whole, on this error path only."""
-    from storage.ledger import Ledger, archived_not_disposed
+    from storage.ledger import Ledger, archived_folder, archived_not_disposed
 
     wanted = record_id.strip().lower()
     try:  # the rule the ledger check holds the archive to
@@ -140,6 +140,14 @@ def not_in_archive(store: Any, record_id: str) -> str:
     archived = next((entry for rid, entry in kept.items() if rid.startswith(wanted)), None)
     if archived is not None:
         rid, seq = archived.get("record_id"), archived.get("seq")
+        folder = archived_folder(str(rid), archived)
+        if folder is not None and store.folder_gone(folder):
+            # nothing to finish (QA74: "run sohoa ledger finish", which then found no interrupted write)
+            return (
+                f"hồ sơ {rid}: đã lưu (mục sổ nhật ký {seq}) nhưng thư mục {folder} của hồ sơ đã mất cùng mọi tệp "
+                f"(bị xóa ngoài phần mềm; sohoa audit nêu ra) / record {rid}: archived (ledger entry {seq}) but its "
+                f"folder {folder} is gone with every file (removed behind the archive's back; sohoa audit names it)"
+            )
         return (
             f"hồ sơ {rid}: đã lưu (mục sổ nhật ký {seq}) nhưng chỉ mục không có — lần lưu bị gián đoạn hoặc mục chỉ "
             f"mục bị xóa; chạy sohoa ledger finish (sohoa audit cho biết thêm) / record {rid}: archived (ledger entry "

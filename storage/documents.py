@@ -8,7 +8,6 @@ archived documents, exit 0, while `sohoa audit` said DRIFT."""
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +22,14 @@ from storage.base import (
     DamagedRecordError,
     sha256_bytes,
 )
-from storage.ledger import Ledger, archived_not_disposed, excerpts_of, gone_words, verified_record
+from storage.ledger import (
+    Ledger,
+    archived_folder,
+    archived_not_disposed,
+    excerpts_of,
+    gone_words,
+    verified_record,
+)
 
 SIGNED_ROLE = "signed"
 # the name the pipeline gives a record's signed file (flows.pipeline.SIGNED_NAME; storage does not import flows)
@@ -63,9 +69,8 @@ def _not_intact(key: str, record_id: str, english: str, vietnamese: str) -> Sign
 def _archived_document(record_id: str, entry: dict[str, Any]) -> str:
     """The key the signed document of a record gone from the archive had, as its "archived" ledger entry names its
     folder ("{location}/{year}/{type}/{number}--{id}; retained until …"); that entry's own key when it does not."""
-    found = re.search(rf"([^/;]+/[^/;]+/[^/;]+--{re.escape(record_id)});", str(entry.get("detail", "")))
-    if found is not None:
-        return f"{found.group(1)}/{SIGNED_NAME}"
+    if (folder := archived_folder(record_id, entry)) is not None:
+        return f"{folder}/{SIGNED_NAME}"
     return f"{LEDGER_DIR}/{int(entry.get('seq') or 0):012d}.json"
 
 

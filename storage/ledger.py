@@ -146,6 +146,13 @@ def _disposal_refused(
     return None
 
 
+def archived_folder(record_id: str, entry: dict[str, Any]) -> str | None:
+    """The folder of the record ``record_id`` as its "archived" ledger entry names it ("{location}/{year}/{type}/
+    {number}--{id}; retained until …"), or None when it does not."""
+    found = re.search(rf"([^/;]+/[^/;]+/[^/;]+--{re.escape(record_id)});", str(entry.get("detail", "")))
+    return found.group(1) if found is not None else None
+
+
 def gone_words(record_id: str, entry: dict[str, Any]) -> tuple[str, str]:
     """(English, Vietnamese) for a record the ledger says was archived (``entry``, its "archived" entry) that the
     archive no longer lists."""

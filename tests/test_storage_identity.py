@@ -252,6 +252,14 @@ def test_a_record_whose_index_entry_alone_is_gone_is_not_said_to_be_not_in_the_a
         assert "not in the archive's index" in said and "not in the archive " not in said, (command, said)
     unknown = " ".join(runner.invoke(app, ["get", "0123456789abcdef"], env=_env(archive)).output.split())
     assert "record 0123456789abcdef: not in the archive" in unknown, unknown
+    # its folder removed too: nothing left to finish (QA74: "run sohoa ledger finish", which found nothing to do)
+    assert decision.archive_prefix
+    shutil.rmtree(archive.root / decision.archive_prefix)
+    gone = runner.invoke(app, ["get", decision.id], env=_env(archive))
+    said = " ".join(gone.output.split())
+    assert gone.exit_code == 1 and "ledger finish" not in said, said
+    assert f"but its folder {decision.archive_prefix} is gone with every file" in said, said
+    assert f"thư mục {decision.archive_prefix} của hồ sơ đã mất" in said, said
 
 
 def test_entries_cut_off_the_ledger_are_named_by_the_index_entries_naming_them(tmp_path: Path) -> None:
