@@ -282,6 +282,9 @@ class ArchiveAuditReport(BaseModel):
             "development_identity": sum(r.development_identity for r in records),
             "ledger_entries": self.ledger_entries,
             "ledger_problems": len(self.ledger_problems),
+            # objects outside every record's folder (planted, an interrupted write's): counted apart from the
+            # ledger's problems — the HTML listed them under the ledger, beside a count that left them out (QA74)
+            "archive_problems": len(self.archive_problems),
         }
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -326,8 +329,11 @@ class ArchiveAuditReport(BaseModel):
             "",
             f"Sổ nhật ký / ledger: {self.ledger_entries} mục / entries, " + ledger_verdict(self.ledger_problems),
         ]
-        lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems + self.archive_problems]
+        lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.ledger_problems]
         lines += [f"- {_cell(warning)}" for warning in self.ledger_warnings]
+        if self.archive_problems:
+            lines += ["", f"{OUTSIDE_RECORDS}:"]
+            lines += [f"- {_cell(problem_in_vietnamese(p))}" for p in self.archive_problems]
         lines += ["", *(f"**{_cell(warning)}**" for warning in self.warnings)] if self.warnings else []
         lines += ["", "| số đếm / count | giá trị / value |", "|---|---|"]
         lines += [f"| {COUNT_WORDS.get(k, k)} (`{k}`) | {v} |" for k, v in counts.items()]
@@ -447,7 +453,11 @@ COUNT_WORDS: dict[str, str] = {
     "development_identity": "ký bằng khóa thử nghiệm / signed with the development identity",
     "ledger_entries": "mục sổ nhật ký / ledger entries",
     "ledger_problems": "vấn đề sổ nhật ký / ledger problems",
+    "archive_problems": "vấn đề ngoài các hồ sơ / problems outside the records",
 }
+# the title over the problems outside every record's folder (objects planted, writes interrupted), apart from the
+# ledger's in every report
+OUTSIDE_RECORDS = "Kho, ngoài các hồ sơ / Archive, outside the records"
 
 # What each renewal state means, for the bilingual audit table (the JSON keeps the codes)
 RENEWAL_WORDS: dict[str, str] = {

@@ -232,6 +232,10 @@ def indexed_entries(found: Iterable[RecordAsRead]) -> dict[str, int]:
 FOLDER_GONE = "folder gone"
 # The words every problem line about an interrupted write carries (flows.audit words it in Vietnamese by them)
 INTERRUPTED_WRITE = "archive write interrupted"
+# what the ledger check says of a record whose record.json is not the one its "archived" entry recorded
+SIDECAR_REWRITTEN = f"{SIDECAR} changed since it was archived"
+# a problem line about one record, as the ledger check begins it: "record 0123456789abcdef (…): …"
+_RECORD_PROBLEM = re.compile(r"record (?P<id>[0-9a-f]{16})\b")
 # a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
 _RECORD_FOLDER = re.compile(r"[^/]+/[^/]+/[^/]+--[0-9a-f]{16}")
 # a writer's claim on a scan's record (storage.claims): .claims/{source sha256}.{generation}.json
@@ -1260,8 +1264,13 @@ class BaseArchive(ABC):
         ledger_problems = Ledger(self).verify(
             records=records, damaged=damaged, unchecked=report.sidecar_unchecked, indexed=indexed_entries(found)
         )
-        if ledger_problems:
-            report.problems[LEDGER_PROBLEMS] = ledger_problems
+        for problem in ledger_problems:
+            # a record.json rewritten since archiving is its record's drift, as the full audit's row says (QA74: it
+            # was "ATTENTION (the ledger, or objects outside every record)" here); a record whose "archived" entry
+            # went is unvouched, no drift (QA72), and the chain's own problems are the ledger's
+            about = _RECORD_PROBLEM.match(problem)
+            drift = about is not None and SIDECAR_REWRITTEN in problem and about["id"] not in report.problems
+            report.problems.setdefault(about["id"] if about and drift else LEDGER_PROBLEMS, []).append(problem)
         return report
 
     # ---- retention and hold -------------------------------------------------------------------------

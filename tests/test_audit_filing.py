@@ -127,6 +127,26 @@ def test_the_audit_writes_an_html_report_and_never_over_another_file(tmp_path: P
     assert fixity.exit_code == 2, fixity.output
 
 
+def test_objects_outside_the_records_are_counted_and_listed_apart_from_the_ledger(tmp_path: Path) -> None:
+    """QA74: the audit's HTML listed a file planted in the archive under "Sổ nhật ký / Ledger", beside a count of
+    ledger problems that left it out, and no count anywhere had it. They are counted (`archive_problems`) and
+    listed apart, under their own title, in the HTML, the markdown and the JSON; the ledger's verdict stays
+    intact."""
+    data, env = _dev_archive(tmp_path)
+    (data / "archive" / "2025").mkdir(exist_ok=True)
+    (data / "archive" / "2025" / "notes.txt").write_text("stray\n", encoding="utf-8")
+    page = tmp_path / "audit.html"
+    audited = runner.invoke(app, ["audit", "--no-renew", "--html", str(page), "--json"], env=env)
+    assert audited.exit_code == 1, audited.output
+    report = json.loads(audited.stdout)
+    assert report["counts"]["archive_problems"] == 1 and report["counts"]["ledger_problems"] == 0, report["counts"]
+    html = page.read_text(encoding="utf-8")
+    ledger, _, outside = html.partition("<h2>Kho, ngoài các hồ sơ / Archive, outside the records</h2>")
+    assert "2025/notes.txt" in outside and "2025/notes.txt" not in ledger, html
+    assert "nguyên vẹn / intact" in ledger.rpartition("Sổ nhật ký / Ledger")[2], html
+    assert "(<code>archive_problems</code>)</td><td class='n'>1</td>" in html, html
+
+
 def test_the_audit_html_replaces_only_a_report_sohoa_wrote(tmp_path: Path) -> None:
     """QA66: `audit --html page.html` replaced an auditor's own HTML page (exit 0): only a page carrying sohoa's
     generator mark (or an earlier report's opening) is replaced; any other is refused, named, in both languages."""

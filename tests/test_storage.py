@@ -279,6 +279,24 @@ def test_a_disposal_the_retention_or_a_hold_forbids_does_not_count(
     assert ledger_verdict(problems).startswith("chuỗi nguyên vẹn / chain intact"), ledger_verdict(problems)
 
 
+def test_fixity_only_calls_a_rewritten_record_json_its_records_drift(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA74: with a record.json's number rewritten, the full audit showed DRIFT in the record's row, while
+    `audit --fixity-only` said "ATTENTION (the ledger, or objects outside every record)", the problem filed under
+    the ledger. It is that record's drift in both."""
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "rewritten")
+    archived = archive.put(record, files)
+    key = f"{archived.archive_prefix}/record.json"
+    tamper(archive, key, (archive._read(key) or b"").replace(b"15/Q\xc4\x90-UBND", b"99/Q\xc4\x90-UBND"))
+    report = archive.fixity_audit()
+    assert report.drifted == [archived.id] and list(report.problems) == [archived.id], report.problems
+    assert "record.json changed since it was archived" in report.problems[archived.id][0], report.problems
+    said = CliRunner().invoke(app, ["audit", "--fixity-only"], env=_cli_env(archive, tmp_path, request))
+    assert said.exit_code == 1 and "SAI LỆCH / DRIFT" in said.stdout, said.output
+
+
 def test_legal_hold_on_and_off(archive: BaseArchive, tmp_path: Path) -> None:
     record, files = make_record(tmp_path / "in", "held")
     archived = archive.put(record, files)
