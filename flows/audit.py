@@ -1196,6 +1196,25 @@ def audit_records(
             yield _audit_one(auditor, write.record, indexed=auditor.sidecar_changed(write.record))
 
 
+def _gone_rows(rows: list[RecordAudit], ledger_problems: list[str]) -> list[RecordAudit]:
+    """A row for each record the ledger check names as gone from the archive that has none: removed whole, its
+    index entry with it, it was in the ledger's lines alone — "records 6, records with problems 0" of 7, while one
+    whose index entry was left had a row of drift (QA74). Drift, as that one's: none of its files is there."""
+    from storage.ledger import gone_record_id
+
+    have = {row.record_id for row in rows}
+    gone = []
+    for problem in ledger_problems:
+        if (record_id := gone_record_id(problem)) is not None and record_id not in have:
+            have.add(record_id)
+            gone.append(
+                RecordAudit(
+                    record_id=record_id, as_archived=False, fixity="drift", renewal="skipped", problems=[problem]
+                )
+            )
+    return gone
+
+
 def _audit_one(auditor: _Auditor, record: Record, indexed: bool = True) -> RecordAudit:
     try:
         return auditor.audit(record, indexed)
@@ -1298,6 +1317,7 @@ def audit_archive(
     )
     report.records = check_records(settings, renew, days)
     report.ledger_entries, report.ledger_problems, report.archive_problems = check_ledger(settings)
+    report.records += _gone_rows(report.records, report.ledger_problems)
     warning = anchor_warning(_existing_archive(settings), bool(settings.tsa_url))
     report.ledger_warnings = [warning] if warning else []
     if unchecked := [r.record_id for r in report.records if not r.sidecar_checked]:

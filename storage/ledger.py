@@ -153,6 +153,15 @@ def archived_folder(record_id: str, entry: dict[str, Any]) -> str | None:
     return found.group(1) if found is not None else None
 
 
+def gone_record_id(problem: str) -> str | None:
+    """The record a ledger problem line of ``gone_words`` names as gone from the archive, else None."""
+    found = _GONE.match(problem)
+    return found["id"] if found is not None else None
+
+
+_GONE = re.compile(r"record (?P<id>[0-9a-f]{16}): archived \(ledger entry \d+\) but no longer in the archive")
+
+
 def gone_words(record_id: str, entry: dict[str, Any]) -> tuple[str, str]:
     """(English, Vietnamese) for a record the ledger says was archived (``entry``, its "archived" entry) that the
     archive no longer lists."""

@@ -147,6 +147,27 @@ def test_objects_outside_the_records_are_counted_and_listed_apart_from_the_ledge
     assert "(<code>archive_problems</code>)</td><td class='n'>1</td>" in html, html
 
 
+def test_a_record_removed_whole_has_a_row_as_one_whose_index_entry_was_left(tmp_path: Path) -> None:
+    """QA74: a record's folder removed by hand, its index entry left: a row of drift, "records 2, with problems 1";
+    its index entry removed too: "records 1, with problems 0", the loss in the ledger's lines alone. Each is a
+    row of drift now, counted; the ledger's line names it too."""
+    data, env = _dev_archive(tmp_path)
+    archive = data / "archive"
+    index = sorted((archive / ".by-sha256").glob("*.json"))
+    folders = [json.loads(entry.read_text(encoding="utf-8"))["prefix"] for entry in index]
+    for entry, folder in zip(index, folders, strict=True):
+        shutil.rmtree(archive / folder)
+    index[1].unlink()  # the second: its index entry too
+    audited = runner.invoke(app, ["audit", "--no-renew", "--json"], env=env)
+    assert audited.exit_code == 1, audited.output
+    report = json.loads(audited.stdout)
+    assert report["counts"]["records"] == 2 and report["counts"]["failed"] == 2, report["counts"]
+    assert [row["fixity"] for row in report["records"]] == ["drift", "drift"], report["records"]
+    gone = report["records"][1]
+    assert "but no longer in the archive" in gone["problems"][0], gone
+    assert any(p.startswith(f"record {gone['record_id']}: archived") for p in report["ledger_problems"]), report
+
+
 def test_the_audit_html_replaces_only_a_report_sohoa_wrote(tmp_path: Path) -> None:
     """QA66: `audit --html page.html` replaced an auditor's own HTML page (exit 0): only a page carrying sohoa's
     generator mark (or an earlier report's opening) is replaced; any other is refused, named, in both languages."""
