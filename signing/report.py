@@ -3,6 +3,7 @@ each in Vietnamese and English."""
 
 from __future__ import annotations
 
+import functools
 import getpass
 import hashlib
 import html
@@ -455,6 +456,14 @@ def _operator() -> str:
         return f"uid {os.getuid()}"
 
 
+@functools.cache
+def _build() -> str:
+    """``sohoa --version``'s words (one git call per process: the pipeline makes a header per document)."""
+    from sohoa import version_said
+
+    return version_said()
+
+
 def report_header(
     sources: list[Path],
     *,
@@ -471,6 +480,7 @@ def report_header(
     return ReportHeader(
         generated_at=now or datetime.now(UTC),
         version=__version__,
+        build=_build(),
         pyhanko_version=importlib.metadata.version("pyhanko"),
         operator=_operator(),
         host=socket.gethostname(),
@@ -519,7 +529,7 @@ def header_lines(header: ReportHeader) -> list[tuple[str, str]]:
     reports of `verify` and of the audit."""
     lines = [
         ("Lập lúc / Generated at", iso_vn(header.generated_at)),
-        ("Công cụ / Tool", f"sohoa {header.version} (pyHanko {header.pyhanko_version})"),
+        ("Công cụ / Tool", f"{header.build or 'sohoa ' + header.version} (pyHanko {header.pyhanko_version})"),
         ("Người thực hiện / Run by", f"{header.operator}@{header.host}"),
     ]
     if header.scope:  # QA65: a report of `verify --archive` named neither the archive nor what was asked

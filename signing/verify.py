@@ -174,6 +174,11 @@ class ReportHeader(_Model):
     schema_version: int = SCHEMA_VERSION
     generated_at: datetime
     version: str = Field(description="sohoa's version")
+    build: str | None = Field(
+        default=None,
+        description="sohoa as `sohoa --version` names it: the version, and run from a git checkout its commit and "
+        "day (`sohoa 0.1.0 (commit 6f40d3f, 2026-12-02)`) — the version alone never changes between upgrades",
+    )
     pyhanko_version: str
     operator: str = Field(description="the user who ran the verification")
     host: str
