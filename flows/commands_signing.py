@@ -543,7 +543,8 @@ def verify(
     missing = [p for p in files if not p.exists()]
     if missing:  # as `sohoa process` does: a file that is not there is a usage error, not a failed verification
         raise _fail(
-            ", ".join(no_such(p) for p in missing),
+            # PDFs and folders of them are taken: "no such file" of `hoso/` read as if a folder were refused (QA74)
+            ", ".join(no_such(p, "file or folder") for p in missing),
             path=missing[0] if len(missing) == 1 else None,
         )
     if html_out is not None:

@@ -137,7 +137,7 @@ def test_usage_errors_are_said_in_both_languages(tmp_path: Path) -> None:
     pdf = make_pdf(tmp_path / "in.pdf")
     for args, vietnamese in (
         ([], "không có gì để kiểm tra"),
-        ([str(tmp_path / "gone.pdf")], "không có tệp này / no such file"),
+        ([str(tmp_path / "gone.pdf")], "không có tệp hoặc thư mục này / no such file or folder"),
         ([str(pdf), "--at", "2031-01-01T00:00:00"], "hãy ghi cả múi giờ"),
         ([str(pdf), "--at", "tomorrow"], "không phải ngày giờ ISO 8601"),
         ([str(pdf), "--trust-store", "nope"], "kho gốc tin cậy 'nope' chưa được cài"),
