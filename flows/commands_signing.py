@@ -521,6 +521,8 @@ def verify(
             files.extend(found)
         else:
             files.append(given)
+    if as_json and text:  # both on stdout: --text was dropped without a word (QA74)
+        raise _fail("--json và --text: chọn một / --json and --text: choose one (both print on stdout)")
     if not files and not in_archive and not (archive or archive_at):
         raise _fail(
             "không có gì để kiểm tra: hãy cho tệp PDF hoặc thư mục, --archive hoặc --archive-at LOCATION / "

@@ -141,6 +141,7 @@ def test_usage_errors_are_said_in_both_languages(tmp_path: Path) -> None:
         ([str(pdf), "--at", "2031-01-01T00:00:00"], "hãy ghi cả múi giờ"),
         ([str(pdf), "--at", "tomorrow"], "không phải ngày giờ ISO 8601"),
         ([str(pdf), "--trust-store", "nope"], "kho gốc tin cậy 'nope' chưa được cài"),
+        ([str(pdf), "--text"], "--json và --text: chọn một"),
     ):
         res = runner.invoke(app, ["verify", *args, "--json"], env=env)
         assert res.exit_code == 2, (args, res.output)
