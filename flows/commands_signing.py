@@ -155,8 +155,34 @@ def sign(
 
 def _folder_pdfs(folder: Path) -> list[Path]:
     """The PDFs in a folder given as an argument, its subfolders too (a folder used to be read as one PDF and
-    fail: "cannot read the file: Is a directory")."""
-    return sorted(p for p in folder.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
+    fail: "cannot read the file: Is a directory"): by name, or by content (``%PDF-``) for a file named otherwise.
+    The other files are said, on stderr, by count and kind (QA74: a PDF without its suffix, a scan, notes were
+    skipped without a word, the report's scope "13 files given")."""
+    from flows.cli import err
+
+    found, skipped = [], []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        if path.suffix.lower() == ".pdf" or _starts_as_pdf(path):
+            found.append(path)
+        else:
+            skipped.append(path)
+    if skipped:
+        kinds = ", ".join(sorted({path.suffix.lower() or "(không đuôi / no suffix)" for path in skipped}))
+        err.print(
+            f"{folder}: bỏ qua {len(skipped)} tệp không phải PDF / skipped {len(skipped)} file(s) that are no PDF "
+            f"({kinds})",
+            markup=False,
+            highlight=False,
+        )
+    return found
+
+
+def _starts_as_pdf(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return fh.read(5) == b"%PDF-"
+    except OSError:
+        return False
 
 
 # `keys list`'s identity states (its --json keeps them as they are) in Vietnamese / English (QA64: English only)

@@ -602,9 +602,14 @@ def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:
     doc.parent.mkdir(parents=True)
     assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(doc)], env=env).exit_code == 0
     (doc.parent / "notes.txt").write_text("not a PDF")
+    # a PDF named without its suffix is one (QA74: it was skipped without a word, as were the others)
+    unnamed = doc.parent / "quyết định ký số"
+    unnamed.write_bytes(doc.read_bytes())
     folder = runner.invoke(app, ["verify", str(folder_of_pdfs), "--json"], env=env)
     assert folder.exit_code == 0, folder.output
-    assert [f["path"] for f in json.loads(folder.stdout)["files"]] == [str(doc)]
+    assert [f["path"] for f in json.loads(folder.stdout)["files"]] == [str(doc), str(unnamed)]
+    said = " ".join(folder.stderr.split())
+    assert f"{folder_of_pdfs}: bỏ qua 1 tệp không phải PDF / skipped 1 file(s) that are no PDF (.txt)" in said, said
     archive = tmp_path / "other-archive"
     archived = _archive_signed(archive, env, "x")["x"]
     at = runner.invoke(app, ["verify", "--archive-at", str(archive), "--json"], env=env)
