@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -1010,6 +1010,84 @@ def register(app: typer.Typer) -> None:
             store.set_hold(record, wanted)
         now = "đã phong tỏa" if wanted else "đã gỡ phong tỏa"
         out.print(f"hồ sơ {record.id}: {now} / record {record.id}: legal hold {state}", markup=False)
+
+    @app.command(
+        epilog="Examples:\n\n  sohoa dispose 3f2a9c0d1e2b4a5c --reason 'QĐ 12/QĐ-UBND ngày 02/12/2096' --dry-run\n\n"
+        "  sohoa dispose 3f2a9c0d1e2b4a5c --reason 'QĐ 12/QĐ-UBND ngày 02/12/2096'\n\n"
+        "Refused while the record's retention runs (its `retained until` in `sohoa get`) or a legal hold is on "
+        "(`sohoa hold ID off` first): on S3 the server refuses the deletion itself. A 'disposed' ledger entry "
+        "records who disposed of it, when and by which decision (--reason); the record leaves the search index. "
+        "The audit, `ledger verify` and `verify --archive` take a record so disposed of as gone by right; one "
+        "removed any other way is named as gone.\n\n"
+        "Exit codes: 0 disposed of (or, --dry-run, could be); 1 no such record, its record.json cannot be read, or "
+        "its retention or a hold forbids it; 2 usage; 3 archive unavailable.",
+    )
+    def dispose(
+        record_id: Annotated[str, typer.Argument(help="Record id.")],
+        reason: Annotated[
+            str,
+            typer.Option(
+                "--reason",
+                help="The disposal decision (its number and date), kept in the ledger entry.",
+                show_default=False,
+            ),
+        ],
+        archive: ArchiveOption = None,
+        dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say whether it may be disposed of.")] = False,
+        as_json: JsonOption = False,
+    ) -> None:
+        """Dispose of a record whose retention is over: delete its objects, record the disposal in the ledger.
+        There was no way but the Python API (QA74), and a record removed by hand is named as gone by every check."""
+        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.pipeline import archive_write_lock
+        from sohoa.errors import SohoaError
+        from storage import search_index_path
+        from storage.base import RetentionError
+        from storage.ledger import default_actor
+        from storage.search import SearchIndex
+
+        _errors_as_json(as_json)
+        if not reason.strip():
+            raise _fail("--reason: hãy ghi quyết định hủy (số, ngày) / give the disposal decision (number, date)")
+        settings, store = _open(archive)
+        found = _record(store, record_id)
+        _check_unchanged(store, found)
+        record = found.record
+        objects = store.retention(record)
+        now = datetime.now(UTC)
+        retained = [info.retain_until for info in objects if info.retain_until and info.retain_until > now]
+        if any(info.legal_hold for info in objects):
+            raise _fail(
+                f"hồ sơ {record.id}: đang bị phong tỏa pháp lý, không được hủy (sohoa hold {record.id} off trước) / "
+                f"record {record.id}: under legal hold, not to be disposed of (sohoa hold {record.id} off first)",
+                1,
+            )
+        if retained:
+            until = max(retained)
+            raise _fail(
+                f"hồ sơ {record.id}: còn thời hạn lưu giữ đến {vn_date(until.date().isoformat())}, chưa được hủy / "
+                f"record {record.id}: retained until {until.date().isoformat()}, not to be disposed of yet",
+                1,
+            )
+        if not dry_run:
+            try:
+                with archive_write_lock(store.location):  # its ledger entry: one writer at a time
+                    store.delete_record(record, actor=default_actor(), reason=reason.strip())
+            except RetentionError as exc:  # the server's own refusal (a retention this host's clock had over)
+                raise _fail(f"hồ sơ {record.id}: {exc}", 1) from exc
+            except SohoaError as exc:
+                raise _fail(str(exc), 3) from exc
+            index_path = search_index_path(settings)
+            if index_path.is_file():
+                with SearchIndex(index_path, create=False) as index:
+                    index.remove(record.id)
+        if as_json:
+            _print_json(
+                {"record_id": record.id, "path": record.archive_prefix, "dry_run": dry_run, "disposed": not dry_run}
+            )
+            return
+        verb = "có thể hủy / may be disposed of" if dry_run else "đã hủy / disposed of"
+        out.print(f"hồ sơ / record {record.id} ({record.archive_prefix}): {verb} — {reason.strip()}", markup=False)
 
     ledger_app = typer.Typer(
         help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json\n\n"

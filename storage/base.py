@@ -518,7 +518,7 @@ class Archive(Protocol):
 
     def set_hold(self, record: Record, on: bool, actor: str = ...) -> None: ...
 
-    def delete_record(self, record: Record, actor: str = ...) -> None: ...
+    def delete_record(self, record: Record, actor: str = ..., reason: str = ...) -> None: ...
 
 
 class BaseArchive(ABC):
@@ -1352,15 +1352,17 @@ class BaseArchive(ABC):
     def retention(self, record: Record) -> list[ObjectInfo]:
         return [info for key in self.record_keys(record) if (info := self._info(key)) is not None]
 
-    def delete_record(self, record: Record, actor: str = "sohoa") -> None:
+    def delete_record(self, record: Record, actor: str = "sohoa", reason: str = "") -> None:
         """Delete a record's objects; refused (RetentionError) while any is retained or held. The disposal is a
-        ledger entry: the ledger's audit reports a record that is gone without one."""
+        ledger entry (``reason``: the decision it was made by, in its detail): the ledger's audit reports a record
+        that is gone without one."""
         from storage.ledger import Ledger
 
         for key in self.record_keys(record):
             self._delete(key)
         self._delete(f"{INDEX_DIR}/{record.source.sha256}.json")
-        Ledger(self).append("disposed", record.id, actor=actor, detail=f"{record.archive_prefix}: retention over")
+        detail = f"{record.archive_prefix}: retention over" + (f"; {reason}" if reason else "")
+        Ledger(self).append("disposed", record.id, actor=actor, detail=detail)
 
 
 def shared_objects(records: Iterable[Record]) -> list[str]:

@@ -669,6 +669,12 @@ class SearchIndex:
     def contains(self, record_id: str) -> bool:
         return self.db.execute("SELECT 1 FROM records WHERE record_id = ?", (record_id,)).fetchone() is not None
 
+    def remove(self, record_id: str) -> None:
+        """Take a record out of the index (disposed of: `sohoa dispose`)."""
+        self._claim()
+        with self.db:
+            self._remove(record_id)
+
     def _remove(self, record_id: str) -> None:
         for table in ("records", "exact", "folded"):
             self.db.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))

@@ -255,7 +255,7 @@ def test_process_table_on_a_narrow_terminal(width: int, monkeypatch: pytest.Monk
         (["ocr", "{gone}", "{out}"], "không có tệp này / no such file"),
         (["classify", "{gone}"], "không có tệp này / no such file"),
         (["sign", "{gone}", "{out}"], "không có tệp này / no such file"),
-        (["verify", "{gone}"], "không có tệp này / no such file"),
+        (["verify", "{gone}"], "không có tệp hoặc thư mục này / no such file or folder"),
     ],
 )
 def test_a_missing_file_is_said_in_both_languages_by_every_command(

@@ -235,7 +235,8 @@ def test_exit_codes_agree_with_the_help(tmp_path: Path) -> None:
         assert "valid:" in proc.stderr and "Traceback" not in proc.stderr
     missing = sohoa("verify", str(tmp_path / "không-có.pdf"), data_dir=tmp_path)
     said = " ".join(missing.stderr.split())
-    assert missing.returncode == 2 and "không-có.pdf: không có tệp này / no such file" in said, said
+    assert missing.returncode == 2, said
+    assert "không-có.pdf: không có tệp hoặc thư mục này / no such file or folder" in said, said
     labelled = tmp_path / "nhãn"
     (labelled / "XX").mkdir(parents=True)  # not a type code: skipped
     (labelled / "XX" / "a.txt").write_text("văn bản", encoding="utf-8")

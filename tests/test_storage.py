@@ -297,6 +297,47 @@ def test_fixity_only_calls_a_rewritten_record_json_its_records_drift(
     assert said.exit_code == 1 and "SAI LỆCH / DRIFT" in said.stdout, said.output
 
 
+def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retained_or_held(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """QA74: there was no command to dispose of a record whose retention is over (only the Python API), so an office
+    could only remove it by hand — which every check names as gone. `sohoa dispose ID --reason DECISION` refuses
+    while the retention runs or a hold is on (exit 1, said), says with --dry-run whether it may, and deletes it
+    with a "disposed" ledger entry naming the decision, out of the search index; the checks stay clean."""
+    import storage.base
+
+    archive = open_archive(tmp_path / "archive")
+    env = _cli_env(archive, tmp_path, request)
+    kept_record, kept_files = make_record(tmp_path / "in", "kept")
+    kept = archive.put(kept_record, kept_files)
+    over, files = make_record(tmp_path / "in", "over", number="9/QĐ-UBND")
+    with monkeypatch.context() as patch:  # archived with a retention that ended yesterday
+        patch.setattr(storage.base, "retain_until", lambda *_: datetime.now(UTC) - timedelta(days=1))
+        over = archive.put(over, files)
+    runner = CliRunner()
+    decision = "QĐ 12/QĐ-UBND ngày 02/12/2026 về hủy tài liệu hết giá trị"
+
+    def dispose(record_id: str, *more: str) -> Any:
+        return runner.invoke(app, ["dispose", record_id, "--reason", decision, *more], env=env)
+
+    retained = dispose(kept.id)
+    assert retained.exit_code == 1 and "retained until 20" in " ".join(retained.output.split()), retained.output
+    archive.set_hold(over, True)
+    held = dispose(over.id)
+    assert held.exit_code == 1 and "under legal hold" in " ".join(held.output.split()), held.output
+    archive.set_hold(over, False)
+    dry = dispose(over.id, "--dry-run", "--json")
+    assert dry.exit_code == 0 and json.loads(dry.stdout)["disposed"] is False, dry.output
+    assert archive.get(over.id) is not None
+    done = dispose(over.id)
+    assert done.exit_code == 0 and "đã hủy / disposed of" in done.output, done.output
+    assert archive.get(over.id) is None and archive.folder_gone(str(over.archive_prefix))
+    (entry,) = [e for e in Ledger(archive).excerpt(over.id) if e["action"] == "disposed"]
+    assert decision in entry["detail"], entry
+    assert Ledger(archive).verify() == [] and archive.fixity_audit().ok
+    assert archive.get(kept.id) is not None
+
+
 def test_legal_hold_on_and_off(archive: BaseArchive, tmp_path: Path) -> None:
     record, files = make_record(tmp_path / "in", "held")
     archived = archive.put(record, files)
