@@ -34,7 +34,8 @@ def register(app: typer.Typer) -> None:
     )(sign)
     app.command(
         epilog="Examples:\n\n  sohoa verify signed.pdf\n\n  sohoa verify var/archive/*/*/*/document.pdf --json\n\n"
-        "  sohoa verify --archive --html report.html --trust-store vn\n\n"
+        "  sohoa verify --archive --html report.html --trust-store vn   # once installed: sohoa keys "
+        "install-trust-store vn FOLDER\n\n"
         "  sohoa verify --archive-at s3://sohoa/xa --json\n\n  sohoa verify hoso/   # every PDF in the folder\n\n"
         "Exit codes: 0 every signature of every file is valid and trusted; 1 otherwise (an archived file missing, "
         "changed since archiving, part of no record or whose record cannot be read too); 2 usage (a file not "
