@@ -56,42 +56,57 @@ def zombie_automation() -> object:
                 name=None,
                 force=False,
                 state=StateType.CRASHED,
+                # QA75: a Prefect server unreachable for longer (an outage, a restart) silences every run's
+                # heartbeat too, and a healthy run was called dead, its operator told to rerun beside it
                 message=f"no heartbeat for {SILENT_FOR.seconds} s: its worker died (killed, out of memory, host "
-                "down); rerun the deployment — archived files are skipped by their SHA-256",
+                "down) — or could not reach this Prefect server that long, and the run may still be working (its "
+                "worker's log says); once it no longer runs, rerun the deployment with the same parameters — "
+                "archived files are skipped by their SHA-256",
             )
         ],
     )
 
 
-def ensure_zombie_automation() -> tuple[str, bool]:
-    """Create the automation on the server ``PREFECT_API_URL`` names unless one of its name is there: (its id,
-    whether this call created it)."""
+def ensure_zombie_automation() -> tuple[str, str]:
+    """Create the automation on the server ``PREFECT_API_URL`` names unless one of its name is there, and bring
+    one made by an earlier sohoa up to date (its trigger or action, the run's message, changed since): (its id,
+    ``created``, ``updated`` or ``kept``)."""
     from prefect.automations import Automation
 
-    # Automation's read and create are sync-compatible: called here, outside an event loop, they return the result
-    # (typed as coroutines)
+    # Automation's read, create and update are sync-compatible: called here, outside an event loop, they return the
+    # result (typed as coroutines)
     existing: Any
     try:
         existing = Automation.read(name=AUTOMATION_NAME)
     except ValueError:  # Prefect's "automation not found"
         existing = None
-    if existing is not None:
-        return str(existing.id), False
-    automation: Any = zombie_automation()
-    created: Any = automation.create()
-    return str(created.id), True
+    wanted: Any = zombie_automation()
+    if existing is None:
+        created: Any = wanted.create()
+        return str(created.id), "created"
+    if _shape(existing) == _shape(wanted):
+        return str(existing.id), "kept"
+    existing.trigger, existing.actions = wanted.trigger, wanted.actions
+    existing.update()
+    return str(existing.id), "updated"
+
+
+def _shape(automation: Any) -> tuple[Any, Any]:
+    """What an automation does: its trigger and actions, without the ids the server gave them."""
+    trigger = automation.trigger.model_dump(mode="json", exclude={"id"})
+    return trigger, [action.model_dump(mode="json") for action in automation.actions]
 
 
 def main() -> int:
-    automation_id, created = ensure_zombie_automation()
-    if created:
-        print(
-            f"đã tạo tự động hóa / automation created: {AUTOMATION_NAME} ({automation_id}); đặt "
-            f"PREFECT_FLOWS_HEARTBEAT_FREQUENCY={HEARTBEAT_SECONDS} cho mọi worker / set "
-            f"PREFECT_FLOWS_HEARTBEAT_FREQUENCY={HEARTBEAT_SECONDS} in every worker's environment"
-        )
-    else:
+    automation_id, done = ensure_zombie_automation()
+    if done == "kept":
         print(f"đã có sẵn / already there: {AUTOMATION_NAME} ({automation_id})")
+        return 0
+    verb = "đã tạo tự động hóa / automation created" if done == "created" else "đã cập nhật / updated"
+    print(
+        f"{verb}: {AUTOMATION_NAME} ({automation_id}); đặt PREFECT_FLOWS_HEARTBEAT_FREQUENCY={HEARTBEAT_SECONDS} "
+        f"cho mọi worker / set PREFECT_FLOWS_HEARTBEAT_FREQUENCY={HEARTBEAT_SECONDS} in every worker's environment"
+    )
     return 0
 
 

@@ -180,20 +180,34 @@ def test_a_worker_without_sohoa_checkout_is_told_so_by_the_pull_step(
 
 
 @pytest.mark.integration
-def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_path: Path, prefect_api: str) -> None:
+@pytest.mark.parametrize("flow", ["watch-inbox", "archive-audit"])
+def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(
+    flow: str, tmp_path: Path, prefect_api: str
+) -> None:
     """QA, deploying step 3: a watch-inbox run without its folder ended Failed with the right message, but its logs
     also had Prefect's "Engine execution exited with unexpected exception" and a ``FailedRun`` traceback. The flow
     returns its Failed state; a worker runs it with ``python -m prefect.engine``, which raised the Failed state's
-    result as ``FailedRun`` and logged it. Run here the way a process worker runs it, against a real server."""
+    result as ``FailedRun`` and logged it. Run here the way a process worker runs it, against a real server. QA75:
+    an audit (or batch) run that found problems returns its report as the Failed state's data, which Prefect
+    raises as a ``TypeError`` — logged with the whole report in it."""
+    from storage_helpers import make_record
+
+    from storage import open_archive
     from tests.conftest import _flow_env
 
+    if flow == "watch-inbox":
+        module, name, parameters, expected = "prefect_watch", "watch_inbox", "{'inbox': sys.argv[1]}", "no such folder"
+    else:  # an archive with a record whose files are no signed PDF: the audit's problems
+        archive = open_archive(tmp_path / "var" / "archive")
+        archive.put(*make_record(tmp_path / "in", "audited"))
+        module, name, parameters, expected = "prefect_audit", "archive_audit", "{}", "the archive audit found problems"
     script = (
         "import json, subprocess, sys\n"
         "from prefect.client.orchestration import get_client\n"
         "from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId\n"
-        "from flows.prefect_watch import watch_inbox\n"
+        f"from flows.{module} import {name}\n"
         "with get_client(sync_client=True) as client:\n"
-        "    run = client.create_flow_run(watch_inbox, parameters={'inbox': sys.argv[1]})\n"
+        f"    run = client.create_flow_run({name}, parameters={parameters})\n"
         "engine = subprocess.run([sys.executable, '-m', 'prefect.engine', str(run.id)], capture_output=True,\n"
         "                        text=True, timeout=300)\n"
         "with get_client(sync_client=True) as client:\n"
@@ -205,7 +219,7 @@ def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_pat
     env = _flow_env(
         tmp_path / "worker",
         PREFECT_API_URL=prefect_api,
-        PREFECT__FLOW_ENTRYPOINT="flows/prefect_watch.py:watch_inbox",  # as a deployment names it
+        PREFECT__FLOW_ENTRYPOINT=f"flows/{module}.py:{name}",  # as a deployment names it
         SOHOA_DATA_DIR=str(tmp_path / "var"),
     )
     missing = str(tmp_path / "no inbox")
@@ -214,10 +228,11 @@ def test_a_failed_flow_run_on_a_worker_logs_its_message_and_no_traceback(tmp_pat
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     run = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert run["type"] == "FAILED" and "no such folder on this worker host" in run["message"], run
+    assert run["type"] == "FAILED" and expected in run["message"], run
     logs = "\n".join(run["logs"])
-    assert "no such folder on this worker host" in logs, logs
+    assert expected in logs, logs
     assert "Traceback" not in logs and "unexpected exception" not in logs and "FailedRun" not in logs, logs
+    assert "Unexpected result for failed state" not in logs, logs[-3000:]
     assert "Traceback" not in run["stderr"], run["stderr"][-3000:]
 
 

@@ -457,6 +457,18 @@ def test_the_zombie_run_automation_is_created_once(prefect_api: str) -> None:
             said.append(proc.stdout)
         assert "automation created" in said[0] and "PREFECT_FLOWS_HEARTBEAT_FREQUENCY=60" in said[0], said
         assert "already there" in said[1], said
+        # one an earlier sohoa made (its run's message before QA75) is brought up to date, not kept as it is
+        older = (
+            "from prefect.automations import Automation\n"
+            f"a = Automation.read(name={AUTOMATION_NAME!r})\n"
+            "a.actions[0].message = 'no heartbeat for 180 s: its worker died'\n"
+            "a.update()\n"
+        )
+        subprocess.run([sys.executable, "-c", older], cwd=ROOT, env=env, check=True, capture_output=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "flows.prefect_zombies"], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0 and "updated" in proc.stdout, proc.stdout + proc.stderr[-3000:]
         found = automations()
     finally:
         for made in automations():  # the session's server as it was
@@ -469,3 +481,5 @@ def test_the_zombie_run_automation_is_created_once(prefect_api: str) -> None:
     assert {"prefect.flow-run.Completed", "prefect.flow-run.Failed"} <= set(trigger["expect"])
     (action,) = automation["actions"]
     assert action["type"] == "change-flow-run-state" and action["state"] == "CRASHED", action
+    # a server down that long silences a healthy run too (QA75: called dead, rerun beside it)
+    assert "or could not reach this Prefect server that long" in action["message"], action
