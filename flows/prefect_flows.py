@@ -27,8 +27,10 @@ from prefect.transactions import CommitMode, transaction
 
 from flows import progress
 from flows.pipeline import (
+    OUTCOME_WORDS,
     BatchReport,
     DocumentResult,
+    Outcome,
     ProgressListener,
     Skipped,
     StageRunner,
@@ -57,6 +59,7 @@ from flows.prefect_run import batch_state, logs_to_run, refusal, state_summary
 from sohoa.errors import BadInputError
 from sohoa.fsutil import escaped, from_parameter, one_line, sha256_file
 from sohoa.settings import Settings, load_settings
+from sohoa.vietnamese import vn_date
 from storage import archive_display
 
 if TYPE_CHECKING:
@@ -472,9 +475,10 @@ def _publish(report: BatchReport) -> None:
         line = result.summary()
         name, reason = line_names(line)
         review = "cần xem lại / needs review" if line["needs_review"] else ""
+        # the outcome and the day as the `process` table and `list` say them (QA75: `archived`, `2025-10-21`)
         rows.append(
-            f"| {_cell(name)} | {line['outcome']} | {_cell(line['doc_type'] or '')} | {_cell(line['number'] or '')} "
-            f"| {line['issued_on'] or ''} | {review} | {_cell(reason)} |"
+            f"| {_cell(name)} | {OUTCOME_WORDS[Outcome(line['outcome'])]} | {_cell(line['doc_type'] or '')} "
+            f"| {_cell(line['number'] or '')} | {vn_date(line['issued_on'])} | {review} | {_cell(reason)} |"
         )
     if report.dropped:  # a stack's blank parts (a separator's back, fed duplex): no document, no record
         rows += ["", "**Trang bỏ / dropped pages**", "", "| tập quét / stack | lý do / reason |", "|---|---|"]

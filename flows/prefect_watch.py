@@ -18,6 +18,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed, State
 
+from flows.pipeline import OUTCOME_WORDS, Outcome
 from flows.prefect_run import batch_state, logs_to_run, refusal
 from flows.watch import FilesNotTaken, inbox_problem, watch
 from sohoa.record import document_label
@@ -36,20 +37,36 @@ def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, 
     summary = f"{len(receipts)} file(s)" + "".join(f", {outcome}: {n}" for outcome, n in sorted(counts.items()))
     if dropped:
         summary += f"; dropped pages: {sum(len(blank['pages']) for blank in dropped)} (blank)"
-    rows = ["| file | outcome | record | type | number | tags | archive path / reason |", "|---" * 7 + "|"]
+    # Vietnamese / English, as the batch-summary artifact and every table an officer reads (QA75: English only)
+    rows = [
+        "| tệp / file | kết quả / outcome | hồ sơ / record | loại / type | số / number | thẻ / tags "
+        "| nơi lưu hoặc lý do / archive path or reason |",
+        "|---" * 7 + "|",
+    ]
     for r in receipts:
-        where = r["archive_path"] or r["reason"] or ""
+        reason = f"{r['reason_vi']} / {r['reason']}" if r.get("reason_vi") and r.get("reason") else r["reason"]
+        where = r["archive_path"] or reason or ""
         name = r["file"]
         if r.get("document"):
             name = document_label(name, r["document"], r.get("pages") or [])
-        cells = [name, r["outcome"], r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
+        outcome = OUTCOME_WORDS[Outcome(r["outcome"])] if r["outcome"] in OUTCOMES else r["outcome"]
+        cells = [name, outcome, r["record_id"], r["doc_type"], r["number"], ", ".join(r["tags"]), where]
         rows.append(_row(cells))
     if dropped:
-        rows += ["", "**Trang bỏ / dropped pages**", "", "| stack | pages | lý do / reason |", "|---" * 3 + "|"]
+        rows += [
+            "",
+            "**Trang bỏ / dropped pages**",
+            "",
+            "| tập quét / stack | trang / pages | lý do / reason |",
+            "|---" * 3 + "|",
+        ]
         for blank in dropped:
             why = f"{blank['reason_vi']} / {blank['reason']}"
             rows.append(_row([blank["stack"], ", ".join(map(str, blank["pages"])), why]))
     return f"## sohoa watch-inbox\n\nInbox: `{inbox}`. {summary}\n\n" + "\n".join(rows), summary
+
+
+OUTCOMES = {outcome.value for outcome in Outcome}
 
 
 def _row(cells: list[Any]) -> str:

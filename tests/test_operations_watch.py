@@ -159,7 +159,7 @@ def test_prefect_flow_runs_one_pass_and_publishes_an_artifact(tmp_path: Path, pr
     assert receipts["Tư pháp/giấy mời họp.png"]["tags"] == ["Tư pháp"]
     assert receipts["ghi chú.pdf"]["outcome"] == "quarantined" and receipts["ghi chú.pdf"]["reason_vi"]
     assert result["key"] == "watch-inbox"
-    assert "| Tư pháp/giấy mời họp.png | archived |" in result["markdown"], result["markdown"]
+    assert "| Tư pháp/giấy mời họp.png | đã lưu / archived |" in result["markdown"], result["markdown"]
     assert len(list((tmp_path / "var" / "outbox").glob("*.receipt.json"))) == 2
 
 

@@ -72,7 +72,7 @@ def test_flow_runs_end_in_the_state_their_outcome_means_with_logs_and_artifacts(
     # the artifact names the batch (for `sohoa export --batch ID`) and the archive
     summary = quarantined["artifacts"]["batch-summary"]
     assert f"sohoa export --batch {report['batch_id']} OUT" in summary, summary
-    assert report["archive"] in summary and "| ghi chú.pdf | quarantined |" in summary
+    assert report["archive"] in summary and "| ghi chú.pdf | cách ly / quarantined |" in summary
 
     # a file that failed (a fault outside the input: here, gone) fails the run
     assert missing["state"]["type"] == "FAILED", missing["state"]

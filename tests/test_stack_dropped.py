@@ -173,7 +173,7 @@ def test_the_watch_inbox_artifact_names_a_stacks_documents_by_their_pages_and_li
         | {"file": "A.pdf", "document": 3, "pages": [5, 6], "record_id": "r3", "number": "3/TB", "archive_path": "y"},
     ]
     markdown, summary = receipts_markdown("/srv/inbox", receipts)
-    assert "| A.pdf — văn bản 3 / document 3, tr. / p. 5–6 | archived | r3 |" in markdown
+    assert "| A.pdf — văn bản 3 / document 3, tr. / p. 5–6 | đã lưu / archived | r3 |" in markdown
     assert "| /srv/inbox/A.pdf | 3 | /srv/inbox/A.pdf: bỏ trang 3: trang trắng" in markdown
     assert markdown.count("bỏ trang 3") == 1  # the part once, though both receipts carry it
     assert summary == "2 file(s), archived: 2; dropped pages: 1 (blank)"
