@@ -502,13 +502,14 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (
         f"{INTERRUPTED_WRITE} before its record.json",
-        "lưu vào kho bị gián đoạn trước khi ghi record.json (tiến trình bị dừng giữa chừng): chạy lại lô với bản quét "
-        "đó, hoặc các tệp do người đặt vào",
+        "lưu vào kho bị gián đoạn trước khi ghi record.json (tiến trình bị dừng, hoặc kho không trả lời, giữa "
+        "chừng): chạy lại lô với bản quét đó, hoặc các tệp do người đặt vào",
     ),
     (
         INTERRUPTED_WRITE,
-        "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy sohoa ledger finish (hoặc chạy lại lô với bản "
-        "quét đó) — record.json và các tệp đã lưu, mục chỉ mục chưa ghi (hoặc bị xóa bằng tay)",
+        "lưu vào kho bị gián đoạn (tiến trình bị dừng, hoặc kho không trả lời, giữa chừng): chạy sohoa ledger "
+        "finish (hoặc chạy lại lô với bản quét đó) — record.json và các tệp đã lưu, mục chỉ mục chưa ghi (hoặc bị xóa "
+        "bằng tay)",
     ),
     (
         "no disposal sohoa makes",

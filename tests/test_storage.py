@@ -641,7 +641,8 @@ def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
             + " (or deleted by hand); run sohoa ledger finish (or rerun the batch with its scan) to finish it"
         )
         assert problem_in_vietnamese(problems[0]).startswith(
-            "lưu vào kho bị gián đoạn (tiến trình bị dừng giữa chừng): chạy sohoa ledger finish"
+            "lưu vào kho bị gián đoạn (tiến trình bị dừng, hoặc kho không trả lời, giữa chừng): chạy sohoa "
+            "ledger finish"
         )
     assert problem_in_vietnamese(problems[0]).startswith("lưu vào kho bị gián đoạn")
     assert ledger_verdict(ledger.verify()).startswith("nguyên vẹn / intact")
