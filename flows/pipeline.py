@@ -1242,7 +1242,10 @@ _papers_in_flight = _PapersInFlight()
 def _say_new_archive(location: str, level: int) -> None:
     log.log(
         level,
-        "chưa có kho lưu trữ tại %s: tạo kho mới ở đó / no archive at %s yet: creating a new one there",
+        # what the first record archived does, not this check: a watch pass over an empty inbox said "creating"
+        # every minute and created nothing (QA75)
+        "chưa có kho lưu trữ tại %s: hồ sơ đầu tiên được lưu sẽ tạo kho mới ở đó / no archive at %s yet: the first "
+        "record archived creates a new one there",
         location,
         location,
     )

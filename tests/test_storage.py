@@ -1138,14 +1138,15 @@ def test_a_batch_says_it_starts_a_new_s3_archive_as_it_says_it_of_a_folder(
     s3_server: SeaweedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """QA64: `process --archive s3://new-bucket/xa` made a new archive without a word, while a folder that is not
-    there is "no archive at … yet: creating a new one there" (a mistyped location OCRs everything again)."""
+    there is "no archive at … yet: the first record archived creates a new one there" (a mistyped location OCRs
+    everything again)."""
     from flows.pipeline import check_locations
 
     settings = s3_settings(s3_server, tmp_path, "sohoa-brand-new")
     with caplog.at_level("INFO", logger="sohoa"):
         check_locations(settings)
     said = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert f"chưa có kho lưu trữ tại {settings.archive}: tạo kho mới ở đó / no archive at {settings.archive} yet" in (
+    assert f"chưa có kho lưu trữ tại {settings.archive}: hồ sơ đầu tiên được lưu sẽ tạo kho mới ở đó" in (
         " ".join(said)
     ), said
     store = open_archive(settings.archive, settings)
