@@ -111,6 +111,7 @@ def custody_of(
         record_id, action = str(entry.get("record_id")), entry.get("action")
         if action == "archived":
             archived[record_id] = entry
+            disposed.discard(record_id)  # archived again since (its scan processed after the disposal)
         elif action == "held":
             held[record_id] = entry
         elif action == "released":

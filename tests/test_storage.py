@@ -314,6 +314,8 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     with monkeypatch.context() as patch:  # archived with a retention that ended yesterday
         patch.setattr(storage.base, "retain_until", lambda *_: datetime.now(UTC) - timedelta(days=1))
         over = archive.put(over, files)
+    import shutil
+
     runner = CliRunner()
     decision = "QĐ 12/QĐ-UBND ngày 02/12/2026 về hủy tài liệu hết giá trị"
 
@@ -336,6 +338,13 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     assert decision in entry["detail"], entry
     assert Ledger(archive).verify() == [] and archive.fixity_audit().ok
     assert archive.get(kept.id) is not None
+    # its scan archived again since, then removed by hand: gone, not disposed of (the disposal was the earlier one's)
+    _, files = make_record(tmp_path / "again", "over", number="9/QĐ-UBND")
+    again = archive.put(over.model_copy(update={"objects": [], "archive_prefix": None}), files)
+    assert again.id == over.id and archive.get(over.id) is not None and Ledger(archive).verify() == []
+    shutil.rmtree(Path(archive.location) / str(again.archive_prefix))
+    remove_behind(archive, f".by-sha256/{again.source.sha256}.json")
+    assert any(p.startswith(f"record {over.id}: archived (ledger entry") for p in Ledger(archive).verify())
 
 
 def test_legal_hold_on_and_off(archive: BaseArchive, tmp_path: Path) -> None:
