@@ -569,32 +569,63 @@ def _description_rewritten(reader: PdfFileReader, revision: int) -> list[str]:
 
 
 def _description(reader: PdfFileReader, revision: int) -> dict[str, str]:
+    """The document's description as revision ``revision`` has it: each /Info entry and XMP property (every value a
+    property has, in order, each with what it holds — nested values, their attributes such as ``xml:lang``) but
+    for ``_SAVED_BY_A_WRITER``. Read through that revision's own view of the file: an /Info dictionary rewritten in
+    place under a document timestamp read the same, new, in both revisions and passed (QA76)."""
     import xml.etree.ElementTree as ET
 
-    found: dict[str, str] = {}
+    found: dict[str, list[str]] = {}
     try:
-        info = reader.trailer.flatten(revision).get("/Info")
-        info = info.get_object() if info is not None else None
+        as_then = reader.get_historical_resolver(revision)
+        info = _as_then(as_then, as_then.trailer_view.get("/Info"))
         if isinstance(info, generic.DictionaryObject):
-            found |= {key: str(value) for key, value in info.items() if key not in _SAVED_BY_A_WRITER}
-        metadata = reader.get_historical_root(revision).get("/Metadata")
-        stream = metadata.get_object() if metadata is not None else None
-        packet = stream.data if isinstance(stream, generic.StreamObject) else None
+            for key, value in info.items():
+                if key not in _SAVED_BY_A_WRITER:
+                    found[key] = [str(value)]
+        metadata = _as_then(as_then, as_then.root.get("/Metadata"))
+        packet = metadata.data if isinstance(metadata, generic.StreamObject) else None
     except Exception:  # a damaged trailer, catalog or stream: said by the checks that read them
-        return found
+        return _joined(found)
     if packet is None:
-        return found
+        return _joined(found)
     try:
         root = ET.fromstring(packet)
     except ET.ParseError:
-        return {**found, "XMP": "not XML"}
+        return {**_joined(found), "XMP": "not XML"}
     for description in root.iter(f"{_RDF}Description"):
-        # a property is an attribute of its rdf:Description or an element in it, as each writer chooses
-        found |= {name: value for name, value in description.attrib.items() if name not in _SAVED_BY_A_WRITER}
+        # a property is an attribute of its rdf:Description or an element in it, as each writer chooses; one given
+        # twice (two rdf:Description blocks) keeps both values: readers show the first, and a forged one put
+        # before the original passed (QA76)
+        for name, value in description.attrib.items():
+            if name not in _SAVED_BY_A_WRITER:
+                found.setdefault(name, []).append(value.strip())
         for element in description:
             if element.tag not in _SAVED_BY_A_WRITER:
-                found[element.tag] = " ".join(text.strip() for text in element.itertext() if text.strip())
-    return found
+                found.setdefault(element.tag, []).append(_xmp_value(element))
+    return _joined(found)
+
+
+def _as_then(as_then: Any, value: Any) -> Any:
+    """``value`` as the historical view ``as_then`` has it: an indirect object resolved by that view, by its
+    reference (the trailer's /Info resolved through the newest revision: rewritten in place, it read the same in
+    both and passed, QA76)."""
+    return as_then.get_object(value.reference) if isinstance(value, generic.IndirectObject) else value
+
+
+def _xmp_value(element: Any) -> str:
+    """What an XMP property element holds, whoever wrote it: its text, and each nested element with its
+    attributes (``xml:lang`` of an ``rdf:li``), recursively; whitespace between elements aside."""
+    attributes = "".join(f" {k}={v!r}" for k, v in sorted(element.attrib.items()) if not k.startswith(_RDF))
+    inner = "".join(f"<{child.tag}{_xmp_value(child)}>" for child in element)
+    text = (element.text or "").strip()
+    # a simple property as an element reads as the same property written as an attribute (pikepdf writes the one,
+    # pyHanko's revisions the other)
+    return text if not attributes and not inner else f"{attributes}|{text}|{inner}"
+
+
+def _joined(found: dict[str, list[str]]) -> dict[str, str]:
+    return {name: "\x00".join(values) for name, values in found.items()}
 
 
 _XMP_PREFIXES = {

@@ -332,7 +332,7 @@ def test_a_signed_file_whose_pages_break_pdfa_is_reported(tmp_path: Path, signer
     assert any(p.startswith("6.2.4.3: page 2") and "DeviceCMYK" in p for p in check.problems), check.problems
 
 
-@pytest.mark.parametrize("where", ["xmp", "info"])
+@pytest.mark.parametrize("where", ["xmp", "info", "info-in-place", "xmp-first-description", "xmp-lang"])
 def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
     where: str, tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
 ) -> None:
@@ -364,17 +364,34 @@ def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
 
     writer = IncrementalPdfFileWriter(io.BytesIO(signed.read_bytes()))
     forged = "QUYET DINH GIA MAO"
-    if where == "xmp":
+    if where.startswith("xmp"):
         packet = writer.root["/Metadata"].get_object().data
         title = re.search(rb'<rdf:li xml:lang="x-default">([^<]*)</rdf:li>', packet)
         assert title is not None, packet
-        new = packet.replace(title.group(0), f'<rdf:li xml:lang="x-default">{forged}</rdf:li>'.encode())
+        if where == "xmp":
+            new = packet.replace(title.group(0), f'<rdf:li xml:lang="x-default">{forged}</rdf:li>'.encode())
+        elif where == "xmp-lang":  # only an attribute of a nested element (QA76: never compared)
+            new = packet.replace(title.group(0), title.group(0).replace(b"x-default", b"vi"))
+        else:  # a second rdf:Description, before the original: readers show its title (QA76: the last one counted)
+            block = (
+                '<rdf:Description rdf:about="" xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title><rdf:Alt>'
+                f'<rdf:li xml:lang="x-default">{forged}</rdf:li></rdf:Alt></dc:title></rdf:Description>'
+            ).encode()
+            at = packet.index(b"<rdf:Description")
+            new = packet[:at] + block + packet[at:]
         meta = {generic.NameObject("/Type"): generic.NameObject("/Metadata")}
         meta[generic.NameObject("/Subtype")] = generic.NameObject("/XML")
         writer.root[generic.NameObject("/Metadata")] = writer.add_object(generic.StreamObject(meta, stream_data=new))
         writer.update_root()
-    else:
+    elif where == "info":
         writer.set_info(generic.DictionaryObject({generic.NameObject("/Title"): generic.TextStringObject(forged)}))
+    else:  # the /Info object rewritten in place (QA76: read through the newest revision for both, it passed)
+        info = writer.trailer.raw_get("/Info")
+        info.get_object()[generic.NameObject("/Title")] = generic.TextStringObject(forged)
+        writer.mark_update(info)
+    if where.startswith("xmp"):
+        # as a forger would: pyHanko's own metadata update on writing rewrote the packet, merging the blocks
+        writer._update_meta = lambda: None  # type: ignore[method-assign]
     forged_file = tmp_path / "forged.pdf"
     with forged_file.open("wb") as out:
         PdfTimeStamper(HTTPTimeStamper(test_pki.tsa_url)).timestamp_pdf(writer, "sha256", output=out)
@@ -383,6 +400,22 @@ def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
     assert [ts.indication for ts in result.document_timestamps] == ["TOTAL_PASSED"] * 2  # the TSA is trusted
     rewritten = [r for r in result.signatures[0].revisions_after if "metadata rewritten" in r.changes]
     assert [r.kind for r in rewritten] == ["other"], result.signatures[0].revisions_after
-    assert ("dc:title" if where == "xmp" else "/Title") in rewritten[0].changes, rewritten
+    assert ("dc:title" if where.startswith("xmp") else "/Title") in rewritten[0].changes, rewritten
     assert not result.passed, result.model_dump_json(indent=2)
     assert any("without a signature were added" in w for w in result.signatures[0].warnings)
+
+
+def test_a_simple_xmp_property_reads_alike_as_an_element_or_an_attribute() -> None:
+    """pikepdf writes ``<xmp:CreatorTool>sohoa</xmp:CreatorTool>``, pyHanko's revisions ``xmp:CreatorTool="sohoa"``:
+    the same description, no rewrite of it; a nested value keeps its attributes (``xml:lang``)."""
+    import xml.etree.ElementTree as ET
+
+    from signing.verify import _xmp_value
+
+    element = ET.fromstring('<x:CreatorTool xmlns:x="http://ns.adobe.com/xap/1.0/"> sohoa </x:CreatorTool>')
+    assert _xmp_value(element) == "sohoa"
+    alt = (
+        '<dc:title xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Alt><rdf:li xml:lang="{}">Quyết định</rdf:li></rdf:Alt></dc:title>'
+    )
+    assert _xmp_value(ET.fromstring(alt.format("x-default"))) != _xmp_value(ET.fromstring(alt.format("vi")))
