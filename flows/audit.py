@@ -563,7 +563,14 @@ def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
     "BROKEN" for one changed record.json sent auditors looking for a tampered ledger, QA63) or archive writes a
     killed run left unfinished (a rerun finishes them). ``red`` marks the words that need attention."""
     interrupted = sum(INTERRUPTED_WRITE in problem for problem in problems)
-    of_records = sum(problem.startswith("record ") and INTERRUPTED_WRITE not in problem for problem in problems)
+    # records, not lines: a forged disposal is named, and its record as gone (QA76: "2 record(s)" of one)
+    of_records = len(
+        {
+            problem.split(":", 1)[0].split(" (", 1)[0]
+            for problem in problems
+            if problem.startswith("record ") and INTERRUPTED_WRITE not in problem
+        }
+    )
     if not chain_intact(problems):
         return red(LEDGER_BROKEN)
     said = LEDGER_INTACT

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -1043,7 +1044,7 @@ def register(app: typer.Typer) -> None:
         from sohoa.errors import SohoaError
         from storage import search_index_path
         from storage.base import RetentionError
-        from storage.ledger import default_actor
+        from storage.ledger import Ledger, default_actor, disposal_refused_now
         from storage.search import SearchIndex
 
         _errors_as_json(as_json)
@@ -1069,10 +1070,21 @@ def register(app: typer.Typer) -> None:
                 f"record {record.id}: retained until {until.date().isoformat()}, not to be disposed of yet",
                 1,
             )
+        # and as its own ledger entries say, which the checks hold the disposal to: a folder archive's retention
+        # records, edited or removed, let it delete a record retained seventy more years (QA76)
+        if (why := disposal_refused_now(Ledger(store).excerpt(record.id), record.id)) is not None:
+            raise _fail(
+                f"hồ sơ {record.id}: sổ nhật ký không cho hủy lúc này (còn thời hạn lưu giữ hoặc đang bị phong tỏa; "
+                f"bản ghi thời hạn trong kho đã bị sửa?) / record {record.id}: its ledger entries forbid disposing "
+                f"of it now: a disposal {why}",
+                1,
+            )
         if not dry_run:
             try:
                 with archive_write_lock(store.location):  # its ledger entry: one writer at a time
-                    store.delete_record(record, actor=default_actor(), reason=reason.strip())
+                    store.delete_record(
+                        record, actor=default_actor(), reason=unicodedata.normalize("NFC", reason.strip())
+                    )
             except RetentionError as exc:  # the server's own refusal (a retention this host's clock had over)
                 raise _fail(f"hồ sơ {record.id}: {exc}", 1) from exc
             except SohoaError as exc:

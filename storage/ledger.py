@@ -86,7 +86,7 @@ def archived_not_disposed(entries: Iterable[dict[str, Any] | None]) -> dict[str,
 
 
 # the "retained until" day an "archived" entry's detail ends with ("…; retained until 2036-12-02 (COMPLIANCE)")
-_RETAINED_UNTIL = re.compile(r"retained until (\d{4}-\d{2}-\d{2})")
+_RETAINED_UNTIL = re.compile(r"; retained until (\d{4}-\d{2}-\d{2}) \([A-Z]+\)$")
 # how far past this host's clock a disposal's time may be (hosts' clocks differ) before it is one from the future
 _CLOCK_SLACK = timedelta(hours=1)
 CUSTODY_ACTIONS = ("archived", "disposed", "held", "released")
@@ -102,7 +102,7 @@ def custody_of(
     removed, passed every check, a record retained ten more years and under legal hold (QA74)."""
     archived: dict[str, dict[str, Any]] = {}
     held: dict[str, dict[str, Any]] = {}
-    disposed: set[str] = set()
+    disposed: dict[str, dict[str, Any]] = {}  # record id → the disposal that counts, until archived again
     refused: list[tuple[dict[str, Any], str]] = []
     now = datetime.now(UTC)
     for entry in entries:
@@ -111,19 +111,44 @@ def custody_of(
         record_id, action = str(entry.get("record_id")), entry.get("action")
         if action == "archived":
             archived[record_id] = entry
-            disposed.discard(record_id)  # archived again since (its scan processed after the disposal)
+            disposed.pop(record_id, None)  # archived again since (its scan processed after the disposal)
         elif action == "held":
             held[record_id] = entry
         elif action == "released":
             held.pop(record_id, None)
         elif action == "disposed":
-            why = _disposal_refused(entry, archived.get(record_id), held.get(record_id), now)
+            if record_id not in archived:  # QA76: one forged before its scan was archived counted once it was
+                why: str | None = "before it was ever archived"
+            elif record_id in disposed:
+                why = f"a second time (ledger entry {disposed[record_id].get('seq')} disposed of it)"
+            else:
+                why = _disposal_refused(entry, archived[record_id], held.get(record_id), now)
             if why is None:
-                disposed.add(record_id)
+                disposed[record_id] = entry
             else:
                 refused.append((entry, why))
     kept = {record_id: entry for record_id, entry in archived.items() if record_id not in disposed}
     return kept, refused
+
+
+def disposal_refused_now(entries: Iterable[dict[str, Any]], record_id: str) -> str | None:
+    """Why the record ``record_id`` may not be disposed of now by its own ledger ``entries`` (in order) — its
+    retention, as its "archived" entry recorded it, not over, or a legal hold on — or None. `sohoa dispose` asks
+    it beside the objects' retention: a folder archive's retention records edited or removed let it delete a
+    record retained seventy more years (QA76), whose disposal every check then named as forged."""
+    archived: dict[str, Any] | None = None
+    hold: dict[str, Any] | None = None
+    for entry in entries:
+        if str(entry.get("record_id")) != record_id:
+            continue
+        if entry.get("action") == "archived":
+            archived = entry
+        elif entry.get("action") == "held":
+            hold = entry
+        elif entry.get("action") == "released":
+            hold = None
+    now = datetime.now(UTC)
+    return _disposal_refused({"at": now.isoformat()}, archived, hold, now)
 
 
 def _disposal_refused(
@@ -133,7 +158,8 @@ def _disposal_refused(
         at = datetime.fromisoformat(str(entry.get("at")))
     except ValueError:
         return "at no time (its time unreadable)"
-    at = at if at.tzinfo else at.replace(tzinfo=UTC)
+    # in UTC, as the retention's day is written (a time at +14:00 counted a day early, QA76)
+    at = (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
     if at > now + _CLOCK_SLACK:
         return f"on {at.isoformat()}, after now"
     if hold is not None:

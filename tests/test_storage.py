@@ -264,6 +264,9 @@ def test_a_disposal_the_retention_or_a_hold_forbids_does_not_count(
     ledger.append("disposed", future.id, detail="retention over", at=datetime(2037, 1, 1, tzinfo=UTC))
     disposed = archived("disposed-of", expired=True)
     archive.delete_record(disposed)  # as sohoa disposes of a record
+    ledger.append("disposed", disposed.id, detail="retention over")  # a second time (QA76: accepted silently)
+    # one for a scan not archived yet: it counted once the scan was (QA76), and is named now
+    ledger.append("disposed", "0123456789abcdef", detail="retention over")
 
     problems = ledger.verify()
     said = {record.id: [p for p in problems if p.startswith(f"record {record.id}")] for record in (retained, held)}
@@ -272,11 +275,16 @@ def test_a_disposal_the_retention_or_a_hold_forbids_does_not_count(
     assert any(p.startswith(f"record {future.id}") and "on 2037-01-01T00:00:00+00:00, after now" in p for p in problems)
     for record in (retained, held, future):
         assert any(p.startswith(f"record {record.id}: archived (ledger entry") for p in problems), problems
-    assert not any(disposed.id in p for p in problems), problems
-    assert len(problems) == 6, problems
+    twice = [p for p in problems if disposed.id in p]
+    assert len(twice) == 1 and "disposed of a second time (ledger entry" in twice[0], problems
+    assert any("record 0123456789abcdef: " in p and "before it was ever archived" in p for p in problems), problems
+    assert len(problems) == 8, problems
     vietnamese = problem_in_vietnamese(said[held.id][0])
     assert vietnamese.startswith("mục sổ nhật ký ghi hồ sơ đã hủy khi chưa được hủy"), vietnamese
-    assert ledger_verdict(problems).startswith("chuỗi nguyên vẹn / chain intact"), ledger_verdict(problems)
+    verdict = ledger_verdict(problems)
+    # five records: the three deleted by hand, the one disposed of twice, the id never archived (one each, not a
+    # count of their lines, QA76)
+    assert verdict.startswith("chuỗi nguyên vẹn / chain intact") and "; 5 hồ sơ không khớp sổ" in verdict, verdict
 
 
 def test_fixity_only_calls_a_rewritten_record_json_its_records_drift(
@@ -328,6 +336,13 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     held = dispose(over.id)
     assert held.exit_code == 1 and "under legal hold" in " ".join(held.output.split()), held.output
     archive.set_hold(over, False)
+    # the folder's retention records edited or removed: the ledger's own "retained until" still forbids it (QA76)
+    tampered = Path(archive.location) / ".retention" / str(kept.archive_prefix)
+    shutil.rmtree(tampered)
+    ledger_says = dispose(kept.id)
+    said = " ".join(ledger_says.output.split())
+    assert ledger_says.exit_code == 1 and "its ledger entries forbid disposing of it now" in said, said
+    assert "before the end of its retention (20" in said and archive.get(kept.id) is not None, said
     dry = dispose(over.id, "--dry-run", "--json")
     assert dry.exit_code == 0 and json.loads(dry.stdout)["disposed"] is False, dry.output
     assert archive.get(over.id) is not None
