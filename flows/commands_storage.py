@@ -135,10 +135,22 @@ def not_in_archive(store: Any, record_id: str) -> str:
 
     wanted = record_id.strip().lower()
     try:  # the rule the ledger check holds the archive to
-        kept = archived_not_disposed(entry for _, entry in Ledger(store).entries())
+        entries = [entry for _, entry in Ledger(store).entries() if entry is not None]
     except Exception:  # the ledger unreadable here: the plain answer; `sohoa ledger verify` says what is wrong
-        kept = {}
+        entries = []
+    kept = archived_not_disposed(entries)
     archived = next((entry for rid, entry in kept.items() if rid.startswith(wanted)), None)
+    disposal = next(
+        (e for e in reversed(entries) if e.get("action") == "disposed" and str(e.get("record_id")).startswith(wanted)),
+        None,
+    )
+    if archived is None and disposal is not None:  # QA76: "not in the archive", the ledger knowing when and why
+        rid, seq, when = disposal.get("record_id"), disposal.get("seq"), str(disposal.get("at", ""))[:10]
+        by, why = disposal.get("actor", "?"), disposal.get("detail", "")
+        return (
+            f"hồ sơ {rid}: đã hủy ngày {vn_date(when)} bởi {by} (mục sổ nhật ký {seq}: {why}) / record {rid}: "
+            f"disposed of on {when} by {by} (ledger entry {seq}: {why})"
+        )
     if archived is not None:
         rid, seq = archived.get("record_id"), archived.get("seq")
         folder = archived_folder(str(rid), archived)

@@ -353,6 +353,10 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     assert decision in entry["detail"], entry
     assert Ledger(archive).verify() == [] and archive.fixity_audit().ok
     assert archive.get(kept.id) is not None
+    # asked for since: when, by whom, by which decision (QA76: "not in the archive")
+    asked = runner.invoke(app, ["get", over.id], env=env)
+    said = " ".join(asked.output.split())
+    assert asked.exit_code == 1 and f"record {over.id}: disposed of on 20" in said and decision in said, said
     # its scan archived again since, then removed by hand: gone, not disposed of (the disposal was the earlier one's)
     _, files = make_record(tmp_path / "again", "over", number="9/QĐ-UBND")
     again = archive.put(over.model_copy(update={"objects": [], "archive_prefix": None}), files)
