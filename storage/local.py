@@ -17,6 +17,7 @@ object lock.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -213,6 +214,16 @@ class LocalArchive(BaseArchive):
             raise RetentionError(f"{key}: refusing to delete: {reason}")
         (self.root / key).unlink()
         self._retention_file(key).unlink(missing_ok=True)
+
+    def delete_record(self, record: Record, actor: str = "sohoa", reason: str = "") -> None:
+        """As every archive's, and the record's emptied folders go too, with their retention records' twins (QA76:
+        `2025/CV/118-…--id/` and its `.retention/` twin were left behind, empty)."""
+        super().delete_record(record, actor, reason)
+        if record.archive_prefix:
+            for folder in (self.root / record.archive_prefix, self.root / RETENTION_DIR / record.archive_prefix):
+                for inside, _, _ in sorted(os.walk(folder), key=lambda found: -len(found[0])):
+                    with contextlib.suppress(OSError):  # not empty (something put there by hand): kept, and named
+                        os.rmdir(inside)
 
     def _set_legal_hold(self, key: str, on: bool) -> None:
         if self._info(key) is None:

@@ -349,6 +349,9 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     done = dispose(over.id)
     assert done.exit_code == 0 and "đã hủy / disposed of" in done.output, done.output
     assert archive.get(over.id) is None and archive.folder_gone(str(over.archive_prefix))
+    # its folder and its retention records' folder gone too, not left empty (QA76)
+    assert not (Path(archive.location) / str(over.archive_prefix)).exists()
+    assert not (Path(archive.location) / ".retention" / str(over.archive_prefix)).exists()
     (entry,) = [e for e in Ledger(archive).excerpt(over.id) if e["action"] == "disposed"]
     assert decision in entry["detail"], entry
     assert Ledger(archive).verify() == [] and archive.fixity_audit().ok
