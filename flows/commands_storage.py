@@ -646,7 +646,9 @@ def retention_words(until: datetime, since: datetime | None) -> str:
 
     if is_permanent(until, since):
         return "vĩnh viễn / permanent"
-    return vn_date(until.astimezone(VN_TZ).date())
+    day = vn_date(until.astimezone(VN_TZ).date())
+    # over: it may be disposed of (`sohoa dispose`); the day alone did not say so (QA76)
+    return f"{day} (đã hết, có thể hủy / over, may be disposed of)" if until <= datetime.now(UTC) else day
 
 
 def register(app: typer.Typer) -> None:

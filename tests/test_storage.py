@@ -336,6 +336,8 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     held = dispose(over.id)
     assert held.exit_code == 1 and "under legal hold" in " ".join(held.output.split()), held.output
     archive.set_hold(over, False)
+    shown = " ".join(runner.invoke(app, ["get", over.id], env=env).output.split())
+    assert "(đã hết, có thể hủy / over, may be disposed of)" in shown, shown  # the day alone did not say (QA76)
     # the folder's retention records edited or removed: the ledger's own "retained until" still forbids it (QA76)
     tampered = Path(archive.location) / ".retention" / str(kept.archive_prefix)
     shutil.rmtree(tampered)
