@@ -1042,6 +1042,7 @@ def _process_lines(rows: list[tuple[str, ...]]) -> None:
     """The process table's rows on a terminal too narrow for a table (below ~70 columns, a phone's SSH client or a
     split pane): each file on its own line, then what became of it on the next ones, indented — the table left the
     file's name out there, and folded the outcome one letter a line."""
+    from rich.padding import Padding
     from rich.text import Text
 
     out.print("sohoa: kết quả / results", style="bold")
@@ -1063,8 +1064,8 @@ def _process_lines(rows: list[tuple[str, ...]]) -> None:
                 joined = f"  {fact}"
             line = joined
         out.print(line)
-        if note:
-            out.print(f"  {note}")
+        if note:  # a reason runs long: wrapped at the width, indented under its file (QA76: from column 0)
+            out.print(Padding(Text.from_markup(note), (0, 0, 0, 2), expand=False))
 
 
 PROCESS_COLUMNS = (
