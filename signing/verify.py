@@ -1041,7 +1041,8 @@ def _later_revision_warnings(result: FileVerification, tail_after_eof: bool) -> 
 
     Revisions that only add signatures, document timestamps or DSS data (what B-LT/B-LTA consist of) are
     listed in each verdict's ``revisions_after`` but not warned about; anything else is — and one after the last
-    signature or timestamp, which none covers, keeps the file from passing (``changed_after_last_signature``).
+    signature, which no signer approved (a document timestamp approves nothing), keeps the file from passing
+    (``changed_after_last_signature``).
     """
     verdicts, timestamps = result.signatures, result.document_timestamps
     warnings: list[str] = []
