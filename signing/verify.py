@@ -537,6 +537,10 @@ def _revisions_after(
             kind = "dss"
         else:
             kind = "other"
+        if kind in ("dss", "document_timestamp") and (hidden := _streams_nothing_references(reader, rev)):
+            # a stream added beside the DSS data or a timestamp that nothing in the revision points to: hidden
+            # content a later change could show (QA76: it passed under a document timestamp, without a warning)
+            kind, text = "other", f"{text}; added, referenced by nothing: {', '.join(hidden)}"
         if kind != "signature" and (rewritten := _description_rewritten(reader, rev)):
             # a DSS or document timestamp revision may update the metadata a save updates (pyHanko writes its name
             # and the time), not what the document says it is: its title rewritten passed (QA74; anyone may add a
@@ -544,6 +548,33 @@ def _revisions_after(
             kind, text = "other", f"{text}; metadata rewritten: {', '.join(rewritten)}"
         out.append(RevisionChange(revision=rev, kind=kind, changes=text))
     return out
+
+
+def _streams_nothing_references(reader: PdfFileReader, revision: int) -> list[str]:
+    """The streams revision ``revision`` introduces that no object it writes (nor its trailer) refers to, by
+    object number: an older object cannot name a number new in this revision without being written again in it."""
+    refs = list(reader.xrefs.explicit_refs_in_revision(revision))
+    written: list[Any] = []
+    added: list[Any] = []
+    for ref in refs:
+        obj = reader.get_object(ref, revision=revision)
+        written.append(obj)
+        new = isinstance(obj, generic.StreamObject) and reader.xrefs.get_introducing_revision(ref) == revision
+        if new and str(obj.get("/Type", "")) not in ("/XRef", "/ObjStm"):
+            added.append(ref)
+    if not added:
+        return []
+    named: set[Any] = set()
+    todo: list[Any] = [*written, reader.trailer.flatten(revision)]
+    while todo:
+        obj = todo.pop()
+        if isinstance(obj, generic.DictionaryObject):  # (a stream is one too)
+            todo.extend(obj.raw_get(key) for key in obj)
+        elif isinstance(obj, generic.ArrayObject):
+            todo.extend(obj.raw_get(index) for index in range(len(obj)))
+        elif isinstance(obj, generic.IndirectObject):
+            named.add(obj.reference)
+    return [f"object {ref.idnum}" for ref in added if ref not in named]
 
 
 _RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"

@@ -332,7 +332,9 @@ def test_a_signed_file_whose_pages_break_pdfa_is_reported(tmp_path: Path, signer
     assert any(p.startswith("6.2.4.3: page 2") and "DeviceCMYK" in p for p in check.problems), check.problems
 
 
-@pytest.mark.parametrize("where", ["xmp", "info", "info-in-place", "xmp-first-description", "xmp-lang"])
+@pytest.mark.parametrize(
+    "where", ["xmp", "info", "info-in-place", "xmp-first-description", "xmp-lang", "orphan-stream"]
+)
 def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
     where: str, tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
 ) -> None:
@@ -383,6 +385,8 @@ def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
         meta[generic.NameObject("/Subtype")] = generic.NameObject("/XML")
         writer.root[generic.NameObject("/Metadata")] = writer.add_object(generic.StreamObject(meta, stream_data=new))
         writer.update_root()
+    elif where == "orphan-stream":  # content nothing shows, for a later change to reveal (QA76: passed, unsaid)
+        writer.add_object(generic.StreamObject(stream_data=b"BT /F1 24 Tf 72 700 Td (DA HUY) Tj ET"))
     elif where == "info":
         writer.set_info(generic.DictionaryObject({generic.NameObject("/Title"): generic.TextStringObject(forged)}))
     else:  # the /Info object rewritten in place (QA76: read through the newest revision for both, it passed)
@@ -398,9 +402,11 @@ def test_a_metadata_rewrite_under_a_document_timestamp_does_not_pass(
 
     result = verify_pdf(forged_file, [test_pki.root_cert])
     assert [ts.indication for ts in result.document_timestamps] == ["TOTAL_PASSED"] * 2  # the TSA is trusted
-    rewritten = [r for r in result.signatures[0].revisions_after if "metadata rewritten" in r.changes]
+    marker = "referenced by nothing" if where == "orphan-stream" else "metadata rewritten"
+    rewritten = [r for r in result.signatures[0].revisions_after if marker in r.changes]
     assert [r.kind for r in rewritten] == ["other"], result.signatures[0].revisions_after
-    assert ("dc:title" if where.startswith("xmp") else "/Title") in rewritten[0].changes, rewritten
+    if where != "orphan-stream":
+        assert ("dc:title" if where.startswith("xmp") else "/Title") in rewritten[0].changes, rewritten
     assert not result.passed, result.model_dump_json(indent=2)
     assert any("without a signature were added" in w for w in result.signatures[0].warnings)
 
