@@ -23,7 +23,7 @@ from ocr.inputs import inspect_input
 from sohoa.errors import PROBLEM_TEXT, BadInputError, Problem
 from storage import open_configured_archive, quarantine_file
 from storage.quarantine import QuarantineEntry
-from tests.conftest import SHARED, make_settings
+from tests.conftest import SHARED, make_settings, needs_shared
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
@@ -73,6 +73,7 @@ def bad_files(tmp_path: Path) -> dict[Problem, Path]:
     }
 
 
+@needs_shared
 def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Path]) -> None:
     for problem, path in bad_files.items():
         with pytest.raises(BadInputError) as caught:
@@ -170,6 +171,7 @@ def test_a_pdf_encrypted_with_permissions_only_is_read_and_its_output_signs(tmp_
     assert verdict.passed, verdict.model_dump_json(indent=2)
 
 
+@needs_shared
 def test_batch_quarantines_bad_files_and_goes_on(bad_files: dict[Problem, Path], tmp_path: Path) -> None:
     # named as a Mac's copy names it (NFD): the record's name is NFC, its path the one that opens the file
     good_name = unicodedata.normalize("NFD", "thông báo.png")

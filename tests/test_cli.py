@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples
+from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples, needs_shared
 
 COMMANDS = ["process", "ocr", "classify", "sign", "verify", "list"]
 
@@ -51,6 +51,7 @@ def test_missing_file_is_a_usage_error_naming_it(tmp_path: Path) -> None:
     assert "không-có.pdf" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@needs_shared
 @pytest.mark.integration
 def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Path) -> None:
     """Without --json, sohoa ocr says whether the copy is PDF/A and why not, and that an input's signatures stay

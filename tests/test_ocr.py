@@ -21,7 +21,7 @@ from ocr.modes import strip_invisible_text
 from ocr.pipeline import CMYK_PROFILE, image_to_pdf, stored_image_bytes
 from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, page_quality
 from sohoa.record import PlacedWord
-from tests.conftest import FIXTURES, ROOT, SAMPLES, SHARED
+from tests.conftest import FIXTURES, ROOT, SAMPLES, SHARED, needs_shared
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 BORN_DIGITAL = FIXTURES / "an-le-43-2021-p1.pdf"
@@ -738,6 +738,7 @@ def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None
         assert (width, height) == pytest.approx((page.width * scale, page.height * scale))  # upright, as displayed
 
 
+@needs_shared
 @pytest.mark.integration
 def test_real_scans_upside_down_or_turned_a_quarter_are_read_and_shown_upright(tmp_path: Path) -> None:
     """QA: OSD was asked to look at 8 characters only, and its confidence on real turned scans stayed under the
@@ -784,6 +785,7 @@ def test_a_page_scanned_upside_down_at_100_dpi_is_read_upright(tmp_path: Path) -
     assert "Công báo" in result.text
 
 
+@needs_shared
 @pytest.mark.integration
 def test_a_page_scanned_sideways_is_read_as_if_scanned_upright(tmp_path: Path) -> None:
     """A page read again turned upright is cut into bands as an upright page is: read whole, this decree page
@@ -1235,6 +1237,7 @@ def _with_visible_text(pdf: pikepdf.Pdf, drawing: bytes = b"") -> None:
     page.contents_add(pdf.make_stream(text + drawing), prepend=False)
 
 
+@needs_shared
 def test_force_keeps_a_scan_with_a_text_layer_as_it_is(tmp_path: Path) -> None:
     """QA: a real 200 dpi grayscale JPEG scan with text on it came out of --mode force as a 300 dpi RGB Flate
     image, 950 KB against 420 KB for the input and 402 KB for `ocrmypdf --force-ocr` (measured by hand). A page
@@ -1352,6 +1355,7 @@ def test_hook_tone_lexicon_pass_leaves_confident_words() -> None:
     assert restore_diacritics(words, [96.0, 96.0, 86.0, 96.0, 96.0]) == words
 
 
+@needs_shared
 def test_hook_tone_fix_on_the_benchmark_ground_truth() -> None:
     """The figures in ocr/diacritics.py: on 34 pages of real Vietnamese the table never saw, no correct word is
     changed even when every word is doubted, and most hook-to-acute slips put in on purpose (and doubted) are
@@ -1394,6 +1398,7 @@ def test_lookalike_d_and_tone_slips_undone_where_the_neighbours_decide() -> None
         assert restore_diacritics(phrase.split(), [50.0] * len(phrase.split())) == phrase.split(), phrase
 
 
+@needs_shared
 def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     """The figures in ocr/diacritics.py: on the 34 pages the pair table never saw, words Tesseract is sure of are
     never changed; with every word doubted, 3 of 19,435 are; tone marks dropped from ô/ê/â on purpose (the

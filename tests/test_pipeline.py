@@ -19,7 +19,7 @@ from flows.pipeline import Outcome, process_document
 from ocr.pipeline import stored_image_bytes
 from sohoa.record import Record
 from storage import LocalArchive
-from tests.conftest import SAMPLES, SHARED, PipelineRun, expected_samples, make_settings
+from tests.conftest import SAMPLES, SHARED, PipelineRun, expected_samples, make_settings, needs_shared
 
 EXPECTED = {e.file: e for e in expected_samples()}
 pytestmark = pytest.mark.integration
@@ -197,6 +197,7 @@ def test_the_archived_record_names_its_document_pdf_not_a_scratch_file(tmp_path:
     assert Record.from_json_file(folder / "record.json").ocr is not None  # the model reads it back
 
 
+@needs_shared
 def test_a_signed_input_gets_one_valid_signature_and_its_original_keeps_its_own(tmp_path: Path) -> None:
     """Writing a signed PDF anew breaks its signatures, which in the archived copy would read as tampering: the
     searchable copy leaves them out, and the archived original — byte for byte the input — keeps them."""
