@@ -91,10 +91,22 @@ def ensure_zombie_automation() -> tuple[str, str]:
     return str(existing.id), "updated"
 
 
-def _shape(automation: Any) -> tuple[Any, Any]:
-    """What an automation does: its trigger and actions, without the ids the server gave them."""
+def _shape(automation: Any) -> Any:
+    """What an automation does: its trigger and actions, without the ids the server gave them — the trigger's sets
+    of event names (``expect``, ``after``, ``for_each``) sorted: dumped as lists, their order is each process's own
+    (a second run said "updated" of an automation it had just made, one time in a few)."""
     trigger = automation.trigger.model_dump(mode="json", exclude={"id"})
-    return trigger, [action.model_dump(mode="json") for action in automation.actions]
+    return _sorted_sets([trigger, [action.model_dump(mode="json") for action in automation.actions]])
+
+
+def _sorted_sets(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _sorted_sets(item) for key, item in value.items()}
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return sorted(value)
+    if isinstance(value, list):
+        return [_sorted_sets(item) for item in value]
+    return value
 
 
 def main() -> int:
