@@ -133,22 +133,12 @@ def custody_of(
 
 def disposal_refused_now(entries: Iterable[dict[str, Any]], record_id: str) -> str | None:
     """Why the record ``record_id`` may not be disposed of now by its own ledger ``entries`` (in order) — its
-    retention, as its "archived" entry recorded it, not over, or a legal hold on — or None. `sohoa dispose` asks
-    it beside the objects' retention: a folder archive's retention records edited or removed let it delete a
-    record retained seventy more years (QA76), whose disposal every check then named as forged."""
-    archived: dict[str, Any] | None = None
-    hold: dict[str, Any] | None = None
-    for entry in entries:
-        if str(entry.get("record_id")) != record_id:
-            continue
-        if entry.get("action") == "archived":
-            archived = entry
-        elif entry.get("action") == "held":
-            hold = entry
-        elif entry.get("action") == "released":
-            hold = None
-    now = datetime.now(UTC)
-    return _disposal_refused({"at": now.isoformat()}, archived, hold, now)
+    retention, as its "archived" entry recorded it, not over, or a legal hold on — or None: ``custody_of``'s rule,
+    asked of a disposal made now. `sohoa dispose` asks it beside the objects' retention: a folder archive's retention
+    records edited or removed let it delete a record retained seventy more years (QA76), whose disposal every check
+    then named as forged."""
+    asked: dict[str, Any] = {"action": "disposed", "record_id": record_id, "at": datetime.now(UTC).isoformat()}
+    return next((why for entry, why in custody_of([*entries, asked])[1] if entry is asked), None)
 
 
 def _disposal_refused(
