@@ -61,6 +61,7 @@ from storage.base import (
     BaseArchive,
     DamagedRecord,
     indexed_entries,
+    record_of_problem,
     sha256_bytes,
 )
 from storage.ledger import SIDECAR_ACTIONS, Ledger, changed_sidecar, sidecar_entries
@@ -566,7 +567,7 @@ def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
     # records, not lines: a forged disposal is named, and its record as gone (QA76: "2 record(s)" of one)
     of_records = len(
         {
-            problem.split(":", 1)[0].split(" (", 1)[0]
+            record_of_problem(problem) or problem
             for problem in problems
             if problem.startswith("record ") and INTERRUPTED_WRITE not in problem
         }

@@ -236,6 +236,14 @@ INTERRUPTED_WRITE = "archive write interrupted"
 SIDECAR_REWRITTEN = f"{SIDECAR} changed since it was archived"
 # a problem line about one record, as the ledger check begins it: "record 0123456789abcdef (…): …"
 _RECORD_PROBLEM = re.compile(r"record (?P<id>[0-9a-f]{16})\b")
+
+
+def record_of_problem(problem: str) -> str | None:
+    """The record a problem line of the ledger check is about ("record 0123456789abcdef …"), or None."""
+    about = _RECORD_PROBLEM.match(problem)
+    return about["id"] if about is not None else None
+
+
 # a record's folder as ``record_prefix`` names it: {year}/{doc_type}/{number}--{record id}
 _RECORD_FOLDER = re.compile(r"[^/]+/[^/]+/[^/]+--[0-9a-f]{16}")
 # a writer's claim on a scan's record (storage.claims): .claims/{source sha256}.{generation}.json
@@ -1268,9 +1276,9 @@ class BaseArchive(ABC):
             # a record.json rewritten since archiving is its record's drift, as the full audit's row says (QA74: it
             # was "ATTENTION (the ledger, or objects outside every record)" here); a record whose "archived" entry
             # went is unvouched, no drift (QA72), and the chain's own problems are the ledger's
-            about = _RECORD_PROBLEM.match(problem)
-            drift = about is not None and SIDECAR_REWRITTEN in problem and about["id"] not in report.problems
-            report.problems.setdefault(about["id"] if about and drift else LEDGER_PROBLEMS, []).append(problem)
+            about = record_of_problem(problem)
+            drift = about is not None and SIDECAR_REWRITTEN in problem and about not in report.problems
+            report.problems.setdefault(about if about and drift else LEDGER_PROBLEMS, []).append(problem)
         return report
 
     # ---- retention and hold -------------------------------------------------------------------------
