@@ -994,19 +994,18 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     layout = _process_layout(rows, out.width)
     if layout is None:
         _process_lines(rows)
-        rows = []
-    shown, widths = layout or ([], [])
-    if len(shown) < len(PROCESS_COLUMNS):  # a narrow terminal: without its outer frame, 4 more characters for names
-        table.show_edge = table.pad_edge = False
-    for index, width in zip(shown, widths, strict=True):
-        column = PROCESS_COLUMNS[index]
-        if widths == [None] * len(widths):  # room for every column whole, its title on one line
-            table.add_column(column, no_wrap=column in WHOLE_PROCESS_COLUMNS, overflow="fold")
-        else:
-            table.add_column(column, width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*(row[index] for index in shown))
-    if layout is not None:
+    else:
+        shown, widths = layout
+        if len(shown) < len(PROCESS_COLUMNS):  # a narrow terminal: without its outer frame, 4 more characters
+            table.show_edge = table.pad_edge = False
+        for index, width in zip(shown, widths, strict=True):
+            column = PROCESS_COLUMNS[index]
+            if widths == [None] * len(widths):  # room for every column whole, its title on one line
+                table.add_column(column, no_wrap=column in WHOLE_PROCESS_COLUMNS, overflow="fold")
+            else:
+                table.add_column(column, width=width, overflow="fold")
+        for row in rows:
+            table.add_row(*(row[index] for index in shown))
         out.print(table)
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
