@@ -55,8 +55,10 @@ from sohoa.vietnamese import vn_date
 from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
 from storage.base import (
     ARCHIVE_PROBLEMS,
+    HOLD_REMOVED,
     INTERRUPTED_WRITE,
     LEDGER_PROBLEMS,
+    RETENTION_SHORTENED,
     SIDECAR,
     BaseArchive,
     DamagedRecord,
@@ -64,7 +66,14 @@ from storage.base import (
     record_of_problem,
     sha256_bytes,
 )
-from storage.ledger import SIDECAR_ACTIONS, Ledger, changed_sidecar, sidecar_entries
+from storage.ledger import (
+    CUSTODY_ACTIONS,
+    SIDECAR_ACTIONS,
+    Ledger,
+    changed_sidecar,
+    retention_owed,
+    sidecar_entries,
+)
 from storage.stamps import anchor_warning
 
 log = logging.getLogger(__name__)
@@ -499,6 +508,8 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
         "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị sửa, không kiểm tra được record.json",
     ),
     ("its folder is gone", "thư mục của hồ sơ đã mất cùng mọi tệp (bị xóa ngoài phần mềm)"),
+    (RETENTION_SHORTENED, "thời hạn lưu giữ của tệp bị rút ngắn hoặc gỡ bỏ ngoài phần mềm (sổ nhật ký ghi dài hơn)"),
+    (HOLD_REMOVED, "phong tỏa pháp lý của tệp bị gỡ ngoài phần mềm (sổ nhật ký chưa ghi gỡ)"),
     ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (
@@ -833,7 +844,10 @@ class _Auditor:
         # not know of was not added by sohoa
         self.ledgered: dict[str, set[str]] = {}
         holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries (``sidecar_entries``)
+        custody: list[dict[str, Any]] = []  # the ones ``retention_owed`` reads
         for _, entry in Ledger(self.archive).entries():
+            if entry is not None and entry.get("action") in CUSTODY_ACTIONS:
+                custody.append(entry)
             if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
                 holding.append(entry)
             if entry is not None and entry.get("action") == RENEWED_ACTION:
@@ -847,6 +861,8 @@ class _Auditor:
         # the same entries by number: the one a record's index entry names is the one its record.json is held
         # against (``storage.ledger.changed_sidecar``, the rule `list` goes by)
         self.numbered = {entry["seq"]: entry for entry in holding if isinstance(entry.get("seq"), int)}
+        # the retention and hold each record's objects must carry, by the ledger
+        self.owed = retention_owed(custody)
 
     def correction(self, record_id: str) -> Classification | None:
         """An officer's correction of the record (``classify.review.correction_of``); one that cannot be read is
@@ -947,6 +963,8 @@ class _Auditor:
         if changed is not None:
             fixity.append(changed)
         result.problems += fixity
+        if indexed:  # an interrupted write's objects are retained only when it is finished
+            result.problems += self.archive.retention_problems(record, self.owed.get(record.id), fixity)
         for stored in added:
             if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):
                 result.problems.append(f"{stored.key}: added object not recorded in the custody ledger")

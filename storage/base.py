@@ -42,8 +42,12 @@ from sohoa.record import Record, RecordState, StoredObject
 
 if TYPE_CHECKING:
     from storage.claims import Claim
+    from storage.ledger import RetentionOwed
 
 SIDECAR = "record.json"
+# how the retention_problems lines end (what the reports' Vietnamese goes by)
+RETENTION_SHORTENED = "its retention shortened or removed behind the archive's back"
+HOLD_REMOVED = "its legal hold lifted behind the archive's back"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
 CLAIMS_DIR = ".claims"  # writers' claims on the records they write (storage.claims)
@@ -1250,7 +1254,7 @@ class BaseArchive(ABC):
     def fixity_audit(self) -> FixityReport:
         """Re-hash every object of every record, and check the ledger chain; report any drift. A record whose
         record.json (or index entry) cannot be read is drift under its id, the others are checked all the same."""
-        from storage.ledger import Ledger
+        from storage.ledger import Ledger, retention_owed
 
         report = FixityReport()
         damaged: list[DamagedRecord] = []
@@ -1259,11 +1263,13 @@ class BaseArchive(ABC):
         records = [read.record for read in found]
         if stray := self.stray_objects(records, damaged):
             report.problems[ARCHIVE_PROBLEMS] = stray
+        owed = retention_owed(entry for _, entry in Ledger(self).entries())
         for record in records:
             report.records += 1
             report.objects += len(record.objects)
             report.bytes += sum(o.size for o in record.objects)
             problems = self.verify_objects(record)
+            problems += self.retention_problems(record, owed.get(record.id), problems)
             if problems:
                 report.problems[record.id] = problems
         for lost in [*damaged, *missing]:  # a record all the same: drift, as none of its files can be checked
@@ -1356,6 +1362,37 @@ class BaseArchive(ABC):
         Ledger(self).append(
             "held" if on else "released", record.id, actor=actor, detail=f"legal hold {'on' if on else 'off'}"
         )
+
+    def retention_problems(self, record: Record, owed: RetentionOwed | None, fixity: Iterable[str] = ()) -> list[str]:
+        """A problem line for each object of the record whose retention ends before the day its "archived" ledger
+        entry recorded (or that has none), or that is not under the legal hold the ledger has on the record
+        (``owed``: ``storage.ledger.retention_owed``; None: the ledger holds nothing of it, said elsewhere). An
+        object-locked bucket refuses to shorten either; a folder archive's ``.retention/`` records are files: one
+        edited or removed let a retained record be deleted, and no check named it (QA76). ``fixity``: the record's
+        ``verify_objects`` lines; an object they name is not looked at — on S3 one replaced behind the archive's
+        back is a newer version, unretained: its problem is that it is not the object archived."""
+        if owed is None or record.archive_prefix is None:
+            return []
+        changed = {line.partition(": ")[0] for line in fixity}
+        problems: list[str] = []
+        for key in self.record_keys(record):
+            if key in changed:
+                continue
+            info = self._info(key)
+            if info is None:
+                continue  # missing: the fixity check names it
+            ends = info.retain_until.astimezone(UTC).date().isoformat() if info.retain_until else None
+            if owed.until is not None and (ends is None or ends < owed.until):
+                problems.append(
+                    f"{key}: {f'retained only until {ends}' if ends else 'not retained'} — ledger entry "
+                    f"{owed.archived_by} retains its record until {owed.until}: {RETENTION_SHORTENED}"
+                )
+            if owed.held_by is not None and not info.legal_hold:
+                problems.append(
+                    f"{key}: not under legal hold — ledger entry {owed.held_by} put its record under one, never "
+                    f"released: {HOLD_REMOVED}"
+                )
+        return problems
 
     def retention(self, record: Record) -> list[ObjectInfo]:
         return [info for key in self.record_keys(record) if (info := self._info(key)) is not None]

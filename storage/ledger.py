@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage.base import (
     LEDGER_DIR,
@@ -82,7 +82,7 @@ def archived_not_disposed(entries: Iterable[dict[str, Any] | None]) -> dict[str,
     --archive went by the index alone, so a record removed whole (its folder and its index entry) passed "4/4",
     exit 0, while the audit named it (QA65). ``entries``: the ledger's, in order. A disposal the record's own
     entries forbid does not count (``custody_of``)."""
-    return custody_of(entries)[0]
+    return custody_of(entries).kept
 
 
 # the "retained until" day an "archived" entry's detail ends with ("…; retained until 2036-12-02 (COMPLIANCE)")
@@ -92,9 +92,45 @@ _CLOCK_SLACK = timedelta(hours=1)
 CUSTODY_ACTIONS = ("archived", "disposed", "held", "released")
 
 
-def custody_of(
-    entries: Iterable[dict[str, Any] | None],
-) -> tuple[dict[str, dict[str, Any]], list[tuple[dict[str, Any], str]]]:
+class Custody(NamedTuple):
+    """What the ledger says the archive holds in custody (``custody_of``)."""
+
+    # per record id, its last "archived" entry, for every record archived and not disposed of
+    kept: dict[str, dict[str, Any]]
+    # each "disposed" entry that does not count, with why
+    refused: list[tuple[dict[str, Any], str]]
+    # per record id, the "held" entry of a legal hold never released
+    held: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class RetentionOwed:
+    """What a record's objects must carry by its ledger entries: a retention to ``until`` (an ISO day, UTC; None
+    when its "archived" entry, from an older sohoa, names none), and a legal hold while ``held_by`` is a "held"
+    entry's number."""
+
+    until: str | None
+    archived_by: int | None
+    held_by: int | None
+
+
+def retention_owed(entries: Iterable[dict[str, Any] | None]) -> dict[str, RetentionOwed]:
+    """Per record the ledger holds in custody, the retention and hold its objects must carry (``RetentionOwed``).
+    A folder archive's retention records are files anyone can edit: the checks hold them against the ledger."""
+    custody = custody_of(entries)
+    owed: dict[str, RetentionOwed] = {}
+    for record_id, entry in custody.kept.items():
+        retained = _RETAINED_UNTIL.search(str(entry.get("detail", "")))
+        hold = custody.held.get(record_id)
+        owed[record_id] = RetentionOwed(
+            until=retained.group(1) if retained is not None else None,
+            archived_by=entry.get("seq"),
+            held_by=hold.get("seq") if hold is not None else None,
+        )
+    return owed
+
+
+def custody_of(entries: Iterable[dict[str, Any] | None]) -> Custody:
     """``archived_not_disposed``'s records, and each "disposed" entry that does not count, with why: dated before
     the end of the retention the record's "archived" entry recorded, while a legal hold was on (a "held" entry, no
     "released" since), or after this host's clock. sohoa deletes no object before then
@@ -128,7 +164,7 @@ def custody_of(
             else:
                 refused.append((entry, why))
     kept = {record_id: entry for record_id, entry in archived.items() if record_id not in disposed}
-    return kept, refused
+    return Custody(kept, refused, {record_id: entry for record_id, entry in held.items() if record_id in kept})
 
 
 def disposal_refused_now(entries: Iterable[dict[str, Any]], record_id: str) -> str | None:
@@ -138,7 +174,7 @@ def disposal_refused_now(entries: Iterable[dict[str, Any]], record_id: str) -> s
     records edited or removed let it delete a record retained seventy more years (QA76), whose disposal every check
     then named as forged."""
     asked: dict[str, Any] = {"action": "disposed", "record_id": record_id, "at": datetime.now(UTC).isoformat()}
-    return next((why for entry, why in custody_of([*entries, asked])[1] if entry is asked), None)
+    return next((why for entry, why in custody_of([*entries, asked]).refused if entry is asked), None)
 
 
 def _disposal_refused(
@@ -542,7 +578,7 @@ class Ledger:
                     f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
                     f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
                 )
-        archived, refused = custody_of(custody)
+        archived, refused, _ = custody_of(custody)
         for entry, why in refused:
             problems.append(
                 f"record {entry.get('record_id')}: ledger entry {entry.get('seq')} says it was disposed of {why} — "

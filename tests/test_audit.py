@@ -816,3 +816,58 @@ def test_a_row_whose_valid_signatures_are_not_of_the_archived_file_says_why_they
     )
     kept = RecordAudit(record_id="b" * 16, signatures=[valid], signatures_passed=True)
     assert kept.signature_summary() == "1 chữ ký hợp lệ / 1 signature TOTAL_PASSED"
+
+
+def test_a_retention_shortened_or_a_hold_lifted_behind_the_archives_back_is_the_records_problem(
+    archived: Settings, tmp_path: Path
+) -> None:
+    """A folder archive keeps each object's retention and hold in a file (``.retention/KEY.json``): one edited to
+    an earlier day, removed, or its hold set off let a record retained for years be deleted (sohoa dispose now asks
+    the ledger too, QA76), and the audit said nothing of it. Each object whose retention ends before the day its
+    record's "archived" entry recorded, or whose hold is off while the ledger has the record held, is named in the
+    record's row, in both languages."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    assert audit_archive(settings, renew_within_days=0).ok
+    store.set_hold(record, True, actor="thanh-tra")
+    assert audit_archive(settings, renew_within_days=0).ok  # a hold the ledger records is no problem
+    original, signed = (next(o for o in record.objects if o.role == role) for role in ("original", "signed"))
+    retention = settings.data_dir / "archive" / ".retention"
+    shortened = retention / f"{original.key}.json"
+    said = json.loads(shortened.read_text(encoding="utf-8"))
+    shortened.write_text(json.dumps({**said, "retain_until": "2026-01-01T00:00:00+00:00"}), encoding="utf-8")
+    (retention / f"{signed.key}.json").unlink()
+    sidecar = retention / str(record.archive_prefix) / "record.json.json"
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "legal_hold": False}), encoding="utf-8")
+
+    report = audit_archive(settings, renew_within_days=0)
+    assert not report.ok and report.exit_code == 1
+    (row,) = report.records
+    assert row.fixity == "ok" and row.signatures_passed, row  # the files are as archived: only their custody is not
+    entry = next(e for e in Ledger(store).excerpt(record.id) if e["action"] == "archived")
+    until = re.search(r"retained until (\d{4}-\d{2}-\d{2})", entry["detail"])
+    assert until is not None
+    assert row.problems == [
+        f"{original.key}: retained only until 2026-01-01 — ledger entry {row_seq(store, record.id)} retains its record "
+        f"until {until.group(1)}: its retention shortened or removed behind the archive's back",
+        f"{signed.key}: not retained — ledger entry {row_seq(store, record.id)} retains its record until "
+        f"{until.group(1)}: its retention shortened or removed behind the archive's back",
+        f"{signed.key}: not under legal hold — ledger entry {held_seq(store, record.id)} put its record under one, "
+        "never released: its legal hold lifted behind the archive's back",
+        f"{record.archive_prefix}/record.json: not under legal hold — ledger entry {held_seq(store, record.id)} put "
+        "its record under one, never released: its legal hold lifted behind the archive's back",
+    ], row.problems
+    markdown = report.markdown()
+    assert "thời hạn lưu giữ của tệp bị rút ngắn hoặc gỡ bỏ ngoài phần mềm (sổ nhật ký ghi dài hơn) (tệp " in markdown
+    assert "phong tỏa pháp lý của tệp bị gỡ ngoài phần mềm" in markdown, markdown
+    fixity = store.fixity_audit()  # `sohoa audit --fixity-only` names them too
+    assert fixity.problems == {record.id: row.problems}, fixity.problems
+
+
+def row_seq(store: Any, record_id: str) -> int:
+    return next(e["seq"] for e in Ledger(store).excerpt(record_id) if e["action"] == "archived")
+
+
+def held_seq(store: Any, record_id: str) -> int:
+    return next(e["seq"] for e in Ledger(store).excerpt(record_id) if e["action"] == "held")

@@ -356,8 +356,11 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     assert not (Path(archive.location) / ".retention" / str(over.archive_prefix)).exists()
     (entry,) = [e for e in Ledger(archive).excerpt(over.id) if e["action"] == "disposed"]
     assert decision in entry["detail"], entry
-    assert Ledger(archive).verify() == [] and archive.fixity_audit().ok
-    assert archive.get(kept.id) is not None
+    assert Ledger(archive).verify() == [] and archive.get(kept.id) is not None
+    # the retention records removed by hand are named, each object of the record kept (the audit said nothing)
+    named = archive.fixity_audit().problems
+    assert list(named) == [kept.id] and len(named[kept.id]) == len(archive.record_keys(kept)), named
+    assert all("not retained — ledger entry" in line for line in named[kept.id]), named
     # asked for since: when, by whom, by which decision (QA76: "not in the archive")
     asked = runner.invoke(app, ["get", over.id], env=env)
     said = " ".join(asked.output.split())
@@ -382,6 +385,30 @@ def test_legal_hold_on_and_off(archive: BaseArchive, tmp_path: Path) -> None:
     assert not any(info.legal_hold for info in archive.retention(archived))
     actions = [e["action"] for e in Ledger(archive).excerpt(record.id)]
     assert actions[-2:] == ["held", "released"]
+
+
+def test_the_retention_and_hold_the_ledger_records_are_found_on_every_object(
+    archive: BaseArchive, tmp_path: Path
+) -> None:
+    """The audit holds each object's retention and hold against the ledger (``retention_problems``): on a folder
+    and on a real object-locked bucket, as sohoa writes them — an object added after archiving, a hold put on and
+    taken off — nothing is named. The same on the server's retention dates, whose precision is the server's."""
+    from storage.ledger import retention_owed
+
+    record, files = make_record(tmp_path / "in", "custody")
+    archived = archive.put(record, files)
+    archive.add_object(archived, "note", "note.txt", b"ghi ch\xc3\xba", action="noted")
+
+    def named() -> list[str]:
+        owed = retention_owed(entry for _, entry in Ledger(archive).entries())
+        assert owed[archived.id].until is not None and owed[archived.id].archived_by is not None
+        return archive.retention_problems(archived, owed[archived.id])
+
+    assert named() == [] and archive.fixity_audit().ok
+    archive.set_hold(archived, True)
+    assert named() == [] and archive.fixity_audit().ok
+    archive.set_hold(archived, False)
+    assert named() == [] and archive.fixity_audit().ok
 
 
 # ---------------------------------------------------------------------------------------------- server down
