@@ -28,6 +28,7 @@ from asn1crypto import x509 as asn1_x509
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator.errors import PathBuildingError, PathValidationError, RevokedError
 from pyhanko_certvalidator.fetchers.api import FetcherBackend
+from pyhanko_certvalidator.path import ValidationPath
 
 from signing.identity import SigningIdentity
 from signing.revinfo import common_name, revocation_services
@@ -100,22 +101,22 @@ class SignerRevocation:
         )
 
 
-async def _validate(validator: CertificateValidator, backend: FetcherBackend) -> None:
+async def _validate(validator: CertificateValidator, backend: FetcherBackend) -> ValidationPath:
     try:
-        await validator.async_validate_usage(set())
+        return await validator.async_validate_usage(set())
     finally:  # its HTTP session, in the loop that opened it
         await backend.close()
 
 
-def _run(validator: CertificateValidator, backend: FetcherBackend) -> None:
-    """Run the validation to its end, from a thread with or without an event loop of its own (a Prefect task)."""
+def _run(validator: CertificateValidator, backend: FetcherBackend) -> ValidationPath:
+    """Run the validation to its end, from a thread with or without an event loop of its own (a Prefect task);
+    the chain it validated."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        asyncio.run(_validate(validator, backend))
-        return
+        return asyncio.run(_validate(validator, backend))
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, _validate(validator, backend)).result()
+        return pool.submit(asyncio.run, _validate(validator, backend)).result()
 
 
 def signer_revocation(
@@ -169,7 +170,7 @@ def _ask(
         fetcher_backend=backend,
     )
     try:
-        _run(CertificateValidator(cert, intermediate_certs=chain, validation_context=context), backend)
+        path = _run(CertificateValidator(cert, intermediate_certs=chain, validation_context=context), backend)
     except RevokedError as exc:
         return SignerRevocation(
             "revoked", name, revoked_at=exc.revocation_dt, reason=str(exc.reason.native) if exc.reason else None
@@ -202,7 +203,7 @@ def _ask(
             why=f"asking its OCSP/CRL services ({services}) failed: {text}",
             why_vi=f"hỏi máy chủ OCSP/CRL ({services}) không thành công: {text}",
         )
-    if revocation_evidence(cert, context) is None:
+    if revocation_evidence(cert, context, path) is None:
         return SignerRevocation(
             "unknown",
             name,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import logging
@@ -35,6 +36,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
@@ -445,8 +447,9 @@ def _revocation(
     """What revocation evidence the validation used for the signer's certificate."""
     cert: asn1_x509.Certificate = status.signing_cert
     details = getattr(status, "revocation_details", None)
-    evidence = revocation_evidence(cert, vc, dss_ocsp, dss_crl)
+    path = getattr(status, "validation_path", None)
     if status.revoked and details is not None:
+        evidence = revocation_evidence(cert, vc, path, dss_ocsp, dss_crl, says="revoked")
         # the answer that said so, with its time (QA65: a revoked signer checked online said "checked at —" while
         # a good one checked the same way had the time of its OCSP answer)
         return Revocation(
@@ -456,6 +459,7 @@ def _revocation(
             revoked_at=_aware(details.revocation_date),
             reason=str(details.revocation_reason.native) if details.revocation_reason else None,
         )
+    evidence = revocation_evidence(cert, vc, path, dss_ocsp, dss_crl)
     if evidence is not None:
         return Revocation(status="good", source=evidence[0], checked_at=evidence[1])
     return Revocation(status="not_checked" if not online else "unknown")
@@ -464,30 +468,73 @@ def _revocation(
 def revocation_evidence(
     cert: asn1_x509.Certificate,
     vc: ValidationContext,
+    path: ValidationPath | None,
     dss_ocsp: AbstractSet[bytes] = frozenset(),
     dss_crl: AbstractSet[bytes] = frozenset(),
+    *,
+    says: Literal["good", "revoked"] = "good",
 ) -> tuple[Literal["DSS", "online"], datetime | None] | None:
-    """(source, OCSP producedAt or CRL thisUpdate) of the revocation answer the validation had for ``cert``: an OCSP
-    response naming its serial number, else a CRL of its issuer; None when there is none. ``dss_ocsp``/``dss_crl``:
-    the answers a PDF embeds (the others were fetched online); the signer's check before signing has none."""
-    serial = cert.serial_number
-    for resp in vc.ocsps:
+    """(source, OCSP producedAt or CRL thisUpdate) of a revocation answer the validation had that ``says`` so of
+    ``cert``: an OCSP response for exactly it — its CertID, the hashes of its issuer's name and key beside its
+    serial number — with that status; else a CRL its issuer (by ``path``, the chain validated) signed, not listing
+    it (listing it, for "revoked"). None when there is none; for "good", also when there is no path (nothing known
+    to have issued it). ``dss_ocsp``/``dss_crl``: the answers a PDF embeds (the others were fetched online); the
+    signer's check before signing has none. Serial numbers are unique within one CA only: matched by serial alone,
+    another CA's answer for its own certificate 1001 embedded in the DSS stood for a revoked signer's (another CA's
+    1001), and the signature PASSED offline — pyHanko's soft-fail passes a certificate no answer is for, so
+    "revocation not checked" is what stands between (QA78). "revoked" is pyHanko's finding already, whose answer is
+    looked up for its time only: without a path, by the issuer's name and the serial number."""
+    issuer_key = None
+    if path is not None:
+        with contextlib.suppress(LookupError):
+            issuer_key = path.find_issuing_authority(cert).public_key
+    if issuer_key is None and says == "good":
+        return None
+    # the embedded answers first: where one is, the file itself holds its evidence (its PAdES level says so)
+    for resp in sorted(vc.ocsps, key=lambda answer: answer.dump() not in dss_ocsp):
         try:
             data = resp["response_bytes"]["response"].parsed["tbs_response_data"]
-            if any(r["cert_id"]["serial_number"].native == serial for r in data["responses"]):
+            if any(_answers_for(single, cert, issuer_key, says) for single in data["responses"]):
                 source: Literal["DSS", "online"] = "DSS" if resp.dump() in dss_ocsp else "online"
                 return source, _aware(data["produced_at"].native)
-        except (KeyError, ValueError, TypeError):
+        except (KeyError, ValueError, TypeError, AttributeError):
             continue
-    issuer = cert.issuer
-    for crl in vc.crls:
+    for crl in sorted(vc.crls, key=lambda answer: answer.dump() not in dss_crl):
         try:
-            if crl.issuer == issuer:
-                source = "DSS" if crl.dump() in dss_crl else "online"
-                return source, _aware(crl["tbs_cert_list"]["this_update"].native)
-        except (KeyError, ValueError, TypeError):
+            if crl.issuer != cert.issuer or _lists(crl, cert) != (says == "revoked"):
+                continue
+            if issuer_key is not None:
+                vc.sig_validator.validate_signature(
+                    signature=crl["signature"].native,
+                    signed_data=crl["tbs_cert_list"].dump(),
+                    public_key_info=issuer_key,
+                    signature_algorithm=crl["signature_algorithm"],
+                )
+        except Exception:  # not its issuer's signature (or unreadable): no answer about it
             continue
+        source = "DSS" if crl.dump() in dss_crl else "online"
+        return source, _aware(crl["tbs_cert_list"]["this_update"].native)
     return None
+
+
+def _answers_for(single: Any, cert: asn1_x509.Certificate, issuer_key: Any, says: str) -> bool:
+    """Whether an OCSP SingleResponse ``says`` "good" (or "revoked") of ``cert``, issued by the holder of
+    ``issuer_key`` (None: not compared): its CertID's serial number, issuer name hash and issuer key hash all
+    match (each hash by the CertID's own algorithm)."""
+    cert_id = single["cert_id"]
+    algorithm = cert_id["hash_algorithm"]["algorithm"].native
+    return bool(
+        cert_id["serial_number"].native == cert.serial_number
+        and cert_id["issuer_name_hash"].native == getattr(cert.issuer, algorithm)
+        and (issuer_key is None or cert_id["issuer_key_hash"].native == getattr(issuer_key, algorithm))
+        and single["cert_status"].name == says
+    )
+
+
+def _lists(crl: Any, cert: asn1_x509.Certificate) -> bool:
+    """Whether the CRL lists ``cert`` as revoked."""
+    revoked = crl["tbs_cert_list"]["revoked_certificates"]
+    return any(entry["user_certificate"].native == cert.serial_number for entry in revoked or [])
 
 
 def _revision_summary(reader: PdfFileReader, revision: int) -> tuple[str, bool]:
@@ -891,6 +938,11 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
     mod = status.modification_level
     revocation = _revocation(status, vc, ctx.dss_ocsp, ctx.dss_crl, ctx.online)
+    if level in ("B-LT", "B-LTA") and revocation.source != "DSS" and revocation_services(status.signing_cert):
+        # a DSS is there, but it holds no answer about this signer (it came before the signature, or is another
+        # certificate's): long-term validation material for it there is none. "B-LT" was said of any signature in
+        # a file with a DSS — a B-T counter-signature added to a B-LTA file among them (QA78)
+        level = "B-T"
     if (indication, sub) == ("INDETERMINATE", AdESIndeterminate.TRY_LATER.name) and not ctx.online:
         warnings += _stale_revinfo_warnings(sig, ctx)
     if (

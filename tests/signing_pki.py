@@ -42,7 +42,13 @@ def _iso(when: datetime) -> str:
 
 
 def _config(
-    url_prefix: str, now: datetime, short_seconds: int, root_crl_period: str, cas_from: datetime | None
+    url_prefix: str,
+    now: datetime,
+    short_seconds: int,
+    root_crl_period: str,
+    cas_from: datetime | None,
+    ca_suffix: str = "",
+    signer_revoked: bool = False,
 ) -> dict[str, Any]:
     def validity(start: datetime, end: datetime) -> dict[str, str]:
         return {"valid-from": _iso(start), "valid-to": _iso(end)}
@@ -53,6 +59,7 @@ def _config(
         "validity": validity(now - timedelta(days=1), now + timedelta(days=365)),
         "profiles": ["digsig-commitment"],
     }
+    revoked = {"revocation": {"revoked-since": _iso(now - timedelta(hours=2)), "reason": "key_compromise"}}
     return {
         "external-url-prefix": url_prefix,
         "keysets": {
@@ -63,8 +70,8 @@ def _config(
                 "keyset": ARCH,
                 "entity-defaults": {"country-name": "VN", "organization-name": "sohoa TEST PKI"},
                 "entities": {
-                    "root": {"common-name": "sohoa Test Root CA"},
-                    "interm": {"common-name": "sohoa Test Issuing CA"},
+                    "root": {"common-name": "sohoa Test Root CA" + ca_suffix},
+                    "interm": {"common-name": "sohoa Test Issuing CA" + ca_suffix},
                     "interm-ocsp": {"common-name": "sohoa Test OCSP Responder"},
                     "tsa": {"common-name": "sohoa Test TSA"},
                     SIGNER: {"common-name": "Nguyễn Văn An", "organizational-unit-name": "UBND xã Test"},
@@ -106,11 +113,8 @@ def _config(
                             {"id": "extended_key_usage", "critical": True, "value": ["time_stamping"]},
                         ],
                     },
-                    SIGNER: signer,
-                    SIGNER_REVOKED: {
-                        **signer,
-                        "revocation": {"revoked-since": _iso(now - timedelta(hours=2)), "reason": "key_compromise"},
-                    },
+                    SIGNER: {**signer, **(revoked if signer_revoked else {})},
+                    SIGNER_REVOKED: {**signer, **revoked},
                     SIGNER_EXPIRED: {
                         **signer,
                         "validity": validity(now - timedelta(days=400), now - timedelta(days=35)),
@@ -170,7 +174,12 @@ PKCS12_PASSWORD = b"test-only-password"
 
 @contextlib.contextmanager
 def running_pki(
-    folder: Path, short_seconds: int = 0, root_crl_period: str = "P90D", cas_from: datetime | None = None
+    folder: Path,
+    short_seconds: int = 0,
+    root_crl_period: str = "P90D",
+    cas_from: datetime | None = None,
+    ca_suffix: str = "",
+    signer_revoked: bool = False,
 ) -> Iterator[TestPKI]:
     """Generate the PKI into ``folder`` and serve TSA, OCSP and CRLs on 127.0.0.1 until the block exits.
 
@@ -179,6 +188,8 @@ def running_pki(
     the root certificate's start on), short for a test of embedded revocation data going stale.
     ``cas_from``: when the root, intermediate, OCSP responder and TSA certificates start (default: a year ago;
     whole seconds) — the start of the root's CRL periods, for a test that waits for the next one.
+    ``ca_suffix``: added to the root's and the issuing CA's names, for a second PKI beside the first (its
+    certificates have the same serial numbers); ``signer_revoked``: the ``signer`` certificate revoked too.
     """
     from certomancer.integrations.animator import Animator, AnimatorArchStore
     from certomancer.registry import CertomancerConfig
@@ -198,7 +209,8 @@ def running_pki(
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     cfg = CertomancerConfig(
-        _config(base, datetime.now(UTC), short_seconds, root_crl_period, cas_from), key_search_dir=str(folder)
+        _config(base, datetime.now(UTC), short_seconds, root_crl_period, cas_from, ca_suffix, signer_revoked),
+        key_search_dir=str(folder),
     )
     arch = cfg.get_pki_arch(ARCH)  # type: ignore[arg-type]
 

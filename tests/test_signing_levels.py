@@ -274,6 +274,63 @@ def test_revoked_signer_fails_verification_online(tmp_path: Path, test_pki: Test
     assert "lý do / reason: khóa bị lộ / key compromise (key_compromise)" in render_html([result], header)
 
 
+def test_another_cas_answer_for_the_same_serial_number_does_not_vouch_for_a_revoked_signer(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """QA78: serial numbers are unique within one CA only. A signature by a certificate revoked two hours before
+    signing (a second CA's certificate number N), with the DSS of the file then given an OCSP answer the first CA
+    made for its own certificate N (genuine, "good" — an LTV-style update anyone may append), passed offline:
+    `ĐẠT / PASSED`, "not revoked; source DSS", as the answer was matched by serial number alone. pyHanko's check
+    passes a certificate no answer is for, so sohoa's "revocation not checked" is what stands between; it now takes
+    an answer only for the certificate's whole CertID (issuer name and key hashes too)."""
+    from asn1crypto import ocsp
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+    donor = tmp_path / "donor.pdf"  # the first CA's signer, at B-LT: its OCSP answer in the DSS
+    sign_pdf(
+        make_pdf(tmp_path / "in.pdf"),
+        donor,
+        signer,
+        level="B-LT",
+        tsa_url=test_pki.tsa_url,
+        validation_roots=_roots(test_pki),
+    )
+    with open(donor, "rb") as fh:
+        dss = PdfFileReader(fh).root["/DSS"]
+        answers = [ocsp.OCSPResponse.load(o.get_object().data) for o in dss["/OCSPs"]]
+    assert answers
+    with running_pki(tmp_path / "pki-2", ca_suffix=" 2", signer_revoked=True) as other:
+        revoked = load_identity(
+            "pkcs12", keys_dir=tmp_path, pkcs12_file=other.pkcs12_file(SIGNER), passphrase=PKCS12_PASSWORD
+        )
+        first = x509.load_pem_x509_certificate(test_pki.cert_file(SIGNER).read_bytes())
+        second = x509.load_pem_x509_certificate(other.cert_file(SIGNER).read_bytes())
+        assert first.serial_number == second.serial_number and first.issuer != second.issuer
+        signed = tmp_path / "revoked-b-t.pdf"
+        sign_pdf(make_pdf(tmp_path / "in2.pdf"), signed, revoked, level="B-T", tsa_url=other.tsa_url)
+        forged = tmp_path / "revoked-with-dss.pdf"
+        with open(signed, "rb") as fh:
+            writer = IncrementalPdfFileWriter(fh)
+            DocumentSecurityStore.supply_dss_in_writer(writer, None, ocsps=answers)
+            with open(forged, "wb") as out:
+                writer.write(out)
+        roots = [test_pki.root_cert, other.root_cert]
+        result = verify_pdf(forged, roots)
+        (verdict,) = result.signatures
+        assert not result.passed and (verdict.indication, verdict.sub_indication) == ("INDETERMINATE", "TRY_LATER")
+        assert verdict.revocation.status == "not_checked", verdict.revocation
+        assert any("revocation not checked" in w for w in verdict.warnings), verdict.warnings
+        # nor is it B-LT: the DSS holds nothing about its signer (any DSS made it "B-LT", QA78)
+        assert verdict.level == "B-T", verdict.level
+        (online,) = verify_pdf(forged, roots, online=True).signatures
+        assert (online.indication, online.sub_indication) == ("TOTAL_FAILED", "REVOKED")
+    # the first CA's own signer keeps its answer as evidence
+    (kept,) = verify_pdf(donor, [test_pki.root_cert]).signatures
+    assert kept.indication == "TOTAL_PASSED" and kept.revocation.status == "good" and kept.revocation.source == "DSS"
+
+
 def test_expired_signer_refused_when_loading(tmp_path: Path, test_pki: TestPKI) -> None:
     p12 = test_pki.pkcs12_file(SIGNER_EXPIRED)
     with pytest.raises(SigningConfigError, match=rf"{p12.name}.*expired"):
