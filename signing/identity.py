@@ -296,15 +296,41 @@ def _to_asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
 
 
-def _check_validity(cert: x509.Certificate, source: Path) -> None:
-    """Refuse an expired or not-yet-valid signer: every signature it made would verify as failed."""
+def _check_usable(cert: x509.Certificate, source: Path) -> None:
+    """Refuse an expired or not-yet-valid signer, or one whose certificate's key usage does not allow signing
+    documents: every signature it made would verify as failed. The key usage is the one pyHanko's verification
+    asks of a signer (non-repudiation): a certificate without it was called usable by `keys list`, signed at
+    B-B/B-T signatures that then failed, stopped `sign` at B-LTA with an internal error, and had every scan of a batch
+    quarantined, the scans blamed for the identity (QA78)."""
     now = dt.datetime.now(dt.UTC)
     if cert.not_valid_after_utc < now:
-        raise SigningConfigError(f"{source}: the signing certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}")
+        raise SigningConfigError(
+            f"{source}: chứng thư số ký đã hết hạn ngày {cert.not_valid_after_utc:%d/%m/%Y} / the signing "
+            f"certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+        )
     if cert.not_valid_before_utc > now + _CLOCK_SKEW:
         raise SigningConfigError(
-            f"{source}: the signing certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+            f"{source}: chứng thư số ký chưa có hiệu lực trước ngày {cert.not_valid_before_utc:%d/%m/%Y} / the "
+            f"signing certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
         )
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko.sign.validation.status import SignatureStatus
+    from pyhanko_certvalidator.errors import InvalidCertificateError
+
+    asn1_cert = _to_asn1_cert(cert)
+    wanted = KeyUsageConstraints(key_usage=SignatureStatus.key_usage, extd_key_usage=SignatureStatus.extd_key_usage)
+    try:
+        wanted.validate(asn1_cert)
+    except InvalidCertificateError as exc:
+        said = asn1_cert.key_usage_value
+        has = ", ".join(str(usage).replace("_", " ") for usage in said.native) if said is not None else "none"
+        needs = ", ".join(usage.replace("_", " ") for usage in sorted(SignatureStatus.key_usage))
+        raise SigningConfigError(
+            f"{source}: mục đích sử dụng khóa của chứng thư số ký ({has}) không cho phép ký tài liệu (cần {needs}): "
+            f"mọi chữ ký sẽ không hợp lệ; cần chứng thư khác / the signing certificate's key usage ({has}) does not "
+            f"allow signing documents ({needs} needed): every signature would fail verification; use another "
+            f"certificate ({exc})"
+        ) from exc
 
 
 def _same_public_key(cert: x509.Certificate, key: object) -> bool:
@@ -377,7 +403,7 @@ def _load_dev(keys_dir: Path) -> SigningIdentity:
             f"{paths.signer_key}: the key does not belong to {paths.signer_cert}; "
             "delete the dev-* files to generate a new development identity"
         )
-    _check_validity(cert, paths.signer_cert)
+    _check_usable(cert, paths.signer_cert)
     signer, asn1_cert = _make_signer(cert, key, [ca])
     log.warning(
         "ký bằng khóa THỬ NGHIỆM trong %s: chữ ký chỉ để thử, không có giá trị pháp lý; khi dùng thật hãy cấu hình "
@@ -419,7 +445,7 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
         raise SigningConfigError(f"{pkcs12_file}: the PKCS#12 file must hold both a private key and a certificate")
     if not _same_public_key(cert, key):
         raise SigningConfigError(f"{pkcs12_file}: the private key does not match the certificate")
-    _check_validity(cert, Path(pkcs12_file))
+    _check_usable(cert, Path(pkcs12_file))
     signer, asn1_cert = _make_signer(cert, key, list(extra))
     return SigningIdentity(
         signer=signer,
@@ -790,7 +816,7 @@ def _load_pkcs11(config: Pkcs11Config | None) -> SigningIdentity:
             raise SigningConfigError(f"{where}: no certificate labelled {config.cert_label or config.key_label!r}")
         _check_key_matches_cert(signer, asn1_cert, config, where)
         cert = x509.load_der_x509_certificate(asn1_cert.dump())
-        _check_validity(cert, Path(f"{where} key {config.key_label}"))
+        _check_usable(cert, Path(f"{where} key {config.key_label}"))
     except (PKCS11Error, LowPKCS11Error, PyHankoSigningError) as exc:
         release()
         raise SigningConfigError(

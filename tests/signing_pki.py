@@ -26,8 +26,10 @@ SIGNER = "signer"
 SIGNER_REVOKED = "signer-revoked"
 SIGNER_EXPIRED = "signer-expired"
 SIGNER_SHORT = "signer-short"  # valid for a few seconds only: for long-term validation after expiry
+SIGNER_NO_KU = "signer-no-ku"  # key usage key encipherment only: no document signature verifies (QA78)
 ARCH = "sohoa-test"
-_KEYS = ("root", "interm", "interm-ocsp", "tsa", SIGNER, SIGNER_REVOKED, SIGNER_EXPIRED, SIGNER_SHORT)
+_SIGNERS = (SIGNER, SIGNER_REVOKED, SIGNER_EXPIRED, SIGNER_SHORT, SIGNER_NO_KU)
+_KEYS = ("root", "interm", "interm-ocsp", "tsa", *_SIGNERS)
 
 
 def free_port() -> int:
@@ -78,6 +80,7 @@ def _config(
                     SIGNER_REVOKED: {"common-name": "Trần Thị Thu Hồi"},
                     SIGNER_EXPIRED: {"common-name": "Lê Văn Hết Hạn"},
                     SIGNER_SHORT: {"common-name": "Phạm Văn Ngắn Hạn"},
+                    SIGNER_NO_KU: {"common-name": "Đỗ Thị Sai Mục Đích"},
                 },
                 "certs": {
                     "root": {
@@ -122,6 +125,17 @@ def _config(
                     SIGNER_SHORT: {
                         **signer,
                         "validity": validity(now - timedelta(days=1), now + timedelta(seconds=short_seconds)),
+                    },
+                    SIGNER_NO_KU: {
+                        "issuer": "interm",
+                        "validity": validity(now - timedelta(days=1), now + timedelta(days=365)),
+                        "extensions": [
+                            {
+                                "id": "key_usage",
+                                "critical": True,
+                                "smart-value": {"schema": "key-usage", "params": ["key_encipherment"]},
+                            },
+                        ],
                     },
                 },
                 "services": {
@@ -215,12 +229,12 @@ def running_pki(
     arch = cfg.get_pki_arch(ARCH)  # type: ignore[arg-type]
 
     pems: dict[str, bytes] = {}
-    for label in ("root", "interm", "interm-ocsp", "tsa", SIGNER, SIGNER_REVOKED, SIGNER_EXPIRED, SIGNER_SHORT):
+    for label in _KEYS:
         der = arch.get_cert(label).dump()  # type: ignore[arg-type]
         pems[label] = x509.load_der_x509_certificate(der).public_bytes(serialization.Encoding.PEM)
         (folder / f"{label}.cert.pem").write_bytes(pems[label])
     interm = x509.load_pem_x509_certificate(pems["interm"])
-    for label in (SIGNER, SIGNER_REVOKED, SIGNER_EXPIRED, SIGNER_SHORT):
+    for label in _SIGNERS:
         key = serialization.load_pem_private_key((keys / f"{label}.key.pem").read_bytes(), password=None)
         cert = x509.load_pem_x509_certificate(pems[label])
         p12 = pkcs12.serialize_key_and_certificates(

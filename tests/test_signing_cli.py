@@ -821,6 +821,40 @@ def test_a_revoked_signing_certificate_is_refused_before_any_work(tmp_path: Path
     assert (tmp_path / "out.pdf").exists()
 
 
+def test_a_certificate_whose_key_usage_allows_no_document_signature_is_refused_before_any_work(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA78: a signing certificate with key usage "key encipherment" only (no non-repudiation, which verification
+    asks of a signer) was "usable" to `keys list`; `sign --level B-T` made signatures that then failed; at B-LTA
+    `sign` stopped with an internal error and a crash report; a batch quarantined every scan ("processing failed
+    (InvalidCertificateError …)", tracebacks in the log), blaming the scans for the identity. It is refused when
+    the identity loads, as an expired certificate is: exit 3, in both languages, before any OCR, nothing moved."""
+    from signing_pki import SIGNER_NO_KU
+    from test_bad_input import small_scan_png
+
+    data = tmp_path / "var"
+    env = {**_pki_env(data, test_pki), "SOHOA_PKCS12_FILE": str(test_pki.pkcs12_file(SIGNER_NO_KU))}
+    src = make_pdf(tmp_path / "in.pdf")
+    (tmp_path / "in1").mkdir()
+    scan = small_scan_png(tmp_path / "in1" / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    results = [
+        runner.invoke(app, ["sign", str(src), str(tmp_path / "out.pdf"), "--level", level], env=env)
+        for level in ("B-T", "B-LTA")
+    ]
+    results.append(runner.invoke(app, ["process", "--no-prefect", str(scan)], env=env))
+    listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
+    for result in (*results, listed):
+        said = " ".join(result.output.split())
+        assert result.exit_code == 3, result.output
+        assert "mục đích sử dụng khóa của chứng thư số ký (key encipherment) không cho phép ký tài liệu" in said, said
+        assert "does not allow signing documents (non repudiation needed)" in said, said
+        assert "Traceback" not in result.output and "internal error" not in said
+    assert not (tmp_path / "out.pdf").exists()
+    assert scan.exists() and not (data / "archive").exists()
+    assert not (data / "quarantine").exists() or not any((data / "quarantine").iterdir())
+    assert json.loads(listed.stdout)["usable"] is False
+
+
 def test_keys_list_says_the_signing_certificate_is_not_revoked(tmp_path: Path, test_pki: TestPKI) -> None:
     env = _pki_env(tmp_path / "var", test_pki)
     listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
