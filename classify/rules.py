@@ -25,7 +25,7 @@ from classify.normalize import (
     restore_phrases,
     strip_stray_marks,
 )
-from classify.vndate import parse_date_line
+from classify.vndate import FoundDate, parse_date_line
 from sohoa.record import Classification, Field_, LaterHeading, PageWords, has_text
 from sohoa.vietnamese import fold
 
@@ -353,8 +353,31 @@ def find_vv_line(lines: list[str], start: int) -> int | None:
 
 
 # ---------------------------------------------------------------------------------------------- date
-def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int, str] | None:
-    """(date, place, line index, rule) from the first place-and-date line (digits, or words)."""
+# what is said of a date taken from the text, no place-and-date line of the header having one
+DATE_IN_TEXT_NOTE = "not on the header's place-and-date line: a date in the text, doubtful"
+# the word before 'ngày' of a date in a sentence: "từ ngày …", "đến hết ngày …", "kể từ ngày …", "trước ngày …"
+_SENTENCE_BEFORE_DATE = frozenset({"tu", "den", "het", "truoc", "sau", "vao", "ke", "toi", "cho", "trong", "hom"})
+
+
+def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
+    """Whether a date has the shape of the header's place-and-date line ("An Bình, ngày 12 tháng 8 năm 2025"), not
+    of a date in a sentence: nothing but punctuation after the year, no document cited before it ("Căn cứ Nghị định
+    số 96/2022/NĐ-CP ngày 29 tháng 01 năm 2022"), no "từ", "đến hết", "trước" … right before it. With the header's
+    date unreadable (the day left blank to be written by hand, "31 tháng 02", OCR noise) the first such date in
+    the text was taken as the date of issue, sure (0.95), unreviewed: a deadline in the body (QA77)."""
+    if found.end is not None and re.search(r"\w", line[found.end :]):
+        return False
+    folded = fold(place)
+    if re.search(r"\d\s*/|\bso\b|\bcan cu\b", folded):
+        return False
+    words = folded.split()
+    return not (words and words[-1] in _SENTENCE_BEFORE_DATE)
+
+
+def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int, str, bool] | None:
+    """(date, place, line index, rule, on the header's line) from the first place-and-date line (digits, or
+    words); else, the last value False, from the first date in the text (``_on_place_and_date_line``)."""
+    in_text: tuple[date, str | None, int, str, bool] | None = None
     for index, line in enumerate(lines[:60]):
         parsed = parse_date_line(line)
         if parsed is None:
@@ -363,12 +386,16 @@ def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str |
         if number is not None and number.line_index == index and number.span[1] <= found.start + len(place):
             place = line[number.span[1] : found.start + len(place)] if number.span[1] < found.start + len(place) else ""
         place = place.strip(" ,.-:;")
+        header = _on_place_and_date_line(line, found, place)
         # the place is the last few capitalised words before the comma ("Hợp Tiến", "Hà Nội")
         words = place.split()
         while words and not words[0][:1].isupper():
             words.pop(0)
-        return found.value, " ".join(words[-5:]) or None, index, found.rule
-    return None
+        dated = (found.value, " ".join(words[-5:]) or None, index, found.rule, header)
+        if header:
+            return dated
+        in_text = in_text or (found.value, None, index, found.rule, False)
+    return in_text
 
 
 # ---------------------------------------------------------------------------------------------- issuer
@@ -917,11 +944,11 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
 
     dated = find_date(lines, number)
     if dated:
-        issued, place, date_line, date_rule = dated
+        issued, place, date_line, date_rule, in_header = dated
         fields["issued_on"] = Field_(
             value=issued.isoformat(),
-            confidence=0.95 if "digits" in date_rule else 0.85,
-            evidence=f"{date_rule} on line {date_line + 1}",
+            confidence=(0.95 if "digits" in date_rule else 0.85) if in_header else 0.5,
+            evidence=f"{date_rule} on line {date_line + 1}" + ("" if in_header else f"; {DATE_IN_TEXT_NOTE}"),
         )
         if issued > date.today() + timedelta(days=1):
             # a paper being scanned was issued before today: "năm 2095" is an OCR or typing slip for an officer
@@ -929,9 +956,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             fields["issued_on"].evidence += "; in the future, so doubtful"
         if place:
             fields["place"] = Field_(value=place, confidence=0.8, evidence="words before ', ngày'")
-        header_end = min(header_end, date_line) if number else date_line
+        if in_header:  # a date in the text marks no end of the header, nor where the title starts
+            header_end = min(header_end, date_line) if number else date_line
 
-    title_start = max(number.line_index if number else 0, dated[2] if dated else 0)
+    title_start = max(number.line_index if number else 0, dated[2] if dated and dated[4] else 0)
     # a type name in another case as the first line under the header ("Quyết định"), else the title in capitals
     # (not the other way round: "QUYẾT ĐỊNH:" above a decision's articles would win over its title "Quyết định")
     title = type_from_title(lines, title_start, any_case=True)
@@ -1104,7 +1132,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         if "number" in taken:
             number, registration_number = None, fields["number"].value
         if "issued_on" in taken and (issued_value := fields["issued_on"].value):
-            dated = (date.fromisoformat(issued_value), dated[1] if dated else None, 0, "")
+            dated = (date.fromisoformat(issued_value), dated[1] if dated else None, 0, "", True)
     missing = 0.4
     overall = min(
         type_confidence,

@@ -41,6 +41,7 @@ class FoundDate:
     value: date
     start: int  # where the date phrase starts in the line ('ngày'), for the place before it
     rule: str
+    end: int | None = None  # where the year ends in the line (digits), for what follows it
 
 
 def words_to_int(words: list[str]) -> int | None:
@@ -121,7 +122,10 @@ def parse_date_line(line: str) -> tuple[FoundDate, str] | None:
     for match in DIGIT_DATE_RE.finditer(line):
         found = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")))
         if found:
-            return FoundDate(found, match.start("place"), "'ngày … tháng … năm …' in digits"), match.group("place")
+            return (
+                FoundDate(found, match.start("place"), "'ngày … tháng … năm …' in digits", match.end()),
+                match.group("place"),
+            )
     if len(fold(line)) == len(line):
         words = parse_words_date(line)
         if words:

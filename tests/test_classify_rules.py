@@ -437,3 +437,56 @@ def test_a_body_named_so_still_heads_the_issuer() -> None:
     result = classify_text(text.format(number_line="Số: 130/STP-HCTP"), model=None)
     assert (result.issuer, result.issuer_parent, result.number) == ("SỞ TƯ PHÁP", "UBND TỈNH PHÚ THỌ", "130/STP-HCTP")
     assert result.fields["number"].confidence == 0.95
+
+
+NOTICE_DAY_LEFT_BLANK = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ AN BÌNH Độc lập - Tự do - Hạnh phúc
+Số: 42/TB-UBND An Bình, ngày      tháng 12 năm 2025
+
+THÔNG BÁO
+Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch
+
+Bộ phận một cửa xã tạm ngừng tiếp nhận hồ sơ hộ tịch từ ngày 22 tháng 12 năm 2025
+đến hết ngày 26 tháng 12 năm 2025 để nâng cấp phần mềm.
+"""
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "An Bình, ngày      tháng 12 năm 2025",
+        "An Bình, ngày 31 tháng 02 năm 2025",
+        "An Bình, ngày 1O tháng l2 năm 2O25",
+    ],
+)
+def test_a_date_in_the_text_is_no_sure_date_of_issue(header: str) -> None:
+    """QA77: with the header's date unreadable — the day left blank to be written by hand (Decree 30), a date that
+    is none, OCR noise — the first date in the text was taken as the date of issue, sure (0.95), the record archived
+    unreviewed in the year folder of a deadline in the body. It is still given (an officer sees what was read) but
+    doubtful, so the record goes to review saying so; a document cited in "Căn cứ …" is no date of issue either."""
+    from classify.review import weak_fields
+
+    text = NOTICE_DAY_LEFT_BLANK.replace("An Bình, ngày      tháng 12 năm 2025", header)
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.number) == ("TB", "42/TB-UBND"), result
+    field = result.fields["issued_on"]
+    assert result.issued_on == date(2025, 12, 22) and field.confidence == 0.5, field
+    assert "not on the header's place-and-date line" in field.evidence, field
+    assert result.confidence <= 0.5 and "date of issue doubtful (0.5)" in weak_fields(result, 0.7)
+    # the title is still found under the header (a date in the text used to move where it was looked for)
+    assert result.subject and result.subject.startswith("Về việc tạm ngừng"), result.subject
+
+    cited = text.replace(
+        "Bộ phận một cửa", "Căn cứ Nghị định số 96/2022/NĐ-CP ngày 29 tháng 01 năm 2022\nBộ phận một cửa"
+    )
+    assert classify_text(cited, model=None).fields["issued_on"].confidence == 0.5
+
+
+def test_the_headers_place_and_date_line_is_the_date_of_issue_before_any_in_the_text() -> None:
+    text = NOTICE_DAY_LEFT_BLANK.replace("ngày      tháng 12", "ngày 15 tháng 12")
+    result = classify_text(text, model=None)
+    assert result.issued_on == date(2025, 12, 15) and result.fields["issued_on"].confidence == 0.95
+    assert result.fields["place"].value == "An Bình"
+    # alone on its line, under the motto, as a civil-status extract gives it
+    alone = classify_text("TRÍCH LỤC KHAI SINH\nNgày 14 tháng 8 năm 2025\n", model=None)
+    assert alone.fields["issued_on"].confidence == 0.85  # read by the words rule (its capital N)
