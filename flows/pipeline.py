@@ -1699,10 +1699,12 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             conformance,
         )
         # a blank page (the back of a sheet in a duplex scan) is kept, as the paper is, and is no reason to look at
-        # the record — unless every page is blank: then nothing was read at all
-        every_page_blank = len(blank) == len(record.ocr.pages)
+        # the record. A file whose every page is blank (no ink at all) is no document: refused — it was archived,
+        # signed and retained ten years as an "unknown" record that nothing could dispose of (QA77)
+        if blank and len(blank) == len(record.ocr.pages):
+            raise BadInputError(path, Problem.ALL_BLANK, f"{len(blank)} page(s)", f"{len(blank)} trang")
         for page in record.ocr.pages:
-            if page.quality == LOW or (page.quality == BLANK and every_page_blank):
+            if page.quality == LOW:
                 record.needs_review = True
                 record.review_reasons.append(low_quality_reason(page.number, page.confidence, page.lexicon_share))
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is

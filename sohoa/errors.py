@@ -32,6 +32,7 @@ class Problem(StrEnum):
     NO_PAGES = "no_pages"
     OCR_FAILED = "ocr_failed"
     ONLY_SEPARATORS = "only_separators"
+    ALL_BLANK = "all_blank"
 
 
 # (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
@@ -84,6 +85,43 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     ),
     Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
     Problem.OCR_FAILED: ("Không nhận dạng được chữ trên ảnh trang này.", "Tesseract could not read this page image."),
+    Problem.ALL_BLANK: (
+        "Mọi trang của tệp đều trắng (không có vết mực nào), không có gì để lưu.",
+        "Every page of the file is blank (no ink at all): nothing to archive.",
+    ),
+}
+
+# What the officer can do about it, said after the problem and its detail: the reasons said what was wrong but not
+# what to do, for the commonest bad inputs (QA77). The problems whose text says it already have none.
+_SCAN_AGAIN = (
+    "Hãy chép lại tệp từ máy quét, hoặc quét lại bản giấy.",
+    "Copy the file from the scanner again, or scan the paper again.",
+)
+PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
+    Problem.EMPTY: _SCAN_AGAIN,
+    Problem.NOT_A_PDF: (
+        "Hãy lưu tệp đúng định dạng của nó (PDF, TIFF, JPEG, PNG), hoặc quét lại bản giấy.",
+        "Save the file in its real format (PDF, TIFF, JPEG, PNG), or scan the paper again.",
+    ),
+    Problem.TRUNCATED_PDF: _SCAN_AGAIN,
+    Problem.DAMAGED_PDF: _SCAN_AGAIN,
+    Problem.UNSUPPORTED_TYPE: (
+        "Hãy lưu văn bản dưới dạng PDF (hoặc quét bản giấy) rồi nộp lại.",
+        "Save the document as a PDF (or scan the paper) and submit that.",
+    ),
+    Problem.UNREADABLE_IMAGE: _SCAN_AGAIN,
+    Problem.TOO_LARGE: ("Hãy quét lại ở 200–300 dpi.", "Scan it again at 200–300 dpi."),
+    Problem.TOO_SMALL: (
+        "Hãy quét lại ở 200–300 dpi, nộp ảnh gốc của máy quét (không phải ảnh thu nhỏ).",
+        "Scan it again at 200–300 dpi and submit the scanner's own image (not a thumbnail).",
+    ),
+    Problem.DAMAGED_PAGE_IMAGE: ("Hãy quét lại trang đó.", "Scan that page again."),
+    Problem.NO_PAGES: _SCAN_AGAIN,
+    Problem.OCR_FAILED: ("Hãy quét lại trang đó rõ hơn (200–300 dpi).", "Scan that page again, clearer (200–300 dpi)."),
+    Problem.ALL_BLANK: (
+        "Có thể đã quét nhầm mặt giấy, hoặc máy quét có lỗi: hãy kiểm tra rồi quét lại.",
+        "Perhaps the wrong side was scanned, or the scanner failed: check, then scan again.",
+    ),
 }
 
 
@@ -112,13 +150,17 @@ class BadInputError(SohoaError):
         a document split from a scanned stack, the stack's page numbers of its pages — ``trang 1`` of the split
         document is said as the stack's page (``StackOrigin.said_vi`` names the document)."""
         extra = f" ({_stack_pages(self.detail_vi, pages)})" if self.detail_vi else ""
-        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][0]}{extra}"
+        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][0]}{extra}{self._action(0)}"
 
     def english(self, name: str | None = None, pages: Sequence[int] = ()) -> str:
         """The reason in English; ``name`` and ``pages`` as for ``vietnamese``. The name on one line
         (``dòng1\\ndòng2.jpg``): a reason is one line of a log, a table, a reason file."""
         extra = f" ({_stack_pages(self.detail, pages)})" if self.detail else ""
-        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][1]}{extra}"
+        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][1]}{extra}{self._action(1)}"
+
+    def _action(self, language: int) -> str:
+        action = PROBLEM_ACTION.get(self.problem)
+        return f" {action[language]}" if action else ""
 
 
 _PAGE_NUMBER = re.compile(r"\b(page|trang) (\d+)\b")

@@ -621,14 +621,56 @@ def test_encrypted_pdf_reason_asks_the_same_in_both_languages() -> None:
     assert "remove the password and submit it again" in english
 
 
-def test_a_blank_page_goes_to_review_with_a_reason_an_officer_can_read(tmp_path: Path) -> None:
+def test_a_page_without_words_goes_to_review_with_a_reason_an_officer_can_read(tmp_path: Path) -> None:
     # the review list said "low OCR quality (confidence None, Vietnamese words None)" for a page with no words
-    blank = tmp_path / "trang trắng.png"
-    Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))
-    (result,) = process_many([blank], make_settings(tmp_path / "var"))
+    from PIL import ImageDraw
+
+    drawing = tmp_path / "sơ đồ.png"  # ink, but no word: a sketch, a photo
+    image = Image.new("L", (1240, 1754), 255)
+    ImageDraw.Draw(image).ellipse((300, 400, 900, 1200), outline=0, width=12)
+    image.save(drawing, dpi=(150, 150))
+    (result,) = process_many([drawing], make_settings(tmp_path / "var"))
     assert result.outcome == Outcome.ARCHIVED and result.record is not None and result.record.needs_review
     assert "page 1: no words found (a blank page, a photo, or upside down)" in result.record.review_reasons
     assert not any("None" in reason for reason in result.record.review_reasons)
+
+
+def test_a_file_whose_every_page_is_blank_is_quarantined_with_what_to_do(tmp_path: Path) -> None:
+    """QA77: a blank page scanned alone was archived, signed and retained ten years as an "unknown" record, which
+    `sohoa dispose` then refused to remove: no ink on any page, it is no document."""
+    blank = tmp_path / "trang trắng.png"
+    Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))
+    settings = make_settings(tmp_path / "var")
+    (result,) = process_many([blank], settings)
+    assert result.outcome == Outcome.QUARANTINED, (result.outcome, result.reason_en)
+    assert result.reason_vi == (
+        "trang trắng.png: Mọi trang của tệp đều trắng (không có vết mực nào), không có gì để lưu. (1 trang) Có thể đã "
+        "quét nhầm mặt giấy, hoặc máy quét có lỗi: hãy kiểm tra rồi quét lại."
+    ), result.reason_vi
+    assert (result.reason_en or "").endswith(
+        "(1 page(s)) Perhaps the wrong side was scanned, or the scanner failed: check, then scan again."
+    ), result.reason_en
+    assert not settings.archive_dir.exists() or not any(settings.archive_dir.rglob("record.json"))
+
+
+def test_the_commonest_bad_inputs_say_what_to_do(tmp_path: Path) -> None:
+    """QA77: an empty file, a truncated PDF, a text named .pdf, a damaged image were quarantined with what was
+    wrong and nothing an officer could do about it."""
+    empty = tmp_path / "trống.pdf"
+    empty.write_bytes(b"")
+    text = tmp_path / "bao-cao.pdf"
+    text.write_text("Báo cáo tháng 11", encoding="utf-8")
+    damaged = tmp_path / "hỏng.png"
+    damaged.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+    results = {r.path.name: r for r in process_many([empty, text, damaged], make_settings(tmp_path / "var"))}
+    for name, action_vi, action_en in (
+        ("trống.pdf", "Hãy chép lại tệp từ máy quét, hoặc quét lại bản giấy.", "Copy the file from the scanner again"),
+        ("bao-cao.pdf", "Hãy lưu tệp đúng định dạng của nó", "Save the file in its real format"),
+        ("hỏng.png", "Hãy chép lại tệp từ máy quét, hoặc quét lại bản giấy.", "or scan the paper again."),
+    ):
+        result = results[name]
+        assert result.outcome == Outcome.QUARANTINED, (name, result.reason_en)
+        assert action_vi in (result.reason_vi or "") and action_en in (result.reason_en or ""), result
 
 
 def test_a_scan_the_damaged_archive_refuses_fails_and_is_not_quarantined(tmp_path: Path) -> None:
@@ -770,9 +812,11 @@ def test_the_results_table_gives_a_quarantine_reason_in_both_languages(tmp_path:
     env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "COLUMNS": "400"}
     done = CliRunner().invoke(app, ["process", str(empty), "--no-prefect"], env=env)
     assert done.exit_code == 1, done.output
-    row = next(line for line in done.stdout.splitlines() if "rỗng.pdf" in line and "quarantined" in line)
+    assert any("rỗng.pdf" in line and "quarantined" in line for line in done.stdout.splitlines()), done.stdout
     vietnamese, english = PROBLEM_TEXT[Problem.EMPTY]
-    assert vietnamese.split("(")[0].strip() in row and english.split("(")[0].strip() in row, row
+    # the reason, what to do after it, wraps in its cell
+    cells = " ".join(part.strip() for line in done.stdout.splitlines() for part in line.split("│")[-2:-1])
+    assert vietnamese.split("(")[0].strip() in cells and english.split("(")[0].strip() in cells, done.stdout
 
 
 def two_page_scan_pdf(path: Path) -> Path:

@@ -201,13 +201,24 @@ def test_ocr_and_sign_refuse_to_write_over_their_input(tmp_path: Path) -> None:
     assert pdf.read_bytes() == b"%PDF-1.7\n% not signed yet\n%%EOF\n"
 
 
+def _no_words(path: Path) -> Path:
+    """A page with ink but no words (a sketch): archived as an "unknown" record, to review. A page with no ink at
+    all is quarantined (nothing to archive)."""
+    from PIL import ImageDraw
+
+    image = Image.new("L", (1700, 2200), 255)
+    ImageDraw.Draw(image).rectangle((400, 500, 1200, 1300), outline=0, width=10)
+    image.save(path, dpi=(200, 200))
+    return path
+
+
 def test_bracketed_names_and_search_matches_survive_the_tables(tmp_path: Path) -> None:
     """Square brackets in a file name or in the text are shown, not taken as Rich markup: `[bản sao] hồ sơ.png`
     was shown as ` hồ sơ.png` and `[bold]…` vanished in every table; search lost its `[khai] [tử]` match marks."""
     inbox = tmp_path / "hộp thư"
     inbox.mkdir()
     (inbox / "[bản sao] hồ sơ.png").write_bytes((SAMPLES / "trich-luc-khai-tu-31.png").read_bytes())
-    Image.new("L", (1700, 2200), 255).save(inbox / "[bold]trang trắng.png", dpi=(200, 200))  # unknown: review
+    _no_words(inbox / "[bold]trang trắng.png")  # unknown: review
     (inbox / "[red]rỗng.pdf").write_bytes(b"")  # quarantined, its reason naming it
     data = tmp_path / "var"
     proc = sohoa("process", "--no-prefect", str(inbox), data_dir=data)
@@ -263,7 +274,8 @@ def test_json_commands_print_their_errors_as_json(tmp_path: Path) -> None:
         error = json.loads(proc.stdout)
         assert error == {
             "path": str(empty),
-            "error": f"{empty}: Tệp rỗng (0 byte). / The file is empty (0 bytes).",
+            "error": f"{empty}: Tệp rỗng (0 byte). Hãy chép lại tệp từ máy quét, hoặc quét lại bản giấy. / The file "
+            "is empty (0 bytes). Copy the file from the scanner again, or scan the paper again.",
             "exit_code": 1,
         }, command
         assert error["error"] in proc.stderr
@@ -369,8 +381,7 @@ def test_every_command_and_group_has_help_with_an_example() -> None:
 def test_setting_the_hold_a_record_has_changes_nothing(tmp_path: Path) -> None:
     """`sohoa hold ID on` twice added two 'held' entries to the custody ledger; the second now says so and adds
     none (exit 0), and so does 'off' for a record not held."""
-    blank = tmp_path / "trang trắng.png"
-    Image.new("L", (1700, 2200), 255).save(blank, dpi=(200, 200))
+    blank = _no_words(tmp_path / "trang trắng.png")
     data = tmp_path / "var"
     processed = sohoa("process", "--no-prefect", "--json", str(blank), data_dir=data)
     assert processed.returncode == 0, processed.stderr

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from flows.watch import watch_once
 from sohoa.errors import StageError
@@ -179,7 +179,9 @@ def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
     # names as a Mac writes them (NFD): the receipts' sentences and reasons quote them in NFC (QA: an officer's
     # search for "tệp hỏng" missed them), and the Vietnamese sentence gives the review reasons in Vietnamese
     blank, broken = (unicodedata.normalize("NFD", name) for name in ("trang trắng.png", "tệp hỏng.pdf"))
-    Image.new("L", (1240, 1754), 255).save(inbox / blank, dpi=(150, 150))  # a blank A4 page
+    sketch = Image.new("L", (1240, 1754), 255)  # an A4 page with ink but no word: an "unknown" record, to review
+    ImageDraw.Draw(sketch).rectangle((300, 400, 900, 1000), outline=0, width=8)
+    sketch.save(inbox / blank, dpi=(150, 150))
     (inbox / broken).write_bytes(b"%PDF-1.7\nnot really\n")
     for name in (blank, broken):
         os.utime(inbox / name, (time.time() - 60, time.time() - 60))
