@@ -232,7 +232,7 @@ def register(app: typer.Typer) -> None:
         """Records waiting for review (archived with needs_review and not corrected yet)."""
         cli._errors_as_json(as_json)
         from classify.review import pending, reason_in_both, reason_in_vietnamese
-        from flows.commands_storage import _say_damaged, _say_on_stderr, not_indexed
+        from flows.commands_storage import _say_damaged, _say_on_stderr, not_indexed, print_records
         from storage import ArchiveUnavailableError, DamagedRecord
         from storage.ledger import unchanged_records
 
@@ -278,10 +278,8 @@ def register(app: typer.Typer) -> None:
             title=f"{len(rows)} hồ sơ cần xem lại / record(s) to review — {escape(store.location)}", show_header=True
         )
         columns = ("mã hồ sơ / id", "tệp / file", "loại / type", "số / number", "tin cậy / conf.", "lý do / reasons")
-        for column in columns:
-            table.add_column(column)
-        for row in rows:
-            table.add_row(
+        cells: list[tuple[str, ...]] = [
+            (
                 row["id"],
                 escape(row["file_label"]),  # the scan's own name: `[bản sao] x.pdf` is no markup
                 escape(str(row["doc_type"])),
@@ -289,7 +287,9 @@ def register(app: typer.Typer) -> None:
                 f"{row['confidence']:.2f}" if row["confidence"] is not None else "",
                 escape("; ".join(map(reason_in_both, row["reasons"]))),
             )
-        cli.out.print(table)
+            for row in rows
+        ]
+        print_records(table, columns, cells)  # the id whole, the one handle `review set` takes (QA77)
         raise typer.Exit(cli.EXIT_NOT_RIGHT if damaged or unlisted else cli.EXIT_OK)
 
     @review_app.command(

@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -617,6 +617,50 @@ def add_columns(table: Table, columns: tuple[str, ...]) -> None:
             table.add_column(column, overflow="fold")
 
 
+# the fewest characters a wrapping column may have a line before the table is no use: at 80 columns `list` gave the
+# scan's name 4 a line ("Tờ / trìn / h số", its title "sour/ce"), and `review list` cut the record id (QA77)
+FOLDED_AT_LEAST = 12
+
+
+def print_records(table: Table, columns: tuple[str, ...], rows: Sequence[tuple[str | Text, ...]]) -> None:
+    """``rows`` (their first cell the record id; str cells escaped markup) under ``columns``, as ``table`` (its
+    title and caption); on a terminal too narrow to give each wrapping column ``FOLDED_AT_LEAST`` characters beside
+    the whole ones (``WHOLE_COLUMNS``), each row as its id on a line of its own and its other cells under it, labelled
+    — as `sohoa process` does below ~70 columns."""
+    from rich.padding import Padding
+
+    from flows.cli import out
+
+    def width(cell: str | Text) -> int:
+        text = cell if isinstance(cell, Text) else Text.from_markup(cell)
+        return max((len(line) for line in text.plain.splitlines()), default=0)
+
+    whole = sum(
+        max([len(column), *(width(row[index]) for row in rows)])
+        for index, column in enumerate(columns)
+        if column in WHOLE_COLUMNS or index == 0
+    )
+    folded = sum(1 for index, column in enumerate(columns) if column not in WHOLE_COLUMNS and index > 0)
+    if out.width >= whole + folded * FOLDED_AT_LEAST + 3 * len(columns) + 1:
+        add_columns(table, columns)
+        table.columns[0].no_wrap = True  # the id, whatever the first column is called
+        for row in rows:
+            table.add_row(*row)
+        out.print(table)
+        return
+    if table.title:
+        out.print(table.title, style="bold")
+    for row in rows:
+        out.print(row[0], style="bold")
+        for column, cell in zip(columns[1:], row[1:], strict=True):
+            if not width(cell):
+                continue
+            said = Text.assemble(f"{column}: ", cell if isinstance(cell, Text) else Text.from_markup(cell))
+            out.print(Padding(said, (0, 0, 0, 2)))
+    if table.caption:
+        out.print(table.caption)
+
+
 LIST_COLUMNS = (
     "mã hồ sơ / id",
     "tệp gốc / source",
@@ -664,7 +708,7 @@ def register(app: typer.Typer) -> None:
     def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
         from classify.review import as_corrected, reasons_waiting
-        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from flows.cli import _errors_as_json, _fail, _print_json
         from sohoa.record import STATE_WORDS, in_words
         from storage import ArchiveUnavailableError
         from storage.ledger import unchanged_records
@@ -717,10 +761,8 @@ def register(app: typer.Typer) -> None:
                 }
             )
             raise typer.Exit(1 if damaged or unlisted else 0)
-        table = Table(title=escape(store.location))
-        add_columns(table, LIST_COLUMNS)
-        for row in rows:
-            table.add_row(  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
+        cells: list[tuple[str | Text, ...]] = [
+            (  # the scans' own names and numbers: `[bản sao] x.pdf` is no markup, a newline no row break
                 row["id"],
                 escape(printable(row["source_label"])),
                 escape(printable(row["doc_type"] or "")),
@@ -729,7 +771,9 @@ def register(app: typer.Typer) -> None:
                 in_words(STATE_WORDS, row["state"]),
                 escape(printable(row["path"] or "")),
             )
-        out.print(table)
+            for row in rows
+        ]
+        print_records(Table(title=escape(store.location)), LIST_COLUMNS, cells)
         raise typer.Exit(1 if damaged or unlisted else 0)
 
     @app.command(
@@ -900,23 +944,24 @@ def register(app: typer.Typer) -> None:
         if total > len(hits):
             title = f"hiển thị {len(hits)} trên {total} kết quả / {len(hits)} of {total} results shown"
             caption = f"xem tất cả / to see them all: --limit {total}"
-        table = Table(title=title, caption=caption)
-        add_columns(table, SEARCH_COLUMNS)
+        cells: list[tuple[str | Text, ...]] = []
         for h in hits:
             # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
             # can hold brackets of its own, which a style alone could not tell apart) and the match is bold.
             snippet = Text(h.snippet)
             snippet.highlight_regex(r"\[[^\[\]]*\]", "bold")
-            table.add_row(
-                h.record_id,
-                escape(printable(h.source or "")),  # the scan it came from: a stack's document with its pages
-                escape(h.doc_type or ""),
-                escape(h.number or ""),
-                vn_date(h.issued_on),
-                _match_label(h),
-                snippet,
+            cells.append(
+                (
+                    h.record_id,
+                    escape(printable(h.source or "")),  # the scan it came from: a stack's document with its pages
+                    escape(h.doc_type or ""),
+                    escape(h.number or ""),
+                    vn_date(h.issued_on),
+                    _match_label(h),
+                    snippet,
+                )
             )
-        out.print(table)
+        print_records(Table(title=title, caption=caption), SEARCH_COLUMNS, cells)
         if warning:
             out.print(f"[yellow]{escape(warning)}[/]")
 

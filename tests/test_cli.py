@@ -378,6 +378,48 @@ def test_every_command_and_group_has_help_with_an_example() -> None:
         assert "../" not in shown.output and "shared/corpora" not in shown.output, path
 
 
+def test_on_an_80_column_terminal_the_record_lists_keep_the_id_whole_and_the_name_readable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA77: at 80 columns `review list` cut the record id ("0b0090138…"), the one handle `review set` takes, and
+    `list` and `search` gave the scan's name 4 characters a line ("Tờ / trìn / h số"). Too narrow for the table,
+    each record is its id on a line, its facts labelled under it; wide enough, the table as before."""
+    import io
+    import re
+
+    from typer.testing import CliRunner
+
+    import flows.cli
+    from flows.cli import _LineConsole, app
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    (inbox / "trích lục khai tử 31.png").write_bytes((SAMPLES / "trich-luc-khai-tu-31.png").read_bytes())
+    _no_words(inbox / "sơ đồ thửa đất.png")  # an "unknown" record, to review
+    data = tmp_path / "var"
+    assert sohoa("process", "--no-prefect", str(inbox), data_dir=data).returncode == 0
+    ids = set(re.findall(r"\b[0-9a-f]{16}\b", sohoa("list", "--json", data_dir=data).stdout))
+    assert len(ids) == 2, ids
+
+    def shown(width: int, *args: str) -> str:
+        printed = io.StringIO()
+        monkeypatch.setattr(flows.cli, "out", _LineConsole(width=width, file=printed))
+        result = CliRunner().invoke(app, list(args), env={"SOHOA_DATA_DIR": str(data), "SOHOA_CONFIG": ""})
+        assert result.exit_code == 0, result.output
+        return printed.getvalue()
+
+    listed = shown(80, "list")
+    assert ids <= set(re.findall(r"\b[0-9a-f]{16}\b", listed)) and "│" not in listed, listed
+    assert "trích lục khai tử 31.png" in listed and "tệp gốc / source: " in listed, listed
+    review = shown(80, "review", "list")
+    (waiting,) = re.findall(r"^([0-9a-f]{16})$", review, re.MULTILINE)
+    assert waiting in ids and "lý do / reasons: " in review, review
+    found = shown(80, "search", "khai tử")
+    assert any(record_id in found for record_id in ids) and "[khai] [tử]" in found.lower(), found
+    wide = shown(200, "review", "list")
+    assert "│" in wide and waiting in wide, wide
+
+
 def test_setting_the_hold_a_record_has_changes_nothing(tmp_path: Path) -> None:
     """`sohoa hold ID on` twice added two 'held' entries to the custody ledger; the second now says so and adds
     none (exit 0), and so does 'off' for a record not held."""
