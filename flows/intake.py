@@ -387,11 +387,12 @@ def split_stack(
     if not code or suffix not in {".pdf", ".tif", ".tiff"}:
         return [path]
     shown = shown if shown is not None else str(path)
+    backs: list[tuple[int, list[int]]] = []  # (part, stack pages): separators' blank backs leading a part
     try:
         if suffix == ".pdf":
-            parts = _split_pdf(path, work_dir, code, holder, shown)
+            parts = _split_pdf(path, work_dir, code, holder, shown, backs)
         else:
-            parts = _split_tiff(path, work_dir, code, holder, shown)
+            parts = _split_tiff(path, work_dir, code, holder, shown, backs)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
@@ -410,13 +411,16 @@ def split_stack(
         )
         _whole_after_all(path, work_dir, holder, folders)
         return [path]
+    stack_path = escaped(unicodedata.normalize("NFC", str(path.resolve())))  # as StackOrigin names it
+    gone = [BlankPart(stack=shown, part=number, pages=pages, path=stack_path) for number, pages in backs]
     for part in blank:
         origin = stack_origin(part)
         assert origin is not None  # written beside every part
-        said = BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=origin.path)
-        log.info("%s: %s / %s", shown, said.what_vi(), said.what_en())
+        gone.append(BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=origin.path))
+    for blank_back in sorted(gone, key=lambda blank_part: blank_part.pages):
+        log.info("%s: %s / %s", shown, blank_back.what_vi(), blank_back.what_en())
         if dropped is not None:
-            dropped.append(said)
+            dropped.append(blank_back)
     return [part for part in parts if part not in blank]
 
 
@@ -545,13 +549,27 @@ def stack_origin(document: Path) -> StackOrigin | None:
     return StackOrigin.model_validate_json(raw)
 
 
-def _split_pdf(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
+def _split_pdf(
+    path: Path,
+    work_dir: Path,
+    code: str,
+    holder: contextlib.ExitStack | None,
+    shown: str,
+    backs: list[tuple[int, list[int]]],
+) -> list[Path]:
     import pikepdf
 
-    return _split(path, _pdf_pages(path, code), lambda: pikepdf.open(path), work_dir, code, holder, shown)
+    return _split(path, _pdf_pages(path, code), lambda: pikepdf.open(path), work_dir, code, holder, shown, backs)
 
 
-def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitStack | None, shown: str) -> list[Path]:
+def _split_tiff(
+    path: Path,
+    work_dir: Path,
+    code: str,
+    holder: contextlib.ExitStack | None,
+    shown: str,
+    backs: list[tuple[int, list[int]]],
+) -> list[Path]:
     import pikepdf
     from PIL import ImageSequence
 
@@ -567,7 +585,7 @@ def _split_tiff(path: Path, work_dir: Path, code: str, holder: contextlib.ExitSt
     def as_pdf() -> pikepdf.Pdf:
         return pikepdf.open(io.BytesIO(_tiff_as_pdf(path, dpis)))
 
-    return _split(path, pages, as_pdf, work_dir, code, holder, shown)
+    return _split(path, pages, as_pdf, work_dir, code, holder, shown, backs)
 
 
 def _split(
@@ -578,10 +596,12 @@ def _split(
     code: str,
     holder: contextlib.ExitStack | None,
     shown: str,
+    backs: list[tuple[int, list[int]]],
 ) -> list[Path]:
     """The documents of a stack whose pages' codes are ``pages``, each a PDF of the pages ``open_pages`` gives (a
-    pikepdf PDF, one page per stack page), or ``[path]`` when there is nothing to split."""
-    import pikepdf
+    pikepdf PDF, one page per stack page), or ``[path]`` when there is nothing to split. A document right after a
+    separator sheet that begins with blank pages (``_leading_blank_pages``) begins after them: the separator's
+    back, fed duplex — each such run added to ``backs`` (its part's number, its stack pages)."""
 
     _warn_about_codes(shown, pages, code, path)
     separators = [page.is_separator(code) for page in pages]
@@ -596,11 +616,15 @@ def _split(
         for number, group in enumerate(groups, start=1):
             # a long name has no room for the suffix, nor for the origin's beside it
             target = folder / fit_name(path.name, f"#{number}.pdf", limit=NAME_MAX - len(ORIGIN_SUFFIX))
-            with pikepdf.new() as part, atomic_path(target) as partial:
+            with atomic_path(target) as partial:
                 # beside it and renamed: another batch with the same stack may be reading the file already there
-                for index in group:
-                    part.pages.append(source.pages[index])
-                part.save(partial, deterministic_id=True)
+                _write_part(source, group, partial)
+                after_separator = group[0] > 0 and separators[group[0] - 1]
+                if after_separator and (back := _leading_blank_pages(partial)):
+                    # QA77: a duplex stack's separator back was page 1 of the next document, signed and archived
+                    backs.append((number, [index + 1 for index in group[:back]]))
+                    group = group[back:]
+                    _write_part(source, group, partial)
             _remember_origin(target, path, digest, number, group)
             _remember_default_code(
                 target, [n for n, i in enumerate(group, start=1) if pages[i].bears_default_only(code)]
@@ -620,6 +644,37 @@ def _split(
         f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",
     )
     return outputs
+
+
+def _write_part(source: Any, group: list[int], target: Path) -> None:
+    """The pages ``group`` (indexes) of ``source`` (pikepdf) as the PDF ``target``."""
+    import pikepdf
+
+    with pikepdf.new() as part:
+        for index in group:
+            part.pages.append(source.pages[index])
+        part.save(target, deterministic_id=True)
+
+
+def _leading_blank_pages(part: Path) -> int:
+    """How many pages the split document ``part`` begins with that are blank (as ``_blank_part`` judges a page:
+    no ink, and nothing Tesseract reads as text) — 0 when every page is blank (the whole part is then dropped as a
+    separator's back, or judged by the pipeline) or when the part cannot be read here."""
+    from ocr.quality import blank_image
+    from sohoa.pdfium import open_pdf
+
+    try:
+        with open_pdf(part) as pdf:
+            count = len(pdf)
+            blank = 0
+            while blank < count and blank_image(pdf.render(blank, scale=BLANK_DPI / 72, grayscale=True), BLANK_DPI):
+                if _reads_as_text(pdf.render(blank, scale=BLANK_READ_DPI / 72, grayscale=True)):
+                    break
+                blank += 1
+    except Exception as exc:  # not for this check to judge
+        log.debug("%s: leading blank pages not judged (%s: %s)", part, type(exc).__name__, exc)
+        return 0
+    return blank if blank < count else 0
 
 
 def _tiff_as_pdf(path: Path, dpis: list[int]) -> bytes:

@@ -158,10 +158,15 @@ def test_a_duplex_stack_archives_its_documents_without_blank_pages_to_review(tmp
         assert [p.quality for p in result.record.ocr.pages] == ["good", "blank"] if name.endswith("#1") else True
         assert not any("no words found" in reason for reason in result.record.review_reasons), name
     assert got["hai mặt.pdf#3"].record is not None and got["hai mặt.pdf#3"].record.ocr is not None
-    assert [p.quality for p in got["hai mặt.pdf#3"].record.ocr.pages] == ["blank", "good", "blank"]
-    assert got["hai mặt.pdf#3"].label == "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 6–8"
+    # the back of the separator before it is no page of it (QA77: it was page 1 of the document, signed and
+    # archived); the document's own back stays, as the paper is
+    assert [p.quality for p in got["hai mặt.pdf#3"].record.ocr.pages] == ["good", "blank"]
+    assert got["hai mặt.pdf#3"].label == "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 7–8"
     payload = report.to_json_dict()
-    assert [(d["stack"], d["part"], d["pages"]) for d in payload["dropped_pages"]] == [(str(stack), 2, [4])]
+    assert [(d["stack"], d["part"], d["pages"]) for d in payload["dropped_pages"]] == [
+        (str(stack), 2, [4]),
+        (str(stack), 3, [6]),
+    ]
 
     damaged = got["hỏng.pdf#2"]
     assert damaged.outcome == Outcome.QUARANTINED and damaged.quarantined_as is not None
@@ -181,7 +186,7 @@ def test_a_duplex_stack_archives_its_documents_without_blank_pages_to_review(tmp
     record_id = rows["hai mặt.pdf#3"]["id"]
     shown = CliRunner().invoke(app, ["get", record_id], env=env)
     assert shown.exit_code == 0, shown.output
-    assert "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 6–8" in shown.stdout
+    assert "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 7–8" in shown.stdout
     assert "#3.pdf" not in shown.stdout and "trang trắng / blank page" in shown.stdout
 
 
