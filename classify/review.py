@@ -331,7 +331,10 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
             "giữ nguyên, không nhận dạng chữ"
         ),
     ),
-    (re.compile(r"^signature did not verify right after signing$"), "chữ ký không kiểm tra đạt ngay sau khi ký"),
+    (
+        re.compile(r"^signature did not verify right after signing(: .*)?$"),
+        lambda found: f"chữ ký không kiểm tra đạt ngay sau khi ký{found.group(1) or ''}",
+    ),
     (
         re.compile(r"^not PDF/A: page (\d+) is in CMYK colours \(scan it again in RGB colour or gray\)$"),
         r"không đạt PDF/A: trang \1 dùng hệ màu CMYK (hãy quét lại ở chế độ màu RGB hoặc xám)",

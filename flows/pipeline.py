@@ -170,6 +170,8 @@ class DocumentResult:
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
+        from classify.review import reason_in_vietnamese
+
         record = self.record
         classification = record.classification if record else None
         return {
@@ -186,6 +188,13 @@ class DocumentResult:
             "pdfa": record.ocr.pdfa if record and record.ocr else None,  # the searchable copy's claim ('2B')
             "signed": bool(record and record.signature),
             "needs_review": record.needs_review if record else None,
+            # why, as `sohoa review list` and a watch receipt say it (QA78: --json said only needs_review true)
+            "review_reasons": list(record.review_reasons) if record and record.needs_review else [],
+            "review_reasons_vi": (
+                [reason_in_vietnamese(reason) for reason in record.review_reasons]
+                if record and record.needs_review
+                else []
+            ),
             "archive_path": record.archive_prefix if record else None,
             # the batch the record belongs to (`sohoa export --batch`): an earlier one for a record already
             # archived, or one a killed run left unfinished and this run finished
@@ -1788,8 +1797,16 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             "%s: verify: %s", shown, "hợp lệ / passed" if verification.passed else "KHÔNG hợp lệ / NOT passed"
         )
         if not verification.passed:
+            from classify.review import reason_in_both
+
+            # with its verdict, said aloud: every record of a batch signed by an identity whose chain reaches no
+            # configured trust root was archived saying only "needs review" (QA78)
+            verdicts = [f"{s.indication} {s.sub_indication or ''}".strip() for s in verification.signatures]
+            said = "; ".join(dict.fromkeys(verdicts)) or verification.error or "no verdict"
+            reason = f"signature did not verify right after signing: {said}"
+            stage_log.warning("%s: %s", shown, reason_in_both(reason))
             record.needs_review = True
-            record.review_reasons.append("signature did not verify right after signing")
+            record.review_reasons.append(reason)
 
         parked = parked_entries(settings.quarantine_path, record.source.sha256)
         for entry in parked:

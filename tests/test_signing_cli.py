@@ -855,6 +855,31 @@ def test_a_certificate_whose_key_usage_allows_no_document_signature_is_refused_b
     assert json.loads(listed.stdout)["usable"] is False
 
 
+def test_a_record_whose_signature_fails_its_own_check_says_why_aloud(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA78: signed by an identity whose chain reaches no configured trust root, every record of a B-B/B-T batch
+    was archived with "needs review" and nothing in the log or the table saying its signature had failed its own
+    check; the reason now says so, with the verdict, in the log (a warning) and in both languages."""
+    from test_bad_input import small_scan_png
+
+    data = tmp_path / "var"
+    env = {
+        **_pki_env(data, test_pki),
+        "SOHOA_SIGNATURE_LEVEL": "B-B",
+        "SOHOA_TSA_URL": "",
+        "SOHOA_TRUST_ROOTS": "[]",  # the test root is not trusted: the signer's chain reaches none
+        "SOHOA_CHECK_SIGNER_REVOCATION": "false",
+    }
+    (tmp_path / "in").mkdir()
+    scan = small_scan_png(tmp_path / "in" / "cv-118.png", "CÔNG VĂN Số: 118/UBND-VP")
+    done = runner.invoke(app, ["process", "--no-prefect", "--json", str(scan)], env=env)
+    (file,) = json.loads(done.stdout)["files"]
+    assert file["outcome"] == "archived" and file["needs_review"] is True, file
+    reason = "signature did not verify right after signing: INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND"
+    assert reason in file["review_reasons"], file
+    said = " ".join(done.output.split())
+    assert f"chữ ký không kiểm tra đạt ngay sau khi ký: INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND / {reason}" in said
+
+
 def test_keys_list_says_the_signing_certificate_is_not_revoked(tmp_path: Path, test_pki: TestPKI) -> None:
     env = _pki_env(tmp_path / "var", test_pki)
     listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
