@@ -1430,6 +1430,18 @@ def watch(
     stable = settings.watch_stable_seconds
     events = _InboxEvents(inbox)
     observer = _start_observer(inbox, events)
+    # said once, so that an officer knows it runs (QA77: it said nothing until stopped)
+    log.info(
+        "đang theo dõi %s: tệp quét xong được xử lý sau %g s không đổi, cả thư mục được xem lại mỗi %g s; Ctrl+C để "
+        "dừng / watching %s: a scan is processed once unchanged for %g s, the whole folder looked at every %g s; "
+        "Ctrl+C to stop",
+        said(str(inbox)),
+        stable,
+        settings.watch_interval,
+        said(str(inbox)),
+        stable,
+        settings.watch_interval,
+    )
     due: dict[Path, float] = {}  # file → when (time.monotonic) to check it
     resting = _Resting(settings.watch_interval)
     next_rescan = 0.0

@@ -4,6 +4,7 @@ long Vietnamese file names, and its Prefect flow (deployment ``watch-inbox``).""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
@@ -82,6 +83,25 @@ def test_long_names_are_shortened_with_a_hash_and_subfolders_become_tags(tmp_pat
     assert tags_for(Path("scan.pdf")) == []
     source = {"name": "a", "path": "/a", "sha256": "0" * 64, "size": 1, "media_type": "image/png"}
     assert Record.model_validate({"id": "0" * 16, "source": source}).tags == []  # a sidecar from before tags
+
+
+def test_a_running_watcher_says_what_it_watches_when_it_starts(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA77: `sohoa watch` said nothing until it was stopped: an officer could not tell it was running."""
+    inbox = tmp_path / "hộp thư đến"
+    inbox.mkdir()
+    settings = make_settings(tmp_path / "var", watch_interval=3600, watch_stable_seconds=7)
+    stop = threading.Event()
+    stop.set()  # one look at the loop, then it ends
+    with caplog.at_level(logging.INFO, logger="sohoa"):
+        watch(inbox, settings, stop=stop)
+    said = [r.getMessage() for r in caplog.records if "watching" in r.getMessage()]
+    assert said == [
+        f"đang theo dõi {inbox}: tệp quét xong được xử lý sau 7 s không đổi, cả thư mục được xem lại mỗi 3600 s; "
+        f"Ctrl+C để dừng / watching {inbox}: a scan is processed once unchanged for 7 s, the whole folder looked at "
+        "every 3600 s; Ctrl+C to stop"
+    ], said
 
 
 @pytest.mark.integration
