@@ -425,26 +425,43 @@ def _load_pkcs12(pkcs12_file: Path | None, passphrase: bytes | None) -> SigningI
     from cryptography.hazmat.primitives.serialization import pkcs12
 
     if pkcs12_file is None:
-        raise SigningConfigError("signing identity 'pkcs12' needs a PKCS#12 file (pkcs12_file) but none is set")
+        raise SigningConfigError(
+            "khóa ký 'pkcs12' cần một tệp PKCS#12 (SOHOA_PKCS12_FILE) nhưng chưa đặt / signing identity 'pkcs12' "
+            "needs a PKCS#12 file (pkcs12_file, SOHOA_PKCS12_FILE) but none is set"
+        )
     try:
         data = Path(pkcs12_file).read_bytes()
     except FileNotFoundError as exc:
-        raise SigningConfigError(f"{pkcs12_file}: PKCS#12 file not found") from exc
+        raise SigningConfigError(
+            f"{pkcs12_file}: không có tệp PKCS#12 này (SOHOA_PKCS12_FILE) / PKCS#12 file not found (pkcs12_file, "
+            "SOHOA_PKCS12_FILE)"
+        ) from exc
     except OSError as exc:
-        raise SigningConfigError(f"{pkcs12_file}: cannot read the PKCS#12 file ({exc.strerror})") from exc
+        raise SigningConfigError(
+            f"{pkcs12_file}: không đọc được tệp PKCS#12 ({exc.strerror}) / cannot read the PKCS#12 file "
+            f"({exc.strerror})"
+        ) from exc
     try:
         key, cert, extra = pkcs12.load_key_and_certificates(data, passphrase)
     except (ValueError, TypeError):
         # cryptography cannot tell a wrong password from a damaged file; say both, and never echo the
         # password. `from None` keeps the original exception (and its locals) out of logged tracebacks.
         hint = "no password was given" if not passphrase else "wrong password"
+        hint_vi = "chưa có mật khẩu" if not passphrase else "sai mật khẩu"
         raise SigningConfigError(
-            f"{pkcs12_file}: cannot open the PKCS#12 file ({hint}, or it is not a PKCS#12 file)"
+            f"{pkcs12_file}: không mở được tệp PKCS#12 ({hint_vi} — SOHOA_PKCS12_PASSWORD_FILE —, hoặc đó không "
+            f"phải tệp PKCS#12) / cannot open the PKCS#12 file ({hint}: SOHOA_PKCS12_PASSWORD_FILE, or it is not a "
+            "PKCS#12 file)"
         ) from None
     if key is None or cert is None:
-        raise SigningConfigError(f"{pkcs12_file}: the PKCS#12 file must hold both a private key and a certificate")
+        raise SigningConfigError(
+            f"{pkcs12_file}: tệp PKCS#12 phải chứa cả khóa bí mật và chứng thư số / the PKCS#12 file must hold both a "
+            "private key and a certificate"
+        )
     if not _same_public_key(cert, key):
-        raise SigningConfigError(f"{pkcs12_file}: the private key does not match the certificate")
+        raise SigningConfigError(
+            f"{pkcs12_file}: khóa bí mật không khớp với chứng thư số / the private key does not match the certificate"
+        )
     _check_usable(cert, Path(pkcs12_file))
     signer, asn1_cert = _make_signer(cert, key, list(extra))
     return SigningIdentity(

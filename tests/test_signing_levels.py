@@ -331,6 +331,26 @@ def test_another_cas_answer_for_the_same_serial_number_does_not_vouch_for_a_revo
     assert kept.indication == "TOTAL_PASSED" and kept.revocation.status == "good" and kept.revocation.source == "DSS"
 
 
+def test_a_pkcs12_identity_that_cannot_be_used_is_said_in_both_languages(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA78: the PKCS#12 file's problems were said in English only (the PKCS#11 token's in both), without the
+    setting to change."""
+    p12 = test_pki.pkcs12_file(SIGNER)
+    for path, passphrase, vietnamese, english in (
+        (p12, b"not-it", "không mở được tệp PKCS#12 (sai mật khẩu", "cannot open the PKCS#12 file (wrong password"),
+        (tmp_path / "không có.p12", PKCS12_PASSWORD, "không có tệp PKCS#12 này", "PKCS#12 file not found"),
+    ):
+        with pytest.raises(SigningConfigError) as refused:
+            load_identity("pkcs12", keys_dir=tmp_path, pkcs12_file=path, passphrase=passphrase)
+        said = str(refused.value)
+        assert vietnamese in said and english in said and "SOHOA_PKCS12" in said, said
+    with pytest.raises(
+        SigningConfigError, match="chứng thư số ký đã hết hạn ngày .* / the signing certificate expired"
+    ):
+        load_identity(
+            "pkcs12", keys_dir=tmp_path, pkcs12_file=test_pki.pkcs12_file(SIGNER_EXPIRED), passphrase=PKCS12_PASSWORD
+        )
+
+
 def test_expired_signer_refused_when_loading(tmp_path: Path, test_pki: TestPKI) -> None:
     p12 = test_pki.pkcs12_file(SIGNER_EXPIRED)
     with pytest.raises(SigningConfigError, match=rf"{p12.name}.*expired"):
