@@ -389,10 +389,8 @@ def split_stack(
     shown = shown if shown is not None else str(path)
     backs: list[tuple[int, list[int]]] = []  # (part, stack pages): separators' blank backs leading a part
     try:
-        if suffix == ".pdf":
-            parts = _split_pdf(path, work_dir, code, holder, shown, backs)
-        else:
-            parts = _split_tiff(path, work_dir, code, holder, shown, backs)
+        pages, open_pages = (_pdf_stack if suffix == ".pdf" else _tiff_stack)(path, code)
+        parts = _split(path, pages, open_pages, work_dir, code, holder, shown, backs)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
@@ -549,27 +547,15 @@ def stack_origin(document: Path) -> StackOrigin | None:
     return StackOrigin.model_validate_json(raw)
 
 
-def _split_pdf(
-    path: Path,
-    work_dir: Path,
-    code: str,
-    holder: contextlib.ExitStack | None,
-    shown: str,
-    backs: list[tuple[int, list[int]]],
-) -> list[Path]:
+def _pdf_stack(path: Path, code: str) -> tuple[list[PageCodes], Callable[[], Any]]:
+    """A PDF stack's page codes, and how to open its pages (pikepdf)."""
     import pikepdf
 
-    return _split(path, _pdf_pages(path, code), lambda: pikepdf.open(path), work_dir, code, holder, shown, backs)
+    return _pdf_pages(path, code), lambda: pikepdf.open(path)
 
 
-def _split_tiff(
-    path: Path,
-    work_dir: Path,
-    code: str,
-    holder: contextlib.ExitStack | None,
-    shown: str,
-    backs: list[tuple[int, list[int]]],
-) -> list[Path]:
+def _tiff_stack(path: Path, code: str) -> tuple[list[PageCodes], Callable[[], Any]]:
+    """A multi-page TIFF stack's page codes, and how to open its frames as PDF pages (pikepdf)."""
     import pikepdf
     from PIL import ImageSequence
 
@@ -585,7 +571,7 @@ def _split_tiff(
     def as_pdf() -> pikepdf.Pdf:
         return pikepdf.open(io.BytesIO(_tiff_as_pdf(path, dpis)))
 
-    return _split(path, pages, as_pdf, work_dir, code, holder, shown, backs)
+    return pages, as_pdf
 
 
 def _split(
