@@ -577,6 +577,14 @@ _BODY_START_RE = re.compile(
     r"|Thực hiện\s+(?:ý kiến\s+)?chỉ đạo\b|Nơi nhận\b|-?\s*Lưu\s*:)"
 )
 _COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính|trích sao|sao lục)\s*\)?$", re.IGNORECASE)
+# a body's first sentence that opens with the issuing body and what it does ("Ủy ban nhân dân xã An Bình thông báo
+# tạm dừng …", "UBND xã trân trọng kính mời …"), matched folded: a notice or a plan often begins so, and the trích
+# yếu ran on into the whole body (QA77). A trích yếu may end with a body's name ("… của Ủy ban nhân dân xã"), never
+# with its verb.
+_SENTENCE_OPENING_RE = re.compile(
+    r"^(?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|van phong|bo phan|trung tam|phong|cong an|dang uy)\b"
+    r".{0,100}?\b(?:thong bao|kinh moi|tran trong|bao cao|de nghi|trieu tap|yeu cau)\b"
+)
 
 
 def _is_competence_line(line: str) -> bool:
@@ -602,6 +610,8 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
                 break
             continue
         if _BODY_START_RE.match(line) or _is_upper_line(line) or (any_case and _is_competence_line(line)):
+            break
+        if _SENTENCE_OPENING_RE.match(fold(line)):
             break
         if _COPY_MARK_RE.match(line) and not collected:
             continue  # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about

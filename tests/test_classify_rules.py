@@ -490,3 +490,21 @@ def test_the_headers_place_and_date_line_is_the_date_of_issue_before_any_in_the_
     # alone on its line, under the motto, as a civil-status extract gives it
     alone = classify_text("TRÍCH LỤC KHAI SINH\nNgày 14 tháng 8 năm 2025\n", model=None)
     assert alone.fields["issued_on"].confidence == 0.85  # read by the words rule (its capital N)
+
+
+def test_the_subject_ends_where_the_body_opens_with_the_issuing_body_and_its_verb() -> None:
+    """QA77: a notice whose body opens "Ủy ban nhân dân xã An Bình thông báo …" right under the trích yếu (no blank
+    line in the OCR text) had the whole body as its subject. A trích yếu ending with a body's name still goes on."""
+    text = NOTICE_DAY_LEFT_BLANK.replace(
+        "\nBộ phận một cửa xã tạm ngừng tiếp nhận",
+        "Ủy ban nhân dân xã An Bình thông báo tạm ngừng tiếp nhận",
+    )
+    assert "hộ tịch\nỦy ban nhân dân xã An Bình thông báo" in text
+    assert classify_text(text, model=None).subject == "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch"
+    of_a_body = text.replace(
+        "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch\n",
+        "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch của\nỦy ban nhân dân xã\n",
+    )
+    assert classify_text(of_a_body, model=None).subject == (
+        "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch của Ủy ban nhân dân xã"
+    )
