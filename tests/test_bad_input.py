@@ -819,6 +819,25 @@ def test_the_results_table_gives_a_quarantine_reason_in_both_languages(tmp_path:
     assert vietnamese.split("(")[0].strip() in cells and english.split("(")[0].strip() in cells, done.stdout
 
 
+def test_a_batch_signed_with_the_development_identity_says_so_under_its_table(tmp_path: Path) -> None:
+    """QA78: only the first lines of the log said the batch was signed with the DEVELOPMENT ONLY identity (a long
+    batch scrolls them away); the table said "signed: yes" and the summary nothing."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    scan = small_scan_png(tmp_path / "thông báo.png", "THÔNG BÁO Số: 08/TB-UBND")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "COLUMNS": "200"}
+    done = CliRunner().invoke(app, ["process", str(scan), "--no-prefect"], env=env)
+    assert done.exit_code == 0, done.output
+    said = " ".join(done.stdout.split())
+    assert "cảnh báo: 1 hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý" in said, said
+    assert "warning: 1 record(s) signed with the DEVELOPMENT ONLY identity: no legal value" in said, said
+    again = CliRunner().invoke(app, ["process", str(scan), "--no-prefect", "--json"], env=env)
+    (file,) = json.loads(again.stdout)["files"]
+    assert file["outcome"] == "already_archived" and file["development_identity"] is True, file
+
+
 def two_page_scan_pdf(path: Path) -> Path:
     """A scanner's PDF: each page one JPEG, embedded as it is."""
     pages = []
