@@ -176,10 +176,18 @@ _WARNING_WORDS: tuple[tuple[str, str], ...] = (
     ("signature could not be validated", "không xác minh được chữ ký"),
     ("revision(s) without a signature were added", "có phiên bản thêm sau chữ ký mà không có chữ ký"),
     (
+        "a document timestamp after it proving its time only",
+        "có nội dung thêm sau chữ ký cuối, không chữ ký nào bảo vệ; dấu thời gian tài liệu sau đó chỉ chứng minh thời "
+        "điểm, không chấp thuận nội dung (tệp không đạt)",
+    ),
+    (
         "revision(s) after the last signature",
         "có nội dung thêm sau chữ ký cuối, không chữ ký nào bảo vệ (tệp không đạt)",
     ),
-    ("bytes after the last signature", "có dữ liệu thêm sau chữ ký cuối, không chữ ký nào bảo vệ (tệp không đạt)"),
+    (
+        "bytes beyond the end of its last revision",
+        "có dữ liệu thêm sau chữ ký hoặc dấu thời gian cuối, không chữ ký nào bảo vệ (tệp không đạt)",
+    ),
     ("nothing references", "có nội dung ẩn trong tệp (chuẩn bị tấn công shadow)"),
     ("structural errors", "tệp PDF có lỗi cấu trúc, đã đọc ở chế độ dung thứ"),
     ("PDF/A", "vi phạm quy tắc PDF/A"),

@@ -1152,14 +1152,19 @@ def _later_revision_warnings(result: FileVerification, tail_after_eof: bool) -> 
     trailing = [r for r in last.revisions_after if r.kind not in _LONG_TERM_KINDS]
     if trailing:
         result.changed_after_last_signature = True
+        stamped = any((t.signed_revision or 0) > (last.signed_revision or 0) for t in timestamps)
         warnings.append(
             f"the file has {len(trailing)} revision(s) after the last signature ({last.field_name}): content "
-            f"was added that no signature covers (the file does not pass)"
+            "was added that no signature covers"
+            # QA78: the reader took the later document timestamp for "the last signature" the warning misnamed
+            + (", a document timestamp after it proving its time only, approving nothing" if stamped else "")
+            + " (the file does not pass)"
         )
     if tail_after_eof:
+        newest = max(everything, key=lambda v: v.signed_revision or 0)
         warnings.append(
-            f"the file has bytes after the last signature ({last.field_name}) beyond the end of the last "
-            "revision: content was added that no signature covers (the file does not pass)"
+            f"the file has bytes beyond the end of its last revision, after its last signature or timestamp "
+            f"({newest.field_name}): content was added that no signature covers (the file does not pass)"
         )
         for verdict in everything:
             if verdict.modification_level not in (None, ModificationLevel.OTHER.name):

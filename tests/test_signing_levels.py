@@ -78,6 +78,31 @@ def test_levels_sign_and_verify(level: str, tmp_path: Path, test_pki: TestPKI, s
         assert "document_timestamp" in [r.kind for r in verdict.revisions_after]
 
 
+def test_bytes_appended_to_a_b_lta_file_are_said_after_its_document_timestamp(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """QA78: the warning named "the last signature (Signature1)" where the file's last signed revision is its
+    document timestamp."""
+    from signing.report import warning_in_vietnamese
+
+    out = tmp_path / "lta.pdf"
+    sign_pdf(
+        make_pdf(tmp_path / "in.pdf"),
+        out,
+        signer,
+        level="B-LTA",
+        tsa_url=test_pki.tsa_url,
+        validation_roots=_roots(test_pki),
+    )
+    out.write_bytes(out.read_bytes() + b"\n% appended\n")
+    result = verify_pdf(out, [test_pki.root_cert])
+    (stamp,) = result.document_timestamps
+    (warning,) = [w for w in result.warnings if "beyond the end of its last revision" in w]
+    assert f"after its last signature or timestamp ({stamp.field_name})" in warning, warning
+    assert warning_in_vietnamese(warning).startswith("có dữ liệu thêm sau chữ ký hoặc dấu thời gian cuối"), warning
+    assert not result.passed
+
+
 def test_b_t_verified_online_checks_revocation(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
     out = tmp_path / "bt.pdf"
     sign_pdf(make_pdf(tmp_path / "in.pdf"), out, signer, level="B-T", tsa_url=test_pki.tsa_url)
