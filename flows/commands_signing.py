@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -488,7 +489,12 @@ def verify(
         bool, typer.Option("--online", help="Fetch OCSP/CRL data to check revocation (default: embedded only).")
     ] = False,
     at: Annotated[
-        str | None, typer.Option("--at", help="Validate as of this time (ISO 8601, e.g. 2031-01-01T00:00:00+07:00).")
+        str | None,
+        typer.Option(
+            "--at",
+            help="Validate as of this time (ISO 8601 with its zone, e.g. 2031-01-01T00:00:00+07:00; a day alone, "
+            "2031-01-01 or 01/01/2031, is its start in Vietnam time).",
+        ),
     ] = None,
 ) -> None:
     """Verify every signature: integrity, validity, trust, revocation, level and changes after signing."""
@@ -516,8 +522,17 @@ def verify(
     settings = _settings()
     as_of = None
     if at is not None:
+        from classify.vndate import parse_short_date
+        from sohoa.vietnamese import VN_TZ
+
+        # a day alone (as an auditor asks "valid on 1 January 2031?"), ISO or as officers write it: its start in
+        # Vietnam time (QA78: refused, "give the time zone")
+        day = parse_short_date(at) if re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}", at.strip()) else None
+        if day is None and re.fullmatch(r"\d{4}-\d{2}-\d{2}", at.strip()):
+            with contextlib.suppress(ValueError):
+                day = date.fromisoformat(at.strip())
         try:
-            as_of = datetime.fromisoformat(at)
+            as_of = datetime(day.year, day.month, day.day, tzinfo=VN_TZ) if day else datetime.fromisoformat(at)
         except ValueError:
             raise _fail(f"--at {at!r}: không phải ngày giờ ISO 8601 / not an ISO 8601 date-time") from None
         if as_of.tzinfo is None:

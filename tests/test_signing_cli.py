@@ -292,6 +292,11 @@ def test_verify_archive_and_failed_file_exit_code(tmp_path: Path) -> None:
     past = runner.invoke(app, ["verify", "--archive", "--json", "--at", "2001-01-01T00:00:00+07:00"], env=env)
     assert past.exit_code == 1
     assert json.loads(past.stdout)["files"][0]["signatures"][0]["indication"] != "TOTAL_PASSED"
+    # a day alone, as an auditor asks it, is its start in Vietnam time (QA78: refused, "give the time zone")
+    for day in ("2001-01-01", "01/01/2001"):
+        alone = runner.invoke(app, ["verify", "--archive", "--json", "--at", day], env=env)
+        assert alone.exit_code == 1, alone.output
+        assert json.loads(alone.stdout)["as_of"] == "2001-01-01T00:00:00+07:00", alone.stdout
     data_bytes = bytearray(doc.read_bytes())
     at = data_bytes.index(b"MARKER")
     data_bytes[at] ^= 1
