@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.errors import StageError
-from sohoa.fsutil import printable
+from sohoa.fsutil import escaped, printable, said
 from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
 
 if TYPE_CHECKING:
@@ -622,7 +622,9 @@ def add_columns(table: Table, columns: tuple[str, ...]) -> None:
 FOLDED_AT_LEAST = 12
 
 
-def print_records(table: Table, columns: tuple[str, ...], rows: Sequence[tuple[str | Text, ...]]) -> None:
+def print_records(
+    table: Table, columns: tuple[str, ...], rows: Sequence[tuple[str | Text, ...]], *, id_first: bool = True
+) -> None:
     """``rows`` (their first cell the record id; str cells escaped markup) under ``columns``, as ``table`` (its
     title and caption); on a terminal too narrow to give each wrapping column ``FOLDED_AT_LEAST`` characters beside
     the whole ones (``WHOLE_COLUMNS``), each row as its id on a line of its own and its other cells under it, labelled
@@ -635,15 +637,16 @@ def print_records(table: Table, columns: tuple[str, ...], rows: Sequence[tuple[s
         text = cell if isinstance(cell, Text) else Text.from_markup(cell)
         return max((len(line) for line in text.plain.splitlines()), default=0)
 
+    first_whole = 0 if id_first else 1  # the first column an id, kept whole (``id_first``), or a name that wraps
     whole = sum(
         max([len(column), *(width(row[index]) for row in rows)])
         for index, column in enumerate(columns)
-        if column in WHOLE_COLUMNS or index == 0
+        if column in WHOLE_COLUMNS or index < first_whole
     )
-    folded = sum(1 for index, column in enumerate(columns) if column not in WHOLE_COLUMNS and index > 0)
+    folded = sum(1 for index, column in enumerate(columns) if column not in WHOLE_COLUMNS and index >= first_whole)
     if out.width >= whole + folded * FOLDED_AT_LEAST + 3 * len(columns) + 1:
         add_columns(table, columns)
-        table.columns[0].no_wrap = True  # the id, whatever the first column is called
+        table.columns[0].no_wrap = id_first  # the id, whatever the first column is called
         for row in rows:
             table.add_row(*row)
         out.print(table)
@@ -693,6 +696,15 @@ def retention_words(until: datetime, since: datetime | None) -> str:
     day = vn_date(until.astimezone(VN_TZ).date())
     # over: it may be disposed of (`sohoa dispose`); the day alone did not say so (QA76)
     return f"{day} (đã hết, có thể hủy / over, may be disposed of)" if until <= datetime.now(UTC) else day
+
+
+def _when_parked(time_said: str) -> str:
+    """A reason file's time (ISO, Vietnam time) as officers write it: ``02/12/2026 22:53``."""
+    try:
+        when = datetime.fromisoformat(time_said).astimezone(VN_TZ)
+    except ValueError:
+        return time_said
+    return f"{vn_date(when.date())} {when:%H:%M}"
 
 
 def register(app: typer.Typer) -> None:
@@ -964,6 +976,119 @@ def register(app: typer.Typer) -> None:
         print_records(Table(title=title, caption=caption), SEARCH_COLUMNS, cells)
         if warning:
             out.print(f"[yellow]{escape(warning)}[/]")
+
+    quarantine_app = typer.Typer(
+        help="The quarantine: the inputs sohoa refused, each with its reason.\n\nExamples:\n\n"
+        "  sohoa quarantine list\n\n  sohoa quarantine remove 'bị cắt.pdf'",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
+
+    @quarantine_app.command(
+        "list",
+        epilog="Example:\n\n  sohoa quarantine list --json\n\n"
+        "An entry leaves the quarantine by itself when the same content is archived later (a fault outside it "
+        "fixed, the same bytes given again); a scan fixed and given again as other bytes (a password removed, "
+        "scanned again) leaves it there: `sohoa quarantine remove NAME` once dealt with.\n\n"
+        "Exit codes: 0 listed (none too).",
+    )
+    def quarantine_list(as_json: JsonOption = False) -> None:
+        """The inputs in the quarantine (DATA_DIR/quarantine), oldest first: the copy, where it came from, when,
+        and why (Vietnamese / English)."""
+        from flows.cli import _errors_as_json, _print_json, _settings, out
+        from storage.quarantine import parked_entries
+
+        _errors_as_json(as_json)
+        folder = _settings().quarantine_path
+        entries = parked_entries(folder, None)
+        if as_json:
+            _print_json(
+                {
+                    "quarantine": str(folder),
+                    "count": len(entries),
+                    "entries": [
+                        {
+                            "file": escaped(str(e.file)) if e.file else None,  # as on disk, for scripts
+                            "reason_file": escaped(str(e.reason_file)),
+                            "source": e.source,
+                            "sha256": e.sha256,
+                            "time": e.time,
+                            "reason": e.reason_en,
+                            "reason_vi": e.reason_vi,
+                        }
+                        for e in entries
+                    ],
+                }
+            )
+            return
+        columns = ("tệp / file", "từ / from", "lúc / when", "lý do / reason")
+
+        def without_name(reason: str) -> str:  # a reason begins with the file's name, the row's first cell
+            return reason.split(": ", 1)[1] if ": " in reason else reason
+
+        cells = [
+            (
+                escape(e.file.name if e.file else f"{e.reason_file.name} (bản sao đã mất / copy gone)"),
+                escape(e.source),
+                escape(_when_parked(e.time)),
+                escape(f"{without_name(e.reason_vi)} / {without_name(e.reason_en)}"),
+            )
+            for e in entries
+        ]
+        title = f"{len(entries)} tệp trong khu cách ly / file(s) in the quarantine — {escape(str(folder))}"
+        if not entries:
+            out.print(title)
+            return
+        print_records(Table(title=title), columns, cells, id_first=False)
+
+    @quarantine_app.command(
+        "remove",
+        epilog="Example:\n\n  sohoa quarantine remove 'bị cắt.pdf' 'có mật khẩu.pdf'\n\n"
+        "NAME: the file's name in the quarantine (as `sohoa quarantine list` shows it), or its reason file's. The "
+        "copy and its reason file are deleted; the input the officer gave is never touched.\n\n"
+        "Exit codes: 0 removed; 1 a NAME is not in the quarantine (the others are removed).",
+    )
+    def quarantine_remove(
+        names: Annotated[list[str], typer.Argument(metavar="NAME...", help="Entries to remove.")],
+        as_json: JsonOption = False,
+    ) -> None:
+        """Remove entries an officer has dealt with from the quarantine: each copy and its reason file."""
+        from flows.cli import _errors_as_json, _print_json, _settings, out
+        from storage.quarantine import REASON_SUFFIX, parked_entries, remove_entries
+
+        _errors_as_json(as_json)
+        folder = _settings().quarantine_path
+        entries = parked_entries(folder, None)
+        chosen, unknown = [], []
+        for name in names:
+            wanted = unicodedata.normalize("NFC", Path(name).name)
+            found = [
+                e
+                for e in entries
+                if wanted
+                in {
+                    unicodedata.normalize("NFC", e.reason_file.name),
+                    unicodedata.normalize("NFC", e.reason_file.name.removesuffix(REASON_SUFFIX)),
+                    unicodedata.normalize("NFC", e.file.name) if e.file else "",
+                }
+            ]
+            chosen += found
+            if not found:
+                unknown.append(name)
+        removed = remove_entries(folder, chosen)
+        if as_json:
+            _print_json({"removed": [escaped(str(p)) for p in removed], "not_found": unknown})
+        else:
+            for path in removed:
+                out.print(f"đã xóa / removed: {escape(said(str(path)))}")
+            for name in unknown:
+                out.print(
+                    f"[yellow]không có trong khu cách ly / not in the quarantine: {escape(name)} (sohoa quarantine "
+                    "list)[/]"
+                )
+        raise typer.Exit(1 if unknown else 0)
+
+    app.add_typer(quarantine_app, name="quarantine")
 
     index_app = typer.Typer(
         help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",

@@ -138,19 +138,23 @@ class ParkedEntry:
     sha256: str
     time: str
     reason_en: str
+    reason_vi: str = ""
+    source: str = ""  # the input as it was given ("Tệp / File:")
 
 
-def parked_entries(quarantine_dir: Path, sha256: str) -> list[ParkedEntry]:
-    """The entries of the quarantine holding the content ``sha256`` (an earlier run's, under any name)."""
-    if not sha256 or not quarantine_dir.is_dir():
+def parked_entries(quarantine_dir: Path, sha256: str | None) -> list[ParkedEntry]:
+    """The entries of the quarantine holding the content ``sha256`` (an earlier run's, under any name); every
+    entry, oldest first, for None (`sohoa quarantine list`)."""
+    if sha256 == "" or not quarantine_dir.is_dir():
         return []
     found = []
-    for reason_file in quarantine_dir.glob(f"*{REASON_SUFFIX}"):
+    for reason_file in sorted(quarantine_dir.glob(f"*{REASON_SUFFIX}")):
         try:
             fields = _reason_fields(reason_file.read_text(encoding="utf-8", errors="replace"))
         except OSError:
             continue  # removed meanwhile, or unreadable: not ours to judge
-        if fields.get("SHA-256") != sha256:
+        held = fields.get("SHA-256", "")
+        if sha256 is not None and held != sha256:
             continue
         copy = next(
             (
@@ -159,14 +163,22 @@ def parked_entries(quarantine_dir: Path, sha256: str) -> list[ParkedEntry]:
                 if path != reason_file
                 and fit_name(path.name, REASON_SUFFIX) == reason_file.name
                 and path.is_file()
-                and sha256_file(path) == sha256
+                and sha256_file(path) == held
             ),
             None,
         )
         found.append(
-            ParkedEntry(reason_file, copy, sha256, fields.get("Thời điểm / Time", ""), fields.get("Reason", ""))
+            ParkedEntry(
+                reason_file,
+                copy,
+                held,
+                fields.get("Thời điểm / Time", ""),
+                fields.get("Reason", ""),
+                fields.get("Lý do", ""),
+                fields.get("Tệp / File", ""),
+            )
         )
-    return found
+    return sorted(found, key=lambda entry: entry.time) if sha256 is None else found
 
 
 def _reason_fields(text: str) -> dict[str, str]:
@@ -176,6 +188,11 @@ def _reason_fields(text: str) -> dict[str, str]:
         if colon and name not in fields:
             fields[name] = value.strip()
     return fields
+
+
+def remove_entries(quarantine_dir: Path, entries: list[ParkedEntry]) -> list[Path]:
+    """Remove ``entries`` an officer has dealt with (`sohoa quarantine remove`): as ``release`` does."""
+    return release(quarantine_dir, entries)
 
 
 def release(quarantine_dir: Path, entries: list[ParkedEntry]) -> list[Path]:

@@ -838,6 +838,36 @@ def test_a_batch_signed_with_the_development_identity_says_so_under_its_table(tm
     assert file["outcome"] == "already_archived" and file["development_identity"] is True, file
 
 
+def test_the_quarantine_is_listed_and_an_entry_dealt_with_removed(tmp_path: Path) -> None:
+    """QA77: an input fixed and given again as other bytes (a password removed) left its entry in the quarantine
+    for ever, and no command listed or cleared it: the officer deleted by hand and could not tell what was done."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    empty, text = tmp_path / "trống.pdf", tmp_path / "báo cáo.pdf"
+    empty.write_bytes(b"")
+    text.write_text("Báo cáo tháng 11", encoding="utf-8")
+    env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "COLUMNS": "200"}
+    runner = CliRunner()
+    assert runner.invoke(app, ["process", str(empty), str(text), "--no-prefect"], env=env).exit_code == 1
+    listed = runner.invoke(app, ["quarantine", "list", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    entries = {Path(e["file"]).name: e for e in json.loads(listed.stdout)["entries"]}
+    assert set(entries) == {"trống.pdf", "báo cáo.pdf"}, entries
+    assert entries["trống.pdf"]["reason_vi"].startswith("trống.pdf: Tệp rỗng (0 byte).")
+    assert entries["trống.pdf"]["source"].endswith("trống.pdf") and len(entries["trống.pdf"]["sha256"]) == 64
+    shown = " ".join(runner.invoke(app, ["quarantine", "list"], env=env).stdout.split())
+    assert "2 tệp trong khu cách ly / file(s) in the quarantine" in shown and "Tệp rỗng (0 byte)." in shown, shown
+    removed = runner.invoke(app, ["quarantine", "remove", "trống.pdf", "không có.pdf"], env=env)
+    assert removed.exit_code == 1, removed.output  # one name is in no entry: said, the other removed
+    said = " ".join(removed.output.split())
+    assert "đã xóa / removed:" in said and "not in the quarantine: không có.pdf" in said, said
+    left = json.loads(runner.invoke(app, ["quarantine", "list", "--json"], env=env).stdout)
+    assert [Path(e["file"]).name for e in left["entries"]] == ["báo cáo.pdf"], left
+    assert not (tmp_path / "var" / "quarantine" / "trống.pdf.reason.txt").exists() and empty.exists()
+
+
 def two_page_scan_pdf(path: Path) -> Path:
     """A scanner's PDF: each page one JPEG, embedded as it is."""
     pages = []
