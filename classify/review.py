@@ -320,6 +320,10 @@ _RECORD_NAMED = re.compile(r"\brecord (?=[0-9a-f]{8,64}\b)")
 _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
     (re.compile(r"^classification confidence (\S+) < (\S+)$"), r"độ tin cậy phân loại \1 < \2"),
     (
+        re.compile(r"^page (\d+): no words found \(a photo, a drawing, handwriting, or print too faint to read\)$"),
+        r"trang \1: không đọc được chữ nào (ảnh chụp, hình vẽ, chữ viết tay, hoặc chữ in quá mờ)",
+    ),
+    (  # the words of records archived before 2026-12-02
         re.compile(r"^page (\d+): no words found \(a blank page, a photo, or upside down\)$"),
         r"trang \1: không đọc được chữ nào (trang trắng, ảnh chụp, hoặc bị lộn ngược)",
     ),

@@ -79,7 +79,7 @@ def page_quality(confidence: float | None, text: str) -> tuple[str, float | None
     share = lexicon_share(text)
     low = (confidence is not None and confidence < LOW_CONFIDENCE) or (share is not None and share < MIN_LEXICON_SHARE)
     if confidence is None and share is None:
-        low = True  # Tesseract found no words at all: blank, a photo, or upside down
+        low = True  # Tesseract found no words at all: a photo, a drawing, handwriting
     return (LOW if low else GOOD), share
 
 
@@ -87,7 +87,9 @@ def low_quality_reason(number: int, confidence: float | None, share: float | Non
     """Why page ``number`` needs a person (a review reason): the signal(s) below the bar, with the bar, or that no
     word was found at all — not "confidence None, Vietnamese words None"."""
     if confidence is None and share is None:
-        return f"page {number}: no words found (a blank page, a photo, or upside down)"
+        # ink, but no word read (a page with no ink is "blank", no reason; a page upside down is turned before it is
+        # read — the hint said "a blank page, a photo, or upside down" and misled, QA77)
+        return f"page {number}: no words found (a photo, a drawing, handwriting, or print too faint to read)"
     below = []
     if confidence is not None and confidence < LOW_CONFIDENCE:
         below.append(f"OCR confidence {confidence:.0f} < {LOW_CONFIDENCE:.0f}")

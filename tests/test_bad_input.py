@@ -631,7 +631,10 @@ def test_a_page_without_words_goes_to_review_with_a_reason_an_officer_can_read(t
     image.save(drawing, dpi=(150, 150))
     (result,) = process_many([drawing], make_settings(tmp_path / "var"))
     assert result.outcome == Outcome.ARCHIVED and result.record is not None and result.record.needs_review
-    assert "page 1: no words found (a blank page, a photo, or upside down)" in result.record.review_reasons
+    assert (
+        "page 1: no words found (a photo, a drawing, handwriting, or print too faint to read)"
+        in result.record.review_reasons
+    )
     assert not any("None" in reason for reason in result.record.review_reasons)
 
 

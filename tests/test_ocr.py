@@ -364,7 +364,10 @@ def test_quality_judges_vietnamese_plausibility() -> None:
 
 def test_low_quality_reason_names_the_signal_below_the_bar() -> None:
     """A review reason read 'low OCR quality (confidence None, Vietnamese words None)' for a blank page."""
-    assert low_quality_reason(1, None, None) == "page 1: no words found (a blank page, a photo, or upside down)"
+    assert (
+        low_quality_reason(1, None, None)
+        == "page 1: no words found (a photo, a drawing, handwriting, or print too faint to read)"
+    )
     assert low_quality_reason(2, 55.4, 0.9) == "page 2: low OCR quality (OCR confidence 55 < 70)"
     assert low_quality_reason(3, 92.0, 0.412) == "page 3: low OCR quality (Vietnamese words 41% < 75%)"
     assert low_quality_reason(4, 40.0, None) == "page 4: low OCR quality (OCR confidence 40 < 70)"

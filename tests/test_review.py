@@ -38,7 +38,7 @@ def queued(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Settings, s
     record.needs_review = True
     record.review_reasons += [
         "classification confidence 0.4 < 0.6",
-        "page 1: no words found (a blank page, a photo, or upside down)",
+        "page 1: no words found (a photo, a drawing, handwriting, or print too faint to read)",
     ]
     LocalArchive(settings.archive_dir).put(record, files)
     return settings, record.id
@@ -235,7 +235,7 @@ def test_get_shows_an_officer_the_record_in_words(queued: tuple[Settings, str]) 
     # the correction settles the classification's reason; the page's stays until acknowledged (review set --ack)
     assert "confidence 0.4 < 0.6" not in after and "Cần xem lại / needs review" in after and "page 1: no words" in after
     assert _set(record_id, "--ack")["acknowledged"] == [
-        "page 1: no words found (a blank page, a photo, or upside down)"
+        "page 1: no words found (a photo, a drawing, handwriting, or print too faint to read)"
     ]
     after = runner.invoke(app, ["get", record_id]).output
     assert "Cần xem lại" not in after
@@ -300,7 +300,7 @@ def test_review_list_get_and_list_read_a_records_correction_once(
     `get`, 2 for `list`. Now one each, and what they say is the same."""
     settings, record_id = queued
     _set(record_id, "--type", "KH", "--number", "12/KH-UBND")  # corrected; its blank page is still to review
-    blank = "page 1: no words found (a blank page, a photo, or upside down)"
+    blank = "page 1: no words found (a photo, a drawing, handwriting, or print too faint to read)"
     corrections = settings.data_dir / "corrections"
     reads: list[str] = []
     read_text = Path.read_text
