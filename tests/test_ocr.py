@@ -261,6 +261,17 @@ def test_a_scan_under_a_scrap_of_text_is_read_as_a_scan_and_keeps_the_scrap(tmp_
     assert [(p.ocr, p.text_layer_note) for p in kept.pages] == [(False, None)]
 
 
+def test_a_photo_that_states_no_resolution_is_taken_at_a4s_size_once_300_dpi_would_make_it_larger() -> None:
+    """QA77: a 12-megapixel phone photo of an A4 page (3024 × 4277, no resolution) was taken as 300 dpi, a 256 ×
+    362 mm page in the archive; only one larger than A3 at 300 dpi was fitted to A4. Decree 30's paper is A4."""
+    from ocr.inputs import image_resolution
+
+    assert image_resolution(Image.new("L", (3024, 4277), 255)) == (366, True)  # 210 × 297 mm
+    assert image_resolution(Image.new("L", (6120, 8160), 255)) == (698, True)
+    assert image_resolution(Image.new("L", (2480, 3508), 255)) == (300, True)  # A4 at 300 dpi: as it is
+    assert image_resolution(Image.new("L", (2600, 3650), 255)) == (300, True)  # a scan's margin beyond it too
+
+
 def test_a_jpeg_that_states_no_resolution_is_taken_as_300_dpi_and_says_so(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
