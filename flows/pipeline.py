@@ -516,7 +516,9 @@ def ingest(path: Path) -> Record:
     record = Record(
         id=record_id_for(digest),
         source=SourceFile(
-            name=readable(path.name),
+            # a document split from a stack: the stack's name and its number ("A.pdf#3", as `list` shows it), not
+            # its scratch file's "A.pdf#3.pdf", which nobody dropped (QA77)
+            name=readable(f"{Path(origin.path).name}#{origin.part}" if origin else path.name),
             # the path as the filesystem has it, so that it can be opened (an NFC copy of an NFD name cannot);
             # a name that is not UTF-8 (Latin-1 bytes) with those bytes as \xNN: a record is UTF-8 JSON
             path=as_dropped(path.resolve(), origin),

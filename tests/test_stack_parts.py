@@ -162,6 +162,8 @@ def test_a_duplex_stack_archives_its_documents_without_blank_pages_to_review(tmp
     # archived); the document's own back stays, as the paper is
     assert [p.quality for p in got["hai mặt.pdf#3"].record.ocr.pages] == ["good", "blank"]
     assert got["hai mặt.pdf#3"].label == "hai mặt.pdf — văn bản 3 / document 3, tr. / p. 7–8"
+    # its record names the stack and its number, not the scratch file "hai mặt.pdf#3.pdf" nobody dropped (QA77)
+    assert got["hai mặt.pdf#3"].record.source.name == "hai mặt.pdf#3"
     payload = report.to_json_dict()
     assert [(d["stack"], d["part"], d["pages"]) for d in payload["dropped_pages"]] == [
         (str(stack), 2, [4]),
