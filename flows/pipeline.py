@@ -189,9 +189,7 @@ class DocumentResult:
             "signed": bool(record and record.signature),
             # signed with sohoa's generated identity: no legal value (said under the table, QA78: only the log's
             # first lines said it, scrolled away in a long batch)
-            "development_identity": bool(
-                record and record.signature and "DEVELOPMENT ONLY" in record.signature.signer_subject
-            ),
+            "development_identity": bool(record and record.signature and record.signature.development_identity),
             "needs_review": record.needs_review if record else None,
             # why, as `sohoa review list` and a watch receipt say it (QA78: --json said only needs_review true)
             "review_reasons": list(record.review_reasons) if record and record.needs_review else [],

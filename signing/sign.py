@@ -38,6 +38,7 @@ from pyhanko_certvalidator.errors import (
 
 from signing.errors import SigningError, SigningInputError, SigningServiceError, SigningTokenError
 from signing.identity import SigningIdentity, cert_names
+from signing.revinfo import signature_timestamp_tokens
 from signing.services import FetchFailures, TsaClient, recording_fetcher_backend, tsa_error_in
 from sohoa.errors import Problem
 from sohoa.fsutil import fsync_dir
@@ -313,7 +314,7 @@ def sign_pdf(
                 raise
             out_fh.flush()
             os.fsync(out_fh.fileno())
-            signed_at = _read_back_signing_time(out_fh, name, input_pdf, strict=writer.prev.strict)
+            signed_at, timestamped_at = _read_back_signing_time(out_fh, name, input_pdf, strict=writer.prev.strict)
         os.chmod(tmp_name, 0o644)
         os.replace(tmp_name, output_pdf)
         tmp_name = None
@@ -348,6 +349,9 @@ def sign_pdf(
         certificate_sha256=hashlib.sha256(cert.dump()).hexdigest(),
         signed_at=signed_at,
         development_identity=identity.development,
+        # QA78: `sign --json` gave the signer's claimed time only, not the TSA's
+        timestamped_at=timestamped_at,
+        timestamp_authority=tsa_url if timestamped_at is not None else None,
     )
 
 
@@ -365,16 +369,29 @@ def _token_fault(exc: BaseException) -> BaseException | None:
     return None
 
 
-def _read_back_signing_time(out_fh: BinaryIO, name: str, input_pdf: Path, *, strict: bool = True) -> datetime:
-    """Re-open what we wrote: proves it parses before it replaces anything, and gives the exact /M time. A file
-    read tolerantly (``_open_writer``) keeps its slip in its first revision: read back tolerantly too."""
+def _read_back_signing_time(
+    out_fh: BinaryIO, name: str, input_pdf: Path, *, strict: bool = True
+) -> tuple[datetime, datetime | None]:
+    """Re-open what we wrote: proves it parses before it replaces anything, and gives the exact /M time, and the
+    signature timestamp's time (None without one). A file read tolerantly (``_open_writer``) keeps its slip in its
+    first revision: read back tolerantly too."""
     out_fh.seek(0)
     try:
         reader = PdfFileReader(out_fh, strict=strict)
         sig = next(s for s in reader.embedded_signatures if s.field_name == name)
     except (PdfError, StopIteration, ValueError, KeyError) as exc:
         raise SigningError(f"{input_pdf}: the signed output could not be read back ({exc!r})") from exc
+    stamped: datetime | None = None
+    try:
+        for token in signature_timestamp_tokens(sig.signed_data):
+            stamped = _utc(token["encap_content_info"]["content"].parsed["gen_time"].native)
+    except (KeyError, ValueError, TypeError, AttributeError):
+        stamped = None  # the verification right after signing judges the token; this is a fact for the report
     when = sig.self_reported_timestamp
     if when is None:  # pyHanko always writes /M; fall back rather than fail on a cosmetic field.
-        return datetime.now(UTC)
+        return datetime.now(UTC), stamped
+    return _utc(when), stamped
+
+
+def _utc(when: datetime) -> datetime:
     return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)

@@ -362,6 +362,12 @@ class SignatureFacts(_Model):
     certificate_sha256: str
     signed_at: datetime
     development_identity: bool = Field(description="True when signed by the generated development-only key")
+    timestamped_at: datetime | None = Field(
+        default=None,
+        description="the signature timestamp's time, as the TSA attests it (B-T and up; `signed_at` is the signer's "
+        "own claim); None at B-B, and for records signed before 2026-12-02",
+    )
+    timestamp_authority: str | None = Field(default=None, description="the TSA asked for it (its URL)")
 
 
 class StoredObject(_Model):

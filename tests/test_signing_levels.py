@@ -44,6 +44,9 @@ def test_levels_sign_and_verify(level: str, tmp_path: Path, test_pki: TestPKI, s
         validation_roots=_roots(test_pki),
     )
     assert facts.level == level
+    # the TSA's time beside the signer's claim (QA78: `sign --json` gave the claim only)
+    assert facts.timestamp_authority == test_pki.tsa_url and facts.timestamped_at is not None
+    assert abs(facts.timestamped_at - facts.signed_at) < timedelta(minutes=1)
     if level == "B-T":
         # offline, a B-T file holds no revocation answer and its signer names OCSP/CRL services: not "passed"
         # (a revoked signer passed so), INDETERMINATE TRY_LATER until someone asks them
