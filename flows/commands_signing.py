@@ -701,6 +701,12 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
     except signing.SigningConfigError as exc:
         info["level_problem"] = str(exc)
     info["tsa_url"] = settings.tsa_url or None
+    if settings.tsa_url:
+        # asked now, as the first signature and the ledger's daily stamp will ask it (QA78: shown, never asked — an
+        # unreachable TSA was found only by each document of the next batch failing)
+        info["tsa"] = _tsa_answer(settings.tsa_url)
+        if not info["tsa"]["answered"] and info.get("level", "B-B") != "B-B":
+            info.update(usable=False, problem=info["tsa"]["problem"])
     from signing.policy import available_identities
 
     info["available"] = available_identities(settings)
@@ -737,7 +743,8 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
                 if "level" in info
                 else f"mức ký / level: {info.get('level_problem')}; "
             )
-            + f"máy chủ dấu thời gian / TSA {info['tsa_url'] or '—'}",
+            + f"máy chủ dấu thời gian / TSA {info['tsa_url'] or '—'}"
+            + (f" — {info['tsa']['words']}" if info.get("tsa") else ""),
             markup=False,
         )
         if info["trust_problem"]:
@@ -747,6 +754,30 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print as JSO
             for cert in certs:
                 out.print(f"  {cert['subject']} (đến / until {vn_date(cert['not_after'][:10])})", markup=False)
     raise typer.Exit(EXIT_OK if info["usable"] else EXIT_FAULT)
+
+
+def _tsa_answer(url: str) -> dict[str, Any]:
+    """Whether the TSA at ``url`` answers a timestamp request now (for a fixed test digest, never a document's):
+    ``answered``, its ``time`` (the TSA's, ISO) or the ``problem`` (Vietnamese / English), and ``words`` for the
+    text output."""
+    import hashlib
+
+    from signing.services import TsaError
+    from storage.stamps import StampError, request_token, token_time
+
+    try:
+        when = token_time(request_token(url, hashlib.sha256(b"sohoa keys list").hexdigest()))
+    except StampError as exc:
+        fault = exc.__cause__
+        problem = f"{fault.vietnamese()} / {fault}" if isinstance(fault, TsaError) else str(exc)
+        words = f"KHÔNG trả lời / NOT answering: {problem}"
+        return {"answered": False, "time": None, "problem": problem, "words": words}
+    return {
+        "answered": True,
+        "time": when.isoformat(),
+        "problem": None,
+        "words": f"đã trả lời / answered ({when.astimezone(UTC).isoformat(timespec='seconds')})",
+    }
 
 
 @keys_app.command(

@@ -112,6 +112,12 @@ def _tst_info(token: bytes) -> tuple[cms.SignedData, tsp.TSTInfo]:
     return signed, info
 
 
+def token_time(token: bytes) -> datetime:
+    """The time a token's TSA attests (its TSTInfo's genTime)."""
+    when: datetime = _tst_info(token)[1]["gen_time"].native
+    return when
+
+
 def token_imprint(token: bytes) -> tuple[str, bytes]:
     """(hash algorithm, hashed message) of a token's message imprint."""
     _, info = _tst_info(token)

@@ -885,6 +885,30 @@ def test_a_record_whose_signature_fails_its_own_check_says_why_aloud(tmp_path: P
     assert f"chữ ký không kiểm tra đạt ngay sau khi ký: INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND / {reason}" in said
 
 
+def test_keys_list_asks_the_tsa(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA78: `keys list` showed the TSA's URL but never asked it: an unreachable TSA was found only by each document
+    of the next batch failing. It is asked for a timestamp (of a test digest): its time, or why not and NOT usable
+    (exit 3) when the level needs a TSA."""
+    import socket
+
+    env = _pki_env(tmp_path / "var", test_pki)
+    answered = runner.invoke(app, ["keys", "list", "--json"], env=env)
+    assert answered.exit_code == 0, answered.output
+    tsa = json.loads(answered.stdout)["tsa"]
+    assert tsa["answered"] is True and tsa["time"] and tsa["problem"] is None, tsa
+    with socket.socket() as closed:  # a loopback port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{closed.getsockname()[1]}/tsa"
+    refused = runner.invoke(app, ["keys", "list", "--json"], env={**env, "SOHOA_TSA_URL": down})
+    assert refused.exit_code == 3, refused.output
+    info = json.loads(refused.stdout)
+    assert info["usable"] is False and info["tsa"]["answered"] is False, info
+    assert info["problem"].startswith(f"không kết nối được máy chủ cấp dấu thời gian (TSA) {down}"), info
+    assert f"the timestamping authority at {down} could not be reached" in info["problem"], info
+    shown = runner.invoke(app, ["keys", "list"], env={**env, "SOHOA_TSA_URL": down})
+    assert "KHÔNG trả lời / NOT answering" in " ".join(shown.output.split()), shown.output
+
+
 def test_keys_list_says_the_signing_certificate_is_not_revoked(tmp_path: Path, test_pki: TestPKI) -> None:
     env = _pki_env(tmp_path / "var", test_pki)
     listed = runner.invoke(app, ["keys", "list", "--json"], env=env)
