@@ -435,7 +435,17 @@ def register(app: typer.Typer) -> None:
             if fixed is not None:  # found by the number the officer gave it; under the lock, as an index rebuild
                 # catches up what was written meanwhile (a damaged index: said, the correction stands)
                 index_archived(as_corrected(record, settings), settings)
-        model_path = retrain_after_correction(settings) if fixed is not None and retrain else None
+        model_path = None
+        if fixed is not None and retrain:
+            # said before it starts: it takes ~10 s, in which the officer saw nothing (QA77); on stderr, so that
+            # --json stays JSON
+            cli.err.print(
+                "đang huấn luyện lại mô hình phân loại của cơ quan với bản sửa này (khoảng 10 giây; --no-retrain để "
+                "bỏ qua) / retraining the office's classification model with this correction (about 10 s; "
+                "--no-retrain to skip)…",
+                markup=False,
+            )
+            model_path = retrain_after_correction(settings)
         still = open_reasons(record, settings)
         if as_json:
             shown = fixed or correction_of(settings, record.id) or record.classification

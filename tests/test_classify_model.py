@@ -129,8 +129,10 @@ def test_review_list_and_set_change_the_next_prediction(review_setup: tuple[Sett
     # typed in lower case, as `search --type` takes it (review set used to refuse `tb` as no type code)
     fixed = runner.invoke(app, ["review", "set", record_id, "--type", "tb", "--number", "21/TB-UBND", "--json"])
     assert fixed.exit_code == 0, fixed.output
-    payload = json.loads(fixed.output)
+    payload = json.loads(fixed.stdout)
     assert (payload["doc_type"], payload["number"], payload["decided_by"]) == ("TB", "21/TB-UBND", "correction")
+    # the ~10 s of retraining said before it starts, on stderr (QA77: nothing was said)
+    assert "retraining the office's classification model with this correction" in " ".join(fixed.stderr.split())
 
     example = settings.data_dir / "training" / "TB" / f"{record_id}.txt"
     assert example.read_text(encoding="utf-8") == INVITATION  # kept as a training example
