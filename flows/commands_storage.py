@@ -712,12 +712,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command(
         name="list",
-        epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --archive s3://sohoa/xa\n\n"
+        epilog="Examples:\n\n  sohoa list --json\n\n  sohoa list --type QĐ\n\n  sohoa list --archive s3://sohoa/xa\n\n"
         "Exit codes: 0 listed (none too); 1 listed, but a record could not be read, is not the one archived, or is "
         "stored but missing from the index (each named on stderr); 2 usage (no archive at the location, a bad "
         "setting); 3 the archive cannot be read (its folder, or its S3 server, unavailable).",
     )
-    def list_records(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
+    def list_records(
+        archive: ArchiveOption = None,
+        doc_type: Annotated[
+            str | None,
+            typer.Option(
+                "--type",
+                help="Only this type code (QĐ, TB, …; any case; unknown too), or a family (HT: hộ tịch), as search "
+                "takes it.",
+            ),
+        ] = None,
+        as_json: JsonOption = False,
+    ) -> None:
         """List the archived records (id, source file, type, number, date, state, folder; --json adds the SHA-256)."""
         from classify.review import as_corrected, reasons_waiting
         from flows.cli import _errors_as_json, _fail, _print_json
@@ -726,6 +737,8 @@ def register(app: typer.Typer) -> None:
         from storage.ledger import unchanged_records
 
         _errors_as_json(as_json)
+        # the type as the office now knows it (an officer's correction), as the rows show it (QA77: no filter)
+        wanted = set(_type_codes(doc_type)) if doc_type is not None else None
         settings, store = _open(archive)
         rows: list[dict[str, Any]] = []
         damaged: list[DamagedRecord] = []  # listed apart, each named; the others are listed all the same
@@ -744,6 +757,8 @@ def register(app: typer.Typer) -> None:
         for archived in records:
             record = as_corrected(archived, settings)
             c = record.classification
+            if wanted is not None and (c.doc_type if c else "unknown") not in wanted:
+                continue
             rows.append(
                 {
                     "id": record.id,

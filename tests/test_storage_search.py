@@ -475,6 +475,18 @@ def test_search_says_how_many_it_found_and_takes_a_limit(tmp_path: Path) -> None
         assert index.count("ubnd") == 5 and index.count("15/QĐ-UBND") == 2 and index.count("không có") == 0
 
 
+def test_list_takes_a_type_as_search_does(tmp_path: Path) -> None:
+    """QA77: `sohoa list --type QD` was "No such option": only search filtered by type."""
+    ids = _office(tmp_path)
+    env = {"SOHOA_DATA_DIR": str(tmp_path)}
+    listed = CliRunner().invoke(app, ["list", "--type", "qd", "--json"], env=env)
+    assert listed.exit_code == 0, listed.output
+    assert {r["id"] for r in json.loads(listed.stdout)["records"]} == {ids["qd7"], ids["qd15"]}
+    assert {r["doc_type"] for r in json.loads(listed.stdout)["records"]} == {"QĐ"}
+    wrong = CliRunner().invoke(app, ["list", "--type", "QX"], env=env)
+    assert wrong.exit_code == 2 and "QX" in wrong.output, wrong.output
+
+
 @pytest.mark.parametrize("width", [80, 100])
 def test_ids_numbers_and_dates_are_never_cut_in_a_narrow_terminal(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int
