@@ -628,13 +628,15 @@ def _check_batch_settings(settings: Settings) -> None:
     usage or configuration error (exit 2): an archive location no rerun fixes, a configured type model or trust
     source that is not there, and a configuration no batch can run with (flows.pipeline.batch_settings_problem:
     SOHOA_SIGNATURE_APPEARANCE=seal)."""
-    from flows.pipeline import batch_settings_problem
+    from flows.pipeline import batch_appearance_warning, batch_settings_problem
 
     _check_archive_location(settings)
     _check_classify_model(settings)
     _check_trust_sources(settings)
     if (problem := batch_settings_problem(settings)) is not None:
         raise _fail(problem)
+    if (warning := batch_appearance_warning(settings)) is not None:
+        logging.getLogger("sohoa").warning("%s", warning)
 
 
 def _process(

@@ -708,12 +708,26 @@ def batch_settings_problem(settings: Settings) -> str | None:
     return (
         "cấu hình sai / configuration error: SOHOA_SIGNATURE_APPEARANCE / signature_appearance: dấu của cơ quan "
         "('seal') đóng lên chữ ký đã có của người ký (Nghị định 30), nhưng bản quét mà sohoa process/watch xử lý "
-        "không bao giờ có chữ ký đó (bước OCR bỏ các chữ ký của tệp vào); hãy dùng 'decree30' (chữ ký và dấu trong "
-        "một chữ ký) hoặc 'signer', còn 'seal' dùng với `sohoa sign` trên tệp người ký đã ký / the seal ('seal') "
+        "không bao giờ có chữ ký đó (bước OCR bỏ các chữ ký của tệp vào); với bản số hóa hãy dùng 'copy' (dấu "
+        "bản sao) hoặc 'none', còn 'seal' dùng với `sohoa sign` trên tệp người ký đã ký / the seal ('seal') "
         "goes over a signer's signature already in the file (Decree 30), but a scan that sohoa process/watch "
-        "processes never has one (the OCR stage drops an input's signatures); use 'decree30' (signature and seal "
-        "in one signature) or 'signer', and 'seal' with `sohoa sign` on a file a signer has signed; nothing was "
+        "processes never has one (the OCR stage drops an input's signatures); for digitised copies use 'copy' (the "
+        "copy mark) or 'none', and 'seal' with `sohoa sign` on a file a signer has signed; nothing was "
         "processed (given: 'seal')"
+    )
+
+
+def batch_appearance_warning(settings: Settings) -> str | None:
+    """A warning for a batch whose signatures would show as the paper's signer's (``signer``, ``decree30``): the
+    digitised copy's signature certifies the copy, not the decision on the paper, which bears its own signature
+    (QA78: `Ký bởi: <certificate holder>` at the foot of every scan). Said, not refused: an office may want it."""
+    if settings.signature_appearance not in ("signer", "decree30"):
+        return None
+    return (
+        f"SOHOA_SIGNATURE_APPEARANCE={settings.signature_appearance}: mỗi bản quét sẽ mang khối 'Ký bởi: <người giữ "
+        "chứng thư>' ở cuối trang như thể người đó đã ký bản giấy; với bản số hóa nên dùng 'copy' (dấu bản sao) hoặc "
+        "'none' / every scan gets a 'Ký bởi: <certificate holder>' block at the foot of its last page, as if that "
+        "person had signed the paper; for digitised copies use 'copy' (the copy mark) or 'none'"
     )
 
 

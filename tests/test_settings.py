@@ -593,3 +593,22 @@ def test_an_absurd_ocr_workers_count_is_a_usage_error_not_a_thousand_processes(
     said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_OCR_WORKERS="1000")
     assert "SOHOA_OCR_WORKERS" in said and "(given: '1000')" in said
     assert load_settings(ocr_workers=MAX_OCR_WORKERS).ocr_workers == MAX_OCR_WORKERS
+
+
+def test_a_batch_with_the_signers_appearance_is_warned_and_the_seals_refusal_advises_the_copy_mark(
+    tmp_path: Path,
+) -> None:
+    """QA78: `signer` and `decree30` stamp "Ký bởi: <certificate holder>" on every scan of a batch, as if that person
+    had signed the paper, and the seal's refusal advised them; a digitised copy's mark is `copy` (or none)."""
+    from flows.pipeline import batch_appearance_warning, batch_settings_problem
+
+    def settings(appearance: str) -> Settings:  # the images it needs are beside the point here
+        return Settings.model_construct(data_dir=tmp_path, signature_appearance=appearance)
+
+    for appearance in ("signer", "decree30"):
+        warning = batch_appearance_warning(settings(appearance))
+        assert warning is not None and "for digitised copies use 'copy' (the copy mark) or 'none'" in warning
+        assert "với bản số hóa nên dùng 'copy'" in warning
+    assert batch_appearance_warning(settings("copy")) is None and batch_appearance_warning(settings("none")) is None
+    refusal = batch_settings_problem(settings("seal"))
+    assert refusal is not None and "for digitised copies use 'copy'" in refusal and "use 'decree30'" not in refusal
