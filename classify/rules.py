@@ -274,6 +274,10 @@ def type_from_title(lines: list[str], start: int, *, any_case: bool = False) -> 
     types = load_doc_types()
     for index in range(start, min(len(lines), start + 25)):
         line = lines[index]
+        if (stamped := _STAMP_THEN_TITLE.match(line)) is not None and _is_upper_line(stamped["title"]):
+            # a received stamp ("ĐẾN … Ngày ….…") read on the title's line: the title is what follows its dotted
+            # field (QA77: every incoming document a commune scans bears one, and came out "unknown")
+            line = stamped["title"]
         if _STOPS_THE_TITLE_SEARCH.match(fold(line).strip(" :.")):
             # the title of a legal normative document (NGHỊ ĐỊNH, THÔNG TƯ, LUẬT: no Decree 30 type) or the body's
             # first chapter: a heading further down is no title (QA: a Nghị định was typed QyĐ by "QUY ĐỊNH CHUNG",
@@ -293,6 +297,10 @@ def type_from_title(lines: list[str], start: int, *, any_case: bool = False) -> 
             return TypeEvidence(best[1], index, f"title block line {index + 1}: '{line}'")
     return None
 
+
+# a line that begins with a stamp's dotted field to fill in by hand ("ĐẾN Ngày..A4.141202.4....... THÔNG BÁO") and
+# ends with words in capitals
+_STAMP_THEN_TITLE = re.compile(r"^.*?(?:\.{3,}|…{2,})\S*\s+(?P<title>[^\s.…][^.…]*)$")
 
 _STOPS_THE_TITLE_SEARCH = re.compile(
     r"^(?:(?:nghi dinh|thong tu(?: lien tich)?|bo luat|luat|phap lenh|hien phap)$|(?:chuong|muc|phan) [ivxlcdm\d]+\b)"

@@ -508,3 +508,11 @@ def test_the_subject_ends_where_the_body_opens_with_the_issuing_body_and_its_ver
     assert classify_text(of_a_body, model=None).subject == (
         "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch của Ủy ban nhân dân xã"
     )
+
+
+def test_a_received_stamp_read_on_the_titles_line_leaves_the_title_found() -> None:
+    """QA77: an incoming document's received stamp ("ĐẾN … Ngày ….…", filled in by hand) read on the same OCR line as
+    the title left the type unknown (153/TB-VPCP, a real scan). The title is what follows the stamp's dotted field."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("\nTHÔNG BÁO\n", "\nĐỀN Ngày..A4.141202.4....... THÔNG BÁO\n")
+    result = classify_text(text, model=None)
+    assert result.doc_type == "TB" and "THÔNG BÁO" in result.fields["doc_type"].evidence, result.fields["doc_type"]
