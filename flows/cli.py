@@ -329,6 +329,12 @@ def _accepted_range(name: str) -> str:
     return ", ".join(word for word in words if word)
 
 
+def command_group(help_text: str) -> typer.Typer:
+    """A group of subcommands (`sohoa ledger …`, `sohoa review …`): its help (with examples), shown when it is
+    called with no subcommand, as plain text."""
+    return typer.Typer(help=help_text, no_args_is_help=True, rich_markup_mode=None)
+
+
 def _print_json(payload: Any) -> None:
     # where stdout cannot hold Vietnamese (PYTHONIOENCODING=ascii, a Latin-1 or C locale) the JSON is pure ASCII,
     # each other character a \uXXXX escape: the same data to any JSON reader, and nothing for the stream to refuse
@@ -1536,6 +1542,11 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
                 code = app(args=args, standalone_mode=False)
             else:
                 code = command.main(args=args, prog_name="sohoa", standalone_mode=False)
+        except click_exceptions.NoArgsIsHelpError as exc:
+            # `sohoa`, `sohoa ledger` alone: the help, as Click shows it when it runs standalone (not standalone, it
+            # came back here, and was said as nothing at all, exit 2)
+            exc.show()
+            sys.exit(exc.exit_code)
         except click_exceptions.ClickException as exc:
             _usage_in_vietnamese(exc, argv)
             if "--json" in argv:

@@ -214,11 +214,9 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(classify_app, name="classify")
 
-    review_app = typer.Typer(
-        help="The review queue: records archived with needs_review, and officers' corrections.\n\n"
-        "Examples:\n\n  sohoa review list\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND",
-        no_args_is_help=True,
-        rich_markup_mode=None,
+    review_app = cli.command_group(
+        "The review queue: records archived with needs_review, and officers' corrections.\n\n"
+        "Examples:\n\n  sohoa review list\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND"
     )
 
     @review_app.command(

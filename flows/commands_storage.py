@@ -709,6 +709,7 @@ def _when_parked(time_said: str) -> str:
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the `sohoa` app."""
+    from flows.cli import command_group
 
     @app.command(
         name="list",
@@ -992,11 +993,9 @@ def register(app: typer.Typer) -> None:
         if warning:
             out.print(f"[yellow]{escape(warning)}[/]")
 
-    quarantine_app = typer.Typer(
-        help="The quarantine: the inputs sohoa refused, each with its reason.\n\nExamples:\n\n"
-        "  sohoa quarantine list\n\n  sohoa quarantine remove 'bị cắt.pdf'",
-        no_args_is_help=True,
-        rich_markup_mode=None,
+    quarantine_app = command_group(
+        "The quarantine: the inputs sohoa refused, each with its reason.\n\nExamples:\n\n"
+        "  sohoa quarantine list\n\n  sohoa quarantine remove 'bị cắt.pdf'"
     )
 
     @quarantine_app.command(
@@ -1105,11 +1104,7 @@ def register(app: typer.Typer) -> None:
 
     app.add_typer(quarantine_app, name="quarantine")
 
-    index_app = typer.Typer(
-        help="The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive",
-        no_args_is_help=True,
-        rich_markup_mode=None,
-    )
+    index_app = command_group("The search index.\n\nExample:\n\n  sohoa index rebuild --archive /srv/archive")
 
     @index_app.command(
         "rebuild",
@@ -1300,11 +1295,9 @@ def register(app: typer.Typer) -> None:
         verb = "có thể hủy / may be disposed of" if dry_run else "đã hủy / disposed of"
         out.print(f"hồ sơ / record {record.id} ({record.archive_prefix}): {verb} — {reason.strip()}", markup=False)
 
-    ledger_app = typer.Typer(
-        help="The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json\n\n"
-        "  sohoa ledger finish --dry-run",
-        no_args_is_help=True,
-        rich_markup_mode=None,
+    ledger_app = command_group(
+        "The custody ledger.\n\nExamples:\n\n  sohoa ledger verify\n\n  sohoa ledger stamp --json\n\n"
+        "  sohoa ledger finish --dry-run"
     )
 
     @ledger_app.command(

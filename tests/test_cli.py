@@ -34,6 +34,14 @@ def sohoa(
     )
 
 
+def test_a_command_group_alone_shows_its_help(tmp_path: Path) -> None:
+    """`sohoa` and `sohoa ledger` alone printed nothing at all, exit 2: the help Click shows standalone came back to
+    sohoa's own error handling, which said it as nothing."""
+    for args in ((), ("ledger",), ("quarantine",), ("review",)):
+        proc = sohoa(*args, data_dir=tmp_path)
+        assert proc.returncode == 2 and "Usage:" in proc.stderr and "Example" in proc.stderr, (args, proc.stderr)
+
+
 def test_help_has_examples_and_exit_codes(tmp_path: Path) -> None:
     top = sohoa("--help", data_dir=tmp_path)
     assert top.returncode == 0

@@ -32,6 +32,19 @@ def _roots(pki: TestPKI) -> list:  # type: ignore[type-arg]
     return load_trust_roots([pki.root_cert])[0]
 
 
+def _signed(out: Path, signer: SigningIdentity, pki: TestPKI, level: str) -> Path:
+    """A small PDF signed at ``level`` with the test PKI's TSA and roots, written to ``out``."""
+    sign_pdf(
+        make_pdf(out.with_name(f"{out.stem}-in.pdf")),
+        out,
+        signer,
+        level=level,
+        tsa_url=pki.tsa_url,
+        validation_roots=_roots(pki),
+    )
+    return out
+
+
 @pytest.mark.parametrize("level", ["B-T", "B-LT", "B-LTA"])
 def test_levels_sign_and_verify(level: str, tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
     out = tmp_path / f"{level}.pdf"
@@ -88,15 +101,7 @@ def test_bytes_appended_to_a_b_lta_file_are_said_after_its_document_timestamp(
     document timestamp."""
     from signing.report import warning_in_vietnamese
 
-    out = tmp_path / "lta.pdf"
-    sign_pdf(
-        make_pdf(tmp_path / "in.pdf"),
-        out,
-        signer,
-        level="B-LTA",
-        tsa_url=test_pki.tsa_url,
-        validation_roots=_roots(test_pki),
-    )
+    out = _signed(tmp_path / "lta.pdf", signer, test_pki, "B-LTA")
     out.write_bytes(out.read_bytes() + b"\n% appended\n")
     result = verify_pdf(out, [test_pki.root_cert])
     (stamp,) = result.document_timestamps
@@ -316,15 +321,9 @@ def test_another_cas_answer_for_the_same_serial_number_does_not_vouch_for_a_revo
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-    donor = tmp_path / "donor.pdf"  # the first CA's signer, at B-LT: its OCSP answer in the DSS
-    sign_pdf(
-        make_pdf(tmp_path / "in.pdf"),
-        donor,
-        signer,
-        level="B-LT",
-        tsa_url=test_pki.tsa_url,
-        validation_roots=_roots(test_pki),
-    )
+    donor = _signed(
+        tmp_path / "donor.pdf", signer, test_pki, "B-LT"
+    )  # the first CA's signer: its OCSP answer in the DSS
     with open(donor, "rb") as fh:
         dss = PdfFileReader(fh).root["/DSS"]
         answers = [ocsp.OCSPResponse.load(o.get_object().data) for o in dss["/OCSPs"]]
