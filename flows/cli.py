@@ -1030,14 +1030,6 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         f"this run (sohoa export --batch {b} OUT)\n"
         for b, n in sorted(earlier.items())
     )
-    if development := sum(bool(line.get("development_identity")) for line in payload["files"]):
-        out.print(
-            f"cảnh báo: {development} hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý; khi dùng thật hãy cấu "
-            f"hình khóa PKCS#12 hoặc PKCS#11 / warning: {development} record(s) signed with the DEVELOPMENT ONLY "
-            "identity: no legal value; configure a PKCS#12 or PKCS#11 identity for real use",
-            style="bold yellow",
-            markup=False,
-        )
     out.print(
         f"Kho lưu trữ / archive: {payload['archive']}\nKhu cách ly / quarantine: {payload['quarantine']}\n"
         f"Lô / batch: {payload.get('batch_id', '')}{export_hint}\n{finished}"
@@ -1051,6 +1043,14 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         ),
         markup=False,  # the archive and quarantine paths are the user's
     )
+    if development := sum(bool(line.get("development_identity")) for line in payload["files"]):
+        out.print(
+            f"cảnh báo: {development} hồ sơ ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý; khi dùng thật hãy cấu "
+            f"hình khóa PKCS#12 hoặc PKCS#11 / warning: {development} record(s) signed with the DEVELOPMENT ONLY "
+            "identity: no legal value; configure a PKCS#12 or PKCS#11 identity for real use",
+            style="bold yellow",
+            markup=False,
+        )
 
 
 def _process_lines(rows: list[tuple[str, ...]]) -> None:

@@ -133,7 +133,7 @@ def test_the_seal_appearance_is_a_configuration_error_for_the_pipeline_before_an
         said = json.loads(res.stdout)["error"]
         assert said.startswith("cấu hình sai / configuration error: SOHOA_SIGNATURE_APPEARANCE / signature_appearance")
         assert "bước OCR bỏ các chữ ký của tệp vào" in said and "the OCR stage drops an input's signatures" in said
-        assert "decree30" in said and "`sohoa sign`" in said
+        assert "'copy'" in said and "`sohoa sign`" in said  # the digitised copy's mark (QA78: it advised decree30)
     assert scan.is_file() and not (data / "claimed").exists() and not (data / "work").exists()
     assert not (data / "archive").exists() and not (data / "quarantine").exists()
     # any other batch (a library's process_many) is refused where it starts, before its first document
