@@ -59,6 +59,7 @@ from storage.base import (
     INTERRUPTED_WRITE,
     LEDGER_PROBLEMS,
     RETENTION_SHORTENED,
+    RETENTION_UNREADABLE,
     SIDECAR,
     BaseArchive,
     DamagedRecord,
@@ -510,6 +511,11 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("its folder is gone", "thư mục của hồ sơ đã mất cùng mọi tệp (bị xóa ngoài phần mềm)"),
     (RETENTION_SHORTENED, "thời hạn lưu giữ của tệp bị rút ngắn hoặc gỡ bỏ ngoài phần mềm (sổ nhật ký ghi dài hơn)"),
     (HOLD_REMOVED, "phong tỏa pháp lý của tệp bị gỡ ngoài phần mềm (sổ nhật ký chưa ghi gỡ)"),
+    (
+        RETENTION_UNREADABLE,
+        "không đọc được thời hạn lưu giữ và phong tỏa pháp lý của tệp (bản ghi bị sửa hỏng, hoặc khóa truy cập kho "
+        "không có quyền đọc), nên không đối chiếu được với sổ nhật ký",
+    ),
     ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (

@@ -48,6 +48,7 @@ SIDECAR = "record.json"
 # how the retention_problems lines end (what the reports' Vietnamese goes by)
 RETENTION_SHORTENED = "its retention shortened or removed behind the archive's back"
 HOLD_REMOVED = "its legal hold lifted behind the archive's back"
+RETENTION_UNREADABLE = "its retention and legal hold cannot be read, so they cannot be checked against the ledger"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
 CLAIMS_DIR = ".claims"  # writers' claims on the records they write (storage.claims)
@@ -198,6 +199,9 @@ class ObjectInfo:
     size: int
     retain_until: datetime | None = None
     legal_hold: bool = False
+    # why its retention or hold could not be read (a folder's retention record damaged, a key without the right to
+    # read an object lock): then retain_until and legal_hold say nothing
+    unreadable: str | None = None
 
 
 def sidecar_differs_from(sidecar: bytes | None, expected: object) -> bool:
@@ -1381,6 +1385,11 @@ class BaseArchive(ABC):
             info = self._info(key)
             if info is None:
                 continue  # missing: the fixity check names it
+            if info.unreadable is not None:
+                # not read is not shown shortened: said as what it is (QA79: a damaged record crashed the audit;
+                # an S3 key without the right to read an object lock accused every object of tampering)
+                problems.append(f"{key}: {RETENTION_UNREADABLE} ({info.unreadable})")
+                continue
             ends = info.retain_until.astimezone(UTC).date().isoformat() if info.retain_until else None
             if owed.until is not None and (ends is None or ends < owed.until):
                 problems.append(

@@ -87,12 +87,24 @@ class LocalArchive(BaseArchive):
         info = ObjectInfo(key=key, size=path.stat().st_size)
         meta = self._retention_file(key)
         if meta.exists():
-            raw = json.loads(meta.read_text(encoding="utf-8"))
-            info.retain_until = datetime.fromisoformat(raw["retain_until"]) if raw.get("retain_until") else None
-            info.legal_hold = bool(raw.get("legal_hold"))
+            try:
+                raw = json.loads(meta.read_text(encoding="utf-8"))
+                until = raw.get("retain_until")
+                info.retain_until = datetime.fromisoformat(until) if until else None
+                if info.retain_until is not None and info.retain_until.tzinfo is None:
+                    info.retain_until = info.retain_until.replace(tzinfo=UTC)  # written in UTC; aware, to compare
+                info.legal_hold = bool(raw.get("legal_hold"))
+            except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+                # edited by hand into something that is no retention record (QA79: the audit ended in an internal
+                # error on the tampering it is there to find): named, and held as protecting the object — a
+                # record of retention nobody can read may not be taken for none
+                info.retain_until, info.legal_hold = None, True
+                info.unreadable = f"its retention record {RETENTION_DIR}/{key}.json is unreadable: {exc}"
         return info
 
     def _protected(self, info: ObjectInfo) -> str | None:
+        if info.unreadable is not None:
+            return info.unreadable
         if info.legal_hold:
             return "it is under legal hold"
         if info.retain_until and info.retain_until > datetime.now(UTC):

@@ -66,6 +66,20 @@ CHECKSUM_HEADER = "x-amz-checksum-sha256"
 CREDENTIAL_CODES = ("SignatureDoesNotMatch", "InvalidAccessKeyId", "InvalidSecretKey")
 DENIED_CODES = ("AccessDenied",)
 MISSING_CODES = ("NoSuchKey", "NoSuchVersion", "ResourceNotFound", "NoSuchBucket")
+
+
+def _lock_unreadable(exc: Exception) -> str | None:
+    """Why an object's retention or hold could not be read, or None when the server says it has none (minio raises
+    for "no retention configured"): a key without the right to read an object lock is no object without one (QA79:
+    every object was called tampered with)."""
+    code = getattr(exc, "code", "")
+    if code in ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchObjectLegalHold"):
+        return None
+    if code in DENIED_CODES:
+        return f"the server refused to show it ({code}): the key needs s3:GetObjectRetention and s3:GetObjectLegalHold"
+    return f"the server answered {code or type(exc).__name__}"
+
+
 # an object's retention and legal hold, as a HEAD request answers them (``S3Archive._info``)
 _LOCK_MODE_HEADER = "x-amz-object-lock-mode"
 _RETAIN_UNTIL_HEADER = "x-amz-object-lock-retain-until-date"
@@ -500,8 +514,9 @@ class S3Archive(BaseArchive):
             else:
                 retention = self.client.get_object_retention(self.bucket, self._name(key), version_id=stat.version_id)
                 info.retain_until = retention.retain_until_date if retention else None
-        except (S3Error, ValueError):
+        except (S3Error, ValueError) as exc:
             info.retain_until = None
+            info.unreadable = _lock_unreadable(exc)
         try:
             if hold is not None:
                 info.legal_hold = hold.upper() == "ON"
@@ -509,8 +524,9 @@ class S3Archive(BaseArchive):
                 info.legal_hold = self.client.is_object_legal_hold_enabled(
                     self.bucket, self._name(key), version_id=stat.version_id
                 )
-        except S3Error:
+        except S3Error as exc:
             info.legal_hold = False
+            info.unreadable = info.unreadable or _lock_unreadable(exc)
         return info
 
     def _delete(self, key: str) -> None:

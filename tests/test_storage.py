@@ -3227,3 +3227,42 @@ def test_a_record_a_killed_batch_left_is_named_with_its_batch_when_a_rerun_finis
     exported = runner.invoke(app, ["export", "--batch", killed, str(tmp_path / "bag")], env=env)
     assert exported.exit_code == 0, exported.output
     assert len([p for p in (tmp_path / "bag").rglob("record.json")]) == 2
+
+
+def test_a_retention_record_that_cannot_be_read_is_named_not_a_crash(tmp_path: Path) -> None:
+    """QA79: a folder archive's `.retention/KEY.json` edited into garbage, a bad date or a list ended the fixity audit
+    in an internal error (exit 3) and took the record's row out of the audit — the tampering the check is there to
+    find. Named as unreadable, and the object held as protected (`dispose` refuses it), the rest audited."""
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "unreadable")
+    archived = archive.put(record, files)
+    signed = next(o for o in archived.objects if o.role == "signed")
+    meta = Path(archive.location) / ".retention" / f"{signed.key}.json"
+    for garbage in ("garbage{", '{"retain_until": "not-a-date"}', '{"retain_until": 12345}', "[]"):
+        meta.write_text(garbage, encoding="utf-8")
+        report = archive.fixity_audit()
+        (line,) = report.problems[archived.id]
+        assert line.startswith(f"{signed.key}: its retention and legal hold cannot be read"), line
+        assert f".retention/{signed.key}.json is unreadable" in line, line
+        with pytest.raises(RetentionError, match="unreadable"):
+            archive._delete(signed.key)
+    meta.write_text('{"retain_until": "2096-12-31"}', encoding="utf-8")  # no time zone: UTC, as written
+    assert archive.fixity_audit().ok
+
+
+def test_an_s3_object_lock_the_key_may_not_read_is_no_object_without_one() -> None:
+    """QA79: an audit key without s3:GetObjectRetention (AWS then sends no lock headers on HEAD, and refuses the
+    retention request) made every object "retention removed behind the archive's back". A refusal cannot be caused
+    on SeaweedFS, which answers every key (so the error is built here); the codes of "none set" are SeaweedFS's and
+    AWS's."""
+    from minio.error import S3Error
+
+    from storage.s3 import _lock_unreadable
+
+    def error(code: str) -> S3Error:
+        return S3Error(None, code, "message", "resource", "request", "host")  # type: ignore[arg-type]
+
+    said = _lock_unreadable(error("AccessDenied"))
+    assert said is not None and "s3:GetObjectRetention and s3:GetObjectLegalHold" in said
+    for none_set in ("NoSuchObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "NoSuchObjectLegalHold"):
+        assert _lock_unreadable(error(none_set)) is None
