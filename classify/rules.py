@@ -363,22 +363,24 @@ def find_vv_line(lines: list[str], start: int) -> int | None:
 # ---------------------------------------------------------------------------------------------- date
 # what is said of a date taken from the text, no place-and-date line of the header having one
 DATE_IN_TEXT_NOTE = "not on the header's place-and-date line: a date in the text, doubtful"
-# the word before 'ngày' of a date in a sentence: "từ ngày …", "đến hết ngày …", "kể từ ngày …", "trước ngày …"
-_SENTENCE_BEFORE_DATE = frozenset({"tu", "den", "het", "truoc", "sau", "vao", "ke", "toi", "cho", "trong", "hom"})
+# the word before 'ngày' of a date in a sentence, as written there (lower case: a place's name is capitalised —
+# "Văn Tự", "Hòa Tú", "Bến Chợ" are places, QA79): "từ ngày …", "đến hết ngày …", "kể từ ngày …", "trước ngày …"
+_SENTENCE_BEFORE_DATE = frozenset({"từ", "đến", "hết", "trước", "sau", "vào", "kể", "tới", "cho", "trong", "hôm"})
 
 
 def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
     """Whether a date has the shape of the header's place-and-date line ("An Bình, ngày 12 tháng 8 năm 2025"), not
-    of a date in a sentence: nothing but punctuation after the year, no document cited before it ("Căn cứ Nghị định
-    số 96/2022/NĐ-CP ngày 29 tháng 01 năm 2022"), no "từ", "đến hết", "trước" … right before it. With the header's
-    date unreadable (the day left blank to be written by hand, "31 tháng 02", OCR noise) the first such date in
-    the text was taken as the date of issue, sure (0.95), unreviewed: a deadline in the body (QA77)."""
-    if found.end is not None and re.search(r"\w", line[found.end :]):
+    of a date in a sentence: the sentence not going on after the year in lower case ("… năm 2022 của Chính phủ",
+    "… năm 2025 đến hết ngày …"; another column's capitals, "- Lần 2", "(âm lịch)" may follow), no document cited
+    before it ("Căn cứ Nghị định số 96/2022/NĐ-CP ngày 29 tháng 01 năm 2022"), no "từ", "đến hết", "trước" … right
+    before it. With the header's date unreadable (the day left blank to be written by hand, "31 tháng 02", OCR
+    noise) the first such date in the text was taken as the date of issue, sure (0.95), unreviewed: a deadline in
+    the body (QA77)."""
+    if found.end is not None and re.match(r"\s*[,;:]?\s*[a-zà-ỹđ]", line[found.end :]):
         return False
-    folded = fold(place)
-    if re.search(r"\d\s*/|\bso\b|\bcan cu\b", folded):
+    if re.search(r"\d\s*/", place) or re.search(r"\bcan cu\b", fold(place)):
         return False
-    words = folded.split()
+    words = place.split()
     return not (words and words[-1] in _SENTENCE_BEFORE_DATE)
 
 
@@ -591,7 +593,7 @@ _COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính
 # with its verb.
 _SENTENCE_OPENING_RE = re.compile(
     r"^(?:uy ban nhan dan|ubnd|hoi dong nhan dan|hdnd|van phong|bo phan|trung tam|phong|cong an|dang uy)\b"
-    r".{0,100}?\b(?:thong bao|kinh moi|tran trong|bao cao|de nghi|trieu tap|yeu cau)\b"
+    r"(?:\s+\S+){0,6}?\s+(?:thong bao|tran trong|kinh moi|trieu tap)\b"
 )
 
 
@@ -619,7 +621,10 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
             continue
         if _BODY_START_RE.match(line) or _is_upper_line(line) or (any_case and _is_competence_line(line)):
             break
-        if _SENTENCE_OPENING_RE.match(fold(line)):
+        # the body's name capitalised, as a sentence begins ("phòng, chống …" in a trích yếu is no body: QA79), and
+        # a verb a notice's or an invitation's body opens with soon after it ("báo cáo", "đề nghị" are nouns in
+        # subjects as often)
+        if line[:1].isupper() and _SENTENCE_OPENING_RE.match(fold(line)):
             break
         if _COPY_MARK_RE.match(line) and not collected:
             continue  # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about

@@ -459,7 +459,11 @@ def _revocation(
             revoked_at=_aware(details.revocation_date),
             reason=str(details.revocation_reason.native) if details.revocation_reason else None,
         )
-    evidence = revocation_evidence(cert, vc, path, dss_ocsp, dss_crl)
+    # an answer is evidence only where the validation that would have judged it passed the signer's chain: pyHanko
+    # rejects an answer it cannot verify by failing the chain, so an answer beside a failed chain was not one it
+    # accepted (QA79: a forged "good" OCSP answer, signed by a key of nobody's, was reported "not revoked, DSS")
+    trusted = bool(getattr(status, "trusted", False))
+    evidence = revocation_evidence(cert, vc, path, dss_ocsp, dss_crl) if trusted else None
     if evidence is not None:
         return Revocation(status="good", source=evidence[0], checked_at=evidence[1])
     return Revocation(status="not_checked" if not online else "unknown")

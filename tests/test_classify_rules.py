@@ -516,3 +516,36 @@ def test_a_received_stamp_read_on_the_titles_line_leaves_the_title_found() -> No
     text = NOTICE_DAY_LEFT_BLANK.replace("\nTHÔNG BÁO\n", "\nĐỀN Ngày..A4.141202.4....... THÔNG BÁO\n")
     result = classify_text(text, model=None)
     assert result.doc_type == "TB" and "THÔNG BÁO" in result.fields["doc_type"].evidence, result.fields["doc_type"]
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Về việc triển khai công tác\nphòng, chống dịch bệnh theo yêu cầu của UBND huyện",
+        "Về việc giao nhiệm vụ cho\nVăn phòng HĐND và UBND xã báo cáo kết quả",
+        "Kết luận của Chủ tịch\nỦy ban nhân dân xã tại cuộc họp đề nghị bổ sung kinh phí",
+    ],
+)
+def test_a_two_line_subject_naming_a_body_is_not_cut(subject: str) -> None:
+    """QA79: the body-opening rule cut these trích yếu after their first line ("phòng, chống …" is no body; "báo
+    cáo", "đề nghị" are nouns in subjects)."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch", subject)
+    assert classify_text(text, model=None).subject == subject.replace("\n", " ")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Văn Tự, ngày 05 tháng 3 năm 2024",
+        "Hòa Tú, ngày 05 tháng 3 năm 2024",
+        "Sở Tư pháp, ngày 05 tháng 3 năm 2024",
+        "An Bình, ngày 05 tháng 3 năm 2024 CHỦ TỊCH",
+        "An Bình, ngày 05 tháng 3 năm 2024 - Lần 2",
+    ],
+)
+def test_a_header_date_beside_a_place_or_another_column_is_sure(line: str) -> None:
+    """QA79: places whose last word reads as a sentence's ("Văn Tự", "Hòa Tú"), "Sở Tư pháp", and another column's
+    capitals after the year were doubted (0.95 → 0.5) by the rule that tells a header's date from one in the text."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("An Bình, ngày      tháng 12 năm 2025", line)
+    field = classify_text(text, model=None).fields["issued_on"]
+    assert field.value == "2024-03-05" and field.confidence == 0.95, field

@@ -353,6 +353,10 @@ def test_another_cas_answer_for_the_same_serial_number_does_not_vouch_for_a_revo
         assert verdict.level == "B-T", verdict.level
         (online,) = verify_pdf(forged, roots, online=True).signatures
         assert (online.indication, online.sub_indication) == ("TOTAL_FAILED", "REVOKED")
+        # a signer whose chain reaches none of the roots given: its answers are none pyHanko accepted (QA79: a forged
+        # "good" answer beside a failed chain was reported "not revoked, DSS", level B-LT)
+        (untrusted,) = verify_pdf(donor, [other.root_cert]).signatures
+        assert untrusted.indication != "TOTAL_PASSED" and untrusted.revocation.status == "not_checked", untrusted
     # the first CA's own signer keeps its answer as evidence
     (kept,) = verify_pdf(donor, [test_pki.root_cert]).signatures
     assert kept.indication == "TOTAL_PASSED" and kept.revocation.status == "good" and kept.revocation.source == "DSS"
