@@ -1029,6 +1029,7 @@ def register(app: typer.Typer) -> None:
                             "time": e.time,
                             "reason": e.reason_en,
                             "reason_vi": e.reason_vi,
+                            "changed": e.changed,
                         }
                         for e in entries
                     ],
@@ -1042,7 +1043,13 @@ def register(app: typer.Typer) -> None:
 
         cells = [
             (
-                escape(e.file.name if e.file else f"{e.reason_file.name} (bản sao đã mất / copy gone)"),
+                escape(
+                    f"{e.file.name} (đã bị thay đổi / changed since)"
+                    if e.file and e.changed
+                    else e.file.name
+                    if e.file
+                    else f"{e.reason_file.name} (bản sao đã mất / copy gone)"
+                ),
                 escape(e.source),
                 escape(_when_parked(e.time)),
                 escape(f"{without_name(e.reason_vi)} / {without_name(e.reason_en)}"),

@@ -239,21 +239,24 @@ def image_resolution(image: Image.Image) -> tuple[int, bool]:
 
 # A4's long side, in inches: Decree 30 prints every document on A4. A photo that states no resolution and would
 # make a larger page at 300 dpi (a phone's 50-megapixel photo of an A4 page: 518 × 691 mm; a 12-megapixel one,
-# 256 × 362 mm) is taken at the resolution that makes its long side A4's (297 mm: 698 and 366 dpi, about what the
+# 256 × 362 mm) is taken at the resolution that fits it in A4 (741 and 366 dpi, about what the
 # camera saw of the paper) — printed at "actual size" the first was two A2 sheets. Until 2026-12-02 only a page
 # larger than A3 was (QA77: the 12-megapixel photo was archived as a 256 × 362 mm page). ``_ROOM``: a scan's
 # margin beyond the paper.
 _A4_LONG_IN = 297 / 25.4
+_A4_SHORT_IN = 210 / 25.4
 _ROOM = 1.05
 
 
 def _assumed_dpi(image: Image.Image) -> int:
     """The resolution taken for an image that states none, or an implausible one: DEFAULT_IMAGE_DPI, or for an image
-    that would then be larger than an A4 page (and its margin), the one that makes it A4's size."""
-    longest = max(image.size)
-    if longest / DEFAULT_IMAGE_DPI <= _A4_LONG_IN * _ROOM:
+    that would then be larger than an A4 page (and its margin), the one that makes it fit A4 — by its long side, or
+    by its short side when that is the wider (a 4:3 photo fitted by its long side was 297 × 223 mm, QA79)."""
+    longest, shortest = max(image.size), min(image.size)
+    fits = max(longest / _A4_LONG_IN, shortest / _A4_SHORT_IN)
+    if fits <= DEFAULT_IMAGE_DPI * _ROOM:
         return DEFAULT_IMAGE_DPI
-    return min(math.ceil(longest / _A4_LONG_IN), 2 * MAX_DPI)
+    return min(math.ceil(fits), 2 * MAX_DPI)
 
 
 def stated_resolution(image: Image.Image) -> float | None:

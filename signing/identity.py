@@ -324,9 +324,10 @@ def _check_usable(cert: x509.Certificate, source: Path) -> None:
     except InvalidCertificateError as exc:
         said = asn1_cert.key_usage_value
         has = ", ".join(str(usage).replace("_", " ") for usage in said.native) if said is not None else "none"
+        has_vi = has if said is not None else "không ghi"  # no KeyUsage extension: pyHanko's check takes it as none
         needs = ", ".join(usage.replace("_", " ") for usage in sorted(SignatureStatus.key_usage))
         raise SigningConfigError(
-            f"{source}: mục đích sử dụng khóa của chứng thư số ký ({has}) không cho phép ký tài liệu (cần {needs}): "
+            f"{source}: mục đích sử dụng khóa của chứng thư số ký ({has_vi}) không cho phép ký tài liệu (cần {needs}): "
             f"mọi chữ ký sẽ không hợp lệ; cần chứng thư khác / the signing certificate's key usage ({has}) does not "
             f"allow signing documents ({needs} needed): every signature would fail verification; use another "
             f"certificate ({exc})"

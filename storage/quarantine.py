@@ -140,6 +140,8 @@ class ParkedEntry:
     reason_en: str
     reason_vi: str = ""
     source: str = ""  # the input as it was given ("Tệp / File:")
+    # listing every entry: the copy beside the reason file holds other bytes than those it was parked with
+    changed: bool = False
 
 
 def parked_entries(quarantine_dir: Path, sha256: str | None) -> list[ParkedEntry]:
@@ -156,17 +158,16 @@ def parked_entries(quarantine_dir: Path, sha256: str | None) -> list[ParkedEntry
         held = fields.get("SHA-256", "")
         if sha256 is not None and held != sha256:
             continue
-        copy = next(
-            (
-                path
-                for path in quarantine_dir.iterdir()
-                if path != reason_file
-                and fit_name(path.name, REASON_SUFFIX) == reason_file.name
-                and path.is_file()
-                and sha256_file(path) == held
-            ),
-            None,
-        )
+        beside = [
+            path
+            for path in quarantine_dir.iterdir()
+            if path != reason_file and fit_name(path.name, REASON_SUFFIX) == reason_file.name and path.is_file()
+        ]
+        copy = next((path for path in beside if sha256_file(path) == held), None)
+        changed = False
+        if copy is None and sha256 is None and beside:
+            # listed all the same, said changed: it was called gone, and `quarantine remove` left it for ever (QA79)
+            copy, changed = beside[0], True
         found.append(
             ParkedEntry(
                 reason_file,
@@ -176,6 +177,7 @@ def parked_entries(quarantine_dir: Path, sha256: str | None) -> list[ParkedEntry
                 fields.get("Reason", ""),
                 fields.get("Lý do", ""),
                 fields.get("Tệp / File", ""),
+                changed,
             )
         )
     return sorted(found, key=lambda entry: entry.time) if sha256 is None else found
@@ -191,8 +193,16 @@ def _reason_fields(text: str) -> dict[str, str]:
 
 
 def remove_entries(quarantine_dir: Path, entries: list[ParkedEntry]) -> list[Path]:
-    """Remove ``entries`` an officer has dealt with (`sohoa quarantine remove`): as ``release`` does."""
-    return release(quarantine_dir, entries)
+    """Remove ``entries`` an officer has dealt with (`sohoa quarantine remove`): each copy — changed since it was
+    parked too, the officer asked for it — then its reason file; returns what was removed."""
+    removed: list[Path] = []
+    with file_lock(writers_lock_file(quarantine_dir), shared=True):
+        for entry in entries:
+            for path in (entry.file, entry.reason_file):
+                if path is not None and path.is_file():
+                    path.unlink(missing_ok=True)
+                    removed.append(path)
+    return removed
 
 
 def release(quarantine_dir: Path, entries: list[ParkedEntry]) -> list[Path]:

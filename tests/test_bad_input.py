@@ -869,6 +869,14 @@ def test_the_quarantine_is_listed_and_an_entry_dealt_with_removed(tmp_path: Path
     left = json.loads(runner.invoke(app, ["quarantine", "list", "--json"], env=env).stdout)
     assert [Path(e["file"]).name for e in left["entries"]] == ["báo cáo.pdf"], left
     assert not (tmp_path / "var" / "quarantine" / "trống.pdf.reason.txt").exists() and empty.exists()
+    # a copy whose bytes changed since: listed as changed (it was "gone"), and removed whole (QA79: the reason file
+    # went, the copy stayed, unlisted for ever)
+    copy = tmp_path / "var" / "quarantine" / "báo cáo.pdf"
+    copy.write_bytes(copy.read_bytes() + b"!")
+    (entry,) = json.loads(runner.invoke(app, ["quarantine", "list", "--json"], env=env).stdout)["entries"]
+    assert entry["file"] == str(copy) and entry["changed"] is True, entry
+    assert runner.invoke(app, ["quarantine", "remove", "báo cáo.pdf"], env=env).exit_code == 0
+    assert not copy.exists() and not any((tmp_path / "var" / "quarantine").iterdir())
 
 
 def two_page_scan_pdf(path: Path) -> Path:

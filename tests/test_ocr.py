@@ -267,9 +267,11 @@ def test_a_photo_that_states_no_resolution_is_taken_at_a4s_size_once_300_dpi_wou
     from ocr.inputs import image_resolution
 
     assert image_resolution(Image.new("L", (3024, 4277), 255)) == (366, True)  # 210 × 297 mm
-    assert image_resolution(Image.new("L", (6120, 8160), 255)) == (698, True)
+    assert image_resolution(Image.new("L", (6120, 8160), 255)) == (741, True)  # 3:4: 210 × 280 mm
     assert image_resolution(Image.new("L", (2480, 3508), 255)) == (300, True)  # A4 at 300 dpi: as it is
     assert image_resolution(Image.new("L", (2600, 3650), 255)) == (300, True)  # a scan's margin beyond it too
+    # a 4:3 photo fits by its short side (fitted by its long side it was 297 × 223 mm, wider than A4, QA79)
+    assert image_resolution(Image.new("L", (4032, 3024), 255)) == (366, True)  # 280 × 210 mm
 
 
 def test_a_jpeg_that_states_no_resolution_is_taken_as_300_dpi_and_says_so(

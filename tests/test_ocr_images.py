@@ -286,7 +286,7 @@ def test_a_photo_stating_no_resolution_larger_than_any_paper_at_300_dpi_is_taken
     from ocr.pipeline import image_to_pdf
 
     # a 12-megapixel photo too, which 300 dpi made a 254 × 339 mm page (QA77): Decree 30's paper is A4
-    for size, dpi in (((6120, 8160), 698), ((2480, 3508), 300), ((3000, 4000), 343)):
+    for size, dpi in (((6120, 8160), 741), ((2480, 3508), 300), ((3000, 4000), 363)):
         photo = tmp_path / f"ảnh {size[0]}.jpg"
         Image.new("L", size, 245).save(photo, quality=50)
         with Image.open(photo) as image:
