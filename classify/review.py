@@ -337,7 +337,7 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     ),
     (
         re.compile(r"^signature did not verify right after signing(: .*)?$"),
-        lambda found: f"chữ ký không kiểm tra đạt ngay sau khi ký{found.group(1) or ''}",
+        lambda found: f"chữ ký không kiểm tra đạt ngay sau khi ký{_verdicts_vi(found.group(1) or '')}",
     ),
     (
         re.compile(r"^not PDF/A: page (\d+) is in CMYK colours \(scan it again in RGB colour or gray\)$"),
@@ -403,6 +403,18 @@ _WORDS_VI = (
     ("Vietnamese words", "từ tiếng Việt"),
     ("below the bar", "dưới ngưỡng"),
 )
+
+
+def _verdicts_vi(said: str) -> str:
+    """``: INDETERMINATE NO_CERTIFICATE_CHAIN_FOUND`` with each code's words in Vietnamese after it (QA79: English
+    codes alone in the Vietnamese half), and what to do for a chain that reaches no trusted root."""
+    from signing.report import INDICATION_VI, SUB_INDICATION_VI
+
+    words = [INDICATION_VI.get(code) or SUB_INDICATION_VI.get(code) for code in re.findall(r"[A-Z_]{4,}", said)]
+    told = "; ".join(word.lower() for word in words if word)
+    if "NO_CERTIFICATE_CHAIN_FOUND" in said:
+        told += " — cấu hình SOHOA_TRUST_ROOTS với gốc của CA cấp chứng thư ký"
+    return f"{said} ({told})" if told else said
 
 
 def reason_in_vietnamese(reason: str) -> str:
