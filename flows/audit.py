@@ -149,8 +149,9 @@ class RecordAudit(BaseModel):
     fixity: Literal["ok", "drift", "unvouched"] = Field(
         default="ok",
         description="ok: every object matches its record.json, which the ledger vouches for; drift: an object or the "
-        "record.json changed; unvouched: the objects match the record.json, but the ledger entry that would vouch for "
-        "it is gone or edited (until 2026-12-02 said drift, of a record nothing showed changed)",
+        "record.json changed, or an object's retention or legal hold is not the one the ledger recorded; "
+        "unvouched: the objects match the record.json, but the ledger entry that would vouch for it is gone or "
+        "edited (until 2026-12-02 said drift, of a record nothing showed changed)",
     )
     document: str | None = Field(default=None, description="key of the signed PDF audited (the newest renewal)")
     signatures: list[SignatureCheck] = Field(default_factory=list)
@@ -970,7 +971,10 @@ class _Auditor:
             fixity.append(changed)
         result.problems += fixity
         if indexed:  # an interrupted write's objects are retained only when it is finished
-            result.problems += self.archive.retention_problems(record, self.owed.get(record.id), fixity)
+            custody = self.archive.retention_problems(record, self.owed.get(record.id), fixity)
+            result.problems += custody
+            if custody:  # as `--fixity-only` calls it (QA79: DRIFT there, "ok" in this row)
+                result.fixity = "drift"
         for stored in added:
             if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):
                 result.problems.append(f"{stored.key}: added object not recorded in the custody ledger")

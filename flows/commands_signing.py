@@ -415,10 +415,11 @@ def _verify_progress(show: bool = True) -> Progress:
 # exit 0, while the audit found an original changed, a file planted in a record's folder and the ledger broken
 SIGNED_FILES_ONLY = (
     "chữ ký và mã SHA-256 của tệp document.pdf đã ký của từng hồ sơ, và các hồ sơ sổ nhật ký ghi là đã lưu; không "
-    "kiểm tra tệp gốc, record.json, các tệp khác, tệp ngoài hồ sơ và chuỗi sổ nhật ký: sohoa audit kiểm tra tất cả / "
+    "kiểm tra tệp gốc, record.json, các tệp khác, tệp ngoài hồ sơ, chuỗi sổ nhật ký, thời hạn lưu giữ và phong tỏa "
+    "pháp lý: sohoa audit kiểm tra tất cả / "
     "the signatures and SHA-256 of each record's signed document.pdf, and the records the ledger says were "
-    "archived; not the originals, record.json, the other files, objects outside the records or the ledger's "
-    "chain: sohoa audit checks everything"
+    "archived; not the originals, record.json, the other files, objects outside the records, the ledger's "
+    "chain, retention or legal holds: sohoa audit checks everything"
 )
 
 

@@ -329,6 +329,7 @@ def test_verify_archive_reports_name_the_archive_and_what_was_asked(tmp_path: Pa
     # what of it was checked, and what is the audit's (QA74: "the whole archive", 7/7, filed beside a broken ledger)
     assert "Đã kiểm tra / Checked: chữ ký và mã SHA-256 của tệp document.pdf" in text, text
     assert "not the originals, record.json, the other files" in report["checked"], report
+    assert "retention or legal holds: sohoa audit checks everything" in report["checked"], report  # QA79
     generated = next(line for line in text.splitlines() if line.startswith("Lập lúc / Generated at: "))
     when = generated.removeprefix("Lập lúc / Generated at: ")
     assert (
