@@ -4,6 +4,7 @@ audit."""
 from __future__ import annotations
 
 import logging
+import re
 import sqlite3
 import time
 import unicodedata
@@ -360,12 +361,27 @@ def record_summary(
         line("Người ký số / signer", sig.signer_subject)
     for stored in record.objects:
         line(f"Tệp / file ({stored.role})", f"{stored.key} ({stored.size:,} bytes)")
-    until = [info.retain_until for info in retained if info.retain_until is not None]
+    readable = [info for info in retained if info.unreadable is None]
+    until = [info.retain_until for info in readable if info.retain_until is not None]
     if until:
-        archived = [event.at for event in record.events if event.action == "archived"]
-        since = archived[-1] if archived else (record.events[0].at if record.events else None)
-        line("Lưu giữ đến / retained until", retention_words(min(until), since))
-    if any(info.legal_hold for info in retained):
+        archived = [event for event in record.events if event.action == "archived"]
+        since = archived[-1].at if archived else (record.events[0].at if record.events else None)
+        said = retention_words(min(until), since)
+        # the day the record was archived to be kept until, as its record.json (held against the ledger) says it:
+        # a folder's retention record edited to an earlier day was shown as fact, "over, may be disposed of" (QA79)
+        recorded = re.search(r"retained until (\d{4}-\d{2}-\d{2})", archived[-1].detail) if archived else None
+        if recorded is not None and min(until).astimezone(UTC).date().isoformat() < recorded.group(1):
+            said = (
+                f"{vn_date(recorded.group(1))} — tệp lưu giữ của kho ghi sớm hơn, đã bị sửa ngoài phần mềm (sohoa "
+                "audit) / the archive's retention records say earlier: edited behind the archive's back (sohoa audit)"
+            )
+        line("Lưu giữ đến / retained until", said)
+    if any(info.unreadable is not None for info in retained):
+        line(
+            "Lưu giữ đến / retained until",
+            "không đọc được bản ghi thời hạn lưu giữ (sohoa audit) / a retention record cannot be read (sohoa audit)",
+        )
+    if any(info.legal_hold for info in readable):
         line("Phong tỏa / legal hold", "có / on")
     return lines
 

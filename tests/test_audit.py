@@ -864,6 +864,13 @@ def test_a_retention_shortened_or_a_hold_lifted_behind_the_archives_back_is_the_
     assert "phong tỏa pháp lý của tệp bị gỡ ngoài phần mềm" in markdown, markdown
     fixity = store.fixity_audit()  # `sohoa audit --fixity-only` names them too
     assert fixity.problems == {record.id: row.problems}, fixity.problems
+    # `get` shows the day it was archived to be kept until, and says the archive's records were edited (QA79: it
+    # showed the edited day as fact, "over, may be disposed of")
+    from flows.cli import app
+
+    shown = " ".join(CliRunner().invoke(app, ["get", record.id], env=_env(settings)).output.split())
+    assert "the archive's retention records say earlier: edited behind the archive's back" in shown, shown
+    assert "có thể hủy / over, may be disposed of" not in shown, shown
 
 
 def row_seq(store: Any, record_id: str) -> int:
