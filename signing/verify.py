@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Literal
 
+from asn1crypto import crl as asn1_crl
+from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -521,6 +523,13 @@ def revocation_evidence(
     return None
 
 
+def _from_dss(status: Any, vc: ValidationContext, dss_ocsp: AbstractSet[bytes], dss_crl: AbstractSet[bytes]) -> bool:
+    """Whether an answer among ``dss_ocsp``/``dss_crl`` (DER) vouches for the signer of ``status``."""
+    path = getattr(status, "validation_path", None)
+    found = revocation_evidence(status.signing_cert, vc, path, dss_ocsp, dss_crl)
+    return found is not None and found[0] == "DSS"
+
+
 def _answers_for(single: Any, cert: asn1_x509.Certificate, issuer_key: Any, says: str) -> bool:
     """Whether an OCSP SingleResponse ``says`` "good" (or "revoked") of ``cert``, issued by the holder of
     ``issuer_key`` (None: not compared): its CertID's serial number, issuer name hash and issuer key hash all
@@ -783,6 +792,28 @@ class _Ctx:
         except Exception:
             self.sig_revs, self.ts_revs = set(), set()
 
+    def dss_answers_at(self, revision: int) -> tuple[set[bytes], set[bytes]]:
+        """The OCSP responses and CRLs (DER, as ``dss_ocsp``/``dss_crl`` hold them) the file's DSS held as of
+        ``revision`` (its own view of the file then): an answer there came before a signature that revision makes."""
+        try:
+            as_then = self.reader.get_historical_resolver(revision)
+            dss = _as_then(as_then, as_then.root.get("/DSS"))
+        except Exception:  # a damaged revision: none known, as if the DSS came after
+            return set(), set()
+        found: tuple[set[bytes], set[bytes]] = (set(), set())
+        if not isinstance(dss, generic.DictionaryObject):
+            return found
+        for key, into, load in (
+            ("/OCSPs", found[0], asn1_ocsp.OCSPResponse.load),
+            ("/CRLs", found[1], asn1_crl.CertificateList.load),
+        ):
+            try:
+                for ref in _as_then(as_then, dss.get(key)) or []:
+                    into.add(load(_as_then(as_then, ref).data).dump())
+            except Exception:
+                continue
+        return found
+
     def validation_context(
         self, moment: datetime | None = None, signature_validator: DefaultSignatureValidator | None = None
     ) -> ValidationContext:
@@ -942,11 +973,18 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
     mod = status.modification_level
     revocation = _revocation(status, vc, ctx.dss_ocsp, ctx.dss_crl, ctx.online)
-    if level in ("B-LT", "B-LTA") and revocation.source != "DSS" and revocation_services(status.signing_cert):
-        # a DSS is there, but it holds no answer about this signer (it came before the signature, or is another
-        # certificate's): long-term validation material for it there is none. "B-LT" was said of any signature in
-        # a file with a DSS — a B-T counter-signature added to a B-LTA file among them (QA78)
-        level = "B-T"
+    if level in ("B-LT", "B-LTA") and revocation_services(status.signing_cert):
+        # the DSS must answer for this signer with an answer added after the signature: one it held already (an
+        # earlier signature's, for the same certificate or CA) is none of this signature's long-term material
+        # (QA79), nor is one for another certificate. "B-LT" was said of any signature in a file with a DSS — a
+        # B-T counter-signature added to a B-LTA file among them (QA78)
+        before_ocsp, before_crl = ctx.dss_answers_at(sig.signed_revision)
+        added = revocation.source == "DSS" and (
+            not (before_ocsp or before_crl)
+            or _from_dss(status, vc, ctx.dss_ocsp - before_ocsp, ctx.dss_crl - before_crl)
+        )
+        if not added:
+            level = "B-T"
     if (indication, sub) == ("INDETERMINATE", AdESIndeterminate.TRY_LATER.name) and not ctx.online:
         warnings += _stale_revinfo_warnings(sig, ctx)
     if (

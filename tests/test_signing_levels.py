@@ -111,6 +111,21 @@ def test_bytes_appended_to_a_b_lta_file_are_said_after_its_document_timestamp(
     assert not result.passed
 
 
+def test_a_b_t_signature_after_a_b_lta_one_is_not_b_lt_by_the_earlier_ones_dss(
+    tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity
+) -> None:
+    """QA79: a B-T counter-signature by the same signer on a B-LTA file was reported "B-LT", its revocation answer
+    the earlier signature's, produced before it was made. Only an answer the DSS added after a signature makes it
+    B-LT; the first signature keeps its level."""
+    first = _signed(tmp_path / "lta.pdf", signer, test_pki, "B-LTA")
+    second = tmp_path / "lta-then-bt.pdf"
+    facts = sign_pdf(first, second, signer, level="B-T", tsa_url=test_pki.tsa_url)
+    assert facts.level == "B-T"
+    result = verify_pdf(second, [test_pki.root_cert])
+    levels = {v.field_name: v.level for v in result.signatures}
+    assert levels == {"Signature1": "B-LTA", facts.field_name: "B-T"}, levels
+
+
 def test_b_t_verified_online_checks_revocation(tmp_path: Path, test_pki: TestPKI, signer: SigningIdentity) -> None:
     out = tmp_path / "bt.pdf"
     sign_pdf(make_pdf(tmp_path / "in.pdf"), out, signer, level="B-T", tsa_url=test_pki.tsa_url)
