@@ -150,6 +150,11 @@ def parked_entries(quarantine_dir: Path, sha256: str | None) -> list[ParkedEntry
     if sha256 == "" or not quarantine_dir.is_dir():
         return []
     found = []
+    # each copy by the name of its reason file, the folder listed once (it was listed again for every entry)
+    copies: dict[str, list[Path]] = {}
+    for path in quarantine_dir.iterdir():
+        if path.is_file():
+            copies.setdefault(fit_name(path.name, REASON_SUFFIX), []).append(path)
     for reason_file in sorted(quarantine_dir.glob(f"*{REASON_SUFFIX}")):
         try:
             fields = _reason_fields(reason_file.read_text(encoding="utf-8", errors="replace"))
@@ -158,11 +163,7 @@ def parked_entries(quarantine_dir: Path, sha256: str | None) -> list[ParkedEntry
         held = fields.get("SHA-256", "")
         if sha256 is not None and held != sha256:
             continue
-        beside = [
-            path
-            for path in quarantine_dir.iterdir()
-            if path != reason_file and fit_name(path.name, REASON_SUFFIX) == reason_file.name and path.is_file()
-        ]
+        beside = [path for path in copies.get(reason_file.name, []) if path != reason_file]
         copy = next((path for path in beside if sha256_file(path) == held), None)
         changed = False
         if copy is None and sha256 is None and beside:
