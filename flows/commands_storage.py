@@ -4,7 +4,6 @@ audit."""
 from __future__ import annotations
 
 import logging
-import re
 import sqlite3
 import time
 import unicodedata
@@ -369,10 +368,12 @@ def record_summary(
         said = retention_words(min(until), since)
         # the day the record was archived to be kept until, as its record.json (held against the ledger) says it:
         # a folder's retention record edited to an earlier day was shown as fact, "over, may be disposed of" (QA79)
-        recorded = re.search(r"retained until (\d{4}-\d{2}-\d{2})", archived[-1].detail) if archived else None
-        if recorded is not None and min(until).astimezone(UTC).date().isoformat() < recorded.group(1):
+        from storage.ledger import retained_until_in
+
+        recorded = retained_until_in(archived[-1].detail) if archived else None
+        if recorded is not None and min(until).astimezone(UTC).date().isoformat() < recorded:
             said = (
-                f"{vn_date(recorded.group(1))} — tệp lưu giữ của kho ghi sớm hơn, đã bị sửa ngoài phần mềm (sohoa "
+                f"{vn_date(recorded)} — tệp lưu giữ của kho ghi sớm hơn, đã bị sửa ngoài phần mềm (sohoa "
                 "audit) / the archive's retention records say earlier: edited behind the archive's back (sohoa audit)"
             )
         line("Lưu giữ đến / retained until", said)

@@ -1267,7 +1267,17 @@ class BaseArchive(ABC):
         records = [read.record for read in found]
         if stray := self.stray_objects(records, damaged):
             report.problems[ARCHIVE_PROBLEMS] = stray
-        owed = retention_owed(entry for _, entry in Ledger(self).entries())
+        # the ledger checked first, in one pass that also gives the custody entries the retention is held against
+        # (they were read in a second pass over the whole ledger); its problems are filed after the records'
+        custody: list[dict[str, Any]] = []
+        ledger_problems = Ledger(self).verify(
+            records=records,
+            damaged=damaged,
+            unchecked=report.sidecar_unchecked,
+            indexed=indexed_entries(found),
+            custody_out=custody,
+        )
+        owed = retention_owed(custody)
         for record in records:
             report.records += 1
             report.objects += len(record.objects)
@@ -1279,9 +1289,6 @@ class BaseArchive(ABC):
         for lost in [*damaged, *missing]:  # a record all the same: drift, as none of its files can be checked
             report.records += 1
             report.problems[lost.record_id] = [lost.english]
-        ledger_problems = Ledger(self).verify(
-            records=records, damaged=damaged, unchecked=report.sidecar_unchecked, indexed=indexed_entries(found)
-        )
         for problem in ledger_problems:
             # a record.json rewritten since archiving is its record's drift, as the full audit's row says (QA74: it
             # was "ATTENTION (the ledger, or objects outside every record)" here); a record whose "archived" entry

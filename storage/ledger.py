@@ -87,6 +87,15 @@ def archived_not_disposed(entries: Iterable[dict[str, Any] | None]) -> dict[str,
 
 # the "retained until" day an "archived" entry's detail ends with ("…; retained until 2036-12-02 (COMPLIANCE)")
 _RETAINED_UNTIL = re.compile(r"; retained until (\d{4}-\d{2}-\d{2}) \([A-Z]+\)$")
+
+
+def retained_until_in(detail: object) -> str | None:
+    """The "retained until" day (ISO) an "archived" entry's detail — or its record's "archived" event's, the same
+    words — ends with, or None."""
+    found = _RETAINED_UNTIL.search(str(detail or ""))
+    return found.group(1) if found is not None else None
+
+
 # how far past this host's clock a disposal's time may be (hosts' clocks differ) before it is one from the future
 _CLOCK_SLACK = timedelta(hours=1)
 CUSTODY_ACTIONS = ("archived", "disposed", "held", "released")
@@ -120,10 +129,9 @@ def retention_owed(entries: Iterable[dict[str, Any] | None]) -> dict[str, Retent
     custody = custody_of(entries)
     owed: dict[str, RetentionOwed] = {}
     for record_id, entry in custody.kept.items():
-        retained = _RETAINED_UNTIL.search(str(entry.get("detail", "")))
         hold = custody.held.get(record_id)
         owed[record_id] = RetentionOwed(
-            until=retained.group(1) if retained is not None else None,
+            until=retained_until_in(entry.get("detail")),
             archived_by=entry.get("seq"),
             held_by=hold.get("seq") if hold is not None else None,
         )
@@ -190,10 +198,10 @@ def _disposal_refused(
         return f"on {at.isoformat()}, after now"
     if hold is not None:
         return f"while under legal hold (ledger entry {hold.get('seq')}, never released)"
-    retained = _RETAINED_UNTIL.search(str((archived or {}).get("detail", "")))
-    if retained is not None and at.date().isoformat() < retained.group(1):
+    retained = retained_until_in((archived or {}).get("detail"))
+    if retained is not None and at.date().isoformat() < retained:
         return (
-            f"on {at.date().isoformat()}, before the end of its retention ({retained.group(1)}, ledger entry "
+            f"on {at.date().isoformat()}, before the end of its retention ({retained}, ledger entry "
             f"{(archived or {}).get('seq')})"
         )
     return None
@@ -471,6 +479,7 @@ class Ledger:
         damaged: Iterable[DamagedRecord] = (),
         unchecked: list[str] | None = None,
         indexed: Mapping[str, int] | None = None,
+        custody_out: list[dict[str, Any]] | None = None,
     ) -> list[str]:
         """Problems in the chain and in its daily timestamps, each naming the entry or the day (empty when the
         ledger is intact); ``trust_roots`` (asn1crypto certificates) also checks whom the TSA chains to.
@@ -482,7 +491,9 @@ class Ledger:
         before 2026-11-30 16:38 UTC) are appended to it — their record.json is held against nothing. ``indexed``: the
         number of each record's "archived" entry as its index entry gives it (``RecordAsRead.archived_entry``): an
         entry the index names past the chain's end was cut off it, said even where the archive keeps no other trace
-        of it (an S3 bucket without versioning, a local folder whose retention records went too)."""
+        of it (an S3 bucket without versioning, a local folder whose retention records went too). ``custody_out``:
+        when given, the ledger's custody entries (``CUSTODY_ACTIONS``, in order) are appended to it — what
+        ``retention_owed`` reads, without a second pass over the ledger."""
         damaged = list(damaged)
         records = list(self.archive.records(damaged)) if records is None else list(records)
         problems: list[str] = []
@@ -578,6 +589,8 @@ class Ledger:
                     f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
                     f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
                 )
+        if custody_out is not None:
+            custody_out.extend(custody)
         archived, refused, _ = custody_of(custody)
         for entry, why in refused:
             problems.append(
