@@ -971,9 +971,9 @@ class _Auditor:
             fixity.append(changed)
         result.problems += fixity
         if indexed:  # an interrupted write's objects are retained only when it is finished
-            custody = self.archive.retention_problems(record, self.owed.get(record.id), fixity)
-            result.problems += custody
-            if custody:  # as `--fixity-only` calls it (QA79: DRIFT there, "ok" in this row)
+            retention = self.archive.retention_problems(record, self.owed.get(record.id), fixity)
+            result.problems += retention
+            if retention:  # as `--fixity-only` calls it (QA79: DRIFT there, "ok" in this row)
                 result.fixity = "drift"
         for stored in added:
             if stored.role.startswith(RENEWED_ROLE) and stored.sha256 not in self.ledgered.get(record.id, set()):
