@@ -35,6 +35,27 @@ ArchiveOption = Annotated[str | None, typer.Option(help=ARCHIVE_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
+def _refuse_unreadable_retention(record_id: str, objects: list[ObjectInfo], doing: tuple[str, str]) -> None:
+    """A retention record nobody can read (a folder archive's `.retention/KEY.json` edited into garbage; on S3 a
+    key refused the object lock) is held as protecting its object, but `hold` and `dispose` must not act on it as a
+    hold: `hold on` said "already on; nothing changed", `hold off` ended in an internal error, `dispose` said "under
+    legal hold". Refused, exit 1, in its own words: what cannot be read and what to do."""
+    from flows.cli import _fail
+
+    unreadable = [info for info in objects if info.unreadable is not None]
+    if not unreadable:
+        return
+    first = unreadable[0]
+    more = f" (+{len(unreadable) - 1})" if len(unreadable) > 1 else ""
+    raise _fail(
+        f"hồ sơ {record_id}: không đọc được thời hạn lưu giữ và phong tỏa của {first.key}{more}, nên không "
+        f"{doing[0]}; khôi phục bản ghi đó từ bản sao lưu (sohoa audit --fixity-only nêu từng bản) / record "
+        f"{record_id}: the retention and legal hold of {first.key}{more} cannot be read ({first.unreadable}), so "
+        f"it is not {doing[1]}; restore that record from a backup (sohoa audit --fixity-only names each)",
+        1,
+    )
+
+
 def _open(archive: str | None) -> Any:
     from flows.cli import _fail, _settings
     from sohoa.errors import SohoaError
@@ -1211,6 +1232,9 @@ def register(app: typer.Typer) -> None:
         record = found.record
         wanted = state == "on"
         objects = store.retention(record)
+        _refuse_unreadable_retention(
+            record.id, objects, ("đổi phong tỏa", "put under legal hold" if wanted else "released from legal hold")
+        )
         if objects and all(info.legal_hold == wanted for info in objects):
             # already so: a second 'held' (or 'released') entry in the custody ledger would record a change that
             # did not happen
@@ -1273,6 +1297,7 @@ def register(app: typer.Typer) -> None:
         _check_unchanged(store, found)
         record = found.record
         objects = store.retention(record)
+        _refuse_unreadable_retention(record.id, objects, ("hủy", "disposed of"))
         now = datetime.now(UTC)
         retained = [info.retain_until for info in objects if info.retain_until and info.retain_until > now]
         if any(info.legal_hold for info in objects):

@@ -3250,6 +3250,37 @@ def test_a_retention_record_that_cannot_be_read_is_named_not_a_crash(tmp_path: P
     assert archive.fixity_audit().ok
 
 
+def test_hold_and_dispose_refuse_a_record_whose_retention_record_cannot_be_read(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A `.retention/KEY.json` edited into garbage is held as protecting its object, but `hold on` said "legal hold
+    already on; nothing changed", `hold off` ended in an internal error (exit 3) and `dispose` said "under legal
+    hold": each refuses now, exit 1, naming the record it cannot read and what to do; nothing is changed or
+    recorded in the ledger."""
+    archive = open_archive(tmp_path / "archive")
+    env = _cli_env(archive, tmp_path, request)
+    record, files = make_record(tmp_path / "in", "garbled")
+    archived = archive.put(record, files)
+    signed = next(o for o in archived.objects if o.role == "signed")
+    meta = Path(archive.location) / ".retention" / f"{signed.key}.json"
+    meta.write_text("garbage{", encoding="utf-8")
+    entries = len(list(Ledger(archive).entries()))
+    runner = CliRunner()
+    for args in (
+        ["hold", archived.id, "on"],
+        ["hold", archived.id, "off"],
+        ["dispose", archived.id, "--reason", "QĐ 1"],
+    ):
+        said = runner.invoke(app, args, env=env)
+        words = " ".join(said.output.split())
+        assert said.exit_code == 1, (args, said.output)
+        assert f"the retention and legal hold of {signed.key} cannot be read" in words, words
+        assert "restore that record from a backup" in words and "không đọc được thời hạn lưu giữ" in words, words
+        assert "already on" not in words and "under legal hold, not" not in words, words
+    assert meta.read_text(encoding="utf-8") == "garbage{" and len(list(Ledger(archive).entries())) == entries
+    assert archive.get(archived.id) is not None
+
+
 def test_an_s3_object_lock_the_key_may_not_read_is_no_object_without_one() -> None:
     """QA79: an audit key without s3:GetObjectRetention (AWS then sends no lock headers on HEAD, and refuses the
     retention request) made every object "retention removed behind the archive's back". A refusal cannot be caused
