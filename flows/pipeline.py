@@ -1730,7 +1730,11 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         # the record. A file whose every page is blank (no ink at all) is no document: refused — it was archived,
         # signed and retained ten years as an "unknown" record that nothing could dispose of (QA77)
         if blank and len(blank) == len(record.ocr.pages):
-            raise BadInputError(path, Problem.ALL_BLANK, f"{len(blank)} page(s)", f"{len(blank)} trang")
+            # a one-page file's count says nothing "every page" does not; QA79 read "(1 page(s))" between sentences
+            many = len(blank) > 1
+            raise BadInputError(
+                path, Problem.ALL_BLANK, f"{len(blank)} pages" if many else "", f"{len(blank)} trang" if many else ""
+            )
         for page in record.ocr.pages:
             if page.quality == LOW:
                 record.needs_review = True

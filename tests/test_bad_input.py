@@ -647,11 +647,11 @@ def test_a_file_whose_every_page_is_blank_is_quarantined_with_what_to_do(tmp_pat
     (result,) = process_many([blank], settings)
     assert result.outcome == Outcome.QUARANTINED, (result.outcome, result.reason_en)
     assert result.reason_vi == (
-        "trang trắng.png: Mọi trang của tệp đều trắng (không có vết mực nào), không có gì để lưu. (1 trang) Có thể đã "
-        "quét nhầm mặt giấy, hoặc máy quét có lỗi: hãy kiểm tra rồi quét lại."
+        "trang trắng.png: Mọi trang của tệp đều trắng (không có vết mực nào), không có gì để lưu. Có thể đã quét "
+        "nhầm mặt giấy, hoặc máy quét có lỗi: hãy kiểm tra rồi quét lại."
     ), result.reason_vi
     assert (result.reason_en or "").endswith(
-        "(1 page(s)) Perhaps the wrong side was scanned, or the scanner failed: check, then scan again."
+        "nothing to archive. Perhaps the wrong side was scanned, or the scanner failed: check, then scan again."
     ), result.reason_en
     assert not settings.archive_dir.exists() or not any(settings.archive_dir.rglob("record.json"))
 
