@@ -313,25 +313,47 @@ def _check_usable(cert: x509.Certificate, source: Path) -> None:
             f"{source}: chứng thư số ký chưa có hiệu lực trước ngày {cert.not_valid_before_utc:%d/%m/%Y} / the "
             f"signing certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
         )
+    shortfall = key_usage_shortfall(_to_asn1_cert(cert))
+    if shortfall is not None:
+        raise SigningConfigError(
+            f"{source}: mục đích sử dụng khóa của chứng thư số ký ({shortfall.has_vi}) không cho phép ký tài liệu (cần "
+            f"{shortfall.needs}): mọi chữ ký sẽ không hợp lệ; cần chứng thư khác / the signing certificate's key usage "
+            f"({shortfall.has}) does not allow signing documents ({shortfall.needs} needed): every signature would "
+            f"fail verification; use another certificate ({shortfall.detail})"
+        )
+
+
+@dataclass(frozen=True)
+class KeyUsageShortfall:
+    """Why a certificate's key usage does not allow signing documents, as pyHanko's verification judges it."""
+
+    has: str  # its key usages in words ("key encipherment"), "none" without the extension
+    has_vi: str
+    needs: str  # what a signer's certificate must have ("non repudiation")
+    detail: str  # pyHanko's words
+
+
+def key_usage_shortfall(cert: asn1_x509.Certificate) -> KeyUsageShortfall | None:
+    """None when ``cert`` may sign documents by the key usage pyHanko's verification asks of a signer (non-
+    repudiation); otherwise what it has and needs. Used when an identity loads (refused) and when a signature is
+    verified (its CHAIN_CONSTRAINTS_FAILURE said in words, QA78)."""
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko.sign.validation.status import SignatureStatus
     from pyhanko_certvalidator.errors import InvalidCertificateError
 
-    asn1_cert = _to_asn1_cert(cert)
     wanted = KeyUsageConstraints(key_usage=SignatureStatus.key_usage, extd_key_usage=SignatureStatus.extd_key_usage)
     try:
-        wanted.validate(asn1_cert)
+        wanted.validate(cert)
     except InvalidCertificateError as exc:
-        said = asn1_cert.key_usage_value
+        said = cert.key_usage_value
         has = ", ".join(str(usage).replace("_", " ") for usage in said.native) if said is not None else "none"
-        has_vi = has if said is not None else "không ghi"  # no KeyUsage extension: pyHanko's check takes it as none
-        needs = ", ".join(usage.replace("_", " ") for usage in sorted(SignatureStatus.key_usage))
-        raise SigningConfigError(
-            f"{source}: mục đích sử dụng khóa của chứng thư số ký ({has_vi}) không cho phép ký tài liệu (cần {needs}): "
-            f"mọi chữ ký sẽ không hợp lệ; cần chứng thư khác / the signing certificate's key usage ({has}) does not "
-            f"allow signing documents ({needs} needed): every signature would fail verification; use another "
-            f"certificate ({exc})"
-        ) from exc
+        return KeyUsageShortfall(
+            has=has,
+            has_vi=has if said is not None else "không ghi",  # no KeyUsage extension: pyHanko's check takes it as none
+            needs=", ".join(usage.replace("_", " ") for usage in sorted(SignatureStatus.key_usage)),
+            detail=str(exc),
+        )
+    return None
 
 
 def _same_public_key(cert: x509.Certificate, key: object) -> bool:

@@ -141,6 +141,14 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         "trừ được việc thu hồi sau ngày đó: hãy xác minh với --online (hỏi dịch vụ OCSP/CRL của CA ngay lúc đó)",
     ),
     (
+        re.compile(
+            r"^certificate problem: CHAIN_CONSTRAINTS_FAILURE — the signer's certificate's key usage \((?P<has>.*)\) "
+            r"does not allow signing documents \((?P<needs>.*) needed\)"
+        ),
+        "vấn đề chứng thư: mục đích sử dụng khóa của chứng thư người ký ({has}) không cho phép ký tài liệu (cần "
+        "{needs})",
+    ),
+    (
         re.compile(r"^no trust roots configured"),
         "chưa cấu hình gốc tin cậy nào: không người ký nào có thể được tin cậy",
     ),

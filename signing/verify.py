@@ -42,7 +42,7 @@ from pyhanko_certvalidator.path import ValidationPath
 from pyhanko_certvalidator.registry import SimpleTrustManager
 from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
-from signing.identity import cert_names
+from signing.identity import cert_names, key_usage_shortfall
 from signing.revinfo import EmbeddedRevinfo, chain_of, currency, revocation_services, signature_timestamp_tokens
 
 if TYPE_CHECKING:
@@ -392,7 +392,19 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject
     indic = status.trust_problem_indic
     if indic is not None:
         kind: Indication = "TOTAL_FAILED" if isinstance(indic, AdESFailure) else "INDETERMINATE"
-        return kind, _indic_name(indic), [f"certificate problem: {_indic_name(indic)}"], "signer"
+        problem = f"certificate problem: {_indic_name(indic)}"
+        # the constraint pyHanko found broken, in words: an auditor read only the code (QA78)
+        shortfall = (
+            key_usage_shortfall(status.signing_cert)
+            if indic is AdESIndeterminate.CHAIN_CONSTRAINTS_FAILURE and status.signing_cert is not None
+            else None
+        )
+        if shortfall is not None:
+            problem += (
+                f" — the signer's certificate's key usage ({shortfall.has}) does not allow signing documents "
+                f"({shortfall.needs} needed)"
+            )
+        return kind, _indic_name(indic), [problem], "signer"
     if not status.trusted:
         return (
             "INDETERMINATE",

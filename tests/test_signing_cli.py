@@ -861,6 +861,41 @@ def test_a_certificate_whose_key_usage_allows_no_document_signature_is_refused_b
     assert json.loads(listed.stdout)["usable"] is False
 
 
+def test_a_signature_by_a_certificate_whose_key_usage_allows_no_document_signature_says_so_in_words(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA78 L1: another office's file signed (by pyHanko, which lets it) with a certificate whose key usage is key
+    encipherment only was reported only as "certificate problem: CHAIN_CONSTRAINTS_FAILURE": the constraint broken is
+    said, in both languages, in the text report and the JSON."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from signing_pki import SIGNER_NO_KU
+
+    signer = signers.SimpleSigner.load_pkcs12(str(test_pki.pkcs12_file(SIGNER_NO_KU)), passphrase=PKCS12_PASSWORD)
+    assert signer is not None
+    signed = tmp_path / "của xã khác.pdf"
+    with make_pdf(tmp_path / "in.pdf").open("rb") as source, signed.open("wb") as output:
+        signers.sign_pdf(
+            IncrementalPdfFileWriter(source),
+            signers.PdfSignatureMetadata(field_name="Sig1"),
+            signer=signer,
+            output=output,
+        )
+    trust = ["--trust", str(test_pki.root_cert)]
+    text = runner.invoke(app, ["verify", str(signed), *trust])
+    said = " ".join(text.stdout.split())
+    assert text.exit_code == 1, text.output
+    assert (
+        "mục đích sử dụng khóa của chứng thư người ký (key encipherment) không cho phép ký tài liệu (cần non "
+        "repudiation)" in said
+    ), said
+    assert "the signer's certificate's key usage (key encipherment) does not allow signing documents" in said, said
+    as_json = runner.invoke(app, ["verify", str(signed), *trust, "--json"])
+    (sig,) = json.loads(as_json.stdout)["files"][0]["signatures"]
+    assert sig["sub_indication"] == "CHAIN_CONSTRAINTS_FAILURE", sig
+    assert any("does not allow signing documents (non repudiation needed)" in w for w in sig["warnings"]), sig
+
+
 def test_a_record_whose_signature_fails_its_own_check_says_why_aloud(tmp_path: Path, test_pki: TestPKI) -> None:
     """QA78: signed by an identity whose chain reaches no configured trust root, every record of a B-B/B-T batch
     was archived with "needs review" and nothing in the log or the table saying its signature had failed its own
