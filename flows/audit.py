@@ -58,6 +58,7 @@ from storage.base import (
     HOLD_REMOVED,
     INTERRUPTED_WRITE,
     LEDGER_PROBLEMS,
+    LEDGER_RETENTION_SHORTENED,
     RETENTION_SHORTENED,
     RETENTION_UNREADABLE,
     SIDECAR,
@@ -510,6 +511,10 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
         "mục sổ nhật ký ghi việc lưu trữ hồ sơ này đã bị sửa, không kiểm tra được record.json",
     ),
     ("its folder is gone", "thư mục của hồ sơ đã mất cùng mọi tệp (bị xóa ngoài phần mềm)"),
+    (
+        LEDGER_RETENTION_SHORTENED,
+        "sổ nhật ký được lưu giữ vĩnh viễn, nhưng thời hạn lưu giữ của mục này bị rút ngắn hoặc gỡ bỏ ngoài phần mềm",
+    ),
     (RETENTION_SHORTENED, "thời hạn lưu giữ của tệp bị rút ngắn hoặc gỡ bỏ ngoài phần mềm (sổ nhật ký ghi dài hơn)"),
     (HOLD_REMOVED, "phong tỏa pháp lý của tệp bị gỡ ngoài phần mềm (sổ nhật ký chưa ghi gỡ)"),
     (
@@ -572,7 +577,17 @@ LEDGER_BROKEN = "bị phá vỡ / BROKEN"
 def chain_intact(problems: list[str]) -> bool:
     """Whether the ledger's chain itself holds among the ledger check's ``problems``: those of records the archive
     holds otherwise than the ledger recorded them ("record …") and interrupted archive writes are no break in it."""
-    return all(problem.startswith("record ") or INTERRUPTED_WRITE in problem for problem in problems)
+    return all(
+        problem.startswith("record ") or INTERRUPTED_WRITE in problem or _unprotected(problem) for problem in problems
+    )
+
+
+def _unprotected(problem: str) -> bool:
+    """A ledger entry or stamp whose retention falls short or cannot be read: the chain holds, its protection
+    does not (said in the verdict, not as a broken chain)."""
+    return problem.startswith(("entry ", "stamp ")) and (
+        LEDGER_RETENTION_SHORTENED in problem or RETENTION_UNREADABLE in problem
+    )
 
 
 def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
@@ -599,6 +614,11 @@ def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
             + said.replace(" / ", " / chain ")
             + "; "
             + red(f"{of_records} hồ sơ không khớp sổ / record(s) not as the ledger recorded them")
+        )
+    if unprotected := sum(_unprotected(problem) for problem in problems):
+        said += "; " + red(
+            f"{unprotected} mục hoặc dấu thời gian bị rút ngắn hoặc gỡ thời hạn lưu giữ / entries or stamps whose "
+            "retention was shortened or removed"
         )
     if interrupted:
         said += (

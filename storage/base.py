@@ -33,7 +33,7 @@ import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
@@ -49,6 +49,8 @@ SIDECAR = "record.json"
 RETENTION_SHORTENED = "its retention shortened or removed behind the archive's back"
 HOLD_REMOVED = "its legal hold lifted behind the archive's back"
 RETENTION_UNREADABLE = "its retention and legal hold cannot be read, so they cannot be checked against the ledger"
+# how the lines of the ledger's own objects (its entries, its daily stamps) end when their retention falls short
+LEDGER_RETENTION_SHORTENED = "the ledger is kept for ever: its retention shortened or removed behind the archive's back"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
 CLAIMS_DIR = ".claims"  # writers' claims on the records they write (storage.claims)
@@ -166,13 +168,16 @@ def retention_years(doc_type: str | None, table: Mapping[str, int]) -> int:
     return table.get("*", 10)
 
 
-def retain_until(doc_type: str | None, table: Mapping[str, int], now: datetime | None = None) -> datetime:
-    now = now or datetime.now(UTC)
-    years = retention_years(doc_type, table) or PERMANENT_YEARS
+def years_after(when: datetime, years: int) -> datetime:
+    """``when`` moved on ``years`` calendar years (29 February to the 28th where that year has none)."""
     try:
-        return now.replace(year=now.year + years)
-    except ValueError:  # 29 February
-        return now.replace(year=now.year + years, day=28)
+        return when.replace(year=when.year + years)
+    except ValueError:
+        return when.replace(year=when.year + years, day=28)
+
+
+def retain_until(doc_type: str | None, table: Mapping[str, int], now: datetime | None = None) -> datetime:
+    return years_after(now or datetime.now(UTC), retention_years(doc_type, table) or PERMANENT_YEARS)
 
 
 def is_permanent(until: datetime, since: datetime | None = None) -> bool:
@@ -185,8 +190,7 @@ def is_permanent(until: datetime, since: datetime | None = None) -> bool:
 
 def permanent_retention() -> datetime:
     """Retention of what is kept for ever (the custody ledger and its stamps): ``PERMANENT_YEARS`` from now."""
-    now = datetime.now(UTC)
-    return now.replace(year=now.year + PERMANENT_YEARS)
+    return years_after(datetime.now(UTC), PERMANENT_YEARS)
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -616,6 +620,34 @@ class BaseArchive(ABC):
         hosts writing the same sequence number both succeeded, one entry overwriting the other (QA71) —; a backend
         whose write and retention are not one step orders them so that a crash cannot look like a deleted entry
         (storage.local)."""
+
+    # Whether an object's retention is a record sohoa writes beside it (a folder archive's `.retention/`), which
+    # anyone with the folder can edit: on an object-locked bucket the server keeps it, and COMPLIANCE retention
+    # cannot be shortened, so the ledger's own objects are not asked again there (a HEAD request each)
+    retention_in_files: bool = False
+
+    def kept_for_ever_problem(self, key: str, since: datetime | None, newest: bool = False) -> str | None:
+        """What is wrong with the retention of ``key``, one of the objects kept for ever (a ledger entry made at
+        ``since``, a day's stamp), or None: not retained, or retained less than ``PERMANENT_YEARS`` from ``since``
+        (two days' slack; None: only whether it is retained at all). ``newest``: the ledger's newest entry, which a
+        process killed between the entry and its retention record leaves unretained (the next writer retains it:
+        ``_finish_ledger_head``), is let be without one. Only where retention is kept in files (QA79: a folder's
+        `.retention/.ledger/…json` edited or removed passed every check)."""
+        if not self.retention_in_files:
+            return None
+        info = self._info(key)
+        if info is None:
+            return None  # gone: the chain check names it
+        if info.unreadable is not None:
+            return f"{RETENTION_UNREADABLE} ({info.unreadable})"
+        if info.retain_until is None:
+            return None if newest else f"not retained — {LEDGER_RETENTION_SHORTENED}"
+        # no later than now: an entry dated in the future is forged, and named so by the disposal rule
+        since = min(since, datetime.now(UTC)) if since is not None else None
+        if since is not None and info.retain_until < years_after(since, PERMANENT_YEARS) - timedelta(days=2):
+            ends = info.retain_until.astimezone(UTC).date().isoformat()
+            return f"retained only until {ends} — {LEDGER_RETENTION_SHORTENED}"
+        return None
 
     def _finish_ledger_head(self, key: str, retain: datetime) -> None:
         """Complete the write of the newest ledger entry if a killed process left it unfinished; nothing to do

@@ -89,6 +89,15 @@ def archived_not_disposed(entries: Iterable[dict[str, Any] | None]) -> dict[str,
 _RETAINED_UNTIL = re.compile(r"; retained until (\d{4}-\d{2}-\d{2}) \([A-Z]+\)$")
 
 
+def _at(entry: Mapping[str, Any] | None) -> datetime | None:
+    """When a ledger entry was made, or None when it does not say (unreadable, or edited: the chain check says)."""
+    try:
+        at = datetime.fromisoformat(str((entry or {})["at"]))
+    except (KeyError, ValueError):
+        return None
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 def retained_until_in(detail: object) -> str | None:
     """The "retained until" day (ISO) an "archived" entry's detail — or its record's "archived" event's, the same
     words — ends with, or None."""
@@ -503,9 +512,11 @@ class Ledger:
         present: set[str] = set()
         holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries, for ``sidecar_entries``
         custody: list[dict[str, Any]] = []  # the CUSTODY_ACTIONS ones, for ``custody_of``
+        made: list[tuple[str, str, datetime | None]] = []  # (key, how it is named, when it was made), for retention
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
+            made.append((key, f"entry {name}" if entry is None else f"entry {entry.get('seq')} ({name})", _at(entry)))
             if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
                 holding.append(entry)
             if entry is not None and entry.get("action") in CUSTODY_ACTIONS:
@@ -531,6 +542,10 @@ class Ledger:
                 )
             prev = str(entry.get("hash", ""))
             expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
+        # each entry kept for ever (a folder's `.retention/.ledger/…json` edited or removed passed every check: QA79)
+        for position, (key, named_as, at) in enumerate(made, 1):
+            if (problem := self.archive.kept_for_ever_problem(key, at, newest=position == len(made))) is not None:
+                problems.append(f"{named_as}: {problem}")
         # A chain only proves what is in it: entries cut off its end, or the whole ledger deleted, leave a shorter
         # chain that still checks out. What else the archive holds tells: a record archived without its entry,
         # and (local archives) the retention record of a ledger object that is gone.

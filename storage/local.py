@@ -50,6 +50,7 @@ class LocalArchive(BaseArchive):
     # every writer locks the folder itself (sohoa.fsutil.host_lock_file): on one machine, and on an NFS share from
     # every host that mounts it (its flock is the server's lock)
     one_lock_for_all_writers = True
+    retention_in_files = True  # .retention/{key}.json: files anyone with the folder can edit
 
     OWN_KEYS = (
         *BaseArchive.OWN_KEYS,

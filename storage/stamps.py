@@ -212,6 +212,13 @@ def verify_stamps(
     for day in stamp_days(archive):
         tsr_key, json_key = _keys(day)
         try:
+            stamped_from: datetime | None = datetime.fromisoformat(day).replace(tzinfo=UTC)
+        except ValueError:
+            stamped_from = None  # a name that is no day: only whether it is retained at all
+        for key in (json_key, tsr_key):  # kept for ever, as the entries they stamp (QA79)
+            if (problem := archive.kept_for_ever_problem(key, stamped_from)) is not None:
+                problems.append(f"stamp {day}: {key}: {problem}")
+        try:
             stored = json.loads(archive._read(json_key) or b"")
             seq, head_hash = int(stored["seq"]), str(stored["head_hash"])
             expected = bytes.fromhex(head_hash)

@@ -3250,6 +3250,50 @@ def test_a_retention_record_that_cannot_be_read_is_named_not_a_crash(tmp_path: P
     assert archive.fixity_audit().ok
 
 
+def test_a_ledger_entry_or_stamp_whose_retention_record_was_edited_or_removed_is_named(
+    tmp_path: Path, test_pki: TestPKI, request: pytest.FixtureRequest
+) -> None:
+    """QA79 L4: the ledger is kept for ever, but a folder archive's `.retention/.ledger/N.json` (or a day stamp's)
+    shortened, removed or edited into garbage passed `ledger verify` and the audit. Each is named, the chain said
+    intact (nothing in it changed) with the count of entries unprotected; the newest entry alone may be without one,
+    as a process killed between the entry and its retention record leaves it (the next write retains it)."""
+    archive = open_archive(tmp_path / "archive")
+    archive.tsa_url = test_pki.tsa_url
+    record, files = make_record(tmp_path / "in", "for-ever")
+    archive.put(record, files)
+    Ledger(archive).append("corrected", record.id, at=datetime.now(UTC) + timedelta(days=1))  # stamps today
+    (day,) = stamp_days(archive)
+    entries = [key for key, _ in Ledger(archive).entries()]
+    assert len(entries) >= 4 and Ledger(archive).verify() == [] and archive.fixity_audit().ok
+    retention = Path(archive.location) / ".retention"
+    newest = retention / f"{entries[-1]}.json"
+    newest.unlink()  # as a kill between the entry and its retention record leaves it: no problem
+    assert Ledger(archive).verify() == [] and archive.fixity_audit().ok
+    (retention / f"{entries[0]}.json").write_text('{"retain_until": "2030-01-01T00:00:00+00:00"}', encoding="utf-8")
+    (retention / f"{entries[1]}.json").unlink()
+    (retention / f"{entries[2]}.json").write_text("garbage{", encoding="utf-8")
+    (retention / f".ledger-heads/{day}.tsr.json").unlink()
+    problems = Ledger(archive).verify()
+    assert problems == [
+        "entry 1 (000000000001.json): retained only until 2030-01-01 — the ledger is kept for ever: its retention "
+        "shortened or removed behind the archive's back",
+        "entry 2 (000000000002.json): not retained — the ledger is kept for ever: its retention shortened or removed "
+        "behind the archive's back",
+        "entry 3 (000000000003.json): its retention and legal hold cannot be read, so they cannot be checked against "
+        f"the ledger (its retention record .retention/{entries[2]}.json is unreadable: Expecting value: line 1 "
+        "column 1 (char 0))",
+        f"stamp {day}: .ledger-heads/{day}.tsr: not retained — the ledger is kept for ever: its retention shortened "
+        "or removed behind the archive's back",
+    ], problems
+    said = CliRunner().invoke(app, ["ledger", "verify"], env=_cli_env(archive, tmp_path, request))
+    words = " ".join(said.output.split())
+    assert said.exit_code == 1, said.output
+    assert "nguyên vẹn / intact" in words and "BROKEN" not in words, words
+    assert "4 mục hoặc dấu thời gian bị rút ngắn hoặc gỡ thời hạn lưu giữ" in words, words
+    assert "sổ nhật ký được lưu giữ vĩnh viễn, nhưng thời hạn lưu giữ của mục này bị rút ngắn" in words, words
+    assert not archive.fixity_audit().ok
+
+
 def test_hold_and_dispose_refuse_a_record_whose_retention_record_cannot_be_read(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
