@@ -185,6 +185,53 @@ def dask_host_port(address: str) -> tuple[str, int] | tuple[None, None] | None:
     return (host, port) if host and port is not None else (None, None)
 
 
+def _record_classes_named(table: dict[str, int]) -> dict[str, int]:
+    """The retention table with each record class as its type code is spelled (`QD`, `qđ` → `QĐ`; `ht*` → `HT*`),
+    as `--type` reads them: the classes were matched byte for byte, so `{"QD": 70}` typed on a keyboard without
+    Vietnamese matched no record and every decision was retained the `*` period, 10 years (QA80). A class that
+    names no type, or two spellings of one class, is refused, naming the codes."""
+    import difflib
+
+    from classify.doctypes import by_code, type_code_named
+    from sohoa.vietnamese import fold
+
+    codes = list(by_code())
+    named: dict[str, int] = {}
+    spelled: dict[str, str] = {}  # canonical class → the key that named it first
+    unknown: list[str] = []
+    twice: list[str] = []
+    for given, years in table.items():
+        key = given.strip()
+        if key == "*" or key.casefold() == "unknown":
+            canonical: str | None = key.casefold()
+        elif key.endswith("*"):
+            stem = key[:-1]
+            prefixes = {code[: len(stem)] for code in codes if code.casefold().startswith(stem.casefold())}
+            if not prefixes:
+                prefixes = {
+                    code[: len(stem)] for code in codes if fold(code).casefold().startswith(fold(stem).casefold())
+                }
+            canonical = f"{prefixes.pop()}*" if len(prefixes) == 1 else None
+        else:
+            canonical = type_code_named(key)
+        if canonical is None:
+            near = difflib.get_close_matches(key.rstrip("*").casefold(), [code.casefold() for code in codes], n=3)
+            meant = [code for code in codes if code.casefold() in near]
+            unknown.append(f"{given!r}" + (f" (did you mean {', '.join(meant)}?)" if meant else ""))
+        elif canonical in named and named[canonical] != years:
+            twice.append(f"{spelled[canonical]!r} and {given!r} both name {canonical}, with different years")
+        else:
+            named[canonical] = years
+            spelled.setdefault(canonical, given)
+    problems = ([f"record class(es) naming no document type: {'; '.join(unknown)}"] if unknown else []) + twice
+    if problems:
+        raise ValueError(
+            f"{'; '.join(problems)}; a class is a type code ({', '.join(codes[:8])} …, or unknown), a prefix ending "
+            "in * (HT*: every civil-status type) or * (any other)"
+        )
+    return named
+
+
 # Settings that name something another system holds, matched byte for byte (a token's labels, an S3 access key):
 # not normalised (``Settings._one_spelling``).
 VERBATIM_SETTINGS = frozenset({"pkcs11_token_label", "pkcs11_key_label", "pkcs11_cert_label", "s3_access_key"})
@@ -480,7 +527,7 @@ class Settings(BaseSettings):
                 f"years out of range ({given}); each record class takes 1 to {PERMANENT_YEARS} years, or 0 for "
                 "permanent"
             )
-        return value
+        return _record_classes_named(value)
 
     @field_validator("tessdata_dir")
     @classmethod

@@ -387,6 +387,27 @@ def test_retention_years_must_be_0_for_permanent_or_a_positive_number_of_years(
     assert load_settings(retention_years={"HT*": 0, "*": 500}).retention_years == {"HT*": 0, "*": 500}
 
 
+def test_retention_classes_are_read_as_type_codes_are_typed_and_one_naming_no_type_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA80 H1: the classes were matched byte for byte: `{"QD": 70}` (typed on a server without a Vietnamese
+    keyboard) matched no record, and every decision was retained 10 years (`*`), the date written into the archive
+    as COMPLIANCE retention, silently. Read as `--type` reads a code; one naming no type, or two spellings of one
+    class with different years, is a configuration error naming them."""
+    from storage.base import retention_years
+
+    table = load_settings(retention_years={"QD": 70, "qđ": 70, "ht*": 0, "ht-tl*": 5, "*": 10, "UNKNOWN": 1})
+    assert table.retention_years == {"QĐ": 70, "HT*": 0, "HT-TL*": 5, "*": 10, "unknown": 1}
+    assert retention_years("QĐ", table.retention_years) == 70
+    assert (
+        retention_years("HT-TLKT", table.retention_years) == 5 and retention_years("HT-GKS", table.retention_years) == 0
+    )
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_RETENTION_YEARS='{"QDX": 70, "QD": 70, "QĐ": 50}')
+    assert "SOHOA_RETENTION_YEARS / retention_years" in said, said
+    assert "record class(es) naming no document type: 'QDX'" in said, said
+    assert "'QD' and 'QĐ' both name QĐ, with different years" in said, said
+
+
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
