@@ -38,7 +38,7 @@ from typer.core import TyperGroup
 
 from flows.commands_storage import ARCHIVE_HELP
 from sohoa.errors import BadInputError, SohoaError, StageError, machine_fault, machine_fault_words
-from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable
+from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, printable, spelled_output
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
@@ -1196,7 +1196,10 @@ def _process_column_widths(
 )
 def ocr(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="A scan: PDF, TIFF, JPEG or PNG.")],
-    output: Annotated[Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the searchable PDF.")],
+    output: Annotated[
+        Path,
+        typer.Argument(metavar="OUTPUT.pdf", help="Where to write the searchable PDF.", callback=spelled_output),
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print pages, confidence and text as JSON.")] = False,
     language: Annotated[str | None, typer.Option(help="Tesseract language (default vie).")] = None,
     workers: Annotated[

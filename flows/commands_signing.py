@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from sohoa.fsutil import spelled_output
+
 if TYPE_CHECKING:
     from rich.progress import Progress
 
@@ -47,7 +49,9 @@ def register(app: typer.Typer) -> None:
 
 def sign(
     input_file: Annotated[Path, typer.Argument(metavar="INPUT", help="The PDF to sign.")],
-    output: Annotated[Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the signed PDF.")],
+    output: Annotated[
+        Path, typer.Argument(metavar="OUTPUT.pdf", help="Where to write the signed PDF.", callback=spelled_output)
+    ],
     as_json: Annotated[bool, typer.Option("--json", help="Print the signature facts as JSON.")] = False,
     level: Annotated[
         str | None,
@@ -474,6 +478,7 @@ def verify(
         typer.Option(
             "--html",
             metavar="FILE",
+            callback=spelled_output,
             readable=False,  # an existing file sohoa cannot read is refused by its own check, in both languages
             help="Write a printable, self-contained HTML report (vi + en) to FILE; never over a file that is not a "
             "report sohoa wrote.",

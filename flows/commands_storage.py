@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from sohoa.errors import StageError
-from sohoa.fsutil import escaped, printable, said
+from sohoa.fsutil import escaped, existing_spelling, printable, said, spelled_output
 from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
 
 if TYPE_CHECKING:
@@ -855,6 +855,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--out",
                 metavar="DIR",
+                callback=spelled_output,
                 help=(
                     "Copy the record's files into this folder (made when missing; other files of the same names "
                     "there are never overwritten: exit 2)."
@@ -1672,7 +1673,7 @@ def register(app: typer.Typer) -> None:
                 ) from None
             if day is not None:
                 batch, lot, shown = day, f"lưu kho ngày {vn_date(day)}", f"ngày / day {vn_date(day)}"
-        out_dir = Path(args[-1])
+        out_dir = existing_spelling(Path(args[-1]))  # as its folders are spelled (QA80: a look-alike was made)
         # QA: OUT under a file ended as "[Errno 20] Not a directory: 'exp/afile/.x.part-export'", naming the
         # temporary folder; said in words, before the archive is opened, as `get --out` says it
         _check_folder_path(
@@ -1780,6 +1781,7 @@ def register(app: typer.Typer) -> None:
             typer.Option(
                 "--html",
                 metavar="FILE",
+                callback=spelled_output,
                 readable=False,  # an existing file sohoa cannot read: refused by its own check, in both languages
                 help="Write the report to FILE as one printable, self-contained HTML page (vi + en), for filing, "
                 "instead of the text (--json still prints); never over a file that is not a report sohoa wrote.",

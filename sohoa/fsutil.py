@@ -329,8 +329,10 @@ def existing_spelling(path: Path) -> Path:
     """``path`` as the file system spells it, when it names a file only in another Unicode form: a name stored
     decomposed (NFD, as a Mac writes it) and typed or pasted composed (NFC, from a receipt or a report), or the
     other way round. ``path`` itself when it exists, or when no other spelling, or more than one, does: the command
-    then says "no such file" as before. The whole path is tried in NFC and NFD first, then each missing part of it in
-    turn (a folder may be NFD and the file in it NFC), by its forms and then by the names in its folder."""
+    then says "no such file" as before. A path to be made (its end not there in any form) keeps the spelling of the
+    folders above it that are there, the rest as given. The whole path is tried in NFC and NFD first, then each
+    missing part of it in turn (a folder may be NFD and the file in it NFC), by its forms and then by the names in
+    its folder."""
     text = str(path)
     if text.isascii() or path.exists() or path.is_symlink():  # an ASCII name has no other spelling
         return path
@@ -341,15 +343,27 @@ def existing_spelling(path: Path) -> Path:
     if found:
         return path  # both spellings exist: which one was meant cannot be told
     spelled = Path(path.anchor)
-    for part in path.parts[1:] if path.anchor else path.parts:
+    parts = path.parts[1:] if path.anchor else path.parts
+    for position, part in enumerate(parts):
         here = spelled / part
         if not (here.exists() or here.is_symlink()):
             matches = _same_name_in(spelled, part)
-            if len(matches) != 1:
+            if not matches:
+                # not there in any form: a file or folder to be made, under the folders that are there as they are
+                # spelled — an output typed NFD beside an NFC folder made a second, look-alike folder (QA80)
+                return spelled.joinpath(*parts[position:])
+            if len(matches) > 1:
                 return path
             here = spelled / matches[0]
         spelled = here
     return spelled
+
+
+def spelled_output(value: Path | None) -> Path | None:
+    """A command's output path (a Click callback) as ``existing_spelling`` spells it: the folders above it that are
+    there in the form they are stored. An output typed NFD beside an NFC folder (or the other way round) made a
+    second, look-alike folder holding only the report or package (QA80)."""
+    return existing_spelling(value) if value is not None else None
 
 
 def _same_name_in(folder: Path, name: str) -> list[str]:

@@ -117,6 +117,33 @@ def test_existing_spelling_finds_the_file_in_its_other_unicode_form(tmp_path: Pa
     assert existing_spelling(mixed) == mixed
 
 
+def test_an_output_typed_in_the_other_unicode_form_goes_into_the_folder_that_is_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA80 M1: a path to be made was taken as typed as soon as its end was missing, so a signed PDF or a report
+    typed `…/Báo cáo/…` in NFD beside an NFC `Báo cáo/` went into a second, look-alike folder (so did a
+    quarantine folder configured so). The folders that are there keep their spelling, the rest as given."""
+    from sohoa.fsutil import existing_spelling
+    from tests.test_signing import make_pdf
+
+    reports = tmp_path / "Báo cáo"
+    reports.mkdir()
+    assert existing_spelling(tmp_path / nfd("Báo cáo") / "mới" / "x.html") == reports / "mới" / "x.html"
+    assert existing_spelling(tmp_path / nfd("Không có") / "x") == tmp_path / nfd("Không có") / "x"  # none there
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    typed = Path(nfd(str(reports)))
+    runner = CliRunner()
+    signed = runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(typed / nfd("đã ký.pdf"))])
+    assert signed.exit_code == 0, signed.output
+    checked = runner.invoke(app, ["verify", str(reports / "đã ký.pdf"), "--html", str(typed / "kiểm tra.html")])
+    assert checked.exit_code == 0, checked.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["Báo cáo", "in.pdf", "var"])
+    assert sorted(unicodedata.normalize("NFC", p.name) for p in reports.iterdir()) == ["kiểm tra.html", "đã ký.pdf"]
+    settings = Settings(data_dir=tmp_path / "var", quarantine_dir=typed / "cách ly")
+    assert settings.quarantine_dir == reports / "cách ly"
+
+
 def test_verify_and_sign_take_an_nfc_name_of_a_file_stored_nfd(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`sohoa verify "…/Quyết định đã ký.pdf"` typed NFC, stored NFD: "no such file", exit 2."""
     monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
