@@ -13,6 +13,7 @@ import json
 import os
 import tomllib
 import unicodedata
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -110,8 +111,12 @@ def _check_config_file(settings_cls: type[BaseSettings], path: Path | None) -> N
     if not path.is_file():
         return
     try:
-        keys = set(tomllib.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        keys = set(_read_toml(path))
+    except UnicodeDecodeError as exc:
+        raise ValueError(
+            f"{path}: tệp không phải UTF-8, hãy lưu lại dưới dạng UTF-8 / not UTF-8 text: save it as UTF-8 ({exc})"
+        ) from exc
+    except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path}: không phải tệp TOML đọc được / not a readable TOML file: {exc}") from exc
     unknown = sorted(keys - set(settings_cls.model_fields))
     if unknown:
@@ -119,6 +124,20 @@ def _check_config_file(settings_cls: type[BaseSettings], path: Path | None) -> N
             f"{path}: không có thiết lập {', '.join(unknown)} / unknown setting(s) {', '.join(unknown)} (the settings "
             "are listed in README.md, Configuration)"
         )
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    """``sohoa.toml`` as UTF-8, with or without the byte-order mark Windows editors (Notepad before 2019, and many
+    an office's) put first: TOML has none, and the file was refused as "Invalid statement (at line 1, column 1)",
+    which did not say why (QA80)."""
+    return tomllib.loads(path.read_text(encoding="utf-8-sig"))
+
+
+class _TomlFile(TomlConfigSettingsSource):
+    """pydantic-settings' TOML source, reading the file as ``_read_toml`` does."""
+
+    def _read_file(self, file_path: Path | Traversable) -> dict[str, Any]:
+        return _read_toml(Path(str(file_path)))
 
 
 # SOHOA_* variables read outside the settings object: not warned about as unknown (tests/test_settings.py checks
@@ -713,7 +732,7 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         _check_config_file(settings_cls, _toml_file())
         _warn_unknown_variables(settings_cls)
-        toml = TomlConfigSettingsSource(settings_cls, toml_file=_toml_file())
+        toml = _TomlFile(settings_cls, toml_file=_toml_file())
         return (init_settings, env_settings, toml, file_secret_settings)
 
     # derived locations -------------------------------------------------------------------------

@@ -387,6 +387,22 @@ def test_retention_years_must_be_0_for_permanent_or_a_positive_number_of_years(
     assert load_settings(retention_years={"HT*": 0, "*": 500}).retention_years == {"HT*": 0, "*": 500}
 
 
+def test_a_sohoa_toml_saved_with_a_byte_order_mark_is_read_and_one_not_utf8_says_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA80 L1: a sohoa.toml saved by a Windows editor with a UTF-8 byte-order mark was refused as "Invalid
+    statement (at line 1, column 1)", which did not say why; one saved in a Vietnamese code page said only
+    "'utf-8' codec can't decode byte 0xe3", in English."""
+    config = tmp_path / "sohoa.toml"
+    config.write_bytes(b"\xef\xbb\xbf" + 'signer_location = "Xã Tân Hoà"\n'.encode())
+    monkeypatch.setenv("SOHOA_CONFIG", str(config))
+    assert load_settings().signer_location == "Xã Tân Hoà"
+    config.write_bytes(b'signer_location = "X\xe3 T\xe2n"\n')  # Latin-1, as a code page writes it
+    monkeypatch.delenv("SOHOA_CONFIG")
+    said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_CONFIG=str(config))
+    assert "tệp không phải UTF-8, hãy lưu lại dưới dạng UTF-8 / not UTF-8 text: save it as UTF-8" in said, said
+
+
 def test_retention_classes_are_read_as_type_codes_are_typed_and_one_naming_no_type_is_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
