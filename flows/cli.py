@@ -17,6 +17,7 @@ import io
 import json
 import logging
 import os
+import select
 import shlex
 import sys
 import threading
@@ -49,6 +50,7 @@ if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `so
     from sohoa.record import PageOcr
 
 EXIT_OK, EXIT_NOT_RIGHT, EXIT_USAGE, EXIT_FAULT = 0, 1, 2, 3
+EXIT_PIPE_CLOSED = 128 + 13  # stdout's reader went away: what a shell says of a command SIGPIPE ended
 
 
 class VerboseAnywhereGroup(TyperGroup):
@@ -110,6 +112,32 @@ class _LineConsole(Console):
         if "soft_wrap" not in kwargs and all(isinstance(o, str) for o in objects):
             kwargs["soft_wrap"] = True
         super().print(*objects, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        """As Rich does (quiet, the rest of the output into /dev/null), but not with exit 1, the code of audit,
+        verify and ledger verify for "problems found": `sohoa audit | head -1` failed a clean audit (QA80)."""
+        self.quiet = True
+        _output_to_devnull()
+        raise SystemExit(EXIT_PIPE_CLOSED)
+
+
+def _output_to_devnull() -> None:
+    """Standard output's reader went away: what is still written goes nowhere (Python's flush at exit would
+    otherwise say "Exception ignored … BrokenPipeError" on stderr)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.__stdout__.fileno())  # type: ignore[union-attr]
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (the write end then polls as an error): a
+    BrokenPipeError from anything else — a child process, a socket — is no reason to end quietly."""
+    try:
+        poller = select.poll()
+        poller.register(sys.__stdout__.fileno(), select.POLLOUT)  # type: ignore[union-attr]
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 reopen_consoles()
@@ -1560,10 +1588,20 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             typer.rich_utils.rich_abort_error()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+    except SystemExit as exc:
+        if exc.code == 1 and type(sys.stdout).__name__.lstrip("_") == "PacifyFlushWrapper":
+            # The reader of stdout went away (`sohoa --help | head -1`): Click then says nothing and exits 1, the
+            # code of audit, verify and ledger verify for "problems found" (QA80). A shell's code for a command a
+            # closed pipe ended, as `yes | head` gives.
+            sys.exit(EXIT_PIPE_CLOSED)
+        raise
     except SohoaError as exc:  # a last line of defence: never a bare traceback for our own errors
         _fail(str(exc), EXIT_FAULT)
         sys.exit(EXIT_FAULT)
     except Exception as exc:
+        if isinstance(exc, BrokenPipeError) and _stdout_reader_gone():
+            _output_to_devnull()  # written by print() (the JSON): as the consoles' own writes (_LineConsole)
+            sys.exit(EXIT_PIPE_CLOSED)
         # a full, read-only or failing disk met by any command (`sohoa ocr` into a full folder printed pikepdf's
         # traceback): the machine's fault, said in both languages, exit 3
         if (fault := machine_fault(exc)) is not None:

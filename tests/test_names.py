@@ -117,6 +117,28 @@ def test_existing_spelling_finds_the_file_in_its_other_unicode_form(tmp_path: Pa
     assert existing_spelling(mixed) == mixed
 
 
+@pytest.mark.parametrize("args", [["--help"], ["verify", "{pdf}"], ["verify", "{pdf}", "--json"]])
+def test_output_into_a_pipe_whose_reader_went_away_ends_quietly_with_the_shells_code(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """QA80 L3: `sohoa audit | head -1` exited 1 — the code of audit, verify and ledger verify for "problems
+    found" — with nothing said, whether the output was Click's (help), Rich's (the report) or print's (JSON). It
+    ends as a command SIGPIPE ends in a shell, 141, and says nothing on stderr."""
+    not_pdf = tmp_path / "không phải.pdf"
+    not_pdf.write_bytes(b"hello")
+    reader, writer = os.pipe()
+    os.close(reader)  # nobody will read: the first write meets a broken pipe
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(PYTHONPATH=str(ROOT), SOHOA_DATA_DIR=str(tmp_path / "var"), SOHOA_CONFIG="", SOHOA_OCR_SERVER="off")
+    command = [sys.executable, "-m", "flows.cli", *(a.format(pdf=not_pdf) for a in args)]
+    try:
+        ended = subprocess.run(command, stdout=writer, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=300)
+    finally:
+        os.close(writer)
+    assert ended.returncode == 141, ended.stderr.decode()
+    assert ended.stderr == b"", ended.stderr.decode()
+
+
 def test_an_output_typed_in_the_other_unicode_form_goes_into_the_folder_that_is_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
