@@ -51,7 +51,7 @@ _SNIPPET_COLUMNS = ("body", "signer", "subject", "issuer", "number", "doc_type_n
 _TOKEN = re.compile(r"[^\W_]+")  # a token as FTS5's unicode61 reads one: letters and digits
 # 1: records.number_key; 2: records.source_label (an index without them is migrated when opened; the labels of
 # records indexed before 2 stay empty until `sohoa index rebuild`)
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _MAX_SPELLINGS = 32  # the most spellings ("7", "07") of one phrase a query tries
 
 # A phrase is a run of adjacent tokens, each position the spellings it accepts ({"7", "07"}); a group matches when
@@ -292,6 +292,11 @@ def _match_expr(groups: tuple[Group, ...], *, prefix: bool = False) -> str:
 
 def _exact_key(token: str) -> str:
     return token.lower()
+
+
+def _written_key(token: str) -> str:
+    """A token of a field as written, keyed as the ``exact`` table holds it (its tones in one place)."""
+    return spelling_key(token).lower()
 
 
 @dataclass(frozen=True)
@@ -565,7 +570,13 @@ class SearchIndex:
                     f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5(record_id UNINDEXED, {cols},"
                     " tokenize = 'unicode61 remove_diacritics 0')"
                 )
+            self._make_written()
             self._set_complete(complete)
+
+    def _make_written(self) -> None:
+        """The fields as written (NFC, tone marks where the document put them), which snippets quote: ``exact``
+        holds them in one spelling, and a snippet read from it quoted `Lê Thị Hòa` for `Lê Thị Hoà` (QA80)."""
+        self.db.execute(f"CREATE TABLE IF NOT EXISTS written (record_id TEXT PRIMARY KEY, {', '.join(_COLUMNS)})")
 
     def _set_complete(self, complete: bool) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
@@ -608,7 +619,12 @@ class SearchIndex:
                     self.db.execute("CREATE INDEX IF NOT EXISTS records_number_key ON records (number_key)")
                 if "source_label" not in columns:  # before schema 2: known again at `index rebuild`
                     self.db.execute("ALTER TABLE records ADD COLUMN source_label TEXT")
-                if columns >= {"number_key", "source_label"}:
+                if not self._has_table("written"):  # before schema 3: quoted in one spelling until `index rebuild`
+                    self._make_written()
+                if (
+                    columns >= {"number_key", "source_label"}
+                    and self.db.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION
+                ):
                     return number_key_sql, source_label_sql
                 self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.OperationalError:  # e.g. "attempt to write a readonly database"
@@ -651,6 +667,10 @@ class SearchIndex:
             )
             marks = ", ".join("?" * (len(_COLUMNS) + 1))
             self.db.execute(f"INSERT INTO exact VALUES ({marks})", (record.id, *map(spelling_key, fields.values())))
+            self.db.execute(
+                f"INSERT INTO written VALUES ({marks})",
+                (record.id, *(unicodedata.normalize("NFC", v) for v in fields.values())),
+            )
             self.db.execute(f"INSERT INTO folded VALUES ({marks})", (record.id, *(fold(v) for v in fields.values())))
 
     def same_document(self, doc_type: str, number: str, issued_on: str, sha256: str) -> list[tuple[str, str]]:
@@ -676,7 +696,7 @@ class SearchIndex:
             self._remove(record_id)
 
     def _remove(self, record_id: str) -> None:
-        for table in ("records", "exact", "folded"):
+        for table in ("records", "exact", "folded", "written"):
             self.db.execute(f"DELETE FROM {table} WHERE record_id = ?", (record_id,))
 
     def sha256s(self) -> set[str]:
@@ -688,7 +708,7 @@ class SearchIndex:
         is complete. ``rebuild_index`` does it in a new file, put in place once done."""
         self._claim()
         with self.db:
-            for table in ("records", "exact", "folded"):
+            for table in ("records", "exact", "folded", "written"):
                 self.db.execute(f"DELETE FROM {table}")
             self._set_complete(False)  # until every record is in
         count = 0
@@ -851,26 +871,36 @@ class SearchIndex:
             source,
         )
 
+    def _keyed_row(self, record_id: str) -> tuple[str | None, ...] | None:
+        """The record's fields as ``exact`` holds them (one spelling of each word)."""
+        if self._rowids is None:
+            # record_id is an UNINDEXED column of the FTS table: looked up by it, each hit's row was a scan of the
+            # whole table (0.4–0.6 s for 50 hits in 5,000 records); by rowid it is one lookup, the map made once
+            self._rowids = {str(rid): rowid for rowid, rid in self.db.execute("SELECT rowid, record_id FROM exact")}
+        rowid = self._rowids.get(record_id)
+        if rowid is None:
+            return None
+        row = self.db.execute(f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM exact WHERE rowid = ?", (rowid,)).fetchone()
+        return tuple(row) if row is not None else None
+
     def _snippet(self, record_id: str, step: _Pass, label: str | None = None) -> tuple[str | None, str | None]:
         """A hit's snippet and the column it is from: the text as written ("…đăng ký [khai] [sinh]…", not the
         diacritic-free copy a match may have been found in), around the match of the step that found it; when the
         text has none, the field that matched ("[Đinh] [Thị] [Hòa]"), the file name last — a stack's document by
         ``label``, the scan as the officer knows it (``A.pdf — văn bản 2 / document 2, tr. / p. 3``), not the
         scratch file ``A.pdf#2.pdf`` its record names, which nobody dropped."""
-        if self._rowids is None:
-            # record_id is an UNINDEXED column of the FTS table: looked up by it, each hit's row was a scan of the
-            # whole table (0.4–0.6 s for 50 hits in 5,000 records); by rowid it is one lookup, the map made once
-            self._rowids = {str(rid): rowid for rowid, rid in self.db.execute("SELECT rowid, record_id FROM exact")}
-        rowid = self._rowids.get(record_id)
-        row = (
-            self.db.execute(f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM exact WHERE rowid = ?", (rowid,)).fetchone()
-            if rowid is not None
+        found = (
+            self.db.execute(f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM written WHERE record_id = ?", (record_id,))
+            if self._has_table("written")
             else None
         )
+        row = found.fetchone() if found is not None else None
+        if row is None:  # indexed before the fields were kept as written (an older index): quoted in one spelling
+            row = self._keyed_row(record_id)
         if row is None:
             return None, None
         folded = step.folded or step.on_records  # a number: QĐ or QD alike, as the number field was
-        key = fold if folded else _exact_key
+        key = fold if folded else _written_key
         groups = _keyed(step.groups, key)
 
         def mark(text: str, *, whole: bool) -> str | None:

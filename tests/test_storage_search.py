@@ -58,6 +58,35 @@ def test_old_style_tones_and_eth_are_found_as_typed(tmp_path: Path) -> None:
             assert [(h.record_id, h.exact) for h in hits] == [(record_id, True)], query
 
 
+def test_a_snippet_quotes_old_style_tones_as_written(tmp_path: Path) -> None:
+    """QA80 M2: the snippets were cut from the index's one-spelling copy, so a record written `thuỷ lợi kênh Hoà
+    Bình`, signed `Lê Thị Hoà`, was quoted `thủy lợi [kênh] [Hòa] [Bình]` and `[Lê] [Thị] [Hòa]` — a civil-status
+    name not as the paper writes it. Found either way, quoted as written; an index made before keeps quoting its
+    one spelling until `sohoa index rebuild` (nothing breaks)."""
+    archive = open_archive(tmp_path / "archive")
+    text = "THÔNG BÁO\nVề việc nạo vét công trình thuỷ lợi kênh Hoà Bình"
+    record, files = make_record(tmp_path / "in", "thuy-loi", text=text)
+    record.classification.signer_name = "Lê Thị Hoà"
+    record_id = archive.put(record, files).id
+    index_path = tmp_path / "index.sqlite"
+    with SearchIndex(index_path) as index:
+        index.add(archive.get(record_id))
+        (body,) = index.search("thủy lợi kênh")
+        assert "[thuỷ] [lợi] [kênh] Hoà Bình" in str(body.snippet), body
+        (signer,) = index.search("Lê Thị Hòa")
+        assert signer.snippet == "[Lê] [Thị] [Hoà]", signer
+    with sqlite3.connect(index_path) as db:  # as an index made before the fields were kept as written
+        db.execute("DROP TABLE written")
+        db.execute("PRAGMA user_version = 2")
+    db.close()
+    with SearchIndex(index_path) as index:
+        (signer,) = index.search("Lê Thị Hòa")
+        assert signer.snippet == "[Lê] [Thị] [Hòa]", signer  # its one spelling, as before
+        index.rebuild([archive.get(record_id)])
+        (signer,) = index.search("Lê Thị Hòa")
+        assert signer.snippet == "[Lê] [Thị] [Hoà]", signer
+
+
 def test_search_with_and_without_diacritics(tmp_path: Path) -> None:
     archive, (qd, tb, bb) = _archive_three(tmp_path)
     with SearchIndex(tmp_path / "search.sqlite") as index:
@@ -287,7 +316,7 @@ def test_names_typed_in_full_rank_as_a_phrase_and_fields_above_the_text(tmp_path
         assert hits[0]["record_id"] == ids["tb"], (query, hits)
         assert ids["qd7"] in [h["record_id"] for h in hits[1:]], (query, hits)
         assert hits[0]["match"] == "phrase" and hits[1]["match"] == "words", (query, hits)
-        assert "[Đinh] [Thị] [Hòa]" in str(hits[0]["snippet"]), hits[0]
+        assert "[Đinh] [Thị] [Hòa]" in str(hits[0]["snippet"]), hits[0]  # as the text writes it
     # signed by him (kh, qd15) above a text naming him three times (ttr); QĐ 07 is signed by him in its text only
     named = [h["record_id"] for h in _found(tmp_path, "Trịnh Quốc Định")]
     assert set(named[:2]) == {ids["kh"], ids["qd15"]} and named.index(ids["ttr"]) > 1, named
@@ -365,7 +394,7 @@ def test_an_index_from_before_number_keys_is_migrated_when_opened(tmp_path: Path
     hits = _found(tmp_path, "7/QĐ-UBND")
     assert [(h["record_id"], h["match"], h["source"]) for h in hits] == [(ids["qd7"], "number", None)]
     with sqlite3.connect(index_path) as db:
-        assert db.execute("PRAGMA user_version").fetchone() == (2,)
+        assert db.execute("PRAGMA user_version").fetchone() == (3,)
         assert db.execute("SELECT number_key FROM records WHERE record_id = ?", (ids["qd7"],)).fetchone() == (
             "7/qd-ubnd",
         )
