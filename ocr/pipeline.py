@@ -66,7 +66,7 @@ from ocr.tesseract import (
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
-from sohoa.fsutil import atomic_path
+from sohoa.fsutil import atomic_path, readable
 from sohoa.pdfa import (
     document_problems,
     icc_profile_problem,
@@ -184,7 +184,9 @@ def ocr_document(
                 # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
                 # review and into every search); a blank page has no text. Faint text read well stays (good).
                 readings[plan.number] = dataclasses.replace(reading, words=[], corrected=0)
-        title = unicodedata.normalize("NFC", input_path.stem)
+        # as an officer reads the name (NFC; bytes that are not UTF-8 read as Windows Vietnamese, as the record's
+        # source name is): a lone surrogate of such a name was dropped from the title, `trch lc khai t` (QA80)
+        title = readable(input_path.stem)
         assembled = assemble_pdf(source_pdf, title, plans, readings, output_pdf, from_images=info.kind != "pdf")
         layout = page_layouts(source_pdf, plans, readings)
     pages: list[PageOcr] = []

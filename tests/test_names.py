@@ -216,6 +216,23 @@ def test_process_log_writes_a_name_that_is_not_utf8_as_the_table_does(
     assert "\\xd0\\xf5n xin.pdf" in proc.stdout.decode()
 
 
+def test_the_searchable_pdf_of_a_name_that_is_not_utf8_is_titled_as_its_record_names_it(tmp_path: Path) -> None:
+    """QA80 L2: a scan named in Windows Vietnamese bytes (`tr\xedch l\xf5c khai t\xf5.png`) had its record named
+    `trích lơc khai tơ.png`, but the searchable PDF's /Title and dc:title `trch lc khai t`: its letters dropped."""
+    import pikepdf
+
+    from ocr.pipeline import ocr_document
+    from tests.test_bad_input import small_scan_png
+
+    scan = small_scan_png(tmp_path / "scan.png", "Xin chào")
+    odd = Path(os.fsdecode(bytes(tmp_path) + b"/tr\xedch l\xf5c khai t\xf5.png"))
+    scan.rename(odd)
+    ocr_document(odd, tmp_path / "out.pdf")
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert str(pdf.open_metadata().get("dc:title")) == "trích lơc khai tơ"
+        assert str(pdf.docinfo.get("/Title")) == "trích lơc khai tơ"
+
+
 def test_process_table_escapes_a_name_of_combining_marks_only(
     odd_names_run: tuple[subprocess.CompletedProcess[bytes], Path],
 ) -> None:
