@@ -19,7 +19,7 @@ from rich.text import Text
 
 from sohoa.errors import StageError
 from sohoa.fsutil import escaped, existing_spelling, printable, said, spelled_output
-from sohoa.vietnamese import VN_TZ, iso_vn, vn_date
+from sohoa.vietnamese import VN_TZ, iso_vn, size_said, vn_date
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -312,7 +312,7 @@ def record_summary(
     source = record.source
     # a document split from a stack: the stack as dropped, its number and pages (its own name, ``A.pdf#2.pdf``, is
     # a scratch file nobody dropped), its size and type as split
-    line("Tệp gốc / source", f"{source.label()} ({source.size:,} bytes, {source.media_type})")
+    line("Tệp gốc / source", f"{source.label()} ({size_said(source.size)}, {source.media_type})")
     if source.stack is not None:
         line("Tách từ tập / from stack", source.stack.path)
     line("SHA-256", source.sha256)
@@ -380,7 +380,7 @@ def record_summary(
         line("Chữ ký số / signature", f"PAdES {sig.level}, {iso_vn(sig.signed_at)}{dev}")
         line("Người ký số / signer", sig.signer_subject)
     for stored in record.objects:
-        line(f"Tệp / file ({stored.role})", f"{stored.key} ({stored.size:,} bytes)")
+        line(f"Tệp / file ({stored.role})", f"{stored.key} ({size_said(stored.size)})")
     readable = [info for info in retained if info.unreadable is None]
     until = [info.retain_until for info in readable if info.retain_until is not None]
     if until:

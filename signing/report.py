@@ -29,7 +29,7 @@ from signing.verify import (
     load_trust_root_files,
     pdfa_broken,
 )
-from sohoa.vietnamese import iso_vn
+from sohoa.vietnamese import iso_vn, size_said
 
 INDICATION_VI = {
     "TOTAL_PASSED": "Hợp lệ",
@@ -537,7 +537,8 @@ def _file_facts(result: FileVerification) -> str:
         # an archived file not verified (missing, its record not to be relied on, part of no record): QA58, "could
         # not be read" was said of files that were there and readable
         return "SHA-256: — (tệp không được xác minh / the file was not verified)"
-    return f"SHA-256: {result.sha256}; kích thước / size: {result.size} byte"
+    size = size_said(result.size) if result.size is not None else "—"
+    return f"SHA-256: {result.sha256}; kích thước / size: {size}"
 
 
 def header_lines(header: ReportHeader) -> list[tuple[str, str]]:

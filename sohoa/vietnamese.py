@@ -49,6 +49,13 @@ def vn_date(day: date | str | None) -> str:
     return day.strftime("%d/%m/%Y")
 
 
+def size_said(size: int) -> str:
+    """``521 991 byte``: a file's size for both languages, its thousands apart by a space (SI's way): a comma is
+    Vietnamese's decimal mark and a point English's, so `get` said `521,991 bytes` and `verify` `435075 byte`
+    (QA80)."""
+    return f"{size:,} byte".replace(",", " ")
+
+
 _DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")
 _YMD = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})")
 _SPELLED = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*,?\s+thang\s+(\d{1,2})\s*,?\s+nam\s+(\d{4})")

@@ -6,6 +6,7 @@ command; days as officers write them (14/08/2025) in those outputs and taken so 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -306,6 +307,9 @@ def test_list_search_and_get_are_bilingual_with_days_as_officers_write_them(arch
     # a decision: 70 years from archiving, the day as officers write it
     day, month, year = kept.split()[-1].split("/")
     assert len(day) == len(month) == 2 and int(year) - datetime.now(UTC).year in (70, 71), kept
+    # sizes as verify says them, the thousands apart by a space: `521,991 bytes` read as a decimal (QA80)
+    (source,) = [line for line in lines if line.startswith("Tệp gốc / source")]
+    assert re.search(r"\(\d{1,3}(?: \d{3})+ byte, ", source), source
 
 
 def test_a_permanent_record_is_retained_permanently_not_until_a_date(archive: dict[str, str]) -> None:
