@@ -381,7 +381,22 @@ def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
     if re.search(r"\d\s*/", place) or re.search(r"\bcan cu\b", fold(place)):
         return False
     words = place.split()
-    return not (words and words[-1] in _SENTENCE_BEFORE_DATE)
+    if not words:
+        # the date alone on its line: "Ngày 14 tháng 8 năm 2025" under a civil-status title; a sentence's date
+        # carried to a line of its own ("… tại Tờ trình" / "ngày 02 tháng 6 năm 2025,") starts in lower case (QA81)
+        return not line[found.start :].lstrip().startswith("ng")
+    if words[-1] in _SENTENCE_BEFORE_DATE:
+        return False
+    # "Place, ngày …": a comma before the date, or the place's capitalised words right before it (the comma lost
+    # to OCR). "… tại Tờ trình ngày …", "… UBND xã ngày …", "… 2023 - 2024 ký ngày …" are sentences: taken at 0.95
+    # as the date of issue when the header's was left blank to be written by hand (QA81)
+    return bool(_COMMA_BEFORE_DAY.search(line[found.start : found.end])) or all(
+        word[:1].isupper() or word[:1].isdigit() for word in words[-2:]
+    )
+
+
+# the comma (or the point OCR reads for it) between the place and "ngày"
+_COMMA_BEFORE_DAY = re.compile(r"[,.]\s*ng[aàáảãạ]y\s*\d", re.IGNORECASE)
 
 
 def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int, str, bool] | None:

@@ -482,6 +482,26 @@ def test_a_date_in_the_text_is_no_sure_date_of_issue(header: str) -> None:
     assert classify_text(cited, model=None).fields["issued_on"].confidence == 0.5
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Theo đề nghị của Công chức Tư pháp - Hộ tịch tại Tờ trình ngày 02 tháng 6 năm 2025.",
+        "Xét Tờ trình của Văn phòng HĐND và UBND xã ngày 02 tháng 6 năm 2025,",
+        "Thực hiện Bản thỏa thuận hợp tác giai đoạn 2023 - 2024 ký ngày 02 tháng 6 năm 2023,",
+        "Theo đề nghị của Công chức Tư pháp - Hộ tịch tại Tờ trình\nngày 02 tháng 6 năm 2025,",
+    ],
+)
+def test_a_sentences_date_is_no_sure_date_of_issue_when_the_headers_is_blank(body: str) -> None:
+    """QA81 H1: with the header's day left blank (written by hand after signing), a body line "… tại Tờ trình ngày
+    …", "… UBND xã ngày …", "… ký ngày …," — or its date carried to a line of its own — was taken as the date of
+    issue at 0.95 (its place "Hộ tịch tại Tờ trình"), the record filed under the wrong year unreviewed. A header's
+    date follows its place and a comma, or the place's capitalised words."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("Bộ phận một cửa xã", f"{body}\nBộ phận một cửa xã")
+    field = classify_text(text, model=None).fields["issued_on"]
+    assert field.value == "2025-06-02" or field.value == "2023-06-02", field
+    assert field.confidence == 0.5 and "not on the header's place-and-date line" in field.evidence, field
+
+
 def test_the_headers_place_and_date_line_is_the_date_of_issue_before_any_in_the_text() -> None:
     text = NOTICE_DAY_LEFT_BLANK.replace("ngày      tháng 12", "ngày 15 tháng 12")
     result = classify_text(text, model=None)
