@@ -360,6 +360,19 @@ def find_vv_line(lines: list[str], start: int) -> int | None:
     return None
 
 
+def vv_subject(lines: list[str], vv_index: int) -> str | None:
+    """A công văn's trích yếu: its 'V/v' line and the lines that go on with it ("V/v xử lý các kiến nghị" / "của
+    UBND tỉnh Trà Vinh": only the first was kept, QA81) — in lower case, up to a blank line, "Kính gửi", a date or
+    the body."""
+    parts = [re.sub(r"^V\s*/\s*[vV]\s*", "", lines[vv_index]).strip()]
+    for line in lines[vv_index + 1 : vv_index + 4]:
+        text = line.strip()
+        if not text[:1].islower() or parse_date_line(text) is not None or _BODY_START_RE.match(text):
+            break
+        parts.append(text)
+    return " ".join(part for part in parts if part) or None
+
+
 # ---------------------------------------------------------------------------------------------- date
 # what is said of a date taken from the text, no place-and-date line of the header having one
 DATE_IN_TEXT_NOTE = "not on the header's place-and-date line: a date in the text, doubtful"
@@ -1078,7 +1091,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
 
     subject: str | None = None
     if doc_type is not None and doc_type.code == "CV" and vv_index is not None:
-        subject = re.sub(r"^V\s*/\s*[vV]\s*", "", lines[vv_index]).strip() or None
+        subject = vv_subject(lines, vv_index)
         subject_evidence = f"'V/v' line {vv_index + 1}"
     elif title is not None:
         subject = find_subject(lines, title.line_index, any_case=not title.standard_case)

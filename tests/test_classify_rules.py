@@ -335,6 +335,26 @@ def test_body_sentences_with_quyet_dinh_or_so_are_no_title_number_or_issuer() ->
     assert classify_text(letter, model=None).doc_type == "CV"
 
 
+@pytest.mark.parametrize(
+    ("continued", "subject"),
+    [
+        (
+            "\nphục vụ số hóa hồ sơ\ngiai đoạn 2025 - 2026",
+            "bàn giao sổ hộ tịch để số hóa phục vụ số hóa hồ sơ giai đoạn 2025 - 2026",
+        ),
+        ("", "bàn giao sổ hộ tịch để số hóa"),
+    ],
+)
+def test_a_cong_vans_subject_takes_the_lines_its_v_v_goes_on_to(continued: str, subject: str) -> None:
+    """QA81 H2: a V/v of two or three lines (the real 2470/VPCP-QHĐP: "V/v xử lý các kiến nghị" / "của UBND tỉnh
+    Trà Vinh") was kept as its first line, archived unreviewed. The lines that go on with it in lower case are
+    taken, up to a blank line, "Kính gửi", a date or the body."""
+    text = LETTER.replace("V/v bàn giao sổ hộ tịch để số hóa\n", f"V/v bàn giao sổ hộ tịch để số hóa{continued}\n")
+    assert classify_text(text, model=None).subject == subject
+    no_blank = text.replace("\n\nCỘNG HÒA", "\nCỘNG HÒA")  # the motto's capitals end it too
+    assert classify_text(no_blank, model=None).subject == subject
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
