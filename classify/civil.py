@@ -9,9 +9,10 @@ from datetime import date
 
 from classify.vndate import parse_date_line, parse_short_date
 
-# 'Số: 31', 'Số đăng ký: 31', 'Số: 63/2012' (pre-2016 register numbers carry the year), not 'Số: 31/TLKT-BS'
+# 'Số: 31', 'Số đăng ký: 31', 'Số: 63/2012' (pre-2016 register numbers carry the year), not 'Số: 31/TLKT-BS', nor
+# a number a letter goes on from: OCR's '1l2', '11Z', '1Ì)' for 112 were taken as 1 and 11, sure (QA81)
 REG_NUMBER_RE = re.compile(
-    r"\bSố(?:\s+đăng\s+ký)?\s*:\s*(?P<n>\d{1,6}(?:\s*/\s*(?:19|20)\d\d)?)(?!\s*[/\d])(?!\s*/\s*[A-ZĐ])"
+    r"\bSố(?:\s+đăng\s+ký)?\s*:\s*(?P<n>\d{1,6}(?:\s*/\s*(?:19|20)\d\d)?)(?!\s*[/\d])(?!\s*/\s*[A-ZĐ])(?![^\W\d_])"
 )
 BOOK_RE = re.compile(r"\bQuyển\s+số\s*:\s*(?P<b>[0-9][0-9A-Za-z./-]*)")
 # "Ngày đăng ký: 20/05/2019", "Ngày: …", and the forms' "Ngày, tháng, năm đăng ký: 20/05/2019"

@@ -355,6 +355,29 @@ def test_a_cong_vans_subject_takes_the_lines_its_v_v_goes_on_to(continued: str, 
     assert classify_text(no_blank, model=None).subject == subject
 
 
+BIRTH_CERTIFICATE = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc
+Số: {number}
+GIẤY KHAI SINH
+Họ, chữ đệm, tên: NGUYỄN THỊ THUỶ HOÀ
+Ngày, tháng, năm sinh: 03/8/2025
+Nơi đăng ký khai sinh: Ủy ban nhân dân xã Tân Lập, tỉnh Lào Cai
+Ngày, tháng, năm đăng ký: 14/8/2025
+"""
+
+
+@pytest.mark.parametrize("read", ["1l2", "11Z", "1Ì)", "11 2x"])
+def test_a_register_number_a_letter_goes_on_from_is_no_number(read: str) -> None:
+    """QA81 H6: a birth certificate's `Số: 112` read by OCR as `1l2`, `11Z`, `1Ì)` was filed as number 1 or 11 at
+    0.9, unreviewed. A number a letter goes on from is none: the record is reviewed for its missing number."""
+    sure = classify_text(BIRTH_CERTIFICATE.format(number="112"), model=None)
+    assert (sure.doc_type, sure.number) == ("HT-GKS", "112"), sure
+    from classify.review import weak_fields
+
+    result = classify_text(BIRTH_CERTIFICATE.format(number=read), model=None)
+    assert result.number is None and "no document number found" in weak_fields(result, 0.7), result
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
