@@ -510,6 +510,8 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
             joiner = (
                 " - " if index and pieces[index - 1] in ("-", "–") and _place_goes_on(pieces[index - 2], part) else " "
             )
+            if part and not fragments and _a_mark_above_the_header(part):
+                continue  # no body's name (QA81: a pencilled "TH" made "TH - VĂN PHÒNG CHÍNH PHỦ" the OrganName)
             if part and _is_upper_line(part):
                 fragments.append((re.sub(r"\s+", " ", part), joiner))
             elif part and from_top and _other_case_body_part(part, bool(fragments), anchored):
@@ -532,6 +534,17 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
 
 
 _ABBREVIATED_BODIES = frozenset({"UBND", "HĐND", "MTTQ"})
+# bodies whose name may stand as one short word at the top of a header
+_ONE_WORD_BODIES = _ABBREVIATED_BODIES | {"TAND", "VKSND", "BHXH"}
+
+
+def _a_mark_above_the_header(part: str) -> bool:
+    """A lone short word or a web address at the top of the page, before any body's name: a routing mark pencilled
+    by a clerk ("TH", "TTĐT"), a portal's banner ("CHINHPHU.VN") — read as the cơ quan chủ quản (QA81)."""
+    word = part.strip()
+    if " " in word or word.upper() in _ONE_WORD_BODIES:
+        return False
+    return "." in word or sum(ch.isalpha() for ch in word) <= 5
 
 
 def issuer_initials(name: str) -> list[str]:

@@ -378,6 +378,21 @@ def test_a_register_number_a_letter_goes_on_from_is_no_number(read: str) -> None
     assert result.number is None and "no document number found" in weak_fields(result, 0.7), result
 
 
+@pytest.mark.parametrize(
+    ("top", "parent"), [("TH", None), ("TTĐT", None), ("CHINHPHU.VN", None), ("BỘ TƯ PHÁP", "BỘ TƯ PHÁP")]
+)
+def test_a_mark_pencilled_above_the_header_is_no_parent_body(top: str, parent: str | None) -> None:
+    """QA81 H4: a clerk's routing mark at the top of the real 188/QĐ-VPCP ("TH", "TTĐT") and a portal's banner
+    ("CHINHPHU.VN") were read as the cơ quan chủ quản: OrganName "TH - VĂN PHÒNG CHÍNH PHỦ", archived unreviewed."""
+    text = (
+        f"{top}\nVĂN PHÒNG CHÍNH PHỦ CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+        "Số: 188/QĐ-VPCP Hà Nội, ngày 11 tháng 4 năm 2024\nQUYẾT ĐỊNH\nVề việc thay đổi thành viên Tổ Biên tập\n"
+    )
+    result = classify_text(text, model=None)
+    found = result.fields.get("issuer_parent")
+    assert result.issuer == "VĂN PHÒNG CHÍNH PHỦ" and (found.value if found else None) == parent, result.fields
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
