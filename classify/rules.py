@@ -98,10 +98,11 @@ BODY_START_RE = re.compile(
     r"CHÍNH PHỦ|THỦ TƯỚNG|TÒA ÁN|VIỆN KIỂM SÁT|BỘ CHỈ HUY|BAN CHỈ HUY|TRƯỜNG|BỆNH VIỆN|TRẠM)\b"
 )
 SIGNING_AUTHORITY_RE = re.compile(r"(?:^|\s)(TM|KT|Q|TL|TUQ)[.,]\s*[A-ZĐÀ-Ỹ]")
-# matched on folded text so that 'CHỦ TICH' (a lost dot) still counts
+# matched on folded text so that 'CHỦ TICH' (a lost dot) still counts; CHỦ TRÌ presides a meeting as CHỦ TỌA does
+# (QA81: minutes signed THƯ KÝ | CHỦ TRÌ recorded the secretary, the chair's title being no title)
 _FOLDED_TITLE_RE = re.compile(
     r"(?:^|(?<=\s))(pho chu tich|chu tich|pho giam doc|giam doc|pho truong|truong (?:phong|ban|tram|thon)|"
-    r"chanh van phong|thu truong|bo truong|nguoi ky|cong chuc|thu ky|chu toa|nguoi lap|nguoi ky giay)\b"
+    r"chanh van phong|thu truong|bo truong|nguoi ky|cong chuc|thu ky|chu toa|chu tri|nguoi lap|nguoi ky giay)\b"
 )
 NAME_WORD_RE = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 

@@ -393,6 +393,19 @@ def test_a_mark_pencilled_above_the_header_is_no_parent_body(top: str, parent: s
     assert result.issuer == "VĂN PHÒNG CHÍNH PHỦ" and (found.value if found else None) == parent, result.fields
 
 
+def test_minutes_signed_by_the_secretary_and_the_chair_record_the_chair() -> None:
+    """QA81 H5: minutes signed side by side THƯ KÝ | CHỦ TRÌ recorded the secretary (CHỦ TRÌ was no signing title),
+    archived unreviewed; the right-hand signer, who presides, signs for the meeting."""
+    minutes = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc\n"
+        "Số: 08/BB-UBND Tân Lập, ngày 19 tháng 8 năm 2025\nBIÊN BẢN\nBàn giao hồ sơ lưu trữ để số hóa\n\n"
+        "Hôm nay, tại trụ sở Ủy ban nhân dân xã.\n\n"
+    )
+    for closing in ("THƯ KÝ CHỦ TRÌ\n\nĐinh Thị Hoà Lò Văn Thắm\n", "THƯ KÝ\nĐinh Thị Hoà\n\nCHỦ TRÌ\nLò Văn Thắm\n"):
+        result = classify_text(minutes + closing, model=None)
+        assert (result.fields["signer_name"].value, result.fields["signer_title"].value) == ("Lò Văn Thắm", "CHỦ TRÌ")
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
