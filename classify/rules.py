@@ -651,17 +651,40 @@ def _is_competence_line(line: str) -> bool:
     )
 
 
+def _a_subject_in_capitals(line: str) -> bool:
+    """An upper-case line under the title that may be its trích yếu: not a body's name, not the authority that
+    issues (a signing title), not the national motto, not a type title."""
+    folded = fold(line)
+    return not (
+        BODY_START_RE.match(line)
+        or _FOLDED_TITLE_RE.match(folded)
+        or _signing_title_part(line) is not None
+        or "doc lap" in folded
+        or "cong hoa xa hoi" in folded
+        or "can cu" in folded
+    )
+
+
 def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str | None:
     """The trích yếu: the lines under the title, up to a blank line, a body's first line or an upper-case line.
     ``any_case``: the title was not in capitals, and neither may the line of the authority that issues be, which
     then ends the subject too."""
     collected: list[str] = []
+    in_capitals = False  # a trích yếu set in capitals, as old documents and many templates set it
     for line in lines[after + 1 : after + 6]:
         if not line:
             if collected:
                 break
             continue
-        if _BODY_START_RE.match(line) or _is_upper_line(line) or (any_case and _is_competence_line(line)):
+        upper = _is_upper_line(line)
+        if upper and (not collected or in_capitals) and _a_subject_in_capitals(line):
+            # "HƯỚNG DẪN ÁP DỤNG MỘT SỐ QUY ĐỊNH …" under NGHỊ QUYẾT was dropped, the record archived without a
+            # subject, unreviewed (QA81); the issuing authority's line ("CHỦ TỊCH ỦY BAN …", "HỘI ĐỒNG THẨM PHÁN …")
+            # still ends it
+            in_capitals = True
+            collected.append(line)
+            continue
+        if in_capitals or _BODY_START_RE.match(line) or upper or (any_case and _is_competence_line(line)):
             break
         # the body's name capitalised, as a sentence begins ("phòng, chống …" in a trích yếu is no body: QA79), and
         # a verb a notice's or an invitation's body opens with soon after it ("báo cáo", "đề nghị" are nouns in

@@ -406,6 +406,25 @@ def test_minutes_signed_by_the_secretary_and_the_chair_record_the_chair() -> Non
         assert (result.fields["signer_name"].value, result.fields["signer_title"].value) == ("Lò Văn Thắm", "CHỦ TRÌ")
 
 
+def test_a_subject_set_in_capitals_is_the_subject() -> None:
+    """QA81 M7: a trích yếu set in capitals under its title (the real 01/2019/NQ-HĐTP: "HƯỚNG DẪN ÁP DỤNG MỘT SỐ QUY
+    ĐỊNH …") was dropped, the record archived without a subject, unreviewed. Taken, up to the issuing authority's
+    line; a QĐ whose trích yếu was lost does not take its authority's line instead."""
+    resolution = (
+        "HỘI ĐỒNG THẨM PHÁN\nTÒA ÁN NHÂN DÂN TỐI CAO\nSố: 01/2019/NQ-HĐTP\nHà Nội, ngày 11 tháng 01 năm 2019\n\n"
+        "NGHỊ QUYẾT\nHƯỚNG DẪN ÁP DỤNG MỘT SỐ QUY ĐỊNH CỦA PHÁP LUẬT\nVỀ LÃI, LÃI SUẤT, PHẠT VI PHẠM\n"
+        "HỘI ĐỒNG THẨM PHÁN TÒA ÁN NHÂN DÂN TỐI CAO\n\nCăn cứ Luật Tổ chức Tòa án nhân dân;\n"
+    )
+    assert classify_text(resolution, model=None).subject == (
+        "HƯỚNG DẪN ÁP DỤNG MỘT SỐ QUY ĐỊNH CỦA PHÁP LUẬT VỀ LÃI, LÃI SUẤT, PHẠT VI PHẠM"
+    )
+    lost = (
+        "UBND XÃ AN BÌNH\nSố: 15/QĐ-UBND An Bình, ngày 02 tháng 3 năm 2025\nQUYẾT ĐỊNH\n"
+        "CHỦ TỊCH ỦY BAN NHÂN DÂN XÃ AN BÌNH\n"
+    )
+    assert classify_text(lost, model=None).subject is None
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
