@@ -629,6 +629,9 @@ _BODY_START_RE = re.compile(
     r"|Thực hiện\s+(?:ý kiến\s+)?chỉ đạo\b|Nơi nhận\b|-?\s*Lưu\s*:)"
 )
 _COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính|trích sao|sao lục)\s*\)?$", re.IGNORECASE)
+# a body's numbered part ("2. Trong quá trình …", "I. MỤC ĐÍCH", "đ) Trường hợp …"): no trích yếu line starts so.
+# Where the scan's layout gave no paragraph break under the trích yếu, the body ran into it (QA81)
+_NUMBERED_PART_RE = re.compile(r"^(?:\d{1,2}|[IVX]{1,4}|[a-zđ])\s?[.)]\s+\S")
 # a body's first sentence that opens with the issuing body and what it does ("Ủy ban nhân dân xã An Bình thông báo
 # tạm dừng …", "UBND xã trân trọng kính mời …"), matched folded: a notice or a plan often begins so, and the trích
 # yếu ran on into the whole body (QA77). A trích yếu may end with a body's name ("… của Ủy ban nhân dân xã"), never
@@ -684,7 +687,13 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
             in_capitals = True
             collected.append(line)
             continue
-        if in_capitals or _BODY_START_RE.match(line) or upper or (any_case and _is_competence_line(line)):
+        if (
+            in_capitals
+            or _BODY_START_RE.match(line)
+            or _NUMBERED_PART_RE.match(line)
+            or upper
+            or (any_case and _is_competence_line(line))
+        ):
             break
         # the body's name capitalised, as a sentence begins ("phòng, chống …" in a trích yếu is no body: QA79), and
         # a verb a notice's or an invitation's body opens with soon after it ("báo cáo", "đề nghị" are nouns in

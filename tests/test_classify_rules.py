@@ -425,6 +425,14 @@ def test_a_subject_set_in_capitals_is_the_subject() -> None:
     assert classify_text(lost, model=None).subject is None
 
 
+@pytest.mark.parametrize("body", ["2. Trong quá trình thực hiện, nếu có vướng mắc", "đ) Trường hợp một tài sản"])
+def test_the_subject_ends_at_a_numbered_part_of_the_body(body: str) -> None:
+    """QA81 H3: where the scan's layout gave no paragraph break under the trích yếu, a body opening with a numbered
+    part ran into it ("Kết quả … năm 2025 2. Trong quá trình thực hiện …"), archived unreviewed."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("\n\nBộ phận một cửa xã", f"\n{body}\nBộ phận một cửa xã")
+    assert classify_text(text, model=None).subject == "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch"
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
