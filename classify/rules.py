@@ -25,7 +25,7 @@ from classify.normalize import (
     restore_phrases,
     strip_stray_marks,
 )
-from classify.vndate import FoundDate, parse_date_line
+from classify.vndate import SHORT_DATE_RULE, FoundDate, parse_date_line
 from sohoa.record import Classification, Field_, LaterHeading, PageWords, has_text
 from sohoa.vietnamese import fold
 
@@ -1044,7 +1044,9 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         issued, place, date_line, date_rule, in_header = dated
         fields["issued_on"] = Field_(
             value=issued.isoformat(),
-            confidence=(0.95 if "digits" in date_rule else 0.85) if in_header else 0.5,
+            confidence=(0.95 if "digits" in date_rule else 0.8 if date_rule == SHORT_DATE_RULE else 0.85)
+            if in_header
+            else 0.5,
             evidence=f"{date_rule} on line {date_line + 1}" + ("" if in_header else f"; {DATE_IN_TEXT_NOTE}"),
         )
         if issued > date.today() + timedelta(days=1):

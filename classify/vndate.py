@@ -130,7 +130,19 @@ def parse_date_line(line: str) -> tuple[FoundDate, str] | None:
         words = parse_words_date(line)
         if words:
             return FoundDate(words.value, 0, words.rule), line[: words.start]
+    for match in PLACE_SHORT_DATE_RE.finditer(line):
+        found = _valid(int(match.group("y")), int(match.group("m")), int(match.group("d")))
+        if found:
+            return FoundDate(found, match.start("place"), SHORT_DATE_RULE, match.end()), match.group("place")
     return None
+
+
+# "Tân Lập, 05/3/2025": a place and a short date, as some offices write the line (QA81: no date was read there);
+# less sure than Decree 30's "ngày … tháng … năm …" (classify.rules gives it 0.8)
+PLACE_SHORT_DATE_RE = re.compile(
+    r"(?P<place>[^\n,]{1,80}),\s*(?P<d>\d{1,2})\s*([/.-])\s*(?P<m>\d{1,2})\s*\3\s*(?P<y>(?:19|20)\d\d)\b"
+)
+SHORT_DATE_RULE = "'Place, dd/mm/yyyy'"
 
 
 def parse_short_date(text: str) -> date | None:

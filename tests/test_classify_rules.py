@@ -433,6 +433,17 @@ def test_the_subject_ends_at_a_numbered_part_of_the_body(body: str) -> None:
     assert classify_text(text, model=None).subject == "Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch"
 
 
+def test_a_place_and_short_date_line_gives_the_date_of_issue_less_sure() -> None:
+    """QA81 M5: "Tân Lập, 05/3/2025" on the header's place-and-date line gave no date (reviewed, "no date of issue
+    found", filed under undated/). Read at 0.8, with its place; a short date in a sentence is not."""
+    header = "ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\nSố: 16/QĐ-UBND Tân Lập, 05/3/2025\nQUYẾT ĐỊNH\nVề việc khen thưởng\n"
+    result = classify_text(header, model=None)
+    assert (result.issued_on, result.fields["issued_on"].confidence) == (date(2025, 3, 5), 0.8), result.fields
+    assert result.fields["place"].value == "Tân Lập"
+    cited = header.replace("Tân Lập, 05/3/2025", "Tân Lập") + "Căn cứ Tờ trình số 12/TTr-VP ngày 05/3/2025;\n"
+    assert classify_text(cited, model=None).issued_on is None
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
