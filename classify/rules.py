@@ -868,7 +868,21 @@ def _is_speck(line: str) -> bool:
 
 
 def find_signer_block(lines: list[str]) -> Signer:
-    window_start = max(0, len(lines) - 45)
+    """The signing block: at the end of the document, else after its last "Nơi nhận:" — a decision followed by its
+    appendix (phụ lục, bảng giá) is signed pages before the end, and its signer was lost (QA81: the real 28/2023/
+    QĐ-UBND, signed on page 4 of 10)."""
+    found = _signer_block_in(lines, max(0, len(lines) - 45))
+    if found.title is None:  # (a name-like line at the end, without a title, is weaker than a block with one)
+        closing = [i for i, line in enumerate(lines) if re.search(r"\bnoi nhan\s*:", fold(line))]
+        if closing and closing[-1] < len(lines) - 45:
+            end = min(len(lines), closing[-1] + 45)
+            in_block = _signer_block_in(lines[:end], closing[-1])
+            if in_block.title is not None:
+                return in_block
+    return found
+
+
+def _signer_block_in(lines: list[str], window_start: int) -> Signer:
     for index in range(len(lines) - 1, window_start - 1, -1):
         if _signing_title_part(lines[index]) is None:
             continue

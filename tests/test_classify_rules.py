@@ -444,6 +444,20 @@ def test_a_place_and_short_date_line_gives_the_date_of_issue_less_sure() -> None
     assert classify_text(cited, model=None).issued_on is None
 
 
+def test_a_decision_signed_before_its_appendix_keeps_its_signer() -> None:
+    """QA81 M1: a decision signed on page 4 of 10, its appendix after (the real 28/2023/QĐ-UBND), had no signer:
+    the signing block was looked for at the end only. It is looked for after the last "Nơi nhận:" then."""
+    decision = (
+        "ỦY BAN NHÂN DÂN\nTỈNH PHÚ THỌ\nSố: 28/2023/QĐ-UBND Phú Thọ, ngày 21 tháng 12 năm 2023\nQUYẾT ĐỊNH\n"
+        "Quy định hệ số điều chỉnh giá đất năm 2024\n\nCăn cứ Luật Đất đai;\n"
+        "Nơi nhận:\n- Như Điều 3;\n- Lưu: VT.\n\nTM. ỦY BAN NHÂN DÂN\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\n\nPhan Trọng Tấn\n"
+    )
+    appendix = "\f" + "".join(f"Phụ lục dòng {i}: giá đất khu vực {i} là {i * 3} nghìn đồng\n" for i in range(80))
+    result = classify_text(decision + appendix, model=None)
+    assert result.fields["signer_name"].value == "Phan Trọng Tấn", result.fields
+    assert result.fields["signing_authority"].value == "TM", result.fields
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
