@@ -582,6 +582,12 @@ def chain_intact(problems: list[str]) -> bool:
     )
 
 
+def unprotected_count(problems: list[str]) -> int:
+    """How many of the ledger check's problems are entries or stamps whose retention falls short or cannot be
+    read (``--json``'s ``unprotected_entries``, as the text verdict counts them)."""
+    return sum(_unprotected(problem) for problem in problems)
+
+
 def _unprotected(problem: str) -> bool:
     """A ledger entry or stamp whose retention falls short or cannot be read: the chain holds, its protection
     does not (said in the verdict, not as a broken chain)."""
@@ -615,10 +621,10 @@ def ledger_verdict(problems: list[str], red: Callable[[str], str] = str) -> str:
             + "; "
             + red(f"{of_records} hồ sơ không khớp sổ / record(s) not as the ledger recorded them")
         )
-    if unprotected := sum(_unprotected(problem) for problem in problems):
+    if unprotected := unprotected_count(problems):
         said += "; " + red(
-            f"{unprotected} mục hoặc dấu thời gian bị rút ngắn hoặc gỡ thời hạn lưu giữ / entries or stamps whose "
-            "retention was shortened or removed"
+            f"{unprotected} mục hoặc dấu thời gian có thời hạn lưu giữ bị rút ngắn, gỡ bỏ hoặc không đọc được / "
+            "entries or stamps whose retention was shortened, removed or cannot be read"
         )
     if interrupted:
         said += (

@@ -1362,7 +1362,7 @@ def register(app: typer.Typer) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain, and every record the archive holds otherwise than the
         ledger recorded it. Exit 1 when there is a problem."""
-        from flows.audit import chain_intact, check_ledger_of, ledger_verdict, problem_in_vietnamese
+        from flows.audit import chain_intact, check_ledger_of, ledger_verdict, problem_in_vietnamese, unprotected_count
         from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
         from storage.stamps import anchor_warning, stamp_days
 
@@ -1385,6 +1385,7 @@ def register(app: typer.Typer) -> None:
                     "ok": not problems,
                     # BROKEN or not (the text's verdict): a changed record.json is no break in the chain (QA66)
                     "chain_intact": chain_intact(problems),
+                    "unprotected_entries": unprotected_count(problems),
                     "problems": problems,
                     "warnings": warnings,
                 }
@@ -1463,6 +1464,7 @@ def register(app: typer.Typer) -> None:
         from sohoa.errors import SohoaError
         from storage import LocalArchive, archive_location, index_archived
         from storage.claims import remove_abandoned
+        from storage.ledger import Ledger
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
@@ -1474,6 +1476,7 @@ def register(app: typer.Typer) -> None:
                 partials = store.remove_partials() if isinstance(store, LocalArchive) and not dry_run else []
                 writes = store.finish_interrupted(dry_run=dry_run, damaged=damaged)
                 claims = remove_abandoned(store, dry_run=dry_run)
+                retained_head = Ledger(store).retain_head(dry_run=dry_run)
         except SohoaError as exc:  # the server gone, a write refused: what was finished stays finished
             raise _fail(str(exc), 3) from exc
         for partial in partials:  # on stderr, as a batch says it
@@ -1512,6 +1515,7 @@ def register(app: typer.Typer) -> None:
                     "writes": [w.to_json_dict() for w in writes],
                     "removed_partials": [str(p) for p in partials],
                     "removed_claims": [claim.key for claim in claims],
+                    "retained_ledger_entry": retained_head,
                     "damaged": [lost.to_json_dict() for lost in damaged],
                 }
             )
@@ -1534,7 +1538,15 @@ def register(app: typer.Typer) -> None:
             out.print(
                 f"hồ sơ / record {write.record_id} ({escape(write.prefix)}): {verb} — {escape(wrote)}", highlight=False
             )
-        if not writes:
+        if retained_head is not None:
+            verb = "sẽ đặt / would put" if dry_run else "đã đặt / put"
+            out.print(
+                f"mục sổ nhật ký mới nhất {retained_head}: {verb.split(' / ')[0]} thời hạn lưu giữ vĩnh viễn mà lần "
+                f"ghi bị gián đoạn chưa đặt / newest ledger entry {retained_head}: {verb.split(' / ')[1]} the "
+                "permanent retention an interrupted write left unset",
+                highlight=False,
+            )
+        if not writes and retained_head is None:
             out.print("không có lần lưu nào bị gián đoạn / no interrupted archive write: nothing to do")
         else:
             done = len(writes) - len(refused)

@@ -206,6 +206,9 @@ class ObjectInfo:
     # why its retention or hold could not be read (a folder's retention record damaged, a key without the right to
     # read an object lock): then retain_until and legal_hold say nothing
     unreadable: str | None = None
+    # a folder archive's object with no retention record beside it at all (not one holding no date): what a process
+    # killed between a ledger entry and its retention record leaves (``kept_for_ever_problem``)
+    no_retention_record: bool = False
 
 
 def sidecar_differs_from(sidecar: bytes | None, expected: object) -> bool:
@@ -641,7 +644,8 @@ class BaseArchive(ABC):
         if info.unreadable is not None:
             return f"{RETENTION_UNREADABLE} ({info.unreadable})"
         if info.retain_until is None:
-            return None if newest else f"not retained — {LEDGER_RETENTION_SHORTENED}"
+            # only a missing record is what a crash leaves: one holding no date was edited (QA82)
+            return None if newest and info.no_retention_record else f"not retained — {LEDGER_RETENTION_SHORTENED}"
         # no later than now: an entry dated in the future is forged, and named so by the disposal rule
         since = min(since, datetime.now(UTC)) if since is not None else None
         if since is not None and info.retain_until < years_after(since, PERMANENT_YEARS) - timedelta(days=2):

@@ -481,6 +481,20 @@ class Ledger:
             )
         return entry
 
+    def retain_head(self, dry_run: bool = False) -> str | None:
+        """Retain the newest entry when a process killed between it and its retention record left it without one
+        (the next writer does so before it appends): the key retained, or None. `ledger finish` does it, which said
+        "nothing to do" and left the entry unprotected until the next batch (QA82)."""
+        keys = self.keys()
+        if not keys or not self.archive.retention_in_files:
+            return None
+        info = self.archive._info(keys[-1])
+        if info is None or not info.no_retention_record:
+            return None
+        if not dry_run:
+            self.archive._finish_ledger_head(keys[-1], permanent_retention())
+        return keys[-1]
+
     def verify(
         self,
         trust_roots: list[Any] | None = None,

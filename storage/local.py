@@ -87,7 +87,13 @@ class LocalArchive(BaseArchive):
             return None
         info = ObjectInfo(key=key, size=path.stat().st_size)
         meta = self._retention_file(key)
-        if meta.exists():
+        if meta.exists() and not meta.is_file():
+            # a folder or a FIFO put there: reading it crashed the audit (a folder) or hung it for ever (QA82)
+            info.retain_until, info.legal_hold = None, True
+            info.unreadable = f"its retention record {RETENTION_DIR}/{key}.json is not a file"
+        elif not meta.exists():
+            info.no_retention_record = True
+        else:
             try:
                 raw = json.loads(meta.read_text(encoding="utf-8"))
                 until = raw.get("retain_until")
@@ -95,7 +101,7 @@ class LocalArchive(BaseArchive):
                 if info.retain_until is not None and info.retain_until.tzinfo is None:
                     info.retain_until = info.retain_until.replace(tzinfo=UTC)  # written in UTC; aware, to compare
                 info.legal_hold = bool(raw.get("legal_hold"))
-            except (ValueError, TypeError, AttributeError, UnicodeDecodeError) as exc:
+            except (ValueError, TypeError, AttributeError, UnicodeDecodeError, OSError) as exc:
                 # edited by hand into something that is no retention record (QA79: the audit ended in an internal
                 # error on the tampering it is there to find): named, and held as protecting the object — a
                 # record of retention nobody can read may not be taken for none

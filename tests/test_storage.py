@@ -3289,9 +3289,46 @@ def test_a_ledger_entry_or_stamp_whose_retention_record_was_edited_or_removed_is
     words = " ".join(said.output.split())
     assert said.exit_code == 1, said.output
     assert "nguyên vẹn / intact" in words and "BROKEN" not in words, words
-    assert "4 mục hoặc dấu thời gian bị rút ngắn hoặc gỡ thời hạn lưu giữ" in words, words
+    assert "4 mục hoặc dấu thời gian có thời hạn lưu giữ bị rút ngắn, gỡ bỏ hoặc không đọc được" in words, words
     assert "sổ nhật ký được lưu giữ vĩnh viễn, nhưng thời hạn lưu giữ của mục này bị rút ngắn" in words, words
     assert not archive.fixity_audit().ok
+
+
+def test_a_ledger_retention_record_that_is_no_file_or_holds_no_date_is_named_and_finish_retains_the_head(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA82: a folder in place of a ledger entry's retention record ended `ledger verify` and the audit in an
+    internal error, a FIFO hung them for ever; the newest entry's record holding no date passed as a crash's
+    leftover (a crash leaves none at all); `ledger finish` said "nothing to do" and left that entry unretained."""
+    import os
+
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "no-file")
+    archive.put(record, files)
+    entries = [key for key, _ in Ledger(archive).entries()]
+    retention = Path(archive.location) / ".retention"
+    (retention / f"{entries[0]}.json").unlink()
+    (retention / f"{entries[0]}.json").mkdir()
+    (retention / f"{entries[1]}.json").unlink()
+    os.mkfifo(retention / f"{entries[1]}.json")
+    (retention / f"{entries[-1]}.json").write_text('{"retain_until": null}', encoding="utf-8")
+    problems = Ledger(archive).verify()
+    assert problems == [
+        f"entry 1 ({entries[0].rsplit('/', 1)[1]}): its retention and legal hold cannot be read, so they cannot be "
+        f"checked against the ledger (its retention record .retention/{entries[0]}.json is not a file)",
+        f"entry 2 ({entries[1].rsplit('/', 1)[1]}): its retention and legal hold cannot be read, so they cannot be "
+        f"checked against the ledger (its retention record .retention/{entries[1]}.json is not a file)",
+        f"entry {len(entries)} ({entries[-1].rsplit('/', 1)[1]}): not retained — the ledger is kept for ever: its "
+        "retention shortened or removed behind the archive's back",
+    ], problems
+    env = _cli_env(archive, tmp_path, request)
+    said = CliRunner().invoke(app, ["ledger", "verify", "--json"], env=env)
+    assert said.exit_code == 1 and json.loads(said.stdout)["unprotected_entries"] == 3, said.output
+    # as a kill between the newest entry and its retention record leaves it: `ledger finish` retains it
+    (retention / f"{entries[-1]}.json").unlink()
+    finished = CliRunner().invoke(app, ["ledger", "finish", "--json"], env=env)
+    assert json.loads(finished.stdout)["retained_ledger_entry"] == entries[-1], finished.output
+    assert json.loads((retention / f"{entries[-1]}.json").read_text(encoding="utf-8"))["retain_until"] > "2500"
 
 
 def test_hold_and_dispose_refuse_a_record_whose_retention_record_cannot_be_read(
