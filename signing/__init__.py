@@ -3,6 +3,7 @@
 Plain functions, no orchestration: ``load_identity`` once, ``sign_pdf`` per document, ``verify_pdf`` per file.
 """
 
+import signing.asn1_threads  # noqa: F401  (first: asn1crypto's value maps made safe for the batch's threads)
 from signing.errors import (
     SigningConfigError,
     SigningError,

@@ -490,3 +490,35 @@ def test_flipped_byte_report_does_not_say_no_change(signed: Path, ca: Path) -> N
     text = render_text([result])
     assert "no change after signing" not in text and "không thay đổi sau khi ký" not in text, text
     assert "NỘI DUNG ĐÃ KÝ ĐÃ BỊ THAY ĐỔI / THE SIGNED BYTES WERE CHANGED" in text
+
+
+def test_asn1crypto_value_maps_are_safe_to_first_use_from_several_threads() -> None:
+    """A batch signs in threads; asn1crypto builds a value map's reverse in place on first use, so another thread
+    saw it empty and read the name 'sha256' as a dotted OID ("invalid literal for int() with base 10: 'sha256'
+    while constructing asn1crypto.tsp.ESSCertIDv2": a good scan left failed, once in the suite). A class with a
+    large map makes the window wide enough to hit every time without the fix (signing.asn1_threads)."""
+    import threading
+
+    import asn1crypto.core
+
+    import signing  # noqa: F401  (installs the fix)
+
+    for _ in range(3):
+
+        class Big(asn1crypto.core.ObjectIdentifier):
+            _map = {f"1.2.{i}": f"name{i}" for i in range(300_000)}
+
+        errors: list[Exception] = []
+
+        def use(errors: list[Exception] = errors) -> None:
+            try:
+                Big("name299999")
+            except Exception as exc:  # what the race raises: ValueError
+                errors.append(exc)
+
+        threads = [threading.Thread(target=use) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert errors == []
