@@ -1734,7 +1734,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             many = len(blank) > 1
             raise BadInputError(
                 path, Problem.ALL_BLANK, f"{len(blank)} pages" if many else "", f"{len(blank)} trang" if many else ""
-            )
+            )  # "Every page of the file (2 pages) is blank …" (QA82)
         for page in record.ocr.pages:
             if page.quality == LOW:
                 record.needs_review = True

@@ -85,9 +85,9 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     ),
     Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
     Problem.OCR_FAILED: ("Không nhận dạng được chữ trên ảnh trang này.", "Tesseract could not read this page image."),
-    Problem.ALL_BLANK: (
-        "Mọi trang của tệp đều trắng (không có vết mực nào), không có gì để lưu.",
-        "Every page of the file is blank (no ink at all): nothing to archive.",
+    Problem.ALL_BLANK: (  # the detail (how many pages) inside the sentence, not between two (QA79, QA82)
+        "Mọi trang của tệp{detail} đều trắng (không có vết mực nào), không có gì để lưu.",
+        "Every page of the file{detail} is blank (no ink at all): nothing to archive.",
     ),
 }
 
@@ -150,17 +150,26 @@ class BadInputError(SohoaError):
         a document split from a scanned stack, the stack's page numbers of its pages — ``trang 1`` of the split
         document is said as the stack's page (``StackOrigin.said_vi`` names the document)."""
         extra = f" ({_stack_pages(self.detail_vi, pages)})" if self.detail_vi else ""
-        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][0]}{extra}{self._action(0)}"
+        return (
+            f"{one_line(name or self.path.name)}: {_with_detail(PROBLEM_TEXT[self.problem][0], extra)}{self._action(0)}"
+        )
 
     def english(self, name: str | None = None, pages: Sequence[int] = ()) -> str:
         """The reason in English; ``name`` and ``pages`` as for ``vietnamese``. The name on one line
         (``dòng1\\ndòng2.jpg``): a reason is one line of a log, a table, a reason file."""
         extra = f" ({_stack_pages(self.detail, pages)})" if self.detail else ""
-        return f"{one_line(name or self.path.name)}: {PROBLEM_TEXT[self.problem][1]}{extra}{self._action(1)}"
+        return (
+            f"{one_line(name or self.path.name)}: {_with_detail(PROBLEM_TEXT[self.problem][1], extra)}{self._action(1)}"
+        )
 
     def _action(self, language: int) -> str:
         action = PROBLEM_ACTION.get(self.problem)
         return f" {action[language]}" if action else ""
+
+
+def _with_detail(text: str, extra: str) -> str:
+    """A problem's text with its detail: where the text has a place for it (``{detail}``), else after it."""
+    return text.replace("{detail}", extra) if "{detail}" in text else f"{text}{extra}"
 
 
 _PAGE_NUMBER = re.compile(r"\b(page|trang) (\d+)\b")

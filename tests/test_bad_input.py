@@ -1194,3 +1194,15 @@ def test_a_rerun_that_archives_a_quarantined_scan_takes_it_out_of_the_quarantine
     again = process_document(scan, settings)
     assert again.outcome == Outcome.ALREADY_ARCHIVED
     assert sorted(p.name for p in again.released) == ["công văn.png", "công văn.png.reason.txt"]
+
+
+def test_the_page_count_of_an_all_blank_file_is_said_inside_its_sentence() -> None:
+    """QA82 L4: a blank file of two pages read "… nothing to archive. (2 pages) Perhaps …": the count between two
+    sentences. It is said where it belongs, and not at all for one page."""
+    two = BadInputError("hai trang.pdf", Problem.ALL_BLANK, "2 pages", "2 trang")
+    assert two.english().startswith("hai trang.pdf: Every page of the file (2 pages) is blank (no ink at all):")
+    assert two.vietnamese().startswith("hai trang.pdf: Mọi trang của tệp (2 trang) đều trắng")
+    assert (
+        "(2 pages) Perhaps" not in two.english()
+        and "{detail}" not in BadInputError("a.pdf", Problem.ALL_BLANK).english()
+    )
