@@ -5,11 +5,10 @@ from __future__ import annotations
 import functools
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from importlib import resources
 
-from sohoa.vietnamese import canonical_tones, fold
+from sohoa.vietnamese import canonical_tones, fold, spelling_key
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ def type_code_named(given: str) -> str | None:
     """The type code an officer typed, whatever its case or Unicode form (`tb` → TB, `qđ` → QĐ), or None. Typed
     without its Đ (a keyboard with no Vietnamese input: `qd`) it names the one code it can be; `hd` is HD, not HĐ
     (different types: an exact match wins, and an ambiguous one names none)."""
-    wanted = unicodedata.normalize("NFC", given.strip()).casefold()
+    wanted = spelling_key(given.strip()).casefold()  # NFC, and the eth Ð read as Đ (QA82: `ÐA` named no type)
     exact = next((code for code in by_code() if code.casefold() == wanted), None)
     if exact is not None:
         return exact

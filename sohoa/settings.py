@@ -212,7 +212,7 @@ def _record_classes_named(table: dict[str, int]) -> dict[str, int]:
     import difflib
 
     from classify.doctypes import by_code, type_code_named
-    from sohoa.vietnamese import fold
+    from sohoa.vietnamese import fold, spelling_key
 
     codes = list(by_code())
     named: dict[str, int] = {}
@@ -220,7 +220,7 @@ def _record_classes_named(table: dict[str, int]) -> dict[str, int]:
     unknown: list[str] = []
     twice: list[str] = []
     for given, years in table.items():
-        key = given.strip()
+        key = spelling_key(given.strip())  # NFC, the eth Ð read as Đ
         if key == "*" or key.casefold() == "unknown":
             canonical: str | None = key.casefold()
         elif key.endswith("*"):

@@ -415,6 +415,8 @@ def test_retention_classes_are_read_as_type_codes_are_typed_and_one_naming_no_ty
     table = load_settings(retention_years={"QD": 70, "qđ": 70, "ht*": 0, "ht-tl*": 5, "*": 10, "UNKNOWN": 1})
     assert table.retention_years == {"QĐ": 70, "HT*": 0, "HT-TL*": 5, "*": 10, "unknown": 1}
     assert retention_years("QĐ", table.retention_years) == 70
+    # the eth some keyboards and fonts give for Đ, at the start of a class too (QA82: `ÐA` was refused)
+    assert load_settings(retention_years={"ÐA": 5, "Ð*": 3}).retention_years == {"ĐA": 5, "Đ*": 3}
     assert (
         retention_years("HT-TLKT", table.retention_years) == 5 and retention_years("HT-GKS", table.retention_years) == 0
     )
