@@ -895,8 +895,15 @@ class SearchIndex:
             else None
         )
         row = found.fetchone() if found is not None else None
-        if row is None:  # indexed before the fields were kept as written (an older index): quoted in one spelling
-            row = self._keyed_row(record_id)
+        keyed = self._keyed_row(record_id)
+        # indexed before the fields were kept as written (an older index), or re-indexed since by a sohoa from before
+        # schema 3 (another host, say), which left the row as written stale (QA82): quoted in one spelling
+        if (
+            row is None
+            or keyed is None
+            or tuple(spelling_key(value or "") for value in row) != tuple(value or "" for value in keyed)
+        ):
+            row = keyed
         if row is None:
             return None, None
         folded = step.folded or step.on_records  # a number: QĐ or QD alike, as the number field was

@@ -75,13 +75,21 @@ def test_a_snippet_quotes_old_style_tones_as_written(tmp_path: Path) -> None:
         assert "[thuỷ] [lợi] [kênh] Hoà Bình" in str(body.snippet), body
         (signer,) = index.search("Lê Thị Hòa")
         assert signer.snippet == "[Lê] [Thị] [Hoà]", signer
+    with sqlite3.connect(index_path) as db:  # re-indexed by an older sohoa (another host): a new exact row only
+        row = db.execute("SELECT * FROM exact WHERE record_id = ?", (record_id,)).fetchone()
+        db.execute("DELETE FROM exact WHERE record_id = ?", (record_id,))
+        db.execute(f"INSERT INTO exact VALUES ({', '.join('?' * len(row))})", row[:5] + ("Lê Thị Hòa Mới",) + row[6:])
+    db.close()
+    with SearchIndex(index_path) as index:
+        (signer,) = index.search("Lê Thị Hòa Mới")
+        assert signer.snippet == "[Lê] [Thị] [Hòa] [Mới]", signer  # not the stale row as written (QA82)
     with sqlite3.connect(index_path) as db:  # as an index made before the fields were kept as written
         db.execute("DROP TABLE written")
         db.execute("PRAGMA user_version = 2")
     db.close()
     with SearchIndex(index_path) as index:
         (signer,) = index.search("Lê Thị Hòa")
-        assert signer.snippet == "[Lê] [Thị] [Hòa]", signer  # its one spelling, as before
+        assert signer.snippet == "[Lê] [Thị] [Hòa] Mới", signer  # its one spelling, as before
         index.rebuild([archive.get(record_id)])
         (signer,) = index.search("Lê Thị Hòa")
         assert signer.snippet == "[Lê] [Thị] [Hoà]", signer
