@@ -140,6 +140,15 @@ def _stdout_reader_gone() -> bool:
         return False
 
 
+def _closed_streams_to_devnull() -> None:
+    """A standard stream closed by its caller (`sohoa list >&-`, a service started without one) is None in Python:
+    the consoles failed on it with an AttributeError and a traceback (QA82). What would go there goes nowhere."""
+    for name in ("stdout", "stderr"):
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115  (for the process's life)
+
+
+_closed_streams_to_devnull()
 reopen_consoles()
 
 
@@ -248,7 +257,8 @@ def _fail(message: str, code: int = EXIT_USAGE, path: Path | None = None) -> typ
     err.print(f"[bold red]sohoa: {escape(one_line(message))}[/]")  # one line, whatever the names it quotes
     if errors_as_json:
         # as the filesystem spells it, a name that is not UTF-8 with its bytes as \xNN: JSON is text
-        _print_json({"path": escaped(str(path)) if path is not None else None, "error": message, "exit_code": code})
+        with contextlib.suppress(OSError):  # stdout itself the fault (full, gone): said on stderr, once (QA82)
+            _print_json({"path": escaped(str(path)) if path is not None else None, "error": message, "exit_code": code})
     return typer.Exit(code)
 
 

@@ -139,6 +139,27 @@ def test_output_into_a_pipe_whose_reader_went_away_ends_quietly_with_the_shells_
     assert ended.stderr == b"", ended.stderr.decode()
 
 
+def test_a_closed_or_full_stdout_is_said_without_a_traceback(tmp_path: Path) -> None:
+    """QA82: `sohoa verify X >&-` (stdout closed) ended in an AttributeError traceback; `sohoa verify X --json >
+    /dev/full` in a double traceback (the error's JSON printed again to the full stdout). The first writes nowhere,
+    the second says the disk is full on stderr, exit 3."""
+    not_pdf = tmp_path / "không phải.pdf"
+    not_pdf.write_bytes(b"hello")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(PYTHONPATH=str(ROOT), SOHOA_DATA_DIR=str(tmp_path / "var"), SOHOA_CONFIG="", SOHOA_OCR_SERVER="off")
+    command = [sys.executable, "-m", "flows.cli", "verify", str(not_pdf)]
+    closed = subprocess.run(  # stdout closed in the child before Python starts
+        command, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=300, preexec_fn=lambda: os.close(1)
+    )
+    assert closed.returncode == 1 and b"Traceback" not in closed.stderr, closed.stderr.decode()
+    with open("/dev/full", "wb") as full:
+        ended = subprocess.run(
+            [*command, "--json"], stdout=full, stderr=subprocess.PIPE, env=env, cwd=ROOT, timeout=300
+        )
+    said = ended.stderr.decode()
+    assert ended.returncode == 3 and "Traceback" not in said and "No space left on device" in said, said
+
+
 def test_an_output_typed_in_the_other_unicode_form_goes_into_the_folder_that_is_there(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
