@@ -488,6 +488,9 @@ def _check_output_pdf(input_file: Path, output: Path) -> None:
         problem = "là thư mục, hãy cho tên tệp / is a folder: give the output file's name"
     elif any(parent.exists() and not parent.is_dir() for parent in output.parents):
         problem = "một phần đường dẫn là tệp, không phải thư mục / part of the path is a file, not a folder"
+    elif any(parent.is_symlink() and not parent.exists() for parent in output.parents):
+        # a folder named by a link to nothing: making it failed after the whole OCR, "internal error" (QA82)
+        problem = "một phần đường dẫn là liên kết đến chỗ không có / part of the path is a link to nothing"
     elif output.exists():
         with contextlib.suppress(OSError), output.open("rb") as existing:
             if existing.read(1024).find(b"%PDF-") < 0:

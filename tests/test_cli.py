@@ -505,11 +505,14 @@ def test_ocr_and_sign_refuse_an_output_that_is_a_folder_or_not_a_pdf_before_any_
     notes = tmp_path / "ghi chú.txt"
     notes.write_text("ghi chú của cán bộ", encoding="utf-8")
     env = {"SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"}
+    dangling = tmp_path / "liên kết"
+    dangling.symlink_to(tmp_path / "không có")  # QA82: `ocr` made it after the OCR, "internal error"
     for command in ("ocr", "sign"):
         for output, words in (
             (folder, "is a folder"),
             (notes, "exists and is not a PDF"),
             (notes / "x.pdf", "part of the path is a file"),
+            (dangling / "x.pdf", "part of the path is a link to nothing"),
         ):
             refused = CliRunner().invoke(app, [command, str(scan), str(output)], env=env)
             said = " ".join(refused.output.split())
