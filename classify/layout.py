@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from sohoa.record import PageWords, PlacedWord
+from sohoa.vietnamese import fold
 
 # A gap wider than this many word heights separates two columns (a justified line's widest spaces stay below 1).
 COLUMN_GAP_HEIGHTS = 2.0
@@ -105,6 +106,16 @@ def group_rows(words: Sequence[PlacedWord]) -> list[list[PlacedWord]]:
     return [sorted(row, key=lambda w: w.x0) for row in rows]
 
 
+def _label_and_its_value(piece: list[PlacedWord]) -> bool:
+    """Whether a piece of a row ends with a form's label ("Họ, chữ đệm, tên:", "Ngày, tháng, năm đăng ký:"), whose
+    value follows at a tab stop: one line with it, not two columns. A birth certificate printed so was read labels
+    first, values after, and lost its persons and registration facts (QA81). "Nơi nhận:" beside the signing block
+    is two columns."""
+    if not piece or not piece[-1].text.endswith(":"):
+        return False
+    return not fold(" ".join(w.text for w in piece)).startswith("noi nhan")
+
+
 def read_rows(words: Sequence[PlacedWord]) -> list[Row]:
     """Rows of the page, each cut into segments at column gaps and each segment given its side."""
     grouped = group_rows(words)
@@ -131,7 +142,7 @@ def read_rows(words: Sequence[PlacedWord]) -> list[Row]:
     for row_words in grouped:
         pieces: list[list[PlacedWord]] = [[row_words[0]]]
         for previous, word in zip(row_words, row_words[1:], strict=False):
-            if word.x0 - previous.x1 > gap_limit:
+            if word.x0 - previous.x1 > gap_limit and not _label_and_its_value(pieces[-1]):
                 pieces.append([word])
             else:
                 pieces[-1].append(word)

@@ -142,6 +142,28 @@ def test_form_rows_in_the_middle_keep_their_order() -> None:
     assert lines.index("Giới tính: Nữ Dân tộc: Tày") < lines.index("Quốc tịch: Việt Nam Số định danh: 020141009931")
 
 
+def test_a_forms_label_and_its_value_at_a_tab_stop_stay_one_line_before_the_closing() -> None:
+    """QA81 M4: a birth certificate printing each value at a tab stop right of the middle, with its closing after
+    the form, was read as one band column by column: the labels, then the values — persons and registration facts
+    lost, archived unreviewed. A label's value stays on its line; "Nơi nhận:" beside the signing block does not."""
+    words = [
+        *centred("ỦY BAN NHÂN DÂN", LEFT_CENTRE, 0),
+        *centred("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", RIGHT_CENTRE, 0),
+        *centred("Số: 112", LEFT_CENTRE, 1),
+        *centred("GIẤY KHAI SINH", MIDDLE, 3),
+        *placed("Họ, chữ đệm, tên:", LEFT_MARGIN, 4),
+        *placed("NGUYỄN THỊ THUỶ HOÀ", 1400, 4),
+        *placed("Ngày, tháng, năm đăng ký:", LEFT_MARGIN, 5),
+        *placed("14/8/2025", 1400, 5),
+        *placed("Nơi nhận:", LEFT_MARGIN, 7),
+        *centred("CHỦ TỊCH", RIGHT_CENTRE, 7),
+        *centred("Lò Văn Thắm", RIGHT_CENTRE, 9),
+    ]
+    lines = page_text(PageWords(number=1, words=words)).splitlines()
+    assert "Họ, chữ đệm, tên: NGUYỄN THỊ THUỶ HOÀ" in lines and "Ngày, tháng, năm đăng ký: 14/8/2025" in lines, lines
+    assert "Nơi nhận:" in lines and lines[-2:] == ["CHỦ TỊCH", "Lò Văn Thắm"], lines
+
+
 def test_pages_without_boxes_keep_their_text() -> None:
     assert text_with_layout("trang một\ftrang hai", [PageWords(number=2, words=[])]) == "trang một\ftrang hai"
     replaced = text_with_layout("x\fy", [PageWords(number=2, words=placed("Trang hai", LEFT_MARGIN, 0))])
