@@ -495,7 +495,10 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     fragments: list[tuple[str, str]] = []  # (part of a name, how it joins the part before when it continues it)
     standard_case = True
     from_top = True  # every part so far was a body's name (or nothing): the top left of the header
+    titled = False  # a type's title met: the header above it is all there is
     for line in lines[:header_end]:
+        if titled:
+            break
         if _BROKEN_NUMBER_RE.match(line) or _NUMBER_WORD_RE.match(line):
             # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP', 'Số:130UBND-VP'): the issuer is above it
             break
@@ -513,6 +516,9 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
             )
             if part and not fragments and _a_mark_above_the_header(part):
                 continue  # no body's name (QA81: a pencilled "TH" made "TH - VĂN PHÒNG CHÍNH PHỦ" the OrganName)
+            if part and fragments and _a_type_title(part):
+                titled = True  # "QUY CHẾ" under the body's name on an attached page: its title, not its name (QA81)
+                break
             if part and _is_upper_line(part):
                 fragments.append((re.sub(r"\s+", " ", part), joiner))
             elif part and from_top and _other_case_body_part(part, bool(fragments), anchored):
@@ -537,6 +543,14 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
 _ABBREVIATED_BODIES = frozenset({"UBND", "HĐND", "MTTQ"})
 # bodies whose name may stand as one short word at the top of a header
 _ONE_WORD_BODIES = _ABBREVIATED_BODIES | {"TAND", "VKSND", "BHXH"}
+
+
+def _a_type_title(part: str) -> bool:
+    """A line that is a document type's title and nothing else ("QUY CHẾ", "PHỤ LỤC" is none): on a page without
+    a number (a Quy chế issued with a decision) it stood under the body's name and was read as part of it:
+    "ỦY BAN NHÂN DÂN XÃ TÂN LẬP QUY CHẾ" (QA81)."""
+    folded = fold(part).strip(" :.")
+    return any(folded == title for doc_type in load_doc_types() for title in doc_type.folded_titles)
 
 
 def _a_mark_above_the_header(part: str) -> bool:

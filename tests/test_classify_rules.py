@@ -458,6 +458,19 @@ def test_a_decision_signed_before_its_appendix_keeps_its_signer() -> None:
     assert result.fields["signing_authority"].value == "TM", result.fields
 
 
+def test_a_type_title_under_the_bodys_name_is_not_part_of_it() -> None:
+    """QA81 M6: a Quy chế issued with a decision (its page has no number of its own) had the issuer "ỦY BAN NHÂN DÂN
+    XÃ TẤN LẬP QUY CHẾ" and the admin unit "xã Tấn Lập Quy Chế": the title under the name was read into it."""
+    rules = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc\nQUY CHẾ\n"
+        "Làm việc của Ủy ban nhân dân xã Tân Lập\n"
+        "(Ban hành kèm theo Quyết định số 45/QĐ-UBND ngày 03 tháng 02 năm 2025)\n"
+    )
+    result = classify_text(rules, model=None)
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ TÂN LẬP", result.issuer
+    assert result.fields["admin_unit"].value == "xã Tân Lập", result.fields["admin_unit"]
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
