@@ -117,6 +117,8 @@ class _LineConsole(Console):
         """As Rich does (quiet, the rest of the output into /dev/null), but not with exit 1, the code of audit,
         verify and ledger verify for "problems found": `sohoa audit | head -1` failed a clean audit (QA80)."""
         self.quiet = True
+        if self.stderr:  # only the messages' reader went away: the command goes on, its output and exit code its own
+            return
         _output_to_devnull()
         raise SystemExit(EXIT_PIPE_CLOSED)
 
