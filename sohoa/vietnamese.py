@@ -50,10 +50,10 @@ def vn_date(day: date | str | None) -> str:
 
 
 def size_said(size: int) -> str:
-    """``521 991 byte``: a file's size for both languages, its thousands apart by a space (SI's way): a comma is
-    Vietnamese's decimal mark and a point English's, so `get` said `521,991 bytes` and `verify` `435075 byte`
-    (QA80)."""
-    return f"{size:,} byte".replace(",", " ")
+    """``521 991 byte``: a file's size for both languages, its thousands apart by a no-break space (SI's way, never
+    cut at a line's end: QA82): a comma is Vietnamese's decimal mark and a point English's, so `get` said `521,991
+    bytes` and `verify` `435075 byte` (QA80)."""
+    return f"{size:,}\u00a0byte".replace(",", "\u00a0")
 
 
 _DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")

@@ -309,7 +309,7 @@ def test_list_search_and_get_are_bilingual_with_days_as_officers_write_them(arch
     assert len(day) == len(month) == 2 and int(year) - datetime.now(UTC).year in (70, 71), kept
     # sizes as verify says them, the thousands apart by a space: `521,991 bytes` read as a decimal (QA80)
     (source,) = [line for line in lines if line.startswith("Tệp gốc / source")]
-    assert re.search(r"\(\d{1,3}(?: \d{3})+ byte, ", source), source
+    assert re.search(r"\(\d{1,3}(?:\u00a0\d{3})+\u00a0byte, ", source), source
 
 
 def test_a_permanent_record_is_retained_permanently_not_until_a_date(archive: dict[str, str]) -> None:

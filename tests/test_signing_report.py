@@ -90,7 +90,7 @@ def test_reports_carry_what_an_auditor_files(tmp_path: Path) -> None:
         ":".join(fingerprint[i : i + 2] for i in range(0, 64, 2)).upper(),
     ):
         assert words in head, head
-    size = f"{good.stat().st_size:,} byte".replace(",", " ")  # thousands apart by a space (QA80)
+    size = f"{good.stat().st_size:,}\u00a0byte".replace(",", "\u00a0")  # thousands apart by a no-break space (QA80)
     assert f"SHA-256: {digests[good]}; kích thước / size: {size}" in text
     assert "Theo loại / By class: đạt / passed 1; không đạt / failed 1; chưa xác định được / indeterminate 0" in text
     # the default output is the text report, header and all
