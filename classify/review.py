@@ -17,7 +17,7 @@ from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
-from classify.rules import LOST_SLASH_NOTE
+from classify.rules import LOST_SLASH_NOTE, SUBJECT_TYPES
 from classify.training import examples
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
@@ -305,6 +305,12 @@ def weak_fields(result: Classification, threshold: float) -> list[str]:
         ("number", result.number, "no document number found", "document number unsure"),
         ("issued_on", result.issued_on, "no date of issue found", "date of issue doubtful"),
         ("issuer", result.issuer, "no issuing body found", None),
+        (  # as the overall confidence counts it (classify.rules): not for a type without one, nor a corrected one
+            "subject",
+            result.subject or result.doc_type not in SUBJECT_TYPES or result.decided_by == "correction",
+            "no subject (trích yếu) found",
+            None,
+        ),
     ):
         if not value:
             reasons.append(missing)
@@ -382,6 +388,7 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (re.compile(r"^no date of issue found$"), "không tìm thấy ngày ban hành"),
     (re.compile(r"^date of issue doubtful \((\S+)\)$"), r"ngày ban hành đáng ngờ (\1)"),
     (re.compile(r"^no issuing body found$"), "không tìm thấy cơ quan ban hành"),
+    (re.compile(r"^no subject \(trích yếu\) found$"), "không tìm thấy trích yếu"),
     (
         re.compile(r"^possibly archived before: (.*) \(same type, number and date of issue; another scan\)$"),
         # the records it names are "record ID (FOLDER)": said "hồ sơ ID (FOLDER)" (English inside the sentence, QA)

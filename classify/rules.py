@@ -1026,6 +1026,12 @@ OTHER_CASE = 0.85
 OTHER_CASE_NOTE = "not in Decree 30's case, so a little less sure"
 # a number whose '/' OCR lost ('Số:130UBND-VP'), put back between the serial and the symbol: below the default
 # review threshold (0.6), so an officer looks at it; ``classify.review.weak_fields`` says why
+# the types whose Decree 30 layout puts a trích yếu under the title (or, for a công văn, after V/v): one without it
+# is reviewed. Not the papers that need none (giấy mời, giấy giới thiệu, giấy ủy quyền, phiếu, thư công, copies)
+# nor the hộ tịch records
+SUBJECT_TYPES = frozenset(
+    {"NQ", "QĐ", "CT", "QC", "QyĐ", "TC", "TB", "HD", "CTr", "KH", "PA", "ĐA", "DA", "BC", "BB", "TTr", "HĐ", "CV"}
+)
 LOST_SLASH = 0.55
 LOST_SLASH_NOTE = "'/' lost by OCR, put back between the serial and the symbol"
 
@@ -1266,6 +1272,12 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         fields["number"].confidence if "number" in fields else missing,
         fields["issued_on"].confidence if "issued_on" in fields else missing,
         missing if issuer is None else 1.0,
+        # the trích yếu (Subject) is what a record is found and listed by; a type that has one without it (under a
+        # stamp, lost to OCR) was archived unreviewed (QA81). Not asked of a document an officer corrected (its
+        # type may be one whose subject the page's layout does not give)
+        missing
+        if subject is None and doc_type is not None and doc_type.code in SUBJECT_TYPES and recalled_type is None
+        else 1.0,
     )
     if header_page:
         blank = "page 1" if header_page == 1 else f"pages 1-{header_page}"

@@ -471,6 +471,22 @@ def test_a_type_title_under_the_bodys_name_is_not_part_of_it() -> None:
     assert result.fields["admin_unit"].value == "xã Tân Lập", result.fields["admin_unit"]
 
 
+def test_a_document_whose_type_has_a_trich_yeu_without_one_is_reviewed() -> None:
+    """QA81 M7: a decision whose trích yếu was lost (under a stamp, to OCR) was archived unreviewed at 0.92, found
+    and listed by nothing; a type that has none (a giấy giới thiệu) is not asked for one."""
+    from classify.review import reason_in_vietnamese, weak_fields
+
+    header = "ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\nSố: {number} Tân Lập, ngày 02 tháng 3 năm 2025\n{title}\n\n"
+    decision = classify_text(header.format(number="15/QĐ-UBND", title="QUYẾT ĐỊNH") + "Căn cứ Luật;\n", model=None)
+    assert decision.subject is None and decision.confidence == 0.4, decision
+    assert "no subject (trích yếu) found" in weak_fields(decision, 0.6)
+    assert reason_in_vietnamese("no subject (trích yếu) found") == "không tìm thấy trích yếu"
+    letter = classify_text(
+        header.format(number="05/GGT-UBND", title="GIẤY GIỚI THIỆU") + "Trân trọng giới thiệu ông\n", model=None
+    )
+    assert letter.doc_type == "GGT" and "no subject (trích yếu) found" not in weak_fields(letter, 0.6), letter
+
+
 def test_a_title_alone_in_lower_case_asks_the_model() -> None:
     text = "Ủy ban nhân dân xã Tân Hòa\nTân Hòa, ngày 05 tháng 3 năm 2025\nkế hoạch\nTriển khai chuyển đổi số\n"
     result = classify_text(text, model=None)
