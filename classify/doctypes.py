@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -62,6 +64,12 @@ def type_code_named(given: str) -> str | None:
         return exact
     candidates = [code for code in by_code() if fold(code) == fold(wanted)]
     return candidates[0] if len(candidates) == 1 else None
+
+
+def codes_near(given: str, codes: Sequence[str]) -> list[str]:
+    """The codes among ``codes`` a mistyped one may have meant (at most three, case-blind), for a "did you mean"."""
+    near = difflib.get_close_matches(given.strip().casefold(), [code.casefold() for code in codes], n=3)
+    return [code for code in codes if code.casefold() in near]
 
 
 def type_for_symbol_code(code: str) -> DocType | None:

@@ -572,9 +572,8 @@ def _type_codes(given: str) -> list[str]:
     """The type codes ``given`` names, whatever its case (`tb` is TB): one code, or a family's (`HT`: every hộ tịch
     code, HT-…); a usage error when it names none — a search for a type that does not exist would find nothing and
     say nothing —, listing the codes and those it may have meant, and when it is empty (`--type ''` was no filter)."""
-    import difflib
 
-    from classify.doctypes import by_code, type_code_named
+    from classify.doctypes import by_code, codes_near, type_code_named
     from flows.cli import _fail
 
     codes = [*by_code(), "unknown"]  # "unknown": records archived without a type, for review
@@ -587,8 +586,7 @@ def _type_codes(given: str) -> list[str]:
     family = [code for code in by_code() if code.casefold().startswith(given.strip().casefold() + "-")]
     if family:
         return family
-    near = difflib.get_close_matches(given.strip().casefold(), [code.casefold() for code in codes], n=3)
-    meant = [code for code in codes if code.casefold() in near]
+    meant = codes_near(given, codes)
     hint = f"; có phải / did you mean {', '.join(meant)}?" if meant else ""
     raise _fail(
         f"--type {given!r}: không có loại này / no such type code{hint} (HT: mọi loại hộ tịch / every civil-status "

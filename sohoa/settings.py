@@ -209,9 +209,8 @@ def _record_classes_named(table: dict[str, int]) -> dict[str, int]:
     as `--type` reads them: the classes were matched byte for byte, so `{"QD": 70}` typed on a keyboard without
     Vietnamese matched no record and every decision was retained the `*` period, 10 years (QA80). A class that
     names no type, or two spellings of one class, is refused, naming the codes."""
-    import difflib
 
-    from classify.doctypes import by_code, type_code_named
+    from classify.doctypes import by_code, codes_near, type_code_named
     from sohoa.vietnamese import fold, spelling_key
 
     codes = list(by_code())
@@ -234,8 +233,7 @@ def _record_classes_named(table: dict[str, int]) -> dict[str, int]:
         else:
             canonical = type_code_named(key)
         if canonical is None:
-            near = difflib.get_close_matches(key.rstrip("*").casefold(), [code.casefold() for code in codes], n=3)
-            meant = [code for code in codes if code.casefold() in near]
+            meant = codes_near(key.rstrip("*"), codes)
             unknown.append(f"{given!r}" + (f" (did you mean {', '.join(meant)}?)" if meant else ""))
         elif canonical in named and named[canonical] != years:
             twice.append(f"{spelled[canonical]!r} and {given!r} both name {canonical}, with different years")
