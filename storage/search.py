@@ -536,6 +536,8 @@ class SearchIndex:
                     raise DamagedIndexError(path, "it holds no search index")
                 self._make(complete_if_new() if callable(complete_if_new) else complete_if_new)
             self._number_key_sql, self._source_label_sql = self._migrate()
+            # whether the fields are kept as written (schema 3): asked once, not at every hit's snippet
+            self._keeps_written = self._has_table("written")
         except (sqlite3.DatabaseError, DamagedIndexError) as exc:
             self.db.close()
             if is_damage(exc) and not isinstance(exc, DamagedIndexError):
@@ -891,7 +893,7 @@ class SearchIndex:
         scratch file ``A.pdf#2.pdf`` its record names, which nobody dropped."""
         found = (
             self.db.execute(f"SELECT {', '.join(_SNIPPET_COLUMNS)} FROM written WHERE record_id = ?", (record_id,))
-            if self._has_table("written")
+            if self._keeps_written
             else None
         )
         row = found.fetchone() if found is not None else None
