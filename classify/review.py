@@ -17,7 +17,7 @@ from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
-from classify.rules import LOST_SLASH_NOTE, SUBJECT_TYPES
+from classify.rules import HANDWRITTEN_NOTE, LOST_SLASH_NOTE, SUBJECT_TYPES
 from classify.training import examples
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
@@ -317,10 +317,15 @@ def weak_fields(result: Classification, threshold: float) -> list[str]:
         elif weak and key in fields and fields[key].confidence < threshold:
             # the number's '/' that OCR lost and the rules put back ('Số:130UBND-VP'): said, so it is checked
             why = ": its '/' was lost by OCR and put back" if LOST_SLASH_NOTE in fields[key].evidence else ""
+            if HANDWRITTEN_NOTE in fields[key].evidence:  # said, so the officer reads the digits off the paper
+                why = f"{why}: {DIGITS_DOUBTED}"
             reasons.append(f"{weak} ({fields[key].confidence}){why}")
     return reasons
 
 
+# why a number or a date is doubted whose digits Tesseract doubted (classify.handwriting)
+DIGITS_DOUBTED = "OCR could hardly read its digits (handwritten?); check them on the paper"
+DIGITS_DOUBTED_VI = "OCR khó đọc các chữ số (viết tay?); hãy đối chiếu với bản giấy"
 # "record 0123456789abcdef" as the pipeline names an archived record in a reason (flows.pipeline.archived_before)
 _RECORD_NAMED = re.compile(r"\brecord (?=[0-9a-f]{8,64}\b)")
 _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] = [
@@ -385,8 +390,16 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
         re.compile(r"^document number unsure \((\S+)\): its '/' was lost by OCR and put back$"),
         r"số văn bản chưa chắc chắn (\1): OCR làm mất dấu '/', đã thêm lại",
     ),
+    (
+        re.compile(rf"^document number unsure \((\S+)\): {re.escape(DIGITS_DOUBTED)}$"),
+        rf"số văn bản chưa chắc chắn (\1): {DIGITS_DOUBTED_VI}",
+    ),
     (re.compile(r"^no date of issue found$"), "không tìm thấy ngày ban hành"),
     (re.compile(r"^date of issue doubtful \((\S+)\)$"), r"ngày ban hành đáng ngờ (\1)"),
+    (
+        re.compile(rf"^date of issue doubtful \((\S+)\): {re.escape(DIGITS_DOUBTED)}$"),
+        rf"ngày ban hành đáng ngờ (\1): {DIGITS_DOUBTED_VI}",
+    ),
     (re.compile(r"^no issuing body found$"), "không tìm thấy cơ quan ban hành"),
     (re.compile(r"^no subject \(trích yếu\) found$"), "không tìm thấy trích yếu"),
     (

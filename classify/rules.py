@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from classify.civil import extract_civil_status, persons_evidence
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
+from classify.handwriting import doubted_date, doubted_serial
 from classify.layout import text_with_layout
 from classify.normalize import (
     PrintedSpelling,
@@ -1034,6 +1035,24 @@ SUBJECT_TYPES = frozenset(
 )
 LOST_SLASH = 0.55
 LOST_SLASH_NOTE = "'/' lost by OCR, put back between the serial and the symbol"
+# a number or a date whose digits Tesseract doubted (written by hand, most often): below the review threshold
+HANDWRITTEN = 0.5
+HANDWRITTEN_NOTE = "digits OCR doubted, handwritten perhaps: Tesseract's confidence"
+
+
+def _doubt_handwritten_digits(
+    fields: dict[str, Field_], page: PageWords, number: NumberMatch | None, issued: date | None
+) -> None:
+    """The number and the header's date made doubtful (``HANDWRITTEN``) where Tesseract doubted their digits
+    (``classify.handwriting``): written by hand into the form's blanks, and perhaps misread."""
+    doubts = (
+        ("number", doubted_serial(page, number.number) if number is not None else None),
+        ("issued_on", doubted_date(page, issued) if issued is not None else None),
+    )
+    for key, confidence in doubts:
+        if confidence is not None and key in fields:
+            fields[key].confidence = min(fields[key].confidence, HANDWRITTEN)
+            fields[key].evidence += f"; {HANDWRITTEN_NOTE} ({confidence:.0f})"
 
 
 def classify_text(text: str, *, model: object | None = "default", layout: Sequence[PageWords] = ()) -> Classification:
@@ -1091,6 +1110,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             fields["place"] = Field_(value=place, confidence=0.8, evidence="words before ', ngày'")
         if in_header:  # a date in the text marks no end of the header, nor where the title starts
             header_end = min(header_end, date_line) if number else date_line
+
+    header_words = next((page for page in layout if page.number == header_page + 1), None)
+    if header_words is not None:
+        _doubt_handwritten_digits(fields, header_words, number, dated[0] if dated and dated[4] else None)
 
     title_start = max(number.line_index if number else 0, dated[2] if dated and dated[4] else 0)
     # a type name in another case as the first line under the header ("Quyết định"), else the title in capitals

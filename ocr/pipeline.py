@@ -248,7 +248,14 @@ def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, Pa
         reading = readings.get(number)
         if reading is not None:
             words = [
-                PlacedWord(text=w.text, x0=w.left, top=w.top, x1=w.left + w.width, bottom=w.top + w.height)
+                PlacedWord(
+                    text=w.text,
+                    x0=w.left,
+                    top=w.top,
+                    x1=w.left + w.width,
+                    bottom=w.top + w.height,
+                    confidence=w.confidence,
+                )
                 for w in reading.words
             ]
         else:

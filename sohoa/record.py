@@ -221,6 +221,11 @@ class PlacedWord(_Model):
     top: float
     x1: float
     bottom: float
+    confidence: float | None = Field(
+        default=None,
+        description="Tesseract's confidence in the word (0–100); none for a text layer's word, nor in records "
+        "archived before 2026-12-03",
+    )
 
 
 # A page with fewer words than this (of two letters or digits or more) has no text: the back of a sheet in a

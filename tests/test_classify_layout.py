@@ -13,6 +13,7 @@ import pytest
 from classify import classify_text
 from classify.layout import Side, column_bands, page_text, read_rows, text_with_layout
 from sohoa.record import PageWords, PlacedWord
+from tests.conftest import SHARED, needs_shared
 
 CHAR = 22  # px per character at ~13 pt, 300 dpi
 ROW = 60
@@ -420,3 +421,100 @@ def test_page_layouts_are_those_of_the_first_and_last_page_with_words() -> None:
     ]
     blank = page_layouts(Path("/nonexistent.pdf"), plans[:2], {1: reading(), 2: reading("-")})
     assert [page.number for page in blank] == [1, 2]
+
+
+def _read_at(words: list[PlacedWord], confidences: dict[str, float], printed: float = 96.0) -> list[PlacedWord]:
+    """``words`` as Tesseract gives them: each with its confidence, ``printed`` but for those ``confidences`` names."""
+    return [word.model_copy(update={"confidence": confidences.get(word.text, printed)}) for word in words]
+
+
+def _handwritten_page(number_word: str, day_word: str, confidences: dict[str, float]) -> PageWords:
+    """``decision_page`` as a commune prints it, its number and day written by hand into the blanks."""
+    page = decision_page()
+    header = [w for w in page.words if w.top != 3 * ROW]  # all but the number's and the date's row
+    filled = [
+        *placed(f"Số: {number_word} /QĐ-UBND", LEFT_CENTRE - 200, 3),
+        *centred(f"Tân Lập, ngày {day_word} tháng 02 năm 2025", RIGHT_CENTRE, 3),
+    ]
+    return PageWords(number=1, words=_read_at(header + filled, confidences))
+
+
+def test_a_number_and_a_date_written_by_hand_and_doubted_by_ocr_go_to_review() -> None:
+    """QA81 M3: the real NĐ 155/2020, its number and day written by hand, was archived as 465/2020 at 0.95 and
+    dated the 3rd for the 31st at 0.85: Tesseract had read the ink at 20 (``Số:465``) and 71 (``3{_``), printed
+    digits at 93–97. A commune numbers and dates its paper by hand: those go to review, saying why."""
+    from classify.review import reason_in_vietnamese, weak_fields
+
+    page = _handwritten_page("465", "3{_", {"465": 20.0, "3{_": 71.0})
+    merged = "\n".join(row.text for row in read_rows(page.words))
+    result = classify_text(merged, layout=[page], model=None)
+    assert (result.number, result.issued_on) == ("465/QĐ-UBND", date(2025, 2, 3))
+    assert (result.fields["number"].confidence, result.fields["issued_on"].confidence) == (0.5, 0.5)
+    assert "Tesseract's confidence (20)" in result.fields["number"].evidence
+    assert "Tesseract's confidence (71)" in result.fields["issued_on"].evidence
+    assert result.fields["symbol"].confidence == 0.95  # printed
+    assert result.confidence <= 0.5
+    reasons = weak_fields(result, 0.6)
+    assert reasons == [
+        "document number unsure (0.5): OCR could hardly read its digits (handwritten?); check them on the paper",
+        "date of issue doubtful (0.5): OCR could hardly read its digits (handwritten?); check them on the paper",
+    ]
+    assert [reason_in_vietnamese(r) for r in reasons] == [
+        "số văn bản chưa chắc chắn (0.5): OCR khó đọc các chữ số (viết tay?); hãy đối chiếu với bản giấy",
+        "ngày ban hành đáng ngờ (0.5): OCR khó đọc các chữ số (viết tay?); hãy đối chiếu với bản giấy",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("number_word", "confidences", "number_doubted", "date_doubted"),
+    [
+        ("465", {}, False, False),  # read as surely as print: kept
+        ("465", {"465": 79.0}, True, False),
+        ("Số:465", {"Số:465": 20.0}, True, False),  # Tesseract joins the ink to the printed 'Số:'
+        ("465", {"27": 60.0}, False, True),
+        ("465", {"02": 60.0}, False, True),  # the month
+        ("465", {"2024": 10.0, "Tân": 10.0, "QUYẾT": 10.0}, False, False),  # others' doubts are not the digits'
+    ],
+)
+def test_only_the_number_and_the_day_and_month_words_are_asked(
+    number_word: str, confidences: dict[str, float], number_doubted: bool, date_doubted: bool
+) -> None:
+    words = _handwritten_page(number_word, "27", confidences).words
+    if number_word.startswith("Số:"):
+        words = [w for w in words if w.text != "Số:"]
+    page = PageWords(number=1, words=words)
+    result = classify_text("\n".join(row.text for row in read_rows(page.words)), layout=[page], model=None)
+    assert (result.number, result.issued_on) == ("465/QĐ-UBND", date(2025, 2, 27))
+    assert (result.fields["number"].confidence < 0.6, result.fields["issued_on"].confidence < 0.6) == (
+        number_doubted,
+        date_doubted,
+    )
+
+
+def test_a_number_word_holding_its_printed_symbol_or_a_text_layers_words_are_not_doubted() -> None:
+    """A word of digits and symbol (``02/CĐ-UBND`` read at 25 on a poor scan of print) says as much of the symbol
+    as of the digits; a text layer's words carry no confidence."""
+    from classify.handwriting import doubted_date, doubted_serial
+
+    page = _handwritten_page("465", "27", {})
+    joined = PageWords(number=1, words=_read_at(placed("Số: 02/CĐ-UBND", 500, 3), {"02/CĐ-UBND": 25.0}))
+    assert doubted_serial(joined, "02/CĐ-UBND") is None
+    layer = PageWords(number=1, words=[w.model_copy(update={"confidence": None}) for w in page.words])
+    assert doubted_serial(layer, "465/QĐ-UBND") is None
+    assert doubted_date(layer, date(2025, 2, 27)) is None
+    # a row dated in another year is not the one that dated the page
+    assert doubted_date(_handwritten_page("465", "27", {"27": 5.0}), date(2024, 2, 27)) is None
+
+
+@needs_shared
+@pytest.mark.integration
+def test_the_real_decree_numbered_and_dated_by_hand_is_doubted(tmp_path: Path) -> None:
+    """QA81 M3 on the page itself: NĐ 155/2020's number and day, written by hand, read as 465 and 3."""
+    from ocr import ocr_document
+
+    scan = SHARED / "corpora" / "ocr" / "vi-real-scans" / "ND-155-2020-NDCP_p1.jpg"
+    read = ocr_document(scan, tmp_path / "nd-155.pdf", workers=1)
+    result = classify_text(read.text, layout=read.layout, model=None)
+    assert result.symbol == "NĐ-CP" and result.fields["symbol"].confidence == 0.95
+    assert result.fields["number"].confidence == 0.5, result.fields["number"]
+    assert result.fields["issued_on"].confidence == 0.5, result.fields["issued_on"]
