@@ -56,6 +56,7 @@ from sohoa.fsutil import (
     readable,
     said,
     sha256_file,
+    twin_marked,
     work_lock_file,
 )
 from sohoa.record import (
@@ -166,7 +167,7 @@ class DocumentResult:
     def label(self) -> str:
         """The document as an officer knows it, for a line on screen: the file's name, or the stack's with the
         document's number and pages (``StackOrigin.label``)."""
-        return self.origin.label() if self.origin else readable(self.path.name)
+        return self.origin.label() if self.origin else twin_marked(readable(self.path.name), self.path)
 
     def summary(self) -> dict[str, Any]:
         """The per-file line of ``--json`` output and of the summary table."""
@@ -219,6 +220,7 @@ def line_names(line: dict[str, Any]) -> tuple[str, str]:
     split from a stack, the stack's with its number and pages (``StackOrigin.label``), not ``A.pdf#2``."""
     name = Path(line["path"]).name
     names = [name]
+    name = twin_marked(name, Path(line["path"]))  # an NFD name beside its NFC twin (QA80)
     if line.get("stack"):
         origin = StackOrigin.model_validate(line["stack"])
         name, names = origin.label(), [origin.said_vi(), origin.said_en(), name]
@@ -1119,9 +1121,10 @@ def logged_as(path: Path, origin: StackOrigin | None, runner: StageRunner | None
     it is made of (``stack.pdf#2 (tr. / p. 3–4)``: the log said which part, not which pages). In NFC, as the
     reasons, the table, the receipts and the reports name it: a name stored NFD (from a Mac) was logged NFD, and a
     search of the log for the name as typed missed its lines (QA)."""
-    shown = said(as_dropped(path, origin, runner))
-    if origin is None:
-        return shown
+    dropped = as_dropped(path, origin, runner)
+    shown = said(dropped)
+    if origin is None:  # an NFD name beside its NFC twin is marked: in NFC the two lines were one (QA80)
+        return twin_marked(shown, Path(dropped))
     if shown.startswith("/"):
         # the stack as its record names it, absolute: named as given, under the folder the command was run in, as
         # the stack's own line ("split into 2 document(s)") and every other file of the batch are (QA63)

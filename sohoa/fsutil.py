@@ -258,6 +258,29 @@ def said(text: str) -> str:
     return unicodedata.normalize("NFC", escaped(text))
 
 
+# what marks the decomposed one of two files whose names differ only in their Unicode form (QA80)
+NFD_TWIN_MARK = " (NFD)"
+
+
+def nfd_twin(path: Path) -> bool:
+    """Whether ``path``'s name is decomposed (NFD, as a Mac writes it) and a file of the same name composed (NFC)
+    lies beside it: two files that every output, in NFC, would name alike — an officer could not tell which of
+    them a line is about (QA80: one quarantined as the other, its reason lost)."""
+    name = path.name
+    composed = unicodedata.normalize("NFC", name)
+    if composed == name:
+        return False
+    try:
+        return os.path.lexists(path.with_name(composed))
+    except (OSError, ValueError):
+        return False
+
+
+def twin_marked(shown: str, path: Path) -> str:
+    """``shown`` (how ``path`` is named for people, in NFC) with ``NFD_TWIN_MARK`` when ``path`` is an NFD twin."""
+    return f"{shown}{NFD_TWIN_MARK}" if nfd_twin(path) else shown
+
+
 def readable(text: str) -> str:
     """A path or name as an officer reads it, NFC: a part that is not valid UTF-8 is read as Windows
     Vietnamese (CP1258, which a Latin-1 name reads as too, mostly), else with its odd bytes as ``\\xNN``.

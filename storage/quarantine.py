@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.fsutil import (
+    NFD_TWIN_MARK,
     PART_MARKER,
     atomic_write_text,
     copy_unless_exists,
@@ -27,6 +28,7 @@ from sohoa.fsutil import (
     file_lock,
     fit_name,
     host_lock_file,
+    nfd_twin,
     one_line,
     readable,
     sha256_file,
@@ -64,6 +66,8 @@ def _park(
 ) -> QuarantineEntry:
     digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
     name = readable(source.name)  # NFC; a name that is not UTF-8 (Latin-1 bytes) read as CP1258
+    if nfd_twin(source):  # its NFC twin's entry is not its own, even for the same bytes: each keeps its reason
+        name = f"{Path(name).stem}{NFD_TWIN_MARK}{Path(name).suffix}"
     target = quarantine_dir / name
     if source.is_file():
         target = _claim(source, digest, target)

@@ -274,6 +274,35 @@ def test_process_takes_an_nfc_name_of_a_file_stored_nfd(tmp_path: Path) -> None:
     assert line["outcome"] == "quarantined"
 
 
+def test_an_nfd_name_beside_its_nfc_twin_is_marked_and_parked_apart(tmp_path: Path) -> None:
+    """QA80 M3: the same bytes under an NFC and an NFD name in one inbox gave two identical lines in the log and the
+    table, and one quarantine entry naming the NFC file: the NFD one was in no reason file. The NFD one is marked
+    `(NFD)` where every output names it in NFC, and keeps an entry of its own, as two names in ASCII do."""
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name in (f"{NAME}.pdf", f"{NFD_NAME}.pdf"):
+        (inbox / name).write_bytes(b"the same bytes, not a pdf")
+    (inbox / f"{nfd('Đơn lẻ')}.pdf").write_bytes(b"an NFD name alone")  # no twin: not marked
+    proc = _sohoa("process", "--no-prefect", str(inbox), data_dir=tmp_path / "var")
+    assert proc.returncode == 1, proc.stderr.decode(errors="replace")
+    log = proc.stderr.decode()
+    named = sorted(
+        line.split(f"{inbox}/", 1)[1].split(": CÁCH LY", 1)[0] for line in log.splitlines() if "CÁCH LY" in line
+    )
+    assert named == [f"{NAME}.pdf", f"{NAME}.pdf (NFD)", "Đơn lẻ.pdf"], named
+    table = proc.stdout.decode()
+    assert f"{NAME}.pdf (NFD)" in table and "Đơn lẻ.pdf (NFD)" not in table
+    quarantine = tmp_path / "var" / "quarantine"
+    parked = sorted(unicodedata.normalize("NFC", p.name) for p in quarantine.iterdir())
+    assert parked == sorted(
+        [f"{NAME} (NFD).pdf", f"{NAME} (NFD).pdf.reason.txt", f"{NAME}.pdf", f"{NAME}.pdf.reason.txt"]
+        + ["Đơn lẻ.pdf", "Đơn lẻ.pdf.reason.txt"]
+    )
+    reason = (quarantine / f"{NAME} (NFD).pdf.reason.txt").read_text()
+    assert f"Tệp / File: {inbox / NFD_NAME}.pdf\n" in reason  # the NFD file, as it is on disk
+    assert f"Tệp / File: {inbox / NAME}.pdf\n" in (quarantine / f"{NAME}.pdf.reason.txt").read_text()
+
+
 def test_watch_log_names_an_nfd_file_in_nfc(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
