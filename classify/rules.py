@@ -414,6 +414,15 @@ def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
 _COMMA_BEFORE_DAY = re.compile(r"[,.]\s*ng[aàáảãạ]y\s*\d", re.IGNORECASE)
 
 
+def _capitals_before_a_name(words: list[str]) -> bool:
+    """Whether ``words`` starts with a word in capitals (two letters or more, not an abbreviation such as "TP.")
+    that a word written as a name (``Hà``) comes after."""
+    first = words[0]
+    letters = [ch for ch in first if ch.isalpha()]
+    capitals = len(letters) >= 2 and all(ch.isupper() for ch in letters) and not first.endswith(".")
+    return capitals and any(word[:1].isupper() and not word.isupper() for word in words[1:])
+
+
 def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int, str, bool] | None:
     """(date, place, line index, rule, on the header's line) from the first place-and-date line (digits, or
     words); else, the last value False, from the first date in the text (``_on_place_and_date_line``)."""
@@ -427,9 +436,11 @@ def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str |
             place = line[number.span[1] : found.start + len(place)] if number.span[1] < found.start + len(place) else ""
         place = place.strip(" ,.-:;")
         header = _on_place_and_date_line(line, found, place)
-        # the place is the last few capitalised words before the comma ("Hợp Tiến", "Hà Nội")
+        # the place is the last few capitalised words before the comma ("Hợp Tiến", "Hà Nội"), written as a name is
+        # (Decree 30 prints it so): a word in capitals before one that is not is another column's or a stamp's
+        # ("TỪ DHNH PHÙ Hà Nội": the ĐẾN stamp's "CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", QA81); "TP." stays
         words = place.split()
-        while words and not words[0][:1].isupper():
+        while words and (not words[0][:1].isupper() or _capitals_before_a_name(words)):
             words.pop(0)
         dated = (found.value, " ".join(words[-5:]) or None, index, found.rule, header)
         if header:
@@ -504,6 +515,12 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
             # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP', 'Số:130UBND-VP'): the issuer is above it
             break
         stripped = remove_national_motto(line)
+        if _NO_BODYS_NAME_RE.search(stripped):
+            # a received stamp's or a smudge's reading: no body's name has '&', '¬', '„' ("VĂN PHÒNG CHÍNH PHỦ GIÁ.
+            # L& TB-VECP" was the issuer, the ĐẾN stamp over the number line read into it, QA81)
+            if fragments:
+                break
+            continue
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()
         stripped = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", stripped)  # OCR specks after the name: ' .', ' _', ' :'
         # two bodies OCR'd onto one line, with a speck or rule between them ('UBND XÃ A -_ TRUNG TÂM …'); a
@@ -541,6 +558,8 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     return bodies[-1], (bodies[-2] if len(bodies) > 1 else None), standard_case
 
 
+# characters no issuing body's name holds (a state body's name has letters, digits, '.', ',', '-', '(', ')', '/')
+_NO_BODYS_NAME_RE = re.compile(r"[&¬`„“”@#$%^*+<>{}\[\]\\©®§¤°]")
 _ABBREVIATED_BODIES = frozenset({"UBND", "HĐND", "MTTQ"})
 # bodies whose name may stand as one short word at the top of a header
 _ONE_WORD_BODIES = _ABBREVIATED_BODIES | {"TAND", "VKSND", "BHXH"}

@@ -721,3 +721,41 @@ def test_a_header_date_beside_a_place_or_another_column_is_sure(line: str) -> No
     text = NOTICE_DAY_LEFT_BLANK.replace("An Bình, ngày      tháng 12 năm 2025", line)
     field = classify_text(text, model=None).fields["issued_on"]
     assert field.value == "2024-03-05" and field.confidence == 0.95, field
+
+
+# the real 153/TB-VPCP's header as the layout reads it: the ĐẾN stamp of the government portal ("CỔNG THÔNG TIN
+# ĐIỆN TỬ CHÍNH PHỦ") over the number line, its number lost under it
+NOTICE_UNDER_A_RECEIVED_STAMP = """VĂN PHÒNG CHÍNH PHỦ CỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM
+————— Độc lập - Tự do - Hạnh phúc
+
+GIÁ. L& TB-VECP - ¬ ` „ -
+GỐNG THÔNG TIN BIỆN TỪ DHNH PHÙ Hà Nội, ngày 10 tháng 4 năm 2024
+ĐỀN vệ x Giờ......Ế,........... re
+Ngày..A4.141202.4....... THÔNG BÁO
+Kết luận của Phó Thủ tướng Chính phủ Trần Hồng Hà tại Phiên họp của
+Hội đồng Quốc gia Giáo dục và Phát triển nhân lực
+
+Ngày 19 tháng 3 năm 2024, tại trụ sở Chính phủ, Phó Thủ tướng đã chủ trì Phiên họp.
+"""
+
+
+def test_a_received_stamps_reading_is_neither_issuer_nor_place() -> None:
+    """QA81 M2: the real 153/TB-VPCP was filed as issued by "VĂN PHÒNG CHÍNH PHỦ GIÁ. L& TB-VECP" at "TỪ DHNH PHÙ
+    Hà Nội" (OrganName with it), its review reason naming only the number: an officer who typed the number in
+    would not have seen them."""
+    result = classify_text(NOTICE_UNDER_A_RECEIVED_STAMP, model=None)
+    assert (result.issuer, result.fields["place"].value) == ("VĂN PHÒNG CHÍNH PHỦ", "Hà Nội")
+    assert result.doc_type == "TB" and result.issued_on == date(2024, 4, 10)
+
+
+@pytest.mark.parametrize(
+    ("line", "place"),
+    [
+        ("TP. Hồ Chí Minh, ngày 05 tháng 3 năm 2024", "TP. Hồ Chí Minh"),
+        ("HÀ NỘI, ngày 05 tháng 3 năm 2024", "HÀ NỘI"),  # a place in capitals whole is kept
+        ("XÃ AN BÌNH An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),  # another column's capitals
+    ],
+)
+def test_a_places_capitals_are_cut_only_before_a_name(line: str, place: str) -> None:
+    text = NOTICE_DAY_LEFT_BLANK.replace("An Bình, ngày      tháng 12 năm 2025", line)
+    assert classify_text(text, model=None).fields["place"].value == place
