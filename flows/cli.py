@@ -44,6 +44,7 @@ from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
     from rich.progress import Progress
+    from rich.text import Text
 
     from flows.pipeline import BatchReport, DocumentResult
     from flows.prefect_server import TemporaryPrefectServer
@@ -113,6 +114,12 @@ class _LineConsole(Console):
             kwargs["soft_wrap"] = True
         super().print(*objects, **kwargs)
 
+    def render_str(self, text: str, **kwargs: Any) -> Text:
+        """``text`` as the stream will write it: on one that cannot hold Vietnamese (PYTHONIOENCODING=ascii,
+        latin-1, cp1258) a letter it lacks is written ``\\u1ebf``; escaped here, before a table is laid out, the
+        table is measured with the width it is written in (QA80: each escaped letter pushed its row out of line)."""
+        return super().render_str(written_as(text, self.encoding), **kwargs)
+
     def on_broken_pipe(self) -> None:
         """As Rich does (quiet, the rest of the output into /dev/null), but not with exit 1, the code of audit,
         verify and ledger verify for "problems found": `sohoa audit | head -1` failed a clean audit (QA80)."""
@@ -121,6 +128,16 @@ class _LineConsole(Console):
             return
         _output_to_devnull()
         raise SystemExit(EXIT_PIPE_CLOSED)
+
+
+def written_as(text: str, encoding: str) -> str:
+    """``text`` as a stream in ``encoding`` that escapes what it cannot encode (``backslashreplace``) writes it."""
+    try:
+        if codecs.lookup(encoding).name.startswith("utf"):
+            return text
+    except LookupError:  # a name Python does not know: the stream will say so itself
+        return text
+    return text.encode(encoding, "backslashreplace").decode(encoding)
 
 
 def _output_to_devnull() -> None:
@@ -1597,6 +1614,9 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             _usage_in_vietnamese(exc, argv)
             if "--json" in argv:
                 _print_json({"path": None, "error": exc.format_message(), "exit_code": exc.exit_code})
+            # escaped before the box is laid out, as the stream will write it (QA80: the box's edge out of line)
+            boxed = written_as(exc.format_message(), getattr(sys.stderr, "encoding", None) or "utf-8")
+            exc.format_message = lambda: boxed  # type: ignore[method-assign]
             typer.rich_utils.rich_format_error(exc)
             sys.exit(exc.exit_code)
         except typer.Abort:

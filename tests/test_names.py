@@ -82,6 +82,25 @@ def test_tables_and_errors_do_not_crash_where_stdout_cannot_hold_vietnamese(tmp_
     assert json.loads(refused.stdout)["path"] == str(missing)
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1258"])
+def test_tables_and_error_boxes_stay_in_line_where_stdout_cannot_hold_vietnamese(tmp_path: Path, encoding: str) -> None:
+    """QA80 M4: the stream wrote `\\u1ebf` for `ế` after Rich had laid the table out by the letter's width: each
+    escaped letter pushed its row's border out of line (`list`, `process`'s results, the usage error's box)."""
+    data_dir, _ = _archive_with(tmp_path, NAME)
+    env = {"PYTHONIOENCODING": encoding}
+
+    def ruled(output: bytes) -> list[int]:  # the widths of the lines a table or a box draws
+        lines = output.decode(encoding).splitlines()
+        return sorted({len(line.rstrip()) for line in lines if line.strip().startswith(("|", "+"))})
+
+    listed = _sohoa("list", data_dir=data_dir, env=env)
+    assert listed.returncode == 0 and b"\\u1ebf" in listed.stdout, listed.stderr.decode(errors="replace")
+    assert len(ruled(listed.stdout)) == 1, listed.stdout.decode(encoding)
+    usage = _sohoa("list", "--bogus", data_dir=data_dir, env=env)
+    assert usage.returncode == 2 and b"\\u1ecd" in usage.stderr
+    assert len(ruled(usage.stderr)) == 1, usage.stderr.decode(encoding)
+
+
 def test_a_c_locale_without_utf8_mode_lists_the_archive(tmp_path: Path) -> None:
     """`env -u LANG LC_ALL=C PYTHONUTF8=0 sohoa list --json`: Python decoded file names as ASCII there, and could
     open no file under the archive's `2025/QĐ/` (a UnicodeEncodeError), nor write the output."""
