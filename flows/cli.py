@@ -196,7 +196,7 @@ def _configure_logging(verbose: bool) -> None:
     handler: logging.Handler
     if sys.stderr.isatty():
         # times as officers write days (the default "[12/01/26 …]" read month first)
-        handler = RichHandler(console=err, show_path=False, show_time=verbose, log_time_format="[%d/%m/%Y %X]")
+        handler = RichHandler(console=err, show_path=False, show_time=verbose, log_time_format=_log_time_on_screen)
         # RichHandler shows the level and time in its own columns; without a formatter of its own basicConfig
         # gave it Python's "%(levelname)s:%(name)s:" one, and a terminal read "INFO     INFO:sohoa:…" (QA)
         handler.setFormatter(logging.Formatter("%(message)s"))
@@ -205,9 +205,7 @@ def _configure_logging(verbose: bool) -> None:
         # a terminal but never wrapped — RichHandler cut each line at 80 columns, mid-path (QA)
         handler = _StderrHandler()
         handler.setFormatter(
-            logging.Formatter(
-                ("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s", "%d/%m/%Y %H:%M:%S"
-            )
+            _VietnamTimeFormatter(("[%(asctime)s] " if verbose else "") + "%(levelname)-8s %(message)s")
         )
     handler.addFilter(OneLineRecords())  # a file name with a newline in it made one record two lines
     logging.basicConfig(level=level, handlers=[handler], force=True)
@@ -231,6 +229,30 @@ def _configure_logging(verbose: bool) -> None:
         for old in [f for f in service_logger.filters if isinstance(f, _PrefectDrainNote)]:
             service_logger.removeFilter(old)
         service_logger.addFilter(_PrefectDrainNote(verbose))
+
+
+# The log's times in Vietnam time, the zone said: a server runs in UTC, and its log said "02/12/2026 20:49" beside
+# reports of the same batch saying "03/12/2026 03:49" (Vietnam time, as officers read them): another day (QA80)
+LOG_TIME_FORMAT = "%d/%m/%Y %H:%M:%S +07"
+
+
+def log_time(created: float) -> str:
+    """A log record's time (``record.created``) as the log says it."""
+    from sohoa.vietnamese import VN_TZ
+
+    return datetime.fromtimestamp(created, VN_TZ).strftime(LOG_TIME_FORMAT)
+
+
+def _log_time_on_screen(when: datetime) -> Text:
+    """RichHandler's column of times (it gives the machine's local time, without its zone)."""
+    from rich.text import Text
+
+    return Text(f"[{log_time(when.timestamp())}]")
+
+
+class _VietnamTimeFormatter(logging.Formatter):
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's)
+        return log_time(record.created)
 
 
 class _StderrHandler(logging.StreamHandler):

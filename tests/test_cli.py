@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -550,6 +551,8 @@ def test_verbose_logs_a_line_per_stage_and_the_default_only_the_outcome(tmp_path
     verbose = sohoa("process", "--no-prefect", str(verbose_scan), "-v", data_dir=data)
     assert verbose.returncode == 0, verbose.stderr
     said = " ".join(verbose.stderr.split())  # the console wraps long lines
+    # its times in Vietnam time, the zone said, as the reports of the batch say them (QA80 L5)
+    assert re.search(r"^\[\d\d/\d\d/\d{4} \d\d:\d\d:\d\d \+07\] INFO ", verbose.stderr, re.MULTILINE), verbose.stderr
     for stage in (
         "ocr: 1 trang / page(s), độ tin cậy trung bình / mean confidence",
         "classify: TB, số / number",
@@ -561,6 +564,22 @@ def test_verbose_logs_a_line_per_stage_and_the_default_only_the_outcome(tmp_path
     assert quiet.returncode == 0, quiet.stderr
     said = " ".join(quiet.stderr.split())
     assert "biên bản.png: ĐÃ LƯU / ARCHIVED as" in said and "biên bản.png: ocr:" not in said, said
+
+
+def test_the_logs_times_are_vietnam_time_whatever_the_machines_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA80 L5: a server in UTC logged "02/12/2026 20:49:51" beside reports of the batch saying "03/12/2026 03:49"."""
+    import time
+
+    from flows.cli import log_time
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        assert log_time(0) == "01/01/1970 07:00:00 +07"
+        assert log_time(datetime(2026, 12, 2, 20, 49, 51, tzinfo=UTC).timestamp()) == "03/12/2026 03:49:51 +07"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_every_command_says_its_exit_codes_and_where_its_archive_is_by_default() -> None:
