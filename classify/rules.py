@@ -741,6 +741,28 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
     return subject or None
 
 
+# "Về việc: Liên hệ bàn giao hồ sơ lưu trữ." in the body of a giấy giới thiệu
+_ABOUT_RE = re.compile(r"^v[eề] vi[eệ]c\s*:\s*(?P<about>\S.*)$", re.IGNORECASE)
+
+
+def about_line(lines: list[str], after: int) -> str | None:
+    """What a giấy giới thiệu is for: its ``Về việc:`` line below ``after`` (the title), the lines it goes on to in
+    lower case with it, up to the closing (``Nơi nhận``); its full stop dropped."""
+    for index in range(after + 1, len(lines)):
+        if fold(lines[index]).startswith("noi nhan"):
+            return None
+        found = _ABOUT_RE.match(lines[index])
+        if found is None:
+            continue
+        about = [found.group("about")]
+        for line in lines[index + 1 : index + 3]:
+            if not line or not line[:1].islower():
+                break
+            about.append(line)
+        return " ".join(about).strip().rstrip(".;") or None
+    return None
+
+
 # ---------------------------------------------------------------------------------------------- signer
 # common family names: where one line holds two signers' names ("Hà Thị Lụa Lương Văn Tiến"), the second starts
 # with one of them
@@ -1220,6 +1242,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     elif title is not None:
         subject = find_subject(lines, title.line_index, any_case=not title.standard_case)
         subject_evidence = "lines under the title"
+        if subject is None and doc_type is not None and doc_type.code == "GGT":
+            # a giấy giới thiệu has no trích yếu under its title: what it is for is its "Về việc:" line (QA81)
+            subject = about_line(lines, title.line_index)
+            subject_evidence = "its 'Về việc:' line"
     if subject:
         fields["subject"] = Field_(value=subject, confidence=0.7, evidence=subject_evidence)
 

@@ -759,3 +759,35 @@ def test_a_received_stamps_reading_is_neither_issuer_nor_place() -> None:
 def test_a_places_capitals_are_cut_only_before_a_name(line: str, place: str) -> None:
     text = NOTICE_DAY_LEFT_BLANK.replace("An Bình, ngày      tháng 12 năm 2025", line)
     assert classify_text(text, model=None).fields["place"].value == place
+
+
+LETTER_OF_INTRODUCTION = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+XÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc
+
+Số: 21/GGT-UBND Tân Lập, ngày 11 tháng 11 năm 2025
+
+GIẤY GIỚI THIỆU
+
+Ủy ban nhân dân xã Tân Lập trân trọng giới thiệu: Ông Trần Văn Hùng,
+Chức vụ: Công chức Văn phòng - Thống kê.
+Được cử đến: Sở Nội vụ tỉnh Lào Cai.
+Về việc: Liên hệ bàn giao hồ sơ lưu trữ
+và tiếp nhận tài liệu.
+Đề nghị Quý cơ quan tạo điều kiện để ông Trần Văn Hùng hoàn thành nhiệm vụ.
+Giấy này có giá trị đến hết ngày 30 tháng 11 năm 2025.
+
+Nơi nhận: TL. CHỦ TỊCH
+- Lưu: VT. CHÁNH VĂN PHÒNG
+
+Vũ Đức Anh
+"""
+
+
+def test_a_letter_of_introductions_subject_is_its_ve_viec_line() -> None:
+    """QA81 L4: a giấy giới thiệu has no trích yếu under its title; it was archived with no subject, its "Về việc:"
+    line (what the person is sent for) unsearched by it."""
+    result = classify_text(LETTER_OF_INTRODUCTION, model=None)
+    assert result.doc_type == "GGT"
+    assert result.subject == "Liên hệ bàn giao hồ sơ lưu trữ và tiếp nhận tài liệu"
+    without = LETTER_OF_INTRODUCTION.replace("Về việc: Liên hệ bàn giao hồ sơ lưu trữ\nvà tiếp nhận tài liệu.\n", "")
+    assert classify_text(without, model=None).subject is None  # none made up; a GGT is not reviewed for it
