@@ -955,8 +955,10 @@ def _signer_block_in(lines: list[str], window_start: int) -> Signer:
             probe -= 1
         title = " ".join(part for i in range(start, index + 1) if lines[i] and (part := _signing_title_part(lines[i])))
         title = re.sub(r"\b(TM|KT|Q|TL|TUQ),", r"\1.", title)
-        authority = SIGNING_AUTHORITY_RE.search(" " + title)
-        code = authority.group(1) if authority else None
+        # the authority the signer signs with: the last ("TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH": a
+        # deputy signs KT. for the chair, who acts TM. for the committee; it was "TM", the deputy's KT. lost, QA81)
+        authorities = list(SIGNING_AUTHORITY_RE.finditer(" " + title))
+        code = authorities[-1].group(1) if authorities else None
         for follow in lines[index + 1 : index + 12]:
             words = follow.split()
             if words and all(NAME_WORD_RE.match(w) for w in words):

@@ -331,7 +331,11 @@ class Classification(_Model):
     fields: dict[str, Field_] = Field(default_factory=dict, description="per-field confidence and evidence")
     # issue 4 (all optional)
     issuer_parent: str | None = Field(default=None, description="cơ quan chủ quản above the issuer")
-    signing_authority: str | None = Field(default=None, description="TM, KT, Q, TL or TUQ")
+    signing_authority: str | None = Field(
+        default=None,
+        description="TM, KT, Q, TL or TUQ: the one the signer signs with, the signing block's last (a deputy's KT "
+        "under 'TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH')",
+    )
     recipients: list[str] = Field(default_factory=list, description="'Kính gửi:' and 'Nơi nhận:' entries")
     registration_number: str | None = Field(default=None, description="hộ tịch: entry number in the register")
     book_number: str | None = Field(default=None, description="hộ tịch: 'Quyển số'")
