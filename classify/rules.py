@@ -517,8 +517,9 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
         stripped = remove_national_motto(line)
         if _NO_BODYS_NAME_RE.search(stripped):
             # a received stamp's or a smudge's reading: no body's name has '&', '¬', '„' ("VĂN PHÒNG CHÍNH PHỦ GIÁ.
-            # L& TB-VECP" was the issuer, the ĐẾN stamp over the number line read into it, QA81)
-            if fragments:
+            # L& TB-VECP" was the issuer, the ĐẾN stamp over the number line read into it, QA81); a line of specks
+            # alone ("`", "* *") is passed over
+            if fragments and sum(ch.isalpha() for ch in stripped) >= 2:
                 break
             continue
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()

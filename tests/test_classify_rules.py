@@ -746,6 +746,9 @@ def test_a_received_stamps_reading_is_neither_issuer_nor_place() -> None:
     result = classify_text(NOTICE_UNDER_A_RECEIVED_STAMP, model=None)
     assert (result.issuer, result.fields["place"].value) == ("VĂN PHÒNG CHÍNH PHỦ", "Hà Nội")
     assert result.doc_type == "TB" and result.issued_on == date(2024, 4, 10)
+    # a line of specks alone between the name's lines is passed over, not the end of the name
+    specks = NOTICE_DAY_LEFT_BLANK.replace("XÃ AN BÌNH", "* `\nXÃ AN BÌNH", 1)
+    assert classify_text(specks, model=None).issuer == classify_text(NOTICE_DAY_LEFT_BLANK, model=None).issuer
 
 
 @pytest.mark.parametrize(
