@@ -99,15 +99,8 @@ def reopen_consoles() -> None:
     `sohoa ocr-server`, whose descriptors are its caller's)."""
     global err, out
     err = _LineConsole(stderr=True)
-    # when piped (CI logs, files) rich would wrap tables at 80 columns: give them room instead, unless COLUMNS says
-    # how wide (`COLUMNS=80 sohoa list > f` was laid out at 200, QA80)
-    out = _LineConsole(width=None if sys.stdout.isatty() else _columns_asked() or 200)
-
-
-def _columns_asked() -> int | None:
-    """The width the COLUMNS variable gives, when it gives one."""
-    given = os.environ.get("COLUMNS", "").strip()
-    return int(given) if given.isdigit() and int(given) > 0 else None
+    # when piped (CI logs, files) rich would wrap tables at 80 columns: give them room instead
+    out = _LineConsole(width=None if sys.stdout.isatty() else 200)
 
 
 class _LineConsole(Console):

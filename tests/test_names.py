@@ -101,17 +101,6 @@ def test_tables_and_error_boxes_stay_in_line_where_stdout_cannot_hold_vietnamese
     assert len(ruled(usage.stderr)) == 1, usage.stderr.decode(encoding)
 
 
-def test_columns_sets_the_width_of_tables_written_into_a_file(tmp_path: Path) -> None:
-    """QA80: `COLUMNS=80 sohoa list > f` was laid out at 200 columns, the width given to output that is no terminal
-    when nothing says how wide."""
-    data_dir, record_id = _archive_with(tmp_path, NAME)
-    narrow = _sohoa("list", data_dir=data_dir, env={"COLUMNS": "70"}).stdout.decode()
-    # too narrow for the table: each record as a block (the archive's path above it is one line, however long)
-    assert f"{record_id}\n  tệp gốc / source: " in narrow and "┃" not in narrow, narrow
-    wide = _sohoa("list", data_dir=data_dir, env={"COLUMNS": None}).stdout.decode()  # type: ignore[dict-item]
-    assert "┃" in wide and "  tệp gốc / source: " not in wide, wide
-
-
 def test_a_c_locale_without_utf8_mode_lists_the_archive(tmp_path: Path) -> None:
     """`env -u LANG LC_ALL=C PYTHONUTF8=0 sohoa list --json`: Python decoded file names as ASCII there, and could
     open no file under the archive's `2025/QĐ/` (a UnicodeEncodeError), nor write the output."""
