@@ -72,6 +72,7 @@ from sohoa.record import (
     record_id_for,
 )
 from sohoa.settings import Settings
+from sohoa.vietnamese import collation_key
 from storage import (
     ArchiveConfigError,
     ArchiveIntegrityError,
@@ -353,7 +354,9 @@ def expand_inputs(
             continue
         if path.is_dir():
             passed: list[Path] = []  # folders not descended into: what is inside them is not looked at
-            for child in sorted(path.rglob("*")):
+            # in Vietnamese order, as an officer lists them ("Ân.pdf" and "Đơn.pdf" came after "Zeta.pdf", QA80); a
+            # folder's key is the start of its files', so it still comes before them
+            for child in sorted(path.rglob("*"), key=lambda p: tuple(collation_key(part) for part in p.parts)):
                 if any(child.is_relative_to(folder) for folder in passed):
                     continue
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)

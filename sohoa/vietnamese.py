@@ -179,3 +179,27 @@ def fold(text: str) -> str:
     comparison and search only, never for stored values."""
     decomposed = unicodedata.normalize("NFD", text.translate(_D_TABLE).lower().replace("đ", "d"))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# Vietnamese alphabetical order: the letters with a breve, a circumflex or a horn, and đ, are letters of their own
+# after their base (a ă â b c d đ e ê …), and the tones order words alike otherwise: none, huyền, hỏi, ngã, sắc,
+# nặng (as Vietnamese dictionaries list them)
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
+_TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+
+
+def collation_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], str]:
+    """A sort key putting names in Vietnamese order ("Ân", "Dơn", "ĐƠN", "Em", "Hòa", "Zeta"), where code points put
+    "Ân" and "Đ…" after "Z" (QA80): letters first (case, then tones, decide only between names alike otherwise),
+    anything else — digits, punctuation — by its code point, before the letters."""
+    letters: list[tuple[int, int]] = []
+    tones: list[int] = []
+    for char in unicodedata.normalize("NFC", spelling_key(text)).lower():
+        parts = unicodedata.normalize("NFD", char)
+        tone = next((_TONE_RANK[mark] for mark in parts if mark in _TONE_RANK), 0)
+        letter = unicodedata.normalize("NFC", "".join(mark for mark in parts if mark not in _TONE_RANK))
+        rank = _LETTER_RANK.get(letter)
+        letters.append((1, rank) if rank is not None else (0, ord(letter[:1] or " ")))
+        tones.append(tone)
+    return tuple(letters), tuple(tones), unicodedata.normalize("NFC", text)

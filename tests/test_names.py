@@ -419,3 +419,22 @@ def test_a_document_split_by_an_older_sohoa_is_named_by_its_stack() -> None:
     assert old.ident() == "hồ sơ ghép.pdf#2"
     own = source("a#2.pdf", "/srv/inbox/a#2.pdf")
     assert (own.label(), own.ident()) == ("a#2.pdf", "a#2.pdf")
+
+
+def test_a_folders_scans_are_taken_in_vietnamese_order(tmp_path: Path) -> None:
+    """QA80 L4: code points put "Ân.pdf" and "ĐƠN XIN.pdf" after "Zeta.pdf" in the results table; Vietnamese
+    order is A Ă Â B C D Đ E Ê …, the tones after the letters (none, huyền, hỏi, ngã, sắc, nặng)."""
+    from flows.pipeline import expand_inputs
+    from sohoa.vietnamese import collation_key
+
+    names = ["Zeta.pdf", "Ân.pdf", "ĐƠN XIN.pdf", "Dơn xin.pdf", "Em.pdf", "án.pdf", "an.pdf", "ăn.pdf", "10.pdf"]
+    for name in names:
+        (tmp_path / name).write_bytes(b"%PDF")
+    (tmp_path / "Ấp Bắc").mkdir()
+    (tmp_path / "Ấp Bắc" / "b.pdf").write_bytes(b"%PDF")
+    taken = [p.relative_to(tmp_path).as_posix() for p in expand_inputs([tmp_path])]
+    expected = ["10.pdf", "an.pdf", "án.pdf", "ăn.pdf", "Ân.pdf", "Ấp Bắc/b.pdf", "Dơn xin.pdf", "ĐƠN XIN.pdf"]
+    assert taken == [*expected, "Em.pdf", "Zeta.pdf"]
+    assert sorted(["hòa", "hoa", "hỏa", "hóa", "họa", "hõa"], key=collation_key) == [
+        "hoa", "hòa", "hỏa", "hõa", "hóa", "họa"
+    ]  # fmt: skip
