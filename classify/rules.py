@@ -414,13 +414,18 @@ def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
 _COMMA_BEFORE_DAY = re.compile(r"[,.]\s*ng[aàáảãạ]y\s*\d", re.IGNORECASE)
 
 
-def _capitals_before_a_name(words: list[str]) -> bool:
-    """Whether ``words`` starts with a word in capitals (two letters or more, not an abbreviation such as "TP.")
-    that a word written as a name (``Hà``) comes after."""
-    first = words[0]
-    letters = [ch for ch in first if ch.isalpha()]
-    capitals = len(letters) >= 2 and all(ch.isupper() for ch in letters) and not first.endswith(".")
-    return capitals and any(word[:1].isupper() and not word.isupper() for word in words[1:])
+def _capitals_before_a_name(words: list[str]) -> int:
+    """How many words in capitals ``words`` starts with, when they are two or more and a word written as a name
+    (``Hà``) comes after them: another column's or a stamp's words, not the place's; else 0. One word in capitals
+    is the place's (``TP``, ``TX``, an OCR'd ``ĐẮK Mil``)."""
+    capitals = 0
+    for word in words:
+        letters = [ch for ch in word if ch.isalpha()]
+        if letters and all(ch.isupper() for ch in letters):
+            capitals += 1
+            continue
+        return capitals if capitals >= 2 and word[:1].isupper() else 0
+    return 0
 
 
 def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str | None, int, str, bool] | None:
@@ -440,8 +445,9 @@ def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str |
         # (Decree 30 prints it so): a word in capitals before one that is not is another column's or a stamp's
         # ("TỪ DHNH PHÙ Hà Nội": the ĐẾN stamp's "CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", QA81); "TP." stays
         words = place.split()
-        while words and (not words[0][:1].isupper() or _capitals_before_a_name(words)):
+        while words and not words[0][:1].isupper():
             words.pop(0)
+        words = words[_capitals_before_a_name(words) :]
         dated = (found.value, " ".join(words[-5:]) or None, index, found.rule, header)
         if header:
             return dated
@@ -515,13 +521,12 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
             # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP', 'Số:130UBND-VP'): the issuer is above it
             break
         stripped = remove_national_motto(line)
-        if _NO_BODYS_NAME_RE.search(stripped):
-            # a received stamp's or a smudge's reading: no body's name has '&', '¬', '„' ("VĂN PHÒNG CHÍNH PHỦ GIÁ.
-            # L& TB-VECP" was the issuer, the ĐẾN stamp over the number line read into it, QA81); a line of specks
-            # alone ("`", "* *") is passed over
-            if fragments and sum(ch.isalpha() for ch in stripped) >= 2:
-                break
-            continue
+        if not any(ch.isalnum() for ch in stripped):
+            continue  # a line of specks alone ("* `", a rule read as "—"): no part of a name
+        if fragments and _a_symbol_in(stripped):
+            # the 'Số:' line under a received stamp, its number lost, its ký hiệu left ("GIÁ. L& TB-VECP - ¬ ` „":
+            # "VĂN PHÒNG CHÍNH PHỦ GIÁ. L& TB-VECP" was the issuer of the real 153/TB-VPCP, QA81)
+            break
         stripped = re.sub(r"[_\-–—=~.]{3,}", " ", stripped).strip()
         stripped = re.sub(r"(?:\s+[^\w\s]+|\s+_+)+$", "", stripped)  # OCR specks after the name: ' .', ' _', ' :'
         # two bodies OCR'd onto one line, with a speck or rule between them ('UBND XÃ A -_ TRUNG TÂM …'); a
@@ -559,8 +564,17 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     return bodies[-1], (bodies[-2] if len(bodies) > 1 else None), standard_case
 
 
-# characters no issuing body's name holds (a state body's name has letters, digits, '.', ',', '-', '(', ')', '/')
-_NO_BODYS_NAME_RE = re.compile(r"[&¬`„“”@#$%^*+<>{}\[\]\\©®§¤°]")
+# a ký hiệu's shape in a word: capitals, a dash, capitals, no space ("TB-VECP", "QĐ-UBND"); a body's name joins
+# its parts with spaced dashes ("BÀ RỊA - VŨNG TÀU")
+_SYMBOL_WORD_RE = re.compile(r"(?<![\w-])([A-ZĐ][A-Za-zĐđ]{0,4})-[A-ZĐ]{2,}\b")
+
+
+def _a_symbol_in(line: str) -> bool:
+    """Whether ``line`` holds a word shaped as a ký hiệu whose first group is a type's code ("TB-VECP"): what is
+    left of a 'Số:' line a stamp covered."""
+    return any(type_for_symbol_code(found.group(1)) is not None for found in _SYMBOL_WORD_RE.finditer(line))
+
+
 _ABBREVIATED_BODIES = frozenset({"UBND", "HĐND", "MTTQ"})
 # bodies whose name may stand as one short word at the top of a header
 _ONE_WORD_BODIES = _ABBREVIATED_BODIES | {"TAND", "VKSND", "BHXH"}

@@ -752,9 +752,30 @@ def test_a_received_stamps_reading_is_neither_issuer_nor_place() -> None:
 
 
 @pytest.mark.parametrize(
+    ("header", "issuer", "parent"),
+    [
+        # names with '&' or quotes, a speck after a name: as they were before the stamp's rule (QA83 H1, H2: its
+        # first version ended the name at any of '&', '“', '*', and filed the parent body as the issuer)
+        ("UBND HUYỆN AN LÃO\nPHÒNG GD&ĐT", "PHÒNG GD&ĐT", "UBND HUYỆN AN LÃO"),
+        ("SỞ GD&ĐT TỈNH BẮC NINH\nTRƯỜNG THPT LÝ THÁI TỔ", "TRƯỜNG THPT LÝ THÁI TỔ", "SỞ GD&ĐT TỈNH BẮC NINH"),
+        ("UBND XÃ AN BÌNH\nTRƯỜNG MẦM NON “HOA SEN”", "TRƯỜNG MẦM NON “HOA SEN”", "UBND XÃ AN BÌNH"),
+        ("SỞ KH&CN", "SỞ KH&CN", None),
+        ("ỦY BAN NHÂN DÂN\nXÃ TÂN HÒA *", "ỦY BAN NHÂN DÂN XÃ TÂN HÒA", None),
+        ("ỦY BAN NHÂN DÂN °\nXÃ TÂN HÒA", "ỦY BAN NHÂN DÂN XÃ TÂN HÒA", None),
+    ],
+)
+def test_an_issuers_ampersand_quotes_and_specks_are_no_stamp(header: str, issuer: str, parent: str | None) -> None:
+    text = f"{header}\n\nSố: 12/QĐ-UBND Tân Hòa, ngày 05 tháng 3 năm 2024\n\nQUYẾT ĐỊNH\nVề việc thành lập tổ\n"
+    result = classify_text(text, model=None)
+    assert (result.issuer, result.issuer_parent) == (issuer, parent)
+
+
+@pytest.mark.parametrize(
     ("line", "place"),
     [
         ("TP. Hồ Chí Minh, ngày 05 tháng 3 năm 2024", "TP. Hồ Chí Minh"),
+        ("TP Hồ Chí Minh, ngày 05 tháng 3 năm 2024", "TP Hồ Chí Minh"),  # one word in capitals is the place's
+        ("ĐẮK Mil, ngày 05 tháng 3 năm 2024", "ĐẮK Mil"),
         ("HÀ NỘI, ngày 05 tháng 3 năm 2024", "HÀ NỘI"),  # a place in capitals whole is kept
         ("XÃ AN BÌNH An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),  # another column's capitals
     ],
