@@ -9,12 +9,16 @@ handwritten ``Số:465`` at 20 and ``3{_`` (31) at 71.
 
 Only a word made of the number's digits alone is asked (``465``, ``Số:465``, ``465/``): in a word that also
 holds the printed symbol (``02/CĐ-UBND``) the confidence is the symbol's as much as the digits' (25 for a printed
-one on a poor scan), and tells nothing of them.
+one on a poor scan), and tells nothing of them — so a number written touching the printed ``/QĐ-UBND``, which OCR
+reads as one word with it, is not caught (QA83: ``227/QĐ-UBND`` for 27, at 0.95); Tesseract's confidence in each
+letter of a word would tell, and sohoa does not ask for it. A day's or a month's word that holds more than digits
+(``3{``) is doubted however sure Tesseract was, and in a text layer too.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 
 from classify.layout import group_rows
@@ -29,17 +33,56 @@ _SERIAL_WORD = re.compile(r"^(?:so\s*[:.;]?\s*)?(\d+)\s*[/.]?$")
 _BLANK_WORDS = 3
 
 
-def _doubted(words: list[PlacedWord]) -> float | None:
-    """The lowest confidence among ``words`` if it is below the bar; None when none is doubted or none is known
-    (a text layer's words carry none)."""
-    known = [word.confidence for word in words if word.confidence is not None]
-    lowest = min(known, default=None)
-    return lowest if lowest is not None and lowest < DIGITS_DOUBTED_BELOW else None
+# a form's leader dots or a blank's underscores ("....", "…", "___"): what the digits were written on, not digits
+_LEADER_RE = re.compile(r"^[.…_\-·,:]+$")
+# a day's or a month's word as printed: its digits, a comma or a full stop after them at most
+_DIGITS_WORD_RE = re.compile(r"^\d{1,2}[,.]?$")
+# the header's date in digits, "05/3/2025," (classify.vndate's short date)
+_SHORT_DATE_WORD_RE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{4})[,.]?$")
+# the share of the page's text from its top in which the header's date line lies (a body's date lies lower)
+HEADER_SHARE = 0.4
 
 
-def doubted_serial(page: PageWords, number: str) -> float | None:
-    """Tesseract's confidence in the word that holds ``number``'s serial ("465" of "465/2020/NĐ-CP") alone, the
-    topmost such word on the page, when it is below ``DIGITS_DOUBTED_BELOW``; else None."""
+@dataclass(frozen=True)
+class Doubt:
+    """A word of the number's or the date's digits that is doubted: as read, and Tesseract's confidence in it
+    (None for a text layer's word, which has none)."""
+
+    word: str
+    confidence: float | None
+
+    def said(self) -> str:
+        """``'465' at 20``, ``'3{_' in a text layer``"""
+        where = f"at {self.confidence:.0f}" if self.confidence is not None else "in a text layer"
+        return f"{self.word!r} {where}"
+
+
+def _confidence(word: PlacedWord) -> float | None:
+    # a word of an OcrResult cached (pickled) by a sohoa before 2026-12-03 has no such attribute at all (QA83)
+    return getattr(word, "confidence", None)
+
+
+def _doubted(words: list[PlacedWord]) -> Doubt | None:
+    """The word of ``words`` Tesseract was least sure of, when below the bar; None when none is doubted or none is
+    known (a text layer's words carry none)."""
+    known = [(confidence, word) for word in words if (confidence := _confidence(word)) is not None]
+    if not known:
+        return None
+    confidence, word = min(known, key=lambda pair: pair[0])
+    return Doubt(word.text, confidence) if confidence < DIGITS_DOUBTED_BELOW else None
+
+
+def _in_the_header(page: PageWords) -> list[PlacedWord]:
+    """The words in the top ``HEADER_SHARE`` of the page's text."""
+    if not page.words:
+        return []
+    top, bottom = min(w.top for w in page.words), max(w.bottom for w in page.words)
+    return [w for w in page.words if w.top <= top + HEADER_SHARE * (bottom - top)]
+
+
+def doubted_serial(page: PageWords, number: str) -> Doubt | None:
+    """The word that holds ``number``'s serial ("465" of "465/2020/NĐ-CP") alone, the topmost such word on the
+    page, when Tesseract's confidence in it is below ``DIGITS_DOUBTED_BELOW``; else None."""
     serial = re.match(r"\d+", number)
     if serial is None:
         return None
@@ -50,14 +93,20 @@ def doubted_serial(page: PageWords, number: str) -> float | None:
     return None
 
 
-def doubted_date(page: PageWords, issued: date) -> float | None:
-    """Tesseract's lowest confidence in the words of the day and the month on the row that dates the page
-    ("…, ngày 3{_ tháng 12 năm 2020", its year ``issued``'s), when it is below ``DIGITS_DOUBTED_BELOW``; else
-    None."""
-    for row in group_rows(page.words):
+def doubted_date(page: PageWords, issued: date) -> Doubt | None:
+    """The doubted word of the day or the month on the header's row that dates the page ("…, ngày 3{_ tháng 12 năm
+    2020", or "…, 05/3/2025", of ``issued``'s year): the one Tesseract was least sure of, when below
+    ``DIGITS_DOUBTED_BELOW``, or a word that holds more than digits ("3{", "3{_": ink read as digits and specks,
+    however sure Tesseract was — 83 for the same page in a PDF, QA83 — and in a text layer too); else None. A
+    form's leader dots between the words are not asked."""
+    for row in group_rows(_in_the_header(page)):
+        for word in row:
+            short = _SHORT_DATE_WORD_RE.match(word.text.strip())
+            if short is not None and short.group(1) == str(issued.year):
+                return _doubted([word])
         folded = [fold(word.text).strip(",.;:") for word in row]
-        for day_at, word in enumerate(folded):
-            if word != "ngay":
+        for day_at, word_text in enumerate(folded):
+            if word_text != "ngay":
                 continue
             month_at = _next(folded, "thang", day_at)
             year_at = _next(folded, "nam", month_at) if month_at is not None else None
@@ -65,7 +114,12 @@ def doubted_date(page: PageWords, issued: date) -> float | None:
                 continue
             if not folded[year_at + 1].startswith(str(issued.year)):
                 continue
-            return _doubted(row[day_at + 1 : month_at] + row[month_at + 1 : year_at])
+            between = row[day_at + 1 : month_at] + row[month_at + 1 : year_at]
+            asked = [w for w in between if not _LEADER_RE.match(w.text)]
+            odd = [w for w in asked if not _DIGITS_WORD_RE.match(w.text.strip())]
+            if odd:
+                return Doubt(odd[0].text, _confidence(odd[0]))
+            return _doubted(asked)
     return None
 
 

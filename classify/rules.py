@@ -1095,7 +1095,7 @@ LOST_SLASH = 0.55
 LOST_SLASH_NOTE = "'/' lost by OCR, put back between the serial and the symbol"
 # a number or a date whose digits Tesseract doubted (written by hand, most often): below the review threshold
 HANDWRITTEN = 0.5
-HANDWRITTEN_NOTE = "digits OCR doubted, handwritten perhaps: Tesseract's confidence"
+HANDWRITTEN_NOTE = "digits OCR doubted, handwritten perhaps"
 
 
 def _doubt_handwritten_digits(
@@ -1107,10 +1107,10 @@ def _doubt_handwritten_digits(
         ("number", doubted_serial(page, number.number) if number is not None else None),
         ("issued_on", doubted_date(page, issued) if issued is not None else None),
     )
-    for key, confidence in doubts:
-        if confidence is not None and key in fields:
+    for key, doubt in doubts:
+        if doubt is not None and key in fields:
             fields[key].confidence = min(fields[key].confidence, HANDWRITTEN)
-            fields[key].evidence += f"; {HANDWRITTEN_NOTE} ({confidence:.0f})"
+            fields[key].evidence += f"; {HANDWRITTEN_NOTE}: {doubt.said()}"
 
 
 def classify_text(text: str, *, model: object | None = "default", layout: Sequence[PageWords] = ()) -> Classification:

@@ -450,8 +450,8 @@ def test_a_number_and_a_date_written_by_hand_and_doubted_by_ocr_go_to_review() -
     result = classify_text(merged, layout=[page], model=None)
     assert (result.number, result.issued_on) == ("465/QĐ-UBND", date(2025, 2, 3))
     assert (result.fields["number"].confidence, result.fields["issued_on"].confidence) == (0.5, 0.5)
-    assert "Tesseract's confidence (20)" in result.fields["number"].evidence
-    assert "Tesseract's confidence (71)" in result.fields["issued_on"].evidence
+    assert "handwritten perhaps: '465' at 20" in result.fields["number"].evidence
+    assert "handwritten perhaps: '3{_' at 71" in result.fields["issued_on"].evidence
     assert result.fields["symbol"].confidence == 0.95  # printed
     assert result.confidence <= 0.5
     reasons = weak_fields(result, 0.6)
@@ -504,6 +504,55 @@ def test_a_number_word_holding_its_printed_symbol_or_a_text_layers_words_are_not
     assert doubted_date(layer, date(2025, 2, 27)) is None
     # a row dated in another year is not the one that dated the page
     assert doubted_date(_handwritten_page("465", "27", {"27": 5.0}), date(2024, 2, 27)) is None
+
+
+def test_a_day_word_holding_more_than_digits_is_doubted_however_sure_ocr_was() -> None:
+    """QA83 H4, M1: the same NĐ 155 page in a PDF read the handwritten day as "3{" at 83 (above the bar), and in
+    `sohoa ocr`'s own output, a text layer, "3{_" with no confidence at all: dated the 3rd at 0.85. Ink read as
+    digits and specks is doubted whatever the confidence; a form's leader dots are not (QA83 M2)."""
+    from classify.handwriting import doubted_date
+
+    day = date(2025, 2, 3)
+    sure = doubted_date(_handwritten_page("465", "3{", {"3{": 83.0}), day)
+    assert sure is not None and sure.said() == "'3{' at 83"
+    layer = PageWords(
+        number=1,
+        words=[w.model_copy(update={"confidence": None}) for w in _handwritten_page("465", "3{_", {}).words],
+    )
+    in_layer = doubted_date(layer, day)
+    assert in_layer is not None and in_layer.said() == "'3{_' in a text layer"
+    leaders = _handwritten_page("465", ".... 03 ....", {"....": 40.0})
+    assert doubted_date(leaders, day) is None
+
+
+def test_a_short_date_is_asked_and_a_body_date_is_not() -> None:
+    """QA83 L6: "Tân Lập, 05/3/2025" was never asked; and with the header's row not matched, a sentence's date in
+    the body ("Ngày 19 tháng 3 năm …") was the one asked."""
+    from classify.handwriting import doubted_date
+
+    page = decision_page()
+    header = [w for w in page.words if w.top != 3 * ROW]
+    short = PageWords(
+        number=1, words=_read_at([*header, *centred("Tân Lập, 05/3/2025", RIGHT_CENTRE, 3)], {"05/3/2025": 50.0})
+    )
+    doubt = doubted_date(short, date(2025, 3, 5))
+    assert doubt is not None and doubt.said() == "'05/3/2025' at 50"
+    # no date in the header; the body's sentence at row 9 of 17 (below the header's share of the page) is not asked
+    body_only = PageWords(number=1, words=_read_at(header, {"16": 10.0}))
+    assert doubted_date(body_only, date(2025, 6, 16)) is None
+
+
+def test_a_word_cached_before_it_had_a_confidence_is_not_asked() -> None:
+    """QA83 M5: an OCR result Prefect cached (pickled) before the upgrade holds words without the attribute at all:
+    AttributeError in classify on a rerun."""
+    import pickle
+
+    from classify.handwriting import doubted_serial
+
+    page = _handwritten_page("465", "27", {"465": 20.0})
+    for word in page.words:
+        del word.__dict__["confidence"]  # as a word pickled by the sohoa before has it
+    assert doubted_serial(pickle.loads(pickle.dumps(page)), "465/QĐ-UBND") is None
 
 
 @needs_shared
