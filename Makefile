@@ -85,5 +85,6 @@ bench: deps
 	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test,bench]' --config-settings editable_mode=compat
 	$(BIN)/python bench/pipeline_bench.py
 
+# never var/, the default data folder (SOHOA_DATA_DIR): it holds the archive, the ledger and the signing keys (QA84)
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

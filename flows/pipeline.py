@@ -1437,8 +1437,24 @@ def check_locations(settings: Settings) -> None:
         )
         if not Path(location).exists():
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
-            # default DATA_DIR/archive, which a first run creates)
-            _say_new_archive(location, logging.WARNING if settings.archive else logging.INFO)
+            # DATA_DIR/archive of a data folder configured, which a first run creates)
+            defaulted = "data_dir" not in settings.model_fields_set and not settings.archive
+            _say_new_archive(location, logging.WARNING if settings.archive or defaulted else logging.INFO)
+            if defaulted:
+                # "var" under the folder the command runs in: a cron job without a `cd` made a second archive,
+                # keys and ledger in $HOME/var without a word (QA84)
+                where = Path(settings.data_dir).resolve()
+                log.warning(
+                    "SOHOA_DATA_DIR chưa được đặt: thư mục dữ liệu là %s, thư mục var/ trong thư mục đang chạy lệnh — "
+                    "chạy từ thư mục khác (cron, systemd) sẽ tạo kho, khóa ký và sổ nhật ký khác; hãy đặt "
+                    "SOHOA_DATA_DIR (hoặc data_dir trong sohoa.toml) là một đường dẫn tuyệt đối / SOHOA_DATA_DIR is "
+                    "not set: the data "
+                    "folder is %s, var/ under the folder the command runs in — run from another folder (cron, "
+                    "systemd), it makes another archive, signing keys and ledger; set SOHOA_DATA_DIR (or data_dir in "
+                    "sohoa.toml) to an absolute path",
+                    where,
+                    where,
+                )
     for role, folder, setting in folders:
         if (cause := _folder_unusable(role, folder)) is not None:
             # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)

@@ -651,3 +651,38 @@ def test_a_batch_with_the_signers_appearance_is_warned_and_the_seals_refusal_adv
     assert batch_appearance_warning(settings("copy")) is None and batch_appearance_warning(settings("none")) is None
     refusal = batch_settings_problem(settings("seal"))
     assert refusal is not None and "for digitised copies use 'copy'" in refusal and "use 'decree30'" not in refusal
+
+
+def test_make_clean_never_removes_the_default_data_folder() -> None:
+    """QA84 H1: `make clean`, listed as a developer's target, ran `rm -rf … var …`: var/ is the default data folder,
+    with the archive, the custody ledger and the signing keys."""
+    import subprocess
+
+    from tests.conftest import ROOT
+
+    default = str(Settings.model_fields["data_dir"].default)
+    said = subprocess.run(["make", "-n", "clean"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert "rm -rf" in said and default not in said.split(), said
+
+
+def test_a_batch_without_a_data_folder_configured_says_where_it_writes(tmp_path: Path) -> None:
+    """QA84 M1: with SOHOA_DATA_DIR unset the data folder is var/ under the folder the command runs in, and a cron
+    job run from $HOME made a second archive, keys and ledger there without a word."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    (tmp_path / "hỏng.pdf").write_bytes(b"not a pdf")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOHOA_")}
+    env.update(PYTHONPATH=str(ROOT), SOHOA_CONFIG="", SOHOA_OCR_SERVER="off")
+    run = [sys.executable, "-m", "flows.cli", "process", "--no-prefect", "hỏng.pdf"]
+    unset = subprocess.run(run, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    said = " ".join(unset.stderr.split())
+    assert unset.returncode == 1 and f"SOHOA_DATA_DIR is not set: the data folder is {tmp_path / 'var'}," in said
+    assert (tmp_path / "var" / "quarantine").is_dir()
+    configured = subprocess.run(
+        run, cwd=tmp_path, env={**env, "SOHOA_DATA_DIR": str(tmp_path / "data")}, capture_output=True, text=True
+    )
+    assert configured.returncode == 1 and "SOHOA_DATA_DIR is not set" not in configured.stderr
