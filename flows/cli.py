@@ -219,8 +219,10 @@ def _configure_logging(verbose: bool) -> None:
     # with a source line on stderr; `sohoa verify` turns those about the file into words on its result
     logging.captureWarnings(True)
     # pikepdf says at INFO that its C++ logger bridge is up (QA72: an English line an officer read)
-    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "httpx", "urllib3", "py.warnings", "pikepdf"):
+    for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "urllib3", "py.warnings", "pikepdf"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
+    # httpx says every request to the Prefect server at INFO: with -v, 12 of 22 lines for one document (QA84)
+    logging.getLogger("httpx").setLevel(logging.WARNING if verbose else logging.ERROR)
     # Prefect's queue services (named by their class) send this process's events and run logs to its server and,
     # as the process exits, say "Still processing items: 1 items remaining..." as a WARNING — after the summary,
     # where it read like a document left unprocessed (QA). Said in words with -v, else not at all.

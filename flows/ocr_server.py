@@ -81,7 +81,10 @@ class AlreadyServing(Exception):
     """Another server holds this socket's lock."""
 
     def __init__(self, path: Path, pid: int | None) -> None:
-        super().__init__(f"{path}: an OCR server already serves it (pid {pid or '?'}; `sohoa ocr-server --stop`)")
+        super().__init__(
+            f"{path}: một máy chủ OCR khác đang phục vụ tại đây (pid {pid or '?'}; dừng nó: `sohoa ocr-server --stop`) "
+            f"/ an OCR server already serves it (pid {pid or '?'}; `sohoa ocr-server --stop`)"
+        )
         self.pid = pid
 
 

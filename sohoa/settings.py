@@ -669,12 +669,19 @@ class Settings(BaseSettings):
             return None
         needs = " and ".join(f"SOHOA_{name.upper()} / {name}" for name in missing)
         where = named_as or f"SOHOA_SIGNATURE_APPEARANCE / signature_appearance = {kind!r}"
-        others = ", ".join(APPEARANCES)
+        others = ", ".join(other for other in APPEARANCES if other != kind)
         names = " và ".join(f"SOHOA_{name.upper()}" for name in missing)
-        return (
+        said = (
             f"{where}: cần đặt {names} (một tệp ảnh PNG), hoặc chọn kiểu hình khác ({others}) / {where} needs {needs} "
             f"(a PNG image file) to be set; or choose another appearance ({others})"
         )
+        if kind == "seal":  # set the image, and a batch was refused next for the seal itself (QA84)
+            said += (
+                " — dấu cơ quan chỉ dùng với `sohoa sign` trên tệp người ký đã ký; lô bản quét (process, watch) dùng "
+                "'copy' hoặc 'none' / the seal is for `sohoa sign` on a file a signer has signed; a batch of scans "
+                "(process, watch) uses 'copy' or 'none'"
+            )
+        return said
 
     @field_validator("dask_address")
     @classmethod

@@ -279,7 +279,10 @@ def test_a_lone_command_starts_a_server_in_the_background_that_serves_the_next(t
             text=True,
             timeout=60,
         )
-        assert second.returncode == 2 and f"already serves it (pid {server_pid};" in " ".join(second.stderr.split())
+        assert second.returncode == 2 and f"already serves it (pid {server_pid};" in (
+            said := " ".join(second.stderr.split())
+        )
+        assert f"một máy chủ OCR khác đang phục vụ tại đây (pid {server_pid};" in said  # Vietnamese first (QA84)
 
         stop = [sys.executable, "-m", "flows.cli", "ocr-server", "--socket", str(path), "--stop"]
         stopped = subprocess.run(stop, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)

@@ -470,6 +470,13 @@ def test_a_signature_appearance_and_its_images_are_checked_when_the_settings_loa
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="decree30")
     assert "SOHOA_SEAL_IMAGE" in said and "SOHOA_SIGNATURE_IMAGE" in said
     assert load_settings(signature_appearance="copy", seal_image="").seal_image is None
+    # the seal without its image: the choices are the others, and a batch of scans is told 'copy' or 'none' at once,
+    # not after the image is set (QA84: "or choose another appearance (none, signer, seal, …)", then refused again)
+    said = " ".join(
+        _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="seal").split()
+    )
+    assert "choose another appearance (none, signer, decree30, copy)" in said, said
+    assert "a batch of scans (process, watch) uses 'copy' or 'none'" in said, said
 
 
 def test_the_appearance_font_is_checked_when_the_settings_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
