@@ -263,15 +263,15 @@ NFD_TWIN_MARK = " (NFD)"
 
 
 def nfd_twin(path: Path) -> bool:
-    """Whether ``path``'s name is decomposed (NFD, as a Mac writes it) and a file of the same name composed (NFC)
-    lies beside it: two files that every output, in NFC, would name alike — an officer could not tell which of
-    them a line is about (QA80: one quarantined as the other, its reason lost)."""
-    name = path.name
-    composed = unicodedata.normalize("NFC", name)
-    if composed == name:
+    """Whether ``path`` is spelled decomposed (NFD, as a Mac writes names), in its name or a folder's, and the same
+    path composed (NFC) is there too: two files that every output, in NFC, would name alike — an officer could not
+    tell which of them a line is about (QA80: one quarantined as the other, its reason lost; QA83: twin folders)."""
+    spelled = str(path)
+    composed = unicodedata.normalize("NFC", spelled)
+    if composed == spelled:
         return False
     try:
-        return os.path.lexists(path.with_name(composed))
+        return os.path.lexists(composed)
     except (OSError, ValueError):
         return False
 

@@ -318,6 +318,14 @@ def test_an_nfd_name_beside_its_nfc_twin_is_marked_and_parked_apart(tmp_path: Pa
         + ["Đơn lẻ.pdf", "Đơn lẻ.pdf.reason.txt"]
     )
     reason = (quarantine / f"{NAME} (NFD).pdf.reason.txt").read_text()
+    # twin folders, a file of one name in each (QA83 M3: one entry, one reason file naming the NFC one)
+    folders = tmp_path / "folders"
+    for folder in ("Hồ sơ", nfd("Hồ sơ")):
+        (folders / folder).mkdir(parents=True)
+        (folders / folder / "a.pdf").write_bytes(b"the same bytes again")
+    twins = _sohoa("process", "--no-prefect", str(folders), data_dir=tmp_path / "var2")
+    assert "a.pdf (NFD)" in twins.stdout.decode() and "a.pdf (NFD)" in twins.stderr.decode(), twins.stderr.decode()
+    assert sorted(p.name for p in (tmp_path / "var2" / "quarantine").glob("*.pdf")) == ["a (NFD).pdf", "a.pdf"]
     assert f"Tệp / File: {inbox / NFD_NAME}.pdf\n" in reason  # the NFD file, as it is on disk
     assert f"Tệp / File: {inbox / NAME}.pdf\n" in (quarantine / f"{NAME}.pdf.reason.txt").read_text()
 
