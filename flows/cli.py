@@ -43,7 +43,10 @@ from sohoa.fsutil import OneLineRecords, escaped, existing_spelling, one_line, p
 from sohoa.settings import Settings, load_settings
 
 if TYPE_CHECKING:  # imported where used: ~0.05 s (urllib, http.client) that `sohoa ocr` and `sohoa sign` never need
+    from collections.abc import Iterable
+
     from rich.progress import Progress
+    from rich.segment import Segment
     from rich.text import Text
 
     from flows.pipeline import BatchReport, DocumentResult
@@ -119,6 +122,15 @@ class _LineConsole(Console):
         latin-1, cp1258) a letter it lacks is written ``\\u1ebf``; escaped here, before a table is laid out, the
         table is measured with the width it is written in (QA80: each escaped letter pushed its row out of line)."""
         return super().render_str(written_as(text, self.encoding), **kwargs)
+
+    def _render_buffer(self, buffer: Iterable[Segment]) -> str:
+        """The text to write; where the stream cannot hold "…", the one Rich puts at the end of a cell it cut is
+        written ".": escaped after the table was laid out (``\\u2026``), it pushed its row five columns out of line
+        (QA83: `audit` under PYTHONIOENCODING=ascii)."""
+        text = super()._render_buffer(buffer)
+        if "…" in text and written_as("…", self.encoding) != "…":
+            text = text.replace("…", ".")
+        return text
 
     def on_broken_pipe(self) -> None:
         """As Rich does (quiet, the rest of the output into /dev/null), but not with exit 1, the code of audit,

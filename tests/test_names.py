@@ -101,6 +101,28 @@ def test_tables_and_error_boxes_stay_in_line_where_stdout_cannot_hold_vietnamese
     assert len(ruled(usage.stderr)) == 1, usage.stderr.decode(encoding)
 
 
+def test_a_cell_cut_short_stays_in_line_where_the_stream_has_no_ellipsis() -> None:
+    """QA83 L1: Rich ends a cell it cuts with "…", which a stream in ASCII or Latin-1 then wrote as `\\u2026`, five
+    columns more than the table was laid out with (`audit`'s record ids, `281c2196fa\\u2026`)."""
+    import io
+
+    from rich.table import Table
+
+    from flows.cli import _LineConsole
+
+    for encoding in ("ascii", "latin-1", "utf-8"):
+        stream = io.TextIOWrapper(io.BytesIO(), encoding=encoding, errors="backslashreplace")
+        console = _LineConsole(file=stream, width=40)
+        table = Table("mã hồ sơ / id", "tệp")
+        table.columns[0].no_wrap = True
+        table.columns[0].overflow = "ellipsis"
+        table.add_row("281c2196fa0123456789abcdef0123456789", "Quyết định")
+        console.print(table)
+        stream.flush()
+        lines = stream.buffer.getvalue().decode(encoding).splitlines()  # type: ignore[attr-defined]
+        assert len({len(line) for line in lines if line.strip()}) == 1, (encoding, lines)
+
+
 def test_a_c_locale_without_utf8_mode_lists_the_archive(tmp_path: Path) -> None:
     """`env -u LANG LC_ALL=C PYTHONUTF8=0 sohoa list --json`: Python decoded file names as ASCII there, and could
     open no file under the archive's `2025/QĐ/` (a UnicodeEncodeError), nor write the output."""
