@@ -1448,10 +1448,9 @@ def check_locations(settings: Settings) -> None:
                     "SOHOA_DATA_DIR chưa được đặt: thư mục dữ liệu là %s, thư mục var/ trong thư mục đang chạy lệnh — "
                     "chạy từ thư mục khác (cron, systemd) sẽ tạo kho, khóa ký và sổ nhật ký khác; hãy đặt "
                     "SOHOA_DATA_DIR (hoặc data_dir trong sohoa.toml) là một đường dẫn tuyệt đối / SOHOA_DATA_DIR is "
-                    "not set: the data "
-                    "folder is %s, var/ under the folder the command runs in — run from another folder (cron, "
-                    "systemd), it makes another archive, signing keys and ledger; set SOHOA_DATA_DIR (or data_dir in "
-                    "sohoa.toml) to an absolute path",
+                    "not set: the data folder is %s, var/ under the folder the command runs in — run from another "
+                    "folder (cron, systemd), it makes another archive, signing keys and ledger; set SOHOA_DATA_DIR (or "
+                    "data_dir in sohoa.toml) to an absolute path",
                     where,
                     where,
                 )

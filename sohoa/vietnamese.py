@@ -191,7 +191,7 @@ _TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 
 def collation_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], str]:
     """A sort key putting names in Vietnamese order ("Ân", "Dơn", "ĐƠN", "Em", "Hòa", "Zeta"), where code points put
-    "Ân" and "Đ…" after "Z" (QA80): letters first (case, then tones, decide only between names alike otherwise),
+    "Ân" and "Đ…" after "Z" (QA80): letters first (tones, then case, decide only between names alike otherwise),
     anything else — digits, punctuation — by its code point, before the letters."""
     letters: list[tuple[int, int]] = []
     tones: list[int] = []
