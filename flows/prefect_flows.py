@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import functools
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from prefect.context import TaskRunContext
 from prefect.futures import as_completed
 from prefect.states import Failed, State
 from prefect.transactions import CommitMode, transaction
+from pydantic import BaseModel
 
 from flows import progress
 from flows.pipeline import (
@@ -58,6 +60,7 @@ from flows.pipeline import (
 from flows.prefect_run import batch_state, logs_to_run, refusal, state_summary
 from sohoa.errors import BadInputError
 from sohoa.fsutil import escaped, from_parameter, one_line, sha256_file
+from sohoa.record import OcrResult, SignatureFacts
 from sohoa.settings import Settings, load_settings
 from sohoa.vietnamese import vn_date
 from storage import archive_display
@@ -123,10 +126,20 @@ def _file_hash(path: Path) -> str | None:
     return sha256_file(path) if path.is_file() else None
 
 
+@functools.cache
+def result_shape(model: type[BaseModel]) -> str:
+    """A digest of ``model``'s fields: in a cached stage's key, so that a result cached (pickled) by another sohoa —
+    one before an upgrade, rerun in the same work folder within the cache's week — is never taken for this one's.
+    An OcrResult cached before 2026-12-03 had words without the `confidence` the classifier reads (QA83)."""
+    schema = json.dumps(model.model_json_schema(), sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(schema.encode("utf-8")).hexdigest()[:16]
+
+
 def _ocr_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
     output = Path(p["output_pdf"])
     return _key(
         "ocr",
+        result_shape(OcrResult),
         _file_hash(Path(p["source"])),
         output.name,
         work_token(output.parent),
@@ -138,6 +151,7 @@ def _sign_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
     output = Path(p["output_pdf"])
     return _key(
         "sign",
+        result_shape(SignatureFacts),
         _file_hash(Path(p["input_pdf"])),
         output.name,
         work_token(output.parent),

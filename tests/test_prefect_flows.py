@@ -420,3 +420,41 @@ def test_a_workers_flow_run_leaves_urllib3s_retry_warnings_out_unless_the_comman
         for how in ("worker", "verbose")
     ]
     assert levels == ["ERROR", "INFO"], levels
+
+
+def test_a_cached_stage_result_is_keyed_by_the_shape_of_its_record(tmp_path: Path) -> None:
+    """QA83 M5: an OcrResult cached (pickled, for a week) by a sohoa before an upgrade was taken by the next one on a
+    rerun in the same work folder: its words had no `confidence`, and classify failed on them. The shape of the
+    result's record is in the key."""
+    from pydantic import BaseModel
+
+    from flows import prefect_flows
+    from sohoa.record import OcrResult
+
+    class Before(BaseModel):
+        text: str
+
+    class After(BaseModel):
+        text: str
+        confidence: float | None = None
+
+    assert prefect_flows.result_shape(Before) != prefect_flows.result_shape(After)
+    work = tmp_path / "work" / "0123456789abcdef"
+    work.mkdir(parents=True)
+    from flows.pipeline import WORK_TOKEN
+
+    (work / WORK_TOKEN).write_text("token", encoding="ascii")  # a work folder's, as the pipeline makes one
+    source = tmp_path / "scan.png"
+    source.write_bytes(b"scan")
+    from sohoa.settings import Settings
+
+    parameters = {"source": source, "output_pdf": work / "ocr.pdf", "settings": Settings(data_dir=tmp_path)}
+    original = prefect_flows.result_shape
+    try:
+        key_now = prefect_flows._ocr_key(None, parameters)  # type: ignore[arg-type]
+        prefect_flows.result_shape = lambda model: "another shape"  # type: ignore[assignment]
+        key_other = prefect_flows._ocr_key(None, parameters)  # type: ignore[arg-type]
+    finally:
+        prefect_flows.result_shape = original  # type: ignore[assignment]
+    assert key_now is not None and key_other is not None and key_now != key_other
+    assert prefect_flows.result_shape(OcrResult) == prefect_flows.result_shape(OcrResult)
