@@ -311,8 +311,8 @@ def test_verbose_is_taken_before_or_after_the_command(tmp_path: Path, where: str
     args = ["process", "--no-prefect", str(empty)]
     proc = sohoa(*(["-v", *args] if where == "before" else [*args, "-v"]), data_dir=tmp_path)
     assert proc.returncode == 1, proc.stderr  # quarantined: ran, and logged as -v asks
-    # the day first, as officers write it (it was "[12/01/26 …]", month first)
-    assert re.search(r"^\[\d\d/\d\d/\d{4} \d\d:\d\d:\d\d\]", proc.stderr, re.MULTILINE), proc.stderr
+    # the day first, as officers write it (it was "[12/01/26 …]", month first), in Vietnam time (QA80 L5)
+    assert re.search(r"^\[\d\d/\d\d/\d{4} \d\d:\d\d:\d\d \+07\]", proc.stderr, re.MULTILINE), proc.stderr
     quiet = sohoa(*args, data_dir=tmp_path)
     assert not re.search(r"^\[\d\d/\d\d/\d\d", quiet.stderr, re.MULTILINE)
     listed = sohoa("review", "list", "--verbose", "--json", data_dir=tmp_path)
