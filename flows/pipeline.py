@@ -46,11 +46,13 @@ from sohoa.errors import (
     os_error_words,
 )
 from sohoa.fsutil import (
+    NFD_TWIN_MARK,
     PART_MARKER,
     archive_host_lock,
     escaped,
     exclusive_lock,
     file_lock,
+    nfd_twin,
     one_line,
     printable,
     readable,
@@ -1127,7 +1129,9 @@ def logged_as(path: Path, origin: StackOrigin | None, runner: StageRunner | None
     dropped = as_dropped(path, origin, runner)
     shown = said(dropped)
     if origin is None:  # an NFD name beside its NFC twin is marked: in NFC the two lines were one (QA80)
-        return twin_marked(shown, Path(dropped))
+        asked = getattr(runner, "nfd_twin", None)  # the watcher's: it knows, the inbox no longer shows it
+        twin = asked(path) if asked is not None else nfd_twin(Path(dropped))
+        return f"{shown}{NFD_TWIN_MARK}" if twin else shown
     if shown.startswith("/"):
         # the stack as its record names it, absolute: named as given, under the folder the command was run in, as
         # the stack's own line ("split into 2 document(s)") and every other file of the batch are (QA63)

@@ -81,6 +81,7 @@ from sohoa.fsutil import (
     file_lock,
     fit_name,
     fsync_dir,
+    nfd_twin,
     one_line,
     readable,
     said,
@@ -413,6 +414,9 @@ class _Claimed:
     path: Path  # where it lies now, in DATA_DIR/claimed/
     relative: Path  # where it was dropped, relative to the inbox
     seen: tuple[int, int] | None = None  # (size, mtime) when it was claimed by this pass: changed since, still written
+    # spelled NFD beside its NFC twin in the inbox when claimed (sohoa.fsutil.nfd_twin): by the time the pipeline
+    # logs it the inbox no longer shows the twin (QA83)
+    nfd_twin: bool = False
 
 
 _MESSAGES: dict[str, tuple[str, str]] = {
@@ -742,6 +746,11 @@ class _WatchRunner:
                 if claim is not None:
                     self._claims[_key(result)] = claim
         return result
+
+    def nfd_twin(self, document: Path) -> bool:
+        """Whether ``document`` was dropped spelled NFD beside its NFC twin (``_Claimed.nfd_twin``)."""
+        claim = _origin(document, self.claims)
+        return claim is not None and claim.nfd_twin
 
     def dropped_as(self, document: Path, origin: StackOrigin | None) -> str | None:
         """Where a document of this pass was dropped, as its record, its reason file and the pipeline's log lines
@@ -1114,6 +1123,7 @@ def _pass(
             # the archive, quarantine and work folders usable, before a file is claimed: an unusable one (a file
             # given as --archive) used to fail the pass with the dropped file gone into claimed/, no receipt
             check_locations(settings)
+        twins = {path for path in complete if nfd_twin(path)}  # asked while both are still in the inbox
         for path in complete:
             seen = _size_and_mtime(path)
             try:
@@ -1123,7 +1133,7 @@ def _pass(
                 continue
             if target is None:
                 continue
-            taken = _Claimed(target, path.relative_to(inbox), seen)
+            taken = _Claimed(target, path.relative_to(inbox), seen, nfd_twin=path in twins)
             if _still_written(taken):  # a writer came back between the check and the claim
                 log.info(
                     "%s: bị ghi tiếp khi đang được nhận; để lại trong hộp thư đến cho lượt sau / written to while it "
