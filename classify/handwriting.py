@@ -35,12 +35,14 @@ _BLANK_WORDS = 3
 
 # a form's leader dots or a blank's underscores ("....", "…", "___"): what the digits were written on, not digits
 _LEADER_RE = re.compile(r"^[.…_\-·,:]+$")
-# a day's or a month's word as printed: its digits, a comma or a full stop after them at most
-_DIGITS_WORD_RE = re.compile(r"^\d{1,2}[,.]?$")
+# a day's or a month's word as printed: its digits, a mark of punctuation after them at most ("05;", "3.")
+_DIGITS_WORD_RE = re.compile(r"^\d{1,2}[,.;:]?$")
 # the header's date in digits, "05/3/2025," (classify.vndate's short date)
 _SHORT_DATE_WORD_RE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{4})[,.]?$")
-# the share of the page's text from its top in which the header's date line lies (a body's date lies lower)
+# the share of the page's text from its top in which the header's date line lies (a body's date lies lower), or
+# the rows it lies in on a short page (a notice of a few lines: QA85, its date row under the 40 %)
 HEADER_SHARE = 0.4
+HEADER_ROWS = 5
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,15 @@ def _doubted(words: list[PlacedWord]) -> Doubt | None:
     return Doubt(word.text, confidence) if confidence < DIGITS_DOUBTED_BELOW else None
 
 
-def _in_the_header(page: PageWords) -> list[PlacedWord]:
-    """The words in the top ``HEADER_SHARE`` of the page's text."""
-    if not page.words:
+def _header_rows(page: PageWords) -> list[list[PlacedWord]]:
+    """The rows of the page's header: in the top ``HEADER_SHARE`` of its text, or among its first
+    ``HEADER_ROWS``."""
+    rows = group_rows(page.words)
+    if not rows:
         return []
     top, bottom = min(w.top for w in page.words), max(w.bottom for w in page.words)
-    return [w for w in page.words if w.top <= top + HEADER_SHARE * (bottom - top)]
+    cut = top + HEADER_SHARE * (bottom - top)
+    return [row for index, row in enumerate(rows) if index < HEADER_ROWS or min(w.top for w in row) <= cut]
 
 
 def doubted_serial(page: PageWords, number: str) -> Doubt | None:
@@ -97,9 +102,9 @@ def doubted_date(page: PageWords, issued: date) -> Doubt | None:
     """The doubted word of the day or the month on the header's row that dates the page ("…, ngày 3{_ tháng 12 năm
     2020", or "…, 05/3/2025", of ``issued``'s year): the one Tesseract was least sure of, when below
     ``DIGITS_DOUBTED_BELOW``, or a word that holds more than digits ("3{", "3{_": ink read as digits and specks,
-    however sure Tesseract was — 83 for the same page in a PDF, QA83 — and in a text layer too); else None. A
-    form's leader dots between the words are not asked."""
-    for row in group_rows(_in_the_header(page)):
+    however sure Tesseract was — 83 for the same page in a PDF, QA83 — and in a text layer too; a day in words is
+    no such word); else None. A form's leader dots between the words are not asked."""
+    for row in _header_rows(page):
         for word in row:
             short = _SHORT_DATE_WORD_RE.match(word.text.strip())
             if short is not None and short.group(1) == str(issued.year):
@@ -116,7 +121,8 @@ def doubted_date(page: PageWords, issued: date) -> Doubt | None:
                 continue
             between = row[day_at + 1 : month_at] + row[month_at + 1 : year_at]
             asked = [w for w in between if not _LEADER_RE.match(w.text)]
-            odd = [w for w in asked if not _DIGITS_WORD_RE.match(w.text.strip())]
+            # ink read as digits and specks ("3{"); a day or a month in words ("mười lăm", "Giêng") is none
+            odd = [w for w in asked if any(ch.isdigit() for ch in w.text) and not _DIGITS_WORD_RE.match(w.text.strip())]
             if odd:
                 return Doubt(odd[0].text, _confidence(odd[0]))
             return _doubted(asked)

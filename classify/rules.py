@@ -414,17 +414,28 @@ def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
 _COMMA_BEFORE_DAY = re.compile(r"[,.]\s*ng[aàáảãạ]y\s*\d", re.IGNORECASE)
 
 
+# a place's abbreviated kind, written in capitals without its dot: "TP Hồ Chí Minh", "TX Bến Cát", "TT Phong Điền"
+_PLACE_KINDS = frozenset({"TP", "TX", "TT"})
+
+
 def _capitals_before_a_name(words: list[str]) -> int:
-    """How many words in capitals ``words`` starts with, when they are two or more and a word written as a name
-    (``Hà``) comes after them: another column's or a stamp's words, not the place's; else 0. One word in capitals
-    is the place's (``TP``, ``TX``, an OCR'd ``ĐẮK Mil``)."""
+    """How many words in capitals ``words`` starts with, before a word written as a name (``Hà``): another
+    column's or a stamp's words, not the place's ("TỪ DHNH PHÙ Hà Nội", QA81; "ND An Lão", the end of a ký hiệu
+    OCR split, QA85); else 0. One word in capitals is the place's when it has Vietnamese letters (an OCR'd "ĐẮK
+    Mil") or is a place's kind (``TP``, ``TX``: QA83)."""
     capitals = 0
     for word in words:
         letters = [ch for ch in word if ch.isalpha()]
         if letters and all(ch.isupper() for ch in letters):
             capitals += 1
             continue
-        return capitals if capitals >= 2 and word[:1].isupper() else 0
+        if not word[:1].isupper() or capitals == 0:
+            return 0
+        if capitals == 1:
+            alone = words[0]
+            kind = alone.endswith(".") or alone in _PLACE_KINDS  # "TP.", "Q.", "TP"
+            return 1 if alone.isascii() and len(alone) >= 2 and not kind else 0
+        return capitals
     return 0
 
 
@@ -569,9 +580,16 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
 _SYMBOL_WORD_RE = re.compile(r"(?<![\w-])([A-ZĐ][A-Za-zĐđ]{0,4})-[A-ZĐ]{2,}\b")
 
 
+# what a stamp's or a smudge's reading leaves that no body's name has ('&' is a name's, "GD&ĐT"; '“' a school's)
+_STAMP_MARKS_RE = re.compile(r"[¬`„©®§¤°^{}\\|<>~*#@$%]")
+
+
 def _a_symbol_in(line: str) -> bool:
-    """Whether ``line`` holds a word shaped as a ký hiệu whose first group is a type's code ("TB-VECP"): what is
-    left of a 'Số:' line a stamp covered."""
+    """Whether ``line`` holds a word shaped as a ký hiệu whose first group is a type's code ("TB-VECP") beside the
+    marks of a stamp's reading ("¬ ` „"): what is left of a 'Số:' line a stamp covered. The shape alone is a
+    department's name as often ("PHÒNG TC-KH", "SỞ KH-ĐT", "PHÒNG CT-HSSV": QA85)."""
+    if not _STAMP_MARKS_RE.search(line):
+        return False
     return any(type_for_symbol_code(found.group(1)) is not None for found in _SYMBOL_WORD_RE.finditer(line))
 
 
@@ -769,7 +787,11 @@ def about_line(lines: list[str], after: int) -> str | None:
         found = _ABOUT_RE.match(lines[index])
         if found is None:
             continue
-        about = [found.group("about")]
+        # the form's leader dots or blank line left to fill in ("Về việc: ………", "......Liên hệ …"): no subject
+        written = found.group("about").lstrip(" .…_-·")
+        if not any(ch.isalnum() for ch in written):
+            return None
+        about = [written]
         for line in lines[index + 1 : index + 3]:
             if not line or not line[:1].islower():
                 break

@@ -33,6 +33,7 @@ import dataclasses
 import json
 import os
 import select
+import shlex
 import signal
 import socket
 import sys
@@ -81,9 +82,11 @@ class AlreadyServing(Exception):
     """Another server holds this socket's lock."""
 
     def __init__(self, path: Path, pid: int | None) -> None:
+        # the socket named in the command that stops it: `--stop` alone stopped the default one (QA85)
+        stop = f"sohoa ocr-server --socket {shlex.quote(str(path))} --stop"
         super().__init__(
-            f"{path}: một máy chủ OCR khác đang phục vụ tại đây (pid {pid or '?'}; dừng nó: `sohoa ocr-server --stop`) "
-            f"/ an OCR server already serves it (pid {pid or '?'}; `sohoa ocr-server --stop`)"
+            f"{path}: một máy chủ OCR khác đang phục vụ tại đây (pid {pid or '?'}; dừng nó: `{stop}`) "
+            f"/ an OCR server already serves it (pid {pid or '?'}; `{stop}`)"
         )
         self.pid = pid
 

@@ -55,7 +55,6 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("thế", ("hiện", "thức", "chế", "lệ"), "thể"),
     ("số", ("hộ", "sách", "tay", "đăng"), "sổ"),
     ("hố", ("trợ",), "hỗ"),
-    ("kiên", ("nghị",), "kiến"),  # "kiến nghị" (a petition): "xử lý các kiên nghị" in the real 2470/VPCP (QA81)
     # "Sở Tư pháp", "Sở Nội vụ"…: the departments of a province, whose first syllables never follow "sớ" (a
     # memorial to the throne)
     ("sớ", ("tư", "nội", "tài", "kế", "xây", "giao", "y", "công", "lao", "giáo", "văn", "khoa", "thông",
@@ -63,11 +62,15 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )  # fmt: skip
 # Misreadings known by the word before them, read confidently (real syllables both, so only a phrase tells): "thay
 # đỗi", "điều chính" in real decrees' trích yếu (QA81: 188/QĐ-VPCP, 28/2023/QĐ-UBND — "điều chính giá đất" says
-# another thing). None of the corpus's 359 "thay đổi", 26 "điều chỉnh" is written so.
+# another thing). None of the corpus's 359 "thay đổi", 26 "điều chỉnh" is written so. Not where the word after goes
+# on with the word as read ("điều chính đáng", "điều chính xác", "điều chính yếu": QA85), nor "kiên nghị", a word
+# of its own (resolute) beside "kiến nghị".
 _FIXES_AFTER: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("đỗi", ("thay", "biến"), "đổi"),
     ("chính", ("điều",), "chỉnh"),
 )
+# (the pair table cannot tell: it holds "chính quy" — "điều chỉnh quy hoạch" is the common one — and no "chỉnh")
+_READ_RIGHT_BEFORE = {"chính": ("đáng", "xác", "yếu")}
 _REGISTER_KINDS = ("khai", "kết", "văn", "hộ", "chứng", "nhận", "giám", "thay")
 # Pairs that are real Vietnamese too, fixed only with the words after them: "số đăng ký" (a registration number)
 # unless a register's kind follows ("sổ đăng ký khai sinh"); "số hộ" (a number of households: "số hộ nghèo")
@@ -186,10 +189,14 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
             break
     for index in range(1, len(words)):
         core, before = _core(words[index]), _core(words[index - 1])
+        after = _core(words[index + 1]) if index + 1 < len(words) else ""
         for misread, contexts, intended in _FIXES_AFTER:
-            if core == misread and before in contexts:
-                fixed[index] = _recase(words[index], intended)
-                break
+            if core != misread or before not in contexts:
+                continue
+            if after in _READ_RIGHT_BEFORE.get(core, ()):
+                break  # the word after goes on with it as read: "điều chính đáng"
+            fixed[index] = _recase(words[index], intended)
+            break
     return fixed
 
 

@@ -677,9 +677,9 @@ class Settings(BaseSettings):
         )
         if kind == "seal":  # set the image, and a batch was refused next for the seal itself (QA84)
             said += (
-                " — dấu cơ quan chỉ dùng với `sohoa sign` trên tệp người ký đã ký; lô bản quét (process, watch) dùng "
-                "'copy' hoặc 'none' / the seal is for `sohoa sign` on a file a signer has signed; a batch of scans "
-                "(process, watch) uses 'copy' or 'none'"
+                " — dấu cơ quan đóng lên tệp người ký đã ký (`sohoa sign`), không dùng cho lô bản quét (process, "
+                "watch: ở đó dùng 'copy') / the seal goes on a file a signer has signed (`sohoa sign`), never on a "
+                "batch of scans (process, watch: 'copy' there)"
             )
         return said
 

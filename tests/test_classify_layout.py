@@ -523,6 +523,21 @@ def test_a_day_word_holding_more_than_digits_is_doubted_however_sure_ocr_was() -
     assert in_layer is not None and in_layer.said() == "'3{_' in a text layer"
     leaders = _handwritten_page("465", ".... 03 ....", {"....": 40.0})
     assert doubted_date(leaders, day) is None
+    # printed days in words, or with a slip of punctuation, in a text layer too: none of them ink (QA85 M2)
+    for printed in ("mười lăm", "03;", "3.", "03,"):
+        page = _handwritten_page("465", printed, {})
+        layer = PageWords(number=1, words=[w.model_copy(update={"confidence": None}) for w in page.words])
+        assert doubted_date(page, day) is None and doubted_date(layer, day) is None, printed
+
+
+def test_a_short_pages_date_row_below_the_headers_share_is_asked() -> None:
+    """QA85 M1: on a page of a header, a title and one line, the date row lay under the top 40 % of the text and a
+    handwritten day read at 71 was no longer asked."""
+    from classify.handwriting import doubted_date
+
+    words = [w for w in _handwritten_page("465", "25", {"25": 71.0}).words if w.top <= 6 * ROW]
+    doubt = doubted_date(PageWords(number=1, words=words), date(2025, 2, 25))
+    assert doubt is not None and doubt.said() == "'25' at 71"
 
 
 def test_a_short_date_is_asked_and_a_body_date_is_not() -> None:

@@ -762,6 +762,10 @@ def test_a_received_stamps_reading_is_neither_issuer_nor_place() -> None:
         ("SỞ KH&CN", "SỞ KH&CN", None),
         ("ỦY BAN NHÂN DÂN\nXÃ TÂN HÒA *", "ỦY BAN NHÂN DÂN XÃ TÂN HÒA", None),
         ("ỦY BAN NHÂN DÂN °\nXÃ TÂN HÒA", "ỦY BAN NHÂN DÂN XÃ TÂN HÒA", None),
+        # a department's short name has a ký hiệu's shape (QA85 H1: the stamp's rule filed their parent instead)
+        ("UBND HUYỆN AN LÃO\nPHÒNG TC-KH", "PHÒNG TC-KH", "UBND HUYỆN AN LÃO"),
+        ("UBND TỈNH BÌNH ĐỊNH\nSỞ KH-ĐT", "SỞ KH-ĐT", "UBND TỈNH BÌNH ĐỊNH"),
+        ("TRƯỜNG ĐẠI HỌC AN LÃO\nPHÒNG CT-HSSV", "PHÒNG CT-HSSV", "TRƯỜNG ĐẠI HỌC AN LÃO"),
     ],
 )
 def test_an_issuers_ampersand_quotes_and_specks_are_no_stamp(header: str, issuer: str, parent: str | None) -> None:
@@ -778,6 +782,8 @@ def test_an_issuers_ampersand_quotes_and_specks_are_no_stamp(header: str, issuer
         ("ĐẮK Mil, ngày 05 tháng 3 năm 2024", "ĐẮK Mil"),
         ("HÀ NỘI, ngày 05 tháng 3 năm 2024", "HÀ NỘI"),  # a place in capitals whole is kept
         ("XÃ AN BÌNH An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),  # another column's capitals
+        ("ND An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),  # the end of a ký hiệu OCR split ("UB ND", QA85)
+        ("Q. BA ĐÌNH Hà Nội, ngày 05 tháng 3 năm 2024", "Hà Nội"),
     ],
 )
 def test_a_places_capitals_are_cut_only_before_a_name(line: str, place: str) -> None:
@@ -815,3 +821,8 @@ def test_a_letter_of_introductions_subject_is_its_ve_viec_line() -> None:
     assert result.subject == "Liên hệ bàn giao hồ sơ lưu trữ và tiếp nhận tài liệu"
     without = LETTER_OF_INTRODUCTION.replace("Về việc: Liên hệ bàn giao hồ sơ lưu trữ\nvà tiếp nhận tài liệu.\n", "")
     assert classify_text(without, model=None).subject is None  # none made up; a GGT is not reviewed for it
+    for blank in ("………", "____________", ". . . . . ."):  # a form's line left to fill in (QA85)
+        unfilled = LETTER_OF_INTRODUCTION.replace("Liên hệ bàn giao hồ sơ lưu trữ\nvà tiếp nhận tài liệu.", blank)
+        assert classify_text(unfilled, model=None).subject is None, blank
+    dotted = LETTER_OF_INTRODUCTION.replace("Về việc: Liên", "Về việc: ......Liên")
+    assert classify_text(dotted, model=None).subject == "Liên hệ bàn giao hồ sơ lưu trữ và tiếp nhận tài liệu"

@@ -283,6 +283,7 @@ def test_a_lone_command_starts_a_server_in_the_background_that_serves_the_next(t
             said := " ".join(second.stderr.split())
         )
         assert f"một máy chủ OCR khác đang phục vụ tại đây (pid {server_pid};" in said  # Vietnamese first (QA84)
+        assert f"`sohoa ocr-server --socket {path} --stop`" in said  # the one named, not the default (QA85)
 
         stop = [sys.executable, "-m", "flows.cli", "ocr-server", "--socket", str(path), "--stop"]
         stopped = subprocess.run(stop, env={**os.environ, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True)

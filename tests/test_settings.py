@@ -476,7 +476,7 @@ def test_a_signature_appearance_and_its_images_are_checked_when_the_settings_loa
         _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="seal").split()
     )
     assert "choose another appearance (none, signer, decree30, copy)" in said, said
-    assert "a batch of scans (process, watch) uses 'copy' or 'none'" in said, said
+    assert "never on a batch of scans (process, watch: 'copy' there)" in said, said
 
 
 def test_the_appearance_font_is_checked_when_the_settings_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
