@@ -960,6 +960,12 @@ def _is_speck(line: str) -> bool:
     return not any(sum(ch.isalpha() for ch in word) >= 2 for word in line.split())
 
 
+def _a_word_of_a_title_after(text: str, start: int) -> bool:
+    """Whether the word at ``start`` in ``text`` is letters only (``CHỦ``, ``ỦY``), as a title's is; not ``TC-KH;``."""
+    word = text[start:].split(maxsplit=1)[0] if text[start:].strip() else ""
+    return word.rstrip(".,").isalpha()
+
+
 def find_signer_block(lines: list[str]) -> Signer:
     """The signing block: at the end of the document, else after its last "Nơi nhận:" — a decision followed by its
     appendix (phụ lục, bảng giá) is signed pages before the end, and its signer was lost (QA81: the real 28/2023/
@@ -995,7 +1001,11 @@ def _signer_block_in(lines: list[str], window_start: int) -> Signer:
         # the authority the signer signs with: the last ("TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH": a
         # deputy signs KT. for the chair, who acts TM. for the committee; it was "TM", the deputy's KT. lost, QA81)
         authorities = list(SIGNING_AUTHORITY_RE.finditer(" " + title))
-        code = authorities[-1].group(1) if authorities else None
+        # ... one a title follows ("KT. CHỦ TỊCH"), not a recipient's abbreviation the reading order put beside it
+        # ("- Phòng KT, TC-KH;", QA85)
+        titled = [found for found in authorities if _a_word_of_a_title_after(" " + title, found.end() - 1)]
+        chosen = titled or authorities
+        code = chosen[-1].group(1) if chosen else None
         for follow in lines[index + 1 : index + 12]:
             words = follow.split()
             if words and all(NAME_WORD_RE.match(w) for w in words):

@@ -826,3 +826,14 @@ def test_a_letter_of_introductions_subject_is_its_ve_viec_line() -> None:
         assert classify_text(unfilled, model=None).subject is None, blank
     dotted = LETTER_OF_INTRODUCTION.replace("Về việc: Liên", "Về việc: ......Liên")
     assert classify_text(dotted, model=None).subject == "Liên hệ bàn giao hồ sơ lưu trữ và tiếp nhận tài liệu"
+
+
+def test_a_recipients_abbreviation_beside_the_signing_block_is_no_authority() -> None:
+    """QA85 L3: in reading order "- Phòng KT, TC-KH;" beside "CHỦ TỊCH" made the authority KT (the last code) under
+    "TM. ỦY BAN NHÂN DÂN"; a code a title follows is the signer's."""
+    text = NOTICE_DAY_LEFT_BLANK + (
+        "\nNơi nhận:                               TM. ỦY BAN NHÂN DÂN\n"
+        "- Phòng KT, TC-KH;                      CHỦ TỊCH\n- Lưu: VT.\n\n"
+        "                                        Nguyễn Văn An\n"
+    )
+    assert classify_text(text, model=None).signing_authority == "TM"
