@@ -189,17 +189,22 @@ _LETTER_RANK = {letter: rank for rank, letter in enumerate(_ALPHABET)}
 _TONE_RANK = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
 
 
-def collation_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], str]:
+def collation_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ...], str, str]:
     """A sort key putting names in Vietnamese order ("Ân", "Dơn", "ĐƠN", "Em", "Hòa", "Zeta"), where code points put
-    "Ân" and "Đ…" after "Z" (QA80): letters first (tones, then case, decide only between names alike otherwise),
-    anything else — digits, punctuation — by its code point, before the letters."""
+    "Ân" and "Đ…" after "Z" (QA80): letters first (tones, then case, decide only between names alike otherwise), a
+    run of digits as its number ("2.pdf" before "10.pdf", QA85), anything else — punctuation — by its code point,
+    before them; names alike in all that (an NFC and an NFD spelling) by their code points."""
     letters: list[tuple[int, int]] = []
     tones: list[int] = []
-    for char in unicodedata.normalize("NFC", spelling_key(text)).lower():
-        parts = unicodedata.normalize("NFD", char)
+    for run in re.findall(r"\d+|\D", unicodedata.normalize("NFC", spelling_key(text)).lower()):
+        if run.isdigit():
+            letters.append((1, int(run)))
+            tones.append(0)
+            continue
+        parts = unicodedata.normalize("NFD", run)
         tone = next((_TONE_RANK[mark] for mark in parts if mark in _TONE_RANK), 0)
         letter = unicodedata.normalize("NFC", "".join(mark for mark in parts if mark not in _TONE_RANK))
         rank = _LETTER_RANK.get(letter)
-        letters.append((1, rank) if rank is not None else (0, ord(letter[:1] or " ")))
+        letters.append((2, rank) if rank is not None else (0, ord(letter[:1] or " ")))
         tones.append(tone)
-    return tuple(letters), tuple(tones), unicodedata.normalize("NFC", text)
+    return tuple(letters), tuple(tones), unicodedata.normalize("NFC", text), text

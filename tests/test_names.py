@@ -471,12 +471,13 @@ def test_a_folders_scans_are_taken_in_vietnamese_order(tmp_path: Path) -> None:
     from sohoa.vietnamese import collation_key
 
     names = ["Zeta.pdf", "Ân.pdf", "ĐƠN XIN.pdf", "Dơn xin.pdf", "Em.pdf", "án.pdf", "an.pdf", "ăn.pdf", "10.pdf"]
+    names += ["2.pdf"]  # a number as a number (QA85: "10.pdf" came before "2.pdf")
     for name in names:
         (tmp_path / name).write_bytes(b"%PDF")
     (tmp_path / "Ấp Bắc").mkdir()
     (tmp_path / "Ấp Bắc" / "b.pdf").write_bytes(b"%PDF")
     taken = [p.relative_to(tmp_path).as_posix() for p in expand_inputs([tmp_path])]
-    expected = ["10.pdf", "an.pdf", "án.pdf", "ăn.pdf", "Ân.pdf", "Ấp Bắc/b.pdf", "Dơn xin.pdf", "ĐƠN XIN.pdf"]
+    expected = ["2.pdf", "10.pdf", "an.pdf", "án.pdf", "ăn.pdf", "Ân.pdf", "Ấp Bắc/b.pdf", "Dơn xin.pdf", "ĐƠN XIN.pdf"]
     assert taken == [*expected, "Em.pdf", "Zeta.pdf"]
     assert sorted(["hòa", "hoa", "hỏa", "hóa", "họa", "hõa"], key=collation_key) == [
         "hoa", "hòa", "hỏa", "hõa", "hóa", "họa"
