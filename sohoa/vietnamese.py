@@ -197,7 +197,7 @@ def collation_key(text: str) -> tuple[tuple[tuple[int, int], ...], tuple[int, ..
     letters: list[tuple[int, int]] = []
     tones: list[int] = []
     for run in re.findall(r"\d+|\D", unicodedata.normalize("NFC", spelling_key(text)).lower()):
-        if run.isdigit():
+        if run.isdecimal():  # (not "²", a digit that is no decimal one: int() refuses it)
             letters.append((1, int(run)))
             tones.append(0)
             continue
