@@ -51,14 +51,14 @@ $(VENV)/.installed: pyproject.toml
 
 demo: deps
 	rm -rf $(DEMO_DIR)
-	SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa process samples/ ; rc=$$?; \
+	SOHOA_DATA_DIR=$(abspath $(DEMO_DIR)) $(BIN)/sohoa process samples/ ; rc=$$?; \
 	echo; echo "Auditor's check of every archived PDF (sohoa verify):"; \
-	SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa verify $(DEMO_DIR)/archive/*/*/*/document.pdf | tail -1; \
+	SOHOA_DATA_DIR=$(abspath $(DEMO_DIR)) $(BIN)/sohoa verify $(DEMO_DIR)/archive/*/*/*/document.pdf | tail -1; \
 	echo; echo "samples/stack/ho-so-ghep-2-van-ban.pdf was a scanned stack: split at its QR separator sheet into 2 documents."; \
 	echo "Results in $(DEMO_DIR)/: archive/ (document.pdf signed + searchable, original.*, record.json, verification.json),"; \
 	echo "quarantine/ (refused inputs + .reason.txt, when any), keys/ (the DEVELOPMENT ONLY signing identity)."; \
 	echo "Look at one:  pdfsig $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf ; pdftotext $(DEMO_DIR)/archive/2025/QĐ/*/document.pdf -"; \
-	echo "              SOHOA_DATA_DIR=$(DEMO_DIR) $(BIN)/sohoa list"; \
+	echo "              SOHOA_DATA_DIR=$(abspath $(DEMO_DIR)) $(BIN)/sohoa list"; \
 	exit $$rc
 
 # the test suite also runs a Prefect server on PostgreSQL, as the README's deployment does

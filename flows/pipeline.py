@@ -1442,20 +1442,29 @@ def check_locations(settings: Settings) -> None:
         if not Path(location).exists():
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # DATA_DIR/archive of a data folder configured, which a first run creates)
-            defaulted = "data_dir" not in settings.model_fields_set and not settings.archive
-            _say_new_archive(location, logging.WARNING if settings.archive or defaulted else logging.INFO)
-            if defaulted:
-                # "var" under the folder the command runs in: a cron job without a `cd` made a second archive,
-                # keys and ledger in $HOME/var without a word (QA84)
+            relative = not Path(settings.data_dir).is_absolute() and not settings.archive
+            _say_new_archive(location, logging.WARNING if settings.archive or relative else logging.INFO)
+            if relative:
+                # under the folder the command runs in: a cron job without a `cd` made a second archive, keys and
+                # ledger in $HOME/var without a word (QA84); a relative folder configured is the same (QA85)
                 where = Path(settings.data_dir).resolve()
+                given_vi, given_en = (
+                    ("SOHOA_DATA_DIR chưa được đặt", "SOHOA_DATA_DIR is not set")
+                    if "data_dir" not in settings.model_fields_set
+                    else (
+                        f"SOHOA_DATA_DIR = {settings.data_dir} là đường dẫn tương đối",
+                        f"SOHOA_DATA_DIR = {settings.data_dir} is relative",
+                    )
+                )
                 log.warning(
-                    "SOHOA_DATA_DIR chưa được đặt: thư mục dữ liệu là %s, thư mục var/ trong thư mục đang chạy lệnh — "
-                    "chạy từ thư mục khác (cron, systemd) sẽ tạo kho, khóa ký và sổ nhật ký khác; hãy đặt "
-                    "SOHOA_DATA_DIR (hoặc data_dir trong sohoa.toml) là một đường dẫn tuyệt đối / SOHOA_DATA_DIR is "
-                    "not set: the data folder is %s, var/ under the folder the command runs in — run from another "
-                    "folder (cron, systemd), it makes another archive, signing keys and ledger; set SOHOA_DATA_DIR (or "
-                    "data_dir in sohoa.toml) to an absolute path",
+                    "%s: thư mục dữ liệu là %s, trong thư mục đang chạy lệnh — chạy từ thư mục khác (cron, systemd) "
+                    "sẽ tạo kho, khóa ký và sổ nhật ký khác; hãy đặt SOHOA_DATA_DIR (hoặc data_dir trong sohoa.toml) "
+                    "là một đường dẫn tuyệt đối / %s: the data folder is %s, under the folder the command runs in — "
+                    "run from another folder (cron, systemd), it makes another archive, signing keys and ledger; set "
+                    "SOHOA_DATA_DIR (or data_dir in sohoa.toml) to an absolute path",
+                    given_vi,
                     where,
+                    given_en,
                     where,
                 )
     for role, folder, setting in folders:

@@ -683,6 +683,18 @@ class Settings(BaseSettings):
             )
         return said
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_given(cls, value: object) -> object:
+        """An empty data folder (`SOHOA_DATA_DIR=`) is a configuration error: read as a path it was ".", and the
+        archive, quarantine and work folders were made in whatever folder the command ran in (QA85)."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError(
+                "trống: bỏ biến này đi để dùng var/, hoặc cho một thư mục (đường dẫn tuyệt đối) / empty: unset it for "
+                "var/, or give a folder (an absolute path)"
+            )
+        return value
+
     @field_validator("dask_address")
     @classmethod
     def _dask_address_form(cls, value: str) -> str:

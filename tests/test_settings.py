@@ -692,4 +692,15 @@ def test_a_batch_without_a_data_folder_configured_says_where_it_writes(tmp_path:
     configured = subprocess.run(
         run, cwd=tmp_path, env={**env, "SOHOA_DATA_DIR": str(tmp_path / "data")}, capture_output=True, text=True
     )
-    assert configured.returncode == 1 and "SOHOA_DATA_DIR is not set" not in configured.stderr
+    assert configured.returncode == 1 and "SOHOA_DATA_DIR" not in configured.stderr, configured.stderr
+    # a relative folder configured is the same trap (QA85)
+    relative = subprocess.run(
+        run, cwd=tmp_path, env={**env, "SOHOA_DATA_DIR": "dữ liệu"}, capture_output=True, text=True
+    )
+    said = " ".join(relative.stderr.split())
+    assert f"SOHOA_DATA_DIR = dữ liệu is relative: the data folder is {tmp_path / 'dữ liệu'}," in said, said
+    # an empty one is refused: read as a path it was ".", the folder the command ran in (QA85)
+    empty = subprocess.run(run, cwd=tmp_path, env={**env, "SOHOA_DATA_DIR": ""}, capture_output=True, text=True)
+    said = " ".join(empty.stderr.split())
+    assert empty.returncode == 2 and "SOHOA_DATA_DIR / data_dir" in said and "empty: unset it for var/" in said, said
+    assert not (tmp_path / "work").exists()
