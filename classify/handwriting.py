@@ -33,8 +33,9 @@ _SERIAL_WORD = re.compile(r"^(?:so\s*[:.;]?\s*)?(\d+)\s*[/.]?$")
 _BLANK_WORDS = 3
 
 
-# a form's leader dots or a blank's underscores ("....", "…", "___"): what the digits were written on, not digits
-_LEADER_RE = re.compile(r"^[.…_\-·,:]+$")
+# a form's leader dots or a blank's underscores ("....", "…", "___"): what is written on, not what is written
+LEADER_MARKS = ".…_-·"
+_LEADER_RE = re.compile(rf"^[{re.escape(LEADER_MARKS)},:]+$")
 # a day's or a month's word as printed: its digits, a mark of punctuation after them at most ("05;", "3.")
 _DIGITS_WORD_RE = re.compile(r"^\d{1,2}[,.;:]?$")
 # the header's date in digits, "05/3/2025," (classify.vndate's short date)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from classify.civil import extract_civil_status, persons_evidence
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
-from classify.handwriting import doubted_date, doubted_serial
+from classify.handwriting import LEADER_MARKS, doubted_date, doubted_serial
 from classify.layout import text_with_layout
 from classify.normalize import (
     PrintedSpelling,
@@ -788,7 +788,7 @@ def about_line(lines: list[str], after: int) -> str | None:
         if found is None:
             continue
         # the form's leader dots or blank line left to fill in ("Về việc: ………", "......Liên hệ …"): no subject
-        written = found.group("about").lstrip(" .…_-·")
+        written = found.group("about").lstrip(" " + LEADER_MARKS)
         if not any(ch.isalnum() for ch in written):
             return None
         about = [written]

@@ -46,13 +46,11 @@ from sohoa.errors import (
     os_error_words,
 )
 from sohoa.fsutil import (
-    NFD_TWIN_MARK,
     PART_MARKER,
     archive_host_lock,
     escaped,
     exclusive_lock,
     file_lock,
-    nfd_twin,
     one_line,
     printable,
     readable,
@@ -223,10 +221,11 @@ def line_names(line: dict[str, Any]) -> tuple[str, str]:
     split from a stack, the stack's with its number and pages (``StackOrigin.label``), not ``A.pdf#2``."""
     name = Path(line["path"]).name
     names = [name]
-    name = twin_marked(name, Path(line["path"]))  # an NFD name beside its NFC twin (QA80)
     if line.get("stack"):
         origin = StackOrigin.model_validate(line["stack"])
         name, names = origin.label(), [origin.said_vi(), origin.said_en(), name]
+    else:
+        name = twin_marked(name, Path(line["path"]))  # an NFD name beside its NFC twin (QA80)
     quoted = [f"{unicodedata.normalize('NFC', one_line(n))}: " for n in names]
     reason = " / ".join(
         next((text[len(q) :] for q in quoted if text.startswith(q)), text)
@@ -358,7 +357,9 @@ def expand_inputs(
             passed: list[Path] = []  # folders not descended into: what is inside them is not looked at
             # in Vietnamese order, as an officer lists them ("Ân.pdf" and "Đơn.pdf" came after "Zeta.pdf", QA80); a
             # folder's key is the start of its files', so it still comes before them
-            for child in sorted(path.rglob("*"), key=lambda p: tuple(collation_key(part) for part in p.parts)):
+            for child in sorted(
+                path.rglob("*"), key=lambda p: tuple(collation_key(part) for part in p.relative_to(path).parts)
+            ):
                 if any(child.is_relative_to(folder) for folder in passed):
                     continue
                 hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
@@ -1130,8 +1131,7 @@ def logged_as(path: Path, origin: StackOrigin | None, runner: StageRunner | None
     shown = said(dropped)
     if origin is None:  # an NFD name beside its NFC twin is marked: in NFC the two lines were one (QA80)
         asked = getattr(runner, "nfd_twin", None)  # the watcher's: it knows, the inbox no longer shows it
-        twin = asked(path) if asked is not None else nfd_twin(Path(dropped))
-        return f"{shown}{NFD_TWIN_MARK}" if twin else shown
+        return twin_marked(shown, Path(dropped), asked(path) if asked is not None else None)
     if shown.startswith("/"):
         # the stack as its record names it, absolute: named as given, under the folder the command was run in, as
         # the stack's own line ("split into 2 document(s)") and every other file of the batch are (QA63)

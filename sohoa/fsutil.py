@@ -276,9 +276,10 @@ def nfd_twin(path: Path) -> bool:
         return False
 
 
-def twin_marked(shown: str, path: Path) -> str:
-    """``shown`` (how ``path`` is named for people, in NFC) with ``NFD_TWIN_MARK`` when ``path`` is an NFD twin."""
-    return f"{shown}{NFD_TWIN_MARK}" if nfd_twin(path) else shown
+def twin_marked(shown: str, path: Path, twin: bool | None = None) -> str:
+    """``shown`` (how ``path`` is named for people, in NFC) with ``NFD_TWIN_MARK`` when ``path`` is an NFD twin;
+    ``twin``: whether it is, when the caller knows (the watcher does, the inbox no longer shows it)."""
+    return f"{shown}{NFD_TWIN_MARK}" if (nfd_twin(path) if twin is None else twin) else shown
 
 
 def readable(text: str) -> str:
