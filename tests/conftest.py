@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import prefect_home
 import pytest
 from broken_services import broken_service
 from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
@@ -121,6 +122,13 @@ def run_flows_for_their_states(
     return runs
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _prefect_home_template_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """tests/prefect_home.py makes its template in the run's folder, which pytest-xdist's workers share."""
+    run_folder = tmp_path_factory.getbasetemp()
+    prefect_home.set_template_root(run_folder.parent if os.environ.get("PYTEST_XDIST_WORKER") else run_folder)
+
+
 @pytest.fixture(scope="session")
 def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The API URL of one Prefect server for the flow tests of the session (each pytest-xdist worker has its own),
@@ -132,7 +140,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     environment.update(PYTHONPATH=str(ROOT), PREFECT__SERVER_EPHEMERAL="1")
-    server = TemporaryPrefectServer(tmp_path_factory.mktemp("prefect-server"), environment)
+    server = TemporaryPrefectServer(prefect_home.seed(tmp_path_factory.mktemp("prefect-server")), environment)
     url = server.start()
     try:
         server.wait_ready()

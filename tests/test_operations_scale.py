@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import prefect_home
 import pytest
 from test_operations import env_for, make_scan
 
@@ -168,6 +169,7 @@ def test_prefect_rerun_after_a_kill_reuses_the_finished_stages(tmp_path: Path) -
     inbox.mkdir()
     make_scan(inbox / "quyết định.png", "QUYẾT ĐỊNH\nVề việc cấp phép xây dựng")
     data = tmp_path / "var"
+    prefect_home.seed(data / "prefect")  # a Prefect database made before (its first migration is not the subject)
     crash = env_for(data, crash="sign:1") | {"SOHOA_BATCH_WORKERS": "1"}
     killed = run_cli(["process", str(inbox), "--json"], crash, leftovers_gone_within=30)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
@@ -273,7 +275,7 @@ def test_batch_runs_on_a_dask_cluster(tmp_path: Path, dask_cluster: str) -> None
     for name in ("qd-15-ubnd.pdf", "trich-luc-khai-tu-31.png", "cv-118-ubnd-vp.jpg"):
         (inbox / name).write_bytes((SAMPLES / name).read_bytes())
     (inbox / "hỏng.pdf").write_bytes(b"%PDF-1.4\n% truncated")  # bad input is quarantined there too
-    env = env_for(tmp_path / "var")
+    env = env_for(prefect_home.seed(tmp_path / "var" / "prefect").parent)
     proc = run_cli(["process", str(inbox), "--json", "--dask", dask_cluster], env)
     assert proc.returncode == 1, proc.stderr[-3000:]
     report = json.loads(proc.stdout)
@@ -329,7 +331,8 @@ def test_a_document_whose_dask_worker_dies_is_failed_and_the_others_keep_their_o
     with running_dask_cluster(
         tmp_path, workers=1, worker_env={"SOHOA_TEST_CRASH_AFTER": "ocr:1"}, allowed_failures=1
     ) as address:
-        proc = run_cli(["process", str(inbox), "--json", "--dask", address], env_for(tmp_path / "var"))
+        data = prefect_home.seed(tmp_path / "var" / "prefect").parent
+        proc = run_cli(["process", str(inbox), "--json", "--dask", address], env_for(data))
     assert proc.returncode == 3, proc.stderr[-3000:]
     report = json.loads(proc.stdout)
     files = {Path(f["path"]).name: f for f in report["files"]}
