@@ -1395,6 +1395,9 @@ def check_locations(settings: Settings) -> None:
             "SOHOA_QUARANTINE_DIR" if settings.quarantine_dir else "SOHOA_DATA_DIR",
         ),
     ]
+    # a relative data folder holding nothing yet but the Prefect state this command has just made there: its first
+    # batch in this folder (asked before the signing identity below makes its keys there)
+    first_here = not Path(settings.data_dir).is_absolute() and _holds_nothing_yet(Path(settings.data_dir))
     # a password or PIN file that is not there fails every signature: said before the first document is OCRed
     if (problem := settings.signing_secret_problem()) is not None:
         raise StageError(f"ký số / signing: {problem}")
@@ -1447,26 +1450,11 @@ def check_locations(settings: Settings) -> None:
             if relative:
                 # under the folder the command runs in: a cron job without a `cd` made a second archive, keys and
                 # ledger in $HOME/var without a word (QA84); a relative folder configured is the same (QA85)
-                where = Path(settings.data_dir).resolve()
-                given_vi, given_en = (
-                    ("SOHOA_DATA_DIR chưa được đặt", "SOHOA_DATA_DIR is not set")
-                    if "data_dir" not in settings.model_fields_set
-                    else (
-                        f"SOHOA_DATA_DIR = {settings.data_dir} là đường dẫn tương đối",
-                        f"SOHOA_DATA_DIR = {settings.data_dir} is relative",
-                    )
-                )
-                log.warning(
-                    "%s: thư mục dữ liệu là %s, trong thư mục đang chạy lệnh — chạy từ thư mục khác (cron, systemd) "
-                    "sẽ tạo kho, khóa ký và sổ nhật ký khác; hãy đặt SOHOA_DATA_DIR (hoặc data_dir trong sohoa.toml) "
-                    "là một đường dẫn tuyệt đối / %s: the data folder is %s, under the folder the command runs in — "
-                    "run from another folder (cron, systemd), it makes another archive, signing keys and ledger; set "
-                    "SOHOA_DATA_DIR (or data_dir in sohoa.toml) to an absolute path",
-                    given_vi,
-                    where,
-                    given_en,
-                    where,
-                )
+                _say_relative_data_folder(settings, archive_there=True)
+    if first_here and settings.archive:
+        # the archive given elsewhere (--archive / SOHOA_ARCHIVE), the data folder still relative: the signing
+        # keys, the quarantine and the work files went to ./var of whatever folder the command ran in (QA85 L6)
+        _say_relative_data_folder(settings, archive_there=False)
     for role, folder, setting in folders:
         if (cause := _folder_unusable(role, folder)) is not None:
             # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)
@@ -1474,6 +1462,45 @@ def check_locations(settings: Settings) -> None:
                 f"không dùng được thư mục {_FOLDER_ROLES_VI[role]} {folder}: {cause[0]} (xem {setting}) / "
                 f"the {role} folder {folder} cannot be used: {cause[1]} (check {setting})"
             )
+
+
+def _holds_nothing_yet(folder: Path) -> bool:
+    """``folder`` is not there, or holds only Prefect's state (``prefect/``, made by `sohoa process` first)."""
+    try:
+        return all(entry.name == "prefect" for entry in folder.iterdir())
+    except OSError:  # not there (or no folder: said below)
+        return True
+
+
+def _say_relative_data_folder(settings: Settings, archive_there: bool) -> None:
+    """Warn that the data folder is relative to the folder the command runs in: run from another one, a batch makes
+    another archive (``archive_there``), signing keys and quarantine there."""
+    where = Path(settings.data_dir).resolve()
+    given_vi, given_en = (
+        ("SOHOA_DATA_DIR chưa được đặt", "SOHOA_DATA_DIR is not set")
+        if "data_dir" not in settings.model_fields_set
+        else (
+            f"SOHOA_DATA_DIR = {settings.data_dir} là đường dẫn tương đối",
+            f"SOHOA_DATA_DIR = {settings.data_dir} is relative",
+        )
+    )
+    made_vi, made_en = (
+        ("kho, khóa ký và sổ nhật ký khác", "another archive, signing keys and ledger")
+        if archive_there
+        else ("khóa ký, thư mục cách ly và tệp làm việc khác", "other signing keys, quarantine and work files")
+    )
+    log.warning(
+        "%s: thư mục dữ liệu là %s, trong thư mục đang chạy lệnh — chạy từ thư mục khác (cron, systemd) sẽ tạo %s; "
+        "hãy đặt SOHOA_DATA_DIR (hoặc data_dir trong sohoa.toml) là một đường dẫn tuyệt đối / %s: the data folder is "
+        "%s, under the folder the command runs in — run from another folder (cron, systemd), it makes %s; set "
+        "SOHOA_DATA_DIR (or data_dir in sohoa.toml) to an absolute path",
+        given_vi,
+        where,
+        made_vi,
+        given_en,
+        where,
+        made_en,
+    )
 
 
 _FOLDER_ROLES_VI = {"work": "làm việc", "quarantine": "cách ly", "archive": "kho lưu trữ"}

@@ -704,3 +704,16 @@ def test_a_batch_without_a_data_folder_configured_says_where_it_writes(tmp_path:
     said = " ".join(empty.stderr.split())
     assert empty.returncode == 2 and "SOHOA_DATA_DIR / data_dir" in said and "empty: unset it for var/" in said, said
     assert not (tmp_path / "work").exists()
+    # the archive given elsewhere, the data folder unset: the keys, quarantine and work files went to ./var of the
+    # folder the command ran in without a word (QA85 L6); said on the first batch there, as for the archive
+    elsewhere = tmp_path / "cron job's folder"
+    elsewhere.mkdir()
+    given = [*run[:-1], "--archive", str(tmp_path / "kho"), str(tmp_path / "hỏng.pdf")]
+    for attempt in ("first", "again"):
+        archived_elsewhere = subprocess.run(given, cwd=elsewhere, env=env, capture_output=True, text=True)
+        said = " ".join(archived_elsewhere.stderr.split())
+        assert archived_elsewhere.returncode == 1, said
+        warned = f"SOHOA_DATA_DIR is not set: the data folder is {elsewhere / 'var'}," in said
+        assert warned == (attempt == "first"), (attempt, said)
+        assert ("other signing keys, quarantine and work files" in said) == (attempt == "first"), said
+    assert (elsewhere / "var" / "quarantine").is_dir()
