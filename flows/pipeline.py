@@ -1395,9 +1395,13 @@ def check_locations(settings: Settings) -> None:
             "SOHOA_QUARANTINE_DIR" if settings.quarantine_dir else "SOHOA_DATA_DIR",
         ),
     ]
-    # a relative data folder holding nothing yet but the Prefect state this command has just made there: its first
-    # batch in this folder (asked before the signing identity below makes its keys there)
-    first_here = not Path(settings.data_dir).is_absolute() and _holds_nothing_yet(Path(settings.data_dir))
+    # with the archive elsewhere, a relative data folder holding nothing yet but the Prefect state this command has
+    # just made there: its first batch in this folder (asked before the signing identity below makes its keys there)
+    first_here_archive_elsewhere = (
+        bool(settings.archive)
+        and not Path(settings.data_dir).is_absolute()
+        and _holds_nothing_yet(Path(settings.data_dir))
+    )
     # a password or PIN file that is not there fails every signature: said before the first document is OCRed
     if (problem := settings.signing_secret_problem()) is not None:
         raise StageError(f"ký số / signing: {problem}")
@@ -1451,7 +1455,7 @@ def check_locations(settings: Settings) -> None:
                 # under the folder the command runs in: a cron job without a `cd` made a second archive, keys and
                 # ledger in $HOME/var without a word (QA84); a relative folder configured is the same (QA85)
                 _say_relative_data_folder(settings, archive_there=True)
-    if first_here and settings.archive:
+    if first_here_archive_elsewhere:
         # the archive given elsewhere (--archive / SOHOA_ARCHIVE), the data folder still relative: the signing
         # keys, the quarantine and the work files went to ./var of whatever folder the command ran in (QA85 L6)
         _say_relative_data_folder(settings, archive_there=False)

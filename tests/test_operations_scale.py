@@ -275,7 +275,9 @@ def test_batch_runs_on_a_dask_cluster(tmp_path: Path, dask_cluster: str) -> None
     for name in ("qd-15-ubnd.pdf", "trich-luc-khai-tu-31.png", "cv-118-ubnd-vp.jpg"):
         (inbox / name).write_bytes((SAMPLES / name).read_bytes())
     (inbox / "hỏng.pdf").write_bytes(b"%PDF-1.4\n% truncated")  # bad input is quarantined there too
-    env = env_for(prefect_home.seed(tmp_path / "var" / "prefect").parent)
+    data = tmp_path / "var"
+    prefect_home.seed(data / "prefect")  # a Prefect database made before (its first migration is not the subject)
+    env = env_for(data)
     proc = run_cli(["process", str(inbox), "--json", "--dask", dask_cluster], env)
     assert proc.returncode == 1, proc.stderr[-3000:]
     report = json.loads(proc.stdout)
@@ -328,10 +330,11 @@ def test_a_document_whose_dask_worker_dies_is_failed_and_the_others_keep_their_o
     inbox.mkdir()
     make_scan(inbox / "thông báo.png", "THÔNG BÁO\nVề việc họp dân")
     (inbox / "hỏng.pdf").write_bytes(b"%PDF-1.4\n% truncated")
+    data = tmp_path / "var"
+    prefect_home.seed(data / "prefect")  # a Prefect database made before (its first migration is not the subject)
     with running_dask_cluster(
         tmp_path, workers=1, worker_env={"SOHOA_TEST_CRASH_AFTER": "ocr:1"}, allowed_failures=1
     ) as address:
-        data = prefect_home.seed(tmp_path / "var" / "prefect").parent
         proc = run_cli(["process", str(inbox), "--json", "--dask", address], env_for(data))
     assert proc.returncode == 3, proc.stderr[-3000:]
     report = json.loads(proc.stdout)
