@@ -694,7 +694,7 @@ def _check_archive_location(settings: Settings) -> None:
     """An archive location no rerun can fix (an s3:// bucket name S3 forbids, no S3 endpoint) is a usage error,
     refused before the first document: every document used to fail with "S3 server unreachable" and exit 3."""
     from storage import archive_location, check_archive_location
-    from storage.s3 import S3LocationError
+    from storage.locations import S3LocationError
 
     try:
         check_archive_location(archive_location(settings), settings)

@@ -60,7 +60,7 @@ def _open(archive: str | None) -> Any:
     from flows.cli import _fail, _settings
     from sohoa.errors import SohoaError
     from storage import LocalArchive, archive_exists, archive_location, check_archive_location, open_archive
-    from storage.s3 import S3LocationError
+    from storage.locations import S3LocationError
 
     settings = _settings(archive=archive)
     location = archive_location(settings)

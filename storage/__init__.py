@@ -95,13 +95,13 @@ def open_archive(
 def check_archive_location(location: str | Path, settings: Settings | None = None) -> None:
     """Refuse, without contacting anything, an archive location that cannot work whatever the server does — an
     ``s3://`` URL without a bucket or with a bucket name S3 forbids, or no S3 endpoint configured — as
-    ``storage.s3.S3LocationError``: a usage error for the command line (exit 2), checked before the first
+    ``storage.locations.S3LocationError``: a usage error for the command line (exit 2), checked before the first
     document; a rerun would not fix it (an invalid bucket name used to fail every document as "S3 server
     unreachable", to be retried)."""
     text = _s3_text(str(location))
     if not text.startswith("s3://"):
         return
-    from storage.s3 import S3LocationError, parse_s3_url
+    from storage.locations import S3LocationError, parse_s3_url
 
     parse_s3_url(text)
     if settings is not None and not settings.s3_endpoint:

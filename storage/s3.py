@@ -24,7 +24,6 @@ import contextlib
 import dataclasses
 import io
 import os
-import re
 import socket
 import ssl
 from collections.abc import Iterator, Mapping
@@ -41,7 +40,6 @@ from minio.commonconfig import COMPLIANCE
 from minio.error import S3Error
 from minio.retention import Retention
 
-from sohoa.errors import SohoaError
 from storage.base import (
     _RECORD_FOLDER,
     ArchiveConfigError,
@@ -53,6 +51,7 @@ from storage.base import (
     RetentionError,
     sha256_bytes,
 )
+from storage.locations import BUCKET_RULE, S3LocationError, parse_s3_url  # noqa: F401 (re-exported)
 
 PART_SIZE = 16 * 1024 * 1024
 # archive location → whether its server honours If-None-Match (S3Archive.honours_conditional_writes)
@@ -84,38 +83,12 @@ def _lock_unreadable(exc: Exception) -> str | None:
 _LOCK_MODE_HEADER = "x-amz-object-lock-mode"
 _RETAIN_UNTIL_HEADER = "x-amz-object-lock-retain-until-date"
 _LEGAL_HOLD_HEADER = "x-amz-object-lock-legal-hold"
-# The S3 bucket naming rules (AWS "Bucket naming rules"; MinIO and SeaweedFS apply the same): 3–63 characters of
-# lowercase letters, digits, dots and hyphens, beginning and ending with a letter or digit.
-_BUCKET_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_IPV4 = re.compile(r"\d{1,3}(\.\d{1,3}){3}")
-BUCKET_RULE = (
-    "tên bucket S3 dài 3–63 ký tự, chỉ gồm chữ thường, chữ số, dấu chấm và gạch nối, bắt đầu và kết thúc bằng chữ "
-    "hoặc số / an S3 bucket name is 3–63 characters of lowercase letters, digits, dots and hyphens, beginning and "
-    "ending with a letter or digit (not an IP address, no '..')"
-)
 
 
 class S3CredentialsError(ArchiveConfigError):
     """The S3 server refused the credentials (a wrong secret key, an unknown access key) or denied the key access to
     the bucket: a configuration fault that no retry fixes — refused before the first document of a batch, and never
     retried by the archive stage or the duplicate look-up (it was retried like a server outage, ~25 s a document)."""
-
-
-class S3LocationError(SohoaError, ValueError):
-    """An ``s3://`` location no S3 server can hold (no bucket, a bucket name S3 forbids): a usage error that no
-    rerun fixes."""
-
-
-def parse_s3_url(url: str) -> tuple[str, str]:
-    """``s3://bucket/prefix`` → (bucket, prefix without slashes); ``S3LocationError`` for a URL without a bucket or
-    with a bucket name S3 forbids (it used to fail every document as "S3 server unreachable", to be retried)."""
-    parsed = urlparse(url)
-    if parsed.scheme != "s3" or not parsed.netloc:
-        raise S3LocationError(f"{url}: not an s3://bucket/prefix URL")
-    bucket = parsed.netloc
-    if not _BUCKET_NAME.fullmatch(bucket) or _IPV4.fullmatch(bucket) or ".." in bucket:
-        raise S3LocationError(f"{url}: tên bucket không hợp lệ / invalid bucket name {bucket!r}: {BUCKET_RULE}")
-    return bucket, parsed.path.strip("/")
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
