@@ -1,8 +1,12 @@
 """The trainable type model beside the rules: scikit-learn, character (2–4, within words) and word (1–2)
 n-grams, TF-IDF, logistic regression, on NFC text with modern tone placement (``normalize_text``), lower-cased.
 
-A model file is a joblib dump of ``{"format": 1, "sklearn": "1.9.1", "name", "created", "labels", "pipeline",
-"exact", "exact_key", "remembered"}``; ``exact`` holds a key (``text_key``) of every officer-labelled example, so
+A model file is a joblib dump of ``{"format": 2, "sklearn": "1.9.1", "name", "created", "labels", "linear",
+"exact", "exact_key", "remembered"}``. ``linear`` is what the fitted scikit-learn pipeline needs to predict, as
+plain arrays (``classify.linear``): loading and using a model does not import scikit-learn (~1.4 s of each
+command that classifies), and a model outlives a scikit-learn upgrade; ``sklearn`` says which one fitted it.
+Format 1 files held the pipeline itself (``pipeline``): they still load, through scikit-learn, when its minor
+version is the one that wrote them. ``exact`` holds a key (``text_key``) of every officer-labelled example, so
 the very document an officer corrected is recognised again with certainty, and ``remembered`` the values the
 officer gave it besides its type (number, date, issuer, subject: ``DATA_DIR/corrections/ID.json``). The key is
 taken on the document's words in sorted order (``exact_key`` 2), so the same scan gives the same key as text
@@ -29,10 +33,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from classify.linear import LinearTextModel
 from classify.normalize import normalize_text
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+PIPELINE_FORMAT = 1  # the pickled scikit-learn pipeline, read still (see the module's text)
 SHIPPED = "data/type-model.joblib"
 TEXT_CHARS = 3000  # the header, title and first paragraphs carry the type; the rest is noise
 
@@ -100,7 +106,11 @@ def _pipeline() -> Any:
 class TypeModel:
     def __init__(self, bundle: dict[str, Any]) -> None:
         self.bundle = bundle
-        self.pipeline = bundle["pipeline"]
+        self.linear = (
+            LinearTextModel.from_state(bundle["linear"])
+            if "linear" in bundle
+            else LinearTextModel.from_pipeline(bundle["pipeline"])
+        )
         self.labels: list[str] = list(bundle["labels"])
         keys: dict[str, str] = dict(bundle.get("exact", {}))
         legacy = bundle.get("exact_key", 1) < EXACT_KEY
@@ -133,9 +143,9 @@ class TypeModel:
         recalled = self.recall(text)
         if recalled is not None:
             return recalled
-        probabilities = self.pipeline.predict_proba([prepare(text)])[0]
+        probabilities = self.linear.predict_proba(prepare(text))
         best = int(probabilities.argmax())
-        return Prediction(str(self.pipeline.classes_[best]), float(probabilities[best]))
+        return Prediction(self.linear.classes[best], float(probabilities[best]))
 
     def save(self, path: Path) -> Path:
         import joblib
@@ -181,7 +191,7 @@ def train(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "labels": sorted(set(labels)),
         "examples": len(texts),
-        "pipeline": pipeline,
+        "linear": LinearTextModel.from_pipeline(pipeline).state(),
         "exact": {text_key(t): label for t, label in exact},
         "exact_key": EXACT_KEY,
         "remembered": {text_key(t): dict(values) for t, values in remembered if values},
@@ -190,35 +200,42 @@ def train(
 
 
 def load_model(path: Path) -> TypeModel | None:
-    """A model file, or None (logged) when it is missing, of another format, or of another scikit-learn."""
+    """A model file, or None (logged) when it is missing, of another format, or (format 1, a pickled pipeline) of
+    another scikit-learn."""
     import joblib
-    import sklearn
 
     try:
         bundle = joblib.load(path)
     except (OSError, ValueError, EOFError, ImportError, AttributeError) as exc:
         log.warning("%s: không nạp được mô hình phân loại / type model not loaded: %s", path, exc)
         return None
-    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT_VERSION:
+    if not isinstance(bundle, dict) or bundle.get("format") not in (FORMAT_VERSION, PIPELINE_FORMAT):
         log.warning(
             "%s: mô hình phân loại ở định dạng không rõ; hãy huấn luyện lại bằng 'sohoa classify train' / type model "
             "of an unknown format; retrain with 'sohoa classify train'",
             path,
         )
         return None
-    made_with = str(bundle.get("sklearn", ""))
-    if made_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
-        log.warning(
-            "%s: mô hình làm bằng scikit-learn %s, máy đang chạy %s: hãy huấn luyện lại ('sohoa classify train') / "
-            "made with scikit-learn %s, running %s: retrain ('sohoa classify train')",
-            path,
-            made_with,
-            sklearn.__version__,
-            made_with,
-            sklearn.__version__,
-        )
+    if bundle["format"] == PIPELINE_FORMAT:
+        import sklearn
+
+        made_with = str(bundle.get("sklearn", ""))
+        if made_with.split(".")[:2] != sklearn.__version__.split(".")[:2]:
+            log.warning(
+                "%s: mô hình làm bằng scikit-learn %s, máy đang chạy %s: hãy huấn luyện lại ('sohoa classify train') "
+                "/ made with scikit-learn %s, running %s: retrain ('sohoa classify train')",
+                path,
+                made_with,
+                sklearn.__version__,
+                made_with,
+                sklearn.__version__,
+            )
+            return None
+    try:
+        return TypeModel(bundle)
+    except (KeyError, TypeError, ValueError) as exc:  # a file that says format 2 and is not one
+        log.warning("%s: không nạp được mô hình phân loại / type model not loaded: %s", path, exc)
         return None
-    return TypeModel(bundle)
 
 
 def shipped_model_path() -> Path:
@@ -253,7 +270,7 @@ _load_lock = threading.Lock()
 
 
 def _cached(path: str, mtime: float, labelled: str | None = None) -> TypeModel | None:
-    # two documents in flight classify at about the same moment: one loads (~2 s with scikit-learn's import),
+    # two documents in flight classify at about the same moment: one loads (~0.3 s, a format-1 file ~2 s),
     # the other waits for it instead of loading its own copy
     with _load_lock:
         return _load_once(path, mtime, labelled)

@@ -741,9 +741,9 @@ def batch_appearance_warning(settings: Settings) -> str | None:
 
 def warm_up(settings: Settings) -> None:
     """Load now what the first documents' stages would load (the OCR, classify and signing code, the type model,
-    the signing identity: ~3.5 s of CPU here, ~2 s of it scikit-learn and the model), for a caller with a core to
-    spare: ``sohoa process`` while Prefect's temporary server starts. Anything that fails is left for the stage
-    to report on each document."""
+    the signing identity: ~3.5 s of CPU here before the type model stopped importing scikit-learn, ~1.4 s less
+    since), for a caller with a core to spare: ``sohoa process`` while Prefect's temporary server starts. Anything
+    that fails is left for the stage to report on each document."""
     try:
         import classify  # noqa: F401 (imported for its cost, now)
         import ocr  # noqa: F401

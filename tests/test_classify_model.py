@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -35,8 +36,75 @@ def test_shipped_model_is_small_versioned_and_loads() -> None:
     assert path.exists() and path.stat().st_size < 2_000_000
     model = load_model(path)
     assert model is not None
-    assert model.bundle["format"] == 1 and model.bundle["sklearn"].startswith("1.9")
+    assert model.bundle["format"] == 2 and model.bundle["sklearn"].startswith("1.9") and "pipeline" not in model.bundle
     assert len(model.labels) == 52
+
+
+def _fitted_pipeline(types: int) -> tuple[Any, list[str]]:
+    """A scikit-learn pipeline as ``train`` fits it, on synthetic documents of the first ``types`` types; and texts
+    it was not fitted on (other types' documents, a blank, one word)."""
+    from classify.model import _pipeline, prepare
+    from classify.training import examples
+
+    pairs = list(examples(2))
+    chosen = sorted({label for _, label in pairs})[:types]
+    pipeline = _pipeline()
+    pipeline.fit(
+        [prepare(t) for t, label in pairs if label in chosen], [label for _, label in pairs if label in chosen]
+    )
+    unseen = [t for t, label in pairs if label not in chosen][:40] + [INVITATION, "", "quyết   định\tsố"]
+    return pipeline, unseen
+
+
+@pytest.mark.parametrize("types", [2, 5])
+def test_the_model_predicts_without_scikit_learn_what_scikit_learn_does(types: int) -> None:
+    """Prediction is NumPy's (classify.linear), from the arrays a fitted pipeline holds: the same probabilities as
+    scikit-learn's predict_proba, for two types (the logistic) and more (the softmax)."""
+    import numpy as np
+
+    from classify.linear import LinearTextModel
+    from classify.model import prepare
+
+    pipeline, texts = _fitted_pipeline(types)
+    linear = LinearTextModel.from_pipeline(pipeline)
+    expected = pipeline.predict_proba([prepare(t) for t in texts])
+    got = np.array([linear.predict_proba(prepare(t)) for t in texts])
+    assert got.shape == expected.shape == (len(texts), types)
+    assert np.abs(got - expected).max() < 1e-6 and (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+    assert list(linear.classes) == list(pipeline.classes_)
+
+
+def test_a_model_is_loaded_and_used_without_importing_scikit_learn() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys; from classify.model import load_model, shipped_model_path; "
+        "print(load_model(shipped_model_path()).predict(sys.argv[1]).label, 'sklearn' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", script, INVITATION], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.split() == ["GM", "False"], proc.stdout + proc.stderr
+
+
+def test_a_format_1_model_file_still_loads_when_its_scikit_learn_is_the_one_running(tmp_path: Path) -> None:
+    """Model files written before format 2 held the pickled pipeline: they predict as before; one from another
+    scikit-learn is refused (its pickle may not load right), as it was."""
+    import joblib
+    import sklearn
+
+    from classify.linear import LinearTextModel
+    from classify.model import prepare
+
+    pipeline, texts = _fitted_pipeline(3)
+    labels = list(pipeline.classes_)
+    bundle = {"format": 1, "sklearn": sklearn.__version__, "name": "old", "labels": labels, "pipeline": pipeline}
+    joblib.dump(bundle, tmp_path / "old.joblib")
+    model = load_model(tmp_path / "old.joblib")
+    assert model is not None
+    expected = LinearTextModel.from_pipeline(pipeline).predict_proba(prepare(texts[0]))
+    assert model.predict(texts[0]).probability == pytest.approx(float(expected.max()))
+    joblib.dump({**bundle, "sklearn": "1.2.2"}, tmp_path / "older.joblib")
+    assert load_model(tmp_path / "older.joblib") is None
 
 
 def test_model_decides_only_when_the_rules_are_unsure() -> None:
