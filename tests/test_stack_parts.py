@@ -7,6 +7,7 @@ import json
 import random
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 import pytest
 from PIL import Image, ImageDraw
@@ -24,9 +25,9 @@ from tests.test_operations_intake import CODE, page, separator, stack_pdf
 
 def blank_back(seed: int = 0) -> Image.Image:
     """The back of a sheet as a scanner sees it: off-white paper, grey noise and a few specks of dust."""
+    noise = np.random.default_rng(seed).integers(-6, 6, size=(600, 1240), endpoint=True)  # NumPy: 744,000 draws
+    image = Image.fromarray((242 + noise).astype(np.uint8), "L")
     rng = random.Random(seed)
-    image = Image.new("L", (1240, 600), 242)
-    image.putdata([242 + rng.randint(-6, 6) for _ in range(1240 * 600)])
     draw = ImageDraw.Draw(image)
     for _ in range(30):
         x, y, r = rng.randrange(40, 1200), rng.randrange(40, 560), rng.choice((1, 1, 2))
