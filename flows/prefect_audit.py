@@ -15,7 +15,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
-from flows.audit import RecordAudit, audit_archive, audit_records, verify_ledger
+from flows.audit import COUNT_WORDS, RecordAudit, audit_archive, audit_records, verify_ledger
 from flows.prefect_run import logs_to_run, refusal
 from sohoa.settings import Settings, load_settings
 
@@ -57,21 +57,34 @@ def archive_audit(
         counts = report.counts()
         verdict = "ATTENTION" if not report.ok else "OK, with warnings" if report.warnings else "OK"
         summary = verdict + ": " + ", ".join(f"{k}: {v}" for k, v in counts.items())
-        print(summary)
+        # Vietnamese, then English, as every message an officer reads (until 2026-12-03 in English only)
+        verdict_vi = report.verdict().split(" / ", 1)[0]  # the words of the report's own verdict
+        summary_vi = verdict_vi + ": " + ", ".join(f"{_vietnamese(k)}: {v}" for k, v in counts.items())
+        said = f"{summary_vi} / {summary}"
+        print(said)
         # an artifact is a convenience; never fail a finished audit over it
         with contextlib.suppress(Exception):
-            create_markdown_artifact(key="archive-audit", markdown=report.markdown(), description=summary)
+            create_markdown_artifact(key="archive-audit", markdown=report.markdown(), description=said)
         payload = report.to_json_dict()
         if report.ok:
-            return Completed(message=summary, data=payload)
+            return Completed(message=said, data=payload)
         problems = payload.get("problems") or {}
         records = [key for key in problems if key not in ("ledger", "archive")]
         where = ", ".join([f"{len(records)} record(s)", *(key for key in ("ledger", "archive") if key in problems)])
+        outside = {"ledger": "sổ nhật ký", "archive": "ngoài các hồ sơ"}
+        where_vi = ", ".join([f"{len(records)} hồ sơ", *(outside[key] for key in outside if key in problems)])
         return Failed(
-            message=f"the archive audit found problems ({where}) — {summary}; the archive-audit artifact has a "
+            message=f"kiểm tra kho phát hiện vấn đề ({where_vi}) — {summary_vi}; artifact archive-audit có một dòng "
+            "cho mỗi hồ sơ, `sohoa audit` cho cùng kết quả / "
+            f"the archive audit found problems ({where}) — {summary}; the archive-audit artifact has a "
             "row per record, `sohoa audit` says the same",
             data=payload,
         )
+
+
+def _vietnamese(count: str) -> str:
+    """The Vietnamese half of an audit count's words (``flows.audit.COUNT_WORDS``, "vi / en")."""
+    return COUNT_WORDS.get(count, count).split(" / ", 1)[0]
 
 
 __all__ = ["archive_audit"]

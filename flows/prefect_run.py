@@ -57,6 +57,30 @@ def counts_line(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{key}: {value}" for key, value in counts.items())
 
 
+# a batch's counts as an officer reads them in Prefect's UI, beside the keys of --json (counts_line)
+_COUNT_WORDS_VI = {
+    "archived": "đã lưu",
+    "already_archived": "đã lưu trước đó",
+    "quarantined": "cách ly",
+    "failed": "lỗi",
+    "total": "tổng",
+}
+
+
+def _counts_line_vi(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{_COUNT_WORDS_VI.get(key, key)}: {value}" for key, value in counts.items())
+
+
+def _state_summary_vi(payload: Mapping[str, Any]) -> str:
+    """``state_summary`` in Vietnamese."""
+    extra = []
+    if pages := sum(len(blank["pages"]) for blank in payload.get("dropped_pages") or []):
+        extra.append(f"trang bỏ: {pages} (trang trắng)")
+    if skipped := len(payload.get("skipped") or []):
+        extra.append(f"bỏ qua: {skipped} (không nhận)")
+    return _counts_line_vi(payload["counts"]) + (f"; {', '.join(extra)}" if extra else "")
+
+
 def state_summary(payload: Mapping[str, Any]) -> str:
     """The counts of a batch's report, then the pages of stacks dropped as blank (a separator's back, fed duplex)
     and the files not taken from the folders given, when there are any: ``archived: 2, …, total: 2; dropped pages:
@@ -77,22 +101,28 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
     if payload.get("error"):
         return Failed(message=str(payload["error"]), data=data)
     counts = payload["counts"]
-    summary = state_summary(payload)
+    summary, summary_vi = state_summary(payload), _state_summary_vi(payload)
     batch = f"batch {payload['batch_id']}: " if payload.get("batch_id") else ""
+    batch_vi = f"lô {payload['batch_id']}: " if payload.get("batch_id") else ""
+    # Vietnamese, then English, as every message an officer reads (until 2026-12-03 these were in English only)
     if counts.get("failed"):
         return Failed(
-            message=f"{batch}{counts['failed']} of {counts['total']} {what} FAILED for a fault outside the input "
+            message=f"{batch_vi}{counts['failed']}/{counts['total']} tệp LỖI do sự cố không nằm ở tệp đầu vào (lý do "
+            f"trong kết quả); khắc phục rồi chạy lại, tệp đã lưu được bỏ qua — {summary_vi} / "
+            f"{batch}{counts['failed']} of {counts['total']} {what} FAILED for a fault outside the input "
             f"(reasons in the results); fix it and run again, archived files are skipped — {summary}",
             data=data,
         )
     if counts.get("quarantined"):
         return Completed(
             name=QUARANTINED,
-            message=f"{batch}{counts['quarantined']} of {counts['total']} {what} quarantined (bad input, each "
+            message=f"{batch_vi}{counts['quarantined']}/{counts['total']} tệp bị cách ly (tệp đầu vào hỏng, lý do "
+            f"để cạnh tệp trong thư mục cách ly) — {summary_vi} / "
+            f"{batch}{counts['quarantined']} of {counts['total']} {what} quarantined (bad input, each "
             f"reason beside it in the quarantine folder) — {summary}",
             data=data,
         )
-    return Completed(message=f"{batch}{summary}", data=data)
+    return Completed(message=f"{batch_vi}{summary_vi} / {batch}{summary}", data=data)
 
 
 def refusal(settings: Settings, batch: bool = False) -> str | None:

@@ -506,6 +506,9 @@ def test_prefect_flow_run_with_a_changed_archived_file_ends_failed(
     assert run["state"]["type"] == "FAILED", run["state"]
     message = run["state"]["message"]
     assert "the archive audit found problems (1 record(s)" in message and "drift: 1" in message, message
+    # Vietnamese first, as every message an officer reads (English only until 2026-12-03)
+    assert message.startswith("kiểm tra kho phát hiện vấn đề (1 hồ sơ") and "CẦN XỬ LÝ: hồ sơ: 1" in message, message
+    assert "sai lệch: 1" in message, message
     assert run["result"]["ok"] is False and run["result"]["counts"]["drift"] == 1  # the report, still returned
     assert record.id in run["result"]["problems"]
     assert "archive-audit" in run["artifacts"]

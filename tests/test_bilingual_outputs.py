@@ -429,3 +429,19 @@ def test_classify_names_its_fields_in_vietnamese_and_days_as_officers_write_them
     assert rows.get("số, ký hiệu / number") == "08/TB-UBND", rows
     as_json = CliRunner().invoke(app, ["classify", str(text), "--json"])
     assert json.loads(as_json.stdout)["fields"]["issued_on"]["value"] == "2025-09-05"
+
+
+def test_a_batch_runs_final_state_message_is_vietnamese_then_english() -> None:
+    """What Prefect's UI shows of a `process-batch`, `process-document` or `watch-inbox` run: its state message, in
+    English only until 2026-12-03; the English half as it was."""
+    from flows.prefect_run import batch_state
+
+    counts = {"archived": 1, "already_archived": 0, "quarantined": 1, "failed": 0, "total": 2}
+    quarantined = batch_state({"counts": counts, "batch_id": "lô-1", "skipped": [{"path": "a.txt"}]}).message or ""
+    vi, en = quarantined.split(" / batch ", 1)
+    assert vi.startswith("lô lô-1: 1/2 tệp bị cách ly") and "đã lưu: 1" in vi and "bỏ qua: 1 (không nhận)" in vi
+    assert en.startswith("lô-1: 1 of 2 file(s) quarantined") and "archived: 1" in en and "skipped: 1 (not taken)" in en
+    failed = batch_state({"counts": counts | {"quarantined": 0, "failed": 1}}).message or ""
+    assert failed.startswith("1/2 tệp LỖI") and " / 1 of 2 file(s) FAILED for a fault outside the input" in failed
+    archived = batch_state({"counts": {"archived": 2, "total": 2}}).message
+    assert archived == "đã lưu: 2, tổng: 2 / archived: 2, total: 2"
