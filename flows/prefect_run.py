@@ -53,11 +53,12 @@ QUARANTINED = "Quarantined"  # the name of a Completed state whose only trouble 
 OUR_LOGGERS = ("sohoa", "flows", "storage", "signing", "ocr", "classify")
 
 
-def counts_line(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{key}: {value}" for key, value in counts.items())
+def counts_line(counts: Mapping[str, int], words: Mapping[str, str] | None = None) -> str:
+    """``archived: 2, …`` (the keys of --json), or with ``words`` for the keys."""
+    return ", ".join(f"{(words or {}).get(key, key)}: {value}" for key, value in counts.items())
 
 
-# a batch's counts as an officer reads them in Prefect's UI, beside the keys of --json (counts_line)
+# a batch's counts as an officer reads them in Prefect's UI, beside the keys of --json
 _COUNT_WORDS_VI = {
     "archived": "đã lưu",
     "already_archived": "đã lưu trước đó",
@@ -67,31 +68,24 @@ _COUNT_WORDS_VI = {
 }
 
 
-def _counts_line_vi(counts: Mapping[str, int]) -> str:
-    return ", ".join(f"{_COUNT_WORDS_VI.get(key, key)}: {value}" for key, value in counts.items())
-
-
-def _state_summary_vi(payload: Mapping[str, Any]) -> str:
-    """``state_summary`` in Vietnamese."""
-    extra = []
-    if pages := sum(len(blank["pages"]) for blank in payload.get("dropped_pages") or []):
-        extra.append(f"trang bỏ: {pages} (trang trắng)")
-    if skipped := len(payload.get("skipped") or []):
-        extra.append(f"bỏ qua: {skipped} (không nhận)")
-    return _counts_line_vi(payload["counts"]) + (f"; {', '.join(extra)}" if extra else "")
-
-
-def state_summary(payload: Mapping[str, Any]) -> str:
+def state_summary(payload: Mapping[str, Any], vietnamese: bool = False) -> str:
     """The counts of a batch's report, then the pages of stacks dropped as blank (a separator's back, fed duplex)
     and the files not taken from the folders given, when there are any: ``archived: 2, …, total: 2; dropped pages:
-    1 (blank), skipped: 1 (not taken)`` — each listed with its reason in the report and the ``batch-summary``
-    artifact. Until 2026-12-01 the state message and the artifact gave the counts only."""
+    1 (blank), skipped: 1 (not taken)`` (``vietnamese``: ``đã lưu: 2, …``) — each listed with its reason in the
+    report and the ``batch-summary`` artifact. Until 2026-12-01 the state message and the artifact gave the counts
+    only."""
+    (dropped, blank), (skipped_words, not_taken) = (
+        (("trang bỏ", "trang trắng"), ("bỏ qua", "không nhận"))
+        if vietnamese
+        else (("dropped pages", "blank"), ("skipped", "not taken"))
+    )
     extra = []
-    if pages := sum(len(blank["pages"]) for blank in payload.get("dropped_pages") or []):
-        extra.append(f"dropped pages: {pages} (blank)")
+    if pages := sum(len(stack["pages"]) for stack in payload.get("dropped_pages") or []):
+        extra.append(f"{dropped}: {pages} ({blank})")
     if skipped := len(payload.get("skipped") or []):
-        extra.append(f"skipped: {skipped} (not taken)")
-    return counts_line(payload["counts"]) + (f"; {', '.join(extra)}" if extra else "")
+        extra.append(f"{skipped_words}: {skipped} ({not_taken})")
+    counts = counts_line(payload["counts"], _COUNT_WORDS_VI if vietnamese else None)
+    return counts + (f"; {', '.join(extra)}" if extra else "")
 
 
 def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)") -> State[Any]:
@@ -101,7 +95,7 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
     if payload.get("error"):
         return Failed(message=str(payload["error"]), data=data)
     counts = payload["counts"]
-    summary, summary_vi = state_summary(payload), _state_summary_vi(payload)
+    summary, summary_vi = state_summary(payload), state_summary(payload, vietnamese=True)
     batch = f"batch {payload['batch_id']}: " if payload.get("batch_id") else ""
     batch_vi = f"lô {payload['batch_id']}: " if payload.get("batch_id") else ""
     # Vietnamese, then English, as every message an officer reads (until 2026-12-03 these were in English only)
