@@ -72,7 +72,8 @@ def open_archive(
         retention = settings.retention_years
     text = _s3_text(str(location))
     if text.startswith("s3://"):
-        from storage.s3 import S3Archive, make_client, parse_s3_url
+        from storage.locations import parse_s3_url
+        from storage.s3 import S3Archive, make_client
 
         bucket, prefix = parse_s3_url(text)
         if settings is not None:

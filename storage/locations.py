@@ -1,6 +1,6 @@
 """Where an archive is: ``s3://bucket/prefix`` parsed and checked without the S3 SDK, so that the commands that
 check a location first (every batch, `list`, `audit`…) do not load ``minio`` for a local archive (~0.4 s of each
-command's start, 2026-12-03); ``storage.s3`` re-exports these names."""
+command's start, 2026-12-03); they lived in ``storage.s3`` until then."""
 
 from __future__ import annotations
 

@@ -51,7 +51,6 @@ from storage.base import (
     RetentionError,
     sha256_bytes,
 )
-from storage.locations import BUCKET_RULE, S3LocationError, parse_s3_url  # noqa: F401 (re-exported)
 
 PART_SIZE = 16 * 1024 * 1024
 # archive location → whether its server honours If-None-Match (S3Archive.honours_conditional_writes)

@@ -62,14 +62,8 @@ def test_commands_on_a_local_archive_do_not_load_the_s3_sdk(tmp_path: Path) -> N
     shutil.copy(SAMPLES / "thông-báo-08-ubnd.png", scans)
     data = tmp_path / "var"
     for args in (("process", "--no-prefect", str(scans)), ("list",)):
-        proc = subprocess.run(
-            [sys.executable, "-X", "importtime", "-m", "flows.cli", *args],
-            capture_output=True,
-            text=True,
-            env={**os.environ, "SOHOA_DATA_DIR": str(data)},
-            cwd=ROOT,
-            timeout=300,
-        )
+        # PYTHONPROFILEIMPORTTIME=1 is `python -X importtime`: a line on stderr per module imported
+        proc = sohoa(*args, data_dir=data, extra_env={"PYTHONPROFILEIMPORTTIME": "1"})
         assert proc.returncode == 0, proc.stderr[-2000:]
         timed = [line for line in proc.stderr.splitlines() if line.startswith("import time:")]
         loaded = {line.rsplit("|", 1)[1].strip() for line in timed}
