@@ -16,6 +16,7 @@ from typing import Any
 import prefect_home
 import pytest
 from broken_services import broken_service
+from prefect_home import environment_without_settings
 from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
 
 from flows.pipeline import DocumentResult, expand_inputs, process_many
@@ -35,7 +36,7 @@ os.environ["SOHOA_OCR_SERVER"] = "off"
 def _flow_env(prefect_home: Path, **extra: str) -> dict[str, str]:
     """The environment of a child that runs flows against a Prefect server (``extra``: its PREFECT_API_URL): this
     one's without its SOHOA_*/PREFECT_* settings, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = environment_without_settings()
     env.update(PYTHONPATH=str(ROOT), PREFECT_HOME=str(prefect_home), PREFECT_SERVER_ANALYTICS_ENABLED="false", **extra)
     return env
 
@@ -138,7 +139,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     against its server, and read back only their own flow runs (by id)."""
     from flows.prefect_server import TemporaryPrefectServer
 
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    environment = environment_without_settings()
     environment.update(PYTHONPATH=str(ROOT), PREFECT__SERVER_EPHEMERAL="1")
     server = TemporaryPrefectServer(prefect_home.seed(tmp_path_factory.mktemp("prefect-server")), environment)
     url = server.start()

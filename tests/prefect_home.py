@@ -24,6 +24,12 @@ _STATE_FILES = ("prefect.db", "prefect.db-wal", "memo_store.toml")
 _template_root: Path | None = None
 
 
+def environment_without_settings() -> dict[str, str]:
+    """This process's environment without its SOHOA_* and PREFECT_* settings: what a child sohoa or Prefect server
+    starts from in the tests, configured by them alone (conftest.py imports this module, so it lives here)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+
+
 def set_template_root(folder: Path) -> None:
     """Where the template home is made: a folder every worker of this test run sees (tests/conftest.py)."""
     global _template_root
@@ -41,7 +47,7 @@ def _template() -> Path:
 
             making = _template_root / "prefect-home-template.making"
             shutil.rmtree(making, ignore_errors=True)
-            environment = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+            environment = environment_without_settings()
             environment["PYTHONPATH"] = str(ROOT)
             server = TemporaryPrefectServer(making, environment)
             server.start()

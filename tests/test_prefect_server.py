@@ -127,7 +127,7 @@ def _start_batch_and_kill_its_server(tmp_path: Path, restarts: int | None = None
         make_scan(inbox / f"hồ sơ {i}.png", text)
     data = tmp_path / "var"
     prefect_home.seed(data / "prefect")  # its first start's migrations are not this test's subject
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = prefect_home.environment_without_settings()
     env.update(SOHOA_DATA_DIR=str(data), SOHOA_OCR_WORKERS="1", SOHOA_OCR_SERVER="off", PYTHONPATH=str(ROOT))
     env["COLUMNS"] = "1000"  # rich's log lines unwrapped (also spaces are normalised below)
     if restarts is not None:
@@ -417,7 +417,7 @@ def test_a_batch_whose_server_never_answers_ends_with_exit_3_after_its_restarts(
     inbox = tmp_path / "hộp thư"
     inbox.mkdir()
     make_scan(inbox / "hồ sơ.png", TEXTS[0])
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env = prefect_home.environment_without_settings()
     env.update(SOHOA_DATA_DIR=str(tmp_path / "var"), SOHOA_OCR_SERVER="off", PYTHONPATH=str(ROOT), COLUMNS="1000")
     env.update(SOHOA_PREFECT_SERVER_RESTARTS="1")
     env["PREFECT_API_DATABASE_CONNECTION_URL"] = f"sqlite+aiosqlite:///{tmp_path}/missing/dir/p.db"
