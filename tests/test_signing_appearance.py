@@ -73,6 +73,16 @@ def _blue(p: np.ndarray) -> np.ndarray:
     return (p[2] > 120) & (p[0] < 100) & (p[1] < 120)
 
 
+def _image_blue(p: np.ndarray) -> np.ndarray:
+    """The signature image's own blue (PDFium draws text with coloured fringes that ``_blue`` takes for blue)."""
+    return (p[2] > 150) & (p[0] < 60) & (p[1] < 80)
+
+
+def _image_red(p: np.ndarray) -> np.ndarray:
+    """The seal image's own red (not the text's fringes that ``_red`` takes for red)."""
+    return (p[0] > 180) & (p[1] < 60) & (p[2] < 70)
+
+
 def _dark(p: np.ndarray) -> np.ndarray:
     return p.max(axis=0) < 90
 
@@ -534,7 +544,7 @@ def _upright_bottom_right(img: Image.Image) -> None:
     left, top, right, bottom = w - 36 - 320, h - 60 - 96, w - 36, h - 60
     middle = (left + right) // 2
     # the images' own blue and red (PDFium draws text with coloured fringes that _blue and _red take for them)
-    blue = _bbox(img, (0, 0, w, h), lambda p: (p[2] > 150) & (p[0] < 60) & (p[1] < 80))
+    blue = _bbox(img, (0, 0, w, h), _image_blue)
     assert blue is not None and left - 2 <= blue[0] and blue[2] <= middle + 2, (blue, left, middle)
     assert top - 2 <= blue[1] and blue[3] <= bottom + 2, (blue, top, bottom)
     assert blue[2] - blue[0] > 2 * (blue[3] - blue[1]), blue  # lying as it was drawn, not on its side
@@ -544,7 +554,7 @@ def _upright_bottom_right(img: Image.Image) -> None:
     text = _bbox(img, (middle, top - 2, w, bottom + 2), _inked)
     assert text is not None and text[0] > blue[2] and text[2] <= right + 2, (text, blue)  # right of the image
     assert text[2] - text[0] > 2 * (text[3] - text[1]), text  # two lines of text, across
-    red = _bbox(img, (0, 0, w, h), lambda p: (p[0] > 180) & (p[1] < 60) & (p[2] < 70))
+    red = _bbox(img, (0, 0, w, h), _image_red)
     assert red and red[0] < blue[0] < red[2], (red, blue)  # the seal over the image's left third
     overlap = (red[2] - blue[0]) / (blue[2] - blue[0])
     assert 0.2 < overlap < 0.45, overlap
@@ -688,8 +698,8 @@ def test_signer_block_and_seal_shrink_onto_a_page_smaller_than_the_block(
     x0, y0, x1, y1 = rects["Signature1"]
     assert (x1 - x0) * 3 == (y1 - y0) * 10 and x1 - x0 >= 100, rects
     shown = _shown(tmp_path / "both.pdf", 0)
-    blue = _bbox(shown, (0, 0, *shown.size), lambda p: (p[2] > 150) & (p[0] < 60) & (p[1] < 80))
-    red = _bbox(shown, (0, 0, *shown.size), lambda p: (p[0] > 180) & (p[1] < 60) & (p[2] < 70))
+    blue = _bbox(shown, (0, 0, *shown.size), _image_blue)
+    red = _bbox(shown, (0, 0, *shown.size), _image_red)
     assert blue and red and red[0] < blue[0] < red[2], (blue, red)  # both drawn, the seal over the image's left
     assert blue[2] - blue[0] > 2 * (blue[3] - blue[1]), blue  # shrunk, not squeezed
 
