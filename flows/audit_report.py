@@ -11,10 +11,9 @@ from flows.audit import (
     COUNT_WORDS,
     OUTSIDE_RECORDS,
     ArchiveAuditReport,
-    ledger_verdict,
-    problem_in_vietnamese,
     record_cells,
 )
+from flows.ledger_check import ledger_verdict, problem_in_vietnamese
 from signing.report import anchors_html, header_html, html_head
 
 _CSS = """

@@ -225,7 +225,7 @@ def _not_indexed_words(write: Any) -> str:
     killed before its first ledger entry, QA72), `ledger finish` lists it again either way."""
     # its files no longer match its record.json (no write to finish), or another host's writer holds its claim
     if write.damaged or write.held is not None:
-        from flows.audit import problem_in_vietnamese
+        from flows.ledger_check import problem_in_vietnamese
 
         return problem_in_vietnamese(write.problem())
     where = f"{write.record.id} ({write.prefix})"
@@ -1360,8 +1360,14 @@ def register(app: typer.Typer) -> None:
         """Check the hash chain and its daily RFC 3161 timestamps; name every edited, removed or reordered entry
         and every stamp that no longer matches the chain, and every record the archive holds otherwise than the
         ledger recorded it. Exit 1 when there is a problem."""
-        from flows.audit import chain_intact, check_ledger_of, ledger_verdict, problem_in_vietnamese, unprotected_count
         from flows.cli import _check_trust_sources, _errors_as_json, _print_json, out
+        from flows.ledger_check import (
+            chain_intact,
+            check_ledger_of,
+            ledger_verdict,
+            problem_in_vietnamese,
+            unprotected_count,
+        )
         from storage.stamps import anchor_warning, stamp_days
 
         _errors_as_json(as_json)
@@ -1824,7 +1830,7 @@ def register(app: typer.Typer) -> None:
             if as_json:
                 _print_json(report.to_json_dict())
             else:
-                from flows.audit import problem_in_vietnamese
+                from flows.ledger_check import problem_in_vietnamese
 
                 for rid, problems in report.problems.items():
                     for problem in problems:
@@ -1853,11 +1859,10 @@ def register(app: typer.Typer) -> None:
             RENEWAL_WORDS,
             audit_archive,
             audit_records,
-            ledger_verdict,
-            problem_in_vietnamese,
             record_warning_words,
         )
         from flows.commands_signing import _verify_progress
+        from flows.ledger_check import ledger_verdict, problem_in_vietnamese
         from sohoa.vietnamese import vn_date
 
         # a progress bar on stderr when it is a terminal (QA58: an audit said nothing until its table), --json too

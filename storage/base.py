@@ -362,7 +362,7 @@ class DamagedRecord:
     @property
     def english(self) -> str:
         """The problem line of the audit, the fixity audit and the ledger check (English, naming the object;
-        ``flows.audit.problem_in_vietnamese`` says it in Vietnamese by its words)."""
+        ``flows.ledger_check.problem_in_vietnamese`` says it in Vietnamese by its words)."""
         if self.prefix is None:
             return (
                 f"record {self.record_id}: index entry unreadable — {self.key} ({self.why}); the record cannot be "

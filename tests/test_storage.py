@@ -29,8 +29,8 @@ from signing_pki import TestPKI
 from storage_helpers import dead_pid, leave_claim, make_record
 from typer.testing import CliRunner
 
-from flows.audit import ledger_verdict, problem_in_vietnamese
 from flows.cli import app
+from flows.ledger_check import ledger_verdict, problem_in_vietnamese
 from sohoa.errors import BadInputError, Problem
 from sohoa.record import Record
 from sohoa.settings import Settings
@@ -3097,8 +3097,8 @@ def test_a_write_another_host_still_claims_is_named_as_its(
     verify` and `list` said "interrupted … run sohoa ledger finish", while `ledger finish` answered "left to it".
     Once the check has waited for it, the write is named with the host, process and batch that hold its claim, and
     when `ledger finish` may take it over. (The check's minute of waiting is shortened here.)"""
-    from flows.audit import problem_in_vietnamese
     from flows.commands_storage import not_indexed
+    from flows.ledger_check import problem_in_vietnamese
     from storage.ledger import Ledger
 
     monkeypatch.setattr("storage.claims.CLAIMED_WRITE_WAIT", 0.5)

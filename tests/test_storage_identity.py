@@ -15,8 +15,9 @@ import pytest
 from storage_helpers import make_record
 from typer.testing import CliRunner
 
-from flows.audit import audit_records, ledger_verdict, problem_in_vietnamese
+from flows.audit import audit_records
 from flows.cli import app
+from flows.ledger_check import ledger_verdict, problem_in_vietnamese
 from sohoa.record import Record
 from sohoa.settings import Settings
 from storage import DamagedRecordError, LocalArchive, fixity_audit
