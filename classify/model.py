@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from classify.linear import LinearTextModel
 from classify.normalize import normalize_text
+
+if TYPE_CHECKING:
+    from classify.linear import LinearTextModel
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 2
@@ -105,8 +107,11 @@ def _pipeline() -> Any:
 
 class TypeModel:
     def __init__(self, bundle: dict[str, Any]) -> None:
+        # imported here, with NumPy (~0.15 s): `list`, `search` and `review` import this module for its names only
+        from classify.linear import LinearTextModel
+
         self.bundle = bundle
-        self.linear = (
+        self.linear: LinearTextModel = (
             LinearTextModel.from_state(bundle["linear"])
             if "linear" in bundle
             else LinearTextModel.from_pipeline(bundle["pipeline"])
@@ -184,6 +189,8 @@ def train(
             del vectorizer.stop_words_  # the cut features: only needed for introspection, and large
     clf = pipeline.named_steps["clf"]
     clf.coef_ = clf.coef_.astype(np.float32)
+    from classify.linear import LinearTextModel
+
     bundle = {
         "format": FORMAT_VERSION,
         "sklearn": sklearn.__version__,

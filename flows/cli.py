@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-import typer.rich_utils
 from rich.cells import cell_len
 from rich.console import Console
 from rich.logging import RichHandler
@@ -1653,9 +1652,13 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             # escaped before the box is laid out, as the stream will write it (QA80: the box's edge out of line)
             boxed = written_as(exc.format_message(), getattr(sys.stderr, "encoding", None) or "utf-8")
             exc.format_message = lambda: boxed  # type: ignore[method-assign]
+            import typer.rich_utils  # ~0.15 s of rich's markdown and more: for an error only
+
             typer.rich_utils.rich_format_error(exc)
             sys.exit(exc.exit_code)
         except typer.Abort:
+            import typer.rich_utils
+
             typer.rich_utils.rich_abort_error()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
