@@ -2,7 +2,7 @@
 
 Generates ``PER_TYPE`` synthetic documents per type (classify/training.py: templates + sentences from
 ``../shared/corpora/vi-text/legal-docs``; deterministic seed), trains the model (classify/model.py) and writes
-``classify/data/type-model.joblib`` (kept under 2 MB)."""
+``classify/data/type-model.joblib`` (format 3, a zip archive despite its name: classify/model.py; kept under 2 MB)."""
 
 from __future__ import annotations
 

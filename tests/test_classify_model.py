@@ -36,7 +36,7 @@ def test_shipped_model_is_small_versioned_and_loads() -> None:
     assert path.exists() and path.stat().st_size < 2_000_000
     model = load_model(path)
     assert model is not None
-    assert model.bundle["format"] == 2 and model.bundle["sklearn"].startswith("1.9") and "pipeline" not in model.bundle
+    assert model.bundle["format"] == 3 and model.bundle["sklearn"].startswith("1.9") and "pipeline" not in model.bundle
     assert len(model.labels) == 52
 
 
@@ -74,16 +74,74 @@ def test_the_model_predicts_without_scikit_learn_what_scikit_learn_does(types: i
     assert list(linear.classes) == list(pipeline.classes_)
 
 
-def test_a_model_is_loaded_and_used_without_importing_scikit_learn() -> None:
+def test_a_model_is_loaded_and_used_without_importing_scikit_learn_or_joblib() -> None:
     import subprocess
     import sys
 
     script = (
         "import sys; from classify.model import load_model, shipped_model_path; "
-        "print(load_model(shipped_model_path()).predict(sys.argv[1]).label, 'sklearn' in sys.modules)"
+        "print(load_model(shipped_model_path()).predict(sys.argv[1]).label, 'sklearn' in sys.modules, "
+        "'joblib' in sys.modules)"
     )
     proc = subprocess.run([sys.executable, "-c", script, INVITATION], capture_output=True, text=True, timeout=120)
-    assert proc.returncode == 0 and proc.stdout.split() == ["GM", "False"], proc.stdout + proc.stderr
+    assert proc.returncode == 0 and proc.stdout.split() == ["GM", "False", "False"], proc.stdout + proc.stderr
+
+
+class _Planted:
+    """Unpickled, it would write ``path``: what a pickle in a model file could do."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __reduce__(self) -> tuple[Any, tuple[str, str]]:
+        return (open, (str(self.path), "w"))  # creates the file
+
+
+def test_a_model_file_is_read_without_unpickling_anything(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Format 3 holds its arrays as .npy members read with allow_pickle=False: a file whose array is a pickle is
+    refused with a warning, and nothing in it runs (format 2 files were joblib pickles, loaded as they are)."""
+    import io
+    import zipfile
+
+    import numpy as np
+
+    good = load_model(shipped_model_path())
+    assert good is not None
+    saved = good.save(tmp_path / "model.joblib")
+    with zipfile.ZipFile(saved) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    assert set(members) >= {"model.json", "coef.npy", "intercept.npy"}
+    ran = tmp_path / "ran"
+    planted = io.BytesIO()
+    np.save(planted, np.array([_Planted(ran)], dtype=object), allow_pickle=True)
+    members["coef.npy"] = planted.getvalue()
+    with zipfile.ZipFile(tmp_path / "planted.joblib", "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    assert load_model(tmp_path / "planted.joblib") is None
+    assert not ran.exists() and "type model not loaded" in caplog.text
+    np.load(io.BytesIO(members["coef.npy"]), allow_pickle=True)  # what unpickling it does: the test's own check
+    assert ran.exists()
+
+
+def test_a_format_2_model_file_still_loads_and_predicts_as_before(tmp_path: Path) -> None:
+    """Format 2 files (joblib pickles of the same arrays, written until 2026-12-03) load and predict as the
+    format 3 file saved from them."""
+    import joblib
+
+    from classify.linear import LinearTextModel
+
+    pipeline, texts = _fitted_pipeline(3)
+    linear = LinearTextModel.from_pipeline(pipeline)
+    labels = list(pipeline.classes_)
+    bundle = {"format": 2, "sklearn": "1.9.1", "name": "old", "labels": labels, "linear": linear.state()}
+    joblib.dump(bundle, tmp_path / "old.joblib")
+    old = load_model(tmp_path / "old.joblib")
+    assert old is not None and old.bundle["format"] == 2
+    new = load_model(old.save(tmp_path / "new.joblib"))
+    assert new is not None and new.bundle["format"] == 3 and new.labels == labels
+    for text in texts:
+        assert new.predict(text) == old.predict(text)
 
 
 def test_a_format_1_model_file_still_loads_when_its_scikit_learn_is_the_one_running(tmp_path: Path) -> None:
