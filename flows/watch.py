@@ -74,6 +74,7 @@ from flows.pipeline import (
 from flows.stopping import raise_if_stopped, said_signal
 from sohoa.errors import MACHINE_FAULTS, StageError
 from sohoa.fsutil import (
+    NFD_TWIN_MARK,
     PART_MARKER,
     atomic_path,
     atomic_write_text,
@@ -86,6 +87,7 @@ from sohoa.fsutil import (
     readable,
     said,
     sha256_file,
+    twin_marked,
 )
 from sohoa.record import Record, StackOrigin, page_run
 from sohoa.settings import Settings
@@ -452,13 +454,17 @@ def _make_receipt(
     document: int | None = None,
     pages: list[int] | None = None,
     dropped: list[dict[str, Any]] | None = None,
+    twin: bool = False,
 ) -> dict[str, Any]:
     """A receipt. ``file`` is the document as the watcher knows it (``_document_name``); for a document split
     from a scanned stack (``document``: its number; ``pages``: the stack's pages it was made of), the receipt
     names the stack file as dropped, the number and the pages, in words too (it used to name ``stack.pdf#1.pdf``,
     a file nobody dropped, and no pages). ``dropped``: the stack's blank parts, left out of it (a separator's
     back, fed duplex; ``BlankPart.summary``): listed, and said in a sentence, on each of its documents' receipts
-    (until 2026-12-01 only a log line said so: the outbox had no word of those pages)."""
+    (until 2026-12-01 only a log line said so: the outbox had no word of those pages). ``twin``: the file was
+    dropped spelled NFD beside its NFC twin (``_Claimed.nfd_twin``): ``nfd_twin`` true, and marked ``(NFD)`` where the
+    receipt, its file name in the outbox and its log line name it, as the pipeline's lines do (in NFC the two
+    receipts were alike, QA83)."""
     if document is not None and file.endswith(f"#{document}.pdf"):
         file = file.removesuffix(f"#{document}.pdf")
     else:
@@ -472,15 +478,18 @@ def _make_receipt(
     review = bool(record and record.needs_review and outcome in {"archived", "already_archived"})
     reasons = list(record.review_reasons) if record and review else []
     message_vi, message_en = vi.format(**values), en.format(**values)
+    named = f"{file}{NFD_TWIN_MARK}" if twin else file  # the file in the sentences
     if document is not None:
         said_pages = page_run(pages or [])
         at_vi, at_en = (f" (tr. {said_pages})", f" (p. {said_pages})") if pages else ("", "")
-        message_vi = f"Văn bản thứ {document}{at_vi} trong tệp {file}: {message_vi}"
-        message_en = f"Document {document}{at_en} of the file {file}: {message_en}"
+        message_vi = f"Văn bản thứ {document}{at_vi} trong tệp {named}: {message_vi}"
+        message_en = f"Document {document}{at_en} of the file {named}: {message_en}"
     for blank in dropped or []:
         left_out = blank["pages"]
-        message_vi += f" Không lưu {pages_in_vietnamese(left_out)} của tệp {file}: {BLANK_BACK_VI}, không phải văn bản."
-        message_en += f" Not archived: {pages_in_english(left_out)} of the file {file}, {BLANK_BACK_EN}, no document."
+        message_vi += (
+            f" Không lưu {pages_in_vietnamese(left_out)} của tệp {named}: {BLANK_BACK_VI}, không phải văn bản."
+        )
+        message_en += f" Not archived: {pages_in_english(left_out)} of the file {named}, {BLANK_BACK_EN}, no document."
     from classify.review import reason_in_vietnamese
 
     reasons_vi = [reason_in_vietnamese(reason) for reason in reasons]
@@ -498,6 +507,7 @@ def _make_receipt(
         # the stack's blank parts, dropped (a separator's back): as process --json's dropped_pages; else []
         "dropped_pages": list(dropped or []),
         "original_name": Path(file).name,
+        "nfd_twin": twin,  # dropped spelled NFD beside its NFC twin: the one the receipts mark (NFD)
         "outcome": outcome,
         "record_id": record_id,
         "sha256": sha256,
@@ -520,7 +530,11 @@ def _make_receipt(
 
 
 def _receipt(
-    result: DocumentResult, source_name: str, archive: str, dropped: list[dict[str, Any]] | None = None
+    result: DocumentResult,
+    source_name: str,
+    archive: str,
+    dropped: list[dict[str, Any]] | None = None,
+    twin: bool = False,
 ) -> dict[str, Any]:
     line = result.summary()
     sha = line["sha256"]
@@ -538,6 +552,7 @@ def _receipt(
         document=result.origin.part if result.origin else None,
         pages=result.origin.pages if result.origin else None,
         dropped=dropped,
+        twin=twin,
     )
 
 
@@ -797,6 +812,7 @@ class _WatchRunner:
             document=record.source.stack.part if record.source.stack else None,
             pages=record.source.stack.pages if record.source.stack else None,
             dropped=self.dropped_of(claim),
+            twin=claim is not None and claim.nfd_twin,
         )
         with self._lock:
             self.archived[record.id] = receipt
@@ -877,7 +893,11 @@ def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
     name = document.name
     if (number := receipt.get("document")) and name.endswith(f"#{number}.pdf"):
         name = name.removesuffix(".pdf")
-    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{readable(name)}", RECEIPT_SUFFIX)
+    shown = readable(name)
+    if receipt.get("nfd_twin"):  # `Quyết định (NFD).pdf`, as its quarantine entry is named: in NFC the two were alike
+        file, at, part = shown.partition("#")
+        shown = f"{Path(file).stem}{NFD_TWIN_MARK}{Path(file).suffix}{at}{part}"
+    return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{shown}", RECEIPT_SUFFIX)
 
 
 def _write_receipts(outbox: Path, receipts: list[tuple[str, dict[str, Any]]]) -> None:
@@ -1158,7 +1178,7 @@ def _pass(
                 earlier = entry.get("archived", {}).get(name)
                 if earlier is not None and earlier["record_id"] == result.record.id:
                     return dict(earlier)  # archived by this drop before a crash: the receipt stored with the record
-            return _receipt(result, name, archive, wrapped.dropped_of(claim))
+            return _receipt(result, name, archive, wrapped.dropped_of(claim), claim is not None and claim.nfd_twin)
 
         def finish(claim: _Claimed | None, results: list[DocumentResult]) -> None:
             """One claimed file's documents are all done: its receipts, then the file moved on, crash-safely."""
@@ -1505,6 +1525,7 @@ def _log(receipts: list[dict[str, Any]]) -> None:
         level = RECEIPT_LOG_LEVELS.get(receipt["outcome"], logging.INFO)
         # the receipt's file as dropped (NFD stays NFD there, to find it), in NFC as the log's other lines name it
         name = said(f"{receipt['file']}#{receipt['document']}" if receipt.get("document") else receipt["file"])
+        name = twin_marked(name, Path(receipt["file"]), bool(receipt.get("nfd_twin")))
         # the outcome as the process table says it, Vietnamese / English (QA64: the receipt's value, already_archived)
         outcome = OUTCOME_WORDS.get(Outcome(receipt["outcome"]), receipt["outcome"])
         if receipt["record_id"]:

@@ -352,17 +352,29 @@ def test_an_nfd_name_beside_its_nfc_twin_is_marked_and_parked_apart(tmp_path: Pa
     assert f"Tệp / File: {inbox / NAME}.pdf\n" in (quarantine / f"{NAME}.pdf.reason.txt").read_text()
 
 
-def test_a_watched_inboxs_nfd_twin_is_marked_in_the_log(tmp_path: Path) -> None:
+def test_a_watched_inboxs_nfd_twin_is_marked_in_the_log_and_its_receipts(tmp_path: Path) -> None:
     """QA83 M4: the watcher logs a file once it has left the inbox, when its twin may have too: both lines were the
-    same. Whether it is a twin is asked when it is claimed."""
+    same. Whether it is a twin is asked when it is claimed. Its receipt, the receipt's file in the outbox and the
+    receipts' summary lines were alike too (the same bytes: one name, the other with a time after it)."""
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     for name in (f"{NAME}.pdf", f"{NFD_NAME}.pdf"):
         (inbox / name).write_bytes(b"the same bytes, not a pdf")
-    proc = _sohoa("watch", str(inbox), "--once", "--stable-seconds", "0", data_dir=tmp_path / "var")
-    lines = [line for line in proc.stderr.decode().splitlines() if "QUARANTINED" in line]
+    proc = _sohoa("watch", str(inbox), "--once", "--stable-seconds", "0", "--json", data_dir=tmp_path / "var")
+    log = proc.stderr.decode()
+    lines = [line for line in log.splitlines() if "QUARANTINED" in line]
     named = sorted(line.split(f"{inbox}/", 1)[1].split(": CÁCH LY", 1)[0] for line in lines)
-    assert named == [f"{NAME}.pdf", f"{NAME}.pdf (NFD)"], proc.stderr.decode()
+    assert named == [f"{NAME}.pdf", f"{NAME}.pdf (NFD)"], log
+    receipts = json.loads(proc.stdout)["receipts"]
+    assert sorted((r["file"], r["nfd_twin"]) for r in receipts) == [(f"{NAME}.pdf", False), (f"{NAME}.pdf", True)]
+    outbox = sorted(unicodedata.normalize("NFC", p.name.split("-", 1)[1]) for p in (tmp_path / "var/outbox").iterdir())
+    assert outbox == [f"{NAME} (NFD).pdf.receipt.json", f"{NAME}.pdf.receipt.json"], outbox
+    summary = sorted(
+        line.split("WARNING", 1)[1].split(": cách ly", 1)[0].strip()
+        for line in log.splitlines()
+        if ": cách ly /" in line
+    )
+    assert summary == [f"{NAME}.pdf", f"{NAME}.pdf (NFD)"], log
 
 
 def test_watch_log_names_an_nfd_file_in_nfc(tmp_path: Path) -> None:
