@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import img2pdf
 import pikepdf
-from PIL import Image, ImageCms, TiffImagePlugin
+from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
 from ocr.inputs import (
     DEFAULT_IMAGE_DPI,
@@ -618,7 +618,13 @@ def _stored_turn(image: Image.Image, name: str | None = None) -> int:
     if image.format == "TIFF":
         return 0
     try:
-        value = image.getexif().get(0x0112)  # Orientation
+        if isinstance(image, PngImagePlugin.PngImageFile) and not _png_says_more_after_its_pixels(image):
+            # Pillow decodes a whole PNG to look for an eXIf chunk after its pixels (~0.1 s a page, for nothing
+            # when image_to_pdf embeds the file as it is): with none there, what it read before them is all
+            exif = Image.Image.getexif(image)
+        else:
+            exif = image.getexif()
+        value = exif.get(0x0112)  # Orientation
     except (OSError, SyntaxError, ValueError, TypeError):
         return 0
     if value is None:
@@ -635,6 +641,34 @@ def _stored_turn(image: Image.Image, name: str | None = None) -> int:
             value,
         )
     return 0
+
+
+# PNG chunks that can say an orientation (EXIF, or XMP or an EXIF profile in text), which Pillow reads after the
+# pixels only by decoding them
+_PNG_ORIENTATION_CHUNKS = {b"eXIf", b"iTXt", b"tEXt", b"zTXt"}
+
+
+def _png_says_more_after_its_pixels(image: PngImagePlugin.PngImageFile) -> bool:
+    """Whether the PNG file ``image`` was opened from has, after its first IDAT, a chunk that can hold its
+    orientation; True too when that cannot be told (no file name, a damaged chunk list): decoded then, as before."""
+    name = getattr(image, "filename", None)
+    if not name:
+        return True
+    try:
+        with open(name, "rb") as png:
+            png.seek(8)  # the signature
+            seen_pixels = False
+            while len(head := png.read(8)) == 8:
+                length, kind = int.from_bytes(head[:4], "big"), head[4:]
+                if kind == b"IEND":
+                    return False
+                seen_pixels = seen_pixels or kind == b"IDAT"
+                if seen_pixels and kind in _PNG_ORIENTATION_CHUNKS:
+                    return True
+                png.seek(length + 4, os.SEEK_CUR)  # the data and its CRC
+    except OSError:
+        return True
+    return True  # no IEND: a cut-off file, left to Pillow
 
 
 def _has_alpha(image: Image.Image) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import re
 import subprocess
+import zlib
 from pathlib import Path
 
 import pikepdf
@@ -150,6 +151,45 @@ def test_a_png_turned_by_its_exif_orientation_is_shown_and_read_as_meant(tmp_pat
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 90
     _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
+
+
+def _with_late_exif(png: bytes, exif: bytes) -> bytes:
+    """``png`` with an eXIf chunk after its pixels (IDAT), just before IEND: where some writers put it."""
+    end = png.rindex(b"IEND") - 4
+    chunk = b"eXIf" + exif
+    return png[:end] + len(exif).to_bytes(4, "big") + chunk + zlib.crc32(chunk).to_bytes(4, "big") + png[end:]
+
+
+def test_a_pngs_orientation_is_read_without_decoding_it_unless_it_may_follow_the_pixels(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Reading a PNG's EXIF orientation decoded the whole image (Pillow looks for an eXIf chunk after the pixels):
+    once more for each PNG document, for nothing, as its file is embedded as it is. An eXIf before the pixels is
+    read from the chunks; one after them still by decoding (and still turns the page)."""
+    from PIL import PngImagePlugin
+
+    from ocr.pipeline import _stored_turn
+
+    page = Image.new("L", (600, 400), 255)
+    early, plain = tmp_path / "early.png", tmp_path / "plain.png"
+    page.save(early, dpi=(300, 300), exif=phone_exif(6))
+    page.save(plain, dpi=(300, 300))
+    late = tmp_path / "late.png"
+    late.write_bytes(_with_late_exif(plain.read_bytes(), phone_exif(6)))
+    decoded: list[str] = []
+    real_load = PngImagePlugin.PngImageFile.load
+
+    def counted_load(image: PngImagePlugin.PngImageFile) -> object:
+        decoded.append(Path(str(image.filename)).name)
+        return real_load(image)
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", counted_load)
+    turns = {}
+    for path in (early, plain, late):
+        with Image.open(path) as image:
+            turns[path.name] = _stored_turn(image)
+    assert turns == {"early.png": 90, "plain.png": 0, "late.png": 90}
+    assert decoded == ["late.png"], decoded
 
 
 @pytest.mark.parametrize("strips", ["one strip", "many strips"])
