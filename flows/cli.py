@@ -1652,14 +1652,16 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             # escaped before the box is laid out, as the stream will write it (QA80: the box's edge out of line)
             boxed = written_as(exc.format_message(), getattr(sys.stderr, "encoding", None) or "utf-8")
             exc.format_message = lambda: boxed  # type: ignore[method-assign]
-            import typer.rich_utils  # ~0.15 s of rich's markdown and more: for an error only
+            # imported here, ~0.15 s (rich's markdown and more) for an error only; `from`: an `import typer.…` would
+            # make `typer` a name local to this whole function, unbound where it is used before
+            from typer import rich_utils
 
-            typer.rich_utils.rich_format_error(exc)
+            rich_utils.rich_format_error(exc)
             sys.exit(exc.exit_code)
         except typer.Abort:
-            import typer.rich_utils
+            from typer import rich_utils
 
-            typer.rich_utils.rich_abort_error()
+            rich_utils.rich_abort_error()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
     except SystemExit as exc:
