@@ -164,7 +164,7 @@ class TypeModel:
         """Write the model to ``path`` (format 3), atomically."""
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(path.suffix + ".tmp")
-        _write_zip(self.bundle, tmp)
+        _write_zip({**self.bundle, "linear": self.linear.state()}, tmp)  # a format 1 file's too: its pipeline's
         tmp.replace(path)
         return path
 

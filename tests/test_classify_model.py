@@ -163,6 +163,10 @@ def test_a_format_1_model_file_still_loads_when_its_scikit_learn_is_the_one_runn
     assert model.predict(texts[0]).probability == pytest.approx(float(expected.max()))
     joblib.dump({**bundle, "sklearn": "1.2.2"}, tmp_path / "older.joblib")
     assert load_model(tmp_path / "older.joblib") is None
+    # saved again (format 3): its arrays, no pipeline, the same prediction
+    again = load_model(model.save(tmp_path / "again.joblib"))
+    assert again is not None and again.bundle["format"] == 3 and "pipeline" not in again.bundle
+    assert again.predict(texts[0]) == model.predict(texts[0])
 
 
 def test_model_decides_only_when_the_rules_are_unsure() -> None:
