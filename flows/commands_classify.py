@@ -126,6 +126,8 @@ def register(app: typer.Typer) -> None:
         except StageError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT, input_file) from exc
         result = classify_stage.classify_text(text, layout=layout)
+        from classify.evidence_words import evidence_in_vietnamese
+
         if as_json:
             cli._print_json(result.model_dump(mode="json"))
         else:
@@ -138,7 +140,12 @@ def register(app: typer.Typer) -> None:
                 if name in _DAY_FIELDS and re.fullmatch(r"\d{4}-\d{2}-\d{2}", shown):
                     shown = vn_date(shown)
                 label = f"{_FIELD_WORDS[name]} / {name}" if name in _FIELD_WORDS else name
-                table.add_row(label, escape(shown), f"{value.confidence:.2f}", escape(value.evidence))
+                # the evidence in Vietnamese for the officer, the classifier's English under it (as --json has it)
+                vietnamese = evidence_in_vietnamese(value.evidence)
+                evidence = escape(vietnamese) + (
+                    f"\n[dim]{escape(value.evidence)}[/]" if vietnamese != value.evidence else ""
+                )
+                table.add_row(label, escape(shown), f"{value.confidence:.2f}", evidence)
             cli.out.print(table)
             from sohoa.record import DECIDED_BY_WORDS, in_words
 
