@@ -126,11 +126,11 @@ def register(app: typer.Typer) -> None:
         except StageError as exc:
             raise cli._fail(str(exc), cli.EXIT_FAULT, input_file) from exc
         result = classify_stage.classify_text(text, layout=layout)
-        from classify.evidence_words import evidence_in_vietnamese
-
         if as_json:
             cli._print_json(result.model_dump(mode="json"))
         else:
+            from classify.evidence_words import evidence_in_vietnamese
+
             table = Table(title=escape(input_file.name), show_header=True)
             for column in ("trường / field", "giá trị / value", "tin cậy / confidence", "căn cứ / evidence"):
                 table.add_column(column)
