@@ -40,6 +40,7 @@ from prefect.exceptions import FailedRun, MissingContextError
 from prefect.logging.handlers import APILogHandler
 from prefect.states import Completed, Failed, State
 
+from flows.pipeline import OUTCOME_WORDS
 from sohoa.errors import StageError
 from sohoa.fsutil import OneLineRecords
 
@@ -58,13 +59,10 @@ def counts_line(counts: Mapping[str, int], words: Mapping[str, str] | None = Non
     return ", ".join(f"{(words or {}).get(key, key)}: {value}" for key, value in counts.items())
 
 
-# a batch's counts as an officer reads them in Prefect's UI, beside the keys of --json
-_COUNT_WORDS_VI = {
-    "archived": "đã lưu",
-    "already_archived": "đã lưu trước đó",
-    "quarantined": "cách ly",
-    "failed": "lỗi",
-    "total": "tổng",
+# a batch's counts as an officer reads them in Prefect's UI, beside the keys of --json: the Vietnamese halves of
+# the outcomes' words in the `process` table
+_COUNT_WORDS_VI = {outcome.value: words.split(" / ", 1)[0] for outcome, words in OUTCOME_WORDS.items()} | {
+    "total": "tổng"
 }
 
 
