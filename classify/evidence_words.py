@@ -113,10 +113,9 @@ _PHRASES: tuple[tuple[str, str], ...] = (
     # where the lines were counted
     (r"columns told apart by word positions", "tách cột theo vị trí các chữ"),
     (
-        r"header on page (\d+) \((.*?) blank\), lines counted on that page",
-        r"phần đầu ở trang \1 (\2 trắng), đếm dòng trên trang đó",
+        r"header on page (\d+) \(pages? (\S+) blank\), lines counted on that page",
+        r"phần đầu ở trang \1 (trang \2 trắng), đếm dòng trên trang đó",
     ),
-    (r"\bpages? (\d+(?:[–-]\d+)?) trắng\)", r"trang \1 trắng)"),
 )
 _COMPILED = tuple((re.compile(english), vietnamese) for english, vietnamese in _PHRASES)
 
