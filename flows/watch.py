@@ -74,7 +74,6 @@ from flows.pipeline import (
 from flows.stopping import raise_if_stopped, said_signal
 from sohoa.errors import MACHINE_FAULTS, StageError
 from sohoa.fsutil import (
-    NFD_TWIN_MARK,
     PART_MARKER,
     atomic_path,
     atomic_write_text,
@@ -87,6 +86,7 @@ from sohoa.fsutil import (
     readable,
     said,
     sha256_file,
+    twin_file_name,
     twin_marked,
 )
 from sohoa.record import Record, StackOrigin, page_run
@@ -478,7 +478,7 @@ def _make_receipt(
     review = bool(record and record.needs_review and outcome in {"archived", "already_archived"})
     reasons = list(record.review_reasons) if record and review else []
     message_vi, message_en = vi.format(**values), en.format(**values)
-    named = f"{file}{NFD_TWIN_MARK}" if twin else file  # the file in the sentences
+    named = twin_marked(file, Path(file), twin)  # the file in the sentences
     if document is not None:
         said_pages = page_run(pages or [])
         at_vi, at_en = (f" (tr. {said_pages})", f" (p. {said_pages})") if pages else ("", "")
@@ -896,7 +896,7 @@ def receipt_file_name(receipt: dict[str, Any], document: Path) -> str:
     shown = readable(name)
     if receipt.get("nfd_twin"):  # `Quyết định (NFD).pdf`, as its quarantine entry is named: in NFC the two were alike
         file, at, part = shown.partition("#")
-        shown = f"{Path(file).stem}{NFD_TWIN_MARK}{Path(file).suffix}{at}{part}"
+        shown = f"{twin_file_name(file)}{at}{part}"
     return fit_name(f"{(receipt['sha256'] or uuid.uuid4().hex)[:16]}-{shown}", RECEIPT_SUFFIX)
 
 

@@ -276,6 +276,12 @@ def nfd_twin(path: Path) -> bool:
         return False
 
 
+def twin_file_name(name: str) -> str:
+    """A file name for the NFD twin's own file (its quarantine entry, its receipt): ``NFD_TWIN_MARK`` before the
+    suffix, ``Quyết định (NFD).pdf``."""
+    return f"{Path(name).stem}{NFD_TWIN_MARK}{Path(name).suffix}"
+
+
 def twin_marked(shown: str, path: Path, twin: bool | None = None) -> str:
     """``shown`` (how ``path`` is named for people, in NFC) with ``NFD_TWIN_MARK`` when ``path`` is an NFD twin;
     ``twin``: whether it is, when the caller knows (the watcher does, the inbox no longer shows it)."""

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sohoa.fsutil import (
-    NFD_TWIN_MARK,
     PART_MARKER,
     atomic_write_text,
     copy_unless_exists,
@@ -32,6 +31,7 @@ from sohoa.fsutil import (
     one_line,
     readable,
     sha256_file,
+    twin_file_name,
 )
 from sohoa.vietnamese import iso_vn
 
@@ -67,7 +67,7 @@ def _park(
     digest = source_sha256 or (sha256_file(source) if source.is_file() else "")
     name = readable(source.name)  # NFC; a name that is not UTF-8 (Latin-1 bytes) read as CP1258
     if nfd_twin(source):  # its NFC twin's entry is not its own, even for the same bytes: each keeps its reason
-        name = f"{Path(name).stem}{NFD_TWIN_MARK}{Path(name).suffix}"
+        name = twin_file_name(name)
     target = quarantine_dir / name
     if source.is_file():
         target = _claim(source, digest, target)
