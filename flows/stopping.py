@@ -61,6 +61,18 @@ def stop_asked() -> bool:
     return _requested is not None
 
 
+def stop_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The stop ``exc`` is or hides, or None: ``exc`` itself when it is one; a ``Stopped`` for an error raised after
+    a stop was asked in this block of ``stops_on_signals`` — the stop's exception, raised inside a library that
+    wrapped it in an error of its own (pydantic-core does, serialising the settings: a watcher stopped so said
+    "internal error", exit 3, under a loaded test suite). sohoa's own errors are what they say."""
+    if isinstance(exc, KeyboardInterrupt):
+        return exc
+    if _requested is None or not isinstance(exc, Exception) or isinstance(exc, SohoaError):
+        return None
+    return Stopped(_requested)
+
+
 def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     global _requested
     _requested = signum
@@ -99,12 +111,9 @@ def stops_on_signals() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        # the stop raised inside a library that wrapped it in an error of its own (pydantic-core does, serialising
-        # the settings: a watcher stopped so said "internal error", exit 3, under a loaded test suite); sohoa's own
-        # errors are what they say
-        if _requested is None or isinstance(exc, SohoaError):
+        if (stop := stop_behind(exc)) is None:
             raise
-        raise Stopped(_requested) from exc
+        raise stop from exc
     finally:
         for signum, handler in previous.items():
             signal.signal(signum, handler)

@@ -71,7 +71,7 @@ from flows.pipeline import (
     own_folders,
     process_many,
 )
-from flows.stopping import raise_if_stopped, said_signal
+from flows.stopping import raise_if_stopped, said_signal, stop_behind
 from sohoa.errors import MACHINE_FAULTS, StageError
 from sohoa.fsutil import (
     PART_MARKER,
@@ -1456,7 +1456,19 @@ def watch(
         _log(receipts)
         raise_if_stopped()  # a stop kept while the pass ran (asked during an import): a stopped pass, never 0
         return receipts
-    stop = stop or threading.Event()
+    try:  # a stop (Ctrl-C, SIGTERM: flows.stopping) is a KeyboardInterrupt, said with what it leaves below
+        _watch_until_stopped(inbox, settings, stop or threading.Event(), runner)
+    except (KeyboardInterrupt, Exception) as exc:
+        # anywhere in the watcher's life, its observer's start and stop too, and as a library's own error (an idle
+        # watcher stopped by Ctrl-C exited 130 once, under a loaded suite: its stop came out of the loop)
+        if (stopped := stop_behind(exc)) is None:
+            raise
+        log.warning("%s", stopped_message(inbox, settings, said_signal(stopped)))
+    return []
+
+
+def _watch_until_stopped(inbox: Path, settings: Settings, stop: threading.Event, runner: StageRunner) -> None:
+    """``watch``'s loop, until ``stop`` is set or a stop (flows.stopping) is raised."""
     stable = settings.watch_stable_seconds
     events = _InboxEvents(inbox)
     observer = _start_observer(inbox, events)
@@ -1475,7 +1487,7 @@ def watch(
     due: dict[Path, float] = {}  # file → when (time.monotonic) to check it
     resting = _Resting(settings.watch_interval)
     next_rescan = 0.0
-    try:  # a stop (Ctrl-C, SIGTERM: flows.stopping) is a KeyboardInterrupt, said with what it leaves below
+    try:
         while not stop.is_set():
             now = time.monotonic()
             for path in events.take():
@@ -1495,6 +1507,8 @@ def watch(
                         _pass(inbox, settings, stable, ready, runner, resting=resting) if ready else ([], {}, [])
                     )
             except (OSError, StageError) as exc:
+                if stop_behind(exc) is not None:
+                    raise  # the stop, inside a library that said it as an error of its own: no share went away
                 # the share went away for a moment, the archive's disk is not mounted: nothing was claimed; say so
                 # and try again on the next rescan
                 log.error("%s: %s", inbox, exc)
@@ -1506,13 +1520,10 @@ def watch(
             # at most a second asleep, so that a stop request is seen soon even when nothing happens
             events.wake.wait(min(max(wake_at - time.monotonic(), 0.0), 1.0))
             raise_if_stopped()  # a stop whose exception a callback swallowed (flows.stopping)
-    except KeyboardInterrupt as stopped:
-        log.warning("%s", stopped_message(inbox, settings, said_signal(stopped)))
     finally:
         if observer is not None:
             observer.stop()
             observer.join(timeout=5)
-    return []
 
 
 # A receipt's log level: an archived file is news, not a warning; a quarantined one needs an officer, a failed one

@@ -12,11 +12,13 @@ each scan archived once (process), as after the SIGKILLs of test_operations_watc
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -255,6 +257,83 @@ def test_a_stop_a_library_wrapped_in_its_own_error_is_the_stop() -> None:
             signal.raise_signal(signal.SIGTERM)
         except stopping.Stopped:
             raise SohoaError("its own") from None
+
+
+def _watched_until(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, in_pass: object, on_stop: object
+) -> list[dict[str, object]]:
+    """An idle watcher (in this process) whose passes run ``in_pass(stop)`` after the real pass, and whose
+    observer's stop runs ``on_stop()`` first; what ``watch`` returned, under sohoa's stop handling."""
+    from conftest import make_settings
+
+    from flows import stopping, watch
+
+    real_pass, real_observer = watch._pass, watch._start_observer
+    stop = threading.Event()
+
+    def passed(*args: object, **kwargs: object) -> object:
+        done = real_pass(*args, **kwargs)  # type: ignore[arg-type]
+        in_pass(stop)  # type: ignore[operator]
+        return done
+
+    class _Observer:
+        def __init__(self, observer: object) -> None:
+            self.observer = observer
+
+        def stop(self) -> None:
+            on_stop()  # type: ignore[operator]
+            self.observer.stop()  # type: ignore[attr-defined]
+
+        def join(self, timeout: float) -> None:
+            self.observer.join(timeout)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(watch, "_pass", passed)
+    monkeypatch.setattr(watch, "_start_observer", lambda *args: _Observer(real_observer(*args)))
+    inbox = tmp_path / "hộp thư đến"
+    inbox.mkdir()
+    caplog.set_level(logging.INFO, logger="sohoa")
+    try:
+        with stopping.stops_on_signals():
+            return watch.watch(inbox, make_settings(tmp_path / "var"), stop=stop)
+    except KeyboardInterrupt as escaped:  # a failure of this test, not a stop of the suite
+        pytest.fail(f"the stop escaped the watcher: {escaped!r}")
+
+
+def test_a_watcher_stopped_while_its_observer_stops_says_so_and_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An idle watcher stopped by Ctrl-C exited 130, once under a loaded suite, after saying "no file left
+    half-done": its stop escaped the loop that catches it. One that lands while the watcher winds down (its
+    filesystem observer stopped, the loop already left) is a stop too: said, and the watcher ends as stopped ones
+    do (exit 0). A real SIGTERM to this process, at that moment."""
+    returned = _watched_until(
+        tmp_path, monkeypatch, caplog, lambda stop: stop.set(), lambda: signal.raise_signal(signal.SIGTERM)
+    )
+    assert returned == []
+    assert "watch stopped on request (SIGTERM); no file left half-done" in caplog.text, caplog.text
+
+
+def test_a_watcher_stopped_inside_a_library_that_wraps_the_stop_says_so_and_ends(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The other way out of the watcher's loop: its stop raised inside a library that says it as an error of its
+    own, as pydantic-core does (test_a_stop_a_library_wrapped_in_its_own_error_is_the_stop) — not an error of the
+    watcher's (exit 3), nor a stop of the command that let it escape (exit 130): the watcher's own stop. A real
+    SIGTERM, raised in a serializer pydantic-core runs during a pass."""
+    from pydantic import BaseModel, field_serializer
+
+    class Receipt(BaseModel):
+        folder: str = "hộp thư"
+
+        @field_serializer("folder")
+        def _signalled(self, folder: str) -> str:
+            signal.raise_signal(signal.SIGTERM)
+            return folder
+
+    returned = _watched_until(tmp_path, monkeypatch, caplog, lambda stop: Receipt().model_dump_json(), lambda: None)
+    assert returned == []
+    assert "watch stopped on request (SIGTERM); no file left half-done" in caplog.text, caplog.text
+    assert "internal" not in caplog.text.lower(), caplog.text
 
 
 def test_process_stopped_while_a_stack_is_split_counts_what_finished(tmp_path: Path) -> None:
