@@ -100,10 +100,11 @@ BODY_START_RE = re.compile(
 )
 SIGNING_AUTHORITY_RE = re.compile(r"(?:^|\s)(TM|KT|Q|TL|TUQ)[.,]\s*[A-ZĐÀ-Ỹ]")
 # matched on folded text so that 'CHỦ TICH' (a lost dot) still counts; CHỦ TRÌ presides a meeting as CHỦ TỌA does
-# (QA81: minutes signed THƯ KÝ | CHỦ TRÌ recorded the secretary, the chair's title being no title)
+# (QA81: minutes signed THƯ KÝ | CHỦ TRÌ recorded the secretary, the chair's title being no title). A head's title
+# may have its deputy's PHÓ before it: PHÓ CHÁNH VĂN PHÒNG was recorded CHÁNH VĂN PHÒNG, the deputy made the head
 _FOLDED_TITLE_RE = re.compile(
-    r"(?:^|(?<=\s))(pho chu tich|chu tich|pho giam doc|giam doc|pho truong|truong (?:phong|ban|tram|thon)|"
-    r"chanh van phong|thu truong|bo truong|nguoi ky|cong chuc|thu ky|chu toa|chu tri|nguoi lap|nguoi ky giay)\b"
+    r"(?:^|(?<=\s))((?:pho )?(?:chu tich|giam doc|truong (?:phong|ban|tram|thon)|chanh van phong|thu truong|"
+    r"bo truong)|pho truong|nguoi ky|cong chuc|thu ky|chu toa|chu tri|nguoi lap|nguoi ky giay)\b"
 )
 NAME_WORD_RE = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 
@@ -856,16 +857,19 @@ SURNAMES = frozenset(
 
 
 def _signing_title_part(line: str) -> str | None:
-    """The signing-authority or office-title part of a line ('TM. ỦY BAN NHÂN DÂN', 'CHỦ TỊCH'), if any."""
-    authority = SIGNING_AUTHORITY_RE.search(line)
-    if authority:
-        return line[authority.start() :].strip()
+    """The signing-authority or office-title part of a line ('TM. ỦY BAN NHÂN DÂN', 'CHỦ TỊCH'), if any. An
+    authority code a title follows comes first; a code without one is a recipient's abbreviation the reading order
+    put beside the block ("- Phòng KT, TC-KH;  CHỦ TỊCH": the signer's title read "KT. TC-KH; CHỦ TỊCH", QA85)."""
+    authorities = list(SIGNING_AUTHORITY_RE.finditer(line))
+    for authority in authorities:
+        if _a_word_of_a_title_after(line, authority.end() - 1):
+            return line[authority.start() :].strip()
     folded = fold(line)
     if len(folded) == len(line):
         for title in _FOLDED_TITLE_RE.finditer(folded):
             if _is_upper_line(line[title.start() :]):
                 return line[title.start() :].strip()
-    return None
+    return line[authorities[0].start() :].strip() if authorities else None
 
 
 # family names as printed, to undo OCR slips in the first word of a name ('Định Thị Yến' → 'Đinh Thị Yến')

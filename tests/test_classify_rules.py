@@ -836,4 +836,28 @@ def test_a_recipients_abbreviation_beside_the_signing_block_is_no_authority() ->
         "- Phòng KT, TC-KH;                      CHỦ TỊCH\n- Lưu: VT.\n\n"
         "                                        Nguyễn Văn An\n"
     )
-    assert classify_text(text, model=None).signing_authority == "TM"
+    result = classify_text(text, model=None)
+    assert result.signing_authority == "TM"
+    # nor a part of the signer's title ("TM. ỦY BAN NHÂN DÂN KT. TC-KH; CHỦ TỊCH"), and the recipient stays whole
+    # (the "signing part" cut off its line took "KT, TC-KH;" with it: the recipient was "Phòng")
+    assert result.signer_title == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
+    assert "Phòng KT, TC-KH" in result.recipients, result.recipients
+
+
+def test_a_deputys_title_keeps_its_pho() -> None:
+    """QA85: "PHÓ CHÁNH VĂN PHÒNG" under "KT. CHÁNH VĂN PHÒNG" was recorded as "CHÁNH VĂN PHÒNG": the titles a deputy's
+    PHÓ may stand before were the chair's and the director's only, so the deputy was filed as the head."""
+    for head, deputy in (
+        ("KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG"),
+        ("KT. TRƯỞNG PHÒNG", "PHÓ TRƯỞNG PHÒNG"),
+        ("KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"),
+        ("TL. CHỦ TỊCH\n                                        KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG"),
+    ):
+        text = NOTICE_DAY_LEFT_BLANK + (
+            f"\nNơi nhận:                               {head}\n"
+            f"- Như trên;                             {deputy}\n- Lưu: VT.\n\n"
+            "                                        Nguyễn Văn An\n"
+        )
+        result = classify_text(text, model=None)
+        assert result.signer_title is not None and result.signer_title.endswith(deputy), (head, result.signer_title)
+        assert result.signing_authority == "KT" and result.signer_name == "Nguyễn Văn An", result
