@@ -39,7 +39,7 @@ _LEADER_RE = re.compile(rf"^[{re.escape(LEADER_MARKS)},:]+$")
 # a day's or a month's word as printed: its digits, a mark of punctuation after them at most ("05;", "3.")
 _DIGITS_WORD_RE = re.compile(r"^\d{1,2}[,.;:]?$")
 # the header's date in digits, "05/3/2025," (classify.vndate's short date)
-_SHORT_DATE_WORD_RE = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-](\d{4})[,.]?$")
+_SHORT_DATE_WORD_RE = re.compile(r"^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[,.]?$")
 # the share of the page's text from its top in which the header's date line lies (a body's date lies lower), or
 # the rows it lies in on a short page (a notice of a few lines: QA85, its date row under the 40 %)
 HEADER_SHARE = 0.4
@@ -101,14 +101,16 @@ def doubted_serial(page: PageWords, number: str) -> Doubt | None:
 
 def doubted_date(page: PageWords, issued: date) -> Doubt | None:
     """The doubted word of the day or the month on the header's row that dates the page ("…, ngày 3{_ tháng 12 năm
-    2020", or "…, 05/3/2025", of ``issued``'s year): the one Tesseract was least sure of, when below
+    2020", or "…, 05/3/2025", ``issued`` in digits): the one Tesseract was least sure of, when below
     ``DIGITS_DOUBTED_BELOW``, or a word that holds more than digits ("3{", "3{_": ink read as digits and specks,
     however sure Tesseract was — 83 for the same page in a PDF, QA83 — and in a text layer too; a day in words is
     no such word); else None. A form's leader dots between the words are not asked."""
     for row in _header_rows(page):
         for word in row:
             short = _SHORT_DATE_WORD_RE.match(word.text.strip())
-            if short is not None and short.group(1) == str(issued.year):
+            # the date of issue itself: a received stamp's handwritten "ĐẾN Ngày: 12/3/2025" above the printed
+            # date is another day, and its digits were blamed on the date of issue (QA85)
+            if short is not None and tuple(map(int, short.groups())) == (issued.day, issued.month, issued.year):
                 return _doubted([word])
         folded = [fold(word.text).strip(",.;:") for word in row]
         for day_at, word_text in enumerate(folded):

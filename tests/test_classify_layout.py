@@ -557,6 +557,24 @@ def test_a_short_date_is_asked_and_a_body_date_is_not() -> None:
     assert doubted_date(body_only, date(2025, 6, 16)) is None
 
 
+def test_a_received_stamps_date_above_the_date_row_is_not_the_date_of_issue() -> None:
+    """QA85 L1: a received stamp's handwritten "ĐẾN Ngày: 12/3/2025" (read at 40) above the printed "ngày 05 tháng 3
+    năm 2025" (96) was the header's first short date of the year, and its digits sent the printed date to review. A
+    short date is the date of issue's only when it says that day."""
+    from classify.handwriting import doubted_date
+
+    page = decision_page()  # dated "Tân Lập, ngày 27 tháng 02 năm 2025", printed (96)
+    stamp = centred("ĐẾN Ngày: 12/3/2025", RIGHT_CENTRE, 2)
+    words = _read_at([*page.words, *stamp], {"12/3/2025": 40.0})
+    assert doubted_date(PageWords(number=1, words=words), date(2025, 2, 27)) is None
+    handwritten_day = _read_at([*page.words, *stamp], {"12/3/2025": 40.0, "27": 40.0})
+    doubt = doubted_date(PageWords(number=1, words=handwritten_day), date(2025, 2, 27))
+    assert doubt is not None and doubt.said() == "'27' at 40"
+    # the date of issue's own short date, read as unsurely, still is
+    doubt = doubted_date(PageWords(number=1, words=words), date(2025, 3, 12))
+    assert doubt is not None and doubt.said() == "'12/3/2025' at 40"
+
+
 def test_a_word_cached_before_it_had_a_confidence_is_not_asked() -> None:
     """QA83 M5: an OCR result Prefect cached (pickled) before the upgrade holds words without the attribute at all:
     AttributeError in classify on a rerun."""
