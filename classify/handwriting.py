@@ -10,9 +10,10 @@ handwritten ``Số:465`` at 20 and ``3{_`` (31) at 71.
 Only a word made of the number's digits alone is asked (``465``, ``Số:465``, ``465/``): in a word that also
 holds the printed symbol (``02/CĐ-UBND``) the confidence is the symbol's as much as the digits' (25 for a printed
 one on a poor scan), and tells nothing of them — so a number written touching the printed ``/QĐ-UBND``, which OCR
-reads as one word with it, is not caught (QA83: ``227/QĐ-UBND`` for 27, at 0.95); Tesseract's confidence in each
-letter of a word would tell, and sohoa does not ask for it. A day's or a month's word that holds more than digits
-(``3{``) is doubted however sure Tesseract was, and in a text layer too.
+reads as one word with it, is not caught (QA83: ``227/QĐ-UBND`` for 27, at 0.95); nor would Tesseract's
+confidence in each letter tell it (the handwritten digits of such words at 83–100, as printed ones; README). A
+day's or a month's word that holds more than digits (``3{``) is doubted however sure Tesseract was, and in a text
+layer too.
 """
 
 from __future__ import annotations
