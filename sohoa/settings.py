@@ -669,7 +669,12 @@ class Settings(BaseSettings):
             return None
         needs = " and ".join(f"SOHOA_{name.upper()} / {name}" for name in missing)
         where = named_as or f"SOHOA_SIGNATURE_APPEARANCE / signature_appearance = {kind!r}"
-        others = ", ".join(other for other in APPEARANCES if other != kind)
+        # the others these settings can draw: 'decree30' offered for a missing seal image needs that very image (QA85)
+        others = ", ".join(
+            other
+            for other in APPEARANCES
+            if other != kind and all(getattr(self, name) is not None for name in APPEARANCE_IMAGES.get(other, ()))
+        )
         names = " và ".join(f"SOHOA_{name.upper()}" for name in missing)
         said = (
             f"{where}: cần đặt {names} (một tệp ảnh PNG), hoặc chọn kiểu hình khác ({others}) / {where} needs {needs} "

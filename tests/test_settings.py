@@ -460,6 +460,8 @@ def test_a_signature_appearance_and_its_images_are_checked_when_the_settings_loa
 ) -> None:
     # `sign` said exit 3 "unknown signature appearance 'bogus'" and "appearance image unreadable: … '/nope2.png'",
     # neither naming the setting; `process` failed every document at signing
+    from PIL import Image
+
     from sohoa.signing_names import APPEARANCES
 
     said = _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="bogus")
@@ -475,8 +477,22 @@ def test_a_signature_appearance_and_its_images_are_checked_when_the_settings_loa
     said = " ".join(
         _cli_config_error(tmp_path, monkeypatch, ["keys", "list"], SOHOA_SIGNATURE_APPEARANCE="seal").split()
     )
-    assert "choose another appearance (none, signer, decree30, copy)" in said, said
+    # … those these settings can draw: not 'decree30', which needs the same seal image, nor 'signer' without its own
+    # image (QA85 L8: "(none, signer, decree30, copy)")
+    assert "choose another appearance (none, copy)" in said, said
     assert "never on a batch of scans (process, watch: 'copy' there)" in said, said
+    signature = tmp_path / "chữ ký.png"
+    Image.new("RGBA", (40, 20), (0, 0, 255, 255)).save(signature)
+    said = " ".join(
+        _cli_config_error(
+            tmp_path,
+            monkeypatch,
+            ["keys", "list"],
+            SOHOA_SIGNATURE_APPEARANCE="decree30",
+            SOHOA_SIGNATURE_IMAGE=str(signature),
+        ).split()
+    )
+    assert "needs SOHOA_SEAL_IMAGE / seal_image (a PNG" in said and "another appearance (none, signer, copy)" in said
 
 
 def test_the_appearance_font_is_checked_when_the_settings_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
