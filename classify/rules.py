@@ -457,6 +457,9 @@ def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str |
         # (Decree 30 prints it so): a word in capitals before one that is not is another column's or a stamp's
         # ("TỪ DHNH PHÙ Hà Nội": the ĐẾN stamp's "CỔNG THÔNG TIN ĐIỆN TỬ CHÍNH PHỦ", QA81); "TP." stays
         words = place.split()
+        # a number the number rule did not know, on the same line ("Số: 12-QĐ/ĐU   An Hòa, ngày …": a Party
+        # committee's, QA85), is no part of the place: no place name has a slash, every ký hiệu has one
+        words = words[max((at + 1 for at, word in enumerate(words) if "/" in word), default=0) :]
         while words and not words[0][:1].isupper():
             words.pop(0)
         words = words[_capitals_before_a_name(words) :]

@@ -784,6 +784,8 @@ def test_an_issuers_ampersand_quotes_and_specks_are_no_stamp(header: str, issuer
         ("XÃ AN BÌNH An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),  # another column's capitals
         ("ND An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),  # the end of a ký hiệu OCR split ("UB ND", QA85)
         ("Q. BA ĐÌNH Hà Nội, ngày 05 tháng 3 năm 2024", "Hà Nội"),
+        # a number of a form the number rule does not read (a Party committee's), beside the place (QA85)
+        ("Số: 12-QĐ/ĐU                   An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),
     ],
 )
 def test_a_places_capitals_are_cut_only_before_a_name(line: str, place: str) -> None:
