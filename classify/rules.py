@@ -96,7 +96,7 @@ def has_national_motto(line: str) -> bool:
 # words that start the name of an issuing body (so a new line starting with one is a new body)
 BODY_START_RE = re.compile(
     r"^(ỦY BAN|UBND|HĐND|HỘI ĐỒNG|TRUNG TÂM|SỞ|PHÒNG|BỘ|BAN|VĂN PHÒNG|CÔNG AN|ĐẢNG ỦY|CHI CỤC|CỤC|TỔNG CỤC|"
-    r"CHÍNH PHỦ|THỦ TƯỚNG|TÒA ÁN|VIỆN KIỂM SÁT|BỘ CHỈ HUY|BAN CHỈ HUY|TRƯỜNG|BỆNH VIỆN|TRẠM)\b"
+    r"CHÍNH PHỦ|THỦ TƯỚNG|TÒA ÁN|VIỆN KIỂM SÁT|BỘ CHỈ HUY|BAN CHỈ HUY|TRƯỜNG|BỆNH VIỆN|TRẠM|BCĐ|BQL|BCH|BQLDA)\b"
 )
 SIGNING_AUTHORITY_RE = re.compile(r"(?:^|\s)(TM|KT|Q|TL|TUQ)[.,]\s*[A-ZĐÀ-Ỹ]")
 # matched on folded text so that 'CHỦ TICH' (a lost dot) still counts; CHỦ TRÌ presides a meeting as CHỦ TỌA does

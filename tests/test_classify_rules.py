@@ -766,6 +766,9 @@ def test_a_received_stamps_reading_is_neither_issuer_nor_place() -> None:
         ("UBND HUYỆN AN LÃO\nPHÒNG TC-KH", "PHÒNG TC-KH", "UBND HUYỆN AN LÃO"),
         ("UBND TỈNH BÌNH ĐỊNH\nSỞ KH-ĐT", "SỞ KH-ĐT", "UBND TỈNH BÌNH ĐỊNH"),
         ("TRƯỜNG ĐẠI HỌC AN LÃO\nPHÒNG CT-HSSV", "PHÒNG CT-HSSV", "TRƯỜNG ĐẠI HỌC AN LÃO"),
+        # a steering committee or a project board, under the short name it prints (QA85: one issuer of both lines)
+        ("UBND XÃ AN HÒA\nBCĐ-CĐS XÃ AN HÒA", "BCĐ-CĐS XÃ AN HÒA", "UBND XÃ AN HÒA"),
+        ("UBND HUYỆN AN LÃO\nBQL DỰ ÁN ĐTXD", "BQL DỰ ÁN ĐTXD", "UBND HUYỆN AN LÃO"),
     ],
 )
 def test_an_issuers_ampersand_quotes_and_specks_are_no_stamp(header: str, issuer: str, parent: str | None) -> None:
