@@ -1112,6 +1112,16 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         out.print(table)
     for blank in payload.get("dropped_pages", []):  # a stack's blank part (a separator's back): no document
         out.print(dropped_line(blank), markup=False)  # the stack once (it was said in each language's half)
+    for line in payload["files"]:
+        # why a record waits for an officer, under the table as `review list` says it: the table's note said only
+        # "cần xem lại / needs review", and the officer had to run another command to learn what to check (QA83)
+        if line.get("needs_review") and line.get("review_reasons"):
+            vietnamese = "; ".join(line.get("review_reasons_vi") or line["review_reasons"])
+            out.print(
+                f"cần xem lại / needs review: {printable(line_names(line)[0])}: {vietnamese} / "
+                + "; ".join(line["review_reasons"]),
+                markup=False,
+            )
     counts = payload["counts"]
     # the export hint only when the batch archived something: a rerun's records belong to their first batches, and
     # `export --batch` of this one said "no archived record" (QA61)

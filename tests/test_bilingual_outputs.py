@@ -95,6 +95,22 @@ def test_process_table_and_summary_are_bilingual_and_its_json_unchanged(capsys: 
         "lỗi / failed 0" in table
     ), table
     assert "Lô / batch: 20251119T180012Z-3fa9c1 (sohoa export --batch ID OUT)" in table, table
+    assert "needs review" not in table, table
+    # a record waiting for an officer: why, under the table, in both languages (QA83: the note said only that it did)
+    reviewed = {
+        **line,
+        "path": "/in/số 39.png",
+        "outcome": "archived",
+        "needs_review": True,
+        "review_reasons": ["document number unsure (0.5): OCR could hardly read its digits (handwritten?)"],
+        "review_reasons_vi": ["số văn bản chưa chắc chắn (0.5): OCR khó đọc các chữ số (viết tay?)"],
+    }
+    _print_or_table({**payload, "files": [reviewed]}, False)
+    table = capsys.readouterr().out
+    assert (
+        "cần xem lại / needs review: số 39.png: số văn bản chưa chắc chắn (0.5): OCR khó đọc các chữ số (viết tay?) / "
+        "document number unsure (0.5): OCR could hardly read its digits (handwritten?)\n" in table
+    ), table
     _print_or_table(payload, True)
     said = json.loads(capsys.readouterr().out)
     assert said["files"][0]["outcome"] == "already_archived" and said["files"][0]["issued_on"] == "2025-11-19"
