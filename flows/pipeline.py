@@ -1937,11 +1937,13 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         return _already_archived(path, shown, archived, parked, settings)
     classified = archived.classification
     log.info(
-        "%s: ĐÃ LƯU / ARCHIVED as %s (%s, %s)",
+        "%s: ĐÃ LƯU / ARCHIVED as %s (%s, %s)%s",
         shown,
         archived.archive_prefix,
         classified.doc_type if classified and classified.doc_type != "unknown" else "loại không rõ / type unknown",
         f"số {classified.number}" if classified and classified.number else "không có số / no number",
+        # a record an officer must check says so where its file's line is (it was in the table's note only)
+        "; cần xem lại / needs review (sohoa review list)" if archived.needs_review else "",
     )
     if archived.batch_id and record.batch_id and archived.batch_id != record.batch_id:
         # a record a killed run had written all but its index entry of: adopted as it is, in its own batch (its

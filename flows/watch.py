@@ -1540,7 +1540,8 @@ def _log(receipts: list[dict[str, Any]]) -> None:
         # the outcome as the process table says it, Vietnamese / English (QA64: the receipt's value, already_archived)
         outcome = OUTCOME_WORDS.get(Outcome(receipt["outcome"]), receipt["outcome"])
         if receipt["record_id"]:
-            log.log(level, "%s: %s %s", name, outcome, receipt["record_id"])
+            review = "; cần xem lại / needs review (sohoa review list)" if receipt.get("needs_review") else ""
+            log.log(level, "%s: %s %s%s", name, outcome, receipt["record_id"], review)
         else:  # quarantined or failed: why (the line used to end with the outcome and a space)
             reason, reason_vi = receipt.get("reason") or "", receipt.get("reason_vi") or ""
             why = f"{reason_vi} / {reason}" if reason_vi and reason_vi != reason else reason

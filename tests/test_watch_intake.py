@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -197,6 +198,12 @@ def test_a_receipt_says_the_record_needs_review(tmp_path: Path) -> None:
         assert text == unicodedata.normalize("NFC", text) and "tệp hỏng.pdf" in text, text
     outbox = [json.loads(p.read_text(encoding="utf-8")) for p in (tmp_path / "d" / "outbox").iterdir()]
     assert sorted(r["needs_review"] for r in outbox) == [False, True]
+    # and the log's lines of the file say it, as the table does (they said "archived" and the id only)
+    said = " ".join(watched.stderr.split())
+    shown = unicodedata.normalize("NFC", blank)
+    assert f"{shown}: đã lưu / archived {receipt['record_id']}; cần xem lại / needs review (sohoa review list)" in said
+    pattern = rf"{re.escape(shown)}: ĐÃ LƯU / ARCHIVED as \S+ \([^)]*\); cần xem lại / needs review \(sohoa review"
+    assert re.search(pattern, said), said
     # times in Vietnam time, as the signature stamps say them, though this server runs in UTC (QA)
     assert all(r["time"].endswith("+07:00") for r in outbox), [r["time"] for r in outbox]
     (reason_file,) = (tmp_path / "d" / "quarantine").glob("*.reason.txt")
