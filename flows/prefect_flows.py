@@ -477,9 +477,20 @@ def _cell(text: str) -> str:
 
 
 def _publish(report: BatchReport) -> None:
-    """The ``batch-summary`` markdown artifact: the batch id (``sohoa export --batch ID OUT``), where it archived,
-    the counts, a row per document (a stack's by its label, ``StackOrigin.label``; the reason in both languages),
-    then the stacks' blank parts dropped and the files not taken from the folders given, each with its reason."""
+    """The ``batch-summary`` markdown artifact (``batch_summary_markdown``)."""
+    markdown, summary = batch_summary_markdown(report)
+    # an artifact is a convenience; never fail a finished batch over it
+    with contextlib.suppress(Exception):
+        create_markdown_artifact(
+            key="batch-summary", markdown=markdown, description=f"batch {report.batch_id}: {summary}"
+        )
+
+
+def batch_summary_markdown(report: BatchReport) -> tuple[str, str]:
+    """(markdown, one-line summary) of a batch: the batch id (``sohoa export --batch ID OUT``), where it archived,
+    the counts, a row per document (a stack's by its label, ``StackOrigin.label``; the reason in both languages —
+    a quarantine's, or why the record waits for an officer), then the stacks' blank parts dropped and the files not
+    taken from the folders given, each with its reason."""
     rows = [
         "| tệp / file | kết quả / outcome | loại / type | số / number | ngày / date | cần xem lại / needs review "
         "| lý do / reason |",
@@ -489,6 +500,8 @@ def _publish(report: BatchReport) -> None:
         line = result.summary()
         name, reason = line_names(line)
         review = "cần xem lại / needs review" if line["needs_review"] else ""
+        if line["needs_review"] and line["review_reasons"] and not reason:  # why: the column said nothing (QA83)
+            reason = "; ".join(line["review_reasons_vi"]) + " / " + "; ".join(line["review_reasons"])
         # the outcome and the day as the `process` table and `list` say them (QA75: `archived`, `2025-10-21`)
         rows.append(
             f"| {_cell(name)} | {OUTCOME_WORDS[Outcome(line['outcome'])]} | {_cell(line['doc_type'] or '')} "
@@ -518,11 +531,7 @@ def _publish(report: BatchReport) -> None:
         f"- batch id: `{report.batch_id}`{export}\n{finished}"
         f"- archive: `{report.archive}`\n- quarantine: `{report.quarantine}`\n\n{summary}\n\n"
     )
-    # an artifact is a convenience; never fail a finished batch over it
-    with contextlib.suppress(Exception):
-        create_markdown_artifact(
-            key="batch-summary", markdown=heading + "\n".join(rows), description=f"batch {report.batch_id}: {summary}"
-        )
+    return heading + "\n".join(rows), summary
 
 
 __all__ = ["DocumentResult", "expand_inputs", "process_batch", "process_one", "set_progress_listener"]
