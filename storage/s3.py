@@ -125,6 +125,30 @@ def connection_problem(exc: BaseException) -> tuple[str, str]:
     return detail, detail
 
 
+# what an S3 request was doing, as ``S3Archive._fail`` is told it in English ("cannot read KEY"), in Vietnamese
+_WHAT_VI = (
+    ("cannot create bucket ", "không tạo được bucket "),
+    ("cannot look for the archive", "không tìm được kho lưu trữ"),
+    ("cannot read the bucket's object lock", "không đọc được khóa đối tượng (object lock) của bucket"),
+    ("cannot list the versions under ", "không liệt kê được các phiên bản dưới "),
+    ("cannot set legal hold on ", "không đặt được giữ theo pháp lý (legal hold) cho "),
+    ("cannot set retention on ", "không đặt được thời hạn lưu giữ cho "),
+    ("cannot stat ", "không xem được "),
+    ("cannot write ", "không ghi được "),
+    ("cannot read ", "không đọc được "),
+    ("cannot list ", "không liệt kê được "),
+    ("cannot delete ", "không xóa được "),
+)
+
+
+def what_in_vietnamese(what: str) -> str:
+    """``what`` (``cannot read index/2025.json``) in Vietnamese, its object's name as it is; one not known, as is."""
+    for english, vietnamese in _WHAT_VI:
+        if what.startswith(english):
+            return vietnamese + what[len(english) :]
+    return what
+
+
 def credentials_refused(exc: BaseException) -> bool:
     """The server refused the request's credentials, or the key's access (``AccessDenied``)."""
     return isinstance(exc, S3Error) and exc.code in (*CREDENTIAL_CODES, *DENIED_CODES)
@@ -212,11 +236,14 @@ class S3Archive(BaseArchive):
             english, vietnamese = connection_problem(exc)
             url = getattr(getattr(self.client, "_base_url", None), "_url", None)
             server = f"{url.scheme}://{url.netloc}" if url is not None else "?"
-            return ArchiveUnavailableError(  # ``what`` is English: said in the English half (QA64)
-                f"{self.location}: máy chủ S3 tại {server} không trả lời ({vietnamese}) / {what}: S3 server at "
-                f"{server} does not answer ({english})"
+            return ArchiveUnavailableError(
+                f"{self.location}: {what_in_vietnamese(what)}: máy chủ S3 tại {server} không trả lời ({vietnamese}) / "
+                f"{what}: S3 server at {server} does not answer ({english})"
             )
-        return ArchiveUnavailableError(f"{self.location}: {what}: {exc}")
+        # an error the server answered (InternalError, SlowDown…): it was said in English alone
+        return ArchiveUnavailableError(
+            f"{self.location}: {what_in_vietnamese(what)}: máy chủ S3 báo lỗi {exc.code} / {what}: {exc}"
+        )
 
     def ensure_bucket(self) -> None:
         """Create the bucket (with object lock) when it does not exist; called by writes only."""

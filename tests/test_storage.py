@@ -1446,6 +1446,31 @@ def test_verify_archive_on_s3(s3_server: SeaweedServer, tmp_path: Path) -> None:
     assert loose["path"] == f"{settings.archive}/{planted}" and "part of no archived record" in loose["error"], loose
 
 
+def test_an_error_the_s3_server_answers_is_said_in_both_languages() -> None:
+    """An error code the S3 server answered other than a refusal of the credentials (InternalError, SlowDown) was
+    said in English alone, the reason of every document it failed: the Vietnamese half says what sohoa was doing,
+    the object named as it is, and the server's code. The error is built as minio builds it from the server's
+    answer (a server that answers InternalError on demand is not to be had)."""
+    from minio import Minio
+    from minio.error import S3Error
+    from urllib3 import HTTPResponse
+
+    from storage.s3 import S3Archive, what_in_vietnamese
+
+    store = S3Archive(Minio("127.0.0.1:9", "a", "bbbbbbbb", secure=False), "kho", "xa")
+    answer = S3Error(HTTPResponse(status=500), "InternalError", "We encountered an internal error", "/kho", "1", "2")
+    said = str(store._fail("cannot write index/2025.json", answer))
+    assert said.startswith("s3://kho/xa: không ghi được index/2025.json: máy chủ S3 báo lỗi InternalError / "), said
+    assert "cannot write index/2025.json: S3 operation failed; code: InternalError" in said, said
+    for english, vietnamese in (
+        ("cannot read the bucket's object lock", "không đọc được khóa đối tượng (object lock) của bucket"),
+        ("cannot list the versions under xa/2025", "không liệt kê được các phiên bản dưới xa/2025"),
+        ("cannot list xa/2025", "không liệt kê được xa/2025"),
+        ("cannot set retention on a/b.pdf", "không đặt được thời hạn lưu giữ cho a/b.pdf"),
+    ):
+        assert what_in_vietnamese(english) == vietnamese
+
+
 def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
     """With the S3 endpoint down, urllib3 retried each request 5 times (6 s of backoff) and logged a "Retrying
     (Retry(total=4…" warning each time, before sohoa's own line: now a few retries, quiet at the default
@@ -1466,7 +1491,10 @@ def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
     # said in a few words (was urllib3's "HTTPConnectionPool(host=…): Max retries exceeded … (Caused by
     # NewConnectionError(…))")
     assert f"S3 server at http://127.0.0.1:{port} does not answer (connection refused)" in text, text
-    assert f"máy chủ S3 tại http://127.0.0.1:{port} không trả lời (từ chối kết nối)" in text, text
+    # what was being done, in both halves (the Vietnamese said only that the server did not answer)
+    assert (
+        f"không tìm được kho lưu trữ: máy chủ S3 tại http://127.0.0.1:{port} không trả lời (từ chối kết nối) / " in text
+    )
     assert "HTTPConnectionPool" not in text and "Max retries" not in text and "NewConnectionError" not in text, text
     verbose = CliRunner().invoke(app, ["-v", "list", "--archive", "s3://sohoa-down/xa"], env=env)
     # still there for whoever looks; 2 retries, 1 s of backoff (was 5 retries, 6 s): counted, not timed
