@@ -1064,7 +1064,7 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         _print_json(payload)
         return
     from flows.intake import dropped_line
-    from flows.pipeline import OUTCOME_WORDS, Outcome, line_names
+    from flows.pipeline import OUTCOME_WORDS, Outcome, line_names, review_reasons_said
     from sohoa.vietnamese import vn_date
 
     table = Table(title="sohoa: kết quả / results", show_lines=False)
@@ -1115,13 +1115,8 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
     for line in payload["files"]:
         # why a record waits for an officer, under the table as `review list` says it: the table's note said only
         # "cần xem lại / needs review", and the officer had to run another command to learn what to check (QA83)
-        if line.get("needs_review") and line.get("review_reasons"):
-            vietnamese = "; ".join(line.get("review_reasons_vi") or line["review_reasons"])
-            out.print(
-                f"cần xem lại / needs review: {printable(line_names(line)[0])}: {vietnamese} / "
-                + "; ".join(line["review_reasons"]),
-                markup=False,
-            )
+        if why := review_reasons_said(line):
+            out.print(f"cần xem lại / needs review: {printable(line_names(line)[0])}: {why}", markup=False)
     counts = payload["counts"]
     # the export hint only when the batch archived something: a rerun's records belong to their first batches, and
     # `export --batch` of this one said "no archived record" (QA61)

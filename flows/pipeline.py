@@ -235,6 +235,15 @@ def line_names(line: dict[str, Any]) -> tuple[str, str]:
     return name, reason
 
 
+def review_reasons_said(line: dict[str, Any]) -> str:
+    """Why a summary line's or a receipt's record waits for an officer, in both languages as ``review list`` says
+    it: ``vi1; vi2 / en1; en2``; empty when it does not."""
+    english = line.get("review_reasons") or []
+    if not line.get("needs_review") or not english:
+        return ""
+    return "; ".join(line.get("review_reasons_vi") or english) + " / " + "; ".join(english)
+
+
 @dataclass
 class BatchReport:
     results: list[DocumentResult] = field(default_factory=list)

@@ -51,6 +51,7 @@ from flows.pipeline import (
     own_folders,
     process_document,
     process_many,
+    review_reasons_said,
     run_ocr,
     run_sign,
     skipped_folder,
@@ -500,8 +501,7 @@ def batch_summary_markdown(report: BatchReport) -> tuple[str, str]:
         line = result.summary()
         name, reason = line_names(line)
         review = "cần xem lại / needs review" if line["needs_review"] else ""
-        if line["needs_review"] and line["review_reasons"] and not reason:  # why: the column said nothing (QA83)
-            reason = "; ".join(line["review_reasons_vi"]) + " / " + "; ".join(line["review_reasons"])
+        reason = reason or review_reasons_said(line)  # why it needs review: the column said nothing (QA83)
         # the outcome and the day as the `process` table and `list` say them (QA75: `archived`, `2025-10-21`)
         rows.append(
             f"| {_cell(name)} | {OUTCOME_WORDS[Outcome(line['outcome'])]} | {_cell(line['doc_type'] or '')} "

@@ -18,7 +18,7 @@ from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed, State
 
-from flows.pipeline import OUTCOME_WORDS, Outcome
+from flows.pipeline import OUTCOME_WORDS, Outcome, review_reasons_said
 from flows.prefect_run import batch_state, logs_to_run, refusal
 from flows.watch import FilesNotTaken, inbox_problem, watch
 from sohoa.record import document_label
@@ -46,6 +46,8 @@ def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, 
     for r in receipts:
         reason = f"{r['reason_vi']} / {r['reason']}" if r.get("reason_vi") and r.get("reason") else r["reason"]
         where = r["archive_path"] or reason or ""
+        if why := review_reasons_said(r):  # why it waits for an officer (it was not said at all)
+            where += f"; cần xem lại / needs review: {why}"
         name = r["file"]
         if r.get("document"):
             name = document_label(name, r["document"], r.get("pages") or [])

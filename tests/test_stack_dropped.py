@@ -177,3 +177,13 @@ def test_the_watch_inbox_artifact_names_a_stacks_documents_by_their_pages_and_li
     assert "| /srv/inbox/A.pdf | 3 | /srv/inbox/A.pdf: bỏ trang 3: trang trắng" in markdown
     assert markdown.count("bỏ trang 3") == 1  # the part once, though both receipts carry it
     assert summary == "2 file(s), archived: 2; dropped pages: 1 (blank)"
+    assert "needs review" not in markdown
+    # a record an officer must check: why, beside where it is archived (the artifact did not say it at all)
+    waiting = receipts[0] | {
+        "needs_review": True,
+        "review_reasons": ["date of issue doubtful (0.5)"],
+        "review_reasons_vi": ["ngày ban hành đáng ngờ (0.5)"],
+    }
+    markdown, _ = receipts_markdown("/srv/inbox", [waiting])
+    said = "| x; cần xem lại / needs review: ngày ban hành đáng ngờ (0.5) / date of issue doubtful (0.5) |"
+    assert said in markdown, markdown
