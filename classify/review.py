@@ -17,7 +17,7 @@ from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
-from classify.rules import HANDWRITTEN_NOTE, LOST_SLASH_NOTE, SUBJECT_TYPES
+from classify.rules import HANDWRITTEN_NOTE, LOST_SLASH_NOTE, SUBJECT_TYPES, type_name
 from classify.training import examples
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
@@ -266,10 +266,12 @@ def correct(
     fixed = base.model_copy(deep=True)
     when = datetime.now(UTC).isoformat(timespec="seconds")
     evidence = f"{CORRECTED_BY} {actor} at {when}"
-    changes = {"doc_type": code, "doc_type_name": known[code].name_vi} if doc_type is not None else {}
+    changes = {"doc_type": code} if doc_type is not None else {}
     for key, value in (("number", number), ("issuer", issuer), ("subject", subject)):
         if value is not None:
             changes[key] = unicodedata.normalize("NFC", value)
+    if doc_type is not None or number is not None:  # a resolution numbered with its year is a normative one
+        changes["doc_type_name"] = type_name(known[code], changes.get("number", base.number)) or ""
     for key, value in changes.items():
         setattr(fixed, key, value)
         fixed.fields[key] = Field_(value=value, confidence=1.0, evidence=evidence)

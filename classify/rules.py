@@ -211,6 +211,21 @@ class NumberMatch:
     slash_restored: bool = False  # "Số:130UBND-VP" read as 130/UBND-VP
 
 
+# a number with the year in it, "05/2025/NQ-HĐND": a văn bản quy phạm pháp luật's (Decree 30, Điều 15; the domain
+# notes, 1.3), not the individual ("cá biệt") resolution or decision the type's own name says
+_NORMATIVE_NUMBER_RE = re.compile(r"^\d+/(?:19|20)\d\d/")
+
+
+def type_name(doc_type: DocType | None, number: str | None) -> str | None:
+    """The type's name as the record says it: "Nghị quyết (quy phạm pháp luật)" for a resolution numbered with its
+    year (it said "Nghị quyết (cá biệt)", QA81), else the type's own (an officer's correction names it so too)."""
+    if doc_type is None:
+        return None
+    if number is not None and _NORMATIVE_NUMBER_RE.match(number) and doc_type.name_vi.endswith("(cá biệt)"):
+        return doc_type.name_vi.removesuffix("(cá biệt)") + "(quy phạm pháp luật)"
+    return doc_type.name_vi
+
+
 def _symbol_looks_right(symbol: str) -> bool:
     """A ký hiệu as Decree 30 builds one: a type code first ('QĐ', 'SY'), or groups joined by dashes ('UBND-VP')."""
     groups = re.sub(r"\s", "", symbol).split("-")
@@ -1244,9 +1259,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     fields["doc_type"] = Field_(
         value=doc_type.code if doc_type else "unknown", confidence=type_confidence, evidence=type_evidence
     )
-    if doc_type is not None:
+    named = type_name(doc_type, number.number if number else None)
+    if doc_type is not None and named is not None:
         fields["doc_type_name"] = Field_(
-            value=doc_type.name_vi, confidence=type_confidence, evidence=f"name of type {doc_type.code}"
+            value=named, confidence=type_confidence, evidence=f"name of type {doc_type.code}"
         )
 
     issuer, parent, issuer_standard_case = find_issuer(lines, header_end, anchored=bool(number or dated))
@@ -1409,7 +1425,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
             fields[key].evidence += f"; header on page {header_page + 1} ({blank} blank), lines counted on that page"
     result = Classification(
         doc_type=doc_type.code if doc_type else "unknown",
-        doc_type_name=doc_type.name_vi if doc_type else None,
+        doc_type_name=named,
         number=number.number if number else registration_number,
         symbol=number.symbol if number else fields["symbol"].value if "symbol" in fields else None,
         issued_on=dated[0] if dated else None,

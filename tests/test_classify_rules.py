@@ -866,3 +866,14 @@ def test_a_deputys_title_keeps_its_pho() -> None:
         result = classify_text(text, model=None)
         assert result.signer_title is not None and result.signer_title.endswith(deputy), (head, result.signer_title)
         assert result.signing_authority == "KT" and result.signer_name == "Nguyễn Văn An", result
+
+
+def test_a_resolution_numbered_with_its_year_is_named_a_normative_one() -> None:
+    """QA81 L6: "Số: 05/2025/NQ-HĐND" (a văn bản quy phạm pháp luật: its number holds the year, domain notes 1.3)
+    was archived as "Nghị quyết (cá biệt)", the individual resolution, in the record and the archive metadata."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("Số: 42/TB-UBND", "Số: 05/2025/NQ-HĐND").replace("THÔNG BÁO", "NGHỊ QUYẾT")
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.number) == ("NQ", "05/2025/NQ-HĐND")
+    assert result.doc_type_name == result.archive_metadata["TypeName"] == "Nghị quyết (quy phạm pháp luật)"
+    individual = classify_text(text.replace("05/2025/NQ-HĐND", "05/NQ-HĐND"), model=None)
+    assert individual.doc_type_name == "Nghị quyết (cá biệt)"

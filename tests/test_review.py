@@ -78,6 +78,10 @@ def test_archive_metadata_follows_the_correction(queued: tuple[Settings, str]) -
     assert meta["OrganName"] == "Ủy ban nhân dân xã Hòa Bình"
     assert meta["IssuedDate"] == "03/04/2025" and meta["Subject"] == "Số hóa sổ hộ tịch"
     assert meta["ConfidenceLevel"] == "Bản chính"
+    # a number with its year is a normative resolution's: named so, whichever of type or number came last (QA81)
+    corrected = _set(record_id, "--type", "NQ", "--number", "05/2025/NQ-HĐND")
+    assert corrected["doc_type_name"] == corrected["archive_metadata"]["TypeName"] == "Nghị quyết (quy phạm pháp luật)"
+    assert _set(record_id, "--number", "06/NQ-HĐND")["doc_type_name"] == "Nghị quyết (cá biệt)"
 
 
 def test_review_commands_take_archive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
