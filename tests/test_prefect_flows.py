@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import ROOT, PipelineRun, run_flows_for_their_states
+from tests.conftest import ROOT, run_flows_for_their_states
 
 
 @pytest.mark.integration
@@ -460,23 +460,20 @@ def test_a_cached_stage_result_is_keyed_by_the_shape_of_its_record(tmp_path: Pat
     assert prefect_flows.result_shape(OcrResult) == prefect_flows.result_shape(OcrResult)
 
 
-def test_the_batch_summary_says_why_a_record_waits_for_an_officer(sample_run: PipelineRun) -> None:
+def test_the_batch_summary_says_why_a_record_waits_for_an_officer(tmp_path: Path) -> None:
     """The batch-summary artifact's reason column was empty for an archived record that needs review (its "needs
     review" column said only that): the reasons, in both languages, as the `process` table says them (QA83)."""
-    import dataclasses
-
-    from flows.pipeline import BatchReport, Outcome
+    from flows.pipeline import BatchReport, DocumentResult, Outcome
     from flows.prefect_flows import batch_summary_markdown
+    from tests.storage_helpers import make_record
 
-    result = next(r for r in sample_run.first.values() if r.outcome == Outcome.ARCHIVED and r.record)
-    assert result.record is not None
-    waiting = result.record.model_copy(
-        update={"needs_review": True, "review_reasons": ["date of issue doubtful (0.5)"]}
-    )
-    report = BatchReport(results=[result, dataclasses.replace(result, record=waiting)], archive="kho", quarantine="cl")
-    markdown, _ = batch_summary_markdown(report)
-    first, second = (line for line in markdown.splitlines() if line.startswith(f"| {result.path.name} "))
+    record, _ = make_record(tmp_path, "qđ-15")
+    waiting = record.model_copy(update={"needs_review": True, "review_reasons": ["date of issue doubtful (0.5)"]})
+    scan = tmp_path / "quyết định.png"
+    results = [DocumentResult(scan, Outcome.ARCHIVED, record), DocumentResult(scan, Outcome.ARCHIVED, waiting)]
+    markdown, _ = batch_summary_markdown(BatchReport(results=results, archive="kho", quarantine="cl"))
+    first, second = (line for line in markdown.splitlines() if line.startswith(f"| {scan.name} "))
     assert first.endswith("|  |  |"), first  # no review, no reason
     assert second.endswith(
         "| cần xem lại / needs review | ngày ban hành đáng ngờ (0.5) / date of issue doubtful (0.5) |"
-    )
+    ), second
