@@ -330,7 +330,11 @@ def test_a_watcher_stopped_inside_a_library_that_wraps_the_stop_says_so_and_ends
             signal.raise_signal(signal.SIGTERM)
             return folder
 
-    returned = _watched_until(tmp_path, monkeypatch, caplog, lambda stop: Receipt().model_dump_json(), lambda: None)
+    def serialised(stop: threading.Event) -> None:
+        Receipt().model_dump_json()
+        stop.set()  # reached only if the signal raised nothing: the test then fails rather than waits for ever
+
+    returned = _watched_until(tmp_path, monkeypatch, caplog, serialised, lambda: None)
     assert returned == []
     assert "watch stopped on request (SIGTERM); no file left half-done" in caplog.text, caplog.text
     assert "internal" not in caplog.text.lower(), caplog.text
