@@ -235,6 +235,10 @@ def line_names(line: dict[str, Any]) -> tuple[str, str]:
     return name, reason
 
 
+# the end of a file's log line when its record waits for an officer (`process`'s and `watch`'s lines alike)
+NEEDS_REVIEW_NOTE = "; cần xem lại / needs review (sohoa review list)"
+
+
 def review_reasons_said(line: dict[str, Any]) -> str:
     """Why a summary line's or a receipt's record waits for an officer, in both languages as ``review list`` says
     it: ``vi1; vi2 / en1; en2``; empty when it does not."""
@@ -1952,7 +1956,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         classified.doc_type if classified and classified.doc_type != "unknown" else "loại không rõ / type unknown",
         f"số {classified.number}" if classified and classified.number else "không có số / no number",
         # a record an officer must check says so where its file's line is (it was in the table's note only)
-        "; cần xem lại / needs review (sohoa review list)" if archived.needs_review else "",
+        NEEDS_REVIEW_NOTE if archived.needs_review else "",
     )
     if archived.batch_id and record.batch_id and archived.batch_id != record.batch_id:
         # a record a killed run had written all but its index entry of: adopted as it is, in its own batch (its

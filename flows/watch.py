@@ -57,6 +57,7 @@ from flows.intake import (
     pages_in_vietnamese,
 )
 from flows.pipeline import (
+    NEEDS_REVIEW_NOTE,
     OUTCOME_WORDS,
     DocumentResult,
     Outcome,
@@ -1540,7 +1541,7 @@ def _log(receipts: list[dict[str, Any]]) -> None:
         # the outcome as the process table says it, Vietnamese / English (QA64: the receipt's value, already_archived)
         outcome = OUTCOME_WORDS.get(Outcome(receipt["outcome"]), receipt["outcome"])
         if receipt["record_id"]:
-            review = "; cần xem lại / needs review (sohoa review list)" if receipt.get("needs_review") else ""
+            review = NEEDS_REVIEW_NOTE if receipt.get("needs_review") else ""
             log.log(level, "%s: %s %s%s", name, outcome, receipt["record_id"], review)
         else:  # quarantined or failed: why (the line used to end with the outcome and a space)
             reason, reason_vi = receipt.get("reason") or "", receipt.get("reason_vi") or ""
