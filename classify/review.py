@@ -271,7 +271,7 @@ def correct(
         if value is not None:
             changes[key] = unicodedata.normalize("NFC", value)
     if doc_type is not None or number is not None:  # a resolution numbered with its year is a normative one
-        changes["doc_type_name"] = type_name(known[code], changes.get("number", base.number)) or ""
+        changes["doc_type_name"] = type_name(known[code], changes.get("number", base.number))
     for key, value in changes.items():
         setattr(fixed, key, value)
         fixed.fields[key] = Field_(value=value, confidence=1.0, evidence=evidence)

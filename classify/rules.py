@@ -216,11 +216,9 @@ class NumberMatch:
 _NORMATIVE_NUMBER_RE = re.compile(r"^\d+/(?:19|20)\d\d/")
 
 
-def type_name(doc_type: DocType | None, number: str | None) -> str | None:
+def type_name(doc_type: DocType, number: str | None) -> str:
     """The type's name as the record says it: "Nghị quyết (quy phạm pháp luật)" for a resolution numbered with its
     year (it said "Nghị quyết (cá biệt)", QA81), else the type's own (an officer's correction names it so too)."""
-    if doc_type is None:
-        return None
     if number is not None and _NORMATIVE_NUMBER_RE.match(number) and doc_type.name_vi.endswith("(cá biệt)"):
         return doc_type.name_vi.removesuffix("(cá biệt)") + "(quy phạm pháp luật)"
     return doc_type.name_vi
@@ -1259,8 +1257,9 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     fields["doc_type"] = Field_(
         value=doc_type.code if doc_type else "unknown", confidence=type_confidence, evidence=type_evidence
     )
-    named = type_name(doc_type, number.number if number else None)
-    if doc_type is not None and named is not None:
+    named = None
+    if doc_type is not None:
+        named = type_name(doc_type, number.number if number else None)
         fields["doc_type_name"] = Field_(
             value=named, confidence=type_confidence, evidence=f"name of type {doc_type.code}"
         )
