@@ -51,7 +51,14 @@ from ocr.inputs import (
 )
 from ocr.inputs import image_dpi as _image_dpi
 from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
-from ocr.preprocess import MIN_OSD_CONFIDENCE, band_cuts, deskewed, detect_orientation, turned_upright
+from ocr.preprocess import (
+    MIN_OSD_CONFIDENCE,
+    band_cuts,
+    deskewed,
+    detect_orientation,
+    paper_whitened,
+    turned_upright,
+)
 from ocr.quality import BLANK, LOW, TOO_SMALL, blank_image, page_quality
 from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
@@ -518,7 +525,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     blank = blank_image(image, dpi)
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
-    straight, angle = (image, 0.0) if blank else deskewed(image)
+    straight, angle = (paper_whitened(image), 0.0) if blank else deskewed(image)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
