@@ -127,7 +127,7 @@ class _LineConsole(Console):
         written ".": escaped after the table was laid out (``\\u2026``), it pushed its row five columns out of line
         (QA83: `audit` under PYTHONIOENCODING=ascii)."""
         text = super()._render_buffer(buffer)
-        if "…" in text and written_as("…", self.encoding) != "…":
+        if "…" in text and not _holds("…", self.encoding):
             text = text.replace("…", ".")
         return text
 
@@ -142,13 +142,33 @@ class _LineConsole(Console):
 
 
 def written_as(text: str, encoding: str) -> str:
-    """``text`` as a stream in ``encoding`` that escapes what it cannot encode (``backslashreplace``) writes it."""
+    """``text`` as a stream in ``encoding`` that escapes what it cannot encode (``backslashreplace``) writes it —
+    but for "…", written "..." where the stream cannot hold it (a search snippet's leading `…năm` read `\u2026năm`)."""
     try:
         if codecs.lookup(encoding).name.startswith("utf"):
             return text
     except LookupError:  # a name Python does not know: the stream will say so itself
         return text
+    if "…" in text and not _holds("…", encoding):
+        text = text.replace("…", "...")
     return text.encode(encoding, "backslashreplace").decode(encoding)
+
+
+def _holds(text: str, encoding: str) -> bool:
+    try:
+        text.encode(encoding)
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown_text(plain: str) -> Text:
+    """A ``Text`` of ``plain`` for ``out`` to lay out, written as its stream writes it (``written_as``): the console
+    escapes the strings it is given before a table is laid out, not a ``Text`` built by hand (QA85 L10: `search`'s
+    snippets pushed their rows 5–15 columns out of line under PYTHONIOENCODING=ascii)."""
+    from rich.text import Text
+
+    return Text(written_as(plain, out.encoding))
 
 
 def _output_to_devnull() -> None:

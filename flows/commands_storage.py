@@ -667,10 +667,10 @@ def print_records(
     — as `sohoa process` does below ~70 columns."""
     from rich.padding import Padding
 
-    from flows.cli import out
+    from flows.cli import out, shown_text
 
-    def width(cell: str | Text) -> int:
-        text = cell if isinstance(cell, Text) else Text.from_markup(cell)
+    def width(cell: str | Text) -> int:  # as the stream writes it (``flows.cli.written_as``)
+        text = cell if isinstance(cell, Text) else out.render_str(cell)
         return max((len(line) for line in text.plain.splitlines()), default=0)
 
     first_whole = 0 if id_first else 1  # the first column an id, kept whole (``id_first``), or a name that wraps
@@ -694,7 +694,7 @@ def print_records(
         for column, cell in zip(columns[1:], row[1:], strict=True):
             if not width(cell):
                 continue
-            said = Text.assemble(f"{column}: ", cell if isinstance(cell, Text) else Text.from_markup(cell))
+            said = Text.assemble(shown_text(f"{column}: "), cell if isinstance(cell, Text) else out.render_str(cell))
             out.print(Padding(said, (0, 0, 0, 2)))
     if table.caption:
         out.print(table.caption)
@@ -967,7 +967,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Search OCR text and metadata: a number or a day typed in full (alone or in a citation) matches the record's
         own first, words typed together above words apart, exact-diacritic matches first."""
-        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
+        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out, shown_text
         from storage import search_index_path
         from storage.search import DamagedIndexError, SearchIndex, is_damage
 
@@ -1013,7 +1013,7 @@ def register(app: typer.Typer) -> None:
         for h in hits:
             # The index marks each match [like this], as --json shows it; the brackets stay (text read from a scan
             # can hold brackets of its own, which a style alone could not tell apart) and the match is bold.
-            snippet = Text(h.snippet)
+            snippet = shown_text(h.snippet)
             snippet.highlight_regex(r"\[[^\[\]]*\]", "bold")
             cells.append(
                 (

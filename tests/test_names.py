@@ -101,6 +101,27 @@ def test_tables_and_error_boxes_stay_in_line_where_stdout_cannot_hold_vietnamese
     assert len(ruled(usage.stderr)) == 1, usage.stderr.decode(encoding)
 
 
+@pytest.mark.parametrize("encoding", ["ascii", "latin-1", "cp1258"])
+def test_search_results_stay_in_line_where_stdout_cannot_hold_vietnamese(tmp_path: Path, encoding: str) -> None:
+    """QA85 L10: a search snippet is a Text built by hand, which the console did not escape before laying the
+    table out: each row ran 5–15 columns past the table's border; and its leading "…" was written "."."""
+    from storage import search_index_path
+    from storage.search import SearchIndex
+
+    data_dir = tmp_path / "var"
+    record, files = make_record(tmp_path / "files", NAME)
+    settings = Settings(data_dir=data_dir)
+    LocalArchive(settings.archive_dir).put(record, files)
+    with SearchIndex(search_index_path(settings), complete_if_new=True) as index:
+        index.add(record)
+    found = _sohoa("search", "hòa giải", data_dir=data_dir, env={"PYTHONIOENCODING": encoding})
+    assert found.returncode == 0, found.stderr.decode(errors="replace")
+    lines = found.stdout.decode(encoding).splitlines()
+    assert len({len(line.rstrip()) for line in lines if line.strip().startswith(("|", "+"))}) == 1, lines
+    ellipsis = "…" if "…".encode(encoding, "ignore") else "..."  # cp1258 holds it
+    assert any(f"| {ellipsis}nh" in line for line in lines), lines
+
+
 def test_a_cell_cut_short_stays_in_line_where_the_stream_has_no_ellipsis() -> None:
     """QA83 L1: Rich ends a cell it cuts with "…", which a stream in ASCII or Latin-1 then wrote as `\\u2026`, five
     columns more than the table was laid out with (`audit`'s record ids, `281c2196fa\\u2026`)."""
