@@ -33,7 +33,7 @@ def archive_metadata(result: Classification, text: str) -> dict[str, str | int |
     copy_words = re.search(r"\b(BẢN SAO|SAO Y|TRÍCH SAO|SAO LỤC)\b", text) or re.search(
         r"^\s*\(?\s*(bản sao|sao y bản chính|trích sao|sao lục)\s*\)?\s*$", text, re.IGNORECASE | re.MULTILINE
     )
-    if result.doc_type in ("SY", "TrS", "SL") or copy_words:
+    if result.doc_type in ("SY", "TrS", "SL") or copy_words or result.copy_block:
         confidence_level = "Bản sao"
     elif result.doc_type == "unknown":
         confidence_level = None
@@ -50,6 +50,8 @@ def archive_metadata(result: Classification, text: str) -> dict[str, str | int |
             f"Nơi đăng ký: {result.registration_place}" if result.registration_place else "",
         ]
         description = "; ".join(f for f in facts if f) or None
+    if result.copy_block is not None:  # the copy's own number and date, which no other field of the standard holds
+        description = "; ".join(d for d in (f"Bản sao: {result.copy_block.said()}", description) if d)
     return {
         "TypeName": _cut(result.doc_type_name, "TypeName"),
         "CodeNumber": _cut(serial, "CodeNumber"),

@@ -27,7 +27,7 @@ from classify.normalize import (
     strip_stray_marks,
 )
 from classify.vndate import SHORT_DATE_RULE, FoundDate, parse_date_line
-from sohoa.record import Classification, Field_, LaterHeading, PageWords, has_text
+from sohoa.record import Classification, CopyBlock, Field_, LaterHeading, PageWords, has_text
 from sohoa.vietnamese import fold
 
 if TYPE_CHECKING:
@@ -1111,6 +1111,67 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
     return found, "; ".join(rules)
 
 
+# ---------------------------------------------------------------------------------------------- copy block
+# A copy (bản sao) carries, under the last part of the document it copies, a block of its own (Decree 30, Phụ lục
+# I Phần II.II; VN_DOMAIN.md 1.5): its form in capitals, the body that made it, its number in the copies' own series
+# ('Số: 14/SY'), place and date, who signed it, its 'Nơi nhận'. Found by that number after the document's header,
+# the form's words near it. Read as the document's own, its signer was taken for the copied document's and its
+# 'Nơi nhận' joined the document's (QA81 L3).
+COPY_FORMS = {"SY": "SAO Y", "SL": "SAO LỤC", "TrS": "TRÍCH SAO"}
+_COPY_FORM_RE = re.compile(r"(?<!\w)(SAO Y|SAO LỤC|TRÍCH SAO)(?!\w)(?!\s+BẢN\b)")  # not the stamp "SAO Y BẢN CHÍNH"
+_COPY_NUMBER_RE = re.compile(r"^Số\s*:?\s*\d+\s*/\s*(SY|SL|TrS)\b")
+_RULE_LINE_RE = re.compile(r"^[\s_\-–—=~.*]+$")  # the full-width rule over the block, read as a line of marks
+
+
+def find_copy_block(lines: list[str], after: int) -> tuple[int, CopyBlock] | None:
+    """(the line the copy block starts at, the block) when a copy's own number ('Số: 14/SY', /SL, /TrS) stands on
+    a line after ``after`` (the document's header), or None. The block starts at the upper-case lines just above that
+    number (the copying body, the form), not above a line of marks (the rule over it) or the copied document's last
+    words (its signer's name)."""
+    anchor = next((i for i in range(after + 1, len(lines)) if _COPY_NUMBER_RE.match(lines[i])), None)
+    if anchor is None:
+        return None
+    start = anchor
+    while start - 1 > after and anchor - start < 4:
+        above = lines[start - 1]
+        # the body's name, the form, the place and date (read in one line with the body's name, in reading order)
+        ours = _is_upper_line(above) or _COPY_FORM_RE.search(above) or parse_date_line(above) is not None
+        if not above or _RULE_LINE_RE.match(above) or not ours:
+            break
+        start -= 1
+    block = lines[start:]
+    number = find_number(block)
+    form = next((m.group(1) for line in block[: anchor - start + 3] if (m := _COPY_FORM_RE.search(line))), None)
+    symbol = _COPY_NUMBER_RE.match(lines[anchor]).group(1)  # type: ignore[union-attr]
+    dated = find_date(block, number)
+    unmarked = [_COPY_FORM_RE.sub("", line).strip() for line in block]
+    if dated and dated[1]:  # the place and date read beside the body's name ("XÃ TÂN LẬP Tân Lập, ngày …")
+        unmarked[dated[2]] = unmarked[dated[2]].split(f"{dated[1]},", 1)[0].strip()
+    issuer, _parent, _ = find_issuer(unmarked, anchor - start)
+    signer = find_signer_block(block)
+    return start, CopyBlock(
+        form=form or COPY_FORMS[symbol],
+        number=number.number if number else None,
+        issued_on=dated[0] if dated else None,
+        place=dated[1] if dated else None,
+        issuer=issuer,
+        signer_name=signer.name,
+        signer_title=signer.title,
+    )
+
+
+def _as_printed_copy(block: CopyBlock, as_printed: PrintedSpelling) -> CopyBlock:
+    """The block's names as the document prints them (see ``classify_text``'s ``as_printed``)."""
+    return block.model_copy(
+        update={
+            "place": as_printed(block.place, last=True),
+            "issuer": as_printed(block.issuer, last=True),
+            "signer_name": as_printed(block.signer_name, last=True),
+            "signer_title": as_printed(block.signer_title, last=True),
+        }
+    )
+
+
 # ---------------------------------------------------------------------------------------------- place
 # a dash inside the name with spaces or without ('BÀ RỊA - VŨNG TÀU', 'PHAN RANG-THÁP CHÀM' from 'RANG–THÁP')
 ADMIN_UNIT_RE = re.compile(
@@ -1320,7 +1381,10 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     if subject:
         fields["subject"] = Field_(value=subject, confidence=0.7, evidence=subject_evidence)
 
-    signer = find_signer_block(all_lines)
+    # a copy's own block under the copied document: its signer and recipients are the copy's, not the document's
+    copied = find_copy_block(all_lines, offset + header_end)
+    document_lines = all_lines[: copied[0]] if copied else all_lines
+    signer = find_signer_block(document_lines)
     if signer.name:
         fields["signer_name"] = Field_(value=signer.name, confidence=0.7, evidence=signer.evidence)
     if signer.title:
@@ -1328,7 +1392,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     if signer.authority:
         fields["signing_authority"] = Field_(value=signer.authority, confidence=0.8, evidence=signer.evidence)
 
-    recipients, recipients_evidence = find_recipients(all_lines)
+    recipients, recipients_evidence = find_recipients(document_lines)
     if recipients:
         fields["recipients"] = Field_(value="; ".join(recipients), confidence=0.7, evidence=recipients_evidence)
 
@@ -1445,6 +1509,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         persons=[n for n, _ in civil.persons] if civil else [],
         decided_by=decided_by,
         later_headings=later_headings(normalized),
+        copy_block=_as_printed_copy(copied[1], as_printed) if copied else None,
     )
     if by_position:
         result.columns = "word positions"

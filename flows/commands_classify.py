@@ -151,6 +151,8 @@ def register(app: typer.Typer) -> None:
 
             decided = in_words(DECIDED_BY_WORDS, result.decided_by)
             cli.out.print(f"độ tin cậy chung / overall confidence {result.confidence:.2f} ({decided})")
+            if result.copy_block is not None:  # the signer and recipients above are the copied document's
+                cli.out.print(f"bản sao / copy: {escape(result.copy_block.said())}")
             from classify.review import later_heading_reason, reason_in_both
 
             # a separator sheet left out: said, as the pipeline's review does; not a page after a separator sheet —

@@ -331,6 +331,8 @@ def record_summary(
         # the title carries its authority already ("KT. CHỦ TỊCH"): the code alone would say it twice
         signer = ", ".join(x for x in (shown.signer_title, shown.signer_name) if x)
         line("Người ký / signed by", signer)
+        if shown.copy_block is not None:  # a copy's own block: its form, number, date, body and signer
+            line("Bản sao / copy", shown.copy_block.said())
         line("Người / persons", ", ".join(shown.persons))
         line("Độ tin cậy / confidence", f"{shown.confidence:.2f} ({in_words(DECIDED_BY_WORDS, shown.decided_by)})")
     if correction is not None and read is not None:

@@ -314,6 +314,27 @@ class LaterHeading(_Model):
     )
 
 
+class CopyBlock(_Model):
+    """The block a copy (bản sao) carries under the last part of the document it copies (Decree 30, Phụ lục I Phần
+    II.II; VN_DOMAIN.md 1.5): its form, the body that made it, its number in the copies' own series, its place and
+    date, who signed it. The record's other fields are the copied document's (``classify.rules.find_copy_block``)."""
+
+    form: str = Field(description="'SAO Y', 'SAO LỤC' or 'TRÍCH SAO'")
+    number: str | None = Field(default=None, description="the copy's number in the copies' series, e.g. '14/SY'")
+    issued_on: date | None = Field(default=None, description="the day the copy was made")
+    place: str | None = None
+    issuer: str | None = Field(default=None, description="the body that made the copy")
+    signer_name: str | None = None
+    signer_title: str | None = None
+
+    def said(self) -> str:
+        """One line, as Decree 30 prints the block's parts: 'SAO Y 14/SY, 11/03/2025, ỦY BAN NHÂN DÂN XÃ …'."""
+        parts = [" ".join(p for p in (self.form, self.number) if p)]
+        parts += [f"{self.issued_on:%d/%m/%Y}" if self.issued_on else "", self.issuer or ""]
+        parts.append(" - ".join(p for p in (self.signer_title, self.signer_name) if p))
+        return ", ".join(p for p in parts if p)
+
+
 class Classification(_Model):
     """Output of ``classify.classify_text``."""
 
@@ -354,6 +375,11 @@ class Classification(_Model):
         default_factory=list,
         description="later pages that begin with a national heading of their own (not an annex): perhaps another "
         "document, a separator sheet missing before it (since 2026-12-01)",
+    )
+    copy_block: CopyBlock | None = Field(
+        default=None,
+        description="a copy's own block under the copied document (SAO Y, SAO LỤC, TRÍCH SAO), whose signer and "
+        "recipients are not the document's (since 2026-12-03; before, they were taken for the document's)",
     )
 
 

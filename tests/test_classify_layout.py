@@ -120,6 +120,49 @@ def test_two_signers_side_by_side_the_right_one_signs() -> None:
     assert lines[1:] == ["THƯ KÝ", "Hà Thị Lụa", "", "CHỦ TỌA", "Lương Văn Tiến"]
 
 
+def test_a_copys_own_block_is_read_apart_from_the_document_it_copies() -> None:
+    """QA81 L3: a copy's block under the copied decision (Decree 30's Mẫu 3.1: the copying body and 'Số: 14/SY' on
+    the left, 'SAO Y' and the copy's date on the right, its signer and its 'Nơi nhận') was read as the decision's
+    own: its signer was taken for the decision's ('Nguyễn Văn An, TL. CHỦ TỊCH CHÁNH VĂN PHÒNG'), its recipients
+    joined the decision's, and the copy's number and date were recorded nowhere."""
+    words = [
+        *decision_page().words,
+        *placed("_" * 80, LEFT_MARGIN, 19),  # the full-width rule over the copy block
+        *centred("ỦY BAN NHÂN DÂN", LEFT_CENTRE, 20),
+        *centred("SAO Y", RIGHT_CENTRE, 20),
+        *centred("XÃ TÂN LẬP", LEFT_CENTRE, 21),
+        *centred("Tân Lập, ngày 11 tháng 3 năm 2025", RIGHT_CENTRE, 21),
+        *centred("Số: 14/SY", LEFT_CENTRE, 22),
+        *centred("TL. CHỦ TỊCH", RIGHT_CENTRE, 24),
+        *placed("Nơi nhận:", LEFT_MARGIN, 25),
+        *centred("CHÁNH VĂN PHÒNG", RIGHT_CENTRE, 25),
+        *placed("- Thôn Đông;", LEFT_MARGIN, 26),
+        *centred("Nguyễn Văn An", RIGHT_CENTRE, 29),
+    ]
+    page = PageWords(number=1, words=words)
+    merged = "\n".join(row.text for row in read_rows(page.words))  # Tesseract's reading order: columns merged
+    for result in (classify_text(merged, layout=[page]), classify_text(merged)):
+        assert (result.doc_type, result.number, result.issued_on) == ("QĐ", "03/QĐ-UBND", date(2025, 2, 27))
+        assert (result.signer_name, result.signer_title) == ("Lò Văn Thắm", "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH")
+        assert result.recipients == ["Như Điều 3", "Lưu: VT, VP"]
+        copy = result.copy_block
+        assert copy is not None, result.columns
+        assert (copy.form, copy.number, copy.issued_on, copy.place) == ("SAO Y", "14/SY", date(2025, 3, 11), "Tân Lập")
+        assert (copy.issuer, copy.signer_name) == ("ỦY BAN NHÂN DÂN XÃ TÂN LẬP", "Nguyễn Văn An")
+        assert copy.signer_title == "TL. CHỦ TỊCH CHÁNH VĂN PHÒNG"
+        assert result.archive_metadata["ConfidenceLevel"] == "Bản sao"
+        assert result.archive_metadata["SignerInfo"] == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH - Lò Văn Thắm"
+        assert result.archive_metadata["Description"] == (
+            "Bản sao: SAO Y 14/SY, 11/03/2025, ỦY BAN NHÂN DÂN XÃ TÂN LẬP, TL. CHỦ TỊCH CHÁNH VĂN PHÒNG - Nguyễn Văn An"
+        )
+    # a copy laid out as a document of its own, 'Số: 14/SY' in its header: the number is the document's
+    own = classify_text(
+        "ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\nSố: 14/SY Tân Lập, ngày 11 tháng 3 năm 2025\nSAO Y\n"
+        "Căn cứ Luật Tổ chức chính quyền địa phương;\nNơi nhận: CHỦ TỊCH\n- Thôn Đông;\nLò Văn Thắm"
+    )
+    assert (own.doc_type, own.number, own.signer_name, own.copy_block) == ("SY", "14/SY", "Lò Văn Thắm", None)
+
+
 def test_form_rows_in_the_middle_keep_their_order() -> None:
     # a hộ tịch form: label/value pairs side by side between full-width lines stay row by row
     words = [

@@ -641,3 +641,20 @@ def test_review_set_and_get_say_the_date_of_issue(queued: tuple[Settings, str]) 
     shown = said("get", record_id)
     assert "Ngày ban hành / issued on 21/10/2025" in shown, shown
     assert "Đã sửa / corrected sohoa review set; sohoa read: unknown, 19/11/2025" in shown, shown
+
+
+def test_get_shows_a_copys_own_block(tmp_path: Path) -> None:
+    """A copy's block (its form, number, date, body, signer) is in `sohoa get` under the copied document's signer,
+    not taken for it (QA81 L3)."""
+    from datetime import date
+
+    from flows.commands_storage import record_summary
+    from sohoa.record import CopyBlock
+
+    record, _ = make_record(tmp_path / "copy", "sao-y")
+    assert record.classification is not None
+    record.classification.copy_block = CopyBlock(
+        form="SAO Y", number="14/SY", issued_on=date(2025, 3, 11), issuer="ỦY BAN NHÂN DÂN XÃ TÂN LẬP"
+    )
+    shown = record_summary(record, None, [])
+    assert "Bản sao / copy                 SAO Y 14/SY, 11/03/2025, ỦY BAN NHÂN DÂN XÃ TÂN LẬP" in shown, shown
