@@ -14,6 +14,7 @@ two-column rows in the middle ("Giới tính: Nữ   Dân tộc: Tày") whose re
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -30,6 +31,12 @@ CENTRED_SHARE = 0.1
 HEADER_TOP_SHARE = 0.25
 # Rows after the closing band narrower than this share of the text width (a page number) do not hide it.
 FOOTER_SHARE = 0.25
+
+# A copy's own block under the last part of the document it copies (Decree 30's Mẫu 3.1; ``classify.rules.
+# find_copy_block``): its form in capitals, its number in the copies' own series. Two closings, one under the other:
+# read as one band, column by column, the copy's left column came between the document's recipients and its signer.
+COPY_FORM_RE = re.compile(r"(?<!\w)(SAO Y|SAO LỤC|TRÍCH SAO)(?!\w)(?!\s+BẢN\b)")  # not the stamp "SAO Y BẢN CHÍNH"
+COPY_NUMBER_RE = re.compile(r"^Số\s*:?\s*\d+\s*/\s*(SY|SL|TrS)\b")
 
 
 class Side(StrEnum):
@@ -170,9 +177,20 @@ def _bands(rows: list[Row]) -> list[tuple[int, int]]:
         while end < len(rows) and not rows[end].spans_middle:
             end += 1
         if any(row.two_columns for row in rows[start:end]):
-            bands.append((start, end))
+            cut = _copy_block_row(rows, start, end)
+            bands.extend([(start, cut), (cut, end)] if cut is not None and cut > start else [(start, end)])
         start = end
     return bands
+
+
+def _copy_block_row(rows: list[Row], start: int, end: int) -> int | None:
+    """The first row of a copy's block in ``rows[start:end]`` (``COPY_NUMBER_RE``): the row of its form when that is
+    at most three rows above its number ('SAO Y' beside the copying body's parent), else the number's own row."""
+    numbered = next((i for i in range(start, end) if any(COPY_NUMBER_RE.match(s.text) for s in rows[i].segments)), None)
+    if numbered is None:
+        return None
+    above = range(max(start, numbered - 3), numbered + 1)
+    return next((i for i in above if any(COPY_FORM_RE.search(s.text) for s in rows[i].segments)), numbered)
 
 
 def column_bands(rows: list[Row]) -> list[tuple[int, int]]:
@@ -190,6 +208,8 @@ def column_bands(rows: list[Row]) -> list[tuple[int, int]]:
     width = _text_width(rows)
     if closing not in chosen and all(_row_width(row) < FOOTER_SHARE * width for row in rows[closing[1] :]):
         chosen.append(closing)
+        if len(bands) > 1 and bands[-2][1] == closing[0] and bands[-2] not in chosen:
+            chosen.append(bands[-2])  # a band cut at a copy's block (``_bands``): the copied document's closing
     return chosen
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from classify.civil import extract_civil_status, persons_evidence
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.handwriting import LEADER_MARKS, doubted_date, doubted_serial
-from classify.layout import text_with_layout
+from classify.layout import COPY_FORM_RE, COPY_NUMBER_RE, text_with_layout
 from classify.normalize import (
     PrintedSpelling,
     collapse_doubled_vowels,
@@ -1118,8 +1118,6 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
 # the form's words near it. Read as the document's own, its signer was taken for the copied document's and its
 # 'Nơi nhận' joined the document's (QA81 L3).
 COPY_FORMS = {"SY": "SAO Y", "SL": "SAO LỤC", "TrS": "TRÍCH SAO"}
-_COPY_FORM_RE = re.compile(r"(?<!\w)(SAO Y|SAO LỤC|TRÍCH SAO)(?!\w)(?!\s+BẢN\b)")  # not the stamp "SAO Y BẢN CHÍNH"
-_COPY_NUMBER_RE = re.compile(r"^Số\s*:?\s*\d+\s*/\s*(SY|SL|TrS)\b")
 _RULE_LINE_RE = re.compile(r"^[\s_\-–—=~.*]+$")  # the full-width rule over the block, read as a line of marks
 
 
@@ -1128,23 +1126,23 @@ def find_copy_block(lines: list[str], after: int) -> tuple[int, CopyBlock] | Non
     a line after ``after`` (the document's header), or None. The block starts at the upper-case lines just above that
     number (the copying body, the form), not above a line of marks (the rule over it) or the copied document's last
     words (its signer's name)."""
-    anchor = next((i for i in range(after + 1, len(lines)) if _COPY_NUMBER_RE.match(lines[i])), None)
+    anchor = next((i for i in range(after + 1, len(lines)) if COPY_NUMBER_RE.match(lines[i])), None)
     if anchor is None:
         return None
     start = anchor
     while start - 1 > after and anchor - start < 4:
         above = lines[start - 1]
         # the body's name, the form, the place and date (read in one line with the body's name, in reading order)
-        ours = _is_upper_line(above) or _COPY_FORM_RE.search(above) or parse_date_line(above) is not None
+        ours = _is_upper_line(above) or COPY_FORM_RE.search(above) or parse_date_line(above) is not None
         if not above or _RULE_LINE_RE.match(above) or not ours:
             break
         start -= 1
     block = lines[start:]
     number = find_number(block)
-    form = next((m.group(1) for line in block[: anchor - start + 3] if (m := _COPY_FORM_RE.search(line))), None)
-    symbol = _COPY_NUMBER_RE.match(lines[anchor]).group(1)  # type: ignore[union-attr]
+    form = next((m.group(1) for line in block[: anchor - start + 3] if (m := COPY_FORM_RE.search(line))), None)
+    symbol = COPY_NUMBER_RE.match(lines[anchor]).group(1)  # type: ignore[union-attr]
     dated = find_date(block, number)
-    unmarked = [_COPY_FORM_RE.sub("", line).strip() for line in block]
+    unmarked = [COPY_FORM_RE.sub("", line).strip() for line in block]
     if dated and dated[1]:  # the place and date read beside the body's name ("XÃ TÂN LẬP Tân Lập, ngày …")
         unmarked[dated[2]] = unmarked[dated[2]].split(f"{dated[1]},", 1)[0].strip()
     issuer, _parent, _ = find_issuer(unmarked, anchor - start)
