@@ -166,6 +166,19 @@ def test_a_copys_own_block_is_read_apart_from_the_document_it_copies() -> None:
     assert (own.doc_type, own.number, own.signer_name, own.copy_block) == ("SY", "14/SY", "Lò Văn Thắm", None)
 
 
+def test_a_copy_as_tesseract_read_it_gives_the_decision_its_signer_and_the_copy_its_block() -> None:
+    """The same on Tesseract's own boxes (a decision with its copy block in Mẫu 3.1's layout, rendered at 300 dpi
+    in Liberation Serif by fixtures/layout/render_sao_y.py and read by ``ocr.ocr_document``; QA81 L3): the rule over
+    the block was not read."""
+    text, layout = _sample("qa-qd-15-sao-y.png")
+    result = classify_text(text, layout=layout)
+    assert (result.number, result.signer_name, result.signer_title) == ("15/QĐ-UBND", "Lò Văn Thắm", "CHỦ TỊCH")
+    assert result.recipients == ["Như Điều 2", "Lưu: VT"]
+    assert result.copy_block is not None
+    assert (result.copy_block.number, result.copy_block.issued_on) == ("14/SY", date(2025, 3, 11))
+    assert (result.copy_block.signer_name, result.copy_block.issuer) == ("Nguyễn Văn An", "ỦY BAN NHÂN DÂN XÃ TÂN LẬP")
+
+
 def test_form_rows_in_the_middle_keep_their_order() -> None:
     # a hộ tịch form: label/value pairs side by side between full-width lines stay row by row
     words = [
