@@ -101,10 +101,11 @@ BODY_START_RE = re.compile(
 SIGNING_AUTHORITY_RE = re.compile(r"(?:^|\s)(TM|KT|Q|TL|TUQ)[.,]\s*[A-ZĐÀ-Ỹ]")
 # matched on folded text so that 'CHỦ TICH' (a lost dot) still counts; CHỦ TRÌ presides a meeting as CHỦ TỌA does
 # (QA81: minutes signed THƯ KÝ | CHỦ TRÌ recorded the secretary, the chair's title being no title). A head's title
-# may have its deputy's PHÓ before it: PHÓ CHÁNH VĂN PHÒNG was recorded CHÁNH VĂN PHÒNG, the deputy made the head
+# may have its deputy's PHÓ before it: PHÓ CHÁNH VĂN PHÒNG was recorded CHÁNH VĂN PHÒNG, the deputy made the head.
+# A contract's party signs as ĐẠI DIỆN BÊN A above the title, which was lost from it (QA81 L4: "CHỦ TỊCH")
 _FOLDED_TITLE_RE = re.compile(
     r"(?:^|(?<=\s))((?:pho )?(?:chu tich|giam doc|truong (?:phong|ban|tram|thon)|chanh van phong|thu truong|"
-    r"bo truong)|pho truong|nguoi ky|cong chuc|thu ky|chu toa|chu tri|nguoi lap|nguoi ky giay)\b"
+    r"bo truong)|pho truong|nguoi ky|cong chuc|thu ky|chu toa|chu tri|nguoi lap|nguoi ky giay|dai dien ben [a-z])\b"
 )
 NAME_WORD_RE = re.compile(r"^[A-ZĐÀ-Ỹ][a-zđà-ỹ]+$")
 

@@ -868,6 +868,19 @@ def test_a_deputys_title_keeps_its_pho() -> None:
         assert result.signing_authority == "KT" and result.signer_name == "Nguyễn Văn An", result
 
 
+def test_a_contract_partys_representation_stays_in_the_signers_title() -> None:
+    """QA81 L4: a contract's "ĐẠI DIỆN BÊN A" above the signer's "CHỦ TỊCH" was dropped from the title (it is the
+    capacity the chair signs the contract in, as TM. is for a committee's document)."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("Số: 42/TB-UBND", "Số: 05/2025/HĐ-UBND").replace("THÔNG BÁO", "HỢP ĐỒNG") + (
+        "\nNơi nhận:                               ĐẠI DIỆN BÊN A\n"
+        "- Bên B;                                CHỦ TỊCH\n- Lưu: VT.\n\n"
+        "                                        Lò Văn Thắm\n"
+    )
+    result = classify_text(text, model=None)
+    assert (result.signer_title, result.signer_name) == ("ĐẠI DIỆN BÊN A CHỦ TỊCH", "Lò Văn Thắm"), result
+    assert result.recipients == ["Bên B", "Lưu: VT"]
+
+
 def test_a_resolution_numbered_with_its_year_is_named_a_normative_one() -> None:
     """QA81 L6: "Số: 05/2025/NQ-HĐND" (a văn bản quy phạm pháp luật: its number holds the year, domain notes 1.3)
     was archived as "Nghị quyết (cá biệt)", the individual resolution, in the record and the archive metadata."""
