@@ -99,20 +99,21 @@ def _turned(image: Image.Image, angle: float) -> Image.Image:
 
 
 # A page the blank test finds no ink on (ocr.quality.blank_image: the back of a sheet in a duplex scan) is read all
-# the same, for text too faint for that test. Tesseract binarises it with Otsu's threshold, which on paper alone
-# falls inside the paper's own grain: about half its pixels turn black, and Tesseract spends seconds of CPU on
-# specks. Measured on a 300 dpi A4 back from samples/make_samples.py's flatbed look (paper 239, noise σ 2.6):
-# 7.2 s of Tesseract CPU as scanned, 0.6 s with the paper whitened; a grey-175 note on the same paper read word for
-# word either way. Paper is what lies within PAPER_GRAIN spreads of the page's median, the spread measured on its
-# bright side (its 99th percentile less the median: ink, a dark edge, a faint note all lie on the dark side), and
-# within PAPER_MARGIN grey levels: at least the first, at most the second (grey-175 ink on 239 paper stays).
+# the same, for text too faint for that test; a page with little ink (ocr.quality.LITTLE_INK_SHARE: a word alone) is
+# read too. Tesseract binarises them with Otsu's threshold, which on (nearly) paper alone falls inside the paper's
+# own grain: about half its pixels turn black, and Tesseract spends seconds of CPU on specks (and reads no word).
+# Measured on a 300 dpi A4 back from samples/make_samples.py's flatbed look (paper 239, noise σ 2.6): 7.2 s of
+# Tesseract CPU as scanned, 0.6 s with the paper whitened; a grey-175 note on the same paper read word for word
+# either way. Paper is what lies within PAPER_GRAIN spreads of the page's median, the spread measured on its bright
+# side (its 99th percentile less the median: ink, a dark edge, a faint note all lie on the dark side), and within
+# PAPER_MARGIN grey levels: at least the first, at most the second (grey-175 ink on 239 paper stays).
 PAPER_GRAIN = 3
 PAPER_MARGIN = (12, 40)
 
 
 def paper_whitened(image: Image.Image) -> Image.Image:
-    """A gray copy of a blank-looking page image with its paper made white and anything darker kept as it is, for
-    Tesseract (see ``PAPER_GRAIN``); a bilevel image has no grain and is returned as it is."""
+    """A gray copy of a page image with little or no ink, its paper made white and anything darker kept as it is,
+    for Tesseract (see ``PAPER_GRAIN``); a bilevel image has no grain and is returned as it is."""
     if image.mode == "1":
         return image
     gray = np.asarray(image if image.mode == "L" else image.convert("L"))

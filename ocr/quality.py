@@ -31,6 +31,12 @@ BLANK_DPI = 100
 BLANK_MARGIN = 0.025
 BLANK_INK = 160
 BLANK_INK_SHARE = 0.000005  # ~4 pixels of an A4 page at BLANK_DPI
+# A page with this little ink (a page number, a word or two, a mark: ~170 pixels of an A4 page at BLANK_DPI) is read
+# with its paper made white (ocr.preprocess.paper_whitened), as a blank one is. Measured 2026-12-03 on A4 pages in the
+# samples' flatbed look, "2", "12", "Ký" or "Lưu" alone (1.5e-5 to 8e-5): as scanned, Tesseract took 6–8 s over each
+# and read nothing of it (or specks as "` Nà: \" :"); whitened, 0.3–0.5 s, and read "12", "Ký", "Lưu". From about
+# 1.2e-4 ("Trang 2", "Đã xem") it read the page as scanned, right and in under half a second.
+LITTLE_INK_SHARE = 0.0002
 
 _WORD_RE = re.compile(r"[^\W\d_]+")
 

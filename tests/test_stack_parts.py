@@ -254,6 +254,25 @@ def test_a_page_with_no_ink_the_blank_test_sees_is_read_with_its_paper_white_and
         assert np.array_equal(seen[strokes], np.asarray(scan)[strokes])  # the note's strokes as they were scanned
 
 
+@pytest.mark.integration
+def test_a_word_alone_on_a_page_is_read(tmp_path: Path) -> None:
+    """A page with a word or two on it (ocr.quality.LITTLE_INK_SHARE): as scanned, Otsu's threshold fell inside the
+    paper's grain, Tesseract spent 6–8 s on specks and read nothing of "Lưu" or "12"; read whitened, it reads them."""
+    from PIL import ImageFont
+
+    from ocr import ocr_document
+    from tests.test_operations_intake import FONT
+
+    pages = []
+    for word, where in (("Lưu", (300, 3000)), ("12", (1220, 200))):
+        clean = Image.new("L", A4, 255)
+        ImageDraw.Draw(clean).text(where, word, font=ImageFont.truetype(FONT, 50), fill=0)
+        pages.append(flatbed(clean, 5))
+    result = ocr_document(stack_pdf(tmp_path / "ít chữ.pdf", pages), tmp_path / "out.pdf", workers=2)
+    assert [p.quality != "blank" for p in result.pages] == [True, True], result.pages
+    assert result.text.split() == ["Lưu", "12"], result.text
+
+
 def test_the_papers_grain_is_measured_on_its_bright_side_so_ink_never_passes_for_paper() -> None:
     """A dark edge, or a faint note filling the page, spread the dark side of the page's pixels: were the grain
     measured there, everything would be whitened, the note too."""
