@@ -14,12 +14,12 @@ two-column rows in the middle ("Giới tính: Nữ   Dân tộc: Tày") whose re
 
 from __future__ import annotations
 
-import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from classify.copies import COPY_FORM_RE, copy_number
 from sohoa.record import PageWords, PlacedWord
 from sohoa.vietnamese import fold
 
@@ -32,11 +32,9 @@ HEADER_TOP_SHARE = 0.25
 # Rows after the closing band narrower than this share of the text width (a page number) do not hide it.
 FOOTER_SHARE = 0.25
 
-# A copy's own block under the last part of the document it copies (Decree 30's Mẫu 3.1; ``classify.rules.
-# find_copy_block``): its form in capitals, its number in the copies' own series. Two closings, one under the other:
-# read as one band, column by column, the copy's left column came between the document's recipients and its signer.
-COPY_FORM_RE = re.compile(r"(?<!\w)(SAO Y|SAO LỤC|TRÍCH SAO)(?!\w)(?!\s+BẢN\b)")  # not the stamp "SAO Y BẢN CHÍNH"
-COPY_NUMBER_RE = re.compile(r"^Số\s*:?\s*\d+\s*/\s*(SY|SL|TrS)\b")
+# A copy's own block under the last part of the document it copies (``classify.copies``): two closings, one under
+# the other. Read as one band, column by column, the copy's left column came between the document's recipients and
+# its signer.
 
 
 class Side(StrEnum):
@@ -184,13 +182,18 @@ def _bands(rows: list[Row]) -> list[tuple[int, int]]:
 
 
 def _copy_block_row(rows: list[Row], start: int, end: int) -> int | None:
-    """The first row of a copy's block in ``rows[start:end]`` (``COPY_NUMBER_RE``): the row of its form when that is
-    at most three rows above its number ('SAO Y' beside the copying body's parent), else the number's own row."""
-    numbered = next((i for i in range(start, end) if any(COPY_NUMBER_RE.match(s.text) for s in rows[i].segments)), None)
-    if numbered is None:
-        return None
-    above = range(max(start, numbered - 3), numbered + 1)
-    return next((i for i in above if any(COPY_FORM_RE.search(s.text) for s in rows[i].segments)), numbered)
+    """The first row of a copy's block in ``rows[start:end]`` (``classify.copies.copy_number``): the row of its form
+    when that is at most three rows above its number ('SAO Y' beside the copying body's parent), else the number's
+    own row."""
+
+    def form_in(index: int) -> bool:
+        return any(COPY_FORM_RE.search(segment.text) for segment in rows[index].segments)
+
+    for index in range(start, end):
+        near = [i for i in range(max(start, index - 3), min(end, index + 3)) if form_in(i)]
+        if any(copy_number(segment.text, form_near=bool(near)) for segment in rows[index].segments):
+            return min((i for i in near if i <= index), default=index)
+    return None
 
 
 def column_bands(rows: list[Row]) -> list[tuple[int, int]]:

@@ -231,3 +231,13 @@ class PrintedSpelling:
         if len(printed) != len(value):
             return value
         return _in_case_of(value, printed)
+
+
+def one_edit_apart(a: str, b: str) -> bool:
+    """True when one letter inserted, dropped or changed turns ``a`` into ``b``."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))

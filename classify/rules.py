@@ -15,13 +15,15 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from classify.civil import extract_civil_status, persons_evidence
+from classify.copies import COPY_FORM_RE, COPY_FORMS, copy_number
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.handwriting import LEADER_MARKS, doubted_date, doubted_serial
-from classify.layout import COPY_FORM_RE, COPY_NUMBER_RE, text_with_layout
+from classify.layout import text_with_layout
 from classify.normalize import (
     PrintedSpelling,
     collapse_doubled_vowels,
     matching_text,
+    one_edit_apart,
     printed_text,
     restore_phrases,
     strip_stray_marks,
@@ -651,16 +653,6 @@ def issuer_initials(name: str) -> list[str]:
     return candidates
 
 
-def _one_edit_apart(a: str, b: str) -> bool:
-    """True when one letter inserted, dropped or changed turns ``a`` into ``b``."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
-    short, long = (a, b) if len(a) < len(b) else (b, a)
-    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
-
-
 def _with_symbol(number: NumberMatch, symbol: str) -> NumberMatch:
     """``number`` with its ký hiệu replaced by ``symbol`` (the serial, and the year if any, kept)."""
     return replace(number, number=number.number[: len(number.number) - len(number.symbol)] + symbol, symbol=symbol)
@@ -678,7 +670,7 @@ def reconcile_type_code(number: NumberMatch, title_type: DocType) -> tuple[Numbe
     the title names is that code ('166/TIr-UBND' under 'TỜ TRÌNH' → '166/TTr-UBND'; a copy's lone code too,
     '26/SV' under 'SAO Y' → '26/SY')."""
     groups = number.symbol.split("-")
-    match = next((code for code in title_type.symbol_codes if _one_edit_apart(groups[0], code)), None)
+    match = next((code for code in title_type.symbol_codes if one_edit_apart(groups[0], code)), None)
     if match is None:
         return number, None
     fixed = _with_symbol(number, "-".join([match, *groups[1:]]))
@@ -694,7 +686,7 @@ def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[Number
     for index, group in enumerate(groups):
         if (index == 0 and type_for_symbol_code(group) is not None) or group in candidates:
             continue
-        match = next((c for c in candidates if _one_edit_apart(group, c)), None)
+        match = next((c for c in candidates if one_edit_apart(group, c)), None)
         if match is None:
             continue
         groups[index] = match
@@ -1115,21 +1107,61 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
 # ---------------------------------------------------------------------------------------------- copy block
 # A copy (bản sao) carries, under the last part of the document it copies, a block of its own (Decree 30, Phụ lục
 # I Phần II.II; VN_DOMAIN.md 1.5): its form in capitals, the body that made it, its number in the copies' own series
-# ('Số: 14/SY'), place and date, who signed it, its 'Nơi nhận'. Found by that number after the document's header,
-# the form's words near it. Read as the document's own, its signer was taken for the copied document's and its
-# 'Nơi nhận' joined the document's (QA81 L3).
-COPY_FORMS = {"SY": "SAO Y", "SL": "SAO LỤC", "TrS": "TRÍCH SAO"}
+# ('Số: 14/SY'), place and date, who signed it, its 'Nơi nhận'. Read as the document's own, its signer was taken for
+# the copied document's and its 'Nơi nhận' joined the document's (QA81 L3).
 _RULE_LINE_RE = re.compile(r"^[\s_\-–—=~.*]+$")  # the full-width rule over the block, read as a line of marks
+_NOI_NHAN_RE = re.compile(r"\bnoi nhan\s*:")  # matched folded
+
+
+# An electronic copy's mark (Decree 30, Phụ lục I, ô 14: top right of its first page, no image): the form, the
+# copying body, the time it was signed — "SAO Y  Ủy ban nhân dân xã Tân Lập  2025-03-11T08:05:44+07:00"
+_ELECTRONIC_COPY_RE = re.compile(
+    r"^(?P<form>SAO Y|SAO LỤC|TRÍCH SAO)\s+(?P<body>\S.*?)\s+(?P<day>\d{4}-\d\d-\d\d)T\d\d:\d\d(?::\d\d)?"
+    r"(?:[+-]\d\d:?\d\d|Z)?$"
+)
+
+
+def find_electronic_copy(lines: list[str]) -> CopyBlock | None:
+    """An electronic copy's mark among the first lines of its first page (``_ELECTRONIC_COPY_RE``), or None."""
+    for line in lines[:10]:
+        if (mark := _ELECTRONIC_COPY_RE.match(line)) is not None:
+            try:
+                day = date.fromisoformat(mark.group("day"))
+            except ValueError:
+                continue
+            return CopyBlock(form=mark.group("form"), issued_on=day, issuer=mark.group("body"))
+    return None
+
+
+def _copy_anchor(lines: list[str], after: int) -> tuple[int, str] | None:
+    """(the line of a copy's number after ``after``, the number): a 'Số:' line of the copies' series
+    (``classify.copies.copy_number``) with nothing after the number but, in reading order, the place and date beside
+    it — not a sentence citing one ('Số: 14/SY ngày 11/3/2025 của Văn phòng', QA86) — and under the copied
+    document's closing ('Nơi nhận:') or by the copy's form: up to three lines above it, or in the lines under it
+    (read by word positions, the form's column comes after the number's: its 'Nơi nhận' in between)."""
+    for index in range(after + 1, len(lines)):
+        near = any(COPY_FORM_RE.search(lines[i]) for i in range(max(after + 1, index - 3), min(len(lines), index + 9)))
+        found = copy_number(lines[index], form_near=near)
+        if found is None:
+            continue
+        rest = lines[index][found[1] :].strip()
+        beside = parse_date_line(rest) if rest else None
+        if rest and (beside is None or not beside[1].strip(" ,.:;")):
+            continue
+        if near or any(_NOI_NHAN_RE.search(fold(line)) for line in lines[after + 1 : index]):
+            return index, found[0]
+    return None
 
 
 def find_copy_block(lines: list[str], after: int) -> tuple[int, CopyBlock] | None:
-    """(the line the copy block starts at, the block) when a copy's own number ('Số: 14/SY', /SL, /TrS) stands on
-    a line after ``after`` (the document's header), or None. The block starts at the upper-case lines just above that
-    number (the copying body, the form), not above a line of marks (the rule over it) or the copied document's last
-    words (its signer's name)."""
-    anchor = next((i for i in range(after + 1, len(lines)) if COPY_NUMBER_RE.match(lines[i])), None)
-    if anchor is None:
+    """(the line the copy block starts at, the block) when a copy's number stands on a line after ``after`` (the
+    document's header; ``_copy_anchor``), or None. The block starts at the upper-case lines just above that number
+    (the copying body, the form), not above a line of marks (the rule over it) or the copied document's last words
+    (its signer's name)."""
+    anchored = _copy_anchor(lines, after)
+    if anchored is None:
         return None
+    anchor, number = anchored
     start = anchor
     while start - 1 > after and anchor - start < 4:
         above = lines[start - 1]
@@ -1139,18 +1171,15 @@ def find_copy_block(lines: list[str], after: int) -> tuple[int, CopyBlock] | Non
             break
         start -= 1
     block = lines[start:]
-    number = find_number(block)
-    form = next((m.group(1) for line in block[: anchor - start + 3] if (m := COPY_FORM_RE.search(line))), None)
-    symbol = COPY_NUMBER_RE.match(lines[anchor]).group(1)  # type: ignore[union-attr]
-    dated = find_date(block, number)
+    dated = find_date(block, None)
     unmarked = [COPY_FORM_RE.sub("", line).strip() for line in block]
     if dated and dated[1]:  # the place and date read beside the body's name ("XÃ TÂN LẬP Tân Lập, ngày …")
         unmarked[dated[2]] = unmarked[dated[2]].split(f"{dated[1]},", 1)[0].strip()
     issuer, _parent, _ = find_issuer(unmarked, anchor - start)
     signer = find_signer_block(block)
     return start, CopyBlock(
-        form=form or COPY_FORMS[symbol],
-        number=number.number if number else None,
+        form=COPY_FORMS[number.split("/", 1)[1].split("-", 1)[0]],
+        number=number,
         issued_on=dated[0] if dated else None,
         place=dated[1] if dated else None,
         issuer=issuer,
@@ -1383,6 +1412,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     # a copy's own block under the copied document: its signer and recipients are the copy's, not the document's
     copied = find_copy_block(all_lines, offset + header_end)
     document_lines = all_lines[: copied[0]] if copied else all_lines
+    copy_block = copied[1] if copied else find_electronic_copy(lines)  # a paper copy's block, or an e-copy's mark
     signer = find_signer_block(document_lines)
     if signer.name:
         fields["signer_name"] = Field_(value=signer.name, confidence=0.7, evidence=signer.evidence)
@@ -1508,7 +1538,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         persons=[n for n, _ in civil.persons] if civil else [],
         decided_by=decided_by,
         later_headings=later_headings(normalized),
-        copy_block=_as_printed_copy(copied[1], as_printed) if copied else None,
+        copy_block=_as_printed_copy(copy_block, as_printed) if copy_block else None,
     )
     if by_position:
         result.columns = "word positions"

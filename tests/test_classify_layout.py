@@ -120,7 +120,18 @@ def test_two_signers_side_by_side_the_right_one_signs() -> None:
     assert lines[1:] == ["THƯ KÝ", "Hà Thị Lụa", "", "CHỦ TỌA", "Lương Văn Tiến"]
 
 
-def test_a_copys_own_block_is_read_apart_from_the_document_it_copies() -> None:
+@pytest.mark.parametrize(
+    ("form", "number", "read"),
+    [
+        ("SAO Y", "Số: 14/SY", ("SAO Y", "14/SY")),
+        ("SAOY", "Số: 14/SY", ("SAO Y", "14/SY")),  # QA86: Tesseract joins the bold form's words
+        ("TRÍCH SAO", "Số: 14/IrS", ("TRÍCH SAO", "14/TrS")),  # QA86: 'T' read 'I' at 200 dpi, the form beside it
+        ("SAO LỤC", "Số: 14/SL-UBND", ("SAO LỤC", "14/SL-UBND")),
+    ],
+)
+def test_a_copys_own_block_is_read_apart_from_the_document_it_copies(
+    form: str, number: str, read: tuple[str, str]
+) -> None:
     """QA81 L3: a copy's block under the copied decision (Decree 30's Mẫu 3.1: the copying body and 'Số: 14/SY' on
     the left, 'SAO Y' and the copy's date on the right, its signer and its 'Nơi nhận') was read as the decision's
     own: its signer was taken for the decision's ('Nguyễn Văn An, TL. CHỦ TỊCH CHÁNH VĂN PHÒNG'), its recipients
@@ -129,10 +140,10 @@ def test_a_copys_own_block_is_read_apart_from_the_document_it_copies() -> None:
     left column between the decision's recipients and its signer."""
     copy_block = [
         *centred("ỦY BAN NHÂN DÂN", LEFT_CENTRE, 20),
-        *centred("SAO Y", RIGHT_CENTRE, 20),
+        *centred(form, RIGHT_CENTRE, 20),
         *centred("XÃ TÂN LẬP", LEFT_CENTRE, 21),
         *centred("Tân Lập, ngày 11 tháng 3 năm 2025", RIGHT_CENTRE, 21),
-        *centred("Số: 14/SY", LEFT_CENTRE, 22),
+        *centred(number, LEFT_CENTRE, 22),
         *centred("TL. CHỦ TỊCH", RIGHT_CENTRE, 24),
         *placed("Nơi nhận:", LEFT_MARGIN, 25),
         *centred("CHÁNH VĂN PHÒNG", RIGHT_CENTRE, 25),
@@ -150,13 +161,14 @@ def test_a_copys_own_block_is_read_apart_from_the_document_it_copies() -> None:
         assert result.recipients == ["Như Điều 3", "Lưu: VT, VP"]
         copy = result.copy_block
         assert copy is not None, result.columns
-        assert (copy.form, copy.number, copy.issued_on, copy.place) == ("SAO Y", "14/SY", date(2025, 3, 11), "Tân Lập")
+        assert (copy.form, copy.number, copy.issued_on, copy.place) == (*read, date(2025, 3, 11), "Tân Lập")
         assert (copy.issuer, copy.signer_name) == ("ỦY BAN NHÂN DÂN XÃ TÂN LẬP", "Nguyễn Văn An")
         assert copy.signer_title == "TL. CHỦ TỊCH CHÁNH VĂN PHÒNG"
         assert result.archive_metadata["ConfidenceLevel"] == "Bản sao"
         assert result.archive_metadata["SignerInfo"] == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH - Lò Văn Thắm"
         assert result.archive_metadata["Description"] == (
-            "Bản sao: SAO Y 14/SY, 11/03/2025, ỦY BAN NHÂN DÂN XÃ TÂN LẬP, TL. CHỦ TỊCH CHÁNH VĂN PHÒNG - Nguyễn Văn An"
+            f"Bản sao: {' '.join(read)}, 11/03/2025, ỦY BAN NHÂN DÂN XÃ TÂN LẬP, TL. CHỦ TỊCH CHÁNH VĂN PHÒNG - "
+            "Nguyễn Văn An"
         )
     # a copy laid out as a document of its own, 'Số: 14/SY' in its header: the number is the document's
     own = classify_text(
@@ -164,6 +176,24 @@ def test_a_copys_own_block_is_read_apart_from_the_document_it_copies() -> None:
         "Căn cứ Luật Tổ chức chính quyền địa phương;\nNơi nhận: CHỦ TỊCH\n- Thôn Đông;\nLò Văn Thắm"
     )
     assert (own.doc_type, own.number, own.signer_name, own.copy_block) == ("SY", "14/SY", "Lò Văn Thắm", None)
+
+
+def test_a_sentence_citing_a_copys_number_is_no_copy_block() -> None:
+    """QA86: a decision's article wrapped onto a line beginning 'Số: 14/SY ngày 11/3/2025 của Văn phòng.' was taken
+    for a copy's block: the decision lost its signer and recipients to it. A copy's number stands alone on its line
+    (or beside its place and date), under the copied document's closing or by the copy's form."""
+    for citing in (
+        "Điều 2. Giao Văn phòng gửi văn bản theo\nSố: 14/SY ngày 11/3/2025 của Văn phòng.",
+        "Điều 2. Văn phòng thực hiện việc\nSAO Y\nSố: 14/SY để gửi các thôn.",
+    ):
+        text = (
+            "ỦY BAN NHÂN DÂN\nXÃ TÂN LẬP\nSố: 15/QĐ-UBND Tân Lập, ngày 05 tháng 3 năm 2025\nQUYẾT ĐỊNH\n"
+            f"Về việc công nhận tổ hòa giải ở cơ sở\n{citing}\nĐiều 3. Quyết định này có hiệu lực từ ngày ký.\n"
+            "Nơi nhận: CHỦ TỊCH\n- Như Điều 2;\n- Lưu: VT.\nLò Văn Thắm"
+        )
+        result = classify_text(text, model=None)
+        assert (result.signer_name, result.signer_title, result.copy_block) == ("Lò Văn Thắm", "CHỦ TỊCH", None)
+        assert result.recipients == ["Như Điều 2", "Lưu: VT"]
 
 
 def test_a_copy_as_tesseract_read_it_gives_the_decision_its_signer_and_the_copy_its_block() -> None:
