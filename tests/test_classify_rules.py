@@ -881,6 +881,27 @@ def test_a_contract_partys_representation_stays_in_the_signers_title() -> None:
     assert result.recipients == ["Bên B", "Lưu: VT"]
 
 
+def test_an_electronic_copys_mark_gives_the_copy_its_form_body_and_day() -> None:
+    """Decree 30's ô 14, an electronic copy's mark at the top right of its first page (no image): the form, the
+    copying body and the time it was signed. The document's own fields stay its own; a separately signed
+    attachment's mark (its number and time, no form) is no copy's."""
+    marked = classify_text(
+        "SAO Y  Ủy ban nhân dân xã Tân Lập  2025-03-11T08:05:44+07:00\n" + NOTICE_DAY_LEFT_BLANK, model=None
+    )
+    assert (marked.number, marked.issuer) == ("42/TB-UBND", "ỦY BAN NHÂN DÂN XÃ AN BÌNH")
+    assert marked.copy_block is not None
+    copy = marked.copy_block
+    assert (copy.form, copy.issuer, copy.issued_on, copy.number) == (
+        "SAO Y",
+        "Ủy ban nhân dân xã Tân Lập",
+        date(2025, 3, 11),
+        None,
+    )
+    assert marked.archive_metadata["ConfidenceLevel"] == "Bản sao"
+    attachment = classify_text("07/QĐ-UBND  2025-02-03T15:42:10+07:00\n" + NOTICE_DAY_LEFT_BLANK, model=None)
+    assert attachment.copy_block is None
+
+
 def test_a_resolution_numbered_with_its_year_is_named_a_normative_one() -> None:
     """QA81 L6: "Số: 05/2025/NQ-HĐND" (a văn bản quy phạm pháp luật: its number holds the year, domain notes 1.3)
     was archived as "Nghị quyết (cá biệt)", the individual resolution, in the record and the archive metadata."""
