@@ -412,6 +412,10 @@ def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
         return False
     if re.search(r"\d\s*/", place) or re.search(r"\bcan cu\b", fold(place)):
         return False
+    if re.search(r"\d\s*giờ\b", place, re.IGNORECASE):
+        # a time of day before it ("Đã chết vào lúc: 10 giờ 15 phút, ngày 03 tháng 02 năm 2025"): a hộ tịch record's
+        # event, not where and when it was issued (QA86: the death's day was its date of issue)
+        return False
     words = place.split()
     if not words:
         # the date alone on its line: "Ngày 14 tháng 8 năm 2025" under a civil-status title; a sentence's date

@@ -902,6 +902,21 @@ def test_an_electronic_copys_mark_gives_the_copy_its_form_body_and_day() -> None
     assert attachment.copy_block is None
 
 
+def test_a_death_extracts_time_of_death_is_not_its_date_of_issue() -> None:
+    """QA86: "Đã chết vào lúc: 10 giờ 15 phút, ngày 03 tháng 02 năm 2025" was taken for the place-and-date line: the
+    day of death became the extract's date of issue, "lúc: 10 giờ 15 phút" its place."""
+    text = (
+        "ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nXÃ TÂN LẬP Độc lập - Tự do - Hạnh phúc\n"
+        "TRÍCH LỤC KHAI TỬ\n(BẢN SAO)\nSố: 57/TLKT-BS\nHọ, chữ đệm, tên người đã chết: NGUYỄN VĂN CƯỜNG\n"
+        "Ngày, tháng, năm sinh: 02/01/1950\nĐã chết vào lúc: 10 giờ 15 phút, ngày 03 tháng 02 năm 2025\n"
+        "Nơi chết: Thôn Đông, xã Tân Lập\nNơi đăng ký khai tử: Ủy ban nhân dân xã Tân Lập\nSố: 12 Ngày: 05/02/2025\n"
+        "Tân Lập, ngày 10 tháng 3 năm 2025\nNGƯỜI KÝ TRÍCH LỤC\nNguyễn Văn An\n"
+    )
+    result = classify_text(text, model=None)
+    assert (result.doc_type, result.issued_on, result.place) == ("HT-TLKT", date(2025, 3, 10), "Tân Lập"), result
+    assert result.registration_date == date(2025, 2, 5)
+
+
 def test_a_resolution_numbered_with_its_year_is_named_a_normative_one() -> None:
     """QA81 L6: "Số: 05/2025/NQ-HĐND" (a văn bản quy phạm pháp luật: its number holds the year, domain notes 1.3)
     was archived as "Nghị quyết (cá biệt)", the individual resolution, in the record and the archive metadata."""
