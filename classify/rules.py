@@ -1157,6 +1157,38 @@ def _copy_anchor(lines: list[str], after: int) -> tuple[int, str] | None:
     return None
 
 
+# A photocopy certified by a commune or a notary (chứng thực bản sao từ bản chính, Decree 23/2015): the stamp "SAO Y
+# BẢN CHÍNH" or "Chứng thực bản sao đúng với bản chính", then "Số chứng thực: 125  Quyển số: 01/2025-SCT/BS", the
+# day, the certifier's title and name. Read as the document's own, the certifier was taken for its signer (QA86).
+_CERTIFIED_RE = re.compile(r"^(?:.*\s)?so chung thuc\s*:?\s*(?P<serial>\d+)", re.IGNORECASE)
+_CERTIFIED_BOOK_RE = re.compile(r"quyển số\s*:?\s*(?P<book>[\w./-]*SCT/BS)", re.IGNORECASE)
+_CERTIFICATION_WORDS_RE = re.compile(r"\b(?:sao y ban chinh|chung thuc ban sao)\b")  # matched folded
+
+
+def find_certification(lines: list[str], after: int) -> tuple[int, CopyBlock] | None:
+    """(the line a certified photocopy's certification starts at, what it says) when a 'Số chứng thực:' line stands
+    after ``after`` (the document's header), or None; it starts at the stamp's words just above that line."""
+    anchor = next((i for i in range(after + 1, len(lines)) if _CERTIFIED_RE.match(fold(lines[i]))), None)
+    if anchor is None:
+        return None
+    start = anchor
+    while start - 1 > after and anchor - start < 3 and _CERTIFICATION_WORDS_RE.search(fold(lines[start - 1])):
+        start -= 1
+    block = lines[start:]
+    serial = _CERTIFIED_RE.match(fold(lines[anchor])).group("serial")  # type: ignore[union-attr]
+    book = _CERTIFIED_BOOK_RE.search(lines[anchor])
+    dated = find_date(block, None)
+    signer = find_signer_block(block)
+    return start, CopyBlock(
+        form="CHỨNG THỰC BẢN SAO",
+        number=f"{serial}, quyển số {book.group('book')}" if book else serial,
+        issued_on=dated[0] if dated else None,
+        place=dated[1] if dated else None,
+        signer_name=signer.name,
+        signer_title=signer.title,
+    )
+
+
 def find_copy_block(lines: list[str], after: int) -> tuple[int, CopyBlock] | None:
     """(the line the copy block starts at, the block) when a copy's number stands on a line after ``after`` (the
     document's header; ``_copy_anchor``), or None. The block starts at the upper-case lines just above that number
@@ -1414,7 +1446,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         fields["subject"] = Field_(value=subject, confidence=0.7, evidence=subject_evidence)
 
     # a copy's own block under the copied document: its signer and recipients are the copy's, not the document's
-    copied = find_copy_block(all_lines, offset + header_end)
+    copied = find_copy_block(all_lines, offset + header_end) or find_certification(all_lines, offset + header_end)
     document_lines = all_lines[: copied[0]] if copied else all_lines
     copy_block = copied[1] if copied else find_electronic_copy(lines)  # a paper copy's block, or an e-copy's mark
     signer = find_signer_block(document_lines)

@@ -319,7 +319,10 @@ class CopyBlock(_Model):
     II.II; VN_DOMAIN.md 1.5): its form, the body that made it, its number in the copies' own series, its place and
     date, who signed it. The record's other fields are the copied document's (``classify.rules.find_copy_block``)."""
 
-    form: str = Field(description="'SAO Y', 'SAO LỤC' or 'TRÍCH SAO'")
+    form: str = Field(
+        description="'SAO Y', 'SAO LỤC' or 'TRÍCH SAO'; 'CHỨNG THỰC BẢN SAO' for a photocopy certified true to its "
+        "original (Decree 23/2015: its 'Số chứng thực' and book in `number`, the certifier as signer)"
+    )
     number: str | None = Field(default=None, description="the copy's number in the copies' series, e.g. '14/SY'")
     issued_on: date | None = Field(default=None, description="the day the copy was made")
     place: str | None = None

@@ -902,6 +902,31 @@ def test_an_electronic_copys_mark_gives_the_copy_its_form_body_and_day() -> None
     assert attachment.copy_block is None
 
 
+def test_a_certified_photocopys_certifier_is_not_the_documents_signer() -> None:
+    """QA86: a photocopy certified true to its original ("SAO Y BẢN CHÍNH", "Số chứng thực: 125 Quyển số:
+    01/2025-SCT/BS", the day, PHÓ CHỦ TỊCH Trần Thị Bình) under the decision it copies: the certifier was taken for
+    the decision's signer."""
+    text = NOTICE_DAY_LEFT_BLANK + (
+        "\nNơi nhận:                               CHỦ TỊCH\n- Như trên;\n- Lưu: VT.\n"
+        "                                        Lò Văn Thắm\n"
+        "                         SAO Y BẢN CHÍNH\nChứng thực bản sao đúng với bản chính.\n"
+        "Số chứng thực: 125 Quyển số: 01/2025-SCT/BS\nNgày 12 tháng 3 năm 2025\n"
+        "                                        PHÓ CHỦ TỊCH\n                                        Trần Thị Bình\n"
+    )
+    result = classify_text(text, model=None)
+    assert (result.signer_name, result.signer_title) == ("Lò Văn Thắm", "CHỦ TỊCH"), result
+    assert result.recipients == ["Như trên", "Lưu: VT"]
+    certified = result.copy_block
+    assert certified is not None
+    assert (certified.form, certified.number) == ("CHỨNG THỰC BẢN SAO", "125, quyển số 01/2025-SCT/BS")
+    assert (certified.issued_on, certified.signer_name, certified.signer_title) == (
+        date(2025, 3, 12),
+        "Trần Thị Bình",
+        "PHÓ CHỦ TỊCH",
+    )
+    assert result.archive_metadata["ConfidenceLevel"] == "Bản sao"
+
+
 def test_a_death_extracts_time_of_death_is_not_its_date_of_issue() -> None:
     """QA86: "Đã chết vào lúc: 10 giờ 15 phút, ngày 03 tháng 02 năm 2025" was taken for the place-and-date line: the
     day of death became the extract's date of issue, "lúc: 10 giờ 15 phút" its place."""
