@@ -479,7 +479,7 @@ def _reads_as_text(page: Image.Image) -> bool:
 
     with tesseract_slot():  # the host-wide bound on Tesseract processes
         data = pytesseract.image_to_data(
-            paper_whitened(page),  # a blank-looking page's grain made white: ~2 s of Tesseract less on an A4 back
+            paper_whitened(page),  # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back
             lang="vie",
             config=f"--psm 3 --dpi {BLANK_READ_DPI}",
             output_type=pytesseract.Output.DICT,

@@ -527,7 +527,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
     straight, angle = (image, 0.0) if blank else deskewed(image)
-    if ink <= LITTLE_INK_SHARE:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.PAPER_GRAIN)
+    if ink <= LITTLE_INK_SHARE:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
         straight = paper_whitened(straight)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")

@@ -22,6 +22,8 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
+from ocr.quality import BLANK_MARGIN
+
 MAX_SKEW = 5.0  # beyond this it is a rotated page (orientation), not a skewed scan
 # Below 1° Tesseract reads the page as well without help, and a text layer turned by less than that only makes
 # pdftotext split lines (MEASURED.md); from about 1.5° its layout analysis starts to merge lines.
@@ -101,26 +103,34 @@ def _turned(image: Image.Image, angle: float) -> Image.Image:
 # A page the blank test finds no ink on (ocr.quality.blank_image: the back of a sheet in a duplex scan) is read all
 # the same, for text too faint for that test; a page with little ink (ocr.quality.LITTLE_INK_SHARE: a word alone) is
 # read too. Tesseract binarises them with Otsu's threshold, which on (nearly) paper alone falls inside the paper's
-# own grain: about half its pixels turn black, and Tesseract spends seconds of CPU on specks (and reads no word).
-# Measured on a 300 dpi A4 back from samples/make_samples.py's flatbed look (paper 239, noise σ 2.6): 7.2 s of
-# Tesseract CPU as scanned, 0.6 s with the paper whitened; a grey-175 note on the same paper read word for word
-# either way. Paper is what lies within PAPER_GRAIN spreads of the page's median, the spread measured on its bright
-# side (its 99th percentile less the median: ink, a dark edge, a faint note all lie on the dark side), and within
-# PAPER_MARGIN grey levels: at least the first, at most the second (grey-175 ink on 239 paper stays).
+# own grain: about half its pixels turn black, and Tesseract spends seconds of CPU on specks (and reads no word);
+# with a scanner's dark edge on the page it falls between the edge and the paper, and a faint note turns white (QA86).
+# Such a page is read with its paper and its outer margin white (the margin the blank test leaves out, where a dark
+# edge lies: darker there, inside it, the page would have ink), its ink as scanned (binarised here instead, a faint
+# note at 200 dpi lost confidence, 96 → 88, and letters: "năni"). Measured on a 300 dpi A4 back from
+# samples/make_samples.py's flatbed look (paper 239, noise σ 2.6): 7.2 s of Tesseract CPU as scanned, 0.6 s
+# whitened; a grey-175 note on the same paper read word for word, beside dark edges too. Paper is what lies within
+# PAPER_GRAIN spreads of the page's median, the spread measured on its bright side (its 99th percentile less the
+# median: ink, a dark edge, a faint note all lie on the dark side), and within PAPER_MARGIN grey levels: at least
+# the first, at most the second (grey-175 ink on 239 paper stays).
 PAPER_GRAIN = 3
 PAPER_MARGIN = (12, 40)
 
 
 def paper_whitened(image: Image.Image) -> Image.Image:
-    """A gray copy of a page image with little or no ink, its paper made white and anything darker kept as it is,
-    for Tesseract (see ``PAPER_GRAIN``); a bilevel image has no grain and is returned as it is."""
+    """A gray copy of a page image with little or no ink, for Tesseract: its paper (``PAPER_GRAIN``) and its outer
+    ``BLANK_MARGIN`` white, anything darker inside kept as it is; a bilevel image is returned as it is."""
     if image.mode == "1":
         return image
     gray = np.asarray(image if image.mode == "L" else image.convert("L"))
     paper, bright = np.percentile(gray, [50, 99])
     least, most = PAPER_MARGIN
     below_paper = paper - min(most, max(least, PAPER_GRAIN * (bright - paper)))
-    return Image.fromarray(np.where(gray > below_paper, 255, gray).astype(np.uint8))
+    whitened = np.where(gray > below_paper, 255, gray).astype(np.uint8)
+    rows, columns = (round(size * BLANK_MARGIN) for size in gray.shape)
+    whitened[:rows] = whitened[gray.shape[0] - rows :] = 255
+    whitened[:, :columns] = whitened[:, gray.shape[1] - columns :] = 255
+    return Image.fromarray(whitened)
 
 
 OSD_CHARACTERS = 20  # Tesseract OSD's min_characters_to_try (see detect_orientation)

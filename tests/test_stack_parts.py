@@ -280,11 +280,26 @@ def test_the_papers_grain_is_measured_on_its_bright_side_so_ink_never_passes_for
 
     noise = np.random.default_rng(3).normal(239, 2.6, size=(1754, 1240))  # A4 at 150 dpi, the samples' paper
     scan = noise.clip(0, 255).astype(np.uint8)
-    scan[:, :40] = 20  # a scanner's dark edge down each side
-    scan[:, -40:] = 25
+    scan[100:1650, 40:80] = 20  # a dark band inside the page
     scan[200:1600:20, 100:1100] = 175  # lines of grey-175 ink: 5 % of the page
     scan[201:1600:20, 100:1100] = 180
     ink = scan < 200
     seen = np.asarray(paper_whitened(Image.fromarray(scan)))
     assert (seen[~ink] == 255).all()
     assert np.array_equal(seen[ink], scan[ink])
+
+
+@pytest.mark.integration
+def test_a_faint_note_beside_a_scanners_dark_edges_is_read(tmp_path: Path) -> None:
+    """QA86: a grey-175 note on a page with dark bands down its edges was "blank", its words lost: Otsu's threshold
+    fell between the edges and the paper, and the note turned white. The margin the blank test leaves out, where
+    the edges lie, is whitened with the paper: the note is read."""
+    from ocr import ocr_document
+
+    scan = np.asarray(flatbed(faint_note_page(), 14)).copy()
+    scan[:, :45] = 30  # the edges, inside the blank test's margin (ocr.quality.BLANK_MARGIN)
+    scan[:, -45:] = 35
+    scan[-60:, :] = 30
+    result = ocr_document(stack_pdf(tmp_path / "mép tối.pdf", [Image.fromarray(scan)]), tmp_path / "o.pdf", workers=1)
+    assert "Đã nhận bản chính ngày 15 tháng 3 năm 2025" in result.text, result.pages
+    assert result.pages[0].quality == "good"
