@@ -28,10 +28,16 @@ def archive_metadata(result: Classification, text: str) -> dict[str, str | int |
     if result.number and not result.symbol and re.fullmatch(r"\d+(?:/(?:19|20)\d\d)?", result.number):
         # a hộ tịch record numbered by its register entry ('112', an old '63/2012'): the year is no ký hiệu
         serial, notation = result.number, None
-    # in capitals anywhere (the copy's stamp, "SAO Y BẢN CHÍNH"), or in any case as a line of its own ("(Bản sao)"
-    # under a trích lục's title); not "bản sao" in running text ("nộp bản sao giấy khai sinh")
-    copy_words = re.search(r"\b(BẢN SAO|SAO Y|TRÍCH SAO|SAO LỤC)\b", text) or re.search(
-        r"^\s*\(?\s*(bản sao|sao y bản chính|trích sao|sao lục)\s*\)?\s*$", text, re.IGNORECASE | re.MULTILINE
+    # the copy's stamp in capitals anywhere ("SAO Y BẢN CHÍNH", "(BẢN SAO)"); a copy's form in capitals starting a line,
+    # alone or beside another column ("SAO Y   Tân Lập, ngày …", an e-copy's "SAO Y  Ủy ban nhân dân xã …") — not
+    # going on in lower case, as a sentence does ("SAO Y gửi các thôn", QA86: an original was "Bản sao"); or in any
+    # case as a line of its own ("(Bản sao)" under a trích lục's title); not "bản sao" in running text
+    copy_words = (
+        re.search(r"\b(?:BẢN SAO|SAO Y BẢN CHÍNH)\b", text)
+        or re.search(r"^\s*\(?(?:SAO Y|TRÍCH SAO|SAO LỤC)\)?(?:\s*$|\s+[A-ZĐÀ-Ỹ0-9])", text, re.MULTILINE)
+        or re.search(
+            r"^\s*\(?\s*(bản sao|sao y bản chính|trích sao|sao lục)\s*\)?\s*$", text, re.IGNORECASE | re.MULTILINE
+        )
     )
     if result.doc_type in ("SY", "TrS", "SL") or copy_words or result.copy_block:
         confidence_level = "Bản sao"

@@ -200,6 +200,16 @@ def test_a_copy_marked_in_any_case_is_a_copy_and_running_text_is_not() -> None:
     notice = Classification(doc_type="TB", confidence=0.95)
     running = "THÔNG BÁO\nCông dân nộp bản sao giấy khai sinh tại bộ phận một cửa."
     assert archive_metadata(notice, running)["ConfidenceLevel"] == "Bản chính"
+    # QA86: a copy's form in capitals in a sentence is no mark of a copy; starting a line beside another column is
+    decision = Classification(doc_type="QĐ", confidence=0.95)
+    for sentence in (
+        "SAO Y gửi các thôn trong ngày.",
+        "- Văn phòng (SAO Y gửi thôn);",
+        "Văn phòng thực hiện SAO Y bản",
+    ):
+        assert archive_metadata(decision, f"QUYẾT ĐỊNH\n{sentence}")["ConfidenceLevel"] == "Bản chính", sentence
+    for mark in ("SAO Y", "TRÍCH SAO   Tân Lập, ngày 11 tháng 3 năm 2025", "SAO Y BẢN CHÍNH"):
+        assert archive_metadata(decision, f"QUYẾT ĐỊNH\nĐiều 1.\n{mark}")["ConfidenceLevel"] == "Bản sao", mark
 
 
 def test_a_date_in_the_future_is_doubted_and_the_forms_registration_date_is_read() -> None:
