@@ -1160,7 +1160,7 @@ def _copy_anchor(lines: list[str], after: int) -> tuple[int, str] | None:
 # A photocopy certified by a commune or a notary (chứng thực bản sao từ bản chính, Decree 23/2015): the stamp "SAO Y
 # BẢN CHÍNH" or "Chứng thực bản sao đúng với bản chính", then "Số chứng thực: 125  Quyển số: 01/2025-SCT/BS", the
 # day, the certifier's title and name. Read as the document's own, the certifier was taken for its signer (QA86).
-_CERTIFIED_RE = re.compile(r"^(?:.*\s)?so chung thuc\s*:?\s*(?P<serial>\d+)", re.IGNORECASE)
+_CERTIFIED_RE = re.compile(r"^(?:.*\s)?so chung thuc\s*:?\s*(?P<serial>\d+)")  # matched folded
 _CERTIFIED_BOOK_RE = re.compile(r"quyển số\s*:?\s*(?P<book>[\w./-]*SCT/BS)", re.IGNORECASE)
 _CERTIFICATION_WORDS_RE = re.compile(r"\b(?:sao y ban chinh|chung thuc ban sao)\b")  # matched folded
 
@@ -1168,20 +1168,21 @@ _CERTIFICATION_WORDS_RE = re.compile(r"\b(?:sao y ban chinh|chung thuc ban sao)\
 def find_certification(lines: list[str], after: int) -> tuple[int, CopyBlock] | None:
     """(the line a certified photocopy's certification starts at, what it says) when a 'Số chứng thực:' line stands
     after ``after`` (the document's header), or None; it starts at the stamp's words just above that line."""
-    anchor = next((i for i in range(after + 1, len(lines)) if _CERTIFIED_RE.match(fold(lines[i]))), None)
-    if anchor is None:
+    for anchor in range(after + 1, len(lines)):
+        if (certified := _CERTIFIED_RE.match(fold(lines[anchor]))) is not None:
+            break
+    else:
         return None
     start = anchor
     while start - 1 > after and anchor - start < 3 and _CERTIFICATION_WORDS_RE.search(fold(lines[start - 1])):
         start -= 1
     block = lines[start:]
-    serial = _CERTIFIED_RE.match(fold(lines[anchor])).group("serial")  # type: ignore[union-attr]
     book = _CERTIFIED_BOOK_RE.search(lines[anchor])
     dated = find_date(block, None)
     signer = find_signer_block(block)
     return start, CopyBlock(
         form="CHỨNG THỰC BẢN SAO",
-        number=f"{serial}, quyển số {book.group('book')}" if book else serial,
+        number=f"{certified.group('serial')}, quyển số {book.group('book')}" if book else certified.group("serial"),
         issued_on=dated[0] if dated else None,
         place=dated[1] if dated else None,
         signer_name=signer.name,
