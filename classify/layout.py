@@ -32,10 +32,6 @@ HEADER_TOP_SHARE = 0.25
 # Rows after the closing band narrower than this share of the text width (a page number) do not hide it.
 FOOTER_SHARE = 0.25
 
-# A copy's own block under the last part of the document it copies (``classify.copies``): two closings, one under
-# the other. Read as one band, column by column, the copy's left column came between the document's recipients and
-# its signer.
-
 
 class Side(StrEnum):
     LEFT = "left"
@@ -181,6 +177,9 @@ def _bands(rows: list[Row]) -> list[tuple[int, int]]:
     return bands
 
 
+# A copy's own block under the last part of the document it copies (``classify.copies``): two closings, one under
+# the other. Read as one band, column by column, the copy's left column came between the document's recipients and
+# its signer: the band is cut where the block starts.
 def _copy_block_row(rows: list[Row], start: int, end: int) -> int | None:
     """The first row of a copy's block in ``rows[start:end]`` (``classify.copies.copy_number``): the row of its form
     when that is at most three rows above its number ('SAO Y' beside the copying body's parent), else the number's

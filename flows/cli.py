@@ -143,7 +143,7 @@ class _LineConsole(Console):
 
 def written_as(text: str, encoding: str) -> str:
     """``text`` as a stream in ``encoding`` that escapes what it cannot encode (``backslashreplace``) writes it —
-    but for "…", written "..." where the stream cannot hold it (a search snippet's leading `…năm` read `\u2026năm`)."""
+    but for "…", written "..." where the stream cannot hold it (a search snippet's leading `…năm` read `\\u2026năm`)."""
     try:
         if codecs.lookup(encoding).name.startswith("utf"):
             return text
@@ -155,6 +155,7 @@ def written_as(text: str, encoding: str) -> str:
 
 
 def _holds(text: str, encoding: str) -> bool:
+    """Whether a stream in ``encoding`` writes ``text`` as it is."""
     try:
         text.encode(encoding)
     except UnicodeEncodeError:
