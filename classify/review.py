@@ -286,7 +286,7 @@ def correct(
     fixed.archive_metadata = archive_metadata(fixed, normalize_text(text) if text.strip() else "")
     folder = corrections_dir(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / f"{record.id}.json").write_text(fixed.model_dump_json(indent=2), encoding="utf-8")
+    (folder / f"{record.id}.json").write_text(fixed.to_json(), encoding="utf-8")
     _keep_example(record, settings, code)
     return fixed
 

@@ -385,6 +385,18 @@ class Classification(_Model):
         "recipients are not the document's (since 2026-12-03; before, they were taken for the document's)",
     )
 
+    def absent_late_fields(self) -> set[str]:
+        """The fields added since 2026-12-03 (``LATE_FIELDS``) that say nothing here: left out of the files written,
+        so that an older sohoa, which refuses a field it does not know, still reads them (QA87: every record a newer
+        sohoa wrote was "changed or damaged behind the archive's back" to it)."""
+        return {name for name in LATE_FIELDS if getattr(self, name) is None}
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2, exclude=self.absent_late_fields())
+
+
+LATE_FIELDS = ("copy_block",)
+
 
 class SignatureFacts(_Model):
     """Output of ``signing.sign_pdf``."""
@@ -460,7 +472,8 @@ class Record(_Model):
         self.events.append(Event(action=action, tool=tool, detail=detail))
 
     def to_json(self) -> str:
-        return self.model_dump_json(indent=2)
+        absent = self.classification.absent_late_fields() if self.classification is not None else set()
+        return self.model_dump_json(indent=2, exclude={"classification": absent} if absent else None)
 
     @classmethod
     def from_json_file(cls, path: Path) -> Record:

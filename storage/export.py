@@ -50,7 +50,7 @@ CORRECTION = "correction.json"
 
 def correction_bytes(correction: Classification) -> bytes:
     """An officer's correction as written beside an exported or copied-out ``record.json``."""
-    return correction.model_dump_json(indent=2).encode("utf-8")
+    return correction.to_json().encode("utf-8")
 
 
 README = "README.txt"

@@ -658,3 +658,21 @@ def test_get_shows_a_copys_own_block(tmp_path: Path) -> None:
     )
     shown = record_summary(record, None, [])
     assert "Bản sao / copy                 SAO Y 14/SY, 11/03/2025, ỦY BAN NHÂN DÂN XÃ TÂN LẬP" in shown, shown
+
+
+def test_a_record_with_no_copy_block_is_written_without_the_field(tmp_path: Path) -> None:
+    """QA87: a sohoa from before 2026-12-03 refuses a field it does not know, and reported every record a newer one
+    wrote ("copy_block": null) as changed or damaged. The field is written only when it says something."""
+    from datetime import date
+
+    from sohoa.record import CopyBlock, Record
+
+    record, _ = make_record(tmp_path / "r", "no-copy")
+    assert record.classification is not None
+    written = json.loads(record.to_json())
+    assert "copy_block" not in written["classification"]
+    assert Record.model_validate_json(record.to_json()) == record
+    assert "copy_block" not in json.loads(record.classification.to_json())
+    record.classification.copy_block = CopyBlock(form="SAO Y", number="14/SY", issued_on=date(2025, 3, 11))
+    assert json.loads(record.to_json())["classification"]["copy_block"]["number"] == "14/SY"
+    assert Record.model_validate_json(record.to_json()) == record
