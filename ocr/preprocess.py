@@ -105,31 +105,40 @@ def _turned(image: Image.Image, angle: float) -> Image.Image:
 # read too. Tesseract binarises them with Otsu's threshold, which on (nearly) paper alone falls inside the paper's
 # own grain: about half its pixels turn black, and Tesseract spends seconds of CPU on specks (and reads no word);
 # with a scanner's dark edge on the page it falls between the edge and the paper, and a faint note turns white (QA86).
-# Such a page is read with its paper and its outer margin white (the margin the blank test leaves out, where a dark
-# edge lies: darker there, inside it, the page would have ink), its ink as scanned (binarised here instead, a faint
-# note at 200 dpi lost confidence, 96 → 88, and letters: "năni"). Measured on a 300 dpi A4 back from
-# samples/make_samples.py's flatbed look (paper 239, noise σ 2.6): 7.2 s of Tesseract CPU as scanned, 0.6 s
-# whitened; a grey-175 note on the same paper read word for word, beside dark edges too. Paper is what lies within
-# PAPER_GRAIN spreads of the page's median, the spread measured on its bright side (its 99th percentile less the
-# median: ink, a dark edge, a faint note all lie on the dark side), and within PAPER_MARGIN grey levels: at least
-# the first, at most the second (grey-175 ink on 239 paper stays).
+# Such a page is read with its paper white, and the dark edge bands in its outer margin too (the margin the blank
+# test leaves out: darker there, inside it, the page would have ink; EDGE_SHARE); its ink stays as scanned (made
+# black and white instead, a faint note at 200 dpi lost confidence, 96 → 88, and letters: "năni"). Measured on a
+# 300 dpi A4 back from samples/make_samples.py's flatbed look (paper 239, noise σ 2.6): 7.2 s of Tesseract CPU as
+# scanned, 0.6 s whitened; a grey-175 note on the same paper read word for word, beside dark edges too. Paper is
+# what lies within PAPER_GRAIN spreads of the page's median, the spread measured on its bright side (its 99th
+# percentile less the median: ink, a dark edge, a faint note all lie on the dark side), and within PAPER_MARGIN grey
+# levels: at least the first, at most the second (grey-175 ink on 239 paper stays).
 PAPER_GRAIN = 3
 PAPER_MARGIN = (12, 40)
+EDGE_SHARE = 0.25
 
 
 def paper_whitened(image: Image.Image) -> Image.Image:
-    """A gray copy of a page image with little or no ink, for Tesseract: its paper (``PAPER_GRAIN``) and its outer
-    ``BLANK_MARGIN`` white, anything darker inside kept as it is; a bilevel image is returned as it is."""
+    """A gray copy of a page image with little or no ink, for Tesseract: its paper (``PAPER_GRAIN``) and the dark
+    edge bands in its outer ``BLANK_MARGIN`` (``EDGE_SHARE``) white, the rest kept as it is; a bilevel image is
+    returned as it is."""
     if image.mode == "1":
         return image
     gray = np.asarray(image if image.mode == "L" else image.convert("L"))
     paper, bright = np.percentile(gray, [50, 99])
     least, most = PAPER_MARGIN
     below_paper = paper - min(most, max(least, PAPER_GRAIN * (bright - paper)))
-    whitened = np.where(gray > below_paper, 255, gray).astype(np.uint8)
+    dark = gray <= below_paper
+    whitened = np.where(dark, gray, 255).astype(np.uint8)
+    # a scanner's dark edge: the margin's lines (rows at the top and bottom, columns at the sides) dark along more
+    # than EDGE_SHARE of their length; a page number or a word near the edge darkens a line by a few per cent and
+    # stays (QA87: the whole margin whitened, "12" 6 mm from the bottom was read "47", "Lưu" 4 mm from the left "„ưu")
+    height, width = gray.shape
     rows, columns = (round(size * BLANK_MARGIN) for size in gray.shape)
-    whitened[:rows] = whitened[gray.shape[0] - rows :] = 255
-    whitened[:, :columns] = whitened[:, gray.shape[1] - columns :] = 255
+    margin_rows = np.r_[0:rows, height - rows : height]
+    whitened[margin_rows[dark[margin_rows].mean(axis=1) > EDGE_SHARE]] = 255
+    margin_columns = np.r_[0:columns, width - columns : width]
+    whitened[:, margin_columns[dark[:, margin_columns].mean(axis=0) > EDGE_SHARE]] = 255
     return Image.fromarray(whitened)
 
 

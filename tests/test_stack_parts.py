@@ -257,14 +257,16 @@ def test_a_page_with_no_ink_the_blank_test_sees_is_read_with_its_paper_white_and
 @pytest.mark.integration
 def test_a_word_alone_on_a_page_is_read(tmp_path: Path) -> None:
     """A page with a word or two on it (ocr.quality.LITTLE_INK_SHARE): as scanned, Otsu's threshold fell inside the
-    paper's grain, Tesseract spent 6–8 s on specks and read nothing of "Lưu" or "12"; read whitened, it reads them."""
+    paper's grain, Tesseract spent 6–8 s on specks and read nothing of "Lưu" or "12"; read whitened, it reads them —
+    near the edge too (QA87: the whole outer margin whitened, "Lưu" 4 mm from the left was read "„ưu", "12" 6 mm from
+    the bottom "47")."""
     from PIL import ImageFont
 
     from ocr import ocr_document
     from tests.test_operations_intake import FONT
 
     pages = []
-    for word, where in (("Lưu", (300, 3000)), ("12", (1220, 200))):
+    for word, where in (("Lưu", (47, 1700)), ("12", (1220, 3508 - 71 - 50))):  # 4 mm from the left, 6 from the foot
         clean = Image.new("L", A4, 255)
         ImageDraw.Draw(clean).text(where, word, font=ImageFont.truetype(FONT, 50), fill=0)
         pages.append(flatbed(clean, 5))
