@@ -11,7 +11,8 @@ from classify.normalize import one_edit_apart
 COPY_FORMS = {"SY": "SAO Y", "SL": "SAO LỤC", "TrS": "TRÍCH SAO"}
 # the form as printed or as OCR reads it ("SAOY": Tesseract joins the two words of the bold form at 200–300 dpi,
 # QA86); not the stamp "SAO Y BẢN CHÍNH" on a certified photocopy, which is no copy's block
-COPY_FORM_RE = re.compile(r"(?<!\w)(SA[O0] ?Y|SA[O0] ?L[UỤ]C|TR[IÍ]CH ?SA[O0])(?!\w)(?!\s+BẢN\b)")
+COPY_FORM_WORDS = r"SA[O0] ?Y|SA[O0] ?L[UỤ]C|TR[IÍ]CH ?SA[O0]"
+COPY_FORM_RE = re.compile(rf"(?<!\w)({COPY_FORM_WORDS})(?!\w)(?!\s+BẢN\b)")
 # "Số: 14/SY", "14/SY-UBND" (a body's initials after the symbol, as some offices write it), "05/TrS"
 _COPY_NUMBER_RE = re.compile(
     r"^Số\s*:?\s*(?P<serial>\d+)\s*/\s*(?P<symbol>[A-Za-z0-9]{2,3})(?P<more>-[A-ZĐ0-9][A-ZĐ0-9-]*)?(?![\w/])"
@@ -31,3 +32,9 @@ def copy_number(line: str, *, form_near: bool) -> tuple[str, int] | None:
         if not symbol:
             return None
     return f"{match.group('serial')}/{symbol}{match.group('more') or ''}", match.end()
+
+
+def copy_form(words: str) -> str:
+    """The form Decree 30 prints for what ``COPY_FORM_RE`` found ('SAOY' → 'SAO Y', 'SAO LUC' → 'SAO LỤC')."""
+    folded = words.upper().replace(" ", "").replace("0", "O")
+    return "TRÍCH SAO" if folded.startswith("TR") else "SAO LỤC" if "L" in folded else "SAO Y"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from classify.copies import COPY_FORM_WORDS
 from sohoa.record import Classification
 
 # tag → maximum length (characters) in the standard
@@ -34,7 +35,7 @@ def archive_metadata(result: Classification, text: str) -> dict[str, str | int |
     # case as a line of its own ("(Bản sao)" under a trích lục's title); not "bản sao" in running text
     copy_words = (
         re.search(r"\b(?:BẢN SAO|SAO Y BẢN CHÍNH)\b", text)
-        or re.search(r"^\s*\(?(?:SAO Y|TRÍCH SAO|SAO LỤC)\)?(?:\s*$|\s+[A-ZĐÀ-Ỹ0-9])", text, re.MULTILINE)
+        or re.search(rf"^\s*\(?(?:{COPY_FORM_WORDS})\)?(?:\s*$|\s+[A-ZĐÀ-Ỹ0-9])", text, re.MULTILINE)
         or re.search(
             r"^\s*\(?\s*(bản sao|sao y bản chính|trích sao|sao lục)\s*\)?\s*$", text, re.IGNORECASE | re.MULTILINE
         )

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from classify.civil import extract_civil_status, persons_evidence
-from classify.copies import COPY_FORM_RE, COPY_FORMS, copy_number
+from classify.copies import COPY_FORM_RE, COPY_FORM_WORDS, COPY_FORMS, copy_form, copy_number
 from classify.doctypes import DocType, by_code, load_doc_types, type_for_symbol_code
 from classify.handwriting import LEADER_MARKS, doubted_date, doubted_serial
 from classify.layout import text_with_layout
@@ -1120,7 +1120,7 @@ _NOI_NHAN_RE = re.compile(r"\bnoi nhan\s*:")  # matched folded
 # An electronic copy's mark (Decree 30, Phụ lục I, ô 14: top right of its first page, no image): the form, the
 # copying body, the time it was signed — "SAO Y  Ủy ban nhân dân xã Tân Lập  2025-03-11T08:05:44+07:00"
 _ELECTRONIC_COPY_RE = re.compile(
-    r"^(?P<form>SAO Y|SAO LỤC|TRÍCH SAO)\s+(?P<body>\S.*?)\s+(?P<day>\d{4}-\d\d-\d\d)T\d\d:\d\d(?::\d\d)?"
+    rf"^(?P<form>{COPY_FORM_WORDS})\s+(?P<body>\S.*?)\s+(?P<day>\d{{4}}-\d\d-\d\d)T\d\d:\d\d(?::\d\d)?"
     r"(?:[+-]\d\d:?\d\d|Z)?$"
 )
 
@@ -1133,7 +1133,7 @@ def find_electronic_copy(lines: list[str]) -> CopyBlock | None:
                 day = date.fromisoformat(mark.group("day"))
             except ValueError:
                 continue
-            return CopyBlock(form=mark.group("form"), issued_on=day, issuer=mark.group("body"))
+            return CopyBlock(form=copy_form(mark.group("form")), issued_on=day, issuer=mark.group("body"))
     return None
 
 

@@ -895,19 +895,20 @@ def test_an_electronic_copys_mark_gives_the_copy_its_form_body_and_day() -> None
     """Decree 30's ô 14, an electronic copy's mark at the top right of its first page (no image): the form, the
     copying body and the time it was signed. The document's own fields stay its own; a separately signed
     attachment's mark (its number and time, no form) is no copy's."""
-    marked = classify_text(
-        "SAO Y  Ủy ban nhân dân xã Tân Lập  2025-03-11T08:05:44+07:00\n" + NOTICE_DAY_LEFT_BLANK, model=None
-    )
-    assert (marked.number, marked.issuer) == ("42/TB-UBND", "ỦY BAN NHÂN DÂN XÃ AN BÌNH")
-    assert marked.copy_block is not None
-    copy = marked.copy_block
-    assert (copy.form, copy.issuer, copy.issued_on, copy.number) == (
-        "SAO Y",
-        "Ủy ban nhân dân xã Tân Lập",
-        date(2025, 3, 11),
-        None,
-    )
-    assert marked.archive_metadata["ConfidenceLevel"] == "Bản sao"
+    for form in ("SAO Y", "SAOY"):  # QA87: at 200 dpi Tesseract reads the 10 pt mark's form as one word
+        marked = classify_text(
+            f"{form}  Ủy ban nhân dân xã Tân Lập  2025-03-11T08:05:44+07:00\n" + NOTICE_DAY_LEFT_BLANK, model=None
+        )
+        assert (marked.number, marked.issuer) == ("42/TB-UBND", "ỦY BAN NHÂN DÂN XÃ AN BÌNH")
+        assert marked.copy_block is not None, form
+        copy = marked.copy_block
+        assert (copy.form, copy.issuer, copy.issued_on, copy.number) == (
+            "SAO Y",
+            "Ủy ban nhân dân xã Tân Lập",
+            date(2025, 3, 11),
+            None,
+        )
+        assert marked.archive_metadata["ConfidenceLevel"] == "Bản sao"
     attachment = classify_text("07/QĐ-UBND  2025-02-03T15:42:10+07:00\n" + NOTICE_DAY_LEFT_BLANK, model=None)
     assert attachment.copy_block is None
 
