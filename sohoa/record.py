@@ -381,8 +381,10 @@ class Classification(_Model):
     )
     copy_block: CopyBlock | None = Field(
         default=None,
-        description="a copy's own block under the copied document (SAO Y, SAO LỤC, TRÍCH SAO), whose signer and "
-        "recipients are not the document's (since 2026-12-03; before, they were taken for the document's)",
+        description="a copy's own block under the copied document (SAO Y, SAO LỤC, TRÍCH SAO; a photocopy's "
+        "certification; an electronic copy's mark at the top of page 1), whose signer and recipients are not the "
+        "document's (since 2026-12-03; before, they were taken for the document's); left out of record.json when "
+        "there is none",
     )
 
     def absent_late_fields(self) -> set[str]:
