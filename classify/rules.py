@@ -575,8 +575,10 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
             )
             if part and not fragments and _a_mark_above_the_header(part):
                 continue  # no body's name (QA81: a pencilled "TH" made "TH - VĂN PHÒNG CHÍNH PHỦ" the OrganName)
-            if part and fragments and _a_type_title(part):
-                titled = True  # "QUY CHẾ" under the body's name on an attached page: its title, not its name (QA81)
+            if part and _a_type_title(part):
+                # "QUY CHẾ" under the body's name on an attached page: its title, not its name (QA81); a title with no
+                # body's name above it (a contract's "HỢP ĐỒNG" under the national motto) names no body (QA87)
+                titled = True
                 break
             if part and _is_upper_line(part):
                 fragments.append((re.sub(r"\s+", " ", part), joiner))

@@ -889,6 +889,15 @@ def test_a_contract_partys_representation_stays_in_the_signers_title() -> None:
     result = classify_text(text, model=None)
     assert (result.signer_title, result.signer_name) == ("ĐẠI DIỆN BÊN A CHỦ TỊCH", "Lò Văn Thắm"), result
     assert result.recipients == ["Bên B", "Lưu: VT"]
+    # QA87: a contract with no body's name above its title (the national motto, "HỢP ĐỒNG", its number under it)
+    # was issued by "HỢP ĐỒNG"
+    civil = classify_text(
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nHỢP ĐỒNG\n"
+        "Về việc thuê khoán sửa chữa nhà văn hóa thôn Đông\nSố: 08/2025/HĐ-UBND\n"
+        "Hôm nay, ngày 02 tháng 4 năm 2025, tại trụ sở Ủy ban nhân dân xã Tân Lập,\n",
+        model=None,
+    )
+    assert (civil.doc_type, civil.number, civil.issuer) == ("HĐ", "08/2025/HĐ-UBND", None), civil
 
 
 def test_an_electronic_copys_mark_gives_the_copy_its_form_body_and_day() -> None:
