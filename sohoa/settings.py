@@ -660,21 +660,21 @@ class Settings(BaseSettings):
             )
         return None
 
+    def _images_missing(self, kind: str) -> list[str]:
+        """The settings naming an image the appearance ``kind`` draws that are not set."""
+        return [name for name in APPEARANCE_IMAGES.get(kind, ()) if getattr(self, name) is None]
+
     def appearance_problem(self, kind: str | None = None, named_as: str = "") -> str | None:
         """Why the appearance ``kind`` (default: the configured one) cannot be drawn with these settings — an image
         it draws is not configured — or None. ``named_as``: how the caller names where the kind came from."""
         kind = kind or self.signature_appearance
-        missing = [name for name in APPEARANCE_IMAGES.get(kind, ()) if getattr(self, name) is None]
+        missing = self._images_missing(kind)
         if not missing:
             return None
         needs = " and ".join(f"SOHOA_{name.upper()} / {name}" for name in missing)
         where = named_as or f"SOHOA_SIGNATURE_APPEARANCE / signature_appearance = {kind!r}"
         # the others these settings can draw: 'decree30' offered for a missing seal image needs that very image (QA85)
-        others = ", ".join(
-            other
-            for other in APPEARANCES
-            if other != kind and all(getattr(self, name) is not None for name in APPEARANCE_IMAGES.get(other, ()))
-        )
+        others = ", ".join(other for other in APPEARANCES if other != kind and not self._images_missing(other))
         names = " và ".join(f"SOHOA_{name.upper()}" for name in missing)
         said = (
             f"{where}: cần đặt {names} (một tệp ảnh PNG), hoặc chọn kiểu hình khác ({others}) / {where} needs {needs} "
