@@ -59,7 +59,7 @@ from ocr.preprocess import (
     paper_whitened,
     turned_upright,
 )
-from ocr.quality import BLANK, BLANK_INK_SHARE, LITTLE_INK_SHARE, LOW, TOO_SMALL, ink_share, page_quality
+from ocr.quality import BLANK, LITTLE_INK_SHARE, LOW, TOO_SMALL, blank_share, ink_share, page_quality
 from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
     PageJob,
@@ -523,7 +523,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
     """
     ink = ink_share(image, dpi)
-    blank = ink <= BLANK_INK_SHARE  # (ocr.quality.blank_image)
+    blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
     straight, angle = (image, 0.0) if blank else deskewed(image)

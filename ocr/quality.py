@@ -77,7 +77,12 @@ def ink_share(image: Image.Image, dpi: float) -> float:
 
 def blank_image(image: Image.Image, dpi: float) -> bool:
     """Whether a page image is blank: no ink beyond scanner noise (``BLANK_INK_SHARE``)."""
-    return ink_share(image, dpi) <= BLANK_INK_SHARE
+    return blank_share(ink_share(image, dpi))
+
+
+def blank_share(share: float) -> bool:
+    """Whether a page whose ``ink_share`` is ``share`` is blank (``BLANK_INK_SHARE``)."""
+    return share <= BLANK_INK_SHARE
 
 
 def page_quality(confidence: float | None, text: str) -> tuple[str, float | None]:
