@@ -142,6 +142,33 @@ def paper_whitened(image: Image.Image) -> Image.Image:
     return Image.fromarray(whitened)
 
 
+# A pixel of a seal's red ink: its red channel above both others by more than this many grey levels (a seal
+# scanned (220, 30, 30), faded (235, 160, 170); black or blue ink, grey or yellowish paper and JPEG's colour noise
+# stay within it).
+SEAL_RED_MARGIN = 50
+
+
+def seal_dropped(image: Image.Image) -> Image.Image:
+    """A colour page image for Tesseract with its red ink dropped, as a scanner's red drop-out does: each red pixel
+    becomes the grey of its red channel (light where the seal's ink lies on paper, dark where it lies on black
+    print, so the words under a seal stay), every other pixel is kept (a palette or CMYK image is returned as RGB
+    then); an image of no colour or with no red is returned as it is.
+
+    Every decision a commune issues carries its red seal over the signature and often over the text, and Tesseract
+    took a seal for a picture: the lines under it and beside it were left out, the page still "good" (QA88: 8 lines
+    of an A4 page lost, 64 % of its first 200 words read, 92 % with the seal dropped)."""
+    if image.mode not in ("RGB", "P", "CMYK"):
+        return image
+    pixels = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
+    red = pixels[..., 0]
+    seal = red.astype(np.int16) - np.maximum(pixels[..., 1], pixels[..., 2]) > SEAL_RED_MARGIN
+    if not seal.any():
+        return image
+    dropped = pixels.copy()
+    dropped[seal] = red[seal, np.newaxis]
+    return Image.fromarray(dropped)
+
+
 OSD_CHARACTERS = 20  # Tesseract OSD's min_characters_to_try (see detect_orientation)
 MIN_OSD_CONFIDENCE = 1.5  # Tesseract's own suggestion for trusting an orientation guess
 OSD_DPI = 300  # an unsure guess on a page scanned at less is asked again of the page enlarged to this

@@ -11,20 +11,24 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image, ImageOps, TiffImagePlugin
+from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, TiffImagePlugin
 
 from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.pipeline import stored_image_bytes
+from ocr.preprocess import seal_dropped
 from ocr.quality import cmyk_reason
 from sohoa.errors import BadInputError, Problem
+from tests.conftest import SHARED, needs_shared
 from tests.test_ocr import LINES, TURNED_LINES, _turned_lines_page, _upright_lines, scan_page
 
 ORIENTATION, X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x0112, 0x011A, 0x011B, 0x0128
 # what a phone stores for a page held upright, by EXIF Orientation: the stored image turned counter-clockwise
 # (PIL's sense) by this many degrees from the page as it is to be shown
 STORED_TURN = {6: 90, 3: 180, 8: 270}
+SANS = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+SANS_BOLD = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
 def phone_exif(orientation: int | None = None, resolution: float | None = None) -> bytes:
@@ -353,3 +357,57 @@ def test_a_png_with_bytes_after_its_end_is_embedded_as_decoded(tmp_path: Path) -
         assert isinstance(shown, pikepdf.Stream)
         embedded = pikepdf.PdfImage(shown).as_pil_image()
     assert embedded.tobytes() == page.convert(embedded.mode).tobytes()
+
+
+SEAL_RED = (220, 30, 30)
+
+
+def _sealed_page() -> tuple[Image.Image, list[str]]:
+    """A colour scan of twelve lines of a court's text with a commune's red seal pressed over the right of eight of
+    them, its ink darkening what it lies on (as ink does: black print under it stays black); and those lines."""
+    source = SHARED / "corpora/vi-text/legal-docs/an_le/gt_pdftotext_per_page/an_le_so_432021AL.p2.txt"
+    lines = [line.strip()[:55] for line in source.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 40]
+    lines = lines[:12]
+    page = Image.new("RGB", (1600, 1100), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(SANS, 46)
+    for index, line in enumerate(lines):
+        draw.text((120, 100 + index * 75), line, font=font, fill="black")
+    seal = Image.new("RGB", page.size, "white")
+    ink = ImageDraw.Draw(seal)
+    centre_x, centre_y = 1100, 550
+    for radius, width in ((300, 18), (240, 8)):
+        ring = (centre_x - radius, centre_y - radius, centre_x + radius, centre_y + radius)
+        ink.ellipse(ring, outline=SEAL_RED, width=width)
+    ink.text((centre_x - 210, centre_y - 30), "ỦY BAN NHÂN DÂN", font=ImageFont.truetype(SANS_BOLD, 46), fill=SEAL_RED)
+    return ImageChops.multiply(page, seal), lines
+
+
+def test_a_seal_drop_out_makes_red_ink_light_and_keeps_every_other_pixel() -> None:
+    colours = [SEAL_RED, (235, 160, 170), (0, 0, 0), (30, 40, 200), (250, 240, 200), (128, 128, 128), (80, 15, 15)]
+    image = Image.new("RGB", (len(colours), 1))
+    image.putdata(colours)
+    dropped = list(seal_dropped(image).getdata())
+    assert dropped[:2] == [(220, 220, 220), (235, 235, 235)]  # a seal's ink, pressed hard or faded: paper-light
+    assert dropped[2:6] == colours[2:6]  # black and blue ink, yellowish and grey paper: as they were
+    assert dropped[6] == (80, 80, 80)  # the seal's ink on black print: still dark, the letter stays
+    gray = Image.new("L", (4, 4), 128)
+    assert seal_dropped(gray) is gray
+    no_red = Image.new("RGB", (4, 4), (30, 40, 200))
+    assert seal_dropped(no_red) is no_red
+
+
+@needs_shared
+def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path) -> None:
+    """QA88: Tesseract took the seal for a picture and left out its lines, beside it too (71 of their 129 words
+    read), the page "good"; read with the seal dropped, all 129."""
+    page, lines = _sealed_page()
+    scan = tmp_path / "quyet-dinh-co-dau.png"
+    page.save(scan, dpi=(300, 300))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=1)
+    read = set(result.text.split())
+    expected = " ".join(lines).split()
+    assert sum(word in read for word in expected) >= 0.95 * len(expected), result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:  # the archived page is the scan, seal and all
+        (image,) = pdf.pages[0].images.values()
+        assert pikepdf.PdfImage(image).as_pil_image().getpixel((1100 - 291, 550)) == SEAL_RED
