@@ -314,6 +314,20 @@ def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
     return True
 
 
+def shown_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
+    """The part of ``page`` a viewer shows and pdfium renders: its crop box within its media box (PDF 32000
+    14.11.2), ``(x0, y0, x1, y1)`` with x0 < x1 and y0 < y1; the media box where it has no crop box."""
+    mx0, my0, mx1, my1 = _ordered(page.mediabox)
+    cx0, cy0, cx1, cy1 = _ordered(page.cropbox)
+    x0, y0, x1, y1 = max(mx0, cx0), max(my0, cy0), min(mx1, cx1), min(my1, cy1)
+    return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else (mx0, my0, mx1, my1)
+
+
+def _ordered(box: pikepdf.Array) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = (float(v) for v in box)
+    return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
+
+
 def _page_image(image: Image.Image, raster: PageRaster) -> bytes:
     """The rendered page as an image file for img2pdf, in the page's own colour depth: gray where the page shows
     no colour, 1-bit (CCITT G4) where its scan is black and white, JPEG where its scans are JPEGs, else PNG
@@ -360,7 +374,7 @@ def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) ->
                 single = pikepdf.open(io.BytesIO(img2pdf.convert(data, layout_fun=layout)))
                 singles.append(single)
                 (picture,) = single.pages[0].Resources.XObject.values()
-                x0, y0, x1, y1 = (float(v) for v in page.cropbox)  # what was rendered
+                x0, y0, x1, y1 = shown_box(page)  # what was rendered
                 page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=pdf.copy_foreign(picture)))
                 drawing = f"q {x1 - x0:.4f} 0 0 {y1 - y0:.4f} {x0:.4f} {y0:.4f} cm /Im0 Do Q"
                 page.obj.Contents = pdf.make_stream(drawing.encode())

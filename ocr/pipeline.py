@@ -50,7 +50,7 @@ from ocr.inputs import (
     stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
-from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, strip_invisible_text
+from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, shown_box, strip_invisible_text
 from ocr.preprocess import (
     MIN_OSD_CONFIDENCE,
     band_cuts,
@@ -1235,13 +1235,15 @@ def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stre
     """Lay the invisible text ``layer`` (a form the size of the image Tesseract read) over ``page``, undoing
     the turn that image went through.
 
-    The layer is centred on the page, scaled to it (same resolution, so the scale is ~1) and turned by
+    The layer is centred on the page's crop box, scaled to it (same resolution, so the scale is ~1) and turned by
     ``-turned`` degrees about the centre: an upright copy of a sideways page (90°, with width and height swapped)
     lands on the words of the original scan. (A deskewed copy's few degrees are undone word by word inside the
     layer, ``text_layer_content``, so that its letters stay level; a turn that is not a quarter also works.)
     """
     name = page.add_resource(layer, pikepdf.Name.XObject, prefix="OCR")
-    x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+    # the box Tesseract's image was rendered from (the crop box; an image page has only a media box): laid over
+    # the media box, a cropped page's words lay off their ink (QA88)
+    x0, y0, x1, y1 = shown_box(page)
     lx0, ly0, lx1, ly1 = (float(v) for v in layer.BBox)
     quarter_turns = round(turned / 90) % 2
     scale_x = (x1 - x0) / ((ly1 - ly0) if quarter_turns else (lx1 - lx0))

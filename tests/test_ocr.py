@@ -992,6 +992,34 @@ def test_page_with_rotate_entry_gets_its_text_layer_where_it_is_displayed(tmp_pa
     assert abs(x_min - ink[0] * scale) < 8 and abs(x_max - ink[2] * scale) < 8 and abs(y_max - ink[3] * scale) < 8
 
 
+def test_a_page_cropped_smaller_than_its_media_gets_its_text_layer_on_the_words_it_shows(tmp_path: Path) -> None:
+    """QA88 H3: a scan whose /CropBox cuts 50 pt off each side (as a viewer's "crop pages" or a scanner's auto-crop
+    writes it): pdfium renders the crop box, and the text layer was laid over the media box, 50 pt off the ink."""
+    import re
+
+    shown = Image.new("L", (2480, 1754), 250)
+    draw = ImageDraw.Draw(shown)
+    font = ImageFont.truetype(FONT, 54)
+    for index in range(6):
+        draw.text((400, 400 + index * 150), LINES[3], fill=20, font=font)
+    shown.save(tmp_path / "full.pdf", resolution=300)
+    with pikepdf.open(tmp_path / "full.pdf") as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
+        pdf.pages[0].obj.CropBox = pikepdf.Array([x0 + 50, y0 + 50, x1 - 50, y1 - 50])
+        pdf.save(tmp_path / "cropped.pdf")
+    result = ocr_document(tmp_path / "cropped.pdf", tmp_path / "out.pdf", workers=1)
+    assert result.text.count("hộ tịch trực tuyến") == 6
+    bbox = subprocess.run(  # in the media box's coordinates, from its top left, where the ink was drawn
+        ["pdftotext", "-bbox", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">', bbox)
+    ink = shown.point(lambda v: 255 if v < 128 else 0).getbbox()
+    assert ink is not None and words
+    found = [min(float(w[0]) for w in words), min(float(w[1]) for w in words)]
+    found += [max(float(w[2]) for w in words), max(float(w[3]) for w in words)]
+    assert all(abs(at - edge * 72 / 300) < 8 for at, edge in zip(found, ink, strict=True)), (found, ink)
+
+
 def _upright_lines(pdf_path: Path) -> tuple[list[str], list[str]]:
     """The first page's non-empty lines as pdfplumber (which applies /Rotate) and pdftotext give them."""
     import pdfplumber
