@@ -23,6 +23,7 @@ import itertools
 import logging
 import math
 import os
+import re
 import tempfile
 import unicodedata
 import zlib
@@ -403,22 +404,27 @@ def _plan_pdf_pages(
 # A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
 # in (``_garbled_text``)
 MAX_GARBLED_SHARE = 0.5
+_UNMAPPED_GLYPH_RE = re.compile(r"\(cid:\d+\)")
 
 
 def _garbled_text(text: str) -> str | None:
     """Why a page's text layer is not text to keep (``skip-text`` and ``redo`` read the page as a scan), or None: most
-    of its characters are CJK ideographs, Hangul, private-use or unassigned code points, controls or U+FFFD — what a
+    of its characters are CJK ideographs, Hangul, private-use or unassigned code points, controls, U+FFFD or glyphs
+    mapped to no character at all (pdfminer's "(cid:N)") — what a
     layer whose font maps its codes wrongly gives, e.g. UTF-16 bytes read swapped ("Multicolor" as
     "䴀甀氀琀椀挀漀氀漀爀", QA68: OCRmyPDF's cmyk.pdf kept such a layer, `ocr: false`, `quality: null`, and
     classification read it). Those are no scripts of Vietnamese records; a Chinese document's real text would be read
     as a scan too, with its own layer kept."""
-    characters = [ch for ch in text if not ch.isspace()]
+    # pdfminer writes "(cid:103)" for a glyph its font maps to no character (no ToUnicode, as some scanners' OCR
+    # writes its layer): one character of no script (QA88: 14,335 characters of them were a record's text)
+    characters = [ch for ch in _UNMAPPED_GLYPH_RE.sub("\ufffd", text) if not ch.isspace()]
     garbled = sum(1 for ch in characters if _no_script_of_ours(ch))
     if not characters or garbled <= MAX_GARBLED_SHARE * len(characters):
         return None
     return (
-        f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use or "
-        "undefined, as from a font whose codes are mapped wrongly): read as a scan, its own text kept"
+        f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use, "
+        "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, its own "
+        "text kept"
     )
 
 

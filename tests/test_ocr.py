@@ -1153,6 +1153,33 @@ def test_a_text_layer_that_is_no_text_is_read_as_a_scan_not_kept(tmp_path: Path)
     assert [p.ocr for p in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).pages] == [False]
 
 
+def test_a_text_layer_of_glyphs_mapped_to_no_character_is_read_as_a_scan(tmp_path: Path) -> None:
+    """QA88 M1: a scanner's OCR layer in a CID font with no ToUnicode gives pdfminer "(cid:103)(cid:102)…" for its
+    glyphs; that ASCII passed the no-text test, and 14,335 characters of it became the record's text, unread."""
+    source = tmp_path / "khong-anh-xa.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        system = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0)
+        glyphs = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
+            CIDSystemInfo=system, DW=500,
+        )  # fmt: skip
+        font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
+            Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[glyphs],
+        )  # fmt: skip
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        codes = "".join(f"{36 + ord(ch) % 90:04x}" for ch in LINES[3])
+        layer = f"BT 3 Tr /F1 30 Tf 20 200 Td <{codes}> Tj ET".encode()
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    (page_result,) = result.pages
+    assert page_result.ocr and (page_result.text_layer_note or "").startswith("its text layer is not text (")
+    assert "hộ tịch trực tuyến" in result.text and "(cid:" not in result.text
+
+
 def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> None:
     """QA56: `--mode redo` on OCRmyPDF's graph_ocred.pdf took the old invisible text out but left its font in
     the page's resources (pdffonts listed two GlyphLessFonts; 40.4 KB against 38.4 KB with force). What only the
