@@ -282,6 +282,23 @@ def stated_resolution(image: Image.Image) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
+def pixel_aspect(image: Image.Image) -> float:
+    """How many times taller than wide a pixel of ``image`` stands on paper, by the two resolutions it states: a
+    standard-mode fax, 204 × 98 dpi, 2.08; 1.0 when it states one resolution, none, or an implausible one (the
+    image is then taken at ``image_dpi`` both ways)."""
+    raw = image.info.get("dpi")
+    if image_resolution(image)[1] or not isinstance(raw, tuple) or len(raw) < 2:
+        return 1.0
+    try:
+        across, down = float(raw[0]), float(raw[1])
+    except (TypeError, ValueError, ZeroDivisionError):
+        return 1.0
+    if not (math.isfinite(down) and MIN_DPI / 2 <= down <= 2 * MAX_DPI):  # a fax's 98 lines an inch down, too
+        return 1.0
+    aspect = across / down
+    return aspect if abs(aspect - 1) > 0.01 else 1.0  # 299.9994 × 300 is square
+
+
 def page_frames(image: Image.Image) -> int:
     """How many pages an image file makes: its frames (a TIFF's pages), but only the first of an MPO JPEG (what
     phones write: the photo, then a smaller preview of it — QA: a 2-page record, page 2 the preview)."""

@@ -48,6 +48,7 @@ from ocr.inputs import (
     image_resolution,
     inspect_input,
     page_frames,
+    pixel_aspect,
     stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
@@ -614,12 +615,24 @@ def _plan_image_pages(
                     f"an implausible resolution ({stated:g} dpi)" if stated is not None else "no resolution",
                     dpi,
                 )
-            page = _page_image(image)
+            page = _square_pixels(_page_image(image), pixel_aspect(image))
             if turn:
                 page = page.transpose(_CLOCKWISE[turn])
             plan = _prepared(page, index + 1, dpi, scratch, bands)
             plan.dpi_assumed = assumed
             yield plan
+
+
+def _square_pixels(page: Image.Image, aspect: float) -> Image.Image:
+    """``page`` stretched down by ``aspect`` (``ocr.inputs.pixel_aspect``), so that its pixels are square at its
+    horizontal resolution, for Tesseract: a standard-mode fax (204 × 98 dpi) read as stored had letters half their
+    height, and its two heading lines came out "CCGniCG FEECOA CA EHC+>E" (QA88). The PDF page keeps the stored
+    pixels, laid out at both resolutions (``image_to_pdf``)."""
+    if aspect == 1.0:
+        return page
+    if page.mode not in ("L", "RGB", "CMYK"):
+        page = page.convert("L" if page.mode in ("1", "LA", "I;16", "I") else "RGB")
+    return page.resize((page.width, round(page.height * aspect)), Image.Resampling.BICUBIC)
 
 
 # EXIF Orientation values that turn the stored image (clockwise, as /Rotate turns a page) without mirroring it
@@ -712,12 +725,14 @@ def _page_image(image: Image.Image) -> Image.Image:
     return flat
 
 
-def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int]]:
-    """(width, height in pixels, resolution) of each page of an image file (the pages of a TIFF)."""
+def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int, float]]:
+    """(width, height in pixels, resolution across, resolution down) of each page of an image file (the pages of a
+    TIFF); the two resolutions differ only for an image that says so (a fax: ``ocr.inputs.pixel_aspect``)."""
     frames = []
     for index in range(page_frames(image)):
         image.seek(index)
-        frames.append((image.width, image.height, _image_dpi(image)))
+        dpi = _image_dpi(image)
+        frames.append((image.width, image.height, dpi, dpi / pixel_aspect(image)))
     image.seek(0)
     return frames
 
@@ -760,11 +775,12 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
             for index in range(len(frames)):
                 image.seek(index)
                 copies.append(_lossless_copy(_page_image(image)))
-    for width, height, dpi in frames:
-        if min(width, height) / dpi * 72 < MIN_PDF_PAGE_POINTS:
+    for width, height, dpi, dpi_down in frames:
+        if min(width / dpi, height / dpi_down) * 72 < MIN_PDF_PAGE_POINTS:
             # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
             raise BadInputError(info.path, Problem.TOO_SMALL, f"{width}×{height} px at {dpi} dpi")
-    frame_dpis = iter([dpi for _, _, dpi in frames])
+    resolutions = [(dpi, dpi_down) for _, _, dpi, dpi_down in frames]
+    frame_dpis = iter(resolutions)
 
     def layout(width_px: int, height_px: int, _img2pdf_dpi: object) -> tuple[float, float, float, float]:
         # img2pdf lays out the frames in order, one page each. Each page takes its own frame's resolution as
@@ -772,8 +788,7 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         # one resolution for the whole file made a 200 dpi page after a 300 dpi one two thirds of its size. Not
         # img2pdf's own reading of the resolution: it differs from Pillow's for a PNG with only an aspect
         # ratio or a TIFF without a unit.
-        dpi = next(frame_dpis)
-        return img2pdf.default_layout_fun(width_px, height_px, (dpi, dpi))
+        return img2pdf.default_layout_fun(width_px, height_px, next(frame_dpis))
 
     # the turn is given, not left to img2pdf: it read a TIFF's Orientation tag too (QA: a G4 TIFF with
     # Orientation 6, decoded upright, was shown sideways) and would miss a flattened PNG's
@@ -793,7 +808,7 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                     str(exc)[:120],
                 )
                 copies = _decoded_copies(info.path, len(frames))
-                frame_dpis = iter([dpi for _, _, dpi in frames])
+                frame_dpis = iter(resolutions)
         if copies is not None:
             converted = img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
