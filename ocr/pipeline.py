@@ -62,7 +62,16 @@ from ocr.preprocess import (
     seal_dropped,
     turned_upright,
 )
-from ocr.quality import BLANK, LITTLE_INK_SHARE, LOW, TOO_SMALL, blank_share, ink_share, page_quality
+from ocr.quality import (
+    BLANK,
+    LITTLE_INK_SHARE,
+    LOW,
+    TOO_SMALL,
+    blank_share,
+    ink_share,
+    lexicon_share,
+    page_quality,
+)
 from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
     PageJob,
@@ -378,7 +387,7 @@ def _plan_pdf_pages(
                 page = plumber.pages[index]
                 if _has_text(page):
                     text = page.extract_text() or ""
-                    note = _garbled_text(text) or _tiny_text_over_scan(page)
+                    note = _garbled_text(text) or _legacy_font_text(text) or _tiny_text_over_scan(page)
                     if note is None:
                         yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                         continue
@@ -426,6 +435,38 @@ def _garbled_text(text: str) -> str | None:
         f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use, "
         "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, its own "
         "text kept"
+    )
+
+
+# A text layer in one of the 8-bit Vietnamese fonts of before Unicode (TCVN3's .VnTime, VNI-Times) reads as Latin-1
+# letters and signs: "Céng hoµ x· héi chñ nghÜa ViÖt Nam", "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam". Such a layer is
+# read as a scan when at most MAX_LEGACY_LEXICON_SHARE of its words are Vietnamese syllables, at least
+# MIN_LEGACY_WORD_SHARE of them hold a Latin-1 letter or sign (French, ~20 %, stays; Vietnamese in Unicode has those
+# letters too, but its syllables are known) and its other non-ASCII letters are few beside them (at most
+# MAX_BEYOND_LATIN1_SHARE: Czech's á, é, ý come with č, ř, ě — the corpora's Czech PDF stays; so does Unicode
+# Vietnamese, with its đ, ơ, ư and toned letters).
+MAX_LEGACY_LEXICON_SHARE = 0.6
+MIN_LEGACY_WORD_SHARE = 0.4
+MAX_BEYOND_LATIN1_SHARE = 0.05
+_LATIN1_RE = re.compile("[\u00a0-\u00ff]")
+
+
+def _legacy_font_text(text: str) -> str | None:
+    """Why a page's text layer is Vietnamese in a legacy 8-bit font's codes, to be read as a scan, or None (QA88: a
+    TCVN3 layer was the record's text, unread, with no note and no review)."""
+    share = lexicon_share(text)
+    if share is None or share > MAX_LEGACY_LEXICON_SHARE:
+        return None
+    text = unicodedata.normalize("NFC", text)
+    words = text.split()
+    marked = sum(1 for word in words if _LATIN1_RE.search(word))
+    latin1 = len(_LATIN1_RE.findall(text))
+    beyond = sum(1 for ch in text if ord(ch) > 0xFF and ch.isalpha())
+    if marked < MIN_LEGACY_WORD_SHARE * len(words) or beyond > MAX_BEYOND_LATIN1_SHARE * (latin1 + beyond):
+        return None
+    return (
+        f"its text layer is Vietnamese in a legacy font's codes (TCVN3/VNI: {share:.0%} of its words are Vietnamese "
+        f"syllables, {marked} of its {len(words)} words hold Latin-1 letters): read as a scan, its own text kept"
     )
 
 

@@ -1180,6 +1180,35 @@ def test_a_text_layer_of_glyphs_mapped_to_no_character_is_read_as_a_scan(tmp_pat
     assert "hộ tịch trực tuyến" in result.text and "(cid:" not in result.text
 
 
+# the heading of a decision typed in TCVN3's .VnTime and VNI-Times, as their codes read in Latin-1
+TCVN3_HEADING = "Céng hoµ x· héi chñ nghÜa ViÖt Nam §éc lËp - Tù do - H¹nh phóc QuyÕt ®Þnh vÒ viÖc phª duyÖt kÕ ho¹ch"
+VNI_HEADING = (
+    "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam Ñoäc laäp - Töï do - Haïnh phuùc Quyeát ñònh veà vieäc pheâ duyeät"
+)
+
+
+@pytest.mark.parametrize("heading", [TCVN3_HEADING, VNI_HEADING])
+def test_a_text_layer_in_a_legacy_vietnamese_font_is_read_as_a_scan(tmp_path: Path, heading: str) -> None:
+    """QA88 M2: a layer in an 8-bit Vietnamese font of before Unicode reads "Céng hoµ x· héi chñ nghÜa": skip-text
+    kept it as the record's text, unread, with no note. It is read as a scan now; Unicode Vietnamese and other
+    languages' text layers are kept (the corpora's 348 pages with text: none read so)."""
+    source = tmp_path / "vntime.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = _helvetica("/Helvetica")
+        font.Encoding = pikepdf.Name.WinAnsiEncoding
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        shown = pikepdf.String(heading.encode("latin-1")).unparse()
+        layer = b"BT 3 Tr /F1 12 Tf 20 200 Td " + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    (page_result,) = result.pages
+    assert page_result.ocr and (page_result.text_layer_note or "").startswith("its text layer is Vietnamese in a")
+    assert "hộ tịch trực tuyến" in result.text and heading.split()[0] not in result.text
+
+
 def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> None:
     """QA56: `--mode redo` on OCRmyPDF's graph_ocred.pdf took the old invisible text out but left its font in
     the page's resources (pdffonts listed two GlyphLessFonts; 40.4 KB against 38.4 KB with force). What only the
