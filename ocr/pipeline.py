@@ -404,8 +404,10 @@ def _plan_pdf_pages(
                     Problem.TOO_LARGE,
                     f"page {number}: {width:.0f}×{height:.0f} pt at {page_dpi} dpi = {pixels / 1e6:.0f} Mpx",
                 )
-            # Rasterised only for Tesseract (the output keeps the original page), so grayscale is enough.
-            image = document.render(index, scale=page_dpi / 72, grayscale=True)
+            # Rasterised only for Tesseract (the output keeps the original page): in colour, for its red seal to be
+            # dropped (ocr.preprocess.seal_dropped; a scanner's colour PDF was read grey, its seal dark: QA88), then
+            # grey, which is enough (a grey page comes out as pdfium's own grey rendering, pixel for pixel)
+            image = seal_dropped(document.render(index, scale=page_dpi / 72)).convert("L")
             plan = _prepared(image, number, page_dpi, scratch, bands)
             plan.text_layer_note = note
             yield plan

@@ -398,19 +398,22 @@ def test_a_seal_drop_out_makes_red_ink_light_and_keeps_every_other_pixel() -> No
 
 
 @needs_shared
-def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path) -> None:
+@pytest.mark.parametrize("suffix", [".png", ".pdf"])
+def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path, suffix: str) -> None:
     """QA88: Tesseract took the seal for a picture and left out its lines, beside it too (71 of their 129 words
-    read), the page "good"; read with the seal dropped, all 129."""
+    read), the page "good"; read with the seal dropped, all 129. A scanner's colour PDF too (its pages were
+    rendered grey for Tesseract, the seal dark grey)."""
     page, lines = _sealed_page()
-    scan = tmp_path / "quyet-dinh-co-dau.png"
-    page.save(scan, dpi=(300, 300))
+    scan = tmp_path / f"quyet-dinh-co-dau{suffix}"
+    page.save(scan, dpi=(300, 300), resolution=300)
     result = ocr_document(scan, tmp_path / "out.pdf", workers=1)
     read = set(result.text.split())
     expected = " ".join(lines).split()
     assert sum(word in read for word in expected) >= 0.95 * len(expected), result.text
     with pikepdf.open(tmp_path / "out.pdf") as pdf:  # the archived page is the scan, seal and all
         (image,) = pdf.pages[0].images.values()
-        assert pikepdf.PdfImage(image).as_pil_image().getpixel((1100 - 291, 550)) == SEAL_RED
+        kept = pikepdf.PdfImage(image).as_pil_image().getpixel((1100 - 291, 550))  # on the ring (Pillow's PDF: JPEG)
+        assert max(abs(a - b) for a, b in zip(kept, SEAL_RED, strict=True)) <= 4, kept
 
 
 @pytest.mark.parametrize("lines_an_inch", [98, 196])
