@@ -405,10 +405,9 @@ def _plan_pdf_pages(
                     f"page {number}: {width:.0f}×{height:.0f} pt at {page_dpi} dpi = {pixels / 1e6:.0f} Mpx",
                 )
             # Rasterised only for Tesseract (the output keeps the original page): in colour, for its red seal to be
-            # dropped (ocr.preprocess.seal_dropped; a scanner's colour PDF was read grey, its seal dark: QA88), then
-            # grey, which is enough (a grey page comes out as pdfium's own grey rendering, pixel for pixel)
-            image = seal_dropped(document.render(index, scale=page_dpi / 72)).convert("L")
-            plan = _prepared(image, number, page_dpi, scratch, bands)
+            # dropped (a scanner's colour PDF was read grey, its seal dark: QA88), then grey, which is enough
+            image = document.render(index, scale=page_dpi / 72)
+            plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             yield plan
 
@@ -568,8 +567,10 @@ def _shown_dpi(shown_width_pt: float, shown_height_pt: float, width_px: float, h
     return max(chosen)
 
 
-def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int) -> PagePlan:
-    """Straighten the page image for Tesseract and write it where Tesseract will read it: whole, or its bands.
+def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int, *, grey: bool = False) -> PagePlan:
+    """Straighten the page image for Tesseract and write it where Tesseract will read it: whole, or its bands;
+    ``grey``: made grey once its seal is dropped (a rendered PDF page: a grey page then has the pixels of pdfium's
+    own grey rendering, to the pixel).
 
     PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
     """
@@ -579,6 +580,8 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
     # measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
     image = seal_dropped(image)
+    if grey and image.mode != "L":
+        image = image.convert("L")
     straight, angle = (image, 0.0) if blank else deskewed(image)
     if ink <= LITTLE_INK_SHARE:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
         straight = paper_whitened(straight)
