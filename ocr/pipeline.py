@@ -576,12 +576,12 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     """
     ink = ink_share(image, dpi)
     blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
-    # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
-    # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
-    # measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
+    # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
     image = seal_dropped(image)
     if grey and image.mode != "L":
         image = image.convert("L")
+    # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
+    # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
     straight, angle = (image, 0.0) if blank else deskewed(image)
     if ink <= LITTLE_INK_SHARE:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
         straight = paper_whitened(straight)
