@@ -577,7 +577,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     ink = ink_share(image, dpi)
     blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
     # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
-    image = seal_dropped(image)
+    image = seal_dropped(image, dpi)
     if grey and image.mode != "L":
         image = image.convert("L")
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes

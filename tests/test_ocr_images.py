@@ -364,7 +364,8 @@ SEAL_RED = (220, 30, 30)
 
 def _sealed_page() -> tuple[Image.Image, list[str]]:
     """A colour scan of twelve lines of a court's text with a commune's red seal pressed over the right of eight of
-    them, its ink darkening what it lies on (as ink does: black print under it stays black); and those lines."""
+    them, its ink darkening what it lies on (as ink does: black print under it stays black), and a red urgency
+    mark at its top; and those lines."""
     source = SHARED / "corpora/vi-text/legal-docs/an_le/gt_pdftotext_per_page/an_le_so_432021AL.p2.txt"
     lines = [line.strip()[:55] for line in source.read_text(encoding="utf-8").splitlines() if len(line.strip()) > 40]
     lines = lines[:12]
@@ -380,21 +381,34 @@ def _sealed_page() -> tuple[Image.Image, list[str]]:
         ring = (centre_x - radius, centre_y - radius, centre_x + radius, centre_y + radius)
         ink.ellipse(ring, outline=SEAL_RED, width=width)
     ink.text((centre_x - 210, centre_y - 30), "ỦY BAN NHÂN DÂN", font=ImageFont.truetype(SANS_BOLD, 46), fill=SEAL_RED)
+    # an urgency mark (Decree 30's item 10b): a red box 8 mm high, stamped at the top
+    ink.rectangle((1250, 15, 1560, 85), outline=SEAL_RED, width=5)
+    ink.text((1300, 20), "KHẨN", font=ImageFont.truetype(SANS_BOLD, 50), fill=SEAL_RED)
     return ImageChops.multiply(page, seal), lines
 
 
-def test_a_seal_drop_out_makes_red_ink_light_and_keeps_every_other_pixel() -> None:
-    colours = [SEAL_RED, (235, 160, 170), (0, 0, 0), (30, 40, 200), (250, 240, 200), (128, 128, 128), (80, 15, 15)]
-    image = Image.new("RGB", (len(colours), 1))
-    image.putdata(colours)
-    dropped = list(seal_dropped(image).getdata())
-    assert dropped[:2] == [(220, 220, 220), (235, 235, 235)]  # a seal's ink, pressed hard or faded: paper-light
-    assert dropped[2:6] == colours[2:6]  # black and blue ink, yellowish and grey paper: as they were
-    assert dropped[6] == (80, 80, 80)  # the seal's ink on black print: still dark, the letter stays
+def test_a_seal_drop_out_makes_a_seals_red_ink_light_and_keeps_every_other_pixel() -> None:
+    """Within a seal (a red ring 34 mm across at 300 dpi): its ink, pressed hard or faded, becomes paper-light; on
+    black print it stays dark; black and blue ink and paper stay as they were. Red ink that is no seal stays: an
+    urgency mark's red box 8 mm high (Decree 30's KHẨN)."""
+    image = Image.new("RGB", (600, 600), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((100, 100, 500, 500), outline=SEAL_RED, width=12)
+    colours = [(235, 160, 170), (80, 15, 15), (0, 0, 0), (30, 40, 200), (250, 240, 200), (128, 128, 128)]
+    for index, colour in enumerate(colours):
+        draw.rectangle((200 + index * 30, 290, 220 + index * 30, 310), fill=colour)
+    draw.rectangle((20, 540, 250, 585), outline=SEAL_RED, width=4)  # 19.5 × 3.8 mm
+    dropped = seal_dropped(image, 300)
+    assert dropped.getpixel((300, 106)) == (220, 220, 220)  # the ring
+    shown = [dropped.getpixel((210 + index * 30, 300)) for index in range(len(colours))]
+    assert shown[:2] == [(235, 235, 235), (80, 80, 80)]  # faded seal ink: light; seal ink on black print: dark
+    assert shown[2:] == colours[2:]
+    assert dropped.getpixel((20, 560)) == SEAL_RED  # the urgency mark's box
     gray = Image.new("L", (4, 4), 128)
-    assert seal_dropped(gray) is gray
-    no_red = Image.new("RGB", (4, 4), (30, 40, 200))
-    assert seal_dropped(no_red) is no_red
+    assert seal_dropped(gray, 300) is gray
+    no_seal = Image.new("RGB", (600, 600), "white")
+    ImageDraw.Draw(no_seal).rectangle((20, 540, 250, 585), outline=SEAL_RED, width=4)
+    assert seal_dropped(no_seal, 300) is no_seal
 
 
 @needs_shared
@@ -410,6 +424,7 @@ def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path, suffix: 
     read = set(result.text.split())
     expected = " ".join(lines).split()
     assert sum(word in read for word in expected) >= 0.95 * len(expected), result.text
+    assert "KHẨN" in read  # red, but no seal: read (a drop-out of all red left it out)
     with pikepdf.open(tmp_path / "out.pdf") as pdf:  # the archived page is the scan, seal and all
         (image,) = pdf.pages[0].images.values()
         kept = pikepdf.PdfImage(image).as_pil_image().getpixel((1100 - 291, 550))  # on the ring (Pillow's PDF: JPEG)
