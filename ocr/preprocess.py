@@ -142,35 +142,38 @@ def paper_whitened(image: Image.Image) -> Image.Image:
     return Image.fromarray(whitened)
 
 
-# A pixel of red ink: its red channel above both others by more than this many grey levels (a seal scanned
-# (220, 30, 30), faded (235, 160, 170); black or blue ink, grey or yellowish paper and JPEG's colour noise stay
-# within it).
-SEAL_RED_MARGIN = 50
-# A seal is at least this wide and high (a round seal 30–40 mm, a square one 20 mm and more); a mark of urgency or
-# secrecy (KHẨN, HỎA TỐC, MẬT: a red box 8 mm high, Decree 30's items 10a/10b), a name stamp or a red correction is
-# lower, and stays to be read.
-SEAL_MIN_MM = 20
-# Red ink is looked for in blocks of this many pixels a side, joined across this many blocks (a ring's breaks)
+# A pixel of a seal's ink: red, blue or violet, its red or blue channel above its green by more than this many grey
+# levels (a red seal scanned (220, 30, 30), faded (235, 160, 170); a blue one (30, 60, 200), a violet one
+# (130, 40, 160)); black ink, grey, yellowish or beige paper and JPEG's colour noise stay within it.
+SEAL_INK_MARGIN = 50
+# A seal's mark is round or square, 20–60 mm a side (a round seal 30–45 mm; a received-document or certification
+# stamp 20–50 mm), no more than SEAL_MAX_ASPECT times as wide as high: coloured ink of any other shape is text to
+# read — an urgency or secrecy mark (KHẨN, HỎA TỐC, MẬT: a red box 8 mm high, Decree 30's items 10a/10b), a name
+# stamp, lines printed or corrected in red, a coloured band behind white letters, a signature.
+SEAL_MM = (20, 60)
+SEAL_MAX_ASPECT = 1.5
+# Ink is looked for in blocks of this many pixels a side, and a mark's blocks joined across this many (the breaks
+# of a ring drawn in worn ink)
 _SEAL_BLOCK = 8
-_SEAL_JOIN = 2
+_SEAL_JOIN = 1
 
 
 def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
-    """A colour page image for Tesseract with its seals' red ink dropped, as a scanner's red drop-out does, but
-    only within a seal (red ink at least ``SEAL_MIN_MM`` wide and high, what lies inside its ring too): each red
-    pixel there becomes the grey of its red channel (light where the ink lies on paper, dark where it lies on
-    black print, so the words under a seal stay), every other pixel is kept (a palette or CMYK image is returned
-    as RGB then); an image of no colour or with no seal is returned as it is.
+    """A colour page image for Tesseract with its seals dropped, as a scanner's colour drop-out does, but only
+    where a seal is (``SEAL_MM``, ``SEAL_MAX_ASPECT``; what lies inside its ring too): each pixel of coloured ink
+    there becomes the grey of its lightest channel (light where the ink lies on paper, dark where it lies on black
+    print, so the words under a seal stay); every other pixel is kept (a palette or CMYK image is returned as RGB
+    then). An image of no colour or with no seal is returned as it is.
 
     Every decision a commune issues carries its red seal over the signature and often over the text, and Tesseract
     took a seal for a picture: the lines under it and beside it were left out, the page still "good" (QA88: 8 lines
-    of an A4 page lost, 64 % of its first 200 words read, 92 % with the seal dropped). Red ink that is no seal is
-    text to read: an urgency mark stamped in red was lost with a drop-out of all red."""
+    of an A4 page lost, 64 % of its first 200 words read, 92 % with the seal dropped; QA89: a blue seal the same).
+    A drop-out of all red ink left out what is printed or written in red: lines of red text, HỎA TỐC (QA89)."""
     if image.mode not in ("RGB", "P", "CMYK"):
         return image
     pixels = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
-    red = pixels[..., 0]
-    ink = red.astype(np.int16) - np.maximum(pixels[..., 1], pixels[..., 2]) > SEAL_RED_MARGIN
+    red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
+    ink = np.maximum(red, blue) - green > SEAL_INK_MARGIN
     if not ink.any():
         return image
     seals = _seal_areas(ink, dpi)
@@ -178,30 +181,34 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
         return image
     drop = ink & seals
     dropped = pixels.copy()
-    dropped[drop] = red[drop, np.newaxis]
+    dropped[drop] = pixels[drop].max(axis=1, keepdims=True)
     return Image.fromarray(dropped)
 
 
-def _seal_areas(red_ink: np.ndarray, dpi: float) -> np.ndarray | None:
-    """Where the seals lie on a page whose red ink is ``red_ink`` (the boxes of its red marks at least
-    ``SEAL_MIN_MM`` both ways, found on blocks of ``_SEAL_BLOCK`` pixels), or None where there is none."""
+def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
+    """Where the seals lie on a page whose coloured ink is ``ink``: the boxes of its marks of a seal's size and
+    shape (found on blocks of ``_SEAL_BLOCK`` pixels), or None where there is none."""
     from scipy import ndimage
 
-    height, width = red_ink.shape
+    height, width = ink.shape
     rows, columns = -(-height // _SEAL_BLOCK), -(-width // _SEAL_BLOCK)
     padded = np.zeros((rows * _SEAL_BLOCK, columns * _SEAL_BLOCK), dtype=bool)
-    padded[:height, :width] = red_ink
+    padded[:height, :width] = ink
     blocks = padded.reshape(rows, _SEAL_BLOCK, columns, _SEAL_BLOCK).any(axis=(1, 3))
-    joined = ndimage.binary_dilation(blocks, iterations=_SEAL_JOIN)
-    labels, _count = ndimage.label(joined)
-    least = SEAL_MIN_MM / 25.4 * dpi / _SEAL_BLOCK
+    labels, _count = ndimage.label(ndimage.binary_dilation(blocks, iterations=_SEAL_JOIN))
+    least, most = (size / 25.4 * dpi / _SEAL_BLOCK for size in SEAL_MM)
     areas = np.zeros((height, width), dtype=bool)
     found = False
-    for found_rows, found_columns in ndimage.find_objects(labels):
-        if found_rows.stop - found_rows.start < least or found_columns.stop - found_columns.start < least:
+    for mark_rows, mark_columns in ndimage.find_objects(labels):
+        high, wide = mark_rows.stop - mark_rows.start, mark_columns.stop - mark_columns.start
+        if not (
+            least <= min(high, wide)
+            and max(high, wide) <= most
+            and max(high, wide) <= SEAL_MAX_ASPECT * min(high, wide)
+        ):
             continue
-        top, bottom = found_rows.start * _SEAL_BLOCK, found_rows.stop * _SEAL_BLOCK
-        left, right = found_columns.start * _SEAL_BLOCK, found_columns.stop * _SEAL_BLOCK
+        top, bottom = mark_rows.start * _SEAL_BLOCK, mark_rows.stop * _SEAL_BLOCK
+        left, right = mark_columns.start * _SEAL_BLOCK, mark_columns.stop * _SEAL_BLOCK
         areas[top:bottom, left:right] = True
         found = True
     return areas if found else None

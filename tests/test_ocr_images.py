@@ -387,28 +387,37 @@ def _sealed_page() -> tuple[Image.Image, list[str]]:
     return ImageChops.multiply(page, seal), lines
 
 
-def test_a_seal_drop_out_makes_a_seals_red_ink_light_and_keeps_every_other_pixel() -> None:
-    """Within a seal (a red ring 34 mm across at 300 dpi): its ink, pressed hard or faded, becomes paper-light; on
-    black print it stays dark; black and blue ink and paper stay as they were. Red ink that is no seal stays: an
-    urgency mark's red box 8 mm high (Decree 30's KHẨN)."""
-    image = Image.new("RGB", (600, 600), "white")
+def test_a_seal_drop_out_makes_a_seals_ink_light_and_keeps_every_other_pixel() -> None:
+    """Within a seal (a red ring 34 mm across at 300 dpi): coloured ink, pressed hard or faded, becomes paper-light;
+    on black print it stays dark; black ink and paper stay as they were. Coloured ink of another shape is text and
+    stays: an urgency mark's red box 8 mm high (Decree 30's KHẨN), a block of red lines 40 × 15 mm, a red band."""
+    image = Image.new("RGB", (1200, 900), "white")
     draw = ImageDraw.Draw(image)
     draw.ellipse((100, 100, 500, 500), outline=SEAL_RED, width=12)
-    colours = [(235, 160, 170), (80, 15, 15), (0, 0, 0), (30, 40, 200), (250, 240, 200), (128, 128, 128)]
+    colours = [(235, 160, 170), (80, 15, 15), (30, 40, 200), (0, 0, 0), (250, 240, 200), (128, 128, 128)]
     for index, colour in enumerate(colours):
         draw.rectangle((200 + index * 30, 290, 220 + index * 30, 310), fill=colour)
     draw.rectangle((20, 540, 250, 585), outline=SEAL_RED, width=4)  # 19.5 × 3.8 mm
+    for line in range(4):  # 40 × 15 mm of red lines
+        draw.rectangle((600, 100 + line * 45, 1070, 130 + line * 45), fill=SEAL_RED)
+    draw.rectangle((600, 600, 1190, 880), fill=SEAL_RED)  # 50 × 24 mm
     dropped = seal_dropped(image, 300)
     assert dropped.getpixel((300, 106)) == (220, 220, 220)  # the ring
     shown = [dropped.getpixel((210 + index * 30, 300)) for index in range(len(colours))]
-    assert shown[:2] == [(235, 235, 235), (80, 80, 80)]  # faded seal ink: light; seal ink on black print: dark
-    assert shown[2:] == colours[2:]
-    assert dropped.getpixel((20, 560)) == SEAL_RED  # the urgency mark's box
+    assert shown[:3] == [(235, 235, 235), (80, 80, 80), (200, 200, 200)]  # faded; on black print: dark; blue ink
+    assert shown[3:] == colours[3:]
+    for kept in ((20, 560), (700, 110), (700, 700)):  # the urgency mark, the red lines, the band
+        assert dropped.getpixel(kept) == SEAL_RED
     gray = Image.new("L", (4, 4), 128)
     assert seal_dropped(gray, 300) is gray
-    no_seal = Image.new("RGB", (600, 600), "white")
-    ImageDraw.Draw(no_seal).rectangle((20, 540, 250, 585), outline=SEAL_RED, width=4)
-    assert seal_dropped(no_seal, 300) is no_seal
+
+
+def test_a_blue_or_violet_seal_is_dropped_too() -> None:
+    """QA89: a received-document or certification stamp in blue or violet ink lay over the text as a red seal did."""
+    for ink in ((30, 60, 200), (130, 40, 160)):
+        image = Image.new("RGB", (600, 600), "white")
+        ImageDraw.Draw(image).ellipse((100, 100, 500, 500), outline=ink, width=12)
+        assert seal_dropped(image, 300).getpixel((300, 106)) == (max(ink),) * 3
 
 
 @needs_shared
