@@ -71,6 +71,7 @@ from ocr.quality import (
     ink_share,
     lexicon_share,
     page_quality,
+    vietnamese_word,
 )
 from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
@@ -443,9 +444,9 @@ def _garbled_text(text: str) -> str | None:
 # letters and signs: "Céng hoµ x· héi chñ nghÜa ViÖt Nam", "Coäng hoøa xaõ hoäi chuû nghóa Vieät Nam". Such a layer is
 # read as a scan when at most MAX_LEGACY_LEXICON_SHARE of its words are Vietnamese syllables, at least
 # MIN_LEGACY_WORD_SHARE of them hold a Latin-1 letter or sign (French, ~20 %, stays; Vietnamese in Unicode has those
-# letters too, but its syllables are known) and its other non-ASCII letters are few beside them (at most
-# MAX_BEYOND_LATIN1_SHARE: Czech's á, é, ý come with č, ř, ě — the corpora's Czech PDF stays; so does Unicode
-# Vietnamese, with its đ, ơ, ư and toned letters).
+# letters too, but its syllables are known) and, in its words that are no Vietnamese syllables, other non-ASCII
+# letters are few beside them (at most MAX_BEYOND_LATIN1_SHARE: Czech's á, é, ý come with č, ř, ě — the corpora's
+# Czech PDF stays).
 MAX_LEGACY_LEXICON_SHARE = 0.6
 MIN_LEGACY_WORD_SHARE = 0.4
 MAX_BEYOND_LATIN1_SHARE = 0.05
@@ -458,11 +459,13 @@ def _legacy_font_text(text: str) -> str | None:
     share = lexicon_share(text)
     if share is None or share > MAX_LEGACY_LEXICON_SHARE:
         return None
-    text = unicodedata.normalize("NFC", text)
-    words = text.split()
+    words = unicodedata.normalize("NFC", text).split()
     marked = sum(1 for word in words if _LATIN1_RE.search(word))
-    latin1 = len(_LATIN1_RE.findall(text))
-    beyond = sum(1 for ch in text if ord(ch) > 0xFF and ch.isalpha())
+    # the letters of the words that are no Vietnamese syllable: a page typed in TCVN3 under a heading in Unicode
+    # (a template's) is legacy for all the heading's đ, ơ, ư (QA89: three such lines kept a page's mojibake)
+    foreign = "".join(word for word in words if not vietnamese_word(word))
+    latin1 = len(_LATIN1_RE.findall(foreign))
+    beyond = sum(1 for ch in foreign if ord(ch) > 0xFF and ch.isalpha())
     if marked < MIN_LEGACY_WORD_SHARE * len(words) or beyond > MAX_BEYOND_LATIN1_SHARE * (latin1 + beyond):
         return None
     return (

@@ -47,6 +47,12 @@ def vietnamese_syllables() -> frozenset[str]:
     return frozenset(line for line in text.splitlines() if line and not line.startswith("#"))
 
 
+def vietnamese_word(word: str) -> bool:
+    """Whether each run of letters in ``word`` (NFC) is a Vietnamese syllable ("Hà-Nội" is; "hoµ" is not)."""
+    known = vietnamese_syllables()
+    return all(run in known for run in _WORD_RE.findall(word.lower()))
+
+
 def lexicon_share(text: str) -> float | None:
     """Share of alphabetic words that are known Vietnamese syllables; None when there are too few words."""
     words = _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())

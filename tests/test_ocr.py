@@ -1209,6 +1209,18 @@ def test_a_text_layer_in_a_legacy_vietnamese_font_is_read_as_a_scan(tmp_path: Pa
     assert "hộ tịch trực tuyến" in result.text and heading.split()[0] not in result.text
 
 
+def test_a_legacy_layer_under_a_heading_in_unicode_is_legacy_and_other_languages_are_not() -> None:
+    """QA89: a page typed in TCVN3 under a template's heading in Unicode was kept, the heading's đ, ơ, ư and toned
+    letters counted against it; Czech's č, ř (beside its á, é) keep a Czech layer."""
+    from ocr.pipeline import _legacy_font_text
+
+    heading = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nỦY BAN NHÂN DÂN XÃ HỢP TIẾN\n"
+    assert _legacy_font_text(heading + "\n".join([TCVN3_HEADING] * 6)) is not None
+    czech = "Příklady použití elektronických podpisů. Správní rozhodnutí má náležitosti podle zákona č. 500/2004 Sb."
+    assert _legacy_font_text("\n".join([czech] * 4)) is None
+    assert _legacy_font_text("\n".join([heading] * 6)) is None
+
+
 def test_redo_drops_the_resources_only_the_old_ocr_text_used(tmp_path: Path) -> None:
     """QA56: `--mode redo` on OCRmyPDF's graph_ocred.pdf took the old invisible text out but left its font in
     the page's resources (pdffonts listed two GlyphLessFonts; 40.4 KB against 38.4 KB with force). What only the
