@@ -14,6 +14,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pikepdf
 from PIL import Image
@@ -266,7 +267,7 @@ def stated_resolution(image: Image.Image) -> float | None:
     EXIF XResolution 72, a 72 dpi TIFF), an ``IFDRational``, which f-strings cannot format (QA: such a JPEG
     crashed the warning that names an implausible resolution). A JPEG with EXIF but neither a JFIF density in
     dots per inch or cm nor an EXIF XResolution states none, though Pillow gives it (72, 72)."""
-    raw = image.info.get("dpi")
+    raw = _stated_pair(image)
     if not raw:
         return None
     if image.format in ("JPEG", "MPO") and image.info.get("jfif_unit") not in (1, 2):
@@ -282,12 +283,28 @@ def stated_resolution(image: Image.Image) -> float | None:
     return value if math.isfinite(value) and value > 0 else None
 
 
+# TIFF Orientation values that turn the image a quarter (5 and 7 mirrored too)
+_QUARTER_TURNS = (5, 6, 7, 8)
+
+
+def _stated_pair(image: Image.Image) -> tuple[Any, ...] | None:
+    """The resolutions ``image`` states (Pillow's ``info["dpi"]``), across and down the image as decoded: a TIFF
+    turned a quarter by its Orientation tag is decoded turned, its resolutions still in its stored axes' order (QA89:
+    a fax stored sideways was "98 dpi", implausible, and laid out as a landscape strip)."""
+    raw = image.info.get("dpi")
+    if not isinstance(raw, tuple):
+        return None
+    if len(raw) == 2 and image.format == "TIFF" and getattr(image, "tag_v2", {}).get(0x0112, 1) in _QUARTER_TURNS:
+        return (raw[1], raw[0])
+    return raw
+
+
 def pixel_aspect(image: Image.Image) -> float:
     """How many times taller than wide a pixel of ``image`` stands on paper, by the two resolutions it states: a
     standard-mode fax, 204 × 98 dpi, 2.08; 1.0 when it states one resolution, none, or an implausible one (the
     image is then taken at ``image_dpi`` both ways)."""
-    raw = image.info.get("dpi")
-    if image_resolution(image)[1] or not isinstance(raw, tuple) or len(raw) < 2:
+    raw = _stated_pair(image)
+    if image_resolution(image)[1] or raw is None or len(raw) < 2:
         return 1.0
     try:
         across, down = float(raw[0]), float(raw[1])

@@ -664,7 +664,8 @@ def _plan_image_pages(
                     f"an implausible resolution ({stated:g} dpi)" if stated is not None else "no resolution",
                     dpi,
                 )
-            page = _square_pixels(_page_image(image), pixel_aspect(image))
+            aspect = pixel_aspect(image)  # before decoding: a TIFF decoded turned by its Orientation loses the tag
+            page = _square_pixels(_page_image(image), aspect)
             if turn:
                 page = page.transpose(_CLOCKWISE[turn])
             plan = _prepared(page, index + 1, dpi, scratch, bands)

@@ -440,16 +440,26 @@ def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path, suffix: 
         assert max(abs(a - b) for a, b in zip(kept, SEAL_RED, strict=True)) <= 4, kept
 
 
-@pytest.mark.parametrize("lines_an_inch", [98, 196])
-def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(tmp_path: Path, lines_an_inch: int) -> None:
+@pytest.mark.parametrize(("lines_an_inch", "stored_sideways"), [(98, False), (196, False), (98, True)])
+def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(
+    tmp_path: Path, lines_an_inch: int, stored_sideways: bool
+) -> None:
     """QA88 H2: a fax TIFF states 204 dpi across and 98 (standard) or 196 (fine) down. Only the first was used: an
     A4 fax became a landscape half page, and Tesseract, given letters half their height, read its heading
     "CCGniCG FEECOA". The page is laid out at both resolutions, its G4 data kept; Tesseract reads it stretched to
-    square pixels, and the text layer lies on the page as shown."""
+    square pixels, and the text layer lies on the page as shown. QA89: one stored sideways with an Orientation tag
+    (its resolutions in the stored axes' order: 98 across) was "98 dpi, implausible", a landscape strip."""
     page = Image.open(scan_page(tmp_path / "p.png")).convert("L")  # 1750 × 1100 px at 300 dpi
     fax = page.resize((round(page.width * 204 / 300), round(page.height * lines_an_inch / 300)), Image.Resampling.BOX)
     source = tmp_path / "fax.tif"
-    fax.point(lambda v: 255 if v > 128 else 0).convert("1").save(source, compression="group4", dpi=(204, lines_an_inch))
+    bilevel = fax.point(lambda v: 255 if v > 128 else 0).convert("1")
+    if stored_sideways:  # stored turned a quarter, Orientation 6 (turn it clockwise to show it)
+        exif = Image.Exif()
+        exif[ORIENTATION] = 6
+        sideways = bilevel.transpose(Image.Transpose.ROTATE_90)
+        sideways.save(source, compression="group4", dpi=(lines_an_inch, 204), exif=exif)
+    else:
+        bilevel.save(source, compression="group4", dpi=(204, lines_an_inch))
     result = ocr_document(source, tmp_path / "out.pdf", workers=1)
     assert "hộ tịch trực tuyến" in result.text and "THÔNG BÁO" in result.text, result.text
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
@@ -457,6 +467,7 @@ def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(tmp_pa
         assert abs((x1 - x0) - 1750 * 72 / 300) < 2 and abs((y1 - y0) - 1100 * 72 / 300) < 2, (x1 - x0, y1 - y0)
         (image,) = pdf.pages[0].images.values()
         assert list(image.Filter.wrap_in_array()) == ["/CCITTFaxDecode"] and (image.Width, image.Height) == fax.size
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 0
     words = subprocess.run(
         ["pdftotext", "-bbox", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
