@@ -373,6 +373,10 @@ def _plan_pdf_pages(
         for index in range(len(document)):
             number = index + 1
             survey = document.survey(index)
+            if survey.width <= 0 or survey.height <= 0:
+                # its crop box lies outside its media box: nothing of the page is shown (pdfium's size 0 × 0), and
+                # rendering it raised a bare ValueError, "internal error" (QA89)
+                raise BadInputError(path, Problem.DAMAGED_PDF, f"page {number}: its crop box lies outside the page")
             if number in small:
                 text = None
                 if survey.may_have_text:  # a text layer of its own stays in the record's text, as a kept page's

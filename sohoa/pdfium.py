@@ -40,7 +40,8 @@ class PageSurvey:
     """What a page is drawn with, from its own objects: enough to tell a bare scan from a page that may carry
     text, without parsing any text.
 
-    Sizes are in points in the page's own (unrotated) space, the space the images' boxes are in."""
+    Sizes are in points in the page's own (unrotated) space, the space the images' boxes are in; 0 × 0 for a page of
+    which nothing is shown (its crop box outside its media box)."""
 
     width: float
     height: float
@@ -125,6 +126,8 @@ class RenderablePdf:
                         x0, y0, x1, y1 = obj.get_bounds()
                         pixel_width, pixel_height = obj.get_px_size()
                         images.append(PlacedImage(x1 - x0, y1 - y0, pixel_width, pixel_height))
+                if min(page.get_size()) <= 0:  # its crop box lies outside its media box: nothing of it is shown
+                    return PageSurvey(0.0, 0.0, may_have_text, tuple(images))
                 return PageSurvey(right - left, top - bottom, may_have_text, tuple(images))
             finally:
                 page.close()

@@ -20,6 +20,7 @@ from ocr.inputs import inspect_input
 from ocr.modes import strip_invisible_text
 from ocr.pipeline import CMYK_PROFILE, image_to_pdf, stored_image_bytes
 from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, page_quality
+from sohoa.errors import BadInputError, Problem
 from sohoa.record import PlacedWord
 from tests.conftest import FIXTURES, ROOT, SAMPLES, SHARED, needs_shared
 
@@ -1018,6 +1019,18 @@ def test_a_page_cropped_smaller_than_its_media_gets_its_text_layer_on_the_words_
     found = [min(float(w[0]) for w in words), min(float(w[1]) for w in words)]
     found += [max(float(w[2]) for w in words), max(float(w[3]) for w in words)]
     assert all(abs(at - edge * 72 / 300) < 8 for at, edge in zip(found, ink, strict=True)), (found, ink)
+
+
+def test_a_page_whose_crop_box_lies_outside_it_is_refused_with_its_reason(tmp_path: Path) -> None:
+    """QA89: nothing of such a page is shown; rendering it raised a bare ValueError, `sohoa ocr` said "internal
+    error" (exit 3) and `process` quarantined it with the exception's text."""
+    Image.open(scan_page(tmp_path / "p.png")).save(tmp_path / "full.pdf", resolution=300)
+    with pikepdf.open(tmp_path / "full.pdf") as pdf:
+        pdf.pages[0].obj.CropBox = pikepdf.Array([700, 900, 800, 1000])
+        pdf.save(tmp_path / "off.pdf")
+    with pytest.raises(BadInputError) as refused:
+        ocr_document(tmp_path / "off.pdf", tmp_path / "out.pdf", workers=1)
+    assert refused.value.problem == Problem.DAMAGED_PDF and "page 1: its crop box lies outside" in str(refused.value)
 
 
 def _upright_lines(pdf_path: Path) -> tuple[list[str], list[str]]:
