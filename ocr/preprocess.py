@@ -171,9 +171,13 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     A drop-out of all red ink left out what is printed or written in red: lines of red text, HỎA TỐC (QA89)."""
     if image.mode not in ("RGB", "P", "CMYK"):
         return image
-    pixels = np.asarray(image if image.mode == "RGB" else image.convert("RGB"))
-    red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
-    ink = np.maximum(red, blue) - green > SEAL_INK_MARGIN
+    colour = image if image.mode == "RGB" else image.convert("RGB")
+    # first on a copy a quarter the size (a seal's strokes are wider than 4 pixels): a page of no coloured ink,
+    # the common case, is passed in ~5 ms instead of ~25 ms (an A4 page at 300 dpi)
+    if not _coloured_ink(np.asarray(colour.reduce(4))).any():
+        return image
+    pixels = np.asarray(colour)
+    ink = _coloured_ink(pixels)
     if not ink.any():
         return image
     seals = _seal_areas(ink, dpi)
@@ -183,6 +187,12 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     dropped = pixels.copy()
     dropped[drop] = pixels[drop].max(axis=1, keepdims=True)
     return Image.fromarray(dropped)
+
+
+def _coloured_ink(pixels: np.ndarray) -> np.ndarray:
+    """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``)."""
+    red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
+    return np.maximum(red, blue) - green > SEAL_INK_MARGIN
 
 
 def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
