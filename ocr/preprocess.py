@@ -146,10 +146,11 @@ def paper_whitened(image: Image.Image) -> Image.Image:
 # levels (a red seal scanned (220, 30, 30), faded (235, 160, 170); a blue one (30, 60, 200), a violet one
 # (130, 40, 160)); black ink, grey, yellowish or beige paper and JPEG's colour noise stay within it.
 SEAL_INK_MARGIN = 50
-# A seal's mark is round or square, 20–60 mm a side (a round seal 30–45 mm; a received-document or certification
-# stamp 20–50 mm), no more than SEAL_MAX_ASPECT times as wide as high: coloured ink of any other shape is text to
-# read — an urgency or secrecy mark (KHẨN, HỎA TỐC, MẬT: a red box 8 mm high, Decree 30's items 10a/10b), a name
-# stamp, lines printed or corrected in red, a coloured band behind white letters, a signature.
+# A seal's mark is round or square, 20–60 mm a side (a round seal 30–45 mm, a square one 20 mm and more), no more
+# than SEAL_MAX_ASPECT times as wide as high: coloured ink of any other shape is text to read — an urgency or
+# secrecy mark (KHẨN, HỎA TỐC, MẬT: a red box 8 mm high, Decree 30's items 10a/10b), a received-document stamp
+# (ĐẾN, 40 × 25 mm, its number and day), a name stamp, lines printed or corrected in red, a coloured band behind
+# white letters, a signature.
 SEAL_MM = (20, 60)
 SEAL_MAX_ASPECT = 1.5
 # Ink is looked for in blocks of this many pixels a side, and a mark's blocks joined across this many (the breaks
