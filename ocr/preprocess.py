@@ -162,8 +162,8 @@ _SEAL_JOIN = 1
 def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     """A colour page image for Tesseract with its seals dropped, as a scanner's colour drop-out does, but only
     where a seal is (``SEAL_MM``, ``SEAL_MAX_ASPECT``; what lies inside its ring too): each pixel of coloured ink
-    there becomes the grey of its lightest channel (light where the ink lies on paper, dark where it lies on black
-    print, so the words under a seal stay); every other pixel is kept (a palette or CMYK image is returned as RGB
+    there becomes the paper's grey where it lay on paper, and the grey of its lightest channel where it lay on black
+    print (dark: the words under a seal stay); every other pixel is kept (a palette or CMYK image is returned as RGB
     then). An image of no colour or with no seal is returned as it is.
 
     Every decision a commune issues carries its red seal over the signature and often over the text, and Tesseract
@@ -175,25 +175,36 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     colour = image if image.mode == "RGB" else image.convert("RGB")
     # first on a copy a quarter the size (a seal's strokes are wider than 4 pixels): a page of no coloured ink,
     # the common case, is passed in ~5 ms instead of ~25 ms (an A4 page at 300 dpi)
-    if not _coloured_ink(np.asarray(colour.reduce(4))).any():
+    small = np.asarray(colour.reduce(4))
+    if not any(ink.any() for ink in _coloured_inks(small)):
         return image
     pixels = np.asarray(colour)
-    ink = _coloured_ink(pixels)
-    if not ink.any():
+    reds, blues = _coloured_inks(pixels)
+    # each colour's marks measured apart: a blue signature running through a red seal made one mark of the two,
+    # 76 mm wide, no seal (QA90: the signer's title and name under it were lost)
+    found = [areas for areas in (_seal_areas(reds, dpi), _seal_areas(blues, dpi)) if areas is not None]
+    if not found:
         return image
-    seals = _seal_areas(ink, dpi)
-    if seals is None:
-        return image
-    drop = ink & seals
+    drop = (reds | blues) & np.logical_or.reduce(found)
+    lightest = pixels[drop].max(axis=1)
+    # ink that was light in its lightest channel lay on paper: it becomes the paper's grey (left as that channel,
+    # a seal stayed a light grey ring that still drew Tesseract's layout, QA90); ink dark there lay on print
+    paper = np.median(small.max(axis=2))
     dropped = pixels.copy()
-    dropped[drop] = pixels[drop].max(axis=1, keepdims=True)
+    dropped[drop] = np.where(lightest >= _ON_PRINT, np.maximum(lightest, paper), lightest)[:, np.newaxis]
     return Image.fromarray(dropped)
 
 
-def _coloured_ink(pixels: np.ndarray) -> np.ndarray:
-    """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``)."""
+# A dropped pixel whose lightest channel is below this lay on black print (the two inks darken each other)
+_ON_PRINT = 128
+
+
+def _coloured_inks(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``): the red ones and the blue ones."""
     red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
-    return np.maximum(red, blue) - green > SEAL_INK_MARGIN
+    reds = (red - green > SEAL_INK_MARGIN) & (red >= blue)
+    blues = (blue - green > SEAL_INK_MARGIN) & (blue > red)
+    return reds, blues
 
 
 def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:

@@ -388,8 +388,8 @@ def _sealed_page() -> tuple[Image.Image, list[str]]:
 
 
 def test_a_seal_drop_out_makes_a_seals_ink_light_and_keeps_every_other_pixel() -> None:
-    """Within a seal (a red ring 34 mm across at 300 dpi): coloured ink, pressed hard or faded, becomes paper-light;
-    on black print it stays dark; black ink and paper stay as they were. Coloured ink of another shape is text and
+    """Within a seal (a red ring 34 mm across at 300 dpi): coloured ink, pressed hard or faded, becomes the paper's
+    grey; on black print it stays dark; black ink and paper stay as they were. Coloured ink of another shape is text and
     stays: an urgency mark's red box 8 mm high (Decree 30's KHẨN), a block of red lines 40 × 15 mm, a red band."""
     image = Image.new("RGB", (1200, 900), "white")
     draw = ImageDraw.Draw(image)
@@ -402,9 +402,9 @@ def test_a_seal_drop_out_makes_a_seals_ink_light_and_keeps_every_other_pixel() -
         draw.rectangle((600, 100 + line * 45, 1070, 130 + line * 45), fill=SEAL_RED)
     draw.rectangle((600, 600, 1190, 880), fill=SEAL_RED)  # 50 × 24 mm
     dropped = seal_dropped(image, 300)
-    assert dropped.getpixel((300, 106)) == (220, 220, 220)  # the ring
+    assert dropped.getpixel((300, 106)) == (255, 255, 255)  # the ring: the paper's grey
     shown = [dropped.getpixel((210 + index * 30, 300)) for index in range(len(colours))]
-    assert shown[:3] == [(235, 235, 235), (80, 80, 80), (200, 200, 200)]  # faded; on black print: dark; blue ink
+    assert shown[:3] == [(255, 255, 255), (80, 80, 80), (255, 255, 255)]  # faded; on black print: dark; blue ink
     assert shown[3:] == colours[3:]
     for kept in ((20, 560), (700, 110), (700, 700)):  # the urgency mark, the red lines, the band
         assert dropped.getpixel(kept) == SEAL_RED
@@ -413,11 +413,23 @@ def test_a_seal_drop_out_makes_a_seals_ink_light_and_keeps_every_other_pixel() -
 
 
 def test_a_blue_or_violet_seal_is_dropped_too() -> None:
-    """QA89: a received-document or certification stamp in blue or violet ink lay over the text as a red seal did."""
+    """QA89: a certification stamp in blue or violet ink lay over the text as a red seal did."""
     for ink in ((30, 60, 200), (130, 40, 160)):
-        image = Image.new("RGB", (600, 600), "white")
+        image = Image.new("RGB", (600, 600), (240, 240, 240))
         ImageDraw.Draw(image).ellipse((100, 100, 500, 500), outline=ink, width=12)
-        assert seal_dropped(image, 300).getpixel((300, 106)) == (max(ink),) * 3
+        assert seal_dropped(image, 300).getpixel((300, 106)) == (240, 240, 240)
+
+
+def test_a_seal_crossed_by_a_long_blue_signature_is_found() -> None:
+    """QA90: a blue signature 55 mm long through a red seal made one coloured mark of the two, 76 mm wide and no
+    seal's shape: nothing was dropped, and the signer's title and name under the seal were lost."""
+    image = Image.new("RGB", (1000, 700), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((100, 100, 540, 540), outline=SEAL_RED, width=14)  # 37 mm
+    draw.line((300, 320, 950, 360), fill=(25, 45, 165), width=8)  # 55 mm, from the seal's middle out
+    dropped = seal_dropped(image, 300)
+    assert dropped.getpixel((320, 107)) == (255, 255, 255)  # the ring
+    assert dropped.getpixel((900, 357)) == (25, 45, 165)  # the signature outside the seal: kept
 
 
 @needs_shared
