@@ -538,6 +538,13 @@ def _place_goes_on(before: str, after: str) -> bool:
     return bool(ADMIN_UNIT_RE.search(_in_capitals(before.strip()))) and not _UNIT_START_RE.match(fold(after))
 
 
+# the word ĐẾN starting a line, then its number ("ĐẾN Số: 710", OCR's "ĐẾN %6: 710") or nothing: the second line
+# of a received-document stamp (Decree 30 Appendix: the receiver's name, ĐẾN Số, Ngày, Chuyển, Số và ký hiệu HS)
+_RECEIVED_STAMP_RE = re.compile(r"^(?:ĐẾN|ĐÊN|ĐỂN|ĐẼN)(?:\s*$|\s+\S{0,3}\s*[:;.]?\s*\d|\s+(?i:số)\b)")
+# the stamp's lines below it: its fields, filled in by hand
+_RECEIVED_FIELD_RE = re.compile(r"^(?i:ngày|chuyển|số và ký hiệu|lưu hồ sơ)\b")
+
+
 def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tuple[str | None, str | None, bool]:
     """(issuer, parent body, standard case) from the upper-case lines above the number, national motto removed.
 
@@ -549,15 +556,27 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     standard_case = True
     from_top = True  # every part so far was a body's name (or nothing): the top left of the header
     titled = False  # a type's title met: the header above it is all there is
+    last_line_starts = 0  # where the fragments of the last line with any began
+    in_stamp = False  # the lines of a received-document stamp's fields follow
     for line in lines[:header_end]:
         if titled:
             break
+        in_stamp = in_stamp and bool(_RECEIVED_FIELD_RE.match(line))
+        if in_stamp:
+            continue  # "Ngày: 18/6" (its slash ended the header, a 'Số:' line spoiled), "Chuyển: …"
         if _BROKEN_NUMBER_RE.match(line) or _NUMBER_WORD_RE.match(line):
             # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP', 'Số:130UBND-VP'): the issuer is above it
             break
+        if _RECEIVED_STAMP_RE.match(line):
+            # a received-document stamp's "ĐẾN Số: 710": the line above it was the stamp's own body's name, the
+            # receiver's, not the issuer's (QA90: "UBND XÃ VĂN THƯ ĐẾN %5: 710" was a record's OrganName)
+            del fragments[last_line_starts:]
+            in_stamp = True
+            continue
         stripped = remove_national_motto(line)
         if not any(ch.isalnum() for ch in stripped):
             continue  # a line of specks alone ("* `", a rule read as "—"): no part of a name
+        line_starts = len(fragments)
         if fragments and _a_symbol_in(stripped):
             # the 'Số:' line under a received stamp, its number lost, its ký hiệu left ("GIÁ. L& TB-VECP - ¬ ` „":
             # "VĂN PHÒNG CHÍNH PHỦ GIÁ. L& TB-VECP" was the issuer of the real 153/TB-VPCP, QA81)
@@ -587,6 +606,8 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
                 standard_case = False
             elif part:
                 from_top = False
+        if len(fragments) > line_starts:
+            last_line_starts = line_starts
     bodies: list[str] = []
     for fragment, joiner in fragments:
         if bodies and not BODY_START_RE.match(fragment):

@@ -601,6 +601,17 @@ def test_a_body_named_so_still_heads_the_issuer() -> None:
     assert result.fields["number"].confidence == 0.95
 
 
+@pytest.mark.parametrize("received", ["ĐẾN Số: 710", "ĐẾN %6: 710", "ĐẾN"])
+def test_a_received_stamp_above_the_header_is_no_part_of_the_issuer(received: str) -> None:
+    """QA90: a received-document stamp read above the header (its receiver's name, "ĐẾN Số: 710", "Ngày: 18/6",
+    "Chuyển: …") made "UBND XÃ VĂN THƯ ĐẾN %5: 710" a record's issuer and OrganName, at confidence 0.95; its
+    "Ngày: 18/6" (a slash) ended the header before the issuer's own lines."""
+    stamp = f"UBND XÃ AN PHÚ - VĂN THƯ\n{received}\nNgày: 18/6\nChuyển: Văn hóa - xã hội\n"
+    result = classify_text(stamp + LOST_SLASH_LETTER.format(number_line="Số: 130/UBND-VP"), model=None)
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"
+    assert result.number == "130/UBND-VP"
+
+
 NOTICE_DAY_LEFT_BLANK = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 XÃ AN BÌNH Độc lập - Tự do - Hạnh phúc
 Số: 42/TB-UBND An Bình, ngày      tháng 12 năm 2025
