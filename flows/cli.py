@@ -1400,9 +1400,12 @@ def ocr(
                     markup=False,
                 )
             if page.text_layer_note:
+                old_layer = (
+                    "giữ lớp chữ cũ" if page.text_layer_note.endswith("its own text kept") else "bỏ lớp chữ ẩn cũ"
+                )
                 out.print(
                     f"  trang {page.number}: {_text_layer_note_vi(page.text_layer_note)}, đã nhận dạng như bản quét "
-                    f"(giữ lớp chữ cũ) / page {page.number}: {page.text_layer_note}",
+                    f"({old_layer}) / page {page.number}: {page.text_layer_note}",
                     markup=False,
                 )
         if result.pdfa:

@@ -183,8 +183,9 @@ def _inherited_resources(page: pikepdf.Dictionary) -> pikepdf.Object | None:
     return None
 
 
-def strip_invisible_text(source: Path, target: Path) -> list[int]:
-    """Copy ``source`` to ``target`` without invisible text layers; return the page numbers that lost one.
+def strip_invisible_text(source: Path, target: Path, pages: set[int] | None = None) -> list[int]:
+    """Copy ``source`` to ``target`` without invisible text layers (on ``pages``, numbered from 1, or on every
+    page); return the page numbers that lost one.
 
     The resources that only the removed text named (the earlier OCR's font, mostly) go too, from the resources
     of the page or form it was removed from: a resource some content the pages still show names (by the same
@@ -194,6 +195,8 @@ def strip_invisible_text(source: Path, target: Path) -> list[int]:
     orphans: list[tuple[pikepdf.Object | None, set[tuple[str, str]]]] = []
     with pikepdf.open(source) as pdf:
         for number, page in enumerate(pdf.pages, start=1):
+            if pages is not None and number not in pages:
+                continue
             changed = False
             instructions, dropped = _without_invisible_text(pikepdf.parse_content_stream(page))
             resources = _inherited_resources(page.obj)

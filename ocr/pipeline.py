@@ -134,6 +134,8 @@ class PagePlan:
     skew: float = 0.0  # degrees (counter-clockwise) the image was straightened for Tesseract, besides orientation
     orientation: int = 0  # degrees (clockwise) a sideways/upside-down page was turned to read it upright
     text_layer_note: str | None = None  # why a page with a text layer of its own was read all the same
+    unreadable_layer: bool = False  # that layer is no text (garbled, unmapped, a legacy font's codes): its
+    # invisible part is left out of the output, as ``redo`` leaves out an old OCR layer
     dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
     blank: bool = False  # the page image has no ink beyond scanner noise (ocr.quality.blank_image)
     too_small: str | None = None  # too small to be a scan (ocr.inputs.SmallPage: what is): kept as it is, not read
@@ -204,6 +206,12 @@ def ocr_document(
                 # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
                 # review and into every search); a blank page has no text. Faint text read well stays (good).
                 readings[plan.number] = dataclasses.replace(reading, words=[], corrected=0)
+        unreadable = {plan.number for plan in plans if plan.unreadable_layer}
+        if unreadable and mode == SKIP_TEXT:
+            # an invisible layer that is no text stays out of the searchable copy: kept, pdftotext gave its
+            # mojibake between Tesseract's words ("CỘNGHþA / CèNG HÒA", QA89); a visible one stays, as drawn
+            source_pdf, original = scratch / "without-unreadable-text.pdf", source_pdf
+            strip_invisible_text(original, source_pdf, pages=unreadable)
         # as an officer reads the name (NFC; bytes that are not UTF-8 read as Windows Vietnamese, as the record's
         # source name is): a lone surrogate of such a name was dropped from the title, `trch lc khai t` (QA80)
         title = readable(input_path.stem)
@@ -384,7 +392,7 @@ def _plan_pdf_pages(
                     text = unicodedata.normalize("NFC", plumber.pages[index].extract_text() or "")
                 yield PagePlan(number=number, existing_text=text, too_small=small[number])
                 continue
-            note = None
+            note = unreadable = None
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
@@ -392,7 +400,8 @@ def _plan_pdf_pages(
                 page = plumber.pages[index]
                 if _has_text(page):
                     text = page.extract_text() or ""
-                    note = _garbled_text(text) or _legacy_font_text(text) or _tiny_text_over_scan(page)
+                    unreadable = _garbled_text(text) or _legacy_font_text(text)
+                    note = unreadable or _tiny_text_over_scan(page)
                     if note is None:
                         yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                         continue
@@ -414,6 +423,7 @@ def _plan_pdf_pages(
             image = document.render(index, scale=page_dpi / 72)
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
+            plan.unreadable_layer = unreadable is not None
             yield plan
 
 
@@ -439,8 +449,8 @@ def _garbled_text(text: str) -> str | None:
         return None
     return (
         f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use, "
-        "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, its own "
-        "text kept"
+        "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, its "
+        "invisible text left out"
     )
 
 
@@ -474,7 +484,8 @@ def _legacy_font_text(text: str) -> str | None:
         return None
     return (
         f"its text layer is Vietnamese in a legacy font's codes (TCVN3/VNI: {share:.0%} of its words are Vietnamese "
-        f"syllables, {marked} of its {len(words)} words hold Latin-1 letters): read as a scan, its own text kept"
+        f"syllables, {marked} of its {len(words)} words hold Latin-1 letters): read as a scan, its invisible text left "
+        "out"
     )
 
 

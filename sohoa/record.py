@@ -202,8 +202,10 @@ class PageOcr(_Model):
     )
     text_layer_note: str | None = Field(
         default=None,
-        description="why a page with a text layer of its own was read by Tesseract all the same (a scrap of text "
-        "such as 'Scanned with CamScanner' over a page-size scan), its own text kept; None otherwise",
+        description="why a page with a text layer of its own was read by Tesseract all the same: a scrap of text "
+        "such as 'Scanned with CamScanner' over a page-size scan (its own text kept), or a layer that is no text — "
+        "garbled, glyphs mapped to no character, a legacy Vietnamese font's codes (its invisible part left out); "
+        "None otherwise",
     )
     too_small: str | None = Field(
         default=None,
