@@ -447,7 +447,7 @@ def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path, suffix: 
     assert sum(word in read for word in expected) >= 0.95 * len(expected), result.text
     assert "KHẨN" in read  # red, but no seal: read (a drop-out of all red left it out)
     with pikepdf.open(tmp_path / "out.pdf") as pdf:  # the archived page is the scan, seal and all
-        (image,) = pdf.pages[0].images.values()
+        (image,) = pdf.pages[0].get_images().values()
         kept = pikepdf.PdfImage(image).as_pil_image().getpixel((1100 - 291, 550))  # on the ring (Pillow's PDF: JPEG)
         assert max(abs(a - b) for a, b in zip(kept, SEAL_RED, strict=True)) <= 4, kept
 
@@ -477,7 +477,7 @@ def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
         assert abs((x1 - x0) - 1750 * 72 / 300) < 2 and abs((y1 - y0) - 1100 * 72 / 300) < 2, (x1 - x0, y1 - y0)
-        (image,) = pdf.pages[0].images.values()
+        (image,) = pdf.pages[0].get_images().values()
         assert list(image.Filter.wrap_in_array()) == ["/CCITTFaxDecode"] and (image.Width, image.Height) == fax.size
         assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 0
     words = subprocess.run(
