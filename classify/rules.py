@@ -538,11 +538,22 @@ def _place_goes_on(before: str, after: str) -> bool:
     return bool(ADMIN_UNIT_RE.search(_in_capitals(before.strip()))) and not _UNIT_START_RE.match(fold(after))
 
 
-# the word ĐẾN starting a line, then its number ("ĐẾN Số: 710", OCR's "ĐẾN %6: 710") or nothing: the second line
-# of a received-document stamp (Decree 30 Appendix: the receiver's name, ĐẾN Số, Ngày, Chuyển, Số và ký hiệu HS)
-_RECEIVED_STAMP_RE = re.compile(r"^(?:ĐẾN|ĐÊN|ĐỂN|ĐẼN)(?:\s*$|\s+\S{0,3}\s*[:;.]?\s*\d|\s+(?i:số)\b)")
-# the stamp's lines below it: its fields, filled in by hand
-_RECEIVED_FIELD_RE = re.compile(r"^(?i:ngày|chuyển|số và ký hiệu|lưu hồ sơ)\b")
+# the word ĐẾN starting a line (tone- and case-folded: OCR's ĐÉN, ĐEN, DEN; "CÔNG VĂN ĐẾN"), then its number
+# ("ĐẾN Số: 710", OCR's "ĐẾN %6: 710") or nothing: the second line of a received-document stamp (Decree 30
+# Appendix: the receiver's name, ĐẾN Số, Ngày, Chuyển, Số và ký hiệu HS)
+_RECEIVED_STAMP_RE = re.compile(r"^(?:cong van )?den:?(?:\s*$|\s+\S{0,3}\s*[:;.]?\s*\d|\s+so\b)")
+# the stamp's lines below it: its fields, filled in by hand (its "Số:" under a "CÔNG VĂN ĐẾN"; the document's own
+# 'Số:' line ends the header all the same, where the header ends)
+_RECEIVED_FIELD_RE = re.compile(r"^(?i:ngày|chuyển|số và ký hiệu|lưu hồ sơ|số\s*:)")
+
+
+def _the_stamps_name(fragments: list[tuple[str, str]], start: int, end: int) -> bool:
+    """Whether the header's ``fragments[start:end]``, the line above a received stamp's ĐẾN, are the stamp's
+    receiver ("UBND XÃ AN PHÚ - VĂN THƯ") rather than the issuer's last line: they name its văn thư, or a body's
+    name begins after the stamp (the issuer's own, read below it)."""
+    if any("VĂN THƯ" in fragment for fragment, _joiner in fragments[start:end]):
+        return True
+    return end < len(fragments) and bool(BODY_START_RE.match(fragments[end][0]))
 
 
 def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tuple[str | None, str | None, bool]:
@@ -556,7 +567,8 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
     standard_case = True
     from_top = True  # every part so far was a body's name (or nothing): the top left of the header
     titled = False  # a type's title met: the header above it is all there is
-    last_line_starts = 0  # where the fragments of the last line with any began
+    last_line = (0, 0)  # where the fragments of the last line with any began and ended
+    stamp_name: tuple[int, int] | None = None  # the fragments of the line above a received stamp's ĐẾN
     in_stamp = False  # the lines of a received-document stamp's fields follow
     for line in lines[:header_end]:
         if titled:
@@ -567,10 +579,11 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
         if _BROKEN_NUMBER_RE.match(line) or _NUMBER_WORD_RE.match(line):
             # a 'Số:' line OCR spoiled past reading ('SŨ: 2 1/QĐ-VP', 'Số:130UBND-VP'): the issuer is above it
             break
-        if _RECEIVED_STAMP_RE.match(line):
-            # a received-document stamp's "ĐẾN Số: 710": the line above it was the stamp's own body's name, the
-            # receiver's, not the issuer's (QA90: "UBND XÃ VĂN THƯ ĐẾN %5: 710" was a record's OrganName)
-            del fragments[last_line_starts:]
+        if _RECEIVED_STAMP_RE.match(fold(line)):
+            # a received-document stamp's "ĐẾN Số: 710": the line above it may be the stamp's own body's name, the
+            # receiver's (QA90: "UBND XÃ VĂN THƯ ĐẾN %5: 710" was a record's OrganName), or the issuer's last line
+            # where the stamp was read after the issuer (QA91): decided below
+            stamp_name = last_line if last_line[1] == len(fragments) else None
             in_stamp = True
             continue
         stripped = remove_national_motto(line)
@@ -607,7 +620,9 @@ def find_issuer(lines: list[str], header_end: int, anchored: bool = True) -> tup
             elif part:
                 from_top = False
         if len(fragments) > line_starts:
-            last_line_starts = line_starts
+            last_line = (line_starts, len(fragments))
+    if stamp_name is not None and _the_stamps_name(fragments, *stamp_name):
+        del fragments[stamp_name[0] : stamp_name[1]]
     bodies: list[str] = []
     for fragment, joiner in fragments:
         if bodies and not BODY_START_RE.match(fragment):

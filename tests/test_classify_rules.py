@@ -612,6 +612,37 @@ def test_a_received_stamp_above_the_header_is_no_part_of_the_issuer(received: st
     assert result.number == "130/UBND-VP"
 
 
+@pytest.mark.parametrize(
+    ("before", "between", "after"),
+    [
+        ("UBND XÃ AN PHÚ\nCÔNG VĂN ĐẾN\nSố: 710\nNgày: 18/6\n", "", ""),  # the stamp's other form
+        ("UBND XÃ AN PHÚ - VĂN THƯ\nĐÉN Số: 710\nNgày: 18/6\n", "", ""),  # Tesseract's ĐÉN
+        ("UBND XÃ AN PHÚ - VĂN THƯ\nĐến Số: 710\n", "", ""),
+        ("", "", "ĐẾN Số: 710\nNgày: 18/6\n"),  # read below the issuer, its receiver's line lost
+        ("", "ĐẾN\n", ""),  # its word alone, read between the issuer's lines
+    ],
+)
+def test_a_received_stamp_read_anywhere_in_the_header_leaves_the_issuer_whole(
+    before: str, between: str, after: str
+) -> None:
+    """QA91: the stamp's word misread (ĐÉN, Đến), its "CÔNG VĂN ĐẾN" form, or the stamp read below the issuer or
+    between its lines: the issuer's line above ĐẾN was taken for the stamp's receiver, or the stamp for the
+    issuer. The line above ĐẾN is the stamp's only when it names its văn thư or a body's name follows the stamp."""
+    letter = LOST_SLASH_LETTER.format(number_line="Số: 130/UBND-VP")
+    head, rest = letter.split("XÃ PHÚ HƯNG", 1)
+    result = classify_text(
+        before
+        + head.rstrip("\n")
+        + "\n"
+        + between
+        + "XÃ PHÚ HƯNG"
+        + rest.replace("\nSố: 130/UBND-VP", "\n" + after + "Số: 130/UBND-VP", 1),
+        model=None,
+    )
+    assert result.issuer == "ỦY BAN NHÂN DÂN XÃ PHÚ HƯNG"
+    assert result.number == "130/UBND-VP"
+
+
 NOTICE_DAY_LEFT_BLANK = """ỦY BAN NHÂN DÂN CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
 XÃ AN BÌNH Độc lập - Tự do - Hạnh phúc
 Số: 42/TB-UBND An Bình, ngày      tháng 12 năm 2025
