@@ -1400,9 +1400,9 @@ def ocr(
                     markup=False,
                 )
             if page.text_layer_note:
-                old_layer = (
-                    "giữ lớp chữ cũ" if page.text_layer_note.endswith("its own text kept") else "bỏ lớp chữ ẩn cũ"
-                )
+                from ocr.pipeline import OWN_TEXT_KEPT
+
+                old_layer = "giữ lớp chữ cũ" if page.text_layer_note.endswith(OWN_TEXT_KEPT) else "bỏ lớp chữ ẩn cũ"
                 out.print(
                     f"  trang {page.number}: {_text_layer_note_vi(page.text_layer_note)}, đã nhận dạng như bản quét "
                     f"({old_layer}) / page {page.number}: {page.text_layer_note}",

@@ -207,11 +207,16 @@ def ocr_document(
                 # review and into every search); a blank page has no text. Faint text read well stays (good).
                 readings[plan.number] = dataclasses.replace(reading, words=[], corrected=0)
         unreadable = {plan.number for plan in plans if plan.unreadable_layer}
+        left_out: set[int] = set()
         if unreadable and mode == SKIP_TEXT:
             # an invisible layer that is no text stays out of the searchable copy: kept, pdftotext gave its
             # mojibake between Tesseract's words ("CỘNGHþA / CèNG HÒA", QA89); a visible one stays, as drawn
             source_pdf, original = scratch / "without-unreadable-text.pdf", source_pdf
-            strip_invisible_text(original, source_pdf, pages=unreadable)
+            left_out = set(strip_invisible_text(original, source_pdf, pages=unreadable))
+        for plan in plans:
+            if plan.unreadable_layer and plan.number not in left_out and plan.text_layer_note:
+                # its layer was visible (or redo took out the invisible one before): what is left is as drawn
+                plan.text_layer_note = plan.text_layer_note.replace(INVISIBLE_LEFT_OUT, OWN_TEXT_KEPT)
         # as an officer reads the name (NFC; bytes that are not UTF-8 read as Windows Vietnamese, as the record's
         # source name is): a lone surrogate of such a name was dropped from the title, `trch lc khai t` (QA80)
         title = readable(input_path.stem)
@@ -427,6 +432,9 @@ def _plan_pdf_pages(
             yield plan
 
 
+# How a page's note ends (PagePlan.text_layer_note): what became of its own text layer in the output
+OWN_TEXT_KEPT = "its own text kept"
+INVISIBLE_LEFT_OUT = "its invisible text left out"
 # A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
 # in (``_garbled_text``)
 MAX_GARBLED_SHARE = 0.5
@@ -449,8 +457,8 @@ def _garbled_text(text: str) -> str | None:
         return None
     return (
         f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use, "
-        "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, its "
-        "invisible text left out"
+        "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, "
+        f"{INVISIBLE_LEFT_OUT}"
     )
 
 
@@ -484,8 +492,7 @@ def _legacy_font_text(text: str) -> str | None:
         return None
     return (
         f"its text layer is Vietnamese in a legacy font's codes (TCVN3/VNI: {share:.0%} of its words are Vietnamese "
-        f"syllables, {marked} of its {len(words)} words hold Latin-1 letters): read as a scan, its invisible text left "
-        "out"
+        f"syllables, {marked} of its {len(words)} words hold Latin-1 letters): read as a scan, {INVISIBLE_LEFT_OUT}"
     )
 
 
@@ -527,7 +534,7 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
         return None
     return (
         f"its text layer ({len(glyphs)} characters) covers {text_share:.2%} of the page, over an image covering "
-        f"{image_share:.0%}: read as a scan, its own text kept"
+        f"{image_share:.0%}: read as a scan, {OWN_TEXT_KEPT}"
     )
 
 

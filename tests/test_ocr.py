@@ -1203,11 +1203,12 @@ VNI_HEADING = (
 )
 
 
-@pytest.mark.parametrize("heading", [TCVN3_HEADING, VNI_HEADING])
-def test_a_text_layer_in_a_legacy_vietnamese_font_is_read_as_a_scan(tmp_path: Path, heading: str) -> None:
+@pytest.mark.parametrize(("heading", "render"), [(TCVN3_HEADING, 3), (VNI_HEADING, 3), (TCVN3_HEADING, 0)])
+def test_a_text_layer_in_a_legacy_vietnamese_font_is_read_as_a_scan(tmp_path: Path, heading: str, render: int) -> None:
     """QA88 M2: a layer in an 8-bit Vietnamese font of before Unicode reads "Céng hoµ x· héi chñ nghÜa": skip-text
     kept it as the record's text, unread, with no note. It is read as a scan now; Unicode Vietnamese and other
-    languages' text layers are kept (the corpora's 348 pages with text: none read so)."""
+    languages' text layers are kept (the corpora's 348 pages with text: none read so). An invisible one is left
+    out of the output; a visible one stays as drawn, and the note says which (QA91)."""
     source = tmp_path / "vntime.pdf"
     source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
     with pikepdf.open(source, allow_overwriting_input=True) as pdf:
@@ -1216,13 +1217,17 @@ def test_a_text_layer_in_a_legacy_vietnamese_font_is_read_as_a_scan(tmp_path: Pa
         font.Encoding = pikepdf.Name.WinAnsiEncoding
         page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
         shown = pikepdf.String(heading.encode("latin-1")).unparse()
-        layer = b"BT 3 Tr /F1 12 Tf 20 200 Td " + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
+        layer = f"BT {render} Tr /F1 12 Tf 20 200 Td ".encode() + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
         page.contents_add(pdf.make_stream(layer), prepend=False)
         pdf.save(source)
     result = ocr_document(source, tmp_path / "out.pdf", workers=1)
     (page_result,) = result.pages
-    assert page_result.ocr and (page_result.text_layer_note or "").startswith("its text layer is Vietnamese in a")
+    note = page_result.text_layer_note or ""
+    assert page_result.ocr and note.startswith("its text layer is Vietnamese in a")
     assert "hộ tịch trực tuyến" in result.text and heading.split()[0] not in result.text
+    extracted = subprocess.run(["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True).stdout
+    assert (heading.split()[0] in extracted) == (render == 0)
+    assert note.endswith("its invisible text left out" if render == 3 else "its own text kept")
 
 
 def test_a_legacy_layer_under_a_heading_in_unicode_is_legacy_and_other_languages_are_not() -> None:
