@@ -176,10 +176,13 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     # first on a copy a quarter the size (a seal's strokes are wider than 4 pixels): a page of no coloured ink,
     # the common case, is passed in ~5 ms instead of ~25 ms (an A4 page at 300 dpi)
     small = np.asarray(colour.reduce(4))
-    if not any(ink.any() for ink in _coloured_inks(small)):
+    # the paper's own tint is no ink: on a pink form every pixel was "red", one mark the page's size and no seal
+    # (QA91); the paper is what most of the page is
+    paper_tint = np.median(small.reshape(-1, 3), axis=0).astype(np.int16)
+    if not any(ink.any() for ink in _coloured_inks(small, paper_tint)):
         return image
     pixels = np.asarray(colour)
-    reds, blues = _coloured_inks(pixels)
+    reds, blues = _coloured_inks(pixels, paper_tint)
     # each colour's marks measured apart: a blue signature running through a red seal made one mark of the two,
     # 76 mm wide, no seal (QA90: the signer's title and name under it were lost)
     found = [areas for areas in (_seal_areas(reds, dpi), _seal_areas(blues, dpi)) if areas is not None]
@@ -199,11 +202,13 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
 _ON_PRINT = 128
 
 
-def _coloured_inks(pixels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``): the red ones and the blue ones."""
+def _coloured_inks(pixels: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``, beyond the ``paper``'s own tint, an
+    RGB triple): the red ones and the blue ones."""
     red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
-    reds = (red - green > SEAL_INK_MARGIN) & (red >= blue)
-    blues = (blue - green > SEAL_INK_MARGIN) & (blue > red)
+    red_tint, blue_tint = int(paper[0]) - int(paper[1]), int(paper[2]) - int(paper[1])
+    reds = (red - green - red_tint > SEAL_INK_MARGIN) & (red >= blue)
+    blues = (blue - green - blue_tint > SEAL_INK_MARGIN) & (blue > red)
     return reds, blues
 
 

@@ -420,6 +420,19 @@ def test_a_blue_or_violet_seal_is_dropped_too() -> None:
         assert seal_dropped(image, 300).getpixel((300, 106)) == (240, 240, 240)
 
 
+def test_a_seal_on_pink_paper_is_found_and_the_paper_stays() -> None:
+    """QA91: on a pink form (250, 190, 205) every pixel was red ink: one mark the page's size, no seal found, and the
+    signer's name under the seal lost."""
+    pink = (250, 190, 205)
+    image = Image.new("RGB", (700, 700), pink)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((100, 100, 540, 540), outline=(200, 26, 36), width=14)
+    draw.text((150, 300), "Lò Văn Thắm", fill="black")
+    dropped = seal_dropped(image, 300)
+    assert dropped.getpixel((320, 107))[0] >= 200  # the ring: paper-light
+    assert dropped.getpixel((650, 650)) == pink  # the paper
+
+
 def test_a_seal_crossed_by_a_long_blue_signature_is_found() -> None:
     """QA90: a blue signature 55 mm long through a red seal made one coloured mark of the two, 76 mm wide and no
     seal's shape: nothing was dropped, and the signer's title and name under the seal were lost."""
