@@ -206,7 +206,9 @@ def _coloured_inks(pixels: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, n
     """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``, beyond the ``paper``'s own tint, an
     RGB triple): the red ones and the blue ones."""
     red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
-    red_tint, blue_tint = int(paper[0]) - int(paper[1]), int(paper[2]) - int(paper[1])
+    # a tint only raises the margin: yellowish paper (250, 240, 200) lowered it for blue, and JPEG's colour noise
+    # in black print passed as blue ink
+    red_tint, blue_tint = (max(0, int(paper[channel]) - int(paper[1])) for channel in (0, 2))
     reds = (red - green - red_tint > SEAL_INK_MARGIN) & (red >= blue)
     blues = (blue - green - blue_tint > SEAL_INK_MARGIN) & (blue > red)
     return reds, blues
