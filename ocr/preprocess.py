@@ -206,12 +206,17 @@ def _coloured_inks(pixels: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, n
     """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``, beyond the ``paper``'s own tint, an
     RGB triple): the red ones and the blue ones."""
     red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
-    # a tint only raises the margin: yellowish paper (250, 240, 200) lowered it for blue, and JPEG's colour noise
-    # in black print passed as blue ink
-    red_tint, blue_tint = (max(0, int(paper[channel]) - int(paper[1])) for channel in (0, 2))
+    # only a paper that would pass for ink itself (a pink form: 60) moves the margin: a slighter tint moved it for
+    # seals on white paper too and lost three of QA90's 21 signers' names under them (a phone's warm light, JPEG);
+    # nor does a tint lower it (yellowish paper, where JPEG's colour noise in black print passed as blue ink)
+    red_tint, blue_tint = (_beyond_the_margin(int(paper[channel]) - int(paper[1])) for channel in (0, 2))
     reds = (red - green - red_tint > SEAL_INK_MARGIN) & (red >= blue)
     blues = (blue - green - blue_tint > SEAL_INK_MARGIN) & (blue > red)
     return reds, blues
+
+
+def _beyond_the_margin(tint: int) -> int:
+    return tint if tint > SEAL_INK_MARGIN else 0
 
 
 def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
