@@ -1425,9 +1425,11 @@ def ocr(
 
 def _text_layer_note_vi(note: str) -> str:
     """Why a page's own text layer was read as a scan all the same, in Vietnamese (the record's note is English)."""
-    if note.startswith("its text layer is not text"):
+    from ocr.pipeline import LEGACY_FONT_NOTE, NOT_TEXT_NOTE
+
+    if note.startswith(NOT_TEXT_NOTE):
         return "lớp chữ sẵn có không phải chữ đọc được (mã ký tự sai)"
-    if note.startswith("its text layer is Vietnamese in a legacy font"):
+    if note.startswith(LEGACY_FONT_NOTE):
         return "lớp chữ sẵn có là chữ Việt theo bảng mã cũ (TCVN3/VNI), không phải Unicode"
     return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"
 

@@ -432,7 +432,10 @@ def _plan_pdf_pages(
             yield plan
 
 
-# How a page's note ends (PagePlan.text_layer_note): what became of its own text layer in the output
+# How a page's note begins when its text layer is no text (PagePlan.text_layer_note; `sohoa ocr` says it in
+# Vietnamese by these), and how it ends: what became of its own text layer in the output
+NOT_TEXT_NOTE = "its text layer is not text"
+LEGACY_FONT_NOTE = "its text layer is Vietnamese in a legacy font's codes"
 OWN_TEXT_KEPT = "its own text kept"
 INVISIBLE_LEFT_OUT = "its invisible text left out"
 # A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
@@ -444,11 +447,10 @@ _UNMAPPED_GLYPH_RE = re.compile(r"\(cid:\d+\)")
 def _garbled_text(text: str) -> str | None:
     """Why a page's text layer is not text to keep (``skip-text`` and ``redo`` read the page as a scan), or None: most
     of its characters are CJK ideographs, Hangul, private-use or unassigned code points, controls, U+FFFD or glyphs
-    mapped to no character at all (pdfminer's "(cid:N)") — what a
-    layer whose font maps its codes wrongly gives, e.g. UTF-16 bytes read swapped ("Multicolor" as
-    "䴀甀氀琀椀挀漀氀漀爀", QA68: OCRmyPDF's cmyk.pdf kept such a layer, `ocr: false`, `quality: null`, and
-    classification read it). Those are no scripts of Vietnamese records; a Chinese document's real text would be read
-    as a scan too, with its own layer kept."""
+    mapped to no character at all (pdfminer's "(cid:N)") — what a layer whose font maps its codes wrongly gives,
+    e.g. UTF-16 bytes read swapped ("Multicolor" as "䴀甀氀琀椀挀漀氀漀爀", QA68: OCRmyPDF's
+    cmyk.pdf kept such a layer, `ocr: false`, `quality: null`, and classification read it). Those are no scripts of
+    Vietnamese records; a Chinese document's real text would be read as a scan too."""
     # pdfminer writes "(cid:103)" for a glyph its font maps to no character (no ToUnicode, as some scanners' OCR
     # writes its layer): one character of no script (QA88: 14,335 characters of them were a record's text)
     characters = [ch for ch in _UNMAPPED_GLYPH_RE.sub("\ufffd", text) if not ch.isspace()]
@@ -456,7 +458,7 @@ def _garbled_text(text: str) -> str | None:
     if not characters or garbled <= MAX_GARBLED_SHARE * len(characters):
         return None
     return (
-        f"its text layer is not text ({garbled} of its {len(characters)} characters are CJK, private-use, "
+        f"{NOT_TEXT_NOTE} ({garbled} of its {len(characters)} characters are CJK, private-use, "
         "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, "
         f"{INVISIBLE_LEFT_OUT}"
     )
@@ -491,7 +493,7 @@ def _legacy_font_text(text: str) -> str | None:
     if marked < MIN_LEGACY_WORD_SHARE * len(words) or beyond > MAX_BEYOND_LATIN1_SHARE * (latin1 + beyond):
         return None
     return (
-        f"its text layer is Vietnamese in a legacy font's codes (TCVN3/VNI: {share:.0%} of its words are Vietnamese "
+        f"{LEGACY_FONT_NOTE} (TCVN3/VNI: {share:.0%} of its words are Vietnamese "
         f"syllables, {marked} of its {len(words)} words hold Latin-1 letters): read as a scan, {INVISIBLE_LEFT_OUT}"
     )
 
