@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -231,21 +232,142 @@ def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
     blocks = padded.reshape(rows, _SEAL_BLOCK, columns, _SEAL_BLOCK).any(axis=(1, 3))
     labels, _count = ndimage.label(ndimage.binary_dilation(blocks, iterations=_SEAL_JOIN))
     least, most = (size / 25.4 * dpi / _SEAL_BLOCK for size in SEAL_MM)
+    boxes: list[tuple[slice, slice]] = []
+    for label, (mark_rows, mark_columns) in enumerate(ndimage.find_objects(labels), start=1):
+        if _seal_shaped(mark_rows, mark_columns, least, most):
+            boxes.append((mark_rows, mark_columns))
+        elif least <= min(mark_rows.stop - mark_rows.start, mark_columns.stop - mark_columns.start):
+            # a seal touching other ink of its colour — a second seal, a rule, a name stamp, a signature — made
+            # one mark of no seal's shape (QA91: the signer's name under the seal lost)
+            mark = labels[mark_rows, mark_columns] == label
+            for inner in _seals_inside(mark, least, most):
+                rows, columns = inner.box
+                seal = _InnerSeal(
+                    (
+                        slice(mark_rows.start + rows.start, mark_rows.start + rows.stop),
+                        slice(mark_columns.start + columns.start, mark_columns.start + columns.stop),
+                    ),
+                    (mark_rows.start + inner.middle[0], mark_columns.start + inner.middle[1]),
+                    inner.depth,
+                )
+                if _ringed(ink, seal):
+                    boxes.append(seal.box)
+    if not boxes:
+        return None
     areas = np.zeros((height, width), dtype=bool)
-    found = False
-    for mark_rows, mark_columns in ndimage.find_objects(labels):
-        high, wide = mark_rows.stop - mark_rows.start, mark_columns.stop - mark_columns.start
-        if not (
-            least <= min(high, wide)
-            and max(high, wide) <= most
-            and max(high, wide) <= SEAL_MAX_ASPECT * min(high, wide)
-        ):
+    for rows, columns in boxes:
+        areas[
+            rows.start * _SEAL_BLOCK : rows.stop * _SEAL_BLOCK, columns.start * _SEAL_BLOCK : columns.stop * _SEAL_BLOCK
+        ] = True
+    return areas
+
+
+def _seal_shaped(rows: slice, columns: slice, least: float, most: float) -> bool:
+    """Whether a mark spanning ``rows`` and ``columns`` (of blocks) has a seal's size (``least`` to ``most``
+    blocks) and shape (``SEAL_MAX_ASPECT``)."""
+    high, wide = rows.stop - rows.start, columns.stop - columns.start
+    return least <= min(high, wide) and max(high, wide) <= most and max(high, wide) <= SEAL_MAX_ASPECT * min(high, wide)
+
+
+# A seal's edge is a ring (round, or a square seal's frame) of unbroken ink: around the middle of a seal found inside
+# a larger mark, at about its depth, at least this share of the directions meets ink. Lines of coloured text, in
+# which the same search finds solid areas (QA89's pages of red lines), meet ink in at most two thirds of them
+SEAL_RING_SHARE = 0.85
+_RING_DIRECTIONS = 180
+
+
+@dataclass(frozen=True)
+class _InnerSeal:
+    """A seal found inside a larger mark: its box, middle and depth (the distance from its middle to its edge, a
+    round seal's radius, half a square one's side), in blocks of the page."""
+
+    box: tuple[slice, slice]
+    middle: tuple[float, float]
+    depth: float
+
+
+def _ringed(ink: np.ndarray, seal: _InnerSeal) -> bool:
+    """Whether the pixels ``ink`` hold a seal's ring (``SEAL_RING_SHARE``) around ``seal``'s middle: a circle or a
+    square at about its depth."""
+    middle_row, middle_column = ((at + 0.5) * _SEAL_BLOCK for at in seal.middle)
+    angles = np.linspace(0, 2 * np.pi, _RING_DIRECTIONS, endpoint=False)
+    circle = np.stack([np.sin(angles), np.cos(angles)])
+    square = circle / np.abs(circle).max(axis=0)
+    # the ring's ink looked for a block's width across, the middle being known to a block
+    across = np.arange(-_SEAL_BLOCK // 2, _SEAL_BLOCK // 2 + 1)[:, np.newaxis]
+    height, width = ink.shape
+    depth = (seal.depth + 0.5) * _SEAL_BLOCK
+    for shape in (circle, square):
+        for radius in np.arange(0.75 * depth, 1.2 * depth, _SEAL_BLOCK / 2):
+            row = np.clip(np.rint(middle_row + (radius + across) * shape[0]), 0, height - 1).astype(int)
+            column = np.clip(np.rint(middle_column + (radius + across) * shape[1]), 0, width - 1).astype(int)
+            if ink[row, column].any(axis=0).mean() >= SEAL_RING_SHARE:
+                return True
+    return False
+
+
+# Inside a mark of no seal's shape, a seal is what stays of its area with its rings filled once everything thinner
+# than this share of the smallest seal is taken off (an opening): a seal's filled disc or square is as wide as the
+# seal, a rule, a signature's strokes or a line of stamped letters (a name stamp, 5–8 mm) much narrower
+_SEAL_CORE_SHARE = 0.6
+
+
+def _seals_inside(mark: np.ndarray, least: float, most: float) -> list[_InnerSeal]:
+    """The seals (within ``mark``'s box) inside a mark of no seal's shape: what its filled area keeps of a seal's
+    size and shape after an opening by a disc ``_SEAL_CORE_SHARE`` of the smallest seal wide, or where that is
+    still no seal's shape (two seals pressed overlapping), the squares around its deepest points."""
+    from scipy import ndimage
+
+    # the distance transforms below measure to the nearest background point: the mark's box is given a border of it
+    filled = np.pad(ndimage.binary_fill_holes(mark), 1)
+    radius = _SEAL_CORE_SHARE * least / 2
+    # an opening by a disc, as two distance transforms: the points deeper inside than the radius, and every point
+    # within the radius of them
+    cores = ndimage.distance_transform_edt(filled) > radius
+    if not cores.any():
+        return []
+    opened = ndimage.distance_transform_edt(~cores) <= radius
+    parts, _count = ndimage.label(opened)
+    seals = []
+    for label, (rows, columns) in enumerate(ndimage.find_objects(parts), start=1):
+        depth = ndimage.distance_transform_edt(parts == label)
+        if _seal_shaped(rows, columns, least, most):
+            deepest = np.unravel_index(np.argmax(depth), depth.shape)
+            seals.append(_InnerSeal((rows, columns), (float(deepest[0]), float(deepest[1])), float(depth[deepest])))
+        else:
+            seals += _overlapping_seals(depth, least, most)
+    # back in the mark's box, from the padded one
+    return [
+        _InnerSeal(
+            (slice(rows.start - 1, rows.stop - 1), slice(columns.start - 1, columns.stop - 1)),
+            (seal.middle[0] - 1, seal.middle[1] - 1),
+            seal.depth,
+        )
+        for seal in seals
+        for rows, columns in [seal.box]
+    ]
+
+
+def _overlapping_seals(depth: np.ndarray, least: float, most: float) -> list[_InnerSeal]:
+    """The seals pressed overlapping that make up a filled area whose points lie at ``depth`` from its edge: one
+    around each of its deepest points (a seal's middle), as wide as twice its depth. A deepest point must be a
+    point, not a ridge: along a band (lines of coloured text, a coloured rectangle) every point of its middle line
+    is as deep, and no seal is there."""
+    from scipy import ndimage
+
+    window = max(3, round(least))
+    peaks, _count = ndimage.label((depth == ndimage.maximum_filter(depth, size=window)) & (depth >= least / 2))
+    seals = []
+    for rows, columns in ndimage.find_objects(peaks):
+        middle = (rows.start + rows.stop - 1) / 2, (columns.start + columns.stop - 1) / 2
+        deepest = float(depth[round(middle[0]), round(middle[1])])
+        reach = deepest + 1
+        if max(rows.stop - rows.start, columns.stop - columns.start) > reach / 2 or 2 * reach > most:
             continue
-        top, bottom = mark_rows.start * _SEAL_BLOCK, mark_rows.stop * _SEAL_BLOCK
-        left, right = mark_columns.start * _SEAL_BLOCK, mark_columns.stop * _SEAL_BLOCK
-        areas[top:bottom, left:right] = True
-        found = True
-    return areas if found else None
+        top, left = max(0, round(middle[0] - reach)), max(0, round(middle[1] - reach))
+        box = (slice(top, round(middle[0] + reach) + 1), slice(left, round(middle[1] + reach) + 1))
+        seals.append(_InnerSeal(box, middle, deepest))
+    return seals
 
 
 OSD_CHARACTERS = 20  # Tesseract OSD's min_characters_to_try (see detect_orientation)

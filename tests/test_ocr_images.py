@@ -445,6 +445,57 @@ def test_a_seal_crossed_by_a_long_blue_signature_is_found() -> None:
     assert dropped.getpixel((900, 357)) == (25, 45, 165)  # the signature outside the seal: kept
 
 
+def _round_seal(draw: ImageDraw.ImageDraw, centre: tuple[int, int], radius: int) -> None:
+    """A round seal's rings (as _sealed_page's) around ``centre``."""
+    x, y = centre
+    for ring_radius, width in ((radius, 14), (radius - 60, 6)):
+        draw.ellipse(
+            (x - ring_radius, y - ring_radius, x + ring_radius, y + ring_radius), outline=SEAL_RED, width=width
+        )
+
+
+@pytest.mark.parametrize("touching", ["a second seal", "a red rule", "a name stamp and a red signature"])
+def test_a_seal_touching_other_ink_of_its_colour_is_found(touching: str) -> None:
+    """QA91: a seal whose ink touched other ink of its colour made one mark of no seal's shape, no seal was found,
+    and the signer's name under it was lost: two seals pressed overlapping (70 × 41 mm), a form's red rule through
+    one (192 × 40 mm), a square name seal beside a red name stamp and a red signature (57 × 29 mm)."""
+    image = Image.new("RGB", (2000, 900), "white")
+    draw = ImageDraw.Draw(image)
+    if touching == "a name stamp and a red signature":
+        draw.rectangle((400, 300, 660, 560), outline=SEAL_RED, width=14)  # 22 mm square
+        draw.text((450, 400), "ỦY BAN", font=ImageFont.truetype(SANS_BOLD, 40), fill=SEAL_RED)
+        draw.text((640, 520), "Lò Văn Thắm", font=ImageFont.truetype(SANS_BOLD, 60), fill=SEAL_RED)  # name stamp
+        draw.line((560, 480, 1100, 430), fill=SEAL_RED, width=6)  # a signature in red ink
+        on_the_ring = (530, 303)
+    else:
+        _round_seal(draw, (600, 450), 220)  # 37 mm
+        on_the_ring = (600, 233)
+        if touching == "a second seal":
+            _round_seal(draw, (960, 450), 220)
+        else:
+            draw.line((0, 450, 1999, 450), fill=SEAL_RED, width=5)  # across the page
+    dropped = seal_dropped(image, 300)
+    assert dropped.getpixel(on_the_ring) == (255, 255, 255)
+
+
+def test_lines_of_red_text_larger_than_a_seal_are_kept() -> None:
+    """A paragraph printed in red is no seal: its lines make one solid mark at the seal search's scale, in which
+    seal-sized areas stay after its thin parts are taken off — but no seal's ring runs around them (QA89's red
+    pages, read word for word before the search inside large marks)."""
+    image = Image.new("RGB", (2200, 900), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(SANS, 50)
+    for line in range(10):
+        draw.text(
+            (100, 60 + line * 70),
+            "Nguyễn Thị L - Chủ Doanh nghiệp tư nhân thương mại Hợp đồng tín dụng",
+            font=font,
+            fill=SEAL_RED,
+        )
+    dropped = seal_dropped(image, 300)
+    assert dropped.tobytes() == image.tobytes()
+
+
 @needs_shared
 @pytest.mark.parametrize("suffix", [".png", ".pdf"])
 def test_the_lines_under_and_beside_a_red_seal_are_read(tmp_path: Path, suffix: str) -> None:
