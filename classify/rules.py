@@ -798,6 +798,10 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
             if collected:
                 break
             continue
+        if _COPY_MARK_RE.match(line) and not collected:
+            # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about; in capitals too
+            # ("(BẢN SAO)" was every trích lục khai tử's subject, QA93)
+            continue
         upper = _is_upper_line(line)
         if upper and (not collected or in_capitals) and _a_subject_in_capitals(line):
             # "HƯỚNG DẪN ÁP DỤNG MỘT SỐ QUY ĐỊNH …" under NGHỊ QUYẾT was dropped, the record archived without a
@@ -819,8 +823,6 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
         # subjects as often)
         if line[:1].isupper() and _SENTENCE_OPENING_RE.match(fold(line)):
             break
-        if _COPY_MARK_RE.match(line) and not collected:
-            continue  # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about
         collected.append(line)
     subject = " ".join(collected).strip(" -_")
     return subject or None
