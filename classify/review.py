@@ -17,7 +17,7 @@ from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
-from classify.rules import HANDWRITTEN_NOTE, LOST_SLASH_NOTE, SUBJECT_TYPES, type_name
+from classify.rules import HANDWRITTEN_NOTE, LOST_SLASH_NOTE, MALFORMED_SYMBOL_NOTE, SUBJECT_TYPES, type_name
 from classify.training import examples
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
@@ -319,12 +319,19 @@ def weak_fields(result: Classification, threshold: float) -> list[str]:
         elif weak and key in fields and fields[key].confidence < threshold:
             # the number's '/' that OCR lost and the rules put back ('Số:130UBND-VP'): said, so it is checked
             why = ": its '/' was lost by OCR and put back" if LOST_SLASH_NOTE in fields[key].evidence else ""
+            if MALFORMED_SYMBOL_NOTE in fields[key].evidence:
+                why = f"{why}: {SYMBOL_MISREAD}"
             if HANDWRITTEN_NOTE in fields[key].evidence:  # said, so the officer reads the digits off the paper
                 why = f"{why}: {DIGITS_DOUBTED}"
             reasons.append(f"{weak} ({fields[key].confidence}){why}")
     return reasons
 
 
+# why a number is doubted whose ký hiệu is none Decree 30 builds for its type (classify.rules.MALFORMED_SYMBOL)
+SYMBOL_MISREAD = "its ký hiệu is not one Decree 30 builds for this type (misread?); check it on the paper"
+SYMBOL_MISREAD_VI = (
+    "ký hiệu không đúng cách Nghị định 30 đặt cho loại văn bản này (đọc sai?); hãy đối chiếu với bản giấy"
+)
 # why a number or a date is doubted whose digits Tesseract doubted (classify.handwriting)
 DIGITS_DOUBTED = "OCR could hardly read its digits (handwritten?); check them on the paper"
 DIGITS_DOUBTED_VI = "OCR khó đọc các chữ số (viết tay?); hãy đối chiếu với bản giấy"
@@ -391,6 +398,10 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     (
         re.compile(r"^document number unsure \((\S+)\): its '/' was lost by OCR and put back$"),
         r"số văn bản chưa chắc chắn (\1): OCR làm mất dấu '/', đã thêm lại",
+    ),
+    (
+        re.compile(rf"^document number unsure \((\S+)\): {re.escape(SYMBOL_MISREAD)}$"),
+        rf"số văn bản chưa chắc chắn (\1): {SYMBOL_MISREAD_VI}",
     ),
     (
         re.compile(rf"^document number unsure \((\S+)\): {re.escape(DIGITS_DOUBTED)}$"),

@@ -586,6 +586,24 @@ def test_a_number_whose_slash_ocr_lost_is_put_back_and_sent_to_review(number_lin
     assert "OCR làm mất dấu '/'" in reason_in_vietnamese(reasons[-1])
 
 
+def test_a_symbol_decree_30_builds_no_such_way_sends_the_number_to_review() -> None:
+    """QA93 F1: OCR read '12/TLKT-BS' as '12/TEKTBS' (no type code, no dash); the number was archived at 0.95, not
+    reviewed, and the record found only by the misreading. A công văn's symbol of its body's initials alone
+    ('45/UBND'), which has no type code, is as Decree 30 builds it and stays sure."""
+    from classify.review import reason_in_vietnamese, weak_fields
+
+    result = classify_text(DEATH_EXTRACT.replace("31/TLKT-BS", "12/TEKTBS"), model=None)
+    assert (result.doc_type, result.number) == ("HT-TLKT", "12/TEKTBS")
+    assert result.fields["number"].confidence < 0.6 and result.confidence < 0.6
+    reasons = weak_fields(result, 0.6)
+    assert any("ký hiệu is not one Decree 30 builds" in reason for reason in reasons), reasons
+    assert any("ký hiệu không đúng cách Nghị định 30" in reason_in_vietnamese(reason) for reason in reasons)
+    assert classify_text(DEATH_EXTRACT, model=None).fields["number"].confidence == 0.95
+    letter = classify_text(LETTER.replace("/UBND-VP", "/UBND"), model=None)
+    assert letter.number is not None and letter.number.endswith("/UBND")
+    assert letter.fields["number"].confidence == 0.95
+
+
 @pytest.mark.parametrize("number_line", ["Số:UBND-VP", "Số: ....../UBND", "SỐ:", "S6: I3O", "Số:12ABC"])
 def test_a_number_line_ends_the_issuer_even_when_no_number_is_read(number_line: str) -> None:
     """A line that starts with 'Số' (any spacing, colon or none, OCR's 'S6:') is the number line under the
