@@ -1509,9 +1509,15 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     if subject:
         fields["subject"] = Field_(value=subject, confidence=0.7, evidence=subject_evidence)
 
+    # a later page that begins as a document does (a separator sheet left out of a stack) begins another document,
+    # whose signing block and recipients are not this one's: the first document's signer was the second's (QA93)
+    headings = later_headings(normalized)
+    document_end = len(all_lines)
+    if headings:
+        document_end = len(("\n".join(normalized.split("\f")[: headings[0].page - 1]) + "\n").splitlines())
     # a copy's own block under the copied document: its signer and recipients are the copy's, not the document's
     copied = find_copy_block(all_lines, offset + header_end) or find_certification(all_lines, offset + header_end)
-    document_lines = all_lines[: copied[0]] if copied else all_lines
+    document_lines = all_lines[: min(copied[0], document_end)] if copied else all_lines[:document_end]
     copy_block = copied[1] if copied else find_electronic_copy(lines)  # a paper copy's block, or an e-copy's mark
     signer = find_signer_block(document_lines)
     if signer.name:
@@ -1637,7 +1643,7 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
         registration_place=civil.registration_place if civil else None,
         persons=[n for n, _ in civil.persons] if civil else [],
         decided_by=decided_by,
-        later_headings=later_headings(normalized),
+        later_headings=headings,
         copy_block=_as_printed_copy(copy_block, as_printed) if copy_block else None,
     )
     if by_position:

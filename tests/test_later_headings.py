@@ -36,6 +36,20 @@ def test_a_later_page_with_its_own_heading_is_named_with_its_number() -> None:
     assert later_headings("\f".join([FIRST, no_number])) == [LaterHeading(page=2)]
 
 
+def test_the_first_documents_signer_and_recipients_are_its_own_not_the_next_documents() -> None:
+    """QA93 F2: two documents scanned as one file (the separator left out): the record, typed and numbered by the
+    first, was signed by the second's signer — in get, search and the archive metadata."""
+    first_closing = "Nơi nhận:\n- Như Điều 2;\n- Lưu: VT.\nTM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\nĐinh Thị Hồng Nhung"
+    second_closing = "Nơi nhận:\n- Trường tiểu học;\n- Lưu: VP.\nKT. CHỦ TỊCH\nPHÓ CHỦ TỊCH\nTrần Quốc Bảo"
+    result = classify_text("\f".join([FIRST, first_closing, SECOND + "\n" + second_closing]), model=None)
+    assert (result.number, result.signer_name) == ("15/QĐ-UBND", "Đinh Thị Hồng Nhung"), result
+    assert result.signer_title == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
+    assert result.recipients == ["Như Điều 2", "Lưu: VT"]
+    # its own signing block missing (the page lost): no signer, not the next document's
+    alone = classify_text("\f".join([FIRST, "Điều 2.", SECOND + "\n" + second_closing]), model=None)
+    assert alone.signer_name is None and alone.signer_title is None
+
+
 def test_the_country_named_in_a_sentence_annexes_and_attached_forms_are_no_new_document() -> None:
     sentence = (
         "Điều 2. Nhà nước Cộng hòa xã hội chủ nghĩa Việt Nam bảo hộ quyền sở hữu\n"
