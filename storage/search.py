@@ -915,7 +915,14 @@ class SearchIndex:
         def mark(text: str, *, whole: bool) -> str | None:
             return _highlight(text, groups, key, whole=whole, prefix=step.prefix)
 
-        for column, value in zip(_SNIPPET_COLUMNS, row, strict=True):
+        by_column = dict(zip(_SNIPPET_COLUMNS, row, strict=True))
+        # the persons a hộ tịch record names before its text, which an OCR'd record's holds them in too: a match in
+        # one was always said as found in the text (QA93); a signer's name is quoted as the text writes it
+        signer, *persons = (by_column["signer"] or "").split(_PERSON)
+        named = [shown for person in persons if (shown := mark(person.strip(), whole=True))]
+        if named and not mark(signer.strip(), whole=True):
+            return "; ".join(named), "persons"
+        for column, value in by_column.items():
             text = value or ""
             if column == "signer":  # the signer, then each person: the names that match, the one found in
                 names = [mark(name.strip(), whole=True) for name in text.split(_PERSON)]

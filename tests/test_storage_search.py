@@ -597,6 +597,20 @@ def test_the_persons_a_record_names_are_apart_and_said_as_persons(tmp_path: Path
     assert (signer["found_in"], signer["snippet"]) == ("signer", "[Hoàng] [Văn] [Thụ]"), signer
     (both,) = _found(tmp_path, "Hoàng")
     assert (both["found_in"], both["snippet"]) == ("signer", "[Hoàng] Văn Thụ; [HOÀNG] THỊ MẬN"), both
+    # QA93: a scan's OCR'd text holds the names too, and every match in a name was said as found in the text
+    scanned, scanned_files = make_record(
+        tmp_path / "in2",
+        "tlkt2",
+        doc_type="HT-TLKT",
+        number="32/TLKT-BS",
+        text=f"{text}\nHọ, chữ đệm, tên: LÒ THỊ XUÂN",
+    )
+    assert scanned.classification is not None
+    scanned.classification.persons = ["LÒ THỊ XUÂN"]
+    archive.put(scanned, scanned_files)
+    assert CliRunner().invoke(app, ["index", "rebuild"], env=env).exit_code == 0
+    (in_text_too,) = _found(tmp_path, "Lò Thị Xuân")
+    assert (in_text_too["found_in"], in_text_too["snippet"]) == ("persons", "[LÒ] [THỊ] [XUÂN]"), in_text_too
     shown = " ".join(CliRunner().invoke(app, ["search", "Nông Văn Dũng"], env=env).output.split())
     assert "cụm từ, trong tên người được ghi / phrase, in a person's name" in shown, shown
 
@@ -685,7 +699,8 @@ def test_a_type_code_is_a_type_in_a_query_and_ht_every_civil_status_type(tmp_pat
         (hit,) = _found(tmp_path, query)
         assert (hit["record_id"], hit["match"], hit["snippet"]) == (made["HT-TLKT"], "type", "[HT-TLKT]"), hit
     (named,) = _found(tmp_path, "HT-TLKS Nông Văn Dũng")
-    assert named["record_id"] == made["HT-TLKS"] and named["snippet"] == "TRÍCH LỤC [NÔNG] [VĂN] [DŨNG]", named
+    assert named["record_id"] == made["HT-TLKS"] and named["snippet"] == "[NÔNG] [VĂN] [DŨNG]", named
+    assert named["found_in"] == "persons", named  # its text names him too (QA93: said as found in the text)
     assert [h["record_id"] for h in _found(tmp_path, "HT-TLKT Nông Văn Dũng")] == [made["HT-TLKS"]]  # as words
     typed = [(h["record_id"], h["match"]) for h in _found(tmp_path, "TB tiếp công dân")]
     assert typed[0] == (ids["tb"], "type"), typed
