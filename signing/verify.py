@@ -130,6 +130,12 @@ class SignatureVerdict(_Model):
     changed_form_fields: list[str] = Field(
         default_factory=list, description="form fields pyHanko saw changed (filled, signed) after this signature"
     )
+    modification_detail: str | None = Field(
+        default=None,
+        description="pyHanko's own words on a change after signing that it found not permitted or could not analyse "
+        "(its difference analysis: references, paths), for a technician; the warning says it in words "
+        "(JSON since 2026-12-04)",
+    )
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(
         default_factory=list,
@@ -367,9 +373,10 @@ def _indic_name(indic: object) -> str:
 Subject = Literal["signer", "signature_timestamp"] | None
 
 
-def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject]:
+def _indication(status: Any, permission: str | None = None) -> tuple[Indication, str | None, list[str], Subject]:
     """Map pyHanko's status onto ETSI indications, most serious problem first; the last value says whose problem
-    the sub-indication is (the signer's certificate, or the signature timestamp's)."""
+    the sub-indication is (the signer's certificate, or the signature timestamp's). ``permission``: the signature's
+    DocMDP permission (``NO_CHANGES``…), named where a change after signing breaks it."""
     notes: list[str] = []
     if not status.intact:
         return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, ["the signed content was changed after signing"], None
@@ -383,10 +390,7 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject
         return (
             "TOTAL_FAILED",
             AdESFailure.FORMAT_FAILURE.name,
-            [
-                f"the document was modified after signing in a way the signature does not permit "
-                f"({diff_result or status.modification_level})"
-            ],
+            [f"{NOT_PERMITTED}: {_modification_words(status, permission)}"],
             None,
         )
     indic = status.trust_problem_indic
@@ -423,6 +427,71 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject
     if not getattr(status, "bottom_line", status.intact and status.valid and status.trusted):
         return "INDETERMINATE", AdESIndeterminate.GENERIC.name, ["pyHanko did not accept the signature"], None
     return "TOTAL_PASSED", None, notes, None
+
+
+# how a change after signing that the signature does not permit begins, and where pyHanko found objects of the
+# signed document replaced, in words (English: Vietnamese), by the path it names; the reports' Vietnamese (report.py)
+NOT_PERMITTED = "the document was modified after signing in a way the signature does not permit"
+REPLACED_PLACES = {
+    "a page's annotations": "danh sách chú thích của một trang",
+    "a page's content": "nội dung của một trang",
+    "a page": "một trang",
+    "the page tree": "cây trang",
+    "the form": "biểu mẫu",
+    "the document catalogue": "danh mục tài liệu (Catalog)",
+}
+
+
+def _replaced_place(path: str) -> str:
+    """What a path of pyHanko's (``.Root.Pages.Kids[0].Annots``) is in the document, one of ``REPLACED_PLACES``."""
+    if ".Annots" in path:
+        return "a page's annotations"
+    if ".Contents" in path:
+        return "a page's content"
+    if ".Kids" in path or path.endswith(".P"):  # a page in the page tree, or the page a form field is on
+        return "a page"
+    if path.startswith(".Root.Pages"):
+        return "the page tree"
+    if path.startswith(".Root.AcroForm"):
+        return "the form"
+    return "the document catalogue"
+
+
+def _modification_words(status: Any, permission: str | None) -> str:
+    """What pyHanko's difference analysis found that the signature does not permit, in words on one line: which
+    form fields were filled, or which parts of the signed document a revision replaced (QA92: its DiffResult's repr,
+    its references and contexts, over several lines, were the warning). Its own text is the verdict's
+    ``modification_detail``."""
+    diff_result = getattr(status, "diff_result", None)
+    allowed = f"which the signature's DocMDP permission ({permission}) does not allow" if permission else ""
+    if isinstance(diff_result, Exception):
+        text = str(diff_result)
+        revision = re.search(r"in revision (\d+)", text)
+        where = revision[1] if revision else "?"
+        paths = re.findall(r"PathInRevision\('([^']*)'\)", text)
+        if paths:
+            places = list(dict.fromkeys(sorted(map(_replaced_place, paths), key=list(REPLACED_PLACES).index)))
+            return (
+                f"revision {where} replaced parts of the signed document ({'; '.join(places)}) that no permitted "
+                "change explains"
+            )
+        if revision and (added := text.count("Reference(")):
+            return f"revision {where} added or changed {added} object(s) that no permitted change explains"
+        return "a later revision changed the document in a way no permitted change explains"
+    level = getattr(status, "modification_level", None)
+    fields = sorted(str(f) for f in getattr(diff_result, "changed_form_fields", None) or [])
+    if level is ModificationLevel.ANNOTATIONS:
+        return f"annotations were added or changed after it, {allowed or 'which it does not allow'}"
+    if level is ModificationLevel.FORM_FILLING:
+        filled = f"form field(s) {', '.join(fields)} were" if fields else "form fields were"
+        return f"{filled} filled or signed after it, {allowed or 'which it does not allow'}"
+    return "the signature does not cover the whole file and the changes after it could not be analysed"
+
+
+def _diff_detail(status: Any) -> str | None:
+    """pyHanko's own text of a change after signing it found suspicious (None for any other result)."""
+    diff_result = getattr(status, "diff_result", None)
+    return f"{type(diff_result).__name__}: {diff_result}" if isinstance(diff_result, Exception) else None
 
 
 def _name_of(cert: asn1_x509.Certificate | None) -> str | None:
@@ -907,7 +976,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
                 if doc_ts
                 else validate_pdf_signature(sig, vc, skip_diff=True)
             )
-            diff_failed = f"the changes made after this signature could not be analysed ({diff_exc!r})"
+            diff_failed = f"{type(diff_exc).__name__}: {diff_exc}"
     except Exception as exc:  # malformed signatures raise; a verifier reports them instead of crashing
         log.debug("validation of %s raised", name, exc_info=True)
         return SignatureVerdict(
@@ -923,7 +992,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
             warnings=[f"signature could not be validated: {exc}"],
         )
 
-    indication, sub, notes, sub_of = _indication(status)
+    indication, sub, notes, sub_of = _indication(status, base.get("certification"))
     if as_encoded.used:
         notes.append(
             "the signed attributes are not in DER order (CMS requires DER); the signature was checked over them "
@@ -944,7 +1013,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         # existed at ts_ok.timestamp, and the DSS holds the revocation data of that time: validate then.
         try:
             then = validate_pdf_signature(sig, ctx.validation_context(moment=ts_ok.timestamp))
-            then_indication, then_sub, then_notes, then_of = _indication(then)
+            then_indication, then_sub, then_notes, then_of = _indication(then, base.get("certification"))
         except Exception as exc:
             log.debug("validation at the timestamp time failed: %s", exc)
         else:
@@ -954,7 +1023,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
                 status = then
     expired = _expired_after_signing(sig, ctx, ts_ok)
     if diff_failed:
-        notes.append(diff_failed)
+        notes.append("the changes made after this signature could not be analysed")
         if indication == "TOTAL_PASSED":
             indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.GENERIC.name, None
     signing_time: datetime | None
@@ -1043,6 +1112,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         changed_form_fields=sorted(
             str(f) for f in getattr(getattr(status, "diff_result", None), "changed_form_fields", []) or []
         ),
+        modification_detail=diff_failed or _diff_detail(status),
         validation_time=_aware(validation_time),
         revocation=revocation,
         warnings=warnings,

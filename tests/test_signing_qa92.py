@@ -1,0 +1,157 @@
+"""QA92, `sohoa verify` as an auditor checking PDFs signed elsewhere: what the reports say of a change after signing,
+of a self-signed or an expired signer, of `--at`, and of names a certificate spells decomposed."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pikepdf
+import pytest
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.sign import signers
+from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
+from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
+
+from signing import verify_pdf
+from signing.report import as_json, render_html, render_text, report_header
+
+
+def _form_pdf(path: Path) -> Path:
+    """One page with a line of text and a text field, HoTen (as QA92's base-form.pdf)."""
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(595, 842))
+    font = pdf.make_indirect(
+        pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    )
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=font))
+    page.Contents = pdf.make_stream(b"BT /F1 14 Tf 72 760 Td (QUYET DINH so 15/QD-UBND: cap 100 trieu dong) Tj ET")
+    field = pdf.make_indirect(
+        pikepdf.Dictionary(
+            FT=pikepdf.Name.Tx,
+            T=pikepdf.String("HoTen"),
+            Rect=[72, 600, 300, 620],
+            Type=pikepdf.Name.Annot,
+            Subtype=pikepdf.Name.Widget,
+            P=page.obj,
+            F=4,
+            DA=pikepdf.String("/Helv 0 Tf 0 g"),
+        )
+    )
+    page.Annots = pdf.make_indirect(pikepdf.Array([field]))
+    pdf.Root.AcroForm = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Fields=pikepdf.Array([field]),
+            DR=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
+            DA=pikepdf.String("/Helv 0 Tf 0 g"),
+        )
+    )
+    pdf.save(path)
+    return path
+
+
+def _pkcs12_signer(pki: TestPKI, label: str = SIGNER) -> signers.SimpleSigner:
+    signer = signers.SimpleSigner.load_pkcs12(str(pki.pkcs12_file(label)), passphrase=PKCS12_PASSWORD)
+    assert signer is not None
+    return signer
+
+
+def _sign(source: Path, target: Path, signer: signers.Signer, certify: MDPPerm | None = None) -> Path:
+    """``source`` signed (B-B) by ``signer``, a certification signature with ``certify`` if given."""
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1",
+        subfilter=SigSeedSubFilter.PADES,
+        certify=certify is not None,
+        docmdp_permissions=certify or MDPPerm.FILL_FORMS,
+    )
+    out = io.BytesIO()
+    signers.PdfSigner(meta, signer=signer).sign_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(source.read_bytes())), output=out
+    )
+    target.write_bytes(out.getvalue())
+    return target
+
+
+def _incremental(source: Path, target: Path, change: str) -> Path:
+    """``source`` with a revision added: the field HoTen filled ("fill"), or the page's text replaced ("retext")."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(source.read_bytes()))
+    if change == "fill":
+        field = writer.root["/AcroForm"]["/Fields"].raw_get(0).get_object()
+        field["/V"] = generic.pdf_string("Nguyen Van B")
+        writer.update_container(field)
+    else:
+        page = writer.root["/Pages"]["/Kids"].raw_get(0).get_object()
+        text = b"BT /F1 14 Tf 72 760 Td (QUYET DINH so 15/QD-UBND: cap 900 trieu dong) Tj ET"
+        page["/Contents"] = writer.add_object(generic.StreamObject(stream_data=text))
+        writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    target.write_bytes(out.getvalue())
+    return target
+
+
+def test_a_change_after_signing_the_signature_does_not_permit_is_said_in_words_on_one_line(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA92 finding 4: pyHanko's DiffResult repr, its Reference(idnum=…) and AbsoluteContext(…) over three lines were
+    the warning (in the text report, its continuation lines at the first column, where a file's heading is)."""
+    form = _form_pdf(tmp_path / "form.pdf")
+    signer = _pkcs12_signer(test_pki)
+    filled = _incremental(
+        _sign(form, tmp_path / "cert1.pdf", signer, MDPPerm.NO_CHANGES), tmp_path / "fill.pdf", "fill"
+    )
+    retext = _incremental(_sign(form, tmp_path / "appr.pdf", signer), tmp_path / "retext.pdf", "retext")
+    results = [verify_pdf(path, [test_pki.root_cert]) for path in (filled, retext)]
+    (fill,), (changed,) = (result.signatures for result in results)
+
+    assert (fill.indication, fill.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+    assert (
+        "the document was modified after signing in a way the signature does not permit: form field(s) HoTen were "
+        "filled or signed after it, which the signature's DocMDP permission (NO_CHANGES) does not allow"
+    ) in fill.warnings, fill.warnings
+    assert (changed.indication, changed.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE")
+    assert (
+        "the document was modified after signing in a way the signature does not permit: revision 2 replaced parts "
+        "of the signed document (a page) that no permitted change explains"
+    ) in changed.warnings, changed.warnings
+    # pyHanko's own text is for a technician, in the JSON only
+    assert changed.modification_detail is not None and "AbsoluteContext" in changed.modification_detail
+
+    header = report_header([test_pki.root_cert], now=datetime.now(UTC))
+    text, page = render_text(results, header), render_html(results, header)
+    for internal in ("DiffResult", "Reference(", "AbsoluteContext", "PathInRevision", "ModificationLevel."):
+        assert internal not in text and internal not in page, internal
+    assert "Some objects" not in text  # no continuation line: every line of a file's block is indented
+    file_lines = [line for line in text.splitlines() if line and not line.startswith(" ")]
+    assert not [line for line in file_lines if "revision" in line.lower()], file_lines
+    assert (
+        "tài liệu bị sửa đổi sau khi ký theo cách chữ ký không cho phép: trường biểu mẫu HoTen đã được điền hoặc ký "
+        "sau khi ký, điều quyền DocMDP của chữ ký (NO_CHANGES) không cho phép / the document was modified"
+    ) in text
+    assert (
+        "tài liệu bị sửa đổi sau khi ký theo cách chữ ký không cho phép: phiên bản 2 thay thế các phần của tài liệu "
+        "đã ký (một trang) mà không thay đổi được phép nào giải thích được / the document was modified"
+    ) in text
+    (_, retext_json) = as_json(results, header)["files"]
+    assert "AbsoluteContext" in retext_json["signatures"][0]["modification_detail"]
+    assert json.dumps(retext_json["signatures"][0]["warnings"]).count("AbsoluteContext") == 0
+
+
+@pytest.mark.parametrize(
+    "detail",
+    ["a library's message\nover two lines", "one\r\nmore"],
+)
+def test_a_warning_s_line_breaks_stay_off_the_report_s_first_column(detail: str) -> None:
+    from signing.verify import FileVerification
+
+    result = FileVerification(path="x.pdf", warnings=[f"signature could not be validated: {detail}"])
+    result.fail("damaged PDF, cannot be read: x", "tệp PDF bị hỏng, không đọc được: x", detail)
+    lines = render_text([result]).splitlines()
+    assert [line for line in lines if not line.startswith(" ")][
+        0
+    ] == "x.pdf: KHÔNG ĐẠT / NOT PASSED — lỗi, không có kết quả / error, no verdict"
+    assert all(line.startswith(("  ", "x.pdf", "Tổng", "Theo")) for line in lines), lines
