@@ -183,6 +183,11 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], 
         "{needs})",
     ),
     (
+        re.compile(r"^--at (?P<at>\S+) is before the signing time (?P<signed>\S+):"),
+        "thời điểm kiểm tra --at {at} trước thời điểm ký {signed}: khi đó chữ ký chưa tồn tại, nên không thể coi là "
+        "hợp lệ vào lúc đó",
+    ),
+    (
         re.compile(r"^no trust roots configured"),
         "chưa cấu hình gốc tin cậy nào: không người ký nào có thể được tin cậy",
     ),

@@ -44,6 +44,7 @@ from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names, key_usage_shortfall
 from signing.revinfo import EmbeddedRevinfo, chain_of, currency, revocation_services, signature_timestamp_tokens
+from sohoa.vietnamese import day_vn, iso_vn
 
 if TYPE_CHECKING:
     import pikepdf
@@ -214,8 +215,6 @@ class ReportHeader(_Model):
     def _vietnam_time(self, when: datetime | None) -> str | None:
         """In JSON, as every report gives its times: Vietnam time (``+07:00``), to the second — verification.json's
         ``verified_by`` too (until 2026-12-02 it was UTC, ``Z``, with microseconds)."""
-        from sohoa.vietnamese import iso_vn
-
         return iso_vn(when) if when is not None else None
 
 
@@ -1046,9 +1045,11 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
     warnings = list(notes)
     signed_at = _aware(signing_time)
     if ctx.at is not None and signed_at is not None and signed_at > ctx.at:
+        # both times in Vietnam time to the second, as the reports give every time (QA92: the signing time had
+        # microseconds)
         warnings.append(
-            f"--at {ctx.at.isoformat()} is before the signing time {signed_at.astimezone(ctx.at.tzinfo).isoformat()}: "
-            "the signature did not exist yet, so it cannot be judged valid then"
+            f"--at {iso_vn(ctx.at)} is before the signing time {iso_vn(signed_at)}: the signature did not exist yet, "
+            "so it cannot be judged valid then"
         )
     if "DEVELOPMENT ONLY" in signer:
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
@@ -1148,8 +1149,10 @@ def _expiry_notes(
     trusted signature timestamp that is that proof)."""
     if expired is None or source != "timestamp" or not ts_trusted or signing_time is None:
         return []
-    day, signed = expired.date().isoformat(), _aware(signing_time)
-    signed_words = signed.isoformat() if signed is not None else "?"
+    # Vietnam time to the second, as every time the reports give (QA92: "expired on 2026-12-03, after signing"
+    # beside a signing time of 2026-12-04T06:38:32+07:00, the note's own time UTC with microseconds)
+    day, signed = day_vn(expired).isoformat(), _aware(signing_time)
+    signed_words = iso_vn(signed) if signed is not None else "?"
     if indication == "TOTAL_PASSED":
         return [
             f"chứng thư của người ký đã hết hạn ngày {day}, sau khi ký; chữ ký vẫn hợp lệ nhờ dấu thời gian (ký lúc "

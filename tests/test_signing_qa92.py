@@ -12,12 +12,13 @@ import pikepdf
 import pytest
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.sign import signers
+from pyhanko.sign import signers, timestamps
 from pyhanko.sign.fields import MDPPerm, SigSeedSubFilter
 from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI
 
 from signing import verify_pdf
 from signing.report import as_json, render_html, render_text, report_header
+from sohoa.vietnamese import iso_vn
 
 
 def _form_pdf(path: Path) -> Path:
@@ -60,8 +61,10 @@ def _pkcs12_signer(pki: TestPKI, label: str = SIGNER) -> signers.SimpleSigner:
     return signer
 
 
-def _sign(source: Path, target: Path, signer: signers.Signer, certify: MDPPerm | None = None) -> Path:
-    """``source`` signed (B-B) by ``signer``, a certification signature with ``certify`` if given."""
+def _sign(
+    source: Path, target: Path, signer: signers.Signer, certify: MDPPerm | None = None, tsa_url: str | None = None
+) -> Path:
+    """``source`` signed by ``signer`` (B-B; B-T with ``tsa_url``), a certification signature with ``certify``."""
     meta = signers.PdfSignatureMetadata(
         field_name="Signature1",
         subfilter=SigSeedSubFilter.PADES,
@@ -69,7 +72,8 @@ def _sign(source: Path, target: Path, signer: signers.Signer, certify: MDPPerm |
         docmdp_permissions=certify or MDPPerm.FILL_FORMS,
     )
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer=signer).sign_pdf(
+    timestamper = timestamps.HTTPTimeStamper(tsa_url) if tsa_url else None
+    signers.PdfSigner(meta, signer=signer, timestamper=timestamper).sign_pdf(
         IncrementalPdfFileWriter(io.BytesIO(source.read_bytes())), output=out
     )
     target.write_bytes(out.getvalue())
@@ -155,3 +159,43 @@ def test_a_warning_s_line_breaks_stay_off_the_report_s_first_column(detail: str)
         0
     ] == "x.pdf: KHÔNG ĐẠT / NOT PASSED — lỗi, không có kết quả / error, no verdict"
     assert all(line.startswith(("  ", "x.pdf", "Tổng", "Theo")) for line in lines), lines
+
+
+def test_the_note_on_a_certificate_expired_after_signing_gives_vietnam_time_to_the_second() -> None:
+    """QA92 finding 6: "expired on 2026-12-03, after signing … (signed at 2026-12-03T23:38:32.043193+00:00)" below a
+    signing time of 2026-12-04T06:38:32+07:00: the day and the time were UTC's, with microseconds."""
+    from signing.verify import _expiry_notes
+
+    expired = datetime(2026, 12, 3, 23, 41, 10, tzinfo=UTC)
+    signed = datetime(2026, 12, 3, 23, 38, 32, 43193, tzinfo=UTC)
+    for indication, sub in (("TOTAL_PASSED", None), ("INDETERMINATE", "OUT_OF_BOUNDS_NO_POE")):
+        (note,) = _expiry_notes(expired, indication, sub, signed, "timestamp", True, has_dss=False)  # type: ignore[arg-type]
+        assert "2026-12-03" not in note and "+00:00" not in note and ".043193" not in note, note
+        assert note.startswith("chứng thư của người ký đã hết hạn ngày 2026-12-04, sau"), note
+        assert "expired on 2026-12-04, after signing" in note, note
+        assert note.count("2026-12-04T06:38:32+07:00") == 2, note  # in both languages
+
+
+def test_at_before_the_signing_time_is_said_with_both_times_in_both_languages(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA92 finding 8: the Vietnamese half said only "thời điểm kiểm tra trước thời điểm ký", without the times or
+    the conclusion, and the signing time had microseconds."""
+    signed = _sign(
+        _form_pdf(tmp_path / "form.pdf"), tmp_path / "bt.pdf", _pkcs12_signer(test_pki), tsa_url=test_pki.tsa_url
+    )
+    at = datetime.fromisoformat("2020-01-01T00:00:00+00:00")
+    result = verify_pdf(signed, [test_pki.root_cert], at=at)
+    (verdict,) = result.signatures
+    assert verdict.signing_time_source == "timestamp" and verdict.signing_time is not None
+    signing_time = iso_vn(verdict.signing_time)
+    english = (
+        f"--at 2020-01-01T07:00:00+07:00 is before the signing time {signing_time}: the signature did not exist yet, "
+        "so it cannot be judged valid then"
+    )
+    assert english in verdict.warnings, verdict.warnings
+    text = render_text([result], report_header([test_pki.root_cert], as_of=at, now=datetime.now(UTC)))
+    assert (
+        f"cảnh báo / warning: thời điểm kiểm tra --at 2020-01-01T07:00:00+07:00 trước thời điểm ký {signing_time}: "
+        f"khi đó chữ ký chưa tồn tại, nên không thể coi là hợp lệ vào lúc đó / {english}"
+    ) in text, text
