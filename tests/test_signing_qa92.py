@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import UTC, datetime
+import unicodedata
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pikepdf
@@ -199,3 +200,59 @@ def test_at_before_the_signing_time_is_said_with_both_times_in_both_languages(
         f"cảnh báo / warning: thời điểm kiểm tra --at 2020-01-01T07:00:00+07:00 trước thời điểm ký {signing_time}: "
         f"khi đó chữ ký chưa tồn tại, nên không thể coi là hợp lệ vào lúc đó / {english}"
     ) in text, text
+
+
+def _self_signed(folder: Path, common_name: str) -> tuple[signers.SimpleSigner, Path]:
+    """A signer whose certificate issued itself (no CA), with its certificate's PEM file (to --trust it)."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name(
+        [x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"), x509.NameAttribute(NameOID.COMMON_NAME, common_name)]
+    )
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    pem = folder / "self-signed.cert.pem"
+    pem.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    der_key = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_cert,
+        signing_key=asn1_keys.PrivateKeyInfo.load(der_key),
+        cert_registry=SimpleCertificateStore.from_certs([asn1_cert]),
+    )
+    return signer, pem
+
+
+def test_names_a_certificate_spells_decomposed_are_shown_composed(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA92 finding 9: a signer's name written NFD in its certificate was shown so in every report, and a search for
+    it typed (NFC) found nothing."""
+    composed = "Nguyễn Thị Hồng Nhung"
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert decomposed != composed
+    signer, _ = _self_signed(tmp_path, decomposed)
+    result = verify_pdf(_sign(_form_pdf(tmp_path / "form.pdf"), tmp_path / "nfd.pdf", signer), [test_pki.root_cert])
+    (verdict,) = result.signatures
+    assert verdict.signer == verdict.issuer == f"CN={composed},C=VN"
+    header = report_header([test_pki.root_cert], now=datetime.now(UTC))
+    json_text = json.dumps(as_json([result], header), ensure_ascii=False)
+    for report in (render_text([result], header), render_html([result], header), json_text):
+        assert composed in report and decomposed not in report
