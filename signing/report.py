@@ -23,6 +23,7 @@ from signing.identity import cert_names
 from signing.verify import (
     NOT_PERMITTED,
     REPLACED_PLACES,
+    SELF_SIGNED,
     FileVerification,
     ReportHeader,
     ReportScope,
@@ -181,6 +182,11 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], 
         ),
         "vấn đề chứng thư: mục đích sử dụng khóa của chứng thư người ký ({has}) không cho phép ký tài liệu (cần "
         "{needs})",
+    ),
+    (
+        re.compile(rf"^certificate problem: (?P<code>\w+) — {re.escape(SELF_SIGNED)}"),
+        "vấn đề chứng thư: chứng thư của người ký là chứng thư tự ký (không do CA nào cấp): chỉ có thể tin cậy khi "
+        "chính chứng thư đó được chỉ định làm gốc tin cậy (--trust)",
     ),
     (
         re.compile(r"^--at (?P<at>\S+) is before the signing time (?P<signed>\S+):"),

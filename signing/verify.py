@@ -407,6 +407,13 @@ def _indication(status: Any, permission: str | None = None) -> tuple[Indication,
                 f" — the signer's certificate's key usage ({shortfall.has}) does not allow signing documents "
                 f"({shortfall.needs} needed)"
             )
+        elif _self_signed(status.signing_cert):
+            # pyHanko's "the X.509 certificate provided is self-signed" is CHAIN_CONSTRAINTS_FAILURE, "chain violates
+            # constraints" to an auditor (QA92)
+            problem += (
+                f" — {SELF_SIGNED}: it can be trusted only if that certificate itself is given as a trust root "
+                "(--trust)"
+            )
         return kind, _indic_name(indic), [problem], "signer"
     if not status.trusted:
         return (
@@ -491,6 +498,28 @@ def _diff_detail(status: Any) -> str | None:
     """pyHanko's own text of a change after signing it found suspicious (None for any other result)."""
     diff_result = getattr(status, "diff_result", None)
     return f"{type(diff_result).__name__}: {diff_result}" if isinstance(diff_result, Exception) else None
+
+
+SELF_SIGNED = "the signer's certificate is self-signed (issued by no CA)"
+
+
+def _self_signed(cert: asn1_x509.Certificate | None) -> bool:
+    """Whether ``cert`` issued itself: its issuer is its subject and its own key verifies its signature
+    (asn1crypto's ``self_signed`` is "no", "maybe" — the names match — or "yes")."""
+    if cert is None:
+        return False
+    try:
+        if cert.self_signed == "no":
+            return False
+        DefaultSignatureValidator().validate_signature(
+            signature=cert["signature_value"].native,
+            signed_data=cert["tbs_certificate"].dump(),
+            public_key_info=cert.public_key,
+            signature_algorithm=cert["signature_algorithm"],
+        )
+    except Exception:
+        return False
+    return True
 
 
 def _name_of(cert: asn1_x509.Certificate | None) -> str | None:

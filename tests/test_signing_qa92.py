@@ -256,3 +256,27 @@ def test_names_a_certificate_spells_decomposed_are_shown_composed(tmp_path: Path
     json_text = json.dumps(as_json([result], header), ensure_ascii=False)
     for report in (render_text([result], header), render_html([result], header), json_text):
         assert composed in report and decomposed not in report
+
+
+def test_a_self_signed_signer_is_said_in_words(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA92 finding 7: a signer whose certificate issued itself was only "chuỗi chứng thư vi phạm ràng buộc /
+    CHAIN_CONSTRAINTS_FAILURE"; trusted with --trust of its own certificate it passes, as before."""
+    signer, own_cert = _self_signed(tmp_path, "Tự Ký Nguyễn")
+    signed = _sign(_form_pdf(tmp_path / "form.pdf"), tmp_path / "self.pdf", signer)
+    result = verify_pdf(signed, [test_pki.root_cert])
+    (verdict,) = result.signatures
+    assert verdict.indication == "INDETERMINATE" and verdict.sub_indication_of == "signer"
+    english = (
+        f"certificate problem: {verdict.sub_indication} — the signer's certificate is self-signed (issued by no CA): "
+        "it can be trusted only if that certificate itself is given as a trust root (--trust)"
+    )
+    assert english in verdict.warnings, verdict.warnings
+    text = render_text([result], report_header([test_pki.root_cert], now=datetime.now(UTC)))
+    assert (
+        "cảnh báo / warning: vấn đề chứng thư: chứng thư của người ký là chứng thư tự ký (không do CA nào cấp): chỉ có "
+        f"thể tin cậy khi chính chứng thư đó được chỉ định làm gốc tin cậy (--trust) / {english}"
+    ) in text, text
+    assert verify_pdf(signed, [own_cert]).passed
+    # a certificate of the test PKI's, issued by its CA, is not said to be self-signed
+    other = verify_pdf(_sign(tmp_path / "form.pdf", tmp_path / "ca.pdf", _pkcs12_signer(test_pki)), [own_cert])
+    assert not [w for w in other.signatures[0].warnings if "self-signed" in w]
