@@ -189,6 +189,15 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], 
         "chính chứng thư đó được chỉ định làm gốc tin cậy (--trust)",
     ),
     (
+        re.compile(
+            r"^certificate problem: (?P<code>\w+) — the signer's certificate had expired when it signed: it expired "
+            r"at (?P<expired>\S+), and the trusted signature timestamp proves the signature was made at "
+            r"(?P<signed>\S+), (?P<days>\d+) day"
+        ),
+        "vấn đề chứng thư: chứng thư của người ký đã hết hạn khi ký: hết hạn lúc {expired}, và dấu thời gian tin cậy "
+        "của chữ ký chứng minh chữ ký được tạo lúc {signed}, {days} ngày sau đó",
+    ),
+    (
         re.compile(r"^--at (?P<at>\S+) is before the signing time (?P<signed>\S+):"),
         "thời điểm kiểm tra --at {at} trước thời điểm ký {signed}: khi đó chữ ký chưa tồn tại, nên không thể coi là "
         "hợp lệ vào lúc đó",

@@ -1073,6 +1073,8 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
 
     warnings = list(notes)
     signed_at = _aware(signing_time)
+    if not doc_ts and sub_of == "signer" and source == "timestamp" and ts_trusted and signed_at is not None:
+        warnings = [_expired_before_signing(w, sig, signed_at) for w in warnings]
     if ctx.at is not None and signed_at is not None and signed_at > ctx.at:
         # both times in Vietnam time to the second, as the reports give every time (QA92: the signing time had
         # microseconds)
@@ -1147,6 +1149,27 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         revocation=revocation,
         warnings=warnings,
         notes=verdict_notes,
+    )
+
+
+def _expired_before_signing(warning: str, sig: EmbeddedPdfSignature, signed_at: datetime) -> str:
+    """``warning``, pyHanko's "certificate problem: OUT_OF_BOUNDS_…", with what it means when the signer's
+    certificate had expired before the time a trusted timestamp proves: it signed expired (QA92: "no proof the
+    signature existed before", and no expiry date). pyHanko keeps such a signature INDETERMINATE, as ETSI EN
+    319 102-1's validation with time does (its best signature time after the certificate's expiry), and so does
+    sohoa: the words say it."""
+    if not warning.startswith(("certificate problem: OUT_OF_BOUNDS_NO_POE", "certificate problem: OUT_OF_BOUNDS_NOT")):
+        return warning
+    try:
+        not_after = _aware(sig.signer_cert["tbs_certificate"]["validity"]["not_after"].native)
+    except Exception:
+        return warning
+    if not_after is None or signed_at <= not_after:
+        return warning
+    return (
+        f"{warning} — the signer's certificate had expired when it signed: it expired at {iso_vn(not_after)}, and "
+        f"the trusted signature timestamp proves the signature was made at {iso_vn(signed_at)}, "
+        f"{(signed_at - not_after).days} day(s) later"
     )
 
 

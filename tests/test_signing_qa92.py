@@ -280,3 +280,39 @@ def test_a_self_signed_signer_is_said_in_words(tmp_path: Path, test_pki: TestPKI
     # a certificate of the test PKI's, issued by its CA, is not said to be self-signed
     other = verify_pdf(_sign(tmp_path / "form.pdf", tmp_path / "ca.pdf", _pkcs12_signer(test_pki)), [own_cert])
     assert not [w for w in other.signatures[0].warnings if "self-signed" in w]
+
+
+def test_a_certificate_expired_before_the_timestamped_signing_time_is_said_to_have_signed_expired(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA92 finding 2: a certificate expired 35 days before the time a trusted timestamp proves read only
+    "chứng thư đã hết hạn, không có bằng chứng chữ ký có trước / OUT_OF_BOUNDS_NO_POE", with no date. pyHanko keeps
+    it INDETERMINATE (ETSI EN 319 102-1: the best signature time is after the expiry), and so does sohoa."""
+    from cryptography import x509
+    from signing_pki import SIGNER_EXPIRED
+
+    signed = _sign(
+        _form_pdf(tmp_path / "form.pdf"),
+        tmp_path / "expired-bt.pdf",
+        _pkcs12_signer(test_pki, SIGNER_EXPIRED),
+        tsa_url=test_pki.tsa_url,
+    )
+    result = verify_pdf(signed, [test_pki.root_cert])
+    (verdict,) = result.signatures
+    assert verdict.indication == "INDETERMINATE" and verdict.sub_indication == "OUT_OF_BOUNDS_NO_POE", verdict
+    assert verdict.signing_time is not None and verdict.timestamp_trusted
+    expiry = x509.load_pem_x509_certificate(test_pki.cert_file(SIGNER_EXPIRED).read_bytes()).not_valid_after_utc
+    days = (verdict.signing_time - expiry).days
+    assert days >= 34
+    english = (
+        "certificate problem: OUT_OF_BOUNDS_NO_POE — the signer's certificate had expired when it signed: it expired "
+        f"at {iso_vn(expiry)}, and the trusted signature timestamp proves the signature was made at "
+        f"{iso_vn(verdict.signing_time)}, {days} day(s) later"
+    )
+    assert english in verdict.warnings, verdict.warnings
+    text = render_text([result], report_header([test_pki.root_cert], now=datetime.now(UTC)))
+    assert (
+        "cảnh báo / warning: vấn đề chứng thư: chứng thư của người ký đã hết hạn khi ký: hết hạn lúc "
+        f"{iso_vn(expiry)}, và dấu thời gian tin cậy của chữ ký chứng minh chữ ký được tạo lúc "
+        f"{iso_vn(verdict.signing_time)}, {days} ngày sau đó / {english}"
+    ) in text, text
