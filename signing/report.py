@@ -12,6 +12,7 @@ import os
 import re
 import socket
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -19,8 +20,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 
 from signing.identity import cert_names
-from signing.verify import SCHEMA_VERSION as SCHEMA_VERSION  # the header's models: with FileVerification's
 from signing.verify import (
+    NOT_PERMITTED,
+    REPLACED_PLACES,
+    SELF_SIGNED,
     FileVerification,
     ReportHeader,
     ReportScope,
@@ -29,6 +32,7 @@ from signing.verify import (
     load_trust_root_files,
     pdfa_broken,
 )
+from signing.verify import SCHEMA_VERSION as SCHEMA_VERSION  # the header's models: with FileVerification's
 from sohoa.vietnamese import iso_vn, size_said
 
 INDICATION_VI = {
@@ -119,8 +123,39 @@ CERTIFICATION_VI = {
         "only form filling, further signatures and annotations allowed",
     ),
 }
-# Warnings said whole in Vietnamese (their numbers and names kept): matched first
-_WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+
+
+def _not_permitted_vi(match: re.Match[str]) -> str:
+    """The Vietnamese of a change after signing the signature does not permit (verify's ``_modification_words``)."""
+    what = match["what"]
+    said = "tài liệu bị sửa đổi sau khi ký theo cách chữ ký không cho phép"
+    unexplained = "mà không thay đổi được phép nào giải thích được"
+    allowed = re.search(r"which the signature's DocMDP permission \((?P<permission>\w+)\) does not allow$", what)
+    forbids = (
+        f"điều quyền DocMDP của chữ ký ({allowed['permission']}) không cho phép"
+        if allowed
+        else "điều chữ ký không cho phép"
+    )
+    if m := re.match(r"revision (?P<rev>\S+) replaced parts of the signed document \((?P<places>.*)\) that", what):
+        places = "; ".join(REPLACED_PLACES.get(place, place) for place in m["places"].split("; "))
+        return f"{said}: phiên bản {m['rev']} thay thế các phần của tài liệu đã ký ({places}) {unexplained}"
+    if m := re.match(r"revision (?P<rev>\S+) added or changed (?P<count>\d+) object", what):
+        return f"{said}: phiên bản {m['rev']} thêm hoặc sửa {m['count']} đối tượng {unexplained}"
+    if m := re.match(r"form field\(s\) (?P<fields>.+) were filled or signed after it", what):
+        return f"{said}: trường biểu mẫu {m['fields']} đã được điền hoặc ký sau khi ký, {forbids}"
+    if what.startswith("form fields were filled"):
+        return f"{said}: trường biểu mẫu đã được điền hoặc ký sau khi ký, {forbids}"
+    if what.startswith("annotations were added"):
+        return f"{said}: chú thích đã được thêm hoặc sửa sau khi ký, {forbids}"
+    if what.startswith("the signature does not cover the whole file"):
+        return f"{said}: chữ ký không bao phủ toàn bộ tệp và không phân tích được các thay đổi sau đó"
+    return f"{said}: một phiên bản sau đó đã thay đổi tài liệu theo cách {unexplained.removeprefix('mà ')}"
+
+
+# Warnings said whole in Vietnamese (their numbers and names kept): matched first; a function makes the words of
+# a warning whose parts are themselves said in words
+_WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(rf"^{re.escape(NOT_PERMITTED)}: (?P<what>.*)$"), _not_permitted_vi),
     (
         re.compile(r"^PDF/A rule 6\.1\.2: the catalogue says PDF 2\.0 only because a signature declared"),
         "quy tắc PDF/A 6.1.2: tệp ghi PDF 2.0 chỉ vì chữ ký khai báo phần mở rộng ISO/TS 32002 (pyHanko làm vậy với "
@@ -147,6 +182,25 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         ),
         "vấn đề chứng thư: mục đích sử dụng khóa của chứng thư người ký ({has}) không cho phép ký tài liệu (cần "
         "{needs})",
+    ),
+    (
+        re.compile(rf"^certificate problem: (?P<code>\w+) — {re.escape(SELF_SIGNED)}"),
+        "vấn đề chứng thư: chứng thư của người ký là chứng thư tự ký (không do CA nào cấp): chỉ có thể tin cậy khi "
+        "chính chứng thư đó được chỉ định làm gốc tin cậy (--trust)",
+    ),
+    (
+        re.compile(
+            r"^certificate problem: (?P<code>\w+) — the signer's certificate had expired when it signed: it expired "
+            r"at (?P<expired>\S+), and the trusted signature timestamp proves the signature was made at "
+            r"(?P<signed>\S+), (?P<days>\d+) day"
+        ),
+        "vấn đề chứng thư: chứng thư của người ký đã hết hạn khi ký: hết hạn lúc {expired}, và dấu thời gian tin cậy "
+        "của chữ ký chứng minh chữ ký được tạo lúc {signed}, {days} ngày sau đó",
+    ),
+    (
+        re.compile(r"^--at (?P<at>\S+) is before the signing time (?P<signed>\S+):"),
+        "thời điểm kiểm tra --at {at} trước thời điểm ký {signed}: khi đó chữ ký chưa tồn tại, nên không thể coi là "
+        "hợp lệ vào lúc đó",
     ),
     (
         re.compile(r"^no trust roots configured"),
@@ -204,10 +258,21 @@ _WARNING_WORDS: tuple[tuple[str, str], ...] = (
 
 def warning_in_vietnamese(warning: str) -> str:
     """``vi / en`` for a verification warning: what kind it is in Vietnamese, then the English line itself (which
-    names the certificate, revision or rule exactly)."""
+    names the certificate, revision or rule exactly); on one line, whatever a library's message in it holds."""
+    return _one_line(_warning_in_vietnamese(warning))
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks as spaces: a report's lines are its own (QA92: a library's message over three
+    lines put its continuation lines at the text report's first column, where a file's heading is)."""
+    return re.sub(r"\s*[\r\n]+\s*", " ", text)
+
+
+def _warning_in_vietnamese(warning: str) -> str:
     for pattern, vietnamese in _WARNING_PATTERNS:
         if match := pattern.search(warning):
-            return f"{vietnamese.format(**match.groupdict())} / {warning}"
+            said = vietnamese(match) if callable(vietnamese) else vietnamese.format(**match.groupdict())
+            return f"{said} / {warning}"
     for words, meaning in _WARNING_WORDS:
         if words in warning:
             if words == "certificate problem:":
@@ -269,7 +334,7 @@ def error_words(result: FileVerification) -> str:
     if not result.error:
         return ""
     words = f"{result.error_vi} / {result.error}" if result.error_vi else result.error
-    return words + (f" (chi tiết / detail: {result.error_detail})" if result.error_detail else "")
+    return _one_line(words + (f" (chi tiết / detail: {result.error_detail})" if result.error_detail else ""))
 
 
 def certification_words(code: str) -> str:

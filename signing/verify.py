@@ -44,6 +44,7 @@ from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names, key_usage_shortfall
 from signing.revinfo import EmbeddedRevinfo, chain_of, currency, revocation_services, signature_timestamp_tokens
+from sohoa.vietnamese import day_vn, iso_vn
 
 if TYPE_CHECKING:
     import pikepdf
@@ -130,6 +131,12 @@ class SignatureVerdict(_Model):
     changed_form_fields: list[str] = Field(
         default_factory=list, description="form fields pyHanko saw changed (filled, signed) after this signature"
     )
+    modification_detail: str | None = Field(
+        default=None,
+        description="pyHanko's own words on a change after signing that it found not permitted or could not analyse "
+        "(its difference analysis: references, paths), for a technician; the warning says it in words "
+        "(JSON since 2026-12-04)",
+    )
     warnings: list[str] = Field(default_factory=list)
     notes: list[str] = Field(
         default_factory=list,
@@ -208,8 +215,6 @@ class ReportHeader(_Model):
     def _vietnam_time(self, when: datetime | None) -> str | None:
         """In JSON, as every report gives its times: Vietnam time (``+07:00``), to the second — verification.json's
         ``verified_by`` too (until 2026-12-02 it was UTC, ``Z``, with microseconds)."""
-        from sohoa.vietnamese import iso_vn
-
         return iso_vn(when) if when is not None else None
 
 
@@ -367,9 +372,10 @@ def _indic_name(indic: object) -> str:
 Subject = Literal["signer", "signature_timestamp"] | None
 
 
-def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject]:
+def _indication(status: Any, permission: str | None = None) -> tuple[Indication, str | None, list[str], Subject]:
     """Map pyHanko's status onto ETSI indications, most serious problem first; the last value says whose problem
-    the sub-indication is (the signer's certificate, or the signature timestamp's)."""
+    the sub-indication is (the signer's certificate, or the signature timestamp's). ``permission``: the signature's
+    DocMDP permission (``NO_CHANGES``…), named where a change after signing breaks it."""
     notes: list[str] = []
     if not status.intact:
         return "TOTAL_FAILED", AdESFailure.HASH_FAILURE.name, ["the signed content was changed after signing"], None
@@ -383,10 +389,7 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject
         return (
             "TOTAL_FAILED",
             AdESFailure.FORMAT_FAILURE.name,
-            [
-                f"the document was modified after signing in a way the signature does not permit "
-                f"({diff_result or status.modification_level})"
-            ],
+            [f"{NOT_PERMITTED}: {_modification_words(status, permission)}"],
             None,
         )
     indic = status.trust_problem_indic
@@ -403,6 +406,13 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject
             problem += (
                 f" — the signer's certificate's key usage ({shortfall.has}) does not allow signing documents "
                 f"({shortfall.needs} needed)"
+            )
+        elif _self_signed(status.signing_cert):
+            # pyHanko's "the X.509 certificate provided is self-signed" is CHAIN_CONSTRAINTS_FAILURE, "chain violates
+            # constraints" to an auditor (QA92)
+            problem += (
+                f" — {SELF_SIGNED}: it can be trusted only if that certificate itself is given as a trust root "
+                "(--trust)"
             )
         return kind, _indic_name(indic), [problem], "signer"
     if not status.trusted:
@@ -423,6 +433,93 @@ def _indication(status: Any) -> tuple[Indication, str | None, list[str], Subject
     if not getattr(status, "bottom_line", status.intact and status.valid and status.trusted):
         return "INDETERMINATE", AdESIndeterminate.GENERIC.name, ["pyHanko did not accept the signature"], None
     return "TOTAL_PASSED", None, notes, None
+
+
+# how a change after signing that the signature does not permit begins, and where pyHanko found objects of the
+# signed document replaced, in words (English: Vietnamese), by the path it names; the reports' Vietnamese (report.py)
+NOT_PERMITTED = "the document was modified after signing in a way the signature does not permit"
+REPLACED_PLACES = {
+    "a page's annotations": "danh sách chú thích của một trang",
+    "a page's content": "nội dung của một trang",
+    "a page": "một trang",
+    "the page tree": "cây trang",
+    "the form": "biểu mẫu",
+    "the document catalogue": "danh mục tài liệu (Catalog)",
+}
+
+
+def _replaced_place(path: str) -> str:
+    """What a path of pyHanko's (``.Root.Pages.Kids[0].Annots``) is in the document, one of ``REPLACED_PLACES``."""
+    if ".Annots" in path:
+        return "a page's annotations"
+    if ".Contents" in path:
+        return "a page's content"
+    if ".Kids" in path or path.endswith(".P"):  # a page in the page tree, or the page a form field is on
+        return "a page"
+    if path.startswith(".Root.Pages"):
+        return "the page tree"
+    if path.startswith(".Root.AcroForm"):
+        return "the form"
+    return "the document catalogue"
+
+
+def _modification_words(status: Any, permission: str | None) -> str:
+    """What pyHanko's difference analysis found that the signature does not permit, in words on one line: which
+    form fields were filled, or which parts of the signed document a revision replaced (QA92: its DiffResult's repr,
+    its references and contexts, over several lines, were the warning). Its own text is the verdict's
+    ``modification_detail``."""
+    diff_result = getattr(status, "diff_result", None)
+    allowed = f"which the signature's DocMDP permission ({permission}) does not allow" if permission else ""
+    if isinstance(diff_result, Exception):
+        text = str(diff_result)
+        revision = re.search(r"in revision (\d+)", text)
+        where = revision[1] if revision else "?"
+        paths = re.findall(r"PathInRevision\('([^']*)'\)", text)
+        if paths:
+            places = list(dict.fromkeys(sorted(map(_replaced_place, paths), key=list(REPLACED_PLACES).index)))
+            return (
+                f"revision {where} replaced parts of the signed document ({'; '.join(places)}) that no permitted "
+                "change explains"
+            )
+        if revision and (added := text.count("Reference(")):
+            return f"revision {where} added or changed {added} object(s) that no permitted change explains"
+        return "a later revision changed the document in a way no permitted change explains"
+    level = getattr(status, "modification_level", None)
+    fields = sorted(str(f) for f in getattr(diff_result, "changed_form_fields", None) or [])
+    if level is ModificationLevel.ANNOTATIONS:
+        return f"annotations were added or changed after it, {allowed or 'which it does not allow'}"
+    if level is ModificationLevel.FORM_FILLING:
+        filled = f"form field(s) {', '.join(fields)} were" if fields else "form fields were"
+        return f"{filled} filled or signed after it, {allowed or 'which it does not allow'}"
+    return "the signature does not cover the whole file and the changes after it could not be analysed"
+
+
+def _diff_detail(status: Any) -> str | None:
+    """pyHanko's own text of a change after signing it found suspicious (None for any other result)."""
+    diff_result = getattr(status, "diff_result", None)
+    return f"{type(diff_result).__name__}: {diff_result}" if isinstance(diff_result, Exception) else None
+
+
+SELF_SIGNED = "the signer's certificate is self-signed (issued by no CA)"
+
+
+def _self_signed(cert: asn1_x509.Certificate | None) -> bool:
+    """Whether ``cert`` issued itself: its issuer is its subject and its own key verifies its signature
+    (asn1crypto's ``self_signed`` is "no", "maybe" — the names match — or "yes")."""
+    if cert is None:
+        return False
+    try:
+        if cert.self_signed == "no":
+            return False
+        DefaultSignatureValidator().validate_signature(
+            signature=cert["signature_value"].native,
+            signed_data=cert["tbs_certificate"].dump(),
+            public_key_info=cert.public_key,
+            signature_algorithm=cert["signature_algorithm"],
+        )
+    except Exception:
+        return False
+    return True
 
 
 def _name_of(cert: asn1_x509.Certificate | None) -> str | None:
@@ -907,7 +1004,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
                 if doc_ts
                 else validate_pdf_signature(sig, vc, skip_diff=True)
             )
-            diff_failed = f"the changes made after this signature could not be analysed ({diff_exc!r})"
+            diff_failed = f"{type(diff_exc).__name__}: {diff_exc}"
     except Exception as exc:  # malformed signatures raise; a verifier reports them instead of crashing
         log.debug("validation of %s raised", name, exc_info=True)
         return SignatureVerdict(
@@ -923,7 +1020,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
             warnings=[f"signature could not be validated: {exc}"],
         )
 
-    indication, sub, notes, sub_of = _indication(status)
+    indication, sub, notes, sub_of = _indication(status, base.get("certification"))
     if as_encoded.used:
         notes.append(
             "the signed attributes are not in DER order (CMS requires DER); the signature was checked over them "
@@ -944,7 +1041,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         # existed at ts_ok.timestamp, and the DSS holds the revocation data of that time: validate then.
         try:
             then = validate_pdf_signature(sig, ctx.validation_context(moment=ts_ok.timestamp))
-            then_indication, then_sub, then_notes, then_of = _indication(then)
+            then_indication, then_sub, then_notes, then_of = _indication(then, base.get("certification"))
         except Exception as exc:
             log.debug("validation at the timestamp time failed: %s", exc)
         else:
@@ -954,7 +1051,7 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
                 status = then
     expired = _expired_after_signing(sig, ctx, ts_ok)
     if diff_failed:
-        notes.append(diff_failed)
+        notes.append("the changes made after this signature could not be analysed")
         if indication == "TOTAL_PASSED":
             indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.GENERIC.name, None
     signing_time: datetime | None
@@ -976,10 +1073,14 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
 
     warnings = list(notes)
     signed_at = _aware(signing_time)
+    if not doc_ts and sub_of == "signer" and source == "timestamp" and ts_trusted and signed_at is not None:
+        warnings = [_expired_before_signing(w, sig, signed_at) for w in warnings]
     if ctx.at is not None and signed_at is not None and signed_at > ctx.at:
+        # both times in Vietnam time to the second, as the reports give every time (QA92: the signing time had
+        # microseconds)
         warnings.append(
-            f"--at {ctx.at.isoformat()} is before the signing time {signed_at.astimezone(ctx.at.tzinfo).isoformat()}: "
-            "the signature did not exist yet, so it cannot be judged valid then"
+            f"--at {iso_vn(ctx.at)} is before the signing time {iso_vn(signed_at)}: the signature did not exist yet, "
+            "so it cannot be judged valid then"
         )
     if "DEVELOPMENT ONLY" in signer:
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")
@@ -1043,10 +1144,32 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         changed_form_fields=sorted(
             str(f) for f in getattr(getattr(status, "diff_result", None), "changed_form_fields", []) or []
         ),
+        modification_detail=diff_failed or _diff_detail(status),
         validation_time=_aware(validation_time),
         revocation=revocation,
         warnings=warnings,
         notes=verdict_notes,
+    )
+
+
+def _expired_before_signing(warning: str, sig: EmbeddedPdfSignature, signed_at: datetime) -> str:
+    """``warning``, pyHanko's "certificate problem: OUT_OF_BOUNDS_…", with what it means when the signer's
+    certificate had expired before the time a trusted timestamp proves: it signed expired (QA92: "no proof the
+    signature existed before", and no expiry date). pyHanko keeps such a signature INDETERMINATE, as ETSI EN
+    319 102-1's validation with time does (its best signature time after the certificate's expiry), and so does
+    sohoa: the words say it."""
+    if not warning.startswith(("certificate problem: OUT_OF_BOUNDS_NO_POE", "certificate problem: OUT_OF_BOUNDS_NOT")):
+        return warning
+    try:
+        not_after = _aware(sig.signer_cert["tbs_certificate"]["validity"]["not_after"].native)
+    except Exception:
+        return warning
+    if not_after is None or signed_at <= not_after:
+        return warning
+    return (
+        f"{warning} — the signer's certificate had expired when it signed: it expired at {iso_vn(not_after)}, and "
+        f"the trusted signature timestamp proves the signature was made at {iso_vn(signed_at)}, "
+        f"{(signed_at - not_after).days} day(s) later"
     )
 
 
@@ -1078,8 +1201,10 @@ def _expiry_notes(
     trusted signature timestamp that is that proof)."""
     if expired is None or source != "timestamp" or not ts_trusted or signing_time is None:
         return []
-    day, signed = expired.date().isoformat(), _aware(signing_time)
-    signed_words = signed.isoformat() if signed is not None else "?"
+    # Vietnam time to the second, as every time the reports give (QA92: "expired on 2026-12-03, after signing"
+    # beside a signing time of 2026-12-04T06:38:32+07:00, the note's own time UTC with microseconds)
+    day, signed = day_vn(expired).isoformat(), _aware(signing_time)
+    signed_words = iso_vn(signed) if signed is not None else "?"
     if indication == "TOTAL_PASSED":
         return [
             f"chứng thư của người ký đã hết hạn ngày {day}, sau khi ký; chữ ký vẫn hợp lệ nhờ dấu thời gian (ký lúc "

@@ -17,6 +17,7 @@ from flows.cli import app
 from signing import verify_pdf
 from signing.report import render_html, render_text, report_header
 from signing.verify import FileVerification, SignatureVerdict
+from sohoa.vietnamese import day_vn
 
 # beside the repository as test_signing_corpus finds it, or the shared corpora of a worktree elsewhere
 _VN_PLACES = (Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / "vn-signed",)
@@ -294,7 +295,7 @@ def test_a_signer_certificate_expired_after_signing_is_said(tmp_path: Path) -> N
         lt_file = verify_pdf(tmp_path / "B-LT.pdf", [pki.root_cert])
         (bt,) = verify_pdf(tmp_path / "B-T.pdf", [pki.root_cert]).signatures
     (lt,) = lt_file.signatures
-    day = expiry.date().isoformat()
+    day = day_vn(expiry).isoformat()  # the day in Vietnam, as the note gives it (QA92)
     assert lt.indication == "TOTAL_PASSED" and lt.warnings == [], lt
     (note,) = lt.notes
     assert f"expired on {day}, after signing; the signature stays valid by its timestamp" in note, note
