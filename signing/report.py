@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from signing.identity import cert_names
 from signing.verify import (
     NOT_PERMITTED,
+    ONLY_DOCUMENT_TIMESTAMPS,
     REPLACED_PLACES,
     SELF_SIGNED,
     FileVerification,
@@ -201,6 +202,11 @@ _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], 
         re.compile(r"^--at (?P<at>\S+) is before the signing time (?P<signed>\S+):"),
         "thời điểm kiểm tra --at {at} trước thời điểm ký {signed}: khi đó chữ ký chưa tồn tại, nên không thể coi là "
         "hợp lệ vào lúc đó",
+    ),
+    (
+        re.compile(rf"^{re.escape(ONLY_DOCUMENT_TIMESTAMPS)} \((?P<count>\d+)\)"),
+        "không có chữ ký nào, chỉ có {count} dấu thời gian tài liệu: dấu thời gian tài liệu chỉ chứng minh được nội "
+        "dung đã tồn tại vào thời điểm nó ghi, và không phê duyệt điều gì (tệp không đạt)",
     ),
     (
         re.compile(r"^no trust roots configured"),

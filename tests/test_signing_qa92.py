@@ -316,3 +316,35 @@ def test_a_certificate_expired_before_the_timestamped_signing_time_is_said_to_ha
         f"{iso_vn(expiry)}, và dấu thời gian tin cậy của chữ ký chứng minh chữ ký được tạo lúc "
         f"{iso_vn(verdict.signing_time)}, {days} ngày sau đó / {english}"
     ) in text, text
+
+
+def test_a_file_with_document_timestamps_only_is_judged_by_them(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA92 finding 1: a file with a document timestamp and no signature was "error, no verdict", and so was the same
+    file with a byte of its timestamped content changed: an auditor could not tell them apart. Each timestamp is
+    judged: the changed file fails (HASH_FAILURE), the intact one is not passed (a timestamp approves nothing),
+    and the report says why in both languages."""
+    form = _form_pdf(tmp_path / "form.pdf")
+    out = io.BytesIO()
+    signers.PdfTimeStamper(timestamps.HTTPTimeStamper(test_pki.tsa_url)).timestamp_pdf(
+        IncrementalPdfFileWriter(io.BytesIO(form.read_bytes())), "sha256", output=out
+    )
+    stamped = tmp_path / "dấu thời gian.pdf"
+    stamped.write_bytes(out.getvalue())
+    changed = tmp_path / "sửa.pdf"
+    changed.write_bytes(
+        out.getvalue().replace(b"/Helv 0 Tf", b"/Helv 9 Tf", 1)
+    )  # the form's text size, in the stamped bytes
+    assert changed.read_bytes() != stamped.read_bytes()
+    intact, tampered = (verify_pdf(path, [test_pki.root_cert]) for path in (stamped, changed))
+
+    assert intact.error is None and intact.signatures == [] and not intact.passed
+    assert [ts.indication for ts in intact.document_timestamps] != ["TOTAL_FAILED"]
+    assert tampered.error is None
+    assert [(ts.indication, ts.sub_indication) for ts in tampered.document_timestamps] == [
+        ("TOTAL_FAILED", "HASH_FAILURE")
+    ]
+    report = as_json([intact, tampered], report_header([test_pki.root_cert], now=datetime.now(UTC)))
+    assert [entry["class"] for entry in report["files"]] == ["indeterminate", "failed"]
+    text = render_text([intact], report_header([test_pki.root_cert], now=datetime.now(UTC)))
+    assert "không có chữ ký nào, chỉ có 1 dấu thời gian tài liệu" in text
+    assert "no signature, only document timestamps (1)" in text
