@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict
 
 from signing.identity import cert_names
 from signing.verify import (
+    ANNOTATIONS_NOT_JUDGED,
     NOT_PERMITTED,
     ONLY_DOCUMENT_TIMESTAMPS,
     REPLACED_PLACES,
@@ -157,6 +158,11 @@ def _not_permitted_vi(match: re.Match[str]) -> str:
 # a warning whose parts are themselves said in words
 _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(rf"^{re.escape(NOT_PERMITTED)}: (?P<what>.*)$"), _not_permitted_vi),
+    (
+        re.compile(rf"^{re.escape(ANNOTATIONS_NOT_JUDGED)}:"),
+        "không đánh giá được thay đổi sau chữ ký chứng nhận này, loại cho phép thêm chú thích (DocMDP mức 3): "
+        "phần phân tích thay đổi của pyHanko không được thiết kế cho mức đó",
+    ),
     (
         re.compile(r"^PDF/A rule 6\.1\.2: the catalogue says PDF 2\.0 only because a signature declared"),
         "quy tắc PDF/A 6.1.2: tệp ghi PDF 2.0 chỉ vì chữ ký khai báo phần mở rộng ISO/TS 32002 (pyHanko làm vậy với "

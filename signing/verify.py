@@ -31,7 +31,7 @@ from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.ades.report import AdESFailure, AdESIndeterminate
 from pyhanko.sign.diff_analysis import ModificationLevel
-from pyhanko.sign.fields import enumerate_sig_fields
+from pyhanko.sign.fields import MDPPerm, enumerate_sig_fields
 from pyhanko.sign.general import extract_certificate_info
 from pyhanko.sign.validation import validate_pdf_signature, validate_pdf_timestamp
 from pyhanko.sign.validation.dss import DocumentSecurityStore
@@ -385,6 +385,15 @@ def _indication(status: Any, permission: str | None = None) -> tuple[Indication,
         return "TOTAL_FAILED", AdESFailure.REVOKED.name, ["the signer certificate is revoked"], "signer"
     diff_result = getattr(status, "diff_result", None)
     if isinstance(diff_result, Exception) or getattr(status, "docmdp_ok", None) is False:
+        if permission == MDPPerm.ANNOTATE.name:
+            # pyHanko's change analysis "was not designed to support DocMDP level 3" (its own log): an annotation
+            # added as that level allows was "modified in a way the signature does not permit", failed (QA92)
+            return (
+                "INDETERMINATE",
+                AdESIndeterminate.GENERIC.name,
+                [f"{ANNOTATIONS_NOT_JUDGED}: {_modification_words(status, permission)}"],
+                None,
+            )
         # ETSI has no PDF-specific term; an impermissible change to a signed document is a format failure.
         return (
             "TOTAL_FAILED",
@@ -501,6 +510,11 @@ def _diff_detail(status: Any) -> str | None:
 
 
 SELF_SIGNED = "the signer's certificate is self-signed (issued by no CA)"
+# a change after a certification that allows annotations (DocMDP level 3), which pyHanko's analysis cannot judge
+ANNOTATIONS_NOT_JUDGED = (
+    "a change after this certification, which allows annotations (DocMDP level 3), could not be judged: pyHanko's "
+    "change analysis was not designed for that level"
+)
 # a file with no signature, only document timestamps (the reports' Vietnamese: report.py)
 ONLY_DOCUMENT_TIMESTAMPS = "no signature, only document timestamps"
 

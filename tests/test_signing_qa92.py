@@ -348,3 +348,40 @@ def test_a_file_with_document_timestamps_only_is_judged_by_them(tmp_path: Path, 
     text = render_text([intact], report_header([test_pki.root_cert], now=datetime.now(UTC)))
     assert "không có chữ ký nào, chỉ có 1 dấu thời gian tài liệu" in text
     assert "no signature, only document timestamps (1)" in text
+
+
+def test_an_annotation_after_a_certification_allowing_annotations_is_not_failed(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA92 finding 3: a certification allowing annotations (DocMDP P=3), then a note added, was TOTAL_FAILED,
+    "modified in a way the signature does not permit": pyHanko's change analysis was not designed for that level,
+    as it logs. Not judged, and said so; the same note after a certification allowing no change still fails."""
+    form = _form_pdf(tmp_path / "form.pdf")
+    signer = _pkcs12_signer(test_pki)
+    results = []
+    for permission in (MDPPerm.ANNOTATE, MDPPerm.NO_CHANGES):
+        certified = _sign(form, tmp_path / f"cert-{permission.name}.pdf", signer, permission)
+        writer = IncrementalPdfFileWriter(io.BytesIO(certified.read_bytes()))
+        page = writer.root["/Pages"]["/Kids"].raw_get(0).get_object()
+        note = generic.DictionaryObject(
+            {
+                generic.NameObject("/Type"): generic.NameObject("/Annot"),
+                generic.NameObject("/Subtype"): generic.NameObject("/Text"),
+                generic.NameObject("/Rect"): generic.ArrayObject(generic.FloatObject(v) for v in (400, 700, 420, 720)),
+                generic.NameObject("/Contents"): generic.pdf_string("Đã xem"),
+            }
+        )
+        annotations = page["/Annots"]  # an indirect array (the form's field widget in it)
+        annotations.append(writer.add_object(note))
+        writer.update_container(annotations)
+        out = io.BytesIO()
+        writer.write(out)
+        annotated = tmp_path / f"annotated-{permission.name}.pdf"
+        annotated.write_bytes(out.getvalue())
+        results.append(verify_pdf(annotated, [test_pki.root_cert]))
+    (allowed,), (forbidden,) = (result.signatures for result in results)
+    assert allowed.indication == "INDETERMINATE", (allowed.indication, allowed.warnings)
+    assert any("allows annotations (DocMDP level 3), could not be judged" in w for w in allowed.warnings)
+    assert forbidden.indication == "TOTAL_FAILED"
+    text = render_text(results[:1], report_header([test_pki.root_cert], now=datetime.now(UTC)))
+    assert "không đánh giá được thay đổi sau chữ ký chứng nhận này" in text
