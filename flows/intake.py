@@ -328,7 +328,7 @@ class BlankPart:
         """As ``process --json``'s and ``watch --json``'s ``dropped_pages`` and a watch receipt list it: ``stack``
         absolute, as the records of its documents name it (``files[].stack.path``), to join them by."""
         return {
-            "stack": said(self.path or self.stack),
+            "stack": escaped(self.path) if self.path else said(self.stack),  # a path: spelled as on disk, not NFC
             "part": self.part,
             "pages": self.pages,
             "reason": said(self.english()),
@@ -409,7 +409,7 @@ def split_stack(
         )
         _whole_after_all(path, work_dir, holder, folders)
         return [path]
-    stack_path = escaped(unicodedata.normalize("NFC", str(path.resolve())))  # as StackOrigin names it
+    stack_path = escaped(str(path.resolve()))  # as StackOrigin names it: as the file system spells it
     gone = [BlankPart(stack=shown, part=number, pages=pages, path=stack_path) for number, pages in backs]
     for part in blank:
         origin = stack_origin(part)
@@ -534,7 +534,9 @@ def _remember_origin(part: Path, stack: Path, digest: str, number: int, pages: l
     """Beside a split document, where it came from: its record names the stack the officer dropped, not this
     scratch file (which goes when the batch ends). A file, not memory: a Dask worker on another host ingests it."""
     origin = StackOrigin(
-        path=escaped(unicodedata.normalize("NFC", str(stack.resolve()))),  # UTF-8 text, see sohoa.fsutil
+        # as the file system spells it (an NFD name stays NFD: an NFC copy of it opens nothing, QA93 F4); UTF-8 text
+        # with a name's bytes that are not UTF-8 as \xNN, see sohoa.fsutil
+        path=escaped(str(stack.resolve())),
         sha256=digest,
         part=number,
         pages=[index + 1 for index in pages],

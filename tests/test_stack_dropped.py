@@ -187,3 +187,27 @@ def test_the_watch_inbox_artifact_names_a_stacks_documents_by_their_pages_and_li
     markdown, _ = receipts_markdown("/srv/inbox", [waiting])
     said = "| x; cần xem lại / needs review: ngày ban hành đáng ngờ (0.5) / date of issue doubtful (0.5) |"
     assert said in markdown, markdown
+
+
+def test_a_stack_named_nfd_on_disk_is_recorded_under_its_spelling_on_disk(tmp_path: Path) -> None:
+    """QA93 F4: a stack whose name was NFD on disk (from a Mac) was recorded under its NFC spelling, a path that did
+    not exist (``source.path``, ``source.stack.path``, ``dropped_pages[].stack``), while a single file keeps the
+    spelling on disk. The name shown stays NFC."""
+    import unicodedata
+
+    from flows.pipeline import ingest
+
+    name = unicodedata.normalize("NFD", "công văn đến quý IV.pdf")
+    stack = stack_pdf(tmp_path / name, [page("Văn bản A"), separator(), blank_back(1), separator(), page("B")])
+    report = BatchReport()
+    parts = split_stack(stack, tmp_path / "work", CODE, dropped=report.dropped)
+    assert len(parts) == 2
+    record = ingest(parts[0])
+    origin = record.source.stack
+    assert origin is not None and origin.path == str(stack.resolve()) and Path(origin.path).exists()
+    assert record.source.path == f"{stack.resolve()}#1"
+    assert record.source.name == unicodedata.normalize("NFC", f"{name}#1")  # shown NFC
+    assert origin.label() == "công văn đến quý IV.pdf — văn bản 1 / document 1, tr. / p. 1"
+    (dropped,) = report.to_json_dict()["dropped_pages"]
+    assert dropped["stack"] == str(stack.resolve()) and Path(dropped["stack"]).exists()
+    assert unicodedata.is_normalized("NFC", dropped["reason"])  # the sentence is NFC, as every reason is
