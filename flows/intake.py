@@ -310,7 +310,9 @@ class BlankPart:
     stack: str  # the stack as the log names it (``split_stack``'s ``shown``)
     part: int  # the number it would have had: the parts after it keep theirs
     pages: list[int]  # the stack's 1-based page numbers
-    path: str = field(default="", compare=False)  # the stack's absolute path, as its records name it (StackOrigin)
+    # the stack as given, spelled as on disk (``in/A.pdf``; the watcher's: the file in its inbox), as --json's
+    # ``files[].path`` names its documents (``in/A.pdf#2``): until QA93 absolute, as ``files[].stack.path``
+    path: str = field(default="", compare=False)
 
     def what_en(self) -> str:
         return f"{pages_in_english(self.pages)} dropped: {BLANK_BACK_EN}, no document"
@@ -326,7 +328,8 @@ class BlankPart:
 
     def summary(self) -> dict[str, Any]:
         """As ``process --json``'s and ``watch --json``'s ``dropped_pages`` and a watch receipt list it: ``stack``
-        absolute, as the records of its documents name it (``files[].stack.path``), to join them by."""
+        as given, as ``files[].path`` names the stack's documents (``in/A.pdf`` and ``in/A.pdf#3``), to join them
+        by, and as it names a single file: one convention in one report (QA93 F5)."""
         return {
             "stack": escaped(self.path) if self.path else said(self.stack),  # a path: spelled as on disk, not NFC
             "part": self.part,
@@ -409,12 +412,13 @@ def split_stack(
         )
         _whole_after_all(path, work_dir, holder, folders)
         return [path]
-    stack_path = escaped(str(path.resolve()))  # as StackOrigin names it: as the file system spells it
+    # as given (``in/A.pdf``), as --json names its documents and every single file (QA93 F5), spelled as on disk
+    stack_path = escaped(str(path))
     gone = [BlankPart(stack=shown, part=number, pages=pages, path=stack_path) for number, pages in backs]
     for part in blank:
         origin = stack_origin(part)
         assert origin is not None  # written beside every part
-        gone.append(BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=origin.path))
+        gone.append(BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=stack_path))
     for blank_back in sorted(gone, key=lambda blank_part: blank_part.pages):
         log.info("%s: %s / %s", shown, blank_back.what_vi(), blank_back.what_en())
         if dropped is not None:

@@ -35,16 +35,18 @@ def test_separators_fed_duplex_leave_no_split_folder(tmp_path: Path, caplog: pyt
     assert "interrupted" not in caplog.text
 
 
-def test_process_json_names_a_dropped_part_by_the_stacks_absolute_path(
+def test_process_json_names_a_dropped_part_by_the_stack_as_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``dropped_pages[].stack`` was the path as typed, ``files[].stack.path`` absolute: they could not be joined."""
+    """``dropped_pages[].stack`` was the path as typed, ``files[].path`` of the stack's documents absolute: they could
+    not be joined; then (2026-12-01) absolute, beside single files' ``path`` as typed and its own ``reason`` as typed
+    (QA93 F5). As given now, as every ``path`` of the report and the log's words are."""
     monkeypatch.chdir(tmp_path)
     stack_pdf(tmp_path / "hai mặt.pdf", [page("Văn bản A"), separator(), blank_back(1), separator(), page("B")])
     report = BatchReport()
     split_stack(Path("hai mặt.pdf"), tmp_path / "work", CODE, shown="hai mặt.pdf", dropped=report.dropped)
     (dropped,) = report.to_json_dict()["dropped_pages"]
-    assert dropped["stack"] == str(tmp_path / "hai mặt.pdf") and dropped["part"] == 2 and dropped["pages"] == [3]
+    assert dropped["stack"] == "hai mặt.pdf" and dropped["part"] == 2 and dropped["pages"] == [3]
     assert dropped["reason"].startswith("hai mặt.pdf: page 3 dropped: blank")  # the log's words, as typed
 
 
@@ -209,5 +211,5 @@ def test_a_stack_named_nfd_on_disk_is_recorded_under_its_spelling_on_disk(tmp_pa
     assert record.source.name == unicodedata.normalize("NFC", f"{name}#1")  # shown NFC
     assert origin.label() == "công văn đến quý IV.pdf — văn bản 1 / document 1, tr. / p. 1"
     (dropped,) = report.to_json_dict()["dropped_pages"]
-    assert dropped["stack"] == str(stack.resolve()) and Path(dropped["stack"]).exists()
+    assert dropped["stack"] == str(stack) and Path(dropped["stack"]).exists()
     assert unicodedata.is_normalized("NFC", dropped["reason"])  # the sentence is NFC, as every reason is
