@@ -378,7 +378,8 @@ def split_stack(
     is, for the pipeline to quarantine with its reason.
 
     A part whose every page is blank (the back of a separator sheet in a duplex scan) is no document: it is left
-    out, said in the log and added to ``dropped``; the other parts keep their numbers. A stack whose every part is
+    out, said in the log and added to ``dropped``; the other parts keep their numbers. The log's split line counts
+    the documents kept, and the blank parts apart. A stack whose every part is
     blank (the separators alone, fed duplex) is returned whole, for the pipeline to refuse as only separators.
 
     ``folders``: where the stack's folder (``WORK/stacks/<16 hex>``) is added once parts were written in it, also
@@ -394,6 +395,8 @@ def split_stack(
     try:
         pages, open_pages = (_pdf_stack if suffix == ".pdf" else _tiff_stack)(path, code)
         parts = _split(path, pages, open_pages, work_dir, code, holder, shown, backs)
+        separators = sum(page.is_separator(code) for page in pages)
+        kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
@@ -419,11 +422,25 @@ def split_stack(
         origin = stack_origin(part)
         assert origin is not None  # written beside every part
         gone.append(BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=stack_path))
+    documents = [part for part in parts if part not in blank]
+    # the documents kept: a blank part is none (QA93 F6: "split into 4 documents", 3 records made), said after them
+    log.info(
+        "%s: đã tách thành %d văn bản tại %d tờ phân cách%s%s / split into %d document(s) at %d separator page(s)%s%s",
+        shown,
+        len(documents),
+        separators,
+        f" và trước {kept} trang có chữ mang mã phân cách, giữ lại các trang đó" if kept else "",
+        f"; bỏ {len(blank)} phần trắng giữa các tờ phân cách (dưới đây)" if blank else "",
+        len(documents),
+        separators,
+        f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",
+        f"; {len(blank)} blank part(s) between separators dropped (below)" if blank else "",
+    )
     for blank_back in sorted(gone, key=lambda blank_part: blank_part.pages):
         log.info("%s: %s / %s", shown, blank_back.what_vi(), blank_back.what_en())
         if dropped is not None:
             dropped.append(blank_back)
-    return [part for part in parts if part not in blank]
+    return documents
 
 
 def _whole_after_all(
@@ -628,18 +645,7 @@ def _split(
             if any(pages[i].bears_default_only(code) for i in group):
                 _said_default_code(target)
             outputs.append(target)
-    kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
-    log.info(
-        "%s: đã tách thành %d văn bản tại %d tờ phân cách%s / split into %d document(s) at %d separator page(s)%s",
-        shown,
-        len(outputs),
-        sum(separators),
-        f" và trước {kept} trang có chữ mang mã phân cách, giữ lại các trang đó" if kept else "",
-        len(outputs),
-        sum(separators),
-        f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",
-    )
-    return outputs
+    return outputs  # said by split_stack, once it knows which of them are blank
 
 
 def _write_part(source: Any, group: list[int], target: Path) -> None:
