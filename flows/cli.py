@@ -514,9 +514,9 @@ def _require_file(path: Path) -> Path:
 
 def _day_option(option: str, given: str) -> date:
     """The day an option gives (``--date``, ``--from``, ``--to``) as officers write it — DD/MM/YYYY (day first,
-    ``3/5/2025`` too), ``ngày 3 tháng 5 năm 2025`` — or YYYY-MM-DD (sohoa.vietnamese.parse_day); anything else a
-    usage error saying so in Vietnamese and English (Python's own was "Invalid isoformat string", in English only;
-    `review set --date` refused 21/10/2025, which `search --from` took)."""
+    ``3/5/2025`` and ``3/5/25`` too), ``ngày 3 tháng 5 năm 2025`` — or YYYY-MM-DD (sohoa.vietnamese.parse_day);
+    anything else a usage error saying so in Vietnamese and English (Python's own was "Invalid isoformat string", in
+    English only; `review set --date` refused 21/10/2025, which `search --from` took)."""
     from sohoa.vietnamese import no_such_day, parse_day
 
     day = parse_day(given)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -76,6 +77,44 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
             bands=settings.ocr_bands,
         )
     return result
+
+
+# the fields `review set` corrects: (key, Vietnamese, English), as `get` labels them
+_CORRECTED_FIELDS = (
+    ("doc_type", "Loại", "type"),
+    ("number", "Số, ký hiệu", "number"),
+    ("issued_on", "Ngày ban hành", "issued on"),
+    ("issuer", "Cơ quan ban hành", "issuer"),
+    ("subject", "Trích yếu", "subject"),
+)
+
+
+def _changed_fields(before: Any, after: Any) -> list[tuple[str, str, str, str | None, str | None]]:
+    """The fields ``after`` (a correction) changed from ``before`` (the classification as read, or as corrected
+    earlier; None: none): ``(key, Vietnamese, English, old, new)``, a day in ISO (``said_value`` writes it as
+    officers do)."""
+
+    def value(classification: Any, key: str) -> str | None:
+        given = getattr(classification, key, None) if classification is not None else None
+        if isinstance(given, date):
+            return given.isoformat()
+        return str(given) if given not in (None, "") else None
+
+    changed = []
+    for key, vi, en in _CORRECTED_FIELDS:
+        old, new = value(before, key), value(after, key)
+        if old != new:
+            changed.append((key, vi, en, old, new))
+    return changed
+
+
+def _said(value: str | None) -> str:
+    """A field's value in `review set`'s lines: a day as officers write it, none as a dash."""
+    from sohoa.vietnamese import vn_date
+
+    if value is None:
+        return "—"
+    return vn_date(value) if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value) else value
 
 
 def register(app: typer.Typer) -> None:
@@ -386,6 +425,7 @@ def register(app: typer.Typer) -> None:
         actor = default_actor()
         fixed = None
         warning = None
+        before = correction_of(settings, record.id) or record.classification  # as the office knew it until now
         if fields_given:
             try:
                 fixed = correct(
@@ -454,11 +494,14 @@ def register(app: typer.Typer) -> None:
             )
             model_path = retrain_after_correction(settings)
         still = open_reasons(record, settings)
+        changes = _changed_fields(before, fixed) if fixed is not None else []
         if as_json:
             shown = fixed or correction_of(settings, record.id) or record.classification
             cli._print_json(
                 {
                     **(shown.model_dump(mode="json") if shown else {}),
+                    # each field this correction changed, as it was and as it is (QA93 F9)
+                    "changed": {key: {"old": old, "new": new} for key, _, _, old, new in changes},
                     "model": str(model_path) if model_path else None,
                     "warning": f"number's symbol names type {warning}" if warning else None,
                     "acknowledged": acknowledged,
@@ -472,6 +515,11 @@ def register(app: typer.Typer) -> None:
                 + (f"; mô hình / model {model_path}" if model_path else ""),
                 markup=False,
             )
+            # every field changed, as it was and as it is: a subject or issuer corrected was not said (QA93 F9)
+            for _, vi, en, old, new in changes:
+                cli.out.print(f"  {vi} / {en}: {_said(old)} → {_said(new)}", markup=False, highlight=False)
+            if not changes:
+                cli.out.print("  không có gì thay đổi / nothing changed", markup=False, highlight=False)
         if ack:
             cli.out.print(
                 f"{record.id}: đã xem / acknowledged: "

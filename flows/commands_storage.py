@@ -314,7 +314,7 @@ def record_summary(
     # a scratch file nobody dropped), its size and type as split
     line("Tệp gốc / source", f"{source.label()} ({size_said(source.size)}, {source.media_type})")
     if source.stack is not None:
-        line("Tách từ tập / from stack", source.stack.path)
+        line("Tách từ tập / from stack", unicodedata.normalize("NFC", source.stack.path))  # NFC on screen
     line("SHA-256", source.sha256)
     line("Lô / batch", record.batch_id)
     line("Nơi lưu / archive folder", record.archive_prefix)

@@ -310,7 +310,9 @@ class BlankPart:
     stack: str  # the stack as the log names it (``split_stack``'s ``shown``)
     part: int  # the number it would have had: the parts after it keep theirs
     pages: list[int]  # the stack's 1-based page numbers
-    path: str = field(default="", compare=False)  # the stack's absolute path, as its records name it (StackOrigin)
+    # the stack as given, spelled as on disk (``in/A.pdf``; the watcher's: the file in its inbox), as --json's
+    # ``files[].path`` names its documents (``in/A.pdf#2``): until QA93 absolute, as ``files[].stack.path``
+    path: str = field(default="", compare=False)
 
     def what_en(self) -> str:
         return f"{pages_in_english(self.pages)} dropped: {BLANK_BACK_EN}, no document"
@@ -326,9 +328,10 @@ class BlankPart:
 
     def summary(self) -> dict[str, Any]:
         """As ``process --json``'s and ``watch --json``'s ``dropped_pages`` and a watch receipt list it: ``stack``
-        absolute, as the records of its documents name it (``files[].stack.path``), to join them by."""
+        as given, as ``files[].path`` names the stack's documents (``in/A.pdf`` and ``in/A.pdf#3``), to join them
+        by, and as it names a single file: one convention in one report (QA93 F5)."""
         return {
-            "stack": said(self.path or self.stack),
+            "stack": escaped(self.path) if self.path else said(self.stack),  # a path: spelled as on disk, not NFC
             "part": self.part,
             "pages": self.pages,
             "reason": said(self.english()),
@@ -375,7 +378,8 @@ def split_stack(
     is, for the pipeline to quarantine with its reason.
 
     A part whose every page is blank (the back of a separator sheet in a duplex scan) is no document: it is left
-    out, said in the log and added to ``dropped``; the other parts keep their numbers. A stack whose every part is
+    out, said in the log and added to ``dropped``; the other parts keep their numbers. The log's split line counts
+    the documents kept, and the blank parts apart. A stack whose every part is
     blank (the separators alone, fed duplex) is returned whole, for the pipeline to refuse as only separators.
 
     ``folders``: where the stack's folder (``WORK/stacks/<16 hex>``) is added once parts were written in it, also
@@ -391,6 +395,8 @@ def split_stack(
     try:
         pages, open_pages = (_pdf_stack if suffix == ".pdf" else _tiff_stack)(path, code)
         parts = _split(path, pages, open_pages, work_dir, code, holder, shown, backs)
+        separators = sum(page.is_separator(code) for page in pages)
+        kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
         # debug only: the pipeline quarantines a bad file with a reason of its own, which is what the officer reads
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
@@ -409,17 +415,32 @@ def split_stack(
         )
         _whole_after_all(path, work_dir, holder, folders)
         return [path]
-    stack_path = escaped(unicodedata.normalize("NFC", str(path.resolve())))  # as StackOrigin names it
+    # as given (``in/A.pdf``), as --json names its documents and every single file (QA93 F5), spelled as on disk
+    stack_path = escaped(str(path))
     gone = [BlankPart(stack=shown, part=number, pages=pages, path=stack_path) for number, pages in backs]
     for part in blank:
         origin = stack_origin(part)
         assert origin is not None  # written beside every part
-        gone.append(BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=origin.path))
+        gone.append(BlankPart(stack=shown, part=origin.part, pages=origin.pages, path=stack_path))
+    documents = [part for part in parts if part not in blank]
+    # the documents kept: a blank part is none (QA93 F6: "split into 4 documents", 3 records made), said after them
+    log.info(
+        "%s: đã tách thành %d văn bản tại %d tờ phân cách%s%s / split into %d document(s) at %d separator page(s)%s%s",
+        shown,
+        len(documents),
+        separators,
+        f" và trước {kept} trang có chữ mang mã phân cách, giữ lại các trang đó" if kept else "",
+        f"; bỏ {len(blank)} phần trắng giữa các tờ phân cách (dưới đây)" if blank else "",
+        len(documents),
+        separators,
+        f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",
+        f"; {len(blank)} blank part(s) between separators dropped (below)" if blank else "",
+    )
     for blank_back in sorted(gone, key=lambda blank_part: blank_part.pages):
         log.info("%s: %s / %s", shown, blank_back.what_vi(), blank_back.what_en())
         if dropped is not None:
             dropped.append(blank_back)
-    return [part for part in parts if part not in blank]
+    return documents
 
 
 def _whole_after_all(
@@ -534,7 +555,9 @@ def _remember_origin(part: Path, stack: Path, digest: str, number: int, pages: l
     """Beside a split document, where it came from: its record names the stack the officer dropped, not this
     scratch file (which goes when the batch ends). A file, not memory: a Dask worker on another host ingests it."""
     origin = StackOrigin(
-        path=escaped(unicodedata.normalize("NFC", str(stack.resolve()))),  # UTF-8 text, see sohoa.fsutil
+        # as the file system spells it (an NFD name stays NFD: an NFC copy of it opens nothing, QA93 F4); UTF-8 text
+        # with a name's bytes that are not UTF-8 as \xNN, see sohoa.fsutil
+        path=escaped(str(stack.resolve())),
         sha256=digest,
         part=number,
         pages=[index + 1 for index in pages],
@@ -622,18 +645,7 @@ def _split(
             if any(pages[i].bears_default_only(code) for i in group):
                 _said_default_code(target)
             outputs.append(target)
-    kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
-    log.info(
-        "%s: đã tách thành %d văn bản tại %d tờ phân cách%s / split into %d document(s) at %d separator page(s)%s",
-        shown,
-        len(outputs),
-        sum(separators),
-        f" và trước {kept} trang có chữ mang mã phân cách, giữ lại các trang đó" if kept else "",
-        len(outputs),
-        sum(separators),
-        f" and before {kept} page(s) of text bearing the separator code, kept" if kept else "",
-    )
-    return outputs
+    return outputs  # said by split_stack, once it knows which of them are blank
 
 
 def _write_part(source: Any, group: list[int], target: Path) -> None:

@@ -153,6 +153,9 @@ class DocumentResult:
     cached_stages: list[str] = field(default_factory=list)  # stages whose earlier result a rerun reused
     processed_by: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")  # host:pid
     origin: StackOrigin | None = None  # the scanned stack this document was split from
+    # that stack as it was given to the batch (``in/A.pdf``, as typed, as a single file's ``path`` is), when known:
+    # ``origin.path`` is absolute (QA93 F5: --json gave a stack's documents absolute beside single files as typed)
+    stack_given: str | None = None
     quarantined_sha256: str | None = None  # the content parked in quarantine (a record has its own)
     read_sha256: str | None = None  # the content as ingest read it, when a later stage failed (no record to carry it)
     # an earlier run's quarantine entries of this content (copy and reason file), removed now that it is archived
@@ -161,7 +164,10 @@ class DocumentResult:
     @property
     def source(self) -> str:
         """The input as the officer knows it: the file, or for a document split from a stack, the stack + #part
-        (``path`` is then a scratch file that goes when the batch ends)."""
+        (``path`` is then a scratch file that goes when the batch ends) — the stack as given, as a file is, when the
+        batch said how (``stack_given``), else its absolute path."""
+        if self.origin is not None and self.stack_given is not None:
+            return f"{self.stack_given}#{self.origin.part}"
         return as_dropped(self.path, self.origin)
 
     @property
@@ -2110,6 +2116,7 @@ def process_many(
     when the stop came while later files were still being split, before the whole list was known: until 2026-12-02
     a stop then let the pool finish them unsaid, and `sohoa process` counted "0 archived" beside two ARCHIVED lines."""
     batch_id = batch_id or new_batch_id()
+    split = split if split is not None else {}
     with batch_documents(paths, settings, runner, dropped, split) as found, contextlib.ExitStack() as stack:
         pool: ThreadPoolExecutor | None = None
         futures: list[Future[DocumentResult]] = []
@@ -2135,6 +2142,7 @@ def process_many(
                 finished = (future.result() for future in futures)  # in input order, whatever finishes first
             for index, result in enumerate(finished, start=1):
                 told = index
+                _name_stack_as_given(result, split, runner)
                 if on_result is not None:
                     on_result(result, index, total)
                 yield result
@@ -2147,6 +2155,19 @@ def process_many(
             if pool is not None and _is_stop(ended):
                 _finish_in_flight(futures, pool, told, len(futures), on_result)
             raise
+
+
+def _name_stack_as_given(result: DocumentResult, split: dict[Path, list[Path]], runner: StageRunner) -> None:
+    """A document split from a stack gets the stack as the batch was given it (``in/A.pdf``), for ``--json``'s
+    ``path`` to name it as it names a single file (``in/B.pdf``), not by the stack's absolute path (QA93 F5). Known
+    before the document was given out (``batch_documents``' ``split``); named as ``as_dropped`` names a file (the
+    watcher's: the file in its inbox, not its claimed copy)."""
+    if result.origin is None or result.stack_given is not None:
+        return
+    for given, parts in split.items():
+        if result.path in parts and result.path != given:
+            result.stack_given = as_dropped(given, None, runner)
+            return
 
 
 def _is_stop(ended: BaseException) -> bool:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import platform
 import re
 import secrets
+import unicodedata
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -97,7 +98,10 @@ def document_label(stack: str, part: int, pages: list[int]) -> str:
 class StackOrigin(_Model):
     """The scanned stack a document was split from (flows.intake): the file the officer dropped."""
 
-    path: str = Field(description="absolute path of the stack at ingestion time, NFC")
+    path: str = Field(
+        description="absolute path of the stack at ingestion time, as the filesystem spells it (a Mac's copy may "
+        "be NFD; NFC until 2026-12, QA93)"
+    )
     sha256: str = Field(description="SHA-256 of the whole stack as dropped")
     part: int = Field(description="1-based number of this document among the stack's")
     pages: list[int] = Field(description="the stack's 1-based page numbers that make this document")
@@ -107,8 +111,8 @@ class StackOrigin(_Model):
         return page_run(self.pages)
 
     def stack_name(self) -> str:
-        """The stack's file name, as dropped."""
-        return self.path.rsplit("/", 1)[-1]
+        """The stack's file name, as dropped, in NFC: for display (``path`` keeps an NFD name's spelling on disk)."""
+        return unicodedata.normalize("NFC", self.path.rsplit("/", 1)[-1])
 
     def label(self, stack: str | None = None) -> str:
         """The document as an officer knows it, in both languages: ``A.pdf — văn bản 3 / document 3, tr. / p. 7–8``

@@ -56,16 +56,25 @@ def size_said(size: int) -> str:
     return f"{size:,}\u00a0byte".replace(",", "\u00a0")
 
 
-_DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4})")
+_DMY = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*([/.-])\s*(\d{1,2})\s*\2\s*(\d{4}|\d{2})")
 _YMD = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})")
 _SPELLED = re.compile(r"(?:ngay\s+)?(\d{1,2})\s*,?\s+thang\s+(\d{1,2})\s*,?\s+nam\s+(\d{4})")
 
 
+def full_year(year: str) -> int:
+    """The year ``year`` writes: a two-digit one (``3/5/25``) is this century's, unless that is more than a year
+    ahead (``02/11/41`` is 1941) — as a search query, ``search --from/--to`` and ``review set --date`` all read it."""
+    if len(year) == 2:
+        return 2000 + int(year) if 2000 + int(year) <= today_vn().year + 1 else 1900 + int(year)
+    return int(year)
+
+
 def parse_day(text: str) -> date | None:
     """The day ``text`` is as an officer writes one: ``03/05/2025`` or ``3/5/2025`` (day first; ``-`` or ``.``
-    alike), ``ngày 3 tháng 5 năm 2025`` (with or without diacritics, leading zeros, ``ngày``) or ``2025-05-03``;
-    None for anything else, or a day no calendar has (31/02/2025). Every command that takes a day reads it so
-    (``search --from/--to``, ``review set --date``); ``2025/05/03`` too."""
+    alike; ``3/5/25`` too, ``full_year``), ``ngày 3 tháng 5 năm 2025`` (with or without diacritics, leading zeros,
+    ``ngày``) or ``2025-05-03``; None for anything else, or a day no calendar has (31/02/2025). Every command that
+    takes a day reads it so (``search --from/--to``, ``review set --date``, a search query's day: until QA93 F7 a
+    two-digit year was taken by the query only); ``2025/05/03`` too."""
     written = _written_day(text)
     if written is None:
         return None
@@ -86,7 +95,7 @@ def _written_day(text: str) -> tuple[int, int, int] | None:
         year, month, day = match.group(1), match.group(3), match.group(4)
     else:
         return None
-    return int(year), int(month), int(day)
+    return full_year(year), int(month), int(day)
 
 
 def no_such_day(text: str) -> tuple[str, str] | None:

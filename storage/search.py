@@ -36,7 +36,7 @@ from urllib.parse import quote
 
 from sohoa.fsutil import printable
 from sohoa.record import Record
-from sohoa.vietnamese import fold, spelling_key, today_vn, vn_date
+from sohoa.vietnamese import fold, full_year, spelling_key, vn_date
 
 _COLUMNS = ("number", "doc_type_name", "issuer", "subject", "signer", "source", "body")
 # bm25 weights (record_id first): a match in the number, the signer and persons, the issuer or the subject outweighs
@@ -174,10 +174,8 @@ def _found_day(kind: str, match: re.Match[str]) -> date | None:
         day, month, year = match.group(1), match.group(3), match.group(4)
     else:
         day, month, year = match.groups()
-    if len(year) == 2:  # 19/11/25: this century's, unless that is more than a year ahead (02/11/41 is 1941)
-        year = str(2000 + int(year) if 2000 + int(year) <= today_vn().year + 1 else 1900 + int(year))
     try:
-        return date(int(year), int(month), int(day))
+        return date(full_year(year), int(month), int(day))  # 19/11/25: this century's, as --from reads it
     except ValueError:  # 31/11/2025: no day, its digits are words
         return None
 

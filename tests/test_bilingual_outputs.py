@@ -389,9 +389,10 @@ def test_the_bagging_date_is_the_day_in_vietnam(
 
 
 def test_review_set_takes_the_day_as_officers_write_it(archive: dict[str, str]) -> None:
-    """QA: `review set --date 21/10/2025` was refused (exit 2), while `search --from 21/10/2025` was taken."""
+    """QA: `review set --date 21/10/2025` was refused (exit 2), while `search --from 21/10/2025` was taken; QA93 F7:
+    `--date 21/10/25` too, a two-digit year a search query reads as this century's."""
     record_id = archive["decision"]
-    for given in ("21/10/2025", "ngày 21 tháng 10 năm 2025", "2025-10-21"):
+    for given in ("21/10/2025", "ngày 21 tháng 10 năm 2025", "2025-10-21", "21/10/25", "21-10-25"):
         result = CliRunner().invoke(app, ["review", "set", record_id, "--date", given, "--no-retrain", "--json"])
         assert result.exit_code == 0, (given, result.output)
         assert json.loads(result.stdout)["issued_on"] == "2025-10-21", given

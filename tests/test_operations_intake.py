@@ -220,7 +220,9 @@ def test_pipeline_archives_each_document_of_a_stack_once(
         origin = result.record.source.stack
         assert (origin.path, origin.sha256, origin.part) == (str(stack.resolve()), whole, number)
         assert origin.pages == [2 * number - 1]  # page 2 was the separator sheet
-        assert result.summary()["path"] == f"{stack.resolve()}#{number}"
+        # --json names it as given, as a single file is ("hồ sơ/stack.pdf#1"; QA93 F5: absolute beside "hồ sơ/x.pdf")
+        assert result.summary()["path"] == f"hồ sơ/stack.pdf#{number}"
+        assert result.summary()["stack"]["path"] == str(stack.resolve())  # the record's: absolute
         assert result.summary()["stack"]["sha256"] == whole
     second = list(process_many([stack], settings))
     assert [r.outcome for r in second] == [Outcome.ALREADY_ARCHIVED] * 2

@@ -643,6 +643,27 @@ def test_review_set_and_get_say_the_date_of_issue(queued: tuple[Settings, str]) 
     assert "Đã sửa / corrected sohoa review set; sohoa read: unknown, 19/11/2025" in shown, shown
 
 
+def test_review_set_repeats_back_every_field_it_changed(queued: tuple[Settings, str]) -> None:
+    """QA93 F9: `review set --subject … --issuer …` said only `đã sửa thành / now HT-TLKT 61/TLKT-BS, 10/12/2025`:
+    neither changed field. Each field changed is said, as it was and as it is; --json gives them as `changed`."""
+    _, record_id = queued
+    first = ["--type", "KH", "--subject", "Tổ chức số hóa", "--issuer", "Ủy ban nhân dân xã Hòa Bình"]
+    result = CliRunner().invoke(app, ["review", "set", record_id, *first, "--no-retrain"], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    said = result.output.splitlines()
+    assert "  Loại / type: unknown → KH" in said, said
+    assert "  Trích yếu / subject: T6 chức số hóa → Tổ chức số hóa" in said, said
+    assert "  Cơ quan ban hành / issuer: UY BAN NHAN DAN XA H0A BINH → Ủy ban nhân dân xã Hòa Bình" in said, said
+    assert not any("/ number:" in line or "/ issued on:" in line for line in said), said  # not changed
+    again = CliRunner().invoke(app, ["review", "set", record_id, "--date", "3/4/2025", "--no-retrain"])
+    assert "  Ngày ban hành / issued on: 19/11/2025 → 03/04/2025" in again.output.splitlines(), again.output
+    changed = _set(record_id, "--number", "12/KH-UBND", "--subject", "Tổ chức số hóa", "--date", "5/4/2025")["changed"]
+    assert changed == {  # against the earlier correction: the subject is as it was
+        "number": {"old": None, "new": "12/KH-UBND"},
+        "issued_on": {"old": "2025-04-03", "new": "2025-04-05"},  # ISO, as JSON keeps days
+    }, changed
+
+
 def test_get_shows_a_copys_own_block(tmp_path: Path) -> None:
     """A copy's block (its form, number, date, body, signer) is in `sohoa get` under the copied document's signer,
     not taken for it (QA81 L3)."""

@@ -35,16 +35,18 @@ def test_separators_fed_duplex_leave_no_split_folder(tmp_path: Path, caplog: pyt
     assert "interrupted" not in caplog.text
 
 
-def test_process_json_names_a_dropped_part_by_the_stacks_absolute_path(
+def test_process_json_names_a_dropped_part_by_the_stack_as_given(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``dropped_pages[].stack`` was the path as typed, ``files[].stack.path`` absolute: they could not be joined."""
+    """``dropped_pages[].stack`` was the path as typed, ``files[].path`` of the stack's documents absolute: they could
+    not be joined; then (2026-12-01) absolute, beside single files' ``path`` as typed and its own ``reason`` as typed
+    (QA93 F5). As given now, as every ``path`` of the report and the log's words are."""
     monkeypatch.chdir(tmp_path)
     stack_pdf(tmp_path / "hai mặt.pdf", [page("Văn bản A"), separator(), blank_back(1), separator(), page("B")])
     report = BatchReport()
     split_stack(Path("hai mặt.pdf"), tmp_path / "work", CODE, shown="hai mặt.pdf", dropped=report.dropped)
     (dropped,) = report.to_json_dict()["dropped_pages"]
-    assert dropped["stack"] == str(tmp_path / "hai mặt.pdf") and dropped["part"] == 2 and dropped["pages"] == [3]
+    assert dropped["stack"] == "hai mặt.pdf" and dropped["part"] == 2 and dropped["pages"] == [3]
     assert dropped["reason"].startswith("hai mặt.pdf: page 3 dropped: blank")  # the log's words, as typed
 
 
@@ -187,3 +189,27 @@ def test_the_watch_inbox_artifact_names_a_stacks_documents_by_their_pages_and_li
     markdown, _ = receipts_markdown("/srv/inbox", [waiting])
     said = "| x; cần xem lại / needs review: ngày ban hành đáng ngờ (0.5) / date of issue doubtful (0.5) |"
     assert said in markdown, markdown
+
+
+def test_a_stack_named_nfd_on_disk_is_recorded_under_its_spelling_on_disk(tmp_path: Path) -> None:
+    """QA93 F4: a stack whose name was NFD on disk (from a Mac) was recorded under its NFC spelling, a path that did
+    not exist (``source.path``, ``source.stack.path``, ``dropped_pages[].stack``), while a single file keeps the
+    spelling on disk. The name shown stays NFC."""
+    import unicodedata
+
+    from flows.pipeline import ingest
+
+    name = unicodedata.normalize("NFD", "công văn đến quý IV.pdf")
+    stack = stack_pdf(tmp_path / name, [page("Văn bản A"), separator(), blank_back(1), separator(), page("B")])
+    report = BatchReport()
+    parts = split_stack(stack, tmp_path / "work", CODE, dropped=report.dropped)
+    assert len(parts) == 2
+    record = ingest(parts[0])
+    origin = record.source.stack
+    assert origin is not None and origin.path == str(stack.resolve()) and Path(origin.path).exists()
+    assert record.source.path == f"{stack.resolve()}#1"
+    assert record.source.name == unicodedata.normalize("NFC", f"{name}#1")  # shown NFC
+    assert origin.label() == "công văn đến quý IV.pdf — văn bản 1 / document 1, tr. / p. 1"
+    (dropped,) = report.to_json_dict()["dropped_pages"]
+    assert dropped["stack"] == str(stack) and Path(dropped["stack"]).exists()
+    assert unicodedata.is_normalized("NFC", dropped["reason"])  # the sentence is NFC, as every reason is

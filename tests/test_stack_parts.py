@@ -44,12 +44,21 @@ def test_a_blank_page_is_told_by_its_image_from_a_page_with_the_least_ink() -> N
     assert not blank_image(page("Văn bản"), 300)
 
 
-def test_a_blank_part_is_dropped_as_a_separators_back_and_the_others_keep_their_numbers(tmp_path: Path) -> None:
+def test_a_blank_part_is_dropped_as_a_separators_back_and_the_others_keep_their_numbers(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     a, b = page("Văn bản A"), page("Văn bản B")
     stack = stack_pdf(tmp_path / "hai mặt.pdf", [a, separator(), blank_back(1), separator(), b, blank_back(2)])
     dropped: list[BlankPart] = []
-    parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
+    with caplog.at_level("INFO", logger="sohoa"):
+        parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
     assert [p.name for p in parts] == ["hai mặt.pdf#1.pdf", "hai mặt.pdf#3.pdf"]  # the blank back at the end kept
+    # the documents kept are counted, the blank part said apart (QA93 F6: "split into 3 document(s)", 2 made)
+    (split,) = [r.getMessage() for r in caplog.records if "split into" in r.getMessage()]
+    assert split == (
+        "STACK: đã tách thành 2 văn bản tại 2 tờ phân cách; bỏ 1 phần trắng giữa các tờ phân cách (dưới đây) / split "
+        "into 2 document(s) at 2 separator page(s); 1 blank part(s) between separators dropped (below)"
+    ), split
     assert dropped == [BlankPart(stack="STACK", part=2, pages=[3])]
     assert "page 3 dropped: blank" in dropped[0].english() and "bỏ trang 3" in dropped[0].vietnamese()
     with pikepdf.open(parts[1]) as pdf:

@@ -632,6 +632,7 @@ def test_days_months_and_years_as_officers_write_them(tmp_path: Path) -> None:
         ("2025", "2025", {"kh", "qd7", "tb", "qd15"}),
         ("năm 2024", "2024", {"ttr"}),
         ("02/2025", "03/05/2025", {"kh", "qd7", "tb"}),
+        ("1/2/25", "3/5/25", {"kh", "qd7", "tb"}),  # QA93 F7: a two-digit year, as the query reads it (3/5/24 above)
     ):
         hits = _found(tmp_path, "ubnd", "--from", start, "--to", end)
         assert {h["record_id"] for h in hits} == {ids[name] for name in found}, (start, end, hits)
