@@ -547,6 +547,20 @@ def _name_of(cert: asn1_x509.Certificate | None) -> str | None:
         return str(cert.subject.human_friendly)
 
 
+# the sub-indications of a signer's certificate pyHanko gives once its path to a trust root was built and each
+# signature on it verified: only its revocation or its validity period failed
+_CHAIN_HELD = frozenset(
+    {
+        AdESFailure.REVOKED.name,
+        AdESIndeterminate.REVOKED_NO_POE.name,
+        AdESIndeterminate.REVOKED_CA_NO_POE.name,
+        AdESIndeterminate.OUT_OF_BOUNDS_NO_POE.name,
+        AdESIndeterminate.OUT_OF_BOUNDS_NOT_REVOKED.name,
+        AdESIndeterminate.TRY_LATER.name,
+    }
+)
+
+
 def _anchor(status: Any) -> str | None:
     """The trust anchor's name, RFC 4514 like the signer's and issuer's."""
     path = getattr(status, "validation_path", None)
@@ -1154,8 +1168,10 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         # which only looks at the revisions added after the signed one, would contradict it
         modification_level=mod.name if mod is not None and status.intact else None,
         # only a trusted chain has an anchor: for another office's development CA, which has the same name as
-        # this one's, pyHanko's path ends at the local root and failed there
-        trust_anchor=_anchor(status) if status.trusted else None,
+        # this one's, pyHanko's path ends at the local root and failed there; a chain whose signatures all held and
+        # that failed for the signer's certificate's revocation or validity period ends at a trusted root as well,
+        # which says whose revocation it is (QA92: "Trust anchor: —" beside a revoked signer)
+        trust_anchor=_anchor(status) if status.trusted or (sub_of == "signer" and sub in _CHAIN_HELD) else None,
         timestamp_authority=tsa,
         changed_form_fields=sorted(
             str(f) for f in getattr(getattr(status, "diff_result", None), "changed_form_fields", []) or []

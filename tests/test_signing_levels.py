@@ -309,6 +309,9 @@ def test_revoked_signer_fails_verification_online(tmp_path: Path, test_pki: Test
     assert verdict.indication == "TOTAL_FAILED" and verdict.sub_indication == "REVOKED"
     assert verdict.revocation.status == "revoked" and verdict.revocation.revoked_at is not None
     assert verdict.revocation.reason == "key_compromise"
+    # QA92: the chain reaches the trusted root, which says whose revocation it is ("Trust anchor: —" before); so
+    # offline, where revocation could not be checked
+    assert verdict.trust_anchor == offline.trust_anchor == "CN=sohoa Test Root CA,O=sohoa TEST PKI,C=VN"
     # QA65: when the answer that said so was produced, as for a good signer checked online ("checked at —"
     # before), and the reason in words in the reports (only the JSON had it)
     assert verdict.revocation.source == "online" and verdict.revocation.checked_at is not None
