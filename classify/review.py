@@ -17,7 +17,14 @@ from typing import Any
 
 from classify.doctypes import by_code, type_code_named, type_for_symbol_code
 from classify.model import REMEMBERED_FIELDS, TypeModel, labelled_files, office_model_path, train, training_dir
-from classify.rules import HANDWRITTEN_NOTE, LOST_SLASH_NOTE, MALFORMED_SYMBOL_NOTE, SUBJECT_TYPES, type_name
+from classify.rules import (
+    HANDWRITTEN_NOTE,
+    LOST_SLASH_NOTE,
+    MALFORMED_SYMBOL_NOTE,
+    SIGNING_AUTHORITY_RE,
+    SUBJECT_TYPES,
+    type_name,
+)
 from classify.training import examples
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
@@ -214,9 +221,9 @@ def symbol_disagrees(code: str, number: str) -> str | None:
 
 
 NOTHING_TO_CORRECT = (
-    "không có gì để sửa: hãy cho ít nhất một trong --type, --number, --date, --issuer, --subject (hoặc --ack) / "
-    "nothing to "
-    "correct: give at least one of --type, --number, --date, --issuer, --subject (or --ack)"
+    "không có gì để sửa: hãy cho ít nhất một trong --type, --number, --date, --issuer, --subject, --signer, "
+    "--signer-title (hoặc --ack) / nothing to correct: give at least one of --type, --number, --date, --issuer, "
+    "--subject, --signer, --signer-title (or --ack)"
 )
 
 
@@ -236,6 +243,8 @@ def correct(
     issued_on: date | None = None,
     issuer: str | None = None,
     subject: str | None = None,
+    signer_name: str | None = None,
+    signer_title: str | None = None,
     actor: str = "officer",
 ) -> Classification:
     """The record's classification with the officer's values; saved, and the text kept as a training example.
@@ -247,7 +256,9 @@ def correct(
     from classify.metadata import archive_metadata
     from classify.normalize import normalize_text
 
-    if doc_type is None and all(value is None for value in (number, issued_on, issuer, subject)):
+    if doc_type is None and all(
+        value is None for value in (number, issued_on, issuer, subject, signer_name, signer_title)
+    ):
         raise CorrectionError(NOTHING_TO_CORRECT)
     known = by_code()
     if number is not None:
@@ -267,9 +278,22 @@ def correct(
     when = datetime.now(UTC).isoformat(timespec="seconds")
     evidence = f"{CORRECTED_BY} {actor} at {when}"
     changes = {"doc_type": code} if doc_type is not None else {}
-    for key, value in (("number", number), ("issuer", issuer), ("subject", subject)):
+    # the signer too: a name OCR lost under a seal, or the next document's signer in a file of two (QA93)
+    for key, value in (
+        ("number", number),
+        ("issuer", issuer),
+        ("subject", subject),
+        ("signer_name", signer_name),
+        ("signer_title", signer_title),
+    ):
         if value is not None:
             changes[key] = unicodedata.normalize("NFC", value)
+    if signer_title is not None:  # the authority it signs with: its last code ("KT" in "TM. … KT. CHỦ TỊCH …")
+        codes = SIGNING_AUTHORITY_RE.findall(" " + changes["signer_title"])
+        fixed.signing_authority = codes[-1] if codes else None
+        fixed.fields.pop("signing_authority", None)
+        if codes:
+            fixed.fields["signing_authority"] = Field_(value=codes[-1], confidence=1.0, evidence=evidence)
     if doc_type is not None or number is not None:  # a resolution numbered with its year is a normative one
         changes["doc_type_name"] = type_name(known[code], changes.get("number", base.number))
     for key, value in changes.items():

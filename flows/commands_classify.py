@@ -86,6 +86,8 @@ _CORRECTED_FIELDS = (
     ("issued_on", "Ngày ban hành", "issued on"),
     ("issuer", "Cơ quan ban hành", "issuer"),
     ("subject", "Trích yếu", "subject"),
+    ("signer_name", "Người ký", "signer"),
+    ("signer_title", "Chức danh người ký", "signer's title"),
 )
 
 
@@ -342,6 +344,7 @@ def register(app: typer.Typer) -> None:
         "set",
         epilog="Examples:\n\n  sohoa review set 3f2a9c0d1e2b4a5c --type QĐ --number 15/QĐ-UBND --date 19/11/2025\n\n"
         "  sohoa review set 3f2a9c0d1e2b4a5c --issuer 'Ủy ban nhân dân xã Tân Lập'\n\n"
+        "  sohoa review set 3f2a9c0d1e2b4a5c --signer 'Lò Văn Thắm' --signer-title 'TM. ỦY BAN NHÂN DÂN CHỦ TỊCH'\n\n"
         "Give any of the options, at least one. A second correction starts from the first: options not given keep "
         "their corrected values; with no --type, the type is the one corrected before, else the one sohoa read "
         "(refused when sohoa read none). --number is "
@@ -368,6 +371,16 @@ def register(app: typer.Typer) -> None:
         ] = None,
         issuer: Annotated[str | None, typer.Option("--issuer", help="Issuing body.")] = None,
         subject: Annotated[str | None, typer.Option("--subject", help="Trích yếu.")] = None,
+        signer_name: Annotated[
+            str | None, typer.Option("--signer", help="The signer's name (họ tên người ký).")
+        ] = None,
+        signer_title: Annotated[
+            str | None,
+            typer.Option(
+                "--signer-title",
+                help="The signer's title as printed, its authority first: 'KT. CHỦ TỊCH PHÓ CHỦ TỊCH'.",
+            ),
+        ] = None,
         ack: Annotated[
             bool,
             typer.Option(
@@ -402,7 +415,9 @@ def register(app: typer.Typer) -> None:
         from storage.ledger import default_actor
 
         try:  # usage first: said before the archive is opened
-            fields_given = doc_type is not None or any(v is not None for v in (number, issued_on, issuer, subject))
+            fields_given = doc_type is not None or any(
+                v is not None for v in (number, issued_on, issuer, subject, signer_name, signer_title)
+            )
             if not fields_given and not ack:
                 raise CorrectionError(NOTHING_TO_CORRECT)
             code = type_code_or_error(doc_type) if doc_type is not None else None
@@ -436,6 +451,8 @@ def register(app: typer.Typer) -> None:
                     issued_on=when,
                     issuer=issuer,
                     subject=subject,
+                    signer_name=signer_name,
+                    signer_title=signer_title,
                     actor=actor,
                 )
             except CorrectionError as exc:
@@ -469,7 +486,9 @@ def register(app: typer.Typer) -> None:
                     + (f", number {number}" if number else "")
                     + (f", date {when.isoformat()}" if when else "")
                     + (", issuer" if issuer is not None else "")
-                    + (", subject" if subject is not None else ""),
+                    + (", subject" if subject is not None else "")
+                    + (", signer" if signer_name is not None else "")
+                    + (", signer's title" if signer_title is not None else ""),
                 )
             if settles:
                 Ledger(archive_).append(

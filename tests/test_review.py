@@ -697,3 +697,40 @@ def test_a_record_with_no_copy_block_is_written_without_the_field(tmp_path: Path
     record.classification.copy_block = CopyBlock(form="SAO Y", number="14/SY", issued_on=date(2025, 3, 11))
     assert json.loads(record.to_json())["classification"]["copy_block"]["number"] == "14/SY"
     assert Record.model_validate_json(record.to_json()) == record
+
+
+def test_review_set_corrects_the_signer(queued: tuple[Settings, str]) -> None:
+    """QA93 F2: a file of two documents (the separator left out) was signed by the second's signer, and a name OCR
+    lost under a seal (QA90) could not be given: `review set` had no --signer. The name and the title are corrected,
+    the authority read from the title, said back, and the archive's metadata and search follow."""
+    _, record_id = queued
+    result = CliRunner().invoke(
+        app,
+        [
+            "review",
+            "set",
+            record_id,
+            "--type",
+            "KH",
+            "--signer",
+            "Đinh Thị Hồng Nhung",
+            "--signer-title",
+            "KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+            "--no-retrain",
+        ],
+        env={"COLUMNS": "250"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "  Người ký / signer: — → Đinh Thị Hồng Nhung" in result.output.splitlines(), result.output
+    runner = CliRunner()
+    shown = json.loads(runner.invoke(app, ["get", record_id, "--json"]).stdout)["correction"]
+    assert (shown["signer_name"], shown["signer_title"], shown["signing_authority"]) == (
+        "Đinh Thị Hồng Nhung",
+        "KT. CHỦ TỊCH PHÓ CHỦ TỊCH",
+        "KT",
+    )
+    assert "Đinh Thị Hồng Nhung" in shown["archive_metadata"]["SignerInfo"], shown["archive_metadata"]
+    hits = json.loads(runner.invoke(app, ["search", "Đinh Thị Hồng Nhung", "--json"]).stdout)["hits"]
+    assert [h["record_id"] for h in hits] == [record_id]
+    nothing = runner.invoke(app, ["review", "set", record_id])
+    assert nothing.exit_code == 2 and "--signer" in nothing.output
