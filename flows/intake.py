@@ -314,11 +314,19 @@ class BlankPart:
     # ``files[].path`` names its documents (``in/A.pdf#2``): until QA93 absolute, as ``files[].stack.path``
     path: str = field(default="", compare=False)
 
+    # the part's number said too: the documents after it keep theirs, and a table of "văn bản 1", "văn bản 3" sent
+    # an officer looking for a document 2 that never was (QA93)
     def what_en(self) -> str:
-        return f"{pages_in_english(self.pages)} dropped: {BLANK_BACK_EN}, no document"
+        return (
+            f"{pages_in_english(self.pages)} dropped: {BLANK_BACK_EN}, no document (document {self.part} of the "
+            "split: the documents after it keep their numbers)"
+        )
 
     def what_vi(self) -> str:
-        return f"bỏ {pages_in_vietnamese(self.pages)}: {BLANK_BACK_VI}"
+        return (
+            f"bỏ {pages_in_vietnamese(self.pages)}: {BLANK_BACK_VI} (văn bản {self.part} khi tách: các văn bản sau "
+            "giữ số của mình)"
+        )
 
     def english(self) -> str:
         return f"{self.stack}: {self.what_en()}"

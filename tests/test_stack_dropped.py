@@ -67,7 +67,12 @@ def test_a_dropped_part_is_printed_with_the_stack_named_once(tmp_path: Path, mon
         cli._print_or_table(payload, as_json=False)
     line = " ".join(next(x for x in printed.get().splitlines() if "bỏ trang 3" in x).split())
     assert line.count(where) == 1 and line.startswith(f"{where}: bỏ trang 3: trang trắng"), line
-    assert line.endswith(" / page 3 dropped: blank (the back of a separator sheet, fed duplex), no document"), line
+    assert line.endswith(
+        " / page 3 dropped: blank (the back of a separator sheet, fed duplex), no document (document 2 of the split: "
+        "the documents after it keep their numbers)"
+    ), line
+    # QA93 F6: the part's number said, so a table of "văn bản 1", "văn bản 3" has its document 2 accounted for
+    assert "(văn bản 2 khi tách: các văn bản sau giữ số của mình)" in line, line
     from flows.intake import dropped_line  # watch's summary line says it so too
 
     assert " ".join(dropped_line(dropped).split()) == line
