@@ -938,6 +938,31 @@ def retry_transient(call: Callable[[], T], delays: Sequence[float], what: str, w
     return call()
 
 
+class ScanChangedError(Exception):
+    """The scan's bytes are no longer those ingest hashed: its file was rewritten while it was processed."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(f"{path}: the file changed while it was being processed")
+
+
+def _original_as_ingested(path: Path, work: Path, record: Record) -> Path:
+    """A copy of the scan in the record's work folder, checked against the SHA-256 ingest took of it: what is
+    archived as the record's original is the scan the record describes. The inbox file read again as it was put
+    away had been rewritten meanwhile (a scanner or a sync saving under the same name): the record of one paper
+    kept another's scan, every check passing, and the first scan was in the archive nowhere (QA94)."""
+    copy = work / "original"
+    digest = hashlib.sha256()
+    with path.open("rb") as source, copy.open("wb") as target:
+        while chunk := source.read(1 << 20):
+            digest.update(chunk)
+            target.write(chunk)
+    if digest.hexdigest() != record.source.sha256:
+        copy.unlink(missing_ok=True)
+        raise ScanChangedError(path)
+    return copy
+
+
 def run_archive(record: Record, files: dict[str, tuple[str, Path]], settings: Settings) -> Record:
     def put() -> Record:
         with archive_write_lock(archive_location(settings)):
@@ -1015,6 +1040,15 @@ def process_document(
             english = f"a file sohoa needs is missing, not the scan: {missing}"
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
         result = failed(path, shown, vietnamese, english)
+    except ScanChangedError:
+        # not the scan's fault, nor a bad scan: what is in the inbox now is read afresh on the next run
+        result = failed(
+            path,
+            shown,
+            "tệp đã thay đổi trong khi đang xử lý (quét hoặc chép đè cùng tên?): chưa lưu vào kho",
+            "the file changed while it was being processed (scanned or copied over under the same name?): not archived",
+            retried=True,
+        )
     except ArchiveBusyError as exc:  # another host writes the record: no fault of this one's (storage.claims)
         result = failed(path, shown, exc.vi, exc.en, retried=True)
     except StageError as exc:
@@ -1930,7 +1964,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         record.ocr = record.ocr.model_copy(update={"output_pdf": SIGNED_NAME})
         record.signature = record.signature.model_copy(update={"output_pdf": SIGNED_NAME})
         files = {
-            "original": (original_name(path, record.source.media_type), path),
+            "original": (original_name(path, record.source.media_type), _original_as_ingested(path, work, record)),
             "signed": (SIGNED_NAME, signed),
             "report": ("verification.json", report),
         }

@@ -795,3 +795,36 @@ def test_the_lines_of_an_interrupted_run_and_of_a_retry_are_said_in_both_languag
     # a full disk is not retried (QA69): the machine's fault, said at once
     with pytest.raises(StageError):
         pipeline.retry_transient(full_disk, (1.0, 5.0), "archiving record 1", "lưu hồ sơ 1 vào kho lưu trữ")
+
+
+def test_a_scan_rewritten_while_it_is_processed_is_not_archived_as_another_records_original(tmp_path: Path) -> None:
+    """QA94 F1: the inbox file was read again to be archived; a scan saved over it meanwhile (a scanner or a sync job
+    writing the same name) became the original of the first scan's record — its OCR, its classification, its hash —
+    every check passing, and the first scan was in the archive nowhere. The file fails, nothing archived, and the
+    next run archives what the file holds then, its original the scan its record describes."""
+    from flows.pipeline import direct_runner
+
+    settings = make_settings(tmp_path / "var")
+    inbox = tmp_path / "inbox" / "thông báo.jpg"
+    inbox.parent.mkdir()
+    shutil.copyfile(SAMPLES / "cv-118-ubnd-vp.jpg", inbox)
+    other = (SAMPLES / "trich-luc-khai-tu-31.png").read_bytes()
+
+    def rewriting_runner(stage: str, function, *args):  # type: ignore[no-untyped-def]
+        result = direct_runner(stage, function, *args)
+        if stage == "sign":  # after the OCR and the signature, before the archive
+            inbox.write_bytes(other)
+        return result
+
+    changed = process_document(inbox, settings, rewriting_runner)
+    assert changed.outcome == Outcome.FAILED, changed
+    assert "the file changed while it was being processed" in (changed.reason_en or "")
+    assert "tệp đã thay đổi trong khi đang xử lý" in (changed.reason_vi or "")
+    assert LocalArchive(settings.archive_dir).find(hashlib.sha256(other).hexdigest()) is None
+    assert not any(settings.quarantine_path.glob("**/*.jpg"))  # not the scan's fault: left where it is
+    again = process_document(inbox, settings)
+    assert again.outcome == Outcome.ARCHIVED and again.record is not None
+    kept = LocalArchive(settings.archive_dir).find(again.record.source.sha256)
+    assert kept is not None and again.record.source.sha256 == hashlib.sha256(other).hexdigest()
+    (original,) = [item for item in kept.objects if item.role == "original"]
+    assert original.sha256 == again.record.source.sha256
