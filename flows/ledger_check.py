@@ -81,6 +81,7 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("whose record.json is missing", "tệp của hồ sơ đã mất record.json (bị xóa ngoài phần mềm)"),
     ("not in the archive's index, and its files", "hồ sơ bị gỡ khỏi chỉ mục và tệp đã bị thay đổi sau khi lưu"),
     ("SHA-256 differs from the one recorded", "nội dung đã bị thay đổi (mã SHA-256 khác bản ghi)"),
+    ("not the scan the record describes", "bản quét lưu không phải bản quét mà hồ sơ mô tả (mã SHA-256 khác nguồn)"),
     ("changed since it was archived", "record.json đã bị sửa sau khi lưu trữ"),
     ("not part of the record", "tệp lạ bị thêm vào thư mục hồ sơ"),
     ("the same file in", "cùng một tệp nằm trong nhiều hồ sơ (tệp của hồ sơ này bị chép sang hồ sơ khác)"),

@@ -544,6 +544,10 @@ class Archive(Protocol):
     def delete_record(self, record: Record, actor: str = ..., reason: str = ...) -> None: ...
 
 
+# a record's original whose SHA-256 is not its source's (``BaseArchive.verify_objects``)
+NOT_THE_SCAN_DESCRIBED = "not the scan the record describes: its SHA-256 is not the record's source SHA-256"
+
+
 class BaseArchive(ABC):
     """The shared archive semantics over a backend's object primitives."""
 
@@ -968,6 +972,11 @@ class BaseArchive(ABC):
                 problems.append(f"{stored.key}: missing")
             elif digest != stored.sha256:
                 problems.append(f"{stored.key}: SHA-256 differs from the one recorded")
+        for stored in record.objects:
+            if stored.role == "original" and stored.sha256 != record.source.sha256:
+                # the scan kept is not the one the record describes, read and classified (QA94: an inbox file
+                # rewritten while a batch processed it was archived as another paper's original, every check passing)
+                problems.append(f"{stored.key}: {NOT_THE_SCAN_DESCRIBED} ({record.source.sha256})")
         if record.archive_prefix is not None:
             known = set(self.record_keys(record))
             problems += [

@@ -47,7 +47,14 @@ from storage import (
     fixity_audit,
     open_archive,
 )
-from storage.base import DEFAULT_RETENTION_YEARS, PERMANENT_YEARS, record_prefix, retain_until, retention_years
+from storage.base import (
+    DEFAULT_RETENTION_YEARS,
+    NOT_THE_SCAN_DESCRIBED,
+    PERMANENT_YEARS,
+    record_prefix,
+    retain_until,
+    retention_years,
+)
 from storage.export import batch_records, export_bag, export_batch_bag, missing_from_batch, validate_bag
 from storage.ledger import Ledger, entry_hash
 from storage.s3 import S3Archive, make_client
@@ -145,6 +152,20 @@ def test_checksum_mismatch_is_detected(archive: BaseArchive, tmp_path: Path) -> 
         archive.read_verified(archived, "signed")
     report = fixity_audit(archive)
     assert not report.ok and report.problems[record.id] == [f"{signed.key}: SHA-256 differs from the one recorded"]
+
+
+def test_an_original_that_is_not_the_scan_its_record_describes_is_drift(archive: BaseArchive, tmp_path: Path) -> None:
+    """QA94 F1: an inbox file rewritten while a batch processed it was archived as another paper's original: each
+    object matched the hash stored for it, and the audit and `ledger verify` passed. The original is held to the
+    record's source SHA-256 too."""
+    record, files = make_record(tmp_path / "in", "describes")
+    files["original"][1].write_bytes(b"another paper's scan, saved over it")
+    archived = archive.put(record, files)
+    original = next(o for o in archived.objects if o.role == "original")
+    expected = f"{original.key}: {NOT_THE_SCAN_DESCRIBED} ({record.source.sha256})"
+    assert archive.verify_objects(archived) == [expected]
+    report = fixity_audit(archive)
+    assert not report.ok and report.problems[record.id] == [expected]
 
 
 def test_fixity_audit_clean(archive: BaseArchive, tmp_path: Path) -> None:
