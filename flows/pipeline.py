@@ -1076,7 +1076,16 @@ def process_document(
         )
     except Exception as exc:  # the input made a stage fail: park it with the reason, keep the batch going
         detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
-        if (fault := machine_fault(exc)) is not None:
+        if isinstance(exc, PermissionError) and _names_the_scan(path, exc):
+            # the scan's own permissions: no bad scan to quarantine (QA94: a traceback, then "could not be
+            # quarantined", its permission denied again)
+            result = failed(
+                path,
+                shown,
+                "không đọc được tệp: không có quyền đọc — hãy sửa quyền của tệp rồi chạy lại",
+                "cannot read the file: permission denied — fix the file's permissions and rerun",
+            )
+        elif (fault := machine_fault(exc)) is not None:
             result = _machine_failed(path, shown, fault)
         elif _cluster_fault(exc):
             # a page sent to a Dask worker that died (KilledWorker), a connection to the cluster lost: the
@@ -1209,8 +1218,11 @@ def pages_said(pages: Sequence[int]) -> str:
 
 def _the_scan_is_gone(path: Path, exc: FileNotFoundError) -> bool:
     """Whether the missing file of ``exc`` is the scan itself: named by the error, or no longer there."""
-    if not path.exists():
-        return True
+    return not path.exists() or _names_the_scan(path, exc)
+
+
+def _names_the_scan(path: Path, exc: OSError) -> bool:
+    """Whether ``exc`` is about the scan's own file."""
     if exc.filename is None:
         return False
     try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import shutil
 import subprocess
@@ -828,3 +829,35 @@ def test_a_scan_rewritten_while_it_is_processed_is_not_archived_as_another_recor
     assert kept is not None and again.record.source.sha256 == hashlib.sha256(other).hexdigest()
     (original,) = [item for item in kept.objects if item.role == "original"]
     assert original.sha256 == again.record.source.sha256
+
+
+def test_a_scan_sohoa_may_not_read_fails_saying_so_without_a_traceback_or_quarantine(tmp_path: Path) -> None:
+    """QA94 F5: an inbox file the batch may not read (permission denied) printed a Python traceback at ERROR, then
+    "could not be quarantined" — its permission denied again, as if the scan were bad. One line in both languages:
+    fix its permissions and rerun; nothing quarantined. A real permission denied: run as root, the process is
+    started without the capabilities that let root read any file."""
+    import os
+
+    scan = tmp_path / "inbox" / "thông báo.jpg"
+    scan.parent.mkdir()
+    shutil.copyfile(SAMPLES / "cv-118-ubnd-vp.jpg", scan)
+    scan.chmod(0)
+    prefix = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search"] if os.geteuid() == 0 else []
+    if prefix and shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's right to read any file")
+    env = {**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_OCR_SERVER": "off", "SOHOA_CONFIG": ""}
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "flows.cli", "process", str(scan.parent), "--no-prefect", "--json"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    assert done.returncode == 3, done.stderr[-3000:]  # a file failed, to be run again
+    (result,) = json.loads(done.stdout)["files"]
+    assert result["outcome"] == "failed", result
+    assert result["reason"] == "cannot read the file: permission denied — fix the file's permissions and rerun"
+    assert "không có quyền đọc" in result["reason_vi"], result
+    assert "Traceback" not in done.stderr and "quarantined" not in done.stderr, done.stderr[-3000:]
+    assert not (tmp_path / "var" / "quarantine").exists() or not any((tmp_path / "var" / "quarantine").iterdir())
