@@ -544,6 +544,7 @@ class Archive(Protocol):
     def delete_record(self, record: Record, actor: str = ..., reason: str = ...) -> None: ...
 
 
+_INDEX_KEY = re.compile(rf"{re.escape(INDEX_DIR)}/[0-9a-f]{{64}}\.json")
 # a record's original whose SHA-256 is not its source's (``BaseArchive.verify_objects``)
 NOT_THE_SCAN_DESCRIBED = "not the scan the record describes: its SHA-256 is not the record's source SHA-256"
 
@@ -556,7 +557,7 @@ class BaseArchive(ABC):
     # `.notes.pdf`, into a folder `.private/` or into `.ledger/` passed the audit unseen. No lock is kept in an
     # archive (the write lock is a file in the temporary folder, the per-content locks are under WORK/.locks/).
     OWN_KEYS: tuple[re.Pattern[str], ...] = (
-        re.compile(rf"{re.escape(INDEX_DIR)}/[0-9a-f]{{64}}\.json"),  # the index, one per source SHA-256
+        _INDEX_KEY,  # the index, one per source SHA-256
         # every .json here is read as a ledger entry, so the ledger check already names a misnamed or forged one
         re.compile(rf"{re.escape(LEDGER_DIR)}/[^/]+\.json"),
         re.compile(rf"{re.escape(HEADS_DIR)}/[^/]+\.json"),  # each is checked as a day's stamp record
@@ -749,9 +750,10 @@ class BaseArchive(ABC):
         ``start``, in order: the listing alone, nothing read. The one reading of an index key: `list`, `get`, the
         whole-archive verification and the rescan each parsed it themselves."""
         for key in self._keys(f"{INDEX_DIR}/{start}"):
-            name = key.rsplit("/", 1)[-1]
-            if name.endswith(".json") and not name.startswith("."):
-                yield name.removesuffix(".json")
+            # an index entry is named by a SHA-256 (``OWN_KEYS``): another file there belongs to no record, and the
+            # audit names it so once — it was a record of its own too, "zzz (None)", counted (QA94)
+            if _INDEX_KEY.fullmatch(key):
+                yield key.rsplit("/", 1)[-1].removesuffix(".json")
 
     def get_as_read(self, record_id: str) -> RecordAsRead | None:
         """``get``, with what it read on the way (``find_as_read``)."""

@@ -48,6 +48,7 @@ from storage import (
     open_archive,
 )
 from storage.base import (
+    ARCHIVE_PROBLEMS,
     DEFAULT_RETENTION_YEARS,
     NOT_THE_SCAN_DESCRIBED,
     PERMANENT_YEARS,
@@ -166,6 +167,21 @@ def test_an_original_that_is_not_the_scan_its_record_describes_is_drift(archive:
     assert archive.verify_objects(archived) == [expected]
     report = fixity_audit(archive)
     assert not report.ok and report.problems[record.id] == [expected]
+
+
+def test_a_file_in_the_index_not_named_by_a_sha256_is_no_record(archive: BaseArchive, tmp_path: Path) -> None:
+    """QA94 F3: a file slipped into the index (`.by-sha256/zzz.json`) became a record "zzz" of its own — a row in the
+    audit, counted, "record zzz (None) … entries removed" — beside being named as part of no record. It is that
+    once, and nothing else."""
+    record, files = make_record(tmp_path / "in", "indexed")
+    archive.put(record, files)
+    tamper(archive, ".by-sha256/zzz.json", b"{}")
+    assert [found.id for found in archive.records()] == [record.id]
+    report = fixity_audit(archive)
+    assert report.records == 1 and list(report.problems) == [ARCHIVE_PROBLEMS], report.problems
+    assert report.problems[ARCHIVE_PROBLEMS] == [
+        ".by-sha256/zzz.json: in the archive but part of no record (added behind the archive's back)"
+    ]
 
 
 def test_fixity_audit_clean(archive: BaseArchive, tmp_path: Path) -> None:
