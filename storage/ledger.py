@@ -292,7 +292,10 @@ class Ledger:
         return f"{LEDGER_DIR}/{seq:012d}.json"
 
     def keys(self) -> list[str]:
-        return [k for k in self.archive._keys(f"{LEDGER_DIR}/") if k.endswith(".json")]
+        """The ledger's entry objects: each .json directly in it, whatever its name (a misnamed one is checked as a
+        forged entry); one in a folder inside it is no entry (the audit names it as part of no record: QA94 read it
+        as "entry None")."""
+        return [k for k in self.archive._keys(f"{LEDGER_DIR}/") if k.endswith(".json") and k.count("/") == 1]
 
     def entries(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """(key, entry) in sequence order; entry None when the object is unreadable JSON."""
@@ -315,7 +318,20 @@ class Ledger:
             entry = json.loads(raw) if raw else {}
             seq, head_hash = int(entry.get("seq", _sequence_number(keys[-1]) or 0)), str(entry.get("hash", GENESIS))
             # the number its name holds, when the entry says less (edited): the next one is after the name taken
-            seq = max(seq, _sequence_number(keys[-1]) or 0)
+            named = _sequence_number(keys[-1]) or 0
+            if seq != named:
+                # a copy of another entry slipped in, or one edited: chained onto without a word (QA94)
+                log.warning(
+                    "sổ nhật ký: tệp cuối %s không phải mục số %d như tên của nó (mục %s): chạy sohoa ledger verify / "
+                    "custody ledger: its last object %s is not the entry its name says (it says entry %s): run sohoa "
+                    "ledger verify",
+                    keys[-1],
+                    named,
+                    entry.get("seq"),
+                    keys[-1],
+                    entry.get("seq"),
+                )
+            seq = max(seq, named)
         # Entries cut off the end (or the whole ledger deleted) must stay a visible gap: writing the next entry
         # under their numbers would replace the evidence (on S3, a new version over the delete marker; locally, a
         # new file beside the orphaned retention record). Continue after the highest number ever written.
@@ -530,7 +546,10 @@ class Ledger:
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
             present.add(key)
-            made.append((key, f"entry {name}" if entry is None else f"entry {entry.get('seq')} ({name})", _at(entry)))
+            seq_said = entry.get("seq") if entry is not None else None
+            made.append(
+                (key, f"entry {seq_said} ({name})" if isinstance(seq_said, int) else f"entry {name}", _at(entry))
+            )
             if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
                 holding.append(entry)
             if entry is not None and entry.get("action") in CUSTODY_ACTIONS:
@@ -541,21 +560,22 @@ class Ledger:
                 expected_seq += 1
                 continue
             seq = entry.get("seq")
+            label = f"entry {seq} ({name})" if isinstance(seq, int) else f"entry {name}"  # not "entry None"
             if entry_hash(entry) != entry.get("hash"):
-                problems.append(f"entry {seq} ({name}): content edited (its hash does not match)")
+                problems.append(f"{label}: content edited (its hash does not match)")
             elif isinstance(seq, int) and name == f"{seq:012d}.json":
                 chain[seq] = str(entry["hash"])
             if name != f"{seq:012d}.json" if isinstance(seq, int) else True:
-                problems.append(f"entry {seq} ({name}): stored under another sequence number — reordered")
+                problems.append(f"{label}: stored under another sequence number — reordered")
             if isinstance(seq, int) and seq > expected_seq:
-                missing = ", ".join(str(n) for n in range(expected_seq, seq))
+                missing = _ranges(list(range(expected_seq, seq)))
                 problems.append(f"entry {missing}: removed (sequence jumps from {expected_seq - 1} to {seq})")
             elif entry.get("prev") != prev and prev:
-                problems.append(
-                    f"entry {seq} ({name}): does not follow the entry before it (chain broken) — reordered or inserted"
-                )
+                problems.append(f"{label}: does not follow the entry before it (chain broken) — reordered or inserted")
             prev = str(entry.get("hash", ""))
-            expected_seq = (seq if isinstance(seq, int) else expected_seq) + 1
+            # never back: a copy of an earlier entry slipped in after the last made the chain "end" at its number,
+            # and every entry after it was said removed from the end (QA94: 161 of 162 "removed", all there)
+            expected_seq = max(expected_seq, seq + 1) if isinstance(seq, int) else expected_seq + 1
         # each entry kept for ever (a folder's `.retention/.ledger/…json` edited or removed passed every check: QA79)
         for position, (key, named_as, at) in enumerate(made, 1):
             if (problem := self.archive.kept_for_ever_problem(key, at, newest=position == len(made))) is not None:

@@ -572,6 +572,26 @@ def test_ledger_detects_edit_removal_and_reordering(archive: BaseArchive, tmp_pa
     assert ledger.verify() == ["entry 2: removed (sequence jumps from 1 to 3)"]
 
 
+def test_a_file_slipped_into_the_ledger_is_named_and_no_entry_is_said_removed(
+    archive: BaseArchive, tmp_path: Path
+) -> None:
+    """QA94 F2: a copy of entry 1 saved as 000000000999.json made the chain "end" at entry 1, and entries 2–162, all
+    there, were said removed from the end of the ledger; a file in a folder inside the ledger was read as "entry
+    None". The copy is named as what it is, the entries after it stand, and the folder's file is no entry."""
+    record, files = make_record(tmp_path / "in", "planted")
+    archive.put(record, files)
+    ledger = Ledger(archive)
+    first = archive._read(ledger.keys()[0]) or b""
+    tamper(archive, ".ledger/000000000999.json", first)
+    tamper(archive, ".ledger/sub/x.json", b"{}")
+    problems = ledger.verify(indexed={record.id: 5})
+    assert problems == [
+        "entry 1 (000000000999.json): stored under another sequence number — reordered",
+        "entry 1 (000000000999.json): does not follow the entry before it (chain broken) — reordered or inserted",
+    ], problems
+    assert ".ledger/sub/x.json" not in ledger.keys()
+
+
 def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: Path) -> None:
     # a chain without its last entries still checks out; the archive's records (and, locally, the retention
     # records of the ledger's objects; on S3, the delete markers) show what is missing
@@ -595,7 +615,7 @@ def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: P
     third, third_files = make_record(tmp_path / "in3", "third")
     fresh_archive._ledger_head = None  # a new process, which knows no head
     fresh_archive.put(third, third_files)
-    assert Ledger(fresh_archive).verify()[:1] == ["entry 8, 9, 10: removed (sequence jumps from 7 to 11)"]
+    assert Ledger(fresh_archive).verify()[:1] == ["entry 8–10: removed (sequence jumps from 7 to 11)"]
     for key in Ledger(fresh_archive).keys()[7:]:
         remove_behind(archive, key)
     for key in keys[:7]:
