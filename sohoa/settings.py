@@ -9,6 +9,7 @@ signing identity, Prefect without a server.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import tomllib
@@ -851,4 +852,22 @@ def _read_secret(path: Path, what_vi: str, what_en: str, setting: str) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """The settings, with ``overrides`` (by setting name; None: not given) over the configured ones. An archive given
+    (a command's --archive) that is not the configured one has a search index of its own, unless one is configured:
+    a batch run into another archive wrote its records into the configured archive's index, and `search` then found
+    records `get` said were not in the archive, and the earlier-copy check named records of another archive (QA94)."""
+    given = {k: v for k, v in overrides.items() if v is not None}
+    settings = Settings(**given)
+    if given.get("archive") is None or settings.search_index is not None:
+        return settings
+    configured = Settings(**{k: v for k, v in given.items() if k != "archive"})
+    if _location(settings) == _location(configured):
+        return settings
+    digest = hashlib.sha256(_location(settings).encode()).hexdigest()[:12]
+    return settings.model_copy(update={"search_index": settings.data_dir / f"search-{digest}.sqlite"})
+
+
+def _location(settings: Settings) -> str:
+    """An archive's location, as one string whatever way it was written (a folder resolved)."""
+    location = settings.archive or str(settings.archive_dir)
+    return location if "://" in location else str(Path(location).resolve())

@@ -733,3 +733,34 @@ def test_a_batch_without_a_data_folder_configured_says_where_it_writes(tmp_path:
         assert warned == (attempt == "first"), (attempt, said)
         assert ("other signing keys, quarantine and work files" in said) == (attempt == "first"), said
     assert (elsewhere / "var" / "quarantine").is_dir()
+
+
+def test_an_archive_given_that_is_not_the_configured_one_has_a_search_index_of_its_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA94 F4: `process --archive OTHER` indexed its records in DATA_DIR's search index, the configured archive's:
+    `search` found records `get` said were not in the archive, and the earlier-copy check named another archive's."""
+    from storage import index_archived, search_index_path
+    from storage.search import SearchIndex
+    from tests.storage_helpers import make_record
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.delenv("SOHOA_SEARCH_INDEX", raising=False)
+    configured = load_settings()
+    other = load_settings(archive=str(tmp_path / "kho khác"))
+    assert search_index_path(configured) == tmp_path / "var" / "search.sqlite"
+    assert search_index_path(other).parent == tmp_path / "var" and search_index_path(other) != search_index_path(
+        configured
+    )
+    assert search_index_path(load_settings(archive=str(tmp_path / "kho khác"))) == search_index_path(other)
+    # the configured archive given by name, however written, is the configured archive: its index
+    assert search_index_path(load_settings(archive="var/archive")) == search_index_path(configured)
+    record, _ = make_record(tmp_path / "in", "other-archive")
+    assert index_archived(record, other)
+    with SearchIndex(search_index_path(other)) as index:
+        assert index.contains(record.id)
+    assert not search_index_path(configured).exists()
+    monkeypatch.setenv("SOHOA_SEARCH_INDEX", str(tmp_path / "chosen.sqlite"))  # one configured is kept
+    assert search_index_path(load_settings(archive=str(tmp_path / "kho khác"))) == tmp_path / "chosen.sqlite"
