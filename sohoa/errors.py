@@ -211,6 +211,10 @@ MACHINE_FAULTS: dict[int, str] = {
     errno.ENOMEM: "hết bộ nhớ",
     errno.EMFILE: "quá nhiều tệp đang mở",
     errno.ENFILE: "quá nhiều tệp đang mở trên máy",
+    # a folder sohoa may not write to (the archive's, a record's): no retry changes it (QA94: 4 attempts, 22–38 s a
+    # document of a nightly backlog)
+    errno.EACCES: "không có quyền",
+    errno.EPERM: "không được phép",
 }
 
 
@@ -283,4 +287,9 @@ _MACHINE_FIXES: dict[int, tuple[str, str]] = {
     errno.ENOMEM: ("giải phóng bộ nhớ", "free some memory"),
     errno.EMFILE: ("nâng giới hạn số tệp mở (ulimit -n)", "raise the open-file limit (ulimit -n)"),
     errno.ENFILE: ("đóng bớt chương trình đang mở nhiều tệp", "close programs holding many files"),
+    errno.EACCES: ("sửa quyền của tệp hoặc thư mục", "fix the permissions of the file or folder"),
+    errno.EPERM: (
+        "sửa quyền hoặc thuộc tính của tệp hoặc thư mục",
+        "fix the permissions or attributes of the file or folder",
+    ),
 }

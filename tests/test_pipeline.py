@@ -861,3 +861,41 @@ def test_a_scan_sohoa_may_not_read_fails_saying_so_without_a_traceback_or_quaran
     assert "không có quyền đọc" in result["reason_vi"], result
     assert "Traceback" not in done.stderr and "quarantined" not in done.stderr, done.stderr[-3000:]
     assert not (tmp_path / "var" / "quarantine").exists() or not any((tmp_path / "var" / "quarantine").iterdir())
+
+
+def test_an_archive_folder_sohoa_may_not_write_to_fails_the_file_at_once(tmp_path: Path) -> None:
+    """QA94 F7: a record's folder the archive may not write to was tried four times, 22–38 s a document of a nightly
+    backlog, then "Lỗi hệ thống: …". It is a fault of the machine, said at once with what to do. A real permission
+    denied: run as root, the process is started without the capability that lets root write anywhere."""
+    import os
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copyfile(SAMPLES / "cv-118-ubnd-vp.jpg", inbox / "công văn.jpg")
+    archive = tmp_path / "kho"
+    archive.mkdir()
+    (archive / "2025").mkdir(mode=0o555)  # the year's folder the record goes into: not writable
+    (archive / "2025").chmod(0o555)
+    prefix = ["setpriv", "--bounding-set", "-dac_override"] if os.geteuid() == 0 else []
+    if prefix and shutil.which("setpriv") is None:
+        pytest.skip("setpriv (util-linux) is needed to drop root's right to write anywhere")
+    env = {
+        **os.environ,
+        "SOHOA_DATA_DIR": str(tmp_path / "var"),
+        "SOHOA_ARCHIVE": str(archive),
+        "SOHOA_OCR_SERVER": "off",
+        "SOHOA_CONFIG": "",
+    }
+    done = subprocess.run(
+        [*prefix, sys.executable, "-m", "flows.cli", "process", str(inbox), "--no-prefect", "--json"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
+    (result,) = json.loads(done.stdout)["files"]
+    assert result["outcome"] == "failed", (result, done.stderr[-3000:])
+    assert "a fault of this machine, not of the scan" in result["reason"], result
+    assert "fix the permissions" in result["reason"] and "sửa quyền" in result["reason_vi"], result
+    assert "attempt 2 of" not in done.stderr, done.stderr[-3000:]  # said at once
