@@ -311,7 +311,8 @@ class UnfinishedWrite:
                 f"never retained ({', '.join(k.rsplit('/', 1)[-1] for k in self.keys)}); {rerun}, or they were "
                 "put there by hand"
             )
-        stage = "its index entry" if archived_entry is not None else "its ledger entries and index entry"
+        # (some of its ledger entries may be there, those written before the run stopped: not its "archived" one)
+        stage = "its index entry" if archived_entry is not None else "its 'archived' ledger entry and index entry"
         return (
             f"record {self.record.id} ({self.prefix}): {INTERRUPTED_WRITE} — record.json and the files are stored, "
             + (f"ledger entry {archived_entry} says archived, " if archived_entry is not None else "")

@@ -589,7 +589,8 @@ def test_a_file_slipped_into_the_ledger_is_named_and_no_entry_is_said_removed(
         "entry 1 (000000000999.json): stored under another sequence number — reordered",
         "entry 1 (000000000999.json): does not follow the entry before it (chain broken) — reordered or inserted",
     ], problems
-    assert ".ledger/sub/x.json" not in ledger.keys()
+    entry_keys = ledger.keys()  # (a list, not a dict's keys)
+    assert ".ledger/sub/x.json" not in entry_keys
 
 
 def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: Path) -> None:
@@ -753,7 +754,7 @@ def test_an_interrupted_put_is_named_as_such_until_the_rerun_finishes_it(
             + (
                 f"ledger entry {archived_at} says archived, its index entry never written"
                 if stored == "ledger"
-                else "its ledger entries and index entry never written"
+                else "its 'archived' ledger entry and index entry never written"
             )
             + " (or deleted by hand); run sohoa ledger finish (or rerun the batch with its scan) to finish it"
         )
