@@ -385,9 +385,10 @@ def _indication(status: Any, permission: str | None = None) -> tuple[Indication,
         return "TOTAL_FAILED", AdESFailure.REVOKED.name, ["the signer certificate is revoked"], "signer"
     diff_result = getattr(status, "diff_result", None)
     if isinstance(diff_result, Exception) or getattr(status, "docmdp_ok", None) is False:
-        if permission == MDPPerm.ANNOTATE.name:
+        if permission == MDPPerm.ANNOTATE.name and _annotations_changed(status):
             # pyHanko's change analysis "was not designed to support DocMDP level 3" (its own log): an annotation
-            # added as that level allows was "modified in a way the signature does not permit", failed (QA92)
+            # added as that level allows was "modified in a way the signature does not permit", failed (QA92); a
+            # page's text rewritten or a page added stays failed, as no level allows it (QA95)
             return (
                 "INDETERMINATE",
                 AdESIndeterminate.GENERIC.name,
@@ -501,6 +502,16 @@ def _modification_words(status: Any, permission: str | None) -> str:
         filled = f"form field(s) {', '.join(fields)} were" if fields else "form fields were"
         return f"{filled} filled or signed after it, {allowed or 'which it does not allow'}"
     return "the signature does not cover the whole file and the changes after it could not be analysed"
+
+
+def _annotations_changed(status: Any) -> bool:
+    """Whether what pyHanko's change analysis found not permitted is a change of annotations: it names a page's
+    annotations among what was replaced (and not the page tree: a page added), or rates the change as annotations."""
+    diff_result = getattr(status, "diff_result", None)
+    if not isinstance(diff_result, Exception):
+        return getattr(status, "modification_level", None) is ModificationLevel.ANNOTATIONS
+    places = {_replaced_place(path) for path in re.findall(r"PathInRevision\('([^']*)'\)", str(diff_result))}
+    return "a page's annotations" in places and "the page tree" not in places and "a page's content" not in places
 
 
 def _diff_detail(status: Any) -> str | None:

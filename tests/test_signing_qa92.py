@@ -383,5 +383,9 @@ def test_an_annotation_after_a_certification_allowing_annotations_is_not_failed(
     assert allowed.indication == "INDETERMINATE", (allowed.indication, allowed.warnings)
     assert any("allows annotations (DocMDP level 3), could not be judged" in w for w in allowed.warnings)
     assert forbidden.indication == "TOTAL_FAILED"
+    # QA95: the page's text rewritten after it, which no level allows, stays failed (it was made indeterminate too)
+    rewritten = _incremental(tmp_path / f"cert-{MDPPerm.ANNOTATE.name}.pdf", tmp_path / "retext.pdf", "retext")
+    (changed,) = verify_pdf(rewritten, [test_pki.root_cert]).signatures
+    assert (changed.indication, changed.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE"), changed.warnings
     text = render_text(results[:1], report_header([test_pki.root_cert], now=datetime.now(UTC)))
     assert "không đánh giá được thay đổi sau chữ ký chứng nhận này" in text
