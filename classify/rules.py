@@ -188,6 +188,16 @@ def later_headings(text: str) -> list[LaterHeading]:
     return found
 
 
+def _heading_line(text: str, page: int) -> int:
+    """The index, among the text's lines (pages separated by form feeds), of the national heading's line on
+    ``page`` (1-based), which ``later_headings`` found beginning another document: what lies above it on that page
+    — the last lines of a signing block that ran over — is still the first document's (QA95)."""
+    pages = text.split("\f")
+    start = len(("\n".join(pages[: page - 1]) + "\n").splitlines())
+    lines = _clean_lines(pages[page - 1])
+    return start + next((index for index, line in enumerate(lines) if _QUOC_HIEU_RE.search(fold(line))), 0)
+
+
 def _begins_a_document(lines: list[str]) -> bool:
     """Whether a page's first lines are a document's beginning: the national heading printed as a header (both its
     halves, Quốc hiệu and Tiêu ngữ: a sentence wrapped so that one line is "Cộng hòa xã hội chủ nghĩa Việt Nam" was
@@ -1512,14 +1522,17 @@ def classify_text(text: str, *, model: object | None = "default", layout: Sequen
     # a later page that begins as a document does (a separator sheet left out of a stack) begins another document,
     # whose signing block and recipients are not this one's: the first document's signer was the second's (QA93)
     headings = later_headings(normalized)
-    document_end = len(all_lines)
-    if headings:
-        document_end = len(("\n".join(normalized.split("\f")[: headings[0].page - 1]) + "\n").splitlines())
     # a copy's own block under the copied document: its signer and recipients are the copy's, not the document's
     copied = find_copy_block(all_lines, offset + header_end) or find_certification(all_lines, offset + header_end)
-    document_lines = all_lines[: min(copied[0], document_end)] if copied else all_lines[:document_end]
+    whole_lines = all_lines[: copied[0]] if copied else all_lines
+    document_lines = whole_lines[: _heading_line(normalized, headings[0].page)] if headings else whole_lines
     copy_block = copied[1] if copied else find_electronic_copy(lines)  # a paper copy's block, or an e-copy's mark
     signer = find_signer_block(document_lines)
+    if signer.title is None and signer.name is None and document_lines is not whole_lines:
+        # none before the later heading: signed at the end of all (a list attached with its own heading, its
+        # signer the document's, and its recipients with it), as before the heading was looked at (QA95)
+        signer = find_signer_block(whole_lines)
+        document_lines = whole_lines
     if signer.name:
         fields["signer_name"] = Field_(value=signer.name, confidence=0.7, evidence=signer.evidence)
     if signer.title:

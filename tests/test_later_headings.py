@@ -45,9 +45,15 @@ def test_the_first_documents_signer_and_recipients_are_its_own_not_the_next_docu
     assert (result.number, result.signer_name) == ("15/QĐ-UBND", "Đinh Thị Hồng Nhung"), result
     assert result.signer_title == "TM. ỦY BAN NHÂN DÂN CHỦ TỊCH"
     assert result.recipients == ["Như Điều 2", "Lưu: VT"]
-    # its own signing block missing (the page lost): no signer, not the next document's
-    alone = classify_text("\f".join([FIRST, "Điều 2.", SECOND + "\n" + second_closing]), model=None)
-    assert alone.signer_name is None and alone.signer_title is None
+    # QA95: its signing block run over onto the page the next document begins on, above that one's heading
+    over = classify_text("\f".join([FIRST, first_closing + "\n" + SECOND + "\n" + second_closing]), model=None)
+    assert over.signer_name == "Đinh Thị Hồng Nhung", over
+    # QA95: none before the later heading — a list attached with its own heading, signed at its end: that signer,
+    # as before the heading was looked at
+    listed = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nDANH SÁCH HỘ NGHÈO\n1 Lò Văn A"
+    attached = classify_text("\f".join([FIRST, listed + "\n" + first_closing]), model=None)
+    assert attached.later_headings and attached.signer_name == "Đinh Thị Hồng Nhung", attached
+    assert attached.recipients == ["Như Điều 2", "Lưu: VT"]
 
 
 def test_the_country_named_in_a_sentence_annexes_and_attached_forms_are_no_new_document() -> None:
