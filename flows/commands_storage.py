@@ -965,6 +965,7 @@ def register(app: typer.Typer) -> None:
                 help="Show the N best hits (the table says how many there are in all; --json: total).",
             ),
         ] = SEARCH_LIMIT,
+        archive: ArchiveOption = None,
         as_json: JsonOption = False,
     ) -> None:
         """Search OCR text and metadata: a number or a day typed in full (alone or in a citation) matches the record's
@@ -974,7 +975,9 @@ def register(app: typer.Typer) -> None:
         from storage.search import DamagedIndexError, SearchIndex, is_damage
 
         _errors_as_json(as_json)
-        settings = _settings()
+        # an archive given that is not the configured one is searched in its own index (sohoa.settings.load_settings),
+        # where `process --archive` put its records (QA95: no search could read them)
+        settings = _settings(archive=archive)
         doc_types = _type_codes(doc_type) if doc_type is not None else None
         start = _period_option("--from", date_from)[0] if date_from is not None else None
         end = _period_option("--to", date_to)[1] if date_to is not None else None

@@ -805,3 +805,27 @@ def test_a_long_querys_spellings_are_the_same_in_every_run() -> None:
         for seed in range(6)
     }
     assert len(runs) == 1, runs
+
+
+def test_search_archive_reads_the_index_of_an_archive_given_by_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA95: `process --archive OTHER` indexed its records in OTHER's own index (QA94), and no search could read it:
+    `search` had no --archive. It takes one, as `process`, `list` and `index rebuild` do; without it, the configured
+    archive's index, which does not hold OTHER's records."""
+    from sohoa.settings import load_settings
+    from storage import index_archived
+
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    other = tmp_path / "kho khác"
+    record, files = make_record(tmp_path / "in", "other", number="77/QĐ-UBND")
+    open_archive(str(other)).put(record, files)
+    assert index_archived(record, load_settings(archive=str(other)))
+    mine, my_files = make_record(tmp_path / "in2", "mine", number="78/QĐ-UBND")
+    open_archive(str(tmp_path / "archive")).put(mine, my_files)  # the configured archive (DATA_DIR/archive)
+    assert CliRunner().invoke(app, ["index", "rebuild"]).exit_code == 0
+    found = _found(tmp_path, "77/QĐ-UBND", "--archive", str(other))
+    assert [hit["record_id"] for hit in found] == [record.id]
+    assert _found(tmp_path, "77/QĐ-UBND") == []
+    assert [hit["record_id"] for hit in _found(tmp_path, "78/QĐ-UBND")] == [mine.id]
