@@ -1017,6 +1017,9 @@ def process_document(
     except BadInputError as exc:
         if (fault := machine_fault(exc)) is not None:  # a reader's "damaged" that was the disk's ENOSPC
             result = _machine_failed(path, shown, fault)
+        elif ingested and _changed_since(path, ingested[0]):
+            # read while it was being rewritten ("image file is truncated"): no bad scan (QA95: quarantined so)
+            result = _changed_while_processed(path, shown)
         else:
             # a document split from a stack: named as the stack and the document's number, its pages the stack's
             # (its own name, ``A.pdf#2.pdf``, is a scratch file nobody dropped; its page 1 is the stack's page 3)
@@ -1041,14 +1044,7 @@ def process_document(
             vietnamese = f"Thiếu một tệp sohoa cần, không phải tệp quét: {missing}"
         result = failed(path, shown, vietnamese, english)
     except ScanChangedError:
-        # not the scan's fault, nor a bad scan: what is in the inbox now is read afresh on the next run
-        result = failed(
-            path,
-            shown,
-            "tệp đã thay đổi trong khi đang xử lý (quét hoặc chép đè cùng tên?): chưa lưu vào kho",
-            "the file changed while it was being processed (scanned or copied over under the same name?): not archived",
-            retried=True,
-        )
+        result = _changed_while_processed(path, shown)
     except ArchiveBusyError as exc:  # another host writes the record: no fault of this one's (storage.claims)
         result = failed(path, shown, exc.vi, exc.en, retried=True)
     except StageError as exc:
@@ -1144,6 +1140,26 @@ def process_document(
     if result.record is None and ingested:
         result.read_sha256 = ingested[0].source.sha256
     return result
+
+
+def _changed_since(path: Path, record: Record) -> bool:
+    """Whether the scan's file no longer holds what ingest read (rewritten, or gone)."""
+    try:
+        return sha256_file(path) != record.source.sha256
+    except OSError:
+        return True
+
+
+def _changed_while_processed(path: Path, shown: str) -> DocumentResult:
+    """A scan rewritten while the batch worked on it: not the scan's fault, nor a bad scan — what the file holds
+    then is read afresh by the next run."""
+    return failed(
+        path,
+        shown,
+        "tệp đã thay đổi trong khi đang xử lý (quét hoặc chép đè cùng tên?): chưa lưu vào kho",
+        "the file changed while it was being processed (scanned or copied over under the same name?): not archived",
+        retried=True,
+    )
 
 
 def _machine_failed(path: Path, shown: str, fault: OSError) -> DocumentResult:

@@ -831,6 +831,28 @@ def test_a_scan_rewritten_while_it_is_processed_is_not_archived_as_another_recor
     assert original.sha256 == again.record.source.sha256
 
 
+def test_a_scan_rewritten_as_it_is_read_is_not_quarantined_as_damaged(tmp_path: Path) -> None:
+    """QA95: a scan being rewritten while the OCR read it (half written, as a scanner saves) was quarantined as
+    "image file is truncated" — a good scan parked as a bad one. It fails as a file changed while processed."""
+    from flows.pipeline import direct_runner
+
+    settings = make_settings(tmp_path / "var")
+    inbox = tmp_path / "inbox" / "công văn.jpg"
+    inbox.parent.mkdir()
+    whole = (SAMPLES / "cv-118-ubnd-vp.jpg").read_bytes()
+    inbox.write_bytes(whole)
+
+    def half_written_runner(stage: str, function, *args):  # type: ignore[no-untyped-def]
+        if stage == "ocr":  # after ingest read it whole: the scanner starts saving it again
+            inbox.write_bytes(whole[: len(whole) // 3])
+        return direct_runner(stage, function, *args)
+
+    result = process_document(inbox, settings, half_written_runner)
+    assert result.outcome == Outcome.FAILED, result
+    assert "the file changed while it was being processed" in (result.reason_en or ""), result.reason_en
+    assert not settings.quarantine_path.exists() or not any(settings.quarantine_path.iterdir())
+
+
 def test_a_scan_sohoa_may_not_read_fails_saying_so_without_a_traceback_or_quarantine(tmp_path: Path) -> None:
     """QA94 F5: an inbox file the batch may not read (permission denied) printed a Python traceback at ERROR, then
     "could not be quarantined" — its permission denied again, as if the scan were bad. One line in both languages:
