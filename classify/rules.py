@@ -768,7 +768,10 @@ _BODY_START_RE = re.compile(
     r"^(?:Căn cứ\b|Kính gửi\b|Hôm nay\b|Họ(?:,|\s+và\b|\s+tên\b)|Điều\s+\d|Thực hiện\s+(?:\S+\s+){0,3}số\s*\d"
     r"|Thực hiện\s+(?:ý kiến\s+)?chỉ đạo\b|Nơi nhận\b|-?\s*Lưu\s*:)"
 )
-_COPY_MARK_RE = re.compile(r"^\(?\s*(?:bản sao|bản chính|sao y bản chính|trích sao|sao lục)\s*\)?$", re.IGNORECASE)
+# in brackets or dashes, a full stop after, OCR's 0 for O ("(BẢN SAO).", "- BẢN SAO -", "[BẢN SA0]": QA95)
+_COPY_MARK_RE = re.compile(
+    r"^[(\[\-–\s]*(?:bản sa[o0]|bản chính|sa[o0] y bản chính|trích sa[o0]|sa[o0] lục)[)\]\-–\s.]*$", re.IGNORECASE
+)
 # a body's numbered part ("2. Trong quá trình …", "I. MỤC ĐÍCH", "đ) Trường hợp …"): no trích yếu line starts so.
 # Where the scan's layout gave no paragraph break under the trích yếu, the body ran into it (QA81)
 _NUMBERED_PART_RE = re.compile(r"^(?:\d{1,2}|[IVX]{1,4}|[a-zđ])\s?[.)]\s+\S")

@@ -178,6 +178,8 @@ def test_subjects_that_begin_like_a_body_are_kept_and_bodies_still_stop_them() -
     assert find_subject(["TRÍCH LỤC KHAI SINH", "(Bản sao)", ""], 0) is None  # a copy mark, not a subject
     # QA93: in capitals it was read as a trích yếu in capitals, every trích lục khai tử's subject "(BẢN SAO)"
     assert find_subject(["TRÍCH LỤC KHAI TỬ", "(BẢN SAO)", "", "Họ, chữ đệm, tên: HOÀNG THỊ MẬN"], 0) is None
+    for mark in ("(BẢN SAO).", "- BẢN SAO -", "(BẢN SA0)", "[BẢN SAO]", "– Bản sao –"):  # QA95
+        assert find_subject(["TRÍCH LỤC KHAI TỬ", mark, "", "Họ, chữ đệm, tên: HOÀNG THỊ MẬN"], 0) is None, mark
 
 
 def test_a_speck_between_the_signing_lines_keeps_the_authority() -> None:
