@@ -209,6 +209,17 @@ def clean_number(given: str) -> str:
     return value
 
 
+def clean_signer(option: str, given: str) -> str:
+    """A signer's name or title as given to ``review set`` (``option``: --signer, --signer-title): NFC, spaces
+    collapsed. Empty: CorrectionError — corrected, not cleared (QA95: '' and '   ' were kept as the signer)."""
+    value = " ".join(unicodedata.normalize("NFC", given).split())
+    if not value:
+        raise CorrectionError(
+            f"{option} {given!r}: trống / empty; give it as printed (leave {option} out to keep the one recorded)"
+        )
+    return value
+
+
 def symbol_disagrees(code: str, number: str) -> str | None:
     """The type code that ``number``'s symbol names (``12/KH-UBND`` → KH) when it is not ``code``, else None (no
     type code in the symbol, as in a công văn's ``UBND-VP``, or the same one)."""
@@ -289,7 +300,8 @@ def correct(
         if value is not None:
             changes[key] = unicodedata.normalize("NFC", value)
     if signer_title is not None:  # the authority it signs with: its last code ("KT" in "TM. … KT. CHỦ TỊCH …")
-        codes = SIGNING_AUTHORITY_RE.findall(" " + changes["signer_title"])
+        # in capitals, as printed: 'tm. ủy ban …' typed in lower case is the same title (QA95)
+        codes = SIGNING_AUTHORITY_RE.findall(" " + changes["signer_title"].upper())
         fixed.signing_authority = codes[-1] if codes else None
         fixed.fields.pop("signing_authority", None)
         if codes:

@@ -401,6 +401,7 @@ def register(app: typer.Typer) -> None:
             CorrectionError,
             acknowledge,
             clean_number,
+            clean_signer,
             correct,
             correction_of,
             in_brief,
@@ -423,6 +424,10 @@ def register(app: typer.Typer) -> None:
             code = type_code_or_error(doc_type) if doc_type is not None else None
             if number is not None:
                 number = clean_number(number)
+            if signer_name is not None:
+                signer_name = clean_signer("--signer", signer_name)
+            if signer_title is not None:
+                signer_title = clean_signer("--signer-title", signer_title)
         except CorrectionError as exc:
             raise cli._fail(str(exc)) from exc
         when = cli._day_option("--date", issued_on) if issued_on is not None else None

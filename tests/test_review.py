@@ -734,3 +734,9 @@ def test_review_set_corrects_the_signer(queued: tuple[Settings, str]) -> None:
     assert [h["record_id"] for h in hits] == [record_id]
     nothing = runner.invoke(app, ["review", "set", record_id])
     assert nothing.exit_code == 2 and "--signer" in nothing.output
+    # QA95: an empty name was kept as the signer; a title typed in lower case had no authority
+    for empty in ("", "   "):
+        refused = runner.invoke(app, ["review", "set", record_id, "--signer", empty, "--no-retrain"])
+        assert refused.exit_code == 2 and "trống / empty" in refused.output, refused.output
+    lower = _set(record_id, "--signer-title", "kt. chủ tịch phó chủ tịch")
+    assert (lower["signer_title"], lower["signing_authority"]) == ("kt. chủ tịch phó chủ tịch", "KT"), lower
