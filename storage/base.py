@@ -53,6 +53,7 @@ RETENTION_UNREADABLE = "its retention and legal hold cannot be read, so they can
 LEDGER_RETENTION_SHORTENED = "the ledger is kept for ever: its retention shortened or removed behind the archive's back"
 INDEX_DIR = ".by-sha256"
 LEDGER_DIR = ".ledger"
+ENTRY_KEY = re.compile(rf"{re.escape(LEDGER_DIR)}/\d{{12}}\.json")  # a ledger entry's object, named by its number
 CLAIMS_DIR = ".claims"  # writers' claims on the records they write (storage.claims)
 HEADS_DIR = ".ledger-heads"  # the daily RFC 3161 stamps of the ledger head (storage.stamps)
 # {prefix}/added/{name}.json: one manifest per object added to an archived record (e.g. a renewed B-LTA document);
@@ -559,8 +560,9 @@ class BaseArchive(ABC):
     # archive (the write lock is a file in the temporary folder, the per-content locks are under WORK/.locks/).
     OWN_KEYS: tuple[re.Pattern[str], ...] = (
         _INDEX_KEY,  # the index, one per source SHA-256
-        # every .json here is read as a ledger entry, so the ledger check already names a misnamed or forged one
-        re.compile(rf"{re.escape(LEDGER_DIR)}/[^/]+\.json"),
+        # each is read as a ledger entry, so the ledger check names a forged one (another entry's copy); any other
+        # file in the ledger's folder is part of no record
+        ENTRY_KEY,
         re.compile(rf"{re.escape(HEADS_DIR)}/[^/]+\.json"),  # each is checked as a day's stamp record
         re.compile(rf"{re.escape(HEADS_DIR)}/\d{{4}}-\d{{2}}-\d{{2}}\.tsr"),  # a token (kept when its record is not)
         # a writer's claim on a scan's record while it writes it (storage.claims; one a killed writer left): its

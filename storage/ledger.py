@@ -26,6 +26,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from storage.base import (
+    ENTRY_KEY,
     LEDGER_DIR,
     SIDECAR,
     ArchiveIntegrityError,
@@ -292,10 +293,10 @@ class Ledger:
         return f"{LEDGER_DIR}/{seq:012d}.json"
 
     def keys(self) -> list[str]:
-        """The ledger's entry objects: each .json directly in it, whatever its name (a misnamed one is checked as a
-        forged entry); one in a folder inside it is no entry (the audit names it as part of no record: QA94 read it
-        as "entry None")."""
-        return [k for k in self.archive._keys(f"{LEDGER_DIR}/") if k.endswith(".json") and k.count("/") == 1]
+        """The ledger's entry objects: each named as one is (twelve digits; one whose content is another entry's
+        is checked as a forged entry); any other file in it is no entry, and the audit names it as part of no record
+        (QA94 read a folder's file as "entry None"; QA95 a `notes.json` as three broken entries)."""
+        return [k for k in self.archive._keys(f"{LEDGER_DIR}/") if ENTRY_KEY.fullmatch(k)]
 
     def entries(self) -> Iterator[tuple[str, dict[str, Any] | None]]:
         """(key, entry) in sequence order; entry None when the object is unreadable JSON."""

@@ -589,8 +589,13 @@ def test_a_file_slipped_into_the_ledger_is_named_and_no_entry_is_said_removed(
         "entry 1 (000000000999.json): stored under another sequence number — reordered",
         "entry 1 (000000000999.json): does not follow the entry before it (chain broken) — reordered or inserted",
     ], problems
+    tamper(archive, ".ledger/notes.json", '{"ghi chú": "kiểm kê"}'.encode())  # QA95: three broken entries, counted
+    assert ledger.verify(indexed={record.id: 5}) == problems
     entry_keys = ledger.keys()  # (a list, not a dict's keys)
-    assert ".ledger/sub/x.json" not in entry_keys
+    assert ".ledger/sub/x.json" not in entry_keys and ".ledger/notes.json" not in entry_keys
+    strays = fixity_audit(archive).problems[ARCHIVE_PROBLEMS]
+    for key in (".ledger/sub/x.json", ".ledger/notes.json"):
+        assert f"{key}: in the archive but part of no record (added behind the archive's back)" in strays, strays
 
 
 def test_ledger_cut_off_at_its_end_is_reported(archive: BaseArchive, tmp_path: Path) -> None:
