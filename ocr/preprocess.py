@@ -233,6 +233,7 @@ def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
     labels, _count = ndimage.label(ndimage.binary_dilation(blocks, iterations=_SEAL_JOIN))
     least, most = (size / 25.4 * dpi / _SEAL_BLOCK for size in SEAL_MM)
     boxes: list[tuple[slice, slice]] = []
+    discs: list[tuple[_InnerSeal, float]] = []  # round seals found inside larger marks, with their ring's radius
     for label, (mark_rows, mark_columns) in enumerate(ndimage.find_objects(labels), start=1):
         if _seal_shaped(mark_rows, mark_columns, least, most):
             boxes.append((mark_rows, mark_columns))
@@ -250,15 +251,28 @@ def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
                     (mark_rows.start + inner.middle[0], mark_columns.start + inner.middle[1]),
                     inner.depth,
                 )
-                if _ringed(ink, seal):
+                ring = _ringed(ink, seal)
+                if ring is not None and ring[0] == "circle":
+                    discs.append((seal, ring[1]))
+                elif ring is not None:
                     boxes.append(seal.box)
-    if not boxes:
+    if not boxes and not discs:
         return None
     areas = np.zeros((height, width), dtype=bool)
     for rows, columns in boxes:
         areas[
             rows.start * _SEAL_BLOCK : rows.stop * _SEAL_BLOCK, columns.start * _SEAL_BLOCK : columns.stop * _SEAL_BLOCK
         ] = True
+    # a round seal found inside a larger mark is its disc, not its box: the ink touching it outside its ring — the
+    # first letters of red lines beside a round emblem — is no part of it (QA95: "Địa chỉ" read "ĐảgÖƑÿ")
+    for seal, ring_radius in discs:
+        middle_row, middle_column = ((at + 0.5) * _SEAL_BLOCK for at in seal.middle)
+        # its outer edge: the filled disc's depth, or the ring where found farther, with a block for the ring's width
+        reach = max(ring_radius, (seal.depth + 0.5) * _SEAL_BLOCK) + _SEAL_BLOCK
+        top, bottom = max(0, int(middle_row - reach)), min(height, int(middle_row + reach) + 1)
+        left, right = max(0, int(middle_column - reach)), min(width, int(middle_column + reach) + 1)
+        rows_at, columns_at = np.ogrid[top:bottom, left:right]
+        areas[top:bottom, left:right] |= (rows_at - middle_row) ** 2 + (columns_at - middle_column) ** 2 <= reach**2
     return areas
 
 
@@ -275,6 +289,7 @@ def _seal_shaped(rows: slice, columns: slice, least: float, most: float) -> bool
 # red pages), at most 0.57; a blue signature's loops in a phone's photo (QA90) at most 0.74
 SEAL_RING_SHARE = 0.85
 _RING_DIRECTIONS = 180
+_RING_REACH = 1.2  # the farthest a ring is looked for from the middle, in the seal's depths (its radius)
 
 
 @dataclass(frozen=True)
@@ -287,9 +302,9 @@ class _InnerSeal:
     depth: float
 
 
-def _ringed(ink: np.ndarray, seal: _InnerSeal) -> bool:
-    """Whether the pixels ``ink`` hold a seal's ring (``SEAL_RING_SHARE``) around ``seal``'s middle: a circle or a
-    square at about its depth."""
+def _ringed(ink: np.ndarray, seal: _InnerSeal) -> tuple[str, float] | None:
+    """Which seal's ring (``SEAL_RING_SHARE``) the pixels ``ink`` hold around ``seal``'s middle, at about its depth,
+    and how far from the middle (pixels): (``circle`` or ``square``, radius), or None."""
     middle_row, middle_column = ((at + 0.5) * _SEAL_BLOCK for at in seal.middle)
     angles = np.linspace(0, 2 * np.pi, _RING_DIRECTIONS, endpoint=False)
     circle = np.stack([np.sin(angles), np.cos(angles)])
@@ -298,13 +313,13 @@ def _ringed(ink: np.ndarray, seal: _InnerSeal) -> bool:
     across = np.arange(-_SEAL_BLOCK // 2, _SEAL_BLOCK // 2 + 1)[:, np.newaxis]
     height, width = ink.shape
     depth = (seal.depth + 0.5) * _SEAL_BLOCK
-    for shape in (circle, square):
-        for radius in np.arange(0.75 * depth, 1.2 * depth, _SEAL_BLOCK / 2):
+    for name, shape in (("circle", circle), ("square", square)):
+        for radius in np.arange(0.75 * depth, _RING_REACH * depth, _SEAL_BLOCK / 2):
             row = np.clip(np.rint(middle_row + (radius + across) * shape[0]), 0, height - 1).astype(int)
             column = np.clip(np.rint(middle_column + (radius + across) * shape[1]), 0, width - 1).astype(int)
             if ink[row, column].any(axis=0).mean() >= SEAL_RING_SHARE:
-                return True
-    return False
+                return name, float(radius)
+    return None
 
 
 # Inside a mark of no seal's shape, a seal is what stays of its area with its rings filled once everything thinner

@@ -478,6 +478,19 @@ def test_a_seal_touching_other_ink_of_its_colour_is_found(touching: str) -> None
     assert dropped.getpixel(on_the_ring) == (255, 255, 255)
 
 
+def test_red_letters_touching_a_round_seal_are_no_part_of_it() -> None:
+    """QA95: a round seal found inside a larger mark dropped every red pixel of its box, and with it the first letters
+    of red lines that began at its edge ("Địa chỉ" read "ĐảgÖƑÿ"). A round one is its disc."""
+    image = Image.new("RGB", (1600, 700), "white")
+    draw = ImageDraw.Draw(image)
+    _round_seal(draw, (350, 350), 160)  # 27 mm
+    for line in range(3):  # red lines from its edge out, the first letters in its box's corner
+        draw.rectangle((470, 200 + line * 120, 1500, 240 + line * 120), fill=SEAL_RED)
+    dropped = seal_dropped(image, 300)
+    assert dropped.getpixel((350, 193)) == (255, 255, 255)  # the ring
+    assert dropped.getpixel((490, 220)) == SEAL_RED  # in the box, outside the disc: a letter, kept
+
+
 def test_lines_of_red_text_larger_than_a_seal_are_kept() -> None:
     """A paragraph printed in red is no seal: its lines make one solid mark at the seal search's scale, in which
     seal-sized areas stay after its thin parts are taken off — but no seal's ring runs around them (QA89's red
