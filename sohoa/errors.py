@@ -269,6 +269,10 @@ def machine_fault_words(fault: OSError) -> tuple[str, str]:
         named = getattr(named, "name", None)  # a file object: its name, not its repr
     if isinstance(named, str) and (shown := re.fullmatch(r"<_io\.\w+ name='(.*)'>", named)):
         named = shown.group(1)  # pikepdf names its writer by the repr of the file object
+    if code in (errno.EACCES, errno.EPERM) and isinstance(named, str | bytes | os.PathLike) and named:
+        refused = Path(os.fsdecode(named))
+        if not refused.exists():  # a file it could not create (a temporary one): the folder is what to fix (QA95)
+            named = os.fsencode(refused.parent)
     where = f" ({os.fsdecode(named)})" if isinstance(named, str | bytes | os.PathLike) and named else ""
     # what to do, by the fault (QA70: a disk gone read-only was told to "free space")
     fix_vi, fix_en = _MACHINE_FIXES.get(code, ("khắc phục", "fix it"))

@@ -921,3 +921,5 @@ def test_an_archive_folder_sohoa_may_not_write_to_fails_the_file_at_once(tmp_pat
     assert "a fault of this machine, not of the scan" in result["reason"], result
     assert "fix the permissions" in result["reason"] and "sửa quyền" in result["reason_vi"], result
     assert "attempt 2 of" not in done.stderr, done.stderr[-3000:]  # said at once
+    # the folder to fix, not the one (or the temporary file) it could not make there (QA95)
+    assert f"Permission denied ({archive / '2025'}):" in result["reason"], result["reason"]
