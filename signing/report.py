@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict
 from signing.identity import cert_names
 from signing.verify import (
     ANNOTATIONS_NOT_JUDGED,
+    LOOK_ALIKE_ROOT,
     NOT_PERMITTED,
     ONLY_DOCUMENT_TIMESTAMPS,
     REPLACED_PLACES,
@@ -158,6 +159,11 @@ def _not_permitted_vi(match: re.Match[str]) -> str:
 # a warning whose parts are themselves said in words
 _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
     (re.compile(rf"^{re.escape(NOT_PERMITTED)}: (?P<what>.*)$"), _not_permitted_vi),
+    (
+        re.compile(rf"^the certificate (?P<cert>.+) {re.escape(LOOK_ALIKE_ROOT)} \((?P<root>.+)\): not issued by it$"),
+        "chứng thư {cert} ghi một gốc tin cậy ({root}) là tổ chức cấp, nhưng khóa của gốc đó không xác minh được nó: "
+        "không do gốc đó cấp (một CA mang tên giống gốc tin cậy)",
+    ),
     (
         re.compile(rf"^{re.escape(ANNOTATIONS_NOT_JUDGED)}:"),
         "không đánh giá được thay đổi sau chữ ký chứng nhận này, loại cho phép thêm chú thích (DocMDP mức 3): "

@@ -14,6 +14,7 @@ import re
 import threading
 import traceback
 import warnings as pywarnings
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 from pathlib import Path
@@ -528,6 +529,39 @@ ANNOTATIONS_NOT_JUDGED = (
 )
 # a file with no signature, only document timestamps (the reports' Vietnamese: report.py)
 ONLY_DOCUMENT_TIMESTAMPS = "no signature, only document timestamps"
+
+
+def _issued_by(cert: asn1_x509.Certificate, issuer: asn1_x509.Certificate) -> bool:
+    """Whether ``issuer``'s key verifies ``cert``'s signature."""
+    try:
+        DefaultSignatureValidator().validate_signature(
+            signature=cert["signature_value"].native,
+            signed_data=cert["tbs_certificate"].dump(),
+            public_key_info=issuer.public_key,
+            signature_algorithm=cert["signature_algorithm"],
+        )
+    except Exception:
+        return False
+    return True
+
+
+# a signer's chain naming a trusted root it was not issued by (``_look_alike_root``)
+LOOK_ALIKE_ROOT = "names a trusted root as its issuer, but that root's key does not verify it"
+
+
+def _look_alike_root(sig: EmbeddedPdfSignature, roots: Iterable[asn1_x509.Certificate]) -> str | None:
+    """A warning when a certificate of the signer's chain names a trusted root as its issuer and that root did not
+    sign it — a CA made to bear the trusted root's name (QA95: only "CERTIFICATE_CHAIN_GENERAL_FAILURE" was said,
+    beside an issuer name identical to the trusted root's)."""
+    try:
+        chain = [sig.signer_cert, *sig.other_embedded_certs]
+    except Exception:
+        return None
+    for cert in chain:
+        for root in roots:
+            if cert.issuer == root.subject and cert.dump() != root.dump() and not _issued_by(cert, root):
+                return f"the certificate {_name_of(cert)} {LOOK_ALIKE_ROOT} ({_name_of(root)}): not issued by it"
+    return None
 
 
 def _self_signed(cert: asn1_x509.Certificate | None) -> bool:
@@ -1113,6 +1147,8 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
         level = _level(sig, status, reader)
 
     warnings = list(notes)
+    if sub_of == "signer" and indication != "TOTAL_PASSED" and (look_alike := _look_alike_root(sig, ctx.roots.certs)):
+        warnings.append(look_alike)
     signed_at = _aware(signing_time)
     if not doc_ts and sub_of == "signer" and source == "timestamp" and ts_trusted and signed_at is not None:
         warnings = [_expired_before_signing(w, sig, signed_at) for w in warnings]

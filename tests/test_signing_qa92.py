@@ -389,3 +389,54 @@ def test_an_annotation_after_a_certification_allowing_annotations_is_not_failed(
     assert (changed.indication, changed.sub_indication) == ("TOTAL_FAILED", "FORMAT_FAILURE"), changed.warnings
     text = render_text(results[:1], report_header([test_pki.root_cert], now=datetime.now(UTC)))
     assert "không đánh giá được thay đổi sau chữ ký chứng nhận này" in text
+
+
+def test_a_signer_issued_by_a_ca_bearing_a_trusted_roots_name_is_said_to_be_so(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA95: a certificate issued by a CA made to bear the trusted root's name (its own key) was said only as
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE", beside an issuer name identical to the trusted root's."""
+    from asn1crypto import keys as asn1_keys
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+    now = datetime.now(UTC)
+    real = x509.load_pem_x509_certificate(test_pki.root_cert.read_bytes())
+    fake_key, signer_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+    signer_cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Kẻ Giả Mạo")]))
+        .issuer_name(real.subject)  # the trusted root's name, not its key
+        .public_key(signer_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=30))
+        .sign(fake_key, hashes.SHA256())
+    )
+    key_der = signer_key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    signer = signers.SimpleSigner(
+        signing_cert=asn1_x509.Certificate.load(signer_cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
+        cert_registry=SimpleCertificateStore(),
+    )
+    signed = _sign(_form_pdf(tmp_path / "form.pdf"), tmp_path / "giả.pdf", signer)
+    result = verify_pdf(signed, [test_pki.root_cert])
+    (verdict,) = result.signatures
+    assert verdict.indication != "TOTAL_PASSED"
+    said = [w for w in verdict.warnings if "names a trusted root as its issuer" in w]
+    assert said == [
+        "the certificate CN=Kẻ Giả Mạo names a trusted root as its issuer, but that root's key does not verify it "
+        "(CN=sohoa Test Root CA,O=sohoa TEST PKI,C=VN): not issued by it"
+    ], verdict.warnings
+    text = render_text([result], report_header([test_pki.root_cert], now=now))
+    assert "một CA mang tên giống gốc tin cậy" in text
+    genuine = verify_pdf(
+        _sign(tmp_path / "form.pdf", tmp_path / "thật.pdf", _pkcs12_signer(test_pki)), [test_pki.root_cert]
+    )
+    assert not any("names a trusted root" in w for s in genuine.signatures for w in s.warnings)
