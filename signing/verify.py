@@ -474,6 +474,13 @@ def _replaced_place(path: str) -> str:
     return "the document catalogue"
 
 
+def _replaced_places(diff_result: Exception) -> list[str]:
+    """The parts of the signed document (``REPLACED_PLACES``, in its order, each once) whose objects pyHanko's
+    difference analysis found replaced, by the paths its error names."""
+    paths = re.findall(r"PathInRevision\('([^']*)'\)", str(diff_result))
+    return sorted({_replaced_place(path) for path in paths}, key=list(REPLACED_PLACES).index)
+
+
 def _modification_words(status: Any, permission: str | None) -> str:
     """What pyHanko's difference analysis found that the signature does not permit, in words on one line: which
     form fields were filled, or which parts of the signed document a revision replaced (QA92: its DiffResult's repr,
@@ -485,9 +492,7 @@ def _modification_words(status: Any, permission: str | None) -> str:
         text = str(diff_result)
         revision = re.search(r"in revision (\d+)", text)
         where = revision[1] if revision else "?"
-        paths = re.findall(r"PathInRevision\('([^']*)'\)", text)
-        if paths:
-            places = list(dict.fromkeys(sorted(map(_replaced_place, paths), key=list(REPLACED_PLACES).index)))
+        if places := _replaced_places(diff_result):
             return (
                 f"revision {where} replaced parts of the signed document ({'; '.join(places)}) that no permitted "
                 "change explains"
@@ -511,7 +516,7 @@ def _annotations_changed(status: Any) -> bool:
     diff_result = getattr(status, "diff_result", None)
     if not isinstance(diff_result, Exception):
         return getattr(status, "modification_level", None) is ModificationLevel.ANNOTATIONS
-    places = {_replaced_place(path) for path in re.findall(r"PathInRevision\('([^']*)'\)", str(diff_result))}
+    places = _replaced_places(diff_result)
     return "a page's annotations" in places and "the page tree" not in places and "a page's content" not in places
 
 
