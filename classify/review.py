@@ -21,8 +21,8 @@ from classify.rules import (
     HANDWRITTEN_NOTE,
     LOST_SLASH_NOTE,
     MALFORMED_SYMBOL_NOTE,
-    SIGNING_AUTHORITY_RE,
     SUBJECT_TYPES,
+    signing_authority,
     type_name,
 )
 from classify.training import examples
@@ -299,13 +299,13 @@ def correct(
     ):
         if value is not None:
             changes[key] = unicodedata.normalize("NFC", value)
-    if signer_title is not None:  # the authority it signs with: its last code ("KT" in "TM. … KT. CHỦ TỊCH …")
+    if signer_title is not None:  # the authority it signs with, read as the rules read it ("KT" in "… KT. CHỦ TỊCH …")
         # in capitals, as printed: 'tm. ủy ban …' typed in lower case is the same title (QA95)
-        codes = SIGNING_AUTHORITY_RE.findall(" " + changes["signer_title"].upper())
-        fixed.signing_authority = codes[-1] if codes else None
+        authority = signing_authority(changes["signer_title"].upper())
+        fixed.signing_authority = authority
         fixed.fields.pop("signing_authority", None)
-        if codes:
-            fixed.fields["signing_authority"] = Field_(value=codes[-1], confidence=1.0, evidence=evidence)
+        if authority:
+            fixed.fields["signing_authority"] = Field_(value=authority, confidence=1.0, evidence=evidence)
     if doc_type is not None or number is not None:  # a resolution numbered with its year is a normative one
         changes["doc_type_name"] = type_name(known[code], changes.get("number", base.number))
     for key, value in changes.items():

@@ -1047,6 +1047,17 @@ def _a_word_of_a_title_after(text: str, start: int) -> bool:
     return word.rstrip(".,").isalpha()
 
 
+def signing_authority(title: str) -> str | None:
+    """The authority a signing title signs with (``TM``, ``KT``, ``Q``, ``TL``, ``TUQ``): the last ("TM. ỦY BAN
+    NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH": a deputy signs KT. for the chair, who acts TM. for the committee; it was
+    "TM", the deputy's KT. lost, QA81) of those a title follows ("KT. CHỦ TỊCH"), not a recipient's abbreviation the
+    reading order put beside it ("- Phòng KT, TC-KH;", QA85)."""
+    authorities = list(SIGNING_AUTHORITY_RE.finditer(" " + title))
+    titled = [found for found in authorities if _a_word_of_a_title_after(" " + title, found.end() - 1)]
+    chosen = titled or authorities
+    return chosen[-1].group(1) if chosen else None
+
+
 def find_signer_block(lines: list[str]) -> Signer:
     """The signing block: at the end of the document, else after its last "Nơi nhận:" — a decision followed by its
     appendix (phụ lục, bảng giá) is signed pages before the end, and its signer was lost (QA81: the real 28/2023/
@@ -1079,14 +1090,7 @@ def _signer_block_in(lines: list[str], window_start: int) -> Signer:
             probe -= 1
         title = " ".join(part for i in range(start, index + 1) if lines[i] and (part := _signing_title_part(lines[i])))
         title = re.sub(r"\b(TM|KT|Q|TL|TUQ),", r"\1.", title)
-        # the authority the signer signs with: the last ("TM. ỦY BAN NHÂN DÂN / KT. CHỦ TỊCH / PHÓ CHỦ TỊCH": a
-        # deputy signs KT. for the chair, who acts TM. for the committee; it was "TM", the deputy's KT. lost, QA81)
-        authorities = list(SIGNING_AUTHORITY_RE.finditer(" " + title))
-        # ... one a title follows ("KT. CHỦ TỊCH"), not a recipient's abbreviation the reading order put beside it
-        # ("- Phòng KT, TC-KH;", QA85)
-        titled = [found for found in authorities if _a_word_of_a_title_after(" " + title, found.end() - 1)]
-        chosen = titled or authorities
-        code = chosen[-1].group(1) if chosen else None
+        code = signing_authority(title)
         for follow in lines[index + 1 : index + 12]:
             words = follow.split()
             if words and all(NAME_WORD_RE.match(w) for w in words):
