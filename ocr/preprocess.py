@@ -242,15 +242,7 @@ def _seal_areas(ink: np.ndarray, dpi: float) -> np.ndarray | None:
             # one mark of no seal's shape (QA91: the signer's name under the seal lost)
             mark = labels[mark_rows, mark_columns] == label
             for inner in _seals_inside(mark, least, most):
-                rows, columns = inner.box
-                seal = _InnerSeal(
-                    (
-                        slice(mark_rows.start + rows.start, mark_rows.start + rows.stop),
-                        slice(mark_columns.start + columns.start, mark_columns.start + columns.stop),
-                    ),
-                    (mark_rows.start + inner.middle[0], mark_columns.start + inner.middle[1]),
-                    inner.depth,
-                )
+                seal = inner.moved(mark_rows.start, mark_columns.start)  # in the page's blocks
                 ring = _ringed(ink, seal)
                 if ring is not None and ring[0] == "circle":
                     discs.append((seal, ring[1]))
@@ -300,6 +292,19 @@ class _InnerSeal:
     box: tuple[slice, slice]
     middle: tuple[float, float]
     depth: float
+
+    def moved(self, down: int, right: int) -> _InnerSeal:
+        """The same seal in blocks counted from a box ``down`` rows and ``right`` columns further up and left (a
+        negative one: further down and right), its box cut at the new box's top and left edges."""
+        rows, columns = self.box
+        return _InnerSeal(
+            (
+                slice(max(0, rows.start + down), rows.stop + down),
+                slice(max(0, columns.start + right), columns.stop + right),
+            ),
+            (self.middle[0] + down, self.middle[1] + right),
+            self.depth,
+        )
 
 
 def _ringed(ink: np.ndarray, seal: _InnerSeal) -> tuple[str, float] | None:
@@ -352,16 +357,7 @@ def _seals_inside(mark: np.ndarray, least: float, most: float) -> list[_InnerSea
             seals.append(_InnerSeal((rows, columns), (float(deepest[0]), float(deepest[1])), float(depth[deepest])))
         else:
             seals += _overlapping_seals(depth, least, most)
-    # back in the mark's box, from the padded one
-    return [
-        _InnerSeal(
-            (slice(max(0, rows.start - 1), rows.stop - 1), slice(max(0, columns.start - 1), columns.stop - 1)),
-            (seal.middle[0] - 1, seal.middle[1] - 1),
-            seal.depth,
-        )
-        for seal in seals
-        for rows, columns in [seal.box]
-    ]
+    return [seal.moved(-1, -1) for seal in seals]  # back in the mark's box, from the padded one
 
 
 def _overlapping_seals(depth: np.ndarray, least: float, most: float) -> list[_InnerSeal]:
