@@ -764,6 +764,11 @@ class Settings(BaseSettings):
         return Path(self.archive) if self.archive else self.data_dir / "archive"
 
     @property
+    def archive_location(self) -> str:
+        """The configured archive: ``SOHOA_ARCHIVE`` (a folder or s3:// URL), else DATA_DIR/archive."""
+        return self.archive or str(self.archive_dir)
+
+    @property
     def quarantine_path(self) -> Path:
         return self.quarantine_dir or self.data_dir / "quarantine"
 
@@ -869,5 +874,5 @@ def load_settings(**overrides: Any) -> Settings:
 
 def _location(settings: Settings) -> str:
     """An archive's location, as one string whatever way it was written (a folder resolved)."""
-    location = settings.archive or str(settings.archive_dir)
+    location = settings.archive_location
     return location if "://" in location else str(Path(location).resolve())

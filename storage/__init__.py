@@ -127,7 +127,7 @@ def _s3_text(text: str) -> str:
 
 def archive_location(settings: Settings) -> str:
     """The configured archive: ``SOHOA_ARCHIVE`` (a folder or s3:// URL), else DATA_DIR/archive."""
-    return settings.archive or str(settings.archive_dir)
+    return settings.archive_location
 
 
 def archive_display(settings: Settings) -> str:
