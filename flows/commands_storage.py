@@ -7,7 +7,7 @@ import logging
 import sqlite3
 import time
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -320,17 +320,26 @@ def record_summary(
     line("Nơi lưu / archive folder", record.archive_prefix)
     read = record.classification
     shown = correction or read
+
+    def corrected_line(label: str, field: Callable[[Classification], str]) -> None:
+        """A field as shown, and what sohoa read where an officer's correction changed it (QA93 F9: a corrected
+        subject or signer showed the officer's only, what sohoa had read of it nowhere but in --json)."""
+        assert shown is not None
+        value = field(shown)
+        if correction is not None and read is not None and (before := field(read)) != value:
+            before_said = before or "không có / none"
+            value = f"{value or 'không có / none'} (sohoa đọc / read: {before_said})"
+        line(label, value)
+
     if shown is not None:
-        kind = shown.doc_type + (f" — {shown.doc_type_name}" if shown.doc_type_name else "")
-        line("Loại / type", kind)
-        line("Số, ký hiệu / number", shown.number)
-        line("Ngày ban hành / issued on", vn_date(shown.issued_on))
-        line("Địa danh / place", shown.place)
-        line("Cơ quan ban hành / issuer", shown.issuer)
-        line("Trích yếu / subject", shown.subject)
+        corrected_line("Loại / type", lambda c: c.doc_type + (f" — {c.doc_type_name}" if c.doc_type_name else ""))
+        corrected_line("Số, ký hiệu / number", lambda c: c.number or "")
+        corrected_line("Ngày ban hành / issued on", lambda c: vn_date(c.issued_on))
+        corrected_line("Địa danh / place", lambda c: c.place or "")
+        corrected_line("Cơ quan ban hành / issuer", lambda c: c.issuer or "")
+        corrected_line("Trích yếu / subject", lambda c: c.subject or "")
         # the title carries its authority already ("KT. CHỦ TỊCH"): the code alone would say it twice
-        signer = ", ".join(x for x in (shown.signer_title, shown.signer_name) if x)
-        line("Người ký / signed by", signer)
+        corrected_line("Người ký / signed by", lambda c: ", ".join(x for x in (c.signer_title, c.signer_name) if x))
         if shown.copy_block is not None:  # a copy's own block: its form, number, date, body and signer
             line("Bản sao / copy", shown.copy_block.said())
         line("Người / persons", ", ".join(shown.persons))

@@ -235,7 +235,10 @@ def test_get_shows_an_officer_the_record_in_words(queued: tuple[Settings, str]) 
     _set(record_id, "--type", "KH", "--number", "12/KH-UBND", "--issuer", "Ủy ban nhân dân xã Hòa Bình")
     after = runner.invoke(app, ["get", record_id]).output
     assert "Số, ký hiệu / number" in after and "12/KH-UBND" in after and "Ủy ban nhân dân xã Hòa Bình" in after
-    assert "H0A BINH" not in after and "Đã sửa / corrected" in after
+    assert "Đã sửa / corrected" in after
+    # what sohoa read of the issuer is said beside the officer's, and only there
+    assert "Ủy ban nhân dân xã Hòa Bình (sohoa đọc / read: UY BAN NHAN DAN XA H0A BINH)" in after, after
+    assert after.count("H0A BINH") == 1, after
     # the correction settles the classification's reason; the page's stays until acknowledged (review set --ack)
     assert "confidence 0.4 < 0.6" not in after and "Cần xem lại / needs review" in after and "page 1: no words" in after
     assert _set(record_id, "--ack")["acknowledged"] == [
@@ -662,6 +665,19 @@ def test_review_set_repeats_back_every_field_it_changed(queued: tuple[Settings, 
         "number": {"old": None, "new": "12/KH-UBND"},
         "issued_on": {"old": "2025-04-03", "new": "2025-04-05"},  # ISO, as JSON keeps days
     }, changed
+
+
+def test_get_says_what_sohoa_read_of_each_field_corrected(queued: tuple[Settings, str]) -> None:
+    """QA93 F9: after `review set --subject … --signer …`, `get` showed the officer's values only; what sohoa had read
+    of them was in --json alone. A field corrected says what sohoa read beside it; a field not corrected, nothing."""
+    _, record_id = queued
+    _set(record_id, "--type", "KH", "--subject", "Tổ chức số hóa", "--signer", "Nguyễn Văn An")
+    result = CliRunner().invoke(app, ["get", record_id], env={"COLUMNS": "250"})
+    assert result.exit_code == 0, result.output
+    lines = {line[:30].strip(): line[30:].strip() for line in result.output.splitlines() if len(line) > 30}
+    assert lines["Trích yếu / subject"] == "Tổ chức số hóa (sohoa đọc / read: T6 chức số hóa)", lines
+    assert lines["Người ký / signed by"].startswith("Nguyễn Văn An (sohoa đọc / read: "), lines
+    assert "sohoa đọc" not in lines["Cơ quan ban hành / issuer"], lines  # not corrected
 
 
 def test_get_shows_a_copys_own_block(tmp_path: Path) -> None:
