@@ -63,6 +63,7 @@ from storage.base import (
 from storage.ledger import (
     CUSTODY_ACTIONS,
     SIDECAR_ACTIONS,
+    TOLD_ACTIONS,
     Ledger,
     changed_sidecar,
     retention_owed,
@@ -693,6 +694,8 @@ class _Auditor:
         # SHA-256 of every object whose addition the ledger records, per record: an added object the ledger does
         # not know of was not added by sohoa
         self.ledgered: dict[str, set[str]] = {}
+        # per record, its "classified" and "signed" entries: what a rewritten record.json says otherwise
+        self.told: dict[str, list[dict[str, Any]]] = {}
         holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries (``sidecar_entries``)
         custody: list[dict[str, Any]] = []  # the ones ``retention_owed`` reads
         for _, entry in Ledger(self.archive).entries():
@@ -700,6 +703,8 @@ class _Auditor:
                 custody.append(entry)
             if entry is not None and entry.get("action") in SIDECAR_ACTIONS:
                 holding.append(entry)
+            if entry is not None and entry.get("action") in TOLD_ACTIONS:  # for ``said_otherwise``
+                self.told.setdefault(str(entry.get("record_id")), []).append(entry)
             if entry is not None and entry.get("action") == RENEWED_ACTION:
                 detail = str(entry.get("detail", ""))
                 sha = detail.split(" sha256 ", 1)[1][:64] if " sha256 " in detail else ""
@@ -770,7 +775,11 @@ class _Auditor:
                 return None, False, False
             seq = int(holder.get("seq") or 0)
         damage = changed_sidecar(
-            record, seq, self.numbered.get(seq), lambda sha: self.archive.sidecar_differs(prefix, sha)
+            record,
+            seq,
+            self.numbered.get(seq),
+            lambda sha: self.archive.sidecar_differs(prefix, sha),
+            self.told.get(record.id, ()),
         )
         if damage is None:
             return None, True, False

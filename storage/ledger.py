@@ -278,6 +278,53 @@ def excerpts_of(entries: Iterable[dict[str, Any] | None], record_ids: Iterable[s
     return excerpts
 
 
+# the details the pipeline writes in a record's "classified" and "signed" entries (flows.pipeline's add_event):
+# "QĐ 15/QĐ-UBND confidence 0.93" (no number: "unknown  confidence 0.4"), "PAdES B-LT by CN=…"
+_CLASSIFIED_DETAIL = re.compile(r"^(?P<doc_type>\S+) (?P<number>.*?) ?confidence \S+$")
+_SIGNED_DETAIL = re.compile(r"^PAdES (?P<level>\S+) by (?P<signer>.*)$")
+# the entries whose details say what a record.json says too (``said_otherwise``)
+TOLD_ACTIONS = ("classified", "signed")
+
+
+def said_otherwise(record: Record, entries: Iterable[Mapping[str, Any]]) -> tuple[str, str]:
+    """What a record.json (parsed as ``record``) says otherwise than the record's own ledger entries recorded when
+    it was processed: its type and number (the last "classified" entry), its signature's level and signer (the last
+    "signed" one) — (Vietnamese, English) to end a problem line with: ": number 16/QĐ-UBND in record.json,
+    15/QĐ-UBND in ledger entry 7", both empty when nothing differs. Entries whose own
+    hash does not check out are no evidence and are passed over. A record.json rewritten is found by its SHA-256
+    alone; this says what in it changed, where the ledger can tell (QA94 F8: the audit said only "record.json changed
+    since it was archived", the auditor left to guess whether a number or the signer was rewritten)."""
+    last: dict[str, Mapping[str, Any]] = {}
+    for item in entries:
+        if item.get("record_id") == record.id and entry_hash(dict(item)) == item.get("hash"):
+            last[str(item.get("action"))] = item
+    said: list[tuple[str, str]] = []
+
+    def compare(what: tuple[str, str], now: str | None, then: str | None, entry: Mapping[str, Any]) -> None:
+        if (now or "") != (then or ""):
+            seq = entry.get("seq")
+            said.append(
+                (
+                    f"{what[0]} {now or 'không có'} trong {SIDECAR}, {then or 'không có'} ở mục sổ nhật ký {seq}",
+                    f"{what[1]} {now or 'none'} in {SIDECAR}, {then or 'none'} in ledger entry {seq}",
+                )
+            )
+
+    c = record.classification
+    if (entry := last.get("classified")) is not None and (
+        told := _CLASSIFIED_DETAIL.match(str(entry.get("detail", "")))
+    ):
+        compare(("loại", "type"), c.doc_type if c else None, told["doc_type"], entry)
+        compare(("số", "number"), c.number if c else None, told["number"], entry)
+    sig = record.signature
+    if (entry := last.get("signed")) is not None and (told := _SIGNED_DETAIL.match(str(entry.get("detail", "")))):
+        compare(("mức chữ ký", "signature level"), sig.level if sig else None, told["level"], entry)
+        compare(("người ký", "signer"), sig.signer_subject if sig else None, told["signer"], entry)
+    if not said:
+        return "", ""
+    return ": " + "; ".join(vi for vi, _ in said), ": " + "; ".join(en for _, en in said)
+
+
 def default_actor() -> str:
     try:
         return getpass.getuser()
@@ -543,6 +590,7 @@ class Ledger:
         present: set[str] = set()
         holding: list[dict[str, Any]] = []  # the "archived" and "sealed" entries, for ``sidecar_entries``
         custody: list[dict[str, Any]] = []  # the CUSTODY_ACTIONS ones, for ``custody_of``
+        told: dict[str, list[dict[str, Any]]] = {}  # per record, its TOLD_ACTIONS entries, for ``said_otherwise``
         made: list[tuple[str, str, datetime | None]] = []  # (key, how it is named, when it was made), for retention
         for key, entry in self.entries():
             name = key.rsplit("/", 1)[-1]
@@ -555,6 +603,8 @@ class Ledger:
                 holding.append(entry)
             if entry is not None and entry.get("action") in CUSTODY_ACTIONS:
                 custody.append(entry)
+            if entry is not None and entry.get("action") in TOLD_ACTIONS:
+                told.setdefault(str(entry.get("record_id")), []).append(entry)
             if entry is None:
                 problems.append(f"entry {name}: unreadable (not JSON) — edited")
                 prev = ""
@@ -635,9 +685,10 @@ class Ledger:
                 elif unchecked is not None:
                     unchecked.append(record_id)
             elif prefix is not None and self.archive.sidecar_differs(prefix, entry.get("sidecar_sha256")):
+                differs = said_otherwise(listed[record_id], told.get(record_id, ()))[1] if record_id in listed else ""
                 problems.append(
                     f"record {record_id} ({prefix}): {SIDECAR} changed since it was archived "
-                    f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded)"
+                    f"(its SHA-256 is not the one ledger entry {entry.get('seq')} recorded){differs}"
                 )
         if custody_out is not None:
             custody_out.extend(custody)
@@ -763,14 +814,20 @@ def sidecar_change(ledger: Ledger, found: RecordAsRead) -> DamagedRecord | None:
 
 
 def changed_sidecar(
-    record: Record, seq: int, entry: dict[str, Any] | None, differs: Callable[[object], bool]
+    record: Record,
+    seq: int,
+    entry: dict[str, Any] | None,
+    differs: Callable[[object], bool],
+    told: Iterable[Mapping[str, Any]] = (),
 ) -> DamagedRecord | None:
     """The rule ``sidecar_change`` and the audit's row hold a record's record.json to: ``entry``, the ledger entry
     ``seq`` it is held against (None: gone or unreadable), must be this record's "archived" (or "sealed") entry, its
     own hash intact, and the record.json (``differs``: whether it is not the one whose SHA-256 is given) the one it
     recorded. None when it holds, else what is wrong (``DamagedRecord``, kind "changed"). Each caller finds the
     entry its own way: `list` reads the one its index entry names, the audit has read the whole ledger (QA65: its
-    row passed a record whose entry was cut off the ledger, as archived by an older sohoa)."""
+    row passed a record whose entry was cut off the ledger, as archived by an older sohoa). ``told``: the record's
+    ledger entries when the caller has them, to say what in a rewritten record.json the ledger recorded otherwise
+    (``said_otherwise``)."""
     assert record.archive_prefix is not None
     if (
         entry is None
@@ -790,11 +847,15 @@ def changed_sidecar(
         )
     elif differs(entry.get("sidecar_sha256")):
         unvouched = False
+        otherwise_vi, otherwise = said_otherwise(record, told)
         why = (
             f"{SIDECAR} changed since it was archived (its SHA-256 is not the one ledger entry {seq} recorded) — not "
-            "the record archived"
+            f"the record archived{otherwise}"
         )
-        why_vi = f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq}) — không phải hồ sơ đã lưu"
+        why_vi = (
+            f"{SIDECAR} đã bị sửa sau khi lưu trữ (mã SHA-256 khác mục sổ nhật ký {seq}) — không phải hồ sơ đã "
+            f"lưu{otherwise_vi}"
+        )
     else:
         return None
     key = f"{record.archive_prefix}/{SIDECAR}"

@@ -316,6 +316,30 @@ def test_tampered_object_is_drift(archived: Settings, tmp_path: Path) -> None:
     assert report.to_json_dict()["problems"][record.id][0].startswith(original.key)
 
 
+def test_a_rewritten_number_and_signer_are_said_against_the_ledger(archived: Settings, tmp_path: Path) -> None:
+    """QA94 F8: a record.json whose number and signer were rewritten was said "record.json changed since it was
+    archived" and no more: the auditor could not tell what changed. The record's own "classified" and "signed"
+    ledger entries say what they were, in the audit's row and in the ledger check alike."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    assert record.classification is not None and record.signature is not None
+    number, signer = record.classification.number, record.signature.signer_subject
+    sidecar = settings.data_dir / "archive" / str(record.archive_prefix) / "record.json"
+    data = json.loads(sidecar.read_text(encoding="utf-8"))
+    data["classification"]["number"] = "99/QĐ-UBND"
+    data["signature"]["signer_subject"] = "Common Name: Nguyễn Văn Giả"
+    sidecar.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = audit_archive(settings, renew_within_days=TSA_DAYS + 30)
+    (audited,) = report.records
+    said = " ".join(audited.problems)
+    assert f"number 99/QĐ-UBND in record.json, {number or 'none'} in ledger entry" in said, said
+    assert f"signer Common Name: Nguyễn Văn Giả in record.json, {signer} in ledger entry" in said, said
+    assert "type " not in said.split("not the record archived", 1)[1], said  # the type was not changed
+    ledger_said = " ".join(Ledger(store).verify())
+    assert "number 99/QĐ-UBND in record.json" in ledger_said and "signer Common Name: Nguyễn" in ledger_said
+
+
 def test_a_rewritten_record_json_is_drift_in_its_own_row(archived: Settings, tmp_path: Path) -> None:
     """Found by QA: a rewritten record.json (a document number changed) was named by the ledger check only; the
     record's own row — and its entry in the JSON — said fixity "ok"."""
