@@ -397,7 +397,8 @@ def test_review_set_takes_the_day_as_officers_write_it(archive: dict[str, str]) 
         assert result.exit_code == 0, (given, result.output)
         assert json.loads(result.stdout)["issued_on"] == "2025-10-21", given
     shown = CliRunner().invoke(app, ["get", record_id])
-    assert any(line.endswith(" 21/10/2025") for line in shown.stdout.splitlines() if "issued on" in line), shown.output
+    issued = [line for line in shown.stdout.splitlines() if "issued on" in line]
+    assert issued and " 21/10/2025" in issued[0] and "2025-10-21" not in issued[0], shown.output
 
 
 def test_a_possible_earlier_copy_names_the_record_in_vietnamese() -> None:
