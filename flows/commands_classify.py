@@ -412,7 +412,7 @@ def register(app: typer.Typer) -> None:
             type_code_or_error,
             waits_for_review,
         )
-        from storage import ArchiveUnavailableError, DamagedRecordError
+        from storage import AmbiguousRecordIdError, ArchiveUnavailableError, DamagedRecordError
         from storage.ledger import default_actor
 
         try:  # usage first: said before the archive is opened
@@ -438,6 +438,8 @@ def register(app: typer.Typer) -> None:
             raise cli._fail(str(exc), cli.EXIT_FAULT) from exc
         except DamagedRecordError as exc:  # its record.json not JSON: nothing to correct it from (as `get`)
             raise cli._fail(str(exc), cli.EXIT_NOT_RIGHT) from exc
+        except AmbiguousRecordIdError as exc:  # which record was meant is not known: neither is corrected (QA98)
+            raise cli._fail(str(exc)) from exc
         if found is None:  # said as `get` says it (QA67: in other words)
             raise cli._fail(not_in_archive(archive_, record_id), cli.EXIT_NOT_RIGHT)
         _check_unchanged(archive_, found)

@@ -130,7 +130,7 @@ def _record(store: Any, record_id: str) -> Any:
     import re
 
     from flows.cli import _fail
-    from storage import ArchiveUnavailableError, DamagedRecordError
+    from storage import AmbiguousRecordIdError, ArchiveUnavailableError, DamagedRecordError
 
     if not re.fullmatch(r"[0-9a-fA-F]{8,64}", record_id.strip()):  # `xyz` was "not in the archive", exit 1 (QA)
         raise _fail(
@@ -142,6 +142,8 @@ def _record(store: Any, record_id: str) -> Any:
         raise _fail(str(exc), 3) from exc
     except DamagedRecordError as exc:  # its record.json not JSON: 1, as one rewritten (nothing handed out)
         raise _fail(str(exc), 1) from exc
+    except AmbiguousRecordIdError as exc:  # which record was meant is not known: nothing done to either (QA98)
+        raise _fail(str(exc)) from exc
     if record is None:
         raise _fail(not_in_archive(store, record_id), 1)
     return record

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from storage.base import (
     DEFAULT_RETENTION_YEARS,
+    AmbiguousRecordIdError,
     Archive,
     ArchiveConfigError,
     ArchiveIntegrityError,
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_RETENTION_YEARS",
+    "AmbiguousRecordIdError",
     "Archive",
     "ArchiveConfigError",
     "ArchiveIntegrityError",

@@ -109,6 +109,20 @@ class DamagedRecordError(ArchiveIntegrityError):
         self.damaged = damaged
 
 
+class AmbiguousRecordIdError(SohoaError):
+    """A short record id that begins the id of more than one archived record: which one was meant is not known, so
+    nothing is done (QA98: `get`, `hold`, `export`, `review set` and `dispose` acted on the first of them). With 8
+    hex digits (32 bits) an archive of ~100,000 records is expected to hold one such pair."""
+
+    def __init__(self, given: str, record_ids: list[str]) -> None:
+        ids = ", ".join(record_ids)
+        super().__init__(
+            f"{given}: mã hồ sơ này là đầu mã của {len(record_ids)} hồ sơ ({ids}) — hãy ghi đủ 16 chữ số / "
+            f"this id begins the ids of {len(record_ids)} records ({ids}): give all 16 digits"
+        )
+        self.given, self.record_ids = given, record_ids
+
+
 class RetentionError(SohoaError):
     """A retained (or held) object was to be deleted or overwritten."""
 
@@ -759,18 +773,21 @@ class BaseArchive(ABC):
                 yield key.rsplit("/", 1)[-1].removesuffix(".json")
 
     def get_as_read(self, record_id: str) -> RecordAsRead | None:
-        """``get``, with what it read on the way (``find_as_read``)."""
+        """``get``, with what it read on the way (``find_as_read``). AmbiguousRecordIdError when ``record_id`` begins
+        the source SHA-256 of more than one record the index lists."""
         record_id = record_id.strip().lower()
         if len(record_id) < 8:
             return None
-        for sha in self.indexed_sha256s(record_id[:16]):
-            if sha.startswith(record_id):
-                found = self.find_as_read(sha)
-                if found is None and (gone := self.gone_record(sha)) is not None:
-                    # the index lists it, its record.json (or whole folder) is gone: as `list` names it, not "not in
-                    # the archive" (QA66)
-                    raise DamagedRecordError(gone)
-                return found
+        matching = [sha for sha in self.indexed_sha256s(record_id[:16]) if sha.startswith(record_id)]
+        if len(matching) > 1:
+            raise AmbiguousRecordIdError(record_id, [sha if len(record_id) >= 16 else sha[:16] for sha in matching])
+        for sha in matching:
+            found = self.find_as_read(sha)
+            if found is None and (gone := self.gone_record(sha)) is not None:
+                # the index lists it, its record.json (or whole folder) is gone: as `list` names it, not "not in the
+                # archive" (QA66)
+                raise DamagedRecordError(gone)
+            return found
         return None
 
     def gone_record(self, source_sha256: str) -> DamagedRecord | None:
@@ -1077,6 +1094,8 @@ class BaseArchive(ABC):
             return self.get_as_read(record_id) is not None
         except ArchiveIntegrityError:  # its record.json or folder gone, or not its own
             return False
+        except AmbiguousRecordIdError:  # two records whose ids begin so: it holds one
+            return True
 
     def indexed_meanwhile(self, write: UnfinishedWrite) -> bool:
         """Whether the index now files ``write``'s record under its folder: a put that ended after the listing."""

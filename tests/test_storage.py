@@ -1714,6 +1714,37 @@ def test_get_out_naming_a_file_is_a_usage_error(tmp_path: Path) -> None:
     assert "--out DIR" in runner.invoke(app, ["get", "--help"]).output
 
 
+def test_a_short_id_two_records_begin_with_is_refused_naming_both(tmp_path: Path) -> None:
+    """QA98: `get`, `hold`, `export`, `review set` and `dispose` acted on the first record an 8-digit id began,
+    saying nothing of the second — `dispose` could delete the wrong record for good."""
+    store = open_archive(tmp_path / "archive")
+    ids = []
+    for seed in ("twin-7648", "twin-26071"):  # found by a birthday search: their scans' SHA-256 share 52be362b
+        record, files = make_record(tmp_path / "in", seed)
+        store.put(record, files)
+        ids.append(record.id)
+    assert ids[0][:8] == ids[1][:8] == "52be362b" and ids[0] != ids[1]
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_ARCHIVE": str(store.root)}
+    runner = CliRunner()
+    for command in (
+        ["get", "52be362b"],
+        ["hold", "52BE362B", "on"],
+        ["export", "52be362b", str(tmp_path / "bag")],
+        ["review", "set", "52be362b", "--ack", "--no-retrain"],
+        ["dispose", "52be362b", "--reason", "QĐ 5/QĐ-UBND", "--dry-run"],
+    ):
+        result = runner.invoke(app, command, env=env)
+        said = " ".join(result.output.split())
+        assert result.exit_code == 2, (command, result.output)
+        assert all(record_id in said for record_id in ids) and "give all 16 digits" in said, (command, said)
+    assert not (tmp_path / "bag").exists()
+    acted = [entry["action"] for _, entry in Ledger(store).entries() if entry is not None]
+    assert not {"held", "acknowledged", "corrected", "disposed"} & set(acted), acted
+    for record_id in ids:  # a longer prefix, or the whole id, names one
+        shown = runner.invoke(app, ["get", record_id[:12], "--json"], env=env)
+        assert shown.exit_code == 0 and json.loads(shown.stdout)["record"]["id"] == record_id, shown.output
+
+
 def _tag(bag: Path, element: str) -> list[str]:
     """The values of one bag-info.txt element."""
     lines = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
