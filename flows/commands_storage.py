@@ -1203,6 +1203,7 @@ def register(app: typer.Typer) -> None:
                 unchanged,
                 catch_up=lambda index: _indexed_meanwhile(index, store, settings, started, damaged),
                 lock=lambda: archive_write_lock(archive_location(settings)),
+                archive=settings.archive_identity,
             )
         except sqlite3.OperationalError as exc:  # the folder not writable, the old index held by a writer
             raise _fail(

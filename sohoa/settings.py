@@ -769,6 +769,13 @@ class Settings(BaseSettings):
         return self.archive or str(self.archive_dir)
 
     @property
+    def archive_identity(self) -> str:
+        """``archive_location`` as one string whatever way it was written (a folder resolved): what tells two
+        archives apart, and what a search index records as the archive it indexes."""
+        location = self.archive_location
+        return location if "://" in location else str(Path(location).resolve())
+
+    @property
     def quarantine_path(self) -> Path:
         return self.quarantine_dir or self.data_dir / "quarantine"
 
@@ -857,22 +864,24 @@ def _read_secret(path: Path, what_vi: str, what_en: str, setting: str) -> str:
 
 
 def load_settings(**overrides: Any) -> Settings:
-    """The settings, with ``overrides`` (by setting name; None: not given) over the configured ones. An archive given
-    (a command's --archive) that is not the configured one has a search index of its own, unless one is configured:
-    a batch run into another archive wrote its records into the configured archive's index, and `search` then found
-    records `get` said were not in the archive, and the earlier-copy check named records of another archive (QA94)."""
+    """The settings, with ``overrides`` (by setting name; None: not given) over the configured ones. Unless a search
+    index is configured, DATA_DIR/search.sqlite is the index of the archive it records (``storage.search``'s
+    ``indexed_archive``; one from before sohoa recorded it, of the configured archive) and any other archive has
+    an index of its own, DATA_DIR/search-{12 hex}.sqlite: a batch run into another archive (--archive) wrote its
+    records into the configured archive's index, and `search` then found records `get` said were not in the
+    archive, and the earlier-copy check named records of another archive (QA94); with SOHOA_ARCHIVE changed,
+    `search` went on answering from the earlier archive's index (QA97)."""
+    from storage.search import indexed_archive  # storage reads the settings: imported when called
+
     given = {k: v for k, v in overrides.items() if v is not None}
     settings = Settings(**given)
-    if given.get("archive") is None or settings.search_index is not None:
+    if settings.search_index is not None:
         return settings
-    configured = Settings(**{k: v for k, v in given.items() if k != "archive"})
-    if _location(settings) == _location(configured):
+    owner = indexed_archive(settings.data_dir / "search.sqlite")
+    if owner is None:  # no index yet, or one that does not say: the configured archive's
+        configured = Settings(**{k: v for k, v in given.items() if k != "archive"}) if "archive" in given else settings
+        owner = configured.archive_identity
+    if owner == settings.archive_identity:
         return settings
-    digest = hashlib.sha256(_location(settings).encode()).hexdigest()[:12]
+    digest = hashlib.sha256(settings.archive_identity.encode()).hexdigest()[:12]
     return settings.model_copy(update={"search_index": settings.data_dir / f"search-{digest}.sqlite"})
-
-
-def _location(settings: Settings) -> str:
-    """An archive's location, as one string whatever way it was written (a folder resolved)."""
-    location = settings.archive_location
-    return location if "://" in location else str(Path(location).resolve())

@@ -175,7 +175,7 @@ def index_archived(record: object, settings: Settings, *, unless_indexed: bool =
 
     path = search_index_path(settings)
     try:
-        with SearchIndex(path, complete_if_new=alone) as index:
+        with SearchIndex(path, complete_if_new=alone, archive=settings.archive_identity) as index:
             if unless_indexed and index.contains(record.id):
                 return False
             index.add(record)

@@ -517,11 +517,20 @@ def _identity(path: Path) -> tuple[int, int] | None:
 
 
 class SearchIndex:
-    def __init__(self, path: Path, *, create: bool = True, complete_if_new: bool | Callable[[], bool] = False) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        create: bool = True,
+        complete_if_new: bool | Callable[[], bool] = False,
+        archive: str | None = None,
+    ) -> None:
         """The index at ``path``. ``create``: made there when there is none (or the file holds none, an empty one),
         and known as complete (``complete``) when ``complete_if_new`` says so — that the archive holds no record
         but those it will be given. Without ``create`` nothing is made: a missing file is an error, a file without
-        the index ``DamagedIndexError``, as is one that is no SQLite database or a malformed one."""
+        the index ``DamagedIndexError``, as is one that is no SQLite database or a malformed one. ``archive``: the
+        archive its writer indexes (``Settings.archive_identity``), recorded when the index records none yet
+        (``indexed_archive``)."""
         self.path = path
         self._create = create
         self._rowids: dict[str, int] | None = None  # record id → rowid of its row in ``exact``, per search
@@ -536,6 +545,8 @@ class SearchIndex:
             self._number_key_sql, self._source_label_sql = self._migrate()
             # whether the fields are kept as written (schema 3): asked once, not at every hit's snippet
             self._keeps_written = self._has_table("written")
+            if archive is not None:
+                self._record_archive(archive)
         except (sqlite3.DatabaseError, DamagedIndexError) as exc:
             self.db.close()
             if is_damage(exc) and not isinstance(exc, DamagedIndexError):
@@ -581,6 +592,16 @@ class SearchIndex:
     def _set_complete(self, complete: bool) -> None:
         self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
         self.db.execute("INSERT OR REPLACE INTO meta VALUES ('complete', ?)", ("1" if complete else "0",))
+
+    def _record_archive(self, archive: str) -> None:
+        """Record the archive this index is of, unless one is recorded: ``load_settings`` gives another archive an
+        index of its own (QA97: with SOHOA_ARCHIVE changed, `search` answered from the earlier archive's index)."""
+        try:
+            with self.db:
+                self.db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+                self.db.execute("INSERT OR IGNORE INTO meta VALUES ('archive', ?)", (archive,))
+        except sqlite3.OperationalError:  # read-only: it stays as it was, the configured archive's
+            pass
 
     @property
     def complete(self) -> bool:
@@ -937,6 +958,23 @@ class SearchIndex:
         return None, None
 
 
+def indexed_archive(path: Path) -> str | None:
+    """The archive (``Settings.archive_identity``) the search index at ``path`` records it indexes; None when there
+    is no index there, or it records none (made before sohoa recorded it), or it cannot be read now (a damaged file
+    is said as such by the command that opens it)."""
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM meta WHERE key = 'archive'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:  # no meta table (an older index), not a database, locked
+        return None
+    return str(row[0]) if row else None
+
+
 def _dmy(iso: str | None) -> str:
     return vn_date(iso)
 
@@ -947,20 +985,22 @@ def rebuild_index(
     *,
     catch_up: Callable[[SearchIndex], int] | None = None,
     lock: Callable[[], AbstractContextManager[object]] = contextlib.nullcontext,
+    archive: str | None = None,
 ) -> int:
     """Index ``records`` in a new file beside ``path`` (same folder, so that ``os.replace`` is atomic), then put it
     in place: a search meanwhile reads the old index whole (it used to see it emptied and refilled: 5, 6, 9 of 11
     records), and a damaged file is replaced, never read. Under ``lock`` (the archive write lock: a record archived
     meanwhile is added to the old file by its writer), ``catch_up`` adds what the records missed, and the new file
     takes the old one's place. The number of records indexed. A file left by a rebuild killed midway (named after
-    its process) is removed by the next one; a folder at ``path`` is ``IsADirectoryError``."""
+    its process) is removed by the next one; a folder at ``path`` is ``IsADirectoryError``. ``archive``: the archive
+    the records are of, recorded in the index (``SearchIndex``)."""
     if path.is_dir():
         raise IsADirectoryError(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned(path)
     new = path.with_name(f".{path.name}.new-{os.getpid()}-{secrets.token_hex(4)}")
     try:
-        with SearchIndex(new) as index:
+        with SearchIndex(new, archive=archive) as index:
             # a new file, thrown away unless finished: no need to wait for the disk at each record (synced once)
             index.db.execute("PRAGMA synchronous = OFF")
             index.db.execute("PRAGMA journal_mode = MEMORY")

@@ -764,3 +764,41 @@ def test_an_archive_given_that_is_not_the_configured_one_has_a_search_index_of_i
     assert not search_index_path(configured).exists()
     monkeypatch.setenv("SOHOA_SEARCH_INDEX", str(tmp_path / "chosen.sqlite"))  # one configured is kept
     assert search_index_path(load_settings(archive=str(tmp_path / "kho khác"))) == tmp_path / "chosen.sqlite"
+
+
+def test_a_changed_archive_setting_is_searched_in_that_archives_own_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA97 F1: with SOHOA_ARCHIVE changed (a host moved from a folder archive to S3), `search` went on answering
+    from DATA_DIR/search.sqlite, the earlier archive's index, exit 0, while `get` said the record was in no archive.
+    The index records the archive it is of, and any other archive is searched in its own."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from storage import index_archived, open_archive, search_index_path
+    from storage.search import indexed_archive
+    from tests.storage_helpers import make_record
+
+    monkeypatch.setenv("SOHOA_DATA_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    monkeypatch.delenv("SOHOA_SEARCH_INDEX", raising=False)
+    monkeypatch.setenv("SOHOA_ARCHIVE", str(tmp_path / "kho cũ"))
+    earlier = load_settings()
+    record, files = make_record(tmp_path / "in", "earlier-archive", number="31/QĐ-UBND")
+    open_archive(earlier.archive_location).put(record, files)
+    assert index_archived(record, earlier)
+    assert search_index_path(earlier) == tmp_path / "var" / "search.sqlite"
+    assert indexed_archive(search_index_path(earlier)) == str(tmp_path / "kho cũ")
+    runner = CliRunner()
+    assert record.id in runner.invoke(app, ["search", "31/QĐ-UBND"]).output
+
+    monkeypatch.setenv("SOHOA_ARCHIVE", str(tmp_path / "kho mới"))  # nothing archived there yet
+    now = load_settings()
+    assert search_index_path(now) not in (search_index_path(earlier), None)
+    searched = runner.invoke(app, ["search", "31/QĐ-UBND"])
+    said = " ".join(searched.output.split())
+    assert searched.exit_code == 2 and record.id not in said, said
+    assert f"no archive at {tmp_path / 'kho mới'}" in said, said
+    # the earlier archive, given again, is searched in its index as before
+    again = runner.invoke(app, ["search", "31/QĐ-UBND", "--archive", str(tmp_path / "kho cũ")])
+    assert again.exit_code == 0 and record.id in again.output, again.output
