@@ -29,7 +29,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -293,16 +293,17 @@ def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, Pa
             ]
         else:
             plumber = plumber or _open_plumber(source_pdf)
-            words = [
-                PlacedWord(
-                    text=unicodedata.normalize("NFC", w["text"]),
-                    x0=float(w["x0"]),
-                    top=float(w["top"]),
-                    x1=float(w["x1"]),
-                    bottom=float(w["bottom"]),
-                )
-                for w in plumber.pages[number - 1].extract_words(keep_blank_chars=False, use_text_flow=False)
-            ]
+            with _plumber_page(plumber, number - 1) as page:
+                words = [
+                    PlacedWord(
+                        text=unicodedata.normalize("NFC", w["text"]),
+                        x0=float(w["x0"]),
+                        top=float(w["top"]),
+                        x1=float(w["x1"]),
+                        bottom=float(w["bottom"]),
+                    )
+                    for w in page.extract_words(keep_blank_chars=False, use_text_flow=False)
+                ]
         found[number] = words
         return words
 
@@ -332,7 +333,11 @@ def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Pa
         return target
     if mode == FORCE:
         with _open_plumber(info.path) as plumber:
-            with_text = {i + 1: _raster(page, dpi) for i, page in enumerate(plumber.pages) if _has_text(page)}
+            with_text = {}
+            for index in range(len(plumber.pages)):
+                with _plumber_page(plumber, index) as page:
+                    if _has_text(page):
+                        with_text[index + 1] = _raster(page, dpi)
         if with_text:
             target = scratch / "rasterised.pdf"
             rasterise_pages(info.path, target, with_text)
@@ -372,7 +377,23 @@ def _open_plumber(path: Path) -> pdfplumber.PDF:
 
 
 def _has_text(page: pdfplumber.page.Page) -> bool:
-    return sum(not ch.isspace() for ch in (page.extract_text() or "")) >= MIN_TEXT_CHARS
+    return _enough_text(page.extract_text() or "")
+
+
+def _enough_text(text: str) -> bool:
+    return sum(not ch.isspace() for ch in text) >= MIN_TEXT_CHARS
+
+
+@contextmanager
+def _plumber_page(plumber: pdfplumber.PDF, index: int) -> Iterator[pdfplumber.page.Page]:
+    """A pdfplumber page, its parsed objects let go of when done: pdfplumber keeps each page's objects, and its
+    text maps in a cache of 128 pages shared by all pages, until the page is closed (QA96: a 300-page born-digital
+    PDF took 1.7 GB to plan, ~5 MB a page)."""
+    page = plumber.pages[index]
+    try:
+        yield page
+    finally:
+        page.close()
 
 
 def _plan_pdf_pages(
@@ -394,7 +415,8 @@ def _plan_pdf_pages(
                 text = None
                 if survey.may_have_text:  # a text layer of its own stays in the record's text, as a kept page's
                     plumber = plumber or closing.enter_context(_open_plumber(path))
-                    text = unicodedata.normalize("NFC", plumber.pages[index].extract_text() or "")
+                    with _plumber_page(plumber, index) as page:
+                        text = unicodedata.normalize("NFC", page.extract_text() or "")
                 yield PagePlan(number=number, existing_text=text, too_small=small[number])
                 continue
             note = unreadable = None
@@ -402,16 +424,18 @@ def _plan_pdf_pages(
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
                     plumber = closing.enter_context(_open_plumber(path))
-                page = plumber.pages[index]
-                if _has_text(page):
-                    text = page.extract_text() or ""
-                    unreadable = _garbled_text(text) or _legacy_font_text(text)
-                    note = unreadable or _tiny_text_over_scan(page)
-                    if note is None:
-                        yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
-                        continue
-                page_dpi = _scan_dpi(page, default_dpi)
-                width, height = float(page.width), float(page.height)
+                with _plumber_page(plumber, index) as page:
+                    text = page.extract_text() or ""  # once: it was read twice, to judge it and to keep it
+                    if _enough_text(text):
+                        unreadable = _garbled_text(text) or _legacy_font_text(text)
+                        note = unreadable or _tiny_text_over_scan(page)
+                    kept = _enough_text(text) and note is None
+                    if not kept:
+                        page_dpi = _scan_dpi(page, default_dpi)
+                        width, height = float(page.width), float(page.height)
+                if kept:
+                    yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
+                    continue
             else:  # nothing on the page can show text (the common case: a scanner's image on a page)
                 page_dpi = _survey_dpi(survey, default_dpi)
                 width, height = survey.width, survey.height
