@@ -19,7 +19,7 @@ from rich.text import Text
 
 from sohoa.errors import StageError
 from sohoa.fsutil import escaped, existing_spelling, printable, said, spelled_output
-from sohoa.vietnamese import VN_TZ, iso_vn, size_said, vn_date
+from sohoa.vietnamese import VN_TZ, size_said, vn_date, vn_time
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -390,7 +390,8 @@ def record_summary(
             if sig.development_identity
             else ""
         )
-        line("Chữ ký số / signature", f"PAdES {sig.level}, {iso_vn(sig.signed_at)}{dev}")
+        # the time as officers write it (QA98: it was ISO, `2026-12-04T12:18:14+07:00`; --json keeps ISO)
+        line("Chữ ký số / signature", f"PAdES {sig.level}, {vn_time(sig.signed_at, seconds=True)}{dev}")
         line("Người ký số / signer", sig.signer_subject)
     for stored in record.objects:
         line(f"Tệp / file ({stored.role})", f"{stored.key} ({size_said(stored.size)})")
@@ -398,8 +399,7 @@ def record_summary(
     until = [info.retain_until for info in readable if info.retain_until is not None]
     if until:
         archived = [event for event in record.events if event.action == "archived"]
-        since = archived[-1].at if archived else (record.events[0].at if record.events else None)
-        said = retention_words(min(until), since)
+        said = retention_words(min(until), record_archived_at(record))
         # the day the record was archived to be kept until, as its record.json (held against the ledger) says it:
         # a folder's retention record edited to an earlier day was shown as fact, "over, may be disposed of" (QA79)
         from storage.ledger import retained_until_in
@@ -734,6 +734,12 @@ SEARCH_COLUMNS = (
 )
 
 
+def record_archived_at(record: Any) -> datetime | None:
+    """When ``record`` was archived, as its events say (its retention is counted from then)."""
+    archived = [event for event in record.events if event.action == "archived"]
+    return archived[-1].at if archived else (record.events[0].at if record.events else None)
+
+
 def retention_words(until: datetime, since: datetime | None) -> str:
     """A record's retention as `get` shows it: ``vĩnh viễn / permanent`` for a class kept for ever (stored as
     PERMANENT_YEARS from archiving: S3 needs a date; it showed ``2526-12-01``), else the day it ends. ``since``: when
@@ -750,10 +756,9 @@ def retention_words(until: datetime, since: datetime | None) -> str:
 def _when_parked(time_said: str) -> str:
     """A reason file's time (ISO, Vietnam time) as officers write it: ``02/12/2026 22:53``."""
     try:
-        when = datetime.fromisoformat(time_said).astimezone(VN_TZ)
+        return vn_time(datetime.fromisoformat(time_said))
     except ValueError:
         return time_said
-    return f"{vn_date(when.date())} {when:%H:%M}"
 
 
 def register(app: typer.Typer) -> None:
@@ -1301,7 +1306,7 @@ def register(app: typer.Typer) -> None:
         from flows.pipeline import archive_write_lock
         from sohoa.errors import SohoaError
         from storage import search_index_path
-        from storage.base import RetentionError
+        from storage.base import RetentionError, is_permanent
         from storage.ledger import Ledger, default_actor, disposal_refused_now
         from storage.search import SearchIndex
 
@@ -1324,9 +1329,17 @@ def register(app: typer.Typer) -> None:
             )
         if retained:
             until = max(retained)
+            if is_permanent(until, record_archived_at(record)):  # a class kept for ever: its 500-year date said as
+                # what it is, as `get` says it (QA98: "retained until 04/12/2526")
+                raise _fail(
+                    f"hồ sơ {record.id}: được lưu giữ vĩnh viễn, không được hủy / record {record.id}: kept "
+                    "permanently, never to be disposed of",
+                    1,
+                )
+            day = vn_date(until.astimezone(VN_TZ).date())
             raise _fail(
-                f"hồ sơ {record.id}: còn thời hạn lưu giữ đến {vn_date(until.date().isoformat())}, chưa được hủy / "
-                f"record {record.id}: retained until {until.date().isoformat()}, not to be disposed of yet",
+                f"hồ sơ {record.id}: còn thời hạn lưu giữ đến {day}, chưa được hủy / record {record.id}: retained "
+                f"until {day}, not to be disposed of yet",
                 1,
             )
         # and as its own ledger entries say, which the checks hold the disposal to: a folder archive's retention

@@ -34,6 +34,13 @@ def day_vn(when: datetime) -> date:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(VN_TZ).date()
 
 
+def vn_time(when: datetime, *, seconds: bool = False) -> str:
+    """``when`` as officers write a time: ``02/12/2026 22:53`` (``seconds``: ``22:53:07``), in Vietnam (a time
+    without zone is taken as UTC, as sohoa stores them)."""
+    local = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(VN_TZ)
+    return f"{vn_date(local.date())} {local:%H:%M:%S}" if seconds else f"{vn_date(local.date())} {local:%H:%M}"
+
+
 def today_vn() -> date:
     """Today in Vietnam (a server on UTC is still on yesterday until 07:00 there)."""
     return datetime.now(VN_TZ).date()

@@ -317,7 +317,7 @@ def test_list_search_and_get_are_bilingual_with_days_as_officers_write_them(arch
     assert page.endswith("OCR, độ tin cậy / confidence 95.6, tốt / good, 171 từ / words"), page
     (signature,) = [line for line in lines if line.startswith("Chữ ký số / signature")]
     assert signature.endswith(
-        "2025-11-20T01:30:00+07:00 — chỉ để thử, không có giá trị pháp lý / DEVELOPMENT ONLY, no legal value"
+        "20/11/2025 01:30:00 — chỉ để thử, không có giá trị pháp lý / DEVELOPMENT ONLY, no legal value"
     ), signature
     (kept,) = [line for line in lines if line.startswith("Lưu giữ đến / retained until")]
     # a decision: 70 years from archiving, the day as officers write it

@@ -368,7 +368,16 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
         return runner.invoke(app, ["dispose", record_id, "--reason", decision, *more], env=env)
 
     retained = dispose(kept.id)
-    assert retained.exit_code == 1 and "retained until 20" in " ".join(retained.output.split()), retained.output
+    said = " ".join(retained.output.split())
+    # the day as officers write it, in both halves (QA98: the English half said it in ISO)
+    assert retained.exit_code == 1 and re.search(r"lưu giữ đến \d\d/\d\d/20\d\d.* retained until \d\d/\d\d/20", said), (
+        said
+    )
+    # a class kept for ever is said to be, not its 500-year date, as `get` says it (QA98: "retained until 2526-…")
+    birth, birth_files = make_record(tmp_path / "in", "permanent", doc_type="HT-KS", number="12/2025")
+    archive.put(birth, birth_files)
+    permanent = " ".join(dispose(birth.id, "--dry-run").output.split())
+    assert "lưu giữ vĩnh viễn" in permanent and "kept permanently" in permanent and "/25" not in permanent, permanent
     archive.set_hold(over, True)
     held = dispose(over.id)
     assert held.exit_code == 1 and "under legal hold" in " ".join(held.output.split()), held.output
