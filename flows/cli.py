@@ -1379,9 +1379,13 @@ def ocr(
         confidence = "" if mean is None else f", độ tin cậy trung bình / mean confidence {mean}"
         out.print(f"{output}: {len(result.pages)} trang / page(s), nhận dạng / OCR'd {ocred}{confidence}", markup=False)
         if corrected := result.corrected_words:
+            # this file's own corrections, as a reviewer checks them (QA96: the example was one fixed string, the
+            # same for a file of English pages); every one of them is in --json, each page's `corrections`
+            seen = list(dict.fromkeys(f"{read} → {right}" for page in result.pages for read, right in page.corrections))
+            more = ", …" if len(seen) > 3 else ""
             out.print(
                 f"  {corrected} từ được sửa dấu theo các từ bên cạnh / {corrected} word(s) with diacritics put right "
-                "by their neighbouring words (e.g. thâm quyền → thẩm quyền)",
+                f"by their neighbouring words: {', '.join(seen[:3])}{more}",
                 markup=False,
             )
         from sohoa.record import page_run

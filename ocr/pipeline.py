@@ -205,7 +205,7 @@ def ocr_document(
                 # no ink the blank test sees, read as words of low quality: show-through from the other side of the
                 # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
                 # review and into every search); a blank page has no text. Faint text read well stays (good).
-                readings[plan.number] = dataclasses.replace(reading, words=[], corrected=0)
+                readings[plan.number] = dataclasses.replace(reading, words=[], corrections=())
         unreadable = {plan.number for plan in plans if plan.unreadable_layer}
         left_out: set[int] = set()
         if unreadable and mode == SKIP_TEXT:
@@ -247,6 +247,7 @@ def ocr_document(
                 chars=len(page_text),
                 words=len(page_text.split()),
                 corrected_words=reading.corrected if reading else 0,
+                corrections=[list(pair) for pair in reading.corrections] if reading else [],
                 text_layer_note=plan.text_layer_note,
                 dpi_assumed=plan.dpi_assumed,
                 too_small=plan.too_small,

@@ -49,7 +49,12 @@ class PageReading:
     height: int
     words: list[Word] = field(default_factory=list)
     engine: str = field(default="", compare=False)  # what read it: "libtesseract 5.3.0" or "tesseract 5.3.0"
-    corrected: int = field(default=0, compare=False)  # words whose marks ocr.diacritics put right
+    # the words whose marks ocr.diacritics put right, each as (read, put right), in reading order
+    corrections: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+
+    @property
+    def corrected(self) -> int:
+        return len(self.corrections)
 
     @property
     def confidence(self) -> float | None:
@@ -114,9 +119,9 @@ def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
         words += [dataclasses.replace(w, top=w.top + top, block=w.block + blocks_above) for w in band.words]
         blocks_above += max((w.block for w in band.words), default=0)
     last_top, last = bands[-1]
-    corrected = sum(band.corrected for _, band in bands)
+    corrections = tuple(pair for _, band in bands for pair in band.corrections)
     return PageReading(
-        width=last.width, height=last_top + last.height, words=words, engine=last.engine, corrected=corrected
+        width=last.width, height=last_top + last.height, words=words, engine=last.engine, corrections=corrections
     )
 
 
@@ -189,10 +194,10 @@ def read_page(
     if not _reads_vietnamese(language):
         return PageReading(width=width, height=height, words=words, engine=engine)
     restored = restore_diacritics([word.text for word in words], [word.confidence for word in words])
-    changed = sum(word.text != text for word, text in zip(words, restored, strict=True))
+    changed = tuple((word.text, text) for word, text in zip(words, restored, strict=True) if word.text != text)
     if changed:
         words = [dataclasses.replace(w, text=text) for w, text in zip(words, restored, strict=True)]
-    return PageReading(width=width, height=height, words=words, engine=engine, corrected=changed)
+    return PageReading(width=width, height=height, words=words, engine=engine, corrections=changed)
 
 
 def _reads_vietnamese(language: str) -> bool:

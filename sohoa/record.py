@@ -199,6 +199,11 @@ class PageOcr(_Model):
         description="words whose diacritics were put right from Tesseract's reading by their neighbours "
         "(ocr/diacritics.py: Ð→Đ, kiếm tra→kiểm tra, thâm quyền→thẩm quyền)",
     )
+    corrections: list[list[str]] = Field(
+        default_factory=list,
+        description="each word whose diacritics were put right (corrected_words), as [read, put right] in reading "
+        "order: what a reviewer checks the correction by",
+    )
     dpi_assumed: bool = Field(
         default=False,
         description="the page is an image that states no resolution (a JPEG with JFIF unit 0) or an implausible "

@@ -107,6 +107,10 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     assert proc.returncode == 0, proc.stderr
     assert "2 word(s) with diacritics put right by their neighbouring words" in proc.stdout
     assert "2 từ được sửa dấu theo các từ bên cạnh" in proc.stdout
+    # this scan's own corrections, not a fixed example (QA96 F3: `thâm quyền → thẩm quyền` for English pages)
+    assert "words: kiếm → kiểm, tố → tổ" in " ".join(proc.stdout.split()) and "thâm" not in proc.stdout, proc.stdout
+    as_json = sohoa("ocr", str(slips), str(tmp_path / "sai2.pdf"), "--json", data_dir=tmp_path)
+    assert json.loads(as_json.stdout)["pages"][0]["corrections"] == [["kiếm", "kiểm"], ["tố", "tổ"]], as_json.stdout
 
 
 @pytest.mark.integration
