@@ -289,17 +289,21 @@ def export_batch_bag(
             )
             + "; nothing exported"
         )
+    disposed = [entry for entry in disposed_from_batch(entries, batch) if entry.get("record_id") not in ids]
     if not records:
         named = f"day {vn_date(day)} (Vietnam time)" if day else f"batch {batch}"
-        raise LookupError(f"{named}: no archived record in {archive.location}")
+        gone = f" ({len(disposed)} disposed of: {', '.join(str(e.get('record_id')) for e in disposed)})"
+        raise LookupError(f"{named}: no archived record in {archive.location}{gone if disposed else ''}")
     excerpts = excerpts_of(entries, ids)
-    excerpt = [e for e in entries if e.get("record_id") in ids]
+    # the disposed records' entries too, their "disposed" entry with the decision: the receiving archive is told
+    excerpt = [e for e in entries if e.get("record_id") in ids | {entry.get("record_id") for entry in disposed}]
     check_entries(excerpt, (f"lô {batch}", f"batch {batch}"))
     checked = [verified_record(archive, record, excerpts[record.id]) for record in records]
     records = [record for record, _ in checked]
     corrections = {r.id: c for r in records if correction_of is not None and (c := correction_of(r.id)) is not None}
-    description = f"batch {batch}: {len(records)} record(s) from {archive.location}"
-    readme = _readme_batch(batch, len(records), bool(corrections), is_day=day is not None)
+    gone = f", {len(disposed)} disposed of since (ledger.json)" if disposed else ""
+    description = f"batch {batch}: {len(records)} record(s) from {archive.location}{gone}"
+    readme = _readme_batch(batch, len(records), bool(corrections), is_day=day is not None, disposed=disposed)
     with _staged_bag(out, {"External-Identifier": batch}, description, trust_anchors, organization, readme) as staging:
         for record, sidecar in checked:
             _write_record(archive, record, sidecar, staging / record.id, correction=corrections.get(record.id))
@@ -323,7 +327,17 @@ def export_batch_bag(
             }
             for r in records
         ]
-        batch_json = {"batch": batch, "archive": archive.location, "records": listing}
+        gone_json = [
+            {
+                "id": entry.get("record_id"),
+                "disposed_at": entry.get("at"),
+                "actor": entry.get("actor"),
+                "detail": entry.get("detail"),
+                "ledger_seq": entry.get("seq"),
+            }
+            for entry in disposed
+        ]
+        batch_json = {"batch": batch, "archive": archive.location, "records": listing, "disposed": gone_json}
         (staging / "batch.json").write_text(json.dumps(batch_json, ensure_ascii=False, indent=1), encoding="utf-8")
     return out, records
 
@@ -333,12 +347,28 @@ def missing_from_batch(entries: Iterable[dict[str, Any]], batch: str, listed: se
     in ``batch`` — that day in Vietnam (``batch_day``, ``entry_day_vn``), or with that batch id (entries written
     since 2026-12-01 hold it; for earlier records only their record.json says their batch, so one missing cannot be
     told) — and that is not among ``listed``, nor disposed of since. ValueError for a day no calendar has."""
+    archived, _ = _batch_custody(entries, batch)
+    return sorted((rid, seq) for rid, seq in archived.items() if rid not in listed)
+
+
+def disposed_from_batch(entries: Iterable[dict[str, Any]], batch: str) -> list[dict[str, Any]]:
+    """The "disposed" ledger entry of each record the ledger (``entries``, in order) says was archived in ``batch``
+    (as ``missing_from_batch`` tells) and disposed of since, not archived again, by record id: a batch exported
+    after a disposal names it, with its decision (QA98: the record was left out without a word)."""
+    return sorted(_batch_custody(entries, batch)[1].values(), key=lambda entry: str(entry.get("record_id")))
+
+
+def _batch_custody(entries: Iterable[dict[str, Any]], batch: str) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """By record id, the "archived" entry (its number) of each record of ``batch`` the archive should hold, and the
+    "disposed" entry of each one disposed of since."""
     day = batch_day(batch)
     archived: dict[str, int] = {}
+    disposed: dict[str, dict[str, Any]] = {}
     for entry in entries:
         rid, seq = str(entry.get("record_id")), entry.get("seq")
         if entry.get("action") == "disposed":
-            archived.pop(rid, None)
+            if archived.pop(rid, None) is not None:
+                disposed[rid] = entry
         elif entry.get("action") == "archived" and isinstance(seq, int):
             try:
                 ours = entry_day_vn(entry) == day if day is not None else entry.get("batch_id") == batch
@@ -346,7 +376,8 @@ def missing_from_batch(entries: Iterable[dict[str, Any]], batch: str, listed: se
                 ours = False
             if ours:
                 archived[rid] = seq
-    return sorted((rid, seq) for rid, seq in archived.items() if rid not in listed)
+                disposed.pop(rid, None)
+    return archived, disposed
 
 
 _VERIFY = """\
@@ -402,15 +433,24 @@ def _readme_record(record: Record, corrected: bool) -> str:
     )
 
 
-def _readme_batch(batch: str, count: int, corrected: bool, *, is_day: bool = False) -> str:
+def _readme_batch(
+    batch: str, count: int, corrected: bool, *, is_day: bool = False, disposed: Iterable[dict[str, Any]] = ()
+) -> str:
     files = _RECORD_FILES.format(folder="data/<id>/", name_note="data/batch.json")
     vi, en = f"lô {batch}", f"batch {batch}"
     if is_day:
         vi = f"các hồ sơ lưu kho ngày {vn_date(batch)} (giờ Việt Nam)"
         en = f"the records archived on {vn_date(batch)} (Vietnam time)"
+    gone = "".join(
+        f"Hồ sơ {e.get('record_id')} đã hủy ngày {_disposal_day(e)} / record {e.get('record_id')} disposed of on "
+        f"{_disposal_day(e)}: {_one_line(str(e.get('detail', '')))} (data/ledger.json, entry {e.get('seq')})\n"
+        for e in disposed
+    )
     return (
         f"Gói BagIt của {vi} ({count} hồ sơ), do sohoa xuất từ kho lưu trữ.\n"
-        f"BagIt package of {en} ({count} record(s)), exported by sohoa from the archive.\n\n"
+        f"BagIt package of {en} ({count} record(s)), exported by sohoa from the archive.\n"
+        + gone
+        + "\n"
         "Nội dung / Contents (<id>: mã hồ sơ / the record id):\n"
         f"{files}"
         "  data/<id>/record.json  hồ sơ như đã lưu / the record as archived\n"
@@ -420,6 +460,14 @@ def _readme_batch(batch: str, count: int, corrected: bool, *, is_day: bool = Fal
         "  data/trust/            chứng thư gốc để kiểm tra chữ ký / root certificates to check the signatures\n\n"
         + _VERIFY.format(pdf="data/<id>/document.pdf")
     )
+
+
+def _disposal_day(entry: dict[str, Any]) -> str:
+    """The day in Vietnam of a "disposed" ledger entry, as officers write it."""
+    try:
+        return vn_date(entry_day_vn(entry))
+    except (KeyError, ValueError):  # its time unreadable: the ledger check names that
+        return str(entry.get("at"))
 
 
 def bag_totals(path: Path) -> tuple[int, int]:

@@ -34,7 +34,7 @@ from flows.ledger_check import ledger_verdict, problem_in_vietnamese
 from sohoa.errors import BadInputError, Problem
 from sohoa.record import Record
 from sohoa.settings import Settings
-from sohoa.vietnamese import today_vn
+from sohoa.vietnamese import today_vn, vn_date
 from storage import (
     Archive,
     ArchiveIntegrityError,
@@ -2480,6 +2480,44 @@ def test_batch_export_names_a_record_the_archive_no_longer_lists(
     text = " ".join(result.output.split())
     assert result.exit_code == 1 and f"record {moved.id}: record.json không còn ghi lô này" in text, text
     assert "no longer says so" in text and not (tmp_path / "other2").exists()
+
+
+def test_a_batch_exported_after_a_disposal_names_the_record_disposed_of(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """QA98 F3: a batch of 7 exported after one of its records was disposed of said "6 record(s)": batch.json listed
+    6, and ledger.json held no "disposed" entry — the receiving archive could not tell a record had been disposed of,
+    nor by which decision. batch.json's `disposed`, the README and bag-info name it; ledger.json holds its entries."""
+    import storage.base
+
+    archive = open_archive(tmp_path / "archive")  # a retention already over: a folder's (S3 refuses one)
+    batch = "20261201T010203Z-eeeeee"
+    kept, files = make_record(tmp_path / "in", "kept-in-batch", number="1/QĐ-UBND")
+    kept.batch_id = batch
+    kept = archive.put(kept, files)
+    over, over_files = make_record(tmp_path / "in", "disposed-in-batch", number="2/QĐ-UBND")
+    over.batch_id = batch
+    with monkeypatch.context() as patch:  # archived with a retention that ended yesterday
+        patch.setattr(storage.base, "retain_until", lambda *_: datetime.now(UTC) - timedelta(days=1))
+        over = archive.put(over, over_files)
+    decision = "QĐ 12/QĐ-UBND ngày 02/12/2026 về hủy tài liệu hết giá trị"
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    assert runner.invoke(app, ["dispose", over.id, "--reason", decision], env=env).exit_code == 0
+    for name, chosen in (("bag", batch), ("day-bag", today_vn().isoformat())):
+        result = runner.invoke(app, ["export", "--batch", chosen, str(tmp_path / name)], env=env)
+        assert result.exit_code == 0, result.output
+        bag = tmp_path / name
+        listing = json.loads((bag / "data" / "batch.json").read_text(encoding="utf-8"))
+        assert [r["id"] for r in listing["records"]] == [kept.id], listing
+        (gone,) = listing["disposed"]
+        assert gone["id"] == over.id and decision in gone["detail"] and gone["ledger_seq"], gone
+        excerpt = json.loads((bag / "data" / "ledger.json").read_text(encoding="utf-8"))
+        assert [e["seq"] for e in excerpt if e["action"] == "disposed"] == [gone["ledger_seq"]], excerpt
+        readme = (bag / "README.txt").read_text(encoding="utf-8")
+        assert f"record {over.id} disposed of on {vn_date(today_vn())}: " in readme and decision in readme, readme
+        assert "1 disposed of since" in " ".join(_tag(bag, "External-Description")), _tag(bag, "External-Description")
+        validate_bag(bag)
 
 
 def _said(result: Any, *words: str) -> str:
