@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -204,6 +205,56 @@ def set_progress_listener(listener: ProgressListener | None) -> None:
 
 # the stages whose cached result the current document reused (one list per document task, per thread)
 _reused: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("sohoa_reused_stages", default=None)
+# the files Prefect stored the current document's stage results in (its OCR text, its signature facts), forgotten
+# once the document is archived or quarantined
+_stored: contextvars.ContextVar[list[Path] | None] = contextvars.ContextVar("sohoa_stored_results", default=None)
+
+
+def stored_result_file(state: Any) -> Path | None:
+    """The local file Prefect keeps a stage's result in (``PREFECT_HOME/storage/<cache key>``), or None: a result
+    kept elsewhere (a storage block), or none kept."""
+    metadata = getattr(getattr(state, "data", None), "metadata", None)
+    key = getattr(metadata, "storage_key", None)
+    if metadata is None or getattr(metadata, "storage_block_id", None) is not None or not key:
+        return None
+    path = Path(key)
+    return path if path.is_absolute() else None
+
+
+def forget_results(files: list[Path]) -> None:
+    """Delete stage results Prefect stored, which are there for a rerun of a document a run left unfinished: once it
+    is archived a rerun finds it by its content, once quarantined it is read anew. Each holds the document's whole
+    OCR text, which stayed on disk, never deleted, after the record's disposal (QA98: Prefect lets a cached result
+    expire, never removes its file)."""
+    for path in files:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as exc:  # left for forget_expired_results; the document is done all the same
+            log.warning("%s: could not remove a stage result Prefect stored (%s)", path, exc)
+
+
+def forget_expired_results(now: float | None = None) -> int:
+    """Delete the stage results sohoa's tasks stored (named by their 64-hex cache key) in Prefect's local result
+    storage that have expired (``CACHE_EXPIRATION``): those a run left unfinished, or that ``forget_results`` could
+    not remove. The number deleted."""
+    import time
+
+    from prefect.settings import get_current_settings
+
+    folder = Path(get_current_settings().results.local_storage_path).expanduser()
+    cutoff = (time.time() if now is None else now) - CACHE_EXPIRATION.total_seconds()
+    forgotten = 0
+    for path in folder.glob("*") if folder.is_dir() else ():
+        try:
+            if _CACHE_KEY_NAME.fullmatch(path.name) and path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                forgotten += 1
+        except OSError:  # gone meanwhile, or not ours to remove
+            continue
+    return forgotten
+
+
+_CACHE_KEY_NAME = re.compile(r"[0-9a-f]{64}")
 
 
 # Stages without a task in STAGE_TASKS run inline, as plain calls: cheaper than a task run, or not worth caching.
@@ -257,6 +308,8 @@ def _run_stage_task(stage: str, *args: Any) -> Any:
     with transaction(commit_mode=CommitMode.EAGER):
         state = _stage_task(stage, args)(*args, return_state=True)
     result = state.result()  # raises what the stage raised (after its retries)
+    if (stored := _stored.get()) is not None and (file := stored_result_file(state)) is not None:
+        stored.append(file)
     if state.name == "Cached":
         reused = _reused.get()
         if reused is not None:
@@ -272,12 +325,16 @@ def _process_noting_reuse(
 ) -> DocumentResult:
     """``process_document``, noting the stages whose result a rerun took from Prefect's cache."""
     reused: list[str] = []
-    token = _reused.set(reused)
+    stored: list[Path] = []
+    token, stored_token = _reused.set(reused), _stored.set(stored)
     try:
         result = process_document(path, settings, runner, batch_id)
     finally:
         _reused.reset(token)
+        _stored.reset(stored_token)
     result.cached_stages = reused
+    if result.outcome != Outcome.FAILED:  # kept for a rerun after a fault: it need not OCR the document again
+        forget_results(stored)
     return result
 
 
@@ -386,6 +443,7 @@ def _run_batch_on_dask(paths: list[str], settings: Settings) -> dict[str, Any]:
 
 def _run_batch(paths: list[str], settings: Settings) -> dict[str, Any]:
     report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
+    forget_expired_results()
 
     def skip(entry: Skipped) -> None:  # said as `sohoa process` says it, and in the result's "skipped"
         report.skipped.append(entry)

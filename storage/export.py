@@ -448,9 +448,7 @@ def _readme_batch(
     )
     return (
         f"Gói BagIt của {vi} ({count} hồ sơ), do sohoa xuất từ kho lưu trữ.\n"
-        f"BagIt package of {en} ({count} record(s)), exported by sohoa from the archive.\n"
-        + gone
-        + "\n"
+        f"BagIt package of {en} ({count} record(s)), exported by sohoa from the archive.\n" + gone + "\n"
         "Nội dung / Contents (<id>: mã hồ sơ / the record id):\n"
         f"{files}"
         "  data/<id>/record.json  hồ sơ như đã lưu / the record as archived\n"

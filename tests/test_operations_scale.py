@@ -174,6 +174,8 @@ def test_prefect_rerun_after_a_kill_reuses_the_finished_stages(tmp_path: Path) -
     killed = run_cli(["process", str(inbox), "--json"], crash, leftovers_gone_within=30)
     assert killed.returncode == -signal.SIGKILL, killed.stderr[-2000:]
     assert archived_ids(data) == []
+    stored = sorted(p.name for p in (data / "prefect" / "storage").iterdir())
+    assert len(stored) >= 2, stored  # the OCR and the signature, kept for the rerun
 
     rerun = run_cli(["process", str(inbox), "--json"], env_for(data))
     assert rerun.returncode == 0, rerun.stderr[-2000:]
@@ -184,6 +186,9 @@ def test_prefect_rerun_after_a_kill_reuses_the_finished_stages(tmp_path: Path) -
     assert len(archived_ids(data)) == 1
     signed = next((data / "archive").rglob("document.pdf"))
     assert b"/ByteRange" in signed.read_bytes()
+    # once archived they are let go of: each held the document's whole OCR text, left on disk for good, after its
+    # record's disposal too (QA98 F2)
+    assert not [p.name for p in (data / "prefect" / "storage").iterdir() if p.name in stored]
 
 
 # ------------------------------------------------------------------------------------------ Dask

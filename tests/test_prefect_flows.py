@@ -477,3 +477,28 @@ def test_the_batch_summary_says_why_a_record_waits_for_an_officer(tmp_path: Path
     assert second.endswith(
         "| cần xem lại / needs review | ngày ban hành đáng ngờ (0.5) / date of issue doubtful (0.5) |"
     ), second
+
+
+def test_stage_results_past_their_week_are_deleted_and_nothing_else(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA98 F2: Prefect lets a cached stage result expire and never removes its file, which holds the document's
+    whole OCR text: in DATA_DIR for years, after the record's disposal too. A batch deletes sohoa's expired ones
+    (named by a 64-hex cache key) from Prefect's local result storage; another file there is not sohoa's to touch."""
+    import time
+
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
+
+    from flows import prefect_flows
+
+    storage = tmp_path / "storage"
+    storage.mkdir()
+    old, fresh, foreign = storage / ("a" * 64), storage / ("b" * 64), storage / "someone-elses"
+    for path in (old, fresh, foreign):
+        path.write_text("{}", encoding="utf-8")
+    week_ago = time.time() - prefect_flows.CACHE_EXPIRATION.total_seconds() - 60
+    os.utime(old, (week_ago, week_ago))
+    os.utime(foreign, (week_ago, week_ago))
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: storage}):
+        assert prefect_flows.forget_expired_results() == 1
+    assert sorted(p.name for p in storage.iterdir()) == sorted([fresh.name, foreign.name])
