@@ -233,12 +233,16 @@ def line_names(line: dict[str, Any]) -> tuple[str, str]:
     else:
         name = twin_marked(name, Path(line["path"]))  # an NFD name beside its NFC twin (QA80)
     quoted = [f"{unicodedata.normalize('NFC', one_line(n))}: " for n in names]
-    reason = " / ".join(
+    halves = [
         next((text[len(q) :] for q in quoted if text.startswith(q)), text)
         for text in (line.get("reason_vi") or "", line.get("reason") or "")
         if text
-    )
-    return name, reason
+    ]
+    if len(halves) == 2 and halves[1] in halves[0]:
+        # a fault already said in both languages (an S3 server's): once, as the log line says it (QA97: the table's
+        # note was the whole message twice, 20 lines of a cell)
+        halves = halves[:1]
+    return name, " / ".join(halves)
 
 
 # the end of a file's log line when its record waits for an officer (`process`'s and `watch`'s lines alike)

@@ -923,3 +923,19 @@ def test_an_archive_folder_sohoa_may_not_write_to_fails_the_file_at_once(tmp_pat
     assert "attempt 2 of" not in done.stderr, done.stderr[-3000:]  # said at once
     # the folder to fix, not the one (or the temporary file) it could not make there (QA95)
     assert f"Permission denied ({archive / '2025'}):" in result["reason"], result["reason"]
+
+
+def test_a_reason_already_in_both_languages_is_said_once_in_the_table() -> None:
+    """QA97 F4: with S3 down, a file's note in `process`'s table was the S3 message — already Vietnamese / English —
+    after "Lỗi hệ thống:", then " / " and the same message again: a cell of 20 lines."""
+    from flows.pipeline import line_names
+
+    fault = (
+        "s3://kho/xa: không đọc được .by-sha256/ab.json: máy chủ S3 tại http://127.0.0.1:9 không trả lời (từ chối kết "
+        "nối) / cannot read .by-sha256/ab.json: S3 server at http://127.0.0.1:9 does not answer (connection refused)"
+    )
+    line = {"path": "/in/qd-15.pdf", "reason_vi": f"Lỗi hệ thống: {fault}", "reason": fault}
+    assert line_names(line) == ("qd-15.pdf", f"Lỗi hệ thống: {fault}")
+    # two languages of their own stay two
+    apart = {"path": "/in/a.pdf", "reason_vi": "tệp hỏng", "reason": "damaged file"}
+    assert line_names(apart) == ("a.pdf", "tệp hỏng / damaged file")
