@@ -1515,7 +1515,15 @@ def check_locations(settings: Settings) -> None:
             except ArchiveConfigError as exc:
                 raise StageError(str(exc)) from None
             except StageError as exc:  # the server down: each document's archive stage retries, and says so
-                log.debug("object lock not checked yet: %s", exc)
+                # said now, not only after each document's ~40 s of retries (QA97: the check was skipped silently)
+                log.warning(
+                    "cảnh báo: kho S3 chưa trả lời (%s); mỗi văn bản sẽ thử lại khoảng 40 giây trước khi để lại cho "
+                    "lần chạy sau — hãy dừng lô (Ctrl-C) và chạy lại khi máy chủ S3 đã chạy / warning: the S3 archive "
+                    "does not answer now (%s); each document will retry for ~40 s before it is left for the next "
+                    "run — stop the batch (Ctrl-C) and start it again once the S3 server is up",
+                    exc,
+                    exc,
+                )
             else:
                 # as for a folder: a mistyped bucket or prefix starts a second archive (it was made without a word)
                 try:

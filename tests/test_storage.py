@@ -1543,6 +1543,30 @@ def test_an_error_the_s3_server_answers_is_said_in_both_languages() -> None:
         assert what_in_vietnamese(english) == vietnamese
 
 
+def test_a_batch_started_while_s3_is_down_says_so_before_the_first_document(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA97 F5: with the S3 server down when a batch starts, the object-lock check before the first document was
+    skipped without a word, and each document then spent ~40 s retrying before it was said: a warning now, at once,
+    with what to do. The documents are still tried (the server may come back)."""
+    from flows.pipeline import check_locations
+    from storage.s3server import free_ports
+
+    (port,) = free_ports(1)  # nothing listens there
+    settings = Settings(
+        data_dir=tmp_path,
+        archive="s3://sohoa-down/xa",
+        s3_endpoint=f"http://127.0.0.1:{port}",
+        s3_access_key="sohoa-test",
+        s3_secret_key=SecretStr("sohoa-test-secret"),
+    )
+    with caplog.at_level(logging.WARNING):
+        check_locations(settings)
+    said = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "the S3 archive does not answer now" in said and f"127.0.0.1:{port}" in said, said
+    assert "kho S3 chưa trả lời" in said and "start it again once the S3 server is up" in said, said
+
+
 def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
     """With the S3 endpoint down, urllib3 retried each request 5 times (6 s of backoff) and logged a "Retrying
     (Retry(total=4…" warning each time, before sohoa's own line: now a few retries, quiet at the default
