@@ -1797,13 +1797,28 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
     work folder (the signed copy among it) left on disk. Called under the record's content lock."""
     from classify.review import as_corrected
 
+    # a run here killed after archiving left its work folder; without one the record was archived elsewhere (another
+    # host on the same archive, another DATA_DIR), whose index this one is not (QA97: "an earlier run stopped" was
+    # said of a record another host had archived)
+    stopped_here = (settings.work_path / existing.id).exists()
     # as `review set` indexes: with an officer's correction
     if index_archived(as_corrected(existing, settings), settings, unless_indexed=True):
+        why_vi, why_en = (
+            ("một lần chạy trước đã dừng trước bước này", "an earlier run stopped before")
+            if stopped_here
+            else (
+                "chỉ mục của máy này chưa có: hồ sơ được lưu từ máy hoặc thư mục dữ liệu khác, hoặc chỉ mục đã được "
+                "tạo lại",
+                "this host's index did not hold it: archived from another host or data folder, or the index was "
+                "made again",
+            )
+        )
         log.info(
-            "hồ sơ %s: đã đưa vào chỉ mục tìm kiếm (một lần chạy trước đã dừng trước bước này) / record %s: added to "
-            "the search index (an earlier run stopped before)",
+            "hồ sơ %s: đã đưa vào chỉ mục tìm kiếm (%s) / record %s: added to the search index (%s)",
             existing.id,
+            why_vi,
             existing.id,
+            why_en,
         )
     shutil.rmtree(settings.work_path / existing.id, ignore_errors=True)
 

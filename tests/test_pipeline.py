@@ -754,15 +754,27 @@ def test_the_lines_of_an_interrupted_run_and_of_a_retry_are_said_in_both_languag
     scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
     first = process_document(scan, settings)
     assert first.outcome == Outcome.ARCHIVED and first.record is not None
-    search_index_path(settings).unlink()  # as a run killed before it indexed the record leaves it: not searchable
+    rid = first.record.id
+    # as a run killed before it indexed the record leaves it: not searchable, its work folder left
+    search_index_path(settings).unlink()
+    (settings.work_path / rid).mkdir(parents=True)
     caplog.clear()
     with caplog.at_level("INFO", logger="sohoa"):
         assert process_document(scan, settings).outcome == Outcome.ALREADY_ARCHIVED
-    rid = first.record.id
     assert (
         f"hồ sơ {rid}: đã đưa vào chỉ mục tìm kiếm (một lần chạy trước đã dừng trước bước này) / record {rid}: added "
         "to the search index (an earlier run stopped before)" in [r.getMessage() for r in caplog.records]
     )
+    assert not (settings.work_path / rid).exists()
+    # no work folder of it here: archived by another host on the same archive, whose index this is not (QA97 F6:
+    # "an earlier run stopped before" was said of it)
+    search_index_path(settings).unlink()
+    caplog.clear()
+    with caplog.at_level("INFO", logger="sohoa"):
+        assert process_document(scan, settings).outcome == Outcome.ALREADY_ARCHIVED
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"record {rid}: added to the search index (this host's index did not hold it: archived from" in said, said
+    assert "an earlier run stopped" not in said, said
 
     calls: list[int] = []
 
