@@ -734,6 +734,28 @@ SEARCH_COLUMNS = (
 )
 
 
+def retention_json(record: Any, retained: list[Any] | None) -> dict[str, Any]:
+    """`get --json`'s ``retention`` and ``legal_hold``, as `get` says them: the day the record is retained until (the
+    earliest of its objects', ISO), whether that is for ever (``permanent``), over (``over``: it may be disposed
+    of), and whether a retention record cannot be read; each null when the archive could not be asked."""
+    if retained is None:
+        return {"retention": None, "legal_hold": None}
+    readable = [info for info in retained if info.unreadable is None]
+    until = [info.retain_until for info in readable if info.retain_until is not None]
+    first = min(until) if until else None
+    from storage.base import is_permanent
+
+    return {
+        "retention": {
+            "retained_until": first.astimezone(VN_TZ).date().isoformat() if first else None,
+            "permanent": bool(first and is_permanent(first, record_archived_at(record))),
+            "over": bool(first and first <= datetime.now(UTC)),
+            "unreadable": len(readable) < len(retained),
+        },
+        "legal_hold": any(info.legal_hold for info in readable),
+    }
+
+
 def record_archived_at(record: Any) -> datetime | None:
     """When ``record`` was archived, as its events say (its retention is counted from then)."""
     archived = [event for event in record.events if event.action == "archived"]
@@ -912,22 +934,25 @@ def register(app: typer.Typer) -> None:
                 raise _fail(str(exc), 2, out_dir) from exc
             except OSError as exc:
                 raise _fail(f"{out_dir}: {exc.strerror or exc}", 3, out_dir) from exc
+        if out_dir is not None and not as_json:
+            out.print("\n".join(written), markup=False, highlight=False)
+            return
+        try:
+            retained = store.retention(record)
+        except StageError:  # retention is a detail here: the record itself was read
+            retained = None
         if as_json:
             _print_json(
                 {
                     "record": record.model_dump(mode="json"),
                     "correction": correction.model_dump(mode="json") if correction else None,
                     "written": written,
+                    # as the text says them (QA98: a script could not find the records held, or due for disposal)
+                    **retention_json(record, retained),
                 }
             )
             return
-        if out_dir is not None:
-            out.print("\n".join(written), markup=False, highlight=False)
-            return
-        try:
-            retained = store.retention(record)
-        except StageError:  # retention is a detail here: the record itself was read
-            retained = []
+        retained = retained or []
         from classify.review import reasons_waiting
 
         # a correction settles the classification's reasons only; the others show until `review set --ack`

@@ -381,6 +381,12 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     archive.set_hold(over, True)
     held = dispose(over.id)
     assert held.exit_code == 1 and "under legal hold" in " ".join(held.output.split()), held.output
+    # --json says them as the text does (QA98 F5: a script could not find the records held, or due for disposal)
+    for record_id, hold, over_now, permanent_now in ((over.id, True, True, False), (birth.id, False, False, True)):
+        shown_json = json.loads(runner.invoke(app, ["get", record_id, "--json"], env=env).stdout)
+        assert shown_json["legal_hold"] is hold, shown_json
+        assert shown_json["retention"]["over"] is over_now and shown_json["retention"]["permanent"] is permanent_now
+        assert shown_json["retention"]["retained_until"] and shown_json["retention"]["unreadable"] is False
     archive.set_hold(over, False)
     shown = " ".join(runner.invoke(app, ["get", over.id], env=env).output.split())
     assert "(đã hết, có thể hủy / over, may be disposed of)" in shown, shown  # the day alone did not say (QA76)
