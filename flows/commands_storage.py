@@ -1296,6 +1296,10 @@ def register(app: typer.Typer) -> None:
         from flows.pipeline import archive_write_lock
 
         with archive_write_lock(store.location):  # its ledger entry: one writer at a time, as a batch archives
+            # disposed of meanwhile (`dispose` deletes under the same lock): said as for a record disposed of before
+            # (QA98: "…/original.pdf: missing, cannot set legal hold", English only, exit 3)
+            if not store.holds_record(record.id):
+                raise _fail(not_in_archive(store, record.id), 1)
             store.set_hold(record, wanted)
         now = "đã phong tỏa" if wanted else "đã gỡ phong tỏa"
         out.print(f"hồ sơ {record.id}: {now} / record {record.id}: legal hold {state}", markup=False)

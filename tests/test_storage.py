@@ -2512,6 +2512,36 @@ def test_batch_export_names_a_record_the_archive_no_longer_lists(
     assert "no longer says so" in text and not (tmp_path / "other2").exists()
 
 
+def test_hold_of_a_record_disposed_of_meanwhile_says_so_in_both_languages(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """QA98 F7: `hold ID on` racing `dispose ID` lost with "…/original.pdf: missing, cannot set legal hold", English
+    only, exit 3 (a machine fault). Said now as for a record disposed of before: exit 1, both languages. The race is
+    made certain here: the disposal runs just before `hold` takes the archive write lock (the two run at once for
+    real in QA's run, and won either way)."""
+    import storage.base
+    from flows import pipeline
+
+    archive = open_archive(tmp_path / "archive")
+    over, files = make_record(tmp_path / "in", "raced", number="3/QĐ-UBND")
+    with monkeypatch.context() as patch:  # archived with a retention that ended yesterday
+        patch.setattr(storage.base, "retain_until", lambda *_: datetime.now(UTC) - timedelta(days=1))
+        over = archive.put(over, files)
+    real_lock = pipeline.archive_write_lock
+
+    @contextlib.contextmanager
+    def disposed_first(location: str) -> Iterator[None]:
+        archive.delete_record(over, actor="other officer", reason="QĐ 5/QĐ-UBND")
+        with real_lock(location):
+            yield
+
+    monkeypatch.setattr(pipeline, "archive_write_lock", disposed_first)
+    raced = CliRunner().invoke(app, ["hold", over.id, "on"], env=_cli_env(archive, tmp_path, request))
+    said = " ".join(raced.output.split())
+    assert raced.exit_code == 1 and "đã hủy" in said and "disposed of on" in said, said
+    assert "cannot set legal hold" not in said, said
+
+
 def test_a_batch_exported_after_a_disposal_names_the_record_disposed_of(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
