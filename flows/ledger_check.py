@@ -16,6 +16,7 @@ from sohoa.record import Record
 from sohoa.settings import Settings
 from storage.base import (
     HOLD_REMOVED,
+    HOLD_UNRECORDED,
     INTERRUPTED_WRITE,
     LEDGER_RETENTION_SHORTENED,
     RETENTION_SHORTENED,
@@ -55,6 +56,11 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ),
     (RETENTION_SHORTENED, "thời hạn lưu giữ của tệp bị rút ngắn hoặc gỡ bỏ ngoài phần mềm (sổ nhật ký ghi dài hơn)"),
     (HOLD_REMOVED, "phong tỏa pháp lý của tệp bị gỡ ngoài phần mềm (sổ nhật ký chưa ghi gỡ)"),
+    (
+        HOLD_UNRECORDED,
+        "tệp đang bị phong tỏa pháp lý mà sổ nhật ký không ghi: mục ghi phong tỏa đã bị xóa, hoặc phong tỏa được đặt "
+        "ngoài phần mềm",
+    ),
     (
         RETENTION_UNREADABLE,
         "không đọc được thời hạn lưu giữ và phong tỏa pháp lý của tệp (bản ghi bị sửa hỏng, hoặc khóa truy cập kho "

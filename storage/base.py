@@ -48,6 +48,9 @@ SIDECAR = "record.json"
 # how the retention_problems lines end (what the reports' Vietnamese goes by)
 RETENTION_SHORTENED = "its retention shortened or removed behind the archive's back"
 HOLD_REMOVED = "its legal hold lifted behind the archive's back"
+HOLD_UNRECORDED = (
+    "a legal hold no ledger entry records: its 'held' entry removed, or the hold set behind the archive's back"
+)
 RETENTION_UNREADABLE = "its retention and legal hold cannot be read, so they cannot be checked against the ledger"
 # how the lines of the ledger's own objects (its entries, its daily stamps) end when their retention falls short
 LEDGER_RETENTION_SHORTENED = "the ledger is kept for ever: its retention shortened or removed behind the archive's back"
@@ -1477,6 +1480,9 @@ class BaseArchive(ABC):
                     f"{key}: not under legal hold — ledger entry {owed.held_by} put its record under one, never "
                     f"released: {HOLD_REMOVED}"
                 )
+            if owed.held_by is None and info.legal_hold:
+                # who held it and when is the ledger's to say: a hold with no entry went unnoticed (QA98)
+                problems.append(f"{key}: under {HOLD_UNRECORDED}")
         return problems
 
     def retention(self, record: Record) -> list[ObjectInfo]:

@@ -900,6 +900,31 @@ def test_a_retention_shortened_or_a_hold_lifted_behind_the_archives_back_is_the_
     assert "có thể hủy / over, may be disposed of" not in shown, shown
 
 
+def test_a_hold_whose_ledger_entry_was_removed_is_the_records_problem(archived: Settings, tmp_path: Path) -> None:
+    """QA98 F6: `hold ID on`, then its "held" ledger entry (the last one: the chain stays whole) removed with its
+    retention record — `ledger verify` and the audit said intact, while every object of the record stayed held with
+    no entry saying who held it, or when. The audit names each object so held, in both languages."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    store.set_hold(record, True, actor="thanh-tra")
+    seq = held_seq(store, record.id)
+    folder = settings.data_dir / "archive"
+    (folder / ".ledger" / f"{seq:012d}.json").unlink()
+    (folder / ".retention" / ".ledger" / f"{seq:012d}.json.json").unlink(missing_ok=True)
+    assert Ledger(store).verify() == []  # the chain alone cannot tell: its last entry is gone
+    report = audit_archive(settings, renew_within_days=0)
+    assert not report.ok and report.exit_code == 1
+    (row,) = report.records
+    held_keys = store.record_keys(record)
+    assert row.problems == [
+        f"{key}: under a legal hold no ledger entry records: its 'held' entry removed, or the hold set behind the "
+        "archive's back"
+        for key in held_keys
+    ], row.problems
+    assert "tệp đang bị phong tỏa pháp lý mà sổ nhật ký không ghi" in report.markdown()
+
+
 def row_seq(store: Any, record_id: str) -> int:
     return next(e["seq"] for e in Ledger(store).excerpt(record_id) if e["action"] == "archived")
 
