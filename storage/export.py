@@ -32,7 +32,7 @@ import re
 import shutil
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,8 @@ from sohoa import __version__
 from sohoa.fsutil import atomic_write_bytes
 from sohoa.record import Classification, Record
 from sohoa.vietnamese import day_vn, parse_day, today_vn, vn_date
-from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord, RecordAsRead
-from storage.ledger import Ledger, check_entries, excerpts_of, verified_record
+from storage.base import SIDECAR, ArchiveIntegrityError, BaseArchive, DamagedRecord, RecordAsRead, is_permanent
+from storage.ledger import Ledger, check_entries, excerpts_of, retention_owed, verified_record
 
 CORRECTION = "correction.json"
 
@@ -124,7 +124,10 @@ def export_bag(
         "Internal-Sender-Identifier": original_name(record),
         **stack_info(record),
     }
-    readme = _readme_record(record, correction is not None)
+    custody = custody_said(record, excerpt)
+    info["Retention-Until"] = "permanent" if custody["permanent"] else str(custody["retained_until"] or "unknown")
+    info["Legal-Hold"] = "yes" if custody["legal_hold"] else "no"
+    readme = _readme_record(record, correction is not None, custody)
     with _staged_bag(out, info, description, trust_anchors, organization, readme) as staging:
         _write_record(archive, record, sidecar, staging / "record", sidecar_folder=staging, correction=correction)
         (staging / "ledger.json").write_text(json.dumps(excerpt, ensure_ascii=False, indent=1), encoding="utf-8")
@@ -172,6 +175,35 @@ def _staged_bag(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def custody_said(record: Record, entries: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    """What a hand-over lists of a record's custody, as its ledger ``entries`` say it (the ones the bag carries):
+    the day it is retained until (ISO) — ``permanent`` for a class kept for ever, stored as 500 years — and
+    whether a legal hold is on (QA98: only the free text of its "archived" entry said the retention, nothing the
+    hold, and a civil-status record read "2526-12-04")."""
+    owed = retention_owed(entries).get(record.id)
+    until = owed.until if owed is not None else None
+    archived = [event.at for event in record.events if event.action == "archived"]
+    since = archived[-1] if archived else None
+    permanent = until is not None and is_permanent(datetime.fromisoformat(until).replace(tzinfo=UTC), since)
+    return {
+        "retained_until": until,
+        "permanent": permanent,
+        "legal_hold": owed is not None and owed.held_by is not None,
+    }
+
+
+def _custody_lines(custody: dict[str, Any]) -> str:
+    """``custody_said`` as README.txt says it, Vietnamese / English."""
+    until = custody["retained_until"]
+    kept = (
+        "vĩnh viễn / permanent"
+        if custody["permanent"]
+        else (vn_date(until) if until else "không rõ (sổ nhật ký không ghi) / unknown (not in the ledger)")
+    )
+    held = "có / on" if custody["legal_hold"] else "không / off"
+    return f"Thời hạn bảo quản / retained until: {kept}\nPhong tỏa pháp lý / legal hold: {held}\n"
 
 
 def _type_number(c: Classification | None) -> str:
@@ -317,6 +349,13 @@ def export_batch_bag(
                 "source_stack": stack_json(r),
                 "doc_type": r.classification.doc_type if r.classification else None,
                 "number": r.classification.number if r.classification else None,
+                # what a hand-over's list of files (mục lục hồ sơ nộp lưu) names of each (QA98)
+                "subject": r.classification.subject if r.classification else None,
+                "issued_on": r.classification.issued_on.isoformat()
+                if r.classification and r.classification.issued_on
+                else None,
+                "pages": len(r.ocr.pages) if r.ocr else None,
+                **custody_said(r, excerpts[r.id]),
                 "archive_prefix": r.archive_prefix,
                 "batch_id": r.batch_id,
                 "correction": (
@@ -406,12 +445,13 @@ _RECORD_FILES = """\
 """
 
 
-def _readme_record(record: Record, corrected: bool) -> str:
+def _readme_record(record: Record, corrected: bool, custody: dict[str, Any]) -> str:
     files = _RECORD_FILES.format(folder="data/record/", name_note="bag-info.txt Internal-Sender-Identifier")
     return (
         f"Gói BagIt của hồ sơ {record.id}, do sohoa xuất từ kho lưu trữ.\n"
         f"BagIt package of record {record.id}, exported by sohoa from the archive.\n"
         f"Tệp gốc / original file: {_one_line(record.source.label())}\n"
+        + _custody_lines(custody)
         + (
             f"  tách từ tập quét / split from the scanned stack {_one_line(record.source.stack.stack_name())} "
             f"(SHA-256 {record.source.stack.sha256}): original.* là các trang đó / original.* holds those pages\n"

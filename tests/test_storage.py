@@ -2542,6 +2542,42 @@ def test_hold_of_a_record_disposed_of_meanwhile_says_so_in_both_languages(
     assert "cannot set legal hold" not in said, said
 
 
+def test_a_bag_says_each_records_retention_hold_subject_date_and_pages(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA98 F4: a hand-over lists of each file its retention (thời hạn bảo quản), title, dates and page count; the
+    bag said the retention only in the free text of an "archived" ledger entry (a civil-status record's as
+    "2526-12-04"), and the legal hold nowhere a reader would see it."""
+    archive = open_archive(tmp_path / "archive")
+    batch = "20261201T010203Z-ffffff"
+    decision, files = make_record(tmp_path / "in", "held-decision", number="4/QĐ-UBND")
+    birth, birth_files = make_record(tmp_path / "in", "birth", doc_type="HT-KS", number="12/2025")
+    for record in (decision, birth):
+        record.batch_id = batch
+    decision = archive.put(decision, files)
+    birth = archive.put(birth, birth_files)
+    archive.set_hold(decision, True, actor="thanh-tra")
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    assert runner.invoke(app, ["export", "--batch", batch, str(tmp_path / "bag")], env=env).exit_code == 0
+    listing = {
+        r["id"]: r for r in json.loads((tmp_path / "bag/data/batch.json").read_text(encoding="utf-8"))["records"]
+    }
+    held, kept = listing[decision.id], listing[birth.id]
+    assert held["legal_hold"] is True and held["permanent"] is False and held["retained_until"] > "2090", held
+    assert kept["legal_hold"] is False and kept["permanent"] is True, kept
+    assert held["issued_on"] == "2025-11-19" and held["subject"] and held["pages"] == 0, held
+    assert runner.invoke(app, ["export", decision.id, str(tmp_path / "one")], env=env).exit_code == 0
+    assert _tag(tmp_path / "one", "Legal-Hold") == ["yes"]
+    assert _tag(tmp_path / "one", "Retention-Until") == [held["retained_until"]]
+    readme = (tmp_path / "one" / "README.txt").read_text(encoding="utf-8")
+    assert f"retained until: {vn_date(held['retained_until'])}" in readme and "legal hold: có / on" in readme
+    assert runner.invoke(app, ["export", birth.id, str(tmp_path / "birth")], env=env).exit_code == 0
+    assert _tag(tmp_path / "birth", "Retention-Until") == ["permanent"]
+    assert "vĩnh viễn / permanent" in (tmp_path / "birth" / "README.txt").read_text(encoding="utf-8")
+    validate_bag(tmp_path / "one")
+
+
 def test_a_batch_exported_after_a_disposal_names_the_record_disposed_of(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
 ) -> None:
