@@ -401,6 +401,14 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
     ),
     (
         re.compile(
+            r"^not PDF/A: page (\d+) uses font (.*) without embedding it \(export the document again with its fonts "
+            r"embedded, or scan the paper\)$"
+        ),
+        r"không đạt PDF/A: trang \1 dùng phông chữ \2 mà không nhúng vào tệp (hãy xuất lại văn bản có nhúng phông "
+        r"chữ, hoặc quét bản giấy)",
+    ),
+    (
+        re.compile(
             r"^page (\d+) bears a code reading '(.*)', the default separator text, while the separator code is '(.*)': "
             r"not split there; the documents around it may be merged$"
         ),

@@ -1844,7 +1844,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
-    from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, too_small_reason
+    from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, too_small_reason, unembedded_font_reason
 
     shown = logged_as(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
@@ -1915,9 +1915,11 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is
                 record.needs_review = True
                 record.review_reasons.append(too_small_reason(page.number, page.too_small))
-        if record.ocr.pdfa is None and (cmyk := cmyk_reason(record.ocr.pdfa_problems)):
+        if record.ocr.pdfa is None and (
+            why := cmyk_reason(record.ocr.pdfa_problems) or unembedded_font_reason(record.ocr.pdfa_problems)
+        ):
             record.needs_review = True
-            record.review_reasons.append(cmyk)
+            record.review_reasons.append(why)
 
         record.classification = runner("classify", run_classify, record.ocr, settings)
         # the word boxes were for the classifier only: a batch keeps every document's record for its summary

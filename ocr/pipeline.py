@@ -88,14 +88,16 @@ from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.fsutil import atomic_path, readable
 from sohoa.pdfa import (
+    PDFA_SAVE_SETTINGS,
     document_problems,
     icc_profile_problem,
     mend,
     output_intent_components,
     painted_device_spaces,
+    second_opinion,
 )
 from sohoa.pdfium import PageSurvey, open_pdf
-from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text
+from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text, page_run
 
 if TYPE_CHECKING:
     import pdfplumber
@@ -186,7 +188,9 @@ def ocr_document(
         start_workers_ahead(language, tessdata_dir, count=min(workers, info.page_count * max(1, bands)))
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
-        source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi)
+        rasterised: list[int] = []
+        source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised)
+        notices = input_notices(info, rasterised)
         plans, readings = read_pages(
             plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
             scratch,
@@ -263,8 +267,50 @@ def ocr_document(
         pdfa=None if assembled.pdfa_problems else "2B",
         pdfa_problems=assembled.pdfa_problems,
         input_signatures=assembled.input_signatures,
+        notices=notices,
         layout=layout,
     )
+
+
+def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
+    """What the searchable copy changed of the input that its reader is to be told, Vietnamese / English (QA96: each
+    was done without a word): an owner password's restrictions not carried over (PDF/A forbids encryption), an
+    image's transparency flattened onto white, and ``force``'s rasterising of pages that had their own text
+    (``rasterised``: their numbers), whose text is then Tesseract's reading, not the document's own."""
+    notices: list[str] = []
+    if info.kind == "pdf":
+        try:
+            with pikepdf.open(info.path) as pdf:
+                encrypted = pdf.is_encrypted
+        except pikepdf.PdfError:  # inspect_input read it: said there if anything
+            encrypted = False
+        if encrypted:
+            notices.append(
+                "tệp gốc có mật khẩu chủ (hạn chế in, chép, sửa): bản này không mang các hạn chế đó vì PDF/A không "
+                "cho mã hóa; tệp gốc vẫn giữ / the input has an owner password (restrictions on printing, copying, "
+                "changing): this copy does not carry them, as PDF/A forbids encryption; the input keeps them"
+            )
+    else:
+        with Image.open(info.path) as image:
+            transparent = False
+            for index in range(getattr(image, "n_frames", 1)):
+                image.seek(index)
+                transparent = transparent or _has_alpha(image)
+        if transparent:
+            notices.append(
+                "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này (PDF/A không giữ được độ trong "
+                "suốt của ảnh quét); tệp gốc vẫn giữ / the image has transparency: laid on white in this copy; the "
+                "input keeps it"
+            )
+    if rasterised:
+        pages = page_run(rasterised)
+        notices.append(
+            f"chế độ force: tr. {pages} có chữ sẵn đã được chuyển thành ảnh và nhận dạng lại — chữ của bản này là chữ "
+            f"Tesseract đọc, có thể kém chữ gốc; dùng skip-text để giữ chữ gốc / force mode: p. {pages} had text of "
+            "their own, turned into images and read again — this copy's text is Tesseract's reading, which may be "
+            "worse than the original's; skip-text keeps it"
+        )
+    return notices
 
 
 def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, PageReading]) -> list[PageWords]:
@@ -321,9 +367,10 @@ def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, Pa
             plumber.close()
 
 
-def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Path:
+def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasterised: list[int] | None = None) -> Path:
     """The PDF whose pages become the output pages: the input itself, its images as PDF pages (losslessly),
-    or for ``redo``/``force`` a copy without its old OCR text / with its text pages rasterised."""
+    or for ``redo``/``force`` a copy without its old OCR text / with its text pages rasterised (their numbers
+    appended to ``rasterised``)."""
     if info.kind != "pdf":
         target = scratch / "original.pdf"
         image_to_pdf(info, target)
@@ -339,6 +386,8 @@ def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int) -> Pa
                 with _plumber_page(plumber, index) as page:
                     if _has_text(page):
                         with_text[index + 1] = _raster(page, dpi)
+        if rasterised is not None:
+            rasterised.extend(with_text)
         if with_text:
             target = scratch / "rasterised.pdf"
             rasterise_pages(info.path, target, with_text)
@@ -1248,7 +1297,13 @@ def assemble_pdf(
             with out.open_metadata(set_pikepdf_as_editor=False) as meta:
                 meta["pdfaid:part"] = "2"
                 meta["pdfaid:conformance"] = "B"
-        elif added is not None:
+            # and a second validator's word, which checks what the rules do not (font programs, each XMP property)
+            problems = second_opinion(out)
+            if problems:
+                with out.open_metadata(set_pikepdf_as_editor=False) as meta:
+                    del meta["pdfaid:part"]
+                    del meta["pdfaid:conformance"]
+        if problems and added is not None:
             remove_output_intent(out, added)
         with atomic_path(output_pdf) as tmp:
             # the small objects (dictionaries, arrays) packed into Deflate-compressed object streams, with a
@@ -1258,9 +1313,7 @@ def assemble_pdf(
             # XMP among them, are never put in one, and qpdf leaves the XMP uncompressed (PDF/A: no /Filter).
             # pyHanko's incremental updates (signatures, timestamps) follow the file with cross-reference streams.
             # Not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption).
-            out.save(
-                tmp, object_stream_mode=pikepdf.ObjectStreamMode.generate, fix_metadata_version=True, min_version="1.7"
-            )
+            out.save(tmp, **PDFA_SAVE_SETTINGS)  # type: ignore[arg-type]
     return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures)
 
 

@@ -134,4 +134,19 @@ def cmyk_reason(pdfa_problems: list[str]) -> str | None:
     return f"not PDF/A: page {pages[0]} is in CMYK colours (scan it again in RGB colour or gray)"
 
 
+def unembedded_font_reason(pdfa_problems: list[str]) -> str | None:
+    """Why a searchable copy that is not PDF/A because a page of the input uses a font it does not embed needs a
+    person (a review reason), or None: sohoa keeps such a page's own text and drawing as they are, and a font not in
+    the file cannot be archived as PDF/A (QA96: a born-digital decree was archived plain, `pdfa: null`, with no
+    reason to review). The document is to be exported again with its fonts embedded, or its paper scanned."""
+    found = next((match for p in pdfa_problems if (match := _UNEMBEDDED_FONT_PROBLEM.match(p))), None)
+    if found is None:
+        return None
+    return (
+        f"not PDF/A: {found.group(1)} uses font {found.group(2).lstrip('/')} without embedding it (export the "
+        "document again with its fonts embedded, or scan the paper)"
+    )
+
+
+_UNEMBEDDED_FONT_PROBLEM = re.compile(r"^6\.2\.11\.4\.1: (.*?) uses font (.*) without embedding it$")
 _CMYK_PROBLEM = re.compile(r"^6\.2\.4\.3: page (\d+)\b.* paints in DeviceCMYK without a matching output intent$")

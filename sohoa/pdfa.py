@@ -26,8 +26,10 @@ rule a scan, a born-digital input or a signature commonly brings:
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from typing import Any
 
 import pikepdf
 
@@ -650,3 +652,92 @@ def font_embedded(font: pikepdf.Object) -> bool:
         return bool(descendants) and all(font_embedded(d) for d in descendants)
     descriptor = font.get("/FontDescriptor")
     return descriptor is not None and any(k in descriptor for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+
+
+# ------------------------------------------------------------------------------------------ a second validator
+# pikepdf's own PDF/A validator (pikepdf.pdfa, pikepdf ≥ 10.18): an allowlist that approves a file only when every
+# construct it meets is one it knows to conform, and checks what the rules above do not — font programs (widths,
+# .notdef, cmaps) and each XMP property against the predefined schemas. Its "violation" findings withhold the
+# claim; its "unsupported" ones (a construct it does not know: a shading, a pattern, an interactive form) say
+# nothing either way and are left to the rules above.
+PDFA_SAVE_SETTINGS: dict[str, object] = {
+    "object_stream_mode": pikepdf.ObjectStreamMode.generate,
+    "min_version": "1.7",
+    # False: qpdf rewriting the XMP's pdf:PDFVersion after the check would write an XMP the check never saw
+    "fix_metadata_version": False,
+}
+_NAMESPACE_NOT_PERMITTED = re.compile(r"^XMP namespace (\S+?)=(\S+) is not permitted$")
+_PROPERTY_NOT_PERMITTED = re.compile(r"^XMP property (\S+?):(\S+) is not permitted$")
+_RULE_CLAUSE = re.compile(r"^ISO_19005_2:([\d.]+)-\d+$")
+
+
+def second_opinion(pdf: pikepdf.Pdf) -> list[str]:
+    """pikepdf.pdfa's violations of PDF/A-2b in ``pdf`` (open, marked PDF/A-2b, as it will be saved with
+    ``PDFA_SAVE_SETTINGS``), each as ``"6.2.11.5: glyph widths disagree … (pikepdf.pdfa)"``; [] when it finds none.
+    The XMP properties it does not permit — an authoring tool's (Photoshop's colour mode, pdf:Trapped, PDF/X's
+    identification), and namespaces declared for none — are taken out first, as ``mend`` takes out undeclared
+    schemas: they change nothing a page shows, and the original keeps them."""
+    import pikepdf.pdfa as validator
+
+    findings = _violations(validator.check(pdf, "2b", **PDFA_SAVE_SETTINGS))
+    if _remove_xmp_not_permitted(pdf, findings):
+        findings = _violations(validator.check(pdf, "2b", **PDFA_SAVE_SETTINGS))
+    said = []
+    for finding in findings:
+        clause = found.group(1) if (found := _RULE_CLAUSE.match(finding.rule)) else finding.rule
+        message = finding.message if len(finding.message) <= 200 else f"{finding.message[:200]}…"
+        said.append(f"{clause}: {message} ({finding.where}; pikepdf.pdfa)")
+    return _first(said)
+
+
+def _violations(report: Any) -> list[Any]:
+    return [f for f in getattr(report, "findings", []) if getattr(f, "kind", None) == "violation"]
+
+
+def _remove_xmp_not_permitted(pdf: pikepdf.Pdf, findings: list[Any]) -> bool:
+    """Take out of ``pdf``'s XMP each property, and each namespace's declaration, a 6.6.2.3.1 finding names; whether
+    anything was taken out."""
+    from lxml import etree
+
+    namespaces: set[str] = set()
+    properties: set[tuple[str, str]] = set()  # (prefix, local name)
+    for finding in findings:
+        message = str(getattr(finding, "message", ""))
+        if found := _NAMESPACE_NOT_PERMITTED.match(message):
+            namespaces.add(found.group(2))
+        elif found := _PROPERTY_NOT_PERMITTED.match(message):
+            properties.add((found.group(1), found.group(2)))
+    stream = pdf.Root.get("/Metadata")
+    if not (namespaces or properties) or not isinstance(stream, pikepdf.Stream):
+        return False
+    try:
+        root = etree.fromstring(stream.read_bytes(), etree.XMLParser(remove_blank_text=False))
+    except etree.XMLSyntaxError:
+        return False
+    removed = False
+    for description in root.iter(f"{{{_RDF}}}Description"):
+        for name in list(description.attrib):
+            if _names_one_of(name, description, namespaces, properties):
+                del description.attrib[name]
+                removed = True
+        for child in list(description):
+            if isinstance(child.tag, str) and _names_one_of(child.tag, child, namespaces, properties):
+                description.remove(child)
+                removed = True
+    # a namespace declared for no property left: what the finding named of it
+    etree.cleanup_namespaces(root)
+    packet = etree.tostring(root, encoding="utf-8")
+    stream.write(
+        b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + packet + b'\n<?xpacket end="w"?>'
+    )
+    return removed or bool(namespaces)
+
+
+def _names_one_of(name: str, element: object, namespaces: set[str], properties: set[tuple[str, str]]) -> bool:
+    if not name.startswith("{"):
+        return False
+    uri, _, local = name[1:].partition("}")
+    if uri in namespaces:
+        return True
+    prefixes = getattr(element, "nsmap", {}) or {}
+    return any(prefixes.get(prefix) == uri and local == wanted for prefix, wanted in properties)

@@ -279,6 +279,11 @@ class OcrResult(_Model):
     pdfa_problems: list[str] = Field(
         default_factory=list, description="why the output claims no PDF/A: the ISO 19005-2 rules it breaks, by clause"
     )
+    notices: list[str] = Field(
+        default_factory=list,
+        description="what the copy changed of the input that its reader is to be told, Vietnamese / English: an "
+        "owner password's restrictions not carried over, transparency flattened, force mode's pages read again",
+    )
     input_signatures: int = Field(
         default=0,
         description="digital signatures the input carried: not in the searchable copy (rewriting it would break "

@@ -1655,3 +1655,70 @@ def test_planning_a_born_digital_pdf_lets_go_of_each_page_it_read(tmp_path: Path
         pdfplumber.page.Page.extract_text = real_extract  # type: ignore[method-assign]
     assert kept == [True] * 6
     assert len(read) == 6  # each page's text read once
+
+
+@needs_shared
+def test_a_second_validator_has_its_say_on_the_pdfa_claim(tmp_path: Path) -> None:
+    """issue 3: PDF/A-2b is claimed only when sohoa.pdfa's rules and pikepdf's own validator (pikepdf.pdfa, an
+    allowlist that checks font programs and each XMP property, which the rules do not) both find no violation.
+    Found by running it over the corpus: an Adobe input's XMP kept Photoshop's ColorMode, pdf:Trapped and PDF/X's
+    namespaces (now taken out of the copy: the original keeps them), and cmyk.pdf's own font has glyph widths its
+    font program contradicts (no claim, saying so)."""
+    import pikepdf.pdfa
+
+    resources = SHARED / "corpora/ocr/ocrmypdf-resources"
+    result = ocr_document(resources / "francais.pdf", tmp_path / "francais.pdf", workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    written = pikepdf.pdfa.validate_written(tmp_path / "francais.pdf", "2b")
+    assert [f for f in written.findings if f.kind == "violation"] == [], written.findings
+    with pikepdf.open(tmp_path / "francais.pdf") as pdf:
+        xmp = pdf.Root.Metadata.read_bytes()
+        assert b"photoshop:ColorMode" not in xmp and b"pdfx" not in xmp and b"<dc:title>" in xmp
+    with pikepdf.open(resources / "francais.pdf") as original:
+        assert b"photoshop:ColorMode" in original.Root.Metadata.read_bytes()  # the input keeps them
+    result = ocr_document(resources / "cmyk.pdf", tmp_path / "cmyk.pdf", workers=1)
+    assert result.pdfa is None, result.pdfa_problems
+    assert any(
+        p.startswith("6.2.11.5: glyph widths disagree with the font program") and p.endswith("; pikepdf.pdfa)")
+        for p in result.pdfa_problems
+    ), result.pdfa_problems
+    with pikepdf.open(tmp_path / "cmyk.pdf") as pdf:
+        assert "pdfaid:part" not in pdf.open_metadata()
+
+
+def test_scans_made_pdfa_pass_the_second_validator_with_no_finding_at_all(tmp_path: Path) -> None:
+    """What sohoa writes for a scan — the image as scanned, the glyphless text layer, the sRGB intent, its XMP —
+    is all of a kind pikepdf.pdfa knows: not a violation, nor a construct it cannot check."""
+    import pikepdf.pdfa
+
+    for sample in ("bb-03-bb-ubnd.tiff", "cv-118-ubnd-vp.jpg", "qd-15-ubnd.pdf"):
+        output = tmp_path / f"{sample}.pdf"
+        assert ocr_document(SAMPLES / sample, output, workers=2).pdfa == "2B"
+        assert pikepdf.pdfa.validate_written(output, "2b").findings == [], sample
+
+
+def test_what_the_copy_changed_of_the_input_is_said(tmp_path: Path) -> None:
+    """QA96 F4–F6: an owner password's restrictions dropped, a PNG's transparency flattened onto white, and force
+    mode's pages with text of their own turned into images and read again (their text then Tesseract's, worse than
+    the document's) were each done without a word. Each is a notice of the result, in both languages."""
+    scanned = tmp_path / "scanned.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("RGB").save(scanned, resolution=300)
+    locked = tmp_path / "locked.pdf"
+    with pikepdf.open(scanned) as pdf:
+        no_changes = pikepdf.Permissions(modify_other=False, modify_form=False, modify_annotation=False)
+        pdf.save(locked, encryption=pikepdf.Encryption(owner="chủ", user="", allow=no_changes))
+    result = ocr_document(locked, tmp_path / "locked-out.pdf", workers=1)
+    assert [n for n in result.notices if "owner password" in n and "mật khẩu chủ" in n], result.notices
+    with pikepdf.open(tmp_path / "locked-out.pdf") as pdf:
+        assert not pdf.is_encrypted
+    assert ocr_document(scanned, tmp_path / "plain.pdf", workers=1).notices == []
+
+    page = Image.open(scan_page(tmp_path / "p2.png")).convert("RGBA")
+    page.putalpha(Image.eval(page.convert("L"), lambda v: 255 - v))  # the paper transparent, the ink opaque
+    page.save(tmp_path / "trong suốt.png", dpi=(300, 300))
+    result = ocr_document(tmp_path / "trong suốt.png", tmp_path / "alpha.pdf", workers=1)
+    assert [n for n in result.notices if "the image has transparency: laid on white" in n], result.notices
+
+    result = ocr_document(BORN_DIGITAL, tmp_path / "forced.pdf", workers=1, mode="force")
+    assert [n for n in result.notices if n.startswith("chế độ force: tr. 1 ") and "force mode: p. 1 " in n]
+    assert ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf", workers=1).notices == []

@@ -726,6 +726,30 @@ def test_a_cmyk_scan_is_archived_signed_as_pdfa_2b_and_not_sent_to_review(tmp_pa
         assert stored_image_bytes(image) == scan.read_bytes()
 
 
+@needs_shared
+def test_a_born_digital_pdf_whose_fonts_are_not_embedded_is_archived_for_review_saying_why(tmp_path: Path) -> None:
+    """QA96 F2: a born-digital PDF whose fonts are not in the file keeps its own text and drawing, so its copy cannot
+    be PDF/A; it was archived plain (`pdfa: null`) with no reason for an officer to look. It goes to review, saying
+    which font and what to do, in both languages."""
+    from classify.review import reason_in_vietnamese
+
+    toc = tmp_path / "mục lục.pdf"
+    shutil.copy(SHARED / "corpora/ocr/ocrmypdf-resources/toc.pdf", toc)  # Helvetica, not embedded
+    result = process_document(toc, make_settings(tmp_path / "var"))
+    assert result.outcome == Outcome.ARCHIVED and result.record is not None, result.reason_en
+    record = result.record
+    assert record.ocr is not None and record.ocr.pdfa is None and record.needs_review
+    reason = next(r for r in record.review_reasons if r.startswith("not PDF/A"))
+    assert reason == (
+        "not PDF/A: page 1 uses font Helvetica without embedding it (export the document again with its fonts "
+        "embedded, or scan the paper)"
+    ), record.review_reasons
+    assert reason_in_vietnamese(reason) == (
+        "không đạt PDF/A: trang 1 dùng phông chữ Helvetica mà không nhúng vào tệp (hãy xuất lại văn bản có nhúng "
+        "phông chữ, hoặc quét bản giấy)"
+    )
+
+
 def test_the_lines_of_an_interrupted_run_and_of_a_retry_are_said_in_both_languages(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
