@@ -33,6 +33,22 @@ ARCHIVE_HELP = (
 )
 ArchiveOption = Annotated[str | None, typer.Option(help=ARCHIVE_HELP)]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+ByOption = Annotated[
+    str | None,
+    typer.Option(
+        "--by",
+        metavar="NAME",
+        help="Who decided it (an officer, a council), for the ledger entry; default the user running sohoa.",
+        show_default=False,
+    ),
+]
+
+
+def _actor(by: str | None, user: str) -> str:
+    """The ledger entry's actor: ``--by`` (NFC, on one line) with the user who ran the command, else that user."""
+    if by is None or not by.strip():
+        return user
+    return f"{' '.join(unicodedata.normalize('NFC', by).split())} ({user})"
 
 
 def _refuse_unreadable_retention(record_id: str, objects: list[ObjectInfo], doing: tuple[str, str]) -> None:
@@ -1157,10 +1173,16 @@ def register(app: typer.Typer) -> None:
         as_json: JsonOption = False,
     ) -> None:
         """Remove entries an officer has dealt with from the quarantine: each copy and its reason file."""
-        from flows.cli import _errors_as_json, _print_json, _settings, out
-        from storage.quarantine import REASON_SUFFIX, parked_entries, remove_entries
+        from flows.cli import _errors_as_json, _fail, _print_json, _settings, out
+        from storage.ledger import default_actor
+        from storage.quarantine import REASON_SUFFIX, REMOVALS_JOURNAL, parked_entries, remove_entries
 
         _errors_as_json(as_json)
+        if blank := [name for name in names if not name.strip()]:  # `remove ''` was "not in the quarantine", exit 1
+            raise _fail(
+                f"{blank[0]!r}: tên trống / an empty name: NAME là tên tệp như `sohoa quarantine list` ghi / NAME is "
+                "the file's name as `sohoa quarantine list` shows it"
+            )
         folder = _settings().quarantine_path
         entries = parked_entries(folder, None)
         chosen, unknown = [], []
@@ -1179,12 +1201,14 @@ def register(app: typer.Typer) -> None:
             chosen += found
             if not found:
                 unknown.append(name)
-        removed = remove_entries(folder, chosen)
+        removed = remove_entries(folder, chosen, actor=default_actor())
         if as_json:
             _print_json({"removed": [escaped(str(p)) for p in removed], "not_found": unknown})
         else:
             for path in removed:
                 out.print(f"đã xóa / removed: {escape(said(str(path)))}")
+            if removed:
+                out.print(f"(ghi lại trong / noted in {escape(said(str(folder / REMOVALS_JOURNAL)))})")
             for name in unknown:
                 out.print(
                     f"[yellow]không có trong khu cách ly / not in the quarantine: {escape(name)} (sohoa quarantine "
@@ -1265,13 +1289,19 @@ def register(app: typer.Typer) -> None:
     def hold(
         record_id: Annotated[str, typer.Argument(help="Record id.")],
         state: Annotated[str, typer.Argument(help="on | off")],
+        by: ByOption = None,
         archive: ArchiveOption = None,
+        as_json: JsonOption = False,
     ) -> None:
         """Put a record under legal hold (no deletion, even after retention) or release it."""
-        from flows.cli import _fail, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
+        from storage.ledger import default_actor
 
+        _errors_as_json(as_json)
+        state = state.strip().lower()  # `ON` was refused (QA98)
         if state not in ("on", "off"):
             raise _fail(f"hold: cần on hoặc off, không phải {state!r} / expected on or off, got {state!r}")
+        actor = _actor(by, default_actor())
         _, store = _open(archive)
         found = _record(store, record_id)
         _check_unchanged(store, found)
@@ -1291,7 +1321,10 @@ def register(app: typer.Typer) -> None:
                 else f"hồ sơ {record.id}: không bị phong tỏa, không thay đổi gì / record {record.id}: legal hold "
                 "already off; nothing changed"
             )
-            out.print(already, markup=False)
+            if as_json:
+                _print_json({"record_id": record.id, "legal_hold": wanted, "changed": False})
+            else:
+                out.print(already, markup=False)
             return
         from flows.pipeline import archive_write_lock
 
@@ -1300,7 +1333,11 @@ def register(app: typer.Typer) -> None:
             # (QA98: "…/original.pdf: missing, cannot set legal hold", English only, exit 3)
             if not store.holds_record(record.id):
                 raise _fail(not_in_archive(store, record.id), 1)
-            store.set_hold(record, wanted)
+            # who decided it, as the ledger entry says (QA98: hold wrote "sohoa", dispose the OS user alone)
+            store.set_hold(record, wanted, actor=actor)
+        if as_json:
+            _print_json({"record_id": record.id, "legal_hold": wanted, "changed": True, "actor": actor})
+            return
         now = "đã phong tỏa" if wanted else "đã gỡ phong tỏa"
         out.print(f"hồ sơ {record.id}: {now} / record {record.id}: legal hold {state}", markup=False)
 
@@ -1325,6 +1362,7 @@ def register(app: typer.Typer) -> None:
                 show_default=False,
             ),
         ],
+        by: ByOption = None,
         archive: ArchiveOption = None,
         dry_run: Annotated[bool, typer.Option("--dry-run", help="Only say whether it may be disposed of.")] = False,
         as_json: JsonOption = False,
@@ -1384,7 +1422,7 @@ def register(app: typer.Typer) -> None:
             try:
                 with archive_write_lock(store.location):  # its ledger entry: one writer at a time
                     store.delete_record(
-                        record, actor=default_actor(), reason=unicodedata.normalize("NFC", reason.strip())
+                        record, actor=_actor(by, default_actor()), reason=unicodedata.normalize("NFC", reason.strip())
                     )
             except RetentionError as exc:  # the server's own refusal (a retention this host's clock had over)
                 raise _fail(f"hồ sơ {record.id}: {exc}", 1) from exc

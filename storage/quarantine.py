@@ -197,16 +197,39 @@ def _reason_fields(text: str) -> dict[str, str]:
     return fields
 
 
-def remove_entries(quarantine_dir: Path, entries: list[ParkedEntry]) -> list[Path]:
+# one JSON line per entry `sohoa quarantine remove` took out: who, when, what and why it had been parked (QA98: a
+# removal left no trace of who discarded an input, or when). A dot-file: no entry of the quarantine's listing.
+REMOVALS_JOURNAL = ".removed.jsonl"
+
+
+def remove_entries(quarantine_dir: Path, entries: list[ParkedEntry], actor: str = "") -> list[Path]:
     """Remove ``entries`` an officer has dealt with (`sohoa quarantine remove`): each copy — changed since it was
-    parked too, the officer asked for it — then its reason file; returns what was removed."""
+    parked too, the officer asked for it — then its reason file, each noted in ``REMOVALS_JOURNAL`` with ``actor``;
+    returns what was removed."""
+    import json
+
     removed: list[Path] = []
     with file_lock(writers_lock_file(quarantine_dir), shared=True):
         for entry in entries:
-            for path in (entry.file, entry.reason_file):
-                if path is not None and path.is_file():
-                    path.unlink(missing_ok=True)
-                    removed.append(path)
+            gone = [path for path in (entry.file, entry.reason_file) if path is not None and path.is_file()]
+            if not gone:
+                continue
+            noted = {
+                "at": iso_vn(),
+                "actor": actor,
+                "file": entry.file.name if entry.file is not None else None,
+                "sha256": entry.sha256,
+                "parked_at": entry.time,
+                "reason": entry.reason_en,
+                "reason_vi": entry.reason_vi,
+                "from": entry.source,
+            }
+            # noted before the files go: a removal is never untraced, a note may stand for one cut short
+            with (quarantine_dir / REMOVALS_JOURNAL).open("a", encoding="utf-8") as journal:
+                journal.write(json.dumps(noted, ensure_ascii=False) + "\n")
+            for path in gone:
+                path.unlink(missing_ok=True)
+                removed.append(path)
     return removed
 
 

@@ -876,7 +876,18 @@ def test_the_quarantine_is_listed_and_an_entry_dealt_with_removed(tmp_path: Path
     (entry,) = json.loads(runner.invoke(app, ["quarantine", "list", "--json"], env=env).stdout)["entries"]
     assert entry["file"] == str(copy) and entry["changed"] is True, entry
     assert runner.invoke(app, ["quarantine", "remove", "báo cáo.pdf"], env=env).exit_code == 0
-    assert not copy.exists() and not any((tmp_path / "var" / "quarantine").iterdir())
+    quarantine = tmp_path / "var" / "quarantine"
+    assert not copy.exists() and [p.name for p in quarantine.iterdir()] == [".removed.jsonl"]
+    # each removal noted: who, when, what, and why it had been parked (QA98 F10: no trace of who discarded an input)
+    from storage.ledger import default_actor
+
+    noted = [json.loads(line) for line in (quarantine / ".removed.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [n["file"] for n in noted] == ["trống.pdf", "báo cáo.pdf"], noted
+    assert noted[0]["actor"] == default_actor() and noted[0]["reason_vi"].startswith("trống.pdf: Tệp rỗng"), noted
+    assert noted[0]["from"].endswith("trống.pdf") and noted[0]["at"] and len(noted[0]["sha256"]) == 64
+    assert json.loads(runner.invoke(app, ["quarantine", "list", "--json"], env=env).stdout)["entries"] == []
+    blank = runner.invoke(app, ["quarantine", "remove", ""], env=env)
+    assert blank.exit_code == 2 and "an empty name" in blank.output, blank.output  # was exit 1, "not in it: "
 
 
 def two_page_scan_pdf(path: Path) -> Path:

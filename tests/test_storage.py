@@ -400,7 +400,7 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     dry = dispose(over.id, "--dry-run", "--json")
     assert dry.exit_code == 0 and json.loads(dry.stdout)["disposed"] is False, dry.output
     assert archive.get(over.id) is not None
-    done = dispose(over.id)
+    done = dispose(over.id, "--by", "Hội đồng xác định giá trị tài liệu")
     assert done.exit_code == 0 and "đã hủy / disposed of" in done.output, done.output
     assert archive.get(over.id) is None and archive.folder_gone(str(over.archive_prefix))
     # its folder and its retention records' folder gone too, not left empty (QA76)
@@ -408,6 +408,7 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     assert not (Path(archive.location) / ".retention" / str(over.archive_prefix)).exists()
     (entry,) = [e for e in Ledger(archive).excerpt(over.id) if e["action"] == "disposed"]
     assert decision in entry["detail"], entry
+    assert entry["actor"].startswith("Hội đồng xác định giá trị tài liệu ("), entry  # who decided (QA98 F10)
     assert Ledger(archive).verify() == [] and archive.get(kept.id) is not None
     # the retention records removed by hand are named, each object of the record kept (the audit said nothing)
     named = archive.fixity_audit().problems
@@ -2510,6 +2511,37 @@ def test_batch_export_names_a_record_the_archive_no_longer_lists(
     text = " ".join(result.output.split())
     assert result.exit_code == 1 and f"record {moved.id}: record.json không còn ghi lô này" in text, text
     assert "no longer says so" in text and not (tmp_path / "other2").exists()
+
+
+def test_hold_takes_on_in_any_case_names_who_decided_and_answers_in_json(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA98 F10: `hold ID ON` was refused, `hold` had no --json, and its ledger entry's actor was "sohoa" (dispose's
+    the OS user alone): no way to name the officer or council that decided. `--by` names them, beside the user."""
+    from storage.ledger import default_actor
+
+    archive = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "held-by", number="6/QĐ-UBND")
+    record = archive.put(record, files)
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    held = runner.invoke(app, ["hold", record.id, "ON", "--by", "Thanh tra  huyện", "--json"], env=env)
+    assert held.exit_code == 0, held.output
+    said = json.loads(held.stdout)
+    assert said == {
+        "record_id": record.id,
+        "legal_hold": True,
+        "changed": True,
+        "actor": f"Thanh tra huyện ({default_actor()})",
+    }, said
+    (entry,) = [e for e in Ledger(archive).excerpt(record.id) if e["action"] == "held"]
+    assert entry["actor"] == said["actor"]
+    again = runner.invoke(app, ["hold", record.id, "on", "--json"], env=env)
+    assert json.loads(again.stdout) == {"record_id": record.id, "legal_hold": True, "changed": False}
+    released = runner.invoke(app, ["hold", record.id, "Off"], env=env)
+    assert released.exit_code == 0 and "legal hold off" in released.output, released.output
+    (entry,) = [e for e in Ledger(archive).excerpt(record.id) if e["action"] == "released"]
+    assert entry["actor"] == default_actor()
 
 
 def test_hold_of_a_record_disposed_of_meanwhile_says_so_in_both_languages(
