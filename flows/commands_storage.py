@@ -1488,6 +1488,8 @@ def register(app: typer.Typer) -> None:
                     "chain_intact": chain_intact(problems),
                     "unprotected_entries": unprotected_count(problems),
                     "problems": problems,
+                    # as the text says them: Vietnamese, then the English (QA98: --json was English only)
+                    "problems_vi": [problem_in_vietnamese(problem) for problem in problems],
                     "warnings": warnings,
                 }
             )

@@ -1166,6 +1166,10 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
     assert "mục sổ nhật ký đã bị xóa (mục 4) / entry 4: removed" in said and "bị phá vỡ / BROKEN" in said
     as_json = json.loads(runner.invoke(app, ["ledger", "verify", "--json"], env=env).stdout)
     assert as_json["ok"] is False and as_json["chain_intact"] is False, as_json
+    # each problem in Vietnamese too, as the text says it (QA98 F10: --json was English only)
+    assert len(as_json["problems_vi"]) == len(as_json["problems"]) and any(
+        p.startswith("mục sổ nhật ký đã bị xóa (mục 4) / entry 4: removed") for p in as_json["problems_vi"]
+    ), as_json
     # a mistyped archive folder is not an empty archive that passes
     for command in (["ledger", "verify"], ["audit", "--no-renew"], ["list"]):
         typo = runner.invoke(app, [*command, "--archive", str(tmp_path / "archiv")], env=env)
