@@ -1228,15 +1228,16 @@ def register(app: typer.Typer) -> None:
         "Exit codes: 0 rebuilt; 1 rebuilt without a record whose record.json cannot be read (named); 2 usage (a "
         "folder at the index's path); 3 archive unavailable, or the index cannot be written.",
     )
-    def index_rebuild(archive: ArchiveOption = None) -> None:
+    def index_rebuild(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Rebuild the search index from the archive alone."""
         from classify.review import as_corrected
-        from flows.cli import _fail, out
+        from flows.cli import _errors_as_json, _fail, _print_json, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location, search_index_path
         from storage.ledger import each_unchanged
         from storage.search import rebuild_index
 
+        _errors_as_json(as_json)
         settings, store = _open(archive)
         index_path = search_index_path(settings)
         if (unusable := _index_path_unusable(settings, index_path)) is not None:
@@ -1266,6 +1267,16 @@ def register(app: typer.Typer) -> None:
                 path=index_path,
             ) from exc
         _say_damaged(damaged)
+        if as_json:  # (QA98: the one lifecycle command without it)
+            _print_json(
+                {
+                    "indexed": count,
+                    "index": str(index_path),
+                    "archive": store.location,
+                    "not_indexed": [lost.to_json_dict() for lost in damaged],
+                }
+            )
+            raise typer.Exit(1 if damaged else 0)
         out.print(
             f"đã đưa {count} hồ sơ vào chỉ mục tìm kiếm / indexed {count} record(s) from {store.location}"
             + (

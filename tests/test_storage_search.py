@@ -824,7 +824,10 @@ def test_search_archive_reads_the_index_of_an_archive_given_by_option(
     assert index_archived(record, load_settings(archive=str(other)))
     mine, my_files = make_record(tmp_path / "in2", "mine", number="78/QĐ-UBND")
     open_archive(str(tmp_path / "archive")).put(mine, my_files)  # the configured archive (DATA_DIR/archive)
-    assert CliRunner().invoke(app, ["index", "rebuild"]).exit_code == 0
+    rebuilt = CliRunner().invoke(app, ["index", "rebuild", "--json"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    said = json.loads(rebuilt.stdout)  # (QA98 F10: no --json)
+    assert said["indexed"] == 1 and said["not_indexed"] == [] and said["index"].endswith("search.sqlite"), said
     found = _found(tmp_path, "77/QĐ-UBND", "--archive", str(other))
     assert [hit["record_id"] for hit in found] == [record.id]
     assert _found(tmp_path, "77/QĐ-UBND") == []
