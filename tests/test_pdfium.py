@@ -61,3 +61,17 @@ def test_survey_tells_a_bare_scan_from_a_page_that_may_carry_text(tmp_path: Path
     assert (round(bare.width), round(bare.height)) == (595, 421)
     assert born_digital.may_have_text
     assert wrapped.may_have_text
+
+
+def test_a_scan_placed_askew_is_read_at_its_own_resolution() -> None:
+    """QA96 F7: OCRmyPDF's rotated_skew.pdf (a 2550 × 3300 px letter scan, 300 dpi, drawn turned and 1.5° askew)
+    was read at 289 dpi, skew.pdf at 293: the image's box on the page, wider than the image itself, was taken for
+    its size. The lengths of its own sides as drawn give 300."""
+    from ocr.pipeline import _survey_dpi
+
+    with open_pdf(Path(__file__).parent / "fixtures" / "rotated_skew.pdf") as pdf:
+        survey = pdf.survey(0)
+    (image,) = survey.images
+    assert (round(image.side_width), round(image.side_height)) == (612, 792), image
+    assert image.shown_width > 640  # the box: turned and askew
+    assert _survey_dpi(survey, default_dpi=150) == 300
