@@ -51,7 +51,13 @@ from signing.verify import FileVerification, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
-from storage import ArchiveUnavailableError, archive_exists, archive_location, open_configured_archive
+from storage import (
+    ArchiveUnavailableError,
+    archive_exists,
+    archive_location,
+    no_archive_said,
+    open_configured_archive,
+)
 from storage.base import (
     ARCHIVE_PROBLEMS,
     LEDGER_PROBLEMS,
@@ -1123,9 +1129,7 @@ def _existing_archive(settings: Settings) -> BaseArchive:
     ``archive-audit`` deployment comes here without the command line's check) must not pass as an empty archive."""
     archive = open_configured_archive(settings)
     if not archive_exists(archive):
-        raise ArchiveUnavailableError(
-            f"không có kho lưu trữ tại / no archive at {archive.location} (nothing was ever archived there)"
-        )
+        raise ArchiveUnavailableError(no_archive_said(archive, settings))
     return archive
 
 

@@ -282,7 +282,7 @@ def _verify_archive(location: str | None, verify_one: Any, under: str | None = N
     from storage import ArchiveUnavailableError, LocalArchive
     from storage.documents import signed_documents
 
-    _, store = _open(location)
+    settings, store = _open(location)
 
     def address(key: str) -> str:
         return str(store.root / key) if isinstance(store, LocalArchive) else f"{store.location}/{key}"
@@ -318,7 +318,7 @@ def _verify_archive(location: str | None, verify_one: Any, under: str | None = N
         if not results and next(iter(store._keys("")), None) is None:
             # an empty folder given as the archive: what `list` says where nothing was ever archived (this said
             # "nothing to verify: the archive holds no signed document.pdf", in English only)
-            raise _fail(_no_archive(store))
+            raise _fail(_no_archive(store, settings))
     except ArchiveUnavailableError as exc:  # the folder or the S3 server failed mid-way: no file's fault
         raise _fail(f"không đọc được kho lưu trữ / the archive cannot be read: {exc}", EXIT_FAULT) from exc
     return sorted(results, key=lambda result: result.path)  # year, type, number: as the folders read

@@ -1539,7 +1539,7 @@ def check_locations(settings: Settings) -> None:
         folders.append(
             ("archive", Path(location), "--archive / SOHOA_ARCHIVE" if settings.archive else "SOHOA_DATA_DIR")
         )
-        if not Path(location).exists():
+        if not LocalArchive(Path(location)).exists():  # not there, or an empty or foreign folder (QA99)
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # DATA_DIR/archive of a data folder configured, which a first run creates)
             relative = not Path(settings.data_dir).is_absolute() and not settings.archive

@@ -46,6 +46,7 @@ __all__ = [
     "RetentionError",
     "archive_display",
     "archive_exists",
+    "no_archive_said",
     "archive_location",
     "archived_sha256s",
     "check_archive_location",
@@ -112,13 +113,50 @@ def check_archive_location(location: str | Path, settings: Settings | None = Non
 
 
 def archive_exists(archive: BaseArchive) -> bool:
-    """Whether anything was ever archived at ``archive`` (read only: creates nothing). A local folder: it exists;
-    S3: the bucket exists and the prefix holds ledger or index objects (``S3Archive.exists``)."""
+    """Whether anything was ever archived at ``archive`` (read only: creates nothing).
+    S3: the bucket exists and the prefix holds ledger or index objects (``S3Archive.exists``); a local folder holds
+    the same (``LocalArchive.exists``: an existing empty or foreign folder is no archive)."""
     if isinstance(archive, LocalArchive):
-        return archive.root.is_dir()
+        return archive.exists()
     from storage.s3 import S3Archive
 
     return archive.exists() if isinstance(archive, S3Archive) else True
+
+
+def no_archive_said(archive: BaseArchive, settings: Settings | None = None) -> str:
+    """What every command says of a location where nothing was ever archived (exit 2), in both languages, with what
+    the location looks like instead: a folder inside an archive (a year or type folder given for the archive, whose
+    records `verify --archive-at` called "put there by hand"), a data folder holding one, or a location the search
+    index (``settings``) still lists records of — an archive deleted with its folder left (QA99: it passed audit)."""
+    where = archive.root if isinstance(archive, LocalArchive) else archive.location
+    said_vi, said_en = [f"không có kho lưu trữ tại {where}"], [f"no archive at {where}"]
+    if isinstance(archive, LocalArchive):
+        root = archive.root.absolute()
+        above = next((parent for parent in root.parents if LocalArchive(parent).exists()), None)
+        if above is not None:
+            said_vi.append(f"thư mục này nằm trong kho lưu trữ {above}: hãy chỉ ra chính thư mục kho")
+            said_en.append(f"this folder is inside the archive at {above}: give the archive's own folder")
+        elif LocalArchive(root / "archive").exists():
+            said_vi.append(f"nó chứa một kho lưu trữ tại {root / 'archive'} (thư mục dữ liệu thay cho kho?)")
+            said_en.append(f"it holds an archive at {root / 'archive'} (a data folder given for its archive?)")
+    if settings is not None:
+        from storage.search import indexed_archive, indexed_records
+
+        index = search_index_path(settings)
+        known = indexed_records(index) if indexed_archive(index) == settings.archive_identity else 0
+        if known:
+            said_vi.append(
+                f"nhưng chỉ mục tìm kiếm {index} còn ghi {known} hồ sơ đã lưu ở đó: kho có thể đã bị xóa, hãy khôi "
+                "phục từ bản sao lưu"
+            )
+            said_en.append(
+                f"yet the search index {index} lists {known} records archived there: the archive may have been "
+                "deleted; restore it from a backup"
+            )
+    if len(said_en) == 1:
+        said_vi.append("chưa từng lưu gì ở đó: hãy kiểm tra --archive hoặc SOHOA_ARCHIVE")
+        said_en.append("nothing was ever archived there: check --archive or SOHOA_ARCHIVE")
+    return f"{'; '.join(said_vi)} / {'; '.join(said_en)}"
 
 
 def _s3_text(text: str) -> str:

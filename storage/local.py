@@ -29,6 +29,9 @@ from pathlib import Path
 from sohoa.fsutil import PART_MARKER, atomic_write_bytes, sha256_file, write_unless_exists
 from sohoa.record import Record
 from storage.base import (
+    _RECORD_FOLDER,
+    INDEX_DIR,
+    LEDGER_DIR,
     ArchiveIntegrityError,
     ArchiveUnavailableError,
     BaseArchive,
@@ -71,6 +74,25 @@ class LocalArchive(BaseArchive):
     @property
     def location(self) -> str:
         return str(self.root.resolve())
+
+    def exists(self) -> bool:
+        """Whether an archive was ever written here, as ``S3Archive.exists`` tells it of a prefix: the folder holds
+        ``.ledger/``, ``.by-sha256/`` or ``.retention/`` (every archived record leaves all three; one of them left
+        is an archive someone emptied, to be audited and the removal named), or a record's folder (a first put
+        killed before its ledger entries). An empty folder, a data folder given for its archive, a year folder of
+        an archive, a folder of reports, was taken for an archive as soon as it existed, and its audit and
+        `ledger verify` passed: "0 records: OK" (QA99). Reads only; creates nothing."""
+        if not self.root.is_dir():
+            return False
+        try:
+            if any((self.root / folder).is_dir() for folder in (LEDGER_DIR, INDEX_DIR, RETENTION_DIR)):
+                return True
+            for folder in self.root.glob("*/*/*--*"):
+                if folder.is_dir() and _RECORD_FOLDER.fullmatch(folder.relative_to(self.root).as_posix()):
+                    return True
+        except OSError as exc:
+            raise ArchiveUnavailableError(f"{self.root}: cannot look for the archive ({exc})") from exc
+        return False
 
     def path_of(self, record: Record, name: str) -> Path:
         if record.archive_prefix is None:

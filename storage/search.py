@@ -975,6 +975,22 @@ def indexed_archive(path: Path) -> str | None:
     return str(row[0]) if row else None
 
 
+def indexed_records(path: Path) -> int:
+    """How many records the search index at ``path`` holds; 0 when there is none or it cannot be read (read only).
+    What a command says of an archive gone while the index still knows records archived there."""
+    if not path.is_file():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT COUNT(*) FROM records").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return 0
+    return int(row[0]) if row else 0
+
+
 def _dmy(iso: str | None) -> str:
     return vn_date(iso)
 

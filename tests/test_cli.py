@@ -346,7 +346,8 @@ def test_verbose_is_taken_before_or_after_the_command(tmp_path: Path, where: str
     quiet = sohoa(*args, data_dir=tmp_path)
     assert not re.search(r"^\[\d\d/\d\d/\d\d", quiet.stderr, re.MULTILINE)
     listed = sohoa("review", "list", "--verbose", "--json", data_dir=tmp_path)
-    assert listed.returncode == 0 and json.loads(listed.stdout)["count"] == 0
+    # taken (not "No such option"): nothing was archived, every input quarantined, so no archive to list (QA99)
+    assert listed.returncode == 2 and "no archive at" in json.loads(listed.stdout)["error"], listed
 
 
 def test_messages_say_what_is_wrong(tmp_path: Path) -> None:

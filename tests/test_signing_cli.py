@@ -574,7 +574,8 @@ def test_verify_archive_at_an_empty_folder_is_no_archive(tmp_path: Path) -> None
     res = runner.invoke(app, ["verify", "--archive-at", str(empty)], env=env)
     text = " ".join(res.output.split())
     assert res.exit_code == 2, res.output
-    assert f"không có kho lưu trữ tại / no archive at {empty} (nothing was ever archived there" in text, text
+    assert f"không có kho lưu trữ tại {empty}; chưa từng lưu gì ở đó" in text, text
+    assert f"no archive at {empty}; nothing was ever archived there" in text, text
     helped = " ".join(runner.invoke(app, ["verify", "--help"], env=env).output.split())
     assert "3 the archive cannot be read" in helped, helped
 

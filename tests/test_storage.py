@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -1175,6 +1176,57 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
         typo = runner.invoke(app, [*command, "--archive", str(tmp_path / "archiv")], env=env)
         assert typo.exit_code == 2, (command, typo.output)
         assert "no archive at" in typo.output
+
+
+def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path: Path) -> None:
+    """QA99 F1: an existing folder was an archive as soon as it existed — an emptied archive, a mistyped empty
+    folder, a data folder given for its archive, a folder of reports passed `audit`, `audit --fixity-only` and
+    `ledger verify` ("0 records: OK", exit 0), and a year folder of an archive given as the archive had every
+    genuine record called "put there by hand". Each is now "no archive at" (exit 2), saying what it is instead."""
+    from storage.search import SearchIndex
+
+    data = tmp_path / "dữ liệu"
+    archive = data / "archive"
+    store = open_archive(archive)
+    record, files = make_record(tmp_path / "in", "cli-no-archive")
+    store.put(record, files)
+    env = {"SOHOA_DATA_DIR": str(data), "SOHOA_OCR_SERVER": "off"}
+    runner = CliRunner()
+    commands = (
+        ["ledger", "verify"],
+        ["audit", "--no-renew"],
+        ["audit", "--fixity-only"],
+        ["list"],
+        ["verify", "--archive-at"],
+    )
+
+    def refused(location: Path) -> list[str]:
+        said = []
+        for command in commands:
+            flag = [] if command[0] == "verify" else ["--archive"]
+            result = runner.invoke(app, [*command, *flag, str(location)], env=env)
+            assert result.exit_code == 2, (command, location, result.output)
+            said.append(" ".join(result.output.split()))
+            assert f"no archive at {location}" in said[-1], (command, said[-1])
+        return said
+
+    empty = tmp_path / "trống"
+    empty.mkdir()
+    assert all("nothing was ever archived there" in said for said in refused(empty))
+    assert all(f"it holds an archive at {archive}" in said for said in refused(data))
+    year = archive / record.archive_prefix.split("/")[0]  # type: ignore[union-attr]
+    assert all(f"this folder is inside the archive at {archive}" in said for said in refused(year))
+    # the archive itself is one, and passes
+    assert runner.invoke(app, ["audit", "--fixity-only"], env=env).exit_code == 0
+    # emptied, its folder left, while the search index still lists its record: said, not "OK"
+    settings = Settings(data_dir=data)
+    with SearchIndex(data / "search.sqlite", archive=settings.archive_identity) as index:
+        index.add(record)
+    for child in archive.iterdir():
+        shutil.rmtree(child)
+    for said in refused(archive):
+        assert "yet the search index" in said and "lists 1 records archived there" in said, said
+        assert "còn ghi 1 hồ sơ đã lưu ở đó" in said, said
 
 
 # ---------------------------------------------------------------------------------------------- commands
