@@ -86,6 +86,7 @@ SUB_INDICATION_VI = {
     "CRYPTO_CONSTRAINTS_FAILURE": "thuật toán không còn được chấp nhận",
     "SIG_CONSTRAINTS_FAILURE": "chữ ký vi phạm ràng buộc",
     "TIMESTAMP_ORDER_FAILURE": "thứ tự dấu thời gian không hợp lệ",
+    "NO_POE": "không có bằng chứng chữ ký đã có vào thời điểm đó",
     "GENERIC": "không xác định được",
 }
 # A sub-indication about the signature timestamp rather than the signer (the VN files: the signer chains to VGCA,

@@ -202,6 +202,23 @@ def test_at_before_the_signing_time_is_said_with_both_times_in_both_languages(
     ) in text, text
 
 
+def test_at_before_the_signing_time_is_no_pass(tmp_path: Path) -> None:
+    """QA99 F2: `--at` a minute before the signature, the certificate valid then: TOTAL_PASSED, exit 0, under a
+    warning that the signature "did not exist yet, so it cannot be judged valid then". The verdict follows the
+    words: INDETERMINATE, NO_POE (nothing proves the signature existed then), said in both languages."""
+    signer, own_cert = _self_signed(tmp_path, "Người Ký Thử")  # no revocation service: B-B passes offline
+    signed = _sign(_form_pdf(tmp_path / "form.pdf"), tmp_path / "bb.pdf", signer)
+    (now,) = verify_pdf(signed, [own_cert]).signatures
+    assert now.indication == "TOTAL_PASSED" and now.signing_time is not None, now
+    at = now.signing_time - timedelta(minutes=1)  # the certificate valid then, from a day before
+    result = verify_pdf(signed, [own_cert], at=at)
+    (then,) = result.signatures
+    assert (then.indication, then.sub_indication) == ("INDETERMINATE", "NO_POE"), then
+    assert not result.passed
+    text = render_text([result], report_header([own_cert], as_of=at, now=datetime.now(UTC)))
+    assert "INDETERMINATE (không có bằng chứng chữ ký đã có vào thời điểm đó / NO_POE)" in text, text
+
+
 def _self_signed(folder: Path, common_name: str) -> tuple[signers.SimpleSigner, Path]:
     """A signer whose certificate issued itself (no CA), with its certificate's PEM file (to --trust it)."""
     from asn1crypto import keys as asn1_keys
