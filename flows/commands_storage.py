@@ -8,6 +8,7 @@ import sqlite3
 import time
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -98,19 +99,15 @@ def _open(archive: str | None) -> Any:
     if not exists:
         # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK"); on S3
         # it also created the mistyped bucket
-        raise _fail(_no_archive(store))
+        raise _fail(_no_archive(store, settings))
     return settings, store
 
 
-def _no_archive(store: Any) -> str:
-    """What a command says of a location where nothing was ever archived (exit 2)."""
-    from storage import LocalArchive
+def _no_archive(store: Any, settings: Any = None) -> str:
+    """What a command says of a location where nothing was ever archived (exit 2): ``storage.no_archive_said``."""
+    from storage import no_archive_said
 
-    where = store.root if isinstance(store, LocalArchive) else store.location
-    return (
-        f"không có kho lưu trữ tại / no archive at {where} (nothing was ever archived there: check --archive or "
-        "SOHOA_ARCHIVE)"
-    )
+    return no_archive_said(store, settings)
 
 
 def _check_unchanged(store: Any, record: Any) -> None:
@@ -311,7 +308,11 @@ def _same_bytes(a: Path, b: Path) -> bool:
 
 
 def record_summary(
-    record: Record, correction: Classification | None, retained: list[ObjectInfo], waiting: list[str] | None = None
+    record: Record,
+    correction: Classification | None,
+    retained: list[ObjectInfo],
+    waiting: list[str] | None = None,
+    custody: RecordCustody | None = None,
 ) -> list[str]:
     """What `sohoa get` shows an officer: the record in labelled lines (Vietnamese / English), the officer's
     correction over what sohoa read, the review reasons still open (``waiting``: ``classify.review.open_reasons``
@@ -411,28 +412,37 @@ def record_summary(
         line("Người ký số / signer", sig.signer_subject)
     for stored in record.objects:
         line(f"Tệp / file ({stored.role})", f"{stored.key} ({size_said(stored.size)})")
-    readable = [info for info in retained if info.unreadable is None]
-    until = [info.retain_until for info in readable if info.retain_until is not None]
-    if until:
-        archived = [event for event in record.events if event.action == "archived"]
-        said = retention_words(min(until), record_archived_at(record))
-        # the day the record was archived to be kept until, as its record.json (held against the ledger) says it:
-        # a folder's retention record edited to an earlier day was shown as fact, "over, may be disposed of" (QA79)
-        from storage.ledger import retained_until_in
-
-        recorded = retained_until_in(archived[-1].detail) if archived else None
-        if recorded is not None and min(until).astimezone(UTC).date().isoformat() < recorded:
+    custody = custody or record_custody(record, retained)
+    if custody.until is not None:
+        said = retention_words(custody.until, custody.since)
+        if custody.retention_edited:
+            # the day the record was archived to be kept until, as its record.json (held against the ledger) says
+            # it: a folder's retention record edited to an earlier day was shown as fact, "over, may be disposed of"
+            # (QA79)
             said = (
-                f"{vn_date(recorded)} — tệp lưu giữ của kho ghi sớm hơn, đã bị sửa ngoài phần mềm (sohoa "
-                "audit) / the archive's retention records say earlier: edited behind the archive's back (sohoa audit)"
+                f"{vn_date(custody.until.astimezone(UTC).date())} — tệp lưu giữ của kho ghi sớm hơn, đã bị sửa ngoài "
+                "phần mềm (sohoa audit) / the archive's retention records say earlier: edited behind the archive's "
+                "back (sohoa audit)"
             )
         line("Lưu giữ đến / retained until", said)
-    if any(info.unreadable is not None for info in retained):
+    if custody.unreadable:
         line(
             "Lưu giữ đến / retained until",
             "không đọc được bản ghi thời hạn lưu giữ (sohoa audit) / a retention record cannot be read (sohoa audit)",
         )
-    if any(info.legal_hold for info in readable):
+    if custody.legal_hold and not custody.hold_on_objects:  # lifted from the files, not by `sohoa hold off` (QA99)
+        line(
+            "Phong tỏa / legal hold",
+            "có (sổ nhật ký) — tệp của kho không còn phong tỏa, đã bị gỡ ngoài phần mềm (sohoa audit) / on (the "
+            "ledger) — the archive's files no longer carry it: lifted behind the archive's back (sohoa audit)",
+        )
+    elif custody.hold_on_objects and not custody.legal_hold:
+        line(
+            "Phong tỏa / legal hold",
+            "có trên tệp của kho, nhưng sổ nhật ký không ghi (sohoa audit) / on the archive's files, but the ledger "
+            "records none (sohoa audit)",
+        )
+    elif custody.legal_hold:
         line("Phong tỏa / legal hold", "có / on")
     return lines
 
@@ -750,26 +760,88 @@ SEARCH_COLUMNS = (
 )
 
 
-def retention_json(record: Any, retained: list[Any] | None) -> dict[str, Any]:
-    """`get --json`'s ``retention`` and ``legal_hold``, as `get` says them: the day the record is retained until (the
-    earliest of its objects', ISO), whether that is for ever (``permanent``), over (``over``: it may be disposed
-    of), and whether a retention record cannot be read; each null when the archive could not be asked."""
+@dataclass(frozen=True)
+class RecordCustody:
+    """A record's retention and legal hold as `get` says them, in text and ``--json`` alike: the day it is retained
+    until (``until``: what its "archived" ledger entry recorded when the archive's own retention records say earlier
+    — edited outside sohoa, ``retention_edited``), and the hold its ledger entries put on it (``legal_hold``; the
+    objects' when the ledger could not be read) beside the one its objects carry (``hold_on_objects``). `get --json`
+    called a shortened retention "over, may be disposed of" while the text gave the ledger's day, and showed no hold
+    lifted behind the archive's back, where `export` and the audit followed the ledger (QA99 F4)."""
+
+    until: datetime | None
+    since: datetime | None
+    retention_edited: bool
+    unreadable: bool
+    legal_hold: bool
+    hold_on_objects: bool
+
+    @property
+    def hold_edited(self) -> bool:
+        return self.legal_hold != self.hold_on_objects
+
+
+def record_custody(record: Any, retained: list[Any], store: Any = None) -> RecordCustody:
+    """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store``, the
+    ledger entries written since its "archived" one (a hold, a release): that entry's number is in its index entry,
+    so the ledger before it is not read (a record archived before 2026-12-01: the whole ledger)."""
+    from storage.ledger import Ledger, retained_until_in, retention_owed
+
+    readable = [info for info in retained if info.unreadable is None]
+    until_found = [info.retain_until for info in readable if info.retain_until is not None]
+    until = min(until_found) if until_found else None
+    archived = [event for event in record.events if event.action == "archived"]
+    recorded = retained_until_in(archived[-1].detail) if archived else None
+    edited = until is not None and recorded is not None and until.astimezone(UTC).date().isoformat() < recorded
+    if edited and recorded is not None:
+        until = datetime.fromisoformat(recorded).replace(tzinfo=UTC)
+    on_objects = any(info.legal_hold for info in readable)
+    held = on_objects
+    if store is not None:
+        try:
+            ledger = Ledger(store)
+            seq = store.archived_seq(record)
+            entries = ledger.excerpt(record.id) if seq is None else list(ledger.entries_since(seq))
+            owed = retention_owed(e for e in entries if e.get("record_id") == record.id).get(record.id)
+            if owed is not None:
+                held = owed.held_by is not None
+        except Exception as exc:  # the ledger is a check here: the objects' hold is said as it is
+            logging.getLogger("sohoa").debug("record %s: ledger not read for its hold: %s", record.id, exc)
+    return RecordCustody(
+        until=until,
+        since=record_archived_at(record),
+        retention_edited=edited,
+        unreadable=len(readable) < len(retained),
+        legal_hold=held,
+        hold_on_objects=on_objects,
+    )
+
+
+def retention_json(record: Any, retained: list[Any] | None, store: Any = None) -> dict[str, Any]:
+    """`get --json`'s ``retention`` and ``legal_hold``, as `get` says them (``record_custody``): the day the record
+    is retained until (ISO), whether that is for ever (``permanent``), over (``over``: it may be disposed of),
+    whether a retention record cannot be read (``unreadable``) or says earlier than the ledger (``edited``); the
+    hold the ledger puts on it, and ``legal_hold_on_files`` when the archive's files say otherwise. Each null when
+    the archive could not be asked."""
     if retained is None:
         return {"retention": None, "legal_hold": None}
-    readable = [info for info in retained if info.unreadable is None]
-    until = [info.retain_until for info in readable if info.retain_until is not None]
-    first = min(until) if until else None
     from storage.base import is_permanent
 
-    return {
+    custody = record_custody(record, retained, store)
+    first = custody.until
+    said: dict[str, Any] = {
         "retention": {
             "retained_until": first.astimezone(VN_TZ).date().isoformat() if first else None,
-            "permanent": bool(first and is_permanent(first, record_archived_at(record))),
+            "permanent": bool(first and is_permanent(first, custody.since)),
             "over": bool(first and first <= datetime.now(UTC)),
-            "unreadable": len(readable) < len(retained),
+            "unreadable": custody.unreadable,
+            "edited": custody.retention_edited,
         },
-        "legal_hold": any(info.legal_hold for info in readable),
+        "legal_hold": custody.legal_hold,
     }
+    if custody.hold_edited:
+        said["legal_hold_on_files"] = custody.hold_on_objects
+    return said
 
 
 def record_archived_at(record: Any) -> datetime | None:
@@ -964,7 +1036,7 @@ def register(app: typer.Typer) -> None:
                     "correction": correction.model_dump(mode="json") if correction else None,
                     "written": written,
                     # as the text says them (QA98: a script could not find the records held, or due for disposal)
-                    **retention_json(record, retained),
+                    **retention_json(record, retained, store),
                 }
             )
             return
@@ -974,7 +1046,7 @@ def register(app: typer.Typer) -> None:
         # a correction settles the classification's reasons only; the others show until `review set --ack`
         still = reasons_waiting(record, settings, corrected=correction is not None)
         waiting = (still or ["yes"]) if still is not None else []
-        summary = record_summary(record, correction, retained, waiting)
+        summary = record_summary(record, correction, retained, waiting, record_custody(record, retained, store))
         out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
     @app.command(

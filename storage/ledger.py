@@ -354,6 +354,21 @@ class Ledger:
             except ValueError:
                 yield key, None
 
+    def entries_since(self, seq: int) -> Iterator[dict[str, Any]]:
+        """The readable entries numbered ``seq`` and later, in order: what a record's custody can have changed
+        after its "archived" entry ``seq`` (a hold, a release, a disposal), without reading the ledger before it."""
+        for key in self.keys():
+            number = _sequence_number(key)
+            if number is None or number < seq:
+                continue
+            raw = self.archive._read(key)
+            try:
+                entry = json.loads(raw) if raw is not None else None
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                yield entry
+
     def _head(self) -> tuple[int, str]:
         cached = self.archive._ledger_head
         if cached is not None:  # this process wrote the last entry (one writer per archive is assumed)

@@ -2630,6 +2630,34 @@ def test_hold_of_a_record_disposed_of_meanwhile_says_so_in_both_languages(
     assert "cannot set legal hold" not in said, said
 
 
+def test_get_says_retention_and_hold_as_the_ledger_does_when_the_files_were_edited(tmp_path: Path) -> None:
+    """QA99 F4: a folder archive's retention records are files anyone can edit. With its retention shortened, `get
+    --json` said "over" (may be disposed of) where the text gave the ledger's day and `dispose` refused; with its
+    hold lifted from the files, `get` showed no hold at all and `--json` said false, where `export` said on. Both
+    now follow the ledger, and say that the files were edited."""
+    archive_dir = tmp_path / "archive"
+    archive = open_archive(archive_dir)
+    record, files = make_record(tmp_path / "in", "edited-custody")
+    record = archive.put(record, files)
+    archive.set_hold(record, True, actor="thanh-tra")
+    for retention in (archive_dir / ".retention" / record.archive_prefix).glob("*.json"):  # type: ignore[operator]
+        said = json.loads(retention.read_text(encoding="utf-8"))
+        said.update(retain_until="2026-01-01T00:00:00+00:00", legal_hold=False)
+        retention.write_text(json.dumps(said), encoding="utf-8")
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_OCR_SERVER": "off"}
+    runner = CliRunner()
+    shown = runner.invoke(app, ["get", record.id], env=env)
+    text = " ".join(shown.output.split())
+    assert shown.exit_code == 0, shown.output
+    assert "lifted behind the archive's back" in text and "đã bị gỡ ngoài phần mềm" in text, text
+    assert "edited behind the archive's back" in text and "over, may be disposed of" not in text, text
+    as_json = json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)
+    retention = as_json["retention"]
+    assert retention["over"] is False and retention["edited"] is True, retention
+    assert retention["retained_until"] > "2090", retention
+    assert as_json["legal_hold"] is True and as_json["legal_hold_on_files"] is False, as_json
+
+
 def test_a_bag_says_each_records_retention_hold_subject_date_and_pages(
     tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
