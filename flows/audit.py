@@ -310,6 +310,9 @@ class ArchiveAuditReport(BaseModel):
         if self.archive_problems:
             problems[ARCHIVE_PROBLEMS] = list(self.archive_problems)
         payload["problems"] = problems
+        # each problem as the text says it, Vietnamese / English (QA99 F3: English only, where `ledger verify --json`
+        # gave problems_vi)
+        payload["problems_vi"] = {rid: list(map(problem_in_vietnamese, said)) for rid, said in problems.items()}
         return payload
 
     def verdict(self) -> str:

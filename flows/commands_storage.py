@@ -2009,11 +2009,16 @@ def register(app: typer.Typer) -> None:
             _check_trust_sources(settings)
         if fixity_only:
             report = fixity_audit(store)
-            if as_json:
-                _print_json(report.to_json_dict())
-            else:
-                from flows.ledger_check import problem_in_vietnamese
+            from flows.ledger_check import problem_in_vietnamese
 
+            if as_json:
+                payload = report.to_json_dict()
+                # as the text says them, as the full audit's and `ledger verify --json`'s (QA99 F3)
+                payload["problems_vi"] = {
+                    rid: list(map(problem_in_vietnamese, said)) for rid, said in report.problems.items()
+                }
+                _print_json(payload)
+            else:
                 for rid, problems in report.problems.items():
                     for problem in problems:
                         out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")

@@ -14,6 +14,7 @@ from typing import Any
 
 from sohoa.record import Record
 from sohoa.settings import Settings
+from sohoa.vietnamese import vn_date
 from storage.base import (
     HOLD_REMOVED,
     HOLD_UNRECORDED,
@@ -177,11 +178,74 @@ def problem_in_vietnamese(problem: str) -> str:
         return f"{_claimed_write_words(claimed)} / {problem}"
     for words, meaning in _PROBLEM_WORDS:
         if words in problem:
+            subject = None
             if (about := _PROBLEM_SUBJECT.match(problem)) is not None:
                 kind, name = (group for group in about.groups() if group is not None)  # the one that matched
                 meaning = f"{meaning} ({_SUBJECT_WORDS[kind]} {name})"
+                subject = name if kind == "entry" else None
+            if facts := _facts_in_vietnamese(problem, subject):
+                meaning = f"{meaning}: {facts}"
             return f"{meaning} / {problem}"
     return problem
+
+
+def _day(text: str) -> str:
+    return vn_date(text) if _ISO_DAY.fullmatch(text) else text
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_TOLD_WORDS = {"type": "loại", "number": "số", "signature level": "mức chữ ký", "signer": "người ký"}
+# the facts an English problem line gives after its kind, each as a (pattern, Vietnamese) pair: the entry that
+# recorded otherwise, the values each side holds, the days (QA99 F3: the Vietnamese half gave only the kind —
+# "record.json đã bị sửa" — and left the forged number, the dates and the entry to look at to the English)
+_FACTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"its SHA-256 is not the one ledger entry (\d+) recorded"),
+        lambda m: f"mã SHA-256 không phải mã mục sổ nhật ký {m[1]} đã ghi",
+    ),
+    (
+        re.compile(
+            r"(?:^|: |; )(type|number|signature level|signer) (.+?) in record\.json, (.+?) in ledger entry (\d+)"
+        ),
+        lambda m: (
+            f"{_TOLD_WORDS[m[1]]} {'không có' if m[2] == 'none' else m[2]} trong record.json, "
+            f"{'không có' if m[3] == 'none' else m[3]} ở mục sổ nhật ký {m[4]}"
+        ),
+    ),
+    (
+        re.compile(r"(?:retained only until (\S+)|not retained) — ledger entry (\d+) retains its record until (\S+):"),
+        lambda m: (
+            (f"tệp chỉ còn được lưu giữ đến {_day(m[1])}" if m[1] else "tệp không còn được lưu giữ")
+            + f", mục sổ nhật ký {m[2]} ghi lưu giữ hồ sơ đến {_day(m[3])}"
+        ),
+    ),
+    (
+        re.compile(r"retained only until (\S+) — the ledger is kept for ever"),
+        lambda m: f"chỉ còn được lưu giữ đến {_day(m[1])}",
+    ),
+    (
+        re.compile(r"ledger entry (\d+) put its record under one, never released"),
+        lambda m: f"mục sổ nhật ký {m[1]} đã phong tỏa hồ sơ, chưa có mục nào gỡ",
+    ),
+    (re.compile(r"archived \(ledger entry (\d+)\)"), lambda m: f"đã lưu theo mục sổ nhật ký {m[1]}"),
+)
+_ENTRY_NAMED = re.compile(r"\b(?:ledger )?entr(?:y|ies) (\d+)")
+
+
+def _facts_in_vietnamese(problem: str, subject: str | None) -> str:
+    """The facts of an English ``problem`` line said in Vietnamese (``_FACTS``); any ledger entry it names that
+    none of them says is named after them ("mục sổ nhật ký 7"), so the Vietnamese half points where the English
+    does. ``subject``: the entry the line is about, already named."""
+    said: list[str] = []
+    covered: set[str] = {subject} if subject else set()
+    for pattern, words in _FACTS:
+        for match in pattern.finditer(problem):
+            said.append(words(match))
+            covered.update(_ENTRY_NAMED.findall(match[0]))
+    left = [n for n in dict.fromkeys(_ENTRY_NAMED.findall(problem)) if n not in covered]
+    if left:
+        said.append(f"mục sổ nhật ký {', '.join(left)}")
+    return "; ".join(said)
 
 
 # UnfinishedWrite's line for a write whose scan another host's writer still claims (storage.claims)

@@ -454,6 +454,14 @@ def test_audit_command(archived: Settings, tmp_path: Path) -> None:
     assert fixity.exit_code == 0 and json.loads(fixity.stdout)["objects"] >= 3, fixity.output
     table = runner.invoke(app, ["audit"], env=env)
     assert table.exit_code == 0 and "TOTAL_PASSED" in table.output and "OK" in table.output, table.output
+    # each problem in Vietnamese too, with its facts, in both audits' --json (QA99 F3: English only)
+    sidecar = next(Path(settings.archive_location).glob("*/*/*/record.json"))
+    sidecar.write_bytes(sidecar.read_bytes() + b"\n")  # its bytes changed, its meaning not
+    for command in (["audit", "--json", "--no-renew"], ["audit", "--fixity-only", "--json"]):
+        drift = json.loads(runner.invoke(app, command, env=env).stdout)
+        (record_id,) = [rid for rid in drift["problems"] if rid != "ledger"]
+        (said,) = drift["problems_vi"][record_id]
+        assert said.startswith("record.json đã bị sửa sau khi lưu trữ") and "mã SHA-256 không phải mã mục" in said, said
 
 
 def test_a_failed_renewal_is_not_counted_as_needed_not_done(archived: Settings, tmp_path: Path) -> None:
