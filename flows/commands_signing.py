@@ -165,13 +165,26 @@ def _folder_pdfs(folder: Path) -> list[Path]:
     The other files are said, on stderr, by count and kind (QA74: a PDF without its suffix, a scan, notes were
     skipped without a word, the report's scope "13 files given")."""
     from flows.cli import err
+    from storage.documents import SIGNED_NAME
 
-    found, skipped = [], []
+    found, skipped, originals = [], [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.suffix.lower() == ".pdf" or _starts_as_pdf(path):
+        if path.stem == "original" and (path.parent / SIGNED_NAME).is_file():
+            # a sohoa record's unsigned scan beside its signed document.pdf (a bag's data/<id>/, a copy of a
+            # record's folder): no signature to verify — a batch bag verified as a folder failed on it (QA99 F7)
+            originals.append(path)
+        elif path.suffix.lower() == ".pdf" or _starts_as_pdf(path):
             found.append(path)
         else:
             skipped.append(path)
+    if originals:
+        err.print(
+            f"{folder}: bỏ qua {len(originals)} bản quét gốc chưa ký (original.*) nằm cạnh văn bản đã ký "
+            f"{SIGNED_NAME} / skipped {len(originals)} unsigned original scan(s) (original.*) beside their signed "
+            f"{SIGNED_NAME}",
+            markup=False,
+            highlight=False,
+        )
     if skipped:
         kinds = ", ".join(sorted({path.suffix.lower() or "(không đuôi / no suffix)" for path in skipped}))
         err.print(

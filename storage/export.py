@@ -169,7 +169,7 @@ def _staged_bag(
         bag = bagit.make_bag(str(staging), info, checksums=["sha256", "sha512"])
         # a tag file beside bagit.txt (not payload: the payload is the archive's, as it was): saving the bag again
         # lists it in the tag manifests, which the validation then checks
-        (staging / README).write_text(readme, encoding="utf-8")
+        (staging / README).write_text(readme + _trust_lines(staging / "data" / "trust"), encoding="utf-8")
         bag.save()
         staging.rename(out)
     except BaseException:
@@ -228,6 +228,34 @@ def _write_record(
     (sidecar_folder or folder).joinpath(SIDECAR).write_bytes(sidecar)
     if correction is not None:
         (sidecar_folder or folder).joinpath(CORRECTION).write_bytes(correction_bytes(correction))
+
+
+def _trust_lines(trust: Path) -> str:
+    """README.txt's words on the root certificates the bag carries: each one's SHA-256 fingerprint, and that it
+    must be compared with one obtained outside the bag. A bag whose document was re-signed by another identity,
+    that identity's root put in data/trust/ and the manifests made again, passed the bag's own steps (QA99 F5)."""
+    from signing.identity import cert_names
+    from signing.report import fingerprint_words
+    from signing.verify import load_trust_root_files
+
+    loaded, _ = load_trust_root_files([trust]) if any(trust.iterdir()) else ([], [])
+    if not loaded:
+        return ""
+    lines = ["", "Chứng thư gốc kèm theo / root certificates enclosed (data/trust/):"]
+    for path, cert in loaded:
+        lines += [
+            f"  {path.name}: {cert_names(cert)[0]}",
+            f"    SHA-256 {fingerprint_words(cert.sha256.hex())}",
+        ]
+    return "\n".join(lines) + (
+        "\n  Gói tự nó không chứng minh được chứng thư gốc là thật: ai sửa được gói cũng thay được chứng thư và\n"
+        "  ký lại. Hãy đối chiếu dấu vân tay SHA-256 trên (sohoa verify cũng in ra) với dấu vân tay do cơ quan\n"
+        "  gửi gói công bố hoặc gửi qua kênh riêng (công văn, trang thông tin điện tử); khác nhau thì bước 2\n"
+        "  không chứng minh gì.\n"
+        "  The bag cannot prove its own root certificate genuine: whoever can alter the bag can replace it and sign\n"
+        "  again. Compare the SHA-256 fingerprint above (sohoa verify prints it too) with the one the sending office\n"
+        "  publishes or sends apart (a letter, its website); if they differ, step 2 proves nothing.\n"
+    )
 
 
 def _copy_trust(trust: Path, trust_anchors: Iterable[Path]) -> None:

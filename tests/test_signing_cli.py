@@ -617,6 +617,13 @@ def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:
     assert [f["path"] for f in json.loads(folder.stdout)["files"]] == [str(doc), str(unnamed)]
     said = " ".join(folder.stderr.split())
     assert f"{folder_of_pdfs}: bỏ qua 1 tệp không phải PDF / skipped 1 file(s) that are no PDF (.txt)" in said, said
+    # a record's unsigned scan beside its signed document.pdf (a bag's data/<id>/) is no file to fail (QA99 F7)
+    shutil.copyfile(make_pdf(tmp_path / "scan.pdf"), doc.parent / "original.pdf")
+    bag_like = runner.invoke(app, ["verify", str(folder_of_pdfs), "--json"], env=env)
+    assert bag_like.exit_code == 0, bag_like.output
+    assert [f["path"] for f in json.loads(bag_like.stdout)["files"]] == [str(doc), str(unnamed)]
+    said = " ".join(bag_like.stderr.split())
+    assert "skipped 1 unsigned original scan(s) (original.*) beside their signed document.pdf" in said, said
     archive = tmp_path / "other-archive"
     archived = _archive_signed(archive, env, "x")["x"]
     at = runner.invoke(app, ["verify", "--archive-at", str(archive), "--json"], env=env)

@@ -1847,6 +1847,27 @@ def _tag(bag: Path, element: str) -> list[str]:
     return [line.partition(": ")[2] for line in lines if line.startswith(f"{element}: ")]
 
 
+def test_a_bags_readme_gives_its_roots_fingerprints_to_check_outside_the_bag(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA99 F5: a bag re-signed by another identity, that identity's root put in data/trust/ and the manifests made
+    again, passed README.txt's steps; it now gives each enclosed root's SHA-256 fingerprint (as `sohoa verify`
+    prints it) and says to compare it with one the sending office publishes apart."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+
+    from signing.report import fingerprint_words
+
+    root = test_pki.root_cert
+    store = open_archive(tmp_path / "archive")
+    record, files = make_record(tmp_path / "in", "trust-fingerprint")
+    archived = store.put(record, files)
+    bag = export_bag(store, archived, tmp_path / "bag", trust_anchors=[root])
+    bagit.Bag(str(bag)).validate()
+    readme = (bag / "README.txt").read_text(encoding="utf-8")
+    cert = x509.load_pem_x509_certificate(root.read_bytes())
+    assert f"SHA-256 {fingerprint_words(cert.fingerprint(hashes.SHA256()).hex())}" in readme, readme
+    assert "if they differ, step 2 proves nothing" in readme and "khác nhau thì bước 2" in readme, readme
+
+
 def test_bag_info_names_the_office_and_the_original_and_a_readme_says_how_to_check(tmp_path: Path) -> None:
     """bag-info.txt said `Source-Organization: sohoa`: it is the office now (SOHOA_ORGANIZATION), left out when
     unset; a record's Vietnamese file name (the payload calls it original.png) is its Internal-Sender-Identifier,
