@@ -20,6 +20,7 @@ import hashlib
 import io
 import logging
 import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -699,7 +700,9 @@ class _Auditor:
         # read once for the audit: each record's verification shares them (they were read again for every record)
         self.trust = TrustRoots.load(trust_roots(settings))
         self.roots = list(self.trust.certs)
-        self.work = settings.work_path / "audit"
+        # scratch for each record's PDF and its renewal, removed when the audit ends: it was DATA_DIR/work/audit,
+        # written into an auditor's own data folder by a read-only check of someone else's archive (QA99 F8)
+        self.work = Path(tempfile.mkdtemp(prefix="sohoa-audit-"))
         # SHA-256 of every object whose addition the ledger records, per record: an added object the ledger does
         # not know of was not added by sohoa
         self.ledgered: dict[str, set[str]] = {}
@@ -1067,6 +1070,13 @@ def audit_records(
     drift, naming the object, its signatures not verified (nothing says which file is its signed PDF)."""
     days = settings.audit_renew_within_days if renew_within_days is None else renew_within_days
     auditor = _Auditor(settings, renew, days, now)
+    try:
+        yield from _audit_rows(auditor, records)
+    finally:
+        shutil.rmtree(auditor.work, ignore_errors=True)
+
+
+def _audit_rows(auditor: _Auditor, records: Iterable[Record] | None) -> Iterator[RecordAudit]:
     listed: list[Record] = []
     damaged: list[DamagedRecord] = []
     missing: list[DamagedRecord] = []  # indexed, record.json gone: a row each (QA58: no row, "6 records" of 7)

@@ -1960,7 +1960,13 @@ def register(app: typer.Typer) -> None:
         archive: ArchiveOption = None,
         as_json: JsonOption = False,
         renew: Annotated[
-            bool, typer.Option("--renew/--no-renew", help="Renew document timestamps that need it (needs a TSA).")
+            bool,
+            typer.Option(
+                "--renew/--no-renew",
+                help="Renew document timestamps that need it (needs a TSA). Renewing WRITES to the archive (a renewed "
+                "document.pdf and ledger entries): an auditor checking an archive that is not theirs gives "
+                "--no-renew.",
+            ),
         ] = True,
         renew_within: Annotated[
             int | None,

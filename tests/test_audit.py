@@ -939,3 +939,27 @@ def row_seq(store: Any, record_id: str) -> int:
 
 def held_seq(store: Any, record_id: str) -> int:
     return next(e["seq"] for e in Ledger(store).excerpt(record_id) if e["action"] == "held")
+
+
+def test_an_audit_of_another_archive_writes_nothing_in_the_auditors_data_folder(
+    archived: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA99 F8: `sohoa audit --archive THEIRS` made DATA_DIR/work/audit/… in the auditor's own data folder (every
+    read-only `verify` made nothing). Its scratch is a temporary folder now, removed when the audit ends."""
+    import tempfile
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    auditor = tmp_path / "kiểm toán viên"
+    auditor.mkdir()
+    env = {**_env(archived), "SOHOA_DATA_DIR": str(auditor)}
+    result = CliRunner().invoke(
+        app, ["audit", "--archive", str(archived.archive_location), "--no-renew", "--json"], env=env
+    )
+    assert result.exit_code in (0, 1), result.output
+    assert json.loads(result.stdout)["counts"]["records"] == 1, result.stdout
+    assert list(auditor.iterdir()) == [], list(auditor.rglob("*"))
+    assert list(scratch.iterdir()) == [], list(scratch.rglob("*"))  # used, and removed
+    helped = " ".join(CliRunner().invoke(app, ["audit", "--help"], env=env).output.split())
+    assert "Renewing WRITES to the archive" in helped and "gives --no-renew" in helped, helped
