@@ -782,9 +782,9 @@ class RecordCustody:
 
 
 def record_custody(record: Any, retained: list[Any], store: Any = None) -> RecordCustody:
-    """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store``, the
-    ledger entries written since its "archived" one (a hold, a release): that entry's number is in its index entry,
-    so the ledger before it is not read (a record archived before 2026-12-01: the whole ledger)."""
+    """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store`` a folder
+    archive, the ledger entries written since its "archived" one (a hold, a release): that entry's number is in its
+    index entry, so the ledger before it is not read (a record archived before 2026-12-01: the whole ledger)."""
     from storage.ledger import Ledger, retained_until_in, retention_owed
 
     readable = [info for info in retained if info.unreadable is None]
@@ -797,7 +797,10 @@ def record_custody(record: Any, retained: list[Any], store: Any = None) -> Recor
         until = datetime.fromisoformat(recorded).replace(tzinfo=UTC)
     on_objects = any(info.legal_hold for info in readable)
     held = on_objects
-    if store is not None:
+    if store is not None and store.retention_in_files:
+        # a folder archive's retention records are files anyone with the folder can edit: held against the ledger
+        # entries since the record's "archived" one (cheap reads there). On S3 the hold is the objects' Object Lock
+        # legal hold, which `get` reads as it is (one ledger read per `get`: the audit checks it against the ledger)
         try:
             ledger = Ledger(store)
             seq = store.archived_seq(record)

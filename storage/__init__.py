@@ -132,7 +132,7 @@ def no_archive_said(archive: BaseArchive, settings: Settings | None = None) -> s
     said_vi, said_en = [f"không có kho lưu trữ tại {where}"], [f"no archive at {where}"]
     if isinstance(archive, LocalArchive):
         root = archive.root.absolute()
-        above = next((parent for parent in root.parents if LocalArchive(parent).exists()), None)
+        above = next((parent for parent in root.parents if LocalArchive(parent).has_archive_folders()), None)
         if above is not None:
             said_vi.append(f"thư mục này nằm trong kho lưu trữ {above}: hãy chỉ ra chính thư mục kho")
             said_en.append(f"this folder is inside the archive at {above}: give the archive's own folder")

@@ -82,17 +82,25 @@ class LocalArchive(BaseArchive):
         killed before its ledger entries). An empty folder, a data folder given for its archive, a year folder of
         an archive, a folder of reports, was taken for an archive as soon as it existed, and its audit and
         `ledger verify` passed: "0 records: OK" (QA99). Reads only; creates nothing."""
+        if self.has_archive_folders():
+            return True
         if not self.root.is_dir():
             return False
         try:
-            if any((self.root / folder).is_dir() for folder in (LEDGER_DIR, INDEX_DIR, RETENTION_DIR)):
-                return True
             for folder in self.root.glob("*/*/*--*"):
-                if folder.is_dir() and _RECORD_FOLDER.fullmatch(folder.relative_to(self.root).as_posix()):
+                if _RECORD_FOLDER.fullmatch(folder.relative_to(self.root).as_posix()) and folder.is_dir():
                     return True
-        except OSError as exc:
-            raise ArchiveUnavailableError(f"{self.root}: cannot look for the archive ({exc})") from exc
+        except OSError:  # a folder that vanished or cannot be listed under it: no record folder seen there
+            return False
         return False
+
+    def has_archive_folders(self) -> bool:
+        """Whether the folder holds ``.ledger/``, ``.by-sha256/`` or ``.retention/``: a cheap look (no listing),
+        for telling whether a folder lies inside an archive."""
+        try:
+            return any((self.root / folder).is_dir() for folder in (LEDGER_DIR, INDEX_DIR, RETENTION_DIR))
+        except OSError:
+            return False
 
     def path_of(self, record: Record, name: str) -> Path:
         if record.archive_prefix is None:
