@@ -805,6 +805,7 @@ def _run_batch(
     from flows.pipeline import (
         OUTCOME_WORDS,
         BatchReport,
+        MisplacedArchiveError,
         Skipped,
         check_locations,
         checked_locations,
@@ -836,6 +837,8 @@ def _run_batch(
         raise _fail(no_scans_message([escaped(str(entry.path)) for entry in passed]))
     try:
         check_locations(settings)  # before Prefect starts, whose failure message would mislead; once: see below
+    except MisplacedArchiveError as exc:  # --archive inside an archive, a data folder, a deleted archive: usage
+        raise _fail(str(exc)) from exc
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc
     from storage import archive_display
@@ -1569,10 +1572,12 @@ def watch(
     if (problem := inbox_problem(inbox, settings)) is not None:
         raise _fail(problem, path=inbox)
     _check_batch_settings(settings)
-    from flows.pipeline import check_locations
+    from flows.pipeline import MisplacedArchiveError, check_locations
 
     try:  # before the first file is claimed (the watcher checks again before each claim)
         check_locations(settings)
+    except MisplacedArchiveError as exc:  # as `process`: a usage error
+        raise _fail(str(exc)) from exc
     except StageError as exc:
         raise _fail(str(exc), EXIT_FAULT) from exc  # said in both languages where it is found (a bucket too)
 

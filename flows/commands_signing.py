@@ -169,7 +169,7 @@ def _folder_pdfs(folder: Path) -> list[Path]:
 
     found, skipped, originals = [], [], []
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        if path.stem == "original" and (path.parent / SIGNED_NAME).is_file():
+        if path.stem == "original" and (path.parent / SIGNED_NAME).is_file() and not _carries_signature(path):
             # a sohoa record's unsigned scan beside its signed document.pdf (a bag's data/<id>/, a copy of a
             # record's folder): no signature to verify — a batch bag verified as a folder failed on it (QA99 F7)
             originals.append(path)
@@ -194,6 +194,15 @@ def _folder_pdfs(folder: Path) -> list[Path]:
             highlight=False,
         )
     return found
+
+
+def _carries_signature(path: Path) -> bool:
+    """Whether a file holds a PDF signature's byte range (a scan received as a signed PDF): such an original is
+    verified, not skipped as an unsigned scan (QA100: a tampered signed original.pdf was skipped, exit 0)."""
+    try:
+        return b"/ByteRange" in path.read_bytes()
+    except OSError:
+        return True  # cannot tell: verified, and its error said
 
 
 def _starts_as_pdf(path: Path) -> bool:

@@ -425,6 +425,14 @@ def record_summary(
                 "back (sohoa audit)"
             )
         line("Lưu giữ đến / retained until", said)
+    if custody.as_corrected is not None and correction is not None:
+        until_corrected, permanent = custody.as_corrected
+        kept = "vĩnh viễn / permanent" if permanent else vn_date(until_corrected.astimezone(VN_TZ).date())
+        line(
+            "Lưu giữ khi sửa / as corrected",
+            f"{kept} ({correction.doc_type}; tệp của kho mang thời hạn của loại sohoa đọc, sohoa dispose theo "
+            f"thời hạn này / the archive's files carry the type read's; sohoa dispose keeps to this one)",
+        )
     if custody.unreadable:
         line(
             "Lưu giữ đến / retained until",
@@ -775,13 +783,17 @@ class RecordCustody:
     unreadable: bool
     legal_hold: bool
     hold_on_objects: bool
+    # (until, permanent) the type an officer corrected the record to keeps it, when longer than its files say
+    as_corrected: tuple[datetime, bool] | None = None
 
     @property
     def hold_edited(self) -> bool:
         return self.legal_hold != self.hold_on_objects
 
 
-def record_custody(record: Any, retained: list[Any], store: Any = None) -> RecordCustody:
+def record_custody(
+    record: Any, retained: list[Any], store: Any = None, correction: Classification | None = None
+) -> RecordCustody:
     """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store`` a folder
     archive, the ledger entries written since its "archived" one (a hold, a release): that entry's number is in its
     index entry, so the ledger before it is not read (a record archived before 2026-12-01: the whole ledger)."""
@@ -810,6 +822,7 @@ def record_custody(record: Any, retained: list[Any], store: Any = None) -> Recor
                 held = owed.held_by is not None
         except Exception as exc:  # the ledger is a check here: the objects' hold is said as it is
             logging.getLogger("sohoa").debug("record %s: ledger not read for its hold: %s", record.id, exc)
+    table = getattr(store, "retention_table", None)
     return RecordCustody(
         until=until,
         since=record_archived_at(record),
@@ -817,10 +830,13 @@ def record_custody(record: Any, retained: list[Any], store: Any = None) -> Recor
         unreadable=len(readable) < len(retained),
         legal_hold=held,
         hold_on_objects=on_objects,
+        as_corrected=longer_retention(record, correction.doc_type, table) if correction and table else None,
     )
 
 
-def retention_json(record: Any, retained: list[Any] | None, store: Any = None) -> dict[str, Any]:
+def retention_json(
+    record: Any, retained: list[Any] | None, store: Any = None, correction: Classification | None = None
+) -> dict[str, Any]:
     """`get --json`'s ``retention`` and ``legal_hold``, as `get` says them (``record_custody``): the day the record
     is retained until (ISO), whether that is for ever (``permanent``), over (``over``: it may be disposed of),
     whether a retention record cannot be read (``unreadable``) or says earlier than the ledger (``edited``); the
@@ -830,7 +846,7 @@ def retention_json(record: Any, retained: list[Any] | None, store: Any = None) -
         return {"retention": None, "legal_hold": None}
     from storage.base import is_permanent
 
-    custody = record_custody(record, retained, store)
+    custody = record_custody(record, retained, store, correction)
     first = custody.until
     said: dict[str, Any] = {
         "retention": {
@@ -839,12 +855,47 @@ def retention_json(record: Any, retained: list[Any] | None, store: Any = None) -
             "over": bool(first and first <= datetime.now(UTC)),
             "unreadable": custody.unreadable,
             "edited": custody.retention_edited,
+            # the corrected type's retention when longer than the files' (`dispose` refuses until then; QA100)
+            "as_corrected": (
+                None
+                if custody.as_corrected is None
+                else ("permanent" if custody.as_corrected[1] else custody.as_corrected[0].date().isoformat())
+            ),
         },
         "legal_hold": custody.legal_hold,
     }
     if custody.hold_edited:
         said["legal_hold_on_files"] = custody.hold_on_objects
     return said
+
+
+def corrected_retention(
+    record: Any, entries: Iterable[dict[str, Any]], table: dict[str, int]
+) -> tuple[datetime, str, int | None, bool] | None:
+    """(until, type, ledger entry, permanent) when the record's last "corrected" ledger entry gives it a type kept
+    longer than the one it was archived as (its objects' retention), counted from its archiving; None otherwise."""
+    from storage.ledger import corrected_type
+
+    corrected = corrected_type(entries)
+    longer = longer_retention(record, corrected[0], table) if corrected is not None else None
+    if corrected is None or longer is None:
+        return None
+    return longer[0], corrected[0], corrected[1], longer[1]
+
+
+def longer_retention(record: Any, doc_type: str, table: dict[str, int]) -> tuple[datetime, bool] | None:
+    """(until, permanent) when ``doc_type`` is kept longer than the type ``record`` was archived as, counted from
+    its archiving (the retention its objects carry is the type read's); None when it is not."""
+    from storage.base import PERMANENT_YEARS, retention_years, years_after
+
+    since = record_archived_at(record)
+    read = record.classification.doc_type if record.classification else None
+    if since is None or doc_type == read:
+        return None
+    years, years_read = retention_years(doc_type, table), retention_years(read, table)
+    if years_read == 0 or (years != 0 and years <= years_read):  # kept as long already
+        return None
+    return years_after(since, years or PERMANENT_YEARS), years == 0
 
 
 def record_archived_at(record: Any) -> datetime | None:
@@ -1039,7 +1090,7 @@ def register(app: typer.Typer) -> None:
                     "correction": correction.model_dump(mode="json") if correction else None,
                     "written": written,
                     # as the text says them (QA98: a script could not find the records held, or due for disposal)
-                    **retention_json(record, retained, store),
+                    **retention_json(record, retained, store, correction),
                 }
             )
             return
@@ -1049,7 +1100,9 @@ def register(app: typer.Typer) -> None:
         # a correction settles the classification's reasons only; the others show until `review set --ack`
         still = reasons_waiting(record, settings, corrected=correction is not None)
         waiting = (still or ["yes"]) if still is not None else []
-        summary = record_summary(record, correction, retained, waiting, record_custody(record, retained, store))
+        summary = record_summary(
+            record, correction, retained, waiting, record_custody(record, retained, store, correction)
+        )
         out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
     @app.command(
@@ -1495,9 +1548,23 @@ def register(app: typer.Typer) -> None:
                 f"until {day}, not to be disposed of yet",
                 1,
             )
+        excerpt = Ledger(store).excerpt(record.id)
+        if (owed := corrected_retention(record, excerpt, store.retention_table)) is not None and owed[0] > now:
+            # the type an officer corrected it to keeps it longer than the type read, whose retention its files
+            # carry: a CV corrected to QĐ (70 years) was disposable after CV's 10 (QA100)
+            until, corrected, seq, permanent = owed
+            kept_vi = "vĩnh viễn" if permanent else f"đến {vn_date(until.astimezone(VN_TZ).date())}"
+            kept_en = "permanently" if permanent else f"until {vn_date(until.astimezone(VN_TZ).date())}"
+            raise _fail(
+                f"hồ sơ {record.id}: đã được sửa thành loại {corrected} (mục sổ nhật ký {seq}), phải lưu giữ "
+                f"{kept_vi}, chưa được hủy (tệp của kho mang thời hạn của loại sohoa đọc) / record {record.id}: "
+                f"corrected to type {corrected} (ledger entry {seq}), to be kept {kept_en}: not to be disposed of "
+                "(the archive's files carry the retention of the type sohoa read)",
+                1,
+            )
         # and as its own ledger entries say, which the checks hold the disposal to: a folder archive's retention
         # records, edited or removed, let it delete a record retained seventy more years (QA76)
-        if (why := disposal_refused_now(Ledger(store).excerpt(record.id), record.id)) is not None:
+        if (why := disposal_refused_now(excerpt, record.id)) is not None:
             raise _fail(
                 f"hồ sơ {record.id}: sổ nhật ký không cho hủy lúc này (còn thời hạn lưu giữ hoặc đang bị phong tỏa; "
                 f"bản ghi thời hạn trong kho đã bị sửa?) / record {record.id}: its ledger entries forbid disposing "

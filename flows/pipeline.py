@@ -76,6 +76,7 @@ from sohoa.vietnamese import collation_key
 from storage import (
     ArchiveConfigError,
     ArchiveIntegrityError,
+    BaseArchive,
     LocalArchive,
     RetentionError,
     archive_display,
@@ -1362,6 +1363,29 @@ class _PapersInFlight:
 _papers_in_flight = _PapersInFlight()
 
 
+class MisplacedArchiveError(StageError):
+    """A batch's archive location that holds no archive but lies inside one, is a data folder holding one, or is
+    one the search index lists records archived at (deleted?): a usage error, refused before any document."""
+
+
+def _refuse_misplaced_archive(archive: BaseArchive, settings: Settings) -> None:
+    """Refuse (``MisplacedArchiveError``) to start a new archive where ``storage.archive_hints`` says what the
+    location is instead: a year folder of an archive or a data folder given for it grew a second archive nested in
+    the first, whose audit then called sohoa's own writes "added behind the archive's back"; an emptied archive the
+    search index still knew records of was started again by the next batch, and the trace of the loss went with
+    it (QA100). Deleting the search index (or pointing elsewhere) is how to start anew on purpose."""
+    from storage import archive_hints
+
+    hints = archive_hints(archive, settings)
+    if not hints:
+        return
+    where = archive.location
+    raise MisplacedArchiveError(
+        f"không lưu vào {where}, nơi không có kho lưu trữ: {'; '.join(vi for vi, _ in hints)} / not archiving to "
+        f"{where}, which holds no archive: {'; '.join(en for _, en in hints)}"
+    )
+
+
 def _say_new_archive(location: str, level: int) -> None:
     log.log(
         level,
@@ -1528,6 +1552,7 @@ def check_locations(settings: Settings) -> None:
                 # as for a folder: a mistyped bucket or prefix starts a second archive (it was made without a word)
                 try:
                     if not archive.exists():
+                        _refuse_misplaced_archive(archive, settings)
                         _say_new_archive(location, logging.WARNING)
                     elif rule is not None:
                         _say_default_retention(location, rule)  # (no probe then: it could not be deleted)
@@ -1539,7 +1564,8 @@ def check_locations(settings: Settings) -> None:
         folders.append(
             ("archive", Path(location), "--archive / SOHOA_ARCHIVE" if settings.archive else "SOHOA_DATA_DIR")
         )
-        if not LocalArchive(Path(location)).exists():  # not there, or an empty or foreign folder (QA99)
+        if not (local := LocalArchive(Path(location))).exists():  # not there, or an empty or foreign folder (QA99)
+            _refuse_misplaced_archive(local, settings)
             # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
             # DATA_DIR/archive of a data folder configured, which a first run creates)
             relative = not Path(settings.data_dir).is_absolute() and not settings.archive

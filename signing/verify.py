@@ -1157,9 +1157,11 @@ def _verdict(sig: EmbeddedPdfSignature, ctx: _Ctx, doc_ts: bool = False) -> Sign
             f"--at {iso_vn(ctx.at)} is before the signing time {iso_vn(signed_at)}: the signature did not exist yet, "
             "so it cannot be judged valid then"
         )
-        if indication == "TOTAL_PASSED":
+        if indication != "TOTAL_FAILED":
             # the verdict follows the words: "PASSED as of T" was filed, exit 0, for a signature made after T (QA99
-            # F2). ETSI EN 319 102-1's NO_POE: nothing proves the signature existed at the validation time.
+            # F2). ETSI EN 319 102-1's NO_POE: nothing proves the signature existed at the validation time — the
+            # first reason, before a certificate not yet valid then, said as a "chain failure" (QA100: `--at` the
+            # signing day, 00:00, before the certificate was issued that morning)
             indication, sub, sub_of = "INDETERMINATE", AdESIndeterminate.NO_POE.name, None
     if "DEVELOPMENT ONLY" in signer:
         warnings.append("signed with the DEVELOPMENT ONLY identity: no legal value")

@@ -46,6 +46,7 @@ __all__ = [
     "RetentionError",
     "archive_display",
     "archive_exists",
+    "archive_hints",
     "no_archive_said",
     "archive_location",
     "archived_sha256s",
@@ -124,39 +125,77 @@ def archive_exists(archive: BaseArchive) -> bool:
 
 
 def no_archive_said(archive: BaseArchive, settings: Settings | None = None) -> str:
-    """What every command says of a location where nothing was ever archived (exit 2), in both languages, with what
-    the location looks like instead: a folder inside an archive (a year or type folder given for the archive, whose
-    records `verify --archive-at` called "put there by hand"), a data folder holding one, or a location the search
-    index (``settings``) still lists records of — an archive deleted with its folder left (QA99: it passed audit)."""
+    """What every command says of a location that holds no archive (exit 2), in both languages, with what the
+    location looks like instead (``archive_hints``): a folder or prefix inside an archive (a year or type folder
+    given for the archive, whose records `verify --archive-at` called "put there by hand"), a data folder holding
+    one, or a location the search index (``settings``) still lists records of — an archive deleted with its folder
+    left (QA99: it passed audit). Without a hint it says what it found — no ledger, index or record — not that
+    nothing was ever archived there, which an emptied folder cannot tell (QA100)."""
     where = archive.root if isinstance(archive, LocalArchive) else archive.location
-    said_vi, said_en = [f"không có kho lưu trữ tại {where}"], [f"no archive at {where}"]
+    hints = archive_hints(archive, settings) or [
+        (
+            "không có sổ nhật ký, chỉ mục hay hồ sơ nào ở đó: hãy kiểm tra --archive hoặc SOHOA_ARCHIVE",
+            "no ledger, index or record there: check --archive or SOHOA_ARCHIVE",
+        )
+    ]
+    said_vi = "; ".join([f"không có kho lưu trữ tại {where}", *(vi for vi, _ in hints)])
+    said_en = "; ".join([f"no archive at {where}", *(en for _, en in hints)])
+    return f"{said_vi} / {said_en}"
+
+
+def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> list[tuple[str, str]]:
+    """What a location that holds no archive looks like instead, (Vietnamese, English) each: inside an archive, a
+    data folder holding one, or a location the search index still lists records archived at. `process` refuses
+    such a location (it would start a second archive nested in the first, or a new one where one was deleted:
+    QA100); the read commands say it beside "no archive at"."""
+    from storage.s3 import S3Archive
+
+    hints: list[tuple[str, str]] = []
     if isinstance(archive, LocalArchive):
         root = archive.root.absolute()
         above = next((parent for parent in root.parents if LocalArchive(parent).has_archive_folders()), None)
         if above is not None:
-            said_vi.append(f"thư mục này nằm trong kho lưu trữ {above}: hãy chỉ ra chính thư mục kho")
-            said_en.append(f"this folder is inside the archive at {above}: give the archive's own folder")
+            hints.append(
+                (
+                    f"thư mục này nằm trong kho lưu trữ {above}: hãy chỉ ra chính thư mục kho",
+                    f"this folder is inside the archive at {above}: give the archive's own folder",
+                )
+            )
         elif LocalArchive(root / "archive").exists():
-            said_vi.append(f"nó chứa một kho lưu trữ tại {root / 'archive'} (thư mục dữ liệu thay cho kho?)")
-            said_en.append(f"it holds an archive at {root / 'archive'} (a data folder given for its archive?)")
+            hints.append(
+                (
+                    f"nó chứa một kho lưu trữ tại {root / 'archive'} (thư mục dữ liệu thay cho kho?)",
+                    f"it holds an archive at {root / 'archive'} (a data folder given for its archive?)",
+                )
+            )
+    elif isinstance(archive, S3Archive) and archive.prefix:
+        parts = archive.prefix.split("/")
+        for n in range(len(parts) - 1, -1, -1):
+            outer = S3Archive(archive.client, archive.bucket, "/".join(parts[:n]))
+            if outer.has_archive_folders():
+                hints.append(
+                    (
+                        f"tiền tố này nằm trong kho lưu trữ {outer.location}: hãy chỉ ra chính kho đó",
+                        f"this prefix is inside the archive at {outer.location}: give the archive's own prefix",
+                    )
+                )
+                break
     if settings is not None:
         from storage.search import indexed_archive, indexed_records
 
         index = search_index_path(settings)
         known = indexed_records(index) if indexed_archive(index) == settings.archive_identity else 0
         if known:
-            said_vi.append(
-                f"nhưng chỉ mục tìm kiếm {index} còn ghi {known} hồ sơ đã lưu ở đó: kho có thể đã bị xóa, hãy khôi "
-                "phục từ bản sao lưu"
+            hints.append(
+                (
+                    f"nhưng chỉ mục tìm kiếm {index} còn ghi {known} hồ sơ đã lưu ở đó: kho có thể đã bị xóa, hãy "
+                    "khôi phục từ bản sao lưu (muốn lập kho mới ở đó thì xóa chỉ mục tìm kiếm đó)",
+                    f"yet the search index {index} lists {known} records archived there: the archive may have been "
+                    "deleted; restore it from a backup (to start a new archive there on purpose, delete that search "
+                    "index)",
+                )
             )
-            said_en.append(
-                f"yet the search index {index} lists {known} records archived there: the archive may have been "
-                "deleted; restore it from a backup"
-            )
-    if len(said_en) == 1:
-        said_vi.append("chưa từng lưu gì ở đó: hãy kiểm tra --archive hoặc SOHOA_ARCHIVE")
-        said_en.append("nothing was ever archived there: check --archive or SOHOA_ARCHIVE")
-    return f"{'; '.join(said_vi)} / {'; '.join(said_en)}"
+    return hints
 
 
 def _s3_text(text: str) -> str:

@@ -325,6 +325,20 @@ def said_otherwise(record: Record, entries: Iterable[Mapping[str, Any]]) -> tupl
     return ": " + "; ".join(vi for vi, _ in said), ": " + "; ".join(en for _, en in said)
 
 
+def corrected_type(entries: Iterable[Mapping[str, Any] | None]) -> tuple[str, int | None] | None:
+    """The type the last "corrected" entry among a record's ``entries`` gives it (`sohoa review set`: "type QĐ,
+    number …"), with that entry's number; None when none corrects it. The archive's, not one data folder's: what
+    retention a correction owes is decided from it (QA100: a CV corrected to QĐ was disposable after CV's 10 years)."""
+    found: tuple[str, int | None] | None = None
+    for entry in entries:
+        if entry is None or entry.get("action") != "corrected":
+            continue
+        if (told := re.match(r"type (\S+)", str(entry.get("detail", "")))) is not None:
+            seq = entry.get("seq")
+            found = (told[1], seq if isinstance(seq, int) else None)
+    return found
+
+
 def default_actor() -> str:
     try:
         return getpass.getuser()

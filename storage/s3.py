@@ -263,6 +263,23 @@ class S3Archive(BaseArchive):
             raise self._fail(f"cannot create bucket {self.bucket}", exc) from exc
         self._bucket_ready = True
 
+    def has_archive_folders(self) -> bool:
+        """Whether the prefix holds a version of an object (or a delete marker) under ``.ledger/`` or
+        ``.by-sha256/``: ``exists`` without its listing of the record folders, for telling whether a prefix lies
+        inside an archive (a listing of one object per folder)."""
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                return False
+            for folder in (".ledger/", ".by-sha256/"):
+                listed = self.client.list_objects(
+                    self.bucket, prefix=self._name(folder), recursive=True, include_version=True
+                )
+                if next(iter(listed), None) is not None:
+                    return True
+        except Exception:  # cannot tell: no hint
+            return False
+        return False
+
     def exists(self) -> bool:
         """Whether an archive was ever written here: the bucket exists and its prefix holds a version of an object
         (or a delete marker) under ``.ledger/`` or ``.by-sha256/`` — every archived record has both — or an object in

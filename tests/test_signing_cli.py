@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -574,8 +575,8 @@ def test_verify_archive_at_an_empty_folder_is_no_archive(tmp_path: Path) -> None
     res = runner.invoke(app, ["verify", "--archive-at", str(empty)], env=env)
     text = " ".join(res.output.split())
     assert res.exit_code == 2, res.output
-    assert f"không có kho lưu trữ tại {empty}; chưa từng lưu gì ở đó" in text, text
-    assert f"no archive at {empty}; nothing was ever archived there" in text, text
+    assert f"không có kho lưu trữ tại {empty}; không có sổ nhật ký, chỉ mục hay hồ sơ nào ở đó" in text, text
+    assert f"no archive at {empty}; no ledger, index or record there" in text, text
     helped = " ".join(runner.invoke(app, ["verify", "--help"], env=env).output.split())
     assert "3 the archive cannot be read" in helped, helped
 
@@ -624,6 +625,20 @@ def test_verify_takes_folders_and_an_archive_location(tmp_path: Path) -> None:
     assert [f["path"] for f in json.loads(bag_like.stdout)["files"]] == [str(doc), str(unnamed)]
     said = " ".join(bag_like.stderr.split())
     assert "skipped 1 unsigned original scan(s) (original.*) beside their signed document.pdf" in said, said
+    # --at a day before the signer's certificate was issued (the dev identity's: today): the signature did not
+    # exist then — NO_POE, not the certificate's "chain failure" (QA100: `--at` the signing day said that)
+    day_before = (datetime.now(UTC) - timedelta(days=2)).strftime("%d/%m/%Y")
+    before = runner.invoke(app, ["verify", str(doc), "--at", day_before, "--json"], env=env)
+    (said_before,) = json.loads(before.stdout)["files"][0]["signatures"]
+    assert before.exit_code == 1 and said_before["sub_indication"] == "NO_POE", said_before
+    # an original that carries a signature (a signed PDF received) is verified, not skipped as unsigned (QA100)
+    tampered = bytearray(doc.read_bytes())
+    tampered[-400] ^= 1  # in the signed range, after the signature's /Contents
+    (doc.parent / "original.pdf").write_bytes(bytes(tampered))
+    signed_original = runner.invoke(app, ["verify", str(folder_of_pdfs), "--json"], env=env)
+    assert signed_original.exit_code == 1, signed_original.output
+    paths = [f["path"] for f in json.loads(signed_original.stdout)["files"]]
+    assert str(doc.parent / "original.pdf") in paths and "unsigned original" not in signed_original.stderr, paths
     archive = tmp_path / "other-archive"
     archived = _archive_signed(archive, env, "x")["x"]
     at = runner.invoke(app, ["verify", "--archive-at", str(archive), "--json"], env=env)

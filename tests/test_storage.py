@@ -1212,7 +1212,8 @@ def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path
 
     empty = tmp_path / "trống"
     empty.mkdir()
-    assert all("nothing was ever archived there" in said for said in refused(empty))
+    # what it found, not "nothing was ever archived there", which an emptied folder cannot tell (QA100)
+    assert all("no ledger, index or record there" in said for said in refused(empty))
     assert all(f"it holds an archive at {archive}" in said for said in refused(data))
     year = archive / record.archive_prefix.split("/")[0]  # type: ignore[union-attr]
     assert all(f"this folder is inside the archive at {archive}" in said for said in refused(year))
@@ -1227,6 +1228,24 @@ def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path
     for said in refused(archive):
         assert "yet the search index" in said and "lists 1 records archived there" in said, said
         assert "còn ghi 1 hồ sơ đã lưu ở đó" in said, said
+
+    # a batch refuses each of them before any document (QA100: it logged "no archive … yet" and started a second
+    # archive nested in the first, or a new one where one was deleted, and the audit then passed)
+    scan = tmp_path / "in" / "scan.png"
+    scan.write_bytes((Path(__file__).parent.parent / "samples" / "thông-báo-08-ubnd.png").read_bytes())
+    ran = runner.invoke(app, ["process", str(scan), "--no-prefect", "--archive", str(archive), "--json"], env=env)
+    said = " ".join(ran.output.split())
+    assert ran.exit_code == 2 and f"not archiving to {archive}, which holds no archive" in said, said
+    assert "the archive may have been deleted; restore it from a backup" in said, said
+    assert not (archive / ".ledger").exists(), said
+    (archive / ".ledger").mkdir()  # an archive again: a year folder of it, and the data folder, are refused
+    for location, hint in (
+        (archive / "2025", "this folder is inside the archive at"),
+        (data, "it holds an archive at"),
+    ):
+        ran = runner.invoke(app, ["process", str(scan), "--no-prefect", "--archive", str(location)], env=env)
+        said = " ".join(ran.output.split())
+        assert ran.exit_code == 2 and hint in said and not (location / ".ledger").exists(), said
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -1845,6 +1864,44 @@ def _tag(bag: Path, element: str) -> list[str]:
     """The values of one bag-info.txt element."""
     lines = (bag / "bag-info.txt").read_text(encoding="utf-8").splitlines()
     return [line.partition(": ")[2] for line in lines if line.startswith(f"{element}: ")]
+
+
+def test_a_record_corrected_to_a_type_kept_longer_is_not_disposed_of_by_the_type_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """QA100 F2: `review set --type` changed only the officer's correction; the record's files keep the retention
+    of the type sohoa read, so a CV (10 years) corrected to QĐ (70) — or a civil-status record (permanent) read as
+    CV — was "may be disposed of" after CV's 10 years. `dispose` now refuses by the type its ledger's "corrected"
+    entry gives it, and `get` says that retention beside the files' (`retention.as_corrected` in --json)."""
+    import storage.base
+
+    archive = open_archive(tmp_path / "archive")
+    env = _cli_env(archive, tmp_path, request)
+    record, files = make_record(tmp_path / "in", "misread", doc_type="CV", number="118/UBND-VP")
+    with monkeypatch.context() as patch:  # archived as a CV whose retention ended yesterday
+        patch.setattr(storage.base, "retain_until", lambda *_: datetime.now(UTC) - timedelta(days=1))
+        record = archive.put(record, files)
+    runner = CliRunner()
+
+    def dispose() -> str:
+        done = runner.invoke(app, ["dispose", record.id, "--reason", "QĐ 1/QĐ-UBND", "--dry-run"], env=env)
+        return f"{done.exit_code} " + " ".join(done.output.split())
+
+    assert dispose().startswith("0 "), dispose()  # as read (CV), it may go
+    fixed = runner.invoke(app, ["review", "set", record.id, "--type", "QĐ", "--no-retrain"], env=env)
+    assert fixed.exit_code == 0, fixed.output
+    said = dispose()
+    assert said.startswith("1 ") and "corrected to type QĐ (ledger entry" in said, said
+    assert "đã được sửa thành loại QĐ" in said and "not to be disposed of" in said, said
+    shown = " ".join(runner.invoke(app, ["get", record.id], env=env).output.split())
+    assert "Lưu giữ khi sửa / as corrected" in shown and "(QĐ;" in shown, shown
+    as_json = json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)
+    assert as_json["retention"]["as_corrected"] > "2090", as_json["retention"]
+    # corrected to a civil-status type: kept for ever
+    civil = runner.invoke(app, ["review", "set", record.id, "--type", "HT-TLKT", "--no-retrain"], env=env)
+    assert civil.exit_code == 0, civil.output
+    said = dispose()
+    assert said.startswith("1 ") and "to be kept permanently" in said and "lưu giữ vĩnh viễn" in said, said
 
 
 def test_a_bags_readme_gives_its_roots_fingerprints_to_check_outside_the_bag(tmp_path: Path, test_pki: TestPKI) -> None:
