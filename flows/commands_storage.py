@@ -1450,9 +1450,12 @@ def register(app: typer.Typer) -> None:
         _refuse_unreadable_retention(
             record.id, objects, ("đổi phong tỏa", "put under legal hold" if wanted else "released from legal hold")
         )
-        if objects and all(info.legal_hold == wanted for info in objects):
-            # already so: a second 'held' (or 'released') entry in the custody ledger would record a change that
-            # did not happen
+        on_files = bool(objects) and all(info.legal_hold == wanted for info in objects)
+        if on_files and record_custody(record, objects, store).legal_hold == wanted:
+            # already so, on the files and in the ledger: a second 'held' (or 'released') entry in the custody
+            # ledger would record a change that did not happen. Where the two disagree (a folder archive's hold
+            # lifted from its files behind its back) the officer's word is carried out and recorded: `off` said
+            # "already off" while `get` showed the ledger's hold, and nothing could release it (QA100)
             already = (
                 f"hồ sơ {record.id}: vẫn đang bị phong tỏa, không thay đổi gì / record {record.id}: legal hold "
                 "already on; nothing changed"

@@ -2734,6 +2734,12 @@ def test_get_says_retention_and_hold_as_the_ledger_does_when_the_files_were_edit
     assert retention["over"] is False and retention["edited"] is True, retention
     assert retention["retained_until"] > "2090", retention
     assert as_json["legal_hold"] is True and as_json["legal_hold_on_files"] is False, as_json
+    # the officer can release it: `off` went by the files alone, "already off; nothing changed" (QA100)
+    released = json.loads(runner.invoke(app, ["hold", record.id, "off", "--json"], env=env).stdout)
+    assert released["changed"] is True, released
+    assert json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)["legal_hold"] is False
+    again = json.loads(runner.invoke(app, ["hold", record.id, "off", "--json"], env=env).stdout)
+    assert again["changed"] is False, again
 
 
 def test_a_bag_says_each_records_retention_hold_subject_date_and_pages(
