@@ -419,10 +419,12 @@ def record_summary(
             # the day the record was archived to be kept until, as its record.json (held against the ledger) says
             # it: a folder's retention record edited to an earlier day was shown as fact, "over, may be disposed of"
             # (QA79)
+            # earlier: the audit names each object; later, which keeps more than owed, it does not
+            words = ("muộn hơn", "later", "") if custody.retention_later else ("sớm hơn", "earlier", " (sohoa audit)")
             said = (
-                f"{vn_date(custody.until.astimezone(UTC).date())} — tệp lưu giữ của kho ghi sớm hơn, đã bị sửa ngoài "
-                "phần mềm (sohoa audit) / the archive's retention records say earlier: edited behind the archive's "
-                "back (sohoa audit)"
+                f"{vn_date(custody.until.astimezone(UTC).date())} — tệp lưu giữ của kho ghi {words[0]}, đã bị sửa "
+                f"ngoài phần mềm{words[2]} / the archive's retention records say {words[1]}: edited behind the "
+                f"archive's back{words[2]}"
             )
         line("Lưu giữ đến / retained until", said)
     if custody.as_corrected is not None and correction is not None:
@@ -785,6 +787,7 @@ class RecordCustody:
     hold_on_objects: bool
     # (until, permanent) the type an officer corrected the record to keeps it, when longer than its files say
     as_corrected: tuple[datetime, bool] | None = None
+    retention_later: bool = False  # the files' retention edited to a later day than the ledger's (else earlier)
 
     @property
     def hold_edited(self) -> bool:
@@ -804,7 +807,11 @@ def record_custody(
     until = min(until_found) if until_found else None
     archived = [event for event in record.events if event.action == "archived"]
     recorded = retained_until_in(archived[-1].detail) if archived else None
-    edited = until is not None and recorded is not None and until.astimezone(UTC).date().isoformat() < recorded
+    files_day = until.astimezone(UTC).date().isoformat() if until is not None else None
+    # either way: a day later than the ledger's blocks a disposal the ledger allows, and `export` said the ledger's
+    # (QA100: `get` showed the files' 01/01/2200 as fact, `edited: false`)
+    edited = files_day is not None and recorded is not None and files_day != recorded
+    later = bool(edited and files_day is not None and recorded is not None and files_day > recorded)
     if edited and recorded is not None:
         until = datetime.fromisoformat(recorded).replace(tzinfo=UTC)
     on_objects = any(info.legal_hold for info in readable)
@@ -827,6 +834,7 @@ def record_custody(
         until=until,
         since=record_archived_at(record),
         retention_edited=edited,
+        retention_later=later,
         unreadable=len(readable) < len(retained),
         legal_hold=held,
         hold_on_objects=on_objects,

@@ -2733,7 +2733,16 @@ def test_get_says_retention_and_hold_as_the_ledger_does_when_the_files_were_edit
     retention = as_json["retention"]
     assert retention["over"] is False and retention["edited"] is True, retention
     assert retention["retained_until"] > "2090", retention
+    retention_day = retention["retained_until"]
     assert as_json["legal_hold"] is True and as_json["legal_hold_on_files"] is False, as_json
+    # lengthened in the files: the ledger's day too, said edited (QA100: the files' 01/01/2200 shown as fact)
+    for retention in (archive_dir / ".retention" / record.archive_prefix).glob("*.json"):  # type: ignore[operator]
+        said = json.loads(retention.read_text(encoding="utf-8"))
+        said.update(retain_until="2200-01-01T00:00:00+00:00")
+        retention.write_text(json.dumps(said), encoding="utf-8")
+    longer = json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)["retention"]
+    assert longer["edited"] is True and longer["retained_until"] == retention_day, longer
+    assert "records say later" in " ".join(runner.invoke(app, ["get", record.id], env=env).output.split())
     # the officer can release it: `off` went by the files alone, "already off; nothing changed" (QA100)
     released = json.loads(runner.invoke(app, ["hold", record.id, "off", "--json"], env=env).stdout)
     assert released["changed"] is True, released
