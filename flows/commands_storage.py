@@ -182,9 +182,11 @@ def not_in_archive(store: Any, record_id: str) -> str:
     )
     if archived is None and disposal is not None:  # QA76: "not in the archive", the ledger knowing when and why
         rid, seq, when = disposal.get("record_id"), disposal.get("seq"), str(disposal.get("at", ""))[:10]
-        by, why = disposal.get("actor", "?"), disposal.get("detail", "")
+        by, why = disposal.get("actor", "?"), str(disposal.get("detail", ""))
+        # the entry's words are English ("…: retention over; DECISION"): the Vietnamese half says them so (QA100)
+        why_vi = why.replace(": retention over", ": hết thời hạn lưu giữ", 1)
         return (
-            f"hồ sơ {rid}: đã hủy ngày {vn_date(when)} bởi {by} (mục sổ nhật ký {seq}: {why}) / record {rid}: "
+            f"hồ sơ {rid}: đã hủy ngày {vn_date(when)} bởi {by} (mục sổ nhật ký {seq}: {why_vi}) / record {rid}: "
             f"disposed of on {when} by {by} (ledger entry {seq}: {why})"
         )
     if archived is not None:
@@ -923,6 +925,12 @@ def retention_words(until: datetime, since: datetime | None) -> str:
     day = vn_date(until.astimezone(VN_TZ).date())
     # over: it may be disposed of (`sohoa dispose`); the day alone did not say so (QA76)
     return f"{day} (đã hết, có thể hủy / over, may be disposed of)" if until <= datetime.now(UTC) else day
+
+
+def _problem_owner(key: str) -> str:
+    """An audit problem line's owner as the text says it: a record id as it is, the ledger's and the archive's own
+    lines in both languages (QA100: `ledger:` and `archive:` began them in English only)."""
+    return {"ledger": "sổ nhật ký / ledger", "archive": "kho / archive"}.get(key, key)
 
 
 def _when_parked(time_said: str) -> str:
@@ -2108,7 +2116,7 @@ def register(app: typer.Typer) -> None:
             else:
                 for rid, problems in report.problems.items():
                     for problem in problems:
-                        out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
+                        out.print(f"[red]{_problem_owner(rid)}: {escape(problem_in_vietnamese(problem))}[/]")
                 # drift: a record's objects; the ledger or objects outside the records alone are no drift (QA72: an
                 # edited "archived" entry headlined DRIFT here, "unvouched" in the full audit)
                 verdict = (
@@ -2207,7 +2215,7 @@ def register(app: typer.Typer) -> None:
         out.print(table)
         for rid, problems in full.to_json_dict()["problems"].items():
             for problem in problems:
-                out.print(f"[red]{rid}: {escape(problem_in_vietnamese(problem))}[/]")
+                out.print(f"[red]{_problem_owner(rid)}: {escape(problem_in_vietnamese(problem))}[/]")
         for r in full.records:  # verify's warnings (QA65: "DEVELOPMENT ONLY identity" on every record, unsaid)
             for warning in r.warnings:
                 out.print(f"[yellow]{r.record_id}: {escape(record_warning_words(warning))}[/]")

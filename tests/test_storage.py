@@ -419,6 +419,8 @@ def test_dispose_deletes_a_record_whose_retention_is_over_and_refuses_one_retain
     asked = runner.invoke(app, ["get", over.id], env=env)
     said = " ".join(asked.output.split())
     assert asked.exit_code == 1 and f"record {over.id}: disposed of on 20" in said and decision in said, said
+    vietnamese = said.split(" / record ")[0]  # its entry's English words said in Vietnamese there (QA100)
+    assert ": hết thời hạn lưu giữ; " in vietnamese and "retention over" not in vietnamese, said
     # its scan archived again since, then removed by hand: gone, not disposed of (the disposal was the earlier one's)
     _, files = make_record(tmp_path / "again", "over", number="9/QĐ-UBND")
     again = archive.put(over.model_copy(update={"objects": [], "archive_prefix": None}), files)
