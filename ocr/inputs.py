@@ -317,9 +317,30 @@ def pixel_aspect(image: Image.Image) -> float:
 
 
 def page_frames(image: Image.Image) -> int:
-    """How many pages an image file makes: its frames (a TIFF's pages), but only the first of an MPO JPEG (what
-    phones write: the photo, then a smaller preview of it — QA: a 2-page record, page 2 the preview)."""
-    return 1 if image.format == "MPO" else getattr(image, "n_frames", 1)
+    """How many pages an image file makes: its frames (a TIFF's pages, but not the reduced-resolution previews that
+    end it), but only the first of an MPO JPEG (what phones write: the photo, then a smaller preview of it — QA: a
+    2-page record, page 2 the preview)."""
+    if image.format == "MPO":
+        return 1
+    frames = int(getattr(image, "n_frames", 1))
+    if image.format != "TIFF" or frames < 2:
+        return frames
+    # a TIFF's trailing frames flagged as reduced-resolution copies of another (TIFF 6.0 NewSubfileType bit 0: a
+    # "save with preview" thumbnail) are no pages: one made a second, stamp-sized blank page (QA101), as an MPO's
+    # preview did
+    current = image.tell()
+    try:
+        reduced = []
+        for index in range(frames):
+            image.seek(index)
+            reduced.append(bool(int(image.tag_v2.get(254, 0)) & 1))  # type: ignore[attr-defined]
+    except Exception:  # a frame that cannot be reached: counted, and said by the page that fails
+        return frames
+    finally:
+        image.seek(current)
+    while frames > 1 and reduced[frames - 1]:
+        frames -= 1
+    return frames
 
 
 def _too_small(image: Image.Image, page: int) -> SmallPage | None:

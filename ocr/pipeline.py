@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import img2pdf
+import numpy as np
 import pikepdf
 from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
@@ -295,12 +296,11 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
             transparent = False
             for index in range(getattr(image, "n_frames", 1)):
                 image.seek(index)
-                transparent = transparent or _has_alpha(image)
+                transparent = transparent or _seen_through(image)
         if transparent:
             notices.append(
-                "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này (PDF/A không giữ được độ trong "
-                "suốt của ảnh quét); tệp gốc vẫn giữ / the image has transparency: laid on white in this copy; the "
-                "input keeps it"
+                "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này; tệp gốc vẫn giữ / the image has "
+                "transparency: laid on white in this copy; the input keeps it"
             )
     if rasterised:
         pages = page_run(rasterised)
@@ -861,13 +861,25 @@ def _has_alpha(image: Image.Image) -> bool:
     return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
 
 
+def _seen_through(image: Image.Image) -> bool:
+    """Whether some pixel of ``image`` is not opaque: an alpha channel of 255 throughout changes nothing when laid
+    on white, and the notice said the copy differs where it did not (QA101)."""
+    if not _has_alpha(image):
+        return False
+    try:
+        extrema = image.convert("RGBA").getchannel("A").getextrema()
+    except (OSError, ValueError):  # cannot tell: said
+        return True
+    return isinstance(extrema[0], int | float) and extrema[0] < 255
+
+
 def _page_image(image: Image.Image) -> Image.Image:
     """The current frame of ``image`` as its PDF page shows it, before /Rotate: decoded (a TIFF's page turned by
     its Orientation tag), and flattened onto white paper if it has transparency, as PDF images cannot carry it
     (a gray one stays gray). Tesseract reads this, so it reads what the page shows: until 2026-12-01 it was given
     the transparent image itself, and a PNG of black text on transparent paper was read as a blank page."""
     if not _has_alpha(image):
-        return image.copy()
+        return _eight_bit_gray(image) if image.mode.startswith("I") else image.copy()
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", image.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
@@ -877,6 +889,16 @@ def _page_image(image: Image.Image) -> Image.Image:
     if icc and flat.mode == "RGB":
         flat.info["icc_profile"] = icc
     return flat
+
+
+def _eight_bit_gray(image: Image.Image) -> Image.Image:
+    """A 16-bit (or 32-bit integer) gray image as 8-bit gray, its full range scaled down (65535 → 255). Pillow's own
+    conversion clips every value above 255 to white: a flatbed's 16-bit "archival" gray scan reached Tesseract as
+    a white page, was read as blank and quarantined as the wrong side scanned (QA101). The PDF keeps the 16 bits."""
+    values = np.asarray(image.convert("I"), dtype=np.int64)
+    # 16 bits stored (I;16…): their range is 65535; a 32-bit "I" image holding 8-bit values is left as it is
+    top = 65535 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255
+    return Image.fromarray((values * 255 // top).clip(0, 255).astype(np.uint8), "L")
 
 
 def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int, float]]:
@@ -1248,7 +1270,12 @@ def assemble_pdf(
                 continue
             target = out.pages[plan.number - 1]
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
-            display_rotation = int(target.obj.get("/Rotate", 0)) % 360
+            stored = int(target.obj.get("/Rotate", 0))
+            # a quarter turn written past a full one (450) is that turn, one that is no quarter (45) is none, as
+            # viewers show them: written so, or pdfminer and pdftotext laid the layer across the page (QA101)
+            display_rotation = stored % 360 if stored % 90 == 0 else 0
+            if stored != display_rotation:
+                target.obj.Rotate = display_rotation
             if plan.orientation:
                 # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
                 # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way

@@ -147,7 +147,22 @@ def check_language(language: str, tessdata_dir: Path | None = None) -> None:
     if tessdata_dir is not None and not Path(tessdata_dir).is_dir():
         raise StageError(f"SOHOA_TESSDATA_DIR={tessdata_dir}: no such folder (unset it to use Debian's tessdata)")
     config = f'--tessdata-dir "{tessdata_dir}"' if tessdata_dir else ""
-    available = set(pytesseract.get_languages(config=config))
+    try:
+        available = set(pytesseract.get_languages(config=config))
+    except pytesseract.TesseractNotFoundError as exc:
+        # the machine's fault, said as one (exit 3): it was "internal error in sohoa … please report it", with a
+        # crash file (QA101)
+        raise StageError(
+            "không tìm thấy chương trình tesseract (chưa cài, hoặc không có trong PATH): hãy cài tesseract-ocr và "
+            "tesseract-ocr-vie (make demo cài chúng) / Tesseract is not installed or not on PATH: install "
+            "tesseract-ocr and tesseract-ocr-vie (make demo installs them)"
+        ) from exc
+    if not available and tessdata_dir is None:  # it ran and listed nothing: broken, not a language missing
+        raise StageError(
+            "tesseract chạy nhưng không liệt kê được ngôn ngữ nào (cài đặt hỏng?): hãy chạy `tesseract "
+            "--list-langs` để xem lỗi / tesseract runs but lists no language (a broken installation?): run "
+            "`tesseract --list-langs` to see why"
+        )
     missing = [lang for lang in language.split("+") if lang not in available]
     if missing:
         where = f"in {tessdata_dir}" if tessdata_dir else "installed"

@@ -113,6 +113,15 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     assert "words: kiếm → kiểm, tố → tổ" in " ".join(proc.stdout.split()) and "thâm" not in proc.stdout, proc.stdout
     as_json = sohoa("ocr", str(slips), str(tmp_path / "sai2.pdf"), "--json", data_dir=tmp_path)
     assert json.loads(as_json.stdout)["pages"][0]["corrections"] == [["kiếm", "kiểm"], ["tố", "tổ"]], as_json.stdout
+    # no English noise from the PDF/A check's font reader (QA101: "'created' timestamp seems very low" twice a run)
+    assert "timestamp seems very low" not in proc.stderr + as_json.stderr, proc.stderr
+    # Tesseract not on PATH: the machine's fault, said so, exit 3 (QA101: "internal error in sohoa", a crash file)
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    missing = sohoa("ocr", str(slips), str(tmp_path / "none.pdf"), data_dir=tmp_path, extra_env={"PATH": str(bare)})
+    said = " ".join(missing.stderr.split())
+    assert missing.returncode == 3 and "Tesseract is not installed or not on PATH" in said, said
+    assert "internal error" not in said and "không tìm thấy chương trình tesseract" in said, said
 
 
 @pytest.mark.integration

@@ -563,3 +563,66 @@ def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(
     y_max = max(float(v) for v in re.findall(r'yMax="([\d.]+)"', words))
     ink = page.point(lambda v: 255 if v < 128 else 0).getbbox()
     assert ink is not None and abs(y_max - ink[3] * 72 / 300) < 8, (y_max, ink)
+
+
+def test_a_16_bit_gray_scan_is_read_not_taken_for_a_blank_page(tmp_path: Path) -> None:
+    """QA101 F1: a flatbed's 16-bit gray scan (PNG or TIFF) reached Tesseract white — Pillow's conversion to 8 bits
+    clips every value above 255 — and was read as a blank page (`process` quarantined it as the wrong side
+    scanned). Its range is scaled down for Tesseract; the PDF keeps the 16 bits."""
+    import numpy as np
+
+    deep = Image.fromarray((np.asarray(_page(tmp_path), dtype=np.uint16) * 257).astype(np.uint16))
+    assert deep.mode.startswith("I;16")
+    path = tmp_path / "16 bit.png"
+    deep.save(path, dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    (page,) = result.pages
+    assert page.quality == "good" and page.words > 20, page
+    assert LINES[0] in result.text, result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert int(shown.BitsPerComponent) == 16  # the scan's own pixels
+
+
+def test_a_tiffs_reduced_resolution_preview_is_no_page(tmp_path: Path) -> None:
+    """QA101 F5: a TIFF ending with a preview of its page (NewSubfileType bit 0: reduced resolution, as "save with
+    preview" writes) made a second, stamp-sized blank page — the defect fixed for an MPO JPEG's preview."""
+    page = _page(tmp_path)
+    preview = page.resize((page.width // 10, page.height // 10))
+    path = tmp_path / "xem trước.tif"
+    page.save(
+        path,
+        save_all=True,
+        append_images=[preview],
+        compression="tiff_lzw",
+        dpi=(300, 300),
+        tiffinfo={254: 0},
+    )
+    # Pillow writes the same tags for each frame: mark the second one as the reduced-resolution copy
+    data = bytearray(path.read_bytes())
+    with Image.open(path) as written:
+        assert isinstance(written, TiffImagePlugin.TiffImageFile)
+        written.seek(1)
+        offset = written._frame_pos[1]  # type: ignore[attr-defined]
+    count = int.from_bytes(data[offset : offset + 2], "little")
+    for entry in range(count):
+        at = offset + 2 + entry * 12
+        if int.from_bytes(data[at : at + 2], "little") == 254:
+            data[at + 8 : at + 12] = (1).to_bytes(4, "little")
+    path.write_bytes(bytes(data))
+    with Image.open(path) as written:
+        written.seek(1)
+        assert int(written.tag_v2[254]) == 1  # type: ignore[attr-defined]
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert [p.number for p in result.pages] == [1], result.pages
+    assert inspect_input(path).page_count == 1
+
+
+def test_an_opaque_alpha_channel_is_not_said_to_be_transparency(tmp_path: Path) -> None:
+    """QA101 F8: an LA PNG whose alpha is 255 everywhere got "the image has transparency: laid on white", though
+    nothing in it was transparent and the copy is as the input."""
+    gray = _page(tmp_path)
+    path = tmp_path / "opaque.png"
+    Image.merge("LA", (gray, Image.new("L", gray.size, 255))).save(path, dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert not any("transparency" in notice for notice in result.notices), result.notices
