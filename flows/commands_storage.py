@@ -429,12 +429,20 @@ def record_summary(
                 f"archive's back{words[2]}"
             )
         line("Lưu giữ đến / retained until", said)
-    if custody.as_corrected is not None and correction is not None:
+    if custody.corrected_in_ledger is not None:
+        kind, seq = custody.corrected_in_ledger
+        line(
+            "Đã sửa (sổ nhật ký) / corrected (ledger)",
+            f"loại {kind} (mục {seq}); bản sửa nằm trong thư mục dữ liệu của máy đã sửa / type {kind} (entry {seq}); "
+            "the correction itself is in the data folder of the host that made it",
+        )
+    kept_as = correction.doc_type if correction else (custody.corrected_in_ledger or ("", None))[0]
+    if custody.as_corrected is not None and kept_as:
         until_corrected, permanent = custody.as_corrected
         kept = "vĩnh viễn / permanent" if permanent else vn_date(until_corrected.astimezone(VN_TZ).date())
         line(
             "Lưu giữ khi sửa / as corrected",
-            f"{kept} ({correction.doc_type}; tệp của kho mang thời hạn của loại sohoa đọc, sohoa dispose theo "
+            f"{kept} ({kept_as}; tệp của kho mang thời hạn của loại sohoa đọc, sohoa dispose theo "
             f"thời hạn này / the archive's files carry the type read's; sohoa dispose keeps to this one)",
         )
     if custody.unreadable:
@@ -790,6 +798,8 @@ class RecordCustody:
     # (until, permanent) the type an officer corrected the record to keeps it, when longer than its files say
     as_corrected: tuple[datetime, bool] | None = None
     retention_later: bool = False  # the files' retention edited to a later day than the ledger's (else earlier)
+    # (type, ledger entry) of a correction the ledger records that this data folder does not hold
+    corrected_in_ledger: tuple[str, int | None] | None = None
 
     @property
     def hold_edited(self) -> bool:
@@ -802,7 +812,7 @@ def record_custody(
     """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store`` a folder
     archive, the ledger entries written since its "archived" one (a hold, a release): that entry's number is in its
     index entry, so the ledger before it is not read (a record archived before 2026-12-01: the whole ledger)."""
-    from storage.ledger import Ledger, retained_until_in, retention_owed
+    from storage.ledger import Ledger, corrected_type, retained_until_in, retention_owed
 
     readable = [info for info in retained if info.unreadable is None]
     until_found = [info.retain_until for info in readable if info.retain_until is not None]
@@ -818,6 +828,7 @@ def record_custody(
         until = datetime.fromisoformat(recorded).replace(tzinfo=UTC)
     on_objects = any(info.legal_hold for info in readable)
     held = on_objects
+    ledger_type: tuple[str, int | None] | None = None
     if store is not None and store.retention_in_files:
         # a folder archive's retention records are files anyone with the folder can edit: held against the ledger
         # entries since the record's "archived" one (cheap reads there). On S3 the hold is the objects' Object Lock
@@ -826,12 +837,17 @@ def record_custody(
             ledger = Ledger(store)
             seq = store.archived_seq(record)
             entries = ledger.excerpt(record.id) if seq is None else list(ledger.entries_since(seq))
-            owed = retention_owed(e for e in entries if e.get("record_id") == record.id).get(record.id)
+            own = [e for e in entries if e.get("record_id") == record.id]
+            owed = retention_owed(own).get(record.id)
             if owed is not None:
                 held = owed.held_by is not None
+            ledger_type = corrected_type(own)
         except Exception as exc:  # the ledger is a check here: the objects' hold is said as it is
             logging.getLogger("sohoa").debug("record %s: ledger not read for its hold: %s", record.id, exc)
     table = getattr(store, "retention_table", None)
+    # the type the record is kept as: this data folder's correction, else the one the archive's ledger records
+    # (another host's `review set`: its correction file is in that host's data folder, QA100)
+    kept_as = correction.doc_type if correction else (ledger_type[0] if ledger_type else None)
     return RecordCustody(
         until=until,
         since=record_archived_at(record),
@@ -840,7 +856,8 @@ def record_custody(
         unreadable=len(readable) < len(retained),
         legal_hold=held,
         hold_on_objects=on_objects,
-        as_corrected=longer_retention(record, correction.doc_type, table) if correction and table else None,
+        as_corrected=longer_retention(record, kept_as, table) if kept_as and table else None,
+        corrected_in_ledger=None if correction else ledger_type,
     )
 
 
@@ -876,6 +893,11 @@ def retention_json(
     }
     if custody.hold_edited:
         said["legal_hold_on_files"] = custody.hold_on_objects
+    if custody.corrected_in_ledger is not None:  # a correction this data folder does not hold (QA100)
+        said["corrected_in_ledger"] = {
+            "doc_type": custody.corrected_in_ledger[0],
+            "ledger_seq": custody.corrected_in_ledger[1],
+        }
     return said
 
 

@@ -1899,6 +1899,11 @@ def test_a_record_corrected_to_a_type_kept_longer_is_not_disposed_of_by_the_type
     assert "Lưu giữ khi sửa / as corrected" in shown and "(QĐ;" in shown, shown
     as_json = json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)
     assert as_json["retention"]["as_corrected"] > "2090", as_json["retention"]
+    # from another host's data folder (no correction file there): the ledger's correction, and its retention
+    elsewhere = {**env, "SOHOA_DATA_DIR": str(tmp_path / "máy khác")}
+    other = json.loads(runner.invoke(app, ["get", record.id, "--json"], env=elsewhere).stdout)
+    assert other["correction"] is None and other["corrected_in_ledger"]["doc_type"] == "QĐ", other
+    assert other["retention"]["as_corrected"] == as_json["retention"]["as_corrected"], other["retention"]
     # corrected to a civil-status type: kept for ever
     civil = runner.invoke(app, ["review", "set", record.id, "--type", "HT-TLKT", "--no-retrain"], env=env)
     assert civil.exit_code == 0, civil.output
