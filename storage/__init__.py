@@ -4,6 +4,7 @@ the search index, BagIt export, the fixity audit, and the quarantine."""
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -148,8 +149,6 @@ def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> lis
     data folder holding one, or a location the search index still lists records archived at. `process` refuses
     such a location (it would start a second archive nested in the first, or a new one where one was deleted:
     QA100); the read commands say it beside "no archive at"."""
-    from storage.s3 import S3Archive
-
     hints: list[tuple[str, str]] = []
     if isinstance(archive, LocalArchive):
         root = archive.root.absolute()
@@ -168,18 +167,8 @@ def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> lis
                     f"it holds an archive at {root / 'archive'} (a data folder given for its archive?)",
                 )
             )
-    elif isinstance(archive, S3Archive) and archive.prefix:
-        parts = archive.prefix.split("/")
-        for n in range(len(parts) - 1, -1, -1):
-            outer = S3Archive(archive.client, archive.bucket, "/".join(parts[:n]))
-            if outer.has_archive_folders():
-                hints.append(
-                    (
-                        f"tiền tố này nằm trong kho lưu trữ {outer.location}: hãy chỉ ra chính kho đó",
-                        f"this prefix is inside the archive at {outer.location}: give the archive's own prefix",
-                    )
-                )
-                break
+    elif getattr(archive, "prefix", "") and "storage.s3" in sys.modules:  # an S3 archive: its SDK loaded already
+        hints += _s3_hints(archive)
     if settings is not None:
         from storage.search import indexed_archive, indexed_records
 
@@ -196,6 +185,25 @@ def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> lis
                 )
             )
     return hints
+
+
+def _s3_hints(archive: BaseArchive) -> list[tuple[str, str]]:
+    """``archive_hints`` of an S3 prefix: the archive it lies inside, if any (one listing per level up)."""
+    from storage.s3 import S3Archive
+
+    if not isinstance(archive, S3Archive):
+        return []
+    parts = archive.prefix.split("/")
+    for n in range(len(parts) - 1, -1, -1):
+        outer = S3Archive(archive.client, archive.bucket, "/".join(parts[:n]))
+        if outer.has_archive_folders():
+            return [
+                (
+                    f"tiền tố này nằm trong kho lưu trữ {outer.location}: hãy chỉ ra chính kho đó",
+                    f"this prefix is inside the archive at {outer.location}: give the archive's own prefix",
+                )
+            ]
+    return []
 
 
 def _s3_text(text: str) -> str:

@@ -1405,6 +1405,10 @@ def test_read_only_commands_refuse_an_s3_location_with_no_archive(s3_server: Sea
             assert f"no archive at {location}" in " ".join(typo.output.split()), typo.output
     assert not store.client.bucket_exists("sohoa-typo-bucket")
     assert not (tmp_path / "got").exists() and not (tmp_path / "bag").exists()
+    # a prefix inside the archive is said to be (QA100: "nothing was ever archived there")
+    inside = runner.invoke(app, ["ledger", "verify", "--archive", f"{settings.archive}/2025"], env=env)
+    said = " ".join(inside.output.split())
+    assert inside.exit_code == 2 and f"this prefix is inside the archive at {settings.archive}" in said, said
     # the real one opens; with its whole ledger deleted behind the archive's back it is still an archive
     listed = runner.invoke(app, ["list", "--archive", settings.archive, "--json"], env=env)
     assert listed.exit_code == 0 and [r["id"] for r in json.loads(listed.stdout)["records"]] == [record.id]
