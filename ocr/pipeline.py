@@ -983,8 +983,19 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                     str(exc)[:120],
                     str(exc)[:120],
                 )
-                copies = _decoded_copies(info.path, len(frames))
                 frame_dpis = iter(resolutions)
+                stripped = _jpeg_without_icc(info.path)
+                if stripped is not None:
+                    # a JPEG whose ICC profile img2pdf cannot open ("cannot open profile from string"): the profile is
+                    # dropped anyway (PDF/A accepts no such profile) — its segment alone, the JPEG's data kept byte
+                    # for byte; decoded it was re-encoded as Flate, 2.2× the size (QA101)
+                    try:
+                        converted = img2pdf.convert(stripped, layout_fun=layout, rotation=rotation)
+                    except Exception:  # noqa: BLE001 — as above
+                        frame_dpis = iter(resolutions)
+                        copies = _decoded_copies(info.path, len(frames))
+                else:
+                    copies = _decoded_copies(info.path, len(frames))
         if copies is not None:
             converted = img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
@@ -995,6 +1006,27 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
             pdf.save(buffer)
             converted = buffer.getvalue()
     target.write_bytes(converted)
+
+
+def _jpeg_without_icc(path: Path) -> bytes | None:
+    """A baseline or progressive JPEG's bytes with its ICC profile segments (APP2 ``ICC_PROFILE``) taken out, every
+    other byte as stored; None for a file that is not a JPEG or holds no such segment."""
+    data = path.read_bytes()
+    if not data.startswith(b"\xff\xd8"):
+        return None
+    kept, at, dropped = bytearray(data[:2]), 2, False
+    while at + 4 <= len(data) and data[at] == 0xFF:
+        marker = data[at + 1]
+        if marker == 0xDA:  # start of scan: the entropy-coded data and the rest follow as stored
+            break
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        segment = data[at : at + 2 + length]
+        if marker == 0xE2 and segment[4:16] == b"ICC_PROFILE\x00":
+            dropped = True
+        else:
+            kept += segment
+        at += 2 + length
+    return bytes(kept + data[at:]) if dropped else None
 
 
 # The CMYK ICC profile that describes a CMYK scan image without a usable profile of its own: Artifex's SWOP-like

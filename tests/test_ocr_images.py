@@ -626,3 +626,21 @@ def test_an_opaque_alpha_channel_is_not_said_to_be_transparency(tmp_path: Path) 
     Image.merge("LA", (gray, Image.new("L", gray.size, 255))).save(path, dpi=(300, 300))
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert not any("transparency" in notice for notice in result.notices), result.notices
+
+
+def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path) -> None:
+    """QA101 F10: a gray JPEG carrying an ICC profile img2pdf cannot open was decoded and stored as Flate, 2.2× the
+    size. Its profile is dropped (as PDF/A requires of one it cannot use), its JPEG data kept as they are."""
+    path = tmp_path / "hồ sơ icc hỏng.jpg"
+    _page(tmp_path).save(path, quality=85, dpi=(300, 300), icc_profile=b"not a profile" * 40)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text
+    scan_data = path.read_bytes().split(b"\xff\xda", 1)[1]
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert isinstance(shown, pikepdf.Stream)
+        filters = shown.get("/Filter")
+        assert "/DCTDecode" in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
+        jpeg = stored_image_bytes(shown)
+    assert jpeg.split(b"\xff\xda", 1)[1] == scan_data  # the scanner's JPEG data, byte for byte
+    assert (tmp_path / "out.pdf").stat().st_size < path.stat().st_size * 1.2
