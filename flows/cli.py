@@ -1434,7 +1434,15 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
     if result.pdfa:
         out.print(f"  PDF/A-{result.pdfa.lower()}")
     else:  # the output is still written, searchable and usable: only the archival claim is withheld
-        out.print("  not PDF/A (plain PDF) / không đạt chuẩn PDF/A:", markup=False)
+        from classify.review import reason_in_vietnamese
+        from ocr.quality import cmyk_reason, unembedded_font_reason
+
+        # Vietnamese first, as every line an officer reads (QA101: English first, the rules in English only); the
+        # reasons a record goes to review for are said in Vietnamese too
+        out.print("  không đạt chuẩn PDF/A (PDF thường) / not PDF/A (plain PDF):", markup=False)
+        for reason in (unembedded_font_reason(result.pdfa_problems), cmyk_reason(result.pdfa_problems)):
+            if reason is not None and (vietnamese := reason_in_vietnamese(reason)) != reason:
+                out.print(f"  {vietnamese}", markup=False)
         for problem in result.pdfa_problems:
             out.print(f"  - {problem}", markup=False)
     if result.input_signatures:
