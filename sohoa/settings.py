@@ -567,8 +567,9 @@ class Settings(BaseSettings):
         value = value.strip()
         if not value or not all(part.strip() for part in value.split("+")):
             raise ValueError(
-                "expected Tesseract language code(s), e.g. vie or vie+eng (tesseract --list-langs shows those "
-                "installed); empty is not a language"
+                "cần mã ngôn ngữ của Tesseract, ví dụ vie hoặc vie+eng (tesseract --list-langs liệt kê các ngôn ngữ "
+                "đã cài); để trống không phải là một ngôn ngữ / expected Tesseract language code(s), e.g. vie or "
+                "vie+eng (tesseract --list-langs shows those installed); empty is not a language"
             )
         return value
 

@@ -258,6 +258,7 @@ def test_the_workers_options_refuse_counts_out_of_range(tmp_path: Path, monkeypa
 def test_an_empty_ocr_language_is_a_configuration_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     said = _cli_config_error(tmp_path, monkeypatch, ["list"], SOHOA_OCR_LANGUAGE="")
     assert "SOHOA_OCR_LANGUAGE / ocr_language" in said and "(given: '')" in said
+    assert "để trống không phải là một ngôn ngữ / expected Tesseract language code(s)" in said, said  # (QA101)
     with pytest.raises(ValueError, match="ocr_language"):
         load_settings(ocr_language="vie+")
 
