@@ -300,8 +300,8 @@ def _verify_archive(location: str | None, verify_one: Any, under: str | None = N
 
     import signing
     from flows.cli import EXIT_FAULT, _fail
-    from flows.commands_storage import _no_archive, _open
-    from storage import ArchiveUnavailableError, LocalArchive
+    from flows.commands_storage import _open
+    from storage import ArchiveUnavailableError, LocalArchive, no_archive_said
     from storage.documents import signed_documents
 
     settings, store = _open(location)
@@ -340,7 +340,7 @@ def _verify_archive(location: str | None, verify_one: Any, under: str | None = N
         if not results and next(iter(store._keys("")), None) is None:
             # an empty folder given as the archive: what `list` says where nothing was ever archived (this said
             # "nothing to verify: the archive holds no signed document.pdf", in English only)
-            raise _fail(_no_archive(store, settings))
+            raise _fail(no_archive_said(store, settings))
     except ArchiveUnavailableError as exc:  # the folder or the S3 server failed mid-way: no file's fault
         raise _fail(f"không đọc được kho lưu trữ / the archive cannot be read: {exc}", EXIT_FAULT) from exc
     return sorted(results, key=lambda result: result.path)  # year, type, number: as the folders read

@@ -76,7 +76,14 @@ def _refuse_unreadable_retention(record_id: str, objects: list[ObjectInfo], doin
 def _open(archive: str | None) -> Any:
     from flows.cli import _fail, _settings
     from sohoa.errors import SohoaError
-    from storage import LocalArchive, archive_exists, archive_location, check_archive_location, open_archive
+    from storage import (
+        LocalArchive,
+        archive_exists,
+        archive_location,
+        check_archive_location,
+        no_archive_said,
+        open_archive,
+    )
     from storage.locations import S3LocationError
 
     settings = _settings(archive=archive)
@@ -99,15 +106,8 @@ def _open(archive: str | None) -> Any:
     if not exists:
         # a mistyped --archive used to list, search and audit an empty archive and pass ("0 records: OK"); on S3
         # it also created the mistyped bucket
-        raise _fail(_no_archive(store, settings))
+        raise _fail(no_archive_said(store, settings))
     return settings, store
-
-
-def _no_archive(store: Any, settings: Any = None) -> str:
-    """What a command says of a location where nothing was ever archived (exit 2): ``storage.no_archive_said``."""
-    from storage import no_archive_said
-
-    return no_archive_said(store, settings)
 
 
 def _check_unchanged(store: Any, record: Any) -> None:
@@ -436,9 +436,8 @@ def record_summary(
             f"loại {kind} (mục {seq}); bản sửa nằm trong thư mục dữ liệu của máy đã sửa / type {kind} (entry {seq}); "
             "the correction itself is in the data folder of the host that made it",
         )
-    kept_as = correction.doc_type if correction else (custody.corrected_in_ledger or ("", None))[0]
-    if custody.as_corrected is not None and kept_as:
-        until_corrected, permanent = custody.as_corrected
+    if custody.as_corrected is not None:
+        until_corrected, permanent, kept_as = custody.as_corrected
         kept = "vĩnh viễn / permanent" if permanent else vn_date(until_corrected.astimezone(VN_TZ).date())
         line(
             "Lưu giữ khi sửa / as corrected",
@@ -795,8 +794,8 @@ class RecordCustody:
     unreadable: bool
     legal_hold: bool
     hold_on_objects: bool
-    # (until, permanent) the type an officer corrected the record to keeps it, when longer than its files say
-    as_corrected: tuple[datetime, bool] | None = None
+    # (until, permanent, type) when the type an officer corrected the record to keeps it longer than its files say
+    as_corrected: tuple[datetime, bool, str] | None = None
     retention_later: bool = False  # the files' retention edited to a later day than the ledger's (else earlier)
     # (type, ledger entry) of a correction the ledger records that this data folder does not hold
     corrected_in_ledger: tuple[str, int | None] | None = None
@@ -848,6 +847,7 @@ def record_custody(
     # the type the record is kept as: this data folder's correction, else the one the archive's ledger records
     # (another host's `review set`: its correction file is in that host's data folder, QA100)
     kept_as = correction.doc_type if correction else (ledger_type[0] if ledger_type else None)
+    longer = longer_retention(record, kept_as, table) if kept_as and table else None
     return RecordCustody(
         until=until,
         since=record_archived_at(record),
@@ -856,7 +856,7 @@ def record_custody(
         unreadable=len(readable) < len(retained),
         legal_hold=held,
         hold_on_objects=on_objects,
-        as_corrected=longer_retention(record, kept_as, table) if kept_as and table else None,
+        as_corrected=(*longer, kept_as) if longer and kept_as else None,
         corrected_in_ledger=None if correction else ledger_type,
     )
 
@@ -952,7 +952,9 @@ def retention_words(until: datetime, since: datetime | None) -> str:
 def _problem_owner(key: str) -> str:
     """An audit problem line's owner as the text says it: a record id as it is, the ledger's and the archive's own
     lines in both languages (QA100: `ledger:` and `archive:` began them in English only)."""
-    return {"ledger": "sổ nhật ký / ledger", "archive": "kho / archive"}.get(key, key)
+    from storage.base import ARCHIVE_PROBLEMS, LEDGER_PROBLEMS
+
+    return {LEDGER_PROBLEMS: "sổ nhật ký / ledger", ARCHIVE_PROBLEMS: "kho / archive"}.get(key, key)
 
 
 def _when_parked(time_said: str) -> str:

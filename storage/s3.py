@@ -268,16 +268,19 @@ class S3Archive(BaseArchive):
         ``.by-sha256/``: ``exists`` without its listing of the record folders, for telling whether a prefix lies
         inside an archive (a listing of one object per folder)."""
         try:
-            if not self.client.bucket_exists(self.bucket):
-                return False
-            for folder in (".ledger/", ".by-sha256/"):
-                listed = self.client.list_objects(
-                    self.bucket, prefix=self._name(folder), recursive=True, include_version=True
-                )
-                if next(iter(listed), None) is not None:
-                    return True
+            return self.client.bucket_exists(self.bucket) and self._lists_archive_folders()
         except Exception:  # cannot tell: no hint
             return False
+
+    def _lists_archive_folders(self) -> bool:
+        """A version of an object (or a delete marker) lies under ``.ledger/`` or ``.by-sha256/`` of the prefix, in
+        a bucket that exists; the client's errors raised."""
+        for folder in (".ledger/", ".by-sha256/"):
+            listed = self.client.list_objects(
+                self.bucket, prefix=self._name(folder), recursive=True, include_version=True
+            )
+            if next(iter(listed), None) is not None:
+                return True
         return False
 
     def exists(self) -> bool:
@@ -289,12 +292,8 @@ class S3Archive(BaseArchive):
         try:
             if not self.client.bucket_exists(self.bucket):
                 return False
-            for folder in (".ledger/", ".by-sha256/"):
-                listed = self.client.list_objects(
-                    self.bucket, prefix=self._name(folder), recursive=True, include_version=True
-                )
-                if next(iter(listed), None) is not None:
-                    return True
+            if self._lists_archive_folders():
+                return True
             # the first record ever archived here, its put killed before its first ledger entry: its folder is all
             # there is (the audit and `sohoa ledger finish` must name it, not say "no archive")
             strip = len(self.prefix) + 1 if self.prefix else 0

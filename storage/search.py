@@ -32,6 +32,7 @@ from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from sohoa.fsutil import printable
@@ -962,33 +963,31 @@ def indexed_archive(path: Path) -> str | None:
     """The archive (``Settings.archive_identity``) the search index at ``path`` records it indexes; None when there
     is no index there, or it records none (made before sohoa recorded it), or it cannot be read now (a damaged file
     is said as such by the command that opens it)."""
-    if not path.is_file():
-        return None
-    try:
-        db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM meta WHERE key = 'archive'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error:  # no meta table (an older index), not a database, locked
-        return None
+    row = _read_only_row(path, "SELECT value FROM meta WHERE key = 'archive'")
     return str(row[0]) if row else None
 
 
 def indexed_records(path: Path) -> int:
     """How many records the search index at ``path`` holds; 0 when there is none or it cannot be read (read only).
     What a command says of an archive gone while the index still knows records archived there."""
+    row = _read_only_row(path, "SELECT COUNT(*) FROM records")
+    return int(row[0]) if row else 0
+
+
+def _read_only_row(path: Path, query: str) -> tuple[Any, ...] | None:
+    """The first row ``query`` gives on the index at ``path``, opened read only (creating nothing); None when there
+    is no index there or it cannot be read (no such table in an older index, not a database, locked)."""
     if not path.is_file():
-        return 0
+        return None
     try:
         db = sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)
         try:
-            row = db.execute("SELECT COUNT(*) FROM records").fetchone()
+            row: tuple[Any, ...] | None = db.execute(query).fetchone()
         finally:
             db.close()
     except sqlite3.Error:
-        return 0
-    return int(row[0]) if row else 0
+        return None
+    return row
 
 
 def _dmy(iso: str | None) -> str:
