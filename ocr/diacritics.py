@@ -13,7 +13,8 @@ keeps its length and its place in the PDF text layer. In order:
    "Só:" when a number follows it (``_NUMBER_HEADING``);
 3. the hook/acute pass: a word Tesseract doubted (confidence below ``DOUBTED_BELOW``) is turned into its other
    reading (ố↔ổ, ế↔ể) only when, with the word before and the word after, the word as read occurs in no known
-   pair and the other reading occurs in at least ``MIN_EVIDENCE`` — pairs of neighbouring syllables counted in
+   pair and the other reading occurs in at least ``MIN_EVIDENCE`` (beside each neighbour, for a real word read with
+   the hook: the slip Tesseract rarely makes) — pairs of neighbouring syllables counted in
    real state documents (``data/syllable_pairs.txt``, made by ``scripts/make_syllable_pairs.py``). Ungated, it
    turned the bundled samples' confidently read "bàn giao sổ hộ tịch" into "số hộ tịch" (the decrees never
    write "sổ hộ tịch", and "số hộ" is common in them);
@@ -105,6 +106,12 @@ MIN_EVIDENCE = 2  # occurrences of the other reading beside these neighbours (1 
 # have changed wrongly, 96.8 (README)
 DOUBTED_BELOW = 93.0
 _OTHER_READING = str.maketrans({"ố": "ổ", "ổ": "ố", "ế": "ể", "ể": "ế"})
+# Tesseract reads the hook above ô/ê as an acute far more often than the other way round (VN_DOMAIN.md §4), so a
+# real word with a hook as read ("sổ"; not "thổng") becomes the acute only when the words on both sides know that
+# reading: one side was enough to make a bilevel scan's correctly read "từ sổ đang được số hóa" into "từ số" ("từ
+# số" occurs in the decrees, "số đang" does not; QA101). Of ố→ổ slips planted in the benchmark's text, 572 of 854
+# were undone before and 418 after; of the usual ones (ổ read as ố), 235 of 285 still
+_HOOKED = frozenset("ổể")
 
 
 @functools.cache
@@ -141,14 +148,18 @@ def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
     decrees, has never seen "sổ hộ tịch" and would otherwise turn a confidently read one into "số"."""
     fixed = _fix_known_phrases(words)
     cores = [_core(word) for word in words]
+    syllables = vietnamese_syllables()
     for index, core in enumerate(cores):
         other = core.translate(_OTHER_READING)
         if other == core or fixed[index] != words[index] or confidences[index] >= DOUBTED_BELOW:
             continue
         before = cores[index - 1] if index > 0 else ""
         after = cores[index + 1] if index + 1 < len(cores) else ""
-        if _support(before, core, after) == 0 and _support(before, other, after) >= MIN_EVIDENCE:
-            fixed[index] = _recase(words[index], other)
+        if _support(before, core, after) != 0 or _support(before, other, after) < MIN_EVIDENCE:
+            continue
+        if _HOOKED.intersection(core) and core in syllables and (_pair(before, other) == 0 or _pair(other, after) == 0):
+            continue  # a real word against the grain of Tesseract's slip: both neighbours must know the acute
+        fixed[index] = _recase(words[index], other)
     # the phrases have the last word: a doubted "sổ hộ tịch" the table turned into "số" goes back
     return _fix_known_phrases(fixed)
 
