@@ -785,7 +785,7 @@ def _square_pixels(page: Image.Image, aspect: float) -> Image.Image:
     if aspect == 1.0:
         return page
     if page.mode not in ("L", "RGB", "CMYK"):
-        page = page.convert("L" if page.mode in ("1", "LA", "I;16", "I") else "RGB")
+        page = page.convert("L" if page.mode in ("1", "LA") else "RGB")  # (_page_image made 16-bit gray 8-bit)
     return page.resize((page.width, round(page.height * aspect)), Image.Resampling.BICUBIC)
 
 
@@ -866,6 +866,9 @@ def _seen_through(image: Image.Image) -> bool:
     on white, and the notice said the copy differs where it did not (QA101)."""
     if not _has_alpha(image):
         return False
+    clear = image.info.get("transparency")
+    if image.mode.startswith("I"):  # Pillow's RGBA of a 16-bit gray image is white and opaque throughout
+        return isinstance(clear, int) and bool((np.asarray(image.convert("I")) == clear).any())
     try:
         extrema = image.convert("RGBA").getchannel("A").getextrema()
     except (OSError, ValueError):  # cannot tell: said
@@ -878,12 +881,16 @@ def _page_image(image: Image.Image) -> Image.Image:
     its Orientation tag), and flattened onto white paper if it has transparency, as PDF images cannot carry it
     (a gray one stays gray). Tesseract reads this, so it reads what the page shows: until 2026-12-01 it was given
     the transparent image itself, and a PNG of black text on transparent paper was read as a blank page."""
+    if image.mode.startswith("I"):
+        return _eight_bit_gray(image)
+    if image.mode == "P" and "transparency" in image.info:
+        return _palette_on_white(image)
     if not _has_alpha(image):
-        return _eight_bit_gray(image) if image.mode.startswith("I") else image.copy()
+        return image.copy()
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", image.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
-    if image.mode in ("LA", "L", "1", "I;16", "I"):
+    if image.mode in ("LA", "L", "1"):
         flat = flat.convert("L")  # exactly the gray it was: its three channels are equal
     icc = image.info.get("icc_profile")
     if icc and flat.mode == "RGB":
@@ -891,14 +898,50 @@ def _page_image(image: Image.Image) -> Image.Image:
     return flat
 
 
+def _embedded_page(image: Image.Image) -> Image.Image:
+    """The current frame of ``image`` as its PDF page is to hold it when img2pdf cannot take the file's own frame:
+    as ``_page_image`` makes it, but a 16-bit gray frame with nothing transparent keeps its 16 bits (Tesseract
+    reads an 8-bit copy of it)."""
+    if image.mode.startswith("I;16") and not _seen_through(image):
+        return image.copy()
+    return _page_image(image)
+
+
 def _eight_bit_gray(image: Image.Image) -> Image.Image:
-    """A 16-bit (or 32-bit integer) gray image as 8-bit gray, its full range scaled down (65535 → 255). Pillow's own
-    conversion clips every value above 255 to white: a flatbed's 16-bit "archival" gray scan reached Tesseract as
-    a white page, was read as blank and quarantined as the wrong side scanned (QA101). The PDF keeps the 16 bits."""
+    """A 16-bit (or 32-bit integer) gray image as 8-bit gray, its full range scaled down (65535 → 255), the gray a
+    PNG says is transparent (its tRNS value) laid on white. Pillow's own conversion clips every value above 255 to
+    white: a flatbed's 16-bit "archival" gray scan reached Tesseract as a white page, was read as blank and
+    quarantined as the wrong side scanned (QA101). The PDF keeps the 16 bits."""
     values = np.asarray(image.convert("I"), dtype=np.int64)
     # 16 bits stored (I;16…): their range is 65535; a 32-bit "I" image holding 8-bit values is left as it is
     top = 65535 if image.mode.startswith("I;16") or values.max(initial=0) > 255 else 255
-    return Image.fromarray((values * 255 // top).clip(0, 255).astype(np.uint8), "L")
+    gray = (values * 255 // top).clip(0, 255).astype(np.uint8)
+    clear = image.info.get("transparency")
+    if isinstance(clear, int):
+        gray[values == clear] = 255
+    return Image.fromarray(gray, "L")
+
+
+def _palette_on_white(image: Image.Image) -> Image.Image:
+    """A palette image with transparent entries (a PNG's tRNS) laid on white by its palette alone: each entry mixed
+    with white by its own opacity, the pixels' indices and bit depth kept. Expanded to RGB and flattened, a 4-bit
+    scan whose paper colour was marked transparent came out 74 % larger than OCRmyPDF's copy (QA101)."""
+    clear = image.info["transparency"]
+    palette = image.getpalette() or []
+    entries = len(palette) // 3
+    if isinstance(clear, int):
+        opacity = [0 if index == clear else 255 for index in range(entries)]
+    else:
+        opacity = [*bytes(clear)[:entries], *[255] * max(0, entries - len(clear))]
+    laid = [
+        (value * alpha + 255 * (255 - alpha) + 127) // 255
+        for index, alpha in enumerate(opacity)
+        for value in palette[3 * index : 3 * index + 3]
+    ]
+    flat = image.copy()
+    flat.info.pop("transparency", None)
+    flat.putpalette(laid)
+    return flat
 
 
 def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int, float]]:
@@ -950,7 +993,7 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         if copies is not None:
             for index in range(len(frames)):
                 image.seek(index)
-                copies.append(_lossless_copy(_page_image(image)))
+                copies.append(_lossless_copy(_embedded_page(image)))
     for width, height, dpi, dpi_down in frames:
         if min(width / dpi, height / dpi_down) * 72 < MIN_PDF_PAGE_POINTS:
             # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
@@ -1120,7 +1163,7 @@ def _decoded_copies(path: Path, count: int) -> list[bytes]:
         for index in range(count):
             image.seek(index)
             image.load()
-            copies.append(_lossless_copy(_page_image(image)))
+            copies.append(_lossless_copy(_embedded_page(image)))
         return copies
 
 

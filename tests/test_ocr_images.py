@@ -565,23 +565,57 @@ def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(
     assert ink is not None and abs(y_max - ink[3] * 72 / 300) < 8, (y_max, ink)
 
 
-def test_a_16_bit_gray_scan_is_read_not_taken_for_a_blank_page(tmp_path: Path) -> None:
+@pytest.mark.parametrize("variant", ["plain", "paper transparent", "bytes after its end"])
+def test_a_16_bit_gray_scan_is_read_not_taken_for_a_blank_page(tmp_path: Path, variant: str) -> None:
     """QA101 F1: a flatbed's 16-bit gray scan (PNG or TIFF) reached Tesseract white — Pillow's conversion to 8 bits
     clips every value above 255 — and was read as a blank page (`process` quarantined it as the wrong side
-    scanned). Its range is scaled down for Tesseract; the PDF keeps the 16 bits."""
+    scanned). Its range is scaled down for Tesseract; the PDF keeps the 16 bits, also when img2pdf cannot read the
+    file and its decoded pixels are embedded (a PNG with an app's bytes after its end). One whose paper gray is
+    marked transparent (tRNS) went through Pillow's RGBA conversion, clipped the same way, until 2026-12-04."""
+    paper_transparent = variant == "paper transparent"
     import numpy as np
 
-    deep = Image.fromarray((np.asarray(_page(tmp_path), dtype=np.uint16) * 257).astype(np.uint16))
+    values = (np.asarray(_page(tmp_path), dtype=np.uint16) * 257).astype(np.uint16)
+    deep = Image.fromarray(values)
     assert deep.mode.startswith("I;16")
     path = tmp_path / "16 bit.png"
-    deep.save(path, dpi=(300, 300))
+    paper = int(np.bincount(values.ravel()).argmax())
+    deep.save(path, dpi=(300, 300), **({"transparency": paper} if paper_transparent else {}))
+    if variant == "bytes after its end":
+        path.write_bytes(path.read_bytes() + b"app trailer")
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     (page,) = result.pages
     assert page.quality == "good" and page.words > 20, page
     assert LINES[0] in result.text, result.text
+    assert any("transparency" in notice for notice in result.notices) == paper_transparent, result.notices
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         (shown,) = pdf.pages[0].get_images().values()
-        assert int(shown.BitsPerComponent) == 16  # the scan's own pixels
+        # the scan's own pixels; laid on white (what PDF/A's page shows) they are 8-bit
+        assert int(shown.BitsPerComponent) == (8 if paper_transparent else 16)
+
+
+def test_a_palette_scan_with_a_transparent_entry_keeps_its_palette(tmp_path: Path) -> None:
+    """QA101 F7: a 4-bit palette PNG whose paper colour is marked transparent was expanded to RGB to be laid on
+    white: 74 % larger than OCRmyPDF's copy. Its palette is laid on white instead (that entry made white), the
+    pixels' indices and bit depth kept."""
+    scan = _page(tmp_path).convert("P", palette=Image.Palette.ADAPTIVE, colors=16)
+    palette = scan.getpalette() or []
+    paper = max(range(len(palette) // 3), key=lambda index: sum(palette[3 * index : 3 * index + 3]))
+    path = tmp_path / "bảng màu.png"
+    scan.save(path, dpi=(300, 300), transparency=paper)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert LINES[0] in result.text, result.text
+    assert any("transparency" in notice for notice in result.notices), result.notices
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert int(shown.BitsPerComponent) == 4 and shown.ColorSpace[0] == "/Indexed", shown.ColorSpace
+        kept = pikepdf.PdfImage(shown).as_pil_image()
+        assert kept.mode == "P" and kept.tobytes() == scan.tobytes()  # the same indices
+        laid = kept.getpalette() or []
+        assert laid[3 * paper : 3 * paper + 3] == [255, 255, 255]
+        assert [v for i, v in enumerate(laid[: len(palette)]) if i // 3 != paper] == [
+            v for i, v in enumerate(palette) if i // 3 != paper
+        ]
 
 
 def test_a_tiffs_reduced_resolution_preview_is_no_page(tmp_path: Path) -> None:
