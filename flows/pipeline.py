@@ -114,7 +114,20 @@ StageRunner = Callable[..., Any]
 # that says what to do (ocr.inputs.OTHER_IMAGE_ADVICE). A file of any other type is named in a warning and in
 # ``--json``'s ``skipped`` (``not_taken``), not quarantined: a folder also holds README.txt, a .docx, a .zip.
 SCAN_SUFFIXES = (".pdf", ".tif", ".tiff", ".jpg", ".jpeg", ".jpe", ".jfif", ".png")
-OTHER_IMAGE_SUFFIXES = (".heic", ".heif", ".hif", ".avif", ".webp", ".bmp", ".dib", ".gif")
+OTHER_IMAGE_SUFFIXES = (
+    ".heic",
+    ".heif",
+    ".hif",
+    ".avif",
+    ".webp",
+    ".bmp",
+    ".dib",
+    ".gif",
+    ".jp2",
+    ".j2k",
+    ".jpf",
+    ".jpx",
+)
 SUPPORTED_SUFFIXES = {*SCAN_SUFFIXES, *OTHER_IMAGE_SUFFIXES}
 # Files nobody means as a scan, left alone quietly (the watched inbox too: flows.watch): a Windows folder's
 # Thumbs.db and desktop.ini, Office's owner file ``~$x.docx``, and the partial files of a copy or download under

@@ -115,6 +115,10 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
         "ảnh BMP: hãy lưu lại dạng PNG hoặc TIFF rồi nộp lại",
     ),
     "gif": ("a GIF image: save it as PNG and submit that", "ảnh GIF: hãy lưu lại dạng PNG rồi nộp lại"),
+    "jpeg2000": (
+        "a JPEG 2000 image: save it as TIFF or PNG and submit that",
+        "ảnh JPEG 2000: hãy lưu lại dạng TIFF hoặc PNG rồi nộp lại",
+    ),
 }
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
 BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAPV5HEADER
@@ -123,7 +127,8 @@ BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAP
 def other_image_kind(head: bytes) -> str | None:
     """An image type sohoa does not read, by its content (a key of ``OTHER_IMAGE_ADVICE``), None when it is none
     of them: HEIC/HEIF (an ISO-BMFF ``ftyp`` box of brand ``heic``, ``heix``, ``mif1``, ``msf1``…), AVIF (an
-    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BMP (``BM`` and a known header size), GIF."""
+    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BMP (``BM`` and a known header size), GIF,
+    JPEG 2000 (a JP2 file or a bare codestream: named only by its first bytes until QA101)."""
     if head[4:8] == b"ftyp":
         box = int.from_bytes(head[:4], "big")
         brands = [head[i : i + 4] for i in range(8, min(max(box, 16), len(head)) - 3, 4) if i != 12]
@@ -138,6 +143,8 @@ def other_image_kind(head: bytes) -> str | None:
         return "bmp"
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
+    if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xff\x4f\xff\x51":
+        return "jpeg2000"  # a JP2 file's signature box, or a bare codestream's SOC and SIZ markers
     return None
 
 
@@ -866,6 +873,16 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                 turn_to(index)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
+                if image.mode == "F":
+                    # an intact file, not a damaged one (QA101: "damaged … copy it from the scanner again"): no PDF
+                    # page holds floating-point samples, and no scanner writes them for paper
+                    where = f" (page {index + 1})" if frames > 1 else ""
+                    raise BadInputError(
+                        path,
+                        Problem.UNSUPPORTED_SAMPLES,
+                        f"32-bit floating-point samples{where}",
+                        f"điểm ảnh số thực 32 bit{where.replace('page', 'trang')}",
+                    )
                 sizes.append(_too_small(image, index + 1))
             small = _usable_or_refused(path, sizes, named=frames > 1)
             for index in range(frames):

@@ -26,6 +26,7 @@ class Problem(StrEnum):
     DYNAMIC_XFA = "dynamic_xfa"
     UNSUPPORTED_TYPE = "unsupported_type"
     UNREADABLE_IMAGE = "unreadable_image"
+    UNSUPPORTED_SAMPLES = "unsupported_samples"
     TOO_LARGE = "too_large"
     TOO_SMALL = "too_small"
     DAMAGED_PAGE_IMAGE = "damaged_page_image"
@@ -71,6 +72,10 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "Unsupported file type (only PDF, TIFF, JPEG and PNG are accepted).",
     ),
     Problem.UNREADABLE_IMAGE: ("Ảnh bị hỏng, không đọc được.", "The image is damaged and cannot be read."),
+    Problem.UNSUPPORTED_SAMPLES: (
+        "Ảnh dùng kiểu điểm ảnh không được hỗ trợ (chỉ nhận điểm ảnh số nguyên, như máy quét ghi).",
+        "The image's pixel format is not supported (only whole-number samples, as scanners write, are accepted).",
+    ),
     Problem.TOO_LARGE: (
         "Trang quá lớn (nghi ngờ ảnh bất thường), đã từ chối xử lý.",
         "A page is absurdly large (possible decompression bomb); refused.",
@@ -110,6 +115,10 @@ PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
         "Save the document as a PDF (or scan the paper) and submit that.",
     ),
     Problem.UNREADABLE_IMAGE: _SCAN_AGAIN,
+    Problem.UNSUPPORTED_SAMPLES: (
+        "Hãy lưu lại ảnh dạng TIFF hoặc PNG 8 hay 16 bit, hoặc quét lại bản giấy.",
+        "Save the image again as an 8- or 16-bit TIFF or PNG, or scan the paper again.",
+    ),
     Problem.TOO_LARGE: ("Hãy quét lại ở 200–300 dpi.", "Scan it again at 200–300 dpi."),
     Problem.TOO_SMALL: (
         "Hãy quét lại ở 200–300 dpi, nộp ảnh gốc của máy quét (không phải ảnh thu nhỏ).",

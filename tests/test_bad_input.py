@@ -93,6 +93,22 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
     assert "(các byte đầu 50 4b 03 04 00 00 00 00)" in caught.value.vietnamese()
 
 
+def test_a_floating_point_tiff_is_refused_as_unsupported_not_damaged(tmp_path: Path) -> None:
+    """QA101 F9: an intact 32-bit floating-point TIFF was "damaged and cannot be read … copy the file from the
+    scanner again" (img2pdf's "PIL is unable to preserve more than 8 bits per sample"). No PDF page holds such
+    samples: refused before any page is read, saying what it is and what to do."""
+    import numpy as np
+
+    path = tmp_path / "số thực.tif"
+    Image.fromarray(np.full((800, 600), 0.5, dtype=np.float32)).save(path, dpi=(300, 300))
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(path)
+    assert caught.value.problem == Problem.UNSUPPORTED_SAMPLES
+    english, vietnamese = caught.value.english(), caught.value.vietnamese()
+    assert "32-bit floating-point samples" in english and "8- or 16-bit TIFF or PNG" in english, english
+    assert "điểm ảnh số thực 32 bit" in vietnamese and "damaged" not in english, vietnamese
+
+
 def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:
     # QA: a phone's HEIC photo or a WebP saved from a browser was "Unsupported file type … (first bytes 00 00 00 18
     # 66 74 79 70)", with no detail at all in Vietnamese: the reason says what it is and what to do, in both
@@ -101,6 +117,9 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         "heic": b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 4000,
         "heif": b"\x00\x00\x00\x1cftypmif1\x00\x00\x00\x00mif1heicmiaf" + b"\x00" * 4000,
         "avif": b"\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf" + b"\x00" * 4000,
+        # QA101: a JPEG 2000 file was named by its first bytes alone
+        "jp2": b"\x00\x00\x00\x0cjP  \r\n\x87\n\x00\x00\x00\x14ftypjp2 " + b"\x00" * 4000,
+        "j2k": b"\xff\x4f\xff\x51\x00\x2f" + b"\x00" * 4000,
     }
     for fmt in ("WEBP", "BMP", "GIF"):
         buffer = io.BytesIO()
@@ -113,6 +132,8 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         "webp": ("a WebP image", "save it as PNG or JPEG", "ảnh WebP", "lưu lại dạng PNG hoặc JPEG"),
         "bmp": ("a BMP image", "save it as PNG or TIFF", "ảnh BMP", "lưu lại dạng PNG hoặc TIFF"),
         "gif": ("a GIF image", "save it as PNG", "ảnh GIF", "lưu lại dạng PNG"),
+        "jp2": ("a JPEG 2000 image", "save it as TIFF or PNG", "ảnh JPEG 2000", "lưu lại dạng TIFF hoặc PNG"),
+        "j2k": ("a JPEG 2000 image", "save it as TIFF or PNG", "ảnh JPEG 2000", "lưu lại dạng TIFF hoặc PNG"),
     }
     for kind, data in files.items():
         path = tmp_path / f"ảnh-{kind}.jpg"  # named as a JPEG: the content says what it is
