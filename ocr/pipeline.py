@@ -1294,7 +1294,10 @@ def _read_upright(
 
     if turn and page_quality(second.confidence, second.text())[0] == LOW:
         return first
-    if not turn and score(second) <= score(first):
+    # OSD and the first reading's own lines (running down the image) agreeing that the page lies sideways, the
+    # upright reading wins: the first one's boxes stand on end (QA101: a page shown sideways by its /Rotate, read
+    # as well both ways, kept the sideways reading, its text layer on end and the page shown sideways)
+    if not turn and score(second) <= score(first) and first.sideways_turn() != rotate:
         return first
     plan.orientation, plan.skew = rotate, skew
     return second

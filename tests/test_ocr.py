@@ -1088,6 +1088,23 @@ def test_a_sideways_page_with_a_rotate_entry_is_turned_from_where_it_was_shown(t
     assert _upright_lines(tmp_path / "out.pdf") == (TURNED_LINES, TURNED_LINES)
 
 
+@needs_shared
+def test_a_low_page_shown_sideways_by_its_rotate_entry_is_turned_upright(tmp_path: Path) -> None:
+    """QA101: an upright scan shown sideways by its own /Rotate 90 (or 450), whose reading is of low quality as
+    Vietnamese (OCRmyPDF's English skew.pdf), was read about as well sideways as upright — Tesseract reads lines
+    running down — so the sideways reading was kept: the page stayed sideways and its text layer stood on end
+    (pdftotext gave "TtEhMePObFAP"). OSD and the reading's own lines agreeing, the upright reading wins."""
+    with pikepdf.open(SHARED / "corpora/ocr/ocrmypdf-resources/skew.pdf") as pdf:
+        pdf.pages[0].obj.Rotate = 450  # a quarter turn past a full one: 90 as shown
+        pdf.save(tmp_path / "rotated.pdf")
+    result = ocr_document(tmp_path / "rotated.pdf", tmp_path / "out.pdf", workers=1)
+    assert (result.pages[0].quality, result.pages[0].orientation) == ("low", 270), result.pages[0]
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        assert out.pages[0].obj.Rotate == 0
+    plumbed, extracted = _upright_lines(tmp_path / "out.pdf")
+    assert plumbed[:2] == extracted[:2] == ["The LinnSequencer", "32 Track MIDI Sequence Recorder"], extracted[:3]
+
+
 @pytest.mark.parametrize("mode", ["skip-text", "redo", "force"])
 def test_a_page_sohoa_turned_is_read_again_as_it_is_shown(tmp_path: Path, mode: str) -> None:
     """sohoa's output for a sideways scan is shown upright by its /Rotate; read again with ``redo`` or ``force``
