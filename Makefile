@@ -10,9 +10,10 @@ BIN := $(VENV)/bin
 DEMO_DIR ?= demo-output
 
 # Debian packages the pipeline and its tests run on (installed only when missing); libgs-common: Ghostscript's
-# ICC profiles (no Ghostscript), of which default_cmyk.icc describes a CMYK scan image (ocr.pipeline.CMYK_PROFILE)
+# ICC profiles (no Ghostscript), of which default_cmyk.icc describes a CMYK scan image (ocr.pipeline.CMYK_PROFILE);
+# libtiff6: its fax decoder tells a cut-off G4 scan image (ocr.bilevel; Tesseract's Leptonica needs it anyway)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils qpdf \
-	fonts-liberation2 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates libgs-common
+	fonts-liberation2 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates libgs-common libtiff6
 
 .PHONY: help deps system-deps venv bytecode demo test lint samples bench clean
 

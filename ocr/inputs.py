@@ -19,6 +19,7 @@ from typing import Any
 import pikepdf
 from PIL import Image
 
+from ocr.bilevel import FAX_TIFF_COMPRESSIONS, bilevel_codec, bilevel_complaints, tiff_fax_complaints
 from sohoa.errors import BadInputError, Problem
 
 # Refuse pages above this many pixels: an A3 page at 600 dpi is ~70 Mpx; anything beyond ~180 Mpx is not a
@@ -211,6 +212,7 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...]]:
             small = _usable_or_refused(path, sizes)
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_images(path, number, page)
+            _check_fax_images(path, pdf)
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
     except pikepdf.PdfError as exc:
@@ -887,6 +889,14 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
             small = _usable_or_refused(path, sizes, named=frames > 1)
             for index in range(frames):
                 turn_to(index, decode=True)  # decode every page fully: catches truncated or garbled data
+            fax_coded = image.format == "TIFF" and any(
+                _tiff_compression(image, index) in FAX_TIFF_COMPRESSIONS for index in range(frames)
+            )
+        if fax_coded:
+            for number, complaint in tiff_fax_complaints(path, frames):
+                detail = f"page {number}: {complaint}" if frames > 1 else complaint
+                problem = Problem.DAMAGED_PAGE_IMAGE if frames > 1 else Problem.UNREADABLE_IMAGE
+                raise BadInputError(path, problem, detail, f"trang {number}" if frames > 1 else "")
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:
@@ -896,13 +906,18 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     return frames, small
 
 
+def _tiff_compression(image: Image.Image, index: int) -> int:
+    image.seek(index)
+    return int(getattr(image, "tag_v2", {}).get(259, 1))
+
+
 def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:
     """Refuse a page whose scan image cannot be decoded. PDFium and poppler draw such an image as nothing, so
     the page went to Tesseract blank and was archived as "no words found": the scan was lost without a word.
 
     Checked: JPEG images (what scanners write; decoded at 1/8 scale, which still reads all of the data, so a
-    cut-off or garbled JPEG fails) and Deflate images (their data must inflate). Other codecs (CCITT G4, JBIG2,
-    JPEG 2000) are left to the renderer: decoding them here needs codecs pikepdf may not have. An image the page
+    cut-off or garbled JPEG fails) and Deflate images (their data must inflate); CCITT and JBIG2 images in
+    ``_check_fax_images``. JPEG 2000 is left to the renderer. An image the page
     draws that is no stream at all (a dictionary without its data) is damaged too: ``get_images`` passes it by,
     and it was archived as a blank 'unknown' record (QA)."""
     _check_drawn_xobjects(path, number, page)
@@ -927,6 +942,22 @@ def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:
         except (OSError, SyntaxError, ValueError, zlib.error, pikepdf.PdfError) as exc:
             detail = f"page {number}, {_image_named(name)}: {exc}".splitlines()[0][:200]
             raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}") from exc
+
+
+def _check_fax_images(path: Path, pdf: pikepdf.Pdf) -> None:
+    """Refuse a page whose CCITT or JBIG2 scan image does not decode whole (``ocr.bilevel``): poppler draws what
+    decodes of it and the rest white, and until QA101 half a G4 page was read, called ``good`` and archived as the
+    whole. Each image is checked once, however many pages draw it."""
+    seen: set[tuple[int, int]] = set()
+    images: list[tuple[int, str, pikepdf.Stream]] = []
+    for number, page in enumerate(pdf.pages, start=1):
+        for name, image in page.get_images().items():
+            if bilevel_codec(image) is not None and image.objgen not in seen:
+                seen.add(image.objgen)
+                images.append((number, name, image))
+    for number, name, complaint in bilevel_complaints(images):
+        detail = f"page {number}, {_image_named(name)}: {complaint}"[:200]
+        raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}")
 
 
 def _image_named(name: str) -> str:

@@ -85,8 +85,8 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "The image is too small to be a scan; refused.",
     ),
     Problem.DAMAGED_PAGE_IMAGE: (
-        "Ảnh quét của một trang bị hỏng, không đọc được (trang sẽ hiện trắng).",
-        "A page's image is damaged and cannot be decoded (the page would show blank).",
+        "Ảnh quét của một trang bị hỏng, không đọc được (trang sẽ hiện trắng, toàn bộ hay một phần).",
+        "A page's image is damaged and cannot be decoded (the page would show blank, wholly or in part).",
     ),
     Problem.NO_PAGES: ("Tệp không có trang nào.", "The file has no pages."),
     Problem.OCR_FAILED: ("Không nhận dạng được chữ trên ảnh trang này.", "Tesseract could not read this page image."),

@@ -978,6 +978,87 @@ def test_a_cut_off_or_garbled_page_image_is_damaged_an_intact_one_is_not(tmp_pat
     assert garbled.value.problem == Problem.DAMAGED_PAGE_IMAGE and garbled.value.detail_vi == "trang 2"
 
 
+def _g4_page_pdf(target: Path) -> Path:
+    """A two-page PDF of black-and-white scans stored as CCITT G4 (what an office scanner writes in "text" mode)."""
+    page = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(page)
+    for row in range(20):
+        draw.rectangle([100, 100 + row * 80, 100 + 50 * (row % 7 + 5), 140 + row * 80], fill=0)
+    frames = []
+    for index in range(2):
+        buffer = io.BytesIO()
+        page.rotate(index * 180).convert("1").save(buffer, format="TIFF", compression="group4", dpi=(150, 150))
+        frames.append(buffer.getvalue())
+    target.write_bytes(img2pdf.convert(frames))
+    return target
+
+
+@pytest.mark.parametrize("kept", [0.3, 0.5, 0.7, 0.9])
+def test_a_cut_off_g4_page_image_is_damaged_an_intact_one_is_not(tmp_path: Path, kept: float) -> None:
+    """QA101 F3: a G4 scan image cut short was read from the part that decodes — Pillow's libtiff gives no error,
+    poppler draws the rest white — called `good` and archived as the whole page. libtiff's fax decoder, asked
+    with its warnings heard, names every cut (poppler alone named one of these four); the page is named."""
+    whole = _g4_page_pdf(tmp_path / "g4.pdf")
+    assert inspect_input(whole).page_count == 2
+    cut = tmp_path / "g4 cắt.pdf"
+    with pikepdf.open(whole) as pdf:
+        (image,) = pdf.pages[1].get_images().values()
+        assert list(image.Filter.wrap_in_array()) == ["/CCITTFaxDecode"]
+        g4 = image.read_raw_bytes()
+        image.write(g4[: int(len(g4) * kept)], filter=image.Filter, decode_parms=image.DecodeParms)
+        pdf.save(cut)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(cut)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2"
+    assert "page 2" in caught.value.detail and "(Fax4Decode, libtiff)" in caught.value.detail, caught.value.detail
+
+
+def test_a_g4_tiff_page_garbled_part_way_is_damaged(tmp_path: Path) -> None:
+    """QA101 F3, a TIFF input: Pillow decodes a G4 strip whose second half is zeros (a copy cut off and padded)
+    without an error; libtiff's fax decoder says "Premature EOL at line …". A multi-page TIFF names the page."""
+    sheet = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(sheet)
+    for row in range(20):
+        draw.rectangle([100, 100 + row * 80, 100 + 50 * (row % 7 + 5), 140 + row * 80], fill=0)
+    bilevel = sheet.convert("1")
+    for pages in (1, 2):
+        path = tmp_path / f"fax {pages}.tif"
+        bilevel.save(path, compression="group4", dpi=(150, 150), save_all=True, append_images=[bilevel] * (pages - 1))
+        assert inspect_input(path).page_count == pages
+        with Image.open(path) as written:
+            written.seek(pages - 1)
+            offsets, counts = written.tag_v2[273], written.tag_v2[279]  # type: ignore[attr-defined]
+        data = bytearray(path.read_bytes())
+        start, end = offsets[0] + counts[0] // 2, offsets[0] + counts[0]
+        data[start:end] = bytes(end - start)
+        path.write_bytes(bytes(data))
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(path)
+        assert "(Fax4Decode, libtiff)" in caught.value.detail, caught.value.detail
+        if pages == 1:
+            assert caught.value.problem == Problem.UNREADABLE_IMAGE
+        else:
+            assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2"
+
+
+@needs_shared
+def test_a_cut_off_jbig2_page_image_is_damaged(tmp_path: Path) -> None:
+    """QA101 F3, JBIG2 (OCRmyPDF's jbig2.pdf, its image's data cut to a third): pikepdf cannot decode JBIG2 without
+    jbig2dec; poppler can, and complains."""
+    source = SHARED / "corpora/ocr/ocrmypdf-resources/jbig2.pdf"
+    assert inspect_input(source).page_count == 1
+    cut = tmp_path / "jbig2 cắt.pdf"
+    with pikepdf.open(source) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert list(image.Filter.wrap_in_array()) == ["/JBIG2Decode"]
+        raw = image.read_raw_bytes()
+        image.write(raw[: len(raw) // 3], filter=image.Filter, decode_parms=image.get("/DecodeParms"))
+        pdf.save(cut)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(cut)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 1"
+
+
 def test_an_image_too_small_to_be_a_scan_is_quarantined_with_its_size(tmp_path: Path) -> None:
     """A 20×20 px PNG (no resolution: 1.7 mm at 300 dpi) was archived and signed as a record: the only floor was
     the PDF format's 1 mm. A scan is at least a receipt or an ID card, ~50 mm: hundreds of pixels."""
