@@ -952,7 +952,7 @@ def _check_fax_images(path: Path, pdf: pikepdf.Pdf) -> None:
     images: list[tuple[int, str, pikepdf.Stream]] = []
     for number, page in enumerate(pdf.pages, start=1):
         for name, image in page.get_images().items():
-            if bilevel_codec(image) is not None and image.objgen not in seen:
+            if isinstance(image, pikepdf.Stream) and bilevel_codec(image) is not None and image.objgen not in seen:
                 seen.add(image.objgen)
                 images.append((number, name, image))
     for number, name, complaint in bilevel_complaints(images):
