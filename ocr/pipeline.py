@@ -901,9 +901,13 @@ def _page_image(image: Image.Image) -> Image.Image:
 def _embedded_page(image: Image.Image) -> Image.Image:
     """The current frame of ``image`` as its PDF page is to hold it when img2pdf cannot take the file's own frame:
     as ``_page_image`` makes it, but a 16-bit gray frame with nothing transparent keeps its 16 bits (Tesseract
-    reads an 8-bit copy of it)."""
+    reads an 8-bit copy of it) — as little-endian ``I;16``, the one 16-bit mode Pillow writes a PNG of (a
+    big-endian TIFF's ``I;16B`` frame was "damaged", QA102), and without a tRNS gray no pixel has (img2pdf refuses
+    a 16-bit image with one: "internal error", QA102)."""
     if image.mode.startswith("I;16") and not _seen_through(image):
-        return image.copy()
+        kept = Image.fromarray(np.asarray(image).astype("<u2"))  # mode I;16
+        kept.info.update({key: value for key, value in image.info.items() if key in ("dpi", "icc_profile")})
+        return kept
     return _page_image(image)
 
 

@@ -565,13 +565,17 @@ def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(
     assert ink is not None and abs(y_max - ink[3] * 72 / 300) < 8, (y_max, ink)
 
 
-@pytest.mark.parametrize("variant", ["plain", "paper transparent", "bytes after its end"])
+@pytest.mark.parametrize(
+    "variant", ["plain", "paper transparent", "bytes after its end", "big-endian TIFF", "a transparent gray unused"]
+)
 def test_a_16_bit_gray_scan_is_read_not_taken_for_a_blank_page(tmp_path: Path, variant: str) -> None:
     """QA101 F1: a flatbed's 16-bit gray scan (PNG or TIFF) reached Tesseract white — Pillow's conversion to 8 bits
     clips every value above 255 — and was read as a blank page (`process` quarantined it as the wrong side
     scanned). Its range is scaled down for Tesseract; the PDF keeps the 16 bits, also when img2pdf cannot read the
     file and its decoded pixels are embedded (a PNG with an app's bytes after its end). One whose paper gray is
-    marked transparent (tRNS) went through Pillow's RGBA conversion, clipped the same way, until 2026-12-04."""
+    marked transparent (tRNS) went through Pillow's RGBA conversion, clipped the same way, until 2026-12-04.
+    QA102: a big-endian TIFF (a Mac's byte order) was "damaged" and one whose transparent gray no pixel has an
+    "internal error": Pillow writes no PNG of ``I;16B``, img2pdf takes no 16-bit image with a tRNS."""
     paper_transparent = variant == "paper transparent"
     import numpy as np
 
@@ -583,6 +587,14 @@ def test_a_16_bit_gray_scan_is_read_not_taken_for_a_blank_page(tmp_path: Path, v
     deep.save(path, dpi=(300, 300), **({"transparency": paper} if paper_transparent else {}))
     if variant == "bytes after its end":
         path.write_bytes(path.read_bytes() + b"app trailer")
+    elif variant == "big-endian TIFF":
+        path = tmp_path / "16 bit.tif"
+        Image.frombytes("I;16B", deep.size, values.astype(">u2").tobytes()).save(path, dpi=(300, 300))
+        with Image.open(path) as written:
+            assert written.mode == "I;16B"
+    elif variant == "a transparent gray unused":
+        unused = next(value for value in range(1, 65535, 7) if not (values == value).any())
+        deep.save(path, dpi=(300, 300), transparency=unused)
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     (page,) = result.pages
     assert page.quality == "good" and page.words > 20, page
