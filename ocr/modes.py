@@ -354,6 +354,19 @@ def _page_image(image: Image.Image, raster: PageRaster) -> bytes:
     return buffer.getvalue()
 
 
+def shown_rotation(page: pikepdf.Dictionary) -> int:
+    """The quarter turn (0, 90, 180 or 270, clockwise) a page's /Rotate shows it by, as pdfium — sohoa's renderer —
+    takes it: the value over 90 truncated (91 and 135 are 90, 269 is 180, 45 none, −90 is 270), a value that is no
+    number (a string, a name) none. Taken as ``value % 360`` a 91 turned the rendering back by 91° and the layer was
+    laid for a page pdfium had not drawn (QA102: 153 of 257 words off the ink); a string was "internal error"."""
+    value = page.get("/Rotate", 0)
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return 0
+    return int(number / 90) % 4 * 90 if abs(number) < 1 << 60 else number // 90 % 4 * 90
+
+
 def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) -> None:
     """Copy ``source`` to ``target`` with the content of the given pages replaced by an image of it, as
     ``ocrmypdf --force-ocr`` does: at the page's own resolution (``PageRaster.dpi``), in its own colour depth
@@ -369,7 +382,7 @@ def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) ->
                 if _drop_text(pdf, page):
                     continue
                 rendered = document.render(number - 1, scale=raster.dpi / 72, annotations=False)
-                turn = int(page.obj.get("/Rotate", 0)) % 360
+                turn = shown_rotation(page.obj)
                 if turn:  # rendered as displayed (turned clockwise): back to the page's own orientation
                     rendered = rendered.rotate(turn, expand=True)
                 data = _page_image(rendered, raster)

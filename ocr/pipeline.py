@@ -53,7 +53,17 @@ from ocr.inputs import (
     stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
-from ocr.modes import FORCE, MODES, REDO, SKIP_TEXT, PageRaster, rasterise_pages, shown_box, strip_invisible_text
+from ocr.modes import (
+    FORCE,
+    MODES,
+    REDO,
+    SKIP_TEXT,
+    PageRaster,
+    rasterise_pages,
+    shown_box,
+    shown_rotation,
+    strip_invisible_text,
+)
 from ocr.preprocess import (
     MIN_OSD_CONFIDENCE,
     band_cuts,
@@ -1352,11 +1362,11 @@ def assemble_pdf(
                 continue
             target = out.pages[plan.number - 1]
             # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
-            stored = int(target.obj.get("/Rotate", 0))
-            # a quarter turn written past a full one (450) is that turn, one that is no quarter (45) is none, as
-            # viewers show them: written so, or pdfminer and pdftotext laid the layer across the page (QA101)
-            display_rotation = stored % 360 if stored % 90 == 0 else 0
-            if stored != display_rotation:
+            # a quarter turn written past a full one (450), or a value that is no quarter (91, 45) or no number, is
+            # written as pdfium showed it: otherwise pdfminer and pdftotext laid the layer across the page (QA101),
+            # and poppler shows a 91 as 0 where pdfium turned it (QA102)
+            display_rotation = shown_rotation(target.obj)
+            if target.obj.get("/Rotate", 0) != display_rotation:
                 target.obj.Rotate = display_rotation
             if plan.orientation:
                 # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import unicodedata
 import zlib
+from decimal import Decimal
 from pathlib import Path
 
 import img2pdf
@@ -1103,6 +1104,31 @@ def test_a_low_page_shown_sideways_by_its_rotate_entry_is_turned_upright(tmp_pat
         assert out.pages[0].obj.Rotate == 0
     plumbed, extracted = _upright_lines(tmp_path / "out.pdf")
     assert plumbed[:2] == extracted[:2] == ["The LinnSequencer", "32 Track MIDI Sequence Recorder"], extracted[:3]
+
+
+def test_a_pages_rotate_entry_is_taken_as_pdfium_shows_it() -> None:
+    from ocr.modes import shown_rotation
+
+    for value, shown in ((0, 0), (90, 90), (91, 90), (135, 90), (269, 180), (45, 0), (-90, 270), (-91, 270),
+                         (450, 90), (540, 180), (720, 0), (pikepdf.String("90"), 0), (pikepdf.Name("/Ninety"), 0),
+                         (Decimal("90.5"), 90)):  # fmt: skip
+        assert shown_rotation(pikepdf.Dictionary(Rotate=value)) == shown, value
+
+
+@pytest.mark.parametrize("rotate", [91, 269, "a string"])
+def test_a_page_with_an_odd_rotate_entry_gets_its_layer_on_its_words(tmp_path: Path, rotate: int | str) -> None:
+    """QA102: /Rotate 91 or 269 (no quarter turn) was written 0, as poppler shows it, but pdfium — which rendered
+    the page for Tesseract — turns it 90 or 180: the page was read turned, and its layer laid for a page no viewer
+    drew (153 of 257 words off the ink). A /Rotate that is no number was "internal error" after the whole OCR."""
+    _turned_lines_page().save(tmp_path / "stored.pdf", resolution=300)
+    with pikepdf.open(tmp_path / "stored.pdf") as pdf:
+        pdf.pages[0].obj.Rotate = pikepdf.String("90") if isinstance(rotate, str) else rotate
+        pdf.save(tmp_path / "rotated.pdf")
+    result = ocr_document(tmp_path / "rotated.pdf", tmp_path / "out.pdf", workers=1)
+    assert [line for line in result.text.splitlines() if line] == TURNED_LINES
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        assert out.pages[0].obj.Rotate == 0  # shown upright: pdfium's turn plus the one read, or none
+    assert _upright_lines(tmp_path / "out.pdf") == (TURNED_LINES, TURNED_LINES)
 
 
 @pytest.mark.parametrize("mode", ["skip-text", "redo", "force"])
