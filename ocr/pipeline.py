@@ -886,11 +886,26 @@ def _seen_through(image: Image.Image) -> bool:
     return isinstance(extrema[0], int | float) and extrema[0] < 255
 
 
+def _tiff_frame_turned(image: Image.Image) -> Image.Image:
+    """``image``, decoded when it is an uncompressed TIFF frame whose Orientation (5–8) puts its rows in columns.
+    Pillow 13 gives such a frame the turned size before decoding it (not through libtiff) into a buffer of that
+    size — rows laid across it as noise — and only then turns it: an uncompressed scan with Orientation 6 was
+    archived as diagonal stripes, 19 garbage words (QA102). Given its stored size to decode into, Pillow turns it
+    right; through libtiff (any compression) it always did."""
+    if not isinstance(image, TiffImagePlugin.TiffImageFile) or not image.tile:
+        return image  # not a TIFF, or decoded already
+    if image.tag_v2.get(0x0112, 1) in (5, 6, 7, 8) and all(tile.codec_name != "libtiff" for tile in image.tile):
+        image._size = image._tile_size
+        image.load()
+    return image
+
+
 def _page_image(image: Image.Image) -> Image.Image:
     """The current frame of ``image`` as its PDF page shows it, before /Rotate: decoded (a TIFF's page turned by
     its Orientation tag), and flattened onto white paper if it has transparency, as PDF images cannot carry it
     (a gray one stays gray). Tesseract reads this, so it reads what the page shows: until 2026-12-01 it was given
     the transparent image itself, and a PNG of black text on transparent paper was read as a blank page."""
+    image = _tiff_frame_turned(image)
     if image.mode.startswith("I"):
         return _eight_bit_gray(image)
     if image.mode == "P" and "transparency" in image.info:
@@ -914,6 +929,7 @@ def _embedded_page(image: Image.Image) -> Image.Image:
     reads an 8-bit copy of it) — as little-endian ``I;16``, the one 16-bit mode Pillow writes a PNG of (a
     big-endian TIFF's ``I;16B`` frame was "damaged", QA102), and without a tRNS gray no pixel has (img2pdf refuses
     a 16-bit image with one: "internal error", QA102)."""
+    image = _tiff_frame_turned(image)
     if image.mode.startswith("I;16") and not _seen_through(image):
         kept = Image.fromarray(np.asarray(image).astype("<u2"))  # mode I;16
         kept.info.update({key: value for key, value in image.info.items() if key in ("dpi", "icc_profile")})

@@ -630,6 +630,26 @@ def test_a_palette_scan_with_a_transparent_entry_keeps_its_palette(tmp_path: Pat
         ]
 
 
+@pytest.mark.parametrize(
+    ("orientation", "stored_turn"), [(6, Image.Transpose.ROTATE_90), (8, Image.Transpose.ROTATE_270)]
+)
+def test_an_uncompressed_tiff_stored_sideways_is_shown_and_read_upright(
+    tmp_path: Path, orientation: int, stored_turn: Image.Transpose
+) -> None:
+    """QA102: Pillow decodes an uncompressed TIFF frame whose Orientation puts its rows in columns (5–8) into a
+    buffer of the turned size — noise — and an uncompressed scan with Orientation 6 was archived as diagonal
+    stripes (19 garbage words). Compressed (through libtiff) it was turned right; now both are."""
+    page = _page(tmp_path)
+    path = tmp_path / "nằm ngang.tif"
+    page.transpose(stored_turn).save(path, dpi=(300, 300), tiffinfo={274: orientation})  # no compression
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert LINES[0] in result.text and result.pages[0].orientation == 0, result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        kept = pikepdf.PdfImage(shown).as_pil_image()
+        assert kept.size == page.size and kept.tobytes() == page.tobytes()  # upright, its pixels
+
+
 def test_a_tiffs_reduced_resolution_preview_is_no_page(tmp_path: Path) -> None:
     """QA101 F5: a TIFF ending with a preview of its page (NewSubfileType bit 0: reduced resolution, as "save with
     preview" writes) made a second, stamp-sized blank page — the defect fixed for an MPO JPEG's preview."""
