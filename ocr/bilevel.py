@@ -199,12 +199,10 @@ def _said(module: str, message: str) -> str:
 FAX_TIFF_COMPRESSIONS = {2, 3, 4}  # CCITT modified Huffman (RLE), T.4 (G3), T.6 (G4)
 
 
-def tiff_fax_complaints(tiff: Path, pages: int) -> list[tuple[int, str]]:
-    """(page number, what is wrong) of each of the first ``pages`` pages of the TIFF file ``tiff`` whose fax-coded
+def tiff_fax_complaints(tiff: Path, frames: int) -> list[tuple[int, str]]:
+    """(frame index, what is wrong) of each of the first ``frames`` frames of the TIFF file ``tiff`` whose fax-coded
     image does not decode whole: Pillow decodes a G4 strip cut short or garbled without an error too."""
     libtiff = _libtiff()
     if libtiff is None:
         return []
-    return [
-        (directory + 1, _said(module, message)) for directory, module, message in libtiff.decode_faults(tiff, pages)
-    ]
+    return [(directory, _said(module, message)) for directory, module, message in libtiff.decode_faults(tiff, frames)]

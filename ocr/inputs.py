@@ -325,31 +325,38 @@ def pixel_aspect(image: Image.Image) -> float:
     return aspect if abs(aspect - 1) > 0.01 else 1.0  # 299.9994 × 300 is square
 
 
-def page_frames(image: Image.Image) -> int:
-    """How many pages an image file makes: its frames (a TIFF's pages, but not the reduced-resolution previews that
-    end it), but only the first of an MPO JPEG (what phones write: the photo, then a smaller preview of it — QA: a
-    2-page record, page 2 the preview)."""
+def page_frames(image: Image.Image) -> list[int]:
+    """The frames of an image file that are its pages, in order: a TIFF's frames but its reduced-resolution
+    previews, and only the first of an MPO JPEG (what phones write: the photo, then a smaller preview of it — QA: a
+    2-page record, page 2 the preview).
+
+    A TIFF frame flagged as a reduced-resolution copy of another (TIFF 6.0 NewSubfileType bit 0: a "save with
+    preview" thumbnail) is no page when it is smaller than a frame that is not so flagged, wherever it lies: one
+    made a stamp-sized blank page (QA101, at the end; QA102, first or in the middle). A flagged frame as large as
+    the pages is one (a writer that sets the bit on every page): until QA102 such a last page was dropped without
+    a word."""
     if image.format == "MPO":
-        return 1
+        return [0]
     frames = int(getattr(image, "n_frames", 1))
     if image.format != "TIFF" or frames < 2:
-        return frames
-    # a TIFF's trailing frames flagged as reduced-resolution copies of another (TIFF 6.0 NewSubfileType bit 0: a
-    # "save with preview" thumbnail) are no pages: one made a second, stamp-sized blank page (QA101), as an MPO's
-    # preview did
+        return list(range(frames))
     current = image.tell()
     try:
-        reduced = []
+        sizes: list[tuple[int, int, bool]] = []
         for index in range(frames):
             image.seek(index)
-            reduced.append(bool(int(image.tag_v2.get(254, 0)) & 1))  # type: ignore[attr-defined]
+            reduced = bool(int(image.tag_v2.get(254, 0)) & 1)  # type: ignore[attr-defined]
+            sizes.append((image.width, image.height, reduced))
     except Exception:  # a frame that cannot be reached: counted, and said by the page that fails
-        return frames
+        return list(range(frames))
     finally:
         image.seek(current)
-    while frames > 1 and reduced[frames - 1]:
-        frames -= 1
-    return frames
+    full = [(width, height) for width, height, reduced in sizes if not reduced]
+
+    def preview(width: int, height: int) -> bool:
+        return any(width <= w and height <= h and width * height < w * h for w, h in full)
+
+    return [index for index, (width, height, reduced) in enumerate(sizes) if not (reduced and preview(width, height))]
 
 
 def _too_small(image: Image.Image, page: int) -> SmallPage | None:
@@ -853,47 +860,51 @@ def _too_small_page(number: int, page: pikepdf.Page) -> SmallPage | None:
 def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     try:
         with Image.open(path) as image:
-            frames = page_frames(image)
+            pages = page_frames(image)
+            frames = len(pages)
 
-            def turn_to(index: int, decode: bool = False) -> None:
-                """Go to page ``index`` (decoded, with ``decode``); a damaged page of a multi-page file is named,
+            def turn_to(number: int, decode: bool = False) -> None:
+                """Go to page ``number`` (decoded, with ``decode``); a damaged page of a multi-page file is named,
                 as a PDF's damaged page is (QA: a TIFF's "(decoder error -2)" did not say which of its pages)."""
                 try:
-                    image.seek(index)
+                    image.seek(pages[number - 1])
                     if decode:
                         image.load()
                 except (OSError, SyntaxError, ValueError, KeyError, TypeError, EOFError) as exc:
                     if frames == 1:
                         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
-                    detail = f"page {index + 1}: {repr(exc) if isinstance(exc, KeyError) else exc}"
+                    detail = f"page {number}: {repr(exc) if isinstance(exc, KeyError) else exc}"
                     raise BadInputError(
-                        path, Problem.DAMAGED_PAGE_IMAGE, detail.splitlines()[0][:200], f"trang {index + 1}"
+                        path, Problem.DAMAGED_PAGE_IMAGE, detail.splitlines()[0][:200], f"trang {number}"
                     ) from exc
 
             sizes: list[SmallPage | None] = []
-            for index in range(frames):
-                turn_to(index)
+            for number in range(1, frames + 1):
+                turn_to(number)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
                 if image.mode == "F":
                     # an intact file, not a damaged one (QA101: "damaged … copy it from the scanner again"): no PDF
                     # page holds floating-point samples, and no scanner writes them for paper
-                    where = f" (page {index + 1})" if frames > 1 else ""
+                    where = f" (page {number})" if frames > 1 else ""
                     raise BadInputError(
                         path,
                         Problem.UNSUPPORTED_SAMPLES,
                         f"32-bit floating-point samples{where}",
                         f"điểm ảnh số thực 32 bit{where.replace('page', 'trang')}",
                     )
-                sizes.append(_too_small(image, index + 1))
+                sizes.append(_too_small(image, number))
             small = _usable_or_refused(path, sizes, named=frames > 1)
-            for index in range(frames):
-                turn_to(index, decode=True)  # decode every page fully: catches truncated or garbled data
+            for number in range(1, frames + 1):
+                turn_to(number, decode=True)  # decode every page fully: catches truncated or garbled data
             fax_coded = image.format == "TIFF" and any(
-                _tiff_compression(image, index) in FAX_TIFF_COMPRESSIONS for index in range(frames)
+                _tiff_compression(image, index) in FAX_TIFF_COMPRESSIONS for index in pages
             )
         if fax_coded:
-            for number, complaint in tiff_fax_complaints(path, frames):
+            for directory, complaint in tiff_fax_complaints(path, max(pages) + 1):
+                if directory not in pages:
+                    continue  # a preview: no page
+                number = pages.index(directory) + 1
                 detail = f"page {number}: {complaint}" if frames > 1 else complaint
                 problem = Problem.DAMAGED_PAGE_IMAGE if frames > 1 else Problem.UNREADABLE_IMAGE
                 raise BadInputError(path, problem, detail, f"trang {number}" if frames > 1 else "")

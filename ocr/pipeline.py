@@ -304,7 +304,7 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
     else:
         with Image.open(info.path) as image:
             transparent = False
-            for index in range(getattr(image, "n_frames", 1)):
+            for index in page_frames(image):
                 image.seek(index)
                 transparent = transparent or _seen_through(image)
         if transparent:
@@ -755,13 +755,14 @@ def _plan_image_pages(
     small to be a scan (``small``, as for ``_plan_pdf_pages``) is kept, not read."""
     small = small or {}
     with Image.open(info.path) as image:
-        frames = page_frames(image)
+        pages = page_frames(image)
+        frames = len(pages)
         turn = _stored_turn(image)
-        for index in range(frames):
+        for index, frame in enumerate(pages):
             if index + 1 in small:
                 yield PagePlan(number=index + 1, too_small=small[index + 1])
                 continue
-            image.seek(index)
+            image.seek(frame)
             dpi, assumed = image_resolution(image)
             if assumed:
                 stated = stated_resolution(image)
@@ -978,7 +979,7 @@ def _frame_sizes(image: Image.Image) -> list[tuple[int, int, int, float]]:
     """(width, height in pixels, resolution across, resolution down) of each page of an image file (the pages of a
     TIFF); the two resolutions differ only for an image that says so (a fax: ``ocr.inputs.pixel_aspect``)."""
     frames = []
-    for index in range(page_frames(image)):
+    for index in page_frames(image):
         image.seek(index)
         dpi = _image_dpi(image)
         frames.append((image.width, image.height, dpi, dpi / pixel_aspect(image)))
@@ -1011,17 +1012,19 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
     sideways under the turned size, and turned the others once more by /Rotate)."""
     with Image.open(info.path) as image:
         frames = _frame_sizes(image)
+        pages = page_frames(image)
         mpo = image.format == "MPO"
         turn = _stored_turn(image, info.path.name)
-        copies: list[bytes] | None = None
-        for index in range(len(frames)):
+        # img2pdf makes a page of every frame: a TIFF with previews among them (``page_frames``) is given its pages
+        copies: list[bytes] | None = [] if not mpo and pages != list(range(getattr(image, "n_frames", 1))) else None
+        for index in pages:
             image.seek(index)
             oriented = isinstance(image, TiffImagePlugin.TiffImageFile) and image.tag_v2.get(0x0112, 1) != 1
             if _has_alpha(image) or oriented:
                 copies = []
                 break
         if copies is not None:
-            for index in range(len(frames)):
+            for index in pages:
                 image.seek(index)
                 copies.append(_lossless_copy(_embedded_page(image)))
     for width, height, dpi, dpi_down in frames:
@@ -1066,9 +1069,9 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                         converted = img2pdf.convert(stripped, layout_fun=layout, rotation=rotation)
                     except Exception:  # noqa: BLE001 — as above
                         frame_dpis = iter(resolutions)
-                        copies = _decoded_copies(info.path, len(frames))
+                        copies = _decoded_copies(info.path)
                 else:
-                    copies = _decoded_copies(info.path, len(frames))
+                    copies = _decoded_copies(info.path)
         if copies is not None:
             converted = img2pdf.convert(copies, layout_fun=layout, rotation=rotation)
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
@@ -1186,13 +1189,12 @@ def describe_scan_colours(pdf: pikepdf.Pdf, name: str = "") -> int:
     return changed
 
 
-def _decoded_copies(path: Path, count: int) -> list[bytes]:
-    """The first ``count`` frames of the image at ``path`` as Pillow decodes them, each a lossless copy."""
+def _decoded_copies(path: Path) -> list[bytes]:
+    """The pages (``page_frames``) of the image at ``path`` as Pillow decodes them, each a lossless copy."""
     with Image.open(path) as image:
         copies = []
-        for index in range(count):
+        for index in page_frames(image):
             image.seek(index)
-            image.load()
             copies.append(_lossless_copy(_embedded_page(image)))
         return copies
 

@@ -650,38 +650,54 @@ def test_an_uncompressed_tiff_stored_sideways_is_shown_and_read_upright(
         assert kept.size == page.size and kept.tobytes() == page.tobytes()  # upright, its pixels
 
 
-def test_a_tiffs_reduced_resolution_preview_is_no_page(tmp_path: Path) -> None:
-    """QA101 F5: a TIFF ending with a preview of its page (NewSubfileType bit 0: reduced resolution, as "save with
-    preview" writes) made a second, stamp-sized blank page — the defect fixed for an MPO JPEG's preview."""
+@pytest.mark.parametrize(
+    ("frames", "pages"),
+    [
+        ("page preview", 1),  # "save with preview": the thumbnail last (QA101)
+        ("preview page", 1),  # first, or between two pages (QA102: each a stamp-sized blank page)
+        ("page preview page", 2),
+        ("page! page!", 2),  # every page flagged, none smaller: pages (QA102: the last was dropped without a word)
+    ],
+)
+def test_a_tiffs_reduced_resolution_preview_is_no_page(tmp_path: Path, frames: str, pages: int) -> None:
+    """A frame flagged as a reduced-resolution copy (NewSubfileType bit 0) that is smaller than a page is no page,
+    wherever it lies; one as large as the pages is a page, flagged or not."""
     page = _page(tmp_path)
     preview = page.resize((page.width // 10, page.height // 10))
+    kinds = frames.split()
+    images = [preview if kind == "preview" else page for kind in kinds]
     path = tmp_path / "xem trước.tif"
-    page.save(
+    images[0].save(
         path,
         save_all=True,
-        append_images=[preview],
+        append_images=images[1:],
         compression="tiff_lzw",
         dpi=(300, 300),
         tiffinfo={254: 0},
     )
-    # Pillow writes the same tags for each frame: mark the second one as the reduced-resolution copy
+    # Pillow writes the same tags for each frame: mark the previews (and "page!") as reduced-resolution copies
     data = bytearray(path.read_bytes())
     with Image.open(path) as written:
         assert isinstance(written, TiffImagePlugin.TiffImageFile)
-        written.seek(1)
-        offset = written._frame_pos[1]  # type: ignore[attr-defined]
-    count = int.from_bytes(data[offset : offset + 2], "little")
-    for entry in range(count):
-        at = offset + 2 + entry * 12
-        if int.from_bytes(data[at : at + 2], "little") == 254:
-            data[at + 8 : at + 12] = (1).to_bytes(4, "little")
+        offsets = []
+        for index in range(len(kinds)):
+            written.seek(index)
+            offsets.append(written._frame_pos[index])  # type: ignore[attr-defined]
+    for offset, kind in zip(offsets, kinds, strict=True):
+        if kind == "page":
+            continue
+        count = int.from_bytes(data[offset : offset + 2], "little")
+        for entry in range(count):
+            at = offset + 2 + entry * 12
+            if int.from_bytes(data[at : at + 2], "little") == 254:
+                data[at + 8 : at + 12] = (1).to_bytes(4, "little")
     path.write_bytes(bytes(data))
-    with Image.open(path) as written:
-        written.seek(1)
-        assert int(written.tag_v2[254]) == 1  # type: ignore[attr-defined]
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
-    assert [p.number for p in result.pages] == [1], result.pages
-    assert inspect_input(path).page_count == 1
+    assert [p.number for p in result.pages] == list(range(1, pages + 1)), result.pages
+    assert all(p.words > 10 for p in result.pages), result.pages  # pages, no stamp-sized blank
+    assert inspect_input(path).page_count == pages
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert len(pdf.pages) == pages
 
 
 def test_an_opaque_alpha_channel_is_not_said_to_be_transparency(tmp_path: Path) -> None:
