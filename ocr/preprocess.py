@@ -25,12 +25,17 @@ from PIL import Image
 
 from ocr.quality import BLANK_MARGIN
 
-MAX_SKEW = 10.0  # beyond this it is a rotated page (orientation), not a skewed scan
-# Beyond this, an angle is taken only on a page with ink enough to find lines on (1 % of the analysed pixels; a
-# text page has 3–40 %): on a page of a few words the profile's best angle is noise. Until QA101 nothing beyond 5°
-# was looked for, and a sheet fed 5.3° or 7° crooked lost a third to two thirds of its words, its quality "good".
+MAX_SKEW = 10.0  # the coarse search's reach; beyond it (and the fine search's half degree) a rotated page, not skew
+_FINE_REACH = 0.5
+# Beyond this, an angle is taken only when the profile at it is WIDE_SKEW_CONTRAST times sharper than at the median
+# angle searched: on a page of a few words the profile's best angle is noise (2.7–5.8 times the median on one or
+# two words turned 0–7°), and so is an angle found for a page turned past the search (2.0–6.2 at 12° and 14°);
+# lines of a real page turned 6–10° give 13–230 — a four-line notice or an empty form (0.3–0.4 % ink) 13–31.
+# Until QA101 nothing beyond 5° was looked for, and a sheet fed 5.3° or 7° crooked lost a third to two thirds of
+# its words, its quality "good"; until QA102 such an angle was taken only on a page with 1 % ink, and a short
+# notice fed 8° crooked gave no word.
 WIDE_SKEW = 5.0
-_WIDE_SKEW_INK = 0.01
+WIDE_SKEW_CONTRAST = 9.0
 # Below 1° Tesseract reads the page as well without help, and a text layer turned by less than that only makes
 # pdftotext split lines (MEASURED.md); from about 1.5° its layout analysis starts to merge lines.
 MIN_SKEW = 1.0
@@ -67,9 +72,12 @@ def skew_angle(image: Image.Image) -> float:
         rows = np.bincount(new_y[inside].astype(np.intp), minlength=height).astype(np.float32)
         return float(np.var(np.diff(rows)))
 
-    coarse = max((step / 2 for step in range(-2 * int(MAX_SKEW), 2 * int(MAX_SKEW) + 1)), key=sharpness)
+    searched = {step / 2: sharpness(step / 2) for step in range(-2 * int(MAX_SKEW), 2 * int(MAX_SKEW) + 1)}
+    coarse = max(searched, key=searched.__getitem__)
     fine = max((coarse + step / 20 for step in range(-10, 11)), key=sharpness)
-    if abs(fine) > WIDE_SKEW and ys.size < _WIDE_SKEW_INK * ink.size:
+    if abs(fine) >= MAX_SKEW + _FINE_REACH:
+        return 0.0  # at the edge of the search: the page is turned further than it looks
+    if abs(fine) > WIDE_SKEW and sharpness(fine) < WIDE_SKEW_CONTRAST * float(np.median(list(searched.values()))):
         return 0.0
     return round(fine, 2)
 
@@ -97,8 +105,10 @@ def turned_upright(straight: Image.Image, skew: float, rotate: int) -> tuple[Ima
 
 
 def _worth_straightening(angle: float) -> float:
-    """``angle``, or 0 when it is too small to matter or too large to be skew (see MIN_SKEW, MAX_SKEW)."""
-    return angle if MIN_SKEW <= abs(angle) <= MAX_SKEW else 0.0
+    """``angle``, or 0 when it is too small to matter or too large to be skew (see MIN_SKEW, MAX_SKEW): an angle the
+    fine search found just past the coarse one's reach (10.2°) is taken (QA102: it was measured exactly and
+    dropped, and the page read no word)."""
+    return angle if MIN_SKEW <= abs(angle) < MAX_SKEW + _FINE_REACH else 0.0
 
 
 def _turned(image: Image.Image, angle: float) -> Image.Image:

@@ -696,6 +696,29 @@ def test_a_page_fed_crooked_past_five_degrees_is_straightened_and_read(tmp_path:
     assert abs(skew_angle(sparse.rotate(7.0, fillcolor=250))) <= 5.0  # never beyond 5° on so little ink
 
 
+def test_a_short_notice_fed_crooked_is_straightened_and_the_search_edge_holds() -> None:
+    """QA102 F6/F7: a short notice (0.4 % ink) fed 8° crooked was not straightened — beyond 5° only a page with 1 %
+    ink was — and read no word, though its angle was found exactly; a page at 10.2° was measured exactly and
+    dropped (the search reaches 10.5°); at 12° or 14° an angle was found and applied the wrong way. Now a wide angle
+    is taken when the profile there is much sharper than level, and one at the search's edge is not."""
+    from ocr.preprocess import _worth_straightening, skew_angle
+
+    notice = Image.new("L", (2480, 3508), 250)
+    draw = ImageDraw.Draw(notice)
+    font = ImageFont.truetype(FONT, 54)
+    for index, line in enumerate(LINES[:4]):
+        draw.text((250, 400 + index * 90), line, fill=20, font=font)
+    for turn in (6.0, 8.0, 10.2):
+        found = _worth_straightening(skew_angle(notice.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=250)))
+        assert abs(found + turn) <= 0.15, (turn, found)
+    page = Image.new("L", (2480, 3508), 250)
+    draw = ImageDraw.Draw(page)
+    for index, line in enumerate(LINES * 4):
+        draw.text((250, 300 + index * 120), line, fill=20, font=font)
+    for turn in (12.0, 14.0):  # past the search: left as it is (the page goes to review), not turned further off
+        assert skew_angle(page.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=250)) == 0.0, turn
+
+
 def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path) -> None:
     """Tesseract reads a straightened copy; the invisible words sit on the words of the (still skewed) scan."""
     import math
