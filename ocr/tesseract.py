@@ -13,6 +13,9 @@ import functools
 import itertools
 import logging
 import os
+import shlex
+import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,12 +128,44 @@ def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
     )
 
 
+_NOT_FOUND = (
+    "không tìm thấy chương trình tesseract (chưa cài, hoặc không có trong PATH): hãy cài tesseract-ocr và "
+    "tesseract-ocr-vie (make demo cài chúng) / Tesseract is not installed or not on PATH: install "
+    "tesseract-ocr and tesseract-ocr-vie (make demo installs them)"
+)
+TESSERACT_ASK_SECONDS = 60  # `tesseract --version` / `--list-langs` answer in ~50 ms; one that hangs is broken
+
+
+def _ask_tesseract(*arguments: str) -> str:
+    """What ``tesseract ARGUMENTS`` prints (stdout, else stderr: older releases list languages there), or a
+    ``StageError`` saying in both languages that Tesseract is missing, hangs, or fails and what it said. pytesseract's
+    own calls have no timeout (a hung one hung sohoa for ever) and show nothing of a failing one's stderr (one that
+    could not load libtesseract was said to be "not installed", QA102)."""
+    command = [pytesseract.pytesseract.tesseract_cmd, *arguments]
+    try:
+        done = subprocess.run(
+            command, capture_output=True, text=True, errors="replace", timeout=TESSERACT_ASK_SECONDS, check=False
+        )
+    except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+        raise StageError(_NOT_FOUND) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise StageError(
+            f"tesseract không trả lời `{' '.join(command[1:])}` sau {TESSERACT_ASK_SECONDS} giây (cài đặt hỏng?) / "
+            f"tesseract did not answer `{' '.join(command[1:])}` within {TESSERACT_ASK_SECONDS} s (a broken "
+            "installation?)"
+        ) from exc
+    if done.returncode != 0:
+        said = " ".join((done.stderr or done.stdout).split())[:300] or f"exit status {done.returncode}"
+        raise StageError(
+            f"tesseract không chạy được (cài đặt hỏng?): {said} / tesseract fails (a broken installation?): {said}"
+        )
+    return done.stdout or done.stderr
+
+
 @functools.cache
 def tesseract_version() -> str:
-    try:
-        return f"tesseract {pytesseract.get_tesseract_version()}"
-    except pytesseract.TesseractNotFoundError as exc:
-        raise StageError("Tesseract is not installed (apt-get install tesseract-ocr tesseract-ocr-vie)") from exc
+    first = _ask_tesseract("--version").splitlines()
+    return first[0].strip() if first else "tesseract"
 
 
 class MissingLanguageError(StageError):
@@ -146,17 +181,10 @@ def language_package(language: str) -> str:
 def check_language(language: str, tessdata_dir: Path | None = None) -> None:
     if tessdata_dir is not None and not Path(tessdata_dir).is_dir():
         raise StageError(f"SOHOA_TESSDATA_DIR={tessdata_dir}: no such folder (unset it to use Debian's tessdata)")
-    config = f'--tessdata-dir "{tessdata_dir}"' if tessdata_dir else ""
-    try:
-        available = set(pytesseract.get_languages(config=config))
-    except pytesseract.TesseractNotFoundError as exc:
-        # the machine's fault, said as one (exit 3): it was "internal error in sohoa … please report it", with a
-        # crash file (QA101)
-        raise StageError(
-            "không tìm thấy chương trình tesseract (chưa cài, hoặc không có trong PATH): hãy cài tesseract-ocr và "
-            "tesseract-ocr-vie (make demo cài chúng) / Tesseract is not installed or not on PATH: install "
-            "tesseract-ocr and tesseract-ocr-vie (make demo installs them)"
-        ) from exc
+    # the machine's fault, said as one (exit 3): it was "internal error in sohoa … please report it", with a crash
+    # file (QA101); a tesseract that hangs or fails, said with what it said (QA102)
+    listed = _ask_tesseract(*(("--tessdata-dir", str(tessdata_dir)) if tessdata_dir else ()), "--list-langs")
+    available = {line.strip() for line in listed.splitlines()[1:] if line.strip()}
     if not available and tessdata_dir is None:  # it ran and listed nothing: broken, not a language missing
         raise StageError(
             "tesseract chạy nhưng không liệt kê được ngôn ngữ nào (cài đặt hỏng?): hãy chạy `tesseract "
@@ -165,14 +193,28 @@ def check_language(language: str, tessdata_dir: Path | None = None) -> None:
         )
     missing = [lang for lang in language.split("+") if lang not in available]
     if missing:
-        where = f"in {tessdata_dir}" if tessdata_dir else "installed"
-        raise MissingLanguageError(
-            f"thiếu dữ liệu ngôn ngữ của Tesseract / Tesseract language data missing: {', '.join(missing)} "
-            f"({where}: {', '.join(sorted(available))}); "
-            f"install {' '.join(language_package(lang) for lang in missing)}"
-            + ("" if tessdata_dir else " or set SOHOA_TESSDATA_DIR to a folder holding it")
-            + f" ({', '.join(lang + '.traineddata' for lang in missing)})"
-        )
+        names, have = ", ".join(missing), ", ".join(sorted(available))
+        packages = " ".join(language_package(lang) for lang in missing)
+        files = ", ".join(lang + ".traineddata" for lang in missing)
+        # both halves whole: after its Vietnamese header the reason and what to do were English only (QA102)
+        if tessdata_dir:
+            vietnamese = (
+                f"thiếu dữ liệu ngôn ngữ của Tesseract: {names} (có trong {tessdata_dir}: {have}); "
+                f"hãy cài {packages} ({files})"
+            )
+            english = (
+                f"Tesseract language data missing: {names} (in {tessdata_dir}: {have}); install {packages} ({files})"
+            )
+        else:
+            vietnamese = (
+                f"thiếu dữ liệu ngôn ngữ của Tesseract: {names} (đã cài: {have}); hãy cài {packages} hoặc đặt "
+                f"SOHOA_TESSDATA_DIR là thư mục chứa nó ({files})"
+            )
+            english = (
+                f"Tesseract language data missing: {names} (installed: {have}); install {packages} or set "
+                f"SOHOA_TESSDATA_DIR to a folder holding it ({files})"
+            )
+        raise MissingLanguageError(f"{vietnamese} / {english}")
 
 
 def read_page(
@@ -281,14 +323,51 @@ def _read_with_command(
 def _give_up_after_second_death(
     named: Path, first: pytesseract.TesseractError, second: pytesseract.TesseractError
 ) -> NoReturn:
-    """A ``tesseract`` run ended by a signal twice on the same page: the scan's fault only when it crashed."""
+    """A ``tesseract`` run ended by a signal twice on the same page: the scan's fault only when it crashed on it
+    and reads a plain test page (``tesseract_reads_a_test_page``)."""
     said = f"killed by {signal_name(second.status)}; the first time by {signal_name(first.status)}"
     if killed_from_outside(second.status):
         raise StageError(
             f"{named.name}: tesseract was {said} while reading a page: ended from outside (out of memory? the "
             "OOM killer), not because of the scan; rerun it"
         ) from second
+    broken = tesseract_broken()
+    if broken is not None:
+        raise StageError(broken) from second
     raise BadInputError(named, Problem.OCR_FAILED, f"Tesseract stopped on this page twice ({said})") from second
+
+
+@functools.cache
+def tesseract_broken() -> str | None:
+    """Why the ``tesseract`` command is broken — it crashes (or fails) on a plain test page too, a line of print —
+    in both languages, or None when it reads that page. Asked only when a page made it crash twice: a Tesseract that
+    crashed on every page (a bad upgrade, a build for another CPU) sent a whole backlog to quarantine with "scan
+    it again, clearer" (QA102)."""
+    from PIL import Image, ImageDraw
+
+    with tempfile.TemporaryDirectory(prefix="sohoa-probe-") as scratch:
+        page = Image.new("L", (400, 80), 255)
+        ImageDraw.Draw(page).text((10, 30), "THONG BAO 2024", fill=0)
+        path = Path(scratch) / "probe.png"
+        page.save(path, dpi=(300, 300))
+        command = [pytesseract.pytesseract.tesseract_cmd, str(path), "stdout", "--psm", "7"]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=TESSERACT_ASK_SECONDS, check=False)
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            said = str(exc)[:200]
+        else:
+            if done.returncode == 0:
+                return None
+            said = (
+                f"killed by {signal_name(done.returncode)}"
+                if done.returncode < 0
+                else " ".join(done.stderr.decode(errors="replace").split())[:200] or f"exit {done.returncode}"
+            )
+    return (
+        f"tesseract hỏng: nó cũng dừng khi đọc một trang thử đơn giản ({said}), nên lỗi không do bản quét; hãy cài "
+        f"lại tesseract-ocr / tesseract is broken: it also fails on a plain test page ({said}), so the scans are "
+        f"not at fault; reinstall tesseract-ocr (`{shlex.join(command[:1])} --version` to see it)"
+    )
 
 
 def parse_tsv(tsv: str) -> tuple[tuple[int, int], list[Word]]:

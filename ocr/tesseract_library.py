@@ -449,6 +449,11 @@ def read_with_library(
                 f"time {first.said()}): ended from outside (out of memory? the OOM killer), not because of the "
                 "scan; rerun it"
             ) from None
+        from ocr.tesseract import tesseract_broken  # that module imports this one
+
+        broken = tesseract_broken()  # the same libtesseract: crashing on a plain test page too, it is the machine
+        if broken is not None:
+            raise StageError(broken) from None
         raise BadInputError(
             named,
             Problem.OCR_FAILED,

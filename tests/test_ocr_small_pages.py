@@ -18,7 +18,7 @@ from flows.pipeline import Outcome, process_many
 from ocr import tesseract_library
 from ocr.inputs import inspect_input
 from ocr.pipeline import ocr_document
-from sohoa.errors import BadInputError, Problem
+from sohoa.errors import BadInputError, Problem, StageError
 from tests.conftest import SHARED, make_settings
 from tests.test_cli import sohoa
 
@@ -178,3 +178,75 @@ def test_workers_started_ahead_for_a_language_without_data_warn_nothing(caplog: 
                 pool.lock.wait(1)
     assert ("xxx", "") in pool.unavailable  # its pages would go to the command, which the language check stops
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING], caplog.text
+
+
+def _fake_tesseract(folder: Path, body: str) -> str:
+    """A ``tesseract`` that lists eng, osd and vie and then does ``body`` (a shell snippet) for anything else."""
+    script = folder / "tesseract"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in\n'
+        "  *--list-langs*) printf 'List of available languages in \"/x\" (3):\\neng\\nosd\\nvie\\n'; exit 0;;\n"
+        "  *--version*) echo 'tesseract 5.3.0'; exit 0;;\n"
+        "esac\n" + body + "\n"
+    )
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_tesseract_that_hangs_or_fails_is_the_machines_fault_said_with_its_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA102 F8: `tesseract --list-langs` hanging hung sohoa for ever (pytesseract asks with no timeout), and one
+    failing to start ("error while loading shared libraries") was said to be "not installed", its words hidden."""
+    import pytesseract
+
+    from ocr import tesseract
+
+    hangs = tmp_path / "hangs"
+    hangs.mkdir()
+    (hangs / "tesseract").write_text("#!/bin/sh\nsleep 30\n")
+    (hangs / "tesseract").chmod(0o755)
+    fails = tmp_path / "fails"
+    fails.mkdir()
+    (fails / "tesseract").write_text(
+        "#!/bin/sh\necho 'tesseract: error while loading shared libraries: libtesseract.so.5' >&2\nexit 127\n"
+    )
+    (fails / "tesseract").chmod(0o755)
+    monkeypatch.setattr(tesseract, "TESSERACT_ASK_SECONDS", 2)
+    for folder, said in ((hangs, "did not answer `--list-langs` within 2 s"), (fails, "libtesseract.so.5")):
+        monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(folder / "tesseract"))
+        tesseract.check_language.cache_clear()
+        with pytest.raises(StageError) as caught:
+            tesseract.check_language("vie")
+        assert said in str(caught.value) and "/" in str(caught.value), caught.value  # Vietnamese / English
+    tesseract.check_language.cache_clear()
+
+
+def test_a_tesseract_that_crashes_on_every_page_is_broken_not_the_scans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA102 F8: a tesseract that crashed on every page (a bad upgrade, a build for another CPU) sent each scan to
+    quarantine as "Tesseract stopped on this page twice … scan it again, clearer". When a page crashes it twice, a
+    plain test page is read: crashing on that too, it is the machine's fault (a StageError: exit 3, no quarantine)."""
+    import pytesseract
+
+    from ocr import tesseract
+
+    page = tmp_path / "trang.png"
+    Image.new("L", (600, 200), 255).save(page, dpi=(300, 300))
+    crashes = _fake_tesseract(tmp_path, "kill -SEGV $$")
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", crashes)
+    tesseract.tesseract_broken.cache_clear()
+    with pytest.raises(StageError) as caught:
+        tesseract.read_page(page, tmp_path / "ocr", dpi=300, engine="command")
+    assert "tesseract is broken: it also fails on a plain test page (killed by SIGSEGV)" in str(caught.value)
+    # one that reads the test page but crashes on this one: the page's fault, as before
+    (tmp_path / "picky").mkdir()
+    picky = _fake_tesseract(tmp_path / "picky", 'case "$1" in *probe*) echo THONG; exit 0;; esac\nkill -SEGV $$')
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", picky)
+    tesseract.tesseract_broken.cache_clear()
+    with pytest.raises(BadInputError) as refused:
+        tesseract.read_page(page, tmp_path / "ocr", dpi=300, engine="command")
+    assert refused.value.problem == Problem.OCR_FAILED
+    tesseract.tesseract_broken.cache_clear()
