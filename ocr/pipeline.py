@@ -1092,6 +1092,10 @@ def _jpeg_without_icc(path: Path) -> bytes | None:
         return None
     kept, at, dropped = bytearray(data[:2]), 2, False
     while at + 4 <= len(data) and data[at] == 0xFF:
+        if data[at + 1] == 0xFF:  # a fill byte before a marker (T.81 B.1.1.2), kept: "FF FF E2" ended the walk (QA102)
+            kept.append(0xFF)
+            at += 1
+            continue
         marker = data[at + 1]
         if marker == 0xDA:  # start of scan: the entropy-coded data and the rest follow as stored
             break

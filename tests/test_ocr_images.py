@@ -710,11 +710,15 @@ def test_an_opaque_alpha_channel_is_not_said_to_be_transparency(tmp_path: Path) 
     assert not any("transparency" in notice for notice in result.notices), result.notices
 
 
-def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path) -> None:
+@pytest.mark.parametrize("fill_bytes", [False, True])
+def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path, fill_bytes: bool) -> None:
     """QA101 F10: a gray JPEG carrying an ICC profile img2pdf cannot open was decoded and stored as Flate, 2.2× the
-    size. Its profile is dropped (as PDF/A requires of one it cannot use), its JPEG data kept as they are."""
+    size. Its profile is dropped (as PDF/A requires of one it cannot use), its JPEG data kept as they are — also
+    with fill bytes (FF) before its markers, which T.81 allows and ended the segment walk (QA102)."""
     path = tmp_path / "hồ sơ icc hỏng.jpg"
     _page(tmp_path).save(path, quality=85, dpi=(300, 300), icc_profile=b"not a profile" * 40)
+    if fill_bytes:
+        path.write_bytes(path.read_bytes().replace(b"\xff\xe2", b"\xff\xff\xff\xe2", 1))
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert "hộ tịch trực tuyến" in result.text
     scan_data = path.read_bytes().split(b"\xff\xda", 1)[1]
