@@ -869,7 +869,16 @@ def _png_says_more_after_its_pixels(image: PngImagePlugin.PngImageFile) -> bool:
 
 
 def _has_alpha(image: Image.Image) -> bool:
-    return image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+    if image.mode in ("RGBA", "LA", "PA"):
+        return True
+    clear = image.info.get("transparency")
+    if clear is None:
+        return False
+    # a 16-bit RGB PNG's transparent colour (tRNS) cannot be matched against the 8-bit pixels Pillow decodes it
+    # to: Pillow takes its low byte, and real ink of that gray was whitened in the copy (QA102). Left opaque: a
+    # scan keeps every pixel (16-bit gray is matched on its own values: _eight_bit_gray)
+    values = clear if isinstance(clear, tuple) else (clear,) if isinstance(clear, int) else ()
+    return not (image.mode in ("RGB", "L") and any(value > 255 for value in values))
 
 
 def _seen_through(image: Image.Image) -> bool:
@@ -912,7 +921,9 @@ def _page_image(image: Image.Image) -> Image.Image:
     if image.mode == "P" and "transparency" in image.info:
         return _palette_on_white(image)
     if not _has_alpha(image):
-        return image.copy()
+        opaque = image.copy()
+        opaque.info.pop("transparency", None)
+        return opaque
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", image.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
@@ -1015,6 +1026,11 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         pages = page_frames(image)
         mpo = image.format == "MPO"
         turn = _stored_turn(image, info.path.name)
+        # a tRNS that cannot be honoured (_has_alpha) is left out of what img2pdf reads: it refuses a 16-bit PNG
+        # with one, and the fallback's decoded copy was 8-bit
+        source: Path | bytes = info.path
+        if image.format == "PNG" and "transparency" in image.info and not _has_alpha(image):
+            source = _png_without_transparency(info.path.read_bytes())
         # img2pdf makes a page of every frame: a TIFF with previews among them (``page_frames``) is given its pages
         copies: list[bytes] | None = [] if not mpo and pages != list(range(getattr(image, "n_frames", 1))) else None
         for index in pages:
@@ -1048,7 +1064,7 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
     try:
         if copies is None:
             try:
-                converted = img2pdf.convert(info.path, layout_fun=layout, rotation=rotation, first_frame_only=mpo)
+                converted = img2pdf.convert(source, layout_fun=layout, rotation=rotation, first_frame_only=mpo)
             except Exception as exc:  # noqa: BLE001 — img2pdf raises a bare Exception for what it cannot parse
                 # img2pdf reads the file's own bytes, more strictly than Pillow: a PNG with bytes after its IEND (an
                 # app's trailer) was "invalid png" and a traceback (QA57). Pillow decoded it: its pixels, copied
@@ -1082,6 +1098,20 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
             pdf.save(buffer)
             converted = buffer.getvalue()
     target.write_bytes(converted)
+
+
+def _png_without_transparency(data: bytes) -> bytes:
+    """A PNG file's bytes without its tRNS chunk (the rest as stored); ``data`` itself when it is no PNG."""
+    if not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return data
+    kept, at = bytearray(data[:8]), 8
+    while at + 8 <= len(data):
+        length = int.from_bytes(data[at : at + 4], "big")
+        chunk = data[at : at + 12 + length]  # length, type, data, CRC
+        if data[at + 4 : at + 8] != b"tRNS":
+            kept += chunk
+        at += 12 + length
+    return bytes(kept)
 
 
 def _jpeg_without_icc(path: Path) -> bytes | None:

@@ -606,6 +606,39 @@ def test_a_16_bit_gray_scan_is_read_not_taken_for_a_blank_page(tmp_path: Path, v
         assert int(shown.BitsPerComponent) == (8 if paper_transparent else 16)
 
 
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def test_a_48_bit_scan_with_an_unused_transparent_colour_keeps_its_ink_and_16_bits(tmp_path: Path) -> None:
+    """QA102 F11: a 48-bit RGB PNG whose tRNS colour (0x1234 gray) no pixel has: Pillow matches its low byte (0x34)
+    against the 8-bit pixels it decodes, and the ink of gray 52 was whitened in the copy, under a transparency
+    notice. Such a tRNS is left out: every pixel kept, at 16 bits, no notice."""
+    import numpy as np
+
+    gray = np.asarray(_page(tmp_path), dtype=np.uint16)
+    gray = np.where(gray < 128, 52, gray)  # the ink: gray 52 at 8 bits, 52 * 257 at 16
+    rgb = np.repeat((gray * 257).astype(">u2")[:, :, None], 3, axis=2)
+    rows = b"".join(b"\x00" + row.tobytes() for row in rgb)
+    height, width = gray.shape
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([16, 2, 0, 0, 0])
+    png = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+    png += _png_chunk(b"pHYs", (11811).to_bytes(4, "big") * 2 + b"\x01")  # 300 dpi
+    png += _png_chunk(b"tRNS", (0x1234).to_bytes(2, "big") * 3)
+    png += _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b"")
+    path = tmp_path / "48 bit.png"
+    path.write_bytes(png)
+    with Image.open(path) as opened:
+        assert opened.info["transparency"] == (0x1234,) * 3
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert LINES[0] in result.text and not result.notices, (result.text, result.notices)
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert int(shown.BitsPerComponent) == 16
+        kept = np.frombuffer(pikepdf.PdfImage(shown).read_bytes(), dtype=">u2").reshape(height, width, 3)
+        assert (kept == rgb).all()  # the ink too
+
+
 def test_a_palette_scan_with_a_transparent_entry_keeps_its_palette(tmp_path: Path) -> None:
     """QA101 F7: a 4-bit palette PNG whose paper colour is marked transparent was expanded to RGB to be laid on
     white: 74 % larger than OCRmyPDF's copy. Its palette is laid on white instead (that entry made white), the
