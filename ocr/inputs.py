@@ -14,7 +14,7 @@ import zlib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pikepdf
 from PIL import Image
@@ -883,15 +883,16 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                 turn_to(number)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
-                if image.mode == "F":
+                samples = _unsupported_samples(image)
+                if samples is not None:
                     # an intact file, not a damaged one (QA101: "damaged … copy it from the scanner again"): no PDF
-                    # page holds floating-point samples, and no scanner writes them for paper
+                    # page holds floating-point samples nor 32-bit ones, and no scanner writes them for paper
                     where = f" (page {number})" if frames > 1 else ""
                     raise BadInputError(
                         path,
                         Problem.UNSUPPORTED_SAMPLES,
-                        f"32-bit floating-point samples{where}",
-                        f"điểm ảnh số thực 32 bit{where.replace('page', 'trang')}",
+                        f"{samples[0]}{where}",
+                        f"{samples[1]}{where.replace('page', 'trang')}",
                     )
                 sizes.append(_too_small(image, number))
             small = _usable_or_refused(path, sizes, named=frames > 1)
@@ -912,9 +913,61 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         raise
     except Image.DecompressionBombError as exc:
         raise BadInputError(path, Problem.TOO_LARGE, str(exc)[:200]) from exc
+    except Image.UnidentifiedImageError as exc:
+        with path.open("rb") as handle:
+            layout = _tiff_layout(handle.read(1 << 16))
+        if layout is not None:  # a TIFF whose tags read: intact, laid out as Pillow reads none
+            raise BadInputError(
+                path,
+                Problem.UNSUPPORTED_SAMPLES,
+                layout,
+                layout.replace(" bits a pixel, ", " bit mỗi điểm ảnh, ").replace(" sample(s)", " kênh"),
+            ) from exc
+        raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     return frames, small
+
+
+def _unsupported_samples(image: Image.Image) -> tuple[str, str] | None:
+    """What the current frame's samples are when no PDF page can hold them (English, Vietnamese), else None:
+    floating point (QA101), or 32-bit integers, which Pillow opens as "I" and sohoa scaled as if 16-bit — a signed
+    one came out white (a "blank" page), an unsigned one black noise called good (QA102)."""
+    if image.mode == "F":
+        return "32-bit floating-point samples", "điểm ảnh số thực 32 bit"
+    bits = getattr(image, "tag_v2", {}).get(258)
+    if image.mode == "I" and image.format == "TIFF" and bits and max(int(b) for b in bits) > 16:
+        return f"{max(int(b) for b in bits)}-bit integer samples", f"điểm ảnh số nguyên {max(int(b) for b in bits)} bit"
+    return None
+
+
+def _tiff_layout(head: bytes) -> str | None:
+    """A TIFF's first image's samples as its tags state them ("16+16 bits a pixel, 2 samples"), from the first
+    bytes of the file; None when they cannot be read there. For a TIFF Pillow cannot open: intact, but laid out
+    as Pillow reads none (16-bit gray with alpha), it was called damaged (QA102)."""
+    byte_order: dict[bytes, Literal["little", "big"]] = {b"II": "little", b"MM": "big"}
+    order = byte_order.get(head[:2])
+    if order is None or int.from_bytes(head[2:4], order) != 42:
+        return None
+    at = int.from_bytes(head[4:8], order)
+    if at + 2 > len(head):
+        return None
+    count, tags = int.from_bytes(head[at : at + 2], order), {}
+    for entry in range(count):
+        start = at + 2 + entry * 12
+        if start + 12 > len(head):
+            return None
+        tag, kind, n = (int.from_bytes(head[start + a : start + b], order) for a, b in ((0, 2), (2, 4), (4, 8)))
+        if tag in (258, 277) and kind == 3:  # BitsPerSample, SamplesPerPixel (SHORT)
+            values = (
+                head[start + 8 : start + 12] if n <= 2 else head[int.from_bytes(head[start + 8 : start + 12], order) :]
+            )
+            tags[tag] = [int.from_bytes(values[2 * i : 2 * i + 2], order) for i in range(min(n, 8))]
+    if 258 not in tags:
+        return None
+    bits = "+".join(str(b) for b in tags[258] if b)
+    samples = tags.get(277, [1])[0]
+    return f"{bits} bits a pixel, {samples} sample(s)"
 
 
 def _tiff_compression(image: Image.Image, index: int) -> int:

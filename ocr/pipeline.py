@@ -924,11 +924,13 @@ def _page_image(image: Image.Image) -> Image.Image:
         opaque = image.copy()
         opaque.info.pop("transparency", None)
         return opaque
+    # a 16-bit gray + alpha PNG, which Pillow opens as RGBA (asked before decoding, which lets go of its reader)
+    gray_alpha = str(getattr(getattr(image, "png", None), "im_rawmode", "")).startswith("LA")
     rgba = image.convert("RGBA")
     flat = Image.new("RGB", image.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
-    if image.mode in ("LA", "L", "1"):
-        flat = flat.convert("L")  # exactly the gray it was: its three channels are equal
+    if image.mode in ("LA", "L", "1") or gray_alpha:
+        flat = flat.convert("L")  # exactly the gray it was: its three channels are equal (QA102: stored as RGB)
     icc = image.info.get("icc_profile")
     if icc and flat.mode == "RGB":
         flat.info["icc_profile"] = icc

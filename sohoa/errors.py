@@ -73,8 +73,8 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     ),
     Problem.UNREADABLE_IMAGE: ("Ảnh bị hỏng, không đọc được.", "The image is damaged and cannot be read."),
     Problem.UNSUPPORTED_SAMPLES: (
-        "Ảnh dùng kiểu điểm ảnh không được hỗ trợ (chỉ nhận điểm ảnh số nguyên, như máy quét ghi).",
-        "The image's pixel format is not supported (only whole-number samples, as scanners write, are accepted).",
+        "Ảnh dùng kiểu điểm ảnh không được hỗ trợ.",
+        "The image's pixel format is not supported.",
     ),
     Problem.TOO_LARGE: (
         "Trang quá lớn (nghi ngờ ảnh bất thường), đã từ chối xử lý.",

@@ -93,20 +93,54 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
     assert "(các byte đầu 50 4b 03 04 00 00 00 00)" in caught.value.vietnamese()
 
 
-def test_a_floating_point_tiff_is_refused_as_unsupported_not_damaged(tmp_path: Path) -> None:
+def _gray_alpha_16_bit_tiff(path: Path, width: int = 600, height: int = 800) -> None:
+    """An uncompressed little-endian TIFF of 16-bit gray with 16-bit alpha (as tifffile writes one), which Pillow
+    cannot open."""
+    pixels = (b"\x00\x80" + b"\xff\xff") * (width * height)
+    data_at = 8 + 2 + 12 * 10 + 4
+    entries = [  # (tag, type SHORT=3 / LONG=4, the 4 value bytes)
+        (256, 4, 1, width.to_bytes(4, "little")),
+        (257, 4, 1, height.to_bytes(4, "little")),
+        (258, 3, 2, b"\x10\x00\x10\x00"),  # BitsPerSample 16, 16
+        (259, 3, 1, b"\x01\x00\x00\x00"),
+        (262, 3, 1, b"\x01\x00\x00\x00"),
+        (273, 4, 1, data_at.to_bytes(4, "little")),
+        (277, 3, 1, b"\x02\x00\x00\x00"),
+        (278, 4, 1, height.to_bytes(4, "little")),
+        (279, 4, 1, len(pixels).to_bytes(4, "little")),
+        (338, 3, 1, b"\x02\x00\x00\x00"),  # ExtraSamples: unassociated alpha
+    ]
+    ifd = len(entries).to_bytes(2, "little")
+    for tag, kind, count, value in entries:
+        ifd += tag.to_bytes(2, "little") + kind.to_bytes(2, "little") + count.to_bytes(4, "little") + value
+    path.write_bytes(b"II*\x00" + (8).to_bytes(4, "little") + ifd + b"\0\0\0\0" + pixels)
+
+
+@pytest.mark.parametrize("kind", ["float", "int32", "gray and alpha"])
+def test_a_floating_point_tiff_is_refused_as_unsupported_not_damaged(tmp_path: Path, kind: str) -> None:
     """QA101 F9: an intact 32-bit floating-point TIFF was "damaged and cannot be read … copy the file from the
     scanner again" (img2pdf's "PIL is unable to preserve more than 8 bits per sample"). No PDF page holds such
-    samples: refused before any page is read, saying what it is and what to do."""
+    samples: refused before any page is read, saying what it is and what to do. QA102: a 32-bit integer one came
+    out a white "blank" page (signed) or black noise called good; a 16-bit gray + alpha one, which Pillow cannot
+    open, was "damaged"."""
     import numpy as np
 
     path = tmp_path / "số thực.tif"
-    Image.fromarray(np.full((800, 600), 0.5, dtype=np.float32)).save(path, dpi=(300, 300))
+    if kind == "float":
+        Image.fromarray(np.full((800, 600), 0.5, dtype=np.float32)).save(path, dpi=(300, 300))
+        said = ("32-bit floating-point samples", "điểm ảnh số thực 32 bit")
+    elif kind == "int32":
+        Image.fromarray(np.full((800, 600), 1 << 30, dtype=np.int32)).save(path, dpi=(300, 300))
+        said = ("32-bit integer samples", "điểm ảnh số nguyên 32 bit")
+    else:
+        _gray_alpha_16_bit_tiff(path)
+        said = ("16+16 bits a pixel, 2 sample(s)", "16+16 bit mỗi điểm ảnh, 2 kênh")
     with pytest.raises(BadInputError) as caught:
         inspect_input(path)
     assert caught.value.problem == Problem.UNSUPPORTED_SAMPLES
     english, vietnamese = caught.value.english(), caught.value.vietnamese()
-    assert "32-bit floating-point samples" in english and "8- or 16-bit TIFF or PNG" in english, english
-    assert "điểm ảnh số thực 32 bit" in vietnamese and "damaged" not in english, vietnamese
+    assert said[0] in english and "8- or 16-bit TIFF or PNG" in english, english
+    assert said[1] in vietnamese and "damaged" not in english, vietnamese
 
 
 def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:

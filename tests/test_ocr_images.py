@@ -639,6 +639,30 @@ def test_a_48_bit_scan_with_an_unused_transparent_colour_keeps_its_ink_and_16_bi
         assert (kept == rgb).all()  # the ink too
 
 
+def test_a_16_bit_gray_and_alpha_png_stays_gray(tmp_path: Path) -> None:
+    """QA102 F10: a 16-bit gray + alpha PNG (Pillow opens it as RGBA) was laid on white and stored as RGB — README:
+    "a gray one staying gray"."""
+    import numpy as np
+
+    gray = (np.asarray(_page(tmp_path), dtype=np.uint16) * 257).astype(">u2")
+    alpha = np.full(gray.shape, 65535, dtype=">u2")
+    alpha[:40, :40] = 0  # a transparent corner
+    pixels = np.stack([gray, alpha], axis=2)
+    height, width = gray.shape
+    rows = b"".join(b"\x00" + row.tobytes() for row in pixels)
+    header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([16, 4, 0, 0, 0])
+    png = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
+    png += _png_chunk(b"pHYs", (11811).to_bytes(4, "big") * 2 + b"\x01")
+    png += _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b"")
+    path = tmp_path / "xám 16 bit.png"
+    path.write_bytes(png)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert LINES[0] in result.text, result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert str(shown.ColorSpace) == "/DeviceGray", shown.ColorSpace
+
+
 def test_a_palette_scan_with_a_transparent_entry_keeps_its_palette(tmp_path: Path) -> None:
     """QA101 F7: a 4-bit palette PNG whose paper colour is marked transparent was expanded to RGB to be laid on
     white: 74 % larger than OCRmyPDF's copy. Its palette is laid on white instead (that entry made white), the
