@@ -114,6 +114,10 @@ if TYPE_CHECKING:
     import pdfplumber
 
 log = logging.getLogger(__name__)
+# img2pdf's WARNINGs ("Ignoring non-GRAY ICC profile in Grayscale JPG", "Image with transparency and a bit depth of
+# 16 … unsupported due to PIL limitations") are English lines on an officer's stderr about what sohoa handles
+# itself (the profile PDF/A takes no use of; the fallback to decoded pixels): QA101, QA102
+logging.getLogger("img2pdf").setLevel(logging.ERROR)
 
 # A page whose text layer has at least this many non-space characters is taken as born-digital/already OCR'd,
 MIN_TEXT_CHARS = 20

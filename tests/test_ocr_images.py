@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pikepdf
 import pytest
-from PIL import Image, ImageChops, ImageDraw, ImageFont, ImageOps, TiffImagePlugin
+from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont, ImageOps, TiffImagePlugin
 
 from classify.review import reason_in_vietnamese
 from ocr import ocr_document
@@ -637,6 +637,22 @@ def test_a_48_bit_scan_with_an_unused_transparent_colour_keeps_its_ink_and_16_bi
         assert int(shown.BitsPerComponent) == 16
         kept = np.frombuffer(pikepdf.PdfImage(shown).read_bytes(), dtype=">u2").reshape(height, width, 3)
         assert (kept == rgb).all()  # the ink too
+
+
+def test_img2pdf_says_nothing_in_english_on_an_officers_screen(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA101/QA102 F14: a gray JPEG carrying an RGB profile printed img2pdf's `WARNING  Ignoring non-GRAY ICC profile
+    in Grayscale JPG` (the profile is of no use to PDF/A anyway; the JPEG is kept byte for byte)."""
+    import logging
+
+    path = tmp_path / "xám.jpg"
+    srgb = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    _page(tmp_path).save(path, quality=85, dpi=(300, 300), icc_profile=srgb)
+    caplog.set_level(logging.WARNING)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert LINES[0] in result.text
+    assert "ICC profile" not in caplog.text, caplog.text
 
 
 def test_a_16_bit_gray_and_alpha_png_stays_gray(tmp_path: Path) -> None:
