@@ -808,9 +808,10 @@ class RecordCustody:
 def record_custody(
     record: Any, retained: list[Any], store: Any = None, correction: Classification | None = None
 ) -> RecordCustody:
-    """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store`` a folder
-    archive, the ledger entries written since its "archived" one (a hold, a release): that entry's number is in its
-    index entry, so the ledger before it is not read (a record archived before 2026-12-01: the whole ledger)."""
+    """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store`` (a
+    folder or S3 archive), the ledger entries written since its "archived" one (a hold, a release): that entry's
+    number is in its index entry, so the ledger before it is not read (a record archived before 2026-12-01: the
+    whole ledger)."""
     from storage.ledger import Ledger, corrected_type, retained_until_in, retention_owed
 
     readable = [info for info in retained if info.unreadable is None]
@@ -828,10 +829,11 @@ def record_custody(
     on_objects = any(info.legal_hold for info in readable)
     held = on_objects
     ledger_type: tuple[str, int | None] | None = None
-    if store is not None and store.retention_in_files:
-        # a folder archive's retention records are files anyone with the folder can edit: held against the ledger
-        # entries since the record's "archived" one (cheap reads there). On S3 the hold is the objects' Object Lock
-        # legal hold, which `get` reads as it is (one ledger read per `get`: the audit checks it against the ledger)
+    if store is not None:
+        # a folder archive's retention records are files anyone with the folder can edit, and on S3 an Object Lock
+        # legal hold can be lifted with the S3 API by anyone with s3:PutObjectLegalHold: held against the ledger
+        # entries since the record's "archived" one (a few reads). Until QA100 S3 was read as the objects said, and
+        # `get` dropped a hold that `export` and the audit still gave
         try:
             ledger = Ledger(store)
             seq = store.archived_seq(record)

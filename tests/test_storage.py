@@ -2719,6 +2719,34 @@ def test_hold_of_a_record_disposed_of_meanwhile_says_so_in_both_languages(
     assert "cannot set legal hold" not in said, said
 
 
+def test_get_says_the_ledgers_hold_when_it_was_lifted_behind_the_archives_back(
+    archive: BaseArchive, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """QA100 F3c: on S3 a legal hold lifted with the S3 API (Object Lock legal hold OFF on every object) made `get`
+    drop the hold line and `--json` say false, while `export` said "Legal-Hold: yes" and the audit named the lift.
+    S3 now follows the ledger as a folder archive does (QA99 F4), and the officer can release it."""
+    record, files = make_record(tmp_path / "in", "hold-lifted")
+    record = archive.put(record, files)
+    archive.set_hold(record, True, actor="thanh-tra")
+    for info in archive.retention(record):  # behind the archive's back: the storage's own switch, not sohoa's
+        if isinstance(archive, LocalArchive):
+            kept = archive.root / ".retention" / f"{info.key}.json"
+            kept.write_text(json.dumps({**json.loads(kept.read_text()), "legal_hold": False}), encoding="utf-8")
+        else:
+            archive._set_legal_hold(info.key, False)
+    assert not any(info.legal_hold for info in archive.retention(record))
+    env = _cli_env(archive, tmp_path, request)
+    runner = CliRunner()
+    shown = runner.invoke(app, ["get", record.id], env=env)
+    text = " ".join(shown.output.split())
+    assert shown.exit_code == 0 and "lifted behind the archive's back" in text, shown.output
+    as_json = json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)
+    assert as_json["legal_hold"] is True and as_json["legal_hold_on_files"] is False, as_json
+    released = json.loads(runner.invoke(app, ["hold", record.id, "off", "--json"], env=env).stdout)
+    assert released["changed"] is True, released
+    assert json.loads(runner.invoke(app, ["get", record.id, "--json"], env=env).stdout)["legal_hold"] is False
+
+
 def test_get_says_retention_and_hold_as_the_ledger_does_when_the_files_were_edited(tmp_path: Path) -> None:
     """QA99 F4: a folder archive's retention records are files anyone can edit. With its retention shortened, `get
     --json` said "over" (may be disposed of) where the text gave the ledger's day and `dispose` refused; with its
