@@ -837,6 +837,8 @@ def record_custody(
         try:
             ledger = Ledger(store)
             seq = store.archived_seq(record)
+            if not store.retention_in_files and ledger.count_since(seq) > GET_LEDGER_READS:
+                raise LookupError(f"more than {GET_LEDGER_READS} ledger entries to read")
             entries = ledger.excerpt(record.id) if seq is None else list(ledger.entries_since(seq))
             own = [e for e in entries if e.get("record_id") == record.id]
             owed = retention_owed(own).get(record.id)
@@ -861,6 +863,11 @@ def record_custody(
         as_corrected=(*longer, kept_as) if longer and kept_as else None,
         corrected_in_ledger=None if correction else ledger_type,
     )
+
+
+# On S3 each ledger entry is an object, one GET each (~3 ms on a local server): `get` reads at most this many to
+# check a record's hold against the ledger; past it the objects' hold is said as S3 gives it (`audit` checks all)
+GET_LEDGER_READS = 1000
 
 
 def retention_json(

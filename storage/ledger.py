@@ -368,6 +368,13 @@ class Ledger:
             except ValueError:
                 yield key, None
 
+    def count_since(self, seq: int | None) -> int:
+        """How many entries are numbered ``seq`` and later (every entry, with None): one listing, none read."""
+        keys = self.keys()
+        return sum(
+            1 for key in keys if seq is None or ((number := _sequence_number(key)) is not None and number >= seq)
+        )
+
     def entries_since(self, seq: int) -> Iterator[dict[str, Any]]:
         """The readable entries numbered ``seq`` and later, in order: what a record's custody can have changed
         after its "archived" entry ``seq`` (a hold, a release, a disposal), without reading the ledger before it."""
