@@ -30,6 +30,7 @@ from sohoa.fsutil import PART_MARKER, atomic_write_bytes, sha256_file, write_unl
 from sohoa.record import Record
 from storage.base import (
     _RECORD_FOLDER,
+    CLAIMS_DIR,
     INDEX_DIR,
     LEDGER_DIR,
     ArchiveIntegrityError,
@@ -95,10 +96,14 @@ class LocalArchive(BaseArchive):
         return False
 
     def has_archive_folders(self) -> bool:
-        """Whether the folder holds ``.ledger/``, ``.by-sha256/`` or ``.retention/``: a cheap look (no listing),
-        for telling whether a folder lies inside an archive."""
+        """Whether the folder holds ``.ledger/``, ``.by-sha256/``, ``.retention/`` or a writer's claim in ``.claims/``:
+        a cheap look (no listing of the record folders), for telling whether a folder lies inside an archive."""
         try:
-            return any((self.root / folder).is_dir() for folder in (LEDGER_DIR, INDEX_DIR, RETENTION_DIR))
+            if any((self.root / folder).is_dir() for folder in (LEDGER_DIR, INDEX_DIR, RETENTION_DIR)):
+                return True
+            # a writer's claim, left by a first put killed before anything else (QA100: "no archive", where `ledger
+            # finish` would have cleared it): an archive being written. An emptied .claims/ is none
+            return any((self.root / CLAIMS_DIR).glob("*.json"))
         except OSError:
             return False
 

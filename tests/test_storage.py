@@ -1180,6 +1180,34 @@ def test_ledger_verify_command(tmp_path: Path) -> None:
         assert "no archive at" in typo.output
 
 
+def test_a_first_put_killed_after_its_claim_is_an_archive_to_finish(tmp_path: Path) -> None:
+    """QA100 F11: a first `process` killed right after it claimed its scan left only ``.claims/``: every command
+    said "no archive at …", and `ledger finish`, which clears such a claim, could not be run. A writer's claim
+    makes the folder an archive (being written); emptied of claims, it is none again."""
+    from storage.claims import THIS_MACHINE
+
+    archive = tmp_path / "archive"
+    (archive / ".claims").mkdir(parents=True)
+    claim = archive / ".claims" / f"{'ab' * 32}.0.json"
+    claim.write_text(  # as a killed writer on this machine leaves it (its process gone)
+        json.dumps(
+            {
+                "host": socket.gethostname(),
+                "machine": THIS_MACHINE,
+                "pid": 999999,
+                "writer": "a7792083984549ac852d5a3f80a64c61",
+                "since": "2026-12-04T14:27:00+00:00",
+                "batch": "20261204T142658Z-5a4586",
+            }
+        )
+    )
+    assert open_archive(archive).exists()
+    env = {"SOHOA_DATA_DIR": str(tmp_path), "SOHOA_OCR_SERVER": "off"}
+    finished = CliRunner().invoke(app, ["ledger", "finish", "--archive", str(archive)], env=env)
+    assert finished.exit_code == 0 and "no archive at" not in finished.output, finished.output
+    assert not claim.exists() and not open_archive(archive).exists()
+
+
 def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path: Path) -> None:
     """QA99 F1: an existing folder was an archive as soon as it existed — an emptied archive, a mistyped empty
     folder, a data folder given for its archive, a folder of reports passed `audit`, `audit --fixity-only` and
