@@ -125,7 +125,7 @@ class _Libtiff:
         lib.TIFFReadEncodedStrip.argtypes = [ctypes.c_void_p, ctypes.c_uint32, ctypes.c_void_p, ctypes.c_ssize_t]
         lib.TIFFReadEncodedStrip.restype = ctypes.c_ssize_t
         for setter in (lib.TIFFSetWarningHandler, lib.TIFFSetErrorHandler):
-            setter.argtypes, setter.restype = [self._HANDLER], ctypes.c_void_p
+            setter.argtypes, setter.restype = [ctypes.c_void_p], ctypes.c_void_p
 
     def _note(self, module: bytes | None, message: bytes | None, arguments: Any) -> None:
         text = (message or b"").decode(errors="replace")
@@ -138,17 +138,19 @@ class _Libtiff:
         self.said.append(((module or b"").decode(errors="replace"), text))
 
     def decode_faults(self, tiff: Path, directories: int = 1) -> list[tuple[int, str, str]]:
-        """(directory index, libtiff module, message format) of the first fault its fax decoders report decoding
+        """(directory index, libtiff module, message) of the first fault its fax decoders report decoding
         each of the first ``directories`` images (pages) of ``tiff``; a directory that is not fax-coded decodes
         without their word."""
         faults: list[tuple[int, str, str]] = []
+        ours = ctypes.cast(self._handler, ctypes.c_void_p)
         with self.lock:
-            self.lib.TIFFSetWarningHandler(self._handler)
-            self.lib.TIFFSetErrorHandler(self._handler)
+            # heard only while decoding here: whatever else in this process uses the library keeps its own handlers
+            warned = self.lib.TIFFSetWarningHandler(ours)
+            failed = self.lib.TIFFSetErrorHandler(ours)
             handle = self.lib.TIFFOpen(str(tiff).encode(), b"r")
-            if not handle:
-                return []
             try:
+                if not handle:
+                    return []
                 for directory in range(directories):
                     if directory and not self.lib.TIFFReadDirectory(handle):
                         break
@@ -161,7 +163,10 @@ class _Libtiff:
                     if said:
                         faults.append((directory, *said[0]))
             finally:
-                self.lib.TIFFClose(handle)
+                if handle:
+                    self.lib.TIFFClose(handle)
+                self.lib.TIFFSetWarningHandler(warned)
+                self.lib.TIFFSetErrorHandler(failed)
         return faults
 
 
