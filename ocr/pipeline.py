@@ -287,6 +287,10 @@ def ocr_document(
     )
 
 
+# A 16-bit gray page whose brightest sample is under this uses at most 1/16 of its range (12 bits written in 16)
+DIM_16_BIT_TOP = 4096
+
+
 def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
     """What the searchable copy changed of the input that its reader is to be told, Vietnamese / English (QA96: each
     was done without a word): an owner password's restrictions not carried over (PDF/A forbids encryption), an
@@ -307,14 +311,25 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
             )
     else:
         with Image.open(info.path) as image:
-            transparent = False
-            for index in page_frames(image):
+            transparent, dim = False, []
+            for number, index in enumerate(page_frames(image), start=1):
                 image.seek(index)
                 transparent = transparent or _seen_through(image)
+                if image.mode.startswith("I;16") and int(np.asarray(image).max(initial=0)) < DIM_16_BIT_TOP:
+                    dim.append(number)
         if transparent:
             notices.append(
                 "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này; tệp gốc vẫn giữ / the image has "
                 "transparency: laid on white in this copy; the input keeps it"
+            )
+        if dim:
+            pages = page_run(dim)
+            # kept as the file has them (the archival copy is the scan's pixels), read scaled up (QA102: a 12-bit
+            # scan in 16-bit samples was archived `good` and shows black to anyone who opens it)
+            notices.append(
+                f"tr. {pages}: ảnh 16 bit chỉ dùng phần tối nhất của dải sáng (như máy quét 12 bit ghi): trình xem "
+                f"hiện gần như đen; chữ vẫn được đọc / p. {pages}: the 16-bit image uses only the darkest part of "
+                "its range (as a 12-bit scanner writes): viewers show it nearly black; its text was read all the same"
             )
     if rasterised:
         pages = page_run(rasterised)
