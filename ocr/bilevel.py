@@ -8,9 +8,9 @@ decoders are asked instead:
   pikepdf extracts it; a TIFF input's fax-coded pages as they are) and decoded with libtiff's warning and error
   handlers set, which its fax decoders call for every fault ("Premature EOF at line …", "Bad code word at line
   …") while still returning the rows;
-- poppler's ``pdftoppm``, for JBIG2 (and CCITT where libtiff cannot be loaded): each image drawn alone on a tiny page of a PDF of its own, so that nothing
-  else of the input can be the cause, and its ``Syntax Error`` lines read (~95 ms an image: drawing it, where
-  libtiff decodes a G4 page in ~7 ms).
+- poppler's ``pdftoppm``, for JBIG2 (and CCITT where libtiff cannot be loaded): each image drawn alone on a tiny
+  page of a PDF of its own, so that nothing else of the input can be the cause, and its ``Syntax Error`` lines
+  read (~95 ms an image: drawing it, where libtiff decodes a G4 page in ~7 ms).
 
 Measured on 4 cuts (30, 50, 70, 90 %) of a G4 page: libtiff named all 4, poppler 1 (it takes a stream that ends
 cleanly between codes for a finished one and draws the rest white). On the 437 PDFs of ``../shared/corpora``
