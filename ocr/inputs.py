@@ -896,19 +896,20 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                     )
                 sizes.append(_too_small(image, number))
             small = _usable_or_refused(path, sizes, named=frames > 1)
+            # fax-coded pages first: Pillow decodes a damaged one without an error, printing libtiff's English
+            # warnings on the officer's screen for a tiled one (QA103)
+            if image.format == "TIFF" and any(
+                _tiff_compression(image, index) in FAX_TIFF_COMPRESSIONS for index in pages
+            ):
+                for directory, complaint in tiff_fax_complaints(path, max(pages) + 1):
+                    if directory not in pages:
+                        continue  # a preview: no page
+                    number = pages.index(directory) + 1
+                    detail = f"page {number}: {complaint}" if frames > 1 else complaint
+                    problem = Problem.DAMAGED_PAGE_IMAGE if frames > 1 else Problem.UNREADABLE_IMAGE
+                    raise BadInputError(path, problem, detail, f"trang {number}" if frames > 1 else "")
             for number in range(1, frames + 1):
                 turn_to(number, decode=True)  # decode every page fully: catches truncated or garbled data
-            fax_coded = image.format == "TIFF" and any(
-                _tiff_compression(image, index) in FAX_TIFF_COMPRESSIONS for index in pages
-            )
-        if fax_coded:
-            for directory, complaint in tiff_fax_complaints(path, max(pages) + 1):
-                if directory not in pages:
-                    continue  # a preview: no page
-                number = pages.index(directory) + 1
-                detail = f"page {number}: {complaint}" if frames > 1 else complaint
-                problem = Problem.DAMAGED_PAGE_IMAGE if frames > 1 else Problem.UNREADABLE_IMAGE
-                raise BadInputError(path, problem, detail, f"trang {number}" if frames > 1 else "")
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:
@@ -1015,10 +1016,20 @@ def _check_fax_images(path: Path, pdf: pikepdf.Pdf) -> None:
     seen: set[tuple[int, int]] = set()
     images: list[tuple[int, str, pikepdf.Stream]] = []
     for number, page in enumerate(pdf.pages, start=1):
-        for name, image in page.get_images().items():
-            if isinstance(image, pikepdf.Stream) and bilevel_codec(image) is not None and image.objgen not in seen:
-                seen.add(image.objgen)
-                images.append((number, name, image))
+        resources = page.obj.get("/Resources")
+        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+        if not isinstance(xobjects, pikepdf.Dictionary):
+            continue
+        for name, image in xobjects.items():
+            if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:
+                continue
+            # the image, and the stencil mask that may draw its ink (an MRC scan's text: QA103, a damaged one was
+            # archived `good` — ``get_images`` leaves out images that are masks themselves)
+            mask = image.get("/Mask")
+            for drawn in (image, mask) if isinstance(mask, pikepdf.Stream) else (image,):
+                if bilevel_codec(drawn) is not None and drawn.objgen not in seen:
+                    seen.add(drawn.objgen)
+                    images.append((number, name, drawn))
     for number, name, complaint in bilevel_complaints(images):
         detail = f"page {number}, {_image_named(name)}: {complaint}"[:200]
         raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}")

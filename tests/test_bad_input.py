@@ -23,7 +23,7 @@ from ocr.inputs import inspect_input
 from sohoa.errors import PROBLEM_TEXT, BadInputError, Problem
 from storage import open_configured_archive, quarantine_file
 from storage.quarantine import QuarantineEntry
-from tests.conftest import SHARED, make_settings, needs_shared
+from tests.conftest import FIXTURES, SHARED, make_settings, needs_shared
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 
@@ -1073,6 +1073,40 @@ def test_a_g4_tiff_page_garbled_part_way_is_damaged(tmp_path: Path) -> None:
             assert caught.value.problem == Problem.UNREADABLE_IMAGE
         else:
             assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2"
+
+
+def test_fax_coded_images_libtiff_cannot_judge_truly_are_not_refused() -> None:
+    """QA103: a G4 image with /EncodedByteAlign (some fax converters write it) was "internal error in sohoa" —
+    pikepdf cannot wrap it as a TIFF — and an intact G3 image without end-of-line codes (/K 0, /EndOfLine false,
+    PDF's default) was refused as damaged: pikepdf wraps it as T.4, which has them, and libtiff said "Premature
+    EOL at line 0". Both are left unchecked (poppler draws them whole); a tiled G4 TIFF is checked tile by tile."""
+    ccitt = FIXTURES / "ccitt"
+    assert inspect_input(ccitt / "g4-encoded-byte-align.pdf").page_count == 1
+    assert inspect_input(ccitt / "g3-k0-no-eol.pdf").page_count == 1
+    assert inspect_input(ccitt / "g4-tiled.tif").page_count == 1
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(ccitt / "g4-tiled-damaged.tif")
+    assert "of tile" in caught.value.detail and "(Fax4Decode, libtiff)" in caught.value.detail, caught.value.detail
+
+
+def test_a_cut_off_g4_stencil_mask_is_damaged(tmp_path: Path) -> None:
+    """QA103: an image drawn as a stencil (/ImageMask true: the ink of an MRC scan's text layer) is no image to
+    ``get_images``, and a G4 one cut short was archived `good` with 118 of 297 words. The page's stencils, and its
+    images' /Mask streams, are checked as its images are."""
+    whole = _g4_page_pdf(tmp_path / "g4.pdf")
+    cut = tmp_path / "mặt nạ cắt.pdf"
+    with pikepdf.open(whole) as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        g4 = image.read_raw_bytes()
+        image.write(g4[: len(g4) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+        image.ImageMask = True
+        del image.ColorSpace
+        del image.BitsPerComponent
+        assert not pdf.pages[0].get_images()  # what was checked: a stencil is no image to pikepdf
+        pdf.save(cut)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(cut)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 1"
 
 
 @needs_shared
