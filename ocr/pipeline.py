@@ -66,6 +66,7 @@ from ocr.modes import (
 )
 from ocr.preprocess import (
     MIN_OSD_CONFIDENCE,
+    WIDE_SKEW,
     band_cuts,
     deskewed,
     detect_orientation,
@@ -156,6 +157,9 @@ class PagePlan:
     dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
     blank: bool = False  # the page image has no ink beyond scanner noise (ocr.quality.blank_image)
     too_small: str | None = None  # too small to be a scan (ocr.inputs.SmallPage: what is): kept as it is, not read
+    # the page as scanned, not straightened, written beside image_path when the skew found is past WIDE_SKEW: read
+    # too, and kept when it reads as well (_level_or_straightened)
+    level_image_path: Path | None = None
 
 
 def ocr_document(
@@ -726,6 +730,11 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
     plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
+    if abs(angle) > WIDE_SKEW:
+        level = paper_whitened(image) if ink <= LITTLE_INK_SHARE else image
+        level = level if level.mode in ("1", "L", "RGB") else level.convert("RGB")
+        plan.level_image_path = scratch / f"page-{number:04d}-level{_pnm_suffix(level.mode)}"
+        level.save(plan.level_image_path)
     return plan
 
 
@@ -1310,6 +1319,8 @@ def read_pages(
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
         reading = read_there(plan, plan.image_path, plan.bands)
+        if plan.level_image_path is not None:
+            reading = _level_or_straightened(plan, reading, read_there)
         if page_quality(reading.confidence, reading.text())[0] == LOW and not plan.blank:
             # a blank page is not asked which way is up: it has no up (and OSD would take a second over it)
             reading = _read_upright(plan, reading, scratch, read_there)
@@ -1341,6 +1352,31 @@ def read_pages(
         for number, future in pending.items():
             readings[number] = future.result()
     return planned, readings
+
+
+def _reading_score(reading: PageReading) -> float:
+    """How much of a page a reading got: the confidence of its words read with confidence over 50, summed."""
+    return sum(word.confidence for word in reading.words if word.confidence > 50)
+
+
+def _level_or_straightened(
+    plan: PagePlan, straightened: PageReading, read: Callable[[PagePlan, Path, list[PageBand], str], PageReading]
+) -> PageReading:
+    """The better of the page's reading straightened by a skew past WIDE_SKEW and its reading as scanned (the plan
+    then says which). The projection profile finds the angle of whatever lies in lines: a crooked stamp's box or a
+    signature's strokes on a page of a few level lines turned the whole page 8° and its text was lost (QA103).
+    Read both, the page as scanned wins unless the straightened reading got more (``_reading_score``). Costs a
+    second reading of the few pages found skewed that far."""
+    assert plan.level_image_path is not None and plan.image_path is not None
+    level_path, plan.level_image_path = plan.level_image_path, None
+    level = read(plan, level_path, [], "-level")
+    if _reading_score(straightened) > _reading_score(level):
+        level_path.unlink(missing_ok=True)
+        return straightened
+    for path in (plan.image_path, *(band.image_path for band in plan.bands)):
+        path.unlink(missing_ok=True)
+    plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
+    return level
 
 
 def _read_upright(
@@ -1376,15 +1412,12 @@ def _read_upright(
     for path in (upright_path, *(band.image_path for band in upright_bands)):
         path.unlink(missing_ok=True)
 
-    def score(reading: PageReading) -> float:
-        return sum(word.confidence for word in reading.words if word.confidence > 50)
-
     if turn and page_quality(second.confidence, second.text())[0] == LOW:
         return first
     # OSD and the first reading's own lines (running down the image) agreeing that the page lies sideways, the
     # upright reading wins: the first one's boxes stand on end (QA101: a page shown sideways by its /Rotate, read
     # as well both ways, kept the sideways reading, its text layer on end and the page shown sideways)
-    if not turn and score(second) <= score(first) and first.sideways_turn() != rotate:
+    if not turn and _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate:
         return first
     plan.orientation, plan.skew = rotate, skew
     return second

@@ -36,6 +36,7 @@ _FINE_REACH = 0.5
 # notice fed 8° crooked gave no word.
 WIDE_SKEW = 5.0
 WIDE_SKEW_CONTRAST = 9.0
+LONG_LINE_ROW = 0.4
 # Below 1° Tesseract reads the page as well without help, and a text layer turned by less than that only makes
 # pdftotext split lines (MEASURED.md); from about 1.5° its layout analysis starts to merge lines.
 MIN_SKEW = 1.0
@@ -62,6 +63,7 @@ def skew_angle(image: Image.Image) -> float:
     # made deskew 0.3 s of CPU per page, taken from Tesseract (py-spy, bench/batch_bench.py backlog).
     x = xs - width / 2 + 0.5
     y = ys - height / 2 + 0.5
+    clipped = gray.width >= _ANALYSIS_WIDTH  # a page; in a crop of a word or two one line fills its rows
 
     def sharpness(angle: float) -> float:
         theta = math.radians(angle)
@@ -70,6 +72,12 @@ def skew_angle(image: Image.Image) -> float:
         new_y = -x * math.sin(theta) + y * math.cos(theta) + height / 2
         inside = (new_x >= 0) & (new_x < width) & (new_y >= 0) & (new_y < height)  # PIL crops the corners too
         rows = np.bincount(new_y[inside].astype(np.intp), minlength=height).astype(np.float32)
+        # a row's ink counted up to LONG_LINE_ROW of the width: a long straight line (a ruler's stroke across a
+        # form, a pen line under a heading) lies in one row at its own angle and outweighed every text line, and a
+        # level page was turned by the line's 2–9° (QA103: 6 of 297 words read). A text line's densest row holds
+        # about a third of the width
+        if clipped:
+            rows = np.minimum(rows, LONG_LINE_ROW * width)
         return float(np.var(np.diff(rows)))
 
     searched = {step / 2: sharpness(step / 2) for step in range(-2 * int(MAX_SKEW), 2 * int(MAX_SKEW) + 1)}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 import re
 import subprocess
 import sys
@@ -717,6 +718,37 @@ def test_a_short_notice_fed_crooked_is_straightened_and_the_search_edge_holds() 
         draw.text((250, 300 + index * 120), line, fill=20, font=font)
     for turn in (12.0, 14.0):  # past the search: left as it is (the page goes to review), not turned further off
         assert skew_angle(page.rotate(turn, resample=Image.Resampling.BICUBIC, fillcolor=250)) == 0.0, turn
+
+
+def test_a_long_straight_line_or_a_crooked_stamp_does_not_turn_a_level_page(tmp_path: Path) -> None:
+    """QA103 F4: the projection profile found the angle of whatever lay in a line — a ruler's stroke struck across a
+    form, a received-stamp's frame applied 8° crooked — and turned a level page by it: 6 of 297 words read. A row
+    counts its ink up to 0.4 of the width (a text line's densest row holds about a third), and a page found
+    skewed past 5° is read as scanned too, the better reading kept."""
+    from ocr.preprocess import skew_angle
+
+    font = ImageFont.truetype(FONT, 54)
+    page = Image.new("L", (2480, 3508), 250)
+    draw = ImageDraw.Draw(page)
+    for index, line in enumerate(LINES * 4):
+        draw.text((250, 300 + index * 120), line, fill=20, font=font)
+    struck = page.copy()
+    ImageDraw.Draw(struck).line([(100, 3000), (2400, 3000 - round(2300 * math.tan(math.radians(6))))], fill=0, width=4)
+    assert abs(skew_angle(struck)) < 1.0  # the line's 6° not taken
+    notice = Image.new("L", (2480, 3508), 250)
+    draw = ImageDraw.Draw(notice)
+    for index, line in enumerate(LINES):
+        draw.text((250, 300 + index * 90), line, fill=20, font=font)
+    frame = Image.new("L", (1400, 500), 0)  # a received-stamp's frame: ink where it is 255
+    ImageDraw.Draw(frame).rectangle([0, 0, 1399, 499], outline=255, width=8)
+    crooked = frame.rotate(8, expand=True)
+    notice.paste(Image.new("L", crooked.size, 30), (500, 1800), crooked)
+    assert abs(skew_angle(notice)) > 7  # the frame's angle is what the profile finds...
+    path = tmp_path / "dấu nghiêng.png"
+    notice.save(path, dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert result.pages[0].skew == 0.0, result.pages[0]  # ...but the page read as scanned reads better
+    assert all(line in result.text for line in LINES), result.text
 
 
 def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path) -> None:
