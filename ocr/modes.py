@@ -12,7 +12,9 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -361,10 +363,13 @@ def shown_rotation(page: pikepdf.Dictionary) -> int:
     laid for a page pdfium had not drawn (QA102: 153 of 257 words off the ink); a string was "internal error"."""
     value = page.get("/Rotate", 0)
     try:
-        number = int(value)
+        # as pdfium reads a number: a real as a 32-bit float (359.99999 is 360), past a 32-bit integer none
+        number = float(np.float32(float(value))) if isinstance(value, Decimal) else float(int(value))
     except (TypeError, ValueError, OverflowError):
         return 0
-    return int(number / 90) % 4 * 90 if abs(number) < 1 << 60 else number // 90 % 4 * 90
+    if not math.isfinite(number) or abs(number) >= 2**31:
+        return 0
+    return int(int(number) / 90) % 4 * 90
 
 
 def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) -> None:

@@ -1462,6 +1462,11 @@ def assemble_pdf(
     with pikepdf.open(source_pdf) as out:
         font: pikepdf.Object | None = None  # one copy for all the pages
         layers: set[tuple[int, int]] = set()
+        for page in out.pages:
+            # a page kept as it is (its own text) shows the /Rotate written too: a 91 lost the PDF/A claim ("not a
+            # multiple of 90") and viewers disagreed on how to show it (QA103)
+            if "/Rotate" in page.obj and page.obj.Rotate != (shown := shown_rotation(page.obj)):
+                page.obj.Rotate = shown
         for plan in plans:
             reading = readings.get(plan.number)
             if reading is None:

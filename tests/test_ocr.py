@@ -1166,8 +1166,21 @@ def test_a_pages_rotate_entry_is_taken_as_pdfium_shows_it() -> None:
 
     for value, shown in ((0, 0), (90, 90), (91, 90), (135, 90), (269, 180), (45, 0), (-90, 270), (-91, 270),
                          (450, 90), (540, 180), (720, 0), (pikepdf.String("90"), 0), (pikepdf.Name("/Ninety"), 0),
-                         (Decimal("90.5"), 90)):  # fmt: skip
-        assert shown_rotation(pikepdf.Dictionary(Rotate=value)) == shown, value
+                         (Decimal("90.5"), 90), (Decimal("359.99999"), 0), (10_000_000_000, 0)):  # fmt: skip
+        assert shown_rotation(pikepdf.Dictionary(Rotate=value)) == shown, value  # (pdfium: float32, int32)
+
+
+def test_a_kept_pages_odd_rotate_entry_is_written_as_shown(tmp_path: Path) -> None:
+    """QA103: a born-digital page kept as it is (skip-text) kept its /Rotate 91 — shown 90 by pdfium, 0 by poppler
+    — and the whole copy lost its PDF/A claim ("91 is not a multiple of 90")."""
+    with pikepdf.open(BORN_DIGITAL) as pdf:
+        pdf.pages[0].obj.Rotate = 91
+        pdf.save(tmp_path / "91.pdf")
+    result = ocr_document(tmp_path / "91.pdf", tmp_path / "out.pdf", workers=1)
+    assert not result.pages[0].ocr
+    assert not any("multiple of 90" in problem for problem in result.pdfa_problems or []), result.pdfa_problems
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        assert out.pages[0].obj.Rotate == 90
 
 
 @pytest.mark.parametrize("rotate", [91, 269, "a string"])
