@@ -301,7 +301,7 @@ def _read_with_command(
                 # the language data was checked before: a failure now is about this page's image
                 raise BadInputError(named, Problem.OCR_FAILED, str(exc.message).strip()[:200]) from exc
             if first is not None:
-                _give_up_after_second_death(named, first, exc)
+                _give_up_after_second_death(named, first, exc, language, tessdata_dir)
             # ended by a signal: killed from outside (the OOM killer) or crashed on the page; as the library's
             # workers (ocr.tesseract_library.read_with_library), the page is read once more to tell the two apart
             log.warning(
@@ -321,36 +321,46 @@ def _read_with_command(
 
 
 def _give_up_after_second_death(
-    named: Path, first: pytesseract.TesseractError, second: pytesseract.TesseractError
+    named: Path,
+    first: pytesseract.TesseractError,
+    second: pytesseract.TesseractError,
+    language: str = "vie",
+    tessdata_dir: Path | None = None,
 ) -> NoReturn:
     """A ``tesseract`` run ended by a signal twice on the same page: the scan's fault only when it crashed on it
-    and reads a plain test page (``tesseract_reads_a_test_page``)."""
+    and reads a plain test page (``tesseract_broken``)."""
     said = f"killed by {signal_name(second.status)}; the first time by {signal_name(first.status)}"
     if killed_from_outside(second.status):
         raise StageError(
             f"{named.name}: tesseract was {said} while reading a page: ended from outside (out of memory? the "
             "OOM killer), not because of the scan; rerun it"
         ) from second
-    broken = tesseract_broken()
+    broken = tesseract_broken(language, tessdata_dir)
     if broken is not None:
         raise StageError(broken) from second
     raise BadInputError(named, Problem.OCR_FAILED, f"Tesseract stopped on this page twice ({said})") from second
 
 
 @functools.cache
-def tesseract_broken() -> str | None:
-    """Why the ``tesseract`` command is broken — it crashes (or fails) on a plain test page too, a line of print —
-    in both languages, or None when it reads that page. Asked only when a page made it crash twice: a Tesseract that
-    crashed on every page (a bad upgrade, a build for another CPU) sent a whole backlog to quarantine with "scan
-    it again, clearer" (QA102)."""
+def tesseract_broken(language: str = "vie", tessdata_dir: Path | None = None) -> str | None:
+    """Why the ``tesseract`` command is broken — it crashes (or fails) on a plain test page too: an A4 page at
+    300 dpi with a few lines of print, read in ``language`` — in both languages, or None when it reads that page.
+    Asked only when a page made it crash twice: a Tesseract that crashed on every page (a bad upgrade, a build for
+    another CPU) sent a whole backlog to quarantine with "scan it again, clearer" (QA102). Page-sized, and in the
+    language the pages are read in: a one-line probe passed a Tesseract that crashed on every page-sized image,
+    and without ``-l`` it needed ``eng`` (QA103)."""
     from PIL import Image, ImageDraw
 
     with tempfile.TemporaryDirectory(prefix="sohoa-probe-") as scratch:
-        page = Image.new("L", (400, 80), 255)
-        ImageDraw.Draw(page).text((10, 30), "THONG BAO 2024", fill=0)
+        page = Image.new("L", (2480, 3508), 255)
+        draw = ImageDraw.Draw(page)
+        for line in range(12):
+            draw.text((250, 300 + line * 120), "THONG BAO 2024 - UBND XA", fill=0, font_size=60)
         path = Path(scratch) / "probe.png"
         page.save(path, dpi=(300, 300))
-        command = [pytesseract.pytesseract.tesseract_cmd, str(path), "stdout", "--psm", "7"]
+        command = [pytesseract.pytesseract.tesseract_cmd, str(path), "stdout", "-l", language, "--psm", "3"]
+        if tessdata_dir:
+            command[3:3] = ["--tessdata-dir", str(tessdata_dir)]
         try:
             done = subprocess.run(command, capture_output=True, timeout=TESSERACT_ASK_SECONDS, check=False)
         except (OSError, subprocess.TimeoutExpired) as exc:

@@ -451,7 +451,7 @@ def read_with_library(
             ) from None
         from ocr.tesseract import tesseract_broken  # that module imports this one
 
-        broken = tesseract_broken()  # the same libtesseract: crashing on a plain test page too, it is the machine
+        broken = tesseract_broken(language, tessdata_dir)  # the same libtesseract: failing on a test page, the machine
         if broken is not None:
             raise StageError(broken) from None
         raise BadInputError(
