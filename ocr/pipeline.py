@@ -903,10 +903,26 @@ def _has_alpha(image: Image.Image) -> bool:
     if clear is None:
         return False
     # a 16-bit RGB PNG's transparent colour (tRNS) cannot be matched against the 8-bit pixels Pillow decodes it
-    # to: Pillow takes its low byte, and real ink of that gray was whitened in the copy (QA102). Left opaque: a
-    # scan keeps every pixel (16-bit gray is matched on its own values: _eight_bit_gray)
+    # to: Pillow takes its low byte, and real ink of that gray was whitened in the copy (QA102; QA103: also when
+    # every channel of the colour is under 256). Left opaque: a scan keeps every pixel (16-bit gray is matched on
+    # its own values: _eight_bit_gray)
     values = clear if isinstance(clear, tuple) else (clear,) if isinstance(clear, int) else ()
-    return not (image.mode in ("RGB", "L") and any(value > 255 for value in values))
+    sixteen_bits = image.mode == "RGB" and _png_bit_depth(image) == 16
+    return not (sixteen_bits or (image.mode in ("RGB", "L") and any(value > 255 for value in values)))
+
+
+def _png_bit_depth(image: Image.Image) -> int | None:
+    """The bit depth a PNG file's header states (its IHDR), read from the file ``image`` was opened from; None for
+    another format, or when it cannot be read."""
+    name = getattr(image, "filename", None)
+    if image.format != "PNG" or not name:
+        return None
+    try:
+        with open(name, "rb") as png:
+            head = png.read(25)
+    except OSError:
+        return None
+    return head[24] if len(head) == 25 and head[12:16] == b"IHDR" else None
 
 
 def _seen_through(image: Image.Image) -> bool:

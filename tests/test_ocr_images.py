@@ -614,7 +614,8 @@ def _png_chunk(kind: bytes, data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
 
 
-def test_a_48_bit_scan_with_an_unused_transparent_colour_keeps_its_ink_and_16_bits(tmp_path: Path) -> None:
+@pytest.mark.parametrize("clear", [0x1234, 0x0034])  # QA103: a colour whose channels are all under 256 too
+def test_a_48_bit_scan_with_an_unused_transparent_colour_keeps_its_ink_and_16_bits(tmp_path: Path, clear: int) -> None:
     """QA102 F11: a 48-bit RGB PNG whose tRNS colour (0x1234 gray) no pixel has: Pillow matches its low byte (0x34)
     against the 8-bit pixels it decodes, and the ink of gray 52 was whitened in the copy, under a transparency
     notice. Such a tRNS is left out: every pixel kept, at 16 bits, no notice."""
@@ -628,12 +629,12 @@ def test_a_48_bit_scan_with_an_unused_transparent_colour_keeps_its_ink_and_16_bi
     header = width.to_bytes(4, "big") + height.to_bytes(4, "big") + bytes([16, 2, 0, 0, 0])
     png = b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", header)
     png += _png_chunk(b"pHYs", (11811).to_bytes(4, "big") * 2 + b"\x01")  # 300 dpi
-    png += _png_chunk(b"tRNS", (0x1234).to_bytes(2, "big") * 3)
+    png += _png_chunk(b"tRNS", clear.to_bytes(2, "big") * 3)
     png += _png_chunk(b"IDAT", zlib.compress(rows)) + _png_chunk(b"IEND", b"")
     path = tmp_path / "48 bit.png"
     path.write_bytes(png)
     with Image.open(path) as opened:
-        assert opened.info["transparency"] == (0x1234,) * 3
+        assert opened.info["transparency"] == (clear,) * 3
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert LINES[0] in result.text and not result.notices, (result.text, result.notices)
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
