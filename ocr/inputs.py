@@ -918,12 +918,7 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         with path.open("rb") as handle:
             layout = _tiff_layout(handle.read(1 << 16))
         if layout is not None:  # a TIFF whose tags read: intact, laid out as Pillow reads none
-            raise BadInputError(
-                path,
-                Problem.UNSUPPORTED_SAMPLES,
-                layout,
-                layout.replace(" bits a pixel, ", " bit mỗi điểm ảnh, ").replace(" sample(s)", " kênh"),
-            ) from exc
+            raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *layout) from exc
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
@@ -934,15 +929,19 @@ def _unsupported_samples(image: Image.Image) -> tuple[str, str] | None:
     """What the current frame's samples are when no PDF page can hold them (English, Vietnamese), else None:
     floating point (QA101), or 32-bit integers, which Pillow opens as "I" and sohoa scaled as if 16-bit — a signed
     one came out white (a "blank" page), an unsigned one black noise called good (QA102)."""
-    if image.mode == "F":
-        return "32-bit floating-point samples", "điểm ảnh số thực 32 bit"
-    bits = getattr(image, "tag_v2", {}).get(258)
-    if image.mode == "I" and image.format == "TIFF" and bits and max(int(b) for b in bits) > 16:
-        return f"{max(int(b) for b in bits)}-bit integer samples", f"điểm ảnh số nguyên {max(int(b) for b in bits)} bit"
+    tags = getattr(image, "tag_v2", {}) if image.format == "TIFF" else {}
+    depth = max((int(b) for b in tags.get(258, ()) or ()), default=32 if image.mode in ("F", "I") else 8)
+    kind = max((int(f) for f in tags.get(339, ()) or ()), default=1)  # SampleFormat: 1 unsigned, 2 signed, 3 float
+    if image.mode == "F" or kind == 3:
+        return f"{depth}-bit floating-point samples", f"điểm ảnh số thực {depth} bit"
+    if kind == 2:  # read as unsigned, a signed scan came out gray noise called good (QA103)
+        return f"signed {depth}-bit integer samples", f"điểm ảnh số nguyên có dấu {depth} bit"
+    if image.mode == "I" and depth > 16:
+        return f"{depth}-bit integer samples", f"điểm ảnh số nguyên {depth} bit"
     return None
 
 
-def _tiff_layout(head: bytes) -> str | None:
+def _tiff_layout(head: bytes) -> tuple[str, str] | None:
     """A TIFF's first image's samples as its tags state them ("16+16 bits a pixel, 2 samples"), from the first
     bytes of the file; None when they cannot be read there. For a TIFF Pillow cannot open: intact, but laid out
     as Pillow reads none (16-bit gray with alpha), it was called damaged (QA102)."""
@@ -959,7 +958,7 @@ def _tiff_layout(head: bytes) -> str | None:
         if start + 12 > len(head):
             return None
         tag, kind, n = (int.from_bytes(head[start + a : start + b], order) for a, b in ((0, 2), (2, 4), (4, 8)))
-        if tag in (258, 277) and kind == 3:  # BitsPerSample, SamplesPerPixel (SHORT)
+        if tag in (258, 277, 339) and kind == 3:  # BitsPerSample, SamplesPerPixel, SampleFormat (SHORT)
             values = (
                 head[start + 8 : start + 12] if n <= 2 else head[int.from_bytes(head[start + 8 : start + 12], order) :]
             )
@@ -968,7 +967,10 @@ def _tiff_layout(head: bytes) -> str | None:
         return None
     bits = "+".join(str(b) for b in tags[258] if b)
     samples = tags.get(277, [1])[0]
-    return f"{bits} bits a pixel, {samples} sample(s)"
+    sample_format = max(tags.get(339, [1]))
+    said = {2: "signed integer ", 3: "floating-point "}.get(sample_format, "")
+    said_vi = {2: "số nguyên có dấu, ", 3: "số thực, "}.get(sample_format, "")
+    return f"{bits} bits a pixel, {said}{samples} sample(s)", f"{bits} bit mỗi điểm ảnh, {said_vi}{samples} kênh"
 
 
 def _tiff_compression(image: Image.Image, index: int) -> int:

@@ -116,7 +116,7 @@ def _gray_alpha_16_bit_tiff(path: Path, width: int = 600, height: int = 800) -> 
     path.write_bytes(b"II*\x00" + (8).to_bytes(4, "little") + ifd + b"\0\0\0\0" + pixels)
 
 
-@pytest.mark.parametrize("kind", ["float", "int32", "gray and alpha"])
+@pytest.mark.parametrize("kind", ["float", "int32", "signed int8", "gray and alpha"])
 def test_a_floating_point_tiff_is_refused_as_unsupported_not_damaged(tmp_path: Path, kind: str) -> None:
     """QA101 F9: an intact 32-bit floating-point TIFF was "damaged and cannot be read … copy the file from the
     scanner again" (img2pdf's "PIL is unable to preserve more than 8 bits per sample"). No PDF page holds such
@@ -131,7 +131,10 @@ def test_a_floating_point_tiff_is_refused_as_unsupported_not_damaged(tmp_path: P
         said = ("32-bit floating-point samples", "điểm ảnh số thực 32 bit")
     elif kind == "int32":
         Image.fromarray(np.full((800, 600), 1 << 30, dtype=np.int32)).save(path, dpi=(300, 300))
-        said = ("32-bit integer samples", "điểm ảnh số nguyên 32 bit")
+        said = ("signed 32-bit integer samples", "điểm ảnh số nguyên có dấu 32 bit")
+    elif kind == "signed int8":  # QA103: read as unsigned, gray noise called good
+        Image.new("L", (600, 800), 200).save(path, dpi=(300, 300), tiffinfo={339: 2})
+        said = ("signed 8-bit integer samples", "điểm ảnh số nguyên có dấu 8 bit")
     else:
         _gray_alpha_16_bit_tiff(path)
         said = ("16+16 bits a pixel, 2 sample(s)", "16+16 bit mỗi điểm ảnh, 2 kênh")
