@@ -1443,13 +1443,16 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
         for reason in (unembedded_font_reason(result.pdfa_problems), cmyk_reason(result.pdfa_problems)):
             if reason is not None and (vietnamese := reason_in_vietnamese(reason)) != reason:
                 out.print(f"  {vietnamese}", markup=False)
+        from sohoa.pdfa import problem_topic_vi
+
         for problem in result.pdfa_problems:
-            out.print(f"  - {problem}", markup=False)
+            topic = problem_topic_vi(problem)
+            out.print(f"  - {f'[{topic}] ' if topic else ''}{problem}", markup=False)
     if result.input_signatures:
         out.print(
-            f"  the input's {result.input_signatures} digital signature(s) are not in this copy (rewriting the "
-            f"file breaks them); the input keeps them / {result.input_signatures} chữ ký số của tệp gốc không "
-            "có trong bản này (ghi lại tệp sẽ làm hỏng chữ ký); tệp gốc vẫn giữ nguyên",
+            f"  {result.input_signatures} chữ ký số của tệp gốc không có trong bản này (ghi lại tệp sẽ làm hỏng chữ "
+            f"ký); tệp gốc vẫn giữ nguyên / the input's {result.input_signatures} digital signature(s) are not in "
+            "this copy (rewriting the file breaks them); the input keeps them",
             markup=False,
         )
 

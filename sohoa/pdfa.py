@@ -144,6 +144,46 @@ _ICC_COMPONENTS = {b"GRAY": 1, b"RGB ": 3, b"CMYK": 4, b"Lab ": 3}
 _ICC_CLASSES = frozenset({b"scnr", b"mntr", b"prtr", b"spac"})
 MAX_PROBLEMS = 20  # a 500-page file painted in CMYK says so a few times, not 500
 
+# What each PDF/A-2 clause a problem names is about, in Vietnamese: the problem lines themselves are English (a
+# technician's words, with object numbers), and until QA101/QA103 an officer reading `sohoa ocr` got nothing else
+RULE_TOPICS_VI: dict[str, str] = {
+    "6.1.2": "phiên bản PDF",
+    "6.1.3": "cấu trúc tệp",
+    "6.1.7.1": "luồng dữ liệu nằm ngoài tệp",
+    "6.1.7.2": "nén LZW",
+    "6.1.12": "giới hạn kỹ thuật",
+    "6.2.2": "nội dung trang",
+    "6.2.3": "ý định đầu ra (hồ sơ màu)",
+    "6.2.4.2": "hồ sơ màu ICC",
+    "6.2.4.3": "không gian màu phụ thuộc thiết bị",
+    "6.2.5": "trạng thái đồ họa",
+    "6.2.8": "ảnh",
+    "6.2.9": "đối tượng XObject",
+    "6.2.11.4.1": "phông chữ không được nhúng",
+    "6.2.11.5": "phông chữ",
+    "6.3.1": "loại chú thích",
+    "6.3.2": "cờ của chú thích",
+    "6.3.3": "hình hiển thị của chú thích",
+    "6.4.1": "biểu mẫu",
+    "6.4.2": "biểu mẫu XFA",
+    "6.4.3": "chữ ký số",
+    "6.5.1": "hành động, JavaScript",
+    "6.5.2": "hành động bổ sung",
+    "6.6.2.1": "siêu dữ liệu XMP",
+    "6.6.2.3.1": "siêu dữ liệu XMP",
+    "6.6.4": "nhận dạng PDF/A",
+    "6.8": "tệp đính kèm",
+    "6.9": "nội dung tùy chọn",
+    "pikepdf": "kiểm tra của pikepdf",
+}
+
+
+def problem_topic_vi(problem: str) -> str | None:
+    """What the PDF/A clause a problem line starts with ("6.2.11.4.1: …", "pikepdf:schema-Page: …") is about, in
+    Vietnamese; None for a line that names no known clause."""
+    clause = problem.split(":", 1)[0].strip()
+    return RULE_TOPICS_VI.get(clause)
+
 
 def document_problems(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozenset()) -> list[str]:
     """Every rule above that ``pdf`` (open, as it would be saved: unencrypted) breaks; [] when none. ``skip``:
