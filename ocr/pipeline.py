@@ -1375,18 +1375,40 @@ def _reading_score(reading: PageReading) -> float:
     return sum(word.confidence for word in reading.words if word.confidence > 50)
 
 
+# The page read as scanned replaces its straightened reading only when it gets this much more (_words_score)
+LEVEL_MARGIN = 1.1
+
+
+def _words_score(reading: PageReading) -> float:
+    """What of a page a reading got, by its letters: each word read with confidence over 50 whose letters make
+    Vietnamese syllables (or that holds a number) weighs its confidence times its letters and digits. A crooked
+    reading's fragments of the same text weigh no more than the words (``_reading_score`` counted each fragment as
+    a word), and "€" nothing."""
+    return sum(
+        word.confidence * sum(ch.isalnum() for ch in word.text)
+        for word in reading.words
+        if word.confidence > 50
+        and (
+            (any(ch.isalpha() for ch in word.text) and vietnamese_word(word.text))
+            or any(ch.isdigit() for ch in word.text)
+        )
+    )
+
+
 def _level_or_straightened(
     plan: PagePlan, straightened: PageReading, read: Callable[[PagePlan, Path, list[PageBand], str], PageReading]
 ) -> PageReading:
     """The better of the page's reading straightened by a skew past WIDE_SKEW and its reading as scanned (the plan
     then says which). The projection profile finds the angle of whatever lies in lines: a crooked stamp's box or a
     signature's strokes on a page of a few level lines turned the whole page 8° and its text was lost (QA103).
-    Read both, the page as scanned wins unless the straightened reading got more (``_reading_score``). Costs a
-    second reading of the few pages found skewed that far."""
+    Read both, the page as scanned wins when it gets clearly more (``_words_score``, LEVEL_MARGIN). Costs a second
+    reading of the few pages found skewed that far."""
     assert plan.level_image_path is not None and plan.image_path is not None
     level_path, plan.level_image_path = plan.level_image_path, None
     level = read(plan, level_path, [], "-level")
-    if _reading_score(straightened) > _reading_score(level):
+    # words that are words, and a clear margin: a crooked reading's fragments ("Ủy ban nhân d", "€") added up to
+    # more than a 6° page's 36 right words read straightened (QA104)
+    if LEVEL_MARGIN * _words_score(straightened) >= _words_score(level):
         level_path.unlink(missing_ok=True)
         return straightened
     for path in (plan.image_path, *(band.image_path for band in plan.bands)):

@@ -54,6 +54,8 @@ def skew_angle(image: Image.Image) -> float:
     size = (max(1, int(gray.width * scale)), max(1, int(gray.height * scale)))
     small = gray.resize(size, Image.Resampling.BOX)  # an average of each block: enough to tell ink from paper
     ink = np.asarray(small) < 160
+    if gray.width >= _ANALYSIS_WIDTH:
+        ink = _without_long_strokes(ink)
     ys, xs = np.nonzero(ink)
     if ys.size == 0:
         return 0.0
@@ -88,6 +90,34 @@ def skew_angle(image: Image.Image) -> float:
     if abs(fine) > WIDE_SKEW and sharpness(fine) < WIDE_SKEW_CONTRAST * float(np.median(list(searched.values()))):
         return 0.0
     return round(fine, 2)
+
+
+# A mark is a long stroke, left out of the skew profile, when it reaches over this share of the analysed width, its
+# box is at least four times longer than wide, and its ink fills under STROKE_FILL of that box: a ruler's line
+# struck across a form's blank part (one, or three or four in parallel), a pen line under a heading. Each lies in
+# one row at its own angle and outweighed a short notice's text lines: a level page was turned by their 2–9°
+# (QA103, QA104: 2 of 36 words read). Letters, words and filled blocks (a scanner bed's dark margin) are no such
+# mark, and a table's grid is not four times longer than wide (its lines, level with its text, stay)
+LONG_STROKE = 0.2
+STROKE_FILL = 0.15
+
+
+def _without_long_strokes(ink: np.ndarray) -> np.ndarray:
+    """``ink`` (the analysed copy, True for ink) with its long thin strokes (LONG_STROKE) taken out."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
+    if not count:
+        return ink
+    pixels = np.bincount(labels.ravel())
+    reach = LONG_STROKE * ink.shape[1]
+    kept = ink.copy()
+    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        tall, wide = rows.stop - rows.start, columns.stop - columns.start
+        longest, shortest = max(tall, wide), min(tall, wide)
+        if longest > reach and shortest * 4 < longest and pixels[label] < STROKE_FILL * tall * wide:
+            kept[rows, columns][labels[rows, columns] == label] = False
+    return kept
 
 
 def deskewed(image: Image.Image) -> tuple[Image.Image, float]:

@@ -735,6 +735,16 @@ def test_a_long_straight_line_or_a_crooked_stamp_does_not_turn_a_level_page(tmp_
     struck = page.copy()
     ImageDraw.Draw(struck).line([(100, 3000), (2400, 3000 - round(2300 * math.tan(math.radians(6))))], fill=0, width=4)
     assert abs(skew_angle(struck)) < 1.0  # the line's 6° not taken
+    # QA104: three ruler strokes in parallel across a short notice's blank part, at 3°: each clipped row still
+    # outweighed its few lines; long thin strokes are now left out of the profile
+    hatched = Image.new("L", (2480, 3508), 250)
+    draw = ImageDraw.Draw(hatched)
+    for index, line in enumerate(LINES):
+        draw.text((250, 300 + index * 90), line, fill=20, font=font)
+    rise = round(2000 * math.tan(math.radians(3)))
+    for stroke in range(3):
+        draw.line([(250, 2200 + stroke * 150), (2250, 2200 + stroke * 150 - rise)], fill=0, width=6)
+    assert abs(skew_angle(hatched)) < 1.0
     notice = Image.new("L", (2480, 3508), 250)
     draw = ImageDraw.Draw(notice)
     for index, line in enumerate(LINES):
@@ -749,6 +759,30 @@ def test_a_long_straight_line_or_a_crooked_stamp_does_not_turn_a_level_page(tmp_
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert result.pages[0].skew == 0.0, result.pages[0]  # ...but the page read as scanned reads better
     assert all(line in result.text for line in LINES), result.text
+
+
+def test_a_page_read_as_scanned_must_read_clearly_better_to_replace_its_straightened_reading(tmp_path: Path) -> None:
+    """QA104: a page really skewed 6° read straightened gave its 36 words; read as scanned, 38 fragments of words
+    read with confidence ("Ủy ban nhân d", "€") that added up to more, and the crooked reading was archived.
+    Only words that are Vietnamese syllables (and numbers) count, and the page as scanned must get 10 % more."""
+    from ocr.pipeline import PagePlan, _level_or_straightened
+    from ocr.tesseract import PageReading, Word
+
+    def reading(words: list[str], confidence: float) -> PageReading:
+        return PageReading(1000, 1000, [Word(w, confidence, 10 * i, 10, 8, 8, 1, 1, 1) for i, w in enumerate(words)])
+
+    right = reading(["Ủy", "ban", "nhân", "dân", "xã", "thông", "báo", "lịch", "tiếp", "công", "dân"], 90.0)
+    fragments = reading(["Ủy", "ban", "nhân", "d", "€", "xã", "thôn", "g", "báo", "lị", "ch", "tiế", "p", "cô"], 95.0)
+    for level, kept in ((fragments, right), (reading([*right.text().split(), "ngày", "15"], 92.0), None)):
+        plan = PagePlan(number=1, image_path=tmp_path / "straight.pgm", skew=-6.0)
+        plan.level_image_path = tmp_path / "level.pgm"
+        for path in (plan.image_path, plan.level_image_path):
+            path.write_bytes(b"")
+        chosen = _level_or_straightened(plan, right, lambda *_args, answer=level: answer)
+        if kept is right:
+            assert chosen is right and plan.skew == -6.0, plan
+        else:
+            assert chosen is level and plan.skew == 0.0 and plan.image_path == tmp_path / "level.pgm", plan
 
 
 def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path) -> None:
