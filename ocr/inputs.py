@@ -1017,21 +1017,33 @@ def _check_fax_images(path: Path, pdf: pikepdf.Pdf) -> None:
     whole. Each image is checked once, however many pages draw it."""
     seen: set[tuple[int, int]] = set()
     images: list[tuple[int, str, pikepdf.Stream]] = []
-    for number, page in enumerate(pdf.pages, start=1):
-        resources = page.obj.get("/Resources")
+
+    def look_in(number: int, resources: object, forms_seen: set[tuple[int, int]]) -> None:
         xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
         if not isinstance(xobjects, pikepdf.Dictionary):
-            continue
-        for name, image in xobjects.items():
-            if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != pikepdf.Name.Image:
+            return
+        for name, xobject in xobjects.items():
+            if not isinstance(xobject, pikepdf.Stream):
                 continue
-            # the image, and the stencil mask that may draw its ink (an MRC scan's text: QA103, a damaged one was
-            # archived `good` — ``get_images`` leaves out images that are masks themselves)
-            mask = image.get("/Mask")
-            for drawn in (image, mask) if isinstance(mask, pikepdf.Stream) else (image,):
+            if xobject.get("/Subtype") == pikepdf.Name.Form:
+                # the scans a form draws (one or more levels down): ``get_images`` went into them, and a damaged G4
+                # drawn through a form was archived `good` once this walk looked at the page's own images only
+                # (QA104); a form drawing itself is walked once
+                if xobject.objgen not in forms_seen:
+                    look_in(number, xobject.get("/Resources"), forms_seen | {xobject.objgen})
+                continue
+            if xobject.get("/Subtype") != pikepdf.Name.Image:
+                continue
+            # the image, the stencil mask that may draw its ink (an MRC scan's text: QA103, a damaged one was
+            # archived `good` — ``get_images`` leaves out images that are masks themselves), its soft mask
+            masks = [xobject.get(key) for key in ("/Mask", "/SMask")]
+            for drawn in (xobject, *(mask for mask in masks if isinstance(mask, pikepdf.Stream))):
                 if bilevel_codec(drawn) is not None and drawn.objgen not in seen:
                     seen.add(drawn.objgen)
                     images.append((number, name, drawn))
+
+    for number, page in enumerate(pdf.pages, start=1):
+        look_in(number, page.obj.get("/Resources"), set())
     for number, name, complaint in bilevel_complaints(images):
         detail = f"page {number}, {_image_named(name)}: {complaint}"[:200]
         raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}")

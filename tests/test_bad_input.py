@@ -1092,6 +1092,20 @@ def test_fax_coded_images_libtiff_cannot_judge_truly_are_not_refused() -> None:
     assert "of tile" in caught.value.detail and "(Fax4Decode, libtiff)" in caught.value.detail, caught.value.detail
 
 
+def test_a_cut_off_byte_aligned_g4_is_judged_by_poppler(tmp_path: Path) -> None:
+    """QA104: a byte-aligned G4 image cut short was archived half blank as `good`: libtiff is not given it (pikepdf
+    cannot wrap it), and poppler, which reports its damage, was not asked."""
+    cut = tmp_path / "g4 căn byte cắt.pdf"
+    with pikepdf.open(FIXTURES / "ccitt" / "g4-encoded-byte-align.pdf") as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        data = image.read_raw_bytes()
+        image.write(data[: len(data) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+        pdf.save(cut)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(cut)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and "CCITTFax" in caught.value.detail
+
+
 def test_a_cut_off_g4_stencil_mask_is_damaged(tmp_path: Path) -> None:
     """QA103: an image drawn as a stencil (/ImageMask true: the ink of an MRC scan's text layer) is no image to
     ``get_images``, and a G4 one cut short was archived `good` with 118 of 297 words. The page's stencils, and its
@@ -1109,6 +1123,29 @@ def test_a_cut_off_g4_stencil_mask_is_damaged(tmp_path: Path) -> None:
         pdf.save(cut)
     with pytest.raises(BadInputError) as caught:
         inspect_input(cut)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 1"
+
+
+def test_a_cut_off_g4_drawn_through_forms_is_damaged(tmp_path: Path) -> None:
+    """QA104: a damaged G4 scan drawn through a form XObject (two levels down here) was archived `good` with 111 of
+    297 words once the check looked at the page's own images only; the forms a page draws are walked."""
+    whole = _g4_page_pdf(tmp_path / "g4.pdf")
+    nested = tmp_path / "trong form.pdf"
+    with pikepdf.open(whole) as pdf:
+        page = pdf.pages[0]
+        (image,) = page.get_images().values()
+        g4 = image.read_raw_bytes()
+        image.write(g4[: len(g4) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+        inner = page.as_form_xobject()
+        outer = pdf.make_stream(b"/Inner Do", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)
+        outer.BBox = inner.BBox
+        outer.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Inner=inner))
+        page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Outer=outer))
+        page.obj.Contents = pdf.make_stream(b"/Outer Do")
+        del pdf.pages[1]
+        pdf.save(nested)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(nested)
     assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 1"
 
 
