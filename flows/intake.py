@@ -34,12 +34,14 @@ from sohoa.fsutil import (
     said,
     work_lock_file,
 )
+from sohoa.libtiff_quiet import quiet_pillow_libtiff
 from sohoa.record import StackOrigin
 
 if TYPE_CHECKING:
     from sohoa.pdfium import RenderablePdf
 
 log = logging.getLogger("sohoa")
+quiet_pillow_libtiff()  # the stack is split with Pillow before the input check says what is wrong, in words
 
 DEFAULT_CODE = "SOHOA-SEPARATOR"  # settings.separator_code's default: what the sheets printed before a change read
 SCAN_DPI_CAP = 300  # a page is searched at its scan's own resolution, at most this (a 600 dpi scan: 300)

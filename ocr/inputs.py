@@ -21,6 +21,9 @@ from PIL import Image
 
 from ocr.bilevel import FAX_TIFF_COMPRESSIONS, bilevel_codec, bilevel_complaints, tiff_fax_complaints
 from sohoa.errors import BadInputError, Problem
+from sohoa.libtiff_quiet import quiet_pillow_libtiff
+
+quiet_pillow_libtiff()  # a damaged fax page is said in words (ocr.bilevel), not in libtiff's English on stderr
 
 # Refuse pages above this many pixels: an A3 page at 600 dpi is ~70 Mpx; anything beyond ~180 Mpx is not a
 # scan a commune office makes, and decoding it could exhaust memory.
