@@ -917,13 +917,13 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         raise
     except Image.DecompressionBombError as exc:
         raise BadInputError(path, Problem.TOO_LARGE, str(exc)[:200]) from exc
-    except Image.UnidentifiedImageError as exc:
-        with path.open("rb") as handle:
-            layout = _tiff_layout(handle.read(1 << 16))
+    except (Image.UnidentifiedImageError, SyntaxError) as exc:
+        # Pillow's words for a layout it does not read, on opening the file or on going to a later page
+        layout = _tiff_unreadable_layout(path) if "unknown pixel mode" in str(exc) or "identify" in str(exc) else None
         if layout is not None:  # a TIFF whose tags read: intact, laid out as Pillow reads none
             raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *layout) from exc
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
-    except (OSError, SyntaxError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     return frames, small
 
@@ -944,36 +944,64 @@ def _unsupported_samples(image: Image.Image) -> tuple[str, str] | None:
     return None
 
 
-def _tiff_layout(head: bytes) -> tuple[str, str] | None:
-    """A TIFF's first image's samples as its tags state them ("16+16 bits a pixel, 2 samples"), from the first
-    bytes of the file; None when they cannot be read there. For a TIFF Pillow cannot open: intact, but laid out
-    as Pillow reads none (16-bit gray with alpha), it was called damaged (QA102)."""
-    byte_order: dict[bytes, Literal["little", "big"]] = {b"II": "little", b"MM": "big"}
-    order = byte_order.get(head[:2])
-    if order is None or int.from_bytes(head[2:4], order) != 42:
+def _tiff_unreadable_layout(path: Path) -> tuple[str, str] | None:
+    """For a TIFF Pillow cannot open or go through (it says "cannot identify" or "unknown pixel mode"): the first
+    image whose samples are laid out as Pillow reads none — as its tags state them ("16+16 bits a pixel, 2
+    sample(s)", page named in a file of several) — in English and Vietnamese; None when the tags cannot be read or
+    none is so. Such a file is intact: it was called damaged, "copy it from the scanner again" (QA102; QA104 for a
+    later page)."""
+    try:
+        with path.open("rb") as tiff:
+            layouts = _tiff_sample_layouts(tiff)
+    except (OSError, ValueError):
         return None
-    at = int.from_bytes(head[4:8], order)
-    if at + 2 > len(head):
-        return None
-    count, tags = int.from_bytes(head[at : at + 2], order), {}
-    for entry in range(count):
-        start = at + 2 + entry * 12
-        if start + 12 > len(head):
-            return None
-        tag, kind, n = (int.from_bytes(head[start + a : start + b], order) for a, b in ((0, 2), (2, 4), (4, 8)))
-        if tag in (258, 277, 339) and kind == 3:  # BitsPerSample, SamplesPerPixel, SampleFormat (SHORT)
-            values = (
-                head[start + 8 : start + 12] if n <= 2 else head[int.from_bytes(head[start + 8 : start + 12], order) :]
+    for number, (bits, samples, sample_format) in enumerate(layouts, start=1):
+        if not (set(bits) <= {1, 2, 4, 8, 16} and samples in (1, 3, 4) and sample_format == 1):
+            said = {2: "signed integer ", 3: "floating-point "}.get(sample_format, "")
+            said_vi = {2: "số nguyên có dấu, ", 3: "số thực, "}.get(sample_format, "")
+            depth = "+".join(str(b) for b in bits)
+            where, where_vi = (f"page {number}: ", f"trang {number}: ") if len(layouts) > 1 else ("", "")
+            return (
+                f"{where}{depth} bits a pixel, {said}{samples} sample(s)",
+                f"{where_vi}{depth} bit mỗi điểm ảnh, {said_vi}{samples} kênh",
             )
-            tags[tag] = [int.from_bytes(values[2 * i : 2 * i + 2], order) for i in range(min(n, 8))]
-    if 258 not in tags:
-        return None
-    bits = "+".join(str(b) for b in tags[258] if b)
-    samples = tags.get(277, [1])[0]
-    sample_format = max(tags.get(339, [1]))
-    said = {2: "signed integer ", 3: "floating-point "}.get(sample_format, "")
-    said_vi = {2: "số nguyên có dấu, ", 3: "số thực, "}.get(sample_format, "")
-    return f"{bits} bits a pixel, {said}{samples} sample(s)", f"{bits} bit mỗi điểm ảnh, {said_vi}{samples} kênh"
+    return None
+
+
+def _tiff_sample_layouts(tiff: Any, most: int = 1000) -> list[tuple[list[int], int, int]]:
+    """(bits per sample, samples per pixel, sample format) of each image in the TIFF file ``tiff`` (open, binary),
+    following its chain of image directories (at most ``most``, against a loop)."""
+    header = tiff.read(8)
+    byte_order: dict[bytes, Literal["little", "big"]] = {b"II": "little", b"MM": "big"}
+    order = byte_order.get(header[:2])
+    if order is None or len(header) < 8 or int.from_bytes(header[2:4], order) != 42:
+        raise ValueError("not a classic TIFF")
+    layouts: list[tuple[list[int], int, int]] = []
+    at, seen = int.from_bytes(header[4:8], order), set()
+    while at and at not in seen and len(layouts) < most:
+        seen.add(at)
+        tiff.seek(at)
+        count = int.from_bytes(tiff.read(2), order)
+        entries = tiff.read(12 * count)
+        following = int.from_bytes(tiff.read(4), order)
+        tags: dict[int, list[int]] = {}
+        for entry in range(count):
+            field = entries[12 * entry : 12 * entry + 12]
+            if len(field) < 12:
+                break
+            tag, kind, n = (int.from_bytes(field[a:b], order) for a, b in ((0, 2), (2, 4), (4, 8)))
+            if tag in (258, 277, 339) and kind == 3:  # BitsPerSample, SamplesPerPixel, SampleFormat (SHORT)
+                if n <= 2:
+                    values = field[8:12]
+                else:
+                    back = tiff.tell()
+                    tiff.seek(int.from_bytes(field[8:12], order))
+                    values = tiff.read(2 * min(n, 8))
+                    tiff.seek(back)
+                tags[tag] = [int.from_bytes(values[2 * i : 2 * i + 2], order) for i in range(min(n, 8))]
+        layouts.append((tags.get(258, [1]), tags.get(277, [1])[0], max(tags.get(339, [1]))))
+        at = following
+    return layouts
 
 
 def _tiff_compression(image: Image.Image, index: int) -> int:

@@ -93,27 +93,60 @@ def test_each_bad_input_is_refused_with_its_problem(bad_files: dict[Problem, Pat
     assert "(các byte đầu 50 4b 03 04 00 00 00 00)" in caught.value.vietnamese()
 
 
+def _uncompressed_tiff(path: Path, pages: list[tuple[int, int, list[int], bytes]]) -> None:
+    """An uncompressed little-endian TIFF of ``pages``, each (width, height, bits of each sample, pixel bytes): gray,
+    and an alpha sample after it when there are two (as tifffile writes 16-bit gray + alpha, which Pillow cannot
+    open)."""
+    data = bytearray(b"II*\x00\x00\x00\x00\x00")
+    previous_link = 4
+    for width, height, bits, pixels in pages:
+        if len(data) % 2:
+            data += b"\x00"
+        pixels_at = len(data)
+        data += pixels
+        if len(data) % 2:
+            data += b"\x00"
+        bits_at = len(data)
+        data += b"".join(b.to_bytes(2, "little") for b in bits) + (b"\x00\x00" if len(bits) % 2 else b"")
+        inline_bits = b"".join(b.to_bytes(2, "little") for b in bits).ljust(4, b"\x00")
+        entries = [
+            (256, 4, 1, width.to_bytes(4, "little")),
+            (257, 4, 1, height.to_bytes(4, "little")),
+            (258, 3, len(bits), inline_bits if len(bits) <= 2 else bits_at.to_bytes(4, "little")),
+            (259, 3, 1, b"\x01\x00\x00\x00"),
+            (262, 3, 1, b"\x01\x00\x00\x00"),
+            (273, 4, 1, pixels_at.to_bytes(4, "little")),
+            (277, 3, 1, len(bits).to_bytes(2, "little") + b"\x00\x00"),
+            (278, 4, 1, height.to_bytes(4, "little")),
+            (279, 4, 1, len(pixels).to_bytes(4, "little")),
+        ]
+        if len(bits) == 2:
+            entries.append((338, 3, 1, b"\x02\x00\x00\x00"))  # ExtraSamples: unassociated alpha
+        data[previous_link : previous_link + 4] = len(data).to_bytes(4, "little")
+        data += len(entries).to_bytes(2, "little")
+        for tag, kind, count, value in entries:
+            data += tag.to_bytes(2, "little") + kind.to_bytes(2, "little") + count.to_bytes(4, "little") + value
+        previous_link = len(data)
+        data += b"\x00\x00\x00\x00"
+    path.write_bytes(bytes(data))
+
+
 def _gray_alpha_16_bit_tiff(path: Path, width: int = 600, height: int = 800) -> None:
-    """An uncompressed little-endian TIFF of 16-bit gray with 16-bit alpha (as tifffile writes one), which Pillow
-    cannot open."""
-    pixels = (b"\x00\x80" + b"\xff\xff") * (width * height)
-    data_at = 8 + 2 + 12 * 10 + 4
-    entries = [  # (tag, type SHORT=3 / LONG=4, the 4 value bytes)
-        (256, 4, 1, width.to_bytes(4, "little")),
-        (257, 4, 1, height.to_bytes(4, "little")),
-        (258, 3, 2, b"\x10\x00\x10\x00"),  # BitsPerSample 16, 16
-        (259, 3, 1, b"\x01\x00\x00\x00"),
-        (262, 3, 1, b"\x01\x00\x00\x00"),
-        (273, 4, 1, data_at.to_bytes(4, "little")),
-        (277, 3, 1, b"\x02\x00\x00\x00"),
-        (278, 4, 1, height.to_bytes(4, "little")),
-        (279, 4, 1, len(pixels).to_bytes(4, "little")),
-        (338, 3, 1, b"\x02\x00\x00\x00"),  # ExtraSamples: unassociated alpha
-    ]
-    ifd = len(entries).to_bytes(2, "little")
-    for tag, kind, count, value in entries:
-        ifd += tag.to_bytes(2, "little") + kind.to_bytes(2, "little") + count.to_bytes(4, "little") + value
-    path.write_bytes(b"II*\x00" + (8).to_bytes(4, "little") + ifd + b"\0\0\0\0" + pixels)
+    _uncompressed_tiff(path, [(width, height, [16, 16], (b"\x00\x80" + b"\xff\xff") * (width * height))])
+
+
+def test_a_later_page_laid_out_as_pillow_reads_none_is_named_unsupported(tmp_path: Path) -> None:
+    """QA104: a TIFF whose second page is 16-bit gray + alpha (or 16-bit float) — Pillow: "unknown pixel mode" on
+    going to it — was "damaged … copy it from the scanner again"; its tags were read on the first page only."""
+    path = tmp_path / "hai trang.tif"
+    _uncompressed_tiff(
+        path, [(600, 800, [8], b"\xc8" * (600 * 800)), (600, 800, [16, 16], (b"\x00\x80" + b"\xff\xff") * (600 * 800))]
+    )
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(path)
+    assert caught.value.problem == Problem.UNSUPPORTED_SAMPLES, caught.value
+    assert caught.value.detail == "page 2: 16+16 bits a pixel, 2 sample(s)", caught.value.detail
+    assert caught.value.detail_vi == "trang 2: 16+16 bit mỗi điểm ảnh, 2 kênh"
 
 
 @pytest.mark.parametrize("kind", ["float", "int32", "signed int8", "gray and alpha"])
