@@ -923,7 +923,9 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         if layout is not None:  # a TIFF whose tags read: intact, laid out as Pillow reads none
             raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *layout) from exc
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, TypeError) as exc:
+        # TypeError: Pillow's "Missing dimensions" for a TIFF whose next-page pointer leads into garbage (QA105:
+        # "internal error, not the input's fault")
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     return frames, small
 
@@ -1048,33 +1050,35 @@ def _check_fax_images(path: Path, pdf: pikepdf.Pdf) -> None:
     whole. Each image is checked once, however many pages draw it."""
     seen: set[tuple[int, int]] = set()
     images: list[tuple[int, str, pikepdf.Stream]] = []
-
-    def look_in(number: int, resources: object, forms_seen: set[tuple[int, int]]) -> None:
-        xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-        if not isinstance(xobjects, pikepdf.Dictionary):
-            return
-        for name, xobject in xobjects.items():
-            if not isinstance(xobject, pikepdf.Stream):
-                continue
-            if xobject.get("/Subtype") == pikepdf.Name.Form:
-                # the scans a form draws (one or more levels down): ``get_images`` went into them, and a damaged G4
-                # drawn through a form was archived `good` once this walk looked at the page's own images only
-                # (QA104); a form drawing itself is walked once
-                if xobject.objgen not in forms_seen:
-                    look_in(number, xobject.get("/Resources"), forms_seen | {xobject.objgen})
-                continue
-            if xobject.get("/Subtype") != pikepdf.Name.Image:
-                continue
-            # the image, the stencil mask that may draw its ink (an MRC scan's text: QA103, a damaged one was
-            # archived `good` — ``get_images`` leaves out images that are masks themselves), its soft mask
-            masks = [xobject.get(key) for key in ("/Mask", "/SMask")]
-            for drawn in (xobject, *(mask for mask in masks if isinstance(mask, pikepdf.Stream))):
-                if bilevel_codec(drawn) is not None and drawn.objgen not in seen:
-                    seen.add(drawn.objgen)
-                    images.append((number, name, drawn))
-
+    forms_seen: set[tuple[int, int]] = set()  # each form walked once in the document, however often it is drawn
     for number, page in enumerate(pdf.pages, start=1):
-        look_in(number, page.obj.get("/Resources"), set())
+        # the page's resources and, one level after another, the forms they draw (QA104: a damaged G4 drawn through
+        # a form was archived `good`); by a stack, each form once (QA105: a chain of 1,500 forms was an internal
+        # error — Python's recursion limit — and forms listing the next one twice took minutes)
+        pending: list[object] = [page.obj.get("/Resources")]
+        while pending:
+            resources = pending.pop()
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            if not isinstance(xobjects, pikepdf.Dictionary):
+                continue
+            for name, xobject in xobjects.items():
+                if not isinstance(xobject, pikepdf.Stream):
+                    continue
+                if xobject.get("/Subtype") == pikepdf.Name.Form:
+                    if xobject.objgen not in forms_seen:
+                        forms_seen.add(xobject.objgen)
+                        pending.append(xobject.get("/Resources"))
+                    continue
+                if xobject.get("/Subtype") != pikepdf.Name.Image:
+                    continue
+                # the image, the stencil mask that may draw its ink (an MRC scan's text: QA103, a damaged one was
+                # archived `good` — ``get_images`` leaves out images that are masks themselves), its soft mask
+                masks = [xobject.get(key) for key in ("/Mask", "/SMask")]
+                for drawn in (xobject, *(mask for mask in masks if isinstance(mask, pikepdf.Stream))):
+                    if bilevel_codec(drawn) is not None and drawn.objgen not in seen:
+                        seen.add(drawn.objgen)
+                        images.append((number, name, drawn))
+
     for number, name, complaint in bilevel_complaints(images):
         detail = f"page {number}, {_image_named(name)}: {complaint}"[:200]
         raise BadInputError(path, Problem.DAMAGED_PAGE_IMAGE, detail, f"trang {number}")

@@ -48,24 +48,54 @@ def skew_angle(image: Image.Image) -> float:
 
     Projection profile: turn a small binarised copy through candidate angles and keep the one whose row sums
     change most sharply between lines of text and the gaps between them. Coarse (0.5°) then fine (0.05°).
+
+    On a page (not a crop of a few words) long thin strokes are left out first (``_without_long_strokes``), and
+    the angle of what is left is taken when its profile is STROKELESS_CONTRAST times sharper than at the median
+    angle: text lines left to tell the angle by. Else the strokes are the page's lines — a table's rules, a form's
+    fill-in lines, underlined text whose letters touch their rule, taken out with it — and the whole page decides
+    (QA105: a table of horizontal rules turned 6° was read level, 15 of 146 words).
     """
     gray = image.convert("L")
     scale = _ANALYSIS_WIDTH / gray.width if gray.width > _ANALYSIS_WIDTH else 1.0
     size = (max(1, int(gray.width * scale)), max(1, int(gray.height * scale)))
     small = gray.resize(size, Image.Resampling.BOX)  # an average of each block: enough to tell ink from paper
     ink = np.asarray(small) < 160
-    if gray.width >= _ANALYSIS_WIDTH:
-        ink = _without_long_strokes(ink)
+    page = gray.width >= _ANALYSIS_WIDTH  # in a crop of a word or two one line fills its rows
+    if page:
+        strokeless = _without_long_strokes(ink)
+        if strokeless is not ink:
+            found = _profile_angle(strokeless, page)
+            if found is not None and found[1] >= STROKELESS_CONTRAST * found[2]:
+                return _taken(*found)
+    found = _profile_angle(ink, page)
+    return _taken(*found) if found is not None else 0.0
+
+
+STROKELESS_CONTRAST = 15.0  # text left by the strokes: 34–45 (QA103/QA104's pages); rules taken with it: 3–10
+
+
+def _taken(angle: float, sharpest: float, median: float) -> float:
+    """The angle the profile found, or 0 when it is not to be taken: at the edge of the search (the page is turned
+    further than it looks), or past WIDE_SKEW without WIDE_SKEW_CONTRAST."""
+    if abs(angle) >= MAX_SKEW + _FINE_REACH:
+        return 0.0
+    if abs(angle) > WIDE_SKEW and sharpest < WIDE_SKEW_CONTRAST * median:
+        return 0.0
+    return round(angle, 2)
+
+
+def _profile_angle(ink: np.ndarray, page: bool) -> tuple[float, float, float] | None:
+    """(the angle whose profile is sharpest, that sharpness, the median sharpness over the coarse search) of the
+    ink (True) of an analysed copy; None when there is no ink."""
     ys, xs = np.nonzero(ink)
     if ys.size == 0:
-        return 0.0
+        return None
     height, width = ink.shape
     # Each ink pixel's place relative to the centre PIL turns about. The row sums of the turned copy are then a
     # histogram of where the pixels land: ~0.3 ms per angle instead of ~7 ms to rotate an image each time, which
     # made deskew 0.3 s of CPU per page, taken from Tesseract (py-spy, bench/batch_bench.py backlog).
     x = xs - width / 2 + 0.5
     y = ys - height / 2 + 0.5
-    clipped = gray.width >= _ANALYSIS_WIDTH  # a page; in a crop of a word or two one line fills its rows
 
     def sharpness(angle: float) -> float:
         theta = math.radians(angle)
@@ -78,18 +108,14 @@ def skew_angle(image: Image.Image) -> float:
         # form, a pen line under a heading) lies in one row at its own angle and outweighed every text line, and a
         # level page was turned by the line's 2–9° (QA103: 6 of 297 words read). A text line's densest row holds
         # about a third of the width
-        if clipped:
+        if page:
             rows = np.minimum(rows, LONG_LINE_ROW * width)
         return float(np.var(np.diff(rows)))
 
     searched = {step / 2: sharpness(step / 2) for step in range(-2 * int(MAX_SKEW), 2 * int(MAX_SKEW) + 1)}
     coarse = max(searched, key=searched.__getitem__)
     fine = max((coarse + step / 20 for step in range(-10, 11)), key=sharpness)
-    if abs(fine) >= MAX_SKEW + _FINE_REACH:
-        return 0.0  # at the edge of the search: the page is turned further than it looks
-    if abs(fine) > WIDE_SKEW and sharpness(fine) < WIDE_SKEW_CONTRAST * float(np.median(list(searched.values()))):
-        return 0.0
-    return round(fine, 2)
+    return fine, sharpness(fine), float(np.median(list(searched.values())))
 
 
 # A mark is a long stroke, left out of the skew profile, when it reaches over this share of the analysed width, its
@@ -103,7 +129,8 @@ STROKE_FILL = 0.15
 
 
 def _without_long_strokes(ink: np.ndarray) -> np.ndarray:
-    """``ink`` (the analysed copy, True for ink) with its long thin strokes (LONG_STROKE) taken out."""
+    """``ink`` (the analysed copy, True for ink) with its long thin strokes (LONG_STROKE) taken out; ``ink`` itself
+    when it has none."""
     from scipy import ndimage
 
     labels, count = ndimage.label(ink, structure=np.ones((3, 3), dtype=bool))
@@ -111,13 +138,14 @@ def _without_long_strokes(ink: np.ndarray) -> np.ndarray:
         return ink
     pixels = np.bincount(labels.ravel())
     reach = LONG_STROKE * ink.shape[1]
-    kept = ink.copy()
+    kept: np.ndarray | None = None
     for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
         tall, wide = rows.stop - rows.start, columns.stop - columns.start
         longest, shortest = max(tall, wide), min(tall, wide)
         if longest > reach and shortest * 4 < longest and pixels[label] < STROKE_FILL * tall * wide:
+            kept = ink.copy() if kept is None else kept
             kept[rows, columns][labels[rows, columns] == label] = False
-    return kept
+    return ink if kept is None else kept
 
 
 def deskewed(image: Image.Image) -> tuple[Image.Image, float]:

@@ -135,6 +135,19 @@ def _gray_alpha_16_bit_tiff(path: Path, width: int = 600, height: int = 800) -> 
     _uncompressed_tiff(path, [(width, height, [16, 16], (b"\x00\x80" + b"\xff\xff") * (width * height))])
 
 
+def test_a_tiff_whose_next_page_pointer_leads_nowhere_is_damaged(tmp_path: Path) -> None:
+    """QA105: a TIFF whose next-page pointer leads past its end made Pillow raise TypeError ("Missing dimensions"):
+    "internal error in sohoa, not the input's fault"."""
+    path = tmp_path / "con trỏ hỏng.tif"
+    _uncompressed_tiff(path, [(600, 800, [8], b"\xc8" * (600 * 800))])
+    data = bytearray(path.read_bytes())
+    data[-4:] = (len(data) + 1000).to_bytes(4, "little")  # the IFD's last field: where the next one is
+    path.write_bytes(bytes(data))
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(path)
+    assert caught.value.problem == Problem.UNREADABLE_IMAGE, caught.value
+
+
 def test_a_later_page_laid_out_as_pillow_reads_none_is_named_unsupported(tmp_path: Path) -> None:
     """QA104: a TIFF whose second page is 16-bit gray + alpha (or 16-bit float) — Pillow: "unknown pixel mode" on
     going to it — was "damaged … copy it from the scanner again"; its tags were read on the first page only."""
@@ -1193,6 +1206,34 @@ def test_a_cut_off_g4_drawn_through_forms_is_damaged(tmp_path: Path) -> None:
     with pytest.raises(BadInputError) as caught:
         inspect_input(nested)
     assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 1"
+
+
+def test_forms_nested_deep_or_drawn_many_times_are_walked_once_each(tmp_path: Path) -> None:
+    """QA105: the walk into forms was recursive and remembered forms along its path only: a chain of 1,500 nested
+    forms was "internal error" (Python's recursion limit), and forms each listing the next twice took minutes at 22
+    levels (2^22 paths). Each form is walked once, by a stack: the damaged scan at the bottom is found at once."""
+    whole = _g4_page_pdf(tmp_path / "g4.pdf")
+    for shape in ("chain", "doubled"):
+        target = tmp_path / f"{shape}.pdf"
+        with pikepdf.open(whole) as pdf:
+            page = pdf.pages[0]
+            (image,) = page.get_images().values()
+            g4 = image.read_raw_bytes()
+            image.write(g4[: len(g4) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+            below = page.as_form_xobject()
+            for _level in range(1500 if shape == "chain" else 40):
+                names = {"/A": below} if shape == "chain" else {"/A": below, "/B": below}
+                form = pdf.make_stream(b"/A Do", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)
+                form.BBox = below.BBox
+                form.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(names))
+                below = form
+            page.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Top=below))
+            page.obj.Contents = pdf.make_stream(b"")  # drawn by nothing: the content-size check lets it pass
+            del pdf.pages[1]
+            pdf.save(target)
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(target)
+        assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE, (shape, caught.value)
 
 
 @needs_shared
