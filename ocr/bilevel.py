@@ -41,19 +41,30 @@ JBIG2 = "/JBIG2Decode"
 POPPLER_SECONDS = 120  # a check that takes longer says nothing (the renderer will meet the image anyway)
 
 
+def _fax_parameters(image: pikepdf.Stream) -> tuple[int, bool, bool] | None:
+    """A CCITT image's ``/K``, ``/EncodedByteAlign`` and ``/EndOfLine`` (its last filter's parameters); None when
+    ``/K`` is no number."""
+    parms = image.get("/DecodeParms")
+    if isinstance(parms, pikepdf.Array):
+        parms = parms[-1] if len(parms) else None
+    parms = parms if isinstance(parms, pikepdf.Dictionary) else pikepdf.Dictionary()
+    try:
+        k = int(parms.get("/K", 0))
+    except (TypeError, ValueError):
+        return None
+    return k, bool(parms.get("/EncodedByteAlign", False)), bool(parms.get("/EndOfLine", False))
+
+
 def _libtiff_reads_it_truly(image: pikepdf.Stream) -> bool:
     """Whether the TIFF that pikepdf wraps a CCITT image in describes it truly, for libtiff to judge: G4 (``/K``
     < 0), or G3 written with its end-of-line codes (TIFF's T.4 has them). A G3 image without them (``/EndOfLine``
     false, the default) was wrapped as T.4 and libtiff called an intact scan "Premature EOL at line 0" (QA103); one
     with ``/EncodedByteAlign`` pikepdf does not wrap at all. Those are left unchecked."""
-    parms = _decode_parms(image)
-    try:
-        k = int(parms.get("/K", 0))
-    except (TypeError, ValueError):
+    parameters = _fax_parameters(image)
+    if parameters is None:
         return False
-    if bool(parms.get("/EncodedByteAlign", False)):
-        return False
-    return k < 0 or bool(parms.get("/EndOfLine", False))
+    k, byte_aligned, end_of_line = parameters
+    return not byte_aligned and (k < 0 or end_of_line)
 
 
 def _poppler_judges(image: pikepdf.Stream) -> bool:
@@ -61,21 +72,8 @@ def _poppler_judges(image: pikepdf.Stream) -> bool:
     /EncodedByteAlign and /K ≤ 0, whose damage poppler reports (QA104: a cut byte-aligned G4 was archived half
     blank as `good`). Not a G3 2-D one without end-of-line codes: poppler complained of intact ones Ghostscript
     wrote (QA103)."""
-    if _libtiff_reads_it_truly(image):
-        return False
-    parms = _decode_parms(image)
-    try:
-        k = int(parms.get("/K", 0))
-    except (TypeError, ValueError):
-        return False
-    return bool(parms.get("/EncodedByteAlign", False)) and k <= 0
-
-
-def _decode_parms(image: pikepdf.Stream) -> pikepdf.Dictionary:
-    parms = image.get("/DecodeParms")
-    if isinstance(parms, pikepdf.Array):
-        parms = parms[-1] if len(parms) else None
-    return parms if isinstance(parms, pikepdf.Dictionary) else pikepdf.Dictionary()
+    parameters = _fax_parameters(image)
+    return parameters is not None and parameters[1] and parameters[0] <= 0
 
 
 def bilevel_codec(image: pikepdf.Stream) -> str | None:
@@ -135,9 +133,11 @@ def _poppler_complaint(pdftoppm: str, images: list[pikepdf.Stream]) -> str | Non
     return re.sub(r"^(Syntax|Internal) Error( \(\d+\))?: ", "", complaints[0]) if complaints else None
 
 
+@functools.cache
 def _libc() -> ctypes.CDLL | None:
-    """The C library, for vsnprintf; only where a ``va_list`` argument is known to arrive as a pointer (x86-64 and
-    AArch64 Linux): elsewhere libtiff's messages are given as their formats."""
+    """The C library, for vsnprintf (looked for the first time libtiff speaks: ``find_library`` runs ldconfig);
+    only where a ``va_list`` argument is known to arrive as a pointer (x86-64 and AArch64 Linux): elsewhere
+    libtiff's messages are given as their formats."""
     if platform.system() != "Linux" or platform.machine() not in ("x86_64", "aarch64"):
         return None
     name = ctypes.util.find_library("c")
@@ -149,9 +149,6 @@ def _libc() -> ctypes.CDLL | None:
         libc.vsnprintf.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_void_p]
         libc.vsnprintf.restype = ctypes.c_int
     return libc
-
-
-_LIBC = _libc()
 
 
 class _Libtiff:
@@ -182,11 +179,11 @@ class _Libtiff:
 
     def _note(self, module: bytes | None, message: bytes | None, arguments: Any) -> None:
         text = (message or b"").decode(errors="replace")
-        if message and arguments and _LIBC is not None:
+        if message and arguments and (libc := _libc()) is not None:
             # the message with its arguments, by the C library's own vsnprintf: the va_list reaches Python as a
             # pointer, and is valid only here
             buffer = ctypes.create_string_buffer(512)
-            _LIBC.vsnprintf(buffer, len(buffer), message, arguments)
+            libc.vsnprintf(buffer, len(buffer), message, arguments)
             text = buffer.value.decode(errors="replace")
         self.said.append(((module or b"").decode(errors="replace"), text))
 
