@@ -1501,8 +1501,10 @@ def assemble_pdf(
         font: pikepdf.Object | None = None  # one copy for all the pages
         layers: set[tuple[int, int]] = set()
         for page in out.pages:
-            # a page kept as it is (its own text) shows the /Rotate written too: a 91 lost the PDF/A claim ("not a
-            # multiple of 90") and viewers disagreed on how to show it (QA103)
+            # every page's /Rotate written as pdfium (which rendered the pages read) shows it: a quarter turn past a
+            # full one (450), a value that is no quarter (91, 45) or no number. Otherwise pdfminer and pdftotext
+            # laid a read page's layer across it (QA101), poppler showed a 91 as 0 where pdfium turned it (QA102),
+            # and a kept page's 91 lost the PDF/A claim, "not a multiple of 90" (QA103)
             if "/Rotate" in page.obj and page.obj.Rotate != (shown := shown_rotation(page.obj)):
                 page.obj.Rotate = shown
         for plan in plans:
@@ -1510,13 +1512,8 @@ def assemble_pdf(
             if reading is None:
                 continue
             target = out.pages[plan.number - 1]
-            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate
-            # a quarter turn written past a full one (450), or a value that is no quarter (91, 45) or no number, is
-            # written as pdfium showed it: otherwise pdfminer and pdftotext laid the layer across the page (QA101),
-            # and poppler shows a 91 as 0 where pdfium turned it (QA102)
+            # pdfium rendered the page as displayed, i.e. turned clockwise by its /Rotate (written so above)
             display_rotation = shown_rotation(target.obj)
-            if target.obj.get("/Rotate", 0) != display_rotation:
-                target.obj.Rotate = display_rotation
             if plan.orientation:
                 # read turned upright, and that reading kept: shown upright too, by /Rotate alone (the scan's
                 # pixels untouched, as OCRmyPDF's --rotate-pages does); the layer lies on the ink either way
