@@ -368,20 +368,27 @@ class Ledger:
             except ValueError:
                 yield key, None
 
+    def _keys_since(self, seq: int | None) -> list[str]:
+        """The entries' keys numbered ``seq`` and later (every entry's, with None): one listing, none read."""
+        return [
+            key
+            for key in self.keys()
+            if seq is None or ((number := _sequence_number(key)) is not None and number >= seq)
+        ]
+
     def count_since(self, seq: int | None) -> int:
         """How many entries are numbered ``seq`` and later (every entry, with None): one listing, none read."""
-        keys = self.keys()
-        return sum(
-            1 for key in keys if seq is None or ((number := _sequence_number(key)) is not None and number >= seq)
-        )
+        return len(self._keys_since(seq))
 
-    def entries_since(self, seq: int) -> Iterator[dict[str, Any]]:
-        """The readable entries numbered ``seq`` and later, in order: what a record's custody can have changed
-        after its "archived" entry ``seq`` (a hold, a release, a disposal), without reading the ledger before it."""
-        for key in self.keys():
-            number = _sequence_number(key)
-            if number is None or number < seq:
-                continue
+    def entries_since(self, seq: int | None, most: int | None = None) -> Iterator[dict[str, Any]]:
+        """The readable entries numbered ``seq`` and later (every one, with None), in order: what a record's custody
+        can have changed after its "archived" entry ``seq`` (a hold, a release, a disposal), without reading the
+        ledger before it. ``LookupError``, before any is read, when there are more than ``most`` (on S3 each entry
+        is a GET of its own)."""
+        keys = self._keys_since(seq)
+        if most is not None and len(keys) > most:
+            raise LookupError(f"{len(keys)} ledger entries to read, more than {most}")
+        for key in keys:
             raw = self.archive._read(key)
             try:
                 entry = json.loads(raw) if raw is not None else None
