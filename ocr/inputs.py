@@ -930,6 +930,10 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     return frames, small
 
 
+# TIFF SampleFormat values no PDF page holds, in English and Vietnamese (1 is unsigned integers, as scanners write)
+_SAMPLE_FORMATS = {2: ("signed integer", "số nguyên có dấu"), 3: ("floating-point", "số thực")}
+
+
 def _unsupported_samples(image: Image.Image) -> tuple[str, str] | None:
     """What the current frame's samples are when no PDF page can hold them (English, Vietnamese), else None:
     floating point (QA101), or 32-bit integers, which Pillow opens as "I" and sohoa scaled as if 16-bit — a signed
@@ -938,9 +942,9 @@ def _unsupported_samples(image: Image.Image) -> tuple[str, str] | None:
     depth = max((int(b) for b in tags.get(258, ()) or ()), default=32 if image.mode in ("F", "I") else 8)
     kind = max((int(f) for f in tags.get(339, ()) or ()), default=1)  # SampleFormat: 1 unsigned, 2 signed, 3 float
     if image.mode == "F" or kind == 3:
-        return f"{depth}-bit floating-point samples", f"điểm ảnh số thực {depth} bit"
+        return f"{depth}-bit floating-point samples", f"điểm ảnh {_SAMPLE_FORMATS[3][1]} {depth} bit"
     if kind == 2:  # read as unsigned, a signed scan came out gray noise called good (QA103)
-        return f"signed {depth}-bit integer samples", f"điểm ảnh số nguyên có dấu {depth} bit"
+        return f"signed {depth}-bit integer samples", f"điểm ảnh {_SAMPLE_FORMATS[2][1]} {depth} bit"
     if image.mode == "I" and depth > 16:
         return f"{depth}-bit integer samples", f"điểm ảnh số nguyên {depth} bit"
     return None
@@ -959,8 +963,8 @@ def _tiff_unreadable_layout(path: Path) -> tuple[str, str] | None:
         return None
     for number, (bits, samples, sample_format) in enumerate(layouts, start=1):
         if not (set(bits) <= {1, 2, 4, 8, 16} and samples in (1, 3, 4) and sample_format == 1):
-            said = {2: "signed integer ", 3: "floating-point "}.get(sample_format, "")
-            said_vi = {2: "số nguyên có dấu, ", 3: "số thực, "}.get(sample_format, "")
+            kind = _SAMPLE_FORMATS.get(sample_format)
+            said, said_vi = (f"{kind[0]} ", f"{kind[1]}, ") if kind else ("", "")
             depth = "+".join(str(b) for b in bits)
             where, where_vi = (f"page {number}: ", f"trang {number}: ") if len(layouts) > 1 else ("", "")
             return (

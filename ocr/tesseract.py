@@ -197,23 +197,21 @@ def check_language(language: str, tessdata_dir: Path | None = None) -> None:
         packages = " ".join(language_package(lang) for lang in missing)
         files = ", ".join(lang + ".traineddata" for lang in missing)
         # both halves whole: after its Vietnamese header the reason and what to do were English only (QA102)
-        if tessdata_dir:
-            vietnamese = (
-                f"thiếu dữ liệu ngôn ngữ của Tesseract: {names} (có trong {tessdata_dir}: {have}); "
-                f"hãy cài {packages} ({files})"
+        where_vi, where_en = (
+            (f"có trong {tessdata_dir}", f"in {tessdata_dir}") if tessdata_dir else ("đã cài", "installed")
+        )
+        or_vi, or_en = (
+            ("", "")
+            if tessdata_dir
+            else (
+                " hoặc đặt SOHOA_TESSDATA_DIR là thư mục chứa nó",
+                " or set SOHOA_TESSDATA_DIR to a folder holding it",
             )
-            english = (
-                f"Tesseract language data missing: {names} (in {tessdata_dir}: {have}); install {packages} ({files})"
-            )
-        else:
-            vietnamese = (
-                f"thiếu dữ liệu ngôn ngữ của Tesseract: {names} (đã cài: {have}); hãy cài {packages} hoặc đặt "
-                f"SOHOA_TESSDATA_DIR là thư mục chứa nó ({files})"
-            )
-            english = (
-                f"Tesseract language data missing: {names} (installed: {have}); install {packages} or set "
-                f"SOHOA_TESSDATA_DIR to a folder holding it ({files})"
-            )
+        )
+        vietnamese = (
+            f"thiếu dữ liệu ngôn ngữ của Tesseract: {names} ({where_vi}: {have}); hãy cài {packages}{or_vi} ({files})"
+        )
+        english = f"Tesseract language data missing: {names} ({where_en}: {have}); install {packages}{or_en} ({files})"
         raise MissingLanguageError(f"{vietnamese} / {english}")
 
 
