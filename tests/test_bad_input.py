@@ -1061,6 +1061,13 @@ def test_a_cut_off_or_garbled_page_image_is_damaged_an_intact_one_is_not(tmp_pat
     assert garbled.value.problem == Problem.DAMAGED_PAGE_IMAGE and garbled.value.detail_vi == "trang 2"
 
 
+def _cut_short(image: pikepdf.Stream, kept: float) -> None:
+    """An image's stored data cut to ``kept`` of their length (a copy interrupted), its filters and their
+    parameters kept."""
+    data = image.read_raw_bytes()
+    image.write(data[: int(len(data) * kept)], filter=image.Filter, decode_parms=image.get("/DecodeParms"))
+
+
 def _g4_page_pdf(target: Path) -> Path:
     """A two-page PDF of black-and-white scans stored as CCITT G4 (what an office scanner writes in "text" mode)."""
     page = Image.new("L", (1240, 1754), 255)
@@ -1087,8 +1094,7 @@ def test_a_cut_off_g4_page_image_is_damaged_an_intact_one_is_not(tmp_path: Path,
     with pikepdf.open(whole) as pdf:
         (image,) = pdf.pages[1].get_images().values()
         assert list(image.Filter.wrap_in_array()) == ["/CCITTFaxDecode"]
-        g4 = image.read_raw_bytes()
-        image.write(g4[: int(len(g4) * kept)], filter=image.Filter, decode_parms=image.DecodeParms)
+        _cut_short(image, kept)
         pdf.save(cut)
     with pytest.raises(BadInputError) as caught:
         inspect_input(cut)
@@ -1157,8 +1163,7 @@ def test_a_cut_off_byte_aligned_g4_is_judged_by_poppler(tmp_path: Path) -> None:
     cut = tmp_path / "g4 căn byte cắt.pdf"
     with pikepdf.open(FIXTURES / "ccitt" / "g4-encoded-byte-align.pdf") as pdf:
         (image,) = pdf.pages[0].get_images().values()
-        data = image.read_raw_bytes()
-        image.write(data[: len(data) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+        _cut_short(image, 1 / 2)
         pdf.save(cut)
     with pytest.raises(BadInputError) as caught:
         inspect_input(cut)
@@ -1173,8 +1178,7 @@ def test_a_cut_off_g4_stencil_mask_is_damaged(tmp_path: Path) -> None:
     cut = tmp_path / "mặt nạ cắt.pdf"
     with pikepdf.open(whole) as pdf:
         (image,) = pdf.pages[0].get_images().values()
-        g4 = image.read_raw_bytes()
-        image.write(g4[: len(g4) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+        _cut_short(image, 1 / 2)
         image.ImageMask = True
         del image.ColorSpace
         del image.BitsPerComponent
@@ -1193,8 +1197,7 @@ def test_a_cut_off_g4_drawn_through_forms_is_damaged(tmp_path: Path) -> None:
     with pikepdf.open(whole) as pdf:
         page = pdf.pages[0]
         (image,) = page.get_images().values()
-        g4 = image.read_raw_bytes()
-        image.write(g4[: len(g4) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+        _cut_short(image, 1 / 2)
         inner = page.as_form_xobject()
         outer = pdf.make_stream(b"/Inner Do", Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Form)
         outer.BBox = inner.BBox
@@ -1218,8 +1221,7 @@ def test_forms_nested_deep_or_drawn_many_times_are_walked_once_each(tmp_path: Pa
         with pikepdf.open(whole) as pdf:
             page = pdf.pages[0]
             (image,) = page.get_images().values()
-            g4 = image.read_raw_bytes()
-            image.write(g4[: len(g4) // 2], filter=image.Filter, decode_parms=image.DecodeParms)
+            _cut_short(image, 1 / 2)
             below = page.as_form_xobject()
             for _level in range(1500 if shape == "chain" else 40):
                 names = {"/A": below} if shape == "chain" else {"/A": below, "/B": below}
@@ -1246,8 +1248,7 @@ def test_a_cut_off_jbig2_page_image_is_damaged(tmp_path: Path) -> None:
     with pikepdf.open(source) as pdf:
         (image,) = pdf.pages[0].get_images().values()
         assert list(image.Filter.wrap_in_array()) == ["/JBIG2Decode"]
-        raw = image.read_raw_bytes()
-        image.write(raw[: len(raw) // 3], filter=image.Filter, decode_parms=image.get("/DecodeParms"))
+        _cut_short(image, 1 / 3)
         pdf.save(cut)
     with pytest.raises(BadInputError) as caught:
         inspect_input(cut)
