@@ -4,13 +4,13 @@ Stages, each small (modelled on OCRmyPDF): inspect the input → plan each page 
 rasterise it for Tesseract) → read pages in parallel → assemble the output PDF → write it atomically.
 
 Every output page is the original page, untouched: PDF pages are copied, images become PDF pages losslessly
-(img2pdf: a JPEG or a G4 TIFF is embedded byte for byte; a JPEG may then be wrapped, unchanged, in a lossless
-Deflate layer that makes the file smaller, see ``deflate_jpegs``; a CMYK image's colour space is made ICCBased, its
-data untouched, see ``describe_scan_colours``). Tesseract reads a straightened copy of the page
-image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, each word
-put back where it lies on the skewed scan (its letters level), so that selecting a word in a viewer selects that
-word on the scan. A page read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry, its
-pixels unchanged.
+(img2pdf: a JPEG or a G4 TIFF is embedded as its coded data; a JPEG's coefficients are then coded progressively and
+wrapped in Deflate where that makes the file smaller — the same pixels, see ``ocr.jpegs``; a CMYK image's colour
+space is made ICCBased, its data untouched, see ``describe_scan_colours``). Tesseract reads a straightened copy of
+the page image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, each
+word put back where it lies on the skewed scan (its letters level), so that selecting a word in a viewer selects
+that word on the scan. A page read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry,
+its pixels unchanged.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import os
 import re
 import tempfile
 import unicodedata
-import zlib
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -53,6 +52,7 @@ from ocr.inputs import (
     stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
+from ocr.jpegs import compact_jpegs
 from ocr.modes import (
     FORCE,
     MODES,
@@ -129,8 +129,6 @@ MIN_TEXT_CHARS = 20
 SCAN_COVER = 0.5
 TINY_TEXT_SHARE = 0.01
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
-# A JPEG wrapped in Deflate must save more than the longer /Filter and /DecodeParms entries cost.
-MIN_DEFLATE_GAIN = 64
 
 
 @dataclass(frozen=True)
@@ -1528,7 +1526,7 @@ def assemble_pdf(
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation)
         input_signatures = drop_signatures(out)
         drop_private_data(out)
-        deflate_jpegs(out)
+        compact_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
@@ -1706,50 +1704,6 @@ def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stre
     # wrap the page's own content so that no graphics state it leaves behind can move the text layer
     page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
     page.contents_add(pdf.make_stream(f"Q\nq {matrix} cm {name} Do Q\n".encode()), prepend=False)
-
-
-def deflate_jpegs(pdf: pikepdf.Pdf) -> int:
-    """Wrap each JPEG image in a lossless Deflate layer where that makes the file smaller; return bytes saved.
-
-    The JPEG stays byte for byte the scanner's: Flate-decoding the stream gives back exactly the stored JPEG,
-    and a viewer decodes the same pixels. A JPEG's Huffman coding (e.g. Pillow's and most scanners' standard
-    tables) leaves 5–10 % that Deflate finds; OCRmyPDF does the same by default, and without it our output
-    cannot be as small as OCRmyPDF's for JPEG scans. PDF/A-2 allows filter chains (ISO 19005-2, 6.1.7.2).
-    The wrapped data stay in memory until the save: about the size of the output file.
-    """
-    saved = 0
-    for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Stream) or obj.get("/Subtype") != pikepdf.Name.Image:
-            continue
-        filters = obj.get("/Filter")
-        parms = obj.get("/DecodeParms")
-        if isinstance(filters, pikepdf.Array) and len(filters) == 1:
-            filters = filters[0]
-            parms = parms[0] if isinstance(parms, pikepdf.Array) and len(parms) == 1 else parms
-        if filters != pikepdf.Name.DCTDecode:
-            continue  # only bare JPEGs: other codecs are either Deflate already or gain nothing (G4, JBIG2, JPX)
-        raw = obj.read_raw_bytes()
-        packed = zlib.compress(raw, 9)
-        if len(packed) + MIN_DEFLATE_GAIN > len(raw):
-            continue  # an optimised or progressive JPEG: nothing worth a second filter
-        dct_parms = parms if isinstance(parms, pikepdf.Dictionary) else None
-        obj.write(
-            packed,
-            filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode]),
-            decode_parms=pikepdf.Array([None, dct_parms]) if dct_parms is not None else None,
-        )
-        saved += len(raw) - len(packed)
-    return saved
-
-
-def stored_image_bytes(image: pikepdf.Object) -> bytes:
-    """An image's data as the scanner or encoder stored them: without the lossless Deflate layer that
-    ``deflate_jpegs`` may have put around a JPEG (so: the original JPEG bytes, as ``pdfimages -j`` writes them)."""
-    raw = image.read_raw_bytes()
-    filters = image.get("/Filter")
-    if isinstance(filters, pikepdf.Array) and [str(f) for f in filters] == ["/FlateDecode", "/DCTDecode"]:
-        return zlib.decompress(raw)
-    return raw
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -16,6 +17,7 @@ from typing import Any
 import prefect_home
 import pytest
 from broken_services import broken_service
+from PIL import Image
 from prefect_home import environment_without_settings
 from signing_pki import PKCS12_PASSWORD, SIGNER, TestPKI, running_pki
 
@@ -27,6 +29,20 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
+
+
+def same_scan_data(stored: bytes, original: bytes) -> bool:
+    """An image of the copy holds the scan's data: the same bytes, or — a JPEG — the same coefficients coded
+    progressively (``ocr.jpegs``), decoded to the very same pixels."""
+    if stored == original:
+        return True
+    if not (stored.startswith(b"\xff\xd8") and original.startswith(b"\xff\xd8")):
+        return False
+    with Image.open(io.BytesIO(stored)) as copy, Image.open(io.BytesIO(original)) as scan:
+        same_image = (copy.format, copy.size, copy.mode) == ("JPEG", scan.size, scan.mode)
+        return same_image and copy.tobytes() == scan.tobytes()
+
+
 # a test that reads the corpora beside the checkout (../shared): skipped, not failed, in a clone without them
 needs_shared = pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="shared corpora (../shared) not present")
 # No `sohoa ocr` run by a test starts an OCR server in the background (tests/test_ocr_server.py asks for one).

@@ -16,11 +16,11 @@ from PIL import Image, ImageChops, ImageCms, ImageDraw, ImageFont, ImageOps, Tif
 from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.inputs import inspect_input
-from ocr.pipeline import stored_image_bytes
+from ocr.jpegs import stored_image_bytes
 from ocr.preprocess import seal_dropped
 from ocr.quality import cmyk_reason
 from sohoa.errors import BadInputError, Problem
-from tests.conftest import SHARED, needs_shared
+from tests.conftest import SHARED, needs_shared, same_scan_data
 from tests.test_ocr import LINES, TURNED_LINES, _turned_lines_page, _upright_lines, scan_page
 
 ORIENTATION, X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x0112, 0x011A, 0x011B, 0x0128
@@ -129,7 +129,7 @@ def test_a_jpeg_turned_by_its_exif_orientation_is_shown_and_read_as_the_phone_me
     """A phone stores the photo as the sensor lay and says by EXIF Orientation how to turn it. img2pdf turned the
     page by /Rotate for it, while Tesseract read the stored pixels, found them sideways and sohoa turned the page
     once more: shown sideways or upside down, its text layer off the ink (QA). Now the page is shown turned by the
-    EXIF turn alone (/Rotate), the JPEG embedded byte for byte, and Tesseract reads it as shown."""
+    EXIF turn alone (/Rotate), the JPEG embedded as its coefficients, and Tesseract reads it as shown."""
     upright = _turned_lines_page()
     path = tmp_path / f"exif{orientation}.jpg"
     stored = upright.rotate(STORED_TURN[orientation], expand=True)
@@ -141,7 +141,7 @@ def test_a_jpeg_turned_by_its_exif_orientation_is_shown_and_read_as_the_phone_me
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         assert int(pdf.pages[0].obj.get("/Rotate", 0)) == STORED_TURN[orientation]
         (image,) = pdf.pages[0].get_images().values()
-        assert stored_image_bytes(image) == path.read_bytes()  # the phone's JPEG, not a turned copy
+        assert same_scan_data(stored_image_bytes(image), path.read_bytes())  # the phone's JPEG, not a turned copy
     _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
 
 
@@ -648,7 +648,7 @@ def test_img2pdf_says_nothing_in_english_on_an_officers_screen(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     """QA101/QA102 F14: a gray JPEG carrying an RGB profile printed img2pdf's `WARNING  Ignoring non-GRAY ICC profile
-    in Grayscale JPG` (the profile is of no use to PDF/A anyway; the JPEG is kept byte for byte)."""
+    in Grayscale JPG` (the profile is of no use to PDF/A anyway; the JPEG's data are kept)."""
     import logging
 
     path = tmp_path / "xám.jpg"
@@ -791,20 +791,19 @@ def test_an_opaque_alpha_channel_is_not_said_to_be_transparency(tmp_path: Path) 
 @pytest.mark.parametrize("fill_bytes", [False, True])
 def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path, fill_bytes: bool) -> None:
     """QA101 F10: a gray JPEG carrying an ICC profile img2pdf cannot open was decoded and stored as Flate, 2.2× the
-    size. Its profile is dropped (as PDF/A requires of one it cannot use), its JPEG data kept as they are — also
-    with fill bytes (FF) before its markers, which T.81 allows and ended the segment walk (QA102)."""
+    size. Its profile is dropped (as PDF/A requires of one it cannot use), its JPEG data kept — also with fill
+    bytes (FF) before its markers, which T.81 allows and ended the segment walk (QA102)."""
     path = tmp_path / "hồ sơ icc hỏng.jpg"
     _page(tmp_path).save(path, quality=85, dpi=(300, 300), icc_profile=b"not a profile" * 40)
     if fill_bytes:
         path.write_bytes(path.read_bytes().replace(b"\xff\xe2", b"\xff\xff\xff\xe2", 1))
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert "hộ tịch trực tuyến" in result.text
-    scan_data = path.read_bytes().split(b"\xff\xda", 1)[1]
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         (shown,) = pdf.pages[0].get_images().values()
         assert isinstance(shown, pikepdf.Stream)
         filters = shown.get("/Filter")
         assert "/DCTDecode" in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
         jpeg = stored_image_bytes(shown)
-    assert jpeg.split(b"\xff\xda", 1)[1] == scan_data  # the scanner's JPEG data, byte for byte
+    assert same_scan_data(jpeg, path.read_bytes())  # the scanner's JPEG data, as a JPEG
     assert (tmp_path / "out.pdf").stat().st_size < path.stat().st_size * 1.2

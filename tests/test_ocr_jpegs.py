@@ -1,0 +1,138 @@
+"""JPEG scan images in the searchable copy: coded progressively, the same pixels (ocr.jpegs; real jpegtran)."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pikepdf
+import pytest
+from PIL import Image, ImageCms, ImageDraw, ImageFont
+
+from ocr import ocr_document
+from ocr.jpegs import compact_jpegs, progressive_copy, stored_image_bytes
+from tests.conftest import SAMPLES, SHARED, needs_shared, same_scan_data
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+RESOURCES = SHARED / "corpora" / "ocr" / "ocrmypdf-resources"
+
+
+def _scan(path: Path, mode: str = "L", **save: Any) -> Path:
+    """A 300 dpi page of Vietnamese text saved as a scanner saves it: a baseline JPEG, standard Huffman tables."""
+    page = Image.new("RGB", (2480, 1200), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 46)
+    for row in range(12):
+        draw.text(
+            (200, 120 + row * 80), "Ủy ban nhân dân xã đăng ký hộ tịch trực tuyến năm 2025", font=font, fill="black"
+        )
+    page.convert(mode).save(path, quality=85, dpi=(300, 300), **save)
+    return path
+
+
+def test_a_jpeg_scan_is_stored_progressively_coded_with_the_same_pixels_and_smaller(tmp_path: Path) -> None:
+    """The page image is the scanner's coefficients coded progressively: fewer bytes, the same pixels once decoded
+    (by Pillow here and by poppler's `pdfimages -j`), a JPEG a viewer still reads — not decoded and encoded again."""
+    jpeg = _scan(tmp_path / "quét.jpg")
+    result = ocr_document(jpeg, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B" and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert list(image.Filter) in (["/DCTDecode"], ["/FlateDecode", "/DCTDecode"])
+        stored = stored_image_bytes(image)
+        assert len(image.read_raw_bytes()) < jpeg.stat().st_size
+    assert stored != jpeg.read_bytes()
+    with Image.open(io.BytesIO(stored)) as copy:
+        assert copy.info.get("progressive") == 1 and copy.info.get("dpi") == (300, 300)
+    assert same_scan_data(stored, jpeg.read_bytes())
+    subprocess.run(["pdfimages", "-j", str(tmp_path / "out.pdf"), str(tmp_path / "x")], check=True)
+    assert same_scan_data((tmp_path / "x-000.jpg").read_bytes(), jpeg.read_bytes())
+    assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "cv-118-ubnd-vp.jpg",  # a colour scan (YCbCr)
+        "gray",  # a gray one
+        "cmyk",  # Adobe's inverted CMYK, the colour transform in its APP14 marker
+        "restarts",  # restart markers, as some scanners write
+        "exif-icc",  # EXIF and an ICC profile, copied with the data
+    ],
+)
+def test_the_progressive_copy_decodes_to_the_very_same_pixels(tmp_path: Path, name: str) -> None:
+    if name == "gray":
+        jpeg = _scan(tmp_path / "x.jpg").read_bytes()
+    elif name == "cmyk":
+        jpeg = _scan(tmp_path / "x.jpg", mode="CMYK").read_bytes()
+    elif name == "restarts":
+        jpeg = _scan(tmp_path / "x.jpg", mode="RGB", restart_marker_blocks=4).read_bytes()
+    elif name == "exif-icc":
+        exif = Image.Exif()
+        exif[0x0112] = 6  # Orientation
+        profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+        jpeg = _scan(tmp_path / "x.jpg", mode="RGB", exif=exif, icc_profile=profile).read_bytes()
+    else:
+        jpeg = (SAMPLES / name).read_bytes()
+    copy = progressive_copy(jpeg)
+    assert copy is not None and len(copy) < len(jpeg)
+    assert same_scan_data(copy, jpeg)
+    with Image.open(io.BytesIO(copy)) as coded, Image.open(io.BytesIO(jpeg)) as scan:
+        assert coded.info.get("progressive") == 1
+        assert coded.info.get("adobe_transform") == scan.info.get("adobe_transform")
+        assert coded.getexif().get(0x0112) == scan.getexif().get(0x0112)
+        assert coded.info.get("icc_profile") == scan.info.get("icc_profile")
+
+
+def test_a_jpeg_cut_short_is_not_recoded(tmp_path: Path) -> None:
+    """jpegtran warns of data it cannot decode and fills it with gray, which a viewer of the original does not
+    show: such a JPEG keeps its own coding (the input checks refuse a page whose JPEG does not decode anyway)."""
+    jpeg = _scan(tmp_path / "x.jpg").read_bytes()
+    assert progressive_copy(jpeg[: len(jpeg) * 2 // 3]) is None
+    assert progressive_copy(b"not a jpeg") is None
+
+
+def test_without_jpegtran_the_scanners_jpeg_is_kept_byte_for_byte(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A machine without libjpeg-turbo-progs keeps the scanner's bytes (Deflate-wrapped where that is smaller).
+    jpegtran's absence is made by hiding it from ``shutil.which`` (removing a Debian package is not for a test)."""
+    monkeypatch.setattr("ocr.jpegs.shutil.which", lambda name: None)
+    jpeg = _scan(tmp_path / "x.jpg")
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        image = pdf.make_stream(jpeg.read_bytes(), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
+        image.Filter = pikepdf.Name.DCTDecode
+        image.Width, image.Height, image.BitsPerComponent = 2480, 1200, 8
+        image.ColorSpace = pikepdf.Name.DeviceGray
+        compact_jpegs(pdf)
+        assert stored_image_bytes(image) == jpeg.read_bytes()
+
+
+def test_a_jpeg_with_decode_parameters_keeps_its_coding(tmp_path: Path) -> None:
+    """/DecodeParms can state a colour transform outside the data (``/ColorTransform``): such a JPEG is left as
+    it is, at most wrapped in Deflate."""
+    jpeg = _scan(tmp_path / "x.jpg", mode="RGB").read_bytes()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        image = pdf.make_stream(jpeg, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
+        image.Filter = pikepdf.Name.DCTDecode
+        image.DecodeParms = pikepdf.Dictionary(ColorTransform=1)
+        image.Width, image.Height, image.BitsPerComponent = 2480, 1200, 8
+        image.ColorSpace = pikepdf.Name.DeviceRGB
+        compact_jpegs(pdf)
+        assert stored_image_bytes(image) == jpeg
+        assert image.DecodeParms[-1].ColorTransform == 1
+
+
+@needs_shared
+def test_poster_is_no_larger_than_ocrmypdfs_output(tmp_path: Path) -> None:
+    """Issue 3's size target on the one OCRmyPDF resource that missed it: `poster.pdf`, whose text layer (728
+    words, 7.2 KB) OCRmyPDF does not have (its Tesseract reads one "word"). `ocrmypdf -l vie --output-type pdfa`
+    (17.13.0) wrote 650,684 bytes; sohoa wrote 655,108 before its JPEG was coded progressively."""
+    output = tmp_path / "poster.pdf"
+    result = ocr_document(RESOURCES / "poster.pdf", output, workers=2)
+    assert len(result.text.split()) > 500
+    assert output.stat().st_size <= 650_684, output.stat().st_size
