@@ -10,11 +10,15 @@ detail). Two lossless steps make it smaller:
    Huffman tables were already optimised). A decoder rebuilds the same pixels, bit for bit — the coefficients
    are the same numbers —, which the tests check by decoding both. PDF's DCTDecode filter reads progressive JPEGs
    (PDF 1.3 and later; ISO 32000-1, 7.4.8), and PDF/A-2 sets no limit on them. Markers (JFIF density, EXIF, an
-   ICC profile) are copied. Left as it is: a JPEG that jpegtran cannot read without a warning (it would fill
-   what it cannot decode with gray), one with ``/DecodeParms`` (a colour transform stated outside the data),
-   one that comes out no smaller, and every JPEG where jpegtran is not installed.
+   ICC profile) are copied. Not recoded: a JPEG that jpegtran cannot read without a warning (it would fill
+   what it cannot decode with gray), one with ``/DecodeParms`` (a colour transform stated outside the data), one
+   under 8 KB, one whose frame header states more pixels than a page sohoa reads (jpegtran would hold them all in
+   memory), and every JPEG where jpegtran is not installed.
 2. **A lossless Deflate layer** over the JPEG where that saves bytes, as OCRmyPDF does (a baseline JPEG's
-   standard Huffman tables leave 5–10 % that Deflate finds; a progressive copy's little or nothing).
+   standard Huffman tables leave 5–10 % that Deflate finds; a progressive copy's less).
+
+Of the JPEG and its copy, each bare or under Deflate, the smallest is stored, and only when it is smaller than
+the stream as it was: a JPEG already under Deflate (OCRmyPDF's outputs, sohoa's before) is recoded too.
 
 The archived original keeps the scanner's file byte for byte; ``stored_image_bytes`` gives back an image's JPEG
 as stored in the copy.
@@ -28,27 +32,39 @@ import shutil
 import subprocess
 import zlib
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import pikepdf
 from PIL import Image
 
-# A JPEG wrapped in Deflate must save more than the longer /Filter and /DecodeParms entries cost.
-MIN_DEFLATE_GAIN = 64
-# A progressive copy is taken when it is at least this much smaller: a JPEG already progressive comes out the same
-MIN_PROGRESSIVE_GAIN = 64
+from ocr.inputs import MAX_PAGE_PIXELS
+
+# A JPEG wrapped in Deflate costs this much more than bare: the longer /Filter and /DecodeParms entries.
+DEFLATE_ENTRY_BYTES = 64
+# A JPEG this small is left as it is: its progressive copy would save a few hundred bytes for a jpegtran process
+# (~1 ms of work and ~1 ms to start; QA106: 400 tiny JPEGs took 0.45 s instead of 0.03 s)
+MIN_RECODED_BYTES = 8192
+# jpegtran holds the whole image's coefficients in memory, as many as the JPEG's header says (QA106: a 380-byte
+# JPEG saying 40000×40000 held 3.1 GB): a JPEG whose frame is larger than a page sohoa reads is not recoded, and
+# jpegtran may use at most this much (a 9-megapixel colour page needs ~30 MB; one that needs more is left as stored)
+JPEGTRAN_MEMORY = "300M"
+# A JPEG under Deflate that inflates to more than this is left as stored: no scan page's JPEG is that large
+MAX_JPEG_BYTES = 128 * 1024 * 1024
 # jpegtran recodes a 9-megapixel page in ~0.1 s; one that takes this long is stuck, and the page keeps its coding
 JPEGTRAN_TIMEOUT = 60
 
 
 def progressive_copy(jpeg: bytes) -> bytes | None:
     """``jpeg`` coded progressively — the same coefficients, so the same pixels — or None when jpegtran is not
-    installed, warns or fails, or the copy is not smaller, or not the same image (size, colours) by its header."""
+    installed, warns or fails, the JPEG's frame is no page's (``jpeg_frame_pixels``), or the copy is not the same
+    image (size, colours) by its header."""
     tool = shutil.which("jpegtran")
-    if tool is None or not jpeg.startswith(b"\xff\xd8"):
+    pixels = jpeg_frame_pixels(jpeg)
+    if tool is None or pixels is None or not 0 < pixels <= MAX_PAGE_PIXELS:
         return None
     try:
         done = subprocess.run(
-            [tool, "-copy", "all", "-progressive"],
+            [tool, "-maxmemory", JPEGTRAN_MEMORY, "-copy", "all", "-progressive"],
             input=jpeg,
             capture_output=True,
             timeout=JPEGTRAN_TIMEOUT,
@@ -57,71 +73,137 @@ def progressive_copy(jpeg: bytes) -> bytes | None:
     except (OSError, subprocess.SubprocessError):
         return None
     # exit 2 is libjpeg's "warning": corrupt data it went past, which a viewer of the original shows otherwise
-    if done.returncode != 0 or done.stderr.strip() or len(done.stdout) + MIN_PROGRESSIVE_GAIN > len(jpeg):
+    if done.returncode != 0 or done.stderr.strip() or not done.stdout:
         return None
-    if _jpeg_header(done.stdout) != _jpeg_header(jpeg):
+    header = _jpeg_header(done.stdout)
+    if header is None or header != _jpeg_header(jpeg):
         return None
     return done.stdout
+
+
+def jpeg_frame_pixels(jpeg: bytes) -> int | None:
+    """Width × height as the JPEG's frame header (SOFn) says them, read from its bytes (Pillow refuses to open a
+    frame past its bomb limit); None when there is no frame header before the first scan."""
+    if not jpeg.startswith(b"\xff\xd8"):
+        return None
+    at = 2
+    while at + 4 <= len(jpeg) and jpeg[at] == 0xFF:
+        marker = jpeg[at + 1]
+        if marker == 0xFF:  # a fill byte before a marker (T.81 B.1.1.2)
+            at += 1
+            continue
+        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header: not DHT, JPG, DAC
+            if at + 9 > len(jpeg):
+                return None
+            height = int.from_bytes(jpeg[at + 5 : at + 7], "big")
+            width = int.from_bytes(jpeg[at + 7 : at + 9], "big")
+            return width * height
+        if marker == 0xDA:  # a scan before any frame header
+            return None
+        at += 2 + length
+    return None
 
 
 def _jpeg_header(jpeg: bytes) -> tuple[object, ...] | None:
     """What a decoder makes of the data: size, colours, the Adobe colour transform (CMYK/YCCK), the layers."""
     try:
         with Image.open(io.BytesIO(jpeg)) as image:
-            return (
-                image.format,
-                image.size,
-                image.mode,
-                image.info.get("adobe_transform"),
-                getattr(image, "layers", None),
-            )
+            layers = getattr(image, "layers", None)
+            return (image.format, image.size, image.mode, image.info.get("adobe_transform"), layers)
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
 
 
-def _bare_jpeg(image: pikepdf.Stream) -> bool:
-    """A JPEG stored as it came (the DCT filter alone, possibly as a one-element array)."""
+@dataclass(frozen=True)
+class _StoredJpeg:
+    """A JPEG image stream of the PDF: the JPEG, and whether it is stored under a Deflate layer."""
+
+    image: pikepdf.Stream
+    jpeg: bytes
+    stored_bytes: int  # as the stream holds it now
+    deflated: bool
+    dct_parms: pikepdf.Dictionary | None
+
+
+def _stored_jpeg(image: pikepdf.Stream) -> _StoredJpeg | None:
+    """The JPEG an image stream holds: bare (``/DCTDecode``, possibly a one-element array) or under one Deflate
+    layer without parameters (``[/FlateDecode /DCTDecode]``: what OCRmyPDF, and sohoa before, write); None for
+    any other filter chain, or a Deflate layer that does not inflate."""
     filters = image.get("/Filter")
-    if isinstance(filters, pikepdf.Array) and len(filters) == 1:
-        filters = filters[0]
-    return filters == pikepdf.Name.DCTDecode
-
-
-def _decode_parms(image: pikepdf.Stream) -> pikepdf.Dictionary | None:
+    names = (
+        [filters] if isinstance(filters, pikepdf.Name) else list(filters) if isinstance(filters, pikepdf.Array) else []
+    )
     parms = image.get("/DecodeParms")
-    if isinstance(parms, pikepdf.Array) and len(parms) == 1:
-        parms = parms[0]
-    return parms if isinstance(parms, pikepdf.Dictionary) else None
+    each = list(parms) if isinstance(parms, pikepdf.Array) else [parms] * len(names)
+    if len(each) != len(names) or not names or names[-1] != pikepdf.Name.DCTDecode:
+        return None
+    dct_parms = each[-1] if isinstance(each[-1], pikepdf.Dictionary) else None
+    raw = image.read_raw_bytes()
+    if len(names) == 1:
+        return _StoredJpeg(image, raw, len(raw), False, dct_parms)
+    if names != [pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode] or isinstance(each[0], pikepdf.Dictionary):
+        return None
+    # inflated at most to MAX_JPEG_BYTES: the input checks inflate only what the pages draw, and a Deflate bomb
+    # behind an /SMask or an object nothing draws would otherwise be inflated here in full
+    inflate = zlib.decompressobj()
+    try:
+        jpeg = inflate.decompress(raw, MAX_JPEG_BYTES)
+    except zlib.error:
+        return None
+    if inflate.unconsumed_tail or not inflate.eof:
+        return None
+    return _StoredJpeg(image, jpeg, len(raw), True, dct_parms)
+
+
+def _smallest_coding(stored: _StoredJpeg) -> tuple[bytes, bool] | None:
+    """(JPEG, wrapped in Deflate) that takes the fewest bytes — of the JPEG and its progressive copy, each bare
+    or under Deflate —, or None when the stream as stored is already as small (QA106: a copy smaller than the
+    JPEG but larger than the JPEG under Deflate, the old coding, had been taken)."""
+    copy = None
+    if stored.dct_parms is None and len(stored.jpeg) >= MIN_RECODED_BYTES:
+        copy = progressive_copy(stored.jpeg)  # /DecodeParms may state a colour transform outside the data: kept
+    best: tuple[int, bytes, bool] | None = None
+    for jpeg in (stored.jpeg, copy):
+        if jpeg is None:
+            continue
+        for size, deflated in ((len(jpeg), False), (len(zlib.compress(jpeg, 9)) + DEFLATE_ENTRY_BYTES, True)):
+            if best is None or size < best[0]:
+                best = (size, jpeg, deflated)
+    assert best is not None
+    size, jpeg, deflated = best
+    as_stored = stored.stored_bytes + (DEFLATE_ENTRY_BYTES if stored.deflated else 0)
+    return (jpeg, deflated) if size < as_stored else None
 
 
 def compact_jpegs(pdf: pikepdf.Pdf) -> int:
-    """Store each JPEG image of ``pdf`` progressively coded (``progressive_copy``) and
-    wrapped in Deflate where either makes it smaller; return the bytes saved. The copies are made at once, one
-    jpegtran per core."""
-    images = [
-        obj
+    """Store each JPEG image of ``pdf`` in the fewest bytes that decode to its pixels: its coding or its
+    progressive copy (``progressive_copy``), bare or under Deflate; return the bytes saved. The images are done
+    at once, one per core."""
+    found = [
+        stored
         for obj in pdf.objects
-        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image and _bare_jpeg(obj)
+        if isinstance(obj, pikepdf.Stream)
+        and obj.get("/Subtype") == pikepdf.Name.Image
+        and (stored := _stored_jpeg(obj)) is not None
     ]
-    stored = [image.read_raw_bytes() for image in images]
-    recodable = [_decode_parms(image) is None for image in images]
-    with ThreadPoolExecutor(max(1, min(len(images), os.cpu_count() or 1))) as pool:
-        copies = list(pool.map(lambda jpeg, recode: progressive_copy(jpeg) if recode else None, stored, recodable))
+    with ThreadPoolExecutor(max(1, min(len(found), os.cpu_count() or 1))) as pool:
+        codings = list(pool.map(_smallest_coding, found))  # jpegtran runs apart; zlib lets go of the GIL
     saved = 0
-    for image, jpeg, copy in zip(images, stored, copies, strict=True):
-        smaller = copy if copy is not None else jpeg
-        packed = zlib.compress(smaller, 9)
-        dct_parms = _decode_parms(image)
-        if len(packed) + MIN_DEFLATE_GAIN <= len(smaller):
-            image.write(
-                packed,
-                filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode]),
-                decode_parms=pikepdf.Array([None, dct_parms]) if dct_parms is not None else None,
+    for stored, coding in zip(found, codings, strict=True):
+        if coding is None:
+            continue
+        jpeg, deflated = coding
+        if deflated:
+            packed = zlib.compress(jpeg, 9)
+            parms = pikepdf.Array([None, stored.dct_parms]) if stored.dct_parms is not None else None
+            stored.image.write(
+                packed, filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode]), decode_parms=parms
             )
-            saved += len(jpeg) - len(packed)
-        elif copy is not None:
-            image.write(copy, filter=pikepdf.Name.DCTDecode, decode_parms=dct_parms)
-            saved += len(jpeg) - len(copy)
+            saved += stored.stored_bytes - len(packed)
+        else:
+            stored.image.write(jpeg, filter=pikepdf.Name.DCTDecode, decode_parms=stored.dct_parms)
+            saved += stored.stored_bytes - len(jpeg)
     return saved
 
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import io
 import subprocess
+import zlib
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pikepdf
 import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from ocr import ocr_document
-from ocr.jpegs import compact_jpegs, progressive_copy, stored_image_bytes
+from ocr.jpegs import compact_jpegs, jpeg_frame_pixels, progressive_copy, stored_image_bytes
 from tests.conftest import SAMPLES, SHARED, needs_shared, same_scan_data
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -136,3 +138,73 @@ def test_poster_is_no_larger_than_ocrmypdfs_output(tmp_path: Path) -> None:
     result = ocr_document(RESOURCES / "poster.pdf", output, workers=2)
     assert len(result.text.split()) > 500
     assert output.stat().st_size <= 650_684, output.stat().st_size
+
+
+def _pdf_with_image(jpeg: bytes, width: int, height: int, **entries: Any) -> tuple[pikepdf.Pdf, pikepdf.Stream]:
+    pdf = pikepdf.new()
+    pdf.add_blank_page()
+    image = pdf.make_stream(jpeg, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, **entries)
+    image.Width, image.Height, image.BitsPerComponent = width, height, 8
+    image.ColorSpace = pikepdf.Name.DeviceGray
+    return pdf, image
+
+
+def test_the_smallest_coding_is_kept_never_one_larger_than_before(tmp_path: Path) -> None:
+    """QA106 F1: a progressive copy smaller than the JPEG but larger than the JPEG under Deflate (the old coding)
+    was taken: 390,177 → 663,385 bytes. Here the page's halves are the same noise, restart markers every half
+    row: Deflate finds the baseline coding's repeats, the progressive one has none."""
+    rng = np.random.default_rng(7)
+    half = np.asarray(Image.fromarray(rng.integers(0, 256, (800, 256), dtype=np.uint8)).resize((256, 800))) // 2 + 64
+    page = Image.fromarray(np.concatenate([half, half], axis=1).astype(np.uint8))  # 512 px: 64 blocks, 32 a half
+    buffer = io.BytesIO()
+    page.save(buffer, "JPEG", quality=80, restart_marker_blocks=32)
+    jpeg = buffer.getvalue()
+    copy = progressive_copy(jpeg)
+    assert copy is not None and len(copy) < len(jpeg)  # the copy alone would be taken for its size
+    deflated = len(zlib.compress(jpeg, 9))
+    assert deflated < len(zlib.compress(copy, 9)) and deflated < len(copy)
+    pdf, image = _pdf_with_image(jpeg, 512, 800, Filter=pikepdf.Name.DCTDecode)
+    with pdf:
+        compact_jpegs(pdf)
+        assert list(image.Filter) == ["/FlateDecode", "/DCTDecode"]
+        assert stored_image_bytes(image) == jpeg and len(image.read_raw_bytes()) == deflated
+
+
+def test_a_jpeg_under_deflate_is_recoded_too(tmp_path: Path) -> None:
+    """QA106 F3: `[/FlateDecode /DCTDecode]`, as OCRmyPDF (and sohoa until now) store a JPEG, was left as it was."""
+    jpeg = _scan(tmp_path / "x.jpg").read_bytes()
+    wrapped = zlib.compress(jpeg, 9)
+    pdf, image = _pdf_with_image(
+        wrapped, 2480, 1200, Filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
+    )
+    with pdf:
+        assert compact_jpegs(pdf) > 0
+        assert len(image.read_raw_bytes()) < len(wrapped)
+        assert stored_image_bytes(image) != jpeg and same_scan_data(stored_image_bytes(image), jpeg)
+
+
+def test_a_jpeg_whose_header_states_a_huge_frame_is_not_given_to_jpegtran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA106 F2: jpegtran holds as many coefficients as the frame header says: a 380-byte JPEG saying
+    40000×40000, behind an object no page draws (which the input checks do not look at), took 3.1 GB and 14 s.
+    Such a frame is not recoded, nor is a JPEG under a Deflate layer that inflates past MAX_JPEG_BYTES."""
+    buffer = io.BytesIO()
+    Image.new("L", (64, 64), 255).save(buffer, "JPEG", quality=85)
+    bomb = bytearray(buffer.getvalue())
+    frame = bomb.index(b"\xff\xc0")
+    bomb[frame + 5 : frame + 9] = (40000).to_bytes(2, "big") * 2  # height, width
+    assert jpeg_frame_pixels(bytes(bomb)) == 40000 * 40000
+    assert progressive_copy(bytes(bomb)) is None  # refused on its header: jpegtran would take ~3 GB
+    assert jpeg_frame_pixels(buffer.getvalue()) == 64 * 64
+    assert jpeg_frame_pixels(b"\xff\xd8\xff\xda\x00\x02") is None  # a scan before any frame header
+
+    monkeypatch.setattr("ocr.jpegs.MAX_JPEG_BYTES", 4096)
+    jpeg = _scan(tmp_path / "x.jpg").read_bytes()  # ~100 KB: "too large" for this test's bound
+    wrapped = zlib.compress(jpeg, 9)
+    pdf, image = _pdf_with_image(
+        wrapped, 2480, 1200, Filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
+    )
+    with pdf:
+        assert compact_jpegs(pdf) == 0
+        assert image.read_raw_bytes() == wrapped
