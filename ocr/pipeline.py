@@ -712,12 +712,16 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
 
     PGM/PBM/PPM because they cost nothing to write, unlike PNG's compression; the resolution travels as --dpi.
     """
-    ink = ink_share(image, dpi)
+    # a colour rendering made grey once: the blank test weighs it, and, with no seal to drop, Tesseract reads it
+    grey_scan = image.convert("L") if grey and image.mode != "L" else None
+    ink = ink_share(grey_scan or image, dpi)
     blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
     # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
-    image = seal_dropped(image, dpi)
-    if grey and image.mode != "L":
-        image = image.convert("L")
+    dropped = seal_dropped(image, dpi)
+    if dropped is image and grey_scan is not None:
+        image = grey_scan
+    else:
+        image = dropped.convert("L") if grey and dropped.mode != "L" else dropped
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
     straight, angle = (image, 0.0) if blank else deskewed(image)
