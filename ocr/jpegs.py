@@ -157,9 +157,9 @@ def _stored_jpeg(image: pikepdf.Stream) -> _StoredJpeg | None:
 
 
 def _smallest_coding(stored: _StoredJpeg) -> tuple[bytes, bool] | None:
-    """(JPEG, wrapped in Deflate) that takes the fewest bytes — of the JPEG and its progressive copy, each bare
-    or under Deflate —, or None when the stream as stored is already as small (QA106: a copy smaller than the
-    JPEG but larger than the JPEG under Deflate, the old coding, had been taken)."""
+    """(the data to store, whether they are the JPEG under Deflate) that take the fewest bytes — of the JPEG and
+    its progressive copy, each bare or under Deflate —, or None when the stream as stored is already as small
+    (QA106: a copy smaller than the JPEG but larger than the JPEG under Deflate, the old coding, had been taken)."""
     copy = None
     if stored.dct_parms is None and len(stored.jpeg) >= MIN_RECODED_BYTES:
         copy = progressive_copy(stored.jpeg)  # /DecodeParms may state a colour transform outside the data: kept
@@ -167,13 +167,14 @@ def _smallest_coding(stored: _StoredJpeg) -> tuple[bytes, bool] | None:
     for jpeg in (stored.jpeg, copy):
         if jpeg is None:
             continue
-        for size, deflated in ((len(jpeg), False), (len(zlib.compress(jpeg, 9)) + DEFLATE_ENTRY_BYTES, True)):
+        packed = zlib.compress(jpeg, 9)
+        for size, data, deflated in ((len(jpeg), jpeg, False), (len(packed) + DEFLATE_ENTRY_BYTES, packed, True)):
             if best is None or size < best[0]:
-                best = (size, jpeg, deflated)
+                best = (size, data, deflated)
     assert best is not None
-    size, jpeg, deflated = best
+    size, data, deflated = best
     as_stored = stored.stored_bytes + (DEFLATE_ENTRY_BYTES if stored.deflated else 0)
-    return (jpeg, deflated) if size < as_stored else None
+    return (data, deflated) if size < as_stored else None
 
 
 def compact_jpegs(pdf: pikepdf.Pdf) -> int:
@@ -193,17 +194,14 @@ def compact_jpegs(pdf: pikepdf.Pdf) -> int:
     for stored, coding in zip(found, codings, strict=True):
         if coding is None:
             continue
-        jpeg, deflated = coding
+        data, deflated = coding
         if deflated:
-            packed = zlib.compress(jpeg, 9)
             parms = pikepdf.Array([None, stored.dct_parms]) if stored.dct_parms is not None else None
-            stored.image.write(
-                packed, filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode]), decode_parms=parms
-            )
-            saved += stored.stored_bytes - len(packed)
+            flate_dct = pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
+            stored.image.write(data, filter=flate_dct, decode_parms=parms)
         else:
-            stored.image.write(jpeg, filter=pikepdf.Name.DCTDecode, decode_parms=stored.dct_parms)
-            saved += stored.stored_bytes - len(jpeg)
+            stored.image.write(data, filter=pikepdf.Name.DCTDecode, decode_parms=stored.dct_parms)
+        saved += stored.stored_bytes - len(data)
     return saved
 
 
