@@ -195,7 +195,7 @@ class _Server:
 
         import flows.cli
         import flows.pipeline  # noqa: F401  (imported here so that the children need not)
-        import ocr.pipeline  # noqa: F401
+        import ocr.pipeline
         from ocr.diacritics import load_tables
         from ocr.tesseract import check_language
         from sohoa.errors import StageError
@@ -204,6 +204,7 @@ class _Server:
         self.path, self.say, self.lock = path, say, lock
         self.command = typer.main.get_command(flows.cli.app)  # built once; each child runs it
         load_tables()  # the diacritic fix's tables (~0.05 s): read once here, not by every command
+        ocr.pipeline.import_deferred()  # what every command's first page imports (~0.3 s of each, until 2026-12-04)
         self.settings = None
         with contextlib.suppress(StageError, ValueError):
             self.settings = load_settings()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import importlib
 import io
 import itertools
 import logging
@@ -129,6 +130,20 @@ MIN_TEXT_CHARS = 20
 SCAN_COVER = 0.5
 TINY_TEXT_SHARE = 0.01
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
+
+
+# Modules the OCR stage imports only where it needs them, so that a command that never does (`sohoa sign`, `sohoa
+# list`) pays nothing for them; every page of a scan needs the first two (deskew's long strokes, the PDF/A second
+# opinion). The OCR server imports them once, before it forks a child per command (``import_deferred``): imported by
+# each child instead, they were ~0.3 s of a served one-page command's 1.6 s (2026-12-04).
+DEFERRED_IMPORTS = ("scipy.ndimage", "pikepdf.pdfa", "lxml.etree", "pdfplumber")
+
+
+def import_deferred() -> None:
+    """Import ``DEFERRED_IMPORTS`` and Pillow's file formats now (none of them starts a thread)."""
+    for name in DEFERRED_IMPORTS:
+        importlib.import_module(name)
+    Image.init()
 
 
 @dataclass(frozen=True)

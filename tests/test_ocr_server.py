@@ -401,3 +401,32 @@ def test_a_server_stopped_while_its_worker_loads_leaves_no_worker_behind(tmp_pat
         assert server.process.wait(timeout=30) == 0
         shutil.rmtree(folder, ignore_errors=True)
     assert gone(loading[0])
+
+
+def test_the_server_imports_what_a_command_would_import_before_it_forks(tmp_path: Path) -> None:
+    """The modules the OCR stage imports only when a page needs them (``ocr.pipeline.DEFERRED_IMPORTS``) are
+    imported by the server, without starting a thread (its children are forks: a fork copies one thread); after
+    that a whole `ocr_document` imports nothing of their packages (fontTools still loads the modules of the font
+    tables pikepdf.pdfa reads, a few milliseconds). Each served command imported them itself until 2026-12-04:
+    ~0.3 s of a one-page command's 1.6 s."""
+    scan = scan_page(tmp_path / "trang.png")
+    probe = f"""
+import sys, threading
+from pathlib import Path
+import flows.pipeline, ocr.pipeline
+heavy = ("scipy", "pikepdf", "lxml", "pdfplumber", "PIL", "numpy", "fontTools.ttLib.ttFont")
+def loaded():
+    return {{m for m in sys.modules if m.startswith(heavy)}}
+assert not {{m for m in loaded() if m.startswith(("scipy", "pikepdf.pdfa"))}}, "imported at start already"
+ocr.pipeline.import_deferred()
+assert threading.active_count() == 1, threading.enumerate()
+before = loaded()
+from ocr import ocr_document
+ocr_document(Path({str(scan)!r}), Path({str(tmp_path / "out.pdf")!r}), workers=1)
+print(sorted(loaded() - before))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]", done.stdout
