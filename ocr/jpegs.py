@@ -31,6 +31,7 @@ import os
 import shutil
 import subprocess
 import zlib
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -81,27 +82,33 @@ def progressive_copy(jpeg: bytes) -> bytes | None:
     return done.stdout
 
 
-def jpeg_frame_pixels(jpeg: bytes) -> int | None:
-    """Width × height as the JPEG's frame header (SOFn) says them, read from its bytes (Pillow refuses to open a
-    frame past its bomb limit); None when there is no frame header before the first scan."""
+def jpeg_segments(jpeg: bytes) -> Iterator[tuple[int, int, int]]:
+    """(marker, start, end) of each marker segment of a JPEG before its first scan, ``jpeg[start:end]`` the marker
+    and its data; a fill byte before a marker (T.81 B.1.1.2: "FF FF E2") is a segment of its own, marker 0xFF, one
+    byte long. The walk ends at the start of scan (0xDA, not yielded), at bytes that are no marker, or at the end
+    of the data; nothing for data that does not start as a JPEG does."""
     if not jpeg.startswith(b"\xff\xd8"):
-        return None
+        return
     at = 2
     while at + 4 <= len(jpeg) and jpeg[at] == 0xFF:
         marker = jpeg[at + 1]
-        if marker == 0xFF:  # a fill byte before a marker (T.81 B.1.1.2)
-            at += 1
-            continue
-        length = int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        if marker == 0xDA:
+            return
+        end = at + 1 if marker == 0xFF else at + 2 + int.from_bytes(jpeg[at + 2 : at + 4], "big")
+        yield marker, at, end
+        at = end
+
+
+def jpeg_frame_pixels(jpeg: bytes) -> int | None:
+    """Width × height as the JPEG's frame header (SOFn) says them, read from its bytes (Pillow refuses to open a
+    frame past its bomb limit); None when there is no frame header before the first scan."""
+    for marker, start, _end in jpeg_segments(jpeg):
         if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # a frame header: not DHT, JPG, DAC
-            if at + 9 > len(jpeg):
+            if start + 9 > len(jpeg):
                 return None
-            height = int.from_bytes(jpeg[at + 5 : at + 7], "big")
-            width = int.from_bytes(jpeg[at + 7 : at + 9], "big")
+            height = int.from_bytes(jpeg[start + 5 : start + 7], "big")
+            width = int.from_bytes(jpeg[start + 7 : start + 9], "big")
             return width * height
-        if marker == 0xDA:  # a scan before any frame header
-            return None
-        at += 2 + length
     return None
 
 

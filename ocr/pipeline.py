@@ -53,7 +53,7 @@ from ocr.inputs import (
     stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
-from ocr.jpegs import compact_jpegs
+from ocr.jpegs import compact_jpegs, jpeg_segments
 from ocr.modes import (
     FORCE,
     MODES,
@@ -1181,25 +1181,17 @@ def _jpeg_without_icc(path: Path) -> bytes | None:
     """A baseline or progressive JPEG's bytes with its ICC profile segments (APP2 ``ICC_PROFILE``) taken out, every
     other byte as stored; None for a file that is not a JPEG or holds no such segment."""
     data = path.read_bytes()
-    if not data.startswith(b"\xff\xd8"):
-        return None
-    kept, at, dropped = bytearray(data[:2]), 2, False
-    while at + 4 <= len(data) and data[at] == 0xFF:
-        if data[at + 1] == 0xFF:  # a fill byte before a marker (T.81 B.1.1.2), kept: "FF FF E2" ended the walk (QA102)
-            kept.append(0xFF)
-            at += 1
-            continue
-        marker = data[at + 1]
-        if marker == 0xDA:  # start of scan: the entropy-coded data and the rest follow as stored
-            break
-        length = int.from_bytes(data[at + 2 : at + 4], "big")
-        segment = data[at : at + 2 + length]
+    kept, rest, dropped = bytearray(data[:2]), 2, False
+    # fill bytes are segments of their own, kept: "FF FF E2" had ended the walk (QA102)
+    for marker, start, end in jpeg_segments(data):
+        segment = data[start:end]
         if marker == 0xE2 and segment[4:16] == b"ICC_PROFILE\x00":
             dropped = True
         else:
             kept += segment
-        at += 2 + length
-    return bytes(kept + data[at:]) if dropped else None
+        rest = end
+    # from the start of scan on (the entropy-coded data and what follows), as stored
+    return bytes(kept + data[rest:]) if dropped else None
 
 
 # The CMYK ICC profile that describes a CMYK scan image without a usable profile of its own: Artifex's SWOP-like
