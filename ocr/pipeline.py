@@ -729,14 +729,13 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     """
     # a colour rendering made grey once: the blank test weighs it, and, with no seal to drop, Tesseract reads it
     grey_scan = image.convert("L") if grey and image.mode != "L" else None
-    ink = ink_share(grey_scan or image, dpi)
+    ink = ink_share(grey_scan if grey_scan is not None else image, dpi)
     blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
     # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
     dropped = seal_dropped(image, dpi)
-    if dropped is image and grey_scan is not None:
-        image = grey_scan
-    else:
-        image = dropped.convert("L") if grey and dropped.mode != "L" else dropped
+    image = grey_scan if grey_scan is not None and dropped is image else dropped
+    if grey and image.mode != "L":
+        image = image.convert("L")
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
     straight, angle = (image, 0.0) if blank else deskewed(image)
