@@ -45,9 +45,30 @@ def test_the_cut_is_the_middle_of_the_widest_gap_near_the_middle_of_the_page() -
 def test_a_page_is_not_cut_where_no_gap_is_near_the_middle() -> None:
     # lines packed 8 px apart (less than 1/30 inch) over the whole middle of the page: no cut, the page is read whole
     assert band_cuts(ruled_page(paragraph(500, 60, line=40, gap=8)), dpi=300, bands=2) == []
-    # text only at the top and the bottom: all of the searched middle (30-70 % of the height) is blank, cut halfway
+    # text only at the top and the bottom, as much of it in each: cut in the blank between them
     lines = paragraph(200, 5) + paragraph(3000, 5)
-    assert band_cuts(ruled_page(lines), dpi=300, bands=2) == [1753]
+    (cut,) = band_cuts(ruled_page(lines), dpi=300, bands=2)
+    assert 440 < cut < 3000
+
+
+def test_the_cut_is_looked_for_around_the_middle_of_the_ink_not_of_the_paper() -> None:
+    # a letter's text fills the top 60 % of the sheet: paragraph gaps of 50 px (rows 1180-1229, near the middle of
+    # its ink) and of 70 px (rows 1930-1999, nearer the middle of the paper, but under 90 % of the ink)
+    lines = paragraph(240, 16) + paragraph(1230, 12) + paragraph(2000, 3)
+    assert lines[15] == (1140, 40) and lines[27] == (1890, 40)
+    (cut,) = band_cuts(ruled_page(lines), dpi=300, bands=2)
+    assert cut == 1205
+    above = sum(height for top, height in lines if top < cut)
+    assert above / sum(height for _, height in lines) == 16 / 31
+
+
+def test_no_band_is_left_with_less_than_a_quarter_of_the_ink() -> None:
+    # a header's two lines, a 90 px gap (rows 300-389: its columns ending apart), then 14 lines 20 px apart: the
+    # header's gap is the longest near the middle of the ink (row 729), but only 2/16 of the ink lies above it
+    lines = paragraph(200, 2) + paragraph(390, 14)
+    (cut,) = band_cuts(ruled_page(lines), dpi=300, bands=2)
+    assert cut == 740  # the middle of the line gap nearest the middle of the ink (rows 730-749)
+    assert sum(height for top, height in lines if top < cut) / sum(height for _, height in lines) == 8 / 16
 
 
 def test_small_images_and_one_band_are_never_cut() -> None:
@@ -140,9 +161,9 @@ def test_a_page_read_in_two_bands_reads_as_it_does_whole(tmp_path: Path) -> None
     (plan,) = plans
     assert len(plan.bands) == 2 and plan.bands[0].top == 0
     cut = plan.bands[1].top
-    # the longest blank run within 30-70 % of the height: between the second paragraph (its last line at y 1440)
-    # and the third (from y 2130)
-    assert 1440 + 50 < cut < 2130
+    # the longest blank run within 20 % of the height around the middle of the ink (in the second paragraph): between
+    # the first paragraph (its last line at y 570) and the second (from y 1260)
+    assert 570 + 60 < cut < 1260
     assert list(scratch.iterdir()) == []  # the page and its bands were removed once read
     whole_pages = plan_pages(info, source, scratch, default_dpi=300, bands=1)
     _, whole = read_pages(whole_pages, scratch, language="vie", workers=2, tessdata_dir=None)
