@@ -170,18 +170,21 @@ def _smallest_coding(stored: _StoredJpeg) -> tuple[bytes, bool] | None:
     copy = None
     if stored.dct_parms is None and len(stored.jpeg) >= MIN_RECODED_BYTES:
         copy = progressive_copy(stored.jpeg)  # /DecodeParms may state a colour transform outside the data: kept
+    as_stored = stored.stored_bytes + (DEFLATE_ENTRY_BYTES if stored.deflated else 0)
     best: tuple[int, bytes, bool] | None = None
     for jpeg in (stored.jpeg, copy):
         if jpeg is None:
             continue
-        packed = zlib.compress(jpeg, 9)
-        for size, data, deflated in ((len(jpeg), jpeg, False), (len(packed) + DEFLATE_ENTRY_BYTES, packed, True)):
-            if best is None or size < best[0]:
+        codings = [(len(jpeg), jpeg, False)]
+        if jpeg is copy or not stored.deflated:
+            # the JPEG as scanned, already under Deflate, is not deflated again: that would be the stream as
+            # stored, give or take zlib's level (OCRmyPDF's outputs: ~0.1 s of zlib a page for a few bytes)
+            packed = zlib.compress(jpeg, 9)
+            codings.append((len(packed) + DEFLATE_ENTRY_BYTES, packed, True))
+        for size, data, deflated in codings:
+            if size < as_stored and (best is None or size < best[0]):
                 best = (size, data, deflated)
-    assert best is not None
-    size, data, deflated = best
-    as_stored = stored.stored_bytes + (DEFLATE_ENTRY_BYTES if stored.deflated else 0)
-    return (data, deflated) if size < as_stored else None
+    return None if best is None else (best[1], best[2])
 
 
 def compact_jpegs(pdf: pikepdf.Pdf) -> int:

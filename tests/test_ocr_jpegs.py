@@ -14,7 +14,14 @@ import pytest
 from PIL import Image, ImageCms, ImageDraw, ImageFont
 
 from ocr import ocr_document
-from ocr.jpegs import compact_jpegs, jpeg_frame_pixels, progressive_copy, stored_image_bytes
+from ocr.jpegs import (
+    MIN_RECODED_BYTES,
+    _stored_jpeg,
+    compact_jpegs,
+    jpeg_frame_pixels,
+    progressive_copy,
+    stored_image_bytes,
+)
 from tests.conftest import SAMPLES, SHARED, needs_shared, same_scan_data
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -181,6 +188,35 @@ def test_a_jpeg_under_deflate_is_recoded_too(tmp_path: Path) -> None:
         assert compact_jpegs(pdf) > 0
         assert len(image.read_raw_bytes()) < len(wrapped)
         assert stored_image_bytes(image) != jpeg and same_scan_data(stored_image_bytes(image), jpeg)
+
+
+def test_a_jpeg_under_deflate_with_no_copy_is_not_deflated_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deflating the JPEG of a `[/FlateDecode /DCTDecode]` stream again would give the stream as stored, give or
+    take zlib's level: ~0.1 s of zlib a page of OCRmyPDF's outputs for nothing. A small JPEG gets no progressive
+    copy (MIN_RECODED_BYTES), so nothing is compressed at all (zlib.compress is watched, not replaced), and of the
+    JPEG bare and as stored the smaller is kept."""
+    buffer = io.BytesIO()
+    Image.effect_noise((96, 96), 40).save(buffer, "JPEG", quality=90)
+    jpeg = buffer.getvalue()
+    assert len(jpeg) < MIN_RECODED_BYTES
+    wrapped = zlib.compress(jpeg, 6)
+    pdf, image = _pdf_with_image(
+        wrapped, 96, 96, Filter=pikepdf.Array([pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode])
+    )
+    compressed: list[int] = []
+    compress = zlib.compress
+
+    def watched(data: bytes, level: int = -1) -> bytes:
+        compressed.append(len(data))
+        return compress(data, level)
+
+    monkeypatch.setattr(zlib, "compress", watched)
+    with pdf:
+        assert _stored_jpeg(image) is not None  # found as a JPEG under Deflate
+        # noise: Deflate only adds its few bytes, and the bare JPEG is kept
+        assert compact_jpegs(pdf) == len(wrapped) - len(jpeg) > 0
+        assert image.read_raw_bytes() == jpeg
+    assert compressed == []
 
 
 def test_a_jpeg_whose_header_states_a_huge_frame_is_not_given_to_jpegtran(
