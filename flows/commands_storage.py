@@ -806,12 +806,16 @@ class RecordCustody:
 
 
 def record_custody(
-    record: Any, retained: list[Any], store: Any = None, correction: Classification | None = None
+    record: Any,
+    retained: list[Any],
+    store: Any = None,
+    correction: Classification | None = None,
+    since_archived: list[dict[str, Any]] | None = None,
 ) -> RecordCustody:
     """``RecordCustody`` of ``record`` from its objects' retention records (``retained``) and, with ``store`` (a
     folder or S3 archive), the ledger entries written since its "archived" one (a hold, a release): that entry's
     number is in its index entry, so the ledger before it is not read (a record archived before 2026-12-01: the
-    whole ledger)."""
+    whole ledger). ``since_archived``: those entries when the caller has read them (``ledger_since_archived``)."""
     from storage.ledger import Ledger, corrected_type, retained_until_in, retention_owed
 
     readable = [info for info in retained if info.unreadable is None]
@@ -835,9 +839,10 @@ def record_custody(
         # entries since the record's "archived" one (a few reads). Until QA100 S3 was read as the objects said, and
         # `get` dropped a hold that `export` and the audit still gave
         try:
-            ledger = Ledger(store)
-            most = None if store.retention_in_files else GET_LEDGER_READS  # a folder's entries are cheap reads
-            entries = list(ledger.entries_since(store.archived_seq(record), most))
+            entries = since_archived
+            if entries is None:
+                most = None if store.retention_in_files else GET_LEDGER_READS  # a folder's entries are cheap reads
+                entries = list(Ledger(store).entries_since(store.archived_seq(record), most))
             own = [e for e in entries if e.get("record_id") == record.id]
             owed = retention_owed(own).get(record.id)
             if owed is not None:
@@ -868,8 +873,27 @@ def record_custody(
 GET_LEDGER_READS = 1000
 
 
+def ledger_since_archived(store: Any, found: Any) -> list[dict[str, Any]] | None:
+    """The ledger entries from the "archived" one of a record as ``get_as_read`` read it (``found``; its index entry
+    gives that entry's number) on: what `get` checks its record.json against and its hold by, read once — on S3
+    its index entry and "archived" entry were each read twice (a GET each). None when they cannot be read here (more
+    than GET_LEDGER_READS on S3, or the ledger unreadable): each check then reads what it needs, and says why."""
+    from storage.ledger import Ledger
+
+    most = None if store.retention_in_files else GET_LEDGER_READS  # a folder's entries are cheap reads
+    try:
+        return list(Ledger(store).entries_since(found.archived_entry, most))
+    except Exception as exc:  # a check reads them again and says what is wrong
+        logging.getLogger("sohoa").debug("record %s: ledger not read ahead: %s", found.record.id, exc)
+        return None
+
+
 def retention_json(
-    record: Any, retained: list[Any] | None, store: Any = None, correction: Classification | None = None
+    record: Any,
+    retained: list[Any] | None,
+    store: Any = None,
+    correction: Classification | None = None,
+    since_archived: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """`get --json`'s ``retention`` and ``legal_hold``, as `get` says them (``record_custody``): the day the record
     is retained until (ISO), whether that is for ever (``permanent``), over (``over``: it may be disposed of),
@@ -880,7 +904,7 @@ def retention_json(
         return {"retention": None, "legal_hold": None}
     from storage.base import is_permanent
 
-    custody = record_custody(record, retained, store, correction)
+    custody = record_custody(record, retained, store, correction, since_archived)
     first = custody.until
     said: dict[str, Any] = {
         "retention": {
@@ -1105,11 +1129,13 @@ def register(app: typer.Typer) -> None:
             _check_out_folder(out_dir)
         settings, store = _open(archive)
         found = _record(store, record_id)
+        # what showing it reads anyway (its hold), read first; files alone need only the "archived" entry
+        since_archived = ledger_since_archived(store, found) if out_dir is None or as_json else None
         try:
-            # a rewritten record.json was shown and copied out, exit 0; one ledger entry is read (records archived
-            # before 2026-12-01: the whole ledger, their index entry does not say where theirs is), the record.json
-            # checked as `_record` read it
-            record, sidecar = verified_record(store, found)
+            # a rewritten record.json was shown and copied out, exit 0; its "archived" ledger entry is the first of
+            # those read (records archived before 2026-12-01: the whole ledger, their index entry does not say where
+            # theirs is), the record.json checked as `_record` read it
+            record, sidecar = verified_record(store, found, since_archived)
         except ArchiveIntegrityError as exc:
             raise _fail(_refusal(exc, "không xuất tệp nào", "nothing handed out"), 1) from exc
         written: list[str] = []
@@ -1137,7 +1163,7 @@ def register(app: typer.Typer) -> None:
                     "correction": correction.model_dump(mode="json") if correction else None,
                     "written": written,
                     # as the text says them (QA98: a script could not find the records held, or due for disposal)
-                    **retention_json(record, retained, store, correction),
+                    **retention_json(record, retained, store, correction, since_archived),
                 }
             )
             return
@@ -1148,7 +1174,7 @@ def register(app: typer.Typer) -> None:
         still = reasons_waiting(record, settings, corrected=correction is not None)
         waiting = (still or ["yes"]) if still is not None else []
         summary = record_summary(
-            record, correction, retained, waiting, record_custody(record, retained, store, correction)
+            record, correction, retained, waiting, record_custody(record, retained, store, correction, since_archived)
         )
         out.print("\n".join(summary + ["(--json: toàn bộ hồ sơ / the whole record)"]), markup=False, highlight=False)
 
