@@ -528,21 +528,29 @@ def _osd(image_path: Path, dpi: int) -> tuple[int, float]:
 # A page is read in horizontal bands, each by its own Tesseract worker, so that a one-page scan keeps two cores
 # busy instead of one. Cut only across the paper between paragraphs: the longest run of blank rows near each ideal
 # cut, between the first and the last row with ink. The ideal cut k is where the page's ink reaches k / bands of it
-# (the middle of the ink, for two bands), and no band is left with less than a quarter of its even part of the ink
-# (a gap between a header's lines is long, as its two columns end on different rows: cut there, a header's three
-# lines became two paragraphs in pdftotext). Where no such gap is found, the cut is looked for as it was until
-# 2026-12-04: around k / bands of the page's height. That search alone, on a commune's letter, whose text fills the
-# top of the sheet, often took a gap at the foot of its text and left one band with 98-100 % of the ink, a one-page
-# file waiting on it (the samples; now 60-73 %, read 19 % faster). Measured on the OCR bench's pages (README, "How
-# the OCR stage works"): CER no worse than the page read whole, and the same either way (all five an_le
-# precedents: 13 characters more wrong of 259,776). Cutting at the line gap nearest the ideal row instead — or at
-# any gap within 1/40 inch of the longest, or where the ink halves among gaps at least 0.8 of the widest — made CER
-# worse: Tesseract's layout analysis of half a paragraph then sometimes placed its lines' boxes a few pixels low
-# and lost the tone marks stacked over â/ê/ô (đồng → đông).
+# (the middle of the ink, for two bands); no band is left with less than a quarter of its even part of the ink (a
+# gap between a header's lines is long, as its two columns end on different rows: cut there, a header's three
+# lines became two paragraphs in pdftotext), nor mostly blank paper (a line or two over 2,000 rows of grainy paper
+# read as nothing, QA107). Where no such gap is found, the cut is looked for as it was until 2026-12-04: around
+# k / bands of the page's height. That search alone, on a commune's letter, whose text fills the top of the sheet,
+# often took a gap at the foot of its text and left one band with 98-100 % of the ink, a one-page file waiting on
+# it (the samples; now 60-73 %, read 13 % faster). Measured on the OCR bench's pages (README, "How the OCR stage
+# works"): CER no worse than the page read whole, and the same either way (all five an_le precedents: 13
+# characters more wrong of 259,776). Cutting at the line gap nearest the ideal row instead — or at any gap within
+# 1/40 inch of the longest, or where the ink halves among gaps at least 0.8 of the widest, or searching ±10 % of
+# the height — made CER worse: Tesseract's layout analysis of half a paragraph then sometimes placed its lines'
+# boxes a few pixels low and lost the tone marks stacked over â/ê/ô (đồng → đông).
 BAND_SEARCH = 0.4  # a cut is looked for within ±BAND_SEARCH / bands of the height around its ideal row (±20 %: 2)
 MIN_BAND_INK = 0.5  # each band holds at least this share of an even band's part of the ink (a quarter: 2)
+MIN_BAND_TEXT = 0.4  # ... and its rows of text (blank half inches left out) at least this share of its height
 BLANK_ROW_INK = 0.002  # a row with at most this share of dark pixels is paper (specks of noise allowed)
 INK_LEVEL = 128
+
+
+def blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
+    """The (start, end) rows of each run of blank rows."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], blank.astype(np.int8), [0]))))
+    return [(int(start), int(end)) for start, end in zip(edges[::2], edges[1::2], strict=True)]
 
 
 def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
@@ -550,8 +558,8 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
 
     Cut k (of bands - 1) is the middle of the longest run of blank rows (of runs as long, the nearest) within
     ±BAND_SEARCH / bands × height of the row where the ink reaches k / bands of it, that leaves each band at least
-    MIN_BAND_INK of an even band's ink; where there is none, as it was looked for before: around k / bands of the
-    height, anywhere between the first and the last row with ink. Only a run of at least 1/30 inch counts (a gap
+    MIN_BAND_INK of an even band's ink and mostly text (``mostly_text``, as for two bands); where there is none, as
+    it was looked for before: around k / bands of the height. Only a run of at least 1/30 inch counts (a gap
     between lines or paragraphs, not a thin stroke's hole); where there is none, there is no cut k.
     Pages shorter than an inch per band are read whole."""
     if bands < 2 or image.height < bands * dpi:
@@ -566,11 +574,13 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     reach = BAND_SEARCH / bands * image.height
     shortest_gap = max(1.0, dpi / 30)
 
-    def longest_gap(ideal: float, least_above: float = 0.0, most_above: float = 1.0) -> int | None:
-        """The middle of the longest blank run (at least ``shortest_gap``) within ``reach`` of ``ideal`` and
-        between the first and last inked rows, among the cuts with a share of the ink above them within the
-        bounds given; of runs as long, the nearest."""
-        first, last = max(int(inked[0]), int(ideal - reach)), min(int(inked[-1]), int(ideal + reach))
+    def longest_gap(ideal: float, allowed: tuple[int, int, float, float] | None = None) -> int | None:
+        """The middle of the longest blank run (at least ``shortest_gap``) within ``reach`` of ``ideal``; of runs
+        as long, the nearest. ``allowed``: (top, bottom, least, most): only between those rows, where the share of
+        the ink above lies within those bounds, and where the bands either side are mostly lines of text."""
+        first, last = int(ideal - reach), int(ideal + reach)
+        if allowed is not None:
+            first, last = max(first, allowed[0]), min(last, allowed[1])
         best: tuple[int, float, int] | None = None  # (run length, -distance from the ideal cut, cut row)
         start: int | None = None
         for row in range(first, last + 1):
@@ -579,16 +589,34 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
                 continue
             if start is not None and row - start >= shortest_gap:
                 middle = (start + row) // 2
-                if least_above <= ink_so_far[middle] <= most_above:
+                if allowed is None or mostly_text(middle, *allowed):
                     candidate = (row - start, -abs(middle - ideal), middle)
                     best = candidate if best is None or candidate > best else best
             start = None
         return None if best is None else best[2]
 
+    # rows of text and the gaps between its lines and paragraphs, not the paper of a blank half inch or more
+    text_rows = np.ones(image.height, dtype=np.int64)
+    for start, end in blank_runs(blank):
+        if end - start >= dpi / 2:
+            text_rows[start:end] = 0
+    text_so_far = np.concatenate(([0], np.cumsum(text_rows)))
+
+    def mostly_text(cut: int, top: int, bottom: int, least: float, most: float) -> bool:
+        """Whether a cut at row ``cut`` leaves the ink above it within (least, most) of the page's and the bands
+        either side of it mostly text: its rows of text at least MIN_BAND_TEXT of its height. A few lines over a
+        page of blank paper read as nothing when the paper is grainy (QA107: a header's title, a three-line note,
+        a signature block with its names lost, the page still "good"); with the cut under them they were read with
+        the text above (``top``, ``bottom``: the page's first and last inked rows, the bounds of the search)."""
+        above = text_so_far[cut] >= MIN_BAND_TEXT * cut
+        below = text_so_far[image.height] - text_so_far[cut] >= MIN_BAND_TEXT * (image.height - cut)
+        return top <= cut <= bottom and least <= ink_so_far[cut] <= most and above and below
+
     cuts: list[int] = []
     for k in range(1, bands):
         ink_middle = float(np.searchsorted(ink_so_far, k / bands))
-        cut = longest_gap(ink_middle, (k - 1 + MIN_BAND_INK) / bands, (k + 1 - MIN_BAND_INK) / bands)
+        text = (int(inked[0]), int(inked[-1]), (k - 1 + MIN_BAND_INK) / bands, (k + 1 - MIN_BAND_INK) / bands)
+        cut = longest_gap(ink_middle, text)
         cut = cut if cut is not None else longest_gap(k * image.height / bands)
         if cut is not None:
             cuts.append(cut)
