@@ -14,8 +14,10 @@ for it.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -574,27 +576,6 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     reach = BAND_SEARCH / bands * image.height
     shortest_gap = max(1.0, dpi / 30)
 
-    def longest_gap(ideal: float, allowed: tuple[int, int, float, float] | None = None) -> int | None:
-        """The middle of the longest blank run (at least ``shortest_gap``) within ``reach`` of ``ideal``; of runs
-        as long, the nearest. ``allowed``: (top, bottom, least, most): only between those rows, where the share of
-        the ink above lies within those bounds, and where the bands either side are mostly lines of text."""
-        first, last = int(ideal - reach), int(ideal + reach)
-        if allowed is not None:
-            first, last = max(first, allowed[0]), min(last, allowed[1])
-        best: tuple[int, float, int] | None = None  # (run length, -distance from the ideal cut, cut row)
-        start: int | None = None
-        for row in range(first, last + 1):
-            if row < last and blank[row]:
-                start = row if start is None else start
-                continue
-            if start is not None and row - start >= shortest_gap:
-                middle = (start + row) // 2
-                if allowed is None or mostly_text(middle, *allowed):
-                    candidate = (row - start, -abs(middle - ideal), middle)
-                    best = candidate if best is None or candidate > best else best
-            start = None
-        return None if best is None else best[2]
-
     # rows of text and the gaps between its lines and paragraphs, not the paper of a blank half inch or more
     text_rows = np.ones(image.height, dtype=np.int64)
     for start, end in blank_runs(blank):
@@ -602,21 +583,39 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
             text_rows[start:end] = 0
     text_so_far = np.concatenate(([0], np.cumsum(text_rows)))
 
-    def mostly_text(cut: int, top: int, bottom: int, least: float, most: float) -> bool:
+    def mostly_text(cut: int, least: float, most: float) -> bool:
         """Whether a cut at row ``cut`` leaves the ink above it within (least, most) of the page's and the bands
         either side of it mostly text: its rows of text at least MIN_BAND_TEXT of its height. A few lines over a
         page of blank paper read as nothing when the paper is grainy (QA107: a header's title, a three-line note,
         a signature block with its names lost, the page still "good"); with the cut under them they were read with
-        the text above (``top``, ``bottom``: the page's first and last inked rows, the bounds of the search)."""
+        the text above."""
         above = text_so_far[cut] >= MIN_BAND_TEXT * cut
         below = text_so_far[image.height] - text_so_far[cut] >= MIN_BAND_TEXT * (image.height - cut)
-        return top <= cut <= bottom and least <= ink_so_far[cut] <= most and above and below
+        return least <= ink_so_far[cut] <= most and above and below
+
+    def longest_gap(
+        ideal: float, within: tuple[int, int] | None = None, allowed: Callable[[int], bool] | None = None
+    ) -> int | None:
+        """The middle of the longest blank run (at least ``shortest_gap``) within ``reach`` of ``ideal`` — and
+        between the rows ``within`` —, a run at the edge of that span counted up to it; of runs as long, the
+        nearest; only cuts ``allowed``."""
+        first, last = int(ideal - reach), int(ideal + reach)
+        if within is not None:
+            first, last = max(first, within[0]), min(last, within[1])
+        best: tuple[int, float, int] | None = None  # (run length, -distance from the ideal cut, cut row)
+        for start, end in blank_runs(blank[first:last]):
+            middle = first + (start + end) // 2
+            if end - start >= shortest_gap and (allowed is None or allowed(middle)):
+                candidate = (end - start, -abs(middle - ideal), middle)
+                best = candidate if best is None or candidate > best else best
+        return None if best is None else best[2]
 
     cuts: list[int] = []
     for k in range(1, bands):
         ink_middle = float(np.searchsorted(ink_so_far, k / bands))
-        text = (int(inked[0]), int(inked[-1]), (k - 1 + MIN_BAND_INK) / bands, (k + 1 - MIN_BAND_INK) / bands)
-        cut = longest_gap(ink_middle, text)
+        least, most = (k - 1 + MIN_BAND_INK) / bands, (k + 1 - MIN_BAND_INK) / bands
+        allowed = functools.partial(mostly_text, least=least, most=most)
+        cut = longest_gap(ink_middle, (int(inked[0]), int(inked[-1])), allowed)
         cut = cut if cut is not None else longest_gap(k * image.height / bands)
         if cut is not None:
             cuts.append(cut)
