@@ -816,7 +816,7 @@ def record_custody(
     folder or S3 archive), the ledger entries written since its "archived" one (a hold, a release): that entry's
     number is in its index entry, so the ledger before it is not read (a record archived before 2026-12-01: the
     whole ledger). ``since_archived``: those entries when the caller has read them (``ledger_since_archived``)."""
-    from storage.ledger import Ledger, corrected_type, retained_until_in, retention_owed
+    from storage.ledger import corrected_type, retained_until_in, retention_owed
 
     readable = [info for info in retained if info.unreadable is None]
     until_found = [info.retain_until for info in readable if info.retain_until is not None]
@@ -841,8 +841,7 @@ def record_custody(
         try:
             entries = since_archived
             if entries is None:
-                most = None if store.retention_in_files else GET_LEDGER_READS  # a folder's entries are cheap reads
-                entries = list(Ledger(store).entries_since(store.archived_seq(record), most))
+                entries = _ledger_entries_since(store, store.archived_seq(record))
             own = [e for e in entries if e.get("record_id") == record.id]
             owed = retention_owed(own).get(record.id)
             if owed is not None:
@@ -873,16 +872,21 @@ def record_custody(
 GET_LEDGER_READS = 1000
 
 
+def _ledger_entries_since(store: Any, seq: int | None) -> list[dict[str, Any]]:
+    """The ledger entries numbered ``seq`` and later (all, with None); ``LookupError`` when an S3 archive would take
+    more than GET_LEDGER_READS reads (a folder's entries are cheap reads)."""
+    from storage.ledger import Ledger
+
+    return list(Ledger(store).entries_since(seq, None if store.retention_in_files else GET_LEDGER_READS))
+
+
 def ledger_since_archived(store: Any, found: Any) -> list[dict[str, Any]] | None:
     """The ledger entries from the "archived" one of a record as ``get_as_read`` read it (``found``; its index entry
     gives that entry's number) on: what `get` checks its record.json against and its hold by, read once — on S3
     its index entry and "archived" entry were each read twice (a GET each). None when they cannot be read here (more
     than GET_LEDGER_READS on S3, or the ledger unreadable): each check then reads what it needs, and says why."""
-    from storage.ledger import Ledger
-
-    most = None if store.retention_in_files else GET_LEDGER_READS  # a folder's entries are cheap reads
     try:
-        return list(Ledger(store).entries_since(found.archived_entry, most))
+        return _ledger_entries_since(store, found.archived_entry)
     except Exception as exc:  # a check reads them again and says what is wrong
         logging.getLogger("sohoa").debug("record %s: ledger not read ahead: %s", found.record.id, exc)
         return None
