@@ -4,8 +4,10 @@ Over half of what Tesseract's ``vie`` model gets wrong on Vietnamese state docum
 the tone mark over a circumflex lost or changed (``thẩm→thâm``, ``quyền→quyên``, ``chuyển→chuyền``,
 ``cấp→câp``), the hook above ô/ê read as an acute (``Sổ→Số``, ``kiểm→kiếm``; VN_DOMAIN.md §4), and ``Đ`` read
 as the Icelandic eth ``Ð`` (§4.3). Every fix here changes one letter for another single code point, so a word
-keeps its length and its place in the PDF text layer. In order:
+keeps its length and its place in the PDF text layer — but the first, which takes a letter out. In order:
 
+0. a vowel read twice under two marks, in a word that is no syllable, read once where only one of them makes a
+   syllable ("BĨÌNH" → "BÌNH": ``undouble_vowels``);
 1. look-alikes: ``Ð``/``ð`` (eth) and ``Ɖ``/``ɖ`` (African D) are ``Đ``/``đ`` in Vietnamese text, and the fraction
    slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``;
 2. a few phrases known from civil-status and administrative papers (``_FIXES``), with "số đăng ký" / "sổ đăng
@@ -38,6 +40,7 @@ and made no correct word wrong.
 from __future__ import annotations
 
 import functools
+import itertools
 import unicodedata
 from importlib import resources
 
@@ -218,9 +221,36 @@ _LOOKALIKES = str.maketrans({**D_LOOKALIKES, "⁄": "/"})
 
 def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
     """The same words (Vietnamese, NFC, reading order) with the slips the context decides undone; each word keeps
-    its length. ``confidences`` are Tesseract's, one per word (0–100)."""
-    fixed = fix_hook_tones([word.translate(_LOOKALIKES) for word in words], confidences)
+    its length but for a vowel read twice (``undouble_vowels``). ``confidences`` are Tesseract's, one per word
+    (0–100)."""
+    fixed = fix_hook_tones([undouble_vowels(word.translate(_LOOKALIKES)) for word in words], confidences)
     return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too
+
+
+def undouble_vowels(word: str) -> str:
+    """``word`` with a vowel Tesseract read twice, under two different marks, read once — where the word is no
+    Vietnamese syllable and exactly one of the two letters, left out, makes it one: "BĨÌNH" → "BÌNH" (a header's
+    "XÃ BÌNH AN", QA107: the mark over the I taken for a letter of its own), "mèềm" → "mềm". Both marks making a
+    syllable ("thấầm": "thầm", "thấm") is a doubt the word alone cannot settle; it stays as read. A vowel twice
+    with one of them bare is left alone: the loanwords "goòng", "voọc", "coóc" and the surname "Vưu" are real
+    words the syllable list lacks (of the vi-text corpora's 446,877 words, 13 were changed without that rule; with
+    it 4, each a slip in the corpus's own text: "mèềm", "sắác", "sặạt", "sẽê")."""
+    core = _core(word)
+    if len(core) < 2 or not core.isalpha() or core in vietnamese_syllables():
+        return word
+    readings: set[str] = set()
+    for index, (first, second) in enumerate(itertools.pairwise(core)):
+        if first != second and _bare(first) == _bare(second) in _VOWELS and _marked(first) and _marked(second):
+            readings |= {core[:index] + core[index + 1 :], core[: index + 1] + core[index + 2 :]}
+    syllables = [reading for reading in readings if reading in vietnamese_syllables()]
+    return _recase(word, syllables[0]) if len(syllables) == 1 else word
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _marked(letter: str) -> bool:
+    return letter != _bare(letter)
 
 
 def _fix_tone_slips(words: list[str], confidences: list[float]) -> list[str]:

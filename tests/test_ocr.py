@@ -1757,6 +1757,18 @@ def test_lookalike_d_and_tone_slips_undone_where_the_neighbours_decide() -> None
         assert restore_diacritics(phrase.split(), [50.0] * len(phrase.split())) == phrase.split(), phrase
 
 
+def test_a_vowel_read_twice_under_two_marks_is_read_once_where_one_syllable_results() -> None:
+    """QA107: the sample trich-luc-khai-tu-31's header "XÃ BÌNH AN" was read "XÃ BĨÌNH AN"."""
+    from ocr.diacritics import restore_diacritics
+
+    assert restore_diacritics(["XÃ", "BĨÌNH", "AN"], [95.0, 95.0, 95.0]) == ["XÃ", "BÌNH", "AN"]
+    assert restore_diacritics(["Bĩình,", "mèềm"], [99.0, 99.0]) == ["Bình,", "mềm"]
+    # both readings syllables ("thầm", "thấm"): left; one vowel bare — real loanwords and names the syllable list
+    # lacks ("xe goòng", "con voọc", the surname Vưu) — left; a foreign word's "éé" makes no syllable either way
+    for phrase in ("thấầm quyền", "xe goòng", "con voọc", "ông Vưu", "créée"):
+        assert restore_diacritics(phrase.split(), [50.0] * len(phrase.split())) == phrase.split(), phrase
+
+
 @needs_shared
 def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     """The figures in ocr/diacritics.py: on the 34 pages the pair table never saw, words Tesseract is sure of are
