@@ -555,6 +555,44 @@ def blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in zip(edges[::2], edges[1::2], strict=True)]
 
 
+GUTTER_INCH = 1 / 8  # blank columns at least this wide, inked on both sides, part columns of text
+COLUMN_LINES = 0.15  # a column inked in at most this share of a band's lines of ink is paper between columns
+COLUMN_INCH = 1 / 2  # ... with this much text each side: a list's dashes or numbers before its text make no column
+
+
+def crosses_columns(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
+    """Whether the dark pixels of the bands above and below a cut are columns side by side: a stretch of paper at
+    least GUTTER_INCH wide runs down through both, with at least COLUMN_INCH of text on each side of it. Two
+    columns (a gazette's, two pages of a register scanned open, a report's sidebar) have their gutter from top to
+    foot; a bar across the page's head, a line or two over both, does not close it (``text_columns``). A decree's
+    header, agency and motto side by side, has a gutter too, but the body under it is inked across."""
+    if above.shape[0] == 0 or below.shape[0] == 0:
+        return False
+    upper, lower = text_columns(above, dpi), text_columns(below, dpi)
+    text = upper | lower
+    text_before = np.concatenate(([0], np.cumsum(text)))  # columns of text left of each column
+    return any(
+        end - start >= GUTTER_INCH * dpi
+        and text_before[start] >= COLUMN_INCH * dpi
+        and text_before[-1] - text_before[end] >= COLUMN_INCH * dpi
+        for start, end in blank_runs(~text)
+    )
+
+
+def text_columns(band: np.ndarray, dpi: int) -> np.ndarray:
+    """Which columns of a band of dark pixels run through its text: inked in more than COLUMN_LINES of its lines
+    (slices of a line's height, 1/6 inch, that hold ink; a column has ink in a slice with 2 dark pixels or more,
+    not a speck). Through a column of text most lines are inked; through the paper between two columns, none but a
+    bar or a title across them."""
+    line = max(1, dpi // 6)
+    rows = -(-band.shape[0] // line) * line
+    padded = np.zeros((rows, band.shape[1]), dtype=bool)
+    padded[: band.shape[0]] = band
+    slices = padded.reshape(-1, line, band.shape[1]).sum(axis=1, dtype=np.int32) >= 2
+    lines = int(slices.any(axis=1).sum())
+    return slices.sum(axis=0) > COLUMN_LINES * max(1, lines)
+
+
 def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     """Rows at which to cut the page image into at most ``bands`` horizontal bands (none: read it whole).
 
@@ -567,7 +605,8 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     if bands < 2 or image.height < bands * dpi:
         return []
     gray = image if image.mode == "L" else image.convert("L")
-    row_ink = (np.asarray(gray) < INK_LEVEL).mean(axis=1)
+    dark = np.asarray(gray) < INK_LEVEL
+    row_ink = dark.mean(axis=1)
     blank = row_ink <= BLANK_ROW_INK
     inked = np.flatnonzero(~blank)
     if inked.size == 0:
@@ -619,4 +658,11 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
         cut = cut if cut is not None else longest_gap(k * image.height / bands)
         if cut is not None:
             cuts.append(cut)
-    return cuts
+    # a page in columns is read whole: each band would hold the top or the foot of both, read band by band (QA108:
+    # a Công báo page's left column went on with the right one's "Điều 3", its own rest 22 lines later)
+    edges = [0, *cuts, image.height]
+    return [
+        cut
+        for above, cut, below in zip(edges, edges[1:], edges[2:], strict=False)
+        if not crosses_columns(dark[above:cut], dark[cut:below], dpi)
+    ]

@@ -83,6 +83,44 @@ def test_a_few_lines_over_a_page_of_paper_are_not_a_band_of_their_own() -> None:
     assert cut > 640 + 3 * 60
 
 
+def column_page(columns: list[tuple[int, int]], lines: list[tuple[int, int]]) -> Image.Image:
+    """A white A4 page with the same lines (top, height) drawn in each column (left, right)."""
+    image = Image.new("L", A4, 250)
+    draw = ImageDraw.Draw(image)
+    for left, right in columns:
+        for top, height in lines:
+            draw.rectangle((left, top, right, top + height - 1), fill=20)
+    return image
+
+
+def test_a_page_in_columns_is_not_cut_across_them() -> None:
+    # QA108: a gazette page's two columns, their paragraph gaps level: cut there, each band held the top or the foot
+    # of both, and the left column's text went on with the right one's
+    lines = paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20)
+    two_columns = [(200, 1150), (1330, 2280)]
+    assert band_cuts(column_page([(200, 2280)], lines), dpi=300, bands=2) == [1535]
+    assert band_cuts(column_page(two_columns, lines), dpi=300, bands=2) == []
+    # a title across both columns, a bar across the page's head, does not make them one
+    titled = column_page(two_columns, lines)
+    ImageDraw.Draw(titled).rectangle((200, 150, 2280, 229), fill=20)
+    assert band_cuts(titled, dpi=300, bands=2) == []
+    # two open pages of a register on one sheet: their margins are the gutter
+    assert band_cuts(column_page([(150, 1100), (1400, 2330)], lines), dpi=300, bands=2) == []
+
+
+def test_a_header_side_by_side_or_a_list_of_dashes_is_no_column() -> None:
+    # a decree's header — agency and motto side by side over the body, which is inked across — is cut under as before
+    lines = paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20)
+    page = column_page([(200, 2280)], lines[3:])
+    for left, right in [(200, 900), (1200, 2280)]:
+        for top, height in paragraph(300, 3):
+            ImageDraw.Draw(page).rectangle((left, top, right, top + height - 1), fill=20)
+    assert band_cuts(page, dpi=300, bands=2) == [1535]
+    # a list's dashes down the margin, the text indented a third of an inch after them: one column
+    listed = column_page([(200, 260), (360, 2280)], lines)
+    assert band_cuts(listed, dpi=300, bands=2) == [1535]
+
+
 def test_small_images_and_one_band_are_never_cut() -> None:
     page = ruled_page(paragraph(300, 20) + paragraph(1590, 7))
     assert band_cuts(page, dpi=300, bands=1) == []
@@ -186,6 +224,35 @@ def test_a_page_read_in_two_bands_reads_as_it_does_whole(tmp_path: Path) -> None
     below = [w for w in banded[1].words if w.top > cut]
     assert below and "Nhung" in [w.text for w in below]
     assert (banded[1].width, banded[1].height) == A4
+
+
+def test_a_page_in_two_columns_is_read_column_by_column(tmp_path: Path) -> None:
+    """QA108: the record text (and the text layer) of a two-column page gave each column's top, then their feet."""
+    filler = ["công", "dân", "được", "cấp", "bản", "sao", "trích", "lục", "hộ", "tịch", "theo", "quy", "định",
+              "của", "pháp", "luật", "hiện", "hành"]  # fmt: skip
+    rng = random.Random(5)
+
+    def column(first: str, last: str) -> list[list[str]]:
+        """Two paragraphs of twelve lines, the first line starting ``first`` and the last ending ``last``."""
+        lines = [" ".join(rng.sample(filler, 4)) for _ in range(24)]
+        lines[0], lines[-1] = f"{first} {lines[0]}", f"{lines[-1]} {last}"
+        return [lines[:12], lines[12:]]
+
+    image = Image.new("L", A4, 248)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 44)
+    for left, paragraphs in ((220, column("Điều 1.", "Bình An.")), (1340, column("Điều 2.", "biên bản."))):
+        top = 400
+        for lines in paragraphs:
+            for line in lines:
+                draw.text((left, top), line, fill=25, font=font)
+                top += 80
+            top += 120  # the paragraph gaps of both columns level, near the middle of the ink
+    image.save(tmp_path / "hai cột.png", dpi=(300, 300))
+    words = ocr_document(tmp_path / "hai cột.png", tmp_path / "ra.pdf", workers=2, bands=2).text.split()
+    # the left column's foot ("Bình An.") before the right column's head ("Điều 2.")
+    assert "An." in words and "2." in words, words
+    assert words.index("An.") < words.index("2."), words
 
 
 def test_the_document_text_and_text_layer_come_from_the_bands(tmp_path: Path) -> None:
