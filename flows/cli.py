@@ -1459,10 +1459,12 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
 
 def _text_layer_note_vi(note: str) -> str:
     """Why a page's own text layer was read as a scan all the same, in Vietnamese (the record's note is English)."""
-    from ocr.pipeline import LEGACY_FONT_NOTE, NOT_TEXT_NOTE
+    from ocr.pipeline import LEGACY_FONT_NOTE, MARKS_LOST_NOTE, NOT_TEXT_NOTE
 
     if note.startswith(NOT_TEXT_NOTE):
         return "lớp chữ sẵn có không phải chữ đọc được (mã ký tự sai)"
+    if note.startswith(MARKS_LOST_NOTE):
+        return "lớp chữ sẵn có là chữ Việt bị mất dấu (không dấu, hoặc dấu thành '?')"
     if note.startswith(LEGACY_FONT_NOTE):
         return "lớp chữ sẵn có là chữ Việt theo bảng mã cũ (TCVN3/VNI), không phải Unicode"
     return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"

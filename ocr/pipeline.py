@@ -84,6 +84,7 @@ from ocr.quality import (
     ink_share,
     lexicon_share,
     page_quality,
+    vietnamese_syllables,
     vietnamese_word,
 )
 from ocr.slots import slot_count, tesseract_slot
@@ -523,7 +524,7 @@ def _plan_pdf_pages(
                 with _plumber_page(plumber, index) as page:
                     text = page.extract_text() or ""  # once: it was read twice, to judge it and to keep it
                     if _enough_text(text):
-                        unreadable = _garbled_text(text) or _legacy_font_text(text)
+                        unreadable = _garbled_text(text) or _legacy_font_text(text) or _marks_lost_text(text, page)
                         note = unreadable or _tiny_text_over_scan(page)
                     kept = _enough_text(text) and note is None
                     if not kept:
@@ -618,6 +619,73 @@ def _legacy_font_text(text: str) -> str | None:
     )
 
 
+# A copier's or an old OCR tool's layer over a scan of Vietnamese, its marks dropped ("UY BAN NHAN DAN", "So:
+# 12/QD-UBND") or each marked letter written "?" ("C?NG HÒA", "QUY?T ??NH"): read as a scan when at least
+# MIN_BARE_SYLLABLE_SHARE of its words (of MIN_MARKS_LOST_WORDS or more) are Vietnamese syllables with their marks
+# taken off (``_bare_syllables``) and at most MAX_MARKED_SHARE carry a mark, or MIN_QUESTIONED_SHARE hold a "?"
+# beside a letter. English written over a scan has few words that are a marked syllable's bare form.
+MARKS_LOST_NOTE = "its text layer is Vietnamese without its marks"
+MIN_MARKS_LOST_WORDS = 20
+MIN_BARE_SYLLABLE_SHARE = 0.8
+MAX_MARKED_SHARE = 0.05
+MIN_QUESTIONED_SHARE = 0.1
+_QUESTIONED_RE = re.compile(r"\w\?|\?\w")
+
+
+def _marks_lost_text(text: str, page: pdfplumber.page.Page) -> str | None:
+    """Why a page's text layer over its scan is Vietnamese that lost its marks, to be read as a scan, or None (QA108:
+    a copier's layer "UY BAN NHAN DAN / So: 12/QD-UBND" was kept by ``skip-text``, `ocr: false`, and a search for
+    "Quyết định" found nothing; OCRmyPDF refuses such a page unless told to redo it)."""
+    if _scan_cover(page) < SCAN_COVER:
+        return None  # a born-digital page typed without marks is as it was written
+    words = [word.strip(".,;:!()[]\"'“”‘’-") for word in unicodedata.normalize("NFC", text).split()]
+    words = [word for word in words if word and not any(ch.isdigit() for ch in word)]
+    if len(words) < MIN_MARKS_LOST_WORDS:
+        return None
+    questioned = sum(1 for word in words if _QUESTIONED_RE.search(word))
+    marked = sum(1 for word in words if any(ord(ch) > 0x7F and ch.isalpha() for ch in word))
+    bare = sum(1 for word in words if word.lower() in _bare_syllables())
+    if questioned >= MIN_QUESTIONED_SHARE * len(words):
+        lost = f"{questioned} of its {len(words)} words hold a '?' for a letter"
+    elif bare >= MIN_BARE_SYLLABLE_SHARE * len(words) and marked <= MAX_MARKED_SHARE * len(words):
+        lost = f"{bare} of its {len(words)} words are Vietnamese syllables stripped of their marks, {marked} marked"
+    else:
+        return None
+    return f"{MARKS_LOST_NOTE} ({lost}): read as a scan, {INVISIBLE_LEFT_OUT}"
+
+
+@functools.cache
+def _bare_syllables() -> frozenset[str]:
+    """Every Vietnamese syllable that has a mark (or a đ), with its marks taken off and đ written d ("quyết" →
+    "quyet"). Only marked ones: the syllable list (Tesseract's vie word list) holds English words too ("office",
+    "list", "and"), which would make English text over a scan look like Vietnamese stripped of its marks — of
+    Tesseract's English test pages' words 67–85 % are in the list, 14–24 % are the bare form of a marked syllable
+    ("the": "thế"), against 96–97 % of the corpora's decrees and of a copier's layer."""
+    bare_forms = set()
+    for syllable in vietnamese_syllables():
+        bare = "".join(ch for ch in unicodedata.normalize("NFD", syllable) if not unicodedata.combining(ch))
+        if bare != syllable:
+            bare_forms.add(bare.replace("đ", "d"))
+    return frozenset(bare_forms)
+
+
+def _scan_cover(page: pdfplumber.page.Page) -> float:
+    """The share of the page the largest image on it covers."""
+    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    area = (x1 - x0) * (bottom - top)
+    if area <= 0:
+        return 0.0
+    return max((_covered(page, image) for image in page.images), default=0.0) / area
+
+
+def _covered(page: pdfplumber.page.Page, box: dict[str, object]) -> float:
+    """The area of ``box`` (pdfplumber's x0, x1, top, bottom) within the page."""
+    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    width = min(x1, float(box["x1"])) - max(x0, float(box["x0"]))  # type: ignore[arg-type]
+    height = min(bottom, float(box["bottom"])) - max(top, float(box["top"]))  # type: ignore[arg-type]
+    return max(0.0, width) * max(0.0, height)
+
+
 def _no_script_of_ours(ch: str) -> bool:
     code = ord(ch)
     category = unicodedata.category(ch)
@@ -638,20 +706,14 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
     it, and the page's record text is that reading, which has the scrap too where it is visible."""
     x0, top, x1, bottom = (float(v) for v in page.bbox)
     area = (x1 - x0) * (bottom - top)
-    if area <= 0:
-        return None
-
-    def covered(box: dict[str, object]) -> float:
-        width = min(x1, float(box["x1"])) - max(x0, float(box["x0"]))  # type: ignore[arg-type]
-        height = min(bottom, float(box["bottom"])) - max(top, float(box["top"]))  # type: ignore[arg-type]
-        return max(0.0, width) * max(0.0, height)
-
-    image_share = max((covered(image) for image in page.images), default=0.0) / area
+    image_share = _scan_cover(page)
     if image_share < SCAN_COVER:
         return None
     glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
     # a glyph's box is its advance by its font size: a font without a FontBBox gives pdfminer boxes 0 pt high
-    text_share = sum(covered({**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs) / area
+    text_share = (
+        sum(_covered(page, {**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs) / area
+    )
     if text_share >= TINY_TEXT_SHARE:
         return None
     return (

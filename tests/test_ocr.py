@@ -1380,6 +1380,50 @@ def test_a_text_layer_of_glyphs_mapped_to_no_character_is_read_as_a_scan(tmp_pat
     assert "hộ tịch trực tuyến" in result.text and "(cid:" not in result.text
 
 
+# a copier's own OCR layer of a decision's heading: its marks dropped, or each marked letter written "?"
+STRIPPED_HEADING = "CONG HOA XA HOI CHU NGHIA VIET NAM Doc lap - Tu do - Hanh phuc QUYET DINH Ve viec cai chinh ho tich"
+QUESTIONED_HEADING = (
+    "C?NG HÒA XÃ H?I CH? NGH?A VI?T NAM ??c l?p - T? do - H?nh phúc QUY?T ??NH V? vi?c c?i chính h? t?ch"
+)
+
+
+@pytest.mark.parametrize("heading", [STRIPPED_HEADING, QUESTIONED_HEADING])
+def test_a_text_layer_of_vietnamese_without_its_marks_is_read_as_a_scan(tmp_path: Path, heading: str) -> None:
+    """QA108 F4: a copier's layer "CONG HOA XA HOI … QUYET DINH" over the scan was kept by skip-text, `ocr: false`,
+    no note, and a search for "Quyết định" found nothing (OCRmyPDF refuses such a page unless told to redo it)."""
+    source = tmp_path / "may-photo.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = _helvetica("/Helvetica")
+        font.Encoding = pikepdf.Name.WinAnsiEncoding
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        shown = pikepdf.String(heading.encode("latin-1")).unparse()
+        layer = b"BT 3 Tr /F1 12 Tf 20 200 Td " + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    (page_result,) = result.pages
+    assert page_result.ocr and (page_result.text_layer_note or "").startswith("its text layer is Vietnamese without")
+    assert "hộ tịch trực tuyến" in result.text and "CONG HOA" not in result.text and "C?NG" not in result.text
+    extracted = subprocess.run(["pdftotext", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True).stdout
+    assert "hộ tịch trực tuyến" in extracted and heading.split()[0] not in extracted
+
+
+def test_english_over_a_scan_is_no_vietnamese_without_its_marks() -> None:
+    from ocr.pipeline import _bare_syllables
+
+    bare = _bare_syllables()
+    assert {"cong", "hoa", "quyet", "dinh", "uy", "ban", "nhan", "dan", "the"} <= bare  # "the": "thế"
+    # the syllable list holds these English words too, unmarked: they are not a marked syllable's bare form
+    assert not {"commune", "office", "list", "and", "of"} & bare
+    for name in ("8087_054.3B.txt", "eurotext.txt", "phototest.txt"):
+        truth = SHARED / "corpora/ocr/tesseract-test/testing" / name
+        if truth.exists():
+            words = [word.strip(".,;:!()[]\"'-").lower() for word in truth.read_text(errors="replace").split()]
+            assert sum(word in bare for word in words) < 0.3 * len(words), name
+
+
 # the heading of a decision typed in TCVN3's .VnTime and VNI-Times, as their codes read in Latin-1
 TCVN3_HEADING = "Céng hoµ x· héi chñ nghÜa ViÖt Nam §éc lËp - Tù do - H¹nh phóc QuyÕt ®Þnh vÒ viÖc phª duyÖt kÕ ho¹ch"
 VNI_HEADING = (
