@@ -422,6 +422,27 @@ def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int, raste
         target = scratch / "original.pdf"
         image_to_pdf(info, target)
         return target
+    source = _source_pdf(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised)
+    return _as_pdf_17(source, scratch)
+
+
+def _as_pdf_17(source: Path, scratch: Path) -> Path:
+    """``source``, or where it declares a PDF version above 1.7 (its header, or its catalogue's /Version) a copy that
+    declares 1.7: PDF/A-2 is PDF 1.7 (ISO 19005-2 6.1.2), and a scanner's or an editor's "PDF 2.0" holds nothing
+    1.7 lacks for a scan's page — the claim of PDF/A rests on the checks that follow, not on the number. QA108: a
+    scan saved as PDF 2.0 came out "not PDF/A (6.1.2: PDF 2.0)", exit 1, where OCRmyPDF writes 1.7."""
+    with pikepdf.open(source) as pdf:
+        declared = str(pdf.Root.get("/Version", "/1.0")).lstrip("/")
+        if max(pdf.pdf_version, declared) <= "1.7":
+            return source
+        if declared > "1.7":
+            del pdf.Root["/Version"]
+        target = scratch / "as-pdf-1.7.pdf"
+        pdf.save(target, force_version="1.7")
+    return target
+
+
+def _source_pdf(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasterised: list[int] | None) -> Path:
     if mode == REDO:
         target = scratch / "without-old-ocr.pdf"
         strip_invisible_text(info.path, target)

@@ -1387,6 +1387,27 @@ QUESTIONED_HEADING = (
 )
 
 
+@pytest.mark.parametrize("where", ["header", "catalogue"])
+def test_a_scan_saved_as_pdf_2_is_written_as_pdf_1_7_and_pdf_a(tmp_path: Path, where: str) -> None:
+    """QA108 F5: a scan whose header (or catalogue, as pyHanko's signatures leave it) says PDF 2.0 came out "not
+    PDF/A (6.1.2: PDF 2.0)", exit 1; OCRmyPDF writes it as PDF/A-2b, version 1.7."""
+    source = tmp_path / "pdf20.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        if where == "catalogue":
+            pdf.Root.Version = pikepdf.Name("/2.0")
+            pdf.save(source)
+        else:
+            pdf.save(source, force_version="2.0")
+    assert source.read_bytes()[:8] == (b"%PDF-2.0" if where == "header" else b"%PDF-1.3")
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B" and result.pdfa_problems == [], result.pdfa_problems
+    assert (tmp_path / "out.pdf").read_bytes()[:8] == b"%PDF-1.7"
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        assert "/Version" not in out.Root
+    assert "hộ tịch trực tuyến" in result.text
+
+
 @pytest.mark.parametrize("heading", [STRIPPED_HEADING, QUESTIONED_HEADING])
 def test_a_text_layer_of_vietnamese_without_its_marks_is_read_as_a_scan(tmp_path: Path, heading: str) -> None:
     """QA108 F4: a copier's layer "CONG HOA XA HOI … QUYET DINH" over the scan was kept by skip-text, `ocr: false`,
