@@ -561,21 +561,23 @@ COLUMN_INCH = 1 / 2  # ... with this much text each side: a list's dashes or num
 
 
 def crosses_columns(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
-    """Whether the dark pixels of the bands above and below a cut are columns side by side: a stretch of paper at
-    least GUTTER_INCH wide runs down through both, with at least COLUMN_INCH of text on each side of it. Two
-    columns (a gazette's, two pages of a register scanned open, a report's sidebar) have their gutter from top to
-    foot; a bar across the page's head, a line or two over both, does not close it (``text_columns``). A decree's
-    header, agency and motto side by side, has a gutter too, but the body under it is inked across."""
+    """Whether a cut between the bands ``above`` and ``below`` (their dark pixels) would have a column's foot read
+    after the top of the column beside it: a stretch of paper at least GUTTER_INCH wide runs down through both
+    bands, with at least COLUMN_INCH of text right of it above the cut and left of it below. Two columns (a
+    gazette's, two pages of a register scanned open, a report's sidebar) have their gutter from top to foot; a bar
+    across the page's head, a line or two over both, does not close it (``text_columns``). Where nothing below
+    the cut lies left of the gutter (the left column ended above it, or a page's last lines are a signature block
+    over nothing) the bands still read in order. A decree's header, agency and motto side by side, has a gutter
+    too, but the body under it is inked across."""
     if above.shape[0] == 0 or below.shape[0] == 0:
         return False
     upper, lower = text_columns(above, dpi), text_columns(below, dpi)
-    text = upper | lower
-    text_before = np.concatenate(([0], np.cumsum(text)))  # columns of text left of each column
+    right_above = np.concatenate(([0], np.cumsum(upper[::-1])))[::-1]  # columns of text right of each column
+    left_below = np.concatenate(([0], np.cumsum(lower)))  # ... and left of it, below the cut
+    least = COLUMN_INCH * dpi
     return any(
-        end - start >= GUTTER_INCH * dpi
-        and text_before[start] >= COLUMN_INCH * dpi
-        and text_before[-1] - text_before[end] >= COLUMN_INCH * dpi
-        for start, end in blank_runs(~text)
+        end - start >= GUTTER_INCH * dpi and right_above[end] >= least and left_below[start] >= least
+        for start, end in blank_runs(~(upper | lower))
     )
 
 

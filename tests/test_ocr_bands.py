@@ -119,6 +119,11 @@ def test_a_header_side_by_side_or_a_list_of_dashes_is_no_column() -> None:
     # a list's dashes down the margin, the text indented a third of an inch after them: one column
     listed = column_page([(200, 260), (360, 2280)], lines)
     assert band_cuts(listed, dpi=300, bands=2) == [1535]
+    # two columns whose left one ends above the cut: the bands read the left column, the right one's top, its foot
+    ended = column_page([(1330, 2280)], lines)
+    for top, height in paragraph(300, 20):
+        ImageDraw.Draw(ended).rectangle((200, top, 1150, top + height - 1), fill=20)
+    assert band_cuts(ended, dpi=300, bands=2) == [1535]
 
 
 def test_small_images_and_one_band_are_never_cut() -> None:
