@@ -185,6 +185,24 @@ def _inherited_resources(page: pikepdf.Dictionary) -> pikepdf.Object | None:
     return None
 
 
+def has_invisible_text(source: Path, number: int) -> bool:
+    """Whether page ``number`` (from 1) of ``source`` shows text in render mode 3 (an OCR layer), in its own content
+    or a form it draws; False where its content cannot be read."""
+    try:
+        with pikepdf.open(source) as pdf:
+            page = pdf.pages[number - 1]
+            if _without_invisible_text(pikepdf.parse_content_stream(page))[1]:
+                return True
+            resources = _inherited_resources(page.obj)
+            xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+            return any(
+                xobject.get("/Subtype") == "/Form" and _without_invisible_text(pikepdf.parse_content_stream(xobject))[1]
+                for xobject in (xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else [])
+            )
+    except (pikepdf.PdfError, ValueError, TypeError, AttributeError, IndexError):
+        return False
+
+
 def strip_invisible_text(source: Path, target: Path, pages: set[int] | None = None) -> list[int]:
     """Copy ``source`` to ``target`` without invisible text layers (on ``pages``, numbered from 1, or on every
     page); return the page numbers that lost one.

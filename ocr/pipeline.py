@@ -60,6 +60,7 @@ from ocr.modes import (
     REDO,
     SKIP_TEXT,
     PageRaster,
+    has_invisible_text,
     rasterise_pages,
     shown_box,
     shown_rotation,
@@ -545,7 +546,11 @@ def _plan_pdf_pages(
                 with _plumber_page(plumber, index) as page:
                     text = page.extract_text() or ""  # once: it was read twice, to judge it and to keep it
                     if _enough_text(text):
-                        unreadable = _garbled_text(text) or _legacy_font_text(text) or _marks_lost_text(text, page)
+                        unreadable = (
+                            _garbled_text(text)
+                            or _legacy_font_text(text)
+                            or _marks_lost_text(text, page, functools.partial(has_invisible_text, path, number))
+                        )
                         note = unreadable or _tiny_text_over_scan(page)
                     kept = _enough_text(text) and note is None
                     if not kept:
@@ -653,8 +658,9 @@ MIN_QUESTIONED_SHARE = 0.1
 _QUESTIONED_RE = re.compile(r"\w\?|\?\w")
 
 
-def _marks_lost_text(text: str, page: pdfplumber.page.Page) -> str | None:
-    """Why a page's text layer over its scan is Vietnamese that lost its marks, to be read as a scan, or None (QA108:
+def _marks_lost_text(text: str, page: pdfplumber.page.Page, invisible: Callable[[], bool]) -> str | None:
+    """Why a page's invisible text layer over its scan (``invisible``: whether it has one) is Vietnamese that lost its
+    marks, to be read as a scan, or None (QA108:
     a copier's layer "UY BAN NHAN DAN / So: 12/QD-UBND" was kept by ``skip-text``, `ocr: false`, and a search for
     "Quyết định" found nothing; OCRmyPDF refuses such a page unless told to redo it)."""
     if _scan_cover(page) < SCAN_COVER:
@@ -672,6 +678,8 @@ def _marks_lost_text(text: str, page: pdfplumber.page.Page) -> str | None:
         lost = f"{bare} of its {len(words)} words are Vietnamese syllables stripped of their marks, {marked} marked"
     else:
         return None
+    if not invisible():
+        return None  # text shown on the page, typed so by whoever made it: as written (an OCR layer is invisible)
     return f"{MARKS_LOST_NOTE} ({lost}): read as a scan, {INVISIBLE_LEFT_OUT}"
 
 
