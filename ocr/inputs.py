@@ -911,6 +911,10 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                     detail = f"page {number}: {complaint}" if frames > 1 else complaint
                     problem = Problem.DAMAGED_PAGE_IMAGE if frames > 1 else Problem.UNREADABLE_IMAGE
                     raise BadInputError(path, problem, detail, f"trang {number}" if frames > 1 else "")
+            if image.format == "JPEG" and (coding := _arithmetic_coding(path)) is not None:
+                # intact, but coded as neither Pillow nor PDF viewers decode (QA108: refused as "damaged … scan the
+                # paper again"; OCRmyPDF wrote a PDF no viewer shows)
+                raise BadInputError(path, Problem.UNSUPPORTED_SAMPLES, *coding)
             for number in range(1, frames + 1):
                 turn_to(number, decode=True)  # decode every page fully: catches truncated or garbled data
     except BadInputError:
@@ -928,6 +932,32 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
         # "internal error, not the input's fault")
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     return frames, small
+
+
+# JPEG frame markers of arithmetic coding (ITU T.81 B.1.1.3): SOF9-11, SOF13-15
+_ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def _arithmetic_coding(path: Path) -> tuple[str, str] | None:
+    """(English, Vietnamese) words for a JPEG whose frame is arithmetic-coded — libjpeg decodes it, Pillow's build
+    and PDF viewers' JPEG readers do not — or None. Reads the markers up to the first scan."""
+    with path.open("rb") as jpeg:
+        data = jpeg.read(1 << 16)  # the frame header comes before the first scan, in the file's first kilobytes
+    position = 2
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker in _ARITHMETIC_SOF:
+            return (
+                f"an arithmetic-coded JPEG (SOF{marker - 0xC0}), which PDF viewers do not decode",
+                f"ảnh JPEG mã hóa số học (SOF{marker - 0xC0}), trình xem PDF không giải mã được",
+            )
+        if marker == 0xDA:  # the first scan: the frame header is behind
+            return None
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
+    return None
 
 
 # TIFF SampleFormat values no PDF page holds, in English and Vietnamese (1 is unsigned integers, as scanners write)

@@ -192,6 +192,27 @@ def test_a_floating_point_tiff_is_refused_as_unsupported_not_damaged(tmp_path: P
     assert said[1] in vietnamese and "damaged" not in english, vietnamese
 
 
+def test_an_arithmetic_coded_jpeg_is_refused_as_unsupported_not_damaged(tmp_path: Path) -> None:
+    """QA108 F7: an intact arithmetic-coded JPEG (libjpeg's `cjpeg -arithmetic`; `djpeg` reads it) was "damaged …
+    scan the paper again" — Pillow's build does not decode it, nor do PDF viewers (OCRmyPDF wrote a PDF no viewer
+    shows). It is refused saying what it is and what to do; a baseline JPEG of the same page is read."""
+    import subprocess
+
+    page = Image.new("L", (800, 1000), 240)
+    ImageDraw.Draw(page).rectangle((100, 100, 700, 140), fill=20)
+    page.save(tmp_path / "trang.pgm")
+    for flags, name in ((["-arithmetic"], "số học.jpg"), ([], "thường.jpg")):
+        coded = subprocess.run(["cjpeg", *flags, str(tmp_path / "trang.pgm")], capture_output=True, check=True)
+        (tmp_path / name).write_bytes(coded.stdout)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(tmp_path / "số học.jpg")
+    assert caught.value.problem == Problem.UNSUPPORTED_SAMPLES
+    english, vietnamese = caught.value.english(), caught.value.vietnamese()
+    assert "arithmetic-coded JPEG (SOF9)" in english and "TIFF or PNG" in english, english
+    assert "mã hóa số học" in vietnamese and "damaged" not in english
+    assert inspect_input(tmp_path / "thường.jpg").kind == "jpeg"
+
+
 def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:
     # QA: a phone's HEIC photo or a WebP saved from a browser was "Unsupported file type … (first bytes 00 00 00 18
     # 66 74 79 70)", with no detail at all in Vietnamese: the reason says what it is and what to do, in both
