@@ -9,7 +9,7 @@ keeps its length and its place in the PDF text layer — but the first, which ta
 0. a vowel read twice under two marks, in a word that is no syllable, read once where only one of them makes a
    syllable ("BĨÌNH" → "BÌNH": ``undouble_vowels``);
 1. look-alikes: ``Ð``/``ð`` (eth) and ``Ɖ``/``ɖ`` (African D) are ``Đ``/``đ`` in Vietnamese text, and the fraction
-   slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``;
+   slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``; a code's Đ read twice (``12/QĐĐ-UBND``) is read once;
 2. a few phrases known from civil-status and administrative papers (``_FIXES``), with "số đăng ký" / "sổ đăng
    ký" and "số hộ" (nghèo) / "sổ hộ" (tịch, khẩu) decided by the words after them, and the header's "Số:" read
    "Só:" when a number follows it (``_NUMBER_HEADING``);
@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import re
 import unicodedata
 from importlib import resources
 
@@ -221,10 +222,21 @@ _LOOKALIKES = str.maketrans({**D_LOOKALIKES, "⁄": "/"})
 
 def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
     """The same words (Vietnamese, NFC, reading order) with the slips the context decides undone; each word keeps
-    its length but for a vowel read twice (``undouble_vowels``). ``confidences`` are Tesseract's, one per word
-    (0–100)."""
-    fixed = fix_hook_tones([undouble_vowels(word.translate(_LOOKALIKES)) for word in words], confidences)
+    its length but for a vowel or a code's Đ read twice (``undouble_vowels``, ``_single_d_code``). ``confidences``
+    are Tesseract's, one per word (0–100)."""
+    read = [_single_d_code(undouble_vowels(word.translate(_LOOKALIKES))) for word in words]
+    fixed = fix_hook_tones(read, confidences)
     return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too
+
+
+# "12/QĐĐ-UBND": Tesseract read the Đ of a decision's (QĐ) or a decree's (NĐ) code twice (QA108: 9 of 25 decree
+# pages rendered with the line; the classifier's number was right, the text and a search for it were not). Only
+# after the number's slash and before the code's hyphen: "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code.
+_DOUBLED_D_CODE = re.compile(r"(?<=/)([QN])ĐĐ(?=-)")
+
+
+def _single_d_code(word: str) -> str:
+    return _DOUBLED_D_CODE.sub(r"\1Đ", word)
 
 
 def undouble_vowels(word: str) -> str:

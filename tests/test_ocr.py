@@ -1834,6 +1834,15 @@ def test_a_vowel_read_twice_under_two_marks_is_read_once_where_one_syllable_resu
         assert restore_diacritics(phrase.split(), [50.0] * len(phrase.split())) == phrase.split(), phrase
 
 
+def test_a_codes_doubled_d_is_read_once() -> None:
+    """QA108 F6: "12/QĐĐ-UBND" (or "QĐÐ") on 9 of 25 decree pages; "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code."""
+    from ocr.diacritics import restore_diacritics
+
+    read = ["Số:", "12/QĐĐ-UBND", "15/QĐÐ-UBND", "465/2020/NĐĐ-CP", "12/ĐĐBQH-VP", "QĐĐ"]
+    fixed = ["Số:", "12/QĐ-UBND", "15/QĐ-UBND", "465/2020/NĐ-CP", "12/ĐĐBQH-VP", "QĐĐ"]
+    assert restore_diacritics(read, [90.0] * len(read)) == fixed
+
+
 @needs_shared
 def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     """The figures in ocr/diacritics.py: on the 34 pages the pair table never saw, words Tesseract is sure of are
