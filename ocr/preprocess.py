@@ -555,7 +555,7 @@ def blank_runs(blank: np.ndarray) -> list[tuple[int, int]]:
     return [(int(start), int(end)) for start, end in zip(edges[::2], edges[1::2], strict=True)]
 
 
-GUTTER_INCH = 1 / 8  # blank columns at least this wide, inked on both sides, part columns of text
+GUTTER_INCH = 1 / 8  # a stretch of paper at least this wide between two columns of text parts them
 COLUMN_LINES = 0.15  # a column inked in at most this share of a band's lines of ink is paper between columns
 COLUMN_INCH = 1 / 2  # ... with this much text each side: a list's dashes or numbers before its text make no column
 
