@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from pathlib import Path
 
@@ -149,7 +150,8 @@ def test_plain_ocr_names_its_low_quality_and_blank_pages(tmp_path: Path) -> None
     """QA56: `sohoa ocr kcs.pdf` printed only its mean confidence; the page was `low` in --json only."""
     proc = sohoa("ocr", str(ODD_PDFS / "kcs.pdf"), str(tmp_path / "kcs.pdf"), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr  # a low page is still a searchable copy: exit 0, as README says
-    assert "trang / page 1: chất lượng thấp / low quality (độ tin cậy / confidence 41.9)" in proc.stdout
+    # (its confidence as read: 41.9 in two bands, 38.8 whole, as its two handwritten lines are read since 2026-12-05)
+    assert re.search(r"trang / page 1: chất lượng thấp / low quality \(độ tin cậy / confidence \d+\.\d\)", proc.stdout)
     blank = tmp_path / "trắng.png"
     Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))
     proc = sohoa("ocr", str(blank), str(tmp_path / "trắng.pdf"), data_dir=tmp_path)
