@@ -185,22 +185,25 @@ def _inherited_resources(page: pikepdf.Dictionary) -> pikepdf.Object | None:
     return None
 
 
-def has_invisible_text(source: Path, number: int) -> bool:
-    """Whether page ``number`` (from 1) of ``source`` shows text in render mode 3 (an OCR layer), in its own content
-    or a form it draws; False where its content cannot be read."""
+def invisible_text_share(source: Path, number: int) -> float:
+    """The share of page ``number``'s (from 1) text-showing operators, in its own content and the forms it draws,
+    that show text in render mode 3 only (an OCR layer's); 0 where its content cannot be read or shows no text."""
     try:
         with pikepdf.open(source) as pdf:
             page = pdf.pages[number - 1]
-            if _without_invisible_text(pikepdf.parse_content_stream(page))[1]:
-                return True
             resources = _inherited_resources(page.obj)
             xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
-            return any(
-                xobject.get("/Subtype") == "/Form" and _without_invisible_text(pikepdf.parse_content_stream(xobject))[1]
-                for xobject in (xobjects.values() if isinstance(xobjects, pikepdf.Dictionary) else [])
-            )
+            forms = [x for x in xobjects.values() if x.get("/Subtype") == "/Form"] if xobjects is not None else []
+            shown = invisible = 0
+            streams: list[pikepdf.Object | pikepdf.Page] = [page, *forms]
+            for stream in streams:
+                kept, dropped = _without_invisible_text(pikepdf.parse_content_stream(stream))
+                hidden = sum(1 for instruction in dropped if str(instruction.operator) in _SHOW_TEXT)
+                invisible += hidden
+                shown += hidden + sum(1 for instruction in kept if str(instruction.operator) in _SHOW_TEXT)
+            return invisible / shown if shown else 0.0
     except (pikepdf.PdfError, ValueError, TypeError, AttributeError, IndexError):
-        return False
+        return 0.0
 
 
 def strip_invisible_text(source: Path, target: Path, pages: set[int] | None = None) -> list[int]:

@@ -60,7 +60,7 @@ from ocr.modes import (
     REDO,
     SKIP_TEXT,
     PageRaster,
-    has_invisible_text,
+    invisible_text_share,
     rasterise_pages,
     shown_box,
     shown_rotation,
@@ -549,7 +549,7 @@ def _plan_pdf_pages(
                         unreadable = (
                             _garbled_text(text)
                             or _legacy_font_text(text)
-                            or _marks_lost_text(text, page, functools.partial(has_invisible_text, path, number))
+                            or _marks_lost_text(text, page, functools.partial(invisible_text_share, path, number))
                         )
                         note = unreadable or _tiny_text_over_scan(page)
                     kept = _enough_text(text) and note is None
@@ -655,12 +655,15 @@ MIN_MARKS_LOST_WORDS = 20
 MIN_BARE_SYLLABLE_SHARE = 0.8
 MAX_MARKED_SHARE = 0.05
 MIN_QUESTIONED_SHARE = 0.1
-_QUESTIONED_RE = re.compile(r"\w\?|\?\w")
+MIN_INVISIBLE_SHARE = 0.5  # ... of the page's text-showing operators, for the layer to be an OCR's
+# a "?" inside a word or at its start ("C?NG", "??NH"), not the question mark that ends one ("không?", "visa?":
+# QA109, a survey's questions in a good layer were taken for lost marks)
+_QUESTIONED_RE = re.compile(r"\w\?+\w|^\?+\w")
 
 
-def _marks_lost_text(text: str, page: pdfplumber.page.Page, invisible: Callable[[], bool]) -> str | None:
-    """Why a page's invisible text layer over its scan (``invisible``: whether it has one) is Vietnamese that lost its
-    marks, to be read as a scan, or None (QA108:
+def _marks_lost_text(text: str, page: pdfplumber.page.Page, invisible: Callable[[], float]) -> str | None:
+    """Why a page's invisible text layer over its scan (``invisible``: the share of its text that is invisible) is
+    Vietnamese that lost its marks, to be read as a scan, or None (QA108:
     a copier's layer "UY BAN NHAN DAN / So: 12/QD-UBND" was kept by ``skip-text``, `ocr: false`, and a search for
     "Quyết định" found nothing; OCRmyPDF refuses such a page unless told to redo it)."""
     if _scan_cover(page) < SCAN_COVER:
@@ -678,8 +681,10 @@ def _marks_lost_text(text: str, page: pdfplumber.page.Page, invisible: Callable[
         lost = f"{bare} of its {len(words)} words are Vietnamese syllables stripped of their marks, {marked} marked"
     else:
         return None
-    if not invisible():
-        return None  # text shown on the page, typed so by whoever made it: as written (an OCR layer is invisible)
+    if invisible() < MIN_INVISIBLE_SHARE:
+        # text shown on the page, typed so by whoever made it: as written (an OCR layer is invisible; QA109: a
+        # visible page of it with one invisible word was read again, its text then there twice)
+        return None
     return f"{MARKS_LOST_NOTE} ({lost}): read as a scan, {INVISIBLE_LEFT_OUT}"
 
 

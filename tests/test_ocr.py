@@ -1431,6 +1431,34 @@ def test_a_text_layer_of_vietnamese_without_its_marks_is_read_as_a_scan(tmp_path
     assert "hộ tịch trực tuyến" in extracted and heading.split()[0] not in extracted
 
 
+def test_questions_and_visible_text_without_marks_are_kept(tmp_path: Path) -> None:
+    """QA109: a good layer of a survey's questions ("… không?") was taken for marks written "?", and a page whose
+    mark-less text is drawn visibly, with one invisible word, was read again and its text was then there twice."""
+    from ocr.pipeline import _QUESTIONED_RE
+
+    assert all(_QUESTIONED_RE.search(word) for word in ("C?NG", "??NH", "n?m", "QUY?T", "ph??ng"))
+    assert not any(_QUESTIONED_RE.search(word) for word in ("không?", "visa?", "(có/không)?", "?", "??"))
+    source = tmp_path / "hiện chữ.pdf"
+    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = _helvetica("/Helvetica")
+        font.Encoding = pikepdf.Name.WinAnsiEncoding
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        shown = pikepdf.String(STRIPPED_HEADING.encode("latin-1")).unparse()
+        layer = (
+            b"BT /F1 12 Tf 20 200 Td "
+            + shown
+            + b" Tj 0 -14 Td "
+            + shown
+            + b" Tj ET BT 3 Tr /F1 9 Tf 20 60 Td (Ky ten) Tj ET"
+        )
+        page.contents_add(pdf.make_stream(layer), prepend=False)
+        pdf.save(source)
+    pages = ocr_document(source, tmp_path / "out.pdf", workers=1).pages
+    assert [(p.ocr, p.text_layer_note) for p in pages] == [(False, None)]
+
+
 def test_english_over_a_scan_is_no_vietnamese_without_its_marks() -> None:
     from ocr.pipeline import _bare_syllables
 
