@@ -148,6 +148,7 @@ _DRIFT = 0.2  # see text_layer_content
 _PITCH_SHARE = 0.6  # see _within_line_pitch: tall letters over 0.6 of the line pitch (a font size ~0.8 of it)
 _PITCH_LEAST = 0.4  # ... of a line whose baseline lies at least this many times its letters' height away
 _PITCH_WORDS = 3  # ... and that holds this many words at least (a line of text, not a scrap of a signature)
+_PITCH_ALIKE = 0.7  # ... whose letters are this tall at least beside its own (a title's next line is smaller)
 _NEAR = 0.1  # see _doubtful_edges
 
 
@@ -282,9 +283,11 @@ def _segment_line(
 def _within_line_pitch(segments: list[list[Word]], edges: list[tuple[float, float]]) -> list[tuple[float, float]]:
     """Each line's (baseline, top of its tall letters), its letters made no taller than _PITCH_SHARE of the distance
     to the nearest baseline of a line of words above or below it (that shares some of its width, holds
-    _PITCH_WORDS words or more and lies at least _PITCH_LEAST of its letters' height away: a scrap read in a
-    signature a few pixels under "CHỦ TỊCH" is no line above or below it) where they were taller than that whole
-    distance: no line of print is. On a noisy 100 dpi
+    _PITCH_WORDS words or more, lies at least _PITCH_LEAST of its letters' height away — a scrap read in a
+    signature a few pixels under "CHỦ TỊCH" is no line above or below it — and whose letters are at least
+    _PITCH_ALIKE as tall: a 24 pt line set tight between 12 pt ones, a title over a row of junk Tesseract read
+    under it, were shrunk to half, QA109) where they were taller than that whole distance: lines of one size are
+    never taller than their pitch. On a noisy 100 dpi
     scan of small print Tesseract's word boxes took in specks above and below (29 px for a 14 px line), the layer
     was set at 27.8 pt for 12 pt lines, and pdftotext glued the words of neighbouring lines together
     ("đkhaiGiấythác,tờ": 569 of 1,506 words found, QA108)."""
@@ -295,9 +298,12 @@ def _within_line_pitch(segments: list[list[Word]], edges: list[tuple[float, floa
         pitch = min(
             (
                 abs(other_base - base)
-                for other, ((other_base, _), (other_left, other_right)) in enumerate(zip(edges, spans, strict=True))
+                for other, ((other_base, other_top), (other_left, other_right)) in enumerate(
+                    zip(edges, spans, strict=True)
+                )
                 if other != index
                 and lines_of_words[other]
+                and other_base - other_top >= _PITCH_ALIKE * (base - top)
                 and other_left < right
                 and other_right > left
                 and abs(other_base - base) >= _PITCH_LEAST * (base - top)

@@ -131,6 +131,13 @@ def test_letters_taller_than_their_line_pitch_are_set_within_it(tmp_path: Path) 
     # lines of print keep their height beside scraps read in a signature (a stroke beside "CHỦ TỊCH"), a few
     # pixels or half a line under them: only what is taller than the pitch of lines of words is cut to it
     upright = [*WORDS, word("`", 330, 412, 40, 50, 3), word("»", 480, 470, 60, 60, 4)]
+    # a title over a row of junk Tesseract read under it, a large line set tight between small ones (QA109): their
+    # neighbours' letters are half as tall, not lines of one size with them
+    title = [word(text, 300 + 300 * i, 900, 260, 100, 5) for i, text in enumerate(("GIẤY", "CHỨNG", "NHẬN"))]
+    junk = [word(text, 320 + 60 * i, 1020, 40, 40, 6) for i, text in enumerate(("v", "Ti", "VS"))]
+    path = layered_page(tmp_path, [*title, *junk])
+    with pdfplumber.open(path) as pdf:
+        assert min(c["size"] for c in pdf.pages[0].chars if c["text"] == "G") > 20
     path = layered_page(tmp_path, upright)
     with pdfplumber.open(path) as pdf:
         assert max(c["size"] for c in pdf.pages[0].chars if c["text"] == "C") > 10
