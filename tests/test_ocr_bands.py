@@ -104,6 +104,10 @@ def test_a_page_in_columns_is_not_cut_across_them() -> None:
     titled = column_page(two_columns, lines)
     ImageDraw.Draw(titled).rectangle((200, 150, 2280, 229), fill=20)
     assert band_cuts(titled, dpi=300, bands=2) == []
+    # a rule drawn down the middle of the gutter (QA109: two halves of 0.1 inch each were no gutter)
+    ruled = column_page([(200, 1150), (1210, 2280)], lines)
+    ImageDraw.Draw(ruled).rectangle((1179, 250, 1181, 3300), fill=20)
+    assert band_cuts(ruled, dpi=300, bands=2) == []
     # two open pages of a register on one sheet: their margins are the gutter
     assert band_cuts(column_page([(150, 1100), (1400, 2330)], lines), dpi=300, bands=2) == []
 
