@@ -649,7 +649,7 @@ def _legacy_font_text(text: str) -> str | None:
 # 12/QD-UBND") or each marked letter written "?" ("C?NG HÒA", "QUY?T ??NH"): read as a scan when at least
 # MIN_BARE_SYLLABLE_SHARE of its words (of MIN_MARKS_LOST_WORDS or more) are Vietnamese syllables with their marks
 # taken off (``_bare_syllables``) and at most MAX_MARKED_SHARE carry a mark, or MIN_QUESTIONED_SHARE hold a "?"
-# beside a letter. English written over a scan has few words that are a marked syllable's bare form.
+# for a letter (``_QUESTIONED_RE``). English written over a scan has few words that are a marked syllable's bare form.
 MARKS_LOST_NOTE = "its text layer is Vietnamese without its marks"
 MIN_MARKS_LOST_WORDS = 20
 MIN_BARE_SYLLABLE_SHARE = 0.8
@@ -698,8 +698,8 @@ def _bare_syllables() -> frozenset[str]:
     bare_forms = set()
     for syllable in vietnamese_syllables():
         bare = "".join(ch for ch in unicodedata.normalize("NFD", syllable) if not unicodedata.combining(ch))
-        if bare != syllable:
-            bare_forms.add(bare.replace("đ", "d"))
+        if (plain := bare.replace("đ", "d")) != syllable:  # "đi" too: its đ is its mark
+            bare_forms.add(plain)
     return frozenset(bare_forms)
 
 
