@@ -704,12 +704,13 @@ def _bare_syllables() -> frozenset[str]:
 
 
 def _scan_cover(page: pdfplumber.page.Page) -> float:
-    """The share of the page the largest image on it covers."""
+    """The share of the page its images cover together (at most 1): a scan may be stored as strips, each a third of
+    the page (QA109: a copier's mark-less layer over three strips was kept, the largest image alone being no scan)."""
     x0, top, x1, bottom = (float(v) for v in page.bbox)
     area = (x1 - x0) * (bottom - top)
     if area <= 0:
         return 0.0
-    return max((_covered(page, image) for image in page.images), default=0.0) / area
+    return min(1.0, sum(_covered(page, image) for image in page.images) / area)
 
 
 def _covered(page: pdfplumber.page.Page, box: dict[str, object]) -> float:

@@ -1408,12 +1408,42 @@ def test_a_scan_saved_as_pdf_2_is_written_as_pdf_1_7_and_pdf_a(tmp_path: Path, w
     assert "hộ tịch trực tuyến" in result.text
 
 
-@pytest.mark.parametrize("heading", [STRIPPED_HEADING, QUESTIONED_HEADING])
-def test_a_text_layer_of_vietnamese_without_its_marks_is_read_as_a_scan(tmp_path: Path, heading: str) -> None:
+def _in_strips(scan: Path, target: Path, strips: int) -> Path:
+    """A PDF page of ``scan`` (300 dpi) stored as ``strips`` images one above the other, as some copiers store it."""
+    image = Image.open(scan).convert("L")
+    width, height = image.size
+    pdf = pikepdf.new()
+    pdf.add_blank_page(page_size=(width * 72 / 300, height * 72 / 300))
+    page = pdf.pages[0]
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary())
+    drawn = []
+    for index in range(strips):
+        top, bottom = height * index // strips, height * (index + 1) // strips
+        part = image.crop((0, top, width, bottom))
+        page.Resources.XObject[f"/S{index}"] = pikepdf.Stream(
+            pdf, zlib.compress(part.tobytes()), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image,
+            Width=width, Height=bottom - top, ColorSpace=pikepdf.Name.DeviceGray, BitsPerComponent=8,
+            Filter=pikepdf.Name.FlateDecode,
+        )  # fmt: skip
+        shown = (width * 72 / 300, (bottom - top) * 72 / 300, (height - bottom) * 72 / 300)
+        drawn.append(f"q {shown[0]:.2f} 0 0 {shown[1]:.2f} 0 {shown[2]:.2f} cm /S{index} Do Q")
+    page.Contents = pdf.make_stream("\n".join(drawn).encode())
+    pdf.save(target)
+    return target
+
+
+@pytest.mark.parametrize(("heading", "strips"), [(STRIPPED_HEADING, 1), (QUESTIONED_HEADING, 1), (STRIPPED_HEADING, 3)])
+def test_a_text_layer_of_vietnamese_without_its_marks_is_read_as_a_scan(
+    tmp_path: Path, heading: str, strips: int
+) -> None:
     """QA108 F4: a copier's layer "CONG HOA XA HOI … QUYET DINH" over the scan was kept by skip-text, `ocr: false`,
-    no note, and a search for "Quyết định" found nothing (OCRmyPDF refuses such a page unless told to redo it)."""
+    no note, and a search for "Quyết định" found nothing (OCRmyPDF refuses such a page unless told to redo it).
+    QA109 F5: so was one over a scan stored as three strips, none of them half the page."""
     source = tmp_path / "may-photo.pdf"
-    source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    if strips == 1:
+        source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
+    else:
+        _in_strips(scan_page(tmp_path / "p.png"), source, strips)
     with pikepdf.open(source, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
         font = _helvetica("/Helvetica")
