@@ -232,7 +232,7 @@ def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
 # "12/QĐĐ-UBND": Tesseract read the Đ of a decision's (QĐ) or a decree's (NĐ) code twice (QA108: 9 of 25 decree
 # pages rendered with the line; the classifier's number was right, the text and a search for it were not). Only
 # after the number's slash and before the code's hyphen: "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code.
-_DOUBLED_D_CODE = re.compile(r"(?<=/)([QN])ĐĐ(?=-)")
+_DOUBLED_D_CODE = re.compile(r"(?<=/)([QN])ĐĐ(?=[-–])")  # the code's hyphen, or an en dash read for it
 
 
 def _single_d_code(word: str) -> str:

@@ -1896,8 +1896,8 @@ def test_a_codes_doubled_d_is_read_once() -> None:
     """QA108 F6: "12/QĐĐ-UBND" (or "QĐÐ") on 9 of 25 decree pages; "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code."""
     from ocr.diacritics import restore_diacritics
 
-    read = ["Số:", "12/QĐĐ-UBND", "15/QĐÐ-UBND", "465/2020/NĐĐ-CP", "12/ĐĐBQH-VP", "QĐĐ"]
-    fixed = ["Số:", "12/QĐ-UBND", "15/QĐ-UBND", "465/2020/NĐ-CP", "12/ĐĐBQH-VP", "QĐĐ"]
+    read = ["Số:", "12/QĐĐ-UBND", "15/QĐÐ-UBND", "465/2020/NĐĐ-CP", "12/ĐĐBQH-VP", "QĐĐ", "7/QĐĐ–UBND"]
+    fixed = ["Số:", "12/QĐ-UBND", "15/QĐ-UBND", "465/2020/NĐ-CP", "12/ĐĐBQH-VP", "QĐĐ", "7/QĐ–UBND"]
     assert restore_diacritics(read, [90.0] * len(read)) == fixed
 
 
