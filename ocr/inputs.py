@@ -941,22 +941,16 @@ _ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 def _arithmetic_coding(path: Path) -> tuple[str, str] | None:
     """(English, Vietnamese) words for a JPEG whose frame is arithmetic-coded — libjpeg decodes it, Pillow's build
     and PDF viewers' JPEG readers do not — or None. Reads the markers up to the first scan."""
+    from ocr.jpegs import jpeg_segments  # (ocr.jpegs imports this module)
+
     with path.open("rb") as jpeg:
         data = jpeg.read(1 << 16)  # the frame header comes before the first scan, in the file's first kilobytes
-    position = 2
-    while position + 4 <= len(data) and data[position] == 0xFF:
-        marker = data[position + 1]
+    for marker, _start, _end in jpeg_segments(data):
         if marker in _ARITHMETIC_SOF:
             return (
                 f"an arithmetic-coded JPEG (SOF{marker - 0xC0}), which PDF viewers do not decode",
                 f"ảnh JPEG mã hóa số học (SOF{marker - 0xC0}), trình xem PDF không giải mã được",
             )
-        if marker == 0xDA:  # the first scan: the frame header is behind
-            return None
-        if marker == 0xFF:  # fill byte
-            position += 1
-            continue
-        position += 2 + int.from_bytes(data[position + 2 : position + 4], "big")
     return None
 
 
