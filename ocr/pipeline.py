@@ -113,6 +113,7 @@ from sohoa.pdfa import (
 )
 from sohoa.pdfium import PageSurvey, open_pdf
 from sohoa.record import OcrResult, PageOcr, PageWords, PlacedWord, has_text, page_run
+from sohoa.vietnamese import fold
 
 if TYPE_CHECKING:
     import pdfplumber
@@ -695,12 +696,8 @@ def _bare_syllables() -> frozenset[str]:
     "list", "and"), which would make English text over a scan look like Vietnamese stripped of its marks — of
     Tesseract's English test pages' words 67–85 % are in the list, 14–24 % are the bare form of a marked syllable
     ("the": "thế"), against 96–97 % of the corpora's decrees and of a copier's layer."""
-    bare_forms = set()
-    for syllable in vietnamese_syllables():
-        bare = "".join(ch for ch in unicodedata.normalize("NFD", syllable) if not unicodedata.combining(ch))
-        if (plain := bare.replace("đ", "d")) != syllable:  # "đi" too: its đ is its mark
-            bare_forms.add(plain)
-    return frozenset(bare_forms)
+    # "đi" too: its đ is its mark
+    return frozenset(bare for syllable in vietnamese_syllables() if (bare := fold(syllable)) != syllable)
 
 
 def _scan_cover(page: pdfplumber.page.Page) -> float:
