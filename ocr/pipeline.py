@@ -703,16 +703,22 @@ def _bare_syllables() -> frozenset[str]:
 def _scan_cover(page: pdfplumber.page.Page) -> float:
     """The share of the page its images cover together (at most 1): a scan may be stored as strips, each a third of
     the page (QA109: a copier's mark-less layer over three strips was kept, the largest image alone being no scan)."""
-    x0, top, x1, bottom = (float(v) for v in page.bbox)
+    x0, top, x1, bottom = bounds = _bounds(page)
     area = (x1 - x0) * (bottom - top)
     if area <= 0:
         return 0.0
-    return min(1.0, sum(_covered(page, image) for image in page.images) / area)
+    return min(1.0, sum(_covered(bounds, image) for image in page.images) / area)
 
 
-def _covered(page: pdfplumber.page.Page, box: dict[str, object]) -> float:
-    """The area of ``box`` (pdfplumber's x0, x1, top, bottom) within the page."""
+def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
+    """The page's (x0, top, x1, bottom), as pdfplumber places its objects."""
     x0, top, x1, bottom = (float(v) for v in page.bbox)
+    return x0, top, x1, bottom
+
+
+def _covered(bounds: tuple[float, float, float, float], box: dict[str, object]) -> float:
+    """The area of ``box`` (pdfplumber's x0, x1, top, bottom) within the page's ``bounds`` (``_bounds``)."""
+    x0, top, x1, bottom = bounds
     width = min(x1, float(box["x1"])) - max(x0, float(box["x0"]))  # type: ignore[arg-type]
     height = min(bottom, float(box["bottom"])) - max(top, float(box["top"]))  # type: ignore[arg-type]
     return max(0.0, width) * max(0.0, height)
@@ -736,16 +742,15 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
 
     Its text stays in the page (visible or not, as it was); the text layer Tesseract's reading makes is laid over
     it, and the page's record text is that reading, which has the scrap too where it is visible."""
-    x0, top, x1, bottom = (float(v) for v in page.bbox)
-    area = (x1 - x0) * (bottom - top)
-    image_share = _scan_cover(page)
+    image_share = _scan_cover(page)  # 0 for a page of no area
     if image_share < SCAN_COVER:
         return None
+    bounds = _bounds(page)
+    x0, top, x1, bottom = bounds
     glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
     # a glyph's box is its advance by its font size: a font without a FontBBox gives pdfminer boxes 0 pt high
-    text_share = (
-        sum(_covered(page, {**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs) / area
-    )
+    covered = sum(_covered(bounds, {**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs)
+    text_share = covered / ((x1 - x0) * (bottom - top))
     if text_share >= TINY_TEXT_SHARE:
         return None
     return (
