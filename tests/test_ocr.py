@@ -1314,6 +1314,20 @@ def _helvetica(name: str) -> pikepdf.Dictionary:
     return pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(name))
 
 
+def _with_latin1_lines(source: Path, heading: str, render: int, after: bytes = b"") -> None:
+    """``heading`` (Latin-1) written twice over the first page of ``source``, in Helvetica, in text render mode
+    ``render`` (3: invisible, as an OCR layer), then the content ``after``."""
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        font = _helvetica("/Helvetica")
+        font.Encoding = pikepdf.Name.WinAnsiEncoding
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        shown = pikepdf.String(heading.encode("latin-1")).unparse()
+        layer = f"BT {render} Tr /F1 12 Tf 20 200 Td ".encode() + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
+        page.contents_add(pdf.make_stream(layer + after), prepend=False)
+        pdf.save(source)
+
+
 def test_a_text_layer_that_is_no_text_is_read_as_a_scan_not_kept(tmp_path: Path) -> None:
     """QA68: OCRmyPDF's cmyk.pdf carries a text layer whose font maps its codes to UTF-16 read swapped
     ("Multicolor" as "䴀甀氀琀椀挀漀氀漀爀"): skip-text kept the page unread, `ocr: false`, `quality: null`, and that
@@ -1444,15 +1458,7 @@ def test_a_text_layer_of_vietnamese_without_its_marks_is_read_as_a_scan(
         source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
     else:
         _in_strips(scan_page(tmp_path / "p.png"), source, strips)
-    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
-        page = pdf.pages[0]
-        font = _helvetica("/Helvetica")
-        font.Encoding = pikepdf.Name.WinAnsiEncoding
-        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
-        shown = pikepdf.String(heading.encode("latin-1")).unparse()
-        layer = b"BT 3 Tr /F1 12 Tf 20 200 Td " + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
-        page.contents_add(pdf.make_stream(layer), prepend=False)
-        pdf.save(source)
+    _with_latin1_lines(source, heading, 3)
     result = ocr_document(source, tmp_path / "out.pdf", workers=1)
     (page_result,) = result.pages
     assert page_result.ocr and (page_result.text_layer_note or "").startswith("its text layer is Vietnamese without")
@@ -1470,21 +1476,7 @@ def test_questions_and_visible_text_without_marks_are_kept(tmp_path: Path) -> No
     assert not any(_QUESTIONED_RE.search(word) for word in ("không?", "visa?", "(có/không)?", "?", "??"))
     source = tmp_path / "hiện chữ.pdf"
     source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
-    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
-        page = pdf.pages[0]
-        font = _helvetica("/Helvetica")
-        font.Encoding = pikepdf.Name.WinAnsiEncoding
-        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
-        shown = pikepdf.String(STRIPPED_HEADING.encode("latin-1")).unparse()
-        layer = (
-            b"BT /F1 12 Tf 20 200 Td "
-            + shown
-            + b" Tj 0 -14 Td "
-            + shown
-            + b" Tj ET BT 3 Tr /F1 9 Tf 20 60 Td (Ky ten) Tj ET"
-        )
-        page.contents_add(pdf.make_stream(layer), prepend=False)
-        pdf.save(source)
+    _with_latin1_lines(source, STRIPPED_HEADING, 0, after=b" BT 3 Tr /F1 9 Tf 20 60 Td (Ky ten) Tj ET")
     pages = ocr_document(source, tmp_path / "out.pdf", workers=1).pages
     assert [(p.ocr, p.text_layer_note) for p in pages] == [(False, None)]
 
@@ -1518,15 +1510,7 @@ def test_a_text_layer_in_a_legacy_vietnamese_font_is_read_as_a_scan(tmp_path: Pa
     out of the output; a visible one stays as drawn, and the note says which (QA91)."""
     source = tmp_path / "vntime.pdf"
     source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
-    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
-        page = pdf.pages[0]
-        font = _helvetica("/Helvetica")
-        font.Encoding = pikepdf.Name.WinAnsiEncoding
-        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
-        shown = pikepdf.String(heading.encode("latin-1")).unparse()
-        layer = f"BT {render} Tr /F1 12 Tf 20 200 Td ".encode() + shown + b" Tj 0 -14 Td " + shown + b" Tj ET"
-        page.contents_add(pdf.make_stream(layer), prepend=False)
-        pdf.save(source)
+    _with_latin1_lines(source, heading, render)
     result = ocr_document(source, tmp_path / "out.pdf", workers=1)
     (page_result,) = result.pages
     note = page_result.text_layer_note or ""
