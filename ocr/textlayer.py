@@ -287,10 +287,9 @@ def _within_line_pitch(segments: list[list[Word]], edges: list[tuple[float, floa
     signature a few pixels under "CHỦ TỊCH" is no line above or below it — and whose letters are at least
     _PITCH_ALIKE as tall: a 24 pt line set tight between 12 pt ones, a title over a row of junk Tesseract read
     under it, were shrunk to half, QA109) where they were taller than that whole distance: lines of one size are
-    never taller than their pitch. On a noisy 100 dpi
-    scan of small print Tesseract's word boxes took in specks above and below (29 px for a 14 px line), the layer
-    was set at 27.8 pt for 12 pt lines, and pdftotext glued the words of neighbouring lines together
-    ("đkhaiGiấythác,tờ": 569 of 1,506 words found, QA108)."""
+    never taller than their pitch. On a noisy 100 dpi scan of small print Tesseract's word boxes took in specks
+    above and below (29 px for a 14 px line), the layer was set at 27.8 pt for 12 pt lines, and pdftotext glued
+    the words of neighbouring lines together ("đkhaiGiấythác,tờ": 569 of 1,506 words found, QA108)."""
     spans = [(min(w.left for w in line), max(w.left + w.width for w in line)) for line in segments]
     lines_of_words = [sum(1 for w in line if _has_letters(w)) >= _PITCH_WORDS for line in segments]
     fitted = []
