@@ -26,6 +26,7 @@ from classify.rules import (
     type_name,
 )
 from classify.training import examples
+from ocr.quality import UNREAD_ADVICE, UNREAD_ADVICE_VI
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
 
@@ -479,6 +480,8 @@ _WORDS_VI = (
     ("OCR confidence", "độ tin cậy OCR"),
     ("Vietnamese words", "từ tiếng Việt"),
     ("below the bar", "dưới ngưỡng"),
+    ("print not read", "chữ in không đọc được"),
+    (UNREAD_ADVICE, UNREAD_ADVICE_VI),
 )
 
 

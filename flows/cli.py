@@ -1474,7 +1474,15 @@ def _page_quality_said(page: PageOcr) -> str | None:
     """A page `sohoa ocr` names in its plain output, Vietnamese / English (until 2026-12-01 in --json only, QA56):
     one of low quality (it sends a record to review), a blank one, one too small to be a scan (kept as it is, not
     read); None for a page read well or whose text layer was kept."""
-    from ocr.quality import BLANK, LOW, LOW_CONFIDENCE, MIN_LEXICON_SHARE
+    from ocr.quality import (
+        BLANK,
+        LOW,
+        LOW_CONFIDENCE,
+        MAX_UNREAD_PRINT,
+        MIN_LEXICON_SHARE,
+        UNREAD_ADVICE,
+        UNREAD_ADVICE_VI,
+    )
     from sohoa.record import size_in_vietnamese
 
     said = f"trang / page {page.number}: "
@@ -1490,10 +1498,15 @@ def _page_quality_said(page: PageOcr) -> str | None:
     if page.confidence is None:
         return f"{said}không đọc được chữ nào / no words read"
     signals = [f"độ tin cậy / confidence {page.confidence:.1f}"]
+    unread = page.unread_print is not None and page.unread_print > MAX_UNREAD_PRINT
     if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
         signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
-    elif page.confidence >= LOW_CONFIDENCE:
+    elif page.confidence >= LOW_CONFIDENCE and not unread:
         signals.append("dưới ngưỡng / below the bar")
+    if unread:
+        signals.append(
+            f"chữ in không đọc được / print not read {page.unread_print:.0%}: {UNREAD_ADVICE_VI} / {UNREAD_ADVICE}"
+        )
     return f"{said}chất lượng thấp / low quality ({'; '.join(signals)})"
 
 

@@ -1950,7 +1950,9 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         for page in record.ocr.pages:
             if page.quality == LOW:
                 record.needs_review = True
-                record.review_reasons.append(low_quality_reason(page.number, page.confidence, page.lexicon_share))
+                record.review_reasons.append(
+                    low_quality_reason(page.number, page.confidence, page.lexicon_share, page.unread_print)
+                )
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is
                 record.needs_review = True
                 record.review_reasons.append(too_small_reason(page.number, page.too_small))

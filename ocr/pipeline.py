@@ -78,13 +78,18 @@ from ocr.preprocess import (
 )
 from ocr.quality import (
     BLANK,
+    FAINT_REREAD,
     LITTLE_INK_SHARE,
     LOW,
     TOO_SMALL,
     blank_share,
+    faint_print_darkened,
     ink_share,
     lexicon_share,
+    page_overview,
     page_quality,
+    print_rows,
+    unread_print,
     vietnamese_syllables,
     vietnamese_word,
 )
@@ -176,6 +181,11 @@ class PagePlan:
     # the page as scanned, not straightened, written beside image_path when the skew found is past WIDE_SKEW: read
     # too, and kept when it reads as well (_level_or_straightened)
     level_image_path: Path | None = None
+    # the page image Tesseract reads, in grey at ocr.quality.UNREAD_DPI, until its print is found (print_rows)
+    overview: np.ndarray | None = field(default=None, repr=False)
+    print_rows: np.ndarray | None = field(default=None, repr=False)  # where its print stands (ocr.quality.print_rows)
+    unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
+    darkened: bool = False  # read again with its faint print darkened, and kept so (_read_darkened)
 
 
 def ocr_document(
@@ -268,7 +278,7 @@ def ocr_document(
         page_text = plan.existing_text if reading is None else reading.text()
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
-        quality, share = page_quality(reading.confidence, page_text) if reading else (None, None)
+        quality, share = page_quality(reading.confidence, page_text, plan.unread_print) if reading else (None, None)
         if reading is not None and plan.blank and not has_text(page_text.split()):
             quality = BLANK  # no ink, and OCR read nothing (or a speck or two): the back of a sheet, not a bad scan
         if plan.too_small is not None:
@@ -290,6 +300,8 @@ def ocr_document(
                 text_layer_note=plan.text_layer_note,
                 dpi_assumed=plan.dpi_assumed,
                 too_small=plan.too_small,
+                unread_print=plan.unread_print if reading else None,
+                darkened=plan.darkened,
             )
         )
     return OcrResult(
@@ -844,6 +856,8 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
     plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank)
+    if not blank:  # what is print on it is found while it is read (read_pages), from this
+        plan.overview = page_overview(straight, dpi)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
     if abs(angle) > WIDE_SKEW:
         level = paper_whitened(image) if ink <= LITTLE_INK_SHARE else image
@@ -1432,16 +1446,27 @@ def read_pages(
                 engine=tesseract_engine,
             )
 
-    def read_there(plan: PagePlan, image_path: Path, bands: list[PageBand], suffix: str = "") -> PageReading:
-        """The page image at ``image_path`` read, or its ``bands`` read at once and put together."""
-        if not bands:
-            return reads.submit(read, plan, image_path, suffix).result()
+    def read_there(
+        plan: PagePlan,
+        image_path: Path,
+        bands: list[PageBand],
+        suffix: str = "",
+        meanwhile: Callable[[], None] | None = None,
+    ) -> PageReading:
+        """The page image at ``image_path`` read, or its ``bands`` read at once and put together; ``meanwhile`` is
+        run here while they are read."""
         parts = [reads.submit(read, plan, band.image_path, f"{suffix}-band{i}") for i, band in enumerate(bands, 1)]
+        whole = None if bands else reads.submit(read, plan, image_path, suffix)
+        if meanwhile is not None:
+            meanwhile()
+        if whole is not None:
+            return whole.result()
         return stacked([(band.top, part.result()) for band, part in zip(bands, parts, strict=True)])
 
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
-        reading = read_there(plan, plan.image_path, plan.bands)
+        # its print found while Tesseract reads it: a core is idle once the shorter band is read
+        reading = read_there(plan, plan.image_path, plan.bands, meanwhile=functools.partial(_find_print, plan))
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
         if page_quality(reading.confidence, reading.text())[0] == LOW and not plan.blank:
@@ -1450,6 +1475,12 @@ def read_pages(
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
+        if plan.print_rows is not None:
+            plan.unread_print = unread_print(plan.print_rows, _boxes(reading), plan.dpi)
+            # (a page read turned upright is not: its upright image is not kept to darken)
+            if plan.unread_print is not None and plan.unread_print > FAINT_REREAD and not plan.orientation:
+                reading = _read_darkened(plan, reading, scratch, read_there)
+            plan.print_rows = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
                 image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
@@ -1521,6 +1552,9 @@ def _level_or_straightened(
     for path in (plan.image_path, *(band.image_path for band in plan.bands)):
         path.unlink(missing_ok=True)
     plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
+    with Image.open(level_path) as image:
+        plan.overview = page_overview(image, plan.dpi)
+    _find_print(plan)
     return level
 
 
@@ -1565,6 +1599,51 @@ def _read_upright(
     if not turn and _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate:
         return first
     plan.orientation, plan.skew = rotate, skew
+    if plan.print_rows is not None:  # its print is where it stands upright
+        plan.overview = page_overview(upright, plan.dpi)
+        _find_print(plan)
+    return second
+
+
+def _find_print(plan: PagePlan) -> None:
+    """Find where the page's print stands (``ocr.quality.print_rows``) on its overview, then let the overview go."""
+    if plan.overview is not None:
+        plan.print_rows, plan.overview = print_rows(plan.overview), None
+
+
+def _boxes(reading: PageReading) -> Iterator[tuple[int, int, int, int]]:
+    """Each word's box in the page image: (left, top, width, height)."""
+    return ((word.left, word.top, word.width, word.height) for word in reading.words)
+
+
+# The page read with its faint print darkened replaces its first reading only when it gets this much more
+DARKENED_MARGIN = 1.1
+
+
+def _read_darkened(
+    plan: PagePlan,
+    first: PageReading,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+) -> PageReading:
+    """The page read again with its faint print darkened (``ocr.quality.faint_print_darkened``) when that reading
+    gets clearly more (``_words_score``, DARKENED_MARGIN); the plan then says so, and how much print is left
+    unread. Asked of a page with more than FAINT_REREAD of its print unread: toner run low (QA108: the lower 60 %
+    of a page, 140 words of 266 read; darkened, read right). Show-through from the back of the sheet is print
+    unread too, mirrored: read again, it reads as nothing, and the first reading stays — the cost of a second
+    reading of such a page."""
+    assert plan.print_rows is not None
+    with Image.open(_whole_image(plan)) as image:
+        darkened = faint_print_darkened(image, plan.dpi)
+    darkened_path = scratch / f"darkened-{plan.number:04d}.pgm"
+    darkened_bands = _written_bands(darkened, darkened_path, plan.dpi, plan.band_limit)
+    second = read(plan, darkened_path, darkened_bands, "-darkened")
+    for path in (darkened_path, *(band.image_path for band in darkened_bands)):
+        path.unlink(missing_ok=True)
+    if _words_score(second) <= DARKENED_MARGIN * _words_score(first):
+        return first
+    plan.darkened = True
+    plan.unread_print = unread_print(plan.print_rows, _boxes(second), plan.dpi)
     return second
 
 

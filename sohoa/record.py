@@ -222,6 +222,17 @@ class PageOcr(_Model):
         "size ('the page is 50.8×6.3 mm', 'its scan image is 60×60 px'): kept in the output as it is, not read, and "
         "the record sent to review (since 2026-12-01: the whole document was refused); None otherwise",
     )
+    unread_print: float | None = Field(
+        default=None,
+        description="the share of the page's print (rows of letter-sized marks on the scan, faint ones too) that no "
+        "word read covers; over 0.3 the page is 'low' (a photo taken at a steep angle, print too faint). None when "
+        "not weighed: the page was not read, is blank, or has less than three square inches of print, about three "
+        "lines (since 2026-12-05)",
+    )
+    darkened: bool = Field(
+        default=False,
+        description="the page was read again with its faint print darkened (toner run low), and that reading kept",
+    )
 
 
 class PlacedWord(_Model):

@@ -1,0 +1,143 @@
+"""Print the reading left out (ocr.quality.print_rows, unread_print) and faint print read again darkened
+(ocr.pipeline._read_darkened)."""
+
+from __future__ import annotations
+
+import random
+import subprocess
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from classify.review import reason_in_vietnamese
+from ocr import ocr_document
+from ocr.quality import (
+    LOW,
+    MAX_UNREAD_PRINT,
+    UNREAD_DPI,
+    faint_print_darkened,
+    low_quality_reason,
+    page_overview,
+    page_quality,
+    print_rows,
+    unread_print,
+)
+from tests.conftest import FIXTURES
+
+FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
+LINES = [
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+    "Căn cứ Luật Hộ tịch ngày 20 tháng 11 năm 2014 và các văn bản hướng dẫn;",
+    "Xét đề nghị của công chức Tư pháp - Hộ tịch xã về việc cải chính hộ tịch",
+    "cho ông Nguyễn Văn Thưởng, sinh năm 1968, thường trú tại thôn Đông Xuyên.",
+    "Điều 1. Cho phép cải chính nội dung trong sổ đăng ký khai sinh của ông",
+    "Nguyễn Văn Thưởng: họ tên cha từ Nguyễn Văn Hữu thành Nguyễn Văn Hựu.",
+    "Điều 2. Công chức Tư pháp - Hộ tịch có trách nhiệm ghi vào sổ hộ tịch",
+    "và cấp bản sao trích lục cho người yêu cầu theo quy định của pháp luật.",
+    "Điều 3. Văn phòng Ủy ban nhân dân xã, công chức Tư pháp - Hộ tịch và",
+    "ông Nguyễn Văn Thưởng chịu trách nhiệm thi hành Quyết định này.",
+]
+PAPER = 244
+
+
+def letter_page(faint: int | None = None, *, dark_lines: int = 20) -> Image.Image:
+    """An A4 page at 150 dpi on grainy paper: LINES twice, the first ``dark_lines`` in black, the rest at grey
+    ``faint`` (toner run low)."""
+    image = Image.new("L", (1240, 1754), PAPER)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 25)
+    for index, line in enumerate(LINES + LINES):
+        draw.text((120, 150 + 50 * index), line, font=font, fill=0 if index < dark_lines or faint is None else faint)
+    grain = random.Random(5)
+    grey = np.asarray(image).copy()
+    for _ in range(20000):
+        x, y = grain.randrange(image.width), grain.randrange(image.height)
+        grey[y, x] = max(0, int(grey[y, x]) - grain.randrange(20))
+    return Image.fromarray(grey)
+
+
+def _rows_of(image: Image.Image, dpi: int) -> np.ndarray:
+    return print_rows(page_overview(image, dpi))
+
+
+def test_print_rows_are_the_rows_of_letters_not_a_bar_nor_a_column_of_dots() -> None:
+    page = letter_page()
+    draw = ImageDraw.Draw(page)
+    draw.rectangle((120, 1300, 1100, 1330), fill=0)  # a black bar across the page, 1/5 inch tall
+    for y in range(100, 1700, 40):  # a scanner's dots down the margin
+        draw.rectangle((40, y, 47, y + 7), fill=0)
+    rows = _rows_of(page, 150)
+    assert rows.shape == (1169, 827)  # the page at UNREAD_DPI
+    scale = UNREAD_DPI / 150
+    line_rows = rows[round(150 * scale) : round((150 + 50 * 20) * scale)]
+    # each of the 20 lines of text is print, along most of its length
+    assert line_rows[:, round(130 * scale) : round(1000 * scale)].any(axis=0).mean() > 0.9
+    assert not rows[round(1300 * scale) : round(1330 * scale)].any()  # the bar
+    assert not rows[:, : round(60 * scale)].any()  # the dots
+
+
+def test_unread_print_is_the_share_no_word_covers() -> None:
+    rows = _rows_of(letter_page(), 150)
+    every_line = [(110, 140 + 50 * index, 1000, 40) for index in range(20)]
+    assert unread_print(rows, every_line, 150) == 0.0
+    assert unread_print(rows, [], 150) == 1.0
+    half = unread_print(rows, every_line[:10], 150)
+    assert half is not None and 0.4 < half < 0.6
+    # a line or two is too little print to weigh
+    few = _rows_of(letter_page(faint=PAPER, dark_lines=2), 150)
+    assert unread_print(few, [], 150) is None
+
+
+def test_faint_print_is_darkened_and_the_paper_stays_white() -> None:
+    page = letter_page(faint=205, dark_lines=10)
+    darkened = np.asarray(faint_print_darkened(page, 150))
+    faint_line = darkened[150 + 50 * 12 : 150 + 50 * 12 + 35, 120:1000]
+    assert faint_line.min() < 60  # its strokes now black, or near it
+    assert np.median(darkened[1300:1700]) > 200  # the paper below the text light
+    assert np.asarray(page)[150 + 50 * 12 : 150 + 50 * 12 + 35, 120:1000].min() >= 180  # (it was faint)
+
+
+def test_a_page_printed_faintly_is_read_again_darkened(tmp_path: Path) -> None:
+    """QA108: the lower 60 % of a page printed faintly (toner run low) was not read and the page was "good"."""
+    scan = tmp_path / "mực nhạt.png"
+    letter_page(faint=200, dark_lines=6).save(scan, dpi=(150, 150))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.darkened and page.quality == "good"
+    assert page.unread_print is not None and page.unread_print < 0.05
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert text.count("Hộ tịch") >= 6  # four of them in the faint lines
+    assert "chịu trách nhiệm thi hành Quyết định này" in text
+
+
+def test_a_page_read_well_is_not_read_again(tmp_path: Path) -> None:
+    scan = tmp_path / "rõ.png"
+    letter_page().save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.unread_print == 0.0 and not page.darkened and page.quality == "good"
+
+
+def test_a_photo_with_most_of_its_print_unread_is_low(tmp_path: Path) -> None:
+    """QA108: a phone photo taken at a steep angle, a fifth of its words read at confidence 79-85, was "good"."""
+    result = ocr_document(FIXTURES / "phone-photo-steep.jpg", tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.unread_print is not None and page.unread_print > MAX_UNREAD_PRINT
+    assert page.quality == LOW
+    assert page.confidence is not None and page.confidence > 70  # the words it read, it read confidently
+
+
+def test_unread_print_makes_a_page_low_and_says_so() -> None:
+    text = " ".join(LINES)
+    assert page_quality(92.0, text, 0.1)[0] == "good"
+    assert page_quality(92.0, text, 0.75)[0] == LOW
+    reason = low_quality_reason(1, 85.5, 0.93, 0.75)
+    assert reason == (
+        "page 1: low OCR quality (print not read 75% > 30%: scan the page flat again, or photograph it straight on)"
+    )
+    assert reason_in_vietnamese(reason) == (
+        "trang 1: chất lượng nhận dạng chữ thấp (chữ in không đọc được 75% > 30%: hãy quét lại trang đặt phẳng, "
+        "hoặc chụp lại thẳng góc)"
+    )
