@@ -141,3 +141,15 @@ def test_unread_print_makes_a_page_low_and_says_so() -> None:
         "trang 1: chất lượng nhận dạng chữ thấp (chữ in không đọc được 75% > 30%: hãy quét lại trang đặt phẳng, "
         "hoặc chụp lại thẳng góc)"
     )
+
+
+def test_sohoa_ocr_names_a_page_with_its_print_unread() -> None:
+    from flows.cli import _page_quality_said
+    from sohoa.record import PageOcr
+
+    page = PageOcr(number=2, ocr=True, confidence=85.46, quality=LOW, lexicon_share=0.93, unread_print=0.785)
+    assert _page_quality_said(page) == (
+        "trang / page 2: chất lượng thấp / low quality (độ tin cậy / confidence 85.5; chữ in không đọc được / print "
+        "not read 78%: hãy quét lại trang đặt phẳng, hoặc chụp lại thẳng góc / scan the page flat again, or "
+        "photograph it straight on)"
+    )
