@@ -1552,9 +1552,10 @@ def _level_or_straightened(
     for path in (plan.image_path, *(band.image_path for band in plan.bands)):
         path.unlink(missing_ok=True)
     plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
-    with Image.open(level_path) as image:
-        plan.overview = page_overview(image, plan.dpi)
-    _find_print(plan)
+    if plan.print_rows is not None:  # its print is where it stands level
+        with Image.open(level_path) as image:
+            plan.overview = page_overview(image, plan.dpi)
+        _find_print(plan)
     return level
 
 

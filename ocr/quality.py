@@ -133,17 +133,22 @@ FAINT_REREAD = 0.1  # more than this unread: read again with faint print darkene
 
 
 def page_overview(image: Image.Image, dpi: float) -> np.ndarray:
-    """The page image in grey at UNREAD_DPI (what ``print_rows`` looks at), as an array."""
+    """The page image in grey at UNREAD_DPI (what ``print_rows`` looks at), as an array. Shrunk by a whole factor
+    first (Pillow's ``reduce``: 2.5 ms for an A4 page at 300 dpi, where a box resize took 10–15 ms), then resized
+    for what is left, if anything."""
     import numpy as np
     from PIL import Image as PILImage
 
     gray = image if image.mode == "L" else image.convert("L")
     scale = UNREAD_DPI / dpi if dpi > 0 else 1.0
-    if scale < 1:
-        gray = gray.resize(
-            (max(1, round(gray.width * scale)), max(1, round(gray.height * scale))), PILImage.Resampling.BOX
-        )
-    return np.asarray(gray)
+    if scale >= 1:
+        return np.asarray(gray)
+    size = (max(1, round(gray.width * scale)), max(1, round(gray.height * scale)))
+    if (factor := int(dpi / UNREAD_DPI + 0.01)) >= 2:  # (299.99 dpi is 3)
+        gray = gray.reduce(factor)
+    if abs(gray.width - size[0]) <= 1 and abs(gray.height - size[1]) <= 1:
+        return np.asarray(gray)  # a whole factor: its last row or column, part-filled, left as it is
+    return np.asarray(gray.resize(size, PILImage.Resampling.BOX))
 
 
 def paper_level(overview: np.ndarray) -> np.ndarray:
