@@ -1477,8 +1477,7 @@ def read_pages(
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
         if plan.print_rows is not None:
             plan.unread_print = unread_print(plan.print_rows, _boxes(reading), plan.dpi)
-            # (a page read turned upright is not: its upright image is not kept to darken)
-            if plan.unread_print is not None and plan.unread_print > FAINT_REREAD and not plan.orientation:
+            if plan.unread_print is not None and plan.unread_print > FAINT_REREAD:
                 reading = _read_darkened(plan, reading, scratch, read_there)
             plan.print_rows = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
@@ -1589,16 +1588,20 @@ def _read_upright(
     # lost a line of its "Nơi nhận" list (218 words against 233 upright; the OCR bench measured bands no worse)
     upright_bands = _written_bands(upright, upright_path, plan.dpi, plan.band_limit)
     second = read(plan, upright_path, upright_bands, "-upright")
-    for path in (upright_path, *(band.image_path for band in upright_bands)):
-        path.unlink(missing_ok=True)
-
-    if turn and page_quality(second.confidence, second.text())[0] == LOW:
-        return first
+    first_kept = turn and page_quality(second.confidence, second.text())[0] == LOW
     # OSD and the first reading's own lines (running down the image) agreeing that the page lies sideways, the
     # upright reading wins: the first one's boxes stand on end (QA101: a page shown sideways by its /Rotate, read
     # as well both ways, kept the sideways reading, its text layer on end and the page shown sideways)
-    if not turn and _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate:
+    first_kept = first_kept or (
+        not turn and _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate
+    )
+    dropped = (upright_path, upright_bands) if first_kept else (whole_path, plan.bands)
+    for path in (dropped[0], *(band.image_path for band in dropped[1])):
+        path.unlink(missing_ok=True)
+    if first_kept:
         return first
+    # the page image is now the upright one (QA110: a faint page scanned upside down was not read darkened)
+    plan.image_path, plan.bands = upright_path, upright_bands
     plan.orientation, plan.skew = rotate, skew
     if plan.print_rows is not None:  # its print is where it stands upright
         plan.overview = page_overview(upright, plan.dpi)
@@ -1630,9 +1633,9 @@ def _read_darkened(
     """The page read again with its faint print darkened (``ocr.quality.faint_print_darkened``) when that reading
     gets clearly more (``_words_score``, DARKENED_MARGIN); the plan then says so, and how much print is left
     unread. Asked of a page with more than FAINT_REREAD of its print unread: toner run low (QA108: the lower 60 %
-    of a page, 140 words of 266 read; darkened, read right). Show-through from the back of the sheet is print
-    unread too, mirrored: read again, it reads as nothing, and the first reading stays — the cost of a second
-    reading of such a page."""
+    of a page, 140 words of 266 read; darkened, 262), a page upright or turned. Show-through from the back of the
+    sheet lies along the page's own lines, which are read, and is seldom weighed as unread (``unread_print``);
+    where it is, its mirrored letters read as nothing and the first reading stays, a second reading spent."""
     assert plan.print_rows is not None
     with Image.open(_whole_image(plan)) as image:
         darkened = faint_print_darkened(image, plan.dpi)

@@ -108,20 +108,27 @@ def blank_share(share: float) -> bool:
 # pages (the samples, vi-real-scans, QA108's inputs, ScribeOCR's pages, the backlog): 0.000–0.036 on every page read
 # well, the steep photo 0.79 (38 of its 266 words read right), a page with its lower 60 % printed faintly 0.18.
 UNREAD_DPI = 100
-UNREAD_ADVICE = "scan the page flat again, or photograph it straight on"
-UNREAD_ADVICE_VI = "hãy quét lại trang đặt phẳng, hoặc chụp lại thẳng góc"
+UNREAD_ADVICE = "check it against the paper; scan it again flat and evenly lit, or photograph it straight on"
+UNREAD_ADVICE_VI = "hãy đối chiếu với bản giấy; quét lại đặt phẳng, đủ sáng, hoặc chụp lại thẳng góc"
 PRINT_CONTRAST = 30
 LETTER_INCH = (0.04, 0.35)  # the height of a letter's mark: 3 pt to 25 pt
 LETTER_WIDTH_INCH = 1.5  # ... and its width at most (letters touching one another in a word, at UNREAD_DPI)
 LETTER_GAP_INCH = 0.1  # letters this close side by side stand in one row
-LINE_INCH = 0.5
+LINE_INCH = 0.75  # (half an inch: a coarse halftone photo's dots and a pink guilloche's strokes were rows, QA110)
 LINE_FILL = 0.75  # a row filled more than this with ink is a bar or a band of shadow, not letters
 WORD_MARGIN = 0.08
 # less print than this (about three lines) is not weighed: a share of little is noise (a table of short figures,
 # whose rows are too short to count, 0.28 unread for a smudge beside it)
 MIN_PRINT_INCH2 = 3.0
 MAX_UNREAD_PRINT = 0.3  # more of the page's print unread than this: low quality
-FAINT_REREAD = 0.1  # more than this unread: read again with faint print darkened (ocr.pipeline._read_darkened)
+# ink in at least this share of the page's quarter-inch squares (its outer twentieth left out): the paper itself
+# carries a pattern — a certificate's guilloche, a grid —, whose strokes are taken for rows of print while the
+# letters, merged with its lines into marks too large to count, are not (QA110: a certificate read well, 0.81
+# unread, low). Not weighed. Measured on QA110's 74 inputs and the 115 pages above: every guilloche and grid paper
+# 0.99-1.00 (as a JPEG or a PDF page); pages of text 0.44-0.81, a photocopy with a dark border 0.99 — and a page
+# printed from edge to edge (a chat screenshot, a crop of a few lines) 1.00, not weighed either
+PATTERN_SQUARES = 0.98
+FAINT_REREAD = 0.08  # more than this unread: read again with faint print darkened (ocr.pipeline._read_darkened)
 
 
 def page_overview(image: Image.Image, dpi: float) -> np.ndarray:
@@ -154,8 +161,8 @@ def shrunk(
 
 
 def paper_level(overview: np.ndarray) -> np.ndarray:
-    """The paper's brightness around each pixel of ``overview`` (a page at UNREAD_DPI): the brightest within about a
-    quarter inch, smoothed. Found on blocks of PAPER_BLOCK × PAPER_BLOCK pixels (their brightest) and spread back:
+    """The paper's brightness around each pixel of ``overview`` (a page at UNREAD_DPI): the brightest within about
+    a quarter inch, smoothed. Found on blocks of PAPER_BLOCK × PAPER_BLOCK pixels (their brightest) and spread back:
     the paper's brightness changes slowly, and a quarter-inch maximum filter over the whole overview cost 14 ms."""
     import numpy as np
     from PIL import Image as PILImage
@@ -177,11 +184,13 @@ PAPER_BLOCK = 4
 
 def print_rows(overview: np.ndarray) -> np.ndarray:
     """Where on ``overview`` (a page at UNREAD_DPI, ``page_overview``) its print stands: rows of letter-sized marks,
-    their gaps closed, as a mask."""
+    their gaps closed, as a mask — none on patterned paper (``patterned``)."""
     import numpy as np
     from scipy import ndimage
 
     ink = paper_level(overview).astype(np.int16) - overview >= PRINT_CONTRAST
+    if patterned(ink):
+        return np.zeros(ink.shape, dtype=bool)  # its print not told from its paper's pattern: none seen
     marks, count = ndimage.label(ink)
     if count == 0:
         return ink
@@ -207,10 +216,13 @@ def print_rows(overview: np.ndarray) -> np.ndarray:
 
 
 def unread_print(rows: np.ndarray, words: Iterable[tuple[int, int, int, int]], dpi: float) -> float | None:
-    """The share of a page's print (``rows``, from ``print_rows``) that none of ``words`` — (left, top, width,
-    height) in the pixels of the page image at ``dpi`` — covers; None for a page with less print than
-    MIN_PRINT_INCH2."""
+    """The share of a page's print (``rows``, from ``print_rows``) in rows that none of ``words`` — (left, top,
+    width, height) in the pixels of the page image at ``dpi`` — covers, each row counted whole when words cover
+    less than half of it, else not at all: show-through from the back of the sheet and a sloping line's ends stick
+    out of the words read beside them (QA110: 0.12-0.15 on a page read well, read again for nothing). None for a
+    page with less print than MIN_PRINT_INCH2 (or on patterned paper, ``print_rows``)."""
     import numpy as np
+    from scipy import ndimage
 
     total = int(rows.sum())
     if total < MIN_PRINT_INCH2 * UNREAD_DPI**2:
@@ -223,19 +235,43 @@ def unread_print(rows: np.ndarray, words: Iterable[tuple[int, int, int, int]], d
             max(0, math.floor(top * scale - margin)) : math.ceil((top + height) * scale + margin),
             max(0, math.floor(left * scale - margin)) : math.ceil((left + width) * scale + margin),
         ] = True
-    return round(int((rows & ~covered).sum()) / total, 3)
+    labels, count = ndimage.label(rows)
+    row_size = np.bincount(labels[rows], minlength=count + 1)
+    uncovered = np.bincount(labels[rows & ~covered], minlength=count + 1)
+    unread = uncovered > row_size / 2
+    return round(int(row_size[unread].sum()) / total, 3)
+
+
+def patterned(ink: np.ndarray) -> bool:
+    """Whether ``ink`` (a page's ink at UNREAD_DPI) reaches PATTERN_SQUARES of its quarter-inch squares (3 pixels
+    or more in each), its outer twentieth left out: paper that carries a pattern."""
+    import numpy as np
+
+    side = max(1, UNREAD_DPI // 4)
+    edge_y, edge_x = ink.shape[0] // 20, ink.shape[1] // 20
+    inner = ink[edge_y : ink.shape[0] - edge_y, edge_x : ink.shape[1] - edge_x]
+    rows, columns = inner.shape[0] // side, inner.shape[1] // side
+    if rows == 0 or columns == 0:
+        return False
+    squares = inner[: rows * side, : columns * side].reshape(rows, side, columns, side)
+    inked = np.count_nonzero(squares, axis=(1, 3)) >= 3
+    return bool(inked.mean() >= PATTERN_SQUARES)
 
 
 def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     """The page image in grey with its paper made even and its faint print dark: each pixel's depth under the paper
-    around it (``paper_level``, here at UNREAD_DPI / 2 and spread back) stretched so that a quarter of the paper's
-    brightness is black. Toner run low leaves print at 200 on paper at 244, which Tesseract's threshold drops with
-    the paper (QA108: the lower 60 % of a page not read); darkened so, it was read right."""
+    around it (the brightest within DARKENED_PAPER_INCH, smoothed, at UNREAD_DPI and spread back) stretched so
+    that FAINT_DEPTH of the paper's brightness is black. Toner run low leaves print at 200 on paper at 244, which
+    Tesseract's threshold drops with the paper (QA108: the lower 60 % of a page not read); darkened so, it was
+    read right."""
     import numpy as np
     from PIL import Image as PILImage
+    from scipy import ndimage
 
     gray = image if image.mode == "L" else image.convert("L")
-    paper = PILImage.fromarray(paper_level(page_overview(gray, dpi)).astype(np.float32))
+    reach = max(1, round(DARKENED_PAPER_INCH * UNREAD_DPI))  # (a filter over the overview itself: ~5 ms)
+    level = ndimage.uniform_filter(ndimage.maximum_filter(page_overview(gray, dpi), size=reach), size=reach)
+    paper = PILImage.fromarray(level.astype(np.float32))
     paper = paper.resize(gray.size, PILImage.Resampling.BILINEAR)
     depth = 1 - np.asarray(gray, dtype=np.float32) / np.maximum(np.asarray(paper), 1)
     darkened = 255 - np.clip(depth / FAINT_DEPTH, 0, 1) * 255
@@ -243,6 +279,11 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
 
 
 FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brightness) is made black
+# the paper darkened print is measured against: the brightest within a twelfth of an inch. Within a quarter inch
+# (``paper_level``), a table's grey-shaded row (a fifth of an inch tall) was measured against the white paper above
+# it and made black, its text with it (QA110: a header row and group rows lost); a shaded row is paper to its own
+# text now. Print's strokes have paper that near them, in and between their letters
+DARKENED_PAPER_INCH = 1 / 12
 
 
 def page_quality(confidence: float | None, text: str, unread: float | None = None) -> tuple[str, float | None]:

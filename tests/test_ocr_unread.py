@@ -84,9 +84,30 @@ def test_unread_print_is_the_share_no_word_covers() -> None:
     assert unread_print(rows, [], 150) == 1.0
     half = unread_print(rows, every_line[:10], 150)
     assert half is not None and 0.4 < half < 0.6
+    # a row counts as read when words cover most of it: show-through beside a line, a sloping line's end sticking
+    # out of its words (QA110: 0.12-0.15 on pages read well, each read again for nothing)
+    most_of_each = [(110, 140 + 50 * index, 560, 40) for index in range(20)]
+    covered = unread_print(rows, most_of_each, 150)
+    assert covered is not None and covered < 0.05
     # a line or two is too little print to weigh
     few = _rows_of(letter_page(faint=PAPER, dark_lines=2), 150)
     assert unread_print(few, [], 150) is None
+
+
+def test_print_on_patterned_paper_is_not_weighed() -> None:
+    """QA110: on a certificate's security pattern the letters merge with the pattern's lines into marks too large
+    to count, and the pattern's strokes were taken for rows: read well, 0.81 "unread", low. Here a grid of lines
+    under the text, every tenth of an inch."""
+    page = letter_page()
+    draw = ImageDraw.Draw(page)
+    for step in range(0, 1754, 15):
+        draw.line((0, step, 1239, step), fill=150)
+    for step in range(0, 1240, 15):
+        draw.line((step, 0, step, 1753), fill=150)
+    every_line = [(110, 140 + 50 * index, 1000, 40) for index in range(20)]
+    assert not _rows_of(page, 150).any()
+    assert unread_print(_rows_of(page, 150), every_line, 150) is None
+    assert unread_print(_rows_of(letter_page(), 150), every_line, 150) == 0.0  # (seen without the grid)
 
 
 def test_faint_print_is_darkened_and_the_paper_stays_white() -> None:
@@ -96,6 +117,12 @@ def test_faint_print_is_darkened_and_the_paper_stays_white() -> None:
     assert faint_line.min() < 60  # its strokes now black, or near it
     assert np.median(darkened[1300:1700]) > 200  # the paper below the text light
     assert np.asarray(page)[150 + 50 * 12 : 150 + 50 * 12 + 35, 120:1000].min() >= 180  # (it was faint)
+    # a table's row shaded grey, a fifth of an inch tall, is paper to its own text (QA110: made black with it)
+    shaded = letter_page()
+    ImageDraw.Draw(shaded).rectangle((100, 1240, 1140, 1270), fill=200)
+    ImageDraw.Draw(shaded).text((120, 1243), "Thôn Đông", font=ImageFont.truetype(FONT, 25), fill=0)
+    darkened_row = np.asarray(faint_print_darkened(shaded, 150))[1240:1271, 100:1141]
+    assert np.median(darkened_row[8:23]) > 200 and darkened_row.min() < 60  # (its edges are drawn dark, as rules)
 
 
 def test_a_page_printed_faintly_is_read_again_darkened(tmp_path: Path) -> None:
@@ -110,6 +137,19 @@ def test_a_page_printed_faintly_is_read_again_darkened(tmp_path: Path) -> None:
         ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert text.count("Hộ tịch") >= 6  # four of them in the faint lines
+    assert "chịu trách nhiệm thi hành Quyết định này" in text
+
+
+def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path) -> None:
+    """QA110: turned upright to be read, a faint page was not read darkened (155 of 385 words, against 383 the
+    right way up)."""
+    scan = tmp_path / "lộn ngược.png"
+    letter_page(faint=200, dark_lines=6).rotate(180).save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.orientation == 180 and page.darkened and page.quality == "good"
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "chịu trách nhiệm thi hành Quyết định này" in text
 
 
@@ -135,11 +175,12 @@ def test_unread_print_makes_a_page_low_and_says_so() -> None:
     assert page_quality(92.0, text, 0.75)[0] == LOW
     reason = low_quality_reason(1, 85.5, 0.93, 0.75)
     assert reason == (
-        "page 1: low OCR quality (print not read 75% > 30%: scan the page flat again, or photograph it straight on)"
+        "page 1: low OCR quality (print not read 75% > 30%: check it against the paper; scan it again flat and evenly "
+        "lit, or photograph it straight on)"
     )
     assert reason_in_vietnamese(reason) == (
-        "trang 1: chất lượng nhận dạng chữ thấp (chữ in không đọc được 75% > 30%: hãy quét lại trang đặt phẳng, "
-        "hoặc chụp lại thẳng góc)"
+        "trang 1: chất lượng nhận dạng chữ thấp (chữ in không đọc được 75% > 30%: hãy đối chiếu với bản giấy; quét "
+        "lại đặt phẳng, đủ sáng, hoặc chụp lại thẳng góc)"
     )
 
 
@@ -150,6 +191,6 @@ def test_sohoa_ocr_names_a_page_with_its_print_unread() -> None:
     page = PageOcr(number=2, ocr=True, confidence=85.46, quality=LOW, lexicon_share=0.93, unread_print=0.785)
     assert _page_quality_said(page) == (
         "trang / page 2: chất lượng thấp / low quality (độ tin cậy / confidence 85.5; chữ in không đọc được / print "
-        "not read 78%: hãy quét lại trang đặt phẳng, hoặc chụp lại thẳng góc / scan the page flat again, or "
-        "photograph it straight on)"
+        "not read 78%: hãy đối chiếu với bản giấy; quét lại đặt phẳng, đủ sáng, hoặc chụp lại thẳng góc / check it "
+        "against the paper; scan it again flat and evenly lit, or photograph it straight on)"
     )
