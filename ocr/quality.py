@@ -104,9 +104,11 @@ def blank_share(share: float) -> bool:
 # brightest paper within a quarter inch is ink (so faint print is ink too). Of the ink, only marks the size of
 # letters count (a rule, a photo, a seal's ring, a signature's sweep do not), and only where they stand side by side
 # in a row at least LINE_INCH long: a scanner's margin dots stand in a column, a speck alone. The share of those
-# rows no word read covers (each word's box widened by WORD_MARGIN) is ``unread_print``. Measured 2026-12-05 on 115
-# pages (the samples, vi-real-scans, QA108's inputs, ScribeOCR's pages, the backlog): 0.000–0.036 on every page read
-# well, the steep photo 0.79 (38 of its 266 words read right), a page with its lower 60 % printed faintly 0.18.
+# rows that words read leave mostly uncovered (each word's box widened by WORD_MARGIN) is ``unread_print``.
+# Measured 2026-12-05 on 263 pages (the samples, vi-real-scans, QA108's and QA110's inputs, ScribeOCR's pages, the
+# backlog): at most 0.02 on every page read well but a barcode slip's 0.14 and a show-through copy's 0.10; the steep
+# photo 0.84, a photo a third in dark shadow 0.38 (38 % of its words lost), a page printed faintly below its dark
+# lines 0.12 before it was read again darkened.
 UNREAD_DPI = 100
 UNREAD_ADVICE = "check it against the paper; scan it again flat and evenly lit, or photograph it straight on"
 UNREAD_ADVICE_VI = "hãy đối chiếu với bản giấy; quét lại đặt phẳng, đủ sáng, hoặc chụp lại thẳng góc"
