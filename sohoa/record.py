@@ -224,10 +224,11 @@ class PageOcr(_Model):
     )
     unread_print: float | None = Field(
         default=None,
-        description="the share of the page's print (rows of letter-sized marks on the scan, faint ones too) that no "
-        "word read covers; over 0.3 the page is 'low' (a photo taken at a steep angle, print too faint). None when "
-        "not weighed: the page was not read, is blank, or has less than three square inches of print, about three "
-        "lines (since 2026-12-05)",
+        description="the share of the page's print (rows of letter-sized marks on the scan, faint ones too) in rows "
+        "the words read leave mostly uncovered; over 0.3 the page is 'low' (a photo taken at a steep angle or in "
+        "shadow, print too faint). None when not weighed: the page was not read, is blank, has less than three "
+        "square inches of print (about three lines), or its paper carries a pattern (guilloche, a grid) (since "
+        "2026-12-05)",
     )
     darkened: bool = Field(
         default=False,
