@@ -86,9 +86,9 @@ from ocr.quality import (
     faint_print_darkened,
     ink_share,
     lexicon_share,
+    page_ink,
     page_overview,
     page_quality,
-    print_rows,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -181,9 +181,9 @@ class PagePlan:
     # the page as scanned, not straightened, written beside image_path when the skew found is past WIDE_SKEW: read
     # too, and kept when it reads as well (_level_or_straightened)
     level_image_path: Path | None = None
-    # the page image Tesseract reads, in grey at ocr.quality.UNREAD_DPI, until its print is found (print_rows)
+    # the page image Tesseract reads, in grey at ocr.quality.UNREAD_DPI, until its ink is found (_find_ink)
     overview: np.ndarray | None = field(default=None, repr=False)
-    print_rows: np.ndarray | None = field(default=None, repr=False)  # where its print stands (ocr.quality.print_rows)
+    ink: np.ndarray | None = field(default=None, repr=False)  # where it has ink (ocr.quality.page_ink), until weighed
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
     darkened: bool = False  # read again with its faint print darkened, and kept so (_read_darkened)
 
@@ -856,7 +856,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
     plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank)
-    if not blank:  # what is print on it is found while it is read (read_pages), from this
+    if not blank:  # where its ink is, found while it is read (read_pages), from this
         plan.overview = page_overview(straight, dpi)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
     if abs(angle) > WIDE_SKEW:
@@ -1465,8 +1465,8 @@ def read_pages(
 
     def run(plan: PagePlan) -> PageReading:
         assert plan.image_path is not None
-        # its print found while Tesseract reads it: a core is idle once the shorter band is read
-        reading = read_there(plan, plan.image_path, plan.bands, meanwhile=functools.partial(_find_print, plan))
+        # its ink found while Tesseract reads it: a core is idle once the shorter band is read
+        reading = read_there(plan, plan.image_path, plan.bands, meanwhile=functools.partial(_find_ink, plan))
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
         if page_quality(reading.confidence, reading.text())[0] == LOW and not plan.blank:
@@ -1475,11 +1475,11 @@ def read_pages(
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
-        if plan.print_rows is not None:
-            plan.unread_print = unread_print(plan.print_rows, _boxes(reading), plan.dpi)
+        if plan.ink is not None:
+            plan.unread_print = unread_print(plan.ink, _boxes(reading), plan.dpi)
             if plan.unread_print is not None and plan.unread_print > FAINT_REREAD:
                 reading = _read_darkened(plan, reading, scratch, read_there)
-            plan.print_rows = None
+            plan.ink = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
                 image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
@@ -1551,10 +1551,10 @@ def _level_or_straightened(
     for path in (plan.image_path, *(band.image_path for band in plan.bands)):
         path.unlink(missing_ok=True)
     plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
-    if plan.print_rows is not None:  # its print is where it stands level
+    if plan.ink is not None:  # its ink is where it stands level
         with Image.open(level_path) as image:
             plan.overview = page_overview(image, plan.dpi)
-        _find_print(plan)
+        _find_ink(plan)
     return level
 
 
@@ -1588,31 +1588,32 @@ def _read_upright(
     # lost a line of its "Nơi nhận" list (218 words against 233 upright; the OCR bench measured bands no worse)
     upright_bands = _written_bands(upright, upright_path, plan.dpi, plan.band_limit)
     second = read(plan, upright_path, upright_bands, "-upright")
-    first_kept = turn and page_quality(second.confidence, second.text())[0] == LOW
-    # OSD and the first reading's own lines (running down the image) agreeing that the page lies sideways, the
-    # upright reading wins: the first one's boxes stand on end (QA101: a page shown sideways by its /Rotate, read
-    # as well both ways, kept the sideways reading, its text layer on end and the page shown sideways)
-    first_kept = first_kept or (
-        not turn and _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate
-    )
-    dropped = (upright_path, upright_bands) if first_kept else (whole_path, plan.bands)
-    for path in (dropped[0], *(band.image_path for band in dropped[1])):
+    if turn:
+        first_kept = page_quality(second.confidence, second.text())[0] == LOW
+    else:
+        # OSD and the first reading's own lines (running down the image) agreeing that the page lies sideways, the
+        # upright reading wins: the first one's boxes stand on end (QA101: a page shown sideways by its /Rotate,
+        # read as well both ways, kept the sideways reading, its text layer on end and the page shown sideways)
+        first_kept = _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate
+    # the image whose reading is not kept goes; the upright one, kept, is the page's image from now on (QA110: a
+    # faint page scanned upside down was not read again darkened)
+    dropped, dropped_bands = (upright_path, upright_bands) if first_kept else (whole_path, plan.bands)
+    for path in (dropped, *(band.image_path for band in dropped_bands)):
         path.unlink(missing_ok=True)
     if first_kept:
         return first
-    # the page image is now the upright one (QA110: a faint page scanned upside down was not read darkened)
     plan.image_path, plan.bands = upright_path, upright_bands
     plan.orientation, plan.skew = rotate, skew
-    if plan.print_rows is not None:  # its print is where it stands upright
+    if plan.ink is not None:  # its ink is where it stands upright
         plan.overview = page_overview(upright, plan.dpi)
-        _find_print(plan)
+        _find_ink(plan)
     return second
 
 
-def _find_print(plan: PagePlan) -> None:
-    """Find where the page's print stands (``ocr.quality.print_rows``) on its overview, then let the overview go."""
+def _find_ink(plan: PagePlan) -> None:
+    """Find where the page has ink (``ocr.quality.page_ink``) on its overview, then let the overview go."""
     if plan.overview is not None:
-        plan.print_rows, plan.overview = print_rows(plan.overview), None
+        plan.ink, plan.overview = page_ink(plan.overview), None
 
 
 def _boxes(reading: PageReading) -> Iterator[tuple[int, int, int, int]]:
@@ -1636,7 +1637,7 @@ def _read_darkened(
     of a page, 140 words of 266 read; darkened, 262), a page upright or turned. Show-through from the back of the
     sheet lies along the page's own lines, which are read, and is seldom weighed as unread (``unread_print``);
     where it is, its mirrored letters read as nothing and the first reading stays, a second reading spent."""
-    assert plan.print_rows is not None
+    assert plan.ink is not None
     with Image.open(_whole_image(plan)) as image:
         darkened = faint_print_darkened(image, plan.dpi)
     darkened_path = scratch / f"darkened-{plan.number:04d}.pgm"
@@ -1647,7 +1648,7 @@ def _read_darkened(
     if _words_score(second) <= DARKENED_MARGIN * _words_score(first):
         return first
     plan.darkened = True
-    plan.unread_print = unread_print(plan.print_rows, _boxes(second), plan.dpi)
+    plan.unread_print = unread_print(plan.ink, _boxes(second), plan.dpi)
     return second
 
 

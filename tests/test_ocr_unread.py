@@ -1,4 +1,4 @@
-"""Print the reading left out (ocr.quality.print_rows, unread_print) and faint print read again darkened
+"""Print the reading left out (ocr.quality.page_ink, print_rows, unread_print) and faint print read again darkened
 (ocr.pipeline._read_darkened)."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from ocr.quality import (
     UNREAD_DPI,
     faint_print_darkened,
     low_quality_reason,
+    page_ink,
     page_overview,
     page_quality,
     print_rows,
@@ -57,8 +58,12 @@ def letter_page(faint: int | None = None, *, dark_lines: int = 20) -> Image.Imag
     return Image.fromarray(grey)
 
 
+def _ink_of(image: Image.Image, dpi: int) -> np.ndarray:
+    return page_ink(page_overview(image, dpi))
+
+
 def _rows_of(image: Image.Image, dpi: int) -> np.ndarray:
-    return print_rows(page_overview(image, dpi))
+    return print_rows(_ink_of(image, dpi))
 
 
 def test_print_rows_are_the_rows_of_letters_not_a_bar_nor_a_column_of_dots() -> None:
@@ -78,20 +83,20 @@ def test_print_rows_are_the_rows_of_letters_not_a_bar_nor_a_column_of_dots() -> 
 
 
 def test_unread_print_is_the_share_no_word_covers() -> None:
-    rows = _rows_of(letter_page(), 150)
+    ink = _ink_of(letter_page(), 150)
     every_line = [(110, 140 + 50 * index, 1000, 40) for index in range(20)]
-    assert unread_print(rows, every_line, 150) == 0.0
-    assert unread_print(rows, [], 150) == 1.0
-    half = unread_print(rows, every_line[:10], 150)
+    assert unread_print(ink, every_line, 150) == 0.0  # (all its ink within the words: its rows not looked for)
+    assert unread_print(ink, [], 150) == 1.0
+    half = unread_print(ink, every_line[:10], 150)
     assert half is not None and 0.4 < half < 0.6
     # a row counts as read when words cover most of it: show-through beside a line, a sloping line's end sticking
     # out of its words (QA110: 0.12-0.15 on pages read well, each read again for nothing)
     most_of_each = [(110, 140 + 50 * index, 560, 40) for index in range(20)]
-    covered = unread_print(rows, most_of_each, 150)
+    covered = unread_print(ink, most_of_each, 150)
     assert covered is not None and covered < 0.05
-    # a line or two is too little print to weigh
-    few = _rows_of(letter_page(faint=PAPER, dark_lines=2), 150)
-    assert unread_print(few, [], 150) is None
+    # a line or two is too little print to weigh; a page without ink has none
+    assert unread_print(_ink_of(letter_page(faint=PAPER, dark_lines=2), 150), [], 150) is None
+    assert unread_print(_ink_of(Image.new("L", (1240, 1754), PAPER), 150), [], 150) is None
 
 
 def test_print_on_patterned_paper_is_not_weighed() -> None:
@@ -106,8 +111,9 @@ def test_print_on_patterned_paper_is_not_weighed() -> None:
         draw.line((step, 0, step, 1753), fill=150)
     every_line = [(110, 140 + 50 * index, 1000, 40) for index in range(20)]
     assert not _rows_of(page, 150).any()
-    assert unread_print(_rows_of(page, 150), every_line, 150) is None
-    assert unread_print(_rows_of(letter_page(), 150), every_line, 150) == 0.0  # (seen without the grid)
+    assert unread_print(_ink_of(page, 150), every_line[:10], 150) is None
+    seen = unread_print(_ink_of(letter_page(), 150), every_line[:10], 150)  # (seen without the grid)
+    assert seen is not None and 0.4 < seen < 0.6
 
 
 def test_faint_print_is_darkened_and_the_paper_stays_white() -> None:
