@@ -122,7 +122,9 @@ WORD_MARGIN = 0.08
 # less print than this (about three lines) is not weighed: a share of little is noise (a table of short figures,
 # whose rows are too short to count, 0.28 unread for a smudge beside it)
 MIN_PRINT_INCH2 = 3.0
-MAX_UNREAD_PRINT = 0.3  # more of the page's print unread than this: low quality
+# more of the page's print unread than this: low quality. A quarter: a phone photo a third in soft shadow, 38 % of
+# its words lost, weighed 0.28 (QA110); the most a page read well weighed, 0.14 (a barcode slip)
+MAX_UNREAD_PRINT = 0.25
 # ink in at least this share of the page's quarter-inch squares (its outer twentieth left out): the paper itself
 # carries a pattern — a certificate's guilloche, a grid —, whose strokes are taken for rows of print while the
 # letters, merged with its lines into marks too large to count, are not (QA110: a certificate read well, 0.81

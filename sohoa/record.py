@@ -225,7 +225,7 @@ class PageOcr(_Model):
     unread_print: float | None = Field(
         default=None,
         description="the share of the page's print (rows of letter-sized marks on the scan, faint ones too) in rows "
-        "the words read leave mostly uncovered; over 0.3 the page is 'low' (a photo taken at a steep angle or in "
+        "the words read leave mostly uncovered; over 0.25 the page is 'low' (a photo taken at a steep angle or in "
         "shadow, print too faint); 0.0 when all but 5 % of its ink lies within the words read. None when not "
         "weighed: the page was not read, is blank, has no ink, has less than three "
         "square inches of print (about three lines), or its paper carries a pattern (guilloche, a grid) (since "

@@ -181,11 +181,11 @@ def test_unread_print_makes_a_page_low_and_says_so() -> None:
     assert page_quality(92.0, text, 0.75)[0] == LOW
     reason = low_quality_reason(1, 85.5, 0.93, 0.75)
     assert reason == (
-        "page 1: low OCR quality (print not read 75% > 30%: check it against the paper; scan it again flat and evenly "
+        "page 1: low OCR quality (print not read 75% > 25%: check it against the paper; scan it again flat and evenly "
         "lit, or photograph it straight on)"
     )
     assert reason_in_vietnamese(reason) == (
-        "trang 1: chất lượng nhận dạng chữ thấp (chữ in không đọc được 75% > 30%: hãy đối chiếu với bản giấy; quét "
+        "trang 1: chất lượng nhận dạng chữ thấp (chữ in không đọc được 75% > 25%: hãy đối chiếu với bản giấy; quét "
         "lại đặt phẳng, đủ sáng, hoặc chụp lại thẳng góc)"
     )
 
