@@ -168,26 +168,24 @@ def shrunk(
     return image.resize(size, PILImage.Resampling.BOX, box=box)
 
 
-def paper_level(overview: np.ndarray) -> np.ndarray:
+def paper_level(overview: np.ndarray, reach_inch: float = 0.25, block: int = 4) -> np.ndarray:
     """The paper's brightness around each pixel of ``overview`` (a page at UNREAD_DPI): the brightest within about
-    a quarter inch, smoothed. Found on blocks of PAPER_BLOCK × PAPER_BLOCK pixels (their brightest) and spread back:
-    the paper's brightness changes slowly, and a quarter-inch maximum filter over the whole overview cost 14 ms."""
+    ``reach_inch``, smoothed. Found on blocks of ``block`` × ``block`` pixels (their brightest) and spread back: the
+    paper's brightness changes slowly, and a quarter-inch maximum filter over the whole overview cost 14 ms (a block
+    of 1: on the overview itself, to the pixel)."""
     import numpy as np
     from PIL import Image as PILImage
     from scipy import ndimage
 
     height, width = overview.shape
-    padded = np.pad(overview, ((0, -height % PAPER_BLOCK), (0, -width % PAPER_BLOCK)), mode="edge")
+    padded = np.pad(overview, ((0, -height % block), (0, -width % block)), mode="edge")
     # each block's brightest: of its rows, then of its columns (strided slices: a reshape's max took 5 ms)
-    row_tops = functools.reduce(np.maximum, (padded[offset::PAPER_BLOCK] for offset in range(PAPER_BLOCK)))
-    blocks = functools.reduce(np.maximum, (row_tops[:, offset::PAPER_BLOCK] for offset in range(PAPER_BLOCK)))
-    reach = max(1, round(UNREAD_DPI / 4 / PAPER_BLOCK))
+    row_tops = functools.reduce(np.maximum, (padded[offset::block] for offset in range(block)))
+    blocks = functools.reduce(np.maximum, (row_tops[:, offset::block] for offset in range(block)))
+    reach = max(1, round(UNREAD_DPI * reach_inch / block))
     level = ndimage.uniform_filter(ndimage.maximum_filter(blocks, size=reach), size=reach)
     spread = PILImage.fromarray(level).resize((padded.shape[1], padded.shape[0]), PILImage.Resampling.BILINEAR)
     return np.asarray(spread)[:height, :width]
-
-
-PAPER_BLOCK = 4
 
 
 def page_ink(overview: np.ndarray) -> np.ndarray:
@@ -288,11 +286,9 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     read right."""
     import numpy as np
     from PIL import Image as PILImage
-    from scipy import ndimage
 
     gray = image if image.mode == "L" else image.convert("L")
-    reach = max(1, round(DARKENED_PAPER_INCH * UNREAD_DPI))  # (a filter over the overview itself: ~5 ms)
-    level = ndimage.uniform_filter(ndimage.maximum_filter(page_overview(gray, dpi), size=reach), size=reach)
+    level = paper_level(page_overview(gray, dpi), DARKENED_PAPER_INCH, block=1)  # (to the pixel: ~5 ms)
     paper = PILImage.fromarray(level.astype(np.float32))
     paper = paper.resize(gray.size, PILImage.Resampling.BILINEAR)
     depth = 1 - np.asarray(gray, dtype=np.float32) / np.maximum(np.asarray(paper), 1)
