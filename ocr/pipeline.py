@@ -1548,13 +1548,11 @@ def _level_or_straightened(
     if LEVEL_MARGIN * _words_score(straightened) >= _words_score(level):
         level_path.unlink(missing_ok=True)
         return straightened
-    for path in (plan.image_path, *(band.image_path for band in plan.bands)):
-        path.unlink(missing_ok=True)
+    _remove_image(plan.image_path, plan.bands)
     plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
     if plan.ink is not None:  # its ink is where it stands level
         with Image.open(level_path) as image:
-            plan.overview = page_overview(image, plan.dpi)
-        _find_ink(plan)
+            plan.ink = page_ink(page_overview(image, plan.dpi))
     return level
 
 
@@ -1597,17 +1595,20 @@ def _read_upright(
         first_kept = _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate
     # the image whose reading is not kept goes; the upright one, kept, is the page's image from now on (QA110: a
     # faint page scanned upside down was not read again darkened)
-    dropped, dropped_bands = (upright_path, upright_bands) if first_kept else (whole_path, plan.bands)
-    for path in (dropped, *(band.image_path for band in dropped_bands)):
-        path.unlink(missing_ok=True)
+    _remove_image(*((upright_path, upright_bands) if first_kept else (whole_path, plan.bands)))
     if first_kept:
         return first
     plan.image_path, plan.bands = upright_path, upright_bands
     plan.orientation, plan.skew = rotate, skew
     if plan.ink is not None:  # its ink is where it stands upright
-        plan.overview = page_overview(upright, plan.dpi)
-        _find_ink(plan)
+        plan.ink = page_ink(page_overview(upright, plan.dpi))
     return second
+
+
+def _remove_image(image_path: Path, bands: list[PageBand]) -> None:
+    """Delete a page image written for Tesseract: whole at ``image_path``, or its ``bands``."""
+    for path in (image_path, *(band.image_path for band in bands)):
+        path.unlink(missing_ok=True)
 
 
 def _find_ink(plan: PagePlan) -> None:
@@ -1643,8 +1644,7 @@ def _read_darkened(
     darkened_path = scratch / f"darkened-{plan.number:04d}.pgm"
     darkened_bands = _written_bands(darkened, darkened_path, plan.dpi, plan.band_limit)
     second = read(plan, darkened_path, darkened_bands, "-darkened")
-    for path in (darkened_path, *(band.image_path for band in darkened_bands)):
-        path.unlink(missing_ok=True)
+    _remove_image(darkened_path, darkened_bands)
     if _words_score(second) <= DARKENED_MARGIN * _words_score(first):
         return first
     plan.darkened = True
