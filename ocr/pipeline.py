@@ -78,9 +78,11 @@ from ocr.preprocess import (
 )
 from ocr.quality import (
     BLANK,
+    FAINT_PAGE_PRINT_INCH2,
     FAINT_REREAD,
     LITTLE_INK_SHARE,
     LOW,
+    MIN_PRINT_INCH2,
     TOO_SMALL,
     blank_share,
     faint_print_darkened,
@@ -89,6 +91,7 @@ from ocr.quality import (
     page_ink,
     page_overview,
     page_quality,
+    print_inches,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -185,7 +188,9 @@ class PagePlan:
     overview: np.ndarray | None = field(default=None, repr=False)
     ink: np.ndarray | None = field(default=None, repr=False)  # where it has ink (ocr.quality.page_ink), until weighed
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
-    darkened: bool = False  # read again with its faint print darkened, and kept so (_read_darkened)
+    # read with its faint print darkened: from the start (a page with little ink, _prepared), or again and kept so
+    # (_read_darkened)
+    darkened: bool = False
 
 
 def ocr_document(
@@ -847,20 +852,30 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image = grey_scan if grey_scan is not None and dropped is image else dropped
     if grey and image.mode != "L":
         image = image.convert("L")
+    little_ink = ink <= LITTLE_INK_SHARE
+    # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
+    faint = (
+        little_ink and image.mode != "1" and print_inches(page_ink(page_overview(image, dpi))) >= FAINT_PAGE_PRINT_INCH2
+    )
+    if faint:
+        image = faint_print_darkened(image, dpi)
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
-    # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted)
-    straight, angle = (image, 0.0) if blank else deskewed(image)
-    if ink <= LITTLE_INK_SHARE:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
+    # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted);
+    # its faint print darkened is ink
+    straight, angle = (image, 0.0) if blank and not faint else deskewed(image)
+    if little_ink and not faint:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
         straight = paper_whitened(straight)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
-    plan = PagePlan(number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank)
-    if not blank:  # where its ink is, found while it is read (read_pages), from this
+    plan = PagePlan(
+        number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank, darkened=faint
+    )
+    if not blank or faint:  # where its ink is, found while it is read (read_pages), from this
         plan.overview = page_overview(straight, dpi)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
     if abs(angle) > WIDE_SKEW:
-        level = paper_whitened(image) if ink <= LITTLE_INK_SHARE else image
+        level = paper_whitened(image) if little_ink and not faint else image
         level = level if level.mode in ("1", "L", "RGB") else level.convert("RGB")
         plan.level_image_path = scratch / f"page-{number:04d}-level{_pnm_suffix(level.mode)}"
         level.save(plan.level_image_path)
@@ -1476,8 +1491,8 @@ def read_pages(
             # read right, but in lines running down the image: its boxes cannot make a text layer
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
         if plan.ink is not None:
-            plan.unread_print = unread_print(plan.ink, _boxes(reading), plan.dpi)
-            if plan.unread_print is not None and plan.unread_print > FAINT_REREAD:
+            plan.unread_print = _unread_print(plan, reading)
+            if plan.unread_print is not None and plan.unread_print > FAINT_REREAD and not plan.darkened:
                 reading = _read_darkened(plan, reading, scratch, read_there)
             plan.ink = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
@@ -1648,8 +1663,17 @@ def _read_darkened(
     if _words_score(second) <= DARKENED_MARGIN * _words_score(first):
         return first
     plan.darkened = True
-    plan.unread_print = unread_print(plan.ink, _boxes(second), plan.dpi)
+    plan.unread_print = _unread_print(plan, second)
     return second
+
+
+def _unread_print(plan: PagePlan, reading: PageReading) -> float | None:
+    """The share of the page's print (``plan.ink``) that ``reading`` left unread (``ocr.quality.unread_print``);
+    the faint print of a page with little ink, read darkened from the start, weighed from less of it
+    (FAINT_PAGE_PRINT_INCH2; a page read darkened again had MIN_PRINT_INCH2 and more)."""
+    assert plan.ink is not None
+    least = FAINT_PAGE_PRINT_INCH2 if plan.darkened else MIN_PRINT_INCH2
+    return unread_print(plan.ink, _boxes(reading), plan.dpi, least)
 
 
 _DEVICE_CMYK = "paints in DeviceCMYK without a matching output intent"

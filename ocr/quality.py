@@ -122,6 +122,12 @@ WORD_MARGIN = 0.08
 # less print than this (about three lines) is not weighed: a share of little is noise (a table of short figures,
 # whose rows are too short to count, 0.28 unread for a smudge beside it)
 MIN_PRINT_INCH2 = 3.0
+# A page with little ink (LITTLE_INK_SHARE darker than BLANK_INK) is read with its paper whitened
+# (ocr.preprocess.paper_whitened) — unless it has this much print, faint then: whitened, a faded thermal receipt pasted
+# on an A4 sheet (ink 145-200 on its own grey paper, 0.58 sq in of print) turned into a grey block, was read as a
+# blank page, no word, no review (QA110); read with its faint print darkened, word for word. Its print is weighed
+# from this much up. About two lines; a page number or a word alone has under a tenth of it
+FAINT_PAGE_PRINT_INCH2 = 0.25
 # more of the page's print unread than this: low quality. A quarter: a phone photo a third in soft shadow, 38 % of
 # its words lost, weighed 0.28 (QA110); the most a page read well weighed, 0.14 (a barcode slip)
 MAX_UNREAD_PRINT = 0.25
@@ -228,13 +234,15 @@ def print_rows(ink: np.ndarray) -> np.ndarray:
     return row[rows_found]
 
 
-def unread_print(ink: np.ndarray, words: Iterable[tuple[int, int, int, int]], dpi: float) -> float | None:
+def unread_print(
+    ink: np.ndarray, words: Iterable[tuple[int, int, int, int]], dpi: float, least: float = MIN_PRINT_INCH2
+) -> float | None:
     """The share of a page's print (``print_rows`` of its ``ink``) in rows that none of ``words`` — (left, top,
     width, height) in the pixels of the page image at ``dpi`` — covers, each row counted whole when words cover
     less than half of it, else not at all: show-through from the back of the sheet and a sloping line's ends stick
     out of the words read beside them (QA110: 0.12-0.15 on a page read well, read again for nothing). 0.0, its rows
     not looked for, when all but INK_OUTSIDE_WORDS of its ink lies within the words read; None for a page without
-    ink, with less print than MIN_PRINT_INCH2, or on patterned paper (``print_rows``)."""
+    ink, with less print than ``least`` square inches, or on patterned paper (``print_rows``)."""
     import numpy as np
     from scipy import ndimage
 
@@ -253,13 +261,20 @@ def unread_print(ink: np.ndarray, words: Iterable[tuple[int, int, int, int]], dp
         return 0.0
     rows = print_rows(ink)
     total = np.count_nonzero(rows)
-    if total < MIN_PRINT_INCH2 * UNREAD_DPI**2:
+    if total < least * UNREAD_DPI**2:
         return None
     labels, count = ndimage.label(rows)
     row_size = np.bincount(labels[rows], minlength=count + 1)
     uncovered = np.bincount(labels[rows & ~covered], minlength=count + 1)
     unread = uncovered > row_size / 2
     return round(int(row_size[unread].sum()) / total, 3)
+
+
+def print_inches(ink: np.ndarray) -> float:
+    """How much print a page's ``ink`` at UNREAD_DPI holds, in square inches of ``print_rows``."""
+    import numpy as np
+
+    return float(np.count_nonzero(print_rows(ink))) / UNREAD_DPI**2
 
 
 def patterned(ink: np.ndarray) -> bool:

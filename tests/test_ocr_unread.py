@@ -159,6 +159,28 @@ def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path)
     assert "chịu trách nhiệm thi hành Quyết định này" in text
 
 
+def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Path) -> None:
+    """QA110: a faded thermal receipt pasted on an A4 sheet — no pixel darker than the blank test's 160 — was read
+    with its paper whitened, a grey block to Tesseract: a blank page, no word, no review."""
+    sheet = Image.new("L", (1240, 1754), 253)
+    draw = ImageDraw.Draw(sheet)
+    draw.rectangle((300, 200, 900, 1500), fill=236)  # the receipt's own grey paper
+    font = ImageFont.truetype(FONT, 24)
+    receipt = ["TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "XÃ ĐÔNG XUYÊN", "PHIẾU THU", "Khách hàng: Nguyễn Văn Thưởng"]
+    receipt += ["Dịch vụ: Chứng thực bản sao", "Số bản: 3", "Cảm ơn quý khách!"]
+    for index, line in enumerate(receipt):
+        draw.text((330, 240 + 45 * index), line, font=font, fill=175)
+    assert np.asarray(sheet).min() >= 160  # (nothing the blank test counts as ink)
+    scan = tmp_path / "biên lai.png"
+    sheet.save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.quality == "good" and page.darkened
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Nguyễn Văn Thưởng" in text and "Chứng thực bản sao" in text
+
+
 def test_a_page_read_well_is_not_read_again(tmp_path: Path) -> None:
     scan = tmp_path / "rõ.png"
     letter_page().save(scan, dpi=(150, 150))
