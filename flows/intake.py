@@ -504,13 +504,17 @@ def _reads_as_text(page: Image.Image) -> bool:
     import pytesseract
 
     from ocr.preprocess import paper_whitened
-    from ocr.quality import GOOD, page_quality
+    from ocr.quality import GOOD, faint_page, faint_print_darkened, page_quality
     from ocr.slots import tesseract_slot
     from sohoa.record import has_text
 
+    # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
+    # ocr.pipeline reads it (whitened, a faded receipt pasted on a sheet turned into a grey block and read as nothing)
+    faint = faint_page(page, BLANK_READ_DPI)
+    page = faint_print_darkened(page, BLANK_READ_DPI) if faint else paper_whitened(page)
     with tesseract_slot():  # the host-wide bound on Tesseract processes
         data = pytesseract.image_to_data(
-            paper_whitened(page),  # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back
+            page,
             lang="vie",
             config=f"--psm 3 --dpi {BLANK_READ_DPI}",
             output_type=pytesseract.Output.DICT,

@@ -85,13 +85,13 @@ from ocr.quality import (
     MIN_PRINT_INCH2,
     TOO_SMALL,
     blank_share,
+    faint_page,
     faint_print_darkened,
     ink_share,
     lexicon_share,
     page_ink,
     page_overview,
     page_quality,
-    print_inches,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -854,9 +854,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         image = image.convert("L")
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
-    faint = (
-        little_ink and image.mode != "1" and print_inches(page_ink(page_overview(image, dpi))) >= FAINT_PAGE_PRINT_INCH2
-    )
+    faint = little_ink and faint_page(image, dpi)
     if faint:
         image = faint_print_darkened(image, dpi)
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes

@@ -277,6 +277,12 @@ def print_inches(ink: np.ndarray) -> float:
     return float(np.count_nonzero(print_rows(ink))) / UNREAD_DPI**2
 
 
+def faint_page(image: Image.Image, dpi: float) -> bool:
+    """Whether a page image with little or no ink darker than BLANK_INK holds faint print (FAINT_PAGE_PRINT_INCH2),
+    to be read darkened (``faint_print_darkened``) rather than with its paper whitened."""
+    return image.mode != "1" and print_inches(page_ink(page_overview(image, dpi))) >= FAINT_PAGE_PRINT_INCH2
+
+
 def patterned(ink: np.ndarray) -> bool:
     """Whether ``ink`` (a page's ink at UNREAD_DPI) reaches PATTERN_SQUARES of its quarter-inch squares (3 pixels
     or more in each), its outer twentieth left out: paper that carries a pattern."""

@@ -159,9 +159,8 @@ def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path)
     assert "chịu trách nhiệm thi hành Quyết định này" in text
 
 
-def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Path) -> None:
-    """QA110: a faded thermal receipt pasted on an A4 sheet — no pixel darker than the blank test's 160 — was read
-    with its paper whitened, a grey block to Tesseract: a blank page, no word, no review."""
+def faded_receipt() -> Image.Image:
+    """A faded thermal receipt pasted on an A4 sheet, at 150 dpi: grey print on its own grey paper."""
     sheet = Image.new("L", (1240, 1754), 253)
     draw = ImageDraw.Draw(sheet)
     draw.rectangle((300, 200, 900, 1500), fill=236)  # the receipt's own grey paper
@@ -170,6 +169,13 @@ def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Pat
     receipt += ["Dịch vụ: Chứng thực bản sao", "Số bản: 3", "Cảm ơn quý khách!"]
     for index, line in enumerate(receipt):
         draw.text((330, 240 + 45 * index), line, font=font, fill=175)
+    return sheet
+
+
+def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Path) -> None:
+    """QA110: a faded thermal receipt pasted on an A4 sheet — no pixel darker than the blank test's 160 — was read
+    with its paper whitened, a grey block to Tesseract: a blank page, no word, no review."""
+    sheet = faded_receipt()
     assert np.asarray(sheet).min() >= 160  # (nothing the blank test counts as ink)
     scan = tmp_path / "biên lai.png"
     sheet.save(scan, dpi=(150, 150))
