@@ -305,7 +305,7 @@ def ocr_document(
                 text_layer_note=plan.text_layer_note,
                 dpi_assumed=plan.dpi_assumed,
                 too_small=plan.too_small,
-                unread_print=plan.unread_print if reading else None,
+                unread_print=plan.unread_print if reading and quality != BLANK else None,
                 darkened=plan.darkened,
             )
         )

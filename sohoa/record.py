@@ -228,12 +228,13 @@ class PageOcr(_Model):
         "the words read leave mostly uncovered; over 0.25 the page is 'low' (a photo taken at a steep angle or in "
         "shadow, print too faint); 0.0 when all but 5 % of its ink lies within the words read. None when not "
         "weighed: the page was not read, is blank, has no ink, has less than three "
-        "square inches of print (about three lines), or its paper carries a pattern (guilloche, a grid) (since "
-        "2026-12-05)",
+        "square inches of print (about three lines; a quarter of one on a page with no ink darker than the blank "
+        "test's, read darkened), or its paper carries a pattern (guilloche, a grid) (since 2026-12-05)",
     )
     darkened: bool = Field(
         default=False,
-        description="the page was read again with its faint print darkened (toner run low), and that reading kept",
+        description="the page was read with its faint print darkened: again, that reading kept (toner run low), or "
+        "from the start (a page with no ink darker than the blank test's but faint print: a faded receipt)",
     )
 
 
