@@ -187,6 +187,16 @@ def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Pat
     assert "Nguyễn Văn Thưởng" in text and "Chứng thực bản sao" in text
 
 
+def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_path: Path) -> None:
+    """The back of a printed sheet, its text showing through mirrored and faint, has faint print to the planner
+    (read darkened): its reading, mirrored nonsense, is dropped, and the page is blank, not weighed."""
+    back = letter_page().transpose(Image.Transpose.FLIP_LEFT_RIGHT).point(lambda v: 255 - (255 - v) * 50 // 255)
+    scan = tmp_path / "mặt sau.png"
+    back.save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.darkened and page.quality == "blank" and page.words == 0 and page.unread_print is None
+
+
 def test_a_page_read_well_is_not_read_again(tmp_path: Path) -> None:
     scan = tmp_path / "rõ.png"
     letter_page().save(scan, dpi=(150, 150))
