@@ -80,18 +80,20 @@ from ocr.quality import (
     BLANK,
     FAINT_PAGE_PRINT_INCH2,
     FAINT_REREAD,
+    FAINTER_CONTRAST,
     LITTLE_INK_SHARE,
     LOW,
     MIN_PRINT_INCH2,
+    PRINT_CONTRAST,
     TOO_SMALL,
     blank_share,
     faint_page,
     faint_print_darkened,
     ink_share,
     lexicon_share,
-    page_ink,
     page_overview,
     page_quality,
+    print_depth,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -186,7 +188,8 @@ class PagePlan:
     level_image_path: Path | None = None
     # the page image Tesseract reads, in grey at ocr.quality.UNREAD_DPI, until its ink is found (_find_ink)
     overview: np.ndarray | None = field(default=None, repr=False)
-    ink: np.ndarray | None = field(default=None, repr=False)  # where it has ink (ocr.quality.page_ink), until weighed
+    # how far under its paper each pixel of the overview lies (ocr.quality.print_depth: its ink), until weighed
+    depth: np.ndarray | None = field(default=None, repr=False)
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
     # read with its faint print darkened: from the start (a page with little ink, _prepared), or again and kept so
     # (_read_darkened)
@@ -1488,11 +1491,11 @@ def read_pages(
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
-        if plan.ink is not None:
+        if plan.depth is not None:
             plan.unread_print = _unread_print(plan, reading)
-            if plan.unread_print is not None and plan.unread_print > FAINT_REREAD and not plan.darkened:
+            if not plan.darkened and _faint_print_unread(plan, reading):
                 reading = _read_darkened(plan, reading, scratch, read_there)
-            plan.ink = None
+            plan.depth = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
                 image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
@@ -1563,9 +1566,9 @@ def _level_or_straightened(
         return straightened
     _remove_image(plan.image_path, plan.bands)
     plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
-    if plan.ink is not None:  # its ink is where it stands level
+    if plan.depth is not None:  # its ink is where it stands level
         with Image.open(level_path) as image:
-            plan.ink = page_ink(page_overview(image, plan.dpi))
+            plan.depth = print_depth(page_overview(image, plan.dpi))
     return level
 
 
@@ -1613,8 +1616,8 @@ def _read_upright(
         return first
     plan.image_path, plan.bands = upright_path, upright_bands
     plan.orientation, plan.skew = rotate, skew
-    if plan.ink is not None:  # its ink is where it stands upright
-        plan.ink = page_ink(page_overview(upright, plan.dpi))
+    if plan.depth is not None:  # its ink is where it stands upright
+        plan.depth = print_depth(page_overview(upright, plan.dpi))
     return second
 
 
@@ -1625,9 +1628,9 @@ def _remove_image(image_path: Path, bands: list[PageBand]) -> None:
 
 
 def _find_ink(plan: PagePlan) -> None:
-    """Find where the page has ink (``ocr.quality.page_ink``) on its overview, then let the overview go."""
+    """Find where the page has ink (``ocr.quality.print_depth``) on its overview, then let the overview go."""
     if plan.overview is not None:
-        plan.ink, plan.overview = page_ink(plan.overview), None
+        plan.depth, plan.overview = print_depth(plan.overview), None
 
 
 def _boxes(reading: PageReading) -> Iterator[tuple[int, int, int, int]]:
@@ -1651,7 +1654,7 @@ def _read_darkened(
     of a page, 140 words of 266 read; darkened, 262), a page upright or turned. Show-through from the back of the
     sheet lies along the page's own lines, which are read, and is seldom weighed as unread (``unread_print``);
     where it is, its mirrored letters read as nothing and the first reading stays, a second reading spent."""
-    assert plan.ink is not None
+    assert plan.depth is not None
     with Image.open(_whole_image(plan)) as image:
         darkened = faint_print_darkened(image, plan.dpi)
     darkened_path = scratch / f"darkened-{plan.number:04d}.pgm"
@@ -1666,12 +1669,30 @@ def _read_darkened(
 
 
 def _unread_print(plan: PagePlan, reading: PageReading) -> float | None:
-    """The share of the page's print (``plan.ink``) that ``reading`` left unread (``ocr.quality.unread_print``);
-    the faint print of a page with little ink, read darkened from the start, weighed from less of it
-    (FAINT_PAGE_PRINT_INCH2; a page read darkened again had MIN_PRINT_INCH2 and more)."""
-    assert plan.ink is not None
-    least = FAINT_PAGE_PRINT_INCH2 if plan.darkened else MIN_PRINT_INCH2
-    return unread_print(plan.ink, _boxes(reading), plan.dpi, least)
+    """The share of the page's print (``plan.depth``) that ``reading`` left unread (``ocr.quality.unread_print``),
+    weighed from ``_least_print``."""
+    return unread_print(_ink(plan, PRINT_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))
+
+
+def _faint_print_unread(plan: PagePlan, reading: PageReading) -> bool:
+    """Whether ``reading`` left more than FAINT_REREAD of the page's print unread (``plan.unread_print``) — or of
+    its print seen at FAINTER_CONTRAST, fainter (toner run very low): to be read again darkened."""
+    if plan.unread_print is not None and plan.unread_print > FAINT_REREAD:
+        return True
+    fainter = unread_print(_ink(plan, FAINTER_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))
+    return fainter is not None and fainter > FAINT_REREAD
+
+
+def _ink(plan: PagePlan, contrast: int) -> np.ndarray:
+    """Where the page has ink ``contrast`` grey levels or more under its paper (``plan.depth``)."""
+    assert plan.depth is not None
+    return plan.depth >= contrast
+
+
+def _least_print(plan: PagePlan) -> float:
+    """How much print the page needs to be weighed: the faint print of a page with little ink, read darkened from
+    the start, from less of it (FAINT_PAGE_PRINT_INCH2; a page read darkened again had MIN_PRINT_INCH2 and more)."""
+    return FAINT_PAGE_PRINT_INCH2 if plan.darkened else MIN_PRINT_INCH2
 
 
 _DEVICE_CMYK = "paints in DeviceCMYK without a matching output intent"

@@ -139,6 +139,13 @@ MAX_UNREAD_PRINT = 0.25
 # printed from edge to edge (a chat screenshot, a crop of a few lines) 1.00, not weighed either
 PATTERN_SQUARES = 0.98
 FAINT_REREAD = 0.08  # more than this unread: read again with faint print darkened (ocr.pipeline._read_darkened)
+# ... or more than FAINT_REREAD of the print seen at this lower contrast, which decides only that second reading. Body
+# text in toner run very low, 220-225 on paper at 250, is under PRINT_CONTRAST at UNREAD_DPI: not seen, its page
+# read 177 of 385 words and `good`; seen at 20 levels, 0.51-0.53 unread, read again darkened (QA110 F4). Not the
+# bar for `low`: show-through counts at 20 levels, a duplex front read well (268 words) weighing 0.31. Measured
+# 2026-12-05 on the 167 pages kept of the 263 above: that duplex front is the one page read again for it; the
+# rows looked for on 50 pages instead of 48; QA110's six show-through pages 0.00-0.01
+FAINTER_CONTRAST = 20
 # all but this share of a page's ink within the words read: nothing unread, its rows not looked for (~15 ms a page,
 # 200 in a batch 3 s of CPU outside Tesseract). Of 167 pages, 119 were so; the most unread among them 0.018, the
 # faded page's ink outside its words 0.18
@@ -194,12 +201,18 @@ def paper_level(overview: np.ndarray, reach_inch: float = 0.25, block: int = 4) 
     return np.asarray(spread)[:height, :width]
 
 
+def print_depth(overview: np.ndarray) -> np.ndarray:
+    """How many grey levels each pixel of ``overview`` (a page at UNREAD_DPI, ``page_overview``) lies under the
+    paper around it (``paper_level``): its ink is where that is PRINT_CONTRAST or more (``page_ink``)."""
+    import numpy as np
+
+    return paper_level(overview).astype(np.int16) - overview
+
+
 def page_ink(overview: np.ndarray) -> np.ndarray:
     """Where on ``overview`` (a page at UNREAD_DPI, ``page_overview``) there is ink: PRINT_CONTRAST levels darker
     than the paper around it (``paper_level``), faint print too."""
-    import numpy as np
-
-    return paper_level(overview).astype(np.int16) - overview >= PRINT_CONTRAST
+    return print_depth(overview) >= PRINT_CONTRAST
 
 
 def print_rows(ink: np.ndarray) -> np.ndarray:

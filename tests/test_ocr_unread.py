@@ -146,6 +146,20 @@ def test_a_page_printed_faintly_is_read_again_darkened(tmp_path: Path) -> None:
     assert "chịu trách nhiệm thi hành Quyết định này" in text
 
 
+def test_print_fainter_than_the_ink_test_is_read_again_darkened(tmp_path: Path) -> None:
+    """QA110 F4: body text in toner run very low, under 30 grey levels below its paper (ocr.quality.PRINT_CONTRAST)
+    at 100 dpi, was not seen as print: the page read its black lines alone and was `good`. Print seen at 20
+    levels (FAINTER_CONTRAST) decides a second reading, darkened."""
+    scan = tmp_path / "mực rất nhạt.png"
+    letter_page(faint=218, dark_lines=6).save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.darkened and page.quality == "good"
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "chịu trách nhiệm thi hành Quyết định này" in text
+
+
 def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path) -> None:
     """QA110: turned upright to be read, a faint page was not read darkened (155 of 385 words, against 383 the
     right way up)."""
