@@ -72,6 +72,7 @@ from ocr.preprocess import (
     band_cuts,
     deskewed,
     detect_orientation,
+    far_deskewed,
     paper_whitened,
     seal_dropped,
     turned_upright,
@@ -1488,6 +1489,8 @@ def read_pages(
         if page_quality(reading.confidence, reading.text())[0] == LOW and not plan.blank:
             # a blank page is not asked which way is up: it has no up (and OSD would take a second over it)
             reading = _read_upright(plan, reading, scratch, read_there)
+            if plan.skew == 0 and page_quality(reading.confidence, reading.text())[0] == LOW:
+                reading = _read_far_deskewed(plan, reading, scratch, read_there)
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
@@ -1618,6 +1621,33 @@ def _read_upright(
     plan.orientation, plan.skew = rotate, skew
     if plan.depth is not None:  # its ink is where it stands upright
         plan.depth = print_depth(page_overview(upright, plan.dpi))
+    return second
+
+
+def _read_far_deskewed(
+    plan: PagePlan,
+    first: PageReading,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+) -> PageReading:
+    """Read a page found level but read badly again straightened, if it is skewed past what deskewing looks for
+    (``ocr.preprocess.far_deskewed``); the straightened reading is kept when it gets clearly more
+    (``_words_score``, LEVEL_MARGIN), and the plan then says so."""
+    whole_path = _whole_image(plan)
+    with Image.open(whole_path) as image:
+        straight, angle = far_deskewed(image)
+    if not angle:
+        return first
+    straight_path = scratch / f"far-{plan.number:04d}{_pnm_suffix(straight.mode)}"
+    straight_bands = _written_bands(straight, straight_path, plan.dpi, plan.band_limit)
+    second = read(plan, straight_path, straight_bands, "-far")
+    if _words_score(second) <= LEVEL_MARGIN * _words_score(first):
+        _remove_image(straight_path, straight_bands)
+        return first
+    _remove_image(whole_path, plan.bands)
+    plan.image_path, plan.bands, plan.skew = straight_path, straight_bands, angle
+    if plan.depth is not None:  # its ink is where it stands straight
+        plan.depth = print_depth(page_overview(straight, plan.dpi))
     return second
 
 

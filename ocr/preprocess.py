@@ -30,6 +30,10 @@ from ocr.quality import BLANK_MARGIN
 
 MAX_SKEW = 10.0  # the coarse search's reach; beyond it (and the fine search's half degree) a rotated page, not skew
 _FINE_REACH = 0.5
+# ... but a page read as `low` and found level is looked at again this far (``far_skew``): a sheet photographed or
+# fed 12° crooked read no word and was `low` (QA108: OCRmyPDF read none either); straightened, 268 of its words.
+# Only then: a page read well is not crooked, and the wider search (~40 ms) is spent on the few pages read badly
+FAR_SKEW = 20.0
 # Beyond this, an angle is taken only when the profile at it is WIDE_SKEW_CONTRAST times sharper than at the median
 # angle searched: on a page of a few words the profile's best angle is noise (2.7–5.8 times the median on one or
 # two words turned 0–7°), and so is an angle found for a page turned past the search (2.0–6.2 at 12° and 14°);
@@ -46,8 +50,9 @@ MIN_SKEW = 1.0
 _ANALYSIS_WIDTH = 700
 
 
-def skew_angle(image: Image.Image) -> float:
-    """Degrees to rotate the image counter-clockwise (PIL's sense) so that text lines are horizontal.
+def skew_angle(image: Image.Image, reach: float = MAX_SKEW) -> float:
+    """Degrees to rotate the image counter-clockwise (PIL's sense) so that text lines are horizontal, looked for
+    within ``reach`` degrees either way.
 
     Projection profile: turn a small binarised copy through candidate angles and keep the one whose row sums
     change most sharply between lines of text and the gaps between them. Coarse (0.5°) then fine (0.05°).
@@ -67,29 +72,29 @@ def skew_angle(image: Image.Image) -> float:
     if page:
         strokeless = _without_long_strokes(ink)
         if strokeless is not ink:
-            found = _profile_angle(strokeless, page)
+            found = _profile_angle(strokeless, page, reach)
             if found is not None and found[1] >= STROKELESS_CONTRAST * found[2]:
-                return _taken(*found)
-    found = _profile_angle(ink, page)
-    return _taken(*found) if found is not None else 0.0
+                return _taken(*found, reach)
+    found = _profile_angle(ink, page, reach)
+    return _taken(*found, reach) if found is not None else 0.0
 
 
 STROKELESS_CONTRAST = 15.0  # text left by the strokes: 34–45 (QA103/QA104's pages); rules taken with it: 3–10
 
 
-def _taken(angle: float, sharpest: float, median: float) -> float:
-    """The angle the profile found, or 0 when it is not to be taken: at the edge of the search (the page is turned
-    further than it looks), or past WIDE_SKEW without WIDE_SKEW_CONTRAST."""
-    if abs(angle) >= MAX_SKEW + _FINE_REACH:
+def _taken(angle: float, sharpest: float, median: float, reach: float) -> float:
+    """The angle the profile found, or 0 when it is not to be taken: at the edge of the search (``reach``: the page
+    is turned further than it looks), or past WIDE_SKEW without WIDE_SKEW_CONTRAST."""
+    if abs(angle) >= reach + _FINE_REACH:
         return 0.0
     if abs(angle) > WIDE_SKEW and sharpest < WIDE_SKEW_CONTRAST * median:
         return 0.0
     return round(angle, 2)
 
 
-def _profile_angle(ink: np.ndarray, page: bool) -> tuple[float, float, float] | None:
-    """(the angle whose profile is sharpest, that sharpness, the median sharpness over the coarse search) of the
-    ink (True) of an analysed copy; None when there is no ink."""
+def _profile_angle(ink: np.ndarray, page: bool, reach: float) -> tuple[float, float, float] | None:
+    """(the angle whose profile is sharpest, that sharpness, the median sharpness over the coarse search within
+    ``reach`` degrees) of the ink (True) of an analysed copy; None when there is no ink."""
     ys, xs = np.nonzero(ink)
     if ys.size == 0:
         return None
@@ -115,7 +120,7 @@ def _profile_angle(ink: np.ndarray, page: bool) -> tuple[float, float, float] | 
             rows = np.minimum(rows, LONG_LINE_ROW * width)
         return float(np.var(np.diff(rows)))
 
-    searched = {step / 2: sharpness(step / 2) for step in range(-2 * int(MAX_SKEW), 2 * int(MAX_SKEW) + 1)}
+    searched = {step / 2: sharpness(step / 2) for step in range(-2 * int(reach), 2 * int(reach) + 1)}
     coarse = max(searched, key=searched.__getitem__)
     fine = max((coarse + step / 20 for step in range(-10, 11)), key=sharpness)
     return fine, sharpness(fine), float(np.median(list(searched.values())))
@@ -155,6 +160,15 @@ def deskewed(image: Image.Image) -> tuple[Image.Image, float]:
     """(straightened copy or the image itself, angle applied in degrees counter-clockwise)."""
     angle = _worth_straightening(skew_angle(image))
     return (_turned(image, angle), angle) if angle else (image, 0.0)
+
+
+def far_deskewed(image: Image.Image) -> tuple[Image.Image, float]:
+    """(straightened copy, angle) of a page skewed past MAX_SKEW, its skew found within FAR_SKEW (and taken as
+    ``skew_angle`` takes any past WIDE_SKEW: only when its lines are clear); (the image itself, 0) otherwise."""
+    angle = skew_angle(image, FAR_SKEW)
+    if not MAX_SKEW <= abs(angle) < FAR_SKEW + _FINE_REACH:
+        return image, 0.0
+    return _turned(image, angle), angle
 
 
 def turned_upright(straight: Image.Image, skew: float, rotate: int) -> tuple[Image.Image, float]:

@@ -702,6 +702,23 @@ def test_a_page_fed_crooked_past_five_degrees_is_straightened_and_read(tmp_path:
     assert abs(skew_angle(sparse.rotate(7.0, fillcolor=250))) <= 5.0  # never beyond 5° on so little ink
 
 
+@pytest.mark.parametrize("skew", [-16.0, 12.5])
+def test_a_page_read_badly_and_skewed_past_the_search_is_read_straightened(tmp_path: Path, skew: float) -> None:
+    """QA108: a sheet 12° crooked — past the skew search's 10° — read no word and was `low` (OCRmyPDF read none
+    either). A page read badly and found level is looked at again within 20° (ocr.preprocess.far_deskewed)."""
+    page = Image.new("L", (1240, 1754), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 27)
+    for index, line in enumerate(LINES * 3):
+        draw.text((125, 150 + index * 60), line, fill=20, font=font)
+    path = tmp_path / "lệch nhiều.png"
+    page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=250).save(path, dpi=(150, 150))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=2)
+    (read,) = result.pages
+    assert abs(read.skew + skew) < 0.5 and read.quality == "good", read
+    assert result.text.count("hộ tịch trực tuyến") >= 2, result.text
+
+
 def test_a_short_notice_fed_crooked_is_straightened_and_the_search_edge_holds() -> None:
     """QA102 F6/F7: a short notice (0.4 % ink) fed 8° crooked was not straightened — beyond 5° only a page with 1 %
     ink was — and read no word, though its angle was found exactly; a page at 10.2° was measured exactly and
