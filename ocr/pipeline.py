@@ -192,9 +192,11 @@ class PagePlan:
     # how far under its paper each pixel of the overview lies (ocr.quality.print_depth: its ink), until weighed
     depth: np.ndarray | None = field(default=None, repr=False)
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
-    # read with its faint print darkened: from the start (a page with little ink, _prepared), or again and kept so
-    # (_read_darkened)
+    # read with its faint print darkened: from the start (``faint``), or again and kept so (_read_darkened)
     darkened: bool = False
+    # little or no ink darker than the blank test's, but faint print (ocr.quality.faint_page): read darkened from the
+    # start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
+    faint: bool = False
 
 
 def ocr_document(
@@ -871,7 +873,14 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
     plan = PagePlan(
-        number=number, image_path=image_path, dpi=dpi, skew=angle, band_limit=bands, blank=blank, darkened=faint
+        number=number,
+        image_path=image_path,
+        dpi=dpi,
+        skew=angle,
+        band_limit=bands,
+        blank=blank,
+        darkened=faint,
+        faint=faint,
     )
     if not blank or faint:  # where its ink is, found while it is read (read_pages), from this
         plan.overview = page_overview(straight, dpi)
@@ -1720,9 +1729,8 @@ def _ink(plan: PagePlan, contrast: int) -> np.ndarray:
 
 
 def _least_print(plan: PagePlan) -> float:
-    """How much print the page needs to be weighed: the faint print of a page with little ink, read darkened from
-    the start, from less of it (FAINT_PAGE_PRINT_INCH2; a page read darkened again had MIN_PRINT_INCH2 and more)."""
-    return FAINT_PAGE_PRINT_INCH2 if plan.darkened else MIN_PRINT_INCH2
+    """How much print the page needs to be weighed: MIN_PRINT_INCH2, or FAINT_PAGE_PRINT_INCH2 on a faint page."""
+    return FAINT_PAGE_PRINT_INCH2 if plan.faint else MIN_PRINT_INCH2
 
 
 _DEVICE_CMYK = "paints in DeviceCMYK without a matching output intent"
