@@ -500,18 +500,31 @@ def _blank_part(part: Path) -> bool:
 
 
 def _reads_as_text(page: Image.Image) -> bool:
-    """Whether Tesseract reads ``page`` (rendered at BLANK_READ_DPI) as text of good quality (``page_quality``)."""
-    import pytesseract
-
+    """Whether ``page`` (rendered at BLANK_READ_DPI) is a page of text to keep: Tesseract reads it as text of good
+    quality (``page_quality``) — or it has faint print (``ocr.quality.faint_page``) that it reads badly, both as it
+    is and mirrored. Show-through from the other side of the sheet reads well mirrored, and is blank; a faded
+    receipt fed upside down or crooked reads as nothing either way, and is kept, for the pipeline to turn and read
+    and a person to look at (QA111: it was dropped as a separator's back)."""
     from ocr.preprocess import paper_whitened
-    from ocr.quality import GOOD, faint_page, faint_print_darkened, page_quality
-    from ocr.slots import tesseract_slot
-    from sohoa.record import has_text
+    from ocr.quality import faint_page, faint_print_darkened
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
     # ocr.pipeline reads it (whitened, a faded receipt pasted on a sheet turned into a grey block and read as nothing)
     faint = faint_page(page, BLANK_READ_DPI)
     page = faint_print_darkened(page, BLANK_READ_DPI) if faint else paper_whitened(page)
+    if _read_well(page):
+        return True
+    return faint and not _read_well(page.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+
+
+def _read_well(page: Image.Image) -> bool:
+    """Whether Tesseract reads ``page`` (at BLANK_READ_DPI) as text of good quality (``page_quality``)."""
+    import pytesseract
+
+    from ocr.quality import GOOD, page_quality
+    from ocr.slots import tesseract_slot
+    from sohoa.record import has_text
+
     with tesseract_slot():  # the host-wide bound on Tesseract processes
         data = pytesseract.image_to_data(
             page,

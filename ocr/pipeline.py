@@ -197,6 +197,8 @@ class PagePlan:
     # little or no ink darker than the blank test's, but faint print (ocr.quality.faint_page): read darkened from the
     # start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
+    # ... whose print reads better mirrored: show-through from the other side of the sheet (_show_through)
+    show_through: bool = False
 
 
 def ocr_document(
@@ -261,7 +263,7 @@ def ocr_document(
         )
         for plan in plans:
             reading = readings.get(plan.number)
-            if reading is not None and plan.blank and page_quality(reading.confidence, reading.text())[0] == LOW:
+            if reading is not None and _paper_only(plan) and page_quality(reading.confidence, reading.text())[0] == LOW:
                 # no ink the blank test sees, read as words of low quality: show-through from the other side of the
                 # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
                 # review and into every search); a blank page has no text. Faint text read well stays (good).
@@ -290,7 +292,7 @@ def ocr_document(
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
         quality, share = page_quality(reading.confidence, page_text, plan.unread_print) if reading else (None, None)
-        if reading is not None and plan.blank and not has_text(page_text.split()):
+        if reading is not None and _paper_only(plan) and not has_text(page_text.split()):
             quality = BLANK  # no ink, and OCR read nothing (or a speck or two): the back of a sheet, not a bad scan
         if plan.too_small is not None:
             quality = TOO_SMALL
@@ -1495,8 +1497,13 @@ def read_pages(
         reading = read_there(plan, plan.image_path, plan.bands, meanwhile=functools.partial(_find_ink, plan))
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
-        if page_quality(reading.confidence, reading.text())[0] == LOW and not plan.blank:
-            # a blank page is not asked which way is up: it has no up (and OSD would take a second over it)
+        low = page_quality(reading.confidence, reading.text())[0] == LOW
+        if low and plan.blank and plan.faint:
+            plan.show_through = _show_through(plan, reading, scratch, read_there)
+        if low and not _paper_only(plan):
+            # a blank page is not asked which way is up: it has no up (and OSD would take a second over it); a faint
+            # page read badly is, unless its print is show-through (QA111: a faded receipt fed upside down was read
+            # as nonsense, dropped as show-through and called blank; in a stack, dropped as a separator's back)
             reading = _read_upright(plan, reading, scratch, read_there)
             if plan.skew == 0 and page_quality(reading.confidence, reading.text())[0] == LOW:
                 reading = _read_far_deskewed(plan, reading, scratch, read_there)
@@ -1658,6 +1665,33 @@ def _read_far_deskewed(
     if plan.depth is not None:  # its ink is where it stands straight
         plan.depth = print_depth(page_overview(straight, plan.dpi))
     return second
+
+
+def _paper_only(plan: PagePlan) -> bool:
+    """Whether the page is paper alone to its reader: no ink the blank test sees, and no faint print either, or
+    faint print that is show-through. Its reading of low quality is nonsense (dropped), and no word makes it blank;
+    a faint page read badly is low, for a person to look at (QA111: the blank-and-low rule took it for
+    show-through)."""
+    return plan.blank and (not plan.faint or plan.show_through)
+
+
+def _show_through(
+    plan: PagePlan,
+    first: PageReading,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+) -> bool:
+    """Whether a faint page read badly reads well mirrored (``page_quality`` good, and more by ``_words_score``):
+    the text of the other side of the sheet, showing through. A page's own faint print, read badly, reads as
+    nothing mirrored (QA111: a faded receipt upside down or crooked; show-through read mirrored at confidence 95)."""
+    with Image.open(_whole_image(plan)) as image:
+        mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    mirrored_path = scratch / f"mirrored-{plan.number:04d}{_pnm_suffix(mirrored.mode)}"
+    mirrored.save(mirrored_path)
+    second = read(plan, mirrored_path, [], "-mirrored")
+    mirrored_path.unlink(missing_ok=True)
+    good = page_quality(second.confidence, second.text())[0] != LOW
+    return good and _words_score(second) > _words_score(first)
 
 
 def _remove_image(image_path: Path, bands: list[PageBand]) -> None:

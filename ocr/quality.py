@@ -293,7 +293,12 @@ def print_inches(ink: np.ndarray) -> float:
 def faint_page(image: Image.Image, dpi: float) -> bool:
     """Whether a page image with little or no ink darker than BLANK_INK holds faint print (FAINT_PAGE_PRINT_INCH2),
     to be read darkened (``faint_print_darkened``) rather than with its paper whitened."""
-    return image.mode != "1" and print_inches(page_ink(page_overview(image, dpi))) >= FAINT_PAGE_PRINT_INCH2
+    if image.mode == "1":
+        return False
+    ink = page_ink(page_overview(image, dpi))
+    # its rows across the page, or down it: a receipt scanned sideways has no row across (QA111: 0.0 sq in; 0.58
+    # turned upright)
+    return max(print_inches(ink), print_inches(ink.T)) >= FAINT_PAGE_PRINT_INCH2
 
 
 def patterned(ink: np.ndarray) -> bool:

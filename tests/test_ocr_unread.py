@@ -8,6 +8,7 @@ import subprocess
 from pathlib import Path
 
 import numpy as np
+import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from classify.review import reason_in_vietnamese
@@ -199,6 +200,21 @@ def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Pat
         ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "Nguyễn Văn Thưởng" in text and "Chứng thực bản sao" in text
+
+
+@pytest.mark.parametrize("turn", [180, 90])
+def test_a_faded_receipt_scanned_upside_down_or_sideways_is_turned_and_read(tmp_path: Path, turn: int) -> None:
+    """QA111: upside down, a faded receipt (no ink the blank test sees) was read as nonsense, taken for show-through
+    and called blank; sideways, its print, in rows down the page, was not seen and it was read whitened, as
+    nothing. It reads badly mirrored too, so it is its own print: turned upright and read."""
+    scan = tmp_path / "biên lai ngược.png"
+    faded_receipt().rotate(turn, expand=True).save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.quality == "good" and page.darkened and page.orientation == turn, page
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Nguyễn Văn Thưởng" in text
 
 
 def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_path: Path) -> None:

@@ -127,15 +127,23 @@ def test_a_part_that_only_looks_blank_is_read_before_it_is_dropped(tmp_path: Pat
 @pytest.mark.integration
 def test_a_faded_receipt_alone_between_separators_is_a_document(tmp_path: Path) -> None:
     """QA110: read with its paper whitened, a faded thermal receipt on a sheet (no ink the blank test sees) was a
-    grey block to Tesseract, read as nothing; alone between two separators, it would have been dropped."""
-    from tests.test_ocr_unread import faded_receipt
+    grey block to Tesseract, read as nothing; alone between two separators, it would have been dropped. Upside down
+    it reads as nothing either way, as it is and mirrored: kept. Show-through reads well mirrored: dropped."""
+    from tests.test_ocr_unread import faded_receipt, letter_page
 
     receipt = faded_receipt().resize(A4, Image.Resampling.BICUBIC)  # at 300 dpi
     assert blank_image(receipt, 300)
-    stack = stack_pdf(tmp_path / "biên lai.pdf", [page("Văn bản A"), separator(), receipt, separator(), page("B")])
+    upside_down = receipt.rotate(180)  # (QA111: read as nonsense, it was dropped as a separator's back)
+    # a page of text showing through, faint print to the blank test: read darkened, as nonsense; mirrored, well
+    mirrored = letter_page().transpose(Image.Transpose.FLIP_LEFT_RIGHT).point(lambda v: 255 - (255 - v) * 50 // 255)
+    faint_show_through = mirrored.resize(A4, Image.Resampling.BICUBIC)
+    stack = stack_pdf(
+        tmp_path / "biên lai.pdf",
+        [page("Văn bản A"), separator(), receipt, separator(), upside_down, separator(), faint_show_through],
+    )
     dropped: list[BlankPart] = []
     parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
-    assert len(parts) == 3 and dropped == []
+    assert len(parts) == 3 and dropped == [BlankPart(stack="STACK", part=4, pages=[7])]
 
 
 @pytest.mark.integration
