@@ -174,17 +174,33 @@ def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path)
     assert "chịu trách nhiệm thi hành Quyết định này" in text
 
 
-def faded_receipt() -> Image.Image:
-    """A faded thermal receipt pasted on an A4 sheet, at 150 dpi: grey print on its own grey paper."""
-    sheet = Image.new("L", (1240, 1754), 253)
+def faded_receipt(ink: int = 175, paper: int = 236, *, scale: int = 1) -> Image.Image:
+    """A faded thermal receipt pasted on an A4 sheet, at 150 dpi × ``scale``: print at grey ``ink`` on its own grey
+    ``paper``."""
+    sheet = Image.new("L", (1240 * scale, 1754 * scale), 253)
     draw = ImageDraw.Draw(sheet)
-    draw.rectangle((300, 200, 900, 1500), fill=236)  # the receipt's own grey paper
-    font = ImageFont.truetype(FONT, 24)
+    draw.rectangle((300 * scale, 200 * scale, 900 * scale, 1500 * scale), fill=paper)
+    font = ImageFont.truetype(FONT, 24 * scale - 14 * (scale - 1))  # 11.5 pt at 150 dpi; 8 pt at 300
     receipt = ["TRUNG TÂM PHỤC VỤ HÀNH CHÍNH CÔNG", "XÃ ĐÔNG XUYÊN", "PHIẾU THU", "Khách hàng: Nguyễn Văn Thưởng"]
     receipt += ["Dịch vụ: Chứng thực bản sao", "Số bản: 3", "Cảm ơn quý khách!"]
     for index, line in enumerate(receipt):
-        draw.text((330, 240 + 45 * index), line, font=font, fill=175)
+        draw.text((330 * scale, (240 + 45 * index) * scale), line, font=font, fill=ink)
     return sheet
+
+
+def test_a_receipt_in_thin_strokes_45_levels_under_its_paper_is_read(tmp_path: Path) -> None:
+    """QA111 F3: at 300 dpi, a receipt's thin strokes 45 levels under its paper average out under PRINT_CONTRAST
+    at 100 dpi: no faint print seen, the page read whitened, blank. Seen at FAINTER_CONTRAST, read darkened."""
+    sheet = faded_receipt(200, 245, scale=2)
+    assert np.asarray(sheet).min() >= 160
+    scan = tmp_path / "biên lai mờ.png"
+    sheet.save(scan, dpi=(300, 300))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.quality == "good" and page.darkened, page
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "Chứng thực bản sao" in text
 
 
 def test_a_faded_receipt_on_a_blank_sheet_is_read_not_called_blank(tmp_path: Path) -> None:
