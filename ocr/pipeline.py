@@ -1498,7 +1498,7 @@ def read_pages(
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
         low = page_quality(reading.confidence, reading.text())[0] == LOW
-        if low and plan.blank and plan.faint:
+        if low and plan.faint:
             plan.show_through = _show_through(plan, reading, scratch, read_there)
         if low and not _paper_only(plan):
             # a blank page is not asked which way is up: it has no up (and OSD would take a second over it); a faint
@@ -1668,11 +1668,11 @@ def _read_far_deskewed(
 
 
 def _paper_only(plan: PagePlan) -> bool:
-    """Whether the page is paper alone to its reader: no ink the blank test sees, and no faint print either, or
-    faint print that is show-through. Its reading of low quality is nonsense (dropped), and no word makes it blank;
-    a faint page read badly is low, for a person to look at (QA111: the blank-and-low rule took it for
-    show-through)."""
-    return plan.blank and (not plan.faint or plan.show_through)
+    """Whether the page is paper alone to its reader: no ink the blank test sees and no faint print either, or its
+    faint print show-through (with a page number or a staple's mark beside it, QA111: 384 words of mirrored
+    nonsense, the page low). Its reading of low quality is nonsense (dropped), and no word makes it blank; a faint
+    page read badly is low, for a person to look at (QA111: the blank-and-low rule took it for show-through)."""
+    return (plan.blank and not plan.faint) or plan.show_through
 
 
 def _show_through(

@@ -243,6 +243,12 @@ def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_pa
     back.save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
     assert page.darkened and page.quality == "blank" and page.words == 0 and page.unread_print is None
+    # with a page number in black beside it (not blank to the ink test): its show-through read as nonsense was
+    # kept, the page low and sent to review (QA111: 384 words)
+    ImageDraw.Draw(back).text((600, 1650), "2", font=ImageFont.truetype(FONT, 25), fill=0)
+    back.save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.quality == "blank" and page.words == 0, page
 
 
 def test_a_page_read_well_is_not_read_again(tmp_path: Path) -> None:
