@@ -30,7 +30,7 @@ from ocr.quality import BLANK_MARGIN
 
 MAX_SKEW = 10.0  # the coarse search's reach; beyond it (and the fine search's half degree) a rotated page, not skew
 _FINE_REACH = 0.5
-# ... but a page read as `low` and found level is looked at again this far (``far_skew``): a sheet photographed or
+# ... but a page read as `low` and found level is looked at again this far (``far_deskewed``): a sheet photographed or
 # fed 12° crooked read no word and was `low` (QA108: OCRmyPDF read none either); straightened, 268 of its words.
 # Only then: a page read well is not crooked, and the wider search (~40 ms) is spent on the few pages read badly
 FAR_SKEW = 20.0
