@@ -501,29 +501,35 @@ def _blank_part(part: Path) -> bool:
 
 def _reads_as_text(page: Image.Image) -> bool:
     """Whether ``page`` (rendered at BLANK_READ_DPI) is a page of text to keep: Tesseract reads it as text of good
-    quality (``page_quality``) — or it has faint print (``ocr.quality.faint_page``) that it reads badly, both as it
-    is and mirrored. Show-through from the other side of the sheet reads well mirrored, and is blank; a faded
-    receipt fed upside down or crooked reads as nothing either way, and is kept, for the pipeline to turn and read
-    and a person to look at (QA111: it was dropped as a separator's back)."""
+    quality (``page_quality``) — or it has faint print (``ocr.quality.faint_page``) that it reads badly, and that
+    is not show-through from the other side of the sheet, which reads well mirrored
+    (``ocr.quality.reads_as_show_through``). A faded receipt fed upside down or crooked reads as nothing either
+    way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
+    separator's back)."""
     from ocr.preprocess import paper_whitened
-    from ocr.quality import faint_page, faint_print_darkened
+    from ocr.quality import GOOD, faint_page, faint_print_darkened, page_quality, reads_as_show_through
+    from sohoa.record import has_text
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
     # ocr.pipeline reads it (whitened, a faded receipt pasted on a sheet turned into a grey block and read as nothing)
     faint = faint_page(page, BLANK_READ_DPI)
     page = faint_print_darkened(page, BLANK_READ_DPI) if faint else paper_whitened(page)
-    if _read_well(page):
+    words = _words_read(page)
+    confidence = sum(c for _, c in words) / len(words) if words else None
+    text = [word for word, _ in words]
+    if has_text(text) and page_quality(confidence, " ".join(text))[0] == GOOD:
         return True
-    return faint and not _read_well(page.transpose(Image.Transpose.FLIP_LEFT_RIGHT))
+    if not faint:
+        return False
+    flips = (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM)
+    return not any(reads_as_show_through(words, _words_read(page.transpose(flip))) for flip in flips)
 
 
-def _read_well(page: Image.Image) -> bool:
-    """Whether Tesseract reads ``page`` (at BLANK_READ_DPI) as text of good quality (``page_quality``)."""
+def _words_read(page: Image.Image) -> list[tuple[str, float]]:
+    """The words Tesseract reads on ``page`` (at BLANK_READ_DPI), each as (text, confidence)."""
     import pytesseract
 
-    from ocr.quality import GOOD, page_quality
     from ocr.slots import tesseract_slot
-    from sohoa.record import has_text
 
     with tesseract_slot():  # the host-wide bound on Tesseract processes
         data = pytesseract.image_to_data(
@@ -532,10 +538,7 @@ def _read_well(page: Image.Image) -> bool:
             config=f"--psm 3 --dpi {BLANK_READ_DPI}",
             output_type=pytesseract.Output.DICT,
         )
-    words = [w for w, c in zip(data["text"], data["conf"], strict=True) if w.strip() and float(c) >= 0]
-    scores = [float(c) for w, c in zip(data["text"], data["conf"], strict=True) if w.strip() and float(c) >= 0]
-    confidence = sum(scores) / len(scores) if scores else None
-    return has_text(words) and page_quality(confidence, " ".join(words))[0] == GOOD
+    return [(w, float(c)) for w, c in zip(data["text"], data["conf"], strict=True) if w.strip() and float(c) >= 0]
 
 
 STACKS_DIR = "stacks"

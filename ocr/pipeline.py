@@ -67,6 +67,7 @@ from ocr.modes import (
     strip_invisible_text,
 )
 from ocr.preprocess import (
+    MAX_SKEW,
     MIN_OSD_CONFIDENCE,
     WIDE_SKEW,
     band_cuts,
@@ -91,10 +92,12 @@ from ocr.quality import (
     faint_page,
     faint_print_darkened,
     ink_share,
+    letters_score,
     lexicon_share,
     page_overview,
     page_quality,
     print_depth,
+    reads_as_show_through,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -1505,7 +1508,7 @@ def read_pages(
             # page read badly is, unless its print is show-through (QA111: a faded receipt fed upside down was read
             # as nonsense, dropped as show-through and called blank; in a stack, dropped as a separator's back)
             reading = _read_upright(plan, reading, scratch, read_there)
-            if plan.skew == 0 and page_quality(reading.confidence, reading.text())[0] == LOW:
+            if abs(plan.skew) <= MAX_SKEW and page_quality(reading.confidence, reading.text())[0] == LOW:
                 reading = _read_far_deskewed(plan, reading, scratch, read_there)
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer
@@ -1552,19 +1555,13 @@ LEVEL_MARGIN = 1.1
 
 
 def _words_score(reading: PageReading) -> float:
-    """What of a page a reading got, by its letters: each word read with confidence over 50 whose letters make
-    Vietnamese syllables (or that holds a number) weighs its confidence times its letters and digits. A crooked
-    reading's fragments of the same text weigh no more than the words (``_reading_score`` counted each fragment as
-    a word), and "€" nothing."""
-    return sum(
-        word.confidence * sum(ch.isalnum() for ch in word.text)
-        for word in reading.words
-        if word.confidence > 50
-        and (
-            (any(ch.isalpha() for ch in word.text) and vietnamese_word(word.text))
-            or any(ch.isdigit() for ch in word.text)
-        )
-    )
+    """What of a page a reading got, by its letters (``ocr.quality.letters_score``)."""
+    return letters_score(_word_pairs(reading))
+
+
+def _word_pairs(reading: PageReading) -> list[tuple[str, float]]:
+    """Each word read, as (text, confidence)."""
+    return [(word.text, word.confidence) for word in reading.words]
 
 
 def _level_or_straightened(
@@ -1646,22 +1643,35 @@ def _read_far_deskewed(
     scratch: Path,
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> PageReading:
-    """Read a page found level but read badly again straightened, if it is skewed past what deskewing looks for
-    (``ocr.preprocess.far_deskewed``); the straightened reading is kept when it gets clearly more
-    (``_words_score``, LEVEL_MARGIN), and the plan then says so."""
+    """Read a page read badly again straightened, if it is skewed past what deskewing looks for
+    (``ocr.preprocess.far_deskewed``) — and turned upside down too, when that reading is low: asked which way is up,
+    a page 12–15° crooked gets no answer (QA112: read upside down, nonsense). The best reading is kept when it gets
+    clearly more (``_words_score``, LEVEL_MARGIN), and the plan then says so."""
     whole_path = _whole_image(plan)
     with Image.open(whole_path) as image:
-        straight, angle = far_deskewed(image)
-    if not angle:
+        straight, angle = far_deskewed(image, plan.skew)
+    if angle == plan.skew:
         return first
-    straight_path = scratch / f"far-{plan.number:04d}{_pnm_suffix(straight.mode)}"
-    straight_bands = _written_bands(straight, straight_path, plan.dpi, plan.band_limit)
-    second = read(plan, straight_path, straight_bands, "-far")
+    path = scratch / f"far-{plan.number:04d}{_pnm_suffix(straight.mode)}"
+    bands = _written_bands(straight, path, plan.dpi, plan.band_limit)
+    second, turn = read(plan, path, bands, "-far"), 0
+    if page_quality(second.confidence, second.text())[0] == LOW:
+        upside_down = straight.rotate(180)
+        upside_down_path = scratch / f"far-180-{plan.number:04d}{_pnm_suffix(upside_down.mode)}"
+        upside_down_bands = _written_bands(upside_down, upside_down_path, plan.dpi, plan.band_limit)
+        third = read(plan, upside_down_path, upside_down_bands, "-far180")
+        if _words_score(third) > _words_score(second):
+            _remove_image(path, bands)
+            second, turn, straight = third, 180, upside_down
+            path, bands = upside_down_path, upside_down_bands
+        else:
+            _remove_image(upside_down_path, upside_down_bands)
     if _words_score(second) <= LEVEL_MARGIN * _words_score(first):
-        _remove_image(straight_path, straight_bands)
+        _remove_image(path, bands)
         return first
     _remove_image(whole_path, plan.bands)
-    plan.image_path, plan.bands, plan.skew = straight_path, straight_bands, angle
+    plan.image_path, plan.bands, plan.skew = path, bands, angle
+    plan.orientation = (plan.orientation + turn) % 360
     if plan.depth is not None:  # its ink is where it stands straight
         plan.depth = print_depth(page_overview(straight, plan.dpi))
     return second
@@ -1681,17 +1691,22 @@ def _show_through(
     scratch: Path,
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> bool:
-    """Whether a faint page read badly reads well mirrored (``page_quality`` good, and more by ``_words_score``):
-    the text of the other side of the sheet, showing through. A page's own faint print, read badly, reads as
-    nothing mirrored (QA111: a faded receipt upside down or crooked; show-through read mirrored at confidence 95)."""
-    with Image.open(_whole_image(plan)) as image:
-        mirrored = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
-    mirrored_path = scratch / f"mirrored-{plan.number:04d}{_pnm_suffix(mirrored.mode)}"
-    mirrored.save(mirrored_path)
-    second = read(plan, mirrored_path, [], "-mirrored")
-    mirrored_path.unlink(missing_ok=True)
-    good = page_quality(second.confidence, second.text())[0] != LOW
-    return good and _words_score(second) > _words_score(first)
+    """Whether a faint page read badly reads well mirrored, left to right or top to bottom
+    (``ocr.quality.reads_as_show_through``): the text of the other side of the sheet, showing through. A page's own
+    faint print, read badly, reads as nothing mirrored (QA111: a faded receipt upside down or crooked; show-through
+    read mirrored at confidence 95; QA112: the back of a sheet turned over its short edge, read mirrored left to
+    right only, was low, 290 words of nonsense)."""
+    whole_path = _whole_image(plan)
+    for flip in (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM):
+        with Image.open(whole_path) as image:
+            mirrored = image.transpose(flip)
+        mirrored_path = scratch / f"mirrored-{plan.number:04d}{_pnm_suffix(mirrored.mode)}"
+        mirrored.save(mirrored_path)
+        second = read(plan, mirrored_path, [], "-mirrored")
+        mirrored_path.unlink(missing_ok=True)
+        if reads_as_show_through(_word_pairs(first), _word_pairs(second)):
+            return True
+    return False
 
 
 def _remove_image(image_path: Path, bands: list[PageBand]) -> None:

@@ -14,7 +14,7 @@ from importlib import resources
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     import numpy as np
     from PIL import Image
@@ -302,6 +302,43 @@ def faint_page(image: Image.Image, dpi: float) -> bool:
     # its rows across the page, or down it: a receipt scanned sideways has no row across (QA111: 0.0 sq in; 0.58
     # turned upright)
     return max(print_inches(ink), print_inches(ink.T)) >= FAINT_PAGE_PRINT_INCH2
+
+
+def letters_score(words: Iterable[tuple[str, float]]) -> float:
+    """What of a page a reading got, by its letters: each word — (text, confidence) — read with confidence over 50
+    whose letters make Vietnamese syllables (or that holds a number) weighs its confidence times its letters and
+    digits. A crooked reading's fragments of the same text weigh no more than the words, and "€" nothing."""
+    return sum(
+        confidence * sum(ch.isalnum() for ch in text) for text, confidence in words if _counted(text, confidence)
+    )
+
+
+def _counted(text: str, confidence: float) -> bool:
+    """Whether a word read counts in ``letters_score``."""
+    if confidence <= 50:
+        return False
+    return (any(ch.isalpha() for ch in text) and vietnamese_word(text)) or any(ch.isdigit() for ch in text)
+
+
+# A faint page read badly is read mirrored, left to right and top to bottom (the back of a sheet turned over its
+# long or its short edge): show-through reads well so. Taken for it when that reading gets SHOW_THROUGH_MARGIN
+# times as much by its letters and is good — or holds SHOW_THROUGH_WORDS words that count: very faint
+# show-through read mirrored at confidence 63, its words Vietnamese (lexicon 0.92), and was sent to review as
+# `low` (QA112). A page's own print mirrored reads as nothing (a receipt upside down or crooked) or no better
+# (letters and digits that look the same mirrored: 0, 1, 8, "HOA")
+SHOW_THROUGH_WORDS = 10
+SHOW_THROUGH_MARGIN = 2.0
+
+
+def reads_as_show_through(straight: Sequence[tuple[str, float]], mirrored: Sequence[tuple[str, float]]) -> bool:
+    """Whether a faint page's reading mirrored (``mirrored``: each word's (text, confidence)) is show-through from
+    the other side of the sheet, against its reading as it is (``straight``)."""
+    if letters_score(mirrored) <= SHOW_THROUGH_MARGIN * letters_score(straight):
+        return False
+    if sum(1 for text, confidence in mirrored if _counted(text, confidence)) >= SHOW_THROUGH_WORDS:
+        return True
+    confidence = sum(c for _, c in mirrored) / len(mirrored) if mirrored else None
+    return page_quality(confidence, " ".join(text for text, _ in mirrored))[0] == GOOD
 
 
 def patterned(ink: np.ndarray) -> bool:

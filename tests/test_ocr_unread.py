@@ -23,6 +23,7 @@ from ocr.quality import (
     page_overview,
     page_quality,
     print_rows,
+    reads_as_show_through,
     unread_print,
 )
 from tests.conftest import FIXTURES
@@ -243,12 +244,30 @@ def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_pa
     back.save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
     assert page.darkened and page.quality == "blank" and page.words == 0 and page.unread_print is None
+    # the sheet turned over its short edge: its show-through mirrored top to bottom (QA112: low, 290 words)
+    back.rotate(180).save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.darkened and page.quality == "blank" and page.words == 0, page
     # with a page number in black beside it (not blank to the ink test): its show-through read as nonsense was
     # kept, the page low and sent to review (QA111: 384 words)
     ImageDraw.Draw(back).text((600, 1650), "2", font=ImageFont.truetype(FONT, 25), fill=0)
     back.save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
     assert page.quality == "blank" and page.words == 0, page
+
+
+def test_show_through_is_told_by_its_mirrored_reading() -> None:
+    """A faint page read badly is show-through when its reading mirrored gets twice as much by its letters and is
+    good, or holds ten words that count (QA112: very faint show-through read mirrored at confidence 63, lexicon
+    0.92, was low); a page's own print mirrored — digits that look the same either way — reads no better."""
+    nonsense = [("ĐpOUẼ", 40.0), ("ịàn", 35.0), ("uộib", 45.0)] * 20
+    back_text = [(word.strip(";"), 63.0) for word in LINES[1].split()] * 5
+    assert reads_as_show_through(nonsense, back_text)
+    assert not reads_as_show_through(nonsense, back_text[:4])  # four words at 63: not good, too few
+    heading = [("THÔNG", 95.0), ("BÁO", 94.0), ("Về", 92.0), ("lịch", 93.0)]
+    assert reads_as_show_through(nonsense, heading)  # good, if short
+    digits = [("0108", 88.0), ("8101", 90.0), ("1880", 86.0)]
+    assert not reads_as_show_through(digits, [("0108", 90.0), ("1018", 88.0), ("0881", 87.0)])
 
 
 def test_a_page_read_well_is_not_read_again(tmp_path: Path) -> None:
