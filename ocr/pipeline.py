@@ -1616,8 +1616,7 @@ def _read_upright(
     upright_path = scratch / f"upright-{plan.number:04d}{_pnm_suffix(upright.mode)}"
     # in bands, as the page would have been read had it been scanned upright: read whole, a sideways decree page
     # lost a line of its "Nơi nhận" list (218 words against 233 upright; the OCR bench measured bands no worse)
-    upright_bands = _written_bands(upright, upright_path, plan.dpi, plan.band_limit)
-    second = read(plan, upright_path, upright_bands, "-upright")
+    second, upright_bands = _written_and_read(plan, upright, upright_path, read, "-upright")
     if turn:
         first_kept = page_quality(second.confidence, second.text())[0] == LOW
     else:
@@ -1653,13 +1652,11 @@ def _read_far_deskewed(
     if angle == plan.skew:
         return first
     path = scratch / f"far-{plan.number:04d}{_pnm_suffix(straight.mode)}"
-    bands = _written_bands(straight, path, plan.dpi, plan.band_limit)
-    second, turn = read(plan, path, bands, "-far"), 0
+    (second, bands), turn = _written_and_read(plan, straight, path, read, "-far"), 0
     if page_quality(second.confidence, second.text())[0] == LOW:
         upside_down = straight.rotate(180)
         upside_down_path = scratch / f"far-180-{plan.number:04d}{_pnm_suffix(upside_down.mode)}"
-        upside_down_bands = _written_bands(upside_down, upside_down_path, plan.dpi, plan.band_limit)
-        third = read(plan, upside_down_path, upside_down_bands, "-far180")
+        third, upside_down_bands = _written_and_read(plan, upside_down, upside_down_path, read, "-far180")
         if _words_score(third) > _words_score(second):
             _remove_image(path, bands)
             second, turn, straight = third, 180, upside_down
@@ -1696,10 +1693,10 @@ def _show_through(
     faint print, read badly, reads as nothing mirrored (QA111: a faded receipt upside down or crooked; show-through
     read mirrored at confidence 95; QA112: the back of a sheet turned over its short edge, read mirrored left to
     right only, was low, 290 words of nonsense)."""
-    whole_path = _whole_image(plan)
+    with Image.open(_whole_image(plan)) as image:
+        image.load()  # (read from disk once, for both mirrors)
     for flip in (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM):
-        with Image.open(whole_path) as image:
-            mirrored = image.transpose(flip)
+        mirrored = image.transpose(flip)
         mirrored_path = scratch / f"mirrored-{plan.number:04d}{_pnm_suffix(mirrored.mode)}"
         mirrored.save(mirrored_path)
         second = read(plan, mirrored_path, [], "-mirrored")
@@ -1707,6 +1704,19 @@ def _show_through(
         if reads_as_show_through(_word_pairs(first), _word_pairs(second)):
             return True
     return False
+
+
+def _written_and_read(
+    plan: PagePlan,
+    image: Image.Image,
+    image_path: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+    suffix: str,
+) -> tuple[PageReading, list[PageBand]]:
+    """Another image of the page written at ``image_path`` for Tesseract, in bands as the page is
+    (``_written_bands``), and read: (the reading, the bands written; none when it is written whole)."""
+    bands = _written_bands(image, image_path, plan.dpi, plan.band_limit)
+    return read(plan, image_path, bands, suffix), bands
 
 
 def _remove_image(image_path: Path, bands: list[PageBand]) -> None:
@@ -1746,8 +1756,7 @@ def _read_darkened(
     with Image.open(_whole_image(plan)) as image:
         darkened = faint_print_darkened(image, plan.dpi)
     darkened_path = scratch / f"darkened-{plan.number:04d}.pgm"
-    darkened_bands = _written_bands(darkened, darkened_path, plan.dpi, plan.band_limit)
-    second = read(plan, darkened_path, darkened_bands, "-darkened")
+    second, darkened_bands = _written_and_read(plan, darkened, darkened_path, read, "-darkened")
     _remove_image(darkened_path, darkened_bands)
     if _words_score(second) <= DARKENED_MARGIN * _words_score(first):
         return first

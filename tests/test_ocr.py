@@ -702,15 +702,21 @@ def test_a_page_fed_crooked_past_five_degrees_is_straightened_and_read(tmp_path:
     assert abs(skew_angle(sparse.rotate(7.0, fillcolor=250))) <= 5.0  # never beyond 5° on so little ink
 
 
-@pytest.mark.parametrize("skew", [-16.0, 12.5])
-def test_a_page_read_badly_and_skewed_past_the_search_is_read_straightened(tmp_path: Path, skew: float) -> None:
-    """QA108: a sheet 12° crooked — past the skew search's 10° — read no word and was `low` (OCRmyPDF read none
-    either). A page read badly and found level is looked at again within 20° (ocr.preprocess.far_deskewed)."""
+def lines_page() -> Image.Image:
+    """An A4 page at 150 dpi of LINES three times over, level."""
     page = Image.new("L", (1240, 1754), 250)
     draw = ImageDraw.Draw(page)
     font = ImageFont.truetype(FONT, 27)
     for index, line in enumerate(LINES * 3):
         draw.text((125, 150 + index * 60), line, fill=20, font=font)
+    return page
+
+
+@pytest.mark.parametrize("skew", [-16.0, 12.5])
+def test_a_page_read_badly_and_skewed_past_the_search_is_read_straightened(tmp_path: Path, skew: float) -> None:
+    """QA108: a sheet 12° crooked — past the skew search's 10° — read no word and was `low` (OCRmyPDF read none
+    either). A page read badly and found level is looked at again within 20° (ocr.preprocess.far_deskewed)."""
+    page = lines_page()
     path = tmp_path / "lệch nhiều.png"
     page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=250).save(path, dpi=(150, 150))
     result = ocr_document(path, tmp_path / "out.pdf", workers=2)
@@ -725,11 +731,7 @@ def test_far_deskew_measures_the_page_as_scanned_and_turns_it_upside_down_if_nee
     was straightened and read upside down, nonsense."""
     from ocr.preprocess import _turned, far_deskewed
 
-    page = Image.new("L", (1240, 1754), 250)
-    draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(FONT, 27)
-    for index, line in enumerate(LINES * 3):
-        draw.text((125, 150 + index * 60), line, fill=20, font=font)
+    page = lines_page()
     scan = page.rotate(19.0, resample=Image.Resampling.BICUBIC, fillcolor=250)
     _, angle = far_deskewed(_turned(scan, 3.0), 3.0)  # "straightened" 3° the wrong way
     assert abs(angle + 19.0) < 0.5
