@@ -10,6 +10,7 @@ in another thread. Rendering is a small share of a page's time next to Tesseract
 
 from __future__ import annotations
 
+import ctypes
 import math
 import threading
 from collections.abc import Iterator
@@ -71,6 +72,48 @@ def _owned_image(bitmap: pypdfium2.PdfBitmap) -> Image.Image:
     return image.copy() if image.readonly else image
 
 
+def _clipped(image: pypdfium2.PdfImage, box: Rect, tolerance: float) -> bool:
+    """Whether a clip other than an upright rectangle around the whole of ``box`` (left, bottom, right, top, in
+    points, to within ``tolerance``) is set on ``image``: drawn, the image would be cut. PDFium gives an image drawn
+    without a clip a clip of no path."""
+    clip = pdfium_c.FPDFPageObj_GetClipPath(image.raw)
+    if not clip:
+        return False
+    x, y = ctypes.c_float(), ctypes.c_float()
+    for path in range(max(0, pdfium_c.FPDFClipPath_CountPaths(clip))):
+        points = []
+        for index in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, path)):
+            segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, path, index)
+            if not segment or not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+                return True
+            points.append((x.value, y.value))
+        if not points:
+            return True
+        left, right = min(px for px, _ in points), max(px for px, _ in points)
+        bottom, top = min(py for _, py in points), max(py for _, py in points)
+        # a rectangle: every point at its corners (a curve's or a slanted line's points are not)
+        corners = all(min(abs(px - left), abs(px - right)) <= tolerance for px, _ in points) and all(
+            min(abs(py - bottom), abs(py - top)) <= tolerance for _, py in points
+        )
+        around = left <= box[0] + tolerance and bottom <= box[1] + tolerance
+        if not (corners and around and right >= box[2] - tolerance and top >= box[3] - tolerance):
+            return True
+    return False
+
+
+def _decoded_pixels(image: pypdfium2.PdfImage) -> Image.Image:
+    """The image's own pixels, decoded by PDFium as it draws them, in a Pillow image that owns them: PDFium's bitmap
+    of an image is its own memory, freed when the bitmap is closed, and a grey one's pixels are shared, not copied,
+    by ``to_pil()``."""
+    bitmap = image.get_bitmap(render=False)
+    try:
+        pixels = bitmap.to_pil()
+        return pixels.copy() if pixels.mode in ("L", "RGBA", "RGBX") else pixels
+    finally:
+        bitmap.warn_on_close = False  # nothing of its memory is used after: copied above
+        bitmap.close()
+
+
 class RenderablePdf:
     """An open PDF whose pages can be rendered, one locked call each."""
 
@@ -94,6 +137,45 @@ class RenderablePdf:
                     bitmap.close()
             finally:
                 page.close()
+
+    def page_image(self, index: int, dpi: float) -> Image.Image | None:
+        """Page ``index`` at ``dpi`` as its one image's own pixels, where that is what rendering it would draw, to
+        the pixel but for the renderer's rounding of the page's size up; else None, and the page is rendered.
+
+        The page must be drawn with one object, an image set upright over the whole of the page's crop box, without a
+        clip and at ``dpi`` to within a pixel across and down, and have no annotation; whether the image's pixels are
+        what it shows (no mask, no /Decode, grey or RGB) is ``ocr.inputs.plain_page_image``'s to say first. The image
+        comes as Pillow's ``L`` or ``RGB``, turned as the page is displayed (its /Rotate)."""
+        with _LOCK:
+            page = self._document[index]
+            try:
+                objects = list(page.get_objects(max_depth=0))
+                if len(objects) != 1 or not isinstance(objects[0], pypdfium2.PdfImage):
+                    return None
+                (image,) = objects
+                if pdfium_c.FPDFPage_GetAnnotCount(page.raw):
+                    return None
+                a, b, c, d, e, f = image.get_matrix().get()
+                left, bottom, right, top = page.get_cropbox()
+                if b != 0 or c != 0 or a <= 0 or d <= 0:
+                    return None  # turned, slanted or mirrored: drawn otherwise than its pixels lie
+                pixel = 72 / dpi
+                corners = (e - left, f - bottom, e + a - right, f + d - top)
+                if any(abs(offset) > pixel / 2 for offset in corners):
+                    return None  # a crop box other than the image's own box: part of it, or more
+                width, height = image.get_px_size()
+                if abs(width - a / pixel) > 1 or abs(height - d / pixel) > 1:
+                    return None  # another resolution: rendering scales it
+                if _clipped(image, (e, f, e + a, f + d), pixel / 2):
+                    return None
+                pixels = _decoded_pixels(image)
+                rotation = page.get_rotation()
+            finally:
+                page.close()
+        if pixels.mode not in ("L", "RGB"):
+            return None
+        # the page as displayed: turned clockwise by /Rotate (PIL turns counter-clockwise; a quarter turn is exact)
+        return pixels.rotate(-rotation, expand=True) if rotation else pixels
 
     def drawn(self, index: int, scale: float) -> DrawnPage:
         """Page ``index`` as drawn at ``scale`` × 72 dpi (grayscale, annotations too) and its text's boxes."""
