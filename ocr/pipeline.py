@@ -74,6 +74,7 @@ from ocr.preprocess import (
     deskewed,
     detect_orientation,
     far_deskewed,
+    markers_dropped,
     paper_whitened,
     seal_dropped,
     turned_upright,
@@ -869,7 +870,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     ink = ink_share(grey_scan if grey_scan is not None else image, dpi)
     blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
     # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
-    dropped = seal_dropped(image, dpi)
+    dropped = markers_dropped(seal_dropped(image, dpi), dpi)
     image = grey_scan if grey_scan is not None and dropped is image else dropped
     if grey and image.mode != "L":
         image = image.convert("L")

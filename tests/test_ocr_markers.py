@@ -1,0 +1,71 @@
+"""Light coloured marks — a highlighter's band, a grid under the print — are made paper on Tesseract's copy of a
+page (ocr.preprocess.markers_dropped); print, seals' and signatures' ink and the paper itself are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from ocr import ocr_document
+from ocr.preprocess import markers_dropped
+from tests.test_ocr_unread import FONT, LINES
+
+YELLOW, GREEN, PINK, ORANGE = (255, 240, 60), (120, 255, 120), (255, 140, 200), (255, 180, 60)
+RED_TEXT, BLUE_INK = (220, 30, 30), (30, 60, 200)
+
+
+def test_a_highlighters_band_becomes_paper_and_its_letters_stay() -> None:
+    image = Image.new("RGB", (1200, 900), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    for index, colour in enumerate((YELLOW, GREEN, PINK, ORANGE)):
+        top = 60 + index * 120
+        draw.rectangle((100, top, 1100, top + 60), fill=colour)  # 85 × 5 mm at 300 dpi
+        draw.rectangle((150, top + 15, 170, top + 45), fill=(10, 10, 10))  # a letter on it
+    draw.rectangle((100, 560, 600, 620), fill=RED_TEXT)  # red print, as solid as a band
+    draw.rectangle((700, 560, 1100, 620), fill=BLUE_INK)
+    draw.rectangle((100, 700, 130, 730), fill=YELLOW)  # light coloured, but the size of a letter (2.5 mm)
+    dropped = markers_dropped(image, 300)
+    for index in range(4):
+        band = dropped.getpixel((600, 60 + index * 120 + 30))
+        assert band == (255, 255, 255)  # its lightest channel: white
+        assert dropped.getpixel((160, 60 + index * 120 + 30)) == (10, 10, 10)
+    assert dropped.getpixel((300, 590)) == RED_TEXT and dropped.getpixel((900, 590)) == BLUE_INK
+    assert dropped.getpixel((115, 715)) == YELLOW
+    assert dropped.getpixel((50, 50)) == (250, 250, 250)
+
+
+def test_a_page_with_no_light_coloured_ink_and_tinted_paper_are_left_as_they_are() -> None:
+    plain = Image.new("RGB", (600, 600), (250, 250, 250))
+    ImageDraw.Draw(plain).rectangle((100, 100, 500, 160), fill=RED_TEXT)
+    assert markers_dropped(plain, 300) is plain
+    pink_form = Image.new("RGB", (600, 600), (250, 200, 215))  # the whole sheet "light coloured": its paper
+    ImageDraw.Draw(pink_form).rectangle((100, 100, 500, 140), fill=(20, 20, 20))
+    assert markers_dropped(pink_form, 300) is pink_form
+    grey = Image.new("L", (60, 60), 200)
+    assert markers_dropped(grey, 300) is grey
+
+
+def test_lines_marked_with_a_highlighter_are_read(tmp_path: Path) -> None:
+    """QA110 F5: lines marked in yellow, green, pink or orange were lost — band and letters one mark to Tesseract
+    — and the page was `good`, its print all "read" (here, before: 205 of 312 words, every marked line lost)."""
+    image = Image.new("RGB", (1654, 2339), "white")  # A4 at 200 dpi, 13 pt print, 1.5 lines apart
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 36)
+    colours = (YELLOW, GREEN, PINK, ORANGE)
+    for index, line in enumerate(LINES + LINES):
+        top = 200 + 54 * index
+        if index % 3 == 1:
+            right = 200 + draw.textlength(line, font=font)
+            draw.rectangle((196, top - 2, right + 4, top + 44), fill=colours[(index // 3) % 4])
+        draw.text((200, top), line, font=font, fill="black")
+    grain = np.random.default_rng(3).normal(0, 3, (image.height, image.width, 3))  # a scanner's noise
+    noisy = np.clip(np.asarray(image).astype(np.int16) + grain.astype(np.int16), 0, 255).astype(np.uint8)
+    scan = tmp_path / "tô dạ quang.jpg"
+    Image.fromarray(noisy).save(scan, quality=85, dpi=(200, 200))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    text = " ".join(result.text.split())
+    marked = [line for index, line in enumerate(LINES + LINES) if index % 3 == 1]
+    assert [line for line in marked if line not in text] == []
+    assert result.pages[0].words >= 300
