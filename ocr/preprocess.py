@@ -307,12 +307,15 @@ _ON_PRINT = 128
 
 # Light coloured ink: a pixel at least MARKER_LUMA light in grey and MARKER_CHROMA grey levels off the paper's tint in
 # red or blue against green — a highlighter's yellow (255, 240, 60: 224 grey), green (120, 255, 120: 200), pink
-# (255, 140, 200: 182) or orange (255, 180, 60: 189), a grid's violet (160, 130, 200: 147). Print stays out: black,
-# red (220, 30, 30: 89) and blue (30, 60, 200: 64) text and signatures are darker; so does the paper, beige or pink
-MARKER_LUMA = 140
-MARKER_CHROMA = 40
-# ... whose mark reaches this far across or down: a band, a grid, a rule — no letter (a capital of 14 pt is 4 mm high)
+# (255, 140, 200: 182) or orange (255, 180, 60: 189), a grid's violet (160, 130, 200: 147; its 2-pixel lines keep
+# ~30 of their colour in a JPEG). Print stays out: black, red (220, 30, 30: 89) and blue (30, 60, 200: 64) text and
+# signatures are darker; so does the paper, beige or pink
+MARKER_LUMA = 120
+MARKER_CHROMA = 25
+# ... whose mark, its pieces joined across MARKER_JOIN pixels (a JPEG breaks a grid's thin lines), reaches this far
+# across or down: a band, a grid, a rule — no letter (a capital of 14 pt is 4 mm high)
 MARKER_MM = 10
+MARKER_JOIN = 1
 
 
 def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
@@ -322,30 +325,37 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
 
     A line marked with a highlighter was lost whole — its band and its letters one mark to Tesseract (QA110: every
     third line marked yellow, green, pink or orange, 268 of 385 words read, the page `good`; 383 with the bands
-    dropped); a form printed on violet grid paper read 45 of 385 words. Other images are returned as they are."""
+    dropped); a form printed on violet grid paper read 45 of 385 words (286 now). Other images are returned as they
+    are."""
     if image.mode not in ("RGB", "P", "CMYK"):
         return image
     colour = image if image.mode == "RGB" else image.convert("RGB")
-    # first on a copy a quarter the size: a page with no light coloured ink, the common case, costs ~5 ms
+    # first on a copy a quarter the size: a page with no long mark of light coloured ink, the common case, costs ~10 ms
     small = colour.reduce(4)
     paper_tint = np.median(np.asarray(small).reshape(-1, 3), axis=0).astype(np.int16)
-    if not _light_coloured(small, paper_tint).any():
-        return image
-    from scipy import ndimage
-
-    light = _light_coloured(colour, paper_tint)
-    labels, count = ndimage.label(light)
     reach = MARKER_MM / 25.4 * dpi
-    long_marks = np.zeros(count + 1, dtype=bool)
-    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
-        long_marks[label] = max(rows.stop - rows.start, columns.stop - columns.start) >= reach
-    drop = long_marks[labels]
+    if not _long_marks(_light_coloured(small, paper_tint), reach / 4).any():
+        return image
+    light = _light_coloured(colour, paper_tint)
+    drop = _long_marks(light, reach)
     if not drop.any():
         return image
     pixels = np.asarray(colour)
     dropped = pixels.copy()
     dropped[drop] = pixels[drop].max(axis=1)[:, np.newaxis]
     return Image.fromarray(dropped)
+
+
+def _long_marks(light: np.ndarray, reach: float) -> np.ndarray:
+    """The pixels of ``light`` that are of marks reaching ``reach`` pixels across or down, a mark's pieces joined
+    across ``MARKER_JOIN`` pixels."""
+    from scipy import ndimage
+
+    labels, count = ndimage.label(ndimage.binary_dilation(light, iterations=MARKER_JOIN))
+    long_marks = np.zeros(count + 1, dtype=bool)
+    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        long_marks[label] = max(rows.stop - rows.start, columns.stop - columns.start) >= reach
+    return long_marks[labels] & light
 
 
 def _light_coloured(image: Image.Image, paper_tint: np.ndarray) -> np.ndarray:
