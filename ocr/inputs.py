@@ -217,7 +217,11 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], froze
             small = _usable_or_refused(path, sizes)
             for number, page in enumerate(pdf.pages, start=1):
                 _check_page_images(path, number, page)
-            plain = frozenset(number for number, page in enumerate(pdf.pages, start=1) if plain_page_image(page))
+            # a document with optional content may hide a layer by its configuration (QA113): rendered, as it shows
+            layered = "/OCProperties" in pdf.Root
+            plain = frozenset(
+                number for number, page in enumerate(pdf.pages, start=1) if not layered and plain_page_image(page)
+            )
             _check_fax_images(path, pdf)
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
@@ -231,6 +235,7 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], froze
 # What a scan image may be for its pixels to be the page's, as PDFium would draw it at the image's own resolution
 _PLAIN_COLOUR_SPACES = ("/DeviceGray", "/DeviceRGB")
 _PLAIN_FILTERS = ("/DCTDecode", "/FlateDecode")
+_PLAIN_RESOURCES = {"/XObject", "/ProcSet"}
 
 
 def plain_page_image(page: pikepdf.Page) -> bool:
@@ -238,16 +243,20 @@ def plain_page_image(page: pikepdf.Page) -> bool:
     decoded pixels are what it shows: 8 bits of grey or RGB, JPEG or Deflate, no mask, no /Decode. Such a page, a
     scanner's or an OCR tool's, is read from its image's own pixels where PDFium finds the image drawn upright over
     the whole page (``sohoa.pdfium.RenderablePdf.page_image``), not rendered (~50–70 ms an A4 page at 300 dpi)."""
-    if "/Annots" in page.obj:
+    if "/Annots" in page.obj or "/Group" in page.obj:
         return False
     resources = page.obj.get("/Resources")
-    xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
+    if not isinstance(resources, pikepdf.Dictionary) or set(resources.keys()) - _PLAIN_RESOURCES:
+        # a graphics state (its /ca 0 or soft mask hides the image: QA113), optional content's properties (a hidden
+        # layer), a pattern or a shading: what the page shows is not the image's pixels
+        return False
+    xobjects = resources.get("/XObject")
     if not isinstance(xobjects, pikepdf.Dictionary) or len(xobjects) != 1:
         return False
     ((_, image),) = xobjects.items()
     if not isinstance(image, pikepdf.Stream) or image.get("/Subtype") != "/Image":
         return False
-    if any(key in image for key in ("/SMask", "/Mask", "/Decode", "/ImageMask", "/SMaskInData")):
+    if any(key in image for key in ("/SMask", "/Mask", "/Decode", "/ImageMask", "/SMaskInData", "/OC")):
         return False
     filters = image.get("/Filter")
     return (

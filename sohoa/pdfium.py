@@ -75,7 +75,8 @@ def _owned_image(bitmap: pypdfium2.PdfBitmap) -> Image.Image:
 def _clipped(image: pypdfium2.PdfImage, box: Rect, tolerance: float) -> bool:
     """Whether a clip other than an upright rectangle around the whole of ``box`` (left, bottom, right, top, in
     points, to within ``tolerance``) is set on ``image``: drawn, the image would be cut. PDFium gives an image drawn
-    without a clip a clip of no path."""
+    without a clip a clip of no path. A rectangle is straight lines through exactly its four corners: a triangle, an
+    arch or a diagonal whose points lie on the box's edges cut it (QA113)."""
     clip = pdfium_c.FPDFPageObj_GetClipPath(image.raw)
     if not clip:
         return False
@@ -84,19 +85,24 @@ def _clipped(image: pypdfium2.PdfImage, box: Rect, tolerance: float) -> bool:
         points = []
         for index in range(pdfium_c.FPDFClipPath_CountPathSegments(clip, path)):
             segment = pdfium_c.FPDFClipPath_GetPathSegment(clip, path, index)
-            if not segment or not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
+            if not segment or pdfium_c.FPDFPathSegment_GetType(segment) == pdfium_c.FPDF_SEGMENT_BEZIERTO:
+                return True
+            if not pdfium_c.FPDFPathSegment_GetPoint(segment, x, y):
                 return True
             points.append((x.value, y.value))
         if not points:
             return True
         left, right = min(px for px, _ in points), max(px for px, _ in points)
         bottom, top = min(py for _, py in points), max(py for _, py in points)
-        # a rectangle: every point at its corners (a curve's or a slanted line's points are not)
-        corners = all(min(abs(px - left), abs(px - right)) <= tolerance for px, _ in points) and all(
-            min(abs(py - bottom), abs(py - top)) <= tolerance for _, py in points
-        )
+        corners = {(cx, cy) for cx in (left, right) for cy in (bottom, top)}
+        reached = set()
+        for px, py in points:
+            corner = min(corners, key=lambda c: abs(c[0] - px) + abs(c[1] - py))
+            if abs(corner[0] - px) + abs(corner[1] - py) > tolerance:
+                return True  # a point off the corners: no rectangle
+            reached.add(corner)
         around = left <= box[0] + tolerance and bottom <= box[1] + tolerance
-        if not (corners and around and right >= box[2] - tolerance and top >= box[3] - tolerance):
+        if reached != corners or not (around and right >= box[2] - tolerance and top >= box[3] - tolerance):
             return True
     return False
 
@@ -105,7 +111,7 @@ def _decoded_pixels(image: pypdfium2.PdfImage) -> Image.Image:
     """The image's own pixels, decoded by PDFium as it draws them, in a Pillow image that owns them: PDFium's bitmap
     of an image is its own memory, freed when the bitmap is closed, and a grey one's pixels are shared, not copied,
     by ``to_pil()``."""
-    bitmap = image.get_bitmap(render=False)
+    bitmap = image.get_bitmap(render=False)  # raises PdfiumError for data it cannot decode
     try:
         pixels = bitmap.to_pil()
         return pixels.copy() if pixels.mode in ("L", "RGBA", "RGBX") else pixels
@@ -168,7 +174,11 @@ class RenderablePdf:
                     return None  # another resolution: rendering scales it
                 if _clipped(image, (e, f, e + a, f + d), pixel / 2):
                     return None
-                pixels = _decoded_pixels(image)
+                try:
+                    pixels = _decoded_pixels(image)
+                except pypdfium2.PdfiumError:
+                    # data its dictionary does not describe (QA113: a grey JPEG said to be RGB): rendered, as before
+                    return None
                 rotation = page.get_rotation()
             finally:
                 page.close()

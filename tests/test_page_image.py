@@ -135,6 +135,49 @@ def test_an_image_whose_pixels_are_not_what_it_shows_is_rendered(tmp_path: Path,
     assert 1 not in inspect_input(source).plain_image_pages
 
 
+def test_a_page_that_shows_its_image_otherwise_is_rendered(tmp_path: Path) -> None:
+    """QA113: a graphics state with /ca 0 or a soft mask, an image in a hidden layer, a document with layers, a
+    transparency group: the page does not show the image's pixels as they are."""
+    image = noise("L", (200, 300))
+    side, high = 200 * 72 / 100, 300 * 72 / 100
+    drawn = f"q /GS0 gs {side} 0 0 {high} 0 0 cm /Im0 Do Q".encode()
+    invisible = scan_pdf(tmp_path / "invisible.pdf", image, 100, content=drawn)
+    hidden = scan_pdf(tmp_path / "hidden.pdf", image, 100)
+    layered = scan_pdf(tmp_path / "layered.pdf", image, 100)
+    grouped = scan_pdf(tmp_path / "grouped.pdf", image, 100)
+    with pikepdf.open(invisible, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].Resources.ExtGState = pikepdf.Dictionary(GS0=pikepdf.Dictionary(ca=0))
+        pdf.save(invisible)
+    for path in (hidden, layered):
+        with pikepdf.open(path, allow_overwriting_input=True) as pdf:
+            layer = pdf.make_indirect(pikepdf.Dictionary(Type=pikepdf.Name.OCG, Name="scan"))
+            pdf.Root.OCProperties = pikepdf.Dictionary(
+                OCGs=[layer], D=pikepdf.Dictionary(OFF=[layer] if path == hidden else [])
+            )
+            if path == hidden:
+                pdf.pages[0].Resources.XObject.Im0.OC = layer
+            pdf.save(path)
+    with pikepdf.open(grouped, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Group = pikepdf.Dictionary(S=pikepdf.Name.Transparency)
+        pdf.save(grouped)
+    for path in (invisible, hidden, layered, grouped):
+        assert 1 not in inspect_input(path).plain_image_pages, path.name
+    with pikepdf.open(invisible) as pdf:
+        assert not plain_page_image(pdf.pages[0])
+
+
+def test_an_image_pdfium_cannot_decode_as_described_is_rendered(tmp_path: Path) -> None:
+    """QA113: a grey JPEG whose dictionary says RGB stopped the whole file, "internal error"."""
+    source = scan_pdf(tmp_path / "grey-said-rgb.pdf", noise("L", (200, 300)), 100, jpeg=True)
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].Resources.XObject.Im0.ColorSpace = pikepdf.Name.DeviceRGB
+        pdf.save(source)
+        assert plain_page_image(pdf.pages[0])
+    with open_pdf(source) as pdf:
+        assert pdf.page_image(0, 100) is None
+        assert pdf.render(0, scale=100 / 72).size == (200, 300)
+
+
 def test_a_page_drawn_otherwise_than_its_image_is_rendered(tmp_path: Path) -> None:
     image = noise("L", (200, 300))
     side, high = 200 * 72 / 100, 300 * 72 / 100
@@ -143,6 +186,11 @@ def test_a_page_drawn_otherwise_than_its_image_is_rendered(tmp_path: Path) -> No
         "mirrored": f"q {-side} 0 0 {high} {side} 0 cm /Im0 Do Q".encode(),
         "smaller than the page": f"q {side / 2} 0 0 {high / 2} 0 0 cm /Im0 Do Q".encode(),
         "clipped": f"q 10 10 50 50 re W n {side} 0 0 {high} 0 0 cm /Im0 Do Q".encode(),
+        # a clip whose points all lie on the image's edges, yet cuts it (QA113)
+        "clipped to a triangle": f"q 0 0 m {side} 0 l 0 {high} l h W n {side} 0 0 {high} 0 0 cm /Im0 Do Q".encode(),
+        "clipped to an arch": (
+            f"q 0 0 m {side} 0 l {side} {high} 0 {high} 0 {high} c 0 0 l h W n {side} 0 0 {high} 0 0 cm /Im0 Do Q"
+        ).encode(),
         "drawn under a rectangle": f"q {side} 0 0 {high} 0 0 cm /Im0 Do Q 0 0 20 20 re f".encode(),
     }
     for name, content in drawn_otherwise.items():
