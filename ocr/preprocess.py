@@ -639,6 +639,7 @@ GUTTER_INCH = 1 / 8  # a stretch of paper at least this wide between two columns
 COLUMN_LINES = 0.15  # a column inked in at most this share of a band's lines of ink is paper between columns
 COLUMN_INCH = 1 / 2  # ... with this much text each side: a list's dashes or numbers before its text make no column
 RULE_INCH = 1 / 50  # a line drawn down a gutter, this thin or thinner, is part of it
+COLUMN_WINDOWS_INCH = (1.0, 2.0)  # columns are looked for in the bands whole and in this much of them either side
 
 
 def crosses_columns(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
@@ -652,6 +653,16 @@ def crosses_columns(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
     too, but the body under it is inked across."""
     if above.shape[0] == 0 or below.shape[0] == 0:
         return False
+    # the bands whole, and their lines nearest the cut: a page that opens with text across it over two columns has
+    # its gutter inked in the upper band's first lines (QA109: the top 30 % full-width, the cut between columns)
+    return any(
+        _gutter_through(above[-reach:], below[:reach], dpi)
+        for reach in (above.shape[0], *(round(inches * dpi) for inches in COLUMN_WINDOWS_INCH))
+    )
+
+
+def _gutter_through(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
+    """``crosses_columns`` for the bands ``above`` and ``below`` as given."""
     upper, lower = text_columns(above, dpi), text_columns(below, dpi)
     right_above = np.concatenate(([0], np.cumsum(upper[::-1])))[::-1]  # columns of text right of each column
     left_below = np.concatenate(([0], np.cumsum(lower)))  # ... and left of it, below the cut

@@ -112,6 +112,19 @@ def test_a_page_in_columns_is_not_cut_across_them() -> None:
     assert band_cuts(column_page([(150, 1100), (1400, 2330)], lines), dpi=300, bands=2) == []
 
 
+def test_two_columns_under_text_across_the_page_are_not_cut_across() -> None:
+    # QA109: the top 30 % of the page in lines across it, then two columns: the upper band's full-width lines inked
+    # its gutter in most of its lines, no gutter was seen, and the cut between the columns' lines interleaved them
+    page = column_page([(200, 2280)], paragraph(300, 16))  # its last line ends at row 1240
+    columns = column_page([(200, 1150), (1330, 2280)], paragraph(1260, 30))  # a line's gap under it, no more
+    page.paste(columns.crop((0, 1250, *A4)), (0, 1250))
+    assert band_cuts(page, dpi=300, bands=2) == []
+    # the full-width part ending where the cut falls: cut there, the bands read in order
+    ending = column_page([(200, 2280)], paragraph(300, 20))
+    ending.paste(column_page([(200, 1150), (1330, 2280)], paragraph(1700, 24)).crop((0, 1690, *A4)), (0, 1690))
+    assert band_cuts(ending, dpi=300, bands=2) != []
+
+
 def test_a_header_side_by_side_or_a_list_of_dashes_is_no_column() -> None:
     # a decree's header — agency and motto side by side over the body, which is inked across — is cut under as before
     lines = paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20)
