@@ -307,21 +307,28 @@ _ON_PRINT = 128
 
 # Light coloured ink: a pixel at least MARKER_LUMA light in grey and MARKER_CHROMA grey levels off the paper's tint in
 # red or blue against green — a highlighter's yellow (255, 240, 60: 224 grey), green (120, 255, 120: 200), pink
-# (255, 140, 200: 182) or orange (255, 180, 60: 189), a grid's violet (160, 130, 200: 147; its 2-pixel lines keep
-# ~30 of their colour in a JPEG). Print stays out: black, red (220, 30, 30: 89) and blue (30, 60, 200: 64) text and
-# signatures are darker; so does the paper, beige or pink
+# (255, 140, 200: 182), orange (255, 180, 60: 189) or blue (60, 140, 230: 137), a grid's violet (160, 130, 200: 147;
+# its 2-pixel lines keep ~30 of their colour in a JPEG). Black, red (220, 30, 30: 89) and blue (30, 60, 200: 64)
+# print and signatures are darker; the paper, beige or pink, is the tint. Print in a light colour is not (a word
+# processor's orange (237, 125, 49: 150) or light blue (91, 155, 213: 146)): the shape of its marks tells it.
 MARKER_LUMA = 120
 MARKER_CHROMA = 25
-# ... whose mark, its pieces joined across MARKER_JOIN pixels (a JPEG breaks a grid's thin lines), reaches this far
-# across or down: a band, a grid, a rule — no letter (a capital of 14 pt is 4 mm high)
+# A mark of it, its pieces joined across MARKER_JOIN pixels (a JPEG breaks a grid's thin lines), reaching MARKER_MM
+# across or down is no letter (a capital of 14 pt is 4 mm high). It is dropped when it fills MARKER_SOLID of its box —
+# a highlighter's band, its letters holes in it (~0.8); a tinted box; a rule — but for the pixels of it MARKER_PRINT
+# grey levels darker than its own middle grey (orange print on a yellow band, light blue print touching the white
+# half of a half-pink form, QA113); or when it reaches MARKER_MM both ways, a lattice (a grid). A mark long one way
+# only and sparse is print: a line of coloured letters touching their underline or each other, a signature.
 MARKER_MM = 10
 MARKER_JOIN = 1
+MARKER_SOLID = 0.5
+MARKER_PRINT = 40
 
 
 def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
-    """A colour page image for Tesseract with its marks of light coloured ink made paper: each pixel of them takes
-    the grey of its lightest channel, as a scanner's colour drop-out gives. A highlighter's band over a line, a
-    grid under the print ("giấy ô ly"), a tinted box: the letters on them are dark in every channel and stay.
+    """A colour page image for Tesseract with its marks of light coloured ink made paper (``MARKER_MM``): each pixel
+    of them takes the grey of its lightest channel, as a scanner's colour drop-out gives. A highlighter's band over a
+    line, a grid under the print ("giấy ô ly"), a tinted box: the letters on them are dark in every channel and stay.
 
     A line marked with a highlighter was lost whole — its band and its letters one mark to Tesseract (QA110: every
     third line marked yellow, green, pink or orange, 268 of 385 words read, the page `good`; 383 with the bands
@@ -332,40 +339,53 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
     colour = image if image.mode == "RGB" else image.convert("RGB")
     # first on a copy a quarter the size: a page with no long mark of light coloured ink, the common case, costs ~10 ms
     small = colour.reduce(4)
-    paper_tint = np.median(np.asarray(small).reshape(-1, 3), axis=0).astype(np.int16)
+    small_pixels = np.asarray(small)
+    paper_tint = np.median(small_pixels.reshape(-1, 3), axis=0).astype(np.int16)
     reach = MARKER_MM / 25.4 * dpi
-    if not _long_marks(_light_coloured(small, paper_tint), reach / 4).any():
-        return image
-    light = _light_coloured(colour, paper_tint)
-    drop = _long_marks(light, reach)
-    if not drop.any():
+    from scipy import ndimage
+
+    small_light = _light_coloured(small_pixels, np.asarray(small.convert("L")), paper_tint)
+    labels, _count = ndimage.label(ndimage.binary_dilation(small_light, iterations=MARKER_JOIN))
+    if not any(max(r.stop - r.start, c.stop - c.start) >= reach / 4 for r, c in ndimage.find_objects(labels)):
         return image
     pixels = np.asarray(colour)
+    grey = np.asarray(colour.convert("L"))
+    light = _light_coloured(pixels, grey, paper_tint)
+    labels, _count = ndimage.label(ndimage.binary_dilation(light, iterations=MARKER_JOIN))
+    drop, darken = np.zeros_like(light), np.zeros_like(light)
+    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        high, wide = rows.stop - rows.start, columns.stop - columns.start
+        if max(high, wide) < reach:
+            continue
+        mark = (labels[rows, columns] == label) & light[rows, columns]
+        if mark.mean() >= MARKER_SOLID:
+            shade = grey[rows, columns]
+            print_on_it = mark & (shade < np.median(shade[mark]) - MARKER_PRINT)
+            # light coloured print on a band made paper stands out as much as it did on the band: its darkest
+            # channel (QA113: orange print on a yellow band, left its own grey on white, read as 41 words of junk)
+            darken[rows, columns] |= print_on_it
+            mark &= ~print_on_it
+        elif min(high, wide) < reach:
+            continue
+        drop[rows, columns] |= mark
+    if not drop.any():
+        return image
     dropped = pixels.copy()
     dropped[drop] = pixels[drop].max(axis=1)[:, np.newaxis]
+    dropped[darken] = pixels[darken].min(axis=1)[:, np.newaxis]
     return Image.fromarray(dropped)
 
 
-def _long_marks(light: np.ndarray, reach: float) -> np.ndarray:
-    """The pixels of ``light`` that are of marks reaching ``reach`` pixels across or down, a mark's pieces joined
-    across ``MARKER_JOIN`` pixels."""
-    from scipy import ndimage
-
-    labels, count = ndimage.label(ndimage.binary_dilation(light, iterations=MARKER_JOIN))
-    long_marks = np.zeros(count + 1, dtype=bool)
-    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
-        long_marks[label] = max(rows.stop - rows.start, columns.stop - columns.start) >= reach
-    return long_marks[labels] & light
-
-
-def _light_coloured(image: Image.Image, paper_tint: np.ndarray) -> np.ndarray:
-    """Which pixels of an RGB image are of light coloured ink (``MARKER_LUMA``, ``MARKER_CHROMA``, beyond the
-    ``paper_tint``, an RGB triple)."""
-    pixels = np.asarray(image)
-    red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
-    red_tint, blue_tint = (int(paper_tint[channel]) - int(paper_tint[1]) for channel in (0, 2))
-    off_paper = np.maximum(np.abs(red - green - red_tint), np.abs(blue - green - blue_tint))
-    return (off_paper >= MARKER_CHROMA) & (np.asarray(image.convert("L")) >= MARKER_LUMA)
+def _light_coloured(pixels: np.ndarray, grey: np.ndarray, paper_tint: np.ndarray) -> np.ndarray:
+    """Which pixels of an RGB array (``grey``: the same made grey) are of light coloured ink (``MARKER_LUMA``,
+    ``MARKER_CHROMA``, beyond the ``paper_tint``, an RGB triple). The tint is taken in proportion to the pixel's green:
+    paper in a shadow is the paper's colour darker, no ink (QA113: a phone's photo in warm light, the edge of a
+    shadow "coloured")."""
+    red, green, blue = (pixels[..., channel].astype(np.float32) for channel in range(3))
+    paper_green = max(1.0, float(paper_tint[1]))
+    red_off = np.abs(red - green * (float(paper_tint[0]) / paper_green))
+    blue_off = np.abs(blue - green * (float(paper_tint[2]) / paper_green))
+    return (np.maximum(red_off, blue_off) >= MARKER_CHROMA) & (grey >= MARKER_LUMA)
 
 
 def _coloured_inks(pixels: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -37,6 +37,44 @@ def test_a_highlighters_band_becomes_paper_and_its_letters_stay() -> None:
     assert dropped.getpixel((50, 50)) == (250, 250, 250)
 
 
+def test_light_coloured_print_stays_and_on_a_band_is_darkened() -> None:
+    """QA113: a word processor's orange or light blue print is as light as a highlighter. Orange print on a yellow
+    band was made paper with it (384 -> 340 of 385 words); light blue letters touching their underline made one long
+    mark and were dropped; on a form half pink, half white, the white half was "coloured" and its letters with it."""
+    orange, light_blue = (237, 125, 49), (91, 155, 213)
+    image = Image.new("RGB", (1200, 900), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 60, 1100, 120), fill=YELLOW)
+    for left in range(150, 1000, 40):
+        draw.rectangle((left, 75, left + 20, 105), fill=orange)  # letters of orange print on the band
+    for left in range(100, 800, 15):
+        draw.rectangle((left, 200, left + 3, 240), fill=light_blue)  # strokes of light blue letters...
+    draw.rectangle((100, 240, 800, 243), fill=light_blue)  # ... on their underline, 60 mm long
+    dropped = markers_dropped(image, 300)
+    assert dropped.getpixel((600, 65)) == (255, 255, 255)  # the band: paper
+    assert dropped.getpixel((160, 90)) == (49, 49, 49)  # the print on it: its darkest channel
+    assert dropped.getpixel((101, 220)) == light_blue and dropped.getpixel((500, 241)) == light_blue
+    half_pink = Image.new("RGB", (1200, 1600), (250, 200, 215))
+    draw = ImageDraw.Draw(half_pink)
+    draw.rectangle((0, 900, 1200, 1600), fill=(250, 250, 250))
+    for left in range(100, 800, 15):
+        draw.rectangle((left, 1200, left + 3, 1240), fill=light_blue)
+    dropped = markers_dropped(half_pink, 300)
+    assert sum(dropped.getpixel((101, 1220))) <= sum(light_blue)  # kept, or made darker: not paper
+
+
+def test_paper_in_a_shadow_is_no_coloured_ink() -> None:
+    """QA113: in a phone's photo under warm light the edge of a shadow, the paper's colour darker, counted as coloured
+    ink against the paper's tint and was made paper (6 words of the page read otherwise)."""
+    paper = np.array([245, 200, 120], dtype=np.float32)
+    shade = np.ones(900, dtype=np.float32)
+    shade[600:] = np.linspace(1.0, 0.6, 300)  # a shadow over the right third, darker to the edge
+    shade = shade[np.newaxis, :, np.newaxis]
+    photo = Image.fromarray((np.ones((1200, 900, 1), np.float32) * shade * paper).astype(np.uint8))
+    ImageDraw.Draw(photo).rectangle((100, 100, 600, 140), fill=(20, 20, 20))
+    assert markers_dropped(photo, 300) is photo
+
+
 def test_a_page_with_no_light_coloured_ink_and_tinted_paper_are_left_as_they_are() -> None:
     plain = Image.new("RGB", (600, 600), (250, 250, 250))
     ImageDraw.Draw(plain).rectangle((100, 100, 500, 160), fill=RED_TEXT)
