@@ -675,10 +675,8 @@ def crosses_columns(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
         return False
     # the bands whole, and their lines nearest the cut: a page that opens with text across it over two columns has
     # its gutter inked in the upper band's first lines (QA109: the top 30 % full-width, the cut between columns)
-    return any(
-        _gutter_through(above[-reach:], below[:reach], dpi)
-        for reach in (above.shape[0], *(round(inches * dpi) for inches in COLUMN_WINDOWS_INCH))
-    )
+    nearest = [(above[-reach:], below[:reach]) for reach in (round(inches * dpi) for inches in COLUMN_WINDOWS_INCH)]
+    return any(_gutter_through(upper, lower, dpi) for upper, lower in [(above, below), *nearest])
 
 
 def _gutter_through(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:

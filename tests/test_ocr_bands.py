@@ -5,12 +5,13 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.pipeline import plan_pages, read_pages
-from ocr.preprocess import band_cuts
+from ocr.preprocess import band_cuts, crosses_columns
 from ocr.tesseract import PageReading, Word, stacked
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
@@ -123,6 +124,18 @@ def test_two_columns_under_text_across_the_page_are_not_cut_across() -> None:
     ending = column_page([(200, 2280)], paragraph(300, 20))
     ending.paste(column_page([(200, 1150), (1330, 2280)], paragraph(1700, 24)).crop((0, 1690, *A4)), (0, 1690))
     assert band_cuts(ending, dpi=300, bands=2) != []
+
+
+def test_columns_are_looked_for_in_the_whole_of_both_bands_too() -> None:
+    # the left column beginning further under the cut than the upper band is high: seen in the whole lower band
+    # (a first version looked at no more of it than the upper band's height)
+    above, below = np.zeros((300, 850), dtype=bool), np.zeros((1000, 850), dtype=bool)  # 3 and 10 inches at 100 dpi
+    for band, first in ((above, 0), (below, 500)):
+        for top in range(0, band.shape[0], 20):
+            band[top : top + 10, 450:800] = True  # the right column's lines
+            if top >= first:
+                band[top : top + 10, 50:400] = True  # the left one's, from 5 inches under the cut
+    assert crosses_columns(above, below, dpi=100)
 
 
 def test_a_header_side_by_side_or_a_list_of_dashes_is_no_column() -> None:
