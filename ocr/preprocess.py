@@ -332,7 +332,7 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
 
     A line marked with a highlighter was lost whole — its band and its letters one mark to Tesseract (QA110: every
     third line marked yellow, green, pink or orange, 268 of 385 words read, the page `good`; 383 with the bands
-    dropped); a form printed on violet grid paper read 45 of 385 words (286 now). Other images are returned as they
+    dropped); a form printed on violet grid paper read 45 of 385 words (276 now). Other images are returned as they
     are."""
     if image.mode not in ("RGB", "P", "CMYK"):
         return image

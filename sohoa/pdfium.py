@@ -148,10 +148,11 @@ class RenderablePdf:
         """Page ``index`` at ``dpi`` as its one image's own pixels, where that is what rendering it would draw, to
         the pixel but for the renderer's rounding of the page's size up; else None, and the page is rendered.
 
-        The page must be drawn with one object, an image set upright over the whole of the page's crop box, without a
-        clip and at ``dpi`` to within a pixel across and down, and have no annotation; whether the image's pixels are
-        what it shows (no mask, no /Decode, grey or RGB) is ``ocr.inputs.plain_page_image``'s to say first. The image
-        comes as Pillow's ``L`` or ``RGB``, turned as the page is displayed (its /Rotate)."""
+        The page must be drawn with one object, an image set upright over the whole of the page's crop box, with no
+        clip that cuts it and at ``dpi`` to within a pixel across and down, and have no annotation; whether the
+        image's pixels are what it shows (no mask, no /Decode, grey or RGB, nothing else in its resources) is
+        ``ocr.inputs.plain_page_image``'s to say first. The image comes as Pillow's ``L`` or ``RGB``, turned as the
+        page is displayed (its /Rotate)."""
         with _LOCK:
             page = self._document[index]
             try:
