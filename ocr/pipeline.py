@@ -869,7 +869,8 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     grey_scan = image.convert("L") if grey and image.mode != "L" else None
     ink = ink_share(grey_scan if grey_scan is not None else image, dpi)
     blank = blank_share(ink)  # (ocr.quality.blank_image, from the share needed below too)
-    # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal dropped
+    # the ink measured on the page as scanned (a page with only a seal on it is not blank), read with its seal and its
+    # marks of light coloured ink (a highlighter's, a grid's) dropped
     dropped = markers_dropped(seal_dropped(image, dpi), dpi)
     image = grey_scan if grey_scan is not None and dropped is image else dropped
     if grey and image.mode != "L":
