@@ -314,15 +314,23 @@ _ON_PRINT = 128
 MARKER_LUMA = 120
 MARKER_CHROMA = 25
 # A mark of it, its pieces joined across MARKER_JOIN pixels (a JPEG breaks a grid's thin lines), reaching MARKER_MM
-# across or down is no letter (a capital of 14 pt is 4 mm high). It is dropped when it fills MARKER_SOLID of its box —
-# a highlighter's band, its letters holes in it (~0.8); a tinted box; a rule — but for the pixels of it MARKER_PRINT
-# grey levels darker than its own middle grey (orange print on a yellow band, light blue print touching the white
-# half of a half-pink form, QA113); or when it reaches MARKER_MM both ways, a lattice (a grid). A mark long one way
-# only and sparse is print: a line of coloured letters touching their underline or each other, a signature.
+# across or down is no letter of body text (a capital of 14 pt is 4 mm high). It is dropped where it is
+# - a band or an area with print on it: it fills MARKER_SOLID of its box, and what it encloses, and what of it is
+#   MARKER_PRINT grey levels darker than its own middle grey, are darker than it — a highlighter's band over black or
+#   orange print, a tinted box, the white half of a half-pink form. The darker part of it is coloured print and is
+#   given its darkest channel, to stand out on the paper as it did on the band (QA113). Without print on it, or with
+#   lighter print — a bold capital of a large coloured title, white letters on a coloured banner — it is left
+#   (QA114: "GIẤY KHEN" at 54 pt, a Word section bar's white heading, lost);
+# - a lattice reaching MARKER_GRID_MM both ways (a grid, a table's coloured rules): its straight runs of MARKER_LINE_MM
+#   or more across or down only, its lines, but for what of it is MARKER_PRINT darker than its middle grey (coloured
+#   letters touching them stay: QA114, a table's status column).
+# Anything else long — a line of coloured letters touching their underline or each other, a signature — is print.
 MARKER_MM = 10
 MARKER_JOIN = 1
 MARKER_SOLID = 0.5
 MARKER_PRINT = 40
+MARKER_GRID_MM = 30
+MARKER_LINE_MM = 4
 
 
 def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
@@ -353,27 +361,44 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
     light = _light_coloured(pixels, grey, paper_tint)
     labels, _count = ndimage.label(ndimage.binary_dilation(light, iterations=MARKER_JOIN))
     drop, darken = np.zeros_like(light), np.zeros_like(light)
+    millimetre = dpi / 25.4
     for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
         high, wide = rows.stop - rows.start, columns.stop - columns.start
         if max(high, wide) < reach:
             continue
-        mark = (labels[rows, columns] == label) & light[rows, columns]
+        joined = labels[rows, columns] == label
+        mark = joined & light[rows, columns]
+        shade = grey[rows, columns]
+        middle = float(np.median(shade[mark]))
+        print_on_it = mark & (shade < middle - MARKER_PRINT)
         if mark.mean() >= MARKER_SOLID:
-            shade = grey[rows, columns]
-            print_on_it = mark & (shade < np.median(shade[mark]) - MARKER_PRINT)
-            # light coloured print on a band made paper stands out as much as it did on the band: its darkest
-            # channel (QA113: orange print on a yellow band, left its own grey on white, read as 41 words of junk)
+            enclosed = ndimage.binary_fill_holes(joined) & ~joined
+            printed = np.concatenate((shade[enclosed], shade[print_on_it]))
+            if printed.size < millimetre**2 or np.median(printed) > middle - MARKER_PRINT:
+                continue
             darken[rows, columns] |= print_on_it
-            mark &= ~print_on_it
-        elif min(high, wide) < reach:
-            continue
-        drop[rows, columns] |= mark
+            drop[rows, columns] |= mark & ~print_on_it
+        elif min(high, wide) >= MARKER_GRID_MM * millimetre:
+            lines = _straight_runs(joined & ~print_on_it, round(MARKER_LINE_MM * millimetre))
+            drop[rows, columns] |= lines & mark & ~print_on_it
     if not drop.any():
         return image
     dropped = pixels.copy()
     dropped[drop] = pixels[drop].max(axis=1)[:, np.newaxis]
     dropped[darken] = pixels[darken].min(axis=1)[:, np.newaxis]
     return Image.fromarray(dropped)
+
+
+def _straight_runs(mark: np.ndarray, length: int) -> np.ndarray:
+    """The pixels of ``mark`` on a straight run of it at least ``length`` long, across or down."""
+    from scipy import ndimage
+
+    runs = np.zeros_like(mark)
+    for axis in (0, 1):
+        # the middles of windows of ``length`` all in the mark, spread back over their windows
+        whole = ndimage.uniform_filter1d(mark.astype(np.float32), length, axis=axis, mode="constant") > 1 - 1e-3
+        runs |= ndimage.uniform_filter1d(whole.astype(np.float32), length, axis=axis, mode="constant") > 1e-3
+    return runs & mark
 
 
 def _light_coloured(pixels: np.ndarray, grey: np.ndarray, paper_tint: np.ndarray) -> np.ndarray:

@@ -63,6 +63,36 @@ def test_light_coloured_print_stays_and_on_a_band_is_darkened() -> None:
     assert sum(dropped.getpixel((101, 1220))) <= sum(light_blue)  # kept, or made darker: not paper
 
 
+def test_large_coloured_letters_and_white_print_on_a_banner_stay() -> None:
+    """QA114: the bold capitals of a 54 pt orange title ("GIẤY KHEN") each reached 10 mm and filled their box or
+    made a lattice, and were made paper; a Word section bar's white heading lost its bar and, with it, all contrast."""
+    orange, green = (230, 90, 40), (112, 173, 71)
+    image = Image.new("RGB", (1400, 1000), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((100, 100, 135, 280), fill=orange)  # a bold "I", 15 mm tall
+    draw.ellipse((200, 100, 380, 280), outline=orange, width=36)  # a bold "O"
+    draw.rectangle((100, 400, 1300, 480), fill=green)  # a banner ...
+    for left in range(150, 1200, 40):
+        draw.rectangle((left, 420, left + 20, 460), fill="white")  # ... its heading in white
+    assert markers_dropped(image, 300) is image
+
+
+def test_a_grids_lines_go_and_coloured_letters_on_it_stay() -> None:
+    """QA114: a table's light blue rules and shaded rows made one lattice with the green and blue words in its status
+    column, and the words went with it (268 -> 251 of 270 words)."""
+    blue_rule, green = (150, 190, 230), (112, 173, 71)
+    image = Image.new("RGB", (1400, 1000), (250, 250, 250))
+    draw = ImageDraw.Draw(image)
+    for at in range(100, 900, 80):  # a 7 mm grid of 2-pixel lines, 68 mm a side
+        draw.line((100, at, 900, at), fill=blue_rule, width=2)
+        draw.line((at, 100, at, 900), fill=blue_rule, width=2)
+    for left in range(182, 420, 12):
+        draw.rectangle((left, 150, left + 5, 180), fill=green)  # strokes of green letters, touching the line at 180
+    dropped = markers_dropped(image, 300)
+    assert dropped.getpixel((500, 100)) == (230, 230, 230)  # a line: its lightest channel
+    assert dropped.getpixel((184, 160)) == green
+
+
 def test_paper_in_a_shadow_is_no_coloured_ink() -> None:
     """QA113: in a phone's photo under warm light the edge of a shadow, the paper's colour darker, counted as coloured
     ink against the paper's tint and was made paper (6 words of the page read otherwise)."""
