@@ -126,6 +126,15 @@ def test_two_columns_under_text_across_the_page_are_not_cut_across() -> None:
     assert band_cuts(ending, dpi=300, bands=2) != []
 
 
+def test_columns_cut_at_a_break_just_under_text_across_the_page_are_not_cut_across() -> None:
+    # QA114: the text across the page ends, two lines of each column follow, then a paragraph break across both: the
+    # cut there, 0.4 inch under the text across the page, has that text in the inch above it, and split the columns
+    page = column_page([(200, 2280)], paragraph(300, 17))  # rows 300-1300
+    columns = column_page([(200, 1150), (1330, 2280)], paragraph(1320, 2) + paragraph(1500, 30))
+    page.paste(columns.crop((0, 1310, *A4)), (0, 1310))
+    assert band_cuts(page, dpi=300, bands=2) == []
+
+
 def test_columns_are_looked_for_in_the_whole_of_both_bands_too() -> None:
     # the left column beginning further under the cut than the upper band is high: seen in the whole lower band
     # (a first version looked at no more of it than the upper band's height)
