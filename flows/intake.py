@@ -507,7 +507,7 @@ def _reads_as_text(page: Image.Image) -> bool:
     way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
     separator's back)."""
     from ocr.preprocess import paper_whitened
-    from ocr.quality import GOOD, faint_page, faint_print_darkened, page_quality, reads_as_show_through
+    from ocr.quality import GOOD, faint_page, faint_print_darkened, reads_as_show_through, words_quality
     from sohoa.record import has_text
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
@@ -515,9 +515,7 @@ def _reads_as_text(page: Image.Image) -> bool:
     faint = faint_page(page, BLANK_READ_DPI)
     page = faint_print_darkened(page, BLANK_READ_DPI) if faint else paper_whitened(page)
     words = _words_read(page)
-    confidence = sum(c for _, c in words) / len(words) if words else None
-    text = [word for word, _ in words]
-    if has_text(text) and page_quality(confidence, " ".join(text))[0] == GOOD:
+    if has_text([text for text, _ in words]) and words_quality(words) == GOOD:
         return True
     if not faint:
         return False

@@ -337,8 +337,13 @@ def reads_as_show_through(straight: Sequence[tuple[str, float]], mirrored: Seque
         return False
     if sum(1 for text, confidence in mirrored if _counted(text, confidence)) >= SHOW_THROUGH_WORDS:
         return True
-    confidence = sum(c for _, c in mirrored) / len(mirrored) if mirrored else None
-    return page_quality(confidence, " ".join(text for text, _ in mirrored))[0] == GOOD
+    return words_quality(mirrored) == GOOD
+
+
+def words_quality(words: Sequence[tuple[str, float]]) -> str:
+    """``page_quality`` of a reading given as its words' (text, confidence): by their mean confidence and text."""
+    confidence = sum(c for _, c in words) / len(words) if words else None
+    return page_quality(confidence, " ".join(text for text, _ in words))[0]
 
 
 def patterned(ink: np.ndarray) -> bool:
