@@ -700,25 +700,27 @@ def crosses_columns(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
         return False
     # the bands whole, and their lines nearest the cut: a page that opens with text across it over two columns has
     # its gutter inked in the upper band's first lines (QA109: the top 30 % full-width, the cut between columns)
+    lower = text_columns(below, dpi)  # (the lower band's whole, asked against three parts of the upper band)
     nearest = [(above[-reach:], below[:reach]) for reach in (round(inches * dpi) for inches in COLUMN_WINDOWS_INCH)]
-    if any(_gutter_through(upper, lower, dpi) for upper, lower in [(above, below), *nearest]):
+    if _gutter_through(text_columns(above, dpi), lower, dpi) or any(
+        _gutter_through(text_columns(upper, dpi), text_columns(lower_part, dpi), dpi) for upper, lower_part in nearest
+    ):
         return True
     # ... and the upper band's lines under the last that runs through a gutter of the lower band: a cut at a paragraph
     # break across both columns a few lines under the text across the page (QA114: 0.4 inch under it, where the inch
     # above the cut still held that text)
-    for start, end in blank_runs(~text_columns(below, dpi)):
+    for start, end in blank_runs(~lower):
         if end - start < GUTTER_INCH * dpi:
             continue
         through = np.flatnonzero(above[:, start:end].any(axis=1))
         columns_part = above[through[-1] + 1 :] if through.size else above
-        if columns_part.shape[0] >= dpi / 3 and _gutter_through(columns_part, below, dpi):
+        if columns_part.shape[0] >= dpi / 3 and _gutter_through(text_columns(columns_part, dpi), lower, dpi):
             return True
     return False
 
 
-def _gutter_through(above: np.ndarray, below: np.ndarray, dpi: int) -> bool:
-    """``crosses_columns`` for the bands ``above`` and ``below`` as given."""
-    upper, lower = text_columns(above, dpi), text_columns(below, dpi)
+def _gutter_through(upper: np.ndarray, lower: np.ndarray, dpi: int) -> bool:
+    """``crosses_columns`` for two bands' columns of text (``text_columns``), above the cut and below it."""
     right_above = np.concatenate(([0], np.cumsum(upper[::-1])))[::-1]  # columns of text right of each column
     left_below = np.concatenate(([0], np.cumsum(lower)))  # ... and left of it, below the cut
     least = COLUMN_INCH * dpi
