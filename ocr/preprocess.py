@@ -349,36 +349,38 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
     small = colour.reduce(4)
     small_pixels = np.asarray(small)
     paper_tint = np.median(small_pixels.reshape(-1, 3), axis=0).astype(np.int16)
-    reach = MARKER_MM / 25.4 * dpi
+    millimetre = dpi / 25.4
+    reach = MARKER_MM * millimetre
     from scipy import ndimage
 
-    small_light = _light_coloured(small_pixels, np.asarray(small.convert("L")), paper_tint)
-    labels, _count = ndimage.label(ndimage.binary_dilation(small_light, iterations=MARKER_JOIN))
-    if not any(max(r.stop - r.start, c.stop - c.start) >= reach / 4 for r, c in ndimage.find_objects(labels)):
+    _, small_marks = _joined_marks(_light_coloured(small_pixels, np.asarray(small.convert("L")), paper_tint))
+    if not any(max(r.stop - r.start, c.stop - c.start) >= reach / 4 for r, c in small_marks):
         return image
     pixels = np.asarray(colour)
     grey = np.asarray(colour.convert("L"))
     light = _light_coloured(pixels, grey, paper_tint)
-    labels, _count = ndimage.label(ndimage.binary_dilation(light, iterations=MARKER_JOIN))
+    labels, marks = _joined_marks(light)
     drop, darken = np.zeros_like(light), np.zeros_like(light)
-    millimetre = dpi / 25.4
-    for label, (rows, columns) in enumerate(ndimage.find_objects(labels), start=1):
+    for label, (rows, columns) in enumerate(marks, start=1):
         high, wide = rows.stop - rows.start, columns.stop - columns.start
         if max(high, wide) < reach:
             continue
         joined = labels[rows, columns] == label
         mark = joined & light[rows, columns]
+        solid = mark.mean() >= MARKER_SOLID
+        if not solid and min(high, wide) < MARKER_GRID_MM * millimetre:
+            continue  # long one way only and sparse: print
         shade = grey[rows, columns]
         middle = float(np.median(shade[mark]))
         print_on_it = mark & (shade < middle - MARKER_PRINT)
-        if mark.mean() >= MARKER_SOLID:
+        if solid:
             enclosed = ndimage.binary_fill_holes(joined) & ~joined
             printed = np.concatenate((shade[enclosed], shade[print_on_it]))
             if printed.size < millimetre**2 or np.median(printed) > middle - MARKER_PRINT:
                 continue
             darken[rows, columns] |= print_on_it
             drop[rows, columns] |= mark & ~print_on_it
-        elif min(high, wide) >= MARKER_GRID_MM * millimetre:
+        else:  # a lattice
             lines = _straight_runs(joined & ~print_on_it, round(MARKER_LINE_MM * millimetre))
             drop[rows, columns] |= lines & mark & ~print_on_it
     if not drop.any():
@@ -387,6 +389,14 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
     dropped[drop] = pixels[drop].max(axis=1)[:, np.newaxis]
     dropped[darken] = pixels[darken].min(axis=1)[:, np.newaxis]
     return Image.fromarray(dropped)
+
+
+def _joined_marks(light: np.ndarray) -> tuple[np.ndarray, list[tuple[slice, slice]]]:
+    """The marks of ``light`` (its pieces joined across MARKER_JOIN pixels): their labels, and each one's box."""
+    from scipy import ndimage
+
+    labels, _count = ndimage.label(ndimage.binary_dilation(light, iterations=MARKER_JOIN))
+    return labels, ndimage.find_objects(labels)
 
 
 def _straight_runs(mark: np.ndarray, length: int) -> np.ndarray:
