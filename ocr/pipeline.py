@@ -1664,7 +1664,8 @@ def _read_far_deskewed(
     if angle == plan.skew:
         return first
     path = scratch / f"far-{plan.number:04d}{_pnm_suffix(straight.mode)}"
-    (second, bands), turn = _written_and_read(plan, straight, path, read, "-far"), 0
+    second, bands = _written_and_read(plan, straight, path, read, "-far")
+    turn = 0
     if page_quality(second.confidence, second.text())[0] == LOW:
         upside_down = straight.rotate(180)
         upside_down_path = scratch / f"far-180-{plan.number:04d}{_pnm_suffix(upside_down.mode)}"
