@@ -97,8 +97,10 @@ from ocr.quality import (
     lexicon_share,
     page_overview,
     page_quality,
+    paper_under_print,
     print_depth,
     reads_as_show_through,
+    shadow_evened,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -196,8 +198,10 @@ class PagePlan:
     # how far under its paper each pixel of the overview lies (ocr.quality.print_depth: its ink), until weighed
     depth: np.ndarray | None = field(default=None, repr=False)
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
-    # read with its faint print darkened: from the start (``faint``), or again and kept so (_read_darkened)
+    # read with its faint print darkened: from the start (``faint``), or again and kept so (_read_again)
     darkened: bool = False
+    # read again with the shadow over its paper evened out, and kept so (_read_again)
+    evened: bool = False
     # little or no ink darker than the blank test's, but faint print (ocr.quality.faint_page): read darkened from the
     # start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
@@ -319,6 +323,7 @@ def ocr_document(
                 too_small=plan.too_small,
                 unread_print=plan.unread_print if reading and quality != BLANK else None,
                 darkened=plan.darkened,
+                evened=plan.evened,
             )
         )
     return OcrResult(
@@ -1528,7 +1533,7 @@ def read_pages(
         if plan.depth is not None:
             plan.unread_print = _unread_print(plan, reading)
             if not plan.darkened and _faint_print_unread(plan, reading):
-                reading = _read_darkened(plan, reading, scratch, read_there)
+                reading = _read_again(plan, reading, scratch, read_there)
             plan.depth = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
@@ -1749,33 +1754,60 @@ def _boxes(reading: PageReading) -> Iterator[tuple[int, int, int, int]]:
     return ((word.left, word.top, word.width, word.height) for word in reading.words)
 
 
-# The page read with its faint print darkened replaces its first reading only when it gets this much more
-DARKENED_MARGIN = 1.1
+# The page read again, its shadow evened out or its faint print darkened, replaces its first reading only when it
+# gets this much more
+AGAIN_MARGIN = 1.1
 
 
-def _read_darkened(
+def _read_again(
     plan: PagePlan,
     first: PageReading,
     scratch: Path,
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> PageReading:
-    """The page read again with its faint print darkened (``ocr.quality.faint_print_darkened``) when that reading
-    gets clearly more (``_words_score``, DARKENED_MARGIN); the plan then says so, and how much print is left
-    unread. Asked of a page with more than FAINT_REREAD of its print unread: toner run low (QA108: the lower 60 %
-    of a page, 140 words of 266 read; darkened, 262), a page upright or turned. Show-through from the back of the
-    sheet lies along the page's own lines, which are read, and is seldom weighed as unread (``unread_print``);
-    where it is, its mirrored letters read as nothing and the first reading stays, a second reading spent."""
+    """The page read again when ``first`` left more than FAINT_REREAD of its print unread: with the shadow over its
+    paper evened out (``ocr.quality.shadow_evened``) where it has one, else — or where that gets no more — with its
+    faint print darkened (``ocr.quality.faint_print_darkened``). The second reading is kept when it gets clearly
+    more (``_words_score``, AGAIN_MARGIN); the plan then says how, and how much print is left unread. Toner run low
+    (QA108: the lower 60 % of a page, 140 words of 266 read; darkened, 262), a page upright or turned; a phone photo
+    a third in shadow (QA110: 239 words of 385; evened, 383). Show-through from the back of the sheet lies along
+    the page's own lines, which are read, and is seldom weighed as unread (``unread_print``); where it is, its
+    mirrored letters read as nothing and the first reading stays, a second reading spent."""
     assert plan.depth is not None
     with Image.open(_whole_image(plan)) as image:
+        evened = shadow_evened(image, plan.dpi)
+        if evened is not None:
+            second = _read_image(plan, evened, scratch, read, "evened")
+            if _words_score(second) > AGAIN_MARGIN * _words_score(first):
+                plan.evened = True
+                # its print weighed against the paper under it: the lit paper's brightest carried into the shadow
+                # made the shadow's edge ink; and on the page evened, the shadow's grain stretched is ink
+                overview = page_overview(image, plan.dpi)
+                plan.depth = print_depth(overview, paper_under_print(overview))
+                plan.unread_print = _unread_print(plan, second)
+                return second
         darkened = faint_print_darkened(image, plan.dpi)
-    darkened_path = scratch / f"darkened-{plan.number:04d}.pgm"
-    second, darkened_bands = _written_and_read(plan, darkened, darkened_path, read, "-darkened")
-    _remove_image(darkened_path, darkened_bands)
-    if _words_score(second) <= DARKENED_MARGIN * _words_score(first):
+    second = _read_image(plan, darkened, scratch, read, "darkened")
+    if _words_score(second) <= AGAIN_MARGIN * _words_score(first):
         return first
     plan.darkened = True
     plan.unread_print = _unread_print(plan, second)
     return second
+
+
+def _read_image(
+    plan: PagePlan,
+    image: Image.Image,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+    how: str,
+) -> PageReading:
+    """The page read from ``image``, another image of it (``how`` it was made: its file's name), in bands as the
+    page is, its files removed after."""
+    image_path = scratch / f"{how}-{plan.number:04d}.pgm"
+    reading, bands = _written_and_read(plan, image, image_path, read, f"-{how}")
+    _remove_image(image_path, bands)
+    return reading
 
 
 def _unread_print(plan: PagePlan, reading: PageReading) -> float | None:

@@ -138,7 +138,8 @@ MAX_UNREAD_PRINT = 0.25
 # 0.99-1.00 (as a JPEG or a PDF page); pages of text 0.44-0.81, a photocopy with a dark border 0.99 — and a page
 # printed from edge to edge (a chat screenshot, a crop of a few lines) 1.00, not weighed either
 PATTERN_SQUARES = 0.98
-FAINT_REREAD = 0.08  # more than this unread: read again with faint print darkened (ocr.pipeline._read_darkened)
+# more than this unread: read again, its shadow evened out or its faint print darkened (ocr.pipeline._read_again)
+FAINT_REREAD = 0.08
 # ... or more than FAINT_REREAD of the print seen at this lower contrast, which decides only that second reading. Body
 # text in toner run very low, 220-225 on paper at 250, is under PRINT_CONTRAST at UNREAD_DPI: not seen, its page
 # read 177 of 385 words and `good`; seen at 20 levels, 0.51-0.53 unread, read again darkened (QA110 F4). Not the
@@ -201,12 +202,13 @@ def paper_level(overview: np.ndarray, reach_inch: float = 0.25, block: int = 4) 
     return np.asarray(spread)[:height, :width]
 
 
-def print_depth(overview: np.ndarray) -> np.ndarray:
+def print_depth(overview: np.ndarray, paper: np.ndarray | None = None) -> np.ndarray:
     """How many grey levels each pixel of ``overview`` (a page at UNREAD_DPI, ``page_overview``) lies under the
-    paper around it (``paper_level``): its ink is where that is PRINT_CONTRAST or more (``page_ink``)."""
+    paper around it (``paper_level``; or ``paper``, as ``paper_under_print`` finds it under a shadow): its ink is
+    where that is PRINT_CONTRAST or more (``page_ink``)."""
     import numpy as np
 
-    return paper_level(overview).astype(np.int16) - overview
+    return (paper_level(overview) if paper is None else paper).astype(np.int16) - overview
 
 
 def page_ink(overview: np.ndarray) -> np.ndarray:
@@ -379,6 +381,57 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     darkened = 255 - np.clip(depth / FAINT_DEPTH, 0, 1) * 255
     return PILImage.fromarray(darkened.astype(np.uint8), mode="L")
 
+
+def shadow_evened(image: Image.Image, dpi: float) -> Image.Image | None:
+    """The page image in grey with the shadow over its paper taken out — each pixel divided by the paper under it
+    (``paper_under_print``), so that paper is white and print keeps its share of the paper's brightness — or None
+    when the page has no shadow: less than SHADOW_SHARE of it is paper SHADOW_DEPTH darker than its brightest.
+    A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read 239 words of 385: Tesseract's
+    one threshold for the page took the shadow for ink and found no line in it. Evened, 383. Darkened instead
+    (``faint_print_darkened``), the shadow's grain is stretched with its print into speckle: 195."""
+    import numpy as np
+    from PIL import Image as PILImage
+    from PIL import ImageFilter
+
+    gray = image if image.mode == "L" else image.convert("L")
+    paper = paper_under_print(page_overview(gray, dpi))
+    shadow_below = (1 - SHADOW_DEPTH) * float(np.percentile(paper, 99))
+    if shadow_below <= 0 or np.mean(paper < shadow_below) < SHADOW_SHARE:
+        return None
+    spread = np.asarray(PILImage.fromarray(paper).resize(gray.size, PILImage.Resampling.BILINEAR))
+    pixels = np.asarray(gray, dtype=np.float32)
+    # the shadow's grain is stretched as much as its print: smoothed there first (a JPEG saved again, its grain
+    # σ 6.7 on paper at 37, evened unsmoothed, read 196 words of 385; smoothed, 378 — and the lit part as scanned)
+    smoothed = np.asarray(gray.filter(ImageFilter.GaussianBlur(SHADOW_BLUR_INCH * dpi)), dtype=np.float32)
+    pixels = np.where(spread < shadow_below, smoothed, pixels)
+    evened = pixels * (255 / np.maximum(spread, 1))
+    return PILImage.fromarray(np.clip(evened, 0, 255).astype(np.uint8), mode="L")
+
+
+def paper_under_print(overview: np.ndarray) -> np.ndarray:
+    """The paper's brightness under each pixel of ``overview`` (a page at UNREAD_DPI), as float32: the page closed
+    over SHADOW_PAPER_INCH (the brightest within it, then the darkest of those), which fills in print thinner than
+    that and leaves a shadow's edge where it is — the brightest alone (``paper_level``) carries the lit paper that
+    far into the shadow, where its paper then reads as ink. Smoothed over SHADOW_GRAIN_INCH first: the brightest of
+    a shadow's grain lies well above its paper (a phone JPEG's shadow at 37, its grain σ 7, was found at ~49 and
+    stayed grey and grainy evened: two bands of it read 211 words of 312, smoothed 312); and after, lightly: the
+    paper changes slowly."""
+    from scipy import ndimage
+
+    reach = max(3, round(UNREAD_DPI * SHADOW_PAPER_INCH))
+    smoothed = ndimage.gaussian_filter(overview.astype("float32"), sigma=UNREAD_DPI * SHADOW_GRAIN_INCH)
+    closed = ndimage.grey_closing(smoothed, size=(reach, reach))
+    return ndimage.uniform_filter(closed, size=3)
+
+
+# Paper at least SHADOW_DEPTH darker than the page's brightest (a share of its brightness), over at least SHADOW_SHARE
+# of the page, is a shadow to be evened out when the page is read again (ocr.pipeline._read_again)
+SHADOW_DEPTH = 0.3
+SHADOW_SHARE = 0.05
+# print strokes thinner than this are filled in to find the paper under them: a bold 20 pt heading's are ~0.04 inch
+SHADOW_PAPER_INCH = 0.1
+SHADOW_BLUR_INCH = 0.004  # the shadow smoothed over this much (0.8 px at 200 dpi) before it is evened
+SHADOW_GRAIN_INCH = 0.01  # (0.015-0.02: text on a heavy grey panel lost 7 words of 385 more)
 
 FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brightness) is made black
 # the paper darkened print is measured against: the brightest within a twelfth of an inch. Within a quarter inch

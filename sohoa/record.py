@@ -236,6 +236,11 @@ class PageOcr(_Model):
         description="the page was read with its faint print darkened: again, that reading kept (toner run low), or "
         "from the start (a page with no ink darker than the blank test's but faint print: a faded receipt)",
     )
+    evened: bool = Field(
+        default=False,
+        description="the page was read again with the shadow over its paper evened out (a phone photo in uneven "
+        "light), and that reading kept (since 2026-12-05)",
+    )
 
 
 class PlacedWord(_Model):
