@@ -26,7 +26,7 @@ from classify.rules import (
     type_name,
 )
 from classify.training import examples
-from ocr.quality import UNREAD_ADVICE, UNREAD_ADVICE_VI
+from ocr.quality import AMONG_SHOW_THROUGH, AMONG_SHOW_THROUGH_VI, UNREAD_ADVICE, UNREAD_ADVICE_VI
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
 
@@ -482,6 +482,7 @@ _WORDS_VI = (
     ("below the bar", "dưới ngưỡng"),
     ("print not read", "chữ in không đọc được"),
     (UNREAD_ADVICE, UNREAD_ADVICE_VI),
+    (AMONG_SHOW_THROUGH, AMONG_SHOW_THROUGH_VI),
 )
 
 

@@ -1475,6 +1475,8 @@ def _page_quality_said(page: PageOcr) -> str | None:
     one of low quality (it sends a record to review), a blank one, one too small to be a scan (kept as it is, not
     read); None for a page read well or whose text layer was kept."""
     from ocr.quality import (
+        AMONG_SHOW_THROUGH,
+        AMONG_SHOW_THROUGH_VI,
         BLANK,
         LOW,
         LOW_CONFIDENCE,
@@ -1501,12 +1503,14 @@ def _page_quality_said(page: PageOcr) -> str | None:
     unread = page.unread_print is not None and page.unread_print > MAX_UNREAD_PRINT
     if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
         signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
-    elif page.confidence >= LOW_CONFIDENCE and not unread:
+    elif page.confidence >= LOW_CONFIDENCE and not unread and not page.among_show_through:
         signals.append("dưới ngưỡng / below the bar")
     if unread:
         signals.append(
             f"chữ in không đọc được / print not read {page.unread_print:.0%}: {UNREAD_ADVICE_VI} / {UNREAD_ADVICE}"
         )
+    if page.among_show_through:
+        signals.append(f"{AMONG_SHOW_THROUGH_VI} / {AMONG_SHOW_THROUGH}")
     return f"{said}chất lượng thấp / low quality ({'; '.join(signals)})"
 
 

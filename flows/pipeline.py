@@ -1951,7 +1951,9 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             if page.quality == LOW:
                 record.needs_review = True
                 record.review_reasons.append(
-                    low_quality_reason(page.number, page.confidence, page.lexicon_share, page.unread_print)
+                    low_quality_reason(
+                        page.number, page.confidence, page.lexicon_share, page.unread_print, page.among_show_through
+                    )
                 )
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is
                 record.needs_review = True

@@ -109,6 +109,7 @@ from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
     PageJob,
     PageReading,
+    Word,
     check_language,
     read_page,
     read_page_job,
@@ -207,6 +208,8 @@ class PagePlan:
     faint: bool = False
     # ... whose print reads better mirrored: show-through from the other side of the sheet (_show_through)
     show_through: bool = False
+    # ... among which lines of its own print were read and kept, alone (_own_lines): low, for a person to check
+    among_show_through: bool = False
 
 
 def ocr_document(
@@ -274,8 +277,13 @@ def ocr_document(
             if reading is not None and _paper_only(plan) and page_quality(reading.confidence, reading.text())[0] == LOW:
                 # no ink the blank test sees, read as words of low quality: show-through from the other side of the
                 # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
-                # review and into every search); a blank page has no text. Faint text read well stays (good).
-                readings[plan.number] = dataclasses.replace(reading, words=[], corrections=())
+                # review and into every search); a blank page has no text. Faint text read well stays (good). Lines
+                # of the page's own faint print read among show-through stay, alone (QA112 F5)
+                own = _own_lines(reading) if plan.show_through else []
+                plan.among_show_through = bool(own)
+                kept = {word.text for word in own}
+                corrections = tuple(pair for pair in reading.corrections if pair[1] in kept)
+                readings[plan.number] = dataclasses.replace(reading, words=own, corrections=corrections)
         unreadable = {plan.number for plan in plans if plan.unreadable_layer}
         left_out: set[int] = set()
         if unreadable and mode == SKIP_TEXT:
@@ -302,6 +310,8 @@ def ocr_document(
         quality, share = page_quality(reading.confidence, page_text, plan.unread_print) if reading else (None, None)
         if reading is not None and _paper_only(plan) and not has_text(page_text.split()):
             quality = BLANK  # no ink, and OCR read nothing (or a speck or two): the back of a sheet, not a bad scan
+        if plan.among_show_through:
+            quality = LOW  # the rest of its own print went with the show-through: a person reads it on the scan
         if plan.too_small is not None:
             quality = TOO_SMALL
         pages.append(
@@ -324,6 +334,7 @@ def ocr_document(
                 unread_print=plan.unread_print if reading and quality != BLANK else None,
                 darkened=plan.darkened,
                 evened=plan.evened,
+                among_show_through=plan.among_show_through,
             )
         )
     return OcrResult(
@@ -1722,6 +1733,36 @@ def _show_through(
         if reads_as_show_through(_word_pairs(first), _word_pairs(second)):
             return True
     return False
+
+
+def _own_lines(reading: PageReading) -> list[Word]:
+    """The words of a show-through page's reading (``_show_through``) that are the page's own print: runs of
+    OWN_RUN_WORDS or more side by side in a line, each a Vietnamese word or a number read with confidence
+    OWN_RUN_CONFIDENCE or more. Show-through read as it is, its letters mirrored, is nonsense: on the 29 such pages
+    of QA108-QA112 (duplex backs, 168-222 on paper at 245, a page number, a staple's mark or a form's number
+    beside) no run of three at 85 (at 75, "2 5v nữ"; of two at 85, "Mẫu 02", "2Q ĐỘ"); a note written over
+    show-through (QA112 F5) read "Kính gửi: Phòng Tư pháp xã Đồng Tâm", "Trần Thị Bình" and "Ngày 12 tháng 10
+    năm 2025" at 96-97 among its nonsense, and was blank, all of it dropped."""
+    kept: list[Word] = []
+    for _, line in itertools.groupby(reading.words, key=lambda word: (word.block, word.paragraph, word.line)):
+        run: list[Word] = []
+        for word in (*line, None):
+            if word is not None and word.confidence >= OWN_RUN_CONFIDENCE and _plain_word(word.text):
+                run.append(word)
+                continue
+            if len(run) >= OWN_RUN_WORDS:
+                kept.extend(run)
+            run = []
+    return kept
+
+
+def _plain_word(text: str) -> bool:
+    """Whether ``text`` is a Vietnamese word or a number (with its punctuation): letters or digits, no others."""
+    return any(character.isalnum() for character in text) and vietnamese_word(text)
+
+
+OWN_RUN_WORDS = 3
+OWN_RUN_CONFIDENCE = 85.0
 
 
 def _written_and_read(

@@ -112,6 +112,9 @@ def blank_share(share: float) -> bool:
 UNREAD_DPI = 100
 UNREAD_ADVICE = "check it against the paper; scan it again flat and evenly lit, or photograph it straight on"
 UNREAD_ADVICE_VI = "hãy đối chiếu với bản giấy; quét lại đặt phẳng, đủ sáng, hoặc chụp lại thẳng góc"
+# a page whose own faint print was read among show-through from the other side of the sheet (ocr.pipeline._own_lines)
+AMONG_SHOW_THROUGH = "its print read among show-through from the back of the sheet: only its clearest lines kept"
+AMONG_SHOW_THROUGH_VI = "chữ của trang đọc lẫn với chữ hằn từ mặt sau tờ giấy: chỉ giữ những dòng rõ nhất"
 PRINT_CONTRAST = 30
 LETTER_INCH = (0.04, 0.35)  # the height of a letter's mark: 3 pt to 25 pt
 LETTER_WIDTH_INCH = 1.5  # ... and its width at most (letters touching one another in a word, at UNREAD_DPI)
@@ -452,9 +455,16 @@ def page_quality(confidence: float | None, text: str, unread: float | None = Non
     return (LOW if low else GOOD), share
 
 
-def low_quality_reason(number: int, confidence: float | None, share: float | None, unread: float | None = None) -> str:
+def low_quality_reason(
+    number: int,
+    confidence: float | None,
+    share: float | None,
+    unread: float | None = None,
+    among_show_through: bool = False,
+) -> str:
     """Why page ``number`` needs a person (a review reason): the signal(s) past the bar, with the bar, or that no
-    word was found at all — not "confidence None, Vietnamese words None"."""
+    word was found at all — not "confidence None, Vietnamese words None"; or that its own print was read among
+    show-through, its clearest lines alone kept (``among_show_through``)."""
     if confidence is None and share is None:
         # ink, but no word read (a page with no ink is "blank", no reason; a page upside down is turned before it is
         # read — the hint said "a blank page, a photo, or upside down" and misled, QA77)
@@ -467,6 +477,8 @@ def low_quality_reason(number: int, confidence: float | None, share: float | Non
     if unread is not None and unread > MAX_UNREAD_PRINT:
         # what to do too: a page photographed askew or printed faintly is photographed or scanned again
         below.append(f"print not read {unread:.0%} > {MAX_UNREAD_PRINT:.0%}: {UNREAD_ADVICE}")
+    if among_show_through:
+        below.append(AMONG_SHOW_THROUGH)
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"
 
 

@@ -241,6 +241,13 @@ class PageOcr(_Model):
         description="the page was read again with the shadow over its paper evened out (a phone photo in uneven "
         "light), and that reading kept (since 2026-12-05)",
     )
+    among_show_through: bool = Field(
+        default=False,
+        description="the page's own faint print was read among show-through from the other side of the sheet: only "
+        "its clearest lines were kept (runs of three or more words read with confidence 85 or more), the rest went "
+        "with the show-through's nonsense, and the page is 'low', for a person to read on the scan (since "
+        "2026-12-05: the page was 'blank', its print lost)",
+    )
 
 
 class PlacedWord(_Model):
