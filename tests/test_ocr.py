@@ -743,6 +743,23 @@ def test_far_deskew_measures_the_page_as_scanned_and_turns_it_upside_down_if_nee
     assert result.text.count("hộ tịch trực tuyến") >= 2, result.text
 
 
+@pytest.mark.parametrize(("turned", "orientation"), [(104.0, 90), (-76.0, 270), (256.0, 270)])
+def test_a_page_sideways_and_crooked_past_the_search_is_turned_and_read(
+    tmp_path: Path, turned: float, orientation: int
+) -> None:
+    """QA112: a page sideways and 14° crooked read no word, `low`: OSD cannot tell which way is up on a page so
+    crooked, and the far search looks for lines across the page, not down it. Looked at turned a quarter too."""
+    path = tmp_path / "ngang và lệch.png"
+    lines_page().rotate(turned, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=250).save(
+        path, dpi=(150, 150)
+    )
+    result = ocr_document(path, tmp_path / "out.pdf", workers=2)
+    (read,) = result.pages
+    assert read.orientation == orientation and read.quality == "good", read
+    assert abs(abs(read.skew) - 14.0) < 0.5, read
+    assert result.text.count("hộ tịch trực tuyến") >= 2, result.text
+
+
 def test_a_short_notice_fed_crooked_is_straightened_and_the_search_edge_holds() -> None:
     """QA102 F6/F7: a short notice (0.4 % ink) fed 8° crooked was not straightened — beyond 5° only a page with 1 %
     ink was — and read no word, though its angle was found exactly; a page at 10.2° was measured exactly and
