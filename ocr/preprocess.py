@@ -43,6 +43,9 @@ FAR_SKEW = 20.0
 # notice fed 8° crooked gave no word.
 WIDE_SKEW = 5.0
 WIDE_SKEW_CONTRAST = 9.0
+# ... on a page read badly (far_deskewed), whose reading straightened is kept only when it gets clearly more: a faded
+# receipt pasted 8° crooked on an A4 sheet, its few short lines 8.2-9.1 times the median (QA111), read no word
+FAR_SKEW_CONTRAST = 6.0
 LONG_LINE_ROW = 0.4
 # Below 1° Tesseract reads the page as well without help, and a text layer turned by less than that only makes
 # pdftotext split lines (MEASURED.md); from about 1.5° its layout analysis starts to merge lines.
@@ -50,9 +53,10 @@ MIN_SKEW = 1.0
 _ANALYSIS_WIDTH = 700
 
 
-def skew_angle(image: Image.Image, reach: float = MAX_SKEW) -> float:
+def skew_angle(image: Image.Image, reach: float = MAX_SKEW, wide_contrast: float = WIDE_SKEW_CONTRAST) -> float:
     """Degrees to rotate the image counter-clockwise (PIL's sense) so that text lines are horizontal, looked for
-    within ``reach`` degrees either way.
+    within ``reach`` degrees either way; past WIDE_SKEW taken only when its profile is ``wide_contrast`` times
+    sharper than at the median angle.
 
     Projection profile: turn a small binarised copy through candidate angles and keep the one whose row sums
     change most sharply between lines of text and the gaps between them. Coarse (0.5°) then fine (0.05°).
@@ -74,20 +78,20 @@ def skew_angle(image: Image.Image, reach: float = MAX_SKEW) -> float:
         if strokeless is not ink:
             found = _profile_angle(strokeless, page, reach)
             if found is not None and found[1] >= STROKELESS_CONTRAST * found[2]:
-                return _taken(*found, reach)
+                return _taken(*found, reach, wide_contrast)
     found = _profile_angle(ink, page, reach)
-    return _taken(*found, reach) if found is not None else 0.0
+    return _taken(*found, reach, wide_contrast) if found is not None else 0.0
 
 
 STROKELESS_CONTRAST = 15.0  # text left by the strokes: 34–45 (QA103/QA104's pages); rules taken with it: 3–10
 
 
-def _taken(angle: float, sharpest: float, median: float, reach: float) -> float:
+def _taken(angle: float, sharpest: float, median: float, reach: float, wide_contrast: float) -> float:
     """The angle the profile found, or 0 when it is not to be taken: at the edge of the search (``reach``: the page
-    is turned further than it looks), or past WIDE_SKEW without WIDE_SKEW_CONTRAST."""
+    is turned further than it looks), or past WIDE_SKEW without ``wide_contrast``."""
     if abs(angle) >= reach + _FINE_REACH:
         return 0.0
-    if abs(angle) > WIDE_SKEW and sharpest < WIDE_SKEW_CONTRAST * median:
+    if abs(angle) > WIDE_SKEW and sharpest < wide_contrast * median:
         return 0.0
     return round(angle, 2)
 
@@ -164,12 +168,14 @@ def deskewed(image: Image.Image) -> tuple[Image.Image, float]:
 
 def far_deskewed(image: Image.Image, skew: float = 0.0) -> tuple[Image.Image, float]:
     """(straightened copy, angle from the page as scanned) of a page image already straightened by ``skew``
-    degrees (``deskewed``) whose page is skewed past MAX_SKEW, that skew found within FAR_SKEW on the page as
-    scanned (and taken as ``skew_angle`` takes any past WIDE_SKEW: only when its lines are clear); (the image
-    itself, ``skew``) otherwise. Measured as scanned: the 10° search gives a page turned 13–19° a spurious 2–5°
-    now and then, which left it 21–23° off (QA112: 8 of 66 such pages)."""
-    angle = skew_angle(_turned(image, -skew) if skew else image, FAR_SKEW)
-    if not MAX_SKEW <= abs(angle) < FAR_SKEW + _FINE_REACH:
+    degrees (``deskewed``) whose page is skewed past WIDE_SKEW, at least MIN_SKEW from ``skew``, that skew found
+    within FAR_SKEW on the page as scanned (and taken as ``skew_angle`` takes any past WIDE_SKEW: only when its
+    lines are clear against the median of the wider search); (the image itself, ``skew``) otherwise. Measured as
+    scanned: the 10° search gives a page turned 13–19° a spurious 2–5° now and then, which left it 21–23° off
+    (QA112: 8 of 66 such pages). From WIDE_SKEW, not MAX_SKEW: a faded receipt pasted 8° crooked on an A4 sheet,
+    its few short lines' profile 8 times its 10° search's median (9 taken), was read as found, no word (QA111)."""
+    angle = skew_angle(_turned(image, -skew) if skew else image, FAR_SKEW, FAR_SKEW_CONTRAST)
+    if not WIDE_SKEW < abs(angle) < FAR_SKEW + _FINE_REACH or abs(angle - skew) < MIN_SKEW:
         return image, skew
     return _turned(image, angle - skew), angle  # one more resampling of the image already turned by `skew`
 
