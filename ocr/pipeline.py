@@ -1670,8 +1670,8 @@ def _read_far_deskewed(
     scratch: Path,
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> PageReading:
-    """Read a page read badly again straightened, if it is skewed past what deskewing looks for
-    (``ocr.preprocess.far_deskewed``) — and turned upside down too, when that reading is low: asked which way is up,
+    """Read a page read badly again straightened, if it is skewed past what deskewing looks for, or past 5° where
+    deskewing did not take the angle (``ocr.preprocess.far_deskewed``) — and turned upside down too, when that reading is low: asked which way is up,
     a page 12–15° crooked gets no answer (QA112: read upside down, nonsense). A page whose lines run down it that
     far crooked is looked at turned a quarter (QA112: sideways and 14° off, no word read). The best reading is kept
     when it gets clearly more (``_words_score``, LEVEL_MARGIN), and the plan then says so."""
