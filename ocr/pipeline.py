@@ -1671,10 +1671,11 @@ def _read_far_deskewed(
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> PageReading:
     """Read a page read badly again straightened, if it is skewed past what deskewing looks for, or past 5° where
-    deskewing did not take the angle (``ocr.preprocess.far_deskewed``) — and turned upside down too, when that reading is low: asked which way is up,
-    a page 12–15° crooked gets no answer (QA112: read upside down, nonsense). A page whose lines run down it that
-    far crooked is looked at turned a quarter (QA112: sideways and 14° off, no word read). The best reading is kept
-    when it gets clearly more (``_words_score``, LEVEL_MARGIN), and the plan then says so."""
+    deskewing did not take the angle (``ocr.preprocess.far_deskewed``) — and turned upside down too, when that
+    reading is low: asked which way is up, a page 12–15° crooked gets no answer (QA112: read upside down,
+    nonsense). A page whose lines run down it that far crooked is looked at turned a quarter (QA112: sideways and
+    14° off, no word read). The best reading is kept when it gets clearly more (``_words_score``, LEVEL_MARGIN),
+    and the plan then says so."""
     whole_path = _whole_image(plan)
     turn = 0
     with Image.open(whole_path) as image:
@@ -1821,7 +1822,7 @@ def _read_again(
     mirrored letters read as nothing and the first reading stays, a second reading spent."""
     assert plan.depth is not None
     with Image.open(_whole_image(plan)) as image:
-        evened = shadow_evened(image, plan.dpi)
+        evened = shadow_evened(image, plan.dpi, _boxes(first))
         if evened is not None:
             second = _read_image(plan, evened, scratch, read, "evened")
             if _words_score(second) > AGAIN_MARGIN * _words_score(first):

@@ -264,14 +264,7 @@ def unread_print(
     import numpy as np
     from scipy import ndimage
 
-    scale = UNREAD_DPI / dpi if dpi > 0 else 1.0
-    margin = WORD_MARGIN * UNREAD_DPI
-    covered = np.zeros(ink.shape, dtype=bool)
-    for left, top, width, height in words:
-        covered[
-            max(0, math.floor(top * scale - margin)) : math.ceil((top + height) * scale + margin),
-            max(0, math.floor(left * scale - margin)) : math.ceil((left + width) * scale + margin),
-        ] = True
+    covered = words_covered(ink.shape, words, dpi)
     all_ink = np.count_nonzero(ink)
     if all_ink == 0:
         return None
@@ -286,6 +279,22 @@ def unread_print(
     uncovered = np.bincount(labels[rows & ~covered], minlength=count + 1)
     unread = uncovered > row_size / 2
     return round(int(row_size[unread].sum()) / total, 3)
+
+
+def words_covered(shape: tuple[int, ...], words: Iterable[tuple[int, int, int, int]], dpi: float) -> np.ndarray:
+    """Where on a page at UNREAD_DPI (an array of ``shape``) ``words`` lie — (left, top, width, height) in the
+    pixels of the page image at ``dpi`` —, each word's box widened by WORD_MARGIN."""
+    import numpy as np
+
+    scale = UNREAD_DPI / dpi if dpi > 0 else 1.0
+    margin = WORD_MARGIN * UNREAD_DPI
+    covered = np.zeros(shape, dtype=bool)
+    for left, top, width, height in words:
+        covered[
+            max(0, math.floor(top * scale - margin)) : math.ceil((top + height) * scale + margin),
+            max(0, math.floor(left * scale - margin)) : math.ceil((left + width) * scale + margin),
+        ] = True
+    return covered
 
 
 def print_inches(ink: np.ndarray) -> float:
@@ -385,29 +394,51 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     return PILImage.fromarray(darkened.astype(np.uint8), mode="L")
 
 
-def shadow_evened(image: Image.Image, dpi: float) -> Image.Image | None:
-    """The page image in grey with the shadow over its paper taken out — each pixel divided by the paper under it
-    (``paper_under_print``), so that paper is white and print keeps its share of the paper's brightness — or None
-    when the page has no shadow: less than SHADOW_SHARE of it is paper SHADOW_DEPTH darker than its brightest.
-    A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read 239 words of 385: Tesseract's
-    one threshold for the page took the shadow for ink and found no line in it. Evened, 383. Darkened instead
-    (``faint_print_darkened``), the shadow's grain is stretched with its print into speckle: 195."""
+def shadow_evened(
+    image: Image.Image, dpi: float, words: Iterable[tuple[int, int, int, int]] = ()
+) -> Image.Image | None:
+    """The page image in grey with the shadow over its paper taken out — each pixel in the shadow divided by the
+    paper under it (``paper_under_print``), so that paper is white and print keeps its share of the paper's
+    brightness — or None when the page has no shadow, or the print ``words`` (each word's (left, top, width,
+    height) in the image's pixels) leave unread lies mostly outside it. A shadow is paper SHADOW_DEPTH darker than
+    the page's brightest reaching the page's edge (within SHADOW_BORDER_INCH: a photo, a black bar, a banner, a
+    title box inside the page are not; evened, their white letters went white on white, and a faint page's dark
+    photo had it evened instead of darkened, QA115), over SHADOW_SHARE of the page or more; what is evened is it
+    and SHADOW_EDGE_INCH around it. A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read
+    239 words of 385: Tesseract's one threshold for the page took the shadow for ink and found no line in it.
+    Evened, 383. Darkened instead (``faint_print_darkened``), the shadow's grain is stretched with its print into
+    speckle: 195."""
     import numpy as np
     from PIL import Image as PILImage
     from PIL import ImageFilter
+    from scipy import ndimage
 
     gray = image if image.mode == "L" else image.convert("L")
-    paper = paper_under_print(page_overview(gray, dpi))
+    overview = page_overview(gray, dpi)
+    paper = paper_under_print(overview)
     shadow_below = (1 - SHADOW_DEPTH) * float(np.percentile(paper, 99))
-    if shadow_below <= 0 or np.mean(paper < shadow_below) < SHADOW_SHARE:
+    labels, _count = ndimage.label(paper < shadow_below)
+    near = max(1, round(SHADOW_BORDER_INCH * UNREAD_DPI))  # (a page straightened has white corners)
+    edges = np.concatenate(
+        (labels[:near].ravel(), labels[-near:].ravel(), labels[:, :near].ravel(), labels[:, -near:].ravel())
+    )
+    shadow = np.isin(labels, edges[edges > 0])
+    if shadow_below <= 0 or np.mean(shadow) < SHADOW_SHARE:
         return None
+    zone = ndimage.binary_dilation(shadow, iterations=max(1, round(SHADOW_EDGE_INCH * UNREAD_DPI)))
+    # print in a dark shadow is a share of its paper's brightness, as little as 27 levels under paper at 37
+    ink = paper - overview >= np.minimum(PRINT_CONTRAST, SHADOW_PRINT * paper)
+    unread = ink & ~words_covered(ink.shape, words, dpi)
+    if np.count_nonzero(unread & zone) < SHADOW_UNREAD * np.count_nonzero(unread):
+        return None  # what is left unread is elsewhere: faint print on lit paper, to be read darkened
     spread = np.asarray(PILImage.fromarray(paper).resize(gray.size, PILImage.Resampling.BILINEAR))
+    in_zone = np.asarray(PILImage.fromarray(zone).resize(gray.size, PILImage.Resampling.NEAREST))
     pixels = np.asarray(gray, dtype=np.float32)
     # the shadow's grain is stretched as much as its print: smoothed there first (a JPEG saved again, its grain
     # σ 6.7 on paper at 37, evened unsmoothed, read 196 words of 385; smoothed, 378 — and the lit part as scanned)
     smoothed = np.asarray(gray.filter(ImageFilter.GaussianBlur(SHADOW_BLUR_INCH * dpi)), dtype=np.float32)
-    pixels = np.where(spread < shadow_below, smoothed, pixels)
-    evened = pixels * (255 / np.maximum(spread, 1))
+    pixels = np.where(in_zone & (spread < shadow_below), smoothed, pixels)
+    evened = np.where(in_zone, pixels * (255 / np.maximum(spread, 1)), pixels)
     return PILImage.fromarray(np.clip(evened, 0, 255).astype(np.uint8), mode="L")
 
 
@@ -434,6 +465,12 @@ SHADOW_SHARE = 0.05
 # print strokes thinner than this are filled in to find the paper under them: a bold 20 pt heading's are ~0.04 inch
 SHADOW_PAPER_INCH = 0.1
 SHADOW_BLUR_INCH = 0.004  # the shadow smoothed over this much (0.8 px at 200 dpi) before it is evened
+SHADOW_EDGE_INCH = 0.25  # the shadow's soft edge, evened with it
+# a shadow reaches this near the page's edge: a page straightened 3° has white wedges along its edges, up to a third
+# of an inch deep on A4 (QA115: a shadow so cut off from the edge was left, 261 words of 385 read; evened, 384)
+SHADOW_BORDER_INCH = 0.5
+SHADOW_PRINT = 0.5  # print in a shadow: this share of its paper's brightness darker, or PRINT_CONTRAST levels
+SHADOW_UNREAD = 0.5  # this much of the print left unread in the shadow, or the page is read darkened instead
 SHADOW_GRAIN_INCH = 0.01  # (0.015-0.02: text on a heavy grey panel lost 7 words of 385 more)
 
 FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brightness) is made black

@@ -175,18 +175,28 @@ def shadowed(page: Image.Image, paper: int = 56) -> Image.Image:
 
 def test_a_shadow_over_the_paper_is_evened_out() -> None:
     page = letter_page()
-    assert shadow_evened(page, 150) is None  # no shadow: nothing to even
-    evened = shadow_evened(shadowed(page), 150)
+    # the words read: each line up to the shadow's edge (shadowed's edge: 0.75 of the width less half the row)
+    lit = [(110, 140 + 50 * index, int(0.75 * 1240 - 0.5 * (150 + 50 * index)) - 150, 40) for index in range(20)]
+    assert shadow_evened(page, 150, lit) is None  # no shadow: nothing to even
+    evened = shadow_evened(shadowed(page), 150, lit)
     assert evened is not None
     right_of_line_ten = np.asarray(evened)[150 + 50 * 10 : 150 + 50 * 10 + 35, 700:850]
     assert np.median(right_of_line_ten) > 220 and right_of_line_ten.min() < 100  # white paper, its print dark
+    assert np.array_equal(np.asarray(evened)[:800, :300], np.asarray(shadowed(page))[:800, :300])  # lit: as it was
     # the edge of the shadow is paper too, not a dark band (the brightest around alone carried the lit paper in)
     edge = np.asarray(evened)[1300:1700]
     assert np.percentile(edge, 2) > 150
+    # what was left unread lies in the lit part (faint print, to be read darkened): not evened
+    in_shadow = [(left + width, top, 1000 - left - width, height) for left, top, width, height in lit]
+    assert shadow_evened(shadowed(page), 150, lit[:10] + in_shadow) is None
     # a shadow over less than SHADOW_SHARE of the page is not one to even
     corner = np.asarray(page).copy()
     corner[:200, :200] = (corner[:200, :200] * 0.3).astype(np.uint8)
     assert shadow_evened(Image.fromarray(corner), 150) is None
+    # nor is a dark area inside the page (a photo, a banner, a title box with white letters: QA115)
+    inside = np.asarray(page).copy()
+    inside[300:1000, 300:900] = (inside[300:1000, 300:900] * 0.2).astype(np.uint8)
+    assert shadow_evened(Image.fromarray(inside), 150) is None
 
 
 def test_a_photo_partly_in_shadow_is_read_again_evened(tmp_path: Path) -> None:
