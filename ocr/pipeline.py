@@ -88,6 +88,7 @@ from ocr.quality import (
     LOW,
     MIN_PRINT_INCH2,
     PRINT_CONTRAST,
+    SHADOW_UNREAD_THERE,
     TOO_SMALL,
     blank_share,
     faint_page,
@@ -95,6 +96,7 @@ from ocr.quality import (
     ink_share,
     letters_score,
     lexicon_share,
+    maybe_in_shadow,
     page_overview,
     page_quality,
     paper_under_print,
@@ -203,6 +205,8 @@ class PagePlan:
     darkened: bool = False
     # read again with the shadow over its paper evened out, and kept so (_read_again)
     evened: bool = False
+    # its overview shows paper in shadow (ocr.quality.maybe_in_shadow): asked whether to read it again evened
+    maybe_in_shadow: bool = False
     # little or no ink darker than the blank test's, but faint print (ocr.quality.faint_page): read darkened from the
     # start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
@@ -917,6 +921,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     )
     if not blank or faint:  # where its ink is, found while it is read (read_pages), from this
         plan.overview = page_overview(straight, dpi)
+        plan.maybe_in_shadow = maybe_in_shadow(plan.overview)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
     if abs(angle) > WIDE_SKEW:
         level = paper_whitened(image) if little_ink and not faint else image
@@ -1545,6 +1550,8 @@ def read_pages(
             plan.unread_print = _unread_print(plan, reading)
             if not plan.darkened and _faint_print_unread(plan, reading):
                 reading = _read_again(plan, reading, scratch, read_there)
+            elif not plan.darkened and plan.maybe_in_shadow:
+                reading = _read_again(plan, reading, scratch, read_there, shadow_only=True)
             plan.depth = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
@@ -1811,18 +1818,24 @@ def _read_again(
     first: PageReading,
     scratch: Path,
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+    *,
+    shadow_only: bool = False,
 ) -> PageReading:
     """The page read again when ``first`` left more than FAINT_REREAD of its print unread: with the shadow over its
     paper evened out (``ocr.quality.shadow_evened``) where it has one, else — or where that gets no more — with its
-    faint print darkened (``ocr.quality.faint_print_darkened``). The second reading is kept when it gets clearly
-    more (``_words_score``, AGAIN_MARGIN); the plan then says how, and how much print is left unread. Toner run low
-    (QA108: the lower 60 % of a page, 140 words of 266 read; darkened, 262), a page upright or turned; a phone photo
-    a third in shadow (QA110: 239 words of 385; evened, 383). Show-through from the back of the sheet lies along
-    the page's own lines, which are read, and is seldom weighed as unread (``unread_print``); where it is, its
-    mirrored letters read as nothing and the first reading stays, a second reading spent."""
+    faint print darkened (``ocr.quality.faint_print_darkened``). ``shadow_only``: a page that may be in shadow
+    (``maybe_in_shadow``) whose print left unread weighs too little to be read again: read evened when more than
+    SHADOW_UNREAD_THERE of the print in its shadow is left unread, and not darkened. The second reading is kept
+    when it gets clearly more (``_words_score``, AGAIN_MARGIN); the plan then says how, and how much print is left
+    unread. Toner run low (QA108: the lower 60 % of a page, 140 words of 266 read; darkened, 262), a page upright
+    or turned; a phone photo a third in shadow (QA110: 239 words of 385; evened, 383). Show-through from the back
+    of the sheet lies along the page's own lines, which are read, and is seldom weighed as unread
+    (``unread_print``); where it is, its mirrored letters read as nothing and the first reading stays, a second
+    reading spent."""
     assert plan.depth is not None
     with Image.open(_whole_image(plan)) as image:
-        evened = shadow_evened(image, plan.dpi, _boxes(first))
+        unread_there = SHADOW_UNREAD_THERE if shadow_only else 0.0
+        evened = shadow_evened(image, plan.dpi, _boxes(first), unread_there=unread_there)
         if evened is not None:
             second = _read_image(plan, evened, scratch, read, "evened")
             if _words_score(second) > AGAIN_MARGIN * _words_score(first):
@@ -1833,6 +1846,8 @@ def _read_again(
                 plan.depth = print_depth(overview, paper_under_print(overview))
                 plan.unread_print = _unread_print(plan, second)
                 return second
+        if shadow_only:
+            return first
         darkened = faint_print_darkened(image, plan.dpi)
     second = _read_image(plan, darkened, scratch, read, "darkened")
     if _words_score(second) <= AGAIN_MARGIN * _words_score(first):

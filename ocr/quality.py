@@ -395,7 +395,7 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
 
 
 def shadow_evened(
-    image: Image.Image, dpi: float, words: Iterable[tuple[int, int, int, int]] = ()
+    image: Image.Image, dpi: float, words: Iterable[tuple[int, int, int, int]] = (), *, unread_there: float = 0.0
 ) -> Image.Image | None:
     """The page image in grey with the shadow over its paper taken out — each pixel in the shadow divided by the
     paper under it (``paper_under_print``), so that paper is white and print keeps its share of the paper's
@@ -404,7 +404,8 @@ def shadow_evened(
     the page's brightest reaching the page's edge (within SHADOW_BORDER_INCH: a photo, a black bar, a banner, a
     title box inside the page are not; evened, their white letters went white on white, and a faint page's dark
     photo had it evened instead of darkened, QA115), over SHADOW_SHARE of the page or more; what is evened is it
-    and SHADOW_EDGE_INCH around it. A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read
+    and SHADOW_EDGE_INCH around it; None too when no more than ``unread_there`` of the print in it is left unread.
+    A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read
     239 words of 385: Tesseract's one threshold for the page took the shadow for ink and found no line in it.
     Evened, 383. Darkened instead (``faint_print_darkened``), the shadow's grain is stretched with its print into
     speckle: 195."""
@@ -429,8 +430,11 @@ def shadow_evened(
     # print in a dark shadow is a share of its paper's brightness, as little as 27 levels under paper at 37
     ink = paper - overview >= np.minimum(PRINT_CONTRAST, SHADOW_PRINT * paper)
     unread = ink & ~words_covered(ink.shape, words, dpi)
-    if np.count_nonzero(unread & zone) < SHADOW_UNREAD * np.count_nonzero(unread):
+    unread_in_zone = np.count_nonzero(unread & zone)
+    if unread_in_zone < SHADOW_UNREAD * np.count_nonzero(unread):
         return None  # what is left unread is elsewhere: faint print on lit paper, to be read darkened
+    if unread_in_zone <= unread_there * np.count_nonzero(ink & zone):
+        return None  # (asked only if enough of the print in the shadow is left unread: ``unread_there``)
     spread = np.asarray(PILImage.fromarray(paper).resize(gray.size, PILImage.Resampling.BILINEAR))
     in_zone = np.asarray(PILImage.fromarray(zone).resize(gray.size, PILImage.Resampling.NEAREST))
     pixels = np.asarray(gray, dtype=np.float32)
@@ -440,6 +444,30 @@ def shadow_evened(
     pixels = np.where(in_zone & (spread < shadow_below), smoothed, pixels)
     evened = np.where(in_zone, pixels * (255 / np.maximum(spread, 1)), pixels)
     return PILImage.fromarray(np.clip(evened, 0, 255).astype(np.uint8), mode="L")
+
+
+def maybe_in_shadow(overview: np.ndarray) -> bool:
+    """Whether a page (``overview``, at UNREAD_DPI) may be partly in shadow, as ``shadow_evened`` finds one, told
+    in ~2 ms from the brightest of each block of SHADOW_BLOCK_INCH (paper, but in heavy print): SHADOW_SHARE of
+    them or more SHADOW_DEPTH darker than the brightest, reaching the page's edge. Such a page is read again when
+    the print left unread lies in its shadow, though it weighs too little to be (ocr.pipeline._read_again): Tesseract
+    reads each line into a diagonal shadow up to its edge, and the row counts as read (QA115: 320-341 words of 385
+    right, `good`; evened, 383)."""
+    import numpy as np
+    from scipy import ndimage
+
+    side = max(1, round(SHADOW_BLOCK_INCH * UNREAD_DPI))
+    rows, columns = overview.shape[0] // side, overview.shape[1] // side
+    if rows < 3 or columns < 3:
+        return False
+    blocks = overview[: rows * side, : columns * side].reshape(rows, side, columns, side).max(axis=(1, 3))
+    dark = blocks < (1 - SHADOW_DEPTH) * float(np.percentile(blocks, 99))
+    labels, _count = ndimage.label(dark)
+    near = max(1, round(SHADOW_BORDER_INCH / SHADOW_BLOCK_INCH))
+    edges = np.concatenate(
+        (labels[:near].ravel(), labels[-near:].ravel(), labels[:, :near].ravel(), labels[:, -near:].ravel())
+    )
+    return bool(np.mean(np.isin(labels, edges[edges > 0])) >= SHADOW_SHARE)
 
 
 def paper_under_print(overview: np.ndarray) -> np.ndarray:
@@ -471,6 +499,10 @@ SHADOW_EDGE_INCH = 0.25  # the shadow's soft edge, evened with it
 SHADOW_BORDER_INCH = 0.5
 SHADOW_PRINT = 0.5  # print in a shadow: this share of its paper's brightness darker, or PRINT_CONTRAST levels
 SHADOW_UNREAD = 0.5  # this much of the print left unread in the shadow, or the page is read darkened instead
+SHADOW_BLOCK_INCH = 0.16  # (``maybe_in_shadow``) wider than print's strokes, narrower than the gaps between lines
+# ... and a page not weighed as unread enough to be read again is read again evened when this share of the print in
+# its shadow is left unread (QA115: lines read into a shadow up to its edge)
+SHADOW_UNREAD_THERE = 0.1
 SHADOW_GRAIN_INCH = 0.01  # (0.015-0.02: text on a heavy grey panel lost 7 words of 385 more)
 
 FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brightness) is made black

@@ -19,6 +19,7 @@ from ocr.quality import (
     UNREAD_DPI,
     faint_print_darkened,
     low_quality_reason,
+    maybe_in_shadow,
     page_ink,
     page_overview,
     page_quality,
@@ -163,12 +164,13 @@ def test_print_fainter_than_the_ink_test_is_read_again_darkened(tmp_path: Path) 
     assert "chịu trách nhiệm thi hành Quyết định này" in text
 
 
-def shadowed(page: Image.Image, paper: int = 56) -> Image.Image:
-    """``page`` photographed with a soft shadow over its right third: a diagonal edge ~0.4 inch wide, the paper
-    under it at ``paper`` and its print darkened in the same proportion."""
+def shadowed(page: Image.Image, paper: int = 56, edge: float = 0.75, slope: float = 0.5) -> Image.Image:
+    """``page`` photographed with a soft shadow over its right: an edge ~0.4 inch wide from ``edge`` of the width at
+    the top, ``slope`` pixels left for each pixel down, the paper under it at ``paper`` and its print darkened in
+    the same proportion."""
     height, width = page.height, page.width
     rows, columns = np.mgrid[0:height, 0:width]
-    across = columns - (0.75 * width - 0.5 * rows)  # the edge runs from the top right to the bottom left
+    across = columns - (edge * width - slope * rows)  # by default from the top right to the bottom left
     light = 1 - (1 - paper / PAPER) * np.clip(across / 60 + 0.5, 0, 1)
     return Image.fromarray((np.asarray(page, dtype=np.float32) * light).astype(np.uint8))
 
@@ -197,6 +199,10 @@ def test_a_shadow_over_the_paper_is_evened_out() -> None:
     inside = np.asarray(page).copy()
     inside[300:1000, 300:900] = (inside[300:1000, 300:900] * 0.2).astype(np.uint8)
     assert shadow_evened(Image.fromarray(inside), 150) is None
+    # the planner's quick look (a page read well enough is asked again only if it may be in shadow)
+    assert maybe_in_shadow(page_overview(shadowed(page), 150))
+    assert not maybe_in_shadow(page_overview(page, 150))
+    assert not maybe_in_shadow(page_overview(Image.fromarray(inside), 150))
 
 
 def test_a_photo_partly_in_shadow_is_read_again_evened(tmp_path: Path) -> None:
@@ -217,6 +223,23 @@ def test_a_photo_partly_in_shadow_is_read_again_evened(tmp_path: Path) -> None:
         ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert text.count("Nguyễn Văn Thưởng") >= 5  # ... of 6, the second half of the page's lines in shadow
+
+
+def test_a_shadow_over_the_ends_of_the_lines_is_read_again_evened(tmp_path: Path) -> None:
+    """QA115 F4: a shadow over the last inch of each line (paper at 37 there, grainy): each line read up to the
+    shadow's edge is a row of print read, nothing weighed unread, and the page stayed `good` with the lines' ends
+    lost (284 words of 312). Its overview shows paper in shadow (``maybe_in_shadow``), more than a tenth of the
+    print there is left unread: read again evened."""
+    page = np.asarray(shadowed(letter_page(), paper=37, edge=0.62, slope=0.0), dtype=np.float32)
+    grain = np.random.default_rng(7).normal(0, 7, page.shape)
+    scan = tmp_path / "bóng mép phải.jpg"
+    Image.fromarray(np.clip(page + grain, 0, 255).astype(np.uint8)).save(scan, dpi=(150, 150), quality=60)
+    page_read = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page_read.evened and page_read.quality == "good" and page_read.words >= 305, page_read
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert text.count("Hữu thành Nguyễn Văn Hựu") == 2  # the end of a line, in the shadow
 
 
 def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path) -> None:
