@@ -405,10 +405,9 @@ def shadow_evened(
     title box inside the page are not; evened, their white letters went white on white, and a faint page's dark
     photo had it evened instead of darkened, QA115), over SHADOW_SHARE of the page or more; what is evened is it
     and SHADOW_EDGE_INCH around it; None too when no more than ``unread_there`` of the print in it is left unread.
-    A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read
-    239 words of 385: Tesseract's one threshold for the page took the shadow for ink and found no line in it.
-    Evened, 383. Darkened instead (``faint_print_darkened``), the shadow's grain is stretched with its print into
-    speckle: 195."""
+    A phone photo a third in soft shadow (paper at 56 there, print at ~15) was read 239 words of 385: Tesseract's
+    one threshold for the page took the shadow for ink and found no line in it. Evened, 383. Darkened instead
+    (``faint_print_darkened``), the shadow's grain is stretched with its print into speckle: 195."""
     import numpy as np
     from PIL import Image as PILImage
     from PIL import ImageFilter
@@ -418,12 +417,7 @@ def shadow_evened(
     overview = page_overview(gray, dpi)
     paper = paper_under_print(overview)
     shadow_below = (1 - SHADOW_DEPTH) * float(np.percentile(paper, 99))
-    labels, _count = ndimage.label(paper < shadow_below)
-    near = max(1, round(SHADOW_BORDER_INCH * UNREAD_DPI))  # (a page straightened has white corners)
-    edges = np.concatenate(
-        (labels[:near].ravel(), labels[-near:].ravel(), labels[:, :near].ravel(), labels[:, -near:].ravel())
-    )
-    shadow = np.isin(labels, edges[edges > 0])
+    shadow = _reaching_the_edge(paper < shadow_below, round(SHADOW_BORDER_INCH * UNREAD_DPI))
     if shadow_below <= 0 or np.mean(shadow) < SHADOW_SHARE:
         return None
     zone = ndimage.binary_dilation(shadow, iterations=max(1, round(SHADOW_EDGE_INCH * UNREAD_DPI)))
@@ -454,7 +448,6 @@ def maybe_in_shadow(overview: np.ndarray) -> bool:
     reads each line into a diagonal shadow up to its edge, and the row counts as read (QA115: 320-341 words of 385
     right, `good`; evened, 383)."""
     import numpy as np
-    from scipy import ndimage
 
     side = max(1, round(SHADOW_BLOCK_INCH * UNREAD_DPI))
     rows, columns = overview.shape[0] // side, overview.shape[1] // side
@@ -462,12 +455,21 @@ def maybe_in_shadow(overview: np.ndarray) -> bool:
         return False
     blocks = overview[: rows * side, : columns * side].reshape(rows, side, columns, side).max(axis=(1, 3))
     dark = blocks < (1 - SHADOW_DEPTH) * float(np.percentile(blocks, 99))
-    labels, _count = ndimage.label(dark)
-    near = max(1, round(SHADOW_BORDER_INCH / SHADOW_BLOCK_INCH))
+    return bool(np.mean(_reaching_the_edge(dark, round(SHADOW_BORDER_INCH / SHADOW_BLOCK_INCH))) >= SHADOW_SHARE)
+
+
+def _reaching_the_edge(mask: np.ndarray, near: int) -> np.ndarray:
+    """The parts of ``mask`` that reach within ``near`` pixels (at least one) of its edge (a page straightened has
+    white wedges along its edges)."""
+    import numpy as np
+    from scipy import ndimage
+
+    labels, _count = ndimage.label(mask)
+    near = max(1, near)
     edges = np.concatenate(
         (labels[:near].ravel(), labels[-near:].ravel(), labels[:, :near].ravel(), labels[:, -near:].ravel())
     )
-    return bool(np.mean(np.isin(labels, edges[edges > 0])) >= SHADOW_SHARE)
+    return np.isin(labels, edges[edges > 0])
 
 
 def paper_under_print(overview: np.ndarray) -> np.ndarray:
@@ -486,8 +488,9 @@ def paper_under_print(overview: np.ndarray) -> np.ndarray:
     return ndimage.uniform_filter(closed, size=3)
 
 
-# Paper at least SHADOW_DEPTH darker than the page's brightest (a share of its brightness), over at least SHADOW_SHARE
-# of the page, is a shadow to be evened out when the page is read again (ocr.pipeline._read_again)
+# Paper at least SHADOW_DEPTH darker than the page's brightest (a share of its brightness), reaching the page's edge,
+# over at least SHADOW_SHARE of the page, is a shadow to be evened out when the page is read again
+# (ocr.pipeline._read_again)
 SHADOW_DEPTH = 0.3
 SHADOW_SHARE = 0.05
 # print strokes thinner than this are filled in to find the paper under them: a bold 20 pt heading's are ~0.04 inch
