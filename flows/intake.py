@@ -507,7 +507,14 @@ def _reads_as_text(page: Image.Image) -> bool:
     way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
     separator's back)."""
     from ocr.preprocess import paper_whitened
-    from ocr.quality import GOOD, faint_page, faint_print_darkened, reads_as_show_through, words_quality
+    from ocr.quality import (
+        GOOD,
+        faint_page,
+        faint_print_darkened,
+        own_print_runs,
+        reads_as_show_through,
+        words_quality,
+    )
     from sohoa.record import has_text
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
@@ -520,11 +527,20 @@ def _reads_as_text(page: Image.Image) -> bool:
     if not faint:
         return False
     flips = (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM)
-    return not any(reads_as_show_through(words, _words_read(page.transpose(flip))) for flip in flips)
+    if not any(reads_as_show_through(words, _words_read(page.transpose(flip))) for flip in flips):
+        return True
+    # show-through, unless a note is written over it: its own lines, as ocr.pipeline keeps them (a faint note on
+    # the back of a printed sheet, alone between two separators, was dropped as a separator's back)
+    return any(own_print_runs(line) for line in _lines_read(page))
 
 
 def _words_read(page: Image.Image) -> list[tuple[str, float]]:
     """The words Tesseract reads on ``page`` (at BLANK_READ_DPI), each as (text, confidence)."""
+    return [word for line in _lines_read(page) for word in line]
+
+
+def _lines_read(page: Image.Image) -> list[list[tuple[str, float]]]:
+    """The lines Tesseract reads on ``page`` (at BLANK_READ_DPI), each its words' (text, confidence), in order."""
     import pytesseract
 
     from ocr.slots import tesseract_slot
@@ -536,7 +552,13 @@ def _words_read(page: Image.Image) -> list[tuple[str, float]]:
             config=f"--psm 3 --dpi {BLANK_READ_DPI}",
             output_type=pytesseract.Output.DICT,
         )
-    return [(w, float(c)) for w, c in zip(data["text"], data["conf"], strict=True) if w.strip() and float(c) >= 0]
+    lines: dict[tuple[int, int, int], list[tuple[str, float]]] = {}
+    for text, confidence, block, paragraph, line in zip(
+        data["text"], data["conf"], data["block_num"], data["par_num"], data["line_num"], strict=True
+    ):
+        if text.strip() and float(confidence) >= 0:
+            lines.setdefault((block, paragraph, line), []).append((text, float(confidence)))
+    return list(lines.values())
 
 
 STACKS_DIR = "stacks"

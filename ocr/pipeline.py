@@ -97,6 +97,7 @@ from ocr.quality import (
     letters_score,
     lexicon_share,
     maybe_in_shadow,
+    own_print_runs,
     page_overview,
     page_quality,
     paper_under_print,
@@ -1749,33 +1750,14 @@ def _show_through(
 
 
 def _own_lines(reading: PageReading) -> list[Word]:
-    """The words of a show-through page's reading (``_show_through``) that are the page's own print: runs of
-    OWN_RUN_WORDS or more side by side in a line, each a Vietnamese word or a number read with confidence
-    OWN_RUN_CONFIDENCE or more. Show-through read as it is, its letters mirrored, is nonsense: on the 29 such pages
-    of QA108-QA112 (duplex backs, 168-222 on paper at 245, a page number, a staple's mark or a form's number
-    beside) no run of three at 85 (at 75, "2 5v nữ"; of two at 85, "Mẫu 02", "2Q ĐỘ"); a note written over
-    show-through (QA112 F5) read "Kính gửi: Phòng Tư pháp xã Đồng Tâm", "Trần Thị Bình" and "Ngày 12 tháng 10
-    năm 2025" at 96-97 among its nonsense, and was blank, all of it dropped."""
+    """The words of a show-through page's reading (``_show_through``) that are the page's own print
+    (``ocr.quality.own_print_runs``): a note written over show-through (QA112 F5) was blank, all of it dropped."""
     kept: list[Word] = []
-    for _, line in itertools.groupby(reading.words, key=lambda word: (word.block, word.paragraph, word.line)):
-        run: list[Word] = []
-        for word in (*line, None):
-            if word is not None and word.confidence >= OWN_RUN_CONFIDENCE and _plain_word(word.text):
-                run.append(word)
-                continue
-            if len(run) >= OWN_RUN_WORDS:
-                kept.extend(run)
-            run = []
+    for _, grouped in itertools.groupby(reading.words, key=lambda word: (word.block, word.paragraph, word.line)):
+        line = list(grouped)
+        for run in own_print_runs((word.text, word.confidence) for word in line):
+            kept.extend(line[run.start : run.stop])
     return kept
-
-
-def _plain_word(text: str) -> bool:
-    """Whether ``text`` is a Vietnamese word or a number (with its punctuation): letters or digits, no others."""
-    return any(character.isalnum() for character in text) and vietnamese_word(text)
-
-
-OWN_RUN_WORDS = 3
-OWN_RUN_CONFIDENCE = 85.0
 
 
 def _written_and_read(

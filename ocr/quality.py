@@ -354,6 +354,35 @@ def reads_as_show_through(straight: Sequence[tuple[str, float]], mirrored: Seque
     return words_quality(mirrored) == GOOD
 
 
+def own_print_runs(line: Iterable[tuple[str, float]]) -> list[range]:
+    """Where a line of a show-through page's reading (each word's (text, confidence), left to right) holds the page's
+    own print: runs of OWN_RUN_WORDS or more side by side, each a Vietnamese word or a number read with confidence
+    OWN_RUN_CONFIDENCE or more, as ranges of the words' indexes. Show-through read as it is, its letters mirrored,
+    is nonsense: on the 29 such pages of QA108-QA112 (duplex backs, 168-222 on paper at 245, a page number, a
+    staple's mark or a form's number beside) no run of three at 85 (at 75, "2 5v nữ"; of two at 85, "Mẫu 02",
+    "2Q ĐỘ"); a note written over show-through (QA112 F5) read "Kính gửi: Phòng Tư pháp xã Đồng Tâm", "Trần Thị
+    Bình" and "Ngày 12 tháng 10 năm 2025" at 96-97 among its nonsense."""
+    runs: list[range] = []
+    start = 0
+    words = list(line)
+    for index, (text, confidence) in enumerate((*words, ("", 0.0))):
+        if confidence >= OWN_RUN_CONFIDENCE and _plain_word(text):
+            continue
+        if index - start >= OWN_RUN_WORDS:
+            runs.append(range(start, index))
+        start = index + 1
+    return runs
+
+
+def _plain_word(text: str) -> bool:
+    """Whether ``text`` is a Vietnamese word or a number (with its punctuation): letters or digits, no others."""
+    return any(character.isalnum() for character in text) and vietnamese_word(text)
+
+
+OWN_RUN_WORDS = 3
+OWN_RUN_CONFIDENCE = 85.0
+
+
 def words_quality(words: Sequence[tuple[str, float]]) -> str:
     """``page_quality`` of a reading given as its words' (text, confidence): by their mean confidence and text."""
     confidence = sum(c for _, c in words) / len(words) if words else None

@@ -336,16 +336,21 @@ def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_pa
     assert page.quality == "blank" and page.words == 0, page
 
 
-def test_a_faint_note_written_over_show_through_keeps_its_lines(tmp_path: Path) -> None:
-    """QA112 F5: a faint note written on the back of a printed sheet read as show-through (its mirrored reading
-    good), and the whole page was blank, the note lost with the nonsense. Its own lines, runs of confident
-    Vietnamese words, stay; the rest goes; the page is low, for a person to read on the scan."""
+def note_over_show_through() -> Image.Image:
+    """A faint note written on the back of a printed sheet whose text shows through mirrored (150 dpi)."""
     back = letter_page().transpose(Image.Transpose.FLIP_LEFT_RIGHT).point(lambda v: 255 - (255 - v) * 50 // 255)
     note = ["Kính gửi: Phòng Tư pháp xã Đồng Tâm", "Người nộp: Trần Thị Bình", "Ngày 12 tháng 10 năm 2025"]
     for index, line in enumerate(note):
         ImageDraw.Draw(back).text((140, 170 + 100 * index), line, font=ImageFont.truetype(FONT, 30), fill=185)
+    return back
+
+
+def test_a_faint_note_written_over_show_through_keeps_its_lines(tmp_path: Path) -> None:
+    """QA112 F5: a faint note written on the back of a printed sheet read as show-through (its mirrored reading
+    good), and the whole page was blank, the note lost with the nonsense. Its own lines, runs of confident
+    Vietnamese words, stay; the rest goes; the page is low, for a person to read on the scan."""
     scan = tmp_path / "ghi chú.png"
-    back.save(scan, dpi=(150, 150))
+    note_over_show_through().save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
     assert page.quality == "low" and page.among_show_through, page
     text = subprocess.run(

@@ -147,6 +147,25 @@ def test_a_faded_receipt_alone_between_separators_is_a_document(tmp_path: Path) 
 
 
 @pytest.mark.integration
+def test_a_note_written_over_show_through_alone_between_separators_is_a_document(tmp_path: Path) -> None:
+    """A faint note on the back of a printed sheet reads well mirrored, as show-through does: alone between two
+    separators it was dropped as a separator's back, the note with it. Its own lines, read as ocr.pipeline keeps
+    them, make it a document; show-through alone is still dropped."""
+    from tests.test_ocr_unread import note_over_show_through
+
+    note = note_over_show_through().resize(A4, Image.Resampling.BICUBIC)  # at 300 dpi
+    assert blank_image(note, 300)
+    stack = stack_pdf(
+        tmp_path / "ghi chú.pdf",
+        [page("Văn bản A"), separator(), note, separator(), show_through(), separator(), page("Văn bản B")],
+    )
+    dropped: list[BlankPart] = []
+    parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
+    assert [p.name for p in parts] == ["ghi chú.pdf#1.pdf", "ghi chú.pdf#2.pdf", "ghi chú.pdf#4.pdf"]
+    assert dropped == [BlankPart(stack="STACK", part=3, pages=[5])]
+
+
+@pytest.mark.integration
 def test_show_through_inside_a_document_is_a_blank_page_without_text(tmp_path: Path) -> None:
     """QA: the back of a page showing its text through, mirrored (no ink the blank test sees), was read as 314 words
     of nonsense at confidence 37: the record went to review, the nonsense into its text and every search."""
