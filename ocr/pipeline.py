@@ -1947,6 +1947,7 @@ def assemble_pdf(
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation)
         input_signatures = drop_signatures(out)
         drop_private_data(out)
+        drop_unused_resources(out)
         compact_jpegs(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
@@ -2005,6 +2006,17 @@ def assemble_pdf(
             # Not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption).
             out.save(tmp, **PDFA_SAVE_SETTINGS)  # type: ignore[arg-type]
     return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures)
+
+
+def drop_unused_resources(pdf: pikepdf.Pdf) -> None:
+    """Take out of each page's resources what its content does not use: an image replaced in an editor but still
+    listed, a deleted page's image left in resources the pages share (QA116: the copy 1.84× and 1.29× the size of
+    OCRmyPDF's, which does the same). Nothing shown changes; a page whose content cannot be parsed keeps all of its
+    resources (qpdf's own rule)."""
+    try:
+        pdf.remove_unreferenced_resources()
+    except pikepdf.PdfError as exc:  # a damaged content stream: the resources stay, the copy is made all the same
+        log.debug("resources not pruned: %s", exc)
 
 
 def drop_signatures(pdf: pikepdf.Pdf) -> int:

@@ -562,6 +562,41 @@ def test_an_authoring_tools_private_data_and_page_previews_are_left_out_of_the_s
     assert subprocess.run(["qpdf", "--check", str(tmp_path / "out.pdf")], capture_output=True).returncode == 0
 
 
+def test_images_no_page_draws_are_left_out_of_the_searchable_copy(tmp_path: Path) -> None:
+    """QA116 F1: a page listing an image it never draws (replaced in an editor), and two pages sharing resources that
+    still list a deleted page's image, kept them: the copy 1.84× and 1.29× the size of OCRmyPDF's, which drops them.
+    What a page's content does not use goes; what it draws, and its text layer, stay."""
+    scan = scan_page(tmp_path / "trang.png")
+    source = tmp_path / "in.pdf"
+    source.write_bytes(img2pdf.convert(str(scan), str(scan)))
+    with pikepdf.open(source, allow_overwriting_input=True) as pdf:
+        shared = pdf.make_indirect(pikepdf.Dictionary(XObject=pikepdf.Dictionary()))
+        for number, page in enumerate(pdf.pages):
+            shared.XObject[f"/Im{number}"] = page.obj.Resources.XObject.Im0
+            page.obj.Contents = pdf.make_stream(
+                page.obj.Contents.read_bytes().replace(b"/Im0", f"/Im{number}".encode())
+            )
+            page.obj.Resources = shared
+        noise = np.random.default_rng(0).integers(0, 256, 400 * 400, dtype=np.uint8).tobytes()  # not compressible
+        unused = pdf.make_stream(noise, Width=400, Height=400, BitsPerComponent=8)
+        unused.Type, unused.Subtype, unused.ColorSpace = (
+            pikepdf.Name.XObject,
+            pikepdf.Name.Image,
+            pikepdf.Name.DeviceGray,
+        )
+        shared.XObject.Im9 = unused  # a deleted page's image
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B" and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        for number, page in enumerate(pdf.pages):
+            names = sorted(str(name) for name in page.obj.Resources.XObject)
+            assert names[0] == f"/Im{number}" and len(names) == 2 and names[1].startswith("/OCR"), names
+        images = [o for o in pdf.objects if isinstance(o, pikepdf.Stream) and o.get("/Subtype") == "/Image"]
+        assert len(images) == 2
+    assert (tmp_path / "out.pdf").stat().st_size < source.stat().st_size - 150_000  # the 160 KB image gone
+
+
 def test_a_cmyk_pdfx_scan_keeps_its_press_profile_stored_once(tmp_path: Path) -> None:
     """A PDF/X page that paints DeviceCMYK keeps its press profile as the PDF/A intent (its colours mean what that
     profile says) and its PDF/X identification; QA56's cmyk.pdf held that profile twice (the intent's and a
