@@ -337,6 +337,24 @@ MARKER_SOLID = 0.5
 MARKER_PRINT = 40
 MARKER_GRID_MM = 30
 MARKER_LINE_MM = 4
+# A lattice's lines are made paper, not the grey of their lightest channel (a school grid's violet 8 mm lines kept
+# grey 170 there and, with its 2 mm lines, drew Tesseract's layout: 0 of 385 words, QA113, QA114), and the page is
+# read grey. Its lines: straight runs of MARKER_LINE_MM of coloured ink LATTICE_LUMA light or more (joined to it),
+# then every pixel of their colour — LATTICE_CHROMA off the paper (half that beside such a pixel: a JPEG smears a
+# thin line's colour), its hue within LATTICE_HUE (a cosine) of theirs, LATTICE_DARKEST light or more — and, in a
+# fine grid (lines of LATTICE_GRID_LINE_MM across and down, one every LATTICE_GRID_STEP_MM), grey from LATTICE_PALE
+# to LATTICE_PAPER_MARGIN under the paper; each on a run of MARKER_LINE_MM at most LATTICE_THIN_MM thick, in a row
+# or column holding LATTICE_GRID_LINE_MM of the lattice: the letters of a stamp, or of an award's title, in the ink
+# of their box or frame, stay (QA110, QA113)
+LATTICE_LUMA = 80
+LATTICE_CHROMA = 12
+LATTICE_HUE = 0.9
+LATTICE_DARKEST = 40
+LATTICE_PALE = 140
+LATTICE_PAPER_MARGIN = 12
+LATTICE_THIN_MM = 0.6
+LATTICE_GRID_LINE_MM = 10
+LATTICE_GRID_STEP_MM = 4
 
 
 def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
@@ -365,8 +383,12 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
     pixels = np.asarray(colour)
     grey = np.asarray(colour.convert("L"))
     light = _light_coloured(pixels, grey, paper_tint)
-    labels, marks = _joined_marks(light)
-    drop, darken = np.zeros_like(light), np.zeros_like(light)
+    millimetre_runs = round(MARKER_LINE_MM * millimetre)
+    # a lattice's darker lines join it (a school grid's 8 mm lines, too dark to pass for light ink)
+    coloured_lines = _straight_runs(_light_coloured(pixels, grey, paper_tint, floor=LATTICE_LUMA), millimetre_runs)
+    labels, marks = _joined_marks(light | coloured_lines)
+    drop, darken, paper_drop = np.zeros_like(light), np.zeros_like(light), np.zeros_like(light)
+    paper = _Paper(grey=float(np.median(small_pixels.max(axis=2))), tint=paper_tint)
     for label, (rows, columns) in enumerate(marks, start=1):
         high, wide = rows.stop - rows.start, columns.stop - columns.start
         if max(high, wide) < reach:
@@ -377,7 +399,7 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
         if not solid and min(high, wide) < MARKER_GRID_MM * millimetre:
             continue  # long one way only and sparse: print
         shade = grey[rows, columns]
-        middle = float(np.median(shade[mark]))
+        middle = float(np.median(shade[mark])) if mark.any() else 0.0  # (a lattice of dark lines only)
         print_on_it = mark & (shade < middle - MARKER_PRINT)
         if solid:
             enclosed = ndimage.binary_fill_holes(joined) & ~joined
@@ -387,14 +409,60 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
             darken[rows, columns] |= print_on_it
             drop[rows, columns] |= mark & ~print_on_it
         else:  # a lattice
-            lines = _straight_runs(joined & ~print_on_it, round(MARKER_LINE_MM * millimetre))
+            lines = _straight_runs(joined & ~print_on_it, millimetre_runs)
             drop[rows, columns] |= lines & mark & ~print_on_it
-    if not drop.any():
+            paper_drop[rows, columns] |= _lattice_lines(
+                pixels[rows, columns], grey[rows, columns], coloured_lines[rows, columns] & joined, paper, millimetre
+            )
+    if not (drop.any() or paper_drop.any()):
         return image
     dropped = pixels.copy()
     dropped[drop] = pixels[drop].max(axis=1)[:, np.newaxis]
+    dropped[paper_drop] = paper.grey
     dropped[darken] = pixels[darken].min(axis=1)[:, np.newaxis]
+    if paper_drop.any():  # grey: Tesseract's threshold of each colour channel took what is left of a grid for ink
+        return Image.fromarray(dropped).convert("L")
     return Image.fromarray(dropped)
+
+
+@dataclass(frozen=True)
+class _Paper:
+    grey: float  # the paper's grey, in its lightest channel
+    tint: np.ndarray  # its colour, an RGB triple
+
+
+def _lattice_lines(
+    box: np.ndarray, grey: np.ndarray, lines: np.ndarray, paper: _Paper, millimetre: float
+) -> np.ndarray:
+    """Where, in the box of a lattice (``box``, its RGB pixels; ``grey``, the same made grey), lie its lines, to be
+    made paper: of the colour of its straight runs (``lines``), light or dark (a school grid's 8 mm lines, violet at
+    grey 104: QA113, QA114), or — in a fine grid — light grey (its thin lines, whose colour a JPEG took); thin, and
+    on a line running on (``_thin_lines``), so the letters of a stamp or of a title in the lattice's ink stay."""
+    from scipy import ndimage
+
+    # each pixel's colour: its red and its blue against its green, beyond the paper's
+    colour = box.astype(np.float32)
+    tilt = np.stack((colour[..., 0] - colour[..., 1], colour[..., 2] - colour[..., 1]), axis=-1)
+    tilt -= np.array([paper.tint[0] - paper.tint[1], paper.tint[2] - paper.tint[1]], dtype=np.float32)
+    strength = np.linalg.norm(tilt, axis=-1)
+    if lines.any():
+        line_tilt = np.median(tilt[lines], axis=0)
+        cosine = (tilt @ line_tilt) / (strength * np.linalg.norm(line_tilt) + 1e-6)
+        hued = (cosine >= LATTICE_HUE) & (grey >= LATTICE_DARKEST)
+    else:
+        hued = np.zeros_like(lines)
+    same = hued & (strength >= LATTICE_CHROMA)
+    # a JPEG breaks a thin line's colour here and there: its runs are found across one pixel's gaps
+    near = ndimage.binary_dilation(same, structure=np.ones((3, 3), bool))
+    pale = (grey >= LATTICE_PALE) & (grey < paper.grey - LATTICE_PAPER_MARGIN)
+    lattice = near | pale
+    length = round(MARKER_LINE_MM * millimetre)
+    thin = max(2, round(LATTICE_THIN_MM * millimetre))
+    reach = round(LATTICE_GRID_LINE_MM * millimetre)
+    dropped = _thin_lines(near, length, thin + 2, reach, lattice) & hued & (strength >= LATTICE_CHROMA / 2)
+    if _fine_grid(pale | same, millimetre):  # (not a stamp's box: its light letters are pale too)
+        dropped |= _thin_lines(pale, length, thin, reach, lattice)
+    return dropped
 
 
 def _joined_marks(light: np.ndarray) -> tuple[np.ndarray, list[tuple[slice, slice]]]:
@@ -407,17 +475,52 @@ def _joined_marks(light: np.ndarray) -> tuple[np.ndarray, list[tuple[slice, slic
 
 def _straight_runs(mark: np.ndarray, length: int) -> np.ndarray:
     """The pixels of ``mark`` on a straight run of it at least ``length`` long, across or down."""
+    return _runs_along(mark, length, 0) | _runs_along(mark, length, 1)
+
+
+def _fine_grid(mark: np.ndarray, millimetre: float) -> bool:
+    """Whether ``mark`` holds a fine grid: lines LATTICE_GRID_LINE_MM long or more, across and down, at least one
+    every LATTICE_GRID_STEP_MM on average."""
+    length = round(LATTICE_GRID_LINE_MM * millimetre)
+    for axis in (0, 1):
+        # the columns (axis 0) or rows holding a line, and how many lines (runs of them) there are
+        lines = np.asarray(_runs_along(mark, length, axis).any(axis=axis), dtype=bool)
+        starts = int(np.count_nonzero(np.diff(lines.astype(np.int8), prepend=0) == 1))
+        if starts * LATTICE_GRID_STEP_MM < lines.size / millimetre:
+            return False
+    return True
+
+
+def _thin_lines(mark: np.ndarray, length: int, thickness: int, reach: int, lattice: np.ndarray) -> np.ndarray:
+    """The pixels of ``mark`` on a straight run of it at least ``length`` long, across or down, where it is less
+    than ``thickness`` thick the other way, on a line of the ``lattice`` (a mask) reaching ``reach`` somewhere: a
+    grid's lines, not the strokes of a large title's letters."""
     from scipy import ndimage
 
-    runs = np.zeros_like(mark)
+    lines = np.zeros_like(mark)
     for axis in (0, 1):
-        # the middles of windows of ``length`` all in the mark, spread back over their windows
-        whole = ndimage.uniform_filter1d(mark.astype(np.float32), length, axis=axis, mode="constant") > 1 - 1e-3
-        runs |= ndimage.uniform_filter1d(whole.astype(np.float32), length, axis=axis, mode="constant") > 1e-3
-    return runs & mark
+        # thick the other way over more than a line's width along it: a stem (where a line crosses it, no more)
+        stem = _runs_along(_runs_along(mark, thickness, 1 - axis), 2 * thickness, axis)
+        runs = _runs_along(mark, length, axis) & ~stem
+        # on a line that runs on: its row (column) holds a run of ``reach`` somewhere, or the next but one does (a
+        # line a little skewed); a letter's stroke of a stamp's or a title's in the lattice's ink does not
+        holding = ndimage.binary_dilation(_runs_along(lattice, reach, axis).any(axis=axis), iterations=2)
+        lines |= runs & np.expand_dims(holding, axis)
+    return lines
 
 
-def _light_coloured(pixels: np.ndarray, grey: np.ndarray, paper_tint: np.ndarray) -> np.ndarray:
+def _runs_along(mark: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """The pixels of ``mark`` on a run of it at least ``length`` long along ``axis``."""
+    from scipy import ndimage
+
+    # the middles of windows of ``length`` all in the mark, spread back over their windows
+    whole = ndimage.uniform_filter1d(mark.astype(np.float32), length, axis=axis, mode="constant") > 1 - 1e-3
+    return (ndimage.uniform_filter1d(whole.astype(np.float32), length, axis=axis, mode="constant") > 1e-3) & mark
+
+
+def _light_coloured(
+    pixels: np.ndarray, grey: np.ndarray, paper_tint: np.ndarray, floor: float = MARKER_LUMA
+) -> np.ndarray:
     """Which pixels of an RGB array (``grey``: the same made grey) are of light coloured ink (``MARKER_LUMA``,
     ``MARKER_CHROMA``, beyond the ``paper_tint``, an RGB triple). The tint is taken in proportion to the pixel's green:
     paper in a shadow is the paper's colour darker, no ink (QA113: a phone's photo in warm light, the edge of a
@@ -426,7 +529,7 @@ def _light_coloured(pixels: np.ndarray, grey: np.ndarray, paper_tint: np.ndarray
     paper_green = max(1.0, float(paper_tint[1]))
     red_off = np.abs(red - green * (float(paper_tint[0]) / paper_green))
     blue_off = np.abs(blue - green * (float(paper_tint[2]) / paper_green))
-    return (np.maximum(red_off, blue_off) >= MARKER_CHROMA) & (grey >= MARKER_LUMA)
+    return (np.maximum(red_off, blue_off) >= MARKER_CHROMA) & (grey >= floor)
 
 
 def _coloured_inks(pixels: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
