@@ -1381,11 +1381,12 @@ def ocr(
     if not result.pdfa:
         # written, searchable and usable, but not the archival copy the command promises: "done but not all right",
         # as a script checking the exit code must be told (QA96: exit 0, and stdout alone said it)
-        if not as_json:
-            err.print(
-                f"sohoa: {output}: không đạt chuẩn PDF/A (xem lý do ở trên) / not PDF/A (the reasons above)",
-                markup=False,
-            )
+        # on stderr with --json too (QA116 F6: the JSON alone said it), stdout keeping the JSON alone
+        where = ("`pdfa_problems` trong JSON", "`pdfa_problems` in the JSON") if as_json else ("ở trên", "above")
+        err.print(
+            f"sohoa: {output}: không đạt chuẩn PDF/A (xem lý do {where[0]}) / not PDF/A (the reasons {where[1]})",
+            markup=False,
+        )
         raise typer.Exit(EXIT_NOT_RIGHT)
 
 

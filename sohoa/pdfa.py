@@ -244,9 +244,25 @@ def mend(pdf: pikepdf.Pdf) -> list[str]:
                     del meta[key]
                     changed.append(f"XMP property {key} removed (its schema is not declared)")
     for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream) and obj.get("/Subtype") == pikepdf.Name.Image and "/Interpolate" in obj:
+        if not isinstance(obj, pikepdf.Stream):
+            continue
+        if obj.get("/Subtype") == pikepdf.Name.Image and "/Interpolate" in obj:
             del obj.Interpolate
             changed.append(f"image {obj.objgen[0]}: Interpolate removed")
+        filters = _filter_names(obj.get("/Filter"))
+        if "/LZWDecode" in filters and filters <= _GENERAL_FILTERS:
+            # 6.1.7.2 forbids LZW; its bytes decoded, the stream is Flate-compressed when the copy is written (the
+            # same pixels: QA116 F4, an LZW scan's copy had no LZW left, yet was refused the claim for it)
+            try:
+                obj.write(obj.read_bytes())
+            except pikepdf.PdfError:
+                continue  # undecodable: the check says LZW
+            changed.append(f"stream {obj.objgen[0]}: LZW decoded (Flate-compressed when written)")
+        if obj.get("/Subtype") == pikepdf.Name.Image and filters == {"/JPXDecode"} and "/ColorSpace" not in obj:
+            space = _jpx_device_space(obj.read_raw_bytes())
+            if space is not None:  # (pikepdf.pdfa asks for /ColorSpace on every image; the rules do not, 6.2.8.3)
+                obj.ColorSpace = pikepdf.Name(space)
+                changed.append(f"image {obj.objgen[0]}: its JPEG 2000 colour, {space}, written as its /ColorSpace")
     for number, page in enumerate(pdf.pages, start=1):
         for annot in page.obj.get("/Annots", []):
             if not isinstance(annot, pikepdf.Dictionary):
@@ -468,7 +484,8 @@ def drawing_problems(
         spaces.update(_device_spaces(space))
         profiles.extend(_icc_profiles(space))
 
-    warned = len(owner.get_warnings()) if owner is not None else 0
+    if owner is not None:
+        owner.get_warnings()  # what qpdf warned of before, taken (and cleared: qpdf's list is read once)
     try:
         instructions = pikepdf.parse_content_stream(drawing)
     except pikepdf.PdfError as exc:
@@ -476,7 +493,7 @@ def drawing_problems(
         problems.append(f"6.2.2: {where}'s content cannot be read ({str(exc).splitlines()[0][:120]})")
     # what qpdf read past (a stray "]", a token that is no object): QA68's garbage.pdf was claimed PDF/A though
     # `qpdf --check` failed on the output; no viewer is bound to read such content as PDFium did
-    errors = owner.get_warnings()[warned:] if owner is not None else []
+    errors = owner.get_warnings() if owner is not None else []
     if errors:
         problems.append(f"6.2.2: {where}'s content has syntax errors ({errors[0].rsplit(': ', 1)[-1][:80]})")
     unknown: set[str] = set()
@@ -594,6 +611,54 @@ def _stream_problems(stream: pikepdf.Stream, where: str) -> list[str]:
     if "/F" in stream or "/FFilter" in stream:
         problems.append(f"6.1.7.1: {where} has a stream kept in an external file")
     return problems
+
+
+# the filters qpdf decodes (and so can write anew with Flate): none of them loses a bit
+_GENERAL_FILTERS = frozenset({"/LZWDecode", "/FlateDecode", "/ASCIIHexDecode", "/ASCII85Decode", "/RunLengthDecode"})
+# a JPEG 2000 file's enumerated colour spaces (ISO 15444-1 I.5.3.3, the colr box's EnumCS) a device space is
+_JPX_ENUMERATED = {16: "/DeviceRGB", 17: "/DeviceGray"}  # sRGB, greyscale
+
+
+def _jpx_device_space(data: bytes) -> str | None:
+    """The device colour space of a JPEG 2000 file (``data``, a JP2) whose header holds one colour specification,
+    an enumerated sRGB or greyscale of as many components; None for anything else (a bare codestream, an ICC
+    profile, sYCC, several specifications). PDF/A-2 (6.2.8.3) takes the JPEG 2000 data's own colour where the
+    image has no /ColorSpace; written as the device space, sRGB under the output intent, it shows the same."""
+    header = _jp2_box(data, b"jp2h")
+    if header is None:
+        return None
+    image_header, colours = _jp2_box(header, b"ihdr"), _jp2_boxes(header, b"colr")
+    if image_header is None or len(image_header) < 10 or len(colours) != 1 or len(colours[0]) < 7:
+        return None
+    components = int.from_bytes(image_header[8:10], "big")
+    method, enumerated = colours[0][0], int.from_bytes(colours[0][3:7], "big")
+    space = _JPX_ENUMERATED.get(enumerated) if method == 1 else None
+    return space if space is not None and components == (3 if space == "/DeviceRGB" else 1) else None
+
+
+def _jp2_box(data: bytes, kind: bytes) -> bytes | None:
+    """The contents of the first box of ``kind`` among ``data``'s boxes (ISO 15444-1 I.4), or None."""
+    found = _jp2_boxes(data, kind)
+    return found[0] if found else None
+
+
+def _jp2_boxes(data: bytes, kind: bytes) -> list[bytes]:
+    """The contents of each box of ``kind`` among ``data``'s boxes (ISO 15444-1 I.4: length, type, contents)."""
+    found, at = [], 0
+    while at + 8 <= len(data):
+        length, box = int.from_bytes(data[at : at + 4], "big"), data[at + 4 : at + 8]
+        start = at + 8
+        if length == 1:  # a 64-bit length follows
+            if at + 16 > len(data):
+                break
+            length, start = int.from_bytes(data[at + 8 : at + 16], "big"), at + 16
+        end = len(data) if length == 0 else at + length
+        if end < start or end > len(data):
+            break
+        if box == kind:
+            found.append(data[start:end])
+        at = end
+    return found
 
 
 def _filter_names(filters: pikepdf.Object | None) -> set[str]:

@@ -101,6 +101,10 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     assert "không đạt chuẩn PDF/A (PDF thường) / not PDF/A (plain PDF):" in proc.stdout
     assert "không nhúng" in proc.stdout or "nhúng phông" in proc.stdout, proc.stdout  # the font reason in Vietnamese
     assert "- [phông chữ không được nhúng] 6.2.11.4.1: page 1 uses font /Helvetica without embedding it" in proc.stdout
+    # with --json the reasons are in the JSON, and stderr says so (QA116 F6: it said nothing)
+    proc = sohoa("ocr", str(toc), str(tmp_path / "toc.pdf"), "--json", data_dir=tmp_path)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["pdfa_problems"], proc.stdout
+    assert "không đạt chuẩn PDF/A (xem lý do `pdfa_problems` trong JSON) / not PDF/A" in proc.stderr, proc.stderr
     slips = tmp_path / "sai dấu.png"  # a scan whose words carry hook slips on purpose
     image = Image.new("L", (2000, 300), 250)
     font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 60)

@@ -629,6 +629,55 @@ def test_an_rgb_scan_carrying_a_profile_pdfa_does_not_accept_is_painted_in_devic
         assert image.ColorSpace == pikepdf.Name.DeviceRGB and stored_image_bytes(image) == photo.read_bytes()
 
 
+def _pdf_of_one_image(path: Path, data: bytes, size: tuple[int, int], dpi: int, **image: object) -> Path:
+    """A one-page PDF drawing one image stream (``data``, its dictionary's entries ``image``) at ``dpi``."""
+    pdf = pikepdf.new()
+    width, height = size[0] * 72 / dpi, size[1] * 72 / dpi
+    pdf.add_blank_page(page_size=(width, height))
+    stream = pdf.make_stream(data, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=size[0], Height=size[1])
+    for key, value in image.items():
+        stream[f"/{key}"] = value
+    page = pdf.pages[0].obj
+    page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=stream))
+    page.Contents = pdf.make_stream(f"q {width:.3f} 0 0 {height:.3f} 0 0 cm /Im0 Do Q".encode())
+    pdf.save(path)
+    return path
+
+
+def test_an_lzw_scan_and_a_jpeg_2000_scan_without_a_colour_space_make_pdfa(tmp_path: Path) -> None:
+    """QA116 F4: a scan compressed with LZW (which PDF/A forbids) was Flate-compressed in the copy, the same
+    pixels, yet the copy was refused the PDF/A claim for LZW, checked before it was written. F3: a JPEG 2000 scan
+    without /ColorSpace (its colour is in the JPEG 2000 data: PDF/A-2 allows it) was refused it by pikepdf's check."""
+    page = Image.open(scan_page(tmp_path / "trang.png")).convert("L")
+    tiff = io.BytesIO()
+    page.save(tiff, "TIFF", compression="tiff_lzw", strip_size=10**8)  # one strip: one LZW stream, as PDF's
+    strip = Image.open(tiff)
+    offset, length = strip.tag_v2[273][0], strip.tag_v2[279][0]
+    lzw = _pdf_of_one_image(
+        tmp_path / "lzw.pdf",
+        tiff.getvalue()[offset : offset + length],
+        page.size,
+        300,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+        Filter=pikepdf.Name.LZWDecode,
+    )
+    result = ocr_document(lzw, tmp_path / "lzw-out.pdf", workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "lzw-out.pdf") as pdf:
+        image = pdf.pages[0].obj.Resources.XObject.Im0
+        assert image.Filter == pikepdf.Name.FlateDecode
+        assert np.array_equal(np.asarray(pikepdf.PdfImage(image).as_pil_image()), np.asarray(page))
+    jpx = io.BytesIO()
+    page.convert("RGB").save(jpx, "JPEG2000")  # a JP2: its header says sRGB
+    jpeg_2000 = _pdf_of_one_image(tmp_path / "jpx.pdf", jpx.getvalue(), page.size, 300, Filter=pikepdf.Name.JPXDecode)
+    result = ocr_document(jpeg_2000, tmp_path / "jpx-out.pdf", workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "jpx-out.pdf") as pdf:
+        image = pdf.pages[0].obj.Resources.XObject.Im0
+        assert image.ColorSpace == pikepdf.Name.DeviceRGB and image.read_raw_bytes() == jpx.getvalue()
+
+
 def test_a_page_whose_content_is_broken_claims_no_pdfa(tmp_path: Path) -> None:
     """QA68's garbage.pdf: a page drawing /Im9 and /F9, which its resources do not hold, then stray tokens. Its
     output claimed PDF/A-2b though `qpdf --check` exits 3 on it; the claim is withheld now, saying why."""
