@@ -104,6 +104,7 @@ from ocr.quality import (
     print_depth,
     reads_as_show_through,
     shadow_evened,
+    tint_evened,
     unread_print,
     vietnamese_syllables,
     vietnamese_word,
@@ -1534,7 +1535,7 @@ def read_pages(
         reading = read_there(plan, plan.image_path, plan.bands, meanwhile=functools.partial(_find_ink, plan))
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
-        low = page_quality(reading.confidence, reading.text())[0] == LOW
+        low = _low(reading)
         if low and plan.faint:
             plan.show_through = _show_through(plan, reading, scratch, read_there)
         if low and not _paper_only(plan):
@@ -1542,7 +1543,7 @@ def read_pages(
             # page read badly is, unless its print is show-through (QA111: a faded receipt fed upside down was read
             # as nonsense, dropped as show-through and called blank; in a stack, dropped as a separator's back)
             reading = _read_upright(plan, reading, scratch, read_there)
-            if abs(plan.skew) <= MAX_SKEW and page_quality(reading.confidence, reading.text())[0] == LOW:
+            if abs(plan.skew) <= MAX_SKEW and _low(reading):
                 reading = _read_far_deskewed(plan, reading, scratch, read_there)
         elif turn := reading.sideways_turn():
             # read right, but in lines running down the image: its boxes cannot make a text layer
@@ -1553,6 +1554,9 @@ def read_pages(
                 reading = _read_again(plan, reading, scratch, read_there)
             elif not plan.darkened and plan.maybe_in_shadow:
                 reading = _read_again(plan, reading, scratch, read_there, shadow_only=True)
+            elif not plan.darkened and plan.unread_print is None and _low(reading) and not _paper_only(plan):
+                # its print not weighed — an ID card's pattern is taken for patterned paper —, and read badly
+                reading = _read_again(plan, reading, scratch, read_there, tint_only=True)
             plan.depth = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
@@ -1785,6 +1789,11 @@ def _find_ink(plan: PagePlan) -> None:
         plan.depth, plan.overview = print_depth(plan.overview), None
 
 
+def _low(reading: PageReading) -> bool:
+    """Whether ``reading`` is of low quality (``page_quality``)."""
+    return page_quality(reading.confidence, reading.text())[0] == LOW
+
+
 def _boxes(reading: PageReading) -> Iterator[tuple[int, int, int, int]]:
     """Each word's box in the page image: (left, top, width, height)."""
     return ((word.left, word.top, word.width, word.height) for word in reading.words)
@@ -1802,12 +1811,15 @@ def _read_again(
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
     *,
     shadow_only: bool = False,
+    tint_only: bool = False,
 ) -> PageReading:
     """The page read again when ``first`` left more than FAINT_REREAD of its print unread: with the shadow over its
     paper evened out (``ocr.quality.shadow_evened``) where it has one, else — or where that gets no more — with its
     faint print darkened (``ocr.quality.faint_print_darkened``). ``shadow_only``: a page that may be in shadow
     (``maybe_in_shadow``) whose print left unread weighs too little to be read again: read evened when more than
-    SHADOW_UNREAD_THERE of the print in its shadow is left unread, and not darkened. The second reading is kept
+    SHADOW_UNREAD_THERE of the print in its shadow is left unread, and not darkened; ``tint_only``: a page read
+    badly whose print could not be weighed: read with its light tinted areas evened (``ocr.quality.tint_evened``)
+    where print is left unread in them, and not darkened. The second reading is kept
     when it gets clearly more (``_words_score``, AGAIN_MARGIN); the plan then says how, and how much print is left
     unread. Toner run low (QA108: the lower 60 % of a page, 140 words of 266 read; darkened, 262), a page upright
     or turned; a phone photo a third in shadow (QA110: 239 words of 385; evened, 383). Show-through from the back
@@ -1817,7 +1829,9 @@ def _read_again(
     assert plan.depth is not None
     with Image.open(_whole_image(plan)) as image:
         unread_there = SHADOW_UNREAD_THERE if shadow_only else 0.0
-        evened = shadow_evened(image, plan.dpi, _boxes(first), unread_there=unread_there)
+        evened = None if tint_only else shadow_evened(image, plan.dpi, _boxes(first), unread_there=unread_there)
+        if evened is None and not shadow_only:  # or light tinted areas (a card's pattern) where print is left unread
+            evened = tint_evened(image, plan.dpi, _boxes(first))
         if evened is not None:
             second = _read_image(plan, evened, scratch, read, "evened")
             if _words_score(second) > AGAIN_MARGIN * _words_score(first):
@@ -1828,7 +1842,7 @@ def _read_again(
                 plan.depth = print_depth(overview, paper_under_print(overview))
                 plan.unread_print = _unread_print(plan, second)
                 return second
-        if shadow_only:
+        if shadow_only or tint_only:
             return first
         darkened = faint_print_darkened(image, plan.dpi)
     second = _read_image(plan, darkened, scratch, read, "darkened")

@@ -438,9 +438,6 @@ def shadow_evened(
     one threshold for the page took the shadow for ink and found no line in it. Evened, 383. Darkened instead
     (``faint_print_darkened``), the shadow's grain is stretched with its print into speckle: 195."""
     import numpy as np
-    from PIL import Image as PILImage
-    from PIL import ImageFilter
-    from scipy import ndimage
 
     gray = image if image.mode == "L" else image.convert("L")
     overview = page_overview(gray, dpi)
@@ -449,12 +446,52 @@ def shadow_evened(
     shadow = _reaching_the_edge(paper < shadow_below, round(SHADOW_BORDER_INCH * UNREAD_DPI))
     if shadow_below <= 0 or np.mean(shadow) < SHADOW_SHARE:
         return None
-    zone = ndimage.binary_dilation(shadow, iterations=max(1, round(SHADOW_EDGE_INCH * UNREAD_DPI)))
+    return _paper_evened(gray, dpi, overview, paper, shadow, shadow_below, words, unread_there)
+
+
+def tint_evened(image: Image.Image, dpi: float, words: Iterable[tuple[int, int, int, int]] = ()) -> Image.Image | None:
+    """The page image in grey with its light tinted areas evened out, as ``shadow_evened`` evens a shadow: areas of
+    paper TINT_DEPTH or more darker than the page's brightest but no darker than TINT_FLOOR of it, anywhere on the
+    page, over TINT_SHARE of it or more — or None when it has none, or the print ``words`` leave unread lies mostly
+    outside them. A colour copy of an ID card's two sides on an A4 sheet (its pattern at 200-230 on white paper)
+    read no word: Tesseract's one threshold for the page, between the white paper and the rest, took each card
+    for ink (QA108's CCCD). Dark boxes are not evened: white letters on them would go white on white (QA115)."""
+    import numpy as np
+
+    gray = image if image.mode == "L" else image.convert("L")
+    overview = page_overview(gray, dpi)
+    paper = paper_under_print(overview)
+    brightest = float(np.percentile(paper, 99))
+    tinted = (paper < (1 - TINT_DEPTH) * brightest) & (paper >= TINT_FLOOR * brightest)
+    if brightest <= 0 or np.mean(tinted) < TINT_SHARE:
+        return None
+    return _paper_evened(gray, dpi, overview, paper, tinted, (1 - SHADOW_DEPTH) * brightest, words, 0.0)
+
+
+def _paper_evened(
+    gray: Image.Image,
+    dpi: float,
+    overview: np.ndarray,
+    paper: np.ndarray,
+    area: np.ndarray,
+    shadow_below: float,
+    words: Iterable[tuple[int, int, int, int]],
+    unread_there: float,
+) -> Image.Image | None:
+    """``gray`` with ``area`` (a mask of its ``overview``) and SHADOW_EDGE_INCH around it divided by the ``paper``
+    under it, its paper below ``shadow_below`` smoothed first; None when the print ``words`` leave unread lies mostly
+    outside, or no more than ``unread_there`` of the print there is left unread (``shadow_evened``)."""
+    import numpy as np
+    from PIL import Image as PILImage
+    from PIL import ImageFilter
+    from scipy import ndimage
+
+    zone = ndimage.binary_dilation(area, iterations=max(1, round(SHADOW_EDGE_INCH * UNREAD_DPI)))
     # print in a dark shadow is a share of its paper's brightness, as little as 27 levels under paper at 37
     ink = paper - overview >= np.minimum(PRINT_CONTRAST, SHADOW_PRINT * paper)
     unread = ink & ~words_covered(ink.shape, words, dpi)
     unread_in_zone = np.count_nonzero(unread & zone)
-    if unread_in_zone < SHADOW_UNREAD * np.count_nonzero(unread):
+    if unread_in_zone == 0 or unread_in_zone < SHADOW_UNREAD * np.count_nonzero(unread):
         return None  # what is left unread is elsewhere: faint print on lit paper, to be read darkened
     if unread_in_zone <= unread_there * np.count_nonzero(ink & zone):
         return None  # (asked only if enough of the print in the shadow is left unread: ``unread_there``)
@@ -536,6 +573,12 @@ SHADOW_BLOCK_INCH = 0.16  # (``maybe_in_shadow``) wider than print's strokes, na
 # its shadow is left unread (QA115: lines read into a shadow up to its edge)
 SHADOW_UNREAD_THERE = 0.1
 SHADOW_GRAIN_INCH = 0.01  # (0.015-0.02: text on a heavy grey panel lost 7 words of 385 more)
+# Paper TINT_DEPTH or more darker than the page's brightest, but no darker than TINT_FLOOR of it, over TINT_SHARE of
+# the page or more: light tinted areas (a card's printed pattern, a tinted panel) to be evened when the page is read
+# again and neither a shadow nor faint print explains what is left unread (ocr.pipeline._read_again)
+TINT_DEPTH = 0.08
+TINT_FLOOR = 0.6
+TINT_SHARE = 0.05
 
 FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brightness) is made black
 # the paper darkened print is measured against: the brightest within a twelfth of an inch. Within a quarter inch

@@ -26,6 +26,7 @@ from ocr.quality import (
     print_rows,
     reads_as_show_through,
     shadow_evened,
+    tint_evened,
     unread_print,
 )
 from tests.conftest import FIXTURES
@@ -334,6 +335,37 @@ def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_pa
     back.save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
     assert page.quality == "blank" and page.words == 0, page
+
+
+def test_a_light_tinted_area_is_evened_and_a_dark_box_is_not() -> None:
+    page = np.asarray(letter_page()).copy()
+    tinted = page.copy()
+    tinted[300:1000, 100:1100] = (tinted[300:1000, 100:1100] * 0.82).astype(np.uint8)  # a panel at ~205
+    lines = [(110, 140 + 50 * index, 900, 40) for index in range(20)]
+    evened = tint_evened(Image.fromarray(tinted), 150, lines[:3])  # the panel's lines left unread
+    assert evened is not None
+    panel = np.asarray(evened)[400:900, 300:900]
+    assert np.median(panel) > 235 and panel.min() < 100  # its paper white, its print dark
+    assert np.array_equal(np.asarray(evened)[:100], tinted[:100])  # the white paper away from it as it was
+    assert tint_evened(Image.fromarray(tinted), 150, lines) is None  # every line read: nothing to even
+    assert tint_evened(Image.fromarray(page), 150, lines[:3]) is None  # no tint
+    dark = page.copy()
+    dark[300:1000, 100:1100] = (dark[300:1000, 100:1100] * 0.3).astype(np.uint8)  # a dark box: white letters on it
+    assert tint_evened(Image.fromarray(dark), 150, lines[:3]) is None
+
+
+def test_an_id_cards_copy_on_a_white_sheet_is_read_with_its_tinted_pattern_evened(tmp_path: Path) -> None:
+    """QA108's CCCD: a colour copy of an ID card on an A4 sheet, a light pattern behind its print, read no word —
+    Tesseract's one threshold for the page, between the white sheet and the rest, took the card for ink — and its
+    print was not weighed (the pattern is patterned paper to ``print_rows``), so it was not read again. Read again
+    with the card's paper evened (``ocr.quality.tint_evened``): its lines, the page good."""
+    from tests.conftest import FIXTURES
+
+    result = ocr_document(FIXTURES / "cccd_card_on_a4.pdf", tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.quality == "good" and page.evened and not page.darkened, page
+    text = " ".join(result.text.split())
+    assert "Số: 034195004512" in text and "Họ và tên: NGUYỄN VĂN THƯỞNG" in text and "Ngày sinh: 12/04/1968" in text
 
 
 def note_over_show_through() -> Image.Image:
