@@ -239,7 +239,8 @@ class PageOcr(_Model):
     evened: bool = Field(
         default=False,
         description="the page was read again with the shadow over its paper evened out (a phone photo in uneven "
-        "light), and that reading kept (since 2026-12-05)",
+        "light), or its light tinted areas (an ID card's pattern on a white sheet), and that reading kept (since "
+        "2026-12-05)",
     )
     among_show_through: bool = Field(
         default=False,
