@@ -39,6 +39,7 @@ import numpy as np
 import pikepdf
 from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
+from ocr.group4 import compact_bilevel
 from ocr.inputs import (
     DEFAULT_IMAGE_DPI,
     MAX_DPI,
@@ -1963,6 +1964,7 @@ def assemble_pdf(
         drop_private_data(out)
         drop_unused_resources(out)
         compact_jpegs(out)
+        compact_bilevel(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
