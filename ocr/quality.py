@@ -574,8 +574,8 @@ SHADOW_BLOCK_INCH = 0.16  # (``maybe_in_shadow``) wider than print's strokes, na
 SHADOW_UNREAD_THERE = 0.1
 SHADOW_GRAIN_INCH = 0.01  # (0.015-0.02: text on a heavy grey panel lost 7 words of 385 more)
 # Paper TINT_DEPTH or more darker than the page's brightest, but no darker than TINT_FLOOR of it, over TINT_SHARE of
-# the page or more: light tinted areas (a card's printed pattern, a tinted panel) to be evened when the page is read
-# again and neither a shadow nor faint print explains what is left unread (ocr.pipeline._read_again)
+# the page or more: light tinted areas (a card's printed pattern, a tinted panel) to be evened when a page without a
+# shadow is read again, before it is read darkened (ocr.pipeline._read_again)
 TINT_DEPTH = 0.08
 TINT_FLOOR = 0.6
 TINT_SHARE = 0.05
