@@ -1815,7 +1815,8 @@ def _read_again(
     tint_only: bool = False,
 ) -> PageReading:
     """The page read again when ``first`` left more than FAINT_REREAD of its print unread: with the shadow over its
-    paper evened out (``ocr.quality.shadow_evened``) where it has one, else — or where that gets no more — with its
+    paper evened out (``ocr.quality.shadow_evened``) where it has one, or else its light tinted areas
+    (``ocr.quality.tint_evened``: an ID card's copy on a white sheet), else — or where that gets no more — with its
     faint print darkened (``ocr.quality.faint_print_darkened``). ``shadow_only``: a page that may be in shadow
     (``maybe_in_shadow``) whose print left unread weighs too little to be read again: read evened when more than
     SHADOW_UNREAD_THERE of the print in its shadow is left unread, and not darkened; ``tint_only``: a page read
