@@ -101,7 +101,7 @@ from ocr.quality import (
     own_print_runs,
     page_overview,
     page_quality,
-    paper_under_print,
+    paper_seen,
     print_depth,
     reads_as_show_through,
     shadow_evened,
@@ -206,7 +206,7 @@ class PagePlan:
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
     # read with its faint print darkened: from the start (``faint``), or again and kept so (_read_again)
     darkened: bool = False
-    # read again with the shadow over its paper evened out, and kept so (_read_again)
+    # read again with the shadow over its paper, or its light tinted areas, evened out, and kept so (_read_again)
     evened: bool = False
     # its overview shows paper in shadow (ocr.quality.maybe_in_shadow): asked whether to read it again evened
     maybe_in_shadow: bool = False
@@ -281,7 +281,7 @@ def ocr_document(
         )
         for plan in plans:
             reading = readings.get(plan.number)
-            if reading is not None and _paper_only(plan) and page_quality(reading.confidence, reading.text())[0] == LOW:
+            if reading is not None and _paper_only(plan) and _low(reading):
                 # no ink the blank test sees, read as words of low quality: show-through from the other side of the
                 # sheet (QA: 314 words of nonsense at confidence 37 on a duplex back, which sent its record to
                 # review and into every search); a blank page has no text. Faint text read well stays (good). Lines
@@ -1830,18 +1830,18 @@ def _read_again(
     reading spent."""
     assert plan.depth is not None
     with Image.open(_whole_image(plan)) as image:
+        seen = paper_seen(image, plan.dpi)
         unread_there = SHADOW_UNREAD_THERE if shadow_only else 0.0
-        evened = None if tint_only else shadow_evened(image, plan.dpi, _boxes(first), unread_there=unread_there)
+        evened = None if tint_only else shadow_evened(seen, _boxes(first), unread_there=unread_there)
         if evened is None and not shadow_only:  # or light tinted areas (a card's pattern) where print is left unread
-            evened = tint_evened(image, plan.dpi, _boxes(first))
+            evened = tint_evened(seen, _boxes(first))
         if evened is not None:
             second = _read_image(plan, evened, scratch, read, "evened")
             if _words_score(second) > AGAIN_MARGIN * _words_score(first):
                 plan.evened = True
                 # its print weighed against the paper under it: the lit paper's brightest carried into the shadow
                 # made the shadow's edge ink; and on the page evened, the shadow's grain stretched is ink
-                overview = page_overview(image, plan.dpi)
-                plan.depth = print_depth(overview, paper_under_print(overview))
+                plan.depth = print_depth(seen.overview, seen.paper)
                 plan.unread_print = _unread_print(plan, second)
                 return second
         if shadow_only or tint_only:

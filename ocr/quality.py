@@ -10,6 +10,7 @@ import functools
 import math
 import re
 import unicodedata
+from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -423,8 +424,26 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     return PILImage.fromarray(darkened.astype(np.uint8), mode="L")
 
 
+@dataclass(frozen=True)
+class PaperSeen:
+    """A page image as the evening of its paper sees it (``paper_seen``): once for a page read again, whether its
+    shadow or its tinted areas are evened, and its print then weighed against that paper."""
+
+    gray: Image.Image  # the page image in grey
+    dpi: float
+    overview: np.ndarray  # ``page_overview``
+    paper: np.ndarray  # ``paper_under_print`` of the overview
+
+
+def paper_seen(image: Image.Image, dpi: float) -> PaperSeen:
+    """``image`` (a page at ``dpi``) in grey, its overview and the paper under its print."""
+    gray = image if image.mode == "L" else image.convert("L")
+    overview = page_overview(gray, dpi)
+    return PaperSeen(gray=gray, dpi=dpi, overview=overview, paper=paper_under_print(overview))
+
+
 def shadow_evened(
-    image: Image.Image, dpi: float, words: Iterable[tuple[int, int, int, int]] = (), *, unread_there: float = 0.0
+    seen: PaperSeen, words: Iterable[tuple[int, int, int, int]] = (), *, unread_there: float = 0.0
 ) -> Image.Image | None:
     """The page image in grey with the shadow over its paper taken out — each pixel in the shadow divided by the
     paper under it (``paper_under_print``), so that paper is white and print keeps its share of the paper's
@@ -439,17 +458,14 @@ def shadow_evened(
     (``faint_print_darkened``), the shadow's grain is stretched with its print into speckle: 195."""
     import numpy as np
 
-    gray = image if image.mode == "L" else image.convert("L")
-    overview = page_overview(gray, dpi)
-    paper = paper_under_print(overview)
-    shadow_below = (1 - SHADOW_DEPTH) * float(np.percentile(paper, 99))
-    shadow = _reaching_the_edge(paper < shadow_below, round(SHADOW_BORDER_INCH * UNREAD_DPI))
+    shadow_below = (1 - SHADOW_DEPTH) * float(np.percentile(seen.paper, 99))
+    shadow = _reaching_the_edge(seen.paper < shadow_below, round(SHADOW_BORDER_INCH * UNREAD_DPI))
     if shadow_below <= 0 or np.mean(shadow) < SHADOW_SHARE:
         return None
-    return _paper_evened(gray, dpi, overview, paper, shadow, shadow_below, words, unread_there)
+    return _paper_evened(seen, shadow, shadow_below, words, unread_there)
 
 
-def tint_evened(image: Image.Image, dpi: float, words: Iterable[tuple[int, int, int, int]] = ()) -> Image.Image | None:
+def tint_evened(seen: PaperSeen, words: Iterable[tuple[int, int, int, int]] = ()) -> Image.Image | None:
     """The page image in grey with its light tinted areas evened out, as ``shadow_evened`` evens a shadow: areas of
     paper TINT_DEPTH or more darker than the page's brightest but no darker than TINT_FLOOR of it, anywhere on the
     page, over TINT_SHARE of it or more — or None when it has none, or the print ``words`` leave unread lies mostly
@@ -458,33 +474,29 @@ def tint_evened(image: Image.Image, dpi: float, words: Iterable[tuple[int, int, 
     for ink (QA108's CCCD). Dark boxes are not evened: white letters on them would go white on white (QA115)."""
     import numpy as np
 
-    gray = image if image.mode == "L" else image.convert("L")
-    overview = page_overview(gray, dpi)
-    paper = paper_under_print(overview)
-    brightest = float(np.percentile(paper, 99))
-    tinted = (paper < (1 - TINT_DEPTH) * brightest) & (paper >= TINT_FLOOR * brightest)
+    brightest = float(np.percentile(seen.paper, 99))
+    tinted = (seen.paper < (1 - TINT_DEPTH) * brightest) & (seen.paper >= TINT_FLOOR * brightest)
     if brightest <= 0 or np.mean(tinted) < TINT_SHARE:
         return None
-    return _paper_evened(gray, dpi, overview, paper, tinted, (1 - SHADOW_DEPTH) * brightest, words, 0.0)
+    return _paper_evened(seen, tinted, (1 - SHADOW_DEPTH) * brightest, words, 0.0)
 
 
 def _paper_evened(
-    gray: Image.Image,
-    dpi: float,
-    overview: np.ndarray,
-    paper: np.ndarray,
+    seen: PaperSeen,
     area: np.ndarray,
     shadow_below: float,
     words: Iterable[tuple[int, int, int, int]],
     unread_there: float,
 ) -> Image.Image | None:
-    """``gray`` with ``area`` (a mask of its ``overview``) and SHADOW_EDGE_INCH around it divided by the ``paper``
-    under it, its paper below ``shadow_below`` smoothed first; None when the print ``words`` leave unread lies mostly
-    outside, or no more than ``unread_there`` of the print there is left unread (``shadow_evened``)."""
+    """The page (``seen``) in grey with ``area`` (a mask of its overview) and SHADOW_EDGE_INCH around it divided by
+    the paper under it, its paper below ``shadow_below`` smoothed first; None when the print ``words`` leave unread
+    lies mostly outside, or no more than ``unread_there`` of the print there is left unread (``shadow_evened``)."""
     import numpy as np
     from PIL import Image as PILImage
     from PIL import ImageFilter
     from scipy import ndimage
+
+    gray, dpi, overview, paper = seen.gray, seen.dpi, seen.overview, seen.paper
 
     zone = ndimage.binary_dilation(area, iterations=max(1, round(SHADOW_EDGE_INCH * UNREAD_DPI)))
     # print in a dark shadow is a share of its paper's brightness, as little as 27 levels under paper at 37

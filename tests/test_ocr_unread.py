@@ -23,6 +23,7 @@ from ocr.quality import (
     page_ink,
     page_overview,
     page_quality,
+    paper_seen,
     print_rows,
     reads_as_show_through,
     shadow_evened,
@@ -180,8 +181,8 @@ def test_a_shadow_over_the_paper_is_evened_out() -> None:
     page = letter_page()
     # the words read: each line up to the shadow's edge (shadowed's edge: 0.75 of the width less half the row)
     lit = [(110, 140 + 50 * index, int(0.75 * 1240 - 0.5 * (150 + 50 * index)) - 150, 40) for index in range(20)]
-    assert shadow_evened(page, 150, lit) is None  # no shadow: nothing to even
-    evened = shadow_evened(shadowed(page), 150, lit)
+    assert shadow_evened(paper_seen(page, 150), lit) is None  # no shadow: nothing to even
+    evened = shadow_evened(paper_seen(shadowed(page), 150), lit)
     assert evened is not None
     right_of_line_ten = np.asarray(evened)[150 + 50 * 10 : 150 + 50 * 10 + 35, 700:850]
     assert np.median(right_of_line_ten) > 220 and right_of_line_ten.min() < 100  # white paper, its print dark
@@ -191,15 +192,15 @@ def test_a_shadow_over_the_paper_is_evened_out() -> None:
     assert np.percentile(edge, 2) > 150
     # what was left unread lies in the lit part (faint print, to be read darkened): not evened
     in_shadow = [(left + width, top, 1000 - left - width, height) for left, top, width, height in lit]
-    assert shadow_evened(shadowed(page), 150, lit[:10] + in_shadow) is None
+    assert shadow_evened(paper_seen(shadowed(page), 150), lit[:10] + in_shadow) is None
     # a shadow over less than SHADOW_SHARE of the page is not one to even
     corner = np.asarray(page).copy()
     corner[:200, :200] = (corner[:200, :200] * 0.3).astype(np.uint8)
-    assert shadow_evened(Image.fromarray(corner), 150) is None
+    assert shadow_evened(paper_seen(Image.fromarray(corner), 150)) is None
     # nor is a dark area inside the page (a photo, a banner, a title box with white letters: QA115)
     inside = np.asarray(page).copy()
     inside[300:1000, 300:900] = (inside[300:1000, 300:900] * 0.2).astype(np.uint8)
-    assert shadow_evened(Image.fromarray(inside), 150) is None
+    assert shadow_evened(paper_seen(Image.fromarray(inside), 150)) is None
     # the planner's quick look (a page read well enough is asked again only if it may be in shadow)
     assert maybe_in_shadow(page_overview(shadowed(page), 150))
     assert not maybe_in_shadow(page_overview(page, 150))
@@ -342,16 +343,16 @@ def test_a_light_tinted_area_is_evened_and_a_dark_box_is_not() -> None:
     tinted = page.copy()
     tinted[300:1000, 100:1100] = (tinted[300:1000, 100:1100] * 0.82).astype(np.uint8)  # a panel at ~205
     lines = [(110, 140 + 50 * index, 900, 40) for index in range(20)]
-    evened = tint_evened(Image.fromarray(tinted), 150, lines[:3])  # the panel's lines left unread
+    evened = tint_evened(paper_seen(Image.fromarray(tinted), 150), lines[:3])  # the panel's lines left unread
     assert evened is not None
     panel = np.asarray(evened)[400:900, 300:900]
     assert np.median(panel) > 235 and panel.min() < 100  # its paper white, its print dark
     assert np.array_equal(np.asarray(evened)[:100], tinted[:100])  # the white paper away from it as it was
-    assert tint_evened(Image.fromarray(tinted), 150, lines) is None  # every line read: nothing to even
-    assert tint_evened(Image.fromarray(page), 150, lines[:3]) is None  # no tint
+    assert tint_evened(paper_seen(Image.fromarray(tinted), 150), lines) is None  # every line read: nothing to even
+    assert tint_evened(paper_seen(Image.fromarray(page), 150), lines[:3]) is None  # no tint
     dark = page.copy()
     dark[300:1000, 100:1100] = (dark[300:1000, 100:1100] * 0.3).astype(np.uint8)  # a dark box: white letters on it
-    assert tint_evened(Image.fromarray(dark), 150, lines[:3]) is None
+    assert tint_evened(paper_seen(Image.fromarray(dark), 150), lines[:3]) is None
 
 
 def test_an_id_cards_copy_on_a_white_sheet_is_read_with_its_tinted_pattern_evened(tmp_path: Path) -> None:
