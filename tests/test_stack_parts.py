@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -108,19 +109,35 @@ def show_through(seed: int = 0) -> Image.Image:
     return back.point(lambda v: 255 - (255 - v) * 45 // 255)  # black ink shows as grey 210
 
 
+def note_over_show_through_a4() -> Image.Image:
+    """A faint note on the back of a printed sheet whose text shows through (``tests.test_ocr_unread``), at 300 dpi."""
+    from tests.test_ocr_unread import note_over_show_through
+
+    return note_over_show_through().resize(A4, Image.Resampling.BICUBIC)
+
+
 @pytest.mark.integration
-def test_a_part_that_only_looks_blank_is_read_before_it_is_dropped(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("note", "name"),
+    [(faint_note, "ghi chú mờ"), (note_over_show_through_a4, "ghi chú")],
+    ids=["faint-note", "note-over-show-through"],
+)
+def test_a_part_that_only_looks_blank_is_read_before_it_is_dropped(
+    tmp_path: Path, note: Callable[[], Image.Image], name: str
+) -> None:
     """QA: a faint note alone between two separators passed the ink test as blank and was dropped unread, none of it
-    archived. A part that looks blank is read first: text read well is a document; show-through is still blank."""
-    note = faint_note()
-    assert blank_image(note, 300)  # what the ink test alone says
+    archived. A part that looks blank is read first: text read well is a document; show-through is still blank.
+    A faint note on the back of a printed sheet reads well mirrored, as show-through does: it was dropped as a
+    separator's back, the note with it. Its own lines, read as ocr.pipeline keeps them, make it a document."""
+    page_of_note = note()
+    assert blank_image(page_of_note, 300)  # what the ink test alone says
     stack = stack_pdf(
-        tmp_path / "ghi chú mờ.pdf",
-        [page("Văn bản A"), separator(), note, separator(), show_through(), separator(), page("Văn bản B")],
+        tmp_path / f"{name}.pdf",
+        [page("Văn bản A"), separator(), page_of_note, separator(), show_through(), separator(), page("Văn bản B")],
     )
     dropped: list[BlankPart] = []
     parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
-    assert [p.name for p in parts] == ["ghi chú mờ.pdf#1.pdf", "ghi chú mờ.pdf#2.pdf", "ghi chú mờ.pdf#4.pdf"]
+    assert [p.name for p in parts] == [f"{name}.pdf#1.pdf", f"{name}.pdf#2.pdf", f"{name}.pdf#4.pdf"]
     assert dropped == [BlankPart(stack="STACK", part=3, pages=[5])]
 
 
@@ -144,25 +161,6 @@ def test_a_faded_receipt_alone_between_separators_is_a_document(tmp_path: Path) 
     dropped: list[BlankPart] = []
     parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
     assert len(parts) == 3 and dropped == [BlankPart(stack="STACK", part=4, pages=[7])]
-
-
-@pytest.mark.integration
-def test_a_note_written_over_show_through_alone_between_separators_is_a_document(tmp_path: Path) -> None:
-    """A faint note on the back of a printed sheet reads well mirrored, as show-through does: alone between two
-    separators it was dropped as a separator's back, the note with it. Its own lines, read as ocr.pipeline keeps
-    them, make it a document; show-through alone is still dropped."""
-    from tests.test_ocr_unread import note_over_show_through
-
-    note = note_over_show_through().resize(A4, Image.Resampling.BICUBIC)  # at 300 dpi
-    assert blank_image(note, 300)
-    stack = stack_pdf(
-        tmp_path / "ghi chú.pdf",
-        [page("Văn bản A"), separator(), note, separator(), show_through(), separator(), page("Văn bản B")],
-    )
-    dropped: list[BlankPart] = []
-    parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
-    assert [p.name for p in parts] == ["ghi chú.pdf#1.pdf", "ghi chú.pdf#2.pdf", "ghi chú.pdf#4.pdf"]
-    assert dropped == [BlankPart(stack="STACK", part=3, pages=[5])]
 
 
 @pytest.mark.integration
