@@ -75,6 +75,7 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
             tessdata_dir=settings.tessdata_dir,
             tesseract_engine=settings.tesseract_engine,
             bands=settings.ocr_bands,
+            other_language=settings.ocr_other_language,
         )
     return result
 

@@ -597,6 +597,7 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         tesseract_slots=settings.tesseract_slots,
         tesseract_engine=settings.tesseract_engine,
         bands=settings.ocr_bands,
+        other_language=settings.ocr_other_language,
     )
     scratch_lock = contextlib.nullcontext() if in_record else file_lock(scratch_lock_file(scratch_root), shared=True)
     with scratch_lock, dask_page_executor(settings) as pages_on_cluster:

@@ -67,6 +67,35 @@ def lexicon_share(text: str) -> float | None:
     return round(sum(1 for word in words if word in known) / len(words), 3)
 
 
+# A page whose reading in Vietnamese has at least MARKED_MIN_WORDS words and under MARKED_FEW of them bear a
+# Vietnamese mark is in another language, and is read in that one too (ocr.pipeline._read_in_other_language).
+# Measured 2026-12-05 on pages read with `vie`: of the English pages of the ScribeOCR benchmark, the words of text
+# pages 0.4–2.5 % marked (4.6–4.7 % on a slide and a page of poor print; the specks of two charts and a form,
+# 11–17 %, left so); on the Vietnamese pages of the corpora and the QA inputs, no page of 30 words under 10 % (a
+# table of numbers, 10 %; a dot-matrix receipt, 18 %), most 60–80 %.
+MARKED_MIN_WORDS = 30
+MARKED_FEW = 0.06
+
+
+def marked_share(text: str) -> float | None:
+    """The share of ``text``'s words (runs of letters) that bear a Vietnamese mark — a tone, a hat, a horn, a breve,
+    or the bar of đ; None when there are fewer than MARKED_MIN_WORDS words."""
+    words = _WORD_RE.findall(unicodedata.normalize("NFC", text))
+    if len(words) < MARKED_MIN_WORDS:
+        return None
+    return sum(1 for word in words if _marked(word)) / len(words)
+
+
+def _marked(word: str) -> bool:
+    return "đ" in word.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", word))
+
+
+def in_another_language(text: str) -> bool:
+    """Whether a page read in Vietnamese as ``text`` is in another language (``marked_share`` under MARKED_FEW)."""
+    share = marked_share(text)
+    return share is not None and share < MARKED_FEW
+
+
 def ink_share(image: Image.Image, dpi: float) -> float:
     """The share of the page image's pixels that are ink (see ``BLANK_DPI``…): 0.0 for a blank page.
 
@@ -600,10 +629,13 @@ FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brig
 DARKENED_PAPER_INCH = 1 / 12
 
 
-def page_quality(confidence: float | None, text: str, unread: float | None = None) -> tuple[str, float | None]:
+def page_quality(
+    confidence: float | None, text: str, unread: float | None = None, *, vietnamese: bool = True
+) -> tuple[str, float | None]:
     """(``good`` or ``low``, lexicon share) for an OCR'd page; ``unread``: the share of its print no word read
-    covers (``unread_print``), when weighed."""
-    share = lexicon_share(text)
+    covers (``unread_print``), when weighed. A page read in another language (``vietnamese`` false: an English
+    letter in a civil-status file) is not weighed by the Vietnamese lexicon: its share is None."""
+    share = lexicon_share(text) if vietnamese else None
     low = (confidence is not None and confidence < LOW_CONFIDENCE) or (share is not None and share < MIN_LEXICON_SHARE)
     low = low or (unread is not None and unread > MAX_UNREAD_PRINT)
     if confidence is None and share is None:

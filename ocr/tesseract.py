@@ -54,6 +54,7 @@ class PageReading:
     engine: str = field(default="", compare=False)  # what read it: "libtesseract 5.3.0" or "tesseract 5.3.0"
     # the words whose marks ocr.diacritics put right, each as (read, put right), in reading order
     corrections: tuple[tuple[str, str], ...] = field(default=(), compare=False)
+    language: str = field(default="vie", compare=False)  # the Tesseract language it was read in
 
     @property
     def corrected(self) -> int:
@@ -124,7 +125,12 @@ def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
     last_top, last = bands[-1]
     corrections = tuple(pair for _, band in bands for pair in band.corrections)
     return PageReading(
-        width=last.width, height=last_top + last.height, words=words, engine=last.engine, corrections=corrections
+        width=last.width,
+        height=last_top + last.height,
+        words=words,
+        engine=last.engine,
+        corrections=corrections,
+        language=last.language,
     )
 
 
@@ -246,16 +252,16 @@ def read_page(
             image_path, out_base, dpi, language, psm, tessdata_dir, timeout, source
         )
         engine = tesseract_version()
-    if not _reads_vietnamese(language):
-        return PageReading(width=width, height=height, words=words, engine=engine)
+    if not reads_vietnamese(language):
+        return PageReading(width=width, height=height, words=words, engine=engine, language=language)
     restored = restore_diacritics([word.text for word in words], [word.confidence for word in words])
     changed = tuple((word.text, text) for word, text in zip(words, restored, strict=True) if word.text != text)
     if changed:
         words = [dataclasses.replace(w, text=text) for w, text in zip(words, restored, strict=True)]
-    return PageReading(width=width, height=height, words=words, engine=engine, corrections=changed)
+    return PageReading(width=width, height=height, words=words, engine=engine, corrections=changed, language=language)
 
 
-def _reads_vietnamese(language: str) -> bool:
+def reads_vietnamese(language: str) -> bool:
     """``vie``, or the Vietnamese script model, alone or among others (``vie+eng``)."""
     return any(model.rsplit("/", 1)[-1] in ("vie", "Vietnamese") for model in language.split("+"))
 

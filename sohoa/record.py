@@ -189,7 +189,16 @@ class PageOcr(_Model):
         "noise and no words read: the back of a sheet; since 2026-12-01, a blank page was 'low'); 'too_small' for a "
         "page too small to be a scan, kept as it is and not read (see too_small); None if its text layer was kept",
     )
-    lexicon_share: float | None = Field(default=None, description="share of words that are Vietnamese syllables")
+    lexicon_share: float | None = Field(
+        default=None,
+        description="share of words that are Vietnamese syllables; None for a page read in another language",
+    )
+    language: str | None = Field(
+        default=None,
+        description="the Tesseract language the page was read in: the document's ('vie'), or the other language "
+        "(SOHOA_OCR_OTHER_LANGUAGE, 'eng') of a page whose reading in Vietnamese bore almost no Vietnamese marks "
+        "and which Tesseract read more surely in it; None when not OCR'd",
+    )
     skew: float = Field(default=0.0, description="degrees the scan was straightened by for OCR (counter-clockwise)")
     orientation: int = Field(default=0, description="degrees (clockwise) a sideways/upside-down page was turned")
     chars: int = 0

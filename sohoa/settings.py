@@ -315,6 +315,11 @@ class Settings(BaseSettings):
         description="cut each page image into up to this many bands at gaps between paragraphs, read by separate "
         "Tesseract workers at once (a one-page scan then uses two cores); 1 = read pages whole",
     )
+    ocr_other_language: str = Field(
+        default="eng",
+        description="a page read in Vietnamese that bears almost no Vietnamese marks (an English letter or form in a "
+        "civil-status file) is read in this Tesseract language too, and the surer reading kept; empty = never",
+    )
 
     # classification (issue 4 adds its settings in this section)
     # a confidence is 0–1: 5 sent every record to review, -1 none, without a word
@@ -570,6 +575,19 @@ class Settings(BaseSettings):
                 "cần mã ngôn ngữ của Tesseract, ví dụ vie hoặc vie+eng (tesseract --list-langs liệt kê các ngôn ngữ "
                 "đã cài); để trống không phải là một ngôn ngữ / expected Tesseract language code(s), e.g. vie or "
                 "vie+eng (tesseract --list-langs shows those installed); empty is not a language"
+            )
+        return value
+
+    @field_validator("ocr_other_language")
+    @classmethod
+    def _one_other_language(cls, value: str) -> str:
+        """One Tesseract language, or empty: a combination would read the page with Vietnamese's marks lost or
+        kept again."""
+        value = value.strip()
+        if "+" in value or any(ch.isspace() for ch in value):
+            raise ValueError(
+                "cần một mã ngôn ngữ của Tesseract, ví dụ eng, hoặc để trống / expected one Tesseract language code, "
+                "e.g. eng, or empty to read every page in SOHOA_OCR_LANGUAGE only"
             )
         return value
 
