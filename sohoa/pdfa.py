@@ -255,9 +255,11 @@ def mend(pdf: pikepdf.Pdf) -> list[str]:
             # same pixels: QA116 F4, an LZW scan's copy had no LZW left, yet was refused the claim for it)
             try:
                 obj.write(obj.read_bytes())
-            except pikepdf.PdfError:
+            except pikepdf.PikepdfError:  # (qpdf says "bad code" as a runtime error)
                 continue  # undecodable: the check says LZW
             changed.append(f"stream {obj.objgen[0]}: LZW decoded (Flate-compressed when written)")
+        elif "/LZWDecode" in filters and _lzw_unwrapped(obj):
+            changed.append(f"stream {obj.objgen[0]}: LZW taken off its {obj.Filter} data (the same bytes under it)")
         if obj.get("/Subtype") == pikepdf.Name.Image and filters == {"/JPXDecode"} and "/ColorSpace" not in obj:
             space = _jpx_device_space(obj.read_raw_bytes())
             if space is not None:  # (pikepdf.pdfa asks for /ColorSpace on every image; the rules do not, 6.2.8.3)
@@ -659,6 +661,40 @@ def _jp2_boxes(data: bytes, kind: bytes) -> list[bytes]:
             found.append(data[start:end])
         at = end
     return found
+
+
+def _lzw_unwrapped(stream: pikepdf.Stream) -> bool:
+    """Take the LZW layer (and any other general filter) off a stream whose last filter is an image codec —
+    ``[/LZWDecode /DCTDecode]``, a JPEG inside LZW (QA117) —, leaving that codec's data byte for byte: qpdf decodes
+    a stream only when it can decode every filter, so the general ones are decoded from a copy that lists them
+    alone. False (left for the check to report) when the filters are not general ones then one codec, or do not
+    decode."""
+    filters, parms = stream.get("/Filter"), stream.get("/DecodeParms")
+    if not isinstance(filters, pikepdf.Array) or len(filters) < 2:
+        return False
+    names = [str(name) for name in filters]
+    if not set(names[:-1]) <= _GENERAL_FILTERS or names[-1] in _GENERAL_FILTERS:
+        return False
+    parms_list: list[pikepdf.Dictionary | None] = [
+        p if isinstance(p, pikepdf.Dictionary) else None
+        for p in (parms if isinstance(parms, pikepdf.Array) else [None] * len(names))
+    ]
+    if len(parms_list) != len(names):
+        return False
+    with pikepdf.new() as scratch:
+        outer = pikepdf.Stream(scratch, stream.read_raw_bytes())
+        outer.Filter = pikepdf.Array([pikepdf.Name(name) for name in names[:-1]])
+        if any(p is not None for p in parms_list[:-1]):
+            # (each a plain dictionary of numbers: Predictor, Colors, Columns, EarlyChange…)
+            outer.DecodeParms = pikepdf.Array(
+                [pikepdf.Dictionary({} if p is None else dict(p.items())) for p in parms_list[:-1]]
+            )
+        try:
+            inner = outer.read_bytes()
+        except pikepdf.PikepdfError:
+            return False
+    stream.write(inner, filter=pikepdf.Name(names[-1]), decode_parms=parms_list[-1])
+    return True
 
 
 def _filter_names(filters: pikepdf.Object | None) -> set[str]:

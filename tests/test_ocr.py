@@ -676,6 +676,30 @@ def test_an_lzw_scan_and_a_jpeg_2000_scan_without_a_colour_space_make_pdfa(tmp_p
     with pikepdf.open(tmp_path / "jpx-out.pdf") as pdf:
         image = pdf.pages[0].obj.Resources.XObject.Im0
         assert image.ColorSpace == pikepdf.Name.DeviceRGB and image.read_raw_bytes() == jpx.getvalue()
+    # QA117: a JPEG inside LZW ([/LZWDecode /DCTDecode]) kept its LZW, not PDF/A; the LZW is taken off the JPEG
+    jpeg = io.BytesIO()
+    page.save(jpeg, "JPEG", quality=90)
+    carrier = io.BytesIO()  # the JPEG's bytes as one row of pixels, LZW-coded by Pillow's TIFF writer
+    Image.frombytes("L", (len(jpeg.getvalue()), 1), jpeg.getvalue()).save(
+        carrier, "TIFF", compression="tiff_lzw", strip_size=10**9
+    )
+    strip = Image.open(carrier)
+    offset, length = strip.tag_v2[273][0], strip.tag_v2[279][0]
+    wrapped = _pdf_of_one_image(
+        tmp_path / "lzw-jpeg.pdf",
+        carrier.getvalue()[offset : offset + length],
+        page.size,
+        300,
+        ColorSpace=pikepdf.Name.DeviceGray,
+        BitsPerComponent=8,
+        Filter=pikepdf.Array([pikepdf.Name.LZWDecode, pikepdf.Name.DCTDecode]),
+    )
+    result = ocr_document(wrapped, tmp_path / "lzw-jpeg-out.pdf", workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "lzw-jpeg-out.pdf") as pdf:
+        image = pdf.pages[0].obj.Resources.XObject.Im0
+        assert "/LZWDecode" not in str(image.Filter)
+        assert same_scan_data(image.read_raw_bytes(), jpeg.getvalue())
 
 
 def test_a_black_and_white_flate_scan_is_stored_as_group4_with_the_same_pixels(tmp_path: Path) -> None:
