@@ -260,6 +260,11 @@ def mend(pdf: pikepdf.Pdf) -> list[str]:
             changed.append(f"stream {obj.objgen[0]}: LZW decoded (Flate-compressed when written)")
         elif "/LZWDecode" in filters and _lzw_unwrapped(obj):
             changed.append(f"stream {obj.objgen[0]}: LZW taken off its {obj.Filter} data (the same bytes under it)")
+        if obj.get("/Subtype") == pikepdf.Name.Image and filters == {"/JPXDecode"}:
+            bare = obj.read_raw_bytes()
+            if (boxed := _jp2_of_codestream(bare)) is not None:
+                obj.write(boxed, filter=pikepdf.Name.JPXDecode)
+                changed.append(f"image {obj.objgen[0]}: its bare JPEG 2000 codestream put in a JP2 file, unchanged")
         if obj.get("/Subtype") == pikepdf.Name.Image and filters == {"/JPXDecode"} and "/ColorSpace" not in obj:
             space = _jpx_device_space(obj.read_raw_bytes())
             if space is not None:  # (pikepdf.pdfa asks for /ColorSpace on every image; the rules do not, 6.2.8.3)
@@ -636,6 +641,36 @@ def _jpx_device_space(data: bytes) -> str | None:
     method, enumerated = colours[0][0], int.from_bytes(colours[0][3:7], "big")
     space = _JPX_ENUMERATED.get(enumerated) if method == 1 else None
     return space if space is not None and components == (3 if space == "/DeviceRGB" else 1) else None
+
+
+_J2K_START = b"\xff\x4f\xff\x51"  # a JPEG 2000 codestream's SOC and SIZ markers (ISO 15444-1 A.4.1, A.5.1)
+_JP2_SIGNATURE = b"\x00\x00\x00\x0cjP  \r\n\x87\n"
+
+
+def _jp2_of_codestream(data: bytes) -> bytes | None:
+    """A bare JPEG 2000 codestream (QA117: no JP2 boxes, so no colour, and a reader warns "first box must be JPEG
+    2000 signature box" before it reads it) put, byte for byte, in the smallest JP2 file (ISO 15444-1 I.5): the
+    signature, its file type, a header giving its size, components and depth and an enumerated colour — grey for
+    one component, sRGB for three, as a reader shows a bare codestream's — and the codestream. None for anything
+    else: a JP2 already, or components of unequal depth, signed, or neither one nor three."""
+    if not data.startswith(_J2K_START) or len(data) < 42:
+        return None
+    size = [int.from_bytes(data[at : at + 4], "big") for at in range(8, 24, 4)]  # Xsiz, Ysiz, XOsiz, YOsiz
+    components = int.from_bytes(data[40:42], "big")
+    depths = set(data[42 : 42 + 3 * components : 3])  # each component's Ssiz: depth - 1, and 0x80 when signed
+    if components not in (1, 3) or len(data) < 42 + 3 * components or len(depths) != 1 or max(depths) & 0x80:
+        return None
+    width, height = size[0] - size[2], size[1] - size[3]
+    colour = 17 if components == 1 else 16  # greyscale, sRGB (I.5.3.3)
+    dimensions = height.to_bytes(4, "big") + width.to_bytes(4, "big") + components.to_bytes(2, "big")
+    image_header = _box(b"ihdr", dimensions + bytes([*depths, 7, 0, 0]))  # depth, compression 7, colour known
+    header = _box(b"jp2h", image_header + _box(b"colr", bytes([1, 0, 0]) + colour.to_bytes(4, "big")))
+    return _JP2_SIGNATURE + _box(b"ftyp", b"jp2 \x00\x00\x00\x00jp2 ") + header + _box(b"jp2c", data)
+
+
+def _box(kind: bytes, contents: bytes) -> bytes:
+    """One JP2 box: its length, its type, its contents."""
+    return (8 + len(contents)).to_bytes(4, "big") + kind + contents
 
 
 def _jp2_box(data: bytes, kind: bytes) -> bytes | None:

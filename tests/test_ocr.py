@@ -676,6 +676,18 @@ def test_an_lzw_scan_and_a_jpeg_2000_scan_without_a_colour_space_make_pdfa(tmp_p
     with pikepdf.open(tmp_path / "jpx-out.pdf") as pdf:
         image = pdf.pages[0].obj.Resources.XObject.Im0
         assert image.ColorSpace == pikepdf.Name.DeviceRGB and image.read_raw_bytes() == jpx.getvalue()
+    # QA117: a bare codestream (no JP2 boxes, no colour) was not PDF/A; it is put in a JP2 file, byte for byte
+    bare = io.BytesIO()
+    page.save(bare, "JPEG2000", no_jp2=True)
+    codestream = _pdf_of_one_image(tmp_path / "j2k.pdf", bare.getvalue(), page.size, 300, Filter=pikepdf.Name.JPXDecode)
+    result = ocr_document(codestream, tmp_path / "j2k-out.pdf", workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "j2k-out.pdf") as pdf:
+        image = pdf.pages[0].obj.Resources.XObject.Im0
+        stored = image.read_raw_bytes()
+        assert image.ColorSpace == pikepdf.Name.DeviceGray and stored.startswith(b"\x00\x00\x00\x0cjP  ")
+        assert stored.endswith(bare.getvalue())
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(stored))), np.asarray(page))
     # QA117: a JPEG inside LZW ([/LZWDecode /DCTDecode]) kept its LZW, not PDF/A; the LZW is taken off the JPEG
     jpeg = io.BytesIO()
     page.save(jpeg, "JPEG", quality=90)
