@@ -1552,8 +1552,12 @@ def read_pages(
         return stacked([(band.top, part.result()) for band, part in zip(bands, parts, strict=True)])
 
     def in_other_language(plan: PagePlan, reading: PageReading) -> PageReading:
-        """``reading``, or the page's reading in ``other_language`` when it shows itself to be in that one."""
-        if not other_language or plan.language is not None or not in_another_language(reading.text()):
+        """``reading``, or the page's reading in ``other_language`` when it shows itself to be in that one. Not
+        asked of a page that is paper alone to the blank test: what is read there is specks or show-through, to be
+        dropped (its reading in English, sure of itself, would have been kept as text)."""
+        if not other_language or plan.language is not None or _paper_only(plan):
+            return reading
+        if not in_another_language(reading.text()):
             return reading
         return _read_in_other_language(plan, reading, other_language, read_there)
 
