@@ -1480,12 +1480,13 @@ def _page_quality_said(page: PageOcr) -> str | None:
         AMONG_SHOW_THROUGH_VI,
         BLANK,
         LOW,
-        LOW_CONFIDENCE,
         MAX_UNREAD_PRINT,
         MIN_LEXICON_SHARE,
         UNREAD_ADVICE,
         UNREAD_ADVICE_VI,
+        confidence_bar,
     )
+    from ocr.tesseract import reads_vietnamese
     from sohoa.record import size_in_vietnamese
 
     said = f"trang / page {page.number}: "
@@ -1501,10 +1502,14 @@ def _page_quality_said(page: PageOcr) -> str | None:
     if page.confidence is None:
         return f"{said}không đọc được chữ nào / no words read"
     signals = [f"độ tin cậy / confidence {page.confidence:.1f}"]
+    vietnamese = page.language is None or reads_vietnamese(page.language)
+    if not vietnamese and page.confidence < confidence_bar(vietnamese):
+        # its bar is higher than a Vietnamese page's: said, or "confidence 76.0" reads as good enough
+        signals[0] += f" < {confidence_bar(vietnamese):.0f} (đọc bằng {page.language} / read in {page.language})"
     unread = page.unread_print is not None and page.unread_print > MAX_UNREAD_PRINT
     if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
         signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
-    elif page.confidence >= LOW_CONFIDENCE and not unread and not page.among_show_through:
+    elif page.confidence >= confidence_bar(vietnamese) and not (unread or page.among_show_through):
         signals.append("dưới ngưỡng / below the bar")
     if unread:
         signals.append(

@@ -1885,6 +1885,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
     from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, too_small_reason, unembedded_font_reason
+    from ocr.tesseract import reads_vietnamese
 
     shown = logged_as(path, record.source.stack, runner)  # ingest read the stack origin already
     archive = open_configured_archive(settings)
@@ -1953,7 +1954,12 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                 record.needs_review = True
                 record.review_reasons.append(
                     low_quality_reason(
-                        page.number, page.confidence, page.lexicon_share, page.unread_print, page.among_show_through
+                        page.number,
+                        page.confidence,
+                        page.lexicon_share,
+                        page.unread_print,
+                        page.among_show_through,
+                        vietnamese=page.language is None or reads_vietnamese(page.language),
                     )
                 )
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is

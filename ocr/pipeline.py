@@ -91,6 +91,7 @@ from ocr.quality import (
     PRINT_CONTRAST,
     SHADOW_UNREAD_THERE,
     TOO_SMALL,
+    bare_syllables,
     blank_share,
     faint_page,
     faint_print_darkened,
@@ -98,6 +99,7 @@ from ocr.quality import (
     ink_share,
     letters_score,
     lexicon_share,
+    marked_word,
     maybe_in_shadow,
     own_print_runs,
     page_overview,
@@ -105,10 +107,10 @@ from ocr.quality import (
     paper_seen,
     print_depth,
     reads_as_show_through,
+    reads_as_vietnamese_unmarked,
     shadow_evened,
     tint_evened,
     unread_print,
-    vietnamese_syllables,
     vietnamese_word,
 )
 from ocr.slots import slot_count, tesseract_slot
@@ -729,8 +731,9 @@ def _legacy_font_text(text: str) -> str | None:
 # A copier's or an old OCR tool's layer over a scan of Vietnamese, its marks dropped ("UY BAN NHAN DAN", "So:
 # 12/QD-UBND") or each marked letter written "?" ("C?NG HÒA", "QUY?T ??NH"): read as a scan when at least
 # MIN_BARE_SYLLABLE_SHARE of its words (of MIN_MARKS_LOST_WORDS or more) are Vietnamese syllables with their marks
-# taken off (``_bare_syllables``) and at most MAX_MARKED_SHARE carry a mark, or MIN_QUESTIONED_SHARE hold a "?"
-# for a letter (``_QUESTIONED_RE``). English written over a scan has few words that are a marked syllable's bare form.
+# taken off (``ocr.quality.bare_syllables``) and at most MAX_MARKED_SHARE carry a mark, or MIN_QUESTIONED_SHARE hold
+# a "?" for a letter (``_QUESTIONED_RE``). English written over a scan has few words that are a marked syllable's bare
+# form.
 MARKS_LOST_NOTE = "its text layer is Vietnamese without its marks"
 MIN_MARKS_LOST_WORDS = 20
 MIN_BARE_SYLLABLE_SHARE = 0.8
@@ -755,7 +758,7 @@ def _marks_lost_text(text: str, page: pdfplumber.page.Page, invisible: Callable[
         return None
     questioned = sum(1 for word in words if _QUESTIONED_RE.search(word))
     marked = sum(1 for word in words if any(ord(ch) > 0x7F and ch.isalpha() for ch in word))
-    bare = sum(1 for word in words if word.lower() in _bare_syllables())
+    bare = sum(1 for word in words if word.lower() in bare_syllables())
     if questioned >= MIN_QUESTIONED_SHARE * len(words):
         lost = f"{questioned} of its {len(words)} words hold a '?' for a letter"
     elif bare >= MIN_BARE_SYLLABLE_SHARE * len(words) and marked <= MAX_MARKED_SHARE * len(words):
@@ -767,17 +770,6 @@ def _marks_lost_text(text: str, page: pdfplumber.page.Page, invisible: Callable[
         # visible page of it with one invisible word was read again, its text then there twice)
         return None
     return f"{MARKS_LOST_NOTE} ({lost}): read as a scan, {INVISIBLE_LEFT_OUT}"
-
-
-@functools.cache
-def _bare_syllables() -> frozenset[str]:
-    """Every Vietnamese syllable that has a mark (or a đ), with its marks taken off and đ written d ("quyết" →
-    "quyet"). Only marked ones: the syllable list (Tesseract's vie word list) holds English words too ("office",
-    "list", "and"), which would make English text over a scan look like Vietnamese stripped of its marks — of
-    Tesseract's English test pages' words 67–85 % are in the list, 14–24 % are the bare form of a marked syllable
-    ("the": "thế"), against 96–97 % of the corpora's decrees and of a copier's layer."""
-    # "đi" too: its đ is its mark
-    return frozenset(bare for syllable in vietnamese_syllables() if (bare := fold(syllable)) != syllable)
 
 
 def _scan_cover(page: pdfplumber.page.Page) -> float:
@@ -1557,7 +1549,7 @@ def read_pages(
         dropped (its reading in English, sure of itself, would have been kept as text)."""
         if not other_language or plan.language is not None or _paper_only(plan):
             return reading
-        if not in_another_language(reading.text()):
+        if not in_another_language(reading.text(), reading.confidence):
             return reading
         return _read_in_other_language(plan, reading, other_language, read_there)
 
@@ -1839,9 +1831,19 @@ def _other_language(language: str, other: str, tessdata_dir: Path | None) -> str
     try:
         check_language(other, tessdata_dir)
     except MissingLanguageError as exc:
-        log.info("pages in another language are read in Vietnamese only: %s", exc)
+        if (other, tessdata_dir) not in _OTHER_LANGUAGE_MISSING:  # said once a process (QA118 F6: said nowhere)
+            _OTHER_LANGUAGE_MISSING.add((other, tessdata_dir))
+            log.warning(
+                "SOHOA_OCR_OTHER_LANGUAGE=%s: trang bằng ngôn ngữ khác chỉ được đọc bằng tiếng Việt / pages in another "
+                "language are read in Vietnamese only: %s",
+                other,
+                exc,
+            )
         return ""
     return other
+
+
+_OTHER_LANGUAGE_MISSING: set[tuple[str, Path | None]] = set()
 
 
 def _read_in_other_language(
@@ -1852,7 +1854,10 @@ def _read_in_other_language(
 ) -> PageReading:
     """The page, read in Vietnamese as ``first`` and found to be in another language (``in_another_language``),
     read again in ``other``: kept, and the page read in it from now on (upright, darkened…), when Tesseract is
-    surer of that reading (a higher mean confidence). An English page read with the Vietnamese model comes out
+    surer of that reading (a higher mean confidence) and it is not Vietnamese without its marks
+    (``reads_as_vietnamese_unmarked``: a page typed unaccented, or a marked header over an unaccented list, QA118),
+    its Vietnamese phrases as read in Vietnamese (``_vietnamese_phrases_kept``). An English page read with the
+    Vietnamese model comes out
     with stray marks ("đatecline", "bịg", "pÌace") and is low for want of Vietnamese words. Measured 2026-12-05
     with the tesseract command on ScribeOCR's 28 English pages with ground truth: read in English, 10,080 of
     11,733 words right against 8,802 in Vietnamese, and Tesseract surer of 27 of them (6–13 points; the one
@@ -1860,10 +1865,82 @@ def _read_in_other_language(
     assert plan.image_path is not None
     plan.language = other
     second = read(plan, plan.image_path, plan.bands, "-" + other)
-    if first.confidence is not None and (second.confidence is None or second.confidence <= first.confidence):
+    surer = first.confidence is None or (second.confidence is not None and second.confidence > first.confidence)
+    if not surer or reads_as_vietnamese_unmarked(second.text()):
         plan.language = None
         return first
-    return second
+    return _vietnamese_phrases_kept(first, second)
+
+
+# A phrase of a page read in another language is taken as read in Vietnamese when it holds PHRASE_MARKED_WORDS or
+# more words bearing marks, each a Vietnamese syllable read with confidence PHRASE_CONFIDENCE or more
+PHRASE_MARKED_WORDS = 2
+PHRASE_CONFIDENCE = 80.0
+
+
+def _vietnamese_phrases_kept(vietnamese: PageReading, other: PageReading) -> PageReading:
+    """``other``, a page's reading in another language, with the words of its Vietnamese phrases as ``vietnamese``
+    read them (QA118: an English letter's "Mr Nguyễn Văn Hùng, of Hà Nội" read in English "Mr Nguyén Van Hung, of
+    Ha N6i"; a certified-copy stamp's "Ngày 20 tháng 3 năm 2025 / Nguyễn Thị Hồng Nhung" lost every mark). A phrase:
+    words side by side in a line of the Vietnamese reading, each a Vietnamese syllable shaped as one
+    (``_vietnamese_shaped``) or a number, up to one that ends in a comma, a full stop, a colon or a semicolon, at
+    least half of its words and PHRASE_MARKED_WORDS or more bearing marks read with confidence PHRASE_CONFIDENCE or
+    more — one word alone is not taken (an English "to" read "tô"; English words that are syllables too, "to",
+    "say", "in", join a phrase, and the stops keep "Hà Nội, to tô" two phrases; tesseract-test's "couldn't say ít
+    wrote ít in a letter" would have had its two "it" read "ít" without the shapes and the half). Each
+    marked word of a phrase replaces the one word of ``other`` its box lies on (half of the smaller box or more),
+    keeping that word's box and confidence."""
+    taken: dict[int, str] = {}
+    for _, grouped in itertools.groupby(vietnamese.words, key=lambda word: (word.block, word.paragraph, word.line)):
+        phrase: list[Word] = []
+        for word in (*grouped, None):
+            if word is not None and (_number(word.text) or _vietnamese_shaped(word.text)):
+                phrase.append(word)
+                if not word.text.endswith(_PHRASE_ENDS):
+                    continue
+            marked = [w for w in phrase if marked_word(w.text) and w.confidence >= PHRASE_CONFIDENCE]
+            lettered = [w for w in phrase if not _number(w.text)]
+            if len(marked) >= PHRASE_MARKED_WORDS and 2 * len(marked) >= len(lettered):
+                for w in marked:
+                    lying = [index for index, o in enumerate(other.words) if _overlap(w, o) >= 0.5]
+                    if len(lying) == 1:
+                        taken[lying[0]] = w.text
+            phrase = []
+    if not taken:
+        return other
+    words = [dataclasses.replace(word, text=taken.get(index, word.text)) for index, word in enumerate(other.words)]
+    return dataclasses.replace(other, words=words)
+
+
+_PHRASE_ENDS = (",", ".", ":", ";")
+# The letters a Vietnamese syllable may end in, its marks taken off: a vowel, or one of the finals c, ch, m, n, ng, nh,
+# p, t. The syllable list (Tesseract's) holds English words too ("wrote", "letter"): none of them ends so.
+_VIETNAMESE_ENDS = re.compile(r"(?:[aeiouy]|c|ch|m|n|ng|nh|p|t)$")
+
+
+def _vietnamese_shaped(text: str) -> bool:
+    """A word of the syllable list (``vietnamese_word``) that a Vietnamese syllable could be: no f, j, w or z, and
+    ending as one does (``_VIETNAMESE_ENDS``)."""
+    letters = re.sub(r"[^a-z]", "", fold(text))
+    return (
+        bool(letters)
+        and not set(letters) & set("fjwz")
+        and bool(_VIETNAMESE_ENDS.search(letters))
+        and vietnamese_word(text)
+    )
+
+
+def _number(text: str) -> bool:
+    """A number, a date or a code of digits ("20", "2025", "12/3", "(5)"): no letter."""
+    return any(ch.isdigit() for ch in text) and not any(ch.isalpha() for ch in text)
+
+
+def _overlap(one: Word, other: Word) -> float:
+    """How much of the smaller of two word boxes the other covers (0–1)."""
+    width = min(one.left + one.width, other.left + other.width) - max(one.left, other.left)
+    height = min(one.top + one.height, other.top + other.height) - max(one.top, other.top)
+    smaller = min(one.width * one.height, other.width * other.height)
+    return width * height / smaller if width > 0 and height > 0 and smaller > 0 else 0.0
 
 
 def _boxes(reading: PageReading) -> Iterator[tuple[int, int, int, int]]:

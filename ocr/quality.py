@@ -21,6 +21,9 @@ if TYPE_CHECKING:
     from PIL import Image
 
 LOW_CONFIDENCE = 70.0
+# the bar for a page read in another language (ocr.pipeline._read_in_other_language), which no lexicon weighs: an
+# English letter of poor print read 116 words right of 210 at confidence 76 (QA118); English pages read well, 85–96
+OTHER_LANGUAGE_LOW_CONFIDENCE = 80.0
 MIN_LEXICON_SHARE = 0.75
 MIN_WORDS_FOR_LEXICON = 10
 GOOD, LOW, BLANK = "good", "low", "blank"
@@ -68,13 +71,21 @@ def lexicon_share(text: str) -> float | None:
 
 
 # A page whose reading in Vietnamese has at least MARKED_MIN_WORDS words and under MARKED_FEW of them bear a
-# Vietnamese mark is in another language, and is read in that one too (ocr.pipeline._read_in_other_language).
+# Vietnamese mark — or, read with a confidence under LOW_CONFIDENCE, under MARKED_SOME and under MIN_LEXICON_SHARE of
+# them Vietnamese syllables: an English page of poor print, on which the Vietnamese model finds more marks (QA118:
+# 11.9 %; a French letter read well, 15 % marked by its own accents, stays so) — is in another language, and is read
+# in that one too (ocr.pipeline._read_in_other_language).
 # Measured 2026-12-05 on pages read with `vie`: of the English pages of the ScribeOCR benchmark, the words of text
 # pages 0.4–2.5 % marked (4.6–4.7 % on a slide and a page of poor print; the specks of two charts and a form,
 # 11–17 %, left so); on the Vietnamese pages of the corpora and the QA inputs, no page of 30 words under 10 % (a
 # table of numbers, 10 %; a dot-matrix receipt, 18 %), most 60–80 %.
 MARKED_MIN_WORDS = 30
 MARKED_FEW = 0.06
+MARKED_SOME = 0.2
+# ... and its reading in that language is kept only when under OTHER_BARE_SYLLABLES of its words are the bare form of
+# a marked Vietnamese syllable: English has 14–24 % (``bare_syllables``: "the" is "thế"), Vietnamese typed without its
+# marks, or a Vietnamese page read in English, 90 % and more (QA118: an unaccented page was labelled English)
+OTHER_BARE_SYLLABLES = 0.6
 
 
 def marked_share(text: str) -> float | None:
@@ -90,10 +101,55 @@ def _marked(word: str) -> bool:
     return "đ" in word.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", word))
 
 
-def in_another_language(text: str) -> bool:
-    """Whether a page read in Vietnamese as ``text`` is in another language (``marked_share`` under MARKED_FEW)."""
+def in_another_language(text: str, confidence: float | None = None) -> bool:
+    """Whether a page read in Vietnamese as ``text`` is in another language (``marked_share`` under MARKED_FEW, or,
+    read with a ``confidence`` under LOW_CONFIDENCE, under MARKED_SOME with a ``lexicon_share`` under
+    MIN_LEXICON_SHARE)."""
     share = marked_share(text)
-    return share is not None and share < MARKED_FEW
+    if share is None or share >= MARKED_SOME:
+        return False
+    if share < MARKED_FEW:
+        return True
+    if confidence is None or confidence >= LOW_CONFIDENCE:
+        return False
+    known = lexicon_share(text)
+    return known is not None and known < MIN_LEXICON_SHARE
+
+
+@functools.cache
+def bare_syllables() -> frozenset[str]:
+    """Every Vietnamese syllable that has a mark (or a đ), with its marks taken off and đ written d ("quyết" →
+    "quyet"). Only marked ones: the syllable list (Tesseract's vie word list) holds English words too ("office",
+    "list", "and"), which would make English text look like Vietnamese stripped of its marks — of Tesseract's
+    English test pages' words 67–85 % are in the list, 14–24 % are the bare form of a marked syllable ("the":
+    "thế"), against 96–97 % of the corpora's decrees and of a copier's layer."""
+    from sohoa.vietnamese import fold
+
+    # "đi" too: its đ is its mark
+    return frozenset(bare for syllable in vietnamese_syllables() if (bare := fold(syllable)) != syllable)
+
+
+def bare_syllable_share(text: str) -> float | None:
+    """The share of ``text``'s words (runs of letters) that are the bare form of a marked Vietnamese syllable
+    (``bare_syllables``); None when there are fewer than MARKED_MIN_WORDS."""
+    words = _WORD_RE.findall(unicodedata.normalize("NFC", text).lower())
+    if len(words) < MARKED_MIN_WORDS:
+        return None
+    bare = bare_syllables()
+    return sum(1 for word in words if word in bare) / len(words)
+
+
+def reads_as_vietnamese_unmarked(text: str) -> bool:
+    """Whether a page's reading in another language is Vietnamese without its marks (``bare_syllable_share`` at
+    OTHER_BARE_SYLLABLES or more): read so, it is Vietnamese typed unaccented, or Vietnamese stripped by the other
+    language's model."""
+    share = bare_syllable_share(text)
+    return share is not None and share >= OTHER_BARE_SYLLABLES
+
+
+def marked_word(word: str) -> bool:
+    """Whether ``word`` bears a Vietnamese mark (``marked_share``)."""
+    return _marked(word)
 
 
 def ink_share(image: Image.Image, dpi: float) -> float:
@@ -634,13 +690,22 @@ def page_quality(
 ) -> tuple[str, float | None]:
     """(``good`` or ``low``, lexicon share) for an OCR'd page; ``unread``: the share of its print no word read
     covers (``unread_print``), when weighed. A page read in another language (``vietnamese`` false: an English
-    letter in a civil-status file) is not weighed by the Vietnamese lexicon: its share is None."""
+    letter in a civil-status file) is not weighed by the Vietnamese lexicon: its share is None, and its confidence
+    bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
     share = lexicon_share(text) if vietnamese else None
-    low = (confidence is not None and confidence < LOW_CONFIDENCE) or (share is not None and share < MIN_LEXICON_SHARE)
+    low = (confidence is not None and confidence < confidence_bar(vietnamese)) or (
+        share is not None and share < MIN_LEXICON_SHARE
+    )
     low = low or (unread is not None and unread > MAX_UNREAD_PRINT)
     if confidence is None and share is None:
         low = True  # Tesseract found no words at all: a photo, a drawing, handwriting
     return (LOW if low else GOOD), share
+
+
+def confidence_bar(vietnamese: bool = True) -> float:
+    """The mean confidence under which a page is ``low``: LOW_CONFIDENCE for a page read in Vietnamese,
+    OTHER_LANGUAGE_LOW_CONFIDENCE for one read in another language."""
+    return LOW_CONFIDENCE if vietnamese else OTHER_LANGUAGE_LOW_CONFIDENCE
 
 
 def low_quality_reason(
@@ -649,17 +714,22 @@ def low_quality_reason(
     share: float | None,
     unread: float | None = None,
     among_show_through: bool = False,
+    *,
+    vietnamese: bool = True,
 ) -> str:
     """Why page ``number`` needs a person (a review reason): the signal(s) past the bar, with the bar, or that no
     word was found at all — not "confidence None, Vietnamese words None"; or that its own print was read among
-    show-through, its clearest lines alone kept (``among_show_through``)."""
+    show-through, its clearest lines alone kept (``among_show_through``). ``vietnamese`` false: the page was read in
+    another language, and its bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
     if confidence is None and share is None:
         # ink, but no word read (a page with no ink is "blank", no reason; a page upside down is turned before it is
         # read — the hint said "a blank page, a photo, or upside down" and misled, QA77)
         return f"page {number}: no words found (a photo, a drawing, handwriting, or print too faint to read)"
     below = []
-    if confidence is not None and confidence < LOW_CONFIDENCE:
-        below.append(f"OCR confidence {confidence:.0f} < {LOW_CONFIDENCE:.0f}")
+    bar = confidence_bar(vietnamese)
+    if confidence is not None and confidence < bar:
+        another = "" if vietnamese else " (read in another language)"
+        below.append(f"OCR confidence {confidence:.0f} < {bar:.0f}{another}")
     if share is not None and share < MIN_LEXICON_SHARE:
         below.append(f"Vietnamese words {share:.0%} < {MIN_LEXICON_SHARE:.0%}")
     if unread is not None and unread > MAX_UNREAD_PRINT:

@@ -1712,9 +1712,9 @@ def test_questions_and_visible_text_without_marks_are_kept(tmp_path: Path) -> No
 
 
 def test_english_over_a_scan_is_no_vietnamese_without_its_marks() -> None:
-    from ocr.pipeline import _bare_syllables
+    from ocr.quality import bare_syllables
 
-    bare = _bare_syllables()
+    bare = bare_syllables()
     assert {"cong", "hoa", "quyet", "dinh", "uy", "ban", "nhan", "dan", "the"} <= bare  # "the": "thế"
     # the syllable list holds these English words too, unmarked: they are not a marked syllable's bare form
     assert not {"commune", "office", "list", "and", "of"} & bare
