@@ -1857,8 +1857,8 @@ def _read_in_other_language(
     surer of that reading (a higher mean confidence) and it is not Vietnamese without its marks
     (``reads_as_vietnamese_unmarked``: a page typed unaccented, or a marked header over an unaccented list, QA118),
     its Vietnamese phrases as read in Vietnamese (``_vietnamese_phrases_kept``). An English page read with the
-    Vietnamese model comes out
-    with stray marks ("đatecline", "bịg", "pÌace") and is low for want of Vietnamese words. Measured 2026-12-05
+    Vietnamese model comes out with stray marks ("đatecline", "bịg", "pÌace") and is low for want of Vietnamese
+    words. Measured 2026-12-05
     with the tesseract command on ScribeOCR's 28 English pages with ground truth: read in English, 10,080 of
     11,733 words right against 8,802 in Vietnamese, and Tesseract surer of 27 of them (6–13 points; the one
     other, a table, is kept as read in Vietnamese, though English got more of it)."""
