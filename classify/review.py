@@ -478,6 +478,7 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
 ]
 _WORDS_VI = (
     ("OCR confidence", "độ tin cậy OCR"),
+    ("(read in another language)", "(đọc bằng ngôn ngữ khác)"),
     ("Vietnamese words", "từ tiếng Việt"),
     ("below the bar", "dưới ngưỡng"),
     ("print not read", "chữ in không đọc được"),

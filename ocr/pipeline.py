@@ -1872,39 +1872,56 @@ def _read_in_other_language(
     return _vietnamese_phrases_kept(first, second)
 
 
-# A phrase of a page read in another language is taken as read in Vietnamese when it holds PHRASE_MARKED_WORDS or
-# more words bearing marks, each a Vietnamese syllable read with confidence PHRASE_CONFIDENCE or more
+# The Vietnamese words of a page read in another language are taken as read in Vietnamese when they stand side by side
+# (PHRASE_MARKED_WORDS or more bearing marks), each a syllable read with confidence PHRASE_CONFIDENCE or more
 PHRASE_MARKED_WORDS = 2
 PHRASE_CONFIDENCE = 80.0
+_PLAIN_LETTERS = re.compile(r"[A-Za-z]+")
 
 
 def _vietnamese_phrases_kept(vietnamese: PageReading, other: PageReading) -> PageReading:
-    """``other``, a page's reading in another language, with the words of its Vietnamese phrases as ``vietnamese``
-    read them (QA118: an English letter's "Mr Nguyễn Văn Hùng, of Hà Nội" read in English "Mr Nguyén Van Hung, of
-    Ha N6i"; a certified-copy stamp's "Ngày 20 tháng 3 năm 2025 / Nguyễn Thị Hồng Nhung" lost every mark). A phrase:
-    words side by side in a line of the Vietnamese reading, each a Vietnamese syllable shaped as one
-    (``_vietnamese_shaped``) or a number, up to one that ends in a comma, a full stop, a colon or a semicolon, at
-    least half of its words and PHRASE_MARKED_WORDS or more bearing marks read with confidence PHRASE_CONFIDENCE or
-    more — one word alone is not taken (an English "to" read "tô"; English words that are syllables too, "to",
-    "say", "in", join a phrase, and the stops keep "Hà Nội, to tô" two phrases; tesseract-test's "couldn't say ít
-    wrote ít in a letter" would have had its two "it" read "ít" without the shapes and the half). Each
-    marked word of a phrase replaces the one word of ``other`` its box lies on (half of the smaller box or more),
-    keeping that word's box and confidence."""
+    """``other``, a page's reading in another language, with its Vietnamese words as ``vietnamese`` read them
+    (QA118: an English letter's "Mr Nguyễn Văn Hùng, of Hà Nội" read in English "Mr Nguyén Van Hung, of Ha N6i"; a
+    certified-copy stamp's "Ngày 20 tháng 3 năm 2025 / Nguyễn Thị Hồng Nhung" lost every mark).
+
+    A phrase: marked words side by side in a line of the Vietnamese reading, numbers between them ("tháng 3 năm",
+    "Số 12, Quận 1"), each a Vietnamese syllable shaped as one (``_vietnamese_shaped``) read with confidence
+    PHRASE_CONFIDENCE or more, up to one that ends in a comma, a full stop, a colon or a semicolon. Taken when it
+    holds PHRASE_MARKED_WORDS or more — a name, a place, a date: "Lê Văn Tám", "Hà Nội" —, or one word that the
+    other language read as no plain word of letters ("Huế" read "Hué", "Số" read "S6"). A marked word alone over a
+    plain word is the Vietnamese model's slip on the other language (tesseract-test's "couldn't say it wrote it"
+    read "ít", at confidence 88–97; an English "to" read "tô"), and the other reading stays: a lone "Cần" at a line's
+    end read "Can" loses its marks. (A first version took phrases of unmarked syllables too, when half their words were
+    marked: QA119's "Lê Văn Tám in Huế met Võ Thị Sáu at ten to nine", short English words being syllables, was one
+    phrase under half marked, and every mark was lost.) Each word taken replaces the one word of ``other`` its box
+    lies on (half of the smaller box or more), keeping that word's box and confidence."""
     taken: dict[int, str] = {}
+
+    def under(word: Word) -> int | None:
+        lying = [index for index, o in enumerate(other.words) if _overlap(word, o) >= 0.5]
+        return lying[0] if len(lying) == 1 else None
+
     for _, grouped in itertools.groupby(vietnamese.words, key=lambda word: (word.block, word.paragraph, word.line)):
         phrase: list[Word] = []
         for word in (*grouped, None):
-            if word is not None and (_number(word.text) or _vietnamese_shaped(word.text)):
+            if word is not None and _number(word.text):
+                continue  # a number neither joins nor ends a phrase
+            sure = (
+                word is not None
+                and word.confidence >= PHRASE_CONFIDENCE
+                and marked_word(word.text)
+                and _vietnamese_shaped(word.text)
+            )
+            if word is not None and sure:
                 phrase.append(word)
                 if not word.text.endswith(_PHRASE_ENDS):
                     continue
-            marked = [w for w in phrase if marked_word(w.text) and w.confidence >= PHRASE_CONFIDENCE]
-            lettered = [w for w in phrase if not _number(w.text)]
-            if len(marked) >= PHRASE_MARKED_WORDS and 2 * len(marked) >= len(lettered):
-                for w in marked:
-                    lying = [index for index, o in enumerate(other.words) if _overlap(w, o) >= 0.5]
-                    if len(lying) == 1:
-                        taken[lying[0]] = w.text
+            places = [(w.text, index) for w in phrase if (index := under(w)) is not None]
+            alone_over_a_word = len(phrase) < PHRASE_MARKED_WORDS and all(
+                _PLAIN_LETTERS.fullmatch(other.words[index].text.strip(_PUNCTUATION)) for _, index in places
+            )
+            if not alone_over_a_word:
+                taken.update((index, text) for text, index in places)
             phrase = []
     if not taken:
         return other
@@ -1912,6 +1929,7 @@ def _vietnamese_phrases_kept(vietnamese: PageReading, other: PageReading) -> Pag
     return dataclasses.replace(other, words=words)
 
 
+_PUNCTUATION = ".,;:!?()[]\"'“”‘’-"
 _PHRASE_ENDS = (",", ".", ":", ";")
 # The letters a Vietnamese syllable may end in, its marks taken off: a vowel, or one of the finals c, ch, m, n, ng, nh,
 # p, t. The syllable list (Tesseract's) holds English words too ("wrote", "letter"): none of them ends so.

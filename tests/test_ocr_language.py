@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
+from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.pipeline import _other_language, _vietnamese_phrases_kept
 from ocr.quality import (
@@ -73,8 +74,11 @@ def test_a_page_read_in_another_language_is_not_weighed_by_the_vietnamese_lexico
     # no lexicon weighs it, so its confidence bar is higher (QA118: 116 words right of 210 at confidence 76)
     assert page_quality(76.0, ENGLISH_READ_IN_VIETNAMESE, vietnamese=False)[0] == LOW
     assert page_quality(76.0, VIETNAMESE)[0] == "good"
-    assert low_quality_reason(1, 76.0, None, vietnamese=False) == (
-        "page 1: low OCR quality (OCR confidence 76 < 80 (read in another language))"
+    reason = low_quality_reason(1, 76.0, None, vietnamese=False)
+    assert reason == "page 1: low OCR quality (OCR confidence 76 < 80 (read in another language))"
+    # QA119 F5: its Vietnamese half said it in English
+    assert reason_in_vietnamese(reason) == (
+        "trang 1: chất lượng nhận dạng chữ thấp (độ tin cậy OCR 76 < 80 (đọc bằng ngôn ngữ khác))"
     )
 
 
@@ -99,9 +103,16 @@ def test_the_vietnamese_phrases_of_a_page_read_in_english_are_kept_as_read_in_vi
     line_one = ["Mr", "Nguyễn", "Văn", "Hùng,", "of", "Hà", "Nội,", "to", "tô"]
     line_two = ["Ngày", "20", "tháng", "3", "năm", "2025", "said", "bịg"]
     line_three = ["couldn't", "say", "ít", "wrote", "ít", "in", "a", "letter,"]  # tesseract-test's 8071_093.3B
+    # QA119: names beside short English words that are syllables too; an address's number
+    line_four = ["Lê", "Văn", "Tám", "in", "Huế", "met", "Võ", "Thị", "Sáu", "at", "ten", "to", "nine"]
+    line_four += ["in", "Hà", "Nội"]
+    line_five = ["Số", "12,", "Quận", "1"]
     english_one = ["Mr", "Nguyén", "Van", "Hung,", "of", "Ha", "N6i,", "to", "to"]
     english_two = ["Ngay", "20", "thang", "3", "nam", "2025", "said", "big"]
     english_three = ["couldn't", "say", "it", "wrote", "it", "in", "a", "letter,"]
+    english_four = ["Lé", "Van", "Tam", "in", "Hué", "met", "V6", "Thi", "Sau", "at", "ten", "to", "nine"]
+    english_four += ["in", "Ha", "Ndi"]
+    english_five = ["S6", "12,", "Quan", "1"]
 
     def reading(lines: list[list[str]], confidence: float = 95.0) -> PageReading:
         words = [
@@ -111,18 +122,20 @@ def test_the_vietnamese_phrases_of_a_page_read_in_english_are_kept_as_read_in_vi
         ]
         return PageReading(width=2000, height=400, words=words)
 
-    vietnamese = reading([line_one, line_two, line_three])
-    english = reading([english_one, english_two, english_three])
+    vietnamese = reading([line_one, line_two, line_three, line_four, line_five])
+    english = reading([english_one, english_two, english_three, english_four, english_five])
     kept = _vietnamese_phrases_kept(vietnamese, english).text().split()
-    # phrases of two marked words or more; "tô" alone (an English "to"), "bịg" (no syllable) are English's, and
-    # "say ít wrote ít": "wrote" is in the syllable list (Tesseract's holds English words) but shaped as no syllable
+    # marked words side by side (numbers between them), or one the other language read as no plain word ("Hué");
+    # a marked word alone over a plain word is the Vietnamese model's slip ("tô", "ít"), "bịg" no syllable
     assert kept == [
         *["Mr", "Nguyễn", "Văn", "Hùng,", "of", "Hà", "Nội,", "to", "to"],
         *["Ngày", "20", "tháng", "3", "năm", "2025", "said", "big"],
         *english_three,
+        *line_four,
+        *["Số", "12,", "Quận", "1"],
     ]
     # read unsurely in Vietnamese, a phrase is English's
-    unsure = reading([line_one, line_two, line_three], confidence=60.0)
+    unsure = reading([line_one, line_two, line_three, line_four, line_five], confidence=60.0)
     assert _vietnamese_phrases_kept(unsure, english).text() == english.text()
 
 
