@@ -178,6 +178,15 @@ class MissingLanguageError(StageError):
     """Tesseract has no data for a language asked for: a usage error when the language was given as an option."""
 
 
+@functools.cache  # one `tesseract --list-langs` (~50 ms) for every language checked: the pages', the other one
+def _listed_languages(tessdata_dir: Path | None) -> frozenset[str]:
+    """The languages Tesseract has data for, in ``tessdata_dir`` or its own folder."""
+    # the machine's fault, said as one (exit 3): it was "internal error in sohoa … please report it", with a crash
+    # file (QA101); a tesseract that hangs or fails, said with what it said (QA102)
+    listed = _ask_tesseract(*(("--tessdata-dir", str(tessdata_dir)) if tessdata_dir else ()), "--list-langs")
+    return frozenset(line.strip() for line in listed.splitlines()[1:] if line.strip())
+
+
 def language_package(language: str) -> str:
     """The Debian package with a Tesseract language's data: ``chi_sim`` → ``tesseract-ocr-chi-sim``."""
     return "tesseract-ocr-" + language.lower().replace("_", "-")
@@ -187,10 +196,7 @@ def language_package(language: str) -> str:
 def check_language(language: str, tessdata_dir: Path | None = None) -> None:
     if tessdata_dir is not None and not Path(tessdata_dir).is_dir():
         raise StageError(f"SOHOA_TESSDATA_DIR={tessdata_dir}: no such folder (unset it to use Debian's tessdata)")
-    # the machine's fault, said as one (exit 3): it was "internal error in sohoa … please report it", with a crash
-    # file (QA101); a tesseract that hangs or fails, said with what it said (QA102)
-    listed = _ask_tesseract(*(("--tessdata-dir", str(tessdata_dir)) if tessdata_dir else ()), "--list-langs")
-    available = {line.strip() for line in listed.splitlines()[1:] if line.strip()}
+    available = _listed_languages(tessdata_dir)
     if not available and tessdata_dir is None:  # it ran and listed nothing: broken, not a language missing
         raise StageError(
             "tesseract chạy nhưng không liệt kê được ngôn ngữ nào (cài đặt hỏng?): hãy chạy `tesseract "

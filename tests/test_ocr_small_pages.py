@@ -219,10 +219,12 @@ def test_a_tesseract_that_hangs_or_fails_is_the_machines_fault_said_with_its_wor
     for folder, said in ((hangs, "did not answer `--list-langs` within 2 s"), (fails, "libtesseract.so.5")):
         monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(folder / "tesseract"))
         tesseract.check_language.cache_clear()
+        tesseract._listed_languages.cache_clear()  # (what `--list-langs` said, asked once for every language)
         with pytest.raises(StageError) as caught:
             tesseract.check_language("vie")
         assert said in str(caught.value) and "/" in str(caught.value), caught.value  # Vietnamese / English
     tesseract.check_language.cache_clear()
+    tesseract._listed_languages.cache_clear()
 
 
 def test_a_tesseract_that_crashes_on_every_page_is_broken_not_the_scans(
