@@ -76,9 +76,9 @@ def lexicon_share(text: str) -> float | None:
 # 11.9 %; a French letter read well, 15 % marked by its own accents, stays so) — is in another language, and is read
 # in that one too (ocr.pipeline._read_in_other_language).
 # Measured 2026-12-05 on pages read with `vie`: of the English pages of the ScribeOCR benchmark, the words of text
-# pages 0.4–2.5 % marked (4.6–4.7 % on a slide and a page of poor print; the specks of two charts and a form,
-# 11–17 %, left so); on the Vietnamese pages of the corpora and the QA inputs, no page of 30 words under 10 % (a
-# table of numbers, 10 %; a dot-matrix receipt, 18 %), most 60–80 %.
+# pages 0.4–2.5 % marked (4.6–7 % on a slide and pages of poor print; the specks of two charts and a form, 11–17 %,
+# read with confidence 49–74); on the Vietnamese pages of the corpora and the QA inputs, no page of 30 words under
+# 10 % (a table of numbers, 10 %; a dot-matrix receipt, 18 %), most 60–80 %.
 MARKED_MIN_WORDS = 30
 MARKED_FEW = 0.06
 MARKED_SOME = 0.2
@@ -94,10 +94,11 @@ def marked_share(text: str) -> float | None:
     words = _WORD_RE.findall(unicodedata.normalize("NFC", text))
     if len(words) < MARKED_MIN_WORDS:
         return None
-    return sum(1 for word in words if _marked(word)) / len(words)
+    return sum(1 for word in words if marked_word(word)) / len(words)
 
 
-def _marked(word: str) -> bool:
+def marked_word(word: str) -> bool:
+    """Whether ``word`` bears a Vietnamese mark (or any other: an accent, a diaeresis) or a đ."""
     return "đ" in word.lower() or any(unicodedata.combining(ch) for ch in unicodedata.normalize("NFD", word))
 
 
@@ -145,11 +146,6 @@ def reads_as_vietnamese_unmarked(text: str) -> bool:
     language's model."""
     share = bare_syllable_share(text)
     return share is not None and share >= OTHER_BARE_SYLLABLES
-
-
-def marked_word(word: str) -> bool:
-    """Whether ``word`` bears a Vietnamese mark (``marked_share``)."""
-    return _marked(word)
 
 
 def ink_share(image: Image.Image, dpi: float) -> float:
