@@ -261,12 +261,12 @@ def mend(pdf: pikepdf.Pdf) -> list[str]:
         elif "/LZWDecode" in filters and _lzw_unwrapped(obj):
             changed.append(f"stream {obj.objgen[0]}: LZW taken off its {obj.Filter} data (the same bytes under it)")
         if obj.get("/Subtype") == pikepdf.Name.Image and filters == {"/JPXDecode"}:
-            bare = obj.read_raw_bytes()
-            if (boxed := _jp2_of_codestream(bare)) is not None:
+            jpx = obj.read_raw_bytes()  # (read once: a scan's image is megabytes)
+            if (boxed := _jp2_of_codestream(jpx)) is not None:
                 obj.write(boxed, filter=pikepdf.Name.JPXDecode)
                 changed.append(f"image {obj.objgen[0]}: its bare JPEG 2000 codestream put in a JP2 file, unchanged")
-        if obj.get("/Subtype") == pikepdf.Name.Image and filters == {"/JPXDecode"} and "/ColorSpace" not in obj:
-            space = _jpx_device_space(obj.read_raw_bytes())
+                jpx = boxed
+            space = None if "/ColorSpace" in obj else _jpx_device_space(jpx)
             if space is not None:  # (pikepdf.pdfa asks for /ColorSpace on every image; the rules do not, 6.2.8.3)
                 obj.ColorSpace = pikepdf.Name(space)
                 changed.append(f"image {obj.objgen[0]}: its JPEG 2000 colour, {space}, written as its /ColorSpace")
