@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import re
@@ -9,6 +10,7 @@ import subprocess
 import sys
 import unicodedata
 import zlib
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -644,46 +646,45 @@ def _pdf_of_one_image(path: Path, data: bytes, size: tuple[int, int], dpi: int, 
     return path
 
 
+def _lzw_strip(image: Image.Image) -> bytes:
+    """``image`` (mode L) LZW-coded by Pillow's TIFF writer in one strip: one LZW stream, as PDF's."""
+    tiff = io.BytesIO()
+    image.save(tiff, "TIFF", compression="tiff_lzw", strip_size=10**9)
+    strip = Image.open(tiff)
+    offset, length = strip.tag_v2[273][0], strip.tag_v2[279][0]
+    return tiff.getvalue()[offset : offset + length]
+
+
+@contextlib.contextmanager
+def _read_as_pdfa(source: Path, output: Path) -> Iterator[pikepdf.Stream]:
+    """``source`` read into ``output``, which claims PDF/A-2b and holds the page's words; yields its page's image."""
+    result = ocr_document(source, output, workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(output) as pdf:
+        yield pdf.pages[0].obj.Resources.XObject.Im0
+
+
 def test_an_lzw_scan_and_a_jpeg_2000_scan_without_a_colour_space_make_pdfa(tmp_path: Path) -> None:
     """QA116 F4: a scan compressed with LZW (which PDF/A forbids) was Flate-compressed in the copy, the same
     pixels, yet the copy was refused the PDF/A claim for LZW, checked before it was written. F3: a JPEG 2000 scan
     without /ColorSpace (its colour is in the JPEG 2000 data: PDF/A-2 allows it) was refused it by pikepdf's check."""
     page = Image.open(scan_page(tmp_path / "trang.png")).convert("L")
-    tiff = io.BytesIO()
-    page.save(tiff, "TIFF", compression="tiff_lzw", strip_size=10**8)  # one strip: one LZW stream, as PDF's
-    strip = Image.open(tiff)
-    offset, length = strip.tag_v2[273][0], strip.tag_v2[279][0]
-    lzw = _pdf_of_one_image(
-        tmp_path / "lzw.pdf",
-        tiff.getvalue()[offset : offset + length],
-        page.size,
-        300,
-        ColorSpace=pikepdf.Name.DeviceGray,
-        BitsPerComponent=8,
-        Filter=pikepdf.Name.LZWDecode,
-    )
-    result = ocr_document(lzw, tmp_path / "lzw-out.pdf", workers=1)
-    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
-    with pikepdf.open(tmp_path / "lzw-out.pdf") as pdf:
-        image = pdf.pages[0].obj.Resources.XObject.Im0
+    gray = {"ColorSpace": pikepdf.Name.DeviceGray, "BitsPerComponent": 8}
+    lzw_filter = pikepdf.Name.LZWDecode
+    lzw = _pdf_of_one_image(tmp_path / "lzw.pdf", _lzw_strip(page), page.size, 300, Filter=lzw_filter, **gray)
+    with _read_as_pdfa(lzw, tmp_path / "lzw-out.pdf") as image:
         assert image.Filter == pikepdf.Name.FlateDecode
         assert np.array_equal(np.asarray(pikepdf.PdfImage(image).as_pil_image()), np.asarray(page))
     jpx = io.BytesIO()
     page.convert("RGB").save(jpx, "JPEG2000")  # a JP2: its header says sRGB
     jpeg_2000 = _pdf_of_one_image(tmp_path / "jpx.pdf", jpx.getvalue(), page.size, 300, Filter=pikepdf.Name.JPXDecode)
-    result = ocr_document(jpeg_2000, tmp_path / "jpx-out.pdf", workers=1)
-    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
-    with pikepdf.open(tmp_path / "jpx-out.pdf") as pdf:
-        image = pdf.pages[0].obj.Resources.XObject.Im0
+    with _read_as_pdfa(jpeg_2000, tmp_path / "jpx-out.pdf") as image:
         assert image.ColorSpace == pikepdf.Name.DeviceRGB and image.read_raw_bytes() == jpx.getvalue()
     # QA117: a bare codestream (no JP2 boxes, no colour) was not PDF/A; it is put in a JP2 file, byte for byte
     bare = io.BytesIO()
     page.save(bare, "JPEG2000", no_jp2=True)
     codestream = _pdf_of_one_image(tmp_path / "j2k.pdf", bare.getvalue(), page.size, 300, Filter=pikepdf.Name.JPXDecode)
-    result = ocr_document(codestream, tmp_path / "j2k-out.pdf", workers=1)
-    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
-    with pikepdf.open(tmp_path / "j2k-out.pdf") as pdf:
-        image = pdf.pages[0].obj.Resources.XObject.Im0
+    with _read_as_pdfa(codestream, tmp_path / "j2k-out.pdf") as image:
         stored = image.read_raw_bytes()
         assert image.ColorSpace == pikepdf.Name.DeviceGray and stored.startswith(b"\x00\x00\x00\x0cjP  ")
         assert stored.endswith(bare.getvalue())
@@ -691,25 +692,10 @@ def test_an_lzw_scan_and_a_jpeg_2000_scan_without_a_colour_space_make_pdfa(tmp_p
     # QA117: a JPEG inside LZW ([/LZWDecode /DCTDecode]) kept its LZW, not PDF/A; the LZW is taken off the JPEG
     jpeg = io.BytesIO()
     page.save(jpeg, "JPEG", quality=90)
-    carrier = io.BytesIO()  # the JPEG's bytes as one row of pixels, LZW-coded by Pillow's TIFF writer
-    Image.frombytes("L", (len(jpeg.getvalue()), 1), jpeg.getvalue()).save(
-        carrier, "TIFF", compression="tiff_lzw", strip_size=10**9
-    )
-    strip = Image.open(carrier)
-    offset, length = strip.tag_v2[273][0], strip.tag_v2[279][0]
-    wrapped = _pdf_of_one_image(
-        tmp_path / "lzw-jpeg.pdf",
-        carrier.getvalue()[offset : offset + length],
-        page.size,
-        300,
-        ColorSpace=pikepdf.Name.DeviceGray,
-        BitsPerComponent=8,
-        Filter=pikepdf.Array([pikepdf.Name.LZWDecode, pikepdf.Name.DCTDecode]),
-    )
-    result = ocr_document(wrapped, tmp_path / "lzw-jpeg-out.pdf", workers=1)
-    assert (result.pdfa, result.pdfa_problems) == ("2B", []) and "hộ tịch trực tuyến" in result.text
-    with pikepdf.open(tmp_path / "lzw-jpeg-out.pdf") as pdf:
-        image = pdf.pages[0].obj.Resources.XObject.Im0
+    carrier = Image.frombytes("L", (len(jpeg.getvalue()), 1), jpeg.getvalue())  # the JPEG's bytes as one row
+    both = pikepdf.Array([pikepdf.Name.LZWDecode, pikepdf.Name.DCTDecode])
+    wrapped = _pdf_of_one_image(tmp_path / "lzw-jpeg.pdf", _lzw_strip(carrier), page.size, 300, **gray, Filter=both)
+    with _read_as_pdfa(wrapped, tmp_path / "lzw-jpeg-out.pdf") as image:
         assert "/LZWDecode" not in str(image.Filter)
         assert same_scan_data(image.read_raw_bytes(), jpeg.getvalue())
 
