@@ -223,6 +223,9 @@ MAX_UNREAD_PRINT = 0.25
 # 0.99-1.00 (as a JPEG or a PDF page); pages of text 0.44-0.81, a photocopy with a dark border 0.99 — and a page
 # printed from edge to edge (a chat screenshot, a crop of a few lines) 1.00, not weighed either
 PATTERN_SQUARES = 0.98
+# a mark of this many pixels or fewer at UNREAD_DPI (0.02 in a side) is a speck of the scan's grain, not a pattern's
+# stroke: of the grain of QA119's noisy faint page 20 levels deep, 88 % of its marks were a pixel high and 97 % two
+GRAIN_SPECK = 3
 # more than this unread: read again, its shadow evened out or its faint print darkened (ocr.pipeline._read_again)
 FAINT_REREAD = 0.08
 # ... or more than FAINT_REREAD of the print seen at this lower contrast, which decides only that second reading. Body
@@ -473,7 +476,27 @@ def words_quality(words: Sequence[tuple[str, float]]) -> str:
 
 def patterned(ink: np.ndarray) -> bool:
     """Whether ``ink`` (a page's ink at UNREAD_DPI) reaches PATTERN_SQUARES of its quarter-inch squares (3 pixels
-    or more in each), its outer twentieth left out: paper that carries a pattern."""
+    or more in each), its outer twentieth left out, with its specks (GRAIN_SPECK) left out too: paper that carries
+    a pattern. A noisy scan's grain is specks everywhere, not a pattern (QA119: faint 8 pt print at 150 dpi, its
+    grain 20 levels deep in every square, was taken for patterned paper, no print seen, and called blank); a
+    guilloche's and a grid's strokes are lines, and stay."""
+    return _squares_inked(ink) and _squares_inked(_specks_dropped(ink))
+
+
+def _specks_dropped(ink: np.ndarray) -> np.ndarray:
+    """``ink`` without its marks of GRAIN_SPECK pixels or fewer."""
+    import numpy as np
+    from scipy import ndimage
+
+    marks, count = ndimage.label(ink)
+    size = np.bincount(marks.ravel(), minlength=count + 1)
+    kept = size > GRAIN_SPECK
+    kept[0] = False
+    return kept[marks]
+
+
+def _squares_inked(ink: np.ndarray) -> bool:
+    """Whether ``ink`` reaches PATTERN_SQUARES of its quarter-inch squares (``patterned``)."""
     import numpy as np
 
     side = max(1, UNREAD_DPI // 4)
@@ -492,17 +515,40 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     around it (the brightest within DARKENED_PAPER_INCH, smoothed, at UNREAD_DPI and spread back) stretched so
     that FAINT_DEPTH of the paper's brightness is black. Toner run low leaves print at 200 on paper at 244, which
     Tesseract's threshold drops with the paper (QA108: the lower 60 % of a page not read); darkened so, it was
-    read right."""
+    read right. A noisy scan's grain is stretched with its print, black specks everywhere (``patterned``): such a
+    page is darkened from its image smoothed first (``grain_smoothed``), when that clears them."""
+    import numpy as np
+
+    gray = image if image.mode == "L" else image.convert("L")
+    darkened = _darkened(gray, dpi)
+    ink = page_ink(page_overview(darkened, dpi))
+    if patterned(ink):
+        smoothed = _darkened(grain_smoothed(gray, dpi), dpi)
+        # grain smoothed is mostly gone, while a guilloche's or a grid's lines, blurred, are more ink than before
+        if np.count_nonzero(page_ink(page_overview(smoothed, dpi))) <= GRAIN_CLEARED * np.count_nonzero(ink):
+            return smoothed
+    return darkened
+
+
+def _darkened(gray: Image.Image, dpi: float) -> Image.Image:
+    """``gray`` darkened (``faint_print_darkened``)."""
     import numpy as np
     from PIL import Image as PILImage
 
-    gray = image if image.mode == "L" else image.convert("L")
     level = paper_level(page_overview(gray, dpi), DARKENED_PAPER_INCH, block=1)  # (to the pixel: ~5 ms)
     paper = PILImage.fromarray(level.astype(np.float32))
     paper = paper.resize(gray.size, PILImage.Resampling.BILINEAR)
     depth = 1 - np.asarray(gray, dtype=np.float32) / np.maximum(np.asarray(paper), 1)
     darkened = 255 - np.clip(depth / FAINT_DEPTH, 0, 1) * 255
     return PILImage.fromarray(darkened.astype(np.uint8), mode="L")
+
+
+def grain_smoothed(image: Image.Image, dpi: float) -> Image.Image:
+    """``image`` (grey), blurred by GRAIN_BLUR_INCH: a noisy scan's grain averaged out before its faint print is
+    darkened (``faint_print_darkened``), which would stretch the grain with the print."""
+    from PIL import ImageFilter
+
+    return image.filter(ImageFilter.GaussianBlur(GRAIN_BLUR_INCH * dpi))
 
 
 @dataclass(frozen=True)
@@ -679,6 +725,14 @@ FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brig
 # it and made black, its text with it (QA110: a header row and group rows lost); a shaded row is paper to its own
 # text now. Print's strokes have paper that near them, in and between their letters
 DARKENED_PAPER_INCH = 1 / 12
+# A faint page whose grain, darkened, is black specks everywhere is darkened from its image blurred this much first
+# (a Gaussian's deviation: 1 px at 150 dpi, 2 at 300). Darkened as scanned, QA119's noisy faint pages (grain 14-25
+# levels deep) read no word on 6 of 12; blurred first, all 12 were read (figures in the README). Not every faint
+# page: without grain the blur loses a few words (a receipt's 32 of 39 → 29, QA111)
+GRAIN_BLUR_INCH = 1 / 150
+# ... when that leaves at most this share of its ink: QA119's grain 0.07-0.42 of it, and a noisy 100 dpi scan's 0.87
+# (QA108, left as it is); the guilloches, grids and hatching of QA110-QA113 1.16-2.65 (their lines blurred wider)
+GRAIN_CLEARED = 0.5
 
 
 def page_quality(

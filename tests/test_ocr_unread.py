@@ -14,6 +14,7 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.quality import (
+    FAINTER_CONTRAST,
     LOW,
     MAX_UNREAD_PRINT,
     UNREAD_DPI,
@@ -24,6 +25,8 @@ from ocr.quality import (
     page_overview,
     page_quality,
     paper_seen,
+    patterned,
+    print_depth,
     print_rows,
     reads_as_show_through,
     shadow_evened,
@@ -164,6 +167,70 @@ def test_print_fainter_than_the_ink_test_is_read_again_darkened(tmp_path: Path) 
         ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert "chịu trách nhiệm thi hành Quyết định này" in text
+
+
+def grainy_faint_page(*, text: bool = True) -> Image.Image:
+    """An A4 page at 200 dpi with LINES twice, 9 pt, printed faintly (~180 on paper at ~250) and softly, under
+    a noisy scanner's grain (a deviation of 16 levels): hardly a pixel under the blank test's 160."""
+    image = Image.new("L", (1654, 2339), 248)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 25)
+    for index, line in enumerate(LINES + LINES if text else []):
+        draw.text((180, 200 + 48 * index), line, font=font, fill=20)
+    soft = np.asarray(image.filter(ImageFilter.GaussianBlur(1.2)), dtype=np.float32)
+    faint = 255 - (255 - soft) * 0.3
+    grain = np.random.default_rng(1).normal(0, 16, faint.shape)
+    return Image.fromarray(np.clip(faint + grain, 0, 255).astype(np.uint8))
+
+
+def test_a_scans_grain_is_not_a_pattern_and_a_grids_lines_are() -> None:
+    """QA119: the grain of a noisy scan, 20 levels deep, lies in every quarter-inch square: it was taken for
+    patterned paper, and the faint print under it was not seen. Specks are not a pattern's strokes."""
+    grainy_ink = print_depth(page_overview(grainy_faint_page(text=False), 200)) >= FAINTER_CONTRAST
+    assert np.count_nonzero(grainy_ink) > 0.02 * grainy_ink.size  # (grain in every square)
+    assert not patterned(grainy_ink)
+    assert not patterned(print_depth(page_overview(grainy_faint_page(), 200)) >= FAINTER_CONTRAST)
+    grid = letter_page()
+    draw = ImageDraw.Draw(grid)
+    for step in range(0, 1754, 15):
+        draw.line((0, step, 1239, step), fill=150)
+    for step in range(0, 1240, 15):
+        draw.line((step, 0, step, 1753), fill=150)
+    assert patterned(_ink_of(grid, 150))
+
+
+def test_a_grainy_page_is_smoothed_before_it_is_darkened_and_a_faint_grid_is_not() -> None:
+    """Darkened as scanned, a noisy scan's grain was stretched into black specks all over its paper (3.4 % of the
+    paper below this page's text), and Tesseract read no word (QA119). A grid's lines are a pattern too, but
+    blurring would only fade them: they stay as sharp as darkened alone."""
+    darkened = np.asarray(faint_print_darkened(grainy_faint_page(), 200))
+    assert (darkened[1300:2200, 100:1500] < 128).mean() < 0.001
+    grid = letter_page(faint=205, dark_lines=0)
+    draw = ImageDraw.Draw(grid)
+    for step in range(0, 1754, 15):
+        draw.line((0, step, 1239, step), fill=215)
+    for step in range(0, 1240, 15):
+        draw.line((step, 0, step, 1753), fill=215)
+    darkened_grid = np.asarray(faint_print_darkened(grid, 150))
+    assert darkened_grid[1500, 100:1000].mean() < 150 and darkened_grid[1507, 100:1000].mean() > 240
+
+
+def test_faint_print_under_a_scanners_grain_is_read_not_called_blank(tmp_path: Path) -> None:
+    """QA119: faint print under a noisy scanner's grain was taken for patterned paper, so no faint print was seen:
+    the page was read whitened, no word, and called blank (in a stack, dropped as a separator's back). Seen, it
+    was read darkened — its grain stretched black with its print, no word read either. Its image is smoothed
+    before it is darkened now (ocr.quality.grain_smoothed)."""
+    scan = tmp_path / "mờ và nhiễu.jpg"
+    page_image = grainy_faint_page()
+    assert np.asarray(page_image).min() >= 140 and np.percentile(np.asarray(page_image), 0.1) > 160
+    page_image.save(scan, dpi=(200, 200), quality=40)
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.quality != "blank" and page.darkened and page.words > 200, page
+    assert page.unread_print is not None and page.unread_print < MAX_UNREAD_PRINT  # (weighed: the grain not ink)
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert text.count("chính quyền địa phương") == 2 and text.count("Điều") >= 3
 
 
 def shadowed(page: Image.Image, paper: int = 56, edge: float = 0.75, slope: float = 0.5) -> Image.Image:
