@@ -228,7 +228,7 @@ MAX_UNREAD_PRINT = 0.25
 # printed from edge to edge (a chat screenshot, a crop of a few lines) 1.00, not weighed either
 PATTERN_SQUARES = 0.98
 # a mark of this many pixels or fewer at UNREAD_DPI (0.02 in a side) is a speck of the scan's grain, not a pattern's
-# stroke: of the grain of QA119's noisy faint page 20 levels deep, 88 % of its marks were a pixel high and 97 % two
+# stroke: of the grain of QA119's noisy faint page 20 levels deep, 88 % of its marks were a pixel high, 96 % two
 GRAIN_SPECK = 3
 # more than this unread: read again, its shadow evened out or its faint print darkened (ocr.pipeline._read_again)
 FAINT_REREAD = 0.08
@@ -730,9 +730,10 @@ FAINT_DEPTH = 0.25  # print this much darker than its paper (a share of its brig
 # text now. Print's strokes have paper that near them, in and between their letters
 DARKENED_PAPER_INCH = 1 / 12
 # A faint page whose grain, darkened, is black specks everywhere is darkened from its image blurred this much first
-# (a Gaussian's deviation: 1 px at 150 dpi, 2 at 300). Darkened as scanned, QA119's noisy faint pages (grain 14-25
-# levels deep) read no word on 6 of 12; blurred first, all 12 were read (figures in the README). Not every faint
-# page: without grain the blur loses a few words (a receipt's 32 of 39 → 29, QA111)
+# (a Gaussian's deviation: 1 px at 150 dpi, 2 at 300). Of 12 noisy faint pages made as QA119 made its own (grain
+# 8-30 levels deep), darkened as scanned, Tesseract read no word on 8; blurred first, 46-244 of 244 words right on
+# each (figures in the README). Not every faint page: without grain the blur loses a few words (a receipt's 32 of 39
+# → 29, QA111)
 GRAIN_BLUR_INCH = 1 / 150
 # ... when that leaves at most this share of its ink: QA119's grain 0.07-0.42 of it, and a noisy 100 dpi scan's 0.87
 # (QA108, left as it is); the guilloches, grids and hatching of QA110-QA113 1.16-2.65 (their lines blurred wider)
