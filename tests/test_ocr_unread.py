@@ -75,6 +75,16 @@ def _rows_of(image: Image.Image, dpi: int) -> np.ndarray:
     return print_rows(_ink_of(image, dpi))
 
 
+def gridded(page: Image.Image, grey: int) -> Image.Image:
+    """``page`` (a ``letter_page``) on paper ruled in a grid of ``grey`` lines every tenth of an inch."""
+    draw = ImageDraw.Draw(page)
+    for step in range(0, page.height, 15):
+        draw.line((0, step, page.width - 1, step), fill=grey)
+    for step in range(0, page.width, 15):
+        draw.line((step, 0, step, page.height - 1), fill=grey)
+    return page
+
+
 def test_print_rows_are_the_rows_of_letters_not_a_bar_nor_a_column_of_dots() -> None:
     page = letter_page()
     draw = ImageDraw.Draw(page)
@@ -112,12 +122,7 @@ def test_print_on_patterned_paper_is_not_weighed() -> None:
     """QA110: on a certificate's security pattern the letters merge with the pattern's lines into marks too large
     to count, and the pattern's strokes were taken for rows: read well, 0.81 "unread", low. Here a grid of lines
     under the text, every tenth of an inch."""
-    page = letter_page()
-    draw = ImageDraw.Draw(page)
-    for step in range(0, 1754, 15):
-        draw.line((0, step, 1239, step), fill=150)
-    for step in range(0, 1240, 15):
-        draw.line((step, 0, step, 1753), fill=150)
+    page = gridded(letter_page(), 150)
     every_line = [(110, 140 + 50 * index, 1000, 40) for index in range(20)]
     assert not _rows_of(page, 150).any()
     assert unread_print(_ink_of(page, 150), every_line[:10], 150) is None
@@ -190,13 +195,7 @@ def test_a_scans_grain_is_not_a_pattern_and_a_grids_lines_are() -> None:
     assert np.count_nonzero(grainy_ink) > 0.02 * grainy_ink.size  # (grain in every square)
     assert not patterned(grainy_ink)
     assert not patterned(print_depth(page_overview(grainy_faint_page(), 200)) >= FAINTER_CONTRAST)
-    grid = letter_page()
-    draw = ImageDraw.Draw(grid)
-    for step in range(0, 1754, 15):
-        draw.line((0, step, 1239, step), fill=150)
-    for step in range(0, 1240, 15):
-        draw.line((step, 0, step, 1753), fill=150)
-    assert patterned(_ink_of(grid, 150))
+    assert patterned(_ink_of(gridded(letter_page(), 150), 150))
 
 
 def test_a_grainy_page_is_smoothed_before_it_is_darkened_and_a_faint_grid_is_not() -> None:
@@ -205,13 +204,7 @@ def test_a_grainy_page_is_smoothed_before_it_is_darkened_and_a_faint_grid_is_not
     blurring would only fade them: they stay as sharp as darkened alone."""
     darkened = np.asarray(faint_print_darkened(grainy_faint_page(), 200))
     assert (darkened[1300:2200, 100:1500] < 128).mean() < 0.001
-    grid = letter_page(faint=205, dark_lines=0)
-    draw = ImageDraw.Draw(grid)
-    for step in range(0, 1754, 15):
-        draw.line((0, step, 1239, step), fill=215)
-    for step in range(0, 1240, 15):
-        draw.line((step, 0, step, 1753), fill=215)
-    darkened_grid = np.asarray(faint_print_darkened(grid, 150))
+    darkened_grid = np.asarray(faint_print_darkened(gridded(letter_page(faint=205, dark_lines=0), 215), 150))
     assert darkened_grid[1500, 100:1000].mean() < 150 and darkened_grid[1507, 100:1000].mean() > 240
 
 
