@@ -1502,7 +1502,7 @@ def _page_quality_said(page: PageOcr) -> str | None:
     if page.confidence is None:
         return f"{said}không đọc được chữ nào / no words read"
     signals = [f"độ tin cậy / confidence {page.confidence:.1f}"]
-    vietnamese = page.language is None or reads_vietnamese(page.language)
+    vietnamese = reads_vietnamese(page.language)
     if not vietnamese and page.confidence < confidence_bar(vietnamese):
         # its bar is higher than a Vietnamese page's: said, or "confidence 76.0" reads as good enough
         signals[0] += f" < {confidence_bar(vietnamese):.0f} (đọc bằng {page.language} / read in {page.language})"

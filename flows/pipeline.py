@@ -1959,7 +1959,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                         page.lexicon_share,
                         page.unread_print,
                         page.among_show_through,
-                        vietnamese=page.language is None or reads_vietnamese(page.language),
+                        vietnamese=reads_vietnamese(page.language),
                     )
                 )
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is

@@ -267,9 +267,10 @@ def read_page(
     return PageReading(width=width, height=height, words=words, engine=engine, corrections=changed, language=language)
 
 
-def reads_vietnamese(language: str) -> bool:
-    """``vie``, or the Vietnamese script model, alone or among others (``vie+eng``)."""
-    return any(model.rsplit("/", 1)[-1] in ("vie", "Vietnamese") for model in language.split("+"))
+def reads_vietnamese(language: str | None) -> bool:
+    """``vie``, or the Vietnamese script model, alone or among others (``vie+eng``); None, a page's language where a
+    record written before pages recorded theirs is read, counts as Vietnamese (every page was read in it then)."""
+    return language is None or any(model.rsplit("/", 1)[-1] in ("vie", "Vietnamese") for model in language.split("+"))
 
 
 def words_from_rows(rows: list[WordRow]) -> list[Word]:
