@@ -330,7 +330,11 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
     of its ``width`` × ``height``). Each word is then put where it lies on the page as scanned, but its letters
     stay level: a word set along the slope has its letters' baselines step down (or up) the page, and pdftotext
     ends a word where its baseline moves by a tenth of the font size — at 3° every ~20 pt, "thán / g 10", "xây
-    dự / ng", so that a search for "tháng" failed. Level words a few points apart are still read as one line."""
+    dự / ng", so that a search for "tháng" failed. And as on a page not straightened, the words fall with their
+    line by at most ±_DRIFT font sizes from its middle: pdftotext takes a word into a line only within half a font
+    size of its first word, and cut a long line of a page skewed 1° or more in two, its tail printed first (QA120).
+    Beyond that the far words of a long line sit above or below their ink (at 3°, by up to ~0.8 of the font size):
+    words found and extracted whole were put first."""
     to_points = 72 / dpi
     # a straightened image: each word's start turned back about the image's centre (the image was turned
     # counter-clockwise by `skew` on screen: back clockwise; PDF angles: y up, counter-clockwise positive)
@@ -365,9 +369,15 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
             drift = min(max(slope * (word.left + word.width / 2 - middle), -reach), reach)
             y = round((height - base - slope * middle - drift) * to_points, 1)
             if skew:
+                # turned back, the word falls with the line: by up to ±_DRIFT font sizes from the line's middle
+                # (turned back too), as on a page that was not straightened — beyond that pdftotext cut every line
+                # of a page skewed 1° or more in two and printed its tail first (QA120)
                 x, y = x - centre_x, y - centre_y
-                at = f"1 0 0 1 {centre_x + x * cos - y * sin:.1f} {centre_y + x * sin + y * cos:.1f} Tm "
-                parts.append(f"{at}{stretch:.1f} Tz<{code}>Tj")
+                x, y = centre_x + x * cos - y * sin, centre_y + x * sin + y * cos
+                mx, my = middle * to_points - centre_x, (height - base - slope * middle) * to_points - centre_y
+                level = centre_y + mx * sin + my * cos
+                y = level + min(max(y - level, -reach * to_points), reach * to_points)
+                parts.append(f"1 0 0 1 {x:.1f} {y:.1f} Tm {stretch:.1f} Tz<{code}>Tj")
                 continue
             if previous is None:
                 move = f"1 0 0 1 {x:.1f} {y:.1f} Tm "

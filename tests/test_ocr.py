@@ -1186,6 +1186,49 @@ def test_a_skewed_scan_gives_pdftotext_whole_words(tmp_path: Path) -> None:
             assert tokens.count(word) == reference.count(word), (angle, word, extracted)
 
 
+SKEWED_BODY = [
+    "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015 và Luật Hộ tịch",
+    "Xét đề nghị của công chức Tư pháp hộ tịch về việc tiếp nhận hồ sơ đăng ký khai sinh",
+    "Ủy ban nhân dân xã thông báo lịch tiếp nhận hồ sơ hộ tịch trực tuyến trong tuần tới",
+    "Các cơ quan tổ chức cá nhân có liên quan chịu trách nhiệm thi hành thông báo này",
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("angle", [2.5, -2.5])
+def test_a_skewed_pages_long_lines_are_extracted_whole_and_in_order(tmp_path: Path, angle: float) -> None:
+    """QA120: on a page straightened for reading (1° or more), each word was put back where it lies on the scan,
+    so a line's words stepped down (or up) the page, ~0.6 of the font size from its middle to its ends at 2.5°.
+    pdftotext takes a word into a line only within half a font size of the line's first word: it cut every line
+    in two and printed the tail first, and pdfplumber, whose rows of words then ran into each other, gave letters
+    ("2", "T"…). The words now fall by at most ``_DRIFT`` of the font size from the line's middle."""
+    import pdfplumber
+
+    width, height, dpi = 1654, 1100, 200
+    page = Image.new("L", (width, height), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 36)
+    for index, line in enumerate(SKEWED_BODY):
+        draw.text((120, 200 + index * 70), line, fill=20, font=font)
+    scan = tmp_path / f"lệch {angle}.png"
+    page.rotate(angle, resample=Image.Resampling.BICUBIC, fillcolor=250).save(scan, dpi=(dpi, dpi))
+    out = tmp_path / "out.pdf"
+    result = ocr_document(scan, out, workers=1)
+    assert abs(result.pages[0].skew) > 2, result.pages
+    read_lines = [line for line in SKEWED_BODY if " ".join(line.split()[2:-2]) in result.text]
+    assert len(read_lines) >= 3, result.text  # Tesseract's own misreadings aside
+
+    extracted = subprocess.run(["pdftotext", str(out), "-"], capture_output=True, text=True, check=True).stdout
+    poppler_lines = [" ".join(line.split()) for line in unicodedata.normalize("NFC", extracted).splitlines()]
+    with pdfplumber.open(out) as pdf:
+        plumber_lines = unicodedata.normalize("NFC", pdf.pages[0].extract_text()).splitlines()
+    middles = [" ".join(line.split()[2:-2]) for line in read_lines]  # each line whole, on a line of its own
+    for middle in middles:
+        assert any(middle in got for got in plumber_lines), (middle, plumber_lines)
+    found_at = [next((i for i, got in enumerate(poppler_lines) if middle in got), -1) for middle in middles]
+    assert -1 not in found_at and found_at == sorted(found_at), (middles, poppler_lines)  # and in order
+
+
 def _boxes_reaching_into_the_line_below(words: list[tuple[float, float, float, float]]) -> int:
     """How many of the word boxes (x0, top, x1, bottom) cover more than a quarter of the height of the box of
     a word of a line below them (that overlaps them across)."""
