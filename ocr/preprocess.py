@@ -298,18 +298,30 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     found = [areas for areas in (_seal_areas(reds, dpi), _seal_areas(blues, dpi)) if areas is not None]
     if not found:
         return image
-    drop = (reds | blues) & np.logical_or.reduce(found)
-    lightest = pixels[drop].max(axis=1)
-    # ink that was light in its lightest channel lay on paper: it becomes the paper's grey (left as that channel,
-    # a seal stayed a light grey ring that still drew Tesseract's layout, QA90); ink dark there lay on print
+    seals = np.logical_or.reduce(found)
     paper = np.median(small.max(axis=2))
     dropped = pixels.copy()
-    dropped[drop] = np.where(lightest >= _ON_PRINT, np.maximum(lightest, paper), lightest)[:, np.newaxis]
+    # inside a seal, fainter coloured ink too (SEAL_FAINT_INK_MARGIN): a violet seal's thin parts, its colour's
+    # edges in a JPEG, stayed a grey ring there (QA121); each colour apart, for its own ink's lightness below
+    for ink, faint_ink in zip((reds, blues), _coloured_inks(pixels, paper_tint, SEAL_FAINT_INK_MARGIN), strict=True):
+        drop = faint_ink & seals
+        lightest = pixels[drop].max(axis=1)
+        own = pixels[ink & seals].max(axis=1)
+        # ink that was light in its lightest channel lay on paper: it becomes the paper's grey (left as that
+        # channel, a seal stayed a light grey ring that still drew Tesseract's layout, QA90); ink dark there lay
+        # on print — darker than the seal's own ink is (``_ON_PRINT_SHARE``): a violet seal's lightest channel,
+        # its blue, is ~145 in a JPEG, and a fifth of its ring stayed dark under _ON_PRINT alone (QA121)
+        on_print = min(_ON_PRINT, _ON_PRINT_SHARE * float(np.median(own))) if own.size else _ON_PRINT
+        dropped[drop] = np.where(lightest >= on_print, np.maximum(lightest, paper), lightest)[:, np.newaxis]
     return Image.fromarray(dropped)
 
 
-# A dropped pixel whose lightest channel is below this lay on black print (the two inks darken each other)
+# A dropped pixel whose lightest channel is below this lay on black print (the two inks darken each other) ...
 _ON_PRINT = 128
+# ... and below this share of the median of its seal's ink's (a red seal's ~185: 128 still; a violet one's ~145: 101)
+_ON_PRINT_SHARE = 0.7
+# Inside a seal found by its ink (SEAL_INK_MARGIN), ink of its colour this far from the paper's is dropped too
+SEAL_FAINT_INK_MARGIN = 20
 
 # Light coloured ink: a pixel at least MARKER_LUMA light in grey and MARKER_CHROMA grey levels off the paper's tint in
 # red or blue against green — a highlighter's yellow (255, 240, 60: 224 grey), green (120, 255, 120: 200), pink
@@ -532,16 +544,18 @@ def _light_coloured(
     return (np.maximum(red_off, blue_off) >= MARKER_CHROMA) & (grey >= floor)
 
 
-def _coloured_inks(pixels: np.ndarray, paper: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Which pixels of an RGB array are of a seal's ink (``SEAL_INK_MARGIN``, beyond the ``paper``'s own tint, an
-    RGB triple): the red ones and the blue ones."""
+def _coloured_inks(
+    pixels: np.ndarray, paper: np.ndarray, margin: int = SEAL_INK_MARGIN
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which pixels of an RGB array are of a seal's ink (``margin``, beyond the ``paper``'s own tint, an RGB triple):
+    the red ones and the blue ones."""
     red, green, blue = (pixels[..., channel].astype(np.int16) for channel in range(3))
     # only a paper that would pass for ink itself (a pink form: 60) moves the margin: a slighter tint moved it for
     # seals on white paper too and lost three of QA90's 21 signers' names under them (a phone's warm light, JPEG);
     # nor does a tint lower it (yellowish paper, where JPEG's colour noise in black print passed as blue ink)
     red_tint, blue_tint = (_beyond_the_margin(int(paper[channel]) - int(paper[1])) for channel in (0, 2))
-    reds = (red - green - red_tint > SEAL_INK_MARGIN) & (red >= blue)
-    blues = (blue - green - blue_tint > SEAL_INK_MARGIN) & (blue > red)
+    reds = (red - green - red_tint > margin) & (red >= blue)
+    blues = (blue - green - blue_tint > margin) & (blue > red)
     return reds, blues
 
 

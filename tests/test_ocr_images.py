@@ -20,7 +20,7 @@ from ocr.jpegs import stored_image_bytes
 from ocr.preprocess import seal_dropped
 from ocr.quality import cmyk_reason
 from sohoa.errors import BadInputError, Problem
-from tests.conftest import SHARED, needs_shared, same_scan_data
+from tests.conftest import FIXTURES, SHARED, needs_shared, same_scan_data
 from tests.test_ocr import LINES, TURNED_LINES, _turned_lines_page, _upright_lines, scan_page
 
 ORIENTATION, X_RESOLUTION, Y_RESOLUTION, RESOLUTION_UNIT = 0x0112, 0x011A, 0x011B, 0x0128
@@ -418,6 +418,34 @@ def test_a_blue_or_violet_seal_is_dropped_too() -> None:
         image = Image.new("RGB", (600, 600), (240, 240, 240))
         ImageDraw.Draw(image).ellipse((100, 100, 500, 500), outline=ink, width=12)
         assert seal_dropped(image, 300).getpixel((300, 106)) == (240, 240, 240)
+
+
+def test_a_violet_seals_darker_and_fainter_ink_is_dropped_and_print_under_it_stays() -> None:
+    """QA121: a violet seal's lightest channel, its blue, is ~145 in a JPEG, and ink pressed harder went under 128,
+    taken for ink on black print: a fifth of the ring stayed dark; its thin parts (blue 40 over green) were no ink.
+    The ring was still drawn on Tesseract's copy and the signer's title under it lost (4 of QA121's 5 violet pages)."""
+    violet, pressed, faint, print_under_ink = (110, 50, 160), (90, 35, 118), (205, 180, 220), (12, 6, 16)
+    image = Image.new("RGB", (700, 700), "white")
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((100, 100, 540, 540), outline=violet, width=14)  # 37 mm at 300 dpi
+    draw.arc((100, 100, 540, 540), start=45, end=135, fill=pressed, width=14)  # its lower part pressed harder
+    draw.line((250, 300, 390, 300), fill=faint, width=6)  # thin ink inside it
+    draw.rectangle((300, 100, 312, 114), fill=print_under_ink)  # black print under the ring
+    dropped = seal_dropped(image, 300)
+    assert dropped.getpixel((320, 107)) == (255, 255, 255)  # the ring
+    assert dropped.getpixel((320, 533)) == (255, 255, 255)  # pressed harder: no print under it, paper
+    assert dropped.getpixel((320, 300)) == (255, 255, 255)  # the thin ink inside the ring
+    assert max(dropped.getpixel((306, 107))) <= 16  # the print under the ring: dark
+
+
+@pytest.mark.integration
+def test_the_line_under_a_violet_seal_is_read(tmp_path: Path) -> None:
+    """QA121's page: a 40 mm violet (110, 50, 160) seal pressed over a form's body text, A4 at 200 dpi, JPEG
+    quality 60 (``tests/fixtures/violet-seal-over-body.jpg``, made by QA121's script). Its ring stayed dark on
+    Tesseract's copy, and the line it crossed was lost whole, the page `good`: 175 of its 197 words read, 196
+    without the seal (now 194)."""
+    result = ocr_document(FIXTURES / "violet-seal-over-body.jpg", tmp_path / "out.pdf", workers=2)
+    assert "thân nhân (Cha, Mẹ, Vợ, Chồng, con, anh chị em ruột)" in " ".join(result.text.split()), result.text
 
 
 def test_a_seal_on_pink_paper_is_found_and_the_paper_stays() -> None:
