@@ -301,18 +301,23 @@ def seal_dropped(image: Image.Image, dpi: float) -> Image.Image:
     seals = np.logical_or.reduce(found)
     paper = np.median(small.max(axis=2))
     dropped = pixels.copy()
+    # the seals' box only: what follows costs ~50 ms more on a whole A4 page at 200 dpi, ~130 ms at 300
+    rows, columns = np.flatnonzero(seals.any(axis=1)), np.flatnonzero(seals.any(axis=0))
+    box = np.s_[rows[0] : rows[-1] + 1, columns[0] : columns[-1] + 1]
+    boxed, seals = pixels[box], seals[box]
     # inside a seal, fainter coloured ink too (SEAL_FAINT_INK_MARGIN): a violet seal's thin parts, its colour's
     # edges in a JPEG, stayed a grey ring there (QA121); each colour apart, for its own ink's lightness below
-    for ink, faint_ink in zip((reds, blues), _coloured_inks(pixels, paper_tint, SEAL_FAINT_INK_MARGIN), strict=True):
+    faint_inks = _coloured_inks(boxed, paper_tint, SEAL_FAINT_INK_MARGIN)
+    for ink, faint_ink in zip((reds[box], blues[box]), faint_inks, strict=True):
         drop = faint_ink & seals
-        lightest = pixels[drop].max(axis=1)
-        own = pixels[ink & seals].max(axis=1)
+        lightest = boxed[drop].max(axis=1)
+        own = boxed[ink & seals].max(axis=1)
         # ink that was light in its lightest channel lay on paper: it becomes the paper's grey (left as that
         # channel, a seal stayed a light grey ring that still drew Tesseract's layout, QA90); ink dark there lay
         # on print — darker than the seal's own ink is (``_ON_PRINT_SHARE``): a violet seal's lightest channel,
         # its blue, is ~145 in a JPEG, and a fifth of its ring stayed dark under _ON_PRINT alone (QA121)
         on_print = min(_ON_PRINT, _ON_PRINT_SHARE * float(np.median(own))) if own.size else _ON_PRINT
-        dropped[drop] = np.where(lightest >= on_print, np.maximum(lightest, paper), lightest)[:, np.newaxis]
+        dropped[box][drop] = np.where(lightest >= on_print, np.maximum(lightest, paper), lightest)[:, np.newaxis]
     return Image.fromarray(dropped)
 
 
