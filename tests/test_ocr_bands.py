@@ -43,6 +43,23 @@ def test_the_cut_is_the_middle_of_the_widest_gap_near_the_middle_of_the_page() -
     assert band_cuts(specked, dpi=300, bands=2) == [1535]
 
 
+def test_a_line_of_faint_print_is_no_gap_to_cut_in_and_a_light_rule_is() -> None:
+    """QA123: a faded ribbon's line of dot-matrix print (grey 165: lighter than INK_LEVEL) between two paragraphs
+    was taken for the gap between them, the page cut through its middle and the line read as ~35 scraps."""
+    lines = paragraph(300, 20) + paragraph(1590, 7) + paragraph(2060, 20)  # the widest gap: rows 1480-1589
+    faint = ruled_page(lines)
+    ImageDraw.Draw(faint).rectangle((200, 1515, 2280, 1554), fill=165)  # a line of faint print across it
+    (cut,) = band_cuts(faint, dpi=300, bands=2)
+    assert not 1515 <= cut < 1555, cut
+    ruled = ruled_page(lines)
+    ImageDraw.Draw(ruled).rectangle((200, 1534, 2280, 1536), fill=165)  # a light rule 3 px thick: still the gap
+    assert band_cuts(ruled, dpi=300, bands=2) == [1535]
+    carbon = Image.new("L", A4, 250)  # a carbon copy's page, all of its print lighter than INK_LEVEL: read whole
+    for top, height in lines:
+        ImageDraw.Draw(carbon).rectangle((200, top, 2280, top + height - 1), fill=165)
+    assert band_cuts(carbon, dpi=300, bands=2) == []
+
+
 def test_a_page_is_not_cut_where_no_gap_is_near_the_middle() -> None:
     # lines packed 8 px apart (less than 1/30 inch) over the whole middle of the page: no cut, the page is read whole
     assert band_cuts(ruled_page(paragraph(500, 60, line=40, gap=8)), dpi=300, bands=2) == []
