@@ -205,6 +205,11 @@ PRINT_CONTRAST = 30
 LETTER_INCH = (0.04, 0.35)  # the height of a letter's mark: 3 pt to 25 pt
 LETTER_WIDTH_INCH = 1.5  # ... and its width at most (letters touching one another in a word, at UNREAD_DPI)
 LETTER_GAP_INCH = 0.1  # letters this close side by side stand in one row
+# ... or this close, on a page where rows so joined hold too little print to weigh (MIN_PRINT_INCH2): a typewriter's
+# or a dot-matrix printer's word space is a whole 0.1-inch cell and the letters' sides, and each short Vietnamese
+# syllable stood alone, under LINE_INCH: 6 of a typed page's 28 lines were rows, its faint lines went unread and
+# the page `good` (QA123)
+MONOSPACE_GAP_INCH = 0.16
 LINE_INCH = 0.75  # (half an inch: a coarse halftone photo's dots and a pink guilloche's strokes were rows, QA110)
 LINE_FILL = 0.75  # a row filled more than this with ink is a bar or a band of shadow, not letters
 WORD_MARGIN = 0.08
@@ -309,9 +314,9 @@ def page_ink(overview: np.ndarray) -> np.ndarray:
     return print_depth(overview) >= PRINT_CONTRAST
 
 
-def print_rows(ink: np.ndarray) -> np.ndarray:
-    """Where a page's print stands, of its ``ink`` (``page_ink``): rows of letter-sized marks, their gaps closed, as
-    a mask — none on patterned paper (``patterned``)."""
+def print_rows(ink: np.ndarray, gap_inch: float = LETTER_GAP_INCH) -> np.ndarray:
+    """Where a page's print stands, of its ``ink`` (``page_ink``): rows of letter-sized marks, their gaps up to
+    ``gap_inch`` closed, as a mask — none on patterned paper (``patterned``)."""
     import numpy as np
     from scipy import ndimage
 
@@ -328,7 +333,7 @@ def print_rows(ink: np.ndarray) -> np.ndarray:
         for rows, columns in ndimage.find_objects(marks)
     ]
     letters = letter[marks]
-    joined = ndimage.maximum_filter1d(letters.view(np.uint8), size=round(LETTER_GAP_INCH * UNREAD_DPI), axis=1) > 0
+    joined = ndimage.maximum_filter1d(letters.view(np.uint8), size=round(gap_inch * UNREAD_DPI), axis=1) > 0
     rows_found, count = ndimage.label(joined)
     if count == 0:
         return joined
@@ -362,7 +367,10 @@ def unread_print(
     rows = print_rows(ink)
     total = np.count_nonzero(rows)
     if total < least * UNREAD_DPI**2:
-        return None
+        rows = print_rows(ink, MONOSPACE_GAP_INCH)
+        total = np.count_nonzero(rows)
+        if total < least * UNREAD_DPI**2:
+            return None
     labels, count = ndimage.label(rows)
     row_size = np.bincount(labels[rows], minlength=count + 1)
     uncovered = np.bincount(labels[rows & ~covered], minlength=count + 1)

@@ -118,6 +118,26 @@ def test_unread_print_is_the_share_no_word_covers() -> None:
     assert unread_print(_ink_of(Image.new("L", (1240, 1754), PAPER), 150), [], 150) is None
 
 
+MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
+
+
+def test_a_typed_pages_print_is_weighed_though_its_words_stand_a_typewriters_cell_apart() -> None:
+    """QA123: in a typewriter's or a dot-matrix printer's face a word space is a whole 0.1-inch cell, so each short
+    Vietnamese syllable stood alone, a row under LINE_INCH: 6 of a typed page's 28 lines were rows, too little to
+    weigh, and its three faint lines (a dry ribbon) went unread, the page `good` — read again darkened, CER 0.11 →
+    0.008."""
+    image = Image.new("L", (1240, 1754), PAPER)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(MONO, 25)  # 12 pt at 150 dpi: a cell of 0.1 inch
+    for index, line in enumerate(LINES + LINES):
+        draw.text((120, 150 + 50 * index), line, font=font, fill=0 if index < 17 else 165)
+    ink = _ink_of(image, 150)
+    dark_lines = [(110, 140 + 50 * index, 1000, 40) for index in range(17)]
+    assert print_rows(ink).sum() < 3.0 * UNREAD_DPI**2  # rows of syllables, too short: too little print
+    unread = unread_print(ink, dark_lines, 150)
+    assert unread is not None and 0.1 < unread < 0.25, unread  # the 3 faint lines of 20
+
+
 def test_print_on_patterned_paper_is_not_weighed() -> None:
     """QA110: on a certificate's security pattern the letters merge with the pattern's lines into marks too large
     to count, and the pattern's strokes were taken for rows: read well, 0.81 "unread", low. Here a grid of lines
