@@ -75,6 +75,7 @@ from ocr.preprocess import (
     deskewed,
     detect_orientation,
     far_deskewed,
+    leaders_dropped,
     markers_dropped,
     paper_whitened,
     seal_dropped,
@@ -908,6 +909,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image = grey_scan if grey_scan is not None and dropped is image else dropped
     if grey and image.mode != "L":
         image = image.convert("L")
+    image = leaders_dropped(image, dpi)  # a form's dotted lines to write on (QA122)
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
     faint = little_ink and faint_page(image, dpi)

@@ -26,7 +26,7 @@ import numpy as np
 import pytesseract
 from PIL import Image
 
-from ocr.quality import BLANK_MARGIN
+from ocr.quality import BLANK_MARGIN, UNREAD_DPI, page_overview
 
 MAX_SKEW = 10.0  # the coarse search's reach; beyond it (and the fine search's half degree) a rotated page, not skew
 _FINE_REACH = 0.5
@@ -440,6 +440,132 @@ def markers_dropped(image: Image.Image, dpi: float) -> Image.Image:
     if paper_drop.any():  # grey: Tesseract's threshold of each colour channel took what is left of a grid for ink
         return Image.fromarray(dropped).convert("L")
     return Image.fromarray(dropped)
+
+
+# A form's leader dots ("Họ, chữ đệm, tên: ........"): marks at most LEADER_DOT_INCH a side, no more than twice as
+# wide as high, in runs of LEADER_DOTS or more on one level (their middles within LEADER_LEVEL_INCH of the run's
+# first), each at most LEADER_PITCH_INCH from the next (a period of 12-14 pt type: 0.02 inch; the dots of a word
+# processor's leader 0.04-0.06 apart). Tesseract read them as letters, glued them to the words written on them
+# ("Nguyãn.Thị .Thu.Hà") and lost the labels beside them (QA122: a blank khai sinh form, 98 of its 167 printed
+# words, confidence 38, `low`; typed in and scanned, 31 of its 102 entries). A dot below or over a letter, a
+# sentence's period and an ellipsis stand alone or in threes.
+LEADER_DOT_INCH = 0.035
+LEADER_DOT_LEAST_INCH = 0.01
+LEADER_DOTS = 6
+LEADER_PITCH_INCH = 0.1
+LEADER_LEVEL_INCH = 0.015
+# ... their steps within this share of the run's middle step, and other ink between them at most this share of theirs
+LEADER_EVEN = 0.35
+LEADER_OTHER_INK = 0.25
+# a dot's ink: this many grey levels under the paper, at UNREAD_DPI (a dot's grey averaged with the paper round it)
+LEADER_DOT_CONTRAST = 40
+
+
+def leaders_dropped(image: Image.Image, dpi: float) -> Image.Image:
+    """A page image for Tesseract with its leader dots (``LEADER_DOTS`` …) made paper; every other pixel kept, and an
+    image with none returned as it is. They are looked for on the page at UNREAD_DPI (~5 ms an A4 page at 300 dpi,
+    where labelling its own pixels took ~50) and made paper at its own, each in its box and a pixel of that round it
+    (a dot's grey rim)."""
+    from scipy import ndimage
+
+    if image.mode not in ("L", "RGB"):
+        return image
+    grey_image = image if image.mode == "L" else image.convert("L")
+    overview = page_overview(grey_image, dpi)
+    step = max(1, round(UNREAD_DPI / 25))
+    paper = int(np.median(overview[::step, ::step]))
+    marks, _count = ndimage.label(overview < paper - LEADER_DOT_CONTRAST)
+    found = ndimage.find_objects(marks)
+    largest, level, pitch = (inch * UNREAD_DPI for inch in (LEADER_DOT_INCH, LEADER_LEVEL_INCH, LEADER_PITCH_INCH))
+    grey = np.asarray(grey_image)
+    scale = dpi / UNREAD_DPI
+    dots = []  # (middle row, middle column, mark) at UNREAD_DPI
+    for index, (rows, columns) in enumerate(found, start=1):
+        height, width = rows.stop - rows.start, columns.stop - columns.start
+        if height <= largest and width <= min(largest, 2 * height) and _a_dot(grey, rows, columns, scale, paper):
+            dots.append(((rows.start + rows.stop) / 2, (columns.start + columns.stop) / 2, index))
+    dots.sort()
+    # the dots on one level (their middles chained within LEADER_LEVEL_INCH), then each level's runs left to right
+    levels: list[list[tuple[float, float, int]]] = []
+    for dot in dots:
+        if levels and dot[0] - levels[-1][-1][0] <= level:
+            levels[-1].append(dot)
+        else:
+            levels.append([dot])
+    runs: list[list[tuple[float, float, int]]] = []  # of three dots or more
+    for dots_on_level in levels:
+        run: list[tuple[float, float, int]] = []
+        for next_dot in [*sorted(dots_on_level, key=lambda dot: dot[1]), None]:
+            if (
+                next_dot is not None
+                and run
+                and abs(next_dot[0] - run[0][0]) <= level
+                and 0 < next_dot[1] - run[-1][1] <= pitch
+            ):
+                run.append(next_dot)
+                continue
+            if len(run) >= 3:
+                runs.append(run)
+            run = [] if next_dot is None else [next_dot]
+    # a leader is a line of dots alone, evenly spaced, with no other ink between them (LEADER_OTHER_INK: a date's
+    # "06.01.2016" in small type, Hebrew's vowel points, a halftone's rows of dots, a grey box's dithering are not)
+    ink = overview < paper - LEADER_DOT_CONTRAST
+    leader: list[int] = []
+    for run in runs:
+        for even in _evenly_spaced(run):
+            if len(even) < LEADER_DOTS:
+                continue
+            indexes = [index for _y, _x, index in even]
+            top = min(found[index - 1][0].start for index in indexes)
+            bottom = max(found[index - 1][0].stop for index in indexes)
+            band = np.s_[max(0, top - 1) : bottom + 1, found[indexes[0] - 1][1].start : found[indexes[-1] - 1][1].stop]
+            dots_ink = np.isin(marks[band], indexes)
+            other = np.count_nonzero(ink[band] & ~dots_ink)
+            if other <= LEADER_OTHER_INK * np.count_nonzero(dots_ink):
+                leader.extend(indexes)
+    if not leader:
+        return image
+    pixels = np.asarray(image)
+    dropped = pixels.copy()
+    sample = pixels[:: max(1, round(dpi / 25)), :: max(1, round(dpi / 25))]  # the paper's own colour
+    fill = np.median(sample.reshape(-1, pixels.shape[-1]), axis=0) if pixels.ndim == 3 else np.median(sample)
+    for index in leader:
+        rows, columns = found[index - 1]
+        dropped[
+            max(0, math.floor((rows.start - 1) * scale)) : math.ceil((rows.stop + 1) * scale),
+            max(0, math.floor((columns.start - 1) * scale)) : math.ceil((columns.stop + 1) * scale),
+        ] = fill
+    return Image.fromarray(dropped)
+
+
+def _a_dot(grey: np.ndarray, rows: slice, columns: slice, scale: float, paper: int) -> bool:
+    """Whether a mark seen at UNREAD_DPI (``rows``, ``columns``) is a dot on the page image itself (``grey``, ``scale``
+    times as fine): its ink there stands alone within a pixel of UNREAD_DPI round it. Thin strokes fade at
+    UNREAD_DPI, and the pieces left of a letter in small or light type look like dots there (a typed recipe's
+    "linzen", a magazine's words were taken for leaders); and at least LEADER_DOT_LEAST_INCH a side, a period's
+    size: a table's dotted rules, dots of a pixel or two, were dropped in part, and Tesseract read what was left."""
+    top, left = max(0, math.floor((rows.start - 1) * scale)), max(0, math.floor((columns.start - 1) * scale))
+    around = grey[top : math.ceil((rows.stop + 1) * scale), left : math.ceil((columns.stop + 1) * scale)]
+    ink = around < min(INK_LEVEL, paper - FAINT_BELOW_PAPER)
+    if not ink.any() or ink[0].any() or ink[-1].any() or ink[:, 0].any() or ink[:, -1].any():
+        return False
+    rows_inked, columns_inked = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
+    least = LEADER_DOT_LEAST_INCH * scale * UNREAD_DPI
+    return bool(rows_inked[-1] - rows_inked[0] + 1 >= least and columns_inked[-1] - columns_inked[0] + 1 >= least)
+
+
+def _evenly_spaced(run: list[tuple[float, float, int]]) -> list[list[tuple[float, float, int]]]:
+    """``run`` (dots left to right: (row, column, mark)) cut where a step from one dot to the next is not within
+    LEADER_EVEN of the run's middle step."""
+    steps = [after[1] - before[1] for before, after in itertools.pairwise(run)]
+    middle = float(np.median(steps)) if steps else 0.0
+    parts = [[run[0]]]
+    for step, dot in zip(steps, run[1:], strict=True):
+        if abs(step - middle) <= LEADER_EVEN * middle:
+            parts[-1].append(dot)
+        else:
+            parts.append([dot])
+    return parts
 
 
 @dataclass(frozen=True)
