@@ -463,18 +463,18 @@ LEADER_DOT_CONTRAST = 40
 
 def leaders_dropped(image: Image.Image, dpi: float) -> Image.Image:
     """A page image for Tesseract with its leader dots (``LEADER_DOTS`` …) made paper; every other pixel kept, and an
-    image with none returned as it is. They are looked for on the page at UNREAD_DPI (~5 ms an A4 page at 300 dpi,
-    where labelling its own pixels took ~50) and made paper at its own, each in its box and a pixel of that round it
-    (a dot's grey rim)."""
+    image with none returned as it is. They are looked for on the page at UNREAD_DPI (~10 ms an A4 page at 300
+    dpi, where labelling its own pixels took ~50) and made paper at its own, each in its box and a pixel of that
+    round it (a dot's grey rim)."""
     from scipy import ndimage
 
     if image.mode not in ("L", "RGB"):
         return image
     grey_image = image if image.mode == "L" else image.convert("L")
     overview = page_overview(grey_image, dpi)
-    step = max(1, round(UNREAD_DPI / 25))
-    paper = int(np.median(overview[::step, ::step]))
-    marks, _count = ndimage.label(overview < paper - LEADER_DOT_CONTRAST)
+    paper = int(np.median(_paper_sample(overview, UNREAD_DPI)))
+    ink = overview < paper - LEADER_DOT_CONTRAST
+    marks, _count = ndimage.label(ink)
     found = ndimage.find_objects(marks)
     largest, level, pitch = (inch * UNREAD_DPI for inch in (LEADER_DOT_INCH, LEADER_LEVEL_INCH, LEADER_PITCH_INCH))
     grey = np.asarray(grey_image)
@@ -509,7 +509,6 @@ def leaders_dropped(image: Image.Image, dpi: float) -> Image.Image:
             run = [] if next_dot is None else [next_dot]
     # a leader is a line of dots alone, evenly spaced, with no other ink between them (LEADER_OTHER_INK: a date's
     # "06.01.2016" in small type, Hebrew's vowel points, a halftone's rows of dots, a grey box's dithering are not)
-    ink = overview < paper - LEADER_DOT_CONTRAST
     leader: list[int] = []
     for run in runs:
         for even in _evenly_spaced(run):
@@ -527,7 +526,7 @@ def leaders_dropped(image: Image.Image, dpi: float) -> Image.Image:
         return image
     pixels = np.asarray(image)
     dropped = pixels.copy()
-    sample = pixels[:: max(1, round(dpi / 25)), :: max(1, round(dpi / 25))]  # the paper's own colour
+    sample = _paper_sample(pixels, dpi)  # the paper's own colour
     fill = np.median(sample.reshape(-1, pixels.shape[-1]), axis=0) if pixels.ndim == 3 else np.median(sample)
     for index in leader:
         rows, columns = found[index - 1]
@@ -536,6 +535,12 @@ def leaders_dropped(image: Image.Image, dpi: float) -> Image.Image:
             max(0, math.floor((columns.start - 1) * scale)) : math.ceil((columns.stop + 1) * scale),
         ] = fill
     return Image.fromarray(dropped)
+
+
+def _paper_sample(pixels: np.ndarray, dpi: float) -> np.ndarray:
+    """A page's pixels 1/25 inch apart: most of them are its paper (their median is the paper's grey or colour)."""
+    step = max(1, round(dpi / 25))
+    return pixels[::step, ::step]
 
 
 def _a_dot(grey: np.ndarray, rows: slice, columns: slice, scale: float, paper: int) -> bool:
@@ -1041,7 +1046,7 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     # a dotted line stays a gap): a faded ribbon's dot-matrix line, lighter than INK_LEVEL, was taken for the gap
     # between two lines, the page cut through its middle and the line read as ~35 scraps (QA123: CER 0.127, 0.034
     # read whole)
-    paper = int(np.median(pixels[:: max(1, dpi // 25), :: max(1, dpi // 25)]))
+    paper = int(np.median(_paper_sample(pixels, dpi)))
     if paper - FAINT_BELOW_PAPER > INK_LEVEL:
         faint_rows = np.zeros_like(blank)  # looked for in the blank rows only (~5 ms, not ~10, an A4 page at 300 dpi)
         faint_rows[blank] = (pixels[blank] < paper - FAINT_BELOW_PAPER).mean(axis=1) > BLANK_ROW_INK
