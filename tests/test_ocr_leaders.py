@@ -10,9 +10,8 @@ from PIL import Image, ImageDraw, ImageFont
 
 from ocr import ocr_document
 from ocr.preprocess import leaders_dropped
+from tests.test_ocr_unread import FONT, MONO
 
-SERIF = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
-MONO = "/usr/share/fonts/truetype/liberation2/LiberationMono-Regular.ttf"
 PAPER = 250
 # a khai sinh form's labels, each followed by leader dots to the right margin
 LABELS = [
@@ -33,7 +32,7 @@ def form_page(*, leaders: bool = True) -> Image.Image:
     """LABELS on an A4 page at 300 dpi, 13 pt, each followed by a word processor's leader dots (or not)."""
     page = Image.new("L", (2480, 3508), PAPER)
     draw = ImageDraw.Draw(page)
-    font = ImageFont.truetype(SERIF, 54)
+    font = ImageFont.truetype(FONT, 54)
     for index, label in enumerate(LABELS):
         top = 400 + index * 110
         draw.text((200, top), label, font=font, fill=15)
@@ -49,12 +48,10 @@ def form_page(*, leaders: bool = True) -> Image.Image:
 def test_leader_dots_become_paper_and_everything_else_stays() -> None:
     page = form_page()
     draw = ImageDraw.Draw(page)
-    small = ImageFont.truetype(SERIF, 30)
+    font = ImageFont.truetype(FONT, 54)
     # what is no leader: an ellipsis, a date and a time in small type, a line typed in a typewriter's face
-    draw.text(
-        (200, 1700), "Xét đề nghị... của công chức Tư pháp - Hộ tịch.", font=ImageFont.truetype(SERIF, 54), fill=15
-    )
-    draw.text((200, 1820), "Thời gian ký: 06.01.2016 10:37:22 +07:00", font=small, fill=15)
+    draw.text((200, 1700), "Xét đề nghị... của công chức Tư pháp - Hộ tịch.", font=font, fill=15)
+    draw.text((200, 1820), "Thời gian ký: 06.01.2016 10:37:22 +07:00", font=ImageFont.truetype(FONT, 30), fill=15)
     draw.text((200, 1900), "4 ons linzen, 3 liter water, 3 uien", font=ImageFont.truetype(MONO, 42), fill=15)
     dropped = np.asarray(leaders_dropped(page, 300))
     before = np.asarray(page)
@@ -63,7 +60,7 @@ def test_leader_dots_become_paper_and_everything_else_stays() -> None:
     assert not changed[1650:].any()  # the ellipsis, the date, the typed line: as they were
     for index, label in enumerate(LABELS):
         top = 400 + index * 110
-        end = ImageDraw.Draw(page).textbbox((200, top), label, font=ImageFont.truetype(SERIF, 54))[2]
+        end = draw.textbbox((200, top), label, font=font)[2]
         assert not changed[top - 20 : top + 80, :end].any()  # the label
         assert (dropped[top - 20 : top + 80, end + 40 : 2280] > 200).all()  # its leader: paper
     plain = form_page(leaders=False)
