@@ -26,7 +26,16 @@ from classify.rules import (
     type_name,
 )
 from classify.training import examples
-from ocr.quality import AMONG_SHOW_THROUGH, AMONG_SHOW_THROUGH_VI, UNREAD_ADVICE, UNREAD_ADVICE_VI
+from ocr.quality import (
+    AMONG_SHOW_THROUGH,
+    AMONG_SHOW_THROUGH_VI,
+    DOUBTFUL_ADVICE,
+    DOUBTFUL_ADVICE_VI,
+    DOUBTFUL_WHY,
+    DOUBTFUL_WHY_VI,
+    UNREAD_ADVICE,
+    UNREAD_ADVICE_VI,
+)
 from sohoa.record import Classification, Field_, LaterHeading, Record, size_in_vietnamese
 from sohoa.vietnamese import vn_date
 
@@ -483,6 +492,9 @@ _WORDS_VI = (
     ("below the bar", "dưới ngưỡng"),
     ("print not read", "chữ in không đọc được"),
     (UNREAD_ADVICE, UNREAD_ADVICE_VI),
+    ("print read in doubt", "chữ đọc không chắc"),
+    (DOUBTFUL_WHY, DOUBTFUL_WHY_VI),
+    (DOUBTFUL_ADVICE, DOUBTFUL_ADVICE_VI),
     (AMONG_SHOW_THROUGH, AMONG_SHOW_THROUGH_VI),
 )
 

@@ -1479,12 +1479,17 @@ def _page_quality_said(page: PageOcr) -> str | None:
         AMONG_SHOW_THROUGH,
         AMONG_SHOW_THROUGH_VI,
         BLANK,
+        DOUBTFUL_ADVICE,
+        DOUBTFUL_ADVICE_VI,
+        DOUBTFUL_WHY,
+        DOUBTFUL_WHY_VI,
         LOW,
         MAX_UNREAD_PRINT,
         MIN_LEXICON_SHARE,
         UNREAD_ADVICE,
         UNREAD_ADVICE_VI,
         confidence_bar,
+        too_doubtful,
     )
     from ocr.tesseract import reads_vietnamese
     from sohoa.record import size_in_vietnamese
@@ -1507,13 +1512,19 @@ def _page_quality_said(page: PageOcr) -> str | None:
         # its bar is higher than a Vietnamese page's: said, or "confidence 76.0" reads as good enough
         signals[0] += f" < {confidence_bar(vietnamese):.0f} (đọc bằng {page.language} / read in {page.language})"
     unread = page.unread_print is not None and page.unread_print > MAX_UNREAD_PRINT
+    doubtful = too_doubtful(page.doubtful_print)
     if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
         signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
-    elif page.confidence >= confidence_bar(vietnamese) and not (unread or page.among_show_through):
+    elif page.confidence >= confidence_bar(vietnamese) and not (unread or doubtful or page.among_show_through):
         signals.append("dưới ngưỡng / below the bar")
     if unread:
         signals.append(
             f"chữ in không đọc được / print not read {page.unread_print:.0%}: {UNREAD_ADVICE_VI} / {UNREAD_ADVICE}"
+        )
+    if doubtful:
+        signals.append(
+            f"chữ đọc không chắc / print read in doubt {page.doubtful_print:.0%} ({DOUBTFUL_WHY_VI} / {DOUBTFUL_WHY}):"
+            f" {DOUBTFUL_ADVICE_VI} / {DOUBTFUL_ADVICE}"
         )
     if page.among_show_through:
         signals.append(f"{AMONG_SHOW_THROUGH_VI} / {AMONG_SHOW_THROUGH}")

@@ -1960,6 +1960,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                         page.unread_print,
                         page.among_show_through,
                         vietnamese=reads_vietnamese(page.language),
+                        doubtful=page.doubtful_print,
                     )
                 )
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is

@@ -94,6 +94,7 @@ from ocr.quality import (
     TOO_SMALL,
     bare_syllables,
     blank_share,
+    doubtful_print,
     faint_page,
     faint_print_darkened,
     in_another_language,
@@ -210,6 +211,8 @@ class PagePlan:
     # how far under its paper each pixel of the overview lies (ocr.quality.print_depth: its ink), until weighed
     depth: np.ndarray | None = field(default=None, repr=False)
     unread_print: float | None = None  # the share of that print no word read covers (ocr.quality.unread_print)
+    # ... and the share covered only by words read in doubt, by the reading kept (ocr.quality.doubtful_print)
+    doubtful_print: float | None = None
     # read with its faint print darkened: from the start (``faint``), or again and kept so (_read_again)
     darkened: bool = False
     # read again with the shadow over its paper, or its light tinted areas, evened out, and kept so (_read_again)
@@ -330,7 +333,11 @@ def ocr_document(
         texts.append(page_text)
         quality, share = (
             page_quality(
-                reading.confidence, page_text, plan.unread_print, vietnamese=reads_vietnamese(reading.language)
+                reading.confidence,
+                page_text,
+                plan.unread_print,
+                vietnamese=reads_vietnamese(reading.language),
+                doubtful=plan.doubtful_print,
             )
             if reading
             else (None, None)
@@ -359,6 +366,7 @@ def ocr_document(
                 dpi_assumed=plan.dpi_assumed,
                 too_small=plan.too_small,
                 unread_print=plan.unread_print if reading and quality != BLANK else None,
+                doubtful_print=plan.doubtful_print if reading and quality != BLANK else None,
                 darkened=plan.darkened,
                 evened=plan.evened,
                 among_show_through=plan.among_show_through,
@@ -1587,6 +1595,7 @@ def read_pages(
             elif not plan.darkened and plan.unread_print is None and _low(reading) and not _paper_only(plan):
                 # its print not weighed — an ID card's pattern is taken for patterned paper —, and read badly
                 reading = _read_again(plan, reading, scratch, read_there, tint_only=True)
+            plan.doubtful_print = _doubtful_print(plan, reading)
             plan.depth = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
@@ -2042,6 +2051,13 @@ def _unread_print(plan: PagePlan, reading: PageReading) -> float | None:
     """The share of the page's print (``plan.depth``) that ``reading`` left unread (``ocr.quality.unread_print``),
     weighed from ``_least_print``."""
     return unread_print(_ink(plan, PRINT_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))
+
+
+def _doubtful_print(plan: PagePlan, reading: PageReading) -> float | None:
+    """The share of the page's print (``plan.depth``) that ``reading`` covers only with words read in doubt
+    (``ocr.quality.doubtful_print``), weighed from ``_least_print``."""
+    words = (((word.left, word.top, word.width, word.height), word.confidence) for word in reading.words)
+    return doubtful_print(_ink(plan, PRINT_CONTRAST), words, plan.dpi, _least_print(plan))
 
 
 def _faint_print_unread(plan: PagePlan, reading: PageReading) -> bool:

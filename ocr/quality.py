@@ -248,6 +248,22 @@ FAINTER_CONTRAST = 20
 # 200 in a batch 3 s of CPU outside Tesseract). Of 167 pages, 119 were so; the most unread among them 0.018, the
 # faded page's ink outside its words 0.18
 INK_OUTSIDE_WORDS = 0.05
+# Print read only in doubt: rows of it that words read cover, but only words read with confidence under
+# DOUBTFUL_CONFIDENCE. A civil-status form filled in by hand is read as clean printed labels (confidence 90-97) and
+# junk over its entries ("Nø/uên 17 Thu: H2" for a name, most at 0-50): the labels carried its mean confidence over
+# the bar, the junk covered the entries' rows (``unread_print`` 0.0), and a form whose every name and date was lost
+# was `good` (QA122 F1: 4-11 of 62-97 entry words read; scribbled, 0 of 100). Measured on 291 files, 306 pages
+# weighed (the 148 of the corpora, samples and fixtures, QA121's 57 stamped and sealed pages, QA123's 15 typed ones,
+# QA122's 65 forms, the OCR bench's 42 scan-like and poor pages): every page read well 0.08 or under (a table of
+# figures); of QA122's handwritten and scribbled forms read `good`, 13 of 20 over the bar (0.15-0.30; every
+# scribbled one), the others 0.04-0.12; of its forms typed over their dots, 7 of 10; a faint carbon copy read 27 %
+# wrong (QA123) 0.13. A typed page's doubtful words lie among words read well, in rows counted read
+DOUBTFUL_CONFIDENCE = 50.0
+MAX_DOUBTFUL_PRINT = 0.12
+DOUBTFUL_WHY = "handwriting, or print too poor to read"
+DOUBTFUL_WHY_VI = "chữ viết tay, hoặc chữ in quá kém"
+DOUBTFUL_ADVICE = "check it against the paper"
+DOUBTFUL_ADVICE_VI = "hãy đối chiếu với bản giấy"
 
 
 def page_overview(image: Image.Image, dpi: float) -> np.ndarray:
@@ -355,27 +371,66 @@ def unread_print(
     out of the words read beside them (QA110: 0.12-0.15 on a page read well, read again for nothing). 0.0, its rows
     not looked for, when all but INK_OUTSIDE_WORDS of its ink lies within the words read; None for a page without
     ink, with less print than ``least`` square inches, or on patterned paper (``print_rows``)."""
+    covered = words_covered(ink.shape, words, dpi)
+    if (outside := _ink_outside(ink, covered)) is None or outside <= INK_OUTSIDE_WORDS:
+        return None if outside is None else 0.0
+    rows = _weighed_rows(ink, least)
+    return None if rows is None else round(_share_uncovered(rows, covered), 3)
+
+
+def _ink_outside(ink: np.ndarray, covered: np.ndarray) -> float | None:
+    """The share of a page's ``ink`` outside where words read lie (``covered``); None for a page without ink. Up to
+    INK_OUTSIDE_WORDS, its rows are not looked for (~15 ms a page, 200 in a batch 3 s of CPU outside Tesseract)."""
+    import numpy as np
+
+    all_ink = np.count_nonzero(ink)
+    return np.count_nonzero(ink & ~covered) / all_ink if all_ink else None
+
+
+def _weighed_rows(ink: np.ndarray, least: float) -> np.ndarray | None:
+    """A page's ``print_rows`` — of letters MONOSPACE_GAP_INCH apart where those LETTER_GAP_INCH apart hold less
+    than ``least`` square inches —, or None when they hold less than that too: not weighed."""
+    import numpy as np
+
+    rows = print_rows(ink)
+    if np.count_nonzero(rows) < least * UNREAD_DPI**2:
+        rows = print_rows(ink, MONOSPACE_GAP_INCH)
+        if np.count_nonzero(rows) < least * UNREAD_DPI**2:
+            return None
+    return rows
+
+
+def _share_uncovered(rows: np.ndarray, covered: np.ndarray) -> float:
+    """The share of print ``rows`` in rows that ``covered`` (where words read lie) covers less than half of."""
     import numpy as np
     from scipy import ndimage
 
-    covered = words_covered(ink.shape, words, dpi)
-    all_ink = np.count_nonzero(ink)
-    if all_ink == 0:
-        return None
-    if np.count_nonzero(ink & ~covered) <= INK_OUTSIDE_WORDS * all_ink:
-        return 0.0
-    rows = print_rows(ink)
-    total = np.count_nonzero(rows)
-    if total < least * UNREAD_DPI**2:
-        rows = print_rows(ink, MONOSPACE_GAP_INCH)
-        total = np.count_nonzero(rows)
-        if total < least * UNREAD_DPI**2:
-            return None
     labels, count = ndimage.label(rows)
     row_size = np.bincount(labels[rows], minlength=count + 1)
     uncovered = np.bincount(labels[rows & ~covered], minlength=count + 1)
-    unread = uncovered > row_size / 2
-    return round(int(row_size[unread].sum()) / total, 3)
+    return int(row_size[uncovered > row_size / 2].sum()) / int(row_size.sum())
+
+
+def doubtful_print(
+    ink: np.ndarray,
+    words: Iterable[tuple[tuple[int, int, int, int], float]],
+    dpi: float,
+    least: float = MIN_PRINT_INCH2,
+) -> float | None:
+    """The share of a page's print (``print_rows`` of its ``ink``) in rows that ``words`` — each (box, confidence),
+    its box (left, top, width, height) in the pixels of the page image at ``dpi`` — cover, but only words read with
+    confidence under DOUBTFUL_CONFIDENCE: rows ``unread_print`` counts read that are read only in doubt (a form's
+    handwritten entries read as junk). 0.0 when all but INK_OUTSIDE_WORDS of its ink lies within the words read
+    surely; None when its print is not weighed (``unread_print``)."""
+    read = list(words)
+    surely = words_covered(ink.shape, (box for box, confidence in read if confidence >= DOUBTFUL_CONFIDENCE), dpi)
+    if (outside := _ink_outside(ink, surely)) is None or outside <= INK_OUTSIDE_WORDS:
+        return None if outside is None else 0.0
+    rows = _weighed_rows(ink, least)
+    if rows is None:
+        return None
+    at_all = words_covered(ink.shape, (box for box, _ in read), dpi)
+    return round(max(0.0, _share_uncovered(rows, surely) - _share_uncovered(rows, at_all)), 3)
 
 
 def words_covered(shape: tuple[int, ...], words: Iterable[tuple[int, int, int, int]], dpi: float) -> np.ndarray:
@@ -749,20 +804,31 @@ GRAIN_CLEARED = 0.5
 
 
 def page_quality(
-    confidence: float | None, text: str, unread: float | None = None, *, vietnamese: bool = True
+    confidence: float | None,
+    text: str,
+    unread: float | None = None,
+    *,
+    vietnamese: bool = True,
+    doubtful: float | None = None,
 ) -> tuple[str, float | None]:
     """(``good`` or ``low``, lexicon share) for an OCR'd page; ``unread``: the share of its print no word read
-    covers (``unread_print``), when weighed. A page read in another language (``vietnamese`` false: an English
+    covers (``unread_print``), and ``doubtful``: the share read only in doubt (``doubtful_print``), when weighed. A
+    page read in another language (``vietnamese`` false: an English
     letter in a civil-status file) is not weighed by the Vietnamese lexicon: its share is None, and its confidence
     bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
     share = lexicon_share(text) if vietnamese else None
     low = (confidence is not None and confidence < confidence_bar(vietnamese)) or (
         share is not None and share < MIN_LEXICON_SHARE
     )
-    low = low or (unread is not None and unread > MAX_UNREAD_PRINT)
+    low = low or (unread is not None and unread > MAX_UNREAD_PRINT) or too_doubtful(doubtful)
     if confidence is None and share is None:
         low = True  # Tesseract found no words at all: a photo, a drawing, handwriting
     return (LOW if low else GOOD), share
+
+
+def too_doubtful(doubtful: float | None) -> bool:
+    """Whether a page's print read only in doubt (``doubtful_print``) makes it ``low``: past MAX_DOUBTFUL_PRINT."""
+    return doubtful is not None and doubtful > MAX_DOUBTFUL_PRINT
 
 
 def confidence_bar(vietnamese: bool = True) -> float:
@@ -779,11 +845,13 @@ def low_quality_reason(
     among_show_through: bool = False,
     *,
     vietnamese: bool = True,
+    doubtful: float | None = None,
 ) -> str:
     """Why page ``number`` needs a person (a review reason): the signal(s) past the bar, with the bar, or that no
     word was found at all — not "confidence None, Vietnamese words None"; or that its own print was read among
-    show-through, its clearest lines alone kept (``among_show_through``). ``vietnamese`` false: the page was read in
-    another language, and its bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
+    show-through, its clearest lines alone kept (``among_show_through``); or that its print was read only in doubt
+    (``doubtful``: ``doubtful_print``). ``vietnamese`` false: the page was read in another language, and its bar is
+    OTHER_LANGUAGE_LOW_CONFIDENCE."""
     if confidence is None and share is None:
         # ink, but no word read (a page with no ink is "blank", no reason; a page upside down is turned before it is
         # read — the hint said "a blank page, a photo, or upside down" and misled, QA77)
@@ -798,6 +866,9 @@ def low_quality_reason(
     if unread is not None and unread > MAX_UNREAD_PRINT:
         # what to do too: a page photographed askew or printed faintly is photographed or scanned again
         below.append(f"print not read {unread:.0%} > {MAX_UNREAD_PRINT:.0%}: {UNREAD_ADVICE}")
+    if too_doubtful(doubtful):
+        most = f"{MAX_DOUBTFUL_PRINT:.0%}"
+        below.append(f"print read in doubt {doubtful:.0%} > {most} ({DOUBTFUL_WHY}): {DOUBTFUL_ADVICE}")
     if among_show_through:
         below.append(AMONG_SHOW_THROUGH)
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"

@@ -240,6 +240,13 @@ class PageOcr(_Model):
         "square inches of print (about three lines; a quarter of one on a page with no ink darker than the blank "
         "test's, read darkened), or its paper carries a pattern (guilloche, a grid) (since 2026-12-05)",
     )
+    doubtful_print: float | None = Field(
+        default=None,
+        description="the share of the page's print (as for unread_print) in rows that only words read with "
+        "confidence under 50 cover: read in doubt (a form's handwritten entries read as junk beside its printed "
+        "labels); over 0.12 the page is 'low'. 0.0 when all but 5 % of its ink lies within the words read with "
+        "confidence 50 or more; None when not weighed, as unread_print (since 2026-12-05)",
+    )
     darkened: bool = Field(
         default=False,
         description="the page was read with its faint print darkened: again, that reading kept (toner run low), or "
