@@ -229,6 +229,18 @@ def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
     return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too
 
 
+def corrections_made(read: list[str], restored: list[str]) -> tuple[tuple[str, str], ...]:
+    """Each word of ``read`` that ``restore_diacritics`` put right (``restored``), as (read, put right) — not one
+    whose only change is a look-alike's code point (an eth for Đ, a fraction slash for /): the same letter on the
+    page, nothing for a person to check; listed as "diacritics put right by their neighbouring words", a form's
+    junk ("tộc:.....K#/1⁄" → "…/1/") and "Ð2.." filled the list (QA122 F7)."""
+    return tuple(
+        (word, text)
+        for word, text in zip(read, restored, strict=True)
+        if word != text and word.translate(_LOOKALIKES) != text
+    )
+
+
 # "12/QĐĐ-UBND": Tesseract read the Đ of a decision's (QĐ) or a decree's (NĐ) code twice (QA108: 9 of 25 decree
 # pages rendered with the line; the classifier's number was right, the text and a search for it were not). Only
 # after the number's slash and before the code's hyphen: "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code.

@@ -24,7 +24,7 @@ from typing import NoReturn
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
-from ocr.diacritics import restore_diacritics
+from ocr.diacritics import corrections_made, restore_diacritics
 from ocr.tesseract_library import LibraryUnavailable, WordRow, killed_from_outside, read_with_library, signal_name
 from sohoa.errors import BadInputError, Problem, StageError
 
@@ -260,10 +260,11 @@ def read_page(
         engine = tesseract_version()
     if not reads_vietnamese(language):
         return PageReading(width=width, height=height, words=words, engine=engine, language=language)
-    restored = restore_diacritics([word.text for word in words], [word.confidence for word in words])
-    changed = tuple((word.text, text) for word, text in zip(words, restored, strict=True) if word.text != text)
-    if changed:
+    read = [word.text for word in words]
+    restored = restore_diacritics(read, [word.confidence for word in words])
+    if restored != read:
         words = [dataclasses.replace(w, text=text) for w, text in zip(words, restored, strict=True)]
+    changed = corrections_made(read, restored)
     return PageReading(width=width, height=height, words=words, engine=engine, corrections=changed, language=language)
 
 

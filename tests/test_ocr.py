@@ -2123,6 +2123,17 @@ def test_lookalike_d_and_tone_slips_undone_where_the_neighbours_decide() -> None
         assert restore_diacritics(phrase.split(), [50.0] * len(phrase.split())) == phrase.split(), phrase
 
 
+def test_a_lookalikes_code_point_alone_is_no_correction_to_list() -> None:
+    """QA122 F7: "diacritics put right by their neighbouring words" listed a form's junk whose fraction slash
+    became "/" and an eth become "Đ": the same letters on the page. They are still replaced in the text."""
+    from ocr.diacritics import corrections_made, restore_diacritics
+
+    read = ["Ðiều", "2..", "tộc:.....K#/1⁄,", "kiếm", "tra", "quyền", "sử", "dụng", "Ðât", "của", "ông"]
+    restored = restore_diacritics(read, [40.0] * len(read))
+    assert restored[0] == "Điều" and restored[2] == "tộc:.....K#/1/,"
+    assert corrections_made(read, restored) == (("kiếm", "kiểm"), ("Ðât", "Đất"))
+
+
 def test_a_vowel_read_twice_under_two_marks_is_read_once_where_one_syllable_results() -> None:
     """QA107: the sample trich-luc-khai-tu-31's header "XÃ BÌNH AN" was read "XÃ BĨÌNH AN"."""
     from ocr.diacritics import restore_diacritics
