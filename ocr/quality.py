@@ -256,10 +256,20 @@ INK_OUTSIDE_WORDS = 0.05
 # weighed (the 148 of the corpora, samples and fixtures, QA121's 57 stamped and sealed pages, QA123's 15 typed ones,
 # QA122's 65 forms, the OCR bench's 42 scan-like and poor pages): every page read well 0.08 or under (a table of
 # figures); of QA122's handwritten and scribbled forms read `good`, 13 of 20 over the bar (0.15-0.30; every
-# scribbled one), the others 0.04-0.12; of its forms typed over their dots, 7 of 10; a faint carbon copy read 27 %
-# wrong (QA123) 0.13. A typed page's doubtful words lie among words read well, in rows counted read
+# scribbled one), the others 0.04-0.12; of its forms typed over their dots, 7 of 10. A typed page's doubtful words
+# lie among words read well, in rows counted read
 DOUBTFUL_CONFIDENCE = 50.0
 MAX_DOUBTFUL_PRINT = 0.12
+# A row read in doubt on a line whose words read with confidence WELL_READ or more are BESIDE_WELL_READ times as wide
+# or more is a mark beside print read well — a signature in a payment list's "Ký nhận" column, initials —, not
+# entries lost: QA124's lists signed on every row, their 322 printed words read but 1-4, weighed 0.14 and 0.17,
+# `low`; 0.10 and 0.09 now. Its lists signed on half the rows stay `low` (0.17-0.18): beside a signature Tesseract
+# read the payee's name as junk ("D1 HịLag" for "Trần Thị Lan", at 0-11). A form's label is seldom twice as wide as
+# its entry; of QA122's 30 handwritten and scribbled forms, 23 weigh over the bar with this as without it. The cost:
+# a register page in a neat hand whose cells read well at 85 beside its junk, 0.18 → 0.10 (QA124 mi02, 49 % of its
+# entries read), and QA123's faint carbon copy, 0.13 → 0.02
+WELL_READ = 85.0
+BESIDE_WELL_READ = 2.0
 DOUBTFUL_WHY = "handwriting, or print too poor to read"
 DOUBTFUL_WHY_VI = "chữ viết tay, hoặc chữ in quá kém"
 DOUBTFUL_ADVICE = "check it against the paper"
@@ -402,13 +412,25 @@ def _weighed_rows(ink: np.ndarray, least: float) -> np.ndarray | None:
 
 def _share_uncovered(rows: np.ndarray, covered: np.ndarray) -> float:
     """The share of print ``rows`` in rows that ``covered`` (where words read lie) covers less than half of."""
-    import numpy as np
     from scipy import ndimage
 
-    labels, count = ndimage.label(rows)
-    row_size = np.bincount(labels[rows], minlength=count + 1)
-    uncovered = np.bincount(labels[rows & ~covered], minlength=count + 1)
-    return int(row_size[uncovered > row_size / 2].sum()) / int(row_size.sum())
+    labels, _ = ndimage.label(rows)
+    size = _row_sizes(labels, rows)
+    return int(size[_mostly_uncovered(labels, rows, covered, size)].sum()) / int(size.sum())
+
+
+def _row_sizes(labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each labelled row's pixels (index 0: none)."""
+    import numpy as np
+
+    return np.bincount(labels[rows], minlength=int(labels.max()) + 1)
+
+
+def _mostly_uncovered(labels: np.ndarray, rows: np.ndarray, covered: np.ndarray, size: np.ndarray) -> np.ndarray:
+    """Whether each labelled row (of ``rows``, sized ``size``) is less than half ``covered``."""
+    import numpy as np
+
+    return np.bincount(labels[rows & ~covered], minlength=len(size)) > size / 2
 
 
 def doubtful_print(
@@ -420,8 +442,11 @@ def doubtful_print(
     """The share of a page's print (``print_rows`` of its ``ink``) in rows that ``words`` — each (box, confidence),
     its box (left, top, width, height) in the pixels of the page image at ``dpi`` — cover, but only words read with
     confidence under DOUBTFUL_CONFIDENCE: rows ``unread_print`` counts read that are read only in doubt (a form's
-    handwritten entries read as junk). 0.0 when all but INK_OUTSIDE_WORDS of its ink lies within the words read
-    surely; None when its print is not weighed (``unread_print``)."""
+    handwritten entries read as junk) — but not a row on a line whose words read with confidence WELL_READ or more
+    are BESIDE_WELL_READ times as wide or more. 0.0 when all but INK_OUTSIDE_WORDS of its ink lies within the words
+    read surely; None when its print is not weighed (``unread_print``)."""
+    from scipy import ndimage
+
     read = list(words)
     surely = words_covered(ink.shape, (box for box, confidence in read if confidence >= DOUBTFUL_CONFIDENCE), dpi)
     if (outside := _ink_outside(ink, surely)) is None or outside <= INK_OUTSIDE_WORDS:
@@ -430,7 +455,21 @@ def doubtful_print(
     if rows is None:
         return None
     at_all = words_covered(ink.shape, (box for box, _ in read), dpi)
-    return round(max(0.0, _share_uncovered(rows, surely) - _share_uncovered(rows, at_all)), 3)
+    labels, _ = ndimage.label(rows)
+    size = _row_sizes(labels, rows)
+    in_doubt = _mostly_uncovered(labels, rows, surely, size) & ~_mostly_uncovered(labels, rows, at_all, size)
+    # a mark read in doubt on a line read well beside it: a signature in a list's "Ký nhận" column, initials
+    scale = UNREAD_DPI / dpi if dpi > 0 else 1.0
+    well = [
+        (top * scale, (top + height) * scale, width * scale)
+        for (_, top, width, height), confidence in read
+        if confidence >= WELL_READ
+    ]
+    for label, (lines, columns) in enumerate(ndimage.find_objects(labels), start=1):
+        if in_doubt[label]:
+            beside = sum(width for top, bottom, width in well if top < lines.stop and bottom > lines.start)
+            in_doubt[label] = beside < BESIDE_WELL_READ * (columns.stop - columns.start)
+    return round(int(size[in_doubt].sum()) / int(size.sum()), 3)
 
 
 def words_covered(shape: tuple[int, ...], words: Iterable[tuple[int, int, int, int]], dpi: float) -> np.ndarray:

@@ -33,6 +33,27 @@ def test_print_covered_only_by_words_read_in_doubt_is_its_share_and_a_doubtful_w
     assert doubtful_print(_ink_of(letter_page(faint=PAPER, dark_lines=2), 150), [], 150) is None
 
 
+def test_a_signature_beside_a_line_read_well_is_not_print_read_in_doubt() -> None:
+    """QA124 F2: a payment list signed on every row ("Ký nhận") was `low`, each signature read as junk under 50
+    beside its row's name and figures read well. A mark read in doubt beside a line whose words read at 85 or more
+    are twice as wide is no entry lost; beside words read less well, it is."""
+    page = letter_page()
+    draw = ImageDraw.Draw(page)
+    rng = random.Random(124)
+    for index in range(20):
+        _scribbled_word(draw, 960, 175 + 50 * index, 6, rng, ink=0)
+    ink = _ink_of(page, 150)
+    signatures = [((950, top, 220, height), 30.0) for (_, top, _, height) in EVERY_LINE]
+    signed = doubtful_print(
+        ink, [((110, top, 830, height), 95.0) for (_, top, _, height) in EVERY_LINE] + signatures, 150
+    )
+    assert signed is not None and signed <= MAX_DOUBTFUL_PRINT
+    unsure = doubtful_print(
+        ink, [((110, top, 830, height), 70.0) for (_, top, _, height) in EVERY_LINE] + signatures, 150
+    )
+    assert unsure is not None and unsure > MAX_DOUBTFUL_PRINT
+
+
 def test_print_read_in_doubt_makes_a_page_low_and_says_so() -> None:
     text = " ".join(LINES)
     assert page_quality(92.0, text, 0.0, doubtful=MAX_DOUBTFUL_PRINT)[0] == GOOD
@@ -85,7 +106,14 @@ PLEDGE = [
 DPI = 200
 
 
-def _scribbled_word(draw: ImageDraw.ImageDraw, left: float, base: float, letters: int, rng: random.Random) -> float:
+def _scribbled_word(
+    draw: ImageDraw.ImageDraw,
+    left: float,
+    base: float,
+    letters: int,
+    rng: random.Random,
+    ink: tuple[int, int, int] | int = (30, 50, 160),
+) -> float:
     """A word no one can read, in blue ballpoint: one slanted loop per letter (a prolate cycloid), some tall, with
     a tick over a few for a tone mark; where it ends."""
     points = []
@@ -98,11 +126,9 @@ def _scribbled_word(draw: ImageDraw.ImageDraw, left: float, base: float, letters
             y = base - height * (1 - math.cos(t)) / 2
             points.append((x + step * t / (2 * math.pi) - 0.45 * step * math.sin(t) + 0.3 * (base - y), y))
         if rng.random() < 0.3:
-            draw.line(
-                (x + step / 2, base - height - 10, x + step / 2 + 9, base - height - 18), fill=(30, 50, 160), width=3
-            )
+            draw.line((x + step / 2, base - height - 10, x + step / 2 + 9, base - height - 18), fill=ink, width=3)
         x += step
-    draw.line(points, fill=(30, 50, 160), width=3, joint="curve")
+    draw.line(points, fill=ink, width=3, joint="curve")
     return x
 
 
