@@ -245,10 +245,13 @@ def corrections_made(read: list[str], restored: list[str]) -> tuple[tuple[str, s
 # pages rendered with the line; the classifier's number was right, the text and a search for it were not). Only
 # after the number's slash and before the code's hyphen: "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code.
 _DOUBLED_D_CODE = re.compile(r"(?<=/)([QN])ĐĐ(?=[-–])")  # the code's hyphen, or an en dash read for it
+# ... and "15QĐÐ-UBND" for "15/QĐ-UBND" on a clean 300 dpi page (QA124 F6; plain Tesseract the same): the slash
+# lost, a Đ more. Read "15/QĐ-UBND", as long as it was read
+_SLASH_READ_AS_D = re.compile(r"(?<=\d)([QN])ĐĐ(?=[-–])")
 
 
 def _single_d_code(word: str) -> str:
-    return _DOUBLED_D_CODE.sub(r"\1Đ", word)
+    return _SLASH_READ_AS_D.sub(r"/\1Đ", _DOUBLED_D_CODE.sub(r"\1Đ", word))
 
 
 def undouble_vowels(word: str) -> str:

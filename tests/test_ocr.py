@@ -2153,6 +2153,10 @@ def test_a_codes_doubled_d_is_read_once() -> None:
     read = ["Số:", "12/QĐĐ-UBND", "15/QĐÐ-UBND", "465/2020/NĐĐ-CP", "12/ĐĐBQH-VP", "QĐĐ", "7/QĐĐ–UBND"]
     fixed = ["Số:", "12/QĐ-UBND", "15/QĐ-UBND", "465/2020/NĐ-CP", "12/ĐĐBQH-VP", "QĐĐ", "7/QĐ–UBND"]
     assert restore_diacritics(read, [90.0] * len(read)) == fixed
+    # QA124 F6: the slash lost and a Đ more ("15QĐÐ-UBND" on a clean page): the slash put back, the length kept
+    read = ["Số:", "15QĐÐ-UBND", "465/2020NĐĐ-CP", "12ĐĐBQH-VP", "2QĐ-UBND"]
+    fixed = ["Số:", "15/QĐ-UBND", "465/2020/NĐ-CP", "12ĐĐBQH-VP", "2QĐ-UBND"]
+    assert restore_diacritics(read, [90.0] * len(read)) == fixed
 
 
 @needs_shared
