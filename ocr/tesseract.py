@@ -14,6 +14,7 @@ import itertools
 import logging
 import os
 import shlex
+import statistics
 import subprocess
 import tempfile
 import unicodedata
@@ -93,12 +94,12 @@ class PageReading:
         return 270 if down >= up else 90
 
     def text(self) -> str:
-        """Lines in Tesseract's reading order; blocks separated by a blank line."""
+        """Lines in reading order (``blocks_in_reading_order``); blocks separated by a blank line."""
         lines: list[str] = []
         current: tuple[int, int, int] | None = None
         current_block: int | None = None
         line_words: list[str] = []
-        for word in self.words:
+        for word in blocks_in_reading_order(self.words):
             key = (word.block, word.paragraph, word.line)
             if key != current:
                 if line_words:
@@ -112,6 +113,60 @@ class PageReading:
         if line_words:
             lines.append(" ".join(line_words))
         return "\n".join(lines)
+
+
+# blocks of a column: one lies over the other by at least this share of the narrower's width
+COLUMN_OVERLAP = 0.5
+# ... and above it: its foot at most this share of the page's middle word height below the other's head (a line's
+# descenders)
+ABOVE_SLACK = 0.5
+
+
+def blocks_in_reading_order(words: list[Word]) -> list[Word]:
+    """``words`` (in Tesseract's order) with their blocks in reading order: Tesseract's, but a block that lies
+    wholly above another in the same column comes before it. On a typed page stained and yellowed with age,
+    Tesseract gave its fourth line, a block of its own, before its second and third: the record's text, which
+    search and the classifier read, had them out of order while the PDF's text layer, laid by the words' places,
+    did not (QA123 F4: CER of the text 0.17, of the layer 0.075). Columns side by side, a header's two halves,
+    keep Tesseract's order."""
+    boxes: dict[int, list[int]] = {}
+    order: list[int] = []
+    for word in words:
+        right, bottom = word.left + word.width, word.top + word.height
+        if (box := boxes.get(word.block)) is None:
+            boxes[word.block] = [word.left, word.top, right, bottom]
+            order.append(word.block)
+        else:
+            box[:] = [min(box[0], word.left), min(box[1], word.top), max(box[2], right), max(box[3], bottom)]
+    if len(order) < 2:
+        return words
+    slack = ABOVE_SLACK * statistics.median(word.height for word in words)
+    # each block after the blocks above it in its column (Kahn's algorithm; the earliest in Tesseract's order first)
+    waits = {
+        block: {other for other in order if other != block and _above(boxes[other], boxes[block], slack)}
+        for block in order
+    }
+    placed: list[int] = []
+    while waits:
+        ready = next((block for block in order if block in waits and not waits[block]), None)
+        if ready is None:  # blocks above one another both ways: a tangle the boxes cannot order
+            ready = next(block for block in order if block in waits)
+        placed.append(ready)
+        del waits[ready]
+        for above in waits.values():
+            above.discard(ready)
+    if placed == order:
+        return words
+    rank = {block: index for index, block in enumerate(placed)}
+    return sorted(words, key=lambda word: rank[word.block])  # stable: each block's words in Tesseract's order
+
+
+def _above(upper: list[int], lower: list[int], slack: float) -> bool:
+    """Whether block box ``upper`` (left, top, right, bottom) lies wholly above ``lower`` in the same column, its
+    foot up to ``slack`` pixels below the other's head."""
+    overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
+    narrower = min(upper[2] - upper[0], lower[2] - lower[0])
+    return overlap >= COLUMN_OVERLAP * narrower and upper[3] - slack <= lower[1]
 
 
 def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:

@@ -342,3 +342,44 @@ def test_a_cut_page_is_written_whole_only_when_it_must_be_read_whole(tmp_path: P
         with Image.open(_whole_image(plan)) as whole:  # e.g. for a page read badly, looked at again upright
             assert whole.mode == page.mode and whole.size == page.size
             assert ImageChops.difference(whole.convert("L"), page.convert("L")).getbbox() is None
+
+
+def test_a_block_wholly_above_another_in_its_column_is_read_first_and_columns_keep_their_order() -> None:
+    """QA123 F4: on a yellowed typed page Tesseract gave its fourth line, a block of its own, before its second and
+    third; the record's text had them out of order (the PDF's layer, laid by the words' places, did not)."""
+
+    def line(text: str, left: int, top: int, block: int, width: int = 600) -> list[Word]:
+        words = text.split()
+        step = width // len(words)
+        return [
+            Word(word, 90.0, left + step * i, top, step - 10, 30, block=block, paragraph=1, line=top)
+            for i, word in enumerate(words)
+        ]
+
+    typed = PageReading(
+        width=1000,
+        height=600,
+        words=line("một bên phát hiện", 100, 50, 1)
+        + line("do Luật này quy định", 100, 200, 2)
+        + line("hoặc của thỏa thuận", 100, 100, 3)
+        + line("tụng trọng tài và", 110, 150, 3),
+        engine="e",
+    )
+    assert typed.text() == "một bên phát hiện\n\nhoặc của thỏa thuận\ntụng trọng tài và\n\ndo Luật này quy định"
+    # a header's two halves, the right a little higher; two columns, each of two blocks: Tesseract's order stays
+    header = line("ỦY BAN NHÂN DÂN", 50, 50, 1, 350) + line("CỘNG HÒA XÃ HỘI", 550, 40, 2, 400)
+    columns = (
+        line("cột một trên", 50, 200, 3, 400)
+        + line("cột một dưới", 50, 400, 4, 400)
+        + line("cột hai trên", 550, 200, 5, 400)
+        + line("cột hai dưới", 550, 400, 6, 400)
+    )
+    laid_out = PageReading(width=1000, height=600, words=header + columns, engine="e")
+    assert laid_out.text().split("\n\n") == [
+        "ỦY BAN NHÂN DÂN",
+        "CỘNG HÒA XÃ HỘI",
+        "cột một trên",
+        "cột một dưới",
+        "cột hai trên",
+        "cột hai dưới",
+    ]
