@@ -255,9 +255,9 @@ INK_OUTSIDE_WORDS = 0.05
 # was `good` (QA122 F1: 4-11 of 62-97 entry words read; scribbled, 0 of 100). Measured on 291 files, 306 pages
 # weighed (the 148 of the corpora, samples and fixtures, QA121's 57 stamped and sealed pages, QA123's 15 typed ones,
 # QA122's 65 forms, the OCR bench's 42 scan-like and poor pages): every page read well 0.08 or under (a table of
-# figures); of QA122's handwritten and scribbled forms read `good`, 13 of 20 over the bar (0.15-0.30; every
-# scribbled one), the others 0.04-0.12; of its forms typed over their dots, 7 of 10. A typed page's doubtful words
-# lie among words read well, in rows counted read
+# figures) — but QA124's payment lists signed on every row (below); of QA122's handwritten and scribbled forms read
+# `good`, 13 of 20 over the bar (0.15-0.30; every scribbled one), the others 0.04-0.12; of its forms typed over
+# their dots, 7 of 10. A typed page's doubtful words lie among words read well, in rows counted read
 DOUBTFUL_CONFIDENCE = 50.0
 MAX_DOUBTFUL_PRINT = 0.12
 # A row read in doubt on a line whose words read with confidence WELL_READ or more are BESIDE_WELL_READ times as wide
@@ -852,9 +852,8 @@ def page_quality(
 ) -> tuple[str, float | None]:
     """(``good`` or ``low``, lexicon share) for an OCR'd page; ``unread``: the share of its print no word read
     covers (``unread_print``), and ``doubtful``: the share read only in doubt (``doubtful_print``), when weighed. A
-    page read in another language (``vietnamese`` false: an English
-    letter in a civil-status file) is not weighed by the Vietnamese lexicon: its share is None, and its confidence
-    bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
+    page read in another language (``vietnamese`` false: an English letter in a civil-status file) is not weighed by
+    the Vietnamese lexicon: its share is None, and its confidence bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
     share = lexicon_share(text) if vietnamese else None
     low = (confidence is not None and confidence < confidence_bar(vietnamese)) or (
         share is not None and share < MIN_LEXICON_SHARE

@@ -140,33 +140,37 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
             box[:] = [min(box[0], word.left), min(box[1], word.top), max(box[2], right), max(box[3], bottom)]
     if len(order) < 2:
         return words
+    import heapq
+
+    import numpy as np
+
+    left, top, right, bottom = np.array([boxes[block] for block in order], dtype=float).T
     slack = ABOVE_SLACK * statistics.median(word.height for word in words)
+    overlap = np.minimum.outer(right, right) - np.maximum.outer(left, left)
+    narrower = np.minimum.outer(right - left, right - left)
+    # above[i, j]: block i lies wholly above block j in its column
+    above = (overlap >= COLUMN_OVERLAP * narrower) & (bottom[:, None] - slack <= top[None, :])
+    np.fill_diagonal(above, False)
+    if not np.tril(above, -1).any():
+        return words  # no block lies above one Tesseract gave before it: its order stands (most pages)
     # each block after the blocks above it in its column (Kahn's algorithm; the earliest in Tesseract's order first)
-    waits = {
-        block: {other for other in order if other != block and _above(boxes[other], boxes[block], slack)}
-        for block in order
-    }
+    waiting = above.sum(axis=0)
+    ready = [index for index in range(len(order)) if not waiting[index]]
     placed: list[int] = []
-    while waits:
-        ready = next((block for block in order if block in waits and not waits[block]), None)
-        if ready is None:  # blocks above one another both ways: a tangle the boxes cannot order
-            ready = next(block for block in order if block in waits)
-        placed.append(ready)
-        del waits[ready]
-        for above in waits.values():
-            above.discard(ready)
-    if placed == order:
-        return words
-    rank = {block: index for index, block in enumerate(placed)}
+    done = np.zeros(len(order), dtype=bool)
+    while len(placed) < len(order):
+        # blocks above one another both ways, a tangle the boxes cannot order: the earliest left goes next
+        index = heapq.heappop(ready) if ready else int(np.flatnonzero(~done)[0])
+        if done[index]:
+            continue
+        done[index] = True
+        placed.append(index)
+        for below in np.flatnonzero(above[index]):
+            waiting[below] -= 1
+            if not waiting[below] and not done[below]:
+                heapq.heappush(ready, int(below))
+    rank = {order[index]: place for place, index in enumerate(placed)}
     return sorted(words, key=lambda word: rank[word.block])  # stable: each block's words in Tesseract's order
-
-
-def _above(upper: list[int], lower: list[int], slack: float) -> bool:
-    """Whether block box ``upper`` (left, top, right, bottom) lies wholly above ``lower`` in the same column, its
-    foot up to ``slack`` pixels below the other's head."""
-    overlap = min(upper[2], lower[2]) - max(upper[0], lower[0])
-    narrower = min(upper[2] - upper[0], lower[2] - lower[0])
-    return overlap >= COLUMN_OVERLAP * narrower and upper[3] - slack <= lower[1]
 
 
 def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:
