@@ -250,26 +250,29 @@ FAINTER_CONTRAST = 20
 INK_OUTSIDE_WORDS = 0.05
 # Print read only in doubt: rows of it that words read cover, but only words read with confidence under
 # DOUBTFUL_CONFIDENCE. A civil-status form filled in by hand is read as clean printed labels (confidence 90-97) and
-# junk over its entries ("Nø/uên 17 Thu: H2" for a name, most at 0-50): the labels carried its mean confidence over
+# junk over its entries ("Nø/uên 17 Thu: H2" for a name, most at 0-60): the labels carried its mean confidence over
 # the bar, the junk covered the entries' rows (``unread_print`` 0.0), and a form whose every name and date was lost
 # was `good` (QA122 F1: 4-11 of 62-97 entry words read; scribbled, 0 of 100). Measured on 291 files, 306 pages
 # weighed (the 148 of the corpora, samples and fixtures, QA121's 57 stamped and sealed pages, QA123's 15 typed ones,
-# QA122's 65 forms, the OCR bench's 42 scan-like and poor pages): every page read well 0.08 or under (a table of
-# figures) — but QA124's payment lists signed on every row (below); of QA122's handwritten and scribbled forms read
-# `good`, 13 of 20 over the bar (0.15-0.30; every scribbled one), the others 0.04-0.12; of its forms typed over
-# their dots, 7 of 10. A typed page's doubtful words lie among words read well, in rows counted read
-DOUBTFUL_CONFIDENCE = 50.0
+# QA122's 65 forms, the OCR bench's 42 scan-like and poor pages) and QA124's 13 signed lists, letters and forms:
+# every page read well 0.10 or under (an English table of figures; a page in Vietnamese 0.07), but for the signed
+# lists (below); of QA122's handwritten and scribbled forms not `low` otherwise, 15 of 20 over the bar (0.13-0.30;
+# every scribbled one), the others 0.04-0.11; of its forms typed over their dots, 9 of 11. At 50 (QA124 F3), junk
+# read at 50-60 counted as read surely: a form in a neat hand on ruled lines, 38 % of its entries read, weighed
+# 0.10-0.11 and was `good`; at 60, 0.15-0.16. A typed page's doubtful words lie among words read well, in rows
+# counted read
+DOUBTFUL_CONFIDENCE = 60.0
 MAX_DOUBTFUL_PRINT = 0.12
 # A row read in doubt on a line whose words read with confidence WELL_READ or more are BESIDE_WELL_READ times as wide
 # or more is a mark beside print read well — a signature in a payment list's "Ký nhận" column, initials —, not
-# entries lost: QA124's lists signed on every row, their 322 printed words read but 1-4, weighed 0.14 and 0.17,
-# `low`; 0.10 and 0.09 now. Its lists signed on half the rows stay `low` (0.17-0.18): beside a signature Tesseract
-# read the payee's name as junk ("D1 HịLag" for "Trần Thị Lan", at 0-11). A form's label is seldom twice as wide as
-# its entry; of QA122's 30 handwritten and scribbled forms, 23 weigh over the bar with this as without it. The cost:
-# a register page in a neat hand whose cells read well at 85 beside its junk, 0.18 → 0.10 (QA124 mi02, 49 % of its
-# entries read), and QA123's faint carbon copy, 0.13 → 0.02
+# entries lost: QA124's lists signed on every row, their 322 printed words read but 1-4, weighed 0.19 and 0.18,
+# `low`; 0.09 now. Its lists signed on half the rows stay `low` (0.14): beside a signature Tesseract read the
+# payee's name as junk ("D1 HịLag" for "Trần Thị Lan", at 0-11). A form's label is seldom half as wide again as its
+# entry: of QA122's 30 handwritten and scribbled forms, 25 weigh over the bar with this, 26 without. A handwritten
+# line partly read well weighs as read: a register in a neat hand, half its entries read, 0.35 -> 0.10 (QA124 mi02),
+# a handwritten letter 58 % read, 0.17 -> 0.11; and QA123's faint carbon copy, 27 % of its words wrong, 0.17 -> 0.0
 WELL_READ = 85.0
-BESIDE_WELL_READ = 2.0
+BESIDE_WELL_READ = 1.5
 DOUBTFUL_WHY = "handwriting, or print too poor to read"
 DOUBTFUL_WHY_VI = "chữ viết tay, hoặc chữ in quá kém"
 DOUBTFUL_ADVICE = "check it against the paper"

@@ -243,9 +243,10 @@ class PageOcr(_Model):
     doubtful_print: float | None = Field(
         default=None,
         description="the share of the page's print (as for unread_print) in rows that only words read with "
-        "confidence under 50 cover: read in doubt (a form's handwritten entries read as junk beside its printed "
-        "labels); over 0.12 the page is 'low'. 0.0 when all but 5 % of its ink lies within the words read with "
-        "confidence 50 or more; None when not weighed, as unread_print (since 2026-12-05)",
+        "confidence under 60 cover: read in doubt (a form's handwritten entries read as junk beside its printed "
+        "labels), but not a mark beside a line read well (a signature in a list's column); over 0.12 the page is "
+        "'low'. 0.0 when all but 5 % of its ink lies within the words read with confidence 60 or more; None when "
+        "not weighed, as unread_print (since 2026-12-05)",
     )
     darkened: bool = Field(
         default=False,
