@@ -210,6 +210,10 @@ LETTER_GAP_INCH = 0.1  # letters this close side by side stand in one row
 # syllable stood alone, under LINE_INCH: 6 of a typed page's 28 lines were rows, its faint lines went unread and
 # the page `good` (QA123)
 MONOSPACE_GAP_INCH = 0.16
+# ... or this close, where those hold too little still: a register's cells filled in a sparse hand, its words set
+# wide apart, each under LINE_INCH (QA124: a birth register's page held 1.2 square inches in rows, was not weighed,
+# and its entries in light pencil, which Tesseract dropped, all 202 words, went unseen: `good`)
+SPARSE_GAP_INCH = 0.25
 LINE_INCH = 0.75  # (half an inch: a coarse halftone photo's dots and a pink guilloche's strokes were rows, QA110)
 LINE_FILL = 0.75  # a row filled more than this with ink is a bar or a band of shadow, not letters
 WORD_MARGIN = 0.08
@@ -405,12 +409,11 @@ def _weighed_rows(ink: np.ndarray, least: float) -> np.ndarray | None:
     than ``least`` square inches —, or None when they hold less than that too: not weighed."""
     import numpy as np
 
-    rows = print_rows(ink)
-    if np.count_nonzero(rows) < least * UNREAD_DPI**2:
-        rows = print_rows(ink, MONOSPACE_GAP_INCH)
-        if np.count_nonzero(rows) < least * UNREAD_DPI**2:
-            return None
-    return rows
+    for gap in (LETTER_GAP_INCH, MONOSPACE_GAP_INCH, SPARSE_GAP_INCH):
+        rows = print_rows(ink, gap)
+        if np.count_nonzero(rows) >= least * UNREAD_DPI**2:
+            return rows
+    return None
 
 
 def _share_uncovered(rows: np.ndarray, covered: np.ndarray) -> float:

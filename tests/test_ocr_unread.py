@@ -17,6 +17,7 @@ from ocr.quality import (
     FAINTER_CONTRAST,
     LOW,
     MAX_UNREAD_PRINT,
+    MONOSPACE_GAP_INCH,
     UNREAD_DPI,
     faint_print_darkened,
     low_quality_reason,
@@ -136,6 +137,23 @@ def test_a_typed_pages_print_is_weighed_though_its_words_stand_a_typewriters_cel
     assert print_rows(ink).sum() < 3.0 * UNREAD_DPI**2  # rows of syllables, too short: too little print
     unread = unread_print(ink, dark_lines, 150)
     assert unread is not None and 0.1 < unread < 0.25, unread  # the 3 faint lines of 20
+
+
+def test_a_registers_sparse_hand_is_weighed_though_its_words_stand_wide_apart() -> None:
+    """QA124: a birth register's cells filled in a sparse hand, each word under LINE_INCH and 0.2 inch from the
+    next, held 1.2 square inches in rows and was not weighed; its entries in light pencil, all dropped by
+    Tesseract, went unseen and the page was `good`. Now read again darkened: 47 of 202 words read, and `low`."""
+    image = Image.new("L", (1754, 1240), PAPER)  # a landscape register page at 150 dpi
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 25)
+    for row in range(12):
+        left = 120
+        for word in ("Lê", "Minh", "Khôi", "08/05", "Nam", "Bệnh", "viện"):
+            draw.text((left, 150 + 80 * row), word, font=font, fill=150)  # pencil: grey strokes
+            left += draw.textlength(word, font=font) + 30  # 0.2 inch apart
+    ink = _ink_of(image, 150)
+    assert print_rows(ink, MONOSPACE_GAP_INCH).sum() < 3.0 * UNREAD_DPI**2  # words too short to make rows
+    assert unread_print(ink, [], 150) == 1.0  # weighed, all of it unread
 
 
 def test_print_on_patterned_paper_is_not_weighed() -> None:
