@@ -143,6 +143,28 @@ def test_a_worker_killed_from_outside_is_replaced_and_the_page_read_again(
     assert [w.pid for w in tess_workers()] != killed  # the fresh one, idle for the next page
 
 
+def test_a_page_sent_to_a_worker_already_dead_is_read_by_a_fresh_one(
+    page: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Under a loaded test suite, a watcher stopped by SIGTERM to its process group quarantined a good scan,
+    "processing failed (BrokenPipeError)": the page was sent to a worker the signal had just ended, and putting
+    the dead worker away flushed the request to its closed pipe again. A worker gone is the worker's end, not
+    the scan's fault: the page goes to a fresh one (and a stop, when one was asked, ends the document)."""
+    send = tesseract_library._Worker.send
+    dead: list[int] = []
+
+    def send_to_the_dead(self: tesseract_library._Worker, request: dict[str, object]) -> None:
+        if not dead:  # the first worker dies just before its page reaches it
+            self.process.kill()
+            self.process.wait()
+            dead.append(self.process.pid)
+        send(self, request)
+
+    monkeypatch.setattr(tesseract_library._Worker, "send", send_to_the_dead)
+    assert "THÔNG BÁO" in read(page).text()
+    assert dead and dead[0] not in [w.pid for w in tess_workers()]
+
+
 def test_a_worker_killed_from_outside_twice_fails_the_page_for_the_rerun(
     page: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
