@@ -131,6 +131,7 @@ from ocr.tesseract import (
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
+from sohoa.font_twins import embed_font_twins, twins_notice
 from sohoa.fsutil import atomic_path, readable
 from sohoa.pdfa import (
     PDFA_SAVE_SETTINGS,
@@ -383,7 +384,7 @@ def ocr_document(
         pdfa=None if assembled.pdfa_problems else "2B",
         pdfa_problems=assembled.pdfa_problems,
         input_signatures=assembled.input_signatures,
-        notices=notices,
+        notices=notices + assembled.notices,
         layout=layout,
     )
 
@@ -2095,6 +2096,7 @@ def no_cmyk_profile_problem() -> str:
 class AssembledPdf:
     pdfa_problems: list[str]  # the PDF/A-2 rules the output breaks (sohoa.pdfa); [] when it claims PDF/A-2B
     input_signatures: int  # the input's signatures, not carried into the output (drop_signatures)
+    notices: list[str]  # what the copy changed of the input, to be told (as ``input_notices``)
 
 
 def assemble_pdf(
@@ -2176,7 +2178,11 @@ def assemble_pdf(
             drop_unused_press_intents(out, skip=frozenset(layers))
         added = add_pdfa_output_intent(out) if output_intent_components(out) is None else None
         share_identical_profiles(out)
+        notices: list[str] = []
         try:
+            # fonts a born-digital page names without embedding: their twins (PDF/A; the same widths, sohoa.font_twins)
+            if twins := embed_font_twins(out, skip=frozenset(layers)):
+                notices.append(twins_notice(twins))
             mend(out)
             # the text layers are sohoa's own (invisible text in an embedded font): not parsed again
             problems = document_problems(out, skip=frozenset(layers))
@@ -2206,7 +2212,7 @@ def assemble_pdf(
             # pyHanko's incremental updates (signatures, timestamps) follow the file with cross-reference streams.
             # Not encrypted (PDF/A forbids it; pikepdf drops an owner-password-only input's encryption).
             out.save(tmp, **PDFA_SAVE_SETTINGS)  # type: ignore[arg-type]
-    return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures)
+    return AssembledPdf(pdfa_problems=problems, input_signatures=input_signatures, notices=notices)
 
 
 def drop_unused_resources(pdf: pikepdf.Pdf) -> None:

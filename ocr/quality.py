@@ -940,8 +940,10 @@ def cmyk_reason(pdfa_problems: list[str]) -> str | None:
 def unembedded_font_reason(pdfa_problems: list[str]) -> str | None:
     """Why a searchable copy that is not PDF/A because a page of the input uses a font it does not embed needs a
     person (a review reason), or None: sohoa keeps such a page's own text and drawing as they are, and a font not in
-    the file cannot be archived as PDF/A (QA96: a born-digital decree was archived plain, `pdfa: null`, with no
-    reason to review). The document is to be exported again with its fonts embedded, or its paper scanned."""
+    the file, and without a twin of its widths (``sohoa.font_twins``: Times New Roman's, Arial's, Courier New's and
+    the standard fonts' are embedded), cannot be archived as PDF/A (QA96: a born-digital decree was archived plain,
+    `pdfa: null`, with no reason to review). The document is to be exported again with its fonts embedded, or its
+    paper scanned."""
     found = next((match for p in pdfa_problems if (match := _UNEMBEDDED_FONT_PROBLEM.match(p))), None)
     if found is None:
         return None

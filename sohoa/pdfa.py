@@ -204,7 +204,7 @@ def document_problems(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = froze
     problems.extend(action_problems(pdf))
     seen = set(skip)
     for number, page in enumerate(pdf.pages, start=1):
-        resources = _inherited(page.obj, "/Resources")
+        resources = inherited_attribute(page.obj, "/Resources")
         problems.extend(drawing_problems(page.obj, resources, f"page {number}", intent, seen, owner=pdf))
     return _first(problems)
 
@@ -218,7 +218,7 @@ def painted_device_spaces(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = f
     painted: set[str] = set()
     seen = set(skip)
     for number, page in enumerate(pdf.pages, start=1):
-        resources = _inherited(page.obj, "/Resources")
+        resources = inherited_attribute(page.obj, "/Resources")
         drawing_problems(page.obj, resources, f"page {number}", None, seen, painted, pdf)
     annotation_problems(pdf, None, painted)
     return painted
@@ -533,16 +533,16 @@ def drawing_problems(
     missing = sorted(name for kind, name in named if not holds(kind, name))
     if missing:
         problems.append(f"6.2.2: {where} draws {', '.join(missing)}, which its resources do not hold")
-    for name, font in _entries(resources, "/Font"):
+    for name, font in resource_entries(resources, "/Font"):
         if isinstance(font, pikepdf.Dictionary) and not font_embedded(font):
             problems.append(f"6.2.11.4.1: {where} uses font {font.get('/BaseFont', name)} without embedding it")
-    for _, space in _entries(resources, "/ColorSpace"):
+    for _, space in resource_entries(resources, "/ColorSpace"):
         uses(space)
-    for _, shading in _entries(resources, "/Shading"):
+    for _, shading in resource_entries(resources, "/Shading"):
         if isinstance(shading, pikepdf.Dictionary):
             uses(shading.get("/ColorSpace"))
     drawn: list[tuple[pikepdf.Object, pikepdf.Object | None]] = []
-    for _, state in _entries(resources, "/ExtGState"):
+    for _, state in resource_entries(resources, "/ExtGState"):
         if not isinstance(state, pikepdf.Dictionary):
             continue
         soft_mask = state.get("/SMask")
@@ -554,12 +554,12 @@ def drawing_problems(
             problems.append(f"6.2.5: {where} sets a transfer function")
         if "/HTP" in state:
             problems.append(f"6.2.5: {where} sets a halftone phase (HTP)")
-    for _, pattern in _entries(resources, "/Pattern"):
+    for _, pattern in resource_entries(resources, "/Pattern"):
         if isinstance(pattern, pikepdf.Stream):  # a tiling pattern paints with its own content stream
             drawn.append((pattern, pattern.get("/Resources")))
         elif isinstance(pattern, pikepdf.Dictionary) and isinstance(pattern.get("/Shading"), pikepdf.Dictionary):
             uses(pattern.Shading.get("/ColorSpace"))
-    for _, xobject in _entries(resources, "/XObject"):
+    for _, xobject in resource_entries(resources, "/XObject"):
         if not isinstance(xobject, pikepdf.Stream):
             continue
         subtype = xobject.get("/Subtype")
@@ -802,14 +802,14 @@ def icc_profile_problem(data: bytes, components: int | None = None) -> str | Non
     return None
 
 
-def _entries(resources: pikepdf.Dictionary, kind: str) -> Iterator[tuple[str, pikepdf.Object]]:
+def resource_entries(resources: pikepdf.Dictionary, kind: str) -> Iterator[tuple[str, pikepdf.Object]]:
     group = resources.get(kind)
     if isinstance(group, pikepdf.Dictionary):
         for name, value in group.items():
             yield str(name), value
 
 
-def _inherited(page: pikepdf.Dictionary, key: str) -> pikepdf.Object | None:
+def inherited_attribute(page: pikepdf.Dictionary, key: str) -> pikepdf.Object | None:
     """A page attribute, from the page or the nearest ancestor in the page tree that has it."""
     node: pikepdf.Object | None = page
     for _ in range(64):

@@ -43,6 +43,18 @@ def same_scan_data(stored: bytes, original: bytes) -> bool:
         return same_image and copy.tobytes() == scan.tobytes()
 
 
+def tahoma_font(source: Path, copy: Path) -> None:
+    """``source`` (born-digital, its fonts not embedded) with every font named Tahoma: one sohoa has no twin for
+    (``sohoa.font_twins``), so its copy cannot be PDF/A."""
+    import pikepdf
+
+    with pikepdf.open(source) as pdf:
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Type") == pikepdf.Name.Font:
+                obj.BaseFont = pikepdf.Name("/Tahoma")
+        pdf.save(copy)
+
+
 # a test that reads the corpora beside the checkout (../shared): skipped, not failed, in a clone without them
 needs_shared = pytest.mark.skipif(not (SHARED / "corpora").is_dir(), reason="shared corpora (../shared) not present")
 # No `sohoa ocr` run by a test starts an OCR server in the background (tests/test_ocr_server.py asks for one).

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples, needs_shared
+from tests.conftest import ROOT, SAMPLES, SHARED, PipelineRun, expected_samples, needs_shared, tahoma_font
 
 COMMANDS = ["process", "ocr", "classify", "sign", "verify", "list"]
 
@@ -93,14 +93,15 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     proc = sohoa("ocr", str(signed), str(tmp_path / "bản sao.pdf"), data_dir=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "PDF/A-2b" in proc.stdout and "4 digital signature(s) are not in this copy" in proc.stdout
-    toc = SHARED / "corpora/ocr/ocrmypdf-resources/toc.pdf"  # born-digital, Helvetica not embedded
+    toc = tmp_path / "mục lục.pdf"  # born-digital, its font (Tahoma: no twin to embed) not embedded
+    tahoma_font(SHARED / "corpora/ocr/ocrmypdf-resources/toc.pdf", toc)
     proc = sohoa("ocr", str(toc), str(tmp_path / "toc.pdf"), data_dir=tmp_path)
     # written, but not the PDF/A it promises: "done but not all right", for a script too (QA96: exit 0, stdout only)
     assert proc.returncode == 1 and (tmp_path / "toc.pdf").is_file(), proc.stderr
     assert f"{tmp_path / 'toc.pdf'}: không đạt chuẩn PDF/A (xem lý do ở trên) / not PDF/A" in proc.stderr, proc.stderr
     assert "không đạt chuẩn PDF/A (PDF thường) / not PDF/A (plain PDF):" in proc.stdout
     assert "không nhúng" in proc.stdout or "nhúng phông" in proc.stdout, proc.stdout  # the font reason in Vietnamese
-    assert "- [phông chữ không được nhúng] 6.2.11.4.1: page 1 uses font /Helvetica without embedding it" in proc.stdout
+    assert "- [phông chữ không được nhúng] 6.2.11.4.1: page 1 uses font /Tahoma without embedding it" in proc.stdout
     # with --json the reasons are in the JSON, and stderr says so (QA116 F6: it said nothing)
     proc = sohoa("ocr", str(toc), str(tmp_path / "toc.pdf"), "--json", data_dir=tmp_path)
     assert proc.returncode == 1 and json.loads(proc.stdout)["pdfa_problems"], proc.stdout

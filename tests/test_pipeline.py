@@ -20,7 +20,16 @@ from flows.pipeline import Outcome, process_document
 from ocr.jpegs import stored_image_bytes
 from sohoa.record import Record
 from storage import LocalArchive
-from tests.conftest import SAMPLES, SHARED, PipelineRun, expected_samples, make_settings, needs_shared, same_scan_data
+from tests.conftest import (
+    SAMPLES,
+    SHARED,
+    PipelineRun,
+    expected_samples,
+    make_settings,
+    needs_shared,
+    same_scan_data,
+    tahoma_font,
+)
 
 EXPECTED = {e.file: e for e in expected_samples()}
 pytestmark = pytest.mark.integration
@@ -736,18 +745,18 @@ def test_a_born_digital_pdf_whose_fonts_are_not_embedded_is_archived_for_review_
     from classify.review import reason_in_vietnamese
 
     toc = tmp_path / "mục lục.pdf"
-    shutil.copy(SHARED / "corpora/ocr/ocrmypdf-resources/toc.pdf", toc)  # Helvetica, not embedded
+    tahoma_font(SHARED / "corpora/ocr/ocrmypdf-resources/toc.pdf", toc)  # a font with no twin, not embedded
     result = process_document(toc, make_settings(tmp_path / "var"))
     assert result.outcome == Outcome.ARCHIVED and result.record is not None, result.reason_en
     record = result.record
     assert record.ocr is not None and record.ocr.pdfa is None and record.needs_review
     reason = next(r for r in record.review_reasons if r.startswith("not PDF/A"))
     assert reason == (
-        "not PDF/A: page 1 uses font Helvetica without embedding it (export the document again with its fonts "
+        "not PDF/A: page 1 uses font Tahoma without embedding it (export the document again with its fonts "
         "embedded, or scan the paper)"
     ), record.review_reasons
     assert reason_in_vietnamese(reason) == (
-        "không đạt PDF/A: trang 1 dùng phông chữ Helvetica mà không nhúng vào tệp (hãy xuất lại văn bản có nhúng "
+        "không đạt PDF/A: trang 1 dùng phông chữ Tahoma mà không nhúng vào tệp (hãy xuất lại văn bản có nhúng "
         "phông chữ, hoặc quét bản giấy)"
     )
 

@@ -1,0 +1,176 @@
+"""sohoa.font_twins: a born-digital page's fonts that are not in the file get their twins of the same widths, so
+its searchable copy is PDF/A; a font without a twin, or whose widths are not the twin's, is left as it is."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pikepdf
+import pikepdf.pdfa
+import pytest
+from PIL import Image
+
+from ocr import ocr_document
+from sohoa.font_twins import TWIN_FONT_DIR, twin_font_file
+from tests.conftest import FIXTURES
+
+WORD_EXPORT = FIXTURES / "an-le-43-2021-p1.pdf"  # Word's: Times New Roman's Latin-1 part not embedded (4 styles)
+
+
+@pytest.mark.parametrize(
+    ("name", "twin"),
+    [
+        ("/Times New Roman", "LiberationSerif-Regular"),
+        ("/Times New Roman,BoldItalic", "LiberationSerif-BoldItalic"),
+        ("/TimesNewRomanPS-BoldMT", "LiberationSerif-Bold"),
+        ("/TimesNewRomanPSMT", "LiberationSerif-Regular"),
+        ("/Times-Roman", "LiberationSerif-Regular"),
+        ("/ABCDEF+Arial,Italic", "LiberationSans-Italic"),
+        ("/Arial-BoldItalicMT", "LiberationSans-BoldItalic"),
+        ("/Helvetica-Oblique", "LiberationSans-Italic"),
+        ("/Courier New", "LiberationMono-Regular"),
+        ("/Courier-BoldOblique", "LiberationMono-BoldItalic"),
+        ("/Arial Narrow", None),  # narrower letters: no twin
+        ("/HelveticaNeue", None),
+        ("/Arial Unicode MS", None),
+        ("/Tahoma", None),
+        ("/VNI-Times", None),  # a Vietnamese font of before Unicode: its codes are its own
+        ("/Symbol", None),
+    ],
+)
+def test_a_font_has_a_twin_only_where_one_has_its_widths(name: str, twin: str | None) -> None:
+    found = twin_font_file(name)
+    assert (found.stem if found else None) == twin
+    assert found is None or found.parent == TWIN_FONT_DIR
+
+
+def _pdftotext(path: Path) -> str:
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+
+
+def _drawn(path: Path, tmp_path: Path) -> np.ndarray:
+    stem = tmp_path / f"drawn-{path.stem}"
+    subprocess.run(["pdftoppm", "-r", "100", "-gray", "-f", "1", "-l", "1", str(path), str(stem)], check=True)
+    return np.asarray(Image.open(next(tmp_path.glob(f"{stem.name}*.pgm"))), dtype=np.int16)
+
+
+def _embedded(path: Path) -> list[tuple[str, str]]:
+    """(font, "yes"/"no") for each font pdffonts lists."""
+    lines = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True, check=True).stdout.splitlines()
+    return [(line[:36].strip(), line.split()[-5]) for line in lines[2:]]
+
+
+def test_a_word_export_without_its_fonts_gets_their_twins_and_is_pdfa(tmp_path: Path) -> None:
+    """A court precedent saved from Word: its searchable copy was not PDF/A (four Times New Roman fonts not
+    embedded: `sohoa ocr` exited 1, `sohoa process` sent it to review). Now the twins are in it: the same text,
+    the page drawn the same, PDF/A-2b by both validators, and the copy says what it put in."""
+    assert ("Times New Roman", "no") in _embedded(WORD_EXPORT)
+    out = tmp_path / "án lệ.pdf"
+    result = ocr_document(WORD_EXPORT, out, workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    assert [p.ocr for p in result.pages] == [False]  # its own text kept
+    written = pikepdf.pdfa.validate_written(out, "2b")
+    assert [f for f in written.findings if f.kind == "violation"] == [], written.findings
+    fonts = _embedded(out)
+    assert all(embedded == "yes" for _, embedded in fonts), fonts
+    assert {name.split("+")[-1] for name, _ in fonts if "Liberation" in name} == {
+        "LiberationSerif",
+        "LiberationSerif-Bold",
+        "LiberationSerif-BoldItalic",
+    }
+    assert _pdftotext(out) == _pdftotext(WORD_EXPORT)
+    # every letter the same glyph in the same place: a code mapped to another letter would differ by whole glyphs
+    difference = np.abs(_drawn(out, tmp_path) - _drawn(WORD_EXPORT, tmp_path))
+    assert np.mean(difference > 64) < 0.02, np.mean(difference > 64)
+    (notice,) = result.notices
+    assert "tệp gốc không nhúng phông chữ Times New Roman, Times New Roman,Bold" in notice
+    assert "this copy embeds Liberation Serif in their place, of the same letter widths" in notice
+    with pikepdf.open(out) as pdf:
+        program = next(f.FontDescriptor.FontFile2 for f in pdf.pages[0].Resources.Font.values() if "/Widths" in f)
+        assert len(program.read_bytes()) < 40_000  # cut down to the letters shown (the whole font: 394 KB)
+
+
+def _standard_fonts_page(path: Path) -> None:
+    """A page in Helvetica (no encoding: the standard one, where 0x27 is quoteright), Times-Bold in WinAnsi and
+    Courier, none of them embedded and none with widths, as report tools write them."""
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+        fonts = {
+            "/F1": pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+            ),
+            "/F2": pikepdf.Dictionary(
+                Type=pikepdf.Name.Font,
+                Subtype=pikepdf.Name.Type1,
+                BaseFont=pikepdf.Name("/Times-Bold"),
+                Encoding=pikepdf.Name.WinAnsiEncoding,
+            ),
+            "/F3": pikepdf.Dictionary(
+                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Courier
+            ),
+        }
+        page.obj.Resources = pikepdf.Dictionary(
+            Font=pikepdf.Dictionary({k: pdf.make_indirect(v) for k, v in fonts.items()})
+        )
+        page.obj.Contents = pdf.make_stream(
+            b"BT /F1 14 Tf 72 760 Td (Hello, it's HAVANA) Tj 0 -24 Td /F2 14 Tf (Caf\xe9 \x93XYZ\x94) Tj "
+            b"0 -24 Td /F3 12 Tf [(So )-200(1234)] TJ ET"
+        )
+        pdf.save(path)
+
+
+def test_standard_fonts_get_twins_with_their_widths_and_encodings(tmp_path: Path) -> None:
+    source = tmp_path / "báo cáo.pdf"
+    _standard_fonts_page(source)
+    out = tmp_path / "out.pdf"
+    result = ocr_document(source, out, workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    assert _pdftotext(out) == _pdftotext(source)
+    assert "it’s" in _pdftotext(out)  # the standard encoding's quoteright, kept as such (WinAnsi's 0x27 is ')
+    with pikepdf.open(out) as pdf:
+        fonts = pdf.pages[0].Resources.Font
+        helvetica, times, courier = fonts.F1, fonts.F2, fonts.F3
+        assert helvetica.Subtype == pikepdf.Name.TrueType and str(helvetica.BaseFont).endswith("+LiberationSans")
+        assert helvetica.Encoding.BaseEncoding == pikepdf.Name.WinAnsiEncoding
+        assert list(helvetica.Encoding.Differences) == [0x27, pikepdf.Name.quoteright]
+        assert times.Encoding == pikepdf.Name.WinAnsiEncoding
+        # the standard fonts' own widths (Adobe's metrics): H 722 in Helvetica, X 722 in Times-Bold, 600 in Courier
+        assert int(helvetica.Widths[ord("H") - int(helvetica.FirstChar)]) == 722
+        assert int(times.Widths[ord("X") - int(times.FirstChar)]) == 722
+        assert {int(w) for w in courier.Widths} <= {0, 600}
+        assert int(courier.FontDescriptor.Flags) & 1  # fixed pitch
+    assert "Helvetica, Times-Bold, Courier" in result.notices[0]
+    assert "Liberation Sans, Liberation Serif, Liberation Mono" in result.notices[0]
+
+
+def test_a_font_without_a_twin_or_with_other_widths_stays_and_the_copy_says_why(tmp_path: Path) -> None:
+    """Tahoma has no twin here; a font named Arial whose widths are Times New Roman's is not Arial: neither is
+    replaced (their letters would move), and the copy is not PDF/A, saying which; the others get their twins."""
+    source = tmp_path / "tahoma.pdf"
+    with pikepdf.open(WORD_EXPORT) as pdf:
+        fonts = pdf.pages[0].Resources.Font
+        fonts.F1.BaseFont = fonts.F1.FontDescriptor.FontName = pikepdf.Name("/Tahoma")
+        fonts.F2.BaseFont = fonts.F2.FontDescriptor.FontName = pikepdf.Name("/Arial,Bold")
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa is None
+    assert result.pdfa_problems == [
+        "6.2.11.4.1: page 1 uses font /Tahoma without embedding it",
+        "6.2.11.4.1: page 1 uses font /Arial,Bold without embedding it",
+    ]
+    (notice,) = result.notices
+    assert "phông chữ Times New Roman,BoldItalic:" in notice  # the third still got its twin
+    assert _pdftotext(tmp_path / "out.pdf") == _pdftotext(source)
+
+
+def test_a_symbolic_font_keeps_its_own_codes(tmp_path: Path) -> None:
+    """A font flagged symbolic draws its codes as glyphs of its own, not letters: no twin can stand in."""
+    source = tmp_path / "symbolic.pdf"
+    with pikepdf.open(WORD_EXPORT) as pdf:
+        fonts = pdf.pages[0].Resources.Font
+        fonts.F7.FontDescriptor.Flags = 4
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa_problems == ["6.2.11.4.1: page 1 uses font /Times New Roman,BoldItalic without embedding it"]
