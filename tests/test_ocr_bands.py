@@ -12,7 +12,7 @@ from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.pipeline import plan_pages, read_pages
 from ocr.preprocess import band_cuts, crosses_columns
-from ocr.tesseract import PageReading, Word, stacked
+from ocr.tesseract import MAX_ORDERED_BLOCKS, PageReading, Word, stacked
 
 FONT = "/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf"
 A4 = (2480, 3508)  # pixels at 300 dpi
@@ -383,3 +383,67 @@ def test_a_block_wholly_above_another_in_its_column_is_read_first_and_columns_ke
         "cột hai trên",
         "cột hai dưới",
     ]
+
+
+def _block(text: str, left: int, top: int, block: int, width: int = 400, height: int = 30) -> list[Word]:
+    words = text.split()
+    step = width // len(words)
+    return [
+        Word(word, 90.0, left + step * i, top, step - 10, height, block=block, paragraph=1, line=top)
+        for i, word in enumerate(words)
+    ]
+
+
+def _block_texts(reading: PageReading) -> list[str]:
+    return reading.text().split("\n\n")
+
+
+def test_two_specks_each_within_the_others_slack_start_no_reordering() -> None:
+    """QA125 F1: a dot and a tick stacked in a column's gap were each "above" the other; that pair alone sent the
+    page through the re-ordering, which put the next column between this one's paragraphs. Tesseract's order was
+    right and stays."""
+    words = (
+        _block("Tiêu đề", 50, 50, 1, 900)
+        + _block("cột trái đoạn một", 50, 200, 2)
+        + _block(".", 100, 300, 3, 8, 8)
+        + _block("'", 102, 304, 4, 8, 8)
+        + _block("cột trái đoạn hai", 50, 400, 5)
+        + _block("cột phải đoạn một", 550, 200, 6)
+        + _block("cột phải đoạn hai", 550, 400, 7)
+    )
+    reading = PageReading(width=1000, height=600, words=words, engine="e")
+    assert _block_texts(reading) == [
+        "Tiêu đề",
+        "cột trái đoạn một",
+        ".",
+        "'",
+        "cột trái đoạn hai",
+        "cột phải đoạn một",
+        "cột phải đoạn hai",
+    ]
+
+
+def test_a_column_whose_top_block_came_late_is_read_before_the_next_column() -> None:
+    """QA125 F2: Tesseract gave a column's top block after the next column; the block moves to just before the
+    first block it lies above, and the next column stays after (it came first: the blocks with none above them
+    were taken in Tesseract's order)."""
+    words = (
+        _block("trái hai", 50, 300, 1)
+        + _block("trái ba", 50, 400, 2)
+        + _block("phải một", 550, 200, 3)
+        + _block("phải hai", 550, 300, 4)
+        + _block("trái một", 50, 200, 5)
+    )
+    reading = PageReading(width=1000, height=600, words=words, engine="e")
+    assert _block_texts(reading) == ["trái một", "trái hai", "trái ba", "phải một", "phải hai"]
+
+
+def test_a_page_of_too_many_blocks_keeps_tesseracts_order() -> None:
+    """QA125 F3: every pair of blocks is weighed (their square: 4,000 blocks took 5.6 s and 0.4 GB); a page of more
+    than MAX_ORDERED_BLOCKS (a map's labels) keeps Tesseract's order, one of fewer is put in order."""
+    count = MAX_ORDERED_BLOCKS + 1
+    reversed_column = [w for n in range(count) for w in _block(f"số{n}", 50, 20 * (count - n), n + 1, 100, 10)]
+    many = PageReading(width=1000, height=20 * count + 40, words=reversed_column, engine="e")
+    assert _block_texts(many)[:2] == ["số0", "số1"]  # as given: from the foot of the page up
+    fewer = PageReading(width=1000, height=20 * count + 40, words=reversed_column[: 2 * 10], engine="e")
+    assert _block_texts(fewer)[:2] == ["số19", "số18"]
