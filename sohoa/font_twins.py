@@ -106,7 +106,12 @@ def embed_font_twins(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozen
                 _walk(pdf, state, state.get("/Resources"), None, shown, fonts, walked, skip)
     twins: list[FontTwin] = []
     for key, font in fonts.items():
-        twin = _embed_twin(pdf, font, shown.get(key, set()))
+        try:
+            twin = _embed_twin(pdf, font, shown.get(key, set()))
+        except (TypeError, ValueError, AttributeError, pikepdf.PdfError):
+            # a malformed font (flags or widths that are no numbers, a descriptor that is no dictionary): left as
+            # it is, for the PDF/A check to name (not the whole copy's checks lost to it)
+            continue
         if twin is not None:
             twins.append(twin)
     return twins

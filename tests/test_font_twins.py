@@ -174,3 +174,16 @@ def test_a_symbolic_font_keeps_its_own_codes(tmp_path: Path) -> None:
         pdf.save(source)
     result = ocr_document(source, tmp_path / "out.pdf", workers=1)
     assert result.pdfa_problems == ["6.2.11.4.1: page 1 uses font /Times New Roman,BoldItalic without embedding it"]
+
+
+def test_a_malformed_font_is_left_as_it_is_and_the_others_get_their_twins(tmp_path: Path) -> None:
+    """Flags that are no number (a string): that font alone stays without a twin, named by the PDF/A check; the
+    copy's other checks and the other fonts' twins are not lost to it."""
+    source = tmp_path / "hỏng.pdf"
+    with pikepdf.open(WORD_EXPORT) as pdf:
+        pdf.pages[0].Resources.Font.F7.FontDescriptor.Flags = pikepdf.String("ba mươi hai")
+        pdf.save(source)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa_problems == ["6.2.11.4.1: page 1 uses font /Times New Roman,BoldItalic without embedding it"]
+    (notice,) = result.notices
+    assert notice.startswith("tệp gốc không nhúng phông chữ Times New Roman, Times New Roman,Bold:")
