@@ -133,9 +133,10 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
     did not (QA123 F4: CER of the text 0.17, of the layer 0.075). Columns side by side, a header's two halves,
     keep Tesseract's order.
 
-    Each block, taken in Tesseract's order, goes last, or just before the first block already placed that it lies
-    above: only a block out of place moves (QA125 F2: taking, among the blocks with none above them, the one
-    Tesseract gave first put a whole column before the column whose top block Tesseract gave late). Two blocks
+    Each block comes after the blocks above it in its column; of the blocks that may come next, the one whose
+    place is earliest: its place in Tesseract's order, or the earliest place of a block it lies above, so that a
+    column's top block given late comes where its column was given (QA125 F2: taken by its own place, it let a
+    whole column come before the column it heads). Two blocks
     each within the other's slack (two specks, a dash over a dot) say nothing of their order (QA125 F1: such a
     pair sent every page it was on through the re-ordering, which put the next column inside this one). A page of
     more than MAX_ORDERED_BLOCKS blocks keeps Tesseract's order."""
@@ -150,6 +151,8 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
             box[:] = [min(box[0], word.left), min(box[1], word.top), max(box[2], right), max(box[3], bottom)]
     if not 2 <= len(order) <= MAX_ORDERED_BLOCKS:
         return words
+    import heapq
+
     import numpy as np
 
     left, top, right, bottom = np.array([boxes[block] for block in order], dtype=float).T
@@ -162,11 +165,32 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
     above &= ~above.T
     if not np.tril(above, -1).any():
         return words  # no block lies above one Tesseract gave before it: its order stands (most pages)
+    # each block's place: Tesseract's, or the earliest of a block it lies above (a late top block goes where the
+    # column it heads was given), relaxed down the chains of blocks above blocks
+    place = np.arange(len(order), dtype=float)
+    while True:
+        earliest = np.minimum(place, np.where(above, place[None, :], np.inf).min(axis=1))
+        if np.array_equal(earliest, place):
+            break
+        place = earliest
+    # each block after the blocks above it in its column (Kahn's algorithm), the one of the earliest place first
+    waiting = above.sum(axis=0)
+    ready = [(place[index], index) for index in range(len(order)) if not waiting[index]]
+    heapq.heapify(ready)
     placed: list[int] = []
-    for index in range(len(order)):
-        below = np.flatnonzero(above[index, placed])  # the placed blocks it lies above, by their places
-        placed.insert(int(below[0]) if below.size else len(placed), index)
-    rank = {order[index]: place for place, index in enumerate(placed)}
+    done = np.zeros(len(order), dtype=bool)
+    while len(placed) < len(order):
+        # (none ready: blocks above one another in a ring, specks, which the boxes cannot order; the earliest next)
+        index = heapq.heappop(ready)[1] if ready else min(np.flatnonzero(~done), key=lambda i: (place[i], i))
+        if done[index]:
+            continue
+        done[index] = True
+        placed.append(int(index))
+        for below in np.flatnonzero(above[index]):
+            waiting[below] -= 1
+            if not waiting[below] and not done[below]:
+                heapq.heappush(ready, (place[below], int(below)))
+    rank = {order[index]: position for position, index in enumerate(placed)}
     return sorted(words, key=lambda word: rank[word.block])  # stable: each block's words in Tesseract's order
 
 
