@@ -10,10 +10,13 @@ Liberation Serif, Sans and Mono were drawn to the advance widths of Times New Ro
 for glyph (Times, Helvetica and Courier share those widths). Embedded in their place, every letter keeps its
 place and every line its breaks; the letters' shapes differ slightly, as they do where a viewer puts a font of its
 own in place of the missing one, which is what a viewer of the original does. A font is replaced only where the
-widths the file gives for the codes it shows agree with the twin's (to a unit in 1000: the file's are rounded) and
-every one of those codes names a letter the twin has; the twin is cut down to those letters. Any other font (a
-symbolic one, Tahoma, a Vietnamese font of before Unicode such as VNI-Times) stays as it is, and the PDF/A check
-says so.
+widths it is drawn with for the codes it shows — the file's, or for a standard font that gives none Adobe's —
+agree with the twin's (to a unit in 1000: the file's are rounded), and every one of those codes names, in the
+Adobe Glyph List, a letter the twin has. The codes shown are found by following everything a page draws: its
+forms, patterns, soft masks, Type 3 glyphs and annotations' appearances, and the fonts set by `Tf` and by a
+graphics state's /Font (where some content cannot be read, a twin gets every letter its font has a width for).
+The fonts of one twin share one copy of it, cut down to all their letters. Any other font (a symbolic one,
+Tahoma, a Vietnamese font of before Unicode such as VNI-Times) stays as it is, and the PDF/A check says so.
 """
 
 from __future__ import annotations
@@ -62,7 +65,23 @@ _STYLES = {
 _SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 _SYMBOLIC, _NONSYMBOLIC, _FIXED_PITCH, _SERIF, _ITALIC = 4, 32, 1, 2, 64
 _SIMPLE_ENCODINGS = ("/StandardEncoding", "/MacRomanEncoding", "/WinAnsiEncoding")
-_OPERATORS = "q Q Tf Tj TJ ' \" Do"  # (the ones that set or show a font: the rest are not made objects of)
+# the operators that set or show a font, or draw what may: the others are not made objects of
+_OPERATORS = "q Q Tf gs Tj TJ ' \" Do"
+# a standard font with no widths in the file is drawn with Adobe's (its AFM's): its twin's must be those
+_STANDARD_FONTS = {
+    "Serif-Regular": "Times-Roman",
+    "Serif-Bold": "Times-Bold",
+    "Serif-Italic": "Times-Italic",
+    "Serif-BoldItalic": "Times-BoldItalic",
+    "Sans-Regular": "Helvetica",
+    "Sans-Bold": "Helvetica-Bold",
+    "Sans-Italic": "Helvetica-Oblique",
+    "Sans-BoldItalic": "Helvetica-BoldOblique",
+    "Mono-Regular": "Courier",
+    "Mono-Bold": "Courier-Bold",
+    "Mono-Italic": "Courier-Oblique",
+    "Mono-BoldItalic": "Courier-BoldOblique",
+}
 
 
 @dataclass(frozen=True)
@@ -85,17 +104,15 @@ def twin_font_file(base_font: str) -> Path | None:
 
 
 def embed_font_twins(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozenset()) -> list[FontTwin]:
-    """Embed in ``pdf`` the twin of each simple font its pages (their forms, patterns and annotations' appearances)
-    draw with but do not embed, where it has one whose widths agree; what was embedded, in the order met. ``skip``:
+    """Embed in ``pdf`` the twin of each simple font its pages (their forms, patterns, soft masks, Type 3 glyphs
+    and annotations' appearances) draw with but do not embed, where it has one whose widths agree; what was
+    embedded, in the order met. Fonts of one twin share one copy of it, cut down to all their letters. ``skip``:
     forms known to draw with embedded fonts alone (the OCR stage's text layers), not parsed."""
     if not any(_wants_twin(obj) for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary)):
         return []  # (a scan's copy: nothing to parse)
-    shown: dict[tuple[int, int], set[int]] = {}
-    fonts: dict[tuple[int, int], pikepdf.Dictionary] = {}
-    walked: set[tuple[object, ...]] = set()
+    uses = _FontUses(pdf, skip)
     for page in pdf.pages:
-        resources = inherited_attribute(page.obj, "/Resources")
-        _walk(pdf, page.obj, resources, None, shown, fonts, walked, skip)
+        uses.walk(page.obj, inherited_attribute(page.obj, "/Resources"), None)
         for annot in page.obj.get("/Annots", []):
             appearance = annot.get("/AP") if isinstance(annot, pikepdf.Dictionary) else None
             normal = appearance.get("/N") if isinstance(appearance, pikepdf.Dictionary) else None
@@ -103,23 +120,26 @@ def embed_font_twins(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozen
             if isinstance(normal, pikepdf.Dictionary):
                 states = [state for _, state in normal.items() if isinstance(state, pikepdf.Stream)]
             for state in states:
-                _walk(pdf, state, state.get("/Resources"), None, shown, fonts, walked, skip)
-    twins: list[FontTwin] = []
-    for key, font in fonts.items():
+                uses.walk(state, state.get("/Resources"), None)
+    plans: list[_Plan] = []
+    for key, font in uses.fonts.items():
         try:
-            twin = _embed_twin(pdf, font, shown.get(key, set()))
-        except (TypeError, ValueError, AttributeError, pikepdf.PdfError):
+            plan = _plan(font, uses.shown.get(key, set()), every_code=uses.unsure)
+        except (TypeError, ValueError, AttributeError, KeyError, pikepdf.PdfError):
             # a malformed font (flags or widths that are no numbers, a descriptor that is no dictionary): left as
             # it is, for the PDF/A check to name (not the whole copy's checks lost to it)
             continue
-        if twin is not None:
-            twins.append(twin)
-    return twins
+        if plan is not None:
+            plans.append(plan)
+    for path in dict.fromkeys(plan.path for plan in plans):
+        _embed(pdf, path, [plan for plan in plans if plan.path == path])
+    return [FontTwin(original=plan.original, twin=_family_and_style(plan.path)) for plan in plans]
 
 
 def twins_notice(twins: list[FontTwin]) -> str:
     """What a reader of the copy is told of ``twins``, Vietnamese / English."""
-    originals = ", ".join(dict.fromkeys(t.original for t in twins))
+    # "Times New Roman,Bold" read as two fonts in a list of them
+    originals = ", ".join(dict.fromkeys(t.original.replace(",", " ") for t in twins))
     embedded = ", ".join(dict.fromkeys(" ".join(t.twin.split()[:2]) for t in twins))  # the families
     return (
         f"tệp gốc không nhúng phông chữ {originals}: bản này nhúng thay vào đó phông {embedded}, cùng độ rộng từng "
@@ -138,74 +158,109 @@ def _wants_twin(obj: pikepdf.Dictionary) -> bool:
     )
 
 
-def _walk(
-    pdf: pikepdf.Pdf,
-    drawing: pikepdf.Object,
-    resources: pikepdf.Object | None,
-    font: pikepdf.Object | None,
-    shown: dict[tuple[int, int], set[int]],
-    fonts: dict[tuple[int, int], pikepdf.Dictionary],
-    walked: set[tuple[object, ...]],
-    skip: frozenset[tuple[int, int]],
-) -> None:
-    """Note in ``shown`` the codes each font shows in ``drawing`` (a page or a form, drawn with ``resources``; its
-    forms followed, each starting with the font of where it is drawn: ``font``), and in ``fonts`` the fonts in
-    its resources that want a twin."""
-    if drawing.objgen in skip:
-        return
-    if not isinstance(resources, pikepdf.Dictionary):
-        resources = pikepdf.Dictionary()
-    visit = (drawing.objgen, resources.objgen, _key(font))
-    if drawing.objgen != (0, 0):
-        if visit in walked:
-            return
-        walked.add(visit)
-    named = resources.get("/Font")
-    for name, entry in resource_entries(resources, "/Font"):
-        if isinstance(entry, pikepdf.Dictionary) and _wants_twin(entry):
-            if not entry.is_indirect and isinstance(named, pikepdf.Dictionary):
-                entry = named[name] = pdf.make_indirect(entry)  # (noted by its object number)
-            fonts.setdefault(entry.objgen, entry)
-    try:
-        instructions = pikepdf.parse_content_stream(drawing, _OPERATORS)
-    except pikepdf.PdfError:
-        return  # unreadable content: its fonts get all their codes' letters (_embed_twin), or none
-    saved: list[pikepdf.Object | None] = []
-    for instruction in instructions:
-        if isinstance(instruction, pikepdf.ContentStreamInlineImage):
-            continue
-        operator, operands = str(instruction.operator), instruction.operands
-        if operator == "q":
-            saved.append(font)
-        elif operator == "Q":
-            font = saved.pop() if saved else font
-        elif operator == "Tf" and operands:
-            font = named.get(str(operands[0])) if isinstance(named, pikepdf.Dictionary) else None
-        elif operator in ("Tj", "'", '"') and operands:
-            _note(font, [operands[-1]], shown)
-        elif operator == "TJ" and operands and isinstance(operands[0], pikepdf.Array):
-            _note(font, list(operands[0]), shown)
-        elif operator == "Do" and operands:
-            xobjects = resources.get("/XObject")
-            form = xobjects.get(str(operands[0])) if isinstance(xobjects, pikepdf.Dictionary) else None
-            if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form:
-                _walk(pdf, form, form.get("/Resources", resources), font, shown, fonts, walked, skip)
-    for _, pattern in resource_entries(resources, "/Pattern"):
-        if isinstance(pattern, pikepdf.Stream):  # a tiling pattern draws with its own content
-            _walk(pdf, pattern, pattern.get("/Resources"), None, shown, fonts, walked, skip)
-
-
 def _key(font: pikepdf.Object | None) -> tuple[int, int] | None:
     return font.objgen if isinstance(font, pikepdf.Dictionary) else None
 
 
-def _note(font: pikepdf.Object | None, items: list[pikepdf.Object], shown: dict[tuple[int, int], set[int]]) -> None:
-    if not isinstance(font, pikepdf.Dictionary) or font.objgen == (0, 0):
-        return
-    codes = shown.setdefault(font.objgen, set())
-    for item in items:
-        if isinstance(item, pikepdf.String):
-            codes.update(bytes(item))
+class _FontUses:
+    """The codes each font of a PDF shows, found by following what its pages draw."""
+
+    def __init__(self, pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]]) -> None:
+        self.pdf = pdf
+        self.skip = skip
+        self.shown: dict[tuple[int, int], set[int]] = {}  # font → the codes it shows
+        self.fonts: dict[tuple[int, int], pikepdf.Dictionary] = {}  # the fonts that want a twin
+        self.walked: set[tuple[object, ...]] = set()
+        # some content could not be read: what it shows is not known, so a twin gets every letter of its font
+        self.unsure = False
+
+    def walk(self, drawing: pikepdf.Object, resources: pikepdf.Object | None, font: pikepdf.Object | None) -> None:
+        """Note the codes each font shows in ``drawing`` (a page, a form, a pattern, a glyph, drawn with
+        ``resources``; its forms followed, each starting with the font of where it is drawn: ``font``) and the
+        fonts in its resources that want a twin."""
+        if drawing.objgen in self.skip:
+            return
+        if not isinstance(resources, pikepdf.Dictionary):
+            resources = pikepdf.Dictionary()
+        visit = (drawing.objgen, resources.objgen, _key(font))
+        if drawing.objgen != (0, 0):
+            if visit in self.walked:
+                return
+            self.walked.add(visit)
+        named = resources.get("/Font")
+        for name, entry in resource_entries(resources, "/Font"):
+            if isinstance(entry, pikepdf.Dictionary) and _wants_twin(entry):
+                if not entry.is_indirect and isinstance(named, pikepdf.Dictionary):
+                    entry = named[name] = self.pdf.make_indirect(entry)  # (noted by its object number)
+                self.fonts.setdefault(entry.objgen, entry)
+            elif isinstance(entry, pikepdf.Dictionary) and entry.get("/Subtype") == pikepdf.Name.Type3:
+                # a Type 3 font's glyphs are drawings of their own, which may show text in other fonts
+                glyphs = entry.get("/CharProcs")
+                for glyph in glyphs.values() if isinstance(glyphs, pikepdf.Dictionary) else []:
+                    if isinstance(glyph, pikepdf.Stream):
+                        self.walk(glyph, entry.get("/Resources", resources), None)
+        try:
+            instructions = pikepdf.parse_content_stream(drawing, _OPERATORS)
+        except pikepdf.PdfError:
+            self.unsure = True
+            return
+        saved: list[pikepdf.Object | None] = []
+        for instruction in instructions:
+            if isinstance(instruction, pikepdf.ContentStreamInlineImage):
+                continue
+            operator, operands = str(instruction.operator), instruction.operands
+            if operator == "q":
+                saved.append(font)
+            elif operator == "Q":
+                font = saved.pop() if saved else font
+            elif operator == "Tf" and operands:
+                font = named.get(str(operands[0])) if isinstance(named, pikepdf.Dictionary) else None
+            elif operator == "gs" and operands:
+                font = self._graphics_state(resources, str(operands[0]), font)
+            elif operator in ("Tj", "'", '"') and operands:
+                self._note(font, [operands[-1]])
+            elif operator == "TJ" and operands and isinstance(operands[0], pikepdf.Array):
+                self._note(font, list(operands[0]))
+            elif operator == "Do" and operands:
+                xobjects = resources.get("/XObject")
+                form = xobjects.get(str(operands[0])) if isinstance(xobjects, pikepdf.Dictionary) else None
+                if isinstance(form, pikepdf.Stream) and form.get("/Subtype") == pikepdf.Name.Form:
+                    self.walk(form, form.get("/Resources", resources), font)
+        for _, pattern in resource_entries(resources, "/Pattern"):
+            if isinstance(pattern, pikepdf.Stream):  # a tiling pattern draws with its own content
+                self.walk(pattern, pattern.get("/Resources"), None)
+
+    def _graphics_state(
+        self, resources: pikepdf.Dictionary, name: str, font: pikepdf.Object | None
+    ) -> pikepdf.Object | None:
+        """The font after ``gs`` sets the graphics state ``name``: its /Font's, or as it was; its soft mask's
+        drawing followed."""
+        states = resources.get("/ExtGState")
+        state = states.get(name) if isinstance(states, pikepdf.Dictionary) else None
+        if not isinstance(state, pikepdf.Dictionary):
+            return font
+        mask = state.get("/SMask")
+        group = mask.get("/G") if isinstance(mask, pikepdf.Dictionary) else None
+        if isinstance(group, pikepdf.Stream):
+            self.walk(group, group.get("/Resources", resources), None)
+        chosen = state.get("/Font")
+        if isinstance(chosen, pikepdf.Array) and len(chosen) and isinstance(chosen[0], pikepdf.Dictionary):
+            font = chosen[0]
+            if _wants_twin(font) and font.is_indirect:
+                self.fonts.setdefault(font.objgen, font)
+        return font
+
+    def _note(self, font: pikepdf.Object | None, items: list[pikepdf.Object]) -> None:
+        if not isinstance(font, pikepdf.Dictionary):
+            return
+        if font.objgen == (0, 0):
+            # (a direct font chosen by a graphics state: not one noted by its number)
+            self.unsure = self.unsure or _wants_twin(font)
+            return
+        codes = self.shown.setdefault(font.objgen, set())
+        for item in items:
+            if isinstance(item, pikepdf.String):
+                codes.update(bytes(item))
 
 
 @functools.cache
@@ -255,11 +310,41 @@ def _twin_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def _embed_twin(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, codes: set[int]) -> FontTwin | None:
-    """Embed ``font``'s twin, cut down to the letters of ``codes`` (none seen: of every code it gives a width); the
-    twin, or None (``font`` unchanged) where it has none, or the widths or letters disagree."""
-    from fontTools.agl import toUnicode
+@dataclass
+class _Twin:
+    """What the checks read of a twin: its letters' glyphs and their widths in 1/1000 em."""
+
+    cmap: dict[int, str]
+    advance: dict[str, float]
+
+
+@functools.cache
+def _twin(path: Path) -> _Twin:
     from fontTools.ttLib import TTFont
+
+    font = TTFont(io.BytesIO(_twin_bytes(path)), lazy=True)
+    scale = 1000 / font["head"].unitsPerEm
+    metrics = font["hmtx"].metrics
+    return _Twin(cmap=dict(font.getBestCmap()), advance={glyph: width * scale for glyph, (width, _) in metrics.items()})
+
+
+@dataclass
+class _Plan:
+    """A font to get a twin, and how."""
+
+    font: pikepdf.Dictionary
+    original: str  # its /BaseFont, without a subset tag
+    path: Path  # the twin
+    letters: dict[int, int]  # code shown → the twin's code point
+    names: dict[int, str]  # code → glyph name, by the font's encoding
+    widths: list[float] | None  # widths to write from FirstChar, for a standard font that gave none
+
+
+def _plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: bool) -> _Plan | None:
+    """How ``font`` gets its twin, for the ``codes`` it shows (``every_code``: or any it may show), or None where
+    it cannot: a symbolic font, an encoding of its own, a code whose letter the twin lacks or whose width is not
+    the twin's, a glyph name PDF/A does not accept."""
+    from fontTools.agl import LEGACY_AGL2UV, toUnicode
 
     original = _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/"))
     path = twin_font_file(original)
@@ -268,74 +353,96 @@ def _embed_twin(pdf: pikepdf.Pdf, font: pikepdf.Dictionary, codes: set[int]) -> 
     names = _glyph_names(font)
     if path is None or not path.is_file() or names is None or (flags & _SYMBOLIC and not flags & _NONSYMBOLIC):
         return None  # a symbolic font's codes are glyphs of its own
+    codes = set(codes)
     widths = font.get("/Widths")
     first = int(font.get("/FirstChar", 0)) if isinstance(widths, pikepdf.Array) else 0
-    if not codes:
-        if not isinstance(widths, pikepdf.Array):
-            return None  # a standard font named and never shown
-        codes = set(range(first, first + len(widths)))
-        codes = {code for code in codes if code in names and float(widths[code - first]) > 0}
-    twin = TTFont(io.BytesIO(_twin_bytes(path)))
-    cmap = twin.getBestCmap()
-    scale = 1000 / twin["head"].unitsPerEm
-    letters: dict[int, int] = {}  # code → the twin's code point
+    given = {first + i: float(w) for i, w in enumerate(widths)} if isinstance(widths, pikepdf.Array) else None
+    if every_code or not codes:  # (a font named and never seen shown: every code it has a width for)
+        codes |= {code for code, width in (given or {}).items() if width > 0 and code in names}
+    twin = _twin(path)
+    standard = None
+    if given is None:  # a standard font: drawn with Adobe's widths
+        from pdfminer.fontmetrics import FONT_METRICS
+
+        standard = FONT_METRICS[_STANDARD_FONTS[path.stem.removeprefix("Liberation")]][1]
+        if every_code:
+            codes |= {code for code, name in names.items() if 32 <= code <= 255 and toUnicode(name) in standard}
+    winansi = _encodings()["/WinAnsiEncoding"]
+    letters: dict[int, int] = {}
     for code in sorted(codes):
-        text = toUnicode(names.get(code, ""))
-        if len(text) != 1 or ord(text) not in cmap:
-            return None  # a code the twin cannot show as the original did
+        name = names.get(code, "")
+        text = toUnicode(name)
+        if len(text) != 1 or ord(text) not in twin.cmap or (name != winansi.get(code) and name not in LEGACY_AGL2UV):
+            # a letter the twin lacks; a name not in the Adobe Glyph List (its full, legacy list: fi, fl), which
+            # PDF/A's differences may not hold (6.2.11.6)
+            return None
+        width = twin.advance[twin.cmap[ord(text)]]
+        drawn = given.get(code) if given is not None else standard.get(text) if standard is not None else None
+        if drawn is None or abs(drawn - width) > WIDTH_TOLERANCE:
+            return None  # another font than its name says, or widths of its own: its letters would move
         letters[code] = ord(text)
     if not letters:
         return None
-    advance = {code: twin["hmtx"][cmap[point]][0] * scale for code, point in letters.items()}
-    if isinstance(widths, pikepdf.Array):
-        for code, width in advance.items():
-            if not 0 <= code - first < len(widths) or abs(float(widths[code - first]) - width) > WIDTH_TOLERANCE:
-                return None  # another font than its name says, or widths of its own
-    else:  # a standard font: its widths are the twin's
-        first, last = min(letters), max(letters)
-        font.FirstChar, font.LastChar = first, last
-        font.Widths = pikepdf.Array([round(advance.get(code, 0)) for code in range(first, last + 1)])
-    data = _subset(twin, set(letters.values()))
+    written = None
+    if given is None and standard is not None:
+        written = [float(standard.get(toUnicode(names.get(c, "")), 0)) for c in range(min(letters), max(letters) + 1)]
+    return _Plan(font=font, original=original, path=path, letters=letters, names=names, widths=written)
+
+
+def _embed(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
+    """Embed the twin at ``path``, once, cut down to the letters of every font of ``plans``, in their place."""
+    from fontTools.ttLib import TTFont
+
+    twin = TTFont(io.BytesIO(_twin_bytes(path)))
+    scale = 1000 / twin["head"].unitsPerEm
+    head = twin["head"]
+    bbox = pikepdf.Array([round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)])
+    created = _descriptor(twin)  # (for a standard font that had none; read before the cut)
+    data = _subset(twin, {point for plan in plans for point in plan.letters.values()})
     tag = "".join(chr(ord("A") + byte % 26) for byte in hashlib.sha256(data).digest()[:6])
     name = pikepdf.Name(f"/{tag}+{twin['name'].getDebugName(6)}")
     program = pikepdf.Stream(pdf, data)
     program.Length1 = len(data)
-    new = (
-        pikepdf.Dictionary(dict(descriptor.items()))
-        if isinstance(descriptor, pikepdf.Dictionary)
-        else _descriptor(twin)
-    )
-    for key in ("/FontFile", "/FontFile3", "/CharSet"):
-        if key in new:
-            del new[key]
-    new.Type = pikepdf.Name.FontDescriptor
-    new.FontName = name
-    new.Flags = (int(new.get("/Flags", _NONSYMBOLIC)) & ~_SYMBOLIC) | _NONSYMBOLIC
-    head = twin["head"]
-    new.FontBBox = pikepdf.Array([round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)])
-    new.FontFile2 = pdf.make_indirect(program)
+    program = pdf.make_indirect(program)
     winansi = _encodings()["/WinAnsiEncoding"]
-    if not (isinstance(font.get("/Encoding"), pikepdf.Name) and str(font.Encoding) != "/StandardEncoding"):
-        # PDF/A: a non-symbolic TrueType font's encoding is WinAnsi or Mac Roman, with AGL names as its differences
-        changed = [
-            item
-            for code in letters
-            if names[code] != winansi.get(code)
-            for item in (code, pikepdf.Name(f"/{names[code]}"))
-        ]
-        font.Encoding = (
-            pikepdf.Dictionary(
-                Type=pikepdf.Name.Encoding, BaseEncoding=pikepdf.Name.WinAnsiEncoding, Differences=changed
-            )
-            if changed
-            else pikepdf.Name.WinAnsiEncoding
-        )
-    font.Subtype = pikepdf.Name.TrueType
-    font.BaseFont = name
-    font.FontDescriptor = pdf.make_indirect(new)
+    for plan in plans:
+        font, descriptor = plan.font, plan.font.get("/FontDescriptor")
+        own = descriptor if isinstance(descriptor, pikepdf.Dictionary) else created
+        new = pikepdf.Dictionary(dict(own.items()))
+        for key in ("/FontFile", "/FontFile3", "/CharSet"):
+            if key in new:
+                del new[key]
+        new.Type = pikepdf.Name.FontDescriptor
+        new.FontName = name
+        new.Flags = (int(new.get("/Flags", _NONSYMBOLIC)) & ~_SYMBOLIC) | _NONSYMBOLIC
+        new.FontBBox = bbox
+        new.FontFile2 = program
+        if plan.widths is not None:  # a standard font: Adobe's widths, which its twin's were checked against
+            font.FirstChar, font.LastChar = min(plan.letters), max(plan.letters)
+            font.Widths = pikepdf.Array([round(width) for width in plan.widths])
+        if not (isinstance(font.get("/Encoding"), pikepdf.Name) and str(font.Encoding) != "/StandardEncoding"):
+            # PDF/A: a non-symbolic TrueType font's encoding is WinAnsi or Mac Roman, AGL names its differences
+            differences = [
+                item
+                for code in plan.letters
+                if plan.names[code] != winansi.get(code)
+                for item in (code, pikepdf.Name(f"/{plan.names[code]}"))
+            ]
+            font.Encoding = pikepdf.Name.WinAnsiEncoding
+            if differences:
+                font.Encoding = pikepdf.Dictionary(
+                    Type=pikepdf.Name.Encoding, BaseEncoding=pikepdf.Name.WinAnsiEncoding, Differences=differences
+                )
+        font.Subtype = pikepdf.Name.TrueType
+        font.BaseFont = name
+        font.FontDescriptor = pdf.make_indirect(new)
+
+
+def _family_and_style(path: Path) -> str:
+    """ "Liberation Serif Bold Italic" for LiberationSerif-BoldItalic.ttf."""
     family, style = path.stem.removeprefix("Liberation").split("-")
     shown_style = "" if style == "Regular" else " " + re.sub(r"(?<=[a-z])(?=[A-Z])", " ", style)
-    return FontTwin(original=original, twin=f"Liberation {family}{shown_style}")
+    return f"Liberation {family}{shown_style}"
 
 
 def _descriptor(twin: TTFont) -> pikepdf.Dictionary:

@@ -3,6 +3,7 @@ its searchable copy is PDF/A; a font without a twin, or whose widths are not the
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import pytest
 from PIL import Image
 
 from ocr import ocr_document
-from sohoa.font_twins import TWIN_FONT_DIR, twin_font_file
+from sohoa.font_twins import TWIN_FONT_DIR, FontTwin, embed_font_twins, twin_font_file
+from sohoa.pdfa import font_embedded
 from tests.conftest import FIXTURES
 
 WORD_EXPORT = FIXTURES / "an-le-43-2021-p1.pdf"  # Word's: Times New Roman's Latin-1 part not embedded (4 styles)
@@ -85,7 +87,7 @@ def test_a_word_export_without_its_fonts_gets_their_twins_and_is_pdfa(tmp_path: 
     difference = np.abs(_drawn(out, tmp_path) - _drawn(WORD_EXPORT, tmp_path))
     assert np.mean(difference > 64) < 0.02, np.mean(difference > 64)
     (notice,) = result.notices
-    assert "tệp gốc không nhúng phông chữ Times New Roman, Times New Roman,Bold" in notice
+    assert "tệp gốc không nhúng phông chữ Times New Roman, Times New Roman Bold, Times New Roman BoldItalic:" in notice
     assert "this copy embeds Liberation Serif in their place, of the same letter widths" in notice
     with pikepdf.open(out) as pdf:
         program = next(f.FontDescriptor.FontFile2 for f in pdf.pages[0].Resources.Font.values() if "/Widths" in f)
@@ -161,7 +163,7 @@ def test_a_font_without_a_twin_or_with_other_widths_stays_and_the_copy_says_why(
         "6.2.11.4.1: page 1 uses font /Arial,Bold without embedding it",
     ]
     (notice,) = result.notices
-    assert "phông chữ Times New Roman,BoldItalic:" in notice  # the third still got its twin
+    assert "phông chữ Times New Roman BoldItalic:" in notice  # the third still got its twin
     assert _pdftotext(tmp_path / "out.pdf") == _pdftotext(source)
 
 
@@ -186,4 +188,104 @@ def test_a_malformed_font_is_left_as_it_is_and_the_others_get_their_twins(tmp_pa
     result = ocr_document(source, tmp_path / "out.pdf", workers=1)
     assert result.pdfa_problems == ["6.2.11.4.1: page 1 uses font /Times New Roman,BoldItalic without embedding it"]
     (notice,) = result.notices
-    assert notice.startswith("tệp gốc không nhúng phông chữ Times New Roman, Times New Roman,Bold:")
+    assert notice.startswith("tệp gốc không nhúng phông chữ Times New Roman, Times New Roman Bold:")
+
+
+def _made(path: Path, content: bytes, fonts: dict[str, pikepdf.Dictionary], **resources: object) -> None:
+    """A one-page PDF drawing ``content`` with ``fonts`` (and other ``resources``)."""
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+        own = {
+            name: pdf.make_indirect(font) if isinstance(font, pikepdf.Dictionary) else font
+            for name, font in fonts.items()
+        }
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(own), **resources)
+        page.obj.Contents = pdf.make_stream(content)
+        pdf.save(path)
+
+
+def _standard(base: str, encoding: pikepdf.Object = pikepdf.Name.WinAnsiEncoding) -> pikepdf.Dictionary:
+    return pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(base), Encoding=encoding
+    )
+
+
+def _twin_letters(pdf: pikepdf.Pdf, font: pikepdf.Object) -> set[str]:
+    """The letters the embedded program of ``font`` has (its cmap)."""
+    from fontTools.ttLib import TTFont
+
+    program = TTFont(io.BytesIO(font.FontDescriptor.FontFile2.read_bytes()))
+    return {chr(point) for point in program.getBestCmap()}
+
+
+def test_letters_shown_by_type3_glyphs_and_by_a_graphics_states_font_are_in_the_twin(tmp_path: Path) -> None:
+    """QA126 F1/F2: text drawn inside a Type 3 font's glyph, or in the font a graphics state sets (`gs`), was not
+    seen: the twin was cut down without those letters, which came out as empty boxes in a copy claiming PDF/A."""
+    with pikepdf.new() as pdf:
+        helvetica = pdf.make_indirect(_standard("/Helvetica"))
+        times = pdf.make_indirect(_standard("/Times-Roman"))
+        glyph = pdf.make_stream(b"1000 0 0 0 750 750 d1 BT /H 12 Tf 0 0 Td (QW) Tj ET")
+        type3 = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type3, FontBBox=[0, 0, 750, 750],
+            FontMatrix=[0.001, 0, 0, 0.001, 0, 0], CharProcs=pikepdf.Dictionary(q=glyph),
+            Encoding=pikepdf.Dictionary(Differences=[113, pikepdf.Name.q]), FirstChar=113, LastChar=113,
+            Widths=[1000], Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(H=helvetica)),
+        )  # fmt: skip
+        state = pikepdf.Dictionary(Type=pikepdf.Name.ExtGState, Font=pikepdf.Array([times, 24]))
+        page = pdf.add_blank_page(page_size=(595, 842))
+        page.obj.Resources = pikepdf.Dictionary(
+            Font=pikepdf.Dictionary(H=helvetica, T=times, Q=pdf.make_indirect(type3)),
+            ExtGState=pikepdf.Dictionary(G1=state),
+        )
+        page.obj.Contents = pdf.make_stream(
+            b"BT /H 24 Tf 72 700 Td (abc) Tj ET BT /Q 24 Tf 72 650 Td (q) Tj ET "
+            b"BT /H 24 Tf /G1 gs 72 600 Td (XYZ) Tj ET"
+        )
+        embed_font_twins(pdf)
+        fonts = pdf.pages[0].Resources.Font
+        assert {"a", "b", "c", "Q", "W"} <= _twin_letters(pdf, fonts.H)
+        assert {"X", "Y", "Z"} <= _twin_letters(pdf, fonts.T)
+
+
+def test_a_standard_font_without_widths_gets_a_twin_only_where_adobes_widths_are_its(tmp_path: Path) -> None:
+    """QA126 F3: a standard font without widths is drawn with Adobe's; the twin's were written instead, and for
+    five Latin-1 signs (± · µ ÷ ¯) they differ: the rest of a line moved by up to 3.3 mm. Such a font keeps no
+    twin (its letters would move); one showing only letters both agree on gets Adobe's widths."""
+    source = tmp_path / "dot.pdf"
+    _made(source, b"BT /H 24 Tf 72 700 Td (a\xb7b) Tj ET BT /T 24 Tf 72 650 Td (Xin chao) Tj ET",
+          {"/H": _standard("/Helvetica"), "/T": _standard("/Times-Roman")})  # fmt: skip
+    with pikepdf.open(source) as pdf:
+        (twin,) = embed_font_twins(pdf)
+        assert twin == FontTwin(original="Times-Roman", twin="Liberation Serif")
+        fonts = pdf.pages[0].Resources.Font
+        assert not font_embedded(fonts.H)
+        times = fonts.T
+        assert [int(w) for w in times.Widths][: ord("i") - int(times.FirstChar) + 1][-1] == 278  # Adobe's "i"
+        assert int(times.Widths[ord("X") - int(times.FirstChar)]) == 722
+
+
+def test_differences_of_names_outside_the_adobe_glyph_list_keep_the_font_as_it_is(tmp_path: Path) -> None:
+    """QA126 F4: `uni1EA1` in /Differences got a twin, and the copy then broke 6.2.11.6 (a non-symbolic TrueType
+    font's differences: Adobe Glyph List names only); `fi` (the list's ligature) is accepted."""
+    for name, twinned in (("/uni1EA1", False), ("/fi", True)):
+        source = tmp_path / f"{name[1:]}.pdf"
+        encoding = pikepdf.Dictionary(BaseEncoding=pikepdf.Name.WinAnsiEncoding, Differences=[1, pikepdf.Name(name)])
+        _made(source, b"BT /T 24 Tf 72 700 Td (a\x01b) Tj ET", {"/T": _standard("/Times-Roman", encoding)})
+        with pikepdf.open(source) as pdf:
+            assert bool(embed_font_twins(pdf)) == twinned, name
+
+
+def test_fonts_of_one_twin_share_one_copy_of_it(tmp_path: Path) -> None:
+    """QA126 F5: each font dictionary got its own copy of the twin: 40 pages each with its own Helvetica made a
+    20 KB file 205 KB. Now one copy, cut down to all their letters."""
+    with pikepdf.new() as pdf:
+        for number in range(5):
+            page = pdf.add_blank_page(page_size=(595, 842))
+            page.obj.Resources = pikepdf.Dictionary(
+                Font=pikepdf.Dictionary(H=pdf.make_indirect(_standard("/Helvetica")))
+            )
+            page.obj.Contents = pdf.make_stream(b"BT /H 24 Tf 72 700 Td (%d) Tj ET" % number)
+        assert len(embed_font_twins(pdf)) == 5
+        programs = {page.Resources.Font.H.FontDescriptor.FontFile2.objgen for page in pdf.pages}
+        assert len(programs) == 1
+        assert set("01234") <= _twin_letters(pdf, pdf.pages[0].Resources.Font.H)
