@@ -136,10 +136,10 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
     Each block comes after the blocks above it in its column; of the blocks that may come next, the one whose
     place is earliest: its place in Tesseract's order, or the earliest place of a block it lies above, so that a
     column's top block given late comes where its column was given (QA125 F2: taken by its own place, it let a
-    whole column come before the column it heads). Two blocks
-    each within the other's slack (two specks, a dash over a dot) say nothing of their order (QA125 F1: such a
-    pair sent every page it was on through the re-ordering, which put the next column inside this one). A page of
-    more than MAX_ORDERED_BLOCKS blocks keeps Tesseract's order."""
+    whole column come before the column it heads). Two blocks each within the other's slack (two specks, a dash
+    over a dot) say nothing of their order (QA125 F1: such a pair sent every page it was on through the
+    re-ordering, which put the next column inside this one). A page of more than MAX_ORDERED_BLOCKS blocks keeps
+    Tesseract's order."""
     boxes: dict[int, list[int]] = {}
     order: list[int] = []
     for word in words:
