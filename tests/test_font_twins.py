@@ -94,33 +94,33 @@ def test_a_word_export_without_its_fonts_gets_their_twins_and_is_pdfa(tmp_path: 
         assert len(program.read_bytes()) < 40_000  # cut down to the letters shown (the whole font: 394 KB)
 
 
+def _made(path: Path, content: bytes, fonts: dict[str, pikepdf.Dictionary]) -> None:
+    """A one-page PDF drawing ``content`` with ``fonts``."""
+    with pikepdf.new() as pdf:
+        page = pdf.add_blank_page(page_size=(595, 842))
+        own = {name: pdf.make_indirect(font) for name, font in fonts.items()}
+        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(own))
+        page.obj.Contents = pdf.make_stream(content)
+        pdf.save(path)
+
+
+def _standard(base: str, encoding: pikepdf.Object | None = pikepdf.Name.WinAnsiEncoding) -> pikepdf.Dictionary:
+    """A standard Type 1 font, not embedded and without widths (``encoding`` None: none, the font's own)."""
+    font = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(base))
+    if encoding is not None:
+        font.Encoding = encoding
+    return font
+
+
 def _standard_fonts_page(path: Path) -> None:
     """A page in Helvetica (no encoding: the standard one, where 0x27 is quoteright), Times-Bold in WinAnsi and
     Courier, none of them embedded and none with widths, as report tools write them."""
-    with pikepdf.new() as pdf:
-        page = pdf.add_blank_page(page_size=(595, 842))
-        fonts = {
-            "/F1": pikepdf.Dictionary(
-                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
-            ),
-            "/F2": pikepdf.Dictionary(
-                Type=pikepdf.Name.Font,
-                Subtype=pikepdf.Name.Type1,
-                BaseFont=pikepdf.Name("/Times-Bold"),
-                Encoding=pikepdf.Name.WinAnsiEncoding,
-            ),
-            "/F3": pikepdf.Dictionary(
-                Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Courier
-            ),
-        }
-        page.obj.Resources = pikepdf.Dictionary(
-            Font=pikepdf.Dictionary({k: pdf.make_indirect(v) for k, v in fonts.items()})
-        )
-        page.obj.Contents = pdf.make_stream(
-            b"BT /F1 14 Tf 72 760 Td (Hello, it's HAVANA) Tj 0 -24 Td /F2 14 Tf (Caf\xe9 \x93XYZ\x94) Tj "
-            b"0 -24 Td /F3 12 Tf [(So )-200(1234)] TJ ET"
-        )
-        pdf.save(path)
+    _made(
+        path,
+        b"BT /F1 14 Tf 72 760 Td (Hello, it's HAVANA) Tj 0 -24 Td /F2 14 Tf (Caf\xe9 \x93XYZ\x94) Tj "
+        b"0 -24 Td /F3 12 Tf [(So )-200(1234)] TJ ET",
+        {"/F1": _standard("/Helvetica", None), "/F2": _standard("/Times-Bold"), "/F3": _standard("/Courier", None)},
+    )
 
 
 def test_standard_fonts_get_twins_with_their_widths_and_encodings(tmp_path: Path) -> None:
@@ -191,26 +191,7 @@ def test_a_malformed_font_is_left_as_it_is_and_the_others_get_their_twins(tmp_pa
     assert notice.startswith("tệp gốc không nhúng phông chữ Times New Roman, Times New Roman Bold:")
 
 
-def _made(path: Path, content: bytes, fonts: dict[str, pikepdf.Dictionary], **resources: object) -> None:
-    """A one-page PDF drawing ``content`` with ``fonts`` (and other ``resources``)."""
-    with pikepdf.new() as pdf:
-        page = pdf.add_blank_page(page_size=(595, 842))
-        own = {
-            name: pdf.make_indirect(font) if isinstance(font, pikepdf.Dictionary) else font
-            for name, font in fonts.items()
-        }
-        page.obj.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(own), **resources)
-        page.obj.Contents = pdf.make_stream(content)
-        pdf.save(path)
-
-
-def _standard(base: str, encoding: pikepdf.Object = pikepdf.Name.WinAnsiEncoding) -> pikepdf.Dictionary:
-    return pikepdf.Dictionary(
-        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name(base), Encoding=encoding
-    )
-
-
-def _twin_letters(pdf: pikepdf.Pdf, font: pikepdf.Object) -> set[str]:
+def _twin_letters(font: pikepdf.Object) -> set[str]:
     """The letters the embedded program of ``font`` has (its cmap)."""
     from fontTools.ttLib import TTFont
 
@@ -218,7 +199,7 @@ def _twin_letters(pdf: pikepdf.Pdf, font: pikepdf.Object) -> set[str]:
     return {chr(point) for point in program.getBestCmap()}
 
 
-def test_letters_shown_by_type3_glyphs_and_by_a_graphics_states_font_are_in_the_twin(tmp_path: Path) -> None:
+def test_letters_shown_by_type3_glyphs_and_by_a_graphics_states_font_are_in_the_twin() -> None:
     """QA126 F1/F2: text drawn inside a Type 3 font's glyph, or in the font a graphics state sets (`gs`), was not
     seen: the twin was cut down without those letters, which came out as empty boxes in a copy claiming PDF/A."""
     with pikepdf.new() as pdf:
@@ -243,8 +224,8 @@ def test_letters_shown_by_type3_glyphs_and_by_a_graphics_states_font_are_in_the_
         )
         embed_font_twins(pdf)
         fonts = pdf.pages[0].Resources.Font
-        assert {"a", "b", "c", "Q", "W"} <= _twin_letters(pdf, fonts.H)
-        assert {"X", "Y", "Z"} <= _twin_letters(pdf, fonts.T)
+        assert {"a", "b", "c", "Q", "W"} <= _twin_letters(fonts.H)
+        assert {"X", "Y", "Z"} <= _twin_letters(fonts.T)
 
 
 def test_a_standard_font_without_widths_gets_a_twin_only_where_adobes_widths_are_its(tmp_path: Path) -> None:
@@ -275,7 +256,7 @@ def test_differences_of_names_outside_the_adobe_glyph_list_keep_the_font_as_it_i
             assert bool(embed_font_twins(pdf)) == twinned, name
 
 
-def test_fonts_of_one_twin_share_one_copy_of_it(tmp_path: Path) -> None:
+def test_fonts_of_one_twin_share_one_copy_of_it() -> None:
     """QA126 F5: each font dictionary got its own copy of the twin: 40 pages each with its own Helvetica made a
     20 KB file 205 KB. Now one copy, cut down to all their letters."""
     with pikepdf.new() as pdf:
@@ -288,4 +269,4 @@ def test_fonts_of_one_twin_share_one_copy_of_it(tmp_path: Path) -> None:
         assert len(embed_font_twins(pdf)) == 5
         programs = {page.Resources.Font.H.FontDescriptor.FontFile2.objgen for page in pdf.pages}
         assert len(programs) == 1
-        assert set("01234") <= _twin_letters(pdf, pdf.pages[0].Resources.Font.H)
+        assert set("01234") <= _twin_letters(pdf.pages[0].Resources.Font.H)

@@ -344,47 +344,6 @@ def test_a_cut_page_is_written_whole_only_when_it_must_be_read_whole(tmp_path: P
             assert ImageChops.difference(whole.convert("L"), page.convert("L")).getbbox() is None
 
 
-def test_a_block_wholly_above_another_in_its_column_is_read_first_and_columns_keep_their_order() -> None:
-    """QA123 F4: on a yellowed typed page Tesseract gave its fourth line, a block of its own, before its second and
-    third; the record's text had them out of order (the PDF's layer, laid by the words' places, did not)."""
-
-    def line(text: str, left: int, top: int, block: int, width: int = 600) -> list[Word]:
-        words = text.split()
-        step = width // len(words)
-        return [
-            Word(word, 90.0, left + step * i, top, step - 10, 30, block=block, paragraph=1, line=top)
-            for i, word in enumerate(words)
-        ]
-
-    typed = PageReading(
-        width=1000,
-        height=600,
-        words=line("một bên phát hiện", 100, 50, 1)
-        + line("do Luật này quy định", 100, 200, 2)
-        + line("hoặc của thỏa thuận", 100, 100, 3)
-        + line("tụng trọng tài và", 110, 150, 3),
-        engine="e",
-    )
-    assert typed.text() == "một bên phát hiện\n\nhoặc của thỏa thuận\ntụng trọng tài và\n\ndo Luật này quy định"
-    # a header's two halves, the right a little higher; two columns, each of two blocks: Tesseract's order stays
-    header = line("ỦY BAN NHÂN DÂN", 50, 50, 1, 350) + line("CỘNG HÒA XÃ HỘI", 550, 40, 2, 400)
-    columns = (
-        line("cột một trên", 50, 200, 3, 400)
-        + line("cột một dưới", 50, 400, 4, 400)
-        + line("cột hai trên", 550, 200, 5, 400)
-        + line("cột hai dưới", 550, 400, 6, 400)
-    )
-    laid_out = PageReading(width=1000, height=600, words=header + columns, engine="e")
-    assert laid_out.text().split("\n\n") == [
-        "ỦY BAN NHÂN DÂN",
-        "CỘNG HÒA XÃ HỘI",
-        "cột một trên",
-        "cột một dưới",
-        "cột hai trên",
-        "cột hai dưới",
-    ]
-
-
 def _block(text: str, left: int, top: int, block: int, width: int = 400, height: int = 30) -> list[Word]:
     words = text.split()
     step = width // len(words)
@@ -396,6 +355,38 @@ def _block(text: str, left: int, top: int, block: int, width: int = 400, height:
 
 def _block_texts(reading: PageReading) -> list[str]:
     return reading.text().split("\n\n")
+
+
+def test_a_block_wholly_above_another_in_its_column_is_read_first_and_columns_keep_their_order() -> None:
+    """QA123 F4: on a yellowed typed page Tesseract gave its fourth line, a block of its own, before its second and
+    third; the record's text had them out of order (the PDF's layer, laid by the words' places, did not)."""
+    typed = PageReading(
+        width=1000,
+        height=600,
+        words=_block("một bên phát hiện", 100, 50, 1, 600)
+        + _block("do Luật này quy định", 100, 200, 2, 600)
+        + _block("hoặc của thỏa thuận", 100, 100, 3, 600)
+        + _block("tụng trọng tài và", 110, 150, 3, 600),
+        engine="e",
+    )
+    assert typed.text() == "một bên phát hiện\n\nhoặc của thỏa thuận\ntụng trọng tài và\n\ndo Luật này quy định"
+    # a header's two halves, the right a little higher; two columns, each of two blocks: Tesseract's order stays
+    header = _block("ỦY BAN NHÂN DÂN", 50, 50, 1, 350) + _block("CỘNG HÒA XÃ HỘI", 550, 40, 2, 400)
+    columns = (
+        _block("cột một trên", 50, 200, 3, 400)
+        + _block("cột một dưới", 50, 400, 4, 400)
+        + _block("cột hai trên", 550, 200, 5, 400)
+        + _block("cột hai dưới", 550, 400, 6, 400)
+    )
+    laid_out = PageReading(width=1000, height=600, words=header + columns, engine="e")
+    assert _block_texts(laid_out) == [
+        "ỦY BAN NHÂN DÂN",
+        "CỘNG HÒA XÃ HỘI",
+        "cột một trên",
+        "cột một dưới",
+        "cột hai trên",
+        "cột hai dưới",
+    ]
 
 
 def test_two_specks_each_within_the_others_slack_start_no_reordering() -> None:
@@ -424,9 +415,9 @@ def test_two_specks_each_within_the_others_slack_start_no_reordering() -> None:
 
 
 def test_a_column_whose_top_block_came_late_is_read_before_the_next_column() -> None:
-    """QA125 F2: Tesseract gave a column's top block after the next column; the block moves to just before the
-    first block it lies above, and the next column stays after (it came first: the blocks with none above them
-    were taken in Tesseract's order)."""
+    """QA125 F2: Tesseract gave a column's top block after the next column; it comes where its column was given,
+    and the next column stays after (it came first: the blocks with none above them were taken by their own place
+    in Tesseract's order)."""
     words = (
         _block("trái hai", 50, 300, 1)
         + _block("trái ba", 50, 400, 2)
