@@ -253,6 +253,9 @@ def _configure_logging(verbose: bool) -> None:
     # pikepdf says at INFO that its C++ logger bridge is up (QA72: an English line an officer read)
     for noisy in ("pyhanko", "pyhanko_certvalidator", "pdfminer", "urllib3", "py.warnings", "pikepdf"):
         logging.getLogger(noisy).setLevel(logging.INFO if verbose else logging.ERROR)
+    # fontTools says at INFO each table it cut from a twin font (sohoa.font_twins): 14 lines a font with -v ("maxp
+    # pruned"), nothing an officer or operator can act on
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
     # httpx says every request to the Prefect server at INFO: with -v, 12 of 22 lines for one document (QA84)
     logging.getLogger("httpx").setLevel(logging.WARNING if verbose else logging.ERROR)
     # Prefect's queue services (named by their class) send this process's events and run logs to its server and,

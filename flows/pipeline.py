@@ -208,6 +208,9 @@ class DocumentResult:
             "confidence": classification.confidence if classification else None,
             "pages": len(record.ocr.pages) if record and record.ocr else None,
             "pdfa": record.ocr.pdfa if record and record.ocr else None,  # the searchable copy's claim ('2B')
+            # what the copy changed of the input, Vietnamese / English, as `sohoa ocr` says it (QA126: only the
+            # record said a font embedded in place of the input's)
+            "notices": list(record.ocr.notices) if record and record.ocr else [],
             "signed": bool(record and record.signature),
             # signed with sohoa's generated identity: no legal value (said under the table, QA78: only the log's
             # first lines said it, scrolled away in a long batch)
@@ -1940,6 +1943,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             record.ocr.mean_confidence,
             conformance,
         )
+        for notice in record.ocr.notices:
+            stage_log.info("%s: ocr: %s", shown, notice)
         # a blank page (the back of a sheet in a duplex scan) is kept, as the paper is, and is no reason to look at
         # the record. A file whose every page is blank (no ink at all) is no document: refused — it was archived,
         # signed and retained ten years as an "unknown" record that nothing could dispose of (QA77)

@@ -525,6 +525,8 @@ def _make_receipt(
         "needs_review": review,
         "review_reasons": reasons,
         "review_reasons_vi": reasons_vi,
+        # what the searchable copy changed of the input, Vietnamese / English (as process --json's ``notices``)
+        "notices": list(record.ocr.notices) if record and record.ocr else [],
         "message_vi": said(message_vi),
         "message_en": said(message_en),
     }

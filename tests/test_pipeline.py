@@ -233,6 +233,26 @@ def test_a_signed_input_gets_one_valid_signature_and_its_original_keeps_its_own(
     assert hashlib.sha256(original.read_bytes()).digest() == hashlib.sha256(signed_input.read_bytes()).digest()
 
 
+def test_what_the_copy_changed_of_the_input_is_in_the_summary_the_log_and_the_receipt(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA126: a Word export's fonts embedded as their twins were said in record.json and by `sohoa ocr` only:
+    `process --json`, the log and the watch receipt said nothing of it."""
+    from flows.watch import _receipt
+    from tests.test_font_twins import WORD_EXPORT
+
+    source = tmp_path / "án lệ.pdf"
+    shutil.copy(WORD_EXPORT, source)
+    with caplog.at_level(logging.INFO):
+        result = process_document(source, make_settings(tmp_path / "var"))
+    assert result.record is not None and result.record.ocr is not None, result.reason_en
+    (notice,) = result.record.ocr.notices
+    assert "Liberation Serif" in notice and " / the input does not embed the fonts Times New Roman" in notice
+    assert result.summary()["notices"] == [notice]
+    assert f"{source}: ocr: {notice}" in caplog.messages
+    assert _receipt(result, source.name, "archive")["notices"] == [notice]
+
+
 def test_the_original_is_stored_by_the_type_it_is_and_keeps_the_officers_name(tmp_path: Path) -> None:
     """QA: a JPEG named .png was archived as original.png beside a record saying image/jpeg; an auditor's viewer
     opens a file by its suffix. Stored as the type it is; the record's source keeps the name the officer gave it."""
