@@ -18,9 +18,10 @@ import statistics
 import subprocess
 import tempfile
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
@@ -28,6 +29,9 @@ from pytesseract.pytesseract import run_tesseract
 from ocr.diacritics import corrections_made, restore_diacritics
 from ocr.tesseract_library import LibraryUnavailable, WordRow, killed_from_outside, read_with_library, signal_name
 from sohoa.errors import BadInputError, Problem, StageError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +103,7 @@ class PageReading:
         current: tuple[int, int, int] | None = None
         current_block: int | None = None
         line_words: list[str] = []
-        for word in blocks_in_reading_order(self.words):
+        for word in blocks_in_reading_order(tables_in_rows(self.words)):
             key = (word.block, word.paragraph, word.line)
             if key != current:
                 if line_words:
@@ -192,6 +196,214 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
                 heapq.heappush(ready, (place[below], int(below)))
     rank = {order[index]: position for position, index in enumerate(placed)}
     return sorted(words, key=lambda word: rank[word.block])  # stable: each block's words in Tesseract's order
+
+
+# An unruled table (a payment list, a household register) comes from Tesseract as one block per column, a form's
+# labels as one block beside one of their entries: read block by block, a row's cells were lines apart in the
+# record text that search and the classifier read ("Họ và tên Đặng Văn Hải Bùi Thị Hoa …", then "Đối tượng Người
+# cao tuổi …": a phrase across a row's cells was not found, QA125 F4). Blocks side by side whose lines share rows
+# are read row by row when they are a table: at least TABLE_COLUMNS of them whose lines are cells, short and
+# beginning with a capital or a digit (two or three columns of prose share rows too, as do the two halves of a
+# Decree 30 header or signature), or a column of labels ("Nơi sinh:") with their entries beside it.
+TABLE_COLUMNS = 3
+TABLE_ROW_SHARE = 0.6  # of the lines of two blocks of a table (of the one with fewer), on rows they share
+TABLE_CELL_WORDS = 4  # the middle count of words in a table's lines, at most (a column of prose has 8 and more)
+TABLE_LOWER_SHARE = 0.25  # of a table's lines that begin in lower case, at most (prose: most of them)
+LABEL_SHARE = 0.6  # of a column's lines that end in ":", for a column of labels
+MAX_TABLE_LINES = 2000  # weighing every pair of lines costs their square; real pages have a few hundred
+
+
+@dataclass(frozen=True)
+class _Lines:
+    """A page's lines (Tesseract's), each with its block's index and its box."""
+
+    keys: list[tuple[int, int, int]]  # (block, paragraph, line), as the words give them
+    words: list[list[Word]]
+    block: np.ndarray  # index into ``blocks``
+    blocks: list[int]
+    left: np.ndarray
+    top: np.ndarray
+    right: np.ndarray
+    bottom: np.ndarray
+
+    @property
+    def height(self) -> np.ndarray:
+        return self.bottom - self.top
+
+
+def tables_in_rows(words: list[Word]) -> list[Word]:
+    """``words`` with the blocks of each table (see TABLE_COLUMNS) made one block read row by row: a row's cells
+    left to right, one line; its place in the order the place of its first word."""
+    import numpy as np
+
+    by_line: dict[tuple[int, int, int], list[Word]] = {}
+    for word in words:
+        by_line.setdefault((word.block, word.paragraph, word.line), []).append(word)
+    blocks = sorted({key[0] for key in by_line})
+    if len(blocks) < 2 or len(by_line) > MAX_TABLE_LINES:
+        return words
+    index_of = {block: index for index, block in enumerate(blocks)}
+    keys = list(by_line)
+    boxes = np.array(
+        [
+            (
+                min(w.left for w in line),
+                min(w.top for w in line),
+                max(w.left + w.width for w in line),
+                max(w.top + w.height for w in line),
+            )
+            for line in by_line.values()
+        ],
+        dtype=float,
+    )
+    lines = _Lines(keys, list(by_line.values()), np.array([index_of[k[0]] for k in keys]), blocks, *boxes.T)
+    # row mates: lines of two blocks side by side, each over half the other's height
+    height = lines.height
+    apart = (lines.right[:, None] <= lines.left[None, :]) | (lines.right[None, :] <= lines.left[:, None])
+    shared = np.minimum.outer(lines.bottom, lines.bottom) - np.maximum.outer(lines.top, lines.top)
+    mates = apart & (shared >= 0.5 * np.minimum.outer(height, height)) & (lines.block[:, None] != lines.block)
+    if not mates.any():
+        return words
+    # a table's line → (its table's block, its row, its cell in the row): its words stay together, in their order
+    rows_of: dict[tuple[int, int, int], tuple[int, int, int]] = {}
+    taken: set[int] = set()
+    for aligned in _aligned_blocks(lines, mates):
+        columns = [column for column in aligned if column not in taken]  # (a cell of a table met before)
+        table = _table(lines, mates, columns, taken) if len(columns) >= 2 else None
+        if table is None:
+            continue
+        taken |= set(table)
+        block = blocks[min(table)]
+        for number, row in enumerate(_rows(lines, np.flatnonzero(np.isin(lines.block, table))), 1):
+            for cell, line in enumerate(row):
+                rows_of[keys[line]] = (block, number, cell)
+    if not rows_of:
+        return words
+    ordered: list[Word | int] = []  # a table's block where its first word was
+    tables: dict[int, list[tuple[int, int, Word]]] = {}
+    for word in words:
+        if (place := rows_of.get((word.block, word.paragraph, word.line))) is None:
+            ordered.append(word)
+            continue
+        block, number, cell = place
+        if block not in tables:
+            tables[block] = []
+            ordered.append(block)
+        cells = tables[block]
+        cells.append((number, cell, dataclasses.replace(word, block=block, paragraph=1, line=number)))
+    in_rows: list[Word] = []
+    for item in ordered:
+        if isinstance(item, int):
+            # (sorted is stable: a cell's words in their order)
+            in_rows += [word for _, _, word in sorted(tables[item], key=lambda placed: placed[:2])]
+        else:
+            in_rows.append(item)
+    return in_rows
+
+
+def _aligned_blocks(lines: _Lines, mates: np.ndarray) -> list[list[int]]:
+    """Groups of blocks (indices) side by side whose lines share rows (TABLE_ROW_SHARE), each of two or more."""
+    import numpy as np
+
+    count = len(lines.blocks)
+    member = np.zeros((len(lines.keys), count), dtype=np.int32)
+    member[np.arange(len(lines.keys)), lines.block] = 1
+    has_mate_in = (mates.astype(np.int32) @ member) > 0  # [line, block]: on a row with a line of that block
+    shared = member.T @ has_mate_in.astype(np.int32)  # [a, b]: lines of a on a row with a line of b
+    sizes = member.sum(axis=0)
+    fewer = TABLE_ROW_SHARE * np.minimum.outer(sizes, sizes)
+    both = np.minimum(shared, shared.T)
+    aligned = (both >= 2) & (both >= fewer)
+    parent = list(range(count))
+
+    def root(index: int) -> int:
+        while parent[index] != index:
+            index = parent[index] = parent[parent[index]]
+        return index
+
+    for first, second in zip(*np.nonzero(np.triu(aligned, 1)), strict=True):
+        parent[root(int(first))] = root(int(second))
+    groups: dict[int, list[int]] = {}
+    for index in range(count):
+        groups.setdefault(root(index), []).append(index)
+    return [group for group in groups.values() if len(group) >= 2]
+
+
+def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]) -> list[int] | None:
+    """The blocks (indices) of the table ``columns`` are, with the cells Tesseract gave blocks of their own (a
+    header's, a last row's); None when they are no table (TABLE_COLUMNS)."""
+    import numpy as np
+
+    inside = np.isin(lines.block, columns)
+    leftmost = min(columns, key=lambda column: float(lines.left[lines.block == column].min()))
+    labelled = len(columns) == 2 and _labels(lines, np.flatnonzero(lines.block == leftmost))
+    if not labelled and (len(columns) < TABLE_COLUMNS or not _cells(lines, np.flatnonzero(inside))):
+        return None
+    cells = 2 if labelled else TABLE_COLUMNS  # in a row of a table's
+    table = list(columns)
+    grown = True
+    while grown:
+        inside = np.isin(lines.block, table)
+        pitch = 2 * float(np.median(lines.height[inside]))
+        near = (
+            (lines.left >= lines.left[inside].min() - pitch)
+            & (lines.right <= lines.right[inside].max() + pitch)
+            & (lines.top >= lines.top[inside].min() - 2 * pitch)
+            & (lines.bottom <= lines.bottom[inside].max() + 2 * pitch)
+        )
+        grown = False
+        for block in sorted(set(range(len(lines.blocks))) - set(table) - taken):
+            own = np.flatnonzero(lines.block == block)
+            if not labelled and not _cells(lines, own):
+                continue  # prose beside the table (a chart's caption); a form's entry may be long
+            # each of its lines on a row of the table, or on a row of its own of as many cells beside it
+            if all(
+                mates[line, inside].any() or _a_new_row(lines, mates, near, int(line), cells, labelled) for line in own
+            ):
+                table.append(block)
+                grown = True
+    rows = _rows(lines, np.flatnonzero(np.isin(lines.block, table)))
+    return table if sum(len(row) >= cells for row in rows) >= 2 else None
+
+
+def _a_new_row(lines: _Lines, mates: np.ndarray, near: np.ndarray, line: int, cells: int, labelled: bool) -> bool:
+    import numpy as np
+
+    if not near[line]:
+        return False
+    row = [line, *np.flatnonzero(mates[line] & near)]
+    if len(row) < cells:
+        return False
+    return not labelled or _labels(lines, [min(row, key=lambda cell: float(lines.left[cell]))])
+
+
+def _cells(lines: _Lines, indices: Iterable[int]) -> bool:
+    """Whether the lines are a table's cells, not prose: short, and few begin in lower case (a cell begins with a
+    capital or a digit, where a line of prose goes on from the line above it)."""
+    texts = [lines.words[line] for line in indices]
+    lower = sum(words[0].text[:1].islower() for words in texts)
+    return statistics.median(map(len, texts)) <= TABLE_CELL_WORDS and lower <= TABLE_LOWER_SHARE * len(texts)
+
+
+def _labels(lines: _Lines, indices: Iterable[int]) -> bool:
+    """Whether the lines are a form's labels: most end in ":"."""
+    ends = [lines.words[line][-1].text.endswith(":") for line in indices]
+    return bool(ends) and sum(ends) >= LABEL_SHARE * len(ends)
+
+
+def _rows(lines: _Lines, indices: Iterable[int]) -> list[list[int]]:
+    """``indices`` (lines) in rows, from the top down: a line joins the row whose first line it shares over half
+    the height of (the shorter's), its cells left to right."""
+    rows: list[list[int]] = []
+    for line in sorted(indices, key=lambda line: float(lines.top[line] + lines.bottom[line])):
+        if rows:
+            first = rows[-1][0]
+            shared = min(lines.bottom[line], lines.bottom[first]) - max(lines.top[line], lines.top[first])
+            if shared >= 0.5 * min(lines.height[line], lines.height[first]):
+                rows[-1].append(line)
+                continue
+        rows.append([line])
+    return [sorted(row, key=lambda line: float(lines.left[line])) for row in rows]
 
 
 def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:

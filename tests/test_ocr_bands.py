@@ -468,3 +468,75 @@ def test_a_page_of_too_many_blocks_keeps_tesseracts_order() -> None:
     assert _block_texts(many)[:2] == ["số0", "số1"]  # as given: from the foot of the page up
     fewer = PageReading(width=1000, height=20 * count + 40, words=reversed_column[: 2 * 10], engine="e")
     assert _block_texts(fewer)[:2] == ["số19", "số18"]
+
+
+def _column(lines: list[str], left: int, top: int, block: int, width: int = 300, pitch: int = 60) -> list[Word]:
+    """A block of one line per entry of ``lines``, ``pitch`` apart."""
+    return [word for row, text in enumerate(lines) for word in _block(text, left, top + row * pitch, block, width)]
+
+
+def test_an_unruled_tables_columns_are_read_row_by_row_under_its_title() -> None:
+    """QA125 F4: an unruled payment list came from Tesseract one block per column, read down each column ("Họ và
+    tên Đặng Văn Hải Bùi Thị Hoa …"): a row's cells were lines apart in the record text, and a search for a phrase
+    across them found nothing. Cells Tesseract gave blocks of their own (the STT header before the title, the last
+    row) join their rows."""
+    page = PageReading(
+        width=1600,
+        height=900,
+        words=_block("STT", 100, 200, 1, 60)
+        + _block("DANH SÁCH CHI TRẢ TRỢ CẤP", 300, 50, 2, 900)
+        + _column(["Họ và tên", "Đặng Văn Hải", "Bùi Thị Hoa", "Hồ Văn Hùng"], 200, 200, 3)
+        + _column(["Đối tượng", "Người cao tuổi", "Khuyết tật nặng", "Hộ nghèo"], 600, 200, 4)
+        + _column(["Số tiền", "540.000", "810.000", "360.000"], 1000, 200, 5, 200)
+        + _block("Tạ Thị Mận", 200, 440, 6, 300)
+        + _block("Trẻ mồ côi", 600, 440, 7, 300)
+        + _block("720.000", 1000, 440, 8, 200),
+        engine="e",
+    )
+    assert page.text() == (
+        "DANH SÁCH CHI TRẢ TRỢ CẤP\n\n"
+        "STT Họ và tên Đối tượng Số tiền\n"
+        "Đặng Văn Hải Người cao tuổi 540.000\n"
+        "Bùi Thị Hoa Khuyết tật nặng 810.000\n"
+        "Hồ Văn Hùng Hộ nghèo 360.000\n"
+        "Tạ Thị Mận Trẻ mồ côi 720.000"
+    ), page.text()
+
+
+def test_a_forms_labels_are_read_each_with_its_entry() -> None:
+    """QA125 F4: a birth registration's labels came as one block and the entries as another: "Nơi sinh:" was lines
+    away from "Trạm Y tế xã Hòa Bình"."""
+    labels = ["Họ, chữ đệm, tên:", "Ngày sinh:", "Giới tính:", "Nơi sinh:"]
+    entries = ["Trần Gia Bảo", "14/07/2025", "Nam"]
+    page = PageReading(
+        width=1600,
+        height=900,
+        words=_block("TỜ KHAI ĐĂNG KÝ KHAI SINH", 300, 50, 1, 800)
+        + _column(labels, 100, 200, 2, 400)
+        + _column(entries, 600, 200, 3, 400)
+        + _block("Trạm Y tế xã Hòa Bình", 600, 380, 4, 500),
+        engine="e",
+    )
+    assert page.text().split("\n\n")[1].splitlines() == [
+        "Họ, chữ đệm, tên: Trần Gia Bảo",
+        "Ngày sinh: 14/07/2025",
+        "Giới tính: Nam",
+        "Nơi sinh: Trạm Y tế xã Hòa Bình",
+    ], page.text()
+
+
+def test_columns_of_prose_and_a_headers_halves_that_share_rows_keep_their_order() -> None:
+    """Lines of prose in columns side by side share rows as a table's do, as do the two halves of a Decree 30
+    header: they are read block by block, as before."""
+    prose = "các cơ quan tổ chức cá nhân có liên quan chịu trách nhiệm thi hành"
+    three = _column([prose] * 4, 50, 100, 1, 450) + _column([prose] * 4, 550, 100, 2, 450)
+    three += _column([prose] * 4, 1050, 100, 3, 450)
+    page = PageReading(width=1600, height=900, words=three, engine="e")
+    assert page.text() == "\n\n".join(["\n".join([prose] * 4)] * 3)
+    header = _column(["ỦY BAN NHÂN DÂN", "XÃ HÒA BÌNH", "Số: 15/QĐ-UBND"], 50, 50, 1, 400)
+    header += _column(["CỘNG HÒA XÃ HỘI CHỦ NGHĨA", "Độc lập - Tự do", "Hòa Bình, ngày 19"], 600, 50, 2, 600)
+    page = PageReading(width=1600, height=900, words=header, engine="e")
+    assert page.text().split("\n\n") == [
+        "ỦY BAN NHÂN DÂN\nXÃ HÒA BÌNH\nSố: 15/QĐ-UBND",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA\nĐộc lập - Tự do\nHòa Bình, ngày 19",
+    ]
