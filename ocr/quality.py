@@ -465,7 +465,7 @@ def doubtful_print(
     size = _row_sizes(labels, rows)
     in_doubt = _mostly_uncovered(labels, rows, surely, size) & ~_mostly_uncovered(labels, rows, at_all, size)
     # a mark read in doubt on a line read well beside it: a signature in a list's "Ký nhận" column, initials
-    scale = UNREAD_DPI / dpi if dpi > 0 else 1.0
+    scale = _unread_scale(dpi)
     well = [
         (top * scale, (top + height) * scale, width * scale)
         for (_, top, width, height), confidence in read
@@ -478,12 +478,17 @@ def doubtful_print(
     return round(int(size[in_doubt].sum()) / int(size.sum()), 3)
 
 
+def _unread_scale(dpi: float) -> float:
+    """From the pixels of a page image at ``dpi`` to those of the page at UNREAD_DPI (1 for a dpi not known)."""
+    return UNREAD_DPI / dpi if dpi > 0 else 1.0
+
+
 def words_covered(shape: tuple[int, ...], words: Iterable[tuple[int, int, int, int]], dpi: float) -> np.ndarray:
     """Where on a page at UNREAD_DPI (an array of ``shape``) ``words`` lie — (left, top, width, height) in the
     pixels of the page image at ``dpi`` —, each word's box widened by WORD_MARGIN."""
     import numpy as np
 
-    scale = UNREAD_DPI / dpi if dpi > 0 else 1.0
+    scale = _unread_scale(dpi)
     margin = WORD_MARGIN * UNREAD_DPI
     covered = np.zeros(shape, dtype=bool)
     for left, top, width, height in words:
