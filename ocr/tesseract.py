@@ -240,8 +240,8 @@ def tables_in_rows(words: list[Word]) -> list[Word]:
     for word in words:
         by_line.setdefault((word.block, word.paragraph, word.line), []).append(word)
     blocks = sorted({key[0] for key in by_line})
-    if len(blocks) < 2 or len(by_line) > MAX_TABLE_LINES:
-        return words
+    if not 2 <= len(blocks) <= MAX_ORDERED_BLOCKS or len(by_line) > MAX_TABLE_LINES:
+        return words  # (a map's labels, scattered: as blocks_in_reading_order, no weighing of every pair)
     index_of = {block: index for index, block in enumerate(blocks)}
     keys = list(by_line)
     boxes = np.array(
@@ -306,10 +306,11 @@ def _aligned_blocks(lines: _Lines, mates: np.ndarray) -> list[list[int]]:
     import numpy as np
 
     count = len(lines.blocks)
-    member = np.zeros((len(lines.keys), count), dtype=np.int32)
+    # (in floats: numpy multiplies integer matrices without BLAS, 10 s for 1,900 one-line blocks)
+    member = np.zeros((len(lines.keys), count), dtype=np.float32)
     member[np.arange(len(lines.keys)), lines.block] = 1
-    has_mate_in = (mates.astype(np.int32) @ member) > 0  # [line, block]: on a row with a line of that block
-    shared = member.T @ has_mate_in.astype(np.int32)  # [a, b]: lines of a on a row with a line of b
+    has_mate_in = (mates.astype(np.float32) @ member) > 0  # [line, block]: on a row with a line of that block
+    shared = member.T @ has_mate_in.astype(np.float32)  # [a, b]: lines of a on a row with a line of b
     sizes = member.sum(axis=0)
     fewer = TABLE_ROW_SHARE * np.minimum.outer(sizes, sizes)
     both = np.minimum(shared, shared.T)
