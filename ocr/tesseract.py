@@ -257,7 +257,7 @@ def tables_in_rows(words: list[Word]) -> list[Word]:
         dtype=float,
     )
     lines = _Lines(keys, list(by_line.values()), np.array([index_of[k[0]] for k in keys]), blocks, *boxes.T)
-    # row mates: lines of two blocks side by side, each over half the other's height
+    # row mates: lines of two blocks side by side, sharing over half the shorter one's height
     height = lines.height
     apart = (lines.right[:, None] <= lines.left[None, :]) | (lines.right[None, :] <= lines.left[:, None])
     shared = np.minimum.outer(lines.bottom, lines.bottom) - np.maximum.outer(lines.top, lines.top)
@@ -345,12 +345,13 @@ def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]
     grown = True
     while grown:
         inside = np.isin(lines.block, table)
-        pitch = 2 * float(np.median(lines.height[inside]))
+        # where a row of cells of its own may join the table: about two rows above or below it, no wider
+        reach = 2 * float(np.median(lines.height[inside]))
         near = (
-            (lines.left >= lines.left[inside].min() - pitch)
-            & (lines.right <= lines.right[inside].max() + pitch)
-            & (lines.top >= lines.top[inside].min() - 2 * pitch)
-            & (lines.bottom <= lines.bottom[inside].max() + 2 * pitch)
+            (lines.left >= lines.left[inside].min() - reach)
+            & (lines.right <= lines.right[inside].max() + reach)
+            & (lines.top >= lines.top[inside].min() - 2 * reach)
+            & (lines.bottom <= lines.bottom[inside].max() + 2 * reach)
         )
         grown = False
         for block in sorted(set(range(len(lines.blocks))) - set(table) - taken):
@@ -368,6 +369,8 @@ def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]
 
 
 def _a_new_row(lines: _Lines, mates: np.ndarray, near: np.ndarray, line: int, cells: int, labelled: bool) -> bool:
+    """Whether ``line``, near the table, is on a row of at least ``cells`` lines near it (of a form's: one whose
+    first cell is a label)."""
     import numpy as np
 
     if not near[line]:
@@ -393,8 +396,8 @@ def _labels(lines: _Lines, indices: Iterable[int]) -> bool:
 
 
 def _rows(lines: _Lines, indices: Iterable[int]) -> list[list[int]]:
-    """``indices`` (lines) in rows, from the top down: a line joins the row whose first line it shares over half
-    the height of (the shorter's), its cells left to right."""
+    """``indices`` (lines) in rows, from the top down, each row's cells left to right: a line joins the row above
+    when it shares over half the shorter one's height with that row's first line."""
     rows: list[list[int]] = []
     for line in sorted(indices, key=lambda line: float(lines.top[line] + lines.bottom[line])):
         if rows:
