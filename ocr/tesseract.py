@@ -210,6 +210,7 @@ TABLE_ROW_SHARE = 0.6  # of the lines of two blocks of a table (of the one with 
 TABLE_CELL_WORDS = 4  # the middle count of words in a table's lines, at most (a column of prose has 8 and more)
 TABLE_LOWER_SHARE = 0.25  # of a table's lines that begin in lower case, at most (prose: most of them)
 LABEL_SHARE = 0.6  # of a column's lines that end in ":", for a column of labels
+LIST_MARKS = "-–—+•*"  # what an item of a list begins with
 MAX_TABLE_LINES = 2000  # weighing every pair of lines costs their square; real pages have a few hundred
 
 
@@ -257,11 +258,13 @@ def tables_in_rows(words: list[Word]) -> list[Word]:
         dtype=float,
     )
     lines = _Lines(keys, list(by_line.values()), np.array([index_of[k[0]] for k in keys]), blocks, *boxes.T)
-    # row mates: lines of two blocks side by side, sharing over half the shorter one's height
+    # row mates: lines of two blocks side by side whose middles are less than half the shorter one's height apart
+    # (sharing half its height instead, a row of figures shared it with the next row's line of tall marked capitals)
     height = lines.height
+    middle = (lines.top + lines.bottom) / 2
     apart = (lines.right[:, None] <= lines.left[None, :]) | (lines.right[None, :] <= lines.left[:, None])
-    shared = np.minimum.outer(lines.bottom, lines.bottom) - np.maximum.outer(lines.top, lines.top)
-    mates = apart & (shared >= 0.5 * np.minimum.outer(height, height)) & (lines.block[:, None] != lines.block)
+    close = np.abs(middle[:, None] - middle[None, :]) < 0.5 * np.minimum.outer(height, height)
+    mates = apart & close & (lines.block[:, None] != lines.block)
     if not mates.any():
         return words
     # a table's line → (its table's block, its row, its cell in the row): its words stay together, in their order
@@ -274,7 +277,7 @@ def tables_in_rows(words: list[Word]) -> list[Word]:
             continue
         taken |= set(table)
         block = blocks[min(table)]
-        for number, row in enumerate(_rows(lines, np.flatnonzero(np.isin(lines.block, table))), 1):
+        for number, row in enumerate(_rows(lines, mates, np.flatnonzero(np.isin(lines.block, table))) or [], 1):
             for cell, line in enumerate(row):
                 rows_of[keys[line]] = (block, number, cell)
     if not rows_of:
@@ -319,7 +322,8 @@ def _aligned_blocks(lines: _Lines, mates: np.ndarray) -> list[list[int]]:
 
     def root(index: int) -> int:
         while parent[index] != index:
-            index = parent[index] = parent[parent[index]]
+            parent[index] = parent[parent[index]]  # (halving the path; QA128 F1: assigned the other way round, a
+            index = parent[index]  # grandparent became a root, and a table of four columns lost one)
         return index
 
     for first, second in zip(*np.nonzero(np.triu(aligned, 1)), strict=True):
@@ -332,15 +336,37 @@ def _aligned_blocks(lines: _Lines, mates: np.ndarray) -> list[list[int]]:
 
 def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]) -> list[int] | None:
     """The blocks (indices) of the table ``columns`` are, with the cells Tesseract gave blocks of their own (a
-    header's, a last row's); None when they are no table (TABLE_COLUMNS)."""
+    header's, a last row's); None when they are no table (TABLE_COLUMNS), or when its rows are in doubt."""
     import numpy as np
 
-    inside = np.isin(lines.block, columns)
-    leftmost = min(columns, key=lambda column: float(lines.left[lines.block == column].min()))
-    labelled = len(columns) == 2 and _labels(lines, np.flatnonzero(lines.block == leftmost))
-    if not labelled and (len(columns) < TABLE_COLUMNS or not _cells(lines, np.flatnonzero(inside))):
-        return None
-    cells = 2 if labelled else TABLE_COLUMNS  # in a row of a table's
+    def lines_of(block: int) -> np.ndarray:
+        return np.flatnonzero(lines.block == block)
+
+    leftmost = min(columns, key=lambda column: float(lines.left[lines_of(column)].min()))
+    labelled = len(columns) == 2 and _labels(lines, lines_of(leftmost))
+    if not labelled:
+        # two columns of cells or more; a column of longer lines between them is the table's too (a "Nội dung"
+        # column), as is one beside them of TABLE_COLUMNS lines or more, each on a row of theirs, that begin as
+        # cells do (an address column); a paragraph beside a table, whose lines share its rows, is not (QA128 F6)
+        cells = [column for column in columns if _cells(lines, lines_of(column))]
+        if len(cells) < 2:
+            return None
+        of_cells = np.isin(lines.block, cells)
+        span = lines.left[of_cells].min(), lines.right[of_cells].max()
+        columns = [
+            column
+            for column in columns
+            if column in cells
+            or _within(lines, lines_of(column), *span)
+            or (
+                len(own := lines_of(column)) >= TABLE_COLUMNS
+                and _capitalised(lines, own)
+                and bool(mates[np.ix_(own, np.flatnonzero(of_cells))].any(axis=1).all())
+            )
+        ]
+        if len(columns) < TABLE_COLUMNS:
+            return None
+    least_cells = 2 if labelled else TABLE_COLUMNS  # in a row of a table's
     table = list(columns)
     grown = True
     while grown:
@@ -353,19 +379,39 @@ def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]
             & (lines.top >= lines.top[inside].min() - 2 * reach)
             & (lines.bottom <= lines.bottom[inside].max() + 2 * reach)
         )
+        span = lines.left[inside].min(), lines.right[inside].max()
         grown = False
         for block in sorted(set(range(len(lines.blocks))) - set(table) - taken):
-            own = np.flatnonzero(lines.block == block)
-            if not labelled and not _cells(lines, own):
-                continue  # prose beside the table (a chart's caption); a form's entry may be long
+            own = lines_of(block)
+            if not (labelled or _cells(lines, own) or _within(lines, own, *span)):
+                continue  # prose beside the table (a chart's caption); a cell may be long (an address, QA128 F3)
             # each of its lines on a row of the table, or on a row of its own of as many cells beside it
             if all(
-                mates[line, inside].any() or _a_new_row(lines, mates, near, int(line), cells, labelled) for line in own
+                mates[line, inside].any() or _a_new_row(lines, mates, near, int(line), least_cells, labelled)
+                for line in own
             ):
                 table.append(block)
                 grown = True
-    rows = _rows(lines, np.flatnonzero(np.isin(lines.block, table)))
-    return table if sum(len(row) >= cells for row in rows) >= 2 else None
+    rows = _rows(lines, mates, np.flatnonzero(np.isin(lines.block, table)))
+    if rows is None:
+        return None
+    return table if sum(len(row) >= least_cells for row in rows) >= 2 else None
+
+
+def _stacked_in_a_block(lines: _Lines, cells: list[int]) -> bool:
+    """Whether two of the lines are of one block, one above the other (not side by side: Tesseract splits a line
+    of specks, a number read "— ©", into two)."""
+    for first, second in itertools.combinations(cells, 2):
+        if lines.block[first] == lines.block[second]:
+            apart = abs(float(lines.top[first] + lines.bottom[first] - lines.top[second] - lines.bottom[second])) / 2
+            if apart >= 0.5 * min(float(lines.height[first]), float(lines.height[second])):
+                return True
+    return False
+
+
+def _within(lines: _Lines, indices: np.ndarray, left: float, right: float) -> bool:
+    """Whether the lines lie between ``left`` and ``right``."""
+    return bool(lines.left[indices].min() >= left and lines.right[indices].max() <= right)
 
 
 def _a_new_row(lines: _Lines, mates: np.ndarray, near: np.ndarray, line: int, cells: int, labelled: bool) -> bool:
@@ -382,32 +428,54 @@ def _a_new_row(lines: _Lines, mates: np.ndarray, near: np.ndarray, line: int, ce
 
 
 def _cells(lines: _Lines, indices: Iterable[int]) -> bool:
-    """Whether the lines are a table's cells, not prose: short, and few begin in lower case (a cell begins with a
-    capital or a digit, where a line of prose goes on from the line above it)."""
+    """Whether the lines are a table's cells, not prose: short, and ``_capitalised``."""
+    indices = list(indices)
+    words = statistics.median(len(lines.words[line]) for line in indices)
+    return words <= TABLE_CELL_WORDS and _capitalised(lines, indices)
+
+
+def _capitalised(lines: _Lines, indices: Iterable[int]) -> bool:
+    """Whether few of the lines begin in lower case (TABLE_LOWER_SHARE): a cell begins with a capital or a digit,
+    where a line of prose goes on from the line above it."""
     texts = [lines.words[line] for line in indices]
-    lower = sum(words[0].text[:1].islower() for words in texts)
-    return statistics.median(map(len, texts)) <= TABLE_CELL_WORDS and lower <= TABLE_LOWER_SHARE * len(texts)
+    return sum(words[0].text[:1].islower() for words in texts) <= TABLE_LOWER_SHARE * len(texts)
 
 
 def _labels(lines: _Lines, indices: Iterable[int]) -> bool:
-    """Whether the lines are a form's labels: most end in ":"."""
-    ends = [lines.words[line][-1].text.endswith(":") for line in indices]
+    """Whether the lines are a form's labels: most end in ":", and none of those is an item of a list (a Decree
+    30 closing's recipients, "- Như trên:" with its ";" read as ":", QA128 F5)."""
+    words = [lines.words[line] for line in indices]
+    ends = [line[-1].text.endswith(":") and line[0].text[:1] not in LIST_MARKS for line in words]
     return bool(ends) and sum(ends) >= LABEL_SHARE * len(ends)
 
 
-def _rows(lines: _Lines, indices: Iterable[int]) -> list[list[int]]:
-    """``indices`` (lines) in rows, from the top down, each row's cells left to right: a line joins the row above
-    when it shares over half the shorter one's height with that row's first line."""
+def _rows(lines: _Lines, mates: np.ndarray, indices: np.ndarray) -> list[list[int]] | None:
+    """``indices`` (a table's lines) in rows, each row's cells left to right: lines that share rows, and the lines
+    that share rows with those; a line no other shares a row with is a row of its own (a cell's second line). The
+    rows from the top down, by the middle of each row's first cell. None when a row would hold two lines of one
+    block, one above the other: rows that drift across the page (a phone's photo in perspective, a curled page),
+    where a cell shares rows with lines of two of them (QA128 F2: a payee's cells came before the name, or with
+    the next one's)."""
+    import numpy as np
+
+    shared = mates[np.ix_(indices, indices)]
+    row_of = np.full(len(indices), -1)
     rows: list[list[int]] = []
-    for line in sorted(indices, key=lambda line: float(lines.top[line] + lines.bottom[line])):
-        if rows:
-            first = rows[-1][0]
-            shared = min(lines.bottom[line], lines.bottom[first]) - max(lines.top[line], lines.top[first])
-            if shared >= 0.5 * min(lines.height[line], lines.height[first]):
-                rows[-1].append(line)
-                continue
-        rows.append([line])
-    return [sorted(row, key=lambda line: float(lines.left[line])) for row in rows]
+    for start in range(len(indices)):
+        if row_of[start] >= 0:
+            continue
+        row_of[start] = len(rows)
+        row, waiting = [start], [start]
+        while waiting:
+            for other in np.flatnonzero(shared[waiting.pop()] & (row_of < 0)):
+                row_of[other] = len(rows)
+                row.append(int(other))
+                waiting.append(int(other))
+        cells = [int(indices[member]) for member in row]
+        if _stacked_in_a_block(lines, cells):
+            return None
+        rows.append(sorted(cells, key=lambda cell: float(lines.left[cell])))
+    return sorted(rows, key=lambda row: float(lines.top[row[0]] + lines.bottom[row[0]]))
 
 
 def stacked(bands: list[tuple[int, PageReading]]) -> PageReading:

@@ -545,3 +545,72 @@ def test_columns_of_prose_and_a_headers_halves_that_share_rows_keep_their_order(
         "ỦY BAN NHÂN DÂN\nXÃ HÒA BÌNH\nSố: 15/QĐ-UBND",
         "CỘNG HÒA XÃ HỘI CHỦ NGHĨA\nĐộc lập - Tự do\nHòa Bình, ngày 19",
     ]
+
+
+def _rows_table(rows: list[list[str]], tops: list[int] | None = None, lefts: tuple[int, ...] = (100, 500, 800, 1100)):
+    """A table of ``rows``, one block per column (as Tesseract gives an unruled one), row ``n`` at ``tops[n]``."""
+    tops = tops or [200 + 60 * n for n in range(len(rows))]
+    return [
+        word
+        for column, left in enumerate(lefts[: len(rows[0])])
+        for n, row in enumerate(rows)
+        for word in _block(row[column], left, tops[n], column + 1, 280 if column < 3 else 500)
+    ]
+
+
+def test_a_tables_long_cells_are_in_its_rows_and_a_paragraph_beside_it_is_not() -> None:
+    """QA128: a fourth column of addresses (five words a cell) was left out of a table of four (a union-find that
+    lost one of four columns, F1; a cell's block of more than four words not taken, F3); a paragraph beside a table,
+    whose lines share its rows, is no column of it (F6)."""
+    rows = [["Họ và tên", "Năm sinh", "Số tiền", "Địa chỉ thường trú"]] + [
+        [name, str(1950 + n), "540.000", f"Thôn {place}, xã Hòa Bình"]
+        for n, (name, place) in enumerate(
+            [("Nguyễn Văn An", "Đông"), ("Trần Thị Bích", "Tây"), ("Lê Văn Cường", "Nam")]
+        )
+    ]
+    page = PageReading(width=1700, height=900, words=_rows_table(rows), engine="e")
+    assert page.text().splitlines() == [" ".join(row) for row in rows], page.text()
+    paragraph = ["Ủy ban nhân dân xã đề nghị các", "hộ gia đình có tên trong danh", "sách đến nhận tiền hỗ trợ tại"]
+    beside = _rows_table([row[:3] for row in rows]) + _column(paragraph, 1100, 260, 9, 500)
+    page = PageReading(width=1700, height=900, words=beside, engine="e")
+    assert page.text().split("\n\n") == ["\n".join(" ".join(row[:3]) for row in rows), "\n".join(paragraph)]
+
+
+def test_rows_that_drift_across_the_page_are_kept_or_the_table_is_read_as_before() -> None:
+    """QA128 F2: a phone's photo of a list in perspective, its rows lower to the right: a payee's cells came on the
+    line before the name. Rows are lines whose middles are close, chained cell to cell; where a row would take two
+    lines of one column, the table is read column by column, as before."""
+    rows = [
+        ["Họ và tên", "Thôn", "Số tiền"],
+        ["Nguyễn Văn An", "Thôn Đông", "540.000"],
+        ["Trần Thị Bích", "Thôn Tây", "810.000"],
+    ]
+    drifting = [
+        word
+        for column, left in enumerate((100, 500, 800))
+        for n, row in enumerate(rows)
+        for word in _block(row[column], left, 200 + 60 * n + 12 * column, column + 1, 280)
+    ]
+    page = PageReading(width=1700, height=900, words=drifting, engine="e")
+    assert page.text().splitlines() == [" ".join(row) for row in rows], page.text()
+    # five columns, each 14 pixels lower than the one before: the fifth's first line is as close to the first's
+    # second row as to its own row's fourth cell, and one row would hold two of the first column's lines
+    sloped = [
+        word
+        for column in range(5)
+        for n in range(3)
+        for word in _block(f"Ô{column}{n}", 100 + 250 * column, 200 + 60 * n + 14 * column, column + 1, 200)
+    ]
+    assert tables_in_rows(sloped) is sloped
+    four = sloped[: 4 * 3]  # four of them: a table, each row one line
+    assert PageReading(width=1700, height=900, words=four, engine="e").text().splitlines() == [
+        " ".join(f"Ô{column}{n}" for column in range(4)) for n in range(3)
+    ]
+
+
+def test_a_closings_recipients_are_no_labels_when_a_semicolon_is_read_as_a_colon() -> None:
+    """QA128 F5: "- Như trên:" (its ";" read as ":") made the recipients a form's labels, and the signer's title
+    lines their entries: "Nơi nhận: TM. ỦY BAN NHÂN DÂN", the name cut off from the title."""
+    closing = _column(["Nơi nhận:", "- Như trên:", "- Lưu: VT."], 100, 200, 1, 400)
+    closing += _column(["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"], 800, 200, 2, 500)
+    assert tables_in_rows(closing) is closing
