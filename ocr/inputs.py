@@ -982,13 +982,17 @@ _ARITHMETIC_SOF = frozenset({0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
 
 
 def _arithmetic_coding(path: Path) -> tuple[str, str] | None:
-    """(English, Vietnamese) words for a JPEG whose frame is arithmetic-coded — libjpeg decodes it, Pillow's build
-    and PDF viewers' JPEG readers do not — or None. Reads the markers up to the first scan."""
+    """(English, Vietnamese) words for a JPEG file whose frame is arithmetic-coded (``_arithmetic_coding_of``)."""
+    with path.open("rb") as jpeg:
+        return _arithmetic_coding_of(jpeg.read(1 << 16))  # (the frame header: in the file's first kilobytes)
+
+
+def _arithmetic_coding_of(data: bytes) -> tuple[str, str] | None:
+    """(English, Vietnamese) words for JPEG ``data`` whose frame is arithmetic-coded — libjpeg decodes it, Pillow's
+    build and PDF viewers' JPEG readers do not — or None. Reads the markers up to the first scan."""
     from ocr.jpegs import jpeg_segments  # (ocr.jpegs imports this module)
 
-    with path.open("rb") as jpeg:
-        data = jpeg.read(1 << 16)  # the frame header comes before the first scan, in the file's first kilobytes
-    for marker, _start, _end in jpeg_segments(data):
+    for marker, _start, _end in jpeg_segments(data[: 1 << 16]):
         if marker in _ARITHMETIC_SOF:
             return (
                 f"an arithmetic-coded JPEG (SOF{marker - 0xC0}), which PDF viewers do not decode",
@@ -1100,6 +1104,13 @@ def _check_page_images(path: Path, number: int, page: pikepdf.Page) -> None:
                 jpeg = image.read_raw_bytes()
                 for _ in chain[:-1]:
                     jpeg = zlib.decompress(jpeg)
+                if (coding := _arithmetic_coding_of(jpeg)) is not None:
+                    # intact, coded as PDF viewers do not decode, nor Pillow always: nothing to scan again (QA127:
+                    # "damaged … scan that page again", where the same JPEG as a file was named for what it is)
+                    where = f"page {number}, {_image_named(name)}"
+                    raise BadInputError(
+                        path, Problem.UNSUPPORTED_SAMPLES, f"{where}: {coding[0]}", f"trang {number}: {coding[1]}"
+                    )
                 with Image.open(io.BytesIO(jpeg)) as decoded:
                     decoded.draft(decoded.mode, (max(1, decoded.width // 8), max(1, decoded.height // 8)))
                     decoded.load()

@@ -211,6 +211,21 @@ def test_an_arithmetic_coded_jpeg_is_refused_as_unsupported_not_damaged(tmp_path
     assert "arithmetic-coded JPEG (SOF9)" in english and "TIFF or PNG" in english, english
     assert "mã hóa số học" in vietnamese and "damaged" not in english
     assert inspect_input(tmp_path / "thường.jpg").kind == "jpeg"
+    # the same JPEG as a PDF page's image (QA127: "damaged … scan that page again")
+    with pikepdf.new() as pdf:
+        sheet = pdf.add_blank_page(page_size=(576, 720))
+        coded = (tmp_path / "số học.jpg").read_bytes()
+        image = pdf.make_stream(coded, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Width=800, Height=1000)
+        image.ColorSpace, image.BitsPerComponent, image.Filter = pikepdf.Name.DeviceGray, 8, pikepdf.Name.DCTDecode
+        sheet.obj.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image))
+        sheet.obj.Contents = pdf.make_stream(b"q 576 0 0 720 0 0 cm /Im0 Do Q")
+        pdf.save(tmp_path / "số học.pdf")
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(tmp_path / "số học.pdf")
+    assert caught.value.problem == Problem.UNSUPPORTED_SAMPLES, caught.value.english()
+    english, vietnamese = caught.value.english(), caught.value.vietnamese()
+    assert 'page 1, image "Im0": an arithmetic-coded JPEG (SOF9)' in english, english
+    assert "trang 1: ảnh JPEG mã hóa số học" in vietnamese and "damaged" not in english, vietnamese
 
 
 def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> None:
