@@ -12,10 +12,11 @@ DEMO_DIR ?= demo-output
 # Debian packages the pipeline and its tests run on (installed only when missing); libgs-common: Ghostscript's
 # ICC profiles (no Ghostscript), of which default_cmyk.icc describes a CMYK scan image (ocr.pipeline.CMYK_PROFILE);
 # libtiff6: its fax decoder tells a cut-off G4 scan image (ocr.bilevel; Tesseract's Leptonica needs it anyway);
-# libjpeg-turbo-progs: jpegtran codes a JPEG scan's coefficients progressively, the same pixels in fewer bytes (ocr.jpegs)
+# libjpeg-turbo-progs: jpegtran codes a JPEG scan's coefficients progressively, the same pixels in fewer bytes (ocr.jpegs);
+# fonts-liberation2, fonts-urw-base35: twins of fonts a born-digital page names without embedding (sohoa.font_twins)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils qpdf \
-	fonts-liberation2 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates libgs-common libtiff6 \
-	libjpeg-turbo-progs
+	fonts-liberation2 fonts-urw-base35 fonts-noto-core fonts-dejavu-core softhsm2 ca-certificates libgs-common \
+	libtiff6 libjpeg-turbo-progs
 
 .PHONY: help deps system-deps venv bytecode demo test lint samples bench clean
 

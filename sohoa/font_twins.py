@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 TWIN_FONT_DIR = Path("/usr/share/fonts/truetype/liberation2")  # Debian's fonts-liberation2 (the Makefile installs it)
 # the file's widths are the original font's rounded to whole units of 1/1000 em; the twin's, unrounded, lie within
 WIDTH_TOLERANCE = 1.0
+# ZapfDingbats — a form's check marks, crosses and bullets; a standard font, so never embedded: 105 font dicts of the
+# corpora's signed forms, and OCRmyPDF's acroform.pdf, whose copies could not be PDF/A — has a twin too: URW's
+# D050000L (Debian's fonts-urw-base35, which the Makefile installs), of its glyphs, their names and widths, and its
+# built-in encoding. Embedded whole (its CFF program, 27.7 KB, 23.3 KB compressed, once a file), as a symbolic Type 1
+# font: a viewer that draws a field's appearance anew (a check box's /MK caption) may show a glyph no content shows.
+DINGBATS_FILE = Path("/usr/share/fonts/opentype/urw-base35/D050000L.otf")
+_DINGBATS_NAMES = ("zapfdingbats", "zapfdingbatsitc")
 
 # a font's name (letters only, lower case) begins with one of these: the twin family
 _FAMILIES = (
@@ -124,7 +131,8 @@ def embed_font_twins(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozen
     plans: list[_Plan] = []
     for key, font in uses.fonts.items():
         try:
-            plan = _plan(font, uses.shown.get(key, set()), every_code=uses.unsure)
+            planner = _dingbats_plan if _dingbats(font) else _plan
+            plan = planner(font, uses.shown.get(key, set()), every_code=uses.unsure)
         except (TypeError, ValueError, AttributeError, KeyError, pikepdf.PdfError):
             # a malformed font (flags or widths that are no numbers, a descriptor that is no dictionary): left as
             # it is, for the PDF/A check to name (not the whole copy's checks lost to it)
@@ -132,7 +140,8 @@ def embed_font_twins(pdf: pikepdf.Pdf, skip: frozenset[tuple[int, int]] = frozen
         if plan is not None:
             plans.append(plan)
     for path in dict.fromkeys(plan.path for plan in plans):
-        _embed(pdf, path, [plan for plan in plans if plan.path == path])
+        embed = _embed_dingbats if path == DINGBATS_FILE else _embed
+        embed(pdf, path, [plan for plan in plans if plan.path == path])
     return [FontTwin(original=plan.original, twin=_family_and_style(plan.path)) for plan in plans]
 
 
@@ -154,8 +163,14 @@ def _wants_twin(obj: pikepdf.Dictionary) -> bool:
         obj.get("/Type") == pikepdf.Name.Font
         and obj.get("/Subtype") in (pikepdf.Name.TrueType, pikepdf.Name.Type1)
         and not font_embedded(obj)
-        and twin_font_file(str(obj.get("/BaseFont", ""))) is not None
+        and (twin_font_file(str(obj.get("/BaseFont", ""))) is not None or _dingbats(obj))
     )
+
+
+def _dingbats(font: pikepdf.Dictionary) -> bool:
+    """Whether ``font`` is ZapfDingbats, as a Type 1 font."""
+    key = re.sub(r"[^a-z]", "", _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/")).lower())
+    return font.get("/Subtype") == pikepdf.Name.Type1 and key in _DINGBATS_NAMES
 
 
 def _key(font: pikepdf.Object | None) -> tuple[int, int] | None:
@@ -438,8 +453,110 @@ def _embed(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
         font.FontDescriptor = pdf.make_indirect(new)
 
 
+def _dingbats_plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: bool) -> _Plan | None:
+    """How ZapfDingbats ``font`` gets its twin (D050000L), for the ``codes`` it shows (``every_code``: or any it may
+    show), or None where it cannot: a code of no glyph of the twin, a width that is not the twin's, an encoding of
+    another font's."""
+    if not DINGBATS_FILE.is_file():
+        return None
+    encoding = font.get("/Encoding")
+    if encoding is not None and not isinstance(encoding, pikepdf.Dictionary):
+        return None  # a named encoding (WinAnsi): not the font's own glyphs
+    twin = _dingbats_twin()
+    names = dict(twin.names)
+    code = 0
+    for item in encoding.get("/Differences", []) if isinstance(encoding, pikepdf.Dictionary) else []:
+        if isinstance(item, pikepdf.Name):
+            names[code] = str(item).lstrip("/")
+            code += 1
+        else:
+            code = int(item)
+    widths = font.get("/Widths")
+    first = int(font.get("/FirstChar", 0)) if isinstance(widths, pikepdf.Array) else 0
+    given = {first + i: float(w) for i, w in enumerate(widths)} if isinstance(widths, pikepdf.Array) else None
+    codes = set(codes)
+    if every_code or not codes:  # every code it may show: each its font gives a width for, or has a glyph for
+        codes |= set(given) if given is not None else {code for code in names if 32 <= code <= 255}
+    letters: dict[int, int] = {}
+    for code in sorted(codes):
+        name = names.get(code)
+        if name is None or name not in twin.advance:
+            if every_code and given is None:
+                continue  # (a code of no glyph it might show: none is shown)
+            return None
+        # a file without widths draws with Adobe's, which D050000L's are
+        if given is not None and abs(given.get(code, -1.0) - twin.advance[name]) > WIDTH_TOLERANCE:
+            return None
+        letters[code] = code
+    if not letters:
+        return None
+    written = None
+    if given is None:  # every code's width (a viewer drawing a check box anew may show one not shown yet)
+        letters = {code: code for code in names if code >= min(letters)} | letters
+        span = range(min(letters), max(letters) + 1)
+        written = [twin.advance.get(names.get(code, ""), 0.0) for code in span]
+    original = _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/"))
+    return _Plan(font=font, original=original, path=DINGBATS_FILE, letters=letters, names=names, widths=written)
+
+
+@dataclass
+class _Dingbats:
+    """D050000L: its built-in encoding (code → glyph name), its glyphs' widths in 1/1000 em, its CFF program."""
+
+    names: dict[int, str]
+    advance: dict[str, float]
+    program: bytes
+    bbox: list[int]  # (its hhea's ascent, 1057, lies far above any glyph: the descriptor's heights are the box's)
+
+
+@functools.cache
+def _dingbats_twin() -> _Dingbats:
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(DINGBATS_FILE)
+    scale = 1000 / font["head"].unitsPerEm
+    top = font["CFF "].cff.topDictIndex[0]
+    names = {code: name for code, name in enumerate(top.Encoding) if name != ".notdef"}
+    return _Dingbats(
+        names=names,
+        advance={glyph: width * scale for glyph, (width, _) in font["hmtx"].metrics.items()},
+        program=font.getTableData("CFF "),
+        bbox=[round(v * scale) for v in top.FontBBox],
+    )
+
+
+def _embed_dingbats(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
+    """Embed D050000L (``path``), once and whole, in place of each ZapfDingbats of ``plans``."""
+    twin = _dingbats_twin()
+    program = pdf.make_stream(twin.program)
+    program.Subtype = pikepdf.Name("/Type1C")
+    descriptor = pdf.make_indirect(
+        pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor,
+            FontName=pikepdf.Name(f"/{path.stem}"),
+            Flags=_SYMBOLIC,
+            FontBBox=pikepdf.Array(twin.bbox),
+            ItalicAngle=0,
+            Ascent=twin.bbox[3],
+            Descent=twin.bbox[1],
+            CapHeight=twin.bbox[3],  # (required; a font of no capitals)
+            StemV=80,
+            FontFile3=program,
+        )
+    )
+    for plan in plans:
+        font = plan.font
+        if plan.widths is not None:  # Adobe's widths, which a standard font is drawn with: D050000L's
+            font.FirstChar, font.LastChar = min(plan.letters), max(plan.letters)
+            font.Widths = pikepdf.Array([round(width) for width in plan.widths])
+        font.BaseFont = pikepdf.Name(f"/{path.stem}")
+        font.FontDescriptor = descriptor
+
+
 def _family_and_style(path: Path) -> str:
     """ "Liberation Serif Bold Italic" for LiberationSerif-BoldItalic.ttf."""
+    if path == DINGBATS_FILE:
+        return "URW D050000L"
     family, style = path.stem.removeprefix("Liberation").split("-")
     shown_style = "" if style == "Regular" else " " + re.sub(r"(?<=[a-z])(?=[A-Z])", " ", style)
     return f"Liberation {family}{shown_style}"

@@ -287,3 +287,33 @@ def test_cutting_a_twin_down_says_nothing_in_the_log_even_with_v(monkeypatch: py
         monkeypatch.undo()
         cli._configure_logging(False)
     assert "pruned" not in stderr.getvalue() and "dropped" not in stderr.getvalue(), stderr.getvalue()
+
+
+def test_zapf_dingbats_check_marks_get_urws_twin_whole_and_the_copy_is_pdfa(tmp_path: Path) -> None:
+    """ZapfDingbats — a form's check marks, never embedded (105 font dicts of the corpora's signed forms;
+    OCRmyPDF's acroform.pdf) — kept its copies from PDF/A (QA127 F2). URW's D050000L, of its glyphs, names and
+    widths, is embedded whole in its place: drawn the same, PDF/A-2b; a ZapfDingbats given other widths is not
+    ZapfDingbats and stays."""
+    source = tmp_path / "phiếu.pdf"
+    check_marks = b"BT /F1 24 Tf 72 760 Td (4 3 l n u) Tj ET BT /F2 12 Tf 72 700 Td (Da nhan) Tj ET"
+    _made(source, check_marks, {"/F1": _standard("/ZapfDingbats", None), "/F2": _standard("/Helvetica")})
+    out = tmp_path / "out.pdf"
+    result = ocr_document(source, out, workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", []), result.pdfa_problems
+    assert "ZapfDingbats, Helvetica" in result.notices[0] and "URW D050000L" in result.notices[0]
+    written = pikepdf.pdfa.validate_written(out, "2b")
+    assert [f for f in written.findings if f.kind == "violation"] == [], written.findings
+    with pikepdf.open(out) as pdf:
+        dingbats = pdf.pages[0].Resources.Font.F1
+        assert (dingbats.Subtype, dingbats.BaseFont) == (pikepdf.Name.Type1, pikepdf.Name("/D050000L"))
+        assert dingbats.FontDescriptor.FontFile3.Subtype == pikepdf.Name("/Type1C")
+        assert int(dingbats.FontDescriptor.Flags) == 4  # symbolic: its codes are its own glyphs
+        assert int(dingbats.Widths[ord("4") - int(dingbats.FirstChar)]) == 846  # Adobe's a20 (✔)
+    difference = np.abs(_drawn(out, tmp_path) - _drawn(source, tmp_path))
+    assert np.mean(difference > 64) < 0.002, np.mean(difference > 64)
+    wider = tmp_path / "khác.pdf"
+    other = _standard("/ZapfDingbats", None)
+    other.FirstChar, other.LastChar, other.Widths = 52, 52, pikepdf.Array([500])
+    _made(wider, b"BT /F1 24 Tf 72 760 Td (4) Tj ET", {"/F1": other})
+    kept = ocr_document(wider, tmp_path / "khác-out.pdf", workers=1)
+    assert kept.pdfa_problems == ["6.2.11.4.1: page 1 uses font /ZapfDingbats without embedding it"]
