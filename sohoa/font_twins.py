@@ -42,10 +42,13 @@ WIDTH_TOLERANCE = 1.0
 # ZapfDingbats — a form's check marks, crosses and bullets; a standard font, so never embedded: 105 font dicts of the
 # corpora's signed forms, and OCRmyPDF's acroform.pdf, whose copies could not be PDF/A — has a twin too: URW's
 # D050000L (Debian's fonts-urw-base35, which the Makefile installs), of its glyphs, their names and widths, and its
-# built-in encoding. Embedded whole (its CFF program, 27.7 KB, 23.3 KB compressed, once a file), as a symbolic Type 1
-# font: a viewer that draws a field's appearance anew (a check box's /MK caption) may show a glyph no content shows.
+# built-in encoding. Embedded as a symbolic Type 1 font (its CFF program) cut down to the glyphs shown and those of
+# the six check box styles, which a viewer drawing a field's appearance anew shows (~1 KB; whole, 23.3 KB compressed,
+# it made OCRmyPDF's acroform.pdf three times OCRmyPDF's copy), each code named in the font's differences.
 DINGBATS_FILE = Path("/usr/share/fonts/opentype/urw-base35/D050000L.otf")
 _DINGBATS_NAMES = ("zapfdingbats", "zapfdingbatsitc")
+# a check box's styles (PDF 1.7, 12.7.4.2.3, /MK /CA): check 4, circle l, cross 8, diamond u, square n, star H
+_CHECK_STYLES = "4l8unH"
 
 # a font's name (letters only, lower case) begins with one of these: the twin family
 _FAMILIES = (
@@ -475,37 +478,36 @@ def _dingbats_plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: boo
     first = int(font.get("/FirstChar", 0)) if isinstance(widths, pikepdf.Array) else 0
     given = {first + i: float(w) for i, w in enumerate(widths)} if isinstance(widths, pikepdf.Array) else None
     codes = set(codes)
-    if every_code or not codes:  # every code it may show: each its font gives a width for, or has a glyph for
+    if every_code:  # every code it may show: each its font gives a width for, or has a glyph for
         codes |= set(given) if given is not None else {code for code in names if 32 <= code <= 255}
+    # (a font in a check box's resources whose appearance draws its mark with lines shows none: it gets the check
+    # box styles alone, not every glyph, 24 KB, as a Times or Arial that shows none gets every letter)
     letters: dict[int, int] = {}
-    for code in sorted(codes):
+    for code in sorted(codes | {ord(style) for style in _CHECK_STYLES}):
         name = names.get(code)
         if name is None or name not in twin.advance:
-            if every_code and given is None:
+            if code not in codes or (every_code and given is None):
                 continue  # (a code of no glyph it might show: none is shown)
             return None
         # a file without widths draws with Adobe's, which D050000L's are
-        if given is not None and abs(given.get(code, -1.0) - twin.advance[name]) > WIDTH_TOLERANCE:
+        if given is not None and code in codes and abs(given.get(code, -1.0) - twin.advance[name]) > WIDTH_TOLERANCE:
             return None
         letters[code] = code
     if not letters:
         return None
     written = None
-    if given is None:  # every code's width (a viewer drawing a check box anew may show one not shown yet)
-        letters = {code: code for code in names if code >= min(letters)} | letters
-        span = range(min(letters), max(letters) + 1)
-        written = [twin.advance.get(names.get(code, ""), 0.0) for code in span]
+    if given is None:  # every code's width, Adobe's (a viewer drawing a check box anew may show one not shown yet)
+        written = [twin.advance.get(names.get(code, ""), 0.0) for code in range(min(names), max(names) + 1)]
     original = _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/"))
     return _Plan(font=font, original=original, path=DINGBATS_FILE, letters=letters, names=names, widths=written)
 
 
 @dataclass
 class _Dingbats:
-    """D050000L: its built-in encoding (code → glyph name), its glyphs' widths in 1/1000 em, its CFF program."""
+    """D050000L: its built-in encoding (code → glyph name), its glyphs' widths in 1/1000 em, its box."""
 
     names: dict[int, str]
     advance: dict[str, float]
-    program: bytes
     bbox: list[int]  # (its hhea's ascent, 1057, lies far above any glyph: the descriptor's heights are the box's)
 
 
@@ -520,20 +522,32 @@ def _dingbats_twin() -> _Dingbats:
     return _Dingbats(
         names=names,
         advance={glyph: width * scale for glyph, (width, _) in font["hmtx"].metrics.items()},
-        program=font.getTableData("CFF "),
         bbox=[round(v * scale) for v in top.FontBBox],
     )
 
 
 def _embed_dingbats(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
-    """Embed D050000L (``path``), once and whole, in place of each ZapfDingbats of ``plans``."""
+    """Embed D050000L (``path``), once, cut down to the glyphs of every ZapfDingbats of ``plans``, in their place."""
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
     twin = _dingbats_twin()
-    program = pdf.make_stream(twin.program)
+    program_file = TTFont(DINGBATS_FILE)
+    options = subset.Options()
+    options.notdef_outline = True  # PDF/A: a .notdef glyph shown draws as the font says
+    options.hinting = False
+    cut = subset.Subsetter(options)
+    cut.populate(glyphs=sorted({plan.names[code] for plan in plans for code in plan.letters}))
+    cut.subset(program_file)
+    data = program_file.getTableData("CFF ")  # (its own encoding is then Adobe's standard: the differences name all)
+    tag = "".join(chr(ord("A") + byte % 26) for byte in hashlib.sha256(data).digest()[:6])
+    name = pikepdf.Name(f"/{tag}+{path.stem}")
+    program = pdf.make_stream(data)
     program.Subtype = pikepdf.Name("/Type1C")
     descriptor = pdf.make_indirect(
         pikepdf.Dictionary(
             Type=pikepdf.Name.FontDescriptor,
-            FontName=pikepdf.Name(f"/{path.stem}"),
+            FontName=name,
             Flags=_SYMBOLIC,
             FontBBox=pikepdf.Array(twin.bbox),
             ItalicAngle=0,
@@ -547,9 +561,11 @@ def _embed_dingbats(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
     for plan in plans:
         font = plan.font
         if plan.widths is not None:  # Adobe's widths, which a standard font is drawn with: D050000L's
-            font.FirstChar, font.LastChar = min(plan.letters), max(plan.letters)
+            font.FirstChar, font.LastChar = min(plan.names), max(plan.names)
             font.Widths = pikepdf.Array([round(width) for width in plan.widths])
-        font.BaseFont = pikepdf.Name(f"/{path.stem}")
+        differences = [item for code in sorted(plan.letters) for item in (code, pikepdf.Name(f"/{plan.names[code]}"))]
+        font.Encoding = pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=differences)
+        font.BaseFont = name
         font.FontDescriptor = descriptor
 
 
