@@ -272,12 +272,13 @@ def tables_in_rows(words: list[Word]) -> list[Word]:
     taken: set[int] = set()
     for aligned in _aligned_blocks(lines, mates):
         columns = [column for column in aligned if column not in taken]  # (a cell of a table met before)
-        table = _table(lines, mates, columns, taken) if len(columns) >= 2 else None
-        if table is None:
+        rows = _table(lines, mates, columns, taken) if len(columns) >= 2 else None
+        if rows is None:
             continue
-        taken |= set(table)
+        table = {int(lines.block[line]) for row in rows for line in row}
+        taken |= table
         block = blocks[min(table)]
-        for number, row in enumerate(_rows(lines, mates, np.flatnonzero(np.isin(lines.block, table))) or [], 1):
+        for number, row in enumerate(rows, 1):
             for cell, line in enumerate(row):
                 rows_of[keys[line]] = (block, number, cell)
     if not rows_of:
@@ -334,9 +335,9 @@ def _aligned_blocks(lines: _Lines, mates: np.ndarray) -> list[list[int]]:
     return [group for group in groups.values() if len(group) >= 2]
 
 
-def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]) -> list[int] | None:
-    """The blocks (indices) of the table ``columns`` are, with the cells Tesseract gave blocks of their own (a
-    header's, a last row's); None when they are no table (TABLE_COLUMNS), or when its rows are in doubt."""
+def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]) -> list[list[int]] | None:
+    """The rows (``_rows``) of the table ``columns`` (blocks) are, with the cells Tesseract gave blocks of their own
+    (a header's, a last row's); None when they are no table (TABLE_COLUMNS), or when its rows are in doubt."""
     import numpy as np
 
     def lines_of(block: int) -> np.ndarray:
@@ -393,9 +394,9 @@ def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]
                 table.append(block)
                 grown = True
     rows = _rows(lines, mates, np.flatnonzero(np.isin(lines.block, table)))
-    if rows is None:
+    if rows is None or sum(len(row) >= least_cells for row in rows) < 2:
         return None
-    return table if sum(len(row) >= least_cells for row in rows) >= 2 else None
+    return rows
 
 
 def _stacked_in_a_block(lines: _Lines, cells: list[int]) -> bool:
