@@ -202,9 +202,10 @@ def blocks_in_reading_order(words: list[Word]) -> list[Word]:
 # labels as one block beside one of their entries: read block by block, a row's cells were lines apart in the
 # record text that search and the classifier read ("Họ và tên Đặng Văn Hải Bùi Thị Hoa …", then "Đối tượng Người
 # cao tuổi …": a phrase across a row's cells was not found, QA125 F4). Blocks side by side whose lines share rows
-# are read row by row when they are a table: at least TABLE_COLUMNS of them whose lines are cells, short and
-# beginning with a capital or a digit (two or three columns of prose share rows too, as do the two halves of a
-# Decree 30 header or signature), or a column of labels ("Nơi sinh:") with their entries beside it.
+# are read row by row when they are a table: at least TABLE_COLUMNS of them, two or more columns of cells — short
+# lines beginning with a capital or a digit — and the others between those or, capitalised, on their rows (two or
+# three columns of prose share rows too, as do a paragraph beside a table and the two halves of a Decree 30 header
+# or closing: QA128), or a column of labels ("Nơi sinh:", no item of a list) with their entries beside it.
 TABLE_COLUMNS = 3
 TABLE_ROW_SHARE = 0.6  # of the lines of two blocks of a table (of the one with fewer), on rows they share
 TABLE_CELL_WORDS = 4  # the middle count of words in a table's lines, at most (a column of prose has 8 and more)
