@@ -15,8 +15,9 @@ agree with the twin's (to a unit in 1000: the file's are rounded), and every one
 Adobe Glyph List, a letter the twin has. The codes shown are found by following everything a page draws: its
 forms, patterns, soft masks, Type 3 glyphs and annotations' appearances, and the fonts set by `Tf` and by a
 graphics state's /Font (where some content cannot be read, a twin gets every letter its font has a width for).
-The fonts of one twin share one copy of it, cut down to all their letters. Any other font (a symbolic one,
-Tahoma, a Vietnamese font of before Unicode such as VNI-Times) stays as it is, and the PDF/A check says so.
+The fonts of one twin share one copy of it, cut down to all their letters. ZapfDingbats, a form's check marks, gets
+URW's D050000L, of its glyphs and widths (``DINGBATS_FILE``). Any other font (another symbolic one, Tahoma, a
+Vietnamese font of before Unicode such as VNI-Times) stays as it is, and the PDF/A check says so.
 """
 
 from __future__ import annotations
