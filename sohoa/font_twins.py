@@ -26,6 +26,7 @@ import functools
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -103,10 +104,20 @@ class FontTwin:
     twin: str  # the twin's family and style, e.g. "Liberation Serif Bold"
 
 
+def _named(base_font: str) -> str:
+    """A /BaseFont without its slash and subset tag: ``Times New Roman,Bold`` for ``/ABCDEF+Times New Roman,Bold``."""
+    return _SUBSET_TAG.sub("", base_font.lstrip("/"))
+
+
+def _name_key(base_font: str) -> str:
+    """A /BaseFont's letters alone, in lower case: ``timesnewromanbold``."""
+    return re.sub(r"[^a-z]", "", _named(base_font).lower())
+
+
 def twin_font_file(base_font: str) -> Path | None:
     """The Liberation font of ``base_font``'s widths (``/Times New Roman,Bold``, ``TimesNewRomanPS-BoldMT``,
     ``Helvetica-Oblique``, ``ArialMT``…), or None for a font without a twin."""
-    key = re.sub(r"[^a-z]", "", _SUBSET_TAG.sub("", base_font.lstrip("/")).lower())
+    key = _name_key(base_font)
     for prefix, family in _FAMILIES:
         if key.startswith(prefix):
             style = _STYLES.get(key[len(prefix) :].removeprefix("ps").removesuffix("mt"))
@@ -173,8 +184,7 @@ def _wants_twin(obj: pikepdf.Dictionary) -> bool:
 
 def _dingbats(font: pikepdf.Dictionary) -> bool:
     """Whether ``font`` is ZapfDingbats, as a Type 1 font."""
-    key = re.sub(r"[^a-z]", "", _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/")).lower())
-    return font.get("/Subtype") == pikepdf.Name.Type1 and key in _DINGBATS_NAMES
+    return font.get("/Subtype") == pikepdf.Name.Type1 and _name_key(str(font.get("/BaseFont", ""))) in _DINGBATS_NAMES
 
 
 def _key(font: pikepdf.Object | None) -> tuple[int, int] | None:
@@ -310,7 +320,13 @@ def _glyph_names(font: pikepdf.Dictionary) -> dict[int, str] | None:
         base = pikepdf.Name.StandardEncoding  # a standard Type 1 font's own
     if not isinstance(base, pikepdf.Name) or str(base) not in _SIMPLE_ENCODINGS:
         return None
-    names = dict(_encodings()[str(base)])
+    return _with_differences(_encodings()[str(base)], differences)
+
+
+def _with_differences(names: dict[int, str], differences: Iterable[pikepdf.Object]) -> dict[int, str] | None:
+    """Code → glyph name: ``names`` with an encoding's /Differences over them (a code, then the names from it on);
+    None for differences that are neither."""
+    names = dict(names)
     code = 0
     for item in differences:
         if isinstance(item, int | pikepdf.Object) and not isinstance(item, pikepdf.Name):
@@ -365,7 +381,7 @@ def _plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: bool) -> _Pl
     the twin's, a glyph name PDF/A does not accept."""
     from fontTools.agl import LEGACY_AGL2UV, toUnicode
 
-    original = _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/"))
+    original = _named(str(font.get("/BaseFont", "")))
     path = twin_font_file(original)
     descriptor = font.get("/FontDescriptor")
     flags = int(descriptor.get("/Flags", _NONSYMBOLIC)) if isinstance(descriptor, pikepdf.Dictionary) else _NONSYMBOLIC
@@ -418,8 +434,7 @@ def _embed(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
     bbox = pikepdf.Array([round(v * scale) for v in (head.xMin, head.yMin, head.xMax, head.yMax)])
     created = _descriptor(twin)  # (for a standard font that had none; read before the cut)
     data = _subset(twin, {point for plan in plans for point in plan.letters.values()})
-    tag = "".join(chr(ord("A") + byte % 26) for byte in hashlib.sha256(data).digest()[:6])
-    name = pikepdf.Name(f"/{tag}+{twin['name'].getDebugName(6)}")
+    name = _subset_name(data, twin["name"].getDebugName(6))
     program = pikepdf.Stream(pdf, data)
     program.Length1 = len(data)
     program = pdf.make_indirect(program)
@@ -467,14 +482,10 @@ def _dingbats_plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: boo
     if encoding is not None and not isinstance(encoding, pikepdf.Dictionary):
         return None  # a named encoding (WinAnsi): not the font's own glyphs
     twin = _dingbats_twin()
-    names = dict(twin.names)
-    code = 0
-    for item in encoding.get("/Differences", []) if isinstance(encoding, pikepdf.Dictionary) else []:
-        if isinstance(item, pikepdf.Name):
-            names[code] = str(item).lstrip("/")
-            code += 1
-        else:
-            code = int(item)
+    differences = list(encoding.get("/Differences", [])) if isinstance(encoding, pikepdf.Dictionary) else []
+    names = _with_differences(twin.names, differences)  # (over its built-in encoding)
+    if names is None:
+        return None
     widths = font.get("/Widths")
     first = int(font.get("/FirstChar", 0)) if isinstance(widths, pikepdf.Array) else 0
     given = {first + i: float(w) for i, w in enumerate(widths)} if isinstance(widths, pikepdf.Array) else None
@@ -499,7 +510,7 @@ def _dingbats_plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: boo
     written = None
     if given is None:  # every code's width, Adobe's (a viewer drawing a check box anew may show one not shown yet)
         written = [twin.advance.get(names.get(code, ""), 0.0) for code in range(min(names), max(names) + 1)]
-    original = _SUBSET_TAG.sub("", str(font.get("/BaseFont", "")).lstrip("/"))
+    original = _named(str(font.get("/BaseFont", "")))
     return _Plan(font=font, original=original, path=DINGBATS_FILE, letters=letters, names=names, widths=written)
 
 
@@ -541,8 +552,7 @@ def _embed_dingbats(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
     cut.populate(glyphs=sorted({plan.names[code] for plan in plans for code in plan.letters}))
     cut.subset(program_file)
     data = program_file.getTableData("CFF ")  # (its own encoding is then Adobe's standard: the differences name all)
-    tag = "".join(chr(ord("A") + byte % 26) for byte in hashlib.sha256(data).digest()[:6])
-    name = pikepdf.Name(f"/{tag}+{path.stem}")
+    name = _subset_name(data, path.stem)
     program = pdf.make_stream(data)
     program.Subtype = pikepdf.Name("/Type1C")
     descriptor = pdf.make_indirect(
@@ -568,6 +578,12 @@ def _embed_dingbats(pdf: pikepdf.Pdf, path: Path, plans: list[_Plan]) -> None:
         font.Encoding = pikepdf.Dictionary(Type=pikepdf.Name.Encoding, Differences=differences)
         font.BaseFont = name
         font.FontDescriptor = descriptor
+
+
+def _subset_name(program: bytes, font_name: str) -> pikepdf.Name:
+    """The /BaseFont of a subset ``program`` of ``font_name``: a tag of six capitals from its bytes, then the name."""
+    tag = "".join(chr(ord("A") + byte % 26) for byte in hashlib.sha256(program).digest()[:6])
+    return pikepdf.Name(f"/{tag}+{font_name}")
 
 
 def _family_and_style(path: Path) -> str:
