@@ -227,6 +227,7 @@ class _Lines:
     top: np.ndarray
     right: np.ndarray
     bottom: np.ndarray
+    level: np.ndarray  # [a, b]: lines a and b are on one row (whatever their blocks and places across)
 
     @property
     def height(self) -> np.ndarray:
@@ -258,14 +259,17 @@ def tables_in_rows(words: list[Word]) -> list[Word]:
         ],
         dtype=float,
     )
-    lines = _Lines(keys, list(by_line.values()), np.array([index_of[k[0]] for k in keys]), blocks, *boxes.T)
-    # row mates: lines of two blocks side by side whose middles are less than half the shorter one's height apart
-    # (sharing half its height instead, a row of figures shared it with the next row's line of tall marked capitals)
-    height = lines.height
-    middle = (lines.top + lines.bottom) / 2
-    apart = (lines.right[:, None] <= lines.left[None, :]) | (lines.right[None, :] <= lines.left[:, None])
-    close = np.abs(middle[:, None] - middle[None, :]) < 0.5 * np.minimum.outer(height, height)
-    mates = apart & close & (lines.block[:, None] != lines.block)
+    left, top, right, bottom = boxes.T
+    # lines on one row: their middles less than half the shorter one's height apart (sharing half its height
+    # instead, a row of figures shared it with the next row's line of tall marked capitals)
+    height = bottom - top
+    middle = (top + bottom) / 2
+    level = np.abs(middle[:, None] - middle[None, :]) < 0.5 * np.minimum.outer(height, height)
+    block_of = np.array([index_of[key[0]] for key in keys])
+    lines = _Lines(keys, list(by_line.values()), block_of, blocks, left, top, right, bottom, level)
+    # row mates: lines of two blocks side by side, on one row
+    apart = (right[:, None] <= left[None, :]) | (right[None, :] <= left[:, None])
+    mates = apart & level & (block_of[:, None] != block_of)
     if not mates.any():
         return words
     # a table's line → (its table's block, its row, its cell in the row): its words stay together, in their order
@@ -401,14 +405,12 @@ def _table(lines: _Lines, mates: np.ndarray, columns: list[int], taken: set[int]
 
 
 def _stacked_in_a_block(lines: _Lines, cells: list[int]) -> bool:
-    """Whether two of the lines are of one block, one above the other (not side by side: Tesseract splits a line
-    of specks, a number read "— ©", into two)."""
-    for first, second in itertools.combinations(cells, 2):
-        if lines.block[first] == lines.block[second]:
-            apart = abs(float(lines.top[first] + lines.bottom[first] - lines.top[second] - lines.bottom[second])) / 2
-            if apart >= 0.5 * min(float(lines.height[first]), float(lines.height[second])):
-                return True
-    return False
+    """Whether two of the lines are of one block, one above the other (not side by side on one row: Tesseract
+    splits a line of specks, a number read "— ©", into two)."""
+    return any(
+        lines.block[first] == lines.block[second] and not lines.level[first, second]
+        for first, second in itertools.combinations(cells, 2)
+    )
 
 
 def _within(lines: _Lines, indices: np.ndarray, left: float, right: float) -> bool:
