@@ -547,14 +547,13 @@ def test_columns_of_prose_and_a_headers_halves_that_share_rows_keep_their_order(
     ]
 
 
-def _rows_table(rows: list[list[str]], tops: list[int] | None = None, lefts: tuple[int, ...] = (100, 500, 800, 1100)):
-    """A table of ``rows``, one block per column (as Tesseract gives an unruled one), row ``n`` at ``tops[n]``."""
-    tops = tops or [200 + 60 * n for n in range(len(rows))]
+def _rows_table(rows: list[list[str]]) -> list[Word]:
+    """A table of ``rows``, one block per column (as Tesseract gives an unruled one), 60 pixels a row."""
+    lefts = (100, 500, 800, 1100)
     return [
         word
         for column, left in enumerate(lefts[: len(rows[0])])
-        for n, row in enumerate(rows)
-        for word in _block(row[column], left, tops[n], column + 1, 280 if column < 3 else 500)
+        for word in _column([row[column] for row in rows], left, 200, column + 1, 280 if column < 3 else 500)
     ]
 
 
