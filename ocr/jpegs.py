@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
 import subprocess
 import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pikepdf
 from PIL import Image
@@ -223,3 +225,134 @@ def stored_image_bytes(image: pikepdf.Object) -> bytes:
     if isinstance(filters, pikepdf.Array) and [str(f) for f in filters] == ["/FlateDecode", "/DCTDecode"]:
         return zlib.decompress(raw)
     return raw
+
+
+# ------------------------------------------------------------------------------------- JPEG pages of a TIFF
+
+TIFF_JPEG = 7  # Compression: "new-style" JPEG (TIFF Technical Note 2); 6, the old style, is not taken
+_TIFF_GREY, _TIFF_RGB, _TIFF_YCBCR = 1, 2, 6  # PhotometricInterpretation: BlackIsZero, RGB, YCbCr
+_BASELINE_FRAMES = (0xC0, 0xC1)  # SOF0, SOF1: sequential, Huffman-coded (what libtiff writes)
+_OTHER_CODINGS = frozenset(range(0xC2, 0xD0)) - {0xC4, 0xCC}  # SOF2…SOF15 (not DHT, DAC)
+_RESTART = re.compile(rb"\xff[\xd0-\xd7]")
+# An APP14 "Adobe" segment saying the three components are RGB, not YCbCr (transform 0): how a JPEG stream says
+# what a TIFF's Photometric RGB says beside it, for Pillow and for a PDF's DCTDecode alike
+# the most a pixel at a seam between strips may change when joined (``tiff_frame_jpeg``): seen up to 7
+SEAM_TOLERANCE = 16
+_ADOBE_RGB = b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x00"
+
+
+def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
+    """The current frame of a TIFF whose pages are JPEG-coded, as one JPEG file with the scanner's coefficients —
+    so a PDF can hold the page as DCT data, as a JPEG file's page is held, not decoded and stored under Deflate
+    (QA127: a 2.8 MB JPEG TIFF became a 9.9 MB page, as in OCRmyPDF's output). ``tiff_file``: the TIFF, open.
+
+    libtiff stores such a page as strips, each an abbreviated JPEG of some rows, with the tables once in the
+    JPEGTables tag. The strips' entropy-coded data, joined with restart markers between them and a restart
+    interval of one strip's MCUs, is the scan of one JPEG: a restart resets the DC predictions, as each strip
+    began afresh. None — the page then stored as it was, losslessly — unless every part is as described: baseline
+    Huffman coding, 8-bit grey, RGB or YCbCr samples interleaved, strips a whole number of MCU rows high and none
+    with restarts of its own; and unless the JPEG decodes to exactly the pixels Pillow decodes from the TIFF."""
+    tags = getattr(image, "tag_v2", None)
+    if tags is None or tags.get(259) != TIFF_JPEG or tags.get(322) is not None or tags.get(284, 1) != 1:
+        return None
+    layout = (tags.get(262), tags.get(277, 1), image.mode)
+    if layout not in ((_TIFF_GREY, 1, "L"), (_TIFF_RGB, 3, "RGB"), (_TIFF_YCBCR, 3, "RGB")):
+        return None
+    offsets, counts = tags.get(273), tags.get(279)
+    if not offsets or not counts or len(offsets) != len(counts):
+        return None
+    width, height = image.size
+    rows = min(int(tags.get(278, height)), height)
+    strips = []
+    for offset, count in zip(offsets, counts, strict=True):
+        tiff_file.seek(offset)
+        strips.append(tiff_file.read(count))
+    tables = bytes(tags.get(347, b""))
+    if tables and not (tables.startswith(b"\xff\xd8") and tables.endswith(b"\xff\xd9")):
+        return None
+    joined = _joined_strips(strips, tables[2:-2], width, height, rows)
+    if joined is None:
+        return None
+    jpeg, chroma_rows = joined
+    if layout[0] == _TIFF_RGB:
+        jpeg = jpeg[:2] + _ADOBE_RGB + jpeg[2:]
+    try:
+        with Image.open(io.BytesIO(jpeg)) as decoded:
+            same = decoded.mode == image.mode and decoded.size == image.size
+            return jpeg if same and _same_but_seams(decoded, image, rows if chroma_rows else 0) else None
+    except (OSError, ValueError, Image.DecompressionBombError):
+        return None
+
+
+def _same_but_seams(joined: Image.Image, tiff: Image.Image, strip_rows: int) -> bool:
+    """Whether the joined JPEG's pixels are the TIFF's — but, with colours sampled over two rows (``strip_rows``
+    not 0), the rows at a seam between strips, by at most SEAM_TOLERANCE. Such colours are spread back over
+    their rows from both rows' neighbours (libjpeg's "fancy" upsampling): joined, from the next strip's; from
+    the strip's own edge where libtiff decodes a strip alone. Compared a few hundred rows at a time."""
+    import numpy as np
+
+    ours, theirs = np.asarray(joined), np.asarray(tiff)
+    for top in range(0, ours.shape[0], 512):
+        worst = (
+            np.abs(ours[top : top + 512].astype(np.int16) - theirs[top : top + 512])
+            .reshape(min(512, ours.shape[0] - top), -1)
+            .max(axis=1)
+        )
+        for row in np.flatnonzero(worst).tolist():
+            at_seam = strip_rows and (top + row) % strip_rows in (0, strip_rows - 1) and top + row > 0
+            if not at_seam or worst[row] > SEAM_TOLERANCE:
+                return False
+    return True
+
+
+def _joined_strips(strips: list[bytes], tables: bytes, width: int, height: int, rows: int) -> tuple[bytes, bool] | None:
+    """The strips as one JPEG (``tiff_frame_jpeg``) and whether its colours are sampled over two rows or more;
+    None where they are not what it takes."""
+    # per strip: its segments before the scan, its height blanked, and its scan header
+    headers: list[tuple[bytes, bytes]] = []
+    scans: list[bytes] = []
+    frame_at = 0
+    for number, strip in enumerate(strips):
+        segments = list(jpeg_segments(strip))
+        markers = [marker for marker, _start, _end in segments]
+        frames = [start for marker, start, _end in segments if marker in _BASELINE_FRAMES]
+        if len(frames) != 1 or any(marker == 0xDD or marker in _OTHER_CODINGS for marker in markers):
+            return None  # no frame, or restarts of its own, or a progressive, lossless or arithmetic-coded frame
+        frame_at = frames[0]
+        scan_at = segments[-1][2]
+        if strip[scan_at : scan_at + 2] != b"\xff\xda":
+            return None
+        scan_start = scan_at + 2 + int.from_bytes(strip[scan_at + 2 : scan_at + 4], "big")
+        end = strip.rfind(b"\xff\xd9")
+        if end < scan_start or _RESTART.search(strip, scan_start, end):
+            return None
+        if number < len(strips) - 1 and int.from_bytes(strip[frame_at + 5 : frame_at + 7], "big") != rows:
+            return None
+        before_scan = strip[2 : frame_at + 5] + b"\x00\x00" + strip[frame_at + 7 : scan_at]
+        headers.append((before_scan, strip[scan_at:scan_start]))
+        scans.append(strip[scan_start:end])
+    if not scans or any(header != headers[0] for header in headers):
+        return None
+    first = strips[0]
+    components = first[frame_at + 9]
+    if first[frame_at + 4] != 8 or int.from_bytes(first[frame_at + 7 : frame_at + 9], "big") != width:
+        return None
+    factors = [first[frame_at + 11 + 3 * i] for i in range(components)]
+    # an MCU: the largest sampling factors' blocks of 8×8 pixels; one block where the scan has one component
+    mcu_width = 8 * max(f >> 4 for f in factors) if components > 1 else 8
+    mcu_height = 8 * max(f & 15 for f in factors) if components > 1 else 8
+    restart = -(-width // mcu_width) * (rows // mcu_height)
+    interval = b""
+    if len(scans) > 1:
+        if rows % mcu_height or not 0 < restart <= 0xFFFF:
+            return None
+        interval = b"\xff\xdd\x00\x04" + restart.to_bytes(2, "big")
+    before_scan, scan_header = headers[0]
+    height_at = frame_at + 5 - 2  # in before_scan, which starts after the SOI
+    before_scan = before_scan[:height_at] + height.to_bytes(2, "big") + before_scan[height_at + 2 :]
+    joined = bytearray(b"\xff\xd8" + tables + before_scan + interval + scan_header)
+    for number, scan in enumerate(scans):
+        if number:
+            joined += bytes((0xFF, 0xD0 + (number - 1) % 8))
+        joined += scan
+    return bytes(joined + b"\xff\xd9"), mcu_height > 8

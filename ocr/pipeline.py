@@ -54,7 +54,7 @@ from ocr.inputs import (
     stated_resolution,
 )
 from ocr.inputs import image_dpi as _image_dpi
-from ocr.jpegs import compact_jpegs, jpeg_segments
+from ocr.jpegs import TIFF_JPEG, compact_jpegs, jpeg_segments, tiff_frame_jpeg
 from ocr.modes import (
     FORCE,
     MODES,
@@ -1277,7 +1277,8 @@ def _lossless_copy(page: Image.Image) -> bytes:
 
 
 def image_to_pdf(info: InputInfo, target: Path) -> None:
-    """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are).
+    """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are; a TIFF of
+    JPEG-coded pages is given as JPEGs of their own data, ``_tiff_jpeg_pages``).
 
     A JPEG or PNG is embedded as stored and turned for display by its page's /Rotate (``_stored_turn``); an MPO
     (a phone's photo and its preview) gives its first image only. A page img2pdf cannot be given as the file
@@ -1306,6 +1307,8 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
             for index in pages:
                 image.seek(index)
                 copies.append(_lossless_copy(_embedded_page(image)))
+        elif isinstance(image, TiffImagePlugin.TiffImageFile):
+            copies = _tiff_jpeg_pages(image, pages, info.path)
     for width, height, dpi, dpi_down in frames:
         if min(width / dpi, height / dpi_down) * 72 < MIN_PDF_PAGE_POINTS:
             # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
@@ -1361,6 +1364,25 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
             pdf.save(buffer)
             converted = buffer.getvalue()
     target.write_bytes(converted)
+
+
+def _tiff_jpeg_pages(image: TiffImagePlugin.TiffImageFile, pages: list[int], path: Path) -> list[bytes] | None:
+    """A TIFF's pages as JPEG files of their own DCT data (``ocr.jpegs.tiff_frame_jpeg``) where every page is
+    JPEG-coded and can be so given; else None, and img2pdf stores the pages as it reads them (a JPEG page
+    decoded, under Deflate: 3.5× the size, QA127)."""
+    for index in pages:
+        image.seek(index)
+        if image.tag_v2.get(259) != TIFF_JPEG:
+            return None
+    jpegs = []
+    with path.open("rb") as tiff_file:
+        for index in pages:
+            image.seek(index)
+            jpeg = tiff_frame_jpeg(image, tiff_file)
+            if jpeg is None:
+                return None
+            jpegs.append(jpeg)
+    return jpegs
 
 
 def _png_without_transparency(data: bytes) -> bytes:

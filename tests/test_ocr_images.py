@@ -835,3 +835,114 @@ def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path, 
         jpeg = stored_image_bytes(shown)
     assert same_scan_data(jpeg, path.read_bytes())  # the scanner's JPEG data, as a JPEG
     assert (tmp_path / "out.pdf").stat().st_size < path.stat().st_size * 1.2
+
+
+def _jpeg_strips_tiff(image: Image.Image, rows: int) -> bytes:
+    """A TIFF of YCbCr 4:2:0 JPEG strips of ``rows`` rows, each strip a whole JPEG with its own tables, as some
+    scanners' libtiff writes them (Pillow writes no subsampled JPEG TIFF)."""
+    import struct
+
+    strips = []
+    for top in range(0, image.height, rows):
+        buffer = io.BytesIO()
+        image.crop((0, top, image.width, min(image.height, top + rows))).save(buffer, "JPEG", quality=80)
+        strips.append(buffer.getvalue())
+    data = bytearray(b"II*\x00\x00\x00\x00\x00")
+    offsets = []
+    for strip in strips:
+        offsets.append(len(data))
+        data += strip + b"\x00" * (len(strip) % 2)
+    short, long, rational = 3, 4, 5
+    tags = [
+        (256, long, [image.width]),
+        (257, long, [image.height]),
+        (258, short, [8, 8, 8]),
+        (259, short, [7]),  # JPEG
+        (262, short, [6]),  # YCbCr
+        (273, long, offsets),
+        (277, short, [3]),
+        (278, long, [rows]),
+        (279, long, [len(strip) for strip in strips]),
+        (282, rational, [(300, 1)]),
+        (283, rational, [(300, 1)]),
+        (296, short, [2]),
+        (530, short, [2, 2]),
+    ]
+    packed = {}
+    for tag, kind, values in tags:
+        raw = b"".join(
+            struct.pack("<II", *v) if kind == rational else struct.pack("<H" if kind == short else "<I", v)
+            for v in values
+        )
+        packed[tag] = raw
+        if len(raw) > 4:
+            packed[tag] = struct.pack("<I", len(data))
+            data += raw
+    struct.pack_into("<I", data, 4, len(data))
+    data += struct.pack("<H", len(tags))
+    for tag, kind, values in tags:
+        data += struct.pack("<HHI", tag, kind, len(values)) + packed[tag].ljust(4, b"\x00")
+    return bytes(data + b"\x00\x00\x00\x00")
+
+
+@pytest.mark.parametrize("layout", ["pillow-rgb", "pillow-gray", "pillow-ycbcr", "ycbcr-420-strips", "ycbcr-420-one"])
+def test_a_jpeg_tiffs_page_is_joined_into_one_jpeg_of_its_own_data(tmp_path: Path, layout: str) -> None:
+    """QA127 F4: a JPEG-coded TIFF's page was decoded and stored under Deflate, 3.5× the file (as OCRmyPDF does).
+    Its strips are joined into one JPEG of the same coefficients, whose pixels are the TIFF's: all of them — but
+    where colours are sampled over two rows, the rows at a seam between strips, which a decoder blends with the
+    next strip's once joined (by at most SEAM_TOLERANCE)."""
+    from ocr.jpegs import SEAM_TOLERANCE, tiff_frame_jpeg
+
+    page = Image.open(scan_page(tmp_path / "trang.png")).convert("RGB")
+    page.paste((200, 30, 40), (40, 40, 400, 90))  # a red stamp: colours a wrong colour transform would show
+    path = tmp_path / "trang.tif"
+    if layout.startswith("pillow"):
+        mode = {"pillow-rgb": "RGB", "pillow-gray": "L", "pillow-ycbcr": "YCbCr"}[layout]
+        page.convert(mode).save(path, compression="jpeg", dpi=(300, 300))
+    else:
+        path.write_bytes(_jpeg_strips_tiff(page, 16 if layout.endswith("strips") else page.height))
+    with Image.open(path) as tiff:
+        tiff.load()
+        assert tiff.tag_v2[259] == 7 and (len(tiff.tag_v2[273]) > 1) == (layout != "ycbcr-420-one")
+        jpeg = tiff_frame_jpeg(tiff, io.BytesIO(path.read_bytes()))
+        assert jpeg is not None
+        with Image.open(io.BytesIO(jpeg)) as joined:
+            differ = ImageChops.difference(joined.convert(tiff.mode), tiff)
+    rows_changed = {y for y in range(differ.height) if differ.crop((0, y, differ.width, y + 1)).getbbox()}
+    if layout == "ycbcr-420-strips":
+        assert rows_changed and all(y % 16 in (0, 15) for y in rows_changed)
+        assert max(high for _low, high in differ.getextrema()) <= SEAM_TOLERANCE
+    else:
+        assert not rows_changed
+
+
+def test_a_jpeg_tiff_whose_strips_cannot_be_joined_is_stored_as_read() -> None:
+    """Strips of 24 rows under 4:2:0 colours (MCUs 16 rows high) end in part of an MCU row: no restart interval
+    can join them, and the page is left to be stored losslessly as before."""
+    from ocr.jpegs import tiff_frame_jpeg
+
+    page = Image.new("RGB", (320, 200), (240, 240, 235))
+    ImageDraw.Draw(page).rectangle((20, 20, 300, 60), fill=(30, 30, 160))
+    data = _jpeg_strips_tiff(page, 24)
+    with Image.open(io.BytesIO(data)) as tiff:
+        tiff.load()
+        assert tiff_frame_jpeg(tiff, io.BytesIO(data)) is None
+
+
+def test_a_jpeg_tiff_scan_keeps_its_jpeg_data_in_the_searchable_copy(tmp_path: Path) -> None:
+    """End to end: the page of a JPEG TIFF is held as DCT data, its pixels the TIFF's, its words read, and the
+    copy a PDF/A smaller than the TIFF (it was 3.5× larger)."""
+    page = _page(tmp_path).convert("RGB")
+    path = tmp_path / "hồ sơ jpeg.tif"
+    page.save(path, compression="jpeg", dpi=(300, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and result.pdfa == "2B"
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (shown,) = pdf.pages[0].get_images().values()
+        assert isinstance(shown, pikepdf.Stream)
+        filters = shown.get("/Filter")
+        assert "/DCTDecode" in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
+        jpeg = stored_image_bytes(shown)
+    with Image.open(io.BytesIO(jpeg)) as stored, Image.open(path) as scan:
+        assert stored.convert("RGB").tobytes() == scan.convert("RGB").tobytes()
+    assert (tmp_path / "out.pdf").stat().st_size < path.stat().st_size
