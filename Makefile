@@ -73,7 +73,7 @@ demo: deps
 	exit $$rc
 
 # the test suite also runs a Prefect server on PostgreSQL, as the README's deployment does
-test: APT_PACKAGES += postgresql
+test: APT_PACKAGES += postgresql libtiff-tools
 # the suite is CPU-bound (Tesseract, Prefect, pyHanko): one pytest worker per core of the CI machine's two;
 # TEST_WORKERS=0 runs it in one process. --dist worksteal: an idle worker takes tests queued for the other, so a
 # run no longer waits at its end on one worker's long queue (2026-12-01, nothing else running: 1215 tests in

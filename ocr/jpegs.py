@@ -236,8 +236,10 @@ _OTHER_CODINGS = frozenset(range(0xC2, 0xD0)) - {0xC4, 0xCC}  # SOF2…SOF15 (no
 _RESTART = re.compile(rb"\xff[\xd0-\xd7]")
 # An APP14 "Adobe" segment saying the three components are RGB, not YCbCr (transform 0): how a JPEG stream says
 # what a TIFF's Photometric RGB says beside it, for Pillow and for a PDF's DCTDecode alike
-# the most a pixel at a seam between strips may change when joined (``tiff_frame_jpeg``): seen up to 7
-SEAM_TOLERANCE = 16
+# The most a pixel at a seam between strips may change when joined (``_same_but_seams``): its colour takes a
+# quarter of the next strip's row in place of its own strip's edge, a chroma change of at most 64, which YCbCr's
+# largest factor (1.772, Cb to blue) makes 113.4 (seen: 7 on Pillow's test pages, 32 on a page libtiff wrote)
+SEAM_TOLERANCE = 114
 _ADOBE_RGB = b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x00"
 
 

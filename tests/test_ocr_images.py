@@ -885,7 +885,9 @@ def _jpeg_strips_tiff(image: Image.Image, rows: int) -> bytes:
     return bytes(data + b"\x00\x00\x00\x00")
 
 
-@pytest.mark.parametrize("layout", ["pillow-rgb", "pillow-gray", "pillow-ycbcr", "ycbcr-420-strips", "ycbcr-420-one"])
+@pytest.mark.parametrize(
+    "layout", ["pillow-rgb", "pillow-gray", "pillow-ycbcr", "tiffcp-ycbcr-420", "ycbcr-420-strips", "ycbcr-420-one"]
+)
 def test_a_jpeg_tiffs_page_is_joined_into_one_jpeg_of_its_own_data(tmp_path: Path, layout: str) -> None:
     """QA127 F4: a JPEG-coded TIFF's page was decoded and stored under Deflate, 3.5× the file (as OCRmyPDF does).
     Its strips are joined into one JPEG of the same coefficients, whose pixels are the TIFF's: all of them — but
@@ -899,17 +901,22 @@ def test_a_jpeg_tiffs_page_is_joined_into_one_jpeg_of_its_own_data(tmp_path: Pat
     if layout.startswith("pillow"):
         mode = {"pillow-rgb": "RGB", "pillow-gray": "L", "pillow-ycbcr": "YCbCr"}[layout]
         page.convert(mode).save(path, compression="jpeg", dpi=(300, 300))
+    elif layout.startswith("tiffcp"):
+        # libtiff's own tool, as scanners' software writes them: YCbCr 4:2:0 strips, the tables in JPEGTables
+        page.save(tmp_path / "plain.tif", dpi=(300, 300))
+        subprocess.run(["tiffcp", "-c", "jpeg:85", "-r", "16", str(tmp_path / "plain.tif"), str(path)], check=True)
     else:
         path.write_bytes(_jpeg_strips_tiff(page, 16 if layout.endswith("strips") else page.height))
     with Image.open(path) as tiff:
         tiff.load()
         assert tiff.tag_v2[259] == 7 and (len(tiff.tag_v2[273]) > 1) == (layout != "ycbcr-420-one")
+        assert (347 in tiff.tag_v2) == (layout.startswith(("pillow", "tiffcp")))  # the tables apart, or in each strip
         jpeg = tiff_frame_jpeg(tiff, io.BytesIO(path.read_bytes()))
         assert jpeg is not None
         with Image.open(io.BytesIO(jpeg)) as joined:
             differ = ImageChops.difference(joined.convert(tiff.mode), tiff)
     rows_changed = {y for y in range(differ.height) if differ.crop((0, y, differ.width, y + 1)).getbbox()}
-    if layout == "ycbcr-420-strips":
+    if layout in ("ycbcr-420-strips", "tiffcp-ycbcr-420"):
         assert rows_changed and all(y % 16 in (0, 15) for y in rows_changed)
         assert max(high for _low, high in differ.getextrema()) <= SEAM_TOLERANCE
     else:
