@@ -22,6 +22,9 @@ the stream as it was: a JPEG already under Deflate (OCRmyPDF's outputs, sohoa's 
 
 The archived original keeps the scanner's file byte for byte; ``stored_image_bytes`` gives back an image's JPEG
 as stored in the copy.
+
+A TIFF's JPEG-coded page, which img2pdf can only decode, is given to it as one JPEG of the page's own strips
+(``tiff_frame_jpeg``), so that it too is stored as DCT data.
 """
 
 from __future__ import annotations
