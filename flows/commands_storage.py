@@ -395,10 +395,15 @@ def record_summary(
             said = f"{how}, {page.words} từ / words"
             # what was done to the page's scan (it was in --json only): turned upright for display (its /Rotate
             # entry: a viewer shows it so, the scan's pixels unchanged), straightened for reading only (shown as
-            # scanned, the text layer on the words as they lie)
+            # scanned, the text layer on the words as they lie) or for display too (its scan drawn turned)
             if page.orientation:
                 said += f"; đã xoay {page.orientation}° để hiển thị / turned {page.orientation}° for display"
-            if page.skew:
+            if page.skew and page.shown_straightened:
+                said += (
+                    f"; đã nắn thẳng {abs(page.skew):.1f}° để đọc và hiển thị / straightened {abs(page.skew):.1f}° "
+                    "for OCR and display"
+                )
+            elif page.skew:
                 said += f"; đã nắn thẳng {abs(page.skew):.1f}° để đọc / straightened {abs(page.skew):.1f}° for OCR"
             line(f"Trang / page {page.number}", said)
         line("PDF/A", record.ocr.pdfa or "không / no")  # Vietnamese first, as every value an officer reads

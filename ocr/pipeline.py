@@ -9,8 +9,9 @@ wrapped in Deflate where that makes the file smaller — the same pixels, see ``
 space is made ICCBased, its data untouched, see ``describe_scan_colours``). Tesseract reads a straightened copy of
 the page image; its word boxes become an invisible text layer (``ocr.textlayer``), laid over the original page, each
 word put back where it lies on the skewed scan (its letters level), so that selecting a word in a viewer selects
-that word on the scan. A page read turned upright (``PagePlan.orientation``) is shown upright by its /Rotate entry,
-its pixels unchanged.
+that word on the scan — or, skewed DISPLAY_STRAIGHTENED_FROM or more, the page is shown straightened, its scan drawn
+turned as it was read, and the layer lies level on it. A page read turned upright (``PagePlan.orientation``) is
+shown upright by its /Rotate entry, its pixels unchanged.
 """
 
 from __future__ import annotations
@@ -229,6 +230,8 @@ class PagePlan:
     among_show_through: bool = False
     # the Tesseract language it is read in when not the document's: a page in another one (_read_in_other_language)
     language: str | None = None
+    # its scan is drawn turned by ``skew`` in the copy, so that it is shown as read (DISPLAY_STRAIGHTENED_FROM)
+    shown_straightened: bool = False
 
 
 def ocr_document(
@@ -372,6 +375,7 @@ def ocr_document(
                 evened=plan.evened,
                 among_show_through=plan.among_show_through,
                 language=reading.language if reading else None,
+                shown_straightened=plan.shown_straightened,
             )
         )
     return OcrResult(
@@ -388,6 +392,12 @@ def ocr_document(
         layout=layout,
     )
 
+
+# A page straightened this many degrees or more to be read is shown straightened too: its scan drawn turned by the
+# skew (its pixels as they are), its text layer level on it. Shown as scanned, with each word put back where it
+# lies and its letters level (``ocr.textlayer.text_layer_content``), the far words of a long line sat off their ink,
+# at 5° on the next line's (QA129 F1: 17 % of the words), and pdfplumber printed each line's tail before its head
+DISPLAY_STRAIGHTENED_FROM = 2.0
 
 # A 16-bit gray page whose brightest sample is under this uses at most 1/16 of its range (12 bits written in 16)
 DIM_16_BIT_TOP = 4096
@@ -1278,7 +1288,8 @@ def _lossless_copy(page: Image.Image) -> bytes:
 
 def image_to_pdf(info: InputInfo, target: Path) -> None:
     """The scan image(s) as PDF pages, losslessly (img2pdf embeds JPEG and CCITT G4 data as they are; a TIFF of
-    JPEG-coded pages is given as JPEGs of their own data, ``_tiff_jpeg_pages``).
+    JPEG-coded pages is given as JPEGs of their own data, ``_tiff_jpeg_pages``, and a TIFF of several codings has
+    its JPEG pages put in place of what img2pdf decoded, ``_with_jpeg_pages``).
 
     A JPEG or PNG is embedded as stored and turned for display by its page's /Rotate (``_stored_turn``); an MPO
     (a phone's photo and its preview) gives its first image only. A page img2pdf cannot be given as the file
@@ -1297,6 +1308,7 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
             source = _png_without_transparency(info.path.read_bytes())
         # img2pdf makes a page of every frame: a TIFF with previews among them (``page_frames``) is given its pages
         copies: list[bytes] | None = [] if not mpo and pages != list(range(getattr(image, "n_frames", 1))) else None
+        jpeg_pages: list[bytes | None] = []  # a TIFF's JPEG pages, put in place of img2pdf's decoded copies
         for index in pages:
             image.seek(index)
             oriented = isinstance(image, TiffImagePlugin.TiffImageFile) and image.tag_v2.get(0x0112, 1) != 1
@@ -1308,7 +1320,9 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                 image.seek(index)
                 copies.append(_lossless_copy(_embedded_page(image)))
         elif isinstance(image, TiffImagePlugin.TiffImageFile):
-            copies = _tiff_jpeg_pages(image, pages, info.path)
+            jpeg_pages = _tiff_jpeg_pages(image, pages, info.path)
+            if all(jpeg is not None for jpeg in jpeg_pages):
+                copies = [jpeg for jpeg in jpeg_pages if jpeg is not None]
     for width, height, dpi, dpi_down in frames:
         if min(width / dpi, height / dpi_down) * 72 < MIN_PDF_PAGE_POINTS:
             # a PDF page must be 3 units (1 mm) on a side: img2pdf refuses with a message that read like damage
@@ -1359,30 +1373,43 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
     except (img2pdf.ImageOpenError, ValueError, OSError) as exc:
         raise BadInputError(info.path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     with pikepdf.open(io.BytesIO(converted)) as pdf:
-        if describe_scan_colours(pdf, info.path.name):
+        replaced = copies is None and any(jpeg_pages) and _with_jpeg_pages(pdf, jpeg_pages)
+        if describe_scan_colours(pdf, info.path.name) or replaced:
             buffer = io.BytesIO()
             pdf.save(buffer)
             converted = buffer.getvalue()
     target.write_bytes(converted)
 
 
-def _tiff_jpeg_pages(image: TiffImagePlugin.TiffImageFile, pages: list[int], path: Path) -> list[bytes] | None:
-    """A TIFF's pages as JPEG files of their own DCT data (``ocr.jpegs.tiff_frame_jpeg``) where every page is
-    JPEG-coded and can be so given; else None, and img2pdf stores the pages as it reads them (a JPEG page
-    decoded, under Deflate: 3.5× the size, QA127)."""
-    for index in pages:
-        image.seek(index)
-        if image.tag_v2.get(259) != TIFF_JPEG:
-            return None
-    jpegs = []
+def _tiff_jpeg_pages(image: TiffImagePlugin.TiffImageFile, pages: list[int], path: Path) -> list[bytes | None]:
+    """Each of a TIFF's pages as a JPEG file of its own DCT data (``ocr.jpegs.tiff_frame_jpeg``), None for a page
+    that is not JPEG-coded or cannot be so given (img2pdf decodes a JPEG page and stores it under Deflate: 3.5×
+    the size, QA127)."""
+    jpegs: list[bytes | None] = []
     with path.open("rb") as tiff_file:
         for index in pages:
             image.seek(index)
-            jpeg = tiff_frame_jpeg(image, tiff_file)
-            if jpeg is None:
-                return None
-            jpegs.append(jpeg)
+            jpegs.append(tiff_frame_jpeg(image, tiff_file) if image.tag_v2.get(259) == TIFF_JPEG else None)
     return jpegs
+
+
+def _with_jpeg_pages(pdf: pikepdf.Pdf, jpegs: list[bytes | None]) -> bool:
+    """Put each JPEG in ``jpegs`` in place of the image img2pdf made of its page from the decoded frame (a TIFF's
+    pages of several codings: a scanner's colour pages JPEG, its black-and-white ones G4); whether any was."""
+    replaced = False
+    for page, jpeg in zip(pdf.pages, jpegs, strict=True):
+        if jpeg is None:
+            continue
+        (image,) = page.get_images().values()
+        with Image.open(io.BytesIO(jpeg)) as decoded:
+            colours = "/DeviceGray" if decoded.mode == "L" else "/DeviceRGB"
+            if (image.get("/Width"), image.get("/Height"), image.get("/ColorSpace")) != (*decoded.size, colours):
+                continue
+        image.write(jpeg, filter=pikepdf.Name.DCTDecode)
+        if "/DecodeParms" in image:
+            del image["/DecodeParms"]
+        replaced = True
+    return replaced
 
 
 def _png_without_transparency(data: bytes) -> bytes:
@@ -2164,11 +2191,15 @@ def assemble_pdf(
             if not reading.words:
                 continue  # a blank page: a layer without a word would only add the font (~0.7 KB) and a form
             font = font if font is not None else glyphless_font(out)
-            # the skew is undone word by word inside the layer (its letters stay level: text_layer_content),
-            # the quarter turns and the page's /Rotate by turning the whole layer
-            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=plan.skew)
+            # a page skewed DISPLAY_STRAIGHTENED_FROM or more is shown straightened, as it was read, its layer
+            # level on it; a page less skewed is shown as scanned, its skew undone word by word inside the layer
+            # (text_layer_content). The quarter turns and the page's /Rotate: by turning the whole layer
+            plan.shown_straightened = abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM and "/Annots" not in target.obj
+            skew = 0.0 if plan.shown_straightened else plan.skew
+            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=skew)
             layers.add(layer.objgen)
-            overlay_text_layer(out, target, layer, -plan.orientation - display_rotation)
+            straightened = plan.skew if plan.shown_straightened else 0.0
+            overlay_text_layer(out, target, layer, -plan.orientation - display_rotation, straightened=straightened)
         input_signatures = drop_signatures(out)
         drop_private_data(out)
         drop_unused_resources(out)
@@ -2335,7 +2366,9 @@ def drop_private_data(pdf: pikepdf.Pdf) -> int:
     return dropped
 
 
-def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float) -> None:
+def overlay_text_layer(
+    pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float, *, straightened: float = 0.0
+) -> None:
     """Lay the invisible text ``layer`` (a form the size of the image Tesseract read) over ``page``, undoing
     the turn that image went through.
 
@@ -2343,6 +2376,10 @@ def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stre
     ``-turned`` degrees about the centre: an upright copy of a sideways page (90°, with width and height swapped)
     lands on the words of the original scan. (A deskewed copy's few degrees are undone word by word inside the
     layer, ``text_layer_content``, so that its letters stay level; a turn that is not a quarter also works.)
+
+    ``straightened``: the page's own content is drawn turned that many degrees (counter-clockwise as shown)
+    about the crop box's centre, as the image Tesseract read was straightened — the scan's pixels as they are, only
+    drawn turned — and the layer, read from that straightened image, lies level on it.
     """
     name = page.add_resource(layer, pikepdf.Name.XObject, prefix="OCR")
     # the box Tesseract's image was rendered from (the crop box; an image page has only a media box): laid over
@@ -2364,7 +2401,18 @@ def overlay_text_layer(pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stre
     place = centre_layer @ scale @ turn @ to_page
     matrix = " ".join(f"{v:.6f}" for v in place.shorthand)
     # wrap the page's own content so that no graphics state it leaves behind can move the text layer
-    page.contents_add(pdf.make_stream(b"q\n"), prepend=True)
+    opening = b"q\n"
+    if straightened:
+        # a turn on the page's own axes is the same turn as shown: /Rotate turns the whole page about its centre
+        phi = math.radians(straightened)
+        centre = ((x0 + x1) / 2, (y0 + y1) / 2)
+        turn_page = (
+            pikepdf.Matrix(1, 0, 0, 1, -centre[0], -centre[1])
+            @ pikepdf.Matrix(math.cos(phi), math.sin(phi), -math.sin(phi), math.cos(phi), 0, 0)
+            @ pikepdf.Matrix(1, 0, 0, 1, *centre)
+        )
+        opening = f"q {' '.join(f'{v:.6f}' for v in turn_page.shorthand)} cm\n".encode()
+    page.contents_add(pdf.make_stream(opening), prepend=True)
     page.contents_add(pdf.make_stream(f"Q\nq {matrix} cm {name} Do Q\n".encode()), prepend=False)
 
 

@@ -201,6 +201,11 @@ class PageOcr(_Model):
     )
     skew: float = Field(default=0.0, description="degrees the scan was straightened by for OCR (counter-clockwise)")
     orientation: int = Field(default=0, description="degrees (clockwise) a sideways/upside-down page was turned")
+    shown_straightened: bool = Field(
+        default=False,
+        description="the searchable copy shows the page straightened by its skew (its scan drawn turned, the pixels "
+        "as scanned), as it was read: a skew of 2° or more (since 2026-12-06); otherwise shown as scanned",
+    )
     chars: int = 0
     words: int = 0
     corrected_words: int = Field(

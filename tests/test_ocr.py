@@ -24,7 +24,7 @@ from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.jpegs import stored_image_bytes
 from ocr.modes import strip_invisible_text
-from ocr.pipeline import CMYK_PROFILE, image_to_pdf
+from ocr.pipeline import CMYK_PROFILE, DISPLAY_STRAIGHTENED_FROM, image_to_pdf
 from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, page_quality
 from sohoa.errors import BadInputError, Problem
 from sohoa.record import PlacedWord
@@ -1021,8 +1021,18 @@ def test_a_page_read_as_scanned_must_read_clearly_better_to_replace_its_straight
             assert chosen is level and plan.skew == 0.0 and plan.image_path == tmp_path / "level.pgm", plan
 
 
-def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path) -> None:
-    """Tesseract reads a straightened copy; the invisible words sit on the words of the (still skewed) scan."""
+def _rendered(pdf: Path, dpi: int) -> bytes:
+    """The first page of ``pdf`` as a viewer shows it (poppler), a PNG at ``dpi``."""
+    command = ["pdftoppm", "-r", str(dpi), "-f", "1", "-l", "1", "-cropbox", "-png", str(pdf)]
+    return subprocess.run(command, capture_output=True, check=True).stdout
+
+
+@pytest.mark.parametrize("skew", [1.8, 4.0])
+def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: Path, skew: float) -> None:
+    """Tesseract reads a straightened copy. Skewed less than DISPLAY_STRAIGHTENED_FROM, the page is shown as
+    scanned and the invisible words sit on the words of the (still skewed) scan; skewed more, the scan is drawn
+    turned by the skew — shown as it was read, its pixels as they were — and the words lie on it (QA129 F1: at 5°
+    the far words of a line shown as scanned sat on the next line's)."""
     import math
 
     import pdfplumber
@@ -1039,7 +1049,6 @@ def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: 
     marker_font = ImageFont.truetype(FONT, 80)
     marker_box = draw.textbbox((2050, 1650), "PHÚC", font=marker_font)
     draw.text((2050, 1650), "PHÚC", fill=0, font=marker_font)
-    skew = 4.0
     scan = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=250)
     path = tmp_path / "nghiêng.png"
     scan.save(path, dpi=(dpi, dpi))
@@ -1049,12 +1058,18 @@ def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: 
     assert result.text.count("hộ tịch trực tuyến") >= 3
     assert "PHÚC" in result.text
 
-    # where the marker's centre went when the page was turned (PIL: counter-clockwise on screen)
+    (info,) = result.pages
+    assert info.shown_straightened == (skew > DISPLAY_STRAIGHTENED_FROM), info
+    # where the marker's centre went when the page was turned (PIL: counter-clockwise on screen) — or, shown
+    # straightened, where it was before
     mx, my = (marker_box[0] + marker_box[2]) / 2, (marker_box[1] + marker_box[3]) / 2
-    theta = math.radians(skew)
+    theta = math.radians(0.0 if info.shown_straightened else skew)
     cx, cy = width / 2, height / 2
     ex = cx + (mx - cx) * math.cos(theta) + (my - cy) * math.sin(theta)
     ey = cy - (mx - cx) * math.sin(theta) + (my - cy) * math.cos(theta)
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        (image,) = out.pages[0].get_images().values()
+        assert pikepdf.PdfImage(image).as_pil_image().tobytes() == scan.tobytes()  # the scan's pixels, either way
     with pdfplumber.open(tmp_path / "out.pdf") as pdf:
         words = pdf.pages[0].extract_words()
         scale = dpi / 72
@@ -1062,9 +1077,13 @@ def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: 
         assert found, [w["text"] for w in words][-10:]
         word = found[0]
         wx, wy = (word["x0"] + word["x1"]) / 2 * scale, (word["top"] + word["bottom"]) / 2 * scale
-    # without turning the text layer back it would sit ~55 px too high or too low
+    # the wrong way (shown as scanned against straightened) it would sit 30–65 px too high or too low
     assert abs(wy - ey) < 20, (wy, ey)
     assert abs(wx - ex) < 30, (wx, ex)
+    if info.shown_straightened:  # shown straightened, the marker's ink is where its word is
+        shown = Image.open(io.BytesIO(_rendered(tmp_path / "out.pdf", dpi))).convert("L")
+        marker_ink = shown.crop((int(wx) - 60, int(wy) - 25, int(wx) + 60, int(wy) + 25))
+        assert marker_ink.getextrema()[0] < 100, "no ink where the word is"
 
 
 def test_sideways_and_upside_down_pages_are_read_upright(tmp_path: Path) -> None:

@@ -953,3 +953,22 @@ def test_a_jpeg_tiff_scan_keeps_its_jpeg_data_in_the_searchable_copy(tmp_path: P
     with Image.open(io.BytesIO(jpeg)) as stored, Image.open(path) as scan:
         assert stored.convert("RGB").tobytes() == scan.convert("RGB").tobytes()
     assert (tmp_path / "out.pdf").stat().st_size < path.stat().st_size
+
+
+def test_a_tiff_of_g4_and_jpeg_pages_keeps_each_pages_own_coding(tmp_path: Path) -> None:
+    """A scanner's "auto colour" TIFF: black-and-white pages G4, colour pages JPEG. The G4 page stays G4, as
+    before; the JPEG page, which img2pdf decodes, is given its own JPEG data in place of img2pdf's Deflate copy."""
+    page = _page(tmp_path)
+    page.convert("1").save(tmp_path / "bw.tif", compression="group4", dpi=(300, 300))
+    page.convert("RGB").save(tmp_path / "colour.tif", compression="jpeg", dpi=(300, 300))
+    path = tmp_path / "hồ sơ quét tự động màu.tif"
+    subprocess.run(["tiffcp", str(tmp_path / "bw.tif"), str(tmp_path / "colour.tif"), str(path)], check=True)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B" and result.text.count("hộ tịch trực tuyến") == 2
+    with pikepdf.open(tmp_path / "out.pdf") as pdf, Image.open(path) as scan:
+        for number, (page_of_pdf, coding) in enumerate(zip(pdf.pages, ["/CCITTFaxDecode", "/DCTDecode"], strict=True)):
+            (shown,) = page_of_pdf.get_images().values()
+            filters = shown.get("/Filter")
+            assert coding in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
+            scan.seek(number)
+            assert pikepdf.PdfImage(shown).as_pil_image().tobytes() == scan.tobytes()

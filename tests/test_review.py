@@ -463,13 +463,18 @@ def test_get_says_which_pages_were_turned_for_display_or_straightened(tmp_path: 
         PageOcr(number=1, ocr=True, confidence=93.1, quality="good", words=250),
         PageOcr(number=2, ocr=True, confidence=90.4, quality="good", words=240, orientation=90),
         PageOcr(number=3, ocr=True, confidence=88.0, quality="good", words=230, skew=-1.83),
-        PageOcr(number=4, ocr=True, confidence=87.5, quality="good", words=220, orientation=180, skew=2.1),
+        PageOcr(number=4, ocr=True, confidence=87.5, quality="good", words=220, orientation=180, skew=1.1),
+        PageOcr(number=5, ocr=True, confidence=89.0, quality="good", words=210, skew=-4.2, shown_straightened=True),
     ]
     pages = {line.split()[3]: line for line in record_summary(record, None, []) if line.startswith("Trang / page")}
     assert "xoay" not in pages["1"] and "straightened" not in pages["1"] and "turned" not in pages["1"]
     assert pages["2"].endswith("240 từ / words; đã xoay 90° để hiển thị / turned 90° for display"), pages["2"]
     assert pages["3"].endswith("230 từ / words; đã nắn thẳng 1.8° để đọc / straightened 1.8° for OCR"), pages["3"]
-    assert "đã xoay 180° để hiển thị / turned 180° for display; đã nắn thẳng 2.1° để đọc" in pages["4"], pages["4"]
+    assert "đã xoay 180° để hiển thị / turned 180° for display; đã nắn thẳng 1.1° để đọc" in pages["4"], pages["4"]
+    # QA129: skewed 2° or more, the copy shows the page straightened too
+    assert pages["5"].endswith("đã nắn thẳng 4.2° để đọc và hiển thị / straightened 4.2° for OCR and display"), pages[
+        "5"
+    ]
 
 
 def test_a_document_of_a_scanned_stack_is_named_by_the_stack_as_dropped(
