@@ -399,6 +399,9 @@ def ocr_document(
 # at 5° on the next line's (QA129 F1: 17 % of the words), and pdfplumber printed each line's tail before its head
 DISPLAY_STRAIGHTENED_FROM = 2.0
 
+# EXIF Orientation values that mirror the image (2, 4: flipped; 5, 7: transposed), which no turn shows
+_MIRRORED_ORIENTATIONS = frozenset({2, 4, 5, 7})
+
 # A 16-bit gray page whose brightest sample is under this uses at most 1/16 of its range (12 bits written in 16)
 DIM_16_BIT_TOP = 4096
 
@@ -423,12 +426,21 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
             )
     else:
         with Image.open(info.path) as image:
+            mirrored = _exif_orientation(image) in _MIRRORED_ORIENTATIONS
             transparent, dim = False, []
             for number, index in enumerate(page_frames(image), start=1):
                 image.seek(index)
                 transparent = transparent or _seen_through(image)
                 if image.mode.startswith("I;16") and int(np.asarray(image).max(initial=0)) < DIM_16_BIT_TOP:
                     dim.append(number)
+        if mirrored:
+            # a front camera's: /Rotate cannot show a mirror image, and undoing it takes new pixels (QA129 F3: said
+            # in the log only, the page read mirrored and `low`)
+            notices.append(
+                "ảnh ghi hướng EXIF là ảnh lật gương: trang được hiển thị như ảnh được lưu (lật), chữ có thể không "
+                "đọc được; hãy chụp hoặc quét lại / the image's EXIF orientation is a mirror image: the page is shown "
+                "as stored (mirrored), and its text may not be read; photograph or scan it again"
+            )
         if transparent:
             notices.append(
                 "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này; tệp gốc vẫn giữ / the image has "
@@ -1067,18 +1079,7 @@ def _stored_turn(image: Image.Image, name: str | None = None) -> int:
     0 for a TIFF: Pillow, as libtiff does, decodes a TIFF's page already turned (and mirrored) by its Orientation
     tag. A mirrored orientation (2, 4, 5, 7: a front camera's) cannot be shown by /Rotate nor undone without new
     pixels: the page is shown as stored, and with ``name`` a warning says so."""
-    if image.format == "TIFF":
-        return 0
-    try:
-        if isinstance(image, PngImagePlugin.PngImageFile) and not _png_says_more_after_its_pixels(image):
-            # Pillow decodes a whole PNG to look for an eXIf chunk after its pixels (~0.1 s a page, for nothing
-            # when image_to_pdf embeds the file as it is): with none there, what it read before them is all
-            exif = Image.Image.getexif(image)
-        else:
-            exif = image.getexif()
-        value = exif.get(0x0112)  # Orientation
-    except (OSError, SyntaxError, ValueError, TypeError):
-        return 0
+    value = _exif_orientation(image)
     if value is None:
         return 0
     if value in _EXIF_TURNS:
@@ -1093,6 +1094,23 @@ def _stored_turn(image: Image.Image, name: str | None = None) -> int:
             value,
         )
     return 0
+
+
+def _exif_orientation(image: Image.Image) -> int | None:
+    """A JPEG's or PNG's EXIF Orientation, None where it states none (and for a TIFF: see ``_stored_turn``)."""
+    if image.format == "TIFF":
+        return None
+    try:
+        if isinstance(image, PngImagePlugin.PngImageFile) and not _png_says_more_after_its_pixels(image):
+            # Pillow decodes a whole PNG to look for an eXIf chunk after its pixels (~0.1 s a page, for nothing
+            # when image_to_pdf embeds the file as it is): with none there, what it read before them is all
+            exif = Image.Image.getexif(image)
+        else:
+            exif = image.getexif()
+        value = exif.get(0x0112)  # Orientation
+    except (OSError, SyntaxError, ValueError, TypeError):
+        return None
+    return value if isinstance(value, int) else None
 
 
 # PNG chunks that can say an orientation (EXIF, or XMP or an EXIF profile in text), which Pillow reads after the

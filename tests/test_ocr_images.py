@@ -972,3 +972,19 @@ def test_a_tiff_of_g4_and_jpeg_pages_keeps_each_pages_own_coding(tmp_path: Path)
             assert coding in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
             scan.seek(number)
             assert pikepdf.PdfImage(shown).as_pil_image().tobytes() == scan.tobytes()
+
+
+@pytest.mark.parametrize("orientation", [2, 5, 6])
+def test_a_photo_said_to_be_mirrored_is_shown_as_stored_with_a_notice(tmp_path: Path, orientation: int) -> None:
+    """QA129 F3: a JPEG whose EXIF orientation mirrors it (a front camera's: 2, 4, 5, 7) cannot be shown so by
+    /Rotate, and is shown as stored; that was said in the log only, and the page was read mirrored. The copy's
+    notices say it; a turn (6) is shown by /Rotate, without one."""
+    path = tmp_path / f"ảnh chụp {orientation}.jpg"
+    _page(tmp_path).save(path, quality=85, exif=phone_exif(orientation, 300))
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    mirrored = [notice for notice in result.notices if "mirror image" in notice]
+    assert len(mirrored) == (orientation != 6), result.notices
+    if mirrored:  # shown as the image is stored (here: its words upright)
+        with pikepdf.open(tmp_path / "out.pdf") as pdf:
+            assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 0
+        assert "hộ tịch trực tuyến" in result.text
