@@ -127,7 +127,7 @@ def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str) -> PageCodes:
     when a code was seen there but not read."""
     from ocr.pipeline import _survey_dpi
 
-    dpi = min(SCAN_DPI_CAP, _survey_dpi(pdf.survey(index), VECTOR_DPI))
+    dpi = min(SCAN_DPI_CAP, _survey_dpi(pdf.survey(index), VECTOR_DPI)[1])  # per inch of the page's boxes
     wanted = _wanted(code)
     seen, unread = _read(pdf.render(index, scale=dpi / 72, grayscale=True), dpi, wanted)
     for retry in RETRY_DPIS if unread and not seen.texts & wanted else ():

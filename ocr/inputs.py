@@ -12,7 +12,7 @@ import math
 import re
 import zlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -80,6 +80,8 @@ class InputInfo:
     small_pages: tuple[SmallPage, ...] = ()  # kept as they are, not read (``SmallPage``)
     # a PDF's pages whose one image may be taken as the page's pixels (``plain_page_image``), by number
     plain_image_pages: frozenset[int] = frozenset()
+    # a PDF's pages whose /UserUnit is not 1 (points per unit of their boxes), by number
+    user_units: dict[int, float] = field(default_factory=dict)
 
     @property
     def media_type(self) -> str:
@@ -185,7 +187,7 @@ def _what_it_begins_with(head: bytes) -> tuple[str, str]:
     return f"first bytes {hexed}", f"các byte đầu {hexed}"
 
 
-def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], frozenset[int]]:
+def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], frozenset[int], dict[int, float]]:
     with path.open("rb") as handle:
         handle.seek(max(0, size - 2048))
         tail = handle.read()
@@ -223,13 +225,14 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], froze
                 number for number, page in enumerate(pdf.pages, start=1) if not layered and plain_page_image(page)
             )
             _check_fax_images(path, pdf)
+            units = {number: unit for number, page in enumerate(pdf.pages, start=1) if (unit := _user_unit(page)) != 1}
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
     except pikepdf.PdfError as exc:
         raise BadInputError(path, Problem.DAMAGED_PDF, str(exc).splitlines()[0][:200]) from exc
     if count == 0:
         raise BadInputError(path, Problem.NO_PAGES)
-    return count, small, plain
+    return count, small, plain, units
 
 
 # What a scan image may be for its pixels to be the page's, as PDFium would draw it at the image's own resolution

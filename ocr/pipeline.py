@@ -575,7 +575,7 @@ def _raster(page: pdfplumber.page.Page, default_dpi: int) -> PageRaster:
     images = page.images
     filters = [[getattr(name, "name", name) for name, _ in image["stream"].get_filters()] for image in images]
     return PageRaster(
-        dpi=_scan_dpi(page, default_dpi),
+        dpi=_scan_dpi(page, default_dpi)[0],
         bilevel=bool(images) and all(image.get("bits") == 1 or image.get("imagemask") for image in images),
         jpeg=bool(images) and all(names[-1:] == ["DCTDecode"] for names in filters),
     )
@@ -588,7 +588,7 @@ def plan_pages(
     page is rendered while Tesseract reads the previous ones)."""
     small = {page.number: page.size for page in info.small_pages}
     if info.kind == "pdf":
-        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages)
+        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages, info.user_units)
     return _plan_image_pages(info, scratch, bands, small)
 
 
@@ -627,15 +627,19 @@ def _plan_pdf_pages(
     bands: int,
     small: dict[int, str] | None = None,
     plain: frozenset[int] = frozenset(),
+    units: dict[int, float] | None = None,
 ) -> Iterator[PagePlan]:
     """``small``: the pages too small to be a scan (``ocr.inputs.SmallPage``), by number: kept as they are, not
     rendered nor read (Tesseract would make nonsense of a 6 mm strip, and send the record to review as low quality).
-    ``plain``: the pages whose one image may be read as the page (``ocr.inputs.plain_page_image``), by number."""
+    ``plain``: the pages whose one image may be read as the page (``ocr.inputs.plain_page_image``), by number.
+    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``)."""
     small = small or {}
+    units = units or {}
     with open_pdf(path) as document, ExitStack() as closing:
         plumber: pdfplumber.PDF | None = None
         for index in range(len(document)):
             number = index + 1
+            unit = units.get(number, 1.0)
             survey = document.survey(index)
             if survey.width <= 0 or survey.height <= 0:
                 # its crop box lies outside its media box: nothing of the page is shown (pdfium's size 0 × 0), and
@@ -665,29 +669,29 @@ def _plan_pdf_pages(
                         note = unreadable or _tiny_text_over_scan(page)
                     kept = _enough_text(text) and note is None
                     if not kept:
-                        page_dpi = _scan_dpi(page, default_dpi)
+                        page_dpi, box_dpi = _scan_dpi(page, default_dpi, unit)
                         width, height = float(page.width), float(page.height)
                 if kept:
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
             else:  # nothing on the page can show text (the common case: a scanner's image on a page)
-                page_dpi = _survey_dpi(survey, default_dpi)
+                page_dpi, box_dpi = _survey_dpi(survey, default_dpi, unit)
                 width, height = survey.width, survey.height
-            pixels = (width / 72 * page_dpi) * (height / 72 * page_dpi)
+            pixels = (width / 72 * box_dpi) * (height / 72 * box_dpi)
             if pixels > MAX_PAGE_PIXELS:
                 # refuse before rendering: a 35000² px page takes a minute and gigabytes to rasterise
                 raise BadInputError(
                     path,
                     Problem.TOO_LARGE,
-                    f"page {number}: {width:.0f}×{height:.0f} pt at {page_dpi} dpi = {pixels / 1e6:.0f} Mpx",
+                    f"page {number}: {width:.0f}×{height:.0f} pt at {box_dpi:.0f} dpi = {pixels / 1e6:.0f} Mpx",
                 )
             # Rasterised only for Tesseract (the output keeps the original page): in colour, for its red seal to be
             # dropped (a scanner's colour PDF was read grey, its seal dark: QA88), then grey, which is enough. A
             # scanner's page, one image over the whole page at the page's resolution, is its image's pixels as they
             # are: rendering drew the same a pixel wider, resampled, in ~50–70 ms more (and ~35 MB of bitmap)
-            image = document.page_image(index, page_dpi) if number in plain else None
+            image = document.page_image(index, box_dpi) if number in plain else None
             if image is None:
-                image = document.render(index, scale=page_dpi / 72)
+                image = document.render(index, scale=box_dpi / 72)
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
@@ -863,7 +867,7 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
     )
 
 
-def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
+def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int, unit: float = 1.0) -> tuple[int, float]:
     """The resolution of the scan image that covers the page, so we OCR at the scan's own resolution."""
     return _covering_dpi(
         float(page.width),
@@ -877,10 +881,11 @@ def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int) -> int:
             for i in page.images
         ),
         default_dpi,
+        unit,
     )
 
 
-def _survey_dpi(survey: PageSurvey, default_dpi: int) -> int:
+def _survey_dpi(survey: PageSurvey, default_dpi: int, unit: float = 1.0) -> tuple[int, float]:
     """``_scan_dpi`` from PDFium's view of a page without text: by the lengths of each image's own sides as drawn
     when known (a scan placed askew has a box wider than itself: 293 dpi was read for 300, QA96), else its box."""
     return _covering_dpi(
@@ -892,12 +897,16 @@ def _survey_dpi(survey: PageSurvey, default_dpi: int) -> int:
             for i in survey.images
         ),
         default_dpi,
+        unit,
     )
 
 
-def _covering_dpi(page_width: float, images: Iterable[tuple[float, float, float, float]], default_dpi: int) -> int:
+def _covering_dpi(
+    page_width: float, images: Iterable[tuple[float, float, float, float]], default_dpi: int, unit: float = 1.0
+) -> tuple[int, float]:
     """The highest resolution among images at least half the page wide, each given as (shown width, shown height
-    in points, width, height in pixels)."""
+    in units of the page's boxes, width, height in pixels): (the resolution to read the page at, the pixels per
+    inch of its boxes to render it at — the same unless its box unit, ``unit`` points (/UserUnit), is larger)."""
     best: float | None = None
     for shown_width_pt, shown_height_pt, width_px, height_px in images:
         if shown_width_pt < page_width * 0.5 or shown_height_pt <= 0:
@@ -905,8 +914,16 @@ def _covering_dpi(page_width: float, images: Iterable[tuple[float, float, float,
         dpi = _shown_dpi(shown_width_pt, shown_height_pt, width_px, height_px)
         best = dpi if best is None else max(best, dpi)
     if best is None:
-        return default_dpi
-    return int(min(MAX_DPI, max(MIN_DPI, round(best))))
+        return default_dpi, default_dpi
+    if best > MAX_DPI and unit > 1:
+        # its box units larger than a point (/UserUnit), a scan past the cap per inch of its boxes may be under it
+        # per inch as printed: read per inch as printed (an A4 scan at 300 dpi in units of 10 pt, 3000 per unit
+        # inch, was read at 600 per unit inch, i.e. 60 dpi: no word, `blank`, QA129 F2). A page made large by its
+        # units, as OCRmyPDF's poster.pdf (1800×3600 units of 10 pt), is read per unit inch, as any other page
+        read = int(min(MAX_DPI, max(MIN_DPI, round(best / unit))))
+        return read, read * unit
+    read = int(min(MAX_DPI, max(MIN_DPI, round(best))))
+    return read, read
 
 
 def _shown_dpi(shown_width_pt: float, shown_height_pt: float, width_px: float, height_px: float) -> float:

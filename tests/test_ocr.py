@@ -2237,10 +2237,47 @@ def test_an_image_drawn_turned_a_quarter_is_read_at_its_own_resolution() -> None
     # its pixel width was divided by the page's width, not by the height it spans
     from ocr.pipeline import _covering_dpi
 
-    assert _covering_dpi(595.0, [(595.0, 842.0, 3508.0, 2480.0)], 300) == 300  # turned
-    assert _covering_dpi(595.0, [(595.0, 842.0, 2480.0, 3508.0)], 300) == 300  # as drawn
-    assert _covering_dpi(842.0, [(842.0, 595.0, 1654.0, 2339.0)], 300) == 200  # landscape page, 200 dpi, turned
-    assert _covering_dpi(595.0, [(100.0, 50.0, 3000.0, 1500.0)], 250) == 250  # a stamp, not the scan
+    assert _covering_dpi(595.0, [(595.0, 842.0, 3508.0, 2480.0)], 300) == (300, 300)  # turned
+    assert _covering_dpi(595.0, [(595.0, 842.0, 2480.0, 3508.0)], 300) == (300, 300)  # as drawn
+    assert _covering_dpi(842.0, [(842.0, 595.0, 1654.0, 2339.0)], 300) == (200, 200)  # landscape, 200 dpi, turned
+    assert _covering_dpi(595.0, [(100.0, 50.0, 3000.0, 1500.0)], 250) == (250, 250)  # a stamp, not the scan
+
+
+def test_a_page_in_units_larger_than_a_point_is_read_at_its_scans_resolution_as_printed() -> None:
+    """QA129 F2: an A4 scan at 300 dpi on a page whose box units are 10 pt (/UserUnit 10) is 3000 pixels per unit
+    inch; the cap of MAX_DPI per unit inch read it at 60 dpi as printed, no word, `blank`. Read at 300 as printed
+    (rendered at 3000 per unit inch); a page made large by its units (OCRmyPDF's poster.pdf) is read per unit inch."""
+    from ocr.pipeline import _covering_dpi
+
+    assert _covering_dpi(59.52, [(59.52, 84.19, 2480.0, 3508.0)], 300, unit=10) == (300, 3000)
+    assert _covering_dpi(119.04, [(119.04, 168.38, 2480.0, 3508.0)], 300, unit=5) == (300, 1500)
+    assert _covering_dpi(1800.0, [(1800.0, 3600.0, 2500.0, 5000.0)], 300, unit=10) == (100, 100)  # a poster
+
+
+@pytest.mark.integration
+def test_a_scan_on_a_page_of_large_units_is_read_whole(tmp_path: Path) -> None:
+    """End to end (QA129 F2: at /UserUnit 5, 38 of 123 words and `good`; at 10, none and `blank`)."""
+    scan = Image.open(scan_page(tmp_path / "trang.png")).convert("L")
+    unit = 5.0
+    width, height = scan.width * 72 / 300 / unit, scan.height * 72 / 300 / unit
+    pdf = pikepdf.new()
+    image = pikepdf.Stream(pdf, zlib.compress(scan.tobytes()), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
+    image.Width, image.Height, image.BitsPerComponent = scan.width, scan.height, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.FlateDecode
+    content = pdf.make_stream(f"q {width:.4f} 0 0 {height:.4f} 0 0 cm /Im0 Do Q".encode())
+    page = pikepdf.Dictionary(
+        Type=pikepdf.Name.Page,
+        MediaBox=[0, 0, width, height],
+        UserUnit=unit,
+        Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image)),
+        Contents=content,
+    )
+    pdf.pages.append(pikepdf.Page(page))
+    pdf.save(tmp_path / "đơn vị lớn.pdf")
+    result = ocr_document(tmp_path / "đơn vị lớn.pdf", tmp_path / "out.pdf", workers=1)
+    (info,) = result.pages
+    assert (info.dpi, info.quality) == (300, "good"), info
+    assert all(" ".join(line.split()[:3]) in result.text for line in LINES), result.text
 
 
 def test_planning_a_born_digital_pdf_lets_go_of_each_page_it_read(tmp_path: Path) -> None:

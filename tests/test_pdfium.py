@@ -74,4 +74,4 @@ def test_a_scan_placed_askew_is_read_at_its_own_resolution() -> None:
     (image,) = survey.images
     assert (round(image.side_width), round(image.side_height)) == (612, 792), image
     assert image.shown_width > 640  # the box: turned and askew
-    assert _survey_dpi(survey, default_dpi=150) == 300
+    assert _survey_dpi(survey, default_dpi=150) == (300, 300)
