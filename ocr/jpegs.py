@@ -237,12 +237,12 @@ _TIFF_GREY, _TIFF_RGB, _TIFF_YCBCR = 1, 2, 6  # PhotometricInterpretation: Black
 _BASELINE_FRAMES = (0xC0, 0xC1)  # SOF0, SOF1: sequential, Huffman-coded (what libtiff writes)
 _OTHER_CODINGS = frozenset(range(0xC2, 0xD0)) - {0xC4, 0xCC}  # SOF2…SOF15 (not DHT, DAC)
 _RESTART = re.compile(rb"\xff[\xd0-\xd7]")
-# An APP14 "Adobe" segment saying the three components are RGB, not YCbCr (transform 0): how a JPEG stream says
-# what a TIFF's Photometric RGB says beside it, for Pillow and for a PDF's DCTDecode alike
 # The most a pixel at a seam between strips may change when joined (``_same_but_seams``): its colour takes a
 # quarter of the next strip's row in place of its own strip's edge, a chroma change of at most 64, which YCbCr's
 # largest factor (1.772, Cb to blue) makes 113.4 (seen: 7 on Pillow's test pages, 32 on a page libtiff wrote)
 SEAM_TOLERANCE = 114
+# An APP14 "Adobe" segment saying the three components are RGB, not YCbCr (transform 0): how a JPEG stream says
+# what a TIFF's Photometric RGB says beside it, for Pillow and for a PDF's DCTDecode alike
 _ADOBE_RGB = b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x00"
 
 
@@ -256,7 +256,8 @@ def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
     interval of one strip's MCUs, is the scan of one JPEG: a restart resets the DC predictions, as each strip
     began afresh. None — the page then stored as it was, losslessly — unless every part is as described: baseline
     Huffman coding, 8-bit grey, RGB or YCbCr samples interleaved, strips a whole number of MCU rows high and none
-    with restarts of its own; and unless the JPEG decodes to exactly the pixels Pillow decodes from the TIFF."""
+    with restarts of its own; and unless the JPEG decodes to the pixels Pillow decodes from the TIFF (exactly, but
+    at the seams between strips of colours sampled over two rows: ``_same_but_seams``)."""
     tags = getattr(image, "tag_v2", None)
     if tags is None or tags.get(259) != TIFF_JPEG or tags.get(322) is not None or tags.get(284, 1) != 1:
         return None

@@ -1431,6 +1431,8 @@ def _tiff_jpeg_pages(image: TiffImagePlugin.TiffImageFile, pages: list[int], pat
 def _with_jpeg_pages(pdf: pikepdf.Pdf, jpegs: list[bytes | None]) -> bool:
     """Put each JPEG in ``jpegs`` in place of the image img2pdf made of its page from the decoded frame (a TIFF's
     pages of several codings: a scanner's colour pages JPEG, its black-and-white ones G4); whether any was."""
+    if len(pdf.pages) != len(jpegs):
+        return False  # (img2pdf makes a page of every frame, and every frame was given)
     replaced = False
     for page, jpeg in zip(pdf.pages, jpegs, strict=True):
         if jpeg is None:
