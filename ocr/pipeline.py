@@ -230,6 +230,8 @@ class PagePlan:
     among_show_through: bool = False
     # the Tesseract language it is read in when not the document's: a page in another one (_read_in_other_language)
     language: str | None = None
+    # the page draws no text (an image file's page; a PDF page of images): what may be shown straightened
+    scan_only: bool = False
     # its scan is drawn turned by ``skew`` in the copy, so that it is shown as read (DISPLAY_STRAIGHTENED_FROM)
     shown_straightened: bool = False
 
@@ -695,6 +697,7 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
+            plan.scan_only = not survey.may_have_text
             yield plan
 
 
@@ -1069,6 +1072,7 @@ def _plan_image_pages(
                 page = page.transpose(_CLOCKWISE[turn])
             plan = _prepared(page, index + 1, dpi, scratch, bands)
             plan.dpi_assumed = assumed
+            plan.scan_only = True
             yield plan
 
 
@@ -2230,8 +2234,12 @@ def assemble_pdf(
             font = font if font is not None else glyphless_font(out)
             # a page skewed DISPLAY_STRAIGHTENED_FROM or more is shown straightened, as it was read, its layer
             # level on it; a page less skewed is shown as scanned, its skew undone word by word inside the layer
-            # (text_layer_content). The quarter turns and the page's /Rotate: by turning the whole layer
-            plan.shown_straightened = abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM and "/Annots" not in target.obj
+            # (text_layer_content) — as is a page that draws text (a footer a PDF tool added to a scan is level,
+            # and would be shown turned) or has annotations (links, fields: they would not turn with it). The
+            # quarter turns and the page's /Rotate: by turning the whole layer
+            plan.shown_straightened = (
+                abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM and plan.scan_only and "/Annots" not in target.obj
+            )
             skew = 0.0 if plan.shown_straightened else plan.skew
             layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=skew)
             layers.add(layer.objgen)

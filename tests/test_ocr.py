@@ -2384,3 +2384,35 @@ def test_what_the_copy_changed_of_the_input_is_said(tmp_path: Path) -> None:
     # its own text kept: what it is told is only of the fonts Word left out, given their twins (sohoa.font_twins)
     (twins,) = ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf", workers=1).notices
     assert twins.startswith("tệp gốc không nhúng phông chữ Times New Roman") and "force" not in twins
+
+
+def test_a_skewed_scan_under_text_a_pdf_tool_added_is_shown_as_scanned(tmp_path: Path) -> None:
+    """A page that draws text besides its scan (a page number a PDF tool stamped on it, level) is not turned for
+    display: the stamp would be shown askew. Its layer is laid on the skewed scan as on a page skewed less."""
+    page = Image.new("L", (1654, 2339), 250)
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(FONT, 40)
+    for index, line in enumerate(SKEWED_BODY * 3):
+        draw.text((120, 200 + index * 70), line, fill=20, font=font)
+    scan = page.rotate(4.0, resample=Image.Resampling.BICUBIC, fillcolor=250)
+    pdf = pikepdf.new()
+    image = pikepdf.Stream(pdf, zlib.compress(scan.tobytes()), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
+    image.Width, image.Height, image.BitsPerComponent = scan.width, scan.height, 8
+    image.ColorSpace, image.Filter = pikepdf.Name.DeviceGray, pikepdf.Name.FlateDecode
+    helvetica = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    width, height = scan.width * 72 / 200, scan.height * 72 / 200
+    content = f"q {width:.2f} 0 0 {height:.2f} 0 0 cm /Im0 Do Q BT /F1 9 Tf 280 20 Td (Trang 1) Tj ET"
+    for stamped in (False, True):
+        drawn = content if stamped else content.split(" BT ")[0]
+        pdf_page = pikepdf.Dictionary(
+            Type=pikepdf.Name.Page,
+            MediaBox=[0, 0, width, height],
+            Resources=pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=image), Font=pikepdf.Dictionary(F1=helvetica)),
+            Contents=pdf.make_stream(drawn.encode()),
+        )
+        pdf.pages.append(pikepdf.Page(pdf_page))
+    pdf.save(tmp_path / "đóng số trang.pdf")
+    result = ocr_document(tmp_path / "đóng số trang.pdf", tmp_path / "out.pdf", workers=1)
+    bare, stamped = result.pages
+    assert bare.ocr and stamped.ocr and abs(bare.skew) > 3 and abs(stamped.skew) > 3, result.pages
+    assert (bare.shown_straightened, stamped.shown_straightened) == (True, False)
