@@ -261,6 +261,8 @@ def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
     tags = getattr(image, "tag_v2", None)
     if tags is None or tags.get(259) != TIFF_JPEG or tags.get(322) is not None or tags.get(284, 1) != 1:
         return None
+    if tags.get(0x0112, 1) != 1:
+        return None  # an Orientation tag: the page is its pixels turned (or mirrored), new ones
     layout = (tags.get(262), tags.get(277, 1), image.mode)
     if layout not in ((_TIFF_GREY, 1, "L"), (_TIFF_RGB, 3, "RGB"), (_TIFF_YCBCR, 3, "RGB")):
         return None

@@ -93,6 +93,7 @@ from ocr.quality import (
     PRINT_CONTRAST,
     SHADOW_UNREAD_THERE,
     TOO_SMALL,
+    UNREAD_DPI,
     bare_syllables,
     blank_share,
     doubtful_print,
@@ -105,6 +106,7 @@ from ocr.quality import (
     marked_word,
     maybe_in_shadow,
     own_print_runs,
+    page_ink,
     page_overview,
     page_quality,
     paper_seen,
@@ -1355,9 +1357,13 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
                 copies = []
                 break
         if copies is not None:
-            for index in pages:
+            # a TIFF's JPEG pages that need no new pixels keep their JPEG data here too (QA130 F4: one page with an
+            # Orientation tag made every page of its TIFF decoded, under Deflate)
+            kept = _tiff_jpeg_pages(image, pages, info.path) if isinstance(image, TiffImagePlugin.TiffImageFile) else []
+            for number, index in enumerate(pages):
                 image.seek(index)
-                copies.append(_lossless_copy(_embedded_page(image)))
+                jpeg = kept[number] if kept else None
+                copies.append(jpeg if jpeg is not None else _lossless_copy(_embedded_page(image)))
         elif isinstance(image, TiffImagePlugin.TiffImageFile):
             jpeg_pages = _tiff_jpeg_pages(image, pages, info.path)
             if all(jpeg is not None for jpeg in jpeg_pages):
@@ -2238,13 +2244,17 @@ def assemble_pdf(
             # and would be shown turned) or has annotations (links, fields: they would not turn with it). The
             # quarter turns and the page's /Rotate: by turning the whole layer
             plan.shown_straightened = (
-                abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM and plan.scan_only and "/Annots" not in target.obj
+                abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM
+                and plan.scan_only
+                and "/Annots" not in target.obj
+                and not _ink_turned_off_the_page(source_pdf, plan.number - 1, plan.orientation, plan.skew)
             )
             skew = 0.0 if plan.shown_straightened else plan.skew
             layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=skew)
             layers.add(layer.objgen)
             straightened = plan.skew if plan.shown_straightened else 0.0
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation, straightened=straightened)
+        shown_straightened = [plan.number for plan in plans if plan.shown_straightened]
         input_signatures = drop_signatures(out)
         drop_private_data(out)
         drop_unused_resources(out)
@@ -2277,6 +2287,13 @@ def assemble_pdf(
         added = add_pdfa_output_intent(out) if output_intent_components(out) is None else None
         share_identical_profiles(out)
         notices: list[str] = []
+        if shown_straightened:
+            pages = page_run(shown_straightened)
+            notices.append(
+                f"tr. {pages}: bản quét nằm lệch nên được hiển thị đã nắn thẳng (ảnh giữ nguyên từng điểm ảnh, chỉ vẽ "
+                f"xoay) / p. {pages}: the scan lay askew and is shown straightened (its pixels as scanned, only drawn "
+                "turned)"
+            )
         try:
             # fonts a born-digital page names without embedding: their twins (PDF/A; the same widths, sohoa.font_twins)
             if twins := embed_font_twins(out, skip=frozenset(layers)):
@@ -2411,6 +2428,54 @@ def drop_private_data(pdf: pikepdf.Pdf) -> int:
     return dropped
 
 
+# Print of this many pixels at UNREAD_DPI (~a letter's) turned off the page keeps a page shown as scanned
+TURNED_OFF_INK = 25
+
+
+def _ink_turned_off_the_page(source_pdf: Path, index: int, orientation: int, skew: float) -> bool:
+    """Whether turning page ``index`` of ``source_pdf`` by ``skew`` (counter-clockwise as shown, once turned upright
+    by ``orientation``) would take print off the page: what lay level on the scan itself — a fax machine's header
+    line along its top edge, a page number a scanner printed in a corner — turns askew with the page, and its ends
+    leave it (QA130 F2: a fax's date, time and sender number, and its "Trang 1/3", were no longer shown)."""
+    with open_pdf(source_pdf) as document:
+        shown = document.render(index, scale=UNREAD_DPI / 72, grayscale=True)
+    upright = shown.rotate(-orientation, expand=True) if orientation else shown
+    ink = page_ink(np.asarray(upright.convert("L")))
+    rows, columns = np.nonzero(ink)
+    height, width = ink.shape
+    theta = math.radians(skew)
+    across, down = columns - width / 2, rows - height / 2
+    # where each ink pixel goes when the page turns counter-clockwise on screen (y down), as PIL turns an image
+    x = width / 2 + across * math.cos(theta) + down * math.sin(theta)
+    y = height / 2 - across * math.sin(theta) + down * math.cos(theta)
+    off = (x < 0) | (x >= width) | (y < 0) | (y >= height)
+    return int(np.count_nonzero(off)) > TURNED_OFF_INK
+
+
+def _balanced_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+    """Make ``page``'s content save and restore the graphics state in pairs, as the text layer's wrapping needs: a
+    ``q`` it leaves open is closed at its end, a ``Q`` that restores nothing is left out. A scan's page opened a
+    ``q`` it never closed: the wrapping's own ``Q`` then closed it, and the straightening turn stayed in force over
+    the text layer, every word off its ink (QA130 F1); an extra ``Q`` stopped poppler's text there (pdftotext: 10
+    of 123 words). Viewers draw both, so do nothing else to the page; balanced content is left as it is."""
+    kept: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = []
+    depth = unmatched = 0
+    for instruction in pikepdf.parse_content_stream(page):
+        operator = str(instruction.operator)
+        if operator == "q":
+            depth += 1
+        elif operator == "Q":
+            if not depth:
+                unmatched += 1
+                continue
+            depth -= 1
+        kept.append(instruction)
+    if not depth and not unmatched:
+        return
+    kept.extend(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")) for _ in range(depth))
+    page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+
+
 def overlay_text_layer(
     pdf: pikepdf.Pdf, page: pikepdf.Page, layer: pikepdf.Stream, turned: float, *, straightened: float = 0.0
 ) -> None:
@@ -2446,6 +2511,7 @@ def overlay_text_layer(
     place = centre_layer @ scale @ turn @ to_page
     matrix = " ".join(f"{v:.6f}" for v in place.shorthand)
     # wrap the page's own content so that no graphics state it leaves behind can move the text layer
+    _balanced_contents(pdf, page)
     opening = b"q\n"
     if straightened:
         # a turn on the page's own axes is the same turn as shown: /Rotate turns the whole page about its centre

@@ -988,3 +988,27 @@ def test_a_photo_said_to_be_mirrored_is_shown_as_stored_with_a_notice(tmp_path: 
         with pikepdf.open(tmp_path / "out.pdf") as pdf:
             assert int(pdf.pages[0].obj.get("/Rotate", 0)) == 0
         assert "hộ tịch trực tuyến" in result.text
+
+
+def test_a_jpeg_tiff_page_with_an_orientation_tag_leaves_its_other_pages_jpeg(tmp_path: Path) -> None:
+    """QA130 F4: one page with an Orientation tag (its pixels turned: new ones) made every page of its TIFF decoded
+    and stored under Deflate; the others keep their JPEG data."""
+    page = _page(tmp_path).convert("RGB")
+    page.save(tmp_path / "a.tif", compression="jpeg", dpi=(300, 300))
+    turned = TiffImagePlugin.ImageFileDirectory_v2()
+    turned[274] = 6
+    page.rotate(90, expand=True).save(tmp_path / "b.tif", compression="jpeg", dpi=(300, 300), tiffinfo=turned)
+    path = tmp_path / "hồ sơ hai trang.tif"
+    subprocess.run(["tiffcp", "-r", "16", str(tmp_path / "a.tif"), str(tmp_path / "b.tif"), str(path)], check=True)
+    with Image.open(path) as scan:
+        scan.seek(1)
+        assert scan.tag_v2.get(274) == 6
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert result.text.count("hộ tịch trực tuyến") == 2
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        codings = []
+        for shown_page in pdf.pages:
+            (shown,) = shown_page.get_images().values()
+            filters = shown.get("/Filter")
+            codings.append([str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])][-1])
+    assert codings == ["/DCTDecode", "/FlateDecode"], codings
