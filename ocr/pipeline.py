@@ -2246,7 +2246,7 @@ def assemble_pdf(
             plan.shown_straightened = (
                 abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM
                 and plan.scan_only
-                and "/Annots" not in target.obj
+                and not _annotated(target)
                 and not _ink_turned_off_the_page(source_pdf, plan.number - 1, plan.orientation, plan.skew)
             )
             skew = 0.0 if plan.shown_straightened else plan.skew
@@ -2426,6 +2426,12 @@ def drop_private_data(pdf: pikepdf.Pdf) -> int:
                 drop(xobject, "/PieceInfo")
                 pending.append(xobject.get("/Resources"))
     return dropped
+
+
+def _annotated(page: pikepdf.Page) -> bool:
+    """Whether ``page`` has annotations (an empty /Annots list, or one that is no list, shows none)."""
+    annotations = page.obj.get("/Annots")
+    return isinstance(annotations, pikepdf.Array) and len(annotations) > 0
 
 
 # Print of this many pixels at UNREAD_DPI (~a letter's) turned off the page keeps a page shown as scanned
