@@ -2464,9 +2464,13 @@ def _balanced_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
     ``q`` it never closed: the wrapping's own ``Q`` then closed it, and the straightening turn stayed in force over
     the text layer, every word off its ink (QA130 F1); an extra ``Q`` stopped poppler's text there (pdftotext: 10
     of 123 words). Viewers draw both, so do nothing else to the page; balanced content is left as it is."""
+    try:
+        instructions = pikepdf.parse_content_stream(page)
+    except pikepdf.PdfError:
+        return  # content qpdf cannot parse is drawn as viewers draw it, and wrapped as it is
     kept: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = []
     depth = unmatched = 0
-    for instruction in pikepdf.parse_content_stream(page):
+    for instruction in instructions:
         operator = str(instruction.operator)
         if operator == "q":
             depth += 1
