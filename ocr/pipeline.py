@@ -101,6 +101,7 @@ from ocr.quality import (
     faint_print_darkened,
     in_another_language,
     ink_share,
+    letter_marks,
     letters_score,
     lexicon_share,
     marked_word,
@@ -232,7 +233,8 @@ class PagePlan:
     among_show_through: bool = False
     # the Tesseract language it is read in when not the document's: a page in another one (_read_in_other_language)
     language: str | None = None
-    # the page draws no text (an image file's page; a PDF page of images): what may be shown straightened
+    # the page draws its scan alone, no text nor paths (an image file's page; a PDF page of images): what may be
+    # shown straightened
     scan_only: bool = False
     # its scan is drawn turned by ``skew`` in the copy, so that it is shown as read (DISPLAY_STRAIGHTENED_FROM)
     shown_straightened: bool = False
@@ -699,7 +701,7 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
-            plan.scan_only = not survey.may_have_text
+            plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
 
 
@@ -2434,7 +2436,7 @@ def _annotated(page: pikepdf.Page) -> bool:
     return isinstance(annotations, pikepdf.Array) and len(annotations) > 0
 
 
-# Print of this many pixels at UNREAD_DPI (~a letter's) turned off the page keeps a page shown as scanned
+# Letters of this many pixels at UNREAD_DPI (about one) turned off the page keep a page shown as scanned
 TURNED_OFF_INK = 25
 
 
@@ -2446,9 +2448,10 @@ def _ink_turned_off_the_page(source_pdf: Path, index: int, orientation: int, ske
     with open_pdf(source_pdf) as document:
         shown = document.render(index, scale=UNREAD_DPI / 72, grayscale=True)
     upright = shown.rotate(-orientation, expand=True) if orientation else shown
-    ink = page_ink(np.asarray(upright.convert("L")))
-    rows, columns = np.nonzero(ink)
-    height, width = ink.shape
+    # its letters, not a speck of dust nor the edge of the scanner's glass along the scan's edge
+    letters = letter_marks(page_ink(np.asarray(upright.convert("L"))))
+    rows, columns = np.nonzero(letters)
+    height, width = letters.shape
     theta = math.radians(skew)
     across, down = columns - width / 2, rows - height / 2
     # where each ink pixel goes when the page turns counter-clockwise on screen (y down), as PIL turns an image

@@ -347,14 +347,12 @@ def page_ink(overview: np.ndarray) -> np.ndarray:
     return print_depth(overview) >= PRINT_CONTRAST
 
 
-def print_rows(ink: np.ndarray, gap_inch: float = LETTER_GAP_INCH) -> np.ndarray:
-    """Where a page's print stands, of its ``ink`` (``page_ink``): rows of letter-sized marks, their gaps up to
-    ``gap_inch`` closed, as a mask — none on patterned paper (``patterned``)."""
+def letter_marks(ink: np.ndarray) -> np.ndarray:
+    """The marks of ``ink`` (``page_ink``) of a letter's size (``LETTER_INCH`` tall, at most ``LETTER_WIDTH_INCH``
+    wide), as a mask: not a speck, nor a rule or the edge of the scanner's glass."""
     import numpy as np
     from scipy import ndimage
 
-    if patterned(ink):
-        return np.zeros(ink.shape, dtype=bool)  # its print not told from its paper's pattern: none seen
     marks, count = ndimage.label(ink)
     if count == 0:
         return ink
@@ -365,7 +363,18 @@ def print_rows(ink: np.ndarray, gap_inch: float = LETTER_GAP_INCH) -> np.ndarray
         shortest <= rows.stop - rows.start <= tallest and columns.stop - columns.start <= widest
         for rows, columns in ndimage.find_objects(marks)
     ]
-    letters = letter[marks]
+    return np.asarray(letter[marks])
+
+
+def print_rows(ink: np.ndarray, gap_inch: float = LETTER_GAP_INCH) -> np.ndarray:
+    """Where a page's print stands, of its ``ink`` (``page_ink``): rows of letter-sized marks, their gaps up to
+    ``gap_inch`` closed, as a mask — none on patterned paper (``patterned``)."""
+    import numpy as np
+    from scipy import ndimage
+
+    if patterned(ink):
+        return np.zeros(ink.shape, dtype=bool)  # its print not told from its paper's pattern: none seen
+    letters = letter_marks(ink)
     joined = ndimage.maximum_filter1d(letters.view(np.uint8), size=round(gap_inch * UNREAD_DPI), axis=1) > 0
     rows_found, count = ndimage.label(joined)
     if count == 0:

@@ -53,6 +53,7 @@ class PageSurvey:
     height: float
     may_have_text: bool  # a text object, or a form XObject (which may hold text, or images placed by its matrix)
     images: tuple[PlacedImage, ...]  # listed only for a page that cannot carry text (pdfplumber sees the others)
+    draws_paths: bool = False  # a path or a shading of its own (a stamp a PDF tool drew on a scan), of such a page
 
 
 @dataclass(frozen=True)
@@ -222,12 +223,13 @@ class RenderablePdf:
             try:
                 left, bottom, right, top = page.get_cropbox()
                 images: list[PlacedImage] = []
-                may_have_text = False
+                may_have_text = draws_paths = False
                 for obj in page.get_objects(max_depth=0):
                     if obj.type in (pdfium_c.FPDF_PAGEOBJ_TEXT, pdfium_c.FPDF_PAGEOBJ_FORM):
                         may_have_text = True  # decided: a born-digital page's thousands of glyph runs need no visit
                         images.clear()
                         break
+                    draws_paths = draws_paths or obj.type in (pdfium_c.FPDF_PAGEOBJ_PATH, pdfium_c.FPDF_PAGEOBJ_SHADING)
                     if isinstance(obj, pypdfium2.PdfImage):
                         x0, y0, x1, y1 = obj.get_bounds()
                         pixel_width, pixel_height = obj.get_px_size()
@@ -237,8 +239,8 @@ class RenderablePdf:
                             PlacedImage(x1 - x0, y1 - y0, pixel_width, pixel_height, math.hypot(a, b), math.hypot(c, d))
                         )
                 if min(page.get_size()) <= 0:  # its crop box lies outside its media box: nothing of it is shown
-                    return PageSurvey(0.0, 0.0, may_have_text, tuple(images))
-                return PageSurvey(right - left, top - bottom, may_have_text, tuple(images))
+                    return PageSurvey(0.0, 0.0, may_have_text, tuple(images), draws_paths)
+                return PageSurvey(right - left, top - bottom, may_have_text, tuple(images), draws_paths)
             finally:
                 page.close()
 
