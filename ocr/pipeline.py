@@ -107,7 +107,6 @@ from ocr.quality import (
     marked_word,
     maybe_in_shadow,
     own_print_runs,
-    page_ink,
     page_overview,
     page_quality,
     paper_seen,
@@ -2245,9 +2244,11 @@ def assemble_pdf(
             # (text_layer_content) — as is a page that draws text (a footer a PDF tool added to a scan is level,
             # and would be shown turned) or has annotations (links, fields: they would not turn with it). The
             # quarter turns and the page's /Rotate: by turning the whole layer
+            paired = _balanced_contents(out, target)
             plan.shown_straightened = (
                 abs(plan.skew) >= DISPLAY_STRAIGHTENED_FROM
                 and plan.scan_only
+                and paired
                 and not _annotated(target)
                 and not _ink_turned_off_the_page(source_pdf, plan.number - 1, plan.orientation, plan.skew)
             )
@@ -2436,8 +2437,16 @@ def _annotated(page: pikepdf.Page) -> bool:
     return isinstance(annotations, pikepdf.Array) and len(annotations) > 0
 
 
-# Letters of this many pixels at UNREAD_DPI (about one) turned off the page keep a page shown as scanned
-TURNED_OFF_INK = 25
+# Letters of this many pixels at UNREAD_DPI (about one: QA131's lone "1" was 15) turned off the page keep a page
+# shown as scanned
+TURNED_OFF_INK = 10
+# ... counted in marks at least this tall (a 6 pt digit's): a speck of dust on the glass, 1 mm, is not one (QA131)
+TURNED_OFF_LETTER_INCH = 0.06
+# ... this many grey levels under the paper around them: a fax header 21 levels under its paper, 15 or so once
+# rendered at UNREAD_DPI, went off the page (QA131). On QA131's 59 pages skewed 2.5–6°, the turn is now refused
+# for 4 that had nothing to lose (wood grain, 1 mm dust, a word already cut by the scan's edge) where it refused
+# 22, and no page loses print (4 did)
+TURNED_OFF_CONTRAST = 15
 
 
 def _ink_turned_off_the_page(source_pdf: Path, index: int, orientation: int, skew: float) -> bool:
@@ -2448,8 +2457,9 @@ def _ink_turned_off_the_page(source_pdf: Path, index: int, orientation: int, ske
     with open_pdf(source_pdf) as document:
         shown = document.render(index, scale=UNREAD_DPI / 72, grayscale=True)
     upright = shown.rotate(-orientation, expand=True) if orientation else shown
-    # its letters, not a speck of dust nor the edge of the scanner's glass along the scan's edge
-    letters = letter_marks(page_ink(np.asarray(upright.convert("L"))))
+    # its letters, faint ones too, not a speck of dust nor the edge of the scanner's glass or its backing
+    depth = print_depth(np.asarray(upright.convert("L")))
+    letters = letter_marks(depth >= TURNED_OFF_CONTRAST, TURNED_OFF_LETTER_INCH)
     rows, columns = np.nonzero(letters)
     height, width = letters.shape
     theta = math.radians(skew)
@@ -2461,16 +2471,20 @@ def _ink_turned_off_the_page(source_pdf: Path, index: int, orientation: int, ske
     return int(np.count_nonzero(off)) > TURNED_OFF_INK
 
 
-def _balanced_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
+def _balanced_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
     """Make ``page``'s content save and restore the graphics state in pairs, as the text layer's wrapping needs: a
     ``q`` it leaves open is closed at its end, a ``Q`` that restores nothing is left out. A scan's page opened a
     ``q`` it never closed: the wrapping's own ``Q`` then closed it, and the straightening turn stayed in force over
     the text layer, every word off its ink (QA130 F1); an extra ``Q`` stopped poppler's text there (pdftotext: 10
-    of 123 words). Viewers draw both, so do nothing else to the page; balanced content is left as it is."""
+    of 123 words). Viewers draw both, so do nothing else to the page; balanced content is left as it is.
+
+    Whether the content pairs them now. Not when qpdf cannot parse it, nor when it holds an inline image and does
+    not pair them: qpdf ends an inline image at the first "EI" its data holds, where viewers read it by its size,
+    and written again the image was damaged (QA131) — such content is left as it is."""
     try:
         instructions = pikepdf.parse_content_stream(page)
     except pikepdf.PdfError:
-        return  # content qpdf cannot parse is drawn as viewers draw it, and wrapped as it is
+        return False
     kept: list[pikepdf.ContentStreamInstruction | pikepdf.ContentStreamInlineImage] = []
     depth = unmatched = 0
     for instruction in instructions:
@@ -2484,9 +2498,12 @@ def _balanced_contents(pdf: pikepdf.Pdf, page: pikepdf.Page) -> None:
             depth -= 1
         kept.append(instruction)
     if not depth and not unmatched:
-        return
+        return True
+    if any(isinstance(instruction, pikepdf.ContentStreamInlineImage) for instruction in kept):
+        return False
     kept.extend(pikepdf.ContentStreamInstruction([], pikepdf.Operator("Q")) for _ in range(depth))
     page.obj.Contents = pdf.make_stream(pikepdf.unparse_content_stream(kept))
+    return True
 
 
 def overlay_text_layer(
@@ -2523,8 +2540,8 @@ def overlay_text_layer(
     to_page = pikepdf.Matrix(1, 0, 0, 1, (x0 + x1) / 2, (y0 + y1) / 2)
     place = centre_layer @ scale @ turn @ to_page
     matrix = " ".join(f"{v:.6f}" for v in place.shorthand)
-    # wrap the page's own content so that no graphics state it leaves behind can move the text layer
-    _balanced_contents(pdf, page)
+    # wrap the page's own content so that no graphics state it leaves behind can move the text layer (its q and Q
+    # paired: _balanced_contents, before)
     opening = b"q\n"
     if straightened:
         # a turn on the page's own axes is the same turn as shown: /Rotate turns the whole page about its centre

@@ -347,16 +347,16 @@ def page_ink(overview: np.ndarray) -> np.ndarray:
     return print_depth(overview) >= PRINT_CONTRAST
 
 
-def letter_marks(ink: np.ndarray) -> np.ndarray:
-    """The marks of ``ink`` (``page_ink``) of a letter's size (``LETTER_INCH`` tall, at most ``LETTER_WIDTH_INCH``
-    wide), as a mask: not a speck, nor a rule or the edge of the scanner's glass."""
+def letter_marks(ink: np.ndarray, shortest_inch: float = LETTER_INCH[0]) -> np.ndarray:
+    """The marks of ``ink`` (``page_ink``) of a letter's size (``shortest_inch`` to ``LETTER_INCH[1]`` tall, at most
+    ``LETTER_WIDTH_INCH`` wide), as a mask: not a speck, nor a rule or the edge of the scanner's glass."""
     import numpy as np
     from scipy import ndimage
 
     marks, count = ndimage.label(ink)
     if count == 0:
         return ink
-    shortest, tallest = (round(inch * UNREAD_DPI) for inch in LETTER_INCH)
+    shortest, tallest = round(shortest_inch * UNREAD_DPI), round(LETTER_INCH[1] * UNREAD_DPI)
     widest = LETTER_WIDTH_INCH * UNREAD_DPI
     letter = np.zeros(count + 1, dtype=bool)
     letter[1:] = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import random
 import re
 import subprocess
 import sys
@@ -2420,10 +2421,12 @@ def test_a_skewed_scan_under_text_a_pdf_tool_added_is_shown_as_scanned(tmp_path:
     assert (bare.shown_straightened, numbered.shown_straightened, boxed.shown_straightened) == (True, False, False)
 
 
-def _skewed_scan_pdf(path: Path, content: str, *, header: str | None = None, skew: float = 4.0) -> None:
+def _skewed_scan_pdf(
+    path: Path, content: str, *, header: str | None = None, header_tone: int = 0, dust: int = 0, skew: float = 4.0
+) -> None:
     """A one-page PDF of a 200 dpi scan of SKEWED_BODY turned ``skew`` degrees, drawn by ``content`` (``{w}``,
     ``{h}``: the page's size); ``header``: a line printed level along the scan's top edge after it was turned (a
-    fax machine's header)."""
+    fax machine's header), in ``header_tone``; ``dust``: that many specks of dust on the glass near its edges."""
     page = Image.new("L", (1654, 2339), 250)
     draw = ImageDraw.Draw(page)
     font = ImageFont.truetype(FONT, 40)
@@ -2431,7 +2434,15 @@ def _skewed_scan_pdf(path: Path, content: str, *, header: str | None = None, ske
         draw.text((140, 260 + index * 70), line, fill=20, font=font)
     scan = page.rotate(skew, resample=Image.Resampling.BICUBIC, fillcolor=250)
     if header:
-        ImageDraw.Draw(scan).text((20, 4), header, fill=0, font=ImageFont.truetype(FONT, 30))
+        ImageDraw.Draw(scan).text((20, 4), header, fill=header_tone, font=ImageFont.truetype(FONT, 30))
+    specks = random.Random(5)
+    for _ in range(dust):  # 1–3.5 px across at 200 dpi, within 6 mm of an edge
+        x, y = (
+            specks.uniform(0, scan.width),
+            specks.choice([specks.uniform(0, 45), specks.uniform(scan.height - 45, scan.height)]),
+        )
+        radius = specks.uniform(0.5, 1.75)
+        ImageDraw.Draw(scan).ellipse([x - radius, y - radius, x + radius, y + radius], fill=specks.randrange(20, 90))
     pdf = pikepdf.new()
     image = pikepdf.Stream(pdf, zlib.compress(scan.tobytes()), Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image)
     image.Width, image.Height, image.BitsPerComponent = scan.width, scan.height, 8
@@ -2484,11 +2495,18 @@ def test_a_skewed_scan_with_a_level_header_at_its_edge_is_shown_as_scanned(tmp_p
     whatever the page's own skew: turned with the page, its left half went off the page. A page that would lose
     print so is shown as scanned; the same page without it is shown straightened."""
     header = "06/12/2026 08:14 FAX 0243 826 1234 UBND XA DONG PHU TRANG 001/003 SO 4471 " * 2
-    for name, printed in (("fax.pdf", header), ("không fax.pdf", None)):
-        _skewed_scan_pdf(tmp_path / name, "q {w} 0 0 {h} 0 0 cm /Im0 Do Q", header=printed)
-    faxed, plain = (
-        ocr_document(tmp_path / name, tmp_path / f"out {name}", workers=1) for name in ("fax.pdf", "không fax.pdf")
-    )
-    assert abs(faxed.pages[0].skew) > 3 and abs(plain.pages[0].skew) > 3
-    assert (faxed.pages[0].shown_straightened, plain.pages[0].shown_straightened) == (False, True)
-    assert not any("shown straightened" in notice for notice in faxed.notices)
+    cases = {  # name: (header, its tone, dust specks), shown straightened
+        "fax.pdf": ((header, 0, 0), False),
+        "fax nhạt.pdf": ((header, 228, 0), False),  # QA131: a header 22 levels under the paper went
+        "không fax.pdf": ((None, 0, 0), True),
+        "bụi.pdf": ((None, 0, 60), True),  # QA131: 60 specks of dust near the edges kept it as scanned
+    }
+    for name, ((printed, tone, specks), _) in cases.items():
+        _skewed_scan_pdf(
+            tmp_path / name, "q {w} 0 0 {h} 0 0 cm /Im0 Do Q", header=printed, header_tone=tone, dust=specks
+        )
+    for name, (_, straightened) in cases.items():
+        result = ocr_document(tmp_path / name, tmp_path / f"out {name}", workers=1)
+        (info,) = result.pages
+        assert abs(info.skew) > 3 and info.shown_straightened == straightened, (name, info)
+        assert any("shown straightened" in notice for notice in result.notices) == straightened, name
