@@ -398,15 +398,6 @@ def ocr_document(
     )
 
 
-# A page straightened this many degrees or more to be read is shown straightened too: its scan drawn turned by the
-# skew (its pixels as they are), its text layer level on it. Shown as scanned, with each word put back where it
-# lies and its letters level (``ocr.textlayer.text_layer_content``), the far words of a long line sat off their ink,
-# at 5° on the next line's (QA129 F1: 17 % of the words), and pdfplumber printed each line's tail before its head
-DISPLAY_STRAIGHTENED_FROM = 2.0
-
-# EXIF Orientation values that mirror the image (2, 4: flipped; 5, 7: transposed), which no turn shows
-_MIRRORED_ORIENTATIONS = frozenset({2, 4, 5, 7})
-
 # A 16-bit gray page whose brightest sample is under this uses at most 1/16 of its range (12 bits written in 16)
 DIM_16_BIT_TOP = 4096
 
@@ -579,8 +570,14 @@ def _raster(page: pdfplumber.page.Page, default_dpi: int) -> PageRaster:
     vector drawing), 1-bit if its scans are, JPEG if they are (as OCRmyPDF does)."""
     images = page.images
     filters = [[getattr(name, "name", name) for name, _ in image["stream"].get_filters()] for image in images]
+    from pdfminer.pdftypes import resolve1  # (pdfplumber's own reader, imported with it)
+
+    try:  # the page's /UserUnit: rendered per unit inch, at its scan's resolution (_covering_dpi)
+        unit = float(resolve1(page.page_obj.attrs.get("UserUnit", 1)))
+    except (TypeError, ValueError):
+        unit = 1.0
     return PageRaster(
-        dpi=_scan_dpi(page, default_dpi)[0],
+        dpi=round(_scan_dpi(page, default_dpi, unit if unit > 0 else 1.0)[1]),
         bilevel=bool(images) and all(image.get("bits") == 1 or image.get("imagemask") for image in images),
         jpeg=bool(images) and all(names[-1:] == ["DCTDecode"] for names in filters),
     )
@@ -1093,6 +1090,8 @@ def _square_pixels(page: Image.Image, aspect: float) -> Image.Image:
 
 # EXIF Orientation values that turn the stored image (clockwise, as /Rotate turns a page) without mirroring it
 _EXIF_TURNS = {1: 0, 3: 180, 6: 90, 8: 270}
+# EXIF Orientation values that mirror the image (2, 4: flipped; 5, 7: transposed), which no turn shows
+_MIRRORED_ORIENTATIONS = frozenset({2, 4, 5, 7})
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
 
@@ -2429,6 +2428,13 @@ def drop_private_data(pdf: pikepdf.Pdf) -> int:
                 drop(xobject, "/PieceInfo")
                 pending.append(xobject.get("/Resources"))
     return dropped
+
+
+# A page straightened this many degrees or more to be read is shown straightened too: its scan drawn turned by the
+# skew (its pixels as they are), its text layer level on it. Shown as scanned, with each word put back where it
+# lies and its letters level (``ocr.textlayer.text_layer_content``), the far words of a long line sat off their ink,
+# at 5° on the next line's (QA129 F1: 17 % of the words), and pdfplumber printed each line's tail before its head
+DISPLAY_STRAIGHTENED_FROM = 2.0
 
 
 def _annotated(page: pikepdf.Page) -> bool:
