@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -463,6 +464,9 @@ class Classification(_Model):
 
 
 LATE_FIELDS = ("copy_block",)
+# the page fields added since 2026-12-06, in record.json only where true: a sohoa of before refuses them (QA132: every
+# record a newer one wrote was "changed or damaged" to it, and its audit found them all drifted)
+LATE_PAGE_FIELDS = ("shown_straightened",)
 
 
 class SignatureFacts(_Model):
@@ -539,8 +543,21 @@ class Record(_Model):
         self.events.append(Event(action=action, tool=tool, detail=detail))
 
     def to_json(self) -> str:
+        """record.json: the late fields that say nothing left out (``LATE_FIELDS``, ``LATE_PAGE_FIELDS``), so that an
+        older sohoa still reads it."""
+        exclude: dict[str, Any] = {}
         absent = self.classification.absent_late_fields() if self.classification is not None else set()
-        return self.model_dump_json(indent=2, exclude={"classification": absent} if absent else None)
+        if absent:
+            exclude["classification"] = absent
+        if self.ocr is not None:
+            pages = {
+                index: unsaid
+                for index, page in enumerate(self.ocr.pages)
+                if (unsaid := {name for name in LATE_PAGE_FIELDS if not getattr(page, name)})
+            }
+            if pages:
+                exclude["ocr"] = {"pages": pages}
+        return self.model_dump_json(indent=2, exclude=exclude or None)
 
     @classmethod
     def from_json_file(cls, path: Path) -> Record:

@@ -720,6 +720,21 @@ def test_a_record_with_no_copy_block_is_written_without_the_field(tmp_path: Path
     assert Record.model_validate_json(record.to_json()) == record
 
 
+def test_a_page_not_shown_straightened_is_written_without_the_field(tmp_path: Path) -> None:
+    """QA132: `shown_straightened` (2026-12-06) was written on every page, false too, and a sohoa of before took
+    every record a newer one wrote for changed or damaged. It is written only on a page shown straightened."""
+    from sohoa.record import PageOcr, Record
+
+    record, _ = make_record(tmp_path / "r", "pages")
+    assert record.ocr is not None
+    record.ocr.pages = [PageOcr(number=1, ocr=True, skew=-1.2), PageOcr(number=2, ocr=True, skew=4.1)]
+    assert [("shown_straightened" in page) for page in json.loads(record.to_json())["ocr"]["pages"]] == [False, False]
+    record.ocr.pages[1].shown_straightened = True
+    pages = json.loads(record.to_json())["ocr"]["pages"]
+    assert [page.get("shown_straightened") for page in pages] == [None, True]
+    assert Record.model_validate_json(record.to_json()) == record
+
+
 def test_review_set_corrects_the_signer(queued: tuple[Settings, str]) -> None:
     """QA93 F2: a file of two documents (the separator left out) was signed by the second's signer, and a name OCR
     lost under a seal (QA90) could not be given: `review set` had no --signer. The name and the title are corrected,
