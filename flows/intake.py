@@ -121,19 +121,19 @@ def _page_codes(image: Image.Image, code: str) -> PageCodes:
     return _read(image, image_dpi(image), _wanted(code))[0]
 
 
-def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str) -> PageCodes:
+def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str, unit: float = 1.0) -> PageCodes:
     """Page ``index``'s codes, rendered at its scan's resolution (at most SCAN_DPI_CAP; until 2026-12 at 100 dpi,
     where a Code 128 label under ~100 mm wide or a 15 mm Micro QR code was never read), and again at RETRY_DPIS
-    when a code was seen there but not read."""
+    when a code was seen there but not read. ``unit``: the page's /UserUnit (``_rendered``)."""
     from ocr.pipeline import _survey_dpi
 
-    dpi = min(SCAN_DPI_CAP, _survey_dpi(pdf.survey(index), VECTOR_DPI)[1])  # per inch of the page's boxes
+    dpi = min(SCAN_DPI_CAP, _survey_dpi(pdf.survey(index), VECTOR_DPI, unit)[0])
     wanted = _wanted(code)
-    seen, unread = _read(pdf.render(index, scale=dpi / 72, grayscale=True), dpi, wanted)
+    seen, unread = _read(_rendered(pdf, index, dpi, unit), dpi, wanted)
     for retry in RETRY_DPIS if unread and not seen.texts & wanted else ():
         if retry == dpi:
             continue
-        again, _ = _read(pdf.render(index, scale=retry / 72, grayscale=True), retry, wanted)
+        again, _ = _read(_rendered(pdf, index, retry, unit), retry, wanted)
         if again.texts & wanted:
             return again
     return seen
@@ -151,15 +151,17 @@ def only_separators(path: Path, code: str) -> bool:
     verdicts: list[tuple[bool, bool]] = []  # (a separator sheet, blank) for each page
     try:
         if path.suffix.lower() == ".pdf":
+            from ocr.inputs import pdf_user_units
             from sohoa.pdfium import open_pdf
 
+            units = pdf_user_units(path)
             with open_pdf(path) as pdf:
                 for index in range(len(pdf)):
-                    if _pdf_page_codes(pdf, index, code).is_separator(code):
+                    if _pdf_page_codes(pdf, index, code, units.get(index + 1, 1.0)).is_separator(code):
                         verdicts.append((True, False))
                     else:
-                        page = pdf.render(index, scale=BLANK_DPI / 72, grayscale=True)
-                        verdicts.append((False, blank_image(page, BLANK_DPI)))
+                        unit = units.get(index + 1, 1.0)
+                        verdicts.append((False, blank_image(_rendered(pdf, index, BLANK_DPI, unit), BLANK_DPI)))
         else:
             with Image.open(path) as image:
                 for frame in ImageSequence.Iterator(image):
@@ -172,13 +174,15 @@ def only_separators(path: Path, code: str) -> bool:
 
 
 def _pdf_pages(path: Path, code: str) -> list[PageCodes]:
+    from ocr.inputs import pdf_user_units
     from sohoa.pdfium import open_pdf
 
     with open_pdf(path) as pdf:
         pages = len(pdf)
         if pages < 2:  # one page cannot be split into documents: no need to render it
             return [PageCodes()] * pages
-        return [_pdf_page_codes(pdf, index, code) for index in range(pages)]
+        units = pdf_user_units(path)
+        return [_pdf_page_codes(pdf, index, code, units.get(index + 1, 1.0)) for index in range(pages)]
 
 
 def _groups(separators: list[bool], starts: Collection[int] = ()) -> list[list[int]]:
@@ -287,10 +291,12 @@ def default_code_pages(path: Path, code: str) -> list[int]:
         return seen
     try:
         if path.suffix.lower() == ".pdf":
+            from ocr.inputs import pdf_user_units
             from sohoa.pdfium import open_pdf
 
+            units = pdf_user_units(path)
             with open_pdf(path) as pdf:
-                pages = [_pdf_page_codes(pdf, i, code) for i in range(len(pdf))]
+                pages = [_pdf_page_codes(pdf, i, code, units.get(i + 1, 1.0)) for i in range(len(pdf))]
         else:
             with Image.open(path) as image:
                 pages = [_page_codes(frame.convert("L"), code) for frame in ImageSequence.Iterator(image)]
@@ -470,25 +476,42 @@ def _whole_after_all(
         remove_stack_folder(folder)
 
 
+def _rendered(pdf: RenderablePdf, index: int, dpi: int, unit: float = 1.0) -> Image.Image:
+    """Page ``index`` in grey at ``dpi`` as the page is read (``ocr.pipeline._covering_dpi``): on a page whose box
+    units are ``unit`` points (/UserUnit) and whose scan is finer than the reading cap per unit inch, per inch as
+    printed. Rendered per unit inch, a scan in units of 10 pt was seen at a tenth of ``dpi``: its separator sheets'
+    codes were not read, and a page of 257 words was dropped as the blank back of a separator sheet (QA132). A page
+    made large by its units (a poster) is rendered per unit inch, as it is read."""
+    from ocr.pipeline import _survey_dpi
+
+    per_unit_inch = 1.0
+    if unit != 1:
+        read, render = _survey_dpi(pdf.survey(index), VECTOR_DPI, unit)
+        per_unit_inch = render / read
+    return pdf.render(index, scale=dpi * per_unit_inch / 72, grayscale=True)
+
+
 def _blank_part(part: Path) -> bool:
     """Whether every page of a split document is blank (``ocr.quality.blank_image``), seen at ``BLANK_DPI``. A page
     whose image is damaged draws blank: such a part is kept, for the pipeline to quarantine with its reason."""
     from ocr import inspect_input
+    from ocr.inputs import pdf_user_units
     from ocr.quality import blank_image
     from sohoa.errors import BadInputError
     from sohoa.pdfium import open_pdf
 
     try:
+        units = pdf_user_units(part)
         with open_pdf(part) as pdf:
             for index in range(len(pdf)):  # most parts end at their first page: it has ink
-                if not blank_image(pdf.render(index, scale=BLANK_DPI / 72, grayscale=True), BLANK_DPI):
+                if not blank_image(_rendered(pdf, index, BLANK_DPI, units.get(index + 1, 1.0)), BLANK_DPI):
                     return False
             # never dropped unread: a faint note (grey ink, thin strokes) passes the ink test as blank, and a page
             # alone between two separators was dropped without a word of it archived (QA); Tesseract reads each
             # page that looks blank (~0.3 s with its paper whitened; a duplex stack's separator backs only), and a
             # page it reads as text of good quality is a document. Show-through reads as nonsense: still blank.
             for index in range(len(pdf)):
-                if _reads_as_text(pdf.render(index, scale=BLANK_READ_DPI / 72, grayscale=True)):
+                if _reads_as_text(_rendered(pdf, index, BLANK_READ_DPI, units.get(index + 1, 1.0))):
                     return False
         inspect_input(part)
     except BadInputError:

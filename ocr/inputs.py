@@ -225,7 +225,7 @@ def _check_pdf(path: Path, size: int) -> tuple[int, tuple[SmallPage, ...], froze
                 number for number, page in enumerate(pdf.pages, start=1) if not layered and plain_page_image(page)
             )
             _check_fax_images(path, pdf)
-            units = {number: unit for number, page in enumerate(pdf.pages, start=1) if (unit := _user_unit(page)) != 1}
+            units = _user_units(pdf)
     except pikepdf.PasswordError as exc:
         raise BadInputError(path, Problem.ENCRYPTED_PDF) from exc
     except pikepdf.PdfError as exc:
@@ -418,6 +418,20 @@ def _too_small(image: Image.Image, page: int) -> SmallPage | None:
     size_en = f"{width_mm:.1f}×{height_mm:.1f} mm at {dpi} dpi"
     size_vi = size_en.replace(".", ",").replace(" at ", " ở ")
     return SmallPage(page, f"{width}×{height} px, {size_en}", f"{width}×{height} điểm ảnh, {size_vi}")
+
+
+def _user_units(pdf: pikepdf.Pdf) -> dict[int, float]:
+    """The pages of ``pdf`` whose /UserUnit is not 1, by number: their units in points."""
+    return {number: unit for number, page in enumerate(pdf.pages, start=1) if (unit := _user_unit(page)) != 1}
+
+
+def pdf_user_units(path: Path) -> dict[int, float]:
+    """``_user_units`` of the PDF at ``path`` ({} when it cannot be opened: for the pipeline to say why)."""
+    try:
+        with pikepdf.open(path) as pdf:
+            return _user_units(pdf)
+    except (pikepdf.PdfError, OSError):
+        return {}
 
 
 def _user_unit(page: pikepdf.Page) -> float:

@@ -359,3 +359,19 @@ def test_a_faint_note_beside_a_scanners_dark_edges_is_read(tmp_path: Path) -> No
     result = ocr_document(stack_pdf(tmp_path / "mép tối.pdf", [Image.fromarray(scan)]), tmp_path / "o.pdf", workers=1)
     assert "Đã nhận bản chính ngày 15 tháng 3 năm 2025" in result.text, result.pages
     assert result.pages[0].quality == "good"
+
+
+def test_a_stack_in_units_larger_than_a_point_keeps_every_document(tmp_path: Path) -> None:
+    """QA132: in a stack whose pages' box units are 10 pt (/UserUnit 10), a document's page was rendered at 100 dpi
+    per unit inch — 10 dpi as printed — for the blank test, and dropped as the blank back of a separator sheet."""
+    stack = stack_pdf(tmp_path / "img2pdf.pdf", [page("Văn bản A"), separator(), page("Văn bản B")])
+    with pikepdf.open(stack) as pdf:
+        for shown in pdf.pages:
+            shown.mediabox = [float(v) / 10 for v in shown.mediabox]
+            shown.obj.UserUnit = 10
+            shown.contents_add(pdf.make_stream(b"q 0.1 0 0 0.1 0 0 cm"), prepend=True)
+            shown.contents_add(pdf.make_stream(b"Q"))
+        pdf.save(tmp_path / "đơn vị 10.pdf")
+    dropped: list[BlankPart] = []
+    parts = split_stack(tmp_path / "đơn vị 10.pdf", tmp_path / "work", CODE, shown="STACK", dropped=dropped)
+    assert [p.name for p in parts] == ["đơn vị 10.pdf#1.pdf", "đơn vị 10.pdf#2.pdf"] and dropped == []
