@@ -121,19 +121,20 @@ def _page_codes(image: Image.Image, code: str) -> PageCodes:
     return _read(image, image_dpi(image), _wanted(code))[0]
 
 
-def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str, unit: float = 1.0) -> PageCodes:
+def _pdf_page_codes(pdf: RenderablePdf, index: int, code: str, units: Mapping[int, float] | None = None) -> PageCodes:
     """Page ``index``'s codes, rendered at its scan's resolution (at most SCAN_DPI_CAP; until 2026-12 at 100 dpi,
     where a Code 128 label under ~100 mm wide or a 15 mm Micro QR code was never read), and again at RETRY_DPIS
-    when a code was seen there but not read. ``unit``: the page's /UserUnit (``_rendered``)."""
+    when a code was seen there but not read. ``units``: the pages' /UserUnit where not 1, by number (``_rendered``)."""
     from ocr.pipeline import _survey_dpi
 
+    unit = (units or {}).get(index + 1, 1.0)
     dpi = min(SCAN_DPI_CAP, _survey_dpi(pdf.survey(index), VECTOR_DPI, unit)[0])
     wanted = _wanted(code)
-    seen, unread = _read(_rendered(pdf, index, dpi, unit), dpi, wanted)
+    seen, unread = _read(_rendered(pdf, index, dpi, units), dpi, wanted)
     for retry in RETRY_DPIS if unread and not seen.texts & wanted else ():
         if retry == dpi:
             continue
-        again, _ = _read(_rendered(pdf, index, retry, unit), retry, wanted)
+        again, _ = _read(_rendered(pdf, index, retry, units), retry, wanted)
         if again.texts & wanted:
             return again
     return seen
@@ -157,11 +158,10 @@ def only_separators(path: Path, code: str) -> bool:
             units = pdf_user_units(path)
             with open_pdf(path) as pdf:
                 for index in range(len(pdf)):
-                    if _pdf_page_codes(pdf, index, code, units.get(index + 1, 1.0)).is_separator(code):
+                    if _pdf_page_codes(pdf, index, code, units).is_separator(code):
                         verdicts.append((True, False))
                     else:
-                        unit = units.get(index + 1, 1.0)
-                        verdicts.append((False, blank_image(_rendered(pdf, index, BLANK_DPI, unit), BLANK_DPI)))
+                        verdicts.append((False, blank_image(_rendered(pdf, index, BLANK_DPI, units), BLANK_DPI)))
         else:
             with Image.open(path) as image:
                 for frame in ImageSequence.Iterator(image):
@@ -182,7 +182,7 @@ def _pdf_pages(path: Path, code: str) -> list[PageCodes]:
         if pages < 2:  # one page cannot be split into documents: no need to render it
             return [PageCodes()] * pages
         units = pdf_user_units(path)
-        return [_pdf_page_codes(pdf, index, code, units.get(index + 1, 1.0)) for index in range(pages)]
+        return [_pdf_page_codes(pdf, index, code, units) for index in range(pages)]
 
 
 def _groups(separators: list[bool], starts: Collection[int] = ()) -> list[list[int]]:
@@ -296,7 +296,7 @@ def default_code_pages(path: Path, code: str) -> list[int]:
 
             units = pdf_user_units(path)
             with open_pdf(path) as pdf:
-                pages = [_pdf_page_codes(pdf, i, code, units.get(i + 1, 1.0)) for i in range(len(pdf))]
+                pages = [_pdf_page_codes(pdf, i, code, units) for i in range(len(pdf))]
         else:
             with Image.open(path) as image:
                 pages = [_page_codes(frame.convert("L"), code) for frame in ImageSequence.Iterator(image)]
@@ -476,16 +476,17 @@ def _whole_after_all(
         remove_stack_folder(folder)
 
 
-def _rendered(pdf: RenderablePdf, index: int, dpi: int, unit: float = 1.0) -> Image.Image:
+def _rendered(pdf: RenderablePdf, index: int, dpi: int, units: Mapping[int, float] | None = None) -> Image.Image:
     """Page ``index`` in grey at ``dpi`` as the page is read (``ocr.pipeline._covering_dpi``): on a page whose box
-    units are ``unit`` points (/UserUnit) and whose scan is finer than the reading cap per unit inch, per inch as
+    units are larger than a point (/UserUnit: ``units``, the pages' where not 1, by number, as
+    ``ocr.inputs.pdf_user_units`` gives them) and whose scan is finer than the reading cap per unit inch, per inch as
     printed. Rendered per unit inch, a scan in units of 10 pt was seen at a tenth of ``dpi``: its separator sheets'
     codes were not read, and a page of 257 words was dropped as the blank back of a separator sheet (QA132). A page
     made large by its units (a poster) is rendered per unit inch, as it is read."""
     from ocr.pipeline import _survey_dpi
 
     per_unit_inch = 1.0
-    if unit != 1:
+    if (unit := (units or {}).get(index + 1, 1.0)) != 1:
         read, render = _survey_dpi(pdf.survey(index), VECTOR_DPI, unit)
         per_unit_inch = render / read
     return pdf.render(index, scale=dpi * per_unit_inch / 72, grayscale=True)
@@ -504,14 +505,14 @@ def _blank_part(part: Path) -> bool:
         units = pdf_user_units(part)
         with open_pdf(part) as pdf:
             for index in range(len(pdf)):  # most parts end at their first page: it has ink
-                if not blank_image(_rendered(pdf, index, BLANK_DPI, units.get(index + 1, 1.0)), BLANK_DPI):
+                if not blank_image(_rendered(pdf, index, BLANK_DPI, units), BLANK_DPI):
                     return False
             # never dropped unread: a faint note (grey ink, thin strokes) passes the ink test as blank, and a page
             # alone between two separators was dropped without a word of it archived (QA); Tesseract reads each
             # page that looks blank (~0.3 s with its paper whitened; a duplex stack's separator backs only), and a
             # page it reads as text of good quality is a document. Show-through reads as nonsense: still blank.
             for index in range(len(pdf)):
-                if _reads_as_text(_rendered(pdf, index, BLANK_READ_DPI, units.get(index + 1, 1.0))):
+                if _reads_as_text(_rendered(pdf, index, BLANK_READ_DPI, units)):
                     return False
         inspect_input(part)
     except BadInputError:

@@ -205,7 +205,8 @@ class PageOcr(_Model):
     shown_straightened: bool = Field(
         default=False,
         description="the searchable copy shows the page straightened by its skew (its scan drawn turned, the pixels "
-        "as scanned), as it was read: a skew of 2° or more (since 2026-12-06); otherwise shown as scanned",
+        "as scanned), as it was read: a skew of 2° or more, on a page that draws its scan alone and whose print the "
+        "turn takes nothing of off the page (since 2026-12-06; in record.json only when true); else shown as scanned",
     )
     chars: int = 0
     words: int = 0
