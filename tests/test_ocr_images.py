@@ -818,6 +818,12 @@ def test_an_opaque_alpha_channel_is_not_said_to_be_transparency(tmp_path: Path) 
     assert not any("transparency" in notice for notice in result.notices), result.notices
 
 
+def _filters(image: pikepdf.Stream) -> list[str]:
+    """The names of an image's filters, in the order they are undone (a lone name or an array)."""
+    filters = image.get("/Filter")
+    return [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
+
+
 @pytest.mark.parametrize("fill_bytes", [False, True])
 def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path, fill_bytes: bool) -> None:
     """QA101 F10: a gray JPEG carrying an ICC profile img2pdf cannot open was decoded and stored as Flate, 2.2× the
@@ -832,8 +838,7 @@ def test_a_jpeg_whose_icc_profile_cannot_be_opened_stays_a_jpeg(tmp_path: Path, 
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         (shown,) = pdf.pages[0].get_images().values()
         assert isinstance(shown, pikepdf.Stream)
-        filters = shown.get("/Filter")
-        assert "/DCTDecode" in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
+        assert "/DCTDecode" in _filters(shown)
         jpeg = stored_image_bytes(shown)
     assert same_scan_data(jpeg, path.read_bytes())  # the scanner's JPEG data, as a JPEG
     assert (tmp_path / "out.pdf").stat().st_size < path.stat().st_size * 1.2
@@ -950,8 +955,7 @@ def test_a_jpeg_tiff_scan_keeps_its_jpeg_data_in_the_searchable_copy(tmp_path: P
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
         (shown,) = pdf.pages[0].get_images().values()
         assert isinstance(shown, pikepdf.Stream)
-        filters = shown.get("/Filter")
-        assert "/DCTDecode" in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
+        assert "/DCTDecode" in _filters(shown)
         jpeg = stored_image_bytes(shown)
     with Image.open(io.BytesIO(jpeg)) as stored, Image.open(path) as scan:
         assert stored.convert("RGB").tobytes() == scan.convert("RGB").tobytes()
@@ -971,10 +975,9 @@ def test_a_tiff_of_g4_and_jpeg_pages_keeps_each_pages_own_coding(tmp_path: Path)
     with pikepdf.open(tmp_path / "out.pdf") as pdf, Image.open(path) as scan:
         for number, (page_of_pdf, coding) in enumerate(zip(pdf.pages, ["/CCITTFaxDecode", "/DCTDecode"], strict=True)):
             (shown,) = page_of_pdf.get_images().values()
-            filters = shown.get("/Filter")
-            assert coding in [str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])]
-            scan.seek(number)
             assert isinstance(shown, pikepdf.Stream)
+            assert coding in _filters(shown)
+            scan.seek(number)
             assert pikepdf.PdfImage(shown).as_pil_image().tobytes() == scan.tobytes()
 
 
@@ -1013,6 +1016,6 @@ def test_a_jpeg_tiff_page_with_an_orientation_tag_leaves_its_other_pages_jpeg(tm
         codings = []
         for shown_page in pdf.pages:
             (shown,) = shown_page.get_images().values()
-            filters = shown.get("/Filter")
-            codings.append([str(f) for f in (filters if isinstance(filters, pikepdf.Array) else [filters])][-1])
+            assert isinstance(shown, pikepdf.Stream)
+            codings.append(_filters(shown)[-1])
     assert codings == ["/DCTDecode", "/FlateDecode"], codings
