@@ -33,6 +33,8 @@ from ocr.quality import (
     DOUBTFUL_ADVICE_VI,
     DOUBTFUL_WHY,
     DOUBTFUL_WHY_VI,
+    MIRRORED_WHY,
+    MIRRORED_WHY_VI,
     UNREAD_ADVICE,
     UNREAD_ADVICE_VI,
 )
@@ -389,6 +391,10 @@ _REASONS_VI: list[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]]] 
         re.compile(r"^page (\d+): no words found \(a photo, a drawing, handwriting, or print too faint to read\)$"),
         r"trang \1: không đọc được chữ nào (ảnh chụp, hình vẽ, chữ viết tay, hoặc chữ in quá mờ)",
     ),
+    (
+        re.compile(rf"^page (\d+): no words found \({re.escape(MIRRORED_WHY)}\)$"),
+        rf"trang \1: không đọc được chữ nào ({MIRRORED_WHY_VI})",
+    ),
     (  # the words of records archived before 2026-12-02
         re.compile(r"^page (\d+): no words found \(a blank page, a photo, or upside down\)$"),
         r"trang \1: không đọc được chữ nào (trang trắng, ảnh chụp, hoặc bị lộn ngược)",
@@ -496,6 +502,7 @@ _WORDS_VI = (
     (DOUBTFUL_WHY, DOUBTFUL_WHY_VI),
     (DOUBTFUL_ADVICE, DOUBTFUL_ADVICE_VI),
     (AMONG_SHOW_THROUGH, AMONG_SHOW_THROUGH_VI),
+    (MIRRORED_WHY, MIRRORED_WHY_VI),
 )
 
 

@@ -1144,6 +1144,11 @@ def _print_or_table(payload: dict[str, Any], as_json: bool) -> None:
         # "cần xem lại / needs review", and the officer had to run another command to learn what to check (QA83)
         if why := review_reasons_said(line):
             out.print(f"cần xem lại / needs review: {printable(line_names(line)[0])}: {why}", markup=False)
+        if line["outcome"] == Outcome.ARCHIVED.value:
+            # what the archived copy changed of the scan (a page shown straightened, a mirrored photo shown as
+            # stored): said in --json and the log's INFO lines only, so without -v not at all (QA132 F7)
+            for notice in line.get("notices") or []:
+                out.print(f"ghi chú / notice: {printable(line_names(line)[0])}: {printable(notice)}", markup=False)
     counts = payload["counts"]
     # the export hint only when the batch archived something: a rerun's records belong to their first batches, and
     # `export --batch` of this one said "no archived record" (QA61)

@@ -1887,6 +1887,7 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
+    from ocr.pipeline import MIRRORED_NOTICE
     from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, too_small_reason, unembedded_font_reason
     from ocr.tesseract import reads_vietnamese
 
@@ -1954,6 +1955,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             raise BadInputError(
                 path, Problem.ALL_BLANK, f"{len(blank)} pages" if many else "", f"{len(blank)} trang" if many else ""
             )  # "Every page of the file (2 pages) is blank …" (QA82)
+        # an image stored mirrored (its EXIF orientation) is read so: its low page's reason says that, not a guess
+        mirrored = MIRRORED_NOTICE in record.ocr.notices
         for page in record.ocr.pages:
             if page.quality == LOW:
                 record.needs_review = True
@@ -1966,6 +1969,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                         page.among_show_through,
                         vietnamese=reads_vietnamese(page.language),
                         doubtful=page.doubtful_print,
+                        mirrored=mirrored,
                     )
                 )
             if page.too_small is not None:  # kept in the copy, unread: a person looks at what it is

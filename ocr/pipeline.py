@@ -432,11 +432,7 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
         if mirrored:
             # a front camera's: /Rotate cannot show a mirror image, and undoing it takes new pixels (QA129 F3: said
             # in the log only, the page read mirrored and `low`)
-            notices.append(
-                "ảnh ghi hướng EXIF là ảnh lật gương: trang được hiển thị như ảnh được lưu (lật), chữ có thể không "
-                "đọc được; hãy chụp hoặc quét lại / the image's EXIF orientation is a mirror image: the page is shown "
-                "as stored (mirrored), and its text may not be read; photograph or scan it again"
-            )
+            notices.append(MIRRORED_NOTICE)
         if transparent:
             notices.append(
                 "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này; tệp gốc vẫn giữ / the image has "
@@ -1092,6 +1088,12 @@ def _square_pixels(page: Image.Image, aspect: float) -> Image.Image:
 _EXIF_TURNS = {1: 0, 3: 180, 6: 90, 8: 270}
 # EXIF Orientation values that mirror the image (2, 4: flipped; 5, 7: transposed), which no turn shows
 _MIRRORED_ORIENTATIONS = frozenset({2, 4, 5, 7})
+# said in the copy's notices of such an image (and so, by flows.pipeline, in its low page's review reason)
+MIRRORED_NOTICE = (
+    "ảnh ghi hướng EXIF là ảnh lật gương: trang được hiển thị như ảnh được lưu (lật), chữ có thể không đọc được; hãy "
+    "chụp hoặc quét lại / the image's EXIF orientation is a mirror image: the page is shown as stored (mirrored), and "
+    "its text may not be read; photograph or scan it again"
+)
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
 

@@ -281,6 +281,12 @@ DOUBTFUL_WHY = "handwriting, or print too poor to read"
 DOUBTFUL_WHY_VI = "chữ viết tay, hoặc chữ in quá kém"
 DOUBTFUL_ADVICE = "check it against the paper"
 DOUBTFUL_ADVICE_VI = "hãy đối chiếu với bản giấy"
+# an image whose EXIF orientation mirrors it (ocr.pipeline: shown and read as stored): why its page reads badly, and
+# what to do, in place of the guesses above (QA132 F7: "handwriting, or print too poor to read" of a selfie's page)
+MIRRORED_WHY = (
+    "the image is stored mirrored (its EXIF orientation says so), its text backwards: photograph or scan it again"
+)
+MIRRORED_WHY_VI = "ảnh được lưu lật gương (theo hướng EXIF của ảnh), chữ bị ngược: hãy chụp hoặc quét lại"
 
 
 def page_overview(image: Image.Image, dpi: float) -> np.ndarray:
@@ -904,17 +910,20 @@ def low_quality_reason(
     *,
     vietnamese: bool = True,
     doubtful: float | None = None,
+    mirrored: bool = False,
 ) -> str:
     """Why page ``number`` needs a person (a review reason): the signal(s) past the bar, with the bar, or that no
     word was found at all — not "confidence None, Vietnamese words None"; or that its own print was read among
     show-through, its clearest lines alone kept (``among_show_through``); or that its print was read only in doubt
     (``doubtful``: ``doubtful_print``). ``vietnamese`` false: the page was read in another language, and its bar is
-    OTHER_LANGUAGE_LOW_CONFIDENCE."""
+    OTHER_LANGUAGE_LOW_CONFIDENCE. ``mirrored``: the page is an image stored mirrored, which is then said as why,
+    with what to do, in place of the signals' guesses at it."""
     if confidence is None and share is None:
         # ink, but no word read (a page with no ink is "blank", no reason; a page upside down is turned before it is
         # read — the hint said "a blank page, a photo, or upside down" and misled, QA77)
-        return f"page {number}: no words found (a photo, a drawing, handwriting, or print too faint to read)"
-    below = []
+        why = MIRRORED_WHY if mirrored else "a photo, a drawing, handwriting, or print too faint to read"
+        return f"page {number}: no words found ({why})"
+    below = [MIRRORED_WHY] if mirrored else []
     bar = confidence_bar(vietnamese)
     if confidence is not None and confidence < bar:
         another = "" if vietnamese else " (read in another language)"
@@ -923,10 +932,13 @@ def low_quality_reason(
         below.append(f"Vietnamese words {share:.0%} < {MIN_LEXICON_SHARE:.0%}")
     if unread is not None and unread > MAX_UNREAD_PRINT:
         # what to do too: a page photographed askew or printed faintly is photographed or scanned again
-        below.append(f"print not read {unread:.0%} > {MAX_UNREAD_PRINT:.0%}: {UNREAD_ADVICE}")
+        below.append(
+            f"print not read {unread:.0%} > {MAX_UNREAD_PRINT:.0%}" + ("" if mirrored else f": {UNREAD_ADVICE}")
+        )
     if too_doubtful(doubtful):
         most = f"{MAX_DOUBTFUL_PRINT:.0%}"
-        below.append(f"print read in doubt {doubtful:.0%} > {most} ({DOUBTFUL_WHY}): {DOUBTFUL_ADVICE}")
+        guess = "" if mirrored else f" ({DOUBTFUL_WHY}): {DOUBTFUL_ADVICE}"
+        below.append(f"print read in doubt {doubtful:.0%} > {most}{guess}")
     if among_show_through:
         below.append(AMONG_SHOW_THROUGH)
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"

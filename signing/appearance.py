@@ -98,23 +98,27 @@ logger = logging.getLogger(__name__)
 class _PageFrame:
     """A page as displayed: its crop box (``left``, ``bottom``, ``right``, ``top``, in the page's own space) turned
     clockwise by its /Rotate (``rotate``: 0, 90, 180 or 270). A box "as shown" is in points from the displayed
-    page's bottom left corner, x to the right and y up, as a reader sees them."""
+    page's bottom left corner, x to the right and y up, as a reader sees them. ``unit``: the page's /UserUnit, the
+    points one unit of its own space is (a scan's page may say 10: an A4 page's boxes are then 59.5 × 84.2);
+    a box as shown is in points all the same, so that a stamp is its size as printed (QA132 F4: at /UserUnit 2 the
+    signer's block and the copy mark were drawn twice their size, the mark in the middle of the page)."""
 
     left: float
     bottom: float
     right: float
     top: float
     rotate: int = 0
+    unit: float = 1.0
 
     @property
     def shown_size(self) -> tuple[float, float]:
-        """The displayed page's width and height."""
-        width, height = self.right - self.left, self.top - self.bottom
+        """The displayed page's width and height, in points."""
+        width, height = (self.right - self.left) * self.unit, (self.top - self.bottom) * self.unit
         return (height, width) if self.rotate in (90, 270) else (width, height)
 
     def to_user(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A box as shown, in the page's own space (where pyHanko places a field)."""
-        width, height = self.right - self.left, self.top - self.bottom
+        width, height = self.shown_size if self.rotate in (0, 180) else self.shown_size[::-1]
         x0, y0, x1, y1 = box
         # each corner of the shown box turned back counter-clockwise by /Rotate: (x, y) shown is (u, v) own, from
         # the crop box's bottom left; /Rotate 90 shows the page's top edge on the right: x = v, y = width - u
@@ -122,16 +126,20 @@ class _PageFrame:
             {0: (x, y), 90: (width - y, x), 180: (width - x, height - y), 270: (y, height - x)}[self.rotate]
             for x, y in ((x0, y0), (x1, y1))
         ]
-        us, vs = [u for u, _ in corners], [v for _, v in corners]
+        us, vs = [u / self.unit for u, _ in corners], [v / self.unit for _, v in corners]
         return (self.left + min(us), self.bottom + min(vs), self.left + max(us), self.bottom + max(vs))
 
     def to_shown(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
         """A box in the page's own space, as shown (the inverse of ``to_user``)."""
-        width, height = self.right - self.left, self.top - self.bottom
+        width, height = self.shown_size if self.rotate in (0, 180) else self.shown_size[::-1]
         x0, y0, x1, y1 = box
+        unit = self.unit
         corners = [
             {0: (u, v), 90: (v, width - u), 180: (width - u, height - v), 270: (height - v, u)}[self.rotate]
-            for u, v in ((x0 - self.left, y0 - self.bottom), (x1 - self.left, y1 - self.bottom))
+            for u, v in (
+                ((x0 - self.left) * unit, (y0 - self.bottom) * unit),
+                ((x1 - self.left) * unit, (y1 - self.bottom) * unit),
+            )
         ]
         xs, ys = [x for x, _ in corners], [y for _, y in corners]
         return (min(xs), min(ys), max(xs), max(ys))
@@ -163,6 +171,7 @@ class _VnTimeStampStyle(TextStampStyle):
 
     page_rotation: int = 0
     layout_size: tuple[float, float] | None = None
+    page_unit: float = 1.0  # the page's /UserUnit: its field's box, in the page's units, is this many points
 
     def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> TextStamp:
         params = dict(text_params)
@@ -172,6 +181,11 @@ class _VnTimeStampStyle(TextStampStyle):
                 params["ts"] = iso_vn(datetime.strptime(ts, _TS_FORMAT))
         if self.layout_size is not None:
             box = layout.BoxConstraints(width=self.layout_size[0], height=self.layout_size[1])
+        elif self.page_unit != 1.0 and box.width_defined and box.height_defined:
+            # laid out at its size in points (its 8 or 10 pt text as printed), drawn into the field's smaller box
+            width, height = box.width * self.page_unit, box.height * self.page_unit
+            turned = self.page_rotation in (90, 270)
+            box = layout.BoxConstraints(width=height if turned else width, height=width if turned else height)
         elif self.page_rotation in (90, 270) and box.width_defined and box.height_defined:
             box = layout.BoxConstraints(width=box.height, height=box.width)  # the field's box as shown
         return _UprightTextStamp(writer=writer, style=self, box=box, text_params=params, rotate=self.page_rotation)
@@ -349,10 +363,12 @@ class Appearance:
         image_layout: layout.SimpleBoxLayoutRule | None = None,
         page_rotation: int = 0,
         layout_size: tuple[float, float] | None = None,
+        page_unit: float = 1.0,
     ) -> TextStampStyle:
         """Every appearance's style: ``text`` (``%(ts)s`` = the signing time) in black at ``size`` pt, no border,
         and ``image``, opaque, behind it when given; upright on a page shown turned by ``page_rotation``; laid out
-        at ``layout_size`` (as shown) when given, else at its field's size."""
+        at ``layout_size`` (as shown) when given, else at its field's size (in points: ``page_unit``, the page's
+        /UserUnit)."""
         behind: dict[str, Any] = {}
         if image is not None:
             behind = dict(
@@ -368,11 +384,12 @@ class Appearance:
             inner_content_layout=text_layout,
             page_rotation=page_rotation,
             layout_size=layout_size,
+            page_unit=page_unit,
             **behind,
         )
 
     def _image_and_text(
-        self, writer: Any, image: Image.Image, text: str, page_rotation: int, shown: tuple[float, float]
+        self, writer: Any, image: Image.Image, text: str, frame: _PageFrame, shown: tuple[float, float]
     ) -> TextStampStyle:
         """The signer's block (``signer``, ``decree30``): ``image`` in the left half (shrunk to fit), ``text`` in
         the right half; laid out at its full size, drawn at ``shown`` (its box's size as shown: smaller on a page
@@ -392,8 +409,9 @@ class Appearance:
                 y_align=layout.AxisAlignment.ALIGN_MID,
                 margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
             ),
-            page_rotation=page_rotation,
+            page_rotation=frame.rotate,
             layout_size=None if shown[0] >= _BLOCK_W else (_BLOCK_W, _BLOCK_H),
+            page_unit=frame.unit,
         )
 
     def _least_block_scale(self, lines: list[str]) -> float:
@@ -427,13 +445,14 @@ class Appearance:
                     x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MAX
                 ),
                 page_rotation=frame.rotate,
+                page_unit=frame.unit,
             )
         elif self.kind == "signer":
             signature = self._image(self.signature_image, "signature_image")
             lines = [f"Ký bởi: {self.signer}", f"Thời gian ký: {_SAMPLE_TIME}"]
             box = _signer_box(frame, source, page, least_scale=self._least_block_scale(lines))
             text = f"Ký bởi: {self.signer}\nThời gian ký: %(ts)s"
-            style = self._image_and_text(writer, signature, text, frame.rotate, _size(frame.to_shown(box)))
+            style = self._image_and_text(writer, signature, text, frame, _size(frame.to_shown(box)))
         elif self.kind == "seal":
             seal = self._image(self.seal_image, "seal_image")
             signer_rect = _last_visible_signature(writer, page)
@@ -476,6 +495,7 @@ class Appearance:
                 ),
                 page_rotation=frame.rotate,
                 layout_size=laid_out,
+                page_unit=frame.unit,
             )
         else:
             if self.seal_image is None or self.signature_image is None:
@@ -489,9 +509,11 @@ class Appearance:
             lines = [f"Ký bởi: {self.signer}", f"Cơ quan: {self.organisation}", f"Thời gian ký: {_SAMPLE_TIME}"]
             box = _signer_box(frame, source, page, least_scale=self._least_block_scale(lines))
             text = f"Ký bởi: {self.signer}\nCơ quan: {self.organisation}\nThời gian ký: %(ts)s"
-            style = self._image_and_text(writer, composite, text, frame.rotate, _size(frame.to_shown(box)))
+            style = self._image_and_text(writer, composite, text, frame, _size(frame.to_shown(box)))
+        # whole points (as placed), in the page's own units: a fraction of a unit where a unit is many points
+        whole = (lambda v: int(v)) if frame.unit == 1.0 else (lambda v: round(v, 3))
         spec = fields.SigFieldSpec(
-            sig_field_name=field_name, on_page=page, box=(int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+            sig_field_name=field_name, on_page=page, box=(whole(box[0]), whole(box[1]), whole(box[2]), whole(box[3]))
         )
         return style, spec
 
@@ -526,11 +548,11 @@ def _shown_grid(frame: _PageFrame, source: Path | None, page: int, what: str) ->
     """``source``'s ``page`` as displayed (``frame`` gives its /Rotate): the frame PDFium drew it in and the grid of
     1 pt cells that show something (see ``_occupied``), rows from the top of the page as shown; None without a
     ``source`` or when PDFium cannot read it (``what`` is named in the warning)."""
-    grid = _occupied(source, page, what) if source is not None else None
+    grid = _occupied(source, page, what, frame.unit) if source is not None else None
     if grid is None:
         return None
     crop_box, occupied = grid
-    shown = _PageFrame(*crop_box, rotate=frame.rotate)  # the box PDFium drew, turned as the page is shown
+    shown = _PageFrame(*crop_box, rotate=frame.rotate, unit=frame.unit)  # the box PDFium drew, turned as shown
     return shown, np.rot90(occupied, k=-frame.rotate // 90)  # the grid as shown (rot90 turns counter-clockwise)
 
 
@@ -543,31 +565,34 @@ def _spot_in_page(shown: _PageFrame, x: int, y: int, width: float, height: float
     return (left, top - (y1 - y0), left + (x1 - x0), top)
 
 
-def _occupied(source: Path, page: int, what: str) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
+def _occupied(
+    source: Path, page: int, what: str, unit: float = 1.0
+) -> tuple[tuple[float, float, float, float], np.ndarray] | None:
     """``source``'s ``page`` as a grid of 1 pt cells from its top left (rows down), True where something is
-    drawn or there is text; with the page's crop box (left, bottom, right, top). None when PDFium cannot tell
-    (a warning names the file and ``what`` was to be placed)."""
+    drawn or there is text; with the page's crop box (left, bottom, right, top, in its own units: ``unit``, its
+    /UserUnit, points each — PDFium draws a page in its units). None when PDFium cannot tell (a warning names the
+    file and ``what`` was to be placed)."""
     from sohoa.pdfium import open_pdf
 
     scale = 2  # 144 dpi: a thin stroke of a 10 pt letter still darkens a pixel
     try:
         with open_pdf(source) as pdf:
-            drawn = pdf.drawn(page, scale)
+            drawn = pdf.drawn(page, scale * unit)
     except Exception as exc:  # an encrypted or odd file: pyHanko may still sign it
         logger.warning(
             "%s: page %d not readable to place %s (%s); its usual place", shown_as(source), page + 1, what, exc
         )
         return None
     left, bottom, right, top = drawn.crop_box
-    rows, cols = math.ceil(top - bottom), math.ceil(right - left)
+    rows, cols = math.ceil((top - bottom) * unit - 1e-6), math.ceil((right - left) * unit - 1e-6)
     dark = np.zeros((rows * scale, cols * scale), dtype=bool)
     ink = np.asarray(drawn.image.convert("L")) < _INK
     h, w = min(ink.shape[0], dark.shape[0]), min(ink.shape[1], dark.shape[1])
     dark[:h, :w] = ink[:h, :w]
     occupied = np.asarray(dark.reshape(rows, scale, cols, scale).any(axis=(1, 3)), dtype=bool)
     for x0, y0, x1, y1 in drawn.text_boxes:
-        c0, c1 = max(0, math.floor(x0 - left)), min(cols, math.ceil(x1 - left))
-        r0, r1 = max(0, math.floor(top - y1)), min(rows, math.ceil(top - y0))
+        c0, c1 = max(0, math.floor((x0 - left) * unit)), min(cols, math.ceil((x1 - left) * unit))
+        r0, r1 = max(0, math.floor((top - y1) * unit)), min(rows, math.ceil((top - y0) * unit))
         occupied[r0:r1, c0:c1] = True
     return drawn.crop_box, occupied
 
@@ -893,7 +918,10 @@ def _page_frame(writer: Any, page: int) -> _PageFrame:
             node = node["/Parent"]
         x0, y0, x1, y1 = (float(v) for v in found.get("/CropBox", found["/MediaBox"]))
         rotate = int(found.get("/Rotate", 0)) % 360
-        return _PageFrame(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), rotate if rotate % 90 == 0 else 0)
+        # /UserUnit is the page's own (ISO 32000-1, table 30: not inherited), as ocr.inputs reads it
+        unit = float(ref.get_object().get("/UserUnit", 1.0))
+        unit = unit if math.isfinite(unit) and unit > 0 else 1.0
+        return _PageFrame(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), rotate if rotate % 90 == 0 else 0, unit)
     except Exception:  # an odd page (no MediaBox, a box of names): an upright A4 page
         return _PageFrame(0.0, 0.0, 595.0, 842.0)
 

@@ -111,6 +111,15 @@ def test_process_table_and_summary_are_bilingual_and_its_json_unchanged(capsys: 
         "cần xem lại / needs review: số 39.png: số văn bản chưa chắc chắn (0.5): OCR khó đọc các chữ số (viết tay?) / "
         "document number unsure (0.5): OCR could hardly read its digits (handwritten?)\n" in table
     ), table
+    # what an archived copy changed of the scan, under the table (QA132 F7: said with -v or --json only); not again
+    # for a file archived before, whose notices were said when it was
+    notice = "tr. 1: ảnh quét bị nghiêng, được nắn thẳng / p. 1: the scan lay askew and is shown straightened"
+    _print_or_table(
+        {**payload, "files": [{**line, "notices": [notice]}, {**line, "outcome": "archived", "notices": [notice]}]},
+        False,
+    )
+    table = capsys.readouterr().out
+    assert table.count(f"ghi chú / notice: qd-15-ubnd.pdf: {notice}\n") == 1, table
     _print_or_table(payload, True)
     said = json.loads(capsys.readouterr().out)
     assert said["files"][0]["outcome"] == "already_archived" and said["files"][0]["issued_on"] == "2025-11-19"

@@ -69,6 +69,28 @@ def test_print_read_in_doubt_makes_a_page_low_and_says_so() -> None:
     )
 
 
+def test_a_mirrored_image_s_low_page_is_said_to_be_mirrored_not_handwriting() -> None:
+    """QA132 F7: a photo stored mirrored (its EXIF orientation) is read so, and its page's review reason guessed at
+    "handwriting, or print too poor to read": check it against the paper. It now names the mirror and what to
+    do, in both languages; no word read at all, too."""
+    reason = low_quality_reason(1, 41.0, 0.2, 0.4, doubtful=0.5, mirrored=True)
+    assert reason == (
+        "page 1: low OCR quality (the image is stored mirrored (its EXIF orientation says so), its text backwards: "
+        "photograph or scan it again; OCR confidence 41 < 70; Vietnamese words 20% < 75%; print not read 40% > 25%; "
+        "print read in doubt 50% > 12%)"
+    )
+    assert "handwriting" not in reason and "viết tay" not in reason_in_vietnamese(reason)
+    assert reason_in_vietnamese(reason).startswith(
+        "trang 1: chất lượng nhận dạng chữ thấp (ảnh được lưu lật gương (theo hướng EXIF của ảnh), chữ bị ngược: hãy "
+        "chụp hoặc quét lại; độ tin cậy OCR 41 < 70"
+    )
+    unread = low_quality_reason(2, None, None, mirrored=True)
+    assert reason_in_vietnamese(unread) == (
+        "trang 2: không đọc được chữ nào (ảnh được lưu lật gương (theo hướng EXIF của ảnh), chữ bị ngược: hãy chụp "
+        "hoặc quét lại)"
+    )
+
+
 def test_sohoa_ocr_names_a_page_with_its_print_read_in_doubt() -> None:
     from flows.cli import _page_quality_said
     from sohoa.record import PageOcr

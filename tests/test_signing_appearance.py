@@ -850,3 +850,71 @@ def test_signer_block_is_shrunk_no_further_than_its_text_reads() -> None:
     assert smallest(both, [f"Ký bởi: {QA_SIGNER}", f"Cơ quan: {QA_BODY}", time_line]) == (260.0, 78.0)
     long_body = "ỦY BAN NHÂN DÂN XÃ TÂN HÒA, HUYỆN ĐẠI LỘC, TỈNH QUẢNG NAM"
     assert smallest(both, [f"Ký bởi: {QA_SIGNER}", f"Cơ quan: {long_body}", time_line]) is None
+
+
+def _in_units(source: Path, target: Path, unit: int) -> Path:
+    """``source`` with every page's units ``unit`` points (/UserUnit): its boxes and content divided by ``unit``,
+    so that it prints as before (a scanner's page may say 10: an A4 page's boxes are then 59.5 × 84.2)."""
+    with pikepdf.open(source) as pdf:
+        for page in pdf.pages:
+            for key in ("/MediaBox", "/CropBox"):
+                if key in page.obj:
+                    page.obj[key] = pikepdf.Array([float(v) / unit for v in page.obj[key]])
+            page.contents_coalesce()
+            page.Contents.write(f"q {1 / unit} 0 0 {1 / unit} 0 0 cm\n".encode() + page.Contents.read_bytes() + b"\nQ")
+            page.obj.UserUnit = unit
+        pdf.save(target)
+    return target
+
+
+def test_signer_seal_and_copy_mark_keep_their_printed_size_on_a_page_of_large_units(
+    tmp_path: Path, signer: SigningIdentity
+) -> None:
+    """QA132 F4: on a page whose units are 2 pt (/UserUnit 2) the signer's block, the seal and the copy mark were
+    laid out in the page's units, so drawn twice their size as printed, and the copy mark went from the top
+    margin to the middle of the page. Now each field's box is its box on the same page in points, divided by the
+    unit, and its stamp is laid out at its size in points (poppler and PDFium draw a page in its units: drawn at
+    twice the scale, the page shows what the page in points shows at 72 dpi)."""
+    seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
+    source = make_pdf(tmp_path / "in.pdf", pages=2)
+    _sign_person_then_seal(source, tmp_path, signer, seal, signature)
+    in_points = _sig_rects(tmp_path / "both.pdf", 1)
+    units = _in_units(source, tmp_path / "units.pdf", 2)
+    (tmp_path / "units").mkdir()
+    _sign_person_then_seal(units, tmp_path / "units", signer, seal, signature)
+    in_units = _sig_rects(tmp_path / "units" / "both.pdf", 1)
+    assert in_units.keys() == in_points.keys() == {"Signature1", "Signature2"}
+    for field, rect in in_points.items():
+        # (a box in points is cut to whole points, one in units of 2 pt is not: the seal's is 192.33 pt from the left)
+        assert in_units[field] == pytest.approx(tuple(v / 2 for v in rect), abs=0.5), field
+    with pikepdf.open(tmp_path / "units" / "both.pdf") as pdf:
+        assert float(pdf.pages[1].UserUnit) == 2  # signing keeps the page's units
+    shown = _shown_at(tmp_path / "units" / "both.pdf", 1, 2)
+    assert shown.size == (595, 842)
+    _upright_bottom_right(shown)
+
+    # the copy mark: in the top margin at the right, three lines of 10 pt, over nothing the page shows
+    scan = _in_units(_decree30_scan(tmp_path), tmp_path / "scan-units.pdf", 2)
+    out = tmp_path / "copy.pdf"
+    sign_pdf(scan, out, signer, appearance=Appearance(kind="copy", signer="", organisation=QA_BODY, font=FONT))
+    before, after = _shown_at(scan, 0, 2), _shown_at(out, 0, 2)
+    w, h = after.size
+    changed = np.argwhere((np.asarray(after.convert("L"), dtype=np.int16) - np.asarray(before.convert("L"))) < -60)
+    (top, left), (bottom, right) = changed.min(axis=0), changed.max(axis=0)
+    assert left > w // 2 and right > w * 0.85 and bottom <= 71, (left, top, right, bottom)  # top margin, right
+    assert 20 <= bottom - top <= 40 and right - left > 60, (left, top, right, bottom)  # three lines of 10 pt
+    under = before.crop((left - 2, top - 2, right + 2, bottom + 2))
+    assert _bbox(under, (0, 0, *under.size), _dark) is None  # nothing of the page under the mark
+
+
+def _shown_at(pdf: Path, page: int, scale: int) -> Image.Image:
+    """``pdf``'s ``page`` (from 0) with its signature widgets, drawn by PDFium at ``scale`` × 72 dpi of its units."""
+    out = pdf.parent / f"{pdf.stem}-{page}-x{scale}.png"
+    script = (
+        "import sys, pypdfium2\n"
+        "doc = pypdfium2.PdfDocument(sys.argv[1]); doc.init_forms()\n"
+        "doc[int(sys.argv[2])].render(scale=int(sys.argv[4]), may_draw_forms=True).to_pil().convert('RGB')"
+        ".save(sys.argv[3])\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(pdf), str(page), str(out), str(scale)], check=True, timeout=60)
+    return Image.open(out).convert("RGB")
