@@ -445,6 +445,9 @@ def _on_place_and_date_line(line: str, found: FoundDate, place: str) -> bool:
 _COMMA_BEFORE_DAY = re.compile(r"[,.]\s*ng[aàáảãạ]y\s*\d", re.IGNORECASE)
 
 
+# what OCR reads a speck or a stroke before a word as: an apostrophe, a quote, a point, a dash, a bar
+_LEADING_MARKS = re.compile(r"^[^\w(]+")
+
 # a place's abbreviated kind, written in capitals without its dot: "TP Hồ Chí Minh", "TX Bến Cát", "TT Phong Điền"
 _PLACE_KINDS = frozenset({"TP", "TX", "TT"})
 
@@ -491,6 +494,10 @@ def find_date(lines: list[str], number: NumberMatch | None) -> tuple[date, str |
         # committee's, QA85), is no part of the place: no place name has a slash, every ký hiệu has one
         words = words[max((at + 1 for at, word in enumerate(words) if "/" in word), default=0) :]
         while words and not words[0][:1].isupper():
+            # a speck read as a mark before the place's first word ("'Hợp Tiến", QA132 F6: the place was "Tiến")
+            if (bare := _LEADING_MARKS.sub("", words[0]))[:1].isupper():
+                words[0] = bare
+                break
             words.pop(0)
         words = words[_capitals_before_a_name(words) :]
         dated = (found.value, " ".join(words[-5:]) or None, index, found.rule, header)
@@ -759,6 +766,11 @@ def reconcile_symbol(number: NumberMatch, bodies: Sequence[str]) -> tuple[Number
 
 
 # ---------------------------------------------------------------------------------------------- subject
+# a rule read as a line of marks: the full-width one over the signing block, the short one under a trích yếu
+_RULE_LINE_RE = re.compile(r"^[\s_\-–—=~.*]+$")
+# the dashes a rule is read as: a line of them, or before the words of a line
+_DASHES_RE = re.compile(r"[\s_\-–—=~]+")
+_RULE_BEFORE_RE = re.compile(r"^[_\-–—=~]+\s*")
 # Lines that begin a body, not a trích yếu: as whole words and with what follows them — "Họp giao ban" (a giấy
 # mời's subject) is not "Họ và tên", "Điều tra dân số" not "Điều 1.", "Thực hiện chuyển đổi số" (a kế hoạch's)
 # not "Thực hiện Kế hoạch số 12/KH-UBND …"
@@ -822,6 +834,14 @@ def find_subject(lines: list[str], after: int, *, any_case: bool = False) -> str
             if collected:
                 break
             continue
+        if _DASHES_RE.fullmatch(line):
+            if collected:
+                break  # the short rule Decree 30 draws under the trích yếu, read as a line of its own
+            continue
+        if collected and (rule := _RULE_BEFORE_RE.match(line)) and line[rule.end() :][:1].islower():
+            # that rule read at the start of the trích yếu's next line, where a skewed scan put it ("— của Ủy ban
+            # nhân dân xã …", QA132 F6): a line that goes on with the sentence never starts with a dash
+            line = line[rule.end() :]
         if _COPY_MARK_RE.match(line) and not collected:
             # "(Bản sao)" under a trích lục's title says what the paper is, not what it is about; in capitals too
             # ("(BẢN SAO)" was every trích lục khai tử's subject, QA93)
@@ -1181,7 +1201,7 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
 # I Phần II.II; VN_DOMAIN.md 1.5): its form in capitals, the body that made it, its number in the copies' own series
 # ('Số: 14/SY'), place and date, who signed it, its 'Nơi nhận'. Read as the document's own, its signer was taken for
 # the copied document's and its 'Nơi nhận' joined the document's (QA81 L3).
-_RULE_LINE_RE = re.compile(r"^[\s_\-–—=~.*]+$")  # the full-width rule over the block, read as a line of marks
+
 _NOI_NHAN_RE = re.compile(r"\bnoi nhan\s*:")  # matched folded
 
 

@@ -780,6 +780,24 @@ def test_a_two_line_subject_naming_a_body_is_not_cut(subject: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "read",
+    [
+        "Về việc tạm ngừng tiếp nhận hồ sơ\n— của Ủy ban nhân dân xã An Bình",  # QA132 F6: a skewed scan's rule
+        "Về việc tạm ngừng tiếp nhận hồ sơ\n_ của Ủy ban nhân dân xã An Bình",
+        "Về việc tạm ngừng tiếp nhận hồ sơ\ncủa Ủy ban nhân dân xã An Bình\n———",  # the rule on its own line
+        "Về việc tạm ngừng tiếp nhận hồ sơ\ncủa Ủy ban nhân dân xã An Bình\n- -",
+    ],
+)
+def test_the_rule_under_a_subject_is_no_part_of_it(read: str) -> None:
+    """Decree 30 draws a short rule under the trích yếu; OCR reads it as dashes — on a line of its own, or, on a
+    skewed scan, at the start of the subject's next line (QA132 F6: "… năm 2026 — của Ủy ban nhân dân xã …")."""
+    text = NOTICE_DAY_LEFT_BLANK.replace("Về việc tạm ngừng tiếp nhận hồ sơ hộ tịch", read)
+    assert classify_text(text, model=None).subject == (
+        "Về việc tạm ngừng tiếp nhận hồ sơ của Ủy ban nhân dân xã An Bình"
+    )
+
+
+@pytest.mark.parametrize(
     "line",
     [
         "Văn Tự, ngày 05 tháng 3 năm 2024",
@@ -863,6 +881,10 @@ def test_an_issuers_ampersand_quotes_and_specks_are_no_stamp(header: str, issuer
         ("Q. BA ĐÌNH Hà Nội, ngày 05 tháng 3 năm 2024", "Hà Nội"),
         # a number of a form the number rule does not read (a Party committee's), beside the place (QA85)
         ("Số: 12-QĐ/ĐU                   An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),
+        # a speck read as a mark before the place (QA132 F6: "'Hợp Tiến" gave "Tiến")
+        ("'Hợp Tiến, ngày 05 tháng 3 năm 2024", "Hợp Tiến"),
+        ("‘An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),
+        ("- . An Bình, ngày 05 tháng 3 năm 2024", "An Bình"),
     ],
 )
 def test_a_places_capitals_are_cut_only_before_a_name(line: str, place: str) -> None:
