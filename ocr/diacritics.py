@@ -107,7 +107,7 @@ def _recase(original: str, fixed_lower: str) -> str:
 MIN_EVIDENCE = 2  # occurrences of the other reading beside these neighbours (1 changed 2 correct words)
 # A real syllable that Tesseract read with at least this confidence is left as read. On the benchmark's pages the
 # misread words the context would put right had a median confidence of 92.5; the correctly read words it would
-# have changed wrongly, 96.8 (README)
+# have changed wrongly, 96.8 (ocr/README.md)
 DOUBTED_BELOW = 93.0
 _OTHER_READING = str.maketrans({"ố": "ổ", "ổ": "ố", "ế": "ể", "ể": "ế"})
 # Tesseract reads the hook above ô/ê as an acute far more often than the other way round (VN_DOMAIN.md §4), so a

@@ -1,6 +1,6 @@
 """Page image preparation for Tesseract.
 
-Deskew is kept because it was measured to help (README, "How the OCR stage works"): on pages rendered with
+Deskew is kept because it was measured to help (ocr/README.md, "How the OCR stage works"): on pages rendered with
 1–2° of skew, Tesseract's layout analysis sometimes merges neighbouring lines and a page's CER went from 50 % to
 1.5 %. Upscaling 200 dpi scans to 300 dpi was measured too and made CER slightly worse, so it is not done.
 The output PDF keeps the original, skewed scan; only Tesseract sees the straightened copy, and each word of the
@@ -930,7 +930,7 @@ def _osd(image_path: Path, dpi: int) -> tuple[int, float]:
 # read as nothing, QA107). Where no such gap is found, the cut is looked for as it was until 2026-12-04: around
 # k / bands of the page's height. That search alone, on a commune's letter, whose text fills the top of the sheet,
 # often took a gap at the foot of its text and left one band with 98-100 % of the ink, a one-page file waiting on
-# it (the samples; now 60-73 %, read 13 % faster). Measured on the OCR bench's pages (README, "How the OCR stage
+# it (the samples; now 60-73 %, read 13 % faster). Measured on the OCR bench's pages (ocr/README.md, "How the OCR stage
 # works"): CER no worse than the page read whole, and the same either way (all five an_le precedents: 13
 # characters more wrong of 259,776). Cutting at the line gap nearest the ideal row instead — or at any gap within
 # 1/40 inch of the longest, or where the ink halves among gaps at least 0.8 of the widest, or searching ±10 % of

@@ -860,7 +860,7 @@ DARKENED_PAPER_INCH = 1 / 12
 # A faint page whose grain, darkened, is black specks everywhere is darkened from its image blurred this much first
 # (a Gaussian's deviation: 1 px at 150 dpi, 2 at 300). Of 12 noisy faint pages made as QA119 made its own (grain
 # 8-30 levels deep), darkened as scanned, Tesseract read no word on 8; blurred first, 46-244 of 244 words right on
-# each (figures in the README). Not every faint page: without grain the blur loses a few words (a receipt's 32 of 39
+# each (figures in ocr/README.md). Not every faint page: without grain the blur loses a few words (a receipt's 32 of 39
 # → 29, QA111)
 GRAIN_BLUR_INCH = 1 / 150
 # ... when that leaves at most this share of its ink: QA119's grain 0.07-0.42 of it, and a noisy 100 dpi scan's 0.87

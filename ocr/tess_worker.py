@@ -4,7 +4,7 @@ Run as ``python -I -S ocr/tess_worker.py LANGUAGE [TESSDATA_DIR]`` by ``ocr.tess
 library only, so it starts in milliseconds and never imports sohoa. Why not one ``tesseract`` command per page:
 each command loads the model and a table of "universal ambiguities" the LSTM engine never uses, reads the page
 image byte by byte (leptonica's PNM reader) and formats a TSV by walking the page's rows from their start for
-every word — together ~20 % of a page's CPU (README, "How the OCR stage works"). Here the model loads once, the
+every word — together ~20 % of a page's CPU (ocr/README.md, "How the OCR stage works"). Here the model loads once, the
 image is handed over as raw pixels and the words are walked once. Why a process and not a thread of sohoa:
 a crash inside Tesseract on a hostile page must cost that page, not the batch.
 
