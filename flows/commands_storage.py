@@ -1746,15 +1746,17 @@ def register(app: typer.Typer) -> None:
     @ledger_app.command(
         "stamp",
         epilog="Example (cron, 00:10 UTC every day):\n\n  sohoa ledger stamp --json\n\n"
-        "Exit codes: 0 every finished day stamped (or none left to stamp); 2 usage (no SOHOA_TSA_URL, no archive at "
-        "the location); 3 the TSA or the archive unavailable (rerun: the days not stamped are stamped then).",
+        "Exit codes: 0 every finished day stamped (or none left to stamp); 1 a day whose stamp was written and then "
+        "removed behind the archive's back (named; never stamped again: restore it, and run sohoa audit; the other "
+        "days are stamped); 2 usage (no SOHOA_TSA_URL, no archive at the location); 3 the TSA or the archive "
+        "unavailable (rerun: the days not stamped are stamped then).",
     )
     def ledger_stamp(archive: ArchiveOption = None, as_json: JsonOption = False) -> None:
         """Timestamp (RFC 3161, SOHOA_TSA_URL) the ledger head of every finished UTC day not stamped yet."""
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location
-        from storage.stamps import StampError, stamp_closed_days
+        from storage.stamps import StampError, removed_stamp_days, stamp_closed_days, stamp_days
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
@@ -1765,8 +1767,10 @@ def register(app: typer.Typer) -> None:
                 stamps = stamp_closed_days(store, settings.tsa_url)
         except StampError as exc:
             raise _fail(str(exc), 3) from exc
+        # days whose stamp was removed: not stamped again (QA134 F1), said, exit 1
+        removed = sorted(set(removed_stamp_days(store)) - set(stamp_days(store)))
         if as_json:
-            _print_json({"archive": store.location, "stamped": stamps})
+            _print_json({"archive": store.location, "stamped": stamps, "removed_days": removed})
         else:
             for stamp in stamps:
                 out.print(
@@ -1774,6 +1778,13 @@ def register(app: typer.Typer) -> None:
                     f"lúc / at {stamp['stamped_at']}"
                 )
             out.print(f"{len(stamps)} ngày đã đóng dấu thời gian / day(s) stamped")
+            for day in removed:
+                out.print(
+                    f"[red]dấu thời gian ngày {day} đã bị xóa ngoài phần mềm, không đóng dấu lại (xem sohoa audit) / "
+                    f"the stamp of {day} was removed behind the archive's back: not stamped again (see sohoa audit)[/]"
+                )
+        if removed:
+            raise typer.Exit(1)
 
     @ledger_app.command(
         "finish",

@@ -16,6 +16,7 @@ from sohoa.record import Record
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage.base import (
+    HEADS_DIR,
     HOLD_REMOVED,
     HOLD_UNRECORDED,
     INTERRUPTED_WRITE,
@@ -36,6 +37,26 @@ from storage.ledger import Ledger
 _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
     ("timestamp renewal failed", "gia hạn dấu thời gian thất bại"),
     ("would not protect longer", "không gia hạn được: dấu thời gian mới không bảo vệ lâu hơn, TSA cần chứng thư mới"),
+    # a day's stamp of the ledger's head (storage.stamps.verify_stamps: QA134 F5, English only)
+    (
+        "timestamp was removed behind the archive's back",
+        "dấu thời gian của ngày đã bị xóa ngoài phần mềm (kho cho thấy nó đã được ghi): sổ nhật ký của ngày đó không "
+        "còn mốc neo bên ngoài",
+    ),
+    (
+        "no longer has the stamped hash",
+        "sổ nhật ký bị viết lại sau khi được đóng dấu thời gian: mục đầu sổ của ngày không còn mã băm đã đóng dấu",
+    ),
+    (
+        "(the stamped head) is missing or edited",
+        "mục đầu sổ đã được đóng dấu thời gian bị xóa hoặc sửa: sổ bị thay đổi sau khi đóng dấu",
+    ),
+    ("does not cover the recorded head hash", "dấu thời gian không khớp mã băm đầu sổ đã ghi: dấu hoặc bản ghi bị sửa"),
+    ("the token's signature does not verify", "chữ ký của dấu thời gian không hợp lệ: dấu bị sửa"),
+    ("does not chain to a configured trust root", "TSA của dấu thời gian không thuộc gốc tin cậy đã cấu hình"),
+    ("the token is unreadable", "không đọc được dấu thời gian: bị sửa"),
+    (f"its record {HEADS_DIR}/", "không đọc được bản ghi dấu thời gian: bị sửa"),
+    (f"the token {HEADS_DIR}/", "thiếu tệp dấu thời gian (token)"),
     (
         f"{SIDECAR} unreadable (",
         "record.json không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không kiểm tra được tệp",

@@ -129,14 +129,41 @@ def _keys(day: str) -> tuple[str, str]:
     return f"{HEADS_DIR}/{day}.tsr", f"{HEADS_DIR}/{day}.json"
 
 
+def removed_stamp_days(archive: BaseArchive) -> dict[str, list[str]]:
+    """The days whose stamp (its token or its record) was written and is gone, by day: the keys the archive shows
+    were written (a folder's retention record outlives a hand-deleted file; a versioned bucket keeps a delete
+    marker) and no longer holds (``BaseArchive._vanished_keys``)."""
+    removed: dict[str, list[str]] = {}
+    for key in archive._vanished_keys(f"{HEADS_DIR}/"):
+        name = key.rsplit("/", 1)[-1]
+        day = name.removesuffix(".tsr").removesuffix(".json")
+        if day != name:
+            removed.setdefault(day, []).append(key)
+    return removed
+
+
+def _stamp_removed_error(day: str, keys: list[str]) -> StampError:
+    said = ", ".join(sorted(keys))
+    return StampError(
+        f"dấu thời gian ngày {day} đã được ghi rồi bị xóa ngoài phần mềm ({said}): không đóng dấu lại — một dấu mới "
+        f"sẽ che việc sổ bị viết lại; hãy khôi phục từ bản sao lưu và chạy sohoa audit / the stamp of {day} was "
+        f"written and is gone, removed behind the archive's back ({said}): not stamped again — a new stamp would "
+        "cover a rewritten ledger; restore it from a backup and run sohoa audit"
+    )
+
+
 def stamp_head(archive: BaseArchive, head: DayHead, tsa_url: str) -> dict[str, Any]:
     """Timestamp one day's head and store the token and its record; returns the record. A day already stamped
-    keeps its stamp (at most one per day); a token left without its record by an interrupted stamp is adopted."""
+    keeps its stamp (at most one per day); a token left without its record by an interrupted stamp is adopted.
+    A day whose stamp was written and removed is not stamped again (StampError): stamped anew, a ledger rewritten
+    after the first stamp passed every check (QA134 F1)."""
     tsr_key, json_key = _keys(head.day)
     raw = archive._read(json_key)
     if raw is not None:
         stored: dict[str, Any] = json.loads(raw)
         return stored
+    if (removed := removed_stamp_days(archive).get(head.day)) is not None:
+        raise _stamp_removed_error(head.day, removed)
     retain = permanent_retention()  # like the ledger entries it vouches for
     token = archive._read(tsr_key)
     if token is not None and token_imprint(token) != ("sha256", bytes.fromhex(head.hash)):
@@ -167,8 +194,13 @@ def stamp_closed_days(archive: BaseArchive, tsa_url: str, today: date | None = N
 
     today = today or datetime.now(UTC).date()
     stamped = set(stamp_days(archive))
+    removed = removed_stamp_days(archive)
     heads = closed_day_heads((e for _, e in Ledger(archive).entries()), today)
-    return [stamp_head(archive, head, tsa_url) for head in heads if head.day not in stamped]
+    made = [stamp_head(archive, head, tsa_url) for head in heads if head.day not in stamped and head.day not in removed]
+    for day in sorted(set(removed) - stamped):
+        # the other days are stamped all the same; this one never again (`ledger verify` and the audit name it)
+        log.error("%s", _stamp_removed_error(day, removed[day]))
+    return made
 
 
 def stamp_days(archive: BaseArchive) -> list[str]:
@@ -206,12 +238,18 @@ def verify_stamps(
     each token must cover the recorded head hash, its signature must verify (and chain to ``trust_roots`` when
     given), and the entry at the recorded position must still have that hash."""
     days = stamp_days(archive)
+    # a stamp written and then deleted (its retention record, or a bucket's delete marker, outlives it): stamped
+    # again, or not at all, a rewritten ledger passed every check (QA134 F1)
+    problems = [
+        f"stamp {day}: {', '.join(sorted(keys))} written and gone — the day's timestamp was removed behind the "
+        "archive's back"
+        for day, keys in sorted(removed_stamp_days(archive).items())
+    ]
     if not days:
-        return []  # and pyHanko's validation not imported (~0.5 s) for a ledger never stamped
+        return problems  # and pyHanko's validation not imported (~0.5 s) for a ledger never stamped
     from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
     from pyhanko_certvalidator import ValidationContext
 
-    problems: list[str] = []
     for day in days:
         tsr_key, json_key = _keys(day)
         try:

@@ -61,7 +61,15 @@ from storage.export import batch_records, export_bag, export_batch_bag, missing_
 from storage.ledger import Ledger, entry_hash
 from storage.s3 import S3Archive, make_client
 from storage.s3server import SeaweedServer
-from storage.stamps import StampError, request_token, stamp_closed_days, stamp_days, token_imprint
+from storage.stamps import (
+    DayHead,
+    StampError,
+    request_token,
+    stamp_closed_days,
+    stamp_days,
+    stamp_head,
+    token_imprint,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 _buckets = itertools.count(1)
@@ -2315,6 +2323,21 @@ def test_daily_ledger_stamps(archive: BaseArchive, tmp_path: Path, test_pki: Tes
         ledger.verify()
     )
 
+    # QA134 F1: the stamp deleted (its retention record, or the bucket's delete marker, left) is named; and it is
+    # never made again — stamped anew, the rewritten chain passed every check
+    tomorrow = (today + timedelta(days=1)).isoformat()
+    for key in (f".ledger-heads/{tomorrow}.tsr", f".ledger-heads/{tomorrow}.json"):
+        remove_behind(archive, key)
+    removed = (
+        f"stamp {tomorrow}: .ledger-heads/{tomorrow}.json, .ledger-heads/{tomorrow}.tsr written and gone — the day's "
+        "timestamp was removed behind the archive's back"
+    )
+    assert removed in ledger.verify()
+    assert stamp_closed_days(archive, test_pki.tsa_url, today + timedelta(days=2)) == []
+    assert stamp_days(archive) == [today.isoformat()] and removed in ledger.verify()
+    with pytest.raises(StampError, match=f"the stamp of {tomorrow} was written and is gone"):
+        stamp_head(archive, DayHead(tomorrow, 6, "00" * 32), test_pki.tsa_url)
+
 
 def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> None:
     store = open_archive(tmp_path / "archive")
@@ -2338,6 +2361,17 @@ def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> 
     _rewrite_chain_from(store, 1, "sửa / edited")
     broken = runner.invoke(app, ["ledger", "verify"], env=env)
     assert broken.exit_code == 1 and "entry 1 no longer has the stamped hash" in broken.stdout
+    # in Vietnamese too, the day named (QA134 F5: English only)
+    assert "sổ nhật ký bị viết lại sau khi được đóng dấu thời gian" in broken.stdout, broken.stdout
+    # the stamp removed as well (QA134 F1): named, and `ledger stamp` makes no new one, exit 1
+    day = yesterday.date().isoformat()
+    for name in (f"{day}.tsr", f"{day}.json"):
+        (tmp_path / "archive" / ".ledger-heads" / name).unlink()
+    removed = runner.invoke(app, ["ledger", "verify"], env=env)
+    assert removed.exit_code == 1 and "dấu thời gian của ngày đã bị xóa ngoài phần mềm" in removed.stdout
+    restamp = runner.invoke(app, ["ledger", "stamp", "--json"], env=env)
+    assert restamp.exit_code == 1 and json.loads(restamp.stdout)["removed_days"] == [day], restamp.output
+    assert not (tmp_path / "archive" / ".ledger-heads" / f"{day}.tsr").exists()
 
 
 @pytest.mark.parametrize(
