@@ -966,3 +966,25 @@ def test_an_audit_of_another_archive_writes_nothing_in_the_auditors_data_folder(
     assert list(scratch.iterdir()) == [], list(scratch.rglob("*"))  # used, and removed
     helped = " ".join(CliRunner().invoke(app, ["audit", "--help"], env=env).output.split())
     assert "Renewing WRITES to the archive" in helped and "gives --no-renew" in helped, helped
+
+
+def test_a_folder_put_in_place_of_a_records_document_is_that_file_missing(archived: Settings, tmp_path: Path) -> None:
+    """QA134 F2: `document.pdf` replaced by a folder ended that record's audit in a traceback — its fixity said
+    "ok", the problem English only — and `verify --archive` exited 3 with no report ("the archive cannot be read").
+    The folder is no object: the file is missing, named in both languages, and the other records are checked."""
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    document = settings.data_dir / "archive" / str(record.archive_prefix) / "document.pdf"
+    document.unlink()
+    document.mkdir()
+    report = audit_archive(settings)
+    (row,) = report.records
+    assert row.fixity == "drift" and report.exit_code == 1, report.to_json_dict()
+    assert any(f"{record.archive_prefix}/document.pdf: missing" in problem for problem in row.problems), row.problems
+    assert "Traceback" not in json.dumps(report.to_json_dict())
+    env = _env(settings)
+    verified = CliRunner().invoke(app, ["verify", "--archive", "--json"], env=env)
+    assert verified.exit_code == 1, verified.output
+    (file,) = json.loads(verified.stdout)["files"]
+    assert not file["passed"] and "is missing" in json.dumps(file), file
