@@ -48,7 +48,7 @@ from signing.report import (
 )
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.services import TsaClient
-from signing.verify import FileVerification, TrustRoots, verify_pdf
+from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
@@ -402,10 +402,6 @@ def header_markdown(header: ReportHeader | None) -> list[str]:
 def record_warning_words(warning: str) -> str:
     """A record's verification warning as the reports say it: ``cảnh báo / warning: … / …``."""
     return f"cảnh báo / warning: {warning_in_vietnamese(warning)}"
-
-
-# verify_pdf's warning on a signature by sohoa's development identity
-DEVELOPMENT_IDENTITY = "signed with the DEVELOPMENT ONLY identity"
 
 
 def _some_ids(record_ids: list[str]) -> str:

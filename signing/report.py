@@ -707,7 +707,7 @@ def render_text(results: list[FileVerification], header: ReportHeader | None = N
         lines += header_text(header, "Báo cáo kiểm tra chữ ký số / Digital signature verification report")
         lines.append("")
     for result in results:
-        mark = "ĐẠT / PASSED" if result.passed else "KHÔNG ĐẠT / NOT PASSED"
+        mark = passed_mark(result) if result.passed else "KHÔNG ĐẠT / NOT PASSED"
         kind = file_class(result)
         lines.append(f"{display_path(result.path)}: {mark}" + (f" — {CLASS_WORDS[kind]}" if kind != "passed" else ""))
         if result.sha256 is not None or header is not None:
@@ -725,7 +725,34 @@ def render_text(results: list[FileVerification], header: ReportHeader | None = N
     passed = sum(r.passed for r in results)
     lines.append(f"Tổng / Total: {passed}/{len(results)} tệp đạt / files passed")
     lines.append(f"Theo loại / By class: {counts_words(report_counts(results))}")
+    if said := development_identity_said(results):
+        lines.append(said)
     return "\n".join(lines) + "\n"
+
+
+# a file that passes signed with the development identity: passed, as its signatures are valid, but said so on its
+# verdict's line (QA134 F4: "ĐẠT / PASSED", the warning only in each signature's details)
+PASSED_DEVELOPMENT = (
+    "ĐẠT, nhưng ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý / PASSED, but signed with the DEVELOPMENT ONLY "
+    "identity: no legal value"
+)
+
+
+def passed_mark(result: FileVerification) -> str:
+    """The verdict's words for a file that passes."""
+    return PASSED_DEVELOPMENT if result.development_identity else "ĐẠT / PASSED"
+
+
+def development_identity_said(results: list[FileVerification]) -> str | None:
+    """The reports' line under their totals when files were signed with the development identity, or None."""
+    count = sum(r.development_identity for r in results)
+    if not count:
+        return None
+    return (
+        f"Cảnh báo / Warning: {count}/{len(results)} tệp ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý; khi dùng "
+        f"thật hãy ký bằng khóa PKCS#12 hoặc PKCS#11 / file(s) signed with the DEVELOPMENT ONLY identity: no legal "
+        "value; sign with a PKCS#12 or PKCS#11 identity for real use"
+    )
 
 
 _CSS = """
@@ -801,7 +828,9 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
         "<table>",
         *header_html(header),
         f"<tr><th>Kết quả / Result</th><td>{sum(r.passed for r in results)}/{len(results)} tệp đạt / files passed"
-        f"<br>{e(counts_words(counts))}</td></tr>",
+        f"<br>{e(counts_words(counts))}"
+        + (f"<br><span class='warn'>{e(said)}</span>" if (said := development_identity_said(results)) else "")
+        + "</td></tr>",
         "</table>",
         *anchors_html(header),
     ]
@@ -827,7 +856,7 @@ def render_html(results: list[FileVerification], header: ReportHeader) -> str:
     parts.append("</table>")
     for number, result in enumerate(results, 1):
         kind = file_class(result)
-        mark = "ĐẠT / PASSED" if result.passed else f"KHÔNG ĐẠT / NOT PASSED — {CLASS_WORDS[kind]}"
+        mark = passed_mark(result) if result.passed else f"KHÔNG ĐẠT / NOT PASSED — {CLASS_WORDS[kind]}"
         parts.append(
             f"<div class='head'><h2 id='f{number}'>{number}. {e(display_path(result.path))} — "
             f"<span class='{_CLASS_CSS[kind]}'>{mark}</span></h2>"
@@ -862,6 +891,7 @@ def as_json(results: list[FileVerification], header: ReportHeader | None = None)
         if item.get("verified_by") is None:  # verification.json's: a report's header says it for every file
             item.pop("verified_by", None)
         item["passed"] = r.passed
+        item["development_identity"] = r.development_identity
         item["class"] = file_class(r)
         item["display_path"] = display_path(r.path)
         files.append(item)
@@ -870,4 +900,6 @@ def as_json(results: list[FileVerification], header: ReportHeader | None = None)
         report.update(header.model_dump(mode="json"))  # its times in Vietnam time (ReportHeader's serialiser)
         report["counts"] = report_counts(results).model_dump()
     report.update(files=files, passed=all(r.passed for r in results))
+    # how many files were signed with the development identity (as `process` and `audit` count them): no legal value
+    report["development_identity"] = sum(r.development_identity for r in results)
     return report

@@ -221,7 +221,7 @@ def test_decomposed_file_names_are_shown_composed(tmp_path: Path) -> None:
     folder.mkdir()
     signed = _signed(env, tmp_path / "in.pdf", folder / decomposed)
     text = runner.invoke(app, ["verify", str(folder), "--text"], env=env).stdout
-    assert f"hồ sơ/{composed}: ĐẠT / PASSED" in text and decomposed not in text, text
+    assert f"hồ sơ/{composed}: ĐẠT, nhưng ký bằng khóa THỬ NGHIỆM" in text and decomposed not in text, text
     html_file = tmp_path / "report.html"
     assert runner.invoke(app, ["verify", str(folder), "--html", str(html_file)], env=env).exit_code == 0
     html = html_file.read_text(encoding="utf-8")
@@ -269,3 +269,24 @@ def test_pdfa_line_does_not_count_a_signature_s_pdf_2_declaration_as_a_broken_ru
     # the same rule without verify's warning (a PDF 2.0 file in its own right) is still a broken rule
     plain = FileVerification(path="b.pdf", pdfa="2B", pdfa_problems=[raised])
     assert pdfa_summary(plain) == "PDF/A-2B: vi phạm 1 quy tắc / 1 rule(s) broken"
+
+
+def test_a_file_signed_with_the_development_identity_passes_saying_it_has_no_legal_value(tmp_path: Path) -> None:
+    """QA134 F4: `verify` filed a file signed with the generated development identity as a plain "ĐẠT / PASSED",
+    "1/1 files passed", its JSON `passed: true` with no flag — the warning only inside each signature's details, in
+    English in the JSON. Its verdict line, the totals, the HTML's result and the JSON now say it (`process` and
+    `audit` did); it still passes (its signature is valid) and the exit code stays 0."""
+    env = _env(tmp_path / "var")
+    signed = _signed(env, tmp_path / "in.pdf", tmp_path / "signed.pdf")
+    text = runner.invoke(app, ["verify", str(signed), "--text"], env=env)
+    assert text.exit_code == 0, text.output
+    assert "signed.pdf: ĐẠT, nhưng ký bằng khóa THỬ NGHIỆM, không có giá trị pháp lý / PASSED, but signed with " in (
+        text.stdout
+    )
+    assert "Cảnh báo / Warning: 1/1 tệp ký bằng khóa THỬ NGHIỆM" in text.stdout, text.stdout
+    said = json.loads(runner.invoke(app, ["verify", str(signed), "--json"], env=env).stdout)
+    assert said["passed"] and said["development_identity"] == 1
+    assert said["files"][0]["development_identity"] is True
+    html_file = tmp_path / "report.html"
+    assert runner.invoke(app, ["verify", str(signed), "--html", str(html_file)], env=env).exit_code == 0
+    assert "1/1 tệp ký bằng khóa THỬ NGHIỆM" in html_file.read_text(encoding="utf-8")
