@@ -1475,6 +1475,28 @@ def _unreferenced_streams(pdf: pikepdf.Pdf) -> list[str]:
     return found
 
 
+def altered_since_signed(path: Path, trust_roots: list[Path] | TrustRoots) -> list[str]:
+    """What of ``path``'s signatures no longer holds, one line each (English; empty when none does not, or the
+    file has no signature, or cannot be read — signing says why then): a signature whose signed bytes changed
+    or that a later revision's changes break (TOTAL_FAILED), and content no signature covers after the last.
+    Signed again, such a file would carry a valid new signature over the changed content — a seal counter-signing
+    a signer's signature that no longer verifies (QA134 F3)."""
+    result = verify_pdf(path, trust_roots)
+    if result.error is not None:
+        return []
+    altered = [
+        f"{verdict.field_name}: {verdict.indication}"
+        + (f" ({verdict.sub_indication})" if verdict.sub_indication else "")
+        for verdict in [*result.signatures, *result.document_timestamps]
+        if verdict.indication == "TOTAL_FAILED"
+    ]
+    if result.signatures and result.changed_after_last_signature:
+        altered.append("a revision after the last signature changes the document, and no signature approves it")
+    if result.signatures and result.content_after_last_revision:
+        altered.append("bytes follow the end of the last revision, covered by no signature")
+    return altered
+
+
 def verify_pdf(
     path: Path, trust_roots: list[Path] | TrustRoots, *, online: bool = False, at: datetime | None = None
 ) -> FileVerification:

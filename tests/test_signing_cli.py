@@ -997,3 +997,35 @@ def test_sign_onto_a_full_disk_is_the_machines_fault(tmp_path: Path, full_disk: 
     assert "không ghi được tệp đã ký: hết dung lượng đĩa" in said and "No space left on device" in said, said
     assert "giải phóng dung lượng đĩa" in said and "free some space" in said, said
     assert not out.exists()
+
+
+def test_a_file_changed_after_it_was_signed_is_not_signed_again(tmp_path: Path) -> None:
+    """QA134 F3: `sohoa sign` (the seal's counter-signature too) added a valid signature to a PDF whose first
+    signature an edit after it had broken, exit 0, not a word: the new signature vouched for the changed page. It is
+    refused now (exit 1), saying which signature and what to do, and nothing is written; a file signed and not
+    changed is signed again as before."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    env = _env(tmp_path / "var")
+    first = tmp_path / "đã ký.pdf"
+    assert runner.invoke(app, ["sign", str(make_pdf(tmp_path / "in.pdf")), str(first)], env=env).exit_code == 0
+    again = runner.invoke(app, ["sign", str(first), str(tmp_path / "again.pdf")], env=env)
+    assert again.exit_code == 0, again.output  # intact: counter-signed
+    changed = tmp_path / "sửa sau khi ký.pdf"
+    changed.write_bytes(first.read_bytes())
+    with open(changed, "rb+") as fh:  # page 1's content replaced in a revision after the signature
+        writer = IncrementalPdfFileWriter(fh)
+        page_ref, _ = writer.find_page_for_modification(0)
+        forged = generic.StreamObject(stream_data=b"1 0 0 rg 100 100 200 200 re f")
+        page_ref.get_object()[generic.NameObject("/Contents")] = writer.add_object(forged)
+        writer.update_container(page_ref)
+        writer.write_in_place()
+    out = tmp_path / "seal.pdf"
+    refused = runner.invoke(app, ["sign", str(changed), str(out)], env=env)
+    assert refused.exit_code == 1, refused.output
+    said = " ".join(refused.output.split())
+    assert "sửa sau khi ký.pdf: chữ ký đã có của tệp không còn hợp lệ" in said, said
+    assert "a revision after the last signature changes the document, and no signature approves it" in said, said
+    assert "a new signature would vouch for the changed content" in said
+    assert not out.exists()
