@@ -28,7 +28,7 @@ from typing import Any, Literal
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_serializer
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -51,7 +51,7 @@ from signing.services import TsaClient
 from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
-from sohoa.vietnamese import vn_date
+from sohoa.vietnamese import iso_vn, vn_date
 from storage import (
     ArchiveUnavailableError,
     archive_exists,
@@ -117,6 +117,12 @@ class CorrectionAudit(BaseModel):
     issued_on: date | None = None
 
 
+def _vietnam_time(when: datetime | None) -> str | None:
+    """A time in the audit's JSON as every report gives its times: Vietnam time (``+07:00``), to the second (QA134
+    F10: UTC, ``Z``, with microseconds, beside a header in Vietnam time)."""
+    return iso_vn(when) if when is not None else None
+
+
 class RecordAudit(BaseModel):
     """What the audit found and did for one record."""
 
@@ -174,6 +180,10 @@ class RecordAudit(BaseModel):
     renewal: Renewal = "not_needed"
     renewed_object: str | None = None
     renewed_until: datetime | None = None
+
+    _times = field_serializer(
+        "latest_timestamp", "protected_until", "revocation_current_until", "renewed_until", when_used="json"
+    )(_vietnam_time)
     problems: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="what the audit did that is not a problem")
     warnings: list[str] = Field(
@@ -236,6 +246,7 @@ class ArchiveAuditReport(BaseModel):
     archive: str
     started_at: datetime
     finished_at: datetime | None = None
+    _times = field_serializer("started_at", "finished_at", when_used="json")(_vietnam_time)
     renew: bool = True
     renew_within_days: int
     tsa_url: str = ""

@@ -1772,10 +1772,14 @@ def register(app: typer.Typer) -> None:
         if as_json:
             _print_json({"archive": store.location, "stamped": stamps, "removed_days": removed})
         else:
+            from sohoa.vietnamese import iso_vn
+
             for stamp in stamps:
+                # the TSA's time as every report says a time: Vietnam time, to the second (QA134 F10: UTC with
+                # microseconds, as the stamp's record stores it)
                 out.print(
                     f"{stamp['day']}: mục / entry {stamp['seq']} {stamp['head_hash'][:16]}… "
-                    f"lúc / at {stamp['stamped_at']}"
+                    f"lúc / at {iso_vn(datetime.fromisoformat(stamp['stamped_at']))}"
                 )
             out.print(f"{len(stamps)} ngày đã đóng dấu thời gian / day(s) stamped")
             for day in removed:

@@ -448,6 +448,10 @@ def test_audit_command(archived: Settings, tmp_path: Path) -> None:
     payload = json.loads(result.stdout)
     assert result.exit_code == 0 and payload["ok"] is True, result.output
     assert payload["counts"]["records"] == 1 and payload["records"][0]["renewal"] == "not_needed"
+    # every time in Vietnam time, to the second, as the header's (QA134 F10: UTC with microseconds)
+    vietnam_time = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00")
+    assert vietnam_time.fullmatch(payload["started_at"]) and vietnam_time.fullmatch(payload["finished_at"]), payload
+    assert vietnam_time.fullmatch(payload["records"][0]["protected_until"]), payload["records"][0]
     due = runner.invoke(app, ["audit", "--no-renew", "--renew-within", str(TSA_DAYS + 30)], env=env)
     assert due.exit_code == 1 and "needed" in due.output and "ATTENTION" in due.output, due.output
     fixity = runner.invoke(app, ["audit", "--fixity-only", "--json"], env=env)

@@ -2350,9 +2350,15 @@ def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> 
     no_tsa = runner.invoke(app, ["ledger", "stamp"], env=env)
     assert no_tsa.exit_code == 2 and "SOHOA_TSA_URL" in no_tsa.output
     env["SOHOA_TSA_URL"] = test_pki.tsa_url
-    stamped = runner.invoke(app, ["ledger", "stamp", "--json"], env=env)
+    stamped = runner.invoke(app, ["ledger", "stamp"], env=env)
     assert stamped.exit_code == 0, stamped.output
-    assert [(s["day"], s["seq"]) for s in json.loads(stamped.stdout)["stamped"]] == [(yesterday.date().isoformat(), 1)]
+    # the TSA's time in Vietnam time, to the second (QA134 F10: UTC with microseconds)
+    assert re.search(
+        rf"^{yesterday.date().isoformat()}: mục / entry 1 [0-9a-f]{{16}}… lúc / at "
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00$",
+        stamped.stdout,
+        re.MULTILINE,
+    ), stamped.stdout
     ok = runner.invoke(app, ["ledger", "verify", "--json"], env=env)
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.stdout)["stamped_days"] == [yesterday.date().isoformat()]
