@@ -202,7 +202,8 @@ def problem_in_vietnamese(problem: str) -> str:
             subject = None
             if (about := _PROBLEM_SUBJECT.match(problem)) is not None:
                 kind, name = (group for group in about.groups() if group is not None)  # the one that matched
-                meaning = f"{meaning} ({_SUBJECT_WORDS[kind]} {name})"
+                shown = _day(name) if kind == "stamp" else name  # a day as officers write it
+                meaning = f"{meaning} ({_SUBJECT_WORDS[kind]} {shown})"
                 subject = name if kind == "entry" else None
             if facts := _facts_in_vietnamese(problem, subject):
                 meaning = f"{meaning}: {facts}"
@@ -249,6 +250,21 @@ _FACTS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
         lambda m: f"mục sổ nhật ký {m[1]} đã phong tỏa hồ sơ, chưa có mục nào gỡ",
     ),
     (re.compile(r"archived \(ledger entry (\d+)\)"), lambda m: f"đã lưu theo mục sổ nhật ký {m[1]}"),
+    # which record's record.json a folder holds, what a cut ledger's end shows, what a stopped write left (QA134 F5:
+    # said in English only)
+    (re.compile(r"is that of record ([0-9a-f]{16}(?: \([^)]*\))?)"), lambda m: f"record.json là của hồ sơ {m[1]}"),
+    (
+        re.compile(r"the archive shows they were written; the chain now ends at entry (\d+)"),
+        lambda m: f"kho cho thấy các mục đó đã được ghi; chuỗi nay dừng ở mục {m[1]}",
+    ),
+    (
+        re.compile(r"the index names the entry that archived record (.+?); the chain now ends at entry (\d+)"),
+        lambda m: f"chỉ mục ghi mục sổ đã lưu hồ sơ {m[1]}; chuỗi nay dừng ở mục {m[2]}",
+    ),
+    (
+        re.compile(r"(\d+) file\(s\) written, never retained \(([^)]*)\)"),
+        lambda m: f"{m[1]} tệp đã ghi, chưa được đặt thời hạn lưu giữ ({m[2]})",
+    ),
 )
 _ENTRY_NAMED = re.compile(r"\b(?:ledger )?entr(?:y|ies) (\d+)")
 

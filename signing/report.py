@@ -159,6 +159,16 @@ def _not_permitted_vi(match: re.Match[str]) -> str:
 # Warnings said whole in Vietnamese (their numbers and names kept): matched first; a function makes the words of
 # a warning whose parts are themselves said in words
 _WARNING_PATTERNS: tuple[tuple[re.Pattern[str], str | Callable[[re.Match[str]], str]], ...] = (
+    (  # the count, the modification level and the revisions, as the English gives them (QA134 F5: the kind alone)
+        re.compile(
+            r"^(?P<count>\d+) revision\(s\) without a signature were added after this signature \(modification level "
+            r"(?P<level>[^)]*)\): (?P<revisions>.*)$"
+        ),
+        lambda m: (
+            f"{m['count']} phiên bản không có chữ ký được thêm sau chữ ký này (mức thay đổi {m['level']}): "
+            + m["revisions"].replace("revision ", "phiên bản ")
+        ),
+    ),
     (re.compile(rf"^{re.escape(NOT_PERMITTED)}: (?P<what>.*)$"), _not_permitted_vi),
     (
         re.compile(rf"^the certificate (?P<cert>.+) {re.escape(LOOK_ALIKE_ROOT)} \((?P<root>.+)\): not issued by it$"),

@@ -40,6 +40,28 @@ PREFIX = "2025/QĐ/15-QĐ-UBND--fd40309ad5c0d53d"
             "folder or its index entry is gone",
             "đã lưu theo mục sổ nhật ký 24",
         ),
+        # QA134 F5: which record's record.json, what a cut ledger's end shows, what a stopped write left, a stamp
+        (
+            f"record fd40309ad5c0d53d ({PREFIX}): its record.json is that of record 6e367e633ddc0b03 (2025/TB/09-TB) "
+            "— not this record's, so its files cannot be checked against it: replaced behind the archive's back",
+            "record.json là của hồ sơ 6e367e633ddc0b03 (2025/TB/09-TB)",
+        ),
+        (
+            "entry 42: removed from the end of the ledger (the archive shows they were written; the chain now ends "
+            "at entry 41)",
+            "kho cho thấy các mục đó đã được ghi; chuỗi nay dừng ở mục 41",
+        ),
+        (
+            f"{PREFIX}: archive write interrupted before its record.json — 1 file(s) written, never retained "
+            "(document.pdf); rerun the batch with its scan, or they were put there by hand",
+            "1 tệp đã ghi, chưa được đặt thời hạn lưu giữ (document.pdf)",
+        ),
+        (
+            "stamp 2026-12-05: entry 18 no longer has the stamped hash — the ledger was rewritten after it was "
+            "timestamped",
+            "sổ nhật ký bị viết lại sau khi được đóng dấu thời gian: mục đầu sổ của ngày không còn mã băm đã đóng dấu "
+            "(dấu thời gian ngày 05/12/2026): mục sổ nhật ký 18",
+        ),
     ],
 )
 def test_the_vietnamese_half_says_the_facts(english: str, facts: str) -> None:
