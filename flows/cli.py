@@ -1443,15 +1443,15 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
     if result.pdfa:
         out.print(f"  PDF/A-{result.pdfa.lower()}")
     else:  # the output is still written, searchable and usable: only the archival claim is withheld
-        from classify.review import reason_in_vietnamese
+        from classify.review import reason_in_both
         from ocr.quality import cmyk_reason, unembedded_font_reason
 
         # Vietnamese first, as every line an officer reads (QA101: English first, the rules in English only); the
         # reasons a record goes to review for are said in Vietnamese too
         out.print("  không đạt chuẩn PDF/A (PDF thường) / not PDF/A (plain PDF):", markup=False)
         for reason in (unembedded_font_reason(result.pdfa_problems), cmyk_reason(result.pdfa_problems)):
-            if reason is not None and (vietnamese := reason_in_vietnamese(reason)) != reason:
-                out.print(f"  {vietnamese}", markup=False)
+            if reason is not None:  # in both languages, as every other line (QA133 F5: Vietnamese only)
+                out.print(f"  {reason_in_both(reason)}", markup=False)
         from sohoa.pdfa import problem_topic_vi
 
         for problem in result.pdfa_problems:

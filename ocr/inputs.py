@@ -286,6 +286,22 @@ def image_dpi(image: Image.Image) -> int:
     return image_resolution(image)[0]
 
 
+_BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
+
+
+def _too_large(path: Path, exc: Image.DecompressionBombError, page: int | None) -> BadInputError:
+    """The refusal of an image file Pillow will not open as too large (a decompression bomb): its size in sohoa's
+    words and limit, and which page of a multi-page file, in both languages (QA133 F6: Pillow's English, "exceeds
+    limit of 178956970 pixels", a limit that is not sohoa's, and no page named)."""
+    found = _BOMB_PIXELS.search(str(exc))
+    size = f"{int(found[1]) / 1e6:,.0f} Mpx" if found else ""
+    limit = f"{MAX_PAGE_PIXELS // 1_000_000} Mpx"
+    where, where_vi = (f"page {page}: ", f"trang {page}: ") if page is not None else ("", "")
+    english = f"{where}{size or 'the image'} > {limit}"
+    vietnamese = f"{where_vi}{size or 'ảnh'} > {limit}"
+    return BadInputError(path, Problem.TOO_LARGE, english, vietnamese)
+
+
 def image_resolution(image: Image.Image) -> tuple[int, bool]:
     """``image_dpi`` and whether it was assumed: the image states no resolution (a JPEG whose JFIF density unit
     is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
@@ -933,6 +949,8 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                     image.seek(pages[number - 1])
                     if decode:
                         image.load()
+                except Image.DecompressionBombError as exc:  # a later page's size, as Pillow checks it on seeking
+                    raise _too_large(path, exc, number if frames > 1 else None) from exc
                 except (OSError, SyntaxError, ValueError, KeyError, TypeError, EOFError) as exc:
                     if frames == 1:
                         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
@@ -945,7 +963,11 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
             for number in range(1, frames + 1):
                 turn_to(number)
                 if image.width * image.height > MAX_PAGE_PIXELS:
-                    raise BadInputError(path, Problem.TOO_LARGE, f"{image.width}×{image.height} px")
+                    where = f"page {number}: " if frames > 1 else ""
+                    size = f"{image.width}×{image.height} px > {MAX_PAGE_PIXELS // 1_000_000} Mpx"
+                    raise BadInputError(
+                        path, Problem.TOO_LARGE, f"{where}{size}", f"{where.replace('page', 'trang')}{size}"
+                    )
                 samples = _unsupported_samples(image)
                 if samples is not None:
                     # an intact file, not a damaged one (QA101: "damaged … copy it from the scanner again"): no PDF
@@ -980,7 +1002,7 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:
-        raise BadInputError(path, Problem.TOO_LARGE, str(exc)[:200]) from exc
+        raise _too_large(path, exc, None) from exc
     except (Image.UnidentifiedImageError, SyntaxError) as exc:
         # Pillow's words for a layout it does not read, on opening the file or on going to a later page
         layout = _tiff_unreadable_layout(path) if "unknown pixel mode" in str(exc) or "identify" in str(exc) else None

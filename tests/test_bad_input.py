@@ -441,6 +441,29 @@ def test_absurd_page_is_refused_before_rendering(tmp_path: Path) -> None:
     assert damaged.value.problem == Problem.DAMAGED_PDF
 
 
+def test_an_image_file_too_large_is_refused_in_sohoas_words_naming_its_page(tmp_path: Path) -> None:
+    """QA133 F6: a PNG of 30000×30000 px (a few KB of Deflate) was refused in Pillow's words — "Image size
+    (900000000 pixels) exceeds limit of 178956970 pixels, could be decompression bomb DOS attack", a limit that is
+    not sohoa's, English only — and a TIFF whose second page is such an image without naming the page."""
+    from PIL import Image
+
+    bomb = tmp_path / "bom.png"
+    Image.new("1", (30000, 30000), 1).save(bomb)
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(bomb)
+    assert caught.value.problem == Problem.TOO_LARGE
+    assert (caught.value.detail, caught.value.detail_vi) == ("900 Mpx > 180 Mpx", "900 Mpx > 180 Mpx")
+    stack = tmp_path / "chồng.tif"
+    Image.new("1", (2480, 3508), 1).save(
+        stack, compression="group4", dpi=(300, 300), save_all=True, append_images=[Image.new("1", (30000, 30000), 1)]
+    )
+    with pytest.raises(BadInputError) as second:
+        inspect_input(stack)
+    assert second.value.problem == Problem.TOO_LARGE, second.value
+    assert second.value.detail.startswith("page 2: ") and second.value.detail_vi.startswith("trang 2: ")
+    assert "exceeds limit" not in second.value.english() and "trang 2" in second.value.vietnamese()
+
+
 @pytest.mark.parametrize("inside_a_form", [False, True])
 def test_an_image_bomb_on_an_a4_page_is_refused_before_anything_decodes_it(tmp_path: Path, inside_a_form: bool) -> None:
     """QA56: a 40000×40000 px gray image (1.5 MB of Deflate) drawn on an A4 page passed: the page box is what was

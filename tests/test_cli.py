@@ -101,6 +101,8 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     assert f"{tmp_path / 'toc.pdf'}: không đạt chuẩn PDF/A (xem lý do ở trên) / not PDF/A" in proc.stderr, proc.stderr
     assert "không đạt chuẩn PDF/A (PDF thường) / not PDF/A (plain PDF):" in proc.stdout
     assert "không nhúng" in proc.stdout or "nhúng phông" in proc.stdout, proc.stdout  # the font reason in Vietnamese
+    # ... and in English beside it (QA133 F5: the Vietnamese alone)
+    assert "/ not PDF/A: page 1 uses font Tahoma without embedding it (export the document" in proc.stdout, proc.stdout
     assert "- [phông chữ không được nhúng] 6.2.11.4.1: page 1 uses font /Tahoma without embedding it" in proc.stdout
     # with --json the reasons are in the JSON, and stderr says so (QA116 F6: it said nothing)
     proc = sohoa("ocr", str(toc), str(tmp_path / "toc.pdf"), "--json", data_dir=tmp_path)
