@@ -64,6 +64,11 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # memorial to the throne)
     ("sớ", ("tư", "nội", "tài", "kế", "xây", "giao", "y", "công", "lao", "giáo", "văn", "khoa", "thông",
             "ngoại", "nông"), "sở"),
+    # the hook lost from "thẩm" before what only "thẩm" begins (QA133 F4: read confidently in court precedents);
+    # "thâm" (deep) goes on otherwise: "thâm niên", "thâm nhập", "thâm hụt"
+    ("thâm", ("quyền", "phán", "định", "tra"), "thẩm"),
+    # the hook lost from "chuyển" (to move) before what only it begins; "chuyên" (special) goes on otherwise
+    ("chuyên", ("nhượng", "giao", "đổi"), "chuyển"),
 )  # fmt: skip
 # Misreadings known by the word before them, read confidently (real syllables both, so only a phrase tells): "thay
 # đỗi", "điều chính" in real decrees' trích yếu (QA81: 188/QĐ-VPCP, 28/2023/QĐ-UBND — "điều chính giá đất" says
@@ -73,6 +78,9 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
 _FIXES_AFTER: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("đỗi", ("thay", "biến"), "đổi"),
     ("chính", ("điều",), "chỉnh"),
+    # a court's instances, "phúc thẩm", "sơ thẩm", and "thẩm quyền" (QA133 F4: "phúc thâm" 12 times in 3 pages)
+    ("thâm", ("phúc", "sơ"), "thẩm"),
+    ("quyên", ("thẩm",), "quyền"),
 )
 # (the pair table cannot tell: it holds "chính quy" — "điều chỉnh quy hoạch" is the common one — and no "chỉnh")
 _READ_RIGHT_BEFORE = {"chính": ("đáng", "xác", "yếu")}

@@ -121,11 +121,32 @@ def _decoded_pixels(image: pypdfium2.PdfImage) -> Image.Image:
         bitmap.close()
 
 
-class RenderablePdf:
-    """An open PDF whose pages can be rendered, one locked call each."""
+# PDFium keeps what it loaded for a page (a scan's image data, ~0.6 MB a page of a 200 dpi JPEG scan) in the
+# document's cache until the document is closed: a document read page after page is opened afresh every this many
+# pages (QA133 F1: a 150-page scan's planning held ~100 MB of it; reopened every 16 pages, ~10)
+REOPEN_EVERY = 16
 
-    def __init__(self, document: pypdfium2.PdfDocument) -> None:
+
+class RenderablePdf:
+    """An open PDF whose pages can be rendered, one locked call each. Opened afresh every REOPEN_EVERY pages
+    looked at (``_page``), so that reading a long document page by page holds a few pages' data, not all of it."""
+
+    def __init__(self, document: pypdfium2.PdfDocument, path: Path | str | None = None) -> None:
         self._document = document
+        self._path = path  # to open it afresh (None: kept open as it is)
+        self._pages_seen = 0
+
+    def _page(self, index: int) -> pypdfium2.PdfPage:
+        """Page ``index``, under the lock (the caller holds it)."""
+        self._pages_seen += 1
+        if self._path is not None and self._pages_seen % REOPEN_EVERY == 0:
+            self._document.close()
+            self._document = pypdfium2.PdfDocument(str(self._path))
+        return self._document[index]
+
+    def close(self) -> None:
+        with _LOCK:
+            self._document.close()
 
     def __len__(self) -> int:
         with _LOCK:
@@ -135,7 +156,7 @@ class RenderablePdf:
         """Page ``index`` (from 0) at ``scale`` × 72 dpi, as displayed (its crop box, turned by its /Rotate), as a
         Pillow image that owns its pixels; ``annotations``: with the page's annotations drawn on it."""
         with _LOCK:
-            page = self._document[index]
+            page = self._page(index)
             try:
                 bitmap = page.render(scale=scale, grayscale=grayscale, draw_annots=annotations)
                 try:
@@ -155,7 +176,7 @@ class RenderablePdf:
         ``ocr.inputs.plain_page_image``'s to say first. The image comes as Pillow's ``L`` or ``RGB``, turned as the
         page is displayed (its /Rotate)."""
         with _LOCK:
-            page = self._document[index]
+            page = self._page(index)
             try:
                 objects = list(page.get_objects(max_depth=0))
                 if len(objects) != 1 or not isinstance(objects[0], pypdfium2.PdfImage):
@@ -192,7 +213,7 @@ class RenderablePdf:
     def drawn(self, index: int, scale: float) -> DrawnPage:
         """Page ``index`` as drawn at ``scale`` × 72 dpi (grayscale, annotations too) and its text's boxes."""
         with _LOCK:
-            page = self._document[index]
+            page = self._page(index)
             try:
                 crop_box = page.get_cropbox()
                 rotation = page.get_rotation()
@@ -219,7 +240,7 @@ class RenderablePdf:
     def survey(self, index: int) -> PageSurvey:
         """Page ``index``'s top-level objects (not descending into form XObjects: see PageSurvey)."""
         with _LOCK:
-            page = self._document[index]
+            page = self._page(index)
             try:
                 left, bottom, right, top = page.get_cropbox()
                 images: list[PlacedImage] = []
@@ -249,9 +270,8 @@ class RenderablePdf:
 def open_pdf(path: Path | str) -> Iterator[RenderablePdf]:
     """``path`` opened with PDFium, closed on exit (both under the lock)."""
     with _LOCK:
-        document = pypdfium2.PdfDocument(str(path))
+        renderable = RenderablePdf(pypdfium2.PdfDocument(str(path)), path)
     try:
-        yield RenderablePdf(document)
+        yield renderable
     finally:
-        with _LOCK:
-            document.close()
+        renderable.close()

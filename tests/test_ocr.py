@@ -2050,10 +2050,17 @@ def test_confident_slips_in_subjects_known_by_the_word_before_or_after() -> None
         ("Quy định hệ số điều chính giá đất", "Quy định hệ số điều chỉnh giá đất"),
         ("ĐIỀU CHÍNH QUY HOẠCH", "ĐIỀU CHỈNH QUY HOẠCH"),
         ("khí hậu biến đỗi", "khí hậu biến đổi"),
+        # QA133 F4: a court precedent's instances and its judges, "thẩm" read without its hook, confidently
+        ("Tòa án cấp phúc thâm và sơ thâm", "Tòa án cấp phúc thẩm và sơ thẩm"),
+        ("Thâm phán thâm tra, thâm định theo thẩm quyên", "Thẩm phán thẩm tra, thẩm định theo thẩm quyền"),
+        ("hợp đồng chuyên nhượng quyền sử dụng đất", "hợp đồng chuyển nhượng quyền sử dụng đất"),
     ):
         words = read.split()
         assert " ".join(restore_diacritics(words, [99.0] * len(words))) == expected, read
     for phrase in (
+        "thâm niên công tác",
+        "quyên góp ủng hộ",
+        "cán bộ chuyên môn",
         "Chính phủ điều hành",
         "vui quá đỗi",
         "kiên trì",

@@ -244,3 +244,42 @@ def test_a_jpeg_whose_header_states_a_huge_frame_is_not_given_to_jpegtran(
     with pdf:
         assert compact_jpegs(pdf) == 0
         assert image.read_raw_bytes() == wrapped
+
+
+def test_a_documents_jpegs_are_recoded_a_few_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """QA133 F1: every JPEG of the document, and each one's copies, were held at once (a 300-page scan's, ~140 MB
+    more at the end). Each is written back as soon as its coding is found: at most a core's worth more than the
+    cores are held at a time, and every image is recoded all the same."""
+    import gc
+    import os
+    import weakref
+
+    import ocr.jpegs
+
+    jpeg = _scan(tmp_path / "x.jpg").read_bytes()
+    pdf, _ = _pdf_with_image(jpeg, 2480, 1200, Filter=pikepdf.Name.DCTDecode)
+    images = [
+        pdf.make_stream(jpeg, Type=pikepdf.Name.XObject, Subtype=pikepdf.Name.Image, Filter=pikepdf.Name.DCTDecode)
+        for _ in range(11)
+    ]
+    for image in images:
+        image.Width, image.Height, image.BitsPerComponent = 2480, 1200, 8
+        image.ColorSpace = pikepdf.Name.DeviceGray
+    held: list[weakref.ref[Any]] = []
+    most = 0
+
+    def watched(image: pikepdf.Stream) -> Any:
+        nonlocal most
+        gc.collect()
+        held[:] = [ref for ref in held if ref() is not None]
+        stored = _stored_jpeg(image)
+        if stored is not None:
+            held.append(weakref.ref(stored))
+        most = max(most, len(held))
+        return stored
+
+    monkeypatch.setattr(ocr.jpegs, "_stored_jpeg", watched)
+    with pdf:
+        assert compact_jpegs(pdf) > 0
+        assert all(len(image.read_raw_bytes()) < len(jpeg) for image in images)
+    assert most <= (os.cpu_count() or 1) + 2, most

@@ -75,3 +75,25 @@ def test_a_scan_placed_askew_is_read_at_its_own_resolution() -> None:
     assert (round(image.side_width), round(image.side_height)) == (612, 792), image
     assert image.shown_width > 640  # the box: turned and askew
     assert _survey_dpi(survey, default_dpi=150) == (300, 300)
+
+
+def test_a_long_document_read_page_by_page_holds_a_few_pages_data_not_all(tmp_path: Path) -> None:
+    """QA133 F1: PDFium keeps what it loaded for each page (a scan's image data) until its document is closed, and
+    the OCR stage read a whole document through one: ~0.6 MB a page of a 200 dpi scan, held to the end (a 150-page
+    scan's planning, ~100 MB). The document is opened afresh every REOPEN_EVERY pages; what is read is the same."""
+    from sohoa.pdfium import REOPEN_EVERY
+
+    long = tmp_path / "dài.pdf"
+    with pikepdf.open(FIXTURE) as one, pikepdf.new() as pdf:
+        for _ in range(2 * REOPEN_EVERY + 3):
+            pdf.pages.append(one.pages[0])
+        pdf.save(long)
+    with open_pdf(FIXTURE) as single:
+        expected = single.render(0, scale=50 / 72, grayscale=True).tobytes()
+    with open_pdf(long) as pdf:
+        documents = []  # held, so that no two of them share an id
+        for index in range(len(pdf)):
+            assert pdf.render(index, scale=50 / 72, grayscale=True).tobytes() == expected, index
+            assert pdf.survey(index).width > 0
+            documents.append(pdf._document)
+    assert len({id(document) for document in documents}) >= 4  # opened afresh as it went (two calls a page)
