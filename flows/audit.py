@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import logging
 import shutil
 import tempfile
@@ -860,6 +861,8 @@ class _Auditor:
             result.problems.append("no signed PDF in the record")
             result.renewal = "skipped"
             return result
+        if (problem := self._report_disagrees(record, signed[0])) is not None:
+            result.problems.append(problem)
         current: StoredObject = renewals[-1] if renewals else signed[0]
         result.document = current.key
         folder = self.work / record.id
@@ -891,6 +894,26 @@ class _Auditor:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         return result
+
+    def _report_disagrees(self, record: Record, signed: StoredObject) -> str | None:
+        """What is wrong when the record's verification.json — the verdict on its signed PDF right after signing —
+        is of a file other than the signed PDF its record.json names, else None: a document.pdf replaced, its
+        record.json and the ledger made to agree, but not that report (QA134 F6). Reports written before
+        2026-12-02 hold no SHA-256: nothing to compare."""
+        report = next((o for o in record.objects if o.role == "report"), None)
+        raw = self.archive._read(report.key) if report is not None else None
+        if report is None or raw is None:
+            return None  # missing: the fixity line says so
+        try:
+            said = json.loads(raw).get("sha256")
+        except (ValueError, AttributeError):
+            return None  # not JSON (or not an object): its SHA-256 against record.json's names it
+        if not isinstance(said, str) or said == signed.sha256:
+            return None
+        return (
+            f"{report.key}: the verdict of another {signed.key.rsplit('/', 1)[-1]} (SHA-256 {said[:16]}…, the "
+            f"record's is {signed.sha256[:16]}…) — the record's files disagree: replaced behind the archive's back"
+        )
 
     def _signatures(self, result: RecordAudit, pdf: bytes, folder: Path) -> None:
         unreadable = ""

@@ -89,6 +89,11 @@ _PROBLEM_WORDS: tuple[tuple[str, str], ...] = (
         "không có quyền đọc), nên không đối chiếu được với sổ nhật ký",
     ),
     ("timestamps unreadable", "không đọc được dấu thời gian của tệp"),
+    (
+        "the record's files disagree",
+        "verification.json là kết quả xác minh của một tệp đã ký khác: các tệp của hồ sơ không khớp nhau (bị thay "
+        "ngoài phần mềm)",
+    ),
     ("index entry unreadable", "mục chỉ mục không đọc được (bị sửa hoặc hỏng ngoài phần mềm), không tìm được hồ sơ"),
     (
         f"{INTERRUPTED_WRITE} before its record.json",

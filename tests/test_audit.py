@@ -992,3 +992,23 @@ def test_a_folder_put_in_place_of_a_records_document_is_that_file_missing(archiv
     assert verified.exit_code == 1, verified.output
     (file,) = json.loads(verified.stdout)["files"]
     assert not file["passed"] and "is missing" in json.dumps(file), file
+
+
+def test_a_verification_report_of_another_signed_file_is_named(archived: Settings, tmp_path: Path) -> None:
+    """QA134 F6: a record whose document.pdf was swapped for another validly signed file, its record.json and the
+    ledger made to agree, kept a verification.json of the first file — its SHA-256 another — and the audit did not
+    compare them. The report's SHA-256 is held against the signed file's the record names."""
+    from flows.ledger_check import problem_in_vietnamese
+
+    settings = _copy_of(archived, tmp_path)
+    store = open_configured_archive(settings)
+    (record,) = store.records()
+    report = settings.data_dir / "archive" / str(record.archive_prefix) / "verification.json"
+    said = json.loads(report.read_text(encoding="utf-8"))
+    assert said["sha256"] == next(o.sha256 for o in record.objects if o.role == "signed")
+    said["sha256"] = "ab" * 32
+    report.write_text(json.dumps(said), encoding="utf-8")
+    (row,) = audit_archive(settings).records
+    (problem,) = [p for p in row.problems if "the record's files disagree" in p]
+    assert problem.startswith(f"{record.archive_prefix}/verification.json: the verdict of another document.pdf")
+    assert "verification.json là kết quả xác minh của một tệp đã ký khác" in problem_in_vietnamese(problem)
