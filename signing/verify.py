@@ -1715,6 +1715,15 @@ def _verify_file(path: Path, roots: TrustRoots, online: bool, at: datetime | Non
         if not sigs and not doc_timestamps and damaged:  # nothing else to judge: the file's own error, as before
             return _fields_damaged(result, damaged[0][1])
         if not sigs and not damaged and not doc_timestamps:
+            if result.revisions > 1 and _signed_in_an_earlier_revision(fh):
+                # a signature an update took off the file: "no signature found" alone told an auditor nothing of
+                # it (QA134 F8)
+                return result.fail(
+                    "no signature found in the file as it is now, but an earlier revision of it was signed: a later "
+                    "revision removed the signature",
+                    "tệp hiện không có chữ ký nào, nhưng một phiên bản trước của tệp đã được ký: một phiên bản sau đã "
+                    "gỡ chữ ký",
+                )
             return result.fail("no signature found", "không có chữ ký nào")
         if not sigs and not damaged:
             # each document timestamp judged all the same: it proves the content as it was at its time, and a file
@@ -1898,6 +1907,21 @@ def _read_problem(exc: BaseException, fh: BinaryIO | None = None) -> tuple[str, 
     return "an object of the file cannot be parsed", "có đối tượng trong tệp không phân tích được"
 
 
+def _signed_in_an_earlier_revision(fh: BinaryIO) -> bool:
+    """Whether the file's bytes hold a signature dictionary's /ByteRange (each signature writes one, and an update
+    that takes the signature off leaves the revision that held it): read in blocks, the file position kept."""
+    marker, tail, position = b"/ByteRange", b"", fh.tell()
+    try:
+        fh.seek(0)
+        while block := fh.read(1 << 20):
+            if marker in tail + block:
+                return True
+            tail = block[-len(marker) :]
+        return False
+    finally:
+        fh.seek(position)
+
+
 def _signature_field_problem(exc: BaseException) -> tuple[str, str]:
     """What is wrong with the signature fields or dictionaries pyHanko could not list, in plain words."""
     text = str(exc)
@@ -1911,8 +1935,8 @@ def _signature_field_problem(exc: BaseException) -> tuple[str, str]:
     if "method should have been constructed" in text:
         # pyHanko parses /Contents as a CMS ContentInfo; a placeholder of zeros parses as a primitive
         return (
-            "the signature's /Contents is empty: the field was prepared for a signature that was never made",
-            "/Contents của chữ ký trống: trường đã được chuẩn bị để ký nhưng chưa từng được ký",
+            "the signature's /Contents holds no signature (zeros): it was never completed, or it was wiped since",
+            "/Contents của chữ ký không chứa chữ ký (toàn số 0): việc ký chưa hoàn tất, hoặc chữ ký đã bị xóa sau đó",
         )
     if "signer_infos should contain exactly one entry" in text:
         return (

@@ -340,6 +340,27 @@ def test_verify_missing_and_unsigned(tmp_path: Path, ca: Path) -> None:
     assert any("read in tolerant mode" in w and "65536" in w for w in lenient.warnings)
 
 
+def test_a_signature_an_update_took_off_is_said_so_not_only_no_signature(
+    signed: Path, tmp_path: Path, ca: Path
+) -> None:
+    """QA134 F8: a signed file whose signature field lost its value in a later revision read "no signature found",
+    as an unsigned file does: nothing told an auditor it had been signed."""
+    stripped = tmp_path / "gỡ chữ ký.pdf"
+    stripped.write_bytes(signed.read_bytes())
+    with open(stripped, "rb+") as fh:
+        writer = IncrementalPdfFileWriter(fh)
+        for ref in writer.root["/AcroForm"]["/Fields"]:
+            field = ref.get_object()
+            if field.get("/FT") == "/Sig" and "/V" in field:
+                del field["/V"]
+                writer.update_container(field)
+        writer.write_in_place()
+    result = verify_pdf(stripped, [ca])
+    assert result.error is not None and result.error.startswith("no signature found in the file as it is now, but")
+    assert result.error_vi is not None and "một phiên bản sau đã gỡ chữ ký" in result.error_vi
+    assert not result.passed and result.revisions >= 2
+
+
 def test_bad_trust_root_is_a_warning(signed: Path, tmp_path: Path, ca: Path) -> None:
     junk = tmp_path / "junk.pem"
     junk.write_text("-----BEGIN CERTIFICATE-----\nnope\n-----END CERTIFICATE-----\n")
