@@ -67,8 +67,9 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # the hook lost from "thẩm" before what only "thẩm" begins (QA133 F4: read confidently in court precedents);
     # "thâm" (deep) goes on otherwise: "thâm niên", "thâm nhập", "thâm hụt"
     ("thâm", ("quyền", "phán", "định", "tra"), "thẩm"),
-    # the hook lost from "chuyển" (to move) before what only it begins; "chuyên" (special) goes on otherwise
-    ("chuyên", ("nhượng", "giao", "đổi"), "chuyển"),
+    # the hook lost from "chuyển" (to move) before what only it begins; "chuyên" (special) goes on otherwise, "chuyên
+    # giao nhận", "chuyên đổi ngoại tệ" too (QA135 F2)
+    ("chuyên", ("nhượng",), "chuyển"),
 )  # fmt: skip
 # Misreadings known by the word before them, read confidently (real syllables both, so only a phrase tells): "thay
 # đỗi", "điều chính" in real decrees' trích yếu (QA81: 188/QĐ-VPCP, 28/2023/QĐ-UBND — "điều chính giá đất" says
@@ -83,7 +84,14 @@ _FIXES_AFTER: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("quyên", ("thẩm",), "quyền"),
 )
 # (the pair table cannot tell: it holds "chính quy" — "điều chỉnh quy hoạch" is the common one — and no "chỉnh")
-_READ_RIGHT_BEFORE = {"chính": ("đáng", "xác", "yếu")}
+_READ_RIGHT_BEFORE = {
+    "chính": ("đáng", "xác", "yếu"),
+    # "thâm" (deep) with what it makes words of: "hồ sơ thâm niên" is a seniority file, not "sơ thẩm" (QA135 F2)
+    "thâm": ("niên", "nhập", "hụt", "canh", "thúy", "độc", "tím", "quầng", "trầm", "cung", "căn", "nghiêm", "sâu",
+             "tình", "giao", "ý", "thù", "hiểm", "u"),
+}  # fmt: skip
+# the words before "sơ" that make it another word's syllable: "hồ sơ thâm …" is no "sơ thẩm"
+_NOT_ITS_SYLLABLE = {"sơ": ("hồ",)}
 _REGISTER_KINDS = ("khai", "kết", "văn", "hộ", "chứng", "nhận", "giám", "thay")
 # Pairs that are real Vietnamese too, fixed only with the words after them: "số đăng ký" (a registration number)
 # unless a register's kind follows ("sổ đăng ký khai sinh"); "số hộ" (a number of households: "số hộ nghèo")
@@ -218,6 +226,8 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
                 continue
             if after in _READ_RIGHT_BEFORE.get(core, ()):
                 break  # the word after goes on with it as read: "điều chính đáng"
+            if index > 1 and _core(words[index - 2]) in _NOT_ITS_SYLLABLE.get(before, ()):
+                break  # "hồ sơ thâm …": its "sơ" is the file's
             fixed[index] = _recase(words[index], intended)
             break
     return fixed

@@ -2054,6 +2054,7 @@ def test_confident_slips_in_subjects_known_by_the_word_before_or_after() -> None
         ("Tòa án cấp phúc thâm và sơ thâm", "Tòa án cấp phúc thẩm và sơ thẩm"),
         ("Thâm phán thâm tra, thâm định theo thẩm quyên", "Thẩm phán thẩm tra, thẩm định theo thẩm quyền"),
         ("hợp đồng chuyên nhượng quyền sử dụng đất", "hợp đồng chuyển nhượng quyền sử dụng đất"),
+        ("hồ sơ sơ thâm vụ án", "hồ sơ sơ thẩm vụ án"),
     ):
         words = read.split()
         assert " ".join(restore_diacritics(words, [99.0] * len(words))) == expected, read
@@ -2061,6 +2062,12 @@ def test_confident_slips_in_subjects_known_by_the_word_before_or_after() -> None
         "thâm niên công tác",
         "quyên góp ủng hộ",
         "cán bộ chuyên môn",
+        # QA135 F2: "sơ" of "hồ sơ", and "chuyên" as itself
+        "hồ sơ thâm niên của cán bộ",
+        "bù đắp hồ sơ thâm hụt",
+        "sơ thâm niên",
+        "cán bộ chuyên giao nhận hồ sơ",
+        "tiệm chuyên đổi ngoại tệ",
         "Chính phủ điều hành",
         "vui quá đỗi",
         "kiên trì",
@@ -2142,13 +2149,17 @@ def test_lookalike_d_and_tone_slips_undone_where_the_neighbours_decide() -> None
     )
     words = read.split()
     doubted = [80.0] * len(words)
-    # "sơ thâm;" stays: "thẩm" is seen after "sơ" but hardly before "khi", and both neighbours must agree
+    # "sơ thâm;": the pair table does not decide it ("thẩm" is hardly seen before "khi"), the phrase "sơ thẩm" does
     assert " ".join(restore_diacritics(words, doubted)) == (
-        "Điều 5. Tòa án có thẩm quyền xét xử sơ thâm; khi chuyển nhượng quyền sử dụng đất của ông A được cấp QUYẾT ĐỊNH"
+        "Điều 5. Tòa án có thẩm quyền xét xử sơ thẩm; khi chuyển nhượng quyền sử dụng đất của ông A được cấp QUYẾT ĐỊNH"
     )
-    # a real syllable Tesseract was sure of is left as read, whatever its neighbours say; no-syllables are not
+    # a real syllable Tesseract was sure of is left as the pair table reads it, whatever its neighbours say — but
+    # not against a phrase that only its other reading makes ("thẩm quyền", "chuyển nhượng": QA133 F4); no-syllables
+    # are put right either way
     fixed = restore_diacritics(words, [97.0] * len(words))
-    assert (fixed[5], fixed[12]) == ("thâm", "chuyên")
+    assert (fixed[5], fixed[12]) == ("thẩm", "chuyển")
+    sure = ["Viện", "kiểm", "sát", "đã", "nêu", "cụ", "thế", "ý", "kiến"]
+    assert restore_diacritics(sure, [97.0] * len(sure)) == sure  # "cụ thế": the table alone, Tesseract sure
     assert (fixed[0], fixed[17], fixed[22], fixed[23]) == ("Điều", "đất", "cấp", "QUYẾT")
     assert restore_diacritics(["Số:", "15⁄QÐ-UBND", "1⁄2"], [97.0] * 3) == ["Số:", "15/QĐ-UBND", "1/2"]
     # real syllables with no support on both sides, and names, stay
