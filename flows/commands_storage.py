@@ -1756,7 +1756,7 @@ def register(app: typer.Typer) -> None:
         from flows.cli import _errors_as_json, _fail, _print_json, out
         from flows.pipeline import archive_write_lock
         from storage import archive_location
-        from storage.stamps import StampError, removed_stamp_days, stamp_closed_days, stamp_days
+        from storage.stamps import StampError, removed_stamp_days, stamp_closed_days
 
         _errors_as_json(as_json)
         settings, store = _open(archive)
@@ -1768,7 +1768,7 @@ def register(app: typer.Typer) -> None:
         except StampError as exc:
             raise _fail(str(exc), 3) from exc
         # days whose stamp was removed: not stamped again (QA134 F1), said, exit 1
-        removed = sorted(set(removed_stamp_days(store)) - set(stamp_days(store)))
+        removed = sorted(removed_stamp_days(store))  # its token, its record or both (QA135 F4: the token alone, exit 0)
         if as_json:
             _print_json({"archive": store.location, "stamped": stamps, "removed_days": removed})
         else:

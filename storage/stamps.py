@@ -160,6 +160,7 @@ def stamp_head(archive: BaseArchive, head: DayHead, tsa_url: str) -> dict[str, A
     tsr_key, json_key = _keys(head.day)
     raw = archive._read(json_key)
     if raw is not None:
+        _finish_retention(archive, head.day)
         stored: dict[str, Any] = json.loads(raw)
         return stored
     if (removed := removed_stamp_days(archive).get(head.day)) is not None:
@@ -168,9 +169,14 @@ def stamp_head(archive: BaseArchive, head: DayHead, tsa_url: str) -> dict[str, A
     token = archive._read(tsr_key)
     if token is not None and token_imprint(token) != ("sha256", bytes.fromhex(head.hash)):
         raise StampError(f"{tsr_key}: a stored token for another head hash; the ledger changed after it was made")
+    # each object written before its retention record (``_create``, as a ledger entry is): a crash in between leaves
+    # an object not yet retained, which the next stamp retains (``_finish_retention``) — written after it, a crash
+    # left a retention record with no object, which the check takes for a stamp removed (QA135 F1)
     if token is None:
         token = request_token(tsa_url, head.hash)
-        archive._write(tsr_key, token, sha256_bytes(token), retain)
+        archive._create(tsr_key, token, sha256_bytes(token), retain)
+    else:
+        _finish_retention(archive, head.day)
     _, info = _tst_info(token)
     record = {
         "day": head.day,
@@ -183,24 +189,36 @@ def stamp_head(archive: BaseArchive, head: DayHead, tsa_url: str) -> dict[str, A
         "token_sha256": sha256_bytes(token),
     }
     body = json.dumps(record, ensure_ascii=False, indent=1).encode("utf-8")
-    archive._write(json_key, body, sha256_bytes(body), retain)
+    archive._create(json_key, body, sha256_bytes(body), retain)
     log.info("ledger head of %s (entry %d) timestamped by %s", head.day, head.seq, tsa_url)
     return record
 
 
 def stamp_closed_days(archive: BaseArchive, tsa_url: str, today: date | None = None) -> list[dict[str, Any]]:
-    """Stamp every finished UTC day of the ledger that has no stamp yet; returns the new stamps' records."""
+    """Stamp every finished UTC day of the ledger that has no stamp yet; returns the new stamps' records. A stamp a
+    crash left without its retention record is retained."""
     from storage.ledger import Ledger
 
     today = today or datetime.now(UTC).date()
     stamped = set(stamp_days(archive))
+    for day in stamped:
+        _finish_retention(archive, day)
     removed = removed_stamp_days(archive)
     heads = closed_day_heads((e for _, e in Ledger(archive).entries()), today)
     made = [stamp_head(archive, head, tsa_url) for head in heads if head.day not in stamped and head.day not in removed]
-    for day in sorted(set(removed) - stamped):
+    for day in sorted(removed):
         # the other days are stamped all the same; this one never again (`ledger verify` and the audit name it)
         log.error("%s", _stamp_removed_error(day, removed[day]))
     return made
+
+
+def _finish_retention(archive: BaseArchive, day: str) -> None:
+    """Retain a day's stamp objects that a crash left without a retention record (one holding no date, or an
+    unreadable one, was edited: left for the check to name)."""
+    for key in _keys(day):
+        info = archive._info(key)
+        if info is not None and info.no_retention_record:
+            archive._finish_ledger_head(key, permanent_retention())
 
 
 def stamp_days(archive: BaseArchive) -> list[str]:

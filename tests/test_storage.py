@@ -2339,6 +2339,28 @@ def test_daily_ledger_stamps(archive: BaseArchive, tmp_path: Path, test_pki: Tes
         stamp_head(archive, DayHead(tomorrow, 6, "00" * 32), test_pki.tsa_url)
 
 
+def test_a_stamp_a_crash_left_unretained_is_retained_not_taken_for_removed(tmp_path: Path, test_pki: TestPKI) -> None:
+    """QA135 F1: a stamp's retention record was written before its file, so a process killed (or a disk full)
+    between the two left a record with no file, which the check took for a stamp removed behind the archive's back
+    — for ever, the day never stamped. The file now comes first (as a ledger entry's): a kill between leaves a
+    stamp not yet retained, which the next `ledger stamp` retains, and nothing is said removed."""
+    from signing.verify import load_trust_roots
+
+    store = open_archive(tmp_path / "archive")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    Ledger(store).append("corrected", "0123456789abcdef", detail="trước / before", at=yesterday)
+    day = yesterday.date().isoformat()
+    (stamp,) = stamp_closed_days(store, test_pki.tsa_url)
+    for name in (f"{day}.tsr", f"{day}.json"):  # as a kill after each file, before its retention record, leaves it
+        (tmp_path / "archive" / ".retention" / ".ledger-heads" / f"{name}.json").unlink()
+    (tmp_path / "archive" / ".ledger-heads" / f"{day}.json").unlink()  # ... the kill before the record was written
+    roots, _ = load_trust_roots([test_pki.root_cert])
+    assert not any("written and gone" in problem for problem in Ledger(store).verify(roots))
+    assert [s["day"] for s in stamp_closed_days(store, test_pki.tsa_url)] == [day]  # the token adopted
+    assert Ledger(store).verify(roots) == []  # both retained for ever, nothing removed
+    assert json.loads(store._read(f".ledger-heads/{day}.json") or b"")["token_sha256"] == stamp["token_sha256"]
+
+
 def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> None:
     store = open_archive(tmp_path / "archive")
     yesterday = datetime.now(UTC) - timedelta(days=1)
@@ -2369,10 +2391,13 @@ def test_ledger_stamp_and_verify_commands(tmp_path: Path, test_pki: TestPKI) -> 
     assert broken.exit_code == 1 and "entry 1 no longer has the stamped hash" in broken.stdout
     # in Vietnamese too, the day named (QA134 F5: English only)
     assert "sổ nhật ký bị viết lại sau khi được đóng dấu thời gian" in broken.stdout, broken.stdout
-    # the stamp removed as well (QA134 F1): named, and `ledger stamp` makes no new one, exit 1
+    # the stamp removed as well (QA134 F1): named, and `ledger stamp` makes no new one, exit 1 — its token alone too
+    # (QA135 F4: exit 0, nothing said)
     day = yesterday.date().isoformat()
-    for name in (f"{day}.tsr", f"{day}.json"):
-        (tmp_path / "archive" / ".ledger-heads" / name).unlink()
+    (tmp_path / "archive" / ".ledger-heads" / f"{day}.tsr").unlink()
+    token_only = runner.invoke(app, ["ledger", "stamp", "--json"], env=env)
+    assert token_only.exit_code == 1 and json.loads(token_only.stdout)["removed_days"] == [day], token_only.output
+    (tmp_path / "archive" / ".ledger-heads" / f"{day}.json").unlink()
     removed = runner.invoke(app, ["ledger", "verify"], env=env)
     assert removed.exit_code == 1 and "dấu thời gian của ngày đã bị xóa ngoài phần mềm" in removed.stdout
     restamp = runner.invoke(app, ["ledger", "stamp", "--json"], env=env)
