@@ -1490,8 +1490,15 @@ def altered_since_signed(path: Path, trust_roots: list[Path] | TrustRoots) -> li
         for verdict in [*result.signatures, *result.document_timestamps]
         if verdict.indication == "TOTAL_FAILED"
     ]
-    if result.signatures and result.changed_after_last_signature:
-        altered.append("a revision after the last signature changes the document, and no signature approves it")
+    # a later revision's change that no signature may allow — pyHanko's OTHER, the page's content, its text, the
+    # document's description — not one a signer allows a next signer (an empty signature field added, a form
+    # filled: FORM_FILLING; QA135 F3: the next signer's field, the usual way to prepare one, was refused)
+    changed = [v.field_name for v in result.signatures if v.modification_level == ModificationLevel.OTHER.name]
+    if changed and result.changed_after_last_signature:
+        altered.append(
+            f"{', '.join(changed)}: a revision after it changes the document beyond what a signature allows, and no "
+            "signature approves it"
+        )
     if result.signatures and result.content_after_last_revision:
         altered.append("bytes follow the end of the last revision, covered by no signature")
     return altered

@@ -1026,6 +1026,18 @@ def test_a_file_changed_after_it_was_signed_is_not_signed_again(tmp_path: Path) 
     assert refused.exit_code == 1, refused.output
     said = " ".join(refused.output.split())
     assert "sửa sau khi ký.pdf: chữ ký đã có của tệp không còn hợp lệ" in said, said
-    assert "a revision after the last signature changes the document, and no signature approves it" in said, said
+    assert "Signature1: a revision after it changes the document beyond what a signature allows" in said, said
     assert "a new signature would vouch for the changed content" in said
     assert not out.exists()
+    # the next signer's empty field added after the first signature — how a next signature is prepared — is a
+    # change a signature allows: signed (QA135 F3: refused)
+    from pyhanko.sign import fields
+
+    prepared = tmp_path / "thêm ô ký.pdf"
+    prepared.write_bytes(first.read_bytes())
+    with open(prepared, "rb+") as fh:
+        writer = IncrementalPdfFileWriter(fh)
+        fields.append_signature_field(writer, fields.SigFieldSpec("Nguoi_ky_2", on_page=0, box=(300, 50, 500, 120)))
+        writer.write_in_place()
+    signed = runner.invoke(app, ["sign", str(prepared), str(tmp_path / "ký tiếp.pdf")], env=env)
+    assert signed.exit_code == 0, signed.output
