@@ -171,7 +171,6 @@ class _VnTimeStampStyle(TextStampStyle):
 
     page_rotation: int = 0
     layout_size: tuple[float, float] | None = None
-    page_unit: float = 1.0  # the page's /UserUnit: its field's box, in the page's units, is this many points
 
     def create_stamp(self, writer: Any, box: Any, text_params: dict[str, Any]) -> TextStamp:
         params = dict(text_params)
@@ -181,11 +180,6 @@ class _VnTimeStampStyle(TextStampStyle):
                 params["ts"] = iso_vn(datetime.strptime(ts, _TS_FORMAT))
         if self.layout_size is not None:
             box = layout.BoxConstraints(width=self.layout_size[0], height=self.layout_size[1])
-        elif self.page_unit != 1.0 and box.width_defined and box.height_defined:
-            # laid out at its size in points (its 8 or 10 pt text as printed), drawn into the field's smaller box
-            width, height = box.width * self.page_unit, box.height * self.page_unit
-            turned = self.page_rotation in (90, 270)
-            box = layout.BoxConstraints(width=height if turned else width, height=width if turned else height)
         elif self.page_rotation in (90, 270) and box.width_defined and box.height_defined:
             box = layout.BoxConstraints(width=box.height, height=box.width)  # the field's box as shown
         return _UprightTextStamp(writer=writer, style=self, box=box, text_params=params, rotate=self.page_rotation)
@@ -363,12 +357,12 @@ class Appearance:
         image_layout: layout.SimpleBoxLayoutRule | None = None,
         page_rotation: int = 0,
         layout_size: tuple[float, float] | None = None,
-        page_unit: float = 1.0,
     ) -> TextStampStyle:
         """Every appearance's style: ``text`` (``%(ts)s`` = the signing time) in black at ``size`` pt, no border,
         and ``image``, opaque, behind it when given; upright on a page shown turned by ``page_rotation``; laid out
-        at ``layout_size`` (as shown) when given, else at its field's size (in points: ``page_unit``, the page's
-        /UserUnit)."""
+        at ``layout_size`` (points, as shown) when given, else at its field's size. On a page of units other than
+        a point (/UserUnit) it is always given: the field's box is in the page's units (QA135 F8: at /UserUnit 10,
+        laid out in the box pyHanko takes from the field, the copy mark came out 9 % small)."""
         behind: dict[str, Any] = {}
         if image is not None:
             behind = dict(
@@ -384,7 +378,6 @@ class Appearance:
             inner_content_layout=text_layout,
             page_rotation=page_rotation,
             layout_size=layout_size,
-            page_unit=page_unit,
             **behind,
         )
 
@@ -410,8 +403,7 @@ class Appearance:
                 margins=layout.Margins(left=0, right=_BLOCK_W // 2, top=_MARGIN, bottom=_MARGIN),
             ),
             page_rotation=frame.rotate,
-            layout_size=None if shown[0] >= _BLOCK_W else (_BLOCK_W, _BLOCK_H),
-            page_unit=frame.unit,
+            layout_size=None if shown[0] >= _BLOCK_W and frame.unit == 1.0 else (_BLOCK_W, _BLOCK_H),
         )
 
     def _least_block_scale(self, lines: list[str]) -> float:
@@ -436,7 +428,8 @@ class Appearance:
         frame = _page_frame(writer, page)
         if self.kind == "copy":
             lines = [self.copy_form, self.organisation, _SAMPLE_TIME]
-            box = _copy_box(frame, source, page, self._text_size(lines, 10))
+            mark = self._text_size(lines, 10)
+            box = _copy_box(frame, source, page, mark)
             text = f"{self.copy_form}\n{self.organisation}\n%(ts)s"
             style = self._stamp(
                 text,
@@ -445,7 +438,7 @@ class Appearance:
                     x_align=layout.AxisAlignment.ALIGN_MAX, y_align=layout.AxisAlignment.ALIGN_MAX
                 ),
                 page_rotation=frame.rotate,
-                page_unit=frame.unit,
+                layout_size=None if frame.unit == 1.0 else (float(mark[0]), float(mark[1])),
             )
         elif self.kind == "signer":
             signature = self._image(self.signature_image, "signature_image")
@@ -473,7 +466,7 @@ class Appearance:
             )
             box = frame.to_user(shown)
             # laid out in its field's box unless shrunk with the signer's block (then at its full size)
-            laid_out = None if shown[2] - shown[0] >= full[0] else full
+            laid_out = None if shown[2] - shown[0] >= full[0] and frame.unit == 1.0 else full
             caption_top = int(shown[3]) - int(shown[1]) if laid_out is None else int(full[1])
             style = self._stamp(
                 f"{self.organisation}\n%(ts)s",
@@ -495,7 +488,6 @@ class Appearance:
                 ),
                 page_rotation=frame.rotate,
                 layout_size=laid_out,
-                page_unit=frame.unit,
             )
         else:
             if self.seal_image is None or self.signature_image is None:
@@ -537,7 +529,13 @@ def _copy_box(
         page_w, page_h = frame.shown_size
         right, top = page_w - _COPY_RIGHT, page_h - _COPY_EDGE
         x0, y0, x1, y1 = frame.to_user((right - width, top - height, right, top))
-        return (math.floor(x0), math.floor(y0), math.floor(x1), math.floor(y1))
+        unit = frame.unit  # whole points, in the page's units
+        return (
+            math.floor(x0 * unit) / unit,
+            math.floor(y0 * unit) / unit,
+            math.floor(x1 * unit) / unit,
+            math.floor(y1 * unit) / unit,
+        )
     shown, occupied = grid
     ideal = (occupied.shape[1] - _COPY_RIGHT - width, _COPY_EDGE)
     x, y = _free_spot(occupied, width, height, ideal=ideal, source=source)
@@ -560,8 +558,10 @@ def _spot_in_page(shown: _PageFrame, x: int, y: int, width: float, height: float
     """The box whose top left cell is (``x``, ``y``) on ``shown``'s grid, in the page's own space, in whole points."""
     shown_height = shown.shown_size[1]
     x0, y0, x1, y1 = shown.to_user((x, shown_height - y - height, x + width, shown_height - y))
-    # whole points, as on an upright page: less than a point from the spot found, within its clearance
-    left, top = math.ceil(x0), math.floor(y1)
+    # whole points, as on an upright page: less than a point from the spot found, within its clearance (in a page
+    # of larger units, whole points of it: whole units were up to 10 pt off at /UserUnit 10, QA135 F8)
+    unit = shown.unit
+    left, top = math.ceil(x0 * unit) / unit, math.floor(y1 * unit) / unit
     return (left, top - (y1 - y0), left + (x1 - x0), top)
 
 

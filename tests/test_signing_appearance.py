@@ -867,44 +867,54 @@ def _in_units(source: Path, target: Path, unit: int) -> Path:
     return target
 
 
+@pytest.mark.parametrize("unit", [2, 10])
 def test_signer_seal_and_copy_mark_keep_their_printed_size_on_a_page_of_large_units(
-    tmp_path: Path, signer: SigningIdentity
+    unit: int, tmp_path: Path, signer: SigningIdentity
 ) -> None:
     """QA132 F4: on a page whose units are 2 pt (/UserUnit 2) the signer's block, the seal and the copy mark were
     laid out in the page's units, so drawn twice their size as printed, and the copy mark went from the top
     margin to the middle of the page. Now each field's box is its box on the same page in points, divided by the
     unit, and its stamp is laid out at its size in points (poppler and PDFium draw a page in its units: drawn at
-    twice the scale, the page shows what the page in points shows at 72 dpi)."""
+    ``unit`` times the scale, the page shows what the page in points shows at 72 dpi). At /UserUnit 10 the copy
+    mark came out 9 % small and 8 pt off, its box cut to whole units (QA135 F8): it is the same as on a page in
+    points, to a pixel."""
     seal, signature = make_seal(tmp_path / "seal.png"), make_signature(tmp_path / "sig.png")
     source = make_pdf(tmp_path / "in.pdf", pages=2)
     _sign_person_then_seal(source, tmp_path, signer, seal, signature)
     in_points = _sig_rects(tmp_path / "both.pdf", 1)
-    units = _in_units(source, tmp_path / "units.pdf", 2)
+    units = _in_units(source, tmp_path / "units.pdf", unit)
     (tmp_path / "units").mkdir()
     _sign_person_then_seal(units, tmp_path / "units", signer, seal, signature)
     in_units = _sig_rects(tmp_path / "units" / "both.pdf", 1)
     assert in_units.keys() == in_points.keys() == {"Signature1", "Signature2"}
     for field, rect in in_points.items():
-        # (a box in points is cut to whole points, one in units of 2 pt is not: the seal's is 192.33 pt from the left)
-        assert in_units[field] == pytest.approx(tuple(v / 2 for v in rect), abs=0.5), field
+        # (a box in points is cut to whole points, one in larger units is not: the seal's is 192.33 pt from the left)
+        assert in_units[field] == pytest.approx(tuple(v / unit for v in rect), abs=0.5 / unit * 2), field
     with pikepdf.open(tmp_path / "units" / "both.pdf") as pdf:
-        assert float(pdf.pages[1].UserUnit) == 2  # signing keeps the page's units
-    shown = _shown_at(tmp_path / "units" / "both.pdf", 1, 2)
+        assert float(pdf.pages[1].UserUnit) == unit  # signing keeps the page's units
+    shown = _shown_at(tmp_path / "units" / "both.pdf", 1, unit)
     assert shown.size == (595, 842)
     _upright_bottom_right(shown)
 
-    # the copy mark: in the top margin at the right, three lines of 10 pt, over nothing the page shows
-    scan = _in_units(_decree30_scan(tmp_path), tmp_path / "scan-units.pdf", 2)
-    out = tmp_path / "copy.pdf"
-    sign_pdf(scan, out, signer, appearance=Appearance(kind="copy", signer="", organisation=QA_BODY, font=FONT))
-    before, after = _shown_at(scan, 0, 2), _shown_at(out, 0, 2)
-    w, h = after.size
-    changed = np.argwhere((np.asarray(after.convert("L"), dtype=np.int16) - np.asarray(before.convert("L"))) < -60)
-    (top, left), (bottom, right) = changed.min(axis=0), changed.max(axis=0)
+    # the copy mark: in the top margin at the right, three lines of 10 pt, over nothing the page shows — and as on
+    # the page in points
+    def mark(scan: Path, scale: int) -> tuple[Image.Image, tuple[int, int, int, int]]:
+        out = scan.parent / f"copy-{scan.stem}.pdf"
+        sign_pdf(scan, out, signer, appearance=Appearance(kind="copy", signer="", organisation=QA_BODY, font=FONT))
+        before, after = _shown_at(scan, 0, scale), _shown_at(out, 0, scale)
+        grey = np.asarray(after.convert("L"), dtype=np.int16) - np.asarray(before.convert("L"))
+        (top, left), (bottom, right) = np.argwhere(grey < -60).min(axis=0), np.argwhere(grey < -60).max(axis=0)
+        return before, (int(left), int(top), int(right), int(bottom))
+
+    in_pt = _decree30_scan(tmp_path)
+    before, (left, top, right, bottom) = mark(_in_units(in_pt, tmp_path / "scan-units.pdf", unit), unit)
+    w = before.width
     assert left > w // 2 and right > w * 0.85 and bottom <= 71, (left, top, right, bottom)  # top margin, right
     assert 20 <= bottom - top <= 40 and right - left > 60, (left, top, right, bottom)  # three lines of 10 pt
     under = before.crop((left - 2, top - 2, right + 2, bottom + 2))
     assert _bbox(under, (0, 0, *under.size), _dark) is None  # nothing of the page under the mark
+    _, as_in_points = mark(in_pt, 1)
+    assert all(abs(a - b) <= 2 for a, b in zip((left, top, right, bottom), as_in_points, strict=True)), as_in_points
 
 
 def _shown_at(pdf: Path, page: int, scale: int) -> Image.Image:
