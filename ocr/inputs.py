@@ -289,12 +289,18 @@ def image_dpi(image: Image.Image) -> int:
 _BOMB_PIXELS = re.compile(r"Image size \((\d+) pixels\)")
 
 
+def _megapixels(pixels: int) -> str:
+    """``900`` or, near the limit, ``180.4``: a size just over MAX_PAGE_PIXELS is not said as the limit itself
+    (QA135 F7: "180 Mpx > 180 Mpx")."""
+    return f"{pixels / 1e6:.0f}" if pixels >= 2 * MAX_PAGE_PIXELS else f"{pixels / 1e6:.1f}"
+
+
 def _too_large(path: Path, exc: Image.DecompressionBombError, page: int | None) -> BadInputError:
     """The refusal of an image file Pillow will not open as too large (a decompression bomb): its size in sohoa's
     words and limit, and which page of a multi-page file, in both languages (QA133 F6: Pillow's English, "exceeds
     limit of 178956970 pixels", a limit that is not sohoa's, and no page named)."""
     found = _BOMB_PIXELS.search(str(exc))
-    size = f"{int(found[1]) / 1e6:,.0f} Mpx" if found else ""
+    size = f"{_megapixels(int(found[1]))} Mpx" if found else ""
     limit = f"{MAX_PAGE_PIXELS // 1_000_000} Mpx"
     where, where_vi = (f"page {page}: ", f"trang {page}: ") if page is not None else ("", "")
     english = f"{where}{size or 'the image'} > {limit}"
@@ -964,7 +970,8 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                 turn_to(number)
                 if image.width * image.height > MAX_PAGE_PIXELS:
                     where = f"page {number}: " if frames > 1 else ""
-                    size = f"{image.width}×{image.height} px > {MAX_PAGE_PIXELS // 1_000_000} Mpx"
+                    pixels = _megapixels(image.width * image.height)
+                    size = f"{image.width}×{image.height} px = {pixels} Mpx > {MAX_PAGE_PIXELS // 1_000_000} Mpx"
                     raise BadInputError(
                         path, Problem.TOO_LARGE, f"{where}{size}", f"{where.replace('page', 'trang')}{size}"
                     )

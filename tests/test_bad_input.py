@@ -453,6 +453,11 @@ def test_an_image_file_too_large_is_refused_in_sohoas_words_naming_its_page(tmp_
         inspect_input(bomb)
     assert caught.value.problem == Problem.TOO_LARGE
     assert (caught.value.detail, caught.value.detail_vi) == ("900 Mpx > 180 Mpx", "900 Mpx > 180 Mpx")
+    near = tmp_path / "gần giới hạn.png"  # just over the limit: not "180 Mpx > 180 Mpx" (QA135 F7)
+    Image.new("1", (13500, 13400), 1).save(near)
+    with pytest.raises(BadInputError) as just_over:
+        inspect_input(near)
+    assert just_over.value.detail == "180.9 Mpx > 180 Mpx", just_over.value.detail
     stack = tmp_path / "chồng.tif"
     Image.new("1", (2480, 3508), 1).save(
         stack, compression="group4", dpi=(300, 300), save_all=True, append_images=[Image.new("1", (30000, 30000), 1)]
