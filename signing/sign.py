@@ -36,7 +36,13 @@ from pyhanko_certvalidator.errors import (
     RevokedError,
 )
 
-from signing.errors import SigningError, SigningInputError, SigningServiceError, SigningTokenError
+from signing.errors import (
+    SaidInTwoLanguages,
+    SigningError,
+    SigningInputError,
+    SigningServiceError,
+    SigningTokenError,
+)
 from signing.identity import SigningIdentity, cert_names
 from signing.revinfo import signature_timestamp_tokens
 from signing.services import FetchFailures, TsaClient, recording_fetcher_backend, tsa_error_in
@@ -127,6 +133,18 @@ def _signing_failure(
         # pyHanko wraps the B-LT/B-LTA pre-signing validation's failure ("The signer's certificate could not be
         # validated"): say what failed, a revoked certificate above all
         return _path_error(input_pdf, level, exc.__cause__, fetch_failures)
+    if "forbids all changes" in str(exc):
+        # a certification signature (DocMDP) that allows no change, a new signature included: said in both
+        # languages, what to do with it (QA135 F9: English only)
+        problem = (
+            f"signing failed at {level}: the document is certified allowing no change, a new signature included "
+            f"({exc}); sign the document before it was certified, or ask its author for a copy that allows signing"
+        )
+        vietnamese = (
+            "không ký được: tài liệu đã được chứng nhận (chữ ký chứng nhận DocMDP) không cho phép thay đổi nào, kể cả "
+            "thêm chữ ký; hãy ký bản trước khi chứng nhận, hoặc đề nghị tác giả cấp bản cho phép ký"
+        )
+        return SaidInTwoLanguages(f"{input_pdf}: {vietnamese} / {problem}", problem, vietnamese)
     return SigningError(f"{input_pdf}: signing failed at {level}: {exc}")
 
 

@@ -221,6 +221,8 @@ class ReportHeader(_Model):
 
 # a signature's warning, and what the reports look for in it (flows.audit too)
 DEVELOPMENT_IDENTITY = "signed with the DEVELOPMENT ONLY identity"
+# how a file's error begins when its signature fields or dictionaries cannot be read
+DAMAGED_FIELDS = "damaged signature fields"
 
 
 class FileVerification(_Model):
@@ -1483,7 +1485,9 @@ def altered_since_signed(path: Path, trust_roots: list[Path] | TrustRoots) -> li
     a signer's signature that no longer verifies (QA134 F3)."""
     result = verify_pdf(path, trust_roots)
     if result.error is not None:
-        return []
+        # a signature whose data no longer reads (QA135 F9: signed over, then "could not be read back"); any other
+        # error: signing says what is wrong with the file
+        return [result.error] if result.error.startswith(DAMAGED_FIELDS) else []
     altered = [
         f"{verdict.field_name}: {verdict.indication}"
         + (f" ({verdict.sub_indication})" if verdict.sub_indication else "")
@@ -1786,7 +1790,7 @@ def _signature_fields(
 def _fields_damaged(result: FileVerification, exc: BaseException) -> FileVerification:
     """The file's error when its signature fields cannot be read (none of them, or its only one)."""
     english, vietnamese = _signature_field_problem(exc)
-    return result.fail(f"damaged signature fields: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(exc))
+    return result.fail(f"{DAMAGED_FIELDS}: {english}", f"trường chữ ký bị hỏng: {vietnamese}", _detail(exc))
 
 
 def _damaged_field(name: str, exc: Exception) -> SignatureVerdict:

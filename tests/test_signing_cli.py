@@ -1041,3 +1041,31 @@ def test_a_file_changed_after_it_was_signed_is_not_signed_again(tmp_path: Path) 
         writer.write_in_place()
     signed = runner.invoke(app, ["sign", str(prepared), str(tmp_path / "ký tiếp.pdf")], env=env)
     assert signed.exit_code == 0, signed.output
+    # a signature whose data no longer reads (its CMS overwritten): refused before signing, not "could not be read
+    # back" after (QA135 F9)
+    data = first.read_bytes()
+    start = data.index(b"/Contents <") + len(b"/Contents <")
+    broken = tmp_path / "chữ ký hỏng.pdf"
+    broken.write_bytes(data[:start] + b"ff" * 16 + data[start + 32 :])
+    damaged = runner.invoke(app, ["sign", str(broken), str(tmp_path / "x.pdf")], env=env)
+    assert damaged.exit_code == 1 and "damaged signature fields" in damaged.output, damaged.output
+
+
+def test_a_document_certified_allowing_no_change_is_refused_in_both_languages(
+    tmp_path: Path, test_pki: TestPKI
+) -> None:
+    """QA135 F9: a certification signature whose DocMDP permission allows no change (P=1) refused the next
+    signature in pyHanko's English only ("Author signature forbids all changes"). The refusal is right; it is said
+    in both languages now, with what to do."""
+    from pyhanko.sign.fields import MDPPerm
+    from test_signing_qa92 import _pkcs12_signer, _sign
+
+    certified = _sign(
+        make_pdf(tmp_path / "in.pdf"), tmp_path / "chứng nhận.pdf", _pkcs12_signer(test_pki), MDPPerm.NO_CHANGES
+    )
+    env = _pki_env(tmp_path / "var", test_pki)
+    refused = runner.invoke(app, ["sign", str(certified), str(tmp_path / "out.pdf"), "--level", "B-B"], env=env)
+    assert refused.exit_code == 1, refused.output
+    said = " ".join(refused.output.split())
+    assert "tài liệu đã được chứng nhận (chữ ký chứng nhận DocMDP) không cho phép thay đổi nào" in said, said
+    assert "the document is certified allowing no change, a new signature included" in said, said
