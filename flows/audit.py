@@ -99,6 +99,12 @@ NOT_VERIFIED = "chưa xác minh / not verified"
 UNKNOWN = "—"
 
 
+def _vietnam_time(when: datetime | None) -> str | None:
+    """A time in the audit's JSON as every report gives its times: Vietnam time (``+07:00``), to the second (QA134
+    F10: UTC, ``Z``, with microseconds, beside a header in Vietnam time)."""
+    return iso_vn(when) if when is not None else None
+
+
 class SignatureCheck(BaseModel):
     """One signature or document timestamp of the audited PDF, as ``sohoa verify`` judges it."""
 
@@ -107,6 +113,7 @@ class SignatureCheck(BaseModel):
     indication: str
     sub_indication: str | None = None
     signing_time: datetime | None = None
+    _signing_time = field_serializer("signing_time", when_used="json")(_vietnam_time)
     level: str
 
 
@@ -116,12 +123,6 @@ class CorrectionAudit(BaseModel):
     doc_type: str | None = None
     number: str | None = None
     issued_on: date | None = None
-
-
-def _vietnam_time(when: datetime | None) -> str | None:
-    """A time in the audit's JSON as every report gives its times: Vietnam time (``+07:00``), to the second (QA134
-    F10: UTC, ``Z``, with microseconds, beside a header in Vietnam time)."""
-    return iso_vn(when) if when is not None else None
 
 
 class RecordAudit(BaseModel):

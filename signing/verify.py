@@ -58,7 +58,14 @@ _PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
 class _Model(BaseModel):
+    """The verdicts' models: every time in their JSON in Vietnam time (``+07:00``), to the second, as the reports'
+    headers give theirs (QA135 F6: a signature's time was UTC, ``Z``, with microseconds, beside them)."""
+
     model_config = ConfigDict(extra="forbid")
+
+    @field_serializer("*", when_used="json")
+    def _times_in_vietnam(self, value: Any) -> Any:
+        return iso_vn(value) if isinstance(value, datetime) else value
 
 
 class Revocation(_Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import unicodedata
 from pathlib import Path
 
@@ -286,6 +287,8 @@ def test_a_file_signed_with_the_development_identity_passes_saying_it_has_no_leg
     assert "Cảnh báo / Warning: 1/1 tệp ký bằng khóa THỬ NGHIỆM" in text.stdout, text.stdout
     said = json.loads(runner.invoke(app, ["verify", str(signed), "--json"], env=env).stdout)
     assert said["passed"] and said["development_identity"] == 1
+    # its times in Vietnam time, to the second, as the header's (QA135 F6: UTC with microseconds)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+07:00", said["files"][0]["signatures"][0]["signing_time"])
     assert said["files"][0]["development_identity"] is True
     html_file = tmp_path / "report.html"
     assert runner.invoke(app, ["verify", str(signed), "--html", str(html_file)], env=env).exit_code == 0
