@@ -51,15 +51,12 @@ def _altered_since_signed(input_file: Path, settings: Any) -> list[str]:
     """``signing.verify.altered_since_signed`` of a PDF that has signatures (one look at its bytes first: a file
     without any is not verified, ~0.3 s of pyHanko's validation layer)."""
     from flows.pipeline import trust_roots
+    from sohoa.fsutil import holds_bytes
+    from sohoa.signing_names import SIGNATURE_MARK
 
-    marker, tail = b"/ByteRange", b""
     try:
         with input_file.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                if marker in tail + chunk:
-                    break
-                tail = chunk[-len(marker) :]
-            else:
+            if not holds_bytes(fh, SIGNATURE_MARK):
                 return []
     except OSError:
         return []  # signing names what is wrong with the file

@@ -919,7 +919,10 @@ def _page_frame(writer: Any, page: int) -> _PageFrame:
         x0, y0, x1, y1 = (float(v) for v in found.get("/CropBox", found["/MediaBox"]))
         rotate = int(found.get("/Rotate", 0)) % 360
         # /UserUnit is the page's own (ISO 32000-1, table 30: not inherited), as ocr.inputs reads it
-        unit = float(ref.get_object().get("/UserUnit", 1.0))
+        try:
+            unit = float(ref.get_object().get("/UserUnit", 1.0))
+        except (TypeError, ValueError):  # a /UserUnit that is no number: readers take 1, as ocr.inputs does
+            unit = 1.0
         unit = unit if math.isfinite(unit) and unit > 0 else 1.0
         return _PageFrame(min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1), rotate if rotate % 90 == 0 else 0, unit)
     except Exception:  # an odd page (no MediaBox, a box of names): an upright A4 page

@@ -45,6 +45,8 @@ from pyhanko_certvalidator.sig_validate import DefaultSignatureValidator
 
 from signing.identity import cert_names, key_usage_shortfall
 from signing.revinfo import EmbeddedRevinfo, chain_of, currency, revocation_services, signature_timestamp_tokens
+from sohoa.fsutil import holds_bytes
+from sohoa.signing_names import SIGNATURE_MARK
 from sohoa.vietnamese import day_vn, iso_vn
 
 if TYPE_CHECKING:
@@ -1485,11 +1487,12 @@ def _unreferenced_streams(pdf: pikepdf.Pdf) -> list[str]:
 
 
 def altered_since_signed(path: Path, trust_roots: list[Path] | TrustRoots) -> list[str]:
-    """What of ``path``'s signatures no longer holds, one line each (English; empty when none does not, or the
-    file has no signature, or cannot be read — signing says why then): a signature whose signed bytes changed
-    or that a later revision's changes break (TOTAL_FAILED), and content no signature covers after the last.
-    Signed again, such a file would carry a valid new signature over the changed content — a seal counter-signing
-    a signer's signature that no longer verifies (QA134 F3)."""
+    """What of ``path``'s signatures no longer holds, one line each (English; empty when all hold, or the file has
+    no signature, or cannot be read — signing says why then): a signature TOTAL_FAILED (its signed bytes changed,
+    a change its permissions forbid), a later revision that changes the document beyond what a signature allows,
+    content no signature covers after the last revision, a signature whose data no longer reads. Signed again,
+    such a file would carry a valid new signature over the changed content — a seal counter-signing a signer's
+    signature that no longer verifies (QA134 F3)."""
     result = verify_pdf(path, trust_roots)
     if result.error is not None:
         # a signature whose data no longer reads (QA135 F9: signed over, then "could not be read back"); any other
@@ -1733,7 +1736,8 @@ def _verify_file(path: Path, roots: TrustRoots, online: bool, at: datetime | Non
         if not sigs and not doc_timestamps and damaged:  # nothing else to judge: the file's own error, as before
             return _fields_damaged(result, damaged[0][1])
         if not sigs and not damaged and not doc_timestamps:
-            if result.revisions > 1 and _signed_in_an_earlier_revision(fh):
+            # each signature writes a /ByteRange, and an update that takes it off leaves the revision that held it
+            if result.revisions > 1 and holds_bytes(fh, SIGNATURE_MARK):
                 # a signature an update took off the file: "no signature found" alone told an auditor nothing of
                 # it (QA134 F8)
                 return result.fail(
@@ -1923,21 +1927,6 @@ def _read_problem(exc: BaseException, fh: BinaryIO | None = None) -> tuple[str, 
             "tệp kết thúc giữa chừng một đối tượng (bị cắt cụt hoặc hỏng)",
         )
     return "an object of the file cannot be parsed", "có đối tượng trong tệp không phân tích được"
-
-
-def _signed_in_an_earlier_revision(fh: BinaryIO) -> bool:
-    """Whether the file's bytes hold a signature dictionary's /ByteRange (each signature writes one, and an update
-    that takes the signature off leaves the revision that held it): read in blocks, the file position kept."""
-    marker, tail, position = b"/ByteRange", b"", fh.tell()
-    try:
-        fh.seek(0)
-        while block := fh.read(1 << 20):
-            if marker in tail + block:
-                return True
-            tail = block[-len(marker) :]
-        return False
-    finally:
-        fh.seek(position)
 
 
 def _signature_field_problem(exc: BaseException) -> tuple[str, str]:

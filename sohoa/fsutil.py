@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import BinaryIO
 
 PART_MARKER = ".part-"
 
@@ -426,3 +427,18 @@ def from_parameter(text: str) -> Path:
     raw = re.sub(rb"\\x([0-9a-f]{2})", lambda m: bytes([int(m.group(1), 16)]), text.encode("utf-8"))
     candidate = Path(os.fsdecode(raw))
     return candidate if candidate.exists() else path
+
+
+def holds_bytes(fh: BinaryIO, marker: bytes) -> bool:
+    """Whether the open file's bytes hold ``marker`` anywhere: read in blocks of a megabyte (a scan may be hundreds),
+    the file's position kept."""
+    tail, position = b"", fh.tell()
+    try:
+        fh.seek(0)
+        while block := fh.read(1 << 20):
+            if marker in tail + block:
+                return True
+            tail = block[-len(marker) :]
+        return False
+    finally:
+        fh.seek(position)

@@ -13,3 +13,5 @@ APPEARANCE_IMAGES = {
     "seal": ("seal_image",),
     "decree30": ("seal_image", "signature_image"),
 }
+# what every signature dictionary holds (its /ByteRange): a file without it was never signed
+SIGNATURE_MARK = b"/ByteRange"

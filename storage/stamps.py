@@ -214,7 +214,10 @@ def stamp_closed_days(archive: BaseArchive, tsa_url: str, today: date | None = N
 
 def _finish_retention(archive: BaseArchive, day: str) -> None:
     """Retain a day's stamp objects that a crash left without a retention record (one holding no date, or an
-    unreadable one, was edited: left for the check to name)."""
+    unreadable one, was edited: left for the check to name). Only where retention is kept in files: a bucket
+    writes an object and its retention in one request (and a look would cost a request per day)."""
+    if not archive.retention_in_files:
+        return
     for key in _keys(day):
         info = archive._info(key)
         if info is not None and info.no_retention_record:
