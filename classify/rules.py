@@ -1200,8 +1200,7 @@ def find_recipients(lines: list[str]) -> tuple[list[str], str]:
 # A copy (bản sao) carries, under the last part of the document it copies, a block of its own (Decree 30, Phụ lục
 # I Phần II.II; VN_DOMAIN.md 1.5): its form in capitals, the body that made it, its number in the copies' own series
 # ('Số: 14/SY'), place and date, who signed it, its 'Nơi nhận'. Read as the document's own, its signer was taken for
-# the copied document's and its 'Nơi nhận' joined the document's (QA81 L3).
-
+# the copied document's and its 'Nơi nhận' joined the document's (QA81 L3). Its rule: _RULE_LINE_RE (subject).
 _NOI_NHAN_RE = re.compile(r"\bnoi nhan\s*:")  # matched folded
 
 

@@ -1887,8 +1887,15 @@ def _as_the_office_knows_it(existing: Record, settings: Settings) -> Record:
 
 
 def _process_unless_archived(path: Path, record: Record, settings: Settings, runner: StageRunner) -> DocumentResult:
-    from ocr.pipeline import MIRRORED_NOTICE
-    from ocr.quality import BLANK, LOW, cmyk_reason, low_quality_reason, too_small_reason, unembedded_font_reason
+    from ocr.quality import (
+        BLANK,
+        LOW,
+        MIRRORED_NOTICE,
+        cmyk_reason,
+        low_quality_reason,
+        too_small_reason,
+        unembedded_font_reason,
+    )
     from ocr.tesseract import reads_vietnamese
 
     shown = logged_as(path, record.source.stack, runner)  # ingest read the stack origin already

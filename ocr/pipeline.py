@@ -90,6 +90,7 @@ from ocr.quality import (
     LITTLE_INK_SHARE,
     LOW,
     MIN_PRINT_INCH2,
+    MIRRORED_NOTICE,
     PRINT_CONTRAST,
     SHADOW_UNREAD_THERE,
     TOO_SMALL,
@@ -1088,12 +1089,6 @@ def _square_pixels(page: Image.Image, aspect: float) -> Image.Image:
 _EXIF_TURNS = {1: 0, 3: 180, 6: 90, 8: 270}
 # EXIF Orientation values that mirror the image (2, 4: flipped; 5, 7: transposed), which no turn shows
 _MIRRORED_ORIENTATIONS = frozenset({2, 4, 5, 7})
-# said in the copy's notices of such an image (and so, by flows.pipeline, in its low page's review reason)
-MIRRORED_NOTICE = (
-    "ảnh ghi hướng EXIF là ảnh lật gương: trang được hiển thị như ảnh được lưu (lật), chữ có thể không đọc được; hãy "
-    "chụp hoặc quét lại / the image's EXIF orientation is a mirror image: the page is shown as stored (mirrored), and "
-    "its text may not be read; photograph or scan it again"
-)
 _CLOCKWISE = {90: Image.Transpose.ROTATE_270, 180: Image.Transpose.ROTATE_180, 270: Image.Transpose.ROTATE_90}
 
 

@@ -287,6 +287,13 @@ MIRRORED_WHY = (
     "the image is stored mirrored (its EXIF orientation says so), its text backwards: photograph or scan it again"
 )
 MIRRORED_WHY_VI = "ảnh được lưu lật gương (theo hướng EXIF của ảnh), chữ bị ngược: hãy chụp hoặc quét lại"
+# said in the copy's notices of such an image (ocr.pipeline), and looked for there by flows.pipeline for its low
+# page's review reason
+MIRRORED_NOTICE = (
+    "ảnh ghi hướng EXIF là ảnh lật gương: trang được hiển thị như ảnh được lưu (lật), chữ có thể không đọc được; hãy "
+    "chụp hoặc quét lại / the image's EXIF orientation is a mirror image: the page is shown as stored (mirrored), and "
+    "its text may not be read; photograph or scan it again"
+)
 
 
 def page_overview(image: Image.Image, dpi: float) -> np.ndarray:

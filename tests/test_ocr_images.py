@@ -19,9 +19,8 @@ from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.inputs import inspect_input
 from ocr.jpegs import stored_image_bytes
-from ocr.pipeline import MIRRORED_NOTICE
 from ocr.preprocess import seal_dropped
-from ocr.quality import cmyk_reason
+from ocr.quality import MIRRORED_NOTICE, cmyk_reason
 from sohoa.errors import BadInputError, Problem
 from tests.conftest import FIXTURES, SHARED, needs_shared, same_scan_data
 from tests.test_ocr import LINES, TURNED_LINES, _turned_lines_page, _upright_lines, scan_page
