@@ -64,7 +64,7 @@ demo: deps
 	rm -rf $(DEMO_DIR)
 	SOHOA_DATA_DIR=$(abspath $(DEMO_DIR)) $(BIN)/sohoa process samples/ ; rc=$$?; \
 	echo; echo "Auditor's check of every archived PDF (sohoa verify):"; \
-	SOHOA_DATA_DIR=$(abspath $(DEMO_DIR)) $(BIN)/sohoa verify $(DEMO_DIR)/archive/*/*/*/document.pdf | tail -1; \
+	SOHOA_DATA_DIR=$(abspath $(DEMO_DIR)) $(BIN)/sohoa verify $(DEMO_DIR)/archive/*/*/*/document.pdf | grep -E "^(Tổng|Theo loại|Cảnh báo) /"; \
 	echo; echo "samples/stack/ho-so-ghep-2-van-ban.pdf was a scanned stack: split at its QR separator sheet into 2 documents."; \
 	echo "Results in $(DEMO_DIR)/: archive/ (document.pdf signed + searchable, original.*, record.json, verification.json),"; \
 	echo "quarantine/ (refused inputs + .reason.txt, when any), keys/ (the DEVELOPMENT ONLY signing identity)."; \
