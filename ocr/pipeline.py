@@ -552,7 +552,7 @@ def _source_pdf(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasteris
             for index in range(len(plumber.pages)):
                 with _plumber_page(plumber, index) as page:
                     if _has_text(page):
-                        with_text[index + 1] = _raster(page, dpi)
+                        with_text[index + 1] = _raster(page, dpi, info.user_units.get(index + 1, 1.0))
         if rasterised is not None:
             rasterised.extend(with_text)
         if with_text:
@@ -562,19 +562,14 @@ def _source_pdf(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasteris
     return info.path
 
 
-def _raster(page: pdfplumber.page.Page, default_dpi: int) -> PageRaster:
+def _raster(page: pdfplumber.page.Page, default_dpi: int, unit: float = 1.0) -> PageRaster:
     """How ``force`` makes an image of a page with text: at its scan's resolution (``default_dpi`` for a page of
-    vector drawing), 1-bit if its scans are, JPEG if they are (as OCRmyPDF does)."""
+    vector drawing), 1-bit if its scans are, JPEG if they are (as OCRmyPDF does). ``unit``: the page's /UserUnit
+    (``InputInfo.user_units``): it is rendered per unit inch, at its scan's resolution (``_covering_dpi``)."""
     images = page.images
     filters = [[getattr(name, "name", name) for name, _ in image["stream"].get_filters()] for image in images]
-    from pdfminer.pdftypes import resolve1  # (pdfplumber's own reader, imported with it)
-
-    try:  # the page's /UserUnit: rendered per unit inch, at its scan's resolution (_covering_dpi)
-        unit = float(resolve1(page.page_obj.attrs.get("UserUnit", 1)))
-    except (TypeError, ValueError):
-        unit = 1.0
     return PageRaster(
-        dpi=round(_scan_dpi(page, default_dpi, unit if unit > 0 else 1.0)[1]),
+        dpi=round(_scan_dpi(page, default_dpi, unit)[1]),
         bilevel=bool(images) and all(image.get("bits") == 1 or image.get("imagemask") for image in images),
         jpeg=bool(images) and all(names[-1:] == ["DCTDecode"] for names in filters),
     )

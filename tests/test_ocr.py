@@ -2287,6 +2287,32 @@ def test_a_scan_on_a_page_of_large_units_is_read_whole(tmp_path: Path) -> None:
     assert all(" ".join(line.split()[:3]) in result.text for line in LINES), result.text
 
 
+def test_force_renders_a_page_of_large_units_at_its_scans_resolution(tmp_path: Path) -> None:
+    """`--mode force` turns a page with text into an image at its scan's resolution per inch as printed, its
+    /UserUnit as ``ocr.inputs`` read it (QA132): at /UserUnit 5 a 300 dpi scan is rendered 1500 per unit inch (the
+    scan's own pixels across), not 600 (a fifth of them), and read at 300 dpi."""
+    scan = Image.open(scan_page(tmp_path / "trang.png")).convert("L")
+    pdf = pikepdf.new()
+    helvetica = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    _add_scan_page(
+        pdf,
+        scan,
+        300,
+        # a path beside its scan and text: the page is rendered, not only its text taken off (ocr.modes._drop_text)
+        "q {w} 0 0 {h} 0 0 cm /Im0 Do Q 0.5 0.5 0.2 0.2 re f BT /F1 1 Tf 2 2 Td (ban sao co chu cua may quet) Tj ET",
+        pikepdf.Dictionary(F1=helvetica),
+        UserUnit=5.0,
+    )
+    pdf.save(tmp_path / "có chữ.pdf")
+    result = ocr_document(tmp_path / "có chữ.pdf", tmp_path / "out.pdf", workers=1, mode="force")
+    (info,) = result.pages
+    assert (info.dpi, info.quality, info.ocr) == (300, "good", True), info
+    with pikepdf.open(tmp_path / "out.pdf") as out:  # the page's image at the scan's pixels, not 600 per unit inch
+        (image,) = out.pages[0].images.values()
+        assert abs(int(image.Width) - scan.width) <= 2, (image.Width, scan.width)
+    assert all(" ".join(line.split()[:3]) in result.text for line in LINES), result.text
+
+
 def test_planning_a_born_digital_pdf_lets_go_of_each_page_it_read(tmp_path: Path) -> None:
     """QA96 F1: pdfplumber kept every page it had read — its objects, and its text maps in a cache shared by all
     pages — until the whole PDF was planned, and read each page's text twice: a 300-page born-digital PDF took 1.7 GB
