@@ -16,8 +16,8 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Completed, Failed, State
 
 from flows.audit import COUNT_WORDS, RecordAudit, audit_archive, audit_records, verify_ledger
-from flows.prefect_run import logs_to_run, refusal
-from sohoa.settings import Settings, load_settings
+from flows.prefect_run import flow_settings, logs_to_run, refusal
+from sohoa.settings import Settings
 
 
 @task(name="audit-records")
@@ -44,7 +44,9 @@ def archive_audit(
     ledger), the message naming the counts, so that a notification on Failed fires for tampering; Failed before any
     work, its message saying which, when a configured trust source is not there (flows.prefect_run.refusal)."""
     with logs_to_run():
-        settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+        settings = flow_settings(settings_overrides)
+        if isinstance(settings, str):  # as the commands refuse them (exit 2), before any work
+            return Failed(message=settings)
         if (problem := refusal(settings)) is not None:  # as `sohoa audit` refuses it (exit 2), before any work
             return Failed(message=problem)
         report = audit_archive(

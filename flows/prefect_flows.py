@@ -59,11 +59,11 @@ from flows.pipeline import (
     unreadable_entry,
     work_token,
 )
-from flows.prefect_run import batch_state, logs_to_run, refusal, state_summary
+from flows.prefect_run import batch_state, flow_settings, logs_to_run, refusal, state_summary
 from sohoa.errors import BadInputError
 from sohoa.fsutil import escaped, from_parameter, one_line, sha256_file
 from sohoa.record import OcrResult, SignatureFacts
-from sohoa.settings import Settings, load_settings
+from sohoa.settings import Settings
 from sohoa.vietnamese import vn_date
 from storage import archive_display
 
@@ -379,10 +379,6 @@ def _dask_runner(address: str) -> Any:
     return DaskTaskRunner(address=address)
 
 
-def _settings(overrides: dict[str, Any] | None) -> Settings:
-    return load_settings(**(overrides or {}))
-
-
 @flow(name="process-document", log_prints=True)
 def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> State[dict[str, Any]]:
     """One file through every stage, as a batch of one (a batch id in its records, a ``batch-summary`` artifact),
@@ -395,7 +391,9 @@ def process_one(path: str, settings_overrides: dict[str, Any] | None = None) -> 
     "Quarantined" when one was quarantined (flows.prefect_run); Failed before any work when a configured trust
     source is not there or SOHOA_SIGNATURE_APPEARANCE is seal (flows.prefect_run.refusal)."""
     with logs_to_run():
-        settings = _settings(settings_overrides)
+        settings = flow_settings(settings_overrides)
+        if isinstance(settings, str):  # as the commands refuse them (exit 2), before any work
+            return Failed(message=settings)
         report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))
         # as `sohoa process` refuses them (exit 2), before any work
         if (problem := refusal(settings, batch=True)) is not None:
@@ -417,7 +415,9 @@ def process_batch(paths: list[str], settings_overrides: dict[str, Any] | None = 
     configured trust source is not there, SOHOA_SIGNATURE_APPEARANCE is seal, or the Dask scheduler does not
     answer), Completed named "Quarantined" when the only trouble is quarantined input."""
     with logs_to_run():
-        settings = _settings(settings_overrides).with_absolute_paths()
+        settings = flow_settings(settings_overrides)
+        if isinstance(settings, str):  # as the commands refuse them (exit 2), before any work
+            return Failed(message=settings)
         # as `sohoa process` refuses them (exit 2), before any work
         if (problem := refusal(settings, batch=True)) is not None:
             report = BatchReport(archive=archive_display(settings), quarantine=str(settings.quarantine_path))

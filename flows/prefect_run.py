@@ -117,6 +117,23 @@ def batch_state(payload: dict[str, Any], data: Any = None, what: str = "file(s)"
     return Completed(message=f"{batch_vi}{summary_vi} / {batch}{summary}", data=data)
 
 
+def flow_settings(overrides: Mapping[str, Any] | None) -> Settings | str:
+    """The settings a flow run works with (``overrides``: its ``settings_overrides`` parameter, over the worker's
+    ``SOHOA_*`` environment and the checkout's sohoa.toml), or why there are none, logged as the run's error in
+    the words of the commands' "configuration error" (exit 2). A setting that is none (``trust_dev_caa``) or a
+    value out of range ended the run with two tracebacks and pydantic's text, "Flow run encountered an exception:
+    ValidationError …", every minute for the scheduled watch-inbox (QA136)."""
+    from sohoa.settings import load_settings
+    from sohoa.settings_problem import configuration_problem
+
+    try:
+        return load_settings(**(overrides or {})).with_absolute_paths()
+    except Exception as exc:  # noqa: BLE001 — every way load_settings refuses (pydantic's, sohoa.toml's own)
+        problem = configuration_problem(exc)
+        logging.getLogger("sohoa").error("%s", problem)
+        return problem
+
+
 def refusal(settings: Settings, batch: bool = False) -> str | None:
     """Why a flow run must not start on these settings, logged as its error, or None: a configured trust source
     that is not there (``flows.pipeline.trust_source_problem``, the check the commands that trust make before any

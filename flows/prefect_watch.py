@@ -19,10 +19,9 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.states import Failed, State
 
 from flows.pipeline import OUTCOME_WORDS, Outcome, review_reasons_said
-from flows.prefect_run import batch_state, logs_to_run, refusal
+from flows.prefect_run import batch_state, flow_settings, logs_to_run, refusal
 from flows.watch import FilesNotTaken, inbox_problem, watch
 from sohoa.record import document_label
-from sohoa.settings import load_settings
 
 
 def receipts_markdown(inbox: str, receipts: list[dict[str, Any]]) -> tuple[str, str]:
@@ -87,7 +86,9 @@ def watch_inbox(
     there or cannot be an inbox, or a configured trust source is not there or SOHOA_SIGNATURE_APPEARANCE is seal
     (flows.prefect_run.refusal)."""
     with logs_to_run():
-        settings = load_settings(**(settings_overrides or {})).with_absolute_paths()
+        settings = flow_settings(settings_overrides)
+        if isinstance(settings, str):  # as the commands refuse them (exit 2), before any work
+            return Failed(message=settings)
         folder = Path(inbox)
         # as `sohoa watch` refuses them (exit 2), before any work
         if (problem := refusal(settings, batch=True)) is not None:

@@ -282,6 +282,62 @@ def test_a_flow_run_with_a_configured_trust_source_not_there_ends_failed_before_
     assert not (data / "archive").exists() and not (data / "quarantine").exists()
 
 
+def test_a_flow_run_with_bad_settings_ends_failed_in_the_commands_words(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA136: a sohoa.toml key that is no setting, or a value out of range, in the checkout a worker runs in (or in
+    its environment) ended every flow run with "Flow run encountered an exception: ValidationError …", pydantic's
+    text and two tracebacks in its log — every minute for the scheduled watch-inbox. The commands say it as a
+    configuration error (exit 2); each flow now ends its run Failed with the same words, before any work."""
+    from prefect.states import State
+
+    from flows.prefect_audit import archive_audit
+    from flows.prefect_flows import process_batch, process_one
+    from flows.prefect_watch import watch_inbox
+    from tests.test_operations import TEXTS, make_scan
+
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    scan = make_scan(inbox / "thông báo.png", TEXTS[0])
+    data = tmp_path / "var"
+    toml = tmp_path / "sohoa.toml"
+    toml.write_text(f"data_dir = {str(data)!r}\ntrust_dev_caa = false\n", encoding="utf-8")
+    monkeypatch.setenv("SOHOA_CONFIG", str(toml))
+    low_dpi = {"data_dir": str(data), "ocr_dpi": 5}
+    sohoa_log = logging.getLogger("sohoa")
+    sohoa_log.addHandler(caplog.handler)  # Prefect's logging set-up, on its import, replaced the root's handlers
+    try:
+        unknown: list[State] = [
+            process_batch.fn([str(inbox)]),
+            process_one.fn(str(scan)),
+            watch_inbox.fn(str(inbox)),
+            archive_audit.fn(),
+        ]
+        monkeypatch.setenv("SOHOA_CONFIG", "")
+        monkeypatch.setenv("SOHOA_OCR_DPI", "5")
+        out_of_range: list[State] = [
+            process_batch.fn([str(inbox)], low_dpi),
+            process_one.fn(str(scan)),
+            watch_inbox.fn(str(inbox), settings_overrides={"data_dir": str(data)}),
+            archive_audit.fn(settings_overrides={"data_dir": str(data)}),
+        ]
+    finally:
+        sohoa_log.removeHandler(caplog.handler)
+    errors = [r.getMessage() for r in caplog.records if r.name == "sohoa" and r.levelno == logging.ERROR]
+    for state in unknown + out_of_range:
+        assert state.is_failed(), state
+        message = state.message or ""
+        assert message.startswith("cấu hình sai / configuration error: "), message
+        assert "errors.pydantic.dev" not in message and "[type=" not in message, message
+        assert message in errors, errors  # the run's log says it too, as an error line
+    for state in unknown:
+        assert "trust_dev_caa" in (state.message or ""), state.message
+    for state in out_of_range:
+        assert "SOHOA_OCR_DPI / ocr_dpi: nhỏ quá" in (state.message or "") and "72 to 1200" in (state.message or "")
+    assert not [r for r in caplog.records if r.exc_info], "a traceback logged"
+    assert scan.is_file() and not (data / "claimed").exists() and not (data / "work").exists()
+
+
 def test_a_flow_run_of_the_pipeline_with_the_seal_appearance_ends_failed_before_any_work(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
