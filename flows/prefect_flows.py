@@ -517,7 +517,10 @@ def _lost_on_dask(path: Path, exc: Exception) -> DocumentResult:
     is Dask's KilledWorker. What it had archived stays archived: the rerun finds it by its SHA-256."""
     from flows.intake import stack_origin
 
-    detail = f"{type(exc).__name__}: {exc}".splitlines()[0][:300]
+    # on one line, whole, with its cause: Dask's "Error during deserialization of the task graph. This frequently
+    # occurs if …" was cut at its first line, "This frequently)" (QA136)
+    causes = [exc, *([exc.__cause__] if exc.__cause__ is not None else [])]
+    detail = one_line(" ".join("; caused by ".join(f"{type(e).__name__}: {e}" for e in causes).split()))[:400]
     if type(exc).__name__ == "KilledWorker":
         english = f"the Dask worker processing it died ({detail}); rerun the batch"
         vietnamese = f"Dask worker đang xử lý tệp này đã dừng đột ngột ({detail}); hãy chạy lại lô"

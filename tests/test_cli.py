@@ -231,9 +231,8 @@ def test_prefect_yaml_declares_nightly_batch() -> None:
     nightly = next(d for d in config["deployments"] if d["name"] == "nightly-batch")
     schedule = nightly["schedules"][0]
     assert (schedule["cron"], schedule["timezone"]) == ("0 1 * * *", "Asia/Ho_Chi_Minh")
-    module_path, flow_name = nightly["entrypoint"].split(":")
-    assert (ROOT / module_path).exists()
-    assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")
+    module, flow_name = nightly["entrypoint"].rsplit(".", 1)
+    assert f"def {flow_name}(" in (ROOT / f"{module.replace('.', '/')}.py").read_text(encoding="utf-8")
 
 
 def test_ocr_and_sign_refuse_to_write_over_their_input(tmp_path: Path) -> None:

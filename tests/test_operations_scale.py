@@ -304,6 +304,39 @@ def test_batch_runs_on_a_dask_cluster(tmp_path: Path, dask_cluster: str) -> None
     assert ledger.returncode == 0, ledger.stdout + ledger.stderr
 
 
+@pytest.mark.integration
+def test_the_nightly_batch_deployment_runs_on_a_dask_cluster(
+    tmp_path: Path, dask_cluster: str, prefect_api: str
+) -> None:
+    """QA136: `nightly-batch` with SOHOA_DASK_ADDRESS, run by a worker, failed every document ("Error during
+    deserialization of the task graph"): the worker loaded the flow from prefect.yaml's entrypoint, then a file
+    (flows/prefect_flows.py:process_batch), as a module named "prefect_flows", which the Dask scheduler and
+    workers cannot import. The flow is loaded here as a worker loads it, from the deployment's entrypoint, and run
+    against a real server and cluster (whose processes, as the README starts them, have no flows/ on their path)."""
+    import yaml
+
+    from tests.conftest import run_flows_for_their_states
+    from tests.test_operations import TEXTS
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text(encoding="utf-8"))
+    entrypoint = next(d["entrypoint"] for d in config["deployments"] if d["name"] == "nightly-batch")
+    inbox = tmp_path / "hộp thư"
+    inbox.mkdir()
+    make_scan(inbox / "thông báo.png", TEXTS[0])
+    data = tmp_path / "var"
+    overrides = {"data_dir": str(data), "dask_address": dask_cluster, "ocr_workers": 1}
+    (run,) = run_flows_for_their_states(
+        f"from prefect.flows import load_flow_from_entrypoint\nbatch = load_flow_from_entrypoint({entrypoint!r})",
+        [f"batch([{str(inbox)!r}], {overrides!r}, return_state=True)"],
+        tmp_path / "prefect",
+        prefect_api,
+    )
+    assert run["state"]["type"] == "COMPLETED", run["state"]
+    outcomes = {Path(f["path"]).name: f["outcome"] for f in run["result"]["files"]}
+    assert outcomes == {"thông báo.png": "archived"}, run["result"]["files"]
+    assert len(archived_ids(data)) == 1
+
+
 def test_an_unreachable_dask_scheduler_is_said_at_once_without_traceback(tmp_path: Path) -> None:
     """Found by QA: `--dask` naming a scheduler that is not there waited 33 s, then printed a 269-line traceback
     and "Prefect could not run the batch … Check PREFECT_API_URL"."""

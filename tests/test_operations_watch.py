@@ -191,8 +191,8 @@ def test_prefect_yaml_declares_the_watch_inbox_deployment() -> None:
     assert deployment["schedules"][0]["interval"] == 60
     assert deployment["work_pool"] == {"name": "sohoa", "work_queue_name": "interactive"}
     assert deployment["parameters"]["inbox"] == "/srv/sohoa/inbox"
-    module_path, flow_name = deployment["entrypoint"].split(":")
-    assert f"def {flow_name}(" in (ROOT / module_path).read_text(encoding="utf-8")
+    module, flow_name = deployment["entrypoint"].rsplit(".", 1)
+    assert f"def {flow_name}(" in (ROOT / f"{module.replace('.', '/')}.py").read_text(encoding="utf-8")
 
 
 def test_a_copy_in_another_folder_and_entries_that_are_no_file(
