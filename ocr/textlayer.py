@@ -150,13 +150,6 @@ _PITCH_LEAST = 0.4  # ... of a line whose baseline lies at least this many times
 _PITCH_WORDS = 3  # ... and that holds this many words at least (a line of text, not a scrap of a signature)
 _PITCH_ALIKE = 0.7  # ... whose letters are this tall at least beside its own (a title's next line is smaller)
 _NEAR = 0.1  # see _doubtful_edges
-# pdftotext takes two lines into one block only when their baselines lie within 1.5 font sizes of each other. Lines
-# 1.5 apart (Decree 30 allows up to 1.5 line spacing: ~1.9 times a font as tall as the letters) were each a block
-# of their own: two columns came out read across, line by line, and a blank line stood after every line (QA130 F3).
-# A line whose nearest line of words lies up to _BLOCK_PITCH_MOST of its font size away is set in a font of
-# 1/_BLOCK_PITCH of that pitch: its glyphs reach a little above and below its letters, never into the next line's
-_BLOCK_PITCH = 1.4
-_BLOCK_PITCH_MOST = 2.2  # farther: a gap between paragraphs, which may end a block
 
 
 def _has_letters(word: Word) -> bool:
@@ -287,52 +280,42 @@ def _segment_line(
     return base, top_tall
 
 
-def _within_line_pitch(edges: list[tuple[float, float]], pitches: list[float | None]) -> list[tuple[float, float]]:
-    """Each line's (baseline, top of its tall letters), its letters made no taller than _PITCH_SHARE of its pitch
-    (``pitches``, see ``_line_pitches``) where they were taller than that whole distance: lines of one size are
+def _within_line_pitch(segments: list[list[Word]], edges: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Each line's (baseline, top of its tall letters), its letters made no taller than _PITCH_SHARE of the distance
+    to the nearest baseline of a line of words above or below it (that shares some of its width, holds
+    _PITCH_WORDS words or more, lies at least _PITCH_LEAST of its letters' height away — a scrap read in a
+    signature a few pixels under "CHỦ TỊCH" is no line above or below it — and whose letters are at least
+    _PITCH_ALIKE as tall: a 24 pt line set tight between 12 pt ones, a title over a row of junk Tesseract read
+    under it, were shrunk to half, QA109) where they were taller than that whole distance: lines of one size are
     never taller than their pitch. On a noisy 100 dpi scan of small print Tesseract's word boxes took in specks
     above and below (29 px for a 14 px line), the layer was set at 27.8 pt for 12 pt lines, and pdftotext glued
     the words of neighbouring lines together ("đkhaiGiấythác,tờ": 569 of 1,506 words found, QA108)."""
-    return [
-        (base, base - _PITCH_SHARE * pitch) if pitch is not None and base - top > pitch else (base, top)
-        for (base, top), pitch in zip(edges, pitches, strict=True)
-    ]
-
-
-def _line_pitches(segments: list[list[Word]], edges: list[tuple[float, float]]) -> list[float | None]:
-    """Each line's pitch: the distance, in pixels, to the nearest baseline of a line of words above or below it
-    that shares some of its width, holds _PITCH_WORDS words or more, lies at least _PITCH_LEAST of its letters'
-    height away — a scrap read in a signature a few pixels under "CHỦ TỊCH" is no line above or below it — and
-    whose letters are at least _PITCH_ALIKE as tall (a 24 pt line set tight between 12 pt ones, a title over a row
-    of junk Tesseract read under it, were shrunk to half, QA109); None where there is none."""
     spans = [(min(w.left for w in line), max(w.left + w.width for w in line)) for line in segments]
     lines_of_words = [sum(1 for w in line if _has_letters(w)) >= _PITCH_WORDS for line in segments]
-    pitches: list[float | None] = []
+    fitted = []
     for index, ((base, top), (left, right)) in enumerate(zip(edges, spans, strict=True)):
-        pitches.append(
-            min(
-                (
-                    abs(other_base - base)
-                    for other, ((other_base, other_top), (other_left, other_right)) in enumerate(
-                        zip(edges, spans, strict=True)
-                    )
-                    if other != index
-                    and lines_of_words[other]
-                    and other_base - other_top >= _PITCH_ALIKE * (base - top)
-                    and other_left < right
-                    and other_right > left
-                    and abs(other_base - base) >= _PITCH_LEAST * (base - top)
-                ),
-                default=None,
-            )
+        pitch = min(
+            (
+                abs(other_base - base)
+                for other, ((other_base, other_top), (other_left, other_right)) in enumerate(
+                    zip(edges, spans, strict=True)
+                )
+                if other != index
+                and lines_of_words[other]
+                and other_base - other_top >= _PITCH_ALIKE * (base - top)
+                and other_left < right
+                and other_right > left
+                and abs(other_base - base) >= _PITCH_LEAST * (base - top)
+            ),
+            default=None,
         )
-    return pitches
+        fitted.append((base, base - _PITCH_SHARE * pitch) if pitch is not None and base - top > pitch else (base, top))
+    return fitted
 
 
 def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: float = 0.0, width: int = 0) -> bytes:
     """The content stream: each line (a Tesseract line, cut at column gaps: ``_segments``) in a font size whose
-    glyphs reach from the line's tall letters to under its descenders (``ASCENT``, ``DESCENT``) — or a little
-    more, for lines set far apart (``_BLOCK_PITCH``) —, each word on
+    glyphs reach from the line's tall letters to under its descenders (``ASCENT``, ``DESCENT``), each word on
     the line's baseline where the word stands, stretched over its own box, then a space (which extraction needs
     between words) that ends before the next word.
 
@@ -362,13 +345,11 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
     bottoms, tops = _doubtful_edges(segments)
     slope = _page_slope(segments, bottoms, tops)
     parts = ["BT 3 Tr"]
-    edges = [_segment_line(line, s, slope, bottoms, tops) for s, line in enumerate(segments)]
-    pitches = _line_pitches(segments, edges)
-    edges = _within_line_pitch(edges, pitches)
-    for line, (base, top), pitch in zip(segments, edges, pitches, strict=True):
+    edges = _within_line_pitch(
+        segments, [_segment_line(line, s, slope, bottoms, tops) for s, line in enumerate(segments)]
+    )
+    for line, (base, top) in zip(segments, edges, strict=True):
         size = (base - top) * to_points * 1000 / ASCENT
-        if pitch is not None and _BLOCK_PITCH * size < pitch * to_points <= _BLOCK_PITCH_MOST * size:
-            size = pitch * to_points / _BLOCK_PITCH
         parts.append(f"{FONT_RESOURCE} {size:.1f} Tf")
         # each word's baseline where the line is under it, but within ±_DRIFT font sizes of the line's middle:
         # pdftotext ends a line where a word's baseline lies half a font size from its first word's (on cv-118,

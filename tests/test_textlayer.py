@@ -141,35 +141,3 @@ def test_letters_taller_than_their_line_pitch_are_set_within_it(tmp_path: Path) 
     path = layered_page(tmp_path, upright)
     with pdfplumber.open(path) as pdf:
         assert max(c["size"] for c in pdf.pages[0].chars if c["text"] == "C") > 10
-
-
-def test_two_columns_of_widely_spaced_lines_extract_column_by_column(tmp_path: Path) -> None:
-    """QA130 F3: pdftotext takes two lines into one block only when their baselines lie within 1.5 font sizes of
-    each other. Lines set 1.5 apart (Decree 30 allows up to 1.5 line spacing), set in a font as tall as their
-    letters, were each a block of their own, and pdftotext read two columns across, line by line. Such lines are
-    set in a font of at least 1/1.4 of their pitch, and each column comes out whole."""
-    left = [
-        ["Căn", "cứ", "Luật", "Tổ", "chức"],
-        ["chính", "quyền", "địa", "phương", "năm"],
-        ["hai", "nghìn", "không", "trăm", "mười"],
-    ]
-    right = [
-        ["Điều", "bốn", "Trưởng", "thôn", "Tây"],
-        ["thông", "báo", "cho", "các", "hộ"],
-        ["dân", "được", "biết", "và", "thực"],
-    ]
-    words = []
-    for column, lines in ((0, left), (1, right)):
-        for row, texts in enumerate(lines):
-            # letters ~40 px tall (a ~13 pt font at 300 dpi would be ~54 px), baselines 100 px apart: 1.8 font sizes
-            words += [
-                word(text, 200 + 1100 * column + 180 * i, 400 + 100 * row, 150, 42, 1 + 3 * column + row)
-                for i, text in enumerate(texts)
-            ]
-    path = layered_page(tmp_path, words)
-    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
-    assert text.split() == [w for lines in (left, right) for line in lines for w in line], text
-    with pdfplumber.open(path) as pdf:
-        # the glyphs still stand one over another, never into the next line (their height under the pitch)
-        sizes = {round(c["size"], 1) for c in pdf.pages[0].chars if not c["text"].isspace()}
-    assert max(sizes) < 100 * 72 / DPI, sizes
