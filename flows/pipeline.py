@@ -1559,9 +1559,10 @@ def check_locations(settings: Settings) -> None:
                 # said now, not only after each document's ~40 s of retries (QA97: the check was skipped silently)
                 log.warning(
                     "cảnh báo: kho S3 chưa trả lời (%s); mỗi văn bản sẽ thử lại khoảng 40 giây trước khi để lại cho "
-                    "lần chạy sau — hãy dừng lô (Ctrl-C) và chạy lại khi máy chủ S3 đã chạy / warning: the S3 archive "
-                    "does not answer now (%s); each document will retry for ~40 s before it is left for the next "
-                    "run — stop the batch (Ctrl-C) and start it again once the S3 server is up",
+                    "lần chạy sau — hãy dừng lô (Ctrl-C; lượt chạy của Prefect: prefect flow-run cancel ID) và chạy "
+                    "lại khi máy chủ S3 đã chạy / warning: the S3 archive does not answer now (%s); each document "
+                    "will retry for ~40 s before it is left for the next run — stop the batch (Ctrl-C; a Prefect "
+                    "flow run: prefect flow-run cancel ID) and start it again once the S3 server is up",
                     exc,
                     exc,
                 )
@@ -1922,6 +1923,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
 
     check_signing_token(settings)  # a token pulled out: fail now, not after the OCR
     work = prepare_work_dir(settings.work_path / record.id)
+    keep_work = False
     try:
         searchable = work / "ocr.pdf"
         record.ocr = runner("ocr", run_ocr, path, searchable, settings)
@@ -2093,9 +2095,19 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             "report": ("verification.json", report),
         }
         archived: Record = runner("archive", run_archive, record, files, settings)
+    except BadInputError:
+        raise  # quarantined: read anew if it comes again
+    except BaseException:
+        # a fault outside the input (an archive or a TSA that did not answer, a stop): failed, for the next run,
+        # which reuses the stages done here — Prefect's cached results are keyed by this folder's token
+        # (prepare_work_dir). Removed with it, they were orphans holding the document's OCR text for a week, and
+        # the rerun read and signed it again (QA136 F7: S3 down at the archive stage)
+        keep_work = True
+        raise
     finally:
         _papers_in_flight.release(record.id)  # archived (and indexed, for the next to find) or given up
-        shutil.rmtree(work, ignore_errors=True)
+        if not keep_work:
+            shutil.rmtree(work, ignore_errors=True)
     if archived.found_archived and archived.batch_id != record.batch_id:
         # (the same batch: this run's own earlier attempt, whose answer was lost — retry_transient: archived here)
         # archived whole meanwhile by another batch — a process with another DATA_DIR, another host — while this one

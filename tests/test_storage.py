@@ -570,6 +570,46 @@ def test_the_duplicate_check_tries_again_when_the_server_is_down(
         assert [r.id for r in store.records()] == [result.record.id if result.record else None]
 
 
+def test_a_document_failed_at_its_archive_keeps_its_work_for_the_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA136 F7: the S3 server stopped while a document was being archived, after its OCR and signature: the
+    document failed, for the next run, but its work folder was removed with it — and with it the generation token
+    that Prefect's cached OCR and signature results are keyed by. The rerun read and signed it again, and the
+    cached results, the document's whole OCR text, stayed on disk for a week. The folder is kept now; the rerun
+    works in it (the same token: the same cache keys) and removes it once the record is archived."""
+    from test_bad_input import small_scan_png
+
+    from flows import pipeline
+    from flows.pipeline import WORK_TOKEN, work_token
+
+    monkeypatch.setattr(pipeline, "ARCHIVE_RETRY_DELAYS", (0.01, 0.01, 0.01))  # production waits 1, 5, 30 s
+    scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
+    tokens: list[str | None] = []
+    with SeaweedServer(tmp_path / "swfs") as server:
+        settings = s3_settings(server, tmp_path / "data", "sohoa-kept")
+
+        outage = [True]
+
+        def stopping_at_the_archive(stage: str, function: Any, *args: Any) -> Any:
+            if stage == "ocr":
+                tokens.append(work_token(Path(args[1]).parent))  # (path, searchable copy in the work folder, …)
+            if stage == "archive" and outage:
+                server.stop(kill=True)  # a real outage, between the signature and the archive
+            return pipeline.direct_runner(stage, function, *args)
+
+        failed = pipeline.process_document(scan, settings, runner=stopping_at_the_archive)
+        assert failed.outcome == pipeline.Outcome.FAILED, failed.reason_en
+        (work,) = [folder for folder in settings.work_path.iterdir() if (folder / WORK_TOKEN).is_file()]
+        assert (work / "ocr.pdf").is_file() and (work / "document.pdf").is_file()
+        server.start()
+        outage.clear()
+        archived = pipeline.process_document(scan, settings, runner=stopping_at_the_archive)
+    assert archived.outcome == pipeline.Outcome.ARCHIVED, archived.reason_en
+    assert tokens[0] is not None and tokens == [tokens[0]] * 2  # the rerun's stages in the same folder, same token
+    assert not work.exists()  # done with, once archived
+
+
 # ---------------------------------------------------------------------------------------------- ledger
 def test_ledger_detects_edit_removal_and_reordering(archive: BaseArchive, tmp_path: Path) -> None:
     record, files = make_record(tmp_path / "in", "ledger")
