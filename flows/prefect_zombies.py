@@ -110,7 +110,26 @@ def _sorted_sets(value: Any) -> Any:
 
 
 def main() -> int:
-    automation_id, done = ensure_zombie_automation()
+    try:
+        automation_id, done = ensure_zombie_automation()
+    except Exception as exc:  # noqa: BLE001 — the server's answer, said in one line (QA136 F11: a traceback)
+        import os
+        import sys
+
+        said = " ".join(f"{type(exc).__name__}: {exc}".split())[:400]
+        hint = ""
+        if "401" in said:
+            hint = (
+                " — đặt PREFECT_API_AUTH_STRING như PREFECT_SERVER_API_AUTH_STRING của máy chủ / set "
+                "PREFECT_API_AUTH_STRING to the server's PREFECT_SERVER_API_AUTH_STRING"
+            )
+        server = os.environ.get("PREFECT_API_URL") or "PREFECT_API_URL chưa đặt / not set"
+        print(
+            f"sohoa: không tạo được tự động hóa trên máy chủ Prefect ({server}) / could not set up the automation on "
+            f"the Prefect server ({server}): {said}{hint}",
+            file=sys.stderr,
+        )
+        return 3
     if done == "kept":
         print(f"đã có sẵn / already there: {AUTOMATION_NAME} ({automation_id})")
         return 0

@@ -755,8 +755,8 @@ class Settings(BaseSettings):
                 problem_vi, problem = "không nêu tên máy chủ", "it names no host"
             else:
                 return value
-        # the setting's name and the value given are the error's frame (flows.cli._configuration_problem), not said
-        # here again (QA67: "SOHOA_TSA_URL / tsa_url: SOHOA_TSA_URL (tsa_url) = …")
+        # the setting's name and the value given are the error's frame (sohoa.settings_problem), not said here again
+        # (QA67: "SOHOA_TSA_URL / tsa_url: SOHOA_TSA_URL (tsa_url) = …")
         raise ValueError(
             f"{problem_vi}: cần địa chỉ http:// hoặc https:// của máy chủ cấp dấu thời gian RFC 3161, ví dụ "
             f"http://tsa.example.vn/tsr (để trống: không dùng) / {problem}; expected the http:// or https:// URL of an "

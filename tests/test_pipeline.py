@@ -495,7 +495,8 @@ def test_the_locations_are_checked_once_per_command_and_by_every_batch(
     check runs each time; it is only counted (it leaves nothing that says how often it ran)."""
     from typer.testing import CliRunner
 
-    from flows import cli, pipeline, prefect_flows
+    from flows import cli, pipeline
+    from flows.prefect_run import flow_settings
 
     calls: list[Path] = []
     real = pipeline.check_locations
@@ -535,7 +536,8 @@ def test_the_locations_are_checked_once_per_command_and_by_every_batch(
     monkeypatch.setenv("SOHOA_DATA_DIR", "var")  # relative, as by default: the flow run makes its folders absolute
     monkeypatch.setenv("SOHOA_CONFIG", "")
     command = cli._settings(archive=None, batch_workers=None, dask_address=None)
-    in_flow = prefect_flows._settings(cli._flow_overrides(command)).with_absolute_paths()  # as process_batch
+    in_flow = flow_settings(cli._flow_overrides(command))  # as process_batch
+    assert not isinstance(in_flow, str), in_flow
     with pipeline.checked_locations(command):
         with pipeline.batch_documents([], in_flow):
             pass

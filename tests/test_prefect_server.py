@@ -492,3 +492,20 @@ def test_the_zombie_run_automation_is_created_once(prefect_api: str) -> None:
     assert action["type"] == "change-flow-run-state" and action["state"] == "CRASHED", action
     # a server down that long silences a healthy run too (QA75: called dead, rerun beside it)
     assert "or could not reach this Prefect server that long" in action["message"], action
+
+
+def test_the_zombie_automation_command_says_a_server_it_cannot_reach_in_one_line(tmp_path: Path) -> None:
+    """QA136 F11: `python -m flows.prefect_zombies` against a server that refused it (401: no
+    PREFECT_API_AUTH_STRING) printed Prefect's traceback. It says the server and the error in one line, exit 3.
+    Here the server is a port nothing listens on (a real refusal)."""
+    from signing_pki import free_port
+
+    env = prefect_home.environment_without_settings()
+    url = f"http://127.0.0.1:{free_port()}/api"
+    env.update(PYTHONPATH=str(ROOT), PREFECT_API_URL=url, PREFECT_HOME=str(tmp_path / "prefect"))
+    proc = subprocess.run(
+        [sys.executable, "-m", "flows.prefect_zombies"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert f"could not set up the automation on the Prefect server ({url})" in proc.stderr, proc.stderr
