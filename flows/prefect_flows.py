@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -281,8 +282,25 @@ def cluster_archive_writer() -> Iterator[None]:
         yield
 
 
+def _on_a_dask_worker() -> bool:
+    """Whether this runs in a Dask worker (a document task of a batch on the cluster), where the scheduler lends
+    ``cluster_archive_writer``'s lock. A process-document run on a worker host whose environment names the cluster
+    (SOHOA_DASK_ADDRESS, for its nightly-batch) runs here, in the flow's own process, with no Dask client: taking
+    the lock failed every such document at its archive stage, "'NoneType' object has no attribute 'asyncio_loop'"
+    (QA138). It writes as any host does, made safe by the store's own conditional writes."""
+    if "distributed" not in sys.modules:
+        return False
+    from distributed import get_worker
+
+    try:
+        get_worker()
+    except ValueError:  # "No worker found"
+        return False
+    return True
+
+
 def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
-    if stage == "archive" and isinstance(args[-1], Settings) and args[-1].dask_address:
+    if stage == "archive" and isinstance(args[-1], Settings) and args[-1].dask_address and _on_a_dask_worker():
         with cluster_archive_writer():
             return direct_runner(stage, function, *args)
     if stage not in STAGE_TASKS:

@@ -558,3 +558,20 @@ def test_stage_results_past_their_week_are_deleted_and_nothing_else(
     with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: storage}):
         assert prefect_flows.forget_expired_results() == 1
     assert sorted(p.name for p in storage.iterdir()) == sorted([fresh.name, foreign.name])
+
+
+def test_a_document_outside_the_dask_cluster_is_archived_without_the_clusters_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA138: on a worker host whose environment names the cluster (SOHOA_DASK_ADDRESS, for its nightly-batch), a
+    process-document run read and signed each document, then failed it at the archive stage: the runner took the
+    cluster's archive-writer lock, a ``distributed.Lock`` with no Dask client in that process ("'NoneType' object
+    has no attribute 'asyncio_loop'"). Only a document task on a Dask worker takes it."""
+    import distributed  # noqa: F401 — loaded, as in a flow run whose pages were read on the cluster
+
+    from flows.prefect_flows import prefect_runner
+    from sohoa.settings import Settings
+
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    settings = Settings(data_dir=tmp_path, dask_address="tcp://127.0.0.1:9")  # type: ignore[call-arg]
+    assert prefect_runner("archive", lambda *args: "archived", settings) == "archived"
