@@ -123,9 +123,26 @@ def flow_settings(overrides: Mapping[str, Any] | None) -> Settings | str:
     the words of the commands' "configuration error" (exit 2). A setting that is none (``trust_dev_caa``) or a
     value out of range ended the run with two tracebacks and pydantic's text, "Flow run encountered an exception:
     ValidationError …", every minute for the scheduled watch-inbox (QA136)."""
-    from sohoa.settings import load_settings
+    import difflib
+
+    from sohoa.settings import Settings, load_settings
     from sohoa.settings_problem import configuration_problem
 
+    # a name that is no setting: pydantic drops it without a word, and a misspelt `{"archve": …}` archived into the
+    # worker's default archive (QA138 F4), where sohoa.toml and SOHOA_* say such a name
+    if unknown := sorted(set(overrides or {}) - set(Settings.model_fields)):
+        meant = [
+            f"{name} (did you mean {close[0]}?)"
+            if (close := difflib.get_close_matches(name, Settings.model_fields, 1))
+            else name
+            for name in unknown
+        ]
+        problem = (
+            f"cấu hình sai / configuration error: settings_overrides: không có thiết lập {', '.join(unknown)} / no "
+            f"setting {', '.join(meant)} (the settings are listed in README.md, Configuration)"
+        )
+        logging.getLogger("sohoa").error("%s", problem)
+        return problem
     try:
         return load_settings(**(overrides or {})).with_absolute_paths()
     except Exception as exc:  # noqa: BLE001 — every way load_settings refuses (pydantic's, sohoa.toml's own)

@@ -334,6 +334,9 @@ def test_a_flow_run_with_bad_settings_ends_failed_in_the_commands_words(
         assert "trust_dev_caa" in (state.message or ""), state.message
     for state in out_of_range:
         assert "SOHOA_OCR_DPI / ocr_dpi: nhỏ quá" in (state.message or "") and "72 to 1200" in (state.message or "")
+    # a deployment's settings_overrides naming no setting (QA138 F4: dropped without a word)
+    misspelt = archive_audit.fn(settings_overrides={"data_dir": str(data), "archve": str(tmp_path / "kho")})
+    assert misspelt.is_failed() and "no setting archve (did you mean archive?)" in (misspelt.message or "")
     assert not [r for r in caplog.records if r.exc_info], "a traceback logged"
     assert scan.is_file() and not (data / "claimed").exists() and not (data / "work").exists()
 
