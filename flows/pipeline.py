@@ -1774,7 +1774,8 @@ def remove_work_leftovers(work_root: Path) -> list[Path]:
     under one lock that each such OCR holds shared: only while no OCR on this host holds it.
 
     Kept: the work folder itself when it carries its generation token (a rerun reuses its cached stage results;
-    one without a token is incomplete and ``prepare_work_dir`` would make it afresh anyway), ``.locks/`` and
+    one without a token is incomplete and ``prepare_work_dir`` would make it afresh anyway) and that token is not
+    older than KEPT_WORK_DAYS, ``.locks/`` and
     whatever else is in WORK (split stacks: ``flows.intake.remove_stack_leftovers``; the audit's folder; anything
     not named as sohoa names these)."""
     if not work_root.is_dir():
@@ -1803,12 +1804,21 @@ def remove_work_leftovers(work_root: Path) -> list[Path]:
     return removed
 
 
+# A work folder a failed or killed run kept for its rerun (its searchable and signed copies, Prefect's cached results
+# keyed by its token) is removed by the leftovers pass once its token is this old: the cached results have expired
+# by then (flows.prefect_flows.CACHE_EXPIRATION), and a scan never run again — deleted, rescanned, its file rewritten —
+# left them in WORK for ever (QA138 F3)
+KEPT_WORK_DAYS = 7
+
+
 def _record_leftovers(work_root: Path, record_id: str) -> list[Path]:
-    """A record's temporary files and folders in WORK (called under its content lock)."""
+    """A record's temporary files and folders in WORK (called under its content lock); its work folder too when it
+    is older than KEPT_WORK_DAYS."""
     found = sorted(work_root.glob(f".{record_id}{PART_MARKER}*"))
     folder = work_root / record_id
     if folder.is_dir():
-        if not (folder / WORK_TOKEN).is_file():
+        token = folder / WORK_TOKEN
+        if not token.is_file() or _days_old(token) > KEPT_WORK_DAYS:
             found.append(folder)
         else:
             found += sorted(
@@ -1818,6 +1828,13 @@ def _record_leftovers(work_root: Path, record_id: str) -> list[Path]:
                 or (p.name.startswith(".") and (PART_MARKER in p.name or p.name.endswith(".tmp")))
             )
     return found
+
+
+def _days_old(path: Path) -> float:
+    try:
+        return (time.time() - path.stat().st_mtime) / 86400
+    except OSError:
+        return 0.0
 
 
 def _process(
@@ -2095,8 +2112,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             "report": ("verification.json", report),
         }
         archived: Record = runner("archive", run_archive, record, files, settings)
-    except BadInputError:
-        raise  # quarantined: read anew if it comes again
+    except (BadInputError, ScanChangedError):
+        raise  # quarantined, or read while rewritten (its content gone): nothing a rerun could take up
     except BaseException:
         # a fault outside the input (an archive or a TSA that did not answer, a stop): failed, for the next run,
         # which reuses the stages done here — Prefect's cached results are keyed by this folder's token

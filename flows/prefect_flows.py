@@ -31,6 +31,7 @@ from pydantic import BaseModel
 
 from flows import progress
 from flows.pipeline import (
+    KEPT_WORK_DAYS,
     OUTCOME_WORDS,
     BatchReport,
     DocumentResult,
@@ -97,7 +98,7 @@ def _refusing(function: Callable[..., Any]) -> Callable[..., Any]:
 # SHA-256 of what it reads, the generation token of the record's work folder (its outputs live there; see
 # flows.pipeline.prepare_work_dir) and the settings. A work folder made afresh has a new token, so a cached result
 # can never point to files that are gone. The other stages run inline (see prefect_runner) and are not cached.
-CACHE_EXPIRATION = timedelta(days=7)
+CACHE_EXPIRATION = timedelta(days=KEPT_WORK_DAYS)  # the work folder a result lives in is kept as long
 
 
 # settings that change how a batch runs, not what a stage produces: a rerun with other values still reuses results

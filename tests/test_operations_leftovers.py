@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -197,3 +198,19 @@ def test_the_archive_lock_is_one_whatever_the_temporary_folder(tmp_path: Path) -
         child.wait(timeout=30)
     with file_lock(host_lock_file("archive", str(archive)), wait=False) as free:
         assert free
+
+
+def test_a_work_folder_kept_past_its_cache_is_removed_by_the_next_batch(tmp_path: Path) -> None:
+    """QA138 F3: a work folder kept for a rerun (a run failed by an S3 or TSA outage, or killed) stayed for ever when
+    the scan never came again — deleted, rescanned, rewritten —, its searchable and signed copies in WORK. Once its
+    token is older than the cached results it serves (KEPT_WORK_DAYS), the leftovers pass removes it."""
+    from flows.pipeline import KEPT_WORK_DAYS, prepare_work_dir, remove_work_leftovers
+
+    work_root = tmp_path / "work"
+    old, recent = (prepare_work_dir(work_root / name) for name in ("0123456789abcdef", "fedcba9876543210"))
+    for folder in (old, recent):
+        (folder / "document.pdf").write_bytes(b"%PDF-1.7 signed copy")
+    past = time.time() - (KEPT_WORK_DAYS + 1) * 86400
+    os.utime(old / WORK_TOKEN, (past, past))
+    assert remove_work_leftovers(work_root) == [old]
+    assert not old.exists() and (recent / "document.pdf").is_file()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pikepdf
 import pytest
 
-from flows.pipeline import Outcome, process_document
+from flows.pipeline import WORK_TOKEN, Outcome, process_document
 from ocr.jpegs import stored_image_bytes
 from sohoa.record import Record
 from storage import LocalArchive
@@ -893,6 +893,8 @@ def test_a_scan_rewritten_while_it_is_processed_is_not_archived_as_another_recor
     assert "tệp đã thay đổi trong khi đang xử lý" in (changed.reason_vi or "")
     assert LocalArchive(settings.archive_dir).find(hashlib.sha256(other).hexdigest()) is None
     assert not any(settings.quarantine_path.glob("**/*.jpg"))  # not the scan's fault: left where it is
+    # its work folder gone with the content it was made for: no rerun can take it up (QA138 F3: kept for ever)
+    assert not [folder for folder in settings.work_path.iterdir() if (folder / WORK_TOKEN).is_file()]
     again = process_document(inbox, settings)
     assert again.outcome == Outcome.ARCHIVED and again.record is not None
     kept = LocalArchive(settings.archive_dir).find(again.record.source.sha256)
