@@ -160,7 +160,25 @@ def _sign_key(_: TaskRunContext, p: dict[str, Any]) -> str | None:
         output.name,
         work_token(output.parent),
         _settings_fingerprint(p["settings"]),
+        _signing_material(p["settings"]),
     )
+
+
+def _signing_material(settings: Settings) -> str:
+    """A digest of the files a signature is made of, beyond the settings that name them: the identity (the
+    development signer's certificate, a PKCS#12 file) and the images its appearance draws. The settings alone
+    named a path: a PKCS#12 renewed or replaced at the same path, a development identity made again, and a rerun
+    archived the document under the old key's signature, cached when an S3 outage failed its first run (QA138 F1).
+    A PKCS#11 token's key is named by the settings only (reading it needs the PIN)."""
+    files: list[Path | None] = [settings.seal_image, settings.signature_image]
+    if settings.signing_identity == "dev":
+        from signing.identity import ensure_dev_identity
+
+        # made now if it is not there yet (the signature would make it): keyed by the certificate it signs with
+        files.append(ensure_dev_identity(settings.keys_dir).signer_cert)
+    elif settings.signing_identity == "pkcs12":
+        files.append(settings.pkcs12_file)
+    return ",".join(_file_hash(path) or "-" if path is not None else "-" for path in files)
 
 
 def _cached(name: str, key_fn: Callable[[TaskRunContext, dict[str, Any]], str | None], **options: Any) -> Any:

@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -578,3 +579,26 @@ def test_a_document_outside_the_dask_cluster_is_archived_without_the_clusters_lo
     monkeypatch.setenv("SOHOA_CONFIG", "")
     settings = Settings(data_dir=tmp_path, dask_address="tcp://127.0.0.1:9")  # type: ignore[call-arg]
     assert prefect_runner("archive", lambda *args: "archived", settings) == "archived"
+
+
+def test_a_signature_cached_under_one_identity_is_not_taken_under_another(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA138 F1: the sign stage's cache key held the settings that name the identity, not the identity: made again
+    at the same place (a development identity made afresh; a PKCS#12 file renewed at its path), a rerun reused the
+    signature cached by a run an S3 outage had failed, and archived the document signed by the old key. The key
+    now holds a digest of the signer's certificate (or the PKCS#12 file) and of the appearance's images."""
+    from flows.pipeline import prepare_work_dir
+    from flows.prefect_flows import _sign_key
+    from sohoa.settings import Settings
+
+    monkeypatch.setenv("SOHOA_CONFIG", "")
+    settings = Settings(data_dir=tmp_path / "var")  # type: ignore[call-arg]
+    work = prepare_work_dir(settings.work_path / "0123456789abcdef")
+    (work / "ocr.pdf").write_bytes(b"%PDF-1.7 the searchable copy")
+    parameters = {"input_pdf": work / "ocr.pdf", "output_pdf": work / "document.pdf", "settings": settings}
+    first = _sign_key(None, parameters)  # type: ignore[arg-type]
+    assert first is not None and _sign_key(None, parameters) == first  # type: ignore[arg-type]
+    shutil.rmtree(settings.keys_dir)  # the development identity made again: another key, the same settings
+    again = _sign_key(None, parameters)  # type: ignore[arg-type]
+    assert again is not None and again != first
