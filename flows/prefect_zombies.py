@@ -110,12 +110,24 @@ def _sorted_sets(value: Any) -> Any:
 
 
 def main() -> int:
+    import os
+    import sys
+
+    from prefect.settings import get_current_settings
+
+    if not get_current_settings().api.url:
+        # Prefect would start a temporary server of its own, create the automation there and say so, exit 0: gone
+        # with the command (QA138 F5: an operator who forgot PREFECT_API_URL in that shell was told it worked)
+        print(
+            "sohoa: chưa đặt PREFECT_API_URL: tự động hóa phải được tạo trên máy chủ Prefect của các worker / "
+            "PREFECT_API_URL is not set: the automation belongs on the workers' Prefect server (e.g. "
+            "PREFECT_API_URL=http://SERVER:4200/api)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         automation_id, done = ensure_zombie_automation()
     except Exception as exc:  # noqa: BLE001 — the server's answer, said in one line (QA136 F11: a traceback)
-        import os
-        import sys
-
         said = " ".join(f"{type(exc).__name__}: {exc}".split())[:400]
         hint = ""
         if "401" in said:

@@ -509,3 +509,9 @@ def test_the_zombie_automation_command_says_a_server_it_cannot_reach_in_one_line
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert f"could not set up the automation on the Prefect server ({url})" in proc.stderr, proc.stderr
+    # no server named (QA138 F5): Prefect would have made the automation on a temporary server of its own, exit 0
+    env.pop("PREFECT_API_URL")
+    alone = subprocess.run(
+        [sys.executable, "-m", "flows.prefect_zombies"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert alone.returncode == 2 and "PREFECT_API_URL is not set" in alone.stderr, alone.stdout + alone.stderr
