@@ -1272,15 +1272,17 @@ def _names_the_scan(path: Path, exc: OSError) -> bool:
 WORK_TOKEN = ".generation"
 
 
-def prepare_work_dir(work: Path) -> Path:
+def prepare_work_dir(work: Path, reuse: bool = True) -> Path:
     """The record's work folder (``WORK/<record id>``, so named by the content hash).
 
     A folder that an interrupted run left behind is kept when it carries its generation token: Prefect's cached
     stage results (``flows.prefect_flows``) are keyed by the content hash *and* this token, and point to files in
     this folder, so a rerun reuses them and skips the finished stages. A folder without its token is incomplete
     and is made afresh, with a new token, which also makes every cached result of the old one unreachable.
-    """
-    if work.exists() and not (work / WORK_TOKEN).is_file():
+    ``reuse=False`` (a run whose stages are not cached) makes it afresh too: it writes the stages' files again, and
+    under the old token a later cached run took them for the ones its results describe — the searchable copy of a
+    run with other settings (QA138 F6: read in English, archived as the Vietnamese reading's)."""
+    if work.exists() and (not reuse or not (work / WORK_TOKEN).is_file()):
         shutil.rmtree(work)
     if not work.exists():
         staging = work.with_name(f".{work.name}{PART_MARKER}{uuid.uuid4().hex[:8]}")
@@ -1939,7 +1941,7 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         return _already_archived(path, shown, existing, parked, settings)
 
     check_signing_token(settings)  # a token pulled out: fail now, not after the OCR
-    work = prepare_work_dir(settings.work_path / record.id)
+    work = prepare_work_dir(settings.work_path / record.id, reuse=getattr(runner, "caches_stages", False))
     keep_work = False
     try:
         searchable = work / "ocr.pdf"

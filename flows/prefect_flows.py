@@ -327,6 +327,11 @@ def prefect_runner(stage: str, function: Callable[..., Any], *args: Any) -> Any:
     return _run_stage_task(stage, *args)
 
 
+# its stages' results are cached under the work folder's token: a rerun takes up the folder a failed run kept
+# (flows.pipeline.prepare_work_dir)
+prefect_runner.caches_stages = True  # type: ignore[attr-defined]
+
+
 @functools.cache
 def _tagged(stage: str, tag: str) -> Any:
     return STAGE_TASKS[stage].with_options(tags=[tag])

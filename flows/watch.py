@@ -723,6 +723,11 @@ class _WatchRunner:
         self.archived: dict[str, dict[str, Any]] = {}  # record id → the receipt stored with it
         self.dropped: list[BlankPart] = []  # the stacks' blank parts (process_many's ``dropped``)
 
+    @property
+    def caches_stages(self) -> bool:
+        """Whether the wrapped runner caches its stages (``flows.pipeline.prepare_work_dir``'s ``reuse``)."""
+        return bool(getattr(self.base, "caches_stages", False))
+
     def dropped_of(self, claim: _Claimed | None) -> list[dict[str, Any]]:
         """The blank parts dropped from ``claim`` (a stack), as its receipts list them: the stack as dropped in the
         inbox (``dropped_path``, as its records' ``source.stack.path``), not its claimed copy."""

@@ -576,8 +576,10 @@ def test_a_document_failed_at_its_archive_keeps_its_work_for_the_rerun(
     """QA136 F7: the S3 server stopped while a document was being archived, after its OCR and signature: the
     document failed, for the next run, but its work folder was removed with it — and with it the generation token
     that Prefect's cached OCR and signature results are keyed by. The rerun read and signed it again, and the
-    cached results, the document's whole OCR text, stayed on disk for a week. The folder is kept now; the rerun
-    works in it (the same token: the same cache keys) and removes it once the record is archived."""
+    cached results, the document's whole OCR text, stayed on disk for a week. The folder is kept now, and a rerun
+    whose stages are cached (Prefect's runner says so: ``caches_stages``) works in it, under the same token; a run
+    whose stages are not cached makes it afresh, a new token (QA138 F6: it rewrote the files under the old one,
+    and a later cached run archived them as its own). Either removes it once the record is archived."""
     from test_bad_input import small_scan_png
 
     from flows import pipeline
@@ -586,27 +588,34 @@ def test_a_document_failed_at_its_archive_keeps_its_work_for_the_rerun(
     monkeypatch.setattr(pipeline, "ARCHIVE_RETRY_DELAYS", (0.01, 0.01, 0.01))  # production waits 1, 5, 30 s
     scan = small_scan_png(tmp_path / "công văn.png", "CÔNG VĂN Số: 118/UBND-VP")
     tokens: list[str | None] = []
-    with SeaweedServer(tmp_path / "swfs") as server:
-        settings = s3_settings(server, tmp_path / "data", "sohoa-kept")
 
-        outage = [True]
+    class Runner:
+        """The pipeline's own runner (no Prefect here), the S3 server stopped at the archive stage while ``outage``."""
 
-        def stopping_at_the_archive(stage: str, function: Any, *args: Any) -> Any:
+        def __init__(self, outage: bool, caches_stages: bool) -> None:
+            self.outage, self.caches_stages = outage, caches_stages
+
+        def __call__(self, stage: str, function: Any, *args: Any) -> Any:
             if stage == "ocr":
                 tokens.append(work_token(Path(args[1]).parent))  # (path, searchable copy in the work folder, …)
-            if stage == "archive" and outage:
+            if stage == "archive" and self.outage:
                 server.stop(kill=True)  # a real outage, between the signature and the archive
             return pipeline.direct_runner(stage, function, *args)
 
-        failed = pipeline.process_document(scan, settings, runner=stopping_at_the_archive)
+    with SeaweedServer(tmp_path / "swfs") as server:
+        settings = s3_settings(server, tmp_path / "data", "sohoa-kept")
+        failed = pipeline.process_document(scan, settings, runner=Runner(outage=True, caches_stages=False))
         assert failed.outcome == pipeline.Outcome.FAILED, failed.reason_en
         (work,) = [folder for folder in settings.work_path.iterdir() if (folder / WORK_TOKEN).is_file()]
         assert (work / "ocr.pdf").is_file() and (work / "document.pdf").is_file()
         server.start()
-        outage.clear()
-        archived = pipeline.process_document(scan, settings, runner=stopping_at_the_archive)
+        again = pipeline.process_document(scan, settings, runner=Runner(outage=True, caches_stages=True))
+        assert again.outcome == pipeline.Outcome.FAILED and work.is_dir(), again.reason_en
+        server.start()
+        archived = pipeline.process_document(scan, settings, runner=Runner(outage=False, caches_stages=False))
     assert archived.outcome == pipeline.Outcome.ARCHIVED, archived.reason_en
-    assert tokens[0] is not None and tokens == [tokens[0]] * 2  # the rerun's stages in the same folder, same token
+    assert tokens[0] is not None and tokens[1] == tokens[0]  # a cached rerun in the same folder, the same token
+    assert tokens[2] is not None and tokens[2] != tokens[0]  # an uncached one in a folder made afresh
     assert not work.exists()  # done with, once archived
 
 
