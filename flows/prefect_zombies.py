@@ -110,12 +110,12 @@ def _sorted_sets(value: Any) -> Any:
 
 
 def main() -> int:
-    import os
     import sys
 
     from prefect.settings import get_current_settings
 
-    if not get_current_settings().api.url:
+    server = get_current_settings().api.url  # PREFECT_API_URL, from the environment or the Prefect profile
+    if not server:
         # Prefect would start a temporary server of its own, create the automation there and say so, exit 0: gone
         # with the command (QA138 F5: an operator who forgot PREFECT_API_URL in that shell was told it worked)
         print(
@@ -135,7 +135,6 @@ def main() -> int:
                 " — đặt PREFECT_API_AUTH_STRING như PREFECT_SERVER_API_AUTH_STRING của máy chủ / set "
                 "PREFECT_API_AUTH_STRING to the server's PREFECT_SERVER_API_AUTH_STRING"
             )
-        server = os.environ.get("PREFECT_API_URL") or "PREFECT_API_URL chưa đặt / not set"
         print(
             f"sohoa: không tạo được tự động hóa trên máy chủ Prefect ({server}) / could not set up the automation on "
             f"the Prefect server ({server}): {said}{hint}",
