@@ -1863,7 +1863,12 @@ def _complete_interrupted(existing: Record, settings: Settings) -> None:
     # a run here killed after archiving left its work folder; without one the record was archived elsewhere (another
     # host on the same archive, another DATA_DIR), whose index this one is not (QA97: "an earlier run stopped" was
     # said of a record another host had archived)
-    stopped_here = (settings.work_path / existing.id).exists()
+    # the work folder a run here kept (killed, or failed after its put went through): its signed copy is the one
+    # archived. One kept by a run that failed before the archive stage, the record archived meanwhile by another
+    # host, holds another signature (QA138 F8: said as "an earlier run stopped before")
+    signed_here = settings.work_path / existing.id / SIGNED_NAME
+    archived_signed = {o.sha256 for o in existing.objects if o.role == "signed"}
+    stopped_here = signed_here.is_file() and sha256_file(signed_here) in archived_signed
     # as `review set` indexes: with an officer's correction
     if index_archived(as_corrected(existing, settings), settings, unless_indexed=True):
         why_vi, why_en = (

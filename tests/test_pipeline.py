@@ -813,9 +813,12 @@ def test_the_lines_of_an_interrupted_run_and_of_a_retry_are_said_in_both_languag
     first = process_document(scan, settings)
     assert first.outcome == Outcome.ARCHIVED and first.record is not None
     rid = first.record.id
-    # as a run killed before it indexed the record leaves it: not searchable, its work folder left
+    # as a run killed before it indexed the record leaves it: not searchable, its work folder left with the signed
+    # copy it archived
+    archived_pdf = settings.archive_dir / (first.record.archive_prefix or "") / "document.pdf"
     search_index_path(settings).unlink()
     (settings.work_path / rid).mkdir(parents=True)
+    shutil.copyfile(archived_pdf, settings.work_path / rid / "document.pdf")
     caplog.clear()
     with caplog.at_level("INFO", logger="sohoa"):
         assert process_document(scan, settings).outcome == Outcome.ALREADY_ARCHIVED
@@ -825,14 +828,20 @@ def test_the_lines_of_an_interrupted_run_and_of_a_retry_are_said_in_both_languag
     )
     assert not (settings.work_path / rid).exists()
     # no work folder of it here: archived by another host on the same archive, whose index this is not (QA97 F6:
-    # "an earlier run stopped before" was said of it)
-    search_index_path(settings).unlink()
-    caplog.clear()
-    with caplog.at_level("INFO", logger="sohoa"):
-        assert process_document(scan, settings).outcome == Outcome.ALREADY_ARCHIVED
-    said = " ".join(r.getMessage() for r in caplog.records)
-    assert f"record {rid}: added to the search index (this host's index did not hold it: archived from" in said, said
-    assert "an earlier run stopped" not in said, said
+    # "an earlier run stopped before" was said of it); nor when the folder here is one a run kept after failing
+    # before its archive stage, its own signature in it (QA138 F8)
+    for kept_here in (False, True):
+        search_index_path(settings).unlink()
+        if kept_here:
+            (settings.work_path / rid).mkdir(parents=True)
+            (settings.work_path / rid / "document.pdf").write_bytes(b"%PDF-1.7 signed here, never archived")
+        caplog.clear()
+        with caplog.at_level("INFO", logger="sohoa"):
+            assert process_document(scan, settings).outcome == Outcome.ALREADY_ARCHIVED
+        said = " ".join(r.getMessage() for r in caplog.records)
+        assert f"record {rid}: added to the search index (this host's index did not hold it: archived from" in said
+        assert "an earlier run stopped" not in said, said
+        assert not (settings.work_path / rid).exists()
 
     calls: list[int] = []
 
