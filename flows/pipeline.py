@@ -1509,6 +1509,37 @@ def _index_short(path: Path, what_vi: str, what: str, settings: Settings | None 
     )
 
 
+def _say_tsa_down(url: str) -> None:
+    """Warn, before the first document, when the timestamping authority does not accept a connection: each document
+    would be read, then fail at its signature after the sign stage's retries and wait in its work folder for the
+    next run — a night's backlog read for nothing, said only document by document (QA138). A warning, not a
+    refusal: the TSA may answer by the time the first document is signed, and a proxy may reach what this cannot."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname or "", port), timeout=5):
+            return
+    except OSError as exc:
+        why = exc.strerror or type(exc).__name__
+    log.warning(
+        "cảnh báo: máy chủ cấp dấu thời gian %s chưa trả lời (%s:%s: %s); mỗi văn bản sẽ được nhận dạng rồi không ký "
+        "được, để lại cho lần chạy sau — hãy dừng lô (Ctrl-C; lượt chạy của Prefect: prefect flow-run cancel ID) và "
+        "chạy lại khi TSA đã trả lời / warning: the timestamping authority %s does not answer now (%s:%s: %s); each "
+        "document would be read and then fail at its signature, left for the next run — stop the batch (Ctrl-C; a "
+        "Prefect flow run: prefect flow-run cancel ID) and start it again once the TSA answers",
+        url,
+        parts.hostname,
+        port,
+        why,
+        url,
+        parts.hostname,
+        port,
+        why,
+    )
+
+
 def check_locations(settings: Settings) -> None:
     """Refuse, before any document, a data, work, quarantine or local archive folder that cannot be one (a file
     of that name, no permission): otherwise every good scan of the batch would fail inside a stage and be
@@ -1534,6 +1565,8 @@ def check_locations(settings: Settings) -> None:
     if (problem := settings.signing_secret_problem()) is not None:
         raise StageError(f"ký số / signing: {problem}")
     check_signing_identity(settings)  # and the identity itself: a wrong PIN, a missing key (logged in once)
+    if settings.tsa_url and settings.signature_level != "B-B":
+        _say_tsa_down(settings.tsa_url)
     from ocr.tesseract import check_language
 
     # a language without data (SOHOA_OCR_LANGUAGE=xyz) failed every document at its OCR, one after another: said now

@@ -1748,6 +1748,33 @@ def test_a_batch_started_while_s3_is_down_says_so_before_the_first_document(
     assert "kho S3 chưa trả lời" in said and "start it again once the S3 server is up" in said, said
 
 
+def test_a_batch_started_while_the_tsa_is_down_says_so_before_the_first_document(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA138: with the timestamping authority down (PAdES B-T and up), every document of a batch was read, then
+    failed at its signature after the retries, nothing said before. A warning now, at once, with what to do; none
+    when the TSA takes the connection (a real listening socket here), nor at B-B, which uses no TSA."""
+    from flows.pipeline import check_locations
+    from storage.s3server import free_ports
+
+    (port,) = free_ports(1)  # nothing listens there
+    down = Settings(data_dir=tmp_path, tsa_url=f"http://127.0.0.1:{port}/tsa", signature_level="B-T")
+    with caplog.at_level(logging.WARNING):
+        check_locations(down)
+    said = " ".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert f"the timestamping authority http://127.0.0.1:{port}/tsa does not answer now" in said, said
+    assert "máy chủ cấp dấu thời gian" in said and "start it again once the TSA answers" in said, said
+    caplog.clear()
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        up = f"http://127.0.0.1:{listening.getsockname()[1]}/tsa"
+        with caplog.at_level(logging.WARNING):
+            check_locations(Settings(data_dir=tmp_path, tsa_url=up, signature_level="B-T"))
+            check_locations(down.model_copy(update={"signature_level": "B-B"}))
+    assert "timestamping authority" not in " ".join(r.getMessage() for r in caplog.records)
+
+
 def test_s3_server_down_is_said_once_and_soon(tmp_path: Path) -> None:
     """With the S3 endpoint down, urllib3 retried each request 5 times (6 s of backoff) and logged a "Retrying
     (Retry(total=4…" warning each time, before sohoa's own line: now a few retries, quiet at the default
