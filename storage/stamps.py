@@ -25,7 +25,7 @@ import concurrent.futures
 import functools
 import json
 import logging
-from collections.abc import Coroutine, Iterable
+from collections.abc import Coroutine, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
@@ -152,19 +152,22 @@ def _stamp_removed_error(day: str, keys: list[str]) -> StampError:
     )
 
 
-def stamp_head(archive: BaseArchive, head: DayHead, tsa_url: str) -> dict[str, Any]:
+def stamp_head(
+    archive: BaseArchive, head: DayHead, tsa_url: str, removed: Mapping[str, list[str]] | None = None
+) -> dict[str, Any]:
     """Timestamp one day's head and store the token and its record; returns the record. A day already stamped
     keeps its stamp (at most one per day); a token left without its record by an interrupted stamp is adopted.
     A day whose stamp was written and removed is not stamped again (StampError): stamped anew, a ledger rewritten
-    after the first stamp passed every check (QA134 F1)."""
+    after the first stamp passed every check (QA134 F1). ``removed``: ``removed_stamp_days``, when the caller has
+    looked already (a catch-up over many days looked once a day stamped)."""
     tsr_key, json_key = _keys(head.day)
     raw = archive._read(json_key)
     if raw is not None:
         _finish_retention(archive, head.day)
         stored: dict[str, Any] = json.loads(raw)
         return stored
-    if (removed := removed_stamp_days(archive).get(head.day)) is not None:
-        raise _stamp_removed_error(head.day, removed)
+    if (keys := (removed if removed is not None else removed_stamp_days(archive)).get(head.day)) is not None:
+        raise _stamp_removed_error(head.day, keys)
     retain = permanent_retention()  # like the ledger entries it vouches for
     token = archive._read(tsr_key)
     if token is not None and token_imprint(token) != ("sha256", bytes.fromhex(head.hash)):
@@ -205,7 +208,11 @@ def stamp_closed_days(archive: BaseArchive, tsa_url: str, today: date | None = N
         _finish_retention(archive, day)
     removed = removed_stamp_days(archive)
     heads = closed_day_heads((e for _, e in Ledger(archive).entries()), today)
-    made = [stamp_head(archive, head, tsa_url) for head in heads if head.day not in stamped and head.day not in removed]
+    made = [
+        stamp_head(archive, head, tsa_url, removed)
+        for head in heads
+        if head.day not in stamped and head.day not in removed
+    ]
     for day in sorted(removed):
         # the other days are stamped all the same; this one never again (`ledger verify` and the audit name it)
         log.error("%s", _stamp_removed_error(day, removed[day]))
