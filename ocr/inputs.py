@@ -295,17 +295,22 @@ def _megapixels(pixels: int) -> str:
     return f"{pixels / 1e6:.0f}" if pixels >= 2 * MAX_PAGE_PIXELS else f"{pixels / 1e6:.1f}"
 
 
-def _too_large(path: Path, exc: Image.DecompressionBombError, page: int | None) -> BadInputError:
-    """The refusal of an image file Pillow will not open as too large (a decompression bomb): its size in sohoa's
-    words and limit, and which page of a multi-page file, in both languages (QA133 F6: Pillow's English, "exceeds
-    limit of 178956970 pixels", a limit that is not sohoa's, and no page named)."""
-    found = _BOMB_PIXELS.search(str(exc))
-    size = f"{_megapixels(int(found[1]))} Mpx" if found else ""
+def _too_large(path: Path, page: int | None, size: str, size_vi: str | None = None) -> BadInputError:
+    """The refusal of an image page over MAX_PAGE_PIXELS: its ``size`` (``size_vi`` in Vietnamese, when it is said
+    otherwise) against sohoa's limit, and which page of a multi-page file, in both languages."""
     limit = f"{MAX_PAGE_PIXELS // 1_000_000} Mpx"
     where, where_vi = (f"page {page}: ", f"trang {page}: ") if page is not None else ("", "")
-    english = f"{where}{size or 'the image'} > {limit}"
-    vietnamese = f"{where_vi}{size or 'ảnh'} > {limit}"
-    return BadInputError(path, Problem.TOO_LARGE, english, vietnamese)
+    return BadInputError(path, Problem.TOO_LARGE, f"{where}{size} > {limit}", f"{where_vi}{size_vi or size} > {limit}")
+
+
+def _bomb_refused(path: Path, exc: Image.DecompressionBombError, page: int | None) -> BadInputError:
+    """The refusal of an image file Pillow will not open as too large (a decompression bomb), in sohoa's words and
+    limit (QA133 F6: Pillow's English, "exceeds limit of 178956970 pixels", a limit that is not sohoa's, and no
+    page named)."""
+    found = _BOMB_PIXELS.search(str(exc))
+    if found is None:
+        return _too_large(path, page, "the image", "ảnh")
+    return _too_large(path, page, f"{_megapixels(int(found[1]))} Mpx")
 
 
 def image_resolution(image: Image.Image) -> tuple[int, bool]:
@@ -956,7 +961,7 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                     if decode:
                         image.load()
                 except Image.DecompressionBombError as exc:  # a later page's size, as Pillow checks it on seeking
-                    raise _too_large(path, exc, number if frames > 1 else None) from exc
+                    raise _bomb_refused(path, exc, number if frames > 1 else None) from exc
                 except (OSError, SyntaxError, ValueError, KeyError, TypeError, EOFError) as exc:
                     if frames == 1:
                         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
@@ -969,12 +974,9 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
             for number in range(1, frames + 1):
                 turn_to(number)
                 if image.width * image.height > MAX_PAGE_PIXELS:
-                    where = f"page {number}: " if frames > 1 else ""
                     pixels = _megapixels(image.width * image.height)
-                    size = f"{image.width}×{image.height} px = {pixels} Mpx > {MAX_PAGE_PIXELS // 1_000_000} Mpx"
-                    raise BadInputError(
-                        path, Problem.TOO_LARGE, f"{where}{size}", f"{where.replace('page', 'trang')}{size}"
-                    )
+                    size = f"{image.width}×{image.height} px = {pixels} Mpx"
+                    raise _too_large(path, number if frames > 1 else None, size)
                 samples = _unsupported_samples(image)
                 if samples is not None:
                     # an intact file, not a damaged one (QA101: "damaged … copy it from the scanner again"): no PDF
@@ -1009,7 +1011,7 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:
-        raise _too_large(path, exc, None) from exc
+        raise _bomb_refused(path, exc, None) from exc
     except (Image.UnidentifiedImageError, SyntaxError) as exc:
         # Pillow's words for a layout it does not read, on opening the file or on going to a later page
         layout = _tiff_unreadable_layout(path) if "unknown pixel mode" in str(exc) or "identify" in str(exc) else None
