@@ -29,7 +29,7 @@ from typing import Any, Literal
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
-from pydantic import BaseModel, Field, field_serializer
+from pydantic import BaseModel, Field
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
@@ -49,10 +49,10 @@ from signing.report import (
 )
 from signing.revinfo import EmbeddedRevinfo, RevinfoCurrency, chain_of, currency, signature_timestamp_tokens
 from signing.services import TsaClient
-from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, TrustRoots, verify_pdf
+from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, InVietnamTime, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
-from sohoa.vietnamese import iso_vn, vn_date
+from sohoa.vietnamese import vn_date
 from storage import (
     ArchiveUnavailableError,
     archive_exists,
@@ -99,13 +99,7 @@ NOT_VERIFIED = "chưa xác minh / not verified"
 UNKNOWN = "—"
 
 
-def _vietnam_time(when: datetime | None) -> str | None:
-    """A time in the audit's JSON as every report gives its times: Vietnam time (``+07:00``), to the second (QA134
-    F10: UTC, ``Z``, with microseconds, beside a header in Vietnam time)."""
-    return iso_vn(when) if when is not None else None
-
-
-class SignatureCheck(BaseModel):
+class SignatureCheck(InVietnamTime):
     """One signature or document timestamp of the audited PDF, as ``sohoa verify`` judges it."""
 
     field_name: str
@@ -113,7 +107,6 @@ class SignatureCheck(BaseModel):
     indication: str
     sub_indication: str | None = None
     signing_time: datetime | None = None
-    _signing_time = field_serializer("signing_time", when_used="json")(_vietnam_time)
     level: str
 
 
@@ -125,7 +118,7 @@ class CorrectionAudit(BaseModel):
     issued_on: date | None = None
 
 
-class RecordAudit(BaseModel):
+class RecordAudit(InVietnamTime):
     """What the audit found and did for one record."""
 
     record_id: str
@@ -182,10 +175,6 @@ class RecordAudit(BaseModel):
     renewal: Renewal = "not_needed"
     renewed_object: str | None = None
     renewed_until: datetime | None = None
-
-    _times = field_serializer(
-        "latest_timestamp", "protected_until", "revocation_current_until", "renewed_until", when_used="json"
-    )(_vietnam_time)
     problems: list[str] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list, description="what the audit did that is not a problem")
     warnings: list[str] = Field(
@@ -242,13 +231,12 @@ class RecordAudit(BaseModel):
         )
 
 
-class ArchiveAuditReport(BaseModel):
+class ArchiveAuditReport(InVietnamTime):
     """The whole audit: one entry per record, the ledger, and counts."""
 
     archive: str
     started_at: datetime
     finished_at: datetime | None = None
-    _times = field_serializer("started_at", "finished_at", when_used="json")(_vietnam_time)
     renew: bool = True
     renew_within_days: int
     tsa_url: str = ""

@@ -59,15 +59,18 @@ CERT_SUFFIXES = {".pem", ".crt", ".cer", ".der"}
 _PADES_SUBFILTER = "/ETSI.CAdES.detached"
 
 
-class _Model(BaseModel):
-    """The verdicts' models: every time in their JSON in Vietnam time (``+07:00``), to the second, as the reports'
-    headers give theirs (QA135 F6: a signature's time was UTC, ``Z``, with microseconds, beside them)."""
-
-    model_config = ConfigDict(extra="forbid")
+class InVietnamTime(BaseModel):
+    """A report's model: every time in its JSON in Vietnam time (``+07:00``), to the second, as the reports' headers
+    give theirs (QA135 F6: a signature's time was UTC, ``Z``, with microseconds, beside them; QA134 F10: the
+    audit's). The verdicts' models here, the audit's (``flows.audit``)."""
 
     @field_serializer("*", when_used="json")
     def _times_in_vietnam(self, value: Any) -> Any:
         return iso_vn(value) if isinstance(value, datetime) else value
+
+
+class _Model(InVietnamTime):
+    model_config = ConfigDict(extra="forbid")
 
 
 class Revocation(_Model):
