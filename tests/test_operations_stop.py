@@ -414,6 +414,48 @@ def test_a_stop_in_the_callers_loop_still_counts_the_documents_in_flight(
     assert "stopping: waiting for the 2 document(s) in progress" in caplog.text, caplog.text
 
 
+def test_a_second_ctrl_c_while_documents_finish_still_counts_them(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA138 F7: a second Ctrl-C while the batch waited for its documents in flight broke the wait — the command said
+    "so far 0 archived", then a document in flight said ARCHIVED (Python cannot abandon a thread). Now the wait
+    goes on, says so with the way out (kill -9), and what finished is told."""
+    import threading
+
+    from conftest import make_settings
+
+    from flows import stopping
+    from flows.pipeline import DocumentResult, Outcome, process_many
+
+    paths = []
+    for name in ("một.png", "hai.png", "ba.png"):
+        (tmp_path / name).write_bytes(b"scan")
+        paths.append(tmp_path / name)
+    main = threading.main_thread().ident
+    assert main is not None
+    completed: list[Path] = []
+    lock = threading.Lock()
+
+    def process(path: Path, *_: object) -> DocumentResult:
+        if path == paths[0]:  # both running, all three given out: Ctrl-C, and again while the batch waits for them
+            time.sleep(0.2)
+            signal.pthread_kill(main, signal.SIGINT)
+            time.sleep(0.3)
+            signal.pthread_kill(main, signal.SIGINT)
+        time.sleep(1.0)
+        with lock:
+            completed.append(path)
+        return DocumentResult(path, Outcome.ARCHIVED)
+
+    told: list[Path] = []
+    settings = make_settings(tmp_path / "var", batch_workers=2)
+    with stopping.stops_on_signals(), pytest.raises(stopping.Stopped):
+        for _ in process_many(paths, settings, on_result=lambda r, i, t: told.append(r.path), process=process):
+            pass
+    assert sorted(told) == sorted(completed) == sorted(paths[:2]), (told, completed)
+    assert "already stopping: still waiting for the 2 document(s) in progress" in caplog.text, caplog.text
+
+
 def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Path) -> None:
     """The Prefect path of `sohoa process` (a temporary server): Prefect puts its own SIGTERM handler in place of
     sohoa's for a flow run, and raises its ``TerminationSignal`` — no ``KeyboardInterrupt`` — in the batch; the
