@@ -119,6 +119,7 @@ from ocr.quality import (
     unread_print,
     vietnamese_word,
 )
+from ocr.reads import UNKNOWN_SIZE, ReadQueue, ink_weight
 from ocr.slots import slot_count, tesseract_slot
 from ocr.tesseract import (
     MissingLanguageError,
@@ -190,6 +191,7 @@ class PageBand:
 
     top: int  # its first row in the page image
     image_path: Path
+    weight: float = UNKNOWN_SIZE  # how large a read it is (ocr.reads.ink_weight): the largest goes first at the end
 
 
 @dataclass
@@ -999,8 +1001,9 @@ def _written_bands(image: Image.Image, image_path: Path, dpi: int, bands: int) -
     written = []
     for index, (top, bottom) in enumerate(itertools.pairwise(edges), start=1):
         band_path = image_path.with_name(f"{image_path.stem}-band{index}{image_path.suffix}")
-        image.crop((0, top, image.width, bottom)).save(band_path)
-        written.append(PageBand(top=top, image_path=band_path))
+        band = image.crop((0, top, image.width, bottom))
+        band.save(band_path)
+        written.append(PageBand(top=top, image_path=band_path, weight=ink_weight(band)))
     return written
 
 
@@ -1634,8 +1637,11 @@ def read_pages(
     ) -> PageReading:
         """The page image at ``image_path`` read, or its ``bands`` read at once and put together; ``meanwhile`` is
         run here while they are read."""
-        parts = [reads.submit(read, plan, band.image_path, f"{suffix}-band{i}") for i, band in enumerate(bands, 1)]
-        whole = None if bands else reads.submit(read, plan, image_path, suffix)
+        parts = [
+            reads.submit(band.weight, read, plan, band.image_path, f"{suffix}-band{i}")
+            for i, band in enumerate(bands, 1)
+        ]
+        whole = None if bands else reads.submit(UNKNOWN_SIZE, read, plan, image_path, suffix)
         if meanwhile is not None:
             meanwhile()
         if whole is not None:
@@ -1697,9 +1703,11 @@ def read_pages(
     readings: dict[int, PageReading] = {}
     pending: dict[int, Future[PageReading]] = {}
     # Threads are enough: each page is read in a Tesseract process, so the GIL is not in the way. ``reads`` runs
-    # every Tesseract read (a page, a band, a page turned upright), ``workers`` at once, in the order asked; a
-    # page's thread in ``pool`` waits for its reads and puts the page together.
-    with ThreadPoolExecutor(max_workers=workers) as reads, ThreadPoolExecutor(max_workers=workers) as pool:
+    # every Tesseract read (a page, a band, a page turned upright), ``workers`` at once: in the order asked, then,
+    # once every page is planned, the largest first (ocr.reads). A page's thread in ``pool`` waits for its reads and
+    # puts the page together: one for each page that may wait, so that the last pages' bands are all waiting to be
+    # chosen from (with one per worker, a three-page scan's last page was cut only once the first was read).
+    with ReadQueue(workers) as reads, ThreadPoolExecutor(max_workers=2 * workers) as pool:
         for plan in plans:
             planned.append(plan)
             if plan.image_path is None:
@@ -1708,6 +1716,7 @@ def read_pages(
             while len(pending) >= 2 * workers:
                 oldest = min(pending)
                 readings[oldest] = pending.pop(oldest).result()
+        reads.all_planned()
         for number, future in pending.items():
             readings[number] = future.result()
     return planned, readings

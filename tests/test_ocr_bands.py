@@ -613,3 +613,58 @@ def test_a_closings_recipients_are_no_labels_when_a_semicolon_is_read_as_a_colon
     closing = _column(["Nơi nhận:", "- Như trên:", "- Lưu: VT."], 100, 200, 1, 400)
     closing += _column(["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"], 800, 200, 2, 500)
     assert tables_in_rows(closing) is closing
+
+
+def _read_order(largest_first: bool) -> list[str]:
+    """The order one worker of a ReadQueue runs reads submitted while it is busy: a, then b (the largest), then c."""
+    import threading
+
+    from ocr.reads import ReadQueue
+
+    busy, order = threading.Event(), []
+    with ReadQueue(1) as reads:
+        reads.submit(0.0, busy.wait, 5)
+        for name, weight in (("a", 1.0), ("b", 3.0), ("c", 2.0)):
+            reads.submit(weight, order.append, name)
+        if largest_first:
+            reads.all_planned()
+        busy.set()
+    return order
+
+
+def test_reads_go_in_order_while_pages_are_planned_then_the_largest_first() -> None:
+    """While a document's pages are still being planned its reads go in order (the early pages free their place);
+    once all are, the largest read waiting goes first, so that no core waits at the end for a large band taken
+    last (a three-page scan's last second)."""
+    assert _read_order(largest_first=False) == ["a", "b", "c"]
+    assert _read_order(largest_first=True) == ["b", "c", "a"]
+
+
+def test_a_read_that_fails_hands_its_error_to_whoever_waits_for_it() -> None:
+    import pytest
+
+    from ocr.reads import ReadQueue
+
+    def fails() -> None:
+        raise ValueError("Tesseract could not read it")
+
+    with ReadQueue(2) as reads:
+        failed, fine = reads.submit(1.0, fails), reads.submit(1.0, len, "trang")
+        with pytest.raises(ValueError, match="could not read"):
+            failed.result(5)
+        assert fine.result(5) == 5
+
+
+def test_a_bands_weight_is_its_ink() -> None:
+    """A band full of print weighs more than one of paper with a line on it, which weighs more than blank paper."""
+    from PIL import ImageDraw
+
+    from ocr.reads import ink_weight
+
+    blank = Image.new("L", (800, 400), 255)
+    line, full = blank.copy(), blank.copy()
+    ImageDraw.Draw(line).rectangle((50, 190, 750, 210), fill=0)
+    ImageDraw.Draw(full).rectangle((50, 50, 750, 350), fill=0)
+    assert ink_weight(blank) == 0
+    assert 0 < ink_weight(line) < ink_weight(full)
+    assert ink_weight(full.convert("1")) == ink_weight(full)
