@@ -30,7 +30,7 @@ from classify.normalize import (
 )
 from classify.vndate import SHORT_DATE_RULE, FoundDate, parse_date_line
 from sohoa.record import Classification, CopyBlock, Field_, LaterHeading, PageWords, has_text
-from sohoa.vietnamese import fold
+from sohoa.vietnamese import FAMILY_NAMES, fold
 
 if TYPE_CHECKING:
     from classify.model import Prediction
@@ -901,56 +901,7 @@ def about_line(lines: list[str], after: int) -> str | None:
 # ---------------------------------------------------------------------------------------------- signer
 # common family names: where one line holds two signers' names ("Hà Thị Lụa Lương Văn Tiến"), the second starts
 # with one of them
-SURNAMES = frozenset(
-    [
-        "nguyen",
-        "tran",
-        "le",
-        "pham",
-        "hoang",
-        "huynh",
-        "phan",
-        "vu",
-        "vo",
-        "dang",
-        "bui",
-        "do",
-        "ho",
-        "ngo",
-        "duong",
-        "ly",
-        "luong",
-        "ha",
-        "lo",
-        "vi",
-        "nong",
-        "dinh",
-        "ta",
-        "trinh",
-        "mai",
-        "dao",
-        "cao",
-        "lam",
-        "chu",
-        "trieu",
-        "quach",
-        "to",
-        "thai",
-        "lai",
-        "kieu",
-        "giang",
-        "tong",
-        "la",
-        "luu",
-        "sam",
-        "hua",
-        "doan",
-        "khuat",
-        "quan",
-        "mac",
-        "thach",
-    ]
-)
+SURNAMES = frozenset(fold(name) for name in FAMILY_NAMES)
 
 
 def _signing_title_part(line: str) -> str | None:
@@ -970,57 +921,7 @@ def _signing_title_part(line: str) -> str | None:
 
 
 # family names as printed, to undo OCR slips in the first word of a name ('Định Thị Yến' → 'Đinh Thị Yến')
-CANONICAL_SURNAMES = {
-    fold(name): name
-    for name in [
-        "Nguyễn",
-        "Trần",
-        "Lê",
-        "Phạm",
-        "Hoàng",
-        "Huỳnh",
-        "Phan",
-        "Vũ",
-        "Võ",
-        "Đặng",
-        "Bùi",
-        "Đỗ",
-        "Hồ",
-        "Ngô",
-        "Dương",
-        "Lý",
-        "Lương",
-        "Hà",
-        "Lò",
-        "Vi",
-        "Nông",
-        "Đinh",
-        "Tạ",
-        "Trịnh",
-        "Mai",
-        "Đào",
-        "Cao",
-        "Lâm",
-        "Chu",
-        "Triệu",
-        "Quách",
-        "Tô",
-        "Thái",
-        "Lại",
-        "Kiều",
-        "Giang",
-        "Tống",
-        "La",
-        "Lưu",
-        "Sầm",
-        "Hứa",
-        "Đoàn",
-        "Khuất",
-        "Quan",
-        "Mạc",
-        "Thạch",
-    ]
-}
+CANONICAL_SURNAMES = {fold(name): name for name in FAMILY_NAMES}
 
 
 def _fix_surname(name: str) -> str:

@@ -46,7 +46,7 @@ import unicodedata
 from importlib import resources
 
 from ocr.quality import vietnamese_syllables
-from sohoa.vietnamese import D_LOOKALIKES
+from sohoa.vietnamese import D_LOOKALIKES, FAMILY_NAMES
 
 # (misread word, the word that must follow it, the intended word); all lower case, NFC
 _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -106,6 +106,38 @@ _PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 
 def _core(word: str) -> str:
     return unicodedata.normalize("NFC", word).strip(_PUNCTUATION).lower()
+
+
+# A name's syllables are left as read: a name is any syllables ("Nguyễn Thế Hiện", "Lê Thị Tố Công"), and what the
+# decrees say of their words says nothing of it — the phrase "thế hiện" → "thể hiện" made a birth certificate's
+# confidently read NGUYỄN THẾ HIỆN into NGUYỄN THỂ HIỆN, in its text, its text layer and its fields (2026-12-06).
+# A name begins at a family name, or goes on after a middle name; its syllables are capitalised
+_NAME_STARTS = frozenset(name.lower() for name in FAMILY_NAMES) | {"văn", "thị"}
+# words that stand before a name in capitals ("Ông NGUYỄN THẾ HIỆN") where a heading's capitals would go on
+_BEFORE_A_NAME = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "cụ"})
+
+
+def _capitalised(word: str) -> bool:
+    return word.strip(_PUNCTUATION)[:1].isupper()
+
+
+def in_a_name(words: list[str], index: int) -> bool:
+    """Whether ``words[index]`` is a syllable of a person's name after its first: capitalised, as every word back
+    to a family name (or "Văn", "Thị") at most three words before it, with no punctuation between. A name in
+    capitals counts where the capitals begin at its family name, or after "Ông", "Bà"…: in a heading's
+    ("THÀNH LẬP ĐOÀN KIẾM TRA") the family name Đoàn is the word "đoàn" (a team), and KIẾM is put right."""
+    if not _capitalised(words[index]):
+        return False
+    for start in range(index - 1, max(-1, index - 4), -1):
+        word = words[start]
+        if not _capitalised(word) or word != word.rstrip(_PUNCTUATION):
+            return False  # a lower-case word, or a name ended by punctuation ("Nam; Sớ Tư pháp")
+        if _core(word) in _NAME_STARTS:
+            if not word.isupper() or start == 0:
+                return True
+            before = words[start - 1]
+            return not before.strip(_PUNCTUATION).isupper() or _core(before) in _BEFORE_A_NAME
+    return False
 
 
 def _recase(original: str, fixed_lower: str) -> str:
@@ -173,6 +205,8 @@ def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
         other = core.translate(_OTHER_READING)
         if other == core or fixed[index] != words[index] or confidences[index] >= DOUBTED_BELOW:
             continue
+        if in_a_name(words, index):
+            continue
         before = cores[index - 1] if index > 0 else ""
         after = cores[index + 1] if index + 1 < len(cores) else ""
         if _support(before, core, after) != 0 or _support(before, other, after) < MIN_EVIDENCE:
@@ -207,6 +241,8 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
     for index, word in enumerate(words[:-1]):
         core = _core(word)
         following = _core(words[index + 1])
+        if in_a_name(words, index):
+            continue
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
                 continue
@@ -222,7 +258,7 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
         core, before = _core(words[index]), _core(words[index - 1])
         after = _core(words[index + 1]) if index + 1 < len(words) else ""
         for misread, contexts, intended in _FIXES_AFTER:
-            if core != misread or before not in contexts:
+            if core != misread or before not in contexts or in_a_name(words, index):
                 continue
             if after in _READ_RIGHT_BEFORE.get(core, ()):
                 break  # the word after goes on with it as read: "điều chính đáng"
@@ -310,6 +346,8 @@ def _fix_tone_slips(words: list[str], confidences: list[float]) -> list[str]:
         real = core in syllables
         if (real and confidences[index] >= DOUBTED_BELOW) or _support(before, core, after) > 0:
             continue
+        if real and in_a_name(words, index):
+            continue  # a name's syllable, as read (a word that is no syllable is put right: "NGUYÊN VĂN HIÊU")
         scored = sorted(((_support(before, other, after), other) for other in _other_readings(core)), reverse=True)
         if not scored or scored[0][0] < MIN_EVIDENCE or (len(scored) > 1 and 2 * scored[1][0] > scored[0][0]):
             continue  # no reading the neighbours support, or two they support alike

@@ -197,6 +197,16 @@ def fold(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+# Common Vietnamese family names as printed: where a name begins (classify's signers, the OCR fixes that leave names
+# alone), and how a family name OCR took a mark from is spelled back
+FAMILY_NAMES: tuple[str, ...] = (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô", "Dương",
+    "Lý", "Lương", "Hà", "Lò", "Vi", "Nông", "Đinh", "Tạ", "Trịnh", "Mai", "Đào", "Cao", "Lâm", "Chu", "Triệu",
+    "Quách", "Tô", "Thái", "Lại", "Kiều", "Giang", "Tống", "La", "Lưu", "Sầm", "Hứa", "Đoàn", "Khuất", "Quan", "Mạc",
+    "Thạch",
+)  # fmt: skip
+
+
 # Vietnamese alphabetical order: the letters with a breve, a circumflex or a horn, and đ, are letters of their own
 # after their base (a ă â b c d đ e ê …), and the tones order words alike otherwise: none, huyền, hỏi, ngã, sắc,
 # nặng (as Vietnamese dictionaries list them)

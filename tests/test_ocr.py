@@ -2093,6 +2093,36 @@ def test_hook_tone_lexicon_pass_uses_the_neighbouring_words() -> None:
         assert fix_hook_tones(phrase.split(), _doubted(phrase.split())) == phrase.split()
 
 
+def test_a_persons_name_is_left_as_read() -> None:
+    """A name is any syllables: the phrase "thế hiện" → "thể hiện" made a confidently read NGUYỄN THẾ HIỆN into
+    NGUYỄN THỂ HIỆN, in a birth certificate's text, text layer and fields. A name's syllables (capitalised, after a
+    family name, "Văn" or "Thị") are left as read by every pass; the same words in a sentence or a heading are not."""
+    from ocr.diacritics import restore_diacritics
+
+    names = (
+        "Ông Nguyễn Thế Hiện sinh năm 1980",
+        "Họ và tên: NGUYỄN THẾ HIỆN",
+        "Ông NGUYỄN THẾ HIỆN",
+        "người đi khai: Lê Thế Thức",
+        "Bà Trần Thị Tố Công",
+        "Đoàn Thế Hiện",
+    )
+    for phrase in names:
+        words = phrase.split()
+        for confidence in (96.0, 60.0):
+            assert restore_diacritics(words, [confidence] * len(words)) == words, (phrase, confidence)
+    fixed = {
+        "THÀNH LẬP ĐOÀN KIẾM TRA": "THÀNH LẬP ĐOÀN KIỂM TRA",  # Đoàn, a family name, here the word "team"
+        "Đoàn kiếm tra liên ngành": "Đoàn kiểm tra liên ngành",
+        "UBND tỉnh Hà Nam; Sớ Tư pháp": "UBND tỉnh Hà Nam; Sở Tư pháp",
+        "Văn bản này thế hiện rõ": "Văn bản này thể hiện rõ",
+        "TỐ CHỨC THỰC HIỆN": "TỔ CHỨC THỰC HIỆN",
+    }
+    for read, meant in fixed.items():
+        words = read.split()
+        assert restore_diacritics(words, [96.0] * len(words)) == meant.split(), read
+
+
 def test_hook_tone_lexicon_pass_leaves_confident_words() -> None:
     """The pair table comes from decrees, which never write "sổ hộ tịch": before the confidence gate it turned
     the samples' correctly read "bàn giao sổ hộ tịch" (confidence 94–97) into "số hộ tịch"."""
