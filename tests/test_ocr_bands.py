@@ -668,3 +668,19 @@ def test_a_bands_weight_is_its_ink() -> None:
     assert ink_weight(blank) == 0
     assert 0 < ink_weight(line) < ink_weight(full)
     assert ink_weight(full.convert("1")) == ink_weight(full)
+
+
+def test_four_bands_on_a_page_tall_enough_and_two_on_a_short_one() -> None:
+    """An A4 page of five paragraphs is cut three times for four bands, at its paragraph gaps, in order; a
+    landscape A5 (5 inches of print) no more than once: more than two bands only where each is 2 inches tall."""
+    lines = [line for top in (250, 900, 1550, 2200, 2850) for line in paragraph(top, 9)]
+    cuts = band_cuts(ruled_page(lines), dpi=300, bands=4)
+    assert len(cuts) == 3 and cuts == sorted(cuts), cuts
+    gaps = [(top + 9 * 60 - 20, top + 650) for top in (250, 900, 1550, 2200)]  # after each paragraph's last line
+    assert all(any(low <= cut <= high for low, high in gaps) for cut in cuts), (cuts, gaps)
+    short = Image.new("L", (2480, 1500), 250)
+    draw = ImageDraw.Draw(short)
+    for top, height in paragraph(100, 10) + paragraph(800, 10):
+        draw.rectangle((200, top, 2280, top + height - 1), fill=20)
+    assert len(band_cuts(short, dpi=300, bands=4)) <= 1
+    assert len(band_cuts(short, dpi=300, bands=2)) == 1
