@@ -684,3 +684,22 @@ def test_four_bands_on_a_page_tall_enough_and_two_on_a_short_one() -> None:
         draw.rectangle((200, top, 2280, top + height - 1), fill=20)
     assert len(band_cuts(short, dpi=300, bands=4)) <= 1
     assert len(band_cuts(short, dpi=300, bands=2)) == 1
+
+
+def test_cuts_below_a_block_of_solid_ink_are_in_order_and_once_each() -> None:
+    """QA139 F1: with 3 or 4 bands, an ID card's photocopy (two grey cards over a few lines of certification) was
+    cut twice at one row, [924, 924, 2652]: the first cut, finding no gap where its share of the ink lay (inside
+    the cards), fell back to one near a quarter of the height — the gap a later cut had found by the ink — and
+    the empty band between them ended `sohoa ocr` with "cannot write empty image" (process: the scan
+    quarantined)."""
+    for lines in (6, 10):
+        image = Image.new("L", A4, 255)
+        draw = ImageDraw.Draw(image)
+        for top in (240, 969):  # two cards 2.13 inches tall, grey 90
+            draw.rectangle((300, top, 1311, top + 639), fill=90)
+        for top in [1788, *range(1893, 1893 + 75 * lines, 75)]:  # a title, then lines of 18-pixel "letters"
+            for left in range(300, 2200, 32):
+                draw.rectangle((left, top + 8, left + 18, top + 42), fill=0)
+        for bands in (2, 3, 4):
+            cuts = band_cuts(image, dpi=300, bands=bands)
+            assert cuts == sorted(set(cuts)) and all(0 < cut < A4[1] for cut in cuts), (lines, bands, cuts)
