@@ -1104,13 +1104,20 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
         cut = cut if cut is not None else longest_gap(k * image.height / bands)
         if cut is not None:
             cuts.append(cut)
-    # a page in columns is read whole: each band would hold the top or the foot of both, read band by band (QA108:
-    # a Công báo page's left column went on with the right one's "Điều 3", its own rest 22 lines later)
     # in order, once each: a cut found by the ink and one found by the height (where the ink gave none) may cross
+    # (QA139 F1: [924, 924, 2652] left an empty band, and `sohoa ocr` ended "cannot write empty image")
     cuts = sorted(set(cuts))
-    edges = [0, *cuts, image.height]
-    return [
-        cut
-        for above, cut, below in zip(edges, edges[1:], edges[2:], strict=False)
-        if not crosses_columns(dark[above:cut], dark[cut:below], dpi)
-    ]
+    # a page in columns is read whole: each band would hold the top or the foot of both, read band by band (QA108:
+    # a Công báo page's left column went on with the right one's "Điều 3", its own rest 22 lines later). Judged
+    # again with the bands the cuts left make, till none is dropped: with more than two bands, a cut kept beside
+    # one dropped for its columns could cut the same columns in the larger band (QA139 F3)
+    while True:
+        edges = [0, *cuts, image.height]
+        kept = [
+            cut
+            for above, cut, below in zip(edges, edges[1:], edges[2:], strict=False)
+            if not crosses_columns(dark[above:cut], dark[cut:below], dpi)
+        ]
+        if kept == cuts:
+            return kept
+        cuts = kept

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import numpy as np
+from conftest import SHARED, needs_shared
 from PIL import Image, ImageDraw, ImageFont
 
 from ocr import ocr_document
@@ -703,3 +704,21 @@ def test_cuts_below_a_block_of_solid_ink_are_in_order_and_once_each() -> None:
         for bands in (2, 3, 4):
             cuts = band_cuts(image, dpi=300, bands=bands)
             assert cuts == sorted(set(cuts)) and all(0 < cut < A4[1] for cut in cuts), (lines, bands, cuts)
+
+
+@needs_shared
+def test_with_more_bands_no_cut_left_crosses_the_columns_of_the_bands_it_makes() -> None:
+    """QA139 F3: each cut was judged against its neighbours before any was dropped, so with 4 bands a cut kept
+    beside one dropped for its columns could cut the same columns in the larger band left: ScribeOCR's
+    multicol_01, read whole in 2 bands, was cut. Now the cuts are judged again till none is dropped."""
+    from ocr.preprocess import INK_LEVEL
+
+    folder = SHARED / "corpora" / "ocr" / "scribeocr-benchmark" / "img"
+    for name in ("multicol_01", "multicol_04", "multicol_06", "table_11", "chart_01"):
+        image = Image.open(folder / f"{name}.png").convert("L")
+        dark = np.asarray(image) < INK_LEVEL
+        for bands in (2, 3, 4):
+            edges = [0, *band_cuts(image, dpi=300, bands=bands), image.height]
+            for above, cut, below in zip(edges, edges[1:], edges[2:], strict=False):
+                assert not crosses_columns(dark[above:cut], dark[cut:below], 300), (name, bands, edges)
+    assert band_cuts(Image.open(folder / "multicol_01.png").convert("L"), dpi=300, bands=4) == []
