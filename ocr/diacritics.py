@@ -46,7 +46,7 @@ import unicodedata
 from importlib import resources
 
 from ocr.quality import vietnamese_syllables
-from sohoa.vietnamese import D_LOOKALIKES, FAMILY_NAMES
+from sohoa.vietnamese import D_LOOKALIKES, FAMILY_NAMES, MORE_FAMILY_NAMES
 
 # (misread word, the word that must follow it, the intended word); all lower case, NFC
 _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
@@ -111,33 +111,63 @@ def _core(word: str) -> str:
 # A name's syllables are left as read: a name is any syllables ("Nguyễn Thế Hiện", "Lê Thị Tố Công"), and what the
 # decrees say of their words says nothing of it — the phrase "thế hiện" → "thể hiện" made a birth certificate's
 # confidently read NGUYỄN THẾ HIỆN into NGUYỄN THỂ HIỆN, in its text, its text layer and its fields (2026-12-06).
-# A name begins at a family name, or goes on after a middle name; its syllables are capitalised
-_NAME_STARTS = frozenset(name.lower() for name in FAMILY_NAMES) | {"văn", "thị"}
-# words that stand before a name in capitals ("Ông NGUYỄN THẾ HIỆN") where a heading's capitals would go on
-_BEFORE_A_NAME = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "cụ"})
+_FAMILY_NAMES = frozenset(name.lower() for name in (*FAMILY_NAMES, *MORE_FAMILY_NAMES))
+# words after which a capitalised word begins a name, whatever it is: "Ông Phùng …", "CHỦ TỊCH / NGUYỄN …" (the
+# page's words run on from the line above), "người ký"; and "đồng chí" (not the "Chí" of "Hồ Chí Minh"); a label
+# ending in a colon does too
+_TITLES = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "cụ"})
+_BEFORE_A_NAME = _TITLES | {"tịch", "đốc", "trưởng", "ký"}
+# _TITLES say a person is named, as a label's colon does not ("Kính gửi: Sớ Tư pháp"): a name's first syllable after
+# them is left as read too ("Ông Tống Hợp")
+# words before a place named like a person: "tỉnh Hà Nam", "thành phố Hà Nội", "tỉnh Thái Bình"
+_BEFORE_A_PLACE = frozenset(
+    {"tỉnh", "huyện", "xã", "phường", "quận", "thị", "trấn", "thôn", "xóm", "ấp", "bản", "làng", "khu", "phố", "thành"}
+)
 
 
 def _capitalised(word: str) -> bool:
     return word.strip(_PUNCTUATION)[:1].isupper()
 
 
+def _in_capitals(word: str) -> bool:
+    return word.strip(_PUNCTUATION).isupper()
+
+
 def in_a_name(words: list[str], index: int) -> bool:
-    """Whether ``words[index]`` is a syllable of a person's name after its first: capitalised, as every word back
-    to a family name (or "Văn", "Thị") at most three words before it, with no punctuation between. A name in
-    capitals counts where the capitals begin at its family name, or after "Ông", "Bà"…: in a heading's
-    ("THÀNH LẬP ĐOÀN KIẾM TRA") the family name Đoàn is the word "đoàn" (a team), and KIẾM is put right."""
+    """Whether ``words[index]`` is a syllable of a person's name after its first: capitalised, as the words back to
+    where the name begins (``_begins_a_name``) at most three words before it, in the same case and with no
+    punctuation between."""
     if not _capitalised(words[index]):
         return False
+    capitals = _in_capitals(words[index])
+    if index > 0 and _core(words[index - 1]) in _TITLES and index + 1 < len(words):
+        following = words[index + 1]
+        if _capitalised(following) and _in_capitals(following) == capitals:
+            return True  # a name's first syllable, after "Ông", "Bà"…: "Ông Tống Hợp"
     for start in range(index - 1, max(-1, index - 4), -1):
         word = words[start]
-        if not _capitalised(word) or word != word.rstrip(_PUNCTUATION):
-            return False  # a lower-case word, or a name ended by punctuation ("Nam; Sớ Tư pháp")
-        if _core(word) in _NAME_STARTS:
-            if not word.isupper() or start == 0:
-                return True
-            before = words[start - 1]
-            return not before.strip(_PUNCTUATION).isupper() or _core(before) in _BEFORE_A_NAME
+        if not _capitalised(word) or word != word.rstrip(_PUNCTUATION) or _in_capitals(word) != capitals:
+            return False  # a lower-case word, a name ended by punctuation ("Nam; Sớ Tư pháp"), a change of case
+        if _begins_a_name(words, start):
+            return True
     return False
+
+
+def _begins_a_name(words: list[str], start: int) -> bool:
+    """Whether a name begins at ``words[start]`` (capitalised): after "Ông", "CHỦ TỊCH", a label's colon…
+    (``_BEFORE_A_NAME``), whatever the word; or at a family name where the words before it are not capitalised
+    alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
+    put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``)."""
+    before = words[start - 1] if start > 0 else ""
+    if before.endswith(":") or _core(before) in _BEFORE_A_NAME:
+        return True
+    if _core(before) == "chí" and start > 1 and _core(words[start - 2]) == "đồng":
+        return True
+    if _core(words[start]) not in _FAMILY_NAMES:
+        return False
+    if before and _capitalised(before) and before == before.rstrip(_PUNCTUATION):
+        return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
+    return _core(before) not in _BEFORE_A_PLACE
 
 
 def _recase(original: str, fixed_lower: str) -> str:
@@ -241,8 +271,8 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
     for index, word in enumerate(words[:-1]):
         core = _core(word)
         following = _core(words[index + 1])
-        if in_a_name(words, index):
-            continue
+        if in_a_name(words, index) and _capitalised(words[index + 1]):
+            continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
                 continue

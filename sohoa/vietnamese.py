@@ -205,6 +205,12 @@ FAMILY_NAMES: tuple[str, ...] = (
     "Quách", "Tô", "Thái", "Lại", "Kiều", "Giang", "Tống", "La", "Lưu", "Sầm", "Hứa", "Đoàn", "Khuất", "Quan", "Mạc",
     "Thạch",
 )  # fmt: skip
+# Family names as well, but also common middle names or words ("Kim", "Từ", "Châu"): where a name begins for the
+# OCR's fixes, which leave names alone, but not where classify splits one line into two signers' names
+MORE_FAMILY_NAMES: tuple[str, ...] = (
+    "Trương", "Phùng", "Vương", "Kim", "Doãn", "Nghiêm", "Từ", "Châu", "Tôn", "Tăng", "Khổng", "Lã", "Thân", "Âu",
+    "Ninh", "Lục", "Diệp", "Đàm", "Đồng", "Cù", "Bạch", "Hầu", "Giáp", "Mẫn", "Bế", "Phí", "Quản", "Tiêu", "Ứng",
+)  # fmt: skip
 
 
 # Vietnamese alphabetical order: the letters with a breve, a circumflex or a horn, and đ, are letters of their own
