@@ -1287,9 +1287,20 @@ def ocr(
         # their models load while the OCR stage is imported (~0.5 s) and the first page rendered
         start_workers_ahead(settings.ocr_language, settings.tessdata_dir, count=settings.workers_to_start_ahead)
     from flows.pipeline import run_ocr
+    from flows.stopping import exit_code_of, said_signal, stops_on_signals
 
     try:
-        result = run_ocr(input_file, output, settings)
+        # SIGTERM as Ctrl-C: the scratch folder and the Tesseract workers go with it (until 2026-12-06 a SIGTERM
+        # ended the command on the spot, its scratch left in WORK: QA140 F5)
+        with stops_on_signals():
+            result = run_ocr(input_file, output, settings)
+    except KeyboardInterrupt as stopped:
+        how = said_signal(stopped)
+        raise _fail(
+            f"đã dừng ({how}): chưa ghi {output} / stopped ({how}): {output} was not written",
+            exit_code_of(stopped),
+            input_file,
+        ) from None
     except BadInputError as exc:
         raise _fail(_bad_input_message(input_file, exc), EXIT_NOT_RIGHT, input_file) from exc
     except OSError as exc:

@@ -603,6 +603,8 @@ def run_ocr(source: Path, output_pdf: Path, settings: Settings) -> OcrResult:
         bands=settings.ocr_bands,
         other_language=settings.ocr_other_language,
     )
+    if not in_record:
+        remove_ocr_scratch_leftovers(scratch_root)
     scratch_lock = contextlib.nullcontext() if in_record else file_lock(scratch_lock_file(scratch_root), shared=True)
     with scratch_lock, dask_page_executor(settings) as pages_on_cluster:
         if pages_on_cluster is not None:
@@ -1796,6 +1798,21 @@ _RECORD_FOLDER = re.compile(r"[0-9a-f]{16}")  # WORK/<record id>
 _STAGING_FOLDER = re.compile(rf"\.([0-9a-f]{{16}}){re.escape(PART_MARKER)}")
 
 
+def remove_ocr_scratch_leftovers(work_root: Path) -> list[Path]:
+    """Remove the OCR scratch folders at the top of WORK that killed runs left (`sohoa ocr` on one file), when no
+    OCR on this host is at work there (each holds ``scratch_lock_file`` shared, and makes its folder only then);
+    returns what was removed. Run by ``remove_work_leftovers`` and by each `sohoa ocr` before it starts: until
+    2026-12-06 only a `sohoa process` removed them, and a `sohoa ocr` killed mid-document (34 MB of scratch for
+    a 60-page scan, QA140 F5) left them for good on a host that only OCRs."""
+    removed: list[Path] = []
+    with file_lock(scratch_lock_file(work_root), wait=False) as no_ocr_at_top:
+        if no_ocr_at_top:
+            for scratch in sorted(work_root.glob(f"{OCR_SCRATCH_PREFIX}*")):
+                shutil.rmtree(scratch, ignore_errors=True)
+                removed.append(scratch)
+    return removed
+
+
 def remove_work_leftovers(work_root: Path) -> list[Path]:
     """Remove what processes killed in the middle of a record left in the work folder; returns what was removed.
 
@@ -1823,11 +1840,7 @@ def remove_work_leftovers(work_root: Path) -> list[Path]:
             records.add(entry.name)
         elif staging := _STAGING_FOLDER.match(entry.name):
             records.add(staging[1])
-    with file_lock(scratch_lock_file(work_root), wait=False) as no_ocr_at_top:
-        if no_ocr_at_top:
-            for scratch in sorted(work_root.glob(f"{OCR_SCRATCH_PREFIX}*")):
-                shutil.rmtree(scratch, ignore_errors=True)
-                removed.append(scratch)
+    removed.extend(remove_ocr_scratch_leftovers(work_root))
     for record_id in sorted(records):
         with file_lock(content_lock_file(work_root, record_id), wait=False) as no_live_owner:
             if no_live_owner:

@@ -476,3 +476,37 @@ def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Pa
     assert found is not None, line
     assert int(found.group(1)) == len(list(archive.glob("*/*/*/record.json"))) >= 1, line
     assert not temporary_servers_of(data_dir / "prefect")  # the temporary Prefect server stopped with it
+
+
+def test_sohoa_ocr_stopped_by_sigterm_leaves_no_scratch_and_clears_a_killed_runs(tmp_path: Path) -> None:
+    """QA140 F5: SIGTERM ended `sohoa ocr` on the spot, its scratch folder (34 MB for a 60-page scan) left in WORK,
+    and only a `sohoa process` removed such folders: a host that only OCRs kept them for good. Now SIGTERM stops it
+    as Ctrl-C does (exit 143, said, the output not written, its scratch removed), and each `sohoa ocr` first removes
+    what a killed one left, when no other OCR is at work there."""
+    from PIL import Image
+
+    pages = [
+        Image.open(make_scan(tmp_path / f"trang {n}.png", f"THÔNG BÁO\nVề việc họp thôn số {n}\nỦy ban nhân dân xã"))
+        for n in range(12)
+    ]
+    scan = tmp_path / "hồ sơ dài.tiff"
+    pages[0].save(scan, save_all=True, append_images=pages[1:], dpi=(300, 300), compression="tiff_lzw")
+    data_dir = tmp_path / "var"
+    killed = data_dir / "work" / "sohoa-ocr-killed1234"  # what a SIGKILLed `sohoa ocr` leaves
+    killed.mkdir(parents=True)
+    (killed / "page-0001.pgm").write_bytes(b"P5\n1 1\n255\n\x00")
+    output = tmp_path / "ra.pdf"
+    child = start_sohoa(data_dir, "ocr", str(scan), str(output))
+    own: list[Path] = []
+
+    def own_scratch() -> bool:
+        own[:] = [p for p in (data_dir / "work").glob("sohoa-ocr-*") if p != killed]
+        return bool(own) and not killed.exists()
+
+    wait_for(own_scratch, child, "its scratch folder, the killed run's removed")
+    code, err = stopped(child, signal.SIGTERM, group=False)  # `kill PID`
+    assert code == 143, (code, err[-3000:])
+    assert "stopped (SIGTERM)" in err and "was not written" in err, err[-3000:]
+    assert "Traceback" not in err, err[-3000:]
+    assert not output.exists()
+    assert not any((data_dir / "work").glob("sohoa-ocr-*")), list((data_dir / "work").iterdir())
