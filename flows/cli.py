@@ -1716,6 +1716,13 @@ def main(args: list[str] | None = None, command: TyperGroup | None = None) -> No
             rich_utils.rich_abort_error()
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else EXIT_OK)
+    except KeyboardInterrupt as stopped:
+        # any command stopped in its first half second, while typer builds the command line (QA140 F8: a 40-line
+        # traceback): said, and 130, as a shell reports Ctrl-C (once the command runs, typer ends it with 130 itself)
+        from flows.stopping import exit_code_of, said_signal
+
+        _fail(f"đã dừng ({said_signal(stopped)}) / stopped ({said_signal(stopped)})", exit_code_of(stopped))
+        sys.exit(exit_code_of(stopped))
     except SystemExit as exc:
         if exc.code == 1 and type(sys.stdout).__name__.lstrip("_") == "PacifyFlushWrapper":
             # The reader of stdout went away (`sohoa --help | head -1`): Click then says nothing and exits 1, the

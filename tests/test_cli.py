@@ -851,3 +851,39 @@ def test_process_table_on_an_80_column_terminal(tmp_path: Path) -> None:
     for record in listed:  # each record id whole, on a line of its own in the note
         assert any(record["id"] in row[-1].split() for row in rows), (record["id"], table)
     assert "0.9" not in table and "có / yes" not in table, table
+
+
+@pytest.mark.parametrize("when", ["building the command line", "running the command"])
+def test_ctrl_c_where_no_command_says_so_is_said_and_exits_130(when: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """QA140 F8: Ctrl-C in a command's first half second, while typer builds the command line, printed a 40-line
+    traceback; now it is said, exit 130, as a Ctrl-C in a command that does not say it itself ends (exit 130, not
+    Click's "Aborted!" exit 1, which is "problems found" to a script running `sohoa verify`)."""
+    import typer
+    from typer.main import get_command
+
+    from flows import cli
+
+    app = typer.Typer()
+
+    @app.command()
+    def verify() -> None:
+        raise KeyboardInterrupt
+
+    @app.command()
+    def other() -> None:
+        pass
+
+    class Stopped(typer.core.TyperGroup):
+        def main(self, *args: Any, **kwargs: Any) -> Any:
+            if when == "building the command line":
+                raise KeyboardInterrupt
+            return super().main(*args, **kwargs)
+
+    command = get_command(app)
+    command.__class__ = Stopped
+    with pytest.raises(SystemExit) as ended:
+        cli.main(["verify"], command=command)  # type: ignore[arg-type]
+    assert ended.value.code == 130
+    said = capsys.readouterr().err
+    assert "Traceback" not in said and "Aborted" not in said, said
+    assert ("stopped (Ctrl-C)" in said) == (when == "building the command line"), said
