@@ -140,10 +140,10 @@ def in_a_name(words: list[str], index: int) -> bool:
     if not _capitalised(words[index]):
         return False
     capitals = _in_capitals(words[index])
-    if index > 0 and _core(words[index - 1]) in _TITLES and index + 1 < len(words):
+    if index + 1 < len(words) and _introduced(words, index):
         following = words[index + 1]
         if _capitalised(following) and _in_capitals(following) == capitals:
-            return True  # a name's first syllable, after "Ông", "Bà"…: "Ông Tống Hợp"
+            return True  # a name's first syllable, after "Ông", "Họ và tên:"…: "Ông Tống Hợp"
     for start in range(index - 1, max(-1, index - 4), -1):
         word = words[start]
         if not _capitalised(word) or word != word.rstrip(_PUNCTUATION) or _in_capitals(word) != capitals:
@@ -159,15 +159,38 @@ def _begins_a_name(words: list[str], start: int) -> bool:
     alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
     put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``)."""
     before = words[start - 1] if start > 0 else ""
-    if before.endswith(":") or _core(before) in _BEFORE_A_NAME:
+    if _introduced(words, start):
         return True
-    if _core(before) == "chí" and start > 1 and _core(words[start - 2]) == "đồng":
-        return True
-    if _core(words[start]) not in _FAMILY_NAMES:
+    if not _family_name(words[start]):
         return False
     if before and _capitalised(before) and before == before.rstrip(_PUNCTUATION):
         return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
     return _core(before) not in _BEFORE_A_PLACE
+
+
+def _family_name(word: str) -> bool:
+    """Whether ``word`` is a family name; not a Roman numeral in capitals ("Chương VI TỐ CHỨC": QA141 F3)."""
+    return _core(word) in _FAMILY_NAMES and not _ROMAN.fullmatch(word.strip(_PUNCTUATION))
+
+
+_ROMAN = re.compile(r"[IVXLCDM]+")
+
+
+def _introduced(words: list[str], start: int) -> bool:
+    """Whether the words before ``words[start]`` say a name begins there: "Ông", "Bà"… (``_TITLES``), whatever the
+    word; a title (``CHỦ TỊCH``, ``NGƯỜI KÝ``: ``_BEFORE_A_NAME``), "đồng chí" or a label's colon, where the word is a
+    family name — in a heading those come before words ("ĐĂNG KÝ THAY ĐỖI", "PHÓ GIÁM ĐỐC SỚ TƯ PHÁP", "Mục 2:
+    CÔNG TÁC KIẾM TRA" are put right: QA141 F1, F2)."""
+    if start == 0:
+        return False
+    before = words[start - 1]
+    if _core(before) in _TITLES:
+        return True
+    titled = before.endswith(":") or _core(before) in _BEFORE_A_NAME
+    titled = titled or (_core(before) == "chí" and start > 1 and _core(words[start - 2]) == "đồng")
+    if _core(before) == "trưởng" and _core(words[start]) == "đoàn":
+        return False  # "TRƯỞNG ĐOÀN KIẾM TRA": the head of the team, not Mr Đoàn
+    return titled and _family_name(words[start])
 
 
 def _recase(original: str, fixed_lower: str) -> str:
@@ -271,6 +294,8 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
     for index, word in enumerate(words[:-1]):
         core = _core(word)
         following = _core(words[index + 1])
+        if word != word.rstrip(_PUNCTUATION):
+            continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
         if in_a_name(words, index) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
         for misread, contexts, intended in _FIXES:
@@ -290,6 +315,8 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
         for misread, contexts, intended in _FIXES_AFTER:
             if core != misread or before not in contexts or in_a_name(words, index):
                 continue
+            if words[index - 1] != words[index - 1].rstrip(_PUNCTUATION):
+                break  # "thay, đỗi": the words do not go together
             if after in _READ_RIGHT_BEFORE.get(core, ()):
                 break  # the word after goes on with it as read: "điều chính đáng"
             if index > 1 and _core(words[index - 2]) in _NOT_ITS_SYLLABLE.get(before, ()):

@@ -449,9 +449,15 @@ def test_a_second_ctrl_c_while_documents_finish_still_counts_them(
 
     told: list[Path] = []
     settings = make_settings(tmp_path / "var", batch_workers=2)
-    with stopping.stops_on_signals(), pytest.raises(stopping.Stopped):
-        for _ in process_many(paths, settings, on_result=lambda r, i, t: told.append(r.path), process=process):
-            pass
+    # SIGINT as a terminal sends it: a suite started in the background (`make test &`) ignores it, and sohoa leaves
+    # an ignored SIGINT ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with stopping.stops_on_signals(), pytest.raises(stopping.Stopped):
+            for _ in process_many(paths, settings, on_result=lambda r, i, t: told.append(r.path), process=process):
+                pass
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert sorted(told) == sorted(completed) == sorted(paths[:2]), (told, completed)
     assert "already stopping: still waiting for the 2 document(s) in progress" in caplog.text, caplog.text
 
