@@ -12,8 +12,10 @@ saves (a command handed over costs ~0.05 s of Python before it reaches the serve
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import socket
 import struct
 import sys
@@ -169,6 +171,10 @@ def start_server_in_background() -> int | None:
     return server.pid
 
 
+# what a `sohoa ocr` sends the command it handed to the server when it is stopped (flows.ocr_server reads it)
+STOP_BYTES: dict[int, bytes] = {signal.SIGINT: b"I", signal.SIGTERM: b"T"}
+
+
 def forward(argv: list[str]) -> int | None:
     """Run ``sohoa ARGV`` in the OCR server and return its exit code; None when no server takes it (none
     listening, another user's, or its code is stale): the caller then runs the command itself."""
@@ -201,11 +207,26 @@ def forward(argv: list[str]) -> int | None:
     if not accepted:
         connection.close()
         return None
+
+    def pass_on(signum: int, frame: object) -> None:
+        """Ctrl-C or SIGTERM, told to the command in the server, which stops as it would here (it says so, removes
+        its scratch) and sends its exit code, which this one goes on waiting for. Until 2026-12-06 this one died
+        at once and the command stopped 3–4 s later, its words after the shell's prompt (QA141 F9)."""
+        with contextlib.suppress(OSError):
+            connection.sendall(STOP_BYTES[signum])
+
+    previous = {
+        signum: signal.signal(signum, pass_on)
+        for signum in STOP_BYTES
+        if signal.getsignal(signum) != signal.SIG_IGN  # ignored (a background job's Ctrl-C): it stays so
+    }
     try:
         ending = _read_line(connection)  # the child's exit code, sent as it ends
     except KeyboardInterrupt:
         return 130  # the child sees the connection close (below) and stops as on Ctrl-C
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         connection.close()
     if not ending:
         sys.stderr.write("sohoa: the OCR server's command ended without an exit code (killed?)\n")

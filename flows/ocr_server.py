@@ -507,8 +507,11 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
         for signum, handler in handlers.items():
             signal.signal(signum, handler)
         # SIGINT is how the command stops when its caller goes away (_watch_the_caller), even where the server was
-        # started with it ignored (`sohoa ocr-server &` in a script, or by such a `sohoa ocr`)
+        # started with it ignored (`sohoa ocr-server &` in a script, or by such a `sohoa ocr`); SIGTERM, passed on
+        # by a caller stopped so, raises too before the command takes it (flows.stopping), never ending the child
+        # without its exit code
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGTERM, _raise_stopped_by_sigterm)
         from ocr.tesseract_library import adopt_workers, stop_idle_workers
 
         descriptors: list[int] = []
@@ -540,8 +543,10 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
         code = ending.code if isinstance(ending.code, int) else (0 if ending.code is None else 1)
     except EOFError:
         code = 3 if connection is not None else 0  # without a caller: the server stopped, nothing to report
-    except KeyboardInterrupt:
-        code = 130
+    except KeyboardInterrupt as stopped:
+        from flows.stopping import exit_code_of
+
+        code = exit_code_of(stopped)
     except BaseException:  # noqa: BLE001 — as a lone command would end on a bug: its traceback, exit code 1
         code = 1
         with contextlib.suppress(BaseException):
@@ -552,7 +557,7 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
         try:
             import atexit
 
-            if give_back and code != 130:
+            if give_back and code not in (130, 143):
                 with contextlib.suppress(BaseException):
                     _give_workers_back(channel)
             channel.close()
@@ -563,6 +568,12 @@ def _wait_and_run(channel: socket.socket, command: Any, handlers: dict[int, Any]
                 connection.sendall(json.dumps({"exit": code}).encode() + b"\n")
         finally:
             os._exit(code)
+
+
+def _raise_stopped_by_sigterm(signum: int, frame: object) -> None:
+    from flows.stopping import Stopped
+
+    raise Stopped(signum)
 
 
 def _give_workers_back(channel: socket.socket) -> None:
@@ -612,12 +623,15 @@ def _receive_request(source: socket.socket, descriptors: list[int], most: int) -
 
 
 def _watch_the_caller(connection: socket.socket) -> None:
-    """Stop the command, as Ctrl-C would, when the calling `sohoa ocr` goes away (it closes the connection)."""
+    """Stop the command as its caller was stopped: by the signal the calling `sohoa ocr` passes on (Ctrl-C, SIGTERM:
+    ``flows.launch.STOP_BYTES``), and as Ctrl-C would when it goes away (it closes the connection)."""
+    signals = {b"I": signal.SIGINT, b"T": signal.SIGTERM}
 
     def watch() -> None:
         with contextlib.suppress(OSError):
-            while connection.recv(1):
-                pass
+            while asked := connection.recv(1):
+                if asked in signals:
+                    os.kill(os.getpid(), signals[asked])
         os.kill(os.getpid(), signal.SIGINT)
 
     threading.Thread(target=watch, name="caller-watch", daemon=True).start()

@@ -153,6 +153,46 @@ def test_the_command_stops_when_its_caller_goes_away(server: Server, tmp_path: P
     assert json.loads(after.stdout)["pages"][0]["ocr"] is True
 
 
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_served_command_stopped_says_so_before_its_caller_returns(
+    server: Server, tmp_path: Path, signum: int
+) -> None:
+    """QA141 F9: a `sohoa ocr` served by the server, stopped by SIGTERM, died at once (no handler); the command in
+    the server went on ~3.6 s, then said "stopped (Ctrl-C)" on the caller's stderr after the shell's prompt, its
+    scratch still in WORK when the caller had returned. Now the caller passes the signal on and waits: the words
+    are the signal's, before it returns, and nothing is left."""
+    pages = [Image.open(scan_page(tmp_path / f"{i}.png")).convert("L") for i in range(12)]
+    scan = tmp_path / "chồng.pdf"
+    pages[0].save(scan, resolution=300, save_all=True, append_images=pages[1:])
+    data = tmp_path / "var"
+    environment = {
+        **os.environ,
+        "SOHOA_OCR_SERVER_SOCKET": str(server.socket),
+        "SOHOA_OCR_SERVER": "use",
+        "SOHOA_DATA_DIR": str(data),
+        "PYTHONPATH": str(ROOT),
+    }
+    caller = subprocess.Popen(
+        [sys.executable, "-m", "flows.launch", "ocr", str(scan), str(tmp_path / "out.pdf")],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.default_int_handler),  # as a terminal's job has it
+    )
+    deadline = time.monotonic() + 60
+    while not any((data / "work").glob("sohoa-ocr-*")):  # the served command is reading
+        assert caller.poll() is None and time.monotonic() < deadline, caller.communicate()[1]
+        time.sleep(0.05)
+    caller.send_signal(signum)
+    _, said = caller.communicate(timeout=60)
+    assert caller.returncode == 128 + signum, said
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    assert f"stopped ({how})" in said and "was not written" in said, said
+    assert not any((data / "work").glob("sohoa-ocr-*"))  # removed before the caller returned
+    assert not (tmp_path / "out.pdf").exists()
+
+
 def lent_workers(server: Server) -> list[set[int]]:
     """The workers the server lent with each command, in order."""
     return [
