@@ -434,7 +434,11 @@ def read_with_library(
         return _read_once(worker, image_path, dpi, psm, timeout, named, language, tessdata_dir)
     except _WorkerDied as died:
         first = died
-        log.warning(
+        # a Ctrl-C to the whole job (a terminal's) ends the workers with the command: the page is read again, for a
+        # batch finishes the documents in flight when stopped, but that is no news to warn of (QA141 F10: two
+        # warnings on each Ctrl-C of `sohoa ocr`)
+        log.log(
+            logging.DEBUG if died.code == -signal.SIGINT else logging.WARNING,
             "%s: tiến trình Tesseract (pid %d) dừng khi đang đọc trang (%s); đọc lại bằng một tiến trình mới / the "
             "Tesseract worker (pid %d) ended while reading the page (%s); reading it again in a fresh one",
             named.name,

@@ -143,6 +143,20 @@ def test_a_worker_killed_from_outside_is_replaced_and_the_page_read_again(
     assert [w.pid for w in tess_workers()] != killed  # the fresh one, idle for the next page
 
 
+def test_a_worker_ended_by_a_terminals_ctrl_c_is_replaced_without_a_warning(
+    page: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA141 F10: a Ctrl-C at a terminal goes to the whole job, its Tesseract workers too; each page they had was
+    read again (a batch finishes its documents in flight), with a warning that a worker "ended while reading the
+    page", two per Ctrl-C of `sohoa ocr`. The page is still read again, without the warning."""
+    long_page = long_page_of(page)
+    killed = kill_workers_while_reading(monkeypatch, signal.SIGINT, 1)
+    reading = read(long_page, source=Path("hồ sơ 7.pdf"))
+    assert len(killed) == 1
+    assert reading.text().count("THÔNG BÁO") == 4  # read again, whole
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING and "fresh one" in r.getMessage()]
+
+
 def test_a_page_sent_to_a_worker_already_dead_is_read_by_a_fresh_one(
     page: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
