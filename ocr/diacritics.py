@@ -112,11 +112,11 @@ def _core(word: str) -> str:
 # decrees say of their words says nothing of it — the phrase "thế hiện" → "thể hiện" made a birth certificate's
 # confidently read NGUYỄN THẾ HIỆN into NGUYỄN THỂ HIỆN, in its text, its text layer and its fields (2026-12-06).
 _FAMILY_NAMES = frozenset(name.lower() for name in (*FAMILY_NAMES, *MORE_FAMILY_NAMES))
-# words after which a capitalised word begins a name, whatever it is: "Ông Phùng …", "CHỦ TỊCH / NGUYỄN …" (the
-# page's words run on from the line above), "người ký"; and "đồng chí" (not the "Chí" of "Hồ Chí Minh"); a label
-# ending in a colon does too
+# words after which a name begins: "Ông Phùng …" whatever its first word; "CHỦ TỊCH / NGUYỄN …" (the page's words
+# run on from the line above), "người ký", "HỌ VÀ TÊN NGUYỄN…", "Chồng Nguyễn…", "đồng chí" (not the "Chí" of "Hồ Chí
+# Minh") and a label's colon where its first word is a family name (``_introduced``)
 _TITLES = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "cụ"})
-_BEFORE_A_NAME = _TITLES | {"tịch", "đốc", "trưởng", "ký"}
+_BEFORE_A_NAME = _TITLES | {"tịch", "đốc", "trưởng", "ký", "tên", "khai", "chồng", "vợ", "cha", "mẹ", "con"}
 # _TITLES say a person is named, as a label's colon does not ("Kính gửi: Sớ Tư pháp"): a name's first syllable after
 # them is left as read too ("Ông Tống Hợp")
 # words before a place named like a person: "tỉnh Hà Nam", "thành phố Hà Nội", "tỉnh Thái Bình"

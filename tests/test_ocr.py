@@ -2119,6 +2119,8 @@ def test_a_persons_name_is_left_as_read() -> None:
         "Ông Tống Hợp",
         "Họ và tên: Tống Hợp",
         "Thư ký Lữ Thế Hiện",
+        "HỌ VÀ TÊN NGUYỄN THẾ HIỆN",  # QA141 F4: a label without its colon
+        "Chồng Nguyễn Thế Hiện",
     )
     for phrase in names:
         words = phrase.split()
