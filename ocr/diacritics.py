@@ -112,13 +112,12 @@ def _core(word: str) -> str:
 # decrees say of their words says nothing of it — the phrase "thế hiện" → "thể hiện" made a birth certificate's
 # confidently read NGUYỄN THẾ HIỆN into NGUYỄN THỂ HIỆN, in its text, its text layer and its fields (2026-12-06).
 _FAMILY_NAMES = frozenset(name.lower() for name in (*FAMILY_NAMES, *MORE_FAMILY_NAMES))
-# words after which a name begins: "Ông Phùng …" whatever its first word; "CHỦ TỊCH / NGUYỄN …" (the page's words
-# run on from the line above), "người ký", "HỌ VÀ TÊN NGUYỄN…", "Chồng Nguyễn…", "đồng chí" (not the "Chí" of "Hồ Chí
-# Minh") and a label's colon where its first word is a family name (``_introduced``)
+# words after which a name begins (``_introduced``): "Ông", "Bà"… say a person is named, whatever the first word
+# ("Ông Phùng …"; that word is then left as read too: "Ông Tống Hợp"); the others — "CHỦ TỊCH / NGUYỄN …" (the page's
+# words run on from the line above), "người ký", "HỌ VÀ TÊN NGUYỄN…", "Chồng Nguyễn…", and "đồng chí" (not the "Chí"
+# of "Hồ Chí Minh") and a label's colon — only where the first word is a family name ("Kính gửi: Sớ Tư pháp")
 _TITLES = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "cụ"})
 _BEFORE_A_NAME = _TITLES | {"tịch", "đốc", "trưởng", "ký", "tên", "khai", "chồng", "vợ", "cha", "mẹ", "con"}
-# _TITLES say a person is named, as a label's colon does not ("Kính gửi: Sớ Tư pháp"): a name's first syllable after
-# them is left as read too ("Ông Tống Hợp")
 # words before a place named like a person: "tỉnh Hà Nam", "thành phố Hà Nội", "tỉnh Thái Bình"
 _BEFORE_A_PLACE = frozenset(
     {"tỉnh", "huyện", "xã", "phường", "quận", "thị", "trấn", "thôn", "xóm", "ấp", "bản", "làng", "khu", "phố", "thành"}
@@ -134,9 +133,10 @@ def _in_capitals(word: str) -> bool:
 
 
 def in_a_name(words: list[str], index: int) -> bool:
-    """Whether ``words[index]`` is a syllable of a person's name after its first: capitalised, as the words back to
-    where the name begins (``_begins_a_name``) at most three words before it, in the same case and with no
-    punctuation between."""
+    """Whether ``words[index]`` is a syllable of a person's name: capitalised, as the words back to where the name
+    begins (``_begins_a_name``) at most three words before it, in the same case and with no punctuation between;
+    or its first syllable, where the words before say a name begins (``_introduced``) and the next is capitalised
+    alike."""
     if not _capitalised(words[index]):
         return False
     capitals = _in_capitals(words[index])
@@ -154,8 +154,8 @@ def in_a_name(words: list[str], index: int) -> bool:
 
 
 def _begins_a_name(words: list[str], start: int) -> bool:
-    """Whether a name begins at ``words[start]`` (capitalised): after "Ông", "CHỦ TỊCH", a label's colon…
-    (``_BEFORE_A_NAME``), whatever the word; or at a family name where the words before it are not capitalised
+    """Whether a name begins at ``words[start]`` (capitalised): where the words before say so (``_introduced``:
+    "Ông", "CHỦ TỊCH", a label's colon…); or at a family name where the words before it are not capitalised
     alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
     put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``)."""
     before = words[start - 1] if start > 0 else ""
