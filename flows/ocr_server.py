@@ -50,6 +50,7 @@ from flows.launch import (
     LOCK_FD_ENV,
     MAX_REQUEST,
     ROOT,
+    STOP_BYTES,
     frame,
     lock_path,
     peer_uid,
@@ -625,7 +626,7 @@ def _receive_request(source: socket.socket, descriptors: list[int], most: int) -
 def _watch_the_caller(connection: socket.socket) -> None:
     """Stop the command as its caller was stopped: by the signal the calling `sohoa ocr` passes on (Ctrl-C, SIGTERM:
     ``flows.launch.STOP_BYTES``), and as Ctrl-C would when it goes away (it closes the connection)."""
-    signals = {b"I": signal.SIGINT, b"T": signal.SIGTERM}
+    signals = {asked: signum for signum, asked in STOP_BYTES.items()}
 
     def watch() -> None:
         with contextlib.suppress(OSError):
