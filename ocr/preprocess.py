@@ -938,8 +938,8 @@ def _osd(image_path: Path, dpi: int) -> tuple[int, float]:
 # boxes a few pixels low and lost the tone marks stacked over â/ê/ô (đồng → đông).
 BAND_SEARCH = 0.4  # a cut is looked for within ±BAND_SEARCH / bands of the height around its ideal row (±20 %: 2)
 MIN_BAND_INK = 0.5  # each band holds at least this share of an even band's part of the ink (a quarter: 2)
-MIN_BANDS_INCH = 2.0  # more than two bands only where each would be at least this tall
 MIN_BAND_TEXT = 0.4  # ... and its rows of text (blank half inches left out) at least this share of its height
+MIN_BANDS_INCH = 2.0  # more than two bands only where each would be at least this tall
 BLANK_ROW_INK = 0.002  # a row with at most this share of dark pixels is paper (specks of noise allowed)
 INK_LEVEL = 128
 # ... and print this far under the paper's grey (the page's median) is faint print, no gap to cut in: a ribbon's
@@ -1033,8 +1033,8 @@ def band_cuts(image: Image.Image, dpi: int, bands: int) -> list[int]:
     MIN_BAND_INK of an even band's ink and mostly text (``mostly_text``, as for two bands); where there is none, as
     it was looked for before: around k / bands of the height. Only a run of at least 1/30 inch counts (a gap
     between lines or paragraphs, not a thin stroke's hole); where there is none, there is no cut k.
-    Pages shorter than two inches are read whole; more than two bands only where each is at least
-    MIN_BANDS_INCH tall (an A4 or A5 page: a receipt, a slip or a landscape A5 in two, as before there were more)."""
+    Pages shorter than two inches are read whole; more than two bands only where each is at least MIN_BANDS_INCH
+    tall (an A4 or a portrait A5 page: a receipt, a slip or a landscape A5 is cut in two at most)."""
     bands = min(bands, max(2, int(image.height / (MIN_BANDS_INCH * dpi))))
     if bands < 2 or image.height < bands * dpi:
         return []

@@ -205,9 +205,9 @@ FAMILY_NAMES: tuple[str, ...] = (
     "Quách", "Tô", "Thái", "Lại", "Kiều", "Giang", "Tống", "La", "Lưu", "Sầm", "Hứa", "Đoàn", "Khuất", "Quan", "Mạc",
     "Thạch",
 )  # fmt: skip
-# Family names as well, but rarer, or also common middle names ("Trương", "Phùng", "Doãn"): where a name begins for
-# the OCR's fixes, which leave names alone, but not where classify splits one line into two signers' names. Not those
-# that begin headings as words (Tăng cường, Quản lý, Tiêu chuẩn, Đồng thời, Từ ngày, Kim loại, Mã số…: QA141 F3)
+# Rarer family names ("Trương", "Phùng", "Doãn"…): where a name begins for the OCR's fixes, which leave names alone,
+# not (yet) where classify splits one line into two signers' names. Not those that begin headings as words (Tăng
+# cường, Quản lý, Tiêu chuẩn, Đồng thời, Từ ngày, Kim loại, Mã số…: QA141 F3)
 MORE_FAMILY_NAMES: tuple[str, ...] = (
     "Trương", "Phùng", "Vương", "Doãn", "Nghiêm", "Khổng", "Lã", "Diệp", "Đàm", "Cù", "Hàn", "Lữ",
 )  # fmt: skip
