@@ -2095,8 +2095,9 @@ def test_hook_tone_lexicon_pass_uses_the_neighbouring_words() -> None:
 
 def test_a_persons_name_is_left_as_read() -> None:
     """A name is any syllables: the phrase "thế hiện" → "thể hiện" made a confidently read NGUYỄN THẾ HIỆN into
-    NGUYỄN THỂ HIỆN, in a birth certificate's text, text layer and fields. A name's syllables (capitalised, after a
-    family name, "Văn" or "Thị") are left as read by every pass; the same words in a sentence or a heading are not."""
+    NGUYỄN THỂ HIỆN, in a birth certificate's text, text layer and fields. A name's syllables (capitalised, from
+    where a name begins: after "Ông"/"Bà", after a title or a label at a family name, or at a family name where the
+    capitals begin) are left as read by every pass; the same words in a sentence or a heading are not."""
     from ocr.diacritics import restore_diacritics
 
     names = (
