@@ -69,17 +69,33 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def sohoa(args: list[str], cwd: Path, socket_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
-    """The `sohoa` command as installed (its entry point is flows.launch)."""
-    environment = {
+def served_environment(socket_path: Path, **env: str) -> dict[str, str]:
+    """This process's environment for a `sohoa ocr` the server at ``socket_path`` serves (and no other: ``use``)."""
+    return {
         **os.environ,
         "SOHOA_OCR_SERVER_SOCKET": str(socket_path),
         "SOHOA_OCR_SERVER": "use",
         "PYTHONPATH": str(ROOT),
         **env,
     }
+
+
+def stacked_scan(folder: Path, count: int) -> tuple[Path, list[Image.Image]]:
+    """A PDF of ``count`` scanned pages in ``folder`` (long enough to be stopped while it is read), and its pages."""
+    pages = [Image.open(scan_page(folder / f"{i}.png")).convert("L") for i in range(count)]
+    scan = folder / "chồng.pdf"
+    pages[0].save(scan, resolution=300, save_all=True, append_images=pages[1:])
+    return scan, pages
+
+
+def sohoa(args: list[str], cwd: Path, socket_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """The `sohoa` command as installed (its entry point is flows.launch)."""
     return subprocess.run(
-        [sys.executable, "-m", "flows.launch", *args], cwd=cwd, env=environment, capture_output=True, text=True
+        [sys.executable, "-m", "flows.launch", *args],
+        cwd=cwd,
+        env=served_environment(socket_path, **env),
+        capture_output=True,
+        text=True,
     )
 
 
@@ -118,18 +134,10 @@ def test_bad_input_and_the_callers_settings_through_the_server(server: Server, t
 
 @pytest.mark.parametrize("server", [False, True], ids=["sigint", "sigint-ignored"], indirect=True)
 def test_the_command_stops_when_its_caller_goes_away(server: Server, tmp_path: Path) -> None:
-    pages = [Image.open(scan_page(tmp_path / f"{i}.png")).convert("L") for i in range(6)]
-    scan = tmp_path / "chồng.pdf"
-    pages[0].save(scan, resolution=300, save_all=True, append_images=pages[1:])
-    environment = {
-        **os.environ,
-        "SOHOA_OCR_SERVER_SOCKET": str(server.socket),
-        "SOHOA_OCR_SERVER": "use",
-        "PYTHONPATH": str(ROOT),
-    }
+    scan, pages = stacked_scan(tmp_path, 6)
     caller = subprocess.Popen(
         [sys.executable, "-m", "flows.launch", "ocr", str(scan), str(tmp_path / "out.pdf")],
-        env=environment,
+        env=served_environment(server.socket),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -161,20 +169,11 @@ def test_a_served_command_stopped_says_so_before_its_caller_returns(
     the server went on ~3.6 s, then said "stopped (Ctrl-C)" on the caller's stderr after the shell's prompt, its
     scratch still in WORK when the caller had returned. Now the caller passes the signal on and waits: the words
     are the signal's, before it returns, and nothing is left."""
-    pages = [Image.open(scan_page(tmp_path / f"{i}.png")).convert("L") for i in range(12)]
-    scan = tmp_path / "chồng.pdf"
-    pages[0].save(scan, resolution=300, save_all=True, append_images=pages[1:])
+    scan, _ = stacked_scan(tmp_path, 12)
     data = tmp_path / "var"
-    environment = {
-        **os.environ,
-        "SOHOA_OCR_SERVER_SOCKET": str(server.socket),
-        "SOHOA_OCR_SERVER": "use",
-        "SOHOA_DATA_DIR": str(data),
-        "PYTHONPATH": str(ROOT),
-    }
     caller = subprocess.Popen(
         [sys.executable, "-m", "flows.launch", "ocr", str(scan), str(tmp_path / "out.pdf")],
-        env=environment,
+        env=served_environment(server.socket, SOHOA_DATA_DIR=str(data)),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
