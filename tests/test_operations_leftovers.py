@@ -171,6 +171,31 @@ def test_a_split_stack_stays_while_a_live_batch_uses_it_and_goes_when_its_batch_
     assert not any((data_dir / "work" / "stacks").iterdir())
 
 
+def test_a_stack_stopped_while_its_parts_are_written_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA140 F6: a batch stopped (Ctrl-C, SIGTERM) while a stack's parts were being written left its folder in
+    WORK/stacks half written, the stop's summary silent; the next run removed it as "left by an interrupted run".
+    Now it goes as the batch ends, as a split stack's folder does. The stop is raised from the second part's
+    writing: a signal cannot be timed to land there (a part is written in milliseconds)."""
+    import flows.intake
+
+    data_dir = tmp_path / "var"
+    write_part, written = flows.intake._write_part, []
+
+    def stopped_at_the_second(*args: object) -> None:
+        if written:
+            raise KeyboardInterrupt
+        write_part(*args)
+        written.append(args)
+
+    monkeypatch.setattr(flows.intake, "_write_part", stopped_at_the_second)
+    with pytest.raises(KeyboardInterrupt), batch_documents([STACK], make_settings(data_dir)) as documents:
+        list(documents)
+    assert written  # the first part was written: the folder was there to leave
+    assert not any((data_dir / "work" / "stacks").iterdir())
+
+
 HOLD_ARCHIVE = r"""
 import sys, time
 
