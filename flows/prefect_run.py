@@ -193,8 +193,32 @@ class _FailedStateIsNoCrash(logging.Filter):
         return not isinstance(exc, FailedRun)
 
 
-# the logger of Prefect's flow run lines (prefect.flow_engine.flow_run_logger), in a worker's flow run process
+class _StopIsNoCrash(logging.Filter):
+    """Prefect's "Crash detected! Execution was aborted by a termination signal." (or "… an interrupt signal."),
+    an ERROR logged for every flow and task run a SIGTERM or Ctrl-C ends, said as what it is: the stop asked, at
+    INFO, in both languages. The command says what the batch did and what is left (flows.stopping); an operator
+    read the ERROR as a fault on every `systemctl stop` (QA140 F7)."""
+
+    _ABORTED = {
+        "Crash detected! Execution was aborted by a termination signal.": "SIGTERM",
+        "Crash detected! Execution was aborted by an interrupt signal.": "Ctrl-C",
+    }
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if (signal_name := self._ABORTED.get(record.getMessage())) is not None:
+            record.msg = (
+                f"đã dừng theo yêu cầu ({signal_name}), không phải lỗi / stopped as asked ({signal_name}), not a fault"
+            )
+            record.args = ()
+            record.levelno, record.levelname = logging.INFO, logging.getLevelName(logging.INFO)
+        return True
+
+
+# the loggers of Prefect's flow and task run lines (prefect.flow_engine.flow_run_logger, task_run_logger), in a
+# worker's flow run process too
 logging.getLogger("prefect.flow_runs").addFilter(_FailedStateIsNoCrash())
+for _run_lines in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_run_lines).addFilter(_StopIsNoCrash())
 
 # In a worker's flow run process, where sohoa's command line has not set the libraries' levels (flows.cli): urllib3
 # (the S3 client) warned "Retrying (Retry(total=…))" at every request while the S3 server was down, on the worker's

@@ -466,7 +466,8 @@ def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Pa
     """The Prefect path of `sohoa process` (a temporary server): Prefect puts its own SIGTERM handler in place of
     sohoa's for a flow run, and raises its ``TerminationSignal`` — no ``KeyboardInterrupt`` — in the batch; the
     documents in flight were finished untold, and the command said "so far 0 archived" of a batch that had archived
-    three. Now the stop line counts what the archive holds, and no temporary server is left running."""
+    three. Now the stop line counts what the archive holds, and no temporary server is left running. Prefect's own
+    ERROR for the run, "Crash detected! Execution was aborted by a termination signal.", is said as the stop."""
     inbox = make_inbox(tmp_path / "hộp thư đến")
     for number in range(4, 10):
         make_scan(inbox / f"hồ sơ {number}.png", f"THÔNG BÁO\nVề việc họp thôn số {number}\nỦy ban nhân dân xã")
@@ -482,6 +483,9 @@ def test_process_on_prefect_stopped_by_sigterm_counts_what_finished(tmp_path: Pa
     assert found is not None, line
     assert int(found.group(1)) == len(list(archive.glob("*/*/*/record.json"))) >= 1, line
     assert not temporary_servers_of(data_dir / "prefect")  # the temporary Prefect server stopped with it
+    # the flow run's end is the stop, said so, not Prefect's ERROR "Crash detected!" (QA140 F7)
+    assert "Crash detected" not in err, err[-3000:]
+    assert "stopped as asked (SIGTERM), not a fault" in err, err[-3000:]
 
 
 def test_sohoa_ocr_stopped_by_sigterm_leaves_no_scratch_and_clears_a_killed_runs(tmp_path: Path) -> None:
