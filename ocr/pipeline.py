@@ -185,30 +185,6 @@ def import_deferred() -> None:
     Image.init()
 
 
-# glibc's malloc thresholds while the OCR stage works (mallopt's M_MMAP_THRESHOLD, M_TRIM_THRESHOLD): a block
-# under the first comes from the heap, and up to the second of the heap's free top is kept for the next one
-MMAP_THRESHOLD = 64 << 20
-TRIM_THRESHOLD = 256 << 20
-
-
-@functools.cache
-def keep_freed_memory() -> bool:
-    """Have this process's malloc keep the memory a page's arrays and images are freed to, for the next ones; whether
-    it could (glibc only). A page's work allocates and frees blocks of its size dozens of times (Pillow's images,
-    numpy's arrays: 9–35 MB an A4 page at 300 dpi), and by default glibc gave a large one back to the kernel,
-    whose pages were then faulted in, zeroed, again. Measured on the 24 files of bench/ocr_perfile_bench.py read in
-    one process: 380,000 page faults → 37,000, this process's CPU 6.9 → 6.4 s, its peak memory 5–12 MB higher;
-    in a fork of the OCR server reading one page, the command's own CPU ~13 % less."""
-    import ctypes
-
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False  # not glibc (musl has no mallopt): its own behaviour stands
-    m_trim_threshold, m_mmap_threshold = -1, -3  # malloc.h
-    return bool(mallopt(m_mmap_threshold, MMAP_THRESHOLD)) and bool(mallopt(m_trim_threshold, TRIM_THRESHOLD))
-
-
 @dataclass(frozen=True)
 class PageBand:
     """A horizontal band of a page image, read on its own (see ``ocr.preprocess.band_cuts``)."""
@@ -299,7 +275,6 @@ def ocr_document(
     """
     if mode not in MODES:
         raise ValueError(f"unknown OCR mode {mode!r}; use one of {', '.join(MODES)}")
-    keep_freed_memory()
     info = inspect_input(input_path)
     check_language(language, tessdata_dir)
     other_language = _other_language(language, other_language, tessdata_dir)

@@ -2619,31 +2619,3 @@ def test_a_skewed_scan_with_a_level_header_at_its_edge_is_shown_as_scanned(tmp_p
         (info,) = result.pages
         assert abs(info.skew) > 3 and info.shown_straightened == straightened, (name, info)
         assert any("shown straightened" in notice for notice in result.notices) == straightened, name
-
-
-def test_the_ocr_stage_keeps_memory_it_frees_for_the_next_page() -> None:
-    """A page's arrays are freed and allocated again many times a page: with glibc's defaults a large one went back
-    to the kernel when freed, and its pages were faulted in again for the next (~16,000 faults a backlog file).
-    Kept, it is still this process's after it is freed. In a process of its own: the setting is process-wide."""
-    churn = """
-import os, sys
-import numpy as np
-import ocr.pipeline
-if sys.argv[1] == "kept":
-    assert ocr.pipeline.keep_freed_memory()
-def resident():
-    return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-before = resident()
-np.ones(40 << 20, dtype=np.uint8)  # beyond the 32 MB glibc's own threshold grows to
-print((resident() - before) >> 20)
-"""
-    kept_mb = {
-        how: int(
-            subprocess.run(
-                [sys.executable, "-c", churn, how], capture_output=True, text=True, check=True, cwd=ROOT
-            ).stdout
-        )
-        for how in ("kept", "default")
-    }
-    assert kept_mb["kept"] >= 40
-    assert kept_mb["default"] < 10
