@@ -1057,9 +1057,16 @@ def process_document(
         if _the_scan_is_gone(path, exc):
             # gone before it could be read (another watcher took it), or not visible where this runs (a Dask
             # worker on a host without the shared inbox): nothing to quarantine, and a rerun may succeed
-            english = f"{exc} (moved or deleted before it could be read; rerun when it is back)"
+            # the host named: a deployment's run over a mistyped path, or a folder not mounted on the worker that ran
+            # it, was said only as "moved or deleted" (QA136)
+            host = socket.gethostname()
+            english = (
+                f"{exc} on this host ({host}): moved or deleted before it could be read, or its path mistyped or not "
+                "on this host; rerun when it is there"
+            )
             vietnamese = (
-                f"{path}: không tìm thấy tệp (đã bị chuyển hoặc xóa trước khi đọc; chạy lại khi tệp đã trở lại)"
+                f"{path}: không tìm thấy tệp trên máy này ({host}): đã bị chuyển hoặc xóa trước khi đọc, hoặc đường "
+                "dẫn gõ sai hay không có trên máy này; chạy lại khi tệp đã có ở đó"
             )
         else:
             # another file a stage needed (a configured key, password or model file, a tool): not the scan's

@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import signal
+import socket
 import threading
 import unicodedata
 from concurrent.futures import ThreadPoolExecutor
@@ -970,6 +971,9 @@ def test_a_file_gone_before_it_is_read_fails_with_a_reason_in_each_language(tmp_
     assert result.outcome == Outcome.FAILED
     assert "no such file" not in result.reason_vi and "không tìm thấy tệp" in result.reason_vi
     assert "z-biến-mất.jpg" in result.reason_vi and "moved or deleted" in result.reason_en
+    # where it was looked for: a deployment's run on a worker that has no such path (QA136: mistyped, not mounted)
+    host = socket.gethostname()
+    assert f"on this host ({host})" in result.reason_en and f"trên máy này ({host})" in result.reason_vi
 
 
 def test_the_results_table_gives_a_quarantine_reason_in_both_languages(tmp_path: Path) -> None:
