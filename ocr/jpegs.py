@@ -257,7 +257,16 @@ SEAM_TOLERANCE = 114
 _ADOBE_RGB = b"\xff\xee\x00\x0eAdobe\x00\x64\x00\x00\x00\x00\x00"
 
 
-def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
+# TIFF Orientation values that turn the stored page without mirroring it, and how to turn it back to the rows as
+# stored (the JPEG's) from the page as Pillow decodes it, upright
+STORED_FROM_UPRIGHT = {
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,
+    8: Image.Transpose.ROTATE_270,
+}
+
+
+def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO, turned: bool = False) -> bytes | None:
     """The current frame of a TIFF whose pages are JPEG-coded, as one JPEG file with the scanner's coefficients —
     so a PDF can hold the page as DCT data, as a JPEG file's page is held, not decoded and stored under Deflate
     (QA127: a 2.8 MB JPEG TIFF became a 9.9 MB page, as in OCRmyPDF's output). ``tiff_file``: the TIFF, open.
@@ -268,11 +277,15 @@ def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
     began afresh. None — the page then stored as it was, losslessly — unless every part is as described: baseline
     Huffman coding, 8-bit grey, RGB or YCbCr samples interleaved, strips a whole number of MCU rows high and none
     with restarts of its own; and unless the JPEG decodes to the pixels Pillow decodes from the TIFF (exactly, but
-    at the seams between strips of colours sampled over two rows: ``_same_but_seams``)."""
+    at the seams between strips of colours sampled over two rows: ``_same_but_seams``).
+
+    ``turned``: a page whose Orientation tag turns it (3, 6, 8: ``STORED_FROM_UPRIGHT``) is given too, its JPEG as
+    stored — for its PDF page's /Rotate to turn (QA132 F5: decoded and stored under Deflate, 3–4 times the size)."""
     tags = getattr(image, "tag_v2", None)
     if tags is None or tags.get(259) != TIFF_JPEG or tags.get(322) is not None or tags.get(284, 1) != 1:
         return None
-    if tags.get(0x0112, 1) != 1:
+    orientation = tags.get(0x0112, 1)
+    if orientation != 1 and not (turned and orientation in STORED_FROM_UPRIGHT):
         return None  # an Orientation tag: the page is its pixels turned (or mirrored), new ones
     layout = (tags.get(262), tags.get(277, 1), image.mode)
     if layout not in ((_TIFF_GREY, 1, "L"), (_TIFF_RGB, 3, "RGB"), (_TIFF_YCBCR, 3, "RGB")):
@@ -280,7 +293,10 @@ def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
     offsets, counts = tags.get(273), tags.get(279)
     if not offsets or not counts or len(offsets) != len(counts):
         return None
-    width, height = image.size
+    # as stored: Pillow gives a turned page's size, and its pixels, upright
+    width, height = (tags.get(256), tags.get(257)) if orientation != 1 else image.size
+    if not isinstance(width, int) or not isinstance(height, int):
+        return None
     rows = min(int(tags.get(278, height)), height)
     strips = []
     for offset, count in zip(offsets, counts, strict=True):
@@ -297,8 +313,9 @@ def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO) -> bytes | None:
         jpeg = jpeg[:2] + _ADOBE_RGB + jpeg[2:]
     try:
         with Image.open(io.BytesIO(jpeg)) as decoded:
-            same = decoded.mode == image.mode and decoded.size == image.size
-            return jpeg if same and _same_but_seams(decoded, image, rows if chroma_rows else 0) else None
+            stored = image if orientation == 1 else image.transpose(STORED_FROM_UPRIGHT[orientation])
+            same = decoded.mode == stored.mode and decoded.size == stored.size
+            return jpeg if same and _same_but_seams(decoded, stored, rows if chroma_rows else 0) else None
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
 

@@ -1331,7 +1331,8 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
     (a phone's photo and its preview) gives its first image only. A page img2pdf cannot be given as the file
     stores it is given as ``_page_image`` makes it — one with transparency, flattened (its pixels change), and a
     TIFF page with an Orientation tag, as Pillow decodes it, turned (img2pdf embedded such a page's G4 data
-    sideways under the turned size, and turned the others once more by /Rotate)."""
+    sideways under the turned size, and turned the others once more by /Rotate) — but a JPEG-coded TIFF page that
+    its tag turns without mirroring, whose JPEG data is kept as stored and turned by its page's /Rotate."""
     with Image.open(info.path) as image:
         frames = _frame_sizes(image)
         pages = page_frames(image)
@@ -1345,19 +1346,34 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         # img2pdf makes a page of every frame: a TIFF with previews among them (``page_frames``) is given its pages
         copies: list[bytes] | None = [] if not mpo and pages != list(range(getattr(image, "n_frames", 1))) else None
         jpeg_pages: list[bytes | None] = []  # a TIFF's JPEG pages, put in place of img2pdf's decoded copies
-        for index in pages:
+        # each TIFF page's Orientation, and whether its pixels are square, read before any page is decoded: Pillow
+        # drops the tag from a page it has decoded turned (and a one-page TIFF is not read again by a seek)
+        oriented: dict[int, int | None] = {}  # page: its Orientation where a /Rotate may show it, else None
+        for number, index in enumerate(pages):
             image.seek(index)
-            oriented = isinstance(image, TiffImagePlugin.TiffImageFile) and image.tag_v2.get(0x0112, 1) != 1
-            if _has_alpha(image) or oriented:
+            if isinstance(image, TiffImagePlugin.TiffImageFile) and image.tag_v2.get(0x0112, 1) != 1:
+                # (a fax's two resolutions would be laid out across each other)
+                oriented[number] = image.tag_v2.get(0x0112, 1) if pixel_aspect(image) == 1.0 else None
+            if (_has_alpha(image) or number in oriented) and copies is None:
                 copies = []
-                break
+        turns: dict[int, int] = {}  # page index: /Rotate, for a TIFF's JPEG page kept as stored under its Orientation
         if copies is not None:
-            # a TIFF's JPEG pages that need no new pixels keep their JPEG data here too (QA130 F4: one page with an
-            # Orientation tag made every page of its TIFF decoded, under Deflate)
-            kept = _tiff_jpeg_pages(image, pages, info.path) if isinstance(image, TiffImagePlugin.TiffImageFile) else []
+            # a TIFF's JPEG pages keep their JPEG data here too (QA130 F4: one page with an Orientation tag made every
+            # page of its TIFF decoded, under Deflate), a page turned by its Orientation tag too, as stored and
+            # turned by its page's /Rotate (QA132 F5: decoded, 3–4 times the size) where its pixels are square
+            kept = (
+                _tiff_jpeg_pages(image, pages, info.path, turned=True)
+                if isinstance(image, TiffImagePlugin.TiffImageFile)
+                else []
+            )
             for number, index in enumerate(pages):
                 image.seek(index)
                 jpeg = kept[number] if kept else None
+                if jpeg is not None and number in oriented:
+                    if (orientation := oriented[number]) is None:
+                        jpeg = None  # decoded, turned upright
+                    else:
+                        turns[number] = _EXIF_TURNS[orientation]  # (tiff_frame_jpeg gives only 3, 6 and 8 so)
                 copies.append(jpeg if jpeg is not None else _lossless_copy(_embedded_page(image)))
         elif isinstance(image, TiffImagePlugin.TiffImageFile):
             jpeg_pages = _tiff_jpeg_pages(image, pages, info.path)
@@ -1414,22 +1430,27 @@ def image_to_pdf(info: InputInfo, target: Path) -> None:
         raise BadInputError(info.path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     with pikepdf.open(io.BytesIO(converted)) as pdf:
         replaced = copies is None and any(jpeg_pages) and _with_jpeg_pages(pdf, jpeg_pages)
-        if describe_scan_colours(pdf, info.path.name) or replaced:
+        for number, page_turn in turns.items():
+            pdf.pages[number].Rotate = page_turn
+        if describe_scan_colours(pdf, info.path.name) or replaced or turns:
             buffer = io.BytesIO()
             pdf.save(buffer)
             converted = buffer.getvalue()
     target.write_bytes(converted)
 
 
-def _tiff_jpeg_pages(image: TiffImagePlugin.TiffImageFile, pages: list[int], path: Path) -> list[bytes | None]:
-    """Each of a TIFF's pages as a JPEG file of its own DCT data (``ocr.jpegs.tiff_frame_jpeg``), None for a page
-    that is not JPEG-coded or cannot be so given (img2pdf decodes a JPEG page and stores it under Deflate: 3.5×
-    the size, QA127)."""
+def _tiff_jpeg_pages(
+    image: TiffImagePlugin.TiffImageFile, pages: list[int], path: Path, turned: bool = False
+) -> list[bytes | None]:
+    """Each of a TIFF's pages as a JPEG file of its own DCT data (``ocr.jpegs.tiff_frame_jpeg``; ``turned``: a page
+    an Orientation tag turns too, as stored), None for a page that is not JPEG-coded or cannot be so given (img2pdf
+    decodes a JPEG page and stores it under Deflate: 3.5× the size, QA127)."""
     jpegs: list[bytes | None] = []
     with path.open("rb") as tiff_file:
         for index in pages:
             image.seek(index)
-            jpegs.append(tiff_frame_jpeg(image, tiff_file) if image.tag_v2.get(259) == TIFF_JPEG else None)
+            coded = image.tag_v2.get(259) == TIFF_JPEG
+            jpegs.append(tiff_frame_jpeg(image, tiff_file, turned=turned) if coded else None)
     return jpegs
 
 

@@ -147,6 +147,28 @@ def test_a_jpeg_turned_by_its_exif_orientation_is_shown_and_read_as_the_phone_me
     _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
 
 
+@pytest.mark.parametrize("orientation", [6, 3, 8])
+def test_a_jpeg_tiff_turned_by_its_orientation_tag_keeps_its_jpeg_shown_upright(
+    tmp_path: Path, orientation: int
+) -> None:
+    """QA132 F5: a JPEG-coded TIFF page with an Orientation tag was decoded, turned and stored under Deflate (3–4
+    times the size). Now its JPEG data is kept as stored and the page turned for display by /Rotate, as a phone's
+    JPEG is; Tesseract reads it upright, and the text layer lies on its ink. A one-page TIFF: Pillow drops the tag
+    of a page it has decoded, and a seek to the page it is on reads nothing again (the page was shown sideways)."""
+    upright = _turned_lines_page().convert("RGB")
+    tag = TiffImagePlugin.ImageFileDirectory_v2()
+    tag[274] = orientation
+    path = tmp_path / f"orientation{orientation}.tif"
+    upright.rotate(STORED_TURN[orientation], expand=True).save(path, compression="jpeg", dpi=(300, 300), tiffinfo=tag)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert [line for line in result.text.splitlines() if line] == TURNED_LINES
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        assert int(pdf.pages[0].obj.get("/Rotate", 0)) == STORED_TURN[orientation]
+        (image,) = pdf.pages[0].get_images().values()
+        assert isinstance(image, pikepdf.Stream) and _filters(image)[-1] == "/DCTDecode"
+    _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
+
+
 def test_a_png_turned_by_its_exif_orientation_is_shown_and_read_as_meant(tmp_path: Path) -> None:
     """The same rule for a PNG's eXIf chunk."""
     upright = _turned_lines_page()
@@ -999,8 +1021,9 @@ def test_a_photo_said_to_be_mirrored_is_shown_as_stored_with_a_notice(tmp_path: 
 
 
 def test_a_jpeg_tiff_page_with_an_orientation_tag_leaves_its_other_pages_jpeg(tmp_path: Path) -> None:
-    """QA130 F4: one page with an Orientation tag (its pixels turned: new ones) made every page of its TIFF decoded
-    and stored under Deflate; the others keep their JPEG data."""
+    """QA130 F4: one page with an Orientation tag made every page of its TIFF decoded and stored under Deflate; the
+    others keep their JPEG data. QA132 F5: the turned page itself was decoded too (3–4 times the size); it keeps its
+    JPEG data as stored, shown upright by its page's /Rotate, its text layer over its words."""
     page = _page(tmp_path).convert("RGB")
     page.save(tmp_path / "a.tif", compression="jpeg", dpi=(300, 300))
     turned = TiffImagePlugin.ImageFileDirectory_v2()
@@ -1014,9 +1037,44 @@ def test_a_jpeg_tiff_page_with_an_orientation_tag_leaves_its_other_pages_jpeg(tm
     result = ocr_document(path, tmp_path / "out.pdf", workers=1)
     assert result.text.count("hộ tịch trực tuyến") == 2
     with pikepdf.open(tmp_path / "out.pdf") as pdf:
-        codings = []
+        codings, turns = [], []
         for shown_page in pdf.pages:
             (shown,) = shown_page.get_images().values()
             assert isinstance(shown, pikepdf.Stream)
             codings.append(_filters(shown)[-1])
-    assert codings == ["/DCTDecode", "/FlateDecode"], codings
+            turns.append(int(shown_page.obj.get("/Rotate", 0)))
+    assert codings == ["/DCTDecode", "/DCTDecode"], codings
+    assert turns == [0, 90], turns
+    # shown upright, as the first page: its render the first's, and its words where the first has them
+    renders = [
+        Image.open(
+            io.BytesIO(
+                subprocess.run(
+                    ["pdftoppm", "-r", "50", "-f", str(n), "-l", str(n), "-gray", str(tmp_path / "out.pdf")],
+                    capture_output=True,
+                    check=True,
+                ).stdout
+            )
+        )
+        for n in (1, 2)
+    ]
+    assert renders[0].size == renders[1].size
+    assert _ink_box(renders[1]) == pytest.approx(_ink_box(renders[0]), abs=2)
+    boxes = []
+    for n in (1, 2):
+        xml = subprocess.run(
+            ["pdftotext", "-f", str(n), "-l", str(n), "-bbox", str(tmp_path / "out.pdf"), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        boxes.append(
+            [
+                (m.group(5), float(m.group(1)), float(m.group(2)))
+                for m in re.finditer(
+                    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]+)<', xml
+                )
+            ]
+        )
+    assert boxes[0] and [word for word, _, _ in boxes[1]] == [word for word, _, _ in boxes[0]], boxes
+    assert all(abs(x1 - x0) < 3 and abs(y1 - y0) < 3 for (_, x0, y0), (_, x1, y1) in zip(*boxes, strict=True)), boxes
