@@ -315,9 +315,34 @@ def tiff_frame_jpeg(image: Image.Image, tiff_file: BinaryIO, turned: bool = Fals
         with Image.open(io.BytesIO(jpeg)) as decoded:
             stored = image if orientation == 1 else image.transpose(STORED_FROM_UPRIGHT[orientation])
             same = decoded.mode == stored.mode and decoded.size == stored.size
-            return jpeg if same and _same_but_seams(decoded, stored, rows if chroma_rows else 0) else None
+            if not (same and _same_but_seams(decoded, stored, rows if chroma_rows else 0)):
+                return None
     except (OSError, ValueError, Image.DecompressionBombError):
         return None
+    # the page's ICC profile (its InterColorProfile tag) with it, as a JPEG file carries its own: img2pdf gives the
+    # image an /ICCBased colour space from it. It was left behind (QA144 F1: a scanner's Adobe RGB page shown as
+    # DeviceRGB, its colours shifted: an upright page since its JPEG data was kept; decoded, a turned one had kept it)
+    return _with_icc_profile(jpeg, image.info.get("icc_profile"))
+
+
+def _with_icc_profile(jpeg: bytes, profile: bytes | None) -> bytes:
+    """``jpeg`` with ``profile`` in APP2 ICC_PROFILE segments after its SOI (ICC.1 Annex B.4: at most 65,519 bytes of
+    it a segment, each numbered, and their count)."""
+    if not profile:
+        return jpeg
+    chunk = 65519
+    parts = [profile[start : start + chunk] for start in range(0, len(profile), chunk)]
+    if len(parts) > 255:
+        return jpeg  # no JPEG can say so much
+    segments = b"".join(
+        b"\xff\xe2"
+        + (2 + 12 + 2 + len(part)).to_bytes(2, "big")
+        + b"ICC_PROFILE\x00"
+        + bytes([number, len(parts)])
+        + part
+        for number, part in enumerate(parts, start=1)
+    )
+    return jpeg[:2] + segments + jpeg[2:]
 
 
 def _same_but_seams(joined: Image.Image, tiff: Image.Image, strip_rows: int) -> bool:

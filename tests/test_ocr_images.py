@@ -169,6 +169,28 @@ def test_a_jpeg_tiff_turned_by_its_orientation_tag_keeps_its_jpeg_shown_upright(
     _assert_shown_upright_with_the_layer_on_the_ink(tmp_path / "out.pdf", upright)
 
 
+@pytest.mark.parametrize("orientation", [1, 6])
+def test_a_jpeg_tiff_page_keeps_its_icc_profile(tmp_path: Path, orientation: int) -> None:
+    """QA144 F1: a JPEG TIFF page's ICC profile (its InterColorProfile tag: a scanner's Adobe RGB) was left behind
+    when its JPEG data was kept, the image painted in DeviceRGB and its colours shifted; a turned page, decoded
+    before, had kept it. The JPEG carries it now, as a JPEG file does, and the image is ICCBased."""
+    profile = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    tag = TiffImagePlugin.ImageFileDirectory_v2()
+    tag[274] = orientation
+    path = tmp_path / f"icc{orientation}.tif"
+    upright = _turned_lines_page().convert("RGB")
+    stored = upright if orientation == 1 else upright.rotate(STORED_TURN[orientation], expand=True)
+    stored.save(path, compression="jpeg", dpi=(300, 300), tiffinfo=tag, icc_profile=profile)
+    result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B", result.pdfa_problems
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        (image,) = pdf.pages[0].get_images().values()
+        assert isinstance(image, pikepdf.Stream) and _filters(image)[-1] == "/DCTDecode"
+        space = image.get("/ColorSpace")
+        assert isinstance(space, pikepdf.Array) and space[0] == pikepdf.Name.ICCBased, space
+        assert space[1].read_bytes() == profile
+
+
 def test_a_png_turned_by_its_exif_orientation_is_shown_and_read_as_meant(tmp_path: Path) -> None:
     """The same rule for a PNG's eXIf chunk."""
     upright = _turned_lines_page()
