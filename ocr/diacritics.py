@@ -153,50 +153,19 @@ def in_a_name(words: list[str], index: int) -> bool:
     return False
 
 
-def _begins_a_name(words: list[str], start: int, after_a_name: bool = True) -> bool:
+def _begins_a_name(words: list[str], start: int) -> bool:
     """Whether a name begins at ``words[start]`` (capitalised): where the words before say so (``_introduced``:
     "Ông", "CHỦ TỊCH", a label's colon…); or at a family name where the words before it are not capitalised
     alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
-    put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``);
-    or, with ``after_a_name``, at a family name right after another name (``_second_name``)."""
+    put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``)."""
     before = words[start - 1] if start > 0 else ""
     if _introduced(words, start):
         return True
     if not _family_name(words[start]):
         return False
     if before and _capitalised(before) and before == before.rstrip(_PUNCTUATION):
-        if _in_capitals(before) != _in_capitals(words[start]):
-            return True  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
-        return after_a_name and _second_name(words, start)
-    return _core(before) not in _BEFORE_A_PLACE or (_core(before) == "phố" and not _place_unit(words, start - 1))
-
-
-def _second_name(words: list[str], start: int) -> bool:
-    """Whether a name of three syllables or more begins at the family name ``words[start]`` right after a name of
-    two to four, alike in case and with no punctuation between: two signers side by side ("NGUYỄN VĂN AN TRẦN THẾ
-    HIỆN"), whose second name was put right as phrases, "THỂ HIỆN" (QA141). Not a family name before one or two
-    words of a sentence ("Lê Văn An Đoàn Kiếm tra": "Kiểm")."""
-    capitals = _in_capitals(words[start])
-
-    def alike(index: int, last: bool = False) -> bool:
-        word = words[index]
-        unpunctuated = last or word == word.rstrip(_PUNCTUATION)
-        return _capitalised(word) and unpunctuated and _in_capitals(word) == capitals
-
-    if start + 2 >= len(words) or not (alike(start) and alike(start + 1) and alike(start + 2, last=True)):
-        return False
-    for first in range(start - 2, max(-1, start - 5), -1):
-        if not alike(first):
-            return False
-        if _begins_a_name(words, first, after_a_name=False):
-            return True
-    return False
-
-
-def _place_unit(words: list[str], index: int) -> bool:
-    """Whether ``words[index]`` ("phố") names a place ("thành phố Hà Nội", "khu phố", "tổ dân phố"), not a street
-    ("phố Trần Hưng Đạo": named after a person, whose name is left as read)."""
-    return index > 0 and _core(words[index - 1]) in {"thành", "khu", "dân"}
+        return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
+    return _core(before) not in _BEFORE_A_PLACE
 
 
 def _family_name(word: str) -> bool:
