@@ -398,10 +398,11 @@ def split_stack(
     the documents kept, and the blank parts apart. A stack whose every part is
     blank (the separators alone, fed duplex) is returned whole, for the pipeline to refuse as only separators.
 
-    ``folders``: where the stack's folder (``WORK/stacks/<16 hex>``) is added once parts were written in it, also
-    when the stack is returned whole after all — for the caller to remove when its batch ends (``holder`` holds it
-    till then). Without ``holder`` the folder of a stack returned whole is removed here. Such a folder used to stay,
-    and the next run warned it was "left by an interrupted run" (QA).
+    ``folders``: where the stack's folder (``WORK/stacks/<16 hex>``) is added as it is made, before parts are
+    written in it — also when the stack is returned whole after all, or a stop ends the split — for the caller to
+    remove when its batch ends (``holder`` holds it till then). Without ``holder`` the folder of a stack returned
+    whole is removed here. Such a folder used to stay, and the next run warned it was "left by an interrupted run"
+    (QA).
     """
     suffix = path.suffix.lower()
     if not code or suffix not in {".pdf", ".tif", ".tiff"}:
@@ -410,7 +411,7 @@ def split_stack(
     backs: list[tuple[int, list[int]]] = []  # (part, stack pages): separators' blank backs leading a part
     try:
         pages, open_pages = (_pdf_stack if suffix == ".pdf" else _tiff_stack)(path, code)
-        parts = _split(path, pages, open_pages, work_dir, code, holder, shown, backs)
+        parts = _split(path, pages, open_pages, work_dir, code, holder, shown, backs, folders)
         separators = sum(page.is_separator(code) for page in pages)
         kept = sum(page.bears(code) and not page.is_separator(code) for page in pages)
     except Exception as exc:  # not a readable stack: let the pipeline judge the file itself
@@ -600,12 +601,19 @@ def stack_lock_file(folder: Path) -> Path:
     return work_lock_file(folder.parent.parent, f"stack-{folder.name}.lock")
 
 
-def _out_dir(path: Path, work_dir: Path, holder: contextlib.ExitStack | None) -> tuple[Path, str]:
-    """The stack's folder of split documents (held in ``holder`` before it is made), and the stack's SHA-256."""
+def _out_dir(
+    path: Path, work_dir: Path, holder: contextlib.ExitStack | None, folders: set[Path] | None = None
+) -> tuple[Path, str]:
+    """The stack's folder of split documents (held in ``holder`` before it is made, and added to ``folders`` — for
+    the batch to remove as it ends, however it ends — before it is made), and the stack's SHA-256."""
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     folder = work_dir / STACKS_DIR / digest[:16]
     if holder is not None:
         holder.enter_context(file_lock(stack_lock_file(folder), shared=True))
+    if folders is not None:
+        # before anything is written in it: a second Ctrl-C landing in the clean-up of a stop mid-split left it, half
+        # written (QA143 F4)
+        folders.add(folder)
     folder.mkdir(parents=True, exist_ok=True)
     return folder, digest
 
@@ -689,6 +697,7 @@ def _split(
     holder: contextlib.ExitStack | None,
     shown: str,
     backs: list[tuple[int, list[int]]],
+    folders: set[Path] | None = None,
 ) -> list[Path]:
     """The documents of a stack whose pages' codes are ``pages``, each a PDF of the pages ``open_pages`` gives (a
     pikepdf PDF, one page per stack page), or ``[path]`` when there is nothing to split. A document right after a
@@ -702,7 +711,7 @@ def _split(
         if len(pages) > 1:  # searched
             _remember_default_code(path, [n for n, page in enumerate(pages, start=1) if page.bears_default_only(code)])
         return [path]
-    folder, digest = _out_dir(path, work_dir, holder)
+    folder, digest = _out_dir(path, work_dir, holder, folders)
     outputs = []
     with open_pages() as source:
         for number, group in enumerate(groups, start=1):

@@ -2337,8 +2337,18 @@ def batch_documents(
         yield documents()
     finally:
         held.close()
-        for folder in split_folders:
-            remove_stack_folder(folder)  # unless another live batch uses it too: that one removes it
+        left = sorted(split_folders)
+        again: KeyboardInterrupt | None = None
+        while left:
+            try:
+                remove_stack_folder(left[0])  # unless another live batch uses it too: that one removes it
+                left.pop(0)
+            except KeyboardInterrupt as stop:
+                # a further Ctrl-C while they are removed (QA143 F4: one left half written, for the next run to
+                # remove "left by an interrupted run"): they are removed all the same, and the stop raised after
+                again = again or stop
+        if again is not None:
+            raise again
 
 
 DocumentProcessor = Callable[[Path, Settings, StageRunner, "str | None"], DocumentResult]
