@@ -452,10 +452,15 @@ def read_with_library(
         return _read_once(fresh, image_path, dpi, psm, timeout, named, language, tessdata_dir)
     except _WorkerDied as second:
         if killed_from_outside(second.code) or second.code is None:
+            # Ctrl-C or SIGTERM sent to the whole job, again (QA143 F5: a stopped batch's document failed "out of
+            # memory? the OOM killer"); SIGKILL is the OOM killer's
+            if second.code in (-signal.SIGINT, -signal.SIGTERM):
+                why = "stopped with the job (Ctrl-C, SIGTERM)"
+            else:
+                why = "ended from outside (out of memory? the OOM killer)"
             raise StageError(
                 f"{named.name}: the Tesseract worker ended twice while reading a page ({second.said()}; the first "
-                f"time {first.said()}): ended from outside (out of memory? the OOM killer), not because of the "
-                "scan; rerun it"
+                f"time {first.said()}): {why}, not because of the scan; rerun it"
             ) from None
         from ocr.tesseract import tesseract_broken  # that module imports this one
 

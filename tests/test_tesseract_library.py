@@ -188,9 +188,22 @@ def test_a_worker_killed_from_outside_twice_fails_the_page_for_the_rerun(
         read(long_page, source=Path("hồ sơ 7.pdf"))
     assert len(killed) == 2
     assert "hồ sơ 7.pdf" in str(caught.value) and "SIGKILL" in str(caught.value)
-    assert "not because of the scan" in str(caught.value)
+    assert "not because of the scan" in str(caught.value) and "OOM killer" in str(caught.value)
     monkeypatch.undo()
     assert "THÔNG BÁO" in read(page).text()  # and the next page is read
+
+
+def test_workers_ended_twice_by_ctrl_c_say_the_stop_not_the_oom_killer(
+    page: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """QA143 F5: Ctrl-C pressed again and again at a terminal ends the workers each time; a document of a stopped
+    batch then failed "out of memory? the OOM killer". It is the stop, and says so."""
+    long_page = long_page_of(page)
+    killed = kill_workers_while_reading(monkeypatch, signal.SIGINT, 2)
+    with pytest.raises(StageError) as caught:
+        read(long_page, source=Path("hồ sơ 7.pdf"))
+    assert len(killed) == 2
+    assert "stopped with the job (Ctrl-C, SIGTERM)" in str(caught.value) and "OOM" not in str(caught.value)
 
 
 def test_a_worker_crashing_once_on_a_page_is_retried(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
