@@ -193,9 +193,7 @@ def test_a_worker_killed_from_outside_twice_fails_the_page_for_the_rerun(
     assert "THÔNG BÁO" in read(page).text()  # and the next page is read
 
 
-def test_workers_ended_twice_by_a_stop_say_so_not_the_oom_killer(
-    page: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_workers_ended_twice_by_a_stop_say_so_not_the_oom_killer(page: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """QA143 F5: Ctrl-C pressed again and again at a terminal ends the workers each time; a document of a stopped
     batch then failed "out of memory? the OOM killer". It is the stop, and says so. Sent as SIGTERM, which a stop
     sends them too: a suite started in the background ignores SIGINT, and so do the workers it starts."""
