@@ -419,11 +419,6 @@ def split_stack(
         log.debug("%s: not split (%s: %s)", shown, type(exc).__name__, exc)
         _whole_after_all(path, work_dir, holder, folders)  # parts may have been written before the fault
         return [path]
-    except BaseException:
-        # stopped (Ctrl-C, SIGTERM) while its parts were written: its folder goes when the batch ends, as a split
-        # stack's does. It stayed, half written, and the next run removed it "left by an interrupted run" (QA140 F6)
-        _whole_after_all(path, work_dir, holder, folders)
-        raise
     if parts == [path]:
         return parts
     if folders is not None:
