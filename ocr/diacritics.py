@@ -43,6 +43,7 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections.abc import Collection
 from importlib import resources
 
 from ocr.quality import vietnamese_syllables
@@ -163,9 +164,29 @@ def _begins_a_name(words: list[str], start: int) -> bool:
         return True
     if not _family_name(words[start]):
         return False
+    if _core(before) in _STREETS and before == before.rstrip(_PUNCTUATION) and _names_a_street(words, start):
+        return True
     if before and _capitalised(before) and before == before.rstrip(_PUNCTUATION):
         return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
     return _core(before) not in _BEFORE_A_PLACE
+
+
+# A street is often named after a person ("Số 5, phố Trần Hưng Đạo,", "ĐƯỜNG LÊ THẾ HIẾU,"): after "phố" or
+# "đường", in any case, a family name begins a name when the capitalised words from it end a clause — 2 to 4 of
+# them, the last followed by a comma, a semicolon or a stop, or by nothing (the column's last word). Words that run
+# on do not ("thành phố Hà Nội Sớ Tư pháp", "đường phố Hà Nam Sớ Tư pháp": the Sở of a province; QA143 F2)
+_STREETS = frozenset({"phố", "đường"})
+
+
+def _names_a_street(words: list[str], start: int) -> bool:
+    capitals = _in_capitals(words[start])
+    for end in range(start, min(len(words), start + 4)):
+        word = words[end]
+        if not _capitalised(word) or _in_capitals(word) != capitals:
+            return False
+        if word != word.rstrip(",;.") or end + 1 == len(words):
+            return end > start and word.rstrip(",;.") == word.rstrip(_PUNCTUATION)
+    return False
 
 
 def _family_name(word: str) -> bool:
@@ -331,10 +352,21 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
 _LOOKALIKES = str.maketrans({**D_LOOKALIKES, "⁄": "/"})
 
 
-def restore_diacritics(words: list[str], confidences: list[float]) -> list[str]:
+def restore_diacritics(words: list[str], confidences: list[float], column_starts: Collection[int] = ()) -> list[str]:
     """The same words (Vietnamese, NFC, reading order) with the slips the context decides undone; each word keeps
     its length but for a vowel or a code's Đ read twice (``undouble_vowels``, ``_single_d_code``). ``confidences``
-    are Tesseract's, one per word (0–100)."""
+    are Tesseract's, one per word (0–100).
+
+    ``column_starts``: the indexes of words that begin another column on their line — Tesseract reads two signers
+    side by side as one line, "NGUYỄN VĂN AN  …  TRẦN THẾ HIỆN" —, where no word is the neighbour of the one before
+    it: no phrase or pair runs across, and a family name there begins a name as at a line's start."""
+    cuts = sorted({0, len(words), *(start for start in column_starts if 0 < start < len(words))})
+    if len(cuts) > 2:
+        return [
+            word
+            for start, end in itertools.pairwise(cuts)
+            for word in restore_diacritics(words[start:end], confidences[start:end])
+        ]
     read = [_single_d_code(undouble_vowels(word.translate(_LOOKALIKES))) for word in words]
     fixed = fix_hook_tones(read, confidences)
     return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too

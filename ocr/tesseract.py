@@ -629,7 +629,7 @@ def read_page(
     if not reads_vietnamese(language):
         return PageReading(width=width, height=height, words=words, engine=engine, language=language)
     read = [word.text for word in words]
-    restored = restore_diacritics(read, [word.confidence for word in words])
+    restored = restore_diacritics(read, [word.confidence for word in words], column_starts(words))
     if restored != read:
         words = [dataclasses.replace(w, text=text) for w, text in zip(words, restored, strict=True)]
     changed = corrections_made(read, restored)
@@ -640,6 +640,24 @@ def reads_vietnamese(language: str | None) -> bool:
     """``vie``, or the Vietnamese script model, alone or among others (``vie+eng``); None, a page's language where a
     record written before pages recorded theirs is read, counts as Vietnamese (every page was read in it then)."""
     return language is None or any(model.rsplit("/", 1)[-1] in ("vie", "Vietnamese") for model in language.split("+"))
+
+
+# A gap on a line wider than this many times the taller of the words on its sides is a column's, not a word space:
+# two signers' names side by side, which Tesseract reads as one line ("NGUYỄN VĂN AN   TRẦN THẾ HIỆN": ~18 times),
+# a form's or a table's next cell, a header's two columns. Measured on the pages of tests/fixtures and samples/: word
+# spaces 0.8 times at most (1.8 between a table's words); columns 2.9–25 times.
+COLUMN_GAP_HEIGHTS = 3.0
+
+
+def column_starts(words: list[Word]) -> frozenset[int]:
+    """The indexes of the words that begin another column on their line (``COLUMN_GAP_HEIGHTS``): the diacritic
+    fixes take no word there for the neighbour of the word before it (``restore_diacritics``)."""
+    return frozenset(
+        index
+        for index, (before, word) in enumerate(itertools.pairwise(words), start=1)
+        if (before.block, before.paragraph, before.line) == (word.block, word.paragraph, word.line)
+        and word.left - (before.left + before.width) > COLUMN_GAP_HEIGHTS * max(before.height, word.height)
+    )
 
 
 def words_from_rows(rows: list[WordRow]) -> list[Word]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import io
 import math
 import random
@@ -2610,3 +2611,74 @@ def test_a_skewed_scan_with_a_level_header_at_its_edge_is_shown_as_scanned(tmp_p
         (info,) = result.pages
         assert abs(info.skew) > 3 and info.shown_straightened == straightened, (name, info)
         assert any("shown straightened" in notice for notice in result.notices) == straightened, name
+
+
+def test_a_street_named_after_a_person_is_left_as_read() -> None:
+    """QA143 F3: after "phố" or "đường", in any case, a family name begins a name when its capitalised words end
+    a clause (a comma, a semicolon, a stop, the column's end): "Số 5 Phố Trần Thế Hiện," was made "Trần Thể Hiện".
+    Capitalised words that run on are no street's name: the Sở after "thành phố Hà Nội" is still put right."""
+    from ocr.diacritics import restore_diacritics
+
+    for address in (
+        "Số 5 Phố Trần Thế Hiện, phường Hàng Bài",
+        "SỐ 5 PHỐ TRẦN THẾ HIỆN, PHƯỜNG HÀNG BÀI",
+        "Đường Trần Thế Hiện, phường Hàng Bài",
+        "số 5 phố Trần Thế Hiện, phường Hàng Bài",
+        "ngõ 12 phố Lê Thế Hiện.",
+        "số 5 PHỐ TRẦN THẾ HIỆN",
+    ):
+        words = address.split()
+        for confidence in (96.0, 60.0):
+            assert restore_diacritics(words, [confidence] * len(words)) == words, (address, confidence)
+    fixed = {
+        "đường phố Hà Nam Sớ Tư pháp": "đường phố Hà Nam Sở Tư pháp",  # QA143 F2
+        "thành phố Hà Nội Sớ Tư pháp": "thành phố Hà Nội Sở Tư pháp",
+        "thành phố Hà Nội, Sớ Tư pháp": "thành phố Hà Nội, Sở Tư pháp",
+        "PHỐ HÀ NỘI SỚ TƯ PHÁP": "PHỐ HÀ NỘI SỞ TƯ PHÁP",
+        "phố Đoàn Kiếm tra,": "phố Đoàn Kiểm tra,",
+        "các đường Hà Nội. Thế hiện": "các đường Hà Nội. Thể hiện",
+    }
+    for read, meant in fixed.items():
+        words = read.split()
+        assert restore_diacritics(words, [96.0] * len(words)) == meant.split(), read
+
+
+def test_no_word_is_the_neighbour_of_one_across_a_column() -> None:
+    """Tesseract reads two signers side by side as one line: "NGUYỄN VĂN AN TRẦN THẾ HIỆN", where the second name
+    followed the first's words in its case and was made "TRẦN THỂ HIỆN". Across a column's gap the words are no
+    neighbours: the family name there begins a name as at a line's start; a heading that runs on is still put
+    right."""
+    from ocr.diacritics import restore_diacritics
+    from ocr.tesseract import Word, column_starts
+
+    def line(*words_and_lefts: tuple[str, int]) -> list[Word]:
+        return [Word(text, 96.0, left, 800, 30 * len(text), 44, 3, 1, 1) for text, left in words_and_lefts]
+
+    signers = line(("NGUYỄN", 300), ("VĂN", 520), ("AN", 640), ("TRẦN", 1500), ("THẾ", 1650), ("HIỆN", 1770))
+    assert column_starts(signers) == {3}
+    assert column_starts([*signers[:3], dataclasses.replace(signers[3], line=2)]) == set()  # the next line
+    words = [word.text for word in signers]
+    for confidence in (96.0, 60.0):
+        assert restore_diacritics(words, [confidence] * 6, column_starts(signers)) == words
+    # with no gap the words run on as a heading's, and are put right as one
+    assert restore_diacritics(words, [96.0] * 6)[3:] == ["TRẦN", "THỂ", "HIỆN"]
+    # ... and a heading that runs on from a name in its column (word spaces) is still put right
+    heading = line(("NGUYỄN", 300), ("VĂN", 500), ("AN", 610), ("HỒ", 690), ("SƠ", 770), ("KIẾM", 850), ("TRA", 990))
+    assert column_starts(heading) == set()
+    assert restore_diacritics([w.text for w in heading], [96.0] * 7, column_starts(heading))[-2:] == ["KIỂM", "TRA"]
+
+
+def test_two_signers_side_by_side_keep_their_names(tmp_path: Path) -> None:
+    """A signature block of two signers, read for real: the second's name is left as read, and a phrase of the
+    page's text is still put right."""
+    image = Image.new("L", (2480, 1200), 250)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 50)
+    draw.text((200, 150), "Văn bản này thế hiện rõ trách nhiệm của các bên.", fill=20, font=font)
+    for left, title, name in ((250, "NGƯỜI LẬP BIỂU", "NGUYỄN VĂN AN"), (1450, "THỦ TRƯỞNG ĐƠN VỊ", "TRẦN THẾ HIỆN")):
+        draw.text((left, 450), title, fill=20, font=font)
+        draw.text((left, 850), name, fill=20, font=font)
+    image.save(tmp_path / "ky.png", dpi=(300, 300))
+    result = ocr_document(tmp_path / "ky.png", tmp_path / "ky.pdf", workers=1)
+    assert "TRẦN THẾ HIỆN" in result.text, result.text
+    assert "thể hiện rõ" in result.text, result.text
