@@ -1742,6 +1742,14 @@ def checked_locations(settings: Settings) -> Iterator[None]:
         _checked_locations.reset(token)
 
 
+def check_locations_unless_checked(settings: Settings) -> None:
+    """``check_locations``, unless the command running this has just checked the same settings
+    (``checked_locations``): a Prefect flow run's own check at its start said "no archive yet" a second time, in
+    Prefect's format, after `sohoa process` had (QA143)."""
+    if _checked_locations.get() != _locations_key(settings):
+        check_locations(settings)
+
+
 def _quarantine(
     path: Path,
     settings: Settings,
@@ -2303,8 +2311,7 @@ def batch_documents(
 
     if (problem := batch_settings_problem(settings)) is not None:  # the commands and flows said it already
         raise SettingsError(problem)
-    if _checked_locations.get() != _locations_key(settings):  # unless the command running it has, just before
-        check_locations(settings)
+    check_locations_unless_checked(settings)
     split_folders: set[Path] = set()
     held = contextlib.ExitStack()  # the stack folders this batch uses, held until it ends
 

@@ -163,14 +163,14 @@ def refusal(settings: Settings, batch: bool = False) -> str | None:
     starts without the command line: it went ahead, trusting less than configured (QA), or OCR'd every document
     only to fail it at its signature. Each such flow checks at its start and, refused, ends its run Failed with
     this message (no traceback, see ``_FailedStateIsNoCrash``)."""
-    from flows.pipeline import batch_settings_problem, check_locations, trust_source_problem
+    from flows.pipeline import batch_settings_problem, check_locations_unless_checked, trust_source_problem
 
     problem = trust_source_problem(settings)
     if problem is None and batch:
         problem = batch_settings_problem(settings)
     if problem is None and batch:
         try:
-            check_locations(settings)
+            check_locations_unless_checked(settings)  # the command that runs the flow may have, just before
         except StageError as exc:
             problem = str(exc)
     if problem is not None:

@@ -215,6 +215,8 @@ def test_process_through_prefect_and_list(tmp_path: Path) -> None:
     )
     assert (data / "quarantine" / "rỗng.pdf.reason.txt").exists()
     assert (data / "prefect").is_dir()  # ran through Prefect, with its state under the data folder
+    # the new archive said once: the flow run's own check at its start said it again, in Prefect's format (QA143)
+    assert " ".join(proc.stderr.split()).count("yet: the first record archived creates") == 1, proc.stderr
 
     listed = sohoa("list", "--json", data_dir=data)
     assert listed.returncode == 0
