@@ -162,7 +162,7 @@ def _begins_a_name(words: list[str], start: int) -> bool:
     before = words[start - 1] if start > 0 else ""
     if _introduced(words, start):
         return True
-    if not _family_name(words[start]):
+    if not _family_name(words[start]) and _misread_family_name(words, start) is None:
         return False
     if _core(before) in _STREETS and before == before.rstrip(_PUNCTUATION) and _names_a_street(words, start):
         return True
@@ -368,8 +368,50 @@ def restore_diacritics(words: list[str], confidences: list[float], column_starts
             for word in restore_diacritics(words[start:end], confidences[start:end])
         ]
     read = [_single_d_code(undouble_vowels(word.translate(_LOOKALIKES))) for word in words]
+    read = _fix_family_names(read, confidences)  # first: the rest of the name is then left as read
     fixed = fix_hook_tones(read, confidences)
     return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too
+
+
+# A family name Tesseract read with another mark, in capitals — NGUYỄN, the family name of nearly two in five, as
+# NGUYÊN on 12 of 88 rendered lines of names (4 fonts, 2 sizes, 2026-12-06), ĐẶNG as ĐĂNG on 2 of 8, KHỔNG as KHỐNG
+# on 3 of 8, each doubted (confidence 8–82); its title-case "Nguyễn" never. Where such a word begins a name — a middle
+# name after it, a capitalised word after that, all in one case ("NGUYÊN VĂN AN", "Nguyên Thị Mai") — it is the
+# family name: "nguyên" goes before no middle name in the corpora ("nguyên tắc", "nguyên đơn", "NGUYÊN CHỦ TỊCH" do
+# not change), and a pair the table knows keeps the word ("ĐĂNG CÔNG KHAI")
+_FAMILY_NAME_MISREADS = {"nguyên": "nguyễn", "đăng": "đặng", "khống": "khổng"}
+_MIDDLE_NAMES = frozenset(
+    {"văn", "thị", "hữu", "đức", "đình", "công", "minh", "quang", "xuân", "ngọc", "thanh", "thế", "trọng", "tiến",
+     "quốc", "duy", "mạnh", "hồng", "kim", "anh", "phương", "thu", "hoàng", "huy", "tuấn", "bá", "khắc", "như",
+     "phú", "trung", "tấn", "hải", "viết", "thành", "chí", "bảo", "gia", "khánh", "thúy", "thùy", "mỹ", "diệu"}
+)  # fmt: skip
+
+
+def _fix_family_names(words: list[str], confidences: list[float]) -> list[str]:
+    return [
+        _recase(word, family)
+        if confidence < DOUBTED_BELOW and (family := _misread_family_name(words, index)) is not None
+        else word
+        for index, (word, confidence) in enumerate(zip(words, confidences, strict=True))
+    ]
+
+
+def _misread_family_name(words: list[str], index: int) -> str | None:
+    """The family name ``words[index]`` is a misreading of (``_FAMILY_NAME_MISREADS``) where a name begins there —
+    a middle name after it, a capitalised word after that, all in one case —, else None. Read surely, the word is
+    left as read, but still begins a name: "NGUYÊN THẾ HIỆN" keeps its THẾ."""
+    family = _FAMILY_NAME_MISREADS.get(_core(words[index]))
+    if family is None or index + 2 >= len(words):
+        return None
+    word, middle, given = words[index : index + 3]
+    if word != word.rstrip(_PUNCTUATION) or middle != middle.rstrip(_PUNCTUATION):
+        return None
+    capitals = _in_capitals(word)
+    if not all(_capitalised(w) and _in_capitals(w) == capitals for w in (word, middle, given)):
+        return None
+    if _core(middle) not in _MIDDLE_NAMES or _pair(_core(word), _core(middle)) > 0:
+        return None
+    return family
 
 
 def corrections_made(read: list[str], restored: list[str]) -> tuple[tuple[str, str], ...]:
