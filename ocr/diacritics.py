@@ -43,7 +43,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Collection
+from dataclasses import dataclass
 from importlib import resources
 
 from ocr.quality import vietnamese_syllables
@@ -133,11 +133,26 @@ def _in_capitals(word: str) -> bool:
     return word.strip(_PUNCTUATION).isupper()
 
 
-def in_a_name(words: list[str], index: int) -> bool:
+@dataclass(frozen=True)
+class Breaks:
+    """Where a page's words break more than a word space does (``ocr.tesseract.page_breaks``): ``columns``, the
+    indexes of the words that begin another column on their line — Tesseract reads two signers side by side as one
+    line, "NGUYỄN VĂN AN   TRẦN THẾ HIỆN" —; ``lines``, of those that begin a line. The fixes still weigh words
+    across them as neighbours (a header's "Só:   15/QĐ-UBND", a stretched justified line's "kiếm   tra": QA145
+    F2, F5); only where a name begins and ends is told by them."""
+
+    columns: frozenset[int] = frozenset()
+    lines: frozenset[int] = frozenset()
+
+
+NO_BREAKS = Breaks()
+
+
+def in_a_name(words: list[str], index: int, breaks: Breaks = NO_BREAKS) -> bool:
     """Whether ``words[index]`` is a syllable of a person's name: capitalised, as the words back to where the name
     begins (``_begins_a_name``) at most three words before it, in the same case and with no punctuation between;
     or its first syllable, where the words before say a name begins (``_introduced``) and the next is capitalised
-    alike."""
+    alike. No name runs across a column's gap (``breaks``)."""
     if not _capitalised(words[index]):
         return False
     capitals = _in_capitals(words[index])
@@ -147,46 +162,71 @@ def in_a_name(words: list[str], index: int) -> bool:
             return True  # a name's first syllable, after "Ông", "Họ và tên:"…: "Ông Tống Hợp"
     for start in range(index - 1, max(-1, index - 4), -1):
         word = words[start]
+        if start + 1 in breaks.columns:
+            return False  # the word before lies in another column: "NGUYỄN VĂN AN ‖ TRẦN THẾ HIỆN"
         if not _capitalised(word) or word != word.rstrip(_PUNCTUATION) or _in_capitals(word) != capitals:
             return False  # a lower-case word, a name ended by punctuation ("Nam; Sớ Tư pháp"), a change of case
-        if _begins_a_name(words, start):
+        if _begins_a_name(words, start, breaks):
             return True
     return False
 
 
-def _begins_a_name(words: list[str], start: int) -> bool:
+def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> bool:
     """Whether a name begins at ``words[start]`` (capitalised): where the words before say so (``_introduced``:
     "Ông", "CHỦ TỊCH", a label's colon…); or at a family name where the words before it are not capitalised
     alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
-    put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``)."""
+    put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``);
+    or at a family name that begins a column on its line (``breaks``) after capitals alike. Never, but after a
+    title, at a family name that makes a word with the next one (``_makes_a_word``: a second column's heading, "ĐẠI
+    DIỆN CƠ SỞ ‖ ĐOÀN KIẾM TRA", "HỒ SƠ LƯU ‖ HỒ SƠ BỐ SUNG": QA145 F1; a page's first words alike)."""
     before = words[start - 1] if start > 0 else ""
     if _introduced(words, start):
         return True
     if not _family_name(words[start]) and _misread_family_name(words, start) is None:
         return False
-    if _core(before) in _STREETS and before == before.rstrip(_PUNCTUATION) and _names_a_street(words, start):
+    if _makes_a_word(words, start):
+        return False  # a heading's word: "ĐOÀN KIẾM TRA", "HỒ SƠ BỐ SUNG"
+    if _core(before) in _STREETS and before == before.rstrip(_PUNCTUATION) and _names_a_street(words, start, breaks):
         return True
     if before and _capitalised(before) and before == before.rstrip(_PUNCTUATION):
-        return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
+        # "UBND Nguyễn Thế Hiện", not "Bình Dương"; after a column's gap, as at a line's start
+        return _in_capitals(before) != _in_capitals(words[start]) or start in breaks.columns
     return _core(before) not in _BEFORE_A_PLACE
 
 
 # A street is often named after a person ("Số 5, phố Trần Hưng Đạo,", "ĐƯỜNG LÊ THẾ HIẾU,"): after "phố" or
 # "đường", in any case, a family name begins a name when the capitalised words from it end a clause — 2 to 4 of
-# them, the last followed by a comma, a semicolon or a stop, or by nothing (the column's last word). Words that run
-# on do not ("thành phố Hà Nội Sớ Tư pháp", "đường phố Hà Nam Sớ Tư pháp": the Sở of a province; QA143 F2)
+# them, the last followed by a comma, a semicolon or a stop, a dash or a bracket, or by the end of its line or
+# column ("Nơi cư trú: số 5 phố Trần Thế Hiện" / "Điện thoại…": QA145 F4). Words that run on do not ("thành phố Hà
+# Nội Sớ Tư pháp", "đường phố Hà Nam Sớ Tư pháp": the Sở of a province; QA143 F2)
 _STREETS = frozenset({"phố", "đường"})
 
 
-def _names_a_street(words: list[str], start: int) -> bool:
+def _names_a_street(words: list[str], start: int, breaks: Breaks) -> bool:
     capitals = _in_capitals(words[start])
     for end in range(start, min(len(words), start + 4)):
         word = words[end]
         if not _capitalised(word) or _in_capitals(word) != capitals:
             return False
-        if word != word.rstrip(",;.") or end + 1 == len(words):
-            return end > start and word.rstrip(",;.") == word.rstrip(_PUNCTUATION)
+        ended = word != word.rstrip(_PUNCTUATION) or end + 1 == len(words) or end + 1 in breaks.lines | breaks.columns
+        if ended or words[end + 1] in _DASHES or words[end + 1].startswith("("):
+            return end > start
     return False
+
+
+_DASHES = frozenset({"-", "–", "—"})
+
+
+def _makes_a_word(words: list[str], start: int) -> bool:
+    """Whether ``words[start]`` (a family name) and the next word, as read or with its hook put right (ố/ổ, ế/ể),
+    are a pair the table knows, the next no middle name: "ĐOÀN KIỂM", "HỒ SƠ", "QUAN HỆ" — not "TRẦN THẾ", "LÊ THỂ",
+    "NGUYỄN VĂN" (once in the table)."""
+    if start + 1 >= len(words) or words[start] != words[start].rstrip(_PUNCTUATION):
+        return False
+    first, second = _core(words[start]), _core(words[start + 1])
+    if second in _MIDDLE_NAMES:
+        return False
+    return _pair(first, second) > 0 or _pair(first, second.translate(_OTHER_READING)) > 0
 
 
 def _family_name(word: str) -> bool:
@@ -268,18 +308,18 @@ def load_tables() -> None:
     vietnamese_syllables()
 
 
-def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
+def fix_hook_tones(words: list[str], confidences: list[float], breaks: Breaks = NO_BREAKS) -> list[str]:
     """The same words with the unambiguous hook/acute slips corrected (same length each). Both readings are real
     syllables, so the pair table only overrules a word Tesseract doubted (``DOUBTED_BELOW``): the table, made from
     decrees, has never seen "sổ hộ tịch" and would otherwise turn a confidently read one into "số"."""
-    fixed = _fix_known_phrases(words)
+    fixed = _fix_known_phrases(words, breaks)
     cores = [_core(word) for word in words]
     syllables = vietnamese_syllables()
     for index, core in enumerate(cores):
         other = core.translate(_OTHER_READING)
         if other == core or fixed[index] != words[index] or confidences[index] >= DOUBTED_BELOW:
             continue
-        if in_a_name(words, index):
+        if in_a_name(words, index, breaks):
             continue
         before = cores[index - 1] if index > 0 else ""
         after = cores[index + 1] if index + 1 < len(cores) else ""
@@ -289,7 +329,7 @@ def fix_hook_tones(words: list[str], confidences: list[float]) -> list[str]:
             continue  # a real word against the grain of Tesseract's slip: both neighbours must know the acute
         fixed[index] = _recase(words[index], other)
     # the phrases have the last word: a doubted "sổ hộ tịch" the table turned into "số" goes back
-    return _fix_known_phrases(fixed)
+    return _fix_known_phrases(fixed, breaks)
 
 
 _NUMBER_HEADING = {"só": "số"}  # "Só: 15/QĐ-UBND", "Só:465 /2020/NĐ-CP": the "Số:" before a document's number
@@ -306,7 +346,7 @@ def _number_heading(word: str, following: str) -> str | None:
     return _recase(head, intended) + colon + rest
 
 
-def _fix_known_phrases(words: list[str]) -> list[str]:
+def _fix_known_phrases(words: list[str], breaks: Breaks = NO_BREAKS) -> list[str]:
     fixed = list(words)
     for index, word in enumerate(words):
         heading = _number_heading(word, words[index + 1] if index + 1 < len(words) else "")
@@ -317,7 +357,7 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
         following = _core(words[index + 1])
         if word != word.rstrip(_PUNCTUATION):
             continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
-        if in_a_name(words, index) and _capitalised(words[index + 1]):
+        if in_a_name(words, index, breaks) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
@@ -334,7 +374,7 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
         core, before = _core(words[index]), _core(words[index - 1])
         after = _core(words[index + 1]) if index + 1 < len(words) else ""
         for misread, contexts, intended in _FIXES_AFTER:
-            if core != misread or before not in contexts or in_a_name(words, index):
+            if core != misread or before not in contexts or in_a_name(words, index, breaks):
                 continue
             if words[index - 1] != words[index - 1].rstrip(_PUNCTUATION):
                 break  # "thay, đỗi": the words do not go together
@@ -352,25 +392,15 @@ def _fix_known_phrases(words: list[str]) -> list[str]:
 _LOOKALIKES = str.maketrans({**D_LOOKALIKES, "⁄": "/"})
 
 
-def restore_diacritics(words: list[str], confidences: list[float], column_starts: Collection[int] = ()) -> list[str]:
+def restore_diacritics(words: list[str], confidences: list[float], breaks: Breaks = NO_BREAKS) -> list[str]:
     """The same words (Vietnamese, NFC, reading order) with the slips the context decides undone; each word keeps
     its length but for a vowel or a code's Đ read twice (``undouble_vowels``, ``_single_d_code``). ``confidences``
-    are Tesseract's, one per word (0–100).
-
-    ``column_starts``: the indexes of words that begin another column on their line — Tesseract reads two signers
-    side by side as one line, "NGUYỄN VĂN AN  …  TRẦN THẾ HIỆN" —, where no word is the neighbour of the one before
-    it: no phrase or pair runs across, and a family name there begins a name as at a line's start."""
-    cuts = sorted({0, len(words), *(start for start in column_starts if 0 < start < len(words))})
-    if len(cuts) > 2:
-        return [
-            word
-            for start, end in itertools.pairwise(cuts)
-            for word in restore_diacritics(words[start:end], confidences[start:end])
-        ]
+    are Tesseract's, one per word (0–100); ``breaks``, where its columns and lines begin (``Breaks``)."""
     read = [_single_d_code(undouble_vowels(word.translate(_LOOKALIKES))) for word in words]
     read = _fix_family_names(read, confidences)  # first: the rest of the name is then left as read
-    fixed = fix_hook_tones(read, confidences)
-    return _fix_known_phrases(_fix_tone_slips(fixed, confidences))  # the phrases have the last word here too
+    fixed = fix_hook_tones(read, confidences, breaks)
+    # the phrases have the last word here too
+    return _fix_known_phrases(_fix_tone_slips(fixed, confidences, breaks), breaks)
 
 
 # A family name Tesseract read with another mark, in capitals — NGUYỄN, the family name of nearly two in five, as
@@ -465,7 +495,7 @@ def _marked(letter: str) -> bool:
     return letter != _bare(letter)
 
 
-def _fix_tone_slips(words: list[str], confidences: list[float]) -> list[str]:
+def _fix_tone_slips(words: list[str], confidences: list[float], breaks: Breaks) -> list[str]:
     syllables = vietnamese_syllables()
     cores = [_core(word) for word in words]
     fixed = list(words)
@@ -477,7 +507,7 @@ def _fix_tone_slips(words: list[str], confidences: list[float]) -> list[str]:
         real = core in syllables
         if (real and confidences[index] >= DOUBTED_BELOW) or _support(before, core, after) > 0:
             continue
-        if real and in_a_name(words, index):
+        if real and in_a_name(words, index, breaks):
             continue  # a name's syllable, as read (a word that is no syllable is put right: "NGUYÊN VĂN HIÊU")
         scored = sorted(((_support(before, other, after), other) for other in _other_readings(core)), reverse=True)
         if not scored or scored[0][0] < MIN_EVIDENCE or (len(scored) > 1 and 2 * scored[1][0] > scored[0][0]):

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, NoReturn
 import pytesseract
 from pytesseract.pytesseract import run_tesseract
 
-from ocr.diacritics import corrections_made, restore_diacritics
+from ocr.diacritics import Breaks, corrections_made, restore_diacritics
 from ocr.tesseract_library import LibraryUnavailable, WordRow, killed_from_outside, read_with_library, signal_name
 from sohoa.errors import BadInputError, Problem, StageError
 
@@ -629,7 +629,7 @@ def read_page(
     if not reads_vietnamese(language):
         return PageReading(width=width, height=height, words=words, engine=engine, language=language)
     read = [word.text for word in words]
-    restored = restore_diacritics(read, [word.confidence for word in words], column_starts(words))
+    restored = restore_diacritics(read, [word.confidence for word in words], page_breaks(words))
     if restored != read:
         words = [dataclasses.replace(w, text=text) for w, text in zip(words, restored, strict=True)]
     changed = corrections_made(read, restored)
@@ -643,21 +643,24 @@ def reads_vietnamese(language: str | None) -> bool:
 
 
 # A gap on a line wider than this many times the taller of the words on its sides is a column's, not a word space:
-# two signers' names side by side, which Tesseract reads as one line ("NGUYỄN VĂN AN   TRẦN THẾ HIỆN": ~18 times),
-# a form's or a table's next cell, a header's two columns. Measured on the pages of tests/fixtures and samples/: word
-# spaces 0.8 times at most (1.8 between a table's words); columns 2.9–25 times.
-COLUMN_GAP_HEIGHTS = 3.0
+# two signers' names side by side, which Tesseract reads as one line ("NGUYỄN VĂN AN   TRẦN THẾ HIỆN": ~18 times; three
+# signers on a row of A4, 1.4–4: QA145 F3), a form's or a table's next cell, a header's two columns. Measured on the
+# pages of tests/fixtures and samples/: word spaces 0.8 times at most; columns 2.9–25 times. A wider space of a
+# stretched justified line taken for a column costs nothing but where a name may begin (``ocr.diacritics.Breaks``)
+COLUMN_GAP_HEIGHTS = 1.2
 
 
-def column_starts(words: list[Word]) -> frozenset[int]:
-    """The indexes of the words that begin another column on their line (``COLUMN_GAP_HEIGHTS``): the diacritic
-    fixes take no word there for the neighbour of the word before it (``restore_diacritics``)."""
-    return frozenset(
-        index
-        for index, (before, word) in enumerate(itertools.pairwise(words), start=1)
-        if (before.block, before.paragraph, before.line) == (word.block, word.paragraph, word.line)
-        and word.left - (before.left + before.width) > COLUMN_GAP_HEIGHTS * max(before.height, word.height)
-    )
+def page_breaks(words: list[Word]) -> Breaks:
+    """Where the page's words begin a line, or another column on their line (``COLUMN_GAP_HEIGHTS``): the diacritic
+    fixes' bounds of a name (``restore_diacritics``)."""
+    columns: set[int] = set()
+    lines: set[int] = set()
+    for index, (before, word) in enumerate(itertools.pairwise(words), start=1):
+        if (before.block, before.paragraph, before.line) != (word.block, word.paragraph, word.line):
+            lines.add(index)
+        elif word.left - (before.left + before.width) > COLUMN_GAP_HEIGHTS * max(before.height, word.height):
+            columns.add(index)
+    return Breaks(columns=frozenset(columns), lines=frozenset(lines))
 
 
 def words_from_rows(rows: list[WordRow]) -> list[Word]:

@@ -2617,7 +2617,7 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
     """QA143 F3: after "phố" or "đường", in any case, a family name begins a name when its capitalised words end
     a clause (a comma, a semicolon, a stop, the column's end): "Số 5 Phố Trần Thế Hiện," was made "Trần Thể Hiện".
     Capitalised words that run on are no street's name: the Sở after "thành phố Hà Nội" is still put right."""
-    from ocr.diacritics import restore_diacritics
+    from ocr.diacritics import Breaks, restore_diacritics
 
     for address in (
         "Số 5 Phố Trần Thế Hiện, phường Hàng Bài",
@@ -2626,10 +2626,20 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
         "số 5 phố Trần Thế Hiện, phường Hàng Bài",
         "ngõ 12 phố Lê Thế Hiện.",
         "số 5 PHỐ TRẦN THẾ HIỆN",
+        # a dash, a bracket or a colon after it (QA145 F4)
+        "Số 5 phố Trần Thế Hiện - phường Hàng Bạc",
+        "Số 5 phố Trần Thế Hiện (phường Hàng Bạc)",
+        "phố Trần Thế Hiện: nhà số 5",
+        "Địa chỉ: 12 phố Mai Tố Công – Hà Nội",
     ):
         words = address.split()
         for confidence in (96.0, 60.0):
             assert restore_diacritics(words, [confidence] * len(words)) == words, (address, confidence)
+    # ... or the end of its line: a form's "Nơi cư trú:" with "Điện thoại:" on the line below (QA145 F4)
+    form = "Nơi cư trú: số 5 phố Trần Thế Hiện Điện thoại: 0912"
+    words = form.split()
+    assert restore_diacritics(words, [60.0] * len(words), Breaks(lines=frozenset({9}))) == words
+    assert restore_diacritics(words, [60.0] * len(words))[7] == "Thể"  # on one line: the words run on
     fixed = {
         "đường phố Hà Nam Sớ Tư pháp": "đường phố Hà Nam Sở Tư pháp",  # QA143 F2
         "thành phố Hà Nội Sớ Tư pháp": "thành phố Hà Nội Sở Tư pháp",
@@ -2643,29 +2653,51 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
         assert restore_diacritics(words, [96.0] * len(words)) == meant.split(), read
 
 
-def test_no_word_is_the_neighbour_of_one_across_a_column() -> None:
-    """Tesseract reads two signers side by side as one line: "NGUYỄN VĂN AN TRẦN THẾ HIỆN", where the second name
-    followed the first's words in its case and was made "TRẦN THỂ HIỆN". Across a column's gap the words are no
-    neighbours: the family name there begins a name as at a line's start; a heading that runs on is still put
-    right."""
-    from ocr.diacritics import restore_diacritics
-    from ocr.tesseract import Word, column_starts
+def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
+    """Tesseract reads two signers side by side as one line: "NGUYỄN VĂN AN   TRẦN THẾ HIỆN", where the second name
+    followed the first's words in its case and was made "TRẦN THỂ HIỆN". After a column's gap (``page_breaks``) a
+    family name begins a name as at a line's start — but where it makes a word with the next one: a second
+    column's heading is put right ("ĐẠI DIỆN CƠ SỞ ‖ ĐOÀN KIẾM TRA", QA145 F1). The words across a gap are still
+    neighbours to the fixes: a header's "Só:   15/QĐ-UBND", a stretched line's "kiếm   tra" (QA145 F2, F5), "Ông
+    Tống Hợp" across a form's gap (F6)."""
+    from ocr.diacritics import Breaks, restore_diacritics
+    from ocr.tesseract import Word, page_breaks
 
-    def line(*words_and_lefts: tuple[str, int]) -> list[Word]:
-        return [Word(text, 96.0, left, 800, 30 * len(text), 44, 3, 1, 1) for text, left in words_and_lefts]
+    def line(*words_and_lefts: tuple[str, int], height: int = 44) -> list[Word]:
+        return [Word(text, 96.0, left, 800, 30 * len(text), height, 3, 1, 1) for text, left in words_and_lefts]
 
     signers = line(("NGUYỄN", 300), ("VĂN", 520), ("AN", 640), ("TRẦN", 1500), ("THẾ", 1650), ("HIỆN", 1770))
-    assert column_starts(signers) == {3}
-    assert column_starts([*signers[:3], dataclasses.replace(signers[3], line=2)]) == set()  # the next line
+    assert page_breaks(signers) == Breaks(columns=frozenset({3}))
+    assert page_breaks([*signers[:3], dataclasses.replace(signers[3], line=2)]) == Breaks(lines=frozenset({3}))
+    assert page_breaks(line(("AN", 640), ("TRẦN", 770))).columns == {1}  # 1.5 word heights: three signers' rows
+    assert page_breaks(line(("AN", 640), ("TRẦN", 730))).columns == set()  # 0.7: a word space
     words = [word.text for word in signers]
     for confidence in (96.0, 60.0):
-        assert restore_diacritics(words, [confidence] * 6, column_starts(signers)) == words
+        assert restore_diacritics(words, [confidence] * 6, page_breaks(signers)) == words
     # with no gap the words run on as a heading's, and are put right as one
     assert restore_diacritics(words, [96.0] * 6)[3:] == ["TRẦN", "THỂ", "HIỆN"]
-    # ... and a heading that runs on from a name in its column (word spaces) is still put right
-    heading = line(("NGUYỄN", 300), ("VĂN", 500), ("AN", 610), ("HỒ", 690), ("SƠ", 770), ("KIẾM", 850), ("TRA", 990))
-    assert column_starts(heading) == set()
-    assert restore_diacritics([w.text for w in heading], [96.0] * 7, column_starts(heading))[-2:] == ["KIỂM", "TRA"]
+
+    def restored(*columns: str, confidence: float = 96.0) -> str:
+        words: list[str] = []
+        starts: set[int] = set()
+        for column in columns:
+            starts.add(len(words))
+            words += column.split()
+        breaks = Breaks(columns=frozenset(starts - {0}))
+        return " ".join(restore_diacritics(words, [confidence] * len(words), breaks))
+
+    assert restored("CHỦ TỊCH", "NGUYỄN THẾ HIỆN") == "CHỦ TỊCH NGUYỄN THẾ HIỆN"
+    assert restored("Lê Văn Tám", "Trần Tống Hợp") == "Lê Văn Tám Trần Tống Hợp"
+    assert restored("ĐẠI DIỆN CƠ SỞ", "ĐOÀN KIẾM TRA") == "ĐẠI DIỆN CƠ SỞ ĐOÀN KIỂM TRA"
+    assert restored("UBND XÃ AN BÌNH", "HỒ SƠ BỐ SUNG") == "UBND XÃ AN BÌNH HỒ SƠ BỔ SUNG"
+    assert restored("Só:", "15/QĐ-UBND") == "Số: 15/QĐ-UBND"
+    assert restored("Đề", "nghị", "kiếm", "tra", "ngay", confidence=60.0) == "Đề nghị kiểm tra ngay"
+    assert restored("Ông", "Tống Hợp") == "Ông Tống Hợp"
+    assert restored("Lê Văn Tám", "Tống hợp số liệu") == "Lê Văn Tám Tổng hợp số liệu"
+    # a heading that makes words of a family name is put right at a page's start too (it was taken for a name)
+    assert restored("ĐOÀN KIẾM TRA") == "ĐOÀN KIỂM TRA"
+    assert restored("HỒ SƠ KIẾM TRA") == "HỒ SƠ KIỂM TRA"
+    assert restored("ĐOÀN THẾ HIỆN") == "ĐOÀN THẾ HIỆN"  # THẾ, a middle name: a name
 
 
 def test_two_signers_side_by_side_keep_their_names(tmp_path: Path) -> None:
