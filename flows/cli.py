@@ -541,8 +541,19 @@ def _configure_prefect(settings: Settings) -> TemporaryPrefectServer | None:
     """Prefect without a server by default: a temporary one is started at once, in the background (see
     flows.prefect_server), unless PREFECT_API_URL names a real server, which then wins. Call before Prefect is
     imported: it reads these variables once."""
+    setting = "PREFECT_HOME" if os.environ.get("PREFECT_HOME") else "SOHOA_DATA_DIR"
     prefect_home = Path(os.environ.setdefault("PREFECT_HOME", str((settings.data_dir / "prefect").resolve())))
-    prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect does not create missing parents
+    try:
+        prefect_home.mkdir(parents=True, exist_ok=True)  # Prefect does not create missing parents
+    except OSError as exc:  # a data folder that is a file, no permission: said as `--no-prefect` says it (QA145)
+        from sohoa.errors import os_error_words
+
+        vietnamese, english = os_error_words(exc)
+        raise _fail(
+            f"không dùng được thư mục trạng thái của Prefect {prefect_home}: {vietnamese} (xem {setting}) / "
+            f"Prefect's state folder {prefect_home} cannot be used: {english} (check {setting})",
+            EXIT_FAULT,
+        ) from exc
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")

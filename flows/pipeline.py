@@ -1583,6 +1583,7 @@ def check_locations(settings: Settings) -> None:
     # (cached: the documents' own check costs nothing more)
     check_language(settings.ocr_language, settings.tessdata_dir)
     location = archive_location(settings)
+    new_archive: str | None = None  # a local archive not made yet: said once the folders are known usable
     if location.startswith("s3:"):
         from storage import check_archive_location
 
@@ -1629,18 +1630,27 @@ def check_locations(settings: Settings) -> None:
         )
         if not (local := LocalArchive(Path(location))).exists():  # not there, or an empty or foreign folder (QA99)
             _refuse_misplaced_archive(local, settings)
-            # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
-            # DATA_DIR/archive of a data folder configured, which a first run creates)
-            relative = not Path(settings.data_dir).is_absolute() and not settings.archive
-            _say_new_archive(location, logging.WARNING if settings.archive or relative else logging.INFO)
-            if relative:
-                # under the folder the command runs in: a cron job without a `cd` made a second archive, keys and
-                # ledger in $HOME/var without a word (QA84); a relative folder configured is the same (QA85)
-                _say_relative_data_folder(settings, archive_there=True)
+            new_archive = location
+    if new_archive is not None:
+        _refuse_unusable_folders(folders)  # first: "no archive yet" was said of a folder then refused (QA145)
+        # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
+        # DATA_DIR/archive of a data folder configured, which a first run creates)
+        relative = not Path(settings.data_dir).is_absolute() and not settings.archive
+        _say_new_archive(new_archive, logging.WARNING if settings.archive or relative else logging.INFO)
+        if relative:
+            # under the folder the command runs in: a cron job without a `cd` made a second archive, keys and
+            # ledger in $HOME/var without a word (QA84); a relative folder configured is the same (QA85)
+            _say_relative_data_folder(settings, archive_there=True)
     if first_here_archive_elsewhere:
         # the archive given elsewhere (--archive / SOHOA_ARCHIVE), the data folder still relative: the signing
         # keys, the quarantine and the work files went to ./var of whatever folder the command ran in (QA85 L6)
         _say_relative_data_folder(settings, archive_there=False)
+    _refuse_unusable_folders(folders)
+
+
+def _refuse_unusable_folders(folders: list[tuple[str, Path, str]]) -> None:
+    """Raise ``StageError`` for the first of ``folders`` (role, folder, the setting that names it) that cannot be
+    one (``_folder_unusable``)."""
     for role, folder, setting in folders:
         if (cause := _folder_unusable(role, folder)) is not None:
             # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)

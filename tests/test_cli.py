@@ -226,6 +226,31 @@ def test_process_through_prefect_and_list(tmp_path: Path) -> None:
     ]
 
 
+def test_a_data_folder_that_is_a_file_is_refused_on_the_prefect_path_too(tmp_path: Path) -> None:
+    """QA145: `sohoa process` through Prefect with SOHOA_DATA_DIR a file ended with a traceback (NotADirectoryError,
+    making Prefect's state folder), exit 3; `--no-prefect` refused it in a sentence. Both do now, and no "no archive
+    yet" is said before the refusal of the folders it would be in."""
+    scan = tmp_path / "scan.png"
+    scan.write_bytes((SAMPLES / next(e for e in expected_samples() if e.file.endswith(".png")).file).read_bytes())
+    not_a_folder = tmp_path / "a file"
+    not_a_folder.write_text("x")
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PREFECT_")}
+    env.update(SOHOA_DATA_DIR=str(not_a_folder), COLUMNS="200")
+    for no_prefect in ((), ("--no-prefect",)):
+        proc = subprocess.run(
+            [sys.executable, "-m", "flows.cli", "process", str(scan), *no_prefect],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=300,
+        )
+        said = " ".join(proc.stderr.split())
+        assert proc.returncode == 3, (no_prefect, proc.stderr)
+        assert "Traceback" not in said and "cannot be used: Not a directory (check SOHOA_DATA_DIR)" in said, said
+        assert "no archive at" not in said, said
+
+
 def test_prefect_yaml_declares_nightly_batch() -> None:
     import yaml
 
