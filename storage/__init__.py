@@ -167,6 +167,8 @@ def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> lis
                     f"it holds an archive at {root / 'archive'} (a data folder given for its archive?)",
                 )
             )
+        if settings is not None:
+            hints += _inside_own_folders(root, settings)
     elif getattr(archive, "prefix", "") and "storage.s3" in sys.modules:  # an S3 archive: its SDK loaded already
         hints += _s3_hints(archive)
     if settings is not None:
@@ -185,6 +187,24 @@ def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> lis
                 )
             )
     return hints
+
+
+def _inside_own_folders(root: Path, settings: Settings) -> list[tuple[str, str]]:
+    """A local archive's folder inside sohoa's work folder, whose leftovers each run removes, or its quarantine, whose
+    files are scans to retry (QA145: `--archive DATA/quarantine/x` was taken)."""
+    for folder, vietnamese, english in (
+        (settings.work_path, "thư mục làm việc", "work folder"),
+        (settings.quarantine_path, "thư mục cách ly", "quarantine folder"),
+    ):
+        folder = folder.absolute()
+        if root == folder or folder in root.parents:
+            return [
+                (
+                    f"thư mục này nằm trong {vietnamese} {folder} của sohoa: hãy chọn một thư mục kho ở ngoài",
+                    f"this folder is inside sohoa's {english} {folder}: choose an archive folder outside it",
+                )
+            ]
+    return []
 
 
 def _s3_hints(archive: BaseArchive) -> list[tuple[str, str]]:

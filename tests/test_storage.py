@@ -1329,6 +1329,10 @@ def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path
     for location, hint in (
         (archive / "2025", "this folder is inside the archive at"),
         (data, "it holds an archive at"),
+        # QA145: inside the quarantine, whose files are scans to retry, or the work folder, whose leftovers each run
+        # removes
+        (data / "quarantine" / "kho", f"this folder is inside sohoa's quarantine folder {data / 'quarantine'}"),
+        (data / "work" / "kho", f"this folder is inside sohoa's work folder {data / 'work'}"),
     ):
         ran = runner.invoke(app, ["process", str(scan), "--no-prefect", "--archive", str(location)], env=env)
         said = " ".join(ran.output.split())
