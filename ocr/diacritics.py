@@ -405,11 +405,12 @@ def restore_diacritics(words: list[str], confidences: list[float], breaks: Break
 
 # A family name Tesseract read with another mark, in capitals — NGUYỄN, the family name of nearly two in five, as
 # NGUYÊN on 12 of 88 rendered lines of names (4 fonts, 2 sizes, 2026-12-06), ĐẶNG as ĐĂNG on 2 of 8, KHỔNG as KHỐNG
-# on 3 of 8, each doubted (confidence 8–82); its title-case "Nguyễn" never. Where such a word begins a name — a middle
-# name after it, a capitalised word after that, all in one case ("NGUYÊN VĂN AN", "Nguyên Thị Mai") — it is the
-# family name: "nguyên" goes before no middle name in the corpora ("nguyên tắc", "nguyên đơn", "NGUYÊN CHỦ TỊCH" do
-# not change), and a pair the table knows keeps the word ("ĐĂNG CÔNG KHAI")
-_FAMILY_NAME_MISREADS = {"nguyên": "nguyễn", "đăng": "đặng", "khống": "khổng"}
+# on 3 of 8, TRẦN as TRẤN on 16 of 42 lines in one bold face's small capitals, each doubted (confidence 8–82); in
+# title case never. Where such a word begins a name — a middle name after it, a capitalised word after that, all in
+# one case ("NGUYÊN VĂN AN", "Nguyên Thị Mai") — it is the family name: "nguyên" goes before no middle name in the
+# corpora ("nguyên tắc", "nguyên đơn", "NGUYÊN CHỦ TỊCH" do not change), and a pair the table knows, with the word
+# before or after, keeps the word ("THỊ TRẤN MINH ĐỨC", a township; "ĐĂNG CÔNG KHAI")
+_FAMILY_NAME_MISREADS = {"nguyên": "nguyễn", "trấn": "trần", "đăng": "đặng", "khống": "khổng"}
 _MIDDLE_NAMES = frozenset(
     {"văn", "thị", "hữu", "đức", "đình", "công", "minh", "quang", "xuân", "ngọc", "thanh", "thế", "trọng", "tiến",
      "quốc", "duy", "mạnh", "hồng", "kim", "anh", "phương", "thu", "hoàng", "huy", "tuấn", "bá", "khắc", "như",
@@ -441,6 +442,9 @@ def _misread_family_name(words: list[str], index: int) -> str | None:
         return None
     if _core(middle) not in _MIDDLE_NAMES or _pair(_core(word), _core(middle)) > 0:
         return None
+    before = words[index - 1] if index > 0 else ""
+    if before == before.rstrip(_PUNCTUATION) and _pair(_core(before), _core(word)) > 0:
+        return None  # "THỊ TRẤN MINH ĐỨC"
     return family
 
 

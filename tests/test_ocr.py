@@ -2731,6 +2731,7 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
         "Nguyên Thị Tố Công": "Nguyễn Thị Tố Công",
         "ĐĂNG VĂN BÌNH": "ĐẶNG VĂN BÌNH",
         "KHỐNG MINH TUẤN": "KHỔNG MINH TUẤN",
+        "KT. CHỦ TỊCH TRẤN THỊ MAI": "KT. CHỦ TỊCH TRẦN THỊ MAI",
         "NGUYÊN ĐƠN: NGUYÊN VĂN AN,": "NGUYÊN ĐƠN: NGUYỄN VĂN AN,",
     }
     for read, meant in fixed.items():
@@ -2748,6 +2749,8 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
         "ĐĂNG KÝ KHAI SINH",
         "Trần Thảo Nguyên Văn bản",
         "NGUYÊN, VĂN AN",
+        "THỊ TRẤN MINH ĐỨC",  # a township: "thị trấn" is a pair the table knows
+        "Thị trấn Minh Đức",
     ):
         words = kept.split()
         assert restore_diacritics(words, [60.0] * len(words)) == words, kept
