@@ -182,7 +182,7 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
     before = words[start - 1] if start > 0 else ""
     if _introduced(words, start):
         return True
-    if not _family_name(words[start]) and _misread_family_name(words, start) is None:
+    if not _family_name(words[start]) and _misread_family_name(words, start, breaks) is None:
         return False
     if _makes_a_word(words, start):
         return False  # a heading's word: "ĐOÀN KIẾM TRA", "HỒ SƠ BỐ SUNG"
@@ -397,7 +397,7 @@ def restore_diacritics(words: list[str], confidences: list[float], breaks: Break
     its length but for a vowel or a code's Đ read twice (``undouble_vowels``, ``_single_d_code``). ``confidences``
     are Tesseract's, one per word (0–100); ``breaks``, where its columns and lines begin (``Breaks``)."""
     read = [_single_d_code(undouble_vowels(word.translate(_LOOKALIKES))) for word in words]
-    read = _fix_family_names(read, confidences)  # first: the rest of the name is then left as read
+    read = _fix_family_names(read, confidences, breaks)  # first: the rest of the name is then left as read
     fixed = fix_hook_tones(read, confidences, breaks)
     # the phrases have the last word here too
     return _fix_known_phrases(_fix_tone_slips(fixed, confidences, breaks), breaks)
@@ -409,8 +409,9 @@ def restore_diacritics(words: list[str], confidences: list[float], breaks: Break
 # title case never. Where such a word begins a name — a middle name after it, a capitalised word after that, all in
 # one case ("NGUYÊN VĂN AN", "Nguyên Thị Mai") — it is the family name: "nguyên" goes before no middle name in the
 # corpora ("nguyên tắc", "nguyên đơn", "NGUYÊN CHỦ TỊCH" do not change), and a pair the table knows, with the word
-# before or after, keeps the word ("THỊ TRẤN MINH ĐỨC", a township; "ĐĂNG CÔNG KHAI")
-_FAMILY_NAME_MISREADS = {"nguyên": "nguyễn", "trấn": "trần", "đăng": "đặng", "khống": "khổng"}
+# before or after, keeps the word ("THỊ TRẤN MINH ĐỨC", a township; "ĐĂNG CÔNG KHAI"). PHẠM read PHAM (2 of 32 in
+# one face), no syllable: a name written without marks ("PHAM MINH TAM", a foreign document's) is left as it is
+_FAMILY_NAME_MISREADS = {"nguyên": "nguyễn", "trấn": "trần", "đăng": "đặng", "khống": "khổng", "pham": "phạm"}
 _MIDDLE_NAMES = frozenset(
     {"văn", "thị", "hữu", "đức", "đình", "công", "minh", "quang", "xuân", "ngọc", "thanh", "thế", "trọng", "tiến",
      "quốc", "duy", "mạnh", "hồng", "kim", "anh", "phương", "thu", "hoàng", "huy", "tuấn", "bá", "khắc", "như",
@@ -418,19 +419,20 @@ _MIDDLE_NAMES = frozenset(
 )  # fmt: skip
 
 
-def _fix_family_names(words: list[str], confidences: list[float]) -> list[str]:
+def _fix_family_names(words: list[str], confidences: list[float], breaks: Breaks) -> list[str]:
     return [
         _recase(word, family)
-        if confidence < DOUBTED_BELOW and (family := _misread_family_name(words, index)) is not None
+        if confidence < DOUBTED_BELOW and (family := _misread_family_name(words, index, breaks)) is not None
         else word
         for index, (word, confidence) in enumerate(zip(words, confidences, strict=True))
     ]
 
 
-def _misread_family_name(words: list[str], index: int) -> str | None:
+def _misread_family_name(words: list[str], index: int, breaks: Breaks = NO_BREAKS) -> str | None:
     """The family name ``words[index]`` is a misreading of (``_FAMILY_NAME_MISREADS``) where a name begins there —
     a middle name after it, a capitalised word after that, all in one case —, else None. Read surely, the word is
-    left as read, but still begins a name: "NGUYÊN THẾ HIỆN" keeps its THẾ."""
+    left as read, but still begins a name: "NGUYÊN THẾ HIỆN" keeps its THẾ. The word before counts on its line
+    and column only: "VÕ MINH TÂM ‖ ĐĂNG ĐỨC MẠNH" is no "trung tâm đăng ký"."""
     family = _FAMILY_NAME_MISREADS.get(_core(words[index]))
     if family is None or index + 2 >= len(words):
         return None
@@ -442,7 +444,9 @@ def _misread_family_name(words: list[str], index: int) -> str | None:
         return None
     if _core(middle) not in _MIDDLE_NAMES or _pair(_core(word), _core(middle)) > 0:
         return None
-    before = words[index - 1] if index > 0 else ""
+    if (word + middle + given).isascii():
+        return None  # a name written without marks
+    before = words[index - 1] if index > 0 and index not in breaks.lines | breaks.columns else ""
     if before == before.rstrip(_PUNCTUATION) and _pair(_core(before), _core(word)) > 0:
         return None  # "THỊ TRẤN MINH ĐỨC"
     return family
