@@ -1583,7 +1583,7 @@ def check_locations(settings: Settings) -> None:
     # (cached: the documents' own check costs nothing more)
     check_language(settings.ocr_language, settings.tessdata_dir)
     location = archive_location(settings)
-    new_archive: str | None = None  # a local archive not made yet: said once the folders are known usable
+    new_archive: str | None = None  # an archive not made yet: said once the folders are known usable
     if location.startswith("s3:"):
         from storage import check_archive_location
 
@@ -1617,7 +1617,7 @@ def check_locations(settings: Settings) -> None:
                 try:
                     if not archive.exists():
                         _refuse_misplaced_archive(archive, settings)
-                        _say_new_archive(location, logging.WARNING)
+                        new_archive = location  # said below, once the folders are known usable
                     elif rule is not None:
                         _say_default_retention(location, rule)  # (no probe then: it could not be deleted)
                     elif not archive.honours_conditional_writes():
