@@ -196,8 +196,8 @@ def _inside_own_folders(root: Path, settings: Settings) -> list[tuple[str, str]]
         (settings.work_path, "thư mục làm việc", "work folder"),
         (settings.quarantine_path, "thư mục cách ly", "quarantine folder"),
     ):
-        folder = folder.absolute()
-        if root == folder or folder in root.parents:
+        folder = folder.resolve()  # "DATA/x/../quarantine/kho", a link to the work folder (QA146 F4)
+        if root.resolve() == folder or folder in root.resolve().parents:
             return [
                 (
                     f"thư mục này nằm trong {vietnamese} {folder} của sohoa: hãy chọn một thư mục kho ở ngoài",

@@ -2694,6 +2694,21 @@ def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
     assert restored("Đề", "nghị", "kiếm", "tra", "ngay", confidence=60.0) == "Đề nghị kiểm tra ngay"
     assert restored("Ông", "Tống Hợp") == "Ông Tống Hợp"
     assert restored("Lê Văn Tám", "Tống hợp số liệu") == "Lê Văn Tám Tổng hợp số liệu"
+
+    # a family name at a line's start begins a name too: the first signer's, under a row of titles (QA146 F3)
+    def lines(*rows: str) -> list[str]:
+        words: list[str] = []
+        starts: set[int] = set()
+        for row in rows:
+            starts.add(len(words))
+            words += row.split()
+        return restore_diacritics(words, [96.0] * len(words), Breaks(lines=frozenset(starts - {0})))
+
+    assert lines("NGƯỜI LẬP BIỂU", "LÊ TỐ CÔNG")[-3:] == ["LÊ", "TỐ", "CÔNG"]
+    assert lines("TRƯỞNG ĐOÀN", "ĐOÀN THẾ HIỆN")[-3:] == ["ĐOÀN", "THẾ", "HIỆN"]
+    # ... and no name runs onto the next line: a city's at a header's line end (QA146 F1)
+    assert lines("UBND THÀNH PHỐ CAO BẰNG", "SỚ TƯ PHÁP")[-3:] == ["SỞ", "TƯ", "PHÁP"]
+    assert lines("UBND TỈNH", "HÀ NAM SỚ TƯ PHÁP")[-3:] == ["SỞ", "TƯ", "PHÁP"]  # a place, on its own line too
     # a heading that makes words of a family name is put right at a page's start too (it was taken for a name)
     assert restored("ĐOÀN KIẾM TRA") == "ĐOÀN KIỂM TRA"
     assert restored("HỒ SƠ KIẾM TRA") == "HỒ SƠ KIỂM TRA"
@@ -2754,9 +2769,21 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
         "THỊ TRẤN MINH ĐỨC",  # a township: "thị trấn" is a pair the table knows
         "Thị trấn Minh Đức",
         "PHAM MINH TAM",  # a name written without marks
+        # "nguyên" (former) before an office whose words the table lacks, "nguyên văn bản" (QA146 F2)
+        "NGUYÊN THỊ TRƯỞNG THỊ XÃ",
+        "NGUYÊN THÀNH VIÊN BAN CHỈ ĐẠO",
+        "NGUYÊN QUỐC VỤ KHANH",
+        "NGUYÊN VĂN BẢN QUYẾT ĐỊNH",
+        "NGUYÊN CÔNG AN VIÊN",
+        "ĐĂNG VĂN BẢN LÊN CỔNG",
     ):
         words = kept.split()
         assert restore_diacritics(words, [60.0] * len(words)) == words, kept
+    # a given name at a line's end is no family name of the next line's words (QA146 F2)
+    words = ["Người", "làm", "chứng:", "Trần", "Văn", "Nguyên", "Văn", "Phòng", "UBND"]
+    assert restore_diacritics(words, [60.0] * 9, Breaks(lines=frozenset({6}))) == words
+    # ... and read surely (88 or more) it is left as read: a real "NGUYÊN VĂN BẢN" was read at 93
+    assert restore_diacritics(["NGUYÊN", "VĂN", "AN"], [90.0] * 3) == ["NGUYÊN", "VĂN", "AN"]
     # the word before counts on its own line and column: "trung tâm đăng ký" is in the table, not across a gap
     grid = ["VÕ", "MINH", "TÂM", "ĐĂNG", "ĐỨC", "MẠNH"]
     assert restore_diacritics(grid, [60.0] * 6, Breaks(columns=frozenset({3})))[3] == "ĐẶNG"

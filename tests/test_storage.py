@@ -1326,6 +1326,8 @@ def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path
     assert "the archive may have been deleted; restore it from a backup" in said, said
     assert not (archive / ".ledger").exists(), said
     (archive / ".ledger").mkdir()  # an archive again: a year folder of it, and the data folder, are refused
+    (data / "work").mkdir(exist_ok=True)
+    (tmp_path / "link to work").symlink_to(data / "work")
     for location, hint in (
         (archive / "2025", "this folder is inside the archive at"),
         (data, "it holds an archive at"),
@@ -1333,6 +1335,8 @@ def test_a_folder_that_holds_no_archive_is_no_archive_for_every_command(tmp_path
         # removes
         (data / "quarantine" / "kho", f"this folder is inside sohoa's quarantine folder {data / 'quarantine'}"),
         (data / "work" / "kho", f"this folder is inside sohoa's work folder {data / 'work'}"),
+        (data / "x" / ".." / "quarantine" / "kho", "this folder is inside sohoa's quarantine folder"),  # QA146 F4
+        (tmp_path / "link to work" / "kho", "this folder is inside sohoa's work folder"),
     ):
         ran = runner.invoke(app, ["process", str(scan), "--no-prefect", "--archive", str(location)], env=env)
         said = " ".join(ran.output.split())
