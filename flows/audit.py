@@ -52,7 +52,7 @@ from signing.services import TsaClient
 from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, InVietnamTime, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
-from sohoa.vietnamese import vn_date
+from sohoa.vietnamese import vn_day
 from storage import (
     ArchiveUnavailableError,
     archive_exists,
@@ -373,7 +373,7 @@ AUDIT_COLUMNS = (
 def record_cells(r: RecordAudit) -> list[str]:
     """A record's row of the markdown and HTML reports, one cell per ``AUDIT_COLUMNS``."""
     indications = r.signature_summary()
-    until = vn_date(r.protected_until.date()) if r.protected_until else ""  # DD/MM/YYYY; the JSON keeps ISO
+    until = vn_day(r.protected_until) if r.protected_until else ""  # DD/MM/YYYY, Vietnam's day; the JSON keeps ISO
     renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
     renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
     fixity = FIXITY_WORDS.get(r.fixity, r.fixity)
@@ -1061,7 +1061,7 @@ class _Auditor:
         log.info(
             "hồ sơ %s: đã gia hạn dấu thời gian tài liệu, bảo vệ đến %s / record %s: %s",
             record.id,
-            vn_date(after.until.date()) if after.until else "?",
+            vn_day(after.until) if after.until else "?",
             record.id,
             detail,
         )

@@ -20,7 +20,7 @@ from rich.text import Text
 
 from sohoa.errors import StageError
 from sohoa.fsutil import escaped, existing_spelling, printable, said, spelled_output
-from sohoa.vietnamese import VN_TZ, size_said, vn_date, vn_time
+from sohoa.vietnamese import VN_TZ, size_said, vn_date, vn_day, vn_time
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -2226,7 +2226,6 @@ def register(app: typer.Typer) -> None:
         )
         from flows.commands_signing import _verify_progress
         from flows.ledger_check import ledger_verdict, problem_in_vietnamese
-        from sohoa.vietnamese import vn_date
 
         # a progress bar on stderr when it is a terminal (QA58: an audit said nothing until its table), --json too
         progress = _verify_progress()
@@ -2288,7 +2287,7 @@ def register(app: typer.Typer) -> None:
                 # the English word in capitals, as the outcome words of a failure are
                 "ok" if r.fixity == "ok" else f"[red]{FIXITY_WORDS[r.fixity].replace(r.fixity, r.fixity.upper())}[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
-                vn_date(r.protected_until.date()) if r.protected_until else "",  # as officers write days; JSON ISO
+                vn_day(r.protected_until) if r.protected_until else "",  # as officers write days; JSON ISO
                 RENEWAL_WORDS.get(r.renewal, r.renewal)
                 if r.renewal in ("renewed", "not_needed")
                 else f"[red]{RENEWAL_WORDS.get(r.renewal, r.renewal)}[/]",

@@ -733,6 +733,19 @@ def test_audit_table_writes_days_as_officers_do(archived: Settings, tmp_path: Pa
     assert f"| {vn_date(iso)} |" in markdown, markdown
 
 
+def test_the_audit_table_gives_the_day_in_vietnam() -> None:
+    """A certificate expiring at 17:30 UTC expires on the next day in Vietnam, as the JSON's +07:00 times say: the
+    table said the UTC day (03/12 where the JSON said 2036-12-04), and its test failed from 17:00 to 24:00 UTC."""
+    from datetime import UTC, datetime
+
+    from flows.audit import AUDIT_COLUMNS, RecordAudit, record_cells
+
+    record = RecordAudit(record_id="r1", protected_until=datetime(2036, 12, 3, 17, 30, tzinfo=UTC))
+    cells = dict(zip(AUDIT_COLUMNS, record_cells(record), strict=True))
+    assert cells["bảo vệ đến / protected until"] == "04/12/2036", cells
+    assert json.loads(record.model_dump_json())["protected_until"].startswith("2036-12-04T00:30:00+07:00")
+
+
 def test_audit_shows_the_officers_correction_as_list_does(archived: Settings, tmp_path: Path) -> None:
     """QA59: after `review set ID --type qd --number … --date …`, `list`, `get` and `search` showed the officer's
     type and number while the audit's table still showed the archived one (`unknown`). The table (and the Prefect
