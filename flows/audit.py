@@ -52,7 +52,7 @@ from signing.services import TsaClient
 from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, InVietnamTime, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
-from sohoa.vietnamese import vn_day
+from sohoa.vietnamese import VN_TZ, vn_day
 from storage import (
     ArchiveUnavailableError,
     archive_exists,
@@ -523,7 +523,7 @@ def _record_problems(r: RecordAudit) -> list[str]:
 
 
 def _day(when: datetime | None) -> str:
-    return when.date().isoformat() if when else "?"
+    return when.astimezone(VN_TZ).date().isoformat() if when else "?"  # Vietnam's day, as vn_day and the JSON
 
 
 # ------------------------------------------------------------------------------------------ timestamps
