@@ -926,7 +926,11 @@ def retention_json(
             "as_corrected": (
                 None
                 if custody.as_corrected is None
-                else ("permanent" if custody.as_corrected[1] else custody.as_corrected[0].date().isoformat())
+                else (
+                    "permanent"
+                    if custody.as_corrected[1]
+                    else custody.as_corrected[0].astimezone(VN_TZ).date().isoformat()  # as retained_until's day
+                )
             ),
         },
         "legal_hold": custody.legal_hold,
