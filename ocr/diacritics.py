@@ -203,7 +203,8 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
 
 # A street is often named after a person ("Số 5, phố Trần Hưng Đạo,", "ĐƯỜNG LÊ THẾ HIẾU,"): after "phố" or
 # "đường", in any case, a family name begins a name when the capitalised words from it end a clause — 2 to 4 of
-# them, the last followed by a comma, a semicolon or a stop, a dash or a bracket, or by the end of its line or
+# them, the last followed by a comma, a semicolon or a stop, a dash or a bracket, a word such as "thuộc" or "và"
+# (``_CLAUSE_WORDS``), or by the end of its line or
 # column ("Nơi cư trú: số 5 phố Trần Thế Hiện" / "Điện thoại…": QA145 F4). Words that run on do not ("thành phố Hà
 # Nội Sớ Tư pháp", "đường phố Hà Nam Sớ Tư pháp": the Sở of a province; QA143 F2)
 _STREETS = frozenset({"phố", "đường"})
@@ -216,12 +217,16 @@ def _names_a_street(words: list[str], start: int, breaks: Breaks) -> bool:
         if not _capitalised(word) or _in_capitals(word) != capitals:
             return False
         ended = word != word.rstrip(_PUNCTUATION) or end + 1 == len(words) or end + 1 in breaks.lines | breaks.columns
-        if ended or words[end + 1] in _DASHES or words[end + 1].startswith("("):
+        following = words[end + 1] if not ended else ""
+        if ended or following in _DASHES or following.startswith("(") or following in _CLAUSE_WORDS:
             return end > start
     return False
 
 
 _DASHES = frozenset({"-", "–", "—"})
+# lower-case words that end a street's name in a sentence: "phố Mai Thế Hiện thuộc phường…", "phố Trần Thế Hiện và
+# phố Lê Tố Công" (QA146 F5); none of them ends "thành phố Hà Nội Sớ Tư pháp"
+_CLAUSE_WORDS = frozenset({"thuộc", "và", "của", "tại", "ở", "là", "có", "đã", "được", "nay", "cũ"})
 
 
 def _makes_a_word(words: list[str], start: int) -> bool:

@@ -2631,6 +2631,9 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
         "Số 5 phố Trần Thế Hiện (phường Hàng Bạc)",
         "phố Trần Thế Hiện: nhà số 5",
         "Địa chỉ: 12 phố Mai Tố Công – Hà Nội",
+        # a word that ends its clause (QA146 F5)
+        "Các hộ dân ở phố Mai Thế Hiện thuộc phường Hàng Bạc",
+        "phố Trần Thế Hiện và phố Lê Tố Công,",
     ):
         words = address.split()
         for confidence in (96.0, 60.0):
