@@ -1364,7 +1364,7 @@ def _stale_revinfo_warnings(sig: EmbeddedPdfSignature, ctx: _Ctx) -> list[str]:
     # first is made up for by validation at the time of the signature timestamp)
     until, by = max(stale, key=lambda item: item[0])
     return [
-        f"the revocation data this file embeds for {by} was current until {until.date().isoformat()}; offline, a "
+        f"the revocation data this file embeds for {by} was current until {day_vn(until).isoformat()}; offline, a "
         "revocation since then cannot be ruled out: verify with --online (asks the CA's OCSP/CRL services now)"
     ]
 

@@ -21,7 +21,7 @@ from flows.pipeline import Outcome, process_document
 from signing import verify_pdf
 from signing.report import scope_words
 from sohoa.settings import Settings
-from sohoa.vietnamese import iso_vn
+from sohoa.vietnamese import day_vn, iso_vn
 from storage import open_configured_archive
 from storage.ledger import Ledger
 from tests.conftest import run_flow_for_its_artifact, run_flows_for_their_states
@@ -630,7 +630,7 @@ def test_the_audit_verifies_online_once_the_embedded_revocation_data_is_stale(tm
         timestamp = offline.document_timestamps[-1]
         assert (timestamp.indication, timestamp.sub_indication) == ("INDETERMINATE", "TRY_LATER")
         assert any(
-            f"embeds for sohoa Test TSA was current until {stale_from.date().isoformat()}" in w
+            f"embeds for sohoa Test TSA was current until {day_vn(stale_from).isoformat()}" in w  # Vietnam's day
             for w in timestamp.warnings
         ), timestamp.warnings
         assert verify_pdf(signed, [pki.root_cert], online=True).passed
