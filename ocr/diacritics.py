@@ -178,8 +178,9 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
     "Ông", "CHỦ TỊCH", a label's colon…); or at a family name where the words before it are not capitalised
     alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
     put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``);
-    or at a family name that begins a line or a column on its line (``breaks``) after capitals alike: a signer's
-    name under a row of titles, a second signer's beside the first (QA146 F3). Never, but after a title, at a
+    or at a family name that begins a column on its line (``breaks``) after capitals alike, or a line that holds
+    nothing but its name (``_is_its_lines_end``): a second signer's beside the first, a signer's under a row of
+    titles (QA146 F3). Never, but after a title, at a
     family name that makes a word with the next one (``_makes_a_word``: a heading's, "ĐẠI DIỆN CƠ SỞ ‖ ĐOÀN KIẾM
     TRA", "HỒ SƠ LƯU ‖ HỒ SƠ BỐ SUNG": QA145 F1; a page's first words alike)."""
     before = words[start - 1] if start > 0 else ""
@@ -192,10 +193,12 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
     unpunctuated = before == before.rstrip(_PUNCTUATION)
     if _core(before) in _STREETS and unpunctuated and _names_a_street(words, start, breaks):
         return True
+    if start in breaks.columns:
+        return True  # after a gap: the word before is another column's ("NGUYỄN VĂN THÀNH ‖ TRẦN THẾ HIỆN": QA147 F4)
     if _core(before) in _BEFORE_A_PLACE:
         return False  # a place: "tỉnh Hà Nam", "UBND TỈNH / HÀ NAM" on the next line too
-    if start in breaks.lines | breaks.columns:
-        return True
+    if start in breaks.lines and _is_its_lines_end(words, start, breaks):
+        return True  # a name on a line of its own, under a row of titles: "NGƯỜI LẬP BIỂU / LÊ TỐ CÔNG"
     if before and _capitalised(before) and unpunctuated:
         return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
     return True
@@ -220,6 +223,22 @@ def _names_a_street(words: list[str], start: int, breaks: Breaks) -> bool:
         following = words[end + 1] if not ended else ""
         if ended or following in _DASHES or following.startswith("(") or following in _CLAUSE_WORDS:
             return end > start
+    return False
+
+
+def _is_its_lines_end(words: list[str], start: int, breaks: Breaks) -> bool:
+    """Whether the words from ``words[start]`` to the end of its line (or column) are 2–4 capitalised words in one
+    case: a name on a line of its own. A heading wrapped onto the line runs on ("… CỦA / ĐOÀN CÔNG TÁC KIẾM TRA",
+    "ĐOÀN THANH NIÊN TỐ CHỨC": QA147 F1)."""
+    capitals = _in_capitals(words[start])
+    for end in range(start, min(len(words), start + 4)):
+        word = words[end]
+        if not _capitalised(word) or _in_capitals(word) != capitals:
+            return False
+        if end + 1 == len(words) or end + 1 in breaks.lines | breaks.columns:
+            return end > start
+        if word != word.rstrip(_PUNCTUATION):
+            return False
     return False
 
 
@@ -436,7 +455,9 @@ _MIDDLE_NAMES = frozenset(
 FAMILY_NAME_DOUBTED_BELOW = 88.0
 # Words that end an office, not a name, after "nguyên" (former): "NGUYÊN THỊ TRƯỞNG", "NGUYÊN QUỐC VỤ KHANH",
 # "NGUYÊN TRUNG ĐOÀN TRƯỞNG", "NGUYÊN THÀNH VIÊN", "NGUYÊN CÔNG CHỨC" — pairs the decrees' table lacks (QA146 F2)
-_NO_GIVEN_NAMES = frozenset({"trưởng", "vụ", "đoàn", "viên", "chức", "tá", "úy", "khanh", "biểu", "bản", "phòng", "bộ"})
+_NO_GIVEN_NAMES = frozenset(
+    {"trưởng", "vụ", "đoàn", "viên", "chức", "tá", "úy", "khanh", "biểu", "bản", "phòng", "bộ", "xã", "ủy", "kết", "sự"}
+)
 
 
 def _fix_family_names(words: list[str], confidences: list[float], breaks: Breaks) -> list[str]:
@@ -451,8 +472,9 @@ def _fix_family_names(words: list[str], confidences: list[float], breaks: Breaks
 def _misread_family_name(words: list[str], index: int, breaks: Breaks = NO_BREAKS) -> str | None:
     """The family name ``words[index]`` is a misreading of (``_FAMILY_NAME_MISREADS``) where a name begins there —
     a middle name after it, a capitalised word after that, all in one case —, else None. Read surely, the word is
-    left as read, but still begins a name: "NGUYÊN THẾ HIỆN" keeps its THẾ. The word before counts on its line
-    and column only: "VÕ MINH TÂM ‖ ĐĂNG ĐỨC MẠNH" is no "trung tâm đăng ký"."""
+    left as read, but still begins a name: "NGUYÊN THẾ HIỆN" keeps its THẾ. Not after a word it makes a pair with,
+    across a line too ("THỊ / TRẤN"), but not across a column's gap ("VÕ MINH TÂM ‖ ĐĂNG ĐỨC MẠNH" is no "trung tâm
+    đăng ký"); not after capitals alike on its line but a title's ("TRÍCH NGUYÊN VĂN …"; "CHỦ TỊCH NGUYÊN VĂN AN")."""
     family = _FAMILY_NAME_MISREADS.get(_core(words[index]))
     if family is None or index + 2 >= len(words):
         return None
@@ -470,9 +492,17 @@ def _misread_family_name(words: list[str], index: int, breaks: Breaks = NO_BREAK
         return None
     if (word + middle + given).isascii():
         return None  # a name written without marks
-    before = words[index - 1] if index > 0 and index not in breaks.lines | breaks.columns else ""
+    before = words[index - 1] if index > 0 and index not in breaks.columns else ""
     if before == before.rstrip(_PUNCTUATION) and _pair(_core(before), _core(word)) > 0:
-        return None  # "THỊ TRẤN MINH ĐỨC"
+        return None  # "THỊ TRẤN MINH ĐỨC", "UBND THỊ / TRẤN MINH ĐỨC" on two lines (QA147 F2)
+    alike = bool(before) and _capitalised(before) and _in_capitals(before) == capitals
+    if (
+        alike
+        and index not in breaks.lines
+        and before == before.rstrip(_PUNCTUATION)
+        and _core(before) not in _BEFORE_A_NAME
+    ):
+        return None  # a heading's words run on: "TRÍCH NGUYÊN VĂN KẾT LUẬN" (QA147 F3)
     return family
 
 

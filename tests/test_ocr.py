@@ -2690,6 +2690,9 @@ def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
         return " ".join(restore_diacritics(words, [confidence] * len(words), breaks))
 
     assert restored("CHỦ TỊCH", "NGUYỄN THẾ HIỆN") == "CHỦ TỊCH NGUYỄN THẾ HIỆN"
+    # the word before a gap is another column's, a place word too (QA147 F4)
+    assert restored("NGUYỄN VĂN THÀNH", "TRẦN THẾ HIỆN") == "NGUYỄN VĂN THÀNH TRẦN THẾ HIỆN"
+    assert restored("ĐẠI DIỆN UBND XÃ", "TRẦN THẾ HIỆN") == "ĐẠI DIỆN UBND XÃ TRẦN THẾ HIỆN"
     assert restored("Lê Văn Tám", "Trần Tống Hợp") == "Lê Văn Tám Trần Tống Hợp"
     assert restored("ĐẠI DIỆN CƠ SỞ", "ĐOÀN KIẾM TRA") == "ĐẠI DIỆN CƠ SỞ ĐOÀN KIỂM TRA"
     assert restored("UBND XÃ AN BÌNH", "HỒ SƠ BỐ SUNG") == "UBND XÃ AN BÌNH HỒ SƠ BỔ SUNG"
@@ -2709,6 +2712,9 @@ def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
 
     assert lines("NGƯỜI LẬP BIỂU", "LÊ TỐ CÔNG")[-3:] == ["LÊ", "TỐ", "CÔNG"]
     assert lines("TRƯỞNG ĐOÀN", "ĐOÀN THẾ HIỆN")[-3:] == ["ĐOÀN", "THẾ", "HIỆN"]
+    # ... a line that holds only the name: a heading wrapped onto a line runs on (QA147 F1)
+    assert lines("KẾ HOẠCH CỦA", "ĐOÀN CÔNG TÁC KIẾM TRA")[-2:] == ["KIỂM", "TRA"]
+    assert lines("BAN CHẤP HÀNH", "ĐOÀN THANH NIÊN TỐ CHỨC")[-2:] == ["TỔ", "CHỨC"]
     # ... and no name runs onto the next line: a city's at a header's line end (QA146 F1)
     assert lines("UBND THÀNH PHỐ CAO BẰNG", "SỚ TƯ PHÁP")[-3:] == ["SỞ", "TƯ", "PHÁP"]
     assert lines("UBND TỈNH", "HÀ NAM SỚ TƯ PHÁP")[-3:] == ["SỞ", "TƯ", "PHÁP"]  # a place, on its own line too
@@ -2782,6 +2788,12 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
     ):
         words = kept.split()
         assert restore_diacritics(words, [60.0] * len(words)) == words, kept
+    # a township's name over two lines (QA147 F2), a heading's words that run on (F3)
+    township = ["UBND", "THỊ", "TRẤN", "MINH", "ĐỨC"]
+    assert restore_diacritics(township, [60.0] * 5, Breaks(lines=frozenset({2}))) == township
+    for heading in ("TRÍCH NGUYÊN VĂN KẾT LUẬN", "NGUYÊN THÀNH ỦY VIÊN"):
+        words = heading.split()
+        assert restore_diacritics(words, [60.0] * len(words)) == words, heading
     # a given name at a line's end is no family name of the next line's words (QA146 F2)
     words = ["Người", "làm", "chứng:", "Trần", "Văn", "Nguyên", "Văn", "Phòng", "UBND"]
     assert restore_diacritics(words, [60.0] * 9, Breaks(lines=frozenset({6}))) == words
