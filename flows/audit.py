@@ -52,7 +52,7 @@ from signing.services import TsaClient
 from signing.verify import DEVELOPMENT_IDENTITY, FileVerification, InVietnamTime, TrustRoots, verify_pdf
 from sohoa.record import Classification, Record, StoredObject
 from sohoa.settings import Settings
-from sohoa.vietnamese import VN_TZ, vn_day
+from sohoa.vietnamese import day_vn, vn_date
 from storage import (
     ArchiveUnavailableError,
     archive_exists,
@@ -373,7 +373,7 @@ AUDIT_COLUMNS = (
 def record_cells(r: RecordAudit) -> list[str]:
     """A record's row of the markdown and HTML reports, one cell per ``AUDIT_COLUMNS``."""
     indications = r.signature_summary()
-    until = vn_day(r.protected_until) if r.protected_until else ""  # DD/MM/YYYY, Vietnam's day; the JSON keeps ISO
+    until = vn_date(day_vn(r.protected_until)) if r.protected_until else ""  # Vietnam's day; the JSON keeps ISO
     renewal = RENEWAL_WORDS.get(r.renewal, r.renewal)
     renewal += f" → {r.renewed_object.rsplit('/', 1)[-1]}" if r.renewed_object else ""
     fixity = FIXITY_WORDS.get(r.fixity, r.fixity)
@@ -523,7 +523,7 @@ def _record_problems(r: RecordAudit) -> list[str]:
 
 
 def _day(when: datetime | None) -> str:
-    return when.astimezone(VN_TZ).date().isoformat() if when else "?"  # Vietnam's day, as vn_day and the JSON
+    return day_vn(when).isoformat() if when else "?"  # Vietnam's day, as the table's and the JSON's
 
 
 # ------------------------------------------------------------------------------------------ timestamps
@@ -1061,7 +1061,7 @@ class _Auditor:
         log.info(
             "hồ sơ %s: đã gia hạn dấu thời gian tài liệu, bảo vệ đến %s / record %s: %s",
             record.id,
-            vn_day(after.until) if after.until else "?",
+            vn_date(day_vn(after.until)) if after.until else "?",
             record.id,
             detail,
         )

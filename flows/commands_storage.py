@@ -20,7 +20,7 @@ from rich.text import Text
 
 from sohoa.errors import StageError
 from sohoa.fsutil import escaped, existing_spelling, printable, said, spelled_output
-from sohoa.vietnamese import VN_TZ, size_said, vn_date, vn_day, vn_time
+from sohoa.vietnamese import VN_TZ, day_vn, size_said, vn_date, vn_time
 
 if TYPE_CHECKING:
     from sohoa.record import Classification, Record
@@ -929,7 +929,7 @@ def retention_json(
                 else (
                     "permanent"
                     if custody.as_corrected[1]
-                    else custody.as_corrected[0].astimezone(VN_TZ).date().isoformat()  # as retained_until's day
+                    else day_vn(custody.as_corrected[0]).isoformat()  # Vietnam's day, as retained_until's
                 )
             ),
         },
@@ -2291,7 +2291,7 @@ def register(app: typer.Typer) -> None:
                 # the English word in capitals, as the outcome words of a failure are
                 "ok" if r.fixity == "ok" else f"[red]{FIXITY_WORDS[r.fixity].replace(r.fixity, r.fixity.upper())}[/]",
                 signatures if r.signatures_passed else f"[red]{signatures}[/]",
-                vn_day(r.protected_until) if r.protected_until else "",  # as officers write days; JSON ISO
+                vn_date(day_vn(r.protected_until)) if r.protected_until else "",  # Vietnam's day; JSON ISO
                 RENEWAL_WORDS.get(r.renewal, r.renewal)
                 if r.renewal in ("renewed", "not_needed")
                 else f"[red]{RENEWAL_WORDS.get(r.renewal, r.renewal)}[/]",

@@ -179,10 +179,10 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
     alike — in a heading's "THÀNH LẬP ĐOÀN KIẾM TRA" the family name Đoàn is the word "đoàn" (a team), and KIẾM is
     put right — and which is no place ("tỉnh Hà Nam / Sớ Tư pháp", "Bình Dương", "Sơn La": ``_BEFORE_A_PLACE``);
     or at a family name that begins a column on its line (``breaks``) after capitals alike, or a line that holds
-    nothing but its name (``_is_its_lines_end``): a second signer's beside the first, a signer's under a row of
-    titles (QA146 F3). Never, but after a title, at a
-    family name that makes a word with the next one (``_makes_a_word``: a heading's, "ĐẠI DIỆN CƠ SỞ ‖ ĐOÀN KIẾM
-    TRA", "HỒ SƠ LƯU ‖ HỒ SƠ BỐ SUNG": QA145 F1; a page's first words alike)."""
+    nothing but its name (``_alone_on_its_line``): a second signer's beside the first, a signer's under a row of
+    titles (QA146 F3). Never, but after a title, at a family name that makes a word with the next one
+    (``_makes_a_word``: a heading's, "ĐẠI DIỆN CƠ SỞ ‖ ĐOÀN KIẾM TRA", "HỒ SƠ LƯU ‖ HỒ SƠ BỐ SUNG": QA145 F1; a
+    page's first words alike)."""
     before = words[start - 1] if start > 0 else ""
     if _introduced(words, start):
         return True
@@ -197,7 +197,7 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
         return True  # after a gap: the word before is another column's ("NGUYỄN VĂN THÀNH ‖ TRẦN THẾ HIỆN": QA147 F4)
     if _core(before) in _BEFORE_A_PLACE:
         return False  # a place: "tỉnh Hà Nam", "UBND TỈNH / HÀ NAM" on the next line too
-    if start in breaks.lines and _is_its_lines_end(words, start, breaks):
+    if start in breaks.lines and _alone_on_its_line(words, start, breaks):
         return True  # a name on a line of its own, under a row of titles: "NGƯỜI LẬP BIỂU / LÊ TỐ CÔNG"
     if before and _capitalised(before) and unpunctuated:
         return _in_capitals(before) != _in_capitals(words[start])  # "UBND Nguyễn Thế Hiện", not "Bình Dương"
@@ -207,9 +207,9 @@ def _begins_a_name(words: list[str], start: int, breaks: Breaks = NO_BREAKS) -> 
 # A street is often named after a person ("Số 5, phố Trần Hưng Đạo,", "ĐƯỜNG LÊ THẾ HIẾU,"): after "phố" or
 # "đường", in any case, a family name begins a name when the capitalised words from it end a clause — 2 to 4 of
 # them, the last followed by a comma, a semicolon or a stop, a dash or a bracket, a word such as "thuộc" or "và"
-# (``_CLAUSE_WORDS``), or by the end of its line or
-# column ("Nơi cư trú: số 5 phố Trần Thế Hiện" / "Điện thoại…": QA145 F4). Words that run on do not ("thành phố Hà
-# Nội Sớ Tư pháp", "đường phố Hà Nam Sớ Tư pháp": the Sở of a province; QA143 F2)
+# (``_CLAUSE_WORDS``), or by the end of its line or column ("Nơi cư trú: số 5 phố Trần Thế Hiện" / "Điện thoại…":
+# QA145 F4). Words that run on do not ("thành phố Hà Nội Sớ Tư pháp", "đường phố Hà Nam Sớ Tư pháp": the Sở of a
+# province; QA143 F2)
 _STREETS = frozenset({"phố", "đường"})
 
 
@@ -226,9 +226,9 @@ def _names_a_street(words: list[str], start: int, breaks: Breaks) -> bool:
     return False
 
 
-def _is_its_lines_end(words: list[str], start: int, breaks: Breaks) -> bool:
+def _alone_on_its_line(words: list[str], start: int, breaks: Breaks) -> bool:
     """Whether the words from ``words[start]`` to the end of its line (or column) are 2–4 capitalised words in one
-    case: a name on a line of its own. A heading wrapped onto the line runs on ("… CỦA / ĐOÀN CÔNG TÁC KIẾM TRA",
+    case, as a name on a line of its own is. A heading wrapped onto the line runs on ("… CỦA / ĐOÀN CÔNG TÁC KIẾM TRA",
     "ĐOÀN THANH NIÊN TỐ CHỨC": QA147 F1)."""
     capitals = _in_capitals(words[start])
     for end in range(start, min(len(words), start + 4)):

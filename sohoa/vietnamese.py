@@ -41,12 +41,6 @@ def vn_time(when: datetime, *, seconds: bool = False) -> str:
     return f"{vn_date(local.date())} {local:%H:%M:%S}" if seconds else f"{vn_date(local.date())} {local:%H:%M}"
 
 
-def vn_day(when: datetime) -> str:
-    """The day of ``when`` in Vietnam, as officers write it (``vn_date``): a certificate expiring at 17:30 UTC
-    expires the next day there, as the JSON's times say (+07:00)."""
-    return vn_date((when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(VN_TZ).date())
-
-
 def today_vn() -> date:
     """Today in Vietnam (a server on UTC is still on yesterday until 07:00 there)."""
     return datetime.now(VN_TZ).date()
