@@ -11,7 +11,9 @@ word (exit 143). A SIGKILL still cannot be caught, and still loses nothing.
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
+import threading
 from collections.abc import Iterator
 from types import FrameType
 from typing import Any
@@ -48,6 +50,11 @@ def said_signal(stop: KeyboardInterrupt) -> str:
 # is printed ("Exception ignored in …") and lost, and a watcher stopped so ran on until systemd killed it (seen once
 # under a loaded test suite). The long loops look at it (``raise_if_stopped``), so a lost one is not the end of it.
 _requested: int | None = None
+# whether a ``stops_on_signals`` block runs (its handlers set); the lock orders a stop asked again (below) with the
+# block's end, after which the signal would reach the handler before it (SIG_DFL: the process killed)
+_active = False
+_active_lock = threading.Lock()
+ASK_AGAIN_AFTER = 0.05  # seconds: a stop kept during an import is asked again so, until no import is under way
 
 
 def raise_if_stopped() -> None:
@@ -79,10 +86,23 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     if _importing(frame):
         # an import under way (pikepdf's, say, loaded for a stack's first split): an exception raised inside a C
         # extension's module init aborts the interpreter (SIGABRT, found by stopping a watcher at random moments),
-        # so the stop is only kept: the watcher's loop and the batch's, between documents, raise it
-        # (``raise_if_stopped``)
+        # so the stop is kept — the watcher's loop and the batch's, between documents, raise it
+        # (``raise_if_stopped``) — and asked again shortly, to be raised once the import is done: `sohoa ocr`, which
+        # has no such loop, went on to the end of a 12-page scan and exit 0 (a loaded test suite's SIGTERM)
+        _ask_again_soon(signum)
         return
     raise Stopped(signum)
+
+
+def _ask_again_soon(signum: int) -> None:
+    def again() -> None:
+        with _active_lock:
+            if _active and _requested == signum:
+                os.kill(os.getpid(), signum)
+
+    timer = threading.Timer(ASK_AGAIN_AFTER, again)
+    timer.daemon = True
+    timer.start()
 
 
 def _importing(frame: FrameType | None) -> bool:
@@ -98,7 +118,7 @@ def _importing(frame: FrameType | None) -> bool:
 def stops_on_signals() -> Iterator[None]:
     """SIGINT and SIGTERM raise ``Stopped`` in the main thread for the block (elsewhere: nothing changes, as a
     handler can only be set there); the handlers before it are put back after."""
-    global _requested
+    global _requested, _active
     _requested = None
     previous: dict[int, Any] = {}
     try:
@@ -108,6 +128,7 @@ def stops_on_signals() -> Iterator[None]:
     except ValueError:  # not the main thread (a Prefect flow run in a worker's thread): its own handling stays
         yield
         return
+    _active = True
     try:
         yield
     except Exception as exc:
@@ -115,6 +136,8 @@ def stops_on_signals() -> Iterator[None]:
             raise
         raise stop from exc
     finally:
+        with _active_lock:
+            _active = False  # no stop asked again from here: the handlers before are put back
         for signum, handler in previous.items():
             signal.signal(signum, handler)
         _requested = None  # said by the exception on its way out; a later batch of this process is no stopped one

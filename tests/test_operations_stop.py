@@ -520,3 +520,29 @@ def test_sohoa_ocr_stopped_by_sigterm_leaves_no_scratch_and_clears_a_killed_runs
     assert "Traceback" not in err, err[-3000:]
     assert not output.exists()
     assert not any((data_dir / "work").glob("sohoa-ocr-*")), list((data_dir / "work").iterdir())
+
+
+def test_a_stop_asked_during_an_import_is_raised_once_the_import_is_done(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A stop asked while a module is imported is kept, not raised there (an exception in a C extension's module
+    init aborts the interpreter), and was raised only by the loops that look for it: `sohoa ocr`, which has none,
+    went on to the end of a 12-page scan and exit 0 after a SIGTERM (a loaded test suite's clean clone). It is asked
+    again until no import is under way, and raised then."""
+    from flows.stopping import Stopped, stops_on_signals
+
+    (tmp_path / "stopped_while_imported.py").write_text(
+        "import os, signal, time\nos.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(0.3)\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    ran_on = 0.0
+    with pytest.raises(Stopped) as stopped, stops_on_signals():
+        import stopped_while_imported  # noqa: F401  (a stop asked while it is imported)
+
+        imported = time.monotonic()
+        while time.monotonic() - imported < 5:  # a long stage with no loop that looks for a stop
+            time.sleep(0.01)
+            ran_on = time.monotonic() - imported
+    assert stopped.value.signum == signal.SIGTERM
+    assert ran_on < 1.0, ran_on  # asked again every 0.05 s
+    assert signal.getsignal(signal.SIGTERM) is not None  # the handler before is back (pytest's own)
