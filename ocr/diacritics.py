@@ -144,6 +144,10 @@ class Breaks:
     columns: frozenset[int] = frozenset()
     lines: frozenset[int] = frozenset()
 
+    def at(self, index: int) -> bool:
+        """Whether ``words[index]`` begins a line or a column: the word before it is no neighbour of its name."""
+        return index in self.lines or index in self.columns
+
 
 NO_BREAKS = Breaks()
 
@@ -162,7 +166,7 @@ def in_a_name(words: list[str], index: int, breaks: Breaks = NO_BREAKS) -> bool:
             return True  # a name's first syllable, after "Ông", "Họ và tên:"…: "Ông Tống Hợp"
     for start in range(index - 1, max(-1, index - 4), -1):
         word = words[start]
-        if start + 1 in breaks.columns | breaks.lines:
+        if breaks.at(start + 1):
             # the word before lies in another column ("NGUYỄN VĂN AN ‖ TRẦN THẾ HIỆN"), or on the line above: a name
             # whose end the line's end made ("THÀNH PHỐ HỒ CHÍ MINH" / "SỚ TƯ PHÁP": QA146 F1)
             return False
@@ -219,7 +223,7 @@ def _names_a_street(words: list[str], start: int, breaks: Breaks) -> bool:
         word = words[end]
         if not _capitalised(word) or _in_capitals(word) != capitals:
             return False
-        ended = word != word.rstrip(_PUNCTUATION) or end + 1 == len(words) or end + 1 in breaks.lines | breaks.columns
+        ended = word != word.rstrip(_PUNCTUATION) or end + 1 == len(words) or breaks.at(end + 1)
         following = words[end + 1] if not ended else ""
         if ended or following in _DASHES or following.startswith("(") or following in _CLAUSE_WORDS:
             return end > start
@@ -235,7 +239,7 @@ def _alone_on_its_line(words: list[str], start: int, breaks: Breaks) -> bool:
         word = words[end]
         if not _capitalised(word) or _in_capitals(word) != capitals:
             return False
-        if end + 1 == len(words) or end + 1 in breaks.lines | breaks.columns:
+        if end + 1 == len(words) or breaks.at(end + 1):
             return end > start
         if word != word.rstrip(_PUNCTUATION):
             return False
@@ -481,7 +485,7 @@ def _misread_family_name(words: list[str], index: int, breaks: Breaks = NO_BREAK
     word, middle, given = words[index : index + 3]
     if word != word.rstrip(_PUNCTUATION) or middle != middle.rstrip(_PUNCTUATION):
         return None
-    if {index + 1, index + 2} & (breaks.lines | breaks.columns):
+    if breaks.at(index + 1) or breaks.at(index + 2):
         return None  # "Trần Văn Nguyên" / "Văn phòng…" on the next line (QA146 F2)
     if _pair(_core(middle), _core(given)) > 0 or _core(given) in _NO_GIVEN_NAMES:
         return None  # "NGUYÊN VĂN BẢN", "NGUYÊN THÀNH VIÊN", "NGUYÊN THỊ TRƯỞNG": words, not a name (QA146 F2)
