@@ -1631,8 +1631,15 @@ def check_locations(settings: Settings) -> None:
         if not (local := LocalArchive(Path(location))).exists():  # not there, or an empty or foreign folder (QA99)
             _refuse_misplaced_archive(local, settings)
             new_archive = location
+    # the folders first: "no archive yet" and the relative data folder were said of folders then refused (QA145)
+    for role, folder, setting in folders:
+        if (cause := _folder_unusable(role, folder)) is not None:
+            # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)
+            raise StageError(
+                f"không dùng được thư mục {_FOLDER_ROLES_VI[role]} {folder}: {cause[0]} (xem {setting}) / "
+                f"the {role} folder {folder} cannot be used: {cause[1]} (check {setting})"
+            )
     if new_archive is not None:
-        _refuse_unusable_folders(folders)  # first: "no archive yet" was said of a folder then refused (QA145)
         # a mistyped --archive starts a second archive and OCRs everything again: say so (quietly for the
         # DATA_DIR/archive of a data folder configured, which a first run creates)
         relative = not Path(settings.data_dir).is_absolute() and not settings.archive
@@ -1645,19 +1652,6 @@ def check_locations(settings: Settings) -> None:
         # the archive given elsewhere (--archive / SOHOA_ARCHIVE), the data folder still relative: the signing
         # keys, the quarantine and the work files went to ./var of whatever folder the command ran in (QA85 L6)
         _say_relative_data_folder(settings, archive_there=False)
-    _refuse_unusable_folders(folders)
-
-
-def _refuse_unusable_folders(folders: list[tuple[str, Path, str]]) -> None:
-    """Raise ``StageError`` for the first of ``folders`` (role, folder, the setting that names it) that cannot be
-    one (``_folder_unusable``)."""
-    for role, folder, setting in folders:
-        if (cause := _folder_unusable(role, folder)) is not None:
-            # the cause in each half (QA69: the Vietnamese half named the folder, only the English one said why)
-            raise StageError(
-                f"không dùng được thư mục {_FOLDER_ROLES_VI[role]} {folder}: {cause[0]} (xem {setting}) / "
-                f"the {role} folder {folder} cannot be used: {cause[1]} (check {setting})"
-            )
 
 
 def _holds_nothing_yet(folder: Path) -> bool:
