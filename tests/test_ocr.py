@@ -2094,13 +2094,27 @@ def test_hook_tone_lexicon_pass_uses_the_neighbouring_words() -> None:
         assert fix_hook_tones(phrase.split(), _doubted(phrase.split())) == phrase.split()
 
 
+def _restored(*parts: str, confidence: float = 96.0, breaks: str | None = None) -> str:
+    """The words of ``parts``, one after another, as ``restore_diacritics`` gives them back with every word read at
+    ``confidence``, joined by spaces; each part after the first begins a column of its line or a line (``breaks``:
+    "columns", "lines"), as ``ocr.tesseract.page_breaks`` says."""
+    from ocr.diacritics import Breaks, restore_diacritics
+
+    words: list[str] = []
+    starts: set[int] = set()
+    for part in parts:
+        starts.add(len(words))
+        words += part.split()
+    starts.discard(0)
+    layout = Breaks(**{breaks: frozenset(starts)}) if breaks else Breaks()
+    return " ".join(restore_diacritics(words, [confidence] * len(words), layout))
+
+
 def test_a_persons_name_is_left_as_read() -> None:
     """A name is any syllables: the phrase "thế hiện" → "thể hiện" made a confidently read NGUYỄN THẾ HIỆN into
     NGUYỄN THỂ HIỆN, in a birth certificate's text, text layer and fields. A name's syllables (capitalised, from
     where a name begins: after "Ông"/"Bà", after a title or a label at a family name, or at a family name where the
     capitals begin) are left as read by every pass; the same words in a sentence or a heading are not."""
-    from ocr.diacritics import restore_diacritics
-
     names = (
         "Ông Nguyễn Thế Hiện sinh năm 1980",
         "Họ và tên: NGUYỄN THẾ HIỆN",
@@ -2125,9 +2139,8 @@ def test_a_persons_name_is_left_as_read() -> None:
         "Chồng Nguyễn Thế Hiện",
     )
     for phrase in names:
-        words = phrase.split()
         for confidence in (96.0, 60.0):
-            assert restore_diacritics(words, [confidence] * len(words)) == words, (phrase, confidence)
+            assert _restored(phrase, confidence=confidence) == phrase, (phrase, confidence)
     fixed = {
         "THÀNH LẬP ĐOÀN KIẾM TRA": "THÀNH LẬP ĐOÀN KIỂM TRA",  # Đoàn, a family name, here the word "team"
         "Đoàn kiếm tra liên ngành": "Đoàn kiểm tra liên ngành",
@@ -2153,12 +2166,11 @@ def test_a_persons_name_is_left_as_read() -> None:
         "TỐNG HỢP KẾT QUẢ": "TỔNG HỢP KẾT QUẢ",
     }
     for read, meant in fixed.items():
-        words = read.split()
-        assert restore_diacritics(words, [96.0] * len(words)) == meant.split(), read
+        assert _restored(read) == meant, read
     # QA141 F8: no phrase across punctuation (the pair passes still weigh a doubted word's neighbours across it: the
     # held-out check put 4 fewer words right without them)
     for read in ("Vì thế, hiện nay", "thừa kế, từ bỏ"):
-        assert restore_diacritics(read.split(), [96.0] * 4) == read.split(), read
+        assert _restored(read) == read, read
 
 
 def test_hook_tone_lexicon_pass_leaves_confident_words() -> None:
@@ -2617,8 +2629,6 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
     """QA143 F3: after "phố" or "đường", in any case, a family name begins a name when its capitalised words end
     a clause (a comma, a semicolon, a stop, the column's end): "Số 5 Phố Trần Thế Hiện," was made "Trần Thể Hiện".
     Capitalised words that run on are no street's name: the Sở after "thành phố Hà Nội" is still put right."""
-    from ocr.diacritics import Breaks, restore_diacritics
-
     for address in (
         "Số 5 Phố Trần Thế Hiện, phường Hàng Bài",
         "SỐ 5 PHỐ TRẦN THẾ HIỆN, PHƯỜNG HÀNG BÀI",
@@ -2635,14 +2645,12 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
         "Các hộ dân ở phố Mai Thế Hiện thuộc phường Hàng Bạc",
         "phố Trần Thế Hiện và phố Lê Tố Công,",
     ):
-        words = address.split()
         for confidence in (96.0, 60.0):
-            assert restore_diacritics(words, [confidence] * len(words)) == words, (address, confidence)
+            assert _restored(address, confidence=confidence) == address, (address, confidence)
     # ... or the end of its line: a form's "Nơi cư trú:" with "Điện thoại:" on the line below (QA145 F4)
-    form = "Nơi cư trú: số 5 phố Trần Thế Hiện Điện thoại: 0912"
-    words = form.split()
-    assert restore_diacritics(words, [60.0] * len(words), Breaks(lines=frozenset({9}))) == words
-    assert restore_diacritics(words, [60.0] * len(words))[7] == "Thể"  # on one line: the words run on
+    form = ("Nơi cư trú: số 5 phố Trần Thế Hiện", "Điện thoại: 0912")
+    assert _restored(*form, confidence=60.0, breaks="lines") == " ".join(form)
+    assert _restored(*form, confidence=60.0).split()[7] == "Thể"  # on one line: the words run on
     fixed = {
         "đường phố Hà Nam Sớ Tư pháp": "đường phố Hà Nam Sở Tư pháp",  # QA143 F2
         "thành phố Hà Nội Sớ Tư pháp": "thành phố Hà Nội Sở Tư pháp",
@@ -2652,8 +2660,7 @@ def test_a_street_named_after_a_person_is_left_as_read() -> None:
         "các đường Hà Nội. Thế hiện": "các đường Hà Nội. Thể hiện",
     }
     for read, meant in fixed.items():
-        words = read.split()
-        assert restore_diacritics(words, [96.0] * len(words)) == meant.split(), read
+        assert _restored(read) == meant, read
 
 
 def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
@@ -2681,13 +2688,7 @@ def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
     assert restore_diacritics(words, [96.0] * 6)[3:] == ["TRẦN", "THỂ", "HIỆN"]
 
     def restored(*columns: str, confidence: float = 96.0) -> str:
-        words: list[str] = []
-        starts: set[int] = set()
-        for column in columns:
-            starts.add(len(words))
-            words += column.split()
-        breaks = Breaks(columns=frozenset(starts - {0}))
-        return " ".join(restore_diacritics(words, [confidence] * len(words), breaks))
+        return _restored(*columns, confidence=confidence, breaks="columns")
 
     assert restored("CHỦ TỊCH", "NGUYỄN THẾ HIỆN") == "CHỦ TỊCH NGUYỄN THẾ HIỆN"
     # the word before a gap is another column's, a place word too (QA147 F4)
@@ -2703,12 +2704,7 @@ def test_a_family_name_after_a_columns_gap_begins_a_name() -> None:
 
     # a family name at a line's start begins a name too: the first signer's, under a row of titles (QA146 F3)
     def lines(*rows: str) -> list[str]:
-        words: list[str] = []
-        starts: set[int] = set()
-        for row in rows:
-            starts.add(len(words))
-            words += row.split()
-        return restore_diacritics(words, [96.0] * len(words), Breaks(lines=frozenset(starts - {0})))
+        return _restored(*rows, breaks="lines").split()
 
     assert lines("NGƯỜI LẬP BIỂU", "LÊ TỐ CÔNG")[-3:] == ["LÊ", "TỐ", "CÔNG"]
     assert lines("TRƯỞNG ĐOÀN", "ĐOÀN THẾ HIỆN")[-3:] == ["ĐOÀN", "THẾ", "HIỆN"]
@@ -2746,7 +2742,6 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
     the family name; read surely it is left as read, but still begins a name whose syllables are left alone.
     "nguyên" that goes on as a word (nguyên tắc, nguyên đơn, NGUYÊN CHỦ TỊCH, nguyên văn) or a pair the table knows
     (ĐĂNG CÔNG KHAI, THỊ TRẤN) is kept."""
-    from ocr.diacritics import Breaks, restore_diacritics
 
     fixed = {
         "NGUYÊN VĂN AN": "NGUYỄN VĂN AN",
@@ -2761,11 +2756,10 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
         "NGUYÊN ĐƠN: NGUYÊN VĂN AN,": "NGUYÊN ĐƠN: NGUYỄN VĂN AN,",
     }
     for read, meant in fixed.items():
-        words = read.split()
-        assert restore_diacritics(words, [60.0] * len(words)) == meant.split(), read
+        assert _restored(read, confidence=60.0) == meant, read
         if read != "NGUYÊN THẾ HIỆN":
-            assert restore_diacritics(words, [96.0] * len(words)) == words, read  # read surely: as read
-    assert restore_diacritics(["NGUYÊN", "THẾ", "HIỆN"], [96.0] * 3) == ["NGUYÊN", "THẾ", "HIỆN"]
+            assert _restored(read) == read, read  # read surely: as read
+    assert _restored("NGUYÊN THẾ HIỆN") == "NGUYÊN THẾ HIỆN"
     for kept in (
         "NGUYÊN TẮC CHUNG",
         "NGUYÊN CHỦ TỊCH UBND XÃ",
@@ -2786,23 +2780,19 @@ def test_a_family_name_read_with_another_mark_is_put_right_where_a_name_begins()
         "NGUYÊN CÔNG AN VIÊN",
         "ĐĂNG VĂN BẢN LÊN CỔNG",
     ):
-        words = kept.split()
-        assert restore_diacritics(words, [60.0] * len(words)) == words, kept
+        assert _restored(kept, confidence=60.0) == kept, kept
     # a township's name over two lines (QA147 F2), a heading's words that run on (F3)
-    township = ["UBND", "THỊ", "TRẤN", "MINH", "ĐỨC"]
-    assert restore_diacritics(township, [60.0] * 5, Breaks(lines=frozenset({2}))) == township
+    assert _restored("UBND THỊ", "TRẤN MINH ĐỨC", confidence=60.0, breaks="lines") == "UBND THỊ TRẤN MINH ĐỨC"
     for heading in ("TRÍCH NGUYÊN VĂN KẾT LUẬN", "NGUYÊN THÀNH ỦY VIÊN"):
-        words = heading.split()
-        assert restore_diacritics(words, [60.0] * len(words)) == words, heading
+        assert _restored(heading, confidence=60.0) == heading, heading
     # a given name at a line's end is no family name of the next line's words (QA146 F2)
-    words = ["Người", "làm", "chứng:", "Trần", "Văn", "Nguyên", "Văn", "Phòng", "UBND"]
-    assert restore_diacritics(words, [60.0] * 9, Breaks(lines=frozenset({6}))) == words
+    witness = ("Người làm chứng: Trần Văn Nguyên", "Văn Phòng UBND")
+    assert _restored(*witness, confidence=60.0, breaks="lines") == " ".join(witness)
     # ... and read surely (88 or more) it is left as read: a real "NGUYÊN VĂN BẢN" was read at 93
-    assert restore_diacritics(["NGUYÊN", "VĂN", "AN"], [90.0] * 3) == ["NGUYÊN", "VĂN", "AN"]
+    assert _restored("NGUYÊN VĂN AN", confidence=90.0) == "NGUYÊN VĂN AN"
     # the word before counts on its own line and column: "trung tâm đăng ký" is in the table, not across a gap
-    grid = ["VÕ", "MINH", "TÂM", "ĐĂNG", "ĐỨC", "MẠNH"]
-    assert restore_diacritics(grid, [60.0] * 6, Breaks(columns=frozenset({3})))[3] == "ĐẶNG"
-    assert restore_diacritics(grid, [60.0] * 6)[3] == "ĐĂNG"
+    assert _restored("VÕ MINH TÂM", "ĐĂNG ĐỨC MẠNH", confidence=60.0, breaks="columns").split()[3] == "ĐẶNG"
+    assert _restored("VÕ MINH TÂM", "ĐĂNG ĐỨC MẠNH", confidence=60.0).split()[3] == "ĐĂNG"
 
 
 def test_nguyen_in_capitals_is_read_with_its_tilde(tmp_path: Path) -> None:
