@@ -192,12 +192,13 @@ def archive_hints(archive: BaseArchive, settings: Settings | None = None) -> lis
 def _inside_own_folders(root: Path, settings: Settings) -> list[tuple[str, str]]:
     """A local archive's folder inside sohoa's work folder, whose leftovers each run removes, or its quarantine, whose
     files are scans to retry (QA145: `--archive DATA/quarantine/x` was taken)."""
+    root = root.resolve()  # "DATA/x/../quarantine/kho", a link to the work folder (QA146 F4)
     for folder, vietnamese, english in (
         (settings.work_path, "thư mục làm việc", "work folder"),
         (settings.quarantine_path, "thư mục cách ly", "quarantine folder"),
     ):
-        folder = folder.resolve()  # "DATA/x/../quarantine/kho", a link to the work folder (QA146 F4)
-        if root.resolve() == folder or folder in root.resolve().parents:
+        folder = folder.resolve()
+        if root == folder or folder in root.parents:
             return [
                 (
                     f"thư mục này nằm trong {vietnamese} {folder} của sohoa: hãy chọn một thư mục kho ở ngoài",
