@@ -14,11 +14,14 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.quality import (
+    FAINT_PAGE_PRINT_INCH2,
     FAINTER_CONTRAST,
     LOW,
     MAX_UNREAD_PRINT,
     MONOSPACE_GAP_INCH,
     UNREAD_DPI,
+    faint_lines,
+    faint_page,
     faint_print_darkened,
     low_quality_reason,
     maybe_in_shadow,
@@ -28,6 +31,7 @@ from ocr.quality import (
     paper_seen,
     patterned,
     print_depth,
+    print_inches,
     print_rows,
     reads_as_show_through,
     shadow_evened,
@@ -340,6 +344,46 @@ def test_a_shadow_over_the_ends_of_the_lines_is_read_again_evened(tmp_path: Path
         ["pdftotext", "-enc", "UTF-8", str(tmp_path / "out.pdf"), "-"], capture_output=True, text=True, check=True
     ).stdout
     assert text.count("Hữu thành Nguyễn Văn Hựu") == 2  # the end of a line, in the shadow
+
+
+def light_photocopy(*, text: bool = True) -> Image.Image:
+    """QA149 F2: an A4 page at 300 dpi printed as a light photocopy is — LINES twice at 11 pt, the print grey 236
+    on paper at 250 under a grain of 3 levels —: every word legible, no pixel FAINTER_CONTRAST deep at UNREAD_DPI."""
+    image = Image.new("L", (2480, 3508), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 46)
+    for index, line in enumerate(LINES + LINES if text else []):
+        draw.text((240, 300 + 72 * index), line, font=font, fill=0)
+    light = np.asarray(image, dtype=np.float32) / 255 * (250 - 236) + 236
+    grain = np.random.default_rng(7).normal(0, 3, light.shape)
+    return Image.fromarray(np.clip(light + grain, 0, 255).astype(np.uint8))
+
+
+def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines() -> None:
+    """Whitened, a light photocopy's print went with its paper: the page was read as blank (QA149 F2). Its lines
+    are seen — and the grain of its paper alone, or a scanner's dusty blank back, shows none."""
+    from tests.test_stack_parts import A4, blank_back, flatbed
+
+    photocopy = page_overview(light_photocopy(), 300)
+    ink = print_depth(photocopy) >= FAINTER_CONTRAST  # (faint print to the older test: none, a few grains)
+    assert max(print_inches(ink), print_inches(ink.T)) < FAINT_PAGE_PRINT_INCH2
+    assert faint_lines(photocopy) and faint_page(light_photocopy(), 300)
+    assert not faint_lines(page_overview(light_photocopy(text=False), 300))
+    for seed in range(3):
+        assert not faint_lines(page_overview(blank_back(seed), 300))
+        assert not faint_lines(page_overview(flatbed(A4, seed), 300))
+
+
+@pytest.mark.integration
+def test_a_light_photocopy_is_read_not_called_blank(tmp_path: Path) -> None:
+    """QA149 F2: alone it was quarantined as "no ink at all"; in a document, its page archived empty, not
+    reviewed. Read with its faint print darkened, it is read."""
+    scan = tmp_path / "bản photo nhạt.jpg"
+    light_photocopy().save(scan, dpi=(300, 300), quality=85)
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.quality == "good" and page.darkened and page.words > 250, page
+    assert result.text.count("Nguyễn Văn Thưởng") == 6  # (each of its six)
 
 
 def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path) -> None:
