@@ -318,9 +318,25 @@ def image_resolution(image: Image.Image) -> tuple[int, bool]:
     is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
     stated = stated_resolution(image)
     dpi = round(stated) if stated is not None else 0  # Pillow reports 299.9994 for 300
-    if MIN_DPI <= dpi <= 2 * MAX_DPI:
+    if MIN_DPI <= dpi <= 2 * MAX_DPI or (LOWEST_STATED_DPI <= dpi < MIN_DPI and _paper_sized(image, dpi)):
         return dpi, False
     return _assumed_dpi(image), True
+
+
+# An office scanner's "e-mail" settings scan at 75 or 96 dpi and say so. Such a resolution was implausible, 300 dpi
+# taken, and an A4 scan archived as a 52 × 74 mm page (QA148 F2; OCRmyPDF keeps A4). Under MIN_DPI a stated
+# resolution is kept where the page it makes is no larger than A3 and its margin: a phone's EXIF 72 dpi on a
+# 12-megapixel photo (1411 × 1058 mm) is still implausible. Such a page is read enlarged to MIN_DPI
+# (ocr.pipeline), as a PDF's page is rendered at MIN_DPI at least.
+LOWEST_STATED_DPI = 50
+_A3_LONG_IN = 420 / 25.4
+_A3_SHORT_IN = 297 / 25.4
+
+
+def _paper_sized(image: Image.Image, dpi: int) -> bool:
+    """Whether ``image`` at ``dpi`` is a page no larger than A3 (and ``_ROOM``), either way up."""
+    longest, shortest = max(image.size), min(image.size)
+    return longest / dpi <= _A3_LONG_IN * _ROOM and shortest / dpi <= _A3_SHORT_IN * _ROOM
 
 
 # A4's long side, in inches: Decree 30 prints every document on A4. A photo that states no resolution and would

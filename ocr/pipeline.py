@@ -1054,21 +1054,29 @@ def _plan_image_pages(
                     "%d dpi, so the PDF page's size may be wrong",
                     info.path.name,
                     f", trang / page {index + 1}" if frames > 1 else "",
-                    f"ảnh ghi độ phân giải không hợp lý ({stated:g} dpi)"
+                    f"ảnh ghi độ phân giải không hợp lý ({round(stated, 1):g} dpi)"
                     if stated is not None
                     else "ảnh không ghi độ phân giải",
                     dpi,
-                    f"an implausible resolution ({stated:g} dpi)" if stated is not None else "no resolution",
+                    f"an implausible resolution ({round(stated, 1):g} dpi)" if stated is not None else "no resolution",
                     dpi,
                 )
             aspect = pixel_aspect(image)  # before decoding: a TIFF decoded turned by its Orientation loses the tag
             page = _square_pixels(_page_image(image), aspect)
             if turn:
                 page = page.transpose(_CLOCKWISE[turn])
+            if dpi < MIN_DPI:  # a 75 or 96 dpi scan (ocr.inputs.LOWEST_STATED_DPI): read as a PDF's page, enlarged
+                page, dpi = _enlarged(page, dpi, MIN_DPI), MIN_DPI
             plan = _prepared(page, index + 1, dpi, scratch, bands)
             plan.dpi_assumed = assumed
             plan.scan_only = True
             yield plan
+
+
+def _enlarged(page: Image.Image, dpi: int, read_dpi: int) -> Image.Image:
+    """``page``, scanned at ``dpi``, as it is read at ``read_dpi``: its size on paper the same."""
+    size = (round(page.width * read_dpi / dpi), round(page.height * read_dpi / dpi))
+    return page.resize(size, Image.Resampling.BICUBIC)
 
 
 def _square_pixels(page: Image.Image, aspect: float) -> Image.Image:

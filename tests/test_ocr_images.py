@@ -91,6 +91,30 @@ def test_a_jpeg_with_exif_but_no_resolution_is_said_to_state_none(
     assert any(f"{path.name}: ảnh không ghi độ phân giải; đã coi là 300 dpi" in message for message in said), said
 
 
+@pytest.mark.parametrize("dpi", [75, 96])
+def test_a_scan_at_an_office_scanners_lowest_resolution_keeps_its_size(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, dpi: int
+) -> None:
+    """QA148 F2: under 100 dpi a stated resolution was implausible, 300 dpi taken: an A4 page scanned at 75 or 96
+    dpi (a scanner's "e-mail" setting) was archived as a page a quarter of A4's width. Where it makes a page no
+    larger than A3 it is kept — the page its size on paper, its pixels as scanned — and the page is read
+    enlarged to 100 dpi."""
+    path = scan_page(tmp_path / f"quét {dpi} dpi.png", dpi)
+    with Image.open(path) as image:
+        size = image.size
+    with caplog.at_level("WARNING", logger="ocr.pipeline"):
+        result = ocr_document(path, tmp_path / "out.pdf", workers=1)
+    assert not [r.getMessage() for r in caplog.records if "resolution" in r.getMessage()]
+    assert [(p.dpi, p.dpi_assumed) for p in result.pages] == [(100, False)]
+    assert "hộ tịch trực tuyến" in result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        box = [float(v) for v in pdf.pages[0].mediabox]
+        (image_xobject,) = pdf.pages[0].get_images().values()
+        assert (image_xobject.Width, image_xobject.Height) == size  # as scanned, not enlarged
+    assert box[2] - box[0] == pytest.approx(size[0] / dpi * 72, abs=0.5)
+    assert box[3] - box[1] == pytest.approx(size[1] / dpi * 72, abs=0.5)
+
+
 def _ink_box(image: Image.Image) -> tuple[int, int, int, int]:
     box = image.convert("L").point(lambda v: 255 if v < 128 else 0).getbbox()
     assert box is not None
