@@ -72,6 +72,25 @@ _FIXES: tuple[tuple[str, tuple[str, ...], str], ...] = (
     # giao nhận", "chuyên đổi ngoại tệ" too (QA135 F2)
     ("chuyên", ("nhượng",), "chuyển"),
 )  # fmt: skip
+# Words before a phrase's first word that make a word with it as read: "lợi thế hiện có", "tình thế hiện nay", "vì
+# thế hiện nay", "thay thế hiện trạng", "thừa kế từ cha mẹ", "thiết kế từ", "tổng số sách", "tuyến phố thông
+# thoáng", "thành phố thông qua", "công bố nhiệm vụ quy hoạch", "bị tố dân" are right as read; the phrases made
+# them "thể hiện", "kể từ", "sổ sách", "phổ thông", "bổ nhiệm", "tổ dân" however sure Tesseract was (QA149 F1: 11 of
+# 11 changes on a clean page wrong). The pair table cannot tell: the decrees write "tình thế" 17 times and "thừa
+# kế" 205, but "lợi thế", "vì thế", "ưu thế", "tuyến phố" never, and "để thế" (chấp) 8 times beside "để thể hiện"
+_READ_RIGHT_AFTER = {
+    "thế": ("lợi", "ưu", "vì", "bởi", "nhờ", "như", "tình", "thay", "địa", "thời", "xu", "thất", "đắc", "tư", "trần",
+            "vị", "thủ", "yếu", "hậu", "cường", "uy", "khí", "thắng"),
+    "kế": ("thừa", "thiết", "mưu"),
+    "số": ("tổng", "con", "chỉ", "đa", "thiểu", "hệ", "mã", "điểm", "tần", "dân", "hằng", "biến", "cơ", "đại", "ẩn",
+           "phân", "chữ"),
+    "phố": ("thành", "tuyến", "đường", "khu", "dãy", "góc", "con", "ngõ", "dạo", "phường", "tổ", "các", "mặt"),
+    # not "nhân", "công", "nguyên", "sắc": "cá nhân tổ chức", "phân công tổ chức", "giữ nguyên tổ chức", "chức sắc"
+    "tố": ("bị", "yếu", "khởi", "cáo", "độc"),
+    "bố": ("công", "ban", "tuyên"),
+    "kiếm": ("tìm", "thanh", "đao", "mũi", "lưỡi"),
+    "quyến": ("gia", "thân"),
+}  # fmt: skip
 # Misreadings known by the word before them, read confidently (real syllables both, so only a phrase tells): "thay
 # đỗi", "điều chính" in real decrees' trích yếu (QA81: 188/QĐ-VPCP, 28/2023/QĐ-UBND — "điều chính giá đất" says
 # another thing). None of the corpus's 359 "thay đổi", 26 "điều chỉnh" is written so. Not where the word after goes
@@ -86,7 +105,9 @@ _FIXES_AFTER: tuple[tuple[str, tuple[str, ...], str], ...] = (
 )
 # (the pair table cannot tell: it holds "chính quy" — "điều chỉnh quy hoạch" is the common one — and no "chỉnh")
 _READ_RIGHT_BEFORE = {
-    "chính": ("đáng", "xác", "yếu"),
+    # "điều chính quyền xã cần làm", "điều chính sách quy định" (QA149 F1); "điều chỉnh quy hoạch" is the common one
+    "chính": ("đáng", "xác", "yếu", "quyền", "sách", "phủ", "trị", "thức", "nghĩa", "danh", "khách", "thể", "đảng",
+              "trực"),
     # "thâm" (deep) with what it makes words of: "hồ sơ thâm niên" is a seniority file, not "sơ thẩm" (QA135 F2)
     "thâm": ("niên", "nhập", "hụt", "canh", "thúy", "độc", "tím", "quầng", "trầm", "cung", "căn", "nghiêm", "sâu",
              "tình", "giao", "ý", "thù", "hiểm", "u"),
@@ -394,6 +415,13 @@ def _fix_known_phrases(words: list[str], breaks: Breaks = NO_BREAKS) -> list[str
             continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
         if in_a_name(words, index, breaks) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
+        if core == "phố" and (
+            (word.islower() and _capitalised(words[index + 1])) or (index > 0 and _core(words[index - 1]).isdigit())
+        ):
+            continue  # a street's name begins after it: "số 5 phố Thông Phong", "SỐ 5 PHỐ THÔNG PHONG" (QA149 F1)
+        before = words[index - 1] if index > 0 else ""
+        if before == before.rstrip(_PUNCTUATION) and _core(before) in _READ_RIGHT_AFTER.get(core, ()):
+            continue  # the word before makes a word with it as read: "lợi thế hiện có", "thừa kế từ"
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
                 continue
