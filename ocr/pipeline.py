@@ -32,12 +32,14 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import img2pdf
 import numpy as np
 import pikepdf
+from pikepdf.models.metadata import PdfMetadata
 from PIL import Image, ImageCms, PngImagePlugin, TiffImagePlugin
 
 from ocr.group4 import compact_bilevel
@@ -2293,10 +2295,15 @@ def assemble_pdf(
         compact_jpegs(out)
         compact_bilevel(out)
         with out.open_metadata(set_pikepdf_as_editor=False) as meta:
+            carry_document_info(out, meta)
             meta["pdf:Producer"] = "sohoa (Tesseract OCR, pikepdf)"
             meta["xmp:CreatorTool"] = "sohoa"
-            if not meta.get("dc:title"):  # a born-digital input's own title stays
+            if not meta.get("dc:title"):  # an input's own title stays
                 meta["dc:title"] = title
+            made = datetime.now(UTC).replace(microsecond=0).isoformat()
+            meta["xmp:ModifyDate"] = meta["xmp:MetadataDate"] = made  # this copy's
+            if not meta.get("xmp:CreateDate"):  # the document's, where the input says it; else this copy's
+                meta["xmp:CreateDate"] = made
             for key in (
                 "xmp:Thumbnails",
                 "{http://ns.adobe.com/xap/1.0/t/pg/}SwatchGroups",
@@ -2424,6 +2431,29 @@ def drop_signatures(pdf: pikepdf.Pdf) -> int:
     if "/DSS" in pdf.Root:  # validation material for the signatures taken out
         del pdf.Root.DSS
     return signed
+
+
+# The /Info entries that describe the document, and their XMP properties: the rest (/Producer, /Creator, /ModDate)
+# are this copy's own
+_DOCUMENT_INFO = tuple(m for m in PdfMetadata.DOCINFO_MAPPING if m.name in ("/Title", "/Author", "/Subject",
+                                                                           "/Keywords", "/CreationDate"))  # fmt: skip
+
+
+def carry_document_info(pdf: pikepdf.Pdf, meta: PdfMetadata) -> None:
+    """Copy into ``meta`` (``pdf``'s XMP, open) the entries of its /Info that describe the document — title,
+    author, subject, keywords, creation date — where the XMP lacks them. As the XMP is closed pikepdf writes /Info
+    from it, an entry without its XMP property deleted: the copy lost the title, author and dates that scanner
+    software and Word write to /Info alone, and was titled with its file's name (QA148 F1; OCRmyPDF keeps them)."""
+    info = pdf.trailer.get("/Info")
+    if not isinstance(info, pikepdf.Dictionary):
+        return
+    missing = pikepdf.Dictionary()
+    for mapping in _DOCUMENT_INFO:
+        if f"{{{mapping.ns}}}{mapping.key}" not in meta and isinstance(info.get(mapping.name), pikepdf.String):
+            missing[mapping.name] = info[mapping.name]
+    if missing.keys():
+        # (an entry that cannot be read, a date not in PDF's form, is left out)
+        meta.load_from_docinfo(missing, delete_missing=False, raise_failure=False)
 
 
 def drop_private_data(pdf: pikepdf.Pdf) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 import io
 import math
 import random
@@ -212,6 +213,38 @@ def test_a_born_digital_inputs_form_fields_bookmarks_and_page_labels_stay(
             "6.3.3: page 1 Widget ho_ten has no appearance (AP)"
         ]
     assert subprocess.run(["qpdf", "--check", str(output)], capture_output=True).returncode == 0
+
+
+def test_a_pdfs_document_information_stays_in_the_copy(tmp_path: Path) -> None:
+    """QA148 F1: scanner software and Word write the title, author and dates to /Info alone; the copy lost them —
+    pikepdf writes /Info from the XMP and deletes what it lacks — and was titled with its file's name, with no date
+    at all. They are carried into the XMP (and so into /Info), and the copy says when it was made."""
+    scanned = tmp_path / "scan.pdf"
+    Image.open(scan_page(tmp_path / "p.png")).convert("L").save(scanned, resolution=300)
+    source = tmp_path / "có thông tin.pdf"
+    with pikepdf.open(scanned) as pdf:
+        pdf.docinfo["/Title"] = pikepdf.String("Quyết định số 12/QĐ-UBND")
+        pdf.docinfo["/Author"] = pikepdf.String("UBND xã Bình An")
+        pdf.docinfo["/Subject"] = pikepdf.String("Về việc phê duyệt")
+        pdf.docinfo["/Keywords"] = pikepdf.String("quyết định; hành chính")
+        pdf.docinfo["/CreationDate"] = pikepdf.String("D:20240115093000+07'00'")
+        pdf.save(source)
+    before = datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert result.pdfa == "2B"
+    with pikepdf.open(tmp_path / "out.pdf") as out:
+        meta = out.open_metadata()
+        assert meta["dc:title"] == str(out.docinfo["/Title"]) == "Quyết định số 12/QĐ-UBND"
+        assert meta["dc:creator"] == ["UBND xã Bình An"] and str(out.docinfo["/Author"]) == "UBND xã Bình An"
+        assert meta["dc:description"] == str(out.docinfo["/Subject"]) == "Về việc phê duyệt"
+        assert meta["pdf:Keywords"] == str(out.docinfo["/Keywords"]) == "quyết định; hành chính"
+        assert meta["xmp:CreateDate"] == "2024-01-15T09:30:00+07:00"
+        assert str(out.docinfo["/CreationDate"]).startswith("D:20240115093000+07")
+        made = datetime.datetime.fromisoformat(meta["xmp:ModifyDate"])
+        assert (
+            before <= made <= datetime.datetime.now(datetime.UTC) and meta["xmp:MetadataDate"] == meta["xmp:ModifyDate"]
+        )
+        assert "/ModDate" in out.docinfo and str(out.docinfo["/Creator"]) == "sohoa"
 
 
 def test_a_bare_scan_is_planned_without_pdfplumber(tmp_path: Path) -> None:
