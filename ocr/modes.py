@@ -393,19 +393,21 @@ def shown_rotation(page: pikepdf.Dictionary) -> int:
     return int(int(number) / 90) % 4 * 90
 
 
-def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) -> None:
+def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) -> list[int]:
     """Copy ``source`` to ``target`` with the content of the given pages replaced by an image of it, as
     ``ocrmypdf --force-ocr`` does: at the page's own resolution (``PageRaster.dpi``), in its own colour depth
     and compressed as its scan was (``_page_image``). A page drawn with nothing but images and text keeps its
     images as they are, only its text is taken off (``_drop_text``). The page objects stay — so bookmarks and
     links that point at them, and their annotations (drawn by the viewer, not baked into the image), stay too —
-    and so do their boxes and /Rotate."""
+    and so do their boxes and /Rotate. Returns the numbers of the pages that only lost their text."""
     singles: list[pikepdf.Pdf] = []  # foreign images must stay open until the target is saved
+    text_dropped: list[int] = []
     try:
         with open_pdf(source) as document, pikepdf.open(source) as pdf:
             for number, raster in pages.items():
                 page = pdf.pages[number - 1]
                 if _drop_text(pdf, page):
+                    text_dropped.append(number)
                     continue
                 rendered = document.render(number - 1, scale=raster.dpi / 72, annotations=False)
                 turn = shown_rotation(page.obj)
@@ -424,3 +426,4 @@ def rasterise_pages(source: Path, target: Path, pages: dict[int, PageRaster]) ->
     finally:
         for single in singles:
             single.close()
+    return text_dropped

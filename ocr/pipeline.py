@@ -133,7 +133,6 @@ from ocr.tesseract import (
     read_page_job,
     reads_vietnamese,
     stacked,
-    tesseract_version,
 )
 from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
@@ -295,8 +294,9 @@ def ocr_document(
     with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
         scratch = Path(scratch_name)
         rasterised: list[int] = []
-        source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised)
-        notices = input_notices(info, rasterised)
+        text_dropped: list[int] = []
+        source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped)
+        notices = input_notices(info, rasterised, text_dropped)
         plans, readings = read_pages(
             plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
             scratch,
@@ -394,7 +394,7 @@ def ocr_document(
         pages=pages,
         language=language,
         # what read the pages (both engines if a worker could not start mid-document); Tesseract when none was read
-        engine=", ".join(sorted({r.engine for r in readings.values() if r.engine})) or tesseract_version(),
+        engine=", ".join(sorted({r.engine for r in readings.values() if r.engine})) or _text_layer_reader(),
         pdfa=None if assembled.pdfa_problems else "2B",
         pdfa_problems=assembled.pdfa_problems,
         input_signatures=assembled.input_signatures,
@@ -407,11 +407,20 @@ def ocr_document(
 DIM_16_BIT_TOP = 4096
 
 
-def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
+def _text_layer_reader() -> str:
+    """The engine of a document no page of which was read — every page kept its own text, which pdfplumber takes
+    out: not Tesseract, which did not run (QA148 F5: "tesseract 5.3.0" was named)."""
+    from importlib.metadata import version
+
+    return f"pdfplumber {version('pdfplumber')} (text layer kept)"
+
+
+def input_notices(info: InputInfo, rasterised: list[int], text_dropped: Iterable[int] = ()) -> list[str]:
     """What the searchable copy changed of the input that its reader is to be told, Vietnamese / English (QA96: each
     was done without a word): an owner password's restrictions not carried over (PDF/A forbids encryption), an
     image's transparency flattened onto white, and ``force``'s rasterising of pages that had their own text
-    (``rasterised``: their numbers), whose text is then Tesseract's reading, not the document's own."""
+    (``rasterised``: their numbers), whose text is then Tesseract's reading, not the document's own — or, for a
+    scan under a text layer (``text_dropped``), its layer replaced by Tesseract's reading, its images as they were."""
     notices: list[str] = []
     if info.kind == "pdf":
         try:
@@ -428,10 +437,12 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
     else:
         with Image.open(info.path) as image:
             mirrored = _exif_orientation(image) in _MIRRORED_ORIENTATIONS
-            transparent, dim = False, []
-            for number, index in enumerate(page_frames(image), start=1):
+            transparent, dim = [], []
+            frames = page_frames(image)
+            for number, index in enumerate(frames, start=1):
                 image.seek(index)
-                transparent = transparent or _seen_through(image)
+                if _seen_through(image):
+                    transparent.append(number)
                 if image.mode.startswith("I;16") and int(np.asarray(image).max(initial=0)) < DIM_16_BIT_TOP:
                     dim.append(number)
         if mirrored:
@@ -439,9 +450,13 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
             # in the log only, the page read mirrored and `low`)
             notices.append(MIRRORED_NOTICE)
         if transparent:
+            # which page, in a file of several (QA148 F4: said of none, where the other notices name theirs)
+            where, where_vi = (
+                (f"p. {page_run(transparent)}: ", f"tr. {page_run(transparent)}: ") if len(frames) > 1 else ("", "")
+            )
             notices.append(
-                "ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này; tệp gốc vẫn giữ / the image has "
-                "transparency: laid on white in this copy; the input keeps it"
+                f"{where_vi}ảnh có vùng trong suốt: đã được đặt trên nền trắng trong bản này; tệp gốc vẫn giữ / "
+                f"{where}the image has transparency: laid on white in this copy; the input keeps it"
             )
         if dim:
             pages = page_run(dim)
@@ -459,6 +474,14 @@ def input_notices(info: InputInfo, rasterised: list[int]) -> list[str]:
             f"Tesseract đọc, có thể kém chữ gốc; dùng skip-text để giữ chữ gốc / force mode: p. {pages} had text of "
             "their own, turned into images and read again — this copy's text is Tesseract's reading, which may be "
             "worse than the original's; skip-text keeps it"
+        )
+    if text_dropped:
+        # a scan under an earlier OCR's layer: nothing made an image of it (QA148 F3: said "turned into images")
+        pages = page_run(list(text_dropped))
+        notices.append(
+            f"chế độ force: lớp chữ có sẵn của tr. {pages} đã được thay bằng chữ Tesseract đọc (ảnh giữ nguyên); dùng "
+            f"skip-text để giữ lớp chữ cũ / force mode: p. {pages}: the text layer it had was replaced by Tesseract's "
+            "reading (its images as they were); skip-text keeps the old one"
         )
     return notices
 
@@ -517,15 +540,23 @@ def page_layouts(source_pdf: Path, plans: list[PagePlan], readings: dict[int, Pa
             plumber.close()
 
 
-def prepare_source(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasterised: list[int] | None = None) -> Path:
+def prepare_source(
+    info: InputInfo,
+    scratch: Path,
+    *,
+    mode: str,
+    dpi: int,
+    rasterised: list[int] | None = None,
+    text_dropped: list[int] | None = None,
+) -> Path:
     """The PDF whose pages become the output pages: the input itself, its images as PDF pages (losslessly),
     or for ``redo``/``force`` a copy without its old OCR text / with its text pages rasterised (their numbers
-    appended to ``rasterised``)."""
+    appended to ``rasterised``; a scan's page that only loses its text layer, to ``text_dropped``)."""
     if info.kind != "pdf":
         target = scratch / "original.pdf"
         image_to_pdf(info, target)
         return target
-    source = _source_pdf(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised)
+    source = _source_pdf(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped)
     return _as_pdf_17(source, scratch)
 
 
@@ -545,7 +576,15 @@ def _as_pdf_17(source: Path, scratch: Path) -> Path:
     return target
 
 
-def _source_pdf(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasterised: list[int] | None) -> Path:
+def _source_pdf(
+    info: InputInfo,
+    scratch: Path,
+    *,
+    mode: str,
+    dpi: int,
+    rasterised: list[int] | None,
+    text_dropped: list[int] | None = None,
+) -> Path:
     if mode == REDO:
         target = scratch / "without-old-ocr.pdf"
         strip_invisible_text(info.path, target)
@@ -557,11 +596,13 @@ def _source_pdf(info: InputInfo, scratch: Path, *, mode: str, dpi: int, rasteris
                 with _plumber_page(plumber, index) as page:
                     if _has_text(page):
                         with_text[index + 1] = _raster(page, dpi, info.user_units.get(index + 1, 1.0))
-        if rasterised is not None:
-            rasterised.extend(with_text)
         if with_text:
             target = scratch / "rasterised.pdf"
-            rasterise_pages(info.path, target, with_text)
+            only_text = rasterise_pages(info.path, target, with_text)
+            if rasterised is not None:
+                rasterised.extend(number for number in with_text if number not in only_text)
+            if text_dropped is not None:
+                text_dropped.extend(only_text)
             return target
     return info.path
 

@@ -325,7 +325,10 @@ class OcrResult(_Model):
     text: str = Field(description="whole document text in reading order, NFC")
     pages: list[PageOcr]
     language: str
-    engine: str = Field(description="e.g. 'tesseract 5.3.0'")
+    engine: str = Field(
+        description="what read the pages, e.g. 'libtesseract 5.3.0'; 'pdfplumber 0.11.4 (text layer kept)' where no "
+        "page was read, every page keeping its own text"
+    )
     pdfa: str | None = Field(default=None, description="PDF/A conformance claimed by the output ('2B'), if any")
     pdfa_problems: list[str] = Field(
         default_factory=list, description="why the output claims no PDF/A: the ISO 19005-2 rules it breaks, by clause"

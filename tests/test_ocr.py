@@ -2563,12 +2563,29 @@ def test_what_the_copy_changed_of_the_input_is_said(tmp_path: Path) -> None:
     page.save(tmp_path / "trong suốt.png", dpi=(300, 300))
     result = ocr_document(tmp_path / "trong suốt.png", tmp_path / "alpha.pdf", workers=1)
     assert [n for n in result.notices if "the image has transparency: laid on white" in n], result.notices
+    # which page, in a file of several (QA148 F4: none named)
+    opaque = Image.open(scan_page(tmp_path / "p3.png")).convert("RGBA")
+    # (a copy: saving it as PNG above left its PNG encoder settings on it)
+    opaque.save(tmp_path / "hai trang.tif", save_all=True, append_images=[page.copy()], dpi=(300, 300))
+    result = ocr_document(tmp_path / "hai trang.tif", tmp_path / "alpha2.pdf", workers=1)
+    (seen_through,) = [n for n in result.notices if "transparency" in n]
+    assert (
+        seen_through.startswith("tr. 2: ảnh có vùng trong suốt")
+        and "/ p. 2: the image has transparency" in seen_through
+    )
 
     result = ocr_document(BORN_DIGITAL, tmp_path / "forced.pdf", workers=1, mode="force")
     assert [n for n in result.notices if n.startswith("chế độ force: tr. 1 ") and "force mode: p. 1 " in n]
+    # a scan under an earlier OCR's layer is made no image: its layer is replaced (QA148 F3: "turned into images")
+    result = ocr_document(tmp_path / "plain.pdf", tmp_path / "forced-scan.pdf", workers=1, mode="force")
+    (forced,) = result.notices
+    assert "the text layer it had was replaced by Tesseract's reading" in forced and "turned into" not in forced
     # its own text kept: what it is told is only of the fonts Word left out, given their twins (sohoa.font_twins)
-    (twins,) = ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf", workers=1).notices
+    kept = ocr_document(BORN_DIGITAL, tmp_path / "kept.pdf", workers=1)
+    (twins,) = kept.notices
     assert twins.startswith("tệp gốc không nhúng phông chữ Times New Roman") and "force" not in twins
+    # no page read: Tesseract, which did not run, is not named its engine (QA148 F5)
+    assert kept.engine.startswith("pdfplumber ") and "tesseract" not in kept.engine
 
 
 def test_a_skewed_scan_under_text_a_pdf_tool_added_is_shown_as_scanned(tmp_path: Path) -> None:
