@@ -33,19 +33,13 @@ class TesseractLibrary:
     """The few libtesseract C API calls a page needs, typed for ctypes."""
 
     def __init__(self) -> None:
-        # the library sohoa chose (ocr.tesseract_library.worker_command: tesserocr's bundled 5.5), else the system's
-        chosen = os.environ.get("SOHOA_LIBTESSERACT")
-        lib = None
-        for name in (chosen, "libtesseract.so.5") if chosen else ("libtesseract.so.5",):
-            try:
-                lib = ctypes.CDLL(name)
-                break
-            except OSError:
-                continue
-        if lib is None:
+        name = "libtesseract.so.5"
+        try:
+            lib = ctypes.CDLL(name)
+        except OSError:
             found = ctypes.util.find_library("tesseract")
             if found is None:
-                raise OSError("libtesseract.so.5 not found")
+                raise
             lib = ctypes.CDLL(found)
         handle, text, number = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
         out_int = ctypes.POINTER(ctypes.c_int)

@@ -13,7 +13,6 @@ import functools
 import itertools
 import logging
 import os
-import re
 import shlex
 import statistics
 import subprocess
@@ -554,16 +553,6 @@ def _listed_languages(tessdata_dir: Path | None) -> frozenset[str]:
     # file (QA101); a tesseract that hangs or fails, said with what it said (QA102)
     listed = _ask_tesseract(*(("--tessdata-dir", str(tessdata_dir)) if tessdata_dir else ()), "--list-langs")
     return frozenset(line.strip() for line in listed.splitlines()[1:] if line.strip())
-
-
-@functools.cache
-def system_tessdata() -> str | None:
-    """The folder the ``tesseract`` command reads its language data from (its own default, or TESSDATA_PREFIX), as
-    ``--list-langs`` names it; None when it names none. A libtesseract built elsewhere (tesserocr's bundled one,
-    ``ocr.tesseract_library.bundled_libtesseract``) has another default, where Debian's data is not."""
-    first = _ask_tesseract("--list-langs").splitlines()[:1]
-    found = re.search(r'"(.+)"', first[0]) if first else None
-    return found[1] if found else None
 
 
 def language_package(language: str) -> str:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import importlib.util
 import json
 import logging
 import os
@@ -326,29 +325,10 @@ class _Pool:
 _pool = _Pool()
 
 
-def bundled_libtesseract() -> Path | None:
-    """libtesseract as the tesserocr wheel bundles it (5.5.4 in tesserocr 2.13, in its ``tesserocr.libs``), or None
-    where tesserocr is not installed. The workers load it rather than the system's (Debian 12's is 5.3.0): on the
-    pages measured it reads the same words, with ~17 % less CPU a page (ocr/README.md, "Tesseract 5.5")."""
-    spec = importlib.util.find_spec("tesserocr")  # (found, not imported: its module would load the library here)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    libraries = Path(next(iter(spec.submodule_search_locations))).parent / "tesserocr.libs"
-    found = sorted(libraries.glob("libtesseract-*.so.5*"))
-    return found[-1] if found else None
-
-
 def worker_command(language: str, tessdata_dir: Path | str | None) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment of a worker: the libtesseract it loads in ``SOHOA_LIBTESSERACT`` — as
-    given there (``libtesseract.so.5``: the system's), else ``bundled_libtesseract``, else the system's."""
+    """The command line and environment of a worker."""
     # One Tesseract thread per worker (MEASURED.md): OpenMP reads this when the library loads.
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    if not env.get("SOHOA_LIBTESSERACT") and (bundled := bundled_libtesseract()) is not None:
-        env["SOHOA_LIBTESSERACT"] = str(bundled)
-        if tessdata_dir is None:  # its own default folder is its build's, not where Debian puts the data
-            from ocr.tesseract import system_tessdata  # that module imports this one
-
-            tessdata_dir = system_tessdata()
     return [sys.executable, "-I", "-S", str(WORKER_SCRIPT), language, str(tessdata_dir or "")], env
 
 

@@ -154,7 +154,6 @@ OTHER_VARIABLES = frozenset(
         "SOHOA_CHECKOUT",  # prefect.yaml: where a Prefect worker's checkout is
         "SOHOA_TEST_CRASH_AFTER",  # flows.pipeline: the crash tests
         "SOHOA_BENCH_TESS_LOG",  # ocr.tess_worker: the benchmarks
-        "SOHOA_LIBTESSERACT",  # ocr.tesseract_library: the libtesseract the page workers load (the benchmarks')
     }
 )
 _warned_variables: set[str] = set()
