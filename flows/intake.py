@@ -531,6 +531,7 @@ def _reads_as_text(page: Image.Image) -> bool:
     (``ocr.quality.reads_as_show_through``). A faded receipt fed upside down or crooked reads as nothing either
     way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
     separator's back)."""
+    from ocr.pipeline import faint_lines_legible
     from ocr.preprocess import paper_whitened
     from ocr.quality import (
         GOOD,
@@ -544,7 +545,7 @@ def _reads_as_text(page: Image.Image) -> bool:
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
     # ocr.pipeline reads it (whitened, a faded receipt pasted on a sheet turned into a grey block and read as nothing)
-    faint = faint_page(page, BLANK_READ_DPI)
+    faint = faint_page(page, BLANK_READ_DPI) or faint_lines_legible(page, BLANK_READ_DPI)
     page = faint_print_darkened(page, BLANK_READ_DPI) if faint else paper_whitened(page)
     words = _words_read(page)
     if has_text([text for text, _ in words]) and words_quality(words) == GOOD:

@@ -84,13 +84,25 @@ _READ_RIGHT_AFTER = {
     "kế": ("thừa", "thiết", "mưu"),
     "số": ("tổng", "con", "chỉ", "đa", "thiểu", "hệ", "mã", "điểm", "tần", "dân", "hằng", "biến", "cơ", "đại", "ẩn",
            "phân", "chữ"),
-    "phố": ("thành", "tuyến", "đường", "khu", "dãy", "góc", "con", "ngõ", "dạo", "phường", "tổ", "các", "mặt"),
+    # not "tổ": "Tổ phổ biến giáo dục pháp luật" (QA150 F3)
+    "phố": ("thành", "tuyến", "đường", "khu", "dãy", "góc", "con", "ngõ", "dạo", "phường", "các", "mặt"),
     # not "nhân", "công", "nguyên", "sắc": "cá nhân tổ chức", "phân công tổ chức", "giữ nguyên tổ chức", "chức sắc"
     "tố": ("bị", "yếu", "khởi", "cáo", "độc"),
     "bố": ("công", "ban", "tuyên"),
     "kiếm": ("tìm", "thanh", "đao", "mũi", "lưỡi"),
     "quyến": ("gia", "thân"),
 }  # fmt: skip
+# ... unless that word is the second syllable of a word with the one before it: "đơn vị thế hiện", "đồng thời thế
+# hiện", "quyền lợi thế hiện", "trở thành phố biến", "Trưởng ban bố sung", "phân công bố sung" are slips, put right
+# (QA150 F3: left as read)
+_SECOND_SYLLABLE_OF = {
+    "vị": ("đơn", "địa", "học", "thứ"),
+    "thời": ("đồng", "kịp", "tạm", "lâm", "đương", "cùng"),
+    "thành": ("trở", "hoàn", "tán", "cấu", "hình", "chân"),
+    "lợi": ("quyền", "thuận", "phúc", "ích", "lãi", "tiện"),
+    "ban": ("trưởng", "phó", "ủy", "các"),
+    "công": ("nhân", "phân", "thi", "chấm"),
+}
 # Misreadings known by the word before them, read confidently (real syllables both, so only a phrase tells): "thay
 # đỗi", "điều chính" in real decrees' trích yếu (QA81: 188/QĐ-VPCP, 28/2023/QĐ-UBND — "điều chính giá đất" says
 # another thing). None of the corpus's 359 "thay đổi", 26 "điều chỉnh" is written so. Not where the word after goes
@@ -402,6 +414,27 @@ def _number_heading(word: str, following: str) -> str | None:
     return _recase(head, intended) + colon + rest
 
 
+def _names_a_street_after(words: list[str], index: int) -> bool:
+    """Whether ``words[index]`` ("phố") is a street's, its name after it: before a capitalised word where it is
+    not capitalised, or both in title case ("Phố Thông Phong": "Phổ thông" begins a sentence), or after a house's
+    number ("số 5 phố", "SỐ 5 PHỐ")."""
+    word, following = words[index], words[index + 1]
+    if _capitalised(following) and (word.islower() or not (_in_capitals(word) or _in_capitals(following))):
+        return True
+    return index > 1 and _core(words[index - 1]).isdigit() and _core(words[index - 2]) in ("số", "nhà")
+
+
+def _makes_a_word_with_the_one_before(words: list[str], index: int) -> bool:
+    """Whether the word before ``words[index]`` makes a word with it as read (``_READ_RIGHT_AFTER``), not being the
+    second syllable of one with the word before it (``_SECOND_SYLLABLE_OF``), nor ending a clause."""
+    if index == 0:
+        return False
+    before = words[index - 1]
+    if before != before.rstrip(_PUNCTUATION) or _core(before) not in _READ_RIGHT_AFTER.get(_core(words[index]), ()):
+        return False
+    return index < 2 or _core(words[index - 2]) not in _SECOND_SYLLABLE_OF.get(_core(before), ())
+
+
 def _fix_known_phrases(words: list[str], breaks: Breaks = NO_BREAKS) -> list[str]:
     fixed = list(words)
     for index, word in enumerate(words):
@@ -415,13 +448,10 @@ def _fix_known_phrases(words: list[str], breaks: Breaks = NO_BREAKS) -> list[str
             continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
         if in_a_name(words, index, breaks) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
-        if core == "phố" and (
-            (word.islower() and _capitalised(words[index + 1])) or (index > 0 and _core(words[index - 1]).isdigit())
-        ):
-            continue  # a street's name begins after it: "số 5 phố Thông Phong", "SỐ 5 PHỐ THÔNG PHONG" (QA149 F1)
-        before = words[index - 1] if index > 0 else ""
-        if before == before.rstrip(_PUNCTUATION) and _core(before) in _READ_RIGHT_AFTER.get(core, ()):
-            continue  # the word before makes a word with it as read: "lợi thế hiện có", "thừa kế từ"
+        if core == "phố" and _names_a_street_after(words, index):
+            continue  # "số 5 phố Thông Phong", "Địa chỉ: Phố Thông Phong", "SỐ 5 PHỐ THÔNG PHONG" (QA149 F1, QA150 F3)
+        if _makes_a_word_with_the_one_before(words, index):
+            continue  # "lợi thế hiện có", "thừa kế từ"
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
                 continue

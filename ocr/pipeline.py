@@ -100,6 +100,7 @@ from ocr.quality import (
     bare_syllables,
     blank_share,
     doubtful_print,
+    faint_line_rows,
     faint_page,
     faint_print_darkened,
     in_another_language,
@@ -980,6 +981,51 @@ def _shown_dpi(shown_width_pt: float, shown_height_pt: float, width_px: float, h
     return max(chosen)
 
 
+# A page's lines too faint for any of its pixels to be ink (ocr.quality.faint_line_rows) are print when Tesseract reads
+# them darkened: of the band of up to FAINT_PROBE_LINES of them, FAINT_PROBE_WORDS words or more read with confidence
+# FAINT_PROBE_CONFIDENCE or more, and at least half of what it read. Show-through 12-20 levels deep, a scanner's
+# banding, a pale logo or watermark read as nothing or junk (QA150 F1: read darkened whole, such backs were `low`,
+# 10-144 s each, and a stack kept its separator's back); a light photocopy's band reads as text. 0.2-0.7 s on a page
+# of such print, at most FAINT_PROBE_SECONDS on one that only shows such lines, none on a page that does not
+FAINT_PROBE_LINES = 4
+FAINT_PROBE_WORDS = 8
+FAINT_PROBE_CONFIDENCE = 70.0
+# ... within this many seconds: a band of print read 0.2-0.7 s; darkened show-through, banding or a shaded form's
+# bands, 3.5-19 s of specks (none of it read as text)
+FAINT_PROBE_SECONDS = 3
+
+
+def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
+    """Whether ``image`` (a page at ``dpi`` with little or no ink) holds lines of faint print (``faint_line_rows``)
+    that Tesseract reads as text, darkened (``faint_print_darkened``): a band of its first FAINT_PROBE_LINES."""
+    import pytesseract
+
+    gray = image if image.mode == "L" else image.convert("L")
+    overview = page_overview(gray, dpi)
+    rows = faint_line_rows(overview)
+    if not rows:
+        return False
+    scale = gray.height / overview.shape[0]
+    margin = UNREAD_DPI // 10
+    top = max(0, round((rows[0][0] - margin) * scale))
+    bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
+    band = faint_print_darkened(gray.crop((0, top, gray.width, bottom)), dpi)
+    os.environ["OMP_THREAD_LIMIT"] = "1"  # (as every Tesseract sohoa runs: MEASURED.md)
+    try:
+        data = pytesseract.image_to_data(
+            band,
+            lang=language,
+            config=f"--psm 6 --dpi {round(dpi)}",
+            output_type=pytesseract.Output.DICT,
+            timeout=FAINT_PROBE_SECONDS,
+        )
+    except (pytesseract.TesseractError, OSError, RuntimeError):  # (RuntimeError: the timeout)
+        return False  # no print to Tesseract: read as before, its paper whitened
+    read = [float(confidence) for text, confidence in zip(data["text"], data["conf"], strict=True) if text.strip()]
+    sure = [confidence for confidence in read if confidence >= FAINT_PROBE_CONFIDENCE]
+    return len(sure) >= FAINT_PROBE_WORDS and 2 * len(sure) >= len(read)
+
+
 def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int, *, grey: bool = False) -> PagePlan:
     """Straighten the page image for Tesseract and write it where Tesseract will read it: whole, or its bands;
     ``grey``: made grey once its seal is dropped (a rendered PDF page: a grey page then has the pixels of pdfium's
@@ -1000,7 +1046,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image = leaders_dropped(image, dpi)  # a form's dotted lines to write on (QA122)
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
-    faint = little_ink and faint_page(image, dpi)
+    faint = little_ink and (faint_page(image, dpi) or faint_lines_legible(image, dpi))
     if faint:
         image = faint_print_darkened(image, dpi)
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
@@ -2476,6 +2522,7 @@ def drop_signatures(pdf: pikepdf.Pdf) -> int:
 
 # The /Info entries that describe the document, and their XMP properties: the rest (/Producer, /Creator, /ModDate)
 # are this copy's own
+PDFA_STRING_BYTES = 32767  # the longest string PDF/A-2 allows (ISO 19005-2 6.1.13, its implementation limits)
 _DOCUMENT_INFO = tuple(m for m in PdfMetadata.DOCINFO_MAPPING if m.name in ("/Title", "/Author", "/Subject",
                                                                            "/Keywords", "/CreationDate"))  # fmt: skip
 
@@ -2490,8 +2537,17 @@ def carry_document_info(pdf: pikepdf.Pdf, meta: PdfMetadata) -> None:
         return
     missing = pikepdf.Dictionary()
     for mapping in _DOCUMENT_INFO:
-        if f"{{{mapping.ns}}}{mapping.key}" not in meta and isinstance(info.get(mapping.name), pikepdf.String):
-            missing[mapping.name] = info[mapping.name]
+        value = info.get(mapping.name)
+        if f"{{{mapping.ns}}}{mapping.key}" in meta or not isinstance(value, pikepdf.String):
+            continue
+        said = str(value)
+        # not an empty one (a title of spaces or an author of control bytes was the copy's title, its author,
+        # not its file's name: QA150 F6), nor one longer than a PDF/A string may be, as pikepdf writes it back to
+        # /Info (UTF-16: a 100,000-byte keywords entry cost the copy its claim, 6.1.13: QA150 F2); the original
+        # keeps both
+        shown = any(ch.isprintable() and not ch.isspace() for ch in said)  # (not spaces or control bytes alone)
+        if shown and 2 + len(said.encode("utf-16-be")) <= PDFA_STRING_BYTES:
+            missing[mapping.name] = value
     if missing.keys():
         # (an entry that cannot be read, a date not in PDF's form, is left out)
         meta.load_from_docinfo(missing, delete_missing=False, raise_failure=False)

@@ -547,30 +547,31 @@ def faint_page(image: Image.Image, dpi: float) -> bool:
     ink = print_depth(overview) >= FAINTER_CONTRAST
     # its rows across the page, or down it: a receipt scanned sideways has no row across (QA111: 0.0 sq in; 0.58
     # turned upright)
-    return max(print_inches(ink), print_inches(ink.T)) >= FAINT_PAGE_PRINT_INCH2 or faint_lines(overview)
+    return max(print_inches(ink), print_inches(ink.T)) >= FAINT_PAGE_PRINT_INCH2
 
 
 # Print fainter still — a light photocopy, toner run out: strokes 10-15 levels under paper at 250 whose grain is as
 # deep, not one pixel FAINTER_CONTRAST deep at UNREAD_DPI. Tesseract reads such a page as scanned (510 of 526 words);
 # read with its paper whitened it read nothing, and the page was `blank` — alone, quarantined as "no ink at all";
-# in a document, archived empty with no review (QA149 F2). Such print is seen by its lines: across a strip
+# in a document, archived empty with no review (QA149 F2). Such print shows as lines: across a strip
 # FAINT_STRIP_INCH wide the mean of each row (each pixel at most FAINTER_CONTRAST under the paper, so a speck of
 # dust weighs little) lies FAINT_LINE_DEPTH or more under the rows around it (their brightest fifth, within
-# FAINT_LINE_REACH_INCH) along a letter's height (LETTER_INCH), FAINT_LINES times. The grain averages out along a
+# FAINT_LINE_REACH_INCH) along a letter's height (LETTER_INCH), FAINT_LINES times; the grain averages out along a
 # row. Measured 2026-12-06: QA149's faint pages, print 236-242 on 250 (grain or none), 28-32 such lines in a
-# strip, the deepest 3-7 levels (print 243, 5; 246-248, none: a contrast of 2-4 levels); a scanner's blank back
-# as the samples look (samples/make_samples.py), the tests' dusty backs and a grainy blank page: none, the deepest
-# 0.4-1.3 levels
+# strip, the deepest 3-7 levels; a scanner's blank back as the samples look, the tests' dusty backs and a grainy
+# blank page: none (0.4-1.3 levels). But show-through from the other side 12-20 levels deep, a scanner's banding, a
+# pale logo or watermark show lines too (QA150 F1): lines are only where to look — whether they are print is asked
+# of Tesseract (ocr.pipeline.faint_lines_legible)
 FAINT_STRIP_INCH = 2.0
 FAINT_LINE_REACH_INCH = 0.6
 FAINT_LINE_DEPTH = 2.0
 FAINT_LINES = 3
 
 
-def faint_lines(overview: np.ndarray) -> bool:
-    """Whether ``overview`` (a page at UNREAD_DPI, ``page_overview``) holds lines of print too faint for any of its
-    pixels to be ink: FAINT_LINES rows of a letter's height, each row's mean darker than the rows around it, in a
-    strip of the page (its outer BLANK_MARGIN left out)."""
+def faint_line_rows(overview: np.ndarray) -> list[tuple[int, int]]:
+    """The lines of print too faint for any of its pixels to be ink on ``overview`` (a page at UNREAD_DPI,
+    ``page_overview``): the rows (top, bottom) of each, in the strip of the page (its outer BLANK_MARGIN left out)
+    that holds the most, where that is FAINT_LINES or more; else none."""
     import numpy as np
     from scipy import ndimage
 
@@ -582,14 +583,18 @@ def faint_lines(overview: np.ndarray) -> bool:
     strip = round(FAINT_STRIP_INCH * UNREAD_DPI)
     reach = round(FAINT_LINE_REACH_INCH * UNREAD_DPI) | 1
     shortest, tallest = (round(inch * UNREAD_DPI) for inch in LETTER_INCH)
+    most: list[tuple[int, int]] = []
     for start in range(0, max(1, inside.shape[1] - strip // 2), strip):
         rows = inside[:, start : start + strip].mean(axis=1)
         around = ndimage.percentile_filter(rows, 80, size=reach, mode="nearest")
         lines, _count = ndimage.label(around - rows >= FAINT_LINE_DEPTH)
-        tall = [found[0].stop - found[0].start for found in ndimage.find_objects(lines)]
-        if sum(shortest <= rows_tall <= tallest for rows_tall in tall) >= FAINT_LINES:
-            return True
-    return False
+        found = [
+            (top + line.start, top + line.stop)
+            for (line,) in ndimage.find_objects(lines)
+            if shortest <= line.stop - line.start <= tallest
+        ]
+        most = max(most, found, key=len)
+    return most if len(most) >= FAINT_LINES else []
 
 
 def letters_score(words: Iterable[tuple[str, float]]) -> float:

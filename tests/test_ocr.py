@@ -245,6 +245,20 @@ def test_a_pdfs_document_information_stays_in_the_copy(tmp_path: Path) -> None:
             before <= made <= datetime.datetime.now(datetime.UTC) and meta["xmp:MetadataDate"] == meta["xmp:ModifyDate"]
         )
         assert "/ModDate" in out.docinfo and str(out.docinfo["/Creator"]) == "sohoa"
+    # an entry of spaces or control bytes is none, and one longer than PDF/A allows a string is left to the
+    # original (QA150 F2: the copy lost its claim; F6: a title of spaces was the copy's title, an empty author kept)
+    odd = tmp_path / "lạ.pdf"
+    with pikepdf.open(scanned) as pdf:
+        pdf.docinfo["/Title"] = pikepdf.String("   ")
+        pdf.docinfo["/Author"] = pikepdf.String("\x00\x01")
+        pdf.docinfo["/Keywords"] = pikepdf.String("hộ tịch; " * 5000)
+        pdf.save(odd)
+    assert ocr_document(odd, tmp_path / "odd.pdf", workers=1).pdfa == "2B"
+    with pikepdf.open(tmp_path / "odd.pdf") as out:
+        meta = out.open_metadata()
+        assert meta["dc:title"] == str(out.docinfo["/Title"]) == "lạ"  # (its file's name, as any untitled)
+        assert "dc:creator" not in meta and "/Author" not in out.docinfo
+        assert "pdf:Keywords" not in meta and "/Keywords" not in out.docinfo
 
 
 def test_a_bare_scan_is_planned_without_pdfplumber(tmp_path: Path) -> None:
@@ -2150,9 +2164,18 @@ def test_a_phrases_first_word_that_makes_a_word_with_the_one_before_is_left_as_r
         ("các chức sắc tố chức tôn giáo", "các chức sắc tổ chức tôn giáo"),
         ("vào số hộ tịch", "vào sổ hộ tịch"),
         ("điều chính quy hoạch", "điều chỉnh quy hoạch"),
+        # the word before the second syllable of a word with its own (QA150 F3: left as read)
+        ("đơn vị thế hiện trách nhiệm", "đơn vị thể hiện trách nhiệm"),
+        ("Đồng thời thế hiện rõ", "Đồng thời thể hiện rõ"),
+        ("đã trở thành phố biến", "đã trở thành phổ biến"),
+        ("Trưởng ban bố sung ý kiến", "Trưởng ban bổ sung ý kiến"),
+        ("Tổ phố biến giáo dục pháp luật", "Tổ phổ biến giáo dục pháp luật"),
+        ("học sinh lớp 12 phố thông", "học sinh lớp 12 phổ thông"),
     ):
         words = read.split()
         assert " ".join(restore_diacritics(words, [99.0] * len(words))) == expected, read
+    words = ["Địa", "chỉ:", "Phố", "Thông", "Phong"]
+    assert restore_diacritics(words, [99.0] * len(words)) == words
 
 
 def test_hook_tone_lexicon_pass_uses_the_neighbouring_words() -> None:

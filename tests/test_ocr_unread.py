@@ -14,13 +14,14 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont
 from classify.review import reason_in_vietnamese
 from ocr import ocr_document
 from ocr.quality import (
+    BLANK,
     FAINT_PAGE_PRINT_INCH2,
     FAINTER_CONTRAST,
     LOW,
     MAX_UNREAD_PRINT,
     MONOSPACE_GAP_INCH,
     UNREAD_DPI,
-    faint_lines,
+    faint_line_rows,
     faint_page,
     faint_print_darkened,
     low_quality_reason,
@@ -346,44 +347,60 @@ def test_a_shadow_over_the_ends_of_the_lines_is_read_again_evened(tmp_path: Path
     assert text.count("Hữu thành Nguyễn Văn Hựu") == 2  # the end of a line, in the shadow
 
 
-def light_photocopy(*, text: bool = True) -> Image.Image:
-    """QA149 F2: an A4 page at 300 dpi printed as a light photocopy is — LINES twice at 11 pt, the print grey 236
-    on paper at 250 under a grain of 3 levels —: every word legible, no pixel FAINTER_CONTRAST deep at UNREAD_DPI."""
+def light_photocopy(*, text: bool = True, depth: int = 14, mirrored: bool = False, blur: float = 0.0) -> Image.Image:
+    """QA149 F2: an A4 page at 300 dpi printed as a light photocopy is — LINES twice at 11 pt, the print ``depth``
+    grey levels under paper at 250 under a grain of 3 levels —: every word legible, no pixel FAINTER_CONTRAST deep
+    at UNREAD_DPI. ``mirrored`` and ``blur`` (px): the other side's print showing through the paper instead."""
     image = Image.new("L", (2480, 3508), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(FONT, 46)
     for index, line in enumerate(LINES + LINES if text else []):
         draw.text((240, 300 + 72 * index), line, font=font, fill=0)
-    light = np.asarray(image, dtype=np.float32) / 255 * (250 - 236) + 236
+    if mirrored:
+        image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+    if blur:
+        image = image.filter(ImageFilter.GaussianBlur(blur))
+    light = np.asarray(image, dtype=np.float32) / 255 * depth + 250 - depth
     grain = np.random.default_rng(7).normal(0, 3, light.shape)
     return Image.fromarray(np.clip(light + grain, 0, 255).astype(np.uint8))
 
 
-def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines() -> None:
+def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines_and_read() -> None:
     """Whitened, a light photocopy's print went with its paper: the page was read as blank (QA149 F2). Its lines
-    are seen — and the grain of its paper alone, or a scanner's dusty blank back, shows none."""
+    are seen, and Tesseract reads a band of them as text. The grain of its paper alone, or a scanner's dusty blank
+    back, shows no lines; show-through from the other side 15 levels deep shows lines but reads as nothing — taken
+    for print, such backs were read darkened, 10-144 s each, `low`, and a stack kept its separator's back (QA150 F1)."""
+    from ocr.pipeline import faint_lines_legible
     from tests.test_stack_parts import A4, blank_back, flatbed
 
     photocopy = page_overview(light_photocopy(), 300)
-    ink = print_depth(photocopy) >= FAINTER_CONTRAST  # (faint print to the older test: none, a few grains)
+    ink = print_depth(photocopy) >= FAINTER_CONTRAST  # (faint print to the ink test: none, a few grains)
     assert max(print_inches(ink), print_inches(ink.T)) < FAINT_PAGE_PRINT_INCH2
-    assert faint_lines(photocopy) and faint_page(light_photocopy(), 300)
-    assert not faint_lines(page_overview(light_photocopy(text=False), 300))
+    assert not faint_page(light_photocopy(), 300)
+    assert len(faint_line_rows(photocopy)) == 20 and faint_lines_legible(light_photocopy(), 300)  # (its 20 lines)
+    assert not faint_line_rows(page_overview(light_photocopy(text=False), 300))
     for seed in range(3):
-        assert not faint_lines(page_overview(blank_back(seed), 300))
-        assert not faint_lines(page_overview(flatbed(A4, seed), 300))
+        assert not faint_line_rows(page_overview(blank_back(seed), 300))
+        assert not faint_line_rows(page_overview(flatbed(A4, seed), 300))
+    show_through = light_photocopy(depth=15, mirrored=True, blur=2)
+    assert faint_line_rows(page_overview(show_through, 300)) and not faint_lines_legible(show_through, 300)
 
 
 @pytest.mark.integration
-def test_a_light_photocopy_is_read_not_called_blank(tmp_path: Path) -> None:
+def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_path: Path) -> None:
     """QA149 F2: alone it was quarantined as "no ink at all"; in a document, its page archived empty, not
-    reviewed. Read with its faint print darkened, it is read."""
+    reviewed. Read with its faint print darkened, it is read. The back of a sheet whose print shows through as
+    faintly stays blank (QA150 F1)."""
     scan = tmp_path / "bản photo nhạt.jpg"
     light_photocopy().save(scan, dpi=(300, 300), quality=85)
     result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
     page = result.pages[0]
     assert page.quality == "good" and page.darkened and page.words > 250, page
     assert result.text.count("Nguyễn Văn Thưởng") == 6  # (each of its six)
+    back = tmp_path / "mặt sau.jpg"
+    light_photocopy(depth=15, mirrored=True, blur=2).save(back, dpi=(300, 300), quality=85)
+    (blank,) = ocr_document(back, tmp_path / "back.pdf", workers=2).pages
+    assert blank.quality == BLANK and not blank.darkened, blank
 
 
 def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path) -> None:
