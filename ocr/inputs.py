@@ -318,19 +318,28 @@ def image_resolution(image: Image.Image) -> tuple[int, bool]:
     is 0, a PNG without pHYs or with an aspect ratio only) or an implausible one, so 300 dpi was taken."""
     stated = stated_resolution(image)
     dpi = round(stated) if stated is not None else 0  # Pillow reports 299.9994 for 300
-    if MIN_DPI <= dpi <= 2 * MAX_DPI or (LOWEST_STATED_DPI <= dpi < MIN_DPI and _paper_sized(image, dpi)):
+    if MIN_DPI <= dpi <= 2 * MAX_DPI:
+        return dpi, False
+    if LOWEST_STATED_DPI <= dpi < MIN_DPI and _paper_sized(image, dpi) and not _in_exif_alone(image):
         return dpi, False
     return _assumed_dpi(image), True
 
 
 # An office scanner's "e-mail" settings scan at 75 or 96 dpi and say so. Such a resolution was implausible, 300 dpi
-# taken, and an A4 scan archived as a 52 × 74 mm page (QA148 F2; OCRmyPDF keeps A4). Under MIN_DPI a stated
-# resolution is kept where the page it makes is no larger than A3 and its margin: a phone's EXIF 72 dpi on a
-# 12-megapixel photo (1411 × 1058 mm) is still implausible. Such a page is read enlarged to MIN_DPI
-# (ocr.pipeline), as a PDF's page is rendered at MIN_DPI at least.
+# taken, and an A4 scan archived as a 52 × 74 mm page (QA148 F2; OCRmyPDF keeps A4). Under MIN_DPI a stated resolution
+# is kept where the page it makes is no larger than A3 and its margin, and not stated in a JPEG's EXIF alone (a
+# camera's 72, ``_in_exif_alone``): a phone's EXIF 72 dpi on its photo is still implausible. Such a page is read
+# enlarged to MIN_DPI (ocr.pipeline), as a PDF's page is rendered at MIN_DPI at least.
 LOWEST_STATED_DPI = 50
 _A3_LONG_IN = 420 / 25.4
 _A3_SHORT_IN = 297 / 25.4
+
+
+def _in_exif_alone(image: Image.Image) -> bool:
+    """Whether a JPEG's resolution is stated in its EXIF alone, not in a JFIF density: a camera's 72, which says
+    nothing of the paper (QA150 F5: a phone's 768 × 1024 photo was a 271 × 361 mm page, its 960 × 1280 one, larger
+    than A3 so, 81 × 108 mm); a scanner writes its JFIF density."""
+    return image.format in ("JPEG", "MPO") and image.info.get("jfif_unit") not in (1, 2)
 
 
 def _paper_sized(image: Image.Image, dpi: int) -> bool:

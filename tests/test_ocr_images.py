@@ -113,6 +113,15 @@ def test_a_scan_at_an_office_scanners_lowest_resolution_keeps_its_size(
         assert (image_xobject.Width, image_xobject.Height) == size  # as scanned, not enlarged
     assert box[2] - box[0] == pytest.approx(size[0] / dpi * 72, abs=0.5)
     assert box[3] - box[1] == pytest.approx(size[1] / dpi * 72, abs=0.5)
+    # a camera's 72 in its EXIF alone says nothing of the paper: taken as none, whatever the photo's size (QA150 F5:
+    # 768 × 1024 px was a 271 × 361 mm page, 960 × 1280 px, larger than A3 so, 81 × 108 mm)
+    from ocr.inputs import image_resolution
+
+    for photo_size in ((768, 1024), (960, 1280)):
+        photo = tmp_path / f"ảnh {photo_size[0]}.jpg"
+        Image.new("L", photo_size, 250).save(photo, quality=85, exif=phone_exif(1, 72))
+        with Image.open(photo) as image:
+            assert image_resolution(image) == (300, True)
 
 
 def _ink_box(image: Image.Image) -> tuple[int, int, int, int]:
