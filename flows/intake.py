@@ -526,7 +526,8 @@ def _blank_part(part: Path) -> bool:
 
 def _reads_as_text(page: Image.Image) -> bool:
     """Whether ``page`` (rendered at BLANK_READ_DPI) is a page of text to keep: Tesseract reads it as text of good
-    quality (``page_quality``) — or it has faint print (``ocr.quality.faint_page``) that it reads badly, and that
+    quality (``page_quality``) — or it has faint print (``ocr.quality.faint_page``; or lines of fainter print that
+    Tesseract reads darkened, ``ocr.pipeline.faint_lines_legible``) that it reads badly, and that
     is not show-through from the other side of the sheet, which reads well mirrored
     (``ocr.quality.reads_as_show_through``). A faded receipt fed upside down or crooked reads as nothing either
     way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a

@@ -543,8 +543,7 @@ def faint_page(image: Image.Image, dpi: float) -> bool:
     # seen at FAINTER_CONTRAST: a receipt's thin strokes 45-60 levels under its paper at 200-300 dpi average out
     # under PRINT_CONTRAST at UNREAD_DPI (QA111: 0.0-0.14 sq in, the page blank; 0.19-0.59 at 20 levels, read 21-34
     # words of 26-39); show-through 20-30 levels deep is then read darkened too, and mirrored (ocr.pipeline), ~2 s
-    overview = page_overview(image, dpi)
-    ink = print_depth(overview) >= FAINTER_CONTRAST
+    ink = print_depth(page_overview(image, dpi)) >= FAINTER_CONTRAST
     # its rows across the page, or down it: a receipt scanned sideways has no row across (QA111: 0.0 sq in; 0.58
     # turned upright)
     return max(print_inches(ink), print_inches(ink.T)) >= FAINT_PAGE_PRINT_INCH2
