@@ -2145,7 +2145,9 @@ def _vietnamese_phrases_kept(vietnamese: PageReading, other: PageReading) -> Pag
                     continue
             places = [(w.text, index) for w in phrase if (index := under(w)) is not None]
             alone_over_a_word = len(phrase) < PHRASE_MARKED_WORDS and all(
-                _PLAIN_LETTERS.fullmatch(other.words[index].text.strip(_PUNCTUATION)) for _, index in places
+                _PLAIN_LETTERS.fullmatch(other.words[index].text.strip(_PUNCTUATION))
+                and not _honorific_unmarked(text, other.words[index].text)
+                for text, index in places
             )
             if not alone_over_a_word:
                 taken.update((index, text) for text, index in places)
@@ -2154,6 +2156,18 @@ def _vietnamese_phrases_kept(vietnamese: PageReading, other: PageReading) -> Pag
         return other
     words = [dataclasses.replace(word, text=taken.get(index, word.text)) for index, word in enumerate(other.words)]
     return dataclasses.replace(other, words=words)
+
+
+# "Ông", "Bà" before a name: a register of unaccented names and codes read in English lost every one ("Ong": QA150 F4);
+# read in the other language as its own letters without marks, it is Vietnamese however alone
+_HONORIFICS = frozenset({"ông", "bà"})
+
+
+def _honorific_unmarked(vietnamese: str, other: str) -> bool:
+    """Whether ``vietnamese`` (a word of the Vietnamese reading) is an honorific (``_HONORIFICS``) that ``other`` (the
+    other language's reading of it) reads as its letters without marks."""
+    core = vietnamese.strip(_PUNCTUATION)
+    return core.lower() in _HONORIFICS and fold(core).lower() == other.strip(_PUNCTUATION).lower()
 
 
 _PUNCTUATION = ".,;:!?()[]\"'“”‘’-"

@@ -149,6 +149,16 @@ def test_the_vietnamese_phrases_of_a_page_read_in_english_are_kept_as_read_in_vi
     # read unsurely in Vietnamese, a phrase is English's
     unsure = reading([line_one, line_two, line_three, line_four, line_five], confidence=60.0)
     assert _vietnamese_phrases_kept(unsure, english).text() == english.text()
+    # QA150 F4: a register of unaccented names read in English lost each lone "Ông" before one ("Ong"); an
+    # honorific read as its own letters without marks is kept, another lone word is not
+    register = reading([["1", "Ông", "NGUYEN", "VAN", "AN", "Thua", "101"], ["2", "Bà", "LE", "THI", "HA", "Cần"]])
+    english_register = reading(
+        [["1", "Ong", "NGUYEN", "VAN", "AN", "Thua", "101"], ["2", "Ba", "LE", "THI", "HA", "Can"]]
+    )
+    assert _vietnamese_phrases_kept(register, english_register).text().split() == [
+        *["1", "Ông", "NGUYEN", "VAN", "AN", "Thua", "101"],
+        *["2", "Bà", "LE", "THI", "HA", "Can"],
+    ]
 
 
 def test_the_other_language_is_used_only_when_it_can_be() -> None:
