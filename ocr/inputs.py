@@ -336,9 +336,9 @@ _A3_SHORT_IN = 297 / 25.4
 
 
 def _in_exif_alone(image: Image.Image) -> bool:
-    """Whether a JPEG's resolution is stated in its EXIF alone, not in a JFIF density: a camera's 72, which says
-    nothing of the paper (QA150 F5: a phone's 768 × 1024 photo was a 271 × 361 mm page, its 960 × 1280 one, larger
-    than A3 so, 81 × 108 mm); a scanner writes its JFIF density."""
+    """Whether a JPEG's resolution is stated in its EXIF alone (if at all: ``stated_resolution``), not in a JFIF
+    density: a camera's 72, which says nothing of the paper (QA150 F5: a phone's 768 × 1024 photo was a 271 × 361 mm
+    page, its 960 × 1280 one, larger than A3 so, 81 × 108 mm); a scanner writes its JFIF density."""
     return image.format in ("JPEG", "MPO") and image.info.get("jfif_unit") not in (1, 2)
 
 
@@ -380,7 +380,7 @@ def stated_resolution(image: Image.Image) -> float | None:
     raw = _stated_pair(image)
     if not raw:
         return None
-    if image.format in ("JPEG", "MPO") and image.info.get("jfif_unit") not in (1, 2):
+    if _in_exif_alone(image):
         try:
             if 0x011A not in image.getexif():  # EXIF XResolution
                 return None
