@@ -2091,8 +2091,6 @@ def test_confident_slips_in_subjects_known_by_the_word_before_or_after() -> None
     """QA81 L2: trích yếu of real decrees archived as read, Tesseract sure of each word: "thay đỗi" (188/QĐ-VPCP),
     "điều chính giá đất" (28/2023/QĐ-UBND: "chính" says another thing). Not "kiên nghị" (2470/VPCP's "kiến
     nghị"): a word of its own (resolute), nor "điều chính đáng" (QA85)."""
-    from ocr.diacritics import restore_diacritics
-
     for read, expected in (
         ("Về việc thay đỗi thành viên", "Về việc thay đổi thành viên"),
         ("Quy định hệ số điều chính giá đất", "Quy định hệ số điều chỉnh giá đất"),
@@ -2104,8 +2102,7 @@ def test_confident_slips_in_subjects_known_by_the_word_before_or_after() -> None
         ("hợp đồng chuyên nhượng quyền sử dụng đất", "hợp đồng chuyển nhượng quyền sử dụng đất"),
         ("hồ sơ sơ thâm vụ án", "hồ sơ sơ thẩm vụ án"),
     ):
-        words = read.split()
-        assert " ".join(restore_diacritics(words, [99.0] * len(words))) == expected, read
+        assert _restored(read, confidence=99.0) == expected, read
     for phrase in (
         "thâm niên công tác",
         "quyên góp ủng hộ",
@@ -2126,8 +2123,7 @@ def test_confident_slips_in_subjects_known_by_the_word_before_or_after() -> None
         "điều chính xác",
         "những điều chính yếu",
     ):
-        words = phrase.split()
-        assert restore_diacritics(words, [99.0] * len(words)) == words, phrase
+        assert _restored(phrase, confidence=99.0) == phrase, phrase
 
 
 def test_a_phrases_first_word_that_makes_a_word_with_the_one_before_is_left_as_read() -> None:
@@ -2136,8 +2132,6 @@ def test_a_phrases_first_word_that_makes_a_word_with_the_one_before_is_left_as_r
     "phố Thông Phong" → "phổ": the phrases fixed the two words alone, however sure Tesseract was. The word
     before (or, for a fix decided by the word before, the word after) that makes a word with it as read keeps it;
     a street's name after "phố" too. The phrases' own fixes stay."""
-    from ocr.diacritics import restore_diacritics
-
     for phrase in (
         "phát huy lợi thế hiện có",
         "trong tình thế hiện nay",
@@ -2154,8 +2148,7 @@ def test_a_phrases_first_word_that_makes_a_word_with_the_one_before_is_left_as_r
         "công bố nhiệm vụ quy hoạch",
         "bị tố dân",
     ):
-        words = phrase.split()
-        assert restore_diacritics(words, [99.0] * len(words)) == words, phrase
+        assert _restored(phrase, confidence=99.0) == phrase, phrase
     for read, expected in (
         ("nhằm thế hiện ý chí", "nhằm thể hiện ý chí"),
         ("kế từ ngày ký", "kể từ ngày ký"),
@@ -2172,10 +2165,8 @@ def test_a_phrases_first_word_that_makes_a_word_with_the_one_before_is_left_as_r
         ("Tổ phố biến giáo dục pháp luật", "Tổ phổ biến giáo dục pháp luật"),
         ("học sinh lớp 12 phố thông", "học sinh lớp 12 phổ thông"),
     ):
-        words = read.split()
-        assert " ".join(restore_diacritics(words, [99.0] * len(words))) == expected, read
-    words = ["Địa", "chỉ:", "Phố", "Thông", "Phong"]
-    assert restore_diacritics(words, [99.0] * len(words)) == words
+        assert _restored(read, confidence=99.0) == expected, read
+    assert _restored("Địa chỉ: Phố Thông Phong", confidence=99.0) == "Địa chỉ: Phố Thông Phong"
 
 
 def test_hook_tone_lexicon_pass_uses_the_neighbouring_words() -> None:
