@@ -101,6 +101,7 @@ from ocr.quality import (
     blank_share,
     doubtful_print,
     faint_line_rows,
+    faint_lines_darkened,
     faint_page,
     faint_print_darkened,
     in_another_language,
@@ -985,19 +986,20 @@ def _shown_dpi(shown_width_pt: float, shown_height_pt: float, width_px: float, h
 # them darkened: of the band of up to FAINT_PROBE_LINES of them, FAINT_PROBE_WORDS words or more read with confidence
 # FAINT_PROBE_CONFIDENCE or more, and at least half of what it read. Show-through 12-20 levels deep, a scanner's
 # banding, a pale logo or watermark read as nothing or junk (QA150 F1: read darkened whole, such backs were `low`,
-# 10-144 s each, and a stack kept its separator's back); a light photocopy's band reads as text. 0.2-0.7 s on a page
-# of such print, at most FAINT_PROBE_SECONDS on one that only shows such lines, none on a page that does not
+# 10-144 s each, and a stack kept its separator's back); a light photocopy's band reads as text. 0.3-0.6 s on a page
+# of such print (QA150's, 150-300 dpi), 0.4-0.8 s on show-through, a logo or a watermark, at most
+# FAINT_PROBE_SECONDS on a scanner's banding; none on a page that shows no such lines
 FAINT_PROBE_LINES = 4
 FAINT_PROBE_WORDS = 8
 FAINT_PROBE_CONFIDENCE = 70.0
-# ... within this many seconds: a band of print read 0.2-0.7 s; darkened show-through, banding or a shaded form's
-# bands, 3.5-19 s of specks (none of it read as text)
+# ... within this many seconds: darkened as scanned (before GRAIN_MEDIAN_PIXELS), show-through, banding or a shaded
+# form's bands took 3.5-19 s of specks (none of it read as text)
 FAINT_PROBE_SECONDS = 3
 
 
 def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
     """Whether ``image`` (a page at ``dpi`` with little or no ink) holds lines of faint print (``faint_line_rows``)
-    that Tesseract reads as text, darkened (``faint_print_darkened``): a band of its first FAINT_PROBE_LINES."""
+    that Tesseract reads as text, darkened (``faint_lines_darkened``): a band of its first FAINT_PROBE_LINES."""
     import pytesseract
 
     gray = image if image.mode == "L" else image.convert("L")
@@ -1009,7 +1011,7 @@ def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -
     margin = UNREAD_DPI // 10
     top = max(0, round((rows[0][0] - margin) * scale))
     bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
-    band = faint_print_darkened(gray.crop((0, top, gray.width, bottom)), dpi)
+    band = faint_lines_darkened(gray.crop((0, top, gray.width, bottom)), dpi)
     os.environ["OMP_THREAD_LIMIT"] = "1"  # (as every Tesseract sohoa runs: MEASURED.md)
     try:
         data = pytesseract.image_to_data(
@@ -1046,9 +1048,13 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image = leaders_dropped(image, dpi)  # a form's dotted lines to write on (QA122)
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
-    faint = little_ink and (faint_page(image, dpi) or faint_lines_legible(image, dpi))
-    if faint:
+    faint_print = little_ink and faint_page(image, dpi)
+    faint_lines = little_ink and not faint_print and faint_lines_legible(image, dpi)
+    faint = faint_print or faint_lines
+    if faint_print:
         image = faint_print_darkened(image, dpi)
+    elif faint_lines:  # fainter still: as deep as its paper's grain, smoothed away first
+        image = faint_lines_darkened(image, dpi)
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted);
     # its faint print darkened is ink

@@ -347,10 +347,13 @@ def test_a_shadow_over_the_ends_of_the_lines_is_read_again_evened(tmp_path: Path
     assert text.count("Hữu thành Nguyễn Văn Hựu") == 2  # the end of a line, in the shadow
 
 
-def light_photocopy(*, text: bool = True, depth: int = 14, mirrored: bool = False, blur: float = 0.0) -> Image.Image:
-    """QA149 F2: an A4 page at 300 dpi printed as a light photocopy is — LINES twice at 11 pt, the print ``depth``
+def light_photocopy(
+    *, text: bool = True, depth: int = 14, mirrored: bool = False, blur: float = 0.0, dpi: int = 300
+) -> Image.Image:
+    """QA149 F2: an A4 page at ``dpi`` printed as a light photocopy is — LINES twice at 11 pt, the print ``depth``
     grey levels under paper at 250 under a grain of 3 levels —: every word legible, no pixel FAINTER_CONTRAST deep
-    at UNREAD_DPI. ``mirrored`` and ``blur`` (px): the other side's print showing through the paper instead."""
+    at UNREAD_DPI. ``mirrored`` and ``blur`` (px at 300 dpi): the other side's print showing through the paper
+    instead."""
     image = Image.new("L", (2480, 3508), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(FONT, 46)
@@ -360,6 +363,8 @@ def light_photocopy(*, text: bool = True, depth: int = 14, mirrored: bool = Fals
         image = image.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
     if blur:
         image = image.filter(ImageFilter.GaussianBlur(blur))
+    if dpi != 300:
+        image = image.resize((round(2480 * dpi / 300), round(3508 * dpi / 300)), Image.Resampling.LANCZOS)
     light = np.asarray(image, dtype=np.float32) / 255 * depth + 250 - depth
     grain = np.random.default_rng(7).normal(0, 3, light.shape)
     return Image.fromarray(np.clip(light + grain, 0, 255).astype(np.uint8))
@@ -378,6 +383,7 @@ def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines_and_read()
     assert max(print_inches(ink), print_inches(ink.T)) < FAINT_PAGE_PRINT_INCH2
     assert not faint_page(light_photocopy(), 300)
     assert len(faint_line_rows(photocopy)) == 20 and faint_lines_legible(light_photocopy(), 300)  # (its 20 lines)
+    assert faint_lines_legible(light_photocopy(dpi=200), 200)  # (its grain as sharp as at 300: QA150 F7)
     assert not faint_line_rows(page_overview(light_photocopy(text=False), 300))
     for seed in range(3):
         assert not faint_line_rows(page_overview(blank_back(seed), 300))
@@ -389,14 +395,20 @@ def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines_and_read()
 @pytest.mark.integration
 def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_path: Path) -> None:
     """QA149 F2: alone it was quarantined as "no ink at all"; in a document, its page archived empty, not
-    reviewed. Read with its faint print darkened, it is read. The back of a sheet whose print shows through as
-    faintly stays blank (QA150 F1)."""
+    reviewed. Read with its faint print darkened, it is read; saved without loss too (QA150 F7). The back of a
+    sheet whose print shows through as faintly stays blank (QA150 F1)."""
     scan = tmp_path / "bản photo nhạt.jpg"
     light_photocopy().save(scan, dpi=(300, 300), quality=85)
     result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
     page = result.pages[0]
     assert page.quality == "good" and page.darkened and page.words > 250, page
     assert result.text.count("Nguyễn Văn Thưởng") == 6  # (each of its six)
+    # saved without loss, its grain as scanned: darkened so, Tesseract found no text on it (QA150 F7)
+    lossless = tmp_path / "bản photo nhạt.png"
+    light_photocopy(dpi=200).save(lossless, dpi=(200, 200))
+    result = ocr_document(lossless, tmp_path / "lossless.pdf", workers=2)
+    assert result.pages[0].quality == "good" and result.pages[0].words > 250, result.pages[0]
+    assert result.text.count("Nguyễn Văn Thưởng") >= 5  # (at 11 pt on 200 dpi, one may be read "Thướng")
     back = tmp_path / "mặt sau.jpg"
     light_photocopy(depth=15, mirrored=True, blur=2).save(back, dpi=(300, 300), quality=85)
     (blank,) = ocr_document(back, tmp_path / "back.pdf", workers=2).pages
