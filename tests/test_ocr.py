@@ -2474,7 +2474,7 @@ def test_force_renders_a_page_of_large_units_at_its_scans_resolution(tmp_path: P
     (info,) = result.pages
     assert (info.dpi, info.quality, info.ocr) == (300, "good", True), info
     with pikepdf.open(tmp_path / "out.pdf") as out:  # the page's image at the scan's pixels, not 600 per unit inch
-        (image,) = out.pages[0].images.values()
+        (image,) = out.pages[0].get_images().values()
         assert abs(int(image.Width) - scan.width) <= 2, (image.Width, scan.width)
     assert all(" ".join(line.split()[:3]) in result.text for line in LINES), result.text
 
