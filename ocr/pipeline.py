@@ -229,8 +229,8 @@ class PagePlan:
     evened: bool = False
     # its overview shows paper in shadow (ocr.quality.maybe_in_shadow): asked whether to read it again evened
     maybe_in_shadow: bool = False
-    # little or no ink darker than the blank test's, but faint print (ocr.quality.faint_page): read darkened from the
-    # start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
+    # little or no ink darker than the blank test's, but faint print (darkened_for_faint_print): read darkened from
+    # the start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
     # ... whose print reads better mirrored: show-through from the other side of the sheet (_show_through)
     show_through: bool = False
@@ -1028,6 +1028,18 @@ def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -
     return len(sure) >= FAINT_PROBE_WORDS and 2 * len(sure) >= len(read)
 
 
+def darkened_for_faint_print(image: Image.Image, dpi: float) -> Image.Image | None:
+    """``image`` (a page at ``dpi`` with little or no ink) darkened for its faint print to be read: where it has
+    faint print (``faint_page``), ``faint_print_darkened``; where it has lines of print fainter still that Tesseract
+    reads (``faint_lines_legible``), ``faint_lines_darkened`` (its grain as deep as its print, smoothed away
+    first). None where it has neither."""
+    if faint_page(image, dpi):
+        return faint_print_darkened(image, dpi)
+    if faint_lines_legible(image, dpi):
+        return faint_lines_darkened(image, dpi)
+    return None
+
+
 def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int, *, grey: bool = False) -> PagePlan:
     """Straighten the page image for Tesseract and write it where Tesseract will read it: whole, or its bands;
     ``grey``: made grey once its seal is dropped (a rendered PDF page: a grey page then has the pixels of pdfium's
@@ -1048,13 +1060,10 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image = leaders_dropped(image, dpi)  # a form's dotted lines to write on (QA122)
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
-    faint_print = little_ink and faint_page(image, dpi)
-    faint_lines = little_ink and not faint_print and faint_lines_legible(image, dpi)
-    faint = faint_print or faint_lines
-    if faint_print:
-        image = faint_print_darkened(image, dpi)
-    elif faint_lines:  # fainter still: as deep as its paper's grain, smoothed away first
-        image = faint_lines_darkened(image, dpi)
+    darkened = darkened_for_faint_print(image, dpi) if little_ink else None
+    faint = darkened is not None
+    if darkened is not None:
+        image = darkened
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted);
     # its faint print darkened is ink

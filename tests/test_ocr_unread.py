@@ -17,6 +17,7 @@ from ocr.quality import (
     BLANK,
     FAINT_PAGE_PRINT_INCH2,
     FAINTER_CONTRAST,
+    GOOD,
     LOW,
     MAX_UNREAD_PRINT,
     MONOSPACE_GAP_INCH,
@@ -38,6 +39,7 @@ from ocr.quality import (
     shadow_evened,
     tint_evened,
     unread_print,
+    words_quality,
 )
 from tests.conftest import FIXTURES
 
@@ -397,6 +399,9 @@ def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_
     """QA149 F2: alone it was quarantined as "no ink at all"; in a document, its page archived empty, not
     reviewed. Read with its faint print darkened, it is read; saved without loss too (QA150 F7). The back of a
     sheet whose print shows through as faintly stays blank (QA150 F1)."""
+    from flows.intake import _words_read
+    from ocr.pipeline import darkened_for_faint_print
+
     scan = tmp_path / "bản photo nhạt.jpg"
     light_photocopy().save(scan, dpi=(300, 300), quality=85)
     result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
@@ -409,6 +414,9 @@ def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_
     result = ocr_document(lossless, tmp_path / "lossless.pdf", workers=2)
     assert result.pages[0].quality == "good" and result.pages[0].words > 250, result.pages[0]
     assert result.text.count("Nguyễn Văn Thưởng") >= 5  # (at 11 pt on 200 dpi, one may be read "Thướng")
+    # ... and so where a part of pages that look blank between separator sheets is read before it is dropped
+    darkened = darkened_for_faint_print(light_photocopy(dpi=200), 200)
+    assert darkened is not None and words_quality(_words_read(darkened)) == GOOD
     back = tmp_path / "mặt sau.jpg"
     light_photocopy(depth=15, mirrored=True, blur=2).save(back, dpi=(300, 300), quality=85)
     (blank,) = ocr_document(back, tmp_path / "back.pdf", workers=2).pages
