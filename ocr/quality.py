@@ -562,6 +562,14 @@ def faint_page(image: Image.Image, dpi: float) -> bool:
 # pale logo or watermark show lines too (QA150 F1): lines are only where to look — whether they are print is asked
 # of Tesseract (ocr.pipeline.faint_lines_legible)
 FAINT_STRIP_INCH = 2.0
+# ... or, where strips that wide show none, this wide: a table's short cells, a note of a few words a line, print
+# 8 levels deep, dip less than FAINT_LINE_DEPTH across 2 inches of mostly paper (QA151 F2: QA151's light tables and
+# three pages of print 8 levels deep showed no lines, and were `blank`; across an inch each shows its lines and is
+# read). Narrower, the grain averages out less: tinted, recycled or unevenly lit blank paper shows a few such lines
+# too, which the probe then reads as nothing (0.2-3.2 s more each). 2-inch strips are looked at first: in 1-inch
+# strips alone a form's dotted leaders gave the lines the probe's band is cut from, and 3 of QA151's light forms
+# were no longer read
+FAINT_NARROW_STRIP_INCH = 1.0
 FAINT_LINE_REACH_INCH = 0.6
 FAINT_LINE_DEPTH = 2.0
 FAINT_LINES = 3
@@ -570,16 +578,26 @@ FAINT_LINES = 3
 def faint_line_rows(overview: np.ndarray) -> list[tuple[int, int]]:
     """The lines of print too faint for any of its pixels to be ink on ``overview`` (a page at UNREAD_DPI,
     ``page_overview``): the rows (top, bottom) of each, in the strip of the page (its outer BLANK_MARGIN left out)
-    that holds the most, where that is FAINT_LINES or more; else none."""
+    that holds the most, where that is FAINT_LINES or more — in strips FAINT_STRIP_INCH wide, or where those show
+    none, FAINT_NARROW_STRIP_INCH —; else none."""
     import numpy as np
-    from scipy import ndimage
 
     height, width = overview.shape
     paper = float(np.median(overview))
     clipped = np.clip(overview.astype(np.float32), paper - FAINTER_CONTRAST, paper)
     top, left = round(height * BLANK_MARGIN), round(width * BLANK_MARGIN)
     inside = clipped[top : height - top, left : width - left]
-    strip = round(FAINT_STRIP_INCH * UNREAD_DPI)
+    for inches in (FAINT_STRIP_INCH, FAINT_NARROW_STRIP_INCH):
+        if rows := _faint_lines_in_strips(inside, round(inches * UNREAD_DPI)):
+            return [(top + start, top + stop) for start, stop in rows]
+    return []
+
+
+def _faint_lines_in_strips(inside: np.ndarray, strip: int) -> list[tuple[int, int]]:
+    """``faint_line_rows`` of ``inside`` (the page's overview inside its margins, each pixel clipped to at most
+    FAINTER_CONTRAST under its paper) in strips ``strip`` pixels wide."""
+    from scipy import ndimage
+
     reach = round(FAINT_LINE_REACH_INCH * UNREAD_DPI) | 1
     shortest, tallest = (round(inch * UNREAD_DPI) for inch in LETTER_INCH)
     most: list[tuple[int, int]] = []
@@ -588,7 +606,7 @@ def faint_line_rows(overview: np.ndarray) -> list[tuple[int, int]]:
         around = ndimage.percentile_filter(rows, 80, size=reach, mode="nearest")
         lines, _count = ndimage.label(around - rows >= FAINT_LINE_DEPTH)
         found = [
-            (top + line.start, top + line.stop)
+            (line.start, line.stop)
             for (line,) in ndimage.find_objects(lines)
             if shortest <= line.stop - line.start <= tallest
         ]

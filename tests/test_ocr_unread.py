@@ -394,6 +394,39 @@ def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines_and_read()
     assert faint_line_rows(page_overview(show_through, 300)) and not faint_lines_legible(show_through, 300)
 
 
+def light_table(dpi: int = 200) -> Image.Image:
+    """QA151 F2: a table of short cells — a row number, a name and two figures a row, 14 rows — printed as
+    ``light_photocopy`` is, on an A4 page at ``dpi``."""
+    image = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, round(dpi * 11 / 72))
+    names = [
+        "Nguyễn Văn An",
+        "Trần Thị Bình",
+        "Lê Văn Cường",
+        "Phạm Thị Dung",
+        "Hoàng Văn Em",
+        "Vũ Thị Hoa",
+        "Đỗ Văn Hùng",
+    ]
+    for row in range(14):
+        cells = [f"{row + 1}", names[row % len(names)], f"{(row * 37) % 90 + 10}.500", f"{(row * 53) % 80 + 20}"]
+        for column, cell in zip((1.0, 1.6, 4.4, 6.2), cells, strict=True):
+            draw.text((round(column * dpi), round((1.5 + 0.42 * row) * dpi)), cell, font=font, fill=0)
+    light = np.asarray(image, dtype=np.float32) / 255 * 14 + 250 - 14
+    grain = np.random.default_rng(7).normal(0, 3, light.shape)
+    return Image.fromarray(np.clip(light + grain, 0, 255).astype(np.uint8))
+
+
+def test_a_light_tables_short_cells_show_their_lines_in_narrower_strips() -> None:
+    """QA151 F2: across 2 inches of mostly paper a table's short cells dip less than FAINT_LINE_DEPTH; no lines
+    were seen, and the light table was `blank` (between separator sheets, dropped as a separator's back)."""
+    from ocr.pipeline import faint_lines_legible
+
+    table = light_table()
+    assert len(faint_line_rows(page_overview(table, 200))) >= 5 and faint_lines_legible(table, 200)
+
+
 @pytest.mark.integration
 def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_path: Path) -> None:
     """QA149 F2: alone it was quarantined as "no ink at all"; in a document, its page archived empty, not
