@@ -1031,8 +1031,8 @@ def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -
 def darkened_for_faint_print(image: Image.Image, dpi: float) -> Image.Image | None:
     """``image`` (a page at ``dpi`` with little or no ink) darkened for its faint print to be read: where it has
     faint print (``faint_page``), ``faint_print_darkened``; where it has lines of print fainter still that Tesseract
-    reads (``faint_lines_legible``), ``faint_lines_darkened`` (its grain as deep as its print, smoothed away
-    first). None where it has neither."""
+    reads (``faint_lines_legible``), ``faint_lines_darkened`` (its grain as deep as its print: smoothed away
+    first, and what is left of it made white). None where it has neither."""
     if faint_page(image, dpi):
         return faint_print_darkened(image, dpi)
     if faint_lines_legible(image, dpi):
