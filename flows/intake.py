@@ -533,13 +533,24 @@ def _reads_as_text(page: Image.Image) -> bool:
     separator's back)."""
     from ocr.pipeline import darkened_for_faint_print
     from ocr.preprocess import paper_whitened
-    from ocr.quality import GOOD, own_print_runs, reads_as_show_through, words_quality
+    from ocr.quality import (
+        GOOD,
+        faint_line_rows,
+        own_print_runs,
+        page_overview,
+        reads_as_show_through,
+        words_quality,
+    )
     from sohoa.record import has_text
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
     # ocr.pipeline reads it (whitened, a faded receipt pasted on a sheet turned into a grey block and read as nothing)
     darkened = darkened_for_faint_print(page, BLANK_READ_DPI)
     faint = darkened is not None
+    if not faint and faint_line_rows(page_overview(page, BLANK_READ_DPI)):
+        # lines too faint to be ink that Tesseract does not read as print even darkened: paper, as ocr.pipeline
+        # reads such a page (whitened, their specks kept Tesseract up to 100 s over it for no word: QA151 F5)
+        return False
     page = darkened if darkened is not None else paper_whitened(page)
     words = _words_read(page)
     if has_text([text for text, _ in words]) and words_quality(words) == GOOD:

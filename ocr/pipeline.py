@@ -1070,6 +1070,12 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     straight, angle = (image, 0.0) if blank and not faint else deskewed(image)
     if little_ink and not faint:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
         straight = paper_whitened(straight)
+    if blank and not faint and faint_line_rows(page_overview(image, dpi)):
+        # lines too faint to be ink that Tesseract does not read as print even darkened (faint_lines_legible):
+        # show-through, a scanner's banding, a pale logo, print past reading. Whitened, their specks kept Tesseract
+        # 10-100 s over the page for no word (QA151 F5: a light form at 300 dpi, 74 s, `blank`); to Tesseract the
+        # page is the paper it is read as (its scan in the copy as it was)
+        straight = Image.new("L", straight.size, 255)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"

@@ -394,6 +394,21 @@ def test_print_too_faint_for_any_pixel_to_be_ink_is_seen_by_its_lines_and_read()
     assert faint_line_rows(page_overview(show_through, 300)) and not faint_lines_legible(show_through, 300)
 
 
+def test_lines_too_faint_to_be_ink_that_do_not_read_as_print_are_paper_to_tesseract(tmp_path: Path) -> None:
+    """QA151 F5: whitened, the specks of such lines (a light form at 300 dpi past the probe's reading) kept
+    Tesseract 74 s over the page for no word. Tesseract is given the paper the page is read as; a light
+    photocopy's page, its print darkened."""
+    from flows.intake import _reads_as_text
+    from ocr.pipeline import _prepared
+
+    back = _prepared(light_photocopy(depth=15, mirrored=True, blur=2), 1, 300, tmp_path, 1)
+    assert back.blank and not back.faint and back.image_path is not None
+    assert Image.open(back.image_path).getextrema() == (255, 255)
+    assert not _reads_as_text(light_photocopy(depth=15, mirrored=True, blur=2, dpi=200))
+    page = _prepared(light_photocopy(), 2, 300, tmp_path, 1)
+    assert page.faint and page.image_path is not None and Image.open(page.image_path).getextrema()[0] < 200
+
+
 def light_table(dpi: int = 200) -> Image.Image:
     """QA151 F2: a table of short cells — a row number, a name and two figures a row, 14 rows — printed as
     ``light_photocopy`` is, on an A4 page at ``dpi``."""
