@@ -570,6 +570,12 @@ FAINT_STRIP_INCH = 2.0
 # strips alone a form's dotted leaders gave the lines the probe's band is cut from, and 3 of QA151's light forms
 # were no longer read
 FAINT_NARROW_STRIP_INCH = 1.0
+# ... where a line is that much under the rows around it: intake sees a page as pdfium renders it (a light table's
+# 1654 pixels across as 1655, its paper a level darker), and QA151's light table, alone between separator sheets,
+# dipped just under 2 levels even across an inch there: dropped as a separator's back (F1). At 1.75 it shows 20 lines
+# and is read; 14 more of QA150's and QA151's negatives show lines then, which the probe reads as nothing (0.2-3 s
+# each), and QA151's light pages are taken for print as before
+FAINT_NARROW_LINE_DEPTH = 1.75
 FAINT_LINE_REACH_INCH = 0.6
 FAINT_LINE_DEPTH = 2.0
 FAINT_LINES = 3
@@ -579,7 +585,7 @@ def faint_line_rows(overview: np.ndarray) -> list[tuple[int, int]]:
     """The lines of print too faint for any of its pixels to be ink on ``overview`` (a page at UNREAD_DPI,
     ``page_overview``): the rows (top, bottom) of each, in the strip of the page (its outer BLANK_MARGIN left out)
     that holds the most, where that is FAINT_LINES or more — in strips FAINT_STRIP_INCH wide, or where those show
-    none, FAINT_NARROW_STRIP_INCH —; else none."""
+    none, FAINT_NARROW_STRIP_INCH (lines FAINT_NARROW_LINE_DEPTH deep) —; else none."""
     import numpy as np
 
     height, width = overview.shape
@@ -587,15 +593,16 @@ def faint_line_rows(overview: np.ndarray) -> list[tuple[int, int]]:
     clipped = np.clip(overview.astype(np.float32), paper - FAINTER_CONTRAST, paper)
     top, left = round(height * BLANK_MARGIN), round(width * BLANK_MARGIN)
     inside = clipped[top : height - top, left : width - left]
-    for inches in (FAINT_STRIP_INCH, FAINT_NARROW_STRIP_INCH):
-        if rows := _faint_lines_in_strips(inside, round(inches * UNREAD_DPI)):
+    for inches, depth in ((FAINT_STRIP_INCH, FAINT_LINE_DEPTH), (FAINT_NARROW_STRIP_INCH, FAINT_NARROW_LINE_DEPTH)):
+        if rows := _faint_lines_in_strips(inside, round(inches * UNREAD_DPI), depth):
             return [(top + start, top + stop) for start, stop in rows]
     return []
 
 
-def _faint_lines_in_strips(inside: np.ndarray, strip: int) -> list[tuple[int, int]]:
+def _faint_lines_in_strips(inside: np.ndarray, strip: int, depth: float) -> list[tuple[int, int]]:
     """``faint_line_rows`` of ``inside`` (the page's overview inside its margins, each pixel clipped to at most
-    FAINTER_CONTRAST under its paper) in strips ``strip`` pixels wide."""
+    FAINTER_CONTRAST under its paper) in strips ``strip`` pixels wide, its lines ``depth`` or more under the rows
+    around them."""
     from scipy import ndimage
 
     reach = round(FAINT_LINE_REACH_INCH * UNREAD_DPI) | 1
@@ -604,7 +611,7 @@ def _faint_lines_in_strips(inside: np.ndarray, strip: int) -> list[tuple[int, in
     for start in range(0, max(1, inside.shape[1] - strip // 2), strip):
         rows = inside[:, start : start + strip].mean(axis=1)
         around = ndimage.percentile_filter(rows, 80, size=reach, mode="nearest")
-        lines, _count = ndimage.label(around - rows >= FAINT_LINE_DEPTH)
+        lines, _count = ndimage.label(around - rows >= depth)
         found = [
             (line.start, line.stop)
             for (line,) in ndimage.find_objects(lines)

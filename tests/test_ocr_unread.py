@@ -409,9 +409,9 @@ def test_lines_too_faint_to_be_ink_that_do_not_read_as_print_are_paper_to_tesser
     assert page.faint and page.image_path is not None and Image.open(page.image_path).getextrema()[0] < 200
 
 
-def light_table(dpi: int = 200) -> Image.Image:
+def light_table(dpi: int = 200, depth: int = 14) -> Image.Image:
     """QA151 F2: a table of short cells — a row number, a name and two figures a row, 14 rows — printed as
-    ``light_photocopy`` is, on an A4 page at ``dpi``."""
+    ``light_photocopy`` is (its print ``depth`` levels under the paper), on an A4 page at ``dpi``."""
     image = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(FONT, round(dpi * 11 / 72))
@@ -428,18 +428,29 @@ def light_table(dpi: int = 200) -> Image.Image:
         cells = [f"{row + 1}", names[row % len(names)], f"{(row * 37) % 90 + 10}.500", f"{(row * 53) % 80 + 20}"]
         for column, cell in zip((1.0, 1.6, 4.4, 6.2), cells, strict=True):
             draw.text((round(column * dpi), round((1.5 + 0.42 * row) * dpi)), cell, font=font, fill=0)
-    light = np.asarray(image, dtype=np.float32) / 255 * 14 + 250 - 14
+    light = np.asarray(image, dtype=np.float32) / 255 * depth + 250 - depth
     grain = np.random.default_rng(7).normal(0, 3, light.shape)
     return Image.fromarray(np.clip(light + grain, 0, 255).astype(np.uint8))
 
 
-def test_a_light_tables_short_cells_show_their_lines_in_narrower_strips() -> None:
+def test_a_light_tables_short_cells_show_their_lines_in_narrower_strips(tmp_path: Path) -> None:
     """QA151 F2: across 2 inches of mostly paper a table's short cells dip less than FAINT_LINE_DEPTH; no lines
     were seen, and the light table was `blank` (between separator sheets, dropped as a separator's back)."""
+    import img2pdf
+
     from ocr.pipeline import faint_lines_legible
+    from sohoa.pdfium import open_pdf
 
     table = light_table()
     assert len(faint_line_rows(page_overview(table, 200))) >= 5 and faint_lines_legible(table, 200)
+    # ... and as intake sees it, rendered by pdfium from the page a stack's part holds, printed a little lighter:
+    # its lines just under 2 levels deep there (QA151 F1: dropped between separator sheets as a separator's back)
+    scan = tmp_path / "bảng nhạt.png"
+    light_table(depth=12).save(scan, dpi=(200, 200))
+    (tmp_path / "bảng nhạt.pdf").write_bytes(img2pdf.convert(str(scan)))
+    with open_pdf(tmp_path / "bảng nhạt.pdf") as pdf:
+        rendered = pdf.render(0, scale=200 / 72, grayscale=True)
+    assert faint_lines_legible(rendered, 200)
 
 
 @pytest.mark.integration
