@@ -526,32 +526,23 @@ def _blank_part(part: Path) -> bool:
 
 def _reads_as_text(page: Image.Image) -> bool:
     """Whether ``page`` (rendered at BLANK_READ_DPI) is a page of text to keep: Tesseract reads it as text of good
-    quality (``page_quality``) — or it has faint print (``ocr.pipeline.darkened_for_faint_print``) that it reads
+    quality (``page_quality``) — or it has faint print (``ocr.pipeline.faint_print_seen``) that it reads
     badly, and that is not show-through from the other side of the sheet, which reads well mirrored
     (``ocr.quality.reads_as_show_through``). A faded receipt fed upside down or crooked reads as nothing either
     way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
     separator's back)."""
-    from ocr.pipeline import darkened_for_faint_print
+    from ocr.pipeline import faint_print_seen
     from ocr.preprocess import paper_whitened
-    from ocr.quality import (
-        GOOD,
-        faint_line_rows,
-        own_print_runs,
-        page_overview,
-        reads_as_show_through,
-        words_quality,
-    )
+    from ocr.quality import GOOD, own_print_runs, reads_as_show_through, words_quality
     from sohoa.record import has_text
 
     # not Otsu's threshold in the paper's grain: ~2 s of Tesseract less on an A4 back; faint print darkened, as
     # ocr.pipeline reads it (whitened, a faded receipt pasted on a sheet turned into a grey block and read as nothing)
-    darkened = darkened_for_faint_print(page, BLANK_READ_DPI)
-    faint = darkened is not None
-    if not faint and faint_line_rows(page_overview(page, BLANK_READ_DPI)):
-        # lines too faint to be ink that Tesseract does not read as print even darkened: paper, as ocr.pipeline
-        # reads such a page (whitened, their specks kept Tesseract up to 100 s over it for no word: QA151 F5)
+    seen = faint_print_seen(page, BLANK_READ_DPI)
+    if seen.unread_lines:  # paper, as ocr.pipeline reads such a page
         return False
-    page = darkened if darkened is not None else paper_whitened(page)
+    faint = seen.darkened is not None
+    page = seen.darkened if seen.darkened is not None else paper_whitened(page)
     words = _words_read(page)
     if has_text([text for text, _ in words]) and words_quality(words) == GOOD:
         return True

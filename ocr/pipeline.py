@@ -229,7 +229,7 @@ class PagePlan:
     evened: bool = False
     # its overview shows paper in shadow (ocr.quality.maybe_in_shadow): asked whether to read it again evened
     maybe_in_shadow: bool = False
-    # little or no ink darker than the blank test's, but faint print (darkened_for_faint_print): read darkened from
+    # little or no ink darker than the blank test's, but faint print (faint_print_seen): read darkened from
     # the start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
     # ... whose print reads better mirrored: show-through from the other side of the sheet (_show_through)
@@ -1000,14 +1000,19 @@ FAINT_PROBE_SECONDS = 3
 def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
     """Whether ``image`` (a page at ``dpi`` with little or no ink) holds lines of faint print (``faint_line_rows``)
     that Tesseract reads as text, darkened (``faint_lines_darkened``): a band of its first FAINT_PROBE_LINES."""
-    import pytesseract
-
     gray = image if image.mode == "L" else image.convert("L")
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
-    if not rows:
-        return False
-    scale = gray.height / overview.shape[0]
+    return bool(rows) and _faint_band_legible(gray, dpi, rows, overview.shape[0], language)
+
+
+def _faint_band_legible(
+    gray: Image.Image, dpi: float, rows: list[tuple[int, int]], overview_height: int, language: str = "vie"
+) -> bool:
+    """``faint_lines_legible`` of ``gray``, its lines ``rows`` found on its overview ``overview_height`` tall."""
+    import pytesseract
+
+    scale = gray.height / overview_height
     margin = UNREAD_DPI // 10
     top = max(0, round((rows[0][0] - margin) * scale))
     bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
@@ -1028,16 +1033,34 @@ def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -
     return len(sure) >= FAINT_PROBE_WORDS and 2 * len(sure) >= len(read)
 
 
-def darkened_for_faint_print(image: Image.Image, dpi: float) -> Image.Image | None:
-    """``image`` (a page at ``dpi`` with little or no ink) darkened for its faint print to be read: where it has
-    faint print (``faint_page``), ``faint_print_darkened``; where it has lines of print fainter still that Tesseract
-    reads (``faint_lines_legible``), ``faint_lines_darkened`` (its grain as deep as its print: smoothed away
-    first, and what is left of it made white). None where it has neither."""
+@dataclass(frozen=True)
+class FaintPrint:
+    """What a page with little or no ink holds of faint print (``faint_print_seen``)."""
+
+    # the page darkened for its faint print to be read; None where it has none
+    darkened: Image.Image | None = None
+    # lines too faint to be ink that Tesseract does not read as print even darkened (``faint_lines_legible``):
+    # show-through, a scanner's banding, a pale logo, print past reading. Whitened, their specks kept Tesseract
+    # 10-100 s over the page for no word (QA151 F5: a light form at 300 dpi, 74 s, `blank`): paper to Tesseract
+    unread_lines: bool = False
+
+
+def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
+    """``image`` (a page at ``dpi`` with little or no ink) as its faint print is to be read: where it has faint
+    print (``faint_page``), darkened by ``faint_print_darkened``; where it has lines of print fainter still that
+    Tesseract reads (``faint_lines_legible``), by ``faint_lines_darkened`` (its grain as deep as its print: smoothed
+    away first, and what is left of it made white); where it has such lines Tesseract does not read, none, and its
+    lines unread."""
     if faint_page(image, dpi):
-        return faint_print_darkened(image, dpi)
-    if faint_lines_legible(image, dpi):
-        return faint_lines_darkened(image, dpi)
-    return None
+        return FaintPrint(darkened=faint_print_darkened(image, dpi))
+    gray = image if image.mode == "L" else image.convert("L")
+    overview = page_overview(gray, dpi)
+    rows = faint_line_rows(overview)
+    if not rows:
+        return FaintPrint()
+    if _faint_band_legible(gray, dpi, rows, overview.shape[0]):
+        return FaintPrint(darkened=faint_lines_darkened(image, dpi))
+    return FaintPrint(unread_lines=True)
 
 
 def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: int, *, grey: bool = False) -> PagePlan:
@@ -1060,22 +1083,18 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     image = leaders_dropped(image, dpi)  # a form's dotted lines to write on (QA122)
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
-    darkened = darkened_for_faint_print(image, dpi) if little_ink else None
-    faint = darkened is not None
-    if darkened is not None:
-        image = darkened
+    seen = faint_print_seen(image, dpi) if little_ink else FaintPrint()
+    faint = seen.darkened is not None
+    if seen.darkened is not None:
+        image = seen.darkened
     # a page with no ink the blank test sees is not straightened: the skew measured on its specks and faint strokes
     # is noise (QA: 1.8–3.9° "straightened" on blank backs, 5° on an upright faint note, its text layer tilted);
     # its faint print darkened is ink
     straight, angle = (image, 0.0) if blank and not faint else deskewed(image)
-    if little_ink and not faint:  # Otsu's threshold would fall inside the paper's grain (ocr.preprocess.paper_whitened)
-        straight = paper_whitened(straight)
-    if blank and not faint and faint_line_rows(page_overview(image, dpi)):
-        # lines too faint to be ink that Tesseract does not read as print even darkened (faint_lines_legible):
-        # show-through, a scanner's banding, a pale logo, print past reading. Whitened, their specks kept Tesseract
-        # 10-100 s over the page for no word (QA151 F5: a light form at 300 dpi, 74 s, `blank`); to Tesseract the
-        # page is the paper it is read as (its scan in the copy as it was)
+    if blank and seen.unread_lines:  # to Tesseract the paper it is read as (its scan in the copy as it was)
         straight = Image.new("L", straight.size, 255)
+    elif little_ink and not faint:
+        straight = paper_whitened(straight)  # Otsu's threshold would fall inside the paper's grain (paper_whitened)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"

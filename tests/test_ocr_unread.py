@@ -459,7 +459,7 @@ def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_
     reviewed. Read with its faint print darkened, it is read; saved without loss too (QA150 F7). The back of a
     sheet whose print shows through as faintly stays blank (QA150 F1)."""
     from flows.intake import _words_read
-    from ocr.pipeline import darkened_for_faint_print
+    from ocr.pipeline import faint_print_seen
 
     scan = tmp_path / "bản photo nhạt.jpg"
     light_photocopy().save(scan, dpi=(300, 300), quality=85)
@@ -481,7 +481,7 @@ def test_a_light_photocopy_is_read_and_show_through_as_faint_is_still_blank(tmp_
     assert result.pages[0].quality == "good" and result.pages[0].words >= 40, result.pages[0]
     assert "Nguyễn Văn Thưởng" in result.text
     # ... and so where a part of pages that look blank between separator sheets is read before it is dropped
-    darkened = darkened_for_faint_print(light_photocopy(dpi=200), 200)
+    darkened = faint_print_seen(light_photocopy(dpi=200), 200).darkened
     assert darkened is not None and words_quality(_words_read(darkened)) == GOOD
     back = tmp_path / "mặt sau.jpg"
     light_photocopy(depth=15, mirrored=True, blur=2).save(back, dpi=(300, 300), quality=85)
