@@ -736,6 +736,7 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     read right. A noisy scan's grain is stretched with its print, black specks everywhere (``patterned``): such a
     page is darkened from its image smoothed first (``grain_smoothed``), when that clears them."""
     import numpy as np
+    from PIL import ImageFilter
 
     gray = image if image.mode == "L" else image.convert("L")
     darkened = _darkened(gray, dpi)
@@ -745,7 +746,27 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
         # grain smoothed is mostly gone, while a guilloche's or a grid's lines, blurred, are more ink than before
         if np.count_nonzero(page_ink(page_overview(smoothed, dpi))) <= GRAIN_CLEARED * np.count_nonzero(ink):
             return smoothed
+        return darkened
+    if paper_grain(gray) >= GRAINY_PAPER:
+        # grain too fine to show in the overview's ink, yet stretched with the print it is speckle everywhere to
+        # Tesseract's layout analysis (QA151 F4: print 20 levels deep under a grain of 5, at 200 and 300 dpi, read
+        # no word darkened so): darkened from its median
+        return _darkened(gray.filter(ImageFilter.MedianFilter(GRAIN_MEDIAN_PIXELS)), dpi)
     return darkened
+
+
+def paper_grain(gray: Image.Image) -> float:
+    """How grainy ``gray`` (a page image in grey) is, in levels: the median of each pixel's distance from the
+    median of the GRAIN_MEDIAN_PIXELS square around it, in a band GRAIN_BAND_SHARE of the page tall across its
+    middle (mostly paper, each pixel's distance its grain). Clean paper, a flatbed's or a JPEG's, is 0 to 1; grain
+    of a standard deviation of 3 levels is 2."""
+    import numpy as np
+    from PIL import ImageFilter
+
+    top = round(gray.height * (1 - GRAIN_BAND_SHARE) / 2)
+    band = gray.crop((0, top, gray.width, top + max(GRAIN_MEDIAN_PIXELS, round(gray.height * GRAIN_BAND_SHARE))))
+    smoothed = np.asarray(band.filter(ImageFilter.MedianFilter(GRAIN_MEDIAN_PIXELS)), dtype=np.int16)
+    return float(np.median(np.abs(np.asarray(band, dtype=np.int16) - smoothed)))
 
 
 def faint_lines_darkened(image: Image.Image, dpi: float) -> Image.Image:
@@ -770,6 +791,14 @@ def faint_lines_darkened(image: Image.Image, dpi: float) -> Image.Image:
 # pixels, 526-536 read at 150, 200 and 300 dpi, JPEG or not (at 240 on 150 dpi, none before); a Gaussian blur
 # (``grain_smoothed``) lost the 150 dpi pages' thin strokes (153 and 0 words). 0.6 s an A4 page at 300 dpi
 GRAIN_MEDIAN_PIXELS = 3
+# A page whose paper is this grainy (``paper_grain``, in levels) is darkened from its median by
+# ``faint_print_darkened`` too. Measured 2026-12-07: QA151's light pages of print 20 deep, grain of 3, 5 or 7: 2
+# (grain 3) and 3 (grain 5 and 7); the samples' scans, the real decrees' JPEGs in vi-real-scans, the suite's
+# toner-run-low page (scattered specks on clean paper): 0. Read so, print 20 deep under grain 5 at 200 and 300 dpi
+# read 452 and 456 words of 458 (none before), under grain 7 at 300 dpi 416 in 5 s (14 junk words in 121 s), a
+# light table 211 of 215 (189), a pale emblem its words, SỞ TƯ PHÁP (none, `low`); the others as before
+GRAINY_PAPER = 2.0
+GRAIN_BAND_SHARE = 0.25  # (a quarter of the page: 0.1 s at 300 dpi)
 # ... and a pixel of it less than this much under its paper (a share of its brightness) is paper. Measured
 # 2026-12-06 on QA151's notes of 3 and 6 lines of such print (200 dpi, print 14 levels under paper at 250, grain of
 # 3): Tesseract found no text on the page (0 of 30 and 65 words) but read every word made so (30, 65); its full
