@@ -1443,10 +1443,15 @@ def _page_quality_said(page: PageOcr) -> str | None:
         DOUBTFUL_WHY_VI,
         LOW,
         MAX_UNREAD_PRINT,
+        MIDDLING_CONFIDENCE,
+        MIDDLING_LEXICON_SHARE,
+        MIDDLING_WHY,
+        MIDDLING_WHY_VI,
         MIN_LEXICON_SHARE,
         UNREAD_ADVICE,
         UNREAD_ADVICE_VI,
         confidence_bar,
+        middling_read,
         too_doubtful,
     )
     from ocr.tesseract import reads_vietnamese
@@ -1474,7 +1479,14 @@ def _page_quality_said(page: PageOcr) -> str | None:
     if page.lexicon_share is not None and page.lexicon_share < MIN_LEXICON_SHARE:
         signals.append(f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%}")
     elif page.confidence >= confidence_bar(vietnamese) and not (unread or doubtful or page.among_show_through):
-        signals.append("dưới ngưỡng / below the bar")
+        if vietnamese and middling_read(page.confidence, page.lexicon_share):
+            signals[0] += f" < {MIDDLING_CONFIDENCE:.0f}"
+            signals.append(
+                f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%} < {MIDDLING_LEXICON_SHARE:.0%}:"
+                f" {MIDDLING_WHY_VI} / {MIDDLING_WHY}: {DOUBTFUL_ADVICE_VI} / {DOUBTFUL_ADVICE}"
+            )
+        else:
+            signals.append("dưới ngưỡng / below the bar")
     if unread:
         signals.append(
             f"chữ in không đọc được / print not read {page.unread_print:.0%}: {UNREAD_ADVICE_VI} / {UNREAD_ADVICE}"

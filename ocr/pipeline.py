@@ -354,6 +354,7 @@ def ocr_document(
                 plan.unread_print,
                 vietnamese=reads_vietnamese(reading.language),
                 doubtful=plan.doubtful_print,
+                recorded=True,
             )
             if reading
             else (None, None)

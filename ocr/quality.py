@@ -26,6 +26,14 @@ LOW_CONFIDENCE = 70.0
 OTHER_LANGUAGE_LOW_CONFIDENCE = 80.0
 MIN_LEXICON_SHARE = 0.75
 MIN_WORDS_FOR_LEXICON = 10
+# A page read in Vietnamese past both bars, yet under both of these together, is ``low`` too (``middling_read``):
+# many of its words misread, each one a little (QA151 F7: light print at the edge of legibility read 74-87 % of its
+# words right with confidence 71-83 and 92-96 % of them Vietnamese, `good`, archived unreviewed). Measured 2026-12-07:
+# QA151's pages `good` with 88 % of their words right or more, 54 of them, were each read with confidence 84 or more,
+# or 97 % Vietnamese words; the bench's 170 pages of court precedents (clean, scan-like, 200 and 150 dpi blurred and
+# noisy: 90-98 % of their words right) 91 or more and 98 %; the samples and the real decrees' scans 91 and 97 %
+MIDDLING_CONFIDENCE = 85.0
+MIDDLING_LEXICON_SHARE = 0.96
 GOOD, LOW, BLANK = "good", "low", "blank"
 TOO_SMALL = "too_small"  # a page too small to be a scan, kept as it is and not read (ocr.inputs.SmallPage)
 
@@ -288,6 +296,8 @@ DOUBTFUL_WHY = "handwriting, or print too poor to read"
 DOUBTFUL_WHY_VI = "chữ viết tay, hoặc chữ in quá kém"
 DOUBTFUL_ADVICE = "check it against the paper"
 DOUBTFUL_ADVICE_VI = "hãy đối chiếu với bản giấy"
+MIDDLING_WHY = "many words likely misread"
+MIDDLING_WHY_VI = "nhiều chữ có thể bị đọc sai"
 # an image whose EXIF orientation mirrors it (ocr.pipeline: shown and read as stored): why its page reads badly, and
 # what to do, in place of the guesses above (QA132 F7: "handwriting, or print too poor to read" of a selfie's page)
 MIRRORED_WHY = (
@@ -1021,19 +1031,34 @@ def page_quality(
     *,
     vietnamese: bool = True,
     doubtful: float | None = None,
+    recorded: bool = False,
 ) -> tuple[str, float | None]:
     """(``good`` or ``low``, lexicon share) for an OCR'd page; ``unread``: the share of its print no word read
     covers (``unread_print``), and ``doubtful``: the share read only in doubt (``doubtful_print``), when weighed. A
     page read in another language (``vietnamese`` false: an English letter in a civil-status file) is not weighed by
-    the Vietnamese lexicon: its share is None, and its confidence bar is OTHER_LANGUAGE_LOW_CONFIDENCE."""
+    the Vietnamese lexicon: its share is None, and its confidence bar is OTHER_LANGUAGE_LOW_CONFIDENCE.
+    ``recorded``: the quality the page is recorded with, ``low`` too where it is read ``middling_read`` (not where a
+    reading is weighed to be read again, or a page between separator sheets to be kept as text)."""
     share = lexicon_share(text) if vietnamese else None
     low = (confidence is not None and confidence < confidence_bar(vietnamese)) or (
         share is not None and share < MIN_LEXICON_SHARE
     )
     low = low or (unread is not None and unread > MAX_UNREAD_PRINT) or too_doubtful(doubtful)
+    low = low or (recorded and middling_read(confidence, share))
     if confidence is None and share is None:
         low = True  # Tesseract found no words at all: a photo, a drawing, handwriting
     return (LOW if low else GOOD), share
+
+
+def middling_read(confidence: float | None, share: float | None) -> bool:
+    """Whether a page read in Vietnamese with mean ``confidence`` and lexicon ``share`` (None: not weighed) is read
+    under MIDDLING_CONFIDENCE and MIDDLING_LEXICON_SHARE both: many of its words likely misread."""
+    return (
+        confidence is not None
+        and share is not None
+        and confidence < MIDDLING_CONFIDENCE
+        and share < MIDDLING_LEXICON_SHARE
+    )
 
 
 def too_doubtful(doubtful: float | None) -> bool:
@@ -1087,7 +1112,18 @@ def low_quality_reason(
         below.append(f"print read in doubt {doubtful:.0%} > {most}{guess}")
     if among_show_through:
         below.append(AMONG_SHOW_THROUGH)
+    if not below and vietnamese and middling_read(confidence, share):
+        below.append(middling_said(confidence, share))
     return f"page {number}: low OCR quality ({'; '.join(below) or 'below the bar'})"
+
+
+def middling_said(confidence: float | None, share: float | None) -> str:
+    """Why a page read ``middling_read`` needs a person, in English (``classify.review.reason_in_vietnamese``
+    says it in Vietnamese)."""
+    return (
+        f"{MIDDLING_WHY} (OCR confidence {confidence or 0:.0f} < {MIDDLING_CONFIDENCE:.0f}, Vietnamese words"
+        f" {share or 0:.0%} < {MIDDLING_LEXICON_SHARE:.0%}): {DOUBTFUL_ADVICE}"
+    )
 
 
 def too_small_reason(number: int, size: str) -> str:

@@ -437,6 +437,39 @@ def test_quality_judges_vietnamese_plausibility() -> None:
     assert page_quality(55.0, good)[0] == LOW
 
 
+def test_a_page_read_with_middling_confidence_and_lexicon_both_is_recorded_low() -> None:
+    """QA151 F7: light print at the edge of legibility read 74-87 % of its words right with confidence 71-83 and
+    92-96 % Vietnamese words, each past its own bar: `good`, archived unreviewed. Recorded, such a page is `low`;
+    weighed to be read again (or kept as text between separator sheets) it is not."""
+    from classify.review import reason_in_vietnamese
+    from flows.cli import _page_quality_said
+    from sohoa.record import PageOcr
+
+    read = "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015 và các văn bản hướng dẫn"
+    misread = " ".join([read, read, "chirc", "Lut"])  # 38 words of letters, 2 of them not Vietnamese: 94.7 %
+    assert page_quality(80.0, misread)[0] == "good"
+    assert page_quality(80.0, misread, recorded=True) == (LOW, 0.947)
+    assert page_quality(88.0, misread, recorded=True)[0] == "good"  # confident enough
+    assert page_quality(80.0, f"{read} {read}", recorded=True)[0] == "good"  # every word Vietnamese
+    assert page_quality(80.0, misread, vietnamese=False, recorded=True)[0] == "good"  # (English: no lexicon)
+    reason = low_quality_reason(3, 80.0, 0.947)
+    assert reason == (
+        "page 3: low OCR quality (many words likely misread (OCR confidence 80 < 85, Vietnamese words 95% < 96%): "
+        "check it against the paper)"
+    )
+    assert reason_in_vietnamese(reason) == (
+        "trang 3: chất lượng nhận dạng chữ thấp (nhiều chữ có thể bị đọc sai (độ tin cậy OCR 80 < 85, từ tiếng Việt "
+        "95% < 96%): hãy đối chiếu với bản giấy)"
+    )
+    assert low_quality_reason(3, 60.0, 0.947) == "page 3: low OCR quality (OCR confidence 60 < 70)"  # (its own)
+    page = PageOcr(number=3, ocr=True, confidence=80.0, quality=LOW, lexicon_share=0.944)
+    assert _page_quality_said(page) == (
+        "trang / page 3: chất lượng thấp / low quality (độ tin cậy / confidence 80.0 < 85; từ tiếng Việt / "
+        "Vietnamese words 94% < 96%: nhiều chữ có thể bị đọc sai / many words likely misread: hãy đối chiếu với bản "
+        "giấy / check it against the paper)"
+    )
+
+
 def test_low_quality_reason_names_the_signal_below_the_bar() -> None:
     """A review reason read 'low OCR quality (confidence None, Vietnamese words None)' for a blank page."""
     assert (
@@ -968,8 +1001,11 @@ def test_a_receipt_pasted_crooked_on_a_sheet_is_straightened_when_read_badly(tmp
     Image.fromarray(np.clip(np.asarray(sheet) + grain, 0, 255).astype(np.uint8)).save(scan, dpi=(dpi, dpi), quality=85)
     result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
     (read,) = result.pages
-    assert read.quality == "good" and abs(read.skew + 8.0) < 0.5, read
+    assert abs(read.skew + 8.0) < 0.5, read
     assert "Chứng thực bản sao" in result.text and "Cảm ơn quý khách" in result.text, result.text
+    # printed faintly, its number read 999125, its customer Thường, a junk line under it: confidence 80 and 86 %
+    # Vietnamese words, `low` since 2026-12-07 (``middling_read``), to be checked against the paper
+    assert read.quality == ("good" if ink == 60 else LOW), read
 
 
 def test_a_short_notice_fed_crooked_is_straightened_and_the_search_edge_holds() -> None:

@@ -512,6 +512,17 @@ def test_faint_print_under_a_fine_grain_is_darkened_from_its_median(tmp_path: Pa
     assert "Nguyễn Văn Thưởng" in result.text
 
 
+def test_light_print_read_at_the_edge_of_legibility_is_low(tmp_path: Path) -> None:
+    """QA151 F7: at 150 dpi, grainier, a light photocopy is read with many words a little wrong (confidence ~80,
+    ~95 % Vietnamese words, each past its own bar): it was `good`, archived unreviewed; now `low`, to review."""
+    scan = tmp_path / "sát ngưỡng.png"
+    light_photocopy(dpi=150, depth=14, grain=4).save(scan, dpi=(150, 150))
+    page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
+    assert page.quality == LOW and page.words > 250, page
+    assert page.confidence is not None and page.confidence >= 70 and page.lexicon_share is not None
+    assert "many words likely misread" in low_quality_reason(1, page.confidence, page.lexicon_share)
+
+
 def test_a_faint_page_scanned_upside_down_is_read_again_darkened(tmp_path: Path) -> None:
     """QA110: turned upright to be read, a faint page was not read darkened (155 of 385 words, against 383 the
     right way up)."""
