@@ -1482,7 +1482,7 @@ def _page_quality_said(page: PageOcr) -> str | None:
         if vietnamese and middling_read(page.confidence, page.lexicon_share):
             signals[0] += f" < {MIDDLING_CONFIDENCE:.0f}"
             signals.append(
-                f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.0%} < {MIDDLING_LEXICON_SHARE:.0%}:"
+                f"từ tiếng Việt / Vietnamese words {page.lexicon_share:.1%} < {MIDDLING_LEXICON_SHARE:.0%}:"
                 f" {MIDDLING_WHY_VI} / {MIDDLING_WHY}: {DOUBTFUL_ADVICE_VI} / {DOUBTFUL_ADVICE}"
             )
         else:

@@ -454,18 +454,18 @@ def test_a_page_read_with_middling_confidence_and_lexicon_both_is_recorded_low()
     assert page_quality(80.0, misread, vietnamese=False, recorded=True)[0] == "good"  # (English: no lexicon)
     reason = low_quality_reason(3, 80.0, 0.947)
     assert reason == (
-        "page 3: low OCR quality (many words likely misread (OCR confidence 80 < 85, Vietnamese words 95% < 96%): "
+        "page 3: low OCR quality (many words likely misread (OCR confidence 80.0 < 85, Vietnamese words 94.7% < 98%): "
         "check it against the paper)"
     )
     assert reason_in_vietnamese(reason) == (
-        "trang 3: chất lượng nhận dạng chữ thấp (nhiều chữ có thể bị đọc sai (độ tin cậy OCR 80 < 85, từ tiếng Việt "
-        "95% < 96%): hãy đối chiếu với bản giấy)"
+        "trang 3: chất lượng nhận dạng chữ thấp (nhiều chữ có thể bị đọc sai (độ tin cậy OCR 80.0 < 85, từ tiếng "
+        "Việt 94.7% < 98%): hãy đối chiếu với bản giấy)"
     )
     assert low_quality_reason(3, 60.0, 0.947) == "page 3: low OCR quality (OCR confidence 60 < 70)"  # (its own)
     page = PageOcr(number=3, ocr=True, confidence=80.0, quality=LOW, lexicon_share=0.944)
     assert _page_quality_said(page) == (
         "trang / page 3: chất lượng thấp / low quality (độ tin cậy / confidence 80.0 < 85; từ tiếng Việt / "
-        "Vietnamese words 94% < 96%: nhiều chữ có thể bị đọc sai / many words likely misread: hãy đối chiếu với bản "
+        "Vietnamese words 94.4% < 98%: nhiều chữ có thể bị đọc sai / many words likely misread: hãy đối chiếu với bản "
         "giấy / check it against the paper)"
     )
 

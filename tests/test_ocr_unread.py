@@ -512,6 +512,54 @@ def test_faint_print_under_a_fine_grain_is_darkened_from_its_median(tmp_path: Pa
     assert "Nguyễn Văn Thưởng" in result.text
 
 
+FORM_LABELS = [
+    "Họ, chữ đệm, tên/Full name:",
+    "Ngày sinh/Date of birth:",
+    "Giới tính/Sex:",
+    "Quốc tịch/Nationality:",
+    "Nơi thường trú/Permanent residence:",
+    "Số định danh cá nhân/Personal number:",
+    "Nghề nghiệp/Occupation:",
+    "Nơi cấp/Place of issue:",
+    "Ngày cấp/Date of issue:",
+    "Người khai/Declarant:",
+]
+
+
+def light_form(dpi: int = 200, depth: int = 14) -> Image.Image:
+    """QA151 F1/F6: a blank form — FORM_LABELS twice at 11.5 pt, each followed by dotted leaders to write on —
+    printed as ``light_photocopy`` is (its print ``depth`` levels under paper at 250, grain of 3), A4 at ``dpi``."""
+    image = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", round(dpi * 11.5 / 72))
+    for index, label in enumerate(FORM_LABELS + FORM_LABELS):
+        left, top = dpi, round((1.2 + 0.45 * index) * dpi)
+        draw.text((left, top), label, font=font, fill=0)
+        start = left + draw.textlength(f"{label} ", font=font)
+        draw.text((start, top), "." * int((7.2 * dpi - start) / draw.textlength(".", font=font)), font=font, fill=0)
+    light = np.asarray(image, dtype=np.float32) / 255 * depth + 250 - depth
+    grained = light + np.random.default_rng(7).normal(0, 3, light.shape)
+    return Image.fromarray(np.clip(grained, 0, 255).astype(np.uint8))
+
+
+def test_a_light_forms_leaders_are_dropped_once_its_print_is_made_black(tmp_path: Path) -> None:
+    """QA151 F1/F6: darkened, a light form's print was grey still, its dotted leaders too pale for leaders_dropped:
+    read as junk, the probe took the form for no print, and it was `blank` (between separator sheets, dropped as a
+    separator's back); a lighter one taken for print carried the junk into its text. Its print now made black
+    first, the leaders go, and the form is read: every label, and nothing where the leaders were."""
+    from ocr.pipeline import faint_lines_legible
+
+    form = light_form()
+    assert faint_lines_legible(form, 200)
+    scan = tmp_path / "tờ khai nhạt.png"
+    form.save(scan, dpi=(200, 200))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    assert result.pages[0].quality == GOOD and result.pages[0].darkened, result.pages[0]
+    lines = [line for line in result.text.splitlines() if line.strip()]
+    assert len(lines) == 20 and all(line.endswith(":") for line in lines), lines  # (no junk after a label)
+    assert result.text.count("Số định danh cá nhân/Personal number:") == 2
+
+
 def test_light_print_read_at_the_edge_of_legibility_is_low(tmp_path: Path) -> None:
     """QA151 F7: at 150 dpi, grainier, a light photocopy is read with many words a little wrong (confidence ~80,
     ~95 % Vietnamese words, each past its own bar): it was `good`, archived unreviewed; now `low`, to review."""
