@@ -804,16 +804,6 @@ def faint_lines_darkened(image: Image.Image, dpi: float) -> Image.Image:
 # pixels, 526-536 read at 150, 200 and 300 dpi, JPEG or not (at 240 on 150 dpi, none before); a Gaussian blur
 # (``grain_smoothed``) lost the 150 dpi pages' thin strokes (153 and 0 words). 0.6 s an A4 page at 300 dpi
 GRAIN_MEDIAN_PIXELS = 3
-# A page whose paper is this grainy (``paper_grain``, in levels) is darkened from its median by
-# ``faint_print_darkened`` too. Measured 2026-12-07: QA151's light pages of print 20 deep, grain of 3, 5 or 7: 2
-# (grain 3) and 3 (grain 5 and 7); the samples' scans, the real decrees' JPEGs in vi-real-scans, the suite's
-# toner-run-low page (scattered specks on clean paper): 0. Read so, print 20 deep under grain 5 at 200 and 300 dpi
-# read 452 and 456 words of 458 (none before), under grain 7 at 300 dpi 416 in 5 s (14 junk words in 121 s), a
-# light table 211 of 215 (189), a pale emblem its words, SỞ TƯ PHÁP (none, `low`); the others as before
-GRAINY_PAPER = 2.0
-# The share of a darkened page's marks made black by ``print_made_black``: its print's darkest
-PRINT_BLACK_SHARE = 0.01
-GRAIN_BAND_SHARE = 0.25  # (a quarter of the page: 0.1 s at 300 dpi)
 # ... and a pixel of it less than this much under its paper (a share of its brightness) is paper. Measured
 # 2026-12-06 on QA151's notes of 3 and 6 lines of such print (200 dpi, print 14 levels under paper at 250, grain of
 # 3): Tesseract found no text on the page (0 of 30 and 65 words) but read every word made so (30, 65); its full
@@ -821,6 +811,19 @@ GRAIN_BAND_SHARE = 0.25  # (a quarter of the page: 0.1 s at 300 dpi)
 # strokes lose a little (a 9 pt page 583 -> 530 words right of 791); at 2 % the speckle stayed, and that page was not
 # even taken for print. 3 % of paper at 250 is 7.5 levels: print 10 levels deep stays
 FAINT_LINES_PAPER_DEPTH = 0.03
+# A page whose paper is this grainy (``paper_grain``, in levels) is darkened from its median by
+# ``faint_print_darkened`` too. Measured 2026-12-07: QA151's light pages of print 20 deep, grain of 3, 5 or 7: 2
+# (grain 3) and 3 (grain 5 and 7); the samples' scans, the real decrees' JPEGs in vi-real-scans, the suite's
+# toner-run-low page (scattered specks on clean paper): 0. Read so, print 20 deep under grain 5 at 200 and 300 dpi
+# read 452 and 456 words of 458 (none before), under grain 7 at 300 dpi 416 in 5 s (14 junk words in 121 s), a
+# light table 211 of 215 (189), a pale emblem its words, SỞ TƯ PHÁP (none, `low`); the others as before
+GRAINY_PAPER = 2.0
+GRAIN_BAND_SHARE = 0.25  # (a quarter of the page: 0.1 s at 300 dpi)
+# The share of the marks of a page of print fainter than ink, darkened, made black by ``print_made_black``: its
+# print's darkest (on QA151's light forms, print 14 levels deep, at 177 darkened) ...
+PRINT_BLACK_SHARE = 0.01
+# ... unless they are this light: no print, what is left of the grain
+PRINT_BLACK_LIGHTEST = 250
 
 
 def _darkened(gray: Image.Image, dpi: float) -> Image.Image:
@@ -838,7 +841,8 @@ def _darkened(gray: Image.Image, dpi: float) -> Image.Image:
 
 def print_made_black(image: Image.Image) -> Image.Image:
     """``image`` (grey: a page darkened with its paper made white, ``faint_lines_darkened``) stretched so that the
-    darkest PRINT_BLACK_SHARE of its pixels that are not white are black, white staying white. Darkened, faint print
+    darkest PRINT_BLACK_SHARE of its pixels that are not white are black (where they are darker than
+    PRINT_BLACK_LIGHTEST), white staying white. Darkened, faint print
     is grey still — from its median, at 177 at the darkest on QA151's light forms, print 14 levels under its paper —
     and a form's dotted leaders are then too pale for ``ocr.preprocess.leaders_dropped`` to see: Tesseract read them
     as junk, and the probe (``ocr.pipeline.faint_lines_legible``) took the forms for no print."""
@@ -850,7 +854,7 @@ def print_made_black(image: Image.Image) -> Image.Image:
     if marked.size == 0:
         return gray
     darkest = float(np.percentile(marked, PRINT_BLACK_SHARE * 100))
-    if darkest <= 0:
+    if darkest <= 0 or darkest >= PRINT_BLACK_LIGHTEST:
         return gray
     stretch = 255 / (255 - darkest)
     return gray.point(lambda value: max(0, round(255 - (255 - value) * stretch)))
