@@ -997,6 +997,11 @@ FAINT_PROBE_CONFIDENCE = 70.0
 # ... within this many seconds: darkened as scanned (before GRAIN_MEDIAN_PIXELS), show-through, banding or a shaded
 # form's bands took 3.5-19 s of specks (none of it read as text)
 FAINT_PROBE_SECONDS = 3
+# ... read as one block of text (Tesseract --psm 6) — and last as a column of lines (--psm 4), where a form's boxes
+# or dashed leaders broke the block into junk (QA153 F1). QA150's, QA151's and QA153's 101 negatives read so as
+# nothing still (~0.35 s more each, where their lines were probed)
+FAINT_PROBE_LAYOUT = 6
+FAINT_PROBE_LINES_LAYOUT = 4
 
 
 def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
@@ -1014,18 +1019,27 @@ def _faint_band_legible(
     """``faint_lines_legible`` of ``gray``, its lines ``rows`` found on its overview ``overview_height`` tall: its
     band read as the page would be (``_faint_print_for_tesseract``) — or, where that is not print enough, darkened
     alone: a form filled in by hand at 150 dpi, its names read too once made black, gave 34 sure words of 70, one
-    short of half, where darkened alone it gave 21 of 40 (QA153 F2: `blank`, where it was `low`, 56 of 121 right)."""
+    short of half, where darkened alone it gave 21 of 40 (QA153 F2: `blank`, where it was `low`, 56 of 121 right) —
+    or, last, made black and read as a column of lines (``--psm 4``), not one block: a form whose fields are boxes
+    or whose leaders are dashes, lines its leader dropping does not drop, read as junk in one block (QA153 F1: 5 sure
+    words of 8, 7 of 14; as lines 12 of 12, 12 of 13)."""
     scale = gray.height / overview_height
     margin = UNREAD_DPI // 10
     top = max(0, round((rows[0][0] - margin) * scale))
     bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
     band = faint_lines_darkened(gray.crop((0, top, gray.width, bottom)), dpi)
-    return _reads_as_print(_faint_print_for_tesseract(band, dpi), dpi, language) or _reads_as_print(band, dpi, language)
+    black = _faint_print_for_tesseract(band, dpi)
+    return (
+        _reads_as_print(black, dpi, language)
+        or _reads_as_print(band, dpi, language)
+        or _reads_as_print(black, dpi, language, layout=FAINT_PROBE_LINES_LAYOUT)
+    )
 
 
-def _reads_as_print(band: Image.Image, dpi: float, language: str) -> bool:
-    """Whether Tesseract reads ``band`` (a band of faint lines darkened) as print: FAINT_PROBE_WORDS words or more
-    read with confidence FAINT_PROBE_CONFIDENCE or more, half of what it reads."""
+def _reads_as_print(band: Image.Image, dpi: float, language: str, layout: int = FAINT_PROBE_LAYOUT) -> bool:
+    """Whether Tesseract reads ``band`` (a band of faint lines darkened; ``layout``: its page segmentation mode) as
+    print: FAINT_PROBE_WORDS words or more read with confidence FAINT_PROBE_CONFIDENCE or more, half of what it
+    reads."""
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"  # (as every Tesseract sohoa runs: MEASURED.md)
@@ -1033,7 +1047,7 @@ def _reads_as_print(band: Image.Image, dpi: float, language: str) -> bool:
         data = pytesseract.image_to_data(
             band,
             lang=language,
-            config=f"--psm 6 --dpi {round(dpi)}",
+            config=f"--psm {layout} --dpi {round(dpi)}",
             output_type=pytesseract.Output.DICT,
             timeout=FAINT_PROBE_SECONDS,
         )

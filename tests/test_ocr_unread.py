@@ -542,6 +542,55 @@ def light_form(dpi: int = 200, depth: int = 14) -> Image.Image:
     return Image.fromarray(np.clip(grained, 0, 255).astype(np.uint8))
 
 
+BOXED_LABELS = [
+    "Họ và tên:",
+    "Ngày sinh:",
+    "Giới tính:",
+    "Dân tộc:",
+    "Quốc tịch:",
+    "Nơi thường trú:",
+    "Chỗ ở hiện nay:",
+    "Số điện thoại:",
+    "Nghề nghiệp:",
+    "Nơi làm việc:",
+    "Số căn cước:",
+    "Ngày cấp:",
+    "Nơi cấp:",
+    "Trình độ học vấn:",
+]
+
+
+def light_boxed_form(dpi: int = 200, depth: int = 14) -> Image.Image:
+    """QA153 F1: a form of boxes — the national motto and a title, BOXED_LABELS in a table of a row each, its fields
+    the rows' right parts, character boxes for the ID card's number, two lines under it — printed as ``light_form``
+    is (its grain drawn as QA153's was)."""
+    image = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, round(dpi * 12 / 72))
+    heading = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "TỜ KHAI THÔNG TIN CÁ NHÂN"]
+    for index, line in enumerate(heading):
+        draw.text(
+            ((8.27 * dpi - draw.textlength(line, font=font)) / 2, (0.5 + 0.3 * index) * dpi), line, font=font, fill=0
+        )
+    width, height = max(1, dpi // 100), 0.42 * dpi
+    left, middle, right = 0.9 * dpi, 3.4 * dpi, 7.4 * dpi
+    for index, label in enumerate(BOXED_LABELS):
+        top = 1.8 * dpi + index * height
+        draw.rectangle((left, top, right, top + height), outline=0, width=width)
+        draw.line((middle, top, middle, top + height), fill=0, width=width)
+        draw.text((left + 0.08 * dpi, top + 0.08 * dpi), label, font=font, fill=0)
+        if label.startswith("Số"):
+            for box in range(12):
+                x = middle + (0.1 + 0.3 * box) * dpi
+                draw.rectangle((x, top + 0.06 * dpi, x + 0.25 * dpi, top + height - 0.06 * dpi), outline=0)
+    closing = ["Tôi xin cam đoan những lời khai trên là đúng sự thật.", "Người khai ký và ghi rõ họ tên"]
+    for index, line in enumerate(closing):
+        draw.text((left, 1.8 * dpi + 15 * height + 0.4 * dpi * index), line, font=font, fill=0)
+    clean = np.asarray(image, dtype=np.float32)
+    grained = 250 - depth * (1 - clean / 255) + np.random.default_rng(1).normal(0, 3, clean.shape)
+    return Image.fromarray(np.clip(np.round(grained), 0, 255).astype(np.uint8))
+
+
 def test_a_light_forms_leaders_are_dropped_once_its_print_is_made_black(tmp_path: Path) -> None:
     """QA151 F1/F6: darkened, a light form's print was grey still, its dotted leaders too pale for leaders_dropped:
     read as junk, the probe took the form for no print, and it was `blank` (between separator sheets, dropped as a
@@ -558,6 +607,20 @@ def test_a_light_forms_leaders_are_dropped_once_its_print_is_made_black(tmp_path
     lines = [line for line in result.text.splitlines() if line.strip()]
     assert len(lines) == 20 and all(line.endswith(":") for line in lines), lines  # (no junk after a label)
     assert result.text.count("Số định danh cá nhân/Personal number:") == 2
+
+
+def test_a_light_form_of_boxes_is_probed_as_lines_too(tmp_path: Path) -> None:
+    """QA153 F1: a light form whose fields are boxes read as junk in one block (Tesseract --psm 6), lines that
+    leader dropping does not drop: taken for no print, `blank`. Read as a column of lines (--psm 4), it is print."""
+    from ocr.pipeline import faint_lines_legible
+
+    form = light_boxed_form()
+    assert faint_lines_legible(form, 200)
+    scan = tmp_path / "tờ khai ô nhạt.png"
+    form.save(scan, dpi=(200, 200))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    assert result.pages[0].quality != BLANK and result.pages[0].darkened, result.pages[0]
+    assert "Nghề nghiệp:" in result.text and "Trình độ học vấn:" in result.text, result.text
 
 
 def test_light_print_read_at_the_edge_of_legibility_is_low(tmp_path: Path) -> None:
