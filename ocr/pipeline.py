@@ -1029,17 +1029,17 @@ def _faint_band_legible(
     bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
     band = faint_lines_darkened(gray.crop((0, top, gray.width, bottom)), dpi)
     black = _faint_print_for_tesseract(band, dpi)
-    return (
-        _reads_as_print(black, dpi, language)
-        or _reads_as_print(band, dpi, language)
-        or _reads_as_print(black, dpi, language, layout=FAINT_PROBE_LINES_LAYOUT)
-    )
+    for image, layout in ((black, FAINT_PROBE_LAYOUT), (band, FAINT_PROBE_LAYOUT), (black, FAINT_PROBE_LINES_LAYOUT)):
+        read = _reads_as_print(image, dpi, language, layout)
+        if read is not False:  # print, or Tesseract out of its time: no print (a scanner's banding: once, 3 s)
+            return bool(read)
+    return False
 
 
-def _reads_as_print(band: Image.Image, dpi: float, language: str, layout: int = FAINT_PROBE_LAYOUT) -> bool:
+def _reads_as_print(band: Image.Image, dpi: float, language: str, layout: int) -> bool | None:
     """Whether Tesseract reads ``band`` (a band of faint lines darkened; ``layout``: its page segmentation mode) as
     print: FAINT_PROBE_WORDS words or more read with confidence FAINT_PROBE_CONFIDENCE or more, half of what it
-    reads."""
+    reads; None where it ran out of FAINT_PROBE_SECONDS (or failed)."""
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"  # (as every Tesseract sohoa runs: MEASURED.md)
@@ -1052,7 +1052,7 @@ def _reads_as_print(band: Image.Image, dpi: float, language: str, layout: int = 
             timeout=FAINT_PROBE_SECONDS,
         )
     except (pytesseract.TesseractError, OSError, RuntimeError):  # (RuntimeError: the timeout)
-        return False  # no print to Tesseract: read as before, its paper whitened
+        return None  # no print to Tesseract: read as before, its paper whitened
     read = [float(confidence) for text, confidence in zip(data["text"], data["conf"], strict=True) if text.strip()]
     sure = [confidence for confidence in read if confidence >= FAINT_PROBE_CONFIDENCE]
     return len(sure) >= FAINT_PROBE_WORDS and 2 * len(sure) >= len(read)
