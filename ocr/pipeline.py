@@ -1092,7 +1092,7 @@ def _faint_print_for_tesseract(darkened: Image.Image, dpi: float) -> Image.Image
     """A page (or band) of print fainter than ink ``darkened`` (``faint_lines_darkened``: its paper white) as
     Tesseract is to read it: its print made black (``print_made_black``), and then its dotted leaders made paper
     (``leaders_dropped``: seen only once the print is black). QA151's light forms at 200 and 300 dpi read their
-    leaders as junk (the probe found 15 words of 40 sure) and were `blank`; now 193-224 of their 226 words; a light
+    leaders as junk (the probe found 11 words of 40 sure) and were `blank`; now 193-224 of their 226 words; a light
     form taken for print 235 → 276 of 280. (Not a page of faint print, ``faint_print_darkened``: its grain is not
     made white, and the darkest of its pixels can be grain — stretched, its paper went black.)"""
     return leaders_dropped(print_made_black(darkened), dpi)
