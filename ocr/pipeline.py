@@ -1074,8 +1074,9 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     """``image`` (a page at ``dpi`` with little or no ink) as its faint print is to be read: where it has faint
     print (``faint_page``), darkened by ``faint_print_darkened``; where it has lines of print fainter still that
     Tesseract reads (``faint_lines_legible``), by ``faint_lines_darkened`` (its grain as deep as its print: smoothed
-    away first, and what is left of it made white); where it has such lines Tesseract does not read, none, and its
-    lines unread."""
+    away first, and what is left of it made white), then its print made black and its leaders dropped
+    (``_faint_print_for_tesseract``) — whichever reading of the probe's band took it for print; where it has such
+    lines Tesseract does not read, none, and its lines unread."""
     if faint_page(image, dpi):
         return FaintPrint(darkened=faint_print_darkened(image, dpi))
     gray = image if image.mode == "L" else image.convert("L")

@@ -842,10 +842,10 @@ def _darkened(gray: Image.Image, dpi: float) -> Image.Image:
 def print_made_black(image: Image.Image) -> Image.Image:
     """``image`` (grey: a page darkened with its paper made white, ``faint_lines_darkened``) stretched so that the
     darkest PRINT_BLACK_SHARE of its pixels that are not white are black (where they are darker than
-    PRINT_BLACK_LIGHTEST), white staying white. Darkened, faint print
-    is grey still — from its median, at 177 at the darkest on QA151's light forms, print 14 levels under its paper —
-    and a form's dotted leaders are then too pale for ``ocr.preprocess.leaders_dropped`` to see: Tesseract read them
-    as junk, and the probe (``ocr.pipeline.faint_lines_legible``) took the forms for no print."""
+    PRINT_BLACK_LIGHTEST), white staying white. Darkened, faint print is grey still — from its median, at 177 at the
+    darkest on QA151's light forms, print 14 levels under its paper — and a form's dotted leaders are then too pale
+    for ``ocr.preprocess.leaders_dropped`` to see: Tesseract read them as junk, and the probe
+    (``ocr.pipeline.faint_lines_legible``) took the forms for no print."""
     import numpy as np
 
     gray = image if image.mode == "L" else image.convert("L")
