@@ -89,6 +89,7 @@ from ocr.quality import (
     FAINT_PAGE_PRINT_INCH2,
     FAINT_REREAD,
     FAINTER_CONTRAST,
+    GRAINY_PAPER,
     LITTLE_INK_SHARE,
     LOW,
     MIN_PRINT_INCH2,
@@ -114,6 +115,7 @@ from ocr.quality import (
     own_print_runs,
     page_overview,
     page_quality,
+    paper_grain,
     paper_seen,
     print_depth,
     print_made_black,
@@ -1002,6 +1004,16 @@ FAINT_PROBE_SECONDS = 3
 # nothing still (~0.35 s more each, where their lines were probed)
 FAINT_PROBE_LAYOUT = 6
 FAINT_PROBE_LINES_LAYOUT = 4
+# Its band is read from its image blurred too (ocr.quality.faint_lines_darkened), and the page read so where the
+# band read from its median had this share of its words or more unsure (the grain's junk) and the band blurred this
+# many more sure words. Measured 2026-12-07 on the 30 of QA150-QA153's light pages whose band read blurred gave any
+# more: the 14 it takes (10-78 % unsure from the median, 2-54 more sure blurred) read 0-98 → 813-881 words right of
+# 953 (QA152's print 20 levels deep under a grain of 5-6 at 150 dpi, 16 under 6 at 200), 0 → 427 of 458 (QA151's
+# under a grain of 7), 679-897 → 742-932 (grain of 4), within 2 words on the other three; of the 16 it leaves, where
+# they were 8 % unsure or one sure word more blurred, read blurred QA151's 9 pt print at 200 dpi lost 25 words of
+# 791, its admin pages 4-7, and QA153's dotted form at 300 dpi was `low`
+FAINT_GRAIN_UNSURE_SHARE = 0.10
+FAINT_BLUR_SURER = 2
 
 
 def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
@@ -1010,36 +1022,77 @@ def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -
     gray = image if image.mode == "L" else image.convert("L")
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
-    return bool(rows) and _faint_band_legible(gray, dpi, rows, overview.shape[0], language)
+    return bool(rows) and _faint_band_legible(gray, dpi, rows, overview.shape[0], language) is not None
+
+
+@dataclass(frozen=True)
+class BandRead:
+    """What Tesseract read of the probe's band (``_band_read``): its words, and of them those read surely."""
+
+    sure: int
+    words: int
+
+    def as_print(self) -> bool:
+        """Whether the band reads as print: FAINT_PROBE_WORDS sure words or more, half of what was read."""
+        return self.sure >= FAINT_PROBE_WORDS and 2 * self.sure >= self.words
+
+    def grainier_than(self, blurred: BandRead) -> bool:
+        """Whether this reading of the band from its median is the grain's more than ``blurred`` (the band
+        blurred): FAINT_GRAIN_UNSURE_SHARE of its words or more unsure, and FAINT_BLUR_SURER fewer sure."""
+        unsure = self.words - self.sure
+        return unsure >= FAINT_GRAIN_UNSURE_SHARE * self.words and blurred.sure >= self.sure + FAINT_BLUR_SURER
 
 
 def _faint_band_legible(
     gray: Image.Image, dpi: float, rows: list[tuple[int, int]], overview_height: int, language: str = "vie"
-) -> bool:
-    """``faint_lines_legible`` of ``gray``, its lines ``rows`` found on its overview ``overview_height`` tall: its
-    band read as the page would be (``_faint_print_for_tesseract``) — or, where that is not print enough, darkened
-    alone: a form filled in by hand at 150 dpi, its names read too once made black, gave 34 sure words of 70, one
-    short of half, where darkened alone it gave 21 of 40 (QA153 F2: `blank`, where it was `low`, 56 of 121 right) —
-    or, last, made black and read as a column of lines (``--psm 4``), not one block: a form whose fields are boxes
-    or whose leaders are dashes, lines its leader dropping does not drop, read as junk in one block (QA153 F1: 5 sure
-    words of 8, 7 of 14; as lines 12 of 12, 12 of 13)."""
+) -> bool | None:
+    """``faint_lines_legible`` of ``gray``, its lines ``rows`` found on its overview ``overview_height`` tall: how
+    its grain is smoothed for its print to be read (``faint_lines_darkened``'s ``blurred``), or None where it reads
+    as no print. Its band is read as the page would be (``_faint_print_for_tesseract``), from its median and from
+    its image blurred: blurred where that reads as print and the median's reading is the grain's junk more
+    (``BandRead.grainier_than``; QA152 F1: print 20 levels under a grain of 6 at 150 dpi, from the median 21 sure
+    words of 97, `blank`; blurred 75 of 91) — else from the median;
+    or, where that is not print enough, darkened alone: a form filled in by hand at 150 dpi, its names read too once
+    made black, gave 34 sure words of 70, one short of half, where darkened alone it gave 21 of 40 (QA153 F2:
+    `blank`, where it was `low`, 56 of 121 right) — or, last, made black and read as a column of lines
+    (``--psm 4``), not one block: a form whose fields are boxes or whose leaders are dashes, lines its leader
+    dropping does not drop, read as junk in one block (QA153 F1: 5 sure words of 8, 7 of 14; as lines 12 of 12, 12
+    of 13)."""
+    crop = _probe_band(gray, rows, overview_height)
+    band = faint_lines_darkened(crop, dpi)
+    black = _faint_print_for_tesseract(band, dpi)
+    median = _band_read(black, dpi, language, FAINT_PROBE_LAYOUT)
+    if median is None:  # Tesseract out of its time: no print (a scanner's banding: asked once, 3 s)
+        return None
+    blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
+    blurred = _band_read(blurred_black, dpi, language, FAINT_PROBE_LAYOUT)
+    if blurred is not None and blurred.as_print() and median.grainier_than(blurred):
+        return True
+    if median.as_print():
+        return False
+    for image, layout in ((band, FAINT_PROBE_LAYOUT), (black, FAINT_PROBE_LINES_LAYOUT)):
+        read = _band_read(image, dpi, language, layout)
+        if read is None:
+            return None
+        if read.as_print():
+            return False
+    return None
+
+
+def _probe_band(gray: Image.Image, rows: list[tuple[int, int]], overview_height: int) -> Image.Image:
+    """The band of ``gray`` the probe reads: its first FAINT_PROBE_LINES lines ``rows`` (found on its overview
+    ``overview_height`` tall), with a tenth of an inch above and below."""
     scale = gray.height / overview_height
     margin = UNREAD_DPI // 10
     top = max(0, round((rows[0][0] - margin) * scale))
     bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
-    band = faint_lines_darkened(gray.crop((0, top, gray.width, bottom)), dpi)
-    black = _faint_print_for_tesseract(band, dpi)
-    for image, layout in ((black, FAINT_PROBE_LAYOUT), (band, FAINT_PROBE_LAYOUT), (black, FAINT_PROBE_LINES_LAYOUT)):
-        read = _reads_as_print(image, dpi, language, layout)
-        if read is not False:  # print, or Tesseract out of its time: no print (a scanner's banding: once, 3 s)
-            return bool(read)
-    return False
+    return gray.crop((0, top, gray.width, bottom))
 
 
-def _reads_as_print(band: Image.Image, dpi: float, language: str, layout: int) -> bool | None:
-    """Whether Tesseract reads ``band`` (a band of faint lines darkened; ``layout``: its page segmentation mode) as
-    print: FAINT_PROBE_WORDS words or more read with confidence FAINT_PROBE_CONFIDENCE or more, half of what it
-    reads; None where it ran out of FAINT_PROBE_SECONDS (or failed)."""
+def _band_read(band: Image.Image, dpi: float, language: str, layout: int) -> BandRead | None:
+    """What Tesseract reads of ``band`` (a band of faint lines darkened; ``layout``: its page segmentation mode):
+    its words, and of them those read with confidence FAINT_PROBE_CONFIDENCE or more; None where it ran out of
+    FAINT_PROBE_SECONDS (or failed)."""
     import pytesseract
 
     os.environ["OMP_THREAD_LIMIT"] = "1"  # (as every Tesseract sohoa runs: MEASURED.md)
@@ -1054,8 +1107,7 @@ def _reads_as_print(band: Image.Image, dpi: float, language: str, layout: int) -
     except (pytesseract.TesseractError, OSError, RuntimeError):  # (RuntimeError: the timeout)
         return None  # no print to Tesseract: read as before, its paper whitened
     read = [float(confidence) for text, confidence in zip(data["text"], data["conf"], strict=True) if text.strip()]
-    sure = [confidence for confidence in read if confidence >= FAINT_PROBE_CONFIDENCE]
-    return len(sure) >= FAINT_PROBE_WORDS and 2 * len(sure) >= len(read)
+    return BandRead(sure=sum(1 for confidence in read if confidence >= FAINT_PROBE_CONFIDENCE), words=len(read))
 
 
 @dataclass(frozen=True)
@@ -1072,21 +1124,44 @@ class FaintPrint:
 
 def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     """``image`` (a page at ``dpi`` with little or no ink) as its faint print is to be read: where it has faint
-    print (``faint_page``), darkened by ``faint_print_darkened``; where it has lines of print fainter still that
+    print (``faint_page``), darkened by ``faint_print_darkened`` — or, on grainy paper whose band reads better so
+    (``_grainy_faint_print_blurred``), as faint lines blurred are —; where it has lines of print fainter still that
     Tesseract reads (``faint_lines_legible``), by ``faint_lines_darkened`` (its grain as deep as its print: smoothed
     away first, and what is left of it made white), then its print made black and its leaders dropped
     (``_faint_print_for_tesseract``) — whichever reading of the probe's band took it for print; where it has such
     lines Tesseract does not read, none, and its lines unread."""
-    if faint_page(image, dpi):
-        return FaintPrint(darkened=faint_print_darkened(image, dpi))
     gray = image if image.mode == "L" else image.convert("L")
+    if faint_page(image, dpi):
+        if paper_grain(gray) >= GRAINY_PAPER and _grainy_faint_print_blurred(gray, dpi):
+            return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(gray, dpi, blurred=True), dpi))
+        return FaintPrint(darkened=faint_print_darkened(image, dpi))
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
     if not rows:
         return FaintPrint()
-    if _faint_band_legible(gray, dpi, rows, overview.shape[0]):
-        return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(image, dpi), dpi))
-    return FaintPrint(unread_lines=True)
+    blurred = _faint_band_legible(gray, dpi, rows, overview.shape[0])
+    if blurred is None:
+        return FaintPrint(unread_lines=True)
+    return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(image, dpi, blurred=blurred), dpi))
+
+
+def _grainy_faint_print_blurred(gray: Image.Image, dpi: float) -> bool:
+    """Whether ``gray`` (a page of faint print, ``faint_page``, on grainy paper) is to be read as faint lines are
+    where their band read blurred reads better (``_faint_band_legible``): its image blurred, not its median, darkened
+    and made black. Grain as deep as its print is junk to Tesseract from the median too (QA152: print 20-30 levels
+    deep under a grain of 6-8 at 150 and 200 dpi, 243-783 words right of 953 from the median, `low`; blurred
+    780-889). The band probed from the median is read as the page would be (``faint_print_darkened``)."""
+    overview = page_overview(gray, dpi)
+    rows = faint_line_rows(overview)
+    if not rows:
+        return False
+    crop = _probe_band(gray, rows, overview.shape[0])
+    median = _band_read(faint_print_darkened(crop, dpi), dpi, "vie", FAINT_PROBE_LAYOUT)
+    if median is None:
+        return False
+    blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
+    blurred = _band_read(blurred_black, dpi, "vie", FAINT_PROBE_LAYOUT)
+    return blurred is not None and blurred.as_print() and median.grainier_than(blurred)
 
 
 def _faint_print_for_tesseract(darkened: Image.Image, dpi: float) -> Image.Image:

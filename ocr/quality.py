@@ -782,16 +782,19 @@ def paper_grain(gray: Image.Image) -> float:
     return float(np.median(np.abs(np.asarray(band, dtype=np.int16) - smoothed)))
 
 
-def faint_lines_darkened(image: Image.Image, dpi: float) -> Image.Image:
+def faint_lines_darkened(image: Image.Image, dpi: float, *, blurred: bool = False) -> Image.Image:
     """A page of print too faint for any pixel to be ink (``faint_line_rows``) in grey, darkened
     (``faint_print_darkened``) from its image with each pixel the median of the GRAIN_MEDIAN_PIXELS square around
-    it, whatever its grain, and what is left of the grain then made white (FAINT_LINES_PAPER_DEPTH): print so faint
-    lies no deeper than its paper's grain, and darkened as scanned the grain is speckle to Tesseract's layout
-    analysis."""
+    it, whatever its grain — or, ``blurred``, its image blurred by GRAIN_BLUR_PIXELS —, and what is left of the
+    grain then made white (FAINT_LINES_PAPER_DEPTH): print so faint lies no deeper than its paper's grain, and
+    darkened as scanned the grain is speckle to Tesseract's layout analysis."""
     from PIL import ImageFilter
 
     gray = image if image.mode == "L" else image.convert("L")
-    darkened = _darkened(gray.filter(ImageFilter.MedianFilter(GRAIN_MEDIAN_PIXELS)), dpi)
+    smoothing = (
+        ImageFilter.GaussianBlur(GRAIN_BLUR_PIXELS) if blurred else ImageFilter.MedianFilter(GRAIN_MEDIAN_PIXELS)
+    )
+    darkened = _darkened(gray.filter(smoothing), dpi)
     # what is left of the grain made white: on a page of a few such lines, mostly paper, its faint speckle kept
     # Tesseract's layout analysis from finding any text (QA151 F3)
     paper = 255 - round(FAINT_LINES_PAPER_DEPTH / FAINT_DEPTH * 255)
@@ -804,6 +807,12 @@ def faint_lines_darkened(image: Image.Image, dpi: float) -> Image.Image:
 # pixels, 526-536 read at 150, 200 and 300 dpi, JPEG or not (at 240 on 150 dpi, none before); a Gaussian blur
 # (``grain_smoothed``) lost the 150 dpi pages' thin strokes (153 and 0 words). 0.6 s an A4 page at 300 dpi
 GRAIN_MEDIAN_PIXELS = 3
+# ... or where the grain is deeper still, its image blurred by this many pixels (a Gaussian's standard deviation),
+# where the probe's band reads better so (ocr.pipeline.FAINT_GRAIN_UNSURE_SHARE). Measured 2026-12-07 on
+# QA152's pages of print 16-20 levels deep under a grain of 5-7 (paper_grain 3) at 150 and 200 dpi: from the median
+# Tesseract read 0-76 words right of 953 (`blank`, or `low`); blurred by 1 pixel 749-860 (0.85: 491-865; 1.2:
+# 482-757; 1.4: 170-555). The median keeps thin strokes a blur loses where the grain is finer (QA150's)
+GRAIN_BLUR_PIXELS = 1.0
 # ... and a pixel of it less than this much under its paper (a share of its brightness) is paper. Measured
 # 2026-12-06 on QA151's notes of 3 and 6 lines of such print (200 dpi, print 14 levels under paper at 250, grain of
 # 3): Tesseract found no text on the page (0 of 30 and 65 words) but read every word made so (30, 65); its full

@@ -516,6 +516,28 @@ def test_faint_print_under_a_fine_grain_is_darkened_from_its_median(tmp_path: Pa
     assert "Nguyễn Văn Thưởng" in result.text
 
 
+def test_faint_lines_under_a_grain_as_deep_as_their_print_are_read_blurred(tmp_path: Path) -> None:
+    """QA152 F1: print 20 levels deep under a grain of 6 at 150 dpi, legible to the eye, was `blank`: from its
+    median the probe's band read 21 sure words of 97, the grain's junk. Alone such a page was quarantined as "no
+    ink at all"; as a document's page, archived empty with no review. Its band blurred reads as print, with more
+    sure words, and the page is read so; under a grain of 5 it was `low`, 72 words (none of its names). Faint
+    print a little deeper (``faint_page``) under a grain of 7 was darkened from its median: `low`, no word."""
+    from flows.intake import _words_read
+    from ocr.pipeline import faint_print_seen
+
+    assert not faint_page(light_photocopy(depth=20, grain=6, dpi=150), 150)
+    assert faint_page(light_photocopy(depth=24, grain=7, dpi=150), 150)
+    for depth, grain in ((20, 6), (20, 5), (24, 7)):
+        scan = tmp_path / f"photo nhạt {depth} hạt {grain}.png"
+        light_photocopy(depth=depth, grain=grain, dpi=150).save(scan, dpi=(150, 150))
+        result = ocr_document(scan, tmp_path / f"{depth}-{grain}.pdf", workers=2)
+        page = result.pages[0]
+        assert page.quality == GOOD and page.darkened and page.words > 250, page
+        assert result.text.count("Nguyễn Văn Thưởng") >= 3, result.text  # (at 11 pt on 150 dpi, not each of six)
+    darkened = faint_print_seen(light_photocopy(depth=20, grain=6, dpi=150), 150).darkened
+    assert darkened is not None and words_quality(_words_read(darkened)) == GOOD
+
+
 FORM_LABELS = [
     "Họ, chữ đệm, tên/Full name:",
     "Ngày sinh/Date of birth:",
