@@ -1455,7 +1455,7 @@ def _page_quality_said(page: PageOcr) -> str | None:
         too_doubtful,
     )
     from ocr.tesseract import reads_vietnamese
-    from sohoa.record import size_in_vietnamese
+    from sohoa.record import FAINT_MARKS_SAID, size_in_vietnamese
 
     said = f"trang / page {page.number}: "
     if page.too_small is not None:
@@ -1463,6 +1463,8 @@ def _page_quality_said(page: PageOcr) -> str | None:
             f"{said}quá nhỏ để là bản quét / too small to be a scan ({size_in_vietnamese(page.too_small)} / "
             f"{page.too_small}), giữ nguyên, không nhận dạng / kept as it is, not read"
         )
+    if page.quality == BLANK and page.faint_marks:
+        return f"{said}{FAINT_MARKS_SAID}"
     if page.quality == BLANK:
         return f"{said}trang trắng / blank"
     if page.quality != LOW:

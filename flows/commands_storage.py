@@ -326,7 +326,14 @@ def record_summary(
         if value not in (None, "", []):
             lines.append(f"{label:<30} {value}")
 
-    from sohoa.record import DECIDED_BY_WORDS, QUALITY_WORDS, STATE_WORDS, in_words, size_in_vietnamese
+    from sohoa.record import (
+        DECIDED_BY_WORDS,
+        FAINT_MARKS_SAID,
+        QUALITY_WORDS,
+        STATE_WORDS,
+        in_words,
+        size_in_vietnamese,
+    )
 
     lines: list[str] = []
     line("Mã hồ sơ / record", f"{record.id} ({in_words(STATE_WORDS, record.state.value)})")
@@ -386,6 +393,8 @@ def record_summary(
                 )
             elif not page.ocr:
                 how = "giữ lớp chữ / text layer kept"
+            elif page.quality == "blank" and page.faint_marks:
+                how = f"OCR, {FAINT_MARKS_SAID}"
             elif page.quality == "blank":  # no ink on it (ocr.quality.blank_image): the back of a sheet
                 how = "OCR, trang trắng / blank page"
             elif page.confidence is None:  # no word read: a photo, or a page Tesseract found nothing on

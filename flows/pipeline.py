@@ -2051,8 +2051,10 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         if blank and len(blank) == len(record.ocr.pages):
             # a one-page file's count says nothing "every page" does not; QA79 read "(1 page(s))" between sentences
             many = len(blank) > 1
+            faint_marks = any(page.faint_marks for page in record.ocr.pages)
+            problem = Problem.ALL_BLANK_FAINT_MARKS if faint_marks else Problem.ALL_BLANK
             raise BadInputError(
-                path, Problem.ALL_BLANK, f"{len(blank)} pages" if many else "", f"{len(blank)} trang" if many else ""
+                path, problem, f"{len(blank)} pages" if many else "", f"{len(blank)} trang" if many else ""
             )  # "Every page of the file (2 pages) is blank …" (QA82)
         # an image stored mirrored (its EXIF orientation) is read so: its low page's reason says that, not a guess
         mirrored = MIRRORED_NOTICE in record.ocr.notices

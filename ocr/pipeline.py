@@ -215,6 +215,8 @@ class PagePlan:
     # invisible part is left out of the output, as ``redo`` leaves out an old OCR layer
     dpi_assumed: bool = False  # an image page that states no (plausible) resolution: DEFAULT_IMAGE_DPI taken
     blank: bool = False  # the page image has no ink beyond scanner noise (ocr.quality.blank_image)
+    # ... but lines of faint marks Tesseract does not read as print (FaintPrint.unread_lines): read as paper
+    faint_marks: bool = False
     too_small: str | None = None  # too small to be a scan (ocr.inputs.SmallPage: what is): kept as it is, not read
     # the page as scanned, not straightened, written beside image_path when the skew found is past WIDE_SKEW: read
     # too, and kept when it reads as well (_level_or_straightened)
@@ -388,6 +390,7 @@ def ocr_document(
                 unread_print=plan.unread_print if reading and quality != BLANK else None,
                 doubtful_print=plan.doubtful_print if reading and quality != BLANK else None,
                 darkened=plan.darkened,
+                faint_marks=plan.faint_marks and quality == BLANK,
                 evened=plan.evened,
                 among_show_through=plan.among_show_through,
                 language=reading.language if reading else None,
@@ -1216,6 +1219,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         skew=angle,
         band_limit=bands,
         blank=blank,
+        faint_marks=blank and seen.unread_lines,
         darkened=faint,
         faint=faint,
     )

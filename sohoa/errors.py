@@ -34,6 +34,7 @@ class Problem(StrEnum):
     OCR_FAILED = "ocr_failed"
     ONLY_SEPARATORS = "only_separators"
     ALL_BLANK = "all_blank"
+    ALL_BLANK_FAINT_MARKS = "all_blank_faint_marks"
 
 
 # (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
@@ -94,6 +95,14 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "Mọi trang của tệp{detail} đều trắng (không có vết mực nào), không có gì để lưu.",
         "Every page of the file{detail} is blank (no ink at all): nothing to archive.",
     ),
+    # blank, but with lines of faint marks that do not read as text (PageOcr.faint_marks): "no ink at all" was
+    # untrue of them, and print too faint to read is among what they may be (QA152 F1)
+    Problem.ALL_BLANK_FAINT_MARKS: (
+        "Mọi trang của tệp{detail} đều trắng: không có chữ nào đọc được, chỉ có vết mờ (chữ in hằn từ mặt sau, "
+        "logo hay hình in chìm nhạt, hoặc chữ quá mờ để đọc), không có gì để lưu.",
+        "Every page of the file{detail} is blank: no text that can be read, only faint marks (show-through from the "
+        "other side, a pale logo or watermark, or print too faint to read): nothing to archive.",
+    ),
 }
 
 # What the officer can do about it, said after the problem and its detail: the reasons said what was wrong but not
@@ -130,6 +139,12 @@ PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
     Problem.ALL_BLANK: (
         "Có thể đã quét nhầm mặt giấy, hoặc máy quét có lỗi: hãy kiểm tra rồi quét lại.",
         "Perhaps the wrong side was scanned, or the scanner failed: check, then scan again.",
+    ),
+    Problem.ALL_BLANK_FAINT_MARKS: (
+        "Nếu bản giấy có chữ, hãy quét lại đậm hơn (tăng độ tối hoặc độ tương phản của máy quét); nếu không, có thể "
+        "đã quét nhầm mặt giấy.",
+        "If the paper holds print, scan it again darker (the scanner's darkness or contrast up); if not, perhaps the "
+        "wrong side was scanned.",
     ),
 }
 

@@ -55,6 +55,11 @@ DECIDED_BY_WORDS: dict[str, str] = {
     "rules+model": "quy tắc và mô hình / rules+model",
     "correction": "cán bộ sửa / correction",
 }
+# a blank page with faint marks that do not read as text (PageOcr.faint_marks), as `sohoa ocr` and `sohoa get` say it
+FAINT_MARKS_SAID = (
+    "trang trắng, có vết mờ không đọc được thành chữ (chữ in hằn từ mặt sau, hoặc chữ quá mờ: hãy xem bản giấy) / "
+    "blank, with faint marks that do not read as text (show-through, or print too faint: see the paper)"
+)
 QUALITY_WORDS: dict[str, str] = {
     "good": "tốt / good",
     "low": "thấp / low",
@@ -259,6 +264,12 @@ class PageOcr(_Model):
         default=False,
         description="the page was read with its faint print darkened: again, that reading kept (toner run low), or "
         "from the start (a page with no ink darker than the blank test's but faint print: a faded receipt)",
+    )
+    faint_marks: bool = Field(
+        default=False,
+        description="a blank page that holds lines of faint marks which do not read as text, darkened: show-through "
+        "from the other side of the sheet, a pale logo or watermark, a scanner's banding — or print too faint to "
+        "read, which a person can tell on the paper (since 2026-12-07; in record.json only when true)",
     )
     evened: bool = Field(
         default=False,
@@ -470,7 +481,7 @@ class Classification(_Model):
 LATE_FIELDS = ("copy_block",)
 # the page fields added since 2026-12-06, in record.json only where true: a sohoa of before refuses them (QA132: every
 # record a newer one wrote was "changed or damaged" to it, and its audit found them all drifted)
-LATE_PAGE_FIELDS = ("shown_straightened",)
+LATE_PAGE_FIELDS = ("shown_straightened", "faint_marks")
 
 
 class SignatureFacts(_Model):

@@ -422,6 +422,33 @@ def test_lines_too_faint_to_be_ink_that_do_not_read_as_print_are_paper_to_tesser
     assert page.faint and page.image_path is not None and Image.open(page.image_path).getextrema()[0] < 200
 
 
+def test_a_blank_page_with_faint_marks_says_so_and_alone_is_not_called_inkless(tmp_path: Path) -> None:
+    """QA152 F1: a page whose faint lines do not read as text was `blank` as a sheet of bare paper is, and alone
+    quarantined as "no ink at all" — untrue of show-through, and of print too faint to read, which a person can
+    tell on the paper. Such a page is recorded `blank` with faint marks, said so, and alone quarantined with what
+    to do (scan it darker if the paper holds print); bare grainy paper stays "no ink at all"."""
+    from flows.cli import _page_quality_said
+    from flows.pipeline import Outcome, process_many
+    from tests.conftest import make_settings
+
+    back = tmp_path / "mặt sau.png"
+    light_photocopy(depth=15, mirrored=True, blur=2, dpi=200).save(back, dpi=(200, 200))
+    bare = tmp_path / "giấy trắng.png"
+    light_photocopy(text=False, dpi=200).save(bare, dpi=(200, 200))
+    (marked,) = ocr_document(back, tmp_path / "back.pdf", workers=2).pages
+    (paper,) = ocr_document(bare, tmp_path / "bare.pdf", workers=2).pages
+    assert marked.quality == BLANK and marked.faint_marks, marked
+    assert paper.quality == BLANK and not paper.faint_marks, paper
+    assert "faint marks that do not read as text" in (_page_quality_said(marked) or "")
+    assert _page_quality_said(paper) == "trang / page 1: trang trắng / blank"
+    results = {r.path.name: r for r in process_many([back, bare], make_settings(tmp_path / "var"))}
+    assert all(result.outcome == Outcome.QUARANTINED for result in results.values()), results
+    assert "chỉ có vết mờ" in (results["mặt sau.png"].reason_vi or ""), results["mặt sau.png"].reason_vi
+    assert "only faint marks" in (results["mặt sau.png"].reason_en or "")
+    assert "scan it again darker" in (results["mặt sau.png"].reason_en or "")
+    assert "(no ink at all)" in (results["giấy trắng.png"].reason_en or ""), results["giấy trắng.png"].reason_en
+
+
 def light_table(dpi: int = 200, depth: int = 14) -> Image.Image:
     """QA151 F2: a table of short cells — a row number, a name and two figures a row, 14 rows — printed as
     ``light_photocopy`` is (its print ``depth`` levels under the paper), on an A4 page at ``dpi``."""

@@ -733,6 +733,10 @@ def test_a_page_not_shown_straightened_is_written_without_the_field(tmp_path: Pa
     pages = json.loads(record.to_json())["ocr"]["pages"]
     assert [page.get("shown_straightened") for page in pages] == [None, True]
     assert Record.model_validate_json(record.to_json()) == record
+    # nor `faint_marks` (2026-12-07), but on a blank page with faint marks
+    assert not any("faint_marks" in page for page in pages)
+    record.ocr.pages[0].faint_marks = True
+    assert [page.get("faint_marks") for page in json.loads(record.to_json())["ocr"]["pages"]] == [True, None]
 
 
 def test_review_set_corrects_the_signer(queued: tuple[Settings, str]) -> None:
