@@ -1012,11 +1012,20 @@ FAINT_PROBE_LINES_LAYOUT = 4
 # many more sure words. Measured 2026-12-07 on the 30 of QA150-QA153's light pages whose band read blurred gave any
 # more: the 14 it takes (10-78 % unsure from the median, 2-54 more sure blurred) read 0-98 → 813-881 words right of
 # 953 (QA152's print 20 levels deep under a grain of 5-6 at 150 dpi, 16 under 6 at 200), 0 → 427 of 458 (QA151's
-# under a grain of 7), 679-897 → 742-932 (grain of 4), within 2 words on the other three; of the 16 it leaves, where
-# they were 8 % unsure or one sure word more blurred, read blurred QA151's 9 pt print at 200 dpi lost 25 words of
-# 791, its admin pages 4-7, and QA153's dotted form at 300 dpi was `low`
+# under a grain of 7), 679-897 → 742-932 (grain of 4), within 2 words on the other three; of the 16 it leaves (8 %
+# unsure, or one sure word more blurred) QA151's 9 pt print at 200 dpi read blurred lost 25 words of 791, its admin
+# pages 4-7. At 2 more, not 3 (QA154 F1/F2): of the six pages it takes by exactly 2, four read 5-36 words more, but
+# QA153's dotted form at 300 dpi 75 → 70 of 78 right (`low`: confidence 84.6) and a 9 pt monospace page at 200 dpi
+# 667 → 646 of 746; every page taken by 3 or more read better
 FAINT_GRAIN_UNSURE_SHARE = 0.10
 FAINT_BLUR_SURER = 2
+# ... and the band blurred reads as print through the grain with this many sure words, a third of what it read:
+# where print is read through grain, its speckle and a form's or a table's rules read as junk words beside it
+# (QA154 F4: a dotted form at 300 dpi, 29 sure of 75; a ruled table at 150 dpi, 46 of 95; 9 pt print at 150 dpi,
+# 34 of 83: `blank`; read blurred 117 of 128 words right, 177 of 239, 329 of 801). Show-through, banding,
+# recycled paper and watermarks under grain read blurred at most 15 sure words (QA154's 46 negatives: 15 of 508,
+# 10 of 84, 10 of 94)
+FAINT_GRAIN_PROBE_WORDS = 20
 
 
 def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
@@ -1035,8 +1044,11 @@ class BandRead:
     sure: int
     words: int
 
-    def as_print(self) -> bool:
-        """Whether the band reads as print: FAINT_PROBE_WORDS sure words or more, half of what was read."""
+    def as_print(self, *, through_grain: bool = False) -> bool:
+        """Whether the band reads as print: FAINT_PROBE_WORDS sure words or more, half of what was read — or,
+        ``through_grain`` (the band blurred), FAINT_GRAIN_PROBE_WORDS or more, a third of what was read."""
+        if through_grain and self.sure >= FAINT_GRAIN_PROBE_WORDS and 3 * self.sure >= self.words:
+            return True
         return self.sure >= FAINT_PROBE_WORDS and 2 * self.sure >= self.words
 
     def grainier_than(self, blurred: BandRead) -> bool:
@@ -1044,6 +1056,16 @@ class BandRead:
         blurred): FAINT_GRAIN_UNSURE_SHARE of its words or more unsure, and FAINT_BLUR_SURER fewer sure."""
         unsure = self.words - self.sure
         return unsure >= FAINT_GRAIN_UNSURE_SHARE * self.words and blurred.sure >= self.sure + FAINT_BLUR_SURER
+
+
+def _blurred_reads_better(median: BandRead | None, blurred: BandRead | None) -> bool:
+    """Whether the probe's band read blurred (``blurred``) reads as print through the grain, and from its median
+    (``median``) the grain's junk more (``BandRead.grainier_than``) — or not in time: on a grainy band the
+    median's reading is the slow one (QA154 F5: a table's, 3.1 s on an idle machine), and on a busy one a band read
+    in 0.3 s idle runs out of time."""
+    if blurred is None or not blurred.as_print(through_grain=True):
+        return False
+    return median is None or median.grainier_than(blurred)
 
 
 def _faint_band_legible(
@@ -1065,12 +1087,12 @@ def _faint_band_legible(
     band = faint_lines_darkened(crop, dpi)
     black = _faint_print_for_tesseract(band, dpi)
     median = _band_read(black, dpi, language, FAINT_PROBE_LAYOUT)
-    if median is None:  # Tesseract out of its time: no print (a scanner's banding: asked once, 3 s)
-        return None
     blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
     blurred = _band_read(blurred_black, dpi, language, FAINT_PROBE_LAYOUT)
-    if blurred is not None and blurred.as_print() and median.grainier_than(blurred):
+    if _blurred_reads_better(median, blurred):
         return True
+    if median is None:  # Tesseract out of its time: no print (a scanner's banding: asked no more, 3 s each)
+        return None
     if median.as_print():
         return False
     for image, layout in ((band, FAINT_PROBE_LAYOUT), (black, FAINT_PROBE_LINES_LAYOUT)):
@@ -1160,11 +1182,8 @@ def _grainy_faint_print_blurred(gray: Image.Image, dpi: float) -> bool:
         return False
     crop = _probe_band(gray, rows, overview.shape[0])
     median = _band_read(faint_print_darkened(crop, dpi), dpi, "vie", FAINT_PROBE_LAYOUT)
-    if median is None:
-        return False
     blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
-    blurred = _band_read(blurred_black, dpi, "vie", FAINT_PROBE_LAYOUT)
-    return blurred is not None and blurred.as_print() and median.grainier_than(blurred)
+    return _blurred_reads_better(median, _band_read(blurred_black, dpi, "vie", FAINT_PROBE_LAYOUT))
 
 
 def _faint_print_for_tesseract(darkened: Image.Image, dpi: float) -> Image.Image:

@@ -471,6 +471,31 @@ def light_table(dpi: int = 200, depth: int = 14) -> Image.Image:
     return printed_lightly(image, depth)
 
 
+def light_ruled_table(dpi: int = 150, depth: int = 20, grain: float = 6.0) -> Image.Image:
+    """QA154 F4: a register of 24 rows in ruled cells — a row number, a procedure, a count, a share, a note, 9 pt —
+    printed as ``light_photocopy`` is (its print ``depth`` levels under the paper, ``grain``), A4 at ``dpi``."""
+    image = Image.new("L", (round(8.27 * dpi), round(11.69 * dpi)), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", round(dpi * 9 / 72))
+    procedures = ["Đăng ký khai sinh", "Chứng thực bản sao", "Đăng ký kết hôn", "Trích lục hộ tịch", "Đăng ký khai tử"]
+    notes = ["Trực tuyến", "Trực tiếp", "Bưu chính"]
+    columns, height, top = (0.8, 1.3, 3.6, 5.0, 6.3, 7.45), 0.36 * dpi, 1.3 * dpi
+    draw.text((round(1.6 * dpi), round(0.8 * dpi)), "BẢNG KÊ HỒ SƠ TIẾP NHẬN THÁNG 10 NĂM 2024", font=font, fill=0)
+    for row in range(26):
+        draw.line((columns[0] * dpi, top + row * height, columns[-1] * dpi, top + row * height), fill=0)
+    for column in columns:
+        draw.line((column * dpi, top, column * dpi, top + 25 * height), fill=0)
+    for row in range(25):
+        cells = (
+            ["STT", "Tên thủ tục", "Số hồ sơ", "Đúng hạn", "Ghi chú"]
+            if row == 0
+            else [f"{row}", procedures[row % 5], f"{(row * 37) % 240 + 3}", f"{80 + row % 20}%", notes[row % 3]]
+        )
+        for column, cell in zip(columns, cells, strict=False):
+            draw.text((round((column + 0.06) * dpi), round(top + row * height + 0.06 * dpi)), cell, font=font, fill=0)
+    return printed_lightly(image, depth, grain)
+
+
 def test_a_light_tables_short_cells_show_their_lines_in_narrower_strips(tmp_path: Path) -> None:
     """QA151 F2: across 2 inches of mostly paper a table's short cells dip less than FAINT_LINE_DEPTH; no lines
     were seen, and the light table was `blank` (between separator sheets, dropped as a separator's back)."""
@@ -563,6 +588,24 @@ def test_faint_lines_under_a_grain_as_deep_as_their_print_are_read_blurred(tmp_p
         assert result.text.count("Nguyễn Văn Thưởng") >= 3, result.text  # (at 11 pt on 150 dpi, not each of six)
     darkened = faint_print_seen(light_photocopy(depth=20, grain=6, dpi=150), 150).darkened
     assert darkened is not None and words_quality(_words_read(darkened)) == GOOD
+
+
+def test_a_light_ruled_table_under_grain_is_read_blurred_through_its_rules_junk(tmp_path: Path) -> None:
+    """QA154 F4: blurred, a ruled table's band under grain read 46 sure words of 95 — its rules and what is left of
+    the grain read as junk beside them, 1.5 short of half: not print, and the page `blank`. Blurred, a band reads as
+    print through the grain with 20 sure words, a third of what it read; show-through, banding and watermarks under
+    grain read at most 15 so. Read, the table is `low` (its rules read as junk): for a person to check, not lost."""
+    from ocr.pipeline import BandRead
+
+    assert BandRead(sure=46, words=95).as_print(through_grain=True) and not BandRead(sure=46, words=95).as_print()
+    assert not BandRead(sure=15, words=508).as_print(through_grain=True)  # (recycled paper, QA154's most)
+    assert not BandRead(sure=19, words=40).as_print(through_grain=True)
+    scan = tmp_path / "bảng kê nhạt.png"
+    light_ruled_table().save(scan, dpi=(150, 150))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.quality == LOW and page.darkened and page.words > 200, page
+    assert result.text.count("Đăng ký") >= 6, result.text
 
 
 FORM_LABELS = [
