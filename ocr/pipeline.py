@@ -1034,7 +1034,7 @@ def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -
     gray = image if image.mode == "L" else image.convert("L")
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
-    return bool(rows) and _faint_band_legible(gray, dpi, rows, overview.shape[0], language) is not None
+    return bool(rows) and _faint_band_smoothing(gray, dpi, rows, overview.shape[0], language) is not None
 
 
 @dataclass(frozen=True)
@@ -1068,15 +1068,20 @@ def _blurred_reads_better(median: BandRead | None, blurred: BandRead | None) -> 
     return median is None or median.grainier_than(blurred)
 
 
-def _faint_band_legible(
+# how the grain of a page of faint lines is smoothed for its print to be read (ocr.quality.faint_lines_darkened)
+MEDIAN = "median"
+BLURRED = "blurred"
+
+
+def _faint_band_smoothing(
     gray: Image.Image, dpi: float, rows: list[tuple[int, int]], overview_height: int, language: str = "vie"
-) -> bool | None:
+) -> str | None:
     """``faint_lines_legible`` of ``gray``, its lines ``rows`` found on its overview ``overview_height`` tall: how
-    its grain is smoothed for its print to be read (``faint_lines_darkened``'s ``blurred``), or None where it reads
-    as no print. Its band is read as the page would be (``_faint_print_for_tesseract``), from its median and from
-    its image blurred: blurred where that reads as print and the median's reading is the grain's junk more
-    (``BandRead.grainier_than``; QA152 F1: print 20 levels under a grain of 6 at 150 dpi, from the median 21 sure
-    words of 97, `blank`; blurred 75 of 91) — else from the median;
+    its grain is to be smoothed for its print to be read, MEDIAN or BLURRED; None where it reads as no print. Its
+    band is read as the page would be (``_faint_print_for_tesseract``), from its median and from its image blurred:
+    BLURRED where that reads as print through the grain and the median's reading is the grain's junk more, or ran
+    out of time (``_blurred_reads_better``; QA152 F1: print 20 levels under a grain of 6 at 150 dpi, from the median
+    21 sure words of 97, `blank`; blurred 75 of 91) — else MEDIAN where that reads as print;
     or, where that is not print enough, darkened alone: a form filled in by hand at 150 dpi, its names read too once
     made black, gave 34 sure words of 70, one short of half, where darkened alone it gave 21 of 40 (QA153 F2:
     `blank`, where it was `low`, 56 of 121 right) — or, last, made black and read as a column of lines
@@ -1090,17 +1095,17 @@ def _faint_band_legible(
     blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
     blurred = _band_read(blurred_black, dpi, language, FAINT_PROBE_LAYOUT)
     if _blurred_reads_better(median, blurred):
-        return True
+        return BLURRED
     if median is None:  # Tesseract out of its time: no print (a scanner's banding: asked no more, 3 s each)
         return None
     if median.as_print():
-        return False
+        return MEDIAN
     for image, layout in ((band, FAINT_PROBE_LAYOUT), (black, FAINT_PROBE_LINES_LAYOUT)):
         read = _band_read(image, dpi, language, layout)
         if read is None:
             return None
         if read.as_print():
-            return False
+            return MEDIAN
     return None
 
 
@@ -1164,18 +1169,19 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     rows = faint_line_rows(overview)
     if not rows:
         return FaintPrint()
-    blurred = _faint_band_legible(gray, dpi, rows, overview.shape[0])
-    if blurred is None:
+    smoothing = _faint_band_smoothing(gray, dpi, rows, overview.shape[0])
+    if smoothing is None:
         return FaintPrint(unread_lines=True)
-    return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(image, dpi, blurred=blurred), dpi))
+    darkened = faint_lines_darkened(image, dpi, blurred=smoothing == BLURRED)
+    return FaintPrint(darkened=_faint_print_for_tesseract(darkened, dpi))
 
 
 def _grainy_faint_print_blurred(gray: Image.Image, dpi: float) -> bool:
     """Whether ``gray`` (a page of faint print, ``faint_page``, on grainy paper) is to be read as faint lines are
-    where their band read blurred reads better (``_faint_band_legible``): its image blurred, not its median, darkened
-    and made black. Grain as deep as its print is junk to Tesseract from the median too (QA152: print 20-30 levels
-    deep under a grain of 6-8 at 150 and 200 dpi, 243-783 words right of 953 from the median, `low`; blurred
-    780-889). The band probed from the median is read as the page would be (``faint_print_darkened``)."""
+    where their band reads better blurred (``_blurred_reads_better``): its image blurred, not its median, darkened
+    and made black. Grain as deep as its print is junk to Tesseract from the median too (QA152: print 20-22 levels
+    deep under a grain of 6-7 at 150 and 200 dpi, 325-783 words right of 953 from the median, `low`; blurred
+    795-881, two `good`). The band probed from the median is read as the page would be (``faint_print_darkened``)."""
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
     if not rows:
