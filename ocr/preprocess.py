@@ -252,6 +252,21 @@ def paper_whitened(image: Image.Image) -> Image.Image:
     return Image.fromarray(whitened)
 
 
+def specks_whitened(image: Image.Image) -> Image.Image:
+    """``image`` (grey, its paper whitened: ``paper_whitened``) with its specks white too: each pixel whose 3×3
+    neighbourhood is mostly white. For a page with no ink the blank test sees (``ocr.quality.blank_image``) and no
+    faint print: on paper at 250 under a grain of 10 levels its brightest clip at 255, the grain looks 5 levels
+    deep, and 7 % of the page was kept as grey specks, which kept Tesseract's layout analysis 128-161 s over an
+    A4 page at 300 dpi for no word (QA154 F6; 0.5 s so)."""
+    from PIL import ImageFilter
+
+    if image.mode != "L":
+        return image
+    kept = np.asarray(image)
+    mostly_white = np.asarray(image.filter(ImageFilter.MedianFilter(3))) == 255
+    return Image.fromarray(np.where(mostly_white, 255, kept).astype(np.uint8))
+
+
 # A pixel of a seal's ink: red, blue or violet, its red or blue channel above its green by more than this many grey
 # levels (a red seal scanned (220, 30, 30), faded (235, 160, 170); a blue one (30, 60, 200), a violet one
 # (130, 40, 160)); black ink, grey, yellowish or beige paper and JPEG's colour noise stay within it.
