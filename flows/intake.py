@@ -532,7 +532,7 @@ def _reads_as_text(page: Image.Image) -> bool:
     way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
     separator's back)."""
     from ocr.pipeline import faint_print_seen
-    from ocr.preprocess import paper_whitened
+    from ocr.preprocess import paper_whitened, specks_whitened
     from ocr.quality import GOOD, own_print_runs, reads_as_show_through, words_quality
     from sohoa.record import has_text
 
@@ -542,7 +542,8 @@ def _reads_as_text(page: Image.Image) -> bool:
     if seen.unread_lines:  # paper, as ocr.pipeline reads such a page
         return False
     faint = seen.darkened is not None
-    page = seen.darkened if seen.darkened is not None else paper_whitened(page)
+    # (its grain's specks too, as ocr.pipeline reads a blank page: QA154 F6)
+    page = seen.darkened if seen.darkened is not None else specks_whitened(paper_whitened(page))
     words = _words_read(page)
     if has_text([text for text, _ in words]) and words_quality(words) == GOOD:
         return True
