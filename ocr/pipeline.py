@@ -391,7 +391,8 @@ def ocr_document(
                 unread_print=plan.unread_print if reading and quality != BLANK else None,
                 doubtful_print=plan.doubtful_print if reading and quality != BLANK else None,
                 darkened=plan.darkened,
-                faint_marks=plan.faint_marks and quality == BLANK,
+                # (faint print read darkened that came out blank too: show-through, dropped — QA155 F1)
+                faint_marks=(plan.faint_marks or plan.faint) and quality == BLANK,
                 evened=plan.evened,
                 among_show_through=plan.among_show_through,
                 language=reading.language if reading else None,

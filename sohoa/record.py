@@ -267,9 +267,10 @@ class PageOcr(_Model):
     )
     faint_marks: bool = Field(
         default=False,
-        description="a blank page that holds lines of faint marks which do not read as text, darkened: show-through "
-        "from the other side of the sheet, a pale logo or watermark, a scanner's banding — or print too faint to "
-        "read, which a person can tell on the paper (since 2026-12-07; in record.json only when true)",
+        description="a blank page that holds lines of faint marks which do not read as text, darkened, or faint print "
+        "that read darkened as show-through: from the other side of the sheet, a pale logo or watermark, a scanner's "
+        "banding — or print too faint to read, which a person can tell on the paper (since 2026-12-07; in "
+        "record.json only when true)",
     )
     evened: bool = Field(
         default=False,

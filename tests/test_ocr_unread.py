@@ -823,6 +823,7 @@ def test_show_through_on_a_blank_back_read_darkened_is_still_a_blank_page(tmp_pa
     back.save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
     assert page.darkened and page.quality == "blank" and page.words == 0 and page.unread_print is None
+    assert page.faint_marks  # (not "no ink at all": QA155 F1)
     # the sheet turned over its short edge: its show-through mirrored top to bottom (QA112: low, 290 words)
     back.rotate(180).save(scan, dpi=(150, 150))
     page = ocr_document(scan, tmp_path / "out.pdf", workers=2).pages[0]
