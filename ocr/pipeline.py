@@ -1094,8 +1094,7 @@ def _faint_band_smoothing(
     band = faint_lines_darkened(crop, dpi)
     black = _faint_print_for_tesseract(band, dpi)
     median = _band_read(black, dpi, language, FAINT_PROBE_LAYOUT)
-    blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
-    blurred = _band_read(blurred_black, dpi, language, FAINT_PROBE_LAYOUT)
+    blurred = _blurred_band_read(crop, dpi, language)
     if _blurred_reads_better(median, blurred):
         return BLURRED
     if median is None:  # Tesseract out of its time: no print (a scanner's banding: asked no more, 3 s each)
@@ -1119,6 +1118,13 @@ def _probe_band(gray: Image.Image, rows: list[tuple[int, int]], overview_height:
     top = max(0, round((rows[0][0] - margin) * scale))
     bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
     return gray.crop((0, top, gray.width, bottom))
+
+
+def _blurred_band_read(crop: Image.Image, dpi: float, language: str = "vie") -> BandRead | None:
+    """The probe's band ``crop`` (``_probe_band``) read as a page of faint lines blurred would be: its image
+    blurred, darkened (``faint_lines_darkened``) and made black (``_faint_print_for_tesseract``)."""
+    blurred = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
+    return _band_read(blurred, dpi, language, FAINT_PROBE_LAYOUT)
 
 
 def _band_read(band: Image.Image, dpi: float, language: str, layout: int) -> BandRead | None:
@@ -1174,7 +1180,7 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     smoothing = _faint_band_smoothing(gray, dpi, rows, overview.shape[0])
     if smoothing is None:
         return FaintPrint(unread_lines=True)
-    darkened = faint_lines_darkened(image, dpi, blurred=smoothing == BLURRED)
+    darkened = faint_lines_darkened(gray, dpi, blurred=smoothing == BLURRED)
     return FaintPrint(darkened=_faint_print_for_tesseract(darkened, dpi))
 
 
@@ -1190,8 +1196,7 @@ def _grainy_faint_print_blurred(gray: Image.Image, dpi: float) -> bool:
         return False
     crop = _probe_band(gray, rows, overview.shape[0])
     median = _band_read(faint_print_darkened(crop, dpi), dpi, "vie", FAINT_PROBE_LAYOUT)
-    blurred_black = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
-    return _blurred_reads_better(median, _band_read(blurred_black, dpi, "vie", FAINT_PROBE_LAYOUT))
+    return _blurred_reads_better(median, _blurred_band_read(crop, dpi))
 
 
 def _faint_print_for_tesseract(darkened: Image.Image, dpi: float) -> Image.Image:
