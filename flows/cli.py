@@ -1369,8 +1369,10 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
     kept = [page.number for page in result.pages if not page.ocr and page.too_small is None]
     if kept and len(kept) < len(result.pages):
         out.print(f"  giữ lớp chữ / text layer kept: tr. / p. {page_run(kept)}", markup=False)
+    layouts = {words.number: words.words for words in result.layout}
     for page in result.pages:
-        if (said := _page_quality_said(page)) is not None:
+        read = " ".join(word.text for word in layouts.get(page.number, []))
+        if (said := _page_quality_said(page, read)) is not None:
             out.print(f"  {said}", markup=False)
         if page.dpi_assumed:
             out.print(
@@ -1429,10 +1431,11 @@ def _text_layer_note_vi(note: str) -> str:
     return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"
 
 
-def _page_quality_said(page: PageOcr) -> str | None:
+def _page_quality_said(page: PageOcr, read: str = "") -> str | None:
     """A page `sohoa ocr` names in its plain output, Vietnamese / English (until 2026-12-01 in --json only, QA56):
-    one of low quality (it sends a record to review), a blank one, one too small to be a scan (kept as it is, not
-    read); None for a page read well or whose text layer was kept."""
+    one of low quality (it sends a record to review), a blank one (with ``read``, the words read on it, quoted
+    where there are some), one too small to be a scan (kept as it is, not read); None for a page read well or
+    whose text layer was kept."""
     from ocr.quality import (
         AMONG_SHOW_THROUGH,
         AMONG_SHOW_THROUGH_VI,
@@ -1455,7 +1458,7 @@ def _page_quality_said(page: PageOcr) -> str | None:
         too_doubtful,
     )
     from ocr.tesseract import reads_vietnamese
-    from sohoa.record import FAINT_MARKS_SAID, size_in_vietnamese
+    from sohoa.record import FAINT_MARKS_SAID, few_words_read, size_in_vietnamese
 
     said = f"trang / page {page.number}: "
     if page.too_small is not None:
@@ -1465,6 +1468,8 @@ def _page_quality_said(page: PageOcr) -> str | None:
         )
     if page.quality == BLANK and page.faint_marks:
         return f"{said}{FAINT_MARKS_SAID}"
+    if page.quality == BLANK and (words := few_words_read(read)):  # "Trang 2" read on it (QA155 F2): not nothing
+        return f"{said}trang trắng, chỉ đọc được {words} / blank but for {words} read"
     if page.quality == BLANK:
         return f"{said}trang trắng / blank"
     if page.quality != LOW:

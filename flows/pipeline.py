@@ -68,6 +68,7 @@ from sohoa.record import (
     SignatureFacts,
     SourceFile,
     StackOrigin,
+    few_words_read,
     new_batch_id,
     python_tool,
     record_id_for,
@@ -2051,6 +2052,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
         if blank and len(blank) == len(record.ocr.pages):
             # a one-page file's count says nothing "every page" does not; QA79 read "(1 page(s))" between sentences
             many = len(blank) > 1
+            if read := few_words_read(record.ocr.text):  # "Trang 2" read: not "no ink at all" (QA155 F2)
+                raise BadInputError(path, Problem.ALL_BLANK_FEW_WORDS, read, read)
             faint_marks = any(page.faint_marks for page in record.ocr.pages)
             problem = Problem.ALL_BLANK_FAINT_MARKS if faint_marks else Problem.ALL_BLANK
             raise BadInputError(

@@ -35,6 +35,7 @@ class Problem(StrEnum):
     ONLY_SEPARATORS = "only_separators"
     ALL_BLANK = "all_blank"
     ALL_BLANK_FAINT_MARKS = "all_blank_faint_marks"
+    ALL_BLANK_FEW_WORDS = "all_blank_few_words"
 
 
 # (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
@@ -103,6 +104,12 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "Every page of the file{detail} is blank: no text that can be read, only faint marks (show-through from the "
         "other side, a pale logo or watermark, or print too faint to read): nothing to archive.",
     ),
+    # blank, but for a word or two read on it — a page number, "Trang 2" (QA155 F2): there is ink; what was read
+    # is in the detail, quoted
+    Problem.ALL_BLANK_FEW_WORDS: (
+        "Mọi trang của tệp đều gần như trắng: chỉ đọc được vài chữ{detail}, không có văn bản nào để lưu.",
+        "Every page of the file is all but blank: only a word or two was read{detail}, no text to archive.",
+    ),
 }
 
 # What the officer can do about it, said after the problem and its detail: the reasons said what was wrong but not
@@ -145,6 +152,10 @@ PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
         "đã quét nhầm mặt giấy.",
         "If the paper holds print, scan it again darker (the scanner's darkness or contrast up); if not, perhaps the "
         "wrong side was scanned.",
+    ),
+    Problem.ALL_BLANK_FEW_WORDS: (
+        "Nếu đây là một trang của một văn bản (trang cuối, trang chỉ có số trang), hãy quét nó cùng văn bản đó.",
+        "If it is a page of a document (its last page, a page with only its number), scan it with that document.",
     ),
 }
 
@@ -199,8 +210,12 @@ def _with_detail(text: str, extra: str) -> str:
 _PAGE_NUMBER = re.compile(r"\b(page|trang) (\d+)\b")
 
 
+_QUOTED = re.compile(r"(“[^”]*”)")
+
+
 def _stack_pages(detail: str, pages: Sequence[int]) -> str:
-    """``detail`` with each ``page N`` / ``trang N`` of a split document said as the stack's page ``pages[N-1]``."""
+    """``detail`` with each ``page N`` / ``trang N`` of a split document said as the stack's page ``pages[N-1]`` —
+    not inside “quotes”: what was read on a page (``trang 2`` read there is what it says)."""
     if not pages:
         return detail
 
@@ -208,7 +223,9 @@ def _stack_pages(detail: str, pages: Sequence[int]) -> str:
         number = int(match.group(2))
         return f"{match.group(1)} {pages[number - 1]}" if 1 <= number <= len(pages) else match.group(0)
 
-    return _PAGE_NUMBER.sub(stack_page, detail)
+    return "".join(
+        part if _QUOTED.fullmatch(part) else _PAGE_NUMBER.sub(stack_page, part) for part in _QUOTED.split(detail)
+    )
 
 
 class SecretFileError(SohoaError):

@@ -319,6 +319,22 @@ def has_text(words: Iterable[str]) -> bool:
     return False
 
 
+# how much of what was read on pages with no text a reason quotes (few_words_read)
+FEW_WORDS_SAID = 60
+
+
+def few_words_read(text: str) -> str:
+    """What was read on pages with no text (``has_text``: a page number, "Trang 2"), quoted on one line for a
+    reason (“Trang 2”); "" where not one word of two letters or digits was read (specks: '.', 'ˆ', 'i')."""
+    words = text.replace("“", '"').replace("”", '"').split()
+    if not any(sum(ch.isalnum() for ch in word) >= 2 for word in words):
+        return ""
+    said = " ".join(words)
+    if len(said) > FEW_WORDS_SAID:
+        said = said[: FEW_WORDS_SAID - 1].rstrip() + "…"
+    return f"“{said}”"
+
+
 class PageWords(_Model):
     """The words of one page with their boxes: what the classifier's layout reading works from."""
 

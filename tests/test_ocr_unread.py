@@ -449,6 +449,35 @@ def test_a_blank_page_with_faint_marks_says_so_and_alone_is_not_called_inkless(t
     assert "(no ink at all)" in (results["giấy trắng.png"].reason_en or ""), results["giấy trắng.png"].reason_en
 
 
+def test_a_blank_page_with_a_page_number_read_is_not_called_inkless(tmp_path: Path) -> None:
+    """QA155 F2: "Trang 2" in grey, too light for the blank test, was read (confidence 96), and the page — no
+    text, a word or two — stayed `blank`, as it should; but `sohoa ocr` said it was blank as bare paper is, and
+    alone it was quarantined as "no ink at all". What was read is said, and quoted in the reason (a stack's page
+    numbers are not put for a "trang N" read there)."""
+    from flows.cli import _page_quality_said
+    from flows.pipeline import Outcome, process_many
+    from sohoa.errors import BadInputError, Problem
+    from tests.conftest import make_settings
+
+    image = Image.new("L", (1654, 2339), 250)
+    ImageDraw.Draw(image).text((760, 2150), "Trang 2", font=ImageFont.truetype(FONT, 33), fill=170)
+    scan = tmp_path / "trang số.png"
+    image.save(scan, dpi=(200, 200))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    (page,) = result.pages
+    assert page.quality == BLANK and "Trang" in result.text, (page, result.text)
+    said = _page_quality_said(page, result.text) or ""
+    assert "chỉ đọc được “Trang" in said and "blank but for “Trang" in said, said
+    (outcome,) = process_many([scan], make_settings(tmp_path / "var"))
+    assert outcome.outcome == Outcome.QUARANTINED, outcome
+    assert "only a word or two was read (“Trang" in (outcome.reason_en or ""), outcome.reason_en
+    assert "no ink at all" not in (outcome.reason_en or "") and "chỉ đọc được vài chữ (“Trang" in (
+        outcome.reason_vi or ""
+    )
+    quoted = BadInputError("x.pdf", Problem.ALL_BLANK_FEW_WORDS, "“trang 2”", "“trang 2”")
+    assert "(“trang 2”)" in quoted.english(pages=[5, 6]) and "(“trang 2”)" in quoted.vietnamese(pages=[5, 6])
+
+
 def test_a_blank_pages_grain_is_not_left_as_specks_for_tesseract(tmp_path: Path) -> None:
     """QA154 F6: paper at 250 under a grain of 10 levels clips at 255, its grain looks 5 levels deep, and whitened
     7 % of an A4 page at 300 dpi was left as grey specks: Tesseract's layout analysis spent 2 minutes on them for
