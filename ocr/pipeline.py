@@ -238,6 +238,9 @@ class PagePlan:
     # little or no ink darker than the blank test's, but faint print (faint_print_seen): read darkened from
     # the start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
+    # ... on grainy paper, darkened from its median (FaintPrint.grainy): its grey image before it was, written
+    # here until it is read, for a second reading through its grain where the first reads badly (_read_through_grain)
+    grainy_image_path: Path | None = None
     # ... whose print reads better mirrored: show-through from the other side of the sheet (_show_through)
     show_through: bool = False
     # ... among which lines of its own print were read and kept, alone (_own_lines): low, for a person to check
@@ -1122,9 +1125,8 @@ def _probe_band(gray: Image.Image, rows: list[tuple[int, int]], overview_height:
 
 def _blurred_band_read(crop: Image.Image, dpi: float, language: str = "vie") -> BandRead | None:
     """The probe's band ``crop`` (``_probe_band``) read as a page of faint lines blurred would be: its image
-    blurred, darkened (``faint_lines_darkened``) and made black (``_faint_print_for_tesseract``)."""
-    blurred = _faint_print_for_tesseract(faint_lines_darkened(crop, dpi, blurred=True), dpi)
-    return _band_read(blurred, dpi, language, FAINT_PROBE_LAYOUT)
+    blurred, darkened and made black (``through_grain``)."""
+    return _band_read(through_grain(crop, dpi), dpi, language, FAINT_PROBE_LAYOUT)
 
 
 def _band_read(band: Image.Image, dpi: float, language: str, layout: int) -> BandRead | None:
@@ -1158,6 +1160,9 @@ class FaintPrint:
     # show-through, a scanner's banding, a pale logo, print past reading. Whitened, their specks kept Tesseract
     # 10-100 s over the page for no word (QA151 F5: a light form at 300 dpi, 74 s, `blank`): paper to Tesseract
     unread_lines: bool = False
+    # a page of faint print on grainy paper darkened from its median, its probe's band read well so: to be read
+    # again through its grain (``through_grain``) where the page reads badly (_read_through_grain)
+    grainy: bool = False
 
 
 def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
@@ -1170,9 +1175,10 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     lines Tesseract does not read, none, and its lines unread."""
     gray = image if image.mode == "L" else image.convert("L")
     if faint_page(image, dpi):
-        if paper_grain(gray) >= GRAINY_PAPER and _grainy_faint_print_blurred(gray, dpi):
-            return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(gray, dpi, blurred=True), dpi))
-        return FaintPrint(darkened=faint_print_darkened(image, dpi))
+        grainy = paper_grain(gray) >= GRAINY_PAPER
+        if grainy and _grainy_faint_print_blurred(gray, dpi):
+            return FaintPrint(darkened=through_grain(gray, dpi))
+        return FaintPrint(darkened=faint_print_darkened(image, dpi), grainy=grainy)
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
     if not rows:
@@ -1197,6 +1203,12 @@ def _grainy_faint_print_blurred(gray: Image.Image, dpi: float) -> bool:
     crop = _probe_band(gray, rows, overview.shape[0])
     median = _band_read(faint_print_darkened(crop, dpi), dpi, "vie", FAINT_PROBE_LAYOUT)
     return _blurred_reads_better(median, _blurred_band_read(crop, dpi))
+
+
+def through_grain(gray: Image.Image, dpi: float) -> Image.Image:
+    """``gray`` (a page, or band, of faint print on grainy paper) as Tesseract is to read it through its grain:
+    blurred (``faint_lines_darkened``, ``GRAIN_BLUR_PIXELS``), darkened, and made black."""
+    return _faint_print_for_tesseract(faint_lines_darkened(gray, dpi, blurred=True), dpi)
 
 
 def _faint_print_for_tesseract(darkened: Image.Image, dpi: float) -> Image.Image:
@@ -1230,6 +1242,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
     seen = faint_print_seen(image, dpi) if little_ink else FaintPrint()
+    grey_source = image  # (as faint_print_seen saw it)
     faint = seen.darkened is not None
     if seen.darkened is not None:
         image = seen.darkened
@@ -1261,6 +1274,9 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         plan.overview = page_overview(straight, dpi)
         plan.maybe_in_shadow = maybe_in_shadow(plan.overview)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
+    if seen.grainy:
+        plan.grainy_image_path = scratch / f"page-{number:04d}-grainy.pgm"
+        (grey_source if grey_source.mode == "L" else grey_source.convert("L")).save(plan.grainy_image_path)
     if abs(angle) > WIDE_SKEW:
         level = paper_whitened(image) if little_ink and not faint else image
         level = level if level.mode in ("1", "L", "RGB") else level.convert("RGB")
@@ -1972,6 +1988,8 @@ def read_pages(
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
         reading = in_other_language(plan, reading)
+        if plan.grainy_image_path is not None and (_low(reading) or _faint_print_unread(plan, reading)):
+            reading = _read_through_grain(plan, reading, scratch, read_there)
         asked = reading
         low = _low(reading)
         if low and plan.faint:
@@ -1999,6 +2017,9 @@ def read_pages(
                 reading = _read_again(plan, reading, scratch, read_there, tint_only=True)
             plan.doubtful_print = _doubtful_print(plan, reading)
             plan.depth = None
+        if plan.grainy_image_path is not None:
+            plan.grainy_image_path.unlink(missing_ok=True)
+            plan.grainy_image_path = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
                 image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
@@ -2451,6 +2472,35 @@ def _read_again(
     return second
 
 
+def _read_through_grain(
+    plan: PagePlan,
+    first: PageReading,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+) -> PageReading:
+    """A page of faint print on grainy paper (``plan.grainy_image_path``) read darkened from its median, ``first``,
+    badly: read again through its grain (``through_grain``), straightened by what that image shows, and that kept
+    (the page's image from then on) when it gets clearly more (``_words_score``, AGAIN_MARGIN). The probe's band
+    can read well from the median where the whole page does not (QA154 F3: a 150 dpi page of 10 pt print 22
+    levels deep under grain 7, 289 words right of 757, its band 76 sure words of 102; a note of 13 pt, 26 deep
+    under grain 9, no word); and its grain darkened from the median can be straightened by an angle it does not
+    have (print 30 deep under grain 8 at 200 dpi: 2.5°, 243 words right of 953; read through its grain at that
+    angle 339, straight 835)."""
+    assert plan.grainy_image_path is not None and plan.image_path is not None
+    with Image.open(plan.grainy_image_path) as gray:
+        straight, angle = deskewed(through_grain(gray, plan.dpi))
+    path = scratch / f"through-grain-{plan.number:04d}{_pnm_suffix(straight.mode)}"
+    second, bands = _written_and_read(plan, straight, path, read, "-through-grain")
+    if _words_score(second) <= AGAIN_MARGIN * _words_score(first):
+        _remove_image(path, bands)
+        return first
+    _remove_image(plan.image_path, plan.bands)
+    plan.image_path, plan.bands, plan.skew = path, bands, angle
+    if plan.depth is not None:  # its ink as Tesseract read it
+        plan.depth = print_depth(page_overview(straight, plan.dpi))
+    return second
+
+
 def _read_image(
     plan: PagePlan,
     image: Image.Image,
@@ -2480,9 +2530,13 @@ def _doubtful_print(plan: PagePlan, reading: PageReading) -> float | None:
 
 
 def _faint_print_unread(plan: PagePlan, reading: PageReading) -> bool:
-    """Whether ``reading`` left more than FAINT_REREAD of the page's print unread (``plan.unread_print``) — or of
-    its print seen at FAINTER_CONTRAST, fainter (toner run very low): to be read again darkened."""
-    if plan.unread_print is not None and plan.unread_print > FAINT_REREAD:
+    """Whether ``reading`` left more than FAINT_REREAD of the page's print unread — or of its print seen at
+    FAINTER_CONTRAST, fainter (toner run very low): to be read again darkened. False where its ink is not
+    found (``plan.depth``)."""
+    if plan.depth is None:
+        return False
+    unread = _unread_print(plan, reading)
+    if unread is not None and unread > FAINT_REREAD:
         return True
     fainter = unread_print(_ink(plan, FAINTER_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))
     return fainter is not None and fainter > FAINT_REREAD

@@ -631,6 +631,24 @@ def test_faint_lines_under_a_grain_as_deep_as_their_print_are_read_blurred(tmp_p
     assert darkened is not None and words_quality(_words_read(darkened)) == GOOD
 
 
+def test_faint_print_whose_band_reads_from_its_median_but_its_page_does_not_is_read_again_through_its_grain(
+    tmp_path: Path,
+) -> None:
+    """QA154 F3: faint print 26 levels deep under a grain of 8 at 150 dpi: its probe's band read as print from its
+    median, and the page was read so — `low`, no word (its grain darkened is junk to Tesseract's layout). A grainy
+    faint page read so badly is read again through its grain, straightened anew, and that reading kept."""
+    from ocr.pipeline import faint_print_seen
+
+    photocopy = light_photocopy(depth=26, grain=8, dpi=150)
+    assert faint_page(photocopy, 150) and faint_print_seen(photocopy, 150).grainy
+    scan = tmp_path / "photo nhạt hạt 8.png"
+    photocopy.save(scan, dpi=(150, 150))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.darkened and page.words > 250 and page.skew == 0.0, page
+    assert result.text.count("Hộ tịch") >= 4 and result.text.count("Căn cứ") >= 3, result.text
+
+
 def test_a_light_ruled_table_under_grain_is_read_blurred_through_its_rules_junk(tmp_path: Path) -> None:
     """QA154 F4: blurred, a ruled table's band under grain read 46 sure words of 95 — its rules and what is left of
     the grain read as junk beside them, 1.5 short of half: not print, and the page `blank`. Blurred, a band reads as
