@@ -93,6 +93,7 @@ from ocr.quality import (
     GRAINY_PAPER,
     LITTLE_INK_SHARE,
     LOW,
+    MIN_LEXICON_SHARE,
     MIN_PRINT_INCH2,
     MIRRORED_NOTICE,
     PRINT_CONTRAST,
@@ -101,6 +102,7 @@ from ocr.quality import (
     UNREAD_DPI,
     bare_syllables,
     blank_share,
+    confidence_bar,
     doubtful_print,
     faint_line_rows,
     faint_lines_darkened,
@@ -238,9 +240,10 @@ class PagePlan:
     # little or no ink darker than the blank test's, but faint print (faint_print_seen): read darkened from
     # the start, not with its paper whitened, and weighed from FAINT_PAGE_PRINT_INCH2 of print
     faint: bool = False
-    # ... on grainy paper, darkened from its median (FaintPrint.grainy): its grey image before it was, written
-    # here until it is read, for a second reading through its grain where the first reads badly (_read_through_grain)
-    grainy_image_path: Path | None = None
+    # ... that may be read another way where it reads badly (FaintPrint.other_way): that way, and its grey image
+    # before it was darkened, written here until the page is read (_read_other_way)
+    other_way: str | None = None
+    other_way_image_path: Path | None = None
     # ... whose print reads better mirrored: show-through from the other side of the sheet (_show_through)
     show_through: bool = False
     # ... among which lines of its own print were read and kept, alone (_own_lines): low, for a person to check
@@ -1160,9 +1163,9 @@ class FaintPrint:
     # show-through, a scanner's banding, a pale logo, print past reading. Whitened, their specks kept Tesseract
     # 10-100 s over the page for no word (QA151 F5: a light form at 300 dpi, 74 s, `blank`): paper to Tesseract
     unread_lines: bool = False
-    # a page of faint print on grainy paper darkened from its median, its probe's band read well so: to be read
-    # again through its grain (``through_grain``) where the page reads badly (_read_through_grain)
-    grainy: bool = False
+    # how else its faint print may be read, where the page reads badly (_read_other_way): on grainy paper read
+    # from its median, THROUGH_GRAIN; read through its grain, from its median (MEDIAN_LINES, MEDIAN_PAGE)
+    other_way: str | None = None
 
 
 def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
@@ -1175,10 +1178,11 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     lines Tesseract does not read, none, and its lines unread."""
     gray = image if image.mode == "L" else image.convert("L")
     if faint_page(image, dpi):
-        grainy = paper_grain(gray) >= GRAINY_PAPER
-        if grainy and _grainy_faint_print_blurred(gray, dpi):
-            return FaintPrint(darkened=through_grain(gray, dpi))
-        return FaintPrint(darkened=faint_print_darkened(image, dpi), grainy=grainy)
+        if paper_grain(gray) < GRAINY_PAPER:
+            return FaintPrint(darkened=faint_print_darkened(image, dpi))
+        if _grainy_faint_print_blurred(gray, dpi):
+            return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_PAGE)
+        return FaintPrint(darkened=faint_print_darkened(image, dpi), other_way=THROUGH_GRAIN)
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
     if not rows:
@@ -1186,8 +1190,25 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     smoothing = _faint_band_smoothing(gray, dpi, rows, overview.shape[0])
     if smoothing is None:
         return FaintPrint(unread_lines=True)
-    darkened = faint_lines_darkened(gray, dpi, blurred=smoothing == BLURRED)
-    return FaintPrint(darkened=_faint_print_for_tesseract(darkened, dpi))
+    if smoothing == BLURRED:
+        return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_LINES)
+    return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(gray, dpi), dpi))
+
+
+# the other way a page of faint print may be read (FaintPrint.other_way, _other_way_read): through its grain, or
+# from its median as a page of faint lines (``faint_lines_darkened``) or of faint print (``faint_print_darkened``)
+THROUGH_GRAIN = "through-grain"
+MEDIAN_LINES = "median-lines"
+MEDIAN_PAGE = "median-page"
+
+
+def _other_way_read(way: str, gray: Image.Image, dpi: float) -> Image.Image:
+    """``gray`` (a page of faint print, as ``faint_print_seen`` saw it) as Tesseract is to read it ``way``."""
+    if way == THROUGH_GRAIN:
+        return through_grain(gray, dpi)
+    if way == MEDIAN_LINES:
+        return _faint_print_for_tesseract(faint_lines_darkened(gray, dpi), dpi)
+    return faint_print_darkened(gray, dpi)
 
 
 def _grainy_faint_print_blurred(gray: Image.Image, dpi: float) -> bool:
@@ -1274,9 +1295,9 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         plan.overview = page_overview(straight, dpi)
         plan.maybe_in_shadow = maybe_in_shadow(plan.overview)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
-    if seen.grainy:
-        plan.grainy_image_path = scratch / f"page-{number:04d}-grainy.pgm"
-        (grey_source if grey_source.mode == "L" else grey_source.convert("L")).save(plan.grainy_image_path)
+    if seen.other_way is not None:
+        plan.other_way, plan.other_way_image_path = seen.other_way, scratch / f"page-{number:04d}-faint.pgm"
+        (grey_source if grey_source.mode == "L" else grey_source.convert("L")).save(plan.other_way_image_path)
     if abs(angle) > WIDE_SKEW:
         level = paper_whitened(image) if little_ink and not faint else image
         level = level if level.mode in ("1", "L", "RGB") else level.convert("RGB")
@@ -1988,8 +2009,6 @@ def read_pages(
         if plan.level_image_path is not None:
             reading = _level_or_straightened(plan, reading, read_there)
         reading = in_other_language(plan, reading)
-        if plan.grainy_image_path is not None and (_low(reading) or _faint_print_unread(plan, reading)):
-            reading = _read_through_grain(plan, reading, scratch, read_there)
         asked = reading
         low = _low(reading)
         if low and plan.faint:
@@ -2006,6 +2025,12 @@ def read_pages(
             reading = _read_upright(plan, reading, scratch, read_there, turn=turn)
         if reading is not asked:  # first read crooked or upside down: an English letter 12° askew (QA112)
             reading = in_other_language(plan, reading)
+        if (
+            plan.other_way is not None
+            and not _paper_only(plan)  # (its faint print show-through: to be dropped)
+            and (_low(reading, recorded=True) or _faint_print_unread(plan, reading))
+        ):
+            reading = _read_other_way(plan, reading, scratch, read_there)
         if plan.depth is not None:
             plan.unread_print = _unread_print(plan, reading)
             if not plan.darkened and _faint_print_unread(plan, reading):
@@ -2017,9 +2042,9 @@ def read_pages(
                 reading = _read_again(plan, reading, scratch, read_there, tint_only=True)
             plan.doubtful_print = _doubtful_print(plan, reading)
             plan.depth = None
-        if plan.grainy_image_path is not None:
-            plan.grainy_image_path.unlink(missing_ok=True)
-            plan.grainy_image_path = None
+        if plan.other_way_image_path is not None:
+            plan.other_way_image_path.unlink(missing_ok=True)
+            plan.other_way_image_path = None
         for image_path in (plan.image_path, *(band.image_path for band in plan.bands)):
             if image_path.parent == scratch:
                 image_path.unlink(missing_ok=True)  # rendered only for Tesseract: free the space now
@@ -2254,9 +2279,11 @@ def _find_ink(plan: PagePlan) -> None:
         plan.depth, plan.overview = print_depth(plan.overview), None
 
 
-def _low(reading: PageReading) -> bool:
-    """Whether ``reading`` is of low quality (``page_quality``; by the Vietnamese lexicon when read in Vietnamese)."""
-    return page_quality(reading.confidence, reading.text(), vietnamese=reads_vietnamese(reading.language))[0] == LOW
+def _low(reading: PageReading, *, recorded: bool = False) -> bool:
+    """Whether ``reading`` is of low quality (``page_quality``; by the Vietnamese lexicon when read in Vietnamese;
+    ``recorded``: as the page would be recorded, read ``middling_read`` too)."""
+    vietnamese = reads_vietnamese(reading.language)
+    return page_quality(reading.confidence, reading.text(), vietnamese=vietnamese, recorded=recorded)[0] == LOW
 
 
 def _other_language(language: str, other: str, tessdata_dir: Path | None) -> str:
@@ -2472,26 +2499,31 @@ def _read_again(
     return second
 
 
-def _read_through_grain(
+def _read_other_way(
     plan: PagePlan,
     first: PageReading,
     scratch: Path,
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> PageReading:
-    """A page of faint print on grainy paper (``plan.grainy_image_path``) read darkened from its median, ``first``,
-    badly: read again through its grain (``through_grain``), straightened by what that image shows, and that kept
-    (the page's image from then on) when it gets clearly more (``_words_score``, AGAIN_MARGIN). The probe's band
-    can read well from the median where the whole page does not (QA154 F3: a 150 dpi page of 10 pt print 22
-    levels deep under grain 7, 289 words right of 757, its band 76 sure words of 102; a note of 13 pt, 26 deep
-    under grain 9, no word); and its grain darkened from the median can be straightened by an angle it does not
-    have (print 30 deep under grain 8 at 200 dpi: 2.5°, 243 words right of 953; read through its grain at that
-    angle 339, straight 835)."""
-    assert plan.grainy_image_path is not None and plan.image_path is not None
-    with Image.open(plan.grainy_image_path) as gray:
-        straight, angle = deskewed(through_grain(gray, plan.dpi))
-    path = scratch / f"through-grain-{plan.number:04d}{_pnm_suffix(straight.mode)}"
-    second, bands = _written_and_read(plan, straight, path, read, "-through-grain")
-    if _words_score(second) <= AGAIN_MARGIN * _words_score(first):
+    """A page of faint print on grainy paper read one way (from its median, or through its grain), ``first``,
+    badly: read again the other way (``plan.other_way``, ``_other_way_read``), straightened by what that image
+    shows, and that kept (the page's image from then on) when it gets clearly more (``_words_score``,
+    AGAIN_MARGIN). The probe reads a band of the page: its band can read well from the median where the whole page
+    does not (QA154 F3: a 150 dpi page of 10 pt print 22 levels deep under grain 7, 289 words right of 757, its
+    band 76 sure words of 102; a note of 13 pt, 26 deep under grain 9, no word), and its grain darkened from the
+    median can straighten the page by an angle it does not have (print 30 deep under grain 8 at 200 dpi: 2.5°, 243
+    words right of 953; through its grain at that angle 339, straight 846) — or its band read through its grain can
+    be surer by a word or two where the page reads worse so (QA154 F1: a dotted form at 300 dpi, 70 words right of
+    78, `low`; from its median 75, `good`)."""
+    assert plan.other_way is not None and plan.other_way_image_path is not None and plan.image_path is not None
+    with Image.open(plan.other_way_image_path) as gray:
+        image = _other_way_read(plan.other_way, gray, plan.dpi)
+    if plan.orientation:  # turned as the page was to be read upright (its grey image is as scanned)
+        image = image.rotate(-plan.orientation, expand=True)
+    straight, angle = deskewed(image)
+    path = scratch / f"{plan.other_way}-{plan.number:04d}{_pnm_suffix(straight.mode)}"
+    second, bands = _written_and_read(plan, straight, path, read, f"-{plan.other_way}")
+    if _words_score(second) <= AGAIN_MARGIN * _words_score(first) or not _plausible_text(second):
         _remove_image(path, bands)
         return first
     _remove_image(plan.image_path, plan.bands)
@@ -2499,6 +2531,17 @@ def _read_through_grain(
     if plan.depth is not None:  # its ink as Tesseract read it
         plan.depth = print_depth(page_overview(straight, plan.dpi))
     return second
+
+
+def _plausible_text(reading: PageReading) -> bool:
+    """Whether ``reading`` reads as text, not as the junk of grain or lines: MIN_LEXICON_SHARE of its words known
+    syllables (in Vietnamese), or, too few words to weigh so, read with confidence LOW_CONFIDENCE or more. Read
+    again another way, faint graph paper read as 22 junk words (confidence 43), against none (QA156 F2); an upside
+    down page, gibberish that beat gibberish by its letters (QA156 F1)."""
+    share = lexicon_share(reading.text()) if reads_vietnamese(reading.language) else None
+    if share is not None:
+        return share >= MIN_LEXICON_SHARE
+    return reading.confidence is not None and reading.confidence >= confidence_bar(reads_vietnamese(reading.language))
 
 
 def _read_image(

@@ -637,16 +637,30 @@ def test_faint_print_whose_band_reads_from_its_median_but_its_page_does_not_is_r
     """QA154 F3: faint print 26 levels deep under a grain of 8 at 150 dpi: its probe's band read as print from its
     median, and the page was read so — `low`, no word (its grain darkened is junk to Tesseract's layout). A grainy
     faint page read so badly is read again through its grain, straightened anew, and that reading kept."""
-    from ocr.pipeline import faint_print_seen
+    from ocr.pipeline import THROUGH_GRAIN, faint_print_seen
 
     photocopy = light_photocopy(depth=26, grain=8, dpi=150)
-    assert faint_page(photocopy, 150) and faint_print_seen(photocopy, 150).grainy
+    assert faint_page(photocopy, 150) and faint_print_seen(photocopy, 150).other_way == THROUGH_GRAIN
     scan = tmp_path / "photo nhạt hạt 8.png"
     photocopy.save(scan, dpi=(150, 150))
     result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
     page = result.pages[0]
     assert page.darkened and page.words > 250 and page.skew == 0.0, page
     assert result.text.count("Hộ tịch") >= 4 and result.text.count("Căn cứ") >= 3, result.text
+
+
+def test_a_faint_page_read_again_the_other_way_does_not_keep_junk(tmp_path: Path) -> None:
+    """QA156 F1: read the other way before it was asked which way is up, an upside-down grainy faint page's
+    gibberish beat its first reading's by its letters and was kept (290 → 7 words right of 626 on QA's page; here
+    322 words of junk where none were read). The other way is read once the page is turned as it reads upright, and
+    kept only where it reads as text (``_plausible_text``). (This page, 1.5° crooked too, OSD does not turn: left.)"""
+    upside_down = light_photocopy(depth=22, grain=7, dpi=150)
+    upside_down = upside_down.rotate(1.5, resample=Image.Resampling.BICUBIC, fillcolor=250).rotate(180)
+    scan = tmp_path / "ngược.png"
+    upside_down.save(scan, dpi=(150, 150))
+    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
+    page = result.pages[0]
+    assert page.words == 0 or result.text.count("Hộ tịch") >= 4, (page, result.text[:300])
 
 
 def test_a_light_ruled_table_under_grain_is_read_blurred_through_its_rules_junk(tmp_path: Path) -> None:
