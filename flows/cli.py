@@ -1369,9 +1369,9 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
     kept = [page.number for page in result.pages if not page.ocr and page.too_small is None]
     if kept and len(kept) < len(result.pages):
         out.print(f"  giữ lớp chữ / text layer kept: tr. / p. {page_run(kept)}", markup=False)
-    layouts = {words.number: words.words for words in result.layout}
+    page_texts = result.text.split("\f")  # (one part a page, in order: ocr.pipeline joins them so)
     for page in result.pages:
-        read = " ".join(word.text for word in layouts.get(page.number, []))
+        read = page_texts[page.number - 1] if len(page_texts) == len(result.pages) else ""
         if (said := _page_quality_said(page, read)) is not None:
             out.print(f"  {said}", markup=False)
         if page.dpi_assumed:

@@ -2053,7 +2053,8 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
             # a one-page file's count says nothing "every page" does not; QA79 read "(1 page(s))" between sentences
             many = len(blank) > 1
             if read := few_words_read(record.ocr.text):  # "Trang 2" read: not "no ink at all" (QA155 F2)
-                raise BadInputError(path, Problem.ALL_BLANK_FEW_WORDS, read, read)
+                on = (f"{len(blank)} pages: ", f"{len(blank)} trang: ") if many else ("", "")  # (QA156 F5)
+                raise BadInputError(path, Problem.ALL_BLANK_FEW_WORDS, on[0] + read, on[1] + read)
             faint_marks = any(page.faint_marks for page in record.ocr.pages)
             problem = Problem.ALL_BLANK_FAINT_MARKS if faint_marks else Problem.ALL_BLANK
             raise BadInputError(

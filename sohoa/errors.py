@@ -154,8 +154,8 @@ PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
         "wrong side was scanned.",
     ),
     Problem.ALL_BLANK_FEW_WORDS: (
-        "Nếu đây là một trang của một văn bản (trang cuối, trang chỉ có số trang), hãy quét nó cùng văn bản đó.",
-        "If it is a page of a document (its last page, a page with only its number), scan it with that document.",
+        "Nếu trang thuộc một văn bản (trang cuối, trang chỉ có số trang), hãy quét cùng văn bản đó.",
+        "If the page belongs to a document (a last page, a page with only its number), scan it with that document.",
     ),
 }
 

@@ -325,9 +325,10 @@ FEW_WORDS_SAID = 60
 
 def few_words_read(text: str) -> str:
     """What was read on pages with no text (``has_text``: a page number, "Trang 2"), quoted on one line for a
-    reason (“Trang 2”); "" where not one word of two letters or digits was read (specks: '.', 'ˆ', 'i')."""
-    words = text.replace("“", '"').replace("”", '"').split()
-    if not any(sum(ch.isalnum() for ch in word) >= 2 for word in words):
+    reason (“Trang 2”), its specks left out; "" where not one word of two letters or digits, nor a number, was read
+    (specks: '.', 'ˆ', 'i', '_')."""
+    words = [word for word in text.replace("“", '"').replace("”", '"').split() if any(ch.isalnum() for ch in word)]
+    if not any(sum(ch.isalnum() for ch in word) >= 2 or any(ch.isdigit() for ch in word) for word in words):
         return ""
     said = " ".join(words)
     if len(said) > FEW_WORDS_SAID:

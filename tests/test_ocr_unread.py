@@ -452,28 +452,34 @@ def test_a_blank_page_with_faint_marks_says_so_and_alone_is_not_called_inkless(t
 def test_a_blank_page_with_a_page_number_read_is_not_called_inkless(tmp_path: Path) -> None:
     """QA155 F2: "Trang 2" in grey, too light for the blank test, was read (confidence 96), and the page — no
     text, a word or two — stayed `blank`, as it should; but `sohoa ocr` said it was blank as bare paper is, and
-    alone it was quarantined as "no ink at all". What was read is said, and quoted in the reason (a stack's page
-    numbers are not put for a "trang N" read there)."""
-    from flows.cli import _page_quality_said
+    alone it was quarantined as "no ink at all". What was read is said, page by page (QA156 F4: only of the first
+    and the last), and quoted in the reason, with the count of pages and without specks (QA156 F5); a stack's page
+    numbers are not put for a "trang N" read there."""
     from flows.pipeline import Outcome, process_many
     from sohoa.errors import BadInputError, Problem
+    from sohoa.record import few_words_read
     from tests.conftest import make_settings
+    from tests.test_cli import sohoa
 
-    image = Image.new("L", (1654, 2339), 250)
-    ImageDraw.Draw(image).text((760, 2150), "Trang 2", font=ImageFont.truetype(FONT, 33), fill=170)
-    scan = tmp_path / "trang số.png"
-    image.save(scan, dpi=(200, 200))
-    result = ocr_document(scan, tmp_path / "out.pdf", workers=2)
-    (page,) = result.pages
-    assert page.quality == BLANK and "Trang" in result.text, (page, result.text)
-    said = _page_quality_said(page, result.text) or ""
-    assert "chỉ đọc được “Trang" in said and "blank but for “Trang" in said, said
+    pages = []
+    for number in (2, 3, 4):
+        image = Image.new("L", (1654, 2339), 250)
+        ImageDraw.Draw(image).text((760, 2150), f"Trang {number}", font=ImageFont.truetype(FONT, 33), fill=170)
+        pages.append(image)
+    scan = tmp_path / "trang số.tif"
+    pages[0].save(scan, dpi=(200, 200), save_all=True, append_images=pages[1:], compression="tiff_lzw")
+    proc = sohoa("ocr", str(scan), str(tmp_path / "out.pdf"), data_dir=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for number in (1, 2, 3):  # every page, not the first and the last
+        said = f"trang / page {number}: trang trắng, chỉ đọc được “Trang {number + 1}” / blank but for “Trang"
+        assert said in proc.stdout, proc.stdout
     (outcome,) = process_many([scan], make_settings(tmp_path / "var"))
     assert outcome.outcome == Outcome.QUARANTINED, outcome
-    assert "only a word or two was read (“Trang" in (outcome.reason_en or ""), outcome.reason_en
-    assert "no ink at all" not in (outcome.reason_en or "") and "chỉ đọc được vài chữ (“Trang" in (
-        outcome.reason_vi or ""
-    )
+    reason_en, reason_vi = outcome.reason_en or "", outcome.reason_vi or ""
+    assert "only a word or two was read (3 pages: “Trang 2 Trang 3 Trang 4”)" in reason_en, reason_en
+    assert "chỉ đọc được vài chữ (3 trang: “Trang 2" in reason_vi and "no ink at all" not in reason_en, reason_vi
+    assert few_words_read("_ Trang 6") == "“Trang 6”" and few_words_read("- 2 -") == "“2”"
+    assert few_words_read(". ˆ i _") == ""  # specks: nothing read
     quoted = BadInputError("x.pdf", Problem.ALL_BLANK_FEW_WORDS, "“trang 2”", "“trang 2”")
     assert "(“trang 2”)" in quoted.english(pages=[5, 6]) and "(“trang 2”)" in quoted.vietnamese(pages=[5, 6])
 
