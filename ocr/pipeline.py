@@ -2033,7 +2033,7 @@ def read_pages(
             reading = _read_other_way(plan, reading, scratch, read_there)
         if plan.depth is not None:
             plan.unread_print = _unread_print(plan, reading)
-            if not plan.darkened and _faint_print_unread(plan, reading):
+            if not plan.darkened and _faint_print_unread(plan, reading, weighed=True):
                 reading = _read_again(plan, reading, scratch, read_there)
             elif not plan.darkened and plan.maybe_in_shadow:
                 reading = _read_again(plan, reading, scratch, read_there, shadow_only=True)
@@ -2506,15 +2506,15 @@ def _read_other_way(
     read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
 ) -> PageReading:
     """A page of faint print on grainy paper read one way (from its median, or through its grain), ``first``,
-    badly: read again the other way (``plan.other_way``, ``_other_way_read``), straightened by what that image
-    shows, and that kept (the page's image from then on) when it gets clearly more (``_words_score``,
-    AGAIN_MARGIN). The probe reads a band of the page: its band can read well from the median where the whole page
-    does not (QA154 F3: a 150 dpi page of 10 pt print 22 levels deep under grain 7, 289 words right of 757, its
-    band 76 sure words of 102; a note of 13 pt, 26 deep under grain 9, no word), and its grain darkened from the
-    median can straighten the page by an angle it does not have (print 30 deep under grain 8 at 200 dpi: 2.5°, 243
-    words right of 953; through its grain at that angle 339, straight 846) — or its band read through its grain can
-    be surer by a word or two where the page reads worse so (QA154 F1: a dotted form at 300 dpi, 70 words right of
-    78, `low`; from its median 75, `good`)."""
+    badly: read again the other way (``plan.other_way``, ``_other_way_read``), turned as the page was to be read
+    upright and straightened by what that image shows, and that kept (the page's image from then on) when it gets
+    clearly more (``_words_score``, AGAIN_MARGIN) and reads as text (``_plausible_text``). The probe reads a band
+    of the page: its band can read well from the median where the whole page does not (QA154 F3: a 150 dpi page of
+    10 pt print 22 levels deep under grain 7, 289 words right of 757, its band 76 sure words of 102; a note of 13
+    pt, 26 deep under grain 9, no word), and its grain darkened from the median can straighten the page by an angle
+    it does not have (print 30 deep under grain 8 at 200 dpi: 2.5°, 243 words right of 953; through its grain at
+    that angle 339, straight 846) — or its band read through its grain can be surer by a word or two where the page
+    reads worse so (QA154 F1: a dotted form at 300 dpi, 70 words right of 78, `low`; from its median 75, `good`)."""
     assert plan.other_way is not None and plan.other_way_image_path is not None and plan.image_path is not None
     with Image.open(plan.other_way_image_path) as gray:
         image = _other_way_read(plan.other_way, gray, plan.dpi)
@@ -2572,13 +2572,13 @@ def _doubtful_print(plan: PagePlan, reading: PageReading) -> float | None:
     return doubtful_print(_ink(plan, PRINT_CONTRAST), words, plan.dpi, _least_print(plan))
 
 
-def _faint_print_unread(plan: PagePlan, reading: PageReading) -> bool:
-    """Whether ``reading`` left more than FAINT_REREAD of the page's print unread — or of its print seen at
-    FAINTER_CONTRAST, fainter (toner run very low): to be read again darkened. False where its ink is not
-    found (``plan.depth``)."""
+def _faint_print_unread(plan: PagePlan, reading: PageReading, *, weighed: bool = False) -> bool:
+    """Whether ``reading`` left more than FAINT_REREAD of the page's print unread (``_unread_print``; ``weighed``:
+    ``plan.unread_print`` is already its) — or of its print seen at FAINTER_CONTRAST, fainter (toner run very
+    low): to be read again darkened. False where its ink is not found (``plan.depth``)."""
     if plan.depth is None:
         return False
-    unread = _unread_print(plan, reading)
+    unread = plan.unread_print if weighed else _unread_print(plan, reading)
     if unread is not None and unread > FAINT_REREAD:
         return True
     fainter = unread_print(_ink(plan, FAINTER_CONTRAST), _boxes(reading), plan.dpi, _least_print(plan))
