@@ -150,6 +150,13 @@ def ink_rectangle(
     y0, y1 = max(0, top - margin), min(height, bottom + 1 + margin)
     if (x1 - x0) * (y1 - y0) >= WHOLE_ENOUGH * width * height:
         return None
+    # One as wide as the image but not as tall made Tesseract 5.3 read junk (QA157 F1: a tight-cropped scan, a rule
+    # drawn edge to edge, a scanner's dark top edge, Tesseract's own phototest.tif — 300 words right → 2; one pixel
+    # narrower read as the whole image): it is one pixel narrower (and, likewise, one as tall one pixel shorter).
+    if x0 == 0 and x1 == width:
+        x1 -= 1
+    if y0 == 0 and y1 == height:
+        y1 -= 1
     return x0, y0, x1 - x0, y1 - y0
 
 

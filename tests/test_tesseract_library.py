@@ -105,6 +105,33 @@ def test_a_worker_reads_only_where_the_page_has_ink_its_boxes_on_the_whole_page(
     assert ink_rectangle(*read_pnm(str(blank)), dpi=300) is None  # no ink: read whole, as before
 
 
+def test_a_page_with_ink_from_edge_to_edge_is_read_as_the_command_reads_it(tmp_path: Path) -> None:
+    """QA157 F1: a rectangle as wide as the image but not as tall — a letterhead's rule drawn edge to edge, a
+    tight-cropped scan, a scanner's dark top edge — made Tesseract read junk (156 words right → 8). Such a
+    rectangle is one pixel narrower, and reads as the whole image does."""
+    from PIL import ImageDraw, ImageFont
+
+    from ocr.tess_worker import ink_rectangle, read_pnm
+
+    image = Image.new("L", (1654, 2339), 250)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 200, 1653, 203), fill=20)  # the rule, edge to edge
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 33)
+    lines = [
+        "Điều 1. Cho phép cải chính nội dung trong sổ đăng ký khai sinh",
+        "của ông Nguyễn Văn Thưởng, thôn Đông Xuyên.",
+    ]
+    for index, line in enumerate(lines * 4):
+        draw.text((200, 300 + 50 * index), line, font=font, fill=20)
+    path = tmp_path / "trang.pgm"
+    image.save(path)
+    rectangle = ink_rectangle(*read_pnm(str(path)), dpi=200)
+    assert rectangle is not None and rectangle[0] == 0 and rectangle[2] == 1653, rectangle
+    by_library = read_page(path, tmp_path / "tsv-library", dpi=200, engine="library")
+    by_command = read_page(path, tmp_path / "tsv-command", dpi=200, engine="command")
+    assert by_library.text() == by_command.text() and by_library.text().count("Nguyễn Văn Thưởng") == 4
+
+
 def test_a_worker_reads_page_after_page_and_is_replaced_after_its_quota(
     page: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
