@@ -1164,8 +1164,10 @@ class FaintPrint:
     # 10-100 s over the page for no word (QA151 F5: a light form at 300 dpi, 74 s, `blank`): paper to Tesseract
     unread_lines: bool = False
     # how else its faint print may be read, where the page reads badly (_read_other_way): on grainy paper read
-    # from its median, THROUGH_GRAIN; read through its grain, from its median (MEDIAN_LINES, MEDIAN_PAGE)
+    # from its median, THROUGH_GRAIN; read through its grain, from its median (MEDIAN_LINES, MEDIAN_PAGE) — and
+    # the page in grey, as it was seen, to be read so
     other_way: str | None = None
+    grey: Image.Image | None = None
 
 
 def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
@@ -1181,8 +1183,8 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
         if paper_grain(gray) < GRAINY_PAPER:
             return FaintPrint(darkened=faint_print_darkened(image, dpi))
         if _grainy_faint_print_blurred(gray, dpi):
-            return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_PAGE)
-        return FaintPrint(darkened=faint_print_darkened(image, dpi), other_way=THROUGH_GRAIN)
+            return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_PAGE, grey=gray)
+        return FaintPrint(darkened=faint_print_darkened(image, dpi), other_way=THROUGH_GRAIN, grey=gray)
     overview = page_overview(gray, dpi)
     rows = faint_line_rows(overview)
     if not rows:
@@ -1191,7 +1193,7 @@ def faint_print_seen(image: Image.Image, dpi: float) -> FaintPrint:
     if smoothing is None:
         return FaintPrint(unread_lines=True)
     if smoothing == BLURRED:
-        return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_LINES)
+        return FaintPrint(darkened=through_grain(gray, dpi), other_way=MEDIAN_LINES, grey=gray)
     return FaintPrint(darkened=_faint_print_for_tesseract(faint_lines_darkened(gray, dpi), dpi))
 
 
@@ -1263,7 +1265,6 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
     little_ink = ink <= LITTLE_INK_SHARE
     # a page with little or no ink darker than BLANK_INK whose print is faint: read with it darkened, not whitened
     seen = faint_print_seen(image, dpi) if little_ink else FaintPrint()
-    grey_source = image  # (as faint_print_seen saw it)
     faint = seen.darkened is not None
     if seen.darkened is not None:
         image = seen.darkened
@@ -1295,9 +1296,9 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         plan.overview = page_overview(straight, dpi)
         plan.maybe_in_shadow = maybe_in_shadow(plan.overview)
     plan.bands = _written_bands(straight, image_path, dpi, bands)
-    if seen.other_way is not None:
+    if seen.other_way is not None and seen.grey is not None:
         plan.other_way, plan.other_way_image_path = seen.other_way, scratch / f"page-{number:04d}-faint.pgm"
-        (grey_source if grey_source.mode == "L" else grey_source.convert("L")).save(plan.other_way_image_path)
+        seen.grey.save(plan.other_way_image_path)
     if abs(angle) > WIDE_SKEW:
         level = paper_whitened(image) if little_ink and not faint else image
         level = level if level.mode in ("1", "L", "RGB") else level.convert("RGB")
@@ -2110,11 +2111,7 @@ def _level_or_straightened(
     if LEVEL_MARGIN * _words_score(straightened) >= _words_score(level):
         level_path.unlink(missing_ok=True)
         return straightened
-    _remove_image(plan.image_path, plan.bands)
-    plan.image_path, plan.bands, plan.skew = level_path, [], 0.0
-    if plan.depth is not None:  # its ink is where it stands level
-        with Image.open(level_path) as image:
-            plan.depth = print_depth(page_overview(image, plan.dpi))
+    _image_kept(plan, None, level_path, [], 0.0)
     return level
 
 
@@ -2156,13 +2153,11 @@ def _read_upright(
         first_kept = _reading_score(second) <= _reading_score(first) and first.sideways_turn() != rotate
     # the image whose reading is not kept goes; the upright one, kept, is the page's image from now on (QA110: a
     # faint page scanned upside down was not read again darkened)
-    _remove_image(*((upright_path, upright_bands) if first_kept else (whole_path, plan.bands)))
     if first_kept:
+        _remove_image(upright_path, upright_bands)
         return first
-    plan.image_path, plan.bands = upright_path, upright_bands
-    plan.orientation, plan.skew = rotate, skew
-    if plan.depth is not None:  # its ink is where it stands upright
-        plan.depth = print_depth(page_overview(upright, plan.dpi))
+    _image_kept(plan, upright, upright_path, upright_bands, skew)
+    plan.orientation = rotate
     return second
 
 
@@ -2203,11 +2198,8 @@ def _read_far_deskewed(
     if _words_score(second) <= LEVEL_MARGIN * _words_score(first):
         _remove_image(path, bands)
         return first
-    _remove_image(whole_path, plan.bands)
-    plan.image_path, plan.bands, plan.skew = path, bands, angle
+    _image_kept(plan, straight, path, bands, angle)
     plan.orientation = (plan.orientation + turn) % 360
-    if plan.depth is not None:  # its ink is where it stands straight
-        plan.depth = print_depth(page_overview(straight, plan.dpi))
     return second
 
 
@@ -2265,6 +2257,24 @@ def _written_and_read(
     (``_written_bands``), and read: (the reading, the bands written; none when it is written whole)."""
     bands = _written_bands(image, image_path, plan.dpi, plan.band_limit)
     return read(plan, image_path, bands, suffix), bands
+
+
+def _image_kept(
+    plan: PagePlan, image: Image.Image | None, image_path: Path, bands: list[PageBand], skew: float
+) -> None:
+    """Another image of the page, ``image`` — written at ``image_path`` or as its ``bands``, straightened by
+    ``skew`` from the page as scanned (or upright); None: read back from ``image_path`` if need be — read better
+    and kept: the page's image from now on, the one it replaces removed, and its ink found where it now stands."""
+    assert plan.image_path is not None
+    _remove_image(plan.image_path, plan.bands)
+    plan.image_path, plan.bands, plan.skew = image_path, bands, skew
+    if plan.depth is None:
+        return
+    if image is None:
+        with Image.open(image_path) as written:
+            plan.depth = print_depth(page_overview(written, plan.dpi))
+    else:
+        plan.depth = print_depth(page_overview(image, plan.dpi))
 
 
 def _remove_image(image_path: Path, bands: list[PageBand]) -> None:
@@ -2526,10 +2536,7 @@ def _read_other_way(
     if _words_score(second) <= AGAIN_MARGIN * _words_score(first) or not _plausible_text(second):
         _remove_image(path, bands)
         return first
-    _remove_image(plan.image_path, plan.bands)
-    plan.image_path, plan.bands, plan.skew = path, bands, angle
-    if plan.depth is not None:  # its ink as Tesseract read it
-        plan.depth = print_depth(page_overview(straight, plan.dpi))
+    _image_kept(plan, straight, path, bands, angle)
     return second
 
 
