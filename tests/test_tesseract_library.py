@@ -75,24 +75,33 @@ def test_library_reads_exactly_the_words_of_the_tesseract_command(page: Path, mo
     assert "THÔNG BÁO" in by_library.text()
 
 
+def lines_on_paper(
+    size: tuple[int, int], font_size: int, origin: tuple[int, int], pitch: int, copies: int
+) -> Image.Image:
+    """A page of ``size`` pixels, paper at 250: two lines of a civil-status decision ``copies`` times, in print at 20,
+    Liberation Serif ``font_size`` pixels, from ``origin``, a line every ``pitch`` pixels."""
+    from PIL import ImageDraw, ImageFont
+
+    image = Image.new("L", size, 250)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", font_size)
+    lines = [
+        "Điều 1. Cho phép cải chính nội dung trong sổ đăng ký khai sinh",
+        "của ông Nguyễn Văn Thưởng, thôn Đông Xuyên.",
+    ]
+    for index, line in enumerate(lines * copies):
+        draw.text((origin[0], origin[1] + pitch * index), line, font=font, fill=20)
+    return image
+
+
 @pytest.mark.parametrize("mode", ["L", "1", "RGB"])
 def test_a_worker_reads_only_where_the_page_has_ink_its_boxes_on_the_whole_page(tmp_path: Path, mode: str) -> None:
     """The worker asks Tesseract to read only the rectangle where the page has ink (``ink_rectangle``): its
     thresholding and layout analysis ran over the margins too (~5 % of a page's CPU). The words and their boxes
     are the command's, which reads the whole image, in the whole image's pixels."""
-    from PIL import ImageDraw, ImageFont
-
     from ocr.tess_worker import ink_rectangle, read_pnm
 
-    image = Image.new("L", (2480, 3508), 250)
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 46)
-    lines = [
-        "Điều 1. Cho phép cải chính nội dung trong sổ đăng ký khai sinh",
-        "của ông Nguyễn Văn Thưởng, thôn Đông Xuyên.",
-    ]
-    for index, line in enumerate(lines * 3):
-        draw.text((700, 1500 + 72 * index), line, font=font, fill=20)
+    image = lines_on_paper((2480, 3508), 46, (700, 1500), 72, 3)
     path = tmp_path / ("trang" + {"L": ".pgm", "1": ".pbm", "RGB": ".ppm"}[mode])
     image.convert(mode, dither=Image.Dither.NONE).save(path)
     left, top, width, height = ink_rectangle(*read_pnm(str(path)), dpi=300) or (0, 0, 0, 0)
@@ -109,20 +118,12 @@ def test_a_page_with_ink_from_edge_to_edge_is_read_as_the_command_reads_it(tmp_p
     """QA157 F1: a rectangle as wide as the image but not as tall — a letterhead's rule drawn edge to edge, a
     tight-cropped scan, a scanner's dark top edge — made Tesseract read junk (156 words right → 8). Such a
     rectangle is one pixel narrower, and reads as the whole image does."""
-    from PIL import ImageDraw, ImageFont
+    from PIL import ImageDraw
 
     from ocr.tess_worker import ink_rectangle, read_pnm
 
-    image = Image.new("L", (1654, 2339), 250)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((0, 200, 1653, 203), fill=20)  # the rule, edge to edge
-    font = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf", 33)
-    lines = [
-        "Điều 1. Cho phép cải chính nội dung trong sổ đăng ký khai sinh",
-        "của ông Nguyễn Văn Thưởng, thôn Đông Xuyên.",
-    ]
-    for index, line in enumerate(lines * 4):
-        draw.text((200, 300 + 50 * index), line, font=font, fill=20)
+    image = lines_on_paper((1654, 2339), 33, (200, 300), 50, 4)
+    ImageDraw.Draw(image).rectangle((0, 200, 1653, 203), fill=20)  # the rule, edge to edge
     path = tmp_path / "trang.pgm"
     image.save(path)
     rectangle = ink_rectangle(*read_pnm(str(path)), dpi=200)
