@@ -8,7 +8,6 @@ literally named `train` or `file` is given as `./train`.)
 from __future__ import annotations
 
 import re
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,6 +16,7 @@ import typer
 from typer.core import TyperGroup
 
 from flows.commands_storage import ArchiveOption, JsonOption, _check_unchanged, _open, not_in_archive
+from sohoa.fsutil import ScratchFolder
 from sohoa.vietnamese import vn_date
 
 if TYPE_CHECKING:
@@ -65,10 +65,10 @@ def _read(input_file: Path, settings: Settings) -> OcrResult:
     PDF goes to a temporary folder)."""
     import ocr as ocr_stage
 
-    with tempfile.TemporaryDirectory(prefix="sohoa-classify-") as scratch:
+    with ScratchFolder("sohoa-classify-") as scratch:
         result = ocr_stage.ocr_document(
             input_file,
-            Path(scratch) / "ocr.pdf",
+            scratch / "ocr.pdf",
             language=settings.ocr_language,
             workers=settings.effective_ocr_workers,
             dpi=settings.ocr_dpi,

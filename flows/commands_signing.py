@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from sohoa.fsutil import spelled_output
+from sohoa.fsutil import ScratchFolder, spelled_output
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -327,8 +327,6 @@ def _verify_archive(location: str | None, verify_one: Any, under: str | None = N
     A signed file whose bytes are not the archived ones is verified too (QA58): its entry fails for the mismatch,
     and gives the SHA-256 of the bytes found and their signatures' verdict (it said "the file could not be read").
     ``under``: only the records in that folder of the archive (`sohoa verify` given a path inside one)."""
-    import tempfile
-
     import signing
     from flows.cli import EXIT_FAULT, _fail
     from flows.commands_storage import _open
@@ -342,10 +340,10 @@ def _verify_archive(location: str | None, verify_one: Any, under: str | None = N
 
     results = []
     try:
-        with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as scratch:
+        with ScratchFolder("sohoa-verify-") as scratch:
             for document in signed_documents(store, under):
                 if document.data is None and document.found is not None:
-                    changed = Path(scratch) / f"{document.record_id}.changed.pdf"
+                    changed = scratch / f"{document.record_id}.changed.pdf"
                     changed.write_bytes(document.found)
                     result = verify_one(changed)  # hashed here: the bytes found, not the record's
                     changed.unlink()

@@ -26,6 +26,7 @@ from PIL import Image, ImageDraw
 
 from sohoa.fsutil import (
     NAME_MAX,
+    ScratchFolder,
     atomic_path,
     atomic_write_text,
     escaped,
@@ -768,8 +769,6 @@ def _tiff_as_pdf(path: Path, dpis: list[int]) -> bytes:
     Flate images (43 KB of G4 made 76 KB), and until the pipeline's own conversion was used here img2pdf turned a
     frame with an Orientation tag once more by /Rotate. A file that conversion refuses has its frames wrapped one
     by one as PNG, as before, for the pipeline to judge each document."""
-    import tempfile
-
     import img2pdf
     from PIL import Image, ImageSequence
 
@@ -778,8 +777,8 @@ def _tiff_as_pdf(path: Path, dpis: list[int]) -> bytes:
     from sohoa.errors import BadInputError
 
     try:
-        with tempfile.TemporaryDirectory(prefix="sohoa-stack-") as scratch:
-            whole = Path(scratch) / "stack.pdf"
+        with ScratchFolder("sohoa-stack-") as scratch:
+            whole = scratch / "stack.pdf"
             image_to_pdf(inspect_input(path), whole)
             return whole.read_bytes()
     except (BadInputError, OSError, ValueError) as exc:

@@ -28,13 +28,14 @@ import platform
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pikepdf
+
+from sohoa.fsutil import ScratchFolder
 
 CCITT = "/CCITTFaxDecode"
 JBIG2 = "/JBIG2Decode"
@@ -115,8 +116,8 @@ def _poppler_complaint(pdftoppm: str, images: list[pikepdf.Stream]) -> str | Non
         page = alone.add_blank_page(page_size=(72, 72))
         page.Resources = pikepdf.Dictionary(XObject=pikepdf.Dictionary(Im0=alone.copy_foreign(image)))
         page.Contents = alone.make_stream(b"q 72 0 0 72 0 0 cm /Im0 Do Q")
-    with tempfile.TemporaryDirectory(prefix="sohoa-images-") as scratch:
-        drawn = Path(scratch) / "images.pdf"
+    with ScratchFolder("sohoa-images-") as scratch:
+        drawn = scratch / "images.pdf"
         alone.save(drawn)
         try:
             done = subprocess.run(
@@ -243,8 +244,8 @@ def _libtiff_complaint(image: pikepdf.Stream) -> str | None:
         pikepdf.PdfImage(image).extract_to(stream=wrapped)
     except Exception:  # noqa: BLE001 — pikepdf cannot wrap it (UnsupportedImageTypeError…): not judged (QA103)
         return None
-    with tempfile.TemporaryDirectory(prefix="sohoa-fax-") as scratch:
-        tiff = Path(scratch) / "image.tif"
+    with ScratchFolder("sohoa-fax-") as scratch:
+        tiff = scratch / "image.tif"
         tiff.write_bytes(wrapped.getvalue())
         faults = libtiff.decode_faults(tiff)
     return _said(*faults[0][1:]) if faults else None

@@ -26,7 +26,6 @@ import logging
 import math
 import os
 import re
-import tempfile
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -146,7 +145,7 @@ from ocr.tesseract_library import start_workers_ahead
 from ocr.textlayer import glyphless_font, text_layer_form
 from sohoa.errors import BadInputError, Problem
 from sohoa.font_twins import embed_font_twins, twins_notice
-from sohoa.fsutil import atomic_path, readable
+from sohoa.fsutil import ScratchFolder, atomic_path, readable
 from sohoa.pdfa import (
     PDFA_SAVE_SETTINGS,
     document_problems,
@@ -305,8 +304,8 @@ def ocr_document(
         # as many as will read at once — no more than the pages' bands can keep busy; their models load while the
         # first page is rendered
         start_workers_ahead(language, tessdata_dir, count=min(workers, info.page_count * max(1, bands)))
-    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-", dir=work_dir) as scratch_name:
-        scratch = Path(scratch_name)
+    # (a ScratchFolder: a `sohoa ocr` stopped the moment tempfile made its folder left it in WORK)
+    with ScratchFolder("sohoa-ocr-", work_dir) as scratch:
         rasterised: list[int] = []
         text_dropped: list[int] = []
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped)

@@ -16,7 +16,6 @@ import os
 import shlex
 import statistics
 import subprocess
-import tempfile
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from pytesseract.pytesseract import run_tesseract
 from ocr.diacritics import Breaks, corrections_made, restore_diacritics
 from ocr.tesseract_library import LibraryUnavailable, WordRow, killed_from_outside, read_with_library, signal_name
 from sohoa.errors import BadInputError, Problem, StageError
+from sohoa.fsutil import ScratchFolder
 
 if TYPE_CHECKING:
     import numpy as np
@@ -752,12 +752,12 @@ def tesseract_broken(language: str = "vie", tessdata_dir: Path | None = None) ->
     and without ``-l`` it needed ``eng`` (QA103)."""
     from PIL import Image, ImageDraw
 
-    with tempfile.TemporaryDirectory(prefix="sohoa-probe-") as scratch:
+    with ScratchFolder("sohoa-probe-") as scratch:
         page = Image.new("L", (2480, 3508), 255)
         draw = ImageDraw.Draw(page)
         for line in range(12):
             draw.text((250, 300 + line * 120), "THONG BAO 2024 - UBND XA", fill=0, font_size=60)
-        path = Path(scratch) / "probe.png"
+        path = scratch / "probe.png"
         page.save(path, dpi=(300, 300))
         command = [pytesseract.pytesseract.tesseract_cmd, str(path), "stdout", "-l", language, "--psm", "3"]
         if tessdata_dir:
@@ -830,19 +830,17 @@ class PageJob:
 def read_page_job(job: PageJob) -> PageReading:
     """Read one page wherever this runs, under that host's Tesseract slots; a module-level function so that a
     Dask worker can unpickle it."""
-    import tempfile
-
     from ocr.slots import set_slot_count, tesseract_slot
 
     if job.tesseract_slots:
         set_slot_count(job.tesseract_slots)
-    with tempfile.TemporaryDirectory(prefix="sohoa-page-") as scratch:
-        image_path = Path(scratch) / f"page{job.suffix}"
+    with ScratchFolder("sohoa-page-") as scratch:
+        image_path = scratch / f"page{job.suffix}"
         image_path.write_bytes(job.image)
         with tesseract_slot():
             return read_page(
                 image_path,
-                Path(scratch) / "ocr",
+                scratch / "ocr",
                 dpi=job.dpi,
                 language=job.language,
                 tessdata_dir=Path(job.tessdata_dir) if job.tessdata_dir else None,

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -105,6 +106,41 @@ def _create_unless_exists(target: Path, fill: Callable[[Path], object]) -> bool:
         return True
     finally:
         tmp.unlink(missing_ok=True)
+
+
+class ScratchFolder:
+    """``with ScratchFolder(prefix, parent) as folder:`` a private folder (0700) named ``prefix`` + random, removed
+    with all in it when the block ends, as ``tempfile.TemporaryDirectory``'s — but one that a stop cannot leave
+    behind. A stop (Ctrl-C, or SIGTERM raised as one by ``flows.stopping``) is raised at the first point Python looks
+    for signals, and one raised right after ``mkdtemp`` made its folder, before that folder was handed to the block
+    (or to its finaliser), left it for good: a `sohoa ocr` stopped so left its scratch folder in WORK (CI on
+    2026-12-07, the test stopping it the moment the folder appeared, under load). Here the folder is made inside
+    ``__enter__``'s own guard, which removes it when a stop comes between; Python enters the block on ``__enter__``'s
+    return without looking for signals (CPython 3.11's ``BEFORE_WITH``), so ``__exit__`` removes it from there on."""
+
+    def __init__(self, prefix: str, parent: Path | None = None) -> None:
+        self.prefix = prefix
+        self.parent = Path(parent) if parent is not None else Path(tempfile.gettempdir())
+        self.path: Path | None = None
+
+    def __enter__(self) -> Path:
+        for _ in range(100):
+            path = self.parent / f"{self.prefix}{secrets.token_hex(6)}"
+            try:
+                os.mkdir(path, 0o700)
+            except FileExistsError:  # another's (one chance in 2^48): nothing made here, another name
+                continue
+            except BaseException:
+                shutil.rmtree(path, ignore_errors=True)  # a stop raised once it was made (nothing, if mkdir failed)
+                raise
+            self.path = path
+            return path
+        raise FileExistsError(f"no free name for a scratch folder {self.prefix}* in {self.parent}")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.path is not None:
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path = None
 
 
 @contextmanager

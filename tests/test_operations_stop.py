@@ -522,6 +522,44 @@ def test_sohoa_ocr_stopped_by_sigterm_leaves_no_scratch_and_clears_a_killed_runs
     assert not any((data_dir / "work").glob("sohoa-ocr-*")), list((data_dir / "work").iterdir())
 
 
+def test_a_stop_raised_the_moment_the_ocr_scratch_folder_is_made_leaves_no_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI on 2026-12-07: the test above found `sohoa ocr`'s scratch folder left in WORK after its SIGTERM, exit 143:
+    the stop came the moment tempfile's ``mkdtemp`` had made the folder (the test sends it as soon as it sees the
+    folder; under load the command had not run on), before the folder was handed over to be removed. That moment
+    cannot be hit at will with a real signal, so the stop is raised here by ``os.mkdir`` itself, once the folder is
+    made (a mock, for that reason): the folder goes with the stop (``sohoa.fsutil.ScratchFolder``)."""
+    import ocr
+    from sohoa.fsutil import ScratchFolder
+
+    made: list[str] = []
+    real_mkdir = os.mkdir
+
+    def mkdir_then_stop(path: str | os.PathLike[str], mode: int = 0o777, **kwargs: object) -> None:
+        real_mkdir(path, mode, **kwargs)  # type: ignore[arg-type]
+        if os.path.basename(path).startswith(("sohoa-ocr-", "sohoa-test-")):
+            made.append(os.fspath(path))
+            raise KeyboardInterrupt
+
+    work = tmp_path / "work"
+    work.mkdir()
+    scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nỦy ban nhân dân xã")
+    monkeypatch.setattr(os, "mkdir", mkdir_then_stop)
+    with pytest.raises(KeyboardInterrupt):
+        ocr.ocr_document(scan, tmp_path / "ra.pdf", work_dir=work, workers=1, tesseract_engine="command")
+    with pytest.raises(KeyboardInterrupt), ScratchFolder("sohoa-test-", work):
+        pass
+    monkeypatch.undo()
+    assert len(made) == 2 and all(Path(path).parent == work for path in made), made
+    assert not list(work.iterdir())
+    assert not (tmp_path / "ra.pdf").exists()
+    with ScratchFolder("sohoa-test-", work) as scratch:  # without a stop: made private, and removed with its files
+        assert scratch.is_dir() and scratch.stat().st_mode & 0o777 == 0o700
+        (scratch / "trang 1.pgm").write_bytes(b"P5\n1 1\n255\n\x00")
+    assert not scratch.exists()
+
+
 def test_a_stop_asked_during_an_import_is_raised_once_the_import_is_done(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
