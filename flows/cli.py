@@ -1458,7 +1458,7 @@ def _page_quality_said(page: PageOcr, read: str = "") -> str | None:
         too_doubtful,
     )
     from ocr.tesseract import reads_vietnamese
-    from sohoa.record import FAINT_MARKS_SAID, few_words_read, size_in_vietnamese
+    from sohoa.record import FAINT_MARKS_SAID, INK_MARKS_SAID, few_words_read, size_in_vietnamese
 
     said = f"trang / page {page.number}: "
     if page.too_small is not None:
@@ -1470,6 +1470,8 @@ def _page_quality_said(page: PageOcr, read: str = "") -> str | None:
         return f"{said}{FAINT_MARKS_SAID}"
     if page.quality == BLANK and (words := few_words_read(read)):  # "Trang 2" read on it (QA155 F2): not nothing
         return f"{said}trang trắng, chỉ đọc được {words} / blank but for {words} read"
+    if page.quality == BLANK and page.ink_marks:  # "- 2 -" in black, unread (QA156 F3)
+        return f"{said}{INK_MARKS_SAID}"
     if page.quality == BLANK:
         return f"{said}trang trắng / blank"
     if page.quality != LOW:

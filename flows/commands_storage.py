@@ -329,6 +329,7 @@ def record_summary(
     from sohoa.record import (
         DECIDED_BY_WORDS,
         FAINT_MARKS_SAID,
+        INK_MARKS_SAID,
         QUALITY_WORDS,
         STATE_WORDS,
         in_words,
@@ -395,6 +396,8 @@ def record_summary(
                 how = "giữ lớp chữ / text layer kept"
             elif page.quality == "blank" and page.faint_marks:
                 how = f"OCR, {FAINT_MARKS_SAID}"
+            elif page.quality == "blank" and page.ink_marks:
+                how = f"OCR, {INK_MARKS_SAID}"
             elif page.quality == "blank":  # no ink on it (ocr.quality.blank_image): the back of a sheet
                 how = "OCR, trang trắng / blank page"
             elif page.confidence is None:  # no word read: a photo, or a page Tesseract found nothing on

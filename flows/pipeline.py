@@ -2056,7 +2056,14 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                 on = (f"{len(blank)} pages: ", f"{len(blank)} trang: ") if many else ("", "")  # (QA156 F5)
                 raise BadInputError(path, Problem.ALL_BLANK_FEW_WORDS, on[0] + read, on[1] + read)
             faint_marks = any(page.faint_marks for page in record.ocr.pages)
-            problem = Problem.ALL_BLANK_FAINT_MARKS if faint_marks else Problem.ALL_BLANK
+            ink_marks = any(page.ink_marks for page in record.ocr.pages)  # a page number, a signature (QA156 F3)
+            problem = (
+                Problem.ALL_BLANK_INK_MARKS
+                if ink_marks
+                else Problem.ALL_BLANK_FAINT_MARKS
+                if faint_marks
+                else Problem.ALL_BLANK
+            )
             raise BadInputError(
                 path, problem, f"{len(blank)} pages" if many else "", f"{len(blank)} trang" if many else ""
             )  # "Every page of the file (2 pages) is blank …" (QA82)

@@ -108,6 +108,7 @@ from ocr.quality import (
     faint_page,
     faint_print_darkened,
     in_another_language,
+    ink_marks,
     ink_share,
     letter_marks,
     letters_score,
@@ -219,6 +220,8 @@ class PagePlan:
     blank: bool = False  # the page image has no ink beyond scanner noise (ocr.quality.blank_image)
     # ... but lines of faint marks Tesseract does not read as print (FaintPrint.unread_lines): read as paper
     faint_marks: bool = False
+    # ... but marks of ink too thin or small for the blank test (ocr.quality.ink_marks): a page number, a signature
+    ink_marks: bool = False
     too_small: str | None = None  # too small to be a scan (ocr.inputs.SmallPage: what is): kept as it is, not read
     # the page as scanned, not straightened, written beside image_path when the skew found is past WIDE_SKEW: read
     # too, and kept when it reads as well (_level_or_straightened)
@@ -398,6 +401,7 @@ def ocr_document(
                 darkened=plan.darkened,
                 # (faint print read darkened that came out blank too: show-through, dropped — QA155 F1)
                 faint_marks=(plan.faint_marks or plan.faint) and quality == BLANK,
+                ink_marks=plan.ink_marks and quality == BLANK,
                 evened=plan.evened,
                 among_show_through=plan.among_show_through,
                 language=reading.language if reading else None,
@@ -1277,6 +1281,8 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         straight = paper_whitened(straight)  # Otsu's threshold would fall inside the paper's grain (paper_whitened)
         if blank:  # nor its grain's specks (QA154 F6: a grainy blank page kept Tesseract 2 minutes)
             straight = specks_whitened(straight)
+    # what a blank page shows an officer that the blank test does not see: not "no ink at all" (QA156 F3)
+    marks = blank and not faint and not seen.unread_lines and ink_marks(straight, dpi)
     if straight.mode not in ("1", "L", "RGB"):
         straight = straight.convert("RGB")
     image_path = scratch / f"page-{number:04d}{_pnm_suffix(straight.mode)}"
@@ -1288,6 +1294,7 @@ def _prepared(image: Image.Image, number: int, dpi: int, scratch: Path, bands: i
         band_limit=bands,
         blank=blank,
         faint_marks=blank and seen.unread_lines,
+        ink_marks=marks,
         darkened=faint,
         faint=faint,
     )

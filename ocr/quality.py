@@ -202,6 +202,39 @@ def blank_share(share: float) -> bool:
     return share <= BLANK_INK_SHARE
 
 
+# Marks of ink on a blank page. The blank test looks at the page at BLANK_DPI through a 3×3 median, where thin strokes
+# are gone: a page number "- 2 -" printed in black at 8 pt, a signature's scribble, a ruled line, a hair are not
+# there, and with nothing read on such a page it was quarantined as "no ink at all" (QA156 F3, F7) — untrue of what
+# the officer sees. Such a page, its paper whitened for Tesseract (ocr.preprocess.paper_whitened), is looked at
+# whole: a mark is pixels darker than MARK_INK, side by side, at least MARK_INCH (1.5 mm) across — a digit at 8 pt is
+# 2.8 mm tall. Measured 2026-12-07 on the blank pages of QA150 (grain, folds, show-through, colour paper, watermarks,
+# logos at 200–230, a dark scanner edge, a vignette) and QA156's negatives: none has such a mark but the pages with
+# graph paper, a ruled line in grey, and hairs; the page numbers, dates, names and scribbles of QA156 printed at
+# 100–190 all have (those at 200 and 215, lighter than MARK_INK, do not: blank, as before). At 215 a scanner's
+# shadow along the edge of one page became a 297 mm mark.
+MARK_INK = 200
+MARK_INCH = 0.06
+
+
+def ink_marks(image: Image.Image, dpi: float) -> bool:
+    """Whether a blank page's image, its paper whitened, holds a mark of ink (``MARK_INK``, ``MARK_INCH``) within
+    the blank test's margins: a page number too small or thin to read, a signature, a line, a hair."""
+    import numpy as np
+    from scipy import ndimage
+
+    gray = image if image.mode == "L" else image.convert("L")
+    margin_x, margin_y = round(gray.width * BLANK_MARGIN), round(gray.height * BLANK_MARGIN)
+    dark = np.asarray(gray)[margin_y : gray.height - margin_y, margin_x : gray.width - margin_x] < MARK_INK
+    if not dark.any():
+        return False
+    labels, _count = ndimage.label(dark, structure=np.ones((3, 3), dtype=bool))
+    least = MARK_INCH * dpi
+    return any(
+        max(rows.stop - rows.start, columns.stop - columns.start) >= least
+        for rows, columns in ndimage.find_objects(labels)
+    )
+
+
 # Print the reading left out. Confidence and the lexicon judge the words read; a page with most of its print unread
 # (a phone photo taken at a steep angle: 52 words of 266, at confidence 85, QA108) was "good". The page's print is
 # told apart from its paper by local contrast, seen at UNREAD_DPI: a pixel PRINT_CONTRAST levels darker than the

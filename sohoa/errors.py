@@ -36,6 +36,7 @@ class Problem(StrEnum):
     ALL_BLANK = "all_blank"
     ALL_BLANK_FAINT_MARKS = "all_blank_faint_marks"
     ALL_BLANK_FEW_WORDS = "all_blank_few_words"
+    ALL_BLANK_INK_MARKS = "all_blank_ink_marks"
 
 
 # (Vietnamese, English); the Vietnamese text comes first in every report an officer reads.
@@ -104,6 +105,14 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
         "Every page of the file{detail} is blank: no text that can be read, only faint marks (show-through from the "
         "other side, a pale logo or watermark, or print too faint to read): nothing to archive.",
     ),
+    # blank to the blank test, but with marks of ink on it from which no text was read (PageOcr.ink_marks): a page
+    # number in black at 8 pt, "- 2 -", was quarantined as "no ink at all" (QA156 F3), as was a signature (F7)
+    Problem.ALL_BLANK_INK_MARKS: (
+        "Mọi trang của tệp{detail} đều trắng: không đọc được chữ nào, chỉ có nét mực nhỏ hoặc mảnh (số trang quá nhỏ, "
+        "chữ ký, đường kẻ, sợi tóc), không có văn bản nào để lưu.",
+        "Every page of the file{detail} is blank: no text could be read, only small or thin marks of ink (a page "
+        "number too small to read, a signature, a ruled line, a hair): no text to archive.",
+    ),
     # blank, but for a word or two read on it — a page number, "Trang 2" (QA155 F2): there is ink; what was read
     # is in the detail, quoted
     Problem.ALL_BLANK_FEW_WORDS: (
@@ -152,6 +161,12 @@ PROBLEM_ACTION: dict[Problem, tuple[str, str]] = {
         "đã quét nhầm mặt giấy.",
         "If the paper holds print, scan it again darker (the scanner's darkness or contrast up); if not, perhaps the "
         "wrong side was scanned.",
+    ),
+    Problem.ALL_BLANK_INK_MARKS: (
+        "Nếu trang thuộc một văn bản (trang cuối có chữ ký, trang chỉ có số trang), hãy quét cùng văn bản đó; nếu "
+        "không, có thể đã quét nhầm mặt giấy.",
+        "If the page belongs to a document (a last page with a signature, a page with only its number), scan it with "
+        "that document; if not, perhaps the wrong side was scanned.",
     ),
     Problem.ALL_BLANK_FEW_WORDS: (
         "Nếu trang thuộc một văn bản (trang cuối, trang chỉ có số trang), hãy quét cùng văn bản đó.",

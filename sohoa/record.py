@@ -60,6 +60,12 @@ FAINT_MARKS_SAID = (
     "trang trắng, có vết mờ không đọc được thành chữ (chữ in hằn từ mặt sau, hoặc chữ quá mờ: hãy xem bản giấy) / "
     "blank, with faint marks that do not read as text (show-through, or print too faint: see the paper)"
 )
+# a blank page with marks of ink from which no text was read (PageOcr.ink_marks), as `sohoa ocr` and `sohoa get` say it
+INK_MARKS_SAID = (
+    "trang trắng, chỉ có nét mực không đọc được thành chữ (số trang quá nhỏ, chữ ký, đường kẻ, sợi tóc: hãy xem bản "
+    "giấy) / blank, with marks of ink that do not read as text (a page number too small to read, a signature, a "
+    "ruled line, a hair: see the paper)"
+)
 QUALITY_WORDS: dict[str, str] = {
     "good": "tốt / good",
     "low": "thấp / low",
@@ -271,6 +277,12 @@ class PageOcr(_Model):
         "that read darkened as show-through: from the other side of the sheet, a pale logo or watermark, a scanner's "
         "banding — or print too faint to read, which a person can tell on the paper (since 2026-12-07; in "
         "record.json only when true)",
+    )
+    ink_marks: bool = Field(
+        default=False,
+        description="a blank page that holds marks of ink from which no text was read: a page number too small or "
+        "thin to read, a signature, a ruled line, a hair — 'blank' is what the blank test sees at 100 dpi, where "
+        "such thin strokes are gone (since 2026-12-07; in record.json only when true)",
     )
     evened: bool = Field(
         default=False,
@@ -499,7 +511,7 @@ class Classification(_Model):
 LATE_FIELDS = ("copy_block",)
 # the page fields added since 2026-12-06, in record.json only where true: a sohoa of before refuses them (QA132: every
 # record a newer one wrote was "changed or damaged" to it, and its audit found them all drifted)
-LATE_PAGE_FIELDS = ("shown_straightened", "faint_marks")
+LATE_PAGE_FIELDS = ("shown_straightened", "faint_marks", "ink_marks")
 
 
 class SignatureFacts(_Model):

@@ -484,6 +484,43 @@ def test_a_blank_page_with_a_page_number_read_is_not_called_inkless(tmp_path: Pa
     assert "(“trang 2”)" in quoted.english(pages=[5, 6]) and "(“trang 2”)" in quoted.vietnamese(pages=[5, 6])
 
 
+def test_a_blank_page_with_a_small_page_number_or_a_signature_is_not_called_inkless(tmp_path: Path) -> None:
+    """QA156 F3, F7: "- 2 -" printed in black at 8 pt, and a signature's scribble, are gone at the blank test's
+    100 dpi through its median: the page was `blank`, Tesseract read nothing on it, and alone it was quarantined as
+    "no ink at all" — with a page number plain to see. Such a page is blank still, with its marks said
+    (``PageOcr.ink_marks``); a blank page with dust and a scanner's dark edge is blank, with no ink at all."""
+    import ocr
+    from flows.pipeline import Outcome, process_many
+    from tests.conftest import make_settings
+
+    page_number = Image.new("L", (1654, 2339), 250)
+    ImageDraw.Draw(page_number).text((800, 120), "- 2 -", font=ImageFont.truetype(FONT, 22), fill=60)
+    signature = Image.new("L", (1654, 2339), 250)
+    curve = [(900 + x, 1700 + round(40 * np.sin(x / 9) + x / 4)) for x in range(0, 300, 3)]
+    ImageDraw.Draw(signature).line(curve, fill=90, width=2)
+    dusty = Image.new("L", (1654, 2339), 250)
+    draw = ImageDraw.Draw(dusty)
+    draw.rectangle((0, 0, 20, 2338), fill=30)  # the scanner's dark edge, outside the blank test's margin
+    for x, y in np.random.default_rng(3).integers(100, 1500, (25, 2)):
+        draw.ellipse((int(x), int(y), int(x) + 4, int(y) + 3), fill=120)  # dust: 0.6 mm specks
+    scans = []
+    for name, image in (("số trang.png", page_number), ("chữ ký.png", signature), ("bụi.png", dusty)):
+        image.save(tmp_path / name, dpi=(200, 200))
+        scans.append(tmp_path / name)
+    read = [ocr.ocr_document(scan, tmp_path / f"{scan.stem}.pdf", work_dir=tmp_path / "work").pages[0] for scan in scans]
+    assert [(page.quality, page.words, page.ink_marks) for page in read] == [
+        ("blank", 0, True),
+        ("blank", 0, True),
+        ("blank", 0, False),
+    ], read
+    outcomes = list(process_many(scans, make_settings(tmp_path / "var")))
+    assert [outcome.outcome for outcome in outcomes] == [Outcome.QUARANTINED] * 3, outcomes
+    for outcome in outcomes[:2]:
+        assert "only small or thin marks of ink (a page number too small to read" in (outcome.reason_en or "")
+        assert "chỉ có nét mực nhỏ hoặc mảnh" in (outcome.reason_vi or "") and "no ink at all" not in outcome.reason_en
+    assert "is blank (no ink at all)" in (outcomes[2].reason_en or ""), outcomes[2]
+
+
 def test_a_blank_pages_grain_is_not_left_as_specks_for_tesseract(tmp_path: Path) -> None:
     """QA154 F6: paper at 250 under a grain of 10 levels clips at 255, its grain looks 5 levels deep, and whitened
     7 % of an A4 page at 300 dpi was left as grey specks: Tesseract's layout analysis spent 2 minutes on them for
