@@ -50,6 +50,8 @@ VECTOR_DPI = 200  # a page drawn without a scan image covering it (a separator s
 RETRY_DPIS = (200, 300)  # a page where a code was seen but not read is searched again at these too
 BLANK_DPI = 100  # a PDF page is rendered at this to see whether it is blank (ocr.quality.blank_image)
 BLANK_READ_DPI = 200  # and at this for Tesseract to read a page that looks blank before its part is dropped
+SURE_FEW_WORDS = 75  # a word or two read with this confidence on such a page: "Trang 1" (82, 94), "page 2" (76, 76)
+FEW_WORDS_AT_MOST = 4
 SEPARATOR_INK_MM2 = 330  # ink outside the codes: separator sheets measured ≤ 265 mm², document pages ≥ 403 mm²
 
 
@@ -548,6 +550,10 @@ def _reads_as_text(page: Image.Image) -> bool:
     words = _words_read(page)
     if has_text([text for text, _ in words]) and words_quality(words) == GOOD:
         return True
+    if _page_number_read(words):
+        # a page of a document (its last, or one with only its number), no separator's back: kept, and the pipeline
+        # says what was read on it (QA156 F6: "Trang 1" alone between separators was dropped as a separator's back)
+        return True
     if not faint:
         return False
     flips = (Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.FLIP_TOP_BOTTOM)
@@ -556,6 +562,21 @@ def _reads_as_text(page: Image.Image) -> bool:
     # show-through, unless a note is written over it: its own lines, as ocr.pipeline keeps them (a faint note on
     # the back of a printed sheet, alone between two separators, was dropped as a separator's back)
     return any(own_print_runs(line) for line in _lines_read(page))
+
+
+def _page_number_read(words: list[tuple[str, float]]) -> bool:
+    """Whether ``words``, read on a page that looks blank, are a page number or a word or two of a page — "Trang 1",
+    "- 2 -": at most FEW_WORDS_AT_MOST words (show-through reads as many, some of them sure: QA150's show30 as
+    "IỘH" 88, "AÓH" 86, "YÙ" 92 among 40), one of them read with SURE_FEW_WORDS or more and a number or a Vietnamese
+    syllable."""
+    from ocr.quality import vietnamese_word
+    from sohoa.record import few_words_read
+
+    said = [(text, confidence) for text, confidence in words if few_words_read(text)]
+    return 0 < len(said) <= FEW_WORDS_AT_MOST and any(
+        confidence >= SURE_FEW_WORDS and (any(ch.isdigit() for ch in text) or vietnamese_word(text.lower()))
+        for text, confidence in said
+    )
 
 
 def _words_read(page: Image.Image) -> list[tuple[str, float]]:

@@ -507,7 +507,8 @@ def test_a_blank_page_with_a_small_page_number_or_a_signature_is_not_called_inkl
     for name, image in (("số trang.png", page_number), ("chữ ký.png", signature), ("bụi.png", dusty)):
         image.save(tmp_path / name, dpi=(200, 200))
         scans.append(tmp_path / name)
-    read = [ocr.ocr_document(scan, tmp_path / f"{scan.stem}.pdf", work_dir=tmp_path / "work").pages[0] for scan in scans]
+    work = tmp_path / "work"
+    read = [ocr.ocr_document(scan, tmp_path / f"{scan.stem}.pdf", work_dir=work).pages[0] for scan in scans]
     assert [(page.quality, page.words, page.ink_marks) for page in read] == [
         ("blank", 0, True),
         ("blank", 0, True),

@@ -164,6 +164,29 @@ def test_a_faded_receipt_alone_between_separators_is_a_document(tmp_path: Path) 
 
 
 @pytest.mark.integration
+def test_a_page_with_only_its_number_alone_between_separators_is_not_dropped(tmp_path: Path) -> None:
+    """QA156 F6: a page with nothing on it but "Trang 1" in grey (no ink the blank test sees), alone between two
+    separators, read as a word or two — too few to be text — was dropped as the back of a separator sheet, though
+    no separator's back has a page number. It is a part, for the pipeline to say what was read on it; show-through,
+    read as many words, some of them sure, is still dropped."""
+    from PIL import ImageFont
+
+    from tests.test_operations_intake import FONT
+
+    number = Image.new("L", A4, 250)
+    ImageDraw.Draw(number).text((1150, 3300), "Trang 1", font=ImageFont.truetype(FONT, 46), fill=170)
+    assert blank_image(number, 300)
+    stack = stack_pdf(
+        tmp_path / "số trang.pdf",
+        [page("Văn bản A"), separator(), number, separator(), show_through(), separator(), page("Văn bản B")],
+    )
+    dropped: list[BlankPart] = []
+    parts = split_stack(stack, tmp_path / "work", CODE, shown="STACK", dropped=dropped)
+    assert [p.name for p in parts] == ["số trang.pdf#1.pdf", "số trang.pdf#2.pdf", "số trang.pdf#4.pdf"]
+    assert dropped == [BlankPart(stack="STACK", part=3, pages=[5])]
+
+
+@pytest.mark.integration
 def test_show_through_inside_a_document_is_a_blank_page_without_text(tmp_path: Path) -> None:
     """QA: the back of a page showing its text through, mirrored (no ink the blank test sees), was read as 314 words
     of nonsense at confidence 37: the record went to review, the nonsense into its text and every search."""
