@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import io
 import logging
+import re
 import shutil
 import unicodedata
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -565,18 +566,24 @@ def _reads_as_text(page: Image.Image) -> bool:
 
 
 def _page_number_read(words: list[tuple[str, float]]) -> bool:
-    """Whether ``words``, read on a page that looks blank, are a page number or a word or two of a page — "Trang 1",
-    "- 2 -": at most FEW_WORDS_AT_MOST words (show-through reads as many, some of them sure: QA150's show30 as
-    "IỘH" 88, "AÓH" 86, "YÙ" 92 among 40), one of them read with SURE_FEW_WORDS or more and a number or a Vietnamese
-    syllable."""
-    from ocr.quality import vietnamese_word
+    """Whether ``words``, read on a page that looks blank, are a page number: "Trang 1", "page 2", "- 3 -", "12",
+    "2/15" — every word read (specks left out) a number (``PAGE_NUMBER``) or the word for a page
+    (``PAGE_WORD``), at most FEW_WORDS_AT_MOST of them, and a number read with SURE_FEW_WORDS or more. Show-through
+    reads as junk: as many words, some of them sure (QA150's show30: "IỘH" 88, "AÓH" 86, "YÙ" 92 among 40), or a
+    few with a digit in them (QA158 F1: a separator's title "PHÂN CÁCH 01" through its back, "†0" 89, "HĐÀ2" 81:
+    taken for a page number by a first version, which kept two such backs as documents, archived)."""
     from sohoa.record import few_words_read
 
     said = [(text, confidence) for text, confidence in words if few_words_read(text)]
-    return 0 < len(said) <= FEW_WORDS_AT_MOST and any(
-        confidence >= SURE_FEW_WORDS and (any(ch.isdigit() for ch in text) or vietnamese_word(text.lower()))
-        for text, confidence in said
-    )
+    if not 0 < len(said) <= FEW_WORDS_AT_MOST:
+        return False
+    if not all(PAGE_NUMBER.fullmatch(text) or PAGE_WORD.fullmatch(text) for text, _ in said):
+        return False
+    return any(PAGE_NUMBER.fullmatch(text) and confidence >= SURE_FEW_WORDS for text, confidence in said)
+
+
+PAGE_NUMBER = re.compile(r"[-–—(\[]*\d{1,4}(?:/\d{1,4})?[-–—.)\]]*")
+PAGE_WORD = re.compile(r"[-–—]*(?:trang|tr\.?|page|p\.?)[:.]?", re.IGNORECASE)
 
 
 def _words_read(page: Image.Image) -> list[tuple[str, float]]:

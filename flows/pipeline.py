@@ -2057,11 +2057,12 @@ def _process_unless_archived(path: Path, record: Record, settings: Settings, run
                 raise BadInputError(path, Problem.ALL_BLANK_FEW_WORDS, on[0] + read, on[1] + read)
             faint_marks = any(page.faint_marks for page in record.ocr.pages)
             ink_marks = any(page.ink_marks for page in record.ocr.pages)  # a page number, a signature (QA156 F3)
+            # faint marks first: they may be print, and their advice is to scan darker (QA158 F5)
             problem = (
-                Problem.ALL_BLANK_INK_MARKS
-                if ink_marks
-                else Problem.ALL_BLANK_FAINT_MARKS
+                Problem.ALL_BLANK_FAINT_MARKS
                 if faint_marks
+                else Problem.ALL_BLANK_INK_MARKS
+                if ink_marks
                 else Problem.ALL_BLANK
             )
             raise BadInputError(

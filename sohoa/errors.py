@@ -107,11 +107,13 @@ PROBLEM_TEXT: dict[Problem, tuple[str, str]] = {
     ),
     # blank to the blank test, but with marks of ink on it from which no text was read (PageOcr.ink_marks): a page
     # number in black at 8 pt, "- 2 -", was quarantined as "no ink at all" (QA156 F3), as was a signature (F7)
+    # (shadows too: a punched hole's, the sheet's edge past the margins — QA158 F4)
     Problem.ALL_BLANK_INK_MARKS: (
-        "Mọi trang của tệp{detail} đều trắng: không đọc được chữ nào, chỉ có nét mực nhỏ hoặc mảnh (số trang quá nhỏ, "
-        "chữ ký, đường kẻ, sợi tóc), không có văn bản nào để lưu.",
-        "Every page of the file{detail} is blank: no text could be read, only small or thin marks of ink (a page "
-        "number too small to read, a signature, a ruled line, a hair): no text to archive.",
+        "Mọi trang của tệp{detail} đều trắng: không đọc được chữ nào, chỉ có vài nét đậm nhỏ hoặc mảnh (số trang quá "
+        "nhỏ, chữ ký, đường kẻ, sợi tóc, bóng lỗ đục hay mép giấy), không có văn bản nào để lưu.",
+        "Every page of the file{detail} is blank: no text could be read, only a few small or thin dark marks (a page "
+        "number too small to read, a signature, a ruled line, a hair, the shadow of a punched hole or of the sheet's "
+        "edge): no text to archive.",
     ),
     # blank, but for a word or two read on it — a page number, "Trang 2" (QA155 F2): there is ink; what was read
     # is in the detail, quoted

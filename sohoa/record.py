@@ -62,9 +62,9 @@ FAINT_MARKS_SAID = (
 )
 # a blank page with marks of ink from which no text was read (PageOcr.ink_marks), as `sohoa ocr` and `sohoa get` say it
 INK_MARKS_SAID = (
-    "trang trắng, chỉ có nét mực không đọc được thành chữ (số trang quá nhỏ, chữ ký, đường kẻ, sợi tóc: hãy xem bản "
-    "giấy) / blank, with marks of ink that do not read as text (a page number too small to read, a signature, a "
-    "ruled line, a hair: see the paper)"
+    "trang trắng, chỉ có vài nét đậm không đọc được thành chữ (số trang quá nhỏ, chữ ký, đường kẻ, sợi tóc, bóng lỗ "
+    "đục hay mép giấy: hãy xem bản giấy) / blank, with dark marks that do not read as text (a page number too small "
+    "to read, a signature, a ruled line, a hair, the shadow of a punched hole or of the sheet's edge: see the paper)"
 )
 QUALITY_WORDS: dict[str, str] = {
     "good": "tốt / good",
@@ -280,9 +280,10 @@ class PageOcr(_Model):
     )
     ink_marks: bool = Field(
         default=False,
-        description="a blank page that holds marks of ink from which no text was read: a page number too small or "
-        "thin to read, a signature, a ruled line, a hair — 'blank' is what the blank test sees at 100 dpi, where "
-        "such thin strokes are gone (since 2026-12-07; in record.json only when true)",
+        description="a blank page that holds dark marks from which no text was read: a page number too small or "
+        "thin to read, a signature, a ruled line, a hair, the shadow of a punched hole or of the sheet's edge — "
+        "'blank' is what the blank test sees at 100 dpi, where such thin strokes are gone (since 2026-12-07; in "
+        "record.json only when true)",
     )
     evened: bool = Field(
         default=False,

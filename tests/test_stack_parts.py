@@ -186,6 +186,21 @@ def test_a_page_with_only_its_number_alone_between_separators_is_not_dropped(tmp
     assert dropped == [BlankPart(stack="STACK", part=3, pages=[5])]
 
 
+def test_a_page_number_is_told_from_show_through_junk_with_a_digit_in_it() -> None:
+    """What Tesseract read on pages that look blank (QA156's stack, QA158's separator backs): a page number is
+    kept; a separator's title "PHÂN CÁCH 01" showing through its back, read as a few junk words with a digit in
+    them, sure, is not (QA158 F1: a first version kept two such backs, archived as documents)."""
+    from flows.intake import _page_number_read
+
+    assert _page_number_read([("-trang", 53), ("1", 96)])
+    assert _page_number_read([("-", 0), ("_", 36), ("page", 76), ("2", 76)])  # specks left out
+    assert _page_number_read([("-2-", 90)]) and _page_number_read([("Trang", 90), ("2/15", 85)])
+    assert not _page_number_read([("T†0", 55), ("HĐÀ2", 81), ("I4ÂH3", 29), ("II", 40)])
+    assert not _page_number_read([("†0", 89), ("HÀ", 0), ("MWÂH3", 40), ("[IlWlÌ", 3)])
+    assert not _page_number_read([("Trang", 90), ("2", 60)])  # its number not read surely
+    assert not _page_number_read([("IỘH", 88), ("2", 90)])
+
+
 @pytest.mark.integration
 def test_show_through_inside_a_document_is_a_blank_page_without_text(tmp_path: Path) -> None:
     """QA: the back of a page showing its text through, mirrored (no ink the blank test sees), was read as 314 words
