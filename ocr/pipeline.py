@@ -1037,6 +1037,9 @@ FAINT_BLUR_SURER = 2
 # recycled paper and watermarks under grain read blurred at most 15 sure words (QA154's 46 negatives: 15 of 508,
 # 10 of 84, 10 of 94)
 FAINT_GRAIN_PROBE_WORDS = 20
+# The probe's band of the page's last lines is read turned upside down (``_faint_band_smoothing``) only where its four
+# lines of print span this much at most: 4 lines of 10–14 pt print span 0.8–1.3 inches
+TURNED_PROBE_INCH = 2.0
 
 
 def faint_lines_legible(image: Image.Image, dpi: float, language: str = "vie") -> bool:
@@ -1085,7 +1088,13 @@ BLURRED = "blurred"
 
 
 def _faint_band_smoothing(
-    gray: Image.Image, dpi: float, rows: list[tuple[int, int]], overview_height: int, language: str = "vie"
+    gray: Image.Image,
+    dpi: float,
+    rows: list[tuple[int, int]],
+    overview_height: int,
+    language: str = "vie",
+    *,
+    turned: bool = False,
 ) -> str | None:
     """``faint_lines_legible`` of ``gray``, its lines ``rows`` found on its overview ``overview_height`` tall: how
     its grain is to be smoothed for its print to be read, MEDIAN or BLURRED; None where it reads as no print. Its
@@ -1098,8 +1107,17 @@ def _faint_band_smoothing(
     `blank`, where it was `low`, 56 of 121 right) — or, last, made black and read as a column of lines
     (``--psm 4``), not one block: a form whose fields are boxes or whose leaders are dashes, lines its leader
     dropping does not drop, read as junk in one block (QA153 F1: 5 sure words of 8, 7 of 14; as lines 12 of 12, 12
-    of 13)."""
-    crop = _probe_band(gray, rows, overview_height)
+    of 13).
+
+    Where none of these reads as print, the band of its last lines, turned upside down, is read so (``turned``): a
+    page of faint print fed the wrong way up read as junk in its first lines, and was read as paper — `blank`, "only
+    faint marks" (QA156 C07's look-alike: print 22 levels under a grain of 7 at 150 dpi, upright 328 words `good`,
+    upside down 0). Show-through reads no better turned: it is mirrored. Only a band of lines as close as print's
+    (TURNED_PROBE_INCH tall at most) is read turned: coloured or recycled paper's "lines" lie inches apart, its band
+    most of the page, and its four reads took 6–7 s more on such a blank page."""
+    crop = _probe_band(gray, rows, overview_height, turned=turned)
+    if turned and crop.height > TURNED_PROBE_INCH * dpi:
+        return None
     band = faint_lines_darkened(crop, dpi)
     black = _faint_print_for_tesseract(band, dpi)
     median = _band_read(black, dpi, language, FAINT_PROBE_LAYOUT)
@@ -1116,17 +1134,24 @@ def _faint_band_smoothing(
             return None
         if read.as_print():
             return MEDIAN
-    return None
+    if turned or crop.height > TURNED_PROBE_INCH * dpi:
+        return None
+    return _faint_band_smoothing(gray, dpi, rows, overview_height, language, turned=True)
 
 
-def _probe_band(gray: Image.Image, rows: list[tuple[int, int]], overview_height: int) -> Image.Image:
+def _probe_band(
+    gray: Image.Image, rows: list[tuple[int, int]], overview_height: int, *, turned: bool = False
+) -> Image.Image:
     """The band of ``gray`` the probe reads: its first FAINT_PROBE_LINES lines ``rows`` (found on its overview
-    ``overview_height`` tall), with a tenth of an inch above and below."""
+    ``overview_height`` tall), with a tenth of an inch above and below — or, ``turned``, its last ones turned upside
+    down: the first lines of the page turned so."""
     scale = gray.height / overview_height
     margin = UNREAD_DPI // 10
-    top = max(0, round((rows[0][0] - margin) * scale))
-    bottom = min(gray.height, round((rows[min(len(rows), FAINT_PROBE_LINES) - 1][1] + margin) * scale))
-    return gray.crop((0, top, gray.width, bottom))
+    lines = rows[-FAINT_PROBE_LINES:] if turned else rows[:FAINT_PROBE_LINES]
+    top = max(0, round((lines[0][0] - margin) * scale))
+    bottom = min(gray.height, round((lines[-1][1] + margin) * scale))
+    band = gray.crop((0, top, gray.width, bottom))
+    return band.rotate(180) if turned else band
 
 
 def _blurred_band_read(crop: Image.Image, dpi: float, language: str = "vie") -> BandRead | None:
@@ -2539,10 +2564,30 @@ def _read_other_way(
     straight, angle = deskewed(image)
     path = scratch / f"{plan.other_way}-{plan.number:04d}{_pnm_suffix(straight.mode)}"
     second, bands = _written_and_read(plan, straight, path, read, f"-{plan.other_way}")
+    rotate = 0
+    if not plan.orientation and _low(second):
+        # not turned: asked which way is up, the page read one way gave no answer; read this way, it may (QA156 C07:
+        # upside down, 10 pt print 22 deep under grain 7 at 150 dpi, 19 words right of 758; through its grain,
+        # turned, 659)
+        if bands:  # OSD looks at the page whole
+            straight.save(path)
+        with tesseract_slot():
+            turn, confidence = detect_orientation(path, plan.dpi)
+        if turn in (90, 180, 270) and confidence >= MIN_OSD_CONFIDENCE:
+            upright, skew = turned_upright(straight, angle, turn)
+            upright_path = scratch / f"{plan.other_way}-upright-{plan.number:04d}{_pnm_suffix(upright.mode)}"
+            third, upright_bands = _written_and_read(plan, upright, upright_path, read, f"-{plan.other_way}-upright")
+            if _words_score(third) > _words_score(second):
+                _remove_image(path, bands)
+                second, straight, path, bands, angle, rotate = third, upright, upright_path, upright_bands, skew, turn
+            else:
+                _remove_image(upright_path, upright_bands)
     if _words_score(second) <= AGAIN_MARGIN * _words_score(first) or not _plausible_text(second):
         _remove_image(path, bands)
         return first
     _image_kept(plan, straight, path, bands, angle)
+    if rotate:
+        plan.orientation = rotate
     return second
 
 
