@@ -2555,7 +2555,9 @@ def _read_other_way(
     pt, 26 deep under grain 9, no word), and its grain darkened from the median can straighten the page by an angle
     it does not have (print 30 deep under grain 8 at 200 dpi: 2.5°, 243 words right of 953; through its grain at
     that angle 339, straight 846) — or its band read through its grain can be surer by a word or two where the page
-    reads worse so (QA154 F1: a dotted form at 300 dpi, 70 words right of 78, `low`; from its median 75, `good`)."""
+    reads worse so (QA154 F1: a dotted form at 300 dpi, 70 words right of 78, `low`; from its median 75, `good`).
+    A page not turned whose other way reads badly too is asked which way is up on that image, and read turned so
+    where OSD is sure (QA156 C07); the page's orientation is then the turn's, if that reading is kept."""
     assert plan.other_way is not None and plan.other_way_image_path is not None and plan.image_path is not None
     with Image.open(plan.other_way_image_path) as gray:
         image = _other_way_read(plan.other_way, gray, plan.dpi)
