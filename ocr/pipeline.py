@@ -2162,19 +2162,13 @@ def _read_upright(
     OSD (its own words say which way is up), and the upright reading wins unless it is of low quality: the first
     reading's text is right, but its boxes stand on end and would make a text layer of nonsense."""
     whole_path = _whole_image(plan)
-    if turn:
-        rotate = turn
-    else:
-        with tesseract_slot():
-            rotate, confidence = detect_orientation(whole_path, plan.dpi)
-        if rotate not in (90, 180, 270) or confidence < MIN_OSD_CONFIDENCE:
-            return first
+    rotate = turn or _sure_turn(whole_path, plan.dpi)
+    if not rotate:
+        return first
     with Image.open(whole_path) as image:
-        upright, skew = turned_upright(image, plan.skew, rotate)
-    upright_path = scratch / f"upright-{plan.number:04d}{_pnm_suffix(upright.mode)}"
-    # in bands, as the page would have been read had it been scanned upright: read whole, a sideways decree page
-    # lost a line of its "Nơi nhận" list (218 words against 233 upright; the OCR bench measured bands no worse)
-    second, upright_bands = _written_and_read(plan, upright, upright_path, read, "-upright")
+        second, upright, skew, upright_path, upright_bands = _read_turned(
+            plan, image, plan.skew, rotate, scratch, read, "upright"
+        )
     if turn:
         first_kept = _low(second)
     else:
@@ -2190,6 +2184,33 @@ def _read_upright(
     _image_kept(plan, upright, upright_path, upright_bands, skew)
     plan.orientation = rotate
     return second
+
+
+def _sure_turn(image_path: Path, dpi: int) -> int:
+    """The turn (90, 180 or 270 degrees clockwise) that stands the page image at ``image_path`` upright, as OSD
+    says it with MIN_OSD_CONFIDENCE or more; 0 where it stands so, or OSD is not that sure."""
+    with tesseract_slot():
+        rotate, confidence = detect_orientation(image_path, dpi)
+    return rotate if rotate in (90, 180, 270) and confidence >= MIN_OSD_CONFIDENCE else 0
+
+
+def _read_turned(
+    plan: PagePlan,
+    image: Image.Image,
+    skew: float,
+    turn: int,
+    scratch: Path,
+    read: Callable[[PagePlan, Path, list[PageBand], str], PageReading],
+    how: str,
+) -> tuple[PageReading, Image.Image, float, Path, list[PageBand]]:
+    """The page's ``image``, straightened by ``skew``, turned ``turn`` degrees upright (``turned_upright``), written
+    as ``how`` and read: (the reading, the upright image, its skew, its path, its bands). In bands, as the page would
+    have been read had it been scanned upright: read whole, a sideways decree page lost a line of its "Nơi nhận"
+    list (218 words against 233 upright; the OCR bench measured bands no worse)."""
+    upright, upright_skew = turned_upright(image, skew, turn)
+    path = scratch / f"{how}-{plan.number:04d}{_pnm_suffix(upright.mode)}"
+    reading, bands = _written_and_read(plan, upright, path, read, f"-{how}")
+    return reading, upright, upright_skew, path, bands
 
 
 def _read_far_deskewed(
@@ -2573,12 +2594,10 @@ def _read_other_way(
         # turned, 659)
         if bands:  # OSD looks at the page whole
             straight.save(path)
-        with tesseract_slot():
-            turn, confidence = detect_orientation(path, plan.dpi)
-        if turn in (90, 180, 270) and confidence >= MIN_OSD_CONFIDENCE:
-            upright, skew = turned_upright(straight, angle, turn)
-            upright_path = scratch / f"{plan.other_way}-upright-{plan.number:04d}{_pnm_suffix(upright.mode)}"
-            third, upright_bands = _written_and_read(plan, upright, upright_path, read, f"-{plan.other_way}-upright")
+        if turn := _sure_turn(path, plan.dpi):
+            third, upright, skew, upright_path, upright_bands = _read_turned(
+                plan, straight, angle, turn, scratch, read, f"{plan.other_way}-upright"
+            )
             if _words_score(third) > _words_score(second):
                 _remove_image(path, bands)
                 second, straight, path, bands, angle, rotate = third, upright, upright_path, upright_bands, skew, turn
