@@ -179,8 +179,7 @@ def ink_share(image: Image.Image, dpi: float) -> float:
     import numpy as np
 
     gray = image if image.mode == "L" else image.convert("L")
-    margin_x, margin_y = round(gray.width * BLANK_MARGIN), round(gray.height * BLANK_MARGIN)
-    gray = shrunk(gray, dpi, BLANK_DPI, (margin_x, margin_y, gray.width - margin_x, gray.height - margin_y))
+    gray = shrunk(gray, dpi, BLANK_DPI, within_blank_margins(gray))
     if gray.width < 3 or gray.height < 3:
         return 0.0
     dark = np.pad(np.asarray(gray) < BLANK_INK, 1, mode="edge").view(np.uint8)
@@ -190,6 +189,12 @@ def ink_share(image: Image.Image, dpi: float) -> float:
         for dx in range(3):
             around += dark[dy : dy + rows, dx : dx + columns]
     return float(np.mean(around >= 5))
+
+
+def within_blank_margins(image: Image.Image) -> tuple[int, int, int, int]:
+    """The box of ``image`` the blank test looks at: all but its outer BLANK_MARGIN (a scanner's dark edge)."""
+    margin_x, margin_y = round(image.width * BLANK_MARGIN), round(image.height * BLANK_MARGIN)
+    return margin_x, margin_y, image.width - margin_x, image.height - margin_y
 
 
 def blank_image(image: Image.Image, dpi: float) -> bool:
@@ -223,8 +228,8 @@ def ink_marks(image: Image.Image, dpi: float) -> bool:
     from scipy import ndimage
 
     gray = image if image.mode == "L" else image.convert("L")
-    margin_x, margin_y = round(gray.width * BLANK_MARGIN), round(gray.height * BLANK_MARGIN)
-    dark = np.asarray(gray)[margin_y : gray.height - margin_y, margin_x : gray.width - margin_x] < MARK_INK
+    left, top, right, bottom = within_blank_margins(gray)
+    dark = np.asarray(gray)[top:bottom, left:right] < MARK_INK
     if not dark.any():
         return False
     labels, _count = ndimage.label(dark, structure=np.ones((3, 3), dtype=bool))
