@@ -530,11 +530,11 @@ def _blank_part(part: Path) -> bool:
 
 def _reads_as_text(page: Image.Image) -> bool:
     """Whether ``page`` (rendered at BLANK_READ_DPI) is a page of text to keep: Tesseract reads it as text of good
-    quality (``page_quality``) — or it has faint print (``ocr.pipeline.faint_print_seen``) that it reads
-    badly, and that is not show-through from the other side of the sheet, which reads well mirrored
-    (``ocr.quality.reads_as_show_through``). A faded receipt fed upside down or crooked reads as nothing either
-    way, and is kept, for the pipeline to turn and read and a person to look at (QA111: it was dropped as a
-    separator's back)."""
+    quality (``page_quality``), or reads a page number on it (``_page_number_read``) — or it has faint print
+    (``ocr.pipeline.faint_print_seen``) that it reads badly, and that is not show-through from the other side of the
+    sheet, which reads well mirrored (``ocr.quality.reads_as_show_through``). A faded receipt fed upside down or
+    crooked reads as nothing either way, and is kept, for the pipeline to turn and read and a person to look at
+    (QA111: it was dropped as a separator's back)."""
     from ocr.pipeline import faint_print_seen
     from ocr.preprocess import paper_whitened, specks_whitened
     from ocr.quality import GOOD, own_print_runs, reads_as_show_through, words_quality
