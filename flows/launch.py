@@ -38,6 +38,7 @@ UTF8_ENV = "SOHOA_UTF8_NAMES"  # internal: set in the process started again in U
 
 
 def main() -> None:
+    starting = stop_while_starting()
     utf8_file_names()
     if sys.argv[1:2] == ["ocr"]:
         policy = os.environ.get(POLICY_ENV, "start") or "start"
@@ -55,7 +56,39 @@ def main() -> None:
             start_server_in_background()
     from flows.cli import main as run_here
 
+    started(starting)
     run_here()
+
+
+def stop_while_starting() -> dict[int, signal._HANDLER]:
+    """Ctrl-C or SIGTERM before the command line is built (the ~0.2 s of imports of ``flows.cli``: typer, rich,
+    pydantic) ends the command at once, said in a line, with 130 or 143 — until 2026-12-07 a Ctrl-C then printed
+    a traceback of 12–37 lines from inside an import, and a SIGTERM ended it without a word (QA158 F6). Nothing is
+    under way yet to finish or clean up (no file opened, no scratch folder made), so the process exits on the spot
+    rather than raise inside an import (an exception raised inside a C extension's module init aborts Python: see
+    ``flows.stopping``). A signal ignored (nohup, a shell's background job) stays ignored. The handlers before,
+    returned, are put back by ``started``; the interpreter's own start (~0.03 s) comes before any of this."""
+    previous: dict[int, signal._HANDLER] = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            previous[signum] = signal.signal(signum, _stopped_while_starting)
+    return previous
+
+
+def started(previous: dict[int, signal._HANDLER]) -> None:
+    """The command line is built: a stop from here is the command's (``flows.cli.main``, ``flows.stopping``)."""
+    for signum, handler in previous.items():
+        signal.signal(signum, handler)
+
+
+def _stopped_while_starting(signum: int, frame: object) -> None:
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    with contextlib.suppress(Exception):  # a stream closed or full: the exit code still says it
+        sys.stderr.write(
+            f"sohoa: đã dừng ({how}) khi đang khởi động, chưa làm gì / stopped ({how}) while starting: nothing done\n"
+        )
+        sys.stderr.flush()
+    os._exit(128 + signum)
 
 
 def utf8_file_names() -> None:

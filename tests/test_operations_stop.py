@@ -584,3 +584,53 @@ def test_a_stop_asked_during_an_import_is_raised_once_the_import_is_done(
     assert stopped.value.signum == signal.SIGTERM
     assert ran_on < 1.0, ran_on  # asked again every 0.05 s
     assert signal.getsignal(signal.SIGTERM) is not None  # the handler before is back (pytest's own)
+
+
+# run as `python -c`: the `sohoa` command's entry point (flows.launch.main), with a finder that sends the process
+# the signal named in argv[1] as the command line's imports reach typer (~0.1 s in): a real signal, at a moment a
+# test can hit every time
+_SIGNAL_WHILE_STARTING = """
+import os, signal, sys
+signum = int(sys.argv[1])
+
+class SignalAtTyper:
+    def find_spec(self, name, path=None, target=None):
+        if name == "typer":
+            os.kill(os.getpid(), signum)
+        return None
+
+sys.meta_path.insert(0, SignalAtTyper())
+sys.argv = ["sohoa", *sys.argv[2:]]
+from flows.launch import main
+main()
+"""
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path: Path, signum: int) -> None:
+    """QA158 F6: a Ctrl-C in a command's first ~0.2 s (the imports of its command line) printed a traceback of 12–37
+    lines from inside an import, exit −2; a SIGTERM ended it without a word, exit −15. Now either says it stopped
+    while starting, with 130 or 143, and nothing is written; once started the command's own stop takes over."""
+    scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nỦy ban nhân dân xã")
+    output = tmp_path / "ra.pdf"
+    child = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_WHILE_STARTING, str(int(signum)), "ocr", str(scan), str(output)],
+        cwd=ROOT,
+        env=env_for(tmp_path / "var") | {"SOHOA_OCR_SERVER": "off"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_sigint_as_a_terminal_sends_it,
+    )
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    assert child.returncode == 128 + signum, (child.returncode, child.stderr[-3000:])
+    assert f"stopped ({how}) while starting: nothing done" in child.stderr, child.stderr[-3000:]
+    assert "Traceback" not in child.stderr and not output.exists()
+    # once started, the handlers before are back (a Ctrl-C is the command's again: flows.cli.main, flows.stopping)
+    from flows.launch import started, stop_while_starting
+
+    before = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
+    starting = stop_while_starting()
+    assert all(signal.getsignal(n) is not before[n] for n in before)
+    started(starting)
+    assert {n: signal.getsignal(n) for n in before} == before
