@@ -68,6 +68,17 @@ class VerboseAnywhereGroup(TyperGroup):
             args = ["--verbose", *(a for a in args[:end] if a not in VERBOSE_FLAGS), *args[end:]]
         return super().parse_args(ctx, args)
 
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a Ctrl-C it does not handle itself (`sohoa verify` of a whole archive, `sohoa list`, any
+        command before its own stop takes over) is said, with 130: typer ended such a command with 130 and not a
+        word. (`process`, `ocr` and `watch` say more: what they did and what is left.)"""
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt as stop:
+            from flows.stopping import exit_code_of, said_signal
+
+            raise _fail(f"đã dừng ({said_signal(stop)}) / stopped ({said_signal(stop)})", exit_code_of(stop)) from None
+
 
 VERBOSE_FLAGS = ("-v", "--verbose")
 

@@ -587,20 +587,19 @@ def test_a_stop_asked_during_an_import_is_raised_once_the_import_is_done(
 
 
 # run as `python -c`: the `sohoa` command's entry point (flows.launch.main), with a finder that sends the process
-# the signal named in argv[1] as the command line's imports reach typer (~0.1 s in): a real signal, at a moment a
-# test can hit every time
-_SIGNAL_WHILE_STARTING = """
+# the signal argv[1] as the module argv[2] is first imported: a real signal, at a moment a test can hit every time
+_SIGNAL_AT_IMPORT = """
 import os, signal, sys
-signum = int(sys.argv[1])
+signum, module = int(sys.argv[1]), sys.argv[2]
 
-class SignalAtTyper:
+class SignalAtImport:
     def find_spec(self, name, path=None, target=None):
-        if name == "typer":
+        if name == module:
             os.kill(os.getpid(), signum)
         return None
 
-sys.meta_path.insert(0, SignalAtTyper())
-sys.argv = ["sohoa", *sys.argv[2:]]
+sys.meta_path.insert(0, SignalAtImport())
+sys.argv = ["sohoa", *sys.argv[3:]]
 from flows.launch import main
 main()
 """
@@ -614,7 +613,7 @@ def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path:
     scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nỦy ban nhân dân xã")
     output = tmp_path / "ra.pdf"
     child = subprocess.run(
-        [sys.executable, "-c", _SIGNAL_WHILE_STARTING, str(int(signum)), "ocr", str(scan), str(output)],
+        [sys.executable, "-c", _SIGNAL_AT_IMPORT, str(int(signum)), "typer", "ocr", str(scan), str(output)],
         cwd=ROOT,
         env=env_for(tmp_path / "var") | {"SOHOA_OCR_SERVER": "off"},
         capture_output=True,
@@ -634,3 +633,26 @@ def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path:
     assert all(signal.getsignal(n) is not before[n] for n in before)
     started(starting)
     assert {n: signal.getsignal(n) for n in before} == before
+
+
+def test_a_ctrl_c_a_command_does_not_handle_itself_is_said(tmp_path: Path) -> None:
+    """A Ctrl-C in a command, before its own stop takes over or in one without one (`sohoa verify` of an archive),
+    ended it with 130 and not a word (typer's). Now it is said, and in the JSON under --json. Here it comes as
+    `sohoa ocr` imports its pipeline, after the command line is built, before the OCR's own stop is set."""
+    scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nỦy ban nhân dân xã")
+    output = tmp_path / "ra.pdf"
+    child = subprocess.run(
+        [sys.executable, "-c", _SIGNAL_AT_IMPORT, str(int(signal.SIGINT)), "flows.pipeline"]
+        + ["ocr", str(scan), str(output), "--json"],
+        cwd=ROOT,
+        env=env_for(tmp_path / "var") | {"SOHOA_OCR_SERVER": "off"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_sigint_as_a_terminal_sends_it,
+    )
+    assert child.returncode == 130, (child.returncode, child.stderr[-3000:])
+    assert "đã dừng (Ctrl-C) / stopped (Ctrl-C)" in child.stderr, child.stderr[-3000:]
+    assert "Traceback" not in child.stderr and not output.exists()
+    said = json.loads(child.stdout)
+    assert said["exit_code"] == 130 and "stopped (Ctrl-C)" in said["error"], said
