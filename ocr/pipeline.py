@@ -768,6 +768,17 @@ INVISIBLE_LEFT_OUT = "its invisible text left out"
 # in (``_garbled_text``)
 MAX_GARBLED_SHARE = 0.5
 _UNMAPPED_GLYPH_RE = re.compile(r"\(cid:\d+\)")
+# ... or when this share of its words (this many or more) hold a glyph mapped to no character beside their letters:
+# a font without a map to Unicode whose letters with marks map to nothing, "Nh(cid:1) (cid:2)(cid:3)t" for "Nhà
+# đất" — a fifth of the characters, under the half above, and every word with a mark unsearchable (QA159 F1: kept,
+# `ocr: false`, `quality: null`). A bullet or a sign alone, mapped to nothing, is a word of no letter: not counted;
+# an English layer whose "fi" ligatures map to nothing has a few words in a hundred so
+MIN_UNMAPPED_WORD_SHARE = 0.15
+MIN_UNMAPPED_WORDS = 5
+
+
+def _letters_beside_glyphs(word: str) -> bool:
+    return any(ch.isalpha() for ch in _UNMAPPED_GLYPH_RE.sub("", word))
 
 
 def _garbled_text(text: str) -> str | None:
@@ -781,8 +792,17 @@ def _garbled_text(text: str) -> str | None:
     # writes its layer): one character of no script (QA88: 14,335 characters of them were a record's text)
     characters = [ch for ch in _UNMAPPED_GLYPH_RE.sub("\ufffd", text) if not ch.isspace()]
     garbled = sum(1 for ch in characters if _no_script_of_ours(ch))
-    if not characters or garbled <= MAX_GARBLED_SHARE * len(characters):
+    if not characters:
         return None
+    if garbled <= MAX_GARBLED_SHARE * len(characters):
+        words = text.split()
+        broken = sum(1 for word in words if _UNMAPPED_GLYPH_RE.search(word) and _letters_beside_glyphs(word))
+        if broken < MIN_UNMAPPED_WORDS or broken < MIN_UNMAPPED_WORD_SHARE * len(words):
+            return None
+        return (
+            f"{NOT_TEXT_NOTE} ({broken} of its {len(words)} words hold glyphs mapped to no character, as from a font "
+            f"without a map to Unicode whose letters with marks read as nothing): read as a scan, {INVISIBLE_LEFT_OUT}"
+        )
     return (
         f"{NOT_TEXT_NOTE} ({garbled} of its {len(characters)} characters are CJK, private-use, "
         "undefined or unmapped, as from a font whose codes are mapped wrongly or not at all): read as a scan, "

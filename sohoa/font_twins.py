@@ -402,6 +402,11 @@ def _plan(font: pikepdf.Dictionary, codes: set[int], *, every_code: bool) -> _Pl
         standard = FONT_METRICS[_STANDARD_FONTS[path.stem.removeprefix("Liberation")]][1]
         if every_code:
             codes |= {code for code, name in names.items() if 32 <= code <= 255 and toUnicode(name) in standard}
+        elif not codes:
+            # named and never seen shown (reportlab opens each page with `BT /F1 12 Tf 14.4 TL ET`): its space alone,
+            # for the copy to embed every font its pages name — sohoa's PDF/A check names such a font, and the copy
+            # was "not PDF/A" for it (QA159 F3) — at the cost of a font of one glyph
+            codes = {code for code, name in names.items() if name == "space"}
     winansi = _encodings()["/WinAnsiEncoding"]
     letters: dict[int, int] = {}
     for code in sorted(codes):

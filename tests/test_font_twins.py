@@ -7,6 +7,7 @@ import io
 import subprocess
 from pathlib import Path
 
+import fontTools.ttLib
 import numpy as np
 import pikepdf
 import pikepdf.pdfa
@@ -243,6 +244,25 @@ def test_a_standard_font_without_widths_gets_a_twin_only_where_adobes_widths_are
         times = fonts.T
         assert [int(w) for w in times.Widths][: ord("i") - int(times.FirstChar) + 1][-1] == 278  # Adobe's "i"
         assert int(times.Widths[ord("X") - int(times.FirstChar)]) == 722
+
+
+def test_a_standard_font_named_but_never_shown_gets_a_twin_of_its_space_and_the_copy_is_pdfa(tmp_path: Path) -> None:
+    """QA159 F3: reportlab opens every page with `BT /F1 12 Tf 14.4 TL ET`, Helvetica named and never shown: it got
+    no twin (it shows no letter) and the PDF/A check named it, so every reportlab PDF's copy was "not PDF/A", exit 1.
+    Now it gets a twin of one glyph, its space."""
+    source = tmp_path / "báo cáo.pdf"
+    _made(source, b"BT /F1 12 Tf 14.4 TL ET BT /F2 14 Tf 72 760 Td (Bao cao tong ket cong tac nam 2025) Tj "
+          b"0 -24 Td (Uy ban nhan dan xa Tan Hoa) Tj ET",
+          {"/F1": _standard("/Helvetica"), "/F2": _standard("/Times-Roman")})  # fmt: skip
+    out = tmp_path / "out.pdf"
+    result = ocr_document(source, out, workers=1)
+    assert (result.pdfa, result.pdfa_problems) == ("2B", [])
+    assert _pdftotext(out) == _pdftotext(source)
+    with pikepdf.open(out) as pdf:
+        helvetica = pdf.pages[0].Resources.Font.F1
+        assert font_embedded(helvetica) and str(helvetica.BaseFont).endswith("+LiberationSans")
+        program = fontTools.ttLib.TTFont(io.BytesIO(helvetica.FontDescriptor.FontFile2.read_bytes()))
+        assert set(program.getGlyphOrder()) <= {".notdef", "space"}  # a font of one glyph (and .notdef)
 
 
 def test_differences_of_names_outside_the_adobe_glyph_list_keep_the_font_as_it_is(tmp_path: Path) -> None:

@@ -190,6 +190,34 @@ def test_a_jpeg_under_deflate_is_recoded_too(tmp_path: Path) -> None:
         assert stored_image_bytes(image) != jpeg and same_scan_data(stored_image_bytes(image), jpeg)
 
 
+@pytest.mark.parametrize("layer", ["/ASCII85Decode", "/ASCIIHexDecode"])
+def test_a_jpeg_under_an_ascii_layer_is_stored_without_it(tmp_path: Path, layer: str) -> None:
+    """QA159 F5: reportlab stores a JPEG as `[/ASCII85Decode /DCTDecode]`, a quarter more bytes than the JPEG (a
+    scanned page 948,569 bytes for a 759,000-byte JPEG); the layer was kept, and the JPEG not recoded. Now the layer
+    is taken off and the JPEG coded as any other, the same pixels; a layer that does not decode is left alone."""
+    import base64
+
+    jpeg = _scan(tmp_path / "x.jpg").read_bytes()
+    wrapped = (
+        base64.a85encode(jpeg, wrapcol=76) + b"~>"
+        if layer == "/ASCII85Decode"
+        else b"\n".join(jpeg[i : i + 38].hex().upper().encode() for i in range(0, len(jpeg), 38)) + b">"
+    )
+
+    def filters() -> pikepdf.Array:
+        return pikepdf.Array([pikepdf.Name(layer), pikepdf.Name.DCTDecode])
+
+    pdf, image = _pdf_with_image(wrapped, 2480, 1200, Filter=filters())
+    with pdf:
+        assert compact_jpegs(pdf) > len(wrapped) - len(jpeg)
+        assert layer not in [str(name) for name in pikepdf.Array(image.Filter)]
+        assert len(image.read_raw_bytes()) < len(jpeg)
+        assert same_scan_data(stored_image_bytes(image), jpeg)
+    broken, _ = _pdf_with_image(b"not ascii {}", 2480, 1200, Filter=filters())
+    with broken:
+        assert compact_jpegs(broken) == 0
+
+
 def test_a_jpeg_under_deflate_with_no_copy_is_not_deflated_again(monkeypatch: pytest.MonkeyPatch) -> None:
     """Deflating the JPEG of a `[/FlateDecode /DCTDecode]` stream again would give the stream as stored, give or
     take zlib's level: ~0.1 s of zlib a page of OCRmyPDF's outputs for nothing. A small JPEG gets no progressive
