@@ -12,7 +12,8 @@ keeps its length and its place in the PDF text layer — but the first, which ta
    slash ``⁄`` is the ``/`` of numbers like ``15/QĐ-UBND``; a code's Đ read twice (``12/QĐĐ-UBND``) is read once;
 2. a few phrases known from civil-status and administrative papers (``_FIXES``), with "số đăng ký" / "sổ đăng
    ký" and "số hộ" (nghèo) / "sổ hộ" (tịch, khẩu) decided by the words after them, and the header's "Số:" read
-   "Só:" when a number follows it (``_NUMBER_HEADING``);
+   "Só:" when a number follows it (``_NUMBER_HEADING``) — those real as read too and with no weight in the corpora
+   (``_DOUBTED_ONLY``: "số sách", "kiếm điểm") only where Tesseract doubted the word;
 3. the hook/acute pass: a word Tesseract doubted (confidence below ``DOUBTED_BELOW``) is turned into its other
    reading (ố↔ổ, ế↔ể) only when, with the word before and the word after, the word as read occurs in no known
    pair and the other reading occurs in at least ``MIN_EVIDENCE`` (beside each neighbour, for a real word read with
@@ -134,6 +135,15 @@ _MORE_WORDS_NEEDED: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]
     ("số", "đăng"): (("ký",), _REGISTER_KINDS),
     ("số", "hộ"): (("tịch", "khẩu"), None),
 }
+
+# Phrases whose misread form is a phrase of its own, seldom written but real, and whose intended form the corpora
+# give no weight to either ("số sách giáo khoa", the number of textbooks, beside "sổ sách", ledgers: 0 and 1 in
+# ../shared/corpora/vi-text; "kiếm điểm", to earn points, beside "kiểm điểm": 0 and 1; "số tay" and "tố công" the
+# same): put right only where Tesseract doubted the word (DOUBTED_BELOW), as the hook pass does — read confidently,
+# both were made wrong (QA160 F1). The others stay ungated: their intended forms are what the state's papers write
+# ("điều chỉnh" 27 times and "điều chính" never, "phổ biến" 15 and "phố biến" never, "bổ sung" 146, "thể hiện" 190),
+# and Tesseract misreads them confidently (QA81: "điều chính" in two real decrees' trích yếu)
+_DOUBTED_ONLY = frozenset({("số", "sách"), ("số", "tay"), ("kiếm", "điểm"), ("tố", "công")})
 
 _PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 
@@ -380,7 +390,7 @@ def fix_hook_tones(words: list[str], confidences: list[float], breaks: Breaks = 
     """The same words with the unambiguous hook/acute slips corrected (same length each). Both readings are real
     syllables, so the pair table only overrules a word Tesseract doubted (``DOUBTED_BELOW``): the table, made from
     decrees, has never seen "sổ hộ tịch" and would otherwise turn a confidently read one into "số"."""
-    fixed = _fix_known_phrases(words, breaks)
+    fixed = _fix_known_phrases(words, breaks, confidences)
     cores = [_core(word) for word in words]
     syllables = vietnamese_syllables()
     for index, core in enumerate(cores):
@@ -397,7 +407,7 @@ def fix_hook_tones(words: list[str], confidences: list[float], breaks: Breaks = 
             continue  # a real word against the grain of Tesseract's slip: both neighbours must know the acute
         fixed[index] = _recase(words[index], other)
     # the phrases have the last word: a doubted "sổ hộ tịch" the table turned into "số" goes back
-    return _fix_known_phrases(fixed, breaks)
+    return _fix_known_phrases(fixed, breaks, confidences)
 
 
 _NUMBER_HEADING = {"só": "số"}  # "Só: 15/QĐ-UBND", "Só:465 /2020/NĐ-CP": the "Số:" before a document's number
@@ -435,7 +445,11 @@ def _makes_a_word_with_the_one_before(words: list[str], index: int) -> bool:
     return index < 2 or _core(words[index - 2]) not in _SECOND_SYLLABLE_OF.get(_core(before), ())
 
 
-def _fix_known_phrases(words: list[str], breaks: Breaks = NO_BREAKS) -> list[str]:
+def _fix_known_phrases(
+    words: list[str], breaks: Breaks = NO_BREAKS, confidences: list[float] | None = None
+) -> list[str]:
+    """``words`` with the known phrases' slips put right (``_FIXES``, ``_FIXES_AFTER``, ``_NUMBER_HEADING``); those of
+    ``_DOUBTED_ONLY`` only where ``confidences`` (Tesseract's, one per word) doubt the word, or none are given."""
     fixed = list(words)
     for index, word in enumerate(words):
         heading = _number_heading(word, words[index + 1] if index + 1 < len(words) else "")
@@ -455,6 +469,9 @@ def _fix_known_phrases(words: list[str], breaks: Breaks = NO_BREAKS) -> list[str
         for misread, contexts, intended in _FIXES:
             if core != misread or following not in contexts:
                 continue
+            doubted_only = (misread, following) in _DOUBTED_ONLY
+            if doubted_only and confidences is not None and confidences[index] >= DOUBTED_BELOW:
+                break  # read confidently, and right as read as often as not
             if (misread, following) in _MORE_WORDS_NEEDED:
                 thirds, fourths = _MORE_WORDS_NEEDED[(misread, following)]
                 third = _core(words[index + 2]) if index + 2 < len(words) else ""
@@ -493,7 +510,7 @@ def restore_diacritics(words: list[str], confidences: list[float], breaks: Break
     read = _fix_family_names(read, confidences, breaks)  # first: the rest of the name is then left as read
     fixed = fix_hook_tones(read, confidences, breaks)
     # the phrases have the last word here too
-    return _fix_known_phrases(_fix_tone_slips(fixed, confidences, breaks), breaks)
+    return _fix_known_phrases(_fix_tone_slips(fixed, confidences, breaks), breaks, confidences)
 
 
 # A family name Tesseract read with another mark, in capitals — NGUYỄN, the family name of nearly two in five, as
@@ -589,7 +606,12 @@ _DOUBLED_D_CODE = re.compile(r"(?<=/)([QN])ĐĐ(?=[-–])")  # the code's hyphen
 _SLASH_READ_AS_D = re.compile(r"(?<=\d)([QN])ĐĐ(?=[-–])")
 
 
+# ... and the code standing alone, "Căn cứ QĐ 15/…" read "QĐĐ 15/…" (QA160 F3): no word of its own either
+_DOUBLED_D_ALONE = re.compile(r"^([(\[\"“]*[QN])ĐĐ(?=[.,;:)\]\"”]*$)")
+
+
 def _single_d_code(word: str) -> str:
+    word = _DOUBLED_D_ALONE.sub(r"\1Đ", word)
     return _SLASH_READ_AS_D.sub(r"/\1Đ", _DOUBLED_D_CODE.sub(r"\1Đ", word))
 
 

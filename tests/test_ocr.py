@@ -2145,6 +2145,20 @@ def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
     )
     for phrase in ("Số: 15/QĐ-UBND", "kế hoạch", "số hộ nghèo giảm", "tổng số hộ gia đình"):
         assert fix_hook_tones(phrase.split(), _doubted(phrase.split())) == phrase.split(), phrase
+    # QA160 F1: phrases real as read too, and no weight in the corpora for the other reading, are put right only
+    # where Tesseract doubted the word: "số sách giáo khoa" (the number of textbooks), "kiếm điểm cộng" (to earn
+    # points), read confidently, stay; doubted, they are the common ones ("sổ sách", "kiểm điểm")
+    for phrase, doubted in (
+        ("lưu ý: số sách giáo khoa cấp cho học sinh", "lưu ý: sổ sách giáo khoa cấp cho học sinh"),
+        ("học sinh kiếm điểm cộng", "học sinh kiểm điểm cộng"),
+        ("dân tố công an xã", "dân tổ công an xã"),
+    ):
+        words = phrase.split()
+        assert fix_hook_tones(words, [96.0] * len(words)) == words, phrase
+        assert " ".join(fix_hook_tones(words, _doubted(words))) == doubted, phrase
+    # ... the others whatever Tesseract's confidence: "bổ sung" is what the papers write (146 times, "bố sung" never)
+    words = ["công", "tác", "bố", "sung", "hồ", "sơ"]
+    assert " ".join(fix_hook_tones(words, [96.0] * len(words))) == "công tác bổ sung hồ sơ"
 
 
 def test_hook_and_tone_slips_in_headers_and_department_names() -> None:
@@ -2441,8 +2455,12 @@ def test_a_codes_doubled_d_is_read_once() -> None:
     """QA108 F6: "12/QĐĐ-UBND" (or "QĐÐ") on 9 of 25 decree pages; "ĐĐBQH" (Đoàn đại biểu Quốc hội) is a real code."""
     from ocr.diacritics import restore_diacritics
 
-    read = ["Số:", "12/QĐĐ-UBND", "15/QĐÐ-UBND", "465/2020/NĐĐ-CP", "12/ĐĐBQH-VP", "QĐĐ", "7/QĐĐ–UBND"]
-    fixed = ["Số:", "12/QĐ-UBND", "15/QĐ-UBND", "465/2020/NĐ-CP", "12/ĐĐBQH-VP", "QĐĐ", "7/QĐ–UBND"]
+    read = ["Số:", "12/QĐĐ-UBND", "15/QĐÐ-UBND", "465/2020/NĐĐ-CP", "12/ĐĐBQH-VP", "QĐĐA", "7/QĐĐ–UBND"]
+    fixed = ["Số:", "12/QĐ-UBND", "15/QĐ-UBND", "465/2020/NĐ-CP", "12/ĐĐBQH-VP", "QĐĐA", "7/QĐ–UBND"]
+    assert restore_diacritics(read, [90.0] * len(read)) == fixed
+    # QA160 F3: the code standing alone, "Căn cứ NĐ 30/2020/NĐ-CP; QĐ 15/QĐ-UBND" read "QĐĐ", "(NĐĐ)"
+    read = ["Căn", "cứ", "QĐĐ", "15/QĐ-UBND;", "(NĐĐ)", "ĐĐBQH", "QĐĐ,"]
+    fixed = ["Căn", "cứ", "QĐ", "15/QĐ-UBND;", "(NĐ)", "ĐĐBQH", "QĐ,"]
     assert restore_diacritics(read, [90.0] * len(read)) == fixed
     # QA124 F6: the slash lost and a Đ more ("15QĐÐ-UBND" on a clean page): the slash put back, the length kept
     read = ["Số:", "15QĐÐ-UBND", "465/2020NĐĐ-CP", "12ĐĐBQH-VP", "2QĐ-UBND"]
