@@ -27,13 +27,13 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import img2pdf
 import numpy as np
@@ -177,6 +177,10 @@ MIN_TEXT_CHARS = 20
 # CamScanner line, 23 characters, kept a decree page unsearchable and out of review).
 SCAN_COVER = 0.5
 TINY_TEXT_SHARE = 0.01
+# ... or, where all of that text is visible (no OCR's layer: a stamp, a footer a signing or copying tool drew over the
+# scan), less than this: a signing stamp's six lines ("Ký bởi / Cơ quan / Thời gian ký / Sao y bản chính", 211
+# characters of 9 pt, ~1.3 %) kept a decree's scan unread, `ocr: false`, its record's text the stamp's (QA159 F2)
+VISIBLE_SCRAP_SHARE = 0.05
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
 
 
@@ -257,6 +261,9 @@ class PagePlan:
     scan_only: bool = False
     # its scan is drawn turned by ``skew`` in the copy, so that it is shown as read (DISPLAY_STRAIGHTENED_FROM)
     shown_straightened: bool = False
+    # where the page's own text lies, read as a scan all the same and that text kept (``_text_boxes``): the words
+    # Tesseract read there are left out of its layer, the text being in the page already
+    kept_text_boxes: tuple[TextBox, ...] = ()
 
 
 def ocr_document(
@@ -314,7 +321,7 @@ def ocr_document(
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped)
         notices = input_notices(info, rasterised, text_dropped)
         plans, readings = read_pages(
-            plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
+            plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands, redo=mode == REDO),
             scratch,
             source=input_path,
             language=language,
@@ -641,13 +648,22 @@ def _raster(page: pdfplumber.page.Page, default_dpi: int, unit: float = 1.0) -> 
 
 
 def plan_pages(
-    info: InputInfo, source_pdf: Path, scratch: Path, *, default_dpi: int, bands: int = DEFAULT_BANDS
+    info: InputInfo,
+    source_pdf: Path,
+    scratch: Path,
+    *,
+    default_dpi: int,
+    bands: int = DEFAULT_BANDS,
+    redo: bool = False,
 ) -> Iterator[PagePlan]:
     """Decide, page by page, whether to keep the text layer or rasterise for Tesseract (lazily: the next
-    page is rendered while Tesseract reads the previous ones)."""
+    page is rendered while Tesseract reads the previous ones). ``redo``: ``source_pdf`` is ``redo``'s, its invisible
+    text taken out; a scan under visible text is read too (``_scan_under_visible_text``)."""
     small = {page.number: page.size for page in info.small_pages}
     if info.kind == "pdf":
-        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages, info.user_units)
+        return _plan_pdf_pages(
+            source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages, info.user_units, redo=redo
+        )
     return _plan_image_pages(info, scratch, bands, small)
 
 
@@ -687,11 +703,13 @@ def _plan_pdf_pages(
     small: dict[int, str] | None = None,
     plain: frozenset[int] = frozenset(),
     units: dict[int, float] | None = None,
+    *,
+    redo: bool = False,
 ) -> Iterator[PagePlan]:
     """``small``: the pages too small to be a scan (``ocr.inputs.SmallPage``), by number: kept as they are, not
     rendered nor read (Tesseract would make nonsense of a 6 mm strip, and send the record to review as low quality).
     ``plain``: the pages whose one image may be read as the page (``ocr.inputs.plain_page_image``), by number.
-    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``)."""
+    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``). ``redo``: see ``plan_pages``."""
     small = small or {}
     units = units or {}
     with open_pdf(path) as document, ExitStack() as closing:
@@ -713,6 +731,7 @@ def _plan_pdf_pages(
                 yield PagePlan(number=number, existing_text=text, too_small=small[number])
                 continue
             note = unreadable = None
+            kept_boxes: tuple[TextBox, ...] = ()
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
@@ -720,16 +739,21 @@ def _plan_pdf_pages(
                 with _plumber_page(plumber, index) as page:
                     text = page.extract_text() or ""  # once: it was read twice, to judge it and to keep it
                     if _enough_text(text):
+                        invisible = functools.partial(invisible_text_share, path, number)
                         unreadable = (
-                            _garbled_text(text)
-                            or _legacy_font_text(text)
-                            or _marks_lost_text(text, page, functools.partial(invisible_text_share, path, number))
+                            _garbled_text(text) or _legacy_font_text(text) or _marks_lost_text(text, page, invisible)
                         )
-                        note = unreadable or _tiny_text_over_scan(page)
+                        note = (
+                            unreadable
+                            or _tiny_text_over_scan(page, invisible)
+                            or (_scan_under_visible_text(page) if redo else None)
+                        )
                     kept = _enough_text(text) and note is None
                     if not kept:
                         page_dpi, box_dpi = _scan_dpi(page, default_dpi, unit)
                         width, height = float(page.width), float(page.height)
+                        if unreadable is None:
+                            kept_boxes = _text_boxes(page)  # its own text stays, readable: not laid there again
                 if kept:
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
@@ -754,6 +778,7 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
+            plan.kept_text_boxes = kept_boxes
             plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
 
@@ -763,6 +788,7 @@ def _plan_pdf_pages(
 NOT_TEXT_NOTE = "its text layer is not text"
 LEGACY_FONT_NOTE = "its text layer is Vietnamese in a legacy font's codes"
 OWN_TEXT_KEPT = "its own text kept"
+VISIBLE_TEXT_NOTE = "its visible text"  # ... over a scan, read in ``redo`` (_scan_under_visible_text)
 INVISIBLE_LEFT_OUT = "its invisible text left out"
 # A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
 # in (``_garbled_text``)
@@ -925,26 +951,102 @@ def _no_script_of_ours(ch: str) -> bool:
     )
 
 
-def _tiny_text_over_scan(page: pdfplumber.page.Page) -> str | None:
-    """Why a page with text is to be read as a scan all the same (``SCAN_COVER``, ``TINY_TEXT_SHARE``), or None.
+def _tiny_text_over_scan(page: pdfplumber.page.Page, invisible: Callable[[], float] | None = None) -> str | None:
+    """Why a page with text is to be read as a scan all the same (``SCAN_COVER``, ``TINY_TEXT_SHARE``, and for text
+    all visible ``VISIBLE_SCRAP_SHARE``: ``invisible``, the share of its text that is invisible), or None.
 
     Its text stays in the page (visible or not, as it was); the text layer Tesseract's reading makes is laid over
-    it, and the page's record text is that reading, which has the scrap too where it is visible."""
+    it but where that text lies (``PagePlan.kept_text_boxes``), and the page's record text is that reading, which
+    has the scrap too where it is visible."""
     image_share = _scan_cover(page)  # 0 for a page of no area
     if image_share < SCAN_COVER:
         return None
-    bounds = _bounds(page)
-    x0, top, x1, bottom = bounds
     glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
-    # a glyph's box is its advance by its font size: a font without a FontBBox gives pdfminer boxes 0 pt high
-    covered = sum(_covered(bounds, {**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs)
-    text_share = covered / ((x1 - x0) * (bottom - top))
-    if text_share >= TINY_TEXT_SHARE:
+    text_share = _text_share(page, glyphs)
+    if text_share >= VISIBLE_SCRAP_SHARE or (text_share >= TINY_TEXT_SHARE and (invisible is None or invisible() > 0)):
         return None
     return (
         f"its text layer ({len(glyphs)} characters) covers {text_share:.2%} of the page, over an image covering "
         f"{image_share:.0%}: read as a scan, {OWN_TEXT_KEPT}"
     )
+
+
+def _text_share(page: pdfplumber.page.Page, glyphs: list[dict[str, Any]]) -> float:
+    """The share of the page that ``glyphs`` (pdfplumber's chars) cover."""
+    bounds = _bounds(page)
+    x0, top, x1, bottom = bounds
+    # a glyph's box is its advance by its font size: a font without a FontBBox gives pdfminer boxes 0 pt high
+    covered = sum(_covered(bounds, {**char, "top": char["bottom"] - float(char.get("size") or 0)}) for char in glyphs)
+    return covered / ((x1 - x0) * (bottom - top))
+
+
+def _scan_under_visible_text(page: pdfplumber.page.Page) -> str | None:
+    """``redo``: why a page whose visible text lies over a scan (its images covering ``SCAN_COVER``) is read as a
+    scan, its text kept, or None — as ``ocrmypdf --redo-ocr`` reads all but the visible text. QA159 F2: a decree's
+    scan under a signing stamp's six lines (Ký bởi, Cơ quan, Thời gian ký, Sao y bản chính) was kept unread by
+    ``redo`` as by ``skip-text``, the record's text the stamp's 37 words."""
+    image_share = _scan_cover(page)
+    if image_share < SCAN_COVER:
+        return None
+    glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
+    return (
+        f"{VISIBLE_TEXT_NOTE} ({len(glyphs)} characters, {_text_share(page, glyphs):.2%} of the page) lies over an "
+        f"image covering {image_share:.0%}: read as a scan (redo), {OWN_TEXT_KEPT}"
+    )
+
+
+# A box of a page's own text: (left, top, right, bottom) as shares of the page's width and height, from its top left
+# as the page is stored (before its /Rotate)
+TextBox = tuple[float, float, float, float]
+
+
+def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
+    """Where each glyph of ``page``'s own text lies (``TextBox``), a quarter of its size wider each way."""
+    x0, top, x1, bottom = _bounds(page)
+    width, height = x1 - x0, bottom - top
+    if width <= 0 or height <= 0:
+        return ()
+    boxes = []
+    for char in page.chars:
+        if str(char.get("text", "")).isspace():
+            continue
+        size = float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
+        margin = size / 4
+        boxes.append(
+            (
+                (float(char["x0"]) - margin - x0) / width,
+                (float(char["bottom"]) - size - margin - top) / height,
+                (float(char["x1"]) + margin - x0) / width,
+                (float(char["bottom"]) + margin - top) / height,
+            )
+        )
+    return tuple(boxes)
+
+
+def words_off_kept_text(
+    words: list[Word], width: int, height: int, skew: float, boxes: Sequence[TextBox]
+) -> list[Word]:
+    """``words`` (boxed in the pixels of a ``width`` × ``height`` image, straightened by ``skew`` degrees
+    counter-clockwise about its centre) but those whose middle lies on the page's own text (``boxes``): that text is
+    in the page already, and laid there again pdfplumber read both as one ("SSaaoo yy bbảảnn cchhíínnhh", QA159 F4)
+    and pdftotext every word twice."""
+    if not boxes or not words or width <= 0 or height <= 0:
+        return words
+    middles = np.array([(w.left + w.width / 2, w.top + w.height / 2) for w in words], dtype=float)
+    # turned back as the text layer turns each word (ocr.textlayer.text_layer_content), in y-up coordinates
+    x, y = middles[:, 0] - width / 2, height / 2 - middles[:, 1]
+    cos, sin = math.cos(math.radians(-skew)), math.sin(math.radians(-skew))
+    share_x = (width / 2 + x * cos - y * sin) / width
+    share_y = (height / 2 - (x * sin + y * cos)) / height
+    box = np.array(boxes, dtype=float)
+    inside = (
+        (share_x[:, None] >= box[None, :, 0])
+        & (share_x[:, None] <= box[None, :, 2])
+        & (share_y[:, None] >= box[None, :, 1])
+        & (share_y[:, None] <= box[None, :, 3])
+    )
+    on_text: list[bool] = np.any(inside, axis=1).tolist()
+    return [word for word, on in zip(words, on_text, strict=True) if not on]
 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int, unit: float = 1.0) -> tuple[int, float]:
@@ -2770,7 +2872,11 @@ def assemble_pdf(
                 and not _ink_turned_off_the_page(source_pdf, plan.number - 1, plan.orientation, plan.skew)
             )
             skew = 0.0 if plan.shown_straightened else plan.skew
-            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=skew)
+            words = reading.words
+            if plan.kept_text_boxes and not plan.orientation and not display_rotation:
+                # (a page turned to be read, or shown turned: its own text's boxes are not where its words are)
+                words = words_off_kept_text(words, reading.width, reading.height, plan.skew, plan.kept_text_boxes)
+            layer = text_layer_form(out, words, reading.width, reading.height, plan.dpi, font, skew=skew)
             layers.add(layer.objgen)
             straightened = plan.skew if plan.shown_straightened else 0.0
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation, straightened=straightened)
