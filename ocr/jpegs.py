@@ -157,9 +157,10 @@ def _stored_jpeg(image: pikepdf.Stream) -> _StoredJpeg | None:
     # an ASCII layer first (reportlab writes `[/ASCII85Decode /DCTDecode]`): a quarter more bytes than the JPEG for
     # nothing, kept as it was (QA159 F5); taken off — it only shrinks what it decodes
     while len(names) > 1 and names[0] in _ASCII_LAYERS:
-        if isinstance(each[0], pikepdf.Dictionary) or (raw := _ascii_decoded(names[0], raw)) is None:
+        decoded = None if isinstance(each[0], pikepdf.Dictionary) else _ascii_decoded(names[0], raw)
+        if decoded is None:
             return None
-        names, each = names[1:], each[1:]
+        raw, names, each = decoded, names[1:], each[1:]
     if len(names) == 1:
         return _StoredJpeg(image, raw, len(stored), False, dct_parms)
     if names != [pikepdf.Name.FlateDecode, pikepdf.Name.DCTDecode] or isinstance(each[0], pikepdf.Dictionary):
