@@ -2235,6 +2235,22 @@ def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
     assert " ".join(fix_hook_tones(words, [96.0] * len(words))) == "công tác bổ sung hồ sơ"
 
 
+def test_a_marked_word_that_is_no_syllable_with_one_syllable_a_mark_away_is_that_one() -> None:
+    """QA160 F2: "NGƯỜI CAO TUỐI" stayed so, "tuối" no syllable: the pairs know no "cao tuổi", and the tone pass
+    takes only a reading the neighbours support. With one syllable a mark away it is that one; a word without marks
+    (Vietnamese typed without them) and a word of another language are left."""
+    from ocr.diacritics import restore_diacritics
+
+    for read, expected in (
+        ("DANH SÁCH NGƯỜI CAO TUỐI", "DANH SÁCH NGƯỜI CAO TUỔI"),
+        ("hội người cao tuối xã", "hội người cao tuổi xã"),
+        ("Ky boi: Uy ban nhan dan xa", "Ky boi: Uy ban nhan dan xa"),
+        ("créée par José", "créée par José"),
+    ):
+        words = read.split()
+        assert " ".join(restore_diacritics(words, [96.0] * len(words))) == expected, read
+
+
 def test_hook_and_tone_slips_in_headers_and_department_names() -> None:
     """QA: "Số:", the most common header word, read "Só:" on a real scan ("Só:465 /2020/NĐ-CP"), "Sở Tư pháp"
     read "Sớ Tư pháp" and "hỗ trợ" read "hố trợ" were left as read. A number after "Só" (or glued to it after
@@ -2542,6 +2558,9 @@ def test_a_codes_doubled_d_is_read_once() -> None:
     assert restore_diacritics(read, [90.0] * len(read)) == fixed
 
 
+TYPOS_OF_THE_GROUND_TRUTH = {("an_le_so_432021AL.p3.txt", "Ồng"): "Ông"}
+
+
 @needs_shared
 def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     """The figures in ocr/diacritics.py: on the 34 pages the pair table never saw, words Tesseract is sure of are
@@ -2557,7 +2576,11 @@ def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     for page in pages:
         words = unicodedata.normalize("NFC", page.read_text(encoding="utf-8")).split()
         words_seen += len(words)
-        assert restore_diacritics(words, [96.0] * len(words)) == words, page.name
+        # the one word changed, confidently read or not: a slip of the precedent's own text, no syllable, one
+        # syllable a mark away ("liên quan: Ồng Dương Quốc K", since 2026-12-07)
+        right = [TYPOS_OF_THE_GROUND_TRUTH.get((page.name, word), word) for word in words]
+        assert restore_diacritics(words, [96.0] * len(words)) == right, page.name
+        words = right
         doubted = restore_diacritics(words, [0.0] * len(words))
         changed_when_doubted += sum(a != b for a, b in zip(words, doubted, strict=True))
         read = [word.translate(drop_tone) for word in words]
@@ -2569,7 +2592,7 @@ def test_tone_fix_on_the_benchmark_ground_truth() -> None:
                 slips += 1
                 undone += fixed == right
     assert words_seen == 19435 and changed_when_doubted <= 3
-    assert slips == 4520 and undone >= 1300, (undone, slips)
+    assert slips == 4519 and undone >= 1750, (undone, slips)  # 1,383 before a marked non-syllable's one reading
 
 
 def test_hook_tone_fix_reaches_the_text_layer(tmp_path: Path) -> None:
