@@ -516,6 +516,14 @@ def _check_output_pdf(input_file: Path, output: Path) -> None:
         problem = f"không ghi được tệp ra ở đây ({refused[0]}) / the output cannot be written there ({refused[1]})"
     if problem is not None:
         raise _fail(f"{output}: {problem}", path=output)
+    if output.suffix.lower() != ".pdf":
+        # `sohoa ocr scan.pdf scan.jpg` wrote a PDF named .jpg without a word (QA159 F6): said, and written all the
+        # same — the name is the user's to choose
+        logging.getLogger("sohoa").warning(
+            "%s: tên tệp ra không có đuôi .pdf, vẫn ghi dạng PDF / the output's name does not end in .pdf: it is "
+            "written as a PDF all the same",
+            escaped(str(output)),
+        )
 
 
 def _refused_output_folder(output: Path) -> tuple[str, str] | None:

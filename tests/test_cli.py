@@ -595,6 +595,23 @@ def test_ocr_and_sign_refuse_an_output_that_is_a_folder_or_not_a_pdf_before_any_
     assert notes.read_text(encoding="utf-8") == "ghi chú của cán bộ"
 
 
+def test_ocr_says_when_the_outputs_name_does_not_end_in_pdf(tmp_path: Path) -> None:
+    """QA159 F6: `sohoa ocr scan.pdf ra.txt` wrote a PDF named .txt without a word. It is said, and written all the
+    same (the name is the user's)."""
+    output = tmp_path / "bản sao.jpg"
+    done = subprocess.run(
+        [sys.executable, "-m", "flows.launch", "ocr", str(SAMPLES / "cv-118-ubnd-vp.jpg"), str(output)],
+        cwd=ROOT,
+        env={**os.environ, "SOHOA_DATA_DIR": str(tmp_path / "var"), "SOHOA_CONFIG": "", "SOHOA_OCR_SERVER": "off"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "the output's name does not end in .pdf: it is written as a PDF all the same" in done.stderr
+    assert output.read_bytes().startswith(b"%PDF-")
+
+
 @pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux's /proc, a folder that takes no new file")
 def test_ocr_refuses_an_output_folder_that_cannot_be_written_before_any_work(tmp_path: Path) -> None:
     """QA68: `sohoa ocr scan.jpg /proc/o.pdf` read the whole scan, then said "lỗi nội bộ của sohoa … / internal error
