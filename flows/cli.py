@@ -1302,8 +1302,8 @@ def ocr(
     mode: Annotated[
         str | None,
         typer.Option(
-            help="Pages that already have text: skip-text (keep, default), redo (replace an old OCR layer, read a "
-            "scan under visible text too), force (read every page, its text turned into an image)."
+            help="Pages that already have text: skip-text (keep, default), redo (replace an old OCR layer), force "
+            "(read every page, its text turned into an image)."
         ),
     ] = None,
 ) -> None:
@@ -1440,7 +1440,7 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
 
 def _text_layer_note_vi(note: str) -> str:
     """Why a page's own text layer was read as a scan all the same, in Vietnamese (the record's note is English)."""
-    from ocr.pipeline import LEGACY_FONT_NOTE, MARKS_LOST_NOTE, NOT_TEXT_NOTE, VISIBLE_TEXT_NOTE
+    from ocr.pipeline import LEGACY_FONT_NOTE, MARKS_LOST_NOTE, NOT_TEXT_NOTE
 
     if note.startswith(NOT_TEXT_NOTE):
         return "lớp chữ sẵn có không phải chữ đọc được (mã ký tự sai)"
@@ -1448,8 +1448,6 @@ def _text_layer_note_vi(note: str) -> str:
         return "lớp chữ sẵn có là chữ Việt bị mất dấu (không dấu, hoặc dấu thành '?')"
     if note.startswith(LEGACY_FONT_NOTE):
         return "lớp chữ sẵn có là chữ Việt theo bảng mã cũ (TCVN3/VNI), không phải Unicode"
-    if note.startswith(VISIBLE_TEXT_NOTE):
-        return "chữ hiển thị sẵn có nằm trên ảnh quét (chế độ redo đọc cả ảnh quét)"
     return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"
 
 

@@ -2,8 +2,7 @@
 
 - ``skip-text`` (default): a page with a usable text layer keeps it and is not OCR'd.
 - ``redo``: an *invisible* text layer (an earlier OCR: text render mode 3) is removed and the page is OCR'd
-  again; pages with visible text are kept as they are, but a scan under it is read too, its text left as drawn
-  (``ocr.pipeline._scan_under_visible_text``).
+  again; pages with visible text are kept as they are (but a scrap of it over a scan: ``ocr.pipeline``).
 - ``force``: every page is OCR'd; a page that had text is first rasterised (its content becomes an image, as
   with ``ocrmypdf --force-ocr``, at its scan's resolution and colour depth; the page object, its annotations and
   rotation stay), so the new text layer is the only one. A page of nothing but images and text only loses its

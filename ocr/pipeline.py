@@ -178,9 +178,14 @@ MIN_TEXT_CHARS = 20
 SCAN_COVER = 0.5
 TINY_TEXT_SHARE = 0.01
 # ... or, where all of that text is visible (no OCR's layer: a stamp, a footer a signing or copying tool drew over the
-# scan), less than this: a signing stamp's six lines ("Ký bởi / Cơ quan / Thời gian ký / Sao y bản chính", 211
-# characters of 9 pt, ~1.3 %) kept a decree's scan unread, `ocr: false`, its record's text the stamp's (QA159 F2)
+# scan) and lies together (the box around its level glyphs under SCRAP_SPREAD of the page), less than this: a signing
+# stamp's six lines ("Ký bởi / Cơ quan / Thời gian ký / Sao y bản chính", 211 characters of 9 pt, 1.7 % of an A4
+# page, its box 3.1 %) kept a decree's scan unread, `ocr: false`, its record's text the stamp's (QA159 F2). Not text
+# spread over the page: a certificate's or a form's typed values over its template's image (~2 %, their box 13–22 %)
+# were read as a scan too, and the record's text became Tesseract's reading of them, "12/03/4930" for the typed
+# "12/03/1990" (QA161 N2). A watermark's turned letters lie anywhere: not counted in the box
 VISIBLE_SCRAP_SHARE = 0.05
+SCRAP_SPREAD = 0.06
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
 
 
@@ -321,7 +326,7 @@ def ocr_document(
         source_pdf = prepare_source(info, scratch, mode=mode, dpi=dpi, rasterised=rasterised, text_dropped=text_dropped)
         notices = input_notices(info, rasterised, text_dropped)
         plans, readings = read_pages(
-            plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands, redo=mode == REDO),
+            plan_pages(info, source_pdf, scratch, default_dpi=dpi, bands=bands),
             scratch,
             source=input_path,
             language=language,
@@ -648,22 +653,13 @@ def _raster(page: pdfplumber.page.Page, default_dpi: int, unit: float = 1.0) -> 
 
 
 def plan_pages(
-    info: InputInfo,
-    source_pdf: Path,
-    scratch: Path,
-    *,
-    default_dpi: int,
-    bands: int = DEFAULT_BANDS,
-    redo: bool = False,
+    info: InputInfo, source_pdf: Path, scratch: Path, *, default_dpi: int, bands: int = DEFAULT_BANDS
 ) -> Iterator[PagePlan]:
     """Decide, page by page, whether to keep the text layer or rasterise for Tesseract (lazily: the next
-    page is rendered while Tesseract reads the previous ones). ``redo``: ``source_pdf`` is ``redo``'s, its invisible
-    text taken out; a scan under visible text is read too (``_scan_under_visible_text``)."""
+    page is rendered while Tesseract reads the previous ones)."""
     small = {page.number: page.size for page in info.small_pages}
     if info.kind == "pdf":
-        return _plan_pdf_pages(
-            source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages, info.user_units, redo=redo
-        )
+        return _plan_pdf_pages(source_pdf, scratch, default_dpi, bands, small, info.plain_image_pages, info.user_units)
     return _plan_image_pages(info, scratch, bands, small)
 
 
@@ -703,13 +699,11 @@ def _plan_pdf_pages(
     small: dict[int, str] | None = None,
     plain: frozenset[int] = frozenset(),
     units: dict[int, float] | None = None,
-    *,
-    redo: bool = False,
 ) -> Iterator[PagePlan]:
     """``small``: the pages too small to be a scan (``ocr.inputs.SmallPage``), by number: kept as they are, not
     rendered nor read (Tesseract would make nonsense of a 6 mm strip, and send the record to review as low quality).
     ``plain``: the pages whose one image may be read as the page (``ocr.inputs.plain_page_image``), by number.
-    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``). ``redo``: see ``plan_pages``."""
+    ``units``: the pages whose /UserUnit is not 1, by number (``_covering_dpi``)."""
     small = small or {}
     units = units or {}
     with open_pdf(path) as document, ExitStack() as closing:
@@ -743,11 +737,7 @@ def _plan_pdf_pages(
                         unreadable = (
                             _garbled_text(text) or _legacy_font_text(text) or _marks_lost_text(text, page, invisible)
                         )
-                        note = (
-                            unreadable
-                            or _tiny_text_over_scan(page, invisible)
-                            or (_scan_under_visible_text(page) if redo else None)
-                        )
+                        note = unreadable or _tiny_text_over_scan(page, invisible)
                     kept = _enough_text(text) and note is None
                     if not kept:
                         page_dpi, box_dpi = _scan_dpi(page, default_dpi, unit)
@@ -788,7 +778,6 @@ def _plan_pdf_pages(
 NOT_TEXT_NOTE = "its text layer is not text"
 LEGACY_FONT_NOTE = "its text layer is Vietnamese in a legacy font's codes"
 OWN_TEXT_KEPT = "its own text kept"
-VISIBLE_TEXT_NOTE = "its visible text"  # ... over a scan, read in ``redo`` (_scan_under_visible_text)
 INVISIBLE_LEFT_OUT = "its invisible text left out"
 # A text layer is no text when more than this share of its characters are of no script a Vietnamese office writes
 # in (``_garbled_text``)
@@ -963,7 +952,11 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page, invisible: Callable[[], flo
         return None
     glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
     text_share = _text_share(page, glyphs)
-    if text_share >= VISIBLE_SCRAP_SHARE or (text_share >= TINY_TEXT_SHARE and (invisible is None or invisible() > 0)):
+    if text_share >= TINY_TEXT_SHARE and (
+        text_share >= VISIBLE_SCRAP_SHARE
+        or _spread_share(page, [char for char in glyphs if _level(char)]) >= SCRAP_SPREAD
+        or (invisible is None or invisible() > 0)
+    ):
         return None
     return (
         f"its text layer ({len(glyphs)} characters) covers {text_share:.2%} of the page, over an image covering "
@@ -980,19 +973,19 @@ def _text_share(page: pdfplumber.page.Page, glyphs: list[dict[str, Any]]) -> flo
     return covered / ((x1 - x0) * (bottom - top))
 
 
-def _scan_under_visible_text(page: pdfplumber.page.Page) -> str | None:
-    """``redo``: why a page whose visible text lies over a scan (its images covering ``SCAN_COVER``) is read as a
-    scan, its text kept, or None — as ``ocrmypdf --redo-ocr`` reads all but the visible text. QA159 F2: a decree's
-    scan under a signing stamp's six lines (Ký bởi, Cơ quan, Thời gian ký, Sao y bản chính) was kept unread by
-    ``redo`` as by ``skip-text``, the record's text the stamp's 37 words."""
-    image_share = _scan_cover(page)
-    if image_share < SCAN_COVER:
-        return None
-    glyphs = [char for char in page.chars if not str(char.get("text", "")).isspace()]
-    return (
-        f"{VISIBLE_TEXT_NOTE} ({len(glyphs)} characters, {_text_share(page, glyphs):.2%} of the page) lies over an "
-        f"image covering {image_share:.0%}: read as a scan (redo), {OWN_TEXT_KEPT}"
-    )
+def _spread_share(page: pdfplumber.page.Page, glyphs: list[dict[str, Any]]) -> float:
+    """The share of the page the box around all of ``glyphs`` covers: a stamp's or a footer's lines lie together,
+    a form's typed values all over it."""
+    if not glyphs:
+        return 0.0
+    x0, top, x1, bottom = _bounds(page)
+    box: dict[str, object] = {
+        "x0": min(float(char["x0"]) for char in glyphs),
+        "x1": max(float(char["x1"]) for char in glyphs),
+        "top": min(float(char["bottom"]) - float(char.get("size") or 0) for char in glyphs),
+        "bottom": max(float(char["bottom"]) for char in glyphs),
+    }
+    return _covered((x0, top, x1, bottom), box) / ((x1 - x0) * (bottom - top))
 
 
 # A box of a page's own text: (left, top, right, bottom) as shares of the page's width and height, from its top left
@@ -1008,8 +1001,8 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
         return ()
     boxes = []
     for char in page.chars:
-        if str(char.get("text", "")).isspace():
-            continue
+        if str(char.get("text", "")).isspace() or not _level(char):
+            continue  # (a turned glyph's box, level, would reach over the scan's words: a 45° watermark, QA161 N3)
         size = float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
         margin = size / 4
         boxes.append(
@@ -1021,6 +1014,12 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
             )
         )
     return tuple(boxes)
+
+
+def _level(char: dict[str, Any]) -> bool:
+    """Whether a glyph is drawn upright and not turned (its text matrix neither turned nor sheared)."""
+    matrix = char.get("matrix") or (1, 0, 0, 1, 0, 0)
+    return bool(char.get("upright", True)) and abs(float(matrix[1])) < 1e-6 and abs(float(matrix[2])) < 1e-6
 
 
 def words_off_kept_text(

@@ -373,28 +373,30 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(tm
     ):
         assert layer.count(line) == 1 and plumbed.count(line) == 1, (line, layer, plumbed)
     assert "TThh" not in plumbed and "hộ tịch trực tuyến" in unicodedata.normalize("NFC", plumbed)
+    redone = ocr_document(stamped, tmp_path / "redo.pdf", workers=1, mode="redo")
+    assert [p.ocr for p in redone.pages] == [True] and "hộ tịch trực tuyến" in redone.text
 
 
-def test_redo_reads_a_scan_under_visible_text_and_skip_text_keeps_it(tmp_path: Path) -> None:
-    """QA159 F2: `redo` read a page again only where it had an invisible layer; a scan under visible text (more
-    than a scrap: 8 lines of 12 pt, ~9 % of the page) was kept as `skip-text` keeps it. `redo` reads it now, as
-    `ocrmypdf --redo-ocr` reads all but the visible text: its text kept as drawn, and not laid there twice."""
-    scanned = tmp_path / "quét.pdf"
-    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
-    texty = [b"Trang nay co van ban that, ca mot doan: %d" % n for n in range(8)]
-    source = with_lines_of_text(scanned, tmp_path / "texty.pdf", texty, 12)
-    kept = ocr_document(source, tmp_path / "kept.pdf", workers=1)
-    assert [(p.ocr, p.text_layer_note) for p in kept.pages] == [(False, None)]
-    output = tmp_path / "redo.pdf"
-    redone = ocr_document(source, output, workers=1, mode="redo")
-    (page,) = redone.pages
-    assert page.ocr and "read as a scan (redo), its own text kept" in (page.text_layer_note or "")
-    assert "Phục vụ hành chính công" in redone.text  # (its lines over the text's, the scan's last two, read as junk)
-    layer = subprocess.run(["pdftotext", str(output), "-"], capture_output=True, text=True, check=True).stdout
-    assert all(layer.count(f"ca mot doan: {n}") == 1 for n in range(8)), layer
-    # a born-digital page (no scan under its text) is kept in redo as before
-    born = ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1, mode="redo")
-    assert [p.ocr for p in born.pages] == [False]
+def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
+    """QA161 N2: a certificate's typed values over its template's image, ~2 % of the page, were taken for a scrap
+    and read as a scan, the record's text Tesseract's reading ("12/03/4930" for the typed "12/03/1990"). Text
+    spread over the page is no scrap: kept, in `skip-text` and `redo` alike; a stamp's lines lie together."""
+    template = tmp_path / "mẫu.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(template, resolution=200)
+    values = [(230, 250, b"Nguyen Van A"), (30, 170, b"12/03/1990"), (260, 90, b"Xa Tan Hoa"), (40, 20, b"So: 15")]
+    with pikepdf.open(template) as pdf:
+        page = pdf.pages[0]
+        helvetica = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        name = str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+        shown = b" ".join(b"BT %s 8 Tf %d %d Td (%s) Tj ET" % (name, x, y, text) for x, y, text in values)
+        page.contents_add(pdf.make_stream(shown))
+        pdf.save(tmp_path / "giấy chứng nhận.pdf")
+    for mode in ("skip-text", "redo"):
+        result = ocr_document(tmp_path / "giấy chứng nhận.pdf", tmp_path / f"{mode}.pdf", workers=1, mode=mode)
+        assert [(p.ocr, p.text_layer_note) for p in result.pages] == [(False, None)], mode
+        assert all(text.decode() in result.text for _, _, text in values), (mode, result.text)
 
 
 def test_a_photo_that_states_no_resolution_is_taken_at_a4s_size_once_300_dpi_would_make_it_larger() -> None:
@@ -2237,8 +2239,9 @@ def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
 
 def test_a_marked_word_that_is_no_syllable_with_one_syllable_a_mark_away_is_that_one() -> None:
     """QA160 F2: "NGƯỜI CAO TUỐI" stayed so, "tuối" no syllable: the pairs know no "cao tuổi", and the tone pass
-    takes only a reading the neighbours support. With one syllable a mark away it is that one; a word without marks
-    (Vietnamese typed without them) and a word of another language are left."""
+    takes only a reading the neighbours support. Where its one syllable a mark away is its ố/ế with the hook it is
+    that one. Not any other mark: the syllable list lacks everyday words, and a first version made every one of
+    QA161's wrong ("khèn" → "khen", "gùi" → "gửi", "giặt giũ" → "giữ", "chột dạ" → "chợt")."""
     from ocr.diacritics import restore_diacritics
 
     for read, expected in (
@@ -2246,6 +2249,7 @@ def test_a_marked_word_that_is_no_syllable_with_one_syllable_a_mark_away_is_that
         ("hội người cao tuối xã", "hội người cao tuổi xã"),
         ("Ky boi: Uy ban nhan dan xa", "Ky boi: Uy ban nhan dan xa"),
         ("créée par José", "créée par José"),
+        ("thổi khèn, đeo gùi, giặt giũ, chột dạ, bẽn lẽn", "thổi khèn, đeo gùi, giặt giũ, chột dạ, bẽn lẽn"),
     ):
         words = read.split()
         assert " ".join(restore_diacritics(words, [96.0] * len(words))) == expected, read
@@ -2558,9 +2562,6 @@ def test_a_codes_doubled_d_is_read_once() -> None:
     assert restore_diacritics(read, [90.0] * len(read)) == fixed
 
 
-TYPOS_OF_THE_GROUND_TRUTH = {("an_le_so_432021AL.p3.txt", "Ồng"): "Ông"}
-
-
 @needs_shared
 def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     """The figures in ocr/diacritics.py: on the 34 pages the pair table never saw, words Tesseract is sure of are
@@ -2576,11 +2577,7 @@ def test_tone_fix_on_the_benchmark_ground_truth() -> None:
     for page in pages:
         words = unicodedata.normalize("NFC", page.read_text(encoding="utf-8")).split()
         words_seen += len(words)
-        # the one word changed, confidently read or not: a slip of the precedent's own text, no syllable, one
-        # syllable a mark away ("liên quan: Ồng Dương Quốc K", since 2026-12-07)
-        right = [TYPOS_OF_THE_GROUND_TRUTH.get((page.name, word), word) for word in words]
-        assert restore_diacritics(words, [96.0] * len(words)) == right, page.name
-        words = right
+        assert restore_diacritics(words, [96.0] * len(words)) == words, page.name
         doubted = restore_diacritics(words, [0.0] * len(words))
         changed_when_doubted += sum(a != b for a, b in zip(words, doubted, strict=True))
         read = [word.translate(drop_tone) for word in words]
@@ -2592,7 +2589,7 @@ def test_tone_fix_on_the_benchmark_ground_truth() -> None:
                 slips += 1
                 undone += fixed == right
     assert words_seen == 19435 and changed_when_doubted <= 3
-    assert slips == 4519 and undone >= 1750, (undone, slips)  # 1,383 before a marked non-syllable's one reading
+    assert slips == 4520 and undone >= 1300, (undone, slips)
 
 
 def test_hook_tone_fix_reaches_the_text_layer(tmp_path: Path) -> None:
