@@ -24,8 +24,7 @@ keeps its length and its place in the PDF text layer — but the first, which ta
 4. the tone pass, for any one-letter diacritic slip, against the same pairs: a word that is no Vietnamese
    syllable at all (``câp``, ``QUYÉT``) takes the one reading its neighbours support — or its one syllable a mark
    away whatever the neighbours, where that is its ố/ế with the hook (``TUỐI``: the pairs know no "cao tuổi"); a
-   word that is a real
-   syllable (``thâm``, ``quyên``) is changed only when Tesseract itself doubted it (confidence below
+   word that is a real syllable (``thâm``, ``quyên``) is changed only when Tesseract itself doubted it (confidence below
    ``DOUBTED_BELOW``), the word as read never occurs beside its neighbours, and the other reading occurs at
    least ``MIN_EVIDENCE`` times beside *each* of them.
 
