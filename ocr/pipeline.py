@@ -178,14 +178,16 @@ MIN_TEXT_CHARS = 20
 SCAN_COVER = 0.5
 TINY_TEXT_SHARE = 0.01
 # ... or, where all of that text is visible (no OCR's layer: a stamp, a footer a signing or copying tool drew over the
-# scan) and lies together (the box around its level glyphs under SCRAP_SPREAD of the page), less than this: a signing
-# stamp's six lines ("Ký bởi / Cơ quan / Thời gian ký / Sao y bản chính", 211 characters of 9 pt, 1.7 % of an A4
-# page, its box 3.1 %) kept a decree's scan unread, `ocr: false`, its record's text the stamp's (QA159 F2). Not text
-# spread over the page: a certificate's or a form's typed values over its template's image (~2 %, their box 13–22 %)
-# were read as a scan too, and the record's text became Tesseract's reading of them, "12/03/4930" for the typed
-# "12/03/1990" (QA161 N2). A watermark's turned letters lie anywhere: not counted in the box
+# scan) and lies in a few groups (at most SCRAP_GROUPS blocks of lines, each within SCRAP_GROUP_SHARE of the page),
+# less than this: a signing stamp's six lines ("Ký bởi / Cơ quan / Thời gian ký / Sao y bản chính", 211 characters
+# of 9 pt, 1.7 % of an A4 page, its box 3.1 %) kept a decree's scan unread, `ocr: false`, its record's text the
+# stamp's (QA159 F2) — with a page number or a footer beside it too (QA162 F1: one box around all of them was too
+# large). Not text spread over the page: a certificate's or a form's typed values over its template's image (~2 %,
+# 9 or more groups) were read as a scan too, and the record's text became Tesseract's reading of them, "12/03/4930"
+# for the typed "12/03/1990" (QA161 N2). A watermark's turned letters lie anywhere: not counted
 VISIBLE_SCRAP_SHARE = 0.05
-SCRAP_SPREAD = 0.06
+SCRAP_GROUPS = 3
+SCRAP_GROUP_SHARE = 0.1
 DEFAULT_BANDS = 2  # a page cut in two is read on two cores (ocr.preprocess.band_cuts)
 
 
@@ -954,7 +956,7 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page, invisible: Callable[[], flo
     text_share = _text_share(page, glyphs)
     if text_share >= TINY_TEXT_SHARE and (
         text_share >= VISIBLE_SCRAP_SHARE
-        or _spread_share(page, [char for char in glyphs if _level(char)]) >= SCRAP_SPREAD
+        or not _lies_in_a_few_groups(page, [char for char in glyphs if _level(char)])
         or (invisible is None or invisible() > 0)
     ):
         return None
@@ -973,19 +975,37 @@ def _text_share(page: pdfplumber.page.Page, glyphs: list[dict[str, Any]]) -> flo
     return covered / ((x1 - x0) * (bottom - top))
 
 
-def _spread_share(page: pdfplumber.page.Page, glyphs: list[dict[str, Any]]) -> float:
-    """The share of the page the box around all of ``glyphs`` covers: a stamp's or a footer's lines lie together,
-    a form's typed values all over it."""
-    if not glyphs:
-        return 0.0
+def _lies_in_a_few_groups(page: pdfplumber.page.Page, glyphs: list[dict[str, Any]]) -> bool:
+    """Whether ``glyphs`` lie in at most SCRAP_GROUPS groups, each within SCRAP_GROUP_SHARE of the page: a stamp's
+    lines, a footer, a header, a page number — not a form's values all over it. A group: glyphs whose boxes, widened
+    by their size across and half of it up and down, touch (the letters of a line, the lines of a block)."""
     x0, top, x1, bottom = _bounds(page)
-    box: dict[str, object] = {
-        "x0": min(float(char["x0"]) for char in glyphs),
-        "x1": max(float(char["x1"]) for char in glyphs),
-        "top": min(float(char["bottom"]) - float(char.get("size") or 0) for char in glyphs),
-        "bottom": max(float(char["bottom"]) for char in glyphs),
-    }
-    return _covered((x0, top, x1, bottom), box) / ((x1 - x0) * (bottom - top))
+    area = (x1 - x0) * (bottom - top)
+    groups: list[list[float]] = []  # each [left, top, right, bottom, size] of the glyphs joined so far
+    for char in sorted(glyphs, key=lambda c: (float(c["bottom"]), float(c["x0"]))):
+        size = float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
+        box = [float(char["x0"]), float(char["bottom"]) - size, float(char["x1"]), float(char["bottom"]), size]
+        touching = [
+            group
+            for group in groups
+            if box[0] - size <= group[2] + group[4]
+            and group[0] - group[4] <= box[2] + size
+            and box[1] - size / 2 <= group[3] + group[4] / 2
+            and group[1] - group[4] / 2 <= box[3] + size / 2
+        ]
+        for group in touching:  # joined into one: the box around them all
+            groups.remove(group)
+            box = [min(box[0], group[0]), min(box[1], group[1]), max(box[2], group[2]), max(box[3], group[3]),
+                   max(box[4], group[4])]  # fmt: skip
+        groups.append(box)
+        if len(groups) > 4 * SCRAP_GROUPS:
+            return False  # (a form's values: no need to join them all to know)
+
+    def share(group: list[float]) -> float:
+        return _covered((x0, top, x1, bottom), {"x0": group[0], "top": group[1], "x1": group[2], "bottom": group[3]})
+
+    big = [group for group in groups if share(group) > SCRAP_GROUP_SHARE * area]
+    return len(groups) <= SCRAP_GROUPS and not big
 
 
 # A box of a page's own text: (left, top, right, bottom) as shares of the page's width and height, from its top left
@@ -1017,9 +1037,13 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
 
 
 def _level(char: dict[str, Any]) -> bool:
-    """Whether a glyph is drawn upright and not turned (its text matrix neither turned nor sheared)."""
-    matrix = char.get("matrix") or (1, 0, 0, 1, 0, 0)
-    return bool(char.get("upright", True)) and abs(float(matrix[1])) < 1e-6 and abs(float(matrix[2])) < 1e-6
+    """Whether a glyph is drawn upright, turned by under LEVEL_DEGREES (a stamp set slightly askew: its box, level,
+    is still about where it lies); a watermark's at 45° is not."""
+    a, b = (float(v) for v in (char.get("matrix") or (1, 0, 0, 1, 0, 0))[:2])
+    return a > 0 and abs(math.degrees(math.atan2(b, a))) < LEVEL_DEGREES
+
+
+LEVEL_DEGREES = 10.0
 
 
 def words_off_kept_text(

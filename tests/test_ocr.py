@@ -397,6 +397,16 @@ def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Pat
         result = ocr_document(tmp_path / "giấy chứng nhận.pdf", tmp_path / f"{mode}.pdf", workers=1, mode=mode)
         assert [(p.ocr, p.text_layer_note) for p in result.pages] == [(False, None)], mode
         assert all(text.decode() in result.text for _, _, text in values), (mode, result.text)
+    # QA162 F1: a stamp's lines at the foot and a page number at the top, far apart, are a scrap all the same (one
+    # box around both, 10 % of the page, kept the scan unread)
+    stamped = with_lines_of_text(template, tmp_path / "đóng dấu.pdf", SIGNING_STAMP, 6)
+    with pikepdf.open(stamped, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        name = str(next(iter(page.Resources.Font.keys()))).encode()
+        page.contents_add(pdf.make_stream(b"BT %s 7 Tf 350 250 Td (Trang 1/1) Tj ET" % name))
+        pdf.save(stamped)
+    (page_read,) = ocr_document(stamped, tmp_path / "stamped-out.pdf", workers=1).pages
+    assert page_read.ocr and "read as a scan" in (page_read.text_layer_note or ""), page_read
 
 
 def test_a_photo_that_states_no_resolution_is_taken_at_a4s_size_once_300_dpi_would_make_it_larger() -> None:
