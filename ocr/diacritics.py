@@ -662,8 +662,8 @@ def _fix_tone_slips(words: list[str], confidences: list[float], breaks: Breaks) 
             # (VN_DOMAIN.md §4): that one, whatever the neighbours ("NGƯỜI CAO TUỐI": the pairs know no "cao
             # tuổi", and it was left as read, QA160 F2). Only that slip: the syllable list lacks everyday words
             # ("khèn", "gùi", "giũ", "hến", "cáng"), and any one-mark-away syllable made 31 of 31 such words on a
-            # clean page wrong (QA161 N1); of 640 such words of Viet74K and Tesseract's word list, 2 are this slip
-            # ("kiếu", "triến")
+            # clean page wrong (QA161 N1); of 640 such words of Viet74K and Tesseract's word list, 2 are this slip,
+            # and are made wrong: "kiếu" (to take one's leave) and the dialect "triến" (QA162 F4: known, left)
             fixed[index] = _recase(words[index], scored[0][1])
             cores[index] = scored[0][1]
             continue
