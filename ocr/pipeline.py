@@ -271,6 +271,9 @@ class PagePlan:
     # where the page's own text lies, read as a scan all the same and that text kept (``_text_boxes``): the words
     # Tesseract read there are left out of its layer, the text being in the page already
     kept_text_boxes: tuple[TextBox, ...] = ()
+    # ... and its words, each with its box (``TextBox``), which the record's text takes in place of Tesseract's
+    # reading of them (``with_own_text``); none on a page shown turned by its /Rotate
+    kept_words: tuple[tuple[str, TextBox], ...] = ()
 
 
 def ocr_document(
@@ -352,6 +355,14 @@ def ocr_document(
                 kept = {word.text for word in own}
                 corrections = tuple(pair for pair in reading.corrections if pair[1] in kept)
                 readings[plan.number] = dataclasses.replace(reading, words=own, corrections=corrections)
+        for plan in plans:
+            reading = readings.get(plan.number)
+            if reading is not None and plan.kept_text_boxes and not plan.orientation:
+                # Tesseract's words where the page's own text lies: neither its layer nor its record's text
+                words = words_off_kept_text(
+                    reading.words, reading.width, reading.height, plan.skew, plan.kept_text_boxes
+                )
+                readings[plan.number] = dataclasses.replace(reading, words=words)
         unreadable = {plan.number for plan in plans if plan.unreadable_layer}
         left_out: set[int] = set()
         if unreadable and mode == SKIP_TEXT:
@@ -372,7 +383,7 @@ def ocr_document(
     texts: list[str] = []
     for plan in plans:
         reading = readings.get(plan.number)
-        page_text = plan.existing_text if reading is None else reading.text()
+        page_text = plan.existing_text if reading is None else with_own_text(reading, plan).text()
         page_text = unicodedata.normalize("NFC", page_text or "")
         texts.append(page_text)
         quality, share = (
@@ -728,6 +739,7 @@ def _plan_pdf_pages(
                 continue
             note = unreadable = None
             kept_boxes: tuple[TextBox, ...] = ()
+            kept_words: tuple[tuple[str, TextBox], ...] = ()
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
@@ -744,8 +756,9 @@ def _plan_pdf_pages(
                     if not kept:
                         page_dpi, box_dpi = _scan_dpi(page, default_dpi, unit)
                         width, height = float(page.width), float(page.height)
-                        if unreadable is None:
-                            kept_boxes = _text_boxes(page)  # its own text stays, readable: not laid there again
+                        if unreadable is None and not page.rotation % 360:
+                            # its own text stays, readable: not laid there again, and the record's text takes it
+                            kept_boxes, kept_words = _text_boxes(page), _own_words(page)
                 if kept:
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
@@ -770,7 +783,7 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
-            plan.kept_text_boxes = kept_boxes
+            plan.kept_text_boxes, plan.kept_words = kept_boxes, kept_words
             plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
 
@@ -947,8 +960,8 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page, invisible: Callable[[], flo
     all visible ``VISIBLE_SCRAP_SHARE``: ``invisible``, the share of its text that is invisible), or None.
 
     Its text stays in the page (visible or not, as it was); the text layer Tesseract's reading makes is laid over
-    it but where that text lies (``PagePlan.kept_text_boxes``), and the page's record text is that reading, which
-    has the scrap too where it is visible."""
+    it but where that text lies (``PagePlan.kept_text_boxes``), and the page's record text is that reading with the
+    page's own words as typed (``with_own_text``)."""
     image_share = _scan_cover(page)  # 0 for a page of no area
     if image_share < SCAN_COVER:
         return None
@@ -1034,6 +1047,68 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
             )
         )
     return tuple(boxes)
+
+
+def _own_words(page: pdfplumber.page.Page) -> tuple[tuple[str, TextBox], ...]:
+    """The words of ``page``'s own level text, NFC, each with its box as shares of the page (``TextBox``)."""
+    x0, top, x1, bottom = _bounds(page)
+    width, height = x1 - x0, bottom - top
+    if width <= 0 or height <= 0:
+        return ()
+    level = page.filter(lambda obj: obj.get("object_type") != "char" or _level(obj))
+    return tuple(
+        (
+            unicodedata.normalize("NFC", str(word["text"])),
+            (
+                (float(word["x0"]) - x0) / width,
+                (float(word["top"]) - top) / height,
+                (float(word["x1"]) - x0) / width,
+                (float(word["bottom"]) - top) / height,
+            ),
+        )
+        for word in level.extract_words()
+    )
+
+
+def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
+    """``reading`` (its words off the page's own text already) with that text's words put where they lie, for the
+    record's text: a scrap's, a stamp's, exactly as typed — Tesseract's reading of them was the record's, "12/03/4930"
+    for a certificate's typed "12/03/1990", "Rơ Chầm" for "Rơ Châm" (QA163 G1, G2), and a stamp it did not read was
+    not in it at all (G3). Each line of it a block of its own, placed by ``PageReading.text``'s reading order."""
+    if not plan.kept_words or reading.width <= 0 or reading.height <= 0:
+        return reading
+    width, height = reading.width, reading.height
+    cos, sin = math.cos(math.radians(plan.skew)), math.sin(math.radians(plan.skew))
+    placed: list[tuple[str, float, float, float, float]] = []  # text, middle x, middle y, width, height (pixels)
+    for text, (left, top, right, bottom) in plan.kept_words:
+        # where it lies in the straightened image Tesseract read (the turn ``words_off_kept_text`` undoes)
+        x, y = (left + right) / 2 * width - width / 2, height / 2 - (top + bottom) / 2 * height
+        middle_x, middle_y = width / 2 + x * cos - y * sin, height / 2 - (x * sin + y * cos)
+        placed.append((text, middle_x, middle_y, (right - left) * width, (bottom - top) * height))
+    # its lines (each word's middle within half its height of the word before), and its blocks (lines within two)
+    block, line, previous = max((word.block for word in reading.words), default=0), 0, None
+    own: list[Word] = []
+    for text, middle_x, middle_y, word_width, word_height in placed:
+        # (beside the word before: a level line falls across an image straightened to be read)
+        if previous is None or abs(middle_y - previous) > word_height / 2:
+            if previous is None or abs(middle_y - previous) > 2 * word_height:
+                block, line = block + 1, 0
+            line += 1
+        previous = middle_y
+        own.append(
+            Word(
+                text=text,
+                confidence=100.0,
+                left=round(middle_x - word_width / 2),
+                top=round(middle_y - word_height / 2),
+                width=max(1, round(word_width)),
+                height=max(1, round(word_height)),
+                block=block,
+                paragraph=1,
+                line=line,
+            )
+        )
+    return dataclasses.replace(reading, words=[*reading.words, *own])
 
 
 def _level(char: dict[str, Any]) -> bool:
@@ -2895,11 +2970,7 @@ def assemble_pdf(
                 and not _ink_turned_off_the_page(source_pdf, plan.number - 1, plan.orientation, plan.skew)
             )
             skew = 0.0 if plan.shown_straightened else plan.skew
-            words = reading.words
-            if plan.kept_text_boxes and not plan.orientation and not display_rotation:
-                # (a page turned to be read, or shown turned: its own text's boxes are not where its words are)
-                words = words_off_kept_text(words, reading.width, reading.height, plan.skew, plan.kept_text_boxes)
-            layer = text_layer_form(out, words, reading.width, reading.height, plan.dpi, font, skew=skew)
+            layer = text_layer_form(out, reading.words, reading.width, reading.height, plan.dpi, font, skew=skew)
             layers.add(layer.objgen)
             straightened = plan.skew if plan.shown_straightened else 0.0
             overlay_text_layer(out, target, layer, -plan.orientation - display_rotation, straightened=straightened)

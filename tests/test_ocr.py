@@ -373,6 +373,10 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(tm
     ):
         assert layer.count(line) == 1 and plumbed.count(line) == 1, (line, layer, plumbed)
     assert "TThh" not in plumbed and "hộ tịch trực tuyến" in unicodedata.normalize("NFC", plumbed)
+    # the record's text has the stamp as typed, once (QA163 G3: Tesseract's reading of it, or nothing where it read
+    # none), and the scan's text too
+    for line in SIGNING_STAMP:
+        assert result.text.count(line.decode()) == 1, (line, result.text)
     redone = ocr_document(stamped, tmp_path / "redo.pdf", workers=1, mode="redo")
     assert [p.ocr for p in redone.pages] == [True] and "hộ tịch trực tuyến" in redone.text
 
@@ -407,6 +411,19 @@ def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Pat
         pdf.save(stamped)
     (page_read,) = ocr_document(stamped, tmp_path / "stamped-out.pdf", workers=1).pages
     assert page_read.ocr and "read as a scan" in (page_read.text_layer_note or ""), page_read
+    # QA163 G1: two typed values in one block over the template are a scrap: read, but the record's text has them as
+    # typed, not as Tesseract read them ("12/03/4930")
+    with pikepdf.open(template) as pdf:
+        page = pdf.pages[0]
+        helvetica = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )
+        name = str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+        page.contents_add(pdf.make_stream(b"BT %s 8 Tf 230 40 Td (Nguyen Van A) Tj 0 -10 Td (12/03/1990) Tj ET" % name))
+        pdf.save(tmp_path / "hai giá trị.pdf")
+    two = ocr_document(tmp_path / "hai giá trị.pdf", tmp_path / "two.pdf", workers=1)
+    assert [p.ocr for p in two.pages] == [True] and "hộ tịch trực tuyến" in two.text
+    assert two.text.count("Nguyen Van A") == 1 and two.text.count("12/03/1990") == 1, two.text
 
 
 def test_a_photo_that_states_no_resolution_is_taken_at_a4s_size_once_300_dpi_would_make_it_larger() -> None:
