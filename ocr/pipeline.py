@@ -1075,8 +1075,8 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
     record's text: a scrap's, a stamp's, exactly as typed — Tesseract's reading of them was the record's, "12/03/4930"
     for a certificate's typed "12/03/1990", "Rơ Chầm" for "Rơ Châm" (QA163 G1, G2), and a stamp it did not read was
     not in it at all (G3). Each line of it a block of its own, placed by ``PageReading.text``'s reading order."""
-    if not plan.kept_words or reading.width <= 0 or reading.height <= 0:
-        return reading
+    if not plan.kept_words or plan.orientation or reading.width <= 0 or reading.height <= 0:
+        return reading  # (a page turned to be read: its words over its own text were kept, as its reading)
     width, height = reading.width, reading.height
     cos, sin = math.cos(math.radians(plan.skew)), math.sin(math.radians(plan.skew))
     placed: list[tuple[str, float, float, float, float]] = []  # text, middle x, middle y, width, height (pixels)
