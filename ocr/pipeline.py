@@ -747,7 +747,8 @@ def _plan_pdf_pages(
                 with _plumber_page(plumber, index) as page:
                     text = page.extract_text() or ""  # once: it was read twice, to judge it and to keep it
                     if _enough_text(text):
-                        invisible = functools.partial(invisible_text_share, path, number)
+                        # (asked by two tests below, each only on some pages: a pikepdf parse of the page, once)
+                        invisible = functools.cache(functools.partial(invisible_text_share, path, number))
                         unreadable = (
                             _garbled_text(text) or _legacy_font_text(text) or _marks_lost_text(text, page, invisible)
                         )
@@ -996,7 +997,7 @@ def _lies_in_a_few_groups(page: pdfplumber.page.Page, glyphs: list[dict[str, Any
     area = (x1 - x0) * (bottom - top)
     groups: list[list[float]] = []  # each [left, top, right, bottom, size] of the glyphs joined so far
     for char in sorted(glyphs, key=lambda c: (float(c["bottom"]), float(c["x0"]))):
-        size = float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
+        size = _glyph_size(char)
         box = [float(char["x0"]), float(char["bottom"]) - size, float(char["x1"]), float(char["bottom"]), size]
         touching = [
             group
@@ -1028,46 +1029,40 @@ TextBox = tuple[float, float, float, float]
 
 def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
     """Where each glyph of ``page``'s own text lies (``TextBox``), a quarter of its size wider each way."""
-    x0, top, x1, bottom = _bounds(page)
-    width, height = x1 - x0, bottom - top
-    if width <= 0 or height <= 0:
-        return ()
     boxes = []
     for char in page.chars:
         if str(char.get("text", "")).isspace() or not _level(char):
             continue  # (a turned glyph's box, level, would reach over the scan's words: a 45° watermark, QA161 N3)
-        size = float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
+        size = _glyph_size(char)
         margin = size / 4
-        boxes.append(
-            (
-                (float(char["x0"]) - margin - x0) / width,
-                (float(char["bottom"]) - size - margin - top) / height,
-                (float(char["x1"]) + margin - x0) / width,
-                (float(char["bottom"]) + margin - top) / height,
-            )
-        )
-    return tuple(boxes)
+        left, right, bottom = float(char["x0"]) - margin, float(char["x1"]) + margin, float(char["bottom"]) + margin
+        boxes.append(_share_box(page, left, bottom - size - 2 * margin, right, bottom))
+    return tuple(box for box in boxes if box is not None)
 
 
 def _own_words(page: pdfplumber.page.Page) -> tuple[tuple[str, TextBox], ...]:
     """The words of ``page``'s own level text, NFC, each with its box as shares of the page (``TextBox``)."""
-    x0, top, x1, bottom = _bounds(page)
-    width, height = x1 - x0, bottom - top
-    if width <= 0 or height <= 0:
-        return ()
     level = page.filter(lambda obj: obj.get("object_type") != "char" or _level(obj))
-    return tuple(
-        (
-            unicodedata.normalize("NFC", str(word["text"])),
-            (
-                (float(word["x0"]) - x0) / width,
-                (float(word["top"]) - top) / height,
-                (float(word["x1"]) - x0) / width,
-                (float(word["bottom"]) - top) / height,
-            ),
-        )
-        for word in level.extract_words()
-    )
+    words = []
+    for word in level.extract_words():
+        box = _share_box(page, *(float(word[key]) for key in ("x0", "top", "x1", "bottom")))
+        if box is not None:
+            words.append((unicodedata.normalize("NFC", str(word["text"])), box))
+    return tuple(words)
+
+
+def _share_box(page: pdfplumber.page.Page, left: float, top: float, right: float, bottom: float) -> TextBox | None:
+    """A box in pdfplumber's points as shares of ``page`` (``TextBox``); None for a page of no area."""
+    x0, y0, x1, y1 = _bounds(page)
+    width, height = x1 - x0, y1 - y0
+    if width <= 0 or height <= 0:
+        return None
+    return ((left - x0) / width, (top - y0) / height, (right - x0) / width, (bottom - y0) / height)
+
+
+def _glyph_size(char: dict[str, Any]) -> float:
+    """A glyph's font size, or its box's height where pdfminer gives none."""
+    return float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
 
 
 def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
@@ -1078,13 +1073,17 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
     if not plan.kept_words or plan.orientation or reading.width <= 0 or reading.height <= 0:
         return reading  # (a page turned to be read: its words over its own text were kept, as its reading)
     width, height = reading.width, reading.height
-    cos, sin = math.cos(math.radians(plan.skew)), math.sin(math.radians(plan.skew))
-    placed: list[tuple[str, float, float, float, float]] = []  # text, middle x, middle y, width, height (pixels)
-    for text, (left, top, right, bottom) in plan.kept_words:
-        # where it lies in the straightened image Tesseract read (the turn ``words_off_kept_text`` undoes)
-        x, y = (left + right) / 2 * width - width / 2, height / 2 - (top + bottom) / 2 * height
-        middle_x, middle_y = width / 2 + x * cos - y * sin, height / 2 - (x * sin + y * cos)
-        placed.append((text, middle_x, middle_y, (right - left) * width, (bottom - top) * height))
+    boxes = np.array([box for _, box in plan.kept_words], dtype=float)
+    # where each lies in the straightened image Tesseract read (the turn ``words_off_kept_text`` undoes)
+    middles_x, middles_y = _turned_about_centre(
+        (boxes[:, 0] + boxes[:, 2]) / 2 * width, (boxes[:, 1] + boxes[:, 3]) / 2 * height, width, height, plan.skew
+    )
+    placed = [
+        (text, float(middle_x), float(middle_y), (right - left) * width, (bottom - top) * height)
+        for (text, (left, top, right, bottom)), middle_x, middle_y in zip(
+            plan.kept_words, middles_x.tolist(), middles_y.tolist(), strict=True
+        )
+    ]
     # its lines (each word's middle within half its height of the word before), and its blocks (lines within two)
     block, line, previous = max((word.block for word in reading.words), default=0), 0, None
     own: list[Word] = []
@@ -1131,11 +1130,9 @@ def words_off_kept_text(
     if not boxes or not words or width <= 0 or height <= 0:
         return words
     middles = np.array([(w.left + w.width / 2, w.top + w.height / 2) for w in words], dtype=float)
-    # turned back as the text layer turns each word (ocr.textlayer.text_layer_content), in y-up coordinates
-    x, y = middles[:, 0] - width / 2, height / 2 - middles[:, 1]
-    cos, sin = math.cos(math.radians(-skew)), math.sin(math.radians(-skew))
-    share_x = (width / 2 + x * cos - y * sin) / width
-    share_y = (height / 2 - (x * sin + y * cos)) / height
+    # turned back as the text layer turns each word (ocr.textlayer.text_layer_content)
+    page_x, page_y = _turned_about_centre(middles[:, 0], middles[:, 1], width, height, -skew)
+    share_x, share_y = page_x / width, page_y / height
     box = np.array(boxes, dtype=float)
     inside = (
         (share_x[:, None] >= box[None, :, 0])
@@ -1145,6 +1142,17 @@ def words_off_kept_text(
     )
     on_text: list[bool] = np.any(inside, axis=1).tolist()
     return [word for word, on in zip(words, on_text, strict=True) if not on]
+
+
+def _turned_about_centre(
+    x: np.ndarray, y: np.ndarray, width: float, height: float, degrees: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Points (``x`` right, ``y`` down, in a ``width`` × ``height`` image) turned ``degrees`` counter-clockwise on
+    screen about its centre: a page's to the image straightened by ``degrees`` for Tesseract, and back by their
+    negative."""
+    cos, sin = math.cos(math.radians(degrees)), math.sin(math.radians(degrees))
+    across, up = x - width / 2, height / 2 - y  # from the centre, y up
+    return width / 2 + across * cos - up * sin, height / 2 - (across * sin + up * cos)
 
 
 def _scan_dpi(page: pdfplumber.page.Page, default_dpi: int, unit: float = 1.0) -> tuple[int, float]:
