@@ -281,15 +281,18 @@ def test_a_bare_scan_is_planned_without_pdfplumber(tmp_path: Path) -> None:
     assert run.stdout.split() == ["200", "True", "False"]
 
 
+def _helvetica_named(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes:
+    """Helvetica (standard, not embedded) added to ``page``'s fonts; the name it is drawn by (``/F1``)."""
+    helvetica = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
+    return str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+
+
 def with_lines_of_text(scan: Path, target: Path, lines: list[bytes], size: float = 7) -> Path:
     """A one-image scan PDF with lines of text (Helvetica, ``size`` pt) added from its foot up, as a scanning app
     stamps "Scanned with CamScanner" on each page."""
     with pikepdf.open(scan) as pdf:
         page = pdf.pages[0]
-        helvetica = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
-        )
-        name = str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+        name = _helvetica_named(pdf, page)
         shown = b" ".join(b"(" + line + b") Tj T*" for line in lines)
         top = 12 + size * 1.2 * (len(lines) - 1)
         page.contents_add(pdf.make_stream(b"BT %s %g Tf %g TL 20 %g Td %s ET" % (name, size, -size * 1.2, top, shown)))
@@ -390,10 +393,7 @@ def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Pat
     values = [(230, 250, b"Nguyen Van A"), (30, 170, b"12/03/1990"), (260, 90, b"Xa Tan Hoa"), (40, 20, b"So: 15")]
     with pikepdf.open(template) as pdf:
         page = pdf.pages[0]
-        helvetica = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
-        )
-        name = str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+        name = _helvetica_named(pdf, page)
         shown = b" ".join(b"BT %s 8 Tf %d %d Td (%s) Tj ET" % (name, x, y, text) for x, y, text in values)
         page.contents_add(pdf.make_stream(shown))
         pdf.save(tmp_path / "giấy chứng nhận.pdf")
@@ -415,10 +415,7 @@ def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Pat
     # typed, not as Tesseract read them ("12/03/4930")
     with pikepdf.open(template) as pdf:
         page = pdf.pages[0]
-        helvetica = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
-        )
-        name = str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
+        name = _helvetica_named(pdf, page)
         page.contents_add(pdf.make_stream(b"BT %s 8 Tf 230 40 Td (Nguyen Van A) Tj 0 -10 Td (12/03/1990) Tj ET" % name))
         pdf.save(tmp_path / "hai giá trị.pdf")
     two = ocr_document(tmp_path / "hai giá trị.pdf", tmp_path / "two.pdf", workers=1)
@@ -1839,6 +1836,20 @@ def test_a_text_layer_that_is_no_text_is_read_as_a_scan_not_kept(tmp_path: Path)
     assert [p.ocr for p in ocr_document(BORN_DIGITAL, tmp_path / "born.pdf", workers=1).pages] == [False]
 
 
+def _identity_cid_font(**entries: pikepdf.Object) -> pikepdf.Dictionary:
+    """A Type 0 font of Identity-H codes over a CID TrueType font not embedded (a scanner's OCR layer's), with
+    ``entries`` (its ToUnicode, where it has one)."""
+    system = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0)
+    glyphs = pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
+        CIDSystemInfo=system, DW=500,
+    )  # fmt: skip
+    return pikepdf.Dictionary(
+        Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
+        Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[glyphs], **entries,
+    )  # fmt: skip
+
+
 def test_a_text_layer_of_glyphs_mapped_to_no_character_is_read_as_a_scan(tmp_path: Path) -> None:
     """QA88 M1: a scanner's OCR layer in a CID font with no ToUnicode gives pdfminer "(cid:103)(cid:102)…" for its
     glyphs; that ASCII passed the no-text test, and 14,335 characters of it became the record's text, unread."""
@@ -1846,16 +1857,7 @@ def test_a_text_layer_of_glyphs_mapped_to_no_character_is_read_as_a_scan(tmp_pat
     source.write_bytes(img2pdf.convert(str(scan_page(tmp_path / "p.png"))))
     with pikepdf.open(source, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
-        system = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0)
-        glyphs = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
-            CIDSystemInfo=system, DW=500,
-        )  # fmt: skip
-        font = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
-            Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[glyphs],
-        )  # fmt: skip
-        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
+        page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(_identity_cid_font()))
         codes = "".join(f"{36 + ord(ch) % 90:04x}" for ch in LINES[3])
         layer = f"BT 3 Tr /F1 30 Tf 20 200 Td <{codes}> Tj ET".encode()
         page.contents_add(pdf.make_stream(layer), prepend=False)
@@ -1887,15 +1889,7 @@ def test_a_vietnamese_layer_whose_marked_letters_map_to_no_character_is_read_as_
     )  # fmt: skip
     with pikepdf.open(source, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
-        system = pikepdf.Dictionary(Registry=pikepdf.String("Adobe"), Ordering=pikepdf.String("Identity"), Supplement=0)
-        glyphs = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
-            CIDSystemInfo=system, DW=500,
-        )  # fmt: skip
-        font = pikepdf.Dictionary(
-            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/ABCDEF+Arial"),
-            Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[glyphs], ToUnicode=pdf.make_stream(cmap.encode()),
-        )  # fmt: skip
+        font = _identity_cid_font(ToUnicode=pdf.make_stream(cmap.encode()))
         page.Resources.Font = pikepdf.Dictionary(F1=pdf.make_indirect(font))
         codes = "".join(f"{code_of[ch]:04x}" for ch in text)
         page.contents_add(pdf.make_stream(f"BT 3 Tr /F1 12 Tf 20 200 Td <{codes}> Tj ET".encode()), prepend=False)

@@ -605,15 +605,14 @@ main()
 """
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path: Path, signum: int) -> None:
-    """QA158 F6: a Ctrl-C in a command's first ~0.2 s (the imports of its command line) printed a traceback of 12–37
-    lines from inside an import, exit −2; a SIGTERM ended it without a word, exit −15. Now either says it stopped
-    while starting, with 130 or 143, and nothing is written; once started the command's own stop takes over."""
+def _ocr_signalled_at_import(
+    tmp_path: Path, signum: int, module: str, *options: str
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """`sohoa ocr SCAN OUT.pdf OPTIONS` sent ``signum`` as ``module`` is first imported; the run and OUT.pdf."""
     scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nỦy ban nhân dân xã")
     output = tmp_path / "ra.pdf"
     child = subprocess.run(
-        [sys.executable, "-c", _SIGNAL_AT_IMPORT, str(int(signum)), "typer", "ocr", str(scan), str(output)],
+        [sys.executable, "-c", _SIGNAL_AT_IMPORT, str(int(signum)), module, "ocr", str(scan), str(output), *options],
         cwd=ROOT,
         env=env_for(tmp_path / "var") | {"SOHOA_OCR_SERVER": "off"},
         capture_output=True,
@@ -621,6 +620,15 @@ def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path:
         timeout=120,
         preexec_fn=_sigint_as_a_terminal_sends_it,
     )
+    return child, output
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path: Path, signum: int) -> None:
+    """QA158 F6: a Ctrl-C in a command's first ~0.2 s (the imports of its command line) printed a traceback of 12–37
+    lines from inside an import, exit −2; a SIGTERM ended it without a word, exit −15. Now either says it stopped
+    while starting, with 130 or 143, and nothing is written; once started the command's own stop takes over."""
+    child, output = _ocr_signalled_at_import(tmp_path, signum, "typer")
     how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
     assert child.returncode == 128 + signum, (child.returncode, child.stderr[-3000:])
     assert f"stopped ({how}) while starting: nothing done" in child.stderr, child.stderr[-3000:]
@@ -641,18 +649,7 @@ def test_a_ctrl_c_a_command_does_not_handle_itself_is_said(tmp_path: Path) -> No
     """A Ctrl-C in a command, before its own stop takes over or in one without one (`sohoa verify` of an archive),
     ended it with 130 and not a word (typer's). Now it is said, and in the JSON under --json. Here it comes as
     `sohoa ocr` imports its pipeline, after the command line is built, before the OCR's own stop is set."""
-    scan = make_scan(tmp_path / "thông báo.png", "THÔNG BÁO\nỦy ban nhân dân xã")
-    output = tmp_path / "ra.pdf"
-    child = subprocess.run(
-        [sys.executable, "-c", _SIGNAL_AT_IMPORT, str(int(signal.SIGINT)), "flows.pipeline"]
-        + ["ocr", str(scan), str(output), "--json"],
-        cwd=ROOT,
-        env=env_for(tmp_path / "var") | {"SOHOA_OCR_SERVER": "off"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_sigint_as_a_terminal_sends_it,
-    )
+    child, output = _ocr_signalled_at_import(tmp_path, signal.SIGINT, "flows.pipeline", "--json")
     assert child.returncode == 130, (child.returncode, child.stderr[-3000:])
     assert "đã dừng (Ctrl-C) / stopped (Ctrl-C)" in child.stderr, child.stderr[-3000:]
     assert "Traceback" not in child.stderr and not output.exists()
