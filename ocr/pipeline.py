@@ -757,7 +757,7 @@ def _plan_pdf_pages(
                     if not kept:
                         page_dpi, box_dpi = _scan_dpi(page, default_dpi, unit)
                         width, height = float(page.width), float(page.height)
-                        if unreadable is None and not page.rotation % 360:
+                        if unreadable is None:
                             # its own text stays, readable: not laid there again, and the record's text takes it
                             kept_boxes, kept_words = _text_boxes(page), _own_words(page)
                 if kept:
@@ -1023,7 +1023,7 @@ def _lies_in_a_few_groups(page: pdfplumber.page.Page, glyphs: list[dict[str, Any
 
 
 # A box of a page's own text: (left, top, right, bottom) as shares of the page's width and height, from its top left
-# as the page is stored (before its /Rotate)
+# as the page is shown (after its /Rotate: pdfminer lays a page out turned so, as pdfium renders it to be read)
 TextBox = tuple[float, float, float, float]
 
 

@@ -337,13 +337,34 @@ SIGNING_STAMP = [
 ]
 
 
-@pytest.mark.parametrize("skew", [0.0, 1.5])
-def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(tmp_path: Path, skew: float) -> None:
+def _shown_turned(pdf_path: Path, output: Path, turn: int) -> Path:
+    """``pdf_path``'s one page drawn turned back by ``turn`` degrees and shown upright by ``/Rotate turn``, as a
+    scanner stores a landscape sheet and a signing tool then stamps it upright as shown."""
+    with pikepdf.open(pdf_path) as pdf:
+        page = pdf.pages[0]
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        width, height = x1 - x0, y1 - y0
+        matrix = {90: (0, 1, -1, 0, height, 0), 180: (-1, 0, 0, -1, width, height), 270: (0, -1, 1, 0, 0, width)}
+        page.contents_add(
+            pdf.make_stream(b"q 1 0 0 1 %g %g cm %g %g %g %g %g %g cm\n" % (-x0, -y0, *matrix[turn])), prepend=True
+        )
+        page.contents_add(pdf.make_stream(b"\nQ"))
+        page.mediabox = pikepdf.Array([0, 0, width, height] if turn == 180 else [0, 0, height, width])
+        page.obj.Rotate = turn
+        pdf.save(output)
+    return output
+
+
+@pytest.mark.parametrize(("skew", "turn"), [(0.0, 0), (1.5, 0), (0.0, 90), (1.5, 270)])
+def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
+    tmp_path: Path, skew: float, turn: int
+) -> None:
     """QA159 F2: a decree's scan under a signing tool's stamp of six lines (~1.3 % of the page, over the 1 % of a
     scrap) was kept unread in `skip-text` and `redo`, `ocr: false`, its record's text the stamp's. Text all visible
     over a scan is a scrap up to 5 % of the page: read as a scan, the stamp kept as drawn. QA159 F4: Tesseract's
     reading of the stamp laid on it too made pdftotext give it twice and pdfplumber "SSaaoo yy"; the words read
-    where the page's own text lies are left out of the layer — on a page straightened to be read too."""
+    where the page's own text lies are left out of the layer — on a page straightened to be read too, and on one
+    stored turned and shown upright by its /Rotate (QA161 N6: there pdfplumber gave "KKýý bbởởii", 28 such runs)."""
     text = Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L")
     image = Image.new("L", (text.width, text.height + 400), 250)  # paper below the text, where the stamp goes
     image.paste(text, (0, 0))
@@ -353,6 +374,8 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(tm
     image.save(scanned, resolution=200)
     # 7 pt on this A6-sized page: ~2.8 % of it (the QA's, 9 pt on A4, ~1.3 %)
     stamped = with_lines_of_text(scanned, tmp_path / "đóng dấu ký số.pdf", SIGNING_STAMP, 7)
+    if turn:
+        stamped = _shown_turned(stamped, tmp_path / "xoay.pdf", turn)
     output = tmp_path / "out.pdf"
     result = ocr_document(stamped, output, workers=1)
     (page,) = result.pages
