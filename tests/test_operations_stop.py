@@ -634,7 +634,7 @@ def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path:
     assert f"stopped ({how}) while starting: nothing done" in child.stderr, child.stderr[-3000:]
     assert "Traceback" not in child.stderr and not output.exists()
     # once started, the handlers before are back (a Ctrl-C is the command's again: flows.cli.main, flows.stopping)
-    from flows.launch import started, stop_while_starting
+    from flows.launch import _raise_stopped, started, stop_while_starting
 
     before = {n: signal.getsignal(n) for n in (signal.SIGINT, signal.SIGTERM)}
     starting = stop_while_starting()
@@ -642,16 +642,23 @@ def test_a_command_stopped_while_it_starts_says_so_without_a_traceback(tmp_path:
     assert set(starting) == {n for n in before if before[n] != signal.SIG_IGN}
     assert all(signal.getsignal(n) is not before[n] for n in starting)
     started(starting)
-    assert {n: signal.getsignal(n) for n in before} == before
+    # (a SIGTERM left to the default is the command's stop from here, as a Ctrl-C is: QA161 N5)
+    stop = {n: (_raise_stopped if n == signal.SIGTERM and h == signal.SIG_DFL else h) for n, h in before.items()}
+    assert {n: signal.getsignal(n) for n in before} == stop
+    for signum_before, handler in before.items():
+        signal.signal(signum_before, handler)
 
 
-def test_a_ctrl_c_a_command_does_not_handle_itself_is_said(tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_ctrl_c_a_command_does_not_handle_itself_is_said(tmp_path: Path, signum: int) -> None:
     """A Ctrl-C in a command, before its own stop takes over or in one without one (`sohoa verify` of an archive),
     ended it with 130 and not a word (typer's). Now it is said, and in the JSON under --json. Here it comes as
-    `sohoa ocr` imports its pipeline, after the command line is built, before the OCR's own stop is set."""
-    child, output = _ocr_signalled_at_import(tmp_path, signal.SIGINT, "flows.pipeline", "--json")
-    assert child.returncode == 130, (child.returncode, child.stderr[-3000:])
-    assert "đã dừng (Ctrl-C) / stopped (Ctrl-C)" in child.stderr, child.stderr[-3000:]
+    `sohoa ocr` imports its pipeline, after the command line is built, before the OCR's own stop is set; a SIGTERM
+    there ended it as the system does, 143 and not a word (QA161 N5)."""
+    child, output = _ocr_signalled_at_import(tmp_path, signum, "flows.pipeline", "--json")
+    how = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+    assert child.returncode == 128 + signum, (child.returncode, child.stderr[-3000:])
+    assert f"đã dừng ({how}) / stopped ({how})" in child.stderr, child.stderr[-3000:]
     assert "Traceback" not in child.stderr and not output.exists()
     said = json.loads(child.stdout)
-    assert said["exit_code"] == 130 and "stopped (Ctrl-C)" in said["error"], said
+    assert said["exit_code"] == 128 + signum and f"stopped ({how})" in said["error"], said
