@@ -150,6 +150,9 @@ _PITCH_LEAST = 0.4  # ... of a line whose baseline lies at least this many times
 _PITCH_WORDS = 3  # ... and that holds this many words at least (a line of text, not a scrap of a signature)
 _PITCH_ALIKE = 0.7  # ... whose letters are this tall at least beside its own (a title's next line is smaller)
 _NEAR = 0.1  # see _doubtful_edges
+# A "word" of letters whose box is under this share of the line's median word height is a speck read as a letter
+# (a 2 px "ˆ" on a noisy scan): its edges say nothing of the line's (``_segment_line``)
+_SPECK = 0.3
 
 
 def _has_letters(word: Word) -> bool:
@@ -248,8 +251,13 @@ def _segment_line(
     hanging: tuple[list[float], list[float]] = ([], [])
     tall: tuple[list[float], list[float]] = ([], [])
     short: tuple[list[float], list[float]] = ([], [])
+    lettered = [word.height for word in segment if _has_letters(word)]
+    speck = _SPECK * statistics.median(lettered) if lettered else 0.0
     for i, word in enumerate(segment):
-        if not _has_letters(word):
+        if not _has_letters(word) or word.height < speck:
+            # (a speck's edges were the only ones trusted on a line of a noisy scan whose words' boxes all took in
+            # noise from the lines about it: a 2 px "ˆ" set the line's letters 2 px tall, and pdftotext then
+            # gave its words one to a line: 135 lines for 32, QA165 F2)
             continue
         shift = slope * (word.left + word.width / 2)
         bottom, top = word.top + word.height - shift, word.top - shift

@@ -141,3 +141,24 @@ def test_letters_taller_than_their_line_pitch_are_set_within_it(tmp_path: Path) 
     path = layered_page(tmp_path, upright)
     with pdfplumber.open(path) as pdf:
         assert max(c["size"] for c in pdf.pages[0].chars if c["text"] == "C") > 10
+
+
+def test_a_speck_read_as_a_letter_does_not_set_its_lines_height(tmp_path: Path) -> None:
+    """QA165 F2: on a blurred, noisy 150 dpi scan Tesseract's word boxes took in the noise about each line, ~50 px
+    for lines 37 px apart, so that every edge of a line's words lay on a box of the line above or below (and was not
+    trusted) but those of a 2 px speck it read as "ˆ": the line was set 2 px tall on the speck's bottom, ~10 px under
+    the line above, and pdftotext gave its words one to a line (135 lines for 32). A speck says nothing of its
+    line's edges."""
+    syllables = ["công", "dân", "được", "cấp", "bản", "sao", "trích", "lục"]
+    noisy = [
+        word(syllables[(row + column) % len(syllables)], 150 + 90 * column, 135 + 37 * row, 70, 52, row + 1)
+        for row in range(8)
+        for column in range(8)
+    ]
+    noisy.insert(20, word("ˆ", 150 + 90 * 8, 135 + 37 * 2 + 6, 2, 2, 3))  # at the end of the third line
+    path = layered_page(tmp_path, noisy)
+    with pdfplumber.open(path) as pdf:
+        sizes = [c["size"] for c in pdf.pages[0].chars if not c["text"].isspace()]
+    assert min(sizes) > 37 * 0.5 * 72 / DPI, sorted(sizes)[:5]  # no line set a few pixels tall
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert len([line for line in text.splitlines() if line.strip()]) == 8, text
