@@ -1353,6 +1353,10 @@ def ocr(
     if as_json:
         payload = result.model_dump(mode="json")
         payload["mean_confidence"] = result.mean_confidence
+        # each page's line of the plain output (why it is low, blank, too small), or null: a script was left to
+        # work out from the bars why a page was `low` (QA165 F7)
+        for page_json, said in zip(payload["pages"], _pages_said(result), strict=True):
+            page_json["quality_note"] = said
         _print_json(payload)
     else:
         _say_ocr_result(output, result)
@@ -1389,10 +1393,8 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
     kept = [page.number for page in result.pages if not page.ocr and page.too_small is None]
     if kept and len(kept) < len(result.pages):
         out.print(f"  giữ lớp chữ / text layer kept: tr. / p. {page_run(kept)}", markup=False)
-    page_texts = result.text.split("\f")  # (one part a page, in order: ocr.pipeline joins them so)
-    for page in result.pages:
-        read = page_texts[page.number - 1] if len(page_texts) == len(result.pages) else ""
-        if (said := _page_quality_said(page, read)) is not None:
+    for page, said in zip(result.pages, _pages_said(result), strict=True):
+        if said is not None:
             out.print(f"  {said}", markup=False)
         if page.dpi_assumed:
             out.print(
@@ -1449,6 +1451,15 @@ def _text_layer_note_vi(note: str) -> str:
     if note.startswith(LEGACY_FONT_NOTE):
         return "lớp chữ sẵn có là chữ Việt theo bảng mã cũ (TCVN3/VNI), không phải Unicode"
     return "lớp chữ sẵn có quá ít so với ảnh quét phủ trang"
+
+
+def _pages_said(result: OcrResult) -> list[str | None]:
+    """Each page's ``_page_quality_said``, in order."""
+    page_texts = result.text.split("\f")  # (one part a page, in order: ocr.pipeline joins them so)
+    return [
+        _page_quality_said(page, page_texts[page.number - 1] if len(page_texts) == len(result.pages) else "")
+        for page in result.pages
+    ]
 
 
 def _page_quality_said(page: PageOcr, read: str = "") -> str | None:

@@ -143,6 +143,8 @@ def test_ocrmypdfs_3small_is_read_with_its_strip_kept(tmp_path: Path) -> None:
     pages = json.loads(proc.stdout)["pages"]
     assert [(p["ocr"], p["quality"] == "too_small") for p in pages] == [(True, False), (False, True), (True, False)]
     assert pages[1]["too_small"] == "the page is 50.8×6.3 mm"
+    # each page's line of the plain output, in --json too (QA165 F7: a script had to work out why a page was low)
+    assert pages[1]["quality_note"].startswith("trang / page 2: quá nhỏ để là bản quét / too small to be a scan")
 
 
 @pytest.mark.skipif(not ODD_PDFS.exists(), reason="shared corpora not present")
@@ -152,6 +154,11 @@ def test_plain_ocr_names_its_low_quality_and_blank_pages(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stderr  # a low page is still a searchable copy: exit 0, as README says
     # (its confidence as read: 41.9 in two bands, 38.8 whole, as its two handwritten lines are read since 2026-12-05)
     assert re.search(r"trang / page 1: chất lượng thấp / low quality \(độ tin cậy / confidence \d+\.\d\)", proc.stdout)
+    plain = proc.stdout
+    proc = sohoa("ocr", str(ODD_PDFS / "kcs.pdf"), str(tmp_path / "kcs.pdf"), "--json", data_dir=tmp_path)
+    (page,) = json.loads(proc.stdout)["pages"]
+    assert page["quality"] == "low" and page["quality_note"].startswith("trang / page 1: chất lượng thấp"), page
+    assert f"  {page['quality_note']}\n" in plain, (page, plain)  # the same line as the plain output's
     blank = tmp_path / "trắng.png"
     Image.new("L", (1240, 1754), 255).save(blank, dpi=(150, 150))
     proc = sohoa("ocr", str(blank), str(tmp_path / "trắng.pdf"), data_dir=tmp_path)
