@@ -127,6 +127,14 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
         "a JPEG 2000 image: save it as TIFF or PNG and submit that",
         "ảnh JPEG 2000: hãy lưu lại dạng TIFF hoặc PNG rồi nộp lại",
     ),
+    # (the TIFF for files over 4 GB, which some scanning software writes by default; sohoa reads a TIFF's own
+    # structures to keep its pages' compressed data as it is, and reads those of a classic TIFF only: QA165 F3)
+    "bigtiff": (
+        "a BigTIFF, the TIFF for files over 4 GB, which sohoa does not read: save it as a standard TIFF "
+        "(`tiffcp IN.tif OUT.tif`) or as PDF and submit that",
+        "ảnh BigTIFF, loại TIFF dành cho tệp trên 4 GB, sohoa không đọc: hãy lưu lại dạng TIFF thường "
+        "(`tiffcp IN.tif OUT.tif`) hoặc PDF rồi nộp lại",
+    ),
 }
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
 BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAPV5HEADER
@@ -135,7 +143,7 @@ BMP_HEADER_SIZES = {12, 40, 52, 56, 64, 108, 124}  # BITMAPCOREHEADER … BITMAP
 def other_image_kind(head: bytes) -> str | None:
     """An image type sohoa does not read, by its content (a key of ``OTHER_IMAGE_ADVICE``), None when it is none
     of them: HEIC/HEIF (an ISO-BMFF ``ftyp`` box of brand ``heic``, ``heix``, ``mif1``, ``msf1``…), AVIF (an
-    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BMP (``BM`` and a known header size), GIF,
+    ``ftyp`` box naming ``avif``/``avis``), WebP (``RIFF…WEBP``), BMP (``BM`` and a known header size), GIF, BigTIFF,
     JPEG 2000 (a JP2 file or a bare codestream: named only by its first bytes until QA101)."""
     if head[4:8] == b"ftyp":
         box = int.from_bytes(head[:4], "big")
@@ -151,6 +159,8 @@ def other_image_kind(head: bytes) -> str | None:
         return "bmp"
     if head[:6] in (b"GIF87a", b"GIF89a"):
         return "gif"
+    if head[:4] in (b"II+\x00", b"MM\x00+"):
+        return "bigtiff"
     if head[:12] == b"\x00\x00\x00\x0cjP  \r\n\x87\n" or head[:4] == b"\xff\x4f\xff\x51":
         return "jpeg2000"  # a JP2 file's signature box, or a bare codestream's SOC and SIZ markers
     return None
@@ -423,7 +433,30 @@ def pixel_aspect(image: Image.Image) -> float:
     if not (math.isfinite(down) and MIN_DPI / 2 <= down <= 2 * MAX_DPI):  # a fax's 98 lines an inch down, too
         return 1.0
     aspect = across / down
+    if not 1 / MAX_PIXEL_ASPECT <= aspect <= MAX_PIXEL_ASPECT:
+        return 1.0  # (said by the OCR stage: ``implausible_pixel_aspect``)
     return aspect if abs(aspect - 1) > 0.01 else 1.0  # 299.9994 × 300 is square
+
+
+# The most a scan's pixel stands taller than wide (or wider than tall): a standard-mode fax's 204 × 98 dpi, 2.08. An
+# image stating 300 × 72 dpi, 4.2, was laid out as a page 210 × 1237 mm, its text stretched four times down it and
+# read as junk, with no word said (QA165 F4): such a pair is taken as its horizontal resolution both ways, and said
+MAX_PIXEL_ASPECT = 2.5
+
+
+def implausible_pixel_aspect(image: Image.Image) -> tuple[float, float] | None:
+    """The two resolutions ``image`` states (across, down) when they are each plausible but no scanner's pair
+    (MAX_PIXEL_ASPECT): ``pixel_aspect`` then takes its pixels as square; None otherwise."""
+    raw = _stated_pair(image)
+    if image_resolution(image)[1] or raw is None or len(raw) < 2:
+        return None
+    try:
+        across, down = float(raw[0]), float(raw[1])
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not (math.isfinite(down) and MIN_DPI / 2 <= down <= 2 * MAX_DPI):
+        return None
+    return (across, down) if not 1 / MAX_PIXEL_ASPECT <= across / down <= MAX_PIXEL_ASPECT else None
 
 
 def page_frames(image: Image.Image) -> list[int]:

@@ -50,6 +50,7 @@ from ocr.inputs import (
     MIN_PDF_PAGE_POINTS,
     InputInfo,
     image_resolution,
+    implausible_pixel_aspect,
     inspect_input,
     page_frames,
     pixel_aspect,
@@ -362,7 +363,11 @@ def ocr_document(
                 words = words_off_kept_text(
                     reading.words, reading.width, reading.height, plan.skew, plan.kept_text_boxes
                 )
-                readings[plan.number] = dataclasses.replace(reading, words=words)
+                off = {id(word) for word in words}
+                if own_text_shows_otherwise(plan.kept_words, [w for w in reading.words if id(w) not in off]):
+                    plan.kept_text_boxes, plan.kept_words = (), ()  # Tesseract's reading is the page's text there
+                else:
+                    readings[plan.number] = dataclasses.replace(reading, words=words)
         unreadable = {plan.number for plan in plans if plan.unreadable_layer}
         left_out: set[int] = set()
         if unreadable and mode == SKIP_TEXT:
@@ -1110,6 +1115,31 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
     return dataclasses.replace(reading, words=[*reading.words, *own])
 
 
+def own_text_shows_otherwise(own_words: Sequence[tuple[str, TextBox]], read_over: Sequence[Word]) -> bool:
+    """Whether Tesseract read ``read_over`` (its words over the page's own text), surely (OWN_TEXT_SURE) and at least
+    OWN_TEXT_LETTERS letters and digits of it, mostly as letters the own text (``own_words``) does not hold: that text
+    is then not what the page shows — a font whose codes extract as other characters (a bold "Phone" in a font
+    without a ToUnicode map reads as '"7+%-': its record's text was that, Tesseract's "Phone" left out as read twice,
+    and a search for it found nothing, QA164 F2). Tesseract reading nothing there, or little, or unsurely (a stamp of
+    6 pt read as junk), leaves the own text standing."""
+    read = "".join(c for word in read_over for c in unicodedata.normalize("NFC", word.text).casefold() if c.isalnum())
+    if len(read) < OWN_TEXT_LETTERS:
+        return False
+    if sum(word.confidence for word in read_over) / len(read_over) < OWN_TEXT_SURE:
+        return False
+    own = "".join(c for text, _ in own_words for c in text.casefold() if c.isalnum())
+    import difflib
+
+    blocks = difflib.SequenceMatcher(None, read, own, autojunk=False).get_matching_blocks()
+    matched = sum(block.size for block in blocks)
+    return matched < OWN_TEXT_AGREES * len(read)
+
+
+OWN_TEXT_LETTERS = 3
+OWN_TEXT_SURE = 80.0
+OWN_TEXT_AGREES = 0.4
+
+
 def _level(char: dict[str, Any]) -> bool:
     """Whether a glyph is drawn upright, turned by under LEVEL_DEGREES (a stamp set slightly askew: its box, level,
     is still about where it lies); a watermark's at 45° is not."""
@@ -1634,6 +1664,17 @@ def _plan_image_pages(
                     else "ảnh không ghi độ phân giải",
                     dpi,
                     f"an implausible resolution ({round(stated, 1):g} dpi)" if stated is not None else "no resolution",
+                    dpi,
+                )
+            if (pair := implausible_pixel_aspect(image)) is not None:
+                log.warning(
+                    "%s%s: ảnh ghi độ phân giải %g × %g dpi, không máy quét nào có; đã coi là %d dpi cả hai chiều / "
+                    "the image states %g × %g dpi, which no scanner makes; taken as %d dpi both ways",
+                    info.path.name,
+                    f", trang / page {index + 1}" if frames > 1 else "",
+                    *(round(v, 1) for v in pair),
+                    dpi,
+                    *(round(v, 1) for v in pair),
                     dpi,
                 )
             aspect = pixel_aspect(image)  # before decoding: a TIFF decoded turned by its Orientation loses the tag
@@ -3197,8 +3238,12 @@ def drop_private_data(pdf: pikepdf.Pdf) -> int:
 # A page straightened this many degrees or more to be read is shown straightened too: its scan drawn turned by the
 # skew (its pixels as they are), its text layer level on it. Shown as scanned, with each word put back where it
 # lies and its letters level (``ocr.textlayer.text_layer_content``), the far words of a long line sat off their ink,
-# at 5° on the next line's (QA129 F1: 17 % of the words), and pdfplumber printed each line's tail before its head
-DISPLAY_STRAIGHTENED_FROM = 2.0
+# at 5° on the next line's (QA129 F1: 17 % of the words), and pdfplumber printed each line's tail before its head.
+# From 1° (every page straightened to be read, ``ocr.preprocess.MIN_SKEW``) since 2026-12-07, ninth session: 2°
+# until then, and lines set solid on OCRmyPDF's skew.pdf (1.8°; 8.8 pt apart, their letters ~9 pt) ran into each
+# other in pdfplumber, letter by letter ("¢ H Si E m L pl P e"; 1,869 "words" for 729), and so did page 5 of its
+# multipage.pdf (1.95°) (QA164 F1); at 1.5° 15 of 128 words' boxes lay off their word (QA120)
+DISPLAY_STRAIGHTENED_FROM = 1.0
 
 
 def _annotated(page: pikepdf.Page) -> bool:

@@ -342,8 +342,9 @@ def text_layer_content(words: Sequence[Word], height: int, dpi: int, *, skew: fl
     line by at most ±_DRIFT font sizes from its middle: pdftotext takes a word into a line only within half a font
     size of its first word, and cut a long line of a page skewed 1° or more in two, its tail printed first (QA120).
     Beyond that the far words of a long line sit above or below their ink (at 3°, by up to ~0.8 of the font size):
-    words found and extracted whole were put first. So a page skewed 2° or more is, where it can be, shown
-    straightened instead, its layer then written with ``skew`` 0 (``ocr.pipeline.DISPLAY_STRAIGHTENED_FROM``)."""
+    words found and extracted whole were put first. So a page straightened to be read (1° or more) is, where it
+    can be, shown straightened instead, its layer then written with ``skew`` 0
+    (``ocr.pipeline.DISPLAY_STRAIGHTENED_FROM``)."""
     to_points = 72 / dpi
     # a straightened image: each word's start turned back about the image's centre (the image was turned
     # counter-clockwise by `skew` on screen: back clockwise; PDF angles: y up, counter-clockwise positive)

@@ -245,6 +245,9 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         buffer = io.BytesIO()
         page.save(buffer, format=fmt)
         files[fmt.lower()] = buffer.getvalue()
+    # QA165 F3: a BigTIFF was "Unsupported file type" and told to be saved as a PDF, by its first bytes (its header
+    # as `tiffcp -8` writes it)
+    files["bigtiff"] = b"II+\x00\x08\x00\x00\x00\x10\x00\x00\x00\x00\x00\x00\x00" + b"\x00" * 4000
     said = {
         "heic": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
         "heif": ("a HEIC/HEIF phone photo", "export it as JPEG", "ảnh HEIC/HEIF của điện thoại", "xuất sang JPEG"),
@@ -254,6 +257,7 @@ def test_an_image_of_another_type_is_named_with_what_to_do(tmp_path: Path) -> No
         "gif": ("a GIF image", "save it as PNG", "ảnh GIF", "lưu lại dạng PNG"),
         "jp2": ("a JPEG 2000 image", "save it as TIFF or PNG", "ảnh JPEG 2000", "lưu lại dạng TIFF hoặc PNG"),
         "j2k": ("a JPEG 2000 image", "save it as TIFF or PNG", "ảnh JPEG 2000", "lưu lại dạng TIFF hoặc PNG"),
+        "bigtiff": ("a BigTIFF", "save it as a standard TIFF", "ảnh BigTIFF", "lưu lại dạng TIFF thường"),
     }
     for kind, data in files.items():
         path = tmp_path / f"ảnh-{kind}.jpg"  # named as a JPEG: the content says what it is

@@ -407,6 +407,34 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
     assert [p.ocr for p in redone.pages] == [True] and "hộ tịch trực tuyến" in redone.text
 
 
+def test_own_text_that_is_not_what_the_page_shows_gives_way_to_the_reading(tmp_path: Path) -> None:
+    """QA164 F2: OCRmyPDF's truetype_font_nomapping.pdf shows a bold "Phone" in a font without a ToUnicode map,
+    which extracts as '"7+%-': Tesseract's "Phone", lying on that text, was left out as read twice, and the record's
+    text was '"7+%-'. Tesseract's sure reading of letters the own text does not hold wins; read unsurely, little, or
+    as the own text reads, the own text stands."""
+    from ocr.pipeline import own_text_shows_otherwise
+    from ocr.tesseract import Word
+
+    box = (0.1, 0.1, 0.3, 0.15)
+
+    def read(text: str, confidence: float) -> Word:
+        return Word(text=text, confidence=confidence, left=0, top=0, width=10, height=10, block=1, paragraph=1, line=1)
+
+    assert own_text_shows_otherwise([('"7+%-', box)], [read("Phone", 96.0)])
+    assert not own_text_shows_otherwise([('"7+%-', box)], [read("Phone", 60.0)])  # unsure: junk read in a stamp
+    assert not own_text_shows_otherwise([('"7+%-', box)], [read("Ph", 96.0)])  # too little to say
+    assert not own_text_shows_otherwise([('"7+%-', box)], [])  # read nothing there
+    # a stamp's line read with a slip or two, part of a template's label beside a typed value: the same text
+    stamp = [("Sao", box), ("y", box), ("bản", box), ("chính:", box), ("Văn", box), ("phòng", box)]
+    assert not own_text_shows_otherwise(stamp, [read(w, 93.0) for w in ("Sao", "y", "bàn", "chính:", "Văn", "phỏng")])
+    typed = [("Rơ", box), ("Châm", box), ("H'Nhương", box)]
+    assert not own_text_shows_otherwise(typed, [read(w, 90.0) for w in ("tên:", "Rơ", "Chầm", "H'Nhương")])
+    nomapping = SHARED / "corpora/ocr/ocrmypdf-resources/truetype_font_nomapping.pdf"
+    if nomapping.exists():
+        result = ocr_document(nomapping, tmp_path / "ra.pdf", workers=1)
+        assert [(p.ocr, p.quality) for p in result.pages] == [(True, "good")] and result.text.strip() == "Phone"
+
+
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
     """QA161 N2: a certificate's typed values over its template's image, ~2 % of the page, were taken for a scrap
     and read as a scan, the record's text Tesseract's reading ("12/03/4930" for the typed "12/03/1990"). Text
@@ -1240,7 +1268,9 @@ def test_skewed_scan_is_read_straight_and_text_layer_follows_the_skew(tmp_path: 
     """Tesseract reads a straightened copy. Skewed less than DISPLAY_STRAIGHTENED_FROM, the page is shown as
     scanned and the invisible words sit on the words of the (still skewed) scan; skewed more, the scan is drawn
     turned by the skew — shown as it was read, its pixels as they were — and the words lie on it (QA129 F1: at 5°
-    the far words of a line shown as scanned sat on the next line's)."""
+    the far words of a line shown as scanned sat on the next line's). Since 2026-12-07 every page straightened to
+    be read is shown so, from 1° (1.8° was shown as scanned: QA164 F1); a page a PDF tool drew on is shown as
+    scanned (``test_a_skewed_scan_under_text_a_pdf_tool_added_is_shown_as_scanned``)."""
     import math
 
     import pdfplumber

@@ -4,6 +4,7 @@ a damaged page of a TIFF. Each input is made here with Pillow, small."""
 from __future__ import annotations
 
 import io
+import logging
 import re
 import subprocess
 import zlib
@@ -670,6 +671,24 @@ def test_a_fax_of_pixels_taller_than_wide_keeps_its_page_size_and_is_read(
     y_max = max(float(v) for v in re.findall(r'yMax="([\d.]+)"', words))
     ink = page.point(lambda v: 255 if v < 128 else 0).getbbox()
     assert ink is not None and abs(y_max - ink[3] * 72 / 300) < 8, (y_max, ink)
+
+
+def test_a_pair_of_resolutions_no_scanner_makes_is_taken_square_and_said(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """QA165 F4: an image stating 300 × 72 dpi (4.2 times taller a pixel than wide; a fax's is 2.08) was laid out
+    as a page 210 × 1237 mm, its text stretched four times down it and read as junk (confidence 40), with no word
+    said. Such a pair is taken as its horizontal resolution both ways, and said."""
+    page = Image.open(scan_page(tmp_path / "p.png")).convert("L")  # 1750 × 1100 px at 300 dpi
+    source = tmp_path / "độ phân giải lạ.png"
+    page.save(source, dpi=(300, 72))
+    with caplog.at_level(logging.WARNING):
+        result = ocr_document(source, tmp_path / "out.pdf", workers=1)
+    assert "hộ tịch trực tuyến" in result.text and [p.quality for p in result.pages] == ["good"], result.text
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
+        assert abs((x1 - x0) - 1750 * 72 / 300) < 2 and abs((y1 - y0) - 1100 * 72 / 300) < 2, (x1 - x0, y1 - y0)
+    assert "the image states 300 × 72 dpi, which no scanner makes; taken as 300 dpi both ways" in caplog.text
 
 
 @pytest.mark.parametrize(
