@@ -81,14 +81,12 @@ def started(previous: dict[int, signal._HANDLER]) -> None:
     command sets its own stop: in the ~0.06 s between, it ended `sohoa ocr` without a word, 143 (QA161 N5), where
     a Ctrl-C was said. (The processes a command starts are commands of their own, exec'd: they start with the
     default again.)"""
+    from flows.stopping import stopped_before_the_commands_stop
+
     for signum, handler in previous.items():
-        signal.signal(signum, _raise_stopped if signum == signal.SIGTERM and handler == signal.SIG_DFL else handler)
-
-
-def _raise_stopped(signum: int, frame: object) -> None:
-    from flows.stopping import Stopped
-
-    raise Stopped(signum)
+        if signum == signal.SIGTERM and handler == signal.SIG_DFL:
+            handler = stopped_before_the_commands_stop
+        signal.signal(signum, handler)
 
 
 def _stopped_while_starting(signum: int, frame: object) -> None:

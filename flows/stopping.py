@@ -94,6 +94,20 @@ def _raise_stopped(signum: int, frame: FrameType | None) -> None:
     raise Stopped(signum)
 
 
+def stopped_before_the_commands_stop(signum: int, frame: FrameType | None) -> None:
+    """A SIGTERM that comes before a command sets its own stop (``flows.launch.started`` to ``stops_on_signals``;
+    or in a command without one, `sohoa verify`): raised as a Ctrl-C is there, ``Stopped``, and said by the command
+    line (``flows.cli``) — until 2026-12-07 it ended the command unsaid, 143 (QA161 N5). Inside an import, where an
+    exception could abort the interpreter (``_raise_stopped``), it is sent again shortly, to whichever handler is
+    set then (the command's own stop, or this one once the import is done)."""
+    if _importing(frame):
+        timer = threading.Timer(ASK_AGAIN_AFTER, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+        return
+    raise Stopped(signum)
+
+
 def _ask_again_soon(signum: int) -> None:
     def again() -> None:
         with _active_lock:

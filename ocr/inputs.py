@@ -421,20 +421,12 @@ def _stated_pair(image: Image.Image) -> tuple[Any, ...] | None:
 
 def pixel_aspect(image: Image.Image) -> float:
     """How many times taller than wide a pixel of ``image`` stands on paper, by the two resolutions it states: a
-    standard-mode fax, 204 × 98 dpi, 2.08; 1.0 when it states one resolution, none, or an implausible one (the
-    image is then taken at ``image_dpi`` both ways)."""
-    raw = _stated_pair(image)
-    if image_resolution(image)[1] or raw is None or len(raw) < 2:
+    standard-mode fax, 204 × 98 dpi, 2.08; 1.0 when it states one resolution, none, an implausible one (the image
+    is then taken at ``image_dpi`` both ways), or a pair no scanner makes (``implausible_pixel_aspect``)."""
+    pair = _stated_across_down(image)
+    if pair is None or not 1 / MAX_PIXEL_ASPECT <= pair[0] / pair[1] <= MAX_PIXEL_ASPECT:
         return 1.0
-    try:
-        across, down = float(raw[0]), float(raw[1])
-    except (TypeError, ValueError, ZeroDivisionError):
-        return 1.0
-    if not (math.isfinite(down) and MIN_DPI / 2 <= down <= 2 * MAX_DPI):  # a fax's 98 lines an inch down, too
-        return 1.0
-    aspect = across / down
-    if not 1 / MAX_PIXEL_ASPECT <= aspect <= MAX_PIXEL_ASPECT:
-        return 1.0  # (said by the OCR stage: ``implausible_pixel_aspect``)
+    aspect = pair[0] / pair[1]
     return aspect if abs(aspect - 1) > 0.01 else 1.0  # 299.9994 × 300 is square
 
 
@@ -447,6 +439,13 @@ MAX_PIXEL_ASPECT = 2.5
 def implausible_pixel_aspect(image: Image.Image) -> tuple[float, float] | None:
     """The two resolutions ``image`` states (across, down) when they are each plausible but no scanner's pair
     (MAX_PIXEL_ASPECT): ``pixel_aspect`` then takes its pixels as square; None otherwise."""
+    pair = _stated_across_down(image)
+    return pair if pair is not None and not 1 / MAX_PIXEL_ASPECT <= pair[0] / pair[1] <= MAX_PIXEL_ASPECT else None
+
+
+def _stated_across_down(image: Image.Image) -> tuple[float, float] | None:
+    """The resolutions ``image`` states across and down, when its horizontal one is plausible (``image_resolution``)
+    and its vertical one a scanner's (a fax's 98 lines an inch, too); None otherwise."""
     raw = _stated_pair(image)
     if image_resolution(image)[1] or raw is None or len(raw) < 2:
         return None
@@ -454,9 +453,7 @@ def implausible_pixel_aspect(image: Image.Image) -> tuple[float, float] | None:
         across, down = float(raw[0]), float(raw[1])
     except (TypeError, ValueError, ZeroDivisionError):
         return None
-    if not (math.isfinite(down) and MIN_DPI / 2 <= down <= 2 * MAX_DPI):
-        return None
-    return (across, down) if not 1 / MAX_PIXEL_ASPECT <= across / down <= MAX_PIXEL_ASPECT else None
+    return (across, down) if math.isfinite(down) and MIN_DPI / 2 <= down <= 2 * MAX_DPI else None
 
 
 def page_frames(image: Image.Image) -> list[int]:

@@ -17,6 +17,7 @@ shown upright by its /Rotate entry, its pixels unchanged.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import hashlib
 import importlib
@@ -273,8 +274,12 @@ class PagePlan:
     # Tesseract read there are left out of its layer, the text being in the page already
     kept_text_boxes: tuple[TextBox, ...] = ()
     # ... and its words, each with its box (``TextBox``), which the record's text takes in place of Tesseract's
-    # reading of them (``with_own_text``); none on a page shown turned by its /Rotate
+    # reading of them (``with_own_text``)
     kept_words: tuple[tuple[str, TextBox], ...] = ()
+    # ... lying over a scan (its images cover SCAN_COVER of the page): what Tesseract reads there is the scan's print
+    # as much as that text (a pale stamp over body lines), never a sign that the text is not what the page shows
+    # (``own_text_shows_otherwise``, not asked then: QA166 F1)
+    own_text_over_scan: bool = False
 
 
 def ocr_document(
@@ -364,7 +369,8 @@ def ocr_document(
                     reading.words, reading.width, reading.height, plan.skew, plan.kept_text_boxes
                 )
                 off = {id(word) for word in words}
-                if own_text_shows_otherwise(plan.kept_words, [w for w in reading.words if id(w) not in off]):
+                read_over = [w for w in reading.words if id(w) not in off]
+                if not plan.own_text_over_scan and own_text_shows_otherwise(plan.kept_words, read_over):
                     plan.kept_text_boxes, plan.kept_words = (), ()  # Tesseract's reading is the page's text there
                 else:
                     readings[plan.number] = dataclasses.replace(reading, words=words)
@@ -745,6 +751,7 @@ def _plan_pdf_pages(
             note = unreadable = None
             kept_boxes: tuple[TextBox, ...] = ()
             kept_words: tuple[tuple[str, TextBox], ...] = ()
+            over_scan = False
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
                 if plumber is None:
@@ -765,6 +772,7 @@ def _plan_pdf_pages(
                         if unreadable is None:
                             # its own text stays, readable: not laid there again, and the record's text takes it
                             kept_boxes, kept_words = _text_boxes(page), _own_words(page)
+                            over_scan = _scan_cover(page) >= SCAN_COVER
                 if kept:
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
                     continue
@@ -789,7 +797,7 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
-            plan.kept_text_boxes, plan.kept_words = kept_boxes, kept_words
+            plan.kept_text_boxes, plan.kept_words, plan.own_text_over_scan = kept_boxes, kept_words, over_scan
             plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
 
@@ -935,9 +943,33 @@ def _scan_cover(page: pdfplumber.page.Page) -> float:
 
 
 def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
-    """The page's (x0, top, x1, bottom), as pdfplumber places its objects."""
-    x0, top, x1, bottom = (float(v) for v in page.bbox)
-    return x0, top, x1, bottom
+    """The part of the page a viewer shows, and pdfium renders to be read — its crop box within its media box — as
+    (x0, top, x1, bottom) where pdfplumber places its objects: on the page as shown (pdfminer turns it by its
+    /Rotate), from the media box's top left. (pdfplumber's own ``bbox`` is the media box, and its ``cropbox`` is not
+    turned with the page: a stamp on a scan with an offset crop box was placed up to 40 pt off the reading, and laid
+    twice, QA166 F2.)"""
+    obj = page.page_obj
+    mx0, mx1 = sorted(float(v) for v in obj.mediabox[::2])
+    my0, my1 = sorted(float(v) for v in obj.mediabox[1::2])
+    cx0, cx1 = sorted(float(v) for v in obj.cropbox[::2])
+    cy0, cy1 = sorted(float(v) for v in obj.cropbox[1::2])
+    cx0, cy0, cx1, cy1 = max(cx0, mx0), max(cy0, my0), min(cx1, mx1), min(cy1, my1)
+    if cx1 <= cx0 or cy1 <= cy0:  # a crop box outside the media box: viewers show the media box
+        cx0, cy0, cx1, cy1 = mx0, my0, mx1, my1
+    turn = obj.rotate % 360
+
+    def shown(x: float, y: float) -> tuple[float, float]:
+        # (as pdfminer's layout of a page turned by its /Rotate, its y then taken from the top by pdfplumber)
+        if turn == 90:
+            return y - my0, x - mx0
+        if turn == 180:
+            return mx1 - x, y - my0
+        if turn == 270:
+            return my1 - y, mx1 - x
+        return x - mx0, my1 - y
+
+    (ax, at), (bx, bt) = shown(cx0, cy0), shown(cx1, cy1)
+    return min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)
 
 
 def _covered(bounds: tuple[float, float, float, float], box: dict[str, object]) -> float:
@@ -1128,8 +1160,6 @@ def own_text_shows_otherwise(own_words: Sequence[tuple[str, TextBox]], read_over
     if sum(word.confidence for word in read_over) / len(read_over) < OWN_TEXT_SURE:
         return False
     own = "".join(c for text, _ in own_words for c in text.casefold() if c.isalnum())
-    import difflib
-
     blocks = difflib.SequenceMatcher(None, read, own, autojunk=False).get_matching_blocks()
     matched = sum(block.size for block in blocks)
     return matched < OWN_TEXT_AGREES * len(read)

@@ -355,16 +355,31 @@ def _shown_turned(pdf_path: Path, output: Path, turn: int) -> Path:
     return output
 
 
-@pytest.mark.parametrize(("skew", "turn"), [(0.0, 0), (1.5, 0), (0.0, 90), (1.5, 270)])
+def _cropped_as_shown(pdf_path: Path, turn: int, left: float, top: float, right: float) -> None:
+    """``pdf_path``'s one page (shown turned by ``turn``, 0 or 90) given a crop box that cuts ``left``, ``top`` and
+    ``right`` points off it as shown, as a viewer's "crop pages" leaves it."""
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        # (shown turned clockwise a quarter: its left as stored is at the top, its bottom at the left)
+        crop = [x0 + top, y0 + left, x1, y1 - right] if turn == 90 else [x0 + left, y0, x1 - right, y1 - top]
+        page.obj.CropBox = pikepdf.Array(crop)
+        pdf.save(pdf_path)
+
+
+@pytest.mark.parametrize(
+    ("skew", "turn", "crop"), [(0.0, 0, False), (1.5, 0, False), (0.0, 90, True), (1.5, 270, False), (0.0, 0, True)]
+)
 def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
-    tmp_path: Path, skew: float, turn: int
+    tmp_path: Path, skew: float, turn: int, crop: bool
 ) -> None:
     """QA159 F2: a decree's scan under a signing tool's stamp of six lines (~1.3 % of the page, over the 1 % of a
     scrap) was kept unread in `skip-text` and `redo`, `ocr: false`, its record's text the stamp's. Text all visible
     over a scan is a scrap up to 5 % of the page: read as a scan, the stamp kept as drawn. QA159 F4: Tesseract's
     reading of the stamp laid on it too made pdftotext give it twice and pdfplumber "SSaaoo yy"; the words read
     where the page's own text lies are left out of the layer — on a page straightened to be read too, and on one
-    stored turned and shown upright by its /Rotate (QA161 N6: there pdfplumber gave "KKýý bbởởii", 28 such runs)."""
+    stored turned and shown upright by its /Rotate (QA161 N6: there pdfplumber gave "KKýý bbởởii", 28 such runs), and
+    on one cropped (QA166 F2: its text was placed on the media box, the reading on the crop box)."""
     text = Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L")
     image = Image.new("L", (text.width, text.height + 400), 250)  # paper below the text, where the stamp goes
     image.paste(text, (0, 0))
@@ -376,6 +391,8 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
     stamped = with_lines_of_text(scanned, tmp_path / "đóng dấu ký số.pdf", SIGNING_STAMP, 7)
     if turn:
         stamped = _shown_turned(stamped, tmp_path / "xoay.pdf", turn)
+    if crop:
+        _cropped_as_shown(stamped, turn, 8, 15, 10)
     output = tmp_path / "out.pdf"
     result = ocr_document(stamped, output, workers=1)
     (page,) = result.pages
@@ -433,6 +450,28 @@ def test_own_text_that_is_not_what_the_page_shows_gives_way_to_the_reading(tmp_p
     if nomapping.exists():
         result = ocr_document(nomapping, tmp_path / "ra.pdf", workers=1)
         assert [(p.ocr, p.quality) for p in result.pages] == [(True, "good")] and result.text.strip() == "Phone"
+
+
+def test_a_pale_stamp_over_a_scans_lines_keeps_its_text(tmp_path: Path) -> None:
+    """QA166 F1: a stamp in a pale ink lying across a scan's lines changes its pixels little; Tesseract reads the
+    lines under it surely, letters the stamp's text does not hold, and the rule for text that is not what the page
+    shows (``own_text_shows_otherwise``) took the stamp's text for such: none of its lines in the record, its glyphs
+    and Tesseract's interleaved in the layer. Text over a scan is never judged so."""
+    scanned = tmp_path / "quét.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    # (its figures, none of the letters of the lines under it)
+    stamp = [b"05.12.2026 10:20:11 +07:00", b"15/SY-VP 2026", b"0912 345 678"]
+    with pikepdf.open(scanned) as pdf:
+        page = pdf.pages[0]
+        name = _helvetica_named(pdf, page)
+        shown = b" ".join(b"(" + line + b") Tj T*" for line in stamp)
+        page.contents_add(pdf.make_stream(b"BT 0.75 g %s 8 Tf 36 TL 100 229 Td %s ET" % (name, shown)))  # on lines 1-3
+        pdf.save(tmp_path / "dấu nhạt.pdf")
+    result = ocr_document(tmp_path / "dấu nhạt.pdf", tmp_path / "out.pdf", workers=1)
+    assert [(p.ocr, p.quality) for p in result.pages] == [(True, "good")], result.pages
+    assert "hộ tịch trực tuyến" in result.text
+    for line in stamp:
+        assert result.text.count(line.decode()) == 1, (line, result.text)
 
 
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
