@@ -130,10 +130,10 @@ OTHER_IMAGE_ADVICE: dict[str, tuple[str, str]] = {
     # (the TIFF for files over 4 GB, which some scanning software writes by default; sohoa reads a TIFF's own
     # structures to keep its pages' compressed data as it is, and reads those of a classic TIFF only: QA165 F3)
     "bigtiff": (
-        "a BigTIFF, the TIFF for files over 4 GB, which sohoa does not read: save it as a standard TIFF "
-        "(`tiffcp IN.tif OUT.tif`) or as PDF and submit that",
-        "ảnh BigTIFF, loại TIFF dành cho tệp trên 4 GB, sohoa không đọc: hãy lưu lại dạng TIFF thường "
-        "(`tiffcp IN.tif OUT.tif`) hoặc PDF rồi nộp lại",
+        "a BigTIFF, the variant of TIFF for files over 4 GB, not the standard TIFF sohoa accepts: save it as a "
+        "standard TIFF (`tiffcp IN.tif OUT.tif`) and submit that",
+        "ảnh BigTIFF, biến thể của TIFF dành cho tệp trên 4 GB, không phải TIFF thường mà sohoa nhận: hãy lưu lại "
+        "dạng TIFF thường (`tiffcp IN.tif OUT.tif`) rồi nộp lại",
     ),
 }
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1", b"heif"}
