@@ -1068,8 +1068,10 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
     """Where each glyph of ``page``'s own text lies (``TextBox``), a quarter of its size wider each way."""
     boxes = []
     for char in page.chars:
-        if str(char.get("text", "")).isspace() or not _level(char):
-            continue  # (a turned glyph's box, level, would reach over the scan's words: a 45° watermark, QA161 N3)
+        if str(char.get("text", "")).isspace() or not _level(char) or _UNMAPPED_GLYPH_RE.fullmatch(char["text"]):
+            # (a turned glyph's box, level, would reach over the scan's words: a 45° watermark, QA161 N3; a glyph
+            # mapped to no character is no text the page keeps: Tesseract's reading of it is, QA164 F3)
+            continue
         size = _glyph_size(char)
         margin = size / 4
         left, right, bottom = float(char["x0"]) - margin, float(char["x1"]) + margin, float(char["bottom"]) + margin
@@ -1079,7 +1081,12 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
 
 def _own_words(page: pdfplumber.page.Page) -> tuple[tuple[str, TextBox], ...]:
     """The words of ``page``'s own level text, NFC, each with its box as shares of the page (``TextBox``)."""
-    level = page.filter(lambda obj: obj.get("object_type") != "char" or _level(obj))
+    level = page.filter(
+        lambda obj: (
+            obj.get("object_type") != "char"
+            or (_level(obj) and not _UNMAPPED_GLYPH_RE.fullmatch(str(obj.get("text", ""))))
+        )
+    )
     words = []
     for word in level.extract_words():
         box = _share_box(page, *(float(word[key]) for key in ("x0", "top", "x1", "bottom")))

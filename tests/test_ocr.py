@@ -450,6 +450,12 @@ def test_own_text_that_is_not_what_the_page_shows_gives_way_to_the_reading(tmp_p
     if nomapping.exists():
         result = ocr_document(nomapping, tmp_path / "ra.pdf", workers=1)
         assert [(p.ocr, p.quality) for p in result.pages] == [(True, "good")] and result.text.strip() == "Phone"
+    # QA164 F3: glyphs mapped to no character are no text of the page's own: pdfminer's "(cid:25)(cid:18)" was in the
+    # record's text
+    unmapped = SHARED / "corpora/ocr/ocrmypdf-resources/type3_font_nomapping.pdf"
+    if unmapped.exists():
+        result = ocr_document(unmapped, tmp_path / "type3.pdf", workers=1)
+        assert "(cid:" not in result.text and "ua" in result.text, result.text
 
 
 def test_a_pale_stamp_over_a_scans_lines_keeps_its_text(tmp_path: Path) -> None:
