@@ -1076,8 +1076,34 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
     except (OSError, ValueError, TypeError) as exc:
         # TypeError: Pillow's "Missing dimensions" for a TIFF whose next-page pointer leads into garbage (QA105:
         # "internal error, not the input's fault")
+        opened = _tiff_pages_opened(path) if isinstance(exc, TypeError) else 0
+        if opened:  # which page's description is cut short, as a damaged page is named (QA165 F5: Pillow's words)
+            raise BadInputError(
+                path,
+                Problem.DAMAGED_PAGE_IMAGE,
+                f"page {opened + 1}: the file ends inside its description, or it is damaged ({str(exc)[:100]})",
+                f"trang {opened + 1}",
+            ) from exc
         raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
     return frames, small
+
+
+def _tiff_pages_opened(path: Path) -> int:
+    """How many pages of the TIFF file ``path`` Pillow opens, one after the other, before one whose description it
+    cannot read; 0 for a file that is no TIFF, whose first page it cannot open, or whose every page it opens."""
+    opened = 0
+    try:
+        with Image.open(path) as image:
+            if image.format != "TIFF":
+                return 0
+            opened = 1
+            while True:
+                image.seek(opened)
+                opened += 1
+    except EOFError:  # past its last page: every description read
+        return 0
+    except Exception:  # (Pillow's TypeError, SyntaxError, OSError…: where it stopped is what is asked)
+        return opened
 
 
 # JPEG frame markers of arithmetic coding (ITU T.81 B.1.1.3): SOF9-11, SOF13-15

@@ -146,7 +146,8 @@ def test_a_tiff_whose_next_page_pointer_leads_nowhere_is_damaged(tmp_path: Path)
     path.write_bytes(bytes(data))
     with pytest.raises(BadInputError) as caught:
         inspect_input(path)
-    assert caught.value.problem == Problem.UNREADABLE_IMAGE, caught.value
+    # (the page it points to named, since 2026-12-07: QA165 F5)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2", caught.value
 
 
 def test_a_later_page_laid_out_as_pillow_reads_none_is_named_unsupported(tmp_path: Path) -> None:
@@ -1200,6 +1201,29 @@ def test_a_g4_tiff_page_garbled_part_way_is_damaged(tmp_path: Path) -> None:
             assert caught.value.problem == Problem.UNREADABLE_IMAGE
         else:
             assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2"
+
+
+def test_a_tiff_cut_short_inside_a_pages_description_names_the_page(tmp_path: Path) -> None:
+    """QA165 F5: a three-page TIFF cut off inside its last page's description (its IFD) said only Pillow's "(Missing
+    dimensions)" and "The image is damaged", naming no page, where a damaged page's data names it."""
+    sheet = Image.new("L", (600, 800), 255)
+    draw = ImageDraw.Draw(sheet)
+    for row in range(10):
+        draw.rectangle([50, 50 + row * 60, 300, 80 + row * 60], fill=0)
+    path = tmp_path / "ba trang.tif"
+    sheet.save(path, compression="tiff_lzw", dpi=(150, 150), save_all=True, append_images=[sheet, sheet])
+    data = path.read_bytes()
+    at, directories = int.from_bytes(data[4:8], "little"), []
+    while at:  # the chain of page descriptions: each its entries' count, 12 bytes an entry, the next one's place
+        directories.append(at)
+        count = int.from_bytes(data[at : at + 2], "little")
+        at = int.from_bytes(data[at + 2 + 12 * count : at + 6 + 12 * count], "little")
+    assert len(directories) == 3
+    path.write_bytes(data[: directories[2] + 20])
+    with pytest.raises(BadInputError) as caught:
+        inspect_input(path)
+    assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 3"
+    assert caught.value.detail.startswith("page 3: the file ends inside its description"), caught.value.detail
 
 
 def test_fax_coded_images_libtiff_cannot_judge_truly_are_not_refused() -> None:
