@@ -424,7 +424,7 @@ def pixel_aspect(image: Image.Image) -> float:
     standard-mode fax, 204 × 98 dpi, 2.08; 1.0 when it states one resolution, none, an implausible one (the image
     is then taken at ``image_dpi`` both ways), or a pair no scanner makes (``implausible_pixel_aspect``)."""
     pair = _stated_across_down(image)
-    if pair is None or not 1 / MAX_PIXEL_ASPECT <= pair[0] / pair[1] <= MAX_PIXEL_ASPECT:
+    if pair is None or _no_scanners(pair):
         return 1.0
     aspect = pair[0] / pair[1]
     return aspect if abs(aspect - 1) > 0.01 else 1.0  # 299.9994 × 300 is square
@@ -440,7 +440,12 @@ def implausible_pixel_aspect(image: Image.Image) -> tuple[float, float] | None:
     """The two resolutions ``image`` states (across, down) when they are each plausible but no scanner's pair
     (MAX_PIXEL_ASPECT): ``pixel_aspect`` then takes its pixels as square; None otherwise."""
     pair = _stated_across_down(image)
-    return pair if pair is not None and not 1 / MAX_PIXEL_ASPECT <= pair[0] / pair[1] <= MAX_PIXEL_ASPECT else None
+    return pair if pair is not None and _no_scanners(pair) else None
+
+
+def _no_scanners(pair: tuple[float, float]) -> bool:
+    """Whether resolutions (across, down) make a pixel more than MAX_PIXEL_ASPECT times taller than wide, or wider."""
+    return not 1 / MAX_PIXEL_ASPECT <= pair[0] / pair[1] <= MAX_PIXEL_ASPECT
 
 
 def _stated_across_down(image: Image.Image) -> tuple[float, float] | None:
