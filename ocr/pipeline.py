@@ -945,9 +945,8 @@ def _scan_cover(page: pdfplumber.page.Page) -> float:
 def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
     """The part of the page a viewer shows, and pdfium renders to be read — its crop box within its media box — as
     (x0, top, x1, bottom) where pdfplumber places its objects: on the page as shown (pdfminer turns it by its
-    /Rotate), from the media box's top left. (pdfplumber's own ``bbox`` is the media box, and its ``cropbox`` is not
-    turned with the page: a stamp on a scan with an offset crop box was placed up to 40 pt off the reading, and laid
-    twice, QA166 F2.)"""
+    /Rotate). (pdfplumber's own ``bbox`` is the media box, and its ``cropbox`` is not turned with the page: a stamp on
+    a scan with an offset crop box was placed up to 40 pt off the reading, and laid twice, QA166 F2.)"""
     obj = page.page_obj
     mx0, mx1 = sorted(float(v) for v in obj.mediabox[::2])
     my0, my1 = sorted(float(v) for v in obj.mediabox[1::2])
@@ -969,7 +968,10 @@ def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
         return x - mx0, my1 - y
 
     (ax, at), (bx, bt) = shown(cx0, cy0), shown(cx1, cy1)
-    return min(ax, bx), min(at, bt), max(ax, bx), max(at, bt)
+    # (from the media box's top left as pdfplumber places it: it adds that corner back to its objects' places, so a
+    # page whose media box is not at the origin had its text and scan placed off it, QA167: a scan unread again)
+    left, top = (float(v) for v in page.mediabox[:2])
+    return left + min(ax, bx), top + min(at, bt), left + max(ax, bx), top + max(at, bt)
 
 
 def _covered(bounds: tuple[float, float, float, float], box: dict[str, object]) -> float:

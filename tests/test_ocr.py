@@ -367,11 +367,29 @@ def _cropped_as_shown(pdf_path: Path, turn: int, left: float, top: float, right:
         pdf.save(pdf_path)
 
 
+def _media_box_moved(pdf_path: Path, right: float, up: float) -> None:
+    """``pdf_path``'s one page with its media box and its content moved together: it looks the same in a viewer."""
+    with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
+        page = pdf.pages[0]
+        x0, y0, x1, y1 = (float(v) for v in page.mediabox)
+        page.contents_add(pdf.make_stream(b"q 1 0 0 1 %g %g cm\n" % (right, up)), prepend=True)
+        page.contents_add(pdf.make_stream(b"\nQ"))
+        page.mediabox = pikepdf.Array([x0 + right, y0 + up, x1 + right, y1 + up])
+        pdf.save(pdf_path)
+
+
 @pytest.mark.parametrize(
-    ("skew", "turn", "crop"), [(0.0, 0, False), (1.5, 0, False), (0.0, 90, True), (1.5, 270, False), (0.0, 0, True)]
+    ("skew", "turn", "crop", "moved"),
+    [
+        (0.0, 0, False, False),
+        (1.5, 0, False, False),
+        (0.0, 90, True, False),
+        (1.5, 270, False, True),
+        (0.0, 0, True, True),
+    ],
 )
 def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
-    tmp_path: Path, skew: float, turn: int, crop: bool
+    tmp_path: Path, skew: float, turn: int, crop: bool, moved: bool
 ) -> None:
     """QA159 F2: a decree's scan under a signing tool's stamp of six lines (~1.3 % of the page, over the 1 % of a
     scrap) was kept unread in `skip-text` and `redo`, `ocr: false`, its record's text the stamp's. Text all visible
@@ -379,7 +397,8 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
     reading of the stamp laid on it too made pdftotext give it twice and pdfplumber "SSaaoo yy"; the words read
     where the page's own text lies are left out of the layer — on a page straightened to be read too, and on one
     stored turned and shown upright by its /Rotate (QA161 N6: there pdfplumber gave "KKýý bbởởii", 28 such runs), and
-    on one cropped (QA166 F2: its text was placed on the media box, the reading on the crop box)."""
+    on one cropped (QA166 F2: its text was placed on the media box, the reading on the crop box), and one whose media
+    box lies away from the origin (QA167)."""
     text = Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L")
     image = Image.new("L", (text.width, text.height + 400), 250)  # paper below the text, where the stamp goes
     image.paste(text, (0, 0))
@@ -391,6 +410,8 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
     stamped = with_lines_of_text(scanned, tmp_path / "đóng dấu ký số.pdf", SIGNING_STAMP, 7)
     if turn:
         stamped = _shown_turned(stamped, tmp_path / "xoay.pdf", turn)
+    if moved:  # (QA167: a media box away from the origin, where pdfplumber places a page's objects too)
+        _media_box_moved(stamped, 300, 400)
     if crop:
         _cropped_as_shown(stamped, turn, 8, 15, 10)
     output = tmp_path / "out.pdf"
