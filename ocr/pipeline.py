@@ -1082,7 +1082,8 @@ def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
 
 
 def _own_words(page: pdfplumber.page.Page) -> tuple[tuple[str, TextBox], ...]:
-    """The words of ``page``'s own level text, NFC, each with its box as shares of the page (``TextBox``)."""
+    """The words of ``page``'s own level text, NFC, each with its box as shares of the page (``TextBox``): those it
+    shows, within its crop box (a stamp cropped away was in the record's text, QA167)."""
     level = page.filter(
         lambda obj: (
             obj.get("object_type") != "char"
@@ -1092,7 +1093,7 @@ def _own_words(page: pdfplumber.page.Page) -> tuple[tuple[str, TextBox], ...]:
     words = []
     for word in level.extract_words():
         box = _share_box(page, *(float(word[key]) for key in ("x0", "top", "x1", "bottom")))
-        if box is not None:
+        if box is not None and box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
             words.append((unicodedata.normalize("NFC", str(word["text"])), box))
     return tuple(words)
 

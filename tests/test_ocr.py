@@ -501,6 +501,24 @@ def test_a_pale_stamp_over_a_scans_lines_keeps_its_text(tmp_path: Path) -> None:
         assert result.text.count(line.decode()) == 1, (line, result.text)
 
 
+def test_a_stamp_cropped_away_is_not_in_the_record(tmp_path: Path) -> None:
+    """QA167: a stamp in the part of the page its crop box leaves out (no viewer shows it, pdfium does not render it
+    to be read) was put in the record's text all the same, as the page's own words."""
+    scanned = tmp_path / "quét.pdf"
+    text = Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L")
+    image = Image.new("L", (text.width, text.height + 400), 250)  # paper below the text, where the stamp goes
+    image.paste(text, (0, 0))
+    image.save(scanned, resolution=200)
+    stamped = with_lines_of_text(scanned, tmp_path / "đóng dấu.pdf", SIGNING_STAMP, 7)
+    with pikepdf.open(stamped, allow_overwriting_input=True) as pdf:
+        x0, y0, x1, y1 = (float(v) for v in pdf.pages[0].mediabox)
+        pdf.pages[0].obj.CropBox = pikepdf.Array([x0, y0 + 110, x1, y1])  # its 6 lines, from 54 pt up to 96: cut
+        pdf.save(stamped)
+    result = ocr_document(stamped, tmp_path / "out.pdf", workers=1)
+    assert [p.ocr for p in result.pages] == [True] and "hộ tịch trực tuyến" in result.text
+    assert not any(line.decode() in result.text for line in SIGNING_STAMP), result.text
+
+
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
     """QA161 N2: a certificate's typed values over its template's image, ~2 % of the page, were taken for a scrap
     and read as a scan, the record's text Tesseract's reading ("12/03/4930" for the typed "12/03/1990"). Text
