@@ -281,13 +281,18 @@ class PageRaster:
 JPEG_QUALITY = 75  # Pillow's default, which OCRmyPDF --force-ocr uses for the page images it writes as JPEG
 _STATE = {"q", "Q", "cm", "gs", "w", "J", "j", "M", "d", "ri", "i", "BMC", "BDC", "EMC", "MP", "DP"}
 _CLIPPING_TEXT = 4  # text render modes 4–7 add the text to the clipping path: dropping it would show more
+_INVISIBLE_TEXT = 3  # the render mode of an OCR layer: neither filled nor stroked
+_SHOWING_TEXT = {"Tj", "TJ", "'", '"'}
 
 
-def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 0) -> list[Any] | None:
-    """The content of a page (or form) that paints nothing but images and text, without its text (BT…ET blocks,
-    and forms that hold only text, such as an earlier OCR layer); None when it paints anything else — a path, a
-    shading, an inline image, an image mask (painted in the fill colour), clipping text, a form with more than
-    text — or cannot be parsed. ``keep_images`` False (a form): None if it paints an image too."""
+def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 0, mode: int = 0) -> list[Any] | None:
+    """The content of a page (or form) that paints nothing but images and invisible text, without its text (BT…ET
+    blocks, and forms that hold only such text, such as an earlier OCR layer); None when it paints anything else — a
+    path, a shading, an inline image, an image mask (painted in the fill colour), visible or clipping text, a form
+    with more than such text — or cannot be parsed. ``keep_images`` False (a form): None if it paints an image too.
+    ``mode``: the text render mode it starts with (a form: its caller's). Visible text is what the page shows: taken
+    off, a phone app's "Scanned with CamScanner" footer was gone from the page and from what was read (QA168 F2);
+    such a page is rasterised, its text with it."""
     if depth > 8:
         return None
     try:
@@ -298,10 +303,15 @@ def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 
     xobjects = resources.get("/XObject") if isinstance(resources, pikepdf.Dictionary) else None
     kept: list[Any] = []
     in_text = False
+    saved: list[int] = []  # the render modes q saved (Tr is part of the graphics state)
     for instruction in instructions:
         operator = str(instruction.operator)
         if in_text:
-            if operator == "Tr" and instruction.operands and int(instruction.operands[0]) >= _CLIPPING_TEXT:
+            if operator == "Tr" and instruction.operands:
+                mode = int(instruction.operands[0])
+                if mode >= _CLIPPING_TEXT:
+                    return None
+            elif operator in _SHOWING_TEXT and mode != _INVISIBLE_TEXT:
                 return None
             if operator == "gs":  # outlives ET, and may change how the images after it are painted
                 kept.append(instruction)
@@ -313,13 +323,17 @@ def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 
             if not isinstance(xobject, pikepdf.Stream):
                 return None
             if xobject.get("/Subtype") == pikepdf.Name.Form:
-                if _without_text(xobject, keep_images=False, depth=depth + 1) is None:
+                if _without_text(xobject, keep_images=False, depth=depth + 1, mode=mode) is None:
                     return None
             elif keep_images and xobject.get("/Subtype") == pikepdf.Name.Image and not xobject.get("/ImageMask"):
                 kept.append(instruction)
             else:
                 return None
         elif operator in _STATE:
+            if operator == "q":
+                saved.append(mode)
+            elif operator == "Q" and saved:
+                mode = saved.pop()
             kept.append(instruction)
         else:
             return None
@@ -327,9 +341,9 @@ def _without_text(container: pikepdf.Object, *, keep_images: bool, depth: int = 
 
 
 def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
-    """Take the text off a page drawn with nothing but images and text (a scan with a text layer, visible or
-    not), leaving its images untouched: what rasterising it would show, without resampling or recompressing the
-    scan. False (and the page unchanged) for any other page."""
+    """Take the text off a page drawn with nothing but images and invisible text (a scan with an earlier OCR's text
+    layer), leaving its images untouched: what rasterising it would show, without resampling or recompressing the
+    scan. False (and the page unchanged) for any other page — one with visible text too is rasterised."""
     kept = _without_text(page.obj, keep_images=True)
     if kept is None or not any(str(i.operator) == "Do" for i in kept):
         return False

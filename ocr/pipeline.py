@@ -270,12 +270,15 @@ class PagePlan:
     scan_only: bool = False
     # its scan is drawn turned by ``skew`` in the copy, so that it is shown as read (DISPLAY_STRAIGHTENED_FROM)
     shown_straightened: bool = False
-    # where the page's own text lies, read as a scan all the same and that text kept (``_text_boxes``): the words
+    # where the page's own text lies, read as a scan all the same and that text kept (``_own_text``): the words
     # Tesseract read there are left out of its layer, the text being in the page already
     kept_text_boxes: tuple[TextBox, ...] = ()
     # ... and its words, each with its box (``TextBox``), which the record's text takes in place of Tesseract's
     # reading of them (``with_own_text``)
     kept_words: tuple[tuple[str, TextBox], ...] = ()
+    # ... both as the page is read turned upright by each quarter turn where some of its text stands upright then
+    # (``OwnText``): the one of its ``orientation`` is taken once it is read
+    own_text_by_turn: dict[int, OwnText] = field(default_factory=dict)
     # ... lying over a scan (its images cover SCAN_COVER of the page): what Tesseract reads there is the scan's print
     # as much as that text (a pale stamp over body lines), never a sign that the text is not what the page shows
     # (``own_text_shows_otherwise``, not asked then: QA166 F1)
@@ -362,8 +365,10 @@ def ocr_document(
                 corrections = tuple(pair for pair in reading.corrections if pair[1] in kept)
                 readings[plan.number] = dataclasses.replace(reading, words=own, corrections=corrections)
         for plan in plans:
+            turned = plan.own_text_by_turn.get(plan.orientation)
+            plan.kept_text_boxes, plan.kept_words = (turned.boxes, turned.words) if turned is not None else ((), ())
             reading = readings.get(plan.number)
-            if reading is not None and plan.kept_text_boxes and not plan.orientation:
+            if reading is not None and plan.kept_text_boxes:
                 # Tesseract's words where the page's own text lies: neither its layer nor its record's text
                 words = words_off_kept_text(
                     reading.words, reading.width, reading.height, plan.skew, plan.kept_text_boxes
@@ -749,8 +754,7 @@ def _plan_pdf_pages(
                 yield PagePlan(number=number, existing_text=text, too_small=small[number])
                 continue
             note = unreadable = None
-            kept_boxes: tuple[TextBox, ...] = ()
-            kept_words: tuple[tuple[str, TextBox], ...] = ()
+            own_text: dict[int, OwnText] = {}
             over_scan = False
             if survey.may_have_text:
                 # pdfplumber decides whether the text is usable, and reads it
@@ -771,7 +775,7 @@ def _plan_pdf_pages(
                         width, height = float(page.width), float(page.height)
                         if unreadable is None:
                             # its own text stays, readable: not laid there again, and the record's text takes it
-                            kept_boxes, kept_words = _text_boxes(page), _own_words(page)
+                            own_text = _own_text_by_turn(page)
                             over_scan = _scan_cover(page) >= SCAN_COVER
                 if kept:
                     yield PagePlan(number=number, existing_text=unicodedata.normalize("NFC", text))
@@ -797,7 +801,7 @@ def _plan_pdf_pages(
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
-            plan.kept_text_boxes, plan.kept_words, plan.own_text_over_scan = kept_boxes, kept_words, over_scan
+            plan.own_text_by_turn, plan.own_text_over_scan = own_text, over_scan
             plan.scan_only = not survey.may_have_text and not survey.draws_paths
             yield plan
 
@@ -1062,40 +1066,89 @@ def _lies_in_a_few_groups(page: pdfplumber.page.Page, glyphs: list[dict[str, Any
 
 
 # A box of a page's own text: (left, top, right, bottom) as shares of the page's width and height, from its top left
-# as the page is shown (after its /Rotate: pdfminer lays a page out turned so, as pdfium renders it to be read)
+# as the page is shown (after its /Rotate: pdfminer lays a page out turned so, as pdfium renders it to be read) and
+# then turned upright as Tesseract reads it (``OwnText``)
 TextBox = tuple[float, float, float, float]
 
 
-def _text_boxes(page: pdfplumber.page.Page) -> tuple[TextBox, ...]:
-    """Where each glyph of ``page``'s own text lies (``TextBox``), a quarter of its size wider each way."""
-    boxes = []
+@dataclass(frozen=True)
+class OwnText:
+    """A page's own text as it lies on the page read turned by a quarter turn (``_own_text_by_turn``): where each
+    glyph lies (``_own_text``) and its words with their boxes (``TextBox``), NFC."""
+
+    boxes: tuple[TextBox, ...]
+    words: tuple[tuple[str, TextBox], ...]
+
+
+def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
+    """``page``'s own text as it lies on the page turned clockwise by each quarter turn (0: as shown) where some of
+    it stands upright: a page Tesseract reads turned upright (its orientation found by OSD) had its own text's boxes
+    measured as shown, and a phone app's footer or a signature's lines, stored turned with their scan, were laid
+    twice ("SSccaannnneedd wwiitthh", QA168 F1)."""
+    x0, top, x1, bottom = _bounds(page)
+    width, height = x1 - x0, bottom - top
+    if width <= 0 or height <= 0:
+        return {}
+    by_turn: dict[int, list[dict[str, Any]]] = {}
     for char in page.chars:
-        if str(char.get("text", "")).isspace() or not _level(char) or _UNMAPPED_GLYPH_RE.fullmatch(char["text"]):
-            # (a turned glyph's box, level, would reach over the scan's words: a 45° watermark, QA161 N3; a glyph
-            # mapped to no character is no text the page keeps: Tesseract's reading of it is, QA164 F3)
+        text = str(char.get("text", ""))
+        turn = _upright_turn(char)
+        if turn is None or _UNMAPPED_GLYPH_RE.fullmatch(text):
+            # (a glyph turned by no quarter, its box, level, would reach over the scan's words: a 45° watermark,
+            # QA161 N3; a glyph mapped to no character is no text the page keeps: Tesseract's reading of it is,
+            # QA164 F3)
             continue
+        left, up, right, down = (float(char[k]) for k in ("x0", "top", "x1", "bottom"))
+        left, up, right, down = left - x0, up - top, right - x0, down - top
+        box = {
+            0: (left, up, right, down),
+            90: (height - down, left, height - up, right),
+            180: (width - right, height - down, width - left, height - up),
+            270: (up, width - right, down, width - left),
+        }[turn]
+        by_turn.setdefault(turn, []).append(
+            {**char, "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3], "doctop": box[1], "upright": True}
+        )
+    return {
+        turn: OwnText(*_own_text(chars, *((width, height) if turn in (0, 180) else (height, width))))
+        for turn, chars in by_turn.items()
+    }
+
+
+def _upright_turn(char: dict[str, Any]) -> int | None:
+    """The quarter turn (clockwise, of the page as shown) that stands a glyph upright within LEVEL_DEGREES (a stamp
+    set slightly askew: its box, level, is still about where it lies), or None (a watermark's at 45°)."""
+    a, b = (float(v) for v in (char.get("matrix") or (1, 0, 0, 1, 0, 0))[:2])
+    if a == 0 and b == 0:
+        return None
+    angle = math.degrees(math.atan2(b, a)) % 360  # counter-clockwise, as the page is shown
+    turn = round(angle / 90) % 4 * 90
+    return turn if abs((angle - turn + 180) % 360 - 180) < LEVEL_DEGREES else None
+
+
+def _own_text(
+    chars: list[dict[str, Any]], width: float, height: float
+) -> tuple[tuple[TextBox, ...], tuple[tuple[str, TextBox], ...]]:
+    """(where each glyph lies, a quarter of its size wider each way; the words, each with its box) of ``chars``
+    upright on a page of ``width`` × ``height`` points, from its top left, as shares of it (``TextBox``): the words
+    it shows, within its crop box (a stamp cropped away was in the record's text, QA167)."""
+    from pdfplumber.utils import extract_words
+
+    boxes = []
+    for char in chars:
+        if str(char.get("text", "")).isspace():
+            continue  # (kept for the words: where they part)
         size = _glyph_size(char)
         margin = size / 4
         left, right, bottom = float(char["x0"]) - margin, float(char["x1"]) + margin, float(char["bottom"]) + margin
-        boxes.append(_share_box(page, left, bottom - size - 2 * margin, right, bottom))
-    return tuple(box for box in boxes if box is not None)
-
-
-def _own_words(page: pdfplumber.page.Page) -> tuple[tuple[str, TextBox], ...]:
-    """The words of ``page``'s own level text, NFC, each with its box as shares of the page (``TextBox``): those it
-    shows, within its crop box (a stamp cropped away was in the record's text, QA167)."""
-    level = page.filter(
-        lambda obj: (
-            obj.get("object_type") != "char"
-            or (_level(obj) and not _UNMAPPED_GLYPH_RE.fullmatch(str(obj.get("text", ""))))
-        )
-    )
+        top = bottom - size - 2 * margin
+        boxes.append((left / width, top / height, right / width, bottom / height))
     words = []
-    for word in level.extract_words():
-        box = _share_box(page, *(float(word[key]) for key in ("x0", "top", "x1", "bottom")))
-        if box is not None and box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
+    for word in extract_words(chars):
+        box = (word["x0"] / width, word["top"] / height, word["x1"] / width, word["bottom"] / height)
+        if box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
             words.append((unicodedata.normalize("NFC", str(word["text"])), box))
-    return tuple(words)
+    return tuple(boxes), tuple(words)
 
 
 def _share_box(page: pdfplumber.page.Page, left: float, top: float, right: float, bottom: float) -> TextBox | None:
@@ -1117,8 +1170,8 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
     record's text: a scrap's, a stamp's, exactly as typed — Tesseract's reading of them was the record's, "12/03/4930"
     for a certificate's typed "12/03/1990", "Rơ Chầm" for "Rơ Châm" (QA163 G1, G2), and a stamp it did not read was
     not in it at all (G3). Each line of it a block of its own, placed by ``PageReading.text``'s reading order."""
-    if not plan.kept_words or plan.orientation or reading.width <= 0 or reading.height <= 0:
-        return reading  # (a page turned to be read: its words over its own text were kept, as its reading)
+    if not plan.kept_words or reading.width <= 0 or reading.height <= 0:
+        return reading
     width, height = reading.width, reading.height
     boxes = np.array([box for _, box in plan.kept_words], dtype=float)
     # where each lies in the straightened image Tesseract read (the turn ``words_off_kept_text`` undoes)

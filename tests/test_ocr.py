@@ -501,6 +501,28 @@ def test_a_pale_stamp_over_a_scans_lines_keeps_its_text(tmp_path: Path) -> None:
         assert result.text.count(line.decode()) == 1, (line, result.text)
 
 
+@pytest.mark.parametrize("turn", [90, 180])
+def test_a_page_read_turned_upright_keeps_its_own_text_once(tmp_path: Path, turn: int) -> None:
+    """QA168 F1: a phone app's page (its scan and its "Scanned with CamScanner" line) shown turned by a /Rotate a PDF
+    tool set, read turned upright by sohoa (its orientation found by OSD): its own line was laid twice, pdfplumber
+    "SSccaannnneedd wwiitthh CCaammSSccaannnneerr", its text's boxes measured as shown. They are measured as read."""
+    import pdfplumber
+
+    scanned = tmp_path / "quét.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    stamped = with_lines_of_text(scanned, tmp_path / "camscanner.pdf", [b"Scanned with CamScanner"])
+    with pikepdf.open(stamped, allow_overwriting_input=True) as pdf:
+        pdf.pages[0].obj.Rotate = turn  # (its content as it was: shown turned)
+        pdf.save(stamped)
+    result = ocr_document(stamped, tmp_path / "out.pdf", workers=1)
+    (page,) = result.pages
+    assert page.ocr and page.orientation == (360 - turn) % 360 and "hộ tịch trực tuyến" in result.text, page
+    with pdfplumber.open(tmp_path / "out.pdf") as pdf:
+        plumbed = pdf.pages[0].extract_text() or ""
+    assert plumbed.count("Scanned with CamScanner") == 1 and "SScc" not in plumbed, plumbed
+    assert result.text.count("Scanned with CamScanner") == 1, result.text
+
+
 def test_a_stamp_cropped_away_is_not_in_the_record(tmp_path: Path) -> None:
     """QA167: a stamp in the part of the page its crop box leaves out (no viewer shows it, pdfium does not render it
     to be read) was put in the record's text all the same, as the page's own words."""
@@ -2300,12 +2322,14 @@ def test_force_keeps_the_page_objects_so_bookmarks_links_and_rotation_stay(tmp_p
     assert ImageStat.Stat(ImageChops.difference(*small)).mean[0] < 5  # the same page (text drawn as pixels now)
 
 
-def _with_visible_text(pdf: pikepdf.Pdf, drawing: bytes = b"") -> None:
-    """A line of visible Helvetica text (and ``drawing``) over the first page's scan."""
+def _with_visible_text(pdf: pikepdf.Pdf, drawing: bytes = b"", *, invisible: bool = False) -> None:
+    """A line of visible Helvetica text (and ``drawing``) over the first page's scan; ``invisible``: drawn in render
+    mode 3, as an earlier OCR's layer is."""
     page = pdf.pages[0]
     helvetica = pikepdf.Dictionary(Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica)
     page.Resources.Font = pikepdf.Dictionary(F1=helvetica)
-    text = b"BT /F1 10 Tf 20 20 Td (Da so hoa - ban sao dien tu luu tru) Tj ET "
+    mode = b"3 Tr " if invisible else b""
+    text = b"BT %s/F1 10 Tf 20 20 Td (Da so hoa - ban sao dien tu luu tru) Tj ET " % mode
     page.contents_add(pdf.make_stream(text + drawing), prepend=False)
 
 
@@ -2313,20 +2337,27 @@ def _with_visible_text(pdf: pikepdf.Pdf, drawing: bytes = b"") -> None:
 def test_force_keeps_a_scan_with_a_text_layer_as_it_is(tmp_path: Path) -> None:
     """QA: a real 200 dpi grayscale JPEG scan with text on it came out of --mode force as a 300 dpi RGB Flate
     image, 950 KB against 420 KB for the input and 402 KB for `ocrmypdf --force-ocr` (measured by hand). A page
-    drawn with nothing but its scan and text loses its text and keeps its scan (its JPEG's coefficients)."""
+    drawn with nothing but its scan and an invisible text layer loses its layer and keeps its scan (its JPEG's
+    coefficients). One with visible text is rasterised, its text with it: taken off, a phone app's visible footer
+    was gone from the page and from what was read (QA168 F2)."""
     scan = SHARED / "corpora/ocr/vi-real-scans/ND-28-2021-NDCP_p8.jpg"  # 1700×2200 grayscale, no dpi of its own
-    with pikepdf.open(
-        io.BytesIO(img2pdf.convert(scan.read_bytes(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200))))
-    ) as pdf:
-        _with_visible_text(pdf)
-        pdf.save(tmp_path / "in.pdf")
-    result = ocr_document(tmp_path / "in.pdf", tmp_path / "out.pdf", workers=2, mode="force")
-    assert [(p.ocr, p.dpi) for p in result.pages] == [(True, 200)] and "Da so hoa" not in result.text
-    with pikepdf.open(tmp_path / "out.pdf") as out:
-        (image,) = out.pages[0].get_images().values()
-        assert "/Font" not in out.pages[0].Resources  # the visible text is gone with its font
-        assert same_scan_data(stored_image_bytes(image), scan.read_bytes())  # the scan as it was: 1700×2200 gray JPEG
-    assert (tmp_path / "out.pdf").stat().st_size < min((tmp_path / "in.pdf").stat().st_size, 401_664)
+    for invisible in (True, False):
+        with pikepdf.open(
+            io.BytesIO(img2pdf.convert(scan.read_bytes(), layout_fun=img2pdf.get_fixed_dpi_layout_fun((200, 200))))
+        ) as pdf:
+            _with_visible_text(pdf, invisible=invisible)
+            pdf.save(tmp_path / "in.pdf")
+        result = ocr_document(tmp_path / "in.pdf", tmp_path / "out.pdf", workers=2, mode="force")
+        assert [(p.ocr, p.dpi) for p in result.pages] == [(True, 200)]
+        # Tesseract reads what the page shows: the visible line, not the invisible one
+        assert ("Da so hoa" in result.text) is not invisible, result.text
+        with pikepdf.open(tmp_path / "out.pdf") as out:
+            (image,) = out.pages[0].get_images().values()
+            assert "/Font" not in out.pages[0].Resources  # its text is gone with its font, or in the image
+            # the scan as it was (1700×2200 gray JPEG), or the page rendered at its resolution
+            assert same_scan_data(stored_image_bytes(image), scan.read_bytes()) is invisible
+            assert (int(image.Width), int(image.Height)) == (1700, 2200)
+        assert (tmp_path / "out.pdf").stat().st_size < min((tmp_path / "in.pdf").stat().st_size, 401_664)
 
 
 def test_force_rasterises_at_the_scans_resolution_and_colour_depth(tmp_path: Path) -> None:
