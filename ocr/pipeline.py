@@ -1013,7 +1013,7 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page, invisible: Callable[[], flo
     text_share = _text_share(page, glyphs)
     if text_share >= TINY_TEXT_SHARE and (
         text_share >= VISIBLE_SCRAP_SHARE
-        or not _lies_in_a_few_groups(page, [char for char in glyphs if _level(char)])
+        or not _lies_in_a_few_groups(page, [char for char in glyphs if _upright_turn(char) == 0])
         or (invisible is None or invisible() > 0)
     ):
         return None
@@ -1233,14 +1233,7 @@ OWN_TEXT_SURE = 80.0
 OWN_TEXT_AGREES = 0.4
 
 
-def _level(char: dict[str, Any]) -> bool:
-    """Whether a glyph is drawn upright, turned by under LEVEL_DEGREES (a stamp set slightly askew: its box, level,
-    is still about where it lies); a watermark's at 45° is not."""
-    a, b = (float(v) for v in (char.get("matrix") or (1, 0, 0, 1, 0, 0))[:2])
-    return a > 0 and abs(math.degrees(math.atan2(b, a))) < LEVEL_DEGREES
-
-
-LEVEL_DEGREES = 10.0
+LEVEL_DEGREES = 10.0  # see _upright_turn
 
 
 def words_off_kept_text(
