@@ -1391,7 +1391,7 @@ def _say_ocr_result(output: Path, result: OcrResult) -> None:
     from sohoa.record import page_run
 
     kept = [page.number for page in result.pages if not page.ocr and page.too_small is None]
-    if kept and len(kept) < len(result.pages):
+    if kept:  # (every page of a born-digital file too: "OCR'd 0" alone did not say why, QA168 F4)
         out.print(f"  giữ lớp chữ / text layer kept: tr. / p. {page_run(kept)}", markup=False)
     for page, said in zip(result.pages, _pages_said(result), strict=True):
         if said is not None:

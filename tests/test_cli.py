@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
@@ -100,6 +101,19 @@ def test_ocr_says_what_the_searchable_copy_is_and_what_it_left_out(tmp_path: Pat
     assert proc.returncode == 1 and (tmp_path / "toc.pdf").is_file(), proc.stderr
     assert f"{tmp_path / 'toc.pdf'}: không đạt chuẩn PDF/A (xem lý do ở trên) / not PDF/A" in proc.stderr, proc.stderr
     assert "không đạt chuẩn PDF/A (PDF thường) / not PDF/A (plain PDF):" in proc.stdout
+    # its text layer kept (page 1), said; and on a file whose every page keeps its own, too (QA168 F4: "OCR'd 0"
+    # alone, no word of why)
+    assert "giữ lớp chữ / text layer kept: tr. / p. 1" in proc.stdout, proc.stdout
+    with pikepdf.new() as typed:
+        typed.add_blank_page(page_size=(595, 842))
+        page = typed.pages[0]
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type1, BaseFont=pikepdf.Name.Helvetica
+        )))  # fmt: skip
+        page.contents_add(typed.make_stream(b"BT /F1 12 Tf 72 700 Td (Cong hoa xa hoi chu nghia Viet Nam) Tj ET"))
+        typed.save(tmp_path / "đánh máy.pdf")
+    kept = sohoa("ocr", str(tmp_path / "đánh máy.pdf"), str(tmp_path / "typed.pdf"), data_dir=tmp_path).stdout
+    assert "1 trang / page(s), nhận dạng / OCR'd 0" in kept and "text layer kept: tr. / p. 1" in kept, kept
     assert "không nhúng" in proc.stdout or "nhúng phông" in proc.stdout, proc.stdout  # the font reason in Vietnamese
     # ... and in English beside it (QA133 F5: the Vietnamese alone)
     assert "/ not PDF/A: page 1 uses font Tahoma without embedding it (export the document" in proc.stdout, proc.stdout
