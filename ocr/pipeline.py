@@ -1151,15 +1151,6 @@ def _own_text(
     return tuple(boxes), tuple(words)
 
 
-def _share_box(page: pdfplumber.page.Page, left: float, top: float, right: float, bottom: float) -> TextBox | None:
-    """A box in pdfplumber's points as shares of ``page`` (``TextBox``); None for a page of no area."""
-    x0, y0, x1, y1 = _bounds(page)
-    width, height = x1 - x0, y1 - y0
-    if width <= 0 or height <= 0:
-        return None
-    return ((left - x0) / width, (top - y0) / height, (right - x0) / width, (bottom - y0) / height)
-
-
 def _glyph_size(char: dict[str, Any]) -> float:
     """A glyph's font size, or its box's height where pdfminer gives none."""
     return float(char.get("size") or 0) or float(char["bottom"]) - float(char["top"])
