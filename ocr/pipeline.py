@@ -270,19 +270,19 @@ class PagePlan:
     scan_only: bool = False
     # its scan is drawn turned by ``skew`` in the copy, so that it is shown as read (DISPLAY_STRAIGHTENED_FROM)
     shown_straightened: bool = False
-    # where the page's own text lies, read as a scan all the same and that text kept (``_own_text``): the words
-    # Tesseract read there are left out of its layer, the text being in the page already
-    kept_text_boxes: tuple[TextBox, ...] = ()
-    # ... and its words, each with its box (``TextBox``), which the record's text takes in place of Tesseract's
-    # reading of them (``with_own_text``)
-    kept_words: tuple[tuple[str, TextBox], ...] = ()
-    # ... both as the page is read turned upright by each quarter turn where some of its text stands upright then
-    # (``OwnText``): the one of its ``orientation`` is taken once it is read
+    # where the page's own text lies and its words, read as a scan all the same and that text kept (``OwnText``), as
+    # the page is read turned upright by each quarter turn where some of it stands upright then: see ``own_text``
     own_text_by_turn: dict[int, OwnText] = field(default_factory=dict)
     # ... lying over a scan (its images cover SCAN_COVER of the page): what Tesseract reads there is the scan's print
     # as much as that text (a pale stamp over body lines), never a sign that the text is not what the page shows
     # (``own_text_shows_otherwise``, not asked then: QA166 F1)
     own_text_over_scan: bool = False
+
+    def own_text(self) -> OwnText | None:
+        """Its own text as it is read (``own_text_by_turn``, by its ``orientation``): the words Tesseract read where
+        it lies are left out of its layer, the text being in the page already, and the record's text takes its words
+        in their place (``with_own_text``)."""
+        return self.own_text_by_turn.get(self.orientation)
 
 
 def ocr_document(
@@ -365,18 +365,14 @@ def ocr_document(
                 corrections = tuple(pair for pair in reading.corrections if pair[1] in kept)
                 readings[plan.number] = dataclasses.replace(reading, words=own, corrections=corrections)
         for plan in plans:
-            turned = plan.own_text_by_turn.get(plan.orientation)
-            plan.kept_text_boxes, plan.kept_words = (turned.boxes, turned.words) if turned is not None else ((), ())
-            reading = readings.get(plan.number)
-            if reading is not None and plan.kept_text_boxes:
+            own_text, reading = plan.own_text(), readings.get(plan.number)
+            if reading is not None and own_text is not None and own_text.boxes:
                 # Tesseract's words where the page's own text lies: neither its layer nor its record's text
-                words = words_off_kept_text(
-                    reading.words, reading.width, reading.height, plan.skew, plan.kept_text_boxes
-                )
+                words = words_off_kept_text(reading.words, reading.width, reading.height, plan.skew, own_text.boxes)
                 off = {id(word) for word in words}
                 read_over = [w for w in reading.words if id(w) not in off]
-                if not plan.own_text_over_scan and own_text_shows_otherwise(plan.kept_words, read_over):
-                    plan.kept_text_boxes, plan.kept_words = (), ()  # Tesseract's reading is the page's text there
+                if not plan.own_text_over_scan and own_text_shows_otherwise(own_text.words, read_over):
+                    plan.own_text_by_turn = {}  # Tesseract's reading is the page's text there
                 else:
                     readings[plan.number] = dataclasses.replace(reading, words=words)
         unreadable = {plan.number for plan in plans if plan.unreadable_layer}
@@ -1004,7 +1000,7 @@ def _tiny_text_over_scan(page: pdfplumber.page.Page, invisible: Callable[[], flo
     all visible ``VISIBLE_SCRAP_SHARE``: ``invisible``, the share of its text that is invisible), or None.
 
     Its text stays in the page (visible or not, as it was); the text layer Tesseract's reading makes is laid over
-    it but where that text lies (``PagePlan.kept_text_boxes``), and the page's record text is that reading with the
+    it but where that text lies (``PagePlan.own_text``), and the page's record text is that reading with the
     page's own words as typed (``with_own_text``)."""
     image_share = _scan_cover(page)  # 0 for a page of no area
     if image_share < SCAN_COVER:
@@ -1161,10 +1157,11 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
     record's text: a scrap's, a stamp's, exactly as typed — Tesseract's reading of them was the record's, "12/03/4930"
     for a certificate's typed "12/03/1990", "Rơ Chầm" for "Rơ Châm" (QA163 G1, G2), and a stamp it did not read was
     not in it at all (G3). Each line of it a block of its own, placed by ``PageReading.text``'s reading order."""
-    if not plan.kept_words or reading.width <= 0 or reading.height <= 0:
+    own_text = plan.own_text()
+    if own_text is None or not own_text.words or reading.width <= 0 or reading.height <= 0:
         return reading
     width, height = reading.width, reading.height
-    boxes = np.array([box for _, box in plan.kept_words], dtype=float)
+    boxes = np.array([box for _, box in own_text.words], dtype=float)
     # where each lies in the straightened image Tesseract read (the turn ``words_off_kept_text`` undoes)
     middles_x, middles_y = _turned_about_centre(
         (boxes[:, 0] + boxes[:, 2]) / 2 * width, (boxes[:, 1] + boxes[:, 3]) / 2 * height, width, height, plan.skew
@@ -1172,7 +1169,7 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
     placed = [
         (text, float(middle_x), float(middle_y), (right - left) * width, (bottom - top) * height)
         for (text, (left, top, right, bottom)), middle_x, middle_y in zip(
-            plan.kept_words, middles_x.tolist(), middles_y.tolist(), strict=True
+            own_text.words, middles_x.tolist(), middles_y.tolist(), strict=True
         )
     ]
     # its lines (each word's middle within half its height of the word before), and its blocks (lines within two)
