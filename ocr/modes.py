@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -355,15 +356,22 @@ def _drop_text(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bool:
 
 
 def shown_box(page: pikepdf.Page) -> tuple[float, float, float, float]:
-    """The part of ``page`` a viewer shows and pdfium renders: its crop box within its media box (PDF 32000
-    14.11.2), ``(x0, y0, x1, y1)`` with x0 < x1 and y0 < y1; the media box where it has no crop box."""
-    mx0, my0, mx1, my1 = _ordered(page.mediabox)
-    cx0, cy0, cx1, cy1 = _ordered(page.cropbox)
+    """The part of ``page`` a viewer shows and pdfium renders (``shown_part``)."""
+    return shown_part(page.mediabox, page.cropbox)
+
+
+def shown_part(media: Iterable[Any], crop: Iterable[Any]) -> tuple[float, float, float, float]:
+    """The part of a page of ``media`` box and ``crop`` box a viewer shows and pdfium renders: its crop box within
+    its media box (PDF 32000 14.11.2), ``(x0, y0, x1, y1)`` with x0 < x1 and y0 < y1; the media box where the crop
+    box is none (the media box given for it) or lies outside it."""
+    mx0, my0, mx1, my1 = ordered_box(media)
+    cx0, cy0, cx1, cy1 = ordered_box(crop)
     x0, y0, x1, y1 = max(mx0, cx0), max(my0, cy0), min(mx1, cx1), min(my1, cy1)
     return (x0, y0, x1, y1) if x0 < x1 and y0 < y1 else (mx0, my0, mx1, my1)
 
 
-def _ordered(box: pikepdf.Array) -> tuple[float, float, float, float]:
+def ordered_box(box: Iterable[Any]) -> tuple[float, float, float, float]:
+    """A PDF rectangle given by any two opposite corners as (x0, y0, x1, y1), x0 ≤ x1 and y0 ≤ y1."""
     x0, y0, x1, y1 = (float(v) for v in box)
     return min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)
 

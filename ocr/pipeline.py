@@ -66,8 +66,10 @@ from ocr.modes import (
     SKIP_TEXT,
     PageRaster,
     invisible_text_share,
+    ordered_box,
     rasterise_pages,
     shown_box,
+    shown_part,
     shown_rotation,
     strip_invisible_text,
 )
@@ -948,13 +950,8 @@ def _bounds(page: pdfplumber.page.Page) -> tuple[float, float, float, float]:
     /Rotate). (pdfplumber's own ``bbox`` is the media box, and its ``cropbox`` is not turned with the page: a stamp on
     a scan with an offset crop box was placed up to 40 pt off the reading, and laid twice, QA166 F2.)"""
     obj = page.page_obj
-    mx0, mx1 = sorted(float(v) for v in obj.mediabox[::2])
-    my0, my1 = sorted(float(v) for v in obj.mediabox[1::2])
-    cx0, cx1 = sorted(float(v) for v in obj.cropbox[::2])
-    cy0, cy1 = sorted(float(v) for v in obj.cropbox[1::2])
-    cx0, cy0, cx1, cy1 = max(cx0, mx0), max(cy0, my0), min(cx1, mx1), min(cy1, my1)
-    if cx1 <= cx0 or cy1 <= cy0:  # a crop box outside the media box: viewers show the media box
-        cx0, cy0, cx1, cy1 = mx0, my0, mx1, my1
+    mx0, my0, mx1, my1 = ordered_box(obj.mediabox)
+    cx0, cy0, cx1, cy1 = shown_part(obj.mediabox, obj.cropbox)
     turn = obj.rotate % 360
 
     def shown(x: float, y: float) -> tuple[float, float]:
