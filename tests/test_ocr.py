@@ -337,6 +337,12 @@ SIGNING_STAMP = [
 ]
 
 
+def _drawn_through(pdf: pikepdf.Pdf, page: pikepdf.Page, transform: bytes) -> None:
+    """``page``'s content drawn through ``transform`` (its ``cm`` operators), the graphics state put back after it."""
+    page.contents_add(pdf.make_stream(b"q " + transform + b"\n"), prepend=True)
+    page.contents_add(pdf.make_stream(b"\nQ"))
+
+
 def _shown_turned(pdf_path: Path, output: Path, turn: int) -> Path:
     """``pdf_path``'s one page drawn turned back by ``turn`` degrees and shown upright by ``/Rotate turn``, as a
     scanner stores a landscape sheet and a signing tool then stamps it upright as shown."""
@@ -345,10 +351,7 @@ def _shown_turned(pdf_path: Path, output: Path, turn: int) -> Path:
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)
         width, height = x1 - x0, y1 - y0
         matrix = {90: (0, 1, -1, 0, height, 0), 180: (-1, 0, 0, -1, width, height), 270: (0, -1, 1, 0, 0, width)}
-        page.contents_add(
-            pdf.make_stream(b"q 1 0 0 1 %g %g cm %g %g %g %g %g %g cm\n" % (-x0, -y0, *matrix[turn])), prepend=True
-        )
-        page.contents_add(pdf.make_stream(b"\nQ"))
+        _drawn_through(pdf, page, b"1 0 0 1 %g %g cm %g %g %g %g %g %g cm" % (-x0, -y0, *matrix[turn]))
         page.mediabox = pikepdf.Array([0, 0, width, height] if turn == 180 else [0, 0, height, width])
         page.obj.Rotate = turn
         pdf.save(output)
@@ -372,8 +375,7 @@ def _media_box_moved(pdf_path: Path, right: float, up: float) -> None:
     with pikepdf.open(pdf_path, allow_overwriting_input=True) as pdf:
         page = pdf.pages[0]
         x0, y0, x1, y1 = (float(v) for v in page.mediabox)
-        page.contents_add(pdf.make_stream(b"q 1 0 0 1 %g %g cm\n" % (right, up)), prepend=True)
-        page.contents_add(pdf.make_stream(b"\nQ"))
+        _drawn_through(pdf, page, b"1 0 0 1 %g %g cm" % (right, up))
         page.mediabox = pikepdf.Array([x0 + right, y0 + up, x1 + right, y1 + up])
         pdf.save(pdf_path)
 
