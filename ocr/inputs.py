@@ -252,11 +252,12 @@ _PLAIN_RESOURCES = {"/XObject", "/ProcSet"}
 
 
 def plain_page_image(page: pikepdf.Page) -> bool:
-    """Whether a page's resources hold one image and nothing else to draw (no form, no annotation), an image whose
-    decoded pixels are what it shows: 8 bits of grey or RGB, JPEG or Deflate, no mask, no /Decode. Such a page, a
-    scanner's or an OCR tool's, is read from its image's own pixels where PDFium finds the image drawn upright over
-    the whole page (``sohoa.pdfium.RenderablePdf.page_image``), not rendered (~50–70 ms an A4 page at 300 dpi)."""
-    if "/Annots" in page.obj or "/Group" in page.obj:
+    """Whether a page's resources hold one image and nothing else to draw (no form), an image whose decoded pixels
+    are what it shows: 8 bits of grey or RGB, JPEG or Deflate, no mask, no /Decode. Such a page, a scanner's or an
+    OCR tool's, is read from its image's own pixels where PDFium finds the image drawn upright over the whole page
+    (``sohoa.pdfium.RenderablePdf.page_image``), not rendered (~50–70 ms an A4 page at 300 dpi). Its annotations do
+    not count: a page is read without them (``ocr.pipeline.plan_pages``)."""
+    if "/Group" in page.obj:
         return False
     resources = page.obj.get("/Resources")
     if not isinstance(resources, pikepdf.Dictionary) or set(resources.keys()) - _PLAIN_RESOURCES:

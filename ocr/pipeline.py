@@ -792,10 +792,13 @@ def _plan_pdf_pages(
             # Rasterised only for Tesseract (the output keeps the original page): in colour, for its red seal to be
             # dropped (a scanner's colour PDF was read grey, its seal dark: QA88), then grey, which is enough. A
             # scanner's page, one image over the whole page at the page's resolution, is its image's pixels as they
-            # are: rendering drew the same a pixel wider, resampled, in ~50–70 ms more (and ~35 MB of bitmap)
+            # are: rendering drew the same a pixel wider, resampled, in ~50–70 ms more (and ~35 MB of bitmap). Read
+            # without its annotations: a viewer draws them over the page, which the output keeps as it was — an
+            # opaque note over a header hid the header from the record and was read into the layer under itself,
+            # a typed note's text was then in the PDF twice (QA168 F3; a signature's widget was never drawn)
             image = document.page_image(index, box_dpi) if number in plain else None
             if image is None:
-                image = document.render(index, scale=box_dpi / 72)
+                image = document.render(index, scale=box_dpi / 72, annotations=False)
             plan = _prepared(image, number, page_dpi, scratch, bands, grey=True)
             plan.text_layer_note = note
             plan.unreadable_layer = unreadable is not None
@@ -3341,7 +3344,7 @@ def _ink_turned_off_the_page(source_pdf: Path, index: int, orientation: int, ske
     line along its top edge, a page number a scanner printed in a corner — turns askew with the page, and its ends
     leave it (QA130 F2: a fax's date, time and sender number, and its "Trang 1/3", were no longer shown)."""
     with open_pdf(source_pdf) as document:
-        shown = document.render(index, scale=UNREAD_DPI / 72, grayscale=True)
+        shown = document.render(index, scale=UNREAD_DPI / 72, grayscale=True, annotations=False)
     upright = shown.rotate(-orientation, expand=True) if orientation else shown
     # its letters, faint ones too, not a speck of dust nor the edge of the scanner's glass or its backing
     depth = print_depth(np.asarray(upright.convert("L")))

@@ -171,10 +171,10 @@ class RenderablePdf:
         the pixel but for the renderer's rounding of the page's size up; else None, and the page is rendered.
 
         The page must be drawn with one object, an image set upright over the whole of the page's crop box, with no
-        clip that cuts it and at ``dpi`` to within a pixel across and down, and have no annotation; whether the
-        image's pixels are what it shows (no mask, no /Decode, grey or RGB, nothing else in its resources) is
-        ``ocr.inputs.plain_page_image``'s to say first. The image comes as Pillow's ``L`` or ``RGB``, turned as the
-        page is displayed (its /Rotate)."""
+        clip that cuts it and at ``dpi`` to within a pixel across and down (its annotations are not drawn: the page
+        is read without them, as ``render(annotations=False)``); whether the image's pixels are what it shows (no
+        mask, no /Decode, grey or RGB, nothing else in its resources) is ``ocr.inputs.plain_page_image``'s to say
+        first. The image comes as Pillow's ``L`` or ``RGB``, turned as the page is displayed (its /Rotate)."""
         with _LOCK:
             page = self._page(index)
             try:
@@ -182,8 +182,6 @@ class RenderablePdf:
                 if len(objects) != 1 or not isinstance(objects[0], pypdfium2.PdfImage):
                     return None
                 (image,) = objects
-                if pdfium_c.FPDFPage_GetAnnotCount(page.raw):
-                    return None
                 a, b, c, d, e, f = image.get_matrix().get()
                 left, bottom, right, top = page.get_cropbox()
                 if b != 0 or c != 0 or a <= 0 or d <= 0:

@@ -543,6 +543,46 @@ def test_a_stamp_cropped_away_is_not_in_the_record(tmp_path: Path) -> None:
     assert not any(line.decode() in result.text for line in SIGNING_STAMP), result.text
 
 
+def test_a_page_is_read_without_the_notes_a_viewer_draws_over_it(tmp_path: Path) -> None:
+    """QA168 F3: a page was rendered to be read with its annotations drawn; an opaque typed note a PDF tool laid over
+    a heading hid the heading from the record (the archived scan still shows it under the note) and the note's own
+    words were read into the layer under it. A page is read as its content shows it; its annotations stay."""
+    scanned = tmp_path / "ghi chú.pdf"
+    Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L").save(scanned, resolution=200)
+    with pikepdf.open(scanned, allow_overwriting_input=True) as pdf:
+        font = pdf.make_indirect(_helvetica("/Helvetica"))
+        note = b"q 1 1 0.6 rg 0 0 280 35 re f Q BT /Helv 12 Tf 0 g 6 12 Td (Da kiem tra luu ho so) Tj ET"
+        appearance = pdf.make_stream(
+            note,
+            Type=pikepdf.Name.XObject,
+            Subtype=pikepdf.Name.Form,
+            BBox=[0, 0, 280, 35],
+            Resources=pikepdf.Dictionary(Font=pikepdf.Dictionary(Helv=font)),
+        )
+        pdf.pages[0].obj.Annots = pdf.make_indirect(
+            pikepdf.Array(
+                [
+                    pikepdf.Dictionary(
+                        Type=pikepdf.Name.Annot,
+                        Subtype=pikepdf.Name.FreeText,
+                        Rect=[20, 140, 300, 175],  # over "THÔNG BÁO", the page's third line
+                        Contents=pikepdf.String("Da kiem tra luu ho so"),
+                        DA=pikepdf.String("/Helv 12 Tf 0 g"),
+                        F=4,
+                        AP=pikepdf.Dictionary(N=appearance),
+                    )
+                ]
+            )
+        )
+        pdf.save(scanned)
+    output = tmp_path / "out.pdf"
+    result = ocr_document(scanned, output, workers=1)
+    assert [p.ocr for p in result.pages] == [True]
+    assert "THÔNG BÁO" in result.text and "kiem tra" not in result.text, result.text
+    with pikepdf.open(output) as pdf:
+        assert [str(a.Subtype) for a in pdf.pages[0].Annots] == ["/FreeText"]
+
+
 def test_typed_values_spread_over_a_template_image_keep_their_text(tmp_path: Path) -> None:
     """QA161 N2: a certificate's typed values over its template's image, ~2 % of the page, were taken for a scrap
     and read as a scan, the record's text Tesseract's reading ("12/03/4930" for the typed "12/03/1990"). Text
