@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import os
 import re
 import zlib
 from collections import Counter
@@ -1025,7 +1026,7 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                     raise _bomb_refused(path, exc, number if frames > 1 else None) from exc
                 except (OSError, SyntaxError, ValueError, KeyError, TypeError, EOFError) as exc:
                     if frames == 1:
-                        raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
+                        raise _unreadable_image(path, exc) from exc
                     detail = f"page {number}: {repr(exc) if isinstance(exc, KeyError) else exc}"
                     raise BadInputError(
                         path, Problem.DAMAGED_PAGE_IMAGE, detail.splitlines()[0][:200], f"trang {number}"
@@ -1090,8 +1091,36 @@ def _check_image(path: Path) -> tuple[int, tuple[SmallPage, ...]]:
                 f"page {opened + 1}: the file ends inside its description, or it is damaged ({str(exc)[:100]})",
                 f"trang {opened + 1}",
             ) from exc
-        raise BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200]) from exc
+        raise _unreadable_image(path, exc) from exc
     return frames, small
+
+
+def _unreadable_image(path: Path, exc: Exception) -> BadInputError:
+    """The image file ``path`` refused as damaged, for Pillow's ``exc``: in its words, but a JPEG cut short, which
+    it calls "image file is truncated (2 bytes not processed)" — so it did a file that lacked only its 2-byte end
+    marker (QA165 F6) — is said to be cut short."""
+    if "truncated" in str(exc) and _jpeg_without_its_end(path):
+        return BadInputError(
+            path,
+            Problem.UNREADABLE_IMAGE,
+            "the JPEG data stops before its end marker: the file was cut short (a copy or a transfer that did not "
+            "finish)",
+            "dữ liệu JPEG dừng trước dấu kết thúc: tệp bị cắt ngắn (chép hoặc truyền chưa xong)",
+        )
+    return BadInputError(path, Problem.UNREADABLE_IMAGE, str(exc)[:200])
+
+
+def _jpeg_without_its_end(path: Path) -> bool:
+    """Whether ``path`` is a JPEG file (its start-of-image marker) that does not end with its end-of-image marker."""
+    try:
+        with path.open("rb") as file:
+            start = file.read(2)
+            file.seek(0, os.SEEK_END)
+            file.seek(max(0, file.tell() - 64))
+            tail = file.read().rstrip(b"\x00\r\n ")  # padding some writers leave after the marker
+    except OSError:
+        return False
+    return start == b"\xff\xd8" and not tail.endswith(b"\xff\xd9")
 
 
 def _tiff_pages_opened(path: Path) -> int:

@@ -1203,6 +1203,26 @@ def test_a_g4_tiff_page_garbled_part_way_is_damaged(tmp_path: Path) -> None:
             assert caught.value.problem == Problem.DAMAGED_PAGE_IMAGE and caught.value.detail_vi == "trang 2"
 
 
+def test_a_jpeg_cut_short_is_said_to_be(tmp_path: Path) -> None:
+    """QA165 F6: a JPEG that lacked only its 2-byte end marker was "damaged … (image file is truncated (2 bytes not
+    processed))", Pillow's words; a JPEG cut short, by its marker or by half, is said to be cut short."""
+    page = Image.new("L", (900, 1200), 250)
+    ImageDraw.Draw(page).rectangle([100, 100, 800, 140], fill=20)
+    whole = io.BytesIO()
+    page.save(whole, format="JPEG", dpi=(150, 150), quality=85)
+    data = whole.getvalue()
+    for name, kept in (("không dấu kết thúc.jpg", len(data) - 2), ("nửa.jpg", len(data) // 2)):
+        path = tmp_path / name
+        path.write_bytes(data[:kept])
+        with pytest.raises(BadInputError) as caught:
+            inspect_input(path)
+        assert caught.value.problem == Problem.UNREADABLE_IMAGE
+        assert "stops before its end marker: the file was cut short" in caught.value.detail, caught.value.detail
+        assert "tệp bị cắt ngắn" in caught.value.detail_vi
+    (tmp_path / "whole.jpg").write_bytes(data)
+    assert inspect_input(tmp_path / "whole.jpg").page_count == 1
+
+
 def test_a_tiff_cut_short_inside_a_pages_description_names_the_page(tmp_path: Path) -> None:
     """QA165 F5: a three-page TIFF cut off inside its last page's description (its IFD) said only Pillow's "(Missing
     dimensions)" and "The image is damaged", naming no page, where a damaged page's data names it."""
