@@ -1074,6 +1074,9 @@ class OwnText:
 
     boxes: tuple[TextBox, ...]
     words: tuple[tuple[str, TextBox], ...]
+    # each word's middle, down the page as a share of it, with the slant of its glyphs undone: where its line lies,
+    # which its box's middle, climbing along a line set askew, does not say (``with_own_text``)
+    rows: tuple[float, ...] = ()
 
 
 def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
@@ -1106,7 +1109,7 @@ def _own_text_by_turn(page: pdfplumber.page.Page) -> dict[int, OwnText]:
             {**char, "x0": box[0], "top": box[1], "x1": box[2], "bottom": box[3], "doctop": box[1], "upright": True}
         )
     return {
-        turn: OwnText(*_own_text(chars, *((width, height) if turn in (0, 180) else (height, width))))
+        turn: _own_text(chars, *((width, height) if turn in (0, 180) else (height, width)))
         for turn, chars in by_turn.items()
     }
 
@@ -1122,12 +1125,11 @@ def _upright_turn(char: dict[str, Any]) -> int | None:
     return turn if abs((angle - turn + 180) % 360 - 180) < LEVEL_DEGREES else None
 
 
-def _own_text(
-    chars: list[dict[str, Any]], width: float, height: float
-) -> tuple[tuple[TextBox, ...], tuple[tuple[str, TextBox], ...]]:
-    """(where each glyph lies, a quarter of its size wider each way; the words, each with its box) of ``chars``
-    upright on a page of ``width`` × ``height`` points, from its top left, as shares of it (``TextBox``): the words
-    it shows, within its crop box (a stamp cropped away was in the record's text, QA167)."""
+def _own_text(chars: list[dict[str, Any]], width: float, height: float) -> OwnText:
+    """Where each glyph of ``chars`` lies, a quarter of its size wider each way, and the words they make, each with
+    its box and its row: ``chars`` upright on a page of ``width`` × ``height`` points, from its top left, as shares of
+    it (``TextBox``): the words it shows, within its crop box (a stamp cropped away was in the record's text,
+    QA167)."""
     from pdfplumber.utils import extract_words
 
     boxes = []
@@ -1139,12 +1141,69 @@ def _own_text(
         left, right, bottom = float(char["x0"]) - margin, float(char["x1"]) + margin, float(char["bottom"]) + margin
         top = bottom - size - 2 * margin
         boxes.append((left / width, top / height, right / width, bottom / height))
-    words = []
-    for word in extract_words(chars):
-        box = (word["x0"] / width, word["top"] / height, word["x1"] / width, word["bottom"] / height)
-        if box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
-            words.append((unicodedata.normalize("NFC", str(word["text"])), box))
-    return tuple(boxes), tuple(words)
+    words, rows = [], []
+    for tilt, tilted in _by_tilt(chars).items():
+        levelled = extract_words(_levelled(tilted, tilt, width, height))
+        for level, word in zip(levelled, _level_words(levelled, -tilt, width, height), strict=True):
+            box = (word["x0"] / width, word["top"] / height, word["x1"] / width, word["bottom"] / height)
+            if box[0] < 1 and box[2] > 0 and box[1] < 1 and box[3] > 0:
+                words.append((unicodedata.normalize("NFC", str(word["text"])), box))
+                rows.append((float(level["top"]) + float(level["bottom"])) / 2 / height)
+    return OwnText(tuple(boxes), tuple(words), tuple(rows))
+
+
+# Glyphs set askew by less than this many degrees are words of level lines; more, and a stamp set 3° askew over a
+# scan (its glyphs' level boxes climbing 8 pt along a line, over its next line's) was parted into lines of one or
+# two letters and interleaved ("K E ý m b a ở", QA166 F4): its glyphs are taken level first, the lines they lie on
+TILT_STEP = 0.5
+
+
+def _by_tilt(chars: list[dict[str, Any]]) -> dict[float, list[dict[str, Any]]]:
+    """``chars`` (upright within LEVEL_DEGREES) by how far each is set askew, counter-clockwise, to TILT_STEP."""
+    groups: dict[float, list[dict[str, Any]]] = {}
+    for char in chars:
+        a, b = (float(v) for v in (char.get("matrix") or (1, 0, 0, 1, 0, 0))[:2])
+        angle = math.degrees(math.atan2(b, a))
+        residual = (angle + 45) % 90 - 45  # off the nearest quarter turn: the turn _upright_turn undid
+        groups.setdefault(round(residual / TILT_STEP) * TILT_STEP, []).append(char)
+    return groups
+
+
+def _turned_box(box: tuple[float, float, float, float], tilt: float, width: float, height: float) -> dict[str, float]:
+    """``box`` (left, top, right, bottom, from the top left) of the same size, its middle turned ``tilt`` degrees
+    clockwise as shown about the middle of a ``width`` × ``height`` page."""
+    left, top, right, bottom = box
+    theta = math.radians(tilt)
+    across, down = (left + right) / 2 - width / 2, (top + bottom) / 2 - height / 2
+    middle_x = width / 2 + across * math.cos(theta) - down * math.sin(theta)
+    middle_y = height / 2 + across * math.sin(theta) + down * math.cos(theta)
+    half_width, half_height = (right - left) / 2, (bottom - top) / 2
+    return {
+        "x0": middle_x - half_width,
+        "x1": middle_x + half_width,
+        "top": middle_y - half_height,
+        "bottom": middle_y + half_height,
+        "doctop": middle_y - half_height,
+    }
+
+
+def _box_of(item: dict[str, Any]) -> tuple[float, float, float, float]:
+    """A pdfplumber glyph's or word's (left, top, right, bottom)."""
+    return float(item["x0"]), float(item["top"]), float(item["x1"]), float(item["bottom"])
+
+
+def _levelled(chars: list[dict[str, Any]], tilt: float, width: float, height: float) -> list[dict[str, Any]]:
+    """``chars`` set ``tilt`` degrees askew (counter-clockwise) laid level: each box's middle turned back."""
+    if not tilt:
+        return chars
+    return [{**char, **_turned_box(_box_of(char), tilt, width, height)} for char in chars]
+
+
+def _level_words(words: list[dict[str, Any]], tilt: float, width: float, height: float) -> list[dict[str, Any]]:
+    """``words`` found among glyphs laid level (``_levelled``) put back where they lie, ``tilt`` being minus theirs."""
+    if not tilt:
+        return words
+    return [{**word, **_turned_box(_box_of(word), tilt, width, height)} for word in words]
 
 
 def _glyph_size(char: dict[str, Any]) -> float:
@@ -1167,21 +1226,23 @@ def with_own_text(reading: PageReading, plan: PagePlan) -> PageReading:
         (boxes[:, 0] + boxes[:, 2]) / 2 * width, (boxes[:, 1] + boxes[:, 3]) / 2 * height, width, height, plan.skew
     )
     placed = [
-        (text, float(middle_x), float(middle_y), (right - left) * width, (bottom - top) * height)
-        for (text, (left, top, right, bottom)), middle_x, middle_y in zip(
-            own_text.words, middles_x.tolist(), middles_y.tolist(), strict=True
+        (text, float(middle_x), float(middle_y), (right - left) * width, (bottom - top) * height, row * height)
+        for (text, (left, top, right, bottom)), middle_x, middle_y, row in zip(
+            own_text.words, middles_x.tolist(), middles_y.tolist(), own_text.rows, strict=True
         )
     ]
-    # its lines (each word's middle within half its height of the word before), and its blocks (lines within two)
+    # its lines (each word's row within half its height of the word before's), and its blocks (lines within two):
+    # by rows, not by where the words lie in the image read, across which a level line falls when it was
+    # straightened to be read, and a stamp's line set askew climbs (QA166 F4: "Thời gian ký:" and its date and time
+    # four lines)
     block, line, previous = max((word.block for word in reading.words), default=0), 0, None
     own: list[Word] = []
-    for text, middle_x, middle_y, word_width, word_height in placed:
-        # (beside the word before: a level line falls across an image straightened to be read)
-        if previous is None or abs(middle_y - previous) > word_height / 2:
-            if previous is None or abs(middle_y - previous) > 2 * word_height:
+    for text, middle_x, middle_y, word_width, word_height, row in placed:
+        if previous is None or abs(row - previous) > word_height / 2:
+            if previous is None or abs(row - previous) > 2 * word_height:
                 block, line = block + 1, 0
             line += 1
-        previous = middle_y
+        previous = row
         own.append(
             Word(
                 text=text,

@@ -287,15 +287,17 @@ def _helvetica_named(pdf: pikepdf.Pdf, page: pikepdf.Page) -> bytes:
     return str(page.add_resource(pdf.make_indirect(helvetica), pikepdf.Name.Font, prefix="F")).encode()
 
 
-def with_lines_of_text(scan: Path, target: Path, lines: list[bytes], size: float = 7) -> Path:
-    """A one-image scan PDF with lines of text (Helvetica, ``size`` pt) added from its foot up, as a scanning app
-    stamps "Scanned with CamScanner" on each page."""
+def with_lines_of_text(scan: Path, target: Path, lines: list[bytes], size: float = 7, tilt: float = 0.0) -> Path:
+    """A one-image scan PDF with lines of text (Helvetica, ``size`` pt, set ``tilt`` degrees askew counter-clockwise)
+    added from its foot up, as a scanning app stamps "Scanned with CamScanner" on each page."""
     with pikepdf.open(scan) as pdf:
         page = pdf.pages[0]
         name = _helvetica_named(pdf, page)
         shown = b" ".join(b"(" + line + b") Tj T*" for line in lines)
         top = 12 + size * 1.2 * (len(lines) - 1)
-        page.contents_add(pdf.make_stream(b"BT %s %g Tf %g TL 20 %g Td %s ET" % (name, size, -size * 1.2, top, shown)))
+        cos, sin = math.cos(math.radians(tilt)), math.sin(math.radians(tilt))
+        placed = b"%.5f %.5f %.5f %.5f 20 %g Tm" % (cos, sin, -sin, cos, top)
+        page.contents_add(pdf.make_stream(b"BT %s %g Tf %g TL %s %s ET" % (name, size, -size * 1.2, placed, shown)))
         pdf.save(target)
     return target
 
@@ -445,6 +447,24 @@ def test_a_scan_under_a_signing_stamp_is_read_and_the_stamp_is_not_laid_twice(
         assert result.text.count(line.decode()) == 1, (line, result.text)
     redone = ocr_document(stamped, tmp_path / "redo.pdf", workers=1, mode="redo")
     assert [p.ocr for p in redone.pages] == [True] and "hộ tịch trực tuyến" in redone.text
+
+
+@pytest.mark.parametrize("tilt", [3.0, 8.0])
+def test_a_stamp_set_askew_is_in_the_record_as_typed(tmp_path: Path, tilt: float) -> None:
+    """QA166 F4: a signing stamp set 3° askew over a scan was in the record as ~200 lines of one or two letters
+    ("K E ý m b a ở"): its glyphs' level boxes climb along each line, over the next line's, and were parted into
+    words and lines as they lay; at 8° its lines were broken in three or four. Its glyphs are laid level first."""
+    text = Image.open(scan_page(tmp_path / "p.png", dpi=200)).convert("L")
+    image = Image.new("L", (text.width, text.height + 400), 250)  # paper below the text, where the stamp goes
+    image.paste(text, (0, 0))
+    scanned = tmp_path / "quét.pdf"
+    image.save(scanned, resolution=200)
+    stamped = with_lines_of_text(scanned, tmp_path / "đóng dấu.pdf", SIGNING_STAMP, 7, tilt=tilt)
+    result = ocr_document(stamped, tmp_path / "out.pdf", workers=1)
+    assert [p.ocr for p in result.pages] == [True] and "hộ tịch trực tuyến" in result.text
+    lines = result.text.splitlines()
+    for line in SIGNING_STAMP:
+        assert lines.count(line.decode()) == 1, (line, result.text)
 
 
 def test_own_text_that_is_not_what_the_page_shows_gives_way_to_the_reading(tmp_path: Path) -> None:
