@@ -145,6 +145,9 @@ _MORE_WORDS_NEEDED: dict[tuple[str, str], tuple[tuple[str, ...], tuple[str, ...]
 # ("điều chỉnh" 27 times and "điều chính" never, "phổ biến" 15 and "phố biến" never, "bổ sung" 146, "thể hiện" 190),
 # and Tesseract misreads them confidently (QA81: "điều chính" in two real decrees' trích yếu)
 _DOUBTED_ONLY = frozenset({("số", "sách"), ("số", "tay"), ("kiếm", "điểm"), ("tố", "công")})
+# ... and with a third word: "Số hộ khẩu thường trú … là 1.250" (the number of households registered) is a count as
+# often as "sổ hộ khẩu" is the book; read confidently, it was made the book (QA171 N2). "số hộ tịch" is no phrase.
+_DOUBTED_ONLY_WITH = frozenset({("số", "hộ", "khẩu")})
 
 _PUNCTUATION = ".,;:!?()[]\"'“”‘’"
 
@@ -162,11 +165,20 @@ _FAMILY_NAMES = frozenset(name.lower() for name in (*FAMILY_NAMES, *MORE_FAMILY_
 # words run on from the line above), "người ký", "HỌ VÀ TÊN NGUYỄN…", "Chồng Nguyễn…", and "đồng chí" (not the "Chí"
 # of "Hồ Chí Minh") and a label's colon — only where the first word is a family name ("Kính gửi: Sớ Tư pháp")
 _TITLES = frozenset({"ông", "bà", "anh", "chị", "em", "cháu", "cô", "chú", "bác", "cụ"})
+# the first words of titles of two words: "trưởng đoàn", "phó thôn" (``_introduced``)
+_HEADS = frozenset({"trưởng", "phó"})
 _BEFORE_A_NAME = _TITLES | {"tịch", "đốc", "trưởng", "ký", "tên", "khai", "chồng", "vợ", "cha", "mẹ", "con"}
 # words before a place named like a person: "tỉnh Hà Nam", "thành phố Hà Nội", "tỉnh Thái Bình"
 _BEFORE_A_PLACE = frozenset(
     {"tỉnh", "huyện", "xã", "phường", "quận", "thị", "trấn", "thôn", "xóm", "ấp", "bản", "làng", "khu", "phố", "thành"}
 )
+
+
+def _begins_a_proper_name(words: list[str], index: int) -> bool:
+    """Whether ``words[index]``, in title case after a word in lower case, begins a name: "cùng bố Sung", "bố
+    Nhiệm làm nghề nông" are no "bổ sung", "bổ nhiệm" (QA171 N2)."""
+    word = words[index]
+    return index > 0 and not _capitalised(words[index - 1]) and _capitalised(word) and not _in_capitals(word)
 
 
 def _capitalised(word: str) -> bool:
@@ -328,6 +340,11 @@ def _introduced(words: list[str], start: int) -> bool:
         return True
     titled = before.endswith(":") or _core(before) in _BEFORE_A_NAME
     titled = titled or (_core(before) == "chí" and start > 1 and _core(words[start - 2]) == "đồng")
+    # a title of two words, "TRƯỞNG ĐOÀN", "PHÓ ĐOÀN", "TRƯỞNG THÔN": a name after it on its line (QA171 N1: "TRƯỞNG
+    # ĐOÀN NGUYỄN THẾ HIỆN" became "THỂ"), unless its words make a word ("TRƯỞNG PHÒNG HỒ SƠ", a heading)
+    two_words = start > 1 and _core(words[start - 2]) in _HEADS and words[start - 2] == words[start - 2].rstrip(",;:.")
+    if two_words and before == before.rstrip(_PUNCTUATION) and not _makes_a_word(words, start):
+        titled = True
     if _core(before) == "trưởng" and _core(words[start]) == "đoàn":
         return False  # "TRƯỞNG ĐOÀN KIẾM TRA": the head of the team, not Mr Đoàn
     return titled and _family_name(words[start])
@@ -401,7 +418,7 @@ def fix_hook_tones(words: list[str], confidences: list[float], breaks: Breaks = 
         if in_a_name(words, index, breaks):
             continue
         before = cores[index - 1] if index > 0 else ""
-        after = cores[index + 1] if index + 1 < len(cores) else ""
+        after = cores[index + 1] if index + 1 < len(cores) and not _begins_a_proper_name(words, index + 1) else ""
         if _support(before, core, after) != 0 or _support(before, other, after) < MIN_EVIDENCE:
             continue
         if _HOOKED.intersection(core) and core in syllables and (_pair(before, other) == 0 or _pair(other, after) == 0):
@@ -463,6 +480,8 @@ def _fix_known_phrases(
             continue  # "Vì thế, hiện nay", "thừa kế, từ bỏ": the words do not go together (QA141 F8)
         if in_a_name(words, index, breaks) and _capitalised(words[index + 1]):
             continue  # a name's syllables are all capitalised: "Đoàn Kiếm tra", "Lê Văn Tám Tống hợp" are no names
+        if _begins_a_proper_name(words, index + 1):
+            continue  # a name after the word: "sống cùng bố Sung", "bố Nhiệm làm nghề nông" (QA171 N2: "bổ Sung")
         if core == "phố" and _names_a_street_after(words, index):
             continue  # "số 5 phố Thông Phong", "Địa chỉ: Phố Thông Phong", "SỐ 5 PHỐ THÔNG PHONG" (QA149 F1, QA150 F3)
         if _makes_a_word_with_the_one_before(words, index):
@@ -479,6 +498,9 @@ def _fix_known_phrases(
                 fourth = _core(words[index + 3]) if index + 3 < len(words) else ""
                 if third not in thirds or (fourths is not None and fourth not in fourths):
                     continue
+                sure = confidences is not None and confidences[index] >= DOUBTED_BELOW
+                if sure and (misread, following, third) in _DOUBTED_ONLY_WITH:
+                    break  # "Số hộ khẩu … là 1.250": a count, read confidently
             fixed[index] = _recase(word, intended)
             break
     for index in range(1, len(words)):

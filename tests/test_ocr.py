@@ -2483,6 +2483,11 @@ def test_hook_tone_slips_fixed_only_where_context_decides() -> None:
         words = phrase.split()
         assert fix_hook_tones(words, [96.0] * len(words)) == words, phrase
         assert " ".join(fix_hook_tones(words, _doubted(words))) == doubted, phrase
+    # ... and "Số hộ khẩu … là 1.250" (a count of households: QA171 N2), where "vào số hộ tịch" is put right sure or not
+    words = ["Số", "hộ", "khẩu", "thường", "trú", "trên", "địa", "bàn", "xã", "là", "1.250", "hộ"]
+    assert fix_hook_tones(words, [96.0] * len(words)) == words
+    assert " ".join(fix_hook_tones(words, _doubted(words))).startswith("Sổ hộ khẩu thường trú")
+    assert fix_hook_tones(["vào", "số", "hộ", "tịch"], [96.0] * 4) == ["vào", "sổ", "hộ", "tịch"]
     # ... the others whatever Tesseract's confidence: "bổ sung" is what the papers write (146 times, "bố sung" never)
     words = ["công", "tác", "bố", "sung", "hồ", "sơ"]
     assert " ".join(fix_hook_tones(words, [96.0] * len(words))) == "công tác bổ sung hồ sơ"
@@ -2663,12 +2668,19 @@ def test_a_persons_name_is_left_as_read() -> None:
         "Thư ký Lữ Thế Hiện",
         "HỌ VÀ TÊN NGUYỄN THẾ HIỆN",  # QA141 F4: a label without its colon
         "Chồng Nguyễn Thế Hiện",
+        # QA171 N1: a title of two words before the name on its line
+        "ĐOÀN KIỂM TRA SỐ 03 - TRƯỞNG ĐOÀN NGUYỄN THẾ HIỆN",
+        "PHÓ TRƯỞNG ĐOÀN ĐỖ THỊ THẾ HIỆN",
+        "TRƯỞNG THÔN HÀ THẾ HIỆN",
+        # QA171 N2: a father's name after "bố"
+        "Cháu sống cùng bố Sung và mẹ Mai tại bản Pả Vi; bố Nhiệm làm nghề nông",
     )
     for phrase in names:
         for confidence in (96.0, 60.0):
             assert _restored(phrase, confidence=confidence) == phrase, (phrase, confidence)
     fixed = {
         "THÀNH LẬP ĐOÀN KIẾM TRA": "THÀNH LẬP ĐOÀN KIỂM TRA",  # Đoàn, a family name, here the word "team"
+        "TRƯỞNG PHÒNG HỒ SƠ BỐ SUNG": "TRƯỞNG PHÒNG HỒ SƠ BỔ SUNG",  # a title's words, no name: "HỒ SƠ" a word
         "Đoàn kiếm tra liên ngành": "Đoàn kiểm tra liên ngành",
         "UBND tỉnh Hà Nam; Sớ Tư pháp": "UBND tỉnh Hà Nam; Sở Tư pháp",
         "Văn bản này thế hiện rõ": "Văn bản này thể hiện rõ",
