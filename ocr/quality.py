@@ -785,25 +785,41 @@ def faint_print_darkened(image: Image.Image, dpi: float) -> Image.Image:
     that FAINT_DEPTH of the paper's brightness is black. Toner run low leaves print at 200 on paper at 244, which
     Tesseract's threshold drops with the paper (QA108: the lower 60 % of a page not read); darkened so, it was
     read right. A noisy scan's grain is stretched with its print, black specks everywhere (``patterned``): such a
-    page is darkened from its image smoothed first (``grain_smoothed``), when that clears them."""
+    page is darkened from its image smoothed first (``grain_smoothed``; softened less where its print lies far
+    deeper than a fine grain, PRINT_OVER_GRAIN), when that clears them."""
     import numpy as np
     from PIL import ImageFilter
 
     gray = image if image.mode == "L" else image.convert("L")
     darkened = _darkened(gray, dpi)
     ink = page_ink(page_overview(darkened, dpi))
+    grain = paper_grain(gray)
+    # print far deeper than a fine grain is read through a light blur (PRINT_OVER_GRAIN), which keeps a hook
+    softly = grain >= GRAINY_PAPER and print_depth_reached(gray, dpi) >= PRINT_OVER_GRAIN * grain
     if patterned(ink):
-        smoothed = _darkened(grain_smoothed(gray, dpi), dpi)
-        # grain smoothed is mostly gone, while a guilloche's or a grid's lines, blurred, are more ink than before
-        if np.count_nonzero(page_ink(page_overview(smoothed, dpi))) <= GRAIN_CLEARED * np.count_nonzero(ink):
-            return smoothed
+        softened = (gray.filter(ImageFilter.GaussianBlur(GRAIN_SOFTENING_PIXELS)),) if softly else ()
+        for smoothed_gray in (*softened, grain_smoothed(gray, dpi)):
+            smoothed = _darkened(smoothed_gray, dpi)
+            # grain smoothed is mostly gone, while a guilloche's or a grid's lines, blurred, are more ink than before
+            if np.count_nonzero(page_ink(page_overview(smoothed, dpi))) <= GRAIN_CLEARED * np.count_nonzero(ink):
+                return smoothed
         return darkened
-    if paper_grain(gray) >= GRAINY_PAPER:
+    if grain >= GRAINY_PAPER:
         # grain too fine to show in the overview's ink, yet stretched with the print it is speckle everywhere to
         # Tesseract's layout analysis (QA151 F4: print 20 levels deep under a grain of 5, at 200 and 300 dpi, read
-        # no word darkened so): darkened from its median
+        # no word darkened so): darkened from its median — or, print far deeper than the grain, softened less
+        if softly:
+            return _darkened(gray.filter(ImageFilter.GaussianBlur(GRAIN_SOFTENING_PIXELS)), dpi)
         return _darkened(gray.filter(ImageFilter.MedianFilter(GRAIN_MEDIAN_PIXELS)), dpi)
     return darkened
+
+
+def print_depth_reached(gray: Image.Image, dpi: float) -> float:
+    """How deep under its paper the deepest of a page's print lies, in levels: the 99.5th percentile of
+    ``print_depth`` on its overview (``gray``, a page at ``dpi``)."""
+    import numpy as np
+
+    return float(np.percentile(print_depth(page_overview(gray, dpi)), 99.5))
 
 
 def paper_grain(gray: Image.Image) -> float:
@@ -865,6 +881,16 @@ FAINT_LINES_PAPER_DEPTH = 0.03
 # read 452 and 456 words of 458 (none before), under grain 7 at 300 dpi 416 in 5 s (14 junk words in 121 s), a
 # light table 211 of 215 (189), a pale emblem its words, SỞ TƯ PHÁP (none, `low`); the others as before
 GRAINY_PAPER = 2.0
+# ... but where its print lies this many times deeper than the grain (the 99.5th percentile of ``print_depth``
+# against ``paper_grain``), through a Gaussian blur of GRAIN_SOFTENING_PIXELS: the median took the hook off ô, ê and
+# â (QA171 N3: a pale copy, print at 175 on paper at 238 under a grain of 4, 200 dpi, read Cổ → Cố, Bổ → Bố, Thể →
+# Thế, sổ → số, khẩu → khấu: 18 words wrong, CER 1.45 %, where Tesseract alone read 0.15 %). Measured 2026-12-07
+# with Tesseract on the darkened pages: QA171's five faint pages (print ~70 deep, grain 4: ratio ~17) 0.15-2.28 %
+# CER from the median, 0.00-2.47 % blurred (the hook page 0.99 → 0.00 %); its five fainter ones (print ~41, grain
+# 3: ~14) 6.2 and 6.4 % summed, the same; QA150-152's light photocopies (print 16-27 under grain 2-3: 8-10) read
+# 309-329 words from the median and none blurred — they stay on it
+PRINT_OVER_GRAIN = 12.0
+GRAIN_SOFTENING_PIXELS = 0.7
 GRAIN_BAND_SHARE = 0.25  # (a quarter of the page: 0.1 s at 300 dpi)
 # The share of the marks of a page of print fainter than ink, darkened, made black by ``print_made_black``: its
 # print's darkest (on QA151's light forms, print 14 levels deep, at 177 darkened) ...
